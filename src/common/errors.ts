@@ -1,0 +1,164 @@
+/**
+ * The one error registry (style P2). Every Elasticsearch error `type` Strait emits is built here,
+ * so the REST layer can render it in Elasticsearch's shape:
+ * `{"error":{"root_cause":[...],"type":...,"reason":...},"status":N}`.
+ */
+export interface EsErrorCause {
+  readonly type: string;
+  readonly reason: string;
+  readonly [extra: string]: unknown;
+}
+
+export class EsError extends Error {
+  /** Extra fields rendered next to `type` and `reason` (for example `index`, `index_uuid`). */
+  readonly extra: Record<string, unknown>;
+  /** Response headers this error needs (for example `WWW-Authenticate` on 401). */
+  readonly headers: Record<string, string>;
+  readonly causedBy: EsError | undefined;
+  /** Per-shard or per-item causes rendered as `root_cause` when present. */
+  readonly rootCauses: readonly EsError[] | undefined;
+
+  constructor(
+    readonly status: number,
+    readonly type: string,
+    reason: string,
+    options: {
+      extra?: Record<string, unknown>;
+      headers?: Record<string, string>;
+      causedBy?: EsError;
+      rootCauses?: readonly EsError[];
+    } = {},
+  ) {
+    super(reason);
+    this.name = 'EsError';
+    this.extra = options.extra ?? {};
+    this.headers = options.headers ?? {};
+    this.causedBy = options.causedBy;
+    this.rootCauses = options.rootCauses;
+  }
+
+  get reason(): string {
+    return this.message;
+  }
+
+  /** The cause object as Elasticsearch renders it (without status). */
+  toCause(): EsErrorCause {
+    const cause: Record<string, unknown> = { type: this.type, reason: this.message, ...this.extra };
+    if (this.causedBy !== undefined) cause['caused_by'] = this.causedBy.toCause();
+    return cause as EsErrorCause;
+  }
+
+  /** The whole error body as Elasticsearch renders it. */
+  toBody(): { error: Record<string, unknown>; status: number } {
+    const rootCauses = (this.rootCauses ?? [this.rootMost()]).map((error) => {
+      const { caused_by: _ignored, ...rest } = error.toCause() as Record<string, unknown>;
+      return rest;
+    });
+    return { error: { root_cause: rootCauses, ...this.toCause() }, status: this.status };
+  }
+
+  private rootMost(): EsError {
+    // Elasticsearch reports the innermost Elasticsearch exception as the root cause.
+    let current: EsError = this;
+    while (current.causedBy !== undefined) current = current.causedBy;
+    return current;
+  }
+}
+
+const indexExtra = (index: string, uuid?: string): Record<string, unknown> => ({
+  'resource.type': 'index_or_alias',
+  'resource.id': index,
+  index_uuid: uuid ?? '_na_',
+  index,
+});
+
+export const errors = {
+  // 400
+  illegalArgument: (reason: string) => new EsError(400, 'illegal_argument_exception', reason),
+  parsing: (reason: string, extra?: Record<string, unknown>) =>
+    new EsError(400, 'parsing_exception', reason, { extra: { line: 1, col: 1, ...extra } }),
+  xContentParse: (reason: string) => new EsError(400, 'x_content_parse_exception', reason),
+  jsonParse: (reason: string) => new EsError(400, 'json_parse_exception', reason),
+  mapperParsing: (reason: string, causedBy?: EsError) =>
+    new EsError(400, 'mapper_parsing_exception', reason, causedBy ? { causedBy } : {}),
+  documentParsing: (reason: string, causedBy?: EsError) =>
+    new EsError(400, 'document_parsing_exception', reason, causedBy ? { causedBy } : {}),
+  invalidIndexName: (index: string, reason: string) =>
+    new EsError(400, 'invalid_index_name_exception', `Invalid index name [${index}], ${reason}`, {
+      extra: { index, index_uuid: '_na_' },
+    }),
+  actionRequestValidation: (problems: readonly string[]) =>
+    new EsError(
+      400,
+      'action_request_validation_exception',
+      `Validation Failed: ${problems.map((p, i) => `${i + 1}: ${p};`).join('')}`,
+    ),
+  settingsException: (reason: string) => new EsError(400, 'settings_exception', reason),
+  indexClosed: (index: string, uuid?: string) =>
+    new EsError(400, 'index_closed_exception', 'closed', { extra: { index_uuid: uuid ?? '_na_', index } }),
+  searchPhaseExecution: (reason: string, rootCauses: readonly EsError[]) =>
+    new EsError(400, 'search_phase_execution_exception', reason, {
+      rootCauses,
+      extra: { phase: 'query', grouped: true },
+    }),
+  // 401
+  authenticationRequired: (reason: string) =>
+    new EsError(401, 'security_exception', reason, {
+      headers: { 'WWW-Authenticate': 'Basic realm="security", charset="UTF-8", ApiKey' },
+    }),
+  // 403
+  actionDenied: (action: string, user: string, detail = '') =>
+    new EsError(403, 'security_exception', `action [${action}] is unauthorized for user [${user}]${detail}`),
+  securityForbidden: (reason: string) => new EsError(403, 'security_exception', reason),
+  clusterBlock: (reason: string) => new EsError(403, 'cluster_block_exception', reason),
+  // 404
+  indexNotFound: (index: string) =>
+    new EsError(404, 'index_not_found_exception', `no such index [${index}]`, { extra: indexExtra(index) }),
+  resourceNotFound: (reason: string) => new EsError(404, 'resource_not_found_exception', reason),
+  aliasesNotFound: (aliases: readonly string[]) =>
+    new EsError(404, 'aliases_not_found_exception', `aliases [${aliases.join(',')}] missing`, {
+      extra: { 'resource.type': 'aliases', 'resource.id': aliases.join(',') },
+    }),
+  noSuchRemoteCluster: (alias: string) =>
+    new EsError(404, 'no_such_remote_cluster_exception', `no such remote cluster: [${alias}]`),
+  // 405
+  methodNotAllowed: (method: string, path: string, allowed: readonly string[]) =>
+    new EsError(
+      405,
+      'method_not_allowed',
+      `Incorrect HTTP method for uri [${path}] and method [${method}], allowed: [${allowed.join(', ')}]`,
+      { headers: { Allow: allowed.join(',') } },
+    ),
+  // 406 / 415
+  notAcceptable: (reason: string) => new EsError(406, 'media_type_header_exception', reason),
+  unsupportedMediaType: (contentType: string) =>
+    new EsError(406, 'media_type_header_exception', `Invalid media-type value on headers [Content-Type]`, {
+      causedBy: new EsError(406, 'media_type_header_exception', `invalid media-type [${contentType}]`),
+    }),
+  // 409
+  versionConflict: (id: string, reason: string, index: string, shard = '0') =>
+    new EsError(409, 'version_conflict_engine_exception', `[${id}]: version conflict, ${reason}`, {
+      extra: { index_uuid: '_na_', shard, index },
+    }),
+  // 400 — index exists (Elasticsearch answers 400 for this one)
+  resourceAlreadyExists: (index: string, uuid: string) =>
+    new EsError(400, 'resource_already_exists_exception', `index [${index}/${uuid}] already exists`, {
+      extra: { index_uuid: uuid, index },
+    }),
+  // 413
+  contentTooLong: (bytes: number, limit: number) =>
+    new EsError(413, 'content_too_long_exception', `request body of ${bytes} bytes exceeds the limit of ${limit} bytes [http.max_content_length]`),
+  // 429
+  rejectedExecution: (reason: string) => new EsError(429, 'es_rejected_execution_exception', reason),
+  // 500
+  internal: (reason: string) => new EsError(500, 'exception', reason),
+  // 501 (unimplemented query types etc. are 400 in Elasticsearch; this is for unknown REST paths)
+  noHandler: (method: string, path: string) =>
+    new EsError(400, 'illegal_argument_exception', `request [${path}] contains unrecognized method [${method}] or path`),
+} as const;
+
+export type ErrorFactoryName = keyof typeof errors;
+
+export function isEsError(value: unknown): value is EsError {
+  return value instanceof EsError;
+}

@@ -1,0 +1,4 @@
+export { EsError, errors, isEsError, type EsErrorCause, type ErrorFactoryName } from './errors.js';
+export { assert, AssertionError } from './assert.js';
+export { limits } from './limits.js';
+export type { SqlDatabase, SqlStatement } from './sql.js';

@@ -1,0 +1,15 @@
+/** Every limit Strait enforces, with its unit in the name (style P4). */
+export const limits = {
+  httpBodyBytesMax: 100 * 1024 * 1024, // Elasticsearch http.max_content_length default (100mb)
+  httpHeaderBytesMax: 16 * 1024, // Node's default, stated
+  searchResultWindowMax: 10_000, // index.max_result_window default
+  bulkItemsMax: 100_000, // ours: one _bulk body above this is refused with 400
+  mgetDocsMax: 10_000, // ours
+  authCacheEntriesMax: 10_000, // ours: successful credential verifications kept in memory
+  authCacheTtlMs: 20 * 60 * 1000, // Elasticsearch's xpack.security.authc.api_key.cache.ttl default (20m)
+  indexNameBytesMax: 255,
+  fieldsPerIndexMax: 1000, // index.mapping.total_fields.limit default
+  fieldDepthMax: 20, // index.mapping.depth.limit default
+  jsonNestingDepthMax: 100, // ours
+  apiKeyNameBytesMax: 1024,
+} as const;
