@@ -131,10 +131,21 @@ export const errors = {
     ),
   // 406 / 415
   notAcceptable: (reason: string) => new EsError(406, 'media_type_header_exception', reason),
-  unsupportedMediaType: (contentType: string) =>
-    new EsError(406, 'media_type_header_exception', `Invalid media-type value on headers [Content-Type]`, {
-      causedBy: new EsError(406, 'media_type_header_exception', `invalid media-type [${contentType}]`),
+  unsupportedMediaType: (header: string, contentType: string) =>
+    new EsError(406, 'media_type_header_exception', `Invalid media-type value on headers [${header}]`, {
+      causedBy: new EsError(406, 'media_type_header_exception', `${header} header [${contentType}] is not supported`),
     }),
+  parse: (reason: string) => new EsError(400, 'parse_exception', reason),
+  bodyRequired: () => new EsError(400, 'parse_exception', 'request body is required'),
+  unrecognizedParameters: (path: string, names: readonly string[]) =>
+    new EsError(
+      400,
+      'illegal_argument_exception',
+      names.length === 1
+        ? `request [${path}] contains unrecognized parameter: [${names[0]}]`
+        : `request [${path}] contains unrecognized parameters: ${names.map((name) => `[${name}]`).join(', ')}`,
+    ),
+  badRequest: (reason: string) => new EsError(400, 'bad_request', reason),
   // 409
   versionConflict: (id: string, reason: string, index: string, shard = '0') =>
     new EsError(409, 'version_conflict_engine_exception', `[${id}]: version conflict, ${reason}`, {
@@ -154,7 +165,7 @@ export const errors = {
   internal: (reason: string) => new EsError(500, 'exception', reason),
   // 501 (unimplemented query types etc. are 400 in Elasticsearch; this is for unknown REST paths)
   noHandler: (method: string, path: string) =>
-    new EsError(400, 'illegal_argument_exception', `request [${path}] contains unrecognized method [${method}] or path`),
+    new EsError(400, 'illegal_argument_exception', `no handler found for uri [${path}] and method [${method}]`),
 } as const;
 
 export type ErrorFactoryName = keyof typeof errors;

@@ -2,3 +2,4 @@ export { EsError, errors, isEsError, type EsErrorCause, type ErrorFactoryName } 
 export { assert, AssertionError } from './assert.js';
 export { limits } from './limits.js';
 export type { SqlDatabase, SqlStatement } from './sql.js';
+export * from './version.js';

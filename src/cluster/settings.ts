@@ -1,0 +1,179 @@
+import { errors, type SqlDatabase } from '../common/index.js';
+
+/**
+ * Dynamic cluster settings (`PUT /_cluster/settings`): persistent ones live in node.db and survive
+ * restarts, transient ones live in memory. The merge is pure; the store is a thin shell.
+ */
+export type SettingValue = string | readonly string[];
+export type FlatSettings = Readonly<Record<string, SettingValue>>;
+
+export interface DynamicSetting {
+  /** An exact key, or a pattern with one `*` standing for a namespace (an alias, for example). */
+  readonly key: string;
+  /** Returns the normalized value or throws a 400 EsError naming the setting. */
+  normalize(key: string, value: unknown): SettingValue;
+  readonly defaultValue?: SettingValue;
+}
+
+export interface SettingsUpdate {
+  readonly persistent: FlatSettings;
+  readonly transient: FlatSettings;
+}
+
+const scalarString = (key: string, value: unknown): string => {
+  if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') return String(value);
+  throw errors.illegalArgument(`Failed to parse value [${JSON.stringify(value)}] for setting [${key}]`);
+};
+
+export const dynamicSettingTypes = {
+  string: (key: string, value: unknown): SettingValue => scalarString(key, value),
+  boolean: (key: string, value: unknown): SettingValue => {
+    const text = scalarString(key, value);
+    if (text !== 'true' && text !== 'false') {
+      throw errors.illegalArgument(`Failed to parse value [${text}] as only [true] or [false] are allowed.`);
+    }
+    return text;
+  },
+  byteSize: (key: string, value: unknown): SettingValue => {
+    const text = scalarString(key, value);
+    if (!/^(-1|\d+(\.\d+)?(b|kb|mb|gb|tb|pb)?)$/i.test(text)) {
+      throw errors.illegalArgument(`failed to parse setting [${key}] with value [${text}] as a size in bytes: unit is missing or unrecognized`);
+    }
+    return text;
+  },
+  timeValue: (key: string, value: unknown): SettingValue => {
+    const text = scalarString(key, value);
+    if (!/^(-1|0|\d+(\.\d+)?(nanos|micros|ms|s|m|h|d))$/.test(text)) {
+      throw errors.illegalArgument(`failed to parse setting [${key}] with value [${text}] as a time value: unit is missing or unrecognized`);
+    }
+    return text;
+  },
+  list: (key: string, value: unknown): SettingValue => {
+    if (Array.isArray(value)) return value.map((item) => scalarString(key, item));
+    return scalarString(key, value).split(',').map((item) => item.trim()).filter((item) => item !== '');
+  },
+} as const;
+
+/** The dynamic cluster settings this node knows. Later layers (remote clusters) add rows. */
+export const baseDynamicSettings: readonly DynamicSetting[] = [
+  { key: 'indices.recovery.max_bytes_per_sec', normalize: dynamicSettingTypes.byteSize, defaultValue: '40mb' },
+  { key: 'action.auto_create_index', normalize: dynamicSettingTypes.string, defaultValue: 'true' },
+  { key: 'action.destructive_requires_name', normalize: dynamicSettingTypes.boolean, defaultValue: 'true' },
+  { key: 'cluster.routing.allocation.enable', normalize: dynamicSettingTypes.string, defaultValue: 'all' },
+  { key: 'search.default_search_timeout', normalize: dynamicSettingTypes.timeValue, defaultValue: '-1' },
+  { key: 'cluster.max_shards_per_node', normalize: dynamicSettingTypes.string, defaultValue: '1000' },
+  { key: 'logger.*', normalize: dynamicSettingTypes.string },
+];
+
+function findSetting(registry: readonly DynamicSetting[], key: string): DynamicSetting | undefined {
+  return registry.find((setting) => settingKeyMatches(setting.key, key));
+}
+
+/** `logger.*` matches any key under `logger.`; `cluster.remote.*.seeds` matches one namespace segment. Pure. */
+export function settingKeyMatches(pattern: string, key: string): boolean {
+  if (!pattern.includes('*')) return pattern === key;
+  const [prefix, suffix] = pattern.split('*') as [string, string];
+  if (!key.startsWith(prefix) || !key.endsWith(suffix)) return false;
+  const middle = key.slice(prefix.length, key.length - suffix.length);
+  if (middle === '') return false;
+  return suffix === '' || !middle.includes('.');
+}
+
+/** Flattens `{"a":{"b":1}}` and `{"a.b":1}` alike into dotted keys; `null` marks a removal. Pure. */
+export function flattenSettings(value: unknown, prefix = '', out: Record<string, unknown> = {}): Record<string, unknown> {
+  if (value === null || value === undefined) return out;
+  if (typeof value !== 'object' || Array.isArray(value)) {
+    throw errors.illegalArgument(`settings must be an object, got [${JSON.stringify(value)}]`);
+  }
+  for (const [key, child] of Object.entries(value as Record<string, unknown>)) {
+    const path = prefix === '' ? key : `${prefix}.${key}`;
+    if (child !== null && typeof child === 'object' && !Array.isArray(child)) flattenSettings(child, path, out);
+    else out[path] = child;
+  }
+  return out;
+}
+
+/**
+ * Applies one scope's update to its current settings: validates every key (400 naming it),
+ * removes keys set to null (a key ending in `.*` or a namespace prefix removes all under it). Pure.
+ */
+export function applySettingsUpdate(
+  registry: readonly DynamicSetting[],
+  scope: 'persistent' | 'transient',
+  current: FlatSettings,
+  update: Record<string, unknown>,
+): { readonly next: FlatSettings; readonly changed: FlatSettings } {
+  const next: Record<string, SettingValue> = { ...current };
+  const changed: Record<string, SettingValue> = {};
+  for (const [key, value] of Object.entries(update)) {
+    if (value === null) {
+      const namespace = key.endsWith('.*') ? key.slice(0, -1) : `${key}.`;
+      for (const existing of Object.keys(next)) if (existing === key || existing.startsWith(namespace)) delete next[existing];
+      if (findSetting(registry, key) === undefined && !key.endsWith('*') && !Object.keys(current).some((k) => k.startsWith(namespace))) {
+        throw errors.illegalArgument(`${scope} setting [${key}], not recognized`);
+      }
+      continue;
+    }
+    const setting = findSetting(registry, key);
+    if (setting === undefined) throw errors.illegalArgument(`${scope} setting [${key}], not recognized`);
+    const normalized = setting.normalize(key, value);
+    next[key] = normalized;
+    changed[key] = normalized;
+  }
+  return { next, changed };
+}
+
+export class ClusterSettingsStore {
+  private transientSettings: FlatSettings = {};
+  private persistentSettings: FlatSettings;
+
+  constructor(
+    private readonly db: SqlDatabase,
+    private readonly registry: DynamicSetting[],
+  ) {
+    db.exec('CREATE TABLE IF NOT EXISTS cluster_settings (key TEXT PRIMARY KEY, value TEXT NOT NULL)');
+    const rows = db.prepare('SELECT key, value FROM cluster_settings').all() as { key: string; value: string }[];
+    const persisted: Record<string, SettingValue> = {};
+    for (const row of rows) persisted[row.key] = JSON.parse(row.value) as SettingValue;
+    this.persistentSettings = persisted;
+  }
+
+  /** Later layers register their dynamic settings (for example `cluster.remote.*`). */
+  register(settings: readonly DynamicSetting[]): void {
+    this.registry.push(...settings);
+  }
+
+  get persistent(): FlatSettings {
+    return this.persistentSettings;
+  }
+
+  get transient(): FlatSettings {
+    return this.transientSettings;
+  }
+
+  /** Transient settings override persistent ones, as in Elasticsearch. */
+  effective(): FlatSettings {
+    return { ...this.persistentSettings, ...this.transientSettings };
+  }
+
+  defaults(): FlatSettings {
+    const defaults: Record<string, SettingValue> = {};
+    for (const setting of this.registry) if (setting.defaultValue !== undefined && !setting.key.includes('*')) defaults[setting.key] = setting.defaultValue;
+    return defaults;
+  }
+
+  /** Validates both scopes before changing either, then persists atomically. */
+  update(body: { persistent?: unknown; transient?: unknown }): SettingsUpdate {
+    const persistent = applySettingsUpdate(this.registry, 'persistent', this.persistentSettings, flattenSettings(body.persistent));
+    const transient = applySettingsUpdate(this.registry, 'transient', this.transientSettings, flattenSettings(body.transient));
+    const write = this.db.transaction((settings: FlatSettings) => {
+      this.db.prepare('DELETE FROM cluster_settings').run();
+      const insert = this.db.prepare('INSERT INTO cluster_settings (key, value) VALUES (?, ?)');
+      for (const [key, value] of Object.entries(settings)) insert.run(key, JSON.stringify(value));
+    });
+    write(persistent.next);
+    this.persistentSettings = persistent.next;
+    this.transientSettings = transient.next;
+    return { persistent: persistent.changed, transient: transient.changed };
+  }
+}

@@ -1,0 +1,170 @@
+import {
+  BUILD_FLAVOR,
+  BUILD_TYPE,
+  ES_API_VERSION,
+  LUCENE_VERSION_REPORTED,
+  MINIMUM_INDEX_COMPATIBILITY_VERSION,
+  MINIMUM_WIRE_COMPATIBILITY_VERSION,
+} from '../../common/index.js';
+import type { Route } from '../route.js';
+
+/** What the info routes need to know about the node; filled in by node wiring. */
+export interface NodeIdentity {
+  readonly nodeId: string;
+  readonly nodeName: string;
+  readonly clusterName: string;
+  readonly clusterUuid: string;
+  readonly roles: readonly string[];
+  readonly buildHash: string;
+  readonly buildDate: string;
+  readonly httpAddress: () => string;
+  readonly transportAddress: () => string | undefined;
+  readonly httpBodyBytesMax: number;
+  readonly settings: Readonly<Record<string, string | readonly string[]>>;
+}
+
+/** The metrics `GET /_nodes/{node_id}/{metric}` knows. */
+const NODE_INFO_METRICS = new Set([
+  'settings', 'os', 'process', 'jvm', 'thread_pool', 'transport', 'http', 'plugins', 'ingest',
+  'aggregations', 'indices', 'remote_cluster_server', '_all', '_none',
+]);
+
+function versionBody(identity: NodeIdentity): Record<string, unknown> {
+  return {
+    number: ES_API_VERSION,
+    build_flavor: BUILD_FLAVOR,
+    build_type: BUILD_TYPE,
+    build_hash: identity.buildHash,
+    build_date: identity.buildDate,
+    build_snapshot: false,
+    lucene_version: LUCENE_VERSION_REPORTED,
+    minimum_wire_compatibility_version: MINIMUM_WIRE_COMPATIBILITY_VERSION,
+    minimum_index_compatibility_version: MINIMUM_INDEX_COMPATIBILITY_VERSION,
+  };
+}
+
+/** Settings as `GET /_nodes` nests them: `{"cluster":{"name":"x"}}`. Secure settings never appear here. */
+export function nestSettings(flat: Readonly<Record<string, unknown>>): Record<string, unknown> {
+  const nested: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(flat)) {
+    const parts = key.split('.');
+    let cursor = nested;
+    for (const part of parts.slice(0, -1)) {
+      const next = cursor[part];
+      if (next === null || typeof next !== 'object' || Array.isArray(next)) cursor[part] = {};
+      cursor = cursor[part] as Record<string, unknown>;
+    }
+    cursor[parts[parts.length - 1]!] = value;
+  }
+  return nested;
+}
+
+function hostOf(address: string): string {
+  return address.slice(0, address.lastIndexOf(':')).replace(/^\[|\]$/g, '');
+}
+
+function nodeInfo(identity: NodeIdentity, metrics: ReadonlySet<string> | undefined): Record<string, unknown> {
+  const wants = (metric: string): boolean => metrics === undefined || metrics.has(metric) || metrics.has('_all');
+  const httpAddress = identity.httpAddress();
+  const transportAddress = identity.transportAddress() ?? httpAddress;
+  const info: Record<string, unknown> = {
+    name: identity.nodeName,
+    transport_address: transportAddress,
+    host: hostOf(httpAddress),
+    ip: hostOf(httpAddress),
+    version: ES_API_VERSION,
+    build_flavor: BUILD_FLAVOR,
+    build_type: BUILD_TYPE,
+    build_hash: identity.buildHash,
+    roles: [...identity.roles].sort(),
+    attributes: {},
+  };
+  if (wants('settings')) info['settings'] = nestSettings(identity.settings);
+  if (wants('os')) info['os'] = { name: process.platform, arch: process.arch };
+  if (wants('process')) info['process'] = { id: process.pid, mlockall: false };
+  if (wants('http')) {
+    info['http'] = {
+      bound_address: [httpAddress],
+      publish_address: httpAddress,
+      max_content_length_in_bytes: identity.httpBodyBytesMax,
+    };
+  }
+  if (wants('transport') && identity.transportAddress() !== undefined) {
+    info['transport'] = { bound_address: [transportAddress], publish_address: transportAddress, profiles: {} };
+  }
+  if (wants('plugins')) info['plugins'] = [];
+  return info;
+}
+
+function nodesInfoBody(identity: NodeIdentity, nodeFilter: string | undefined, metrics: ReadonlySet<string> | undefined): unknown {
+  const selected =
+    nodeFilter === undefined ||
+    nodeFilter.split(',').some((part) => ['_all', '_local', '_master', identity.nodeId, identity.nodeName, '*'].includes(part));
+  const nodes: Record<string, unknown> = {};
+  if (selected) nodes[identity.nodeId] = nodeInfo(identity, metrics);
+  const count = selected ? 1 : 0;
+  return { _nodes: { total: count, successful: count, failed: 0 }, cluster_name: identity.clusterName, nodes };
+}
+
+function parseMetrics(value: string): Set<string> {
+  return new Set(value.split(',').map((metric) => metric.trim()));
+}
+
+export function nodeInfoRoutes(identity: NodeIdentity): readonly Route[] {
+  const nodesParams = ['timeout', 'flat_settings', 'master_timeout'] as const;
+  return [
+    {
+      method: 'GET',
+      path: '/',
+      action: 'cluster:monitor/main',
+      scope: 'cluster',
+      handle: () => ({
+        status: 200,
+        body: {
+          name: identity.nodeName,
+          cluster_name: identity.clusterName,
+          cluster_uuid: identity.clusterUuid,
+          version: versionBody(identity),
+          tagline: 'You Know, for Search',
+        },
+      }),
+    },
+    { method: 'HEAD', path: '/', action: 'cluster:monitor/main', scope: 'cluster', handle: () => ({ status: 200 }) },
+    {
+      method: 'GET',
+      path: '/_nodes',
+      action: 'cluster:monitor/nodes/info',
+      scope: 'cluster',
+      params: nodesParams,
+      handle: () => ({ status: 200, body: nodesInfoBody(identity, undefined, undefined) }),
+    },
+    {
+      // `/_nodes/{node_id}` and `/_nodes/{metric}` share a shape: known metric names decide.
+      method: 'GET',
+      path: '/_nodes/:target',
+      action: 'cluster:monitor/nodes/info',
+      scope: 'cluster',
+      params: nodesParams,
+      handle: (request) => {
+        const target = request.params['target']!;
+        const metrics = parseMetrics(target);
+        const isMetric = [...metrics].every((metric) => NODE_INFO_METRICS.has(metric));
+        return {
+          status: 200,
+          body: isMetric ? nodesInfoBody(identity, undefined, metrics) : nodesInfoBody(identity, target, undefined),
+        };
+      },
+    },
+    {
+      method: 'GET',
+      path: '/_nodes/:nodeId/:metric',
+      action: 'cluster:monitor/nodes/info',
+      scope: 'cluster',
+      params: nodesParams,
+      handle: (request) => ({
+        status: 200,
+        body: nodesInfoBody(identity, request.params['nodeId'], parseMetrics(request.params['metric']!)),
+      }),
+    },
+  ];
+}

@@ -1,0 +1,311 @@
+import http from 'node:http';
+import https from 'node:https';
+import type { AddressInfo } from 'node:net';
+import type { Socket } from 'node:net';
+import FindMyWay from 'find-my-way';
+import type { Logger } from 'pino';
+import { assert, AssertionError, errors, EsError, isEsError } from '../common/index.js';
+import type { SecurityService } from '../security/types.js';
+import { filterPath } from './filter-path.js';
+import {
+  booleanParam,
+  checkContentType,
+  createRestRequest,
+  decodeBody,
+  parseMediaType,
+  parseQuery,
+  type MediaType,
+} from './request.js';
+import type { HttpMethod, RequestAuthorizer, RestResponse, Route } from './route.js';
+
+/** Parameters every route accepts (Elasticsearch's common options). */
+const COMMON_PARAMS = new Set(['pretty', 'human', 'error_trace', 'filter_path', 'format']);
+const METHODS: readonly HttpMethod[] = ['GET', 'PUT', 'POST', 'DELETE', 'HEAD'];
+const ROUTE_PARAM_LENGTH_MAX = 8192;
+
+export interface HttpTlsOptions {
+  readonly key: Buffer;
+  /** Leaf certificate followed by its CA, so clients can pin the CA fingerprint. */
+  readonly cert: Buffer;
+  readonly ca: Buffer[];
+  readonly passphrase: string | undefined;
+  readonly clientAuthentication: 'required' | 'optional' | 'none';
+}
+
+export interface HttpServerOptions {
+  readonly host: string;
+  readonly port: number;
+  readonly tls: HttpTlsOptions | undefined;
+  readonly bodyBytesMax: number;
+  readonly routes: readonly Route[];
+  readonly security: SecurityService;
+  readonly log: Logger;
+}
+
+export interface HttpServer {
+  /** `host:port` actually bound. */
+  readonly address: string;
+  close(): Promise<void>;
+}
+
+type RouteStore = { readonly route: Route };
+
+/** Builds the one route table (style P9): every route names its action; duplicates are refused. */
+export function buildRouter(routes: readonly Route[]): FindMyWay.Instance<FindMyWay.HTTPVersion.V1> {
+  const router = FindMyWay({ maxParamLength: ROUTE_PARAM_LENGTH_MAX, ignoreTrailingSlash: true });
+  for (const route of routes) {
+    assert(route.action.includes(':'), `${route.path}: a route must name its Elasticsearch action`);
+    const methods = typeof route.method === 'string' ? [route.method] : route.method;
+    for (const method of methods) {
+      router.on(method, route.path, () => undefined, { route } satisfies RouteStore);
+    }
+  }
+  return router;
+}
+
+export async function startHttpServer(options: HttpServerOptions): Promise<HttpServer> {
+  const router = buildRouter(options.routes);
+  const { log } = options;
+  const listener = (request: http.IncomingMessage, response: http.ServerResponse): void => {
+    handleRequest(request, response, router, options).catch((error: unknown) => {
+      // Rendering itself failed: the connection is all we can still close.
+      log.error({ err: error }, 'failed to answer a request');
+      response.destroy();
+    });
+  };
+  const server: http.Server = options.tls
+    ? https.createServer(
+        {
+          key: options.tls.key,
+          cert: options.tls.cert,
+          ca: options.tls.ca.length > 0 ? options.tls.ca : undefined,
+          passphrase: options.tls.passphrase,
+          requestCert: options.tls.clientAuthentication !== 'none',
+          rejectUnauthorized: options.tls.clientAuthentication === 'required',
+          minVersion: 'TLSv1.2',
+        },
+        listener,
+      )
+    : http.createServer(listener);
+  server.keepAliveTimeout = 65_000;
+  server.headersTimeout = 70_000;
+  server.requestTimeout = 0; // long searches and bulk bodies are bounded by size, not wall time
+  server.maxHeadersCount = 200;
+  const sockets = new Set<Socket>();
+  server.on('connection', (socket: Socket) => {
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+  });
+  server.on('clientError', (error: Error & { code?: string }, socket: Socket) => {
+    // Garbage on the port, oversized headers, a TLS client that hung up: answer if we can, never crash.
+    log.warn({ code: error.code, remote: socket.remoteAddress }, 'rejected a malformed HTTP request');
+    if (socket.writable && error.code !== 'ECONNRESET') {
+      const status = error.code === 'HPE_HEADER_OVERFLOW' ? 431 : 400;
+      const body = JSON.stringify(errors.badRequest(`malformed HTTP request: ${error.code ?? 'parse error'}`).toBody());
+      socket.end(
+        `HTTP/1.1 ${status} ${http.STATUS_CODES[status]}\r\ncontent-type: application/json\r\n` +
+          `x-elastic-product: Elasticsearch\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`,
+      );
+    } else {
+      socket.destroy();
+    }
+  });
+  if (options.tls) {
+    server.on('tlsClientError', (error: Error & { code?: string }, socket: Socket) => {
+      log.warn({ code: error.code, reason: error.message, remote: socket.remoteAddress }, 'TLS handshake failed on the HTTP interface');
+    });
+  }
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port, options.host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const bound = server.address() as AddressInfo;
+  const host = bound.family === 'IPv6' ? `[${bound.address}]` : bound.address;
+  return {
+    address: `${host}:${bound.port}`,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeIdleConnections();
+        // Connections still busy get a moment, then go.
+        setTimeout(() => {
+          for (const socket of sockets) socket.destroy();
+        }, 2_000).unref();
+      }),
+  };
+}
+
+async function readBody(request: http.IncomingMessage, bodyBytesMax: number): Promise<Buffer | undefined> {
+  const declared = Number(request.headers['content-length'] ?? NaN);
+  if (Number.isFinite(declared) && declared > bodyBytesMax) {
+    request.resume(); // drain so the error can be written on a live connection
+    throw errors.contentTooLong(declared, bodyBytesMax);
+  }
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of request) {
+    size += (chunk as Buffer).length;
+    if (size > bodyBytesMax) {
+      request.resume();
+      throw errors.contentTooLong(size, bodyBytesMax);
+    }
+    chunks.push(chunk as Buffer);
+  }
+  return size === 0 ? undefined : Buffer.concat(chunks, size);
+}
+
+interface Rendering {
+  pretty: boolean;
+  filterPath: string | undefined;
+  errorTrace: boolean;
+  accept: MediaType | undefined;
+}
+
+async function handleRequest(
+  incoming: http.IncomingMessage,
+  response: http.ServerResponse,
+  router: FindMyWay.Instance<FindMyWay.HTTPVersion.V1>,
+  options: HttpServerOptions,
+): Promise<void> {
+  const started = process.hrtime.bigint();
+  const url = incoming.url ?? '/';
+  const queryStart = url.indexOf('?');
+  const rawPath = queryStart === -1 ? url : url.slice(0, queryStart);
+  const method = (incoming.method ?? 'GET').toUpperCase() as HttpMethod;
+  const opaqueHeader = incoming.headers['x-opaque-id'];
+  const opaqueId = Array.isArray(opaqueHeader) ? opaqueHeader[0] : opaqueHeader;
+  const rendering: Rendering = { pretty: false, filterPath: undefined, errorTrace: false, accept: undefined };
+  let result: RestResponse;
+  let action: string | undefined;
+  try {
+    const query = parseQuery(queryStart === -1 ? '' : url.slice(queryStart + 1));
+    rendering.pretty = booleanParam(query['pretty']);
+    rendering.errorTrace = booleanParam(query['error_trace']);
+    rendering.filterPath = query['filter_path'];
+    rendering.accept = parseMediaType('Accept', headerValue(incoming.headers['accept']));
+    const contentType = parseMediaType('Content-Type', headerValue(incoming.headers['content-type']));
+    if (!METHODS.includes(method)) throw errors.methodNotAllowed(method, rawPath, []);
+    const found = router.find(method, rawPath);
+    if (found === null) {
+      const allowed = METHODS.filter((other) => other !== method && router.find(other, rawPath) !== null);
+      await drain(incoming);
+      throw allowed.length > 0 ? errors.methodNotAllowed(method, rawPath, allowed) : errors.noHandler(method, rawPath);
+    }
+    const { route } = found.store as RouteStore;
+    action = route.action;
+    const unknown = Object.keys(query).filter((name) => !COMMON_PARAMS.has(name) && !(route.params ?? []).includes(name));
+    if (unknown.length > 0) {
+      await drain(incoming);
+      throw errors.unrecognizedParameters(rawPath, unknown);
+    }
+    // Authenticate before reading a possibly large body from an unknown caller.
+    const authentication = await options.security.authenticate(incoming.headers);
+    const rawBody = await readBody(incoming, options.bodyBytesMax);
+    if (rawBody !== undefined) checkContentType(contentType, headerValue(incoming.headers['content-type']));
+    const body =
+      rawBody === undefined ? undefined : decodeBody(rawBody, headerValue(incoming.headers['content-encoding']), options.bodyBytesMax);
+    const params: Record<string, string> = {};
+    for (const [name, value] of Object.entries(found.params)) if (value !== undefined) params[name] = value;
+    const restRequest = createRestRequest({ method, rawPath, params, query, headers: incoming.headers, body });
+    const authorizer = options.security.authorizer(authentication);
+    let authorizedTargets = false;
+    const tracked: RequestAuthorizer = {
+      cluster: (clusterAction) => authorizer.cluster(clusterAction),
+      indices: (indexAction, indices) => {
+        authorizer.indices(indexAction, indices);
+        authorizedTargets = true;
+      },
+      allowsIndex: (indexAction, index) => {
+        authorizedTargets = true;
+        return authorizer.allowsIndex(indexAction, index);
+      },
+    };
+    if (route.scope === 'cluster') authorizer.cluster(route.action);
+    result = await route.handle(restRequest, { authentication, authorize: tracked });
+    if (route.scope === 'indices' && !authorizedTargets && result.status < 300) {
+      throw new AssertionError(`${method} ${route.path} [${route.action}] answered without authorizing its target indices`);
+    }
+  } catch (error) {
+    result = errorResponse(error, rendering.errorTrace, options.log, { method, path: rawPath, opaqueId, action });
+    await drain(incoming);
+  }
+  writeResponse(response, method, result, rendering, opaqueId);
+  const tookMs = Number(process.hrtime.bigint() - started) / 1e6;
+  if (result.status >= 400) {
+    options.log.info({ method, path: rawPath, status: result.status, action, opaque_id: opaqueId, took_ms: tookMs }, 'request failed');
+  } else {
+    options.log.debug({ method, path: rawPath, status: result.status, action, opaque_id: opaqueId, took_ms: tookMs }, 'request');
+  }
+}
+
+function headerValue(value: string | string[] | undefined): string | undefined {
+  return Array.isArray(value) ? value[0] : value;
+}
+
+async function drain(incoming: http.IncomingMessage): Promise<void> {
+  if (incoming.readableEnded) return;
+  incoming.resume();
+}
+
+function errorResponse(
+  error: unknown,
+  errorTrace: boolean,
+  log: Logger,
+  context: { method: string; path: string; opaqueId: string | undefined; action: string | undefined },
+): RestResponse {
+  if (isEsError(error)) {
+    if (error.status >= 500) log.error({ err: error, ...context }, 'request failed with a server error');
+    const body = error.toBody();
+    if (errorTrace && error.stack) body.error['stack_trace'] = error.stack;
+    return { status: error.status, body, headers: error.headers };
+  }
+  // A bug, not bad input (style P3): log it whole, fail only this request.
+  const internal = new EsError(500, error instanceof AssertionError ? 'assertion_error' : 'exception', error instanceof Error ? error.message : String(error));
+  log.error({ err: error, ...context }, 'request failed with an unexpected error');
+  const body = internal.toBody();
+  if (errorTrace && error instanceof Error && error.stack) body.error['stack_trace'] = error.stack;
+  return { status: 500, body };
+}
+
+function writeResponse(
+  response: http.ServerResponse,
+  method: HttpMethod,
+  result: RestResponse,
+  rendering: Rendering,
+  opaqueId: string | undefined,
+): void {
+  response.statusCode = result.status;
+  response.setHeader('X-elastic-product', 'Elasticsearch');
+  if (opaqueId !== undefined) response.setHeader('X-Opaque-Id', opaqueId);
+  for (const [name, value] of Object.entries(result.headers ?? {})) response.setHeader(name, value);
+  let payload: string | undefined;
+  if (result.body !== undefined) {
+    if (typeof result.body === 'string' && result.contentType !== undefined) {
+      payload = result.body;
+      response.setHeader('Content-Type', result.contentType);
+    } else {
+      let body = result.body;
+      if (rendering.filterPath !== undefined && rendering.filterPath !== '') body = filterPath(body, rendering.filterPath);
+      payload = rendering.pretty ? `${JSON.stringify(body, null, 2)}\n` : JSON.stringify(body);
+      const compatible = rendering.accept?.compatibleWith;
+      response.setHeader(
+        'Content-Type',
+        compatible !== undefined && rendering.accept?.type.startsWith('application/vnd.elasticsearch')
+          ? `application/vnd.elasticsearch+json;compatible-with=${compatible}`
+          : 'application/json',
+      );
+    }
+  }
+  if (payload === undefined) {
+    response.setHeader('Content-Length', '0');
+    response.end();
+    return;
+  }
+  const bytes = Buffer.from(payload, 'utf8');
+  response.setHeader('Content-Length', String(bytes.length));
+  // HEAD: the headers of the GET answer, no body.
+  response.end(method === 'HEAD' ? undefined : bytes);
+}
