@@ -1,0 +1,58 @@
+// Transport framing: partial bytes in, whole frames out; limits enforced before buffering (style P4).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { decodeFrames, emptyDecoder, encodeFrame, encodePing, FrameError, FrameFlags, type DecoderState, type Frame } from '../../../src/transport/frame.js';
+
+function createRandom(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+test('frames round-trip, compressed or not, with pings between', () => {
+  const bytes = Buffer.concat([
+    encodeFrame(0, 7, { action: 'indices:data/read/search', headers: { a: 'b' }, payload: { size: 10 } }),
+    encodePing(),
+    encodeFrame(FrameFlags.response, 7, { hits: ['x'.repeat(1000)] }, true),
+  ]);
+  const { frames, state } = decodeFrames(emptyDecoder, bytes, 1 << 20);
+  assert.equal(state.pending.length, 0);
+  assert.deepEqual(frames, [
+    { kind: 'message', flags: 0, requestId: 7, body: { action: 'indices:data/read/search', headers: { a: 'b' }, payload: { size: 10 } } },
+    { kind: 'ping' },
+    { kind: 'message', flags: FrameFlags.response | FrameFlags.compressed, requestId: 7, body: { hits: ['x'.repeat(1000)] } },
+  ]);
+});
+
+const seed = Number(process.env['SEED'] ?? Math.floor(Math.random() * 2 ** 32));
+test(`frames split at random points decode the same (seed=${seed})`, () => {
+  const random = createRandom(seed);
+  const messages = Array.from({ length: 20 }, (_, index) => ({ index, text: 'y'.repeat(Math.floor(random() * 300)) }));
+  const bytes = Buffer.concat(messages.map((body, index) => encodeFrame(0, index, body, index % 3 === 0)));
+  let state: DecoderState = emptyDecoder;
+  const frames: Frame[] = [];
+  let offset = 0;
+  while (offset < bytes.length) {
+    const size = 1 + Math.floor(random() * 64);
+    const result = decodeFrames(state, bytes.subarray(offset, offset + size), 1 << 20);
+    state = result.state;
+    frames.push(...result.frames);
+    offset += size;
+  }
+  assert.deepEqual(frames.map((frame) => (frame.kind === 'message' ? frame.body : null)), messages);
+});
+
+test('garbage, oversized and undecodable frames are refused', () => {
+  assert.throws(() => decodeFrames(emptyDecoder, Buffer.from('GET / HTTP/1.1\r\n'), 1024), FrameError);
+  const big = encodeFrame(0, 1, { text: 'z'.repeat(5000) });
+  // The limit is checked from the prefix alone, before the body arrives.
+  assert.throws(() => decodeFrames(emptyDecoder, big.subarray(0, 8), 1024), /exceeds the limit of 1024 bytes/);
+  const corrupt = Buffer.from(encodeFrame(0, 1, { a: 1 }, true));
+  corrupt.fill(0xff, 11);
+  assert.throws(() => decodeFrames(emptyDecoder, corrupt, 1024), FrameError);
+});
