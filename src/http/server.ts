@@ -287,7 +287,7 @@ function writeResponse(
       payload = result.body;
       response.setHeader('Content-Type', result.contentType);
     } else {
-      let body = result.body;
+      let body: unknown = result.body;
       if (rendering.filterPath !== undefined && rendering.filterPath !== '') body = filterPath(body, rendering.filterPath);
       payload = rendering.pretty ? `${JSON.stringify(body, null, 2)}\n` : JSON.stringify(body);
       const compatible = rendering.accept?.compatibleWith;

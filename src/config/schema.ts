@@ -1,0 +1,131 @@
+/**
+ * The node settings Strait knows, with Elasticsearch's names (pure). A key may contain one `*`
+ * standing for one namespace segment (an alias in `cluster.remote.*.seeds`). Later layers add
+ * rows here; an unknown key stops the start naming it, as Elasticsearch does.
+ */
+export type SettingType =
+  | { readonly kind: 'string' }
+  | { readonly kind: 'boolean' }
+  | { readonly kind: 'integer'; readonly min: number; readonly max: number }
+  | { readonly kind: 'byteSize' }
+  | { readonly kind: 'time' }
+  | { readonly kind: 'list' }
+  | { readonly kind: 'path' }
+  | { readonly kind: 'pathList' }
+  | { readonly kind: 'enum'; readonly values: readonly string[] };
+
+export interface SettingDefinition {
+  readonly key: string;
+  readonly type: SettingType;
+  /** Only allowed in the keystore (passwords, keys), never in strait.yml or -E. */
+  readonly secure?: boolean;
+  /** Allowed in either place (`bootstrap.password` is keystore-only in Elasticsearch). */
+  readonly description?: string;
+}
+
+const string: SettingType = { kind: 'string' };
+const boolean: SettingType = { kind: 'boolean' };
+const port: SettingType = { kind: 'integer', min: 0, max: 65535 };
+const time: SettingType = { kind: 'time' };
+const list: SettingType = { kind: 'list' };
+const pathType: SettingType = { kind: 'path' };
+const pathList: SettingType = { kind: 'pathList' };
+
+function sslSettings(prefix: string): SettingDefinition[] {
+  return [
+    { key: `${prefix}.enabled`, type: boolean },
+    { key: `${prefix}.key`, type: pathType },
+    { key: `${prefix}.certificate`, type: pathType },
+    { key: `${prefix}.certificate_authorities`, type: pathList },
+    { key: `${prefix}.verification_mode`, type: { kind: 'enum', values: ['full', 'certificate', 'none'] } },
+    { key: `${prefix}.client_authentication`, type: { kind: 'enum', values: ['required', 'optional', 'none'] } },
+    { key: `${prefix}.supported_protocols`, type: list },
+    { key: `${prefix}.cipher_suites`, type: list },
+    { key: `${prefix}.secure_key_passphrase`, type: string, secure: true },
+  ];
+}
+
+export const nodeSettingDefinitions: readonly SettingDefinition[] = [
+  { key: 'cluster.name', type: string },
+  { key: 'node.name', type: string },
+  { key: 'node.roles', type: list },
+  { key: 'node.attr.*', type: string },
+  { key: 'path.data', type: pathType },
+  { key: 'path.logs', type: pathType },
+  { key: 'network.host', type: string },
+  { key: 'network.bind_host', type: string },
+  { key: 'network.publish_host', type: string },
+  { key: 'http.host', type: string },
+  { key: 'http.bind_host', type: string },
+  { key: 'http.publish_host', type: string },
+  { key: 'http.port', type: port },
+  { key: 'http.max_content_length', type: { kind: 'byteSize' } },
+  { key: 'transport.host', type: string },
+  { key: 'transport.bind_host', type: string },
+  { key: 'transport.publish_host', type: string },
+  { key: 'transport.port', type: port },
+  { key: 'transport.compress', type: { kind: 'enum', values: ['true', 'false', 'indexing_data'] } },
+  { key: 'transport.ping_schedule', type: time },
+  { key: 'transport.connect_timeout', type: time },
+  { key: 'remote_cluster_server.enabled', type: boolean },
+  { key: 'remote_cluster.host', type: string },
+  { key: 'remote_cluster.bind_host', type: string },
+  { key: 'remote_cluster.publish_host', type: string },
+  { key: 'remote_cluster.port', type: port },
+  { key: 'xpack.security.enabled', type: boolean },
+  { key: 'xpack.security.audit.enabled', type: boolean },
+  { key: 'xpack.security.authc.api_key.cache.ttl', type: time },
+  { key: 'xpack.security.enrollment.enabled', type: boolean },
+  ...sslSettings('xpack.security.http.ssl'),
+  ...sslSettings('xpack.security.transport.ssl'),
+  ...sslSettings('xpack.security.remote_cluster_server.ssl'),
+  ...sslSettings('xpack.security.remote_cluster_client.ssl'),
+  { key: 'cluster.remote.connections_per_cluster', type: { kind: 'integer', min: 1, max: 1000 } },
+  { key: 'cluster.remote.node.attr', type: string },
+  { key: 'cluster.remote.initial_connect_timeout', type: time },
+  { key: 'cluster.remote.*.mode', type: { kind: 'enum', values: ['sniff', 'proxy'] } },
+  { key: 'cluster.remote.*.seeds', type: list },
+  { key: 'cluster.remote.*.node_connections', type: { kind: 'integer', min: 1, max: 1000 } },
+  { key: 'cluster.remote.*.proxy_address', type: string },
+  { key: 'cluster.remote.*.proxy_socket_connections', type: { kind: 'integer', min: 1, max: 1000 } },
+  { key: 'cluster.remote.*.server_name', type: string },
+  { key: 'cluster.remote.*.skip_unavailable', type: boolean },
+  { key: 'cluster.remote.*.transport.ping_schedule', type: time },
+  { key: 'cluster.remote.*.transport.compress', type: { kind: 'enum', values: ['true', 'false', 'indexing_data'] } },
+  { key: 'cluster.remote.*.credentials', type: string, secure: true },
+  { key: 'bootstrap.password', type: string, secure: true },
+  { key: 'keystore.seed', type: string, secure: true },
+];
+
+/** Does `key` match a definition key with at most one `*` for one segment? */
+export function definitionMatches(pattern: string, key: string): boolean {
+  if (!pattern.includes('*')) return pattern === key;
+  const [prefix, suffix] = pattern.split('*') as [string, string];
+  if (!key.startsWith(prefix) || !key.endsWith(suffix)) return false;
+  const middle = key.slice(prefix.length, key.length - suffix.length);
+  return middle !== '' && !middle.includes('.');
+}
+
+export function findDefinition(key: string, definitions: readonly SettingDefinition[] = nodeSettingDefinitions): SettingDefinition | undefined {
+  return definitions.find((definition) => definitionMatches(definition.key, key));
+}
+
+const BYTE_UNITS: Readonly<Record<string, number>> = { b: 1, kb: 1024, mb: 1024 ** 2, gb: 1024 ** 3, tb: 1024 ** 4, pb: 1024 ** 5 };
+
+/** `100mb` → 104857600; undefined when unparsable. */
+export function parseByteSize(text: string): number | undefined {
+  const match = /^(\d+(?:\.\d+)?)\s*(b|kb|mb|gb|tb|pb)$/i.exec(text.trim());
+  if (match === null) return undefined;
+  return Math.floor(Number(match[1]) * BYTE_UNITS[match[2]!.toLowerCase()]!);
+}
+
+const TIME_UNITS: Readonly<Record<string, number>> = { nanos: 1e-6, micros: 1e-3, ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+
+/** `30s` → 30000; `-1` → -1; undefined when unparsable. */
+export function parseTimeValueMs(text: string): number | undefined {
+  const trimmed = text.trim();
+  if (trimmed === '-1' || trimmed === '0') return Number(trimmed);
+  const match = /^(\d+(?:\.\d+)?)(nanos|micros|ms|s|m|h|d)$/.exec(trimmed);
+  if (match === null) return undefined;
+  return Number(match[1]) * TIME_UNITS[match[2]!]!;
+}
