@@ -1,0 +1,257 @@
+/**
+ * Test harness: real Strait node processes on 127.0.0.1 with ephemeral ports, certificates made by
+ * our own `strait certutil`, the keystore made by `strait keystore`, and the official clients.
+ * Every process and temp dir is registered and cleaned up, even when a test fails.
+ */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Client } from '@elastic/elasticsearch';
+import { Client as Client8 } from 'es8';
+
+export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+const cliEntry = path.join(repoRoot, 'src', 'cli', 'main.ts');
+const tsxArgs = ['--import', 'tsx'];
+
+const liveProcesses = new Set<ChildProcess>();
+const tempDirs = new Set<string>();
+process.on('exit', () => {
+  for (const child of liveProcesses) child.kill('SIGKILL');
+  for (const dir of tempDirs) rmSync(dir, { recursive: true, force: true });
+});
+
+export function makeTempDir(prefix = 'strait-test-'): string {
+  const dir = mkdtempSync(path.join(tmpdir(), prefix));
+  tempDirs.add(dir);
+  return dir;
+}
+
+export function removeTempDir(dir: string): void {
+  rmSync(dir, { recursive: true, force: true });
+  tempDirs.delete(dir);
+}
+
+/** Runs the real CLI to completion. */
+export function runCli(args: readonly string[], options: { input?: string; cwd?: string } = {}): { status: number; stdout: string; stderr: string } {
+  const result = spawnSync(process.execPath, [...tsxArgs, cliEntry, ...args], {
+    cwd: options.cwd ?? repoRoot,
+    input: options.input ?? '',
+    encoding: 'utf8',
+    timeout: 60_000,
+  });
+  return { status: result.status ?? -1, stdout: result.stdout, stderr: result.stderr };
+}
+
+function mustRunCli(args: readonly string[], input?: string): string {
+  const result = runCli(args, input === undefined ? {} : { input });
+  if (result.status !== 0) throw new Error(`strait ${args.join(' ')} failed (${result.status}): ${result.stderr}`);
+  return result.stdout;
+}
+
+export interface Certificates {
+  readonly dir: string;
+  readonly caCert: string;
+  readonly caKey: string;
+  readonly caPem: string;
+}
+
+/** A CA made by `strait certutil ca`. */
+export function makeCa(): Certificates {
+  const dir = makeTempDir('strait-ca-');
+  mustRunCli(['certutil', 'ca', '--out', dir]);
+  return { dir, caCert: path.join(dir, 'ca.crt'), caKey: path.join(dir, 'ca.key'), caPem: readFileSync(path.join(dir, 'ca.crt'), 'utf8') };
+}
+
+/** A node certificate made by `strait certutil cert`, copied into `targetDir` as node.crt/node.key. */
+export function makeNodeCertificate(ca: Certificates, targetDir: string, name = 'node'): void {
+  mustRunCli(['certutil', 'cert', '--ca-cert', ca.caCert, '--ca-key', ca.caKey, '--name', name, '--dns', 'localhost', '--ip', '127.0.0.1', '--out', targetDir]);
+}
+
+export interface NodeOptions {
+  /** Security on (default) with TLS on HTTP and transport. */
+  readonly security?: boolean;
+  readonly httpTls?: boolean;
+  readonly clusterName?: string;
+  readonly nodeName?: string;
+  readonly password?: string;
+  /** Extra strait.yml lines. */
+  readonly yaml?: string;
+  /** Extra -E settings. */
+  readonly settings?: readonly string[];
+  /** Reuse a CA (several nodes trusting each other). */
+  readonly ca?: Certificates;
+}
+
+export interface StartedNode {
+  readonly configDir: string;
+  readonly dataDir: string;
+  readonly url: string;
+  readonly caPem: string | undefined;
+  readonly password: string;
+  readonly logs: string[];
+  readonly pid: number;
+  client(options?: { username?: string; password?: string; apiKey?: string }): Client;
+  client8(options?: { username?: string; password?: string }): Client8;
+  stop(): Promise<void>;
+  kill9(): Promise<void>;
+  /** Starts the node again on the same config and data. */
+  restart(): Promise<StartedNode>;
+  /** Stops (if running) and removes its directories. */
+  destroy(): Promise<void>;
+}
+
+interface Launch {
+  readonly configDir: string;
+  readonly dataDir: string;
+  readonly root: string;
+  readonly caPem: string | undefined;
+  readonly password: string;
+  readonly settings: readonly string[];
+}
+
+export async function startNode(options: NodeOptions = {}): Promise<StartedNode> {
+  const security = options.security ?? true;
+  const httpTls = security && (options.httpTls ?? true);
+  const root = makeTempDir('strait-node-');
+  const configDir = path.join(root, 'config');
+  const dataDir = path.join(root, 'data');
+  mkdirSync(configDir, { recursive: true });
+  const password = options.password ?? 'test-password-1';
+  let caPem: string | undefined;
+  const yaml: string[] = [`cluster.name: ${options.clusterName ?? 'test-cluster'}`, `node.name: ${options.nodeName ?? 'node-1'}`];
+  if (security) {
+    const ca = options.ca ?? makeCa();
+    caPem = ca.caPem;
+    makeNodeCertificate(ca, path.join(configDir, 'certs'));
+    writeFileSync(path.join(configDir, 'certs', 'ca.crt'), ca.caPem);
+    yaml.push(
+      'xpack.security.enabled: true',
+      `xpack.security.http.ssl.enabled: ${httpTls}`,
+      'xpack.security.http.ssl.key: certs/node.key',
+      'xpack.security.http.ssl.certificate: certs/node.crt',
+      'xpack.security.http.ssl.certificate_authorities: [certs/ca.crt]',
+      'xpack.security.transport.ssl.enabled: true',
+      'xpack.security.transport.ssl.key: certs/node.key',
+      'xpack.security.transport.ssl.certificate: certs/node.crt',
+      'xpack.security.transport.ssl.certificate_authorities: [certs/ca.crt]',
+    );
+    mustRunCli(['keystore', 'create', '--config-dir', configDir]);
+    mustRunCli(['keystore', 'add', 'bootstrap.password', '--stdin', '--config-dir', configDir], password);
+  } else {
+    yaml.push('xpack.security.enabled: false');
+  }
+  if (options.yaml !== undefined) yaml.push(options.yaml);
+  writeFileSync(path.join(configDir, 'strait.yml'), `${yaml.join('\n')}\n`);
+  const settings = ['http.port=0', 'transport.port=0', `path.data=${dataDir}`, ...(options.settings ?? [])];
+  return launch({ configDir, dataDir, root, caPem: httpTls ? caPem : undefined, password, settings });
+}
+
+async function launch(spec: Launch): Promise<StartedNode> {
+  const args = [...tsxArgs, cliEntry, 'start', '--config-dir', spec.configDir, ...spec.settings.flatMap((setting) => ['-E', setting])];
+  const child = spawn(process.execPath, args, { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, STRAIT_LOG_LEVEL: 'info' } });
+  liveProcesses.add(child);
+  const logs: string[] = [];
+  let exited = false;
+  const exitPromise = new Promise<void>((resolve) => child.once('exit', () => {
+    exited = true;
+    liveProcesses.delete(child);
+    resolve();
+  }));
+  const address = await new Promise<{ http: string; scheme: string }>((resolve, reject) => {
+    let buffer = '';
+    const timer = setTimeout(() => reject(new Error(`node did not start within 30 s:\n${logs.slice(-30).join('\n')}`)), 30_000);
+    child.stdout!.on('data', (chunk: Buffer) => {
+      buffer += chunk.toString('utf8');
+      let newline: number;
+      while ((newline = buffer.indexOf('\n')) !== -1) {
+        const line = buffer.slice(0, newline);
+        buffer = buffer.slice(newline + 1);
+        logs.push(line);
+        if (line.includes('"msg":"started"')) {
+          const entry = JSON.parse(line) as { http_address: string; http_scheme: string };
+          clearTimeout(timer);
+          resolve({ http: entry.http_address, scheme: entry.http_scheme });
+        }
+      }
+    });
+    child.stderr!.on('data', (chunk: Buffer) => logs.push(`[stderr] ${chunk.toString('utf8')}`));
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`node exited with code ${code} before it started:\n${logs.slice(-30).join('\n')}`));
+    });
+  });
+  const url = `${address.scheme}://${address.http}`;
+  const stopWith = async (signal: NodeJS.Signals): Promise<void> => {
+    if (exited) return;
+    child.kill(signal);
+    await exitPromise;
+  };
+  const node: StartedNode = {
+    configDir: spec.configDir,
+    dataDir: spec.dataDir,
+    url,
+    caPem: spec.caPem,
+    password: spec.password,
+    logs,
+    pid: child.pid!,
+    client: (auth = {}) =>
+      new Client({
+        node: url,
+        ...(spec.caPem !== undefined ? { tls: { ca: spec.caPem } } : {}),
+        auth: auth.apiKey !== undefined ? { apiKey: auth.apiKey } : { username: auth.username ?? 'elastic', password: auth.password ?? spec.password },
+        maxRetries: 0,
+        requestTimeout: 30_000,
+      }),
+    client8: (auth = {}) =>
+      new Client8({
+        node: url,
+        ...(spec.caPem !== undefined ? { tls: { ca: spec.caPem } } : {}),
+        auth: { username: auth.username ?? 'elastic', password: auth.password ?? spec.password },
+        maxRetries: 0,
+        requestTimeout: 30_000,
+      }),
+    stop: () => stopWith('SIGTERM'),
+    kill9: () => stopWith('SIGKILL'),
+    restart: async () => {
+      await stopWith('SIGTERM');
+      return launch(spec);
+    },
+    destroy: async () => {
+      await stopWith('SIGKILL');
+      removeTempDir(spec.root);
+    },
+  };
+  return node;
+}
+
+/** Raw HTTP(S) for what the official client cannot send (malformed bodies, odd headers). */
+export async function rawRequest(
+  node: StartedNode,
+  method: string,
+  requestPath: string,
+  options: { body?: string | Buffer; headers?: Record<string, string>; auth?: boolean } = {},
+): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; text: string; json: () => unknown }> {
+  const url = new URL(requestPath, node.url);
+  const { request } = url.protocol === 'https:' ? await import('node:https') : await import('node:http');
+  const headers: Record<string, string> = { ...(options.headers ?? {}) };
+  if (options.auth !== false) headers['authorization'] ??= `Basic ${Buffer.from(`elastic:${node.password}`).toString('base64')}`;
+  return new Promise((resolve, reject) => {
+    const outgoing = request(
+      url,
+      { method, headers, ...(node.caPem !== undefined ? { ca: node.caPem } : {}) },
+      (response) => {
+        const chunks: Buffer[] = [];
+        response.on('data', (chunk: Buffer) => chunks.push(chunk));
+        response.on('end', () => {
+          const text = Buffer.concat(chunks).toString('utf8');
+          resolve({ status: response.statusCode ?? 0, headers: response.headers, text, json: () => JSON.parse(text) });
+        });
+      },
+    );
+    outgoing.on('error', reject);
+    if (options.body !== undefined) outgoing.write(options.body);
+    outgoing.end();
+  });
+}
