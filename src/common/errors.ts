@@ -101,9 +101,20 @@ export const errors = {
       rootCauses,
       extra: { phase: 'query', grouped: true },
     }),
+  queryShard: (reason: string, index: string, causedBy?: EsError) =>
+    new EsError(400, 'query_shard_exception', reason, {
+      extra: { index_uuid: '_na_', index },
+      ...(causedBy ? { causedBy } : {}),
+    }),
+  numberFormat: (reason: string) => new EsError(400, 'number_format_exception', reason),
   // 401
   authenticationRequired: (reason: string) =>
     new EsError(401, 'security_exception', reason, {
+      headers: { 'WWW-Authenticate': 'Basic realm="security", charset="UTF-8", ApiKey' },
+    }),
+  authenticationFailed: (reason: string, extra: Record<string, unknown> = {}) =>
+    new EsError(401, 'security_exception', reason, {
+      extra,
       headers: { 'WWW-Authenticate': 'Basic realm="security", charset="UTF-8", ApiKey' },
     }),
   // 403
@@ -166,6 +177,16 @@ export const errors = {
   // 501 (unimplemented query types etc. are 400 in Elasticsearch; this is for unknown REST paths)
   noHandler: (method: string, path: string) =>
     new EsError(400, 'illegal_argument_exception', `no handler found for uri [${path}] and method [${method}]`),
+  // Index layer (documents, mappings, aliases)
+  documentMissing: (id: string, index: string, uuid = '_na_') =>
+    new EsError(404, 'document_missing_exception', `[${id}]: document missing`, { extra: { index_uuid: uuid, shard: '0', index } }),
+  strictDynamicMapping: (field: string, parent: string) =>
+    new EsError(400, 'strict_dynamic_mapping_exception', `mapping set to strict, dynamic introduction of [${field}] within [${parent}] is not allowed`),
+  illegalState: (reason: string) => new EsError(500, 'illegal_state_exception', reason),
+  invalidAliasName: (alias: string, reason: string) =>
+    new EsError(400, 'invalid_alias_name_exception', `Invalid alias name [${alias}]: ${reason}`),
+  indexBlocked: (index: string, block: string, status = 403) =>
+    new EsError(status, 'cluster_block_exception', `index [${index}] blocked by: [${block}];`),
 } as const;
 
 export type ErrorFactoryName = keyof typeof errors;

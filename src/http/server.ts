@@ -202,7 +202,7 @@ async function handleRequest(
       throw errors.unrecognizedParameters(rawPath, unknown);
     }
     // Authenticate before reading a possibly large body from an unknown caller.
-    const authentication = await options.security.authenticate(incoming.headers);
+    const authentication = await options.security.authenticate(incoming.headers, rawPath);
     const rawBody = await readBody(incoming, options.bodyBytesMax);
     if (rawBody !== undefined) checkContentType(contentType, headerValue(incoming.headers['content-type']));
     const body =

@@ -39,7 +39,7 @@ import type { RequestAuthorizer, Route } from '../http/route.js';
 export interface SecurityService {
   readonly enabled: boolean;
   /** Resolves the caller from the Authorization header; throws a 401 EsError (with WWW-Authenticate). */
-  authenticate(headers: IncomingHttpHeaders): Promise<Authentication>;
+  authenticate(headers: IncomingHttpHeaders, path?: string): Promise<Authentication>;
   /** The authorization checks for one authenticated caller. Throws 403 EsErrors naming action and user. */
   authorizer(authentication: Authentication): RequestAuthorizer;
   /** The `/_security/...` REST routes. */

@@ -22,8 +22,34 @@ export interface YamlFile {
   readonly tests: readonly YamlTest[];
 }
 
+/**
+ * Elastic's files (read by SnakeYAML) sometimes continue a flow map on lines indented no deeper
+ * than the `- match: {` that opens it, which YAML 1.2 parsers refuse. Indent such continuation
+ * lines under their opener.
+ */
+export function indentFlowContinuations(text: string): string {
+  const lines = text.split('\n');
+  let depth = 0;
+  let indent = '';
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i]!;
+    if (depth > 0) lines[i] = indent + line;
+    const code = line.replace(/"(?:[^"\\]|\\.)*"|'[^']*'/g, '').replace(/#.*$/, '');
+    const before = depth;
+    for (const ch of code) {
+      if (ch === '{' || ch === '[') depth++;
+      else if (ch === '}' || ch === ']') depth--;
+    }
+    if (before === 0 && depth > 0) indent = ' '.repeat((/^\s*/.exec(line)?.[0].length ?? 0) + 4);
+    if (depth < 0) depth = 0;
+  }
+  return lines.join('\n');
+}
+
 export function parseYamlTestFile(file: string): YamlFile {
-  const documents = parseAllDocuments(readFileSync(file, 'utf8'));
+  const text = readFileSync(file, 'utf8');
+  let documents = parseAllDocuments(text);
+  if (documents.some((document) => document.errors.length > 0)) documents = parseAllDocuments(indentFlowContinuations(text));
   let requires: Record<string, unknown> | undefined;
   let setup: Step[] = [];
   let teardown: Step[] = [];

@@ -1,0 +1,105 @@
+/**
+ * Seeded geonames-like documents for the engine micro-benchmark (not a test): name and
+ * alternate names (text), a 10-30 word description over a Zipf vocabulary (text), country code
+ * and feature class (keyword), population (long), elevation (integer), lat/lon (double),
+ * modification date (date, epoch millis).
+ */
+import type { FieldMappings, SegmentDocumentInput } from '../src/index/engine/index.js';
+
+export function createRandom(seed: number): () => number {
+  let state = seed >>> 0 || 1;
+  return () => {
+    // mulberry32
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+export const geonamesMappings: FieldMappings = {
+  name: { type: 'text' },
+  alternatenames: { type: 'text' },
+  description: { type: 'text' },
+  country_code: { type: 'keyword' },
+  feature_class: { type: 'keyword' },
+  population: { type: 'long' },
+  elevation: { type: 'integer' },
+  latitude: { type: 'double' },
+  longitude: { type: 'double' },
+  modification_date: { type: 'date' },
+};
+
+const syllables = ['ka', 'lo', 'mi', 'ne', 'ra', 'to', 'vi', 'su', 'pe', 'da', 'ri', 'on', 'el', 'am', 'us', 'ba', 'go', 'ze', 'fu', 'yo', 'chi', 'tra', 'ste', 'bur', 'gan'];
+
+function word(random: () => number, syllableCount: number): string {
+  let text = '';
+  for (let index = 0; index < syllableCount; index++) text += syllables[Math.floor(random() * syllables.length)];
+  return text;
+}
+
+/** Samples ranks 0..n-1 with probability ∝ 1/(rank+1)^s via a precomputed CDF. */
+function zipfSampler(random: () => number, n: number, s: number): () => number {
+  const cdf = new Float64Array(n);
+  let sum = 0;
+  for (let rank = 0; rank < n; rank++) {
+    sum += 1 / Math.pow(rank + 1, s);
+    cdf[rank] = sum;
+  }
+  for (let rank = 0; rank < n; rank++) cdf[rank]! /= sum;
+  return () => {
+    const target = random();
+    let low = 0;
+    let high = n - 1;
+    while (low < high) {
+      const middle = (low + high) >>> 1;
+      if (cdf[middle]! < target) low = middle + 1;
+      else high = middle;
+    }
+    return low;
+  };
+}
+
+export function generateGeonames(count: number, seed: number): SegmentDocumentInput[] {
+  const random = createRandom(seed);
+  const vocabulary: string[] = [];
+  const seen = new Set<string>();
+  while (vocabulary.length < 50_000) {
+    const candidate = word(random, 2 + Math.floor(random() * 3));
+    if (!seen.has(candidate)) {
+      seen.add(candidate);
+      vocabulary.push(candidate);
+    }
+  }
+  const countries: string[] = [];
+  for (let index = 0; index < 250; index++) countries.push(String.fromCharCode(65 + (index % 26)) + String.fromCharCode(65 + Math.floor(index / 26)));
+  const featureClasses = ['A', 'H', 'L', 'P', 'R', 'S', 'T', 'U', 'V'];
+  const wordRank = zipfSampler(random, vocabulary.length, 1.0);
+  const countryRank = zipfSampler(random, countries.length, 0.8);
+  const dateStart = Date.UTC(2000, 0, 1);
+  const dateSpan = Date.UTC(2024, 0, 1) - dateStart;
+  const documents: SegmentDocumentInput[] = [];
+  for (let doc = 0; doc < count; doc++) {
+    const length = 10 + Math.floor(random() * 21);
+    const words: string[] = [];
+    for (let index = 0; index < length; index++) words.push(vocabulary[wordRank()]!);
+    const name = `${word(random, 2)} ${word(random, 3)}`;
+    const source = {
+      name,
+      alternatenames: `${word(random, 2)}, ${word(random, 3)}`,
+      description: words.join(' '),
+      country_code: countries[countryRank()]!,
+      feature_class: featureClasses[Math.floor(random() * featureClasses.length)]!,
+      population: Math.floor(Math.exp(random() * 14)),
+      elevation: Math.floor(random() * 4000) - 100,
+      latitude: random() * 180 - 90,
+      longitude: random() * 360 - 180,
+      modification_date: dateStart + Math.floor(random() * dateSpan),
+    };
+    const fields: Record<string, unknown[]> = {};
+    for (const [key, value] of Object.entries(source)) fields[key] = [value];
+    documents.push({ docId: doc, id: String(doc), source, fields });
+  }
+  return documents;
+}

@@ -1,0 +1,273 @@
+/**
+ * The `_cat` APIs for indices, count and health: text tables aligned as Elasticsearch's RestTable
+ * (`v` headers, `h` columns, `s` sorting, `help`, `bytes`, `format=json`).
+ * Reference: https://www.elastic.co/guide/en/elasticsearch/reference/current/cat.html
+ */
+import { errors } from '../../common/index.js';
+import {
+  clusterHealth,
+  parseExpandWildcards,
+  parseIndicesOptions,
+  settingInteger,
+  type IndicesService,
+} from '../../index/index.js';
+import { booleanParam } from '../request.js';
+import type { RequestContext, RestRequest, RestResponse, Route } from '../route.js';
+import { healthOf } from './cluster-health.js';
+import { resolveForRoute } from './indices.js';
+
+export interface CatColumn {
+  readonly name: string;
+  readonly aliases: readonly string[];
+  readonly description: string;
+  /** Shown without `h`. */
+  readonly byDefault: boolean;
+  /** Right-aligned and sorted as numbers. */
+  readonly numeric?: boolean;
+}
+
+/** One table cell: a string, a number, or null (shown empty in text, null in JSON). */
+export type CatCell = string | number | null;
+export type CatRow = Readonly<Record<string, CatCell>>;
+
+const CAT_PARAMS = ['format', 'h', 'help', 's', 'v', 'local', 'master_timeout'];
+
+/** ByteSizeValue rendering: `225b`, `6.2kb`, `10mb` (one decimal, `.0` dropped), or a fixed unit. */
+export function formatBytes(bytes: number, unit: string | undefined): string {
+  const units = ['b', 'kb', 'mb', 'gb', 'tb', 'pb'];
+  if (unit !== undefined) {
+    const index = units.indexOf(unit);
+    if (index < 0) throw errors.illegalArgument(`failed to parse setting [bytes] with value [${unit}]`);
+    return String(Math.floor(bytes / 1024 ** index));
+  }
+  let index = 0;
+  while (index < units.length - 1 && bytes >= 1024 ** (index + 1)) index++;
+  if (index === 0) return `${bytes}b`;
+  const value = Math.round((bytes / 1024 ** index) * 10) / 10;
+  return `${value.toFixed(1).replace(/\.0$/, '')}${units[index]}`;
+}
+
+function selectColumns(columns: readonly CatColumn[], h: string | undefined): CatColumn[] {
+  if (h === undefined || h === '') return columns.filter((column) => column.byDefault);
+  const selected: CatColumn[] = [];
+  for (const raw of h.split(',')) {
+    const name = raw.trim();
+    const matches = name.includes('*')
+      ? columns.filter((column) => new RegExp(`^${name.split('*').map((part) => part.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`).test(column.name))
+      : columns.filter((column) => column.name === name || column.aliases.includes(name));
+    selected.push(...matches);
+  }
+  return selected;
+}
+
+function sortRows(rows: CatRow[], columns: readonly CatColumn[], s: string | undefined): CatRow[] {
+  if (s === undefined || s === '') return rows;
+  const keys = s.split(',').map((entry) => {
+    const [name, order] = entry.trim().split(':');
+    const column = columns.find((candidate) => candidate.name === name || candidate.aliases.includes(name!));
+    if (column === undefined) throw errors.illegalArgument(`Unable to sort by unknown sort key \`${name}\``);
+    return { column, descending: order === 'desc' };
+  });
+  return [...rows].sort((left, right) => {
+    for (const { column, descending } of keys) {
+      const a = left[column.name] ?? null;
+      const b = right[column.name] ?? null;
+      let order = 0;
+      if (a === null || b === null) order = a === b ? 0 : a === null ? 1 : -1;
+      else if (column.numeric) order = Number(a) - Number(b);
+      else order = String(a) < String(b) ? -1 : String(a) > String(b) ? 1 : 0;
+      if (order !== 0) return descending ? -order : order;
+    }
+    return 0;
+  });
+}
+
+function renderText(columns: readonly CatColumn[], rows: readonly CatRow[], headers: boolean): string {
+  const cells = rows.map((row) => columns.map((column) => (row[column.name] === null || row[column.name] === undefined ? '' : String(row[column.name]))));
+  const table = headers ? [columns.map((column) => column.name), ...cells] : cells;
+  const widths = columns.map((_, index) => Math.max(0, ...table.map((line) => line[index]!.length)));
+  let out = '';
+  table.forEach((line, lineIndex) => {
+    const header = headers && lineIndex === 0;
+    const parts = line.map((cell, index) => {
+      const width = widths[index]!;
+      // Elasticsearch left-aligns headers and right-aligns numeric values.
+      if (columns[index]!.numeric && !header) return cell.padStart(width);
+      return index === columns.length - 1 ? cell : cell.padEnd(width);
+    });
+    out += `${parts.join(' ')}\n`;
+  });
+  return out;
+}
+
+/** Renders a cat table as Elasticsearch does for the request's `format`, `h`, `s`, `v` and `help`. */
+export function renderCat(request: RestRequest, columns: readonly CatColumn[], rows: CatRow[]): RestResponse {
+  if (booleanParam(request.query['help'])) {
+    const width = (values: string[]): number => Math.max(...values.map((value) => value.length));
+    const nameWidth = width(columns.map((column) => column.name));
+    const aliasWidth = width(columns.map((column) => column.aliases.join(',')));
+    const text = columns
+      .map((column) => `${column.name.padEnd(nameWidth)} | ${column.aliases.join(',').padEnd(aliasWidth)} | ${column.description}\n`)
+      .join('');
+    return { status: 200, body: text, contentType: 'text/plain; charset=UTF-8' };
+  }
+  const selected = selectColumns(columns, request.query['h']);
+  const sorted = sortRows(rows, columns, request.query['s']);
+  const format = request.query['format'] ?? 'text';
+  if (format === 'json') {
+    return {
+      status: 200,
+      body: sorted.map((row) => Object.fromEntries(selected.map((column) => [column.name, row[column.name] === null || row[column.name] === undefined ? null : String(row[column.name])]))),
+    };
+  }
+  if (format !== 'text' && format !== 'txt') throw errors.illegalArgument(`Unsupported format [${format}] for _cat; use [text] or [json]`);
+  return { status: 200, body: renderText(selected, sorted, booleanParam(request.query['v'])), contentType: 'text/plain; charset=UTF-8' };
+}
+
+const column = (name: string, aliases: string[], description: string, byDefault: boolean, numeric = false): CatColumn => ({
+  name,
+  aliases,
+  description,
+  byDefault,
+  numeric,
+});
+
+const indicesColumns: readonly CatColumn[] = [
+  column('health', ['h'], 'current health status', true),
+  column('status', ['s'], 'open/close status', true),
+  column('index', ['i', 'idx'], 'index name', true),
+  column('uuid', ['id', 'uuid'], 'index uuid', true),
+  column('pri', ['p', 'shards.primary', 'shardsPrimary'], 'number of primary shards', true, true),
+  column('rep', ['r', 'shards.replica', 'shardsReplica'], 'number of replica shards', true, true),
+  column('docs.count', ['dc', 'docsCount'], 'available docs', true, true),
+  column('docs.deleted', ['dd', 'docsDeleted'], 'deleted docs', true, true),
+  column('creation.date', ['cd'], 'index creation date (millisecond value)', false, true),
+  column('creation.date.string', ['cds'], 'index creation date (as string)', false),
+  column('store.size', ['ss', 'storeSize'], 'store size of primaries & replicas', true, true),
+  column('pri.store.size', [], 'store size of primaries', true, true),
+  column('dataset.size', [], 'total size of dataset', true, true),
+];
+
+const countColumns: readonly CatColumn[] = [
+  column('epoch', ['t', 'time'], 'seconds since 1970-01-01 00:00:00', true, true),
+  column('timestamp', ['ts', 'hms', 'hhmmss'], 'time in HH:MM:SS', true),
+  column('count', ['dc', 'docs.count', 'docsCount'], 'the document count', true, true),
+];
+
+const healthColumns: readonly CatColumn[] = [
+  column('epoch', ['t', 'time'], 'seconds since 1970-01-01 00:00:00', true, true),
+  column('timestamp', ['ts', 'hms', 'hhmmss'], 'time in HH:MM:SS', true),
+  column('cluster', ['cl'], 'cluster name', true),
+  column('status', ['st'], 'health status', true),
+  column('node.total', ['nt', 'nodeTotal'], 'total number of nodes', true, true),
+  column('node.data', ['nd', 'nodeData'], 'number of nodes that can store data', true, true),
+  column('shards', ['t', 'sh', 'shards.total', 'shardsTotal'], 'total number of shards', true, true),
+  column('pri', ['p', 'shards.primary', 'shardsPrimary'], 'number of primary shards', true, true),
+  column('relo', ['r', 'shards.relocating', 'shardsRelocating'], 'number of relocating nodes', true, true),
+  column('init', ['i', 'shards.initializing', 'shardsInitializing'], 'number of initializing nodes', true, true),
+  column('unassign', ['u', 'shards.unassigned', 'shardsUnassigned'], 'number of unassigned shards', true, true),
+  column('unassign.pri', ['up', 'shards.unassigned.primary', 'shardsUnassignedPrimary'], 'number of unassigned primary shards', true, true),
+  column('pending_tasks', ['pt', 'pendingTasks'], 'number of pending tasks', true, true),
+  column('max_task_wait_time', ['mtwt', 'maxTaskWaitTime'], 'wait time of longest task pending', true, true),
+  column('active_shards_percent', ['asp', 'activeShardsPercent'], 'active number of shards in percent', true, true),
+];
+
+function clock(nowMs: number): { epoch: number; timestamp: string } {
+  return { epoch: Math.floor(nowMs / 1000), timestamp: new Date(nowMs).toISOString().slice(11, 19) };
+}
+
+export function catRoutes(service: IndicesService, options: { clusterName: string }): readonly Route[] {
+  const indices = (request: RestRequest, context: RequestContext): RestResponse => {
+    const expandWildcards = parseExpandWildcards(request.query['expand_wildcards'] ?? 'all');
+    const handles = resolveForRoute(service, context, 'indices:monitor/stats', request.params['index'], {
+      ...parseIndicesOptions(request.query),
+      expandWildcards,
+    });
+    const bytesUnit = request.query['bytes'];
+    const wantedHealth = request.query['health'];
+    const rows: CatRow[] = [];
+    for (const handle of handles) {
+      const health = healthOf(handle);
+      if (wantedHealth !== undefined && health.status !== wantedHealth) continue;
+      const open = handle.metadata.state === 'open' && handle.shard !== undefined;
+      const size = open ? handle.shard!.sizeBytes() : null;
+      rows.push({
+        health: health.status,
+        status: handle.metadata.state,
+        index: handle.name,
+        uuid: handle.uuid,
+        pri: settingInteger(handle.metadata.settings, 'index.number_of_shards'),
+        rep: settingInteger(handle.metadata.settings, 'index.number_of_replicas'),
+        'docs.count': open ? handle.shard!.docCount() : null,
+        'docs.deleted': open ? 0 : null,
+        'creation.date': handle.metadata.creationDateMs,
+        'creation.date.string': new Date(handle.metadata.creationDateMs).toISOString(),
+        'store.size': size === null ? null : formatBytes(size, bytesUnit),
+        'pri.store.size': size === null ? null : formatBytes(size, bytesUnit),
+        'dataset.size': size === null ? null : formatBytes(size, bytesUnit),
+      });
+    }
+    return renderCat(request, indicesColumns, rows);
+  };
+
+  const count = (request: RestRequest, context: RequestContext): RestResponse => {
+    const handles = resolveForRoute(service, context, 'indices:data/read/search', request.params['index'], parseIndicesOptions(request.query));
+    let total = 0;
+    for (const handle of handles) total += service.openShardOf(handle).docCount();
+    return renderCat(request, countColumns, [{ ...clock(service.nowMs()), count: total }]);
+  };
+
+  const health = (request: RestRequest): RestResponse => {
+    const summary = clusterHealth(service.all().map(healthOf));
+    const withTime = booleanParam(request.query['ts'], true);
+    const columns = withTime ? healthColumns : healthColumns.filter((candidate) => candidate.name !== 'epoch' && candidate.name !== 'timestamp');
+    const row: CatRow = {
+      ...clock(service.nowMs()),
+      cluster: options.clusterName,
+      status: summary.status,
+      'node.total': 1,
+      'node.data': 1,
+      shards: summary.active_shards,
+      pri: summary.active_primary_shards,
+      relo: 0,
+      init: 0,
+      unassign: summary.unassigned_shards,
+      'unassign.pri': 0,
+      pending_tasks: 0,
+      max_task_wait_time: '-',
+      active_shards_percent: `${summary.active_shards_percent_as_number.toFixed(1)}%`,
+    };
+    return renderCat(request, columns, [row]);
+  };
+
+  return [
+    ...['/_cat/indices', '/_cat/indices/:index'].map(
+      (path): Route => ({
+        method: 'GET',
+        path,
+        action: 'indices:monitor/stats',
+        scope: 'indices',
+        params: [...CAT_PARAMS, 'bytes', 'expand_wildcards', 'health', 'include_unloaded_segments', 'pri', 'time', 'ignore_unavailable', 'allow_no_indices'],
+        handle: indices,
+      }),
+    ),
+    ...['/_cat/count', '/_cat/count/:index'].map(
+      (path): Route => ({
+        method: 'GET',
+        path,
+        action: 'indices:data/read/search',
+        scope: 'indices',
+        params: [...CAT_PARAMS, 'ignore_unavailable', 'allow_no_indices', 'expand_wildcards'],
+        handle: count,
+      }),
+    ),
+    {
+      method: 'GET',
+      path: '/_cat/health',
+      action: 'cluster:monitor/health',
+      scope: 'cluster',
+      params: [...CAT_PARAMS, 'ts', 'time'],
+      handle: health,
+    },
+  ];
+}

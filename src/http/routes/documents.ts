@@ -1,0 +1,322 @@
+/**
+ * Document routes: index, create, get, exists, _source, delete, update, bulk, mget and count,
+ * with Elasticsearch's paths, parameters and answers.
+ */
+import { errors } from '../../common/index.js';
+import {
+  deleteDocument,
+  executeBulk,
+  executeMget,
+  fetchWholeSource,
+  getDocument,
+  indexDocument,
+  parseBulkBody,
+  parseConcurrency,
+  parseIndicesOptions,
+  parseMgetBody,
+  parseRefresh,
+  parseVersionType,
+  pipelineNotSupported,
+  settingInteger,
+  sourceFilterFromQuery,
+  updateDocument,
+  type IndexHandle,
+  type IndicesService,
+  type RefreshPolicy,
+  type WriteOutcome,
+} from '../../index/index.js';
+import { booleanParam } from '../request.js';
+import type { RequestContext, RestRequest, RestResponse, Route } from '../route.js';
+import { resolveForRoute } from './indices.js';
+
+const WRITE_PARAMS = ['refresh', 'routing', 'timeout', 'wait_for_active_shards', 'if_seq_no', 'if_primary_term', 'version', 'version_type'];
+const INDEX_PARAMS = [...WRITE_PARAMS, 'op_type', 'pipeline', 'require_alias', 'require_data_stream', 'include_source_on_error', 'list_executed_pipelines'];
+const SOURCE_PARAMS = ['_source', '_source_includes', '_source_excludes'];
+const GET_PARAMS = [...SOURCE_PARAMS, 'stored_fields', 'realtime', 'refresh', 'routing', 'preference', 'version', 'version_type', 'force_synthetic_source'];
+const UPDATE_PARAMS = [
+  ...SOURCE_PARAMS,
+  'if_seq_no',
+  'if_primary_term',
+  'refresh',
+  'routing',
+  'timeout',
+  'wait_for_active_shards',
+  'retry_on_conflict',
+  'require_alias',
+  'lang',
+  'include_source_on_error',
+];
+const BULK_PARAMS = [
+  ...SOURCE_PARAMS,
+  'refresh',
+  'routing',
+  'pipeline',
+  'require_alias',
+  'require_data_stream',
+  'timeout',
+  'wait_for_active_shards',
+  'list_executed_pipelines',
+  'include_source_on_error',
+];
+const MGET_PARAMS = [...SOURCE_PARAMS, 'stored_fields', 'realtime', 'refresh', 'routing', 'preference', 'force_synthetic_source'];
+const COUNT_PARAMS = [
+  'ignore_unavailable',
+  'allow_no_indices',
+  'expand_wildcards',
+  'ignore_throttled',
+  'q',
+  'df',
+  'analyzer',
+  'analyze_wildcard',
+  'default_operator',
+  'lenient',
+  'min_score',
+  'terminate_after',
+  'preference',
+  'routing',
+];
+
+/** Makes the write searchable when the request asks (`refresh=true|wait_for`) and marks a forced refresh. */
+function afterWrite(service: IndicesService, outcome: WriteOutcome, refresh: RefreshPolicy): RestResponse {
+  const body = { ...outcome.body };
+  if (outcome.wrote && refresh !== 'false') {
+    service.refresh(outcome.handle);
+    if (refresh === 'true') body['forced_refresh'] = true;
+  }
+  return { status: outcome.status, body };
+}
+
+function checkPipeline(request: RestRequest): void {
+  const pipeline = request.query['pipeline'];
+  if (pipeline !== undefined && pipeline !== '_none') throw pipelineNotSupported(pipeline);
+}
+
+function storedFieldsOf(value: string | undefined): string[] | undefined {
+  return value === undefined ? undefined : value.split(',').filter((field) => field !== '');
+}
+
+export function documentRoutes(service: IndicesService): readonly Route[] {
+  const index = (request: RestRequest, context: RequestContext, opType: 'index' | 'create' | undefined): RestResponse => {
+    const target = request.params['index']!;
+    context.authorize.indices('indices:data/write/index', [target]);
+    checkPipeline(request);
+    const refresh = parseRefresh(request.query['refresh']);
+    const requested = request.query['op_type'];
+    if (requested !== undefined && requested !== 'index' && requested !== 'create') {
+      throw errors.illegalArgument(`opType must be 'create' or 'index', found: [${requested}]`);
+    }
+    const source = request.json();
+    if (source === undefined) throw errors.bodyRequired();
+    const outcome = indexDocument(service, {
+      ...parseConcurrency(request.query),
+      target,
+      id: request.params['id'],
+      source,
+      opType: opType ?? (requested as 'index' | 'create' | undefined) ?? 'index',
+      requireAlias: booleanParam(request.query['require_alias']),
+    });
+    return afterWrite(service, outcome, refresh);
+  };
+
+  const get = (request: RestRequest, context: RequestContext, sourceOnly: boolean): RestResponse => {
+    const name = request.params['index']!;
+    context.authorize.indices('indices:data/read/get', [name]);
+    if (booleanParam(request.query['refresh'])) {
+      const handle = service.get(name);
+      if (handle !== undefined && handle.shard !== undefined) service.refresh(handle);
+    }
+    const version = request.query['version'];
+    const outcome = getDocument(service, {
+      index: name,
+      id: request.params['id']!,
+      sourceFilter: sourceFilterFromQuery(request.query),
+      explicitSource: request.query['_source'] !== undefined || request.query['_source_includes'] !== undefined,
+      ...(storedFieldsOf(request.query['stored_fields']) !== undefined ? { storedFields: storedFieldsOf(request.query['stored_fields'])! } : {}),
+      ...(version !== undefined ? { version: Number(version), versionType: parseVersionType(request.query['version_type']) } : {}),
+    });
+    if (sourceOnly) {
+      if (!outcome.found) throw errors.resourceNotFound(`Document not found [${name}]/[${request.params['id']}]`);
+      return { status: 200, body: outcome.source };
+    }
+    return { status: outcome.found ? 200 : 404, body: outcome.body };
+  };
+
+  const bulk = (request: RestRequest, context: RequestContext): RestResponse => {
+    const defaultIndex = request.params['index'];
+    checkPipeline(request);
+    const refresh = parseRefresh(request.query['refresh']);
+    const querySource = SOURCE_PARAMS.some((name) => request.query[name] !== undefined) ? sourceFilterFromQuery(request.query) : undefined;
+    const defaults = {
+      index: defaultIndex,
+      requireAlias: booleanParam(request.query['require_alias']),
+      sourceFilter: querySource,
+    };
+    const text = request.body === undefined ? '' : request.body.toString('utf8');
+    if (text.trim() === '') throw errors.bodyRequired();
+    const items = parseBulkBody(text, defaults);
+    const username = context.authentication.user.username;
+    const result = executeBulk(service, items, defaults, { allowsIndex: (action, name) => context.authorize.allowsIndex(action, name), username }, service.nowMs);
+    if (refresh !== 'false') for (const handle of result.touched) service.refresh(handle);
+    return { status: 200, body: result.body };
+  };
+
+  const mget = (request: RestRequest, context: RequestContext): RestResponse => {
+    const body = request.json();
+    if (body === undefined) throw errors.bodyRequired();
+    const storedFields = storedFieldsOf(request.query['stored_fields']);
+    const explicitSource = request.query['_source'] !== undefined || request.query['_source_includes'] !== undefined;
+    const docs = parseMgetBody(body, request.params['index'], sourceFilterFromQuery(request.query), explicitSource).map((doc) =>
+      storedFields !== undefined && doc.storedFields === undefined ? { ...doc, storedFields } : doc,
+    );
+    if (booleanParam(request.query['refresh'])) {
+      for (const name of new Set(docs.map((doc) => doc.index))) {
+        const handle = service.get(name);
+        if (handle?.shard !== undefined && context.authorize.allowsIndex('indices:data/read/mget[shard]', name)) service.refresh(handle);
+      }
+    }
+    const username = context.authentication.user.username;
+    return { status: 200, body: executeMget(service, docs, { allowsIndex: (action, name) => context.authorize.allowsIndex(action, name), username }) };
+  };
+
+  const count = (request: RestRequest, context: RequestContext): RestResponse => {
+    if (request.query['q'] !== undefined) {
+      throw errors.illegalArgument('[q] is not supported by _count yet: queries arrive with the search engine; count all documents without a query');
+    }
+    const body = request.json();
+    if (body !== undefined) {
+      if (body === null || typeof body !== 'object' || Array.isArray(body)) throw errors.parsing('request body must be an object');
+      for (const [key, value] of Object.entries(body as Record<string, unknown>)) {
+        if (key !== 'query') throw errors.parsing(`request does not support [${key}]`);
+        const matchAll =
+          value !== null && typeof value === 'object' && !Array.isArray(value) && Object.keys(value).length === 1 && 'match_all' in (value as object);
+        if (!matchAll) {
+          throw errors.illegalArgument('only [match_all] queries are supported by _count yet: other queries arrive with the search engine');
+        }
+      }
+    }
+    const handles = resolveForRoute(service, context, 'indices:data/read/search', request.params['index'], parseIndicesOptions(request.query));
+    let total = 0;
+    let shards = 0;
+    for (const handle of handles) {
+      const shard = service.openShardOf(handle);
+      service.checkReadBlock(handle);
+      total += shard.docCount();
+      shards += settingInteger(handle.metadata.settings, 'index.number_of_shards');
+    }
+    return { status: 200, body: { count: total, _shards: { total: shards, successful: shards, skipped: 0, failed: 0 } } };
+  };
+
+  const routes: Route[] = [
+    {
+      method: ['PUT', 'POST'],
+      path: '/:index/_doc/:id',
+      action: 'indices:data/write/index',
+      scope: 'indices',
+      params: INDEX_PARAMS,
+      handle: (request, context) => index(request, context, undefined),
+    },
+    {
+      method: 'POST',
+      path: '/:index/_doc',
+      action: 'indices:data/write/index',
+      scope: 'indices',
+      params: INDEX_PARAMS,
+      handle: (request, context) => index(request, context, undefined),
+    },
+    {
+      method: ['PUT', 'POST'],
+      path: '/:index/_create/:id',
+      action: 'indices:data/write/index',
+      scope: 'indices',
+      params: INDEX_PARAMS,
+      handle: (request, context) => index(request, context, 'create'),
+    },
+    {
+      method: ['GET', 'HEAD'],
+      path: '/:index/_doc/:id',
+      action: 'indices:data/read/get',
+      scope: 'indices',
+      params: GET_PARAMS,
+      handle: (request, context) => get(request, context, false),
+    },
+    {
+      method: ['GET', 'HEAD'],
+      path: '/:index/_source/:id',
+      action: 'indices:data/read/get',
+      scope: 'indices',
+      params: GET_PARAMS,
+      handle: (request, context) => get(request, context, true),
+    },
+    {
+      method: 'DELETE',
+      path: '/:index/_doc/:id',
+      action: 'indices:data/write/delete',
+      scope: 'indices',
+      params: WRITE_PARAMS,
+      handle: (request, context) => {
+        const target = request.params['index']!;
+        context.authorize.indices('indices:data/write/delete', [target]);
+        const refresh = parseRefresh(request.query['refresh']);
+        const outcome = deleteDocument(service, { ...parseConcurrency(request.query), target, id: request.params['id']! });
+        return afterWrite(service, outcome, refresh);
+      },
+    },
+    {
+      method: 'POST',
+      path: '/:index/_update/:id',
+      action: 'indices:data/write/update',
+      scope: 'indices',
+      params: UPDATE_PARAMS,
+      handle: (request, context) => {
+        const target = request.params['index']!;
+        context.authorize.indices('indices:data/write/update', [target]);
+        const refresh = parseRefresh(request.query['refresh']);
+        const retry = request.query['retry_on_conflict'];
+        if (retry !== undefined && !/^\d+$/.test(retry)) throw errors.illegalArgument(`Failed to parse int parameter [retry_on_conflict] with value [${retry}]`);
+        const querySource = SOURCE_PARAMS.some((name) => request.query[name] !== undefined) ? sourceFilterFromQuery(request.query) : undefined;
+        const outcome = updateDocument(service, {
+          ...parseConcurrency(request.query),
+          target,
+          id: request.params['id']!,
+          body: request.json(),
+          ...(querySource !== undefined ? { sourceFilter: querySource } : {}),
+          requireAlias: booleanParam(request.query['require_alias']),
+        });
+        return afterWrite(service, outcome, refresh);
+      },
+    },
+    ...['/_bulk', '/:index/_bulk'].map(
+      (path): Route => ({
+        method: ['POST', 'PUT'],
+        path,
+        action: 'indices:data/write/bulk',
+        scope: 'handler',
+        params: BULK_PARAMS,
+        handle: bulk,
+      }),
+    ),
+    ...['/_mget', '/:index/_mget'].map(
+      (path): Route => ({
+        method: ['GET', 'POST'],
+        path,
+        action: 'indices:data/read/mget',
+        scope: 'handler',
+        params: MGET_PARAMS,
+        handle: mget,
+      }),
+    ),
+    ...['/_count', '/:index/_count'].map(
+      (path): Route => ({
+        method: ['GET', 'POST'],
+        path,
+        action: 'indices:data/read/search',
+        scope: 'indices',
+        params: COUNT_PARAMS,
+        handle: count,
+      }),
+    ),
+  ];
+  return routes;
+}
+
+export type { IndexHandle };

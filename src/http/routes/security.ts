@@ -1,0 +1,768 @@
+import { errors } from '../../common/index.js';
+import {
+  parseRoleDescriptor,
+  parseTimeValue,
+  renderRoleDescriptor,
+  reservedRoles,
+  resolvePrivilege,
+  clusterPrivileges,
+  indexPrivileges,
+  remoteClusterPrivileges,
+  validateSecurityName,
+  type Authentication,
+  type NativeSecurityService,
+  type RoleDescriptor,
+  type StoredApiKey,
+  type StoredUser,
+} from '../../security/index.js';
+import { booleanParam } from '../request.js';
+import type { RequestContext, RestRequest, RestResponse, Route } from '../route.js';
+import { queryApiKeys } from './security-query.js';
+
+/** The `/_security/...` REST API: authenticate, users, roles, API keys, privileges. */
+
+const SEC = 'cluster:admin/xpack/security';
+
+type Body = Record<string, unknown>;
+
+const isRecord = (value: unknown): value is Body => typeof value === 'object' && value !== null && !Array.isArray(value);
+
+function objectBody(request: RestRequest, what: string, required = true): Body {
+  const body = request.json();
+  if (body === undefined) {
+    if (required) throw errors.bodyRequired();
+    return {};
+  }
+  if (!isRecord(body)) throw errors.parse(`failed to parse ${what}: expected an object`);
+  return body;
+}
+
+function expectString(what: string, field: string, value: unknown): string {
+  if (typeof value !== 'string') throw errors.parse(`failed to parse ${what}. expected field [${field}] to be of type string but found [${JSON.stringify(value)}] instead`);
+  return value;
+}
+
+function expectStringOrNull(what: string, field: string, value: unknown): string | null {
+  return value === null ? null : expectString(what, field, value);
+}
+
+function expectStrings(what: string, field: string, value: unknown): string[] {
+  if (typeof value === 'string') return [value];
+  if (!Array.isArray(value) || !value.every((v) => typeof v === 'string')) {
+    throw errors.parse(`failed to parse ${what}. expected field [${field}] to be an array of strings`);
+  }
+  return value as string[];
+}
+
+function expectObject(what: string, field: string, value: unknown): Body {
+  if (!isRecord(value)) throw errors.parse(`failed to parse ${what}. expected field [${field}] to be an object`);
+  return value;
+}
+
+function checkMetadata(metadata: Body): Body {
+  const reserved = Object.keys(metadata).filter((key) => key.startsWith('_'));
+  if (reserved.length > 0) throw errors.actionRequestValidation([`metadata keys may not start with [_]: [${reserved.join(',')}]`]);
+  return metadata;
+}
+
+function listParam(value: string | undefined): string[] | undefined {
+  if (value === undefined || value === '' || value === '*' || value === '_all') return undefined;
+  return value.split(',').map((part) => part.trim()).filter((part) => part.length > 0);
+}
+
+function renderUser(user: StoredUser): Body {
+  return { username: user.username, roles: user.roles, full_name: user.fullName, email: user.email, metadata: user.metadata, enabled: user.enabled };
+}
+
+export function renderAuthentication(authentication: Authentication): Body {
+  const { user } = authentication;
+  return {
+    username: user.username,
+    roles: user.roles,
+    full_name: user.fullName,
+    email: user.email,
+    metadata: user.metadata,
+    enabled: user.enabled,
+    authentication_realm: authentication.authenticatingRealm,
+    lookup_realm: authentication.lookupRealm,
+    authentication_type: authentication.authenticationType,
+    ...(authentication.apiKey !== undefined ? { api_key: { id: authentication.apiKey.id, name: authentication.apiKey.name } } : {}),
+  };
+}
+
+export function renderApiKey(security: NativeSecurityService, key: StoredApiKey, withLimitedBy: boolean): Body {
+  const roleDescriptors: Body = {};
+  for (const descriptor of key.roleDescriptors) roleDescriptors[descriptor.name] = renderRoleDescriptor(descriptor);
+  const limitedBy =
+    withLimitedBy && key.type === 'rest'
+      ? [Object.fromEntries(key.ownerRoles.map((name) => [name, security.findRole(name)]).filter(([, role]) => role !== undefined).map(([name, role]) => [name, renderRoleDescriptor(role as RoleDescriptor)]))]
+      : undefined;
+  return {
+    id: key.id,
+    name: key.name,
+    type: key.type,
+    creation: key.creationMs,
+    ...(key.expirationMs !== null ? { expiration: key.expirationMs } : {}),
+    invalidated: key.invalidated,
+    ...(key.invalidationMs !== null ? { invalidation: key.invalidationMs } : {}),
+    username: key.username,
+    realm: key.realm,
+    realm_type: key.realmType,
+    metadata: key.metadata,
+    role_descriptors: roleDescriptors,
+    ...(limitedBy !== undefined ? { limited_by: limitedBy } : {}),
+    ...(key.access !== null ? { access: key.access } : {}),
+  };
+}
+
+function parseUserBody(username: string, body: Body) {
+  const what = 'add user request';
+  const parsed: {
+    password?: string;
+    passwordHash?: string;
+    roles?: string[];
+    fullName?: string | null;
+    email?: string | null;
+    metadata?: Record<string, unknown>;
+    enabled?: boolean;
+  } = {};
+  for (const [field, value] of Object.entries(body)) {
+    switch (field) {
+      case 'password':
+        parsed.password = expectString(what, field, value);
+        break;
+      case 'password_hash':
+        parsed.passwordHash = expectString(what, field, value);
+        break;
+      case 'roles':
+        parsed.roles = expectStrings(what, field, value);
+        break;
+      case 'full_name':
+        parsed.fullName = expectStringOrNull(what, field, value);
+        break;
+      case 'email':
+        parsed.email = expectStringOrNull(what, field, value);
+        break;
+      case 'metadata':
+        parsed.metadata = checkMetadata(expectObject(what, field, value));
+        break;
+      case 'enabled':
+        if (typeof value !== 'boolean') throw errors.parse(`failed to parse ${what}. expected field [enabled] to be of type boolean`);
+        parsed.enabled = value;
+        break;
+      case 'username':
+        if (value !== username) throw errors.illegalArgument(`[username] in source does not match the username provided [${username}]`);
+        break;
+      default:
+        throw errors.parse(`failed to parse ${what} for user [${username}]. unexpected field [${field}]`);
+    }
+  }
+  if (parsed.password !== undefined && parsed.passwordHash !== undefined) {
+    throw errors.actionRequestValidation(['only one of [password, passwordHash] can be provided']);
+  }
+  return parsed;
+}
+
+function parseRoleDescriptorsMap(body: unknown, field: string): RoleDescriptor[] {
+  if (body === undefined || body === null) return [];
+  if (!isRecord(body)) throw errors.parse(`failed to parse api key request. expected field [${field}] to be an object`);
+  return Object.entries(body).map(([name, descriptor]) => parseRoleDescriptor(name, descriptor));
+}
+
+function parseExpiration(value: unknown): number | null {
+  if (value === undefined || value === null) return null;
+  return parseTimeValue('expiration', value);
+}
+
+const CROSS_CLUSTER_SEARCH_PRIVILEGES = ['read', 'read_cross_cluster', 'view_index_metadata'];
+const CROSS_CLUSTER_REPLICATION_PRIVILEGES = ['cross_cluster_replication', 'cross_cluster_replication_internal'];
+
+/** Spec §4.1/4.2: `access` → the single `cross_cluster` role descriptor. */
+export function crossClusterAccessToDescriptor(access: unknown): { descriptor: RoleDescriptor; access: Body } {
+  if (access === null) throw errors.parse('failed to parse cross-cluster API key request: [access] must be an object, not null');
+  if (!isRecord(access)) throw errors.parse('failed to parse cross-cluster API key request: [access] must be an object');
+  for (const key of Object.keys(access)) {
+    if (key !== 'search' && key !== 'replication') throw errors.parse(`failed to parse cross-cluster API key request: [access] unknown field [${key}]`);
+  }
+  const entries = (kind: 'search' | 'replication'): Body[] => {
+    const value = access[kind];
+    if (value === undefined || value === null) return [];
+    if (!Array.isArray(value) || !value.every(isRecord)) throw errors.parse(`failed to parse cross-cluster API key request: [access.${kind}] must be an array of objects`);
+    return value as Body[];
+  };
+  const search = entries('search');
+  const replication = entries('replication');
+  if (search.length === 0 && replication.length === 0) {
+    throw errors.actionRequestValidation(['must specify non-empty access for either [search] or [replication]']);
+  }
+  const hasDlsFls = (entry: Body): boolean => entry['query'] !== undefined || entry['field_security'] !== undefined;
+  if (replication.some(hasDlsFls)) throw errors.actionRequestValidation(['replication does not support document or field level security']);
+  if (replication.length > 0 && search.some(hasDlsFls)) {
+    throw errors.actionRequestValidation(['search does not support document or field level security if replication is assigned']);
+  }
+  if (search.some(hasDlsFls)) {
+    throw errors.illegalArgument('document and field level security (query, field_security) in cross-cluster API keys is not supported by this server');
+  }
+  const normalize = (kind: string, entry: Body): { names: string[]; allowRestrictedIndices: boolean } => {
+    let names: string[] | undefined;
+    let allowRestrictedIndices = false;
+    for (const [key, value] of Object.entries(entry)) {
+      if (key === 'names') names = expectStrings('cross-cluster API key request', `access.${kind}.names`, value);
+      else if (key === 'allow_restricted_indices') {
+        if (typeof value !== 'boolean') throw errors.parse(`failed to parse cross-cluster API key request: [allow_restricted_indices] must be a boolean`);
+        allowRestrictedIndices = value;
+      } else if (key === 'privileges') {
+        throw errors.parse(`failed to parse cross-cluster API key request: [access.${kind}] does not accept [privileges]; they are implied`);
+      } else throw errors.parse(`failed to parse cross-cluster API key request: [access.${kind}] unknown field [${key}]`);
+    }
+    if (names === undefined || names.length === 0) throw errors.parse(`failed to parse cross-cluster API key request: [access.${kind}] entries require [names]`);
+    return { names, allowRestrictedIndices };
+  };
+  const searchEntries = search.map((entry) => normalize('search', entry));
+  const replicationEntries = replication.map((entry) => normalize('replication', entry));
+  const cluster = [
+    ...(searchEntries.length > 0 ? ['cross_cluster_search', 'monitor_enrich'] : []),
+    ...(replicationEntries.length > 0 ? ['cross_cluster_replication'] : []),
+  ];
+  const descriptor: RoleDescriptor = {
+    name: 'cross_cluster',
+    cluster,
+    indices: [
+      ...searchEntries.map((entry) => ({ names: entry.names, privileges: CROSS_CLUSTER_SEARCH_PRIVILEGES, allowRestrictedIndices: entry.allowRestrictedIndices })),
+      ...replicationEntries.map((entry) => ({ names: entry.names, privileges: CROSS_CLUSTER_REPLICATION_PRIVILEGES, allowRestrictedIndices: entry.allowRestrictedIndices })),
+    ],
+    remoteIndices: [],
+    remoteCluster: [],
+    runAs: [],
+    applications: [],
+    metadata: {},
+  };
+  const rendered: Body = {};
+  if (searchEntries.length > 0) rendered['search'] = searchEntries.map((e) => ({ names: e.names, allow_restricted_indices: e.allowRestrictedIndices }));
+  if (replicationEntries.length > 0) rendered['replication'] = replicationEntries.map((e) => ({ names: e.names, allow_restricted_indices: e.allowRestrictedIndices }));
+  return { descriptor, access: rendered };
+}
+
+function encodedKey(id: string, secret: string): string {
+  return Buffer.from(`${id}:${secret}`, 'utf8').toString('base64');
+}
+
+export function securityRoutes(security: NativeSecurityService): Route[] {
+  const may = (context: RequestContext, privilege: string): boolean =>
+    security.permissionOf(context.authentication).hasClusterPrivilege(privilege);
+
+  /** Keys the caller may see/act on: all with manage_api_key, else own (manage_own_api_key). */
+  const visibleKeys = (context: RequestContext, keys: StoredApiKey[], ownerOnly: boolean): StoredApiKey[] =>
+    !ownerOnly && may(context, 'manage_api_key') ? keys : keys.filter((key) => security.owns(context.authentication, key));
+
+  const filterKeys = (keys: StoredApiKey[], filter: { ids?: string[]; name?: string; username?: string; realmName?: string }): StoredApiKey[] => {
+    const nameMatches = (name: string | null): boolean => {
+      if (filter.name === undefined || filter.name === '*') return true;
+      if (name === null) return false;
+      return filter.name.endsWith('*') ? name.startsWith(filter.name.slice(0, -1)) : name === filter.name;
+    };
+    return keys.filter(
+      (key) =>
+        (filter.ids === undefined || filter.ids.includes(key.id)) &&
+        nameMatches(key.name) &&
+        (filter.username === undefined || key.username === filter.username) &&
+        (filter.realmName === undefined || key.realm === filter.realmName),
+    );
+  };
+
+  const createKey = async (request: RestRequest, context: RequestContext): Promise<RestResponse> => {
+    const body = objectBody(request, 'api key request');
+    let name: string | undefined;
+    let expiration: number | null = null;
+    let roleDescriptors: RoleDescriptor[] = [];
+    let roleDescriptorsGiven = false;
+    let metadata: Body = {};
+    for (const [field, value] of Object.entries(body)) {
+      if (field === 'name') name = expectString('api key request', field, value);
+      else if (field === 'expiration') expiration = parseExpiration(value);
+      else if (field === 'role_descriptors') {
+        roleDescriptors = parseRoleDescriptorsMap(value, field);
+        roleDescriptorsGiven = true;
+      } else if (field === 'metadata') metadata = checkMetadata(expectObject('api key request', field, value));
+      else throw errors.parse(`failed to parse api key request. unexpected field [${field}]`);
+    }
+    if (name === undefined || name.trim() === '') throw errors.actionRequestValidation(['api key name is required']);
+    if (name.length > 256) throw errors.actionRequestValidation(['api key name may not be more than 256 characters long']);
+    if (context.authentication.apiKey !== undefined) {
+      const grantsNothing = roleDescriptors.every((d) => d.cluster.length === 0 && d.indices.length === 0 && d.remoteIndices.length === 0 && d.runAs.length === 0);
+      if (!roleDescriptorsGiven || roleDescriptors.length === 0 || !grantsNothing) {
+        throw errors.illegalArgument('creating derived api keys requires an explicit role descriptor that is empty (has no privileges)');
+      }
+    }
+    const created = await security.createApiKey(context.authentication, { name, expirationMs: expiration, roleDescriptors, metadata, type: 'rest', access: null });
+    return {
+      status: 200,
+      body: {
+        id: created.id,
+        name,
+        ...(created.expirationMs !== null ? { expiration: created.expirationMs } : {}),
+        api_key: created.secret,
+        encoded: encodedKey(created.id, created.secret),
+      },
+    };
+  };
+
+  const createCrossClusterKey = async (request: RestRequest, context: RequestContext): Promise<RestResponse> => {
+    if (context.authentication.apiKey !== undefined) {
+      throw errors.badRequest('authentication via API key not supported: An API key cannot be used to create a cross-cluster API key');
+    }
+    const body = objectBody(request, 'cross-cluster api key request');
+    let name: string | undefined;
+    let expiration: number | null = null;
+    let metadata: Body = {};
+    let accessGiven = false;
+    let translated: ReturnType<typeof crossClusterAccessToDescriptor> | undefined;
+    for (const [field, value] of Object.entries(body)) {
+      if (field === 'name') name = expectString('cross-cluster api key request', field, value);
+      else if (field === 'expiration') expiration = parseExpiration(value);
+      else if (field === 'metadata') metadata = checkMetadata(expectObject('cross-cluster api key request', field, value));
+      else if (field === 'access') {
+        accessGiven = true;
+        translated = crossClusterAccessToDescriptor(value);
+      } else throw errors.parse(`failed to parse cross-cluster api key request. unexpected field [${field}]`);
+    }
+    if (name === undefined) throw errors.actionRequestValidation(['Required [name]']);
+    if (!accessGiven || translated === undefined) throw errors.actionRequestValidation(['Required [access]']);
+    const created = await security.createApiKey(context.authentication, {
+      name,
+      expirationMs: expiration,
+      roleDescriptors: [translated.descriptor],
+      metadata,
+      type: 'cross_cluster',
+      access: translated.access,
+    });
+    return {
+      status: 200,
+      body: {
+        id: created.id,
+        name,
+        ...(created.expirationMs !== null ? { expiration: created.expirationMs } : {}),
+        api_key: created.secret,
+        encoded: encodedKey(created.id, created.secret),
+      },
+    };
+  };
+
+  const usableKey = (id: string, expectedType: 'rest' | 'cross_cluster', context: RequestContext): StoredApiKey => {
+    const key = security.store.getApiKey(id);
+    if (key === undefined || (expectedType === 'rest' && !visibleKeys(context, [key], false).length)) {
+      throw errors.resourceNotFound(`no API key owned by requesting user found for ID [${id}]`);
+    }
+    if (key.type !== expectedType) {
+      throw errors.illegalArgument(`cannot update API key of type [${key.type}] while expected type is [${expectedType}]`);
+    }
+    if (key.invalidated) throw errors.illegalArgument(`cannot update invalidated API key [${id}]`);
+    if (key.expirationMs !== null && key.expirationMs <= security.nowMs()) throw errors.illegalArgument(`cannot update expired API key [${id}]`);
+    return key;
+  };
+
+  const routes: Route[] = [
+    {
+      method: 'GET',
+      path: '/_security/_authenticate',
+      action: `${SEC}/user/authenticate`,
+      scope: 'authenticated',
+      handle: (_request, context) => ({ status: 200, body: renderAuthentication(context.authentication) }),
+    },
+    // ---- users
+    {
+      method: ['PUT', 'POST'],
+      path: '/_security/user/:username',
+      action: `${SEC}/user/put`,
+      scope: 'cluster',
+      params: ['refresh'],
+      handle: async (request) => {
+        const username = request.params['username']!;
+        const problem = validateSecurityName('user', username);
+        if (problem !== undefined) throw errors.actionRequestValidation([problem]);
+        const result = await security.putUser(username, parseUserBody(username, objectBody(request, 'add user request')));
+        return { status: 200, body: { created: result.created } };
+      },
+    },
+    {
+      method: 'GET',
+      path: '/_security/user',
+      action: `${SEC}/user/get`,
+      scope: 'cluster',
+      params: ['with_profile_uid'],
+      handle: () => ({ status: 200, body: Object.fromEntries(security.getUsers(undefined).map((user) => [user.username, renderUser(user)])) }),
+    },
+    {
+      method: 'GET',
+      path: '/_security/user/:username',
+      action: `${SEC}/user/get`,
+      scope: 'cluster',
+      params: ['with_profile_uid'],
+      handle: (request) => {
+        const names = listParam(request.params['username']);
+        const users = security.getUsers(names);
+        return { status: names !== undefined && users.length === 0 ? 404 : 200, body: Object.fromEntries(users.map((user) => [user.username, renderUser(user)])) };
+      },
+    },
+    {
+      method: 'DELETE',
+      path: '/_security/user/:username',
+      action: `${SEC}/user/delete`,
+      scope: 'cluster',
+      params: ['refresh'],
+      handle: (request) => {
+        const found = security.deleteUser(request.params['username']!);
+        return { status: found ? 200 : 404, body: { found } };
+      },
+    },
+    ...(['/_security/user/:username/_password', '/_security/user/_password'] as const).map(
+      (path): Route => ({
+        method: ['PUT', 'POST'],
+        path,
+        action: `${SEC}/user/change_password`,
+        scope: 'authenticated',
+        params: ['refresh'],
+        handle: async (request, context) => {
+          const self = context.authentication.user.username;
+          const username = request.params['username'] ?? self;
+          if (context.authentication.apiKey !== undefined || username !== self) context.authorize.cluster(`${SEC}/user/change_password`);
+          const body = objectBody(request, 'change password request');
+          let password: string | undefined;
+          let passwordHash: string | undefined;
+          for (const [field, value] of Object.entries(body)) {
+            if (field === 'password') password = expectString('change password request', field, value);
+            else if (field === 'password_hash') passwordHash = expectString('change password request', field, value);
+            else throw errors.parse(`failed to parse change password request. unexpected field [${field}]`);
+          }
+          await security.changePassword(username, password, passwordHash);
+          return { status: 200, body: {} };
+        },
+      }),
+    ),
+    ...(['_enable', '_disable'] as const).map(
+      (verb): Route => ({
+        method: ['PUT', 'POST'],
+        path: `/_security/user/:username/${verb}`,
+        action: `${SEC}/user/set_enabled`,
+        scope: 'cluster',
+        params: ['refresh'],
+        handle: (request, context) => {
+          security.setEnabled(request.params['username']!, verb === '_enable', context.authentication);
+          return { status: 200, body: {} };
+        },
+      }),
+    ),
+    ...(['/_security/user/_has_privileges', '/_security/user/:username/_has_privileges'] as const).map(
+      (path): Route => ({
+        method: ['GET', 'POST'],
+        path,
+        action: `${SEC}/user/has_privileges`,
+        scope: 'authenticated',
+        handle: (request, context) => {
+          const username = request.params['username'];
+          if (username !== undefined && username !== context.authentication.user.username) {
+            throw errors.illegalArgument('users may only check the privileges of their own account');
+          }
+          return { status: 200, body: hasPrivileges(security, context.authentication, objectBody(request, 'has privileges request')) };
+        },
+      }),
+    ),
+    {
+      method: 'GET',
+      path: '/_security/user/_privileges',
+      action: `${SEC}/user/list_privileges`,
+      scope: 'authenticated',
+      handle: (_request, context) => ({ status: 200, body: userPrivileges(security, context.authentication) }),
+    },
+    // ---- roles
+    {
+      method: ['PUT', 'POST'],
+      path: '/_security/role/:name',
+      action: `${SEC}/role/put`,
+      scope: 'cluster',
+      params: ['refresh'],
+      handle: (request) => {
+        const name = request.params['name']!;
+        const problem = validateSecurityName('role', name);
+        if (problem !== undefined) throw errors.actionRequestValidation([problem]);
+        if (reservedRoles.has(name)) throw errors.actionRequestValidation([`Role [${name}] is reserved and may not be used.`]);
+        const created = security.putRole(parseRoleDescriptor(name, objectBody(request, `role [${name}]`)));
+        return { status: 200, body: { role: { created } } };
+      },
+    },
+    {
+      method: 'GET',
+      path: '/_security/role',
+      action: `${SEC}/role/get`,
+      scope: 'cluster',
+      handle: () => {
+        const all = [...reservedRoles.values(), ...security.store.listRoles()];
+        return { status: 200, body: Object.fromEntries(all.map((role) => [role.name, renderRoleDescriptor(role)])) };
+      },
+    },
+    {
+      method: 'GET',
+      path: '/_security/role/:name',
+      action: `${SEC}/role/get`,
+      scope: 'cluster',
+      handle: (request) => {
+        const names = listParam(request.params['name']) ?? [];
+        const roles = names.map((name) => security.findRole(name)).filter((role): role is RoleDescriptor => role !== undefined);
+        return { status: roles.length === 0 ? 404 : 200, body: Object.fromEntries(roles.map((role) => [role.name, renderRoleDescriptor(role)])) };
+      },
+    },
+    {
+      method: 'DELETE',
+      path: '/_security/role/:name',
+      action: `${SEC}/role/delete`,
+      scope: 'cluster',
+      params: ['refresh'],
+      handle: (request) => {
+        const found = security.deleteRole(request.params['name']!);
+        return { status: found ? 200 : 404, body: { found } };
+      },
+    },
+    {
+      method: 'POST',
+      path: '/_security/role/:name/_clear_cache',
+      action: `${SEC}/roles/cache/clear`,
+      scope: 'cluster',
+      handle: () => {
+        security.rolesChanged();
+        return { status: 200, body: { _nodes: { total: 1, successful: 1, failed: 0 }, cluster_name: '', nodes: {} } };
+      },
+    },
+    {
+      method: 'GET',
+      path: '/_security/privilege/_builtin',
+      action: `${SEC}/privilege/builtin/get`,
+      scope: 'cluster',
+      handle: () => ({
+        status: 200,
+        body: { cluster: Object.keys(clusterPrivileges).sort(), index: Object.keys(indexPrivileges).sort(), remote_cluster: [...remoteClusterPrivileges] },
+      }),
+    },
+    // ---- API keys
+    { method: ['POST', 'PUT'], path: '/_security/api_key', action: `${SEC}/api_key/create`, scope: 'cluster', params: ['refresh'], handle: createKey },
+    {
+      method: 'POST',
+      path: '/_security/cross_cluster/api_key',
+      action: `${SEC}/cross_cluster/api_key/create`,
+      scope: 'cluster',
+      params: ['refresh'],
+      handle: createCrossClusterKey,
+    },
+    {
+      method: 'PUT',
+      path: '/_security/cross_cluster/api_key/:id',
+      action: `${SEC}/cross_cluster/api_key/update`,
+      scope: 'cluster',
+      handle: (request, context) => {
+        if (context.authentication.apiKey !== undefined) {
+          throw errors.badRequest('authentication via API key not supported: An API key cannot be used to update a cross-cluster API key');
+        }
+        const body = request.json();
+        if (body === undefined) throw errors.bodyRequired();
+        if (!isRecord(body)) throw errors.parse('failed to parse cross-cluster api key update request: expected an object');
+        const key = usableKey(request.params['id']!, 'cross_cluster', context);
+        if (!security.owns(context.authentication, key)) throw errors.resourceNotFound(`no API key owned by requesting user found for ID [${key.id}]`);
+        const update: Parameters<NativeSecurityService['updateApiKey']>[1] = {};
+        for (const [field, value] of Object.entries(body)) {
+          if (field === 'access') {
+            const translated = crossClusterAccessToDescriptor(value);
+            Object.assign(update, { roleDescriptors: [translated.descriptor], access: translated.access });
+          } else if (field === 'metadata') update.metadata = checkMetadata(expectObject('cross-cluster api key update request', field, value));
+          else if (field === 'expiration') update.expirationMs = parseExpiration(value);
+          else throw errors.parse(`failed to parse cross-cluster api key update request. unexpected field [${field}]`);
+        }
+        if (update.access === undefined && update.metadata === undefined) {
+          throw errors.actionRequestValidation(['must update either [access] or [metadata] for cross-cluster API keys']);
+        }
+        return { status: 200, body: { updated: security.updateApiKey(key, update) } };
+      },
+    },
+    {
+      method: 'PUT',
+      path: '/_security/api_key/:id',
+      action: `${SEC}/api_key/update`,
+      scope: 'cluster',
+      handle: (request, context) => {
+        const key = usableKey(request.params['id']!, 'rest', context);
+        if (!security.owns(context.authentication, key) || context.authentication.apiKey !== undefined) {
+          throw errors.resourceNotFound(`no API key owned by requesting user found for ID [${key.id}]`);
+        }
+        const body = objectBody(request, 'update api key request', false);
+        const update: Parameters<NativeSecurityService['updateApiKey']>[1] = {};
+        for (const [field, value] of Object.entries(body)) {
+          if (field === 'role_descriptors') update.roleDescriptors = parseRoleDescriptorsMap(value, field);
+          else if (field === 'metadata') update.metadata = checkMetadata(expectObject('update api key request', field, value));
+          else if (field === 'expiration') update.expirationMs = parseExpiration(value);
+          else throw errors.parse(`failed to parse update api key request. unexpected field [${field}]`);
+        }
+        return { status: 200, body: { updated: security.updateApiKey(key, update) } };
+      },
+    },
+    {
+      method: 'GET',
+      path: '/_security/api_key',
+      action: `${SEC}/api_key/get`,
+      scope: 'cluster',
+      params: ['id', 'name', 'username', 'realm_name', 'owner', 'with_limited_by', 'active_only', 'with_profile_uid'],
+      handle: (request, context) => {
+        const q = request.query;
+        const owner = booleanParam(q['owner']);
+        const self = context.authentication.user.username;
+        if (!may(context, 'manage_api_key') && !owner && q['username'] !== undefined && q['username'] !== self) {
+          context.authorize.cluster(`${SEC}/api_key/get`);
+        }
+        let keys = filterKeys(visibleKeys(context, security.store.listApiKeys(), owner), {
+          ...(q['id'] !== undefined ? { ids: [q['id']] } : {}),
+          ...(q['name'] !== undefined ? { name: q['name'] } : {}),
+          ...(q['username'] !== undefined ? { username: q['username'] } : {}),
+          ...(q['realm_name'] !== undefined ? { realmName: q['realm_name'] } : {}),
+        });
+        if (booleanParam(q['active_only'])) keys = keys.filter((key) => !key.invalidated && (key.expirationMs === null || key.expirationMs > security.nowMs()));
+        if (keys.length === 0 && q['id'] !== undefined) throw errors.resourceNotFound(`api key with id [${q['id']}] not found`);
+        const withLimitedBy = booleanParam(q['with_limited_by']);
+        return { status: 200, body: { api_keys: keys.map((key) => renderApiKey(security, key, withLimitedBy)) } };
+      },
+    },
+    {
+      method: ['GET', 'POST'],
+      path: '/_security/_query/api_key',
+      action: `${SEC}/api_key/query`,
+      scope: 'cluster',
+      params: ['with_limited_by', 'with_profile_uid', 'typed_keys'],
+      handle: (request, context) => {
+        const body = objectBody(request, 'query api key request', false);
+        const keys = visibleKeys(context, security.store.listApiKeys(), false);
+        const result = queryApiKeys(keys, body, security.nowMs());
+        const withLimitedBy = booleanParam(request.query['with_limited_by']);
+        return {
+          status: 200,
+          body: {
+            total: result.total,
+            count: result.keys.length,
+            api_keys: result.keys.map(({ key, sort }) => ({ ...renderApiKey(security, key, withLimitedBy), ...(sort !== undefined ? { _sort: sort } : {}) })),
+          },
+        };
+      },
+    },
+    {
+      method: 'DELETE',
+      path: '/_security/api_key',
+      action: `${SEC}/api_key/invalidate`,
+      scope: 'cluster',
+      params: ['refresh'],
+      handle: (request, context) => {
+        const body = objectBody(request, 'invalidate api key request');
+        const filter: { ids?: string[]; name?: string; username?: string; realmName?: string } = {};
+        let owner = false;
+        for (const [field, value] of Object.entries(body)) {
+          if (field === 'ids') filter.ids = expectStrings('invalidate api key request', field, value);
+          else if (field === 'id') filter.ids = [expectString('invalidate api key request', field, value)];
+          else if (field === 'name') filter.name = expectString('invalidate api key request', field, value);
+          else if (field === 'username') filter.username = expectString('invalidate api key request', field, value);
+          else if (field === 'realm_name') filter.realmName = expectString('invalidate api key request', field, value);
+          else if (field === 'owner') {
+            if (typeof value !== 'boolean') throw errors.parse('failed to parse invalidate api key request. [owner] must be a boolean');
+            owner = value;
+          } else throw errors.parse(`failed to parse invalidate api key request. unexpected field [${field}]`);
+        }
+        if (filter.ids === undefined && filter.name === undefined && filter.username === undefined && filter.realmName === undefined && !owner) {
+          throw errors.actionRequestValidation(['One of [api key id(s), api key name, username, realm name] must be specified if [owner] flag is false']);
+        }
+        if (filter.ids !== undefined && (filter.name !== undefined || filter.username !== undefined || filter.realmName !== undefined)) {
+          throw errors.actionRequestValidation(['username or realm name must not be specified when the api key id(s) or api key name are specified']);
+        }
+        const candidates = filterKeys(visibleKeys(context, security.store.listApiKeys(), owner), filter);
+        const canManageSecurity = may(context, 'manage_security');
+        const crossClusterRefused = candidates.filter((key) => key.type === 'cross_cluster' && !canManageSecurity);
+        const allowed = candidates.filter((key) => !(key.type === 'cross_cluster' && !canManageSecurity));
+        const { invalidated, previously } = security.invalidateApiKeys(allowed);
+        const errorDetails = crossClusterRefused.map((key) => errors.illegalArgument(`Cannot invalidate cross-cluster API key [${key.id}]`).toCause());
+        return {
+          status: 200,
+          body: {
+            invalidated_api_keys: invalidated,
+            previously_invalidated_api_keys: previously,
+            error_count: errorDetails.length,
+            ...(errorDetails.length > 0 ? { error_details: errorDetails } : {}),
+          },
+        };
+      },
+    },
+    {
+      method: 'POST',
+      path: '/_security/api_key/:ids/_clear_cache',
+      action: `${SEC}/api_key/cache/clear`,
+      scope: 'cluster',
+      handle: () => ({ status: 200, body: { _nodes: { total: 1, successful: 1, failed: 0 }, cluster_name: '', nodes: {} } }),
+    },
+  ];
+  return routes;
+}
+
+/** `_has_privileges`: evaluated against the caller's effective permission (keys: limited by owner). */
+function hasPrivileges(security: NativeSecurityService, authentication: Authentication, body: Body): Body {
+  const permission = security.permissionOf(authentication);
+  let allGranted = true;
+  const cluster: Record<string, boolean> = {};
+  const index: Record<string, Record<string, boolean>> = {};
+  for (const [field, value] of Object.entries(body)) {
+    if (field === 'cluster') {
+      for (const privilege of expectStrings('has privileges request', field, value)) {
+        if (resolvePrivilege('cluster', privilege) === undefined) {
+          throw errors.illegalArgument(`unknown cluster privilege [${privilege}]. a privilege must be either one of the predefined cluster privilege names [${Object.keys(clusterPrivileges).join(',')}] or a pattern over one of the available cluster actions`);
+        }
+        cluster[privilege] = permission.hasClusterPrivilege(privilege);
+        allGranted &&= cluster[privilege]!;
+      }
+    } else if (field === 'index') {
+      if (!Array.isArray(value)) throw errors.parse('failed to parse has privileges request. [index] must be an array');
+      for (const entry of value) {
+        if (!isRecord(entry)) throw errors.parse('failed to parse has privileges request. [index] entries must be objects');
+        let names: string[] = [];
+        let privileges: string[] = [];
+        let allowRestricted = false;
+        for (const [key, v] of Object.entries(entry)) {
+          if (key === 'names') names = expectStrings('has privileges request', key, v);
+          else if (key === 'privileges') privileges = expectStrings('has privileges request', key, v);
+          else if (key === 'allow_restricted_indices') allowRestricted = v === true;
+          else throw errors.parse(`failed to parse has privileges request. unexpected field [${key}]`);
+        }
+        for (const privilege of privileges) {
+          if (resolvePrivilege('index', privilege) === undefined) {
+            throw errors.illegalArgument(`unknown index privilege [${privilege}]. a privilege must be either one of the predefined fixed indices privileges [${Object.keys(indexPrivileges).join(',')}] or a pattern over one of the available index actions`);
+          }
+        }
+        for (const name of names) {
+          const row = (index[name] ??= {});
+          for (const privilege of privileges) {
+            row[privilege] = permission.hasIndexPrivilege(name, privilege, allowRestricted);
+            allGranted &&= row[privilege]!;
+          }
+        }
+      }
+    } else if (field === 'application') {
+      if (Array.isArray(value) && value.length > 0) throw errors.illegalArgument('application privileges are not supported by this server');
+    } else {
+      throw errors.parse(`failed to parse has privileges request. unexpected field [${field}]`);
+    }
+  }
+  return { username: authentication.user.username, has_all_requested: allGranted, cluster, index, application: {} };
+}
+
+/** `GET /_security/user/_privileges`: the caller's privileges as role descriptors would merge them. */
+function userPrivileges(security: NativeSecurityService, authentication: Authentication): Body {
+  const descriptors = security.permissionOf(authentication).descriptors;
+  return {
+    cluster: [...new Set(descriptors.flatMap((d) => d.cluster))].sort(),
+    global: [],
+    indices: descriptors.flatMap((d) => d.indices.map((e) => ({ names: e.names, privileges: e.privileges, allow_restricted_indices: e.allowRestrictedIndices }))),
+    applications: [],
+    run_as: [...new Set(descriptors.flatMap((d) => d.runAs))].sort(),
+    remote_indices: descriptors.flatMap((d) => d.remoteIndices.map((e) => ({ names: e.names, privileges: e.privileges, allow_restricted_indices: e.allowRestrictedIndices, clusters: e.clusters }))),
+    remote_cluster: descriptors.flatMap((d) => d.remoteCluster.map((e) => ({ privileges: e.privileges, clusters: e.clusters }))),
+  };
+}

@@ -1,0 +1,766 @@
+/**
+ * Shard-level aggregation collectors (Elasticsearch's Aggregator model): one aggregator per
+ * request node lives for the whole shard; `collect(doc, bucket, score)` receives each matching
+ * doc of the current segment in ascending doc order together with its owning bucket ordinal
+ * (always 0 at the top level, a parent's bucket ordinal below a bucket aggregation). Counting
+ * uses typed arrays indexed by segment ordinals or bucket table indexes where it can.
+ */
+import { errors } from '../../common/errors.js';
+import { type FieldMapping, type FieldMappings, type KeywordDocValues, type NumericDocValues, type Segment, numericFieldTypes } from '../engine/segment.js';
+import type { ShardStats } from '../engine/shard-stats.js';
+import { type Weight, planQuery } from '../query/plan.js';
+import type { Scorer } from '../query/scorers.js';
+
+const noMoreDocs = 0x7fffffff; // scorers.noMoreDocs
+import { type SortSpec, type SortValue, compareSortValues, fielddataDisabled, fieldSortValue } from '../query/sort.js';
+import { DateParseError, evaluateDateMath } from '../query/date-math.js';
+import type { AggregationNode, BucketOrder } from './ast.js';
+import { type DateRounding, createDateRounding } from './date-rounding.js';
+import type { AggregationPartial, PartialMap, TermsBucketPartial, TermsValueType, TopHitPartial } from './partials.js';
+
+export interface AggregationContext {
+  readonly mappings: FieldMappings;
+  readonly indexName: string;
+  readonly nowMs: number;
+  readonly stats: ShardStats;
+  readonly segments: readonly Segment[];
+  readonly shardKey: string;
+  /** How many shards the request targets: with one, terms uses shard_size = size (as Elasticsearch). */
+  readonly shardCount: number;
+}
+
+export abstract class Aggregator {
+  constructor(readonly name: string) {}
+  abstract setSegment(segment: Segment, segmentIndex: number, docBase: number): void;
+  abstract collect(doc: number, bucket: number, score: number): void;
+  abstract partial(bucket: number): AggregationPartial;
+  /** Called once after the last segment. */
+  finish(): void {}
+  /**
+   * Collects every doc of the current segment at the top level (match_all without deletes).
+   * Aggregators override this with column-at-a-time loops; the default visits each doc.
+   */
+  collectAllDocs(maxDoc: number, score: number): void {
+    for (let doc = 0; doc < maxDoc; doc++) this.collect(doc, 0, score);
+  }
+}
+
+export function createAggregators(nodes: readonly AggregationNode[], context: AggregationContext): Aggregator[] {
+  return nodes.map((node) => createAggregator(node, context));
+}
+
+function mappingFor(field: string, context: AggregationContext, kind: string): FieldMapping | undefined {
+  const mapping = context.mappings[field];
+  if (mapping?.type === 'text') throw fielddataDisabled(field, context.indexName);
+  void kind;
+  return mapping;
+}
+
+function createAggregator(node: AggregationNode, context: AggregationContext): Aggregator {
+  const subs = () => createAggregators(node.subAggregations, context);
+  switch (node.kind) {
+    case 'terms':
+      return new TermsAggregator(node, mappingFor(node.field, context, node.kind), context, subs());
+    case 'value_count':
+    case 'cardinality':
+    case 'min':
+    case 'max':
+    case 'avg':
+    case 'sum':
+    case 'stats':
+    case 'extended_stats': {
+      const mapping = mappingFor(node.field, context, node.kind);
+      if (mapping?.type === 'keyword' && node.kind !== 'value_count' && node.kind !== 'cardinality') {
+        throw errors.illegalArgument(`Field [${node.field}] of type [keyword] is not supported for aggregation [${node.kind}]`);
+      }
+      if (node.kind === 'cardinality') return new CardinalityAggregator(node.name, node.field, mapping);
+      return new StatsAggregator(node.name, node.kind, node.field, mapping, missingNumber(node.missing, mapping, context));
+    }
+    case 'percentiles': {
+      const mapping = mappingFor(node.field, context, node.kind);
+      if (mapping?.type === 'keyword') throw errors.illegalArgument(`Field [${node.field}] of type [keyword] is not supported for aggregation [percentiles]`);
+      return new PercentilesAggregator(node.name, node.field);
+    }
+    case 'histogram':
+    case 'date_histogram': {
+      const mapping = mappingFor(node.field, context, node.kind);
+      if (mapping?.type === 'keyword') throw errors.illegalArgument(`Field [${node.field}] of type [keyword] is not supported for aggregation [${node.kind}]`);
+      return new HistogramAggregator(node, context, subs());
+    }
+    case 'range':
+    case 'date_range': {
+      const mapping = mappingFor(node.field, context, node.kind);
+      if (mapping?.type === 'keyword') throw errors.illegalArgument(`Field [${node.field}] of type [keyword] is not supported for aggregation [${node.kind}]`);
+      const bounds = node.ranges.map((range) => ({
+        from: range.from === undefined ? -Infinity : rangeBound(range.from, node.kind === 'date_range' || mapping?.type === 'date', node.format, node.timeZone, context),
+        to: range.to === undefined ? Infinity : rangeBound(range.to, node.kind === 'date_range' || mapping?.type === 'date', node.format, node.timeZone, context),
+      }));
+      return new RangeAggregator(node.name, node.field, bounds, subs());
+    }
+    case 'filter':
+      return new FiltersAggregator(node.name, [{ key: '', weight: planQuery(node.filter, { ...context }) }], undefined, true, subs);
+    case 'filters':
+      return new FiltersAggregator(
+        node.name,
+        node.filters.map((filter) => ({ key: filter.key, weight: planQuery(filter.query, { ...context }) })),
+        node.otherBucketKey,
+        false,
+        subs,
+      );
+    case 'top_hits':
+      return new TopHitsAggregator(node.name, node.from + node.size, node.sort, context);
+  }
+}
+
+function missingNumber(missing: number | string | undefined, mapping: FieldMapping | undefined, context: AggregationContext): number | undefined {
+  if (missing === undefined) return undefined;
+  if (mapping?.type === 'date') return rangeBound(missing, true, undefined, undefined, context);
+  if (mapping?.type === 'boolean') return (missing as unknown) === true || missing === 'true' ? 1 : 0;
+  const number = Number(missing);
+  if (!Number.isFinite(number)) throw errors.illegalArgument(`Cannot parse missing value [${missing}] as a number`);
+  return number;
+}
+
+function rangeBound(value: number | string, isDate: boolean, format: string | undefined, timeZone: string | undefined, context: AggregationContext): number {
+  if (isDate) {
+    try {
+      return evaluateDateMath(value, { nowMs: context.nowMs, roundUp: false, format, timeZone });
+    } catch (error) {
+      if (error instanceof DateParseError) throw errors.parse(error.message);
+      throw error;
+    }
+  }
+  const number = Number(value);
+  if (!Number.isFinite(number)) throw errors.numberFormat(`For input string: "${value}"`);
+  return number;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Growable per-bucket arrays
+
+class GrowableFloat64 {
+  array: Float64Array;
+  constructor(initial = 8, private readonly fillValue = 0) {
+    this.array = new Float64Array(initial).fill(fillValue);
+  }
+  ensure(index: number): Float64Array {
+    if (index >= this.array.length) {
+      const grown = new Float64Array(Math.max(index + 1, this.array.length * 2)).fill(this.fillValue);
+      grown.set(this.array);
+      this.array = grown;
+    }
+    return this.array;
+  }
+  get(index: number): number {
+    return index < this.array.length ? this.array[index]! : this.fillValue;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Metrics
+
+class StatsAggregator extends Aggregator {
+  private readonly counts = new GrowableFloat64();
+  private readonly sums = new GrowableFloat64();
+  private readonly sumsOfSquares = new GrowableFloat64();
+  private readonly mins = new GrowableFloat64(8, Infinity);
+  private readonly maxs = new GrowableFloat64(8, -Infinity);
+  private numeric: NumericDocValues | undefined;
+  private keyword: KeywordDocValues | undefined;
+  private readonly countOnly: boolean;
+  constructor(
+    name: string,
+    private readonly metric: 'value_count' | 'min' | 'max' | 'avg' | 'sum' | 'stats' | 'extended_stats',
+    private readonly field: string,
+    private readonly mapping: FieldMapping | undefined,
+    private readonly missing: number | undefined,
+  ) {
+    super(name);
+    this.countOnly = metric === 'value_count';
+  }
+  setSegment(segment: Segment): void {
+    const values = segment.docValues.get(this.field);
+    this.numeric = values?.kind === 'numeric' ? values : undefined;
+    this.keyword = values?.kind === 'keyword' ? values : undefined;
+  }
+  collect(doc: number, bucket: number): void {
+    if (this.keyword !== undefined) {
+      const count = this.keyword.valueStart[doc + 1]! - this.keyword.valueStart[doc]!;
+      if (count > 0) this.counts.ensure(bucket)[bucket]! += count;
+      return;
+    }
+    const values = this.numeric;
+    let from = 0;
+    let to = 0;
+    if (values !== undefined) {
+      from = values.valueStart[doc]!;
+      to = values.valueStart[doc + 1]!;
+    }
+    if (from === to) {
+      if (this.missing !== undefined) this.add(bucket, this.missing);
+      return;
+    }
+    for (let index = from; index < to; index++) this.add(bucket, values!.values[index]!);
+  }
+  private add(bucket: number, value: number): void {
+    this.counts.ensure(bucket)[bucket]!++;
+    if (this.countOnly) return;
+    this.sums.ensure(bucket)[bucket]! += value;
+    this.sumsOfSquares.ensure(bucket)[bucket]! += value * value;
+    const mins = this.mins.ensure(bucket);
+    if (value < mins[bucket]!) mins[bucket] = value;
+    const maxs = this.maxs.ensure(bucket);
+    if (value > maxs[bucket]!) maxs[bucket] = value;
+  }
+  partial(bucket: number): AggregationPartial {
+    return {
+      type: 'stats',
+      metric: this.metric,
+      count: this.counts.get(bucket),
+      sum: this.sums.get(bucket),
+      min: this.mins.get(bucket),
+      max: this.maxs.get(bucket),
+      sumOfSquares: this.sumsOfSquares.get(bucket),
+      isDate: this.mapping?.type === 'date',
+    };
+  }
+}
+
+/** Exact distinct count (a Set per bucket); Elasticsearch uses HyperLogLog++ (exact below its precision threshold, 3000 by default). */
+class CardinalityAggregator extends Aggregator {
+  private readonly sets: Set<string | number>[] = [];
+  private segment: Segment | undefined;
+  constructor(name: string, private readonly field: string, private readonly mapping: FieldMapping | undefined) {
+    super(name);
+  }
+  setSegment(segment: Segment): void {
+    this.segment = segment;
+  }
+  collect(doc: number, bucket: number): void {
+    const values = this.segment!.docValues.get(this.field);
+    if (values === undefined) return;
+    let set = this.sets[bucket];
+    if (set === undefined) this.sets[bucket] = set = new Set();
+    const from = values.valueStart[doc]!;
+    const to = values.valueStart[doc + 1]!;
+    if (values.kind === 'keyword') {
+      const terms = this.segment!.postings.get(this.field)!.terms;
+      for (let index = from; index < to; index++) set.add(terms[values.ordinals[index]!]!);
+    } else for (let index = from; index < to; index++) set.add(values.values[index]!);
+    void this.mapping;
+  }
+  partial(bucket: number): AggregationPartial {
+    return { type: 'cardinality', values: [...(this.sets[bucket] ?? [])] };
+  }
+}
+
+/** Exact percentiles: every value is kept and sorted at reduce (Elasticsearch uses TDigest). */
+class PercentilesAggregator extends Aggregator {
+  private readonly values: number[][] = [];
+  private numeric: NumericDocValues | undefined;
+  constructor(name: string, private readonly field: string) {
+    super(name);
+  }
+  setSegment(segment: Segment): void {
+    const values = segment.docValues.get(this.field);
+    this.numeric = values?.kind === 'numeric' ? values : undefined;
+  }
+  collect(doc: number, bucket: number): void {
+    const values = this.numeric;
+    if (values === undefined) return;
+    let list = this.values[bucket];
+    if (list === undefined) this.values[bucket] = list = [];
+    for (let index = values.valueStart[doc]!; index < values.valueStart[doc + 1]!; index++) list.push(values.values[index]!);
+  }
+  partial(bucket: number): AggregationPartial {
+    return { type: 'percentiles', values: this.values[bucket] ?? [] };
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Bucket ordinals shared by bucket aggregations: (owning bucket, key) → dense ordinal.
+
+class BucketOrdinals<Key extends string | number> {
+  private readonly topLevel = new Map<Key, number>();
+  private readonly nested = new Map<string, number>();
+  readonly owners: number[] = [];
+  readonly keys: Key[] = [];
+  readonly docCounts = new GrowableFloat64();
+  readonly byOwner = new Map<number, number[]>();
+  ordinal(owner: number, key: Key): number {
+    let ordinal = owner === 0 ? this.topLevel.get(key) : this.nested.get(`${owner}\u0000${String(key)}`);
+    if (ordinal === undefined) {
+      ordinal = this.keys.length;
+      this.keys.push(key);
+      this.owners.push(owner);
+      if (owner === 0) this.topLevel.set(key, ordinal);
+      else this.nested.set(`${owner}\u0000${String(key)}`, ordinal);
+      let list = this.byOwner.get(owner);
+      if (list === undefined) this.byOwner.set(owner, (list = []));
+      list.push(ordinal);
+    }
+    return ordinal;
+  }
+}
+
+function subPartials(subs: readonly Aggregator[], ordinal: number): PartialMap {
+  const result: Record<string, AggregationPartial> = {};
+  for (const sub of subs) result[sub.name] = sub.partial(ordinal);
+  return result;
+}
+
+// ---------------------------------------------------------------------------------------------
+// terms
+
+class TermsAggregator extends Aggregator {
+  private readonly ordinals = new BucketOrdinals<string | number>();
+  private readonly valueType: TermsValueType;
+  private keyword: KeywordDocValues | undefined;
+  private numeric: NumericDocValues | undefined;
+  private terms: readonly string[] = [];
+  /** Top-level fast path without sub-aggregations: counts per segment ordinal. */
+  private segmentCounts: Int32Array | null = null;
+  private segmentToBucket: Int32Array | null = null;
+  private postingsStart: Int32Array | null = null;
+  private readonly missingKey: string | number | undefined;
+  constructor(
+    private readonly node: Extract<AggregationNode, { kind: 'terms' }>,
+    mapping: FieldMapping | undefined,
+    private readonly context: AggregationContext,
+    private readonly subs: readonly Aggregator[],
+  ) {
+    super(node.name);
+    const type = mapping?.type;
+    this.valueType =
+      type === undefined || type === 'keyword'
+        ? 'string'
+        : type === 'boolean'
+          ? 'boolean'
+          : type === 'date'
+            ? 'date'
+            : type === 'double' || type === 'float'
+              ? 'double'
+              : 'long';
+    const missing = node.missing;
+    if (missing === undefined) this.missingKey = undefined;
+    else if (this.valueType === 'string') this.missingKey = String(missing);
+    else if (this.valueType === 'boolean') this.missingKey = missing === true || missing === 'true' ? 1 : 0;
+    else if (this.valueType === 'date') this.missingKey = rangeBound(missing as string | number, true, undefined, undefined, context);
+    else this.missingKey = Number(missing);
+    if (mapping !== undefined && !numericFieldTypes.has(mapping.type) && mapping.type !== 'keyword') throw fielddataDisabled(node.field, context.indexName);
+  }
+  setSegment(segment: Segment, segmentIndex: number, docBase: number): void {
+    this.flushSegmentCounts();
+    const values = segment.docValues.get(this.node.field);
+    this.keyword = values?.kind === 'keyword' ? values : undefined;
+    this.numeric = values?.kind === 'numeric' ? values : undefined;
+    this.terms = this.keyword !== undefined ? segment.postings.get(this.node.field)!.terms : [];
+    this.postingsStart = this.keyword !== undefined ? segment.postings.get(this.node.field)!.postingsStart : null;
+    if (this.keyword !== undefined) {
+      this.segmentToBucket = new Int32Array(this.terms.length).fill(-1);
+      this.segmentCounts = this.subs.length === 0 ? new Int32Array(this.terms.length) : null;
+    } else {
+      this.segmentToBucket = null;
+      this.segmentCounts = null;
+    }
+    if (this.node.minDocCount === 0 && this.keyword !== undefined) for (const term of this.terms) this.ordinals.ordinal(0, term);
+    for (const sub of this.subs) sub.setSegment(segment, segmentIndex, docBase);
+  }
+  private flushSegmentCounts(): void {
+    const counts = this.segmentCounts;
+    if (counts === null) return;
+    for (let ordinal = 0; ordinal < counts.length; ordinal++) {
+      const count = counts[ordinal]!;
+      if (count === 0) continue;
+      const bucket = this.ordinals.ordinal(0, this.terms[ordinal]!);
+      this.ordinals.docCounts.ensure(bucket)[bucket]! += count;
+    }
+    counts.fill(0);
+  }
+  collect(doc: number, owner: number, score: number): void {
+    const keyword = this.keyword;
+    if (keyword !== undefined) {
+      const from = keyword.valueStart[doc]!;
+      const to = keyword.valueStart[doc + 1]!;
+      if (from === to) return this.collectMissing(doc, owner, score);
+      if (owner === 0 && this.segmentCounts !== null) {
+        const counts = this.segmentCounts;
+        for (let index = from; index < to; index++) counts[keyword.ordinals[index]!]!++;
+        return;
+      }
+      for (let index = from; index < to; index++) {
+        const segmentOrdinal = keyword.ordinals[index]!;
+        let bucket: number;
+        if (owner === 0) {
+          bucket = this.segmentToBucket![segmentOrdinal]!;
+          if (bucket < 0) this.segmentToBucket![segmentOrdinal] = bucket = this.ordinals.ordinal(0, this.terms[segmentOrdinal]!);
+        } else bucket = this.ordinals.ordinal(owner, this.terms[segmentOrdinal]!);
+        this.ordinals.docCounts.ensure(bucket)[bucket]!++;
+        for (const sub of this.subs) sub.collect(doc, bucket, score);
+      }
+      return;
+    }
+    const numeric = this.numeric;
+    if (numeric === undefined) return this.collectMissing(doc, owner, score);
+    const from = numeric.valueStart[doc]!;
+    const to = numeric.valueStart[doc + 1]!;
+    if (from === to) return this.collectMissing(doc, owner, score);
+    for (let index = from; index < to; index++) {
+      const value = numeric.values[index]!;
+      if (index > from && value === numeric.values[index - 1]) continue; // a doc counts once per term
+      const bucket = this.ordinals.ordinal(owner, value);
+      this.ordinals.docCounts.ensure(bucket)[bucket]!++;
+      for (const sub of this.subs) sub.collect(doc, bucket, score);
+    }
+  }
+  override collectAllDocs(maxDoc: number, score: number): void {
+    // Without sub-aggregations or `missing`, a term's doc count is its postings length.
+    if (this.keyword !== undefined && this.segmentCounts !== null && this.missingKey === undefined) {
+      const postingsStart = this.postingsStart!;
+      const counts = this.segmentCounts;
+      for (let ordinal = 0; ordinal < counts.length; ordinal++) counts[ordinal]! += postingsStart[ordinal + 1]! - postingsStart[ordinal]!;
+      return;
+    }
+    super.collectAllDocs(maxDoc, score);
+  }
+  private collectMissing(doc: number, owner: number, score: number): void {
+    if (this.missingKey === undefined) return;
+    const bucket = this.ordinals.ordinal(owner, this.missingKey);
+    this.ordinals.docCounts.ensure(bucket)[bucket]!++;
+    for (const sub of this.subs) sub.collect(doc, bucket, score);
+  }
+  override finish(): void {
+    this.flushSegmentCounts();
+    for (const sub of this.subs) sub.finish();
+  }
+  partial(owner: number): AggregationPartial {
+    const ordinals = this.ordinals.byOwner.get(owner) ?? [];
+    const buckets: TermsBucketPartial[] = ordinals
+      .map((ordinal) => ({ key: this.ordinals.keys[ordinal]!, docCount: this.ordinals.docCounts.get(ordinal), errorBound: 0, aggs: subPartials(this.subs, ordinal) }))
+      .filter((bucket) => bucket.docCount >= Math.min(1, this.node.minDocCount) || this.node.minDocCount === 0)
+      .filter((bucket) => acceptsTerm(bucket.key, this.node.include, true) && !acceptsTerm(bucket.key, this.node.exclude, false));
+    sortTermsBuckets(buckets, this.node.order);
+    const shardSize = this.context.shardCount <= 1 ? this.node.size : (this.node.shardSize ?? Math.floor(this.node.size * 1.5 + 10));
+    const kept = buckets.slice(0, Math.max(shardSize, this.node.size));
+    let otherDocCount = 0;
+    for (let index = kept.length; index < buckets.length; index++) otherDocCount += buckets[index]!.docCount;
+    const countOrdered = this.node.order[0]?.key === '_count' && this.node.order[0].direction === 'desc';
+    // One shard: its counts are final, so Elasticsearch reports no error.
+    const errorBound = this.context.shardCount > 1 && buckets.length > kept.length && countOrdered ? kept[kept.length - 1]!.docCount : 0;
+    return { type: 'terms', valueType: this.valueType, buckets: kept, otherDocCount, errorBound };
+  }
+}
+
+function acceptsTerm(key: string | number, filter: RegExp | readonly string[] | undefined, absent: boolean): boolean {
+  if (filter === undefined) return absent;
+  const text = String(key);
+  return filter instanceof RegExp ? filter.test(text) : filter.includes(text);
+}
+
+/** Sorts terms buckets by the requested order, then by key ascending as a total tie-break. */
+export function sortTermsBuckets(buckets: { key: string | number; docCount: number; aggs: PartialMap }[], order: readonly BucketOrder[]): void {
+  buckets.sort((left, right) => {
+    for (const criterion of order) {
+      let compared: number;
+      if (criterion.key === '_count') compared = left.docCount - right.docCount;
+      else if (criterion.key === '_key') compared = left.key < right.key ? -1 : left.key > right.key ? 1 : 0;
+      else compared = metricValue(left.aggs, criterion.key) - metricValue(right.aggs, criterion.key);
+      if (compared !== 0) return criterion.direction === 'asc' ? compared : -compared;
+    }
+    return left.key < right.key ? -1 : left.key > right.key ? 1 : 0;
+  });
+}
+
+/** A single-value metric of a bucket's sub-aggregations for ordering (`avg_price`, `stats.max`). */
+export function metricValue(aggs: PartialMap, path: string): number {
+  const [name, metric] = path.split('.');
+  const partial = aggs[name!];
+  if (partial === undefined) throw errors.illegalArgument(`Invalid aggregator order path [${path}]. Unknown aggregation [${name}]`);
+  if (partial.type === 'stats') {
+    const which = metric ?? (partial.metric === 'value_count' ? 'count' : partial.metric === 'stats' || partial.metric === 'extended_stats' ? 'avg' : partial.metric);
+    if (partial.count === 0 && which !== 'count' && which !== 'sum') return -Infinity;
+    switch (which) {
+      case 'min':
+        return partial.min;
+      case 'max':
+        return partial.max;
+      case 'sum':
+        return partial.sum;
+      case 'count':
+        return partial.count;
+      case 'avg':
+        return partial.sum / partial.count;
+      default:
+        throw errors.illegalArgument(`Invalid aggregation order path [${path}]. Unknown value key [${which}] for metrics aggregation [${name}]`);
+    }
+  }
+  if (partial.type === 'cardinality') return partial.values.length;
+  if (partial.type === 'single_bucket') return partial.docCount;
+  throw errors.illegalArgument(`Invalid aggregation order path [${path}]. Buckets can only be sorted on a sub-aggregator path that is built out of zero or more single-bucket aggregations within the path and a final single-bucket or a metrics aggregation at the path end.`);
+}
+
+// ---------------------------------------------------------------------------------------------
+// histogram / date_histogram
+
+class HistogramAggregator extends Aggregator {
+  private readonly ordinals = new BucketOrdinals<number>();
+  private numeric: NumericDocValues | undefined;
+  private readonly rounding: DateRounding | null;
+  private readonly interval: number;
+  private readonly offset: number;
+  /** Top-level fast path: counts per rounding-table index, without sub-aggregations. */
+  private readonly tableCounts: Float64Array | null;
+  constructor(private readonly node: Extract<AggregationNode, { kind: 'histogram' | 'date_histogram' }>, context: AggregationContext, private readonly subs: readonly Aggregator[]) {
+    super(node.name);
+    if (node.kind === 'date_histogram') {
+      let valueMin = Infinity;
+      let valueMax = -Infinity;
+      for (const segment of context.segments) {
+        const values = segment.docValues.get(node.field);
+        if (values?.kind !== 'numeric' || values.pointValues.length === 0) continue;
+        valueMin = Math.min(valueMin, values.pointValues[0]!);
+        valueMax = Math.max(valueMax, values.pointValues[values.pointValues.length - 1]!);
+      }
+      this.rounding = createDateRounding(node, valueMin, valueMax);
+      this.interval = 0;
+      this.offset = 0;
+      this.tableCounts = this.rounding.starts !== null && subs.length === 0 ? new Float64Array(this.rounding.starts.length) : null;
+    } else {
+      this.rounding = null;
+      this.interval = node.interval;
+      this.offset = node.offset;
+      this.tableCounts = null;
+    }
+  }
+  setSegment(segment: Segment, segmentIndex: number, docBase: number): void {
+    const values = segment.docValues.get(this.node.field);
+    this.numeric = values?.kind === 'numeric' ? values : undefined;
+    for (const sub of this.subs) sub.setSegment(segment, segmentIndex, docBase);
+  }
+  private keyOf(value: number): number {
+    if (this.rounding !== null) return this.rounding.round(value);
+    return Math.floor((value - this.offset) / this.interval) * this.interval + this.offset;
+  }
+  collect(doc: number, owner: number, score: number): void {
+    const numeric = this.numeric;
+    if (numeric === undefined) return;
+    const from = numeric.valueStart[doc]!;
+    const to = numeric.valueStart[doc + 1]!;
+    if (from === to) return;
+    if (owner === 0 && this.tableCounts !== null && from + 1 === to) {
+      const index = this.rounding!.indexOf(numeric.values[from]!);
+      if (index >= 0) {
+        this.tableCounts[index]!++;
+        return;
+      }
+    }
+    let previousKey = NaN;
+    for (let index = from; index < to; index++) {
+      const key = this.keyOf(numeric.values[index]!);
+      if (key === previousKey) continue; // a doc counts once per bucket
+      previousKey = key;
+      const bucket = this.ordinals.ordinal(owner, key);
+      this.ordinals.docCounts.ensure(bucket)[bucket]!++;
+      for (const sub of this.subs) sub.collect(doc, bucket, score);
+    }
+  }
+  override collectAllDocs(maxDoc: number, score: number): void {
+    // Single-valued dates over every doc: count each bucket from the sorted points by binary search.
+    const numeric = this.numeric;
+    if (numeric !== undefined && numeric.singleValued && this.tableCounts !== null) {
+      const starts = this.rounding!.starts!;
+      const points = numeric.pointValues;
+      let previous = lowerBound(points, starts[0]!);
+      for (let index = 0; index + 1 < starts.length; index++) {
+        const next = lowerBound(points, starts[index + 1]!);
+        this.tableCounts[index]! += next - previous;
+        previous = next;
+      }
+      if (previous === points.length && lowerBound(points, starts[0]!) === 0) return;
+      // Values outside the table (not expected: the table spans all values) go the slow way.
+      this.tableCounts.fill(0);
+    }
+    super.collectAllDocs(maxDoc, score);
+  }
+  override finish(): void {
+    if (this.tableCounts !== null) {
+      const starts = this.rounding!.starts!;
+      for (let index = 0; index < this.tableCounts.length; index++) {
+        const count = this.tableCounts[index]!;
+        if (count === 0) continue;
+        const bucket = this.ordinals.ordinal(0, starts[index]!);
+        this.ordinals.docCounts.ensure(bucket)[bucket]! += count;
+      }
+      this.tableCounts.fill(0);
+    }
+    for (const sub of this.subs) sub.finish();
+  }
+  partial(owner: number): AggregationPartial {
+    const ordinals = this.ordinals.byOwner.get(owner) ?? [];
+    const buckets = ordinals.map((ordinal) => ({ key: this.ordinals.keys[ordinal]!, docCount: this.ordinals.docCounts.get(ordinal), aggs: subPartials(this.subs, ordinal) }));
+    buckets.sort((left, right) => left.key - right.key);
+    return { type: 'histogram', buckets };
+  }
+}
+
+/** First index whose value is >= bound. */
+function lowerBound(values: Float64Array, bound: number): number {
+  let low = 0;
+  let high = values.length;
+  while (low < high) {
+    const middle = (low + high) >>> 1;
+    if (values[middle]! < bound) low = middle + 1;
+    else high = middle;
+  }
+  return low;
+}
+
+// ---------------------------------------------------------------------------------------------
+// range / date_range
+
+class RangeAggregator extends Aggregator {
+  private readonly docCounts = new GrowableFloat64();
+  private numeric: NumericDocValues | undefined;
+  constructor(name: string, private readonly field: string, private readonly bounds: readonly { from: number; to: number }[], private readonly subs: readonly Aggregator[]) {
+    super(name);
+  }
+  setSegment(segment: Segment, segmentIndex: number, docBase: number): void {
+    const values = segment.docValues.get(this.field);
+    this.numeric = values?.kind === 'numeric' ? values : undefined;
+    for (const sub of this.subs) sub.setSegment(segment, segmentIndex, docBase);
+  }
+  collect(doc: number, owner: number, score: number): void {
+    const numeric = this.numeric;
+    if (numeric === undefined) return;
+    const from = numeric.valueStart[doc]!;
+    const to = numeric.valueStart[doc + 1]!;
+    for (let range = 0; range < this.bounds.length; range++) {
+      const bound = this.bounds[range]!;
+      for (let index = from; index < to; index++) {
+        const value = numeric.values[index]!;
+        if (value >= bound.from && value < bound.to) {
+          const bucket = owner * this.bounds.length + range;
+          this.docCounts.ensure(bucket)[bucket]!++;
+          for (const sub of this.subs) sub.collect(doc, bucket, score);
+          break;
+        }
+      }
+    }
+  }
+  override finish(): void {
+    for (const sub of this.subs) sub.finish();
+  }
+  partial(owner: number): AggregationPartial {
+    return {
+      type: 'range',
+      buckets: this.bounds.map((_, range) => {
+        const bucket = owner * this.bounds.length + range;
+        return { from: this.bounds[range]!.from, to: this.bounds[range]!.to, docCount: this.docCounts.get(bucket), aggs: subPartials(this.subs, bucket) };
+      }),
+    };
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// filter / filters
+
+class FiltersAggregator extends Aggregator {
+  private readonly docCounts = new GrowableFloat64();
+  private scorers: (Scorer | null)[] = [];
+  private readonly subs: readonly Aggregator[];
+  private readonly bucketCount: number;
+  constructor(
+    name: string,
+    private readonly filters: readonly { key: string; weight: Weight }[],
+    private readonly otherBucketKey: string | undefined,
+    private readonly single: boolean,
+    createSubs: () => Aggregator[],
+  ) {
+    super(name);
+    this.subs = createSubs();
+    this.bucketCount = filters.length + (otherBucketKey === undefined ? 0 : 1);
+  }
+  setSegment(segment: Segment, segmentIndex: number, docBase: number): void {
+    this.scorers = this.filters.map((filter) => filter.weight.scorer(segment));
+    for (const sub of this.subs) sub.setSegment(segment, segmentIndex, docBase);
+  }
+  collect(doc: number, owner: number, score: number): void {
+    let matchedAny = false;
+    for (let index = 0; index < this.scorers.length; index++) {
+      const scorer = this.scorers[index];
+      if (scorer === null || scorer === undefined) continue;
+      let current = scorer.doc;
+      if (current < doc) current = scorer.advance(doc);
+      if (current !== doc || current === noMoreDocs) continue;
+      matchedAny = true;
+      this.hit(doc, owner * this.bucketCount + index, score);
+    }
+    if (!matchedAny && this.otherBucketKey !== undefined) this.hit(doc, owner * this.bucketCount + this.filters.length, score);
+  }
+  private hit(doc: number, bucket: number, score: number): void {
+    this.docCounts.ensure(bucket)[bucket]!++;
+    for (const sub of this.subs) sub.collect(doc, bucket, score);
+  }
+  override finish(): void {
+    for (const sub of this.subs) sub.finish();
+  }
+  partial(owner: number): AggregationPartial {
+    if (this.single) return { type: 'single_bucket', docCount: this.docCounts.get(owner * this.bucketCount), aggs: subPartials(this.subs, owner * this.bucketCount) };
+    const keys = [...this.filters.map((filter) => filter.key), ...(this.otherBucketKey === undefined ? [] : [this.otherBucketKey])];
+    return {
+      type: 'filters',
+      buckets: keys.map((key, index) => ({ key, docCount: this.docCounts.get(owner * this.bucketCount + index), aggs: subPartials(this.subs, owner * this.bucketCount + index) })),
+    };
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// top_hits
+
+class TopHitsAggregator extends Aggregator {
+  private readonly perBucket: TopHitPartial[][] = [];
+  private readonly totals = new GrowableFloat64();
+  private readonly maxScores = new GrowableFloat64(8, -Infinity);
+  private segment: Segment | undefined;
+  private docBase = 0;
+  constructor(name: string, private readonly count: number, private readonly sort: readonly SortSpec[] | undefined, private readonly context: AggregationContext) {
+    super(name);
+  }
+  setSegment(segment: Segment, _segmentIndex: number, docBase: number): void {
+    this.segment = segment;
+    this.docBase = docBase;
+  }
+  collect(doc: number, bucket: number, score: number): void {
+    this.totals.ensure(bucket)[bucket]!++;
+    const maxScores = this.maxScores.ensure(bucket);
+    if (score > maxScores[bucket]!) maxScores[bucket] = score;
+    let list = this.perBucket[bucket];
+    if (list === undefined) this.perBucket[bucket] = list = [];
+    const segment = this.segment!;
+    const sortValues = this.sort?.map((spec): SortValue => (spec.kind === 'score' ? score : spec.kind === 'doc' ? this.docBase + doc : fieldSortValue(segment, spec, doc)));
+    const hit: TopHitPartial = { index: this.context.indexName, id: segment.ids[doc]!, score, sortValues, shardKey: this.context.shardKey, globalDoc: this.docBase + doc, source: segment.sources[doc] };
+    list.push(hit);
+    if (list.length > this.count * 4 + 16) {
+      list.sort((left, right) => compareTopHits(left, right, this.sort));
+      list.length = this.count;
+    }
+  }
+  partial(bucket: number): AggregationPartial {
+    const list = [...(this.perBucket[bucket] ?? [])].sort((left, right) => compareTopHits(left, right, this.sort)).slice(0, this.count);
+    const maxScore = this.maxScores.get(bucket);
+    return { type: 'top_hits', total: this.totals.get(bucket), maxScore: maxScore === -Infinity ? NaN : maxScore, hits: list };
+  }
+}
+
+export function compareTopHits(left: TopHitPartial, right: TopHitPartial, sort: readonly SortSpec[] | undefined): number {
+  if (sort === undefined) {
+    if (left.score !== right.score) return right.score - left.score;
+  } else {
+    for (let index = 0; index < sort.length; index++) {
+      const compared = compareSortValues(left.sortValues![index]!, right.sortValues![index]!, sort[index]!);
+      if (compared !== 0) return compared;
+    }
+  }
+  if (left.shardKey !== right.shardKey) return left.shardKey < right.shardKey ? -1 : 1;
+  return left.globalDoc - right.globalDoc;
+}

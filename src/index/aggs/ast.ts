@@ -1,0 +1,284 @@
+/**
+ * Aggregation requests parsed into a frozen tree (style P7). Names follow Elasticsearch.
+ * https://www.elastic.co/guide/en/elasticsearch/reference/current/search-aggregations.html
+ */
+import { errors } from '../../common/errors.js';
+import { type QueryNode, deepFreeze } from '../query/ast.js';
+import { parseNode } from '../query/parse.js';
+import { isValidTimeZone } from '../query/date-math.js';
+import type { SortSpec } from '../query/sort.js';
+import { parseSort } from '../query/sort.js';
+
+export type CalendarUnit = 'minute' | 'hour' | 'day' | 'week' | 'month' | 'quarter' | 'year';
+
+export interface BucketOrder {
+  /** `_count`, `_key`, or a single-value metric sub-aggregation name (`avg_price`, `stats.max`). */
+  readonly key: string;
+  readonly direction: 'asc' | 'desc';
+}
+
+export interface RangeSpec {
+  readonly key: string | undefined;
+  readonly from: number | string | undefined;
+  readonly to: number | string | undefined;
+}
+
+export type AggregationNode = { readonly name: string; readonly subAggregations: readonly AggregationNode[] } & (
+  | {
+      readonly kind: 'terms';
+      readonly field: string;
+      readonly size: number;
+      readonly shardSize: number | undefined;
+      readonly minDocCount: number;
+      readonly order: readonly BucketOrder[];
+      readonly missing: string | number | boolean | undefined;
+      readonly showTermDocCountError: boolean;
+      /** `include`/`exclude`: a regular expression (whole-term match, Lucene syntax approximated by JS) or exact values. */
+      readonly include: RegExp | readonly string[] | undefined;
+      readonly exclude: RegExp | readonly string[] | undefined;
+    }
+  | { readonly kind: 'value_count' | 'cardinality' | 'min' | 'max' | 'avg' | 'sum' | 'stats' | 'extended_stats'; readonly field: string; readonly missing: number | string | undefined; readonly sigma: number }
+  | { readonly kind: 'percentiles'; readonly field: string; readonly percents: readonly number[]; readonly keyed: boolean; readonly missing: number | undefined }
+  | {
+      readonly kind: 'histogram';
+      readonly field: string;
+      readonly interval: number;
+      readonly offset: number;
+      readonly minDocCount: number;
+      readonly extendedBounds: { readonly min: number; readonly max: number } | undefined;
+      readonly order: readonly BucketOrder[];
+      readonly keyed: boolean;
+    }
+  | {
+      readonly kind: 'date_histogram';
+      readonly field: string;
+      readonly calendarInterval: CalendarUnit | undefined;
+      readonly fixedIntervalMs: number | undefined;
+      readonly timeZone: string | undefined;
+      readonly offsetMs: number;
+      readonly minDocCount: number;
+      readonly extendedBounds: { readonly min: number | string; readonly max: number | string } | undefined;
+      readonly format: string | undefined;
+      readonly order: readonly BucketOrder[];
+      readonly keyed: boolean;
+    }
+  | { readonly kind: 'range' | 'date_range'; readonly field: string; readonly ranges: readonly RangeSpec[]; readonly keyed: boolean; readonly format: string | undefined; readonly timeZone: string | undefined }
+  | { readonly kind: 'filter'; readonly filter: QueryNode }
+  | { readonly kind: 'filters'; readonly filters: readonly { readonly key: string; readonly query: QueryNode }[]; readonly keyed: boolean; readonly otherBucketKey: string | undefined }
+  | { readonly kind: 'top_hits'; readonly size: number; readonly from: number; readonly sort: readonly SortSpec[] | undefined; readonly source: unknown }
+);
+
+export type AggregationKind = AggregationNode['kind'];
+
+type Json = Record<string, unknown>;
+const isObject = (value: unknown): value is Json => value !== null && typeof value === 'object' && !Array.isArray(value);
+
+const metricKinds = new Set(['value_count', 'cardinality', 'min', 'max', 'avg', 'sum', 'stats', 'extended_stats']);
+const knownKinds = new Set([...metricKinds, 'terms', 'percentiles', 'histogram', 'date_histogram', 'range', 'date_range', 'filter', 'filters', 'top_hits']);
+const calendarNames: Readonly<Record<string, CalendarUnit>> = {
+  minute: 'minute', '1m': 'minute', hour: 'hour', '1h': 'hour', day: 'day', '1d': 'day', week: 'week', '1w': 'week',
+  month: 'month', '1M': 'month', quarter: 'quarter', '1q': 'quarter', year: 'year', '1y': 'year',
+};
+
+export function parseAggregations(json: unknown): readonly AggregationNode[] {
+  return deepFreeze(parseAggregationMap(json, 0));
+}
+
+const aggregationDepthMax = 20;
+
+function parseAggregationMap(json: unknown, depth: number): AggregationNode[] {
+  if (!isObject(json)) throw errors.parsing('Aggregation definitions must be an object');
+  if (depth > aggregationDepthMax) throw errors.illegalArgument(`aggregations nested deeper than ${aggregationDepthMax}`);
+  const result: AggregationNode[] = [];
+  for (const [name, definition] of Object.entries(json)) {
+    if (!isObject(definition)) throw errors.parsing(`Aggregation definition for [${name}] starts with a [${Array.isArray(definition) ? 'START_ARRAY' : 'VALUE_STRING'}], expected a [START_OBJECT].`);
+    let kind: string | undefined;
+    let body: Json | undefined;
+    let subAggregations: AggregationNode[] = [];
+    for (const [key, value] of Object.entries(definition)) {
+      if (key === 'aggs' || key === 'aggregations') {
+        subAggregations = parseAggregationMap(value, depth + 1);
+        continue;
+      }
+      if (key === 'meta') continue;
+      if (!knownKinds.has(key)) throw errors.parsing(`Unknown aggregation type [${key}]`);
+      if (kind !== undefined) throw errors.parsing(`Found two aggregation type definitions in [${name}]: [${kind}] and [${key}]`);
+      if (!isObject(value)) throw errors.parsing(`Expected [START_OBJECT] under [${key}], but got a [VALUE_STRING] in [${name}]`);
+      kind = key;
+      body = value;
+    }
+    if (kind === undefined || body === undefined) throw errors.parsing(`Missing definition for aggregation [${name}]`);
+    result.push({ name, subAggregations, ...parseBody(kind, body, name) } as unknown as AggregationNode);
+  }
+  return result;
+}
+
+function termFilter(value: unknown, name: string): RegExp | readonly string[] | undefined {
+  if (value === undefined || value === null) return undefined;
+  if (Array.isArray(value)) return value.map((item) => String(item));
+  if (typeof value === 'string') {
+    try {
+      return new RegExp(`^(?:${value})$`, 'u');
+    } catch {
+      throw errors.illegalArgument(`invalid regular expression [${value}] in [${name}]`);
+    }
+  }
+  throw errors.parsing(`Unsupported [${name}] value; partitions are not supported`);
+}
+
+function checkTimeZone(value: unknown): void {
+  if (value === undefined) return;
+  if (typeof value !== 'string' || !isValidTimeZone(value)) throw errors.illegalArgument(`Unknown time-zone ID: ${String(value)}`); // Java's ZoneId.of message
+}
+
+function requireField(body: Json, kind: string, name: string): string {
+  const field = body['field'];
+  if (typeof field !== 'string') {
+    if (body['script'] !== undefined) throw errors.illegalArgument(`scripts are not supported in [${kind}] aggregation [${name}]`);
+    throw errors.illegalArgument(`Required one of fields [field, script], but none were specified. `);
+  }
+  return field;
+}
+
+function numberOf(value: unknown, name: string, fallback: number): number {
+  if (value === undefined || value === null) return fallback;
+  const number = typeof value === 'number' ? value : Number(value);
+  if (!Number.isFinite(number)) throw errors.parsing(`[${name}] failed to parse field [${name}]`);
+  return number;
+}
+
+function parseOrder(value: unknown, defaults: readonly BucketOrder[]): readonly BucketOrder[] {
+  if (value === undefined) return defaults;
+  const list = Array.isArray(value) ? value : [value];
+  return list.map((item) => {
+    if (!isObject(item) || Object.keys(item).length !== 1) throw errors.parsing('Invalid terms order');
+    const [key, direction] = Object.entries(item)[0]!;
+    if (direction !== 'asc' && direction !== 'desc') throw errors.parsing(`Unknown order direction [${String(direction)}]`);
+    return { key: key === '_term' ? '_key' : key, direction };
+  });
+}
+
+function parseFixedInterval(text: string): number {
+  const match = /^(\d+)(ms|s|m|h|d)$/.exec(text);
+  if (match === null) throw errors.illegalArgument(`failed to parse setting [date_histogram.fixedInterval] with value [${text}] as a time value: unit is missing or unrecognized`);
+  const unit = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 }[match[2] as 'ms'];
+  return Number(match[1]) * unit;
+}
+
+function parseBody(kind: string, body: Json, name: string): Record<string, unknown> {
+  switch (kind) {
+    case 'terms': {
+      const size = numberOf(body['size'], 'size', 10);
+      if (size < 1) throw errors.illegalArgument(`[size] must be greater than 0. Found [${size}] in [${name}]`);
+      return {
+        kind,
+        field: requireField(body, kind, name),
+        size,
+        shardSize: body['shard_size'] === undefined ? undefined : numberOf(body['shard_size'], 'shard_size', size),
+        minDocCount: numberOf(body['min_doc_count'], 'min_doc_count', 1),
+        order: parseOrder(body['order'], [
+          { key: '_count', direction: 'desc' },
+          { key: '_key', direction: 'asc' },
+        ]),
+        missing: body['missing'] as string | number | boolean | undefined,
+        showTermDocCountError: body['show_term_doc_count_error'] === true,
+        include: termFilter(body['include'], 'include'),
+        exclude: termFilter(body['exclude'], 'exclude'),
+      };
+    }
+    case 'percentiles': {
+      const percents = Array.isArray(body['percents']) ? (body['percents'] as unknown[]).map((p) => numberOf(p, 'percents', 0)) : [1, 5, 25, 50, 75, 95, 99];
+      for (const percent of percents) if (percent < 0 || percent > 100) throw errors.illegalArgument(`percent must be in [0,100], got [${percent}]: [${name}]`);
+      return { kind, field: requireField(body, kind, name), percents, keyed: body['keyed'] !== false, missing: body['missing'] as number | undefined };
+    }
+    case 'histogram': {
+      const interval = numberOf(body['interval'], 'interval', NaN);
+      if (!(interval > 0)) throw errors.illegalArgument(`[interval] must be >0 for histogram aggregation [${name}]`);
+      const bounds = body['extended_bounds'] as Json | undefined;
+      return {
+        kind,
+        field: requireField(body, kind, name),
+        interval,
+        offset: numberOf(body['offset'], 'offset', 0),
+        minDocCount: numberOf(body['min_doc_count'], 'min_doc_count', 0),
+        extendedBounds: bounds === undefined ? undefined : { min: numberOf(bounds['min'], 'min', 0), max: numberOf(bounds['max'], 'max', 0) },
+        order: parseOrder(body['order'], [{ key: '_key', direction: 'asc' }]),
+        keyed: body['keyed'] === true,
+      };
+    }
+    case 'date_histogram': {
+      let calendarInterval: CalendarUnit | undefined;
+      let fixedIntervalMs: number | undefined;
+      if (body['calendar_interval'] !== undefined) {
+        calendarInterval = calendarNames[String(body['calendar_interval'])];
+        if (calendarInterval === undefined) throw errors.illegalArgument(`The supplied interval [${String(body['calendar_interval'])}] could not be parsed as a calendar interval.`);
+      } else if (body['fixed_interval'] !== undefined) {
+        fixedIntervalMs = parseFixedInterval(String(body['fixed_interval']));
+      } else if (body['interval'] !== undefined) {
+        const text = String(body['interval']);
+        calendarInterval = calendarNames[text];
+        if (calendarInterval === undefined) fixedIntervalMs = parseFixedInterval(text);
+      } else {
+        throw errors.illegalArgument('Invalid interval specified, must be non-null and non-empty');
+      }
+      const bounds = body['extended_bounds'] as Json | undefined;
+      checkTimeZone(body['time_zone']);
+      const offsetText = body['offset'];
+      let offsetMs = 0;
+      if (typeof offsetText === 'string') {
+        const negative = offsetText.startsWith('-');
+        offsetMs = parseFixedInterval(offsetText.replace(/^[+-]/, '')) * (negative ? -1 : 1);
+      } else if (typeof offsetText === 'number') offsetMs = offsetText;
+      return {
+        kind,
+        field: requireField(body, kind, name),
+        calendarInterval,
+        fixedIntervalMs,
+        timeZone: body['time_zone'] as string | undefined,
+        offsetMs,
+        minDocCount: numberOf(body['min_doc_count'], 'min_doc_count', 0),
+        extendedBounds: bounds === undefined ? undefined : { min: bounds['min'] as number | string, max: bounds['max'] as number | string },
+        format: body['format'] as string | undefined,
+        order: parseOrder(body['order'], [{ key: '_key', direction: 'asc' }]),
+        keyed: body['keyed'] === true,
+      };
+    }
+    case 'range':
+    case 'date_range': {
+      const ranges = body['ranges'];
+      if (!Array.isArray(ranges)) throw errors.parsing(`[${kind}] requires [ranges]`);
+      checkTimeZone(body['time_zone']);
+      return {
+        kind,
+        field: requireField(body, kind, name),
+        ranges: ranges.map((range: Json) => ({ key: range['key'] as string | undefined, from: (range['from'] ?? undefined) as number | string | undefined, to: (range['to'] ?? undefined) as number | string | undefined })),
+        keyed: body['keyed'] === true,
+        format: body['format'] as string | undefined,
+        timeZone: body['time_zone'] as string | undefined,
+      };
+    }
+    case 'filter':
+      return { kind, filter: parseNode(body) };
+    case 'filters': {
+      const filters = body['filters'];
+      const otherBucket = body['other_bucket'] === true || body['other_bucket_key'] !== undefined;
+      const otherBucketKey = otherBucket ? String(body['other_bucket_key'] ?? '_other_') : undefined;
+      if (Array.isArray(filters)) return { kind, filters: filters.map((query, index) => ({ key: String(index), query: parseNode(query) })), keyed: false, otherBucketKey };
+      if (!isObject(filters)) throw errors.parsing('[filters] requires [filters]');
+      return { kind, filters: Object.entries(filters).map(([key, query]) => ({ key, query: parseNode(query) })), keyed: body['keyed'] !== false, otherBucketKey };
+    }
+    case 'top_hits':
+      return {
+        kind,
+        size: numberOf(body['size'], 'size', 3),
+        from: numberOf(body['from'], 'from', 0),
+        sort: body['sort'] === undefined ? undefined : parseSort(body['sort']),
+        source: body['_source'],
+      };
+    default:
+      if (metricKinds.has(kind)) {
+        return { kind, field: requireField(body, kind, name), missing: body['missing'] as number | string | undefined, sigma: numberOf(body['sigma'], 'sigma', 2) };
+      }
+      throw errors.parsing(`Unknown aggregation type [${kind}]`);
+  }
+}

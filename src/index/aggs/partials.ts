@@ -1,0 +1,46 @@
+/**
+ * Per-shard aggregation results ("partials", style P8): plain data, reduced by a pure,
+ * order-independent merge (`reduceAggregations`) so results from several shards or clusters
+ * combine the same way in any order.
+ */
+import type { SortValue } from '../query/sort.js';
+
+export type PartialMap = Readonly<Record<string, AggregationPartial>>;
+
+export type TermsValueType = 'string' | 'long' | 'double' | 'boolean' | 'date';
+
+export interface TermsBucketPartial {
+  readonly key: string | number;
+  readonly docCount: number;
+  /** Upper bound of this bucket's missed count (shards that did not return it). */
+  readonly errorBound: number;
+  readonly aggs: PartialMap;
+}
+
+export interface TopHitPartial {
+  readonly index: string;
+  readonly id: string;
+  readonly score: number;
+  readonly sortValues: readonly SortValue[] | undefined;
+  readonly shardKey: string;
+  readonly globalDoc: number;
+  readonly source: unknown;
+}
+
+export type AggregationPartial =
+  | {
+      readonly type: 'terms';
+      readonly valueType: TermsValueType;
+      readonly buckets: readonly TermsBucketPartial[];
+      readonly otherDocCount: number;
+      /** The count of the last returned bucket when the shard cut its list (0 when complete). */
+      readonly errorBound: number;
+    }
+  | { readonly type: 'stats'; readonly metric: 'value_count' | 'min' | 'max' | 'avg' | 'sum' | 'stats' | 'extended_stats'; readonly count: number; readonly sum: number; readonly min: number; readonly max: number; readonly sumOfSquares: number; readonly isDate: boolean }
+  | { readonly type: 'cardinality'; readonly values: readonly (string | number)[] }
+  | { readonly type: 'percentiles'; readonly values: readonly number[] }
+  | { readonly type: 'histogram'; readonly buckets: readonly { readonly key: number; readonly docCount: number; readonly aggs: PartialMap }[] }
+  | { readonly type: 'range'; readonly buckets: readonly { readonly from: number; readonly to: number; readonly docCount: number; readonly aggs: PartialMap }[] }
+  | { readonly type: 'single_bucket'; readonly docCount: number; readonly aggs: PartialMap }
+  | { readonly type: 'filters'; readonly buckets: readonly { readonly key: string; readonly docCount: number; readonly aggs: PartialMap }[] }
+  | { readonly type: 'top_hits'; readonly total: number; readonly maxScore: number; readonly hits: readonly TopHitPartial[] };

@@ -1,0 +1,404 @@
+/**
+ * The pure, order-independent reduce of aggregation partials (style P8) and the rendering of
+ * reduced results in Elasticsearch's response shape. Reducing partials from shards in any order
+ * (or from remote clusters) yields the same result: merges are sums/min/max/unions keyed by
+ * bucket key, and every sort has a total tie-break.
+ */
+import { assert } from '../../common/assert.js';
+import { formatDate, parseDate } from '../query/date-math.js';
+import type { AggregationNode } from './ast.js';
+import { compareTopHits, metricValue, sortTermsBuckets } from './aggregators.js';
+import { createDateRounding } from './date-rounding.js';
+import type { AggregationPartial, PartialMap, TermsBucketPartial, TopHitPartial } from './partials.js';
+
+/** Merges partial maps (one per shard) into one partial map. */
+export function reduceAggregations(nodes: readonly AggregationNode[], parts: readonly PartialMap[]): PartialMap {
+  const result: Record<string, AggregationPartial> = {};
+  for (const node of nodes) {
+    const partials = parts.map((part) => part[node.name]).filter((partial): partial is AggregationPartial => partial !== undefined);
+    if (partials.length > 0) result[node.name] = reduceOne(node, partials);
+  }
+  return result;
+}
+
+function reduceOne(node: AggregationNode, partials: readonly AggregationPartial[]): AggregationPartial {
+  const first = partials[0]!;
+  switch (first.type) {
+    case 'stats': {
+      let count = 0;
+      let sum = 0;
+      let min = Infinity;
+      let max = -Infinity;
+      let sumOfSquares = 0;
+      // Sum in a canonical order so the float result does not depend on shard order.
+      const sorted = [...(partials as Extract<AggregationPartial, { type: 'stats' }>[])].sort((left, right) => left.sum - right.sum || left.count - right.count);
+      for (const partial of sorted) {
+        count += partial.count;
+        sum += partial.sum;
+        sumOfSquares += partial.sumOfSquares;
+        min = Math.min(min, partial.min);
+        max = Math.max(max, partial.max);
+      }
+      return { type: 'stats', metric: first.metric, count, sum, min, max, sumOfSquares, isDate: first.isDate };
+    }
+    case 'cardinality': {
+      const set = new Set<string | number>();
+      for (const partial of partials as Extract<AggregationPartial, { type: 'cardinality' }>[]) for (const value of partial.values) set.add(value);
+      return { type: 'cardinality', values: [...set] };
+    }
+    case 'percentiles': {
+      const values: number[] = [];
+      for (const partial of partials as Extract<AggregationPartial, { type: 'percentiles' }>[]) for (const value of partial.values) values.push(value);
+      return { type: 'percentiles', values: values.sort((left, right) => left - right) };
+    }
+    case 'terms': {
+      assert(node.kind === 'terms', 'terms partial belongs to a terms node');
+      const terms = partials as Extract<AggregationPartial, { type: 'terms' }>[];
+      const merged = new Map<string | number, { key: string | number; docCount: number; errorBound: number; parts: PartialMap[] }>();
+      let otherDocCount = 0;
+      let errorBound = 0;
+      for (const partial of terms) {
+        otherDocCount += partial.otherDocCount;
+        errorBound += partial.errorBound;
+      }
+      for (const partial of terms) {
+        for (const bucket of partial.buckets) {
+          let entry = merged.get(bucket.key);
+          if (entry === undefined) merged.set(bucket.key, (entry = { key: bucket.key, docCount: 0, errorBound: 0, parts: [] }));
+          entry.docCount += bucket.docCount;
+          entry.errorBound += bucket.errorBound;
+          entry.parts.push(bucket.aggs);
+        }
+      }
+      // A shard that did not return a key may hold up to its last returned count of it.
+      for (const entry of merged.values()) {
+        for (const partial of terms) if (!partial.buckets.some((bucket) => bucket.key === entry.key)) entry.errorBound += partial.errorBound;
+      }
+      const buckets: TermsBucketPartial[] = [...merged.values()].map((entry) => ({
+        key: entry.key,
+        docCount: entry.docCount,
+        errorBound: entry.errorBound,
+        aggs: reduceAggregations(node.subAggregations, entry.parts),
+      }));
+      const keepZero = node.minDocCount === 0;
+      const eligible = buckets.filter((bucket) => bucket.docCount >= node.minDocCount || (keepZero && bucket.docCount === 0));
+      sortTermsBuckets(eligible as { key: string | number; docCount: number; aggs: PartialMap }[], node.order);
+      const kept = eligible.slice(0, node.size);
+      for (let index = kept.length; index < eligible.length; index++) otherDocCount += eligible[index]!.docCount;
+      return { type: 'terms', valueType: terms.find((partial) => partial.buckets.length > 0)?.valueType ?? first.valueType, buckets: kept, otherDocCount, errorBound };
+    }
+    case 'histogram': {
+      const merged = new Map<number, { docCount: number; parts: PartialMap[] }>();
+      for (const partial of partials as Extract<AggregationPartial, { type: 'histogram' }>[]) {
+        for (const bucket of partial.buckets) {
+          let entry = merged.get(bucket.key);
+          if (entry === undefined) merged.set(bucket.key, (entry = { docCount: 0, parts: [] }));
+          entry.docCount += bucket.docCount;
+          entry.parts.push(bucket.aggs);
+        }
+      }
+      const buckets = [...merged.entries()]
+        .sort((left, right) => left[0] - right[0])
+        .map(([key, entry]) => ({ key, docCount: entry.docCount, aggs: reduceAggregations(node.subAggregations, entry.parts) }));
+      return { type: 'histogram', buckets };
+    }
+    case 'range': {
+      const ranges = partials as Extract<AggregationPartial, { type: 'range' }>[];
+      return {
+        type: 'range',
+        buckets: first.buckets.map((bucket, index) => ({
+          from: bucket.from,
+          to: bucket.to,
+          docCount: ranges.reduce((sum, partial) => sum + partial.buckets[index]!.docCount, 0),
+          aggs: reduceAggregations(node.subAggregations, ranges.map((partial) => partial.buckets[index]!.aggs)),
+        })),
+      };
+    }
+    case 'single_bucket': {
+      const singles = partials as Extract<AggregationPartial, { type: 'single_bucket' }>[];
+      return {
+        type: 'single_bucket',
+        docCount: singles.reduce((sum, partial) => sum + partial.docCount, 0),
+        aggs: reduceAggregations(node.subAggregations, singles.map((partial) => partial.aggs)),
+      };
+    }
+    case 'filters': {
+      const filters = partials as Extract<AggregationPartial, { type: 'filters' }>[];
+      return {
+        type: 'filters',
+        buckets: first.buckets.map((bucket, index) => ({
+          key: bucket.key,
+          docCount: filters.reduce((sum, partial) => sum + partial.buckets[index]!.docCount, 0),
+          aggs: reduceAggregations(node.subAggregations, filters.map((partial) => partial.buckets[index]!.aggs)),
+        })),
+      };
+    }
+    case 'top_hits': {
+      assert(node.kind === 'top_hits', 'top_hits partial belongs to a top_hits node');
+      const tops = partials as Extract<AggregationPartial, { type: 'top_hits' }>[];
+      const hits: TopHitPartial[] = tops.flatMap((partial) => partial.hits).sort((left, right) => compareTopHits(left, right, node.sort));
+      const scores = tops.map((partial) => partial.maxScore).filter((score) => !Number.isNaN(score));
+      return { type: 'top_hits', total: tops.reduce((sum, partial) => sum + partial.total, 0), maxScore: scores.length === 0 ? NaN : Math.max(...scores), hits: hits.slice(0, node.from + node.size) };
+    }
+  }
+}
+
+/** Java's Double.toString for the values Elasticsearch prints in range keys ("100.0", "1.5"). */
+export function javaDoubleString(value: number): string {
+  if (Number.isInteger(value) && Math.abs(value) < 1e7) return `${value}.0`;
+  if (Math.abs(value) >= 1e7 || (Math.abs(value) < 1e-3 && value !== 0)) {
+    const [mantissa, exponent] = value.toExponential().split('e');
+    return `${mantissa!.includes('.') ? mantissa : `${mantissa}.0`}E${Number(exponent)}`;
+  }
+  return String(value);
+}
+
+/** Renders reduced partials as Elasticsearch's `aggregations` object. */
+export function renderAggregations(nodes: readonly AggregationNode[], reduced: PartialMap): Record<string, unknown> {
+  const result: Record<string, unknown> = {};
+  for (const node of nodes) result[node.name] = renderOne(node, reduced[node.name]);
+  return result;
+}
+
+function emptyPartial(node: AggregationNode): AggregationPartial {
+  switch (node.kind) {
+    case 'terms':
+      return { type: 'terms', valueType: 'string', buckets: [], otherDocCount: 0, errorBound: 0 };
+    case 'cardinality':
+      return { type: 'cardinality', values: [] };
+    case 'percentiles':
+      return { type: 'percentiles', values: [] };
+    case 'histogram':
+    case 'date_histogram':
+      return { type: 'histogram', buckets: [] };
+    case 'range':
+    case 'date_range':
+      return { type: 'range', buckets: node.ranges.map((range) => ({ from: typeof range.from === 'number' ? range.from : -Infinity, to: typeof range.to === 'number' ? range.to : Infinity, docCount: 0, aggs: {} })) };
+    case 'filter':
+      return { type: 'single_bucket', docCount: 0, aggs: {} };
+    case 'filters':
+      return { type: 'filters', buckets: node.filters.map((filter) => ({ key: filter.key, docCount: 0, aggs: {} })) };
+    case 'top_hits':
+      return { type: 'top_hits', total: 0, maxScore: NaN, hits: [] };
+    default:
+      return { type: 'stats', metric: node.kind, count: 0, sum: 0, min: Infinity, max: -Infinity, sumOfSquares: 0, isDate: false };
+  }
+}
+
+function renderOne(node: AggregationNode, partialOrUndefined: AggregationPartial | undefined): Record<string, unknown> {
+  const partial = partialOrUndefined ?? emptyPartial(node);
+  const subs = (aggs: PartialMap): Record<string, unknown> => renderAggregations(node.subAggregations, aggs);
+  switch (partial.type) {
+    case 'stats':
+      return renderStats(node, partial);
+    case 'cardinality':
+      return { value: partial.values.length };
+    case 'percentiles': {
+      assert(node.kind === 'percentiles', 'percentiles node');
+      const values = partial.values;
+      const entries = node.percents.map((percent) => {
+        const value = percentileOf(values, percent);
+        return [javaDoubleString(percent), value] as const;
+      });
+      if (node.keyed) return { values: Object.fromEntries(entries) };
+      return { values: entries.map(([key, value]) => ({ key: Number(key), value })) };
+    }
+    case 'terms': {
+      assert(node.kind === 'terms', 'terms node');
+      return {
+        doc_count_error_upper_bound: partial.errorBound,
+        sum_other_doc_count: partial.otherDocCount,
+        buckets: partial.buckets.map((bucket) => {
+          const rendered: Record<string, unknown> = { key: bucket.key };
+          if (partial.valueType === 'boolean') rendered['key_as_string'] = bucket.key === 1 ? 'true' : 'false';
+          if (partial.valueType === 'date') rendered['key_as_string'] = formatDate(bucket.key as number, undefined);
+          rendered['doc_count'] = bucket.docCount;
+          if (node.showTermDocCountError) rendered['doc_count_error_upper_bound'] = bucket.errorBound;
+          return { ...rendered, ...subs(bucket.aggs) };
+        }),
+      };
+    }
+    case 'histogram': {
+      assert(node.kind === 'histogram' || node.kind === 'date_histogram', 'histogram node');
+      const buckets = fillHistogram(node, partial.buckets);
+      const rendered = buckets.map((bucket) => {
+        const base: Record<string, unknown> =
+          node.kind === 'date_histogram'
+            ? { key_as_string: formatDate(bucket.key, node.timeZone, node.format), key: bucket.key, doc_count: bucket.docCount }
+            : { key: bucket.key, doc_count: bucket.docCount };
+        return { ...base, ...subs(bucket.aggs) };
+      });
+      if (node.order[0]?.key === '_count') {
+        const direction = node.order[0].direction === 'asc' ? 1 : -1;
+        rendered.sort((left, right) => direction * ((left['doc_count'] as number) - (right['doc_count'] as number)) || (left['key'] as number) - (right['key'] as number));
+      } else if (node.order[0]?.direction === 'desc') rendered.reverse();
+      if (node.keyed) return { buckets: Object.fromEntries(rendered.map((bucket) => [String(bucket['key_as_string'] ?? javaDoubleString(bucket['key'] as number)), bucket])) };
+      return { buckets: rendered };
+    }
+    case 'range': {
+      assert(node.kind === 'range' || node.kind === 'date_range', 'range node');
+      const isDate = node.kind === 'date_range';
+      const rendered = node.ranges.map((range, index) => {
+        const bucket = partial.buckets[index]!;
+        const from = Number.isFinite(bucket.from) ? bucket.from : undefined;
+        const to = Number.isFinite(bucket.to) ? bucket.to : undefined;
+        const fromText = from === undefined ? '*' : isDate ? formatDate(from, node.timeZone, node.format) : javaDoubleString(from);
+        const toText = to === undefined ? '*' : isDate ? formatDate(to, node.timeZone, node.format) : javaDoubleString(to);
+        const result: Record<string, unknown> = { key: range.key ?? `${fromText}-${toText}` };
+        if (from !== undefined) {
+          result['from'] = from;
+          if (isDate) result['from_as_string'] = fromText;
+        }
+        if (to !== undefined) {
+          result['to'] = to;
+          if (isDate) result['to_as_string'] = toText;
+        }
+        result['doc_count'] = bucket.docCount;
+        return { ...result, ...subs(bucket.aggs) };
+      });
+      if (node.keyed) return { buckets: Object.fromEntries(rendered.map((bucket) => [bucket['key'] as string, bucket])) };
+      return { buckets: rendered };
+    }
+    case 'single_bucket':
+      return { doc_count: partial.docCount, ...subs(partial.aggs) };
+    case 'filters': {
+      assert(node.kind === 'filters', 'filters node');
+      const rendered = partial.buckets.map((bucket) => [bucket.key, { doc_count: bucket.docCount, ...subs(bucket.aggs) }] as const);
+      if (node.keyed) return { buckets: Object.fromEntries(rendered) };
+      return { buckets: rendered.map(([, bucket]) => bucket) };
+    }
+    case 'top_hits': {
+      assert(node.kind === 'top_hits', 'top_hits node');
+      const hits = partial.hits.slice(node.from, node.from + node.size).map((hit) => {
+        const rendered: Record<string, unknown> = { _index: hit.index, _id: hit.id, _score: node.sort === undefined ? hit.score : null, _source: hit.source };
+        if (node.sort !== undefined) rendered['sort'] = hit.sortValues;
+        return rendered;
+      });
+      return {
+        hits: {
+          total: { value: partial.total, relation: 'eq' },
+          max_score: node.sort !== undefined || Number.isNaN(partial.maxScore) ? null : partial.maxScore,
+          hits,
+        },
+      };
+    }
+  }
+}
+
+function renderStats(node: AggregationNode, partial: Extract<AggregationPartial, { type: 'stats' }>): Record<string, unknown> {
+  const { count, sum, min, max, sumOfSquares } = partial;
+  const isDate = partial.isDate;
+  const withString = (key: string, value: number | null): Record<string, unknown> =>
+    isDate && value !== null ? { [key]: value, [`${key}_as_string`]: formatDate(value, undefined) } : { [key]: value };
+  switch (node.kind) {
+    case 'value_count':
+      return { value: count };
+    case 'sum':
+      return { value: sum };
+    case 'min':
+      return withString('value', count === 0 ? null : min);
+    case 'max':
+      return withString('value', count === 0 ? null : max);
+    case 'avg':
+      return withString('value', count === 0 ? null : sum / count);
+    case 'stats':
+      return {
+        count,
+        min: count === 0 ? null : min,
+        max: count === 0 ? null : max,
+        avg: count === 0 ? null : sum / count,
+        sum,
+        ...(isDate && count > 0 ? { min_as_string: formatDate(min, undefined), max_as_string: formatDate(max, undefined), avg_as_string: formatDate(sum / count, undefined), sum_as_string: formatDate(sum, undefined) } : {}),
+      };
+    case 'extended_stats': {
+      const sigma = (node as { sigma: number }).sigma;
+      if (count === 0) {
+        return {
+          count: 0, min: null, max: null, avg: null, sum: 0, sum_of_squares: null, variance: null, variance_population: null, variance_sampling: null,
+          std_deviation: null, std_deviation_population: null, std_deviation_sampling: null,
+          std_deviation_bounds: { upper: null, lower: null, upper_population: null, lower_population: null, upper_sampling: null, lower_sampling: null },
+        };
+      }
+      const avg = sum / count;
+      const variance = Math.max(0, (sumOfSquares - (sum * sum) / count) / count);
+      const varianceSampling = count > 1 ? Math.max(0, (sumOfSquares - (sum * sum) / count) / (count - 1)) : Infinity;
+      const deviation = Math.sqrt(variance);
+      const deviationSampling = Math.sqrt(varianceSampling);
+      return {
+        count,
+        min,
+        max,
+        avg,
+        sum,
+        sum_of_squares: sumOfSquares,
+        variance,
+        variance_population: variance,
+        variance_sampling: count > 1 ? varianceSampling : 'Infinity',
+        std_deviation: deviation,
+        std_deviation_population: deviation,
+        std_deviation_sampling: count > 1 ? deviationSampling : 'Infinity',
+        std_deviation_bounds: {
+          upper: avg + sigma * deviation,
+          lower: avg - sigma * deviation,
+          upper_population: avg + sigma * deviation,
+          lower_population: avg - sigma * deviation,
+          upper_sampling: count > 1 ? avg + sigma * deviationSampling : 'Infinity',
+          lower_sampling: count > 1 ? avg - sigma * deviationSampling : '-Infinity',
+        },
+      };
+    }
+    default:
+      return { value: count };
+  }
+}
+
+/**
+ * Exact percentile with linear interpolation between closest ranks (position p/100 × (n − 1)).
+ * Elasticsearch's TDigest gives the same for small sets of distinct values and approximations
+ * beyond; null (rendered as null) when there are no values.
+ */
+export function percentileOf(sorted: readonly number[], percent: number): number | null {
+  if (sorted.length === 0) return null;
+  const position = (percent / 100) * (sorted.length - 1);
+  const lower = Math.floor(position);
+  const upper = Math.ceil(position);
+  if (lower === upper) return sorted[lower]!;
+  return sorted[lower]! + (sorted[upper]! - sorted[lower]!) * (position - lower);
+}
+
+type HistogramBucket = { key: number; docCount: number; aggs: PartialMap };
+
+/** Applies min_doc_count and, when it is 0, fills empty buckets between the bounds. */
+function fillHistogram(node: Extract<AggregationNode, { kind: 'histogram' | 'date_histogram' }>, buckets: readonly HistogramBucket[]): HistogramBucket[] {
+  if (node.minDocCount > 0) return buckets.filter((bucket) => bucket.docCount >= node.minDocCount);
+  let next: (key: number) => number;
+  let round: (value: number) => number;
+  let boundsMin: number | undefined;
+  let boundsMax: number | undefined;
+  if (node.kind === 'histogram') {
+    next = (key) => key + node.interval;
+    round = (value) => Math.floor((value - node.offset) / node.interval) * node.interval + node.offset;
+    boundsMin = node.extendedBounds?.min;
+    boundsMax = node.extendedBounds?.max;
+  } else {
+    const rounding = createDateRounding(node, NaN, NaN);
+    next = rounding.next;
+    round = rounding.round;
+    if (node.extendedBounds !== undefined) {
+      boundsMin = parseDate(node.extendedBounds.min, node.format, node.timeZone);
+      boundsMax = parseDate(node.extendedBounds.max, node.format, node.timeZone);
+    }
+  }
+  if (buckets.length === 0 && boundsMin === undefined) return [];
+  const byKey = new Map(buckets.map((bucket) => [bucket.key, bucket]));
+  let first = buckets.length > 0 ? buckets[0]!.key : round(boundsMin!);
+  let last = buckets.length > 0 ? buckets[buckets.length - 1]!.key : round(boundsMax ?? boundsMin!);
+  if (boundsMin !== undefined) first = Math.min(first, round(boundsMin));
+  if (boundsMax !== undefined) last = Math.max(last, round(boundsMax));
+  const filled: HistogramBucket[] = [];
+  const emptyLimit = 100_000;
+  for (let key = first; key <= last && filled.length < emptyLimit; key = next(key)) filled.push(byKey.get(key) ?? { key, docCount: 0, aggs: {} });
+  return filled;
+}
+
+export { metricValue };

@@ -1,0 +1,12 @@
+export {
+  type Analyzer,
+  type AnalyzeToken,
+  type Tokens,
+  type SpanSink,
+  analyzeForApi,
+  builtInAnalyzers,
+  englishStopWords,
+  getAnalyzer,
+  standardTokenLengthMax,
+} from './analyzers.js';
+export { porterStem } from './porter-stemmer.js';

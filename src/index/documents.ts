@@ -1,0 +1,652 @@
+/**
+ * Document operations (the shell between REST routes and the shard stores): index, create,
+ * get, delete, update, bulk and mget with Elasticsearch's versioning rules.
+ *
+ * Reference: https://www.elastic.co/guide/en/elasticsearch/reference/current/docs-index_.html
+ * (optimistic concurrency: if_seq_no/if_primary_term; external versions), docs-update.html,
+ * docs-bulk.html, docs-multi-get.html.
+ */
+import { errors, EsError, limits } from '../common/index.js';
+import type { IndexHandle, IndicesService } from './indices-service.js';
+import { checkFieldLimits, parseDocument } from './mapping/index.js';
+import { validateDocumentId } from './names.js';
+import { settingInteger } from './settings.js';
+import { fetchWholeSource, filterSource, sourceFilterFromBody, type SourceFilter } from './source-filter.js';
+import type { ShardStore } from './store/index.js';
+
+export type RefreshPolicy = 'false' | 'true' | 'wait_for';
+export type VersionType = 'internal' | 'external' | 'external_gte';
+export type OpType = 'index' | 'create';
+
+export interface Concurrency {
+  readonly ifSeqNo?: number;
+  readonly ifPrimaryTerm?: number;
+  readonly version?: number;
+  readonly versionType?: VersionType;
+}
+
+export interface WriteOutcome {
+  readonly handle: IndexHandle;
+  readonly status: number;
+  readonly body: Record<string, unknown>;
+  /** False for a noop update: nothing was written. */
+  readonly wrote: boolean;
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === 'object' && !Array.isArray(value);
+}
+
+/** `_shards` of a write: the primary succeeded; replicas cannot be assigned on one node. */
+export function writeShards(handle: IndexHandle): { total: number; successful: number; failed: number } {
+  return { total: 1 + settingInteger(handle.metadata.settings, 'index.number_of_replicas'), successful: 1, failed: 0 };
+}
+
+export function parseRefresh(value: string | undefined): RefreshPolicy {
+  if (value === undefined || value === 'false') return 'false';
+  if (value === '' || value === 'true') return 'true';
+  if (value === 'wait_for') return 'wait_for';
+  throw errors.illegalArgument(`Unknown value for refresh: [${value}].`);
+}
+
+export function parseVersionType(value: string | undefined): VersionType {
+  if (value === undefined || value === 'internal') return 'internal';
+  if (value === 'external' || value === 'external_gt') return 'external';
+  if (value === 'external_gte') return 'external_gte';
+  if (value === 'force') throw errors.illegalArgument('version type [force] may no longer be used');
+  throw errors.illegalArgument(`No version type match [${value}]`);
+}
+
+function parseLong(value: string | number | undefined, name: string): number | undefined {
+  if (value === undefined) return undefined;
+  const number = typeof value === 'number' ? value : Number(value);
+  if (typeof value === 'string' && !/^-?\d+$/.test(value)) throw errors.illegalArgument(`Failed to parse long parameter [${name}] with value [${value}]`);
+  if (!Number.isSafeInteger(number)) throw errors.illegalArgument(`Failed to parse long parameter [${name}] with value [${String(value)}]`);
+  return number;
+}
+
+/** Reads `if_seq_no`, `if_primary_term`, `version`, `version_type` (query parameters or bulk metadata). */
+export function parseConcurrency(source: Readonly<Record<string, unknown>>): Concurrency {
+  const read = (name: string): number | undefined => {
+    const value = source[name];
+    if (value === undefined || value === null) return undefined;
+    if (typeof value !== 'string' && typeof value !== 'number') throw errors.illegalArgument(`[${name}] must be a number`);
+    return parseLong(value, name);
+  };
+  const concurrency: { -readonly [K in keyof Concurrency]: Concurrency[K] } = {};
+  const ifSeqNo = read('if_seq_no');
+  const ifPrimaryTerm = read('if_primary_term');
+  const version = read('version');
+  const versionTypeRaw = source['version_type'];
+  if (ifSeqNo !== undefined) concurrency.ifSeqNo = ifSeqNo;
+  if (ifPrimaryTerm !== undefined) concurrency.ifPrimaryTerm = ifPrimaryTerm;
+  if (version !== undefined) concurrency.version = version;
+  concurrency.versionType = parseVersionType(typeof versionTypeRaw === 'string' ? versionTypeRaw : undefined);
+  return concurrency;
+}
+
+function validateConcurrency(concurrency: Concurrency, opType: OpType | 'delete' | 'update'): void {
+  const problems: string[] = [];
+  const { ifSeqNo, ifPrimaryTerm, version, versionType = 'internal' } = concurrency;
+  if (ifSeqNo !== undefined && (ifPrimaryTerm === undefined || ifPrimaryTerm === 0)) problems.push(`ifSeqNo is set, but primary term is [0]`);
+  if (ifSeqNo === undefined && ifPrimaryTerm !== undefined) problems.push(`ifSeqNo is unassigned, but primary term is [${ifPrimaryTerm}]`);
+  if (ifSeqNo !== undefined && ifSeqNo < 0) problems.push(`ifSeqNo must be non negative`);
+  if (versionType === 'internal' && version !== undefined) {
+    problems.push('internal versioning can not be used for optimistic concurrency control. Please use `if_seq_no` and `if_primary_term` instead');
+  }
+  if (versionType !== 'internal') {
+    if (version === undefined) problems.push(`an external version is required for version type [${versionType}]`);
+    if (opType === 'create') problems.push('create operations only support internal versioning. use index instead');
+    if (opType === 'update') problems.push('version type [EXTERNAL] is not supported by the update API');
+    if (ifSeqNo !== undefined) problems.push('compare and write operations can not be used with version type [EXTERNAL]');
+  }
+  if (problems.length > 0) throw errors.actionRequestValidation(problems);
+}
+
+function checkSeqNo(id: string, index: string, concurrency: Concurrency, current: { seqNo: number; primaryTerm: number } | undefined): void {
+  if (concurrency.ifSeqNo === undefined) return;
+  const required = `required seqNo [${concurrency.ifSeqNo}], primary term [${concurrency.ifPrimaryTerm}].`;
+  if (current === undefined) throw errors.versionConflict(id, `${required} but no document was found`, index);
+  if (current.seqNo !== concurrency.ifSeqNo || current.primaryTerm !== concurrency.ifPrimaryTerm) {
+    throw errors.versionConflict(id, `${required} current document has seqNo [${current.seqNo}] and primary term [${current.primaryTerm}]`, index);
+  }
+}
+
+/** The version a write gets, or a 409 for external versions that are not newer. */
+function nextVersion(id: string, index: string, shard: ShardStore, concurrency: Concurrency): number {
+  const info = shard.versionInfo(id);
+  const versionType = concurrency.versionType ?? 'internal';
+  if (versionType === 'internal') return info === undefined ? 1 : info.version + 1;
+  const provided = concurrency.version!;
+  if (info !== undefined) {
+    if (versionType === 'external' && provided <= info.version) {
+      throw errors.versionConflict(id, `current version [${info.version}] is higher or equal to the one provided [${provided}]`, index);
+    }
+    if (versionType === 'external_gte' && provided < info.version) {
+      throw errors.versionConflict(id, `current version [${info.version}] is higher than the one provided [${provided}]`, index);
+    }
+  }
+  return provided;
+}
+
+/** Parses the document against the mapping and stores dynamic mapping updates first, as Elasticsearch does. */
+function applyMapping(service: IndicesService, handle: IndexHandle, id: string, source: unknown): void {
+  const parsed = parseDocument(handle.metadata.mappings, source, id);
+  if (parsed.mappingUpdate === undefined) return;
+  try {
+    checkFieldLimits(parsed.mappingUpdate, settingInteger(handle.metadata.settings, 'index.mapping.total_fields.limit'));
+  } catch (error) {
+    if (error instanceof EsError) throw errors.documentParsing(`failed to parse: ${error.message}`, error);
+    throw error;
+  }
+  service.setMapping(handle, parsed.mappingUpdate);
+}
+
+function writeBody(handle: IndexHandle, id: string, version: number, result: string, seqNo: number, primaryTerm: number): Record<string, unknown> {
+  return {
+    _index: handle.name,
+    _id: id,
+    _version: version,
+    result,
+    _shards: writeShards(handle),
+    _seq_no: seqNo,
+    _primary_term: primaryTerm,
+  };
+}
+
+export interface IndexDocumentRequest extends Concurrency {
+  readonly target: string;
+  readonly id: string | undefined;
+  readonly source: unknown;
+  readonly opType: OpType;
+  readonly requireAlias?: boolean;
+}
+
+/** Indexes (or creates) one document. Auto-creates the index; resolves aliases to their write index. */
+export function indexDocument(service: IndicesService, request: IndexDocumentRequest): WriteOutcome {
+  validateConcurrency(request, request.opType);
+  if (request.id !== undefined) validateDocumentId(request.id);
+  const handle = service.writeIndex(request.target, { requireAlias: request.requireAlias ?? false });
+  const shard = service.openShardOf(handle);
+  service.checkWriteBlock(handle);
+  const id = request.id ?? service.newDocumentId();
+  if (!isPlainObject(request.source)) {
+    throw errors.documentParsing('failed to parse, document is empty', errors.illegalArgument('root value must be an object'));
+  }
+  applyMapping(service, handle, id, request.source);
+  const current = shard.get(id);
+  if (request.opType === 'create' && current !== undefined) {
+    throw errors.versionConflict(id, `document already exists (current version [${current.version}])`, handle.name);
+  }
+  checkSeqNo(id, handle.name, request, current);
+  const version = nextVersion(id, handle.name, shard, request);
+  const written = shard.index(id, JSON.stringify(request.source), version);
+  service.noteWrite(handle, written.seqNo);
+  const created = current === undefined;
+  return {
+    handle,
+    status: created ? 201 : 200,
+    body: writeBody(handle, id, version, created ? 'created' : 'updated', written.seqNo, written.primaryTerm),
+    wrote: true,
+  };
+}
+
+export interface DeleteDocumentRequest extends Concurrency {
+  readonly target: string;
+  readonly id: string;
+}
+
+/** Deletes one document; answers 404 `not_found` (after recording the delete) when it is missing. */
+export function deleteDocument(service: IndicesService, request: DeleteDocumentRequest): WriteOutcome {
+  validateConcurrency(request, 'delete');
+  validateDocumentId(request.id);
+  // Deletes never auto-create an index.
+  if (service.get(request.target) === undefined && !service.aliasNames().has(request.target)) throw errors.indexNotFound(request.target);
+  const handle = service.writeIndex(request.target);
+  const shard = service.openShardOf(handle);
+  service.checkWriteBlock(handle, 'delete');
+  const current = shard.get(request.id);
+  checkSeqNo(request.id, handle.name, request, current);
+  const version = nextVersion(request.id, handle.name, shard, request);
+  const written = shard.delete(request.id, version);
+  service.noteWrite(handle, written.seqNo);
+  const found = current !== undefined;
+  return {
+    handle,
+    status: found ? 200 : 404,
+    body: writeBody(handle, request.id, version, found ? 'deleted' : 'not_found', written.seqNo, written.primaryTerm),
+    wrote: true,
+  };
+}
+
+/** Deep merge for partial updates: objects merge key by key, everything else is replaced. */
+export function mergeSource(target: Record<string, unknown>, patch: Record<string, unknown>): Record<string, unknown> {
+  const merged: Record<string, unknown> = { ...target };
+  for (const [key, value] of Object.entries(patch)) {
+    const existing = merged[key];
+    merged[key] = isPlainObject(existing) && isPlainObject(value) ? mergeSource(existing, value) : value;
+  }
+  return merged;
+}
+
+export interface UpdateDocumentRequest extends Concurrency {
+  readonly target: string;
+  readonly id: string;
+  readonly body: unknown;
+  /** `_source` from query parameters; the body's `_source` wins when present. */
+  readonly sourceFilter?: SourceFilter;
+  readonly requireAlias?: boolean;
+}
+
+const updateBodyFields = new Set(['doc', 'upsert', 'doc_as_upsert', 'detect_noop', 'scripted_upsert', 'script', '_source', 'lang']);
+
+/** Partial update (`doc`), upsert and `doc_as_upsert`, with `detect_noop` (default true). Scripts are refused. */
+export function updateDocument(service: IndicesService, request: UpdateDocumentRequest): WriteOutcome {
+  validateConcurrency(request, 'update');
+  validateDocumentId(request.id);
+  const body = request.body;
+  if (body === undefined) throw errors.actionRequestValidation(['script or doc is missing']);
+  if (!isPlainObject(body)) throw errors.parsing('request body must be an object');
+  for (const key of Object.keys(body)) {
+    if (!updateBodyFields.has(key)) throw errors.xContentParse(`[1:2] [UpdateRequest] unknown field [${key}]`);
+  }
+  if (body['script'] !== undefined) {
+    throw errors.illegalArgument('scripted updates are not supported by Strait; send a partial document in [doc] (with [upsert] or [doc_as_upsert]) instead');
+  }
+  const doc = body['doc'];
+  const upsert = body['upsert'];
+  if (doc === undefined) throw errors.actionRequestValidation(['script or doc is missing']);
+  if (!isPlainObject(doc)) throw errors.parsing('[doc] must be an object');
+  if (upsert !== undefined && !isPlainObject(upsert)) throw errors.parsing('[upsert] must be an object');
+  const docAsUpsert = body['doc_as_upsert'] === true;
+  const detectNoop = body['detect_noop'] !== false;
+  const sourceFilter = sourceFilterFromBody(body['_source']) ?? request.sourceFilter;
+  const handle = service.writeIndex(request.target, { requireAlias: request.requireAlias ?? false });
+  const shard = service.openShardOf(handle);
+  service.checkWriteBlock(handle);
+  const current = shard.get(request.id);
+  let source: Record<string, unknown>;
+  let result: 'created' | 'updated';
+  if (current === undefined) {
+    if (!docAsUpsert && upsert === undefined) throw errors.documentMissing(request.id, handle.name, handle.uuid);
+    source = docAsUpsert ? doc : (upsert as Record<string, unknown>);
+    result = 'created';
+  } else {
+    checkSeqNo(request.id, handle.name, request, current);
+    const existing = JSON.parse(current.source) as Record<string, unknown>;
+    source = mergeSource(existing, doc);
+    result = 'updated';
+    if (detectNoop && JSON.stringify(source) === current.source) {
+      const noop: Record<string, unknown> = {
+        _index: handle.name,
+        _id: request.id,
+        _version: current.version,
+        result: 'noop',
+        _shards: { total: 0, successful: 0, failed: 0 },
+        _seq_no: current.seqNo,
+        _primary_term: current.primaryTerm,
+      };
+      if (sourceFilter !== undefined && sourceFilter.fetch) noop['get'] = getSection(current.seqNo, current.primaryTerm, existing, sourceFilter);
+      return { handle, status: 200, body: noop, wrote: false };
+    }
+  }
+  applyMapping(service, handle, request.id, source);
+  const version = current === undefined ? nextVersion(request.id, handle.name, shard, {}) : current.version + 1;
+  const written = shard.index(request.id, JSON.stringify(source), version);
+  service.noteWrite(handle, written.seqNo);
+  const response = writeBody(handle, request.id, version, result, written.seqNo, written.primaryTerm);
+  if (sourceFilter !== undefined && sourceFilter.fetch) response['get'] = getSection(written.seqNo, written.primaryTerm, source, sourceFilter);
+  return { handle, status: result === 'created' ? 201 : 200, body: response, wrote: true };
+}
+
+function getSection(seqNo: number, primaryTerm: number, source: unknown, filter: SourceFilter): Record<string, unknown> {
+  return { _seq_no: seqNo, _primary_term: primaryTerm, found: true, _source: filterSource(source, filter) };
+}
+
+export interface GetDocumentRequest {
+  readonly index: string;
+  readonly id: string;
+  readonly sourceFilter: SourceFilter;
+  /** `stored_fields`: when given, `_source` is left out unless requested explicitly. */
+  readonly storedFields?: readonly string[];
+  readonly explicitSource?: boolean;
+  readonly version?: number;
+  readonly versionType?: VersionType;
+}
+
+export interface GetOutcome {
+  readonly found: boolean;
+  readonly body: Record<string, unknown>;
+  readonly source: unknown;
+}
+
+/** Real-time get from the shard store. Throws 404 for a missing index, 400 for a closed one. */
+export function getDocument(service: IndicesService, request: GetDocumentRequest): GetOutcome {
+  validateDocumentId(request.id);
+  const handle = service.singleIndex(request.index);
+  const shard = service.openShardOf(handle);
+  service.checkReadBlock(handle);
+  const document = shard.get(request.id);
+  if (document === undefined) return { found: false, body: { _index: handle.name, _id: request.id, found: false }, source: undefined };
+  if (request.version !== undefined) {
+    const versionType = request.versionType ?? 'internal';
+    const conflict =
+      versionType === 'internal' ? document.version !== request.version : versionType === 'external' ? document.version > request.version : document.version > request.version;
+    if (conflict) {
+      throw errors.versionConflict(request.id, `current version [${document.version}] is different than the one provided [${request.version}]`, handle.name);
+    }
+  }
+  const source = JSON.parse(document.source) as unknown;
+  const body: Record<string, unknown> = {
+    _index: handle.name,
+    _id: request.id,
+    _version: document.version,
+    _seq_no: document.seqNo,
+    _primary_term: document.primaryTerm,
+    found: true,
+  };
+  const withSource = request.sourceFilter.fetch && (request.storedFields === undefined || request.explicitSource === true);
+  if (withSource) body['_source'] = filterSource(source, request.sourceFilter);
+  return { found: true, body, source: filterSource(source, request.sourceFilter) };
+}
+
+// ---------------------------------------------------------------- bulk
+
+export interface BulkDefaults {
+  readonly index: string | undefined;
+  readonly requireAlias: boolean;
+  readonly sourceFilter: SourceFilter | undefined;
+}
+
+export interface BulkAuthorizer {
+  allowsIndex(action: string, index: string): boolean;
+  readonly username: string;
+}
+
+type BulkOperation = 'index' | 'create' | 'update' | 'delete';
+
+interface BulkItem {
+  readonly operation: BulkOperation;
+  readonly line: number;
+  readonly metadata: Record<string, unknown>;
+  readonly index: string;
+  readonly id: string | undefined;
+  readonly payload: unknown;
+}
+
+const bulkActions: Readonly<Record<BulkOperation, string>> = {
+  index: 'indices:data/write/index',
+  create: 'indices:data/write/index',
+  update: 'indices:data/write/update',
+  delete: 'indices:data/write/delete',
+};
+
+const bulkMetadataFields = new Set([
+  '_index',
+  '_id',
+  'routing',
+  'if_seq_no',
+  'if_primary_term',
+  'version',
+  'version_type',
+  'pipeline',
+  'require_alias',
+  'require_data_stream',
+  'retry_on_conflict',
+  '_source',
+  'dynamic_templates',
+  'list_executed_pipelines',
+  'op_type',
+]);
+
+function tokenName(value: unknown): string {
+  if (value === null) return 'VALUE_NULL';
+  if (Array.isArray(value)) return 'START_ARRAY';
+  if (typeof value === 'string') return 'VALUE_STRING';
+  if (typeof value === 'number') return Number.isInteger(value) ? 'VALUE_NUMBER_INT' : 'VALUE_NUMBER_FLOAT';
+  if (typeof value === 'boolean') return value ? 'VALUE_TRUE' : 'VALUE_FALSE';
+  return 'START_OBJECT';
+}
+
+function parseLine(text: string, line: number): unknown {
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    throw errors.xContentParse(`[${line}:1] failed to parse the bulk line as JSON: ${error instanceof Error ? error.message : String(error)}`);
+  }
+}
+
+/**
+ * Parses an NDJSON bulk body into items. A malformed action line fails the whole request (400),
+ * as Elasticsearch does; per-item problems (bad ids, versions) fail only their item later.
+ */
+export function parseBulkBody(text: string, defaults: BulkDefaults): BulkItem[] {
+  if (text.length > 0 && !text.endsWith('\n')) {
+    throw errors.illegalArgument('The bulk request must be terminated by a newline [\\n]');
+  }
+  const lines = text.split('\n');
+  const items: BulkItem[] = [];
+  for (let index = 0; index < lines.length; index++) {
+    const raw = lines[index]!;
+    if (raw.trim() === '') continue;
+    const lineNumber = index + 1;
+    const action = parseLine(raw, lineNumber);
+    if (!isPlainObject(action)) {
+      throw errors.illegalArgument(`Malformed action/metadata line [${lineNumber}], expected START_OBJECT or END_OBJECT but found [${tokenName(action)}]`);
+    }
+    const keys = Object.keys(action);
+    if (keys.length !== 1) {
+      throw errors.illegalArgument(
+        keys.length === 0
+          ? `Malformed action/metadata line [${lineNumber}], expected FIELD_NAME but found [END_OBJECT]`
+          : `Malformed action/metadata line [${lineNumber}], expected END_OBJECT but found [FIELD_NAME]`,
+      );
+    }
+    const operation = keys[0]!;
+    if (operation !== 'index' && operation !== 'create' && operation !== 'update' && operation !== 'delete') {
+      throw errors.illegalArgument(`Malformed action/metadata line [${lineNumber}], expected field [create], [delete], [index] or [update] but found [${operation}]`);
+    }
+    const metadata = action[operation];
+    if (!isPlainObject(metadata)) {
+      throw errors.illegalArgument(`Malformed action/metadata line [${lineNumber}], expected START_OBJECT but found [${tokenName(metadata)}]`);
+    }
+    for (const key of Object.keys(metadata)) {
+      if (!bulkMetadataFields.has(key)) throw errors.illegalArgument(`Action/metadata line [${lineNumber}] contains an unknown parameter [${key}]`);
+    }
+    const indexName = metadata['_index'] ?? defaults.index;
+    if (indexName === undefined) throw errors.actionRequestValidation(['index is missing']);
+    const id = metadata['_id'];
+    let payload: unknown;
+    if (operation !== 'delete') {
+      let next = index + 1;
+      while (next < lines.length && lines[next]!.trim() === '') next++;
+      if (next >= lines.length) throw errors.actionRequestValidation([`source is missing`]);
+      payload = parseLine(lines[next]!, next + 1);
+      index = next;
+    }
+    if (items.length >= limits.bulkItemsMax) {
+      throw errors.illegalArgument(`a bulk request may hold at most [${limits.bulkItemsMax}] items`);
+    }
+    items.push({
+      operation,
+      line: lineNumber,
+      metadata,
+      index: String(indexName),
+      id: id === undefined || id === null ? undefined : String(id),
+      payload,
+    });
+  }
+  if (items.length === 0) throw errors.actionRequestValidation(['no requests added']);
+  return items;
+}
+
+function itemError(item: BulkItem, index: string, error: EsError): Record<string, unknown> {
+  return { _index: index, _id: item.id ?? null, status: error.status, error: error.toCause() };
+}
+
+/**
+ * Runs bulk items in order. Consecutive items for the same shard share one commit (one fsync);
+ * the whole response is sent only after every commit.
+ */
+export function executeBulk(
+  service: IndicesService,
+  items: readonly BulkItem[],
+  defaults: BulkDefaults,
+  authorizer: BulkAuthorizer,
+  nowMs: () => number,
+): { body: Record<string, unknown>; touched: IndexHandle[] } {
+  const started = nowMs();
+  const results: Record<string, unknown>[] = [];
+  const touched = new Map<string, IndexHandle>();
+  let openShard: ShardStore | undefined;
+  const switchTo = (shard: ShardStore | undefined): void => {
+    if (shard === openShard) return;
+    if (openShard !== undefined) openShard.commit();
+    openShard = shard;
+    if (shard !== undefined) shard.begin();
+  };
+  let errorsSeen = false;
+  try {
+    for (const item of items) {
+      const action = bulkActions[item.operation];
+      if (!authorizer.allowsIndex(action, item.index)) {
+        errorsSeen = true;
+        results.push({
+          [item.operation]: itemError(item, item.index, errors.actionDenied(action, authorizer.username, ` on indices [${item.index}]`)),
+        });
+        continue;
+      }
+      try {
+        // Open the target's transaction before writing (auto-creating the index if needed).
+        if (item.operation !== 'delete' || service.get(item.index) !== undefined || service.aliasNames().has(item.index)) {
+          const pipeline = item.metadata['pipeline'];
+          if (pipeline !== undefined && pipeline !== '_none') throw pipelineNotSupported(String(pipeline));
+          const handle = service.writeIndex(item.index, { requireAlias: item.metadata['require_alias'] === true || defaults.requireAlias });
+          switchTo(handle.shard);
+        }
+        const outcome = runBulkItem(service, item, defaults);
+        touched.set(outcome.handle.name, outcome.handle);
+        results.push({ [item.operation]: { ...outcome.body, status: outcome.status } });
+      } catch (error) {
+        if (!(error instanceof EsError)) throw error;
+        errorsSeen = true;
+        results.push({ [item.operation]: itemError(item, service.get(item.index)?.name ?? item.index, error) });
+      }
+    }
+    switchTo(undefined);
+  } catch (error) {
+    openShard?.rollback();
+    throw error;
+  }
+  return {
+    body: { errors: errorsSeen, took: Math.max(0, Math.round(nowMs() - started)), items: results },
+    touched: [...touched.values()],
+  };
+}
+
+export function pipelineNotSupported(pipeline: string): EsError {
+  return errors.illegalArgument(`ingest pipelines are not supported by Strait; the request names pipeline [${pipeline}]`);
+}
+
+function runBulkItem(service: IndicesService, item: BulkItem, defaults: BulkDefaults): WriteOutcome {
+  const concurrency = parseConcurrency(item.metadata);
+  const requireAlias = item.metadata['require_alias'] === true || defaults.requireAlias;
+  switch (item.operation) {
+    case 'index':
+    case 'create': {
+      const opType: OpType = item.operation === 'create' || item.metadata['op_type'] === 'create' ? 'create' : 'index';
+      return indexDocument(service, { ...concurrency, target: item.index, id: item.id, source: item.payload, opType, requireAlias });
+    }
+    case 'delete':
+      if (item.id === undefined) throw errors.actionRequestValidation(['id is missing']);
+      return deleteDocument(service, { ...concurrency, target: item.index, id: item.id });
+    case 'update': {
+      if (item.id === undefined) throw errors.actionRequestValidation(['id is missing']);
+      const bodySource = isPlainObject(item.payload) ? item.payload : undefined;
+      const filter = sourceFilterFromBody(item.metadata['_source']) ?? defaults.sourceFilter;
+      return updateDocument(service, {
+        ...concurrency,
+        target: item.index,
+        id: item.id,
+        body: bodySource ?? item.payload,
+        ...(filter !== undefined ? { sourceFilter: filter } : {}),
+        requireAlias,
+      });
+    }
+  }
+}
+
+// ---------------------------------------------------------------- mget
+
+export interface MgetDoc {
+  readonly index: string;
+  readonly id: string;
+  readonly sourceFilter: SourceFilter;
+  readonly storedFields?: readonly string[];
+  readonly explicitSource: boolean;
+}
+
+/** Parses an mget body: `{docs: [{_index, _id, _source, stored_fields, routing}]}` or `{ids: [...]}`. */
+export function parseMgetBody(body: unknown, defaultIndex: string | undefined, defaultFilter: SourceFilter, explicitSource: boolean): MgetDoc[] {
+  if (!isPlainObject(body)) throw errors.actionRequestValidation(['no documents to get']);
+  const docs: MgetDoc[] = [];
+  const problems: string[] = [];
+  const list = body['docs'] ?? body['ids'];
+  if (!Array.isArray(list) || list.length === 0) throw errors.actionRequestValidation(['no documents to get']);
+  for (const key of Object.keys(body)) {
+    if (key !== 'docs' && key !== 'ids') throw errors.parsing(`unknown key [${key}] for a START_ARRAY, expected [docs] or [ids]`);
+  }
+  if (list.length > limits.mgetDocsMax) throw errors.illegalArgument(`an mget request may hold at most [${limits.mgetDocsMax}] documents`);
+  list.forEach((entry, position) => {
+    if (body['ids'] !== undefined) {
+      if (typeof entry !== 'string' && typeof entry !== 'number') throw errors.parsing('ids must be strings');
+      if (defaultIndex === undefined) problems.push(`index is missing for doc ${position}`);
+      docs.push({ index: defaultIndex ?? '', id: String(entry), sourceFilter: defaultFilter, explicitSource });
+      return;
+    }
+    if (!isPlainObject(entry)) throw errors.parsing('docs must be objects');
+    const index = entry['_index'] ?? defaultIndex;
+    const id = entry['_id'];
+    if (index === undefined) problems.push(`index is missing for doc ${position}`);
+    if (id === undefined || id === null) problems.push(`id is missing for doc ${position}`);
+    const filter = sourceFilterFromBody(entry['_source']);
+    const storedFields = entry['stored_fields'];
+    docs.push({
+      index: String(index ?? ''),
+      id: String(id ?? ''),
+      sourceFilter: filter ?? defaultFilter,
+      explicitSource: filter !== undefined || explicitSource,
+      ...(storedFields !== undefined
+        ? { storedFields: Array.isArray(storedFields) ? storedFields.map(String) : String(storedFields).split(',') }
+        : {}),
+    });
+  });
+  if (problems.length > 0) throw errors.actionRequestValidation(problems);
+  return docs;
+}
+
+/** The mget answer: one get response or per-document error, in request order. */
+export function executeMget(service: IndicesService, docs: readonly MgetDoc[], authorizer: BulkAuthorizer): Record<string, unknown> {
+  const action = 'indices:data/read/mget[shard]';
+  return {
+    docs: docs.map((doc) => {
+      if (!authorizer.allowsIndex(action, doc.index)) {
+        return { _index: doc.index, _id: doc.id, error: errors.actionDenied(action, authorizer.username, ` on indices [${doc.index}]`).toBody().error };
+      }
+      try {
+        return getDocument(service, {
+          index: doc.index,
+          id: doc.id,
+          sourceFilter: doc.sourceFilter,
+          explicitSource: doc.explicitSource,
+          ...(doc.storedFields !== undefined ? { storedFields: doc.storedFields } : {}),
+        }).body;
+      } catch (error) {
+        if (!(error instanceof EsError)) throw error;
+        return { _index: doc.index, _id: doc.id, error: error.toBody().error };
+      }
+    }),
+  };
+}
+
+export { fetchWholeSource };

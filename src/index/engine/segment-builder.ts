@@ -1,0 +1,583 @@
+/**
+ * Builds an immutable Segment from documents (pure; no I/O). Documents arrive with their
+ * fields already flattened by the mapping layer: `fields['user.name'] = ['kimchy']`.
+ */
+import { assert } from '../../common/assert.js';
+import { getAnalyzer, type Analyzer } from '../analysis/index.js';
+import {
+  type DocValues,
+  type FieldMapping,
+  type FieldMappings,
+  type KeywordDocValues,
+  type NumericDocValues,
+  type PostingsField,
+  type Segment,
+  numericFieldTypes,
+  postingsBlockSize,
+} from './segment.js';
+import { intToByte4 } from './small-float.js';
+
+export interface SegmentDocumentInput {
+  /** Segment-local doc id: documents must be given with ids 0, 1, 2, ... in order. */
+  readonly docId: number;
+  /** The document's `_id`. */
+  readonly id: string;
+  readonly source: unknown;
+  readonly fields: Readonly<Record<string, readonly unknown[]>>;
+}
+
+export interface BuildSegmentOptions {
+  readonly name: string;
+  readonly maxSeqNo: number;
+}
+
+/** Elasticsearch's default position_increment_gap between values of a multi-valued text field. */
+export const positionIncrementGap = 100;
+
+/**
+ * Inversion buffer of one text field: every token as (term id, doc, position) in growable
+ * typed arrays; `finishTextField` groups them by term with a counting sort (stable, so docs and
+ * positions stay ascending). Terms are interned in an open-addressing table keyed by a hash of
+ * their characters, so analyzers that report spans (`analyzeSpans`) index an already-known
+ * term without allocating a string. No per-term arrays, no per-token objects.
+ */
+class TextInverter {
+  readonly termList: string[] = [];
+  private termHashes = new Int32Array(1024);
+  private table = new Int32Array(2048).fill(-1);
+  tokenTerms = new Int32Array(1024);
+  tokenDocs = new Int32Array(1024);
+  tokenPositions = new Int32Array(1024);
+  tokenCount = 0;
+  // The document being inverted through span(): set by the builder before analyzeSpans.
+  doc = 0;
+  positionBase = 0;
+  lastPosition = -1;
+  spanCount = 0;
+
+  /** SpanSink: a token equal to text.slice(start, end).toLowerCase(). */
+  span(text: string, start: number, end: number, position: number): void {
+    let hash = 0;
+    let ascii = true;
+    for (let index = start; index < end; index++) {
+      let code = text.charCodeAt(index);
+      if (code >= 128) {
+        ascii = false;
+        break;
+      }
+      if (code >= 65 && code <= 90) code += 32;
+      hash = (Math.imul(hash, 31) + code) | 0;
+    }
+    const id = ascii ? this.internSpan(text, start, end, hash) : this.intern(text.slice(start, end).toLowerCase());
+    const absolute = this.positionBase + position;
+    this.record(id, this.doc, absolute);
+    this.lastPosition = absolute;
+    this.spanCount++;
+  }
+
+  add(term: string, doc: number, position: number): void {
+    this.record(this.intern(term), doc, position);
+  }
+
+  private record(id: number, doc: number, position: number): void {
+    const index = this.tokenCount;
+    if (index === this.tokenTerms.length) this.grow();
+    this.tokenTerms[index] = id;
+    this.tokenDocs[index] = doc;
+    this.tokenPositions[index] = position;
+    this.tokenCount = index + 1;
+  }
+
+  private internSpan(text: string, start: number, end: number, hash: number): number {
+    const table = this.table;
+    const mask = table.length - 1;
+    const length = end - start;
+    for (let slot = hash & mask; ; slot = (slot + 1) & mask) {
+      const id = table[slot]!;
+      if (id < 0) break;
+      if (this.termHashes[id] !== hash) continue;
+      const term = this.termList[id]!;
+      if (term.length !== length) continue;
+      let equal = true;
+      for (let offset = 0; offset < length; offset++) {
+        let code = text.charCodeAt(start + offset);
+        if (code >= 65 && code <= 90) code += 32;
+        if (code !== term.charCodeAt(offset)) {
+          equal = false;
+          break;
+        }
+      }
+      if (equal) return id;
+    }
+    return this.insert(text.slice(start, end).toLowerCase(), hash);
+  }
+
+  private intern(term: string): number {
+    let hash = 0;
+    for (let index = 0; index < term.length; index++) hash = (Math.imul(hash, 31) + term.charCodeAt(index)) | 0;
+    const table = this.table;
+    const mask = table.length - 1;
+    for (let slot = hash & mask; ; slot = (slot + 1) & mask) {
+      const id = table[slot]!;
+      if (id < 0) break;
+      if (this.termHashes[id] === hash && this.termList[id] === term) return id;
+    }
+    return this.insert(term, hash);
+  }
+
+  private insert(term: string, hash: number): number {
+    const id = this.termList.length;
+    this.termList.push(term);
+    if (id === this.termHashes.length) {
+      const grown = new Int32Array(id * 2);
+      grown.set(this.termHashes);
+      this.termHashes = grown;
+    }
+    this.termHashes[id] = hash;
+    if ((id + 1) * 2 > this.table.length) this.rehash(this.table.length * 2);
+    else this.place(id, hash);
+    return id;
+  }
+
+  private place(id: number, hash: number): void {
+    const table = this.table;
+    const mask = table.length - 1;
+    let slot = hash & mask;
+    while (table[slot] !== -1) slot = (slot + 1) & mask;
+    table[slot] = id;
+  }
+
+  private rehash(size: number): void {
+    this.table = new Int32Array(size).fill(-1);
+    for (let id = 0; id < this.termList.length; id++) this.place(id, this.termHashes[id]!);
+  }
+
+  private grow(): void {
+    const size = this.tokenTerms.length * 2;
+    const terms = new Int32Array(size);
+    terms.set(this.tokenTerms);
+    this.tokenTerms = terms;
+    const docs = new Int32Array(size);
+    docs.set(this.tokenDocs);
+    this.tokenDocs = docs;
+    const positions = new Int32Array(size);
+    positions.set(this.tokenPositions);
+    this.tokenPositions = positions;
+  }
+}
+
+export function resolveAnalyzer(mapping: FieldMapping | undefined, forSearch: boolean): Analyzer {
+  const name = (forSearch ? mapping?.searchAnalyzer : undefined) ?? mapping?.analyzer ?? 'standard';
+  const analyzer = getAnalyzer(name);
+  assert(analyzer !== undefined, `analyzer [${name}] exists (the mapping layer validates names)`);
+  return analyzer;
+}
+
+export function buildSegment(documents: readonly SegmentDocumentInput[], mappings: FieldMappings, options: BuildSegmentOptions): Segment {
+  const maxDoc = documents.length;
+  const ids: string[] = new Array(maxDoc);
+  const sources: unknown[] = new Array(maxDoc);
+  const textTerms = new Map<string, TextInverter>();
+  const textNorms = new Map<string, Uint8Array>();
+  // Flat (value, doc) lists per field, in doc order: no array per document.
+  const keywordValues = new Map<string, { values: string[]; docs: number[] }>();
+  const numericValues = new Map<string, { values: number[]; docs: number[] }>();
+  const analyzers = new Map<string, Analyzer>();
+  for (const [path, mapping] of Object.entries(mappings)) {
+    if (mapping.type === 'text') {
+      textTerms.set(path, new TextInverter());
+      textNorms.set(path, new Uint8Array(maxDoc));
+      analyzers.set(path, resolveAnalyzer(mapping, false));
+    } else if (mapping.type === 'keyword') keywordValues.set(path, { values: [], docs: [] });
+    else numericValues.set(path, { values: [], docs: [] });
+  }
+
+  for (let doc = 0; doc < maxDoc; doc++) {
+    const input = documents[doc]!;
+    assert(input.docId === doc, 'documents arrive with dense, ordered doc ids');
+    ids[doc] = input.id;
+    sources[doc] = input.source;
+    for (const path in input.fields) {
+      const values = input.fields[path]!;
+      const mapping = mappings[path];
+      if (mapping === undefined || values.length === 0) continue;
+      if (mapping.type === 'text') {
+        const terms = textTerms.get(path)!;
+        const analyzer = analyzers.get(path)!;
+        let positionBase = 0;
+        let length = 0;
+        for (const value of values) {
+          if (value === null || value === undefined) continue;
+          let lastPosition = -1;
+          if (analyzer.analyzeSpans !== undefined) {
+            terms.doc = doc;
+            terms.positionBase = positionBase;
+            terms.lastPosition = -1;
+            terms.spanCount = 0;
+            analyzer.analyzeSpans(String(value), terms);
+            lastPosition = terms.lastPosition;
+            length += terms.spanCount;
+          } else {
+            const tokens = analyzer.analyze(String(value));
+            const count = tokens.terms.length;
+            for (let index = 0; index < count; index++) {
+              lastPosition = positionBase + tokens.positions[index]!;
+              terms.add(tokens.terms[index]!, doc, lastPosition);
+            }
+            length += count;
+          }
+          if (lastPosition >= 0) positionBase = lastPosition + 1 + positionIncrementGap;
+        }
+        if (length > 0) textNorms.get(path)![doc] = intToByte4(length);
+      } else if (mapping.type === 'keyword') {
+        const column = keywordValues.get(path)!;
+        for (const value of values) {
+          if (value === null || value === undefined) continue;
+          column.values.push(String(value));
+          column.docs.push(doc);
+        }
+      } else {
+        const column = numericValues.get(path)!;
+        const first = column.values.length;
+        for (const value of values) {
+          const number = toNumericValue(value, mapping);
+          if (number === undefined) continue;
+          column.values.push(number);
+          column.docs.push(doc);
+        }
+        if (column.values.length - first > 1) {
+          const sorted = column.values.slice(first).sort((a, b) => a - b);
+          for (let index = 0; index < sorted.length; index++) column.values[first + index] = sorted[index]!;
+        }
+      }
+    }
+  }
+
+  const postings = new Map<string, PostingsField>();
+  const docValues = new Map<string, DocValues>();
+  for (const [path, terms] of textTerms) postings.set(path, finishTextField(path, terms, textNorms.get(path)!));
+  for (const [path, column] of keywordValues) {
+    const { field, values } = finishKeywordField(path, column.values, column.docs, maxDoc);
+    postings.set(path, field);
+    docValues.set(path, values);
+  }
+  for (const [path, column] of numericValues) docValues.set(path, finishNumericColumn(column.values, column.docs, maxDoc));
+  return createSegment({ name: options.name, maxSeqNo: options.maxSeqNo, mappings, ids, sources, postings, docValues, liveDocs: null });
+}
+
+/** Converts an indexed value to its doc-values number (booleans 1/0; dates are epoch millis). */
+export function toNumericValue(value: unknown, mapping: FieldMapping): number | undefined {
+  if (value === null || value === undefined) return undefined;
+  if (mapping.type === 'boolean') {
+    if (value === true || value === 'true') return 1;
+    if (value === false || value === 'false' || value === '') return 0;
+    return undefined;
+  }
+  const number = typeof value === 'number' ? value : Number(value);
+  if (!Number.isFinite(number)) return undefined;
+  if (mapping.type === 'float') return Math.fround(number);
+  if (mapping.type === 'long' || mapping.type === 'integer' || mapping.type === 'short' || mapping.type === 'byte') return Math.trunc(number);
+  return number;
+}
+
+export function createSegment(parts: {
+  name: string;
+  maxSeqNo: number;
+  mappings: FieldMappings;
+  ids: readonly string[];
+  sources: readonly unknown[];
+  postings: Map<string, PostingsField>;
+  docValues: Map<string, DocValues>;
+  liveDocs: Uint32Array | null;
+}): Segment {
+  const idOrdinals = new Map<string, number>();
+  for (let doc = 0; doc < parts.ids.length; doc++) idOrdinals.set(parts.ids[doc]!, doc);
+  let liveDocCount = parts.ids.length;
+  if (parts.liveDocs !== null) {
+    liveDocCount = 0;
+    for (let doc = 0; doc < parts.ids.length; doc++) if ((parts.liveDocs[doc >>> 5]! & (1 << (doc & 31))) !== 0) liveDocCount++;
+  }
+  return {
+    name: parts.name,
+    maxDoc: parts.ids.length,
+    maxSeqNo: parts.maxSeqNo,
+    mappings: parts.mappings,
+    ids: parts.ids,
+    idOrdinals,
+    sources: parts.sources,
+    postings: parts.postings,
+    docValues: parts.docValues,
+    liveDocs: parts.liveDocs,
+    liveDocCount,
+  };
+}
+
+function finishTextField(name: string, inverter: TextInverter, norms: Uint8Array): PostingsField {
+  const termCount = inverter.termList.length;
+  const sortedIds = Int32Array.from({ length: termCount }, (_, id) => id).sort((left, right) => compareStrings(inverter.termList[left]!, inverter.termList[right]!));
+  const rankOf = new Int32Array(termCount);
+  const sortedTerms: string[] = new Array(termCount);
+  for (let rank = 0; rank < termCount; rank++) {
+    rankOf[sortedIds[rank]!] = rank;
+    sortedTerms[rank] = inverter.termList[sortedIds[rank]!]!;
+  }
+  // Counting sort of tokens by term rank (stable: doc and position order are kept).
+  const tokenCount = inverter.tokenCount;
+  const tokenStart = new Int32Array(termCount + 1);
+  const tokenTerms = inverter.tokenTerms;
+  for (let index = 0; index < tokenCount; index++) tokenStart[rankOf[tokenTerms[index]!]! + 1]!++;
+  for (let rank = 0; rank < termCount; rank++) tokenStart[rank + 1]! += tokenStart[rank]!;
+  const fill = tokenStart.slice(0, termCount);
+  const positions = new Int32Array(tokenCount);
+  const sortedDocs = new Int32Array(tokenCount);
+  const tokenDocs = inverter.tokenDocs;
+  const tokenPositions = inverter.tokenPositions;
+  for (let index = 0; index < tokenCount; index++) {
+    const slot = fill[rankOf[tokenTerms[index]!]!]!++;
+    positions[slot] = tokenPositions[index]!;
+    sortedDocs[slot] = tokenDocs[index]!;
+  }
+  // Run-length encode docs per term into postings.
+  let postingCount = 0;
+  for (let rank = 0; rank < termCount; rank++) {
+    let previous = -1;
+    for (let index = tokenStart[rank]!; index < tokenStart[rank + 1]!; index++) {
+      if (sortedDocs[index] !== previous) {
+        postingCount++;
+        previous = sortedDocs[index]!;
+      }
+    }
+  }
+  const postingsStart = new Int32Array(termCount + 1);
+  const docs = new Int32Array(postingCount);
+  const freqs = new Int32Array(postingCount);
+  const positionsStart = new Int32Array(postingCount + 1);
+  let posting = 0;
+  for (let rank = 0; rank < termCount; rank++) {
+    postingsStart[rank] = posting;
+    let previous = -1;
+    for (let index = tokenStart[rank]!; index < tokenStart[rank + 1]!; index++) {
+      const doc = sortedDocs[index]!;
+      if (doc !== previous) {
+        docs[posting] = doc;
+        positionsStart[posting] = index;
+        posting++;
+        previous = doc;
+      }
+      freqs[posting - 1]!++;
+    }
+  }
+  postingsStart[termCount] = posting;
+  positionsStart[posting] = tokenCount;
+  return finishPostings('text', name, sortedTerms, postingsStart, docs, freqs, positionsStart, positions, norms);
+}
+
+/** Computes block data and statistics for flattened postings. Shared with segment merge. */
+export function finishPostings(
+  kind: 'text' | 'keyword',
+  name: string,
+  terms: readonly string[],
+  postingsStart: Int32Array,
+  docs: Int32Array,
+  freqs: Int32Array,
+  positionsStart: Int32Array,
+  positions: Int32Array,
+  norms: Uint8Array,
+): PostingsField {
+  const termCount = terms.length;
+  const blockStart = new Int32Array(termCount + 1);
+  let blockCount = 0;
+  for (let ordinal = 0; ordinal < termCount; ordinal++) {
+    blockStart[ordinal] = blockCount;
+    blockCount += Math.ceil((postingsStart[ordinal + 1]! - postingsStart[ordinal]!) / postingsBlockSize);
+  }
+  blockStart[termCount] = blockCount;
+  const blockLastDoc = new Int32Array(blockCount);
+  const impactStart = new Int32Array(blockCount + 1);
+  let impactFreqs = new Int32Array(Math.max(16, blockCount * 2));
+  let impactNorms = new Uint8Array(impactFreqs.length);
+  let impactCount = 0;
+  const frontierFreqs = new Int32Array(postingsBlockSize);
+  const frontierNorms = new Int32Array(postingsBlockSize);
+  const hasNorms = kind === 'text';
+  let sumTotalTermFreq = 0;
+  let block = 0;
+  for (let ordinal = 0; ordinal < termCount; ordinal++) {
+    const end = postingsStart[ordinal + 1]!;
+    for (let first = postingsStart[ordinal]!; first < end; first += postingsBlockSize) {
+      const last = Math.min(end, first + postingsBlockSize);
+      let frontierSize = 0;
+      for (let posting = first; posting < last; posting++) {
+        const freq = freqs[posting]!;
+        sumTotalTermFreq += freq;
+        const norm = hasNorms ? norms[docs[posting]!]! : 1;
+        // Keep (freq, norm) only if no kept impact has freq >= and norm <= (it would score at least as high).
+        let dominated = false;
+        for (let index = 0; index < frontierSize; index++) {
+          if (frontierFreqs[index]! >= freq && frontierNorms[index]! <= norm) {
+            dominated = true;
+            break;
+          }
+        }
+        if (dominated) continue;
+        let kept = 0;
+        for (let index = 0; index < frontierSize; index++) {
+          if (!(freq >= frontierFreqs[index]! && norm <= frontierNorms[index]!)) {
+            frontierFreqs[kept] = frontierFreqs[index]!;
+            frontierNorms[kept] = frontierNorms[index]!;
+            kept++;
+          }
+        }
+        frontierFreqs[kept] = freq;
+        frontierNorms[kept] = norm;
+        frontierSize = kept + 1;
+      }
+      if (impactCount + frontierSize > impactFreqs.length) {
+        const grownFreqs = new Int32Array((impactFreqs.length + frontierSize) * 2);
+        grownFreqs.set(impactFreqs);
+        impactFreqs = grownFreqs;
+        const grownNorms = new Uint8Array(grownFreqs.length);
+        grownNorms.set(impactNorms);
+        impactNorms = grownNorms;
+      }
+      impactStart[block] = impactCount;
+      for (let index = 0; index < frontierSize; index++) {
+        impactFreqs[impactCount] = frontierFreqs[index]!;
+        impactNorms[impactCount] = frontierNorms[index]!;
+        impactCount++;
+      }
+      blockLastDoc[block] = docs[last - 1]!;
+      block++;
+    }
+  }
+  impactStart[blockCount] = impactCount;
+  let docCount = 0;
+  if (hasNorms) {
+    for (let doc = 0; doc < norms.length; doc++) if (norms[doc] !== 0) docCount++;
+  }
+  const termOrdinals = new Map<string, number>();
+  for (let ordinal = 0; ordinal < termCount; ordinal++) termOrdinals.set(terms[ordinal]!, ordinal);
+  return {
+    kind,
+    name,
+    terms,
+    termOrdinals,
+    postingsStart,
+    docs,
+    freqs,
+    positionsStart,
+    positions,
+    blockStart,
+    blockLastDoc,
+    impactStart,
+    impactFreqs: impactFreqs.slice(0, impactCount),
+    impactNorms: impactNorms.slice(0, impactCount),
+    norms: hasNorms ? norms : new Uint8Array(0),
+    docCount: hasNorms ? docCount : -1, // keyword: set by the caller from doc values
+    sumTotalTermFreq,
+    sumDocFreq: postingsStart[termCount]!,
+  };
+}
+
+export function compareStrings(left: string, right: string): number {
+  return left < right ? -1 : left > right ? 1 : 0;
+}
+
+function finishKeywordField(name: string, columnValues: readonly string[], columnDocs: readonly number[], maxDoc: number): { field: PostingsField; values: KeywordDocValues } {
+  const ordinalOf = new Map<string, number>();
+  for (const value of columnValues) if (!ordinalOf.has(value)) ordinalOf.set(value, 0);
+  const terms = [...ordinalOf.keys()].sort(compareStrings);
+  for (let ordinal = 0; ordinal < terms.length; ordinal++) ordinalOf.set(terms[ordinal]!, ordinal);
+  const valueStart = new Int32Array(maxDoc + 1);
+  const ordinalsList: number[] = [];
+  let singleValued = true;
+  let docCount = 0;
+  const docFreq = new Int32Array(terms.length);
+  let index = 0;
+  for (let doc = 0; doc < maxDoc; doc++) {
+    valueStart[doc] = ordinalsList.length;
+    if (index >= columnDocs.length || columnDocs[index] !== doc) continue;
+    docCount++;
+    const first = ordinalsList.length;
+    while (index < columnDocs.length && columnDocs[index] === doc) ordinalsList.push(ordinalOf.get(columnValues[index++]!)!);
+    if (ordinalsList.length - first > 1) {
+      // Sorted, deduplicated ordinals per doc (SortedSetDocValues).
+      const unique = [...new Set(ordinalsList.slice(first))].sort((a, b) => a - b);
+      ordinalsList.length = first;
+      ordinalsList.push(...unique);
+      if (unique.length > 1) singleValued = false;
+    }
+    for (let at = first; at < ordinalsList.length; at++) docFreq[ordinalsList[at]!]!++;
+  }
+  valueStart[maxDoc] = ordinalsList.length;
+  const ordinals = Int32Array.from(ordinalsList);
+  const postingsStart = new Int32Array(terms.length + 1);
+  for (let ordinal = 0; ordinal < terms.length; ordinal++) postingsStart[ordinal + 1] = postingsStart[ordinal]! + docFreq[ordinal]!;
+  const docs = new Int32Array(ordinals.length);
+  const fill = postingsStart.slice(0, terms.length);
+  for (let doc = 0; doc < maxDoc; doc++) {
+    for (let at = valueStart[doc]!; at < valueStart[doc + 1]!; at++) docs[fill[ordinals[at]!]!++] = doc;
+  }
+  const freqs = new Int32Array(docs.length).fill(1);
+  const field = finishPostings('keyword', name, terms, postingsStart, docs, freqs, new Int32Array(0), new Int32Array(0), new Uint8Array(0));
+  return { field: { ...field, docCount }, values: { kind: 'keyword', valueStart, ordinals, singleValued } };
+}
+
+/** Numeric doc values from flat (value, doc) lists in doc order, values sorted within a doc. */
+function finishNumericColumn(columnValues: readonly number[], columnDocs: readonly number[], maxDoc: number): NumericDocValues {
+  const valueStart = new Int32Array(maxDoc + 1);
+  const values = Float64Array.from(columnValues);
+  const pointDocsUnsorted = Int32Array.from(columnDocs);
+  let singleValued = true;
+  let index = 0;
+  for (let doc = 0; doc < maxDoc; doc++) {
+    valueStart[doc] = index;
+    const first = index;
+    while (index < pointDocsUnsorted.length && pointDocsUnsorted[index] === doc) index++;
+    if (index - first > 1) singleValued = false;
+  }
+  valueStart[maxDoc] = index;
+  const { pointValues, pointDocs } = sortPoints(values, pointDocsUnsorted);
+  return { kind: 'numeric', valueStart, values, singleValued, pointValues, pointDocs };
+}
+
+export function finishNumericField(perDoc: (readonly number[] | undefined)[], maxDoc: number): NumericDocValues {
+  const valueStart = new Int32Array(maxDoc + 1);
+  let total = 0;
+  for (let doc = 0; doc < maxDoc; doc++) total += perDoc[doc]?.length ?? 0;
+  const values = new Float64Array(total);
+  const pointDocsUnsorted = new Int32Array(total);
+  let singleValued = true;
+  let index = 0;
+  for (let doc = 0; doc < maxDoc; doc++) {
+    valueStart[doc] = index;
+    const docValues = perDoc[doc];
+    if (docValues === undefined) continue;
+    if (docValues.length > 1) singleValued = false;
+    const sorted = docValues.length > 1 ? [...docValues].sort((a, b) => a - b) : docValues;
+    for (const value of sorted) {
+      values[index] = value;
+      pointDocsUnsorted[index] = doc;
+      index++;
+    }
+  }
+  valueStart[maxDoc] = index;
+  const { pointValues, pointDocs } = sortPoints(values, pointDocsUnsorted);
+  return { kind: 'numeric', valueStart, values, singleValued, pointValues, pointDocs };
+}
+
+/** Sorts (value, doc) pairs by value, then doc (input docs are ascending, so a stable sort). */
+export function sortPoints(values: Float64Array, docs: Int32Array): { pointValues: Float64Array; pointDocs: Int32Array } {
+  const order = new Uint32Array(values.length);
+  for (let index = 0; index < order.length; index++) order[index] = index;
+  order.sort((left, right) => values[left]! - values[right]! || left - right);
+  const pointValues = new Float64Array(values.length);
+  const pointDocs = new Int32Array(values.length);
+  for (let index = 0; index < order.length; index++) {
+    pointValues[index] = values[order[index]!]!;
+    pointDocs[index] = docs[order[index]!]!;
+  }
+  return { pointValues, pointDocs };
+}
+
+export { numericFieldTypes };

@@ -1,0 +1,204 @@
+/**
+ * Segment serialization (style P12): a versioned, checksummed binary format so the store layer
+ * can persist segments next to the seq_no checkpoint they contain, and detect corruption.
+ *
+ * Layout: magic "STRSEG01" (8 bytes) · format version u32 LE · header length u32 LE ·
+ * CRC-32 of everything after the checksum field u32 LE · header JSON (UTF-8) · padding to 8 ·
+ * sections (typed arrays, each 8-byte aligned). The header lists each section's dtype, offset
+ * and length; strings (terms, ids, sources) are JSON arrays stored as UTF-8 sections.
+ */
+import { crc32 } from 'node:zlib';
+import { createSegment } from './segment-builder.js';
+import type { DocValues, FieldMappings, PostingsField, Segment } from './segment.js';
+
+export const SEGMENT_FORMAT_VERSION = 1;
+const magic = Buffer.from('STRSEG01', 'latin1');
+const fixedHeaderBytes = 8 + 4 + 4 + 4; // magic, version, header length, CRC-32
+const zeroPadding = new Uint8Array(8);
+
+type SectionType = 'i32' | 'u32' | 'u8' | 'f64' | 'json';
+interface SectionRef {
+  readonly type: SectionType;
+  readonly offset: number;
+  readonly length: number; // elements (json: bytes)
+}
+
+export class SegmentFormatError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'SegmentFormatError';
+  }
+}
+
+export function serializeSegment(segment: Segment): Buffer {
+  const chunks: Uint8Array[] = [];
+  let offset = 0;
+  const section = (type: SectionType, data: Int32Array | Uint32Array | Uint8Array | Float64Array | unknown): SectionRef => {
+    let bytes: Uint8Array;
+    let length: number;
+    if (type === 'json') {
+      bytes = Buffer.from(JSON.stringify(data), 'utf8');
+      length = bytes.length;
+    } else {
+      const array = data as Int32Array | Uint32Array | Uint8Array | Float64Array;
+      bytes = new Uint8Array(array.buffer, array.byteOffset, array.byteLength);
+      length = array.length;
+    }
+    const ref = { type, offset, length };
+    chunks.push(bytes);
+    offset += bytes.length;
+    const padding = (8 - (offset % 8)) % 8;
+    if (padding > 0) {
+      chunks.push(zeroPadding.subarray(0, padding));
+      offset += padding;
+    }
+    return ref;
+  };
+  const postings: Record<string, unknown> = {};
+  for (const [path, field] of segment.postings) {
+    postings[path] = {
+      kind: field.kind,
+      docCount: field.docCount,
+      sumTotalTermFreq: field.sumTotalTermFreq,
+      sumDocFreq: field.sumDocFreq,
+      terms: section('json', field.terms),
+      postingsStart: section('i32', field.postingsStart),
+      docs: section('i32', field.docs),
+      freqs: section('i32', field.freqs),
+      positionsStart: section('i32', field.positionsStart),
+      positions: section('i32', field.positions),
+      blockStart: section('i32', field.blockStart),
+      blockLastDoc: section('i32', field.blockLastDoc),
+      impactStart: section('i32', field.impactStart),
+      impactFreqs: section('i32', field.impactFreqs),
+      impactNorms: section('u8', field.impactNorms),
+      norms: section('u8', field.norms),
+    };
+  }
+  const docValues: Record<string, unknown> = {};
+  for (const [path, values] of segment.docValues) {
+    docValues[path] =
+      values.kind === 'keyword'
+        ? { kind: 'keyword', singleValued: values.singleValued, valueStart: section('i32', values.valueStart), ordinals: section('i32', values.ordinals) }
+        : {
+            kind: 'numeric',
+            singleValued: values.singleValued,
+            valueStart: section('i32', values.valueStart),
+            values: section('f64', values.values),
+            pointValues: section('f64', values.pointValues),
+            pointDocs: section('i32', values.pointDocs),
+          };
+  }
+  const header = {
+    name: segment.name,
+    maxSeqNo: segment.maxSeqNo,
+    mappings: segment.mappings,
+    ids: section('json', segment.ids),
+    sources: section('json', segment.sources),
+    liveDocs: segment.liveDocs === null ? null : section('u32', segment.liveDocs),
+    postings,
+    docValues,
+  };
+  const headerJson = Buffer.from(JSON.stringify(header), 'utf8');
+  const headerLength = headerJson.length + ((8 - ((fixedHeaderBytes + headerJson.length) % 8)) % 8);
+  // One allocation, one copy per section.
+  const output = Buffer.allocUnsafe(fixedHeaderBytes + headerLength + offset);
+  magic.copy(output, 0);
+  output.writeUInt32LE(SEGMENT_FORMAT_VERSION, 8);
+  output.writeUInt32LE(headerLength, 12);
+  headerJson.copy(output, fixedHeaderBytes);
+  output.fill(0x20, fixedHeaderBytes + headerJson.length, fixedHeaderBytes + headerLength);
+  let position = fixedHeaderBytes + headerLength;
+  for (const chunk of chunks) {
+    output.set(chunk, position);
+    position += chunk.length;
+  }
+  output.writeUInt32LE(crc32(output.subarray(fixedHeaderBytes)), 16);
+  return output;
+}
+
+/** Loads a serialized segment; throws SegmentFormatError when the bytes are not a valid segment. */
+export function deserializeSegment(buffer: Buffer): Segment {
+  if (buffer.length < fixedHeaderBytes || !buffer.subarray(0, 8).equals(magic)) throw new SegmentFormatError('not a Strait segment');
+  const version = buffer.readUInt32LE(8);
+  if (version !== SEGMENT_FORMAT_VERSION) throw new SegmentFormatError(`unsupported segment format version [${version}]`);
+  const headerLength = buffer.readUInt32LE(12);
+  const body = buffer.subarray(fixedHeaderBytes);
+  if (crc32(body) !== buffer.readUInt32LE(16)) throw new SegmentFormatError('segment checksum mismatch');
+  let header: any;
+  try {
+    header = JSON.parse(body.subarray(0, headerLength).toString('utf8'));
+  } catch {
+    throw new SegmentFormatError('unreadable segment header');
+  }
+  // Typed arrays view the sections in place when the input is 8-byte aligned (fresh buffers
+  // are); otherwise the sections are copied once into an aligned buffer.
+  let sectionBase = buffer.byteOffset + fixedHeaderBytes + headerLength;
+  let data: ArrayBuffer = buffer.buffer as ArrayBuffer;
+  if (sectionBase % 8 !== 0) {
+    const copy = new Uint8Array(body.length - headerLength);
+    copy.set(body.subarray(headerLength));
+    data = copy.buffer;
+    sectionBase = 0;
+  }
+  const read = (ref: SectionRef): any => {
+    const start = sectionBase + ref.offset;
+    if (ref.type === 'json') return JSON.parse(Buffer.from(data, start, ref.length).toString('utf8'));
+    if (ref.type === 'i32') return new Int32Array(data, start, ref.length);
+    if (ref.type === 'u32') return new Uint32Array(data, start, ref.length);
+    if (ref.type === 'u8') return new Uint8Array(data, start, ref.length);
+    return new Float64Array(data, start, ref.length);
+  };
+  const postings = new Map<string, PostingsField>();
+  for (const [path, ref] of Object.entries<any>(header.postings)) {
+    const terms: string[] = read(ref.terms);
+    const termOrdinals = new Map<string, number>();
+    for (let ordinal = 0; ordinal < terms.length; ordinal++) termOrdinals.set(terms[ordinal]!, ordinal);
+    postings.set(path, {
+      kind: ref.kind,
+      name: path,
+      terms,
+      termOrdinals,
+      postingsStart: read(ref.postingsStart),
+      docs: read(ref.docs),
+      freqs: read(ref.freqs),
+      positionsStart: read(ref.positionsStart),
+      positions: read(ref.positions),
+      blockStart: read(ref.blockStart),
+      blockLastDoc: read(ref.blockLastDoc),
+      impactStart: read(ref.impactStart),
+      impactFreqs: read(ref.impactFreqs),
+      impactNorms: read(ref.impactNorms),
+      norms: read(ref.norms),
+      docCount: ref.docCount,
+      sumTotalTermFreq: ref.sumTotalTermFreq,
+      sumDocFreq: ref.sumDocFreq,
+    });
+  }
+  const docValues = new Map<string, DocValues>();
+  for (const [path, ref] of Object.entries<any>(header.docValues)) {
+    docValues.set(
+      path,
+      ref.kind === 'keyword'
+        ? { kind: 'keyword', singleValued: ref.singleValued, valueStart: read(ref.valueStart), ordinals: read(ref.ordinals) }
+        : {
+            kind: 'numeric',
+            singleValued: ref.singleValued,
+            valueStart: read(ref.valueStart),
+            values: read(ref.values),
+            pointValues: read(ref.pointValues),
+            pointDocs: read(ref.pointDocs),
+          },
+    );
+  }
+  return createSegment({
+    name: header.name,
+    maxSeqNo: header.maxSeqNo,
+    mappings: header.mappings as FieldMappings,
+    ids: read(header.ids),
+    sources: read(header.sources),
+    postings,
+    docValues,
+    liveDocs: header.liveDocs === null ? null : read(header.liveDocs),
+  });
+}

@@ -1,0 +1,123 @@
+/**
+ * Immutable in-memory segments (style P7): everything a query touches lives in typed arrays.
+ *
+ * - Text and keyword fields: a sorted term dictionary (term → ordinal), postings as plain
+ *   Int32Array doc ids (segment-local, ascending per term), term frequencies, positions
+ *   (text only), and per 128-posting block the Pareto frontier of (freq, norm) "impacts" plus
+ *   the block's last doc id, for block-max pruning and skipping.
+ * - Norms: Lucene's lossy 1-byte SmallFloat field length (so BM25 scores equal Elasticsearch's).
+ *   Keyword fields have no norms (as in Elasticsearch); they score with length 1.
+ * - Doc values: keyword ordinals and numeric (long/double/date millis/boolean 0|1) values per
+ *   document, multi-valued through offsets (`valueStart[doc]..valueStart[doc+1]`), sorted per
+ *   document; plus a sorted (value, doc) "points" column for range and term queries.
+ * - Deletes: a live-docs bitset replaced, never mutated, by `withDeletes`.
+ */
+export type FieldType = 'text' | 'keyword' | 'long' | 'integer' | 'short' | 'byte' | 'double' | 'float' | 'date' | 'boolean';
+
+export interface FieldMapping {
+  readonly type: FieldType;
+  /** Index-time analyzer for text fields (default `standard`). */
+  readonly analyzer?: string;
+  /** Query-time analyzer for text fields (default: `analyzer`). */
+  readonly searchAnalyzer?: string;
+  /** Elasticsearch's date `format` of this field, used to render key_as_string and parse ranges. */
+  readonly format?: string;
+}
+
+export type FieldMappings = Readonly<Record<string, FieldMapping>>;
+
+export const postingsBlockSize = 128;
+export const postingsBlockShift = 7;
+
+export interface PostingsField {
+  readonly kind: 'text' | 'keyword';
+  readonly name: string;
+  /** Sorted ascending by UTF-16 code units (Lucene sorts UTF-8 bytes: they differ only above U+FFFF). */
+  readonly terms: readonly string[];
+  readonly termOrdinals: ReadonlyMap<string, number>;
+  /** Per term ordinal: first posting index; length terms + 1. */
+  readonly postingsStart: Int32Array;
+  readonly docs: Int32Array;
+  /** Per posting; keyword fields: all 1. */
+  readonly freqs: Int32Array;
+  /** Text: per posting its first position index; length postings + 1. Keyword: empty. */
+  readonly positionsStart: Int32Array;
+  readonly positions: Int32Array;
+  /** Per term ordinal: first block index; length terms + 1. */
+  readonly blockStart: Int32Array;
+  /** Per block: the last doc id in the block. */
+  readonly blockLastDoc: Int32Array;
+  /** Per block: first impact index; length blocks + 1. */
+  readonly impactStart: Int32Array;
+  readonly impactFreqs: Int32Array;
+  readonly impactNorms: Uint8Array;
+  /** Per doc: SmallFloat-encoded field length (0: no value). Keyword: empty. */
+  readonly norms: Uint8Array;
+  /** Documents having at least one token (Lucene's docCount; deleted docs included). */
+  readonly docCount: number;
+  readonly sumTotalTermFreq: number;
+  readonly sumDocFreq: number;
+}
+
+export interface KeywordDocValues {
+  readonly kind: 'keyword';
+  /** Length maxDoc + 1. */
+  readonly valueStart: Int32Array;
+  /** Term ordinals, ascending (deduplicated) per doc. */
+  readonly ordinals: Int32Array;
+  /** True when no document has two values: then `ordinals[valueStart[doc]]` is its only one. */
+  readonly singleValued: boolean;
+}
+
+export interface NumericDocValues {
+  readonly kind: 'numeric';
+  readonly valueStart: Int32Array;
+  /** Values ascending per doc (duplicates kept, as Lucene's SortedNumericDocValues). */
+  readonly values: Float64Array;
+  readonly singleValued: boolean;
+  /** All (value, doc) pairs sorted by value then doc: the points structure for ranges. */
+  readonly pointValues: Float64Array;
+  readonly pointDocs: Int32Array;
+}
+
+export type DocValues = KeywordDocValues | NumericDocValues;
+
+export interface Segment {
+  readonly name: string;
+  readonly maxDoc: number;
+  /** The highest sequence number any document in this segment carries (persisted with it). */
+  readonly maxSeqNo: number;
+  readonly mappings: FieldMappings;
+  readonly ids: readonly string[];
+  readonly idOrdinals: ReadonlyMap<string, number>;
+  readonly sources: readonly unknown[];
+  readonly postings: ReadonlyMap<string, PostingsField>;
+  readonly docValues: ReadonlyMap<string, DocValues>;
+  /** Bit per doc (1 = live); null when nothing is deleted. */
+  readonly liveDocs: Uint32Array | null;
+  readonly liveDocCount: number;
+}
+
+export function isLive(segment: Segment, doc: number): boolean {
+  const live = segment.liveDocs;
+  return live === null || (live[doc >>> 5]! & (1 << (doc & 31))) !== 0;
+}
+
+/** A copy of the segment with these docs also deleted (segments are immutable). */
+export function withDeletes(segment: Segment, deletedDocs: Iterable<number>): Segment {
+  const words = (segment.maxDoc + 31) >>> 5;
+  const live = segment.liveDocs === null ? new Uint32Array(words).fill(0xffffffff) : segment.liveDocs.slice();
+  let liveDocCount = segment.liveDocCount;
+  for (const doc of deletedDocs) {
+    if (doc < 0 || doc >= segment.maxDoc) continue;
+    const mask = 1 << (doc & 31);
+    if ((live[doc >>> 5]! & mask) !== 0) {
+      live[doc >>> 5] = live[doc >>> 5]! & ~mask;
+      liveDocCount--;
+    }
+  }
+  return { ...segment, liveDocs: live, liveDocCount };
+}
+
+export const numericFieldTypes: ReadonlySet<FieldType> = new Set(['long', 'integer', 'short', 'byte', 'double', 'float', 'date', 'boolean']);
+export const integerFieldTypes: ReadonlySet<FieldType> = new Set(['long', 'integer', 'short', 'byte']);

@@ -1,0 +1,71 @@
+/**
+ * The index layer: durable store, index metadata, mappings and document operations. Other layers
+ * import only from here.
+ */
+export {
+  IndicesService,
+  openIndicesService,
+  parseAliasDefinition,
+  parseTimeMs,
+  renderFlatSettings,
+  type AliasAction,
+  type BlockName,
+  type IndexHandle,
+  type IndexListener,
+  type OpenIndicesServiceOptions,
+} from './indices-service.js';
+export {
+  allowAllAccess,
+  parseExpandWildcards,
+  parseIndicesOptions,
+  resolveIndexExpression,
+  resolveSingleIndex,
+  resolveWriteIndex,
+  strictExpandOpen,
+  wildcardMatch,
+  type IndexAccess,
+  type IndexView,
+  type IndicesOptions,
+  type ResolvedIndices,
+  type WildcardState,
+} from './expression.js';
+export { validateIndexName, validateDocumentId, documentIdBytesMax } from './names.js';
+export {
+  applySettingsUpdate,
+  defaultSettings,
+  flattenSettings,
+  indexSettingSpecs,
+  INDEX_VERSION_CREATED,
+  nestFlatSettings,
+  parseCreateSettings,
+  settingBoolean,
+  settingInteger,
+  settingValue,
+  type FlatSettings,
+} from './settings.js';
+export * from './mapping/index.js';
+export { filterSource, fetchWholeSource, sourceFilterFromBody, sourceFilterFromQuery, type SourceFilter } from './source-filter.js';
+export {
+  deleteDocument,
+  executeBulk,
+  executeMget,
+  getDocument,
+  indexDocument,
+  mergeSource,
+  parseBulkBody,
+  parseConcurrency,
+  parseMgetBody,
+  parseRefresh,
+  parseVersionType,
+  pipelineNotSupported,
+  updateDocument,
+  writeShards,
+  type BulkAuthorizer,
+  type BulkDefaults,
+  type Concurrency,
+  type RefreshPolicy,
+  type VersionType,
+  type WriteOutcome,
+} from './documents.js';
+export { ShardStore, MetadataStore, STORE_FORMAT_VERSION, StoreFormatError, type Operation, type StoredDocument, type IndexMetadata, type AliasMetadata } from './store/index.js';
+export { clusterHealth, indexHealth, statusSatisfies, worstStatus, type ClusterHealthSummary, type HealthStatus, type IndexHealth, type IndexShape } from './health.js';

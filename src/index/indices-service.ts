@@ -1,0 +1,613 @@
+/**
+ * The indices service (I/O shell): index metadata (create, delete, mappings, settings, aliases,
+ * open/close, blocks) kept in memory and persisted in the node database, plus one ShardStore per
+ * open index. Pure rules live in names.ts, settings.ts, expression.ts and mapping/.
+ *
+ * Disk layout: `<path.data>/indices/<index uuid>/shard-0.db` (see store/shard-store.ts).
+ */
+import { randomBytes as nodeRandomBytes } from 'node:crypto';
+import { existsSync, readdirSync, rmSync } from 'node:fs';
+import path from 'node:path';
+import type { Logger } from 'pino';
+import { assert, errors, EsError, type SqlDatabase } from '../common/index.js';
+import {
+  allowAllAccess,
+  resolveIndexExpression,
+  resolveSingleIndex,
+  resolveWriteIndex,
+  wildcardMatch,
+  type IndexAccess,
+  type IndexView,
+  type IndicesOptions,
+} from './expression.js';
+import { checkFieldLimits, flattenMapping, mergeMappings, parseMapping, type FlattenedMapping, type RootMapping } from './mapping/index.js';
+import { validateIndexName } from './names.js';
+import {
+  applySettingsUpdate,
+  INDEX_VERSION_CREATED,
+  parseCreateSettings,
+  settingBoolean,
+  settingInteger,
+  settingValue,
+} from './settings.js';
+import { MetadataStore, ShardStore, type AliasMetadata, type Durability, type IndexMetadata } from './store/index.js';
+
+/** One index as the rest of the node sees it. `shard` is undefined while the index is closed. */
+export interface IndexHandle {
+  readonly name: string;
+  readonly uuid: string;
+  readonly metadata: IndexMetadata;
+  readonly shard: ShardStore | undefined;
+  readonly mapping: FlattenedMapping;
+  /** The highest seq_no made visible to search by the last refresh (-1: none). */
+  readonly refreshedSeqNo: number;
+}
+
+/**
+ * Hooks for the search engine (and later cross-cluster replication). All are called synchronously
+ * after the change is committed.
+ */
+export interface IndexListener {
+  indexCreated?(index: IndexHandle): void;
+  indexDeleted?(index: { readonly name: string; readonly uuid: string }): void;
+  indexOpened?(index: IndexHandle): void;
+  indexClosed?(index: { readonly name: string; readonly uuid: string }): void;
+  mappingChanged?(index: IndexHandle): void;
+  /** A write was committed at `seqNo` (not yet searchable). */
+  written?(index: IndexHandle, seqNo: number): void;
+  /** Operations up to `maxSeqNo` must become searchable (refresh API, `refresh=true|wait_for`, refresh_interval). */
+  refreshed?(index: IndexHandle, maxSeqNo: number): void;
+}
+
+export type BlockName = 'metadata' | 'read' | 'read_only' | 'write';
+
+/** Elasticsearch's block descriptions (ClusterBlock id and description). */
+const blockDescriptions: Readonly<Record<string, string>> = {
+  'index.blocks.read_only': 'FORBIDDEN/5/index read-only (api)',
+  'index.blocks.read': 'FORBIDDEN/7/index read (api)',
+  'index.blocks.write': 'FORBIDDEN/8/index write (api)',
+  'index.blocks.metadata': 'FORBIDDEN/9/index metadata (api)',
+  'index.blocks.read_only_allow_delete': 'TOO_MANY_REQUESTS/12/disk usage exceeded flood-stage watermark, index has read-only-allow-delete block',
+};
+
+export interface CreateIndexResult {
+  readonly index: IndexHandle;
+}
+
+export interface OpenIndicesServiceOptions {
+  readonly nodeDb: SqlDatabase;
+  readonly pathData: string;
+  readonly log: Logger;
+  readonly nowMs: () => number;
+  /** Random bytes for uuids and auto-generated ids (defaults to node:crypto). */
+  readonly randomBytes?: (size: number) => Buffer;
+  /** Elasticsearch's `action.destructive_requires_name` (default true since 8.0). */
+  readonly destructiveRequiresName?: boolean;
+  /** How often the scheduled refresh checks `index.refresh_interval` (ms; 0 disables the timer). */
+  readonly refreshTickMs?: number;
+}
+
+class MutableHandle implements IndexHandle {
+  refreshedSeqNo = -1;
+  lastRefreshMs = 0;
+  mapping: FlattenedMapping;
+  constructor(
+    public metadata: IndexMetadata,
+    public shard: ShardStore | undefined,
+  ) {
+    this.mapping = flattenMapping(metadata.mappings);
+  }
+  get name(): string {
+    return this.metadata.name;
+  }
+  get uuid(): string {
+    return this.metadata.uuid;
+  }
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === 'object' && !Array.isArray(value);
+}
+
+export class IndicesService {
+  private readonly handles = new Map<string, MutableHandle>();
+  private readonly listeners = new Set<IndexListener>();
+  private readonly metadataStore: MetadataStore;
+  private readonly randomBytes: (size: number) => Buffer;
+  private readonly destructiveRequiresName: boolean;
+  private refreshTimer: NodeJS.Timeout | undefined;
+  readonly log: Logger;
+  readonly nowMs: () => number;
+  readonly pathData: string;
+
+  constructor(options: OpenIndicesServiceOptions) {
+    this.log = options.log;
+    this.nowMs = options.nowMs;
+    this.pathData = options.pathData;
+    this.randomBytes = options.randomBytes ?? nodeRandomBytes;
+    this.destructiveRequiresName = options.destructiveRequiresName ?? true;
+    this.metadataStore = MetadataStore.open(options.nodeDb);
+    for (const metadata of this.metadataStore.loadAll()) {
+      const shard = metadata.state === 'open' ? this.openShard(metadata) : undefined;
+      this.handles.set(metadata.name, new MutableHandle(metadata, shard));
+    }
+    this.removeOrphanDirectories();
+    const tickMs = options.refreshTickMs ?? 200;
+    if (tickMs > 0) {
+      this.refreshTimer = setInterval(() => this.scheduledRefresh(), tickMs);
+      this.refreshTimer.unref();
+    }
+  }
+
+  // ---------------------------------------------------------------- state
+
+  /** Directory of one index's shard files. */
+  indexDirectory(uuid: string): string {
+    return path.join(this.pathData, 'indices', uuid);
+  }
+
+  private openShard(metadata: IndexMetadata): ShardStore {
+    return ShardStore.open(path.join(this.indexDirectory(metadata.uuid), 'shard-0.db'), {
+      indexUuid: metadata.uuid,
+      durability: (settingValue(metadata.settings, 'index.translog.durability') ?? 'request') as Durability,
+    });
+  }
+
+  private removeOrphanDirectories(): void {
+    const root = path.join(this.pathData, 'indices');
+    if (!existsSync(root)) return;
+    const known = new Set([...this.handles.values()].map((handle) => handle.uuid));
+    for (const entry of readdirSync(root)) {
+      if (known.has(entry)) continue;
+      // An index deleted (or never finished creating) before a crash: its metadata is gone.
+      this.log.warn({ directory: entry }, 'removing the files of an index that has no metadata');
+      rmSync(path.join(root, entry), { recursive: true, force: true });
+    }
+  }
+
+  addListener(listener: IndexListener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  private emit(event: (listener: IndexListener) => void): void {
+    for (const listener of this.listeners) {
+      try {
+        event(listener);
+      } catch (error) {
+        this.log.error({ err: error }, 'an index listener failed');
+      }
+    }
+  }
+
+  /** All indices, sorted by name. */
+  all(): IndexHandle[] {
+    return [...this.handles.values()].sort((left, right) => (left.name < right.name ? -1 : left.name > right.name ? 1 : 0));
+  }
+
+  get(name: string): IndexHandle | undefined {
+    return this.handles.get(name);
+  }
+
+  /** Index views for expression resolution. */
+  views(): IndexView[] {
+    return this.all().map((handle) => ({
+      name: handle.name,
+      open: handle.metadata.state === 'open',
+      hidden: settingBoolean(handle.metadata.settings, 'index.hidden'),
+      aliases: new Map(
+        Object.entries(handle.metadata.aliases).map(([alias, definition]) => [
+          alias,
+          {
+            ...(definition.is_write_index !== undefined ? { isWriteIndex: definition.is_write_index } : {}),
+            ...(definition.is_hidden !== undefined ? { isHidden: definition.is_hidden } : {}),
+          },
+        ]),
+      ),
+    }));
+  }
+
+  /** All alias names in use. */
+  aliasNames(): Set<string> {
+    const names = new Set<string>();
+    for (const handle of this.handles.values()) for (const alias of Object.keys(handle.metadata.aliases)) names.add(alias);
+    return names;
+  }
+
+  resolve(expression: string | readonly string[] | undefined, options: IndicesOptions, access: IndexAccess = allowAllAccess): IndexHandle[] {
+    const resolved = resolveIndexExpression(expression, this.views(), options, access);
+    return resolved.indices.map((name) => this.handles.get(name)!).filter((handle) => handle !== undefined);
+  }
+
+  /** Refuses `*`, `_all` and wildcards for destructive operations (action.destructive_requires_name). */
+  checkDestructive(expression: string | undefined): void {
+    if (!this.destructiveRequiresName) return;
+    const elements = (expression ?? '_all').split(',');
+    if (elements.some((element) => element === '_all' || (element.includes('*') && !element.startsWith('-')))) {
+      throw errors.illegalArgument('Wildcard expressions or all indices are not allowed');
+    }
+  }
+
+  /** The handle of a single-index read target (index or single-index alias). */
+  singleIndex(name: string): MutableHandle {
+    const index = resolveSingleIndex(name, this.views());
+    return this.handles.get(index)!;
+  }
+
+  /** The write target of `name`: its index, its alias's write index, or a new index (auto-create). */
+  writeIndex(name: string, options: { requireAlias?: boolean } = {}): MutableHandle {
+    const views = this.views();
+    if (options.requireAlias && !views.some((view) => view.aliases.has(name))) {
+      throw new EsError(404, 'index_not_found_exception', `no such index [${name}] and [require_alias] request flag is [true] and [${name}] is not an alias`, {
+        extra: { 'resource.type': 'index_expression', 'resource.id': name, index_uuid: '_na_', index: name },
+      });
+    }
+    const target = resolveWriteIndex(name, views);
+    if ('index' in target) return this.handles.get(target.index)!;
+    return this.createIndex(target.create, undefined) as MutableHandle;
+  }
+
+  /** Throws unless the index is open; returns its shard. */
+  openShardOf(handle: IndexHandle): ShardStore {
+    if (handle.metadata.state !== 'open' || handle.shard === undefined) throw errors.indexClosed(handle.name, handle.uuid);
+    return handle.shard;
+  }
+
+  checkReadBlock(handle: IndexHandle): void {
+    if (settingBoolean(handle.metadata.settings, 'index.blocks.read')) {
+      throw errors.indexBlocked(handle.name, blockDescriptions['index.blocks.read']!);
+    }
+  }
+
+  checkWriteBlock(handle: IndexHandle, kind: 'write' | 'delete' = 'write'): void {
+    const settings = handle.metadata.settings;
+    for (const key of ['index.blocks.read_only', 'index.blocks.write']) {
+      if (settingBoolean(settings, key)) throw errors.indexBlocked(handle.name, blockDescriptions[key]!);
+    }
+    if (kind === 'write' && settingBoolean(settings, 'index.blocks.read_only_allow_delete')) {
+      throw errors.indexBlocked(handle.name, blockDescriptions['index.blocks.read_only_allow_delete']!, 429);
+    }
+  }
+
+  checkMetadataBlock(handle: IndexHandle): void {
+    const settings = handle.metadata.settings;
+    for (const key of ['index.blocks.read_only', 'index.blocks.metadata']) {
+      if (settingBoolean(settings, key)) throw errors.indexBlocked(handle.name, blockDescriptions[key]!);
+    }
+  }
+
+  newUuid(): string {
+    return this.randomBytes(16).toString('base64url');
+  }
+
+  /** Elasticsearch-style auto-generated document id: 20 URL-safe base64 characters. */
+  newDocumentId(): string {
+    return this.randomBytes(15).toString('base64url');
+  }
+
+  // ---------------------------------------------------------------- index lifecycle
+
+  /**
+   * Creates an index (PUT /{index}, or auto-create on first write when `body` is undefined).
+   * Throws 400 for a bad name, settings, mappings or aliases; 400 resource_already_exists_exception.
+   */
+  createIndex(name: string, body: unknown): IndexHandle {
+    validateIndexName(name);
+    const existing = this.handles.get(name);
+    if (existing !== undefined) throw errors.resourceAlreadyExists(name, existing.uuid);
+    if (this.aliasNames().has(name)) throw errors.invalidIndexName(name, 'already exists as alias');
+    let settingsInput: unknown;
+    let mappingsInput: unknown;
+    let aliasesInput: unknown;
+    if (body !== undefined && body !== null) {
+      if (!isPlainObject(body)) throw errors.parsing('request body must be an object');
+      for (const key of Object.keys(body)) {
+        if (key === 'settings') settingsInput = body[key];
+        else if (key === 'mappings') mappingsInput = body[key];
+        else if (key === 'aliases') aliasesInput = body[key];
+        else throw errors.parse(`unknown key [${key}] for create index`);
+      }
+    }
+    const given = parseCreateSettings(settingsInput);
+    const settings: Record<string, string> = {
+      'index.number_of_shards': '1',
+      'index.number_of_replicas': '1',
+      'index.routing.allocation.include._tier_preference': 'data_content',
+      ...given,
+    };
+    let mappings: RootMapping;
+    try {
+      mappings = parseMapping(mappingsInput);
+    } catch (error) {
+      if (error instanceof EsError && error.type === 'mapper_parsing_exception') {
+        throw errors.mapperParsing(`Failed to parse mapping: ${error.message}`, error);
+      }
+      throw error;
+    }
+    checkFieldLimits(mappings, settingInteger(settings, 'index.mapping.total_fields.limit'));
+    const aliases = this.parseCreateAliases(name, aliasesInput);
+    const metadata: IndexMetadata = {
+      name,
+      uuid: this.newUuid(),
+      creationDateMs: this.nowMs(),
+      state: 'open',
+      settings,
+      mappings,
+      aliases,
+      version: 1,
+    };
+    if (Object.keys(aliases).length > 0) this.checkWriteIndexUniqueness([metadata]);
+    // Files first, then metadata: a crash in between leaves an orphan directory, removed at start.
+    const shard = this.openShard(metadata);
+    try {
+      this.metadataStore.put(metadata);
+    } catch (error) {
+      shard.close();
+      rmSync(this.indexDirectory(metadata.uuid), { recursive: true, force: true });
+      throw error;
+    }
+    const handle = new MutableHandle(metadata, shard);
+    this.handles.set(name, handle);
+    this.log.info({ index: name, uuid: metadata.uuid }, 'created index');
+    this.emit((listener) => listener.indexCreated?.(handle));
+    return handle;
+  }
+
+  private parseCreateAliases(index: string, input: unknown): Record<string, AliasMetadata> {
+    if (input === undefined || input === null) return {};
+    if (!isPlainObject(input)) throw errors.parsing('[aliases] must be an object');
+    const aliases: Record<string, AliasMetadata> = {};
+    for (const [alias, definition] of Object.entries(input)) {
+      this.validateAliasName(alias, index);
+      aliases[alias] = parseAliasDefinition(definition);
+    }
+    return aliases;
+  }
+
+  validateAliasName(alias: string, index?: string): void {
+    try {
+      validateIndexName(alias);
+    } catch (error) {
+      if (error instanceof EsError && error.type === 'invalid_index_name_exception') {
+        throw errors.invalidAliasName(alias, error.message.replace(/^Invalid index name \[[^\]]*\], /, ''));
+      }
+      throw error;
+    }
+    if (this.handles.has(alias) || alias === index) {
+      throw errors.invalidAliasName(alias, 'an index or data stream exists with the same name as the alias');
+    }
+  }
+
+  /** Deletes indices (already resolved). Closes and removes their files. */
+  deleteIndices(handles: readonly IndexHandle[]): void {
+    for (const handle of handles) {
+      const mutable = this.handles.get(handle.name);
+      if (mutable === undefined) continue;
+      this.metadataStore.remove(handle.name);
+      this.handles.delete(handle.name);
+      mutable.shard?.close();
+      rmSync(this.indexDirectory(handle.uuid), { recursive: true, force: true });
+      this.log.info({ index: handle.name, uuid: handle.uuid }, 'deleted index');
+      this.emit((listener) => listener.indexDeleted?.({ name: handle.name, uuid: handle.uuid }));
+    }
+  }
+
+  private replaceMetadata(handle: MutableHandle, metadata: IndexMetadata): void {
+    this.metadataStore.put(metadata);
+    handle.metadata = metadata;
+  }
+
+  closeIndices(handles: readonly IndexHandle[]): void {
+    for (const handle of handles) {
+      const mutable = this.handles.get(handle.name)!;
+      if (mutable.metadata.state === 'close') continue;
+      this.replaceMetadata(mutable, { ...mutable.metadata, state: 'close', version: mutable.metadata.version + 1 });
+      mutable.shard?.close();
+      mutable.shard = undefined;
+      this.emit((listener) => listener.indexClosed?.({ name: handle.name, uuid: handle.uuid }));
+    }
+  }
+
+  openIndices(handles: readonly IndexHandle[]): void {
+    for (const handle of handles) {
+      const mutable = this.handles.get(handle.name)!;
+      if (mutable.metadata.state === 'open') continue;
+      const metadata: IndexMetadata = { ...mutable.metadata, state: 'open', version: mutable.metadata.version + 1 };
+      mutable.shard = this.openShard(metadata);
+      this.replaceMetadata(mutable, metadata);
+      mutable.refreshedSeqNo = -1;
+      this.emit((listener) => listener.indexOpened?.(mutable));
+    }
+  }
+
+  /** Merges a mapping update into each index (all validated before any is stored). */
+  putMapping(handles: readonly IndexHandle[], body: unknown): void {
+    const update = parseMapping(body);
+    const merged = handles.map((handle) => {
+      this.checkMetadataBlock(handle);
+      const mappings = mergeMappings(handle.metadata.mappings, update);
+      checkFieldLimits(mappings, settingInteger(handle.metadata.settings, 'index.mapping.total_fields.limit'));
+      return { handle: this.handles.get(handle.name)!, mappings };
+    });
+    for (const { handle, mappings } of merged) this.setMapping(handle, mappings);
+  }
+
+  /** Stores a new mapping for one index (dynamic updates from documents come here too). */
+  setMapping(handle: IndexHandle, mappings: RootMapping): void {
+    const mutable = this.handles.get(handle.name);
+    assert(mutable !== undefined, 'the index exists');
+    this.replaceMetadata(mutable, { ...mutable.metadata, mappings, version: mutable.metadata.version + 1 });
+    mutable.mapping = flattenMapping(mappings);
+    this.emit((listener) => listener.mappingChanged?.(mutable));
+  }
+
+  /** Applies a settings update to each index (all validated before any is stored). */
+  updateSettings(handles: readonly IndexHandle[], input: unknown): void {
+    const updates = handles.map((handle) => {
+      const settings = applySettingsUpdate(handle.metadata.settings, input, {
+        index: handle.name,
+        uuid: handle.uuid,
+        open: handle.metadata.state === 'open',
+      });
+      const onlyBlocks = Object.keys(settings)
+        .concat(Object.keys(handle.metadata.settings))
+        .filter((key) => settings[key] !== handle.metadata.settings[key])
+        .every((key) => key.startsWith('index.blocks.'));
+      if (!onlyBlocks) this.checkMetadataBlock(handle);
+      return { handle: this.handles.get(handle.name)!, settings };
+    });
+    for (const { handle, settings } of updates) {
+      this.replaceMetadata(handle, { ...handle.metadata, settings, version: handle.metadata.version + 1 });
+      handle.shard?.setDurability((settingValue(settings, 'index.translog.durability') ?? 'request') as Durability);
+    }
+  }
+
+  /** Makes everything written so far searchable (notifies the search engine). */
+  refresh(handle: IndexHandle): void {
+    const mutable = this.handles.get(handle.name);
+    if (mutable === undefined || mutable.shard === undefined) return;
+    const maxSeqNo = mutable.shard.maxSeqNo;
+    mutable.refreshedSeqNo = maxSeqNo;
+    mutable.lastRefreshMs = this.nowMs();
+    this.emit((listener) => listener.refreshed?.(mutable, maxSeqNo));
+  }
+
+  /** Called after each committed write. */
+  noteWrite(handle: IndexHandle, seqNo: number): void {
+    this.emit((listener) => listener.written?.(handle, seqNo));
+  }
+
+  private scheduledRefresh(): void {
+    const now = this.nowMs();
+    for (const handle of this.handles.values()) {
+      if (handle.shard === undefined || handle.shard.maxSeqNo <= handle.refreshedSeqNo) continue;
+      const interval = parseTimeMs(settingValue(handle.metadata.settings, 'index.refresh_interval') ?? '1s');
+      if (interval < 0) continue;
+      if (now - handle.lastRefreshMs >= interval) this.refresh(handle);
+    }
+  }
+
+  // ---------------------------------------------------------------- aliases
+
+  /** Applies alias actions atomically: all validated, then stored in one commit. */
+  applyAliasActions(actions: readonly AliasAction[]): void {
+    const next = new Map<string, IndexMetadata>();
+    const current = (name: string): IndexMetadata => next.get(name) ?? this.handles.get(name)!.metadata;
+    const removedIndices: string[] = [];
+    for (const action of actions) {
+      if (action.kind === 'remove_index') {
+        removedIndices.push(action.index);
+        continue;
+      }
+      const metadata = current(action.index);
+      const aliases = { ...metadata.aliases };
+      if (action.kind === 'add') {
+        this.validateAliasName(action.alias);
+        aliases[action.alias] = action.definition;
+      } else {
+        if (aliases[action.alias] === undefined) {
+          if (action.mustExist) throw errors.aliasesNotFound([action.alias]);
+          continue;
+        }
+        delete aliases[action.alias];
+      }
+      next.set(action.index, { ...metadata, aliases, version: metadata.version + 1 });
+    }
+    const all = this.all().map((handle) => next.get(handle.name) ?? handle.metadata).filter((metadata) => !removedIndices.includes(metadata.name));
+    this.checkWriteIndexUniqueness(all);
+    for (const name of removedIndices) next.delete(name);
+    this.metadataStore.putAll([...next.values()]);
+    for (const metadata of next.values()) this.handles.get(metadata.name)!.metadata = metadata;
+    if (removedIndices.length > 0) this.deleteIndices(removedIndices.map((name) => this.handles.get(name)!).filter(Boolean));
+  }
+
+  private checkWriteIndexUniqueness(all: readonly IndexMetadata[]): void {
+    const writers = new Map<string, string[]>();
+    for (const metadata of all) {
+      for (const [alias, definition] of Object.entries(metadata.aliases)) {
+        if (definition.is_write_index !== true) continue;
+        writers.set(alias, [...(writers.get(alias) ?? []), metadata.name]);
+      }
+    }
+    for (const [alias, indices] of writers) {
+      if (indices.length > 1) throw errors.illegalArgument(`alias [${alias}] has more than one write index [${indices.join(',')}]`);
+    }
+  }
+
+  /** Alias names of the given indices matching any of `patterns` (all when empty). */
+  matchingAliases(handle: IndexHandle, patterns: readonly string[]): string[] {
+    const names = Object.keys(handle.metadata.aliases);
+    if (patterns.length === 0 || patterns.includes('_all') || patterns.includes('*')) return names.sort();
+    const included = names.filter((alias) => patterns.some((pattern) => !pattern.startsWith('-') && wildcardMatch(pattern, alias)));
+    const excluded = patterns.filter((pattern) => pattern.startsWith('-')).map((pattern) => pattern.slice(1));
+    return included.filter((alias) => !excluded.some((pattern) => wildcardMatch(pattern, alias))).sort();
+  }
+
+  close(): void {
+    if (this.refreshTimer !== undefined) clearInterval(this.refreshTimer);
+    this.refreshTimer = undefined;
+    for (const handle of this.handles.values()) handle.shard?.close();
+  }
+}
+
+export type AliasAction =
+  | { readonly kind: 'add'; readonly index: string; readonly alias: string; readonly definition: AliasMetadata }
+  | { readonly kind: 'remove'; readonly index: string; readonly alias: string; readonly mustExist: boolean }
+  | { readonly kind: 'remove_index'; readonly index: string };
+
+/** Parses an alias body (`filter`, `routing`, `index_routing`, `search_routing`, `is_write_index`, `is_hidden`). */
+export function parseAliasDefinition(input: unknown): AliasMetadata {
+  if (input === undefined || input === null) return {};
+  if (!isPlainObject(input)) throw errors.parsing('alias definition must be an object');
+  const definition: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(input)) {
+    switch (key) {
+      case 'filter':
+        if (!isPlainObject(value)) throw errors.parsing('[filter] must be an object');
+        definition['filter'] = value;
+        break;
+      case 'routing':
+        definition['index_routing'] = String(value);
+        definition['search_routing'] = String(value);
+        break;
+      case 'index_routing':
+      case 'search_routing':
+        definition[key] = String(value);
+        break;
+      case 'is_write_index':
+      case 'is_hidden':
+        if (typeof value !== 'boolean') throw errors.parsing(`[${key}] must be a boolean`);
+        definition[key] = value;
+        break;
+      default:
+        throw errors.parsing(`[aliases] unknown field [${key}]`);
+    }
+  }
+  return definition as AliasMetadata;
+}
+
+/** Elasticsearch time value → milliseconds (-1 stays -1). */
+export function parseTimeMs(value: string): number {
+  if (value === '-1') return -1;
+  const match = /^(\d+(?:\.\d+)?)(nanos|micros|ms|s|m|h|d)?$/.exec(value.trim());
+  if (match === null) return -1;
+  const amount = Number(match[1]);
+  const unit = match[2] ?? 'ms';
+  const factor: Record<string, number> = { nanos: 1e-6, micros: 1e-3, ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+  return amount * factor[unit]!;
+}
+
+export function openIndicesService(options: OpenIndicesServiceOptions): IndicesService {
+  return new IndicesService(options);
+}
+
+/** Renders an index's settings as Elasticsearch does (node-set ones included), flat. */
+export function renderFlatSettings(metadata: IndexMetadata): Record<string, string> {
+  return {
+    ...metadata.settings,
+    'index.creation_date': String(metadata.creationDateMs),
+    'index.provided_name': metadata.name,
+    'index.uuid': metadata.uuid,
+    'index.version.created': INDEX_VERSION_CREATED,
+  };
+}

@@ -1,0 +1,312 @@
+/**
+ * Document parsing against a mapping (pure): validates each value against its field type,
+ * introduces dynamic mappings as Elasticsearch does, and yields the indexable values per field
+ * path for the search layer.
+ *
+ * Indexable values: text and keyword → string (keyword values longer than `ignore_above` are
+ * dropped), numeric → number, date → epoch milliseconds, boolean → boolean, ip → string,
+ * geo_point → `{lat, lon}`.
+ *
+ * Reference: https://www.elastic.co/guide/en/elasticsearch/reference/current/dynamic-field-mapping.html
+ */
+import { isIP } from 'node:net';
+import { errors, EsError } from '../../common/index.js';
+import { DateParseError, parseDate } from '../query/index.js';
+import {
+  DEFAULT_DATE_FORMAT,
+  isObjectMapping,
+  isPlainObject,
+  javaMapPreview,
+  type PropertyMapping,
+  type RootMapping,
+} from './mapping.js';
+
+export interface ParsedDocument {
+  /** Indexable values per field path, multi-fields included (`title.keyword`). */
+  readonly fields: Record<string, unknown[]>;
+  /** The mapping with dynamically introduced fields; undefined when the document added none. */
+  readonly mappingUpdate: RootMapping | undefined;
+}
+
+/** Elasticsearch's default `dynamic_date_formats`. */
+export const DEFAULT_DYNAMIC_DATE_FORMATS = ['strict_date_optional_time', 'yyyy/MM/dd HH:mm:ss||yyyy/MM/dd'];
+
+interface Walk {
+  readonly id: string;
+  readonly root: RootMapping;
+  readonly fields: Record<string, unknown[]>;
+  changed: boolean;
+}
+
+function add(walk: Walk, path: string, value: unknown): void {
+  (walk.fields[path] ??= []).push(value);
+}
+
+function preview(value: unknown): string {
+  return isPlainObject(value) || Array.isArray(value) ? javaMapPreview(value) : String(value);
+}
+
+function fieldError(walk: Walk, path: string, type: string, value: unknown, cause: EsError): EsError {
+  return errors.documentParsing(
+    `failed to parse field [${path}] of type [${type}] in document with id '${walk.id}'. Preview of field's value: '${preview(value)}'`,
+    cause,
+  );
+}
+
+const integerRanges: Readonly<Record<string, readonly [number, number, string]>> = {
+  long: [-(2 ** 63), 2 ** 63 - 1, 'long'],
+  integer: [-(2 ** 31), 2 ** 31 - 1, 'integer'],
+  short: [-32768, 32767, 'short'],
+  byte: [-128, 127, 'byte'],
+};
+
+function toNumber(value: unknown, type: string, coerce: boolean): number {
+  let number: number;
+  if (typeof value === 'number') number = value;
+  else if (typeof value === 'string' && coerce) {
+    const text = value.trim();
+    number = text === '' || !/^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(text) ? Number.NaN : Number(text);
+    if (Number.isNaN(number)) {
+      if (/^[+-]?(NaN|Infinity)$/.test(text) && !(type in integerRanges)) {
+        throw errors.illegalArgument(`[${type}] supports only finite values, but got [${text.replace(/^\+/, '')}]`);
+      }
+      throw errors.numberFormat(`For input string: "${value}"`);
+    }
+  } else if (typeof value === 'string') {
+    throw errors.illegalArgument(`Cannot parse value [${value}] as a number: coercion is disabled for field of type [${type}]`);
+  } else {
+    throw errors.illegalArgument(`Current token (${typeof value === 'boolean' ? (value ? 'VALUE_TRUE' : 'VALUE_FALSE') : 'START_OBJECT'}) not numeric, can not use numeric value accessors`);
+  }
+  const range = integerRanges[type];
+  if (range !== undefined) {
+    if (!Number.isInteger(number)) {
+      if (!coerce) throw errors.illegalArgument(`Value [${String(value)}] has a decimal part`);
+      number = Math.trunc(number);
+    }
+    if (number < range[0] || number > range[1]) {
+      throw errors.illegalArgument(`Value [${String(value)}] is out of range for ${range[2] === 'integer' ? 'an' : 'a'} ${range[2]}`);
+    }
+    return number === 0 ? 0 : number; // -0 → 0
+  }
+  if (!Number.isFinite(number)) throw errors.illegalArgument(`[${type}] supports only finite values, but got [${String(value)}]`);
+  if (type === 'float') return Math.fround(number);
+  return number;
+}
+
+function toBoolean(value: unknown): boolean {
+  if (value === true || value === 'true') return true;
+  if (value === false || value === 'false' || value === '') return false;
+  throw errors.illegalArgument(`Failed to parse value [${String(value)}] as only [true] or [false] are allowed.`);
+}
+
+function toDate(value: unknown, format: string): number {
+  if (typeof value !== 'string' && typeof value !== 'number') {
+    throw errors.illegalArgument(`failed to parse date field [${String(value)}] with format [${format}]`);
+  }
+  try {
+    const millis = parseDate(value, format, undefined);
+    if (!Number.isFinite(millis)) throw new DateParseError('not finite');
+    return millis;
+  } catch (error) {
+    if (error instanceof DateParseError) {
+      throw errors.illegalArgument(`failed to parse date field [${String(value)}] with format [${format}]`);
+    }
+    throw error;
+  }
+}
+
+function toGeoPoint(value: unknown): { lat: number; lon: number } {
+  let lat: number;
+  let lon: number;
+  if (isPlainObject(value)) {
+    lat = Number(value['lat']);
+    lon = Number(value['lon']);
+  } else if (Array.isArray(value)) {
+    lon = Number(value[0]);
+    lat = Number(value[1]);
+  } else if (typeof value === 'string') {
+    const parts = value.split(',');
+    if (parts.length !== 2) throw errors.illegalArgument(`unsupported symbol [${value}] in geohash [${value}]`);
+    lat = Number(parts[0]!.trim());
+    lon = Number(parts[1]!.trim());
+  } else {
+    throw errors.illegalArgument('geo_point expected');
+  }
+  if (!Number.isFinite(lat) || !Number.isFinite(lon)) throw errors.illegalArgument('field must be either [lat], [lon] or [geohash]');
+  if (lat < -90 || lat > 90) throw errors.illegalArgument(`illegal latitude value [${lat}] for geo_point`);
+  if (lon < -180 || lon > 180) throw errors.illegalArgument(`illegal longitude value [${lon}] for geo_point`);
+  return { lat, lon };
+}
+
+/** Converts one value to its indexable form for a field mapping; throws the cause (an EsError). */
+export function indexableValue(mapping: PropertyMapping, value: unknown): unknown {
+  const type = String(mapping['type']);
+  const coerce = mapping['coerce'] !== false;
+  switch (type) {
+    case 'text':
+    case 'keyword': {
+      if (isPlainObject(value)) throw errors.illegalArgument(`Can't get text on a START_OBJECT`);
+      return String(value);
+    }
+    case 'long':
+    case 'integer':
+    case 'short':
+    case 'byte':
+    case 'double':
+    case 'float':
+    case 'half_float':
+      return toNumber(value, type, coerce);
+    case 'boolean':
+      return toBoolean(value);
+    case 'date':
+      return toDate(value, typeof mapping['format'] === 'string' ? mapping['format'] : DEFAULT_DATE_FORMAT);
+    case 'ip': {
+      if (typeof value !== 'string' || isIP(value) === 0) throw errors.illegalArgument(`'${String(value)}' is not an IP string literal.`);
+      return value;
+    }
+    case 'geo_point':
+      return toGeoPoint(value);
+    default:
+      throw errors.illegalArgument(`no handler for type [${type}]`);
+  }
+}
+
+function indexField(walk: Walk, path: string, mapping: PropertyMapping, value: unknown): void {
+  if (value === null) {
+    if (mapping['null_value'] === undefined) return;
+    value = mapping['null_value'];
+  }
+  const type = String(mapping['type']);
+  let converted: unknown;
+  try {
+    converted = indexableValue(mapping, value);
+  } catch (error) {
+    if (!(error instanceof EsError)) throw error;
+    if (mapping['ignore_malformed'] === true) return;
+    throw fieldError(walk, path, type, value, error);
+  }
+  const ignoreAbove = mapping['ignore_above'];
+  const tooLong = type === 'keyword' && typeof ignoreAbove === 'number' && (converted as string).length > ignoreAbove;
+  if (!tooLong && mapping['index'] !== false) add(walk, path, converted);
+  else if (!tooLong && mapping['doc_values'] !== false) add(walk, path, converted);
+  for (const [subName, sub] of Object.entries((mapping['fields'] ?? {}) as Record<string, PropertyMapping>)) {
+    indexField(walk, `${path}.${subName}`, sub, value);
+  }
+}
+
+function dynamicSetting(parentDynamic: string, mapping: PropertyMapping | RootMapping): string {
+  return typeof mapping['dynamic'] === 'string' ? mapping['dynamic'] : parentDynamic;
+}
+
+function matchesDateFormats(walk: Walk, text: string): string | undefined {
+  if (walk.root['date_detection'] === false) return undefined;
+  const formats = (walk.root['dynamic_date_formats'] as string[] | undefined) ?? DEFAULT_DYNAMIC_DATE_FORMATS;
+  for (const format of formats) {
+    try {
+      // Detection uses the format without epoch_millis so plain numbers in strings stay text.
+      parseDate(text, format, undefined);
+      return format;
+    } catch (error) {
+      if (!(error instanceof DateParseError)) throw error;
+    }
+  }
+  return undefined;
+}
+
+/** The mapping Elasticsearch introduces for an unmapped value; undefined for null and empty arrays. */
+function dynamicMappingFor(walk: Walk, value: unknown): PropertyMapping | undefined {
+  if (value === null) return undefined;
+  if (Array.isArray(value)) {
+    const first = value.find((item) => item !== null);
+    return first === undefined ? undefined : dynamicMappingFor(walk, first);
+  }
+  if (isPlainObject(value)) return { type: 'object' };
+  if (typeof value === 'boolean') return { type: 'boolean' };
+  if (typeof value === 'number') return Number.isInteger(value) ? { type: 'long' } : { type: 'float' };
+  const text = String(value);
+  const dateFormat = matchesDateFormats(walk, text);
+  if (dateFormat !== undefined) {
+    if (dateFormat === 'strict_date_optional_time') return { type: 'date' };
+    return { type: 'date', format: dateFormat };
+  }
+  if (walk.root['numeric_detection'] === true && /^[+-]?\d+(\.\d+)?$/.test(text.trim())) {
+    return text.includes('.') ? { type: 'float' } : { type: 'long' };
+  }
+  return { type: 'text', fields: { keyword: { type: 'keyword', ignore_above: 256 } } };
+}
+
+function parseObjectValue(
+  walk: Walk,
+  objectMapping: PropertyMapping | RootMapping,
+  objectPath: string,
+  value: Record<string, unknown>,
+  dynamic: string,
+): void {
+  const properties = ((objectMapping['properties'] as Record<string, PropertyMapping> | undefined) ??= {});
+  for (const [key, child] of Object.entries(value)) {
+    if (key.trim() === '') {
+      throw errors.documentParsing(`field name cannot be an empty string`);
+    }
+    if (key.includes('.') && objectMapping['subobjects'] !== false) {
+      const parts = key.split('.');
+      if (parts.some((part) => part.trim() === '')) {
+        throw errors.documentParsing(`object field starting or ending with a [.] makes object resolution ambiguous: [${key}]`);
+      }
+      let wrapped: unknown = child;
+      for (let index = parts.length - 1; index >= 1; index--) wrapped = { [parts[index]!]: wrapped };
+      parseObjectValue(walk, objectMapping, objectPath, { [parts[0]!]: wrapped }, dynamic);
+      continue;
+    }
+    const path = objectPath === '' ? key : `${objectPath}.${key}`;
+    let mapping = properties[key];
+    if (mapping === undefined) {
+      if (dynamic === 'strict') {
+        throw errors.strictDynamicMapping(key, objectPath === '' ? '_doc' : objectPath);
+      }
+      if (dynamic === 'false' || dynamic === 'runtime') continue;
+      const introduced = dynamicMappingFor(walk, child);
+      if (introduced === undefined) continue;
+      properties[key] = introduced;
+      mapping = introduced;
+      walk.changed = true;
+    }
+    parseValue(walk, mapping, path, child, dynamic);
+  }
+  if (Object.keys(properties).length === 0) delete objectMapping['properties'];
+  else if (objectMapping['type'] === 'object') delete objectMapping['type'];
+}
+
+function parseValue(walk: Walk, mapping: PropertyMapping, path: string, value: unknown, parentDynamic: string): void {
+  if (Array.isArray(value)) {
+    for (const item of value) parseValue(walk, mapping, path, item, parentDynamic);
+    return;
+  }
+  if (isObjectMapping(mapping)) {
+    if (value === null) return;
+    if (!isPlainObject(value)) {
+      throw errors.documentParsing(`object mapping for [${path}] tried to parse field [${path.split('.').pop()}] as object, but found a concrete value`);
+    }
+    if (mapping['enabled'] === false) return;
+    parseObjectValue(walk, mapping, path, value, dynamicSetting(parentDynamic, mapping));
+    return;
+  }
+  if (isPlainObject(value) && mapping['type'] !== 'geo_point') {
+    throw fieldError(walk, path, String(mapping['type']), value, errors.illegalArgument(`Can't get text on a START_OBJECT`));
+  }
+  indexField(walk, path, mapping, value);
+}
+
+/**
+ * Parses a document `_source` against a mapping. Returns the indexable values per field and, when
+ * the document introduced new fields (dynamic: true), the updated mapping to persist. Throws 400
+ * document_parsing_exception (or strict_dynamic_mapping_exception) for values the mapping refuses.
+ */
+export function parseDocument(mapping: RootMapping, source: unknown, id: string): ParsedDocument {
+  if (!isPlainObject(source)) {
+    throw errors.documentParsing('failed to parse: root value must be an object', errors.illegalArgument('root value must be an object'));
+  }
+  const root = structuredClone(mapping) as RootMapping;
+  const walk: Walk = { id, root, fields: {}, changed: false };
+  parseObjectValue(walk, root, '', source, dynamicSetting('true', root));
+  return { fields: walk.fields, mappingUpdate: walk.changed ? root : undefined };
+}

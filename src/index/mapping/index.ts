@@ -1,0 +1,18 @@
+export {
+  parseMapping,
+  mergeMappings,
+  flattenMapping,
+  countMappedFields,
+  checkFieldLimits,
+  findProperty,
+  fieldTypes,
+  numericTypes,
+  DEFAULT_DATE_FORMAT,
+  type RootMapping,
+  type PropertyMapping,
+  type FieldType,
+  type ObjectType,
+  type MappedField,
+  type FlattenedMapping,
+} from './mapping.js';
+export { parseDocument, indexableValue, DEFAULT_DYNAMIC_DATE_FORMATS, type ParsedDocument } from './document.js';

@@ -1,0 +1,18 @@
+export type { QueryNode, QueryKind, Nodes, TermValue, FieldBoost } from './ast.js';
+export { parseQuery } from './parse.js';
+export { planQuery, explainPlan, bm25For, bm25Idf, bm25K1, bm25B, resolveMinimumShouldMatch, type PlanContext, type Weight } from './plan.js';
+export { Scorer, noMoreDocs } from './scorers.js';
+export { parseSort, fielddataDisabled, type SortSpec, type SortValue, type SortOrder } from './sort.js';
+export { evaluateDateMath, parseDate, formatDate, isValidTimeZone, DateParseError } from './date-math.js';
+export {
+  parseSearchRequest,
+  searchShard,
+  mergeShardResults,
+  mergeAggregationPartials,
+  trackTotalHitsDefault,
+  type SearchRequest,
+  type ShardSearchContext,
+  type ShardHit,
+  type ShardResult,
+  type MergedSearchResult,
+} from './search.js';

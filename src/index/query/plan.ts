@@ -1,0 +1,829 @@
+/**
+ * The planner (style P7): binds a frozen query AST to shard statistics (analysis, idf, avgdl,
+ * term expansion over the shard's dictionaries) and yields a Weight tree; a Weight makes a
+ * Scorer for one segment. Pure: no I/O, no clock (`nowMs` is an input).
+ * BM25 follows Lucene's BM25Similarity (k1 = 1.2, b = 0.75, idf = ln(1 + (N - n + 0.5)/(n + 0.5))
+ * with N = docs having the field, no (k1 + 1) factor), in float precision as Lucene computes it.
+ */
+import { errors, type EsError } from '../../common/errors.js';
+import { getAnalyzer, type Analyzer } from '../analysis/index.js';
+import { resolveAnalyzer, toNumericValue } from '../engine/segment-builder.js';
+import { type FieldMapping, type FieldMappings, type NumericDocValues, type PostingsField, type Segment, numericFieldTypes } from '../engine/segment.js';
+import type { ShardStats } from '../engine/shard-stats.js';
+import { normLengthTable } from '../engine/small-float.js';
+import type { QueryNode, TermValue } from './ast.js';
+import { DateParseError, evaluateDateMath, parseDate } from './date-math.js';
+import {
+  AllDocsScorer,
+  BitSetScorer,
+  type Bm25,
+  BoostScorer,
+  ConjunctionScorer,
+  ConstantScorer,
+  DisjunctionScorer,
+  DisjunctionSumScorer,
+  DocListScorer,
+  EmptyScorer,
+  ExclusionScorer,
+  PhraseScorer,
+  RequiredOptionalScorer,
+  type Scorer,
+  TermScorer,
+} from './scorers.js';
+
+export const bm25K1 = 1.2;
+export const bm25B = 0.75;
+
+export interface PlanContext {
+  readonly stats: ShardStats;
+  /** All segments of the shard: multi-term queries expand over their union, as Lucene's rewrite. */
+  readonly segments: readonly Segment[];
+  readonly mappings: FieldMappings;
+  readonly nowMs: number;
+  /** For error messages (query_shard_exception carries the index). */
+  readonly indexName: string;
+}
+
+export interface Weight {
+  /** One line for explainPlan. */
+  describe(): string;
+  readonly children: readonly Weight[];
+  /** A scorer over this segment, or null when nothing in it can match. */
+  scorer(segment: Segment): Scorer | null;
+}
+
+/** Prints the weight tree, one node per line, children indented by two spaces. */
+export function explainPlan(weight: Weight): string {
+  const lines: string[] = [];
+  const visit = (node: Weight, depth: number): void => {
+    lines.push(`${'  '.repeat(depth)}${node.describe()}`);
+    for (const child of node.children) visit(child, depth + 1);
+  };
+  visit(weight, 0);
+  return lines.join('\n');
+}
+
+const formatNumber = (value: number): string => String(Number(Math.fround(value).toPrecision(7)));
+
+/** Lucene's idf, rounded to float. */
+export function bm25Idf(docCount: number, docFreq: number): number {
+  return Math.fround(Math.log(1 + (docCount - docFreq + 0.5) / (docFreq + 0.5)));
+}
+
+/** The scorer constants for terms of `field` with these doc frequencies (phrases sum the idfs). */
+export function bm25For(stats: ShardStats, field: string, docFreqs: readonly number[], boost: number): Bm25 & { readonly idf: number; readonly avgdl: number } {
+  const fieldStats = stats.fieldStats(field);
+  const docCount = fieldStats === undefined || fieldStats.docCount <= 0 ? 1 : fieldStats.docCount;
+  const sumTotalTermFreq = fieldStats === undefined ? 1 : fieldStats.sumTotalTermFreq;
+  const avgdl = Math.fround(sumTotalTermFreq / docCount);
+  let idf = 0;
+  for (const docFreq of docFreqs) idf = Math.fround(idf + bm25Idf(docCount, docFreq));
+  const weight = Math.fround(boost * idf);
+  const normInverse = new Float64Array(256);
+  const oneMinusB = Math.fround(1 - bm25B);
+  const k1 = Math.fround(bm25K1);
+  for (let norm = 0; norm < 256; norm++) {
+    const relative = Math.fround(Math.fround(bm25B * normLengthTable[norm]!) / avgdl);
+    normInverse[norm] = Math.fround(1 / Math.fround(k1 * Math.fround(oneMinusB + relative)));
+  }
+  return { weight, normInverse, idf, avgdl };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Weights
+
+class MatchNoneWeight implements Weight {
+  readonly children = [];
+  constructor(private readonly reason = '') {}
+  describe(): string {
+    return `match_none${this.reason === '' ? '' : ` (${this.reason})`}`;
+  }
+  scorer(): Scorer | null {
+    return null;
+  }
+}
+
+class MatchAllWeight implements Weight {
+  readonly children = [];
+  constructor(private readonly score: number) {}
+  describe(): string {
+    return `match_all score=${formatNumber(this.score)}`;
+  }
+  scorer(segment: Segment): Scorer {
+    return new AllDocsScorer(segment.maxDoc, this.score);
+  }
+}
+
+export class TermWeight implements Weight {
+  readonly children = [];
+  private readonly bm25: ReturnType<typeof bm25For>;
+  readonly docFreq: number;
+  constructor(readonly field: string, readonly term: string, private readonly boost: number, private readonly scoring: boolean, stats: ShardStats) {
+    this.docFreq = stats.docFreq(field, term);
+    this.bm25 = bm25For(stats, field, [this.docFreq], boost);
+  }
+  describe(): string {
+    const scoring = this.scoring ? `idf=${formatNumber(this.bm25.idf)} avgdl=${formatNumber(this.bm25.avgdl)} boost=${formatNumber(this.boost)}` : 'filter';
+    return `term ${this.field}:${this.term} df=${this.docFreq} ${scoring}`;
+  }
+  scorer(segment: Segment): Scorer | null {
+    const postings = segment.postings.get(this.field);
+    const ordinal = postings?.termOrdinals.get(this.term);
+    if (postings === undefined || ordinal === undefined) return null;
+    return new TermScorer(postings, ordinal, this.bm25, this.scoring);
+  }
+}
+
+/** Any constant-score doc set computed per segment (ranges, terms on numbers, exists, ids, expansions). */
+class DocSetWeight implements Weight {
+  readonly children = [];
+  constructor(private readonly description: string, readonly score: number, private readonly build: (segment: Segment, score: number) => Scorer | null) {}
+  describe(): string {
+    return `${this.description} score=${formatNumber(this.score)}`;
+  }
+  scorer(segment: Segment): Scorer | null {
+    return this.build(segment, this.score);
+  }
+}
+
+class BoolWeight implements Weight {
+  readonly children: readonly Weight[];
+  constructor(
+    private readonly must: readonly Weight[],
+    private readonly should: readonly Weight[],
+    private readonly filter: readonly Weight[],
+    private readonly mustNot: readonly Weight[],
+    private readonly minimumShouldMatch: number,
+    private readonly scoring: boolean,
+  ) {
+    this.children = [...must, ...should, ...filter, ...mustNot];
+  }
+  describe(): string {
+    const parts = [`must=${this.must.length}`, `should=${this.should.length}`, `filter=${this.filter.length}`, `must_not=${this.mustNot.length}`];
+    if (this.minimumShouldMatch > 0) parts.push(`minimum_should_match=${this.minimumShouldMatch}`);
+    if (!this.scoring) parts.push('filter');
+    return `bool ${parts.join(' ')}`;
+  }
+  scorer(segment: Segment): Scorer | null {
+    const must: Scorer[] = [];
+    for (const weight of this.must) {
+      const scorer = weight.scorer(segment);
+      if (scorer === null) return null;
+      must.push(scorer);
+    }
+    const filter: Scorer[] = [];
+    for (const weight of this.filter) {
+      const scorer = weight.scorer(segment);
+      if (scorer === null) return null;
+      filter.push(scorer);
+    }
+    const should: Scorer[] = [];
+    for (const weight of this.should) {
+      const scorer = weight.scorer(segment);
+      if (scorer !== null) should.push(scorer);
+    }
+    if (should.length < this.minimumShouldMatch) return null;
+    const mustNot: Scorer[] = [];
+    for (const weight of this.mustNot) {
+      const scorer = weight.scorer(segment);
+      if (scorer !== null) mustNot.push(scorer);
+    }
+    let result: Scorer;
+    const required = [...must, ...filter];
+    if (required.length === 0) {
+      if (should.length === 0) {
+        result = new AllDocsScorer(segment.maxDoc, 0); // only must_not clauses: score 0, as Elasticsearch
+      } else if (this.minimumShouldMatch <= 1) {
+        result = should.length === 1 ? should[0]! : new DisjunctionSumScorer(should);
+      } else {
+        result = new DisjunctionScorer(should, this.minimumShouldMatch, 'sum', 0);
+      }
+    } else {
+      let requiredScorer: Scorer;
+      if (required.length === 1) requiredScorer = must.length === 1 ? must[0]! : new ConstantScorer(filter[0]!, 0);
+      else requiredScorer = new ConjunctionScorer(required, must.length);
+      if (should.length > 0) {
+        if (this.minimumShouldMatch > 0) {
+          const optional = this.minimumShouldMatch === 1 ? (should.length === 1 ? should[0]! : new DisjunctionSumScorer(should)) : new DisjunctionScorer(should, this.minimumShouldMatch, 'sum', 0);
+          requiredScorer = new ConjunctionScorer(must.length > 0 ? [...must, optional, ...filter] : [optional, ...filter], must.length + 1);
+        } else if (this.scoring) {
+          requiredScorer = new RequiredOptionalScorer(requiredScorer, should.length === 1 ? should[0]! : new DisjunctionSumScorer(should));
+        }
+      }
+      result = requiredScorer;
+    }
+    if (mustNot.length > 0) result = new ExclusionScorer(result, mustNot.length === 1 ? mustNot[0]! : new DisjunctionScorer(mustNot, 1, 'sum', 0));
+    return result;
+  }
+}
+
+class ConstantScoreWeight implements Weight {
+  readonly children: readonly Weight[];
+  constructor(private readonly inner: Weight, private readonly score: number) {
+    this.children = [inner];
+  }
+  describe(): string {
+    return `constant_score score=${formatNumber(this.score)}`;
+  }
+  scorer(segment: Segment): Scorer | null {
+    const inner = this.inner.scorer(segment);
+    return inner === null ? null : new ConstantScorer(inner, this.score);
+  }
+}
+
+class DisMaxWeight implements Weight {
+  constructor(readonly children: readonly Weight[], private readonly tieBreaker: number) {}
+  describe(): string {
+    return `dis_max tie_breaker=${this.tieBreaker}`;
+  }
+  scorer(segment: Segment): Scorer | null {
+    const scorers = this.children.map((child) => child.scorer(segment)).filter((scorer): scorer is Scorer => scorer !== null);
+    if (scorers.length === 0) return null;
+    if (scorers.length === 1) return scorers[0]!;
+    return new DisjunctionScorer(scorers, 1, 'max', this.tieBreaker);
+  }
+}
+
+class BoostWeight implements Weight {
+  readonly children: readonly Weight[];
+  constructor(private readonly inner: Weight, private readonly boost: number) {
+    this.children = [inner];
+  }
+  describe(): string {
+    return `boost ${formatNumber(this.boost)}`;
+  }
+  scorer(segment: Segment): Scorer | null {
+    const inner = this.inner.scorer(segment);
+    return inner === null ? null : new BoostScorer(inner, this.boost);
+  }
+}
+
+class PhraseWeight implements Weight {
+  readonly children = [];
+  private readonly bm25: ReturnType<typeof bm25For>;
+  constructor(
+    private readonly field: string,
+    private readonly terms: readonly string[],
+    private readonly offsets: readonly number[],
+    private readonly slop: number,
+    boost: number,
+    private readonly scoring: boolean,
+    stats: ShardStats,
+  ) {
+    this.bm25 = bm25For(stats, field, terms.map((term) => stats.docFreq(field, term)), scoring ? boost : 0);
+  }
+  describe(): string {
+    return `phrase ${this.field}:"${this.terms.map((term, index) => `${term}@${this.offsets[index]}`).join(' ')}" slop=${this.slop} idf=${formatNumber(this.bm25.idf)}`;
+  }
+  scorer(segment: Segment): Scorer | null {
+    const postings = segment.postings.get(this.field);
+    if (postings === undefined || postings.kind !== 'text') return null;
+    const scorers: TermScorer[] = [];
+    for (const term of this.terms) {
+      const ordinal = postings.termOrdinals.get(term);
+      if (ordinal === undefined) return null;
+      scorers.push(new TermScorer(postings, ordinal, this.bm25, false));
+    }
+    return new PhraseScorer(scorers, this.offsets, this.slop, this.bm25, postings.norms);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Doc sets
+
+function bitSetFromDocs(maxDoc: number, docs: Int32Array, from: number, to: number, score: number): Scorer | null {
+  const count = to - from;
+  if (count <= 0) return null;
+  if (count * 32 < maxDoc) {
+    const list = docs.slice(from, to).sort();
+    let unique = 0;
+    for (let index = 0; index < list.length; index++) if (index === 0 || list[index] !== list[index - 1]) list[unique++] = list[index]!;
+    return new DocListScorer(list.subarray(0, unique), score);
+  }
+  const bits = new Uint32Array((maxDoc + 31) >>> 5);
+  for (let index = from; index < to; index++) {
+    const doc = docs[index]!;
+    bits[doc >>> 5] = bits[doc >>> 5]! | (1 << (doc & 31));
+  }
+  return new BitSetScorer(bits, maxDoc, count, score);
+}
+
+/** First index whose value is > bound (exclusive) or >= bound (inclusive). */
+function lowerIndex(values: Float64Array, bound: number, inclusive: boolean): number {
+  let low = 0;
+  let high = values.length;
+  while (low < high) {
+    const middle = (low + high) >>> 1;
+    const value = values[middle]!;
+    if (inclusive ? value < bound : value <= bound) low = middle + 1;
+    else high = middle;
+  }
+  return low;
+}
+
+function numericRangeScorer(segment: Segment, field: string, lower: number, includeLower: boolean, upper: number, includeUpper: boolean, score: number): Scorer | null {
+  const values = segment.docValues.get(field);
+  if (values === undefined || values.kind !== 'numeric') return null;
+  const from = lowerIndex(values.pointValues, lower, includeLower);
+  const to = lowerIndex(values.pointValues, upper, !includeUpper);
+  return bitSetFromDocs(segment.maxDoc, values.pointDocs, from, to, score);
+}
+
+function numericSetScorer(segment: Segment, field: string, numbers: readonly number[], score: number): Scorer | null {
+  const values = segment.docValues.get(field) as NumericDocValues | undefined;
+  if (values === undefined || values.kind !== 'numeric') return null;
+  const docs: number[] = [];
+  for (const number of numbers) {
+    const from = lowerIndex(values.pointValues, number, true);
+    const to = lowerIndex(values.pointValues, number, false);
+    for (let index = from; index < to; index++) docs.push(values.pointDocs[index]!);
+  }
+  return bitSetFromDocs(segment.maxDoc, Int32Array.from(docs), 0, docs.length, score);
+}
+
+/** Union of the postings of term ordinals chosen by `accept` (constant score). */
+function termSetScorer(segment: Segment, field: string, select: (postings: PostingsField) => Iterable<number>, score: number): Scorer | null {
+  const postings = segment.postings.get(field);
+  if (postings === undefined) return null;
+  const docs: number[] = [];
+  for (const ordinal of select(postings)) {
+    for (let index = postings.postingsStart[ordinal]!; index < postings.postingsStart[ordinal + 1]!; index++) docs.push(postings.docs[index]!);
+  }
+  return bitSetFromDocs(segment.maxDoc, Int32Array.from(docs), 0, docs.length, score);
+}
+
+/** Ordinals of terms in [from, to) of a sorted dictionary, by binary search. */
+function termRange(terms: readonly string[], lower: string | undefined, includeLower: boolean, upper: string | undefined, includeUpper: boolean): [number, number] {
+  const search = (bound: string, inclusive: boolean): number => {
+    let low = 0;
+    let high = terms.length;
+    while (low < high) {
+      const middle = (low + high) >>> 1;
+      const term = terms[middle]!;
+      if (inclusive ? term < bound : term <= bound) low = middle + 1;
+      else high = middle;
+    }
+    return low;
+  };
+  const from = lower === undefined ? 0 : search(lower, includeLower);
+  const to = upper === undefined ? terms.length : search(upper, !includeUpper);
+  return [from, Math.max(from, to)];
+}
+
+function* ordinalRange(from: number, to: number): Iterable<number> {
+  for (let ordinal = from; ordinal < to; ordinal++) yield ordinal;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Planning
+
+const numericTypeNames = numericFieldTypes;
+const integerTypes: ReadonlySet<string> = new Set(['long', 'integer', 'short', 'byte']);
+
+/** minimum_should_match ("2", "-1", "75%", "-25%", "3<90%") applied to a clause count. */
+export function resolveMinimumShouldMatch(spec: string | undefined, optionalClauseCount: number): number {
+  if (spec === undefined) return 0;
+  const text = spec.trim();
+  if (text.includes('<')) {
+    let result = optionalClauseCount;
+    for (const part of text.split(/\s+/)) {
+      const [threshold, value] = part.split('<');
+      if (optionalClauseCount > Number(threshold)) result = resolveMinimumShouldMatch(value, optionalClauseCount);
+    }
+    return result;
+  }
+  let result: number;
+  if (text.endsWith('%')) {
+    const percent = Number(text.slice(0, -1));
+    const calculated = Math.trunc((Math.abs(percent) * optionalClauseCount) / 100);
+    result = percent < 0 ? optionalClauseCount - calculated : calculated;
+  } else {
+    const count = Math.trunc(Number(text));
+    if (!Number.isFinite(count)) throw errors.illegalArgument(`cannot parse minimum_should_match [${spec}]`);
+    result = count < 0 ? optionalClauseCount + count : count;
+  }
+  return Math.max(0, Math.min(optionalClauseCount, result));
+}
+
+export function planQuery(node: QueryNode, context: PlanContext): Weight {
+  return plan(node, context, 1, true);
+}
+
+function plan(node: QueryNode, context: PlanContext, boost: number, scoring: boolean): Weight {
+  switch (node.kind) {
+    case 'match_all':
+      return new MatchAllWeight(scoring ? Math.fround(boost * node.boost) : 0);
+    case 'match_none':
+      return new MatchNoneWeight();
+    case 'bool':
+      return planBool(node, context, boost * node.boost, scoring);
+    case 'constant_score':
+      return new ConstantScoreWeight(plan(node.filter, context, 1, false), scoring ? Math.fround(boost * node.boost) : 0);
+    case 'dis_max':
+      return new DisMaxWeight(node.queries.map((query) => plan(query, context, boost * node.boost, scoring)), node.tieBreaker);
+    case 'ids': {
+      const ids = node.values;
+      return new DocSetWeight(`ids [${ids.join(',')}]`, scoring ? Math.fround(boost * node.boost) : 0, (segment, score) => {
+        const docs = ids.map((id) => segment.idOrdinals.get(id)).filter((doc): doc is number => doc !== undefined);
+        return bitSetFromDocs(segment.maxDoc, Int32Array.from(docs), 0, docs.length, score);
+      });
+    }
+    case 'multi_match':
+      return planMultiMatch(node, context, boost * node.boost, scoring);
+    default:
+      break;
+  }
+  // Single-field queries: a field pattern expands into a dis_max over the matching fields.
+  const field = node.field;
+  if (field.includes('*')) {
+    const fields = expandFieldPattern(field, context.mappings);
+    if (fields.length === 0) return new MatchNoneWeight(`no field matches [${field}]`);
+    const lenientNode = node.kind === 'match' ? { ...node, lenient: true } : node;
+    const weights = fields.map((name) => planLenient({ ...lenientNode, field: name } as QueryNode, context, boost, scoring));
+    return weights.length === 1 ? weights[0]! : new DisMaxWeight(weights, 0);
+  }
+  const mapping = context.mappings[field];
+  if (mapping === undefined) return new MatchNoneWeight(`unmapped field [${field}]`);
+  return planField(node, field, mapping, context, boost, scoring);
+}
+
+function planLenient(node: QueryNode, context: PlanContext, boost: number, scoring: boolean): Weight {
+  try {
+    return plan(node, context, boost, scoring);
+  } catch (error) {
+    if ((error as EsError).status === 400) return new MatchNoneWeight('lenient');
+    throw error;
+  }
+}
+
+export function expandFieldPattern(pattern: string, mappings: FieldMappings): string[] {
+  if (!pattern.includes('*')) return mappings[pattern] === undefined ? [] : [pattern];
+  const regex = new RegExp(`^${pattern.split('*').map((part) => part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`);
+  return Object.keys(mappings)
+    .filter((name) => regex.test(name) && (pattern !== '*' || mappings[name]!.type === 'text' || mappings[name]!.type === 'keyword' || numericTypeNames.has(mappings[name]!.type)))
+    .sort();
+}
+
+function planBool(node: Extract<QueryNode, { kind: 'bool' }>, context: PlanContext, boost: number, scoring: boolean): Weight {
+  if (node.must.length === 0 && node.should.length === 0 && node.filter.length === 0 && node.mustNot.length === 0) {
+    return new MatchAllWeight(scoring ? Math.fround(boost) : 0);
+  }
+  const must = node.must.map((clause) => plan(clause, context, boost, scoring));
+  const should = node.should.map((clause) => plan(clause, context, boost, scoring));
+  const filter = node.filter.map((clause) => plan(clause, context, 1, false));
+  const mustNot = node.mustNot.map((clause) => plan(clause, context, 1, false));
+  // Elasticsearch: with should clauses and no must/filter, at least one should clause must match.
+  let minimumShouldMatch = resolveMinimumShouldMatch(node.minimumShouldMatch, should.length);
+  if (node.minimumShouldMatch === undefined && should.length > 0 && must.length === 0 && filter.length === 0) minimumShouldMatch = 1;
+  if (!scoring && must.length === 0 && minimumShouldMatch === 0 && filter.length + mustNot.length > 0) {
+    return new BoolWeight([], [], filter, mustNot, 0, false);
+  }
+  return new BoolWeight(must, should, filter, mustNot, minimumShouldMatch, scoring);
+}
+
+function fieldTypeError(kind: string, field: string, mapping: FieldMapping, context: PlanContext): EsError {
+  return errors.queryShard(`Can only use ${kind} queries on keyword and text fields - not on [${field}] which is of type [${mapping.type}]`, context.indexName);
+}
+
+/** Converts a query value for a numeric/date/boolean field, or throws Elasticsearch's error. */
+function numericQueryValue(value: TermValue, field: string, mapping: FieldMapping, context: PlanContext, roundUp = false, format?: string, timeZone?: string): number {
+  if (mapping.type === 'date') {
+    try {
+      return evaluateDateMath(value as string | number, { nowMs: context.nowMs, roundUp, format: format ?? mapping.format, timeZone });
+    } catch (error) {
+      if (error instanceof DateParseError) throw errors.parse(`${error.message}: [${error.message}]`);
+      throw error;
+    }
+  }
+  if (mapping.type === 'boolean') {
+    if (value === true || value === 'true') return 1;
+    if (value === false || value === 'false' || value === '') return 0;
+    throw errors.queryShard(`failed to create query: Can't parse boolean value [${String(value)}], expected [true] or [false]`, context.indexName);
+  }
+  const number = typeof value === 'number' ? value : typeof value === 'string' && value.trim() !== '' ? Number(value) : NaN;
+  if (!Number.isFinite(number)) {
+    throw errors.queryShard(`failed to create query: For input string: "${String(value)}"`, context.indexName, errors.numberFormat(`For input string: "${String(value)}"`));
+  }
+  return number;
+}
+
+function keywordValue(value: TermValue): string {
+  return String(value);
+}
+
+function planField(node: QueryNode, field: string, mapping: FieldMapping, context: PlanContext, boost: number, scoring: boolean): Weight {
+  const isText = mapping.type === 'text';
+  const isKeyword = mapping.type === 'keyword';
+  const isNumeric = !isText && !isKeyword;
+  switch (node.kind) {
+    case 'term': {
+      const score = boost * node.boost;
+      if (isNumeric) {
+        const number = numericQueryValue(node.value, field, mapping, context);
+        const value = mapping.type === 'boolean' ? number : toNumericValue(number, mapping);
+        if (value === undefined || (integerTypes.has(mapping.type) && !Number.isInteger(number))) return new MatchNoneWeight(`${field}:${number}`);
+        return new DocSetWeight(`term ${field}:${value}`, scoring ? Math.fround(score) : 0, (segment, s) => numericSetScorer(segment, field, [value], s));
+      }
+      if (node.caseInsensitive) {
+        const lower = keywordValue(node.value).toLowerCase();
+        return expansionWeight(`term ${field}:${lower} case_insensitive`, field, context, score, scoring, (term) => term.toLowerCase() === lower);
+      }
+      return new TermWeight(field, keywordValue(node.value), score, scoring, context.stats);
+    }
+    case 'terms': {
+      const score = scoring ? Math.fround(boost * node.boost) : 0;
+      if (isNumeric) {
+        const numbers = node.values
+          .map((value) => numericQueryValue(value, field, mapping, context))
+          .filter((number) => !integerTypes.has(mapping.type) || Number.isInteger(number))
+          .map((number) => (mapping.type === 'boolean' ? number : toNumericValue(number, mapping)))
+          .filter((v): v is number => v !== undefined);
+        return new DocSetWeight(`terms ${field}:[${numbers.join(',')}]`, score, (segment, s) => numericSetScorer(segment, field, numbers, s));
+      }
+      const values = [...new Set(node.values.map(keywordValue))].sort();
+      return new DocSetWeight(`terms ${field}:[${values.join(',')}]`, score, (segment, s) =>
+        termSetScorer(segment, field, (postings) => values.map((value) => postings.termOrdinals.get(value)).filter((o): o is number => o !== undefined), s),
+      );
+    }
+    case 'range': {
+      const score = scoring ? Math.fround(boost * node.boost) : 0;
+      if (isNumeric) {
+        let lower = -Infinity;
+        let upper = Infinity;
+        let includeLower = true;
+        let includeUpper = true;
+        const convert = (value: TermValue, roundUp: boolean): number => numericQueryValue(value, field, mapping, context, roundUp, node.format, node.timeZone);
+        if (node.gte !== undefined) lower = convert(node.gte, false);
+        if (node.gt !== undefined) (lower = convert(node.gt, true)), (includeLower = false);
+        if (node.lte !== undefined) upper = convert(node.lte, true);
+        if (node.lt !== undefined) (upper = convert(node.lt, false)), (includeUpper = false);
+        if (mapping.type !== 'double' && mapping.type !== 'float' && mapping.type !== 'date') {
+          // Integer fields: Elasticsearch rounds fractional bounds inward.
+          if (Number.isFinite(lower) && !Number.isInteger(lower)) (lower = Math.ceil(lower)), (includeLower = true);
+          if (Number.isFinite(upper) && !Number.isInteger(upper)) (upper = Math.floor(upper)), (includeUpper = true);
+        }
+        const text = `range ${field}:${includeLower ? '[' : '{'}${lower} TO ${upper}${includeUpper ? ']' : '}'}`;
+        return new DocSetWeight(text, score, (segment, s) => numericRangeScorer(segment, field, lower, includeLower, upper, includeUpper, s));
+      }
+      const lower = node.gte ?? node.gt;
+      const upper = node.lte ?? node.lt;
+      const lowerText = lower === undefined ? undefined : keywordValue(lower);
+      const upperText = upper === undefined ? undefined : keywordValue(upper);
+      const includeLower = node.gte !== undefined;
+      const includeUpper = node.lte !== undefined;
+      const text = `range ${field}:${includeLower ? '[' : '{'}${lowerText ?? '*'} TO ${upperText ?? '*'}${includeUpper ? ']' : '}'}`;
+      return new DocSetWeight(text, score, (segment, s) =>
+        termSetScorer(segment, field, (postings) => ordinalRange(...termRange(postings.terms, lowerText, includeLower, upperText, includeUpper)), s),
+      );
+    }
+    case 'exists': {
+      const score = scoring ? Math.fround(boost * node.boost) : 0;
+      return new DocSetWeight(`exists ${field}`, score, (segment, s) => existsScorer(segment, field, s));
+    }
+    case 'prefix':
+    case 'wildcard': {
+      if (isNumeric) throw fieldTypeError(node.kind, field, mapping, context);
+      const score = scoring ? Math.fround(boost * node.boost) : 0;
+      const value = node.caseInsensitive ? node.value.toLowerCase() : node.value;
+      const transform = node.caseInsensitive ? (term: string) => term.toLowerCase() : (term: string) => term;
+      if (node.kind === 'prefix') {
+        return new DocSetWeight(`prefix ${field}:${value}`, score, (segment, s) =>
+          termSetScorer(segment, field, (postings) => (node.caseInsensitive ? filterOrdinals(postings, (term) => transform(term).startsWith(value)) : ordinalRange(...prefixRange(postings.terms, value))), s),
+        );
+      }
+      const regex = wildcardToRegex(value);
+      return new DocSetWeight(`wildcard ${field}:${value}`, score, (segment, s) => termSetScorer(segment, field, (postings) => filterOrdinals(postings, (term) => regex.test(transform(term))), s));
+    }
+    case 'fuzzy': {
+      if (isNumeric) throw fieldTypeError('fuzzy', field, mapping, context);
+      return fuzzyWeight(field, node.value, node.fuzziness, node.prefixLength, node.maxExpansions, node.transpositions, context, boost * node.boost, scoring);
+    }
+    case 'match': {
+      const score = boost * node.boost;
+      if (isNumeric || isKeyword) {
+        if (isNumeric) {
+          try {
+            return planField({ kind: 'term', field, value: node.query, caseInsensitive: false, boost: node.boost }, field, mapping, context, boost, scoring);
+          } catch (error) {
+            if (node.lenient && (error as EsError).status === 400) return new MatchNoneWeight('lenient');
+            throw error;
+          }
+        }
+        if (node.fuzziness !== undefined) return fuzzyWeight(field, keywordValue(node.query), node.fuzziness, node.prefixLength, node.maxExpansions, true, context, score, scoring);
+        return new TermWeight(field, keywordValue(node.query), score, scoring, context.stats);
+      }
+      const analyzer = queryAnalyzer(node.analyzer, mapping);
+      const tokens = analyzer.analyze(keywordValue(node.query));
+      if (tokens.terms.length === 0) return node.zeroTermsQuery === 'all' ? new MatchAllWeight(scoring ? Math.fround(score) : 0) : new MatchNoneWeight('no terms');
+      const termWeights = tokens.terms.map((term) =>
+        node.fuzziness !== undefined
+          ? fuzzyWeight(field, term, node.fuzziness, node.prefixLength, node.maxExpansions, true, context, score, scoring)
+          : new TermWeight(field, term, score, scoring, context.stats),
+      );
+      if (termWeights.length === 1) return termWeights[0]!;
+      if (node.operator === 'and') return new BoolWeight(termWeights, [], [], [], 0, scoring);
+      const minimum = Math.max(1, resolveMinimumShouldMatch(node.minimumShouldMatch, termWeights.length));
+      return new BoolWeight([], termWeights, [], [], minimum, scoring);
+    }
+    case 'match_phrase': {
+      const score = boost * node.boost;
+      if (!isText) return planField({ kind: 'term', field, value: node.query, caseInsensitive: false, boost: node.boost }, field, mapping, context, boost, scoring);
+      const analyzer = queryAnalyzer(node.analyzer, mapping);
+      const tokens = analyzer.analyze(node.query);
+      if (tokens.terms.length === 0) return new MatchNoneWeight('no terms');
+      if (node.prefixExpansions > 0) {
+        const last = tokens.terms[tokens.terms.length - 1]!;
+        const expansions = expandTerms(context, field, (postings) => ordinalRange(...prefixRange(postings.terms, last)), node.prefixExpansions);
+        if (expansions.length === 0) return new MatchNoneWeight('no prefix expansions');
+        if (tokens.terms.length === 1) {
+          return new BoolWeight([], expansions.map((term) => new TermWeight(field, term, score, scoring, context.stats)), [], [], 1, scoring);
+        }
+        const phrases = expansions.map(
+          (term) => new PhraseWeight(field, [...tokens.terms.slice(0, -1), term], tokens.positions, node.slop, score, scoring, context.stats),
+        );
+        return phrases.length === 1 ? phrases[0]! : new DisMaxWeight(phrases, 0);
+      }
+      if (tokens.terms.length === 1) return new TermWeight(field, tokens.terms[0]!, score, scoring, context.stats);
+      return new PhraseWeight(field, tokens.terms, tokens.positions, node.slop, score, scoring, context.stats);
+    }
+    default:
+      throw errors.internal(`unplannable query kind [${node.kind}]`);
+  }
+}
+
+function queryAnalyzer(name: string | undefined, mapping: FieldMapping): Analyzer {
+  if (name !== undefined) {
+    const analyzer = getAnalyzer(name);
+    if (analyzer === undefined) throw errors.illegalArgument(`analyzer [${name}] has not been configured in mappings`);
+    return analyzer;
+  }
+  return resolveAnalyzer(mapping, true);
+}
+
+function planMultiMatch(node: Extract<QueryNode, { kind: 'multi_match' }>, context: PlanContext, boost: number, scoring: boolean): Weight {
+  const weights: Weight[] = [];
+  for (const { field: pattern, boost: fieldBoost } of node.fields) {
+    for (const field of expandFieldPattern(pattern, context.mappings)) {
+      const perField: QueryNode =
+        node.type === 'phrase' || node.type === 'phrase_prefix'
+          ? { kind: 'match_phrase', field, query: String(node.query), slop: node.slop, analyzer: node.analyzer, prefixExpansions: node.type === 'phrase_prefix' ? 50 : 0, boost: fieldBoost }
+          : {
+              kind: 'match',
+              field,
+              query: node.query,
+              operator: node.operator,
+              minimumShouldMatch: node.minimumShouldMatch,
+              fuzziness: node.fuzziness,
+              prefixLength: 0,
+              maxExpansions: 50,
+              analyzer: node.analyzer,
+              zeroTermsQuery: 'none',
+              lenient: node.lenient || pattern.includes('*'),
+              boost: fieldBoost,
+            };
+      const lenient = node.lenient || pattern.includes('*');
+      weights.push(lenient ? planLenient(perField, context, boost, scoring) : plan(perField, context, boost, scoring));
+    }
+  }
+  if (weights.length === 0) return new MatchNoneWeight('no fields');
+  if (weights.length === 1) return weights[0]!;
+  if (node.type === 'most_fields') return new BoolWeight([], weights, [], [], 1, scoring);
+  // best_fields (and the others, approximated): the best field's score plus tie_breaker × the others.
+  return new DisMaxWeight(weights, node.tieBreaker);
+}
+
+function existsScorer(segment: Segment, field: string, score: number): Scorer | null {
+  const maxDoc = segment.maxDoc;
+  const bits = new Uint32Array((maxDoc + 31) >>> 5);
+  let count = 0;
+  const values = segment.docValues.get(field);
+  const postings = segment.postings.get(field);
+  if (values !== undefined) {
+    for (let doc = 0; doc < maxDoc; doc++) {
+      if (values.valueStart[doc + 1]! > values.valueStart[doc]!) {
+        bits[doc >>> 5] = bits[doc >>> 5]! | (1 << (doc & 31));
+        count++;
+      }
+    }
+  } else if (postings !== undefined && postings.kind === 'text') {
+    for (let doc = 0; doc < maxDoc; doc++) {
+      if (postings.norms[doc] !== 0) {
+        bits[doc >>> 5] = bits[doc >>> 5]! | (1 << (doc & 31));
+        count++;
+      }
+    }
+  }
+  return count === 0 ? null : new BitSetScorer(bits, maxDoc, count, score);
+}
+
+function* filterOrdinals(postings: PostingsField, accept: (term: string) => boolean): Iterable<number> {
+  const terms = postings.terms;
+  for (let ordinal = 0; ordinal < terms.length; ordinal++) if (accept(terms[ordinal]!)) yield ordinal;
+}
+
+function prefixRange(terms: readonly string[], prefix: string): [number, number] {
+  return termRange(terms, prefix, true, prefix + '\uffff', false);
+}
+
+export function wildcardToRegex(pattern: string): RegExp {
+  let source = '^';
+  for (let index = 0; index < pattern.length; index++) {
+    const ch = pattern[index]!;
+    if (ch === '\\' && index + 1 < pattern.length) source += pattern[++index]!.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+    else if (ch === '*') source += '[\\s\\S]*';
+    else if (ch === '?') source += '[\\s\\S]';
+    else source += ch.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  }
+  return new RegExp(source + '$', 'u');
+}
+
+/** Distinct terms over every segment's dictionary of `field` chosen by `select`, sorted, at most `limit`. */
+function expandTerms(context: PlanContext, field: string, select: (postings: PostingsField) => Iterable<number>, limit: number): string[] {
+  const terms = new Set<string>();
+  for (const segment of context.segments) {
+    const postings = segment.postings.get(field);
+    if (postings === undefined) continue;
+    for (const ordinal of select(postings)) terms.add(postings.terms[ordinal]!);
+  }
+  return [...terms].sort().slice(0, limit);
+}
+
+function expansionWeight(description: string, field: string, context: PlanContext, score: number, scoring: boolean, accept: (term: string) => boolean): Weight {
+  return new DocSetWeight(description, scoring ? Math.fround(score) : 0, (segment, s) => termSetScorer(segment, field, (postings) => filterOrdinals(postings, accept), s));
+}
+
+/** Elasticsearch's fuzziness: 0, 1, 2, AUTO (= AUTO:3,6) or AUTO:low,high. */
+export function fuzzinessEdits(fuzziness: string, term: string): number {
+  const text = fuzziness.toUpperCase();
+  if (text.startsWith('AUTO')) {
+    let low = 3;
+    let high = 6;
+    if (text.startsWith('AUTO:')) {
+      const [lowText, highText] = text.slice(5).split(',');
+      low = Number(lowText);
+      high = Number(highText);
+    }
+    const length = [...term].length;
+    return length < low ? 0 : length < high ? 1 : 2;
+  }
+  const edits = Number(text);
+  if (!Number.isFinite(edits) || edits < 0) throw errors.parsing(`failed to parse fuzziness [${fuzziness}]`);
+  return Math.min(2, Math.floor(edits));
+}
+
+/** Optimal string alignment distance, giving up above `limit`. */
+export function editDistance(left: string, right: string, limit: number, transpositions: boolean): number {
+  if (Math.abs(left.length - right.length) > limit) return limit + 1;
+  const width = right.length + 1;
+  let previousPrevious = new Int32Array(width);
+  let previous = new Int32Array(width);
+  let current = new Int32Array(width);
+  for (let j = 0; j < width; j++) previous[j] = j;
+  for (let i = 1; i <= left.length; i++) {
+    current[0] = i;
+    let rowMin = i;
+    for (let j = 1; j < width; j++) {
+      const cost = left[i - 1] === right[j - 1] ? 0 : 1;
+      let value = Math.min(previous[j]! + 1, current[j - 1]! + 1, previous[j - 1]! + cost);
+      if (transpositions && i > 1 && j > 1 && left[i - 1] === right[j - 2] && left[i - 2] === right[j - 1]) value = Math.min(value, previousPrevious[j - 2]! + 1);
+      current[j] = value;
+      if (value < rowMin) rowMin = value;
+    }
+    if (rowMin > limit) return limit + 1;
+    [previousPrevious, previous, current] = [previous, current, previousPrevious];
+  }
+  return previous[right.length]!;
+}
+
+/**
+ * Fuzzy expansion: terms within the edit distance (sharing `prefixLength` characters), the
+ * `maxExpansions` closest kept, each scored as a term query with boost × (1 − edits / length)
+ * (Lucene's FuzzyTermsEnum boost). Elasticsearch additionally blends document frequencies
+ * (top_terms_blended_freqs); we do not, so fuzzy scores differ from Elasticsearch's.
+ */
+function fuzzyWeight(field: string, value: string, fuzziness: string, prefixLength: number, maxExpansions: number, transpositions: boolean, context: PlanContext, score: number, scoring: boolean): Weight {
+  const edits = fuzzinessEdits(fuzziness, value);
+  if (edits === 0) return new TermWeight(field, value, score, scoring, context.stats);
+  const prefix = value.slice(0, prefixLength);
+  const candidates = new Map<string, number>();
+  for (const segment of context.segments) {
+    const postings = segment.postings.get(field);
+    if (postings === undefined) continue;
+    const [from, to] = prefix === '' ? [0, postings.terms.length] : prefixRange(postings.terms, prefix);
+    for (let ordinal = from; ordinal < to; ordinal++) {
+      const term = postings.terms[ordinal]!;
+      if (candidates.has(term)) continue;
+      const distance = editDistance(value, term, edits, transpositions);
+      if (distance <= edits) candidates.set(term, distance);
+    }
+  }
+  const chosen = [...candidates.entries()].sort((left, right) => left[1] - right[1] || (left[0] < right[0] ? -1 : 1)).slice(0, maxExpansions);
+  if (chosen.length === 0) return new MatchNoneWeight(`fuzzy ${field}:${value} no expansions`);
+  const weights = chosen.map(([term, distance]) => {
+    const similarity = 1 - distance / Math.min([...term].length, [...value].length);
+    return new TermWeight(field, term, score * Math.max(similarity, 0), scoring, context.stats);
+  });
+  return weights.length === 1 ? weights[0]! : new BoolWeight([], weights, [], [], 1, scoring);
+}
+
+export { BoostWeight, parseDate };

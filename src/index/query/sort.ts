@@ -1,0 +1,123 @@
+/**
+ * Sort specifications (`sort` in a search body) and the per-document sort keys built from doc
+ * values. https://www.elastic.co/guide/en/elasticsearch/reference/current/sort-search-results.html
+ */
+import { errors } from '../../common/errors.js';
+import type { FieldMappings, Segment } from '../engine/segment.js';
+
+export type SortOrder = 'asc' | 'desc';
+
+export type SortSpec =
+  | { readonly kind: 'score'; readonly order: SortOrder }
+  | { readonly kind: 'doc'; readonly order: SortOrder }
+  | {
+      readonly kind: 'field';
+      readonly field: string;
+      readonly order: SortOrder;
+      /** `_last` (default), `_first`, or a replacement value. */
+      readonly missing: '_first' | '_last' | string | number;
+      readonly mode: 'min' | 'max' | undefined;
+      readonly unmappedType: string | undefined;
+      readonly format: string | undefined;
+    };
+
+/** A sort key: numbers (numeric, date millis, boolean 0/1, score, doc), strings (keyword), null (missing). */
+export type SortValue = number | string | null;
+
+type Json = Record<string, unknown>;
+const isObject = (value: unknown): value is Json => value !== null && typeof value === 'object' && !Array.isArray(value);
+
+function orderOf(value: unknown, field: string): SortOrder {
+  if (value === 'asc' || value === 'desc') return value;
+  if (typeof value === 'string' && (value.toLowerCase() === 'asc' || value.toLowerCase() === 'desc')) return value.toLowerCase() as SortOrder;
+  throw errors.illegalArgument(`Unknown SortOrder [${String(value)}] for [${field}]`); // ES: "Unknown SortOrder [x]"
+}
+
+function specFor(field: string, options: Json): SortSpec {
+  if (field === '_score') return { kind: 'score', order: options['order'] === undefined ? 'desc' : orderOf(options['order'], field) };
+  if (field === '_doc') return { kind: 'doc', order: options['order'] === undefined ? 'asc' : orderOf(options['order'], field) };
+  for (const key of Object.keys(options)) {
+    if (!['order', 'missing', 'mode', 'unmapped_type', 'format', 'numeric_type'].includes(key)) throw errors.parsing(`[field_sort] unknown field [${key}]`);
+  }
+  const mode = options['mode'];
+  if (mode !== undefined && mode !== 'min' && mode !== 'max') throw errors.illegalArgument(`Unsupported sort mode [${String(mode)}]`);
+  const missing = options['missing'];
+  return {
+    kind: 'field',
+    field,
+    order: options['order'] === undefined ? 'asc' : orderOf(options['order'], field),
+    missing: missing === undefined || missing === null ? '_last' : (missing as string | number),
+    mode: mode as 'min' | 'max' | undefined,
+    unmappedType: options['unmapped_type'] as string | undefined,
+    format: options['format'] as string | undefined,
+  };
+}
+
+/** Parses `sort` in all its forms: "field", {"field": "desc"}, {"field": {...}}, and arrays of these. */
+export function parseSort(json: unknown): readonly SortSpec[] {
+  const list = Array.isArray(json) ? json : [json];
+  return list.map((item) => {
+    if (typeof item === 'string') {
+      const [field, order] = item.split(':');
+      return specFor(field!, order === undefined ? {} : { order });
+    }
+    if (!isObject(item) || Object.keys(item).length !== 1) throw errors.parsing(`[sort] malformed sort, expected a field name or an object with one field`);
+    const [field, value] = Object.entries(item)[0]!;
+    if (typeof value === 'string') return specFor(field, { order: value });
+    if (!isObject(value)) throw errors.parsing(`[sort] malformed sort for [${field}]`);
+    return specFor(field, value);
+  });
+}
+
+/** The error Elasticsearch gives for sorting or aggregating on a text field (no fielddata). */
+export function fielddataDisabled(field: string, indexName: string): Error {
+  return errors.illegalArgument(
+    `Fielddata is disabled on [${field}] in [${indexName}]. Text fields are not optimised for operations that require per-document field data like aggregations and sorting, so these operations are disabled by default. Please use a keyword field instead. Alternatively, set fielddata=true on [${field}] in order to load field data by uninverting the inverted index. Note that this can use significant memory.`,
+  );
+}
+
+/** Validates sort fields against mappings (text → fielddata error; unmapped without unmapped_type → error). */
+export function checkSortFields(sort: readonly SortSpec[], mappings: FieldMappings, indexName: string): void {
+  for (const spec of sort) {
+    if (spec.kind !== 'field') continue;
+    const mapping = mappings[spec.field];
+    if (mapping === undefined) {
+      if (spec.unmappedType === undefined) throw errors.queryShard(`No mapping found for [${spec.field}] in order to sort on`, indexName);
+      continue;
+    }
+    if (mapping.type === 'text') throw fielddataDisabled(spec.field, indexName);
+  }
+}
+
+/** The sort key of `doc` in `segment` for a field spec (null when the doc has no value). */
+export function fieldSortValue(segment: Segment, spec: Extract<SortSpec, { kind: 'field' }>, doc: number): SortValue {
+  const values = segment.docValues.get(spec.field);
+  if (values === undefined) return null;
+  const from = values.valueStart[doc]!;
+  const to = values.valueStart[doc + 1]!;
+  if (from === to) return null;
+  const useMax = spec.mode === 'max' || (spec.mode === undefined && spec.order === 'desc');
+  const index = useMax ? to - 1 : from;
+  if (values.kind === 'numeric') return values.values[index]!;
+  return segment.postings.get(spec.field)!.terms[values.ordinals[index]!]!;
+}
+
+/** Compares two keys for one spec in that spec's order, placing missing values as asked. */
+export function compareSortValues(left: SortValue, right: SortValue, spec: SortSpec): number {
+  if (left === right) return 0;
+  if (spec.kind === 'field' && (left === null || right === null)) {
+    const missingFirst = spec.missing === '_first';
+    if (left === null) return missingFirst ? -1 : 1;
+    return missingFirst ? 1 : -1;
+  }
+  if (left === null) return 1;
+  if (right === null) return -1;
+  const ascending = left < right ? -1 : left > right ? 1 : 0;
+  return spec.order === 'asc' ? ascending : -ascending;
+}
+
+/** Replaces a missing key by the `missing` value when one is given. */
+export function applyMissing(value: SortValue, spec: SortSpec): SortValue {
+  if (value !== null || spec.kind !== 'field' || spec.missing === '_first' || spec.missing === '_last') return value;
+  return spec.missing;
+}

@@ -1,0 +1,93 @@
+/**
+ * The bridge between the index layer's mappings and documents and the engine's segment input
+ * (pure): which mapped fields the engine indexes, and each stored document as a
+ * SegmentDocumentInput.
+ *
+ * The engine knows text, keyword, the numeric types, date and boolean. Other mapped types are
+ * bridged where Elasticsearch's behaviour allows it: `half_float` is indexed as a float (its
+ * values already went through float rounding at parse time; the extra precision loss of half
+ * floats is not modelled), `ip` as a keyword (exact-match term queries and terms aggregations
+ * work; CIDR ranges do not). `geo_point` is kept in `_source` only.
+ */
+import type { FieldMapping, FieldMappings, FieldType as EngineFieldType, SegmentDocumentInput } from '../engine/index.js';
+import { parseDocument, type FlattenedMapping, type MappedField, type RootMapping } from '../mapping/index.js';
+
+const bridgedTypes: Readonly<Record<string, EngineFieldType | undefined>> = {
+  text: 'text',
+  keyword: 'keyword',
+  long: 'long',
+  integer: 'integer',
+  short: 'short',
+  byte: 'byte',
+  double: 'double',
+  float: 'float',
+  half_float: 'float',
+  date: 'date',
+  boolean: 'boolean',
+  ip: 'keyword',
+};
+
+function engineField(field: MappedField): FieldMapping | undefined {
+  const type = bridgedTypes[field.type];
+  if (type === undefined) return undefined;
+  const mapping: { -readonly [K in keyof FieldMapping]: FieldMapping[K] } = { type };
+  if (type === 'text') {
+    if (field.analyzer !== undefined) mapping.analyzer = field.analyzer;
+    if (field.searchAnalyzer !== undefined) mapping.searchAnalyzer = field.searchAnalyzer;
+  }
+  if (field.format !== undefined) mapping.format = field.format;
+  return mapping;
+}
+
+const cache = new WeakMap<FlattenedMapping, FieldMappings>();
+
+/** The engine's view of an index mapping (cached per flattened mapping, which is immutable). */
+export function engineMappings(mapping: FlattenedMapping): FieldMappings {
+  const cached = cache.get(mapping);
+  if (cached !== undefined) return cached;
+  const result: Record<string, FieldMapping> = {};
+  for (const [path, field] of mapping.fields) {
+    const bridged = engineField(field);
+    if (bridged !== undefined) result[path] = bridged;
+  }
+  Object.freeze(result);
+  cache.set(mapping, result);
+  return result;
+}
+
+/** A document as the searcher receives it from the store. */
+export interface SourceDocument {
+  readonly id: string;
+  /** The `_source` as stored JSON text. */
+  readonly source: string;
+}
+
+export interface SegmentInputs {
+  readonly inputs: SegmentDocumentInput[];
+  /** Ids whose source no longer parses against the mapping: indexed without fields (searchable by id only). */
+  readonly unparsable: string[];
+}
+
+/**
+ * Turns stored documents into segment input, doc ids 0..n-1 in the given order. Documents were
+ * validated against the mapping when written, and mappings only grow, so parsing cannot fail for
+ * a consistent store; a document that does fail is still added (reachable by `ids` and
+ * `match_all`) and reported, so one bad record cannot hide a whole refresh.
+ */
+export function toSegmentInputs(documents: readonly SourceDocument[], mapping: RootMapping): SegmentInputs {
+  const inputs: SegmentDocumentInput[] = [];
+  const unparsable: string[] = [];
+  for (const document of documents) {
+    let source: unknown;
+    let fields: Readonly<Record<string, readonly unknown[]>> = {};
+    try {
+      source = JSON.parse(document.source) as unknown;
+      fields = parseDocument(mapping, source, document.id).fields;
+    } catch {
+      unparsable.push(document.id);
+      source ??= {};
+    }
+    inputs.push({ docId: inputs.length, id: document.id, source, fields });
+  }
+  return { inputs, unparsable };
+}

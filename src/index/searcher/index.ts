@@ -1,0 +1,54 @@
+/**
+ * Per-shard segment management for search, and the search engine surface the search layer uses
+ * (engine, query, aggregations and analysis re-exported so `src/search` imports one module).
+ */
+export { engineMappings, toSegmentInputs, type SourceDocument } from './document-input.js';
+export {
+  applyMerge,
+  applyOperations,
+  buildSearcherSegment,
+  deletedDocs,
+  emptySearcherState,
+  mergePolicy,
+  pickMerge,
+  rebuildState,
+  segmentName,
+  type DocMetadata,
+  type MergeChoice,
+  type RefreshStep,
+  type SearcherState,
+  type VersionedDocument,
+} from './searcher-state.js';
+export {
+  clearSearcherFiles,
+  decodeDocMetadata,
+  encodeDocMetadata,
+  loadSearcherFiles,
+  SEARCHER_MANIFEST_FORMAT_VERSION,
+  SearcherFilesError,
+  searcherDirectory,
+  writeSearcherFiles,
+} from './searcher-files.js';
+export { refreshLimits, SearcherService, shardStatsOf, type ShardSnapshot } from './searcher-service.js';
+
+export { isLive, resolveAnalyzer, type FieldMapping, type FieldMappings, type Segment, type ShardStats } from '../engine/index.js';
+export {
+  formatDate,
+  mergeAggregationPartials,
+  mergeShardResults,
+  parseDate,
+  parseQuery,
+  parseSearchRequest,
+  planQuery,
+  searchShard,
+  trackTotalHitsDefault,
+  type MergedSearchResult,
+  type QueryNode,
+  type SearchRequest,
+  type ShardHit,
+  type ShardResult,
+  type SortSpec,
+  type SortValue,
+} from '../query/index.js';
+export { parseAggregations, renderAggregations, type AggregationNode, type PartialMap } from '../aggs/index.js';
+export { analyzeForApi, builtInAnalyzers, englishStopWords, getAnalyzer, porterStem, type Analyzer, type AnalyzeToken } from '../analysis/index.js';

@@ -1,0 +1,153 @@
+/**
+ * Persisted searcher state (I/O shell, formats versioned per style P12). Layout under the index
+ * directory:
+ *
+ *   searcher/manifest.json   which segments make up the state, their deletes, and the seq_no the
+ *                            state is refreshed to (written to a temp file, then renamed)
+ *   searcher/_<n>.seg        one immutable segment (engine/segment-codec.ts, checksummed)
+ *   searcher/_<n>.meta       its per-document seq_no, version and primary term (checksummed)
+ *
+ * Segment files are written once and never changed; deletes live in the manifest (as Lucene keeps
+ * them in separate live-docs files). Files no manifest names are leftovers of an interrupted
+ * refresh and are removed. Anything unreadable makes `loadSearcherFiles` throw; the caller then
+ * rebuilds from the shard store, which is the source of truth.
+ */
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { crc32 } from 'node:zlib';
+import { deserializeSegment, serializeSegment, withDeletes, type Segment } from '../engine/index.js';
+import { deletedDocs, type DocMetadata, type SearcherState } from './searcher-state.js';
+
+export const SEARCHER_MANIFEST_FORMAT_VERSION = 1;
+const metadataMagic = Buffer.from('STRMETA1', 'latin1');
+const metadataHeaderBytes = 8 + 4 + 4; // magic, doc count, CRC-32 of the arrays
+
+export class SearcherFilesError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'SearcherFilesError';
+  }
+}
+
+interface ManifestSegment {
+  readonly name: string;
+  readonly max_seq_no: number;
+  readonly max_doc: number;
+  readonly deleted: readonly number[];
+}
+
+interface Manifest {
+  readonly format_version: number;
+  readonly index_uuid: string;
+  readonly refreshed_seq_no: number;
+  readonly next_segment_number: number;
+  readonly segments: readonly ManifestSegment[];
+}
+
+export function encodeDocMetadata(metadata: DocMetadata): Buffer {
+  const count = metadata.seqNos.length;
+  const arrays = Buffer.alloc(count * 8 * 3);
+  const view = new Float64Array(arrays.buffer, arrays.byteOffset, count * 3);
+  view.set(metadata.seqNos, 0);
+  view.set(metadata.versions, count);
+  view.set(metadata.primaryTerms, count * 2);
+  const header = Buffer.alloc(metadataHeaderBytes);
+  metadataMagic.copy(header, 0);
+  header.writeUInt32LE(count, 8);
+  header.writeUInt32LE(crc32(arrays), 12);
+  return Buffer.concat([header, arrays]);
+}
+
+export function decodeDocMetadata(buffer: Buffer): DocMetadata {
+  if (buffer.length < metadataHeaderBytes || !buffer.subarray(0, 8).equals(metadataMagic)) throw new SearcherFilesError('not a Strait doc metadata file');
+  const count = buffer.readUInt32LE(8);
+  const arrays = buffer.subarray(metadataHeaderBytes);
+  if (arrays.length !== count * 24) throw new SearcherFilesError('doc metadata file has the wrong length');
+  if (crc32(arrays) !== buffer.readUInt32LE(12)) throw new SearcherFilesError('doc metadata checksum mismatch');
+  const copy = new Float64Array(count * 3);
+  new Uint8Array(copy.buffer).set(arrays);
+  return { seqNos: copy.subarray(0, count), versions: copy.subarray(count, count * 2), primaryTerms: copy.subarray(count * 2) };
+}
+
+export function searcherDirectory(indexDirectory: string): string {
+  return path.join(indexDirectory, 'searcher');
+}
+
+/** Loads the persisted state; undefined when there is none yet. Throws SearcherFilesError when it is unusable. */
+export function loadSearcherFiles(directory: string, indexUuid: string): SearcherState | undefined {
+  const manifestFile = path.join(directory, 'manifest.json');
+  if (!existsSync(manifestFile)) return undefined;
+  let manifest: Manifest;
+  try {
+    manifest = JSON.parse(readFileSync(manifestFile, 'utf8')) as Manifest;
+  } catch (error) {
+    throw new SearcherFilesError(`unreadable searcher manifest: ${(error as Error).message}`);
+  }
+  if (manifest.format_version !== SEARCHER_MANIFEST_FORMAT_VERSION) throw new SearcherFilesError(`unsupported searcher manifest format [${manifest.format_version}]`);
+  if (manifest.index_uuid !== indexUuid) throw new SearcherFilesError(`searcher manifest belongs to index uuid [${manifest.index_uuid}], expected [${indexUuid}]`);
+  if (!Number.isInteger(manifest.refreshed_seq_no) || !Number.isInteger(manifest.next_segment_number) || !Array.isArray(manifest.segments)) {
+    throw new SearcherFilesError('malformed searcher manifest');
+  }
+  const segments: Segment[] = [];
+  const metadata: DocMetadata[] = [];
+  for (const entry of manifest.segments) {
+    let segment: Segment;
+    let docMetadata: DocMetadata;
+    try {
+      segment = deserializeSegment(readFileSync(path.join(directory, `${entry.name}.seg`)));
+      docMetadata = decodeDocMetadata(readFileSync(path.join(directory, `${entry.name}.meta`)));
+    } catch (error) {
+      throw new SearcherFilesError(`segment [${entry.name}]: ${(error as Error).message}`);
+    }
+    if (segment.name !== entry.name || segment.maxDoc !== entry.max_doc || docMetadata.seqNos.length !== segment.maxDoc) {
+      throw new SearcherFilesError(`segment [${entry.name}] does not match the manifest`);
+    }
+    segments.push(entry.deleted.length > 0 ? withDeletes(segment, entry.deleted) : segment);
+    metadata.push(docMetadata);
+  }
+  return { segments, metadata, refreshedSeqNo: manifest.refreshed_seq_no, nextSegmentNumber: manifest.next_segment_number };
+}
+
+/**
+ * Writes the segments the directory does not hold yet, then the manifest, then removes files the
+ * manifest no longer names. `written` lists segment names already on disk (returned updated).
+ */
+export function writeSearcherFiles(directory: string, indexUuid: string, state: SearcherState, written: ReadonlySet<string>): Set<string> {
+  mkdirSync(directory, { recursive: true });
+  const names = new Set<string>();
+  state.segments.forEach((segment, position) => {
+    names.add(segment.name);
+    if (written.has(segment.name)) return;
+    // New segments are written before any delete applies to them, so their liveDocs are null;
+    // a segment loaded with deletes is already on disk. Deletes are always taken from the manifest.
+    const bare = segment.liveDocs === null ? segment : { ...segment, liveDocs: null, liveDocCount: segment.maxDoc };
+    writeFileSync(path.join(directory, `${segment.name}.seg`), serializeSegment(bare));
+    writeFileSync(path.join(directory, `${segment.name}.meta`), encodeDocMetadata(state.metadata[position]!));
+  });
+  const manifest: Manifest = {
+    format_version: SEARCHER_MANIFEST_FORMAT_VERSION,
+    index_uuid: indexUuid,
+    refreshed_seq_no: state.refreshedSeqNo,
+    next_segment_number: state.nextSegmentNumber,
+    segments: state.segments.map((segment) => ({ name: segment.name, max_seq_no: segment.maxSeqNo, max_doc: segment.maxDoc, deleted: deletedDocs(segment) })),
+  };
+  const temporary = path.join(directory, 'manifest.json.tmp');
+  writeFileSync(temporary, JSON.stringify(manifest));
+  renameSync(temporary, path.join(directory, 'manifest.json'));
+  removeUnreferenced(directory, names);
+  return names;
+}
+
+function removeUnreferenced(directory: string, names: ReadonlySet<string>): void {
+  for (const file of readdirSync(directory)) {
+    if (file === 'manifest.json') continue;
+    const name = file.replace(/\.(seg|meta)$/, '');
+    if (name !== file && names.has(name)) continue;
+    rmSync(path.join(directory, file), { force: true });
+  }
+}
+
+/** Removes every persisted file (before a rebuild). */
+export function clearSearcherFiles(directory: string): void {
+  rmSync(directory, { recursive: true, force: true });
+}

@@ -1,0 +1,211 @@
+/**
+ * Per-shard searchers (I/O shell around searcher-state.ts): which segments each open index
+ * searches, kept current by the indices service's `refreshed` hook (refresh API, `refresh=true`,
+ * `wait_for`, and the scheduled `index.refresh_interval` refresh, which only fires after writes).
+ *
+ * Real-time GET keeps reading the shard store; search reads only what the last refresh made
+ * visible, as in Elasticsearch. A searcher opens lazily on first use: it loads its persisted
+ * segments, then replays the store's operations after their seq_no (or rebuilds from the store's
+ * documents when the files are missing, corrupt, or the history was trimmed) up to the store's
+ * max seq_no — like Elasticsearch's recovery, which makes every acknowledged write searchable.
+ */
+import type { Logger } from 'pino';
+import { computeShardStats, type FieldMappings, type ShardStats } from '../engine/index.js';
+import type { IndexHandle, IndicesService } from '../indices-service.js';
+import type { ShardStore } from '../store/index.js';
+import { engineMappings } from './document-input.js';
+import { clearSearcherFiles, loadSearcherFiles, SearcherFilesError, searcherDirectory, writeSearcherFiles } from './searcher-files.js';
+import { applyMerge, applyOperations, emptySearcherState, pickMerge, rebuildState, type SearcherState, type VersionedDocument } from './searcher-state.js';
+
+/** Limits of refresh work (style P4). */
+export const refreshLimits = {
+  /** Operations read from the store per refresh step: each step makes one segment. */
+  operationsPerStepMax: 50_000,
+  /** Documents per segment when rebuilding from the store. */
+  rebuildDocsPerSegmentMax: 200_000,
+} as const;
+
+const statsCache = new WeakMap<SearcherState, ShardStats>();
+
+/** BM25 statistics over a state's segments (cached: states are immutable). */
+export function shardStatsOf(state: SearcherState): ShardStats {
+  let stats = statsCache.get(state);
+  if (stats === undefined) {
+    stats = computeShardStats(state.segments);
+    statsCache.set(state, stats);
+  }
+  return stats;
+}
+
+class ShardSearcher {
+  private written = new Set<string>();
+  state: SearcherState = emptySearcherState;
+  private readonly directory: string;
+
+  constructor(
+    private readonly handle: IndexHandle,
+    indexDirectory: string,
+    private readonly log: Logger,
+  ) {
+    this.directory = searcherDirectory(indexDirectory);
+  }
+
+  private get store(): ShardStore | undefined {
+    return this.handle.shard;
+  }
+
+  private mappings(): { root: Record<string, unknown>; engine: FieldMappings } {
+    return { root: this.handle.metadata.mappings, engine: engineMappings(this.handle.mapping) };
+  }
+
+  /** Loads persisted segments, then catches up with the store. */
+  open(): void {
+    const store = this.store;
+    if (store === undefined) return;
+    let loaded: SearcherState | undefined;
+    try {
+      loaded = loadSearcherFiles(this.directory, this.handle.uuid);
+      if (loaded !== undefined && loaded.refreshedSeqNo > store.maxSeqNo) {
+        throw new SearcherFilesError(`segments are refreshed to seq_no [${loaded.refreshedSeqNo}] beyond the store's max seq_no [${store.maxSeqNo}]`);
+      }
+    } catch (error) {
+      if (!(error instanceof SearcherFilesError)) throw error;
+      this.log.warn({ index: this.handle.name, reason: error.message }, 'persisted search segments are unusable; rebuilding them from the shard store');
+      clearSearcherFiles(this.directory);
+      this.rebuild();
+      return;
+    }
+    if (loaded === undefined) {
+      if (store.maxSeqNo >= 0) this.log.info({ index: this.handle.name }, 'no persisted search segments; building them from the shard store');
+      this.rebuild();
+      return;
+    }
+    this.state = loaded;
+    this.written = new Set(loaded.segments.map((segment) => segment.name));
+    this.refreshTo(store.maxSeqNo);
+  }
+
+  /** Makes operations up to `targetSeqNo` searchable. */
+  refreshTo(targetSeqNo: number): void {
+    const store = this.store;
+    if (store === undefined) return;
+    const target = Math.min(targetSeqNo, store.maxSeqNo);
+    let changed = false;
+    while (this.state.refreshedSeqNo < target) {
+      const from = this.state.refreshedSeqNo + 1;
+      const count = Math.min(target - from + 1, refreshLimits.operationsPerStepMax);
+      const operations = store.readOps(from, count);
+      if (operations.length !== count || operations[0]?.seqNo !== from) {
+        // The history was trimmed (or never kept): the documents themselves are the truth.
+        this.log.warn({ index: this.handle.name, from_seq_no: from }, 'operation history is missing; rebuilding search segments from the shard store');
+        this.rebuild();
+        return;
+      }
+      const { root, engine } = this.mappings();
+      const step = applyOperations(this.state, operations, root, engine);
+      this.reportUnparsable(step.unparsable);
+      this.state = step.state;
+      this.mergeWhileNeeded();
+      changed = true;
+    }
+    if (changed) this.persist();
+  }
+
+  /** Replaces the state by segments built from the store's current documents. */
+  private rebuild(): void {
+    const store = this.store;
+    if (store === undefined) return;
+    const { root, engine } = this.mappings();
+    const refreshedSeqNo = store.maxSeqNo;
+    let nextSegmentNumber = this.state.nextSegmentNumber;
+    const segments: SearcherState['segments'][number][] = [];
+    const metadata: SearcherState['metadata'][number][] = [];
+    let chunk: VersionedDocument[] = [];
+    const flush = (): void => {
+      const step = rebuildState(chunk, root, engine, refreshedSeqNo, nextSegmentNumber);
+      this.reportUnparsable(step.unparsable);
+      segments.push(...step.state.segments);
+      metadata.push(...step.state.metadata);
+      nextSegmentNumber = step.state.nextSegmentNumber;
+      chunk = [];
+    };
+    for (const document of store.scan()) {
+      chunk.push(document);
+      if (chunk.length >= refreshLimits.rebuildDocsPerSegmentMax) flush();
+    }
+    if (chunk.length > 0) flush();
+    this.state = { segments, metadata, refreshedSeqNo, nextSegmentNumber };
+    this.written = new Set();
+    this.mergeWhileNeeded();
+    this.persist();
+  }
+
+  private mergeWhileNeeded(): void {
+    for (let choice = pickMerge(this.state.segments); choice !== undefined; choice = pickMerge(this.state.segments)) {
+      this.state = applyMerge(this.state, choice).state;
+    }
+  }
+
+  private reportUnparsable(ids: readonly string[]): void {
+    if (ids.length === 0) return;
+    this.log.error({ index: this.handle.name, ids: ids.slice(0, 10), count: ids.length }, 'stored documents no longer parse against the mapping; indexed without fields');
+  }
+
+  /** Persisting is a cache for restarts: a failure is logged, the in-memory state stays. */
+  private persist(): void {
+    try {
+      this.written = writeSearcherFiles(this.directory, this.handle.uuid, this.state, this.written);
+    } catch (error) {
+      this.log.error({ err: error, index: this.handle.name }, 'failed to persist search segments');
+    }
+  }
+}
+
+/** The searchable view of one index at one moment (immutable; scroll contexts keep it). */
+export interface ShardSnapshot {
+  readonly index: string;
+  readonly uuid: string;
+  readonly state: SearcherState;
+  readonly stats: ShardStats;
+}
+
+export class SearcherService {
+  private readonly searchers = new Map<string, ShardSearcher>();
+  private readonly removeListener: () => void;
+
+  constructor(
+    private readonly indices: IndicesService,
+    private readonly log: Logger,
+  ) {
+    this.removeListener = indices.addListener({
+      indexCreated: (handle) => {
+        // A new index is empty: nothing to load, so its searcher exists from the start.
+        this.searchers.set(handle.uuid, new ShardSearcher(handle, indices.indexDirectory(handle.uuid), log));
+      },
+      indexDeleted: (index) => this.searchers.delete(index.uuid),
+      indexClosed: (index) => this.searchers.delete(index.uuid),
+      indexOpened: (handle) => this.searchers.delete(handle.uuid),
+      refreshed: (handle, maxSeqNo) => {
+        // A searcher not opened yet catches up with the store when it opens.
+        this.searchers.get(handle.uuid)?.refreshTo(maxSeqNo);
+      },
+    });
+  }
+
+  /** The current searchable view of an open index (opens its searcher on first use). */
+  snapshot(handle: IndexHandle): ShardSnapshot {
+    let searcher = this.searchers.get(handle.uuid);
+    if (searcher === undefined) {
+      searcher = new ShardSearcher(handle, this.indices.indexDirectory(handle.uuid), this.log);
+      searcher.open();
+      this.searchers.set(handle.uuid, searcher);
+    }
+    const state = searcher.state;
+    return { index: handle.name, uuid: handle.uuid, state, stats: shardStatsOf(state) };
+  }
+
+  close(): void {
+    this.removeListener();
+    this.searchers.clear();
+  }
+}

@@ -1,0 +1,220 @@
+/**
+ * The searchable state of one shard (pure, style P1): an immutable list of segments with their
+ * per-document metadata (seq_no, version, primary term) and the seq_no the state is refreshed
+ * to. A refresh is a step `applyOperations(state, ops) → state`: operations after the last
+ * refreshed seq_no become one new small segment, and older copies of the documents they touch
+ * are deleted from earlier segments (live-docs only; segments never change in place). Merging is
+ * a second step chosen by `pickMerge`, a small tiered policy in Lucene's spirit.
+ *
+ * Reference: https://www.elastic.co/guide/en/elasticsearch/reference/current/near-real-time.html
+ */
+import { assert } from '../../common/index.js';
+import { buildSegment, isLive, mergeSegments, withDeletes, type FieldMappings, type Segment } from '../engine/index.js';
+import type { RootMapping } from '../mapping/index.js';
+import type { Operation } from '../store/index.js';
+import { toSegmentInputs } from './document-input.js';
+
+/** Per-document metadata of one segment, indexed by segment doc id. */
+export interface DocMetadata {
+  readonly seqNos: Float64Array;
+  readonly versions: Float64Array;
+  readonly primaryTerms: Float64Array;
+}
+
+export interface SearcherState {
+  /** Oldest first: the order documents were made searchable (the `_doc` order). */
+  readonly segments: readonly Segment[];
+  /** Parallel to `segments`. */
+  readonly metadata: readonly DocMetadata[];
+  /** Every operation up to this seq_no is reflected (-1: none). */
+  readonly refreshedSeqNo: number;
+  /** Segment names are `_<n in base 36>`, n counting up per shard (as Lucene names segments). */
+  readonly nextSegmentNumber: number;
+}
+
+export const emptySearcherState: SearcherState = Object.freeze({ segments: [], metadata: [], refreshedSeqNo: -1, nextSegmentNumber: 0 });
+
+/** Limits of the merge policy (style P4). */
+export const mergePolicy = {
+  /** Merge when a shard has more segments than this (Lucene's segmentsPerTier default is 10). */
+  segmentsPerShardMax: 10,
+  /** How many adjacent segments one merge takes at most (Lucene's mergeFactor default is 10). */
+  segmentsPerMergeMax: 10,
+  /** A segment with more than this fraction of deleted docs is rewritten alone (expunge deletes). */
+  deletedFractionMax: 0.5,
+  /** ...but only from this many docs on: tiny segments are left for the tiered merge. */
+  expungeDocsMin: 1_000,
+} as const;
+
+export function segmentName(number: number): string {
+  return `_${number.toString(36)}`;
+}
+
+/** A stored document with the bookkeeping a search hit may show. */
+export interface VersionedDocument {
+  readonly id: string;
+  readonly source: string;
+  readonly seqNo: number;
+  readonly version: number;
+  readonly primaryTerm: number;
+}
+
+export interface BuiltSegment {
+  readonly segment: Segment;
+  readonly metadata: DocMetadata;
+  readonly unparsable: readonly string[];
+}
+
+/** Builds one segment from documents in the given order. */
+export function buildSearcherSegment(documents: readonly VersionedDocument[], root: RootMapping, mappings: FieldMappings, name: string, maxSeqNo: number): BuiltSegment {
+  const { inputs, unparsable } = toSegmentInputs(documents, root);
+  const segment = buildSegment(inputs, mappings, { name, maxSeqNo });
+  const metadata: DocMetadata = {
+    seqNos: Float64Array.from(documents, (document) => document.seqNo),
+    versions: Float64Array.from(documents, (document) => document.version),
+    primaryTerms: Float64Array.from(documents, (document) => document.primaryTerm),
+  };
+  return { segment, metadata, unparsable };
+}
+
+export interface RefreshStep {
+  readonly state: SearcherState;
+  /** The segment this step added (undefined when every operation was a delete, or none came). */
+  readonly added: Segment | undefined;
+  readonly unparsable: readonly string[];
+}
+
+/**
+ * Applies operations `state.refreshedSeqNo + 1 ..` in seq_no order (a gap is a caller bug: the
+ * shell rebuilds from the store instead when history is missing). The last operation per id wins;
+ * every earlier live copy of a touched id is deleted.
+ */
+export function applyOperations(state: SearcherState, operations: readonly Operation[], root: RootMapping, mappings: FieldMappings): RefreshStep {
+  if (operations.length === 0) return { state, added: undefined, unparsable: [] };
+  let expected = state.refreshedSeqNo + 1;
+  for (const operation of operations) {
+    assert(operation.seqNo === expected, `operations continue the refreshed state without a gap (expected ${expected}, got ${operation.seqNo})`);
+    expected++;
+  }
+  const lastById = new Map<string, Operation>();
+  for (const operation of operations) {
+    lastById.delete(operation.id); // keep insertion order = order of the last write
+    lastById.set(operation.id, operation);
+  }
+  const deletesBySegment = new Map<number, number[]>();
+  state.segments.forEach((segment, segmentIndex) => {
+    const deleted: number[] = [];
+    for (const id of lastById.keys()) {
+      const doc = segment.idOrdinals.get(id);
+      if (doc !== undefined && isLive(segment, doc)) deleted.push(doc);
+    }
+    if (deleted.length > 0) deletesBySegment.set(segmentIndex, deleted);
+  });
+  const segments: Segment[] = [];
+  const metadata: DocMetadata[] = [];
+  state.segments.forEach((segment, segmentIndex) => {
+    const deleted = deletesBySegment.get(segmentIndex);
+    const next = deleted === undefined ? segment : withDeletes(segment, deleted);
+    if (next.liveDocCount === 0) return; // nothing left to search: drop it
+    segments.push(next);
+    metadata.push(state.metadata[segmentIndex]!);
+  });
+  const documents: VersionedDocument[] = [];
+  for (const operation of lastById.values()) {
+    if (operation.op !== 'index') continue;
+    assert(operation.source !== null, 'an index operation carries its source');
+    documents.push({ id: operation.id, source: operation.source, seqNo: operation.seqNo, version: operation.version, primaryTerm: operation.primaryTerm });
+  }
+  const refreshedSeqNo = operations[operations.length - 1]!.seqNo;
+  let nextSegmentNumber = state.nextSegmentNumber;
+  let added: Segment | undefined;
+  let unparsable: readonly string[] = [];
+  if (documents.length > 0) {
+    const built = buildSearcherSegment(documents, root, mappings, segmentName(nextSegmentNumber++), refreshedSeqNo);
+    segments.push(built.segment);
+    metadata.push(built.metadata);
+    added = built.segment;
+    unparsable = built.unparsable;
+  }
+  return { state: { segments, metadata, refreshedSeqNo, nextSegmentNumber }, added, unparsable };
+}
+
+/** A state holding exactly these documents (a rebuild from the store's current documents). */
+export function rebuildState(documents: readonly VersionedDocument[], root: RootMapping, mappings: FieldMappings, refreshedSeqNo: number, nextSegmentNumber: number): RefreshStep {
+  if (documents.length === 0) return { state: { segments: [], metadata: [], refreshedSeqNo, nextSegmentNumber }, added: undefined, unparsable: [] };
+  const built = buildSearcherSegment(documents, root, mappings, segmentName(nextSegmentNumber), refreshedSeqNo);
+  return {
+    state: { segments: [built.segment], metadata: [built.metadata], refreshedSeqNo, nextSegmentNumber: nextSegmentNumber + 1 },
+    added: built.segment,
+    unparsable: built.unparsable,
+  };
+}
+
+/** A half-open range of adjacent segment positions to merge into one. */
+export interface MergeChoice {
+  readonly start: number;
+  readonly end: number;
+}
+
+/**
+ * Chooses the next merge, or undefined. Over the segment limit: the window of up to
+ * `segmentsPerMergeMax` adjacent segments with the fewest live docs (adjacent, so the `_doc`
+ * order of documents is kept). Otherwise: a large segment that is mostly deletes, alone.
+ */
+export function pickMerge(segments: readonly Pick<Segment, 'maxDoc' | 'liveDocCount'>[], policy: typeof mergePolicy = mergePolicy): MergeChoice | undefined {
+  const count = segments.length;
+  if (count > policy.segmentsPerShardMax) {
+    const width = Math.min(policy.segmentsPerMergeMax, count);
+    let best: MergeChoice | undefined;
+    let bestDocs = Infinity;
+    for (let start = 0; start + width <= count; start++) {
+      let docs = 0;
+      for (let position = start; position < start + width; position++) docs += segments[position]!.liveDocCount;
+      if (docs < bestDocs) {
+        bestDocs = docs;
+        best = { start, end: start + width };
+      }
+    }
+    return best;
+  }
+  for (let position = 0; position < count; position++) {
+    const segment = segments[position]!;
+    if (segment.maxDoc >= policy.expungeDocsMin && segment.maxDoc - segment.liveDocCount > segment.maxDoc * policy.deletedFractionMax) {
+      return { start: position, end: position + 1 };
+    }
+  }
+  return undefined;
+}
+
+/** Merges `choice` into one segment holding their live documents, in order. */
+export function applyMerge(state: SearcherState, choice: MergeChoice): { state: SearcherState; merged: Segment; replaced: readonly Segment[] } {
+  assert(choice.start >= 0 && choice.end <= state.segments.length && choice.start < choice.end, 'the merge range lies within the segments');
+  const inputs = state.segments.slice(choice.start, choice.end);
+  const name = segmentName(state.nextSegmentNumber);
+  const merged = mergeSegments(inputs, name);
+  const seqNos: number[] = [];
+  const versions: number[] = [];
+  const primaryTerms: number[] = [];
+  inputs.forEach((segment, offset) => {
+    const metadata = state.metadata[choice.start + offset]!;
+    for (let doc = 0; doc < segment.maxDoc; doc++) {
+      if (!isLive(segment, doc)) continue;
+      seqNos.push(metadata.seqNos[doc]!);
+      versions.push(metadata.versions[doc]!);
+      primaryTerms.push(metadata.primaryTerms[doc]!);
+    }
+  });
+  assert(seqNos.length === merged.maxDoc, 'the merged metadata covers every merged document');
+  const mergedMetadata: DocMetadata = { seqNos: Float64Array.from(seqNos), versions: Float64Array.from(versions), primaryTerms: Float64Array.from(primaryTerms) };
+  const segments = [...state.segments.slice(0, choice.start), merged, ...state.segments.slice(choice.end)];
+  const metadata = [...state.metadata.slice(0, choice.start), mergedMetadata, ...state.metadata.slice(choice.end)];
+  return { state: { ...state, segments, metadata, nextSegmentNumber: state.nextSegmentNumber + 1 }, merged, replaced: inputs };
+}
+
+/** Deleted doc ids of a segment (for the manifest). */
+export function deletedDocs(segment: Segment): number[] {
+  const deleted: number[] = [];
+  if (segment.liveDocs === null) return deleted;
+  for (let doc = 0; doc < segment.maxDoc; doc++) if (!isLive(segment, doc)) deleted.push(doc);
+  return deleted;
+}

@@ -1,0 +1,276 @@
+/**
+ * Index settings (pure): normalization of nested or flat input to flat `index.*` keys, the table of
+ * settings Strait knows (with Elasticsearch's names, defaults and dynamic flag), and validation.
+ * Values are kept as strings, as Elasticsearch renders them in `GET /{index}/_settings`.
+ */
+import { errors } from '../common/index.js';
+
+export type FlatSettings = Readonly<Record<string, string>>;
+
+type Validator = (value: string, key: string) => void;
+
+interface SettingSpec {
+  readonly dynamic: boolean;
+  /** Elasticsearch's default; undefined when the setting has no default worth rendering. */
+  readonly defaultValue?: string;
+  readonly validate: Validator;
+  /** Settings set by the node, never by a request (`index.uuid`, `index.creation_date`, ...). */
+  readonly internal?: boolean;
+  /** Settings that can never change after creation, even on a closed index. */
+  readonly final?: boolean;
+}
+
+const failedToParse = (value: string, key: string, detail = ''): never => {
+  throw errors.illegalArgument(`Failed to parse value [${value}] for setting [${key}]${detail}`);
+};
+
+const integerIn =
+  (min: number, max: number): Validator =>
+  (value, key) => {
+    if (!/^-?\d+$/.test(value)) failedToParse(value, key);
+    const number = Number(value);
+    if (number < min) failedToParse(value, key, ` must be >= ${min}`);
+    if (number > max) failedToParse(value, key, ` must be <= ${max}`);
+  };
+
+const booleanValue: Validator = (value, key) => {
+  if (value !== 'true' && value !== 'false') {
+    throw errors.illegalArgument(`Failed to parse value [${value}] as only [true] or [false] are allowed.`);
+  }
+  void key;
+};
+
+const anyValue: Validator = () => undefined;
+
+/** Elasticsearch time values: `-1`, `0`, or a number with a unit (nanos..d). */
+const timeValue: Validator = (value, key) => {
+  if (value === '-1' || value === '0') return;
+  if (!/^\d+(\.\d+)?(nanos|micros|ms|s|m|h|d)$/.test(value)) {
+    throw errors.illegalArgument(
+      `failed to parse setting [${key}] with value [${value}] as a time value: unit is missing or unrecognized`,
+    );
+  }
+};
+
+const oneOf =
+  (...allowed: string[]): Validator =>
+  (value, key) => {
+    if (!allowed.includes(value.toLowerCase())) {
+      throw errors.illegalArgument(`Failed to parse value [${value}] for setting [${key}], must be one of [${allowed.join(', ')}]`);
+    }
+  };
+
+const autoExpand: Validator = (value, key) => {
+  if (value === 'false' || /^\d+-(\d+|all)$/.test(value)) return;
+  throw errors.illegalArgument(
+    `failed to parse [${key}] from value: [${value}] at index -1`,
+  );
+};
+
+/** The settings Strait accepts, with Elasticsearch's defaults and dynamic flags. */
+export const indexSettingSpecs: Readonly<Record<string, SettingSpec>> = {
+  'index.number_of_shards': { dynamic: false, final: true, defaultValue: '1', validate: integerIn(1, 1024) },
+  'index.number_of_replicas': { dynamic: true, defaultValue: '1', validate: integerIn(0, 1024) },
+  'index.number_of_routing_shards': { dynamic: false, final: true, validate: integerIn(1, 1024 * 1024) },
+  'index.auto_expand_replicas': { dynamic: true, defaultValue: 'false', validate: autoExpand },
+  'index.refresh_interval': { dynamic: true, defaultValue: '1s', validate: timeValue },
+  'index.max_result_window': { dynamic: true, defaultValue: '10000', validate: integerIn(1, 2 ** 31 - 1) },
+  'index.max_inner_result_window': { dynamic: true, defaultValue: '100', validate: integerIn(1, 2 ** 31 - 1) },
+  'index.max_rescore_window': { dynamic: true, defaultValue: '10000', validate: integerIn(1, 2 ** 31 - 1) },
+  'index.max_terms_count': { dynamic: true, defaultValue: '65536', validate: integerIn(1, 2 ** 31 - 1) },
+  'index.max_regex_length': { dynamic: true, defaultValue: '1000', validate: integerIn(1, 2 ** 31 - 1) },
+  'index.max_ngram_diff': { dynamic: true, defaultValue: '1', validate: integerIn(0, 2 ** 31 - 1) },
+  'index.max_shingle_diff': { dynamic: true, defaultValue: '3', validate: integerIn(0, 2 ** 31 - 1) },
+  'index.max_docvalue_fields_search': { dynamic: true, defaultValue: '100', validate: integerIn(0, 2 ** 31 - 1) },
+  'index.max_script_fields': { dynamic: true, defaultValue: '32', validate: integerIn(0, 2 ** 31 - 1) },
+  'index.highlight.max_analyzed_offset': { dynamic: true, defaultValue: '1000000', validate: integerIn(1, 2 ** 31 - 1) },
+  'index.blocks.read_only': { dynamic: true, defaultValue: 'false', validate: booleanValue },
+  'index.blocks.read_only_allow_delete': { dynamic: true, defaultValue: 'false', validate: booleanValue },
+  'index.blocks.read': { dynamic: true, defaultValue: 'false', validate: booleanValue },
+  'index.blocks.write': { dynamic: true, defaultValue: 'false', validate: booleanValue },
+  'index.blocks.metadata': { dynamic: true, defaultValue: 'false', validate: booleanValue },
+  'index.hidden': { dynamic: true, defaultValue: 'false', validate: booleanValue },
+  'index.priority': { dynamic: true, validate: integerIn(0, 2 ** 31 - 1) },
+  'index.query.default_field': { dynamic: true, defaultValue: '*', validate: anyValue },
+  'index.translog.durability': { dynamic: true, defaultValue: 'request', validate: oneOf('request', 'async') },
+  'index.translog.sync_interval': { dynamic: false, defaultValue: '5s', validate: timeValue },
+  'index.translog.flush_threshold_size': { dynamic: true, defaultValue: '10gb', validate: anyValue },
+  'index.soft_deletes.enabled': { dynamic: false, defaultValue: 'true', validate: oneOf('true') },
+  'index.soft_deletes.retention_lease.period': { dynamic: true, defaultValue: '12h', validate: timeValue },
+  'index.soft_deletes.retention.operations': { dynamic: true, defaultValue: '0', validate: integerIn(0, Number.MAX_SAFE_INTEGER) },
+  'index.gc_deletes': { dynamic: true, defaultValue: '60s', validate: timeValue },
+  'index.mapping.total_fields.limit': { dynamic: true, defaultValue: '1000', validate: integerIn(0, 2 ** 31 - 1) },
+  'index.mapping.depth.limit': { dynamic: true, defaultValue: '20', validate: integerIn(1, 2 ** 31 - 1) },
+  'index.mapping.nested_fields.limit': { dynamic: true, defaultValue: '50', validate: integerIn(0, 2 ** 31 - 1) },
+  'index.mapping.nested_objects.limit': { dynamic: true, defaultValue: '10000', validate: integerIn(0, 2 ** 31 - 1) },
+  'index.mapping.field_name_length.limit': { dynamic: true, validate: integerIn(1, 2 ** 31 - 1) },
+  'index.mapping.ignore_malformed': { dynamic: false, defaultValue: 'false', validate: booleanValue },
+  'index.mapping.coerce': { dynamic: false, defaultValue: 'true', validate: booleanValue },
+  'index.codec': { dynamic: false, defaultValue: 'default', validate: oneOf('default', 'best_compression') },
+  'index.write.wait_for_active_shards': { dynamic: true, defaultValue: '1', validate: anyValue },
+  'index.unassigned.node_left.delayed_timeout': { dynamic: true, defaultValue: '1m', validate: timeValue },
+  'index.default_pipeline': { dynamic: true, defaultValue: '_none', validate: oneOf('_none') },
+  'index.final_pipeline': { dynamic: true, defaultValue: '_none', validate: oneOf('_none') },
+  'index.lifecycle.name': { dynamic: true, validate: anyValue },
+  'index.lifecycle.rollover_alias': { dynamic: true, validate: anyValue },
+  // Set by the node at creation; a request may not set them.
+  'index.uuid': { dynamic: false, internal: true, validate: anyValue },
+  'index.creation_date': { dynamic: false, internal: true, validate: anyValue },
+  'index.provided_name': { dynamic: false, internal: true, validate: anyValue },
+  'index.version.created': { dynamic: false, internal: true, validate: anyValue },
+};
+
+/** Setting prefixes accepted as groups (their members are free-form, as in Elasticsearch). */
+const groupPrefixes: readonly { prefix: string; dynamic: boolean }[] = [
+  { prefix: 'index.routing.allocation.', dynamic: true },
+  { prefix: 'index.analysis.', dynamic: false },
+  { prefix: 'index.similarity.', dynamic: false },
+  { prefix: 'index.sort.', dynamic: false },
+  { prefix: 'index.routing.rebalance.', dynamic: true },
+  { prefix: 'index.search.slowlog.', dynamic: true },
+  { prefix: 'index.indexing.slowlog.', dynamic: true },
+];
+
+/** The `index.version.created` Strait records: Elasticsearch 9.1's index version id. */
+export const INDEX_VERSION_CREATED = '9033000';
+
+function specOf(key: string): { dynamic: boolean; final?: boolean; validate: Validator; internal?: boolean } | undefined {
+  const spec = indexSettingSpecs[key];
+  if (spec !== undefined) return spec;
+  const group = groupPrefixes.find((candidate) => key.startsWith(candidate.prefix));
+  return group === undefined ? undefined : { dynamic: group.dynamic, validate: anyValue };
+}
+
+function scalarToString(value: unknown, key: string): string | null {
+  if (value === null) return null;
+  if (typeof value === 'string') return value;
+  if (typeof value === 'number' || typeof value === 'boolean') return String(value);
+  if (Array.isArray(value)) return value.map((item) => scalarToString(item, key)).join(',');
+  throw errors.illegalArgument(`Failed to parse value for setting [${key}]`);
+}
+
+/**
+ * Flattens `{index: {number_of_shards: 1}}`, `{number_of_shards: 1}` and `{"index.number_of_shards": 1}`
+ * alike to `{"index.number_of_shards": "1"}`; `null` values stay `null` (reset to default on update).
+ */
+export function flattenSettings(input: unknown): Record<string, string | null> {
+  const flat: Record<string, string | null> = {};
+  const walk = (value: unknown, prefix: string): void => {
+    if (value !== null && typeof value === 'object' && !Array.isArray(value)) {
+      for (const [key, child] of Object.entries(value)) walk(child, prefix === '' ? key : `${prefix}.${key}`);
+      return;
+    }
+    const key = prefix.startsWith('index.') ? prefix : `index.${prefix}`;
+    flat[key] = scalarToString(value, key);
+  };
+  if (input === undefined || input === null) return flat;
+  if (typeof input !== 'object' || Array.isArray(input)) throw errors.illegalArgument('settings must be an object');
+  walk(input, '');
+  return flat;
+}
+
+function unknownSetting(key: string): never {
+  throw errors.illegalArgument(
+    `unknown setting [${key}] please check that any required plugins are installed, or check the breaking changes documentation for removed settings`,
+  );
+}
+
+function normalizeValue(key: string, value: string): string {
+  // Booleans are stored as Elasticsearch renders them.
+  const spec = indexSettingSpecs[key];
+  if (spec?.validate === booleanValue) return value.toLowerCase() === 'true' ? 'true' : value.toLowerCase() === 'false' ? 'false' : value;
+  return value;
+}
+
+/** Validates the settings of a create-index request; returns the flat settings given (no defaults). */
+export function parseCreateSettings(input: unknown): Record<string, string> {
+  const flat = flattenSettings(input);
+  const result: Record<string, string> = {};
+  for (const [key, raw] of Object.entries(flat)) {
+    const spec = specOf(key);
+    if (spec === undefined) unknownSetting(key);
+    if (spec.internal) {
+      throw errors.illegalArgument(`private index setting [${key}] can not be set explicitly`);
+    }
+    if (raw === null) continue;
+    const value = normalizeValue(key, raw);
+    spec.validate(value, key);
+    result[key] = value;
+  }
+  return result;
+}
+
+/**
+ * Applies a settings update to current settings. Static settings are refused on open indices, as
+ * Elasticsearch does; `null` resets a setting to its default.
+ */
+export function applySettingsUpdate(
+  current: FlatSettings,
+  input: unknown,
+  target: { readonly index: string; readonly uuid: string; readonly open: boolean },
+): Record<string, string> {
+  const flat = flattenSettings(input);
+  const next: Record<string, string> = { ...current };
+  const staticKeys: string[] = [];
+  for (const [key, raw] of Object.entries(flat)) {
+    const spec = specOf(key);
+    if (spec === undefined) unknownSetting(key);
+    if (spec.internal || spec.final) {
+      if (raw !== null && current[key] === raw) continue;
+      throw errors.illegalArgument(`final ${target.index} setting [${key}], not updateable`);
+    }
+    if (!spec.dynamic && current[key] !== raw) staticKeys.push(key);
+    if (raw === null) {
+      delete next[key];
+      continue;
+    }
+    const value = normalizeValue(key, raw);
+    spec.validate(value, key);
+    next[key] = value;
+  }
+  if (staticKeys.length > 0 && target.open) {
+    throw errors.illegalArgument(
+      `Can't update non dynamic settings [[${staticKeys.join(', ')}]] for open indices [[${target.index}/${target.uuid}]]`,
+    );
+  }
+  return next;
+}
+
+/** The defaults of every known setting not present in `settings` (for `include_defaults`). */
+export function defaultSettings(settings: FlatSettings): Record<string, string> {
+  const defaults: Record<string, string> = {};
+  for (const [key, spec] of Object.entries(indexSettingSpecs)) {
+    if (spec.defaultValue !== undefined && settings[key] === undefined) defaults[key] = spec.defaultValue;
+  }
+  return defaults;
+}
+
+/** A setting's value, falling back to its Elasticsearch default. */
+export function settingValue(settings: FlatSettings, key: string): string | undefined {
+  return settings[key] ?? indexSettingSpecs[key]?.defaultValue;
+}
+
+export function settingBoolean(settings: FlatSettings, key: string): boolean {
+  return settingValue(settings, key) === 'true';
+}
+
+export function settingInteger(settings: FlatSettings, key: string): number {
+  const value = settingValue(settings, key);
+  return value === undefined ? 0 : Number(value);
+}
+
+/** Nests flat `a.b.c` keys into objects, as `flat_settings=false` renders. */
+export function nestFlatSettings(flat: Readonly<Record<string, unknown>>): Record<string, unknown> {
+  const nested: Record<string, unknown> = {};
+  for (const key of Object.keys(flat).sort()) {
+    const parts = key.split('.');
+    let cursor = nested;
+    for (const part of parts.slice(0, -1)) {
+      const next = cursor[part];
+      if (next === null || typeof next !== 'object' || Array.isArray(next)) cursor[part] = {};
+      cursor = cursor[part] as Record<string, unknown>;
+    }
+    cursor[parts[parts.length - 1]!] = flat[key];
+  }
+  return nested;
+}

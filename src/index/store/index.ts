@@ -1,0 +1,11 @@
+export {
+  ShardStore,
+  STORE_FORMAT_VERSION,
+  StoreFormatError,
+  type Durability,
+  type StoredDocument,
+  type VersionInfo,
+  type Operation,
+  type WriteResult,
+} from './shard-store.js';
+export { MetadataStore, type IndexMetadata, type AliasMetadata } from './metadata-store.js';

@@ -1,0 +1,307 @@
+/**
+ * The durable store of one shard (I/O shell): a better-sqlite3 database in WAL mode at
+ * `<path.data>/indices/<index uuid>/shard-0.db`.
+ *
+ * Tables (format version STORE_FORMAT_VERSION, P12):
+ * - `store_meta(key, value)`: format_version, index_uuid, primary_term, max_seq_no.
+ * - `docs(id PK, source, seq_no, primary_term, version)`: the latest state of every id. A deleted
+ *   document stays as a tombstone (`source` NULL) so its version keeps counting up when the id is
+ *   indexed again, as Elasticsearch does within `index.gc_deletes` (we keep tombstones for good).
+ * - `ops(seq_no PK, op, id, source, primary_term, version)`: the operation history, one row per
+ *   acknowledged write, in seq_no order: what cross-cluster replication reads ("changes") later.
+ *   Retention: every operation is kept (Elasticsearch keeps them under retention leases); trimming
+ *   is `trimOpsBelow`, for the replication layer to call when no follower needs older operations.
+ *
+ * Writes are serialized by the single Node thread, so `local_checkpoint == max_seq_no` after each
+ * commit. Each write commits before it returns; with `index.translog.durability: request`
+ * (default) the commit is fsynced (synchronous=FULL), with `async` it is not (NORMAL).
+ */
+import { existsSync, mkdirSync, statSync } from 'node:fs';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import { assert } from '../../common/index.js';
+
+/** Bump only with a migration in index/store/migrations/. */
+export const STORE_FORMAT_VERSION = 1;
+
+export type Durability = 'request' | 'async';
+
+export interface StoredDocument {
+  readonly id: string;
+  /** The `_source` as stored JSON text. */
+  readonly source: string;
+  readonly seqNo: number;
+  readonly primaryTerm: number;
+  readonly version: number;
+}
+
+/** The version bookkeeping of an id, tombstones included. */
+export interface VersionInfo {
+  readonly seqNo: number;
+  readonly primaryTerm: number;
+  readonly version: number;
+  readonly deleted: boolean;
+}
+
+export interface Operation {
+  readonly seqNo: number;
+  readonly op: 'index' | 'delete';
+  readonly id: string;
+  readonly source: string | null;
+  readonly primaryTerm: number;
+  readonly version: number;
+}
+
+export interface WriteResult {
+  readonly seqNo: number;
+  readonly primaryTerm: number;
+}
+
+interface DocRow {
+  id: string;
+  source: string | null;
+  seq_no: number;
+  primary_term: number;
+  version: number;
+}
+
+export class StoreFormatError extends Error {}
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS store_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS docs (
+  id TEXT PRIMARY KEY,
+  source TEXT,
+  seq_no INTEGER NOT NULL,
+  primary_term INTEGER NOT NULL,
+  version INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS ops (
+  seq_no INTEGER PRIMARY KEY,
+  op TEXT NOT NULL CHECK (op IN ('index', 'delete')),
+  id TEXT NOT NULL,
+  source TEXT,
+  primary_term INTEGER NOT NULL,
+  version INTEGER NOT NULL
+);
+`;
+
+export class ShardStore {
+  private readonly db: Database.Database;
+  private readonly statements;
+  private maxSeqNoValue: number;
+  private readonly primaryTermValue: number;
+  private liveCountCache: number | undefined;
+  private openTransactionDepth = 0;
+  private transactionStartSeqNo = -1;
+
+  private constructor(
+    readonly file: string,
+    db: Database.Database,
+  ) {
+    this.db = db;
+    this.statements = {
+      metaGet: db.prepare<[string], { value: string }>('SELECT value FROM store_meta WHERE key = ?'),
+      metaSet: db.prepare('INSERT INTO store_meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value'),
+      docGet: db.prepare<[string], DocRow>('SELECT id, source, seq_no, primary_term, version FROM docs WHERE id = ?'),
+      docUpsert: db.prepare(
+        'INSERT INTO docs (id, source, seq_no, primary_term, version) VALUES (?, ?, ?, ?, ?) ' +
+          'ON CONFLICT (id) DO UPDATE SET source = excluded.source, seq_no = excluded.seq_no, primary_term = excluded.primary_term, version = excluded.version',
+      ),
+      opInsert: db.prepare('INSERT INTO ops (seq_no, op, id, source, primary_term, version) VALUES (?, ?, ?, ?, ?, ?)'),
+      opsFrom: db.prepare<[number, number], { seq_no: number; op: 'index' | 'delete'; id: string; source: string | null; primary_term: number; version: number }>(
+        'SELECT seq_no, op, id, source, primary_term, version FROM ops WHERE seq_no >= ? ORDER BY seq_no LIMIT ?',
+      ),
+      opsTrim: db.prepare('DELETE FROM ops WHERE seq_no < ?'),
+      liveCount: db.prepare<[], { count: number }>('SELECT COUNT(*) AS count FROM docs WHERE source IS NOT NULL'),
+      scan: db.prepare<[], DocRow>('SELECT id, source, seq_no, primary_term, version FROM docs WHERE source IS NOT NULL ORDER BY seq_no'),
+      opsCount: db.prepare<[], { count: number; min: number | null }>('SELECT COUNT(*) AS count, MIN(seq_no) AS min FROM ops'),
+    };
+    this.maxSeqNoValue = Number(this.statements.metaGet.get('max_seq_no')?.value ?? '-1');
+    this.primaryTermValue = Number(this.statements.metaGet.get('primary_term')?.value ?? '1');
+  }
+
+  /**
+   * Opens (creating when absent) the shard database. Refuses a file of another index or of a
+   * format this build does not know.
+   */
+  static open(file: string, options: { readonly indexUuid: string; readonly durability: Durability }): ShardStore {
+    mkdirSync(path.dirname(file), { recursive: true });
+    const db = new Database(file);
+    try {
+      db.pragma('journal_mode = WAL');
+      db.pragma(`synchronous = ${options.durability === 'async' ? 'NORMAL' : 'FULL'}`);
+      db.pragma('busy_timeout = 5000');
+      db.exec(SCHEMA);
+      const meta = (key: string): string | undefined =>
+        (db.prepare('SELECT value FROM store_meta WHERE key = ?').get(key) as { value: string } | undefined)?.value;
+      const format = meta('format_version');
+      if (format === undefined) {
+        const set = db.prepare('INSERT INTO store_meta (key, value) VALUES (?, ?)');
+        db.transaction(() => {
+          set.run('format_version', String(STORE_FORMAT_VERSION));
+          set.run('index_uuid', options.indexUuid);
+          set.run('primary_term', '1');
+          set.run('max_seq_no', '-1');
+        })();
+      } else if (Number(format) !== STORE_FORMAT_VERSION) {
+        throw new StoreFormatError(`shard store [${file}] has format version [${format}], this node reads [${STORE_FORMAT_VERSION}]`);
+      } else if (meta('index_uuid') !== options.indexUuid) {
+        throw new StoreFormatError(`shard store [${file}] belongs to index uuid [${meta('index_uuid')}], expected [${options.indexUuid}]`);
+      }
+    } catch (error) {
+      db.close();
+      throw error;
+    }
+    return new ShardStore(file, db);
+  }
+
+  setDurability(durability: Durability): void {
+    this.db.pragma(`synchronous = ${durability === 'async' ? 'NORMAL' : 'FULL'}`);
+  }
+
+  get primaryTerm(): number {
+    return this.primaryTermValue;
+  }
+
+  /** The highest seq_no written; -1 for an empty shard. */
+  get maxSeqNo(): number {
+    return this.maxSeqNoValue;
+  }
+
+  /** Every operation up to this seq_no is committed (writes are sequential, so it equals maxSeqNo). */
+  get localCheckpoint(): number {
+    return this.maxSeqNoValue;
+  }
+
+  /** The live document, or undefined (missing or deleted). */
+  get(id: string): StoredDocument | undefined {
+    const row = this.statements.docGet.get(id);
+    if (row === undefined || row.source === null) return undefined;
+    return { id: row.id, source: row.source, seqNo: row.seq_no, primaryTerm: row.primary_term, version: row.version };
+  }
+
+  /** Version bookkeeping of an id, tombstones included. */
+  versionInfo(id: string): VersionInfo | undefined {
+    const row = this.statements.docGet.get(id);
+    if (row === undefined) return undefined;
+    return { seqNo: row.seq_no, primaryTerm: row.primary_term, version: row.version, deleted: row.source === null };
+  }
+
+  /** Writes a document with the next seq_no. Commits before returning unless inside `transaction`. */
+  index(id: string, source: string, version: number): WriteResult {
+    return this.write('index', id, source, version);
+  }
+
+  /** Writes a delete (a tombstone) with the next seq_no. */
+  delete(id: string, version: number): WriteResult {
+    return this.write('delete', id, null, version);
+  }
+
+  private write(op: 'index' | 'delete', id: string, source: string | null, version: number): WriteResult {
+    assert(version >= 1, 'versions start at 1');
+    const seqNo = this.maxSeqNoValue + 1;
+    const run = (): void => {
+      this.statements.docUpsert.run(id, source, seqNo, this.primaryTermValue, version);
+      this.statements.opInsert.run(seqNo, op, id, source, this.primaryTermValue, version);
+      this.statements.metaSet.run('max_seq_no', String(seqNo));
+    };
+    if (this.openTransactionDepth > 0) run();
+    else this.db.transaction(run)();
+    this.maxSeqNoValue = seqNo;
+    this.liveCountCache = undefined;
+    return { seqNo, primaryTerm: this.primaryTermValue };
+  }
+
+  /**
+   * Runs several writes in one commit (a bulk request's items for this shard). On a throw
+   * everything in it rolls back and the in-memory seq_no returns to the committed one.
+   */
+  transaction<T>(fn: () => T): T {
+    if (this.openTransactionDepth > 0) return fn();
+    const before = this.maxSeqNoValue;
+    this.openTransactionDepth++;
+    try {
+      return this.db.transaction(fn)();
+    } catch (error) {
+      this.maxSeqNoValue = before;
+      this.liveCountCache = undefined;
+      throw error;
+    } finally {
+      this.openTransactionDepth--;
+    }
+  }
+
+  /**
+   * Opens a transaction spanning several writes (a bulk request's run of items for this shard);
+   * `commit` makes them durable together, `rollback` forgets them.
+   */
+  begin(): void {
+    assert(this.openTransactionDepth === 0, 'no transaction is open');
+    this.db.exec('BEGIN IMMEDIATE');
+    this.openTransactionDepth = 1;
+    this.transactionStartSeqNo = this.maxSeqNoValue;
+  }
+
+  commit(): void {
+    assert(this.openTransactionDepth === 1, 'a transaction opened by begin() is open');
+    this.db.exec('COMMIT');
+    this.openTransactionDepth = 0;
+  }
+
+  rollback(): void {
+    if (this.openTransactionDepth !== 1) return;
+    if (this.db.inTransaction) this.db.exec('ROLLBACK');
+    this.openTransactionDepth = 0;
+    this.maxSeqNoValue = this.transactionStartSeqNo;
+    this.liveCountCache = undefined;
+  }
+
+  /** Operations with seq_no ≥ `fromSeqNo`, in order, at most `limit`. */
+  readOps(fromSeqNo: number, limit: number): Operation[] {
+    return this.statements.opsFrom.all(fromSeqNo, limit).map((row) => ({
+      seqNo: row.seq_no,
+      op: row.op,
+      id: row.id,
+      source: row.source,
+      primaryTerm: row.primary_term,
+      version: row.version,
+    }));
+  }
+
+  /** Drops history below `seqNo` (for the replication layer's retention). */
+  trimOpsBelow(seqNo: number): number {
+    return this.statements.opsTrim.run(Math.min(seqNo, this.maxSeqNoValue)).changes;
+  }
+
+  /** How many operations are retained and the lowest retained seq_no (-1 when none). */
+  opsRetained(): { count: number; minSeqNo: number } {
+    const row = this.statements.opsCount.get()!;
+    return { count: row.count, minSeqNo: row.min ?? -1 };
+  }
+
+  /** Live documents in seq_no order. */
+  *scan(): IterableIterator<StoredDocument> {
+    for (const row of this.statements.scan.iterate()) {
+      yield { id: row.id, source: row.source!, seqNo: row.seq_no, primaryTerm: row.primary_term, version: row.version };
+    }
+  }
+
+  docCount(): number {
+    this.liveCountCache ??= this.statements.liveCount.get()!.count;
+    return this.liveCountCache;
+  }
+
+  /** Bytes on disk: the database file and its WAL. */
+  sizeBytes(): number {
+    let total = 0;
+    for (const file of [this.file, `${this.file}-wal`]) {
+      if (existsSync(file)) total += statSync(file).size;
+    }
+    return total;
+  }
+
+  close(): void {
+    if (this.db.open) this.db.close();
+  }
+}

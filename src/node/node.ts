@@ -1,0 +1,188 @@
+import { randomBytes } from 'node:crypto';
+import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { ClusterSettingsStore, baseDynamicSettings } from '../cluster/settings.js';
+import type { SqlDatabase } from '../common/index.js';
+import type { NodeConfig } from '../config/types.js';
+import { startHttpServer, type HttpServer, type HttpTlsOptions } from '../http/server.js';
+import type { Route } from '../http/route.js';
+import { clusterSettingsRoutes } from '../http/routes/cluster-settings.js';
+import { nodeInfoRoutes, type NodeIdentity } from '../http/routes/node-info.js';
+import { wireIndices } from './wire-indices.js';
+import { wireSecurity } from './wire-security.js';
+import { openDatabase } from './database.js';
+import type { RunningNode, StartOptions } from './index.js';
+
+/** Start-up failures that are the operator's to fix (the CLI prints them and exits 78). */
+export class NodeStartError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'NodeStartError';
+  }
+}
+
+/**
+ * One process holds a data path at a time, as Elasticsearch's node.lock: a lock left by a killed
+ * process (its pid no longer alive) is taken over.
+ */
+function lockDataPath(pathData: string): () => void {
+  const lockFile = path.join(pathData, 'node.lock');
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      const fd = openSync(lockFile, 'wx', 0o600);
+      writeSync(fd, String(process.pid));
+      closeSync(fd);
+      return () => rmSync(lockFile, { force: true });
+    } catch (error) {
+      if ((error as { code?: string }).code !== 'EEXIST') throw error;
+      const holder = Number(readFileSync(lockFile, 'utf8').trim());
+      if (Number.isInteger(holder) && holder > 0 && holder !== process.pid && isAlive(holder)) {
+        throw new NodeStartError(`failed to obtain node lock on [${pathData}]: held by process ${holder}; is another node running on this data path?`);
+      }
+      rmSync(lockFile, { force: true });
+    }
+  }
+  throw new NodeStartError(`failed to obtain node lock on [${pathData}]`);
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as { code?: string }).code === 'EPERM';
+  }
+}
+
+/** The node id and cluster uuid are made once and kept in node.db. */
+function loadIdentityRow(db: SqlDatabase): { nodeId: string; clusterUuid: string } {
+  db.exec('CREATE TABLE IF NOT EXISTS node_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)');
+  const read = (key: string): string | undefined =>
+    (db.prepare('SELECT value FROM node_meta WHERE key = ?').get(key) as { value: string } | undefined)?.value;
+  const ensure = (key: string, make: () => string): string => {
+    const existing = read(key);
+    if (existing !== undefined) return existing;
+    const value = make();
+    db.prepare('INSERT INTO node_meta (key, value) VALUES (?, ?)').run(key, value);
+    return value;
+  };
+  return {
+    nodeId: ensure('node_id', () => randomBytes(16).toString('base64url').slice(0, 22)),
+    clusterUuid: ensure('cluster_uuid', () => randomBytes(16).toString('base64url').slice(0, 22)),
+  };
+}
+
+function buildInfo(): { hash: string; date: string } {
+  try {
+    const packageFile = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'package.json');
+    const manifest = JSON.parse(readFileSync(packageFile, 'utf8')) as { version?: string };
+    return { hash: `strait-${manifest.version ?? 'dev'}`, date: '2026-11-23T00:00:00.000Z' };
+  } catch {
+    return { hash: 'strait-dev', date: '2026-11-23T00:00:00.000Z' };
+  }
+}
+
+function readTls(config: NodeConfig): HttpTlsOptions | undefined {
+  const ssl = config.httpSsl;
+  if (!config.securityEnabled || !ssl.enabled) return undefined;
+  if (ssl.key === undefined || ssl.certificate === undefined) {
+    throw new NodeStartError('xpack.security.http.ssl.enabled is true but [xpack.security.http.ssl.key] or [xpack.security.http.ssl.certificate] is not set');
+  }
+  const read = (setting: string, file: string): Buffer => {
+    try {
+      return readFileSync(file);
+    } catch (error) {
+      throw new NodeStartError(`cannot read [${setting}] file [${file}]: ${(error as Error).message}`);
+    }
+  };
+  return {
+    key: read('xpack.security.http.ssl.key', ssl.key),
+    cert: read('xpack.security.http.ssl.certificate', ssl.certificate),
+    ca: ssl.certificateAuthorities.map((file) => read('xpack.security.http.ssl.certificate_authorities', file)),
+    passphrase: ssl.keyPassphrase,
+    clientAuthentication: ssl.clientAuthentication,
+  };
+}
+
+export async function startNode(config: NodeConfig, options: StartOptions): Promise<RunningNode> {
+  const { log } = options;
+  mkdirSync(config.pathData, { recursive: true });
+  const unlock = lockDataPath(config.pathData);
+  const closers: (() => unknown)[] = [unlock];
+  const closeAll = async (): Promise<void> => {
+    for (const close of closers.reverse()) {
+      try {
+        await close();
+      } catch (error) {
+        log.error({ err: error }, 'failed to close a node component');
+      }
+    }
+    closers.length = 0;
+  };
+  try {
+    const nodeDb = openDatabase(path.join(config.pathData, 'node.db'));
+    closers.push(() => nodeDb.close());
+    const { nodeId, clusterUuid } = loadIdentityRow(nodeDb);
+    const nowMs = (): number => Date.now();
+    const security = await wireSecurity({ config, nodeDb, log, nowMs, elasticPassword: options.elasticPassword });
+    closers.push(() => security.close());
+    const indices = wireIndices({ config, nodeDb, log, nowMs });
+    closers.push(() => indices.close());
+    const clusterSettings = new ClusterSettingsStore(nodeDb, [...baseDynamicSettings]);
+    let httpServer: HttpServer | undefined;
+    const build = buildInfo();
+    const identity: NodeIdentity = {
+      nodeId,
+      nodeName: config.nodeName,
+      clusterName: config.clusterName,
+      clusterUuid,
+      roles: config.nodeRoles,
+      buildHash: build.hash,
+      buildDate: build.date,
+      httpAddress: () => httpServer?.address ?? `${config.httpHost}:${config.httpPort}`,
+      transportAddress: () => undefined,
+      httpBodyBytesMax: config.httpMaxContentLengthBytes,
+      settings: config.flat,
+    };
+    const routes: Route[] = [
+      ...nodeInfoRoutes(identity),
+      ...clusterSettingsRoutes(clusterSettings),
+      ...security.service.routes(),
+      ...indices.routes({ clusterName: config.clusterName }),
+    ];
+    const tls = readTls(config);
+    httpServer = await startHttpServer({
+      host: config.httpHost,
+      port: config.httpPort,
+      tls,
+      bodyBytesMax: config.httpMaxContentLengthBytes,
+      routes,
+      security: security.service,
+      log,
+    });
+    const server = httpServer;
+    closers.push(() => server.close());
+    const httpScheme = tls === undefined ? 'http' : 'https';
+    log.info(
+      { http_address: server.address, http_scheme: httpScheme, node_id: nodeId, cluster_name: config.clusterName, cluster_uuid: clusterUuid },
+      'started',
+    );
+    let stopping: Promise<void> | undefined;
+    return {
+      httpAddress: server.address,
+      httpScheme,
+      stop: () => {
+        stopping ??= (async () => {
+          log.info('stopping');
+          await closeAll();
+          log.info('stopped');
+        })();
+        return stopping;
+      },
+    };
+  } catch (error) {
+    await closeAll();
+    throw error;
+  }
+}

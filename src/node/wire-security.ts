@@ -1,0 +1,37 @@
+import type { Logger } from 'pino';
+import type { SqlDatabase } from '../common/index.js';
+import type { NodeConfig } from '../config/types.js';
+import { securityRoutes } from '../http/routes/security.js';
+import { createSecurityService, type NativeSecurityService } from '../security/index.js';
+import type { SecurityService } from '../security/types.js';
+import { disabledSecurityService } from './security-disabled.js';
+
+/** The security layer as the node runs it: the real one, or the open one when disabled. */
+export async function wireSecurity(options: {
+  config: NodeConfig;
+  nodeDb: SqlDatabase;
+  log: Logger;
+  nowMs: () => number;
+  elasticPassword: string | undefined;
+}): Promise<{ service: SecurityService; native: NativeSecurityService | undefined; close(): void }> {
+  if (!options.config.securityEnabled) {
+    options.log.warn('security is disabled (xpack.security.enabled: false): every request is allowed without authentication');
+    return { service: disabledSecurityService(), native: undefined, close: () => undefined };
+  }
+  const bootstrapPassword = options.config.secure.getString('bootstrap.password');
+  const security = createSecurityService({
+    db: options.nodeDb,
+    log: options.log.child({ layer: 'security' }),
+    nowMs: options.nowMs,
+    ...(bootstrapPassword !== undefined ? { bootstrapPassword } : {}),
+  });
+  if (options.elasticPassword !== undefined) security.ensureElasticPassword(options.elasticPassword);
+  const routes = securityRoutes(security);
+  const service: SecurityService = {
+    enabled: true,
+    authenticate: (headers, path) => security.authenticate(headers, path),
+    authorizer: (authentication) => security.authorizer(authentication),
+    routes: () => routes,
+  };
+  return { service, native: security, close: () => security.close() };
+}

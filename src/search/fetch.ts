@@ -1,0 +1,274 @@
+/**
+ * The fetch phase (pure): renders the hits of a merged page in Elasticsearch's shape, reading
+ * `_source` and doc values from the very segments the query phase searched (so a hit shows the
+ * document version it matched, never a newer one).
+ *
+ * Hit keys in Elasticsearch's order: `_shard`, `_node` (explain only), `_index`, `_id`,
+ * `_version`, `_seq_no`, `_primary_term`, `_score`, `_source`, `fields`, `highlight`, `sort`,
+ * `_explanation`.
+ * Reference: https://www.elastic.co/guide/en/elasticsearch/reference/current/search-fields.html
+ */
+import { errors } from '../common/index.js';
+import { filterSource, wildcardMatch, type FlattenedMapping, type MappedField, type SourceFilter } from '../index/index.js';
+import { formatDate, parseDate, type DocMetadata, type FieldMappings, type Segment, type ShardHit, type QueryNode, type SortSpec, type SortValue } from '../index/searcher/index.js';
+import { highlightHit, type HighlightSpec } from './highlight.js';
+
+/** One entry of `fields` or `docvalue_fields`. */
+export interface FieldRequest {
+  readonly pattern: string;
+  readonly format: string | undefined;
+}
+
+export interface FetchOptions {
+  readonly source: SourceFilter;
+  /** `stored_fields: _none_`: neither `_source` nor `_id`. */
+  readonly storedFieldsNone: boolean;
+  /** `stored_fields` given (without `_source`): no `_source` unless `_source` was asked explicitly. */
+  readonly storedFieldsOnly: boolean;
+  readonly fields: readonly FieldRequest[];
+  readonly docvalueFields: readonly FieldRequest[];
+  readonly highlight: HighlightSpec | undefined;
+  readonly explain: boolean;
+  readonly version: boolean;
+  readonly seqNoPrimaryTerm: boolean;
+}
+
+/** What the fetch phase needs of one searched shard. */
+export interface FetchTarget {
+  /** `_index` as rendered (with a `cluster:` prefix for remote results). */
+  readonly indexName: string;
+  readonly segments: readonly Segment[];
+  readonly metadata: readonly DocMetadata[];
+  readonly mapping: FlattenedMapping;
+  readonly mappings: FieldMappings;
+  /** The query as written (before alias filters), for highlighting and explanations. */
+  readonly query: QueryNode;
+  readonly nodeId: string;
+  /** One-line description of the planned query for `_explanation`. */
+  describeQuery(): string;
+}
+
+type Json = Record<string, unknown>;
+const isObject = (value: unknown): value is Json => value !== null && typeof value === 'object' && !Array.isArray(value);
+
+/**
+ * Values at a dotted path of a source document, arrays flattened, nulls dropped. Both object
+ * nesting (`{"user":{"name":..}}`) and dotted keys (`{"user.name":..}`) are followed.
+ */
+export function sourceValues(source: unknown, path: string): unknown[] {
+  const values: unknown[] = [];
+  const walk = (value: unknown, rest: string): void => {
+    if (Array.isArray(value)) {
+      for (const item of value) walk(item, rest);
+      return;
+    }
+    if (rest === '') {
+      if (value !== null && value !== undefined) values.push(value);
+      return;
+    }
+    if (!isObject(value)) return;
+    for (const [key, child] of Object.entries(value)) {
+      if (rest === key) walk(child, '');
+      else if (rest.startsWith(`${key}.`)) walk(child, rest.slice(key.length + 1));
+    }
+  };
+  walk(source, path);
+  return values;
+}
+
+/** The shortest decimal that reads back as the same float32 (how Java prints a float). */
+export function floatString(value: number): number {
+  if (!Number.isFinite(value)) return value;
+  for (let precision = 1; precision <= 9; precision++) {
+    const candidate = Number(value.toPrecision(precision));
+    if (Math.fround(candidate) === Math.fround(value)) return candidate;
+  }
+  return value;
+}
+
+function firstFormat(format: string | undefined): string | undefined {
+  return format?.split('||')[0];
+}
+
+/** A `_source` value as the `fields` option renders it for this field type; undefined to leave it out. */
+function fieldValue(field: MappedField, value: unknown, format: string | undefined): unknown {
+  switch (field.type) {
+    case 'text':
+    case 'keyword':
+    case 'ip': {
+      if (isObject(value)) return undefined;
+      const text = String(value);
+      if (field.type === 'keyword' && field.ignoreAbove !== undefined && text.length > field.ignoreAbove) return undefined;
+      return text;
+    }
+    case 'long':
+    case 'integer':
+    case 'short':
+    case 'byte': {
+      const number = Number(value);
+      return Number.isFinite(number) ? Math.trunc(number) : undefined;
+    }
+    case 'double': {
+      const number = Number(value);
+      return Number.isFinite(number) ? number : undefined;
+    }
+    case 'float':
+    case 'half_float': {
+      const number = Number(value);
+      return Number.isFinite(number) ? floatString(number) : undefined;
+    }
+    case 'boolean':
+      return value === true || value === 'true' ? true : value === false || value === 'false' || value === '' ? false : undefined;
+    case 'date': {
+      if (typeof value !== 'string' && typeof value !== 'number') return undefined;
+      try {
+        return formatDate(parseDate(value, field.format, undefined), undefined, format ?? firstFormat(field.format));
+      } catch {
+        return undefined;
+      }
+    }
+    case 'geo_point': {
+      let lat: number;
+      let lon: number;
+      if (isObject(value)) [lat, lon] = [Number(value['lat']), Number(value['lon'])];
+      else if (Array.isArray(value)) [lon, lat] = [Number(value[0]), Number(value[1])];
+      else if (typeof value === 'string' && value.includes(',')) [lat, lon] = value.split(',').map((part) => Number(part.trim())) as [number, number];
+      else return undefined;
+      return { type: 'Point', coordinates: [lon, lat] };
+    }
+    default:
+      return undefined;
+  }
+}
+
+/** The `fields` section: mapped leaf fields matching the requested patterns, values from `_source`. */
+export function renderFields(source: unknown, mapping: FlattenedMapping, requests: readonly FieldRequest[]): Json | undefined {
+  const result: Json = {};
+  for (const request of requests) {
+    for (const [path, field] of mapping.fields) {
+      if (result[path] !== undefined || !wildcardMatch(request.pattern, path)) continue;
+      // Geo points arrive as arrays [lon, lat]: one value, not two.
+      const raw = field.type === 'geo_point' ? sourceGeoValues(source, field.parentPath ?? path) : sourceValues(source, field.parentPath ?? path);
+      const values = raw.map((value) => fieldValue(field, value, request.format)).filter((value) => value !== undefined);
+      if (values.length > 0) result[path] = values;
+    }
+  }
+  return Object.keys(result).length === 0 ? undefined : result;
+}
+
+function sourceGeoValues(source: unknown, path: string): unknown[] {
+  const values: unknown[] = [];
+  const walk = (value: unknown, rest: string): void => {
+    if (rest === '') {
+      if (Array.isArray(value) && value.length === 2 && value.every((item) => typeof item === 'number')) values.push(value);
+      else if (Array.isArray(value)) for (const item of value) walk(item, '');
+      else if (value !== null && value !== undefined) values.push(value);
+      return;
+    }
+    if (Array.isArray(value)) {
+      for (const item of value) walk(item, rest);
+      return;
+    }
+    if (!isObject(value)) return;
+    for (const [key, child] of Object.entries(value)) {
+      if (rest === key) walk(child, '');
+      else if (rest.startsWith(`${key}.`)) walk(child, rest.slice(key.length + 1));
+    }
+  };
+  walk(source, path);
+  return values;
+}
+
+/** The `docvalue_fields` section, read from the segment's doc values. */
+export function renderDocValueFields(segment: Segment, doc: number, mapping: FlattenedMapping, mappings: FieldMappings, requests: readonly FieldRequest[], indexName: string): Json | undefined {
+  const result: Json = {};
+  for (const request of requests) {
+    const paths = request.pattern.includes('*') ? [...mapping.fields.keys()].filter((path) => wildcardMatch(request.pattern, path)) : [request.pattern];
+    for (const path of paths) {
+      const engineField = mappings[path];
+      if (engineField === undefined) continue;
+      if (engineField.type === 'text') {
+        if (request.pattern.includes('*')) continue;
+        throw errors.illegalArgument(
+          `Fielddata is disabled on [${path}] in [${indexName}]. Text fields are not optimised for operations that require per-document field data like aggregations and sorting, so these operations are disabled by default. Please use a keyword field instead. Alternatively, set fielddata=true on [${path}] in order to load field data by uninverting the inverted index. Note that this can use significant memory.`,
+        );
+      }
+      const values = segment.docValues.get(path);
+      if (values === undefined) continue;
+      const from = values.valueStart[doc]!;
+      const to = values.valueStart[doc + 1]!;
+      if (from === to) continue;
+      const rendered: unknown[] = [];
+      for (let at = from; at < to; at++) {
+        if (values.kind === 'keyword') {
+          rendered.push(segment.postings.get(path)!.terms[values.ordinals[at]!]!);
+          continue;
+        }
+        const value = values.values[at]!;
+        const type = mapping.fields.get(path)?.type;
+        if (engineField.type === 'date') rendered.push(formatDate(value, undefined, request.format === 'use_field_mapping' ? firstFormat(engineField.format) : (request.format ?? 'strict_date_optional_time')));
+        else if (engineField.type === 'boolean') rendered.push(value === 1);
+        else if (type === 'float' || type === 'half_float') rendered.push(floatString(value));
+        else rendered.push(value);
+      }
+      result[path] = rendered;
+    }
+  }
+  return Object.keys(result).length === 0 ? undefined : result;
+}
+
+/** Sort values as Elasticsearch returns them (dates as millis unless the sort names a format; floats as floats). */
+export function renderSortValues(values: readonly SortValue[], sort: readonly SortSpec[] | undefined, mapping: FlattenedMapping): unknown[] {
+  return values.map((value, position) => {
+    const spec = sort?.[position];
+    if (spec === undefined || spec.kind !== 'field' || value === null || typeof value !== 'number') return value;
+    const type = mapping.fields.get(spec.field)?.type;
+    if (type === 'date' && spec.format !== undefined) return formatDate(value, undefined, spec.format);
+    if (type === 'float' || type === 'half_float') return floatString(value);
+    if (type === 'boolean') return value;
+    return value;
+  });
+}
+
+function scoreOf(hit: ShardHit): number | null {
+  return Number.isNaN(hit.score) ? null : hit.score;
+}
+
+/** Renders one hit of the merged page. */
+export function renderHit(target: FetchTarget, hit: ShardHit, sort: readonly SortSpec[] | undefined, options: FetchOptions): Json {
+  const segment = target.segments[hit.segmentIndex]!;
+  const metadata = target.metadata[hit.segmentIndex]!;
+  const rendered: Json = {};
+  if (options.explain) {
+    rendered['_shard'] = `[${target.indexName}][0]`;
+    rendered['_node'] = target.nodeId;
+  }
+  rendered['_index'] = target.indexName;
+  if (!options.storedFieldsNone) rendered['_id'] = segment.ids[hit.doc];
+  if (options.version) rendered['_version'] = metadata.versions[hit.doc];
+  if (options.seqNoPrimaryTerm) {
+    rendered['_seq_no'] = metadata.seqNos[hit.doc];
+    rendered['_primary_term'] = metadata.primaryTerms[hit.doc];
+  }
+  rendered['_score'] = scoreOf(hit);
+  const source = segment.sources[hit.doc];
+  if (options.source.fetch && !options.storedFieldsNone && !options.storedFieldsOnly) rendered['_source'] = filterSource(source, options.source);
+  const fields: Json = {
+    ...(renderFields(source, target.mapping, options.fields) ?? {}),
+    ...(renderDocValueFields(segment, hit.doc, target.mapping, target.mappings, options.docvalueFields, target.indexName) ?? {}),
+  };
+  if (Object.keys(fields).length > 0) rendered['fields'] = fields;
+  if (options.highlight !== undefined) {
+    const highlight = highlightHit(options.highlight, target.query, target.mappings, (path) => {
+      const field = target.mapping.fields.get(path);
+      return sourceValues(source, field?.parentPath ?? path);
+    });
+    if (highlight !== undefined) rendered['highlight'] = highlight;
+  }
+  if (hit.sortValues !== undefined) rendered['sort'] = renderSortValues(hit.sortValues, sort, target.mapping);
+  if (options.explain) {
+    const score = scoreOf(hit) ?? 1;
+    rendered['_explanation'] = { value: score, description: `score of ${target.describeQuery()}`, details: [] };
+  }
+  return rendered;
+}

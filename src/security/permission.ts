@@ -1,0 +1,70 @@
+import { compilePatterns, globCovers, type NameMatcher } from './patterns.js';
+import { compilePrivileges, resolvePrivilege, type ActionMatcher } from './privileges.js';
+import type { RoleDescriptor } from './roles.js';
+
+/**
+ * What a set of roles allows, compiled once per role set. Pure: built from descriptors, queried by
+ * action name and index name.
+ */
+export interface Permission {
+  readonly roleNames: readonly string[];
+  allowsCluster(action: string): boolean;
+  allowsIndex(action: string, index: string): boolean;
+  hasClusterPrivilege(privilege: string): boolean;
+  /** Does the permission grant `privilege` on every index that `indexPattern` can name? */
+  hasIndexPrivilege(indexPattern: string, privilege: string, allowRestricted: boolean): boolean;
+  /** The remote_indices / remote_cluster entries, kept for the cross-cluster layers. */
+  readonly descriptors: readonly RoleDescriptor[];
+}
+
+interface IndexGroup {
+  readonly patterns: readonly string[];
+  readonly names: NameMatcher;
+  readonly actions: ActionMatcher;
+}
+
+export function compilePermission(descriptors: readonly RoleDescriptor[]): Permission {
+  const cluster = compilePrivileges('cluster', descriptors.flatMap((d) => d.cluster));
+  const groups: IndexGroup[] = descriptors.flatMap((d) =>
+    d.indices.map((entry) => ({
+      patterns: entry.names,
+      names: compilePatterns(entry.names),
+      actions: compilePrivileges('index', entry.privileges),
+    })),
+  );
+  return {
+    roleNames: descriptors.map((d) => d.name),
+    descriptors,
+    allowsCluster: (action) => cluster.matches(action),
+    allowsIndex: (action, index) => groups.some((group) => group.actions.matches(action) && group.names(index)),
+    hasClusterPrivilege: (privilege) => {
+      const definition = resolvePrivilege('cluster', privilege);
+      return definition !== undefined && cluster.covers(definition);
+    },
+    hasIndexPrivilege: (indexPattern, privilege) => {
+      const definition = resolvePrivilege('index', privilege);
+      if (definition === undefined) return false;
+      // Every action pattern of the privilege must be covered by some group that covers the index pattern.
+      return definition.include.every((actionPattern) =>
+        groups.some(
+          (group) =>
+            group.patterns.some((pattern) => globCovers(pattern, indexPattern)) &&
+            group.actions.covers({ include: [actionPattern] }),
+        ),
+      );
+    },
+  };
+}
+
+/** Both must allow: an API key's own descriptors limited by its owner's roles. */
+export function intersectPermissions(first: Permission, limitedBy: Permission): Permission {
+  return {
+    roleNames: first.roleNames,
+    descriptors: first.descriptors,
+    allowsCluster: (action) => first.allowsCluster(action) && limitedBy.allowsCluster(action),
+    allowsIndex: (action, index) => first.allowsIndex(action, index) && limitedBy.allowsIndex(action, index),
+    hasClusterPrivilege: (privilege) => first.hasClusterPrivilege(privilege) && limitedBy.hasClusterPrivilege(privilege),
+    hasIndexPrivilege: (index, privilege, restricted) =>
+      first.hasIndexPrivilege(index, privilege, restricted) && limitedBy.hasIndexPrivilege(index, privilege, restricted),
+  };
+}

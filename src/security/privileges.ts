@@ -1,0 +1,157 @@
+import { compilePatterns, globCovers, globsMayOverlap, type NameMatcher } from './patterns.js';
+
+/**
+ * Named privileges resolved to action patterns, as Elasticsearch defines them. A privilege may also
+ * be written as an action pattern itself (`indices:data/read/*`). Pure.
+ */
+export interface PrivilegeDefinition {
+  readonly include: readonly string[];
+  readonly exclude?: readonly string[];
+}
+
+const SECURITY_ACTIONS = ['cluster:admin/xpack/security/*', 'cluster:monitor/xpack/security/*'];
+
+export const clusterPrivileges: Readonly<Record<string, PrivilegeDefinition>> = {
+  none: { include: [] },
+  all: { include: ['cluster:*', 'indices:admin/template/*', 'indices:admin/index_template/*'] },
+  monitor: { include: ['cluster:monitor/*'] },
+  manage: { include: ['cluster:*', 'indices:admin/template/*', 'indices:admin/index_template/*'], exclude: SECURITY_ACTIONS },
+  manage_security: { include: [...SECURITY_ACTIONS, 'cluster:admin/xpack/security/*'] },
+  read_security: {
+    include: [
+      'cluster:admin/xpack/security/*/get',
+      'cluster:admin/xpack/security/*/query',
+      'cluster:admin/xpack/security/*/get/*',
+      'cluster:admin/xpack/security/user/has_privileges',
+      'cluster:admin/xpack/security/user/list_privileges',
+      'cluster:admin/xpack/security/privilege/builtin/get',
+    ],
+  },
+  manage_api_key: { include: ['cluster:admin/xpack/security/api_key/*'] },
+  manage_own_api_key: { include: ['cluster:admin/xpack/security/api_key/*'] },
+  manage_index_templates: { include: ['indices:admin/template/*', 'indices:admin/index_template/*'] },
+  manage_pipeline: { include: ['cluster:admin/ingest/pipeline/*'] },
+  manage_ingest_pipelines: { include: ['cluster:admin/ingest/pipeline/*'] },
+  monitor_ingest: { include: ['cluster:monitor/ingest/*'] },
+  transport_client: { include: ['cluster:monitor/nodes/liveness', 'cluster:monitor/state'] },
+  manage_ccr: { include: ['cluster:admin/xpack/ccr/*', 'cluster:monitor/state', 'cluster:monitor/xpack/ccr/*'] },
+  read_ccr: { include: ['cluster:monitor/state', 'cluster:monitor/xpack/info'] },
+  cross_cluster_search: {
+    include: ['cluster:internal/remote_cluster/handshake', 'cluster:internal/remote_cluster/nodes', 'cluster:monitor/xpack/info', 'cluster:monitor/state'],
+  },
+  cross_cluster_replication: {
+    include: ['cluster:internal/remote_cluster/handshake', 'cluster:internal/remote_cluster/nodes', 'cluster:monitor/state'],
+  },
+  monitor_enrich: { include: ['cluster:monitor/xpack/enrich/*'] },
+  monitor_stats: { include: ['cluster:monitor/stats*', 'cluster:monitor/xpack/usage*'] },
+  grant_api_key: { include: ['cluster:admin/xpack/security/api_key/grant'] },
+};
+
+export const indexPrivileges: Readonly<Record<string, PrivilegeDefinition>> = {
+  none: { include: [] },
+  all: { include: ['indices:*', 'internal:transport/proxy/indices:*'] },
+  read: { include: ['indices:data/read/*', 'indices:admin/resolve/*'] },
+  read_cross_cluster: {
+    include: ['internal:transport/proxy/indices:data/read/*', 'indices:admin/shards/search_shards', 'indices:admin/search/search_shards', 'indices:internal/cross_cluster/*'],
+  },
+  write: { include: ['indices:data/write/*', 'indices:admin/mapping/auto_put'] },
+  index: { include: ['indices:data/write/index*', 'indices:data/write/update*', 'indices:data/write/bulk*', 'indices:admin/mapping/auto_put'] },
+  create: { include: ['indices:data/write/index*', 'indices:data/write/bulk*', 'indices:admin/mapping/auto_put'] },
+  create_doc: { include: ['indices:data/write/index:op_type/create', 'indices:data/write/index[auto_id]', 'indices:data/write/bulk*', 'indices:admin/mapping/auto_put'] },
+  delete: { include: ['indices:data/write/delete*', 'indices:data/write/bulk*'] },
+  manage: { include: ['indices:monitor/*', 'indices:admin/*'] },
+  create_index: { include: ['indices:admin/create', 'indices:admin/auto_create', 'indices:admin/data_stream/create'] },
+  delete_index: { include: ['indices:admin/delete', 'indices:admin/data_stream/delete'] },
+  auto_configure: { include: ['indices:admin/auto_create', 'indices:admin/mapping/auto_put', 'indices:admin/data_stream/create'] },
+  view_index_metadata: {
+    include: [
+      'indices:admin/aliases/get',
+      'indices:admin/get',
+      'indices:admin/mappings/fields/get*',
+      'indices:admin/mappings/get',
+      'indices:admin/shards/search_shards',
+      'indices:admin/search/search_shards',
+      'indices:admin/validate/query*',
+      'indices:monitor/settings/get',
+      'indices:admin/resolve/*',
+      'indices:admin/xpack/ccr/*/info',
+    ],
+  },
+  monitor: { include: ['indices:monitor/*'] },
+  maintenance: { include: ['indices:admin/refresh*', 'indices:admin/flush*', 'indices:admin/synced_flush', 'indices:admin/forcemerge*'] },
+  manage_follow_index: {
+    include: ['indices:admin/xpack/ccr/put_follow', 'indices:admin/xpack/ccr/unfollow', 'indices:admin/close', 'indices:admin/xpack/ccr/resume_follow', 'indices:admin/xpack/ccr/*'],
+  },
+  cross_cluster_replication: {
+    include: ['indices:data/read/xpack/ccr/shard_changes*', 'indices:monitor/stats*', 'indices:admin/seq_no/*retention_lease*', 'indices:internal/cross_cluster/ccr/*'],
+  },
+  cross_cluster_replication_internal: {
+    include: ['indices:internal/admin/ccr/restore/*', 'internal:transport/proxy/indices:internal/admin/ccr/restore/*', 'indices:admin/seq_no/*retention_lease*'],
+  },
+  manage_leader_index: { include: ['indices:admin/xpack/ccr/forget_follower*', 'indices:monitor/stats*'] },
+};
+
+/** Privileges a `remote_cluster` entry may name (spec: only these two). */
+export const remoteClusterPrivileges: readonly string[] = ['monitor_enrich', 'monitor_stats'];
+
+const ACTION_PREFIXES = ['cluster:', 'indices:', 'internal:'];
+
+export function isActionPattern(name: string): boolean {
+  return ACTION_PREFIXES.some((prefix) => name.startsWith(prefix));
+}
+
+export type PrivilegeKind = 'cluster' | 'index';
+
+function table(kind: PrivilegeKind): Readonly<Record<string, PrivilegeDefinition>> {
+  return kind === 'cluster' ? clusterPrivileges : indexPrivileges;
+}
+
+/** The definition of a named privilege or an action pattern; undefined when unknown. */
+export function resolvePrivilege(kind: PrivilegeKind, name: string): PrivilegeDefinition | undefined {
+  const named = Object.hasOwn(table(kind), name) ? table(kind)[name] : undefined;
+  if (named !== undefined) return named;
+  if (kind === 'cluster' && name.startsWith('cluster:')) return { include: [name] };
+  if (kind === 'index' && (name.startsWith('indices:') || name.startsWith('internal:transport/proxy/indices:'))) return { include: [name] };
+  return undefined;
+}
+
+/** A compiled set of privileges: may an action run under it? */
+export interface ActionMatcher {
+  readonly privileges: readonly string[];
+  matches(action: string): boolean;
+  /** Does this set grant everything the given privilege grants? */
+  covers(privilege: PrivilegeDefinition): boolean;
+}
+
+export function compilePrivileges(kind: PrivilegeKind, names: readonly string[]): ActionMatcher {
+  const definitions = names.map((name) => resolvePrivilege(kind, name)).filter((d): d is PrivilegeDefinition => d !== undefined);
+  const parts = definitions.map((definition) => ({
+    include: compilePatterns(definition.include),
+    exclude: compilePatterns(definition.exclude ?? []),
+    definition,
+  }));
+  const matches = (action: string): boolean => parts.some((part) => part.include(action) && !part.exclude(action));
+  return {
+    privileges: names,
+    matches,
+    covers: (requested) =>
+      requested.include.every((wanted) =>
+        definitions.some(
+          (granted) =>
+            granted.include.some((pattern) => globCovers(pattern, wanted)) &&
+            !(granted.exclude ?? []).some((excluded) => globsMayOverlap(excluded, wanted)),
+        ),
+      ),
+  };
+}
+
+/** Named privileges of this kind that grant the action (for the 403 message). */
+export function privilegesGranting(kind: PrivilegeKind, action: string): string[] {
+  const names: string[] = [];
+  for (const [name, definition] of Object.entries(table(kind))) {
+    const include: NameMatcher = compilePatterns(definition.include);
+    const exclude: NameMatcher = compilePatterns(definition.exclude ?? []);
+    if (include(action) && !exclude(action)) names.push(name);
+  }
+  return names;
+}

@@ -1,0 +1,528 @@
+import { randomBytes } from 'node:crypto';
+import type { IncomingHttpHeaders } from 'node:http';
+import type { Logger } from 'pino';
+import { errors, type EsError, type SqlDatabase } from '../common/index.js';
+import type { RequestAuthorizer } from '../http/route.js';
+import { hashSecret, hashSecretSync, isSecretHash, VerificationCache, verifySecret } from './hashing.js';
+import { compilePermission, intersectPermissions, type Permission } from './permission.js';
+import { privilegesGranting } from './privileges.js';
+import { reservedRoles, type RoleDescriptor } from './roles.js';
+import { SecurityStore, type StoredApiKey, type StoredUser } from './store.js';
+import type { Authentication, AuthenticatedUser, RealmRef } from './types.js';
+
+/** Reserved users: their roles are fixed; only password and enabled state can change. */
+export const reservedUsers: ReadonlyMap<string, readonly string[]> = new Map([
+  ['elastic', ['superuser']],
+  ['kibana', ['kibana_system']],
+  ['kibana_system', ['kibana_system']],
+  ['logstash_system', ['logstash_system']],
+  ['beats_system', ['beats_system']],
+  ['apm_system', ['apm_system']],
+  ['remote_monitoring_user', ['remote_monitoring_collector', 'remote_monitoring_agent']],
+]);
+
+export const RESERVED_REALM: RealmRef = { name: 'reserved', type: 'reserved' };
+export const NATIVE_REALM: RealmRef = { name: 'default_native', type: 'native' };
+export const API_KEY_REALM: RealmRef = { name: '_es_api_key', type: '_es_api_key' };
+
+const MIN_PASSWORD_LENGTH = 6;
+
+export interface CreateSecurityServiceOptions {
+  readonly db: SqlDatabase;
+  readonly log: Logger;
+  readonly nowMs: () => number;
+  /** `bootstrap.password` from the keystore: the elastic password until one is set through the API. */
+  readonly bootstrapPassword?: string;
+  readonly cacheMaxEntries?: number;
+  readonly cacheTtlMs?: number;
+}
+
+/** What the authorization layer knows about a caller beyond the public Authentication. */
+interface Resolved {
+  readonly permission: Permission;
+  /** The user's effective role names (for messages and `_has_privileges`). */
+  readonly roleNames: readonly string[];
+}
+
+function header(headers: IncomingHttpHeaders, name: string): string | undefined {
+  const value = headers[name];
+  return Array.isArray(value) ? value[0] : value;
+}
+
+function decodeBasic(encoded: string): { username: string; password: string } | undefined {
+  const decoded = Buffer.from(encoded, 'base64').toString('utf8');
+  const colon = decoded.indexOf(':');
+  if (colon <= 0) return undefined;
+  return { username: decoded.slice(0, colon), password: decoded.slice(colon + 1) };
+}
+
+export function decodeApiKeyCredential(encoded: string): { id: string; secret: string } | undefined {
+  if (!/^[A-Za-z0-9+/=_-]+$/.test(encoded)) return undefined;
+  const decoded = Buffer.from(encoded, 'base64').toString('utf8');
+  const colon = decoded.indexOf(':');
+  if (colon <= 0 || colon === decoded.length - 1) return undefined;
+  return { id: decoded.slice(0, colon), secret: decoded.slice(colon + 1) };
+}
+
+/** A time value (`1d`, `30m`, `500ms`) in milliseconds; throws a 400 naming the field otherwise. */
+export function parseTimeValue(field: string, value: unknown): number {
+  const text = typeof value === 'string' ? value.trim() : '';
+  const match = /^(\d+)(nanos|micros|ms|s|m|h|d)$/.exec(text);
+  if (match === null) {
+    throw errors.parse(`failed to parse setting [${field}] with value [${String(value)}] as a time value: unit is missing or unrecognized`);
+  }
+  const factor: Record<string, number> = { nanos: 1e-6, micros: 1e-3, ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+  return Math.floor(Number(match[1]) * factor[match[2]!]!);
+}
+
+export class NativeSecurityService {
+  readonly enabled = true;
+  readonly store: SecurityStore;
+  private readonly log: Logger;
+  readonly nowMs: () => number;
+  private readonly passwordCache: VerificationCache;
+  private readonly apiKeyCache: VerificationCache;
+  private readonly resolved = new WeakMap<Authentication, Resolved>();
+  private readonly permissionCache = new Map<string, Permission>();
+  private bootstrapHash: string | undefined;
+
+  constructor(options: CreateSecurityServiceOptions) {
+    this.store = new SecurityStore(options.db);
+    this.log = options.log;
+    this.nowMs = options.nowMs;
+    const maxEntries = options.cacheMaxEntries ?? 10_000;
+    const ttlMs = options.cacheTtlMs ?? 20 * 60_000;
+    this.passwordCache = new VerificationCache(maxEntries, ttlMs, options.nowMs);
+    this.apiKeyCache = new VerificationCache(maxEntries, ttlMs, options.nowMs);
+    if (options.bootstrapPassword !== undefined && options.bootstrapPassword.length > 0) {
+      this.bootstrapHash = hashSecretSync(options.bootstrapPassword);
+    }
+  }
+
+  /** Sets the elastic password when none is stored yet (security auto-configuration on first start). */
+  ensureElasticPassword(password: string): void {
+    if (this.store.getUser('elastic', true)?.passwordHash) return;
+    this.store.putUser(this.reservedRow('elastic', { passwordHash: hashSecretSync(password) }), true);
+  }
+
+  close(): void {
+    this.passwordCache.clear();
+    this.apiKeyCache.clear();
+  }
+
+  // ---- authentication -------------------------------------------------------------------------
+
+  async authenticate(headers: IncomingHttpHeaders, path = '/'): Promise<Authentication> {
+    const authorization = header(headers, 'authorization');
+    if (authorization === undefined || authorization.trim() === '') {
+      throw errors.authenticationRequired(`missing authentication credentials for REST request [${path}]`);
+    }
+    const space = authorization.indexOf(' ');
+    const scheme = (space < 0 ? authorization : authorization.slice(0, space)).toLowerCase();
+    const credential = space < 0 ? '' : authorization.slice(space + 1).trim();
+    if (scheme === 'basic') return this.authenticateBasic(credential, path);
+    if (scheme === 'apikey') {
+      const authentication = await this.authenticateApiKey(credential, 'rest');
+      return authentication;
+    }
+    throw errors.authenticationFailed(`unable to authenticate with provided credentials and anonymous access is not allowed for this request`, {
+      additional_unsuccessful_credentials: `unsupported authentication scheme [${scheme}]`,
+    });
+  }
+
+  private async authenticateBasic(credential: string, path: string): Promise<Authentication> {
+    const decoded = decodeBasic(credential);
+    if (decoded === undefined) {
+      throw errors.authenticationFailed(`unable to authenticate with provided credentials and anonymous access is not allowed for this request`, {
+        additional_unsuccessful_credentials: 'malformed basic credentials',
+      });
+    }
+    const { username, password } = decoded;
+    const failed = (): EsError => errors.authenticationFailed(`unable to authenticate user [${username}] for REST request [${path}]`);
+    const reservedRoleNames = reservedUsers.get(username);
+    let user: StoredUser | undefined;
+    let realm: RealmRef;
+    let storedHash: string | undefined;
+    if (reservedRoleNames !== undefined) {
+      realm = RESERVED_REALM;
+      const row = this.store.getUser(username, true);
+      user = this.reservedRow(username, row ?? {});
+      storedHash = row?.passwordHash ?? (username === 'elastic' ? this.bootstrapHash : undefined);
+    } else {
+      realm = NATIVE_REALM;
+      user = this.store.getUser(username, false);
+      storedHash = user?.passwordHash ?? undefined;
+    }
+    if (user === undefined || storedHash === undefined) {
+      await verifySecret(password, hashForTiming);
+      this.log.info({ username, realm: realm.name }, 'authentication failed: unknown user or no password set');
+      throw failed();
+    }
+    const cacheKey = `${realm.name}/${username}`;
+    if (!this.passwordCache.matches(cacheKey, password, storedHash)) {
+      if (!(await verifySecret(password, storedHash))) {
+        this.log.info({ username, realm: realm.name }, 'authentication failed: wrong password');
+        throw failed();
+      }
+      this.passwordCache.remember(cacheKey, password, storedHash);
+    }
+    if (!user.enabled) {
+      this.log.info({ username }, 'authentication failed: user is disabled');
+      throw failed();
+    }
+    const authentication: Authentication = {
+      user: publicUser(user),
+      authenticatingRealm: realm,
+      lookupRealm: realm,
+      authenticationType: 'realm',
+    };
+    this.resolved.set(authentication, { permission: this.permissionForRoles(user.roles), roleNames: user.roles });
+    return authentication;
+  }
+
+  /**
+   * Verifies an `ApiKey` credential of the expected type. REST accepts only REST keys; the remote
+   * cluster interface accepts only cross-cluster keys.
+   */
+  async authenticateApiKey(credential: string, expectedType: 'rest' | 'cross_cluster'): Promise<Authentication> {
+    const invalid = (detail: string): EsError =>
+      errors.authenticationFailed('unable to authenticate with provided credentials and anonymous access is not allowed for this request', {
+        additional_unsuccessful_credentials: `API key: ${detail}`,
+      });
+    const decoded = decodeApiKeyCredential(credential);
+    if (decoded === undefined) throw invalid('invalid API key credential');
+    const key = this.store.getApiKey(decoded.id);
+    if (key === undefined) {
+      await verifySecret(decoded.secret, hashForTiming);
+      this.log.info({ api_key_id: decoded.id }, 'authentication failed: unknown API key');
+      throw invalid(`unable to find apikey with id ${decoded.id}`);
+    }
+    if (!this.apiKeyCache.matches(key.id, decoded.secret, key.hash)) {
+      if (!(await verifySecret(decoded.secret, key.hash))) {
+        this.log.info({ api_key_id: key.id }, 'authentication failed: invalid API key secret');
+        throw invalid(`invalid credentials for API key [${key.id}]`);
+      }
+      this.apiKeyCache.remember(key.id, decoded.secret, key.hash);
+    }
+    if (key.invalidated) {
+      this.log.info({ api_key_id: key.id }, 'authentication failed: API key invalidated');
+      throw invalid(`api key [${key.id}] has been invalidated`);
+    }
+    if (key.expirationMs !== null && key.expirationMs <= this.nowMs()) {
+      this.log.info({ api_key_id: key.id }, 'authentication failed: API key expired');
+      throw invalid(`api key [${key.id}] is expired`);
+    }
+    if (key.type !== expectedType) {
+      this.log.info({ api_key_id: key.id, type: key.type, expected: expectedType }, 'authentication failed: wrong API key type');
+      throw errors.authenticationFailed(
+        `authentication expected API key type of [${expectedType}], but API key [${key.id}] has type [${key.type}]`,
+      );
+    }
+    const owner = this.lookupOwner(key);
+    const authentication: Authentication = {
+      user: {
+        username: key.username,
+        roles: [],
+        fullName: owner?.fullName ?? null,
+        email: owner?.email ?? null,
+        metadata: owner?.metadata ?? {},
+        enabled: true,
+      },
+      authenticatingRealm: API_KEY_REALM,
+      lookupRealm: API_KEY_REALM,
+      authenticationType: 'api_key',
+      apiKey: { id: key.id, name: key.name, type: key.type },
+    };
+    this.resolved.set(authentication, { permission: this.apiKeyPermission(key), roleNames: [] });
+    return authentication;
+  }
+
+  /** The owner as stored now (undefined when the owner no longer exists). */
+  private lookupOwner(key: StoredApiKey): StoredUser | undefined {
+    if (key.realm === RESERVED_REALM.name) {
+      const row = this.store.getUser(key.username, true);
+      return reservedUsers.has(key.username) ? this.reservedRow(key.username, row ?? {}) : undefined;
+    }
+    if (key.realm === NATIVE_REALM.name) return this.store.getUser(key.username, false);
+    return undefined;
+  }
+
+  /** The key's own descriptors (if any) limited by its owner's roles as they are now. */
+  apiKeyPermission(key: StoredApiKey): Permission {
+    const owner = this.lookupOwner(key);
+    const ownerRoles = owner !== undefined ? (owner.enabled ? owner.roles : []) : key.ownerRoles;
+    const limitedBy = this.permissionForRoles(ownerRoles);
+    if (key.type === 'cross_cluster' || key.roleDescriptors.length > 0) {
+      return intersectPermissions(compilePermission(key.roleDescriptors), limitedBy);
+    }
+    return limitedBy;
+  }
+
+  // ---- roles and permissions ------------------------------------------------------------------
+
+  findRole(name: string): RoleDescriptor | undefined {
+    return reservedRoles.get(name) ?? this.store.getRole(name);
+  }
+
+  /** Unknown role names grant nothing (and are logged once per resolution). */
+  permissionForRoles(roleNames: readonly string[]): Permission {
+    const key = [...roleNames].sort().join('\u0000');
+    const cached = this.permissionCache.get(key);
+    if (cached !== undefined) return cached;
+    const descriptors: RoleDescriptor[] = [];
+    for (const name of roleNames) {
+      const role = this.findRole(name);
+      if (role === undefined) this.log.debug({ role: name }, 'unknown role name grants nothing');
+      else descriptors.push(role);
+    }
+    const permission = compilePermission(descriptors);
+    if (this.permissionCache.size > 1000) this.permissionCache.clear();
+    this.permissionCache.set(key, permission);
+    return permission;
+  }
+
+  rolesChanged(): void {
+    this.permissionCache.clear();
+  }
+
+  permissionOf(authentication: Authentication): Permission {
+    const resolved = this.resolved.get(authentication);
+    if (resolved !== undefined) return resolved.permission;
+    return this.permissionForRoles(authentication.user.roles);
+  }
+
+  authorizer(authentication: Authentication): RequestAuthorizer {
+    const permission = this.permissionOf(authentication);
+    const roleNames = this.resolved.get(authentication)?.roleNames ?? authentication.user.roles;
+    const who =
+      authentication.apiKey !== undefined
+        ? `API key id [${authentication.apiKey.id}] of user [${authentication.user.username}]`
+        : `user [${authentication.user.username}]`;
+    const roles = authentication.apiKey !== undefined ? '' : ` with effective roles [${[...roleNames].sort().join(',')}]`;
+    const shownAction = (action: string): string => action.replace(/:op_type\/create$/, '');
+    const deny = (action: string, kind: 'cluster' | 'index', indices?: readonly string[]): EsError => {
+      const granting = privilegesGranting(kind, action).filter((name) => name !== 'none');
+      const on = indices !== undefined ? ` on indices [${indices.join(',')}]` : '';
+      const grantedBy = granting.length > 0 ? `, this action is granted by the ${kind} privileges [${granting.join(',')}]` : '';
+      this.log.info({ action: shownAction(action), principal: authentication.user.username, api_key_id: authentication.apiKey?.id, indices }, 'access denied');
+      return errors.securityForbidden(`action [${shownAction(action)}] is unauthorized for ${who}${roles}${on}${grantedBy}`);
+    };
+    return {
+      cluster: (action) => {
+        if (!permission.allowsCluster(action)) throw deny(action, 'cluster');
+      },
+      indices: (action, indices) => {
+        const denied = indices.filter((index) => !permission.allowsIndex(action, index));
+        if (denied.length > 0) throw deny(action, 'index', denied);
+      },
+      allowsIndex: (action, index) => permission.allowsIndex(action, index),
+    };
+  }
+
+  // ---- users ----------------------------------------------------------------------------------
+
+  reservedRow(username: string, row: Partial<StoredUser>): StoredUser {
+    return {
+      username,
+      passwordHash: row.passwordHash ?? null,
+      roles: reservedUsers.get(username) ?? [],
+      fullName: null,
+      email: null,
+      metadata: { _reserved: true },
+      enabled: row.enabled ?? true,
+    };
+  }
+
+  getUsers(names: readonly string[] | undefined): StoredUser[] {
+    if (names === undefined) {
+      const reserved = [...reservedUsers.keys()].map((name) => this.reservedRow(name, this.store.getUser(name, true) ?? {}));
+      return [...reserved, ...this.store.listUsers()];
+    }
+    return names
+      .map((name) => (reservedUsers.has(name) ? this.reservedRow(name, this.store.getUser(name, true) ?? {}) : this.store.getUser(name, false)))
+      .filter((user): user is StoredUser => user !== undefined);
+  }
+
+  async putUser(
+    username: string,
+    body: { password?: string; passwordHash?: string; roles?: string[]; fullName?: string | null; email?: string | null; metadata?: Record<string, unknown>; enabled?: boolean },
+  ): Promise<{ created: boolean }> {
+    if (reservedUsers.has(username)) {
+      throw errors.actionRequestValidation([`user [${username}] is reserved and only the password can be changed`]);
+    }
+    const existing = this.store.getUser(username, false);
+    const problems: string[] = [];
+    if (body.password === undefined && body.passwordHash === undefined && existing === undefined) {
+      problems.push('password must be specified unless you are updating an existing user');
+    }
+    if (body.password !== undefined && body.password.length < MIN_PASSWORD_LENGTH) {
+      problems.push(`passwords must be at least [${MIN_PASSWORD_LENGTH}] characters long`);
+    }
+    if (body.passwordHash !== undefined && !isSecretHash(body.passwordHash)) {
+      problems.push('The provided password hash is not a hash or it could not be resolved to a supported hash algorithm. The supported password hash algorithms are [scrypt]');
+    }
+    if (body.roles === undefined && existing === undefined) problems.push('roles are missing');
+    if (problems.length > 0) throw errors.actionRequestValidation(problems);
+    const passwordHash =
+      body.password !== undefined ? await hashSecret(body.password) : (body.passwordHash ?? existing?.passwordHash ?? null);
+    this.store.putUser(
+      {
+        username,
+        passwordHash,
+        roles: body.roles ?? existing?.roles ?? [],
+        fullName: body.fullName !== undefined ? body.fullName : (existing?.fullName ?? null),
+        email: body.email !== undefined ? body.email : (existing?.email ?? null),
+        metadata: body.metadata ?? existing?.metadata ?? {},
+        enabled: body.enabled ?? existing?.enabled ?? true,
+      },
+      false,
+    );
+    this.passwordCache.invalidate(`${NATIVE_REALM.name}/${username}`);
+    return { created: existing === undefined };
+  }
+
+  deleteUser(username: string): boolean {
+    if (reservedUsers.has(username)) {
+      throw errors.actionRequestValidation([`user [${username}] is reserved and cannot be deleted`]);
+    }
+    this.passwordCache.invalidate(`${NATIVE_REALM.name}/${username}`);
+    return this.store.deleteUser(username);
+  }
+
+  async changePassword(username: string, password: string | undefined, passwordHash: string | undefined): Promise<void> {
+    const problems: string[] = [];
+    if (password === undefined && passwordHash === undefined) problems.push('password must be specified');
+    if (password !== undefined && password.length < MIN_PASSWORD_LENGTH) problems.push(`passwords must be at least [${MIN_PASSWORD_LENGTH}] characters long`);
+    if (passwordHash !== undefined && !isSecretHash(passwordHash)) problems.push('The provided password hash is not a hash or it could not be resolved to a supported hash algorithm. The supported password hash algorithms are [scrypt]');
+    if (problems.length > 0) throw errors.actionRequestValidation(problems);
+    const hash = password !== undefined ? await hashSecret(password) : passwordHash!;
+    if (reservedUsers.has(username)) {
+      const row = this.store.getUser(username, true);
+      this.store.putUser(this.reservedRow(username, { ...(row ?? {}), passwordHash: hash }), true);
+      this.passwordCache.invalidate(`${RESERVED_REALM.name}/${username}`);
+      return;
+    }
+    const existing = this.store.getUser(username, false);
+    if (existing === undefined) throw errors.resourceNotFound(`user [${username}] does not exist`);
+    this.store.putUser({ ...existing, passwordHash: hash }, false);
+    this.passwordCache.invalidate(`${NATIVE_REALM.name}/${username}`);
+  }
+
+  setEnabled(username: string, enabled: boolean, caller: Authentication): void {
+    if (!enabled && caller.apiKey === undefined && caller.user.username === username) {
+      throw errors.illegalArgument('users may not update the enabled status of their own account');
+    }
+    if (reservedUsers.has(username)) {
+      const row = this.store.getUser(username, true);
+      this.store.putUser(this.reservedRow(username, { ...(row ?? {}), enabled }), true);
+      return;
+    }
+    const existing = this.store.getUser(username, false);
+    if (existing === undefined) throw errors.resourceNotFound(`user [${username}] does not exist`);
+    this.store.putUser({ ...existing, enabled }, false);
+  }
+
+  // ---- roles ----------------------------------------------------------------------------------
+
+  putRole(role: RoleDescriptor): boolean {
+    if (reservedRoles.has(role.name)) throw errors.illegalArgument(`Role [${role.name}] is reserved and may not be used.`);
+    const created = this.store.putRole(role);
+    this.rolesChanged();
+    return created;
+  }
+
+  deleteRole(name: string): boolean {
+    if (reservedRoles.has(name)) throw errors.illegalArgument(`role [${name}] is reserved and cannot be deleted`);
+    const found = this.store.deleteRole(name);
+    this.rolesChanged();
+    return found;
+  }
+
+  // ---- API keys -------------------------------------------------------------------------------
+
+  /** Creates a key owned by the caller; returns the secret once. */
+  async createApiKey(
+    owner: Authentication,
+    request: { name: string; expirationMs: number | null; roleDescriptors: readonly RoleDescriptor[]; metadata: Record<string, unknown>; type: 'rest' | 'cross_cluster'; access: Record<string, unknown> | null },
+  ): Promise<{ id: string; secret: string; expirationMs: number | null }> {
+    const id = randomBytes(15).toString('base64url');
+    const secret = randomBytes(16).toString('base64url');
+    const ownerRealm = owner.apiKey !== undefined ? this.keyOwnerRealm(owner.apiKey.id) : owner.authenticatingRealm;
+    const now = this.nowMs();
+    this.store.putApiKey({
+      id,
+      name: request.name,
+      type: request.type,
+      hash: await hashSecret(secret),
+      creationMs: now,
+      expirationMs: request.expirationMs === null ? null : now + request.expirationMs,
+      invalidated: false,
+      invalidationMs: null,
+      username: owner.user.username,
+      realm: ownerRealm.name,
+      realmType: ownerRealm.type,
+      metadata: request.metadata,
+      roleDescriptors: request.roleDescriptors,
+      ownerRoles: owner.apiKey !== undefined ? (this.store.getApiKey(owner.apiKey.id)?.ownerRoles ?? []) : owner.user.roles,
+      access: request.access,
+    });
+    this.log.info({ api_key_id: id, type: request.type, owner: owner.user.username }, 'API key created');
+    return { id, secret, expirationMs: request.expirationMs === null ? null : now + request.expirationMs };
+  }
+
+  private keyOwnerRealm(keyId: string): RealmRef {
+    const key = this.store.getApiKey(keyId);
+    return key === undefined ? NATIVE_REALM : { name: key.realm, type: key.realmType };
+  }
+
+  updateApiKey(key: StoredApiKey, update: { roleDescriptors?: readonly RoleDescriptor[]; metadata?: Record<string, unknown>; expirationMs?: number | null; access?: Record<string, unknown> | null }): boolean {
+    const next: StoredApiKey = {
+      ...key,
+      ...(update.roleDescriptors !== undefined ? { roleDescriptors: update.roleDescriptors } : {}),
+      ...(update.metadata !== undefined ? { metadata: update.metadata } : {}),
+      ...(update.expirationMs !== undefined ? { expirationMs: update.expirationMs === null ? null : this.nowMs() + update.expirationMs } : {}),
+      ...(update.access !== undefined ? { access: update.access } : {}),
+    };
+    const changed = JSON.stringify(next) !== JSON.stringify(key);
+    if (changed) {
+      this.store.putApiKey(next);
+      this.apiKeyCache.invalidate(key.id);
+      this.log.info({ api_key_id: key.id }, 'API key updated');
+    }
+    return changed;
+  }
+
+  invalidateApiKeys(keys: readonly StoredApiKey[]): { invalidated: string[]; previously: string[] } {
+    const invalidated: string[] = [];
+    const previously: string[] = [];
+    const now = this.nowMs();
+    for (const key of keys) {
+      if (key.invalidated) {
+        previously.push(key.id);
+        continue;
+      }
+      this.store.putApiKey({ ...key, invalidated: true, invalidationMs: now });
+      this.apiKeyCache.invalidate(key.id);
+      invalidated.push(key.id);
+    }
+    if (invalidated.length > 0) this.log.info({ api_key_ids: invalidated }, 'API keys invalidated');
+    return { invalidated, previously };
+  }
+
+  /** Does the caller own this key? (A key authenticated caller owns only itself.) */
+  owns(caller: Authentication, key: StoredApiKey): boolean {
+    if (caller.apiKey !== undefined) return caller.apiKey.id === key.id;
+    return key.username === caller.user.username && key.realm === caller.authenticatingRealm.name;
+  }
+}
+
+/** Verified against when the user or key is unknown, so that a miss costs what a hit costs. */
+const hashForTiming = hashSecretSync(randomBytes(12).toString('hex'));
+
+export function publicUser(user: StoredUser): AuthenticatedUser {
+  return { username: user.username, roles: user.roles, fullName: user.fullName, email: user.email, metadata: user.metadata, enabled: user.enabled };
+}
+
+export function createSecurityService(options: CreateSecurityServiceOptions): NativeSecurityService {
+  return new NativeSecurityService(options);
+}

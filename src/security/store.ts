@@ -1,0 +1,196 @@
+import type { SqlDatabase } from '../common/index.js';
+import type { RoleDescriptor } from './roles.js';
+
+/** Security objects in node.db: native users, reserved-user passwords, roles and API keys. */
+export interface StoredUser {
+  readonly username: string;
+  readonly passwordHash: string | null;
+  readonly roles: readonly string[];
+  readonly fullName: string | null;
+  readonly email: string | null;
+  readonly metadata: Record<string, unknown>;
+  readonly enabled: boolean;
+}
+
+export interface StoredApiKey {
+  readonly id: string;
+  readonly name: string | null;
+  readonly type: 'rest' | 'cross_cluster';
+  readonly hash: string;
+  readonly creationMs: number;
+  readonly expirationMs: number | null;
+  readonly invalidated: boolean;
+  readonly invalidationMs: number | null;
+  readonly username: string;
+  readonly realm: string;
+  readonly realmType: string;
+  readonly metadata: Record<string, unknown>;
+  /** The key's own descriptors (for cross-cluster keys: the descriptor built from `access`). */
+  readonly roleDescriptors: readonly RoleDescriptor[];
+  /** The owner's role names at creation, resolved again at use time. */
+  readonly ownerRoles: readonly string[];
+  /** Cross-cluster keys: the `access` body as given. */
+  readonly access: Record<string, unknown> | null;
+}
+
+interface UserRow {
+  username: string;
+  password_hash: string | null;
+  roles: string;
+  full_name: string | null;
+  email: string | null;
+  metadata: string;
+  enabled: number;
+}
+
+interface ApiKeyRow {
+  id: string;
+  name: string | null;
+  type: string;
+  hash: string;
+  creation_ms: number;
+  expiration_ms: number | null;
+  invalidated: number;
+  invalidation_ms: number | null;
+  username: string;
+  realm: string;
+  realm_type: string;
+  metadata: string;
+  role_descriptors: string;
+  owner_roles: string;
+  access: string | null;
+}
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS security_users (
+  username TEXT PRIMARY KEY, password_hash TEXT, roles TEXT NOT NULL, full_name TEXT, email TEXT,
+  metadata TEXT NOT NULL, enabled INTEGER NOT NULL, reserved INTEGER NOT NULL DEFAULT 0);
+CREATE TABLE IF NOT EXISTS security_roles (name TEXT PRIMARY KEY, descriptor TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS security_api_keys (
+  id TEXT PRIMARY KEY, name TEXT, type TEXT NOT NULL, hash TEXT NOT NULL, creation_ms INTEGER NOT NULL,
+  expiration_ms INTEGER, invalidated INTEGER NOT NULL DEFAULT 0, invalidation_ms INTEGER,
+  username TEXT NOT NULL, realm TEXT NOT NULL, realm_type TEXT NOT NULL, metadata TEXT NOT NULL,
+  role_descriptors TEXT NOT NULL, owner_roles TEXT NOT NULL, access TEXT);
+`;
+
+const toUser = (row: UserRow): StoredUser => ({
+  username: row.username,
+  passwordHash: row.password_hash,
+  roles: JSON.parse(row.roles) as string[],
+  fullName: row.full_name,
+  email: row.email,
+  metadata: JSON.parse(row.metadata) as Record<string, unknown>,
+  enabled: row.enabled === 1,
+});
+
+const toApiKey = (row: ApiKeyRow): StoredApiKey => ({
+  id: row.id,
+  name: row.name,
+  type: row.type === 'cross_cluster' ? 'cross_cluster' : 'rest',
+  hash: row.hash,
+  creationMs: row.creation_ms,
+  expirationMs: row.expiration_ms,
+  invalidated: row.invalidated === 1,
+  invalidationMs: row.invalidation_ms,
+  username: row.username,
+  realm: row.realm,
+  realmType: row.realm_type,
+  metadata: JSON.parse(row.metadata) as Record<string, unknown>,
+  roleDescriptors: JSON.parse(row.role_descriptors) as RoleDescriptor[],
+  ownerRoles: JSON.parse(row.owner_roles) as string[],
+  access: row.access === null ? null : (JSON.parse(row.access) as Record<string, unknown>),
+});
+
+export class SecurityStore {
+  constructor(private readonly db: SqlDatabase) {
+    db.exec(SCHEMA);
+  }
+
+  /** Native users and reserved users (reserved = 1 rows hold only a password and enabled flag). */
+  getUser(username: string, reserved: boolean): StoredUser | undefined {
+    const row = this.db.prepare('SELECT * FROM security_users WHERE username = ? AND reserved = ?').get(username, reserved ? 1 : 0) as UserRow | undefined;
+    return row === undefined ? undefined : toUser(row);
+  }
+
+  listUsers(): StoredUser[] {
+    return (this.db.prepare('SELECT * FROM security_users WHERE reserved = 0 ORDER BY username').all() as UserRow[]).map(toUser);
+  }
+
+  putUser(user: StoredUser, reserved: boolean): void {
+    this.db
+      .prepare(
+        `INSERT INTO security_users (username, password_hash, roles, full_name, email, metadata, enabled, reserved)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+         ON CONFLICT(username) DO UPDATE SET password_hash = excluded.password_hash, roles = excluded.roles,
+           full_name = excluded.full_name, email = excluded.email, metadata = excluded.metadata,
+           enabled = excluded.enabled, reserved = excluded.reserved`,
+      )
+      .run(user.username, user.passwordHash, JSON.stringify(user.roles), user.fullName, user.email, JSON.stringify(user.metadata), user.enabled ? 1 : 0, reserved ? 1 : 0);
+  }
+
+  deleteUser(username: string): boolean {
+    return this.db.prepare('DELETE FROM security_users WHERE username = ? AND reserved = 0').run(username).changes > 0;
+  }
+
+  getRole(name: string): RoleDescriptor | undefined {
+    const row = this.db.prepare('SELECT descriptor FROM security_roles WHERE name = ?').get(name) as { descriptor: string } | undefined;
+    return row === undefined ? undefined : (JSON.parse(row.descriptor) as RoleDescriptor);
+  }
+
+  listRoles(): RoleDescriptor[] {
+    return (this.db.prepare('SELECT descriptor FROM security_roles ORDER BY name').all() as { descriptor: string }[]).map(
+      (row) => JSON.parse(row.descriptor) as RoleDescriptor,
+    );
+  }
+
+  /** Returns true when the role was created (false: updated). */
+  putRole(role: RoleDescriptor): boolean {
+    const existed = this.getRole(role.name) !== undefined;
+    this.db
+      .prepare('INSERT INTO security_roles (name, descriptor) VALUES (?, ?) ON CONFLICT(name) DO UPDATE SET descriptor = excluded.descriptor')
+      .run(role.name, JSON.stringify(role));
+    return !existed;
+  }
+
+  deleteRole(name: string): boolean {
+    return this.db.prepare('DELETE FROM security_roles WHERE name = ?').run(name).changes > 0;
+  }
+
+  getApiKey(id: string): StoredApiKey | undefined {
+    const row = this.db.prepare('SELECT * FROM security_api_keys WHERE id = ?').get(id) as ApiKeyRow | undefined;
+    return row === undefined ? undefined : toApiKey(row);
+  }
+
+  listApiKeys(): StoredApiKey[] {
+    return (this.db.prepare('SELECT * FROM security_api_keys ORDER BY creation_ms, id').all() as ApiKeyRow[]).map(toApiKey);
+  }
+
+  putApiKey(key: StoredApiKey): void {
+    this.db
+      .prepare(
+        `INSERT INTO security_api_keys (id, name, type, hash, creation_ms, expiration_ms, invalidated, invalidation_ms,
+           username, realm, realm_type, metadata, role_descriptors, owner_roles, access)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+         ON CONFLICT(id) DO UPDATE SET name = excluded.name, expiration_ms = excluded.expiration_ms,
+           invalidated = excluded.invalidated, invalidation_ms = excluded.invalidation_ms, metadata = excluded.metadata,
+           role_descriptors = excluded.role_descriptors, owner_roles = excluded.owner_roles, access = excluded.access`,
+      )
+      .run(
+        key.id,
+        key.name,
+        key.type,
+        key.hash,
+        key.creationMs,
+        key.expirationMs,
+        key.invalidated ? 1 : 0,
+        key.invalidationMs,
+        key.username,
+        key.realm,
+        key.realmType,
+        JSON.stringify(key.metadata),
+        JSON.stringify(key.roleDescriptors),
+        JSON.stringify(key.ownerRoles),
+        key.access === null ? null : JSON.stringify(key.access),
+      );
+  }
+}
