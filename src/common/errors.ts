@@ -101,6 +101,20 @@ export const errors = {
       rootCauses,
       extra: { phase: 'query', grouped: true },
     }),
+  /** A search phase failed on shards: `status` follows the shard causes (SearchPhaseExecutionException.status). */
+  searchPhaseFailed: (status: number, reason: string, phase: string, rootCauses: readonly EsError[], causedBy: EsError | undefined, failedShards: readonly unknown[]) =>
+    new EsError(status, 'search_phase_execution_exception', reason, {
+      rootCauses,
+      ...(causedBy ? { causedBy } : {}),
+      extra: { phase, grouped: true, failed_shards: failedShards },
+    }),
+  searchContextMissing: (id: string) => new EsError(404, 'search_context_missing_exception', `No search context found for id [${id}]`),
+  tooManyScrollContexts: (max: number) =>
+    new EsError(
+      429,
+      'too_many_scroll_contexts_exception',
+      `Trying to create too many scroll contexts. Must be less than or equal to: [${max}]. This limit can be set by changing the [search.max_open_scroll_context] setting.`,
+    ),
   queryShard: (reason: string, index: string, causedBy?: EsError) =>
     new EsError(400, 'query_shard_exception', reason, {
       extra: { index_uuid: '_na_', index },

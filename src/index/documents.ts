@@ -160,13 +160,15 @@ export interface IndexDocumentRequest extends Concurrency {
   readonly source: unknown;
   readonly opType: OpType;
   readonly requireAlias?: boolean;
+  /** Called before an index is auto-created for this write; throws when the caller may not. */
+  readonly authorizeCreate?: (index: string) => void;
 }
 
 /** Indexes (or creates) one document. Auto-creates the index; resolves aliases to their write index. */
 export function indexDocument(service: IndicesService, request: IndexDocumentRequest): WriteOutcome {
   validateConcurrency(request, request.opType);
   if (request.id !== undefined) validateDocumentId(request.id);
-  const handle = service.writeIndex(request.target, { requireAlias: request.requireAlias ?? false });
+  const handle = service.writeIndex(request.target, { requireAlias: request.requireAlias ?? false, ...(request.authorizeCreate ? { authorizeCreate: request.authorizeCreate } : {}) });
   const shard = service.openShardOf(handle);
   service.checkWriteBlock(handle);
   const id = request.id ?? service.newDocumentId();
@@ -236,6 +238,7 @@ export interface UpdateDocumentRequest extends Concurrency {
   /** `_source` from query parameters; the body's `_source` wins when present. */
   readonly sourceFilter?: SourceFilter;
   readonly requireAlias?: boolean;
+  readonly authorizeCreate?: (index: string) => void;
 }
 
 const updateBodyFields = new Set(['doc', 'upsert', 'doc_as_upsert', 'detect_noop', 'scripted_upsert', 'script', '_source', 'lang']);
@@ -261,7 +264,7 @@ export function updateDocument(service: IndicesService, request: UpdateDocumentR
   const docAsUpsert = body['doc_as_upsert'] === true;
   const detectNoop = body['detect_noop'] !== false;
   const sourceFilter = sourceFilterFromBody(body['_source']) ?? request.sourceFilter;
-  const handle = service.writeIndex(request.target, { requireAlias: request.requireAlias ?? false });
+  const handle = service.writeIndex(request.target, { requireAlias: request.requireAlias ?? false, ...(request.authorizeCreate ? { authorizeCreate: request.authorizeCreate } : {}) });
   const shard = service.openShardOf(handle);
   service.checkWriteBlock(handle);
   const current = shard.get(request.id);
@@ -376,7 +379,7 @@ interface BulkItem {
 
 const bulkActions: Readonly<Record<BulkOperation, string>> = {
   index: 'indices:data/write/index',
-  create: 'indices:data/write/index',
+  create: 'indices:data/write/index:op_type/create',
   update: 'indices:data/write/update',
   delete: 'indices:data/write/delete',
 };
@@ -512,7 +515,7 @@ export function executeBulk(
       if (!authorizer.allowsIndex(action, item.index)) {
         errorsSeen = true;
         results.push({
-          [item.operation]: itemError(item, item.index, errors.actionDenied(action, authorizer.username, ` on indices [${item.index}]`)),
+          [item.operation]: itemError(item, item.index, errors.actionDenied(action.replace(/:op_type\/create$/, ''), authorizer.username, ` on indices [${item.index}]`)),
         });
         continue;
       }
@@ -521,7 +524,14 @@ export function executeBulk(
         if (item.operation !== 'delete' || service.get(item.index) !== undefined || service.aliasNames().has(item.index)) {
           const pipeline = item.metadata['pipeline'];
           if (pipeline !== undefined && pipeline !== '_none') throw pipelineNotSupported(String(pipeline));
-          const handle = service.writeIndex(item.index, { requireAlias: item.metadata['require_alias'] === true || defaults.requireAlias });
+          const handle = service.writeIndex(item.index, {
+            requireAlias: item.metadata['require_alias'] === true || defaults.requireAlias,
+            authorizeCreate: (index) => {
+              if (!authorizer.allowsIndex('indices:admin/auto_create', index)) {
+                throw errors.actionDenied('indices:admin/auto_create', authorizer.username, ` on indices [${index}]`);
+              }
+            },
+          });
           switchTo(handle.shard);
         }
         const outcome = runBulkItem(service, item, defaults);

@@ -235,7 +235,7 @@ export class IndicesService {
   }
 
   /** The write target of `name`: its index, its alias's write index, or a new index (auto-create). */
-  writeIndex(name: string, options: { requireAlias?: boolean } = {}): MutableHandle {
+  writeIndex(name: string, options: { requireAlias?: boolean; authorizeCreate?: (index: string) => void } = {}): MutableHandle {
     const views = this.views();
     if (options.requireAlias && !views.some((view) => view.aliases.has(name))) {
       throw new EsError(404, 'index_not_found_exception', `no such index [${name}] and [require_alias] request flag is [true] and [${name}] is not an alias`, {
@@ -244,6 +244,7 @@ export class IndicesService {
     }
     const target = resolveWriteIndex(name, views);
     if ('index' in target) return this.handles.get(target.index)!;
+    options.authorizeCreate?.(target.create);
     return this.createIndex(target.create, undefined) as MutableHandle;
   }
 

@@ -5,5 +5,5 @@ export { compilePermission, intersectPermissions, type Permission } from './perm
 export { clusterPrivileges, indexPrivileges, remoteClusterPrivileges, resolvePrivilege, privilegesGranting } from './privileges.js';
 export { compilePatterns, globCovers } from './patterns.js';
 export { hashSecret, verifySecret, VerificationCache } from './hashing.js';
-export type { StoredApiKey, StoredUser } from './store.js';
+export type { StoredApiKey, StoredUser, ApplicationPrivilege } from './store.js';
 export type { Authentication, AuthenticatedUser, SecurityService, RealmRef, ApiKeyRef } from './types.js';

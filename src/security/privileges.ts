@@ -7,16 +7,21 @@ import { compilePatterns, globCovers, globsMayOverlap, type NameMatcher } from '
 export interface PrivilegeDefinition {
   readonly include: readonly string[];
   readonly exclude?: readonly string[];
+  /**
+   * Grants its actions only under a condition checked by the handler (manage_own_api_key: own keys
+   * only), so it never counts as holding an unconditional privilege in `_has_privileges`.
+   */
+  readonly conditional?: boolean;
 }
 
-const SECURITY_ACTIONS = ['cluster:admin/xpack/security/*', 'cluster:monitor/xpack/security/*'];
+const SECURITY_ACTIONS = ['cluster:admin/xpack/security/*'];
 
 export const clusterPrivileges: Readonly<Record<string, PrivilegeDefinition>> = {
   none: { include: [] },
   all: { include: ['cluster:*', 'indices:admin/template/*', 'indices:admin/index_template/*'] },
   monitor: { include: ['cluster:monitor/*'] },
   manage: { include: ['cluster:*', 'indices:admin/template/*', 'indices:admin/index_template/*'], exclude: SECURITY_ACTIONS },
-  manage_security: { include: [...SECURITY_ACTIONS, 'cluster:admin/xpack/security/*'] },
+  manage_security: { include: [...SECURITY_ACTIONS, 'cluster:monitor/xpack/security/*'] },
   read_security: {
     include: [
       'cluster:admin/xpack/security/*/get',
@@ -28,7 +33,7 @@ export const clusterPrivileges: Readonly<Record<string, PrivilegeDefinition>> = 
     ],
   },
   manage_api_key: { include: ['cluster:admin/xpack/security/api_key/*'] },
-  manage_own_api_key: { include: ['cluster:admin/xpack/security/api_key/*'] },
+  manage_own_api_key: { include: ['cluster:admin/xpack/security/api_key/*'], conditional: true },
   manage_index_templates: { include: ['indices:admin/template/*', 'indices:admin/index_template/*'] },
   manage_pipeline: { include: ['cluster:admin/ingest/pipeline/*'] },
   manage_ingest_pipelines: { include: ['cluster:admin/ingest/pipeline/*'] },
@@ -44,6 +49,18 @@ export const clusterPrivileges: Readonly<Record<string, PrivilegeDefinition>> = 
   },
   monitor_enrich: { include: ['cluster:monitor/xpack/enrich/*'] },
   monitor_stats: { include: ['cluster:monitor/stats*', 'cluster:monitor/xpack/usage*'] },
+  manage_token: { include: ['cluster:admin/xpack/security/token/*'] },
+  manage_service_account: { include: ['cluster:admin/xpack/security/service_account/*'] },
+  manage_user_profile: { include: ['cluster:admin/xpack/security/profile/*'] },
+  manage_saml: { include: ['cluster:admin/xpack/security/saml/*'] },
+  manage_oidc: { include: ['cluster:admin/xpack/security/oidc/*'] },
+  monitor_ml: { include: ['cluster:monitor/xpack/ml/*'] },
+  monitor_watcher: { include: ['cluster:monitor/xpack/watcher/*'] },
+  monitor_transform: { include: ['cluster:monitor/transform/*', 'cluster:monitor/data_frame/*'] },
+  monitor_snapshot: { include: ['cluster:admin/snapshot/get', 'cluster:admin/snapshot/status', 'cluster:admin/repository/get'] },
+  manage_slm: { include: ['cluster:admin/slm/*', 'cluster:admin/ilm/operation_mode/get'] },
+  manage_ilm: { include: ['cluster:admin/ilm/*'] },
+  manage_enrich: { include: ['cluster:admin/xpack/enrich/*', 'cluster:monitor/xpack/enrich/*'] },
   grant_api_key: { include: ['cluster:admin/xpack/security/api_key/grant'] },
 };
 
@@ -138,6 +155,7 @@ export function compilePrivileges(kind: PrivilegeKind, names: readonly string[])
       requested.include.every((wanted) =>
         definitions.some(
           (granted) =>
+            (granted.conditional !== true || granted === requested) &&
             granted.include.some((pattern) => globCovers(pattern, wanted)) &&
             !(granted.exclude ?? []).some((excluded) => globsMayOverlap(excluded, wanted)),
         ),

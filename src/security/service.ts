@@ -137,8 +137,12 @@ export class NativeSecurityService {
         additional_unsuccessful_credentials: 'malformed basic credentials',
       });
     }
-    const { username, password } = decoded;
-    const failed = (): EsError => errors.authenticationFailed(`unable to authenticate user [${username}] for REST request [${path}]`);
+    return this.authenticatePassword(decoded.username, decoded.password, `REST request [${path}]`);
+  }
+
+  /** Username and password against the reserved and native realms (Basic auth, API key grants). */
+  async authenticatePassword(username: string, password: string, context: string): Promise<Authentication> {
+    const failed = (): EsError => errors.authenticationFailed(`unable to authenticate user [${username}] for ${context}`);
     const reservedRoleNames = reservedUsers.get(username);
     let user: StoredUser | undefined;
     let realm: RealmRef;

@@ -65,6 +65,8 @@ const SCHEMA = `
 CREATE TABLE IF NOT EXISTS security_users (
   username TEXT PRIMARY KEY, password_hash TEXT, roles TEXT NOT NULL, full_name TEXT, email TEXT,
   metadata TEXT NOT NULL, enabled INTEGER NOT NULL, reserved INTEGER NOT NULL DEFAULT 0);
+CREATE TABLE IF NOT EXISTS security_app_privileges (
+  application TEXT NOT NULL, name TEXT NOT NULL, actions TEXT NOT NULL, metadata TEXT NOT NULL, PRIMARY KEY (application, name));
 CREATE TABLE IF NOT EXISTS security_roles (name TEXT PRIMARY KEY, descriptor TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS security_api_keys (
   id TEXT PRIMARY KEY, name TEXT, type TEXT NOT NULL, hash TEXT NOT NULL, creation_ms INTEGER NOT NULL,
@@ -100,6 +102,14 @@ const toApiKey = (row: ApiKeyRow): StoredApiKey => ({
   ownerRoles: JSON.parse(row.owner_roles) as string[],
   access: row.access === null ? null : (JSON.parse(row.access) as Record<string, unknown>),
 });
+
+/** An application privilege (`PUT /_security/privilege`): a named set of application actions. */
+export interface ApplicationPrivilege {
+  readonly application: string;
+  readonly name: string;
+  readonly actions: readonly string[];
+  readonly metadata: Record<string, unknown>;
+}
 
 export class SecurityStore {
   constructor(private readonly db: SqlDatabase) {
@@ -192,5 +202,24 @@ export class SecurityStore {
         JSON.stringify(key.ownerRoles),
         key.access === null ? null : JSON.stringify(key.access),
       );
+  }
+
+  listApplicationPrivileges(): ApplicationPrivilege[] {
+    return (this.db.prepare('SELECT * FROM security_app_privileges ORDER BY application, name').all() as { application: string; name: string; actions: string; metadata: string }[]).map(
+      (row) => ({ application: row.application, name: row.name, actions: JSON.parse(row.actions) as string[], metadata: JSON.parse(row.metadata) as Record<string, unknown> }),
+    );
+  }
+
+  /** Returns true when created (false: updated). */
+  putApplicationPrivilege(privilege: ApplicationPrivilege): boolean {
+    const existed = this.db.prepare('SELECT 1 FROM security_app_privileges WHERE application = ? AND name = ?').get(privilege.application, privilege.name) !== undefined;
+    this.db
+      .prepare('INSERT INTO security_app_privileges (application, name, actions, metadata) VALUES (?, ?, ?, ?) ON CONFLICT(application, name) DO UPDATE SET actions = excluded.actions, metadata = excluded.metadata')
+      .run(privilege.application, privilege.name, JSON.stringify(privilege.actions), JSON.stringify(privilege.metadata));
+    return !existed;
+  }
+
+  deleteApplicationPrivilege(application: string, name: string): boolean {
+    return this.db.prepare('DELETE FROM security_app_privileges WHERE application = ? AND name = ?').run(application, name).changes > 0;
   }
 }

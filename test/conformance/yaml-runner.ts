@@ -211,7 +211,16 @@ export async function runStep(step: Step, stash: Stash, call: ApiCaller): Promis
     const apiEntry = Object.entries(argument).find(([key]) => !['headers', 'catch', 'warnings', 'allowed_warnings', 'node_selector', 'allowed_warnings_regex', 'warnings_regex'].includes(key));
     if (apiEntry === undefined) throw new AssertionFailure('a do step without an API');
     const [api, rawParams] = apiEntry;
-    const params = { ...((stash.substitute(rawParams ?? {}) as Record<string, unknown>) ?? {}) };
+    // A string body is parsed first so that `$name` inside it is substituted as a whole value.
+    const unparsed = { ...((rawParams ?? {}) as Record<string, unknown>) };
+    if (typeof unparsed['body'] === 'string') {
+      try {
+        unparsed['body'] = JSON.parse((unparsed['body'] as string).trim());
+      } catch {
+        // Not JSON: NDJSON strings for bulk stay strings.
+      }
+    }
+    const params = { ...((stash.substitute(unparsed) as Record<string, unknown>) ?? {}) };
     const ignoreValue = params['ignore'];
     delete params['ignore'];
     const ignore = ignoreValue === undefined ? [] : (Array.isArray(ignoreValue) ? ignoreValue : [ignoreValue]).map(Number);
@@ -241,7 +250,9 @@ export async function runStep(step: Step, stash: Stash, call: ApiCaller): Promis
       }
       return;
     }
-    if (outcome.status >= 400 && !ignore.includes(outcome.status)) {
+    // HEAD-style APIs (exists, exists_alias, ...) answer 404 as the value false, not as an error.
+    const headMiss = outcome.status === 404 && outcome.body === false;
+    if (outcome.status >= 400 && !ignore.includes(outcome.status) && !headMiss) {
       throw new AssertionFailure(`${api}: unexpected ${outcome.status} ${outcome.errorText ?? JSON.stringify(outcome.body)}`);
     }
     return;

@@ -98,13 +98,15 @@ function storedFieldsOf(value: string | undefined): string[] | undefined {
 export function documentRoutes(service: IndicesService): readonly Route[] {
   const index = (request: RestRequest, context: RequestContext, opType: 'index' | 'create' | undefined): RestResponse => {
     const target = request.params['index']!;
-    context.authorize.indices('indices:data/write/index', [target]);
-    checkPipeline(request);
-    const refresh = parseRefresh(request.query['refresh']);
     const requested = request.query['op_type'];
     if (requested !== undefined && requested !== 'index' && requested !== 'create') {
       throw errors.illegalArgument(`opType must be 'create' or 'index', found: [${requested}]`);
     }
+    // Creates (explicit, or an auto-generated id) are what the create_doc privilege allows.
+    const creates = (opType ?? requested) === 'create' || request.params['id'] === undefined;
+    context.authorize.indices(creates ? 'indices:data/write/index:op_type/create' : 'indices:data/write/index', [target]);
+    checkPipeline(request);
+    const refresh = parseRefresh(request.query['refresh']);
     const source = request.json();
     if (source === undefined) throw errors.bodyRequired();
     const outcome = indexDocument(service, {
@@ -114,6 +116,7 @@ export function documentRoutes(service: IndicesService): readonly Route[] {
       source,
       opType: opType ?? (requested as 'index' | 'create' | undefined) ?? 'index',
       requireAlias: booleanParam(request.query['require_alias']),
+      authorizeCreate: (name) => context.authorize.indices('indices:admin/auto_create', [name]),
     });
     return afterWrite(service, outcome, refresh);
   };
@@ -281,6 +284,7 @@ export function documentRoutes(service: IndicesService): readonly Route[] {
           body: request.json(),
           ...(querySource !== undefined ? { sourceFilter: querySource } : {}),
           requireAlias: booleanParam(request.query['require_alias']),
+          authorizeCreate: (name) => context.authorize.indices('indices:admin/auto_create', [name]),
         });
         return afterWrite(service, outcome, refresh);
       },

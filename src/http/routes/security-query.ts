@@ -1,64 +1,73 @@
 import { errors } from '../../common/index.js';
-import type { StoredApiKey } from '../../security/index.js';
+import type { RoleDescriptor, StoredApiKey, StoredUser } from '../../security/index.js';
 
 /**
- * `_security/_query/api_key`: a small query DSL over API key fields (id, name, type, username,
- * realm_name, creation, expiration, invalidated, invalidation, metadata.*). Pure.
+ * The `_security/_query/{api_key,user,role}` APIs: a small query DSL (match_all, ids, term, terms,
+ * match, prefix, wildcard, exists, range, bool) with from/size/sort/search_after over the fields of
+ * one kind of security object. Pure.
  */
 type Body = Record<string, unknown>;
-type Predicate = (key: StoredApiKey) => boolean;
+
+/** How one kind of object exposes its fields to queries. */
+export interface QuerySchema<T> {
+  readonly what: string;
+  /** The canonical field name for a queried one, or undefined when it may not be queried. */
+  field(name: string): string | undefined;
+  value(item: T, field: string): unknown;
+  id(item: T): string;
+}
 
 const isRecord = (value: unknown): value is Body => typeof value === 'object' && value !== null && !Array.isArray(value);
 
-const FIELDS = new Set(['id', 'name', 'type', 'username', 'realm_name', 'creation', 'expiration', 'invalidated', 'invalidation']);
-
-function fieldValue(key: StoredApiKey, field: string): unknown {
-  switch (field) {
-    case 'id':
-      return key.id;
-    case 'name':
-      return key.name;
-    case 'type':
-      return key.type;
-    case 'username':
-      return key.username;
-    case 'realm_name':
-      return key.realm;
-    case 'creation':
-      return key.creationMs;
-    case 'expiration':
-      return key.expirationMs;
-    case 'invalidated':
-      return key.invalidated;
-    case 'invalidation':
-      return key.invalidationMs;
-    default: {
-      let current: unknown = key.metadata;
-      for (const part of field.slice('metadata.'.length).split('.')) current = isRecord(current) ? current[part] : undefined;
-      return current;
-    }
-  }
+function metadataValue(metadata: Record<string, unknown>, field: string): unknown {
+  let current: unknown = metadata;
+  for (const part of field.slice('metadata.'.length).split('.')) current = isRecord(current) ? current[part] : undefined;
+  return current;
 }
 
-function checkField(field: string): string {
-  const name = field === 'api_key_type' ? 'type' : field === 'realm' ? 'realm_name' : field;
-  if (!FIELDS.has(name) && !name.startsWith('metadata.')) {
-    throw errors.badRequest(`Field [${field}] is not allowed for querying or aggregation`);
-  }
+const API_KEY_FIELDS: Record<string, string> = {
+  id: 'id', name: 'name', type: 'type', api_key_type: 'type', username: 'username', realm_name: 'realm_name', realm: 'realm_name',
+  creation: 'creation', expiration: 'expiration', invalidated: 'invalidated', invalidation: 'invalidation',
+};
+
+export const apiKeySchema: QuerySchema<StoredApiKey> = {
+  what: 'API key',
+  field: (name) => API_KEY_FIELDS[name] ?? (name.startsWith('metadata.') ? name : undefined),
+  id: (key) => key.id,
+  value: (key, field) => {
+    switch (field) {
+      case 'id': return key.id;
+      case 'name': return key.name;
+      case 'type': return key.type;
+      case 'username': return key.username;
+      case 'realm_name': return key.realm;
+      case 'creation': return key.creationMs;
+      case 'expiration': return key.expirationMs;
+      case 'invalidated': return key.invalidated;
+      case 'invalidation': return key.invalidationMs;
+      default: return metadataValue(key.metadata, field);
+    }
+  },
+};
+
+function checkField<T>(schema: QuerySchema<T>, field: string): string {
+  const name = schema.field(field);
+  if (name === undefined) throw errors.badRequest(`Field [${field}] is not allowed for ${schema.what} query or aggregation`);
   return name;
 }
 
-function single(body: unknown, kind: string): [string, unknown] {
+function single<T>(schema: QuerySchema<T>, body: unknown, kind: string): [string, unknown] {
   if (!isRecord(body) || Object.keys(body).length !== 1) throw errors.parse(`[${kind}] query malformed, expected a single field`);
   const [field, value] = Object.entries(body)[0]!;
-  return [checkField(field), value];
+  return [checkField(schema, field), value];
 }
 
 function valueOf(spec: unknown): unknown {
   return isRecord(spec) && 'value' in spec ? spec['value'] : spec;
 }
 
-const equals = (actual: unknown, wanted: unknown): boolean => actual !== undefined && actual !== null && String(actual) === String(wanted);
+const equals = (actual: unknown, wanted: unknown): boolean =>
+  Array.isArray(actual) ? actual.some((one) => equals(one, wanted)) : actual !== undefined && actual !== null && String(actual) === String(wanted);
 
 function toMs(value: unknown): number {
   if (typeof value === 'number') return value;
@@ -69,7 +78,7 @@ function toMs(value: unknown): number {
   throw errors.parse(`failed to parse date or number [${String(value)}]`);
 }
 
-export function compileKeyQuery(query: unknown, nowMs: number): Predicate {
+export function compileQuery<T>(schema: QuerySchema<T>, query: unknown, nowMs: number): (item: T) => boolean {
   if (query === undefined) return () => true;
   if (!isRecord(query) || Object.keys(query).length !== 1) throw errors.parse('query malformed, must be an object with a single query type');
   const [type, body] = Object.entries(query)[0]!;
@@ -78,52 +87,52 @@ export function compileKeyQuery(query: unknown, nowMs: number): Predicate {
       return () => true;
     case 'ids': {
       const values = isRecord(body) && Array.isArray(body['values']) ? (body['values'] as unknown[]).map(String) : [];
-      return (key) => values.includes(key.id);
+      return (key) => values.includes(schema.id(key));
     }
     case 'term': {
-      const [field, spec] = single(body, type);
+      const [field, spec] = single(schema, body, type);
       const wanted = valueOf(spec);
-      return (key) => equals(fieldValue(key, field), wanted);
+      return (key) => equals(schema.value(key, field), wanted);
     }
     case 'terms': {
-      const [field, values] = single(body, type);
+      const [field, values] = single(schema, body, type);
       if (!Array.isArray(values)) throw errors.parse('[terms] query requires an array of values');
-      return (key) => values.some((value) => equals(fieldValue(key, field), value));
+      return (key) => values.some((value) => equals(schema.value(key, field), value));
     }
     case 'match': {
-      const [field, spec] = single(body, type);
+      const [field, spec] = single(schema, body, type);
       const wanted = String(isRecord(spec) ? spec['query'] : spec).toLowerCase().split(/\s+/);
       return (key) => {
-        const actual = fieldValue(key, field);
+        const actual = schema.value(key, field);
         return actual !== undefined && actual !== null && wanted.some((token) => String(actual).toLowerCase().split(/\s+/).includes(token));
       };
     }
     case 'prefix': {
-      const [field, spec] = single(body, type);
+      const [field, spec] = single(schema, body, type);
       const prefix = String(valueOf(spec));
       return (key) => {
-        const actual = fieldValue(key, field);
+        const actual = schema.value(key, field);
         return typeof actual === 'string' && actual.startsWith(prefix);
       };
     }
     case 'wildcard': {
-      const [field, spec] = single(body, type);
+      const [field, spec] = single(schema, body, type);
       const pattern = String(isRecord(spec) ? (spec['value'] ?? spec['wildcard']) : spec);
       const regex = new RegExp(`^${pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`, 's');
       return (key) => {
-        const actual = fieldValue(key, field);
+        const actual = schema.value(key, field);
         return typeof actual === 'string' && regex.test(actual);
       };
     }
     case 'exists': {
-      const field = checkField(String(isRecord(body) ? body['field'] : ''));
+      const field = checkField(schema, String(isRecord(body) ? body['field'] : ''));
       return (key) => {
-        const actual = fieldValue(key, field);
+        const actual = schema.value(key, field);
         return actual !== undefined && actual !== null;
       };
     }
     case 'range': {
-      const [field, spec] = single(body, type);
+      const [field, spec] = single(schema, body, type);
       if (!isRecord(spec)) throw errors.parse('[range] query malformed');
       const bound = (value: unknown): number => (value === 'now' ? nowMs : toMs(value));
       const checks: ((v: number) => boolean)[] = [];
@@ -135,16 +144,16 @@ export function compileKeyQuery(query: unknown, nowMs: number): Predicate {
         else if (op !== 'format' && op !== 'time_zone') throw errors.parse(`[range] query does not support [${op}]`);
       }
       return (key) => {
-        const actual = fieldValue(key, field);
+        const actual = schema.value(key, field);
         return typeof actual === 'number' && checks.every((check) => check(actual));
       };
     }
     case 'bool': {
       if (!isRecord(body)) throw errors.parse('[bool] query malformed');
-      const clauses = (name: string): Predicate[] => {
+      const clauses = (name: string): ((item: T) => boolean)[] => {
         const value = body[name];
         if (value === undefined) return [];
-        return (Array.isArray(value) ? value : [value]).map((clause) => compileKeyQuery(clause, nowMs));
+        return (Array.isArray(value) ? value : [value]).map((clause) => compileQuery(schema, clause, nowMs));
       };
       const must = [...clauses('must'), ...clauses('filter')];
       const should = clauses('should');
@@ -158,16 +167,16 @@ export function compileKeyQuery(query: unknown, nowMs: number): Predicate {
   }
 }
 
-export function queryApiKeys(keys: readonly StoredApiKey[], body: Body, nowMs: number): { total: number; keys: { key: StoredApiKey; sort?: unknown[] }[] } {
+export function runQuery<T>(schema: QuerySchema<T>, keys: readonly T[], body: Body, nowMs: number): { total: number; items: { item: T; sort?: unknown[] }[] } {
   for (const field of Object.keys(body)) {
     if (!['query', 'from', 'size', 'sort', 'search_after', 'aggs', 'aggregations'].includes(field)) {
-      throw errors.parse(`failed to parse query api key request. unexpected field [${field}]`);
+      throw errors.parse(`failed to parse ${schema.what} query request. unexpected field [${field}]`);
     }
   }
   if (body['aggs'] !== undefined || body['aggregations'] !== undefined) {
-    throw errors.illegalArgument('aggregations in the query API key API are not supported by this server');
+    throw errors.illegalArgument(`aggregations in the ${schema.what} query API are not supported by this server`);
   }
-  const predicate = compileKeyQuery(body['query'], nowMs);
+  const predicate = compileQuery(schema, body['query'], nowMs);
   const matching = keys.filter(predicate);
   const from = body['from'] === undefined ? 0 : Number(body['from']);
   const size = body['size'] === undefined ? 10 : Number(body['size']);
@@ -177,19 +186,19 @@ export function queryApiKeys(keys: readonly StoredApiKey[], body: Body, nowMs: n
   const sorts: { field: string; desc: boolean }[] = [];
   if (sortSpec !== undefined) {
     for (const entry of Array.isArray(sortSpec) ? sortSpec : [sortSpec]) {
-      if (typeof entry === 'string') sorts.push({ field: checkField(entry), desc: false });
+      if (typeof entry === 'string') sorts.push({ field: checkField(schema, entry), desc: false });
       else if (isRecord(entry)) {
         for (const [field, spec] of Object.entries(entry)) {
           const order = typeof spec === 'string' ? spec : isRecord(spec) ? spec['order'] : 'asc';
-          sorts.push({ field: checkField(field), desc: order === 'desc' });
+          sorts.push({ field: checkField(schema, field), desc: order === 'desc' });
         }
       }
     }
   }
-  const compare = (a: StoredApiKey, b: StoredApiKey): number => {
+  const compare = (a: T, b: T): number => {
     for (const { field, desc } of sorts) {
-      const x = fieldValue(a, field) as string | number | null;
-      const y = fieldValue(b, field) as string | number | null;
+      const x = schema.value(a, field) as string | number | null;
+      const y = schema.value(b, field) as string | number | null;
       if (x === y) continue;
       if (x === null || x === undefined) return 1;
       if (y === null || y === undefined) return -1;
@@ -204,7 +213,7 @@ export function queryApiKeys(keys: readonly StoredApiKey[], body: Body, nowMs: n
     ordered = ordered.filter((key) => {
       for (let i = 0; i < sorts.length; i++) {
         const { field, desc } = sorts[i]!;
-        const x = fieldValue(key, field) as string | number;
+        const x = schema.value(key, field) as string | number;
         const y = after[i] as string | number;
         if (x === y) continue;
         return desc ? x < y : x > y;
@@ -214,6 +223,35 @@ export function queryApiKeys(keys: readonly StoredApiKey[], body: Body, nowMs: n
   }
   return {
     total: matching.length,
-    keys: ordered.slice(from, from + size).map((key) => (sorts.length > 0 ? { key, sort: sorts.map((s) => fieldValue(key, s.field)) } : { key })),
+    items: ordered.slice(from, from + size).map((item) => (sorts.length > 0 ? { item, sort: sorts.map((s) => schema.value(item, s.field)) } : { item })),
   };
 }
+
+export const userSchema: QuerySchema<StoredUser> = {
+  what: 'user',
+  field: (name) => (['username', 'roles', 'enabled', 'full_name', 'email'].includes(name) ? name : undefined),
+  id: (user) => user.username,
+  value: (user, field) => {
+    switch (field) {
+      case 'username': return user.username;
+      case 'roles': return user.roles;
+      case 'enabled': return user.enabled;
+      case 'full_name': return user.fullName;
+      default: return user.email;
+    }
+  },
+};
+
+export const roleSchema: QuerySchema<RoleDescriptor> = {
+  what: 'role',
+  field: (name) =>
+    ['name', 'description'].includes(name) || name.startsWith('metadata.') ? name : name === 'applications.application' || name === 'applications.resources' ? name : undefined,
+  id: (role) => role.name,
+  value: (role, field) => {
+    if (field === 'name') return role.name;
+    if (field === 'description') return role.description ?? null;
+    if (field === 'applications.application') return role.applications.map((a) => a['application']);
+    if (field === 'applications.resources') return role.applications.flatMap((a) => (Array.isArray(a['resources']) ? a['resources'] : []));
+    return metadataValue(role.metadata, field);
+  },
+};

@@ -1,4 +1,4 @@
-import { errors } from '../../common/index.js';
+import { EsError, errors } from '../../common/index.js';
 import {
   parseRoleDescriptor,
   parseTimeValue,
@@ -14,10 +14,13 @@ import {
   type RoleDescriptor,
   type StoredApiKey,
   type StoredUser,
+  type ApplicationPrivilege,
+  compilePatterns,
+  globCovers,
 } from '../../security/index.js';
 import { booleanParam } from '../request.js';
 import type { RequestContext, RestRequest, RestResponse, Route } from '../route.js';
-import { queryApiKeys } from './security-query.js';
+import { apiKeySchema, roleSchema, runQuery, userSchema } from './security-query.js';
 
 /** The `/_security/...` REST API: authenticate, users, roles, API keys, privileges. */
 
@@ -68,6 +71,11 @@ function checkMetadata(metadata: Body): Body {
 function listParam(value: string | undefined): string[] | undefined {
   if (value === undefined || value === '' || value === '*' || value === '_all') return undefined;
   return value.split(',').map((part) => part.trim()).filter((part) => part.length > 0);
+}
+
+/** An item error of a bulk security API, in Elasticsearch's cause shape. */
+function causeOf(error: unknown): unknown {
+  return error instanceof EsError ? error.toCause() : { type: 'exception', reason: error instanceof Error ? error.message : String(error) };
 }
 
 function renderUser(user: StoredUser): Body {
@@ -636,14 +644,14 @@ export function securityRoutes(security: NativeSecurityService): Route[] {
       handle: (request, context) => {
         const body = objectBody(request, 'query api key request', false);
         const keys = visibleKeys(context, security.store.listApiKeys(), false);
-        const result = queryApiKeys(keys, body, security.nowMs());
+        const result = runQuery(apiKeySchema, keys, body, security.nowMs());
         const withLimitedBy = booleanParam(request.query['with_limited_by']);
         return {
           status: 200,
           body: {
             total: result.total,
-            count: result.keys.length,
-            api_keys: result.keys.map(({ key, sort }) => ({ ...renderApiKey(security, key, withLimitedBy), ...(sort !== undefined ? { _sort: sort } : {}) })),
+            count: result.items.length,
+            api_keys: result.items.map(({ item, sort }) => ({ ...renderApiKey(security, item, withLimitedBy), ...(sort !== undefined ? { _sort: sort } : {}) })),
           },
         };
       },
@@ -694,6 +702,182 @@ export function securityRoutes(security: NativeSecurityService): Route[] {
     },
     {
       method: 'POST',
+      path: '/_security/api_key/_bulk_update',
+      action: `${SEC}/api_key/update`,
+      scope: 'cluster',
+      handle: (request, context) => {
+        const body = objectBody(request, 'bulk update api key request');
+        let ids: string[] | undefined;
+        const update: Parameters<NativeSecurityService['updateApiKey']>[1] = {};
+        for (const [field, value] of Object.entries(body)) {
+          if (field === 'ids') ids = expectStrings('bulk update api key request', field, value);
+          else if (field === 'role_descriptors') update.roleDescriptors = parseRoleDescriptorsMap(value, field);
+          else if (field === 'metadata') update.metadata = checkMetadata(expectObject('bulk update api key request', field, value));
+          else if (field === 'expiration') update.expirationMs = parseExpiration(value);
+          else throw errors.parse(`failed to parse bulk update api key request. unexpected field [${field}]`);
+        }
+        if (ids === undefined || ids.length === 0) throw errors.actionRequestValidation(['Field [ids] cannot be empty']);
+        const updated: string[] = [];
+        const noops: string[] = [];
+        const details: Record<string, unknown> = {};
+        for (const id of ids) {
+          try {
+            const key = usableKey(id, 'rest', context);
+            if (!security.owns(context.authentication, key) || context.authentication.apiKey !== undefined) {
+              throw errors.resourceNotFound(`no API key owned by requesting user found for ID [${id}]`);
+            }
+            (security.updateApiKey(key, update) ? updated : noops).push(id);
+          } catch (error) {
+            details[id] = causeOf(error);
+          }
+        }
+        const count = Object.keys(details).length;
+        return { status: 200, body: { updated, noops, ...(count > 0 ? { errors: { count, details } } : {}) } };
+      },
+    },
+    {
+      method: 'POST',
+      path: '/_security/api_key/grant',
+      action: `${SEC}/api_key/grant`,
+      scope: 'cluster',
+      params: ['refresh'],
+      handle: async (request) => {
+        const body = objectBody(request, 'grant api key request');
+        let grantType: string | undefined;
+        let username: string | undefined;
+        let password: string | undefined;
+        let apiKey: Body | undefined;
+        for (const [field, value] of Object.entries(body)) {
+          if (field === 'grant_type') grantType = expectString('grant api key request', field, value);
+          else if (field === 'username') username = expectString('grant api key request', field, value);
+          else if (field === 'password') password = expectString('grant api key request', field, value);
+          else if (field === 'api_key') apiKey = expectObject('grant api key request', field, value);
+          else if (field === 'access_token' || field === 'run_as') throw errors.illegalArgument(`[${field}] is not supported by this server's grant API (only grant_type [password])`);
+          else throw errors.parse(`failed to parse grant api key request. unexpected field [${field}]`);
+        }
+        if (grantType !== 'password') throw errors.actionRequestValidation([`grant_type [${grantType ?? ''}] is not supported; use [password]`]);
+        if (username === undefined || password === undefined) throw errors.actionRequestValidation(['[username] and [password] are required for grant_type [password]']);
+        if (apiKey === undefined) throw errors.actionRequestValidation(['[api_key] is required']);
+        const grantee = await security.authenticatePassword(username, password, 'API key grant');
+        let name: string | undefined;
+        let expiration: number | null = null;
+        let roleDescriptors: RoleDescriptor[] = [];
+        let metadata: Body = {};
+        for (const [field, value] of Object.entries(apiKey)) {
+          if (field === 'name') name = expectString('api key request', field, value);
+          else if (field === 'expiration') expiration = parseExpiration(value);
+          else if (field === 'role_descriptors') roleDescriptors = parseRoleDescriptorsMap(value, field);
+          else if (field === 'metadata') metadata = checkMetadata(expectObject('api key request', field, value));
+          else throw errors.parse(`failed to parse api key request. unexpected field [${field}]`);
+        }
+        if (name === undefined || name.trim() === '') throw errors.actionRequestValidation(['api key name is required']);
+        const created = await security.createApiKey(grantee, { name, expirationMs: expiration, roleDescriptors, metadata, type: 'rest', access: null });
+        return {
+          status: 200,
+          body: { id: created.id, name, ...(created.expirationMs !== null ? { expiration: created.expirationMs } : {}), api_key: created.secret, encoded: encodedKey(created.id, created.secret) },
+        };
+      },
+    },
+    {
+      method: ['GET', 'POST'],
+      path: '/_security/_query/user',
+      action: `${SEC}/user/query`,
+      scope: 'cluster',
+      params: ['with_profile_uid'],
+      handle: (request) => {
+        const result = runQuery(userSchema, security.store.listUsers(), objectBody(request, 'query user request', false), security.nowMs());
+        return {
+          status: 200,
+          body: { total: result.total, count: result.items.length, users: result.items.map(({ item, sort }) => ({ ...renderUser(item), ...(sort !== undefined ? { _sort: sort } : {}) })) },
+        };
+      },
+    },
+    {
+      method: ['GET', 'POST'],
+      path: '/_security/_query/role',
+      action: `${SEC}/role/query`,
+      scope: 'cluster',
+      handle: (request) => {
+        const result = runQuery(roleSchema, security.store.listRoles(), objectBody(request, 'query role request', false), security.nowMs());
+        return {
+          status: 200,
+          body: {
+            total: result.total,
+            count: result.items.length,
+            roles: result.items.map(({ item, sort }) => ({ name: item.name, ...renderRoleDescriptor(item), ...(sort !== undefined ? { _sort: sort } : {}) })),
+          },
+        };
+      },
+    },
+    {
+      method: 'POST',
+      path: '/_security/role',
+      action: `${SEC}/role/bulk_put`,
+      scope: 'cluster',
+      params: ['refresh'],
+      handle: (request) => {
+        const body = objectBody(request, 'bulk put role request');
+        for (const field of Object.keys(body)) if (field !== 'roles') throw errors.parse(`failed to parse bulk put role request. unexpected field [${field}]`);
+        const roles = expectObject('bulk put role request', 'roles', body['roles']);
+        const created: string[] = [];
+        const updated: string[] = [];
+        const noop: string[] = [];
+        const details: Record<string, unknown> = {};
+        for (const [name, descriptorBody] of Object.entries(roles)) {
+          try {
+            const problem = validateSecurityName('role', name);
+            if (problem !== undefined) throw errors.actionRequestValidation([problem]);
+            if (reservedRoles.has(name)) throw errors.actionRequestValidation([`Role [${name}] is reserved and may not be used.`]);
+            const descriptor = parseRoleDescriptor(name, descriptorBody);
+            const existing = security.store.getRole(name);
+            if (existing !== undefined && JSON.stringify(existing) === JSON.stringify(descriptor)) noop.push(name);
+            else (security.putRole(descriptor) ? created : updated).push(name);
+          } catch (error) {
+            details[name] = causeOf(error);
+          }
+        }
+        const count = Object.keys(details).length;
+        return {
+          status: 200,
+          body: {
+            ...(created.length > 0 ? { created } : {}),
+            ...(updated.length > 0 ? { updated } : {}),
+            ...(noop.length > 0 ? { noop } : {}),
+            ...(count > 0 ? { errors: { count, details } } : {}),
+          },
+        };
+      },
+    },
+    {
+      method: 'DELETE',
+      path: '/_security/role',
+      action: `${SEC}/role/bulk_delete`,
+      scope: 'cluster',
+      params: ['refresh'],
+      handle: (request) => {
+        const body = objectBody(request, 'bulk delete role request');
+        for (const field of Object.keys(body)) if (field !== 'names') throw errors.parse(`failed to parse bulk delete role request. unexpected field [${field}]`);
+        const names = expectStrings('bulk delete role request', 'names', body['names']);
+        const deleted: string[] = [];
+        const notFound: string[] = [];
+        const details: Record<string, unknown> = {};
+        for (const name of names) {
+          try {
+            (security.deleteRole(name) ? deleted : notFound).push(name);
+          } catch (error) {
+            details[name] = causeOf(error);
+          }
+        }
+        const count = Object.keys(details).length;
+        return {
+          status: 200,
+          body: { ...(deleted.length > 0 ? { deleted } : {}), ...(notFound.length > 0 ? { not_found: notFound } : {}), ...(count > 0 ? { errors: { count, details } } : {}) },
+        };
+      },
+    },
+    ...applicationPrivilegeRoutes(security),
+    {
+      method: 'POST',
       path: '/_security/api_key/:ids/_clear_cache',
       action: `${SEC}/api_key/cache/clear`,
       scope: 'cluster',
@@ -709,6 +893,7 @@ function hasPrivileges(security: NativeSecurityService, authentication: Authenti
   let allGranted = true;
   const cluster: Record<string, boolean> = {};
   const index: Record<string, Record<string, boolean>> = {};
+  const applications: Record<string, Record<string, Record<string, boolean>>> = {};
   for (const [field, value] of Object.entries(body)) {
     if (field === 'cluster') {
       for (const privilege of expectStrings('has privileges request', field, value)) {
@@ -745,12 +930,26 @@ function hasPrivileges(security: NativeSecurityService, authentication: Authenti
         }
       }
     } else if (field === 'application') {
-      if (Array.isArray(value) && value.length > 0) throw errors.illegalArgument('application privileges are not supported by this server');
+      if (!Array.isArray(value)) throw errors.parse('failed to parse has privileges request. [application] must be an array');
+      for (const entry of value) {
+        if (!isRecord(entry)) throw errors.parse('failed to parse has privileges request. [application] entries must be objects');
+        const application = expectString('has privileges request', 'application', entry['application']);
+        const privileges = expectStrings('has privileges request', 'privileges', entry['privileges'] ?? []);
+        const resources = expectStrings('has privileges request', 'resources', entry['resources'] ?? []);
+        const appRow = (applications[application] ??= {});
+        for (const resource of resources) {
+          const row = (appRow[resource] ??= {});
+          for (const privilege of privileges) {
+            row[privilege] = hasApplicationPrivilege(security, permission.descriptors, application, privilege, resource);
+            allGranted &&= row[privilege]!;
+          }
+        }
+      }
     } else {
       throw errors.parse(`failed to parse has privileges request. unexpected field [${field}]`);
     }
   }
-  return { username: authentication.user.username, has_all_requested: allGranted, cluster, index, application: {} };
+  return { username: authentication.user.username, has_all_requested: allGranted, cluster, index, application: applications };
 }
 
 /** `GET /_security/user/_privileges`: the caller's privileges as role descriptors would merge them. */
@@ -765,4 +964,113 @@ function userPrivileges(security: NativeSecurityService, authentication: Authent
     remote_indices: descriptors.flatMap((d) => d.remoteIndices.map((e) => ({ names: e.names, privileges: e.privileges, allow_restricted_indices: e.allowRestrictedIndices, clusters: e.clusters }))),
     remote_cluster: descriptors.flatMap((d) => d.remoteCluster.map((e) => ({ privileges: e.privileges, clusters: e.clusters }))),
   };
+}
+
+/** The actions a named application privilege stands for; an action-like name stands for itself. */
+function applicationActions(stored: readonly ApplicationPrivilege[], application: string, privilege: string): readonly string[] {
+  if (privilege === '*') return ['*'];
+  const found = stored.find((p) => p.application === application && p.name === privilege);
+  if (found !== undefined) return found.actions;
+  return /[/:*]/.test(privilege) ? [privilege] : [];
+}
+
+/** Application privileges are informational here: roles grant them, `_has_privileges` reports them. */
+function hasApplicationPrivilege(
+  security: NativeSecurityService,
+  descriptors: readonly RoleDescriptor[],
+  application: string,
+  privilege: string,
+  resource: string,
+): boolean {
+  const stored = security.store.listApplicationPrivileges();
+  const wanted = applicationActions(stored, application, privilege);
+  if (wanted.length === 0) return false;
+  const granted: string[] = [];
+  for (const descriptor of descriptors) {
+    for (const entry of descriptor.applications) {
+      const apps = typeof entry['application'] === 'string' ? [entry['application']] : [];
+      const resources = Array.isArray(entry['resources']) ? (entry['resources'] as string[]) : [];
+      const privileges = Array.isArray(entry['privileges']) ? (entry['privileges'] as string[]) : [];
+      if (!compilePatterns(apps)(application) || !resources.some((pattern) => globCovers(pattern, resource))) continue;
+      for (const name of privileges) granted.push(...applicationActions(stored, application, name));
+    }
+  }
+  return wanted.every((action) => granted.some((pattern) => globCovers(pattern, action)));
+}
+
+const APPLICATION_NAME = /^[a-z][A-Za-z0-9_-]{2,}(?:\*)?$|^\*$/;
+const PRIVILEGE_NAME = /^[a-z][A-Za-z0-9_.-]*$/;
+
+function applicationPrivilegeRoutes(security: NativeSecurityService): Route[] {
+  const render = (privileges: readonly ApplicationPrivilege[]): Body => {
+    const out: Record<string, Body> = {};
+    for (const p of privileges) (out[p.application] ??= {})[p.name] = { application: p.application, name: p.name, actions: p.actions, metadata: p.metadata };
+    return out;
+  };
+  const get = (application: string | undefined, names: string | undefined): RestResponse => {
+    const wantedNames = listParam(names);
+    const found = security.store
+      .listApplicationPrivileges()
+      .filter((p) => application === undefined || application === '_all' || compilePatterns(application.split(','))(p.application))
+      .filter((p) => wantedNames === undefined || wantedNames.includes(p.name));
+    return { status: found.length === 0 && (application !== undefined || names !== undefined) ? 404 : 200, body: render(found) };
+  };
+  const put = (request: RestRequest): RestResponse => {
+    const body = objectBody(request, 'put privileges request');
+    const parsed: ApplicationPrivilege[] = [];
+    for (const [application, privileges] of Object.entries(body)) {
+      if (!APPLICATION_NAME.test(application) || application.includes('*')) {
+        throw errors.actionRequestValidation([`An application name must begin with a lowercase ASCII letter, be at least 3 characters long, and contain only letters, digits, '_' and '-'; found [${application}]`]);
+      }
+      for (const [name, definition] of Object.entries(expectObject('put privileges request', application, privileges))) {
+        if (!PRIVILEGE_NAME.test(name)) {
+          throw errors.actionRequestValidation([`An application privilege name must begin with a lowercase ASCII letter and contain only letters, digits and '_', '-', '.'; found [${name}]`]);
+        }
+        const fields = expectObject('put privileges request', `${application}.${name}`, definition);
+        let actions: string[] | undefined;
+        let metadata: Body = {};
+        for (const [field, value] of Object.entries(fields)) {
+          if (field === 'application' && value !== application) throw errors.actionRequestValidation([`privilege application [${String(value)}] does not match the key [${application}]`]);
+          else if (field === 'name' && value !== name) throw errors.actionRequestValidation([`privilege name [${String(value)}] does not match the key [${name}]`]);
+          else if (field === 'actions') actions = expectStrings('put privileges request', field, value);
+          else if (field === 'metadata') metadata = checkMetadata(expectObject('put privileges request', field, value));
+          else if (field !== 'application' && field !== 'name') throw errors.parse(`failed to parse application privilege [${application}.${name}]. unexpected field [${field}]`);
+        }
+        if (actions === undefined || actions.length === 0) throw errors.actionRequestValidation([`application privilege [${application}.${name}] must have at least one action`]);
+        for (const action of actions) {
+          if (!/[/:*]/.test(action)) throw errors.actionRequestValidation([`action [${action}] must contain one of ['/', '*', ':']`]);
+        }
+        parsed.push({ application, name, actions, metadata });
+      }
+    }
+    const out: Record<string, Record<string, { created: boolean }>> = {};
+    for (const privilege of parsed) (out[privilege.application] ??= {})[privilege.name] = { created: security.store.putApplicationPrivilege(privilege) };
+    return { status: 200, body: out };
+  };
+  const nodes = { _nodes: { total: 1, successful: 1, failed: 0 }, cluster_name: '', nodes: {} };
+  return [
+    { method: ['PUT', 'POST'], path: '/_security/privilege', action: `${SEC}/privilege/put`, scope: 'cluster', params: ['refresh'], handle: put },
+    { method: 'GET', path: '/_security/privilege', action: `${SEC}/privilege/get`, scope: 'cluster', handle: () => get(undefined, undefined) },
+    { method: 'GET', path: '/_security/privilege/:application', action: `${SEC}/privilege/get`, scope: 'cluster', handle: (r) => get(r.params['application'], undefined) },
+    { method: 'GET', path: '/_security/privilege/:application/:name', action: `${SEC}/privilege/get`, scope: 'cluster', handle: (r) => get(r.params['application'], r.params['name']) },
+    {
+      method: 'DELETE',
+      path: '/_security/privilege/:application/:name',
+      action: `${SEC}/privilege/delete`,
+      scope: 'cluster',
+      params: ['refresh'],
+      handle: (request) => {
+        const application = request.params['application']!;
+        const out: Record<string, Record<string, { found: boolean }>> = { [application]: {} };
+        let any = false;
+        for (const name of listParam(request.params['name']) ?? []) {
+          const found = security.store.deleteApplicationPrivilege(application, name);
+          any ||= found;
+          out[application]![name] = { found };
+        }
+        return { status: any ? 200 : 404, body: out };
+      },
+    },
+    { method: 'POST', path: '/_security/privilege/:application/_clear_cache', action: `${SEC}/privilege/cache/clear`, scope: 'cluster', handle: () => ({ status: 200, body: nodes }) },
+  ];
 }

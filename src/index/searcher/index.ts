@@ -33,6 +33,7 @@ export { refreshLimits, SearcherService, shardStatsOf, type ShardSnapshot } from
 
 export { isLive, resolveAnalyzer, type FieldMapping, type FieldMappings, type Segment, type ShardStats } from '../engine/index.js';
 export {
+  explainPlan,
   formatDate,
   mergeAggregationPartials,
   mergeShardResults,

@@ -1,0 +1,152 @@
+/**
+ * Search routes: `_search`, scroll, `_msearch`, `_count`, `_field_caps`, `_analyze`,
+ * `_delete_by_query` and `_update_by_query`, with Elasticsearch's paths, parameters and answers.
+ * The work happens in src/search; these handlers only read the request and name the caller.
+ */
+import { errors } from '../../common/index.js';
+import { searchActions, searchUrlParams, type ScrollOwner, type SearchService } from '../../search/index.js';
+import { booleanParam } from '../request.js';
+import type { RequestContext, RestRequest, RestResponse, Route } from '../route.js';
+
+const INDICES_OPTIONS = ['ignore_unavailable', 'allow_no_indices', 'expand_wildcards', 'ignore_throttled'];
+const SEARCH_PARAMS = [...searchUrlParams, ...INDICES_OPTIONS];
+const SCROLL_PARAMS = ['scroll', 'scroll_id', 'rest_total_hits_as_int'];
+const MSEARCH_PARAMS = [
+  'search_type', 'max_concurrent_searches', 'typed_keys', 'pre_filter_shard_size', 'max_concurrent_shard_requests', 'rest_total_hits_as_int',
+  'ccs_minimize_roundtrips', 'routing', ...INDICES_OPTIONS,
+];
+const COUNT_PARAMS = [
+  'q', 'df', 'analyzer', 'analyze_wildcard', 'default_operator', 'lenient', 'min_score', 'terminate_after', 'preference', 'routing', ...INDICES_OPTIONS,
+];
+const FIELD_CAPS_PARAMS = ['fields', 'include_unmapped', 'filters', 'types', 'include_empty_fields', ...INDICES_OPTIONS];
+const BY_QUERY_PARAMS = [
+  'q', 'df', 'analyzer', 'analyze_wildcard', 'default_operator', 'lenient', 'conflicts', 'max_docs', 'refresh', 'wait_for_completion',
+  'wait_for_active_shards', 'scroll', 'scroll_size', 'search_type', 'search_timeout', 'slices', 'requests_per_second', 'timeout', 'routing',
+  'preference', 'request_cache', 'sort', 'stats', 'terminate_after', 'version', 'version_type', 'pipeline', 'from', ...INDICES_OPTIONS,
+];
+
+/** Who owns a scroll context: the user and the realm (or API key) that authenticated them. */
+export function scrollOwner(context: RequestContext): ScrollOwner {
+  const authentication = context.authentication;
+  const realm = authentication.apiKey !== undefined ? `api_key:${authentication.apiKey.id}` : authentication.authenticatingRealm.name;
+  return { username: authentication.user.username, realm };
+}
+
+function objectBody(request: RestRequest): Record<string, unknown> | undefined {
+  const body = request.json();
+  if (body === undefined) return undefined;
+  if (body === null || typeof body !== 'object' || Array.isArray(body)) throw errors.parsing('request body must be an object');
+  return body as Record<string, unknown>;
+}
+
+/** Scroll ids from the path (comma-separated), the `scroll_id` parameter, or the body (string or list). */
+function scrollIdsOf(request: RestRequest): string[] {
+  const fromPath = request.params['scroll_id'] ?? request.query['scroll_id'];
+  if (fromPath !== undefined) return fromPath.split(',').filter((id) => id !== '');
+  const body = objectBody(request);
+  const value = body?.['scroll_id'];
+  if (value === undefined) return [];
+  if (typeof value === 'string') return [value];
+  if (Array.isArray(value) && value.every((item) => typeof item === 'string')) return value as string[];
+  throw errors.parsing('[scroll_id] must be a string or an array of strings');
+}
+
+export function searchRoutes(search: SearchService): readonly Route[] {
+  const searchHandler = (request: RestRequest, context: RequestContext): RestResponse => ({
+    status: 200,
+    body: search.search({ expression: request.params['index'], params: request.query, body: request.json() }, context.authorize, scrollOwner(context)),
+  });
+
+  const scrollHandler = (request: RestRequest, context: RequestContext): RestResponse => {
+    const body = objectBody(request);
+    const ids = scrollIdsOf(request);
+    if (ids.length !== 1) throw errors.actionRequestValidation(['scrollId is missing']);
+    const keepAlive = request.query['scroll'] ?? (typeof body?.['scroll'] === 'string' ? body['scroll'] : undefined);
+    for (const key of Object.keys(body ?? {})) if (key !== 'scroll_id' && key !== 'scroll') throw errors.parsing(`[search_scroll] unknown field [${key}]`);
+    return { status: 200, body: search.scroll(ids[0]!, keepAlive, booleanParam(request.query['rest_total_hits_as_int']), scrollOwner(context)) };
+  };
+
+  const clearScrollHandler = (request: RestRequest, context: RequestContext): RestResponse => {
+    const ids = scrollIdsOf(request);
+    if (ids.length === 0) throw errors.actionRequestValidation(['no scroll ids specified']);
+    if (ids.includes('_all')) {
+      context.authorize.cluster('cluster:admin/indices/scroll/clear_all');
+      return search.clearScroll('all', scrollOwner(context));
+    }
+    return search.clearScroll(ids, scrollOwner(context));
+  };
+
+  const msearchHandler = (request: RestRequest, context: RequestContext): RestResponse => {
+    const text = request.body === undefined ? '' : request.body.toString('utf8');
+    if (text.trim() === '') throw errors.bodyRequired();
+    if (!text.endsWith('\n')) throw errors.illegalArgument('The msearch request must be terminated by a newline [\\n]');
+    const maxConcurrent = request.query['max_concurrent_searches'];
+    if (maxConcurrent !== undefined && !(Number(maxConcurrent) >= 1)) throw errors.illegalArgument('maxConcurrentSearchRequests must be positive');
+    return {
+      status: 200,
+      body: search.msearch(request.ndjson(), { expression: request.params['index'], params: request.query }, context.authorize, scrollOwner(context)),
+    };
+  };
+
+  const routes: Route[] = [
+    ...['/_search', '/:index/_search'].map(
+      (path): Route => ({ method: ['GET', 'POST'], path, action: searchActions.search, scope: 'indices', params: SEARCH_PARAMS, handle: searchHandler }),
+    ),
+    ...['/_search/scroll', '/_search/scroll/:scroll_id'].flatMap((path): Route[] => [
+      { method: ['GET', 'POST'], path, action: 'indices:data/read/scroll', scope: 'authenticated', params: SCROLL_PARAMS, handle: scrollHandler },
+      { method: 'DELETE', path, action: 'indices:data/read/scroll/clear', scope: 'authenticated', params: ['scroll_id'], handle: clearScrollHandler },
+    ]),
+    ...['/_msearch', '/:index/_msearch'].map(
+      (path): Route => ({ method: ['GET', 'POST'], path, action: 'indices:data/read/msearch', scope: 'handler', params: MSEARCH_PARAMS, handle: msearchHandler }),
+    ),
+    ...['/_count', '/:index/_count'].map(
+      (path): Route => ({
+        method: ['GET', 'POST'],
+        path,
+        action: searchActions.count,
+        scope: 'indices',
+        params: COUNT_PARAMS,
+        handle: (request, context) => ({ status: 200, body: search.count({ expression: request.params['index'], params: request.query, body: request.json() }, context.authorize) }),
+      }),
+    ),
+    ...['/_field_caps', '/:index/_field_caps'].map(
+      (path): Route => ({
+        method: ['GET', 'POST'],
+        path,
+        action: searchActions.fieldCaps,
+        scope: 'indices',
+        params: FIELD_CAPS_PARAMS,
+        handle: (request, context) => ({
+          status: 200,
+          body: search.fieldCaps({ expression: request.params['index'], params: request.query, body: request.json() }, context.authorize),
+        }),
+      }),
+    ),
+    {
+      method: ['GET', 'POST'],
+      path: '/_analyze',
+      action: searchActions.analyze,
+      scope: 'authenticated',
+      params: ['index'],
+      handle: (request, context) => ({ status: 200, body: search.analyze(request.query['index'], request.json(), context.authorize) }),
+    },
+    {
+      method: ['GET', 'POST'],
+      path: '/:index/_analyze',
+      action: searchActions.analyze,
+      scope: 'indices',
+      handle: (request, context) => ({ status: 200, body: search.analyze(request.params['index']!, request.json(), context.authorize) }),
+    },
+    ...(['delete', 'update'] as const).map(
+      (kind): Route => ({
+        method: 'POST',
+        path: `/:index/_${kind}_by_query`,
+        action: kind === 'delete' ? searchActions.deleteByQuery : searchActions.updateByQuery,
+        scope: 'indices',
+        params: BY_QUERY_PARAMS,
+        handle: (request, context) => search.byQuery(kind, { expression: request.params['index'], params: request.query, body: request.json() }, context.authorize),
+      }),
+    ),
+  ];
+  return routes;
+}

@@ -1,0 +1,125 @@
+/**
+ * `_field_caps` (pure): the type, searchability and aggregatability of fields across indices,
+ * read from their mappings.
+ * Reference: https://www.elastic.co/guide/en/elasticsearch/reference/current/search-field-caps.html
+ */
+import { errors } from '../common/index.js';
+import { wildcardMatch, type FlattenedMapping } from '../index/index.js';
+
+export interface FieldCapsIndex {
+  readonly name: string;
+  readonly mapping: FlattenedMapping;
+}
+
+export interface FieldCapsOptions {
+  readonly fields: readonly string[];
+  readonly includeUnmapped: boolean;
+  /** `filters`: +metadata, -metadata, -nested, -multifield, -parent. */
+  readonly filters: readonly string[];
+  /** `types`: only fields of these types (empty: all). */
+  readonly types: readonly string[];
+}
+
+interface Capability {
+  readonly type: string;
+  readonly metadataField: boolean;
+  readonly searchable: boolean;
+  readonly aggregatable: boolean;
+}
+
+/** Metadata fields every index has, as Elasticsearch reports them. */
+const metadataFields: readonly (Capability & { readonly path: string })[] = [
+  { path: '_id', type: '_id', metadataField: true, searchable: true, aggregatable: false },
+  { path: '_ignored', type: '_ignored', metadataField: true, searchable: true, aggregatable: false },
+  { path: '_index', type: '_index', metadataField: true, searchable: true, aggregatable: true },
+  { path: '_routing', type: '_routing', metadataField: true, searchable: true, aggregatable: false },
+  { path: '_seq_no', type: '_seq_no', metadataField: true, searchable: true, aggregatable: true },
+  { path: '_source', type: '_source', metadataField: true, searchable: false, aggregatable: false },
+  { path: '_tier', type: '_tier', metadataField: true, searchable: true, aggregatable: true },
+  { path: '_version', type: '_version', metadataField: true, searchable: false, aggregatable: true },
+];
+
+function capabilityOf(type: string, indexed: boolean): Capability {
+  if (type === 'text') return { type, metadataField: false, searchable: indexed, aggregatable: false };
+  return { type, metadataField: false, searchable: indexed, aggregatable: true };
+}
+
+const knownFilters = new Set(['+metadata', '-metadata', '-nested', '-multifield', '-parent']);
+
+export function parseFieldCapsOptions(query: Readonly<Record<string, string>>, body: unknown): FieldCapsOptions {
+  const split = (value: unknown): string[] => {
+    if (value === undefined || value === null) return [];
+    if (Array.isArray(value)) return value.map(String);
+    return String(value).split(',').map((item) => item.trim()).filter((item) => item !== '');
+  };
+  const bodyJson = body !== null && typeof body === 'object' && !Array.isArray(body) ? (body as Record<string, unknown>) : {};
+  for (const key of Object.keys(bodyJson)) {
+    if (key !== 'fields' && key !== 'index_filter' && key !== 'runtime_mappings') throw errors.parsing(`[field_caps_request] unknown field [${key}]`);
+  }
+  if (bodyJson['runtime_mappings'] !== undefined) throw errors.illegalArgument('[runtime_mappings] is not supported by Strait');
+  if (bodyJson['index_filter'] !== undefined) throw errors.illegalArgument('[index_filter] is not supported by Strait');
+  const fields = query['fields'] !== undefined ? split(query['fields']) : split(bodyJson['fields']);
+  if (fields.length === 0) throw errors.actionRequestValidation(['specified fields can\'t be null']);
+  const filters = split(query['filters']);
+  for (const filter of filters) if (!knownFilters.has(filter)) throw errors.illegalArgument(`${filter} is not a recognized filter option`);
+  const include = query['include_unmapped'];
+  return { fields, includeUnmapped: include === '' || include === 'true', filters, types: split(query['types']) };
+}
+
+/** The `_field_caps` answer for these (already authorized) indices. */
+export function fieldCaps(indices: readonly FieldCapsIndex[], options: FieldCapsOptions): Record<string, unknown> {
+  const matches = (path: string): boolean => options.fields.some((pattern) => wildcardMatch(pattern, path));
+  // path → type → { capability, indices, nonSearchable, nonAggregatable }
+  const found = new Map<string, Map<string, { capability: Capability; indices: string[]; nonSearchable: string[]; nonAggregatable: string[] }>>();
+  const add = (path: string, index: string, capability: Capability): void => {
+    let byType = found.get(path);
+    if (byType === undefined) found.set(path, (byType = new Map()));
+    let entry = byType.get(capability.type);
+    if (entry === undefined) byType.set(capability.type, (entry = { capability, indices: [], nonSearchable: [], nonAggregatable: [] }));
+    entry.indices.push(index);
+    if (!capability.searchable) entry.nonSearchable.push(index);
+    if (!capability.aggregatable) entry.nonAggregatable.push(index);
+  };
+  const wantMetadata = !options.filters.includes('-metadata');
+  for (const index of indices) {
+    if (wantMetadata) for (const field of metadataFields) if (matches(field.path)) add(field.path, index.name, field);
+    for (const [path, field] of index.mapping.fields) {
+      if (!matches(path)) continue;
+      if (field.parentPath !== undefined && options.filters.includes('-multifield')) continue;
+      if (field.nestedPath !== undefined && options.filters.includes('-nested')) continue;
+      add(path, index.name, capabilityOf(field.type, field.indexed));
+    }
+    if (!options.filters.includes('-parent')) {
+      for (const [path, type] of index.mapping.objects) {
+        if (!matches(path)) continue;
+        if (type === 'nested' && options.filters.includes('-nested')) continue;
+        add(path, index.name, { type, metadataField: false, searchable: false, aggregatable: false });
+      }
+    }
+  }
+  const names = indices.map((index) => index.name).sort();
+  const fields: Record<string, unknown> = {};
+  for (const path of [...found.keys()].sort()) {
+    const byType = found.get(path)!;
+    const rendered: Record<string, unknown> = {};
+    let mappedIn = 0;
+    for (const [type, entry] of [...byType.entries()].sort(([left], [right]) => (left < right ? -1 : left > right ? 1 : 0))) {
+      if (options.types.length > 0 && !options.types.includes(type)) continue;
+      mappedIn += entry.indices.length;
+      const searchable = entry.nonSearchable.length === 0;
+      const aggregatable = entry.nonAggregatable.length === 0;
+      const capability: Record<string, unknown> = { type, metadata_field: entry.capability.metadataField, searchable, aggregatable };
+      if (byType.size > 1 || (options.includeUnmapped && entry.indices.length < names.length && !entry.capability.metadataField)) capability['indices'] = [...entry.indices].sort();
+      if (!searchable && entry.nonSearchable.length < entry.indices.length) capability['non_searchable_indices'] = [...entry.nonSearchable].sort();
+      if (!aggregatable && entry.nonAggregatable.length < entry.indices.length) capability['non_aggregatable_indices'] = [...entry.nonAggregatable].sort();
+      rendered[type] = capability;
+    }
+    if (Object.keys(rendered).length === 0) continue;
+    const mapped = new Set([...byType.values()].flatMap((entry) => entry.indices));
+    if (options.includeUnmapped && mapped.size < names.length && mappedIn > 0) {
+      rendered['unmapped'] = { type: 'unmapped', metadata_field: false, searchable: false, aggregatable: false, indices: names.filter((name) => !mapped.has(name)) };
+    }
+    fields[path] = rendered;
+  }
+  return { indices: names, fields };
+}

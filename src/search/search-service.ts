@@ -1,0 +1,617 @@
+/**
+ * The search coordinator (I/O shell, style P8): resolves an index expression to shards the
+ * caller may read, runs the query phase on each shard's searcher snapshot, merges shard results
+ * purely (`mergeShardResults`), then fetches the page's hits from the same snapshots. Scroll,
+ * multi-search, count and the by-query write APIs reuse the same phases.
+ *
+ * `searchLocal` is the part a cross-cluster coordinator calls on this cluster: it returns
+ * query-phase shard results (mergeable with other clusters' through `mergeShardResults`) and a
+ * fetch function for whichever of its hits make the final page.
+ */
+import { randomBytes as nodeRandomBytes } from 'node:crypto';
+import type { Logger } from 'pino';
+import { errors, EsError } from '../common/index.js';
+import {
+  deleteDocument,
+  indexDocument,
+  parseIndicesOptions,
+  pipelineNotSupported,
+  settingInteger,
+  type FlattenedMapping,
+  type IndexHandle,
+  type IndicesOptions,
+  type IndicesService,
+} from '../index/index.js';
+import {
+  engineMappings,
+  explainPlan,
+  mergeShardResults,
+  planQuery,
+  searchShard,
+  type FieldMappings,
+  type QueryNode,
+  type SearcherService,
+  type SearchRequest,
+  type ShardHit,
+  type ShardResult,
+  type ShardSnapshot,
+} from '../index/searcher/index.js';
+import { aliasFilterFor, withFilter } from './alias-filter.js';
+import { analyze } from './analyze.js';
+import { renderHit, type FetchOptions, type FetchTarget } from './fetch.js';
+import { fieldCaps, parseFieldCapsOptions } from './field-caps.js';
+import { checkResultWindow, parseCount, parseSearch, queryFromUrl, type ParsedSearch } from './request.js';
+import { allShardsFailed, renderSearchResponse, renderShards, typedKeys, type ShardFailure, type ShardsSummary } from './response.js';
+import { decodeScrollId, encodeScrollId, ScrollRegistry, scrollLimits, type ScrollOwner } from './scroll.js';
+import { parseTimeValueMs } from './time-value.js';
+
+/** The authorization checks a search needs (the REST pipeline's RequestAuthorizer satisfies it). */
+export interface SearchAuthorizer {
+  /** Throws 403 unless the caller may perform `action` on every named index or alias. */
+  indices(action: string, names: readonly string[]): void;
+  allowsIndex(action: string, name: string): boolean;
+}
+
+export const searchActions = {
+  search: 'indices:data/read/search',
+  count: 'indices:data/read/search',
+  fieldCaps: 'indices:data/read/field_caps',
+  analyze: 'indices:admin/analyze',
+  deleteByQuery: 'indices:data/write/delete/byquery',
+  updateByQuery: 'indices:data/write/update/byquery',
+} as const;
+
+/** A search as it arrives: the local index expression, URL parameters and body. */
+export interface SearchInput {
+  readonly expression: string | undefined;
+  readonly params: Readonly<Record<string, string>>;
+  readonly body: unknown;
+}
+
+export interface SearchServiceOptions {
+  readonly indices: IndicesService;
+  readonly searchers: SearcherService;
+  readonly log: Logger;
+  readonly nowMs: () => number;
+  /** Shown as `_node` in explained hits and in shard failures. */
+  readonly nodeId: string;
+  readonly randomBytes?: (size: number) => Buffer;
+  /** How often expired scroll contexts are dropped (ms; 0: only when scrolls are used). */
+  readonly scrollSweepMs?: number;
+}
+
+/** One searched shard of this cluster. */
+interface Target {
+  readonly handle: IndexHandle;
+  readonly snapshot: ShardSnapshot;
+  readonly aliasFilter: QueryNode | undefined;
+  readonly shardKey: string;
+  readonly indexName: string;
+  readonly mapping: FlattenedMapping;
+  readonly mappings: FieldMappings;
+  /** `index.number_of_shards`: what `_shards` counts for this index. */
+  readonly shardCount: number;
+}
+
+/** The query phase of a local search: mergeable shard results plus the fetch of chosen hits. */
+export interface LocalSearchResult {
+  readonly request: SearchRequest;
+  readonly parsed: ParsedSearch;
+  readonly shardResults: readonly ShardResult[];
+  readonly shards: ShardsSummary;
+  /** Field mappings over every searched index (for typed_keys). */
+  readonly mappings: FieldMappings;
+  /** Renders hits of this cluster (any subset, any order) with `_source`, highlight, etc. */
+  fetch(hits: readonly ShardHit[]): Record<string, unknown>[];
+}
+
+export interface LocalSearchOptions {
+  /** Prefixes `_index` and shard keys for cross-cluster results (`cluster:index`). */
+  readonly clusterAlias?: string;
+  /** Default `strictExpandOpen`-like options when the URL does not say. */
+  readonly indicesOptions?: IndicesOptions;
+}
+
+interface ScrollState {
+  readonly fetchTargets: ReadonlyMap<string, FetchTarget>;
+  readonly hits: readonly ShardHit[];
+  offset: number;
+  readonly size: number;
+  readonly sort: SearchRequest['sort'];
+  readonly fetch: FetchOptions;
+  readonly total: { readonly value: number; readonly relation: 'eq' | 'gte' } | undefined;
+  readonly maxScore: number | null;
+  readonly shards: ShardsSummary;
+}
+
+const searchIndicesOptions: IndicesOptions = { ignoreUnavailable: false, allowNoIndices: true, expandWildcards: new Set(['open']) };
+
+function unionMappings(targets: readonly { mappings: FieldMappings }[]): FieldMappings {
+  const union: Record<string, FieldMappings[string]> = {};
+  for (const target of targets) for (const [path, mapping] of Object.entries(target.mappings)) union[path] ??= mapping;
+  return union;
+}
+
+export class SearchService {
+  private readonly indices: IndicesService;
+  private readonly searchers: SearcherService;
+  private readonly log: Logger;
+  private readonly nowMs: () => number;
+  private readonly nodeId: string;
+  private readonly randomBytes: (size: number) => Buffer;
+  private readonly scrolls = new ScrollRegistry<ScrollState>();
+  private readonly sweepTimer: NodeJS.Timeout | undefined;
+
+  constructor(options: SearchServiceOptions) {
+    this.indices = options.indices;
+    this.searchers = options.searchers;
+    this.log = options.log;
+    this.nowMs = options.nowMs;
+    this.nodeId = options.nodeId;
+    this.randomBytes = options.randomBytes ?? nodeRandomBytes;
+    const sweepMs = options.scrollSweepMs ?? 30_000;
+    if (sweepMs > 0) {
+      this.sweepTimer = setInterval(() => this.scrolls.sweep(this.nowMs()), sweepMs);
+      this.sweepTimer.unref();
+    }
+  }
+
+  close(): void {
+    if (this.sweepTimer !== undefined) clearInterval(this.sweepTimer);
+    this.scrolls.freeAll();
+  }
+
+  // ---------------------------------------------------------------- targets
+
+  /**
+   * Resolves the expression for `action`: wildcards expand only to indices the caller may use,
+   * literal names are authorized (403) before any "no such index"; closed indices fail (or are
+   * skipped with ignore_unavailable); read blocks fail.
+   */
+  private resolveTargets(expression: string | undefined, options: IndicesOptions, access: SearchAuthorizer, action: string, clusterAlias?: string): Target[] {
+    const handles = this.indices.resolve(expression, options, {
+      allows: (name) => access.allowsIndex(action, name),
+      authorizeLiterals: (names) => access.indices(action, names),
+    });
+    const targets: Target[] = [];
+    for (const handle of handles) {
+      if (handle.metadata.state !== 'open' || handle.shard === undefined) {
+        if (options.ignoreUnavailable) continue;
+        throw errors.indexClosed(handle.name, handle.uuid);
+      }
+      this.indices.checkReadBlock(handle);
+      const indexName = clusterAlias === undefined ? handle.name : `${clusterAlias}:${handle.name}`;
+      targets.push({
+        handle,
+        snapshot: this.searchers.snapshot(handle),
+        aliasFilter: aliasFilterFor(expression, handle.name, handle.metadata.aliases),
+        shardKey: `${indexName}:0`,
+        indexName,
+        mapping: handle.mapping,
+        mappings: engineMappings(handle.mapping),
+        shardCount: Math.max(1, settingInteger(handle.metadata.settings, 'index.number_of_shards')),
+      });
+    }
+    return targets;
+  }
+
+  private fetchTarget(target: Target, query: QueryNode): FetchTarget {
+    const nowMs = this.nowMs();
+    return {
+      indexName: target.indexName,
+      segments: target.snapshot.state.segments,
+      metadata: target.snapshot.state.metadata,
+      mapping: target.mapping,
+      mappings: target.mappings,
+      query,
+      nodeId: this.nodeId,
+      describeQuery: () => {
+        const weight = planQuery(withFilter(query, target.aliasFilter), {
+          stats: target.snapshot.stats,
+          segments: target.snapshot.state.segments,
+          mappings: target.mappings,
+          nowMs,
+          indexName: target.indexName,
+        });
+        return explainPlan(weight).split('\n')[0]!;
+      },
+    };
+  }
+
+  /** Runs one shard's query phase (post_filter narrows hits, not aggregations). */
+  private queryShard(target: Target, request: SearchRequest, postFilter: QueryNode | undefined, shardCount: number, nowMs: number): ShardResult {
+    const { segments } = target.snapshot.state;
+    const context = { mappings: target.mappings, indexName: target.indexName, shardKey: target.shardKey, nowMs, shardCount };
+    const query = withFilter(request.query, target.aliasFilter);
+    if (postFilter === undefined) return searchShard(segments, target.snapshot.stats, { ...request, query }, context);
+    const hits = searchShard(segments, target.snapshot.stats, { ...request, query: withFilter(query, postFilter), aggregations: [] }, context);
+    if (request.aggregations.length === 0) return hits;
+    const aggregations = searchShard(segments, target.snapshot.stats, { ...request, query, from: 0, size: 0, trackTotalHits: false }, context);
+    return { ...hits, aggregations: aggregations.aggregations };
+  }
+
+  /** The query phase over every target: results, failures and the `_shards` summary. */
+  private queryPhase(
+    targets: readonly Target[],
+    request: SearchRequest,
+    postFilter: QueryNode | undefined,
+    scroll: boolean,
+    allowPartial: boolean,
+  ): { results: ShardResult[]; shards: ShardsSummary } {
+    const nowMs = this.nowMs();
+    const results: ShardResult[] = [];
+    const failures: ShardFailure[] = [];
+    let total = 0;
+    let failed = 0;
+    for (const target of targets) {
+      total += target.shardCount;
+      try {
+        checkResultWindow(request, settingInteger(target.handle.metadata.settings, 'index.max_result_window'), scroll);
+        results.push(this.queryShard(target, request, postFilter, targets.length, nowMs));
+      } catch (error) {
+        if (!(error instanceof EsError)) throw error;
+        failed += target.shardCount;
+        failures.push({ index: target.indexName, shard: 0, node: this.nodeId, cause: error });
+      }
+    }
+    if (failures.length > 0 && results.length === 0) throw allShardsFailed(failures);
+    if (failures.length > 0 && !allowPartial) {
+      const status = failures.reduce((worst, failure) => (failure.cause.status >= 500 ? failure.cause.status : worst), failures[0]!.cause.status);
+      throw errors.searchPhaseFailed(status, 'Partial shards failure', 'query', failures.map((failure) => failure.cause), failures[0]!.cause, failures.map((failure) => ({ shard: failure.shard, index: failure.index, node: failure.node, reason: failure.cause.toCause() })));
+    }
+    return { results, shards: { total, successful: total - failed, skipped: 0, failed, failures } };
+  }
+
+  /** Renders hits; an EsError while fetching (e.g. docvalue_fields on a text field) fails the fetch phase. */
+  private fetchHits(fetchTargets: ReadonlyMap<string, FetchTarget>, hits: readonly ShardHit[], sort: SearchRequest['sort'], options: FetchOptions): Record<string, unknown>[] {
+    return hits.map((hit) => {
+      const target = fetchTargets.get(hit.shardKey);
+      if (target === undefined) throw errors.illegalState(`hit from unknown shard [${hit.shardKey}]`);
+      try {
+        return renderHit(target, hit, sort, options);
+      } catch (error) {
+        if (!(error instanceof EsError)) throw error;
+        throw allShardsFailed([{ index: target.indexName, shard: 0, node: this.nodeId, cause: error }], 'fetch');
+      }
+    });
+  }
+
+  // ---------------------------------------------------------------- search
+
+  /**
+   * The query phase of a search on this cluster, for local searches and cross-cluster
+   * coordinators alike. Throws 400/403/404 EsErrors for bad requests, unauthorized or missing
+   * indices, and `search_phase_execution_exception` when every shard failed.
+   */
+  searchLocal(input: SearchInput, access: SearchAuthorizer, options: LocalSearchOptions = {}): LocalSearchResult {
+    const parsed = parseSearch(input.params, input.body, { scroll: input.params['scroll'] !== undefined });
+    return this.searchParsed(input, parsed, access, options);
+  }
+
+  private searchParsed(input: SearchInput, parsed: ParsedSearch, access: SearchAuthorizer, options: LocalSearchOptions): LocalSearchResult & { targets: readonly Target[] } {
+    const indicesOptions = parseIndicesOptions(input.params, options.indicesOptions ?? searchIndicesOptions);
+    const targets = this.resolveTargets(input.expression, indicesOptions, access, searchActions.search, options.clusterAlias);
+    const { results, shards } = this.queryPhase(targets, parsed.request, parsed.postFilter, parsed.scrollKeepAliveMs !== undefined, parsed.allowPartialSearchResults);
+    const fetchTargets = new Map(targets.map((target) => [target.shardKey, this.fetchTarget(target, parsed.request.query)]));
+    return {
+      request: parsed.request,
+      parsed,
+      shardResults: results,
+      shards,
+      mappings: unionMappings(targets),
+      targets,
+      fetch: (hits) => this.fetchHits(fetchTargets, hits, parsed.request.sort, parsed.fetch),
+    };
+  }
+
+  /** `_search`: the whole response body. Opens a scroll context when `scroll` is given. */
+  search(input: SearchInput, access: SearchAuthorizer, owner: ScrollOwner): Record<string, unknown> {
+    const started = this.nowMs();
+    const scroll = input.params['scroll'] !== undefined;
+    const parsed = parseSearch(input.params, input.body, { scroll });
+    if (scroll) return this.openScroll(input, parsed, access, owner, started);
+    const local = this.searchParsed(input, parsed, access, {});
+    if (local.targets.length === 0) return this.emptyResponse(parsed, started);
+    const merged = mergeShardResults(local.shardResults, parsed.request);
+    const aggregations = merged.aggregations === undefined ? undefined : parsed.typedKeys ? typedKeys(merged.aggregations, parsed.request.aggregations, local.mappings) : merged.aggregations;
+    return renderSearchResponse({
+      tookMs: this.nowMs() - started,
+      terminatedEarly: parsed.request.terminateAfter === undefined ? undefined : merged.terminatedEarly,
+      shards: local.shards,
+      total: merged.total,
+      maxScore: merged.maxScore,
+      hits: local.fetch(merged.hits),
+      aggregations,
+      restTotalHitsAsInt: parsed.restTotalHitsAsInt,
+    });
+  }
+
+  /** No index matched (allow_no_indices): Elasticsearch's empty response over zero shards. */
+  private emptyResponse(parsed: ParsedSearch, started: number): Record<string, unknown> {
+    return renderSearchResponse({
+      tookMs: this.nowMs() - started,
+      terminatedEarly: undefined,
+      shards: { total: 0, successful: 0, skipped: 0, failed: 0, failures: [] },
+      total: parsed.request.trackTotalHits === false ? undefined : { value: 0, relation: 'eq' },
+      maxScore: 0,
+      hits: [],
+      aggregations: undefined,
+      restTotalHitsAsInt: parsed.restTotalHitsAsInt,
+    });
+  }
+
+  // ---------------------------------------------------------------- scroll
+
+  /**
+   * Opens a scroll: the query runs once over frozen snapshots; every matching hit is kept in
+   * merged order (bounded by scrollLimits.hitsMax) and pages are slices of it.
+   */
+  private openScroll(input: SearchInput, parsed: ParsedSearch, access: SearchAuthorizer, owner: ScrollOwner, started: number): Record<string, unknown> {
+    const keepAliveMs = parsed.scrollKeepAliveMs!;
+    const counting: ParsedSearch = { ...parsed, request: { ...parsed.request, size: 0, trackTotalHits: true } };
+    const local = this.searchParsed(input, counting, access, {});
+    const countMerged = mergeShardResults(local.shardResults, counting.request);
+    const total = countMerged.total?.value ?? 0;
+    if (total > scrollLimits.hitsMax) {
+      throw errors.illegalArgument(`a scroll may page through at most [${scrollLimits.hitsMax}] hits but this one matches [${total}]; narrow the query or use search_after`);
+    }
+    // Second pass: every hit, in merged order (query phase only; aggregations came with the count).
+    const nowMs = this.nowMs();
+    const allResults = local.targets.map((target) => {
+      const shardTotal = local.shardResults.find((result) => result.shardKey === target.shardKey)?.totalHits ?? 0;
+      const request: SearchRequest = { ...parsed.request, from: 0, size: shardTotal, aggregations: [], trackTotalHits: true };
+      return this.queryShard(target, request, parsed.postFilter, local.targets.length, nowMs);
+    });
+    const ordered = mergeShardResults(allResults, { ...parsed.request, from: 0, size: total, aggregations: [], trackTotalHits: true });
+    const fetchTargets = new Map(local.targets.map((target) => [target.shardKey, this.fetchTarget(target, parsed.request.query)]));
+    const state: ScrollState = {
+      fetchTargets,
+      hits: ordered.hits,
+      offset: 0,
+      size: parsed.request.size,
+      sort: parsed.request.sort,
+      fetch: parsed.fetch,
+      total: countMerged.total,
+      maxScore: parsed.request.sort === undefined || parsed.request.trackScores ? ordered.maxScore : null,
+      shards: local.shards,
+    };
+    const contextId = this.randomBytes(12).toString('hex');
+    this.scrolls.open(contextId, owner, state, keepAliveMs, this.nowMs());
+    const aggregations =
+      countMerged.aggregations === undefined ? undefined : parsed.typedKeys ? typedKeys(countMerged.aggregations, parsed.request.aggregations, local.mappings) : countMerged.aggregations;
+    return this.scrollPage(state, encodeScrollId(contextId), started, parsed.restTotalHitsAsInt, aggregations);
+  }
+
+  private scrollPage(state: ScrollState, scrollId: string, started: number, restTotalHitsAsInt: boolean, aggregations?: Record<string, unknown>): Record<string, unknown> {
+    const page = state.hits.slice(state.offset, state.offset + state.size);
+    state.offset += page.length;
+    return renderSearchResponse({
+      tookMs: this.nowMs() - started,
+      scrollId,
+      terminatedEarly: undefined,
+      shards: state.shards,
+      total: state.total,
+      maxScore: state.maxScore,
+      hits: this.fetchHits(state.fetchTargets, page, state.sort, state.fetch),
+      aggregations,
+      restTotalHitsAsInt,
+    });
+  }
+
+  /** `_search/scroll`: the next page of an open scroll. */
+  scroll(scrollId: string, keepAlive: string | undefined, restTotalHitsAsInt: boolean, owner: ScrollOwner): Record<string, unknown> {
+    const started = this.nowMs();
+    const contextId = decodeScrollId(scrollId);
+    const keepAliveMs = keepAlive === undefined ? undefined : parseTimeValueMs(keepAlive, 'scroll');
+    const state = this.scrolls.use(contextId, owner, keepAliveMs, started);
+    if (state === undefined) throw allShardsFailed([{ index: null, shard: -1, node: undefined, cause: errors.searchContextMissing(contextId) }]);
+    return this.scrollPage(state, scrollId, started, restTotalHitsAsInt);
+  }
+
+  /** `DELETE _search/scroll`: frees contexts; `all` frees every one. Returns status and body. */
+  clearScroll(scrollIds: readonly string[] | 'all', owner: ScrollOwner): { status: number; body: Record<string, unknown> } {
+    if (scrollIds === 'all') return { status: 200, body: { succeeded: true, num_freed: this.scrolls.freeAll() } };
+    const contextIds = scrollIds.map(decodeScrollId);
+    let freed = 0;
+    for (const contextId of contextIds) if (this.scrolls.free(contextId, owner)) freed++;
+    return { status: freed === 0 && contextIds.length > 0 ? 404 : 200, body: { succeeded: true, num_freed: freed } };
+  }
+
+  // ---------------------------------------------------------------- msearch
+
+  /**
+   * `_msearch`: NDJSON header/body pairs, each answered on its own (an item's error is that
+   * item's response with its status; the request fails only for a malformed body).
+   */
+  msearch(lines: readonly unknown[], defaults: { expression: string | undefined; params: Readonly<Record<string, string>> }, access: SearchAuthorizer, owner: ScrollOwner): Record<string, unknown> {
+    const started = this.nowMs();
+    const items = parseMsearchLines(lines, defaults);
+    const responses = items.map((item) => {
+      try {
+        return { ...this.search(item, access, owner), status: 200 };
+      } catch (error) {
+        if (!(error instanceof EsError)) throw error;
+        return { ...error.toBody() };
+      }
+    });
+    return { took: this.nowMs() - started, responses };
+  }
+
+  // ---------------------------------------------------------------- count
+
+  /** `_count`: the number of documents matching a query. */
+  count(input: SearchInput, access: SearchAuthorizer): Record<string, unknown> {
+    const request = parseCount(input.params, input.body);
+    const targets = this.resolveTargets(input.expression, parseIndicesOptions(input.params, searchIndicesOptions), access, searchActions.count);
+    const { results, shards } = this.queryPhase(targets, request, undefined, false, true);
+    const count = results.reduce((sum, result) => sum + result.totalHits, 0);
+    const body: Record<string, unknown> = { count };
+    if (request.terminateAfter !== undefined) body['terminated_early'] = results.some((result) => result.terminatedEarly);
+    body['_shards'] = renderShards(shards);
+    return body;
+  }
+
+  // ---------------------------------------------------------------- field caps, analyze
+
+  fieldCaps(input: SearchInput, access: SearchAuthorizer): Record<string, unknown> {
+    const options = parseFieldCapsOptions(input.params, input.body);
+    const indicesOptions = parseIndicesOptions(input.params, searchIndicesOptions);
+    const handles = this.indices.resolve(input.expression, indicesOptions, {
+      allows: (name) => access.allowsIndex(searchActions.fieldCaps, name),
+      authorizeLiterals: (names) => access.indices(searchActions.fieldCaps, names),
+    });
+    return fieldCaps(
+      handles.map((handle) => ({ name: handle.name, mapping: handle.mapping })),
+      options,
+    );
+  }
+
+  /** `_analyze`, optionally in the context of one index (for `field`). */
+  analyze(index: string | undefined, body: unknown, access: SearchAuthorizer): Record<string, unknown> {
+    if (index === undefined) return analyze(body, { mappings: undefined });
+    access.indices(searchActions.analyze, [index]);
+    const handle = this.indices.singleIndex(index);
+    return analyze(body, { mappings: engineMappings(handle.mapping) });
+  }
+
+  // ---------------------------------------------------------------- by query
+
+  /**
+   * `_delete_by_query` and `_update_by_query`: the query runs over the refreshed snapshot; each
+   * matching document is deleted (or re-indexed with its source, picking up mapping changes)
+   * through the ordinary document operations with `if_seq_no`/`if_primary_term` of the version
+   * that matched, so a concurrent change is a version conflict, as in Elasticsearch.
+   */
+  byQuery(kind: 'delete' | 'update', input: SearchInput, access: SearchAuthorizer): { status: number; body: Record<string, unknown> } {
+    const started = this.nowMs();
+    const params = input.params;
+    const body = input.body !== undefined && input.body !== null && typeof input.body === 'object' && !Array.isArray(input.body) ? (input.body as Record<string, unknown>) : {};
+    if (input.body !== undefined && (input.body === null || typeof input.body !== 'object' || Array.isArray(input.body))) throw errors.parsing('request body must be an object');
+    for (const key of Object.keys(body)) {
+      if (key === 'script') throw errors.illegalArgument(`scripts are not supported by Strait: [_${kind}_by_query] ${kind === 'update' ? 're-indexes each matching document with its current source' : 'takes only a query'}`);
+      if (key !== 'query' && key !== 'max_docs' && key !== 'conflicts' && key !== 'slice') throw errors.parsing(`[${kind}_by_query] unknown field [${key}]`);
+    }
+    if (body['slice'] !== undefined) throw errors.illegalArgument('[slice] is not supported by Strait');
+    if (params['wait_for_completion'] === 'false') throw errors.illegalArgument('[wait_for_completion=false] is not supported by Strait: by-query requests run to completion');
+    if (params['pipeline'] !== undefined && params['pipeline'] !== '_none') throw pipelineNotSupported(params['pipeline']);
+    const conflicts = params['conflicts'] ?? (typeof body['conflicts'] === 'string' ? body['conflicts'] : 'abort');
+    if (conflicts !== 'abort' && conflicts !== 'proceed') throw errors.illegalArgument(`conflicts may only be "proceed" or "abort" but was [${conflicts}]`);
+    const maxDocsRaw = params['max_docs'] ?? body['max_docs'];
+    const maxDocs = maxDocsRaw === undefined ? Infinity : Number(maxDocsRaw);
+    if (!(maxDocs === Infinity || (Number.isInteger(maxDocs) && maxDocs > 0))) throw errors.actionRequestValidation([`maxDocs should be greater than 0 if the request is limited to some number of documents or -1 if it isn't but it was [${String(maxDocsRaw)}]`]);
+    const scrollSize = params['scroll_size'] === undefined ? 1000 : Number(params['scroll_size']);
+    if (!Number.isInteger(scrollSize) || scrollSize <= 0) throw errors.illegalArgument(`[scroll_size] must be a positive integer, found [${params['scroll_size']}]`);
+    const query = queryFromUrl(params) ?? parseCount({}, body['query'] === undefined ? undefined : { query: body['query'] }).query;
+
+    const action = kind === 'delete' ? searchActions.deleteByQuery : searchActions.updateByQuery;
+    const targets = this.resolveTargets(input.expression, parseIndicesOptions(params, searchIndicesOptions), access, action);
+    const names = targets.map((target) => target.handle.name);
+    access.indices(searchActions.search, names);
+    access.indices(kind === 'delete' ? 'indices:data/write/delete' : 'indices:data/write/index', names);
+
+    const nowMs = this.nowMs();
+    const matches: { target: Target; hit: ShardHit }[] = [];
+    for (const target of targets) {
+      const counted = this.queryShard(target, { ...parseCount({}, undefined), query, trackTotalHits: true }, undefined, targets.length, nowMs);
+      const request: SearchRequest = { ...parseCount({}, undefined), query, size: counted.totalHits, sort: [{ kind: 'doc', order: 'asc' }], trackTotalHits: true };
+      for (const hit of this.queryShard(target, request, undefined, targets.length, nowMs).hits) matches.push({ target, hit });
+    }
+    const selected = matches.slice(0, maxDocs === Infinity ? matches.length : maxDocs);
+    let done = 0;
+    let versionConflicts = 0;
+    const noops = 0; // only scripts make noops
+    let batches = 0;
+    const failures: Record<string, unknown>[] = [];
+    const touched = new Set<IndexHandle>();
+    /** Applies one document's write; false when the request must stop (a conflict with conflicts=abort, or another failure). */
+    const apply = ({ target, hit }: { target: Target; hit: ShardHit }): boolean => {
+      const segment = target.snapshot.state.segments[hit.segmentIndex]!;
+      const metadata = target.snapshot.state.metadata[hit.segmentIndex]!;
+      const id = segment.ids[hit.doc]!;
+      const concurrency = { ifSeqNo: metadata.seqNos[hit.doc]!, ifPrimaryTerm: metadata.primaryTerms[hit.doc]! };
+      try {
+        if (kind === 'delete') deleteDocument(this.indices, { target: target.handle.name, id, ...concurrency });
+        else indexDocument(this.indices, { target: target.handle.name, id, source: segment.sources[hit.doc], opType: 'index', ...concurrency });
+        touched.add(target.handle);
+        done++;
+        return true;
+      } catch (error) {
+        if (!(error instanceof EsError)) throw error;
+        if (error.type === 'version_conflict_engine_exception') {
+          versionConflicts++;
+          if (conflicts === 'proceed') return true;
+        }
+        failures.push({ index: target.handle.name, id, cause: error.toCause(), status: error.status });
+        return false;
+      }
+    };
+    for (let start = 0; start < selected.length && failures.length === 0; start += scrollSize) {
+      batches++;
+      const batch = selected.slice(start, start + scrollSize);
+      // One commit per index and batch, as a bulk request of the batch would make.
+      for (let runStart = 0; runStart < batch.length && failures.length === 0; ) {
+        const target = batch[runStart]!.target;
+        let runEnd = runStart;
+        while (runEnd < batch.length && batch[runEnd]!.target === target) runEnd++;
+        const run = batch.slice(runStart, runEnd);
+        const shard = this.indices.openShardOf(target.handle);
+        shard.transaction(() => {
+          for (const item of run) if (!apply(item)) return;
+        });
+        runStart = runEnd;
+      }
+    }
+    const refresh = params['refresh'];
+    if (refresh === '' || refresh === 'true') for (const handle of touched) this.indices.refresh(handle);
+    const response: Record<string, unknown> = { took: this.nowMs() - started, timed_out: false, total: selected.length };
+    if (kind === 'delete') response['deleted'] = done;
+    else {
+      response['updated'] = done;
+      response['deleted'] = 0;
+    }
+    Object.assign(response, {
+      batches,
+      version_conflicts: versionConflicts,
+      noops,
+      retries: { bulk: 0, search: 0 },
+      throttled_millis: 0,
+      requests_per_second: -1.0,
+      throttled_until_millis: 0,
+      failures,
+    });
+    const status = failures.reduce((worst: number, failure) => Math.max(worst, failure['status'] as number), 200);
+    this.log.debug({ kind, total: selected.length, done, version_conflicts: versionConflicts }, 'by-query request finished');
+    return { status, body: response };
+  }
+}
+
+/** Keys an `_msearch` header line may hold (MultiSearchRequest.readMultiLineFormat). */
+const msearchHeaderKeys = new Set([
+  'index', 'indices', 'search_type', 'ccs_minimize_roundtrips', 'request_cache', 'preference', 'routing', 'allow_partial_search_results',
+  'expand_wildcards', 'ignore_unavailable', 'allow_no_indices', 'ignore_throttled',
+]);
+
+/** Turns `_msearch` lines into search inputs (header parameters become URL-style parameters). */
+export function parseMsearchLines(lines: readonly unknown[], defaults: { expression: string | undefined; params: Readonly<Record<string, string>> }): SearchInput[] {
+  if (lines.length === 0) throw errors.actionRequestValidation(['no requests added']);
+  const items: SearchInput[] = [];
+  for (let index = 0; index < lines.length; index += 2) {
+    const header = lines[index];
+    if (header === null || typeof header !== 'object' || Array.isArray(header)) throw errors.illegalArgument(`msearch header at line [${index + 1}] must be an object`);
+    const params: Record<string, string> = {};
+    for (const name of ['typed_keys', 'rest_total_hits_as_int', 'search_type', 'ccs_minimize_roundtrips', 'ignore_unavailable', 'allow_no_indices', 'expand_wildcards']) {
+      const value = defaults.params[name];
+      if (value !== undefined) params[name] = value;
+    }
+    let expression = defaults.expression;
+    for (const [key, value] of Object.entries(header as Record<string, unknown>)) {
+      if (!msearchHeaderKeys.has(key)) throw errors.illegalArgument(`key [${key}] is not supported in the metadata section`);
+      if (key === 'index' || key === 'indices') expression = Array.isArray(value) ? value.map(String).join(',') : String(value);
+      else if (key === 'ccs_minimize_roundtrips' || key === 'request_cache' || key === 'preference' || key === 'routing') continue;
+      else params[key] = Array.isArray(value) ? value.map(String).join(',') : String(value);
+    }
+    if (index + 1 >= lines.length) throw errors.actionRequestValidation([`source is missing for msearch item ${items.length}`]);
+    items.push({ expression, params, body: lines[index + 1] });
+  }
+  return items;
+}
