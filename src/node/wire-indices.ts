@@ -6,25 +6,56 @@ import { catRoutes } from '../http/routes/cat.js';
 import { clusterHealthRoutes } from '../http/routes/cluster-health.js';
 import { documentRoutes } from '../http/routes/documents.js';
 import { indicesRoutes } from '../http/routes/indices.js';
+import { searchRoutes } from '../http/routes/search.js';
 import { openIndicesService } from '../index/index.js';
+import { SearcherService } from '../index/searcher/index.js';
+import { SearchService } from '../search/index.js';
+
+/** The node id node.ts keeps in node.db (`node_meta`), for `_node` in search answers; the node name before it exists. */
+function readNodeId(nodeDb: SqlDatabase, fallback: string): string {
+  try {
+    const row = nodeDb.prepare("SELECT value FROM node_meta WHERE key = 'node_id'").get() as { value: string } | undefined;
+    return row?.value ?? fallback;
+  } catch {
+    return fallback;
+  }
+}
 
 export function wireIndices(options: { config: NodeConfig; nodeDb: SqlDatabase; log: Logger; nowMs: () => number }): {
   routes(identity: { clusterName: string }): Route[];
+  /** The search coordinator (cross-cluster search calls `search.searchLocal`). */
+  readonly search: SearchService;
   close(): void;
 } {
+  const log = options.log.child({ layer: 'index' });
   const service = openIndicesService({
     nodeDb: options.nodeDb,
     pathData: options.config.pathData,
-    log: options.log.child({ layer: 'index' }),
+    log,
     nowMs: options.nowMs,
+  });
+  // The searchers subscribe to the indices service's refresh hooks before any write can happen.
+  const searchers = new SearcherService(service, log.child({ component: 'searcher' }));
+  const search = new SearchService({
+    indices: service,
+    searchers,
+    log: options.log.child({ layer: 'search' }),
+    nowMs: options.nowMs,
+    nodeId: readNodeId(options.nodeDb, options.config.nodeName),
   });
   return {
     routes: (identity) => [
       ...indicesRoutes(service),
       ...documentRoutes(service),
+      ...searchRoutes(search),
       ...catRoutes(service, identity),
       ...clusterHealthRoutes(service, identity),
     ],
-    close: () => service.close(),
+    search,
+    close: () => {
+      search.close();
+      searchers.close();
+      service.close();
+    },
   };
 }

@@ -348,7 +348,8 @@ export class SearchService {
    */
   private openScroll(input: SearchInput, parsed: ParsedSearch, access: SearchAuthorizer, owner: ScrollOwner, started: number): Record<string, unknown> {
     const keepAliveMs = parsed.scrollKeepAliveMs!;
-    const counting: ParsedSearch = { ...parsed, request: { ...parsed.request, size: 0, trackTotalHits: true } };
+    // First pass: totals and aggregations (and the batch-size check against index.max_result_window).
+    const counting: ParsedSearch = { ...parsed, request: { ...parsed.request, trackTotalHits: true } };
     const local = this.searchParsed(input, counting, access, {});
     const countMerged = mergeShardResults(local.shardResults, counting.request);
     const total = countMerged.total?.value ?? 0;

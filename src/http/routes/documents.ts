@@ -1,6 +1,6 @@
 /**
- * Document routes: index, create, get, exists, _source, delete, update, bulk, mget and count,
- * with Elasticsearch's paths, parameters and answers.
+ * Document routes: index, create, get, exists, _source, delete, update, bulk and mget, with
+ * Elasticsearch's paths, parameters and answers (`_count` lives with the search routes).
  */
 import { errors } from '../../common/index.js';
 import {
@@ -12,12 +12,10 @@ import {
   indexDocument,
   parseBulkBody,
   parseConcurrency,
-  parseIndicesOptions,
   parseMgetBody,
   parseRefresh,
   parseVersionType,
   pipelineNotSupported,
-  settingInteger,
   sourceFilterFromQuery,
   updateDocument,
   type IndexHandle,
@@ -27,7 +25,6 @@ import {
 } from '../../index/index.js';
 import { booleanParam } from '../request.js';
 import type { RequestContext, RestRequest, RestResponse, Route } from '../route.js';
-import { resolveForRoute } from './indices.js';
 
 const WRITE_PARAMS = ['refresh', 'routing', 'timeout', 'wait_for_active_shards', 'if_seq_no', 'if_primary_term', 'version', 'version_type'];
 const INDEX_PARAMS = [...WRITE_PARAMS, 'op_type', 'pipeline', 'require_alias', 'require_data_stream', 'include_source_on_error', 'list_executed_pipelines'];
@@ -59,22 +56,6 @@ const BULK_PARAMS = [
   'include_source_on_error',
 ];
 const MGET_PARAMS = [...SOURCE_PARAMS, 'stored_fields', 'realtime', 'refresh', 'routing', 'preference', 'force_synthetic_source'];
-const COUNT_PARAMS = [
-  'ignore_unavailable',
-  'allow_no_indices',
-  'expand_wildcards',
-  'ignore_throttled',
-  'q',
-  'df',
-  'analyzer',
-  'analyze_wildcard',
-  'default_operator',
-  'lenient',
-  'min_score',
-  'terminate_after',
-  'preference',
-  'routing',
-];
 
 /** Makes the write searchable when the request asks (`refresh=true|wait_for`) and marks a forced refresh. */
 function afterWrite(service: IndicesService, outcome: WriteOutcome, refresh: RefreshPolicy): RestResponse {
@@ -181,34 +162,6 @@ export function documentRoutes(service: IndicesService): readonly Route[] {
     return { status: 200, body: executeMget(service, docs, { allowsIndex: (action, name) => context.authorize.allowsIndex(action, name), username }) };
   };
 
-  const count = (request: RestRequest, context: RequestContext): RestResponse => {
-    if (request.query['q'] !== undefined) {
-      throw errors.illegalArgument('[q] is not supported by _count yet: queries arrive with the search engine; count all documents without a query');
-    }
-    const body = request.json();
-    if (body !== undefined) {
-      if (body === null || typeof body !== 'object' || Array.isArray(body)) throw errors.parsing('request body must be an object');
-      for (const [key, value] of Object.entries(body as Record<string, unknown>)) {
-        if (key !== 'query') throw errors.parsing(`request does not support [${key}]`);
-        const matchAll =
-          value !== null && typeof value === 'object' && !Array.isArray(value) && Object.keys(value).length === 1 && 'match_all' in (value as object);
-        if (!matchAll) {
-          throw errors.illegalArgument('only [match_all] queries are supported by _count yet: other queries arrive with the search engine');
-        }
-      }
-    }
-    const handles = resolveForRoute(service, context, 'indices:data/read/search', request.params['index'], parseIndicesOptions(request.query));
-    let total = 0;
-    let shards = 0;
-    for (const handle of handles) {
-      const shard = service.openShardOf(handle);
-      service.checkReadBlock(handle);
-      total += shard.docCount();
-      shards += settingInteger(handle.metadata.settings, 'index.number_of_shards');
-    }
-    return { status: 200, body: { count: total, _shards: { total: shards, successful: shards, skipped: 0, failed: 0 } } };
-  };
-
   const routes: Route[] = [
     {
       method: ['PUT', 'POST'],
@@ -307,16 +260,6 @@ export function documentRoutes(service: IndicesService): readonly Route[] {
         scope: 'handler',
         params: MGET_PARAMS,
         handle: mget,
-      }),
-    ),
-    ...['/_count', '/:index/_count'].map(
-      (path): Route => ({
-        method: ['GET', 'POST'],
-        path,
-        action: 'indices:data/read/search',
-        scope: 'indices',
-        params: COUNT_PARAMS,
-        handle: count,
       }),
     ),
   ];
