@@ -126,6 +126,8 @@ export function applySettingsUpdate(
 export class ClusterSettingsStore {
   private transientSettings: FlatSettings = {};
   private persistentSettings: FlatSettings;
+  private readonly validators: ((effective: FlatSettings) => void)[] = [];
+  private readonly listeners: ((effective: FlatSettings) => void)[] = [];
 
   constructor(
     private readonly db: SqlDatabase,
@@ -141,6 +143,16 @@ export class ClusterSettingsStore {
   /** Later layers register their dynamic settings (for example `cluster.remote.*`). */
   register(settings: readonly DynamicSetting[]): void {
     this.registry.push(...settings);
+  }
+
+  /** Checks across keys (remote cluster rules): throws a 400 before anything is stored. */
+  addValidator(validator: (effective: FlatSettings) => void): void {
+    this.validators.push(validator);
+  }
+
+  /** Called with the effective settings after every accepted update. */
+  onChange(listener: (effective: FlatSettings) => void): void {
+    this.listeners.push(listener);
   }
 
   get persistent(): FlatSettings {
@@ -166,6 +178,7 @@ export class ClusterSettingsStore {
   update(body: { persistent?: unknown; transient?: unknown }): SettingsUpdate {
     const persistent = applySettingsUpdate(this.registry, 'persistent', this.persistentSettings, flattenSettings(body.persistent));
     const transient = applySettingsUpdate(this.registry, 'transient', this.transientSettings, flattenSettings(body.transient));
+    for (const validate of this.validators) validate({ ...persistent.next, ...transient.next });
     const write = this.db.transaction((settings: FlatSettings) => {
       this.db.prepare('DELETE FROM cluster_settings').run();
       const insert = this.db.prepare('INSERT INTO cluster_settings (key, value) VALUES (?, ?)');
@@ -174,6 +187,8 @@ export class ClusterSettingsStore {
     write(persistent.next);
     this.persistentSettings = persistent.next;
     this.transientSettings = transient.next;
+    const effective = this.effective();
+    for (const listener of this.listeners) listener(effective);
     return { persistent: persistent.changed, transient: transient.changed };
   }
 }

@@ -251,6 +251,23 @@ export class NativeSecurityService {
     return undefined;
   }
 
+  /**
+   * The role descriptors that define what this caller may do, as sets that must all allow an action:
+   * one set for a user (its roles), two for a REST API key with descriptors (the key's, then the
+   * owner's roles as they are now), one (the owner's) for a key without descriptors. The
+   * cross-cluster layers derive what travels to a remote cluster from these.
+   */
+  descriptorSets(authentication: Authentication): RoleDescriptor[][] {
+    const roles = (names: readonly string[]): RoleDescriptor[] =>
+      names.map((name) => this.findRole(name)).filter((role): role is RoleDescriptor => role !== undefined);
+    if (authentication.apiKey === undefined) return [roles(authentication.user.roles)];
+    const key = this.store.getApiKey(authentication.apiKey.id);
+    if (key === undefined) return [[]];
+    const owner = this.lookupOwner(key);
+    const ownerRoles = roles(owner !== undefined ? (owner.enabled ? owner.roles : []) : key.ownerRoles);
+    return key.roleDescriptors.length > 0 ? [[...key.roleDescriptors], ownerRoles] : [ownerRoles];
+  }
+
   /** The key's own descriptors (if any) limited by its owner's roles as they are now. */
   apiKeyPermission(key: StoredApiKey): Permission {
     const owner = this.lookupOwner(key);
