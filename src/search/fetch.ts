@@ -31,6 +31,8 @@ export interface FetchOptions {
   readonly explain: boolean;
   readonly version: boolean;
   readonly seqNoPrimaryTerm: boolean;
+  /** The request sorted explicitly by `_score` alone: hits still carry `sort: [score]`, as in Elasticsearch. */
+  readonly scoreSortValues: boolean;
 }
 
 /** What the fetch phase needs of one searched shard. */
@@ -206,7 +208,7 @@ export function renderDocValueFields(segment: Segment, doc: number, mapping: Fla
         }
         const value = values.values[at]!;
         const type = mapping.fields.get(path)?.type;
-        if (engineField.type === 'date') rendered.push(formatDate(value, undefined, request.format === 'use_field_mapping' ? firstFormat(engineField.format) : (request.format ?? 'strict_date_optional_time')));
+        if (engineField.type === 'date') rendered.push(formatDate(value, undefined, request.format === undefined || request.format === 'use_field_mapping' ? firstFormat(engineField.format) : request.format));
         else if (engineField.type === 'boolean') rendered.push(value === 1);
         else if (type === 'float' || type === 'half_float') rendered.push(floatString(value));
         else rendered.push(value);
@@ -266,6 +268,7 @@ export function renderHit(target: FetchTarget, hit: ShardHit, sort: readonly Sor
     if (highlight !== undefined) rendered['highlight'] = highlight;
   }
   if (hit.sortValues !== undefined) rendered['sort'] = renderSortValues(hit.sortValues, sort, target.mapping);
+  else if (options.scoreSortValues) rendered['sort'] = [scoreOf(hit)];
   if (options.explain) {
     const score = scoreOf(hit) ?? 1;
     rendered['_explanation'] = { value: score, description: `score of ${target.describeQuery()}`, details: [] };

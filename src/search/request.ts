@@ -201,6 +201,8 @@ export function parseSearch(query: Readonly<Record<string, string>>, bodyInput: 
     explain: urlBoolean(query, 'explain') ?? bodyBoolean(body['explain'], 'explain') ?? false,
     version: urlBoolean(query, 'version') ?? bodyBoolean(body['version'], 'version') ?? false,
     seqNoPrimaryTerm: urlBoolean(query, 'seq_no_primary_term') ?? bodyBoolean(body['seq_no_primary_term'], 'seq_no_primary_term') ?? false,
+    // The engine folds an explicit `_score` sort into its default order; the hits still show it.
+    scoreSortValues: (urlSort !== undefined || body['sort'] !== undefined) && request.sort === undefined,
   };
   return {
     request,

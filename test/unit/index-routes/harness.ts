@@ -11,7 +11,10 @@ import { catRoutes } from '../../../src/http/routes/cat.js';
 import { clusterHealthRoutes } from '../../../src/http/routes/cluster-health.js';
 import { documentRoutes } from '../../../src/http/routes/documents.js';
 import { indicesRoutes } from '../../../src/http/routes/indices.js';
+import { searchRoutes } from '../../../src/http/routes/search.js';
 import { openIndicesService, type IndicesService } from '../../../src/index/index.js';
+import { SearcherService } from '../../../src/index/searcher/index.js';
+import { SearchService } from '../../../src/search/index.js';
 
 export interface Harness {
   readonly service: IndicesService;
@@ -34,9 +37,12 @@ export function openHarness(t: { after: (fn: () => void) => void }, options: { n
   const dir = mkdtempSync(path.join(tmpdir(), 'strait-routes-'));
   const nodeDb = new Database(':memory:') as unknown as SqlDatabase;
   const service = openIndicesService({ nodeDb, pathData: dir, log: pino({ level: 'silent' }), nowMs: options.nowMs ?? (() => 1_700_000_000_000), refreshTickMs: 0 });
+  const searchers = new SearcherService(service, pino({ level: 'silent' }));
+  const search = new SearchService({ indices: service, searchers, log: pino({ level: 'silent' }), nowMs: options.nowMs ?? (() => 1_700_000_000_000), nodeId: 'test-node' });
   const routes: Route[] = [
     ...indicesRoutes(service),
     ...documentRoutes(service),
+    ...searchRoutes(search),
     ...catRoutes(service, { clusterName: 'strait' }),
     ...clusterHealthRoutes(service, { clusterName: 'strait' }),
   ];
@@ -89,6 +95,8 @@ export function openHarness(t: { after: (fn: () => void) => void }, options: { n
       }
     },
     close() {
+      search.close();
+      searchers.close();
       service.close();
       rmSync(dir, { recursive: true, force: true });
     },

@@ -16,24 +16,31 @@ import { catRoutes } from '../../../src/http/routes/cat.js';
 import { clusterHealthRoutes } from '../../../src/http/routes/cluster-health.js';
 import { documentRoutes } from '../../../src/http/routes/documents.js';
 import { indicesRoutes } from '../../../src/http/routes/indices.js';
+import { searchRoutes } from '../../../src/http/routes/search.js';
 import { openIndicesService } from '../../../src/index/index.js';
+import { SearcherService } from '../../../src/index/searcher/index.js';
+import { SearchService } from '../../../src/search/index.js';
 import { disabledSecurityService } from '../../../src/node/security-disabled.js';
 
 test('official client against the index routes through the real pipeline', async (t) => {
   const dir = mkdtempSync(path.join(tmpdir(), 'strait-pipeline-'));
   const log = pino({ level: 'silent' });
   const service = openIndicesService({ nodeDb: new Database(':memory:') as unknown as SqlDatabase, pathData: dir, log, nowMs: () => Date.now(), refreshTickMs: 0 });
+  const searchers = new SearcherService(service, log);
+  const search = new SearchService({ indices: service, searchers, log, nowMs: () => Date.now(), nodeId: 'test-node' });
   const server = await startHttpServer({
     host: '127.0.0.1',
     port: 0,
     tls: undefined,
     bodyBytesMax: 10 * 1024 * 1024,
-    routes: [...indicesRoutes(service), ...documentRoutes(service), ...catRoutes(service, { clusterName: 'c' }), ...clusterHealthRoutes(service, { clusterName: 'c' })],
+    routes: [...indicesRoutes(service), ...documentRoutes(service), ...searchRoutes(search), ...catRoutes(service, { clusterName: 'c' }), ...clusterHealthRoutes(service, { clusterName: 'c' })],
     security: disabledSecurityService(),
     log,
   });
   t.after(async () => {
     await server.close();
+    search.close();
+    searchers.close();
     service.close();
     rmSync(dir, { recursive: true, force: true });
   });

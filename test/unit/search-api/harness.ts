@@ -1,0 +1,137 @@
+/**
+ * Calls the search, document and index route handlers directly with RestRequest-shaped objects
+ * (no sockets): a real IndicesService over a temp directory, the real searchers and the real
+ * search coordinator. The clock is an input, so scroll expiry is deterministic.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import pino from 'pino';
+import { errors, isEsError, type SqlDatabase } from '../../../src/common/index.js';
+import { createRestRequest } from '../../../src/http/request.js';
+import type { HttpMethod, RequestContext, Route } from '../../../src/http/route.js';
+import { documentRoutes } from '../../../src/http/routes/documents.js';
+import { indicesRoutes } from '../../../src/http/routes/indices.js';
+import { searchRoutes } from '../../../src/http/routes/search.js';
+import { openIndicesService, type IndicesService } from '../../../src/index/index.js';
+import { SearcherService } from '../../../src/index/searcher/index.js';
+import { SearchService } from '../../../src/search/index.js';
+
+export interface SearchHarness {
+  readonly service: IndicesService;
+  readonly searchers: SearcherService;
+  readonly search: SearchService;
+  readonly dir: string;
+  /** The injected clock (ms); tests move it forward. */
+  now: number;
+  call(method: HttpMethod, template: string, options?: CallOptions): Promise<{ status: number; body: any }>;
+  /** Indexes documents with one refresh at the end. */
+  index(index: string, documents: Record<string, unknown>, options?: { refresh?: boolean }): Promise<void>;
+  /** Closes the services and opens them again on the same data path (a node restart). */
+  reopen(): SearchHarness;
+  close(): void;
+}
+
+export interface CallOptions {
+  readonly params?: Record<string, string>;
+  readonly query?: Record<string, string>;
+  readonly body?: unknown;
+  /** Raw body text (NDJSON). */
+  readonly text?: string;
+  /** Indices the caller may not touch (everything else allowed). */
+  readonly denied?: readonly string[];
+  /** The calling user (scroll contexts belong to their opener). */
+  readonly user?: string;
+}
+
+function open(dir: string, nodeDb: SqlDatabase, clock: { now: number }, onOpen: (harness: SearchHarness) => void): SearchHarness {
+  const log = pino({ level: 'silent' });
+  const service = openIndicesService({ nodeDb, pathData: dir, log, nowMs: () => clock.now, refreshTickMs: 0 });
+  const searchers = new SearcherService(service, log);
+  const search = new SearchService({ indices: service, searchers, log, nowMs: () => clock.now, nodeId: 'node-test', scrollSweepMs: 0 });
+  const routes: Route[] = [...indicesRoutes(service), ...documentRoutes(service), ...searchRoutes(search)];
+  const harness: SearchHarness = {
+    service,
+    searchers,
+    search,
+    dir,
+    get now() {
+      return clock.now;
+    },
+    set now(value: number) {
+      clock.now = value;
+    },
+    async call(method, template, callOptions = {}) {
+      const route = routes.find((candidate) => candidate.path === template && (Array.isArray(candidate.method) ? candidate.method.includes(method) : candidate.method === method));
+      if (route === undefined) throw new Error(`no route ${method} ${template}`);
+      const query = callOptions.query ?? {};
+      const unknown = Object.keys(query).filter((name) => !(route.params ?? []).includes(name));
+      if (unknown.length > 0) throw new Error(`route ${template} does not list params ${unknown.join(',')}`);
+      const text = callOptions.text ?? (callOptions.body === undefined ? undefined : JSON.stringify(callOptions.body));
+      const request = createRestRequest({ method, rawPath: template, params: callOptions.params ?? {}, query, headers: {}, body: text === undefined ? undefined : Buffer.from(text) });
+      const denied = new Set(callOptions.denied ?? []);
+      const username = callOptions.user ?? 'tester';
+      let authorized = false;
+      const context: RequestContext = {
+        authentication: {
+          user: { username, roles: [], fullName: null, email: null, metadata: {}, enabled: true },
+          authenticatingRealm: { name: 'test', type: 'test' },
+          lookupRealm: { name: 'test', type: 'test' },
+          authenticationType: 'realm',
+        },
+        authorize: {
+          cluster: () => undefined,
+          indices: (action, names) => {
+            authorized = true;
+            for (const name of names) if (denied.has(name)) throw errors.actionDenied(action, username, ` on indices [${name}]`);
+          },
+          allowsIndex: (_action, name) => {
+            authorized = true;
+            return !denied.has(name);
+          },
+        },
+      };
+      try {
+        const response = await route.handle(request, context);
+        if (route.scope === 'indices' && response.status < 300 && !authorized) throw new Error(`${template} answered without authorizing`);
+        return { status: response.status, body: response.body };
+      } catch (error) {
+        if (isEsError(error)) return { status: error.status, body: error.toBody() };
+        throw error;
+      }
+    },
+    async index(index, documents, options = {}) {
+      const lines = Object.entries(documents).flatMap(([id, source]) => [JSON.stringify({ index: { _index: index, _id: id } }), JSON.stringify(source)]);
+      const response = await harness.call('POST', '/_bulk', { text: `${lines.join('\n')}\n`, query: options.refresh === false ? {} : { refresh: 'true' } });
+      if (response.status !== 200 || response.body.errors) throw new Error(`bulk failed: ${JSON.stringify(response.body)}`);
+    },
+    reopen() {
+      search.close();
+      searchers.close();
+      service.close();
+      return open(dir, nodeDb, clock, onOpen);
+    },
+    close() {
+      search.close();
+      searchers.close();
+      service.close();
+    },
+  };
+  onOpen(harness);
+  return harness;
+}
+
+export function openSearchHarness(t: { after: (fn: () => void) => void }, options: { now?: number } = {}): SearchHarness {
+  const dir = mkdtempSync(path.join(tmpdir(), 'strait-search-'));
+  const nodeDb = new Database(path.join(dir, 'node.db')) as unknown as SqlDatabase;
+  const clock = { now: options.now ?? 1_700_000_000_000 };
+  let current: SearchHarness | undefined;
+  const harness = open(dir, nodeDb, clock, (opened) => (current = opened));
+  t.after(() => {
+    current?.close();
+    nodeDb.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+  return harness;
+}

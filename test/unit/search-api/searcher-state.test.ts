@@ -1,0 +1,125 @@
+// The per-shard searcher state: refresh steps, deletes of older copies, merges, and the doc
+// metadata codec. Reference: near-real-time.html (refresh makes operations searchable) and
+// Lucene's TieredMergePolicy (segments per tier, adjacent merges).
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { flattenMapping } from '../../../src/index/index.js';
+import {
+  applyMerge,
+  applyOperations,
+  decodeDocMetadata,
+  emptySearcherState,
+  encodeDocMetadata,
+  engineMappings,
+  isLive,
+  mergeShardResults,
+  parseSearchRequest,
+  pickMerge,
+  searchShard,
+  type SearcherState,
+} from '../../../src/index/searcher/index.js';
+import type { Operation } from '../../../src/index/index.js';
+
+const root = { properties: { word: { type: 'keyword' }, n: { type: 'long' } } };
+const mappings = engineMappings(flattenMapping(root));
+
+function op(seqNo: number, kind: 'index' | 'delete', id: string, source?: Record<string, unknown>, version = 1): Operation {
+  return { seqNo, op: kind, id, source: source === undefined ? null : JSON.stringify(source), primaryTerm: 1, version };
+}
+
+function liveIds(state: SearcherState): string[] {
+  const ids: string[] = [];
+  for (const segment of state.segments) for (let doc = 0; doc < segment.maxDoc; doc++) if (isLive(segment, doc)) ids.push(segment.ids[doc]!);
+  return ids.sort();
+}
+
+function createRandom(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let value = state;
+    value = Math.imul(value ^ (value >>> 15), value | 1);
+    value ^= value + Math.imul(value ^ (value >>> 7), value | 61);
+    return ((value ^ (value >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+test('a refresh step adds one segment, deletes older copies of updated ids, drops emptied segments', () => {
+  const first = applyOperations(emptySearcherState, [op(0, 'index', 'a', { word: 'x' }), op(1, 'index', 'b', { word: 'y' })], root, mappings);
+  assert.equal(first.state.segments.length, 1);
+  assert.equal(first.state.refreshedSeqNo, 1);
+  assert.deepEqual(first.state.segments[0]!.ids, ['a', 'b']);
+  const second = applyOperations(first.state, [op(2, 'index', 'a', { word: 'z' }, 2), op(3, 'delete', 'b', undefined, 2), op(4, 'index', 'c', { word: 'w' }), op(5, 'delete', 'c', undefined, 2)], root, mappings);
+  // Segment 0 lost both docs and is dropped; the new segment holds only the last write of `a`.
+  assert.equal(second.state.segments.length, 1);
+  assert.deepEqual(liveIds(second.state), ['a']);
+  assert.deepEqual(Array.from(second.state.metadata[0]!.versions), [2]);
+  assert.deepEqual(Array.from(second.state.metadata[0]!.seqNos), [2]);
+  assert.equal(second.state.segments[0]!.maxSeqNo, 5);
+  assert.throws(() => applyOperations(second.state, [op(9, 'index', 'q', {})], root, mappings), /without a gap/);
+});
+
+test('merge policy: over ten segments, the cheapest adjacent window; large mostly-deleted segments alone', () => {
+  const shape = (docs: number[]) => docs.map((maxDoc) => ({ maxDoc, liveDocCount: maxDoc }));
+  assert.equal(pickMerge(shape([5, 5, 5])), undefined);
+  assert.deepEqual(pickMerge(shape([1000, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1])), { start: 1, end: 11 });
+  assert.deepEqual(pickMerge(shape([1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1000])), { start: 0, end: 10 });
+  assert.deepEqual(pickMerge([{ maxDoc: 5000, liveDocCount: 2000 }, { maxDoc: 10, liveDocCount: 1 }]), { start: 0, end: 1 });
+});
+
+test('merging keeps live documents in order with their metadata', () => {
+  let state = emptySearcherState;
+  let seqNo = 0;
+  for (let round = 0; round < 3; round++) {
+    const ops = [op(seqNo++, 'index', `r${round}a`, { n: round }), op(seqNo++, 'index', `r${round}b`, { n: round })];
+    state = applyOperations(state, ops, root, mappings).state;
+  }
+  state = applyOperations(state, [op(seqNo++, 'delete', 'r1a', undefined, 2)], root, mappings).state;
+  const merged = applyMerge(state, { start: 0, end: 3 });
+  assert.equal(merged.state.segments.length, 1);
+  assert.deepEqual(merged.merged.ids, ['r0a', 'r0b', 'r1b', 'r2a', 'r2b']);
+  assert.deepEqual(Array.from(merged.state.metadata[0]!.seqNos), [0, 1, 3, 4, 5]);
+  assert.equal(merged.state.nextSegmentNumber, state.nextSegmentNumber + 1);
+});
+
+test('doc metadata codec round-trips and detects corruption (style P12)', () => {
+  const metadata = { seqNos: Float64Array.from([0, 7]), versions: Float64Array.from([1, 3]), primaryTerms: Float64Array.from([1, 1]) };
+  const encoded = encodeDocMetadata(metadata);
+  const decoded = decodeDocMetadata(encoded);
+  assert.deepEqual([Array.from(decoded.seqNos), Array.from(decoded.versions), Array.from(decoded.primaryTerms)], [[0, 7], [1, 3], [1, 1]]);
+  encoded[encoded.length - 1] ^= 1;
+  assert.throws(() => decodeDocMetadata(encoded), /checksum/);
+});
+
+const seed = Number(process.env['SEED'] ?? 20261201);
+test(`random operations refreshed at random points match a brute-force model (seed=${seed})`, () => {
+  const random = createRandom(seed);
+  const model = new Map<string, number>();
+  let state = emptySearcherState;
+  let pending: Operation[] = [];
+  let seqNo = 0;
+  for (let step = 0; step < 2000; step++) {
+    const id = `d${Math.floor(random() * 150)}`;
+    if (random() < 0.25) {
+      pending.push(op(seqNo++, 'delete', id, undefined, 2));
+      model.delete(id);
+    } else {
+      const n = Math.floor(random() * 1000);
+      pending.push(op(seqNo++, 'index', id, { n, word: n % 2 === 0 ? 'even' : 'odd' }));
+      model.set(id, n);
+    }
+    if (random() < 0.05) {
+      state = applyOperations(state, pending, root, mappings).state;
+      pending = [];
+      for (let choice = pickMerge(state.segments); choice !== undefined; choice = pickMerge(state.segments)) state = applyMerge(state, choice).state;
+      assert.ok(state.segments.length <= 10);
+    }
+  }
+  state = applyOperations(state, pending, root, mappings).state;
+  assert.deepEqual(liveIds(state), [...model.keys()].sort());
+  const request = parseSearchRequest({ query: { term: { word: 'even' } }, size: 0, track_total_hits: true, aggs: { total: { sum: { field: 'n' } } } });
+  const merged = mergeShardResults([searchShard(state.segments, undefined, request, { mappings, indexName: 'i', shardKey: 'i:0', nowMs: 0 })], request);
+  const evens = [...model.values()].filter((n) => n % 2 === 0);
+  assert.equal(merged.total?.value, evens.length);
+  assert.equal((merged.aggregations!['total'] as { value: number }).value, evens.reduce((sum, n) => sum + n, 0));
+});
