@@ -72,6 +72,13 @@ const indexExtra = (index: string, uuid?: string): Record<string, unknown> => ({
   index,
 });
 
+/**
+ * Elasticsearch's ActionTransportException message: `[node][address][action] message`, each part
+ * present only when known.
+ */
+const transportMessage = (node: string | undefined, address: string | undefined, action: string | undefined, message: string): string =>
+  `${node !== undefined ? `[${node}]` : ''}${address !== undefined ? `[${address}]` : ''}${action !== undefined ? `[${action}]` : ''} ${message}`.trimStart();
+
 export const errors = {
   // 400
   illegalArgument: (reason: string) => new EsError(400, 'illegal_argument_exception', reason),
@@ -201,6 +208,23 @@ export const errors = {
     new EsError(400, 'invalid_alias_name_exception', `Invalid alias name [${alias}]: ${reason}`),
   indexBlocked: (index: string, block: string, status = 403) =>
     new EsError(status, 'cluster_block_exception', `index [${index}] blocked by: [${block}];`),
+  // Transport layer (src/transport). Statuses as Elasticsearch's: TransportException defaults to
+  // 500; ConnectTransportException answers 502 since 8.18 so clients retry (elastic/elasticsearch#118681).
+  /** A connection could not be opened or its handshake failed; `causedBy` carries a remote refusal. */
+  connectTransport: (node: string | undefined, address: string | undefined, reason: string, causedBy?: EsError) =>
+    new EsError(502, 'connect_transport_exception', transportMessage(node, address, undefined, reason), causedBy ? { causedBy } : {}),
+  /** The connection closed while a request was in flight (or was already closed). */
+  nodeDisconnected: (node: string | undefined, address: string | undefined, action?: string) =>
+    new EsError(500, 'node_disconnected_exception', transportMessage(node, address, action, 'disconnected')),
+  receiveTimeout: (node: string | undefined, address: string | undefined, action: string, requestId: number, timeoutMs: number) =>
+    new EsError(500, 'receive_timeout_transport_exception', transportMessage(node, address, action, `request_id [${requestId}] timed out after [${timeoutMs}ms]`)),
+  /**
+   * A TLS handshake failed on the accepting side; Elasticsearch renders Java's SSLHandshakeException
+   * under this (underscored class) name.
+   */
+  sslHandshake: (reason: string) => new EsError(500, 's_s_l_handshake_exception', reason),
+  actionNotFoundTransport: (action: string) =>
+    new EsError(500, 'action_not_found_transport_exception', `No handler for action [${action}]`),
 } as const;
 
 export type ErrorFactoryName = keyof typeof errors;

@@ -42,6 +42,11 @@ export interface RequestAuthorizer {
   indices(action: string, indices: readonly string[]): void;
   /** True when the caller may perform this index action on this index (no throw). */
   allowsIndex(action: string, index: string): boolean;
+  /**
+   * The targets live on remote clusters, which authorize them (cross-cluster search): marks the
+   * request's targets as handled without a local index check.
+   */
+  delegateToRemote?(): void;
 }
 
 export interface RequestContext {

@@ -222,6 +222,9 @@ async function handleRequest(
         authorizedTargets = true;
         return authorizer.allowsIndex(indexAction, index);
       },
+      delegateToRemote: () => {
+        authorizedTargets = true;
+      },
     };
     if (route.scope === 'cluster') authorizer.cluster(route.action);
     result = await route.handle(restRequest, { authentication, authorize: tracked });

@@ -9,18 +9,15 @@ import { startHttpServer, type HttpServer, type HttpTlsOptions } from '../http/s
 import type { Route } from '../http/route.js';
 import { clusterSettingsRoutes } from '../http/routes/cluster-settings.js';
 import { nodeInfoRoutes, type NodeIdentity } from '../http/routes/node-info.js';
+import { taskRoutes } from '../http/routes/tasks.js';
 import { wireIndices } from './wire-indices.js';
 import { wireSecurity } from './wire-security.js';
+import { wireRemote } from './wire-remote.js';
 import { openDatabase } from './database.js';
 import type { RunningNode, StartOptions } from './index.js';
 
-/** Start-up failures that are the operator's to fix (the CLI prints them and exits 78). */
-export class NodeStartError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'NodeStartError';
-  }
-}
+import { NodeStartError } from './errors.js';
+export { NodeStartError };
 
 /**
  * One process holds a data path at a time, as Elasticsearch's node.lock: a lock left by a killed
@@ -130,6 +127,17 @@ export async function startNode(config: NodeConfig, options: StartOptions): Prom
     const indices = wireIndices({ config, nodeDb, log, nowMs });
     closers.push(() => indices.close());
     const clusterSettings = new ClusterSettingsStore(nodeDb, [...baseDynamicSettings]);
+    const remote = wireRemote({
+      config,
+      identity: { nodeId, clusterUuid },
+      clusterSettings,
+      search: indices.search,
+      security: security.native,
+      log,
+      nowMs,
+    });
+    closers.push(() => remote.close());
+    await remote.start();
     let httpServer: HttpServer | undefined;
     const build = buildInfo();
     const identity: NodeIdentity = {
@@ -141,15 +149,20 @@ export async function startNode(config: NodeConfig, options: StartOptions): Prom
       buildHash: build.hash,
       buildDate: build.date,
       httpAddress: () => httpServer?.address ?? `${config.httpHost}:${config.httpPort}`,
-      transportAddress: () => undefined,
+      transportAddress: remote.transportAddress,
+      remoteClusterAddress: remote.remoteClusterAddress,
+      version: remote.handshake().version,
+      attributes: remote.handshake().attributes,
       httpBodyBytesMax: config.httpMaxContentLengthBytes,
       settings: config.flat,
     };
     const routes: Route[] = [
       ...nodeInfoRoutes(identity),
+      ...taskRoutes(identity),
       ...clusterSettingsRoutes(clusterSettings),
       ...security.service.routes(),
-      ...indices.routes({ clusterName: config.clusterName }),
+      ...indices.routes({ clusterName: config.clusterName }, remote.client),
+      ...remote.routes(identity),
     ];
     const tls = readTls(config);
     httpServer = await startHttpServer({
@@ -165,7 +178,15 @@ export async function startNode(config: NodeConfig, options: StartOptions): Prom
     closers.push(() => server.close());
     const httpScheme = tls === undefined ? 'http' : 'https';
     log.info(
-      { http_address: server.address, http_scheme: httpScheme, node_id: nodeId, cluster_name: config.clusterName, cluster_uuid: clusterUuid },
+      {
+        http_address: server.address,
+        http_scheme: httpScheme,
+        transport_address: remote.transportAddress(),
+        remote_cluster_address: remote.remoteClusterAddress(),
+        node_id: nodeId,
+        cluster_name: config.clusterName,
+        cluster_uuid: clusterUuid,
+      },
       'started',
     );
     let stopping: Promise<void> | undefined;

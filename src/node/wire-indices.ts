@@ -9,7 +9,7 @@ import { indicesRoutes } from '../http/routes/indices.js';
 import { searchRoutes } from '../http/routes/search.js';
 import { openIndicesService } from '../index/index.js';
 import { SearcherService } from '../index/searcher/index.js';
-import { SearchService } from '../search/index.js';
+import { SearchService, type RemoteClusters } from '../search/index.js';
 
 /** The node id node.ts keeps in node.db (`node_meta`), for `_node` in search answers; the node name before it exists. */
 function readNodeId(nodeDb: SqlDatabase, fallback: string): string {
@@ -22,7 +22,7 @@ function readNodeId(nodeDb: SqlDatabase, fallback: string): string {
 }
 
 export function wireIndices(options: { config: NodeConfig; nodeDb: SqlDatabase; log: Logger; nowMs: () => number }): {
-  routes(identity: { clusterName: string }): Route[];
+  routes(identity: { clusterName: string }, remotes?: RemoteClusters): Route[];
   /** The search coordinator (cross-cluster search calls `search.searchLocal`). */
   readonly search: SearchService;
   close(): void;
@@ -44,10 +44,10 @@ export function wireIndices(options: { config: NodeConfig; nodeDb: SqlDatabase; 
     nodeId: readNodeId(options.nodeDb, options.config.nodeName),
   });
   return {
-    routes: (identity) => [
+    routes: (identity, remotes) => [
       ...indicesRoutes(service),
       ...documentRoutes(service),
-      ...searchRoutes(search),
+      ...searchRoutes(search, remotes),
       ...catRoutes(service, identity),
       ...clusterHealthRoutes(service, identity),
     ],

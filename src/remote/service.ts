@@ -116,6 +116,10 @@ export class RemoteClusterService {
     return entry.settings;
   }
 
+  isConnected(alias: string): boolean {
+    return this.aliases.get(alias)?.connections.connected ?? false;
+  }
+
   modelOf(alias: string): RemoteModel['kind'] {
     const entry = this.aliases.get(alias);
     if (entry === undefined) throw errors.noSuchRemoteCluster(alias);

@@ -4,10 +4,12 @@
  * field caps, analyze and the by-query write APIs. Other layers import only from here.
  */
 export { splitIndexExpression, type SplitExpression } from './expression.js';
+export { countAcrossClusters, fieldCapsAcrossClusters, planClusters, searchAcrossClusters, type ClusterPlan, type RemoteClusters } from './ccs.js';
 export {
   parseMsearchLines,
   searchActions,
   SearchService,
+  type ClusterSearchResult,
   type LocalSearchOptions,
   type LocalSearchResult,
   type SearchAuthorizer,

@@ -25,10 +25,12 @@ import {
 import {
   engineMappings,
   explainPlan,
+  mergeAggregationPartials,
   mergeShardResults,
   planQuery,
   searchShard,
   type FieldMappings,
+  type PartialMap,
   type QueryNode,
   type SearcherService,
   type SearchRequest,
@@ -39,7 +41,7 @@ import {
 import { aliasFilterFor, withFilter } from './alias-filter.js';
 import { analyze } from './analyze.js';
 import { renderHit, type FetchOptions, type FetchTarget } from './fetch.js';
-import { fieldCaps, parseFieldCapsOptions } from './field-caps.js';
+import { fieldCaps, parseFieldCapsOptions, type FieldCapsIndex } from './field-caps.js';
 import { checkResultWindow, parseCount, parseSearch, queryFromUrl, type ParsedSearch } from './request.js';
 import { allShardsFailed, renderSearchResponse, renderShards, typedKeys, type ShardFailure, type ShardsSummary } from './response.js';
 import { decodeScrollId, encodeScrollId, ScrollRegistry, scrollLimits, type ScrollOwner } from './scroll.js';
@@ -103,6 +105,19 @@ export interface LocalSearchResult {
   readonly mappings: FieldMappings;
   /** Renders hits of this cluster (any subset, any order) with `_source`, highlight, etc. */
   fetch(hits: readonly ShardHit[]): Record<string, unknown>[];
+}
+
+/** One cluster's reduced answer to a cross-cluster search (serializable: it crosses the transport). */
+export interface ClusterSearchResult {
+  readonly tookMs: number;
+  readonly shards: { readonly total: number; readonly successful: number; readonly skipped: number; readonly failed: number; readonly failures?: readonly Record<string, unknown>[] };
+  readonly totalHits: number;
+  readonly totalRelation: 'eq' | 'gte';
+  readonly maxScore: number | null;
+  readonly hits: readonly (ShardHit & { readonly rendered: Record<string, unknown> })[];
+  readonly aggregations: PartialMap | undefined;
+  readonly terminatedEarly: boolean;
+  readonly mappings: FieldMappings;
 }
 
 export interface LocalSearchOptions {
@@ -438,6 +453,74 @@ export class SearchService {
     return { took: this.nowMs() - started, responses };
   }
 
+  // ---------------------------------------------------------------- cross-cluster (this cluster as a remote)
+
+  /**
+   * The remote half of a minimize-roundtrips cross-cluster search (spec §7.2): this cluster runs
+   * the query, reduces its shards to its top `from + size` hits (rendered here, with `_index` as
+   * `alias:index`) and partial aggregations, and the coordinating cluster merges them with the
+   * same merge as local shards.
+   */
+  searchAsRemote(input: SearchInput, access: SearchAuthorizer, clusterAlias: string): ClusterSearchResult {
+    const started = this.nowMs();
+    const parsed = parseSearch(input.params, input.body, { scroll: false });
+    const window = parsed.request.from + parsed.request.size;
+    const request: SearchRequest = { ...parsed.request, from: 0, size: window };
+    const local = this.searchParsed(input, { ...parsed, request }, access, { clusterAlias });
+    const merged = mergeShardResults(local.shardResults, { ...request, aggregations: [] });
+    const rendered = local.fetch(merged.hits);
+    let totalHits = 0;
+    let gte = false;
+    let maxScore = -Infinity;
+    for (const result of local.shardResults) {
+      totalHits += result.totalHits;
+      gte ||= result.totalRelation === 'gte';
+      if (result.maxScore > maxScore) maxScore = result.maxScore;
+    }
+    return {
+      tookMs: this.nowMs() - started,
+      shards: { ...renderShards(local.shards), total: local.shards.total, successful: local.shards.successful, skipped: local.shards.skipped, failed: local.shards.failed } as ClusterSearchResult['shards'],
+      totalHits,
+      totalRelation: gte ? 'gte' : 'eq',
+      maxScore: Number.isFinite(maxScore) ? maxScore : null,
+      hits: merged.hits.map((hit, i) => ({ ...hit, rendered: rendered[i]! })),
+      aggregations:
+        request.aggregations.length === 0 ? undefined : mergeAggregationPartials(request.aggregations, local.shardResults.map((result) => result.aggregations ?? {})),
+      terminatedEarly: local.shardResults.some((result) => result.terminatedEarly),
+      mappings: local.mappings,
+    };
+  }
+
+  /** This cluster's indices and mappings for a cross-cluster `_field_caps` (names prefixed with the alias). */
+  fieldCapsIndices(input: SearchInput, access: SearchAuthorizer, clusterAlias?: string): FieldCapsIndex[] {
+    const indicesOptions = parseIndicesOptions(input.params, searchIndicesOptions);
+    const handles = this.indices.resolve(input.expression, indicesOptions, {
+      allows: (name) => access.allowsIndex(searchActions.fieldCaps, name),
+      authorizeLiterals: (names) => access.indices(searchActions.fieldCaps, names),
+    });
+    return handles.map((handle) => ({ name: clusterAlias === undefined ? handle.name : `${clusterAlias}:${handle.name}`, mapping: handle.mapping }));
+  }
+
+  /** Does the expression match any index the caller may see? (`_resolve/cluster`'s matching_indices.) */
+  matchesIndices(expression: string, params: Readonly<Record<string, string>>, access: SearchAuthorizer): boolean {
+    const options = parseIndicesOptions(params, { ignoreUnavailable: true, allowNoIndices: true, expandWildcards: new Set(['open']) });
+    const handles = this.indices.resolve(expression, options, {
+      allows: (name) => access.allowsIndex('indices:admin/resolve/cluster', name),
+      authorizeLiterals: (names) => access.indices('indices:admin/resolve/cluster', names),
+    });
+    return handles.length > 0;
+  }
+
+  /** Parses a search for a coordinator that also targets other clusters. */
+  parseForClusters(input: SearchInput): ParsedSearch {
+    return parseSearch(input.params, input.body, { scroll: input.params['scroll'] !== undefined });
+  }
+
+  /** The local part of a cross-cluster search (query phase + fetch), or undefined without local indices. */
+  localPart(input: SearchInput, parsed: ParsedSearch, access: SearchAuthorizer): LocalSearchResult {
+    return this.searchParsed(input, parsed, access, {});
+  }
+
   // ---------------------------------------------------------------- count
 
   /** `_count`: the number of documents matching a query. */
@@ -454,17 +537,10 @@ export class SearchService {
 
   // ---------------------------------------------------------------- field caps, analyze
 
-  fieldCaps(input: SearchInput, access: SearchAuthorizer): Record<string, unknown> {
+  fieldCaps(input: SearchInput, access: SearchAuthorizer, remoteIndices: readonly FieldCapsIndex[] = []): Record<string, unknown> {
     const options = parseFieldCapsOptions(input.params, input.body);
-    const indicesOptions = parseIndicesOptions(input.params, searchIndicesOptions);
-    const handles = this.indices.resolve(input.expression, indicesOptions, {
-      allows: (name) => access.allowsIndex(searchActions.fieldCaps, name),
-      authorizeLiterals: (names) => access.indices(searchActions.fieldCaps, names),
-    });
-    return fieldCaps(
-      handles.map((handle) => ({ name: handle.name, mapping: handle.mapping })),
-      options,
-    );
+    const local = input.expression === '' ? [] : this.fieldCapsIndices(input, access);
+    return fieldCaps([...local, ...remoteIndices], options);
   }
 
   /** `_analyze`, optionally in the context of one index (for `field`). */

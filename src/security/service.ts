@@ -270,10 +270,12 @@ export class NativeSecurityService {
 
   /** The key's own descriptors (if any) limited by its owner's roles as they are now. */
   apiKeyPermission(key: StoredApiKey): Permission {
+    // A cross-cluster key is exactly its `cross_cluster` descriptor: no limited-by (spec §4.2).
+    if (key.type === 'cross_cluster') return compilePermission(key.roleDescriptors);
     const owner = this.lookupOwner(key);
     const ownerRoles = owner !== undefined ? (owner.enabled ? owner.roles : []) : key.ownerRoles;
     const limitedBy = this.permissionForRoles(ownerRoles);
-    if (key.type === 'cross_cluster' || key.roleDescriptors.length > 0) {
+    if (key.roleDescriptors.length > 0) {
       return intersectPermissions(compilePermission(key.roleDescriptors), limitedBy);
     }
     return limitedBy;

@@ -12,9 +12,13 @@ import { Packr } from 'msgpackr';
  * bytes: partial input in, whole frames out; it never trusts a length beyond `frameBytesMax`.
  */
 export const TRANSPORT_FORMAT_VERSION = 1; // P12: bump with a compatibility note
+/** The oldest format this build still reads; the handshake refuses peers outside [MIN, CURRENT]. */
+export const TRANSPORT_FORMAT_VERSION_MIN = 1;
 const MAGIC_0 = 0x53; // 'S'
 const MAGIC_1 = 0x54; // 'T'
 const PREFIX_BYTES = 6;
+/** Magic and length: the bytes of a frame that its length (and so `frameBytesMax`) does not count. */
+export const FRAME_PREFIX_BYTES = PREFIX_BYTES;
 const HEADER_BYTES = 5; // flags + request id
 const PING_LENGTH = 0xffffffff;
 

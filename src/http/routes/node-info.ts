@@ -21,6 +21,10 @@ export interface NodeIdentity {
   readonly transportAddress: () => string | undefined;
   readonly httpBodyBytesMax: number;
   readonly settings: Readonly<Record<string, string | readonly string[]>>;
+  /** The API level this node reports (ES_API_VERSION unless the test-only `strait.test.version` says otherwise). */
+  readonly version?: string;
+  readonly attributes?: Readonly<Record<string, string>>;
+  readonly remoteClusterAddress?: () => string | undefined;
 }
 
 /** The metrics `GET /_nodes/{node_id}/{metric}` knows. */
@@ -31,7 +35,7 @@ const NODE_INFO_METRICS = new Set([
 
 function versionBody(identity: NodeIdentity): Record<string, unknown> {
   return {
-    number: ES_API_VERSION,
+    number: identity.version ?? ES_API_VERSION,
     build_flavor: BUILD_FLAVOR,
     build_type: BUILD_TYPE,
     build_hash: identity.buildHash,
@@ -72,12 +76,12 @@ function nodeInfo(identity: NodeIdentity, metrics: ReadonlySet<string> | undefin
     transport_address: transportAddress,
     host: hostOf(httpAddress),
     ip: hostOf(httpAddress),
-    version: ES_API_VERSION,
+    version: identity.version ?? ES_API_VERSION,
     build_flavor: BUILD_FLAVOR,
     build_type: BUILD_TYPE,
     build_hash: identity.buildHash,
     roles: [...identity.roles].sort(),
-    attributes: {},
+    attributes: { ...(identity.attributes ?? {}) },
   };
   if (wants('settings')) info['settings'] = nestSettings(identity.settings);
   if (wants('os')) info['os'] = { name: process.platform, arch: process.arch };
@@ -91,6 +95,10 @@ function nodeInfo(identity: NodeIdentity, metrics: ReadonlySet<string> | undefin
   }
   if (wants('transport') && identity.transportAddress() !== undefined) {
     info['transport'] = { bound_address: [transportAddress], publish_address: transportAddress, profiles: {} };
+  }
+  const remoteClusterAddress = identity.remoteClusterAddress?.();
+  if (wants('remote_cluster_server') && remoteClusterAddress !== undefined) {
+    info['remote_cluster_server'] = { bound_address: [remoteClusterAddress], publish_address: remoteClusterAddress };
   }
   if (wants('plugins')) info['plugins'] = [];
   return info;

@@ -3,8 +3,19 @@
  * `_delete_by_query` and `_update_by_query`, with Elasticsearch's paths, parameters and answers.
  * The work happens in src/search; these handlers only read the request and name the caller.
  */
-import { errors } from '../../common/index.js';
-import { searchActions, searchUrlParams, type ScrollOwner, type SearchService } from '../../search/index.js';
+import { EsError, errors } from '../../common/index.js';
+import {
+  countAcrossClusters,
+  fieldCapsAcrossClusters,
+  parseMsearchLines,
+  planClusters,
+  searchAcrossClusters,
+  searchActions,
+  searchUrlParams,
+  type RemoteClusters,
+  type ScrollOwner,
+  type SearchService,
+} from '../../search/index.js';
 import { booleanParam } from '../request.js';
 import type { RequestContext, RestRequest, RestResponse, Route } from '../route.js';
 
@@ -51,11 +62,16 @@ function scrollIdsOf(request: RestRequest): string[] {
   throw errors.parsing('[scroll_id] must be a string or an array of strings');
 }
 
-export function searchRoutes(search: SearchService): readonly Route[] {
-  const searchHandler = (request: RestRequest, context: RequestContext): RestResponse => ({
-    status: 200,
-    body: search.search({ expression: request.params['index'], params: request.query, body: request.json() }, context.authorize, scrollOwner(context)),
-  });
+export function searchRoutes(search: SearchService, remotes?: RemoteClusters): readonly Route[] {
+  const plan = (expression: string | undefined) => (remotes === undefined ? undefined : planClusters(expression, remotes));
+  const searchHandler = async (request: RestRequest, context: RequestContext): Promise<RestResponse> => {
+    const input = { expression: request.params['index'], params: request.query, body: request.json() };
+    const clusters = plan(input.expression);
+    if (clusters !== undefined && remotes !== undefined) {
+      return { status: 200, body: await searchAcrossClusters(search, input, clusters, context.authorize, remotes, context.authentication) };
+    }
+    return { status: 200, body: search.search(input, context.authorize, scrollOwner(context)) };
+  };
 
   const scrollHandler = (request: RestRequest, context: RequestContext): RestResponse => {
     const body = objectBody(request);
@@ -76,16 +92,33 @@ export function searchRoutes(search: SearchService): readonly Route[] {
     return search.clearScroll(ids, scrollOwner(context));
   };
 
-  const msearchHandler = (request: RestRequest, context: RequestContext): RestResponse => {
+  const msearchHandler = async (request: RestRequest, context: RequestContext): Promise<RestResponse> => {
     const text = request.body === undefined ? '' : request.body.toString('utf8');
     if (text.trim() === '') throw errors.bodyRequired();
     if (!text.endsWith('\n')) throw errors.illegalArgument('The msearch request must be terminated by a newline [\\n]');
     const maxConcurrent = request.query['max_concurrent_searches'];
     if (maxConcurrent !== undefined && !(Number(maxConcurrent) >= 1)) throw errors.illegalArgument('maxConcurrentSearchRequests must be positive');
-    return {
-      status: 200,
-      body: search.msearch(request.ndjson(), { expression: request.params['index'], params: request.query }, context.authorize, scrollOwner(context)),
-    };
+    const lines = request.ndjson();
+    const defaults = { expression: request.params['index'], params: request.query };
+    const items = remotes === undefined ? [] : parseMsearchLines(lines, defaults);
+    if (remotes === undefined || !items.some((item) => plan(item.expression) !== undefined)) {
+      return { status: 200, body: search.msearch(lines, defaults, context.authorize, scrollOwner(context)) };
+    }
+    // Some item targets remote clusters: run each item on its own, cross-cluster where needed.
+    const started = Date.now();
+    const responses = await Promise.all(
+      items.map(async (item) => {
+        try {
+          const clusters = plan(item.expression);
+          const body = clusters === undefined ? search.search(item, context.authorize, scrollOwner(context)) : await searchAcrossClusters(search, item, clusters, context.authorize, remotes, context.authentication);
+          return { ...body, status: 200 };
+        } catch (error) {
+          if (!(error instanceof EsError)) throw error;
+          return { ...error.toBody() };
+        }
+      }),
+    );
+    return { status: 200, body: { took: Date.now() - started, responses } };
   };
 
   const routes: Route[] = [
@@ -106,7 +139,14 @@ export function searchRoutes(search: SearchService): readonly Route[] {
         action: searchActions.count,
         scope: 'indices',
         params: COUNT_PARAMS,
-        handle: (request, context) => ({ status: 200, body: search.count({ expression: request.params['index'], params: request.query, body: request.json() }, context.authorize) }),
+        handle: async (request, context) => {
+          const input = { expression: request.params['index'], params: request.query, body: request.json() };
+          const clusters = plan(input.expression);
+          if (clusters !== undefined && remotes !== undefined) {
+            return { status: 200, body: await countAcrossClusters(search, input, clusters, context.authorize, remotes, context.authentication) };
+          }
+          return { status: 200, body: search.count(input, context.authorize) };
+        },
       }),
     ),
     ...['/_field_caps', '/:index/_field_caps'].map(
@@ -116,10 +156,14 @@ export function searchRoutes(search: SearchService): readonly Route[] {
         action: searchActions.fieldCaps,
         scope: 'indices',
         params: FIELD_CAPS_PARAMS,
-        handle: (request, context) => ({
-          status: 200,
-          body: search.fieldCaps({ expression: request.params['index'], params: request.query, body: request.json() }, context.authorize),
-        }),
+        handle: async (request, context) => {
+          const input = { expression: request.params['index'], params: request.query, body: request.json() };
+          const clusters = plan(input.expression);
+          if (clusters !== undefined && remotes !== undefined) {
+            return { status: 200, body: await fieldCapsAcrossClusters(search, input, clusters, context.authorize, remotes, context.authentication) };
+          }
+          return { status: 200, body: search.fieldCaps(input, context.authorize) };
+        },
       }),
     ),
     {

@@ -1,0 +1,100 @@
+import { errors } from '../../common/index.js';
+import type { RemoteClusterService } from '../../remote/index.js';
+import type { RemoteClustersClient } from '../../remote/client.js';
+import type { SearchService } from '../../search/index.js';
+import { splitIndexExpression } from '../../search/index.js';
+import type { Route } from '../route.js';
+import type { NodeIdentity } from './node-info.js';
+
+/** `_remote/info`, `_resolve/cluster` and `_nodes/reload_secure_settings`. */
+export function remoteRoutes(options: {
+  remotes: RemoteClusterService;
+  client: RemoteClustersClient;
+  search: SearchService;
+  identity: NodeIdentity;
+  reloadSecureSettings(password: string | undefined): void;
+}): readonly Route[] {
+  const { remotes, client, search, identity } = options;
+  const localVersion = () => {
+    const version = identity.version ?? '9.1.0';
+    return { number: version, build_flavor: 'default', minimum_wire_compatibility_version: version, minimum_index_compatibility_version: version };
+  };
+  const resolve = async (expression: string | undefined, params: Readonly<Record<string, string>>, context: Parameters<Route['handle']>[1]) => {
+    const out: Record<string, unknown> = {};
+    if (expression === undefined) {
+      context.authorize.delegateToRemote?.();
+      for (const alias of remotes.aliasNames()) out[alias] = await client.resolve(alias, undefined, params, context.authentication);
+      return out;
+    }
+    const split = splitIndexExpression(expression, remotes.aliasNames());
+    if (split.local.length > 0) {
+      const local = split.local.join(',');
+      try {
+        out['(local)'] = { connected: true, skip_unavailable: false, matching_indices: search.matchesIndices(local, params, context.authorize), version: localVersion() };
+      } catch (error) {
+        out['(local)'] = { connected: true, skip_unavailable: false, error: error instanceof Error ? error.message : String(error) };
+      }
+    } else {
+      context.authorize.delegateToRemote?.();
+    }
+    const entries = await Promise.all([...split.remote].map(async ([alias, parts]) => [alias, await client.resolve(alias, parts.join(','), params, context.authentication)] as const));
+    for (const [alias, value] of entries) out[alias] = value;
+    return out;
+  };
+  const resolveParams = ['ignore_unavailable', 'allow_no_indices', 'expand_wildcards', 'ignore_throttled', 'timeout'];
+  return [
+    {
+      method: 'GET',
+      path: '/_remote/info',
+      action: 'cluster:monitor/remote/info',
+      scope: 'cluster',
+      handle: () => ({ status: 200, body: remotes.info() }),
+    },
+    {
+      method: 'GET',
+      path: '/_resolve/cluster',
+      action: 'indices:admin/resolve/cluster',
+      scope: 'indices',
+      params: ['timeout'],
+      handle: async (request, context) => ({ status: 200, body: await resolve(undefined, request.query, context) }),
+    },
+    {
+      method: 'GET',
+      path: '/_resolve/cluster/:index',
+      action: 'indices:admin/resolve/cluster',
+      scope: 'indices',
+      params: resolveParams,
+      handle: async (request, context) => ({ status: 200, body: await resolve(request.params['index'], request.query, context) }),
+    },
+    ...['/_nodes/reload_secure_settings', '/_nodes/:node_id/reload_secure_settings'].map(
+      (path): Route => ({
+        method: 'POST',
+        path,
+        action: 'cluster:admin/nodes/reload_secure_settings',
+        scope: 'cluster',
+        params: ['timeout'],
+        handle: (request) => {
+          const target = request.params['node_id'];
+          const nodes: Record<string, unknown> = {};
+          const body = request.json() as Record<string, unknown> | undefined;
+          if (body !== undefined && (typeof body !== 'object' || body === null || Array.isArray(body))) throw errors.parsing('request body must be an object');
+          for (const key of Object.keys(body ?? {})) if (key !== 'secure_settings_password') throw errors.parsing(`[reload_secure_settings] unknown field [${key}]`);
+          const password = typeof body?.['secure_settings_password'] === 'string' ? body['secure_settings_password'] : undefined;
+          const selected = target === undefined || target === '_all' || target === '_local' || target.split(',').includes(identity.nodeId) || target.split(',').includes(identity.nodeName);
+          let failed = 0;
+          if (selected) {
+            try {
+              options.reloadSecureSettings(password);
+              nodes[identity.nodeId] = { name: identity.nodeName };
+            } catch (error) {
+              failed = 1;
+              nodes[identity.nodeId] = { name: identity.nodeName, reload_exception: { type: 'exception', reason: error instanceof Error ? error.message : String(error) } };
+            }
+          }
+          const total = selected ? 1 : 0;
+          return { status: 200, body: { _nodes: { total, successful: total - failed, failed }, cluster_name: identity.clusterName, nodes } };
+        },
+      }),
+    ),
+  ];
+}

@@ -1,0 +1,261 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import type { Logger } from 'pino';
+import { ClusterSettingsStore, dynamicSettingTypes, type DynamicSetting } from '../cluster/settings.js';
+import { ES_API_VERSION } from '../common/index.js';
+import { Keystore, type NodeConfig, type SecureSettings, type SslConfig } from '../config/index.js';
+import { remoteRoutes } from '../http/routes/remote.js';
+import type { Route } from '../http/route.js';
+import type { NodeIdentity } from '../http/routes/node-info.js';
+import { RemoteClusterService, timeValueMs, type Flat } from '../remote/index.js';
+import { AuditTrail } from '../remote/audit.js';
+import { apiKeyModel, certificateModel, RemoteClustersClient, type ModelOptions } from '../remote/client.js';
+import { buildRemoteHandlers, remoteClusterHandshakeCheck } from '../remote/server.js';
+import type { SearchService } from '../search/index.js';
+import type { NativeSecurityService } from '../security/index.js';
+import { startTransportServer, TRANSPORT_FORMAT_VERSION, type HandshakeInfo, type TransportServer } from '../transport/index.js';
+import type { TransportClientTlsOptions } from '../transport/tls.js';
+import { NodeStartError } from './errors.js';
+
+const REMOTE_PREFIX = 'cluster.remote.';
+
+/** The dynamic `cluster.remote.<alias>.*` settings (spec §2.1), validated per key; cross-key rules run in the service. */
+const remoteDynamicSettings: DynamicSetting[] = [
+  { key: 'cluster.remote.*.mode', normalize: (key, value) => {
+    const text = dynamicSettingTypes.string(key, value) as string;
+    return text.toLowerCase();
+  } },
+  { key: 'cluster.remote.*.seeds', normalize: dynamicSettingTypes.list },
+  { key: 'cluster.remote.*.node_connections', normalize: dynamicSettingTypes.string },
+  { key: 'cluster.remote.*.proxy', normalize: dynamicSettingTypes.string },
+  { key: 'cluster.remote.*.proxy_address', normalize: dynamicSettingTypes.string },
+  { key: 'cluster.remote.*.proxy_socket_connections', normalize: dynamicSettingTypes.string },
+  { key: 'cluster.remote.*.server_name', normalize: dynamicSettingTypes.string },
+  { key: 'cluster.remote.*.skip_unavailable', normalize: dynamicSettingTypes.boolean },
+  { key: 'cluster.remote.*.transport.ping_schedule', normalize: dynamicSettingTypes.timeValue },
+  { key: 'cluster.remote.*.transport.compress', normalize: dynamicSettingTypes.string },
+];
+
+function flatString(config: NodeConfig, key: string): string | undefined {
+  const value = config.flat[key];
+  return value === undefined ? undefined : typeof value === 'string' ? value : value.join(',');
+}
+
+function readPem(setting: string, file: string | undefined): Buffer {
+  if (file === undefined) throw new NodeStartError(`[${setting}] must be set`);
+  try {
+    return readFileSync(file);
+  } catch (error) {
+    throw new NodeStartError(`cannot read [${setting}] file [${file}]: ${(error as Error).message}`);
+  }
+}
+
+function clientTls(ssl: SslConfig, prefix: string, withClientCertificate: boolean): TransportClientTlsOptions {
+  return {
+    ...(ssl.certificateAuthorities.length > 0 ? { ca: ssl.certificateAuthorities.map((file) => readPem(`${prefix}.certificate_authorities`, file)) } : {}),
+    ...(withClientCertificate && ssl.certificate !== undefined && ssl.key !== undefined
+      ? { cert: readPem(`${prefix}.certificate`, ssl.certificate), key: readPem(`${prefix}.key`, ssl.key), ...(ssl.keyPassphrase !== undefined ? { passphrase: ssl.keyPassphrase } : {}) }
+      : {}),
+    verificationMode: ssl.verificationMode,
+  };
+}
+
+/** An SslConfig for the families NodeConfig does not carry (remote_cluster_server / remote_cluster_client), from the flat settings. */
+function sslFrom(config: NodeConfig, prefix: string, defaults: { enabled: boolean; clientAuthentication: SslConfig['clientAuthentication'] }): SslConfig {
+  const resolvePath = (value: string | undefined) => (value === undefined ? undefined : path.resolve(config.configDir, value));
+  const list = config.flat[`${prefix}.certificate_authorities`];
+  const authorities = list === undefined ? [] : (typeof list === 'string' ? list.split(',') : list).map((entry) => path.resolve(config.configDir, entry.trim()));
+  return {
+    enabled: (flatString(config, `${prefix}.enabled`) ?? String(defaults.enabled)) === 'true',
+    key: resolvePath(flatString(config, `${prefix}.key`)),
+    certificate: resolvePath(flatString(config, `${prefix}.certificate`)),
+    certificateAuthorities: authorities,
+    keyPassphrase: config.secure.getString(`${prefix}.secure_key_passphrase`),
+    verificationMode: (flatString(config, `${prefix}.verification_mode`) ?? 'full') as SslConfig['verificationMode'],
+    clientAuthentication: (flatString(config, `${prefix}.client_authentication`) ?? defaults.clientAuthentication) as SslConfig['clientAuthentication'],
+  };
+}
+
+function credentialsIn(secure: SecureSettings): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const name of secure.names()) {
+    if (name.startsWith(REMOTE_PREFIX) && name.endsWith('.credentials')) {
+      const alias = name.slice(REMOTE_PREFIX.length, -'.credentials'.length);
+      const value = secure.getString(name);
+      if (value !== undefined && value !== '') out.set(alias, value);
+    }
+  }
+  return out;
+}
+
+export interface WiredRemote {
+  readonly handshake: () => HandshakeInfo;
+  readonly transportAddress: () => string | undefined;
+  readonly remoteClusterAddress: () => string | undefined;
+  readonly client: RemoteClustersClient;
+  routes(identity: NodeIdentity): Route[];
+  start(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/**
+ * The transport interface, the remote cluster interface and the remote cluster client, wired to
+ * the node's search, security and cluster settings.
+ */
+export function wireRemote(options: {
+  config: NodeConfig;
+  identity: { nodeId: string; clusterUuid: string };
+  clusterSettings: ClusterSettingsStore;
+  search: SearchService;
+  security: NativeSecurityService | undefined;
+  log: Logger;
+  nowMs: () => number;
+}): WiredRemote {
+  const { config, log } = options;
+  const version = flatString(config, 'strait.test.version') ?? ES_API_VERSION;
+  if (version !== ES_API_VERSION) log.warn({ version }, 'strait.test.version is set: this node claims another version (test-only setting)');
+  const attributes: Record<string, string> = {};
+  for (const [key, value] of Object.entries(config.flat)) if (key.startsWith('node.attr.')) attributes[key.slice('node.attr.'.length)] = String(value);
+  let transportServer: TransportServer | undefined;
+  let remoteClusterServer: TransportServer | undefined;
+  const handshake = (): HandshakeInfo => ({
+    clusterName: config.clusterName,
+    clusterUuid: options.identity.clusterUuid,
+    nodeId: options.identity.nodeId,
+    nodeName: config.nodeName,
+    version,
+    roles: config.nodeRoles,
+    attributes,
+    transportFormatVersion: TRANSPORT_FORMAT_VERSION,
+  });
+  const publish = (server: TransportServer | undefined, publishHostKey: string, publishPortKey: string): string | undefined => {
+    if (server === undefined) return undefined;
+    const host = flatString(config, publishHostKey) ?? flatString(config, 'network.publish_host') ?? server.address.host;
+    const port = flatString(config, publishPortKey) ?? String(server.address.port);
+    return `${host}:${port}`;
+  };
+  const transportAddress = () => publish(transportServer, 'transport.publish_host', 'transport.publish_port');
+  const remoteClusterAddress = () => publish(remoteClusterServer, 'remote_cluster.publish_host', 'remote_cluster.publish_port');
+  const auditFile =
+    flatString(config, 'xpack.security.audit.enabled') === 'true'
+      ? path.join(flatString(config, 'path.logs') !== undefined ? path.resolve(config.configDir, flatString(config, 'path.logs')!) : path.resolve(config.pathData, '..', 'logs'), `${config.clusterName}_audit.json`)
+      : undefined;
+  const audit = new AuditTrail(auditFile, options.nowMs);
+
+  // ---- local side: remote cluster connections
+  let secure: SecureSettings = config.secure;
+  const transportSsl = config.transportSsl;
+  const remoteClientSsl = sslFrom(config, 'xpack.security.remote_cluster_client.ssl', { enabled: true, clientAuthentication: 'none' });
+  const modelOptions: ModelOptions = {
+    local: handshake,
+    log: log.child({ component: 'remote-client' }),
+    connectTimeoutMs: timeValueMs(flatString(config, 'transport.connect_timeout') ?? '30s'),
+    transportTls: config.securityEnabled && transportSsl.enabled ? clientTls(transportSsl, 'xpack.security.transport.ssl', true) : undefined,
+    remoteClusterClientTls: remoteClientSsl.enabled ? clientTls(remoteClientSsl, 'xpack.security.remote_cluster_client.ssl', false) : undefined,
+  };
+  const staticSettings: Record<string, string | readonly string[]> = {};
+  for (const [key, value] of Object.entries(config.flat)) if (key.startsWith(REMOTE_PREFIX)) staticSettings[key] = value;
+  const nodeAttr = flatString(config, 'cluster.remote.node.attr');
+  const service = new RemoteClusterService({
+    staticSettings,
+    defaults: {
+      connectionsPerCluster: Number(flatString(config, 'cluster.remote.connections_per_cluster') ?? 3),
+      pingScheduleMs: timeValueMs(flatString(config, 'transport.ping_schedule') ?? '-1'),
+      compress: flatString(config, 'transport.compress') === 'true',
+    },
+    nodeAttr,
+    initialConnectTimeoutMs: timeValueMs(flatString(config, 'cluster.remote.initial_connect_timeout') ?? '30s'),
+    connectTimeoutMs: modelOptions.connectTimeoutMs,
+    modelFor: (_alias, credentials) => (credentials !== undefined ? apiKeyModel(modelOptions, credentials) : certificateModel(modelOptions)),
+    credentials: () => credentialsIn(secure),
+    log: log.child({ component: 'remote' }),
+  });
+  options.clusterSettings.register(remoteDynamicSettings);
+  const remoteOnly = (flat: Flat): Flat => Object.fromEntries(Object.entries(flat).filter(([key]) => key.startsWith(REMOTE_PREFIX)));
+  options.clusterSettings.addValidator((effective) => service.validate(remoteOnly(effective)));
+  options.clusterSettings.onChange((effective) => service.apply(remoteOnly(effective)));
+  const client = new RemoteClustersClient(service, options.security, (alias) => credentialsIn(secure).get(alias), audit, log.child({ component: 'remote-client' }));
+
+  // ---- remote side: the interfaces other clusters call
+  const remoteSide = { node: { handshake, transportAddress, remoteClusterAddress }, search: options.search, security: options.security, audit, log: log.child({ component: 'remote-server' }) };
+  const remoteServerEnabled = flatString(config, 'remote_cluster_server.enabled') === 'true';
+  const remoteServerSsl = sslFrom(config, 'xpack.security.remote_cluster_server.ssl', { enabled: true, clientAuthentication: 'none' });
+  if (remoteServerEnabled) {
+    if (!config.securityEnabled || options.security === undefined) {
+      throw new NodeStartError('[remote_cluster_server.enabled] requires [xpack.security.enabled] to be true');
+    }
+    if (!remoteServerSsl.enabled) throw new NodeStartError('[remote_cluster_server.enabled] requires [xpack.security.remote_cluster_server.ssl.enabled] to be true');
+    if (remoteServerSsl.key === undefined) throw new NodeStartError('[xpack.security.remote_cluster_server.ssl.key] must be set when [remote_cluster_server.enabled] is true');
+    if (remoteServerSsl.certificate === undefined) throw new NodeStartError('[xpack.security.remote_cluster_server.ssl.certificate] must be set when [remote_cluster_server.enabled] is true');
+  }
+  if (config.securityEnabled && !transportSsl.enabled) {
+    throw new NodeStartError('[xpack.security.transport.ssl.enabled] must be true when [xpack.security.enabled] is true: the transport interface carries user identities');
+  }
+
+  return {
+    handshake,
+    transportAddress,
+    remoteClusterAddress,
+    client,
+    routes: (identity) => [
+      ...remoteRoutes({
+        remotes: service,
+        client,
+        search: options.search,
+        identity,
+        reloadSecureSettings: (password) => {
+          secure = Keystore.load(config.configDir, password ?? process.env['STRAIT_KEYSTORE_PASSWORD'] ?? '');
+          service.reloadCredentials();
+        },
+      }),
+    ],
+    start: async () => {
+      const transportTls =
+        config.securityEnabled && transportSsl.enabled
+          ? {
+              key: readPem('xpack.security.transport.ssl.key', transportSsl.key),
+              cert: readPem('xpack.security.transport.ssl.certificate', transportSsl.certificate),
+              ca: transportSsl.certificateAuthorities.map((file) => readPem('xpack.security.transport.ssl.certificate_authorities', file)),
+              ...(transportSsl.keyPassphrase !== undefined ? { passphrase: transportSsl.keyPassphrase } : {}),
+              clientAuthentication: transportSsl.clientAuthentication,
+            }
+          : undefined;
+      transportServer = await startTransportServer({
+        host: config.transportHost,
+        port: config.transportPort,
+        local: handshake(),
+        handlers: buildRemoteHandlers(remoteSide, 'transport'),
+        logger: log.child({ component: 'transport' }),
+        ...(transportTls !== undefined ? { tls: transportTls } : {}),
+        name: 'transport',
+      });
+      if (remoteServerEnabled) {
+        remoteClusterServer = await startTransportServer({
+          host: flatString(config, 'remote_cluster.host') ?? config.networkHost,
+          port: Number(flatString(config, 'remote_cluster.port') ?? 9443),
+          local: handshake(),
+          handlers: buildRemoteHandlers(remoteSide, 'remote_cluster'),
+          logger: log.child({ component: 'remote_cluster_server' }),
+          tls: {
+            key: readPem('xpack.security.remote_cluster_server.ssl.key', remoteServerSsl.key),
+            cert: readPem('xpack.security.remote_cluster_server.ssl.certificate', remoteServerSsl.certificate),
+            ...(remoteServerSsl.certificateAuthorities.length > 0
+              ? { ca: remoteServerSsl.certificateAuthorities.map((file) => readPem('xpack.security.remote_cluster_server.ssl.certificate_authorities', file)) }
+              : {}),
+            ...(remoteServerSsl.keyPassphrase !== undefined ? { passphrase: remoteServerSsl.keyPassphrase } : {}),
+            clientAuthentication: remoteServerSsl.clientAuthentication,
+          },
+          name: 'remote_cluster',
+          onHandshake: remoteClusterHandshakeCheck(options.security!, log.child({ component: 'remote_cluster_server' })),
+        });
+      }
+      service.apply(remoteOnly(options.clusterSettings.effective()));
+      await service.initialConnect();
+    },
+    close: async () => {
+      service.close();
+      await transportServer?.close();
+      await remoteClusterServer?.close();
+    },
+  };
+}

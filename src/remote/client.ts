@@ -1,0 +1,232 @@
+import { randomUUID } from 'node:crypto';
+import type { Logger } from 'pino';
+import { EsError, errors } from '../common/index.js';
+import type { ClusterSearchResult, RemoteClusters, SearchInput } from '../search/index.js';
+import type { FieldCapsIndex } from '../search/field-caps.js';
+import type { Authentication, NativeSecurityService } from '../security/index.js';
+import { connectTransport, type HandshakeInfo, type TransportConnection } from '../transport/index.js';
+import type { TransportClientTlsOptions } from '../transport/tls.js';
+import type { AuditTrail } from './audit.js';
+import { mappingFromWire, REMOTE_ACTIONS } from './server.js';
+import type { RemoteClusterService } from './service.js';
+import type { ConnectTarget, RemoteConnection, RemoteModel, SniffedNode } from './strategy.js';
+import {
+  CERTIFICATE_SUBJECT_HEADER,
+  CROSS_CLUSTER_CREDENTIALS_HEADER,
+  CROSS_CLUSTER_SUBJECT_HEADER,
+  REQUEST_ID_HEADER,
+  certificateSubjectHeader,
+  crossClusterSubjectHeader,
+  remoteDescriptorSets,
+} from './subject.js';
+
+/** The `_system` subject used for the API key model's sniffing (spec §6.1: empty descriptor list). */
+const SYSTEM_SUBJECT = Buffer.from(JSON.stringify({ username: '_system', roles: [], realm: { name: '__attach', type: '__attach' }, descriptorSets: [] })).toString('base64');
+
+function adapt(connection: TransportConnection): RemoteConnection {
+  return {
+    get remote() {
+      const info = connection.remote;
+      return { clusterName: info.clusterName, nodeId: info.nodeId, nodeName: info.nodeName, version: info.version, roles: info.roles, attributes: info.attributes };
+    },
+    request: (action, body, options) => connection.request(action, body, options ?? {}),
+    close: () => connection.close(),
+    get closed() {
+      return connection.closed;
+    },
+    onClose: (listener) => connection.onClose(() => listener()),
+  };
+}
+
+function parseNodes(body: unknown, key: 'nodes'): SniffedNode[] {
+  const nodes = (body as Record<string, unknown> | undefined)?.[key];
+  if (!Array.isArray(nodes)) throw errors.badRequest('malformed node list from the remote cluster');
+  return nodes.map((node) => {
+    const value = node as Record<string, unknown>;
+    return {
+      clusterName: '',
+      nodeId: String(value['id']),
+      nodeName: String(value['name']),
+      version: String(value['version']),
+      roles: Array.isArray(value['roles']) ? (value['roles'] as string[]) : [],
+      attributes: (value['attributes'] as Record<string, string>) ?? {},
+      address: String(value['address']),
+    };
+  });
+}
+
+export interface ModelOptions {
+  readonly local: () => HandshakeInfo;
+  readonly log: Logger;
+  readonly connectTimeoutMs: number;
+  /** Certificate model: the transport TLS client side (mutual TLS). */
+  readonly transportTls: TransportClientTlsOptions | undefined;
+  /** API key model: trust for the remote cluster interface (server-side TLS). */
+  readonly remoteClusterClientTls: TransportClientTlsOptions | undefined;
+}
+
+function connectOptions(options: ModelOptions, target: ConnectTarget, tls: TransportClientTlsOptions | undefined) {
+  return {
+    address: target.address,
+    local: options.local(),
+    logger: options.log,
+    ...(tls !== undefined ? { tls: { ...tls, ...(target.serverName !== undefined ? { serverName: target.serverName } : {}) } } : {}),
+    connectTimeoutMs: options.connectTimeoutMs,
+    ...(target.expectedClusterName !== undefined ? { expectedClusterName: target.expectedClusterName } : {}),
+    compress: target.compress,
+    pingScheduleMs: target.pingScheduleMs,
+  };
+}
+
+export function certificateModel(options: ModelOptions): RemoteModel {
+  return {
+    kind: 'certificate',
+    connect: async (target) => adapt(await connectTransport(connectOptions(options, target, options.transportTls))),
+    listNodes: async (connection) => {
+      const state = (await connection.request(REMOTE_ACTIONS.clusterState, { nodes: true }, { timeoutMs: 30_000 })) as Record<string, unknown>;
+      return parseNodes(state, 'nodes');
+    },
+  };
+}
+
+export function apiKeyModel(options: ModelOptions, credentials: string): RemoteModel {
+  const credentialHeader = `ApiKey ${credentials}`;
+  return {
+    kind: 'api_key',
+    connect: async (target) =>
+      adapt(
+        await connectTransport({
+          ...connectOptions(options, target, options.remoteClusterClientTls),
+          handshakeHeaders: { [CROSS_CLUSTER_CREDENTIALS_HEADER]: credentialHeader },
+        }),
+      ),
+    listNodes: async (connection) => {
+      const body = await connection.request(
+        REMOTE_ACTIONS.remoteNodes,
+        {},
+        { headers: { [CROSS_CLUSTER_CREDENTIALS_HEADER]: credentialHeader, [CROSS_CLUSTER_SUBJECT_HEADER]: SYSTEM_SUBJECT }, timeoutMs: 30_000 },
+      );
+      return parseNodes(body, 'nodes');
+    },
+  };
+}
+
+/** A connection-level failure hides the remote's own refusal; surface that (401/403) as Elasticsearch does. */
+function unwrapSecurity(error: unknown): unknown {
+  if (error instanceof EsError && error.causedBy !== undefined && (error.causedBy.status === 401 || error.causedBy.status === 403)) return error.causedBy;
+  return error;
+}
+
+/**
+ * The local side of cross-cluster requests: picks a connection, attaches who is asking for the
+ * alias's model (spec §5.1, §6.1, §6.2), audits, and sends the action.
+ */
+export class RemoteClustersClient implements RemoteClusters {
+  constructor(
+    private readonly service: RemoteClusterService,
+    private readonly security: NativeSecurityService | undefined,
+    private readonly credentials: (alias: string) => string | undefined,
+    private readonly audit: AuditTrail,
+    private readonly log: Logger,
+  ) {}
+
+  aliases(): readonly string[] {
+    return this.service.aliasNames();
+  }
+
+  skipUnavailable(alias: string): boolean {
+    return this.service.settingsOf(alias).skipUnavailable;
+  }
+
+  /** The headers that say who is asking, for this alias's model; 403 before sending when nothing applies. */
+  private headersFor(alias: string, action: string, caller: unknown, requestId: string): Record<string, string> {
+    const authentication = caller as Authentication | undefined;
+    const headers: Record<string, string> = { [REQUEST_ID_HEADER]: requestId };
+    if (this.security === undefined || authentication === undefined) {
+      headers[CERTIFICATE_SUBJECT_HEADER] = Buffer.from(JSON.stringify({ username: '_anonymous', roles: ['superuser'], realm: { name: '__anonymous', type: 'anonymous' } })).toString('base64');
+      return headers;
+    }
+    const sets = this.security.descriptorSets(authentication);
+    if (this.service.modelOf(alias) === 'certificate') {
+      headers[CERTIFICATE_SUBJECT_HEADER] = certificateSubjectHeader(authentication, sets);
+      return headers;
+    }
+    const remoteSets = remoteDescriptorSets(alias, sets);
+    if (remoteSets === undefined) {
+      const roles = authentication.apiKey !== undefined ? '' : ` with effective roles [${[...authentication.user.roles].sort().join(',')}]`;
+      throw errors.securityForbidden(
+        `action [${action}] towards remote cluster [${alias}] is unauthorized for user [${authentication.user.username}]${roles} because no remote indices privileges apply for the target cluster`,
+      );
+    }
+    const credentials = this.credentials(alias);
+    if (credentials === undefined) throw errors.illegalState(`remote cluster [${alias}] has no credentials`);
+    headers[CROSS_CLUSTER_CREDENTIALS_HEADER] = `ApiKey ${credentials}`;
+    headers[CROSS_CLUSTER_SUBJECT_HEADER] = crossClusterSubjectHeader(authentication, remoteSets);
+    return headers;
+  }
+
+  private async send(alias: string, action: string, body: Record<string, unknown>, caller: unknown, indices: readonly string[]): Promise<unknown> {
+    const requestId = randomUUID();
+    const authentication = caller as Authentication | undefined;
+    const base = {
+      'request.id': requestId,
+      origin: 'local' as const,
+      'user.name': authentication?.user.username ?? '-',
+      ...(authentication?.apiKey !== undefined ? { 'apikey.id': authentication.apiKey.id } : {}),
+      'remote.alias': alias,
+      action,
+      indices,
+    };
+    try {
+      const headers = this.headersFor(alias, action, caller, requestId);
+      const connection = await this.service.connection(alias);
+      const result = await connection.request(action, { ...body, cluster_alias: alias }, { headers });
+      this.audit.record({ ...base, 'event.action': 'cross_cluster_request', decision: 'granted' });
+      return result;
+    } catch (error) {
+      const surfaced = unwrapSecurity(error);
+      const denied = surfaced instanceof EsError && (surfaced.status === 401 || surfaced.status === 403);
+      this.audit.record({ ...base, 'event.action': 'cross_cluster_request', decision: denied ? 'denied' : 'failed', reason: surfaced instanceof Error ? surfaced.message : String(surfaced) });
+      if (denied && surfaced instanceof EsError) {
+        // Say which side refused: the remote cluster (its key or its roles) or this one.
+        const side = surfaced.message.includes('towards remote cluster [') ? '' : ` [refused by remote cluster [${alias}]]`;
+        throw new EsError(surfaced.status, surfaced.type, `${surfaced.message}${side}`, { extra: surfaced.extra, headers: surfaced.headers });
+      }
+      this.log.debug({ alias, action, reason: (surfaced as Error).message }, 'cross-cluster request failed');
+      throw surfaced;
+    }
+  }
+
+  async search(alias: string, input: SearchInput, caller: unknown): Promise<ClusterSearchResult> {
+    const expression = input.expression ?? '';
+    return (await this.send(alias, REMOTE_ACTIONS.search, { expression, params: input.params, body: input.body ?? null }, caller, expression.split(','))) as ClusterSearchResult;
+  }
+
+  async fieldCaps(alias: string, input: SearchInput, caller: unknown): Promise<FieldCapsIndex[]> {
+    const expression = input.expression ?? '';
+    const indices = (await this.send(alias, REMOTE_ACTIONS.fieldCaps, { expression, params: input.params, body: input.body ?? null }, caller, expression.split(','))) as {
+      name: string;
+      mapping: unknown;
+    }[];
+    return indices.map((index) => ({ name: index.name, mapping: mappingFromWire(index.mapping) }));
+  }
+
+  /** `_resolve/cluster` for one alias: connects (waiting), never throws. */
+  async resolve(alias: string, expression: string | undefined, params: Readonly<Record<string, string>>, caller: unknown): Promise<Record<string, unknown>> {
+    const skip = this.skipUnavailable(alias);
+    try {
+      const connection = await this.service.connection(alias, { wait: true });
+      void connection;
+      const answer = (await this.send(alias, REMOTE_ACTIONS.resolveCluster, { expression: expression ?? '', params }, caller, (expression ?? '').split(','))) as Record<string, unknown>;
+      return {
+        connected: true,
+        skip_unavailable: skip,
+        ...(answer['matching_indices'] !== undefined ? { matching_indices: answer['matching_indices'] } : {}),
+        version: answer['version'],
+      };
+    } catch (error) {
+      const connected = this.service.isConnected(alias);
+      return { connected, skip_unavailable: skip, error: error instanceof Error ? error.message : String(error) };
+    }
+  }
+}

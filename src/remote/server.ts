@@ -1,0 +1,272 @@
+import type { Logger } from 'pino';
+import { EsError, errors } from '../common/index.js';
+import type { FlattenedMapping } from '../index/index.js';
+import type { SearchAuthorizer, SearchService } from '../search/index.js';
+import { compilePermission, type NativeSecurityService, type Permission } from '../security/index.js';
+import type { HandshakeInfo, TransportHandler, TransportHandshakeRequest, TransportRequest } from '../transport/index.js';
+import type { AuditTrail } from './audit.js';
+import {
+  CERTIFICATE_SUBJECT_HEADER,
+  CROSS_CLUSTER_CREDENTIALS_HEADER,
+  CROSS_CLUSTER_SUBJECT_HEADER,
+  REQUEST_ID_HEADER,
+  intersectAll,
+  parseCertificateSubject,
+  parseCrossClusterSubject,
+} from './subject.js';
+
+/**
+ * The remote side of cross-cluster requests: the actions this node serves on its transport
+ * interface (certificate model) and on its remote cluster interface (API key model, spec §6.1).
+ */
+export const REMOTE_ACTIONS = {
+  clusterState: 'cluster:monitor/state',
+  remoteNodes: 'cluster:internal/remote_cluster/nodes',
+  search: 'indices:data/read/search',
+  fieldCaps: 'indices:data/read/field_caps',
+  resolveCluster: 'indices:admin/resolve/cluster',
+} as const;
+
+/** Actions the remote cluster interface serves (a subset of spec §6.1's allowlist that Strait implements). */
+const REMOTE_CLUSTER_ALLOWLIST = new Set<string>([REMOTE_ACTIONS.remoteNodes, REMOTE_ACTIONS.search, REMOTE_ACTIONS.fieldCaps, REMOTE_ACTIONS.resolveCluster]);
+const REMOTE_CLUSTER_HEADERS = new Set([CROSS_CLUSTER_CREDENTIALS_HEADER, CROSS_CLUSTER_SUBJECT_HEADER, REQUEST_ID_HEADER, 'X-Opaque-Id', 'trace.id', 'traceparent']);
+
+export interface RemoteSideNode {
+  readonly handshake: () => HandshakeInfo;
+  /** `host:port` others dial: the transport publish address, and the remote cluster one when enabled. */
+  readonly transportAddress: () => string | undefined;
+  readonly remoteClusterAddress: () => string | undefined;
+}
+
+export interface RemoteSideOptions {
+  readonly node: RemoteSideNode;
+  readonly search: SearchService;
+  /** Undefined when security is disabled on this node. */
+  readonly security: NativeSecurityService | undefined;
+  readonly audit: AuditTrail;
+  readonly log: Logger;
+}
+
+interface Caller {
+  readonly username: string;
+  readonly roles: readonly string[];
+  readonly realm: string;
+  readonly apiKeyId?: string;
+  readonly apiKeyOwner?: string;
+  readonly permission: Permission | undefined;
+  /** API key model: the key alone, to say which side refused. */
+  readonly keyPermission?: Permission;
+}
+
+function credentialOf(header: string | undefined): string {
+  if (header === undefined) {
+    throw errors.authenticationFailed(
+      `cross cluster requests through the dedicated remote cluster server port require transport header [${CROSS_CLUSTER_CREDENTIALS_HEADER}] but none found. Please ensure you have configured remote cluster credentials on the cluster originating the request.`,
+    );
+  }
+  const match = /^ApiKey\s+(\S+)$/.exec(header);
+  if (match === null) throw errors.authenticationFailed('cross cluster access credentials must be of the form [ApiKey <encoded>]');
+  return match[1]!;
+}
+
+/** Map-bearing mappings cross the wire as entry lists. */
+export function mappingToWire(mapping: FlattenedMapping): { fields: [string, unknown][]; objects: [string, string][] } {
+  return { fields: [...mapping.fields], objects: [...mapping.objects] as [string, string][] };
+}
+
+export function mappingFromWire(value: unknown): FlattenedMapping {
+  const wire = value as { fields?: unknown; objects?: unknown };
+  if (!Array.isArray(wire.fields) || !Array.isArray(wire.objects)) throw errors.badRequest('malformed remote mapping');
+  return { fields: new Map(wire.fields as [string, never][]), objects: new Map(wire.objects as [string, never][]) } as unknown as FlattenedMapping;
+}
+
+export function buildRemoteHandlers(options: RemoteSideOptions, iface: 'transport' | 'remote_cluster'): Map<string, TransportHandler> {
+  const { security, search, node, audit } = options;
+
+  const authenticate = async (request: TransportRequest): Promise<Caller> => {
+    if (iface === 'remote_cluster') {
+      if (security === undefined) throw errors.illegalState('the remote cluster interface requires security');
+      for (const header of Object.keys(request.headers)) {
+        if (!REMOTE_CLUSTER_HEADERS.has(header)) {
+          throw errors.securityForbidden(`Transport request header [${header}] is not allowed for cross cluster requests through the dedicated remote cluster server port`);
+        }
+      }
+      const key = await security.authenticateApiKey(credentialOf(request.headers[CROSS_CLUSTER_CREDENTIALS_HEADER]), 'cross_cluster');
+      const stored = security.store.getApiKey(key.apiKey!.id)!;
+      const keyPermission = security.apiKeyPermission(stored);
+      if (request.action === REMOTE_ACTIONS.remoteNodes) {
+        return { username: '_system', roles: [], realm: '_system', apiKeyId: stored.id, apiKeyOwner: stored.username, permission: keyPermission, keyPermission };
+      }
+      const subject = parseCrossClusterSubject(request.headers[CROSS_CLUSTER_SUBJECT_HEADER]);
+      return {
+        username: subject.username,
+        roles: subject.roles,
+        realm: subject.realm.name,
+        apiKeyId: stored.id,
+        apiKeyOwner: stored.username,
+        permission: intersectAll(keyPermission, subject.descriptorSets),
+        keyPermission,
+      };
+    }
+    if (request.action === REMOTE_ACTIONS.clusterState) return { username: '_system', roles: [], realm: '_system', permission: undefined };
+    if (security === undefined) return { username: '_anonymous', roles: [], realm: '__anonymous', permission: undefined };
+    const subject = parseCertificateSubject(request.headers[CERTIFICATE_SUBJECT_HEADER]);
+    const permission =
+      subject.descriptorSets !== undefined ? intersectAll(compilePermission(subject.descriptorSets[0] ?? []), subject.descriptorSets.slice(1)) : security.permissionForRoles(subject.roles);
+    return { username: subject.username, roles: subject.roles, realm: subject.realm.name, permission };
+  };
+
+  const authorizerFor = (caller: Caller): SearchAuthorizer => {
+    const permission = caller.permission;
+    if (permission === undefined) return { indices: () => undefined, allowsIndex: () => true };
+    const who =
+      caller.apiKeyId !== undefined
+        ? `user [${caller.username}] with assigned roles [${[...caller.roles].sort().join(',')}] authenticated by API key id [${caller.apiKeyId}] of user [${caller.apiKeyOwner}]`
+        : `user [${caller.username}] with effective roles [${[...caller.roles].sort().join(',')}]`;
+    return {
+      allowsIndex: (action, index) => permission.allowsIndex(action, index),
+      indices: (action, indices) => {
+        const denied = indices.filter((index) => !permission.allowsIndex(action, index));
+        if (denied.length === 0) return;
+        // Say which side refused, naming only the indices the caller asked for.
+        let why = '';
+        if (caller.keyPermission !== undefined) {
+          const keyDenied = denied.filter((index) => !caller.keyPermission!.allowsIndex(action, index));
+          why =
+            keyDenied.length > 0
+              ? `; the cross-cluster API key [${caller.apiKeyId}] does not grant it on [${keyDenied.join(',')}]`
+              : `; the key allows it, but the remote_indices privileges the querying cluster sent for this user do not cover [${denied.join(',')}]`;
+        }
+        throw errors.securityForbidden(`action [${action}] towards remote cluster is unauthorized for ${who} on indices [${denied.join(',')}]${why}`);
+      },
+    };
+  };
+
+  /** Wraps a handler with authentication, the audit trail and error logging. */
+  const handler =
+    (action: string, run: (request: TransportRequest, caller: Caller, body: Record<string, unknown>) => unknown, indicesOf: (body: Record<string, unknown>) => string[] = () => []): TransportHandler =>
+    async (request) => {
+      const requestId = request.headers[REQUEST_ID_HEADER] ?? '-';
+      const body = (typeof request.body === 'object' && request.body !== null ? request.body : {}) as Record<string, unknown>;
+      let caller: Caller | undefined;
+      try {
+        if (iface === 'remote_cluster' && !REMOTE_CLUSTER_ALLOWLIST.has(request.action)) {
+          throw errors.securityForbidden(`action [${request.action}] is not allowed as a cross cluster operation on the dedicated remote cluster server port`);
+        }
+        caller = await authenticate(request);
+        const result = await run(request, caller, body);
+        if (caller.username !== '_system') {
+          audit.record({
+            'event.action': 'access_granted',
+            'request.id': requestId,
+            origin: 'remote',
+            'user.name': caller.username,
+            'user.realm': caller.realm,
+            ...(caller.apiKeyId !== undefined ? { 'apikey.id': caller.apiKeyId } : {}),
+            action,
+            indices: indicesOf(body),
+            decision: 'granted',
+            'peer.address': request.peer.address,
+          });
+        }
+        return result;
+      } catch (error) {
+        const reason = error instanceof Error ? error.message : String(error);
+        audit.record({
+          'event.action': error instanceof EsError && (error.status === 401 || error.status === 403) ? 'access_denied' : 'request_failed',
+          'request.id': requestId,
+          origin: 'remote',
+          'user.name': caller?.username ?? '-',
+          ...(caller?.apiKeyId !== undefined ? { 'apikey.id': caller.apiKeyId } : {}),
+          action: request.action,
+          indices: indicesOf(body),
+          decision: error instanceof EsError && (error.status === 401 || error.status === 403) ? 'denied' : 'failed',
+          reason,
+          'peer.address': request.peer.address,
+        });
+        options.log.info({ action: request.action, interface: iface, peer: request.peer.address, reason }, 'cross-cluster request refused or failed');
+        throw error;
+      }
+    };
+
+  const expressionOf = (body: Record<string, unknown>): string => (typeof body['expression'] === 'string' ? body['expression'] : '');
+  const paramsOf = (body: Record<string, unknown>): Record<string, string> => {
+    const params = body['params'];
+    if (params === undefined) return {};
+    if (typeof params !== 'object' || params === null || Array.isArray(params) || !Object.values(params).every((v) => typeof v === 'string')) {
+      throw errors.badRequest('malformed cross-cluster request: [params] must map names to strings');
+    }
+    return params as Record<string, string>;
+  };
+  const aliasOf = (body: Record<string, unknown>): string => {
+    const alias = body['cluster_alias'];
+    if (typeof alias !== 'string' || alias === '') throw errors.badRequest('malformed cross-cluster request: [cluster_alias] is required');
+    return alias;
+  };
+  const indicesOf = (body: Record<string, unknown>): string[] => expressionOf(body).split(',').filter((part) => part !== '');
+
+  const nodesList = (address: string | undefined): Record<string, unknown>[] => {
+    const self = node.handshake();
+    return address === undefined ? [] : [{ id: self.nodeId, name: self.nodeName, address, roles: self.roles, version: self.version, attributes: self.attributes }];
+  };
+
+  const handlers = new Map<string, TransportHandler>();
+  if (iface === 'transport') {
+    handlers.set(
+      REMOTE_ACTIONS.clusterState,
+      handler(REMOTE_ACTIONS.clusterState, () => ({ cluster_name: node.handshake().clusterName, nodes: nodesList(node.transportAddress()) })),
+    );
+  } else {
+    handlers.set(REMOTE_ACTIONS.remoteNodes, handler(REMOTE_ACTIONS.remoteNodes, () => ({ nodes: nodesList(node.remoteClusterAddress()) })));
+  }
+  handlers.set(
+    REMOTE_ACTIONS.search,
+    handler(
+      REMOTE_ACTIONS.search,
+      (_request, caller, body) => search.searchAsRemote({ expression: expressionOf(body), params: paramsOf(body), body: body['body'] }, authorizerFor(caller), aliasOf(body)),
+      indicesOf,
+    ),
+  );
+  handlers.set(
+    REMOTE_ACTIONS.fieldCaps,
+    handler(
+      REMOTE_ACTIONS.fieldCaps,
+      (_request, caller, body) =>
+        search
+          .fieldCapsIndices({ expression: expressionOf(body), params: paramsOf(body), body: body['body'] }, authorizerFor(caller), aliasOf(body))
+          .map((index) => ({ name: index.name, mapping: mappingToWire(index.mapping) })),
+      indicesOf,
+    ),
+  );
+  handlers.set(
+    REMOTE_ACTIONS.resolveCluster,
+    handler(
+      REMOTE_ACTIONS.resolveCluster,
+      (_request, caller, body) => {
+        const expression = expressionOf(body);
+        const version = node.handshake().version;
+        return {
+          matching_indices: expression === '' ? undefined : search.matchesIndices(expression, paramsOf(body), authorizerFor(caller)),
+          version: { number: version, build_flavor: 'default', minimum_wire_compatibility_version: version, minimum_index_compatibility_version: version },
+        };
+      },
+      indicesOf,
+    ),
+  );
+  return handlers;
+}
+
+/**
+ * The remote cluster interface checks the credential already at the handshake (spec §6.1 step 5):
+ * a REST key, an unknown, expired or invalidated key fails the connection with a 401.
+ */
+export function remoteClusterHandshakeCheck(security: NativeSecurityService, log: Logger): (request: TransportHandshakeRequest) => Promise<void> {
+  return async (request) => {
+    try {
+      await security.authenticateApiKey(credentialOf(request.headers[CROSS_CLUSTER_CREDENTIALS_HEADER]), 'cross_cluster');
+    } catch (error) {
+      log.info({ peer: request.peer.address, reason: (error as Error).message }, 'remote cluster handshake refused');
+      throw error;
+    }
+  };
+}

@@ -1,0 +1,195 @@
+/**
+ * TLS for the transport and remote-cluster interfaces (shared/spec/remote-clusters.md §1.3).
+ * Server side: `clientAuthentication` required | optional | none (transport: mutual TLS by default;
+ * remote cluster server: server-authenticated only). Client side: `verificationMode` full |
+ * certificate | none. Options are spelled out at every call (style P13). The option builders and
+ * the failure wording are pure; sockets live in server.ts and connection.ts.
+ */
+import { isIP } from 'node:net';
+import { X509Certificate } from 'node:crypto';
+import type { ConnectionOptions, PeerCertificate, TlsOptions } from 'node:tls';
+
+export type PemInput = string | Buffer;
+export type ClientAuthentication = 'required' | 'optional' | 'none';
+export type VerificationMode = 'full' | 'certificate' | 'none';
+
+export interface TransportServerTlsOptions {
+  readonly key: PemInput;
+  readonly cert: PemInput;
+  /** Authorities trusted for client certificates; needed unless clientAuthentication is 'none'. */
+  readonly ca?: PemInput | readonly PemInput[];
+  readonly passphrase?: string;
+  readonly clientAuthentication: ClientAuthentication;
+}
+
+export interface TransportClientTlsOptions {
+  /** Authorities trusted for the server certificate (Node's bundled roots when absent). */
+  readonly ca?: PemInput | readonly PemInput[];
+  /** Client certificate and key for mutual TLS; both or neither. */
+  readonly cert?: PemInput;
+  readonly key?: PemInput;
+  readonly passphrase?: string;
+  readonly verificationMode: VerificationMode;
+  /** SNI name; also the name the certificate must match under `full` (else the dialled host). */
+  readonly serverName?: string;
+}
+
+/** What handlers learn about a peer's certificate (the leaf only). */
+export interface PeerCertificateInfo {
+  readonly subject: string;
+  readonly issuer: string;
+  readonly subjectAltName: string | undefined;
+  readonly serialNumber: string;
+  readonly fingerprint256: string;
+  readonly validFrom: string;
+  readonly validTo: string;
+  /** Whether the chain verified against the configured authorities. */
+  readonly authorized: boolean;
+}
+
+// Elasticsearch's supported_protocols default is TLSv1.3 and TLSv1.2; older protocols are refused.
+const MIN_TLS_VERSION = 'TLSv1.2' as const;
+
+const caList = (ca: PemInput | readonly PemInput[] | undefined): PemInput[] | undefined =>
+  ca === undefined ? undefined : Array.isArray(ca) ? [...(ca as readonly PemInput[])] : [ca as PemInput];
+
+export function serverTlsOptions(options: TransportServerTlsOptions): TlsOptions {
+  const ca = caList(options.ca);
+  return {
+    key: options.key,
+    cert: options.cert,
+    ...(ca !== undefined ? { ca } : {}),
+    ...(options.passphrase !== undefined ? { passphrase: options.passphrase } : {}),
+    requestCert: options.clientAuthentication !== 'none',
+    // Deliberately false for 'required' and 'optional' alike: Node checks the chain after the TLS
+    // handshake and, when rejecting, destroys the socket without a TLS alert, so the client learns
+    // nothing. The server shell instead reads `authorized` itself, dispatches nothing, and answers
+    // the client's handshake frame with the reason (server.ts, `clientCertificateRefusal`).
+    rejectUnauthorized: false,
+    minVersion: MIN_TLS_VERSION,
+  };
+}
+
+export function clientTlsOptions(host: string, options: TransportClientTlsOptions): ConnectionOptions {
+  const ca = caList(options.ca);
+  const serverName = options.serverName ?? (isIP(host) === 0 ? host : undefined); // RFC 6066: SNI is never an IP
+  return {
+    ...(ca !== undefined ? { ca } : {}),
+    ...(options.cert !== undefined ? { cert: options.cert } : {}),
+    ...(options.key !== undefined ? { key: options.key } : {}),
+    ...(options.passphrase !== undefined ? { passphrase: options.passphrase } : {}),
+    ...(serverName !== undefined ? { servername: serverName } : {}),
+    // full: chain and hostname/IP; certificate: chain only; none: nothing (tests and labs only).
+    rejectUnauthorized: options.verificationMode !== 'none',
+    ...(options.verificationMode === 'full' ? {} : { checkServerIdentity: () => undefined }),
+    minVersion: MIN_TLS_VERSION,
+  };
+}
+
+export function peerCertificateInfo(certificate: PeerCertificate | undefined, authorized: boolean): PeerCertificateInfo | undefined {
+  if (certificate === undefined || certificate.raw === undefined || certificate.raw.length === 0) return undefined;
+  const parsed = new X509Certificate(certificate.raw);
+  return {
+    subject: parsed.subject,
+    issuer: parsed.issuer,
+    subjectAltName: parsed.subjectAltName,
+    serialNumber: parsed.serialNumber,
+    fingerprint256: parsed.fingerprint256,
+    validFrom: parsed.validFrom,
+    validTo: parsed.validTo,
+    authorized,
+  };
+}
+
+const UNTRUSTED_CODES = new Set([
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'UNABLE_TO_GET_ISSUER_CERT',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'CERT_SIGNATURE_FAILURE',
+  'CERT_UNTRUSTED',
+  'CERT_CHAIN_TOO_LONG',
+]);
+
+/**
+ * Why a dialled connection failed, in words an operator can act on (the §9 log phrases where
+ * Elasticsearch has one). `code` is Node's error code, `message` its text.
+ */
+export function describeClientFailure(code: string | undefined, message: string): string {
+  if (code !== undefined && UNTRUSTED_CODES.has(code)) {
+    return `failed to establish trust with server: its certificate is not trusted by the configured certificate authorities [${code}]`;
+  }
+  switch (code) {
+    case 'ERR_TLS_CERT_ALTNAME_INVALID':
+      return `failed to establish trust with server: hostname mismatch, the server certificate does not match the address dialled (${message})`;
+    case 'CERT_HAS_EXPIRED':
+      return 'failed to establish trust with server: its certificate has expired';
+    case 'CERT_NOT_YET_VALID':
+      return 'failed to establish trust with server: its certificate is not yet valid';
+    case 'ERR_SSL_TLSV13_ALERT_CERTIFICATE_REQUIRED':
+      return 'the server requires a client certificate (mutual TLS) and none was presented';
+    case 'ERR_SSL_SSLV3_ALERT_HANDSHAKE_FAILURE':
+      return 'TLS handshake failure: the server may require a client certificate, or no protocol or cipher is shared';
+    case 'ERR_SSL_TLSV1_ALERT_UNKNOWN_CA':
+      return 'the server did not trust the client certificate: unknown certificate authority';
+    case 'ERR_SSL_SSLV3_ALERT_BAD_CERTIFICATE':
+      return 'the server rejected the client certificate: bad_certificate';
+    case 'ERR_SSL_SSLV3_ALERT_CERTIFICATE_EXPIRED':
+      return 'the server rejected the client certificate: it has expired';
+    case 'ERR_SSL_WRONG_VERSION_NUMBER':
+    case 'ERR_SSL_PACKET_LENGTH_TOO_LONG':
+      return `the remote interface did not answer with TLS; is it a plain-text port? (${message})`;
+    case 'ECONNREFUSED':
+      return 'connect_exception: Connection refused';
+    case 'ECONNRESET':
+      return 'connection reset by peer';
+    case 'EHOSTUNREACH':
+    case 'ENETUNREACH':
+      return `connect_exception: host unreachable (${message})`;
+    case 'ENOTFOUND':
+    case 'EAI_AGAIN':
+      return `connect_exception: unknown host (${message})`;
+    default:
+      return code !== undefined ? `${message} [${code}]` : message;
+  }
+}
+
+/**
+ * Whether an accepted TLS client may proceed under `clientAuthentication`; otherwise the reason,
+ * worded for the client (it travels back in the handshake refusal).
+ */
+export function clientCertificateRefusal(
+  clientAuthentication: ClientAuthentication,
+  nodeName: string,
+  presented: boolean,
+  authorized: boolean,
+  authorizationError: string | undefined,
+): string | undefined {
+  if (clientAuthentication === 'none' || authorized) return undefined;
+  if (!presented) {
+    return clientAuthentication === 'required' ? `[${nodeName}] requires a client certificate (mutual TLS) and none was presented` : undefined;
+  }
+  return `[${nodeName}] did not trust the client certificate [${authorizationError ?? 'unverified'}]`;
+}
+
+/** Why an accepted TLS connection failed, from the server's side (for its log). */
+export function describeServerFailure(code: string | undefined, message: string): string {
+  if (code !== undefined && UNTRUSTED_CODES.has(code)) return `the client certificate is not trusted by the configured certificate authorities [${code}]`;
+  switch (code) {
+    case 'ERR_SSL_TLSV1_ALERT_UNKNOWN_CA':
+    case 'ERR_SSL_SSLV3_ALERT_BAD_CERTIFICATE':
+    case 'ERR_SSL_SSLV3_ALERT_CERTIFICATE_UNKNOWN':
+      return `client did not trust this server's certificate [${code}]`;
+    case 'ERR_SSL_PEER_DID_NOT_RETURN_A_CERTIFICATE':
+      return 'the client presented no certificate and client authentication is required';
+    case 'ERR_SSL_WRONG_VERSION_NUMBER':
+    case 'ERR_SSL_HTTP_REQUEST':
+      return `the client did not speak TLS (${message})`;
+    case 'ECONNRESET':
+      // Node clients verify the server certificate after the TLS handshake and close without an alert.
+      return `the client closed the connection during the TLS handshake; it may not trust this server's certificate [${code}]`;
+    default:
+      return code !== undefined ? `${message} [${code}]` : message;
+  }
+}
