@@ -113,7 +113,11 @@ export function apiKeyModel(options: ModelOptions, credentials: string): RemoteM
 
 /** A connection-level failure hides the remote's own refusal; surface that (401/403) as Elasticsearch does. */
 function unwrapSecurity(error: unknown): unknown {
-  if (error instanceof EsError && error.causedBy !== undefined && (error.causedBy.status === 401 || error.causedBy.status === 403)) return error.causedBy;
+  let cause = error instanceof EsError ? error.causedBy : undefined;
+  while (cause !== undefined) {
+    if (cause.status === 401 || cause.status === 403) return cause;
+    cause = cause.causedBy;
+  }
   return error;
 }
 

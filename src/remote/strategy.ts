@@ -157,7 +157,12 @@ export class RemoteConnections {
         } else firstError ??= result.reason;
       }
       if (this.open.length === 0) {
-        throw errors.connectTransport(undefined, undefined, `failed to open any proxy connections to cluster [${this.settings.alias}]${firstError instanceof Error ? `: ${firstError.message}` : ''}`);
+        throw errors.connectTransport(
+          undefined,
+          undefined,
+          `failed to open any proxy connections to cluster [${this.settings.alias}]${firstError instanceof Error ? `: ${firstError.message}` : ''}`,
+          firstError instanceof EsError ? firstError : undefined,
+        );
       }
       return;
     }

@@ -4,7 +4,7 @@
  * Every process and temp dir is registered and cleaned up, even when a test fails.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -92,6 +92,13 @@ export interface StartedNode {
   readonly password: string;
   readonly logs: string[];
   readonly pid: number;
+  /** `host:port` of the transport interface (certificate-model remotes dial it). */
+  readonly transportAddress: string;
+  /** `host:port` of the remote cluster interface, when `remote_cluster_server.enabled`. */
+  readonly remoteClusterAddress: string | undefined;
+  /** Adds (or replaces) a keystore entry; takes effect at restart or reload_secure_settings. */
+  keystoreAdd(name: string, value: string): void;
+  keystoreRemove(name: string): void;
   client(options?: { username?: string; password?: string; apiKey?: string }): Client;
   client8(options?: { username?: string; password?: string }): Client8;
   stop(): Promise<void>;
@@ -159,7 +166,7 @@ async function launch(spec: Launch): Promise<StartedNode> {
     liveProcesses.delete(child);
     resolve();
   }));
-  const address = await new Promise<{ http: string; scheme: string }>((resolve, reject) => {
+  const address = await new Promise<{ http: string; scheme: string; transport: string; remoteCluster: string | undefined }>((resolve, reject) => {
     let buffer = '';
     const timer = setTimeout(() => reject(new Error(`node did not start within 30 s:\n${logs.slice(-30).join('\n')}`)), 30_000);
     child.stdout!.on('data', (chunk: Buffer) => {
@@ -170,9 +177,9 @@ async function launch(spec: Launch): Promise<StartedNode> {
         buffer = buffer.slice(newline + 1);
         logs.push(line);
         if (line.includes('"msg":"started"')) {
-          const entry = JSON.parse(line) as { http_address: string; http_scheme: string };
+          const entry = JSON.parse(line) as { http_address: string; http_scheme: string; transport_address: string; remote_cluster_address?: string };
           clearTimeout(timer);
-          resolve({ http: entry.http_address, scheme: entry.http_scheme });
+          resolve({ http: entry.http_address, scheme: entry.http_scheme, transport: entry.transport_address, remoteCluster: entry.remote_cluster_address });
         }
       }
     });
@@ -196,6 +203,13 @@ async function launch(spec: Launch): Promise<StartedNode> {
     password: spec.password,
     logs,
     pid: child.pid!,
+    transportAddress: address.transport,
+    remoteClusterAddress: address.remoteCluster,
+    keystoreAdd: (name, value) => {
+      if (!existsSync(path.join(spec.configDir, 'strait.keystore'))) mustRunCli(['keystore', 'create', '--config-dir', spec.configDir]);
+      mustRunCli(['keystore', 'add', name, '--stdin', '--force', '--config-dir', spec.configDir], value);
+    },
+    keystoreRemove: (name) => mustRunCli(['keystore', 'remove', name, '--config-dir', spec.configDir]),
     client: (auth = {}) =>
       new Client({
         node: url,
