@@ -210,7 +210,17 @@ export function buildRemoteHandlers(options: RemoteSideOptions, iface: 'transpor
     return address === undefined ? [] : [{ id: self.nodeId, name: self.nodeName, address, roles: self.roles, version: self.version, attributes: self.attributes }];
   };
 
-  const handlers = new Map<string, TransportHandler>();
+  // On the remote cluster interface every action outside the allowlist gets the spec's refusal
+  // (not a bare "no handler"), and is audited like any other refusal.
+  const refuseOutside = handler('-', () => undefined);
+  const handlers: Map<string, TransportHandler> =
+    iface === 'remote_cluster'
+      ? new (class extends Map<string, TransportHandler> {
+          override get(action: string): TransportHandler | undefined {
+            return super.get(action) ?? refuseOutside;
+          }
+        })()
+      : new Map<string, TransportHandler>();
   if (iface === 'transport') {
     handlers.set(
       REMOTE_ACTIONS.clusterState,

@@ -18,7 +18,7 @@ import { initialPingState, stepPing, type PingState } from './keep-alive.js';
 import { transportLimits } from './limits.js';
 import { encodeHandshake } from './handshake.js';
 import { encodeRequestBody, parseErrorBody, parseResponseBody } from './message.js';
-import { clientTlsOptions, describeClientFailure, peerCertificateInfo, type PeerCertificateInfo, type TransportClientTlsOptions } from './tls.js';
+import { clientTlsOptions, describeClientFailure, peerCertificateInfo, verifyServer, type PeerCertificateInfo, type TransportClientTlsOptions } from './tls.js';
 import { parseVersion } from './version.js';
 
 export interface TransportConnectOptions {
@@ -160,6 +160,11 @@ class OutboundConnection implements TransportConnection {
         configureSocket(connection);
         if (this.options.tls !== undefined) {
           const tlsSocket = connection as TLSSocket;
+          const refusal = verifyServer(tlsSocket, address.host, this.options.tls);
+          if (refusal !== undefined) {
+            fail(refusal);
+            return;
+          }
           this.certificate = peerCertificateInfo(tlsSocket.getPeerCertificate(), tlsSocket.authorized);
         }
         const body = encodeRequestBody({ action: HANDSHAKE_ACTION, headers: this.options.handshakeHeaders ?? {}, payload: encodeHandshake(local) });

@@ -284,7 +284,9 @@ export async function startTransportServer(options: TransportServerOptions): Pro
       const refusal = clientCertificateRefusal(clientAuthentication, options.local.nodeName, certificate !== undefined, socket.authorized, socket.authorizationError?.toString());
       if (refusal !== undefined) {
         // Nothing is dispatched on this connection: it may only send its handshake, answered with the refusal.
-        logger.warn({ peer: address }, `TLS client authentication of [${address}] failed: ${refusal}`);
+        const described =
+          certificate === undefined ? '' : ` (client certificate subject [${certificate.subject}], issuer [${certificate.issuer}], sha256 fingerprint [${certificate.fingerprint256}], valid until [${certificate.validTo}])`;
+        logger.warn({ peer: address }, `TLS client authentication of [${address}] failed: ${refusal}${described}`);
         accept(socket, undefined, refusal);
         return;
       }

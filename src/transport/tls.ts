@@ -7,7 +7,7 @@
  */
 import { isIP } from 'node:net';
 import { X509Certificate } from 'node:crypto';
-import type { ConnectionOptions, PeerCertificate, TlsOptions } from 'node:tls';
+import { checkServerIdentity, type ConnectionOptions, type PeerCertificate, type TLSSocket, type TlsOptions } from 'node:tls';
 
 export type PemInput = string | Buffer;
 export type ClientAuthentication = 'required' | 'optional' | 'none';
@@ -80,10 +80,34 @@ export function clientTlsOptions(host: string, options: TransportClientTlsOption
     ...(options.passphrase !== undefined ? { passphrase: options.passphrase } : {}),
     ...(serverName !== undefined ? { servername: serverName } : {}),
     // full: chain and hostname/IP; certificate: chain only; none: nothing (tests and labs only).
-    rejectUnauthorized: options.verificationMode !== 'none',
-    ...(options.verificationMode === 'full' ? {} : { checkServerIdentity: () => undefined }),
+    // The checks run in `verifyServer` after the TLS handshake, so that a refusal can name the
+    // certificate (Node discards it when it rejects the chain itself).
+    rejectUnauthorized: false,
+    checkServerIdentity: () => undefined,
     minVersion: MIN_TLS_VERSION,
   };
+}
+
+/**
+ * The server checks of `verificationMode` on an established TLS socket: undefined when the server
+ * may be trusted, else the reason, naming the certificate (subject, issuer, fingerprint).
+ */
+export function verifyServer(socket: TLSSocket, host: string, options: TransportClientTlsOptions): string | undefined {
+  if (options.verificationMode === 'none') return undefined;
+  const peer = socket.getPeerCertificate();
+  const info = peerCertificateInfo(peer, socket.authorized);
+  const named =
+    info === undefined ? ' (the server sent no certificate)' : ` (server certificate subject [${info.subject}], issuer [${info.issuer}], sha256 fingerprint [${info.fingerprint256}], valid until [${info.validTo}])`;
+  if (!socket.authorized) {
+    const error = socket.authorizationError as (Error & { code?: string }) | string | null;
+    const code = typeof error === 'string' ? error : (error?.code ?? String(error?.message ?? 'unverified'));
+    return `${describeClientFailure(code, typeof error === 'string' ? error : (error?.message ?? ''))}${named}`;
+  }
+  if (options.verificationMode === 'full') {
+    const identityError = checkServerIdentity(options.serverName ?? host, peer);
+    if (identityError !== undefined) return `${describeClientFailure('ERR_TLS_CERT_ALTNAME_INVALID', identityError.message)}${named}`;
+  }
+  return undefined;
 }
 
 export function peerCertificateInfo(certificate: PeerCertificate | undefined, authorized: boolean): PeerCertificateInfo | undefined {

@@ -82,6 +82,8 @@ export interface NodeOptions {
   readonly settings?: readonly string[];
   /** Reuse a CA (several nodes trusting each other). */
   readonly ca?: Certificates;
+  /** More CAs to trust on HTTP and transport, written as certs/trust-N.crt (clusters trusting each other's CA). */
+  readonly trust?: readonly Certificates[];
 }
 
 export interface StartedNode {
@@ -133,16 +135,21 @@ export async function startNode(options: NodeOptions = {}): Promise<StartedNode>
     caPem = ca.caPem;
     makeNodeCertificate(ca, path.join(configDir, 'certs'));
     writeFileSync(path.join(configDir, 'certs', 'ca.crt'), ca.caPem);
+    const authorities = ['certs/ca.crt'];
+    (options.trust ?? []).forEach((other, index) => {
+      writeFileSync(path.join(configDir, 'certs', `trust-${index}.crt`), other.caPem);
+      authorities.push(`certs/trust-${index}.crt`);
+    });
     yaml.push(
       'xpack.security.enabled: true',
       `xpack.security.http.ssl.enabled: ${httpTls}`,
       'xpack.security.http.ssl.key: certs/node.key',
       'xpack.security.http.ssl.certificate: certs/node.crt',
-      'xpack.security.http.ssl.certificate_authorities: [certs/ca.crt]',
+      `xpack.security.http.ssl.certificate_authorities: [${authorities.join(', ')}]`,
       'xpack.security.transport.ssl.enabled: true',
       'xpack.security.transport.ssl.key: certs/node.key',
       'xpack.security.transport.ssl.certificate: certs/node.crt',
-      'xpack.security.transport.ssl.certificate_authorities: [certs/ca.crt]',
+      `xpack.security.transport.ssl.certificate_authorities: [${authorities.join(', ')}]`,
     );
     mustRunCli(['keystore', 'create', '--config-dir', configDir]);
     mustRunCli(['keystore', 'add', 'bootstrap.password', '--stdin', '--config-dir', configDir], password);
