@@ -64,6 +64,12 @@ export class RemoteConnections {
   private cursor = 0;
   private closedForGood = false;
   private pinnedClusterName: string | undefined;
+  /**
+   * Sniff: every eligible node of the remote is connected even though fewer than
+   * `node_connections` exist. No refill until a connection drops (else each request would dial
+   * a seed again).
+   */
+  private saturated = false;
   lastError: EsError | undefined;
 
   constructor(
@@ -125,6 +131,7 @@ export class RemoteConnections {
     connection.onClose(() => {
       const index = this.open.indexOf(connection);
       if (index >= 0) this.open.splice(index, 1);
+      this.saturated = false;
       if (!this.closedForGood) {
         this.log.info({ alias: this.settings.alias, node: connection.remote.nodeName }, 'remote cluster connection closed; reconnecting');
         this.scheduleRetry();
@@ -202,7 +209,10 @@ export class RemoteConnections {
           }
         }
         if (!keptSeed) seedConnection.close();
-        if (this.open.length > 0) return;
+        if (this.open.length > 0) {
+          this.saturated = this.open.length < this.target;
+          return;
+        }
       } catch (error) {
         lastError = error;
         seedConnection?.close();
@@ -230,7 +240,7 @@ export class RemoteConnections {
         await Promise.race([attempt, new Promise((resolve) => (timer = setTimeout(resolve, waitMs)))]);
         clearTimeout(timer);
       }
-    } else if (live.length < this.target && this.connecting === undefined) {
+    } else if (live.length < this.target && !this.saturated && this.connecting === undefined) {
       void this.connect();
     }
     const ready = this.open.filter((connection) => !connection.closed);

@@ -18,6 +18,7 @@ import { initialPingState, stepPing, type PingState } from './keep-alive.js';
 import { transportLimits } from './limits.js';
 import { encodeHandshake } from './handshake.js';
 import { encodeRequestBody, parseErrorBody, parseResponseBody } from './message.js';
+import { transportStats } from './stats.js';
 import { clientTlsOptions, describeClientFailure, peerCertificateInfo, verifyServer, type PeerCertificateInfo, type TransportClientTlsOptions } from './tls.js';
 import { parseVersion } from './version.js';
 
@@ -157,6 +158,8 @@ class OutboundConnection implements TransportConnection {
       let connected = false; // TCP and, over TLS, the TLS handshake done
       connection.once(this.options.tls === undefined ? 'connect' : 'secureConnect', () => {
         connected = true;
+        transportStats.outboundConnections++;
+        if (this.options.tls !== undefined) transportStats.outboundTlsHandshakes++;
         configureSocket(connection);
         if (this.options.tls !== undefined) {
           const tlsSocket = connection as TLSSocket;
@@ -239,6 +242,7 @@ class OutboundConnection implements TransportConnection {
   }
 
   request(action: string, body: unknown, options: TransportRequestOptions = {}): Promise<unknown> {
+    transportStats.requestsSent++;
     assert(action.length > 0, 'action is named');
     const headers = options.headers ?? {};
     assert(Object.values(headers).every((value) => typeof value === 'string'), 'header values are strings');

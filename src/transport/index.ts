@@ -53,3 +53,4 @@ export { TRANSPORT_FORMAT_VERSION, TRANSPORT_FORMAT_VERSION_MIN } from './frame.
 export { formatVersion, incompatibilityReason, isTransportCompatible, parseVersion, type Version } from './version.js';
 export { isSecretHeader, redactHeaders } from './message.js';
 export { transportLimits } from './limits.js';
+export { transportStats } from './stats.js';

@@ -15,6 +15,7 @@ import { encodeFrame, encodePing, FrameFlags, TRANSPORT_FORMAT_VERSION, TRANSPOR
 import { decideHandshake, encodeHandshake, HANDSHAKE_ACTION, type HandshakeInfo } from './handshake.js';
 import { transportLimits } from './limits.js';
 import { encodeErrorBody, encodeResponseBody, parseRequestBody, redactHeaders } from './message.js';
+import { transportStats } from './stats.js';
 import { clientCertificateRefusal, describeServerFailure, peerCertificateInfo, serverTlsOptions, type PeerCertificateInfo, type TransportServerTlsOptions } from './tls.js';
 import { parseVersion } from './version.js';
 
@@ -98,6 +99,7 @@ export async function startTransportServer(options: TransportServerOptions): Pro
 
   /** `refusal`: the TLS client certificate failed `clientAuthentication`; the handshake is refused with it. */
   const accept = (socket: Socket, certificate: PeerCertificateInfo | undefined, refusal?: string): void => {
+    transportStats.inboundConnections++;
     const address = formatAddress(socket.remoteAddress, socket.remotePort);
     configureSocket(socket);
     let phase: InboundPhase = { kind: 'awaiting_handshake' };
@@ -188,6 +190,7 @@ export async function startTransportServer(options: TransportServerOptions): Pro
         return;
       }
       const compress = options.compress === true || (frame.flags & FrameFlags.compressed) !== 0;
+      transportStats.requestsReceived++;
       const handler = options.handlers.get(request.action);
       if (handler === undefined) {
         logger.debug({ peer: address, action: request.action }, 'no handler for transport action');

@@ -163,7 +163,9 @@ export async function startNode(options: NodeOptions = {}): Promise<StartedNode>
 }
 
 async function launch(spec: Launch): Promise<StartedNode> {
-  const args = [...tsxArgs, cliEntry, 'start', '--config-dir', spec.configDir, ...spec.settings.flatMap((setting) => ['-E', setting])];
+  // STRAIT_NODE_FLAGS: extra Node flags for started nodes (profiling: `--cpu-prof --cpu-prof-dir=...`).
+  const extraFlags = (process.env['STRAIT_NODE_FLAGS'] ?? '').split(' ').filter((flag) => flag !== '');
+  const args = [...extraFlags, ...tsxArgs, cliEntry, 'start', '--config-dir', spec.configDir, ...spec.settings.flatMap((setting) => ['-E', setting])];
   const child = spawn(process.execPath, args, { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, STRAIT_LOG_LEVEL: 'info' } });
   liveProcesses.add(child);
   const logs: string[] = [];

@@ -7,6 +7,8 @@ import {
   MINIMUM_WIRE_COMPATIBILITY_VERSION,
 } from '../../common/index.js';
 import type { Route } from '../route.js';
+import { errors } from '../../common/index.js';
+import { transportStats } from '../../transport/index.js';
 
 /** What the info routes need to know about the node; filled in by node wiring. */
 export interface NodeIdentity {
@@ -118,6 +120,29 @@ function parseMetrics(value: string): Set<string> {
   return new Set(value.split(',').map((metric) => metric.trim()));
 }
 
+/** `GET /_nodes/stats[/transport]`: the transport section (connection reuse is visible here). */
+function nodeStats(identity: NodeIdentity, metric: string | undefined): Record<string, unknown> {
+  if (metric !== undefined && metric !== '_all' && !metric.split(',').includes('transport')) {
+    throw errors.illegalArgument(`request [/_nodes/stats/${metric}] contains unrecognized metric: [${metric}]; this node reports [transport]`);
+  }
+  const node: Record<string, unknown> = {
+    timestamp: Date.now(),
+    name: identity.nodeName,
+    transport_address: identity.transportAddress() ?? identity.httpAddress(),
+    host: hostOf(identity.httpAddress()),
+    ip: hostOf(identity.httpAddress()),
+    roles: [...identity.roles].sort(),
+    transport: {
+      server_open: transportStats.inboundConnections,
+      total_outbound_connections: transportStats.outboundConnections,
+      tls_handshakes_outbound: transportStats.outboundTlsHandshakes,
+      rx_count: transportStats.requestsReceived,
+      tx_count: transportStats.requestsSent,
+    },
+  };
+  return { _nodes: { total: 1, successful: 1, failed: 0 }, cluster_name: identity.clusterName, nodes: { [identity.nodeId]: node } };
+}
+
 export function nodeInfoRoutes(identity: NodeIdentity): readonly Route[] {
   const nodesParams = ['timeout', 'flat_settings', 'master_timeout'] as const;
   return [
@@ -174,5 +199,15 @@ export function nodeInfoRoutes(identity: NodeIdentity): readonly Route[] {
         body: nodesInfoBody(identity, request.params['nodeId'], parseMetrics(request.params['metric']!)),
       }),
     },
+    ...['/_nodes/stats', '/_nodes/stats/:metric'].map(
+      (path): Route => ({
+        method: 'GET',
+        path,
+        action: 'cluster:monitor/nodes/stats',
+        scope: 'cluster',
+        params: ['timeout', 'level', 'types', 'completion_fields', 'fielddata_fields', 'fields', 'groups', 'include_segment_file_sizes', 'include_unloaded_segments'],
+        handle: (request) => ({ status: 200, body: nodeStats(identity, request.params['metric']) }),
+      }),
+    ),
   ];
 }
