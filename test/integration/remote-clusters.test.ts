@@ -109,6 +109,15 @@ test('certificate model, sniff: _remote/info, cross-cluster search merging local
   const caps = await qcAdmin.fieldCaps({ index: 'rc:index1,local1', fields: ['text', 'n'] });
   assert.deepEqual([...caps.indices].sort(), ['local1', 'rc:index1']);
   assert.ok(caps.fields['n']!['long'] !== undefined);
+  // Connections are reused: no TLS handshake per cross-cluster request (a sniffed remote with fewer
+  // nodes than node_connections once re-dialled its seed on every request).
+  const handshakes = async (): Promise<number> => {
+    const stats = (await qcAdmin.transport.request({ method: 'GET', path: '/_nodes/stats/transport' })) as { nodes: Record<string, { transport: { tls_handshakes_outbound: number } }> };
+    return Object.values(stats.nodes)[0]!.transport.tls_handshakes_outbound;
+  };
+  const before = await handshakes();
+  for (let i = 0; i < 20; i++) await qcAdmin.search({ index: 'rc:index1', size: 1 });
+  assert.equal(await handshakes(), before);
   const msearch = await qcAdmin.msearch({ searches: [{ index: 'rc:index1' }, { query: { match_all: {} } }, { index: 'local1' }, { query: { match_all: {} } }] });
   assert.deepEqual(msearch.responses.map((r) => ('hits' in r ? (r.hits.total as { value: number }).value : -1)), [3, 1]);
 });
