@@ -13,7 +13,7 @@ import Database from 'better-sqlite3';
 import MiniSearch from 'minisearch';
 import type { Client } from '@elastic/elasticsearch';
 import { repoRoot, startNode, type StartedNode } from '../test/harness/cluster.js';
-import { generateGeonames } from './geonames-corpus.js';
+import { generateGeonames, geonamesMappings } from './geonames-corpus.js';
 import { runCcsBench } from './ccs.js';
 
 const DOCS = Number(process.env['BENCH_DOCS'] ?? 200_000);
@@ -120,20 +120,7 @@ async function main(): Promise<void> {
     await client.indices.create({
       index: 'geonames',
       settings: { number_of_replicas: 0, refresh_interval: '-1' },
-      mappings: {
-        properties: {
-          name: { type: 'text' },
-          alternatenames: { type: 'text' },
-          description: { type: 'text' },
-          country_code: { type: 'keyword' },
-          feature_class: { type: 'keyword' },
-          population: { type: 'long' },
-          elevation: { type: 'integer' },
-          latitude: { type: 'double' },
-          longitude: { type: 'double' },
-          modification_date: { type: 'date' },
-        },
-      },
+      mappings: { properties: geonamesMappings as Record<string, { type: 'text' }> },
     });
     // Bulk indexing: 1,000 documents per request, 2 concurrent clients.
     console.log('bulk indexing over HTTP (1,000 docs per _bulk, 2 clients)…');

@@ -169,6 +169,7 @@ export function wireRemote(options: {
     modelFor: (_alias, credentials) => (credentials !== undefined ? apiKeyModel(modelOptions, credentials) : certificateModel(modelOptions)),
     credentials: () => credentialsIn(secure),
     log: log.child({ component: 'remote' }),
+    remoteClusterClient: { enabled: config.nodeRoles.includes('remote_cluster_client'), nodeName: config.nodeName },
   });
   options.clusterSettings.register(remoteDynamicSettings);
   const remoteOnly = (flat: Flat): Flat => Object.fromEntries(Object.entries(flat).filter(([key]) => key.startsWith(REMOTE_PREFIX)));

@@ -64,6 +64,7 @@ function credentialOf(header: string | undefined): string {
       `cross cluster requests through the dedicated remote cluster server port require transport header [${CROSS_CLUSTER_CREDENTIALS_HEADER}] but none found. Please ensure you have configured remote cluster credentials on the cluster originating the request.`,
     );
   }
+  if (header.length > 4096) throw errors.authenticationFailed('cross cluster access credentials are too large');
   const match = /^ApiKey\s+(\S+)$/.exec(header);
   if (match === null) throw errors.authenticationFailed('cross cluster access credentials must be of the form [ApiKey <encoded>]');
   return match[1]!;

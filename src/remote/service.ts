@@ -14,6 +14,8 @@ export interface RemoteClusterServiceOptions {
   modelFor(alias: string, credentials: string | undefined): RemoteModel;
   readonly credentials: () => ReadonlyMap<string, string>;
   readonly log: Logger;
+  /** Without the `remote_cluster_client` role the node opens no remote connections and refuses remote requests. */
+  readonly remoteClusterClient?: { readonly enabled: boolean; readonly nodeName: string };
 }
 
 /**
@@ -72,12 +74,13 @@ export class RemoteClusterService {
       const connections = new RemoteConnections(settings, model, this.options.log.child({ remote: alias }), this.options.nodeAttr);
       this.aliases.set(alias, { settings, connections, credentials });
       this.options.log.info({ alias, mode: settings.mode, model: model.kind }, existing === undefined ? 'remote cluster added' : 'remote cluster reconfigured');
-      void connections.connect();
+      if (this.options.remoteClusterClient?.enabled !== false) void connections.connect();
     }
   }
 
   /** Waits (bounded by cluster.remote.initial_connect_timeout) for the first connection attempts. */
   async initialConnect(): Promise<void> {
+    if (this.options.remoteClusterClient?.enabled === false) return;
     const attempts = [...this.aliases.values()].map((entry) => entry.connections.connect());
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), this.options.initialConnectTimeoutMs)));
@@ -131,6 +134,8 @@ export class RemoteClusterService {
    * transport.connect_timeout); true fails fast while reconnecting in the background (spec §9).
    */
   async connection(alias: string, options: { wait?: boolean } = {}): Promise<RemoteConnection> {
+    const client = this.options.remoteClusterClient;
+    if (client !== undefined && !client.enabled) throw errors.illegalArgument(`node [${client.nodeName}] does not have the [remote_cluster_client] role`);
     const entry = this.aliases.get(alias);
     if (entry === undefined) throw errors.noSuchRemoteCluster(alias);
     const wait = options.wait ?? !entry.settings.skipUnavailable;

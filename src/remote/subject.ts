@@ -41,9 +41,15 @@ export interface CrossClusterSubject extends SubjectUser {
 
 const encode = (value: unknown): string => Buffer.from(JSON.stringify(value), 'utf8').toString('base64');
 
+/** A subject larger than this is refused before it is decoded (role descriptors are small). */
+export const SUBJECT_HEADER_BYTES_MAX = 1024 * 1024;
+
 function decode(header: string | undefined, name: string): Record<string, unknown> {
   if (header === undefined) {
     throw errors.securityForbidden(`cross cluster requests require transport header [${name}] but none found`);
+  }
+  if (header.length > SUBJECT_HEADER_BYTES_MAX) {
+    throw errors.badRequest(`transport header [${name}] is too large: [${header.length}] bytes, at most [${SUBJECT_HEADER_BYTES_MAX}]`);
   }
   try {
     const value = JSON.parse(Buffer.from(header, 'base64').toString('utf8')) as unknown;

@@ -5,9 +5,10 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
 import tls from 'node:tls';
-import { errors as clientErrors, type Client } from '@elastic/elasticsearch';
+import type { Client } from '@elastic/elasticsearch';
 import pino from 'pino';
 import { makeCa, startNode, type Certificates, type StartedNode } from '../harness/cluster.js';
+import { failure, until } from '../harness/wait.js';
 import { connectTransport, TRANSPORT_FORMAT_VERSION } from '../../src/transport/index.js';
 
 let caA: Certificates;
@@ -26,28 +27,10 @@ async function freePort(): Promise<number> {
   return port;
 }
 
-async function until<T>(what: string, probe: () => Promise<T | undefined>, attempts = 150): Promise<T> {
-  for (let i = 0; i < attempts; i++) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
 
 const remoteInfo = async (): Promise<Record<string, Record<string, unknown>>> => (await qcAdmin.cluster.remoteInfo()) as unknown as Record<string, Record<string, unknown>>;
 const connected = (alias: string) => until(`${alias} to connect`, async () => ((await remoteInfo())[alias]?.['connected'] === true ? true : undefined));
 
-async function failure(promise: Promise<unknown>): Promise<{ status: number; type: string; reason: string }> {
-  try {
-    await promise;
-  } catch (error) {
-    assert.ok(error instanceof clientErrors.ResponseError, String(error));
-    const body = error.meta.body as { error: { type: string; reason: string } };
-    return { status: error.meta.statusCode ?? 0, type: body.error.type, reason: body.error.reason };
-  }
-  assert.fail('expected an error response');
-}
 
 /** Reads the SNI host name from a TLS ClientHello (RFC 8446 §4.1.2, RFC 6066 §3). */
 function sniOf(hello: Buffer): string | undefined {
@@ -190,6 +173,14 @@ test('a hand-crafted subject that claims more than the key is still bounded by t
       /unable to authenticate/,
     );
     await assert.rejects(connection.request('indices:data/read/search', { expression: 'docs', cluster_alias: 'x' }, { headers: { _cross_cluster_access_subject_info: subject } }), /require transport header \[_cross_cluster_access_credentials\]/);
+    await assert.rejects(
+      connection.request('indices:data/read/search', { expression: 'docs', cluster_alias: 'x' }, { headers: { ...headers, _cross_cluster_access_subject_info: 'A'.repeat(2 * 1024 * 1024) } }),
+      /is too large/,
+    );
+    await assert.rejects(
+      connection.request('indices:data/read/search', { expression: 'docs', cluster_alias: 'x' }, { headers: { ...headers, _cross_cluster_access_credentials: `ApiKey ${key.encoded.slice(0, 10)}` } }),
+      /unable to authenticate/,
+    );
     // A flood of failed authentications does not stop the node serving the good ones.
     const bad = { ...headers, _cross_cluster_access_credentials: `ApiKey ${Buffer.from(`${key.id}:wrong-secret`).toString('base64')}` };
     await Promise.all(Array.from({ length: 30 }, () => connection.request('indices:data/read/search', { expression: 'docs', cluster_alias: 'x' }, { headers: bad }).catch(() => undefined)));
@@ -281,5 +272,18 @@ test('mixed versions: a remote claiming 8.19.0 is accepted by a 9.1.0 node', asy
   } finally {
     await qcAdmin.cluster.putSettings({ persistent: { 'cluster.remote.legacy.seeds': null, 'cluster.remote.legacy.skip_unavailable': null } });
     await old.destroy();
+  }
+});
+
+test('a node without the remote_cluster_client role refuses cross-cluster requests', async () => {
+  const plain = await startNode({ ca: caA, clusterName: 'plain', nodeName: 'plain-1', settings: ['node.roles=data,master'] });
+  try {
+    const client = plain.client();
+    await client.cluster.putSettings({ persistent: { 'cluster.remote.east.seeds': [fcA.transportAddress], 'cluster.remote.east.skip_unavailable': false } });
+    const refused = await failure(client.search({ index: 'east:docs' }));
+    assert.equal(refused.status, 400);
+    assert.match(refused.reason, /node \[plain-1\] does not have the \[remote_cluster_client\] role/);
+  } finally {
+    await plain.destroy();
   }
 });

@@ -3,8 +3,9 @@
 // cross-cluster search through the official client, settings validation, skip_unavailable.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { errors as clientErrors, type Client } from '@elastic/elasticsearch';
+import type { Client } from '@elastic/elasticsearch';
 import { makeCa, startNode, type Certificates, type StartedNode } from '../harness/cluster.js';
+import { failure, until } from '../harness/wait.js';
 
 let ca: Certificates;
 let fc: StartedNode;
@@ -21,14 +22,6 @@ const FC_YAML = [
 ].join('\n');
 const QC_YAML = ['xpack.security.remote_cluster_client.ssl.certificate_authorities: [certs/ca.crt]', 'xpack.security.audit.enabled: true'].join('\n');
 
-async function until<T>(what: string, probe: () => Promise<T | undefined>, attempts = 100): Promise<T> {
-  for (let i = 0; i < attempts; i++) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
 
 async function connected(alias: string): Promise<Record<string, unknown>> {
   return until(`${alias} to connect`, async () => {
@@ -37,16 +30,6 @@ async function connected(alias: string): Promise<Record<string, unknown>> {
   });
 }
 
-async function failure(promise: Promise<unknown>): Promise<{ status: number; type: string; reason: string }> {
-  try {
-    await promise;
-  } catch (error) {
-    assert.ok(error instanceof clientErrors.ResponseError, String(error));
-    const body = error.meta.body as { error: { type: string; reason: string } };
-    return { status: error.meta.statusCode ?? 0, type: body.error.type, reason: body.error.reason };
-  }
-  assert.fail('expected an error response');
-}
 
 before(async () => {
   ca = makeCa();

@@ -73,6 +73,25 @@ function listParam(value: string | undefined): string[] | undefined {
   return value.split(',').map((part) => part.trim()).filter((part) => part.length > 0);
 }
 
+/**
+ * Runs one step per item of a bulk security API and groups the items by outcome (`created`,
+ * `updated`, `noop`, ...); a failing item lands in `errors.details` with its cause. Groups named in
+ * `always` are rendered even when empty.
+ */
+function runBulk(items: readonly string[], step: (item: string) => string, always: readonly string[] = []): Body {
+  const groups: Record<string, string[]> = Object.fromEntries(always.map((name) => [name, []]));
+  const details: Record<string, unknown> = {};
+  for (const item of items) {
+    try {
+      (groups[step(item)] ??= []).push(item);
+    } catch (error) {
+      details[item] = causeOf(error);
+    }
+  }
+  const count = Object.keys(details).length;
+  return { ...groups, ...(count > 0 ? { errors: { count, details } } : {}) };
+}
+
 /** An item error of a bulk security API, in Elasticsearch's cause shape. */
 function causeOf(error: unknown): unknown {
   return error instanceof EsError ? error.toCause() : { type: 'exception', reason: error instanceof Error ? error.message : String(error) };
@@ -717,22 +736,18 @@ export function securityRoutes(security: NativeSecurityService): Route[] {
           else throw errors.parse(`failed to parse bulk update api key request. unexpected field [${field}]`);
         }
         if (ids === undefined || ids.length === 0) throw errors.actionRequestValidation(['Field [ids] cannot be empty']);
-        const updated: string[] = [];
-        const noops: string[] = [];
-        const details: Record<string, unknown> = {};
-        for (const id of ids) {
-          try {
+        const result = runBulk(
+          ids,
+          (id) => {
             const key = usableKey(id, 'rest', context);
             if (!security.owns(context.authentication, key) || context.authentication.apiKey !== undefined) {
               throw errors.resourceNotFound(`no API key owned by requesting user found for ID [${id}]`);
             }
-            (security.updateApiKey(key, update) ? updated : noops).push(id);
-          } catch (error) {
-            details[id] = causeOf(error);
-          }
-        }
-        const count = Object.keys(details).length;
-        return { status: 200, body: { updated, noops, ...(count > 0 ? { errors: { count, details } } : {}) } };
+            return security.updateApiKey(key, update) ? 'updated' : 'noops';
+          },
+          ['updated', 'noops'],
+        );
+        return { status: 200, body: result };
       },
     },
     {
@@ -819,33 +834,16 @@ export function securityRoutes(security: NativeSecurityService): Route[] {
         const body = objectBody(request, 'bulk put role request');
         for (const field of Object.keys(body)) if (field !== 'roles') throw errors.parse(`failed to parse bulk put role request. unexpected field [${field}]`);
         const roles = expectObject('bulk put role request', 'roles', body['roles']);
-        const created: string[] = [];
-        const updated: string[] = [];
-        const noop: string[] = [];
-        const details: Record<string, unknown> = {};
-        for (const [name, descriptorBody] of Object.entries(roles)) {
-          try {
-            const problem = validateSecurityName('role', name);
-            if (problem !== undefined) throw errors.actionRequestValidation([problem]);
-            if (reservedRoles.has(name)) throw errors.actionRequestValidation([`Role [${name}] is reserved and may not be used.`]);
-            const descriptor = parseRoleDescriptor(name, descriptorBody);
-            const existing = security.store.getRole(name);
-            if (existing !== undefined && JSON.stringify(existing) === JSON.stringify(descriptor)) noop.push(name);
-            else (security.putRole(descriptor) ? created : updated).push(name);
-          } catch (error) {
-            details[name] = causeOf(error);
-          }
-        }
-        const count = Object.keys(details).length;
-        return {
-          status: 200,
-          body: {
-            ...(created.length > 0 ? { created } : {}),
-            ...(updated.length > 0 ? { updated } : {}),
-            ...(noop.length > 0 ? { noop } : {}),
-            ...(count > 0 ? { errors: { count, details } } : {}),
-          },
-        };
+        const result = runBulk(Object.keys(roles), (name) => {
+          const problem = validateSecurityName('role', name);
+          if (problem !== undefined) throw errors.actionRequestValidation([problem]);
+          if (reservedRoles.has(name)) throw errors.actionRequestValidation([`Role [${name}] is reserved and may not be used.`]);
+          const descriptor = parseRoleDescriptor(name, roles[name]);
+          const existing = security.store.getRole(name);
+          if (existing !== undefined && JSON.stringify(existing) === JSON.stringify(descriptor)) return 'noop';
+          return security.putRole(descriptor) ? 'created' : 'updated';
+        });
+        return { status: 200, body: result };
       },
     },
     {
@@ -858,21 +856,7 @@ export function securityRoutes(security: NativeSecurityService): Route[] {
         const body = objectBody(request, 'bulk delete role request');
         for (const field of Object.keys(body)) if (field !== 'names') throw errors.parse(`failed to parse bulk delete role request. unexpected field [${field}]`);
         const names = expectStrings('bulk delete role request', 'names', body['names']);
-        const deleted: string[] = [];
-        const notFound: string[] = [];
-        const details: Record<string, unknown> = {};
-        for (const name of names) {
-          try {
-            (security.deleteRole(name) ? deleted : notFound).push(name);
-          } catch (error) {
-            details[name] = causeOf(error);
-          }
-        }
-        const count = Object.keys(details).length;
-        return {
-          status: 200,
-          body: { ...(deleted.length > 0 ? { deleted } : {}), ...(notFound.length > 0 ? { not_found: notFound } : {}), ...(count > 0 ? { errors: { count, details } } : {}) },
-        };
+        return { status: 200, body: runBulk(names, (name) => (security.deleteRole(name) ? 'deleted' : 'not_found')) };
       },
     },
     ...applicationPrivilegeRoutes(security),

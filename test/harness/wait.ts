@@ -1,0 +1,24 @@
+import assert from 'node:assert/strict';
+import { errors as clientErrors } from '@elastic/elasticsearch';
+
+/** Polls `probe` every 100 ms until it returns a value (no timing assertion: only "eventually"). */
+export async function until<T>(what: string, probe: () => Promise<T | undefined>, attempts = 150): Promise<T> {
+  for (let i = 0; i < attempts; i++) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}
+
+/** The Elasticsearch error a client call must fail with: status, type and reason. */
+export async function failure(promise: Promise<unknown>): Promise<{ status: number; type: string; reason: string }> {
+  try {
+    await promise;
+  } catch (error) {
+    assert.ok(error instanceof clientErrors.ResponseError, String(error));
+    const body = error.meta.body as { error: { type: string; reason: string } };
+    return { status: error.meta.statusCode ?? 0, type: body.error.type, reason: body.error.reason };
+  }
+  assert.fail('expected an error response');
+}
