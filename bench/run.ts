@@ -4,7 +4,7 @@
  *
  * Environment: BENCH_DOCS (default 200000), BENCH_SECONDS per query and concurrency (default 30),
  * BENCH_REFERENCE_SECONDS for the in-process references (default 10), BENCH_CCS=0 to skip the
- * cross-cluster part.
+ * cross-cluster part, BENCH_CCS_ONLY=1 to run only it.
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -98,6 +98,10 @@ function pickTerms(descriptions: string[]): { common: string; rare: string; comm
 
 async function main(): Promise<void> {
   const results: Record<string, unknown> = { docs: DOCS, seconds: SECONDS, node: process.version, date: new Date().toISOString() };
+  if (process.env['BENCH_CCS_ONLY'] === '1') {
+    console.log(JSON.stringify(await runCcsBench({ seconds: SECONDS, measure }), null, 2));
+    return;
+  }
   console.log(`generating ${DOCS} geonames-like documents (seeded)…`);
   const documents = generateGeonames(DOCS, 42).map((doc) => doc.source as Record<string, unknown>);
   const terms = pickTerms(documents.map((doc) => String(doc['description'])));

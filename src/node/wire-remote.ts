@@ -142,6 +142,22 @@ export function wireRemote(options: {
       : undefined;
   const audit = new AuditTrail(auditFile, options.nowMs);
 
+  // ---- start-up checks first: a misconfiguration names its setting before any file is read
+  const remoteServerEnabled = flatString(config, 'remote_cluster_server.enabled') === 'true';
+  const remoteServerSsl = sslFrom(config, 'xpack.security.remote_cluster_server.ssl', { enabled: true, clientAuthentication: 'none' });
+  if (remoteServerEnabled) {
+    if (!config.securityEnabled || options.security === undefined) {
+      throw new NodeStartError('[remote_cluster_server.enabled] requires [xpack.security.enabled] to be true');
+    }
+    if (!remoteServerSsl.enabled) throw new NodeStartError('[remote_cluster_server.enabled] requires [xpack.security.remote_cluster_server.ssl.enabled] to be true');
+    if (remoteServerSsl.key === undefined) throw new NodeStartError('[xpack.security.remote_cluster_server.ssl.key] must be set when [remote_cluster_server.enabled] is true');
+    if (remoteServerSsl.certificate === undefined) throw new NodeStartError('[xpack.security.remote_cluster_server.ssl.certificate] must be set when [remote_cluster_server.enabled] is true');
+  }
+  if (config.securityEnabled && !config.transportSsl.enabled) {
+    throw new NodeStartError('[xpack.security.transport.ssl.enabled] must be true when [xpack.security.enabled] is true: the transport interface carries user identities');
+  }
+
+
   // ---- local side: remote cluster connections
   let secure: SecureSettings = config.secure;
   const transportSsl = config.transportSsl;
@@ -179,20 +195,6 @@ export function wireRemote(options: {
 
   // ---- remote side: the interfaces other clusters call
   const remoteSide = { node: { handshake, transportAddress, remoteClusterAddress }, search: options.search, security: options.security, audit, log: log.child({ component: 'remote-server' }) };
-  const remoteServerEnabled = flatString(config, 'remote_cluster_server.enabled') === 'true';
-  const remoteServerSsl = sslFrom(config, 'xpack.security.remote_cluster_server.ssl', { enabled: true, clientAuthentication: 'none' });
-  if (remoteServerEnabled) {
-    if (!config.securityEnabled || options.security === undefined) {
-      throw new NodeStartError('[remote_cluster_server.enabled] requires [xpack.security.enabled] to be true');
-    }
-    if (!remoteServerSsl.enabled) throw new NodeStartError('[remote_cluster_server.enabled] requires [xpack.security.remote_cluster_server.ssl.enabled] to be true');
-    if (remoteServerSsl.key === undefined) throw new NodeStartError('[xpack.security.remote_cluster_server.ssl.key] must be set when [remote_cluster_server.enabled] is true');
-    if (remoteServerSsl.certificate === undefined) throw new NodeStartError('[xpack.security.remote_cluster_server.ssl.certificate] must be set when [remote_cluster_server.enabled] is true');
-  }
-  if (config.securityEnabled && !transportSsl.enabled) {
-    throw new NodeStartError('[xpack.security.transport.ssl.enabled] must be true when [xpack.security.enabled] is true: the transport interface carries user identities');
-  }
-
   return {
     handshake,
     transportAddress,

@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import { EsError, errors } from '../common/index.js';
 import type { FlattenedMapping } from '../index/index.js';
 import type { SearchAuthorizer, SearchService } from '../search/index.js';
-import { compilePermission, type NativeSecurityService, type Permission } from '../security/index.js';
+import { compilePermission, intersectPermissions, type NativeSecurityService, type Permission } from '../security/index.js';
 import type { HandshakeInfo, TransportHandler, TransportHandshakeRequest, TransportRequest } from '../transport/index.js';
 import type { AuditTrail } from './audit.js';
 import {
@@ -81,8 +81,24 @@ export function mappingFromWire(value: unknown): FlattenedMapping {
   return { fields: new Map(wire.fields as [string, never][]), objects: new Map(wire.objects as [string, never][]) } as unknown as FlattenedMapping;
 }
 
+/** A small bounded memo (oldest dropped first): compiled permissions per key and per subject header. */
+function memo<V>(max: number): (key: string, make: () => V) => V {
+  const entries = new Map<string, V>();
+  return (key, make) => {
+    const found = entries.get(key);
+    if (found !== undefined) return found;
+    const value = make();
+    if (entries.size >= max) entries.delete(entries.keys().next().value as string);
+    entries.set(key, value);
+    return value;
+  };
+}
+
 export function buildRemoteHandlers(options: RemoteSideOptions, iface: 'transport' | 'remote_cluster'): Map<string, TransportHandler> {
   const { security, search, node, audit } = options;
+  // Compiling descriptors builds regular expressions; requests repeat the same keys and subjects.
+  const keyPermissions = memo<Permission>(1000);
+  const subjects = memo<{ subject: ReturnType<typeof parseCrossClusterSubject>; permissions: Permission[] }>(1000);
 
   const authenticate = async (request: TransportRequest): Promise<Caller> => {
     if (iface === 'remote_cluster') {
@@ -94,18 +110,25 @@ export function buildRemoteHandlers(options: RemoteSideOptions, iface: 'transpor
       }
       const key = await security.authenticateApiKey(credentialOf(request.headers[CROSS_CLUSTER_CREDENTIALS_HEADER]), 'cross_cluster');
       const stored = security.store.getApiKey(key.apiKey!.id)!;
-      const keyPermission = security.apiKeyPermission(stored);
+      const keyPermission = keyPermissions(`${stored.id}\u0000${JSON.stringify(stored.roleDescriptors)}`, () => security.apiKeyPermission(stored));
       if (request.action === REMOTE_ACTIONS.remoteNodes) {
         return { username: '_system', roles: [], realm: '_system', apiKeyId: stored.id, apiKeyOwner: stored.username, permission: keyPermission, keyPermission };
       }
-      const subject = parseCrossClusterSubject(request.headers[CROSS_CLUSTER_SUBJECT_HEADER]);
+      const header = request.headers[CROSS_CLUSTER_SUBJECT_HEADER];
+      const parsed =
+        header === undefined
+          ? { subject: parseCrossClusterSubject(undefined), permissions: [] }
+          : subjects(header, () => {
+              const subject = parseCrossClusterSubject(header);
+              return { subject, permissions: subject.descriptorSets.map((set) => compilePermission(set)) };
+            });
       return {
-        username: subject.username,
-        roles: subject.roles,
-        realm: subject.realm.name,
+        username: parsed.subject.username,
+        roles: parsed.subject.roles,
+        realm: parsed.subject.realm.name,
         apiKeyId: stored.id,
         apiKeyOwner: stored.username,
-        permission: intersectAll(keyPermission, subject.descriptorSets),
+        permission: parsed.permissions.reduce((acc, permission) => intersectPermissions(acc, permission), keyPermission),
         keyPermission,
       };
     }

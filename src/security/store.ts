@@ -1,4 +1,4 @@
-import type { SqlDatabase } from '../common/index.js';
+import type { SqlDatabase, SqlStatement } from '../common/index.js';
 import type { RoleDescriptor } from './roles.js';
 
 /** Security objects in node.db: native users, reserved-user passwords, roles and API keys. */
@@ -112,23 +112,32 @@ export interface ApplicationPrivilege {
 }
 
 export class SecurityStore {
+  /** Prepared once: every authenticated request reads a user or a key. */
+  private readonly statements = new Map<string, SqlStatement>();
+
   constructor(private readonly db: SqlDatabase) {
     db.exec(SCHEMA);
   }
 
+  private statement(sql: string): SqlStatement {
+    let prepared = this.statements.get(sql);
+    if (prepared === undefined) this.statements.set(sql, (prepared = this.db.prepare(sql)));
+    return prepared;
+  }
+
   /** Native users and reserved users (reserved = 1 rows hold only a password and enabled flag). */
   getUser(username: string, reserved: boolean): StoredUser | undefined {
-    const row = this.db.prepare('SELECT * FROM security_users WHERE username = ? AND reserved = ?').get(username, reserved ? 1 : 0) as UserRow | undefined;
+    const row = this.statement('SELECT * FROM security_users WHERE username = ? AND reserved = ?').get(username, reserved ? 1 : 0) as UserRow | undefined;
     return row === undefined ? undefined : toUser(row);
   }
 
   listUsers(): StoredUser[] {
-    return (this.db.prepare('SELECT * FROM security_users WHERE reserved = 0 ORDER BY username').all() as UserRow[]).map(toUser);
+    return (this.statement('SELECT * FROM security_users WHERE reserved = 0 ORDER BY username').all() as UserRow[]).map(toUser);
   }
 
   putUser(user: StoredUser, reserved: boolean): void {
-    this.db
-      .prepare(
+    this
+      .statement(
         `INSERT INTO security_users (username, password_hash, roles, full_name, email, metadata, enabled, reserved)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?)
          ON CONFLICT(username) DO UPDATE SET password_hash = excluded.password_hash, roles = excluded.roles,
@@ -139,16 +148,16 @@ export class SecurityStore {
   }
 
   deleteUser(username: string): boolean {
-    return this.db.prepare('DELETE FROM security_users WHERE username = ? AND reserved = 0').run(username).changes > 0;
+    return this.statement('DELETE FROM security_users WHERE username = ? AND reserved = 0').run(username).changes > 0;
   }
 
   getRole(name: string): RoleDescriptor | undefined {
-    const row = this.db.prepare('SELECT descriptor FROM security_roles WHERE name = ?').get(name) as { descriptor: string } | undefined;
+    const row = this.statement('SELECT descriptor FROM security_roles WHERE name = ?').get(name) as { descriptor: string } | undefined;
     return row === undefined ? undefined : (JSON.parse(row.descriptor) as RoleDescriptor);
   }
 
   listRoles(): RoleDescriptor[] {
-    return (this.db.prepare('SELECT descriptor FROM security_roles ORDER BY name').all() as { descriptor: string }[]).map(
+    return (this.statement('SELECT descriptor FROM security_roles ORDER BY name').all() as { descriptor: string }[]).map(
       (row) => JSON.parse(row.descriptor) as RoleDescriptor,
     );
   }
@@ -156,28 +165,28 @@ export class SecurityStore {
   /** Returns true when the role was created (false: updated). */
   putRole(role: RoleDescriptor): boolean {
     const existed = this.getRole(role.name) !== undefined;
-    this.db
-      .prepare('INSERT INTO security_roles (name, descriptor) VALUES (?, ?) ON CONFLICT(name) DO UPDATE SET descriptor = excluded.descriptor')
+    this
+      .statement('INSERT INTO security_roles (name, descriptor) VALUES (?, ?) ON CONFLICT(name) DO UPDATE SET descriptor = excluded.descriptor')
       .run(role.name, JSON.stringify(role));
     return !existed;
   }
 
   deleteRole(name: string): boolean {
-    return this.db.prepare('DELETE FROM security_roles WHERE name = ?').run(name).changes > 0;
+    return this.statement('DELETE FROM security_roles WHERE name = ?').run(name).changes > 0;
   }
 
   getApiKey(id: string): StoredApiKey | undefined {
-    const row = this.db.prepare('SELECT * FROM security_api_keys WHERE id = ?').get(id) as ApiKeyRow | undefined;
+    const row = this.statement('SELECT * FROM security_api_keys WHERE id = ?').get(id) as ApiKeyRow | undefined;
     return row === undefined ? undefined : toApiKey(row);
   }
 
   listApiKeys(): StoredApiKey[] {
-    return (this.db.prepare('SELECT * FROM security_api_keys ORDER BY creation_ms, id').all() as ApiKeyRow[]).map(toApiKey);
+    return (this.statement('SELECT * FROM security_api_keys ORDER BY creation_ms, id').all() as ApiKeyRow[]).map(toApiKey);
   }
 
   putApiKey(key: StoredApiKey): void {
-    this.db
-      .prepare(
+    this
+      .statement(
         `INSERT INTO security_api_keys (id, name, type, hash, creation_ms, expiration_ms, invalidated, invalidation_ms,
            username, realm, realm_type, metadata, role_descriptors, owner_roles, access)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
@@ -205,21 +214,21 @@ export class SecurityStore {
   }
 
   listApplicationPrivileges(): ApplicationPrivilege[] {
-    return (this.db.prepare('SELECT * FROM security_app_privileges ORDER BY application, name').all() as { application: string; name: string; actions: string; metadata: string }[]).map(
+    return (this.statement('SELECT * FROM security_app_privileges ORDER BY application, name').all() as { application: string; name: string; actions: string; metadata: string }[]).map(
       (row) => ({ application: row.application, name: row.name, actions: JSON.parse(row.actions) as string[], metadata: JSON.parse(row.metadata) as Record<string, unknown> }),
     );
   }
 
   /** Returns true when created (false: updated). */
   putApplicationPrivilege(privilege: ApplicationPrivilege): boolean {
-    const existed = this.db.prepare('SELECT 1 FROM security_app_privileges WHERE application = ? AND name = ?').get(privilege.application, privilege.name) !== undefined;
-    this.db
-      .prepare('INSERT INTO security_app_privileges (application, name, actions, metadata) VALUES (?, ?, ?, ?) ON CONFLICT(application, name) DO UPDATE SET actions = excluded.actions, metadata = excluded.metadata')
+    const existed = this.statement('SELECT 1 FROM security_app_privileges WHERE application = ? AND name = ?').get(privilege.application, privilege.name) !== undefined;
+    this
+      .statement('INSERT INTO security_app_privileges (application, name, actions, metadata) VALUES (?, ?, ?, ?) ON CONFLICT(application, name) DO UPDATE SET actions = excluded.actions, metadata = excluded.metadata')
       .run(privilege.application, privilege.name, JSON.stringify(privilege.actions), JSON.stringify(privilege.metadata));
     return !existed;
   }
 
   deleteApplicationPrivilege(application: string, name: string): boolean {
-    return this.db.prepare('DELETE FROM security_app_privileges WHERE application = ? AND name = ?').run(application, name).changes > 0;
+    return this.statement('DELETE FROM security_app_privileges WHERE application = ? AND name = ?').run(application, name).changes > 0;
   }
 }

@@ -62,3 +62,33 @@ test('start refuses a corrupt keystore with exit code 78', () => {
   assert.equal(result.status, 78);
   assert.match(result.stderr, /keystore .* is corrupt/);
 });
+
+test('start refuses the remote cluster interface without security or without its TLS material, naming the setting', () => {
+  const withoutSecurity = runCli([
+    'start', '--config-dir', path.join(dir, 'rcs-nosec'),
+    '-E', 'xpack.security.enabled=false', '-E', 'remote_cluster_server.enabled=true', '-E', 'http.port=0', '-E', 'transport.port=0',
+    '-E', `path.data=${path.join(dir, 'rcs-nosec-data')}`,
+  ]);
+  assert.equal(withoutSecurity.status, 78);
+  assert.match(withoutSecurity.stderr, /\[remote_cluster_server\.enabled\] requires \[xpack\.security\.enabled\]/);
+  const ca = path.join(dir, 'rcs-ca');
+  assert.equal(runCli(['certutil', 'ca', '--out', ca]).status, 0);
+  const configDir = path.join(dir, 'rcs-notls');
+  assert.equal(runCli(['certutil', 'cert', '--ca-cert', path.join(ca, 'ca.crt'), '--ca-key', path.join(ca, 'ca.key'), '--name', 'node', '--ip', '127.0.0.1', '--out', path.join(configDir, 'certs')]).status, 0);
+  writeFileSync(path.join(configDir, 'certs', 'ca.crt'), readFileSync(path.join(ca, 'ca.crt')));
+  writeFileSync(
+    path.join(configDir, 'strait.yml'),
+    [
+      'xpack.security.enabled: true',
+      'xpack.security.http.ssl.enabled: false',
+      'xpack.security.transport.ssl.enabled: true',
+      'xpack.security.transport.ssl.key: certs/node.key',
+      'xpack.security.transport.ssl.certificate: certs/node.crt',
+      'xpack.security.transport.ssl.certificate_authorities: [certs/ca.crt]',
+      'remote_cluster_server.enabled: true',
+    ].join('\n'),
+  );
+  const withoutTls = runCli(['start', '--config-dir', configDir, '-E', 'http.port=0', '-E', 'transport.port=0', '-E', `path.data=${path.join(dir, 'rcs-notls-data')}`]);
+  assert.equal(withoutTls.status, 78);
+  assert.match(withoutTls.stderr, /\[xpack\.security\.remote_cluster_server\.ssl\.key\] must be set/);
+});

@@ -71,6 +71,7 @@ test('certificate model, sniff: _remote/info, cross-cluster search merging local
   assert.equal(info['skip_unavailable'], false);
   assert.equal(info['initial_connect_timeout'], '30s');
   assert.ok(!('cluster_credentials' in info));
+  assert.ok(qc.logs.some((line) => line.includes('certificate-based security model, which is deprecated') && line.includes('"alias":"rc"')), 'a deprecation warning names the alias');
 
   const result = await qcAdmin.search({ index: 'local1,rc:index1', query: { match: { text: 'alpha' } }, sort: [{ n: 'asc' }], aggs: { tags: { terms: { field: 'tag.keyword' } } } });
   assert.deepEqual(result.hits.hits.map((hit) => hit._index), ['local1', 'rc:index1', 'rc:index1']);
@@ -173,6 +174,11 @@ test('API key model: a REST key as credentials fails; rotation through the keyst
   await qcAdmin.nodes.reloadSecureSettings();
   await connected('rk');
   assert.equal((await qcAdmin.search({ index: 'rk:index1' })).hits.hits.length, 3);
+  // The key covers index3, rita's remote_indices do not: the refusal says the key was not the reason.
+  await fcAdmin.index({ index: 'index3', id: '1', document: { text: 'alpha three' }, refresh: true });
+  const notCovered = await failure(qc.client({ username: 'rita', password: 'rita-password' }).search({ index: 'rk:index3' }));
+  assert.equal(notCovered.status, 403);
+  assert.match(notCovered.reason, /the key allows it, but the remote_indices privileges the querying cluster sent for this user do not cover \[index3\]/);
   // Removing the credential switches the alias to the certificate model (pointing at the RCS port it fails).
   qc.keystoreRemove('cluster.remote.rk.credentials');
   await qcAdmin.nodes.reloadSecureSettings();
