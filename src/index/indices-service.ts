@@ -471,6 +471,10 @@ export class IndicesService {
     mutable.refreshedSeqNo = maxSeqNo;
     mutable.lastRefreshMs = this.nowMs();
     this.emit((listener) => listener.refreshed?.(mutable, maxSeqNo));
+    // Operation history retention: `index.soft_deletes.retention.operations` > 0 keeps that many
+    // operations below the refreshed point; 0 (the default) keeps every operation.
+    const retained = settingInteger(mutable.metadata.settings, 'index.soft_deletes.retention.operations');
+    if (retained > 0 && maxSeqNo - retained + 1 > 0) mutable.shard.trimOpsBelow(maxSeqNo - retained + 1);
   }
 
   /** Called after each committed write. */

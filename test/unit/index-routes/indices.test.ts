@@ -179,3 +179,16 @@ test('_cat/indices, _cat/count, _cat/health text and json; cluster health yellow
   assert.equal(timeout.status, 408);
   assert.equal(timeout.body.timed_out, true);
 });
+
+test('operation history: every operation kept by default; index.soft_deletes.retention.operations keeps the last N at refresh', async (t) => {
+  const h = openHarness(t);
+  await h.call('PUT', '/:index', { params: { index: 'all' } });
+  await h.call('PUT', '/:index', { params: { index: 'some' }, body: { settings: { 'index.soft_deletes.retention.operations': 2 } } });
+  for (let i = 0; i < 5; i++) {
+    for (const index of ['all', 'some']) await h.call('PUT', '/:index/_doc/:id', { params: { index, id: String(i) }, query: { refresh: 'true' }, body: { i } });
+  }
+  assert.deepEqual(h.service.get('all')!.shard!.opsRetained(), { count: 5, minSeqNo: 0 });
+  assert.deepEqual(h.service.get('some')!.shard!.opsRetained(), { count: 2, minSeqNo: 3 });
+  const found = await h.call('POST', '/:index/_search', { params: { index: 'some' }, body: { query: { match_all: {} } } });
+  assert.equal(found.body.hits.total.value, 5, 'documents stay searchable; only history is trimmed');
+});
