@@ -141,6 +141,7 @@ export async function searchAcrossClusters(
       hits: result.hits,
       aggregations: result.aggregations,
       terminatedEarly: result.terminatedEarly,
+      ...(result.timedOut === true ? { timedOut: true } : {}),
     });
     for (const [path, mapping] of Object.entries(result.mappings)) mappings[path] ??= mapping;
     shards = {
@@ -154,7 +155,7 @@ export async function searchAcrossClusters(
       status: result.shards.failed > 0 ? 'partial' : 'successful',
       indices: expression,
       took: result.tookMs,
-      timed_out: false,
+      timed_out: result.timedOut === true,
       _shards: { total: result.shards.total, successful: result.shards.successful, skipped: result.shards.skipped, failed: result.shards.failed },
       ...(result.shards.failures !== undefined && result.shards.failures.length > 0 ? { failures: [...result.shards.failures] } : {}),
     });
@@ -168,7 +169,7 @@ export async function searchAcrossClusters(
     merged.aggregations === undefined ? undefined : parsed.typedKeys ? typedKeys(merged.aggregations, parsed.request.aggregations, mappings) : merged.aggregations;
   const response: Record<string, unknown> = {
     took: Date.now() - started,
-    timed_out: false,
+    timed_out: merged.timedOut,
     ...(parsed.request.terminateAfter !== undefined ? { terminated_early: merged.terminatedEarly } : {}),
     num_reduce_phases: plan.remotes.length + (plan.local !== undefined ? 1 : 0) > 1 ? 2 : 1,
     _shards: { ...shards, ...(failures.length > 0 ? { failures } : {}) },

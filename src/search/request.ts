@@ -135,8 +135,8 @@ export function parseSearch(query: Readonly<Record<string, string>>, bodyInput: 
   const body: Json = isObject(bodyInput) ? bodyInput : {};
   checkBodyKeys(body);
   validateSearchType(query['search_type']);
-  if (query['timeout'] !== undefined) parseTimeValueMs(query['timeout'], 'timeout');
-  if (typeof body['timeout'] === 'string') parseTimeValueMs(body['timeout'], 'timeout');
+  const timeoutText = query['timeout'] ?? (typeof body['timeout'] === 'string' ? body['timeout'] : undefined);
+  const timeoutMs = timeoutText === undefined ? undefined : parseTimeValueMs(timeoutText, 'timeout');
 
   const from = urlInteger(query, 'from') ?? bodyInteger(body['from'], 'from') ?? 0;
   const size = urlInteger(query, 'size') ?? bodyInteger(body['size'], 'size') ?? 10;
@@ -166,6 +166,7 @@ export function parseSearch(query: Readonly<Record<string, string>>, bodyInput: 
     size,
     ...(terminateAfter !== undefined ? { terminateAfter: terminateAfter === 0 ? undefined : terminateAfter } : {}),
     ...(trackScores !== undefined ? { trackScores } : {}),
+    ...(timeoutMs !== undefined && timeoutMs >= 0 ? { timeoutMs } : {}),
   };
   if (request.terminateAfter !== undefined && request.terminateAfter < 0) throw errors.illegalArgument('terminateAfter must be > 0');
   if (request.searchAfter !== undefined && from > 0) throw errors.illegalArgument('[from] parameter must be set to 0 when [search_after] is used');

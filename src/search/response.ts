@@ -69,13 +69,15 @@ export interface SearchResponseParts {
   readonly hits: readonly Record<string, unknown>[];
   readonly aggregations: Record<string, unknown> | undefined;
   readonly restTotalHitsAsInt: boolean;
+  /** A shard hit the request's `timeout` and answered with partial results. */
+  readonly timedOut?: boolean;
 }
 
 export function renderSearchResponse(parts: SearchResponseParts): Record<string, unknown> {
   const response: Record<string, unknown> = {};
   if (parts.scrollId !== undefined) response['_scroll_id'] = parts.scrollId;
   response['took'] = parts.tookMs;
-  response['timed_out'] = false;
+  response['timed_out'] = parts.timedOut === true;
   if (parts.terminatedEarly !== undefined) response['terminated_early'] = parts.terminatedEarly;
   response['_shards'] = renderShards(parts.shards);
   const hits: Record<string, unknown> = {};

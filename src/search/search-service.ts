@@ -117,6 +117,7 @@ export interface ClusterSearchResult {
   readonly hits: readonly (ShardHit & { readonly rendered: Record<string, unknown> })[];
   readonly aggregations: PartialMap | undefined;
   readonly terminatedEarly: boolean;
+  readonly timedOut?: boolean;
   readonly mappings: FieldMappings;
 }
 
@@ -338,6 +339,7 @@ export class SearchService {
       hits: local.fetch(merged.hits),
       aggregations,
       restTotalHitsAsInt: parsed.restTotalHitsAsInt,
+      timedOut: merged.timedOut,
     });
   }
 
@@ -487,6 +489,7 @@ export class SearchService {
       aggregations:
         request.aggregations.length === 0 ? undefined : mergeAggregationPartials(request.aggregations, local.shardResults.map((result) => result.aggregations ?? {})),
       terminatedEarly: local.shardResults.some((result) => result.terminatedEarly),
+      timedOut: local.shardResults.some((result) => result.timedOut === true),
       mappings: local.mappings,
     };
   }

@@ -34,6 +34,8 @@ export interface SearchRequest {
   readonly minScore: number | undefined;
   readonly terminateAfter: number | undefined;
   readonly trackScores: boolean;
+  /** `timeout`: collection stops after this many ms and the shard answers what it has (timed_out). */
+  readonly timeoutMs?: number;
 }
 
 export const trackTotalHitsDefault = 10_000;
@@ -129,6 +131,8 @@ export interface ShardResult {
   readonly hits: readonly ShardHit[];
   readonly aggregations: PartialMap | undefined;
   readonly terminatedEarly: boolean;
+  /** The shard hit its `timeout` and answered with what it had collected. */
+  readonly timedOut?: boolean;
 }
 
 /** Runs the query phase over one shard. `stats` defaults to statistics over `segments`. */
@@ -180,6 +184,9 @@ export class ScoreCollector implements HitCollector {
   maxScore = -Infinity;
   pruning = false;
   terminatedEarly = false;
+  timedOut = false;
+  /** performance.now() deadline of `timeout` (Infinity: none); checked every 256 hits. */
+  deadline = Infinity;
   private scorer: Scorer | null = null;
   private docBase = 0;
   private segmentIndex = 0;
@@ -215,6 +222,10 @@ export class ScoreCollector implements HitCollector {
   collect(doc: number, score: number): boolean {
     if (score < this.minScore) return true;
     const totalHits = ++this.totalHits;
+    if ((totalHits & 255) === 0 && this.deadline !== Infinity && performance.now() > this.deadline) {
+      this.timedOut = true;
+      return false;
+    }
     if (this.aggregators.length > 0) this.collectAggregations(doc, score);
     if (score > this.maxScore) this.maxScore = score;
     if (this.heapSize === this.capacity) {
@@ -304,9 +315,14 @@ function collectByScore(segments: readonly Segment[], weight: Weight, request: S
   const capacity = request.from + request.size;
   const countLimit = threshold(request);
   const collector = new ScoreCollector(capacity, countLimit, request, aggregators);
+  if (request.timeoutMs !== undefined) collector.deadline = performance.now() + request.timeoutMs;
   let docBase = 0;
   for (let segmentIndex = 0; segmentIndex < segments.length; segmentIndex++) {
     const segment = segments[segmentIndex]!;
+    if (collector.deadline !== Infinity && performance.now() > collector.deadline) {
+      collector.timedOut = true;
+      break;
+    }
     for (const aggregator of aggregators) aggregator.setSegment(segment, segmentIndex, docBase);
     const scorer = weight.scorer(segment);
     if (
@@ -337,7 +353,15 @@ function collectByScore(segments: readonly Segment[], weight: Weight, request: S
     return { shardKey: context.shardKey, index: context.indexName, segmentIndex, doc: globalDoc - segmentBases[segmentIndex]!, globalDoc, score: heapScores[index]!, sortValues: undefined };
   });
   const relation = collector.totalHits > countLimit ? 'gte' : 'eq';
-  return { shardKey: context.shardKey, totalHits: collector.totalHits, totalRelation: relation, maxScore: capacity === 0 ? NaN : collector.maxScore, hits, terminatedEarly: collector.terminatedEarly };
+  return {
+    shardKey: context.shardKey,
+    totalHits: collector.totalHits,
+    totalRelation: relation,
+    maxScore: capacity === 0 ? NaN : collector.maxScore,
+    hits,
+    terminatedEarly: collector.terminatedEarly,
+    ...(collector.timedOut ? { timedOut: true } : {}),
+  };
 }
 
 function docBases(segments: readonly Segment[]): number[] {
@@ -374,6 +398,8 @@ class SortCollector implements HitCollector {
   totalHits = 0;
   maxScore = -Infinity;
   terminatedEarly = false;
+  timedOut = false;
+  deadline = Infinity;
   private segment: Segment | null = null;
   private segmentIndex = 0;
   private docBase = 0;
@@ -435,6 +461,10 @@ class SortCollector implements HitCollector {
     return this.countAndContinue();
   }
   private countAndContinue(): boolean {
+    if ((this.totalHits & 255) === 0 && this.deadline !== Infinity && performance.now() > this.deadline) {
+      this.timedOut = true;
+      return false;
+    }
     if (this.totalHits >= this.terminateAfter) {
       this.terminatedEarly = true;
       return false;
@@ -449,9 +479,14 @@ function collectBySort(segments: readonly Segment[], weight: Weight, request: Se
   const countLimit = threshold(request);
   const after = request.searchAfter?.map((value, index) => normalizeAfter(value, sort[index]!));
   const collector = new SortCollector(sort, capacity, request, aggregators, after);
+  if (request.timeoutMs !== undefined) collector.deadline = performance.now() + request.timeoutMs;
   let docBase = 0;
   for (let segmentIndex = 0; segmentIndex < segments.length; segmentIndex++) {
     const segment = segments[segmentIndex]!;
+    if (collector.deadline !== Infinity && performance.now() > collector.deadline) {
+      collector.timedOut = true;
+      break;
+    }
     for (const aggregator of aggregators) aggregator.setSegment(segment, segmentIndex, docBase);
     const scorer = weight.scorer(segment);
     if (scorer !== null) {
@@ -472,7 +507,15 @@ function collectBySort(segments: readonly Segment[], weight: Weight, request: Se
     sortValues: candidate.keys,
   }));
   const relation = collector.totalHits > countLimit ? 'gte' : 'eq';
-  return { shardKey: context.shardKey, totalHits: collector.totalHits, totalRelation: relation, maxScore: request.trackScores ? collector.maxScore : NaN, hits, terminatedEarly: collector.terminatedEarly };
+  return {
+    shardKey: context.shardKey,
+    totalHits: collector.totalHits,
+    totalRelation: relation,
+    maxScore: request.trackScores ? collector.maxScore : NaN,
+    hits,
+    terminatedEarly: collector.terminatedEarly,
+    ...(collector.timedOut ? { timedOut: true } : {}),
+  };
 }
 
 function normalizeAfter(value: SortValue, spec: SortSpec): SortValue {
@@ -488,6 +531,7 @@ export interface MergedSearchResult {
   readonly hits: readonly ShardHit[];
   readonly aggregations: Record<string, unknown> | undefined;
   readonly terminatedEarly: boolean;
+  readonly timedOut: boolean;
 }
 
 /**
@@ -534,6 +578,7 @@ export function mergeShardResults(results: readonly ShardResult[], request: Sear
     hits,
     aggregations,
     terminatedEarly: results.some((result) => result.terminatedEarly),
+    timedOut: results.some((result) => result.timedOut === true),
   };
 }
 

@@ -192,3 +192,16 @@ test('operation history: every operation kept by default; index.soft_deletes.ret
   const found = await h.call('POST', '/:index/_search', { params: { index: 'some' }, body: { query: { match_all: {} } } });
   assert.equal(found.body.hits.total.value, 5, 'documents stay searchable; only history is trimmed');
 });
+
+test('search timeout: a shard past its deadline answers what it has with timed_out: true', async (t) => {
+  const h = openHarness(t);
+  const lines = Array.from({ length: 3000 }, (_, i) => `{"index":{"_index":"slow","_id":"${i}"}}\n{"n":${i}}\n`).join('');
+  await h.call('POST', '/_bulk', { text: lines, query: { refresh: 'true' } });
+  const full = await h.call('POST', '/:index/_search', { params: { index: 'slow' }, body: { size: 0, track_total_hits: true } });
+  assert.equal(full.body.timed_out, false);
+  assert.equal(full.body.hits.total.value, 3000);
+  const cut = await h.call('POST', '/:index/_search', { params: { index: 'slow' }, body: { size: 0, track_total_hits: true, timeout: '1nanos' } });
+  assert.equal(cut.status, 200);
+  assert.equal(cut.body.timed_out, true);
+  assert.ok(cut.body.hits.total.value < 3000);
+});
