@@ -160,6 +160,8 @@ export function wireRemote(options: {
 
   // ---- local side: remote cluster connections
   let secure: SecureSettings = config.secure;
+  // Decoded once, and again at each reload_secure_settings (not per request).
+  let credentialMap = credentialsIn(secure);
   const transportSsl = config.transportSsl;
   const remoteClientSsl = sslFrom(config, 'xpack.security.remote_cluster_client.ssl', { enabled: true, clientAuthentication: 'none' });
   const modelOptions: ModelOptions = {
@@ -183,7 +185,7 @@ export function wireRemote(options: {
     initialConnectTimeoutMs: timeValueMs(flatString(config, 'cluster.remote.initial_connect_timeout') ?? '30s'),
     connectTimeoutMs: modelOptions.connectTimeoutMs,
     modelFor: (_alias, credentials) => (credentials !== undefined ? apiKeyModel(modelOptions, credentials) : certificateModel(modelOptions)),
-    credentials: () => credentialsIn(secure),
+    credentials: () => credentialMap,
     log: log.child({ component: 'remote' }),
     remoteClusterClient: { enabled: config.nodeRoles.includes('remote_cluster_client'), nodeName: config.nodeName },
   });
@@ -191,7 +193,7 @@ export function wireRemote(options: {
   const remoteOnly = (flat: Flat): Flat => Object.fromEntries(Object.entries(flat).filter(([key]) => key.startsWith(REMOTE_PREFIX)));
   options.clusterSettings.addValidator((effective) => service.validate(remoteOnly(effective)));
   options.clusterSettings.onChange((effective) => service.apply(remoteOnly(effective)));
-  const client = new RemoteClustersClient(service, options.security, (alias) => credentialsIn(secure).get(alias), audit, log.child({ component: 'remote-client' }));
+  const client = new RemoteClustersClient(service, options.security, (alias) => credentialMap.get(alias), audit, log.child({ component: 'remote-client' }));
 
   // ---- remote side: the interfaces other clusters call
   const remoteSide = { node: { handshake, transportAddress, remoteClusterAddress }, search: options.search, security: options.security, audit, log: log.child({ component: 'remote-server' }) };
@@ -208,6 +210,7 @@ export function wireRemote(options: {
         identity,
         reloadSecureSettings: (password) => {
           secure = Keystore.load(config.configDir, password ?? process.env['STRAIT_KEYSTORE_PASSWORD'] ?? '');
+          credentialMap = credentialsIn(secure);
           service.reloadCredentials();
         },
       }),

@@ -109,7 +109,7 @@ export function buildRemoteHandlers(options: RemoteSideOptions, iface: 'transpor
         }
       }
       const key = await security.authenticateApiKey(credentialOf(request.headers[CROSS_CLUSTER_CREDENTIALS_HEADER]), 'cross_cluster');
-      const stored = security.store.getApiKey(key.apiKey!.id)!;
+      const stored = security.storedKeyOf(key)!;
       const keyPermission = keyPermissions(`${stored.id}\u0000${JSON.stringify(stored.roleDescriptors)}`, () => security.apiKeyPermission(stored));
       if (request.action === REMOTE_ACTIONS.remoteNodes) {
         return { username: '_system', roles: [], realm: '_system', apiKeyId: stored.id, apiKeyOwner: stored.username, permission: keyPermission, keyPermission };

@@ -83,6 +83,7 @@ export class NativeSecurityService {
   private readonly passwordCache: VerificationCache;
   private readonly apiKeyCache: VerificationCache;
   private readonly resolved = new WeakMap<Authentication, Resolved>();
+  private readonly authenticatedKeys = new WeakMap<Authentication, StoredApiKey>();
   private readonly permissionCache = new Map<string, Permission>();
   private bootstrapHash: string | undefined;
 
@@ -222,7 +223,8 @@ export class NativeSecurityService {
         `authentication expected API key type of [${expectedType}], but API key [${key.id}] has type [${key.type}]`,
       );
     }
-    const owner = this.lookupOwner(key);
+    // Cross-cluster keys act only through their own descriptor: the owner need not be read.
+    const owner = key.type === 'cross_cluster' ? undefined : this.lookupOwner(key);
     const authentication: Authentication = {
       user: {
         username: key.username,
@@ -238,7 +240,13 @@ export class NativeSecurityService {
       apiKey: { id: key.id, name: key.name, type: key.type },
     };
     this.resolved.set(authentication, { permission: this.apiKeyPermission(key), roleNames: [] });
+    this.authenticatedKeys.set(authentication, key);
     return authentication;
+  }
+
+  /** The stored key behind an API key authentication made by this service (no second lookup). */
+  storedKeyOf(authentication: Authentication): StoredApiKey | undefined {
+    return this.authenticatedKeys.get(authentication);
   }
 
   /** The owner as stored now (undefined when the owner no longer exists). */

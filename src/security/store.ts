@@ -175,9 +175,18 @@ export class SecurityStore {
     return this.statement('DELETE FROM security_roles WHERE name = ?').run(name).changes > 0;
   }
 
+  /** Keys read per request (API key authentication); this store is their only writer, so it can cache them. */
+  private readonly keyCache = new Map<string, StoredApiKey>();
+
   getApiKey(id: string): StoredApiKey | undefined {
+    const cached = this.keyCache.get(id);
+    if (cached !== undefined) return cached;
     const row = this.statement('SELECT * FROM security_api_keys WHERE id = ?').get(id) as ApiKeyRow | undefined;
-    return row === undefined ? undefined : toApiKey(row);
+    if (row === undefined) return undefined;
+    const key = toApiKey(row);
+    if (this.keyCache.size >= 10_000) this.keyCache.delete(this.keyCache.keys().next().value as string);
+    this.keyCache.set(id, key);
+    return key;
   }
 
   listApiKeys(): StoredApiKey[] {
@@ -185,6 +194,7 @@ export class SecurityStore {
   }
 
   putApiKey(key: StoredApiKey): void {
+    this.keyCache.delete(key.id);
     this
       .statement(
         `INSERT INTO security_api_keys (id, name, type, hash, creation_ms, expiration_ms, invalidated, invalidation_ms,
