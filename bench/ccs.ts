@@ -59,6 +59,8 @@ export async function runCcsBench(options: { seconds: number; measure: Measure; 
     const term = String(documents[0]!['description']).split(' ')[0]!;
     const body = { query: { match: { description: term } } };
     const figures: Record<string, unknown> = { docs_per_cluster: docs, term };
+    // Warm every path (JIT, caches, connections) before measuring any, so order does not favour one.
+    for (let i = 0; i < 1500; i++) await qcClient.search({ index: ['geonames', 'viacert:geonames', 'viakey:geonames'][i % 3]!, ...body });
     for (const [name, index] of [['local', 'geonames'], ['certificate model (viacert:geonames)', 'viacert:geonames'], ['API key model (viakey:geonames)', 'viakey:geonames']] as const) {
       for (const concurrency of [1, 8]) {
         console.log(`ccs ${name} at concurrency ${concurrency} for ${options.seconds}s…`);

@@ -84,6 +84,7 @@ export class NativeSecurityService {
   private readonly apiKeyCache: VerificationCache;
   private readonly resolved = new WeakMap<Authentication, Resolved>();
   private readonly authenticatedKeys = new WeakMap<Authentication, StoredApiKey>();
+  private readonly keyPermissions = new WeakMap<StoredApiKey, Permission>();
   private readonly permissionCache = new Map<string, Permission>();
   private bootstrapHash: string | undefined;
 
@@ -244,6 +245,13 @@ export class NativeSecurityService {
     return authentication;
   }
 
+  /** A key's own descriptors, compiled once per stored key object (the store replaces it on update). */
+  private keyDescriptorPermission(key: StoredApiKey): Permission {
+    let permission = this.keyPermissions.get(key);
+    if (permission === undefined) this.keyPermissions.set(key, (permission = compilePermission(key.roleDescriptors)));
+    return permission;
+  }
+
   /** The stored key behind an API key authentication made by this service (no second lookup). */
   storedKeyOf(authentication: Authentication): StoredApiKey | undefined {
     return this.authenticatedKeys.get(authentication);
@@ -279,12 +287,12 @@ export class NativeSecurityService {
   /** The key's own descriptors (if any) limited by its owner's roles as they are now. */
   apiKeyPermission(key: StoredApiKey): Permission {
     // A cross-cluster key is exactly its `cross_cluster` descriptor: no limited-by (spec §4.2).
-    if (key.type === 'cross_cluster') return compilePermission(key.roleDescriptors);
+    if (key.type === 'cross_cluster') return this.keyDescriptorPermission(key);
     const owner = this.lookupOwner(key);
     const ownerRoles = owner !== undefined ? (owner.enabled ? owner.roles : []) : key.ownerRoles;
     const limitedBy = this.permissionForRoles(ownerRoles);
     if (key.roleDescriptors.length > 0) {
-      return intersectPermissions(compilePermission(key.roleDescriptors), limitedBy);
+      return intersectPermissions(this.keyDescriptorPermission(key), limitedBy);
     }
     return limitedBy;
   }
