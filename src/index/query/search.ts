@@ -40,6 +40,21 @@ export interface SearchRequest {
 
 export const trackTotalHitsDefault = 10_000;
 
+/** A search's `timeout` as a clock deadline; collectors ask every 256 hits and between segments. */
+class Deadline {
+  private readonly at: number;
+  constructor(timeoutMs: number | undefined) {
+    this.at = timeoutMs === undefined ? Infinity : performance.now() + timeoutMs;
+  }
+  passed(): boolean {
+    return this.at !== Infinity && performance.now() > this.at;
+  }
+  /** The cheap per-hit check: only every 256th hit reads the clock. */
+  passedAt(totalHits: number): boolean {
+    return (totalHits & 255) === 0 && this.passed();
+  }
+}
+
 /** scorers.noMoreDocs, as a module-local constant for the hot loops. */
 const noMoreDocs = 0x7fffffff;
 
@@ -185,8 +200,7 @@ export class ScoreCollector implements HitCollector {
   pruning = false;
   terminatedEarly = false;
   timedOut = false;
-  /** performance.now() deadline of `timeout` (Infinity: none); checked every 256 hits. */
-  deadline = Infinity;
+  deadline = new Deadline(undefined);
   private scorer: Scorer | null = null;
   private docBase = 0;
   private segmentIndex = 0;
@@ -222,7 +236,7 @@ export class ScoreCollector implements HitCollector {
   collect(doc: number, score: number): boolean {
     if (score < this.minScore) return true;
     const totalHits = ++this.totalHits;
-    if ((totalHits & 255) === 0 && this.deadline !== Infinity && performance.now() > this.deadline) {
+    if (this.deadline.passedAt(totalHits)) {
       this.timedOut = true;
       return false;
     }
@@ -315,14 +329,11 @@ function collectByScore(segments: readonly Segment[], weight: Weight, request: S
   const capacity = request.from + request.size;
   const countLimit = threshold(request);
   const collector = new ScoreCollector(capacity, countLimit, request, aggregators);
-  if (request.timeoutMs !== undefined) collector.deadline = performance.now() + request.timeoutMs;
+  collector.deadline = new Deadline(request.timeoutMs);
   let docBase = 0;
   for (let segmentIndex = 0; segmentIndex < segments.length; segmentIndex++) {
     const segment = segments[segmentIndex]!;
-    if (collector.deadline !== Infinity && performance.now() > collector.deadline) {
-      collector.timedOut = true;
-      break;
-    }
+    if ((collector.timedOut ||= collector.deadline.passed())) break;
     for (const aggregator of aggregators) aggregator.setSegment(segment, segmentIndex, docBase);
     const scorer = weight.scorer(segment);
     if (
@@ -399,7 +410,7 @@ class SortCollector implements HitCollector {
   maxScore = -Infinity;
   terminatedEarly = false;
   timedOut = false;
-  deadline = Infinity;
+  deadline = new Deadline(undefined);
   private segment: Segment | null = null;
   private segmentIndex = 0;
   private docBase = 0;
@@ -461,7 +472,7 @@ class SortCollector implements HitCollector {
     return this.countAndContinue();
   }
   private countAndContinue(): boolean {
-    if ((this.totalHits & 255) === 0 && this.deadline !== Infinity && performance.now() > this.deadline) {
+    if (this.deadline.passedAt(this.totalHits)) {
       this.timedOut = true;
       return false;
     }
@@ -479,14 +490,11 @@ function collectBySort(segments: readonly Segment[], weight: Weight, request: Se
   const countLimit = threshold(request);
   const after = request.searchAfter?.map((value, index) => normalizeAfter(value, sort[index]!));
   const collector = new SortCollector(sort, capacity, request, aggregators, after);
-  if (request.timeoutMs !== undefined) collector.deadline = performance.now() + request.timeoutMs;
+  collector.deadline = new Deadline(request.timeoutMs);
   let docBase = 0;
   for (let segmentIndex = 0; segmentIndex < segments.length; segmentIndex++) {
     const segment = segments[segmentIndex]!;
-    if (collector.deadline !== Infinity && performance.now() > collector.deadline) {
-      collector.timedOut = true;
-      break;
-    }
+    if ((collector.timedOut ||= collector.deadline.passed())) break;
     for (const aggregator of aggregators) aggregator.setSegment(segment, segmentIndex, docBase);
     const scorer = weight.scorer(segment);
     if (scorer !== null) {
