@@ -310,3 +310,30 @@ export function parseDocument(mapping: RootMapping, source: unknown, id: string)
   parseObjectValue(walk, root, '', source, dynamicSetting('true', root));
   return { fields: walk.fields, mappingUpdate: walk.changed ? root : undefined };
 }
+
+/** Freezes a mapping tree so that any attempt to change it throws (used by `parseDocumentAgainst`). */
+export function deepFreezeMapping<T>(value: T): T {
+  if (value !== null && typeof value === 'object' && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const child of Object.values(value as Record<string, unknown>)) deepFreezeMapping(child);
+  }
+  return value;
+}
+
+/**
+ * `parseDocument` without copying the mapping, for documents already written under it (the
+ * searcher's refresh): `frozen` must come from `deepFreezeMapping`. Returns undefined when the
+ * document would change the mapping (the caller then uses `parseDocument`); a refresh of many
+ * documents copies the mapping once instead of once per document.
+ */
+export function parseDocumentAgainst(frozen: RootMapping, source: unknown, id: string): ParsedDocument | undefined {
+  if (!isPlainObject(source)) return undefined;
+  const walk: Walk = { id, root: frozen, fields: {}, changed: false };
+  try {
+    parseObjectValue(walk, frozen, '', source, dynamicSetting('true', frozen));
+  } catch (error) {
+    if (error instanceof TypeError) return undefined; // an attempted mapping change hit the frozen tree
+    throw error;
+  }
+  return walk.changed ? undefined : { fields: walk.fields, mappingUpdate: undefined };
+}

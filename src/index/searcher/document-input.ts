@@ -10,7 +10,7 @@
  * work; CIDR ranges do not). `geo_point` is kept in `_source` only.
  */
 import type { FieldMapping, FieldMappings, FieldType as EngineFieldType, SegmentDocumentInput } from '../engine/index.js';
-import { parseDocument, type FlattenedMapping, type MappedField, type RootMapping } from '../mapping/index.js';
+import { deepFreezeMapping, parseDocument, parseDocumentAgainst, type FlattenedMapping, type MappedField, type RootMapping } from '../mapping/index.js';
 
 const bridgedTypes: Readonly<Record<string, EngineFieldType | undefined>> = {
   text: 'text',
@@ -77,12 +77,13 @@ export interface SegmentInputs {
 export function toSegmentInputs(documents: readonly SourceDocument[], mapping: RootMapping): SegmentInputs {
   const inputs: SegmentDocumentInput[] = [];
   const unparsable: string[] = [];
+  const frozen = deepFreezeMapping(structuredClone(mapping));
   for (const document of documents) {
     let source: unknown;
     let fields: Readonly<Record<string, readonly unknown[]>> = {};
     try {
       source = JSON.parse(document.source) as unknown;
-      fields = parseDocument(mapping, source, document.id).fields;
+      fields = (parseDocumentAgainst(frozen, source, document.id) ?? parseDocument(mapping, source, document.id)).fields;
     } catch {
       unparsable.push(document.id);
       source ??= {};

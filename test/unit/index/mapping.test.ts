@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { EsError } from '../../../src/common/index.js';
-import { flattenMapping, mergeMappings, parseDocument, parseMapping } from '../../../src/index/index.js';
+import { deepFreezeMapping, flattenMapping, mergeMappings, parseDocument, parseDocumentAgainst, parseMapping } from '../../../src/index/index.js';
 
 const throwsEs = (fn: () => unknown, type: string, reason: RegExp | string): void => {
   assert.throws(fn, (error: unknown) => {
@@ -135,4 +135,18 @@ test('mapping merge: new fields added; type change and parameter change refused;
   // Restating the default is not a change.
   mergeMappings(current, parseMapping({ properties: { t: { type: 'text', analyzer: 'standard' } } }));
   throwsEs(() => mergeMappings(current, parseMapping({ properties: { n: { properties: {} } } })), 'illegal_argument_exception', /can't merge a non object mapping \[n\] with an object mapping/);
+});
+
+test('parseDocumentAgainst: same fields as parseDocument without copying the mapping; a mapping change falls back', () => {
+  const source = { title: 'hello', count: 3, user: { name: 'kimchy' }, at: '2015-01-01T12:10:30Z' };
+  const mapping = parseDocument({}, source, '1').mappingUpdate!;
+  const frozen = deepFreezeMapping(structuredClone(mapping));
+  const fast = parseDocumentAgainst(frozen, source, '1');
+  assert.ok(fast !== undefined);
+  assert.deepEqual(fast.fields, parseDocument(mapping, source, '1').fields);
+  assert.equal(fast.mappingUpdate, undefined);
+  // A new field would change the mapping: undefined, and the frozen mapping is untouched.
+  assert.equal(parseDocumentAgainst(frozen, { ...source, extra: 1 }, '2'), undefined);
+  assert.deepEqual(frozen, mapping);
+  assert.equal(parseDocumentAgainst(frozen, 'not an object', '3'), undefined);
 });
