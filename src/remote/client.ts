@@ -219,8 +219,8 @@ export class RemoteClustersClient implements RemoteClusters {
   async resolve(alias: string, expression: string | undefined, params: Readonly<Record<string, string>>, caller: unknown): Promise<Record<string, unknown>> {
     const skip = this.skipUnavailable(alias);
     try {
-      const connection = await this.service.connection(alias, { wait: true });
-      void connection;
+      // Unlike _remote/info, _resolve/cluster (re)connects, waiting for the attempt (spec §7.5).
+      await this.service.connection(alias, { wait: true });
       const answer = (await this.send(alias, REMOTE_ACTIONS.resolveCluster, { expression: expression ?? '', params }, caller, (expression ?? '').split(','))) as Record<string, unknown>;
       return {
         connected: true,

@@ -111,12 +111,6 @@ export const indexPrivileges: Readonly<Record<string, PrivilegeDefinition>> = {
 /** Privileges a `remote_cluster` entry may name (spec: only these two). */
 export const remoteClusterPrivileges: readonly string[] = ['monitor_enrich', 'monitor_stats'];
 
-const ACTION_PREFIXES = ['cluster:', 'indices:', 'internal:'];
-
-export function isActionPattern(name: string): boolean {
-  return ACTION_PREFIXES.some((prefix) => name.startsWith(prefix));
-}
-
 export type PrivilegeKind = 'cluster' | 'index';
 
 function table(kind: PrivilegeKind): Readonly<Record<string, PrivilegeDefinition>> {

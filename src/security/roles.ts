@@ -1,6 +1,6 @@
 import { errors } from '../common/index.js';
 import { patternError } from './patterns.js';
-import { isActionPattern, remoteClusterPrivileges, resolvePrivilege, clusterPrivileges, indexPrivileges } from './privileges.js';
+import { remoteClusterPrivileges, resolvePrivilege, clusterPrivileges, indexPrivileges } from './privileges.js';
 
 /** A role descriptor as the role API, API keys and `_has_privileges` write it. */
 export interface IndicesPrivileges {
@@ -202,7 +202,6 @@ function validatePrivilegeNames(role: RoleDescriptor): void {
       }
     }
   }
-  void isActionPattern;
 }
 
 /** The descriptor as Elasticsearch renders it (GET role, API key role_descriptors). */

@@ -878,6 +878,8 @@ function hasPrivileges(security: NativeSecurityService, authentication: Authenti
   const cluster: Record<string, boolean> = {};
   const index: Record<string, Record<string, boolean>> = {};
   const applications: Record<string, Record<string, Record<string, boolean>>> = {};
+  let stored: readonly ApplicationPrivilege[] | undefined;
+  const storedPrivileges = (): readonly ApplicationPrivilege[] => (stored ??= security.store.listApplicationPrivileges());
   for (const [field, value] of Object.entries(body)) {
     if (field === 'cluster') {
       for (const privilege of expectStrings('has privileges request', field, value)) {
@@ -924,7 +926,7 @@ function hasPrivileges(security: NativeSecurityService, authentication: Authenti
         for (const resource of resources) {
           const row = (appRow[resource] ??= {});
           for (const privilege of privileges) {
-            row[privilege] = hasApplicationPrivilege(security, permission.descriptors, application, privilege, resource);
+            row[privilege] = hasApplicationPrivilege(storedPrivileges(), permission.descriptors, application, privilege, resource);
             allGranted &&= row[privilege]!;
           }
         }
@@ -960,13 +962,12 @@ function applicationActions(stored: readonly ApplicationPrivilege[], application
 
 /** Application privileges are informational here: roles grant them, `_has_privileges` reports them. */
 function hasApplicationPrivilege(
-  security: NativeSecurityService,
+  stored: readonly ApplicationPrivilege[],
   descriptors: readonly RoleDescriptor[],
   application: string,
   privilege: string,
   resource: string,
 ): boolean {
-  const stored = security.store.listApplicationPrivileges();
   const wanted = applicationActions(stored, application, privilege);
   if (wanted.length === 0) return false;
   const granted: string[] = [];
