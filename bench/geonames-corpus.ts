@@ -5,18 +5,9 @@
  * modification date (date, epoch millis).
  */
 import type { FieldMappings, SegmentDocumentInput } from '../src/index/engine/index.js';
+import { createRandom } from '../test/harness/random.js';
 
-export function createRandom(seed: number): () => number {
-  let state = seed >>> 0 || 1;
-  return () => {
-    // mulberry32
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { createRandom };
 
 export const geonamesMappings: FieldMappings = {
   name: { type: 'text' },

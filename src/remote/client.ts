@@ -26,8 +26,7 @@ const SYSTEM_SUBJECT = Buffer.from(JSON.stringify({ username: '_system', roles: 
 function adapt(connection: TransportConnection): RemoteConnection {
   return {
     get remote() {
-      const info = connection.remote;
-      return { clusterName: info.clusterName, nodeId: info.nodeId, nodeName: info.nodeName, version: info.version, roles: info.roles, attributes: info.attributes };
+      return connection.remote;
     },
     request: (action, body, options) => connection.request(action, body, options ?? {}),
     close: () => connection.close(),

@@ -1,16 +1,10 @@
 import type { Logger } from 'pino';
+import type { HandshakeInfo } from '../transport/index.js';
 import { EsError, errors } from '../common/index.js';
 import { formatAddress, parseAddress, type Address, type RemoteAliasSettings } from './settings.js';
 
-/** What the remote layer needs from one open transport connection (src/transport provides it). */
-export interface RemoteNodeInfo {
-  readonly clusterName: string;
-  readonly nodeId: string;
-  readonly nodeName: string;
-  readonly version: string;
-  readonly roles: readonly string[];
-  readonly attributes: Readonly<Record<string, string>>;
-}
+/** Who is at the other end of a connection: the handshake's identity, without the wire details. */
+export type RemoteNodeInfo = Omit<HandshakeInfo, 'clusterUuid' | 'transportFormatVersion'>;
 
 export interface RemoteConnection {
   readonly remote: RemoteNodeInfo;

@@ -19,6 +19,9 @@ export interface RemoteClusters {
   fieldCaps(alias: string, input: SearchInput, caller: unknown): Promise<FieldCapsIndex[]>;
 }
 
+/** Local authorization for a request that may also target other clusters (which authorize their own indices). */
+export type ClusterAuthorizer = SearchAuthorizer & { delegateToRemote?(): void };
+
 export interface ClusterPlan {
   /** The local expression (comma-joined), or undefined when no element targets this cluster. */
   readonly local: string | undefined;
@@ -92,7 +95,7 @@ export async function searchAcrossClusters(
   service: SearchService,
   input: SearchInput,
   plan: ClusterPlan,
-  access: SearchAuthorizer & { delegateToRemote?(): void },
+  access: ClusterAuthorizer,
   remotes: RemoteClusters,
   caller: unknown,
 ): Promise<Record<string, unknown>> {
@@ -189,7 +192,7 @@ export async function countAcrossClusters(
   service: SearchService,
   input: SearchInput,
   plan: ClusterPlan,
-  access: SearchAuthorizer,
+  access: ClusterAuthorizer,
   remotes: RemoteClusters,
   caller: unknown,
 ): Promise<Record<string, unknown>> {
@@ -207,11 +210,11 @@ export async function fieldCapsAcrossClusters(
   service: SearchService,
   input: SearchInput,
   plan: ClusterPlan,
-  access: SearchAuthorizer,
+  access: ClusterAuthorizer,
   remotes: RemoteClusters,
   caller: unknown,
 ): Promise<Record<string, unknown>> {
-  (access as { delegateToRemote?(): void }).delegateToRemote?.();
+  access.delegateToRemote?.();
   const outcomes = await runRemotes(plan, remotes, (alias, expression) => remotes.fieldCaps(alias, { expression, params: input.params, body: input.body }, caller));
   const remoteIndices: FieldCapsIndex[] = [];
   const failures: Record<string, unknown>[] = [];

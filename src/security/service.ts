@@ -279,18 +279,21 @@ export class NativeSecurityService {
     if (authentication.apiKey === undefined) return [roles(authentication.user.roles)];
     const key = this.store.getApiKey(authentication.apiKey.id);
     if (key === undefined) return [[]];
-    const owner = this.lookupOwner(key);
-    const ownerRoles = roles(owner !== undefined ? (owner.enabled ? owner.roles : []) : key.ownerRoles);
+    const ownerRoles = roles(this.ownerRoleNames(key));
     return key.roleDescriptors.length > 0 ? [[...key.roleDescriptors], ownerRoles] : [ownerRoles];
+  }
+
+  /** The owner's role names as they are now (the creation-time names when the owner is gone). */
+  ownerRoleNames(key: StoredApiKey): readonly string[] {
+    const owner = this.lookupOwner(key);
+    return owner !== undefined ? (owner.enabled ? owner.roles : []) : key.ownerRoles;
   }
 
   /** The key's own descriptors (if any) limited by its owner's roles as they are now. */
   apiKeyPermission(key: StoredApiKey): Permission {
     // A cross-cluster key is exactly its `cross_cluster` descriptor: no limited-by (spec §4.2).
     if (key.type === 'cross_cluster') return this.keyDescriptorPermission(key);
-    const owner = this.lookupOwner(key);
-    const ownerRoles = owner !== undefined ? (owner.enabled ? owner.roles : []) : key.ownerRoles;
-    const limitedBy = this.permissionForRoles(ownerRoles);
+    const limitedBy = this.permissionForRoles(this.ownerRoleNames(key));
     if (key.roleDescriptors.length > 0) {
       return intersectPermissions(this.keyDescriptorPermission(key), limitedBy);
     }

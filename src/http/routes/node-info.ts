@@ -7,6 +7,7 @@ import {
   MINIMUM_WIRE_COMPATIBILITY_VERSION,
 } from '../../common/index.js';
 import type { Route } from '../route.js';
+import { nestFlatSettings } from '../../index/index.js';
 import { errors } from '../../common/index.js';
 import { transportStats } from '../../transport/index.js';
 
@@ -50,20 +51,7 @@ function versionBody(identity: NodeIdentity): Record<string, unknown> {
 }
 
 /** Settings as `GET /_nodes` nests them: `{"cluster":{"name":"x"}}`. Secure settings never appear here. */
-export function nestSettings(flat: Readonly<Record<string, unknown>>): Record<string, unknown> {
-  const nested: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(flat)) {
-    const parts = key.split('.');
-    let cursor = nested;
-    for (const part of parts.slice(0, -1)) {
-      const next = cursor[part];
-      if (next === null || typeof next !== 'object' || Array.isArray(next)) cursor[part] = {};
-      cursor = cursor[part] as Record<string, unknown>;
-    }
-    cursor[parts[parts.length - 1]!] = value;
-  }
-  return nested;
-}
+export const nestSettings = nestFlatSettings;
 
 function hostOf(address: string): string {
   return address.slice(0, address.lastIndexOf(':')).replace(/^\[|\]$/g, '');

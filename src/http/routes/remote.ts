@@ -1,4 +1,4 @@
-import { errors } from '../../common/index.js';
+import { ES_API_VERSION, errors } from '../../common/index.js';
 import type { RemoteClusterService } from '../../remote/index.js';
 import type { RemoteClustersClient } from '../../remote/client.js';
 import type { SearchService } from '../../search/index.js';
@@ -16,7 +16,7 @@ export function remoteRoutes(options: {
 }): readonly Route[] {
   const { remotes, client, search, identity } = options;
   const localVersion = () => {
-    const version = identity.version ?? '9.1.0';
+    const version = identity.version ?? ES_API_VERSION;
     return { number: version, build_flavor: 'default', minimum_wire_compatibility_version: version, minimum_index_compatibility_version: version };
   };
   const resolve = async (expression: string | undefined, params: Readonly<Record<string, string>>, context: Parameters<Route['handle']>[1]) => {

@@ -122,7 +122,7 @@ export function renderApiKey(security: NativeSecurityService, key: StoredApiKey,
   for (const descriptor of key.roleDescriptors) roleDescriptors[descriptor.name] = renderRoleDescriptor(descriptor);
   const limitedBy =
     withLimitedBy && key.type === 'rest'
-      ? [Object.fromEntries(key.ownerRoles.map((name) => [name, security.findRole(name)]).filter(([, role]) => role !== undefined).map(([name, role]) => [name, renderRoleDescriptor(role as RoleDescriptor)]))]
+      ? [Object.fromEntries(security.ownerRoleNames(key).map((name) => [name, security.findRole(name)]).filter(([, role]) => role !== undefined).map(([name, role]) => [name, renderRoleDescriptor(role as RoleDescriptor)]))]
       : undefined;
   return {
     id: key.id,

@@ -12,7 +12,7 @@ import { type Weight, planQuery } from '../query/plan.js';
 import type { Scorer } from '../query/scorers.js';
 
 const noMoreDocs = 0x7fffffff; // scorers.noMoreDocs
-import { type SortSpec, type SortValue, compareSortValues, fielddataDisabled, fieldSortValue } from '../query/sort.js';
+import { type SortSpec, type SortValue, compareHits, fielddataDisabled, fieldSortValue } from '../query/sort.js';
 import { DateParseError, evaluateDateMath } from '../query/date-math.js';
 import type { AggregationNode, BucketOrder } from './ast.js';
 import { type DateRounding, createDateRounding } from './date-rounding.js';
@@ -741,26 +741,14 @@ class TopHitsAggregator extends Aggregator {
     const hit: TopHitPartial = { index: this.context.indexName, id: segment.ids[doc]!, score, sortValues, shardKey: this.context.shardKey, globalDoc: this.docBase + doc, source: segment.sources[doc] };
     list.push(hit);
     if (list.length > this.count * 4 + 16) {
-      list.sort((left, right) => compareTopHits(left, right, this.sort));
+      list.sort((left, right) => compareHits(left, right, this.sort));
       list.length = this.count;
     }
   }
   partial(bucket: number): AggregationPartial {
-    const list = [...(this.perBucket[bucket] ?? [])].sort((left, right) => compareTopHits(left, right, this.sort)).slice(0, this.count);
+    const list = [...(this.perBucket[bucket] ?? [])].sort((left, right) => compareHits(left, right, this.sort)).slice(0, this.count);
     const maxScore = this.maxScores.get(bucket);
     return { type: 'top_hits', total: this.totals.get(bucket), maxScore: maxScore === -Infinity ? NaN : maxScore, hits: list };
   }
 }
 
-export function compareTopHits(left: TopHitPartial, right: TopHitPartial, sort: readonly SortSpec[] | undefined): number {
-  if (sort === undefined) {
-    if (left.score !== right.score) return right.score - left.score;
-  } else {
-    for (let index = 0; index < sort.length; index++) {
-      const compared = compareSortValues(left.sortValues![index]!, right.sortValues![index]!, sort[index]!);
-      if (compared !== 0) return compared;
-    }
-  }
-  if (left.shardKey !== right.shardKey) return left.shardKey < right.shardKey ? -1 : 1;
-  return left.globalDoc - right.globalDoc;
-}

@@ -7,7 +7,8 @@
 import { assert } from '../../common/assert.js';
 import { formatDate, parseDate } from '../query/date-math.js';
 import type { AggregationNode } from './ast.js';
-import { compareTopHits, metricValue, sortTermsBuckets } from './aggregators.js';
+import { compareHits } from '../query/sort.js';
+import { metricValue, sortTermsBuckets } from './aggregators.js';
 import { createDateRounding } from './date-rounding.js';
 import type { AggregationPartial, PartialMap, TermsBucketPartial, TopHitPartial } from './partials.js';
 
@@ -136,7 +137,7 @@ function reduceOne(node: AggregationNode, partials: readonly AggregationPartial[
     case 'top_hits': {
       assert(node.kind === 'top_hits', 'top_hits partial belongs to a top_hits node');
       const tops = partials as Extract<AggregationPartial, { type: 'top_hits' }>[];
-      const hits: TopHitPartial[] = tops.flatMap((partial) => partial.hits).sort((left, right) => compareTopHits(left, right, node.sort));
+      const hits: TopHitPartial[] = tops.flatMap((partial) => partial.hits).sort((left, right) => compareHits(left, right, node.sort));
       const scores = tops.map((partial) => partial.maxScore).filter((score) => !Number.isNaN(score));
       return { type: 'top_hits', total: tops.reduce((sum, partial) => sum + partial.total, 0), maxScore: scores.length === 0 ? NaN : Math.max(...scores), hits: hits.slice(0, node.from + node.size) };
     }

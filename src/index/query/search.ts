@@ -19,7 +19,7 @@ import type { QueryNode } from './ast.js';
 import { parseQuery } from './parse.js';
 import { type PlanContext, type Weight, planQuery } from './plan.js';
 import { AllDocsScorer, type HitCollector, type Scorer } from './scorers.js';
-import { type SortSpec, type SortValue, applyMissing, checkSortFields, compareSortValues, fieldSortValue, parseSort } from './sort.js';
+import { type SortSpec, type SortValue, applyMissing, checkSortFields, compareHits, compareSortValues, fieldSortValue, parseSort } from './sort.js';
 
 export interface SearchRequest {
   readonly query: QueryNode;
@@ -563,18 +563,7 @@ export function mergeShardResults(results: readonly ShardResult[], request: Sear
   }
   const all = results.flatMap((result) => result.hits);
   const sort = request.sort;
-  all.sort((left, right) => {
-    if (sort === undefined) {
-      if (left.score !== right.score) return right.score - left.score;
-    } else {
-      for (let index = 0; index < sort.length; index++) {
-        const compared = compareSortValues(left.sortValues![index]!, right.sortValues![index]!, sort[index]!);
-        if (compared !== 0) return compared;
-      }
-    }
-    if (left.shardKey !== right.shardKey) return left.shardKey < right.shardKey ? -1 : 1;
-    return left.globalDoc - right.globalDoc;
-  });
+  all.sort((left, right) => compareHits(left, right, sort));
   const hits = all.slice(request.from, request.from + request.size);
   const aggregations =
     request.aggregations.length === 0

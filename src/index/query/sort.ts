@@ -121,3 +121,28 @@ export function applyMissing(value: SortValue, spec: SortSpec): SortValue {
   if (value !== null || spec.kind !== 'field' || spec.missing === '_first' || spec.missing === '_last') return value;
   return spec.missing;
 }
+
+/** What orders a hit among others: its score or sort values, then its shard and doc. */
+export interface OrderedHit {
+  readonly score: number;
+  readonly sortValues: readonly SortValue[] | undefined;
+  readonly shardKey: string;
+  readonly globalDoc: number;
+}
+
+/**
+ * The one hit order, for merging shards and clusters and for `top_hits`: by score (or the sort
+ * values), then shard key, then doc position, so that any merge order gives the same answer.
+ */
+export function compareHits(left: OrderedHit, right: OrderedHit, sort: readonly SortSpec[] | undefined): number {
+  if (sort === undefined) {
+    if (left.score !== right.score) return right.score - left.score;
+  } else {
+    for (let index = 0; index < sort.length; index++) {
+      const compared = compareSortValues(left.sortValues![index]!, right.sortValues![index]!, sort[index]!);
+      if (compared !== 0) return compared;
+    }
+  }
+  if (left.shardKey !== right.shardKey) return left.shardKey < right.shardKey ? -1 : 1;
+  return left.globalDoc - right.globalDoc;
+}

@@ -1,16 +1,9 @@
 /** Seeded corpora for engine, query and aggregation tests (not a test file). */
 import { buildSegment, type FieldMappings, type Segment, type SegmentDocumentInput } from '../../../src/index/engine/index.js';
+import { createRandom } from '../../harness/random.js';
 
-export function createRandom(seed: number): () => number {
-  let state = seed >>> 0 || 1;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { createRandom };
+
 
 /** A seed from SEED or a random one (tests print it in their names, style P10). */
 export function testSeed(): number {

@@ -19,6 +19,7 @@ import {
   type SearcherState,
 } from '../../../src/index/searcher/index.js';
 import type { Operation } from '../../../src/index/index.js';
+import { createRandom } from '../../harness/random.js';
 
 const root = { properties: { word: { type: 'keyword' }, n: { type: 'long' } } };
 const mappings = engineMappings(flattenMapping(root));
@@ -33,16 +34,6 @@ function liveIds(state: SearcherState): string[] {
   return ids.sort();
 }
 
-function createRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let value = state;
-    value = Math.imul(value ^ (value >>> 15), value | 1);
-    value ^= value + Math.imul(value ^ (value >>> 7), value | 61);
-    return ((value ^ (value >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 test('a refresh step adds one segment, deletes older copies of updated ids, drops emptied segments', () => {
   const first = applyOperations(emptySearcherState, [op(0, 'index', 'a', { word: 'x' }), op(1, 'index', 'b', { word: 'y' })], root, mappings);

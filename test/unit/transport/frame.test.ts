@@ -2,17 +2,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { decodeFrames, emptyDecoder, encodeFrame, encodePing, FrameError, FrameFlags, type DecoderState, type Frame } from '../../../src/transport/frame.js';
+import { createRandom } from '../../harness/random.js';
 
-function createRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 test('frames round-trip, compressed or not, with pings between', () => {
   const bytes = Buffer.concat([
