@@ -4,9 +4,9 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import pino from 'pino';
-import { errors, isEsError, type SqlDatabase } from '../../../src/common/index.js';
-import { createRestRequest } from '../../../src/http/request.js';
-import type { HttpMethod, RequestContext, Route } from '../../../src/http/route.js';
+import type { SqlDatabase } from '../../../src/common/index.js';
+import type { HttpMethod, Route } from '../../../src/http/route.js';
+import { callRoute, type RouteCallOptions } from '../../harness/routes.js';
 import { catRoutes } from '../../../src/http/routes/cat.js';
 import { clusterHealthRoutes } from '../../../src/http/routes/cluster-health.js';
 import { documentRoutes } from '../../../src/http/routes/documents.js';
@@ -23,15 +23,7 @@ export interface Harness {
   close(): void;
 }
 
-export interface CallOptions {
-  readonly params?: Record<string, string>;
-  readonly query?: Record<string, string>;
-  readonly body?: unknown;
-  /** Raw body text (NDJSON). */
-  readonly text?: string;
-  /** Indices the caller may not touch (everything else allowed). */
-  readonly denied?: readonly string[];
-}
+export type CallOptions = RouteCallOptions;
 
 export function openHarness(t: { after: (fn: () => void) => void }, options: { nowMs?: () => number } = {}): Harness {
   const dir = mkdtempSync(path.join(tmpdir(), 'strait-routes-'));
@@ -49,51 +41,7 @@ export function openHarness(t: { after: (fn: () => void) => void }, options: { n
   const harness: Harness = {
     service,
     dir,
-    async call(method, template, callOptions = {}) {
-      const route = routes.find((candidate) => candidate.path === template && (Array.isArray(candidate.method) ? candidate.method.includes(method) : candidate.method === method));
-      if (route === undefined) throw new Error(`no route ${method} ${template}`);
-      const query = callOptions.query ?? {};
-      const unknown = Object.keys(query).filter((name) => !(route.params ?? []).includes(name));
-      if (unknown.length > 0) throw new Error(`route ${template} does not list params ${unknown.join(',')}`);
-      const text = callOptions.text ?? (callOptions.body === undefined ? undefined : JSON.stringify(callOptions.body));
-      const request = createRestRequest({
-        method,
-        rawPath: template,
-        params: callOptions.params ?? {},
-        query,
-        headers: {},
-        body: text === undefined ? undefined : Buffer.from(text),
-      });
-      const denied = new Set(callOptions.denied ?? []);
-      let authorized = false;
-      const context: RequestContext = {
-        authentication: {
-          user: { username: 'tester', roles: [], fullName: null, email: null, metadata: {}, enabled: true },
-          authenticatingRealm: { name: 'test', type: 'test' },
-          lookupRealm: { name: 'test', type: 'test' },
-          authenticationType: 'realm',
-        },
-        authorize: {
-          cluster: () => undefined,
-          indices: (action, names) => {
-            authorized = true;
-            for (const name of names) if (denied.has(name)) throw errors.actionDenied(action, 'tester', ` on indices [${name}]`);
-          },
-          allowsIndex: (_action, name) => {
-            authorized = true;
-            return !denied.has(name);
-          },
-        },
-      };
-      try {
-        const response = await route.handle(request, context);
-        if (route.scope === 'indices' && response.status < 300 && !authorized) throw new Error(`${template} answered without authorizing`);
-        return { status: response.status, body: response.body };
-      } catch (error) {
-        if (isEsError(error)) return { status: error.status, body: error.toBody() };
-        throw error;
-      }
-    },
+    call: (method, template, callOptions = {}) => callRoute(routes, method, template, callOptions),
     close() {
       search.close();
       searchers.close();

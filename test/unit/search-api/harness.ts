@@ -8,9 +8,9 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import pino from 'pino';
-import { errors, isEsError, type SqlDatabase } from '../../../src/common/index.js';
-import { createRestRequest } from '../../../src/http/request.js';
-import type { HttpMethod, RequestContext, Route } from '../../../src/http/route.js';
+import type { SqlDatabase } from '../../../src/common/index.js';
+import type { HttpMethod, Route } from '../../../src/http/route.js';
+import { callRoute, type RouteCallOptions } from '../../harness/routes.js';
 import { documentRoutes } from '../../../src/http/routes/documents.js';
 import { indicesRoutes } from '../../../src/http/routes/indices.js';
 import { searchRoutes } from '../../../src/http/routes/search.js';
@@ -33,17 +33,7 @@ export interface SearchHarness {
   close(): void;
 }
 
-export interface CallOptions {
-  readonly params?: Record<string, string>;
-  readonly query?: Record<string, string>;
-  readonly body?: unknown;
-  /** Raw body text (NDJSON). */
-  readonly text?: string;
-  /** Indices the caller may not touch (everything else allowed). */
-  readonly denied?: readonly string[];
-  /** The calling user (scroll contexts belong to their opener). */
-  readonly user?: string;
-}
+export type CallOptions = RouteCallOptions;
 
 function open(dir: string, nodeDb: SqlDatabase, clock: { now: number }, onOpen: (harness: SearchHarness) => void): SearchHarness {
   const log = pino({ level: 'silent' });
@@ -62,45 +52,7 @@ function open(dir: string, nodeDb: SqlDatabase, clock: { now: number }, onOpen: 
     set now(value: number) {
       clock.now = value;
     },
-    async call(method, template, callOptions = {}) {
-      const route = routes.find((candidate) => candidate.path === template && (Array.isArray(candidate.method) ? candidate.method.includes(method) : candidate.method === method));
-      if (route === undefined) throw new Error(`no route ${method} ${template}`);
-      const query = callOptions.query ?? {};
-      const unknown = Object.keys(query).filter((name) => !(route.params ?? []).includes(name));
-      if (unknown.length > 0) throw new Error(`route ${template} does not list params ${unknown.join(',')}`);
-      const text = callOptions.text ?? (callOptions.body === undefined ? undefined : JSON.stringify(callOptions.body));
-      const request = createRestRequest({ method, rawPath: template, params: callOptions.params ?? {}, query, headers: {}, body: text === undefined ? undefined : Buffer.from(text) });
-      const denied = new Set(callOptions.denied ?? []);
-      const username = callOptions.user ?? 'tester';
-      let authorized = false;
-      const context: RequestContext = {
-        authentication: {
-          user: { username, roles: [], fullName: null, email: null, metadata: {}, enabled: true },
-          authenticatingRealm: { name: 'test', type: 'test' },
-          lookupRealm: { name: 'test', type: 'test' },
-          authenticationType: 'realm',
-        },
-        authorize: {
-          cluster: () => undefined,
-          indices: (action, names) => {
-            authorized = true;
-            for (const name of names) if (denied.has(name)) throw errors.actionDenied(action, username, ` on indices [${name}]`);
-          },
-          allowsIndex: (_action, name) => {
-            authorized = true;
-            return !denied.has(name);
-          },
-        },
-      };
-      try {
-        const response = await route.handle(request, context);
-        if (route.scope === 'indices' && response.status < 300 && !authorized) throw new Error(`${template} answered without authorizing`);
-        return { status: response.status, body: response.body };
-      } catch (error) {
-        if (isEsError(error)) return { status: error.status, body: error.toBody() };
-        throw error;
-      }
-    },
+    call: (method, template, callOptions = {}) => callRoute(routes, method, template, callOptions),
     async index(index, documents, options = {}) {
       const lines = Object.entries(documents).flatMap(([id, source]) => [JSON.stringify({ index: { _index: index, _id: id } }), JSON.stringify(source)]);
       const response = await harness.call('POST', '/_bulk', { text: `${lines.join('\n')}\n`, query: options.refresh === false ? {} : { refresh: 'true' } });
