@@ -48,21 +48,50 @@ export const dynamicSettingTypes = {
     }
     return text;
   },
+  integerAtLeast:
+    (min: number) =>
+    (key: string, value: unknown): SettingValue => {
+      const text = scalarString(key, value);
+      if (!/^-?\d+$/.test(text)) throw errors.illegalArgument(`Failed to parse value [${text}] for setting [${key}]`);
+      if (Number(text) < min) throw errors.illegalArgument(`Failed to parse value [${text}] for setting [${key}] must be >= ${min}`);
+      return String(Number(text));
+    },
+  /**
+   * A list keeps the form it was given, as Elasticsearch echoes it: an array stays an array, a
+   * (comma-separated) string stays a string; readers split strings on commas.
+   */
   list: (key: string, value: unknown): SettingValue => {
     if (Array.isArray(value)) return value.map((item) => scalarString(key, item));
-    return scalarString(key, value).split(',').map((item) => item.trim()).filter((item) => item !== '');
+    return scalarString(key, value);
   },
 } as const;
 
-/** The dynamic cluster settings this node knows. Later layers (remote clusters) add rows. */
+/**
+ * `cluster.routing.allocation.enable`: on a one-node cluster only replicas are ever unassigned, so
+ * `all` and `primaries` are honoured as they stand; `new_primaries` and `none` would leave primaries
+ * unassigned, which Strait cannot do, so they are refused rather than accepted and ignored.
+ */
+function allocationEnable(key: string, value: unknown): SettingValue {
+  const text = scalarString(key, value).toLowerCase();
+  if (text === 'all' || text === 'primaries') return text;
+  if (text === 'new_primaries' || text === 'none') {
+    throw errors.illegalArgument(`[${key}] = [${text}] is not supported by Strait: a one-node cluster cannot leave primary shards unassigned`);
+  }
+  throw errors.illegalArgument(`No enum constant org.elasticsearch.cluster.routing.allocation.decider.EnableAllocationDecider.Allocation.${text.toUpperCase()}`);
+}
+
+/**
+ * The dynamic cluster settings this node knows, each honoured as soon as it is accepted (the
+ * indices service, the search service and the remote clusters service listen for changes). Later
+ * layers (remote clusters) add rows. A setting that nothing would honour is not listed, so that it
+ * is refused as not recognized rather than acknowledged and ignored.
+ */
 export const baseDynamicSettings: readonly DynamicSetting[] = [
-  { key: 'indices.recovery.max_bytes_per_sec', normalize: dynamicSettingTypes.byteSize, defaultValue: '40mb' },
   { key: 'action.auto_create_index', normalize: dynamicSettingTypes.string, defaultValue: 'true' },
   { key: 'action.destructive_requires_name', normalize: dynamicSettingTypes.boolean, defaultValue: 'true' },
-  { key: 'cluster.routing.allocation.enable', normalize: dynamicSettingTypes.string, defaultValue: 'all' },
+  { key: 'cluster.routing.allocation.enable', normalize: allocationEnable, defaultValue: 'all' },
   { key: 'search.default_search_timeout', normalize: dynamicSettingTypes.timeValue, defaultValue: '-1' },
-  { key: 'cluster.max_shards_per_node', normalize: dynamicSettingTypes.string, defaultValue: '1000' },
-  { key: 'logger.*', normalize: dynamicSettingTypes.string },
+  { key: 'cluster.max_shards_per_node', normalize: dynamicSettingTypes.integerAtLeast(1), defaultValue: '1000' },
 ];
 
 function findSetting(registry: readonly DynamicSetting[], key: string): DynamicSetting | undefined {

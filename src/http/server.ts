@@ -5,6 +5,7 @@ import type { Socket } from 'node:net';
 import FindMyWay from 'find-my-way';
 import type { Logger } from 'pino';
 import { assert, AssertionError, errors, EsError, isEsError } from '../common/index.js';
+import { resolveDateMathExpression } from '../index/index.js';
 import type { SecurityService } from '../security/types.js';
 import { filterPath } from './filter-path.js';
 import {
@@ -209,6 +210,8 @@ async function handleRequest(
       rawBody === undefined ? undefined : decodeBody(rawBody, headerValue(incoming.headers['content-encoding']), options.bodyBytesMax);
     const params: Record<string, string> = {};
     for (const [name, value] of Object.entries(found.params)) if (value !== undefined) params[name] = value;
+    // Date math index names (`<logs-{now/d}>`) resolve before authorization and every handler.
+    if (params['index'] !== undefined) params['index'] = resolveDateMathExpression(params['index'], Date.now());
     const restRequest = createRestRequest({ method, rawPath, params, query, headers: incoming.headers, body });
     const authorizer = options.security.authorizer(authentication);
     let authorizedTargets = false;

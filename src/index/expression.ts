@@ -35,6 +35,12 @@ export interface IndicesOptions {
   readonly ignoreUnavailable: boolean;
   readonly allowNoIndices: boolean;
   readonly expandWildcards: ReadonlySet<WildcardState>;
+  /**
+   * Resolve against indices only, as Elasticsearch's delete-index and alias actions do: a literal
+   * alias is refused (400) and wildcards do not expand through aliases, so a destructive request
+   * never reaches an index the caller did not name.
+   */
+  readonly ignoreAliases?: boolean;
 }
 
 export interface IndexAccess {
@@ -141,6 +147,7 @@ export function resolveIndexExpression(
   const result: string[] = [];
   const literals: string[] = [];
   const missing: string[] = [];
+  const aliasLiterals: string[] = [];
   const expandWildcard = (pattern: string): string[] => {
     const matched: string[] = [];
     for (const index of state) {
@@ -148,6 +155,7 @@ export function resolveIndexExpression(
         matched.push(index.name);
       }
     }
+    if (options.ignoreAliases === true) return matched;
     for (const [alias, members] of aliases) {
       if (!wildcardMatch(pattern, alias) || !access.allows(alias)) continue;
       const hiddenAlias = members.some((member) => member.aliases.get(alias)?.isHidden === true);
@@ -169,7 +177,9 @@ export function resolveIndexExpression(
         const pattern = element.slice(1);
         const excluded = new Set<string>();
         for (const index of state) if (wildcardMatch(pattern, index.name)) excluded.add(index.name);
-        for (const [alias, members] of aliases) if (wildcardMatch(pattern, alias)) for (const member of members) excluded.add(member.name);
+        if (options.ignoreAliases !== true) {
+          for (const [alias, members] of aliases) if (wildcardMatch(pattern, alias)) for (const member of members) excluded.add(member.name);
+        }
         for (let index = result.length - 1; index >= 0; index--) if (excluded.has(result[index]!)) result.splice(index, 1);
         continue;
       }
@@ -190,13 +200,16 @@ export function resolveIndexExpression(
       }
       const members = aliases.get(element);
       if (members !== undefined) {
-        result.push(...members.map((member) => member.name));
+        if (options.ignoreAliases === true) aliasLiterals.push(element);
+        else result.push(...members.map((member) => member.name));
         continue;
       }
       missing.push(element);
     }
   }
   access.authorizeLiterals(literals);
+  // After authorization, so the refusal tells nothing about names the caller may not see.
+  if (aliasLiterals.length > 0) throw errors.expressionMatchesAlias(aliasLiterals[0]!);
   if (missing.length > 0 && !options.ignoreUnavailable) throw errors.indexNotFound(missing[0]!);
   const indices = [...new Set(result)];
   if (indices.length === 0 && !options.allowNoIndices) {

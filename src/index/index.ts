@@ -30,17 +30,25 @@ export {
   type WildcardState,
 } from './expression.js';
 export { validateIndexName, validateDocumentId, documentIdBytesMax } from './names.js';
+export { isDateMathName, resolveDateMathExpression, resolveDateMathName } from './date-math-names.js';
+export { checkAutoCreateIndex, parseAutoCreateIndex, type AutoCreateIndexRule } from './auto-create.js';
+export { checkShardLimit, shardCopies } from './shard-limit.js';
 export {
   applySettingsUpdate,
+  autoExpandedReplicas,
+  CLUSTER_DATA_NODES,
   defaultSettings,
   flattenSettings,
   indexSettingSpecs,
   INDEX_VERSION_CREATED,
   nestFlatSettings,
+  parseAutoExpandReplicas,
   parseCreateSettings,
   settingBoolean,
   settingInteger,
   settingValue,
+  withAutoExpandedReplicas,
+  type AutoExpandReplicas,
   type FlatSettings,
 } from './settings.js';
 export * from './mapping/index.js';
@@ -54,9 +62,12 @@ export {
   mergeSource,
   parseBulkBody,
   parseConcurrency,
+  parseLong,
   parseMgetBody,
   parseRefresh,
+  parseRouting,
   parseVersionType,
+  routingRequired,
   pipelineNotSupported,
   updateDocument,
   writeShards,

@@ -22,6 +22,9 @@ import {
 } from './expression.js';
 import { checkFieldLimits, flattenMapping, mergeMappings, parseMapping, type FlattenedMapping, type RootMapping } from './mapping/index.js';
 import { validateIndexName } from './names.js';
+import { isDateMathName, resolveDateMathExpression, resolveDateMathName } from './date-math-names.js';
+import { checkShardLimit, maxShardsPerNodeDefault, shardCopies } from './shard-limit.js';
+import { autoCreateIndexAllowAll, checkAutoCreateIndex, parseAutoCreateIndex, type AutoCreateIndexRule } from './auto-create.js';
 import {
   applySettingsUpdate,
   INDEX_VERSION_CREATED,
@@ -114,7 +117,10 @@ export class IndicesService {
   private readonly listeners = new Set<IndexListener>();
   private readonly metadataStore: MetadataStore;
   private readonly randomBytes: (size: number) => Buffer;
-  private readonly destructiveRequiresName: boolean;
+  private destructiveRequiresName: boolean;
+  private autoCreateIndex: AutoCreateIndexRule = autoCreateIndexAllowAll;
+  private readonly destructiveRequiresNameDefault: boolean;
+  private maxShardsPerNode = maxShardsPerNodeDefault;
   private refreshTimer: NodeJS.Timeout | undefined;
   readonly log: Logger;
   readonly nowMs: () => number;
@@ -125,7 +131,8 @@ export class IndicesService {
     this.nowMs = options.nowMs;
     this.pathData = options.pathData;
     this.randomBytes = options.randomBytes ?? nodeRandomBytes;
-    this.destructiveRequiresName = options.destructiveRequiresName ?? true;
+    this.destructiveRequiresNameDefault = options.destructiveRequiresName ?? true;
+    this.destructiveRequiresName = this.destructiveRequiresNameDefault;
     this.metadataStore = MetadataStore.open(options.nodeDb);
     for (const metadata of this.metadataStore.loadAll()) {
       const shard = metadata.state === 'open' ? this.openShard(metadata) : undefined;
@@ -214,9 +221,43 @@ export class IndicesService {
     return names;
   }
 
+  /** Resolves a date math index name (`<logs-{now/d}>`) against the node's clock; other names as they are. */
+  resolveDateMath(name: string): string {
+    return isDateMathName(name) ? resolveDateMathName(name, this.nowMs()) : name;
+  }
+
+  /** Each element of an index expression with its date math resolved (`-<x-{now/d}>` too). */
+  private resolveDateMathElements(expression: string | readonly string[] | undefined): string | readonly string[] | undefined {
+    if (expression === undefined) return undefined;
+    const nowMs = this.nowMs();
+    if (typeof expression === 'string') return resolveDateMathExpression(expression, nowMs);
+    return expression.map((element) => resolveDateMathExpression(element, nowMs));
+  }
+
   resolve(expression: string | readonly string[] | undefined, options: IndicesOptions, access: IndexAccess = allowAllAccess): IndexHandle[] {
-    const resolved = resolveIndexExpression(expression, this.views(), options, access);
+    const resolved = resolveIndexExpression(this.resolveDateMathElements(expression), this.views(), options, access);
     return resolved.indices.map((name) => this.handles.get(name)!).filter((handle) => handle !== undefined);
+  }
+
+  /**
+   * Applies the dynamic cluster settings this service honours, at once (called at start with the
+   * stored settings and after every accepted `PUT /_cluster/settings`): `action.destructive_requires_name`
+   * and `action.auto_create_index`. A key that is absent falls back to the default.
+   */
+  applyClusterSettings(effective: Readonly<Record<string, string | readonly string[]>>): void {
+    const destructive = effective['action.destructive_requires_name'];
+    this.destructiveRequiresName = destructive === undefined ? this.destructiveRequiresNameDefault : String(destructive) === 'true';
+    const autoCreate = effective['action.auto_create_index'];
+    this.autoCreateIndex = autoCreate === undefined ? autoCreateIndexAllowAll : parseAutoCreateIndex(String(autoCreate));
+    const maxShards = effective['cluster.max_shards_per_node'];
+    this.maxShardsPerNode = maxShards === undefined ? maxShardsPerNodeDefault : Number(maxShards);
+  }
+
+  /** Shard copies of the open indices (what `cluster.max_shards_per_node` counts). */
+  private openShardCopies(): number {
+    let open = 0;
+    for (const handle of this.handles.values()) if (handle.metadata.state === 'open') open += shardCopies(handle.metadata.settings);
+    return open;
   }
 
   /** Refuses `*`, `_all` and wildcards for destructive operations (action.destructive_requires_name). */
@@ -224,18 +265,19 @@ export class IndicesService {
     if (!this.destructiveRequiresName) return;
     const elements = (expression ?? '_all').split(',');
     if (elements.some((element) => element === '_all' || (element.includes('*') && !element.startsWith('-')))) {
-      throw errors.illegalArgument('Wildcard expressions or all indices are not allowed');
+      throw errors.destructiveRequiresName();
     }
   }
 
   /** The handle of a single-index read target (index or single-index alias). */
   singleIndex(name: string): MutableHandle {
-    const index = resolveSingleIndex(name, this.views());
+    const index = resolveSingleIndex(this.resolveDateMath(name), this.views());
     return this.handles.get(index)!;
   }
 
   /** The write target of `name`: its index, its alias's write index, or a new index (auto-create). */
-  writeIndex(name: string, options: { requireAlias?: boolean; authorizeCreate?: (index: string) => void } = {}): MutableHandle {
+  writeIndex(nameOrDateMath: string, options: { requireAlias?: boolean; authorizeCreate?: (index: string) => void } = {}): MutableHandle {
+    const name = this.resolveDateMath(nameOrDateMath);
     const views = this.views();
     if (options.requireAlias && !views.some((view) => view.aliases.has(name))) {
       throw new EsError(404, 'index_not_found_exception', `no such index [${name}] and [require_alias] request flag is [true] and [${name}] is not an alias`, {
@@ -245,6 +287,7 @@ export class IndicesService {
     const target = resolveWriteIndex(name, views);
     if ('index' in target) return this.handles.get(target.index)!;
     options.authorizeCreate?.(target.create);
+    checkAutoCreateIndex(this.autoCreateIndex, target.create);
     return this.createIndex(target.create, undefined) as MutableHandle;
   }
 
@@ -292,7 +335,8 @@ export class IndicesService {
    * Creates an index (PUT /{index}, or auto-create on first write when `body` is undefined).
    * Throws 400 for a bad name, settings, mappings or aliases; 400 resource_already_exists_exception.
    */
-  createIndex(name: string, body: unknown): IndexHandle {
+  createIndex(nameOrDateMath: string, body: unknown): IndexHandle {
+    const name = this.resolveDateMath(nameOrDateMath);
     validateIndexName(name);
     const existing = this.handles.get(name);
     if (existing !== undefined) throw errors.resourceAlreadyExists(name, existing.uuid);
@@ -326,6 +370,7 @@ export class IndicesService {
       throw error;
     }
     checkFieldLimits(mappings, settingInteger(settings, 'index.mapping.total_fields.limit'));
+    checkShardLimit(shardCopies(settings), this.openShardCopies(), this.maxShardsPerNode, 1);
     const aliases = this.parseCreateAliases(name, aliasesInput);
     const metadata: IndexMetadata = {
       name,
@@ -410,6 +455,13 @@ export class IndicesService {
   }
 
   openIndices(handles: readonly IndexHandle[]): void {
+    const opening = handles.filter((handle) => this.handles.get(handle.name)?.metadata.state !== 'open');
+    checkShardLimit(
+      opening.reduce((sum, handle) => sum + shardCopies(handle.metadata.settings), 0),
+      this.openShardCopies(),
+      this.maxShardsPerNode,
+      1,
+    );
     for (const handle of handles) {
       const mutable = this.handles.get(handle.name)!;
       if (mutable.metadata.state === 'open') continue;

@@ -11,6 +11,7 @@ import { clusterSettingsRoutes } from '../http/routes/cluster-settings.js';
 import { nodeInfoRoutes, type NodeIdentity } from '../http/routes/node-info.js';
 import { taskRoutes } from '../http/routes/tasks.js';
 import { wireIndices } from './wire-indices.js';
+import { parseAutoCreateIndex } from '../index/index.js';
 import { wireSecurity } from './wire-security.js';
 import { wireRemote } from './wire-remote.js';
 import { openDatabase } from './database.js';
@@ -127,6 +128,14 @@ export async function startNode(config: NodeConfig, options: StartOptions): Prom
     const indices = wireIndices({ config, nodeDb, log, nowMs });
     closers.push(() => indices.close());
     const clusterSettings = new ClusterSettingsStore(nodeDb, [...baseDynamicSettings]);
+    // Cross-key checks the registry's per-key normalizers cannot make, then every accepted change
+    // takes effect at once; the stored (persistent) settings take effect at start.
+    clusterSettings.addValidator((effective) => {
+      const autoCreate = effective['action.auto_create_index'];
+      if (autoCreate !== undefined) parseAutoCreateIndex(String(autoCreate));
+    });
+    clusterSettings.onChange((effective) => indices.applyClusterSettings(effective));
+    indices.applyClusterSettings(clusterSettings.effective());
     const remote = wireRemote({
       config,
       identity: { nodeId, clusterUuid },

@@ -10,6 +10,8 @@ import { searchRoutes } from '../http/routes/search.js';
 import { openIndicesService } from '../index/index.js';
 import { SearcherService } from '../index/searcher/index.js';
 import { SearchService, type RemoteClusters } from '../search/index.js';
+import { parseTimeValueMs } from '../search/time-value.js';
+import type { FlatSettings } from '../cluster/settings.js';
 
 /** The node id node.ts keeps in node.db (`node_meta`), for `_node` in search answers; the node name before it exists. */
 function readNodeId(nodeDb: SqlDatabase, fallback: string): string {
@@ -25,6 +27,8 @@ export function wireIndices(options: { config: NodeConfig; nodeDb: SqlDatabase; 
   routes(identity: { clusterName: string }, remotes?: RemoteClusters): Route[];
   /** The search coordinator (cross-cluster search calls `search.searchLocal`). */
   readonly search: SearchService;
+  /** Makes the dynamic cluster settings of the index and search layers take effect (start and every change). */
+  applyClusterSettings(effective: FlatSettings): void;
   close(): void;
 } {
   const log = options.log.child({ layer: 'index' });
@@ -52,6 +56,11 @@ export function wireIndices(options: { config: NodeConfig; nodeDb: SqlDatabase; 
       ...clusterHealthRoutes(service, identity),
     ],
     search,
+    applyClusterSettings: (effective) => {
+      service.applyClusterSettings(effective);
+      const timeout = effective['search.default_search_timeout'];
+      search.setDefaultSearchTimeout(timeout === undefined ? undefined : parseTimeValueMs(String(timeout), 'search.default_search_timeout'));
+    },
     close: () => {
       search.close();
       searchers.close();

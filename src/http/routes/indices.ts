@@ -25,6 +25,16 @@ const MASTER = ['master_timeout', 'timeout'];
 
 const expandOpenClosed: IndicesOptions = { ignoreUnavailable: false, allowNoIndices: true, expandWildcards: new Set(['open', 'closed']) };
 const expandClosed: IndicesOptions = { ignoreUnavailable: false, allowNoIndices: true, expandWildcards: new Set(['closed']) };
+/**
+ * Delete index: against indices only (Elasticsearch's DeleteIndexRequest ignores aliases), so
+ * `DELETE /<alias>` is refused with a 400 rather than deleting the indices behind it.
+ */
+const deleteIndexOptions: IndicesOptions = { ...expandOpenClosed, ignoreAliases: true };
+/**
+ * Alias actions (`_aliases`, `PUT|DELETE /{index}/_alias/{name}`): every index must exist, wildcards
+ * expand to open indices and must match one, and the index part resolves against indices only.
+ */
+const aliasActionIndicesOptions: IndicesOptions = { ignoreUnavailable: false, allowNoIndices: false, expandWildcards: new Set(['open']), ignoreAliases: true };
 
 /**
  * Resolves the request's index expression for `action`: wildcards expand to indices the caller may
@@ -149,7 +159,7 @@ export function indicesRoutes(service: IndicesService): readonly Route[] {
   };
 
   const aliasTargets = (request: RestRequest, context: RequestContext, action: string): IndexHandle[] =>
-    resolveForRoute(service, context, action, request.params['index'], parseIndicesOptions(request.query, expandOpenClosed));
+    resolveForRoute(service, context, action, request.params['index'], aliasActionIndicesOptions);
 
   const putAlias = (request: RestRequest, context: RequestContext): RestResponse => {
     const alias = request.params['name']!;
@@ -218,7 +228,7 @@ export function indicesRoutes(service: IndicesService): readonly Route[] {
       const spec = raw as Record<string, unknown>;
       const indexExpressions = [...strings(spec['index']), ...strings(spec['indices'])];
       if (indexExpressions.length === 0) throw errors.actionRequestValidation(['One of [index] or [indices] is required']);
-      const handles = resolveForRoute(service, context, action, indexExpressions.join(','), { ignoreUnavailable: false, allowNoIndices: false, expandWildcards: new Set(['open', 'closed']) });
+      const handles = resolveForRoute(service, context, action, indexExpressions.join(','), aliasActionIndicesOptions);
       if (kind === 'remove_index') {
         context.authorize.indices('indices:admin/delete', handles.map((handle) => handle.name));
         for (const handle of handles) actions.push({ kind: 'remove_index', index: handle.name });
@@ -273,7 +283,7 @@ export function indicesRoutes(service: IndicesService): readonly Route[] {
       scope: 'indices',
       params: ['wait_for_active_shards', ...MASTER],
       handle: (request, context) => {
-        const name = request.params['index']!;
+        const name = service.resolveDateMath(request.params['index']!);
         context.authorize.indices('indices:admin/create', [name]);
         const handle = service.createIndex(name, objectBody(request, false));
         return { status: 200, body: { ...shardsAcknowledged, index: handle.name } };
@@ -303,7 +313,7 @@ export function indicesRoutes(service: IndicesService): readonly Route[] {
       params: [...INDICES_OPTIONS, ...MASTER],
       handle: (request, context) => {
         service.checkDestructive(request.params['index']);
-        const handles = resolveForRoute(service, context, 'indices:admin/delete', request.params['index'], parseIndicesOptions(request.query, expandOpenClosed));
+        const handles = resolveForRoute(service, context, 'indices:admin/delete', request.params['index'], { ...parseIndicesOptions(request.query, deleteIndexOptions), ignoreAliases: true });
         service.deleteIndices(handles);
         return { status: 200, body: { acknowledged: true } };
       },

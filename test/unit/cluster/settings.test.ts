@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import Database from 'better-sqlite3';
 import type { SqlDatabase } from '../../../src/common/index.js';
-import { ClusterSettingsStore, applySettingsUpdate, baseDynamicSettings, flattenSettings, settingKeyMatches } from '../../../src/cluster/settings.js';
+import { ClusterSettingsStore, applySettingsUpdate, baseDynamicSettings, dynamicSettingTypes, flattenSettings, settingKeyMatches } from '../../../src/cluster/settings.js';
 import { EsError } from '../../../src/common/index.js';
 
 test('nested and dotted settings flatten alike', () => {
@@ -28,18 +28,39 @@ test('unknown settings are refused naming the key and scope', () => {
 });
 
 test('null removes a setting; bad values name the setting', () => {
-  const { next } = applySettingsUpdate(baseDynamicSettings, 'persistent', { 'indices.recovery.max_bytes_per_sec': '50mb' }, { 'indices.recovery.max_bytes_per_sec': null });
+  const { next } = applySettingsUpdate(baseDynamicSettings, 'persistent', { 'search.default_search_timeout': '5s' }, { 'search.default_search_timeout': null });
   assert.deepEqual(next, {});
-  assert.throws(() => applySettingsUpdate(baseDynamicSettings, 'persistent', {}, { 'indices.recovery.max_bytes_per_sec': 'fast' }), /indices\.recovery\.max_bytes_per_sec/);
+  assert.throws(() => applySettingsUpdate(baseDynamicSettings, 'persistent', {}, { 'search.default_search_timeout': 'fast' }), /search\.default_search_timeout/);
+  assert.throws(() => applySettingsUpdate(baseDynamicSettings, 'persistent', {}, { 'cluster.max_shards_per_node': 0 }), /\[cluster\.max_shards_per_node\] must be >= 1/);
+  assert.throws(() => applySettingsUpdate(baseDynamicSettings, 'persistent', {}, { 'cluster.routing.allocation.enable': 'sometimes' }), /EnableAllocationDecider/);
+});
+
+// Issue 9 item 1: a setting nothing honours is refused rather than acknowledged and ignored.
+test('settings Strait would not honour are not recognized', () => {
+  for (const key of ['indices.recovery.max_bytes_per_sec', 'logger.org.elasticsearch.transport']) {
+    assert.throws(
+      () => applySettingsUpdate(baseDynamicSettings, 'persistent', {}, { [key]: 'x' }),
+      (error: EsError) => error.status === 400 && error.message === `persistent setting [${key}], not recognized`,
+    );
+  }
+  assert.throws(() => applySettingsUpdate(baseDynamicSettings, 'persistent', {}, { 'cluster.routing.allocation.enable': 'none' }), /cannot leave primary shards unassigned/);
+  assert.deepEqual(applySettingsUpdate(baseDynamicSettings, 'persistent', {}, { 'cluster.routing.allocation.enable': 'primaries' }).next, { 'cluster.routing.allocation.enable': 'primaries' });
+});
+
+// Issue 9 item 16: settings are echoed with the type they were given.
+test('a list setting keeps the form it was given', () => {
+  const registry = [...baseDynamicSettings, { key: 'cluster.remote.*.seeds', normalize: dynamicSettingTypes.list }];
+  assert.deepEqual(applySettingsUpdate(registry, 'persistent', {}, { 'cluster.remote.a.seeds': '127.0.0.1:9300' }).next, { 'cluster.remote.a.seeds': '127.0.0.1:9300' });
+  assert.deepEqual(applySettingsUpdate(registry, 'persistent', {}, { 'cluster.remote.a.seeds': ['127.0.0.1:9300'] }).next, { 'cluster.remote.a.seeds': ['127.0.0.1:9300'] });
 });
 
 test('persistent settings survive reopening the store; transient ones do not', () => {
   const db = new Database(':memory:') as unknown as SqlDatabase;
   const store = new ClusterSettingsStore(db, [...baseDynamicSettings]);
-  store.update({ persistent: { 'indices.recovery.max_bytes_per_sec': '60mb' }, transient: { action: { auto_create_index: 'false' } } });
-  assert.deepEqual(store.effective(), { 'indices.recovery.max_bytes_per_sec': '60mb', 'action.auto_create_index': 'false' });
+  store.update({ persistent: { 'search.default_search_timeout': '60s' }, transient: { action: { auto_create_index: 'false' } } });
+  assert.deepEqual(store.effective(), { 'search.default_search_timeout': '60s', 'action.auto_create_index': 'false' });
   const reopened = new ClusterSettingsStore(db, [...baseDynamicSettings]);
-  assert.deepEqual(reopened.persistent, { 'indices.recovery.max_bytes_per_sec': '60mb' });
+  assert.deepEqual(reopened.persistent, { 'search.default_search_timeout': '60s' });
   assert.deepEqual(reopened.transient, {});
 });
 
