@@ -2,6 +2,7 @@
 export { createSecurityService, NativeSecurityService, reservedUsers, parseTimeValue, publicUser, decodeApiKeyCredential, RESERVED_REALM, NATIVE_REALM, API_KEY_REALM } from './service.js';
 export { parseRoleDescriptor, renderRoleDescriptor, reservedRoles, validateSecurityName, type RoleDescriptor, type IndicesPrivileges, type RemoteIndicesPrivileges, type RemoteClusterPermission } from './roles.js';
 export { compilePermission, intersectPermissions, type Permission } from './permission.js';
+export { ownKeyRequestAllowed, type ApiKeyRequestScope } from './api-key-scope.js';
 export { clusterPrivileges, indexPrivileges, remoteClusterPrivileges, resolvePrivilege, privilegesGranting } from './privileges.js';
 export { compilePatterns, globCovers } from './patterns.js';
 export { hashSecret, verifySecret, VerificationCache } from './hashing.js';

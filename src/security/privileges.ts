@@ -157,13 +157,48 @@ export function compilePrivileges(kind: PrivilegeKind, names: readonly string[])
   };
 }
 
-/** Named privileges of this kind that grant the action (for the 403 message). */
-export function privilegesGranting(kind: PrivilegeKind, action: string): string[] {
+/**
+ * Does `outer` grant every action `inner` grants? Judged on the patterns; a conditional privilege
+ * (manage_own_api_key) and an unconditional one never contain each other, as their checks differ.
+ */
+function contains(outer: PrivilegeDefinition, inner: PrivilegeDefinition): boolean {
+  if ((outer.conditional === true) !== (inner.conditional === true)) return false;
+  return inner.include.every(
+    (wanted) =>
+      outer.include.some((pattern) => globCovers(pattern, wanted)) && !(outer.exclude ?? []).some((excluded) => globsMayOverlap(excluded, wanted)),
+  );
+}
+
+const accessLevels = new Map<PrivilegeKind, ReadonlyMap<string, number>>();
+
+/**
+ * How many other named privileges each privilege contains: Elasticsearch lists the privileges
+ * that would grant a denied action from the least to the most powerful by this count, ties by
+ * name (its `sortByAccessLevel`), so `[read,all]` and `[manage_api_key,manage_security,all]`.
+ */
+function accessLevel(kind: PrivilegeKind): ReadonlyMap<string, number> {
+  let levels = accessLevels.get(kind);
+  if (levels === undefined) {
+    const entries = Object.entries(table(kind));
+    levels = new Map(entries.map(([name, definition]) => [name, entries.filter(([other, inner]) => other !== name && contains(definition, inner)).length]));
+    accessLevels.set(kind, levels);
+  }
+  return levels;
+}
+
+/**
+ * Named privileges of this kind that grant the action (for the 403 message), least powerful
+ * first. `withConditional: false` leaves out privileges whose condition the request failed
+ * (manage_own_api_key for somebody else's keys), as Elasticsearch checks them with the request.
+ */
+export function privilegesGranting(kind: PrivilegeKind, action: string, options: { withConditional?: boolean } = {}): string[] {
   const names: string[] = [];
   for (const [name, definition] of Object.entries(table(kind))) {
+    if (options.withConditional === false && definition.conditional === true) continue;
     const include: NameMatcher = compilePatterns(definition.include);
     const exclude: NameMatcher = compilePatterns(definition.exclude ?? []);
     if (include(action) && !exclude(action)) names.push(name);
   }
-  return names;
+  const levels = accessLevel(kind);
+  return names.sort((a, b) => levels.get(a)! - levels.get(b)! || (a < b ? -1 : a > b ? 1 : 0));
 }

@@ -333,22 +333,36 @@ export class NativeSecurityService {
     return this.permissionForRoles(authentication.user.roles);
   }
 
-  authorizer(authentication: Authentication): RequestAuthorizer {
-    const permission = this.permissionOf(authentication);
+  /**
+   * The 403 for an action the caller may not perform, worded as Elasticsearch's denial: who, the
+   * effective roles, the indices, and the privileges that would grant it. `withConditional: false`
+   * when a conditional privilege the caller holds (manage_own_api_key) refused this request.
+   */
+  denied(
+    authentication: Authentication,
+    action: string,
+    kind: 'cluster' | 'index',
+    options: { indices?: readonly string[]; withConditional?: boolean } = {},
+  ): EsError {
     const roleNames = this.resolved.get(authentication)?.roleNames ?? authentication.user.roles;
     const who =
       authentication.apiKey !== undefined
         ? `API key id [${authentication.apiKey.id}] of user [${authentication.user.username}]`
         : `user [${authentication.user.username}]`;
     const roles = authentication.apiKey !== undefined ? '' : ` with effective roles [${[...roleNames].sort().join(',')}]`;
-    const shownAction = (action: string): string => action.replace(/:op_type\/create$/, '');
-    const deny = (action: string, kind: 'cluster' | 'index', indices?: readonly string[]): EsError => {
-      const granting = privilegesGranting(kind, action).filter((name) => name !== 'none');
-      const on = indices !== undefined ? ` on indices [${indices.join(',')}]` : '';
-      const grantedBy = granting.length > 0 ? `, this action is granted by the ${kind} privileges [${granting.join(',')}]` : '';
-      this.log.info({ action: shownAction(action), principal: authentication.user.username, api_key_id: authentication.apiKey?.id, indices }, 'access denied');
-      return errors.securityForbidden(`action [${shownAction(action)}] is unauthorized for ${who}${roles}${on}${grantedBy}`);
-    };
+    const shownAction = action.replace(/:op_type\/create$/, '');
+    const { indices } = options;
+    const granting = privilegesGranting(kind, action, { withConditional: options.withConditional ?? true }).filter((name) => name !== 'none');
+    const on = indices !== undefined ? ` on indices [${indices.join(',')}]` : '';
+    const grantedBy = granting.length > 0 ? `, this action is granted by the ${kind} privileges [${granting.join(',')}]` : '';
+    this.log.info({ action: shownAction, principal: authentication.user.username, api_key_id: authentication.apiKey?.id, indices }, 'access denied');
+    return errors.securityForbidden(`action [${shownAction}] is unauthorized for ${who}${roles}${on}${grantedBy}`);
+  }
+
+  authorizer(authentication: Authentication): RequestAuthorizer {
+    const permission = this.permissionOf(authentication);
+    const deny = (action: string, kind: 'cluster' | 'index', indices?: readonly string[]): EsError =>
+      this.denied(authentication, action, kind, indices !== undefined ? { indices } : {});
     return {
       cluster: (action) => {
         if (!permission.allowsCluster(action)) throw deny(action, 'cluster');

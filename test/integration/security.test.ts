@@ -145,7 +145,8 @@ test('API keys: create, use, limited by the owner, query, invalidate (effective 
   // index3 is in the key but not in the owner's roles: the owner's limit wins.
   await expectStatus(viaKey.index({ index: 'index3', id: '1', document: {} }), 403);
 
-  const listed = await kim.security.getApiKey({ id: key.id, with_limited_by: true });
+  // With only manage_own_api_key a read must be scoped to the caller (owner: true).
+  const listed = await kim.security.getApiKey({ id: key.id, owner: true, with_limited_by: true });
   assert.equal(listed.api_keys.length, 1);
   const stored = listed.api_keys[0]!;
   assert.equal(stored.type, 'rest');
@@ -161,15 +162,15 @@ test('API keys: create, use, limited by the owner, query, invalidate (effective 
 
   // A user with manage_own_api_key sees only their own keys.
   const adminKey = await admin.security.createApiKey({ name: 'admin-key' });
-  const kimsView = await kim.security.getApiKey({});
+  const kimsView = await kim.security.getApiKey({ owner: true });
   assert.deepEqual(kimsView.api_keys.map((k) => k.id), [key.id]);
   assert.ok((await admin.security.getApiKey({})).api_keys.some((k) => k.id === adminKey.id));
 
-  const invalidated = await kim.security.invalidateApiKey({ ids: [key.id] });
+  const invalidated = await kim.security.invalidateApiKey({ ids: [key.id], owner: true });
   assert.deepEqual(invalidated.invalidated_api_keys, [key.id]);
   assert.equal(invalidated.error_count, 0);
   await expectStatus(viaKey.security.authenticate(), 401);
-  const again = await kim.security.invalidateApiKey({ ids: [key.id] });
+  const again = await kim.security.invalidateApiKey({ ids: [key.id], owner: true });
   assert.deepEqual(again.previously_invalidated_api_keys, [key.id]);
   await expectStatus(kim.security.createApiKey({ name: 'x', expiration: 'forever' }), 400, /expiration/);
 });

@@ -1,4 +1,4 @@
-import { ES_API_VERSION, errors } from '../../common/index.js';
+import { ES_API_VERSION, errors, isEsError } from '../../common/index.js';
 import type { RemoteClusterService } from '../../remote/index.js';
 import type { RemoteClustersClient } from '../../remote/client.js';
 import type { SearchService } from '../../search/index.js';
@@ -32,7 +32,11 @@ export function remoteRoutes(options: {
       try {
         out['(local)'] = { connected: true, skip_unavailable: false, matching_indices: search.matchesIndices(local, params, context.authorize), version: localVersion() };
       } catch (error) {
-        out['(local)'] = { connected: true, skip_unavailable: false, error: error instanceof Error ? error.message : String(error) };
+        // Only a missing index becomes the local entry's `error` (as in Elasticsearch's
+        // TransportResolveClusterAction); a local index the caller may not use fails the whole
+        // request with its 403, as the security layer refuses it before the action runs.
+        if (!isEsError(error) || error.type !== 'index_not_found_exception') throw error;
+        out['(local)'] = { connected: true, skip_unavailable: false, error: error.message };
       }
     } else {
       context.authorize.delegateToRemote?.();

@@ -9,6 +9,8 @@ import {
   indexPrivileges,
   remoteClusterPrivileges,
   validateSecurityName,
+  ownKeyRequestAllowed,
+  type ApiKeyRequestScope,
   type Authentication,
   type NativeSecurityService,
   type RoleDescriptor,
@@ -270,6 +272,9 @@ export function crossClusterAccessToDescriptor(access: unknown): { descriptor: R
   return { descriptor, access: rendered };
 }
 
+/** Elasticsearch refuses every API key update made with API key credentials (TransportBaseUpdateApiKeyAction). */
+const API_KEY_CANNOT_UPDATE = 'authentication via API key not supported: only the owner user can update an API key';
+
 function encodedKey(id: string, secret: string): string {
   return Buffer.from(`${id}:${secret}`, 'utf8').toString('base64');
 }
@@ -278,9 +283,25 @@ export function securityRoutes(security: NativeSecurityService): Route[] {
   const may = (context: RequestContext, privilege: string): boolean =>
     security.permissionOf(context.authentication).hasClusterPrivilege(privilege);
 
-  /** Keys the caller may see/act on: all with manage_api_key, else own (manage_own_api_key). */
-  const visibleKeys = (context: RequestContext, keys: StoredApiKey[], ownerOnly: boolean): StoredApiKey[] =>
-    !ownerOnly && may(context, 'manage_api_key') ? keys : keys.filter((key) => security.owns(context.authentication, key));
+  /**
+   * Which keys an API key request may reach. The pipeline (or the handler) has checked that some
+   * privilege grants the action; `all` when one grants it outright (manage_api_key, manage_security,
+   * read_security for reads), `own` when only manage_own_api_key does.
+   */
+  const keyAccess = (context: RequestContext, action: string): 'all' | 'own' =>
+    security.permissionOf(context.authentication).hasClusterPrivilege(action) ? 'all' : 'own';
+
+  /** The 403 of a request manage_own_api_key does not cover (Elasticsearch's wording, without that privilege). */
+  const ownKeysOnly = (context: RequestContext, action: string): Error => security.denied(context.authentication, action, 'cluster', { withConditional: false });
+
+  /**
+   * The keys of the caller's owner identity, as Elasticsearch's `owner` flag resolves it: the user's
+   * own keys, or for an API key the keys of the user who owns it.
+   */
+  const ownerKeys = (caller: Authentication, keys: StoredApiKey[]): StoredApiKey[] => {
+    const realm = caller.apiKey !== undefined ? (security.storedKeyOf(caller) ?? security.store.getApiKey(caller.apiKey.id))?.realm : caller.authenticatingRealm.name;
+    return keys.filter((key) => key.username === caller.user.username && key.realm === realm);
+  };
 
   const filterKeys = (keys: StoredApiKey[], filter: { ids?: string[]; name?: string; username?: string; realmName?: string }): StoredApiKey[] => {
     const nameMatches = (name: string | null): boolean => {
@@ -336,7 +357,7 @@ export function securityRoutes(security: NativeSecurityService): Route[] {
 
   const createCrossClusterKey = async (request: RestRequest, context: RequestContext): Promise<RestResponse> => {
     if (context.authentication.apiKey !== undefined) {
-      throw errors.badRequest('authentication via API key not supported: An API key cannot be used to create a cross-cluster API key');
+      throw errors.illegalArgument('authentication via API key not supported: An API key cannot be used to create a cross-cluster API key');
     }
     const body = objectBody(request, 'cross-cluster api key request');
     let name: string | undefined;
@@ -375,9 +396,13 @@ export function securityRoutes(security: NativeSecurityService): Route[] {
     };
   };
 
+  /**
+   * A key the caller may update. Updates reach only the caller's own keys, whatever its privileges
+   * (Elasticsearch looks the ids up among the caller's keys), so another user's key is "not found".
+   */
   const usableKey = (id: string, expectedType: 'rest' | 'cross_cluster', context: RequestContext): StoredApiKey => {
     const key = security.store.getApiKey(id);
-    if (key === undefined || (expectedType === 'rest' && !visibleKeys(context, [key], false).length)) {
+    if (key === undefined || !security.owns(context.authentication, key)) {
       throw errors.resourceNotFound(`no API key owned by requesting user found for ID [${id}]`);
     }
     if (key.type !== expectedType) {
@@ -585,14 +610,11 @@ export function securityRoutes(security: NativeSecurityService): Route[] {
       action: `${SEC}/cross_cluster/api_key/update`,
       scope: 'cluster',
       handle: (request, context) => {
-        if (context.authentication.apiKey !== undefined) {
-          throw errors.badRequest('authentication via API key not supported: An API key cannot be used to update a cross-cluster API key');
-        }
+        if (context.authentication.apiKey !== undefined) throw errors.illegalArgument(API_KEY_CANNOT_UPDATE);
         const body = request.json();
         if (body === undefined) throw errors.bodyRequired();
         if (!isRecord(body)) throw errors.parse('failed to parse cross-cluster api key update request: expected an object');
         const key = usableKey(request.params['id']!, 'cross_cluster', context);
-        if (!security.owns(context.authentication, key)) throw errors.resourceNotFound(`no API key owned by requesting user found for ID [${key.id}]`);
         const update: Parameters<NativeSecurityService['updateApiKey']>[1] = {};
         for (const [field, value] of Object.entries(body)) {
           if (field === 'access') {
@@ -614,10 +636,8 @@ export function securityRoutes(security: NativeSecurityService): Route[] {
       action: `${SEC}/api_key/update`,
       scope: 'cluster',
       handle: (request, context) => {
+        if (context.authentication.apiKey !== undefined) throw errors.illegalArgument(API_KEY_CANNOT_UPDATE);
         const key = usableKey(request.params['id']!, 'rest', context);
-        if (!security.owns(context.authentication, key) || context.authentication.apiKey !== undefined) {
-          throw errors.resourceNotFound(`no API key owned by requesting user found for ID [${key.id}]`);
-        }
         const body = objectBody(request, 'update api key request', false);
         const update: Parameters<NativeSecurityService['updateApiKey']>[1] = {};
         for (const [field, value] of Object.entries(body)) {
@@ -633,25 +653,51 @@ export function securityRoutes(security: NativeSecurityService): Route[] {
       method: 'GET',
       path: '/_security/api_key',
       action: `${SEC}/api_key/get`,
-      scope: 'cluster',
+      // The handler authorizes: an API key may read itself without any privilege (Elasticsearch's
+      // same-user check), which the pipeline's cluster check would refuse.
+      scope: 'authenticated',
       params: ['id', 'name', 'username', 'realm_name', 'owner', 'with_limited_by', 'active_only', 'with_profile_uid'],
       handle: (request, context) => {
+        const action = `${SEC}/api_key/get`;
         const q = request.query;
-        const owner = booleanParam(q['owner']);
-        const self = context.authentication.user.username;
-        if (!may(context, 'manage_api_key') && !owner && q['username'] !== undefined && q['username'] !== self) {
-          context.authorize.cluster(`${SEC}/api_key/get`);
+        const caller = context.authentication;
+        const given = (value: string | undefined): string | undefined => (value === undefined || value.trim() === '' ? undefined : value);
+        const id = given(q['id']);
+        const name = given(q['name']);
+        const scope: ApiKeyRequestScope = {
+          ...(id !== undefined ? { ids: [id] } : {}),
+          ...(given(q['username']) !== undefined ? { username: given(q['username'])! } : {}),
+          ...(given(q['realm_name']) !== undefined ? { realmName: given(q['realm_name'])! } : {}),
+          owner: booleanParam(q['owner']),
+        };
+        const withLimitedBy = booleanParam(q['with_limited_by']);
+        const problems: string[] = [];
+        const namesUser = scope.username !== undefined || scope.realmName !== undefined;
+        if ((id !== undefined || name !== undefined) && namesUser) problems.push('username or realm name must not be specified when the api key id or api key name is specified');
+        if (scope.owner && namesUser) problems.push('neither username nor realm-name may be specified when retrieving owned API keys');
+        if (id !== undefined && name !== undefined) problems.push('only one of [api key id, api key name] can be specified');
+        if (problems.length > 0) throw errors.actionRequestValidation(problems);
+        const readsItself = caller.apiKey !== undefined && id === caller.apiKey.id && !withLimitedBy;
+        let access: 'all' | 'own' = 'own';
+        if (!readsItself) {
+          context.authorize.cluster(action);
+          access = keyAccess(context, action);
+          // Holding only manage_own_api_key, an API key may not see its owner's limits either.
+          if (access === 'own' && ((caller.apiKey !== undefined && withLimitedBy) || !ownKeyRequestAllowed(caller, scope))) throw ownKeysOnly(context, action);
         }
-        let keys = filterKeys(visibleKeys(context, security.store.listApiKeys(), owner), {
-          ...(q['id'] !== undefined ? { ids: [q['id']] } : {}),
-          ...(q['name'] !== undefined ? { name: q['name'] } : {}),
-          ...(q['username'] !== undefined ? { username: q['username'] } : {}),
-          ...(q['realm_name'] !== undefined ? { realmName: q['realm_name'] } : {}),
+        let keys = security.store.listApiKeys();
+        if (access === 'own') keys = keys.filter((key) => security.owns(caller, key));
+        if (scope.owner) keys = ownerKeys(caller, keys);
+        keys = filterKeys(keys, {
+          ...(scope.ids !== undefined ? { ids: scope.ids as string[] } : {}),
+          ...(name !== undefined ? { name } : {}),
+          ...(scope.username !== undefined ? { username: scope.username } : {}),
+          ...(scope.realmName !== undefined ? { realmName: scope.realmName } : {}),
         });
         if (booleanParam(q['active_only'])) keys = keys.filter((key) => !key.invalidated && (key.expirationMs === null || key.expirationMs > security.nowMs()));
-        if (keys.length === 0 && q['id'] !== undefined) throw errors.resourceNotFound(`api key with id [${q['id']}] not found`);
-        const withLimitedBy = booleanParam(q['with_limited_by']);
-        return { status: 200, body: { api_keys: keys.map((key) => renderApiKey(security, key, withLimitedBy)) } };
+        // Elasticsearch answers a lookup by id that finds nothing with 404 and the empty list.
+        const status = id !== undefined && keys.length === 0 ? 404 : 200;
+        return { status, body: { api_keys: keys.map((key) => renderApiKey(security, key, withLimitedBy)) } };
       },
     },
     {
@@ -661,10 +707,16 @@ export function securityRoutes(security: NativeSecurityService): Route[] {
       scope: 'cluster',
       params: ['with_limited_by', 'with_profile_uid', 'typed_keys'],
       handle: (request, context) => {
+        const action = `${SEC}/api_key/query`;
         const body = objectBody(request, 'query api key request', false);
-        const keys = visibleKeys(context, security.store.listApiKeys(), false);
-        const result = runQuery(apiKeySchema, keys, body, security.nowMs());
         const withLimitedBy = booleanParam(request.query['with_limited_by']);
+        // With only manage_own_api_key the query is narrowed to the caller's keys (an API key: itself),
+        // and an API key may not see its owner's limits.
+        const access = keyAccess(context, action);
+        if (access === 'own' && context.authentication.apiKey !== undefined && withLimitedBy) throw ownKeysOnly(context, action);
+        const all = security.store.listApiKeys();
+        const keys = access === 'all' ? all : all.filter((key) => security.owns(context.authentication, key));
+        const result = runQuery(apiKeySchema, keys, body, security.nowMs());
         return {
           status: 200,
           body: {
@@ -682,27 +734,55 @@ export function securityRoutes(security: NativeSecurityService): Route[] {
       scope: 'cluster',
       params: ['refresh'],
       handle: (request, context) => {
+        const action = `${SEC}/api_key/invalidate`;
         const body = objectBody(request, 'invalidate api key request');
+        const what = 'invalidate api key request';
+        const given = (value: string): string | undefined => (value.trim() === '' ? undefined : value);
         const filter: { ids?: string[]; name?: string; username?: string; realmName?: string } = {};
         let owner = false;
         for (const [field, value] of Object.entries(body)) {
-          if (field === 'ids') filter.ids = expectStrings('invalidate api key request', field, value);
-          else if (field === 'id') filter.ids = [expectString('invalidate api key request', field, value)];
-          else if (field === 'name') filter.name = expectString('invalidate api key request', field, value);
-          else if (field === 'username') filter.username = expectString('invalidate api key request', field, value);
-          else if (field === 'realm_name') filter.realmName = expectString('invalidate api key request', field, value);
-          else if (field === 'owner') {
+          if (field === 'ids') filter.ids = expectStrings(what, field, value);
+          else if (field === 'id') filter.ids = [expectString(what, field, value)];
+          else if (field === 'name') {
+            const name = given(expectString(what, field, value));
+            if (name !== undefined) filter.name = name;
+          } else if (field === 'username') {
+            const username = given(expectString(what, field, value));
+            if (username !== undefined) filter.username = username;
+          } else if (field === 'realm_name') {
+            const realmName = given(expectString(what, field, value));
+            if (realmName !== undefined) filter.realmName = realmName;
+          } else if (field === 'owner') {
             if (typeof value !== 'boolean') throw errors.parse('failed to parse invalidate api key request. [owner] must be a boolean');
             owner = value;
           } else throw errors.parse(`failed to parse invalidate api key request. unexpected field [${field}]`);
         }
-        if (filter.ids === undefined && filter.name === undefined && filter.username === undefined && filter.realmName === undefined && !owner) {
-          throw errors.actionRequestValidation(['One of [api key id(s), api key name, username, realm name] must be specified if [owner] flag is false']);
+        if (filter.ids !== undefined) {
+          if (filter.ids.length === 0) throw errors.actionRequestValidation(['Field [ids] cannot be an empty array']);
+          const blank = filter.ids.flatMap((id, index) => (id.trim() === '' ? [index] : []));
+          if (blank.length > 0) {
+            const one = blank.length === 1;
+            throw errors.actionRequestValidation([`Field [ids] must not contain blank id, but got blank ${one ? 'id' : 'ids'} at index ${one ? 'position' : 'positions'}: [${blank.join(', ')}]`]);
+          }
         }
-        if (filter.ids !== undefined && (filter.name !== undefined || filter.username !== undefined || filter.realmName !== undefined)) {
-          throw errors.actionRequestValidation(['username or realm name must not be specified when the api key id(s) or api key name are specified']);
+        const namesUser = filter.username !== undefined || filter.realmName !== undefined;
+        const problems: string[] = [];
+        if (filter.ids === undefined && filter.name === undefined && !namesUser && !owner) {
+          problems.push('One of [api key id(s), api key name, username, realm name] must be specified if [owner] flag is false');
         }
-        const candidates = filterKeys(visibleKeys(context, security.store.listApiKeys(), owner), filter);
+        if ((filter.ids !== undefined || filter.name !== undefined) && namesUser) {
+          problems.push('username or realm name must not be specified when the api key id(s) or api key name are specified');
+        }
+        if (owner && namesUser) problems.push('neither username nor realm-name may be specified when invalidating owned API keys');
+        if (filter.ids !== undefined && filter.name !== undefined) problems.push('only one of [api key id(s), api key name] can be specified');
+        if (problems.length > 0) throw errors.actionRequestValidation(problems);
+        const caller = context.authentication;
+        const access = keyAccess(context, action);
+        if (access === 'own' && !ownKeyRequestAllowed(caller, { ...filter, owner })) throw ownKeysOnly(context, action);
+        let keys = security.store.listApiKeys();
+        if (access === 'own') keys = keys.filter((key) => security.owns(caller, key));
+        if (owner) keys = ownerKeys(caller, keys);
+        const candidates = filterKeys(keys, filter);
         const canManageSecurity = may(context, 'manage_security');
         const crossClusterRefused = candidates.filter((key) => key.type === 'cross_cluster' && !canManageSecurity);
         const allowed = candidates.filter((key) => !(key.type === 'cross_cluster' && !canManageSecurity));
@@ -736,13 +816,11 @@ export function securityRoutes(security: NativeSecurityService): Route[] {
           else throw errors.parse(`failed to parse bulk update api key request. unexpected field [${field}]`);
         }
         if (ids === undefined || ids.length === 0) throw errors.actionRequestValidation(['Field [ids] cannot be empty']);
+        if (context.authentication.apiKey !== undefined) throw errors.illegalArgument(API_KEY_CANNOT_UPDATE);
         const result = runBulk(
           ids,
           (id) => {
             const key = usableKey(id, 'rest', context);
-            if (!security.owns(context.authentication, key) || context.authentication.apiKey !== undefined) {
-              throw errors.resourceNotFound(`no API key owned by requesting user found for ID [${id}]`);
-            }
             return security.updateApiKey(key, update) ? 'updated' : 'noops';
           },
           ['updated', 'noops'],
