@@ -50,14 +50,24 @@ function readPem(setting: string, file: string | undefined): Buffer {
   }
 }
 
-function clientTls(ssl: SslConfig, prefix: string, withClientCertificate: boolean): TransportClientTlsOptions {
+/**
+ * A node's outgoing TLS: the trusted authorities, the verification mode and, when configured, the
+ * client certificate it presents (a server asking for one under `client_authentication` gets it).
+ */
+function clientTls(ssl: SslConfig, prefix: string): TransportClientTlsOptions {
   return {
     ...(ssl.certificateAuthorities.length > 0 ? { ca: ssl.certificateAuthorities.map((file) => readPem(`${prefix}.certificate_authorities`, file)) } : {}),
-    ...(withClientCertificate && ssl.certificate !== undefined && ssl.key !== undefined
+    ...(ssl.certificate !== undefined && ssl.key !== undefined
       ? { cert: readPem(`${prefix}.certificate`, ssl.certificate), key: readPem(`${prefix}.key`, ssl.key), ...(ssl.keyPassphrase !== undefined ? { passphrase: ssl.keyPassphrase } : {}) }
       : {}),
     verificationMode: ssl.verificationMode,
   };
+}
+
+/** A key without its certificate (or the reverse) could never be presented: refuse the start, naming both. */
+function checkKeyPair(ssl: SslConfig, prefix: string): void {
+  if (ssl.key !== undefined && ssl.certificate === undefined) throw new NodeStartError(`cannot specify [${prefix}.key] without also setting [${prefix}.certificate]`);
+  if (ssl.certificate !== undefined && ssl.key === undefined) throw new NodeStartError(`cannot specify [${prefix}.certificate] without also setting [${prefix}.key]`);
 }
 
 /** An SslConfig for the families NodeConfig does not carry (remote_cluster_server / remote_cluster_client), from the flat settings. */
@@ -164,12 +174,13 @@ export function wireRemote(options: {
   let credentialMap = credentialsIn(secure);
   const transportSsl = config.transportSsl;
   const remoteClientSsl = sslFrom(config, 'xpack.security.remote_cluster_client.ssl', { enabled: true, clientAuthentication: 'none' });
+  checkKeyPair(remoteClientSsl, 'xpack.security.remote_cluster_client.ssl');
   const modelOptions: ModelOptions = {
     local: handshake,
     log: log.child({ component: 'remote-client' }),
     connectTimeoutMs: timeValueMs(flatString(config, 'transport.connect_timeout') ?? '30s'),
-    transportTls: config.securityEnabled && transportSsl.enabled ? clientTls(transportSsl, 'xpack.security.transport.ssl', true) : undefined,
-    remoteClusterClientTls: remoteClientSsl.enabled ? clientTls(remoteClientSsl, 'xpack.security.remote_cluster_client.ssl', false) : undefined,
+    transportTls: config.securityEnabled && transportSsl.enabled ? clientTls(transportSsl, 'xpack.security.transport.ssl') : undefined,
+    remoteClusterClientTls: remoteClientSsl.enabled ? clientTls(remoteClientSsl, 'xpack.security.remote_cluster_client.ssl') : undefined,
   };
   const staticSettings: Record<string, string | readonly string[]> = {};
   for (const [key, value] of Object.entries(config.flat)) if (key.startsWith(REMOTE_PREFIX)) staticSettings[key] = value;

@@ -1,0 +1,113 @@
+// Mutual TLS on the remote cluster interface (API key model) with real processes: the querying
+// cluster presents `xpack.security.remote_cluster_client.ssl.key`/`certificate` when configured,
+// and the fulfilling cluster's `xpack.security.remote_cluster_server.ssl.client_authentication`
+// (required, optional, none) decides whether it must. Elasticsearch docs: "Remote cluster
+// security settings" (remote_cluster_server / remote_cluster_client SSL settings).
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import type { Client } from '@elastic/elasticsearch';
+import { makeCa, startNode, type Certificates, type StartedNode } from '../harness/cluster.js';
+import { until } from '../harness/wait.js';
+
+let ca: Certificates;
+let fc: StartedNode;
+let qc: StartedNode;
+
+const FC_YAML = (clientAuthentication: string) =>
+  [
+    'remote_cluster_server.enabled: true',
+    'remote_cluster.port: 0',
+    'xpack.security.remote_cluster_server.ssl.key: certs/node.key',
+    'xpack.security.remote_cluster_server.ssl.certificate: certs/node.crt',
+    'xpack.security.remote_cluster_server.ssl.certificate_authorities: [certs/ca.crt]',
+    `xpack.security.remote_cluster_server.ssl.client_authentication: ${clientAuthentication}`,
+  ].join('\n');
+const QC_CLIENT_CERTIFICATE = ['xpack.security.remote_cluster_client.ssl.key: certs/node.key', 'xpack.security.remote_cluster_client.ssl.certificate: certs/node.crt'];
+const QC_YAML = ['xpack.security.remote_cluster_client.ssl.certificate_authorities: [certs/ca.crt]', ...QC_CLIENT_CERTIFICATE].join('\n');
+
+/** Rewrites the lines of a node's strait.yml that start with `prefix` (a restart reads them). */
+function setYaml(node: StartedNode, prefix: string, lines: readonly string[]): void {
+  const file = path.join(node.configDir, 'strait.yml');
+  const kept = readFileSync(file, 'utf8').split('\n').filter((line) => line !== '' && !line.startsWith(prefix));
+  writeFileSync(file, `${[...kept, ...lines].join('\n')}\n`);
+}
+
+async function pointAtFc(): Promise<Client> {
+  const admin = qc.client();
+  await admin.cluster.putSettings({
+    persistent: { 'cluster.remote.fc.mode': 'proxy', 'cluster.remote.fc.proxy_address': fc.remoteClusterAddress!, 'cluster.remote.fc.skip_unavailable': false },
+  });
+  return admin;
+}
+
+/** `_resolve/cluster` connects (waiting) and reports the outcome for the alias. */
+async function resolveFc(admin: Client): Promise<Record<string, unknown>> {
+  const resolved = (await admin.indices.resolveCluster({ name: 'fc:docs' })) as unknown as Record<string, Record<string, unknown>>;
+  return resolved['fc']!;
+}
+
+async function searchesFc(admin: Client): Promise<void> {
+  const found = await until('a search through the remote cluster interface', async () => {
+    try {
+      const response = await admin.search({ index: 'fc:docs' });
+      return response.hits.hits.length > 0 ? response : undefined;
+    } catch {
+      return undefined;
+    }
+  });
+  assert.deepEqual(found.hits.hits.map((hit) => hit._index), ['fc:docs']);
+}
+
+before(async () => {
+  ca = makeCa();
+  [fc, qc] = await Promise.all([
+    startNode({ ca, clusterName: 'fulfilling', nodeName: 'fc-1', yaml: FC_YAML('required') }),
+    startNode({ ca, clusterName: 'querying', nodeName: 'qc-1', yaml: QC_YAML }),
+  ]);
+  await fc.client().index({ index: 'docs', id: '1', document: { text: 'hello' }, refresh: true });
+  const key = await fc.client().security.createCrossClusterApiKey({ name: 'for-qc', access: { search: [{ names: ['docs'] }] } });
+  qc.keystoreAdd('cluster.remote.fc.credentials', key.encoded);
+  await qc.client().nodes.reloadSecureSettings();
+});
+
+after(async () => {
+  await Promise.all([qc?.destroy(), fc?.destroy()]);
+});
+
+test('client_authentication: required — the QC presents its configured client certificate; without one the FC refuses', async () => {
+  const admin = await pointAtFc();
+  await searchesFc(admin);
+
+  setYaml(qc, 'xpack.security.remote_cluster_client.ssl.key', []);
+  setYaml(qc, 'xpack.security.remote_cluster_client.ssl.certificate:', []);
+  qc = await qc.restart();
+  const withoutCertificate = await resolveFc(qc.client());
+  assert.equal(withoutCertificate['connected'], false);
+  assert.match(String(withoutCertificate['error']), /requires a client certificate/);
+  await until('the refusal in the QC log', async () => (qc.logs.some((line) => line.includes('requires a client certificate')) ? true : undefined));
+});
+
+test('client_authentication: optional — a QC without a certificate is served, and one with a trusted certificate too', async () => {
+  setYaml(fc, 'xpack.security.remote_cluster_server.ssl.client_authentication', ['xpack.security.remote_cluster_server.ssl.client_authentication: optional']);
+  fc = await fc.restart();
+  await searchesFc(await pointAtFc());
+
+  setYaml(qc, 'xpack.security.remote_cluster_client.ssl.key', QC_CLIENT_CERTIFICATE);
+  qc = await qc.restart();
+  await searchesFc(qc.client());
+});
+
+test('client_authentication: none — no certificate is asked for; the QC with one configured is served', async () => {
+  setYaml(fc, 'xpack.security.remote_cluster_server.ssl.client_authentication', ['xpack.security.remote_cluster_server.ssl.client_authentication: none']);
+  fc = await fc.restart();
+  await searchesFc(await pointAtFc());
+});
+
+test('a client key without its certificate stops the start, naming both settings', async () => {
+  await assert.rejects(
+    startNode({ ca, clusterName: 'broken', yaml: 'xpack.security.remote_cluster_client.ssl.key: certs/node.key' }),
+    /cannot specify \[xpack\.security\.remote_cluster_client\.ssl\.key\] without also setting \[xpack\.security\.remote_cluster_client\.ssl\.certificate\]/,
+  );
+});
