@@ -4,12 +4,14 @@
  * document version it matched, never a newer one).
  *
  * Hit keys in Elasticsearch's order: `_shard`, `_node` (explain only), `_index`, `_id`,
- * `_version`, `_seq_no`, `_primary_term`, `_score`, `_source`, `fields`, `highlight`, `sort`,
- * `_explanation`.
+ * `_version`, `_seq_no`, `_primary_term`, `_score`, `_routing` (metadata fields come before the
+ * source in Elasticsearch's SearchHit), `_source`, `fields`, `highlight`, `sort`, `_explanation`.
  * Reference: https://www.elastic.co/guide/en/elasticsearch/reference/current/search-fields.html
  */
 import { errors } from '../common/index.js';
-import { filterSource, wildcardMatch, type FlattenedMapping, type MappedField, type SourceFilter } from '../index/index.js';
+import { filterSource, indexableValue, wildcardMatch, type FlattenedMapping, type MappedField, type SourceFilter } from '../index/index.js';
+import { formatDateNanos, parseDateNanos } from '../index/query/date-math.js';
+import { normalizeIp } from '../index/query/ip.js';
 import { formatDate, parseDate, type DocMetadata, type FieldMappings, type Segment, type ShardHit, type QueryNode, type SortSpec, type SortValue } from '../index/searcher/index.js';
 import { highlightHit, type HighlightSpec } from './highlight.js';
 
@@ -95,13 +97,34 @@ function firstFormat(format: string | undefined): string | undefined {
 /** A `_source` value as the `fields` option renders it for this field type; undefined to leave it out. */
 function fieldValue(field: MappedField, value: unknown, format: string | undefined): unknown {
   switch (field.type) {
+    case 'ip':
+      return typeof value === 'string' ? normalizeIp(value) : undefined;
     case 'text':
     case 'keyword':
-    case 'ip': {
+    case 'wildcard':
+    case 'match_only_text':
+    case 'binary': {
       if (isObject(value)) return undefined;
       const text = String(value);
-      if (field.type === 'keyword' && field.ignoreAbove !== undefined && text.length > field.ignoreAbove) return undefined;
+      if ((field.type === 'keyword' || field.type === 'wildcard') && field.ignoreAbove !== undefined && text.length > field.ignoreAbove) return undefined;
       return text;
+    }
+    case 'scaled_float': {
+      const number = Number(value);
+      const factor = field.scalingFactor ?? 1;
+      return Number.isFinite(number) ? Math.round(number * factor) / factor : undefined;
+    }
+    case 'token_count': {
+      if (isObject(value)) return undefined;
+      return indexableValue({ type: 'token_count', analyzer: field.analyzer }, value);
+    }
+    case 'date_nanos': {
+      if (typeof value !== 'string' && typeof value !== 'number') return undefined;
+      try {
+        return formatDateNanos(parseDateNanos(value, field.format, undefined), undefined, format ?? firstFormat(field.format));
+      } catch {
+        return undefined;
+      }
     }
     case 'long':
     case 'integer':
@@ -150,6 +173,11 @@ export function renderFields(source: unknown, mapping: FlattenedMapping, request
     for (const [path, field] of mapping.fields) {
       if (result[path] !== undefined || !wildcardMatch(request.pattern, path)) continue;
       // Geo points arrive as arrays [lon, lat]: one value, not two.
+      if (field.type === 'constant_keyword') {
+        // Every document has the constant, whether or not its source holds it.
+        if (field.constantValue !== undefined) result[path] = [field.constantValue];
+        continue;
+      }
       const raw = field.type === 'geo_point' ? sourceGeoValues(source, field.parentPath ?? path) : sourceValues(source, field.parentPath ?? path);
       const values = raw.map((value) => fieldValue(field, value, request.format)).filter((value) => value !== undefined);
       if (values.length > 0) result[path] = values;
@@ -195,6 +223,10 @@ export function renderDocValueFields(segment: Segment, doc: number, mapping: Fla
           `Fielddata is disabled on [${path}] in [${indexName}]. Text fields are not optimised for operations that require per-document field data like aggregations and sorting, so these operations are disabled by default. Please use a keyword field instead. Alternatively, set fielddata=true on [${path}] in order to load field data by uninverting the inverted index. Note that this can use significant memory.`,
         );
       }
+      if (engineField.type === 'constant_keyword') {
+        if (engineField.constantValue !== undefined) result[path] = [engineField.constantValue];
+        continue;
+      }
       const values = segment.docValues.get(path);
       if (values === undefined) continue;
       const from = values.valueStart[doc]!;
@@ -208,7 +240,9 @@ export function renderDocValueFields(segment: Segment, doc: number, mapping: Fla
         }
         const value = values.values[at]!;
         const type = mapping.fields.get(path)?.type;
-        if (engineField.type === 'date') rendered.push(formatDate(value, undefined, request.format === undefined || request.format === 'use_field_mapping' ? firstFormat(engineField.format) : request.format));
+        const dateFormat = request.format === undefined || request.format === 'use_field_mapping' ? firstFormat(engineField.format) : request.format;
+        if (engineField.type === 'date_nanos' && values.nanos !== undefined) rendered.push(formatDateNanos({ millis: value, nanos: values.nanos[at]! }, undefined, dateFormat));
+        else if (engineField.type === 'date') rendered.push(formatDate(value, undefined, request.format === undefined || request.format === 'use_field_mapping' ? firstFormat(engineField.format) : request.format));
         else if (engineField.type === 'boolean') rendered.push(value === 1);
         else if (type === 'float' || type === 'half_float') rendered.push(floatString(value));
         else rendered.push(value);
@@ -223,9 +257,17 @@ export function renderDocValueFields(segment: Segment, doc: number, mapping: Fla
 export function renderSortValues(values: readonly SortValue[], sort: readonly SortSpec[] | undefined, mapping: FlattenedMapping): unknown[] {
   return values.map((value, position) => {
     const spec = sort?.[position];
-    if (spec === undefined || spec.kind !== 'field' || value === null || typeof value !== 'number') return value;
+    if (spec === undefined || spec.kind !== 'field' || value === null) return value;
     const type = mapping.fields.get(spec.field)?.type;
-    if (type === 'date' && spec.format !== undefined) return formatDate(value, undefined, spec.format);
+    if (typeof value === 'string' && (type === 'date_nanos' || spec.numericType === 'date_nanos') && /^\d{19}$/.test(value)) {
+      // Exact epoch nanoseconds: Elasticsearch prints a long; JSON.stringify can only print the
+      // nearest double (which is also all a JavaScript client can parse it into).
+      const nanos = BigInt(value);
+      if (spec.format !== undefined) return formatDateNanos({ millis: Number(nanos / 1_000_000n), nanos: Number(nanos % 1_000_000n) }, undefined, spec.format);
+      return Number(nanos);
+    }
+    if (typeof value !== 'number') return value;
+    if ((type === 'date' || type === 'date_nanos') && spec.format !== undefined) return formatDate(value, undefined, spec.format);
     if (type === 'float' || type === 'half_float') return floatString(value);
     if (type === 'boolean') return value;
     return value;

@@ -92,8 +92,8 @@ function createAggregator(node: AggregationNode, context: AggregationContext): A
       const mapping = mappingFor(node.field, context, node.kind);
       if (mapping?.type === 'keyword') throw errors.illegalArgument(`Field [${node.field}] of type [keyword] is not supported for aggregation [${node.kind}]`);
       const bounds = node.ranges.map((range) => ({
-        from: range.from === undefined ? -Infinity : rangeBound(range.from, node.kind === 'date_range' || mapping?.type === 'date', node.format, node.timeZone, context),
-        to: range.to === undefined ? Infinity : rangeBound(range.to, node.kind === 'date_range' || mapping?.type === 'date', node.format, node.timeZone, context),
+        from: range.from === undefined ? -Infinity : rangeBound(range.from, node.kind === 'date_range' || isDateField(mapping), node.format, node.timeZone, context),
+        to: range.to === undefined ? Infinity : rangeBound(range.to, node.kind === 'date_range' || isDateField(mapping), node.format, node.timeZone, context),
       }));
       return new RangeAggregator(node.name, node.field, bounds, subs());
     }
@@ -112,9 +112,17 @@ function createAggregator(node: AggregationNode, context: AggregationContext): A
   }
 }
 
+/**
+ * date and date_nanos fields aggregate alike: in epoch milliseconds (a date_nanos field's doc values
+ * hold its milliseconds next to the nanoseconds, and Elasticsearch's aggregations read milliseconds).
+ */
+function isDateField(mapping: FieldMapping | undefined): boolean {
+  return mapping?.type === 'date' || mapping?.type === 'date_nanos';
+}
+
 function missingNumber(missing: number | string | undefined, mapping: FieldMapping | undefined, context: AggregationContext): number | undefined {
   if (missing === undefined) return undefined;
-  if (mapping?.type === 'date') return rangeBound(missing, true, undefined, undefined, context);
+  if (isDateField(mapping)) return rangeBound(missing, true, undefined, undefined, context);
   if (mapping?.type === 'boolean') return (missing as unknown) === true || missing === 'true' ? 1 : 0;
   const number = Number(missing);
   if (!Number.isFinite(number)) throw errors.illegalArgument(`Cannot parse missing value [${missing}] as a number`);
@@ -221,7 +229,7 @@ class StatsAggregator extends Aggregator {
       min: this.mins.get(bucket),
       max: this.maxs.get(bucket),
       sumOfSquares: this.sumsOfSquares.get(bucket),
-      isDate: this.mapping?.type === 'date',
+      isDate: isDateField(this.mapping),
     };
   }
 }
@@ -332,11 +340,11 @@ class TermsAggregator extends Aggregator {
     super(node.name);
     const type = mapping?.type;
     this.valueType =
-      type === undefined || type === 'keyword'
+      type === undefined || type === 'keyword' || type === 'constant_keyword'
         ? 'string'
         : type === 'boolean'
           ? 'boolean'
-          : type === 'date'
+          : type === 'date' || type === 'date_nanos'
             ? 'date'
             : type === 'double' || type === 'float'
               ? 'double'
@@ -347,7 +355,11 @@ class TermsAggregator extends Aggregator {
     else if (this.valueType === 'boolean') this.missingKey = missing === true || missing === 'true' ? 1 : 0;
     else if (this.valueType === 'date') this.missingKey = rangeBound(missing as string | number, true, undefined, undefined, context);
     else this.missingKey = Number(missing);
-    if (mapping !== undefined && !numericFieldTypes.has(mapping.type) && mapping.type !== 'keyword') throw fielddataDisabled(node.field, context.indexName);
+    // constant_keyword has no doc values: every document falls in the one bucket of its value.
+    if (mapping?.type === 'constant_keyword') this.missingKey = mapping.constantValue;
+    if (mapping !== undefined && !numericFieldTypes.has(mapping.type) && mapping.type !== 'keyword' && mapping.type !== 'constant_keyword') {
+      throw fielddataDisabled(node.field, context.indexName);
+    }
   }
   setSegment(segment: Segment, segmentIndex: number, docBase: number): void {
     this.flushSegmentCounts();

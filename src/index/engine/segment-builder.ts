@@ -181,7 +181,7 @@ export function buildSegment(documents: readonly SegmentDocumentInput[], mapping
   const textNorms = new Map<string, Uint8Array>();
   // Flat (value, doc) lists per field, in doc order: no array per document.
   const keywordValues = new Map<string, { values: string[]; docs: number[] }>();
-  const numericValues = new Map<string, { values: number[]; docs: number[] }>();
+  const numericValues = new Map<string, { values: number[]; docs: number[]; nanos: number[] | undefined }>();
   const analyzers = new Map<string, Analyzer>();
   for (const [path, mapping] of Object.entries(mappings)) {
     if (mapping.type === 'text') {
@@ -189,7 +189,8 @@ export function buildSegment(documents: readonly SegmentDocumentInput[], mapping
       textNorms.set(path, new Uint8Array(maxDoc));
       analyzers.set(path, resolveAnalyzer(mapping, false));
     } else if (mapping.type === 'keyword') keywordValues.set(path, { values: [], docs: [] });
-    else numericValues.set(path, { values: [], docs: [] });
+    else if (numericFieldTypes.has(mapping.type)) numericValues.set(path, { values: [], docs: [], nanos: mapping.type === 'date_nanos' ? [] : undefined });
+    // constant_keyword and binary: nothing indexed.
   }
 
   for (let doc = 0; doc < maxDoc; doc++) {
@@ -236,7 +237,25 @@ export function buildSegment(documents: readonly SegmentDocumentInput[], mapping
           column.values.push(String(value));
           column.docs.push(doc);
         }
-      } else {
+      } else if (mapping.type === 'date_nanos') {
+        const column = numericValues.get(path)!;
+        const first = column.values.length;
+        for (const value of values) {
+          const instant = toNanoInstant(value);
+          if (instant === undefined) continue;
+          column.values.push(instant.millis);
+          column.nanos!.push(instant.nanos);
+          column.docs.push(doc);
+        }
+        if (column.values.length - first > 1) {
+          const pairs = column.values.slice(first).map((millis, index) => [millis, column.nanos![first + index]!] as const);
+          pairs.sort((left, right) => left[0] - right[0] || left[1] - right[1]);
+          for (let index = 0; index < pairs.length; index++) {
+            column.values[first + index] = pairs[index]![0];
+            column.nanos![first + index] = pairs[index]![1];
+          }
+        }
+      } else if (numericValues.has(path)) {
         const column = numericValues.get(path)!;
         const first = column.values.length;
         for (const value of values) {
@@ -261,8 +280,22 @@ export function buildSegment(documents: readonly SegmentDocumentInput[], mapping
     postings.set(path, field);
     docValues.set(path, values);
   }
-  for (const [path, column] of numericValues) docValues.set(path, finishNumericColumn(column.values, column.docs, maxDoc));
+  for (const [path, column] of numericValues) docValues.set(path, finishNumericColumn(column.values, column.docs, maxDoc, column.nanos));
   return createSegment({ name: options.name, maxSeqNo: options.maxSeqNo, mappings, ids, sources, postings, docValues, liveDocs: null });
+}
+
+/**
+ * A date_nanos value as (millis, nanos of the millisecond): the mapping layer hands exact epoch
+ * nanoseconds as decimal digits (a number is taken as epoch nanoseconds too).
+ */
+export function toNanoInstant(value: unknown): { millis: number; nanos: number } | undefined {
+  if (typeof value === 'bigint') {
+    return { millis: Number(value / 1_000_000n), nanos: Number(value % 1_000_000n) };
+  }
+  const text = typeof value === 'number' && Number.isInteger(value) ? value.toFixed(0) : typeof value === 'string' ? value : undefined;
+  if (text === undefined || !/^\d{1,19}$/.test(text)) return undefined;
+  const digits = text.padStart(7, '0');
+  return { millis: Number(digits.slice(0, -6)), nanos: Number(digits.slice(-6)) };
 }
 
 /** Converts an indexed value to its doc-values number (booleans 1/0; dates are epoch millis). */
@@ -524,7 +557,7 @@ function finishKeywordField(name: string, columnValues: readonly string[], colum
 }
 
 /** Numeric doc values from flat (value, doc) lists in doc order, values sorted within a doc. */
-function finishNumericColumn(columnValues: readonly number[], columnDocs: readonly number[], maxDoc: number): NumericDocValues {
+function finishNumericColumn(columnValues: readonly number[], columnDocs: readonly number[], maxDoc: number, columnNanos: readonly number[] | undefined): NumericDocValues {
   const valueStart = new Int32Array(maxDoc + 1);
   const values = Float64Array.from(columnValues);
   const pointDocsUnsorted = Int32Array.from(columnDocs);
@@ -537,8 +570,29 @@ function finishNumericColumn(columnValues: readonly number[], columnDocs: readon
     if (index - first > 1) singleValued = false;
   }
   valueStart[maxDoc] = index;
+  if (columnNanos !== undefined) {
+    const nanos = Int32Array.from(columnNanos);
+    const { pointValues, pointDocs, pointNanos } = sortNanoPoints(values, nanos, pointDocsUnsorted);
+    return { kind: 'numeric', valueStart, values, singleValued, pointValues, pointDocs, nanos, pointNanos };
+  }
   const { pointValues, pointDocs } = sortPoints(values, pointDocsUnsorted);
   return { kind: 'numeric', valueStart, values, singleValued, pointValues, pointDocs };
+}
+
+/** Sorts (millis, nanos, doc) triples by instant, then doc: the points of a date_nanos field. */
+export function sortNanoPoints(values: Float64Array, nanos: Int32Array, docs: Int32Array): { pointValues: Float64Array; pointDocs: Int32Array; pointNanos: Int32Array } {
+  const order = new Uint32Array(values.length);
+  for (let index = 0; index < order.length; index++) order[index] = index;
+  order.sort((left, right) => values[left]! - values[right]! || nanos[left]! - nanos[right]! || left - right);
+  const pointValues = new Float64Array(values.length);
+  const pointNanos = new Int32Array(values.length);
+  const pointDocs = new Int32Array(values.length);
+  for (let index = 0; index < order.length; index++) {
+    pointValues[index] = values[order[index]!]!;
+    pointNanos[index] = nanos[order[index]!]!;
+    pointDocs[index] = docs[order[index]!]!;
+  }
+  return { pointValues, pointDocs, pointNanos };
 }
 
 export function finishNumericField(perDoc: (readonly number[] | undefined)[], maxDoc: number): NumericDocValues {

@@ -11,7 +11,12 @@ import { crc32 } from 'node:zlib';
 import { createSegment } from './segment-builder.js';
 import type { DocValues, FieldMappings, PostingsField, Segment } from './segment.js';
 
-export const SEGMENT_FORMAT_VERSION = 1;
+/**
+ * Version 2: date_nanos doc values (`nanos`, `pointNanos` sections) and the engine types
+ * constant_keyword and binary. Segments are derived from the store, so a segment of another
+ * version is not migrated: loading refuses it and the searcher rebuilds it from the store.
+ */
+export const SEGMENT_FORMAT_VERSION = 2;
 const magic = Buffer.from('STRSEG01', 'latin1');
 const fixedHeaderBytes = 8 + 4 + 4 + 4; // magic, version, header length, CRC-32
 const zeroPadding = new Uint8Array(8);
@@ -87,6 +92,9 @@ export function serializeSegment(segment: Segment): Buffer {
             values: section('f64', values.values),
             pointValues: section('f64', values.pointValues),
             pointDocs: section('i32', values.pointDocs),
+            ...(values.nanos !== undefined && values.pointNanos !== undefined
+              ? { nanos: section('i32', values.nanos), pointNanos: section('i32', values.pointNanos) }
+              : {}),
           };
   }
   const header = {
@@ -188,6 +196,7 @@ export function deserializeSegment(buffer: Buffer): Segment {
             values: read(ref.values),
             pointValues: read(ref.pointValues),
             pointDocs: read(ref.pointDocs),
+            ...(ref.nanos !== undefined ? { nanos: read(ref.nanos), pointNanos: read(ref.pointNanos) } : {}),
           },
     );
   }

@@ -3,8 +3,8 @@
  * input order (all live docs of the first segment, then the second...), so relative order is
  * kept. Postings are merged directly (no re-analysis), as Lucene's merge does.
  */
-import { compareStrings, createSegment, finishPostings, sortPoints } from './segment-builder.js';
-import { type DocValues, type FieldMapping, type PostingsField, type Segment, isLive } from './segment.js';
+import { compareStrings, createSegment, finishPostings, sortNanoPoints, sortPoints } from './segment-builder.js';
+import { type DocValues, type FieldMapping, type PostingsField, type Segment, isLive, numericFieldTypes } from './segment.js';
 
 export function mergeSegments(segments: readonly Segment[], name: string): Segment {
   const mappings: Record<string, FieldMapping> = {};
@@ -34,8 +34,8 @@ export function mergeSegments(segments: readonly Segment[], name: string): Segme
       postings.set(path, field);
       ordinalMaps.set(path, ordinalMapsPerSegment);
     }
-    if (mapping.type === 'text') continue;
-    docValues.set(path, mergeDocValues(path, mapping.type === 'keyword', segments, docMaps, maxDoc, ordinalMaps.get(path)));
+    if (mapping.type === 'text' || !(mapping.type === 'keyword' || numericFieldTypes.has(mapping.type))) continue;
+    docValues.set(path, mergeDocValues(path, mapping.type === 'keyword', segments, docMaps, maxDoc, ordinalMaps.get(path), mapping.type === 'date_nanos'));
   }
   return createSegment({ name, maxSeqNo, mappings, ids, sources, postings, docValues, liveDocs: null });
 }
@@ -146,9 +146,11 @@ function mergeDocValues(
   docMaps: readonly Int32Array[],
   maxDoc: number,
   ordinalMaps: Int32Array[] | undefined,
+  withNanos: boolean,
 ): DocValues {
   const valueStart = new Int32Array(maxDoc + 1);
   const values: number[] = [];
+  const nanos: number[] = [];
   const valueDocs: number[] = [];
   let singleValued = true;
   let newDoc = 0;
@@ -165,6 +167,7 @@ function mergeDocValues(
         for (let index = from; index < to; index++) {
           // Ordinal maps are monotonic (both dictionaries are sorted), so per-doc order holds.
           values.push(old.kind === 'keyword' ? ordinalMaps![segmentIndex]![old.ordinals[index]!]! : old.values[index]!);
+          if (withNanos) nanos.push(old.kind === 'numeric' ? (old.nanos?.[index] ?? 0) : 0);
           valueDocs.push(newDoc);
         }
       }
@@ -174,6 +177,11 @@ function mergeDocValues(
   valueStart[maxDoc] = values.length;
   if (keyword) return { kind: 'keyword', valueStart, ordinals: Int32Array.from(values), singleValued };
   const numeric = Float64Array.from(values);
+  if (withNanos) {
+    const nanosColumn = Int32Array.from(nanos);
+    const { pointValues, pointDocs, pointNanos } = sortNanoPoints(numeric, nanosColumn, Int32Array.from(valueDocs));
+    return { kind: 'numeric', valueStart, values: numeric, singleValued, pointValues, pointDocs, nanos: nanosColumn, pointNanos };
+  }
   const { pointValues, pointDocs } = sortPoints(numeric, Int32Array.from(valueDocs));
   return { kind: 'numeric', valueStart, values: numeric, singleValued, pointValues, pointDocs };
 }

@@ -12,10 +12,35 @@
  *   document; plus a sorted (value, doc) "points" column for range and term queries.
  * - Deletes: a live-docs bitset replaced, never mutated, by `withDeletes`.
  */
-export type FieldType = 'text' | 'keyword' | 'long' | 'integer' | 'short' | 'byte' | 'double' | 'float' | 'date' | 'boolean';
+export type FieldType =
+  | 'text'
+  | 'keyword'
+  | 'long'
+  | 'integer'
+  | 'short'
+  | 'byte'
+  | 'double'
+  | 'float'
+  | 'date'
+  | 'date_nanos'
+  | 'boolean'
+  /** No postings and no doc values: every document of the index has `constantValue`. */
+  | 'constant_keyword'
+  /** Kept in `_source` only: not searchable (queries on it are refused, as Elasticsearch does). */
+  | 'binary';
 
 export interface FieldMapping {
   readonly type: FieldType;
+  /**
+   * The mapping type when it differs from the engine type it is indexed as (`wildcard` and
+   * `ip` as keyword, `match_only_text` as text, `half_float`/`scaled_float` as double or float,
+   * `token_count` as integer): named in error messages and rendering.
+   */
+  readonly mappedType?: string;
+  /** Queries on this field score a constant (the boost), as `match_only_text` and `wildcard` do. */
+  readonly constantScore?: boolean;
+  /** `constant_keyword`: the value (undefined until a document or mapping update sets it). */
+  readonly constantValue?: string;
   /** Index-time analyzer for text fields (default `standard`). */
   readonly analyzer?: string;
   /** Query-time analyzer for text fields (default: `analyzer`). */
@@ -78,6 +103,13 @@ export interface NumericDocValues {
   /** All (value, doc) pairs sorted by value then doc: the points structure for ranges. */
   readonly pointValues: Float64Array;
   readonly pointDocs: Int32Array;
+  /**
+   * `date_nanos` only: `values` hold epoch milliseconds (floor) and these the nanoseconds within
+   * the millisecond (0..999_999), parallel to `values` and to `pointValues`; (millis, nanos) pairs
+   * are what is sorted. Aggregations read the milliseconds, as Elasticsearch's do.
+   */
+  readonly nanos?: Int32Array;
+  readonly pointNanos?: Int32Array;
 }
 
 export type DocValues = KeywordDocValues | NumericDocValues;
@@ -119,5 +151,9 @@ export function withDeletes(segment: Segment, deletedDocs: Iterable<number>): Se
   return { ...segment, liveDocs: live, liveDocCount };
 }
 
-export const numericFieldTypes: ReadonlySet<FieldType> = new Set(['long', 'integer', 'short', 'byte', 'double', 'float', 'date', 'boolean']);
+export const numericFieldTypes: ReadonlySet<FieldType> = new Set(['long', 'integer', 'short', 'byte', 'double', 'float', 'date', 'date_nanos', 'boolean']);
+/** Engine types with doc values and points (numbers, dates, booleans). */
+export function isNumericFieldType(type: FieldType): boolean {
+  return numericFieldTypes.has(type);
+}
 export const integerFieldTypes: ReadonlySet<FieldType> = new Set(['long', 'integer', 'short', 'byte']);

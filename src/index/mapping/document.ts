@@ -9,11 +9,12 @@
  *
  * Reference: https://www.elastic.co/guide/en/elasticsearch/reference/current/dynamic-field-mapping.html
  */
-import { isIP } from 'node:net';
 import { errors, EsError } from '../../common/index.js';
-import { DateParseError, parseDate } from '../query/index.js';
+import { getAnalyzer } from '../analysis/index.js';
+import { normalizeIp } from '../query/ip.js';
+import { DateParseError, compareNanoInstants, epochNanosString, formatDateNanos, maxNanoInstant, parseDate, parseDateNanos } from '../query/date-math.js';
 import {
-  DEFAULT_DATE_FORMAT,
+  dateFormatOf,
   isObjectMapping,
   isPlainObject,
   javaMapPreview,
@@ -115,6 +116,45 @@ function toDate(value: unknown, format: string): number {
   }
 }
 
+/**
+ * A date_nanos value as exact epoch nanoseconds (decimal digits): the range Elasticsearch can
+ * store is 1970-01-01 to 2262-04-11T23:47:16.854775807Z.
+ */
+function toDateNanos(value: unknown, format: string): string {
+  if (typeof value !== 'string' && typeof value !== 'number') {
+    throw errors.illegalArgument(`failed to parse date field [${String(value)}] with format [${format}]`);
+  }
+  let instant;
+  try {
+    instant = parseDateNanos(value, format, undefined);
+  } catch (error) {
+    if (error instanceof DateParseError) throw errors.illegalArgument(`failed to parse date field [${String(value)}] with format [${format}]`);
+    throw error;
+  }
+  if (instant.millis < 0) {
+    throw errors.illegalArgument(`date[${formatDateNanos(instant, undefined, 'strict_date_optional_time')}] is before the epoch in 1970 and cannot be stored in nanosecond resolution`);
+  }
+  if (compareNanoInstants(instant, maxNanoInstant) > 0) {
+    throw errors.illegalArgument(`date[${formatDateNanos(instant, undefined, 'strict_date_optional_time')}] is after 2262-04-11T23:47:16.854775807 and cannot be stored in nanosecond resolution`);
+  }
+  return epochNanosString(instant);
+}
+
+/** Rounds to the nearest IEEE 754 half-precision value (ties to even), as Lucene's HalfFloatPoint. */
+export function toHalfFloat(value: number): number {
+  if (!Number.isFinite(value) || value === 0) return value;
+  const sign = value < 0 ? -1 : 1;
+  const magnitude = Math.abs(value);
+  if (magnitude >= 65520) return sign * Infinity; // beyond the largest half (65504) after rounding
+  // Half floats keep 11 significant bits; below 2^-14 the spacing is fixed at 2^-24 (subnormals).
+  const exponent = Math.max(Math.floor(Math.log2(magnitude)), -14);
+  const step = 2 ** (exponent - 10);
+  const scaled = magnitude / step;
+  let rounded = Math.round(scaled);
+  if (Math.abs(scaled - Math.trunc(scaled) - 0.5) < 1e-12 && rounded % 2 === 1) rounded -= 1; // ties to even
+  return sign * rounded * step;
+}
+
 function toGeoPoint(value: unknown): { lat: number; lon: number } {
   let lat: number;
   let lon: number;
@@ -144,7 +184,10 @@ export function indexableValue(mapping: PropertyMapping, value: unknown): unknow
   const coerce = mapping['coerce'] !== false;
   switch (type) {
     case 'text':
-    case 'keyword': {
+    case 'keyword':
+    case 'match_only_text':
+    case 'wildcard':
+    case 'constant_keyword': {
       if (isPlainObject(value)) throw errors.illegalArgument(`Can't get text on a START_OBJECT`);
       return String(value);
     }
@@ -154,15 +197,37 @@ export function indexableValue(mapping: PropertyMapping, value: unknown): unknow
     case 'byte':
     case 'double':
     case 'float':
-    case 'half_float':
       return toNumber(value, type, coerce);
+    case 'half_float':
+      return toHalfFloat(toNumber(value, type, coerce));
+    case 'scaled_float': {
+      // Stored as the long round(value × factor): the indexed value is that long over the factor.
+      const factor = Number(mapping['scaling_factor']);
+      const scaled = Math.round(toNumber(value, type, coerce) * factor);
+      return scaled / factor;
+    }
+    case 'token_count': {
+      if (isPlainObject(value)) throw errors.illegalArgument(`Can't get text on a START_OBJECT`);
+      const analyzer = getAnalyzer(String(mapping['analyzer']));
+      if (analyzer === undefined) throw errors.illegalArgument(`analyzer [${String(mapping['analyzer'])}] has not been configured in mappings`);
+      return analyzer.analyze(String(value)).terms.length;
+    }
+    case 'binary': {
+      if (typeof value !== 'string') throw errors.illegalArgument(`Current token (${isPlainObject(value) ? 'START_OBJECT' : typeof value === 'number' ? 'VALUE_NUMBER_INT' : 'VALUE_TRUE'}) not VALUE_STRING or VALUE_EMBEDDED_OBJECT, can not access as binary`);
+      if (!/^[A-Za-z0-9+/\r\n]*={0,2}$/.test(value)) throw errors.illegalArgument(`Illegal base64 character in [${value}]`);
+      return value;
+    }
     case 'boolean':
       return toBoolean(value);
     case 'date':
-      return toDate(value, typeof mapping['format'] === 'string' ? mapping['format'] : DEFAULT_DATE_FORMAT);
+      return toDate(value, dateFormatOf(mapping));
+    case 'date_nanos':
+      return toDateNanos(value, dateFormatOf(mapping));
     case 'ip': {
-      if (typeof value !== 'string' || isIP(value) === 0) throw errors.illegalArgument(`'${String(value)}' is not an IP string literal.`);
-      return value;
+      // Indexed in Elasticsearch's canonical text, so that term queries match any spelling.
+      const normalized = typeof value === 'string' ? normalizeIp(value) : undefined;
+      if (normalized === undefined) throw errors.illegalArgument(`'${String(value)}' is not an IP string literal.`);
+      return normalized;
     }
     case 'geo_point':
       return toGeoPoint(value);
@@ -185,8 +250,22 @@ function indexField(walk: Walk, path: string, mapping: PropertyMapping, value: u
     if (mapping['ignore_malformed'] === true) return;
     throw fieldError(walk, path, type, value, error);
   }
+  if (type === 'constant_keyword') {
+    // Every document has the mapping's value; the first document sets it when the mapping has none.
+    const constant = mapping['value'];
+    if (constant === undefined) {
+      mapping['value'] = converted;
+      walk.changed = true;
+    } else if (constant !== converted) {
+      const cause = errors.illegalArgument(
+        `[constant_keyword] field [${path}] only accepts values that are equal to the value defined in the mappings [${String(constant)}], but got [${String(converted)}]`,
+      );
+      throw fieldError(walk, path, type, value, cause);
+    }
+    return;
+  }
   const ignoreAbove = mapping['ignore_above'];
-  const tooLong = type === 'keyword' && typeof ignoreAbove === 'number' && (converted as string).length > ignoreAbove;
+  const tooLong = (type === 'keyword' || type === 'wildcard') && typeof ignoreAbove === 'number' && (converted as string).length > ignoreAbove;
   if (!tooLong && mapping['index'] !== false) add(walk, path, converted);
   else if (!tooLong && mapping['doc_values'] !== false) add(walk, path, converted);
   for (const [subName, sub] of Object.entries((mapping['fields'] ?? {}) as Record<string, PropertyMapping>)) {
@@ -282,11 +361,11 @@ function parseValue(walk: Walk, mapping: PropertyMapping, path: string, value: u
     return;
   }
   if (isObjectMapping(mapping)) {
-    if (value === null) return;
+    // A disabled object is kept in _source only, whatever its contents (even a concrete value).
+    if (value === null || mapping['enabled'] === false) return;
     if (!isPlainObject(value)) {
       throw errors.documentParsing(`object mapping for [${path}] tried to parse field [${path.split('.').pop()}] as object, but found a concrete value`);
     }
-    if (mapping['enabled'] === false) return;
     parseObjectValue(walk, mapping, path, value, dynamicSetting(parentDynamic, mapping));
     return;
   }

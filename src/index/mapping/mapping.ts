@@ -24,17 +24,68 @@ export const fieldTypes = [
   'float',
   'half_float',
   'boolean',
+  'scaled_float',
   'date',
+  'date_nanos',
   'ip',
   'geo_point',
+  'constant_keyword',
+  'match_only_text',
+  'wildcard',
+  'token_count',
+  'binary',
 ] as const;
 export type FieldType = (typeof fieldTypes)[number];
 export type ObjectType = 'object' | 'nested';
 
-export const numericTypes: ReadonlySet<string> = new Set(['long', 'integer', 'short', 'byte', 'double', 'float', 'half_float']);
+export const numericTypes: ReadonlySet<string> = new Set(['long', 'integer', 'short', 'byte', 'double', 'float', 'half_float', 'scaled_float']);
+
+/**
+ * Field types Elasticsearch knows that Strait does not implement. A mapping that declares one is
+ * refused with a 400 naming the type (rather than Elasticsearch's "No handler" for types that do
+ * not exist at all), so a client learns the mapping would not behave as on Elasticsearch.
+ */
+export const unsupportedFieldTypes: ReadonlySet<string> = new Set([
+  'unsigned_long',
+  'version',
+  'flattened',
+  'search_as_you_type',
+  'alias',
+  'dense_vector',
+  'sparse_vector',
+  'rank_feature',
+  'rank_features',
+  'semantic_text',
+  'integer_range',
+  'long_range',
+  'float_range',
+  'double_range',
+  'date_range',
+  'ip_range',
+  'completion',
+  'percolator',
+  'join',
+  'geo_shape',
+  'shape',
+  'point',
+  'histogram',
+  'aggregate_metric_double',
+  'annotated_text',
+  'murmur3',
+  'counted_keyword',
+  'passthrough',
+]);
 
 /** Elasticsearch's default date format. */
 export const DEFAULT_DATE_FORMAT = 'strict_date_optional_time||epoch_millis';
+/** Elasticsearch's default format of `date_nanos` fields (8.0 and later). */
+export const DEFAULT_DATE_NANOS_FORMAT = 'strict_date_optional_time_nanos||epoch_millis';
+
+/** The `format` a date or date_nanos mapping uses (its own or the type's default). */
+export function dateFormatOf(mapping: PropertyMapping): string {
+  if (typeof mapping['format'] === 'string') return mapping['format'];
+  return mapping['type'] === 'date_nanos' ? DEFAULT_DATE_NANOS_FORMAT : DEFAULT_DATE_FORMAT;
+}
 
 const commonParameters = ['type', 'index', 'doc_values', 'store', 'meta', 'fields', 'copy_to', 'boost', 'null_value'];
 const parametersByType: Readonly<Record<string, readonly string[]>> = {
@@ -70,10 +121,22 @@ const parametersByType: Readonly<Record<string, readonly string[]>> = {
   double: ['coerce', 'ignore_malformed', 'time_series_metric'],
   float: ['coerce', 'ignore_malformed', 'time_series_metric'],
   half_float: ['coerce', 'ignore_malformed', 'time_series_metric'],
+  scaled_float: ['coerce', 'ignore_malformed', 'time_series_metric', 'scaling_factor'],
   boolean: [],
   date: ['format', 'locale', 'ignore_malformed', 'print_format'],
+  date_nanos: ['format', 'locale', 'ignore_malformed', 'print_format'],
+  match_only_text: [],
+  wildcard: ['ignore_above'],
+  token_count: ['analyzer', 'enable_position_increments'],
+  binary: [],
   ip: ['ignore_malformed', 'time_series_dimension'],
   geo_point: ['ignore_malformed', 'ignore_z_value'],
+};
+/** Types that accept only these parameters (not the common ones). */
+const restrictedParameters: Readonly<Record<string, readonly string[]>> = {
+  constant_keyword: ['type', 'value', 'meta'],
+  match_only_text: ['type', 'fields', 'meta', 'copy_to'],
+  binary: ['type', 'doc_values', 'store', 'meta', 'copy_to'],
 };
 const objectParameters = ['type', 'properties', 'dynamic', 'enabled', 'subobjects'];
 const nestedParameters = [...objectParameters, 'include_in_parent', 'include_in_root'];
@@ -122,7 +185,7 @@ function parameterDefault(type: string, parameter: string): unknown {
     case 'norms':
       return type === 'text';
     case 'format':
-      return type === 'date' ? DEFAULT_DATE_FORMAT : undefined;
+      return type === 'date' ? DEFAULT_DATE_FORMAT : type === 'date_nanos' ? DEFAULT_DATE_NANOS_FORMAT : undefined;
     case 'position_increment_gap':
       return type === 'text' ? 100 : undefined;
     default:
@@ -217,10 +280,13 @@ function parseProperty(name: string, path: string, definition: unknown, depth: n
   }
   const type = rawType ?? 'object';
   if (type === 'object' || type === 'nested') return parseObject(path, definition, type, depth);
+  if (unsupportedFieldTypes.has(type)) {
+    throw errors.mapperParsing(`Field type [${type}] declared on field [${name}] is not supported by Strait`);
+  }
   if (!(fieldTypes as readonly string[]).includes(type)) {
     throw errors.mapperParsing(`No handler for type [${type}] declared on field [${name}]`);
   }
-  const allowed = new Set([...commonParameters, ...(parametersByType[type] ?? [])]);
+  const allowed = new Set(restrictedParameters[type] ?? [...commonParameters, ...(parametersByType[type] ?? [])]);
   const unknown = Object.keys(definition).filter((key) => !allowed.has(key));
   if (unknown.length > 0) {
     throw errors.mapperParsing(`unknown parameter [${unknown[0]}] on mapper [${path}] of type [${type}]`);
@@ -247,7 +313,24 @@ function parseProperty(name: string, path: string, definition: unknown, depth: n
     // Elasticsearch requires the index analyzer when a search analyzer is set.
     throw errors.mapperParsing(`analyzer on field [${path}] must be set when search_analyzer is set`);
   }
-  if (type === 'date' && definition['format'] !== undefined && typeof definition['format'] !== 'string') {
+  if (type === 'scaled_float') {
+    const factor = definition['scaling_factor'];
+    if (factor === undefined) throw errors.mapperParsing(`Field [scaling_factor] is required`);
+    const number = typeof factor === 'number' ? factor : typeof factor === 'string' && factor.trim() !== '' ? Number(factor) : Number.NaN;
+    if (!Number.isFinite(number) || number <= 0) throw errors.mapperParsing(`[scaling_factor] must be a positive number, got [${String(factor)}]`);
+    normalized['scaling_factor'] = number;
+  }
+  if (type === 'token_count' && typeof definition['analyzer'] !== 'string') {
+    throw errors.mapperParsing(`Analyzer must be set for field [${name}] but wasn't.`);
+  }
+  if (type === 'constant_keyword' && definition['value'] !== undefined) {
+    const value = definition['value'];
+    if (typeof value !== 'string' && typeof value !== 'number' && typeof value !== 'boolean') {
+      throw errors.mapperParsing(`Failed to parse mapping: [value] on mapper [${path}] of type [constant_keyword] must be a string`);
+    }
+    normalized['value'] = String(value);
+  }
+  if ((type === 'date' || type === 'date_nanos') && definition['format'] !== undefined && typeof definition['format'] !== 'string') {
     throw errors.mapperParsing(`Failed to parse mapping: [format] on mapper [${path}] must be a string`);
   }
   const fields = definition['fields'];
@@ -361,6 +444,11 @@ function mergeField(path: string, existing: PropertyMapping, incoming: PropertyM
     const before = existing[parameter] ?? parameterDefault(type, parameter);
     const after = incoming[parameter] ?? parameterDefault(type, parameter);
     if (incoming[parameter] === undefined && !updateableParameters.has(parameter)) continue;
+    if (parameter === 'value' && type === 'constant_keyword' && existing['value'] === undefined) {
+      // A constant_keyword without a value takes the first one given (mapping update or document).
+      merged['value'] = incoming['value'];
+      continue;
+    }
     if (sameValue(before, after)) {
       if (incoming[parameter] !== undefined) merged[parameter] = incoming[parameter];
       continue;
@@ -471,6 +559,12 @@ export interface MappedField {
   readonly nestedPath?: string;
   /** For a multi-field, the path of its parent field. */
   readonly parentPath?: string;
+  /** `scaled_float`: values are stored as round(value × factor) / factor. */
+  readonly scalingFactor?: number;
+  /** `constant_keyword`: the value every document of the index has (unset until the first one). */
+  readonly constantValue?: string;
+  /** False when `doc_values: false`. */
+  readonly docValues?: boolean;
 }
 
 export interface FlattenedMapping {
@@ -485,7 +579,10 @@ function toMappedField(path: string, mapping: PropertyMapping, nestedPath: strin
   } = { path, type: mapping['type'] as FieldType, indexed: mapping['index'] !== false };
   if (typeof mapping['analyzer'] === 'string') field.analyzer = mapping['analyzer'];
   if (typeof mapping['search_analyzer'] === 'string') field.searchAnalyzer = mapping['search_analyzer'];
-  if (field.type === 'date') field.format = typeof mapping['format'] === 'string' ? mapping['format'] : DEFAULT_DATE_FORMAT;
+  if (field.type === 'date' || field.type === 'date_nanos') field.format = dateFormatOf(mapping);
+  if (typeof mapping['scaling_factor'] === 'number') field.scalingFactor = mapping['scaling_factor'];
+  if (field.type === 'constant_keyword' && typeof mapping['value'] === 'string') field.constantValue = mapping['value'];
+  if (mapping['doc_values'] === false || (field.type === 'binary' && mapping['doc_values'] !== true)) field.docValues = false;
   if (typeof mapping['ignore_above'] === 'number') field.ignoreAbove = mapping['ignore_above'];
   if (nestedPath !== undefined) field.nestedPath = nestedPath;
   if (parentPath !== undefined) field.parentPath = parentPath;

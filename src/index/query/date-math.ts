@@ -241,3 +241,167 @@ export function formatDate(utcMs: number, timeZone: string | undefined, format?:
   const absolute = Math.abs(offset) / 60_000;
   return `${base}${sign}${pad(Math.floor(absolute / 60))}:${pad(absolute % 60)}`;
 }
+
+// ---------------------------------------------------------------------------------------------
+// Nanosecond resolution (`date_nanos`)
+
+/**
+ * An instant in nanosecond resolution as two exact numbers: epoch milliseconds (floor) and the
+ * nanoseconds within that millisecond (0..999_999). JavaScript numbers cannot hold epoch
+ * nanoseconds exactly (they pass 2^53 in 1970 + 104 days), so the pair is the exact form.
+ */
+export interface NanoInstant {
+  readonly millis: number;
+  readonly nanos: number;
+}
+
+/** Elasticsearch's default format of `date_nanos` fields. */
+export const DEFAULT_DATE_NANOS_FORMAT = 'strict_date_optional_time_nanos||epoch_millis';
+
+/** The largest instant `date_nanos` can hold: 2262-04-11T23:47:16.854775807Z (Long.MAX_VALUE nanos). */
+export const maxNanoInstant: NanoInstant = { millis: 9_223_372_036_854, nanos: 775_807 };
+
+/** Orders two instants. */
+export function compareNanoInstants(left: NanoInstant, right: NanoInstant): number {
+  return left.millis - right.millis || left.nanos - right.nanos;
+}
+
+/** Epoch nanoseconds as exact decimal digits (non-negative instants). */
+export function epochNanosString(instant: NanoInstant): string {
+  return (BigInt(instant.millis) * 1_000_000n + BigInt(instant.nanos)).toString();
+}
+
+/** Reads exact epoch nanoseconds (decimal digits, optionally signed); undefined when not an integer. */
+export function parseEpochNanos(text: string): NanoInstant | undefined {
+  if (!/^-?\d{1,20}$/.test(text)) return undefined;
+  const value = BigInt(text);
+  let millis = value / 1_000_000n;
+  let nanos = value % 1_000_000n;
+  if (nanos < 0n) (nanos += 1_000_000n), (millis -= 1n);
+  return { millis: Number(millis), nanos: Number(nanos) };
+}
+
+/** Splits a fraction of a millisecond given as decimal digits after the point ("456789" → 456789). */
+function nanosOfFraction(digits: string | undefined): number {
+  return digits === undefined || digits === '' ? 0 : Number(digits.padEnd(6, '0').slice(0, 6));
+}
+
+const isoNameFormat = /^(strict_)?(date_optional_time(_nanos)?|date_time|date_time_no_millis|date|date_hour_minute_second|date_hour_minute|year_month_day|year_month|year)$/;
+
+function tryFormatNanos(text: string, format: string, timeZone: string | undefined): NanoInstant | undefined {
+  if (format === 'epoch_millis') {
+    // Elasticsearch's epoch_millis reads up to six fraction digits for nanosecond fields.
+    const match = /^(-?\d+)(?:\.(\d{1,6}))?$/.exec(text);
+    if (match === null) return undefined;
+    const whole = Number(match[1]);
+    if (!Number.isSafeInteger(whole)) return undefined;
+    return { millis: whole, nanos: nanosOfFraction(match[2]) };
+  }
+  if (format === 'epoch_second') {
+    const match = /^(-?\d+)(?:\.(\d{1,9}))?$/.exec(text);
+    if (match === null) return undefined;
+    const fraction = (match[2] ?? '').padEnd(9, '0');
+    return { millis: Number(match[1]) * 1000 + Number(fraction.slice(0, 3)), nanos: Number(fraction.slice(3)) };
+  }
+  const millis = tryFormat(text, format, timeZone);
+  if (millis === undefined) return undefined;
+  if (isoNameFormat.test(format) || format === 'iso8601') {
+    const fraction = isoPattern.exec(text)?.[7];
+    return { millis, nanos: fraction === undefined ? 0 : nanosOfFraction(fraction.slice(3)) };
+  }
+  // Java-style patterns with more than three S read the digits beyond the millisecond.
+  const digits = /S{4,9}/.exec(format);
+  if (digits !== null) {
+    const at = format.indexOf(digits[0]);
+    const fraction = text.slice(at + 3, at + digits[0].length);
+    if (/^\d+$/.test(fraction)) return { millis, nanos: nanosOfFraction(fraction) };
+  }
+  return { millis, nanos: 0 };
+}
+
+/**
+ * Parses a date in nanosecond resolution: ISO 8601 text keeps up to nine fraction digits,
+ * `epoch_millis` up to six (a JSON number is epoch milliseconds, its fraction kept to the
+ * nanosecond as written). Throws DateParseError like `parseDate`.
+ */
+export function parseDateNanos(text: string | number, format: string | undefined, timeZone: string | undefined): NanoInstant {
+  const formatText = format ?? DEFAULT_DATE_NANOS_FORMAT;
+  const formats = formatText.split('||');
+  if (typeof text === 'number') {
+    if (!Number.isFinite(text)) throw new DateParseError(`failed to parse date field [${text}] with format [${formatText}]`);
+    if (formats.includes('epoch_second') && !formats.includes('epoch_millis')) {
+      const millis = Math.floor(text * 1000);
+      return { millis, nanos: Math.round((text * 1000 - millis) * 1_000_000) % 1_000_000 };
+    }
+    // The decimal text of the number, not its binary value: 1.5e12 + 0.000123 keeps "123".
+    const written = /^(-?\d+)(?:\.(\d+))?$/.exec(Number.isInteger(text) ? text.toFixed(0) : String(text));
+    if (written !== null) return { millis: Number(written[1]), nanos: nanosOfFraction(written[2]) };
+    return { millis: Math.floor(text), nanos: 0 };
+  }
+  for (const name of formats) {
+    const value = tryFormatNanos(text.trim(), name, timeZone);
+    if (value !== undefined && Number.isFinite(value.millis)) return value;
+  }
+  throw new DateParseError(`failed to parse date field [${text}] with format [${formatText}]`);
+}
+
+/**
+ * Date math in nanosecond resolution: the anchor keeps its nanoseconds through `+`/`-` steps; a
+ * rounding step (`/d`) works in milliseconds as Elasticsearch's parser does, so the sub-millisecond
+ * part becomes 0 (rounding up ends one millisecond before the next unit).
+ */
+export function evaluateDateMathNanos(
+  expression: string | number,
+  options: { readonly nowMs: number; readonly roundUp: boolean; readonly format?: string | undefined; readonly timeZone?: string | undefined },
+): NanoInstant {
+  if (typeof expression === 'number') return parseDateNanos(expression, options.format, options.timeZone);
+  if (expression.startsWith('now')) return { millis: evaluateDateMath(expression, options), nanos: 0 };
+  const separator = expression.indexOf('||');
+  if (separator < 0) return parseDateNanos(expression, options.format, options.timeZone);
+  const anchor = parseDateNanos(expression.slice(0, separator), options.format, options.timeZone);
+  const math = expression.slice(separator + 2);
+  const millis = evaluateDateMath(`${anchor.millis}||${math}`, { ...options, format: 'epoch_millis' });
+  return { millis, nanos: math.includes('/') ? 0 : anchor.nanos };
+}
+
+/**
+ * Formats an instant in nanosecond resolution. `strict_date_optional_time_nanos` prints three to
+ * nine fraction digits (trailing zeros beyond the millisecond dropped), the millisecond ISO
+ * formats three; `epoch_millis` prints the sub-millisecond part as a fraction
+ * ("1540815132123.456789"); Java-style patterns print `S` digits as asked and `X` as the offset.
+ */
+export function formatDateNanos(instant: NanoInstant, timeZone: string | undefined, format: string | undefined): string {
+  const name = format ?? 'strict_date_optional_time_nanos';
+  if (name === 'epoch_millis') {
+    const fraction = String(instant.nanos).padStart(6, '0').replace(/0+$/, '');
+    return fraction === '' ? String(instant.millis) : `${instant.millis}.${fraction}`;
+  }
+  if (name === 'epoch_second') return String(Math.floor(instant.millis / 1000));
+  const nineDigits = `${String(((instant.millis % 1000) + 1000) % 1000).padStart(3, '0')}${String(instant.nanos).padStart(6, '0')}`;
+  if (/_nanos$/.test(name) || name === 'iso8601') {
+    const base = formatDate(instant.millis, timeZone, undefined);
+    const fraction = nineDigits.replace(/0+$/, '').padEnd(3, '0');
+    return base.replace(/\.\d{3}/, `.${fraction}`);
+  }
+  if (/^[yuMdHmsSX\-/: .T']+$/.test(name) && !/date_optional_time|date_time/.test(name)) {
+    const offset = zoneOffsetMs(timeZone, instant.millis);
+    const local = new Date(instant.millis + offset);
+    const pad = (value: number, width = 2): string => String(value).padStart(width, '0');
+    const offsetText = offset === 0 ? 'Z' : `${offset < 0 ? '-' : '+'}${pad(Math.floor(Math.abs(offset) / 3_600_000))}:${pad((Math.abs(offset) / 60_000) % 60)}`;
+    let output = '';
+    for (const token of name.match(/'[^']*'|yyyy|uuuu|MM|dd|HH|mm|ss|S{1,9}|X{1,3}|./g) ?? []) {
+      if (token.startsWith("'")) output += token.slice(1, -1);
+      else if (token === 'yyyy' || token === 'uuuu') output += pad(local.getUTCFullYear(), 4);
+      else if (token === 'MM') output += pad(local.getUTCMonth() + 1);
+      else if (token === 'dd') output += pad(local.getUTCDate());
+      else if (token === 'HH') output += pad(local.getUTCHours());
+      else if (token === 'mm') output += pad(local.getUTCMinutes());
+      else if (token === 'ss') output += pad(local.getUTCSeconds());
+      else if (token.startsWith('S')) output += nineDigits.slice(0, token.length);
+      else if (token.startsWith('X')) output += offsetText;
+      else output += token;
+    }
+    return output;
+  }
+  return formatDate(instant.millis, timeZone, name);
+}

@@ -12,7 +12,8 @@ import { type FieldMapping, type FieldMappings, type NumericDocValues, type Post
 import type { ShardStats } from '../engine/shard-stats.js';
 import { normLengthTable } from '../engine/small-float.js';
 import type { QueryNode, TermValue } from './ast.js';
-import { DateParseError, evaluateDateMath, parseDate } from './date-math.js';
+import { formatIp, parseCidr, parseIp } from './ip.js';
+import { DateParseError, type NanoInstant, compareNanoInstants, evaluateDateMath, evaluateDateMathNanos, maxNanoInstant, parseDate } from './date-math.js';
 import {
   AllDocsScorer,
   BitSetScorer,
@@ -442,9 +443,123 @@ function plan(node: QueryNode, context: PlanContext, boost: number, scoring: boo
     const weights = fields.map((name) => planLenient({ ...lenientNode, field: name } as QueryNode, context, boost, scoring));
     return weights.length === 1 ? weights[0]! : new DisMaxWeight(weights, 0);
   }
+  if (field === '_id') return planIdField(node, context, boost, scoring);
   const mapping = context.mappings[field];
   if (mapping === undefined) return new MatchNoneWeight(`unmapped field [${field}]`);
+  if (mapping.type === 'constant_keyword') return planConstantKeyword(node, field, mapping, context, boost, scoring);
+  if (mapping.type === 'binary') {
+    if (node.kind === 'exists') return new DocSetWeight(`exists ${field} (source)`, scoring ? Math.fround(boost * node.boost) : 0, (segment, s) => sourceExistsScorer(segment, field, s));
+    throw errors.queryShard(`failed to create query: Binary fields do not support searching`, context.indexName);
+  }
+  if (mapping.constantScore === true) {
+    // match_only_text and wildcard fields score every match with the boost alone.
+    const inner = planField(node, field, mapping, context, 1, false);
+    const nodeBoost = 'boost' in node ? node.boost : 1;
+    return new ConstantScoreWeight(inner, scoring ? Math.fround(boost * nodeBoost) : 0);
+  }
   return planField(node, field, mapping, context, boost, scoring);
+}
+
+/**
+ * Queries on the `_id` metadata field: term, terms and match find documents by id, values of any
+ * JSON type compared as strings (Elasticsearch turns `{"term": {"_id": 2}}` into the id "2");
+ * exists matches every document. Other query kinds are refused as Elasticsearch refuses them.
+ */
+function planIdField(node: QueryNode, context: PlanContext, boost: number, scoring: boolean): Weight {
+  const score = scoring ? Math.fround(boost * ('boost' in node ? node.boost : 1)) : 0;
+  const idsWeight = (ids: readonly string[], description: string): Weight =>
+    new DocSetWeight(description, score, (segment, s) => {
+      const docs = ids.map((id) => segment.idOrdinals.get(id)).filter((doc): doc is number => doc !== undefined);
+      return bitSetFromDocs(segment.maxDoc, Int32Array.from(docs), 0, docs.length, s);
+    });
+  switch (node.kind) {
+    case 'term':
+      return idsWeight([String(node.value)], `term _id:${String(node.value)}`);
+    case 'terms': {
+      const ids = [...new Set(node.values.map(String))];
+      return idsWeight(ids, `terms _id:[${ids.join(',')}]`);
+    }
+    case 'match':
+      return idsWeight([String(node.query)], `term _id:${String(node.query)}`);
+    case 'match_phrase':
+      return idsWeight([node.query], `term _id:${node.query}`);
+    case 'exists':
+      return new MatchAllWeight(score);
+    case 'prefix':
+    case 'wildcard':
+    case 'fuzzy':
+      throw errors.queryShard(`Can only use ${node.kind} queries on keyword and text fields - not on [_id] which is of type [_id]`, context.indexName);
+    default:
+      throw errors.queryShard(`Field [_id] of type [_id] does not support ${node.kind} queries`, context.indexName);
+  }
+}
+
+/**
+ * Queries on a constant_keyword field compare the query with the field's one value and match
+ * every document or none (Elasticsearch rewrites them to match_all / match_none); a field whose
+ * value is not set yet matches nothing.
+ */
+function planConstantKeyword(node: QueryNode, field: string, mapping: FieldMapping, context: PlanContext, boost: number, scoring: boolean): Weight {
+  const value = mapping.constantValue;
+  const score = scoring ? Math.fround(boost * ('boost' in node ? node.boost : 1)) : 0;
+  if (value === undefined) return new MatchNoneWeight(`constant_keyword ${field} has no value`);
+  let matches: boolean;
+  switch (node.kind) {
+    case 'term':
+      matches = node.caseInsensitive ? String(node.value).toLowerCase() === value.toLowerCase() : String(node.value) === value;
+      break;
+    case 'terms':
+      matches = node.values.some((candidate) => String(candidate) === value);
+      break;
+    case 'match':
+      matches = String(node.query) === value;
+      break;
+    case 'match_phrase':
+      matches = node.query === value;
+      break;
+    case 'exists':
+      matches = true;
+      break;
+    case 'prefix':
+      matches = node.caseInsensitive ? value.toLowerCase().startsWith(node.value.toLowerCase()) : value.startsWith(node.value);
+      break;
+    case 'wildcard':
+      matches = wildcardToRegex(node.caseInsensitive ? node.value.toLowerCase() : node.value).test(node.caseInsensitive ? value.toLowerCase() : value);
+      break;
+    case 'fuzzy':
+      matches = editDistance(node.value, value, fuzzinessEdits(node.fuzziness, node.value), node.transpositions) <= fuzzinessEdits(node.fuzziness, node.value);
+      break;
+    case 'range': {
+      const lower = node.gte ?? node.gt;
+      const upper = node.lte ?? node.lt;
+      matches =
+        (lower === undefined || (node.gte !== undefined ? value >= String(lower) : value > String(lower))) &&
+        (upper === undefined || (node.lte !== undefined ? value <= String(upper) : value < String(upper)));
+      break;
+    }
+    default:
+      throw errors.internal(`unplannable query kind [${node.kind}] on constant_keyword`);
+  }
+  void context;
+  return matches ? new MatchAllWeight(score) : new MatchNoneWeight(`constant_keyword ${field}=${value}`);
+}
+
+/** Documents whose `_source` holds a value at `path` (fields without doc values or postings). */
+function sourceExistsScorer(segment: Segment, path: string, score: number): Scorer | null {
+  const docs: number[] = [];
+  for (let doc = 0; doc < segment.maxDoc; doc++) if (hasSourceValue(segment.sources[doc], path)) docs.push(doc);
+  return bitSetFromDocs(segment.maxDoc, Int32Array.from(docs), 0, docs.length, score);
+}
+
+function hasSourceValue(value: unknown, rest: string): boolean {
+  if (Array.isArray(value)) return value.some((item) => hasSourceValue(item, rest));
+  if (rest === '') return value !== null && value !== undefined;
+  if (value === null || typeof value !== 'object') return false;
+  for (const [key, child] of Object.entries(value as Record<string, unknown>)) {
+    if (rest === key && hasSourceValue(child, '')) return true;
+    if (rest.startsWith(`${key}.`) && hasSourceValue(child, rest.slice(key.length + 1))) return true;
+  }
+  return false;
 }
 
 function planLenient(node: QueryNode, context: PlanContext, boost: number, scoring: boolean): Weight {
@@ -482,7 +597,7 @@ function planBool(node: Extract<QueryNode, { kind: 'bool' }>, context: PlanConte
 }
 
 function fieldTypeError(kind: string, field: string, mapping: FieldMapping, context: PlanContext): EsError {
-  return errors.queryShard(`Can only use ${kind} queries on keyword and text fields - not on [${field}] which is of type [${mapping.type}]`, context.indexName);
+  return errors.queryShard(`Can only use ${kind} queries on keyword and text fields - not on [${field}] which is of type [${mapping.mappedType ?? mapping.type}]`, context.indexName);
 }
 
 /** Converts a query value for a numeric/date/boolean field, or throws Elasticsearch's error. */
@@ -511,7 +626,147 @@ function keywordValue(value: TermValue): string {
   return String(value);
 }
 
+/** First point index whose instant is > bound (exclusive) or >= bound (inclusive). */
+function lowerIndexNanos(values: NumericDocValues, bound: NanoInstant, inclusive: boolean): number {
+  const millis = values.pointValues;
+  const nanos = values.pointNanos!;
+  let low = 0;
+  let high = millis.length;
+  while (low < high) {
+    const middle = (low + high) >>> 1;
+    const compared = millis[middle]! - bound.millis || nanos[middle]! - bound.nanos;
+    if (inclusive ? compared < 0 : compared <= 0) low = middle + 1;
+    else high = middle;
+  }
+  return low;
+}
+
+/** Documents with a value in the instant range (undefined bound: open). */
+function nanoRangeScorer(segment: Segment, field: string, lower: NanoInstant | undefined, includeLower: boolean, upper: NanoInstant | undefined, includeUpper: boolean, score: number): Scorer | null {
+  const values = segment.docValues.get(field);
+  if (values === undefined || values.kind !== 'numeric' || values.pointNanos === undefined) return null;
+  const from = lower === undefined ? 0 : lowerIndexNanos(values, lower, includeLower);
+  const to = upper === undefined ? values.pointValues.length : lowerIndexNanos(values, upper, !includeUpper);
+  return bitSetFromDocs(segment.maxDoc, values.pointDocs, from, to, score);
+}
+
+function nanoSetScorer(segment: Segment, field: string, instants: readonly NanoInstant[], score: number): Scorer | null {
+  const values = segment.docValues.get(field);
+  if (values === undefined || values.kind !== 'numeric' || values.pointNanos === undefined) return null;
+  const docs: number[] = [];
+  for (const instant of instants) {
+    const to = lowerIndexNanos(values, instant, false);
+    for (let index = lowerIndexNanos(values, instant, true); index < to; index++) docs.push(values.pointDocs[index]!);
+  }
+  return bitSetFromDocs(segment.maxDoc, Int32Array.from(docs), 0, docs.length, score);
+}
+
+function formatInstant(instant: NanoInstant): string {
+  return `${instant.millis}.${String(instant.nanos).padStart(6, '0')}`;
+}
+
+/**
+ * term, terms and range on a date_nanos field, in nanosecond resolution: bounds are parsed with
+ * the field's (or the query's) format and date math, then clamped to the range the type can hold
+ * (1970 to 2262), as Elasticsearch clamps them.
+ */
+function planDateNanos(node: Extract<QueryNode, { kind: 'term' | 'terms' | 'range' }>, field: string, mapping: FieldMapping, context: PlanContext, boost: number, scoring: boolean): Weight {
+  const score = scoring ? Math.fround(boost * node.boost) : 0;
+  const convert = (value: TermValue, roundUp: boolean, format?: string, timeZone?: string): NanoInstant => {
+    let instant: NanoInstant;
+    try {
+      instant = evaluateDateMathNanos(value as string | number, { nowMs: context.nowMs, roundUp, format: format ?? mapping.format, timeZone });
+    } catch (error) {
+      if (error instanceof DateParseError) throw errors.parse(`${error.message}: [${error.message}]`);
+      throw error;
+    }
+    if (instant.millis < 0) return { millis: 0, nanos: 0 };
+    return compareNanoInstants(instant, maxNanoInstant) > 0 ? maxNanoInstant : instant;
+  };
+  if (node.kind === 'term') {
+    const instant = convert(node.value, false);
+    return new DocSetWeight(`term ${field}:${formatInstant(instant)}`, score, (segment, s) => nanoSetScorer(segment, field, [instant], s));
+  }
+  if (node.kind === 'terms') {
+    const instants = node.values.map((value) => convert(value, false));
+    return new DocSetWeight(`terms ${field}:[${instants.map(formatInstant).join(',')}]`, score, (segment, s) => nanoSetScorer(segment, field, instants, s));
+  }
+  let lower: NanoInstant | undefined;
+  let upper: NanoInstant | undefined;
+  let includeLower = true;
+  let includeUpper = true;
+  if (node.gte !== undefined) lower = convert(node.gte, false, node.format, node.timeZone);
+  if (node.gt !== undefined) (lower = convert(node.gt, true, node.format, node.timeZone)), (includeLower = false);
+  if (node.lte !== undefined) upper = convert(node.lte, true, node.format, node.timeZone);
+  if (node.lt !== undefined) (upper = convert(node.lt, false, node.format, node.timeZone)), (includeUpper = false);
+  const text = `range ${field}:${includeLower ? '[' : '{'}${lower === undefined ? '*' : formatInstant(lower)} TO ${upper === undefined ? '*' : formatInstant(upper)}${includeUpper ? ']' : '}'}`;
+  return new DocSetWeight(text, score, (segment, s) => nanoRangeScorer(segment, field, lower, includeLower, upper, includeUpper, s));
+}
+
+/**
+ * term, terms, match and range on an `ip` field (indexed as canonical address text): values are
+ * addresses or CIDR blocks (`192.168.0.0/16`), compared as 128-bit numbers, constant score.
+ */
+function planIp(node: Extract<QueryNode, { kind: 'term' | 'terms' | 'range' | 'match' }>, field: string, context: PlanContext, boost: number, scoring: boolean): Weight {
+  const score = scoring ? Math.fround(boost * node.boost) : 0;
+  const invalid = (value: unknown): EsError => errors.queryShard(`failed to create query: '${String(value)}' is not an IP string literal.`, context.indexName);
+  const block = (value: TermValue): { from: bigint; to: bigint } => {
+    const text = String(value);
+    const cidr = parseCidr(text);
+    if (cidr !== undefined) return cidr;
+    if (text.includes('/')) throw errors.queryShard(`failed to create query: Expected [ip/prefix] but was [${text}]`, context.indexName);
+    const address = parseIp(text);
+    if (address === undefined) throw invalid(value);
+    return { from: address, to: address };
+  };
+  let blocks: { from: bigint; to: bigint }[];
+  let description: string;
+  if (node.kind === 'range') {
+    const bound = (value: TermValue | undefined): bigint | undefined => {
+      if (value === undefined) return undefined;
+      const address = parseIp(String(value));
+      if (address === undefined) throw invalid(value);
+      return address;
+    };
+    let from = bound(node.gte) ?? 0n;
+    let to = bound(node.lte) ?? (1n << 128n) - 1n;
+    if (node.gt !== undefined) from = bound(node.gt)! + 1n;
+    if (node.lt !== undefined) to = bound(node.lt)! - 1n;
+    blocks = [{ from, to }];
+    description = `range ${field}:[${formatIp(from)} TO ${formatIp(to)}]`;
+  } else {
+    const values = node.kind === 'terms' ? node.values : [node.kind === 'term' ? node.value : node.query];
+    blocks = values.map(block);
+    description = `${node.kind === 'terms' ? 'terms' : 'term'} ${field}:[${blocks.map((range) => (range.from === range.to ? formatIp(range.from) : `${formatIp(range.from)}-${formatIp(range.to)}`)).join(',')}]`;
+  }
+  if (blocks.every((range) => range.from === range.to)) {
+    // Single addresses: dictionary lookups of their canonical text.
+    const terms = blocks.map((range) => formatIp(range.from));
+    return new DocSetWeight(description, score, (segment, s) =>
+      termSetScorer(segment, field, (postings) => terms.map((term) => postings.termOrdinals.get(term)).filter((ordinal): ordinal is number => ordinal !== undefined), s),
+    );
+  }
+  return new DocSetWeight(description, score, (segment, s) =>
+    termSetScorer(
+      segment,
+      field,
+      (postings) =>
+        filterOrdinals(postings, (term) => {
+          const address = parseIp(term);
+          return address !== undefined && blocks.some((range) => address >= range.from && address <= range.to);
+        }),
+      s,
+    ),
+  );
+}
+
 function planField(node: QueryNode, field: string, mapping: FieldMapping, context: PlanContext, boost: number, scoring: boolean): Weight {
+  if (mapping.mappedType === 'ip' && (node.kind === 'term' || node.kind === 'terms' || node.kind === 'range' || node.kind === 'match')) {
+    return planIp(node, field, context, boost, scoring);
+  }
+  if (mapping.type === 'date_nanos' && (node.kind === 'term' || node.kind === 'terms' || node.kind === 'range')) {
+    return planDateNanos(node, field, mapping, context, boost, scoring);
+  }
   const isText = mapping.type === 'text';
   const isKeyword = mapping.type === 'keyword';
   const isNumeric = !isText && !isKeyword;

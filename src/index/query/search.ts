@@ -19,7 +19,7 @@ import type { QueryNode } from './ast.js';
 import { parseQuery } from './parse.js';
 import { type PlanContext, type Weight, planQuery } from './plan.js';
 import { AllDocsScorer, type HitCollector, type Scorer } from './scorers.js';
-import { type SortSpec, type SortValue, applyMissing, checkSortFields, compareHits, compareSortValues, fieldSortValue, parseSort } from './sort.js';
+import { type SortSpec, type SortValue, applyMissing, checkSortFields, compareHits, compareSortValues, fieldSortValue, normalizeSearchAfter, parseSort } from './sort.js';
 
 export interface SearchRequest {
   readonly query: QueryNode;
@@ -431,7 +431,8 @@ class SortCollector implements HitCollector {
     this.docBase = docBase;
     const spec = this.sort[0]!;
     const values = spec.kind === 'field' ? segment.docValues.get(spec.field) : undefined;
-    this.firstNumeric = values !== undefined && values.kind === 'numeric' ? values : null;
+    // The cheap first-key rejection reads raw numbers: not for nanosecond keys or converted types.
+    this.firstNumeric = values !== undefined && values.kind === 'numeric' && values.nanos === undefined && spec.kind === 'field' && spec.numericType === undefined ? values : null;
     this.firstUsesMax = spec.kind === 'field' && (spec.mode === 'max' || (spec.mode === undefined && spec.order === 'desc'));
   }
   private firstNumeric: NumericDocValues | null = null;
@@ -488,7 +489,7 @@ function collectBySort(segments: readonly Segment[], weight: Weight, request: Se
   const sort = request.sort!;
   const capacity = request.from + request.size;
   const countLimit = threshold(request);
-  const after = request.searchAfter?.map((value, index) => normalizeAfter(value, sort[index]!));
+  const after = request.searchAfter?.map((value, index) => normalizeSearchAfter(value, sort[index]!, context.mappings));
   const collector = new SortCollector(sort, capacity, request, aggregators, after);
   collector.deadline = new Deadline(request.timeoutMs);
   let docBase = 0;
@@ -524,11 +525,6 @@ function collectBySort(segments: readonly Segment[], weight: Weight, request: Se
     terminatedEarly: collector.terminatedEarly,
     ...(collector.timedOut ? { timedOut: true } : {}),
   };
-}
-
-function normalizeAfter(value: SortValue, spec: SortSpec): SortValue {
-  if (spec.kind === 'field' && typeof value === 'string' && spec.missing !== undefined) return value;
-  return value;
 }
 
 export interface MergedSearchResult {

@@ -19,10 +19,33 @@ export type SortSpec =
       readonly mode: 'min' | 'max' | undefined;
       readonly unmappedType: string | undefined;
       readonly format: string | undefined;
+      /**
+       * `numeric_type`: the resolution keys are compared in across indices (`date` and
+       * `date_nanos` convert dates of the other resolution; `long` truncates, `double` keeps).
+       */
+      readonly numericType?: NumericType;
     };
 
-/** A sort key: numbers (numeric, date millis, boolean 0/1, score, doc), strings (keyword), null (missing). */
+export type NumericType = 'long' | 'double' | 'date' | 'date_nanos';
+const numericTypes: readonly NumericType[] = ['long', 'double', 'date', 'date_nanos'];
+
+/**
+ * A sort key: numbers (numeric, date millis, boolean 0/1, score, doc), strings (keyword), null
+ * (missing). Nanosecond dates are exact epoch nanoseconds as 19 zero-padded decimal digits, so
+ * string order is time order (a number would lose up to 128 ns at today's instants).
+ */
 export type SortValue = number | string | null;
+
+/** Exact epoch nanoseconds as a sort key (instants before 1970 clamp to 0, as Elasticsearch's nanosecond sorts). */
+export function nanoSortKey(millis: number, nanos: number): string {
+  if (millis < 0) return '0'.padStart(19, '0');
+  return (BigInt(millis) * 1_000_000n + BigInt(nanos)).toString().padStart(19, '0');
+}
+
+/** A nanosecond sort key back to epoch milliseconds (floor). */
+export function nanoSortKeyMillis(key: string): number {
+  return Number(BigInt(key) / 1_000_000n);
+}
 
 type Json = Record<string, unknown>;
 const isObject = (value: unknown): value is Json => value !== null && typeof value === 'object' && !Array.isArray(value);
@@ -42,7 +65,12 @@ function specFor(field: string, options: Json): SortSpec {
   const mode = options['mode'];
   if (mode !== undefined && mode !== 'min' && mode !== 'max') throw errors.illegalArgument(`Unsupported sort mode [${String(mode)}]`);
   const missing = options['missing'];
+  const numericType = options['numeric_type'];
+  if (numericType !== undefined && !(numericTypes as readonly unknown[]).includes(numericType)) {
+    throw errors.illegalArgument(`invalid value for [numeric_type], must be [${numericTypes.join(', ')}], got ${String(numericType)}`);
+  }
   return {
+    ...(numericType === undefined ? {} : { numericType: numericType as NumericType }),
     kind: 'field',
     field,
     order: options['order'] === undefined ? 'asc' : orderOf(options['order'], field),
@@ -98,8 +126,28 @@ export function fieldSortValue(segment: Segment, spec: Extract<SortSpec, { kind:
   if (from === to) return null;
   const useMax = spec.mode === 'max' || (spec.mode === undefined && spec.order === 'desc');
   const index = useMax ? to - 1 : from;
-  if (values.kind === 'numeric') return values.values[index]!;
+  if (values.kind === 'numeric') {
+    const value = values.values[index]!;
+    if (values.nanos !== undefined) return spec.numericType === 'date' || spec.numericType === 'long' || spec.numericType === 'double' ? value : nanoSortKey(value, values.nanos[index]!);
+    if (spec.numericType === 'date_nanos') return nanoSortKey(value, 0);
+    if (spec.numericType === 'long') return Math.trunc(value);
+    return value;
+  }
   return segment.postings.get(spec.field)!.terms[values.ordinals[index]!]!;
+}
+
+/**
+ * A `search_after` value in the form of this spec's keys: nanosecond keys (date_nanos fields, or
+ * `numeric_type: date_nanos`) accept epoch nanoseconds as a number or as exact digits.
+ */
+export function normalizeSearchAfter(value: SortValue, spec: SortSpec, mappings: FieldMappings): SortValue {
+  if (spec.kind !== 'field' || value === null) return value;
+  const type = mappings[spec.field]?.type;
+  const nanoKeys = spec.numericType === 'date_nanos' || (type === 'date_nanos' && spec.numericType === undefined);
+  if (!nanoKeys) return value;
+  if (typeof value === 'number' && Number.isFinite(value)) return value < 0 ? nanoSortKey(-1, 0) : BigInt(Math.round(value)).toString().padStart(19, '0');
+  if (typeof value === 'string' && /^\d{1,19}$/.test(value)) return value.padStart(19, '0');
+  throw errors.illegalArgument(`Failed to parse search_after value for field [${spec.field}].`);
 }
 
 /** Compares two keys for one spec in that spec's order, placing missing values as asked. */

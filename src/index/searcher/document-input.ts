@@ -3,11 +3,13 @@
  * (pure): which mapped fields the engine indexes, and each stored document as a
  * SegmentDocumentInput.
  *
- * The engine knows text, keyword, the numeric types, date and boolean. Other mapped types are
- * bridged where Elasticsearch's behaviour allows it: `half_float` is indexed as a float (its
- * values already went through float rounding at parse time; the extra precision loss of half
- * floats is not modelled), `ip` as a keyword (exact-match term queries and terms aggregations
- * work; CIDR ranges do not). `geo_point` is kept in `_source` only.
+ * The engine knows text, keyword, the numeric types, date, date_nanos, boolean, constant_keyword
+ * and binary. Other mapped types are bridged where Elasticsearch's behaviour allows it:
+ * `half_float` is indexed as a float and `scaled_float` as a double (their values were already
+ * rounded to the type at parse time), `token_count` as an integer, `wildcard` as a keyword and
+ * `match_only_text` as text, both scoring a constant as in Elasticsearch; `ip` as a keyword
+ * (exact-match term queries and terms aggregations work; CIDR ranges do not). `geo_point` is kept
+ * in `_source` only.
  */
 import type { FieldMapping, FieldMappings, FieldType as EngineFieldType, SegmentDocumentInput } from '../engine/index.js';
 import { deepFreezeMapping, parseDocument, parseDocumentAgainst, type FlattenedMapping, type MappedField, type RootMapping } from '../mapping/index.js';
@@ -22,10 +24,20 @@ const bridgedTypes: Readonly<Record<string, EngineFieldType | undefined>> = {
   double: 'double',
   float: 'float',
   half_float: 'float',
+  scaled_float: 'double',
+  token_count: 'integer',
   date: 'date',
+  date_nanos: 'date_nanos',
   boolean: 'boolean',
   ip: 'keyword',
+  wildcard: 'keyword',
+  match_only_text: 'text',
+  constant_keyword: 'constant_keyword',
+  binary: 'binary',
 };
+
+/** Mapped types whose queries score a constant in Elasticsearch. */
+const constantScoreTypes: ReadonlySet<string> = new Set(['wildcard', 'match_only_text']);
 
 function engineField(field: MappedField): FieldMapping | undefined {
   const type = bridgedTypes[field.type];
@@ -36,6 +48,9 @@ function engineField(field: MappedField): FieldMapping | undefined {
     if (field.searchAnalyzer !== undefined) mapping.searchAnalyzer = field.searchAnalyzer;
   }
   if (field.format !== undefined) mapping.format = field.format;
+  if (field.type !== type) mapping.mappedType = field.type;
+  if (constantScoreTypes.has(field.type)) mapping.constantScore = true;
+  if (field.constantValue !== undefined) mapping.constantValue = field.constantValue;
   return mapping;
 }
 
