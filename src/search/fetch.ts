@@ -12,7 +12,7 @@ import { errors } from '../common/index.js';
 import { filterSource, indexableValue, wildcardMatch, type FlattenedMapping, type MappedField, type SourceFilter } from '../index/index.js';
 import { formatDateNanos, parseDateNanos } from '../index/query/date-math.js';
 import { normalizeIp } from '../index/query/ip.js';
-import { formatDate, parseDate, type DocMetadata, type FieldMappings, type Segment, type ShardHit, type QueryNode, type SortSpec, type SortValue } from '../index/searcher/index.js';
+import { parseDate, type DocMetadata, type FieldMappings, type Segment, type ShardHit, type QueryNode, type SortSpec, type SortValue } from '../index/searcher/index.js';
 import { highlightHit, type HighlightSpec } from './highlight.js';
 
 /** One entry of `fields` or `docvalue_fields`. */
@@ -147,7 +147,7 @@ function fieldValue(field: MappedField, value: unknown, format: string | undefin
     case 'date': {
       if (typeof value !== 'string' && typeof value !== 'number') return undefined;
       try {
-        return formatDate(parseDate(value, field.format, undefined), undefined, format ?? firstFormat(field.format));
+        return formatDateNanos({ millis: parseDate(value, field.format, undefined), nanos: 0 }, undefined, format ?? firstFormat(field.format));
       } catch {
         return undefined;
       }
@@ -242,7 +242,9 @@ export function renderDocValueFields(segment: Segment, doc: number, mapping: Fla
         const type = mapping.fields.get(path)?.type;
         const dateFormat = request.format === undefined || request.format === 'use_field_mapping' ? firstFormat(engineField.format) : request.format;
         if (engineField.type === 'date_nanos' && values.nanos !== undefined) rendered.push(formatDateNanos({ millis: value, nanos: values.nanos[at]! }, undefined, dateFormat));
-        else if (engineField.type === 'date') rendered.push(formatDate(value, undefined, request.format === undefined || request.format === 'use_field_mapping' ? firstFormat(engineField.format) : request.format));
+        // Millisecond dates print through the nanosecond formatter too: it knows Java patterns
+        // such as uuuu-MM-dd'T'HH:mm:ss.SSSSSSSSSX (zero nanoseconds) and defers to formatDate.
+        else if (engineField.type === 'date') rendered.push(formatDateNanos({ millis: value, nanos: 0 }, undefined, dateFormat));
         else if (engineField.type === 'boolean') rendered.push(value === 1);
         else if (type === 'float' || type === 'half_float') rendered.push(floatString(value));
         else rendered.push(value);
@@ -267,7 +269,7 @@ export function renderSortValues(values: readonly SortValue[], sort: readonly So
       return Number(nanos);
     }
     if (typeof value !== 'number') return value;
-    if ((type === 'date' || type === 'date_nanos') && spec.format !== undefined) return formatDate(value, undefined, spec.format);
+    if ((type === 'date' || type === 'date_nanos') && spec.format !== undefined) return formatDateNanos({ millis: value, nanos: 0 }, undefined, spec.format);
     if (type === 'float' || type === 'half_float') return floatString(value);
     if (type === 'boolean') return value;
     return value;

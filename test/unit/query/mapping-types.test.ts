@@ -7,7 +7,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { EsError } from '../../../src/common/index.js';
-import { deserializeSegment, mergeSegments, serializeSegment, SEGMENT_FORMAT_VERSION, type Segment } from '../../../src/index/engine/index.js';
+import { deserializeSegment, mergeSegments, serializeSegment, SEGMENT_FORMAT_VERSION, SegmentFormatError, type Segment } from '../../../src/index/engine/index.js';
 import { flattenMapping, mergeMappings, parseDocument, parseMapping, type RootMapping } from '../../../src/index/mapping/index.js';
 import { formatDateNanos, parseDateNanos } from '../../../src/index/query/date-math.js';
 import { formatIp, normalizeIp, parseCidr } from '../../../src/index/query/ip.js';
@@ -176,8 +176,15 @@ test('date and date_nanos sorted together: numeric_type date_nanos converts mill
   assert.ok(keys[0]! < keys[1]!);
 });
 
-test('segment format version is bumped for the nanosecond doc values (style P12)', () => {
+test('segment format version 2 for the nanosecond doc values; a version 1 segment is refused, so the searcher rebuilds it from the store (style P12)', () => {
   assert.equal(SEGMENT_FORMAT_VERSION, 2);
+  const { segment } = index({ properties: { d: { type: 'date_nanos' } } }, [{ d: '2018-10-29T12:12:12.123456789Z' }]);
+  const bytes = serializeSegment(segment);
+  const reloaded = deserializeSegment(bytes).docValues.get('d');
+  assert.ok(reloaded?.kind === 'numeric');
+  assert.deepEqual([...reloaded.values, ...reloaded.nanos!, ...reloaded.pointNanos!], [1540815132123, 456789, 456789]);
+  bytes.writeUInt32LE(1, 8);
+  assert.throws(() => deserializeSegment(bytes), (error: Error) => error instanceof SegmentFormatError && error.message === 'unsupported segment format version [1]');
 });
 
 test('scaled_float and half_float round values as Elasticsearch stores them (number.html)', () => {
