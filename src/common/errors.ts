@@ -199,6 +199,9 @@ export const errors = {
   noHandler: (method: string, path: string) =>
     new EsError(400, 'illegal_argument_exception', `no handler found for uri [${path}] and method [${method}]`),
   // Index layer (documents, mappings, aliases)
+  /** `_routing: {required: true}` in the mapping and a document operation without routing. */
+  routingMissing: (index: string, id: string) =>
+    new EsError(400, 'routing_missing_exception', `routing is required for [${index}]/[${id}]`, { extra: { index_uuid: '_na_', index } }),
   documentMissing: (id: string, index: string, uuid = '_na_') =>
     new EsError(404, 'document_missing_exception', `[${id}]: document missing`, { extra: { index_uuid: uuid, shard: '0', index } }),
   strictDynamicMapping: (field: string, parent: string) =>

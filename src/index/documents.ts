@@ -6,7 +6,7 @@
  * (optimistic concurrency: if_seq_no/if_primary_term; external versions), docs-update.html,
  * docs-bulk.html, docs-multi-get.html.
  */
-import { errors, EsError, limits } from '../common/index.js';
+import { assert, errors, EsError, limits } from '../common/index.js';
 import type { IndexHandle, IndicesService } from './indices-service.js';
 import { checkFieldLimits, parseDocument } from './mapping/index.js';
 import { validateDocumentId } from './names.js';
@@ -17,10 +17,22 @@ import type { ShardStore } from './store/index.js';
 export type RefreshPolicy = 'false' | 'true' | 'wait_for';
 export type VersionType = 'internal' | 'external' | 'external_gte';
 export type OpType = 'index' | 'create';
+type WriteKind = OpType | 'delete' | 'update';
+
+/**
+ * Elasticsearch's reserved version values (Versions.java): "any version" is what a request
+ * without `version` carries; "deleted" is what a create resolves to (the id must not exist).
+ * Both may also be sent explicitly with internal versioning.
+ */
+export const versionMatchAny = -3;
+export const versionMatchDeleted = -4;
+/** Elasticsearch's unassigned `if_seq_no` (SequenceNumbers.UNASSIGNED_SEQ_NO): the same as absent. */
+const seqNoUnassigned = -2;
 
 export interface Concurrency {
   readonly ifSeqNo?: number;
   readonly ifPrimaryTerm?: number;
+  /** Absent: any version (Elasticsearch's MATCH_ANY). */
   readonly version?: number;
   readonly versionType?: VersionType;
 }
@@ -57,20 +69,53 @@ export function parseVersionType(value: string | undefined): VersionType {
   throw errors.illegalArgument(`No version type match [${value}]`);
 }
 
-function parseLong(value: string | number | undefined, name: string): number | undefined {
+/** The version type as Elasticsearch names it in messages (the Java enum constant). */
+function versionTypeName(versionType: VersionType): string {
+  return versionType.toUpperCase();
+}
+
+/** Java's long range, as decimal text, for telling "not a long" from "a long we cannot hold". */
+const longMinText = '-9223372036854775808';
+const longMaxText = '9223372036854775807';
+
+function withinLong(digits: string): boolean {
+  const negative = digits.startsWith('-');
+  const magnitude = (negative ? digits.slice(1) : digits).replace(/^0+(?=\d)/, '');
+  const bound = negative ? longMinText.slice(1) : longMaxText;
+  return magnitude.length < bound.length || (magnitude.length === bound.length && magnitude <= bound);
+}
+
+/**
+ * A long parameter (`version`, `if_seq_no`, `if_primary_term`), from a query string or bulk
+ * metadata. Text that is no long is Elasticsearch's 400; a long beyond what a JavaScript number
+ * holds exactly (2^53 - 1) is refused with its own 400 rather than silently rounded.
+ */
+export function parseLong(value: string | number | undefined, name: string): number | undefined {
   if (value === undefined) return undefined;
-  const number = typeof value === 'number' ? value : Number(value);
-  if (typeof value === 'string' && !/^-?\d+$/.test(value)) throw errors.illegalArgument(`Failed to parse long parameter [${name}] with value [${value}]`);
-  if (!Number.isSafeInteger(number)) throw errors.illegalArgument(`Failed to parse long parameter [${name}] with value [${String(value)}]`);
+  const text = String(value);
+  const failed = (): EsError => errors.illegalArgument(`Failed to parse long parameter [${name}] with value [${text}]`);
+  if (typeof value === 'number') {
+    if (!Number.isInteger(value)) throw failed();
+  } else if (!/^[+-]?\d+$/.test(value) || !withinLong(value.replace(/^\+/, ''))) {
+    throw failed();
+  }
+  const number = Number(value);
+  if (!Number.isSafeInteger(number)) {
+    throw errors.illegalArgument(`[${name}] value [${text}] is beyond the largest value Strait stores exactly [${Number.MAX_SAFE_INTEGER}]`);
+  }
   return number;
 }
 
-/** Reads `if_seq_no`, `if_primary_term`, `version`, `version_type` (query parameters or bulk metadata). */
+/**
+ * Reads `if_seq_no`, `if_primary_term`, `version`, `version_type` (query parameters or bulk
+ * metadata). Negative sequence numbers and primary terms are refused here, as Elasticsearch's
+ * request setters do; the unassigned values (`if_seq_no=-2`, `if_primary_term=0`) mean "absent".
+ */
 export function parseConcurrency(source: Readonly<Record<string, unknown>>): Concurrency {
   const read = (name: string): number | undefined => {
     const value = source[name];
     if (value === undefined || value === null) return undefined;
-    if (typeof value !== 'string' && typeof value !== 'number') throw errors.illegalArgument(`[${name}] must be a number`);
+    if (typeof value !== 'string' && typeof value !== 'number') throw errors.illegalArgument(`Failed to parse long parameter [${name}] with value [${JSON.stringify(value)}]`);
     return parseLong(value, name);
   };
   const concurrency: { -readonly [K in keyof Concurrency]: Concurrency[K] } = {};
@@ -78,28 +123,62 @@ export function parseConcurrency(source: Readonly<Record<string, unknown>>): Con
   const ifPrimaryTerm = read('if_primary_term');
   const version = read('version');
   const versionTypeRaw = source['version_type'];
-  if (ifSeqNo !== undefined) concurrency.ifSeqNo = ifSeqNo;
-  if (ifPrimaryTerm !== undefined) concurrency.ifPrimaryTerm = ifPrimaryTerm;
-  if (version !== undefined) concurrency.version = version;
+  if (ifSeqNo !== undefined && ifSeqNo < 0 && ifSeqNo !== seqNoUnassigned) throw errors.illegalArgument(`sequence numbers must be non negative. got [${ifSeqNo}].`);
+  if (ifPrimaryTerm !== undefined && ifPrimaryTerm < 0) throw errors.illegalArgument(`primary term must be non negative. got [${ifPrimaryTerm}]`);
+  if (ifSeqNo !== undefined && ifSeqNo !== seqNoUnassigned) concurrency.ifSeqNo = ifSeqNo;
+  if (ifPrimaryTerm !== undefined && ifPrimaryTerm !== 0) concurrency.ifPrimaryTerm = ifPrimaryTerm;
+  if (version !== undefined && version !== versionMatchAny) concurrency.version = version;
+  if (versionTypeRaw !== undefined && versionTypeRaw !== null && typeof versionTypeRaw !== 'string') {
+    throw errors.illegalArgument(`No version type match [${JSON.stringify(versionTypeRaw)}]`);
+  }
   concurrency.versionType = parseVersionType(typeof versionTypeRaw === 'string' ? versionTypeRaw : undefined);
   return concurrency;
 }
 
-function validateConcurrency(concurrency: Concurrency, opType: OpType | 'delete' | 'update'): void {
+/** Elasticsearch's VersionType.validateVersionForWrites. */
+function validForWrites(versionType: VersionType, version: number): boolean {
+  if (versionType === 'internal') return version > 0 || version === versionMatchAny || version === versionMatchDeleted;
+  return version >= 0;
+}
+
+/** Elasticsearch's VersionType.validateVersionForReads. */
+function validForReads(versionType: VersionType, version: number): boolean {
+  if (versionType === 'internal') return version > 0 || version === versionMatchAny;
+  return version >= 0 || version === versionMatchAny;
+}
+
+/**
+ * The validation problems of a write's versioning parameters, in Elasticsearch's order
+ * (IndexRequest, DeleteRequest and UpdateRequest `validate`, then
+ * DocWriteRequest.validateSeqNoBasedCASParams). Empty when the request is valid.
+ */
+export function concurrencyProblems(concurrency: Concurrency, kind: WriteKind, hasId: boolean): string[] {
   const problems: string[] = [];
-  const { ifSeqNo, ifPrimaryTerm, version, versionType = 'internal' } = concurrency;
-  if (ifSeqNo !== undefined && (ifPrimaryTerm === undefined || ifPrimaryTerm === 0)) problems.push(`ifSeqNo is set, but primary term is [0]`);
-  if (ifSeqNo === undefined && ifPrimaryTerm !== undefined) problems.push(`ifSeqNo is unassigned, but primary term is [${ifPrimaryTerm}]`);
-  if (ifSeqNo !== undefined && ifSeqNo < 0) problems.push(`ifSeqNo must be non negative`);
-  if (versionType === 'internal' && version !== undefined) {
+  const { ifSeqNo, ifPrimaryTerm, versionType = 'internal' } = concurrency;
+  const explicit = concurrency.version ?? versionMatchAny;
+  // A create resolves "any version" to "must not exist" (IndexRequest.resolveVersionDefaults).
+  const version = kind === 'create' && explicit === versionMatchAny ? versionMatchDeleted : explicit;
+  if (kind === 'create') {
+    if (versionType !== 'internal') return ['create operations only support internal versioning. use index instead'];
+    if (version !== versionMatchDeleted) return ['create operations do not support explicit versions. use index instead'];
+    if (ifSeqNo !== undefined || ifPrimaryTerm !== undefined) return ['create operations do not support compare and set. use index instead'];
+  }
+  if (kind === 'index' && !hasId && (versionType !== 'internal' || (version !== versionMatchDeleted && version !== versionMatchAny))) {
+    problems.push('an id must be provided if version type or value are set');
+  }
+  if (kind === 'update' && versionType !== 'internal') problems.push(`version type [${versionTypeName(versionType)}] is not supported by the update API`);
+  if (!validForWrites(versionType, version)) problems.push(`illegal version value [${version}] for version type [${versionTypeName(versionType)}]`);
+  if (versionType === 'internal' && version !== versionMatchAny && version !== versionMatchDeleted) {
     problems.push('internal versioning can not be used for optimistic concurrency control. Please use `if_seq_no` and `if_primary_term` instead');
   }
-  if (versionType !== 'internal') {
-    if (version === undefined) problems.push(`an external version is required for version type [${versionType}]`);
-    if (opType === 'create') problems.push('create operations only support internal versioning. use index instead');
-    if (opType === 'update') problems.push('version type [EXTERNAL] is not supported by the update API');
-    if (ifSeqNo !== undefined) problems.push('compare and write operations can not be used with version type [EXTERNAL]');
-  }
+  if (ifSeqNo !== undefined && (versionType !== 'internal' || version !== versionMatchAny)) problems.push('compare and write operations can not use versioning');
+  if (ifSeqNo !== undefined && ifPrimaryTerm === undefined) problems.push('ifSeqNo is set, but primary term is [0]');
+  if (ifSeqNo === undefined && ifPrimaryTerm !== undefined) problems.push(`ifSeqNo is unassigned, but primary term is [${ifPrimaryTerm}]`);
+  return problems;
+}
+
+function validateConcurrency(concurrency: Concurrency, kind: WriteKind, hasId = true): void {
+  const problems = concurrencyProblems(concurrency, kind, hasId);
   if (problems.length > 0) throw errors.actionRequestValidation(problems);
 }
 
@@ -112,12 +191,23 @@ function checkSeqNo(id: string, index: string, concurrency: Concurrency, current
   }
 }
 
-/** The version a write gets, or a 409 for external versions that are not newer. */
+/**
+ * The version a write gets, or a 409 (Elasticsearch's VersionType.isVersionConflictForWrites):
+ * internal versions count up from the id's last version (tombstones included); "must not exist"
+ * conflicts with a live document; external versions must be newer (`external_gte`: not older)
+ * than the id's last version and become the document's version.
+ */
 function nextVersion(id: string, index: string, shard: ShardStore, concurrency: Concurrency): number {
   const info = shard.versionInfo(id);
   const versionType = concurrency.versionType ?? 'internal';
-  if (versionType === 'internal') return info === undefined ? 1 : info.version + 1;
-  const provided = concurrency.version!;
+  if (versionType === 'internal') {
+    if (concurrency.version === versionMatchDeleted && info !== undefined && !info.deleted) {
+      throw errors.versionConflict(id, `document already exists (current version [${info.version}])`, index);
+    }
+    return info === undefined ? 1 : info.version + 1;
+  }
+  const provided = concurrency.version ?? versionMatchAny;
+  assert(provided >= 0, 'validation required a non-negative external version');
   if (info !== undefined) {
     if (versionType === 'external' && provided <= info.version) {
       throw errors.versionConflict(id, `current version [${info.version}] is higher or equal to the one provided [${provided}]`, index);
@@ -127,6 +217,30 @@ function nextVersion(id: string, index: string, shard: ShardStore, concurrency: 
     }
   }
   return provided;
+}
+
+// ---------------------------------------------------------------- routing
+
+/** `_routing: {required: true}` in the index mapping (Elasticsearch's RoutingFieldMapper). */
+export function routingRequired(handle: IndexHandle): boolean {
+  const routing = handle.metadata.mappings['_routing'];
+  return isPlainObject(routing) && (routing['required'] === true || routing['required'] === 'true');
+}
+
+/**
+ * A routing value from a parameter or bulk/mget metadata. Elasticsearch treats an empty routing
+ * as none. One shard holds every document here, so routing never selects a shard; it is stored
+ * with the document and shown as `_routing`, and checked where the mapping requires it.
+ */
+export function parseRouting(value: unknown): string | undefined {
+  if (value === undefined || value === null) return undefined;
+  if (typeof value !== 'string' && typeof value !== 'number' && typeof value !== 'boolean') throw errors.illegalArgument(`[routing] must be a string, found [${JSON.stringify(value)}]`);
+  const text = String(value);
+  return text === '' ? undefined : text;
+}
+
+function checkRouting(handle: IndexHandle, id: string, routing: string | undefined): void {
+  if (routing === undefined && routingRequired(handle)) throw errors.routingMissing(handle.name, id);
 }
 
 /** Parses the document against the mapping and stores dynamic mapping updates first, as Elasticsearch does. */
@@ -159,6 +273,8 @@ export interface IndexDocumentRequest extends Concurrency {
   readonly id: string | undefined;
   readonly source: unknown;
   readonly opType: OpType;
+  /** Stored with the document as `_routing`. */
+  readonly routing?: string;
   readonly requireAlias?: boolean;
   /** Called before an index is auto-created for this write; throws when the caller may not. */
   readonly authorizeCreate?: (index: string) => void;
@@ -166,12 +282,13 @@ export interface IndexDocumentRequest extends Concurrency {
 
 /** Indexes (or creates) one document. Auto-creates the index; resolves aliases to their write index. */
 export function indexDocument(service: IndicesService, request: IndexDocumentRequest): WriteOutcome {
-  validateConcurrency(request, request.opType);
+  validateConcurrency(request, request.opType, request.id !== undefined);
   if (request.id !== undefined) validateDocumentId(request.id);
   const handle = service.writeIndex(request.target, { requireAlias: request.requireAlias ?? false, ...(request.authorizeCreate ? { authorizeCreate: request.authorizeCreate } : {}) });
   const shard = service.openShardOf(handle);
   service.checkWriteBlock(handle);
   const id = request.id ?? service.newDocumentId();
+  checkRouting(handle, id, request.routing);
   if (!isPlainObject(request.source)) {
     throw errors.documentParsing('failed to parse, document is empty', errors.illegalArgument('root value must be an object'));
   }
@@ -182,7 +299,7 @@ export function indexDocument(service: IndicesService, request: IndexDocumentReq
   }
   checkSeqNo(id, handle.name, request, current);
   const version = nextVersion(id, handle.name, shard, request);
-  const written = shard.index(id, JSON.stringify(request.source), version);
+  const written = shard.index(id, JSON.stringify(request.source), version, request.routing);
   service.noteWrite(handle, written.seqNo);
   const created = current === undefined;
   return {
@@ -196,6 +313,8 @@ export function indexDocument(service: IndicesService, request: IndexDocumentReq
 export interface DeleteDocumentRequest extends Concurrency {
   readonly target: string;
   readonly id: string;
+  /** Only checked (against `_routing.required`): one shard holds the id whatever its routing. */
+  readonly routing?: string;
 }
 
 /** Deletes one document; answers 404 `not_found` (after recording the delete) when it is missing. */
@@ -205,6 +324,7 @@ export function deleteDocument(service: IndicesService, request: DeleteDocumentR
   // Deletes never auto-create an index.
   if (service.get(request.target) === undefined && !service.aliasNames().has(request.target)) throw errors.indexNotFound(request.target);
   const handle = service.writeIndex(request.target);
+  checkRouting(handle, request.id, request.routing);
   const shard = service.openShardOf(handle);
   service.checkWriteBlock(handle, 'delete');
   const current = shard.get(request.id);
@@ -237,6 +357,8 @@ export interface UpdateDocumentRequest extends Concurrency {
   readonly body: unknown;
   /** `_source` from query parameters; the body's `_source` wins when present. */
   readonly sourceFilter?: SourceFilter;
+  /** The updated document's `_routing`; without it the document keeps the one it has. */
+  readonly routing?: string;
   readonly requireAlias?: boolean;
   readonly authorizeCreate?: (index: string) => void;
 }
@@ -265,9 +387,12 @@ export function updateDocument(service: IndicesService, request: UpdateDocumentR
   const detectNoop = body['detect_noop'] !== false;
   const sourceFilter = sourceFilterFromBody(body['_source']) ?? request.sourceFilter;
   const handle = service.writeIndex(request.target, { requireAlias: request.requireAlias ?? false, ...(request.authorizeCreate ? { authorizeCreate: request.authorizeCreate } : {}) });
+  checkRouting(handle, request.id, request.routing);
   const shard = service.openShardOf(handle);
   service.checkWriteBlock(handle);
   const current = shard.get(request.id);
+  // Elasticsearch's UpdateHelper.calculateRouting: the request's routing, else the stored one.
+  const routing = request.routing ?? current?.routing;
   let source: Record<string, unknown>;
   let result: 'created' | 'updated';
   if (current === undefined) {
@@ -295,7 +420,7 @@ export function updateDocument(service: IndicesService, request: UpdateDocumentR
   }
   applyMapping(service, handle, request.id, source);
   const version = current === undefined ? nextVersion(request.id, handle.name, shard, {}) : current.version + 1;
-  const written = shard.index(request.id, JSON.stringify(source), version);
+  const written = shard.index(request.id, JSON.stringify(source), version, routing);
   service.noteWrite(handle, written.seqNo);
   const response = writeBody(handle, request.id, version, result, written.seqNo, written.primaryTerm);
   if (sourceFilter !== undefined && sourceFilter.fetch) response['get'] = getSection(written.seqNo, written.primaryTerm, source, sourceFilter);
@@ -315,6 +440,8 @@ export interface GetDocumentRequest {
   readonly explicitSource?: boolean;
   readonly version?: number;
   readonly versionType?: VersionType;
+  /** Only checked (against `_routing.required`): one shard holds the id whatever its routing. */
+  readonly routing?: string;
 }
 
 export interface GetOutcome {
@@ -325,27 +452,31 @@ export interface GetOutcome {
 
 /** Real-time get from the shard store. Throws 404 for a missing index, 400 for a closed one. */
 export function getDocument(service: IndicesService, request: GetDocumentRequest): GetOutcome {
+  const versionType = request.versionType ?? 'internal';
+  // GetRequest.validate: a version that cannot be read with this version type.
+  if (request.version !== undefined && !validForReads(versionType, request.version)) {
+    throw errors.actionRequestValidation([`illegal version value [${request.version}] for version type [${versionTypeName(versionType)}]`]);
+  }
   validateDocumentId(request.id);
   const handle = service.singleIndex(request.index);
   const shard = service.openShardOf(handle);
   service.checkReadBlock(handle);
+  checkRouting(handle, request.id, request.routing);
   const document = shard.get(request.id);
   if (document === undefined) return { found: false, body: { _index: handle.name, _id: request.id, found: false }, source: undefined };
-  if (request.version !== undefined) {
-    const versionType = request.versionType ?? 'internal';
-    const conflict =
-      versionType === 'internal' ? document.version !== request.version : versionType === 'external' ? document.version > request.version : document.version > request.version;
-    if (conflict) {
-      throw errors.versionConflict(request.id, `current version [${document.version}] is different than the one provided [${request.version}]`, handle.name);
-    }
+  // Reads compare versions for equality whatever the version type (VersionType.isVersionConflictForReads).
+  if (request.version !== undefined && request.version !== versionMatchAny && document.version !== request.version) {
+    throw errors.versionConflict(request.id, `current version [${document.version}] is different than the one provided [${request.version}]`, handle.name);
   }
   const source = JSON.parse(document.source) as unknown;
+  // GetResult's order: metadata fields such as `_routing` come between `_primary_term` and `found`.
   const body: Record<string, unknown> = {
     _index: handle.name,
     _id: request.id,
     _version: document.version,
     _seq_no: document.seqNo,
     _primary_term: document.primaryTerm,
+    ...(document.routing !== undefined ? { _routing: document.routing } : {}),
     found: true,
   };
   const withSource = request.sourceFilter.fetch && (request.storedFields === undefined || request.explicitSource === true);
@@ -359,6 +490,8 @@ export interface BulkDefaults {
   readonly index: string | undefined;
   readonly requireAlias: boolean;
   readonly sourceFilter: SourceFilter | undefined;
+  /** The `routing` parameter: the routing of items that name none. */
+  readonly routing?: string | undefined;
 }
 
 export interface BulkAuthorizer {
@@ -375,6 +508,8 @@ interface BulkItem {
   readonly index: string;
   readonly id: string | undefined;
   readonly payload: unknown;
+  readonly concurrency: Concurrency;
+  readonly routing: string | undefined;
 }
 
 const bulkActions: Readonly<Record<BulkOperation, string>> = {
@@ -421,7 +556,9 @@ function parseLine(text: string, line: number): unknown {
 
 /**
  * Parses an NDJSON bulk body into items. A malformed action line fails the whole request (400),
- * as Elasticsearch does; per-item problems (bad ids, versions) fail only their item later.
+ * as Elasticsearch does, and so do invalid versioning parameters or a missing id of any item
+ * (BulkRequest.validate gathers every item's validation problems into one 400); problems found
+ * while writing (conflicts, mapping errors) fail only their item later.
  */
 export function parseBulkBody(text: string, defaults: BulkDefaults): BulkItem[] {
   if (text.length > 0 && !text.endsWith('\n')) {
@@ -429,6 +566,7 @@ export function parseBulkBody(text: string, defaults: BulkDefaults): BulkItem[] 
   }
   const lines = text.split('\n');
   const items: BulkItem[] = [];
+  const problems: string[] = [];
   for (let index = 0; index < lines.length; index++) {
     const raw = lines[index]!;
     if (raw.trim() === '') continue;
@@ -470,16 +608,24 @@ export function parseBulkBody(text: string, defaults: BulkDefaults): BulkItem[] 
     if (items.length >= limits.bulkItemsMax) {
       throw errors.illegalArgument(`a bulk request may hold at most [${limits.bulkItemsMax}] items`);
     }
+    const itemId = id === undefined || id === null ? undefined : String(id);
+    const concurrency = parseConcurrency(metadata);
+    const kind: WriteKind = operation === 'create' || (operation === 'index' && metadata['op_type'] === 'create') ? 'create' : operation;
+    if ((operation === 'delete' || operation === 'update') && (itemId === undefined || itemId === '')) problems.push('id is missing');
+    problems.push(...concurrencyProblems(concurrency, kind, itemId !== undefined));
     items.push({
       operation,
       line: lineNumber,
       metadata,
       index: String(indexName),
-      id: id === undefined || id === null ? undefined : String(id),
+      id: itemId,
       payload,
+      concurrency,
+      routing: parseRouting(metadata['routing']) ?? defaults.routing,
     });
   }
-  if (items.length === 0) throw errors.actionRequestValidation(['no requests added']);
+  if (items.length === 0) problems.unshift('no requests added');
+  if (problems.length > 0) throw errors.actionRequestValidation(problems);
   return items;
 }
 
@@ -559,19 +705,20 @@ export function pipelineNotSupported(pipeline: string): EsError {
 }
 
 function runBulkItem(service: IndicesService, item: BulkItem, defaults: BulkDefaults): WriteOutcome {
-  const concurrency = parseConcurrency(item.metadata);
+  const concurrency = item.concurrency;
+  const routing = item.routing !== undefined ? { routing: item.routing } : {};
   const requireAlias = item.metadata['require_alias'] === true || defaults.requireAlias;
   switch (item.operation) {
     case 'index':
     case 'create': {
       const opType: OpType = item.operation === 'create' || item.metadata['op_type'] === 'create' ? 'create' : 'index';
-      return indexDocument(service, { ...concurrency, target: item.index, id: item.id, source: item.payload, opType, requireAlias });
+      return indexDocument(service, { ...concurrency, ...routing, target: item.index, id: item.id, source: item.payload, opType, requireAlias });
     }
     case 'delete':
-      if (item.id === undefined) throw errors.actionRequestValidation(['id is missing']);
-      return deleteDocument(service, { ...concurrency, target: item.index, id: item.id });
+      assert(item.id !== undefined, 'parseBulkBody refused a delete without id');
+      return deleteDocument(service, { ...concurrency, ...routing, target: item.index, id: item.id });
     case 'update': {
-      if (item.id === undefined) throw errors.actionRequestValidation(['id is missing']);
+      assert(item.id !== undefined, 'parseBulkBody refused an update without id');
       const bodySource = isPlainObject(item.payload) ? item.payload : undefined;
       const filter = sourceFilterFromBody(item.metadata['_source']) ?? defaults.sourceFilter;
       return updateDocument(service, {
@@ -580,6 +727,7 @@ function runBulkItem(service: IndicesService, item: BulkItem, defaults: BulkDefa
         id: item.id,
         body: bodySource ?? item.payload,
         ...(filter !== undefined ? { sourceFilter: filter } : {}),
+        ...routing,
         requireAlias,
       });
     }
@@ -594,10 +742,17 @@ export interface MgetDoc {
   readonly sourceFilter: SourceFilter;
   readonly storedFields?: readonly string[];
   readonly explicitSource: boolean;
+  readonly routing?: string;
+  readonly version?: number;
+  readonly versionType?: VersionType;
 }
 
 /** Parses an mget body: `{docs: [{_index, _id, _source, stored_fields, routing}]}` or `{ids: [...]}`. */
-export function parseMgetBody(body: unknown, defaultIndex: string | undefined, defaultFilter: SourceFilter, explicitSource: boolean): MgetDoc[] {
+export function parseMgetBody(body: unknown, defaultIndex: string | undefined, defaultFilter: SourceFilter, explicitSource: boolean, defaultRouting?: string): MgetDoc[] {
+  const routingOf = (value: unknown): { routing?: string } => {
+    const routing = parseRouting(value) ?? defaultRouting;
+    return routing === undefined ? {} : { routing };
+  };
   if (!isPlainObject(body)) throw errors.actionRequestValidation(['no documents to get']);
   const docs: MgetDoc[] = [];
   const problems: string[] = [];
@@ -611,7 +766,7 @@ export function parseMgetBody(body: unknown, defaultIndex: string | undefined, d
     if (body['ids'] !== undefined) {
       if (typeof entry !== 'string' && typeof entry !== 'number') throw errors.parsing('ids must be strings');
       if (defaultIndex === undefined) problems.push(`index is missing for doc ${position}`);
-      docs.push({ index: defaultIndex ?? '', id: String(entry), sourceFilter: defaultFilter, explicitSource });
+      docs.push({ index: defaultIndex ?? '', id: String(entry), sourceFilter: defaultFilter, explicitSource, ...routingOf(undefined) });
       return;
     }
     if (!isPlainObject(entry)) throw errors.parsing('docs must be objects');
@@ -621,7 +776,11 @@ export function parseMgetBody(body: unknown, defaultIndex: string | undefined, d
     if (id === undefined || id === null) problems.push(`id is missing for doc ${position}`);
     const filter = sourceFilterFromBody(entry['_source']);
     const storedFields = entry['stored_fields'];
+    const { version, versionType } = parseConcurrency({ version: entry['version'], version_type: entry['version_type'] });
     docs.push({
+      ...routingOf(entry['routing']),
+      ...(version !== undefined ? { version } : {}),
+      ...(versionType !== undefined ? { versionType } : {}),
       index: String(index ?? ''),
       id: String(id ?? ''),
       sourceFilter: filter ?? defaultFilter,
@@ -650,6 +809,9 @@ export function executeMget(service: IndicesService, docs: readonly MgetDoc[], a
           sourceFilter: doc.sourceFilter,
           explicitSource: doc.explicitSource,
           ...(doc.storedFields !== undefined ? { storedFields: doc.storedFields } : {}),
+          ...(doc.routing !== undefined ? { routing: doc.routing } : {}),
+          ...(doc.version !== undefined ? { version: doc.version } : {}),
+          ...(doc.versionType !== undefined ? { versionType: doc.versionType } : {}),
         }).body;
       } catch (error) {
         if (!(error instanceof EsError)) throw error;

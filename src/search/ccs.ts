@@ -174,7 +174,7 @@ export async function searchAcrossClusters(
     took: Date.now() - started,
     timed_out: merged.timedOut,
     ...(parsed.request.terminateAfter !== undefined ? { terminated_early: merged.terminatedEarly } : {}),
-    num_reduce_phases: plan.remotes.length + (plan.local !== undefined ? 1 : 0) > 1 ? 2 : 1,
+    ...reducePhasesField(plan, details),
     _shards: { ...shards, ...(failures.length > 0 ? { failures } : {}) },
     _clusters: renderClusters(details),
     hits: {
@@ -185,6 +185,19 @@ export async function searchAcrossClusters(
   };
   if (aggregations !== undefined) response['aggregations'] = aggregations;
   return response;
+}
+
+/**
+ * `num_reduce_phases` of a cross-cluster search, which Elasticsearch writes only when it is not 1.
+ * One cluster alone answers with its own response (one reduce). Several clusters are merged as
+ * Elasticsearch's SearchResponseMerger does: one final reduce plus each answering cluster's own.
+ */
+function reducePhasesField(plan: ClusterPlan, details: ReadonlyMap<string, ClusterDetail>): { num_reduce_phases?: number } {
+  const clusters = plan.remotes.length + (plan.local !== undefined ? 1 : 0);
+  if (clusters <= 1) return {};
+  const answered = [...details.values()].filter((detail) => detail.status !== 'skipped').length;
+  const phases = 1 + answered;
+  return phases === 1 ? {} : { num_reduce_phases: phases };
 }
 
 /** `_count` across clusters: a size-0 search with exact totals. */

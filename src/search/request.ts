@@ -237,6 +237,25 @@ export function checkResultWindow(request: SearchRequest, maxResultWindow: numbe
 export const defaultMaxResultWindow = limits.searchResultWindowMax;
 
 /** `_count`: only `query` is allowed in the body; `q` and its companions in the URL. */
+/** Parameters that only qualify `q` (Elasticsearch's RestActions.queryStringParams). */
+const queryStringParams = ['df', 'analyzer', 'analyze_wildcard', 'lenient', 'default_operator'];
+
+/**
+ * `_count`'s query comes from the body when there is one and from `q` otherwise
+ * (RestCountAction): next to a body, `q` and its companions are unrecognized parameters; without
+ * `q`, a companion is refused as RestActions.urlParamsToQueryBuilder refuses it.
+ */
+export function checkCountQueryParams(query: Readonly<Record<string, string>>, hasBody: boolean, path: string): void {
+  if (hasBody) {
+    const unused = ['q', ...queryStringParams].filter((name) => query[name] !== undefined);
+    if (unused.length > 0) throw errors.unrecognizedParameters(path, unused);
+    return;
+  }
+  if (query['q'] !== undefined) return;
+  const orphans = queryStringParams.filter((name) => query[name] !== undefined);
+  if (orphans.length > 0) throw errors.illegalArgument(`request [${path}] contains parameters [${orphans.join(', ')}] but missing query string parameter 'q'.`);
+}
+
 export function parseCount(query: Readonly<Record<string, string>>, bodyInput: unknown): SearchRequest {
   if (bodyInput !== undefined && bodyInput !== null && !isObject(bodyInput)) throw errors.parsing('request body must be an object');
   const body: Json = isObject(bodyInput) ? bodyInput : {};

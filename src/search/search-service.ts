@@ -611,7 +611,11 @@ export class SearchService {
       const concurrency = { ifSeqNo: metadata.seqNos[hit.doc]!, ifPrimaryTerm: metadata.primaryTerms[hit.doc]! };
       try {
         if (kind === 'delete') deleteDocument(this.indices, { target: target.handle.name, id, ...concurrency });
-        else indexDocument(this.indices, { target: target.handle.name, id, source: segment.sources[hit.doc], opType: 'index', ...concurrency });
+        else {
+          // Re-indexing keeps the document's `_routing`, as Elasticsearch's update by query does.
+          const routing = metadata.routings?.[hit.doc] ?? undefined;
+          indexDocument(this.indices, { target: target.handle.name, id, source: segment.sources[hit.doc], opType: 'index', ...concurrency, ...(routing !== undefined ? { routing } : {}) });
+        }
         touched.add(target.handle);
         done++;
         return true;

@@ -12,8 +12,10 @@ import {
   indexDocument,
   parseBulkBody,
   parseConcurrency,
+  parseLong,
   parseMgetBody,
   parseRefresh,
+  parseRouting,
   parseVersionType,
   pipelineNotSupported,
   sourceFilterFromQuery,
@@ -42,6 +44,9 @@ const UPDATE_PARAMS = [
   'require_alias',
   'lang',
   'include_source_on_error',
+  // Accepted only to be refused as Elasticsearch does (RestUpdateAction): updates use if_seq_no.
+  'version',
+  'version_type',
 ];
 const BULK_PARAMS = [
   ...SOURCE_PARAMS,
@@ -90,12 +95,15 @@ export function documentRoutes(service: IndicesService): readonly Route[] {
     const refresh = parseRefresh(request.query['refresh']);
     const source = request.json();
     if (source === undefined) throw errors.bodyRequired();
+    const routing = parseRouting(request.query['routing']);
     const outcome = indexDocument(service, {
       ...parseConcurrency(request.query),
+      ...(routing !== undefined ? { routing } : {}),
       target,
       id: request.params['id'],
       source,
-      opType: opType ?? (requested as 'index' | 'create' | undefined) ?? 'index',
+      // Without an id the write is a create unless op_type says otherwise (RestIndexAction's AutoIdHandler).
+      opType: opType ?? (requested as 'index' | 'create' | undefined) ?? (request.params['id'] === undefined ? 'create' : 'index'),
       requireAlias: booleanParam(request.query['require_alias']),
       authorizeCreate: (name) => context.authorize.indices('indices:admin/auto_create', [name]),
     });
@@ -109,14 +117,17 @@ export function documentRoutes(service: IndicesService): readonly Route[] {
       const handle = service.get(name);
       if (handle !== undefined && handle.shard !== undefined) service.refresh(handle);
     }
-    const version = request.query['version'];
+    const version = parseLong(request.query['version'], 'version');
+    const routing = parseRouting(request.query['routing']);
     const outcome = getDocument(service, {
       index: name,
       id: request.params['id']!,
       sourceFilter: sourceFilterFromQuery(request.query),
       explicitSource: request.query['_source'] !== undefined || request.query['_source_includes'] !== undefined,
       ...(storedFieldsOf(request.query['stored_fields']) !== undefined ? { storedFields: storedFieldsOf(request.query['stored_fields'])! } : {}),
-      ...(version !== undefined ? { version: Number(version), versionType: parseVersionType(request.query['version_type']) } : {}),
+      ...(version !== undefined ? { version } : {}),
+      versionType: parseVersionType(request.query['version_type']),
+      ...(routing !== undefined ? { routing } : {}),
     });
     if (sourceOnly) {
       if (!outcome.found) throw errors.resourceNotFound(`Document not found [${name}]/[${request.params['id']}]`);
@@ -134,6 +145,7 @@ export function documentRoutes(service: IndicesService): readonly Route[] {
       index: defaultIndex,
       requireAlias: booleanParam(request.query['require_alias']),
       sourceFilter: querySource,
+      routing: parseRouting(request.query['routing']),
     };
     const text = request.body === undefined ? '' : request.body.toString('utf8');
     if (text.trim() === '') throw errors.bodyRequired();
@@ -149,7 +161,7 @@ export function documentRoutes(service: IndicesService): readonly Route[] {
     if (body === undefined) throw errors.bodyRequired();
     const storedFields = storedFieldsOf(request.query['stored_fields']);
     const explicitSource = request.query['_source'] !== undefined || request.query['_source_includes'] !== undefined;
-    const docs = parseMgetBody(body, request.params['index'], sourceFilterFromQuery(request.query), explicitSource).map((doc) =>
+    const docs = parseMgetBody(body, request.params['index'], sourceFilterFromQuery(request.query), explicitSource, parseRouting(request.query['routing'])).map((doc) =>
       storedFields !== undefined && doc.storedFields === undefined ? { ...doc, storedFields } : doc,
     );
     if (booleanParam(request.query['refresh'])) {
@@ -213,7 +225,8 @@ export function documentRoutes(service: IndicesService): readonly Route[] {
         const target = request.params['index']!;
         context.authorize.indices('indices:data/write/delete', [target]);
         const refresh = parseRefresh(request.query['refresh']);
-        const outcome = deleteDocument(service, { ...parseConcurrency(request.query), target, id: request.params['id']! });
+        const routing = parseRouting(request.query['routing']);
+        const outcome = deleteDocument(service, { ...parseConcurrency(request.query), ...(routing !== undefined ? { routing } : {}), target, id: request.params['id']! });
         return afterWrite(service, outcome, refresh);
       },
     },
@@ -227,11 +240,16 @@ export function documentRoutes(service: IndicesService): readonly Route[] {
         const target = request.params['index']!;
         context.authorize.indices('indices:data/write/update', [target]);
         const refresh = parseRefresh(request.query['refresh']);
+        if (request.query['version'] !== undefined || request.query['version_type'] !== undefined) {
+          throw errors.actionRequestValidation(['internal versioning can not be used for optimistic concurrency control. Please use `if_seq_no` and `if_primary_term` instead']);
+        }
         const retry = request.query['retry_on_conflict'];
         if (retry !== undefined && !/^\d+$/.test(retry)) throw errors.illegalArgument(`Failed to parse int parameter [retry_on_conflict] with value [${retry}]`);
         const querySource = SOURCE_PARAMS.some((name) => request.query[name] !== undefined) ? sourceFilterFromQuery(request.query) : undefined;
+        const routing = parseRouting(request.query['routing']);
         const outcome = updateDocument(service, {
           ...parseConcurrency(request.query),
+          ...(routing !== undefined ? { routing } : {}),
           target,
           id: request.params['id']!,
           body: request.json(),

@@ -5,6 +5,7 @@
  */
 import { EsError, errors } from '../../common/index.js';
 import {
+  checkCountQueryParams,
   countAcrossClusters,
   fieldCapsAcrossClusters,
   parseMsearchLines,
@@ -141,6 +142,7 @@ export function searchRoutes(search: SearchService, remotes?: RemoteClusters): r
         params: COUNT_PARAMS,
         handle: async (request, context) => {
           const input = { expression: request.params['index'], params: request.query, body: request.json() };
+          checkCountQueryParams(request.query, input.body !== undefined, request.rawPath);
           const clusters = plan(input.expression);
           if (clusters !== undefined && remotes !== undefined) {
             return { status: 200, body: await countAcrossClusters(search, input, clusters, context.authorize, remotes, context.authentication) };

@@ -5,7 +5,8 @@
  *   searcher/manifest.json   which segments make up the state, their deletes, and the seq_no the
  *                            state is refreshed to (written to a temp file, then renamed)
  *   searcher/_<n>.seg        one immutable segment (engine/segment-codec.ts, checksummed)
- *   searcher/_<n>.meta       its per-document seq_no, version and primary term (checksummed)
+ *   searcher/_<n>.meta       its per-document seq_no, version, primary term and, from format 2
+ *                            on, `_routing` (checksummed; format 1 files still load)
  *
  * Segment files are written once and never changed; deletes live in the manifest (as Lucene keeps
  * them in separate live-docs files). Files no manifest names are leftovers of an interrupted
@@ -19,8 +20,10 @@ import { deserializeSegment, serializeSegment, withDeletes, type Segment } from 
 import { deletedDocs, type DocMetadata, type SearcherState } from './searcher-state.js';
 
 export const SEARCHER_MANIFEST_FORMAT_VERSION = 1;
-const metadataMagic = Buffer.from('STRMETA1', 'latin1');
-const metadataHeaderBytes = 8 + 4 + 4; // magic, doc count, CRC-32 of the arrays
+/** Format 1: three float64 arrays. Format 2 appends the routings as a JSON array (P12: 1 still loads). */
+const metadataMagicV1 = Buffer.from('STRMETA1', 'latin1');
+const metadataMagic = Buffer.from('STRMETA2', 'latin1');
+const metadataHeaderBytes = 8 + 4 + 4; // magic, doc count, CRC-32 of everything after the header
 
 export class SearcherFilesError extends Error {
   constructor(message: string) {
@@ -51,22 +54,37 @@ export function encodeDocMetadata(metadata: DocMetadata): Buffer {
   view.set(metadata.seqNos, 0);
   view.set(metadata.versions, count);
   view.set(metadata.primaryTerms, count * 2);
+  const routings = Buffer.from(JSON.stringify(metadata.routings ?? []), 'utf8');
+  const body = Buffer.concat([arrays, routings]);
   const header = Buffer.alloc(metadataHeaderBytes);
   metadataMagic.copy(header, 0);
   header.writeUInt32LE(count, 8);
-  header.writeUInt32LE(crc32(arrays), 12);
-  return Buffer.concat([header, arrays]);
+  header.writeUInt32LE(crc32(body), 12);
+  return Buffer.concat([header, body]);
 }
 
 export function decodeDocMetadata(buffer: Buffer): DocMetadata {
-  if (buffer.length < metadataHeaderBytes || !buffer.subarray(0, 8).equals(metadataMagic)) throw new SearcherFilesError('not a Strait doc metadata file');
+  const magic = buffer.subarray(0, 8);
+  const version = magic.equals(metadataMagic) ? 2 : magic.equals(metadataMagicV1) ? 1 : 0;
+  if (buffer.length < metadataHeaderBytes || version === 0) throw new SearcherFilesError('not a Strait doc metadata file');
   const count = buffer.readUInt32LE(8);
-  const arrays = buffer.subarray(metadataHeaderBytes);
-  if (arrays.length !== count * 24) throw new SearcherFilesError('doc metadata file has the wrong length');
-  if (crc32(arrays) !== buffer.readUInt32LE(12)) throw new SearcherFilesError('doc metadata checksum mismatch');
+  const body = buffer.subarray(metadataHeaderBytes);
+  if (version === 1 ? body.length !== count * 24 : body.length < count * 24) throw new SearcherFilesError('doc metadata file has the wrong length');
+  if (crc32(body) !== buffer.readUInt32LE(12)) throw new SearcherFilesError('doc metadata checksum mismatch');
   const copy = new Float64Array(count * 3);
-  new Uint8Array(copy.buffer).set(arrays);
-  return { seqNos: copy.subarray(0, count), versions: copy.subarray(count, count * 2), primaryTerms: copy.subarray(count * 2) };
+  new Uint8Array(copy.buffer).set(body.subarray(0, count * 24));
+  const metadata = { seqNos: copy.subarray(0, count), versions: copy.subarray(count, count * 2), primaryTerms: copy.subarray(count * 2) };
+  if (version === 1) return metadata;
+  let routings: unknown;
+  try {
+    routings = JSON.parse(body.subarray(count * 24).toString('utf8'));
+  } catch {
+    throw new SearcherFilesError('doc metadata routings do not parse');
+  }
+  if (!Array.isArray(routings) || !routings.every((routing) => routing === null || typeof routing === 'string')) throw new SearcherFilesError('malformed doc metadata routings');
+  if (routings.length === 0) return metadata;
+  if (routings.length !== count) throw new SearcherFilesError('doc metadata routings do not match the doc count');
+  return { ...metadata, routings: routings as (string | null)[] };
 }
 
 export function searcherDirectory(indexDirectory: string): string {

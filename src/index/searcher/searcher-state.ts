@@ -19,6 +19,8 @@ export interface DocMetadata {
   readonly seqNos: Float64Array;
   readonly versions: Float64Array;
   readonly primaryTerms: Float64Array;
+  /** `_routing` per document (null: none); absent when no document of the segment has one. */
+  readonly routings?: readonly (string | null)[];
 }
 
 export interface SearcherState {
@@ -57,6 +59,12 @@ export interface VersionedDocument {
   readonly seqNo: number;
   readonly version: number;
   readonly primaryTerm: number;
+  readonly routing?: string | null | undefined;
+}
+
+/** The `routings` of a segment's metadata: only when some document has one. */
+function routingsOf(routings: readonly (string | null | undefined)[]): { routings?: readonly (string | null)[] } {
+  return routings.some((routing) => routing !== null && routing !== undefined) ? { routings: routings.map((routing) => routing ?? null) } : {};
 }
 
 export interface BuiltSegment {
@@ -73,6 +81,7 @@ export function buildSearcherSegment(documents: readonly VersionedDocument[], ro
     seqNos: Float64Array.from(documents, (document) => document.seqNo),
     versions: Float64Array.from(documents, (document) => document.version),
     primaryTerms: Float64Array.from(documents, (document) => document.primaryTerm),
+    ...routingsOf(documents.map((document) => document.routing)),
   };
   return { segment, metadata, unparsable };
 }
@@ -123,7 +132,7 @@ export function applyOperations(state: SearcherState, operations: readonly Opera
   for (const operation of lastById.values()) {
     if (operation.op !== 'index') continue;
     assert(operation.source !== null, 'an index operation carries its source');
-    documents.push({ id: operation.id, source: operation.source, seqNo: operation.seqNo, version: operation.version, primaryTerm: operation.primaryTerm });
+    documents.push({ id: operation.id, source: operation.source, seqNo: operation.seqNo, version: operation.version, primaryTerm: operation.primaryTerm, routing: operation.routing });
   }
   const refreshedSeqNo = operations[operations.length - 1]!.seqNo;
   let nextSegmentNumber = state.nextSegmentNumber;
@@ -195,6 +204,7 @@ export function applyMerge(state: SearcherState, choice: MergeChoice): { state: 
   const seqNos: number[] = [];
   const versions: number[] = [];
   const primaryTerms: number[] = [];
+  const routings: (string | null)[] = [];
   inputs.forEach((segment, offset) => {
     const metadata = state.metadata[choice.start + offset]!;
     for (let doc = 0; doc < segment.maxDoc; doc++) {
@@ -202,10 +212,16 @@ export function applyMerge(state: SearcherState, choice: MergeChoice): { state: 
       seqNos.push(metadata.seqNos[doc]!);
       versions.push(metadata.versions[doc]!);
       primaryTerms.push(metadata.primaryTerms[doc]!);
+      routings.push(metadata.routings?.[doc] ?? null);
     }
   });
   assert(seqNos.length === merged.maxDoc, 'the merged metadata covers every merged document');
-  const mergedMetadata: DocMetadata = { seqNos: Float64Array.from(seqNos), versions: Float64Array.from(versions), primaryTerms: Float64Array.from(primaryTerms) };
+  const mergedMetadata: DocMetadata = {
+    seqNos: Float64Array.from(seqNos),
+    versions: Float64Array.from(versions),
+    primaryTerms: Float64Array.from(primaryTerms),
+    ...routingsOf(routings),
+  };
   const segments = [...state.segments.slice(0, choice.start), merged, ...state.segments.slice(choice.end)];
   const metadata = [...state.metadata.slice(0, choice.start), mergedMetadata, ...state.metadata.slice(choice.end)];
   return { state: { ...state, segments, metadata, nextSegmentNumber: state.nextSegmentNumber + 1 }, merged, replaced: inputs };

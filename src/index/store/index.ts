@@ -8,4 +8,4 @@ export {
   type Operation,
   type WriteResult,
 } from './shard-store.js';
-export { MetadataStore, type IndexMetadata, type AliasMetadata } from './metadata-store.js';
+export { MetadataStore, METADATA_FORMAT_VERSION, type IndexMetadata, type AliasMetadata } from './metadata-store.js';

@@ -4,7 +4,13 @@
  * as in Elasticsearch's IndexMetadata.
  */
 import type { SqlDatabase } from '../../common/index.js';
-import { StoreFormatError, STORE_FORMAT_VERSION } from './shard-store.js';
+import { StoreFormatError } from './shard-store.js';
+
+/**
+ * The format of the `index_metadata` table, versioned on its own (P12): shard stores moved to
+ * format 2 (routing) while this table did not change. Bump only with a migration.
+ */
+export const METADATA_FORMAT_VERSION = 1;
 
 export interface AliasMetadata {
   readonly is_write_index?: boolean;
@@ -57,9 +63,9 @@ export class MetadataStore {
     `);
     const row = db.prepare('SELECT value FROM index_store_meta WHERE key = ?').get('format_version') as { value: string } | undefined;
     if (row === undefined) {
-      db.prepare('INSERT INTO index_store_meta (key, value) VALUES (?, ?)').run('format_version', String(STORE_FORMAT_VERSION));
-    } else if (Number(row.value) !== STORE_FORMAT_VERSION) {
-      throw new StoreFormatError(`index metadata has format version [${row.value}], this node reads [${STORE_FORMAT_VERSION}]`);
+      db.prepare('INSERT INTO index_store_meta (key, value) VALUES (?, ?)').run('format_version', String(METADATA_FORMAT_VERSION));
+    } else if (Number(row.value) !== METADATA_FORMAT_VERSION) {
+      throw new StoreFormatError(`index metadata has format version [${row.value}], this node reads [${METADATA_FORMAT_VERSION}]`);
     }
     return new MetadataStore(db);
   }

@@ -4,13 +4,17 @@
  *
  * Tables (format version STORE_FORMAT_VERSION, P12):
  * - `store_meta(key, value)`: format_version, index_uuid, primary_term, max_seq_no.
- * - `docs(id PK, source, seq_no, primary_term, version)`: the latest state of every id. A deleted
+ * - `docs(id PK, source, seq_no, primary_term, version, routing)`: the latest state of every id
+ *   (`routing` is the `_routing` it was written with, NULL without one). A deleted
  *   document stays as a tombstone (`source` NULL) so its version keeps counting up when the id is
  *   indexed again, as Elasticsearch does within `index.gc_deletes` (we keep tombstones for good).
- * - `ops(seq_no PK, op, id, source, primary_term, version)`: the operation history, one row per
+ * - `ops(seq_no PK, op, id, source, primary_term, version, routing)`: the operation history, one row per
  *   acknowledged write, in seq_no order: what cross-cluster replication reads ("changes") later.
  *   Retention: every operation is kept (Elasticsearch keeps them under retention leases); trimming
  *   is `trimOpsBelow`, for the replication layer to call when no follower needs older operations.
+ *
+ * Format history: 1 (first release); 2 adds `routing` to `docs` and `ops`. Older files are
+ * migrated on open (migrations/index.ts); newer ones are refused.
  *
  * Writes are serialized by the single Node thread, so `local_checkpoint == max_seq_no` after each
  * commit. Each write commits before it returns; with `index.translog.durability: request`
@@ -20,9 +24,10 @@ import { existsSync, mkdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { assert } from '../../common/index.js';
+import { migrateShardStore } from './migrations/index.js';
 
 /** Bump only with a migration in index/store/migrations/. */
-export const STORE_FORMAT_VERSION = 1;
+export const STORE_FORMAT_VERSION = 2;
 
 export type Durability = 'request' | 'async';
 
@@ -33,6 +38,8 @@ export interface StoredDocument {
   readonly seqNo: number;
   readonly primaryTerm: number;
   readonly version: number;
+  /** The `_routing` the document was indexed with; undefined without one. */
+  readonly routing?: string;
 }
 
 /** The version bookkeeping of an id, tombstones included. */
@@ -50,6 +57,8 @@ export interface Operation {
   readonly source: string | null;
   readonly primaryTerm: number;
   readonly version: number;
+  /** The `_routing` of an index operation; null (or absent) without one, and for deletes. */
+  readonly routing?: string | null;
 }
 
 export interface WriteResult {
@@ -63,6 +72,7 @@ interface DocRow {
   seq_no: number;
   primary_term: number;
   version: number;
+  routing: string | null;
 }
 
 export class StoreFormatError extends Error {}
@@ -74,7 +84,8 @@ CREATE TABLE IF NOT EXISTS docs (
   source TEXT,
   seq_no INTEGER NOT NULL,
   primary_term INTEGER NOT NULL,
-  version INTEGER NOT NULL
+  version INTEGER NOT NULL,
+  routing TEXT
 );
 CREATE TABLE IF NOT EXISTS ops (
   seq_no INTEGER PRIMARY KEY,
@@ -82,7 +93,8 @@ CREATE TABLE IF NOT EXISTS ops (
   id TEXT NOT NULL,
   source TEXT,
   primary_term INTEGER NOT NULL,
-  version INTEGER NOT NULL
+  version INTEGER NOT NULL,
+  routing TEXT
 );
 `;
 
@@ -103,18 +115,19 @@ export class ShardStore {
     this.statements = {
       metaGet: db.prepare<[string], { value: string }>('SELECT value FROM store_meta WHERE key = ?'),
       metaSet: db.prepare('INSERT INTO store_meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value'),
-      docGet: db.prepare<[string], DocRow>('SELECT id, source, seq_no, primary_term, version FROM docs WHERE id = ?'),
+      docGet: db.prepare<[string], DocRow>('SELECT id, source, seq_no, primary_term, version, routing FROM docs WHERE id = ?'),
       docUpsert: db.prepare(
-        'INSERT INTO docs (id, source, seq_no, primary_term, version) VALUES (?, ?, ?, ?, ?) ' +
-          'ON CONFLICT (id) DO UPDATE SET source = excluded.source, seq_no = excluded.seq_no, primary_term = excluded.primary_term, version = excluded.version',
+        'INSERT INTO docs (id, source, seq_no, primary_term, version, routing) VALUES (?, ?, ?, ?, ?, ?) ' +
+          'ON CONFLICT (id) DO UPDATE SET source = excluded.source, seq_no = excluded.seq_no, primary_term = excluded.primary_term, version = excluded.version, routing = excluded.routing',
       ),
-      opInsert: db.prepare('INSERT INTO ops (seq_no, op, id, source, primary_term, version) VALUES (?, ?, ?, ?, ?, ?)'),
-      opsFrom: db.prepare<[number, number], { seq_no: number; op: 'index' | 'delete'; id: string; source: string | null; primary_term: number; version: number }>(
-        'SELECT seq_no, op, id, source, primary_term, version FROM ops WHERE seq_no >= ? ORDER BY seq_no LIMIT ?',
-      ),
+      opInsert: db.prepare('INSERT INTO ops (seq_no, op, id, source, primary_term, version, routing) VALUES (?, ?, ?, ?, ?, ?, ?)'),
+      opsFrom: db.prepare<
+        [number, number],
+        { seq_no: number; op: 'index' | 'delete'; id: string; source: string | null; primary_term: number; version: number; routing: string | null }
+      >('SELECT seq_no, op, id, source, primary_term, version, routing FROM ops WHERE seq_no >= ? ORDER BY seq_no LIMIT ?'),
       opsTrim: db.prepare('DELETE FROM ops WHERE seq_no < ?'),
       liveCount: db.prepare<[], { count: number }>('SELECT COUNT(*) AS count FROM docs WHERE source IS NOT NULL'),
-      scan: db.prepare<[], DocRow>('SELECT id, source, seq_no, primary_term, version FROM docs WHERE source IS NOT NULL ORDER BY seq_no'),
+      scan: db.prepare<[], DocRow>('SELECT id, source, seq_no, primary_term, version, routing FROM docs WHERE source IS NOT NULL ORDER BY seq_no'),
       opsCount: db.prepare<[], { count: number; min: number | null }>('SELECT COUNT(*) AS count, MIN(seq_no) AS min FROM ops'),
     };
     this.maxSeqNoValue = Number(this.statements.metaGet.get('max_seq_no')?.value ?? '-1');
@@ -144,10 +157,16 @@ export class ShardStore {
           set.run('primary_term', '1');
           set.run('max_seq_no', '-1');
         })();
-      } else if (Number(format) !== STORE_FORMAT_VERSION) {
-        throw new StoreFormatError(`shard store [${file}] has format version [${format}], this node reads [${STORE_FORMAT_VERSION}]`);
-      } else if (meta('index_uuid') !== options.indexUuid) {
-        throw new StoreFormatError(`shard store [${file}] belongs to index uuid [${meta('index_uuid')}], expected [${options.indexUuid}]`);
+      } else {
+        const version = Number(format);
+        if (!Number.isInteger(version) || version < 1 || version > STORE_FORMAT_VERSION) {
+          throw new StoreFormatError(`shard store [${file}] has format version [${format}], this node reads [1] to [${STORE_FORMAT_VERSION}]`);
+        }
+        if (meta('index_uuid') !== options.indexUuid) {
+          throw new StoreFormatError(`shard store [${file}] belongs to index uuid [${meta('index_uuid')}], expected [${options.indexUuid}]`);
+        }
+        // An earlier release wrote this file: bring it to the current format before any use.
+        if (version < STORE_FORMAT_VERSION) migrateShardStore(db, version, STORE_FORMAT_VERSION);
       }
     } catch (error) {
       db.close();
@@ -178,7 +197,7 @@ export class ShardStore {
   get(id: string): StoredDocument | undefined {
     const row = this.statements.docGet.get(id);
     if (row === undefined || row.source === null) return undefined;
-    return { id: row.id, source: row.source, seqNo: row.seq_no, primaryTerm: row.primary_term, version: row.version };
+    return storedDocument(row, row.source);
   }
 
   /** Version bookkeeping of an id, tombstones included. */
@@ -188,22 +207,27 @@ export class ShardStore {
     return { seqNo: row.seq_no, primaryTerm: row.primary_term, version: row.version, deleted: row.source === null };
   }
 
-  /** Writes a document with the next seq_no. Commits before returning unless inside `transaction`. */
-  index(id: string, source: string, version: number): WriteResult {
-    return this.write('index', id, source, version);
+  /**
+   * Writes a document with the next seq_no, with its `_routing` when it has one. Commits before
+   * returning unless inside `transaction`.
+   */
+  index(id: string, source: string, version: number, routing?: string): WriteResult {
+    return this.write('index', id, source, version, routing ?? null);
   }
 
   /** Writes a delete (a tombstone) with the next seq_no. */
   delete(id: string, version: number): WriteResult {
-    return this.write('delete', id, null, version);
+    return this.write('delete', id, null, version, null);
   }
 
-  private write(op: 'index' | 'delete', id: string, source: string | null, version: number): WriteResult {
-    assert(version >= 1, 'versions start at 1');
+  private write(op: 'index' | 'delete', id: string, source: string | null, version: number, routing: string | null): WriteResult {
+    // Internal versions start at 1; external versions (version_type=external) may be 0. The
+    // document layer refuses negative versions with a 400 before any write.
+    assert(Number.isSafeInteger(version) && version >= 0, 'versions are non-negative integers');
     const seqNo = this.maxSeqNoValue + 1;
     const run = (): void => {
-      this.statements.docUpsert.run(id, source, seqNo, this.primaryTermValue, version);
-      this.statements.opInsert.run(seqNo, op, id, source, this.primaryTermValue, version);
+      this.statements.docUpsert.run(id, source, seqNo, this.primaryTermValue, version, routing);
+      this.statements.opInsert.run(seqNo, op, id, source, this.primaryTermValue, version, routing);
       this.statements.metaSet.run('max_seq_no', String(seqNo));
     };
     if (this.openTransactionDepth > 0) run();
@@ -266,6 +290,7 @@ export class ShardStore {
       source: row.source,
       primaryTerm: row.primary_term,
       version: row.version,
+      routing: row.routing,
     }));
   }
 
@@ -282,9 +307,7 @@ export class ShardStore {
 
   /** Live documents in seq_no order. */
   *scan(): IterableIterator<StoredDocument> {
-    for (const row of this.statements.scan.iterate()) {
-      yield { id: row.id, source: row.source!, seqNo: row.seq_no, primaryTerm: row.primary_term, version: row.version };
-    }
+    for (const row of this.statements.scan.iterate()) yield storedDocument(row, row.source!);
   }
 
   docCount(): number {
@@ -304,4 +327,9 @@ export class ShardStore {
   close(): void {
     if (this.db.open) this.db.close();
   }
+}
+
+function storedDocument(row: DocRow, source: string): StoredDocument {
+  const document = { id: row.id, source, seqNo: row.seq_no, primaryTerm: row.primary_term, version: row.version };
+  return row.routing === null ? document : { ...document, routing: row.routing };
 }
