@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import { getCiphers } from 'node:tls';
 import type { Logger } from 'pino';
 import { ClusterSettingsStore, dynamicSettingTypes, type DynamicSetting } from '../cluster/settings.js';
 import { ES_API_VERSION } from '../common/index.js';
@@ -13,7 +14,7 @@ import { apiKeyModel, certificateModel, RemoteClustersClient, type ModelOptions 
 import { buildRemoteHandlers, remoteClusterHandshakeCheck } from '../remote/server.js';
 import type { SearchService } from '../search/index.js';
 import type { NativeSecurityService } from '../security/index.js';
-import { startTransportServer, TRANSPORT_FORMAT_VERSION, type HandshakeInfo, type TransportServer } from '../transport/index.js';
+import { startTransportServer, tlsProtocols, TRANSPORT_FORMAT_VERSION, type HandshakeInfo, type TlsProtocols, type TransportServer } from '../transport/index.js';
 import type { TransportClientTlsOptions } from '../transport/tls.js';
 import { NodeStartError } from './errors.js';
 
@@ -54,14 +55,28 @@ function readPem(setting: string, file: string | undefined): Buffer {
  * A node's outgoing TLS: the trusted authorities, the verification mode and, when configured, the
  * client certificate it presents (a server asking for one under `client_authentication` gets it).
  */
-function clientTls(ssl: SslConfig, prefix: string): TransportClientTlsOptions {
+function clientTls(ssl: SslConfig, prefix: string, protocols: TlsProtocols): TransportClientTlsOptions {
   return {
+    protocols,
     ...(ssl.certificateAuthorities.length > 0 ? { ca: ssl.certificateAuthorities.map((file) => readPem(`${prefix}.certificate_authorities`, file)) } : {}),
     ...(ssl.certificate !== undefined && ssl.key !== undefined
       ? { cert: readPem(`${prefix}.certificate`, ssl.certificate), key: readPem(`${prefix}.key`, ssl.key), ...(ssl.keyPassphrase !== undefined ? { passphrase: ssl.keyPassphrase } : {}) }
       : {}),
     verificationMode: ssl.verificationMode,
   };
+}
+
+/** `<prefix>.supported_protocols` and `<prefix>.cipher_suites`, refused at start when this server cannot honour them. */
+export function protocolsFrom(flat: NodeConfig['flat'], prefix: string): TlsProtocols {
+  const listOf = (key: string): string[] | undefined => {
+    const value = flat[key];
+    return value === undefined ? undefined : (typeof value === 'string' ? value.split(',') : [...value]).map((entry) => entry.trim()).filter((entry) => entry !== '');
+  };
+  try {
+    return tlsProtocols(prefix, listOf(`${prefix}.supported_protocols`), listOf(`${prefix}.cipher_suites`), getCiphers());
+  } catch (error) {
+    throw new NodeStartError((error as Error).message);
+  }
 }
 
 /** A key without its certificate (or the reverse) could never be presented: refuse the start, naming both. */
@@ -166,6 +181,10 @@ export function wireRemote(options: {
   if (config.securityEnabled && !config.transportSsl.enabled) {
     throw new NodeStartError('[xpack.security.transport.ssl.enabled] must be true when [xpack.security.enabled] is true: the transport interface carries user identities');
   }
+  const transportProtocols = protocolsFrom(config.flat, 'xpack.security.transport.ssl');
+  const remoteServerProtocols = protocolsFrom(config.flat, 'xpack.security.remote_cluster_server.ssl');
+  const remoteClientProtocols = protocolsFrom(config.flat, 'xpack.security.remote_cluster_client.ssl');
+  checkKeyPair(config.transportSsl, 'xpack.security.transport.ssl');
 
 
   // ---- local side: remote cluster connections
@@ -179,8 +198,8 @@ export function wireRemote(options: {
     local: handshake,
     log: log.child({ component: 'remote-client' }),
     connectTimeoutMs: timeValueMs(flatString(config, 'transport.connect_timeout') ?? '30s'),
-    transportTls: config.securityEnabled && transportSsl.enabled ? clientTls(transportSsl, 'xpack.security.transport.ssl') : undefined,
-    remoteClusterClientTls: remoteClientSsl.enabled ? clientTls(remoteClientSsl, 'xpack.security.remote_cluster_client.ssl') : undefined,
+    transportTls: config.securityEnabled && transportSsl.enabled ? clientTls(transportSsl, 'xpack.security.transport.ssl', transportProtocols) : undefined,
+    remoteClusterClientTls: remoteClientSsl.enabled ? clientTls(remoteClientSsl, 'xpack.security.remote_cluster_client.ssl', remoteClientProtocols) : undefined,
   };
   const staticSettings: Record<string, string | readonly string[]> = {};
   for (const [key, value] of Object.entries(config.flat)) if (key.startsWith(REMOTE_PREFIX)) staticSettings[key] = value;
@@ -235,6 +254,8 @@ export function wireRemote(options: {
               ca: transportSsl.certificateAuthorities.map((file) => readPem('xpack.security.transport.ssl.certificate_authorities', file)),
               ...(transportSsl.keyPassphrase !== undefined ? { passphrase: transportSsl.keyPassphrase } : {}),
               clientAuthentication: transportSsl.clientAuthentication,
+              verificationMode: transportSsl.verificationMode,
+              protocols: transportProtocols,
             }
           : undefined;
       transportServer = await startTransportServer({
@@ -261,6 +282,8 @@ export function wireRemote(options: {
               : {}),
             ...(remoteServerSsl.keyPassphrase !== undefined ? { passphrase: remoteServerSsl.keyPassphrase } : {}),
             clientAuthentication: remoteServerSsl.clientAuthentication,
+            verificationMode: remoteServerSsl.verificationMode,
+            protocols: remoteServerProtocols,
           },
           name: 'remote_cluster',
           onHandshake: remoteClusterHandshakeCheck(options.security!, log.child({ component: 'remote_cluster_server' })),

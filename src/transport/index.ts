@@ -47,7 +47,9 @@ export type {
   PeerCertificateInfo,
   TransportClientTlsOptions,
   TransportServerTlsOptions,
+  TlsProtocols,
 } from './tls.js';
+export { tlsProtocols, protocolOptions } from './tls.js';
 export { HANDSHAKE_ACTION, decideHandshake, encodeHandshake, parseHandshake, type HandshakeInfo, type HandshakeDecision } from './handshake.js';
 export { TRANSPORT_FORMAT_VERSION, TRANSPORT_FORMAT_VERSION_MIN } from './frame.js';
 export { formatVersion, incompatibilityReason, isTransportCompatible, parseVersion, type Version } from './version.js';

@@ -267,6 +267,7 @@ export async function startTransportServer(options: TransportServerOptions): Pro
     server.on('connection', (socket: Socket) => accept(socket, undefined));
   } else {
     const clientAuthentication = options.tls.clientAuthentication;
+    const verificationMode = options.tls.verificationMode ?? 'full';
     const rawAddresses = new WeakMap<Socket, string>();
     server.on('connection', (socket: Socket) => {
       rawSockets.add(socket);
@@ -284,7 +285,14 @@ export async function startTransportServer(options: TransportServerOptions): Pro
     server.on('secureConnection', (socket: TLSSocket) => {
       const address = formatAddress(socket.remoteAddress, socket.remotePort);
       const certificate = peerCertificateInfo(socket.getPeerCertificate(), socket.authorized);
-      const refusal = clientCertificateRefusal(clientAuthentication, options.local.nodeName, certificate !== undefined, socket.authorized, socket.authorizationError?.toString());
+      const refusal = clientCertificateRefusal(
+        clientAuthentication,
+        options.local.nodeName,
+        certificate !== undefined,
+        socket.authorized,
+        socket.authorizationError?.toString(),
+        verificationMode,
+      );
       if (refusal !== undefined) {
         // Nothing is dispatched on this connection: it may only send its handshake, answered with the refusal.
         const described =

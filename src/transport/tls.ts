@@ -7,7 +7,7 @@
  */
 import { isIP } from 'node:net';
 import { X509Certificate } from 'node:crypto';
-import { checkServerIdentity, type ConnectionOptions, type PeerCertificate, type TLSSocket, type TlsOptions } from 'node:tls';
+import { checkServerIdentity, type ConnectionOptions, type PeerCertificate, type SecureVersion, type TLSSocket, type TlsOptions } from 'node:tls';
 
 export type PemInput = string | Buffer;
 export type ClientAuthentication = 'required' | 'optional' | 'none';
@@ -20,6 +20,22 @@ export interface TransportServerTlsOptions {
   readonly ca?: PemInput | readonly PemInput[];
   readonly passphrase?: string;
   readonly clientAuthentication: ClientAuthentication;
+  /**
+   * How a presented client certificate is checked: `none` trusts any (Elasticsearch's trust-all
+   * manager); `full` and `certificate` verify the chain. A server has no name to match the client
+   * against, so `full` checks no hostname here, as in Elasticsearch. Default `full`.
+   */
+  readonly verificationMode?: VerificationMode;
+  /** `supported_protocols` and `cipher_suites`; the defaults when absent. */
+  readonly protocols?: TlsProtocols;
+}
+
+/** The protocol versions and cipher suites an interface offers (`supported_protocols`, `cipher_suites`). */
+export interface TlsProtocols {
+  readonly minVersion: SecureVersion;
+  readonly maxVersion: SecureVersion;
+  /** OpenSSL cipher string (TLS 1.3 suites included); Node's default list when absent. */
+  readonly ciphers?: string;
 }
 
 export interface TransportClientTlsOptions {
@@ -32,6 +48,8 @@ export interface TransportClientTlsOptions {
   readonly verificationMode: VerificationMode;
   /** SNI name; also the name the certificate must match under `full` (else the dialled host). */
   readonly serverName?: string;
+  /** `supported_protocols` and `cipher_suites`; the defaults when absent. */
+  readonly protocols?: TlsProtocols;
 }
 
 /** What handlers learn about a peer's certificate (the leaf only). */
@@ -49,6 +67,90 @@ export interface PeerCertificateInfo {
 
 // Elasticsearch's supported_protocols default is TLSv1.3 and TLSv1.2; older protocols are refused.
 const MIN_TLS_VERSION = 'TLSv1.2' as const;
+const MAX_TLS_VERSION = 'TLSv1.3' as const;
+const DEFAULT_PROTOCOLS: TlsProtocols = { minVersion: MIN_TLS_VERSION, maxVersion: MAX_TLS_VERSION };
+
+/** The protocols Strait can offer, oldest first (Node's OpenSSL refuses TLSv1 and TLSv1.1 at its default security level). */
+const PROTOCOLS: readonly SecureVersion[] = ['TLSv1.2', 'TLSv1.3'];
+
+/**
+ * Elasticsearch (JSSE) cipher suite names and their OpenSSL names. TLS 1.3 suites keep their
+ * names; TLS 1.2 suites are renamed. A name outside this table is refused at start.
+ */
+const CIPHER_SUITES: ReadonlyMap<string, string> = new Map([
+  ['TLS_AES_256_GCM_SHA384', 'TLS_AES_256_GCM_SHA384'],
+  ['TLS_AES_128_GCM_SHA256', 'TLS_AES_128_GCM_SHA256'],
+  ['TLS_CHACHA20_POLY1305_SHA256', 'TLS_CHACHA20_POLY1305_SHA256'],
+  ['TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384', 'ECDHE-ECDSA-AES256-GCM-SHA384'],
+  ['TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256', 'ECDHE-ECDSA-AES128-GCM-SHA256'],
+  ['TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384', 'ECDHE-RSA-AES256-GCM-SHA384'],
+  ['TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256', 'ECDHE-RSA-AES128-GCM-SHA256'],
+  ['TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256', 'ECDHE-ECDSA-CHACHA20-POLY1305'],
+  ['TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256', 'ECDHE-RSA-CHACHA20-POLY1305'],
+  ['TLS_ECDHE_ECDSA_WITH_AES_256_CBC_SHA384', 'ECDHE-ECDSA-AES256-SHA384'],
+  ['TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA384', 'ECDHE-RSA-AES256-SHA384'],
+  ['TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA256', 'ECDHE-ECDSA-AES128-SHA256'],
+  ['TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA256', 'ECDHE-RSA-AES128-SHA256'],
+  ['TLS_ECDHE_ECDSA_WITH_AES_256_CBC_SHA', 'ECDHE-ECDSA-AES256-SHA'],
+  ['TLS_ECDHE_RSA_WITH_AES_256_CBC_SHA', 'ECDHE-RSA-AES256-SHA'],
+  ['TLS_ECDHE_ECDSA_WITH_AES_128_CBC_SHA', 'ECDHE-ECDSA-AES128-SHA'],
+  ['TLS_ECDHE_RSA_WITH_AES_128_CBC_SHA', 'ECDHE-RSA-AES128-SHA'],
+  ['TLS_RSA_WITH_AES_256_GCM_SHA384', 'AES256-GCM-SHA384'],
+  ['TLS_RSA_WITH_AES_128_GCM_SHA256', 'AES128-GCM-SHA256'],
+  ['TLS_RSA_WITH_AES_256_CBC_SHA256', 'AES256-SHA256'],
+  ['TLS_RSA_WITH_AES_128_CBC_SHA256', 'AES128-SHA256'],
+  ['TLS_RSA_WITH_AES_256_CBC_SHA', 'AES256-SHA'],
+  ['TLS_RSA_WITH_AES_128_CBC_SHA', 'AES128-SHA'],
+]);
+
+/**
+ * `<prefix>.supported_protocols` and `<prefix>.cipher_suites` as Node TLS options; throws an Error
+ * naming the setting for a value this server cannot honour. Listing no TLS 1.3 suite leaves TLS
+ * 1.3 out (Elasticsearch's JSSE could not negotiate it either); listing only TLS 1.3 suites leaves
+ * TLS 1.2 out. `availableCiphers` is `tls.getCiphers()` (lower case), passed in to stay pure.
+ */
+export function tlsProtocols(
+  prefix: string,
+  supportedProtocols: readonly string[] | undefined,
+  cipherSuites: readonly string[] | undefined,
+  availableCiphers: readonly string[],
+): TlsProtocols {
+  let versions: SecureVersion[] = [...PROTOCOLS];
+  if (supportedProtocols !== undefined) {
+    if (supportedProtocols.length === 0) throw new Error(`[${prefix}.supported_protocols] must name at least one protocol`);
+    for (const protocol of supportedProtocols) {
+      if (!(PROTOCOLS as readonly string[]).includes(protocol)) {
+        throw new Error(`[${prefix}.supported_protocols] contains [${protocol}], which this server does not support; supported: [${PROTOCOLS.join(', ')}]`);
+      }
+    }
+    versions = PROTOCOLS.filter((protocol) => supportedProtocols.includes(protocol));
+  }
+  let ciphers: string | undefined;
+  if (cipherSuites !== undefined) {
+    if (cipherSuites.length === 0) throw new Error(`[${prefix}.cipher_suites] must name at least one cipher suite`);
+    const available = new Set(availableCiphers.map((name) => name.toLowerCase()));
+    const openssl = cipherSuites.map((suite) => {
+      const name = CIPHER_SUITES.get(suite);
+      if (name === undefined || !available.has(name.toLowerCase())) throw new Error(`[${prefix}.cipher_suites] contains [${suite}], which this server does not support`);
+      return name;
+    });
+    const tls13 = openssl.some((name) => name.startsWith('TLS_'));
+    const tls12 = openssl.some((name) => !name.startsWith('TLS_'));
+    versions = versions.filter((version) => (version === 'TLSv1.3' ? tls13 : tls12));
+    if (versions.length === 0) {
+      throw new Error(`[${prefix}.cipher_suites] names no cipher suite for the protocols in [${prefix}.supported_protocols]`);
+    }
+    ciphers = openssl.join(':');
+  }
+  if (supportedProtocols === undefined && cipherSuites === undefined) return DEFAULT_PROTOCOLS;
+  return { minVersion: versions[0]!, maxVersion: versions[versions.length - 1]!, ...(ciphers !== undefined ? { ciphers } : {}) };
+}
+
+/** Node's options for a TlsProtocols (the defaults when absent). */
+export function protocolOptions(protocols: TlsProtocols | undefined): Pick<TlsOptions, 'minVersion' | 'maxVersion' | 'ciphers'> {
+  const chosen = protocols ?? DEFAULT_PROTOCOLS;
+  return { minVersion: chosen.minVersion, maxVersion: chosen.maxVersion, ...(chosen.ciphers !== undefined ? { ciphers: chosen.ciphers } : {}) };
+}
 
 const caList = (ca: PemInput | readonly PemInput[] | undefined): PemInput[] | undefined =>
   ca === undefined ? undefined : Array.isArray(ca) ? [...(ca as readonly PemInput[])] : [ca as PemInput];
@@ -66,7 +168,7 @@ export function serverTlsOptions(options: TransportServerTlsOptions): TlsOptions
     // nothing. The server shell instead reads `authorized` itself, dispatches nothing, and answers
     // the client's handshake frame with the reason (server.ts, `clientCertificateRefusal`).
     rejectUnauthorized: false,
-    minVersion: MIN_TLS_VERSION,
+    ...protocolOptions(options.protocols),
   };
 }
 
@@ -84,7 +186,7 @@ export function clientTlsOptions(host: string, options: TransportClientTlsOption
     // certificate (Node discards it when it rejects the chain itself).
     rejectUnauthorized: false,
     checkServerIdentity: () => undefined,
-    minVersion: MIN_TLS_VERSION,
+    ...protocolOptions(options.protocols),
   };
 }
 
@@ -189,8 +291,11 @@ export function clientCertificateRefusal(
   presented: boolean,
   authorized: boolean,
   authorizationError: string | undefined,
+  verificationMode: VerificationMode = 'full',
 ): string | undefined {
   if (clientAuthentication === 'none' || authorized) return undefined;
+  // verification_mode none: any certificate is trusted, but `required` still needs one.
+  if (presented && verificationMode === 'none') return undefined;
   if (!presented) {
     return clientAuthentication === 'required' ? `[${nodeName}] requires a client certificate (mutual TLS) and none was presented` : undefined;
   }

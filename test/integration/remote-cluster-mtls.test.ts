@@ -7,6 +7,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import tls from 'node:tls';
 import type { Client } from '@elastic/elasticsearch';
 import { makeCa, startNode, type Certificates, type StartedNode } from '../harness/cluster.js';
 import { until } from '../harness/wait.js';
@@ -105,9 +106,32 @@ test('client_authentication: none — no certificate is asked for; the QC with o
   await searchesFc(await pointAtFc());
 });
 
-test('a client key without its certificate stops the start, naming both settings', async () => {
+test('supported_protocols and cipher_suites bound what the remote cluster interface negotiates; the QC still connects', async () => {
+  setYaml(fc, 'xpack.security.remote_cluster_server.ssl.supported_protocols', ['xpack.security.remote_cluster_server.ssl.supported_protocols: [TLSv1.2]']);
+  setYaml(fc, 'xpack.security.remote_cluster_server.ssl.cipher_suites', ['xpack.security.remote_cluster_server.ssl.cipher_suites: [TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384]']);
+  fc = await fc.restart();
+  const address = fc.remoteClusterAddress!;
+  const port = Number(address.slice(address.lastIndexOf(':') + 1));
+  const negotiated = await new Promise<{ protocol: string | null; cipher: string }>((resolve, reject) => {
+    const socket = tls.connect({ host: '127.0.0.1', port, ca: ca.caPem, servername: 'localhost' }, () => {
+      resolve({ protocol: socket.getProtocol(), cipher: socket.getCipher().name });
+      socket.destroy();
+    });
+    socket.once('error', reject);
+  });
+  assert.deepEqual(negotiated, { protocol: 'TLSv1.2', cipher: 'ECDHE-RSA-AES256-GCM-SHA384' });
+  await searchesFc(await pointAtFc());
+});
+
+test('TLS settings the node cannot honour stop the start, naming the setting', async () => {
   await assert.rejects(
     startNode({ ca, clusterName: 'broken', yaml: 'xpack.security.remote_cluster_client.ssl.key: certs/node.key' }),
     /cannot specify \[xpack\.security\.remote_cluster_client\.ssl\.key\] without also setting \[xpack\.security\.remote_cluster_client\.ssl\.certificate\]/,
   );
+  await assert.rejects(
+    startNode({ ca, clusterName: 'broken', yaml: 'xpack.security.transport.ssl.supported_protocols: [TLSv1.1]' }),
+    /\[xpack\.security\.transport\.ssl\.supported_protocols\] contains \[TLSv1\.1\]/,
+  );
+  // A client has no client authentication to configure (Elasticsearch has no such setting).
+  await assert.rejects(startNode({ ca, clusterName: 'broken', yaml: 'xpack.security.remote_cluster_client.ssl.client_authentication: required' }), /remote_cluster_client\.ssl\.client_authentication/);
 });

@@ -5,6 +5,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createPrivateKey } from 'node:crypto';
+import tls from 'node:tls';
 import { EsError, errors } from '../../../src/common/errors.js';
 import { generateCa, generateNodeCertificate, type PemPair } from '../../../src/security/certs/index.js';
 import {
@@ -15,6 +16,7 @@ import {
   type TransportHandler,
   type TransportServer,
   type TransportServerOptions,
+  tlsProtocols,
 } from '../../../src/transport/index.js';
 import { captureLogger, eventually, nodeInfo, rawClient } from './helpers.js';
 
@@ -225,5 +227,61 @@ test('errors cross a TLS link intact', async () => {
     assert.ok(error instanceof EsError);
     assert.deepEqual([error.status, error.type], [403, 'security_exception']);
     return true;
+  });
+});
+
+test('server verification_mode none: any presented client certificate is trusted, but required still needs one', async () => {
+  const { server } = await tlsServer('required', certs.server, {
+    tls: { key: certs.server.keyPem, cert: certs.server.certPem, ca: certs.ca.certPem, clientAuthentication: 'required', verificationMode: 'none' },
+  });
+  const untrusted = await dial(server, { ca: certs.ca.certPem, cert: certs.clientFromOtherCa.certPem, key: certs.clientFromOtherCa.keyPem, verificationMode: 'full' });
+  assert.equal(untrusted.remote.nodeName, 'west-1');
+  const error = await refusal(dial(server, { ca: certs.ca.certPem, verificationMode: 'full' }));
+  assert.match(error.message, /requires a client certificate/);
+});
+
+/** The protocol and cipher a plain Node TLS client negotiates with `server` (no transport handshake). */
+async function negotiated(server: TransportServer, options: tls.ConnectionOptions = {}): Promise<{ protocol: string | null; cipher: string } | Error> {
+  return new Promise((resolve) => {
+    const socket = tls.connect({ host: '127.0.0.1', port: server.address.port, rejectUnauthorized: false, ...options }, () => {
+      const result = { protocol: socket.getProtocol(), cipher: socket.getCipher().name };
+      socket.destroy();
+      resolve(result);
+    });
+    socket.once('error', (error) => resolve(error));
+  });
+}
+
+test('supported_protocols and cipher_suites bound what a TLS interface negotiates (ES SSL settings)', async () => {
+  const withProtocols = (supported: string[] | undefined, suites: string[] | undefined) =>
+    tlsServer('none', certs.server, {
+      tls: { key: certs.server.keyPem, cert: certs.server.certPem, clientAuthentication: 'none', protocols: tlsProtocols('test.ssl', supported, suites, tls.getCiphers()) },
+    });
+  const { server: byDefault } = await withProtocols(undefined, undefined);
+  assert.equal(((await negotiated(byDefault)) as { protocol: string }).protocol, 'TLSv1.3');
+  assert.ok((await negotiated(byDefault, { maxVersion: 'TLSv1.1', minVersion: 'TLSv1' })) instanceof Error, 'TLS 1.1 is refused');
+
+  const { server: only12 } = await withProtocols(['TLSv1.2'], undefined);
+  assert.equal(((await negotiated(only12)) as { protocol: string }).protocol, 'TLSv1.2');
+
+  const { server: oneSuite } = await withProtocols(undefined, ['TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256']);
+  assert.deepEqual(await negotiated(oneSuite), { protocol: 'TLSv1.2', cipher: 'ECDHE-RSA-AES128-GCM-SHA256' });
+  assert.ok((await negotiated(oneSuite, { ciphers: 'ECDHE-RSA-AES256-GCM-SHA384', maxVersion: 'TLSv1.2' })) instanceof Error, 'a suite outside the list is refused');
+
+  const { server: only13 } = await withProtocols(undefined, ['TLS_AES_256_GCM_SHA384']);
+  assert.deepEqual(await negotiated(only13), { protocol: 'TLSv1.3', cipher: 'TLS_AES_256_GCM_SHA384' });
+});
+
+test('supported_protocols and cipher_suites this server cannot honour are refused, naming the setting', () => {
+  const available = tls.getCiphers();
+  assert.throws(() => tlsProtocols('xpack.security.transport.ssl', ['TLSv1.1'], undefined, available), /\[xpack\.security\.transport\.ssl\.supported_protocols\] contains \[TLSv1\.1\]/);
+  assert.throws(() => tlsProtocols('xpack.security.transport.ssl', [], undefined, available), /must name at least one protocol/);
+  assert.throws(() => tlsProtocols('p', undefined, ['TLS_NOT_A_SUITE'], available), /\[p\.cipher_suites\] contains \[TLS_NOT_A_SUITE\]/);
+  assert.throws(() => tlsProtocols('p', ['TLSv1.3'], ['TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256'], available), /names no cipher suite for the protocols/);
+  assert.deepEqual(tlsProtocols('p', ['TLSv1.3', 'TLSv1.2'], undefined, available), { minVersion: 'TLSv1.2', maxVersion: 'TLSv1.3' });
+  assert.deepEqual(tlsProtocols('p', undefined, ['TLS_AES_128_GCM_SHA256', 'TLS_RSA_WITH_AES_128_CBC_SHA'], available), {
+    minVersion: 'TLSv1.2',
+    maxVersion: 'TLSv1.3',
+    ciphers: 'TLS_AES_128_GCM_SHA256:AES128-SHA',
   });
 });
