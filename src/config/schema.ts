@@ -31,14 +31,15 @@ const list: SettingType = { kind: 'list' };
 const pathType: SettingType = { kind: 'path' };
 const pathList: SettingType = { kind: 'pathList' };
 
-function sslSettings(prefix: string): SettingDefinition[] {
+/** `side: 'client'` (remote_cluster_client) has no client_authentication: it never accepts connections. */
+function sslSettings(prefix: string, side: 'server' | 'client' = 'server'): SettingDefinition[] {
   return [
     { key: `${prefix}.enabled`, type: boolean },
     { key: `${prefix}.key`, type: pathType },
     { key: `${prefix}.certificate`, type: pathType },
     { key: `${prefix}.certificate_authorities`, type: pathList },
     { key: `${prefix}.verification_mode`, type: { kind: 'enum', values: ['full', 'certificate', 'none'] } },
-    { key: `${prefix}.client_authentication`, type: { kind: 'enum', values: ['required', 'optional', 'none'] } },
+    ...(side === 'server' ? [{ key: `${prefix}.client_authentication`, type: { kind: 'enum', values: ['required', 'optional', 'none'] } } satisfies SettingDefinition] : []),
     { key: `${prefix}.supported_protocols`, type: list },
     { key: `${prefix}.cipher_suites`, type: list },
     { key: `${prefix}.secure_key_passphrase`, type: string, secure: true },
@@ -86,7 +87,7 @@ export const nodeSettingDefinitions: readonly SettingDefinition[] = [
   ...sslSettings('xpack.security.http.ssl'),
   ...sslSettings('xpack.security.transport.ssl'),
   ...sslSettings('xpack.security.remote_cluster_server.ssl'),
-  ...sslSettings('xpack.security.remote_cluster_client.ssl'),
+  ...sslSettings('xpack.security.remote_cluster_client.ssl', 'client'),
   { key: 'cluster.remote.connections_per_cluster', type: { kind: 'integer', min: 1, max: 1000 } },
   { key: 'cluster.remote.node.attr', type: string },
   { key: 'cluster.remote.initial_connect_timeout', type: time },
