@@ -173,13 +173,17 @@ export function renderFields(source: unknown, mapping: FlattenedMapping, request
     for (const [path, field] of mapping.fields) {
       if (result[path] !== undefined || !wildcardMatch(request.pattern, path)) continue;
       // Geo points arrive as arrays [lon, lat]: one value, not two.
-      if (field.type === 'constant_keyword') {
+      // A field alias shows its target's values under the alias name.
+      const target = field.aliasPath === undefined ? field : mapping.fields.get(field.aliasPath);
+      if (target === undefined) continue;
+      if (target.type === 'constant_keyword') {
         // Every document has the constant, whether or not its source holds it.
-        if (field.constantValue !== undefined) result[path] = [field.constantValue];
+        if (target.constantValue !== undefined) result[path] = [target.constantValue];
         continue;
       }
-      const raw = field.type === 'geo_point' ? sourceGeoValues(source, field.parentPath ?? path) : sourceValues(source, field.parentPath ?? path);
-      const values = raw.map((value) => fieldValue(field, value, request.format)).filter((value) => value !== undefined);
+      const sourcePath = target.parentPath ?? target.path;
+      const raw = target.type === 'geo_point' ? sourceGeoValues(source, sourcePath) : sourceValues(source, sourcePath);
+      const values = raw.map((value) => fieldValue(target, value, request.format)).filter((value) => value !== undefined);
       if (values.length > 0) result[path] = values;
     }
   }
@@ -227,7 +231,8 @@ export function renderDocValueFields(segment: Segment, doc: number, mapping: Fla
         if (engineField.constantValue !== undefined) result[path] = [engineField.constantValue];
         continue;
       }
-      const values = segment.docValues.get(path);
+      const valuesPath = engineField.aliasOf ?? path;
+      const values = segment.docValues.get(valuesPath);
       if (values === undefined) continue;
       const from = values.valueStart[doc]!;
       const to = values.valueStart[doc + 1]!;
@@ -235,11 +240,11 @@ export function renderDocValueFields(segment: Segment, doc: number, mapping: Fla
       const rendered: unknown[] = [];
       for (let at = from; at < to; at++) {
         if (values.kind === 'keyword') {
-          rendered.push(segment.postings.get(path)!.terms[values.ordinals[at]!]!);
+          rendered.push(segment.postings.get(valuesPath)!.terms[values.ordinals[at]!]!);
           continue;
         }
         const value = values.values[at]!;
-        const type = mapping.fields.get(path)?.type;
+        const type = mapping.fields.get(valuesPath)?.type;
         const dateFormat = request.format === undefined || request.format === 'use_field_mapping' ? firstFormat(engineField.format) : request.format;
         if (engineField.type === 'date_nanos' && values.nanos !== undefined) rendered.push(formatDateNanos({ millis: value, nanos: values.nanos[at]! }, undefined, dateFormat));
         // Millisecond dates print through the nanosecond formatter too: it knows Java patterns
@@ -260,7 +265,8 @@ export function renderSortValues(values: readonly SortValue[], sort: readonly So
   return values.map((value, position) => {
     const spec = sort?.[position];
     if (spec === undefined || spec.kind !== 'field' || value === null) return value;
-    const type = mapping.fields.get(spec.field)?.type;
+    const field = mapping.fields.get(spec.field);
+    const type = field?.aliasPath === undefined ? field?.type : mapping.fields.get(field.aliasPath)?.type;
     if (typeof value === 'string' && (type === 'date_nanos' || spec.numericType === 'date_nanos') && /^\d{19}$/.test(value)) {
       // Exact epoch nanoseconds: Elasticsearch prints a long; JSON.stringify can only print the
       // nearest double (which is also all a JavaScript client can parse it into).
@@ -297,8 +303,6 @@ export function renderHit(target: FetchTarget, hit: ShardHit, sort: readonly Sor
     rendered['_primary_term'] = metadata.primaryTerms[hit.doc];
   }
   rendered['_score'] = scoreOf(hit);
-  const routing = metadata.routings?.[hit.doc];
-  if (routing !== undefined && routing !== null && !options.storedFieldsNone) rendered['_routing'] = routing;
   const source = segment.sources[hit.doc];
   if (options.source.fetch && !options.storedFieldsNone && !options.storedFieldsOnly) rendered['_source'] = filterSource(source, options.source);
   const fields: Json = {

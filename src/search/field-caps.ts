@@ -89,7 +89,9 @@ export function fieldCaps(indices: readonly FieldCapsIndex[], options: FieldCaps
       if (!matches(path)) continue;
       if (field.parentPath !== undefined && options.filters.includes('-multifield')) continue;
       if (field.nestedPath !== undefined && options.filters.includes('-nested')) continue;
-      add(path, index.name, capabilityOf(field.type, field.indexed));
+      // A field alias reports its target's capabilities, as Elasticsearch does.
+      const target = field.aliasPath === undefined ? field : index.mapping.fields.get(field.aliasPath);
+      if (target !== undefined) add(path, index.name, capabilityOf(target.type, target.indexed));
     }
     if (!options.filters.includes('-parent')) {
       for (const [path, type] of index.mapping.objects) {

@@ -179,6 +179,26 @@ test('constant_keyword, ip, scaled_float, wildcard and binary through the REST A
   assert.equal(caps.body.fields.level.constant_keyword.aggregatable, true);
 });
 
+test('field alias added by a mapping update resolves for documents indexed before it; bad paths refused (field-alias.html)', async () => {
+  assert.equal((await call('PUT', '/trips', { mappings: { properties: { distance: { type: 'long' } } } })).status, 200);
+  assert.equal((await call('PUT', '/trips/_doc/1?refresh=true', { distance: 12 })).status, 201);
+  const added = await call('PUT', '/trips/_mapping', { properties: { route_length_miles: { type: 'alias', path: 'distance' } } });
+  assert.equal(added.status, 200, added.text);
+  const found = await call('POST', '/trips/_search', { query: { range: { route_length_miles: { gte: 10 } } }, fields: ['route_length_miles'], sort: [{ route_length_miles: 'desc' }] });
+  assert.equal(found.status, 200, found.text);
+  assert.deepEqual(found.body.hits.hits.map((hit: any) => [hit._id, hit.sort, hit.fields]), [['1', [12], { route_length_miles: [12] }]]);
+  const caps = await call('GET', '/trips/_field_caps?fields=route_length_miles');
+  assert.equal(caps.body.fields.route_length_miles.long.aggregatable, true);
+  assertError(
+    await call('PUT', '/trips/_mapping', { properties: { broken: { type: 'alias', path: 'nope' } } }),
+    400,
+    'mapper_parsing_exception',
+    'Invalid [path] value [nope] for field alias [broken]: an alias must refer to an existing field in the mappings.',
+  );
+  const write = await call('PUT', '/trips/_doc/2', { route_length_miles: 3 });
+  assertError(write, 400, 'document_parsing_exception', 'failed to parse: Cannot write to a field alias [route_length_miles].');
+});
+
 test('mapping types Strait does not implement are refused with 400 naming the type; unknown types get "No handler" (mapping-types.html)', async () => {
   for (const type of ['dense_vector', 'unsigned_long', 'flattened', 'date_range', 'join']) {
     const answer = await call('PUT', `/refused-${type.replace('_', '-')}`, { mappings: { properties: { f: { type } } } });

@@ -56,7 +56,10 @@ function mappingFor(field: string, context: AggregationContext, kind: string): F
   return mapping;
 }
 
-function createAggregator(node: AggregationNode, context: AggregationContext): Aggregator {
+function createAggregator(original: AggregationNode, context: AggregationContext): Aggregator {
+  // An aggregation on a field alias reads its target's values.
+  const aliasOf = 'field' in original ? context.mappings[original.field]?.aliasOf : undefined;
+  const node = aliasOf === undefined ? original : ({ ...original, field: aliasOf } as AggregationNode);
   const subs = () => createAggregators(node.subAggregations, context);
   switch (node.kind) {
     case 'terms':
@@ -107,8 +110,10 @@ function createAggregator(node: AggregationNode, context: AggregationContext): A
         false,
         subs,
       );
-    case 'top_hits':
-      return new TopHitsAggregator(node.name, node.from + node.size, node.sort, context);
+    case 'top_hits': {
+      const sort = node.sort?.map((spec) => (spec.kind === 'field' && context.mappings[spec.field]?.aliasOf !== undefined ? { ...spec, field: context.mappings[spec.field]!.aliasOf! } : spec));
+      return new TopHitsAggregator(node.name, node.from + node.size, sort, context);
+    }
   }
 }
 

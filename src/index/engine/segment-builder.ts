@@ -184,6 +184,7 @@ export function buildSegment(documents: readonly SegmentDocumentInput[], mapping
   const numericValues = new Map<string, { values: number[]; docs: number[]; nanos: number[] | undefined }>();
   const analyzers = new Map<string, Analyzer>();
   for (const [path, mapping] of Object.entries(mappings)) {
+    if (mapping.aliasOf !== undefined) continue; // nothing is indexed under a field alias
     if (mapping.type === 'text') {
       textTerms.set(path, new TextInverter());
       textNorms.set(path, new Uint8Array(maxDoc));

@@ -29,6 +29,7 @@ export function mergeSegments(segments: readonly Segment[], name: string): Segme
   const docValues = new Map<string, DocValues>();
   const ordinalMaps = new Map<string, Int32Array[]>();
   for (const [path, mapping] of Object.entries(mappings)) {
+    if (mapping.aliasOf !== undefined) continue; // nothing is indexed under a field alias
     if (mapping.type === 'text' || mapping.type === 'keyword') {
       const { field, ordinalMapsPerSegment } = mergePostings(path, mapping.type, segments, docMaps, maxDoc);
       postings.set(path, field);

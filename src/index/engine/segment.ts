@@ -41,6 +41,11 @@ export interface FieldMapping {
   readonly constantScore?: boolean;
   /** `constant_keyword`: the value (undefined until a document or mapping update sets it). */
   readonly constantValue?: string;
+  /**
+   * A field alias: the path of the field it stands for (whose type this mapping repeats). Nothing
+   * is indexed under an alias; queries, sorts, aggregations and fetches resolve it to the target.
+   */
+  readonly aliasOf?: string;
   /** Index-time analyzer for text fields (default `standard`). */
   readonly analyzer?: string;
   /** Query-time analyzer for text fields (default: `analyzer`). */

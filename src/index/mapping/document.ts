@@ -369,6 +369,10 @@ function parseValue(walk: Walk, mapping: PropertyMapping, path: string, value: u
     parseObjectValue(walk, mapping, path, value, dynamicSetting(parentDynamic, mapping));
     return;
   }
+  if (mapping['type'] === 'alias') {
+    const cause = errors.illegalArgument(`Cannot write to a field alias [${path}].`);
+    throw errors.documentParsing(`failed to parse: ${cause.message}`, cause);
+  }
   if (isPlainObject(value) && mapping['type'] !== 'geo_point') {
     throw fieldError(walk, path, String(mapping['type']), value, errors.illegalArgument(`Can't get text on a START_OBJECT`));
   }

@@ -34,6 +34,7 @@ export const fieldTypes = [
   'wildcard',
   'token_count',
   'binary',
+  'alias',
 ] as const;
 export type FieldType = (typeof fieldTypes)[number];
 export type ObjectType = 'object' | 'nested';
@@ -50,7 +51,6 @@ export const unsupportedFieldTypes: ReadonlySet<string> = new Set([
   'version',
   'flattened',
   'search_as_you_type',
-  'alias',
   'dense_vector',
   'sparse_vector',
   'rank_feature',
@@ -137,6 +137,7 @@ const restrictedParameters: Readonly<Record<string, readonly string[]>> = {
   constant_keyword: ['type', 'value', 'meta'],
   match_only_text: ['type', 'fields', 'meta', 'copy_to'],
   binary: ['type', 'doc_values', 'store', 'meta', 'copy_to'],
+  alias: ['type', 'path'],
 };
 const objectParameters = ['type', 'properties', 'dynamic', 'enabled', 'subobjects'];
 const nestedParameters = [...objectParameters, 'include_in_parent', 'include_in_root'];
@@ -157,6 +158,7 @@ const rootParameters = [
 
 /** Parameters whose value may change in a mapping update (everything else conflicts). */
 const updateableParameters: ReadonlySet<string> = new Set([
+  'path', // field aliases may point elsewhere
   'ignore_above',
   'meta',
   'search_analyzer',
@@ -319,6 +321,12 @@ function parseProperty(name: string, path: string, definition: unknown, depth: n
     const number = typeof factor === 'number' ? factor : typeof factor === 'string' && factor.trim() !== '' ? Number(factor) : Number.NaN;
     if (!Number.isFinite(number) || number <= 0) throw errors.mapperParsing(`[scaling_factor] must be a positive number, got [${String(factor)}]`);
     normalized['scaling_factor'] = number;
+  }
+  if (type === 'alias') {
+    if (typeof definition['path'] !== 'string' || definition['path'] === '') {
+      throw errors.mapperParsing(`The [path] property must be specified for field [${name}].`);
+    }
+    return normalized;
   }
   if (type === 'token_count' && typeof definition['analyzer'] !== 'string') {
     throw errors.mapperParsing(`Analyzer must be set for field [${name}] but wasn't.`);
@@ -565,6 +573,8 @@ export interface MappedField {
   readonly constantValue?: string;
   /** False when `doc_values: false`. */
   readonly docValues?: boolean;
+  /** `alias`: the path of the field this alias stands for (validated to exist, not an alias). */
+  readonly aliasPath?: string;
 }
 
 export interface FlattenedMapping {
@@ -579,6 +589,7 @@ function toMappedField(path: string, mapping: PropertyMapping, nestedPath: strin
   } = { path, type: mapping['type'] as FieldType, indexed: mapping['index'] !== false };
   if (typeof mapping['analyzer'] === 'string') field.analyzer = mapping['analyzer'];
   if (typeof mapping['search_analyzer'] === 'string') field.searchAnalyzer = mapping['search_analyzer'];
+  if (field.type === 'alias') field.aliasPath = String(mapping['path']);
   if (field.type === 'date' || field.type === 'date_nanos') field.format = dateFormatOf(mapping);
   if (typeof mapping['scaling_factor'] === 'number') field.scalingFactor = mapping['scaling_factor'];
   if (field.type === 'constant_keyword' && typeof mapping['value'] === 'string') field.constantValue = mapping['value'];
@@ -618,11 +629,26 @@ export function countMappedFields(root: RootMapping): number {
   return flattened.fields.size + flattened.objects.size;
 }
 
-/** Throws when a mapping exceeds the index's total fields limit, as Elasticsearch does. */
+/**
+ * The checks Elasticsearch makes on a whole mapping after a create or a merge: the index's total
+ * fields limit, and that each field alias names an existing field that is not itself an alias
+ * (an alias can point at a field of an earlier mapping update, so this cannot run per update).
+ */
 export function checkFieldLimits(root: RootMapping, totalFieldsLimit: number): void {
   const count = countMappedFields(root);
   if (count > totalFieldsLimit) {
     throw errors.illegalArgument(`Limit of total fields [${totalFieldsLimit}] has been exceeded`);
+  }
+  const flattened = flattenMapping(root);
+  for (const field of flattened.fields.values()) {
+    if (field.aliasPath === undefined) continue;
+    const target = field.aliasPath === field.path ? undefined : flattened.fields.get(field.aliasPath);
+    if (target === undefined) {
+      throw errors.mapperParsing(`Invalid [path] value [${field.aliasPath}] for field alias [${field.path}]: an alias must refer to an existing field in the mappings.`);
+    }
+    if (target.type === 'alias') {
+      throw errors.mapperParsing(`Invalid [path] value [${field.aliasPath}] for field alias [${field.path}]: an alias cannot refer to another alias.`);
+    }
   }
 }
 

@@ -446,6 +446,7 @@ function plan(node: QueryNode, context: PlanContext, boost: number, scoring: boo
   if (field === '_id') return planIdField(node, context, boost, scoring);
   const mapping = context.mappings[field];
   if (mapping === undefined) return new MatchNoneWeight(`unmapped field [${field}]`);
+  if (mapping.aliasOf !== undefined) return plan({ ...node, field: mapping.aliasOf } as QueryNode, context, boost, scoring);
   if (mapping.type === 'constant_keyword') return planConstantKeyword(node, field, mapping, context, boost, scoring);
   if (mapping.type === 'binary') {
     if (node.kind === 'exists') return new DocSetWeight(`exists ${field} (source)`, scoring ? Math.fround(boost * node.boost) : 0, (segment, s) => sourceExistsScorer(segment, field, s));
@@ -574,9 +575,11 @@ function planLenient(node: QueryNode, context: PlanContext, boost: number, scori
 export function expandFieldPattern(pattern: string, mappings: FieldMappings): string[] {
   if (!pattern.includes('*')) return mappings[pattern] === undefined ? [] : [pattern];
   const regex = new RegExp(`^${pattern.split('*').map((part) => part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`);
-  return Object.keys(mappings)
-    .filter((name) => regex.test(name) && (pattern !== '*' || mappings[name]!.type === 'text' || mappings[name]!.type === 'keyword' || numericTypeNames.has(mappings[name]!.type)))
-    .sort();
+  const names = Object.keys(mappings).filter(
+    (name) => regex.test(name) && (pattern !== '*' || mappings[name]!.type === 'text' || mappings[name]!.type === 'keyword' || numericTypeNames.has(mappings[name]!.type)),
+  );
+  // A field alias and its target are one field: each counts once.
+  return [...new Set(names.map((name) => mappings[name]!.aliasOf ?? name))].sort();
 }
 
 function planBool(node: Extract<QueryNode, { kind: 'bool' }>, context: PlanContext, boost: number, scoring: boolean): Weight {

@@ -151,7 +151,12 @@ export interface ShardResult {
 }
 
 /** Runs the query phase over one shard. `stats` defaults to statistics over `segments`. */
-export function searchShard(segments: readonly Segment[], stats: ShardStats | undefined, request: SearchRequest, context: ShardSearchContext): ShardResult {
+export function searchShard(segments: readonly Segment[], stats: ShardStats | undefined, original: SearchRequest, context: ShardSearchContext): ShardResult {
+  // Sorting on a field alias reads its target's doc values.
+  const request: SearchRequest =
+    original.sort === undefined || !original.sort.some((spec) => spec.kind === 'field' && context.mappings[spec.field]?.aliasOf !== undefined)
+      ? original
+      : { ...original, sort: original.sort.map((spec) => (spec.kind === 'field' && context.mappings[spec.field]?.aliasOf !== undefined ? { ...spec, field: context.mappings[spec.field]!.aliasOf! } : spec)) };
   const shardStats = stats ?? computeShardStats(segments);
   const planContext: PlanContext = { stats: shardStats, segments, mappings: context.mappings, nowMs: context.nowMs, indexName: context.indexName };
   const weight = planQuery(request.query, planContext);

@@ -65,6 +65,11 @@ export function engineMappings(mapping: FlattenedMapping): FieldMappings {
     const bridged = engineField(field);
     if (bridged !== undefined) result[path] = bridged;
   }
+  // Field aliases repeat their target's engine mapping and name it (the mapping layer validated it).
+  for (const [path, field] of mapping.fields) {
+    const target = field.aliasPath === undefined ? undefined : result[field.aliasPath];
+    if (target !== undefined) result[path] = { ...target, aliasOf: field.aliasPath! };
+  }
   Object.freeze(result);
   cache.set(mapping, result);
   return result;

@@ -8,7 +8,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { EsError } from '../../../src/common/index.js';
 import { deserializeSegment, mergeSegments, serializeSegment, SEGMENT_FORMAT_VERSION, SegmentFormatError, type Segment } from '../../../src/index/engine/index.js';
-import { flattenMapping, mergeMappings, parseDocument, parseMapping, type RootMapping } from '../../../src/index/mapping/index.js';
+import { checkFieldLimits, flattenMapping, mergeMappings, parseDocument, parseMapping, type RootMapping } from '../../../src/index/mapping/index.js';
 import { formatDateNanos, parseDateNanos } from '../../../src/index/query/date-math.js';
 import { formatIp, normalizeIp, parseCidr } from '../../../src/index/query/ip.js';
 import { mergeShardResults, parseSearchRequest, searchShard } from '../../../src/index/query/index.js';
@@ -258,8 +258,34 @@ test('object with enabled: false keeps any value in _source without parsing it (
   assert.deepEqual(parseDocument(mapping, { session: { any: { thing: [1, 'x'] } } }, '2').fields, {});
 });
 
+test('alias: queries, sorts, aggregations, fields and docvalue_fields resolve to the target; writes and bad paths refused (field-alias.html)', () => {
+  const { search, root } = index({ properties: { distance: { type: 'long' }, route_length_miles: { type: 'alias', path: 'distance' }, tag: { type: 'keyword' }, label: { type: 'alias', path: 'tag' } } }, [
+    { distance: 12, tag: 'b' },
+    { distance: 7, tag: 'a' },
+  ]);
+  assert.deepEqual(search({ query: { range: { route_length_miles: { gte: 10 } } } }).ids, ['1']);
+  assert.deepEqual(search({ query: { term: { label: 'a' } } }).ids, ['2']);
+  const sorted = search({ sort: [{ route_length_miles: 'asc' }] });
+  assert.deepEqual(sorted.ids, ['2', '1']);
+  assert.deepEqual(sorted.sorts, [[7], [12]]);
+  assert.deepEqual(sorted.fields('route_length_miles'), [{ route_length_miles: [7] }, { route_length_miles: [12] }]);
+  assert.deepEqual(sorted.docValues('label'), [{ label: ['a'] }, { label: ['b'] }]);
+  assert.deepEqual(search({ size: 0, aggs: { total: { sum: { field: 'route_length_miles' } }, labels: { terms: { field: 'label' } } } }).aggregations, {
+    total: { value: 19 },
+    labels: { doc_count_error_upper_bound: 0, sum_other_doc_count: 0, buckets: [{ key: 'a', doc_count: 1 }, { key: 'b', doc_count: 1 }] },
+  });
+  throwsEs(() => parseDocument(root, { route_length_miles: 3 }, '9'), 'document_parsing_exception', 'failed to parse: Cannot write to a field alias [route_length_miles].');
+  throwsEs(() => checkFieldLimits(parseMapping({ properties: { a: { type: 'alias', path: 'nope' } } }), 1000), 'mapper_parsing_exception', 'Invalid [path] value [nope] for field alias [a]: an alias must refer to an existing field in the mappings.');
+  throwsEs(
+    () => checkFieldLimits(parseMapping({ properties: { a: { type: 'alias', path: 'b' }, b: { type: 'alias', path: 'c' }, c: { type: 'long' } } }), 1000),
+    'mapper_parsing_exception',
+    'Invalid [path] value [b] for field alias [a]: an alias cannot refer to another alias.',
+  );
+  throwsEs(() => parseMapping({ properties: { a: { type: 'alias' } } }), 'mapper_parsing_exception', 'The [path] property must be specified for field [a].');
+});
+
 test('field types Elasticsearch knows but Strait does not implement are refused by name; unknown types get "No handler" (mapping-types.html)', () => {
-  for (const type of ['unsigned_long', 'dense_vector', 'flattened', 'version', 'search_as_you_type', 'alias', 'integer_range', 'date_range', 'completion', 'percolator', 'join', 'geo_shape']) {
+  for (const type of ['unsigned_long', 'dense_vector', 'flattened', 'version', 'search_as_you_type', 'integer_range', 'date_range', 'completion', 'percolator', 'join', 'geo_shape']) {
     throwsEs(() => parseMapping({ properties: { f: { type } } }), 'mapper_parsing_exception', `Field type [${type}] declared on field [f] is not supported by Strait`);
   }
   throwsEs(() => parseMapping({ properties: { f: { type: 'no_such_type' } } }), 'mapper_parsing_exception', 'No handler for type [no_such_type] declared on field [f]');
