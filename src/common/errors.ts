@@ -178,6 +178,10 @@ export const errors = {
         : `request [${path}] contains unrecognized parameters: ${names.map((name) => `[${name}]`).join(', ')}`,
     ),
   badRequest: (reason: string) => new EsError(400, 'bad_request', reason),
+  /** Request headers over `http.max_header_size`: Elasticsearch's HTTP decoder refuses them with 400. */
+  tooLongHttpHeader: (bytesMax: number) => new EsError(400, 'too_long_http_header_exception', `HTTP header is larger than ${bytesMax} bytes.`),
+  /** A request line over the limit (Elasticsearch: `http.max_initial_line_length`). */
+  tooLongHttpLine: (bytesMax: number) => new EsError(400, 'too_long_http_line_exception', `An HTTP line is larger than ${bytesMax} bytes.`),
   // 409
   versionConflict: (id: string, reason: string, index: string, shard = '0') =>
     new EsError(409, 'version_conflict_engine_exception', `[${id}]: version conflict, ${reason}`, {

@@ -10,6 +10,7 @@ export const limits = {
   indexNameBytesMax: 255,
   fieldsPerIndexMax: 1000, // index.mapping.total_fields.limit default
   fieldDepthMax: 20, // index.mapping.depth.limit default
-  jsonNestingDepthMax: 100, // ours
+  jsonNestingDepthMax: 1000, // the JSON parser's nesting limit Elasticsearch keeps (StreamReadConstraints default)
+  queryNestedDepthMax: 30, // indices.query.bool.max_nested_depth default: queries inside queries
   apiKeyNameBytesMax: 1024,
 } as const;

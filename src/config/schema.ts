@@ -61,6 +61,8 @@ export const nodeSettingDefinitions: readonly SettingDefinition[] = [
   { key: 'http.publish_host', type: string },
   { key: 'http.port', type: port },
   { key: 'http.max_content_length', type: { kind: 'byteSize' } },
+  { key: 'http.compression', type: boolean },
+  { key: 'http.compression_level', type: { kind: 'integer', min: 1, max: 9 } },
   { key: 'transport.host', type: string },
   { key: 'transport.bind_host', type: string },
   { key: 'transport.publish_host', type: string },

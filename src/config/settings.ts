@@ -172,6 +172,8 @@ export function buildNodeConfig(configDir: string, settings: FlatConfig, secure:
     httpHost,
     httpPort: Number(text(settings['http.port']) ?? 9200),
     httpMaxContentLengthBytes: maxContent === undefined ? 100 * 1024 * 1024 : parseByteSize(maxContent)!,
+    httpCompression: text(settings['http.compression']) === undefined ? undefined : text(settings['http.compression']) === 'true',
+    httpCompressionLevel: Number(text(settings['http.compression_level']) ?? 3),
     transportHost,
     transportPort: Number(text(settings['transport.port']) ?? 9300),
     securityEnabled: text(settings['xpack.security.enabled']) !== 'false',

@@ -30,6 +30,9 @@ export interface NodeConfig {
   readonly httpHost: string; // http.host, default network.host
   readonly httpPort: number; // http.port, default 9200 (0 = any free port)
   readonly httpMaxContentLengthBytes: number; // http.max_content_length, default 100mb
+  /** http.compression; undefined when not set: then on for HTTP, off for HTTPS (Elasticsearch's default, against BREACH). */
+  readonly httpCompression: boolean | undefined;
+  readonly httpCompressionLevel: number; // http.compression_level, 1..9, default 3
   readonly transportHost: string;
   readonly transportPort: number; // transport.port, default 9300 (0 = any free port)
   readonly securityEnabled: boolean; // xpack.security.enabled, default true

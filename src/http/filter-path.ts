@@ -42,45 +42,91 @@ function splitPath(path: string): Pattern {
   return parts;
 }
 
-function keyMatches(pattern: string, key: string): boolean {
-  if (pattern === '*' || pattern === '**') return true;
-  if (!pattern.includes('*')) return pattern === key;
-  const regex = new RegExp(`^${pattern.split('*').map(escapeRegex).join('.*')}$`);
-  return regex.test(key);
+/**
+ * One segment of a pattern, its regular expression compiled once per request rather than per key.
+ */
+type Segment = { readonly kind: 'any' } | { readonly kind: 'deep' } | { readonly kind: 'exact'; readonly text: string } | { readonly kind: 'glob'; readonly regex: RegExp };
+
+function compileSegment(segment: string): Segment {
+  if (segment === '**') return { kind: 'deep' };
+  if (segment === '*') return { kind: 'any' };
+  if (!segment.includes('*')) return { kind: 'exact', text: segment };
+  return { kind: 'glob', regex: new RegExp(`^${segment.split('*').map(escapeRegex).join('.*')}$`) };
+}
+
+function segmentMatches(segment: Segment, key: string): boolean {
+  switch (segment.kind) {
+    case 'any':
+    case 'deep':
+      return true;
+    case 'exact':
+      return segment.text === key;
+    case 'glob':
+      return segment.regex.test(key);
+  }
 }
 
 function escapeRegex(text: string): string {
   return text.replace(/[.+?^${}()|[\]\\]/g, '\\$&');
 }
 
-/** The patterns that remain after consuming `key`; an empty pattern means "matched fully". */
-function advance(patterns: readonly Pattern[], key: string): Pattern[] {
-  const next: Pattern[] = [];
-  for (const pattern of patterns) {
-    if (pattern.length === 0) continue;
-    const head = pattern[0]!;
-    if (head === '**') {
-      next.push(pattern); // `**` may consume this key and stay
-      const rest = pattern.slice(1);
-      if (rest.length === 0) next.push(rest);
-      else if (keyMatches(rest[0]!, key)) next.push(rest.slice(1));
-    } else if (keyMatches(head, key)) {
-      next.push(pattern.slice(1));
+/**
+ * Where matching stands: for each pattern, the positions of the next segment to match (a position
+ * equal to the pattern's length means "matched fully"). A set, so `**` repeated in a pattern
+ * cannot multiply the work: it is bounded by the number of segments, whatever the body's depth.
+ */
+type States = ReadonlyMap<number, ReadonlySet<number>>;
+
+function startStates(patterns: readonly (readonly Segment[])[]): States {
+  const states = new Map<number, Set<number>>();
+  patterns.forEach((_pattern, index) => states.set(index, new Set([0])));
+  return states;
+}
+
+/** The states that remain after consuming `key`. */
+function advance(patterns: readonly (readonly Segment[])[], states: States, key: string): States {
+  const next = new Map<number, Set<number>>();
+  const add = (pattern: number, position: number): void => {
+    let positions = next.get(pattern);
+    if (positions === undefined) next.set(pattern, (positions = new Set()));
+    positions.add(position);
+  };
+  for (const [pattern, positions] of states) {
+    const segments = patterns[pattern]!;
+    for (const position of positions) {
+      if (position === segments.length) continue;
+      const segment = segments[position]!;
+      if (segment.kind === 'deep') {
+        add(pattern, position); // `**` may consume this key and stay
+        if (position + 1 === segments.length) add(pattern, position + 1);
+        else if (segmentMatches(segments[position + 1]!, key)) add(pattern, position + 2);
+      } else if (segmentMatches(segment, key)) {
+        add(pattern, position + 1);
+      }
     }
   }
   return next;
 }
 
-const isFull = (patterns: readonly Pattern[]): boolean => patterns.some((pattern) => pattern.length === 0);
+function isFull(patterns: readonly (readonly Segment[])[], states: States): boolean {
+  for (const [pattern, positions] of states) if (positions.has(patterns[pattern]!.length)) return true;
+  return false;
+}
 
 const MISSING = Symbol('missing');
 
-function applyFilters(value: unknown, include: readonly Pattern[] | null, exclude: readonly Pattern[]): unknown {
-  if (isFull(exclude)) return MISSING;
-  const included = include === null || isFull(include);
+interface Compiled {
+  readonly include: readonly (readonly Segment[])[];
+  readonly exclude: readonly (readonly Segment[])[];
+}
+
+/** `include` null: everything below is kept (an include pattern matched fully, or there are none). */
+function applyFilters(compiled: Compiled, value: unknown, include: States | null, exclude: States): unknown {
+  if (isFull(compiled.exclude, exclude)) return MISSING;
+  const included = include === null || isFull(compiled.include, include);
   if (Array.isArray(value)) {
     const items = value
-      .map((item) => applyFilters(item, included ? null : include, exclude))
+      .map((item) => applyFilters(compiled, item, included ? null : include, exclude))
       .filter((item) => item !== MISSING);
     if (!included && items.length === 0) return MISSING;
     return items;
@@ -89,9 +135,9 @@ function applyFilters(value: unknown, include: readonly Pattern[] | null, exclud
     const result: Record<string, unknown> = {};
     let kept = 0;
     for (const [key, child] of Object.entries(value as Record<string, unknown>)) {
-      const childInclude = included ? null : advance(include!, key);
-      if (childInclude !== null && childInclude.length === 0) continue;
-      const filtered = applyFilters(child, childInclude, advance(exclude, key));
+      const childInclude = included ? null : advance(compiled.include, include!, key);
+      if (childInclude !== null && childInclude.size === 0) continue;
+      const filtered = applyFilters(compiled, child, childInclude, advance(compiled.exclude, exclude, key));
       if (filtered === MISSING) continue;
       result[key] = filtered;
       kept++;
@@ -104,6 +150,7 @@ function applyFilters(value: unknown, include: readonly Pattern[] | null, exclud
 
 export function filterPath(body: unknown, value: string): unknown {
   const { include, exclude } = parseFilterPath(value);
-  const filtered = applyFilters(body, include.length === 0 ? null : include, exclude);
+  const compiled: Compiled = { include: include.map((pattern) => pattern.map(compileSegment)), exclude: exclude.map((pattern) => pattern.map(compileSegment)) };
+  const filtered = applyFilters(compiled, body, include.length === 0 ? null : startStates(compiled.include), startStates(compiled.exclude));
   return filtered === MISSING ? {} : filtered;
 }

@@ -1,6 +1,6 @@
 import { gunzipSync, inflateSync } from 'node:zlib';
 import type { IncomingHttpHeaders } from 'node:http';
-import { errors, EsError } from '../common/index.js';
+import { checkJsonNestingDepth, decodeUtf8, errors, EsError } from '../common/index.js';
 import type { HttpMethod, RestRequest } from './route.js';
 
 /** Media types a request body may have (http-compat.md: vendor types from the 8.x and 9.x clients). */
@@ -68,8 +68,42 @@ export function decodeBody(raw: Buffer, encoding: string | undefined, bodyBytesM
   throw errors.illegalArgument(`unsupported content-encoding [${normalized}]`);
 }
 
-/** Parses one JSON text the way the REST layer reports errors: 400 x_content_parse_exception with a position. */
+export type ContentEncoding = 'gzip' | 'deflate';
+
+/**
+ * The response encoding an `Accept-Encoding` header allows: gzip or deflate (zlib), preferring
+ * the higher quality value and gzip on a tie, as Elasticsearch's HTTP layer (Netty's content
+ * compressor) does; undefined means identity. `q=0` refuses a coding, `*` stands for any not
+ * named. Pure.
+ */
+export function negotiateContentEncoding(header: string | undefined): ContentEncoding | undefined {
+  if (header === undefined || header.trim() === '') return undefined;
+  const quality = new Map<string, number>();
+  for (const part of header.split(',')) {
+    const [rawName, ...parameters] = part.split(';');
+    const name = rawName!.trim().toLowerCase();
+    if (name === '') continue;
+    let q = 1;
+    for (const parameter of parameters) {
+      const [key, value] = parameter.split('=').map((piece) => piece.trim().toLowerCase());
+      if (key === 'q') q = Number.isFinite(Number(value)) ? Number(value) : 0;
+    }
+    quality.set(name === 'x-gzip' ? 'gzip' : name, q);
+  }
+  const qualityOf = (coding: ContentEncoding): number => quality.get(coding) ?? quality.get('*') ?? 0;
+  const gzip = qualityOf('gzip');
+  const deflate = qualityOf('deflate');
+  if (gzip <= 0 && deflate <= 0) return undefined;
+  return gzip >= deflate ? 'gzip' : 'deflate';
+}
+
+/**
+ * Parses one JSON text the way the REST layer reports errors: 400 x_content_parse_exception with a
+ * position. Nesting beyond Elasticsearch's limit is refused before a value is built, so nothing
+ * downstream walks more than `limits.jsonNestingDepthMax` levels.
+ */
 export function parseJson(text: string, lineNumber = 1): unknown {
+  checkJsonNestingDepth(text, lineNumber);
   try {
     return JSON.parse(text);
   } catch (error) {
@@ -97,20 +131,24 @@ export function createRestRequest(fields: {
   headers: IncomingHttpHeaders;
   body: Buffer | undefined;
 }): RestRequest {
+  let text: string | undefined;
   let parsedJson: { value: unknown } | undefined;
   let parsedNdjson: unknown[] | undefined;
+  // Strict UTF-8: a lenient decode would turn malformed bytes into U+FFFD and store that.
+  const bodyText = (): string => (text ??= fields.body === undefined ? '' : decodeUtf8(fields.body));
   const opaque = fields.headers['x-opaque-id'];
   return {
     ...fields,
     opaqueId: Array.isArray(opaque) ? opaque[0] : opaque,
+    text: bodyText,
     json(): unknown {
       if (fields.body === undefined || fields.body.length === 0) return undefined;
-      parsedJson ??= { value: parseJson(fields.body.toString('utf8')) };
+      parsedJson ??= { value: parseJson(bodyText()) };
       return parsedJson.value;
     },
     ndjson(): unknown[] {
       if (fields.body === undefined) return [];
-      parsedNdjson ??= parseNdjson(fields.body.toString('utf8'));
+      parsedNdjson ??= parseNdjson(bodyText());
       return parsedNdjson;
     },
   };

@@ -15,6 +15,8 @@ export interface RestRequest {
   readonly headers: IncomingHttpHeaders;
   /** The body bytes, gunzipped; undefined when there is none. */
   readonly body: Buffer | undefined;
+  /** The body decoded as UTF-8 ('' without a body). Throws a 400 EsError for malformed UTF-8, never substitutes U+FFFD. */
+  text(): string;
   /** The body parsed as one JSON value; undefined without a body. Throws a 400 EsError when malformed. */
   json(): unknown;
   /** The body parsed as NDJSON lines (bulk, msearch). Throws a 400 EsError when a line is malformed. */

@@ -2,9 +2,11 @@ import http from 'node:http';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { Socket } from 'node:net';
+import { promisify } from 'node:util';
+import { deflate, gzip } from 'node:zlib';
 import FindMyWay from 'find-my-way';
 import type { Logger } from 'pino';
-import { assert, AssertionError, errors, EsError, isEsError } from '../common/index.js';
+import { assert, AssertionError, errors, EsError, isEsError, limits } from '../common/index.js';
 import { resolveDateMathExpression } from '../index/index.js';
 import type { SecurityService } from '../security/types.js';
 import { filterPath } from './filter-path.js';
@@ -13,8 +15,10 @@ import {
   checkContentType,
   createRestRequest,
   decodeBody,
+  negotiateContentEncoding,
   parseMediaType,
   parseQuery,
+  type ContentEncoding,
   type MediaType,
 } from './request.js';
 import type { HttpMethod, RequestAuthorizer, RestResponse, Route } from './route.js';
@@ -33,11 +37,23 @@ export interface HttpTlsOptions {
   readonly clientAuthentication: 'required' | 'optional' | 'none';
 }
 
+/**
+ * Response compression (`http.compression`, `http.compression_level`): when enabled, a response
+ * with a body is gzip- or deflate-encoded if the request's Accept-Encoding allows it.
+ */
+export interface HttpCompression {
+  readonly enabled: boolean;
+  /** zlib level, 1 (fastest) to 9 (smallest). */
+  readonly level: number;
+}
+
 export interface HttpServerOptions {
   readonly host: string;
   readonly port: number;
   readonly tls: HttpTlsOptions | undefined;
   readonly bodyBytesMax: number;
+  /** Absent: responses are never compressed. */
+  readonly compression?: HttpCompression;
   readonly routes: readonly Route[];
   readonly security: SecurityService;
   readonly log: Logger;
@@ -84,10 +100,11 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
           requestCert: options.tls.clientAuthentication !== 'none',
           rejectUnauthorized: options.tls.clientAuthentication === 'required',
           minVersion: 'TLSv1.2',
+          maxHeaderSize: limits.httpHeaderBytesMax,
         },
         listener,
       )
-    : http.createServer(listener);
+    : http.createServer({ maxHeaderSize: limits.httpHeaderBytesMax }, listener);
   server.keepAliveTimeout = 65_000;
   server.headersTimeout = 70_000;
   server.requestTimeout = 0; // long searches and bulk bodies are bounded by size, not wall time
@@ -101,8 +118,9 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
     // Garbage on the port, oversized headers, a TLS client that hung up: answer if we can, never crash.
     log.warn({ code: error.code, remote: socket.remoteAddress }, 'rejected a malformed HTTP request');
     if (socket.writable && error.code !== 'ECONNRESET') {
-      const status = error.code === 'HPE_HEADER_OVERFLOW' ? 431 : 400;
-      const body = JSON.stringify(errors.badRequest(`malformed HTTP request: ${error.code ?? 'parse error'}`).toBody());
+      const refusal = malformedRequestError(error);
+      const status = refusal.status;
+      const body = JSON.stringify(refusal.toBody());
       socket.end(
         `HTTP/1.1 ${status} ${http.STATUS_CODES[status]}\r\ncontent-type: application/json\r\n` +
           `x-elastic-product: Elasticsearch\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`,
@@ -137,6 +155,21 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
         }, 2_000).unref();
       }),
   };
+}
+
+/**
+ * The answer to a request Node's HTTP parser refused, in Elasticsearch's error shape. Headers over
+ * the limit get what Elasticsearch sends for them: 400 `too_long_http_header_exception` (or
+ * `too_long_http_line_exception` when the request line alone is too long).
+ */
+export function malformedRequestError(error: Error & { code?: string; rawPacket?: Buffer }): EsError {
+  if (error.code === 'HPE_HEADER_OVERFLOW') {
+    const lineEnd = error.rawPacket?.indexOf('\r\n') ?? -1;
+    return lineEnd === -1 || lineEnd > limits.httpHeaderBytesMax
+      ? errors.tooLongHttpLine(limits.httpHeaderBytesMax)
+      : errors.tooLongHttpHeader(limits.httpHeaderBytesMax);
+  }
+  return errors.illegalArgument(`malformed HTTP request: ${error.code ?? 'parse error'}`);
 }
 
 async function readBody(request: http.IncomingMessage, bodyBytesMax: number): Promise<Buffer | undefined> {
@@ -238,7 +271,11 @@ async function handleRequest(
     result = errorResponse(error, rendering.errorTrace, options.log, { method, path: rawPath, opaqueId, action });
     await drain(incoming);
   }
-  writeResponse(response, method, result, rendering, opaqueId);
+  const compression =
+    options.compression?.enabled === true
+      ? { encoding: negotiateContentEncoding(headerValue(incoming.headers['accept-encoding'])), level: options.compression.level }
+      : undefined;
+  await writeResponse(response, method, result, rendering, opaqueId, compression);
   const tookMs = Number(process.hrtime.bigint() - started) / 1e6;
   if (result.status >= 400) {
     options.log.info({ method, path: rawPath, status: result.status, action, opaque_id: opaqueId, took_ms: tookMs }, 'request failed');
@@ -276,13 +313,18 @@ function errorResponse(
   return { status: 500, body };
 }
 
-function writeResponse(
+const gzipAsync = promisify(gzip);
+const deflateAsync = promisify(deflate);
+
+async function writeResponse(
   response: http.ServerResponse,
   method: HttpMethod,
   result: RestResponse,
   rendering: Rendering,
   opaqueId: string | undefined,
-): void {
+  /** Undefined: compression is off. `encoding` undefined: the client accepts neither gzip nor deflate. */
+  compression: { readonly encoding: ContentEncoding | undefined; readonly level: number } | undefined,
+): Promise<void> {
   response.statusCode = result.status;
   response.setHeader('X-elastic-product', 'Elasticsearch');
   if (opaqueId !== undefined) response.setHeader('X-Opaque-Id', opaqueId);
@@ -310,8 +352,23 @@ function writeResponse(
     response.end();
     return;
   }
-  const bytes = Buffer.from(payload, 'utf8');
+  let bytes = Buffer.from(payload, 'utf8');
+  // HEAD: the headers of the GET answer, no body (and nothing to encode).
+  if (method === 'HEAD') {
+    response.setHeader('Content-Length', String(bytes.length));
+    response.end();
+    return;
+  }
+  if (compression !== undefined) {
+    // The body depends on Accept-Encoding whenever compression is on: caches must key on it.
+    response.setHeader('Vary', 'Accept-Encoding');
+    if (compression.encoding !== undefined && bytes.length > 0) {
+      // Off the event loop: zlib runs on the thread pool.
+      const options = { level: compression.level };
+      bytes = compression.encoding === 'gzip' ? await gzipAsync(bytes, options) : await deflateAsync(bytes, options);
+      response.setHeader('Content-Encoding', compression.encoding);
+    }
+  }
   response.setHeader('Content-Length', String(bytes.length));
-  // HEAD: the headers of the GET answer, no body.
-  response.end(method === 'HEAD' ? undefined : bytes);
+  response.end(bytes);
 }

@@ -6,7 +6,7 @@
  * (optimistic concurrency: if_seq_no/if_primary_term; external versions), docs-update.html,
  * docs-bulk.html, docs-multi-get.html.
  */
-import { assert, errors, EsError, limits } from '../common/index.js';
+import { assert, checkJsonNestingDepth, errors, EsError, limits } from '../common/index.js';
 import type { IndexHandle, IndicesService } from './indices-service.js';
 import { checkFieldLimits, parseDocument } from './mapping/index.js';
 import { validateDocumentId } from './names.js';
@@ -547,6 +547,7 @@ function tokenName(value: unknown): string {
 }
 
 function parseLine(text: string, line: number): unknown {
+  checkJsonNestingDepth(text, line);
   try {
     return JSON.parse(text);
   } catch (error) {

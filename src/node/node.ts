@@ -179,6 +179,8 @@ export async function startNode(config: NodeConfig, options: StartOptions): Prom
       port: config.httpPort,
       tls,
       bodyBytesMax: config.httpMaxContentLengthBytes,
+      // Elasticsearch compresses plain HTTP responses by default, HTTPS ones only when asked (BREACH).
+      compression: { enabled: config.httpCompression ?? tls === undefined, level: config.httpCompressionLevel },
       routes,
       security: security.service,
       log,

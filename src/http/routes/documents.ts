@@ -147,7 +147,7 @@ export function documentRoutes(service: IndicesService): readonly Route[] {
       sourceFilter: querySource,
       routing: parseRouting(request.query['routing']),
     };
-    const text = request.body === undefined ? '' : request.body.toString('utf8');
+    const text = request.text();
     if (text.trim() === '') throw errors.bodyRequired();
     const items = parseBulkBody(text, defaults);
     const username = context.authentication.user.username;

@@ -94,7 +94,7 @@ export function searchRoutes(search: SearchService, remotes?: RemoteClusters): r
   };
 
   const msearchHandler = async (request: RestRequest, context: RequestContext): Promise<RestResponse> => {
-    const text = request.body === undefined ? '' : request.body.toString('utf8');
+    const text = request.text();
     if (text.trim() === '') throw errors.bodyRequired();
     if (!text.endsWith('\n')) throw errors.illegalArgument('The msearch request must be terminated by a newline [\\n]');
     const maxConcurrent = request.query['max_concurrent_searches'];

@@ -1,4 +1,4 @@
-import { errors } from '../../common/index.js';
+import { errors, limits } from '../../common/index.js';
 import type { RoleDescriptor, StoredApiKey, StoredUser } from '../../security/index.js';
 
 /**
@@ -78,8 +78,12 @@ function toMs(value: unknown): number {
   throw errors.parse(`failed to parse date or number [${String(value)}]`);
 }
 
-export function compileQuery<T>(schema: QuerySchema<T>, query: unknown, nowMs: number): (item: T) => boolean {
+export function compileQuery<T>(schema: QuerySchema<T>, query: unknown, nowMs: number, depth = 1): (item: T) => boolean {
   if (query === undefined) return () => true;
+  // The query DSL's nesting limit (indices.query.bool.max_nested_depth) applies here as to _search.
+  if (depth > limits.queryNestedDepthMax) {
+    throw errors.illegalArgument('The nested depth of the query exceeds the maximum nested depth for queries set in [indices.query.bool.max_nested_depth]');
+  }
   if (!isRecord(query) || Object.keys(query).length !== 1) throw errors.parse('query malformed, must be an object with a single query type');
   const [type, body] = Object.entries(query)[0]!;
   switch (type) {
@@ -153,7 +157,7 @@ export function compileQuery<T>(schema: QuerySchema<T>, query: unknown, nowMs: n
       const clauses = (name: string): ((item: T) => boolean)[] => {
         const value = body[name];
         if (value === undefined) return [];
-        return (Array.isArray(value) ? value : [value]).map((clause) => compileQuery(schema, clause, nowMs));
+        return (Array.isArray(value) ? value : [value]).map((clause) => compileQuery(schema, clause, nowMs, depth + 1));
       };
       const must = [...clauses('must'), ...clauses('filter')];
       const should = clauses('should');

@@ -5,6 +5,7 @@
  * https://www.elastic.co/guide/en/elasticsearch/reference/current/query-dsl.html
  */
 import { errors } from '../../common/errors.js';
+import { limits } from '../../common/limits.js';
 import { type FieldBoost, type Nodes, type QueryNode, type TermValue, deepFreeze } from './ast.js';
 import { isValidTimeZone } from './date-math.js';
 import { parseQueryString } from './query-string.js';
@@ -17,7 +18,29 @@ export function parseQuery(json: unknown): QueryNode {
   return deepFreeze(parseNode(json));
 }
 
+/**
+ * How many `parseNode` calls are in progress (queries inside queries). Parsing is synchronous, so
+ * one counter serves every request; it returns to 0 when the outermost call ends, thrown or not.
+ */
+let nestedDepth = 0;
+
+/**
+ * Parses one query clause. A query nested deeper than `indices.query.bool.max_nested_depth` (30)
+ * is refused as Elasticsearch does, before its inner clauses are walked.
+ */
 export function parseNode(json: unknown): QueryNode {
+  if (nestedDepth >= limits.queryNestedDepthMax) {
+    throw errors.illegalArgument('The nested depth of the query exceeds the maximum nested depth for queries set in [indices.query.bool.max_nested_depth]');
+  }
+  nestedDepth++;
+  try {
+    return parseClause(json);
+  } finally {
+    nestedDepth--;
+  }
+}
+
+function parseClause(json: unknown): QueryNode {
   if (!isObject(json)) throw errors.parsing('[_na] query malformed, must start with start_object');
   const keys = Object.keys(json);
   if (keys.length === 0) throw errors.parsing('query malformed, empty clause found at [1:1]');
