@@ -239,8 +239,25 @@ export function parseRouting(value: unknown): string | undefined {
   return text === '' ? undefined : text;
 }
 
-function checkRouting(handle: IndexHandle, id: string, routing: string | undefined): void {
-  if (routing === undefined && routingRequired(handle)) throw errors.routingMissing(handle.name, id);
+/**
+ * The routing of an operation addressed to `target` (Elasticsearch's Metadata.resolveIndexRouting
+ * and resolveWriteIndexRouting): through an alias with `index_routing`, the alias's routing,
+ * which refuses a different one; otherwise the request's. Then `_routing.required` is checked.
+ */
+function resolveRouting(handle: IndexHandle, target: string, id: string, routing: string | undefined): string | undefined {
+  const aliasRouting = target === handle.name ? undefined : handle.metadata.aliases[target]?.index_routing;
+  let resolved = routing;
+  if (aliasRouting !== undefined) {
+    if (aliasRouting.includes(',')) {
+      throw errors.illegalArgument(`index/alias [${target}] provided with routing value [${aliasRouting}] that resolved to several routing values, rejecting operation`);
+    }
+    if (routing !== undefined && routing !== aliasRouting) {
+      throw errors.illegalArgument(`Alias [${target}] has index routing associated with it [${aliasRouting}], and was provided with routing value [${routing}], rejecting operation`);
+    }
+    resolved = aliasRouting;
+  }
+  if (resolved === undefined && routingRequired(handle)) throw errors.routingMissing(handle.name, id);
+  return resolved;
 }
 
 /** Parses the document against the mapping and stores dynamic mapping updates first, as Elasticsearch does. */
@@ -288,7 +305,7 @@ export function indexDocument(service: IndicesService, request: IndexDocumentReq
   const shard = service.openShardOf(handle);
   service.checkWriteBlock(handle);
   const id = request.id ?? service.newDocumentId();
-  checkRouting(handle, id, request.routing);
+  const routing = resolveRouting(handle, request.target, id, request.routing);
   if (!isPlainObject(request.source)) {
     throw errors.documentParsing('failed to parse, document is empty', errors.illegalArgument('root value must be an object'));
   }
@@ -299,7 +316,7 @@ export function indexDocument(service: IndicesService, request: IndexDocumentReq
   }
   checkSeqNo(id, handle.name, request, current);
   const version = nextVersion(id, handle.name, shard, request);
-  const written = shard.index(id, JSON.stringify(request.source), version, request.routing);
+  const written = shard.index(id, JSON.stringify(request.source), version, routing);
   service.noteWrite(handle, written.seqNo);
   const created = current === undefined;
   return {
@@ -324,7 +341,7 @@ export function deleteDocument(service: IndicesService, request: DeleteDocumentR
   // Deletes never auto-create an index.
   if (service.get(request.target) === undefined && !service.aliasNames().has(request.target)) throw errors.indexNotFound(request.target);
   const handle = service.writeIndex(request.target);
-  checkRouting(handle, request.id, request.routing);
+  resolveRouting(handle, request.target, request.id, request.routing);
   const shard = service.openShardOf(handle);
   service.checkWriteBlock(handle, 'delete');
   const current = shard.get(request.id);
@@ -387,12 +404,12 @@ export function updateDocument(service: IndicesService, request: UpdateDocumentR
   const detectNoop = body['detect_noop'] !== false;
   const sourceFilter = sourceFilterFromBody(body['_source']) ?? request.sourceFilter;
   const handle = service.writeIndex(request.target, { requireAlias: request.requireAlias ?? false, ...(request.authorizeCreate ? { authorizeCreate: request.authorizeCreate } : {}) });
-  checkRouting(handle, request.id, request.routing);
+  const requestRouting = resolveRouting(handle, request.target, request.id, request.routing);
   const shard = service.openShardOf(handle);
   service.checkWriteBlock(handle);
   const current = shard.get(request.id);
   // Elasticsearch's UpdateHelper.calculateRouting: the request's routing, else the stored one.
-  const routing = request.routing ?? current?.routing;
+  const routing = requestRouting ?? current?.routing;
   let source: Record<string, unknown>;
   let result: 'created' | 'updated';
   if (current === undefined) {
@@ -461,7 +478,7 @@ export function getDocument(service: IndicesService, request: GetDocumentRequest
   const handle = service.singleIndex(request.index);
   const shard = service.openShardOf(handle);
   service.checkReadBlock(handle);
-  checkRouting(handle, request.id, request.routing);
+  resolveRouting(handle, request.index, request.id, request.routing);
   const document = shard.get(request.id);
   if (document === undefined) return { found: false, body: { _index: handle.name, _id: request.id, found: false }, source: undefined };
   // Reads compare versions for equality whatever the version type (VersionType.isVersionConflictForReads).

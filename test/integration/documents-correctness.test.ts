@@ -279,6 +279,20 @@ test('_routing required by the mapping: operations without routing get routing_m
   assert.equal(answer.body.items[1].delete.status, 200);
 });
 
+test('an alias with index_routing imposes its routing on writes and reads through it, and refuses another', async () => {
+  const created = await call('PUT', '/ralias-1', { aliases: { ralias: { index_routing: 'a1', search_routing: 'a1', is_write_index: true } } });
+  assert.equal(created.status, 200, JSON.stringify(created.body));
+  assert.equal((await call('PUT', '/ralias/_doc/1', { t: 1 })).status, 201);
+  assert.equal((await call('GET', '/ralias-1/_doc/1')).body._routing, 'a1');
+  assert.equal((await call('PUT', '/ralias/_doc/2?routing=a1', { t: 2 })).status, 201);
+  const reason = 'Alias [ralias] has index routing associated with it [a1], and was provided with routing value [other], rejecting operation';
+  assertError(await call('PUT', '/ralias/_doc/3?routing=other', { t: 3 }), 400, 'illegal_argument_exception', reason);
+  assertError(await call('GET', '/ralias/_doc/1?routing=other'), 400, 'illegal_argument_exception', reason);
+  assert.equal((await call('GET', '/ralias/_doc/1')).body._routing, 'a1');
+  // The index itself takes any routing.
+  assert.equal((await call('PUT', '/ralias-1/_doc/4?routing=other', { t: 4 })).status, 201);
+});
+
 // ---------------------------------------------------------------- clear scroll, _count
 
 test('clear_scroll: the body scroll ids take precedence over the path ids, as in Elasticsearch', async () => {
@@ -291,6 +305,12 @@ test('clear_scroll: the body scroll ids take precedence over the path ids, as in
   assert.deepEqual(cleared.body, { succeeded: true, num_freed: 1 });
   // The body replaces the path's ids even when it names none.
   assertError(await call('DELETE', `/_search/scroll/${encodeURIComponent(scrollId)}`, {}), 400, 'action_request_validation_exception', 'Validation Failed: 1: no scroll ids specified;');
+  // The scroll API reads its body the same way: body values first.
+  const next = await call('POST', '/scrolled/_search?scroll=1m', { size: 1 });
+  const continued = await call('POST', '/_search/scroll/not-a-scroll-id?scroll=bogus', { scroll_id: next.body._scroll_id, scroll: '1m' });
+  assert.equal(continued.status, 200, JSON.stringify(continued.body));
+  assert.equal(continued.body.hits.hits.length, 1);
+  assertError(await call('POST', '/_search/scroll', { scroll_id: next.body._scroll_id, size: 1 }), 400, 'illegal_argument_exception', 'Failed to parse request body');
   const unknown = await call('DELETE', '/_search/scroll', { scroll_id: scrollId, keep: 1 });
   assertError(unknown, 400, 'illegal_argument_exception', 'Failed to parse request body');
   assert.equal(unknown.body.error.caused_by.reason, 'Unknown parameter [keep] in request body or parameter is of the wrong type[VALUE_NUMBER] ');
