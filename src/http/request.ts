@@ -134,8 +134,9 @@ export function createRestRequest(fields: {
   let text: string | undefined;
   let parsedJson: { value: unknown } | undefined;
   let parsedNdjson: unknown[] | undefined;
-  // Strict UTF-8: a lenient decode would turn malformed bytes into U+FFFD and store that.
-  const bodyText = (): string => (text ??= fields.body === undefined ? '' : decodeUtf8(fields.body));
+  // Strict UTF-8: a lenient decode would turn malformed bytes into U+FFFD and store that. A leading
+  // byte order mark is skipped, as Elasticsearch's JSON parser skips it: it is not part of the content.
+  const bodyText = (): string => (text ??= fields.body === undefined ? '' : decodeUtf8(fields.body).replace(/^\uFEFF/, ''));
   const opaque = fields.headers['x-opaque-id'];
   return {
     ...fields,
