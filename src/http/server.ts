@@ -2,6 +2,7 @@ import http from 'node:http';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { Socket } from 'node:net';
+import type { TLSSocket } from 'node:tls';
 import { promisify } from 'node:util';
 import { deflate, gzip } from 'node:zlib';
 import FindMyWay from 'find-my-way';
@@ -9,6 +10,7 @@ import type { Logger } from 'pino';
 import { assert, AssertionError, errors, EsError, isEsError, limits } from '../common/index.js';
 import { resolveDateMathExpression } from '../index/index.js';
 import type { SecurityService } from '../security/types.js';
+import { protocolOptions, type TlsProtocols, type VerificationMode } from '../transport/index.js';
 import { filterPath } from './filter-path.js';
 import {
   booleanParam,
@@ -35,6 +37,10 @@ export interface HttpTlsOptions {
   readonly ca: Buffer[];
   readonly passphrase: string | undefined;
   readonly clientAuthentication: 'required' | 'optional' | 'none';
+  /** `verification_mode` of client certificates: `none` trusts any presented one. Default `full`. */
+  readonly verificationMode?: VerificationMode;
+  /** `supported_protocols` and `cipher_suites`; the defaults when absent. */
+  readonly protocols?: TlsProtocols;
 }
 
 /**
@@ -98,13 +104,22 @@ export async function startHttpServer(options: HttpServerOptions): Promise<HttpS
           ca: options.tls.ca.length > 0 ? options.tls.ca : undefined,
           passphrase: options.tls.passphrase,
           requestCert: options.tls.clientAuthentication !== 'none',
-          rejectUnauthorized: options.tls.clientAuthentication === 'required',
-          minVersion: 'TLSv1.2',
+          // verification_mode none: any certificate is trusted; `required` is then checked on accept.
+          rejectUnauthorized: options.tls.clientAuthentication === 'required' && options.tls.verificationMode !== 'none',
+          ...protocolOptions(options.tls.protocols),
           maxHeaderSize: limits.httpHeaderBytesMax,
         },
         listener,
       )
     : http.createServer({ maxHeaderSize: limits.httpHeaderBytesMax }, listener);
+  if (options.tls?.clientAuthentication === 'required' && options.tls.verificationMode === 'none') {
+    server.on('secureConnection', (socket: TLSSocket) => {
+      if (socket.getPeerCertificate().raw === undefined) {
+        log.warn({ remote: socket.remoteAddress }, 'TLS client authentication failed on the HTTP interface: no client certificate was presented');
+        socket.destroy();
+      }
+    });
+  }
   server.keepAliveTimeout = 65_000;
   server.headersTimeout = 70_000;
   server.requestTimeout = 0; // long searches and bulk bodies are bounded by size, not wall time

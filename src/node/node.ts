@@ -13,7 +13,7 @@ import { taskRoutes } from '../http/routes/tasks.js';
 import { wireIndices } from './wire-indices.js';
 import { parseAutoCreateIndex } from '../index/index.js';
 import { wireSecurity } from './wire-security.js';
-import { wireRemote } from './wire-remote.js';
+import { protocolsFrom, wireRemote } from './wire-remote.js';
 import { openDatabase } from './database.js';
 import type { RunningNode, StartOptions } from './index.js';
 
@@ -100,6 +100,8 @@ function readTls(config: NodeConfig): HttpTlsOptions | undefined {
     ca: ssl.certificateAuthorities.map((file) => read('xpack.security.http.ssl.certificate_authorities', file)),
     passphrase: ssl.keyPassphrase,
     clientAuthentication: ssl.clientAuthentication,
+    verificationMode: ssl.verificationMode,
+    protocols: protocolsFrom(config.flat, 'xpack.security.http.ssl'),
   };
 }
 

@@ -9,7 +9,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import tls from 'node:tls';
 import type { Client } from '@elastic/elasticsearch';
-import { makeCa, startNode, type Certificates, type StartedNode } from '../harness/cluster.js';
+import { makeCa, makeNodeCertificate, makeTempDir, startNode, type Certificates, type StartedNode } from '../harness/cluster.js';
 import { until } from '../harness/wait.js';
 
 let ca: Certificates;
@@ -134,4 +134,39 @@ test('TLS settings the node cannot honour stop the start, naming the setting', a
   );
   // A client has no client authentication to configure (Elasticsearch has no such setting).
   await assert.rejects(startNode({ ca, clusterName: 'broken', yaml: 'xpack.security.remote_cluster_client.ssl.client_authentication: required' }), /remote_cluster_client\.ssl\.client_authentication/);
+});
+
+test('the HTTP interface honours supported_protocols, cipher_suites and verification_mode none (any client certificate, but one is required)', async () => {
+  setYaml(fc, 'xpack.security.http.ssl.supported_protocols', ['xpack.security.http.ssl.supported_protocols: [TLSv1.2]']);
+  setYaml(fc, 'xpack.security.http.ssl.cipher_suites', ['xpack.security.http.ssl.cipher_suites: [TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256]']);
+  setYaml(fc, 'xpack.security.http.ssl.client_authentication', ['xpack.security.http.ssl.client_authentication: required']);
+  setYaml(fc, 'xpack.security.http.ssl.verification_mode', ['xpack.security.http.ssl.verification_mode: none']);
+  fc = await fc.restart();
+  const url = new URL(fc.url);
+  // A client certificate from a CA the node does not trust: accepted under verification_mode none.
+  const rogue = makeCa();
+  const dir = makeTempDir('strait-rogue-client-');
+  makeNodeCertificate(rogue, dir, 'rogue');
+  const exchange = (withCertificate: boolean) =>
+    new Promise<{ protocol: string | null; cipher: string; status: string } | Error>((resolve) => {
+      const socket = tls.connect(
+        {
+          host: '127.0.0.1',
+          port: Number(url.port),
+          ca: ca.caPem,
+          servername: 'localhost',
+          ...(withCertificate ? { cert: readFileSync(path.join(dir, 'rogue.crt')), key: readFileSync(path.join(dir, 'rogue.key')) } : {}),
+        },
+        () => {
+          const negotiated = { protocol: socket.getProtocol(), cipher: socket.getCipher().name };
+          socket.write(`GET / HTTP/1.1\r\nhost: localhost\r\nauthorization: Basic ${Buffer.from(`elastic:${fc.password}`).toString('base64')}\r\nconnection: close\r\n\r\n`);
+          let text = '';
+          socket.on('data', (chunk: Buffer) => (text += chunk.toString('utf8')));
+          socket.on('close', () => resolve(text === '' ? new Error('closed without an answer') : { ...negotiated, status: text.slice(0, text.indexOf('\r\n')) }));
+        },
+      );
+      socket.once('error', (error) => resolve(error));
+    });
+  assert.deepEqual(await exchange(true), { protocol: 'TLSv1.2', cipher: 'ECDHE-RSA-AES128-GCM-SHA256', status: 'HTTP/1.1 200 OK' });
+  assert.ok((await exchange(false)) instanceof Error, 'no client certificate: no answer');
 });
