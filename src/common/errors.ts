@@ -82,6 +82,13 @@ const transportMessage = (node: string | undefined, address: string | undefined,
 export const errors = {
   // 400
   illegalArgument: (reason: string) => new EsError(400, 'illegal_argument_exception', reason),
+  /**
+   * An IllegalArgumentException wrapping a Java exception (a NumberFormatException, say). The cause
+   * shows as `caused_by`, but the root cause is the IllegalArgumentException itself, since
+   * Elasticsearch looks for root causes among its own exceptions only.
+   */
+  illegalArgumentCausedBy: (reason: string, causedBy: EsError) =>
+    new EsError(400, 'illegal_argument_exception', reason, { causedBy, rootCauses: [new EsError(400, 'illegal_argument_exception', reason)] }),
   parsing: (reason: string, extra?: Record<string, unknown>) =>
     new EsError(400, 'parsing_exception', reason, { extra: { line: 1, col: 1, ...extra } }),
   xContentParse: (reason: string) => new EsError(400, 'x_content_parse_exception', reason),

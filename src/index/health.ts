@@ -1,7 +1,9 @@
 /**
  * Shard allocation health of a one-node cluster (pure). Primaries are always assigned to the one
  * node; replicas can never be (Elasticsearch never puts a replica beside its primary), so any
- * index with number_of_replicas > 0 is yellow, as a one-node Elasticsearch reports.
+ * index with number_of_replicas > 0 is yellow, as a one-node Elasticsearch reports. An index with
+ * `index.auto_expand_replicas` has the count it implies written into number_of_replicas (see
+ * withAutoExpandedReplicas in settings.ts), so `0-1` and `0-all` are green and `1-all` is yellow.
  * Reference: https://www.elastic.co/guide/en/elasticsearch/reference/current/cluster-health.html
  */
 export type HealthStatus = 'green' | 'yellow' | 'red';

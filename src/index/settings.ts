@@ -60,11 +60,73 @@ const oneOf =
     }
   };
 
-const autoExpand: Validator = (value, key) => {
-  if (value === 'false' || /^\d+-(\d+|all)$/.test(value)) return;
-  throw errors.illegalArgument(
-    `failed to parse [${key}] from value: [${value}] at index -1`,
-  );
+/** Data nodes in a Strait cluster: always one (multi-node clusters are not supported). */
+export const CLUSTER_DATA_NODES = 1;
+
+/** `index.auto_expand_replicas` when enabled: the bounds of the replica count (`all` is 2^31 - 1). */
+export interface AutoExpandReplicas {
+  readonly minReplicas: number;
+  readonly maxReplicas: number;
+}
+
+const AUTO_EXPAND_REPLICAS = 'index.auto_expand_replicas';
+const JAVA_INT_MAX = 2 ** 31 - 1;
+
+/** Java's Integer.parseInt: an optional sign and decimal digits within 32 bits; undefined otherwise. */
+function javaParseInt(text: string): number | undefined {
+  if (!/^[+-]?\d+$/.test(text)) return undefined;
+  const number = Number(text);
+  return number < -(2 ** 31) || number > JAVA_INT_MAX ? undefined : number;
+}
+
+/**
+ * Parses `index.auto_expand_replicas` as Elasticsearch's AutoExpandReplicas does: `false` disables
+ * it (undefined); otherwise `min-max` split at the first dash, `max` a number or `all`. Refusals
+ * carry Elasticsearch's exact reasons: the dash position (-1 when absent), with the Java
+ * NumberFormatException as cause when a bound is not a number; and min > max.
+ * Reference: https://www.elastic.co/guide/en/elasticsearch/reference/current/index-modules.html#dynamic-index-settings
+ */
+export function parseAutoExpandReplicas(value: string): AutoExpandReplicas | undefined {
+  if (value === 'false') return undefined;
+  const dash = value.indexOf('-');
+  const failure = `failed to parse [${AUTO_EXPAND_REPLICAS}] from value: [${value}] at index ${dash}`;
+  if (dash === -1) throw errors.illegalArgument(failure);
+  const bound = (text: string): number => {
+    const number = javaParseInt(text);
+    if (number === undefined) throw errors.illegalArgumentCausedBy(failure, errors.numberFormat(`For input string: "${text}"`));
+    return number;
+  };
+  const minReplicas = bound(value.slice(0, dash));
+  const maxText = value.slice(dash + 1);
+  const maxReplicas = maxText === 'all' ? JAVA_INT_MAX : bound(maxText);
+  if (minReplicas > maxReplicas) {
+    throw errors.illegalArgument(`[${AUTO_EXPAND_REPLICAS}] minReplicas must be =< maxReplicas but wasn't ${minReplicas} > ${maxReplicas}`);
+  }
+  return { minReplicas, maxReplicas };
+}
+
+/** The replica count auto-expansion asks for: one per other data node, held within [min, max]. */
+export function autoExpandedReplicas(bounds: AutoExpandReplicas, dataNodes: number): number {
+  return Math.min(Math.max(dataNodes - 1, bounds.minReplicas), bounds.maxReplicas);
+}
+
+/**
+ * Settings with `index.number_of_replicas` set to what `index.auto_expand_replicas` asks for on a
+ * cluster of `dataNodes` data nodes; unchanged when auto-expansion is off. Elasticsearch's
+ * allocation writes this count into the index metadata (so `GET _settings` shows it, and health
+ * follows it) whenever an index is created, its settings change or the nodes change; auto-expansion
+ * wins over an explicit `number_of_replicas`.
+ */
+export function withAutoExpandedReplicas(settings: FlatSettings, dataNodes: number = CLUSTER_DATA_NODES): Record<string, string> {
+  const result: Record<string, string> = { ...settings };
+  const raw = settings[AUTO_EXPAND_REPLICAS];
+  const bounds = raw === undefined ? undefined : parseAutoExpandReplicas(raw);
+  if (bounds !== undefined) result['index.number_of_replicas'] = String(autoExpandedReplicas(bounds, dataNodes));
+  return result;
+}
+
+const autoExpand: Validator = (value) => {
+  parseAutoExpandReplicas(value);
 };
 
 /** The settings Strait accepts, with Elasticsearch's defaults and dynamic flags. */
@@ -182,7 +244,10 @@ function normalizeValue(key: string, value: string): string {
   return value;
 }
 
-/** Validates the settings of a create-index request; returns the flat settings given (no defaults). */
+/**
+ * Validates the settings of a create-index request; returns the flat settings given (no defaults),
+ * plus the `index.number_of_replicas` that `index.auto_expand_replicas` implies when it is on.
+ */
 export function parseCreateSettings(input: unknown): Record<string, string> {
   const flat = flattenSettings(input);
   const result: Record<string, string> = {};
@@ -197,7 +262,7 @@ export function parseCreateSettings(input: unknown): Record<string, string> {
     spec.validate(value, key);
     result[key] = value;
   }
-  return result;
+  return withAutoExpandedReplicas(result);
 }
 
 /**
@@ -233,7 +298,7 @@ export function applySettingsUpdate(
       `Can't update non dynamic settings [[${staticKeys.join(', ')}]] for open indices [[${target.index}/${target.uuid}]]`,
     );
   }
-  return next;
+  return withAutoExpandedReplicas(next);
 }
 
 /** The defaults of every known setting not present in `settings` (for `include_defaults`). */

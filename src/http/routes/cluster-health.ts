@@ -1,10 +1,13 @@
 /**
  * GET /_cluster/health[/{index}]: one-node shard health (replicas unassigned → yellow, as a
- * one-node Elasticsearch), with wait_for_* parameters honoured up to `timeout`.
+ * one-node Elasticsearch), with wait_for_* parameters honoured up to `timeout`; when the wait is
+ * not met in time, the answer is 408 with `timed_out: true` (Elasticsearch removed
+ * `return_200_for_cluster_health_timeout` before 8.0, so it is refused as unrecognized).
  * Reference: https://www.elastic.co/guide/en/elasticsearch/reference/current/cluster-health.html
  */
 import { errors } from '../../common/index.js';
 import {
+  CLUSTER_DATA_NODES,
   clusterHealth,
   indexHealth,
   parseIndicesOptions,
@@ -92,7 +95,7 @@ function snapshot(service: IndicesService, request: RestRequest, clusterName: st
     status,
     timed_out: false,
     number_of_nodes: 1,
-    number_of_data_nodes: 1,
+    number_of_data_nodes: CLUSTER_DATA_NODES,
     active_primary_shards: summary.active_primary_shards,
     active_shards: summary.active_shards,
     relocating_shards: 0,
@@ -172,7 +175,6 @@ export function clusterHealthRoutes(service: IndicesService, options: { clusterN
         'wait_for_events',
         'master_timeout',
         'expand_wildcards',
-        'return_200_for_cluster_health_timeout',
       ],
       handle,
     }),
