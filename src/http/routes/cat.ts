@@ -1,5 +1,5 @@
 /**
- * The `_cat` APIs for indices, count and health: text tables aligned as Elasticsearch's RestTable
+ * The `_cat` APIs for indices, count, health and aliases: text tables aligned as Elasticsearch's RestTable
  * (`v` headers, `h` columns, `s` sorting, `help`, `bytes`, `format=json`).
  * Reference: https://www.elastic.co/guide/en/elasticsearch/reference/current/cat.html
  */
@@ -9,6 +9,7 @@ import {
   parseExpandWildcards,
   parseIndicesOptions,
   settingInteger,
+  wildcardMatch,
   type IndicesService,
 } from '../../index/index.js';
 import { booleanParam } from '../request.js';
@@ -172,6 +173,35 @@ const healthColumns: readonly CatColumn[] = [
   column('active_shards_percent', ['asp', 'activeShardsPercent'], 'active number of shards in percent', true, true),
 ];
 
+const aliasesColumns: readonly CatColumn[] = [
+  column('alias', ['a'], 'alias name', true),
+  column('index', ['i', 'idx'], 'index alias points to', true),
+  column('filter', ['f', 'fi'], 'filter', true),
+  column('routing.index', ['ri', 'routingIndex'], 'index routing', true),
+  column('routing.search', ['rs', 'routingSearch'], 'search routing', true),
+  column('is_write_index', ['w', 'isWriteIndex'], 'write index', true),
+];
+
+/** The action `_cat/aliases` performs (Elasticsearch runs a get-aliases request). */
+const GET_ALIASES_ACTION = 'indices:admin/aliases/get';
+
+/**
+ * Whether an alias name answers a get-aliases name list, read left to right as Elasticsearch's
+ * metadata lookup does: no names (or `_all`) match every alias; a name or wildcard adds what it
+ * matches; `-pattern` removes what it matches from what the names before it added.
+ */
+export function aliasNameMatches(alias: string, patterns: readonly string[]): boolean {
+  let matched = patterns.length === 0;
+  for (const pattern of patterns) {
+    if (pattern.startsWith('-')) {
+      if (matched) matched = !wildcardMatch(pattern.slice(1), alias);
+    } else if (!matched) {
+      matched = pattern === '_all' || wildcardMatch(pattern, alias);
+    }
+  }
+  return matched;
+}
+
 function clock(nowMs: number): { epoch: number; timestamp: string } {
   return { epoch: Math.floor(nowMs / 1000), timestamp: new Date(nowMs).toISOString().slice(11, 19) };
 }
@@ -240,7 +270,51 @@ export function catRoutes(service: IndicesService, options: { clusterName: strin
     return renderCat(request, columns, [row]);
   };
 
+  /**
+   * One row per (alias, index) pair, as Elasticsearch's cat aliases over a get-aliases request:
+   * indices expand as `expand_wildcards` says (default `all`, so aliases of closed and hidden
+   * indices show), only indices the caller may run the action on count, and, as Elasticsearch's
+   * security narrows a get-aliases request to authorized aliases, an alias matched by a wildcard
+   * (or by no name at all) shows only when the caller may use the alias name too. A name that
+   * matches nothing gives an empty table, not a 404 (unlike `GET /_alias/{name}`).
+   */
+  const aliases = (request: RestRequest, context: RequestContext): RestResponse => {
+    const expandWildcards = parseExpandWildcards(request.query['expand_wildcards'] ?? 'all');
+    const handles = resolveForRoute(service, context, GET_ALIASES_ACTION, undefined, { ignoreUnavailable: false, allowNoIndices: true, expandWildcards });
+    const patterns = (request.params['name'] ?? '').split(',').filter((pattern) => pattern !== '');
+    const byName = (left: string, right: string): number => (left < right ? -1 : left > right ? 1 : 0);
+    const rows: CatRow[] = [];
+    for (const handle of [...handles].sort((left, right) => byName(left.name, right.name))) {
+      for (const alias of Object.keys(handle.metadata.aliases).sort(byName)) {
+        if (!aliasNameMatches(alias, patterns)) continue;
+        const namedLiterally = patterns.includes(alias);
+        if (!namedLiterally && !context.authorize.allowsIndex(GET_ALIASES_ACTION, alias)) continue;
+        const definition = handle.metadata.aliases[alias]!;
+        rows.push({
+          alias,
+          index: handle.name,
+          filter: definition.filter !== undefined ? '*' : '-',
+          'routing.index': definition.index_routing !== undefined && definition.index_routing !== '' ? definition.index_routing : '-',
+          'routing.search': definition.search_routing !== undefined && definition.search_routing !== '' ? definition.search_routing : '-',
+          is_write_index: definition.is_write_index === undefined ? '-' : String(definition.is_write_index),
+        });
+      }
+    }
+    return renderCat(request, aliasesColumns, rows);
+  };
+
   return [
+    ...['/_cat/aliases', '/_cat/aliases/:name'].map(
+      (path): Route => ({
+        method: 'GET',
+        path,
+        action: GET_ALIASES_ACTION,
+        scope: 'indices',
+        // Elasticsearch 9 removed `local` from this API (a no-op since 8.12); it is refused as unrecognized.
+        params: ['format', 'h', 'help', 's', 'v', 'expand_wildcards', 'master_timeout'],
+        handle: aliases,
+      }),
+    ),
     ...['/_cat/indices', '/_cat/indices/:index'].map(
       (path): Route => ({
         method: 'GET',
