@@ -60,8 +60,12 @@ function tokenName(value: unknown): string {
 function urlInteger(query: Readonly<Record<string, string>>, name: string): number | undefined {
   const value = query[name];
   if (value === undefined) return undefined;
-  if (!/^-?\d+$/.test(value.trim())) throw errors.illegalArgument(`Failed to parse int parameter [${name}] with value [${value}]`);
-  return Number(value);
+  const number = Number(value);
+  // Elasticsearch reads these with paramAsInt: a Java int, or the same 400.
+  if (!/^-?\d+$/.test(value.trim()) || number > 2_147_483_647 || number < -2_147_483_648) {
+    throw errors.illegalArgument(`Failed to parse int parameter [${name}] with value [${value}]`);
+  }
+  return number;
 }
 
 function urlBoolean(query: Readonly<Record<string, string>>, name: string): boolean | undefined {
@@ -264,8 +268,14 @@ export function parseCount(query: Readonly<Record<string, string>>, bodyInput: u
   }
   const urlQuery = queryFromUrl(query);
   const terminateAfter = urlInteger(query, 'terminate_after');
-  const minScore = query['min_score'] === undefined ? undefined : Number(query['min_score']);
-  if (minScore !== undefined && Number.isNaN(minScore)) throw errors.illegalArgument(`Failed to parse float parameter [min_score] with value [${query['min_score']}]`);
+  // SearchSourceBuilder.terminateAfter refuses a negative count (0 is the default: no limit).
+  if (terminateAfter !== undefined && terminateAfter < 0) throw errors.illegalArgument('terminateAfter must be > 0');
+  const minScoreText = query['min_score'];
+  const minScore = minScoreText === undefined ? undefined : Number(minScoreText);
+  // paramAsFloat: Java's Float.parseFloat, which refuses empty text (Number('') would be 0).
+  if (minScoreText !== undefined && (Number.isNaN(minScore) || minScoreText.trim() === '')) {
+    throw errors.illegalArgument(`Failed to parse float parameter [min_score] with value [${minScoreText}]`);
+  }
   const base = parseSearchRequest({}, { from: 0, size: 0, trackTotalHits: true });
   return {
     ...base,
