@@ -15,7 +15,7 @@ import {
   numericFieldTypes,
   postingsBlockSize,
 } from './segment.js';
-import { intToByte4 } from './small-float.js';
+import { intToByte4, toHalfFloat } from './small-float.js';
 
 export interface SegmentDocumentInput {
   /** Segment-local doc id: documents must be given with ids 0, 1, 2, ... in order. */
@@ -309,6 +309,9 @@ export function toNumericValue(value: unknown, mapping: FieldMapping): number | 
   }
   const number = typeof value === 'number' ? value : Number(value);
   if (!Number.isFinite(number)) return undefined;
+  // Query values round as indexed values did (Elasticsearch's term query on these types does).
+  if (mapping.mappedType === 'half_float') return toHalfFloat(number);
+  if (mapping.mappedType === 'scaled_float' && mapping.scalingFactor !== undefined) return Math.round(number * mapping.scalingFactor) / mapping.scalingFactor;
   if (mapping.type === 'float') return Math.fround(number);
   if (mapping.type === 'long' || mapping.type === 'integer' || mapping.type === 'short' || mapping.type === 'byte') return Math.trunc(number);
   return number;

@@ -37,6 +37,8 @@ export interface FieldMapping {
    * `token_count` as integer): named in error messages and rendering.
    */
   readonly mappedType?: string;
+  /** `scaled_float`: values are multiples of 1 / scalingFactor (query values are rounded alike). */
+  readonly scalingFactor?: number;
   /** Queries on this field score a constant (the boost), as `match_only_text` and `wildcard` do. */
   readonly constantScore?: boolean;
   /** `constant_keyword`: the value (undefined until a document or mapping update sets it). */

@@ -45,3 +45,18 @@ export const normLengthTable: Float64Array = (() => {
   for (let index = 0; index < 256; index++) table[index] = byte4ToInt(index);
   return table;
 })();
+
+/** Rounds to the nearest IEEE 754 half-precision value (ties to even), as Lucene's HalfFloatPoint. */
+export function toHalfFloat(value: number): number {
+  if (!Number.isFinite(value) || value === 0) return value;
+  const sign = value < 0 ? -1 : 1;
+  const magnitude = Math.abs(value);
+  if (magnitude >= 65520) return sign * Infinity; // beyond the largest half (65504) after rounding
+  // Half floats keep 11 significant bits; below 2^-14 the spacing is fixed at 2^-24 (subnormals).
+  const exponent = Math.max(Math.floor(Math.log2(magnitude)), -14);
+  const step = 2 ** (exponent - 10);
+  const scaled = magnitude / step;
+  let rounded = Math.round(scaled);
+  if (Math.abs(scaled - Math.trunc(scaled) - 0.5) < 1e-12 && rounded % 2 === 1) rounded -= 1; // ties to even
+  return sign * rounded * step;
+}

@@ -9,8 +9,9 @@
  *
  * Reference: https://www.elastic.co/guide/en/elasticsearch/reference/current/dynamic-field-mapping.html
  */
-import { errors, EsError, limits } from '../../common/index.js';
+import { errors, EsError } from '../../common/index.js';
 import { getAnalyzer } from '../analysis/index.js';
+import { toHalfFloat } from '../engine/small-float.js';
 import { normalizeIp } from '../query/ip.js';
 import { DateParseError, compareNanoInstants, epochNanosString, formatDateNanos, maxNanoInstant, parseDate, parseDateNanos } from '../query/date-math.js';
 import {
@@ -140,21 +141,6 @@ function toDateNanos(value: unknown, format: string): string {
   return epochNanosString(instant);
 }
 
-/** Rounds to the nearest IEEE 754 half-precision value (ties to even), as Lucene's HalfFloatPoint. */
-export function toHalfFloat(value: number): number {
-  if (!Number.isFinite(value) || value === 0) return value;
-  const sign = value < 0 ? -1 : 1;
-  const magnitude = Math.abs(value);
-  if (magnitude >= 65520) return sign * Infinity; // beyond the largest half (65504) after rounding
-  // Half floats keep 11 significant bits; below 2^-14 the spacing is fixed at 2^-24 (subnormals).
-  const exponent = Math.max(Math.floor(Math.log2(magnitude)), -14);
-  const step = 2 ** (exponent - 10);
-  const scaled = magnitude / step;
-  let rounded = Math.round(scaled);
-  if (Math.abs(scaled - Math.trunc(scaled) - 0.5) < 1e-12 && rounded % 2 === 1) rounded -= 1; // ties to even
-  return sign * rounded * step;
-}
-
 function toGeoPoint(value: unknown): { lat: number; lon: number } {
   let lat: number;
   let lon: number;
@@ -198,8 +184,13 @@ export function indexableValue(mapping: PropertyMapping, value: unknown): unknow
     case 'double':
     case 'float':
       return toNumber(value, type, coerce);
-    case 'half_float':
-      return toHalfFloat(toNumber(value, type, coerce));
+    case 'half_float': {
+      const number = toNumber(value, type, coerce);
+      const half = toHalfFloat(number);
+      // Beyond the largest half float (65504) the value would round to infinity.
+      if (!Number.isFinite(half)) throw errors.illegalArgument(`[half_float] supports only finite values, but got [${number}]`);
+      return half;
+    }
     case 'scaled_float': {
       // Stored as the long round(value × factor): the indexed value is that long over the factor.
       const factor = Number(mapping['scaling_factor']);
@@ -345,7 +336,6 @@ function parseObjectValue(
       if (dynamic === 'false' || dynamic === 'runtime') continue;
       const introduced = dynamicMappingFor(walk, child);
       if (introduced === undefined) continue;
-      if (introduced['type'] === 'object') checkDynamicObjectDepth(path);
       properties[key] = introduced;
       mapping = introduced;
       walk.changed = true;
@@ -354,18 +344,6 @@ function parseObjectValue(
   }
   if (Object.keys(properties).length === 0) delete objectMapping['properties'];
   else if (objectMapping['type'] === 'object') delete objectMapping['type'];
-}
-
-/**
- * `index.mapping.depth.limit` for an object mapping a document introduces: an object at path
- * `a.b` has depth 3 (the root counts as 1 and each object one more), as Elasticsearch counts it.
- * Checked before the object's fields are walked, so a deep document stops at the limit.
- */
-function checkDynamicObjectDepth(path: string): void {
-  const depth = path.split('.').length + 1;
-  if (depth <= limits.fieldDepthMax) return;
-  const cause = errors.illegalArgument(`Limit of mapping depth [${limits.fieldDepthMax}] has been exceeded due to object field [${path}]`);
-  throw errors.documentParsing(`failed to parse: ${cause.message}`, cause);
 }
 
 function parseValue(walk: Walk, mapping: PropertyMapping, path: string, value: unknown, parentDynamic: string): void {
@@ -381,6 +359,10 @@ function parseValue(walk: Walk, mapping: PropertyMapping, path: string, value: u
     }
     parseObjectValue(walk, mapping, path, value, dynamicSetting(parentDynamic, mapping));
     return;
+  }
+  if (mapping['type'] === 'alias') {
+    const cause = errors.illegalArgument(`Cannot write to a field alias [${path}].`);
+    throw errors.documentParsing(`failed to parse: ${cause.message}`, cause);
   }
   if (isPlainObject(value) && mapping['type'] !== 'geo_point') {
     throw fieldError(walk, path, String(mapping['type']), value, errors.illegalArgument(`Can't get text on a START_OBJECT`));

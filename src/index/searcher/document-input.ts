@@ -51,6 +51,7 @@ function engineField(field: MappedField): FieldMapping | undefined {
   if (field.type !== type) mapping.mappedType = field.type;
   if (constantScoreTypes.has(field.type)) mapping.constantScore = true;
   if (field.constantValue !== undefined) mapping.constantValue = field.constantValue;
+  if (field.scalingFactor !== undefined) mapping.scalingFactor = field.scalingFactor;
   return mapping;
 }
 

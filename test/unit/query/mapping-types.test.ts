@@ -194,10 +194,14 @@ test('scaled_float and half_float round values as Elasticsearch stores them (num
   ]);
   assert.deepEqual(parseDocument(root, { price: 1.239, h: 1.0001 }, 'x').fields, { price: [1.24], h: [1] });
   assert.deepEqual(search({ query: { term: { price: 10.12 } } }).ids, ['1']);
+  // Term values round as indexed values do: 10.123 is the scaled 1012, 0.1 the half 0.0999755859375.
+  assert.deepEqual(search({ query: { term: { price: 10.123 } } }).ids, ['1']);
+  assert.deepEqual(search({ query: { terms: { h: [0.1, 65504] } }, sort: ['_doc'] }).ids, ['1', '2']);
   assert.deepEqual(search({ query: { range: { h: { lt: 0.1 } } } }).ids, ['1']); // 0.1 as a half is 0.0999755859375
   assert.deepEqual(search({ sort: [{ price: 'asc' }] }).sorts, [[3.01], [10.12]]);
   assert.deepEqual(search({ sort: [{ price: 'asc' }] }).fields('price'), [{ price: [3.01] }, { price: [10.12] }]);
   throwsEs(() => parseMapping({ properties: { p: { type: 'scaled_float' } } }), 'mapper_parsing_exception', 'Field [scaling_factor] is required');
+  throwsEs(() => parseDocument(root, { h: 70000 }, 'x'), 'document_parsing_exception', /failed to parse field \[h\] of type \[half_float\]/);
 });
 
 test('constant_keyword: every document has the value; queries match all or none; first document sets it; a different value is refused (constant-keyword.html)', () => {
