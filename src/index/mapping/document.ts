@@ -9,7 +9,7 @@
  *
  * Reference: https://www.elastic.co/guide/en/elasticsearch/reference/current/dynamic-field-mapping.html
  */
-import { errors, EsError } from '../../common/index.js';
+import { errors, EsError, limits } from '../../common/index.js';
 import { getAnalyzer } from '../analysis/index.js';
 import { toHalfFloat } from '../engine/small-float.js';
 import { normalizeIp } from '../query/ip.js';
@@ -336,6 +336,7 @@ function parseObjectValue(
       if (dynamic === 'false' || dynamic === 'runtime') continue;
       const introduced = dynamicMappingFor(walk, child);
       if (introduced === undefined) continue;
+      if (introduced['type'] === 'object') checkDynamicObjectDepth(path);
       properties[key] = introduced;
       mapping = introduced;
       walk.changed = true;
@@ -344,6 +345,18 @@ function parseObjectValue(
   }
   if (Object.keys(properties).length === 0) delete objectMapping['properties'];
   else if (objectMapping['type'] === 'object') delete objectMapping['type'];
+}
+
+/**
+ * `index.mapping.depth.limit` for an object mapping a document introduces: an object at path
+ * `a.b` has depth 3 (the root counts as 1 and each object one more), as Elasticsearch counts it.
+ * Checked before the object's fields are walked, so a deep document stops at the limit.
+ */
+function checkDynamicObjectDepth(path: string): void {
+  const depth = path.split('.').length + 1;
+  if (depth <= limits.fieldDepthMax) return;
+  const cause = errors.illegalArgument(`Limit of mapping depth [${limits.fieldDepthMax}] has been exceeded due to object field [${path}]`);
+  throw errors.documentParsing(`failed to parse: ${cause.message}`, cause);
 }
 
 function parseValue(walk: Walk, mapping: PropertyMapping, path: string, value: unknown, parentDynamic: string): void {
