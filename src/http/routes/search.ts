@@ -44,23 +44,47 @@ export function scrollOwner(context: RequestContext): ScrollOwner {
   return { username: authentication.user.username, realm };
 }
 
-function objectBody(request: RestRequest): Record<string, unknown> | undefined {
-  const body = request.json();
-  if (body === undefined) return undefined;
-  if (body === null || typeof body !== 'object' || Array.isArray(body)) throw errors.parsing('request body must be an object');
-  return body as Record<string, unknown>;
+/** The parser token Elasticsearch names in body errors for a JSON value. */
+function tokenName(value: unknown): string {
+  if (value === null) return 'VALUE_NULL';
+  if (Array.isArray(value)) return 'START_ARRAY';
+  if (typeof value === 'string') return 'VALUE_STRING';
+  if (typeof value === 'number') return 'VALUE_NUMBER';
+  if (typeof value === 'boolean') return 'VALUE_BOOLEAN';
+  return 'START_OBJECT';
 }
 
-/** Scroll ids from the path (comma-separated), the `scroll_id` parameter, or the body (string or list). */
-function scrollIdsOf(request: RestRequest): string[] {
+/** Elasticsearch's answer to a scroll or clear-scroll body it cannot read: the reason is the cause. */
+function failedToParseBody(reason: string): EsError {
+  return errors.illegalArgumentCausedBy('Failed to parse request body', errors.illegalArgument(reason));
+}
+
+/**
+ * The scroll ids a clear-scroll request names. As Elasticsearch's RestClearScrollAction: the
+ * path (or `scroll_id` parameter) gives ids first, and a body, when there is one, replaces them
+ * entirely (its values take precedence), so an invalid id in the path next to a body is ignored.
+ * Body errors are Elasticsearch's "Failed to parse request body" with the cause.
+ */
+function clearScrollIdsOf(request: RestRequest): string[] {
   const fromPath = request.params['scroll_id'] ?? request.query['scroll_id'];
-  if (fromPath !== undefined) return fromPath.split(',').filter((id) => id !== '');
-  const body = objectBody(request);
-  const value = body?.['scroll_id'];
-  if (value === undefined) return [];
-  if (typeof value === 'string') return [value];
-  if (Array.isArray(value) && value.every((item) => typeof item === 'string')) return value as string[];
-  throw errors.parsing('[scroll_id] must be a string or an array of strings');
+  const body = request.json();
+  if (body === undefined) return fromPath === undefined ? [] : fromPath.split(',').filter((id) => id !== '');
+  if (body === null || typeof body !== 'object' || Array.isArray(body)) throw failedToParseBody('Malformed content, must start with an object');
+  const isValue = (value: unknown): boolean => typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean';
+  const ids: string[] = [];
+  for (const [key, value] of Object.entries(body as Record<string, unknown>)) {
+    if (key !== 'scroll_id') throw failedToParseBody(`Unknown parameter [${key}] in request body or parameter is of the wrong type[${tokenName(value)}] `);
+    if (Array.isArray(value)) {
+      for (const item of value) {
+        if (!isValue(item)) throw failedToParseBody('scroll_id array element should only contain scroll_id');
+        ids.push(String(item));
+      }
+    } else {
+      if (!isValue(value)) throw failedToParseBody('scroll_id element should only contain scroll_id');
+      ids.push(String(value));
+    }
+  }
+  return ids;
 }
 
 export function searchRoutes(search: SearchService, remotes?: RemoteClusters): readonly Route[] {
@@ -75,16 +99,24 @@ export function searchRoutes(search: SearchService, remotes?: RemoteClusters): r
   };
 
   const scrollHandler = (request: RestRequest, context: RequestContext): RestResponse => {
-    const body = objectBody(request);
-    const ids = scrollIdsOf(request);
-    if (ids.length !== 1) throw errors.actionRequestValidation(['scrollId is missing']);
-    const keepAlive = request.query['scroll'] ?? (typeof body?.['scroll'] === 'string' ? body['scroll'] : undefined);
-    for (const key of Object.keys(body ?? {})) if (key !== 'scroll_id' && key !== 'scroll') throw errors.parsing(`[search_scroll] unknown field [${key}]`);
-    return { status: 200, body: search.scroll(ids[0]!, keepAlive, booleanParam(request.query['rest_total_hits_as_int']), scrollOwner(context)) };
+    // RestSearchScrollAction: the path (or parameters) first; the body's values take precedence.
+    let scrollId = request.params['scroll_id'] ?? request.query['scroll_id'];
+    let keepAlive = request.query['scroll'];
+    const body = request.json();
+    if (body !== undefined) {
+      if (body === null || typeof body !== 'object' || Array.isArray(body)) throw failedToParseBody('Malformed content, must start with an object');
+      for (const [key, value] of Object.entries(body as Record<string, unknown>)) {
+        if (key === 'scroll_id' && typeof value === 'string') scrollId = value;
+        else if (key === 'scroll' && typeof value === 'string') keepAlive = value;
+        else throw failedToParseBody(`Unknown parameter [${key}] in request body or parameter is of the wrong type[${tokenName(value)}] `);
+      }
+    }
+    if (scrollId === undefined) throw errors.actionRequestValidation(['scrollId is missing']);
+    return { status: 200, body: search.scroll(scrollId, keepAlive, booleanParam(request.query['rest_total_hits_as_int']), scrollOwner(context)) };
   };
 
   const clearScrollHandler = (request: RestRequest, context: RequestContext): RestResponse => {
-    const ids = scrollIdsOf(request);
+    const ids = clearScrollIdsOf(request);
     if (ids.length === 0) throw errors.actionRequestValidation(['no scroll ids specified']);
     if (ids.includes('_all')) {
       context.authorize.cluster('cluster:admin/indices/scroll/clear_all');
