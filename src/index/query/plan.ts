@@ -573,7 +573,7 @@ function planLenient(node: QueryNode, context: PlanContext, boost: number, scori
 }
 
 export function expandFieldPattern(pattern: string, mappings: FieldMappings): string[] {
-  if (!pattern.includes('*')) return mappings[pattern] === undefined ? [] : [pattern];
+  if (!pattern.includes('*')) return mappings[pattern] !== undefined || pattern === '_id' ? [pattern] : [];
   const regex = new RegExp(`^${pattern.split('*').map((part) => part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`);
   const names = Object.keys(mappings).filter(
     (name) => regex.test(name) && (pattern !== '*' || mappings[name]!.type === 'text' || mappings[name]!.type === 'keyword' || numericTypeNames.has(mappings[name]!.type)),

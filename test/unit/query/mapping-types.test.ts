@@ -67,6 +67,8 @@ test('term, terms and match on _id compare any JSON value as a string; ids accep
   assert.deepEqual(search({ query: { term: { _id: { value: '3' } } } }).ids, ['3']);
   assert.deepEqual(search({ query: { terms: { _id: [1, '3', 99] } }, sort: ['_doc'] }).ids, ['1', '3']);
   assert.deepEqual(search({ query: { match: { _id: 1 } } }).ids, ['1']);
+  assert.deepEqual(search({ query: { multi_match: { query: 2, fields: ['_id', 'k'] } } }).ids, ['2']);
+  assert.deepEqual(search({ query: { query_string: { query: '_id:3' } } }).ids, ['3']);
   assert.deepEqual(search({ query: { ids: { values: [2, 3] } }, sort: ['_doc'] }).ids, ['2', '3']);
   assert.deepEqual(search({ query: { exists: { field: '_id' } } }).total, 3);
   throwsEs(() => search({ query: { prefix: { _id: '1' } } }), 'query_shard_exception', 'Can only use prefix queries on keyword and text fields - not on [_id] which is of type [_id]');
