@@ -252,6 +252,16 @@ test('API key credentials: a key reads and invalidates only itself, never its ow
   assert.equal((await refusal(viaBare.security.getApiKey({ id: sibling.id }))).status, 403);
 });
 
+test('manage_own_api_key grants no key to others and clears no cache (ES ManageOwnApiKeyClusterPrivilege refuses other requests)', async () => {
+  await setUpActors();
+  const grant = await refusal(ownClient().security.grantApiKey({ grant_type: 'password', username: 'owner2', password: 'owner2-password', api_key: { name: 'granted' } }));
+  assert.equal(grant.status, 403);
+  assert.match(grant.reason, /^action \[cluster:admin\/xpack\/security\/api_key\/grant\] is unauthorized for user \[owner1\] with effective roles \[own_keys\], this action is granted by the cluster privileges \[grant_api_key,manage_api_key,manage_security,all\]$/);
+  const clear = await refusal(ownClient().security.clearApiKeyCache({ ids: '*' }));
+  assert.equal(clear.status, 403);
+  assert.match(clear.reason, /api_key\/cache\/clear\] is unauthorized for user \[owner1\]/);
+});
+
 test('updates reach only the caller\'s own keys, even with manage_api_key (ES update API key)', async () => {
   const { otherKeyId, ownKeyId } = await setUpActors();
   const notOwned = await refusal(ownClient().security.updateApiKey({ id: otherKeyId, metadata: { taken: true } }));

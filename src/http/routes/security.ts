@@ -834,7 +834,9 @@ export function securityRoutes(security: NativeSecurityService): Route[] {
       action: `${SEC}/api_key/grant`,
       scope: 'cluster',
       params: ['refresh'],
-      handle: async (request) => {
+      handle: async (request, context) => {
+        // manage_own_api_key never grants a key to somebody else (its check refuses grant requests).
+        if (keyAccess(context, `${SEC}/api_key/grant`) === 'own') throw ownKeysOnly(context, `${SEC}/api_key/grant`);
         const body = objectBody(request, 'grant api key request');
         let grantType: string | undefined;
         let username: string | undefined;
@@ -943,7 +945,11 @@ export function securityRoutes(security: NativeSecurityService): Route[] {
       path: '/_security/api_key/:ids/_clear_cache',
       action: `${SEC}/api_key/cache/clear`,
       scope: 'cluster',
-      handle: () => ({ status: 200, body: { _nodes: { total: 1, successful: 1, failed: 0 }, cluster_name: '', nodes: {} } }),
+      handle: (_request, context) => {
+        // Clearing the cache is no key of one's own: manage_own_api_key does not grant it.
+        if (keyAccess(context, `${SEC}/api_key/cache/clear`) === 'own') throw ownKeysOnly(context, `${SEC}/api_key/cache/clear`);
+        return { status: 200, body: { _nodes: { total: 1, successful: 1, failed: 0 }, cluster_name: '', nodes: {} } };
+      },
     },
   ];
   return routes;
