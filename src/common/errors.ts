@@ -89,6 +89,11 @@ export const errors = {
    */
   illegalArgumentCausedBy: (reason: string, causedBy: EsError) =>
     new EsError(400, 'illegal_argument_exception', reason, { causedBy, rootCauses: [new EsError(400, 'illegal_argument_exception', reason)] }),
+  /** Delete-index and alias actions resolve against indices only (Elasticsearch's `ignoreAliases`). */
+  expressionMatchesAlias: (expression: string) =>
+    new EsError(400, 'illegal_argument_exception', `The provided expression [${expression}] matches an alias, specify the corresponding concrete indices instead.`),
+  /** `action.destructive_requires_name` (true by default since Elasticsearch 8.0). */
+  destructiveRequiresName: () => new EsError(400, 'illegal_argument_exception', 'Wildcard expressions or all indices are not allowed'),
   parsing: (reason: string, extra?: Record<string, unknown>) =>
     new EsError(400, 'parsing_exception', reason, { extra: { line: 1, col: 1, ...extra } }),
   xContentParse: (reason: string) => new EsError(400, 'x_content_parse_exception', reason),
@@ -107,6 +112,9 @@ export const errors = {
       'action_request_validation_exception',
       `Validation Failed: ${problems.map((p, i) => `${i + 1}: ${p};`).join('')}`,
     ),
+  /** Elasticsearch's ValidationException (type `validation_exception`), as the shard limit uses. */
+  validation: (problems: readonly string[]) =>
+    new EsError(400, 'validation_exception', `Validation Failed: ${problems.map((p, i) => `${i + 1}: ${p};`).join('')}`),
   settingsException: (reason: string) => new EsError(400, 'settings_exception', reason),
   indexClosed: (index: string, uuid?: string) =>
     new EsError(400, 'index_closed_exception', 'closed', { extra: { index_uuid: uuid ?? '_na_', index } }),
@@ -149,10 +157,15 @@ export const errors = {
   actionDenied: (action: string, user: string, detail = '') =>
     new EsError(403, 'security_exception', `action [${action}] is unauthorized for user [${user}]${detail}`),
   securityForbidden: (reason: string) => new EsError(403, 'security_exception', reason),
+  /** A client write to a cross-cluster replication follower (spec ccr.md §4.3). */
+  followerWrite: () => new EsError(403, 'status_exception', 'a following engine does not accept operations without an assigned sequence number'),
   clusterBlock: (reason: string) => new EsError(403, 'cluster_block_exception', reason),
   // 404
   indexNotFound: (index: string) =>
     new EsError(404, 'index_not_found_exception', `no such index [${index}]`, { extra: indexExtra(index) }),
+  /** Elasticsearch's IndexNotFoundException with a reason (`no such index [x] and <reason>`). */
+  indexNotFoundBecause: (index: string, reason: string) =>
+    new EsError(404, 'index_not_found_exception', `no such index [${index}] and ${reason}`, { extra: indexExtra(index) }),
   resourceNotFound: (reason: string) => new EsError(404, 'resource_not_found_exception', reason),
   aliasesNotFound: (aliases: readonly string[]) =>
     new EsError(404, 'aliases_not_found_exception', `aliases [${aliases.join(',')}] missing`, {

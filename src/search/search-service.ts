@@ -157,6 +157,7 @@ export class SearchService {
   private readonly randomBytes: (size: number) => Buffer;
   private readonly scrolls = new ScrollRegistry<ScrollState>();
   private readonly sweepTimer: NodeJS.Timeout | undefined;
+  private defaultSearchTimeoutMs: number | undefined;
 
   constructor(options: SearchServiceOptions) {
     this.indices = options.indices;
@@ -170,6 +171,20 @@ export class SearchService {
       this.sweepTimer = setInterval(() => this.scrolls.sweep(this.nowMs()), sweepMs);
       this.sweepTimer.unref();
     }
+  }
+
+  /**
+   * `search.default_search_timeout` (a dynamic cluster setting; `-1` is none): the timeout of a
+   * search that names none. Applied from the next search on.
+   */
+  setDefaultSearchTimeout(timeoutMs: number | undefined): void {
+    this.defaultSearchTimeoutMs = timeoutMs !== undefined && timeoutMs >= 0 ? timeoutMs : undefined;
+  }
+
+  private parseWithDefaults(params: Readonly<Record<string, string>>, body: unknown, options: { readonly scroll?: boolean }): ParsedSearch {
+    const parsed = parseSearch(params, body, options);
+    if (this.defaultSearchTimeoutMs === undefined || parsed.request.timeoutMs !== undefined) return parsed;
+    return { ...parsed, request: { ...parsed.request, timeoutMs: this.defaultSearchTimeoutMs } };
   }
 
   close(): void {
@@ -300,7 +315,7 @@ export class SearchService {
    * indices, and `search_phase_execution_exception` when every shard failed.
    */
   searchLocal(input: SearchInput, access: SearchAuthorizer, options: LocalSearchOptions = {}): LocalSearchResult {
-    const parsed = parseSearch(input.params, input.body, { scroll: input.params['scroll'] !== undefined });
+    const parsed = this.parseWithDefaults(input.params, input.body, { scroll: input.params['scroll'] !== undefined });
     return this.searchParsed(input, parsed, access, options);
   }
 
@@ -324,7 +339,7 @@ export class SearchService {
   search(input: SearchInput, access: SearchAuthorizer, owner: ScrollOwner): Record<string, unknown> {
     const started = this.nowMs();
     const scroll = input.params['scroll'] !== undefined;
-    const parsed = parseSearch(input.params, input.body, { scroll });
+    const parsed = this.parseWithDefaults(input.params, input.body, { scroll });
     if (scroll) return this.openScroll(input, parsed, access, owner, started);
     const local = this.searchParsed(input, parsed, access, {});
     if (local.targets.length === 0) return this.emptyResponse(parsed, started);
@@ -465,7 +480,7 @@ export class SearchService {
    */
   searchAsRemote(input: SearchInput, access: SearchAuthorizer, clusterAlias: string): ClusterSearchResult {
     const started = this.nowMs();
-    const parsed = parseSearch(input.params, input.body, { scroll: false });
+    const parsed = this.parseWithDefaults(input.params, input.body, { scroll: false });
     const window = parsed.request.from + parsed.request.size;
     const request: SearchRequest = { ...parsed.request, from: 0, size: window };
     const local = this.searchParsed(input, { ...parsed, request }, access, { clusterAlias });
@@ -516,7 +531,7 @@ export class SearchService {
 
   /** Parses a search for a coordinator that also targets other clusters. */
   parseForClusters(input: SearchInput): ParsedSearch {
-    return parseSearch(input.params, input.body, { scroll: input.params['scroll'] !== undefined });
+    return this.parseWithDefaults(input.params, input.body, { scroll: input.params['scroll'] !== undefined });
   }
 
   /** The local part of a cross-cluster search (query phase + fetch), or undefined without local indices. */
