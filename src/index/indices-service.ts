@@ -33,7 +33,7 @@ import {
   settingInteger,
   settingValue,
 } from './settings.js';
-import { MetadataStore, ShardStore, type AliasMetadata, type Durability, type IndexMetadata } from './store/index.js';
+import { MetadataStore, ShardStore, type AliasMetadata, type Durability, type IndexMetadata, type Operation, type StoredDocument } from './store/index.js';
 
 /** One index as the rest of the node sees it. `shard` is undefined while the index is closed. */
 export interface IndexHandle {
@@ -253,6 +253,16 @@ export class IndicesService {
     this.maxShardsPerNode = maxShards === undefined ? maxShardsPerNodeDefault : Number(maxShards);
   }
 
+  /**
+   * The lowest seq_no that retention leases (cross-cluster replication) keep on an index, or
+   * undefined without leases: operation history at or above it is never trimmed.
+   */
+  private retentionFloor: (indexUuid: string) => number | undefined = () => undefined;
+
+  setRetentionFloor(floor: (indexUuid: string) => number | undefined): void {
+    this.retentionFloor = floor;
+  }
+
   /** Shard copies of the open indices (what `cluster.max_shards_per_node` counts). */
   private openShardCopies(): number {
     let open = 0;
@@ -305,6 +315,8 @@ export class IndicesService {
 
   checkWriteBlock(handle: IndexHandle, kind: 'write' | 'delete' = 'write'): void {
     const settings = handle.metadata.settings;
+    // A cross-cluster replication follower takes writes from its leader only (spec ccr.md §4.3).
+    if (settings['index.xpack.ccr.following_index'] === 'true') throw errors.followerWrite();
     for (const key of ['index.blocks.read_only', 'index.blocks.write']) {
       if (settingBoolean(settings, key)) throw errors.indexBlocked(handle.name, blockDescriptions[key]!);
     }
@@ -485,6 +497,76 @@ export class IndicesService {
     for (const { handle, mappings } of merged) this.setMapping(handle, mappings);
   }
 
+  // ---------------------------------------------------------------- cross-cluster replication
+
+  /**
+   * Creates a follower index (spec ccr.md §2.3 steps 9-10): the leader's replicated settings and
+   * mappings, the caller's own (non-replicated) settings, and `index.xpack.ccr.following_index`.
+   * `overridable` says which keys the caller may not give because the leader's replicate.
+   */
+  createFollowerIndex(name: string, leader: { settings: Readonly<Record<string, string>>; mappings: Readonly<Record<string, unknown>> }, ownSettings: unknown, isReplicated: (key: string) => boolean): IndexHandle {
+    const own = ownSettings === undefined || ownSettings === null ? {} : parseCreateSettings(ownSettings);
+    const overriding = Object.keys(own).filter((key) => isReplicated(key));
+    if (overriding.length > 0) {
+      const shown = overriding.map((key) => `${key}=${own[key]}`).join(', ');
+      throw errors.illegalArgument(`can not put follower index that could override leader settings {${shown}}`);
+    }
+    const handle = this.createIndex(name, { settings: { ...leader.settings, ...own }, mappings: leader.mappings });
+    const mutable = this.handles.get(handle.name)!;
+    this.replaceMetadata(mutable, {
+      ...mutable.metadata,
+      settings: { ...mutable.metadata.settings, 'index.xpack.ccr.following_index': 'true' },
+      version: mutable.metadata.version + 1,
+    });
+    return mutable;
+  }
+
+  /** Bootstrap: leader documents copied as they are (no history rows), then the snapshot's seq_no. */
+  importFollowerDocuments(handle: IndexHandle, documents: readonly StoredDocument[]): void {
+    this.openShardOf(handle).importDocuments(documents);
+  }
+
+  finishFollowerImport(handle: IndexHandle, maxSeqNo: number): void {
+    const shard = this.openShardOf(handle);
+    shard.finishImport(maxSeqNo);
+    this.noteWrite(handle, maxSeqNo);
+  }
+
+  /** Applies leader operations to a follower (spec ccr.md §4.2 step 6); idempotent by seq_no. */
+  applyFollowerOperations(handle: IndexHandle, operations: readonly Operation[]): number {
+    const shard = this.openShardOf(handle);
+    const applied = shard.applyOperations(operations);
+    if (applied > 0) this.noteWrite(handle, shard.maxSeqNo);
+    return applied;
+  }
+
+  /**
+   * Brings a follower's mappings and replicated settings up to its leader's (spec ccr.md §4.2 step
+   * 4): the leader mapping merges into the follower's; replicated settings are copied, the
+   * follower's own non-replicated ones stay.
+   */
+  syncFollowerMetadata(handle: IndexHandle, leader: { settings: Readonly<Record<string, string>>; mappings: Readonly<Record<string, unknown>> }, isReplicated: (key: string) => boolean): void {
+    const mutable = this.handles.get(handle.name);
+    assert(mutable !== undefined, 'the follower index exists');
+    const mappings = mergeMappings(mutable.metadata.mappings, parseMapping(leader.mappings));
+    if (JSON.stringify(mappings) !== JSON.stringify(mutable.metadata.mappings)) this.setMapping(mutable, mappings);
+    const settings: Record<string, string> = {};
+    for (const [key, value] of Object.entries(mutable.metadata.settings)) if (!isReplicated(key) || key === 'index.xpack.ccr.following_index') settings[key] = value;
+    for (const [key, value] of Object.entries(leader.settings)) if (isReplicated(key)) settings[key] = value;
+    settings['index.xpack.ccr.following_index'] = mutable.metadata.settings['index.xpack.ccr.following_index'] ?? 'true';
+    if (JSON.stringify(settings) !== JSON.stringify(mutable.metadata.settings)) {
+      this.replaceMetadata(mutable, { ...mutable.metadata, settings, version: mutable.metadata.version + 1 });
+    }
+  }
+
+  /** Unfollow (spec ccr.md §3.3): the follower becomes an ordinary index. */
+  clearFollowing(handle: IndexHandle): void {
+    const mutable = this.handles.get(handle.name);
+    assert(mutable !== undefined, 'the follower index exists');
+    const { ['index.xpack.ccr.following_index']: _removed, ...settings } = mutable.metadata.settings;
+    this.replaceMetadata(mutable, { ...mutable.metadata, settings, version: mutable.metadata.version + 1 });
+  }
+
   /** Stores a new mapping for one index (dynamic updates from documents come here too). */
   setMapping(handle: IndexHandle, mappings: RootMapping): void {
     const mutable = this.handles.get(handle.name);
@@ -525,8 +607,11 @@ export class IndicesService {
     this.emit((listener) => listener.refreshed?.(mutable, maxSeqNo));
     // Operation history retention: `index.soft_deletes.retention.operations` > 0 keeps that many
     // operations below the refreshed point; 0 (the default) keeps every operation.
+    // Retention leases (cross-cluster replication's followers) hold history back further.
     const retained = settingInteger(mutable.metadata.settings, 'index.soft_deletes.retention.operations');
-    if (retained > 0 && maxSeqNo - retained + 1 > 0) mutable.shard.trimOpsBelow(maxSeqNo - retained + 1);
+    const floor = this.retentionFloor(mutable.uuid) ?? Number.MAX_SAFE_INTEGER;
+    const trimBelow = Math.min(maxSeqNo - retained + 1, floor);
+    if (retained > 0 && trimBelow > 0) mutable.shard.trimOpsBelow(trimBelow);
   }
 
   /** Called after each committed write. */

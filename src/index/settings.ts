@@ -152,6 +152,8 @@ export const indexSettingSpecs: Readonly<Record<string, SettingSpec>> = {
   'index.blocks.write': { dynamic: true, defaultValue: 'false', validate: booleanValue },
   'index.blocks.metadata': { dynamic: true, defaultValue: 'false', validate: booleanValue },
   'index.hidden': { dynamic: true, defaultValue: 'false', validate: booleanValue },
+  // Marks a cross-cluster replication follower (spec ccr.md §6): set by put-follow, removed by unfollow.
+  'index.xpack.ccr.following_index': { dynamic: false, validate: booleanValue, internal: true },
   'index.priority': { dynamic: true, validate: integerIn(0, 2 ** 31 - 1) },
   'index.query.default_field': { dynamic: true, defaultValue: '*', validate: anyValue },
   'index.translog.durability': { dynamic: true, defaultValue: 'request', validate: oneOf('request', 'async') },

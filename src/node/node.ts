@@ -11,6 +11,9 @@ import { clusterSettingsRoutes } from '../http/routes/cluster-settings.js';
 import { nodeInfoRoutes, type NodeIdentity } from '../http/routes/node-info.js';
 import { taskRoutes } from '../http/routes/tasks.js';
 import { wireIndices } from './wire-indices.js';
+import { CcrLeaderService, ccrLeaderActions, isCcrInternalAction } from '../ccr/leader.js';
+import { CcrService } from '../ccr/service.js';
+import { ccrRoutes } from '../http/routes/ccr.js';
 import { parseAutoCreateIndex } from '../index/index.js';
 import { wireSecurity } from './wire-security.js';
 import { protocolsFrom, wireRemote } from './wire-remote.js';
@@ -138,6 +141,10 @@ export async function startNode(config: NodeConfig, options: StartOptions): Prom
     });
     clusterSettings.onChange((effective) => indices.applyClusterSettings(effective));
     indices.applyClusterSettings(clusterSettings.effective());
+    // Cross-cluster replication: the leader side answers other clusters over the remote
+    // interfaces; the follower side runs follow tasks through the remote clusters client.
+    const ccrLeader = new CcrLeaderService(indices.indices, nodeDb, nowMs, log.child({ layer: 'ccr', side: 'leader' }));
+    closers.push(() => ccrLeader.close());
     const remote = wireRemote({
       config,
       identity: { nodeId, clusterUuid },
@@ -146,9 +153,26 @@ export async function startNode(config: NodeConfig, options: StartOptions): Prom
       security: security.native,
       log,
       nowMs,
+      extraRemoteActions: ccrLeaderActions(ccrLeader),
     });
     closers.push(() => remote.close());
     await remote.start();
+    const native = security.native;
+    const ccr = new CcrService({
+      indices: indices.indices,
+      db: nodeDb,
+      remote: {
+        aliases: () => remote.client.aliases(),
+        send: (alias, action, body, subject) =>
+          remote.client.sendAs(alias, action, body, subject === undefined ? undefined : { ...subject, system: isCcrInternalAction(action) }, typeof body['index'] === 'string' ? [body['index']] : []),
+      },
+      descriptorSets: native === undefined ? undefined : (authentication) => native.descriptorSets(authentication),
+      clusterName: config.clusterName,
+      nowMs,
+      log: log.child({ layer: 'ccr', side: 'follower' }),
+    });
+    closers.push(() => ccr.close());
+    ccr.start();
     let httpServer: HttpServer | undefined;
     const build = buildInfo();
     const identity: NodeIdentity = {
@@ -174,6 +198,7 @@ export async function startNode(config: NodeConfig, options: StartOptions): Prom
       ...security.service.routes(),
       ...indices.routes({ clusterName: config.clusterName }, remote.client),
       ...remote.routes(identity),
+      ...ccrRoutes(ccr, ccrLeader, indices.indices),
     ];
     const tls = readTls(config);
     httpServer = await startHttpServer({

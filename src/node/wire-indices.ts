@@ -7,7 +7,7 @@ import { clusterHealthRoutes } from '../http/routes/cluster-health.js';
 import { documentRoutes } from '../http/routes/documents.js';
 import { indicesRoutes } from '../http/routes/indices.js';
 import { searchRoutes } from '../http/routes/search.js';
-import { openIndicesService } from '../index/index.js';
+import { openIndicesService, type IndicesService } from '../index/index.js';
 import { SearcherService } from '../index/searcher/index.js';
 import { SearchService, type RemoteClusters } from '../search/index.js';
 import { parseTimeValueMs } from '../search/time-value.js';
@@ -27,6 +27,8 @@ export function wireIndices(options: { config: NodeConfig; nodeDb: SqlDatabase; 
   routes(identity: { clusterName: string }, remotes?: RemoteClusters): Route[];
   /** The search coordinator (cross-cluster search calls `search.searchLocal`). */
   readonly search: SearchService;
+  /** The indices service (cross-cluster replication writes followers and reads leaders through it). */
+  readonly indices: IndicesService;
   /** Makes the dynamic cluster settings of the index and search layers take effect (start and every change). */
   applyClusterSettings(effective: FlatSettings): void;
   close(): void;
@@ -56,6 +58,7 @@ export function wireIndices(options: { config: NodeConfig; nodeDb: SqlDatabase; 
       ...clusterHealthRoutes(service, identity),
     ],
     search,
+    indices: service,
     applyClusterSettings: (effective) => {
       service.applyClusterSettings(effective);
       const timeout = effective['search.default_search_timeout'];

@@ -11,7 +11,7 @@ import type { NodeIdentity } from '../http/routes/node-info.js';
 import { RemoteClusterService, timeValueMs, type Flat } from '../remote/index.js';
 import { AuditTrail } from '../remote/audit.js';
 import { apiKeyModel, certificateModel, RemoteClustersClient, type ModelOptions } from '../remote/client.js';
-import { buildRemoteHandlers, remoteClusterHandshakeCheck } from '../remote/server.js';
+import { buildRemoteHandlers, remoteClusterHandshakeCheck, type ExtraRemoteAction } from '../remote/server.js';
 import type { SearchService } from '../search/index.js';
 import type { NativeSecurityService } from '../security/index.js';
 import { startTransportServer, tlsProtocols, TRANSPORT_FORMAT_VERSION, type HandshakeInfo, type TlsProtocols, type TransportServer } from '../transport/index.js';
@@ -135,6 +135,8 @@ export function wireRemote(options: {
   security: NativeSecurityService | undefined;
   log: Logger;
   nowMs: () => number;
+  /** Actions other layers serve to remote clusters (cross-cluster replication's leader side). */
+  extraRemoteActions?: readonly ExtraRemoteAction[];
 }): WiredRemote {
   const { config, log } = options;
   const version = flatString(config, 'strait.test.version') ?? ES_API_VERSION;
@@ -226,7 +228,14 @@ export function wireRemote(options: {
   const client = new RemoteClustersClient(service, options.security, (alias) => credentialMap.get(alias), audit, log.child({ component: 'remote-client' }));
 
   // ---- remote side: the interfaces other clusters call
-  const remoteSide = { node: { handshake, transportAddress, remoteClusterAddress }, search: options.search, security: options.security, audit, log: log.child({ component: 'remote-server' }) };
+  const remoteSide = {
+    node: { handshake, transportAddress, remoteClusterAddress },
+    search: options.search,
+    security: options.security,
+    audit,
+    log: log.child({ component: 'remote-server' }),
+    ...(options.extraRemoteActions !== undefined ? { extraActions: options.extraRemoteActions } : {}),
+  };
   return {
     handshake,
     transportAddress,

@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import { EsError, errors } from '../common/index.js';
 import type { ClusterSearchResult, RemoteClusters, SearchInput } from '../search/index.js';
 import type { FieldCapsIndex } from '../search/field-caps.js';
-import type { Authentication, NativeSecurityService } from '../security/index.js';
+import type { Authentication, NativeSecurityService, RoleDescriptor } from '../security/index.js';
 import { connectTransport, type HandshakeInfo, type TransportConnection } from '../transport/index.js';
 import type { TransportClientTlsOptions } from '../transport/tls.js';
 import type { AuditTrail } from './audit.js';
@@ -19,6 +19,13 @@ import {
   crossClusterSubjectHeader,
   remoteDescriptorSets,
 } from './subject.js';
+
+/** A stored identity to send as: who, with the role descriptors captured earlier; `system` for internal actions. */
+export interface StoredCaller {
+  readonly authentication: Authentication;
+  readonly descriptorSets: readonly (readonly RoleDescriptor[])[];
+  readonly system?: boolean;
+}
 
 /** The `_system` subject used for the API key model's sniffing (spec §6.1: empty descriptor list). */
 const SYSTEM_SUBJECT = Buffer.from(JSON.stringify({ username: '_system', roles: [], realm: { name: '__attach', type: '__attach' }, descriptorSets: [] })).toString('base64');
@@ -142,14 +149,23 @@ export class RemoteClustersClient implements RemoteClusters {
   }
 
   /** The headers that say who is asking, for this alias's model; 403 before sending when nothing applies. */
-  private headersFor(alias: string, action: string, caller: unknown, requestId: string): Record<string, string> {
-    const authentication = caller as Authentication | undefined;
+  private headersFor(alias: string, action: string, caller: unknown, requestId: string, stored?: StoredCaller): Record<string, string> {
+    const authentication = stored?.authentication ?? (caller as Authentication | undefined);
     const headers: Record<string, string> = { [REQUEST_ID_HEADER]: requestId };
     if (this.security === undefined || authentication === undefined) {
       headers[CERTIFICATE_SUBJECT_HEADER] = Buffer.from(JSON.stringify({ username: '_anonymous', roles: ['superuser'], realm: { name: '__anonymous', type: 'anonymous' } })).toString('base64');
       return headers;
     }
-    const sets = this.security.descriptorSets(authentication);
+    if (stored?.system === true && this.service.modelOf(alias) === 'api_key') {
+      // Replication's internal actions (restore sessions, retention leases) run as `_system`
+      // under the API key model: the key's replication access alone decides (spec §6.1).
+      const credentials = this.credentials(alias);
+      if (credentials === undefined) throw errors.illegalState(`remote cluster [${alias}] has no credentials`);
+      headers[CROSS_CLUSTER_CREDENTIALS_HEADER] = `ApiKey ${credentials}`;
+      headers[CROSS_CLUSTER_SUBJECT_HEADER] = SYSTEM_SUBJECT;
+      return headers;
+    }
+    const sets = (stored?.descriptorSets as RoleDescriptor[][] | undefined) ?? this.security.descriptorSets(authentication);
     if (this.service.modelOf(alias) === 'certificate') {
       headers[CERTIFICATE_SUBJECT_HEADER] = certificateSubjectHeader(authentication, sets);
       return headers;
@@ -168,7 +184,16 @@ export class RemoteClustersClient implements RemoteClusters {
     return headers;
   }
 
-  private async send(alias: string, action: string, body: Record<string, unknown>, caller: unknown, indices: readonly string[]): Promise<unknown> {
+  /**
+   * Sends an action as a stored identity (a cross-cluster replication task runs with the roles its
+   * creator had, spec ccr.md §4.2): the identity's role descriptors as they were captured, today's
+   * credentials for the alias (so a rotated key or a changed model carries the task along).
+   */
+  async sendAs(alias: string, action: string, body: Record<string, unknown>, stored: StoredCaller | undefined, indices: readonly string[] = []): Promise<unknown> {
+    return this.send(alias, action, body, stored?.authentication, indices, stored);
+  }
+
+  private async send(alias: string, action: string, body: Record<string, unknown>, caller: unknown, indices: readonly string[], stored?: StoredCaller): Promise<unknown> {
     const requestId = randomUUID();
     const authentication = caller as Authentication | undefined;
     const base = {
@@ -181,7 +206,7 @@ export class RemoteClustersClient implements RemoteClusters {
       indices,
     };
     try {
-      const headers = this.headersFor(alias, action, caller, requestId);
+      const headers = this.headersFor(alias, action, caller, requestId, stored);
       const connection = await this.service.connection(alias);
       const result = await connection.request(action, { ...body, cluster_alias: alias }, { headers });
       this.audit.record({ ...base, 'event.action': 'cross_cluster_request', decision: 'granted' });

@@ -38,8 +38,24 @@ export interface RemoteSideNode {
   readonly remoteClusterAddress: () => string | undefined;
 }
 
+/** Who is asking, for an action another layer serves: may the caller run `action` on `index`? */
+export interface RemoteActionAccess {
+  allowsIndex(action: string, index: string): boolean;
+  /** The certificate model resolves role names here; the API key model intersects key and subject; `none` without security. */
+  readonly model: 'certificate' | 'api_key' | 'none';
+}
+
+/** An action served on the remote side by another layer (cross-cluster replication's leader actions). */
+export interface ExtraRemoteAction {
+  readonly action: string;
+  run(body: Record<string, unknown>, access: RemoteActionAccess): unknown;
+  /** Served on the remote cluster interface too (added to its allowlist). */
+  readonly remoteCluster: boolean;
+}
+
 export interface RemoteSideOptions {
   readonly node: RemoteSideNode;
+  readonly extraActions?: readonly ExtraRemoteAction[];
   readonly search: SearchService;
   /** Undefined when security is disabled on this node. */
   readonly security: NativeSecurityService | undefined;
@@ -96,6 +112,7 @@ function memo<V>(max: number): (key: string, make: () => V) => V {
 
 export function buildRemoteHandlers(options: RemoteSideOptions, iface: 'transport' | 'remote_cluster'): Map<string, TransportHandler> {
   const { security, search, node, audit } = options;
+  const extraAllowed = new Set((options.extraActions ?? []).filter((extra) => extra.remoteCluster).map((extra) => extra.action));
   // Compiling descriptors builds regular expressions; requests repeat the same keys and subjects.
   const keyPermissions = memo<Permission>(1000);
   const subjects = memo<{ subject: ReturnType<typeof parseCrossClusterSubject>; permissions: Permission[] }>(1000);
@@ -174,7 +191,7 @@ export function buildRemoteHandlers(options: RemoteSideOptions, iface: 'transpor
       const body = (typeof request.body === 'object' && request.body !== null ? request.body : {}) as Record<string, unknown>;
       let caller: Caller | undefined;
       try {
-        if (iface === 'remote_cluster' && !REMOTE_CLUSTER_ALLOWLIST.has(request.action)) {
+        if (iface === 'remote_cluster' && !REMOTE_CLUSTER_ALLOWLIST.has(request.action) && !extraAllowed.has(request.action)) {
           throw errors.securityForbidden(`action [${request.action}] is not allowed as a cross cluster operation on the dedicated remote cluster server port`);
         }
         caller = await authenticate(request);
@@ -287,6 +304,21 @@ export function buildRemoteHandlers(options: RemoteSideOptions, iface: 'transpor
       indicesOf,
     ),
   );
+  const model: RemoteActionAccess['model'] = security === undefined ? 'none' : iface === 'remote_cluster' ? 'api_key' : 'certificate';
+  for (const extra of options.extraActions ?? []) {
+    if (iface === 'remote_cluster' && !extra.remoteCluster) continue;
+    handlers.set(
+      extra.action,
+      handler(
+        extra.action,
+        (_request, caller, body) => {
+          const permission = caller.permission;
+          return extra.run(body, { model, allowsIndex: (action, index) => permission === undefined || permission.allowsIndex(action, index) });
+        },
+        (body) => (typeof body['index'] === 'string' ? [body['index']] : []),
+      ),
+    );
+  }
   return handlers;
 }
 

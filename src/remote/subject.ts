@@ -105,14 +105,30 @@ export function crossClusterSubjectHeader(authentication: Authentication, sets: 
   return encode(subject);
 }
 
-function parseUser(value: Record<string, unknown>): SubjectUser {
+/**
+ * The fixed role the fulfilling cluster gives the `_system` subject (spec §6.1 rule 7), still
+ * intersected with the cross-cluster key: cross-cluster replication's internal actions (restore
+ * sessions, retention leases) run as `_system` so that the key's replication access alone decides.
+ */
+export const SYSTEM_CROSS_CLUSTER_ACCESS: RoleDescriptor = {
+  name: '_system_cross_cluster_access',
+  cluster: ['cross_cluster_search', 'cross_cluster_replication'],
+  indices: [{ names: ['*'], privileges: ['cross_cluster_replication', 'cross_cluster_replication_internal'], allowRestrictedIndices: true }],
+  remoteIndices: [],
+  remoteCluster: [],
+  runAs: [],
+  applications: [],
+  metadata: {},
+};
+
+function parseUser(value: Record<string, unknown>, allowSystem = false): SubjectUser {
   const username = value['username'];
   const roles = value['roles'];
   const realm = value['realm'] as { name?: unknown; type?: unknown } | undefined;
   if (typeof username !== 'string' || username === '' || !Array.isArray(roles) || !roles.every((r) => typeof r === 'string')) {
     throw errors.badRequest('invalid cross cluster subject: [username] and [roles] are required');
   }
-  if (username === '_cross_cluster_access' || username.startsWith('_system')) {
+  if (username === '_cross_cluster_access' || (username.startsWith('_system') && !(allowSystem && username === '_system'))) {
     throw errors.securityForbidden(`received cross cluster request from an unexpected internal user [${username}]`);
   }
   return {
@@ -148,8 +164,13 @@ export function parseCertificateSubject(header: string | undefined): SubjectUser
 
 export function parseCrossClusterSubject(header: string | undefined): SubjectUser & { descriptorSets: RoleDescriptor[][] } {
   const value = decode(header, CROSS_CLUSTER_SUBJECT_HEADER);
-  const user = parseUser(value);
+  const user = parseUser(value, true);
   const sets = parseDescriptorSets(value['descriptorSets']);
+  if (user.username === '_system') {
+    // `_system` carries an empty list and gets the fixed system role instead (spec §6.1 rule 6-7).
+    if (sets.length > 0) throw errors.securityForbidden('received cross cluster request from an unexpected internal user [_system]');
+    return { ...user, descriptorSets: [[SYSTEM_CROSS_CLUSTER_ACCESS]] };
+  }
   if (sets.length === 0) throw errors.securityForbidden('cross cluster subject carries no role descriptors');
   return { ...user, descriptorSets: sets };
 }

@@ -324,6 +324,67 @@ export class ShardStore {
     return total;
   }
 
+  /**
+   * Cross-cluster replication, follower side: applies leader operations with the leader's seq_no,
+   * primary term and version, in one commit. Operations at or below max_seq_no were applied before
+   * and are skipped (retries are idempotent); the rest must follow on without a gap (the follower
+   * writes its contiguous prefix only). Returns how many were applied.
+   */
+  applyOperations(operations: readonly Operation[]): number {
+    let applied = 0;
+    const run = (): void => {
+      for (const op of operations) {
+        if (op.seqNo <= this.maxSeqNoValue) continue;
+        assert(op.seqNo === this.maxSeqNoValue + 1, 'replicated operations are applied without gaps');
+        assert(op.version >= 0, 'replicated versions are not negative');
+        const routing = op.routing ?? null;
+        this.statements.docUpsert.run(op.id, op.op === 'delete' ? null : op.source, op.seqNo, op.primaryTerm, op.version, op.op === 'delete' ? null : routing);
+        this.statements.opInsert.run(op.seqNo, op.op, op.id, op.op === 'delete' ? null : op.source, op.primaryTerm, op.version, op.op === 'delete' ? null : routing);
+        this.maxSeqNoValue = op.seqNo;
+        applied++;
+      }
+      this.statements.metaSet.run('max_seq_no', String(this.maxSeqNoValue));
+    };
+    const before = this.maxSeqNoValue;
+    try {
+      if (this.openTransactionDepth > 0) run();
+      else this.db.transaction(run)();
+    } catch (error) {
+      this.maxSeqNoValue = before;
+      throw error;
+    } finally {
+      this.liveCountCache = undefined;
+    }
+    return applied;
+  }
+
+  /**
+   * Cross-cluster replication bootstrap: stores documents copied from a leader snapshot as they are
+   * (seq_no, primary term, version, routing), without history rows, in one commit. The shard's
+   * max_seq_no is set once by `finishImport`, so a crash mid-copy leaves a shard that says so.
+   */
+  importDocuments(documents: readonly StoredDocument[]): void {
+    this.db.transaction(() => {
+      for (const document of documents) {
+        this.statements.docUpsert.run(document.id, document.source, document.seqNo, document.primaryTerm, document.version, document.routing ?? null);
+      }
+    })();
+    this.liveCountCache = undefined;
+  }
+
+  /** Ends a bootstrap: the shard now stands at the snapshot's max seq_no. */
+  finishImport(maxSeqNo: number): void {
+    assert(this.maxSeqNoValue <= maxSeqNo, 'a bootstrap never moves max_seq_no backwards');
+    this.statements.metaSet.run('max_seq_no', String(maxSeqNo));
+    this.statements.metaSet.run('ccr_bootstrapped', 'true');
+    this.maxSeqNoValue = maxSeqNo;
+  }
+
+  /** True once `finishImport` committed (a follower shard whose bootstrap completed). */
+  get bootstrapped(): boolean {
+    return this.statements.metaGet.get('ccr_bootstrapped')?.value === 'true';
+  }
+
   close(): void {
     if (this.db.open) this.db.close();
   }

@@ -1,0 +1,457 @@
+/**
+ * The leader side of cross-cluster replication (I/O shell): what a follower cluster asks of this
+ * cluster over the transport interface (certificate model) or the remote cluster interface (API
+ * key model), under Elasticsearch's action names (spec ccr.md §4):
+ *
+ * - `indices:monitor/stats` with `ccr: true`: the leader index's metadata, shard count, history
+ *   uuid and checkpoints, after checking that the caller may follow it (spec §2.3 steps 4-8);
+ * - `indices:data/read/xpack/ccr/shard_changes`: operations by seq_no, long-polling on the global
+ *   checkpoint (spec §4.2 step 3);
+ * - `indices:internal/admin/ccr/restore/session/put|clear` and `.../restore/file_chunk/get`: a
+ *   consistent copy of the leader's documents for the bootstrap (spec §4.1);
+ * - `indices:admin/seq_no/add|renew|remove_retention_lease`: retention leases (spec §4.5).
+ *
+ * A Strait index is one shard store, so shard 0 is the only shard; the history uuid of a shard is
+ * its index uuid (a re-created leader has another one, which resume detects).
+ */
+import { randomUUID } from 'node:crypto';
+import type { Logger } from 'pino';
+import { errors, EsError, type SqlDatabase } from '../common/index.js';
+import type { IndexHandle, IndicesService } from '../index/index.js';
+import { ShardSnapshot } from '../index/store/shard-snapshot.js';
+import type { ChangeOperation, ShardChangesResponse } from './types.js';
+
+export const CCR_ACTIONS = {
+  leaderInfo: 'indices:monitor/stats',
+  shardChanges: 'indices:data/read/xpack/ccr/shard_changes',
+  restoreSessionPut: 'indices:internal/admin/ccr/restore/session/put',
+  restoreFileChunk: 'indices:internal/admin/ccr/restore/file_chunk/get',
+  restoreSessionClear: 'indices:internal/admin/ccr/restore/session/clear',
+  addRetentionLease: 'indices:admin/seq_no/add_retention_lease',
+  renewRetentionLease: 'indices:admin/seq_no/renew_retention_lease',
+  removeRetentionLease: 'indices:admin/seq_no/remove_retention_lease',
+} as const;
+
+export const CCR_LEADER_ACTIONS: readonly string[] = Object.values(CCR_ACTIONS);
+
+/** Limits of the leader side (style P4). */
+export const leaderLimits = {
+  restoreSessionsMax: 64, // ours: concurrent bootstrap sessions on one leader node
+  restoreSessionIdleMs: 60_000, // ccr.indices.recovery.recovery_activity_timeout default (60s)
+  restoreChunkDocsMax: 10_000, // ours: documents per file_chunk answer
+  restoreChunkBytesMax: 1024 * 1024, // ccr.indices.recovery.chunk_size default (1mb)
+  shardChangesOperationsMax: 100_000, // ours: a larger max_operation_count is clamped
+  pollTimeoutMsMax: 5 * 60_000, // ours: a longer read_poll_timeout is clamped
+  retentionLeasePeriodMs: 12 * 3_600_000, // index.soft_deletes.retention_lease.period default (12h)
+} as const;
+
+/** Who is asking, as the leader's handler sees it: may the caller run `action` on `index`? */
+export interface LeaderAuthorizer {
+  allowsIndex(action: string, index: string): boolean;
+  /** Certificate model: the leader resolves role names, and adds per-action detail to refusals. */
+  readonly model: 'certificate' | 'api_key' | 'none';
+}
+
+/** The settings a follower never copies from its leader (spec §4.2 step 4, "non-replicated"). */
+const NON_REPLICATED_SETTINGS: readonly RegExp[] = [
+  /^index\.number_of_replicas$/,
+  /^index\.auto_expand_replicas$/,
+  /^index\.routing\.allocation\./,
+  /^index\.blocks\./,
+  /^index\.priority$/,
+  /^index\.hidden$/,
+  /^index\.refresh_interval$/,
+  /^index\.max_result_window$/,
+  /^index\.max_inner_result_window$/,
+  /^index\.max_rescore_window$/,
+  /^index\.max_docvalue_fields_search$/,
+  /^index\.max_script_fields$/,
+  /^index\.max_terms_count$/,
+  /^index\.max_regex_length$/,
+  /^index\.default_pipeline$/,
+  /^index\.final_pipeline$/,
+  /^index\.translog\./,
+  /^index\.soft_deletes\.retention/,
+  /^index\.xpack\.ccr\./,
+  /^index\.search\./,
+  /^index\.indexing\.slowlog/,
+  /^index\.mapping\.total_fields\.limit$/,
+  /^index\.requests\.cache\.enable$/,
+];
+
+export function isReplicatedSetting(key: string): boolean {
+  return !NON_REPLICATED_SETTINGS.some((pattern) => pattern.test(key));
+}
+
+/** What `leaderInfo` answers (wire JSON, snake_case). */
+export interface LeaderIndexInfo {
+  readonly index: string;
+  readonly uuid: string;
+  readonly history_uuid: string;
+  readonly number_of_shards: number;
+  readonly settings: Record<string, string>;
+  readonly mappings: Record<string, unknown>;
+  readonly metadata_version: number;
+  readonly open: boolean;
+  readonly max_seq_no: number;
+  readonly global_checkpoint: number;
+}
+
+interface RestoreSession {
+  readonly id: string;
+  readonly indexUuid: string;
+  readonly snapshot: ShardSnapshot;
+  lastUsedMs: number;
+}
+
+interface Waiter {
+  readonly fromSeqNo: number;
+  readonly resolve: () => void;
+}
+
+/** Spec §2.3 step 6: a follower needs stats and shard_changes on the leader index. */
+const FOLLOW_ACTIONS = [CCR_ACTIONS.leaderInfo, CCR_ACTIONS.shardChanges] as const;
+
+export class CcrLeaderService {
+  private readonly sessions = new Map<string, RestoreSession>();
+  private readonly waiters = new Map<string, Set<Waiter>>();
+  private readonly unlisten: () => void;
+  private readonly sweepTimer: NodeJS.Timeout;
+
+  constructor(
+    private readonly indices: IndicesService,
+    private readonly db: SqlDatabase,
+    private readonly nowMs: () => number,
+    private readonly log: Logger,
+  ) {
+    db.exec(
+      'CREATE TABLE IF NOT EXISTS ccr_retention_leases (index_uuid TEXT NOT NULL, lease_id TEXT NOT NULL, retaining_seq_no INTEGER NOT NULL, timestamp_ms INTEGER NOT NULL, source TEXT NOT NULL, PRIMARY KEY (index_uuid, lease_id))',
+    );
+    this.unlisten = indices.addListener({
+      written: (index, seqNo) => this.wake(index.uuid, seqNo),
+      indexDeleted: (index) => {
+        this.wake(index.uuid, Number.MAX_SAFE_INTEGER);
+        this.db.prepare('DELETE FROM ccr_retention_leases WHERE index_uuid = ?').run(index.uuid);
+        for (const session of this.sessions.values()) if (session.indexUuid === index.uuid) this.closeSession(session.id);
+      },
+      indexClosed: (index) => this.wake(index.uuid, Number.MAX_SAFE_INTEGER),
+    });
+    indices.setRetentionFloor((indexUuid) => this.retentionFloor(indexUuid));
+    this.sweepTimer = setInterval(() => this.sweep(), 5_000);
+    this.sweepTimer.unref();
+  }
+
+  close(): void {
+    clearInterval(this.sweepTimer);
+    this.unlisten();
+    for (const id of [...this.sessions.keys()]) this.closeSession(id);
+    for (const waiters of this.waiters.values()) for (const waiter of waiters) waiter.resolve();
+    this.waiters.clear();
+  }
+
+  // ------------------------------------------------------------------ targets
+
+  /** The concrete leader index `name`: a missing one is a 404, an alias a 400 (spec §2.3 step 5). */
+  private concrete(name: string): IndexHandle {
+    const handle = this.indices.get(name);
+    if (handle !== undefined) return handle;
+    if (this.indices.aliasNames().has(name)) throw errors.illegalArgument(`cannot follow [${name}], because it is a ALIAS`);
+    throw errors.indexNotFound(name);
+  }
+
+  private byUuid(name: string, uuid: string | undefined): IndexHandle {
+    const handle = this.concrete(name);
+    if (uuid !== undefined && uuid !== '' && handle.uuid !== uuid) {
+      throw errors.illegalState(`unexpected history uuid, expected [${uuid}], actual [${handle.uuid}]`);
+    }
+    return handle;
+  }
+
+  /** Spec §2.3 step 6: `insufficient privileges to follow index [x]` (the certificate model names each missing action). */
+  private checkFollowPrivileges(index: string, access: LeaderAuthorizer): void {
+    const missing = FOLLOW_ACTIONS.filter((action) => !access.allowsIndex(action, index));
+    if (missing.length === 0) return;
+    const detail = access.model === 'certificate' ? missing.map((action) => `, privilege for action [${action}] is missing`).join('') : '';
+    throw errors.securityForbidden(`insufficient privileges to follow index [${index}]${detail}`);
+  }
+
+  /** Restore and lease actions: the key's `cross_cluster_replication_internal` (API key model), or following rights (certificate model). */
+  private checkInternal(action: string, index: string, access: LeaderAuthorizer): void {
+    if (access.allowsIndex(action, index)) return;
+    if (access.model === 'certificate' && FOLLOW_ACTIONS.every((follow) => access.allowsIndex(follow, index))) return;
+    throw errors.securityForbidden(`insufficient privileges to follow index [${index}], privilege for action [${action}] is missing`);
+  }
+
+  // ------------------------------------------------------------------ leader info
+
+  leaderInfo(body: Record<string, unknown>, access: LeaderAuthorizer): LeaderIndexInfo {
+    const name = stringField(body, 'index');
+    const handle = this.concrete(name);
+    this.checkFollowPrivileges(handle.name, access);
+    const settings: Record<string, string> = {};
+    for (const [key, value] of Object.entries(handle.metadata.settings)) if (isReplicatedSetting(key)) settings[key] = value;
+    const maxSeqNo = handle.shard?.maxSeqNo ?? -1;
+    return {
+      index: handle.name,
+      uuid: handle.uuid,
+      history_uuid: handle.uuid,
+      number_of_shards: Number(handle.metadata.settings['index.number_of_shards'] ?? '1'),
+      settings,
+      mappings: handle.metadata.mappings as Record<string, unknown>,
+      metadata_version: handle.metadata.version,
+      open: handle.metadata.state === 'open',
+      max_seq_no: maxSeqNo,
+      global_checkpoint: maxSeqNo,
+    };
+  }
+
+  // ------------------------------------------------------------------ shard changes
+
+  /**
+   * Operations `[from_seq_no, min(global checkpoint, from + count - 1)]`, waiting up to
+   * `poll_timeout_ms` for the checkpoint to reach `from_seq_no` (then answering none), cut after
+   * `max_batch_size` bytes (one operation may overshoot). A range below the retained history is a
+   * 404 `resource_not_found_exception` with `requested_operations_missing`.
+   */
+  async shardChanges(body: Record<string, unknown>, access: LeaderAuthorizer): Promise<ShardChangesResponse> {
+    const started = this.nowMs();
+    const name = stringField(body, 'index');
+    if (!access.allowsIndex(CCR_ACTIONS.shardChanges, name)) this.checkFollowPrivileges(name, access);
+    const fromSeqNo = integerField(body, 'from_seq_no');
+    const count = Math.min(leaderLimits.shardChangesOperationsMax, integerField(body, 'max_operation_count'));
+    const pollTimeoutMs = Math.min(leaderLimits.pollTimeoutMsMax, Math.max(0, integerField(body, 'poll_timeout_ms')));
+    const maxBatchBytes = integerField(body, 'max_batch_size');
+    if (fromSeqNo < 0) throw errors.actionRequestValidation([`fromSeqNo [${fromSeqNo}] cannot be lower than 0`]);
+    if (count < 0) throw errors.actionRequestValidation([`maxOperationCount [${count}] cannot be lower than 0`]);
+    if (maxBatchBytes <= 0) throw errors.actionRequestValidation([`maxBatchSizeInBytes [${maxBatchBytes}] must be larger than 0`]);
+    const expectedHistory = typeof body['expected_history_uuid'] === 'string' ? body['expected_history_uuid'] : undefined;
+    let handle = this.byUuid(name, expectedHistory);
+    let shard = this.indices.openShardOf(handle);
+    if (fromSeqNo > shard.maxSeqNo && pollTimeoutMs > 0) {
+      await this.waitFor(handle.uuid, fromSeqNo, pollTimeoutMs);
+      handle = this.byUuid(name, expectedHistory);
+      shard = this.indices.openShardOf(handle);
+    }
+    const globalCheckpoint = shard.maxSeqNo;
+    const operations: ChangeOperation[] = [];
+    if (fromSeqNo <= globalCheckpoint && count > 0) {
+      const toSeqNo = Math.min(globalCheckpoint, fromSeqNo + count - 1);
+      let bytes = 0;
+      for (const op of shard.readOps(fromSeqNo, toSeqNo - fromSeqNo + 1)) {
+        if (op.seqNo !== fromSeqNo + operations.length) break;
+        operations.push({
+          seqNo: op.seqNo,
+          op: op.op,
+          id: op.id,
+          source: op.source,
+          primaryTerm: op.primaryTerm,
+          version: op.version,
+          ...(op.routing !== undefined && op.routing !== null ? { routing: op.routing } : {}),
+        });
+        bytes += (op.source?.length ?? 0) + op.id.length + 50;
+        if (bytes >= maxBatchBytes) break;
+      }
+      if (operations.length === 0) {
+        const leases = this.leasesOf(handle.uuid).map((lease) => `RetentionLease{id='${lease.lease_id}', retainingSequenceNumber=${lease.retaining_seq_no}, source='${lease.source}'}`);
+        throw new EsError(
+          404,
+          'resource_not_found_exception',
+          `Operations are no longer available for replicating. Existing retention leases [${leases.join(', ')}]; maybe increase the retention lease period setting [index.soft_deletes.retention_lease.period]?`,
+          { extra: { requested_operations_missing: [fromSeqNo, toSeqNo] } },
+        );
+      }
+    }
+    // Metadata versions are read after the operations, so they are at least as new as those the operations used.
+    const version = this.indices.get(name)?.metadata.version ?? handle.metadata.version;
+    return {
+      operations,
+      globalCheckpoint,
+      maxSeqNo: shard.maxSeqNo,
+      maxSeqNoOfUpdatesOrDeletes: shard.maxSeqNo,
+      mappingVersion: version,
+      settingsVersion: version,
+      aliasesVersion: version,
+      tookMs: this.nowMs() - started,
+    };
+  }
+
+  private wake(indexUuid: string, seqNo: number): void {
+    const waiters = this.waiters.get(indexUuid);
+    if (waiters === undefined) return;
+    for (const waiter of [...waiters]) {
+      if (seqNo >= waiter.fromSeqNo) {
+        waiters.delete(waiter);
+        waiter.resolve();
+      }
+    }
+    if (waiters.size === 0) this.waiters.delete(indexUuid);
+  }
+
+  private waitFor(indexUuid: string, fromSeqNo: number, timeoutMs: number): Promise<void> {
+    return new Promise((resolve) => {
+      let waiters = this.waiters.get(indexUuid);
+      if (waiters === undefined) this.waiters.set(indexUuid, (waiters = new Set()));
+      const timer = setTimeout(() => {
+        waiters!.delete(waiter);
+        resolve();
+      }, timeoutMs);
+      timer.unref();
+      const waiter: Waiter = {
+        fromSeqNo,
+        resolve: () => {
+          clearTimeout(timer);
+          resolve();
+        },
+      };
+      waiters.add(waiter);
+    });
+  }
+
+  // ------------------------------------------------------------------ restore sessions
+
+  restoreSessionPut(body: Record<string, unknown>, access: LeaderAuthorizer): Record<string, unknown> {
+    const name = stringField(body, 'index');
+    this.checkInternal(CCR_ACTIONS.restoreSessionPut, name, access);
+    const handle = this.concrete(name);
+    const shard = this.indices.openShardOf(handle);
+    if (this.sessions.size >= leaderLimits.restoreSessionsMax) {
+      throw new EsError(429, 'es_rejected_execution_exception', `too many cross-cluster replication restore sessions open [${this.sessions.size}]`);
+    }
+    const snapshot = ShardSnapshot.open(shard.file);
+    const id = randomUUID();
+    this.sessions.set(id, { id, indexUuid: handle.uuid, snapshot, lastUsedMs: this.nowMs() });
+    this.log.info({ index: handle.name, session: id, max_seq_no: snapshot.maxSeqNo, docs: snapshot.docCount }, 'opened a cross-cluster replication restore session');
+    return { session_uuid: id, index_uuid: handle.uuid, max_seq_no: snapshot.maxSeqNo, doc_count: snapshot.docCount };
+  }
+
+  restoreFileChunk(body: Record<string, unknown>, access: LeaderAuthorizer): Record<string, unknown> {
+    const name = stringField(body, 'index');
+    this.checkInternal(CCR_ACTIONS.restoreFileChunk, name, access);
+    const session = this.sessions.get(stringField(body, 'session_uuid'));
+    if (session === undefined) throw errors.resourceNotFound(`restore session [${String(body['session_uuid'])}] not found`);
+    session.lastUsedMs = this.nowMs();
+    const afterId = typeof body['after_id'] === 'string' ? body['after_id'] : '';
+    const limit = Math.min(leaderLimits.restoreChunkDocsMax, Math.max(1, integerField(body, 'max_docs')));
+    const documents = session.snapshot.read(afterId, limit, leaderLimits.restoreChunkBytesMax);
+    return { documents, done: documents.length === 0 };
+  }
+
+  restoreSessionClear(body: Record<string, unknown>, access: LeaderAuthorizer): Record<string, unknown> {
+    const name = stringField(body, 'index');
+    this.checkInternal(CCR_ACTIONS.restoreSessionClear, name, access);
+    this.closeSession(stringField(body, 'session_uuid'));
+    return { acknowledged: true };
+  }
+
+  private closeSession(id: string): void {
+    const session = this.sessions.get(id);
+    if (session === undefined) return;
+    this.sessions.delete(id);
+    session.snapshot.close();
+  }
+
+  /** Closes restore sessions idle past the recovery activity timeout and drops expired leases. */
+  private sweep(): void {
+    const now = this.nowMs();
+    for (const session of [...this.sessions.values()]) {
+      if (now - session.lastUsedMs > leaderLimits.restoreSessionIdleMs) {
+        this.log.info({ session: session.id }, 'closed an idle cross-cluster replication restore session');
+        this.closeSession(session.id);
+      }
+    }
+    this.db.prepare('DELETE FROM ccr_retention_leases WHERE timestamp_ms < ?').run(now - leaderLimits.retentionLeasePeriodMs);
+  }
+
+  // ------------------------------------------------------------------ retention leases
+
+  private leasesOf(indexUuid: string): { lease_id: string; retaining_seq_no: number; source: string; timestamp_ms: number }[] {
+    const floor = this.nowMs() - leaderLimits.retentionLeasePeriodMs;
+    return (
+      this.db.prepare('SELECT lease_id, retaining_seq_no, source, timestamp_ms FROM ccr_retention_leases WHERE index_uuid = ? ORDER BY lease_id').all(indexUuid) as {
+        lease_id: string;
+        retaining_seq_no: number;
+        source: string;
+        timestamp_ms: number;
+      }[]
+    ).filter((lease) => lease.timestamp_ms >= floor);
+  }
+
+  /** The lowest seq_no any unexpired lease retains (history below it may be trimmed); undefined without leases. */
+  retentionFloor(indexUuid: string): number | undefined {
+    const leases = this.leasesOf(indexUuid);
+    return leases.length === 0 ? undefined : Math.min(...leases.map((lease) => lease.retaining_seq_no));
+  }
+
+  /** The leases of an index, for `_ccr/info`-style diagnostics and tests. */
+  leases(indexName: string): { id: string; retaining_seq_no: number; source: string }[] {
+    const handle = this.indices.get(indexName);
+    return handle === undefined ? [] : this.leasesOf(handle.uuid).map((lease) => ({ id: lease.lease_id, retaining_seq_no: lease.retaining_seq_no, source: lease.source }));
+  }
+
+  retentionLease(kind: 'add' | 'renew' | 'remove', body: Record<string, unknown>, access: LeaderAuthorizer): Record<string, unknown> {
+    const name = stringField(body, 'index');
+    const action = kind === 'add' ? CCR_ACTIONS.addRetentionLease : kind === 'renew' ? CCR_ACTIONS.renewRetentionLease : CCR_ACTIONS.removeRetentionLease;
+    this.checkInternal(action, name, access);
+    const handle = this.concrete(name);
+    const leaseId = stringField(body, 'lease_id');
+    if (kind === 'remove') {
+      this.db.prepare('DELETE FROM ccr_retention_leases WHERE index_uuid = ? AND lease_id = ?').run(handle.uuid, leaseId);
+      return { acknowledged: true };
+    }
+    const retaining = integerField(body, 'retaining_seq_no');
+    const minRetained = handle.shard?.opsRetained().minSeqNo ?? -1;
+    if (kind === 'add' && minRetained > retaining && handle.shard !== undefined && handle.shard.maxSeqNo >= retaining) {
+      throw new EsError(404, 'resource_not_found_exception', `cannot add retention lease [${leaseId}]: operations from [${retaining}] are no longer retained`);
+    }
+    this.db
+      .prepare(
+        'INSERT INTO ccr_retention_leases (index_uuid, lease_id, retaining_seq_no, timestamp_ms, source) VALUES (?, ?, ?, ?, ?) ON CONFLICT (index_uuid, lease_id) DO UPDATE SET retaining_seq_no = MAX(retaining_seq_no, excluded.retaining_seq_no), timestamp_ms = excluded.timestamp_ms',
+      )
+      .run(handle.uuid, leaseId, retaining, this.nowMs(), 'ccr');
+    return { acknowledged: true };
+  }
+
+  /** `POST /{leader}/_ccr/forget_follower`: removes the lease the follower's identity names (spec §3.4). */
+  forgetFollower(leaderIndex: IndexHandle, leaseId: string): { total: number; successful: number; failed: number } {
+    this.db.prepare('DELETE FROM ccr_retention_leases WHERE index_uuid = ? AND lease_id = ?').run(leaderIndex.uuid, leaseId);
+    const shards = Number(leaderIndex.metadata.settings['index.number_of_shards'] ?? '1');
+    return { total: shards, successful: shards, failed: 0 };
+  }
+}
+
+/** Spec §4.5: the lease id a follower holds on a leader shard. */
+export function retentionLeaseId(followerCluster: string, followerIndex: string, followerUuid: string, leaderAlias: string, leaderIndex: string, leaderUuid: string): string {
+  return `${followerCluster}/${followerIndex}/${followerUuid}-following-${leaderAlias}/${leaderIndex}/${leaderUuid}`;
+}
+
+function stringField(body: Record<string, unknown>, field: string): string {
+  const value = body[field];
+  if (typeof value !== 'string' || value === '') throw errors.badRequest(`malformed cross-cluster replication request: [${field}] is required`);
+  return value;
+}
+
+function integerField(body: Record<string, unknown>, field: string): number {
+  const value = body[field];
+  if (typeof value !== 'number' || !Number.isSafeInteger(value)) throw errors.badRequest(`malformed cross-cluster replication request: [${field}] must be an integer`);
+  return value;
+}
+
+/** Actions run as `_system` under the API key model: the key's replication access alone decides (spec remote-clusters.md §6.1). */
+export function isCcrInternalAction(action: string): boolean {
+  return action.startsWith('indices:internal/admin/ccr/restore/') || action.startsWith('indices:admin/seq_no/');
+}
+
+/** The leader actions, for the remote side's handler table (both interfaces). */
+export function ccrLeaderActions(leader: CcrLeaderService): { action: string; remoteCluster: boolean; run(body: Record<string, unknown>, access: LeaderAuthorizer): unknown }[] {
+  const serve = (action: string, run: (body: Record<string, unknown>, access: LeaderAuthorizer) => unknown) => ({ action, remoteCluster: true, run });
+  return [
+    serve(CCR_ACTIONS.leaderInfo, (body, access) => leader.leaderInfo(body, access)),
+    serve(CCR_ACTIONS.shardChanges, (body, access) => leader.shardChanges(body, access)),
+    serve(CCR_ACTIONS.restoreSessionPut, (body, access) => leader.restoreSessionPut(body, access)),
+    serve(CCR_ACTIONS.restoreFileChunk, (body, access) => leader.restoreFileChunk(body, access)),
+    serve(CCR_ACTIONS.restoreSessionClear, (body, access) => leader.restoreSessionClear(body, access)),
+    serve(CCR_ACTIONS.addRetentionLease, (body, access) => leader.retentionLease('add', body, access)),
+    serve(CCR_ACTIONS.renewRetentionLease, (body, access) => leader.retentionLease('renew', body, access)),
+    serve(CCR_ACTIONS.removeRetentionLease, (body, access) => leader.retentionLease('remove', body, access)),
+  ];
+}

@@ -1,0 +1,477 @@
+/**
+ * Cross-cluster replication, follower side (I/O shell): create-follower with its bootstrap,
+ * pause, resume, unfollow, follower info and stats (spec ccr.md §2, §3, §4). One follow task per
+ * follower shard; a Strait index is one shard store, so a follower has one task.
+ *
+ * Durability: the follower's records (leader, parameters, status, the identity its task runs as)
+ * live in node.db; its checkpoint is its shard's max_seq_no, committed with the operations. A
+ * restart resumes every active follower from there. A bootstrap that did not finish is redone from
+ * a fresh copy of the leader.
+ */
+import { randomBytes } from 'node:crypto';
+import type { Logger } from 'pino';
+import { errors, EsError, type SqlDatabase } from '../common/index.js';
+import type { IndexHandle, IndicesService } from '../index/index.js';
+import { validateIndexName, wildcardMatch } from '../index/index.js';
+import type { RoleDescriptor } from '../security/index.js';
+import type { Authentication } from '../security/types.js';
+import { FollowerRecords, type FollowerRecord, type StoredSubject } from './follower-records.js';
+import { CCR_ACTIONS, isReplicatedSetting, retentionLeaseId, type LeaderIndexInfo } from './leader.js';
+import { isFollowParameterField, parseFollowParameters, renderFollowParameters } from './parameters.js';
+import { FollowTask } from './runner.js';
+import type { ShardChangesResponse } from './types.js';
+
+/** How the follower reaches a leader cluster (the remote clusters client implements it). */
+export interface CcrRemote {
+  /** Configured aliases. */
+  aliases(): readonly string[];
+  /** Sends a leader action to the cluster behind `alias` as `subject` (its stored roles, spec §4.2). */
+  send(alias: string, action: string, body: Record<string, unknown>, subject: StoredSubject | undefined): Promise<unknown>;
+}
+
+export interface CcrServiceOptions {
+  readonly indices: IndicesService;
+  readonly db: SqlDatabase;
+  readonly remote: CcrRemote;
+  /** Role descriptors of a caller, captured with its follow tasks; undefined with security off. */
+  readonly descriptorSets: ((authentication: Authentication) => RoleDescriptor[][]) | undefined;
+  readonly clusterName: string;
+  readonly nowMs: () => number;
+  readonly random?: () => number;
+  readonly log: Logger;
+}
+
+/** Limits (style P4). */
+export const followerLimits = {
+  bootstrapChunkDocs: 2_000, // ours: documents per restore chunk request
+  bootstrapRetryMs: 5_000, // ours: wait before a failed background bootstrap starts again
+} as const;
+
+const PUT_FOLLOW_FIELDS = new Set(['remote_cluster', 'leader_index', 'settings', 'data_stream_name']);
+
+function randomUnit(): number {
+  return randomBytes(4).readUInt32BE(0) / 2 ** 32;
+}
+
+export class CcrService {
+  private readonly records: FollowerRecords;
+  private readonly tasks = new Map<string, FollowTask>();
+  /** Bootstraps in progress, by follower uuid. */
+  private readonly bootstraps = new Map<string, Promise<void>>();
+  private readonly unlisten: () => void;
+  private closed = false;
+  private readonly random: () => number;
+
+  constructor(private readonly options: CcrServiceOptions) {
+    this.records = new FollowerRecords(options.db);
+    this.random = options.random ?? randomUnit;
+    this.unlisten = options.indices.addListener({
+      indexDeleted: (index) => {
+        // A deleted follower takes its task and record with it (spec §4.4, "background cleaner").
+        this.stopTask(index.uuid);
+        if (this.records.get(index.uuid) !== undefined) {
+          this.records.remove(index.uuid);
+          this.options.log.info({ follower: index.name }, 'follower index deleted; its follow task is gone');
+        }
+      },
+      indexClosed: (index) => this.stopTask(index.uuid),
+      indexOpened: (index) => {
+        const record = this.records.get(index.uuid);
+        if (record?.status === 'active') this.startTask(record);
+      },
+    });
+  }
+
+  /** Starts the tasks of every active follower (node start). */
+  start(): void {
+    for (const record of this.records.all()) {
+      const handle = this.options.indices.get(record.followerIndex);
+      if (handle === undefined || handle.uuid !== record.followerUuid) {
+        this.records.remove(record.followerUuid);
+        continue;
+      }
+      if (record.status !== 'active' || handle.metadata.state !== 'open') continue;
+      this.startTask(record);
+    }
+  }
+
+  close(): void {
+    this.closed = true;
+    this.unlisten();
+    for (const task of this.tasks.values()) task.stop();
+    this.tasks.clear();
+  }
+
+  // ------------------------------------------------------------------ helpers
+
+  private subjectOf(authentication: Authentication): StoredSubject | undefined {
+    if (this.options.descriptorSets === undefined) return undefined;
+    return { authentication, descriptorSets: this.options.descriptorSets(authentication) };
+  }
+
+  private checkAlias(alias: string): void {
+    if (!this.options.remote.aliases().includes(alias)) {
+      throw new EsError(404, 'no_such_remote_cluster_exception', `no such remote cluster: [${alias}]`);
+    }
+  }
+
+  private async leaderInfo(alias: string, leaderIndex: string, subject: StoredSubject | undefined): Promise<LeaderIndexInfo> {
+    return (await this.options.remote.send(alias, CCR_ACTIONS.leaderInfo, { index: leaderIndex, ccr: true }, subject)) as LeaderIndexInfo;
+  }
+
+  private leaseId(record: FollowerRecord): string {
+    return retentionLeaseId(this.options.clusterName, record.followerIndex, record.followerUuid, record.remoteCluster, record.leaderIndex, record.leaderUuid);
+  }
+
+  /** The follower `name` (a concrete index carrying the follower marker), else Elasticsearch's errors. */
+  private followerOf(name: string, notFollower: (name: string) => EsError): { handle: IndexHandle; record: FollowerRecord } {
+    const handle = this.options.indices.get(name);
+    if (handle === undefined) throw errors.indexNotFound(name);
+    const record = this.records.get(handle.uuid);
+    if (record === undefined) throw notFollower(name);
+    return { handle, record };
+  }
+
+  // ------------------------------------------------------------------ create
+
+  /**
+   * `PUT /{follower}/_ccr/follow` (spec §2). Everything that can refuse the request is checked
+   * before the follower index exists; a bootstrap that fails while the caller waits removes it
+   * again, so nothing is left half-made.
+   */
+  async follow(
+    followerName: string,
+    body: unknown,
+    waitForActiveShards: string | undefined,
+    authentication: Authentication,
+  ): Promise<{ follow_index_created: boolean; follow_index_shards_acked: boolean; index_following_started: boolean }> {
+    if (body === undefined || body === null || typeof body !== 'object' || Array.isArray(body)) throw errors.parse('request body is required');
+    const input = body as Record<string, unknown>;
+    for (const key of Object.keys(input)) {
+      if (!PUT_FOLLOW_FIELDS.has(key) && !isFollowParameterField(key)) throw errors.xContentParse(`[put_follow_request] unknown field [${key}]`);
+    }
+    const problems: string[] = [];
+    const remoteCluster = input['remote_cluster'];
+    const leaderIndex = input['leader_index'];
+    if (remoteCluster === undefined || remoteCluster === null || remoteCluster === '') problems.push('remote_cluster is missing');
+    else if (typeof remoteCluster !== 'string') throw errors.xContentParse('[put_follow_request] failed to parse field [remote_cluster]');
+    if (leaderIndex === undefined || leaderIndex === null || leaderIndex === '') problems.push('leader_index is missing');
+    else if (typeof leaderIndex !== 'string') throw errors.xContentParse('[put_follow_request] failed to parse field [leader_index]');
+    if (input['data_stream_name'] !== undefined) {
+      if (typeof input['data_stream_name'] !== 'string' || input['data_stream_name'].trim() === '') problems.push('data stream name must contain text if present');
+    }
+    if (problems.length > 0) throw errors.actionRequestValidation(problems);
+    const params = parseFollowParameters(input);
+    if (input['data_stream_name'] !== undefined) throw errors.illegalArgument('[data_stream_name] is not supported: Strait has no data streams yet');
+    const settings = input['settings'];
+    if (settings !== undefined && (settings === null || typeof settings !== 'object' || Array.isArray(settings))) throw errors.xContentParse('[put_follow_request] failed to parse field [settings]');
+    const activeShards = parseWaitForActiveShards(waitForActiveShards);
+    if (typeof activeShards === 'number' && activeShards > 1 + Number((settings as Record<string, unknown> | undefined)?.['index.number_of_replicas'] ?? (settings as { index?: { number_of_replicas?: unknown } } | undefined)?.index?.number_of_replicas ?? 1)) {
+      throw errors.illegalArgument(`[wait_for_active_shards] value [${activeShards}] must be less than or equal to the number of copies of each shard`);
+    }
+    validateIndexName(followerName);
+    const existing = this.options.indices.get(followerName);
+    if (existing !== undefined) throw errors.resourceAlreadyExists(followerName, existing.uuid);
+    this.checkAlias(remoteCluster as string);
+    const subject = this.subjectOf(authentication);
+    const leader = await this.leaderInfo(remoteCluster as string, leaderIndex as string, subject);
+    if (!leader.open) throw errors.illegalArgument('leader and follow index must be open');
+    if (leader.settings['index.soft_deletes.enabled'] === 'false') throw errors.illegalArgument(`leader index [${leader.index}] does not have soft deletes enabled`);
+    if (this.options.indices.get(followerName) !== undefined) throw errors.resourceAlreadyExists(followerName, this.options.indices.get(followerName)!.uuid);
+    const handle = this.options.indices.createFollowerIndex(followerName, { settings: leader.settings, mappings: leader.mappings }, settings, isReplicatedSetting);
+    const record: FollowerRecord = {
+      followerIndex: handle.name,
+      followerUuid: handle.uuid,
+      remoteCluster: remoteCluster as string,
+      leaderIndex: leader.index,
+      leaderUuid: leader.uuid,
+      leaderHistoryUuid: leader.history_uuid,
+      params,
+      status: 'active',
+      subject,
+      leaderMetadataVersion: leader.metadata_version,
+      createdMs: this.options.nowMs(),
+    };
+    this.records.put(record);
+    this.options.log.info({ follower: handle.name, remote_cluster: record.remoteCluster, leader: record.leaderIndex }, 'created follower index');
+    const bootstrap = this.bootstrap(record);
+    if (activeShards === 0) {
+      bootstrap.catch(() => undefined);
+      return { follow_index_created: true, follow_index_shards_acked: false, index_following_started: false };
+    }
+    try {
+      await bootstrap;
+    } catch (error) {
+      // Nothing half-made: the follower that could not be filled goes away again.
+      this.stopTask(record.followerUuid);
+      this.records.remove(record.followerUuid);
+      const current = this.options.indices.get(record.followerIndex);
+      if (current !== undefined && current.uuid === record.followerUuid) this.options.indices.deleteIndices([current]);
+      throw error;
+    }
+    return {
+      follow_index_created: true,
+      follow_index_shards_acked: activeShardsReached(activeShards, this.options.indices.get(record.followerIndex)),
+      index_following_started: this.tasks.has(record.followerUuid),
+    };
+  }
+
+  /** Copies the leader's documents at one seq_no into the follower, then starts following (spec §4.1). */
+  private bootstrap(record: FollowerRecord): Promise<void> {
+    const running = this.bootstraps.get(record.followerUuid);
+    if (running !== undefined) return running;
+    const work = (async () => {
+      const { remote, indices, log } = this.options;
+      const handle = indices.get(record.followerIndex);
+      if (handle === undefined || handle.uuid !== record.followerUuid) throw errors.indexNotFound(record.followerIndex);
+      const started = this.options.nowMs();
+      const session = (await remote.send(record.remoteCluster, CCR_ACTIONS.restoreSessionPut, { index: record.leaderIndex }, record.subject)) as {
+        session_uuid: string;
+        index_uuid: string;
+        max_seq_no: number;
+        doc_count: number;
+      };
+      let copied = 0;
+      try {
+        if (session.index_uuid !== record.leaderUuid) throw errors.illegalState(`leader index [${record.leaderIndex}] was re-created while the follower was being created`);
+        // Operations after the copy must stay on the leader until the follower has read them.
+        await remote
+          .send(record.remoteCluster, CCR_ACTIONS.addRetentionLease, { index: record.leaderIndex, lease_id: this.leaseId(record), retaining_seq_no: session.max_seq_no + 1 }, record.subject)
+          .catch((error: unknown) => log.warn({ follower: record.followerIndex, reason: (error as Error).message }, 'could not add a retention lease on the leader'));
+        let afterId = '';
+        for (;;) {
+          if (this.closed) throw errors.illegalState('node is closing');
+          const chunk = (await remote.send(
+            record.remoteCluster,
+            CCR_ACTIONS.restoreFileChunk,
+            { index: record.leaderIndex, session_uuid: session.session_uuid, after_id: afterId, max_docs: followerLimits.bootstrapChunkDocs },
+            record.subject,
+          )) as { documents: { id: string; source: string; seqNo: number; primaryTerm: number; version: number; routing?: string }[] };
+          if (chunk.documents.length === 0) break;
+          const current = indices.get(record.followerIndex);
+          if (current === undefined || current.uuid !== record.followerUuid) throw errors.indexNotFound(record.followerIndex);
+          indices.importFollowerDocuments(current, chunk.documents);
+          copied += chunk.documents.length;
+          afterId = chunk.documents[chunk.documents.length - 1]!.id;
+        }
+      } finally {
+        await remote.send(record.remoteCluster, CCR_ACTIONS.restoreSessionClear, { index: record.leaderIndex, session_uuid: session.session_uuid }, record.subject).catch(() => undefined);
+      }
+      const current = indices.get(record.followerIndex);
+      if (current === undefined || current.uuid !== record.followerUuid) throw errors.indexNotFound(record.followerIndex);
+      indices.finishFollowerImport(current, session.max_seq_no);
+      indices.refresh(current);
+      log.info({ follower: record.followerIndex, documents: copied, max_seq_no: session.max_seq_no, took_ms: this.options.nowMs() - started }, 'follower bootstrapped from the leader');
+      const latest = this.records.get(record.followerUuid);
+      if (latest?.status === 'active' && current.metadata.state === 'open') this.startTask(latest);
+    })();
+    this.bootstraps.set(record.followerUuid, work);
+    void work.then(
+      () => this.bootstraps.delete(record.followerUuid),
+      (error: unknown) => {
+        this.bootstraps.delete(record.followerUuid);
+        this.options.log.warn({ follower: record.followerIndex, reason: (error as Error).message }, 'follower bootstrap failed');
+      },
+    );
+    return work;
+  }
+
+  // ------------------------------------------------------------------ tasks
+
+  private startTask(record: FollowerRecord): void {
+    if (this.closed || this.tasks.has(record.followerUuid)) return;
+    const handle = this.options.indices.get(record.followerIndex);
+    if (handle === undefined || handle.shard === undefined) return;
+    if (!handle.shard.bootstrapped) {
+      void this.bootstrap(record).catch(() => {
+        // Retried at the next start, resume or open; stats show no task meanwhile.
+      });
+      return;
+    }
+    const { remote, indices, log } = this.options;
+    const task = new FollowTask(
+      record.followerIndex,
+      record.params,
+      { followerCheckpoint: handle.shard.maxSeqNo, metadataVersion: record.leaderMetadataVersion },
+      {
+        readChanges: async (request) =>
+          (await remote.send(
+            record.remoteCluster,
+            CCR_ACTIONS.shardChanges,
+            {
+              index: record.leaderIndex,
+              expected_history_uuid: record.leaderHistoryUuid,
+              from_seq_no: request.fromSeqNo,
+              max_operation_count: request.maxOperationCount,
+              poll_timeout_ms: request.pollTimeoutMs,
+              max_batch_size: request.maxBatchSizeBytes,
+            },
+            record.subject,
+          )) as ShardChangesResponse,
+        write: (operations) => {
+          const current = indices.get(record.followerIndex);
+          if (current === undefined || current.uuid !== record.followerUuid) throw errors.indexNotFound(record.followerIndex);
+          indices.applyFollowerOperations(current, operations);
+          return indices.openShardOf(current).maxSeqNo;
+        },
+        syncMetadata: async () => {
+          const latest = this.records.get(record.followerUuid) ?? record;
+          const leader = await this.leaderInfo(record.remoteCluster, record.leaderIndex, latest.subject);
+          if (leader.uuid !== record.leaderUuid) throw errors.illegalState(`unexpected history uuid, expected [${record.leaderHistoryUuid}], actual [${leader.history_uuid}]`);
+          const current = indices.get(record.followerIndex);
+          if (current === undefined || current.uuid !== record.followerUuid) throw errors.indexNotFound(record.followerIndex);
+          indices.syncFollowerMetadata(current, { settings: leader.settings, mappings: leader.mappings }, isReplicatedSetting);
+          this.records.put({ ...latest, leaderMetadataVersion: leader.metadata_version });
+          return leader.metadata_version;
+        },
+        renewLease: async (retainingSeqNo) => {
+          await remote.send(record.remoteCluster, CCR_ACTIONS.renewRetentionLease, { index: record.leaderIndex, lease_id: this.leaseId(record), retaining_seq_no: retainingSeqNo }, record.subject);
+        },
+        nowMs: this.options.nowMs,
+        random: this.random,
+      },
+      log.child({ follower: record.followerIndex }),
+    );
+    this.tasks.set(record.followerUuid, task);
+    task.start();
+  }
+
+  private stopTask(followerUuid: string): void {
+    const task = this.tasks.get(followerUuid);
+    if (task === undefined) return;
+    this.tasks.delete(followerUuid);
+    task.stop();
+  }
+
+  // ------------------------------------------------------------------ life-cycle
+
+  /** `POST /{follower}/_ccr/pause_follow` (spec §3.1). */
+  pause(name: string): void {
+    const { record } = this.followerOf(name, (index) => errors.illegalArgument(`index [${index}] is not a follower index`));
+    if (record.status === 'paused') throw errors.illegalArgument(`no shard follow tasks for [${name}]`);
+    this.records.put({ ...record, status: 'paused' });
+    this.stopTask(record.followerUuid);
+    this.options.log.info({ follower: name }, 'paused following');
+  }
+
+  /** `POST /{follower}/_ccr/resume_follow` (spec §3.2): new parameters (omitted ones back to defaults), the caller's identity. */
+  async resume(name: string, body: unknown, authentication: Authentication): Promise<void> {
+    const input = body === undefined || body === null ? {} : body;
+    if (typeof input !== 'object' || Array.isArray(input)) throw errors.parse('request body must be an object');
+    for (const key of Object.keys(input)) if (!isFollowParameterField(key)) throw errors.xContentParse(`[resume_follow_request] unknown field [${key}]`);
+    const params = parseFollowParameters(input as Record<string, unknown>);
+    const { handle, record } = this.followerOf(name, (index) => errors.illegalArgument(`follow index [${index}] does not have ccr metadata`));
+    if (record.status === 'active' && this.tasks.has(record.followerUuid)) {
+      throw new EsError(400, 'resource_already_exists_exception', `task with id {${record.followerUuid}-0} already exist`);
+    }
+    this.checkAlias(record.remoteCluster);
+    const subject = this.subjectOf(authentication);
+    const leader = await this.leaderInfo(record.remoteCluster, record.leaderIndex, subject);
+    if (leader.uuid !== record.leaderUuid) {
+      throw errors.illegalArgument(`follow index [${name}] should reference [${leader.uuid}] as leader index but instead reference [${record.leaderUuid}] as leader index`);
+    }
+    if (!leader.open || handle.metadata.state !== 'open') throw errors.illegalArgument('leader and follow index must be open');
+    const next: FollowerRecord = { ...record, params, status: 'active', subject };
+    this.records.put(next);
+    this.stopTask(record.followerUuid);
+    this.startTask(next);
+    this.options.log.info({ follower: name }, 'resumed following');
+  }
+
+  /** `POST /{follower}/_ccr/unfollow` (spec §3.3): paused and closed first; the leases go (best effort). */
+  async unfollow(name: string): Promise<void> {
+    const { handle, record } = this.followerOf(name, (index) => errors.illegalArgument(`index [${index}] is not a follower index`));
+    if (handle.metadata.state === 'open') throw errors.illegalArgument(`cannot convert the follower index [${name}] to a non-follower, because it has not been closed`);
+    if (record.status === 'active') throw errors.illegalArgument(`cannot convert the follower index [${name}] to a non-follower, because it has not been paused`);
+    this.options.indices.clearFollowing(handle);
+    this.records.remove(record.followerUuid);
+    await this.options.remote
+      .send(record.remoteCluster, CCR_ACTIONS.removeRetentionLease, { index: record.leaderIndex, lease_id: this.leaseId(record) }, record.subject)
+      .catch((error: unknown) => this.options.log.info({ follower: name, reason: (error as Error).message }, 'could not remove the retention lease on the leader; forget_follower removes it'));
+    this.options.log.info({ follower: name }, 'unfollowed: the index is an ordinary index now');
+  }
+
+  // ------------------------------------------------------------------ info and stats
+
+  private matching(expression: string | undefined): FollowerRecord[] {
+    const patterns = (expression === undefined || expression === '' || expression === '_all' ? '*' : expression).split(',');
+    return this.records.all().filter((record) => patterns.some((pattern) => wildcardMatch(pattern, record.followerIndex)));
+  }
+
+  /** `GET /{index}/_ccr/info` (spec §3.5). */
+  info(expression: string | undefined): Record<string, unknown> {
+    const names = expression === undefined || expression === '' || expression === '_all' ? [] : expression.split(',').filter((name) => !name.includes('*'));
+    for (const name of names) if (this.options.indices.get(name) === undefined) throw errors.indexNotFound(name);
+    return {
+      follower_indices: this.matching(expression).map((record) => ({
+        follower_index: record.followerIndex,
+        remote_cluster: record.remoteCluster,
+        leader_index: record.leaderIndex,
+        status: record.status,
+        ...(record.status === 'active' ? { parameters: renderFollowParameters(record.params) } : {}),
+      })),
+    };
+  }
+
+  private indexStats(record: FollowerRecord): Record<string, unknown> | undefined {
+    const task = this.tasks.get(record.followerUuid);
+    if (task === undefined) return undefined;
+    const shard = {
+      remote_cluster: record.remoteCluster,
+      leader_index: record.leaderIndex,
+      follower_index: record.followerIndex,
+      shard_id: 0,
+      ...task.stats(),
+    } as Record<string, unknown>;
+    const lag = Math.max(0, Number(shard['leader_global_checkpoint'] ?? -1) - Number(shard['follower_global_checkpoint'] ?? -1));
+    return { index: record.followerIndex, total_global_checkpoint_lag: lag, shards: [shard] };
+  }
+
+  /** `GET /{index}/_ccr/stats` (spec §3.6): 404 when none of the named followers has a running task. */
+  stats(expression: string | undefined): Record<string, unknown> {
+    const indices = this.matching(expression)
+      .map((record) => this.indexStats(record))
+      .filter((entry): entry is Record<string, unknown> => entry !== undefined);
+    if (indices.length === 0 && expression !== undefined && expression !== '' && expression !== '_all' && expression !== '*') {
+      throw errors.resourceNotFound(`No shard follow tasks for follower indices [${expression}]`);
+    }
+    return { indices };
+  }
+
+  /** `GET /_ccr/stats` (spec §3.7). */
+  clusterStats(): Record<string, unknown> {
+    return {
+      auto_follow_stats: {
+        number_of_failed_follow_indices: 0,
+        number_of_failed_remote_cluster_state_requests: 0,
+        number_of_successful_follow_indices: 0,
+        recent_auto_follow_errors: [],
+        auto_followed_clusters: [],
+      },
+      follow_stats: this.stats(undefined),
+    };
+  }
+
+  /** True when `name` is a follower index (for the leader-side `forget_follower` and diagnostics). */
+  isFollower(name: string): boolean {
+    const handle = this.options.indices.get(name);
+    return handle !== undefined && this.records.get(handle.uuid) !== undefined;
+  }
+}
+
+/**
+ * `wait_for_active_shards` of put-follow: `0`/`none`/`default` (the default: answer once the
+ * bootstrap started), a count, or `all` (every copy, replicas included).
+ */
+function parseWaitForActiveShards(value: string | undefined): number | 'all' {
+  if (value === undefined || value === '' || value === 'none' || value === 'default' || value === '0') return 0;
+  if (value === 'all') return 'all';
+  if (!/^\d+$/.test(value)) throw errors.illegalArgument(`failed to parse [wait_for_active_shards] value [${value}]`);
+  return Number(value);
+}
+
+/** On a one-node cluster only the primary copy of a follower shard is ever active. */
+function activeShardsReached(wanted: number | 'all', handle: IndexHandle | undefined): boolean {
+  const replicas = Number(handle?.metadata.settings['index.number_of_replicas'] ?? '0');
+  return wanted === 'all' ? replicas === 0 : wanted <= 1;
+}
