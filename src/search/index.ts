@@ -16,7 +16,7 @@ export {
   type SearchInput,
   type SearchServiceOptions,
 } from './search-service.js';
-export { checkCountQueryParams, checkResultWindow, parseCount, parseSearch, queryFromUrl, searchUrlParams, type ParsedSearch } from './request.js';
+export { checkCountQueryParams, checkQueryStringParams, checkResultWindow, parseCount, parseSearch, queryFromUrl, searchUrlParams, type ParsedSearch } from './request.js';
 export { renderHit, renderFields, renderDocValueFields, renderSortValues, sourceValues, floatString, type FetchOptions, type FetchTarget, type FieldRequest } from './fetch.js';
 export { collectQueryTerms, highlightHit, highlightValues, parseHighlight, type HighlightFieldSpec, type HighlightSpec } from './highlight.js';
 export { aliasFilterFor, withFilter } from './alias-filter.js';

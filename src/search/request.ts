@@ -255,6 +255,14 @@ export function checkCountQueryParams(query: Readonly<Record<string, string>>, h
     if (unused.length > 0) throw errors.unrecognizedParameters(path, unused);
     return;
   }
+  checkQueryStringParams(query, path);
+}
+
+/**
+ * `_search` reads `q` whether or not there is a body (RestSearchAction); a companion of `q`
+ * without it is refused (RestActions.urlParamsToQueryBuilder) rather than silently ignored.
+ */
+export function checkQueryStringParams(query: Readonly<Record<string, string>>, path: string): void {
   if (query['q'] !== undefined) return;
   const orphans = queryStringParams.filter((name) => query[name] !== undefined);
   if (orphans.length > 0) throw errors.illegalArgument(`request [${path}] contains parameters [${orphans.join(', ')}] but missing query string parameter 'q'.`);

@@ -329,6 +329,14 @@ test('_count: only [query] in the body (stats refused as Elasticsearch refuses i
     'illegal_argument_exception',
     "request [/counted/_count] contains parameters [df, lenient] but missing query string parameter 'q'.",
   );
+  // _search reads q with or without a body; its companions alone are refused the same way.
+  assertError(
+    await call('GET', '/counted/_search?df=a'),
+    400,
+    'illegal_argument_exception',
+    "request [/counted/_search] contains parameters [df] but missing query string parameter 'q'.",
+  );
+  assert.equal((await call('POST', '/counted/_search?q=x&df=a', { size: 1 })).body.hits.total.value, 1);
   const terminated = await call('GET', '/counted/_count?terminate_after=1');
   assert.equal(terminated.body.terminated_early, true);
 });

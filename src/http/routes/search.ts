@@ -6,6 +6,7 @@
 import { EsError, errors } from '../../common/index.js';
 import {
   checkCountQueryParams,
+  checkQueryStringParams,
   countAcrossClusters,
   fieldCapsAcrossClusters,
   parseMsearchLines,
@@ -91,6 +92,7 @@ export function searchRoutes(search: SearchService, remotes?: RemoteClusters): r
   const plan = (expression: string | undefined) => (remotes === undefined ? undefined : planClusters(expression, remotes));
   const searchHandler = async (request: RestRequest, context: RequestContext): Promise<RestResponse> => {
     const input = { expression: request.params['index'], params: request.query, body: request.json() };
+    checkQueryStringParams(request.query, request.rawPath);
     const clusters = plan(input.expression);
     if (clusters !== undefined && remotes !== undefined) {
       return { status: 200, body: await searchAcrossClusters(search, input, clusters, context.authorize, remotes, context.authentication) };

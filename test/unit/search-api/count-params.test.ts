@@ -5,7 +5,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { isEsError } from '../../../src/common/index.js';
-import { checkCountQueryParams, parseCount } from '../../../src/search/index.js';
+import { checkCountQueryParams, checkQueryStringParams, parseCount } from '../../../src/search/index.js';
 
 function failure(fn: () => unknown): string {
   try {
@@ -41,4 +41,13 @@ test('_count parameters: q companions without q, q next to a body, min_score and
   assert.equal(failure(() => parseCount({ min_score: 'x' }, undefined)), 'illegal_argument_exception: Failed to parse float parameter [min_score] with value [x]');
   assert.equal(parseCount({ terminate_after: '0', min_score: '0.5' }, undefined).terminateAfter, undefined);
   assert.equal(parseCount({ terminate_after: '3', min_score: '0.5' }, undefined).minScore, 0.5);
+});
+
+test('_search parameters: a companion of q without q is refused (RestActions.urlParamsToQueryBuilder)', () => {
+  assert.equal(failure(() => checkQueryStringParams({ q: 'x', lenient: 'true' }, '/i/_search')), 'no error');
+  assert.equal(failure(() => checkQueryStringParams({ size: '1' }, '/i/_search')), 'no error');
+  assert.equal(
+    failure(() => checkQueryStringParams({ analyze_wildcard: 'true' }, '/_search')),
+    "illegal_argument_exception: request [/_search] contains parameters [analyze_wildcard] but missing query string parameter 'q'.",
+  );
 });
