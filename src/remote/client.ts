@@ -253,7 +253,11 @@ export class RemoteClustersClient implements RemoteClusters {
         version: answer['version'],
       };
     } catch (error) {
-      const connected = this.service.isConnected(alias);
+      // As Elasticsearch's resolve cluster action: a security refusal marks the cluster not
+      // connected (it may come from either side, so the link proves nothing), a missing index
+      // means the cluster answered.
+      const type = error instanceof EsError ? error.type : undefined;
+      const connected = type === 'security_exception' ? false : type === 'index_not_found_exception' ? true : this.service.isConnected(alias);
       return { connected, skip_unavailable: skip, error: error instanceof Error ? error.message : String(error) };
     }
   }

@@ -123,6 +123,13 @@ test('supported_protocols and cipher_suites bound what the remote cluster interf
   await searchesFc(await pointAtFc());
 });
 
+test('_resolve/cluster: a refusal by the remote marks it not connected, with the reason (ES resolve cluster API)', async () => {
+  const resolved = (await qc.client().indices.resolveCluster({ name: 'fc:not-in-the-key' })) as unknown as Record<string, Record<string, unknown>>;
+  assert.equal(resolved['fc']!['connected'], false);
+  assert.match(String(resolved['fc']!['error']), /is unauthorized .* on indices \[not-in-the-key\]/);
+  assert.equal((await resolveFc(qc.client()))['matching_indices'], true);
+});
+
 test('TLS settings the node cannot honour stop the start, naming the setting', async () => {
   await assert.rejects(
     startNode({ ca, clusterName: 'broken', yaml: 'xpack.security.remote_cluster_client.ssl.key: certs/node.key' }),
