@@ -1,9 +1,12 @@
 #!/usr/bin/env node
 // Runs every test file under test/ (Node 20's --test takes no globs): unit tests, then
 // integration tests, each file in its own process. Extra arguments filter files by substring.
+// The clients-tests conformance suite is read from STRAIT_CLIENTS_TESTS_DIR (default
+// ../shared/conformance/clients-tests); outside CI a missing suite is reported as skipped.
 import { readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
+import { constants as osConstants } from 'node:os';
 
 const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
 function walk(dir) {
@@ -21,9 +24,17 @@ if (files.length === 0) {
   console.error('no test files matched');
   process.exit(1);
 }
-const result = spawnSync(
+const runner = spawn(
   process.execPath,
   ['--import', 'tsx', '--test', '--test-concurrency=2', '--test-reporter=spec', ...files],
   { cwd: root, stdio: 'inherit' },
 );
-process.exit(result.status ?? 1);
+// A signal that stops this script (npm forwarding SIGTERM, a CI timeout) goes on to the test
+// runner, which stops the test files, whose harness stops their nodes; waiting here (rather than
+// in spawnSync) is what lets it through instead of leaving the runner going on alone.
+for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
+  process.on(signal, () => runner.kill(signal));
+}
+runner.on('exit', (code, signal) => {
+  process.exit(code ?? (signal === null ? 1 : 128 + osConstants.signals[signal]));
+});

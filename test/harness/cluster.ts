@@ -2,25 +2,52 @@
  * Test harness: real Strait node processes on 127.0.0.1 with ephemeral ports, certificates made by
  * our own `strait certutil`, the keystore made by `strait keystore`, and the official clients.
  * Every process and temp dir is registered and cleaned up, even when a test fails.
+ *
+ * Cleanup on every exit path of the process using the harness (node:test runs each test file in a
+ * child process of its own):
+ * - normal exit, an uncaught exception, a test file that fails while loading: the `exit` hook kills
+ *   the nodes and removes the temp dirs;
+ * - SIGINT, SIGTERM, SIGHUP (Ctrl-C, a runner or CI stopping the test file): the same cleanup,
+ *   then exit with 128 + the signal's number;
+ * - a failed `before` (or any failure) that leaves a node running: the nodes and their pipes do not
+ *   keep the test file's event loop alive, so the file ends (rather than hanging) and its `exit`
+ *   hook runs;
+ * - SIGKILL or any death that runs no code: each node carries a watchdog (parent-watchdog.ts) that
+ *   removes its temp dir and ends it within 200 ms of its parent's death.
+ * test/integration/ops-correctness.test.ts proves each path with the fixtures in fixtures/.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import type { Socket } from 'node:net';
+import { constants as osConstants, tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Client } from '@elastic/elasticsearch';
 import { Client as Client8 } from 'es8';
 
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const cliEntry = path.join(repoRoot, 'src', 'cli', 'main.ts');
 const tsxArgs = ['--import', 'tsx'];
+const watchdogArgs = ['--import', pathToFileURL(path.join(repoRoot, 'test', 'harness', 'parent-watchdog.ts')).href];
 
 const liveProcesses = new Set<ChildProcess>();
 const tempDirs = new Set<string>();
-process.on('exit', () => {
+
+/** Kills every node still running and removes every temp dir (synchronous: it runs in `exit`). */
+function cleanUp(): void {
   for (const child of liveProcesses) child.kill('SIGKILL');
+  liveProcesses.clear();
   for (const dir of tempDirs) rmSync(dir, { recursive: true, force: true });
-});
+  tempDirs.clear();
+}
+
+process.on('exit', cleanUp);
+for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+  process.on(signal, () => {
+    cleanUp();
+    process.exit(128 + osConstants.signals[signal]);
+  });
+}
 
 export function makeTempDir(prefix = 'strait-test-'): string {
   const dir = mkdtempSync(path.join(tmpdir(), prefix));
@@ -165,9 +192,20 @@ export async function startNode(options: NodeOptions = {}): Promise<StartedNode>
 async function launch(spec: Launch): Promise<StartedNode> {
   // STRAIT_NODE_FLAGS: extra Node flags for started nodes (profiling: `--cpu-prof --cpu-prof-dir=...`).
   const extraFlags = (process.env['STRAIT_NODE_FLAGS'] ?? '').split(' ').filter((flag) => flag !== '');
-  const args = [...extraFlags, ...tsxArgs, cliEntry, 'start', '--config-dir', spec.configDir, ...spec.settings.flatMap((setting) => ['-E', setting])];
-  const child = spawn(process.execPath, args, { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, STRAIT_LOG_LEVEL: 'info' } });
+  const args = [...extraFlags, ...tsxArgs, ...watchdogArgs, cliEntry, 'start', '--config-dir', spec.configDir, ...spec.settings.flatMap((setting) => ['-E', setting])];
+  const child = spawn(process.execPath, args, {
+    cwd: repoRoot,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, STRAIT_LOG_LEVEL: 'info', STRAIT_TEST_PARENT_PID: String(process.pid), STRAIT_TEST_NODE_ROOT: spec.root },
+  });
   liveProcesses.add(child);
+  // A running node must not keep this process alive: when a test file fails (a throwing `before`,
+  // an uncaught error) node:test waits for the event loop to empty, and would wait forever.
+  // Whoever waits for the node holds a ref'd handle instead (the start timer, `stopWith`).
+  child.unref();
+  // The pipes of a spawned process are sockets (Readable in the types).
+  (child.stdout as Socket).unref();
+  (child.stderr as Socket).unref();
   const logs: string[] = [];
   let exited = false;
   const exitPromise = new Promise<void>((resolve) => child.once('exit', () => {
@@ -201,6 +239,8 @@ async function launch(spec: Launch): Promise<StartedNode> {
   const url = `${address.scheme}://${address.http}`;
   const stopWith = async (signal: NodeJS.Signals): Promise<void> => {
     if (exited) return;
+    // Waiting for the exit must keep the event loop alive (the child is unref'd above).
+    child.ref();
     child.kill(signal);
     await exitPromise;
   };
