@@ -376,6 +376,8 @@ export interface UpdateDocumentRequest extends Concurrency {
   readonly sourceFilter?: SourceFilter;
   /** The updated document's `_routing`; without it the document keeps the one it has. */
   readonly routing?: string;
+  /** `retry_on_conflict`: only validated (one thread runs each update from read to write, so none can conflict midway). */
+  readonly retryOnConflict?: number;
   readonly requireAlias?: boolean;
   readonly authorizeCreate?: (index: string) => void;
 }
@@ -383,21 +385,43 @@ export interface UpdateDocumentRequest extends Concurrency {
 const updateBodyFields = new Set(['doc', 'upsert', 'doc_as_upsert', 'detect_noop', 'scripted_upsert', 'script', '_source', 'lang']);
 
 /** Partial update (`doc`), upsert and `doc_as_upsert`, with `detect_noop` (default true). Scripts are refused. */
-export function updateDocument(service: IndicesService, request: UpdateDocumentRequest): WriteOutcome {
-  validateConcurrency(request, 'update');
-  validateDocumentId(request.id);
-  const body = request.body;
-  if (body === undefined) throw errors.actionRequestValidation(['script or doc is missing']);
+/**
+ * Elasticsearch's UpdateRequest.validate (the id aside): versioning parameters, then what
+ * compare-and-write excludes, then the body's doc/script/upsert combination.
+ */
+export function updateProblems(concurrency: Concurrency, body: Readonly<Record<string, unknown>>, retryOnConflict: number): string[] {
+  const problems = concurrencyProblems(concurrency, 'update', true);
+  if (concurrency.ifSeqNo !== undefined) {
+    if (retryOnConflict > 0) problems.push('compare and write operations can not be retried');
+    if (body['doc_as_upsert'] === true) problems.push('compare and write operations can not be used with upsert');
+    if (body['upsert'] !== undefined) problems.push("upsert requests don't support `if_seq_no` and `if_primary_term`");
+  }
+  if (body['script'] === undefined && body['doc'] === undefined) problems.push('script or doc is missing');
+  if (body['script'] !== undefined && body['doc'] !== undefined) problems.push("can't provide both script and doc");
+  if (body['doc'] === undefined && body['doc_as_upsert'] === true) problems.push('doc must be specified if doc_as_upsert is enabled');
+  return problems;
+}
+
+/** The update body's fields, or the parse error Elasticsearch's UpdateRequest parser gives. */
+function updateBodyOf(body: unknown): Record<string, unknown> {
   if (!isPlainObject(body)) throw errors.parsing('request body must be an object');
   for (const key of Object.keys(body)) {
     if (!updateBodyFields.has(key)) throw errors.xContentParse(`[1:2] [UpdateRequest] unknown field [${key}]`);
   }
+  return body;
+}
+
+export function updateDocument(service: IndicesService, request: UpdateDocumentRequest): WriteOutcome {
+  validateDocumentId(request.id);
+  if (request.body === undefined) throw errors.actionRequestValidation([...concurrencyProblems(request, 'update', true), 'script or doc is missing']);
+  const body = updateBodyOf(request.body);
+  const problems = updateProblems(request, body, request.retryOnConflict ?? 0);
+  if (problems.length > 0) throw errors.actionRequestValidation(problems);
   if (body['script'] !== undefined) {
     throw errors.illegalArgument('scripted updates are not supported by Strait; send a partial document in [doc] (with [upsert] or [doc_as_upsert]) instead');
   }
   const doc = body['doc'];
   const upsert = body['upsert'];
-  if (doc === undefined) throw errors.actionRequestValidation(['script or doc is missing']);
   if (!isPlainObject(doc)) throw errors.parsing('[doc] must be an object');
   if (upsert !== undefined && !isPlainObject(upsert)) throw errors.parsing('[upsert] must be an object');
   const docAsUpsert = body['doc_as_upsert'] === true;
@@ -629,8 +653,17 @@ export function parseBulkBody(text: string, defaults: BulkDefaults): BulkItem[] 
     const itemId = id === undefined || id === null ? undefined : String(id);
     const concurrency = parseConcurrency(metadata);
     const kind: WriteKind = operation === 'create' || (operation === 'index' && metadata['op_type'] === 'create') ? 'create' : operation;
+    if (operation === 'update' && (concurrency.version !== undefined || concurrency.versionType !== 'internal')) {
+      // BulkRequestParser refuses these while parsing (the REST update API answers a validation error instead).
+      throw errors.illegalArgument('Update requests do not support versioning. Please use `if_seq_no` and `if_primary_term` instead');
+    }
     if ((operation === 'delete' || operation === 'update') && (itemId === undefined || itemId === '')) problems.push('id is missing');
-    problems.push(...concurrencyProblems(concurrency, kind, itemId !== undefined));
+    if (operation === 'update' && isPlainObject(payload) && Object.keys(payload).every((key) => updateBodyFields.has(key))) {
+      // Bodies that do not parse fail their item later; parsed ones are validated with the request.
+      problems.push(...updateProblems(concurrency, payload, retryOnConflictOf(metadata['retry_on_conflict'])));
+    } else {
+      problems.push(...concurrencyProblems(concurrency, kind, itemId !== undefined));
+    }
     items.push({
       operation,
       line: lineNumber,
@@ -645,6 +678,14 @@ export function parseBulkBody(text: string, defaults: BulkDefaults): BulkItem[] 
   if (items.length === 0) problems.unshift('no requests added');
   if (problems.length > 0) throw errors.actionRequestValidation(problems);
   return items;
+}
+
+/** `retry_on_conflict` of bulk metadata: an int (Elasticsearch reads it with the parser's intValue). */
+function retryOnConflictOf(value: unknown): number {
+  if (value === undefined || value === null) return 0;
+  const number = typeof value === 'number' ? value : typeof value === 'string' && /^-?\d+$/.test(value) ? Number(value) : NaN;
+  if (!Number.isSafeInteger(number)) throw errors.illegalArgument(`Failed to parse int parameter [retry_on_conflict] with value [${String(value)}]`);
+  return number;
 }
 
 function itemError(item: BulkItem, index: string, error: EsError): Record<string, unknown> {
@@ -746,6 +787,7 @@ function runBulkItem(service: IndicesService, item: BulkItem, defaults: BulkDefa
         body: bodySource ?? item.payload,
         ...(filter !== undefined ? { sourceFilter: filter } : {}),
         ...routing,
+        retryOnConflict: retryOnConflictOf(item.metadata['retry_on_conflict']),
         requireAlias,
       });
     }

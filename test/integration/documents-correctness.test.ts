@@ -196,6 +196,28 @@ test('bulk: versioning problems of any item fail the whole request as Elasticsea
   assert.equal(answer.body.items[2].delete._version, 3);
 });
 
+test('update: compare-and-write limits and body combinations validated as UpdateRequest.validate; bulk updates refuse versioning', async () => {
+  await call('PUT', '/vupdate/_doc/1', { a: 1 });
+  const cases: [string, unknown, string][] = [
+    ['/vupdate/_update/1?if_seq_no=0&if_primary_term=1&retry_on_conflict=2', { doc: { a: 2 } }, 'Validation Failed: 1: compare and write operations can not be retried;'],
+    ['/vupdate/_update/1?if_seq_no=0&if_primary_term=1', { doc: { a: 2 }, doc_as_upsert: true }, 'Validation Failed: 1: compare and write operations can not be used with upsert;'],
+    ['/vupdate/_update/1?if_seq_no=0&if_primary_term=1', { doc: { a: 2 }, upsert: { a: 0 } }, "Validation Failed: 1: upsert requests don't support `if_seq_no` and `if_primary_term`;"],
+    ['/vupdate/_update/1', { doc_as_upsert: true }, 'Validation Failed: 1: script or doc is missing;2: doc must be specified if doc_as_upsert is enabled;'],
+    ['/vupdate/_update/1', { doc: { a: 2 }, script: { source: 'x' } }, "Validation Failed: 1: can't provide both script and doc;"],
+    ['/vupdate/_update/1?if_seq_no=0', { doc: { a: 2 } }, 'Validation Failed: 1: ifSeqNo is set, but primary term is [0];'],
+  ];
+  for (const [path, body, reason] of cases) assertError(await call('POST', path, body), 400, 'action_request_validation_exception', reason);
+
+  const versioned = `${JSON.stringify({ update: { _index: 'vupdate', _id: '1', version: 2 } })}\n${JSON.stringify({ doc: { a: 3 } })}\n`;
+  assertError(await call('POST', '/_bulk', versioned), 400, 'illegal_argument_exception', 'Update requests do not support versioning. Please use `if_seq_no` and `if_primary_term` instead');
+  const invalid = `${JSON.stringify({ update: { _index: 'vupdate', _id: '1', if_seq_no: 0, if_primary_term: 1, retry_on_conflict: 1 } })}\n${JSON.stringify({ doc: { a: 3 } })}\n`;
+  assertError(await call('POST', '/_bulk', invalid), 400, 'action_request_validation_exception', 'Validation Failed: 1: compare and write operations can not be retried;');
+  const valid = `${JSON.stringify({ update: { _index: 'vupdate', _id: '1', version_type: 'internal', retry_on_conflict: 3 } })}\n${JSON.stringify({ doc: { a: 4 } })}\n`;
+  const answer = await call('POST', '/_bulk', valid);
+  assert.equal(answer.body.errors, false, JSON.stringify(answer.body));
+  assert.equal(answer.body.items[0].update.result, 'updated');
+});
+
 // ---------------------------------------------------------------- routing
 
 test('routing is stored per document and shown as _routing by get, mget and search hits; updates keep it', async () => {

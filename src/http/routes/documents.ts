@@ -250,6 +250,7 @@ export function documentRoutes(service: IndicesService): readonly Route[] {
         const outcome = updateDocument(service, {
           ...parseConcurrency(request.query),
           ...(routing !== undefined ? { routing } : {}),
+          ...(retry !== undefined ? { retryOnConflict: Number(retry) } : {}),
           target,
           id: request.params['id']!,
           body: request.json(),
