@@ -32,6 +32,7 @@ import {
   settingBoolean,
   settingInteger,
   settingValue,
+  withAutoExpandedReplicas,
 } from './settings.js';
 import { MetadataStore, ShardStore, type AliasMetadata, type Durability, type IndexMetadata, type Operation, type StoredDocument } from './store/index.js';
 
@@ -134,7 +135,10 @@ export class IndicesService {
     this.destructiveRequiresNameDefault = options.destructiveRequiresName ?? true;
     this.destructiveRequiresName = this.destructiveRequiresNameDefault;
     this.metadataStore = MetadataStore.open(options.nodeDb);
-    for (const metadata of this.metadataStore.loadAll()) {
+    for (const stored of this.metadataStore.loadAll()) {
+      // Auto-expansion follows the data nodes at every start, as Elasticsearch's first reroute
+      // does (this also corrects indices stored before Strait honoured it).
+      const metadata: IndexMetadata = { ...stored, settings: withAutoExpandedReplicas(stored.settings) };
       const shard = metadata.state === 'open' ? this.openShard(metadata) : undefined;
       this.handles.set(metadata.name, new MutableHandle(metadata, shard));
     }

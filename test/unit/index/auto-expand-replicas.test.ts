@@ -3,11 +3,18 @@
 // Reference: https://www.elastic.co/guide/en/elasticsearch/reference/current/index-modules.html#dynamic-index-settings
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { EsError } from '../../../src/common/index.js';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import pino from 'pino';
+import { EsError, type SqlDatabase } from '../../../src/common/index.js';
 import {
   applySettingsUpdate,
   autoExpandedReplicas,
   indexHealth,
+  MetadataStore,
+  openIndicesService,
   parseAutoExpandReplicas,
   parseCreateSettings,
   settingInteger,
@@ -125,4 +132,26 @@ test('update: turning auto-expansion on adjusts replicas; turning it off keeps t
     assert.equal(error.message, 'failed to parse [index.auto_expand_replicas] from value: [0-x] at index 1');
     return true;
   });
+});
+
+test('start: an index stored with auto-expansion gets the count it implies (as the first reroute of Elasticsearch)', (t) => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'strait-auto-expand-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const nodeDb = new Database(':memory:') as unknown as SqlDatabase;
+  // Stored as an earlier Strait left it: auto-expansion accepted but number_of_replicas untouched.
+  MetadataStore.open(nodeDb).put({
+    name: 'stored',
+    uuid: 'stored-uuid',
+    creationDateMs: 1,
+    state: 'close',
+    settings: { 'index.number_of_shards': '1', 'index.number_of_replicas': '1', 'index.auto_expand_replicas': '0-all' },
+    mappings: {},
+    aliases: {},
+    version: 1,
+  });
+  const service = openIndicesService({ nodeDb, pathData: dir, log: pino({ level: 'silent' }), nowMs: () => 1, refreshTickMs: 0 });
+  t.after(() => service.close());
+  const [handle] = service.all();
+  assert.equal(handle!.metadata.settings['index.number_of_replicas'], '0');
+  assert.equal(handle!.metadata.settings['index.auto_expand_replicas'], '0-all');
 });
