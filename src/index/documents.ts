@@ -633,8 +633,13 @@ export function parseBulkBody(text: string, defaults: BulkDefaults): BulkItem[] 
     if (!isPlainObject(metadata)) {
       throw errors.illegalArgument(`Malformed action/metadata line [${lineNumber}], expected START_OBJECT but found [${tokenName(metadata)}]`);
     }
-    for (const key of Object.keys(metadata)) {
+    for (const [key, value] of Object.entries(metadata)) {
       if (!bulkMetadataFields.has(key)) throw errors.illegalArgument(`Action/metadata line [${lineNumber}] contains an unknown parameter [${key}]`);
+      // Only `_source` and `dynamic_templates` take objects; every other field is a simple value (BulkRequestParser).
+      const structured = value !== null && typeof value === 'object';
+      if (structured && (Array.isArray(value) || (key !== '_source' && key !== 'dynamic_templates'))) {
+        throw errors.illegalArgument(`Malformed action/metadata line [${lineNumber}], expected a simple value for field [${key}] but found [${tokenName(value)}]`);
+      }
     }
     const indexName = metadata['_index'] ?? defaults.index;
     if (indexName === undefined) throw errors.actionRequestValidation(['index is missing']);

@@ -177,6 +177,19 @@ test('bulk: versioning problems of any item fail the whole request as Elasticsea
     'Failed to parse long parameter [version] with value [x]',
   );
 
+  assertError(
+    await call('POST', '/_bulk', `${JSON.stringify({ index: { _index: 'vbulk', _id: '1', routing: { a: 1 } } })}\n{}\n`),
+    400,
+    'illegal_argument_exception',
+    'Malformed action/metadata line [1], expected a simple value for field [routing] but found [START_OBJECT]',
+  );
+  assertError(
+    await call('POST', '/_bulk', `${JSON.stringify({ delete: { _index: 'vbulk', _id: '1', version: [1] } })}\n`),
+    400,
+    'illegal_argument_exception',
+    'Malformed action/metadata line [1], expected a simple value for field [version] but found [START_ARRAY]',
+  );
+
   const valid = [
     JSON.stringify({ index: { _index: 'vbulk', _id: '1', version: 0, version_type: 'external' } }),
     JSON.stringify({ a: 1 }),
