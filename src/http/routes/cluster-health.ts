@@ -39,10 +39,12 @@ interface Snapshot {
   readonly satisfied: boolean;
 }
 
+/** `wait_for_status`, any case, as Elasticsearch reads it (Java's enum lookup, and its refusal). */
 function parseStatus(value: string | undefined): HealthStatus | undefined {
   if (value === undefined) return undefined;
-  if (value === 'green' || value === 'yellow' || value === 'red') return value;
-  throw errors.illegalArgument(`unknown cluster health status [${value}]`);
+  const status = value.toLowerCase();
+  if (status === 'green' || status === 'yellow' || status === 'red') return status;
+  throw errors.illegalArgument(`No enum constant org.elasticsearch.cluster.health.ClusterHealthStatus.${value.toUpperCase()}`);
 }
 
 function nodesSatisfied(expression: string | undefined): boolean {
