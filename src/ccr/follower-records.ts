@@ -15,6 +15,18 @@ export interface StoredSubject {
   readonly descriptorSets: readonly (readonly RoleDescriptor[])[];
 }
 
+/** How a follower became writable (`POST /{follower}/_ccr/promote`). */
+export interface PromotionRecord {
+  readonly timestampMs: number;
+  /** The leader index got `index.blocks.write` first, so two writers never coexisted. */
+  readonly leaderFenced: boolean;
+  /** `force=true` made it writable without fencing an unreachable leader. */
+  readonly forced: boolean;
+  /** The follower's checkpoint when it stopped following (the leader's last seq_no when fenced). */
+  readonly checkpoint: number;
+  readonly user: string;
+}
+
 export interface FollowerRecord {
   readonly followerIndex: string;
   readonly followerUuid: string;
@@ -23,7 +35,9 @@ export interface FollowerRecord {
   readonly leaderUuid: string;
   readonly leaderHistoryUuid: string;
   readonly params: FollowParameters;
-  readonly status: 'active' | 'paused';
+  /** `promoted`: no longer a follower (writable), kept so that `_ccr/info` shows how it was promoted. */
+  readonly status: 'active' | 'paused' | 'promoted';
+  readonly promotion?: PromotionRecord;
   readonly subject: StoredSubject | undefined;
   /** The leader index metadata version the follower's mappings and settings are synced to. */
   readonly leaderMetadataVersion: number;

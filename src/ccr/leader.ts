@@ -30,6 +30,12 @@ export const CCR_ACTIONS = {
   addRetentionLease: 'indices:admin/seq_no/add_retention_lease',
   renewRetentionLease: 'indices:admin/seq_no/renew_retention_lease',
   removeRetentionLease: 'indices:admin/seq_no/remove_retention_lease',
+  /**
+   * Strait's fenced promotion (beyond Elasticsearch): the follower cluster puts a write block on the
+   * leader before its follower becomes writable. Under `indices:internal/cross_cluster/ccr/*`, which
+   * the `cross_cluster_replication` index privilege (and so a key's `replication` access) covers.
+   */
+  fence: 'indices:internal/cross_cluster/ccr/fence',
 } as const;
 
 export const CCR_LEADER_ACTIONS: readonly string[] = Object.values(CCR_ACTIONS);
@@ -362,6 +368,27 @@ export class CcrLeaderService {
     this.db.prepare('DELETE FROM ccr_retention_leases WHERE timestamp_ms < ?').run(now - leaderLimits.retentionLeasePeriodMs);
   }
 
+  // ------------------------------------------------------------------ fencing
+
+  /**
+   * Puts `index.blocks.write` on the leader index (a promoted follower takes over as the writer)
+   * and answers the leader's last seq_no, which the follower must reach before it accepts writes.
+   * The certificate model also accepts the caller's `indices:admin/block/add`.
+   */
+  fence(body: Record<string, unknown>, access: LeaderAuthorizer): Record<string, unknown> {
+    const name = stringField(body, 'index');
+    if (!access.allowsIndex(CCR_ACTIONS.fence, name) && !(access.model === 'certificate' && access.allowsIndex('indices:admin/block/add', name))) {
+      throw errors.securityForbidden(`insufficient privileges to fence leader index [${name}], privilege for action [${CCR_ACTIONS.fence}] is missing`);
+    }
+    const handle = this.concrete(name);
+    const expected = typeof body['expected_uuid'] === 'string' ? body['expected_uuid'] : undefined;
+    if (expected !== undefined && expected !== handle.uuid) throw errors.illegalState(`unexpected history uuid, expected [${expected}], actual [${handle.uuid}]`);
+    this.indices.updateSettings([handle], { 'index.blocks.write': 'true' });
+    const maxSeqNo = handle.shard?.maxSeqNo ?? -1;
+    this.log.info({ index: handle.name, max_seq_no: maxSeqNo }, 'leader index fenced for a follower promotion (index.blocks.write)');
+    return { index: handle.name, uuid: handle.uuid, max_seq_no: maxSeqNo };
+  }
+
   // ------------------------------------------------------------------ retention leases
 
   private leasesOf(indexUuid: string): { lease_id: string; retaining_seq_no: number; source: string; timestamp_ms: number }[] {
@@ -453,5 +480,6 @@ export function ccrLeaderActions(leader: CcrLeaderService): { action: string; re
     serve(CCR_ACTIONS.addRetentionLease, (body, access) => leader.retentionLease('add', body, access)),
     serve(CCR_ACTIONS.renewRetentionLease, (body, access) => leader.retentionLease('renew', body, access)),
     serve(CCR_ACTIONS.removeRetentionLease, (body, access) => leader.retentionLease('remove', body, access)),
+    serve(CCR_ACTIONS.fence, (body, access) => leader.fence(body, access)),
   ];
 }

@@ -45,7 +45,14 @@ export interface CcrServiceOptions {
 export const followerLimits = {
   bootstrapChunkDocs: 2_000, // ours: documents per restore chunk request
   bootstrapRetryMs: 5_000, // ours: wait before a failed background bootstrap starts again
+  promoteCatchUpMs: 30_000, // ours: how long a promotion waits for the follower to reach the fenced leader
 } as const;
+
+/** A leader that cannot be reached (as opposed to one that refuses). */
+function isUnreachable(error: unknown): boolean {
+  if (!(error instanceof EsError)) return true;
+  return ['connect_transport_exception', 'node_disconnected_exception', 'node_not_connected_exception', 'node_closed_exception', 'receive_timeout_transport_exception', 'send_request_transport_exception', 'transport_exception'].includes(error.type);
+}
 
 const PUT_FOLLOW_FIELDS = new Set(['remote_cluster', 'leader_index', 'settings', 'data_stream_name']);
 
@@ -348,6 +355,7 @@ export class CcrService {
   /** `POST /{follower}/_ccr/pause_follow` (spec §3.1). */
   pause(name: string): void {
     const { record } = this.followerOf(name, (index) => errors.illegalArgument(`index [${index}] is not a follower index`));
+    if (record.status === 'promoted') throw errors.illegalArgument(`index [${name}] is not a follower index`);
     if (record.status === 'paused') throw errors.illegalArgument(`no shard follow tasks for [${name}]`);
     this.records.put({ ...record, status: 'paused' });
     this.stopTask(record.followerUuid);
@@ -361,6 +369,7 @@ export class CcrService {
     for (const key of Object.keys(input)) if (!isFollowParameterField(key)) throw errors.xContentParse(`[resume_follow_request] unknown field [${key}]`);
     const params = parseFollowParameters(input as Record<string, unknown>);
     const { handle, record } = this.followerOf(name, (index) => errors.illegalArgument(`follow index [${index}] does not have ccr metadata`));
+    if (record.status === 'promoted') throw errors.illegalArgument(`follow index [${name}] does not have ccr metadata`);
     if (record.status === 'active' && this.tasks.has(record.followerUuid)) {
       throw new EsError(400, 'resource_already_exists_exception', `task with id {${record.followerUuid}-0} already exist`);
     }
@@ -381,6 +390,7 @@ export class CcrService {
   /** `POST /{follower}/_ccr/unfollow` (spec §3.3): paused and closed first; the leases go (best effort). */
   async unfollow(name: string): Promise<void> {
     const { handle, record } = this.followerOf(name, (index) => errors.illegalArgument(`index [${index}] is not a follower index`));
+    if (record.status === 'promoted') throw errors.illegalArgument(`index [${name}] is not a follower index`);
     if (handle.metadata.state === 'open') throw errors.illegalArgument(`cannot convert the follower index [${name}] to a non-follower, because it has not been closed`);
     if (record.status === 'active') throw errors.illegalArgument(`cannot convert the follower index [${name}] to a non-follower, because it has not been paused`);
     this.options.indices.clearFollowing(handle);
@@ -389,6 +399,68 @@ export class CcrService {
       .send(record.remoteCluster, CCR_ACTIONS.removeRetentionLease, { index: record.leaderIndex, lease_id: this.leaseId(record) }, record.subject)
       .catch((error: unknown) => this.options.log.info({ follower: name, reason: (error as Error).message }, 'could not remove the retention lease on the leader; forget_follower removes it'));
     this.options.log.info({ follower: name }, 'unfollowed: the index is an ordinary index now');
+  }
+
+  // ------------------------------------------------------------------ promotion
+
+  /**
+   * `POST /{follower}/_ccr/promote` (Strait, beyond Elasticsearch): fenced failover. The leader
+   * index first gets `index.blocks.write`, the follower reads up to the leader's last seq_no, then
+   * stops following and becomes writable, so two writers never coexist. An unreachable leader
+   * cannot be fenced: that needs `force=true`, and the record says the promotion was forced.
+   */
+  async promote(name: string, force: boolean, authentication: Authentication): Promise<Record<string, unknown>> {
+    const { handle, record } = this.followerOf(name, (index) => errors.illegalArgument(`index [${index}] is not a follower index`));
+    if (record.status === 'promoted') throw errors.illegalArgument(`index [${name}] is not a follower index`);
+    if (handle.metadata.state !== 'open') throw errors.illegalArgument('leader and follow index must be open');
+    const subject = this.subjectOf(authentication);
+    let fencedSeqNo: number | undefined;
+    try {
+      const fenced = (await this.options.remote.send(record.remoteCluster, CCR_ACTIONS.fence, { index: record.leaderIndex, expected_uuid: record.leaderUuid }, subject)) as { max_seq_no: number };
+      fencedSeqNo = fenced.max_seq_no;
+    } catch (error) {
+      if (!isUnreachable(error)) throw error;
+      if (!force) {
+        throw errors.illegalArgument(
+          `cannot fence leader index [${record.leaderIndex}] on remote cluster [${record.remoteCluster}], which is not reachable (${(error as Error).message}); promote with [force=true] to make [${name}] writable without fencing its leader`,
+        );
+      }
+      this.options.log.warn({ follower: name, reason: (error as Error).message }, 'promoting a follower without fencing its unreachable leader (force=true)');
+    }
+    if (fencedSeqNo !== undefined) {
+      // Read what the leader acknowledged before the fence, whether the follower was paused or not.
+      if (!this.tasks.has(record.followerUuid)) this.startTask({ ...record, subject: subject ?? record.subject });
+      await this.caughtUp(record, fencedSeqNo);
+    }
+    this.stopTask(record.followerUuid);
+    const current = this.options.indices.get(name);
+    if (current === undefined || current.uuid !== record.followerUuid) throw errors.indexNotFound(name);
+    const checkpoint = current.shard?.maxSeqNo ?? -1;
+    this.options.indices.clearFollowing(current);
+    const promotion = { timestampMs: this.options.nowMs(), leaderFenced: fencedSeqNo !== undefined, forced: fencedSeqNo === undefined, checkpoint, user: authentication.user.username };
+    this.records.put({ ...record, status: 'promoted', promotion });
+    if (fencedSeqNo !== undefined) {
+      await this.options.remote.send(record.remoteCluster, CCR_ACTIONS.removeRetentionLease, { index: record.leaderIndex, lease_id: this.leaseId(record) }, record.subject).catch(() => undefined);
+    }
+    this.options.log.info({ follower: name, leader_fenced: promotion.leaderFenced, forced: promotion.forced, checkpoint }, 'promoted follower index: it is writable now');
+    return { acknowledged: true, leader_fenced: promotion.leaderFenced, forced: promotion.forced, follower_checkpoint: checkpoint };
+  }
+
+  /** Waits (bounded) until the follower applied every leader operation up to `seqNo`. */
+  private async caughtUp(record: FollowerRecord, seqNo: number): Promise<void> {
+    const deadline = this.options.nowMs() + followerLimits.promoteCatchUpMs;
+    for (;;) {
+      const handle = this.options.indices.get(record.followerIndex);
+      const checkpoint = handle?.shard?.maxSeqNo ?? -1;
+      if (checkpoint >= seqNo) return;
+      const task = this.tasks.get(record.followerUuid);
+      if (task?.fatal === true || this.options.nowMs() > deadline) {
+        throw errors.illegalState(
+          `follower [${record.followerIndex}] reached seq_no [${checkpoint}] but the fenced leader stands at [${seqNo}]; the leader stays write-blocked, promote again to retry`,
+        );
+      }
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
   }
 
   // ------------------------------------------------------------------ info and stats
@@ -403,13 +475,29 @@ export class CcrService {
     const names = expression === undefined || expression === '' || expression === '_all' ? [] : expression.split(',').filter((name) => !name.includes('*'));
     for (const name of names) if (this.options.indices.get(name) === undefined) throw errors.indexNotFound(name);
     return {
-      follower_indices: this.matching(expression).map((record) => ({
-        follower_index: record.followerIndex,
-        remote_cluster: record.remoteCluster,
-        leader_index: record.leaderIndex,
-        status: record.status,
-        ...(record.status === 'active' ? { parameters: renderFollowParameters(record.params) } : {}),
-      })),
+      follower_indices: this.matching(expression).map((record) => {
+        const fatal = this.tasks.get(record.followerUuid)?.stats()['fatal_exception'];
+        return {
+          follower_index: record.followerIndex,
+          remote_cluster: record.remoteCluster,
+          leader_index: record.leaderIndex,
+          status: record.status,
+          ...(record.status === 'active' ? { parameters: renderFollowParameters(record.params) } : {}),
+          // Beyond Elasticsearch: a task stopped by an error says so here too (history trimmed, leader gone).
+          ...(fatal !== undefined ? { fatal_exception: fatal } : {}),
+          ...(record.promotion !== undefined
+            ? {
+                promotion: {
+                  timestamp: new Date(record.promotion.timestampMs).toISOString(),
+                  leader_fenced: record.promotion.leaderFenced,
+                  forced: record.promotion.forced,
+                  follower_checkpoint: record.promotion.checkpoint,
+                  user: record.promotion.user,
+                },
+              }
+            : {}),
+        };
+      }),
     };
   }
 
@@ -455,7 +543,8 @@ export class CcrService {
   /** True when `name` is a follower index (for the leader-side `forget_follower` and diagnostics). */
   isFollower(name: string): boolean {
     const handle = this.options.indices.get(name);
-    return handle !== undefined && this.records.get(handle.uuid) !== undefined;
+    const record = handle === undefined ? undefined : this.records.get(handle.uuid);
+    return record !== undefined && record.status !== 'promoted';
   }
 }
 

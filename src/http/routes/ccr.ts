@@ -8,6 +8,7 @@ import type { CcrLeaderService } from '../../ccr/leader.js';
 import { retentionLeaseId } from '../../ccr/leader.js';
 import type { IndicesService } from '../../index/index.js';
 import type { Route } from '../route.js';
+import { booleanParam } from '../request.js';
 
 const MASTER = ['master_timeout', 'timeout'];
 
@@ -86,6 +87,20 @@ export function ccrRoutes(ccr: CcrService, leader: CcrLeaderService, indices: In
       scope: 'cluster',
       params: MASTER,
       handle: () => ({ status: 200, body: ccr.clusterStats() }),
+    },
+    {
+      // Strait's fenced failover (beyond Elasticsearch): managing the follower index's life-cycle.
+      method: 'POST',
+      path: '/:index/_ccr/promote',
+      action: 'indices:admin/xpack/ccr/promote',
+      scope: 'indices',
+      params: ['force', ...MASTER],
+      handle: async (request, context) => {
+        const name = request.params['index']!;
+        context.authorize.indices('indices:admin/xpack/ccr/promote', [name]);
+        const force = booleanParam(request.query['force']);
+        return { status: 200, body: await ccr.promote(name, force, context.authentication) };
+      },
     },
     {
       method: 'POST',
