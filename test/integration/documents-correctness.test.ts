@@ -250,6 +250,10 @@ test('routing is stored per document and shown as _routing by get, mget and sear
   assert.equal((await call('GET', '/rbooks/_doc/1?routing=other')).body._routing, 'user1');
   assert.equal((await call('GET', '/rbooks/_doc/2')).body._routing, undefined);
 
+  // The official client reads it as GetResponse._routing.
+  const viaClient = await node.client().get({ index: 'rbooks', id: '1' });
+  assert.equal(viaClient._routing, 'user1');
+
   const mget = await call('POST', '/rbooks/_mget', { ids: ['1', '2'] });
   assert.equal(mget.body.docs[0]._routing, 'user1');
   assert.equal(mget.body.docs[1]._routing, undefined);
