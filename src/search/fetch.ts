@@ -303,6 +303,8 @@ export function renderHit(target: FetchTarget, hit: ShardHit, sort: readonly Sor
     rendered['_primary_term'] = metadata.primaryTerms[hit.doc];
   }
   rendered['_score'] = scoreOf(hit);
+  const routing = metadata.routings?.[hit.doc];
+  if (routing !== undefined && routing !== null && !options.storedFieldsNone) rendered['_routing'] = routing;
   const source = segment.sources[hit.doc];
   if (options.source.fetch && !options.storedFieldsNone && !options.storedFieldsOnly) rendered['_source'] = filterSource(source, options.source);
   const fields: Json = {
