@@ -152,6 +152,16 @@ export class CcrService {
     waitForActiveShards: string | undefined,
     authentication: Authentication,
   ): Promise<{ follow_index_created: boolean; follow_index_shards_acked: boolean; index_following_started: boolean }> {
+    return this.followAs(followerName, body, waitForActiveShards, this.subjectOf(authentication));
+  }
+
+  /** Create-follower as a stored identity: auto-follow patterns follow as the user who put them (spec §5.3). */
+  async followAs(
+    followerName: string,
+    body: unknown,
+    waitForActiveShards: string | undefined,
+    subject: StoredSubject | undefined,
+  ): Promise<{ follow_index_created: boolean; follow_index_shards_acked: boolean; index_following_started: boolean }> {
     if (body === undefined || body === null || typeof body !== 'object' || Array.isArray(body)) throw errors.parse('request body is required');
     const input = body as Record<string, unknown>;
     for (const key of Object.keys(input)) {
@@ -180,7 +190,6 @@ export class CcrService {
     const existing = this.options.indices.get(followerName);
     if (existing !== undefined) throw errors.resourceAlreadyExists(followerName, existing.uuid);
     this.checkAlias(remoteCluster as string);
-    const subject = this.subjectOf(authentication);
     const leader = await this.leaderInfo(remoteCluster as string, leaderIndex as string, subject);
     if (!leader.open) throw errors.illegalArgument('leader and follow index must be open');
     if (leader.settings['index.soft_deletes.enabled'] === 'false') throw errors.illegalArgument(`leader index [${leader.index}] does not have soft deletes enabled`);
@@ -529,7 +538,7 @@ export class CcrService {
   /** `GET /_ccr/stats` (spec §3.7). */
   clusterStats(): Record<string, unknown> {
     return {
-      auto_follow_stats: {
+      auto_follow_stats: this.autoFollowStats?.() ?? {
         number_of_failed_follow_indices: 0,
         number_of_failed_remote_cluster_state_requests: 0,
         number_of_successful_follow_indices: 0,
@@ -538,6 +547,13 @@ export class CcrService {
       },
       follow_stats: this.stats(undefined),
     };
+  }
+
+  /** The auto-follow coordinator's counters (src/ccr/auto-follow.ts), shown by `GET /_ccr/stats`. */
+  private autoFollowStats: (() => Record<string, unknown>) | undefined;
+
+  attachAutoFollowStats(stats: () => Record<string, unknown>): void {
+    this.autoFollowStats = stats;
   }
 
   /** True when `name` is a follower index (for the leader-side `forget_follower` and diagnostics). */

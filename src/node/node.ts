@@ -12,8 +12,10 @@ import { nodeInfoRoutes, type NodeIdentity } from '../http/routes/node-info.js';
 import { taskRoutes } from '../http/routes/tasks.js';
 import { wireIndices } from './wire-indices.js';
 import { CcrLeaderService, ccrLeaderActions, isCcrInternalAction } from '../ccr/leader.js';
-import { CcrService } from '../ccr/service.js';
+import { CcrService, type CcrRemote } from '../ccr/service.js';
+import { AutoFollowService, autoFollowLeaderActions, isAutoFollowSystemAction } from '../ccr/auto-follow.js';
 import { ccrRoutes } from '../http/routes/ccr.js';
+import { autoFollowRoutes } from '../http/routes/ccr-auto-follow.js';
 import { parseAutoCreateIndex } from '../index/index.js';
 import { wireSecurity } from './wire-security.js';
 import { protocolsFrom, wireRemote } from './wire-remote.js';
@@ -153,19 +155,26 @@ export async function startNode(config: NodeConfig, options: StartOptions): Prom
       security: security.native,
       log,
       nowMs,
-      extraRemoteActions: ccrLeaderActions(ccrLeader),
+      extraRemoteActions: [...ccrLeaderActions(ccrLeader), ...autoFollowLeaderActions(indices.indices)],
     });
     closers.push(() => remote.close());
     await remote.start();
     const native = security.native;
+    const ccrRemote: CcrRemote = {
+      aliases: () => remote.client.aliases(),
+      send: (alias, action, body, subject) =>
+        remote.client.sendAs(
+          alias,
+          action,
+          body,
+          subject === undefined ? undefined : { ...subject, system: isCcrInternalAction(action) || isAutoFollowSystemAction(action) },
+          typeof body['index'] === 'string' ? [body['index']] : [],
+        ),
+    };
     const ccr = new CcrService({
       indices: indices.indices,
       db: nodeDb,
-      remote: {
-        aliases: () => remote.client.aliases(),
-        send: (alias, action, body, subject) =>
-          remote.client.sendAs(alias, action, body, subject === undefined ? undefined : { ...subject, system: isCcrInternalAction(action) }, typeof body['index'] === 'string' ? [body['index']] : []),
-      },
+      remote: ccrRemote,
       descriptorSets: native === undefined ? undefined : (authentication) => native.descriptorSets(authentication),
       clusterName: config.clusterName,
       nowMs,
@@ -173,6 +182,18 @@ export async function startNode(config: NodeConfig, options: StartOptions): Prom
     });
     closers.push(() => ccr.close());
     ccr.start();
+    // Auto-follow patterns: the coordinator follows new leader indices as the pattern's creator.
+    const autoFollow = new AutoFollowService({
+      db: nodeDb,
+      remote: ccrRemote,
+      follower: { followAs: (name, body, subject) => ccr.followAs(name, body, undefined, subject) },
+      descriptorSets: native === undefined ? undefined : (authentication) => native.descriptorSets(authentication),
+      nowMs,
+      log: log.child({ layer: 'ccr', side: 'auto_follow' }),
+    });
+    closers.push(() => autoFollow.close());
+    ccr.attachAutoFollowStats(() => autoFollow.statsJson());
+    autoFollow.start();
     let httpServer: HttpServer | undefined;
     const build = buildInfo();
     const identity: NodeIdentity = {
@@ -199,6 +220,7 @@ export async function startNode(config: NodeConfig, options: StartOptions): Prom
       ...indices.routes({ clusterName: config.clusterName }, remote.client),
       ...remote.routes(identity),
       ...ccrRoutes(ccr, ccrLeader, indices.indices),
+      ...autoFollowRoutes(autoFollow),
     ];
     const tls = readTls(config);
     httpServer = await startHttpServer({

@@ -41,6 +41,8 @@ export interface RemoteSideNode {
 /** Who is asking, for an action another layer serves: may the caller run `action` on `index`? */
 export interface RemoteActionAccess {
   allowsIndex(action: string, index: string): boolean;
+  /** May the caller run this cluster action (cross-cluster replication's leader index listing asks for `cluster:monitor/state`)? */
+  allowsCluster(action: string): boolean;
   /** The certificate model resolves role names here; the API key model intersects key and subject; `none` without security. */
   readonly model: 'certificate' | 'api_key' | 'none';
 }
@@ -313,7 +315,11 @@ export function buildRemoteHandlers(options: RemoteSideOptions, iface: 'transpor
         extra.action,
         (_request, caller, body) => {
           const permission = caller.permission;
-          return extra.run(body, { model, allowsIndex: (action, index) => permission === undefined || permission.allowsIndex(action, index) });
+          return extra.run(body, {
+            model,
+            allowsIndex: (action, index) => permission === undefined || permission.allowsIndex(action, index),
+            allowsCluster: (action) => permission === undefined || permission.allowsCluster(action),
+          });
         },
         (body) => (typeof body['index'] === 'string' ? [body['index']] : []),
       ),
