@@ -19,6 +19,7 @@ import type { Logger } from 'pino';
 import { errors, EsError, type SqlDatabase } from '../common/index.js';
 import type { IndexHandle, IndicesService } from '../index/index.js';
 import { ShardSnapshot } from '../index/store/shard-snapshot.js';
+import { Pacer, recoveryBytesPerSecDefault } from './pacer.js';
 import type { ChangeOperation, ShardChangesResponse } from './types.js';
 
 export const CCR_ACTIONS = {
@@ -123,6 +124,7 @@ export class CcrLeaderService {
   private readonly waiters = new Map<string, Set<Waiter>>();
   private readonly unlisten: () => void;
   private readonly sweepTimer: NodeJS.Timeout;
+  private readonly outbound: Pacer;
 
   constructor(
     private readonly indices: IndicesService,
@@ -130,6 +132,7 @@ export class CcrLeaderService {
     private readonly nowMs: () => number,
     private readonly log: Logger,
   ) {
+    this.outbound = new Pacer(recoveryBytesPerSecDefault, nowMs);
     db.exec(
       'CREATE TABLE IF NOT EXISTS ccr_retention_leases (index_uuid TEXT NOT NULL, lease_id TEXT NOT NULL, retaining_seq_no INTEGER NOT NULL, timestamp_ms INTEGER NOT NULL, source TEXT NOT NULL, PRIMARY KEY (index_uuid, lease_id))',
     );
@@ -253,6 +256,7 @@ export class CcrLeaderService {
           primaryTerm: op.primaryTerm,
           version: op.version,
           ...(op.routing !== undefined && op.routing !== null ? { routing: op.routing } : {}),
+          ...(op.timestampMs !== undefined ? { timestampMs: op.timestampMs } : {}),
         });
         bytes += (op.source?.length ?? 0) + op.id.length + 50;
         if (bytes >= maxBatchBytes) break;
@@ -330,7 +334,12 @@ export class CcrLeaderService {
     return { session_uuid: id, index_uuid: handle.uuid, max_seq_no: snapshot.maxSeqNo, doc_count: snapshot.docCount };
   }
 
-  restoreFileChunk(body: Record<string, unknown>, access: LeaderAuthorizer): Record<string, unknown> {
+  /** `indices.recovery.max_bytes_per_sec`: bootstrap data this node serves to followers. */
+  setOutboundBytesPerSec(bytesPerSec: number): void {
+    this.outbound.setRate(bytesPerSec);
+  }
+
+  async restoreFileChunk(body: Record<string, unknown>, access: LeaderAuthorizer): Promise<Record<string, unknown>> {
     const name = stringField(body, 'index');
     this.checkInternal(CCR_ACTIONS.restoreFileChunk, name, access);
     const session = this.sessions.get(stringField(body, 'session_uuid'));
@@ -339,6 +348,8 @@ export class CcrLeaderService {
     const afterId = typeof body['after_id'] === 'string' ? body['after_id'] : '';
     const limit = Math.min(leaderLimits.restoreChunkDocsMax, Math.max(1, integerField(body, 'max_docs')));
     const documents = session.snapshot.read(afterId, limit, leaderLimits.restoreChunkBytesMax);
+    await this.outbound.pace(documents.reduce((sum, document) => sum + document.source.length + document.id.length, 0));
+    session.lastUsedMs = this.nowMs();
     return { documents, done: documents.length === 0 };
   }
 

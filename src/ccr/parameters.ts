@@ -43,8 +43,28 @@ type WireName = keyof typeof followParameterFields;
 const countFields: readonly WireName[] = ['max_read_request_operation_count', 'max_outstanding_read_requests', 'max_write_request_operation_count', 'max_outstanding_write_requests', 'max_write_buffer_count'];
 const sizeFields: readonly WireName[] = ['max_read_request_size', 'max_write_request_size', 'max_write_buffer_size'];
 
-export function isFollowParameterField(name: string): name is WireName {
-  return Object.hasOwn(followParameterFields, name);
+export function isFollowParameterField(name: string): boolean {
+  return Object.hasOwn(followParameterFields, name) || name === 'max_lag';
+}
+
+/** `max_lag: {"time": "30s", "operations": 10000}` (either or both; Strait's lag objective). */
+function parseMaxLag(raw: unknown, problems: string[]): { maxLagMs?: number; maxLagOperations?: number } {
+  if (raw === undefined || raw === null) return {};
+  if (typeof raw !== 'object' || Array.isArray(raw)) throw errors.xContentParse('[max_lag] must be an object with [time] and/or [operations]');
+  const value = raw as Record<string, unknown>;
+  for (const key of Object.keys(value)) if (key !== 'time' && key !== 'operations') throw errors.xContentParse(`[max_lag] unknown field [${key}]`);
+  const result: { maxLagMs?: number; maxLagOperations?: number } = {};
+  if (value['time'] !== undefined) {
+    result.maxLagMs = parseTimeValue('max_lag.time', value['time']);
+    if (result.maxLagMs <= 0) problems.push('max_lag.time must be larger than 0');
+  }
+  if (value['operations'] !== undefined) {
+    if (typeof value['operations'] !== 'number' || !Number.isInteger(value['operations'])) throw errors.xContentParse('[max_lag.operations] must be an integer');
+    result.maxLagOperations = value['operations'];
+    if (result.maxLagOperations <= 0) problems.push('max_lag.operations must be larger than 0');
+  }
+  if (result.maxLagMs === undefined && result.maxLagOperations === undefined) problems.push('max_lag must set [time] or [operations]');
+  return result;
 }
 
 const BYTE_FACTORS: Readonly<Record<string, number>> = { b: 1, k: 1024, kb: 1024, m: 1024 ** 2, mb: 1024 ** 2, g: 1024 ** 3, gb: 1024 ** 3, t: 1024 ** 4, tb: 1024 ** 4, p: 1024 ** 5, pb: 1024 ** 5 };
@@ -118,8 +138,9 @@ export function parseFollowParameters(body: Readonly<Record<string, unknown>>): 
     }
     values[field] = value;
   }
+  const maxLag = parseMaxLag(body['max_lag'], problems);
   if (problems.length > 0) throw errors.actionRequestValidation(problems);
-  return values as unknown as FollowParameters;
+  return { ...(values as unknown as FollowParameters), ...maxLag };
 }
 
 /** The `parameters` object of `_ccr/info` (spec §3.5): every parameter, defaults included. */
@@ -135,5 +156,13 @@ export function renderFollowParameters(params: FollowParameters): Record<string,
     max_write_buffer_size: renderByteSize(params.maxWriteBufferSizeBytes),
     max_retry_delay: renderTimeValue(params.maxRetryDelayMs),
     read_poll_timeout: renderTimeValue(params.readPollTimeoutMs),
+    ...(params.maxLagMs !== undefined || params.maxLagOperations !== undefined
+      ? {
+          max_lag: {
+            ...(params.maxLagMs !== undefined ? { time: renderTimeValue(params.maxLagMs) } : {}),
+            ...(params.maxLagOperations !== undefined ? { operations: params.maxLagOperations } : {}),
+          },
+        }
+      : {}),
   };
 }

@@ -64,6 +64,11 @@ export class FollowTask {
   private leaseTimer: NodeJS.Timeout | undefined;
   private feeding = false;
   private readonly queue: FollowerEvent[] = [];
+  /** Leader acknowledgement times of operations read but not yet applied, by seq_no (lag in time). */
+  private readonly opTimestamps = new Map<number, number>();
+  /** Since when the follower is known to be behind the leader (undefined while caught up). */
+  private behindSinceMs: number | undefined;
+  private lastReadOkMs: number;
 
   constructor(
     readonly followerIndex: string,
@@ -80,6 +85,30 @@ export class FollowTask {
       aliasesVersion: init.metadataVersion,
       nowMs: ports.nowMs(),
     });
+    this.lastReadOkMs = ports.nowMs();
+  }
+
+  /**
+   * The follower's lag (Strait's lag objective): in operations, leader global checkpoint minus the
+   * follower's; in time, since the leader acknowledged the oldest operation the follower has not
+   * applied (or since the follower was first seen behind, before that operation was read). An idle,
+   * caught-up follower lags zero; one that cannot read lags at least since its last good read.
+   */
+  lag(): { millis: number; operations: number } {
+    const now = this.ports.nowMs();
+    const stats = this.stats();
+    const leaderCheckpoint = Number(stats['leader_global_checkpoint'] ?? -1);
+    const followerCheckpoint = Number(stats['follower_global_checkpoint'] ?? -1);
+    for (const seqNo of this.opTimestamps.keys()) if (seqNo <= followerCheckpoint) this.opTimestamps.delete(seqNo);
+    const failing = Array.isArray(stats['read_exceptions']) && (stats['read_exceptions'] as unknown[]).length > 0;
+    const unreachableMs = failing ? now - this.lastReadOkMs : 0;
+    if (followerCheckpoint >= leaderCheckpoint) {
+      this.behindSinceMs = undefined;
+      return { millis: unreachableMs, operations: 0 };
+    }
+    this.behindSinceMs ??= now;
+    const oldest = this.opTimestamps.get(followerCheckpoint + 1) ?? this.behindSinceMs;
+    return { millis: Math.max(unreachableMs, now - Math.min(oldest, now)), operations: leaderCheckpoint - followerCheckpoint };
   }
 
   start(): void {
@@ -149,7 +178,10 @@ export class FollowTask {
   private async read(request: { fromSeqNo: number; maxOperationCount: number; pollTimeoutMs: number; maxBatchSizeBytes: number }): Promise<void> {
     try {
       const response = await this.ports.readChanges(request);
-      if (!this.stopped) this.feed({ kind: 'read_ok', nowMs: this.ports.nowMs(), fromSeqNo: request.fromSeqNo, response });
+      if (this.stopped) return;
+      this.lastReadOkMs = this.ports.nowMs();
+      for (const op of response.operations) if (op.timestampMs !== undefined) this.opTimestamps.set(op.seqNo, op.timestampMs);
+      this.feed({ kind: 'read_ok', nowMs: this.ports.nowMs(), fromSeqNo: request.fromSeqNo, response });
     } catch (error) {
       if (this.stopped) return;
       const reason = followError(error);

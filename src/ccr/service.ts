@@ -18,6 +18,7 @@ import type { Authentication } from '../security/types.js';
 import { FollowerRecords, type FollowerRecord, type StoredSubject } from './follower-records.js';
 import { CCR_ACTIONS, isReplicatedSetting, retentionLeaseId, type LeaderIndexInfo } from './leader.js';
 import { isFollowParameterField, parseFollowParameters, renderFollowParameters } from './parameters.js';
+import { Pacer, recoveryBytesPerSecDefault } from './pacer.js';
 import { FollowTask } from './runner.js';
 import type { ShardChangesResponse } from './types.js';
 
@@ -68,10 +69,13 @@ export class CcrService {
   private readonly unlisten: () => void;
   private closed = false;
   private readonly random: () => number;
+  /** `ccr.indices.recovery.max_bytes_per_sec`: bootstrap data this node copies from leaders. */
+  private readonly inbound: Pacer;
 
   constructor(private readonly options: CcrServiceOptions) {
     this.records = new FollowerRecords(options.db);
     this.random = options.random ?? randomUnit;
+    this.inbound = new Pacer(recoveryBytesPerSecDefault, options.nowMs);
     this.unlisten = options.indices.addListener({
       indexDeleted: (index) => {
         // A deleted follower takes its task and record with it (spec §4.4, "background cleaner").
@@ -87,6 +91,10 @@ export class CcrService {
         if (record?.status === 'active') this.startTask(record);
       },
     });
+  }
+
+  setInboundBytesPerSec(bytesPerSec: number): void {
+    this.inbound.setRate(bytesPerSec);
   }
 
   /** Starts the tasks of every active follower (node start). */
@@ -267,6 +275,7 @@ export class CcrService {
           const current = indices.get(record.followerIndex);
           if (current === undefined || current.uuid !== record.followerUuid) throw errors.indexNotFound(record.followerIndex);
           indices.importFollowerDocuments(current, chunk.documents);
+          await this.inbound.pace(chunk.documents.reduce((sum, document) => sum + document.source.length + document.id.length, 0));
           copied += chunk.documents.length;
           afterId = chunk.documents[chunk.documents.length - 1]!.id;
         }
@@ -520,8 +529,44 @@ export class CcrService {
       shard_id: 0,
       ...task.stats(),
     } as Record<string, unknown>;
-    const lag = Math.max(0, Number(shard['leader_global_checkpoint'] ?? -1) - Number(shard['follower_global_checkpoint'] ?? -1));
-    return { index: record.followerIndex, total_global_checkpoint_lag: lag, shards: [shard] };
+    const lag = task.lag();
+    const objective = this.objectiveOf(record);
+    return {
+      index: record.followerIndex,
+      total_global_checkpoint_lag: lag.operations,
+      // Strait's lag objective (beyond Elasticsearch): lag in time from the leader's acknowledgements.
+      lag: {
+        seconds: Math.round(lag.millis) / 1000,
+        operations: lag.operations,
+        ...(objective !== undefined ? { max_lag: renderFollowParameters(record.params)['max_lag'], within_max_lag: !this.pastObjective(record, lag) } : {}),
+      },
+      shards: [shard],
+    };
+  }
+
+  private objectiveOf(record: FollowerRecord): { millis?: number; operations?: number } | undefined {
+    if (record.params.maxLagMs === undefined && record.params.maxLagOperations === undefined) return undefined;
+    return { ...(record.params.maxLagMs !== undefined ? { millis: record.params.maxLagMs } : {}), ...(record.params.maxLagOperations !== undefined ? { operations: record.params.maxLagOperations } : {}) };
+  }
+
+  private pastObjective(record: FollowerRecord, lag: { millis: number; operations: number }): boolean {
+    const objective = this.objectiveOf(record);
+    if (objective === undefined) return false;
+    return (objective.millis !== undefined && lag.millis > objective.millis) || (objective.operations !== undefined && lag.operations > objective.operations);
+  }
+
+  /**
+   * Followers past their `max_lag` (cluster health is at most yellow while any is). A follower
+   * with an objective whose task stopped (paused by an error, not by the user) counts as past it.
+   */
+  followersPastLagObjective(): string[] {
+    const past: string[] = [];
+    for (const record of this.records.all()) {
+      if (record.status !== 'active' || this.objectiveOf(record) === undefined) continue;
+      const task = this.tasks.get(record.followerUuid);
+      if (task === undefined || task.fatal || this.pastObjective(record, task.lag())) past.push(record.followerIndex);
+    }
+    return past;
   }
 
   /** `GET /{index}/_ccr/stats` (spec §3.6): 404 when none of the named followers has a running task. */

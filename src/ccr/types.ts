@@ -16,6 +16,12 @@ export interface FollowParameters {
   readonly maxWriteBufferSizeBytes: number;
   readonly maxRetryDelayMs: number;
   readonly readPollTimeoutMs: number;
+  /**
+   * Strait's lag objective (`max_lag: {time, operations}`, beyond Elasticsearch): past either
+   * bound, cluster health turns yellow and names the follower. Absent: no objective.
+   */
+  readonly maxLagMs?: number;
+  readonly maxLagOperations?: number;
 }
 
 /** One leader operation as `shard_changes` returns it (and the follower replays it). */
@@ -29,6 +35,8 @@ export interface ChangeOperation {
   readonly version: number;
   /** `_routing`, when the document had one. */
   readonly routing?: string;
+  /** When the leader acknowledged it (epoch ms), for lag in time; absent for old operations. */
+  readonly timestampMs?: number;
 }
 
 /** The answer of `indices:data/read/xpack/ccr/shard_changes` (spec §4.2 step 3). */

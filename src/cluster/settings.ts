@@ -87,6 +87,10 @@ function allocationEnable(key: string, value: unknown): SettingValue {
  * is refused as not recognized rather than acknowledged and ignored.
  */
 export const baseDynamicSettings: readonly DynamicSetting[] = [
+  // Bootstrap data this node serves to cross-cluster replication followers (Strait has no peer recovery).
+  { key: 'indices.recovery.max_bytes_per_sec', normalize: dynamicSettingTypes.byteSize, defaultValue: '40mb' },
+  // Bootstrap data this node copies from leaders as a follower.
+  { key: 'ccr.indices.recovery.max_bytes_per_sec', normalize: dynamicSettingTypes.byteSize, defaultValue: '40mb' },
   { key: 'action.auto_create_index', normalize: dynamicSettingTypes.string, defaultValue: 'true' },
   { key: 'action.destructive_requires_name', normalize: dynamicSettingTypes.boolean, defaultValue: 'true' },
   { key: 'cluster.routing.allocation.enable', normalize: allocationEnable, defaultValue: 'all' },

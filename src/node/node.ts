@@ -13,6 +13,7 @@ import { taskRoutes } from '../http/routes/tasks.js';
 import { wireIndices } from './wire-indices.js';
 import { CcrLeaderService, ccrLeaderActions, isCcrInternalAction } from '../ccr/leader.js';
 import { CcrService, type CcrRemote } from '../ccr/service.js';
+import { bytesPerSecOf, recoveryBytesPerSecDefault } from '../ccr/pacer.js';
 import { AutoFollowService, autoFollowLeaderActions, isAutoFollowSystemAction } from '../ccr/auto-follow.js';
 import { ccrRoutes } from '../http/routes/ccr.js';
 import { autoFollowRoutes } from '../http/routes/ccr-auto-follow.js';
@@ -181,6 +182,12 @@ export async function startNode(config: NodeConfig, options: StartOptions): Prom
       log: log.child({ layer: 'ccr', side: 'follower' }),
     });
     closers.push(() => ccr.close());
+    const applyRecoveryRates = (effective: Readonly<Record<string, string | readonly string[]>>): void => {
+      ccrLeader.setOutboundBytesPerSec(bytesPerSecOf(effective['indices.recovery.max_bytes_per_sec'], recoveryBytesPerSecDefault));
+      ccr.setInboundBytesPerSec(bytesPerSecOf(effective['ccr.indices.recovery.max_bytes_per_sec'], recoveryBytesPerSecDefault));
+    };
+    clusterSettings.onChange(applyRecoveryRates);
+    applyRecoveryRates(clusterSettings.effective());
     ccr.start();
     // Auto-follow patterns: the coordinator follows new leader indices as the pattern's creator.
     const autoFollow = new AutoFollowService({
@@ -217,7 +224,7 @@ export async function startNode(config: NodeConfig, options: StartOptions): Prom
       ...taskRoutes(identity),
       ...clusterSettingsRoutes(clusterSettings),
       ...security.service.routes(),
-      ...indices.routes({ clusterName: config.clusterName }, remote.client),
+      ...indices.routes({ clusterName: config.clusterName, followersPastLagObjective: () => ccr.followersPastLagObjective() }, remote.client),
       ...remote.routes(identity),
       ...ccrRoutes(ccr, ccrLeader, indices.indices),
       ...autoFollowRoutes(autoFollow),

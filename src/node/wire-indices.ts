@@ -3,7 +3,7 @@ import type { SqlDatabase } from '../common/index.js';
 import type { NodeConfig } from '../config/types.js';
 import type { Route } from '../http/route.js';
 import { catRoutes } from '../http/routes/cat.js';
-import { clusterHealthRoutes } from '../http/routes/cluster-health.js';
+import { clusterHealthRoutes, type ClusterHealthOptions } from '../http/routes/cluster-health.js';
 import { documentRoutes } from '../http/routes/documents.js';
 import { indicesRoutes } from '../http/routes/indices.js';
 import { searchRoutes } from '../http/routes/search.js';
@@ -24,7 +24,7 @@ function readNodeId(nodeDb: SqlDatabase, fallback: string): string {
 }
 
 export function wireIndices(options: { config: NodeConfig; nodeDb: SqlDatabase; log: Logger; nowMs: () => number }): {
-  routes(identity: { clusterName: string }, remotes?: RemoteClusters): Route[];
+  routes(identity: ClusterHealthOptions, remotes?: RemoteClusters): Route[];
   /** The search coordinator (cross-cluster search calls `search.searchLocal`). */
   readonly search: SearchService;
   /** The indices service (cross-cluster replication writes followers and reads leaders through it). */

@@ -155,3 +155,41 @@ test('kill -9 of the leader under indexing: the follower converges exactly with 
   await leaderAdmin.index({ index: 'orders-live', id: 'after-restart', document: { n: -1 } });
   await converged('orders-live', 'orders-live-dr');
 });
+
+test('lag objective: stats report lag in seconds and operations; health turns yellow and names a follower past max_lag', async () => {
+  await leaderAdmin.index({ index: 'lagged', id: '1', document: { a: 1 }, refresh: true });
+  await connect('dc-lag', leader.transportAddress);
+  await followerAdmin.ccr.follow({
+    index: 'lagged-dr',
+    remote_cluster: 'dc-lag',
+    leader_index: 'lagged',
+    settings: { 'index.number_of_replicas': 0 },
+    wait_for_active_shards: '1',
+    // @ts-expect-error Strait's lag objective is not in the client's types
+    max_lag: { time: '1s', operations: 1000 },
+  });
+  await converged('lagged', 'lagged-dr');
+  const idle = (await followerAdmin.ccr.followStats({ index: 'lagged-dr' })) as unknown as { indices: { lag: Record<string, unknown> }[] };
+  assert.deepEqual(idle.indices[0]!.lag, { seconds: 0, operations: 0, max_lag: { time: '1s', operations: 1000 }, within_max_lag: true });
+  const info = await followerAdmin.ccr.followInfo({ index: 'lagged-dr' });
+  assert.deepEqual((info.follower_indices[0]!.parameters as unknown as Record<string, unknown>)['max_lag'], { time: '1s', operations: 1000 });
+  assert.equal((await followerAdmin.cluster.health({ index: 'lagged-dr' })).status, 'green');
+  // The leader becomes unreachable: the follower falls behind its objective.
+  await followerAdmin.cluster.putSettings({ persistent: { 'cluster.remote.dc-lag.seeds': ['127.0.0.1:1'] } });
+  await leaderAdmin.index({ index: 'lagged', id: '2', document: { a: 2 } });
+  const yellow = await until('health to name the lagging follower', async () => {
+    const health = (await followerAdmin.cluster.health({ index: 'lagged-dr' })) as unknown as Record<string, unknown>;
+    return health['status'] === 'yellow' ? health : undefined;
+  });
+  assert.deepEqual(yellow['ccr_followers_past_max_lag'], ['lagged-dr']);
+  const behind = (await followerAdmin.ccr.followStats({ index: 'lagged-dr' })) as unknown as { indices: { lag: { seconds: number; within_max_lag: boolean } }[] };
+  assert.ok(behind.indices[0]!.lag.seconds > 1);
+  assert.equal(behind.indices[0]!.lag.within_max_lag, false);
+  // Back in reach, it catches up and health is green again.
+  await connect('dc-lag', leader.transportAddress);
+  await converged('lagged', 'lagged-dr');
+  await until('health to turn green', async () => ((await followerAdmin.cluster.health({ index: 'lagged-dr' })).status === 'green' ? true : undefined));
+  const bad = await failure(followerAdmin.transport.request({ method: 'PUT', path: '/bad-lag/_ccr/follow', body: { remote_cluster: 'dc-lag', leader_index: 'lagged', max_lag: { time: '0s' } } }));
+  assert.equal(bad.status, 400);
+  assert.match(bad.reason, /max_lag.time must be larger than 0/);
+});

@@ -164,7 +164,7 @@ test('search.default_search_timeout applies to searches that name no timeout', a
 test('settings Strait cannot honour are refused, not acknowledged and ignored', async () => {
   const client = node.client();
   for (const [key, value] of [
-    ['indices.recovery.max_bytes_per_sec', '50mb'],
+    ['indices.recovery.max_concurrent_file_chunks', '2'],
     ['logger.org.elasticsearch.transport', 'debug'],
     ['cluster.routing.allocation.enable', 'none'],
   ] as const) {

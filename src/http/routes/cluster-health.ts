@@ -14,6 +14,7 @@ import {
   parseTimeMs,
   settingInteger,
   statusSatisfies,
+  worstStatus,
   type HealthStatus,
   type IndexHandle,
   type IndexHealth,
@@ -70,7 +71,8 @@ function nodesSatisfied(expression: string | undefined): boolean {
   }
 }
 
-function snapshot(service: IndicesService, request: RestRequest, clusterName: string): Snapshot {
+function snapshot(service: IndicesService, request: RestRequest, options: ClusterHealthOptions): Snapshot {
+  const clusterName = options.clusterName;
   const expression = request.params['index'];
   let handles: IndexHandle[];
   let missing = false;
@@ -83,7 +85,8 @@ function snapshot(service: IndicesService, request: RestRequest, clusterName: st
   }
   const perIndex = handles.map((handle) => [handle, healthOf(handle)] as const);
   const summary = clusterHealth(perIndex.map(([, health]) => health));
-  const status: HealthStatus = missing ? 'red' : summary.status;
+  const lagging = (options.followersPastLagObjective?.() ?? []).filter((name) => handles.some((handle) => handle.name === name));
+  const status: HealthStatus = missing ? 'red' : lagging.length > 0 ? worstStatus([summary.status, 'yellow']) : summary.status;
   const wantedStatus = parseStatus(request.query['wait_for_status']);
   const activeShards = request.query['wait_for_active_shards'];
   let activeOk = true;
@@ -109,6 +112,7 @@ function snapshot(service: IndicesService, request: RestRequest, clusterName: st
     number_of_in_flight_fetch: 0,
     task_max_waiting_in_queue_millis: 0,
     active_shards_percent_as_number: summary.active_shards_percent_as_number,
+    ...(lagging.length > 0 ? { ccr_followers_past_max_lag: lagging } : {}),
   };
   const level = request.query['level'] ?? 'cluster';
   if (level !== 'cluster' && level !== 'indices' && level !== 'shards') {
@@ -144,17 +148,26 @@ function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
-export function clusterHealthRoutes(service: IndicesService, options: { clusterName: string }): readonly Route[] {
+export interface ClusterHealthOptions {
+  readonly clusterName: string;
+  /**
+   * Cross-cluster replication followers past their `max_lag` objective (Strait, beyond
+   * Elasticsearch): cluster health is at best yellow while any is, and names them.
+   */
+  readonly followersPastLagObjective?: () => readonly string[];
+}
+
+export function clusterHealthRoutes(service: IndicesService, options: ClusterHealthOptions): readonly Route[] {
   const handle = async (request: RestRequest): Promise<RestResponse> => {
     booleanParam(request.query['local']);
     booleanParam(request.query['wait_for_no_relocating_shards']);
     booleanParam(request.query['wait_for_no_initializing_shards']);
     const timeoutMs = Math.min(healthWaitMsMax, Math.max(0, parseTimeMs(request.query['timeout'] ?? '30s')));
     const deadline = service.nowMs() + timeoutMs;
-    let current = snapshot(service, request, options.clusterName);
+    let current = snapshot(service, request, options);
     while (!current.satisfied && service.nowMs() < deadline) {
       await sleep(Math.min(pollMs, Math.max(1, deadline - service.nowMs())));
-      current = snapshot(service, request, options.clusterName);
+      current = snapshot(service, request, options);
     }
     if (!current.satisfied) return { status: 408, body: { ...current.body, timed_out: true } };
     return { status: 200, body: current.body };

@@ -13,8 +13,9 @@
  *   Retention: every operation is kept (Elasticsearch keeps them under retention leases); trimming
  *   is `trimOpsBelow`, for the replication layer to call when no follower needs older operations.
  *
- * Format history: 1 (first release); 2 adds `routing` to `docs` and `ops`. Older files are
- * migrated on open (migrations/index.ts); newer ones are refused.
+ * Format history: 1 (first release); 2 adds `routing` to `docs` and `ops`; 3 adds `timestamp_ms`
+ * to `ops` (when the leader acknowledged the operation: cross-cluster replication measures lag in
+ * time from it). Older files are migrated on open (migrations/index.ts); newer ones are refused.
  *
  * Writes are serialized by the single Node thread, so `local_checkpoint == max_seq_no` after each
  * commit. Each write commits before it returns; with `index.translog.durability: request`
@@ -27,7 +28,7 @@ import { assert } from '../../common/index.js';
 import { migrateShardStore } from './migrations/index.js';
 
 /** Bump only with a migration in index/store/migrations/. */
-export const STORE_FORMAT_VERSION = 2;
+export const STORE_FORMAT_VERSION = 3;
 
 export type Durability = 'request' | 'async';
 
@@ -59,6 +60,8 @@ export interface Operation {
   readonly version: number;
   /** The `_routing` of an index operation; null (or absent) without one, and for deletes. */
   readonly routing?: string | null;
+  /** When the (first) leader acknowledged it, epoch ms; absent for operations older than format 3. */
+  readonly timestampMs?: number;
 }
 
 export interface WriteResult {
@@ -94,7 +97,8 @@ CREATE TABLE IF NOT EXISTS ops (
   source TEXT,
   primary_term INTEGER NOT NULL,
   version INTEGER NOT NULL,
-  routing TEXT
+  routing TEXT,
+  timestamp_ms INTEGER
 );
 `;
 
@@ -120,11 +124,11 @@ export class ShardStore {
         'INSERT INTO docs (id, source, seq_no, primary_term, version, routing) VALUES (?, ?, ?, ?, ?, ?) ' +
           'ON CONFLICT (id) DO UPDATE SET source = excluded.source, seq_no = excluded.seq_no, primary_term = excluded.primary_term, version = excluded.version, routing = excluded.routing',
       ),
-      opInsert: db.prepare('INSERT INTO ops (seq_no, op, id, source, primary_term, version, routing) VALUES (?, ?, ?, ?, ?, ?, ?)'),
+      opInsert: db.prepare('INSERT INTO ops (seq_no, op, id, source, primary_term, version, routing, timestamp_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?)'),
       opsFrom: db.prepare<
         [number, number],
-        { seq_no: number; op: 'index' | 'delete'; id: string; source: string | null; primary_term: number; version: number; routing: string | null }
-      >('SELECT seq_no, op, id, source, primary_term, version, routing FROM ops WHERE seq_no >= ? ORDER BY seq_no LIMIT ?'),
+        { seq_no: number; op: 'index' | 'delete'; id: string; source: string | null; primary_term: number; version: number; routing: string | null; timestamp_ms: number | null }
+      >('SELECT seq_no, op, id, source, primary_term, version, routing, timestamp_ms FROM ops WHERE seq_no >= ? ORDER BY seq_no LIMIT ?'),
       opsTrim: db.prepare('DELETE FROM ops WHERE seq_no < ?'),
       liveCount: db.prepare<[], { count: number }>('SELECT COUNT(*) AS count FROM docs WHERE source IS NOT NULL'),
       scan: db.prepare<[], DocRow>('SELECT id, source, seq_no, primary_term, version, routing FROM docs WHERE source IS NOT NULL ORDER BY seq_no'),
@@ -227,7 +231,7 @@ export class ShardStore {
     const seqNo = this.maxSeqNoValue + 1;
     const run = (): void => {
       this.statements.docUpsert.run(id, source, seqNo, this.primaryTermValue, version, routing);
-      this.statements.opInsert.run(seqNo, op, id, source, this.primaryTermValue, version, routing);
+      this.statements.opInsert.run(seqNo, op, id, source, this.primaryTermValue, version, routing, Date.now());
       this.statements.metaSet.run('max_seq_no', String(seqNo));
     };
     if (this.openTransactionDepth > 0) run();
@@ -291,6 +295,7 @@ export class ShardStore {
       primaryTerm: row.primary_term,
       version: row.version,
       routing: row.routing,
+      ...(row.timestamp_ms !== null ? { timestampMs: row.timestamp_ms } : {}),
     }));
   }
 
@@ -339,7 +344,8 @@ export class ShardStore {
         assert(op.version >= 0, 'replicated versions are not negative');
         const routing = op.routing ?? null;
         this.statements.docUpsert.run(op.id, op.op === 'delete' ? null : op.source, op.seqNo, op.primaryTerm, op.version, op.op === 'delete' ? null : routing);
-        this.statements.opInsert.run(op.seqNo, op.op, op.id, op.op === 'delete' ? null : op.source, op.primaryTerm, op.version, op.op === 'delete' ? null : routing);
+        // The leader's acknowledgement time travels with the operation (a follower can lead again).
+        this.statements.opInsert.run(op.seqNo, op.op, op.id, op.op === 'delete' ? null : op.source, op.primaryTerm, op.version, op.op === 'delete' ? null : routing, op.timestampMs ?? null);
         this.maxSeqNoValue = op.seqNo;
         applied++;
       }

@@ -37,7 +37,7 @@ test('null removes a setting; bad values name the setting', () => {
 
 // Issue 9 item 1: a setting nothing honours is refused rather than acknowledged and ignored.
 test('settings Strait would not honour are not recognized', () => {
-  for (const key of ['indices.recovery.max_bytes_per_sec', 'logger.org.elasticsearch.transport']) {
+  for (const key of ['logger.org.elasticsearch.transport', 'indices.recovery.max_concurrent_file_chunks']) {
     assert.throws(
       () => applySettingsUpdate(baseDynamicSettings, 'persistent', {}, { [key]: 'x' }),
       (error: EsError) => error.status === 400 && error.message === `persistent setting [${key}], not recognized`,

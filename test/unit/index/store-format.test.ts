@@ -134,3 +134,30 @@ test('searcher doc metadata: format 1 files (frozen fixture) still load without 
   corrupt[corrupt.length - 3] ^= 0xff;
   assert.throws(() => decodeDocMetadata(corrupt), /checksum/);
 });
+
+// Format 3 (issue 10, cross-cluster replication lag): operations keep when they were acknowledged.
+test('a format-2 shard store (frozen fixture) opens, is migrated to format 3, and new operations carry their acknowledgement time', (t) => {
+  const file = path.join(tempDir(t), 'shard-0.db');
+  copyFileSync(path.join(repoRoot, 'test', 'fixtures', 'store-v2', 'shard-0.db'), file);
+  assert.equal(formatVersionOf(file), '2');
+  const store = ShardStore.open(file, { indexUuid: 'fixture-uuid-v2', durability: 'request' });
+  assert.equal(store.maxSeqNo, 4);
+  assert.equal(store.get('1')!.routing, 'user-1');
+  assert.equal(store.get('3')!.version, 0);
+  assert.deepEqual(
+    store.readOps(0, 10).map((op) => [op.seqNo, op.op, op.id, op.version, op.routing, op.timestampMs]),
+    [
+      [0, 'index', '1', 1, 'user-1', undefined],
+      [1, 'index', '2', 1, null, undefined],
+      [2, 'index', '1', 2, 'user-1', undefined],
+      [3, 'delete', '2', 2, null, undefined],
+      [4, 'index', '3', 0, null, undefined],
+    ],
+  );
+  const before = Date.now();
+  store.index('5', '{"title":"five"}', 1);
+  const [written] = store.readOps(5, 1);
+  assert.ok(written!.timestampMs! >= before && written!.timestampMs! <= Date.now());
+  store.close();
+  assert.equal(formatVersionOf(file), '3');
+});

@@ -22,6 +22,13 @@ export const shardStoreMigrations: readonly ShardStoreMigration[] = [
     // NULL for every existing row: documents written before format 2 had no routing stored.
     statements: ['ALTER TABLE docs ADD COLUMN routing TEXT', 'ALTER TABLE ops ADD COLUMN routing TEXT'],
   },
+  {
+    from: 2,
+    to: 3,
+    description: 'operations keep the time they were acknowledged (`timestamp_ms`), for cross-cluster replication lag',
+    // NULL for every existing row: their acknowledgement time was not recorded.
+    statements: ['ALTER TABLE ops ADD COLUMN timestamp_ms INTEGER'],
+  },
 ];
 
 /**
