@@ -426,8 +426,9 @@ export class AutoFollowService {
       await this.options.remote.send(spec.remoteCluster, AUTO_FOLLOW_ACTIONS.checkPatterns, { patterns: [...spec.leaderIndexPatterns] }, subject);
     }
     const listing = await this.listing(spec.remoteCluster, subject);
-    // A replaced pattern keeps what it handled and adds what matches now (Elasticsearch's put).
-    const followed = new Set([...(previous?.followedLeaderUuids ?? []), ...existingMatches(spec, listing.indices)]);
+    // A replaced pattern keeps what it handled (read again: a round may have followed meanwhile)
+    // and adds what matches now (Elasticsearch's put).
+    const followed = new Set([...(this.find(name)?.followedLeaderUuids ?? []), ...existingMatches(spec, listing.indices)]);
     this.store({ ...spec, name, active: true, subject, followedLeaderUuids: pruneFollowed([...followed], listing.indices) });
     this.options.log.info({ pattern: name, remote_cluster: spec.remoteCluster, already_present: followed.size }, 'put auto-follow pattern');
     this.wake();
