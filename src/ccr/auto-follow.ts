@@ -18,7 +18,7 @@ import type { RoleDescriptor } from '../security/index.js';
 import type { Authentication } from '../security/types.js';
 import type { StoredSubject } from './follower-records.js';
 import { CCR_ACTIONS } from './leader.js';
-import { followParameterFields, isFollowParameterField, parseFollowParameters, renderFollowParameters } from './parameters.js';
+import { isFollowParameterField, parseFollowParameters, renderFollowParameters } from './parameters.js';
 import type { CcrRemote } from './service.js';
 
 /**
@@ -114,7 +114,7 @@ export function parseAutoFollowPatternBody(name: string, body: unknown): AutoFol
   if (problems.length > 0) throw errors.actionRequestValidation(problems);
   parseFollowParameters(input);
   const parameters: Record<string, unknown> = {};
-  for (const wire of Object.keys(followParameterFields)) if (input[wire] !== undefined && input[wire] !== null) parameters[wire] = input[wire];
+  for (const wire of Object.keys(input)) if (isFollowParameterField(wire) && input[wire] !== undefined && input[wire] !== null) parameters[wire] = input[wire];
   return {
     remoteCluster: remote as string,
     leaderIndexPatterns: inclusions,

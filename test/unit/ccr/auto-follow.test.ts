@@ -85,6 +85,10 @@ test('§5.1 defaults: follow_index_pattern is {{leader_index}}; only given param
     max_read_request_size: '1mb',
     max_retry_delay: '10s',
   });
+  // Every follow parameter the follower accepts is kept, Strait's max_lag objective included.
+  const lag = parseAutoFollowPatternBody('p', { remote_cluster: 'lc', leader_index_patterns: ['a'], max_lag: { time: '30s' } });
+  assert.deepEqual(lag.parameters, { max_lag: { time: '30s' } });
+  assert.deepEqual(renderPattern({ ...record('p', ['a']), ...lag })['max_lag'], { time: '30s' });
 });
 
 test('§5.1 matching: an exclusion wins over an inclusion; templating replaces every {{leader_index}}', () => {
