@@ -14,7 +14,7 @@ import type { Logger } from 'pino';
 import { EsError, errors, type SqlDatabase } from '../common/index.js';
 import { wildcardMatch } from '../index/index.js';
 import type { IndexHandle, IndicesService } from '../index/index.js';
-import type { RoleDescriptor } from '../security/index.js';
+import { compilePermission, type RoleDescriptor } from '../security/index.js';
 import type { Authentication } from '../security/types.js';
 import type { StoredSubject } from './follower-records.js';
 import { CCR_ACTIONS } from './leader.js';
@@ -367,6 +367,24 @@ interface LeaderListing {
   readonly indices: readonly LeaderIndexEntry[];
 }
 
+/**
+ * Elasticsearch runs the auto-follow put-follow with the pattern's stored headers, so the follower
+ * side authorizes it as that user: `manage_ccr` and `manage_follow_index` on the follower name
+ * (the same checks as `PUT /{follower}/_ccr/follow`). Undefined subject: security is off.
+ */
+export function checkFollowerSidePrivileges(subject: StoredSubject | undefined, followerIndex: string): void {
+  if (subject === undefined) return;
+  const permissions = subject.descriptorSets.map((set) => compilePermission([...set]));
+  const user = subject.authentication.user;
+  const roles = ` with effective roles [${[...user.roles].sort().join(',')}]`;
+  if (!permissions.every((permission) => permission.allowsCluster('cluster:admin/xpack/ccr/resume_follow'))) {
+    throw errors.actionDenied('cluster:admin/xpack/ccr/resume_follow', user.username, roles);
+  }
+  if (!permissions.every((permission) => permission.allowsIndex('indices:admin/xpack/ccr/put_follow', followerIndex))) {
+    throw errors.actionDenied('indices:admin/xpack/ccr/put_follow', user.username, `${roles} on indices [${followerIndex}]`);
+  }
+}
+
 function asEsError(error: unknown): EsError {
   return error instanceof EsError ? error : errors.internal(error instanceof Error ? error.message : String(error));
 }
@@ -521,6 +539,7 @@ export class AutoFollowService {
         const current = this.find(pattern.name);
         if (current === undefined || !current.active) break;
         try {
+          checkFollowerSidePrivileges(pattern.subject, followerIndex);
           await this.options.follower.followAs(
             followerIndex,
             { remote_cluster: pattern.remoteCluster, leader_index: leader.name, ...(pattern.settings !== undefined ? { settings: pattern.settings } : {}), ...pattern.parameters },

@@ -217,6 +217,18 @@ test('§7.2/§7.4 certificate model: the pattern strings need leader-side follow
   assert.match(wide.reason, /insufficient privileges to follow index \[\*\], privilege for action \[indices:monitor\/stats\] is missing/);
   assert.deepEqual(await failure(afu.ccr.getAutoFollowPattern({ name: 'eu' })), { status: 404, type: 'resource_not_found_exception', reason: 'auto-follow pattern [eu] is missing' });
 
+  // The follower side is authorized as the creator too: no manage_follow_index on the templated name, no follower.
+  await afu.ccr.putAutoFollowPattern({ name: 'eu-elsewhere', remote_cluster: 'lc', leader_index_patterns: ['eu-x*'], follow_index_pattern: 'other-{{leader_index}}' });
+  await leaderAdmin.indices.create({ index: 'eu-x1' });
+  const denied = await until('the follower-side refusal', async () => {
+    const recent = (await autoFollowStats())['recent_auto_follow_errors'] as { leader_index: string; auto_follow_exception: { type: string; reason: string } }[];
+    return recent.find((error) => error.leader_index === 'eu-elsewhere:eu-x1');
+  });
+  assert.equal(denied.auto_follow_exception.type, 'security_exception');
+  assert.equal(denied.auto_follow_exception.reason, 'action [indices:admin/xpack/ccr/put_follow] is unauthorized for user [afu] with effective roles [af_user] on indices [other-eu-x1]');
+  assert.equal(await followerAdmin.indices.exists({ index: 'other-eu-x1' }), false);
+  await followerAdmin.ccr.deleteAutoFollowPattern({ name: 'eu-elsewhere' });
+
   await afu.ccr.putAutoFollowPattern({ name: 'eu', remote_cluster: 'lc', leader_index_patterns: ['eu-*'] });
   await leaderAdmin.indices.create({ index: 'eu-1' });
   await leaderAdmin.index({ index: 'eu-1', id: 'a', document: { v: 1 }, refresh: true });
