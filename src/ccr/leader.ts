@@ -17,7 +17,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import { errors, EsError, type SqlDatabase } from '../common/index.js';
-import type { IndexHandle, IndicesService } from '../index/index.js';
+import { parseTimeMs, type IndexHandle, type IndicesService } from '../index/index.js';
 import { ShardSnapshot } from '../index/store/shard-snapshot.js';
 import { Pacer, recoveryBytesPerSecDefault } from './pacer.js';
 import type { ChangeOperation, ShardChangesResponse } from './types.js';
@@ -376,7 +376,10 @@ export class CcrLeaderService {
         this.closeSession(session.id);
       }
     }
-    this.db.prepare('DELETE FROM ccr_retention_leases WHERE timestamp_ms < ?').run(now - leaderLimits.retentionLeasePeriodMs);
+    const uuids = (this.db.prepare('SELECT DISTINCT index_uuid FROM ccr_retention_leases').all() as { index_uuid: string }[]).map((row) => row.index_uuid);
+    for (const uuid of uuids) {
+      this.db.prepare('DELETE FROM ccr_retention_leases WHERE index_uuid = ? AND timestamp_ms < ?').run(uuid, now - this.leasePeriodMs(uuid));
+    }
   }
 
   // ------------------------------------------------------------------ fencing
@@ -402,8 +405,17 @@ export class CcrLeaderService {
 
   // ------------------------------------------------------------------ retention leases
 
+  /** `index.soft_deletes.retention_lease.period` of the index (12h by default): a lease not renewed for longer expires. */
+  private leasePeriodMs(indexUuid: string): number {
+    const handle = this.indices
+      .resolve(undefined, { ignoreUnavailable: true, allowNoIndices: true, expandWildcards: new Set(['open', 'closed', 'hidden']) })
+      .find((candidate) => candidate.uuid === indexUuid);
+    const text = handle?.metadata.settings['index.soft_deletes.retention_lease.period'];
+    return text === undefined ? leaderLimits.retentionLeasePeriodMs : parseTimeMs(text);
+  }
+
   private leasesOf(indexUuid: string): { lease_id: string; retaining_seq_no: number; source: string; timestamp_ms: number }[] {
-    const floor = this.nowMs() - leaderLimits.retentionLeasePeriodMs;
+    const floor = this.nowMs() - this.leasePeriodMs(indexUuid);
     return (
       this.db.prepare('SELECT lease_id, retaining_seq_no, source, timestamp_ms FROM ccr_retention_leases WHERE index_uuid = ? ORDER BY lease_id').all(indexUuid) as {
         lease_id: string;
@@ -436,14 +448,15 @@ export class CcrLeaderService {
       this.db.prepare('DELETE FROM ccr_retention_leases WHERE index_uuid = ? AND lease_id = ?').run(handle.uuid, leaseId);
       return { acknowledged: true };
     }
+    // -1 retains whatever history is there now (the bootstrap's lease, taken before the copy).
     const retaining = integerField(body, 'retaining_seq_no');
     const minRetained = handle.shard?.opsRetained().minSeqNo ?? -1;
-    if (kind === 'add' && minRetained > retaining && handle.shard !== undefined && handle.shard.maxSeqNo >= retaining) {
+    if (kind === 'add' && retaining >= 0 && minRetained > retaining && handle.shard !== undefined && handle.shard.maxSeqNo >= retaining) {
       throw new EsError(404, 'resource_not_found_exception', `cannot add retention lease [${leaseId}]: operations from [${retaining}] are no longer retained`);
     }
     this.db
       .prepare(
-        'INSERT INTO ccr_retention_leases (index_uuid, lease_id, retaining_seq_no, timestamp_ms, source) VALUES (?, ?, ?, ?, ?) ON CONFLICT (index_uuid, lease_id) DO UPDATE SET retaining_seq_no = MAX(retaining_seq_no, excluded.retaining_seq_no), timestamp_ms = excluded.timestamp_ms',
+        'INSERT INTO ccr_retention_leases (index_uuid, lease_id, retaining_seq_no, timestamp_ms, source) VALUES (?, ?, ?, ?, ?) ON CONFLICT (index_uuid, lease_id) DO UPDATE SET retaining_seq_no = excluded.retaining_seq_no, timestamp_ms = excluded.timestamp_ms',
       )
       .run(handle.uuid, leaseId, retaining, this.nowMs(), 'ccr');
     return { acknowledged: true };

@@ -249,6 +249,11 @@ export class CcrService {
       const handle = indices.get(record.followerIndex);
       if (handle === undefined || handle.uuid !== record.followerUuid) throw errors.indexNotFound(record.followerIndex);
       const started = this.options.nowMs();
+      // The lease comes first and retains all the history there is, so that the operations after the
+      // copy's seq_no cannot be trimmed before the task reads them; the task then renews it with its checkpoint.
+      await remote
+        .send(record.remoteCluster, CCR_ACTIONS.addRetentionLease, { index: record.leaderIndex, lease_id: this.leaseId(record), retaining_seq_no: -1 }, record.subject)
+        .catch((error: unknown) => log.warn({ follower: record.followerIndex, reason: (error as Error).message }, 'could not add a retention lease on the leader'));
       const session = (await remote.send(record.remoteCluster, CCR_ACTIONS.restoreSessionPut, { index: record.leaderIndex }, record.subject)) as {
         session_uuid: string;
         index_uuid: string;
@@ -260,8 +265,8 @@ export class CcrService {
         if (session.index_uuid !== record.leaderUuid) throw errors.illegalState(`leader index [${record.leaderIndex}] was re-created while the follower was being created`);
         // Operations after the copy must stay on the leader until the follower has read them.
         await remote
-          .send(record.remoteCluster, CCR_ACTIONS.addRetentionLease, { index: record.leaderIndex, lease_id: this.leaseId(record), retaining_seq_no: session.max_seq_no + 1 }, record.subject)
-          .catch((error: unknown) => log.warn({ follower: record.followerIndex, reason: (error as Error).message }, 'could not add a retention lease on the leader'));
+          .send(record.remoteCluster, CCR_ACTIONS.renewRetentionLease, { index: record.leaderIndex, lease_id: this.leaseId(record), retaining_seq_no: session.max_seq_no + 1 }, record.subject)
+          .catch((error: unknown) => log.warn({ follower: record.followerIndex, reason: (error as Error).message }, 'could not renew the retention lease on the leader'));
         let afterId = '';
         for (;;) {
           if (this.closed) throw errors.illegalState('node is closing');
