@@ -76,7 +76,9 @@ export interface AutoFollowPatternRecord extends AutoFollowPatternSpec {
   readonly followedLeaderUuids: readonly string[];
 }
 
+/** A string array; a lone string is a one-element array (Elasticsearch's ObjectParser string arrays). */
 function stringList(field: string, value: unknown): string[] {
+  if (typeof value === 'string') return [value];
   if (!Array.isArray(value) || !value.every((item) => typeof item === 'string')) throw errors.xContentParse(`[put_auto_follow_pattern_request] failed to parse field [${field}]`);
   return value as string[];
 }
@@ -350,6 +352,8 @@ export function isAutoFollowSystemAction(action: string): boolean {
 /** What the coordinator needs of the follower service. */
 export interface AutoFollowFollower {
   followAs(followerName: string, body: Record<string, unknown>, subject: StoredSubject | undefined): Promise<unknown>;
+  /** True when `followerName` already follows `leaderIndex` on `alias` (a round cut short by a restart made it). */
+  follows(followerName: string, alias: string, leaderIndex: string): boolean;
 }
 
 export interface AutoFollowServiceOptions {
@@ -538,6 +542,10 @@ export class AutoFollowService {
         // Paused or deleted meanwhile: stop following for this pattern.
         const current = this.find(pattern.name);
         if (current === undefined || !current.active) break;
+        if (this.options.follower.follows(followerIndex, pattern.remoteCluster, leader.name)) {
+          this.markHandled(pattern.name, [leader.uuid]);
+          continue;
+        }
         try {
           checkFollowerSidePrivileges(pattern.subject, followerIndex);
           await this.options.follower.followAs(
@@ -545,7 +553,8 @@ export class AutoFollowService {
             { remote_cluster: pattern.remoteCluster, leader_index: leader.name, ...(pattern.settings !== undefined ? { settings: pattern.settings } : {}), ...pattern.parameters },
             pattern.subject,
           );
-          handled.push(leader.uuid);
+          // Recorded at once, so a restart in the middle of a round does not follow it again.
+          this.markHandled(pattern.name, [leader.uuid]);
           this.stats.followSucceeded(pattern.name, leader.name);
           this.options.log.info({ pattern: pattern.name, leader: leader.name, follower: followerIndex }, 'auto-followed a new leader index');
         } catch (error) {
@@ -553,10 +562,15 @@ export class AutoFollowService {
           this.options.log.info({ pattern: pattern.name, leader: leader.name, reason: (error as Error).message }, 'auto-follow of a leader index failed');
         }
       }
-      // Re-read: a PUT or pause may have happened while following; keep its changes.
-      const latest = this.find(pattern.name);
-      if (latest === undefined) continue;
-      this.store({ ...latest, followedLeaderUuids: pruneFollowed([...new Set([...latest.followedLeaderUuids, ...handled])], listing.indices) });
+      this.markHandled(pattern.name, handled, listing.indices);
     }
+  }
+
+  /** Adds leader uuids to a pattern's handled list (re-read: a PUT or pause may have happened meanwhile), pruning vanished leaders. */
+  private markHandled(name: string, uuids: readonly string[], present?: readonly LeaderIndexEntry[]): void {
+    const latest = this.find(name);
+    if (latest === undefined) return;
+    const followed = [...new Set([...latest.followedLeaderUuids, ...uuids])];
+    this.store({ ...latest, followedLeaderUuids: present === undefined ? followed : pruneFollowed(followed, present) });
   }
 }

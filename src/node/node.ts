@@ -193,7 +193,14 @@ export async function startNode(config: NodeConfig, options: StartOptions): Prom
     const autoFollow = new AutoFollowService({
       db: nodeDb,
       remote: ccrRemote,
-      follower: { followAs: (name, body, subject) => ccr.followAs(name, body, undefined, subject) },
+      follower: {
+        followAs: (name, body, subject) => ccr.followAs(name, body, undefined, subject),
+        follows: (name, alias, leaderIndex) => {
+          if (!ccr.isFollower(name)) return false;
+          const entry = (ccr.info(name)['follower_indices'] as { remote_cluster: string; leader_index: string }[])[0];
+          return entry?.remote_cluster === alias && entry.leader_index === leaderIndex;
+        },
+      },
       descriptorSets: native === undefined ? undefined : (authentication) => native.descriptorSets(authentication),
       nowMs,
       log: log.child({ layer: 'ccr', side: 'auto_follow' }),

@@ -66,7 +66,9 @@ test('§5.1 validation: follow parameters, unknown fields and wrong shapes', () 
   const unknown = refusal(() => parseAutoFollowPatternBody('p', { remote_cluster: 'lc', leader_index_patterns: ['a'], bogus: 1 }));
   assert.equal(unknown.type, 'x_content_parse_exception');
   assert.match(unknown.message, /\[put_auto_follow_pattern_request\] unknown field \[bogus\]/);
-  assert.equal(refusal(() => parseAutoFollowPatternBody('p', { remote_cluster: 'lc', leader_index_patterns: 'a' })).type, 'x_content_parse_exception');
+  assert.equal(refusal(() => parseAutoFollowPatternBody('p', { remote_cluster: 'lc', leader_index_patterns: [1] })).type, 'x_content_parse_exception');
+  // A lone string is a one-element list, as Elasticsearch's string-array fields accept.
+  assert.deepEqual(parseAutoFollowPatternBody('p', { remote_cluster: 'lc', leader_index_patterns: 'a-*' }).leaderIndexPatterns, ['a-*']);
   assert.equal(refusal(() => parseAutoFollowPatternBody('p', undefined)).type, 'parse_exception');
 });
 
