@@ -4,7 +4,10 @@
  *
  * Environment: BENCH_DOCS (default 200000), BENCH_SECONDS per query and concurrency (default 30),
  * BENCH_REFERENCE_SECONDS for the in-process references (default 10), BENCH_CCS=0 to skip the
- * cross-cluster part, BENCH_CCS_ONLY=1 to run only it.
+ * cross-cluster part, BENCH_CCS_ONLY=1 to run only it. Cross-cluster replication (issue 10, bench/ccr.ts):
+ * BENCH_CCR=0 to skip it, BENCH_ONLY=ccr to run only it, BENCH_CCR_SECONDS for the paced lag run
+ * (default 60), BENCH_CCR_DOCS for the bootstrap (default 200000), BENCH_CCR_API_KEY=0 to measure
+ * the lag over the certificate model only, BENCH_CCR_SECTIONS=lag,throughput,bootstrap to pick parts, BENCH_CCR_RATE for the paced rate (default 5000 docs/s).
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -15,10 +18,18 @@ import type { Client } from '@elastic/elasticsearch';
 import { repoRoot, startNode, type StartedNode } from '../test/harness/cluster.js';
 import { generateGeonames, geonamesMappings } from './geonames-corpus.js';
 import { runCcsBench } from './ccs.js';
+import { printCcrTable, runCcrBench, type CcrBenchOptions } from './ccr.js';
 
 const DOCS = Number(process.env['BENCH_DOCS'] ?? 200_000);
 const SECONDS = Number(process.env['BENCH_SECONDS'] ?? 30);
 const REFERENCE_SECONDS = Number(process.env['BENCH_REFERENCE_SECONDS'] ?? 10);
+const CCR_OPTIONS: CcrBenchOptions = {
+  seconds: Number(process.env['BENCH_CCR_SECONDS'] ?? 60),
+  docs: Number(process.env['BENCH_CCR_DOCS'] ?? 200_000),
+  apiKeyLag: process.env['BENCH_CCR_API_KEY'] !== '0',
+  ...(process.env['BENCH_CCR_RATE'] ? { rate: Number(process.env['BENCH_CCR_RATE']) } : {}),
+  ...(process.env['BENCH_CCR_SECTIONS'] ? { sections: new Set(process.env['BENCH_CCR_SECTIONS'].split(',')) } : {}),
+};
 
 interface Figures {
   p50_ms: number;
@@ -102,6 +113,18 @@ async function main(): Promise<void> {
     console.log(JSON.stringify(await runCcsBench({ seconds: SECONDS, measure }), null, 2));
     return;
   }
+  if (process.env['BENCH_ONLY'] === 'ccr') {
+    const ccrOnly = { node: process.version, date: new Date().toISOString(), ccr: await runCcrBench(CCR_OPTIONS) };
+    printCcrTable(ccrOnly.ccr);
+    const outDir = path.join(repoRoot, 'bench', 'results');
+    mkdirSync(outDir, { recursive: true });
+    const file = path.join(outDir, `ccr-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
+    writeFileSync(file, `${JSON.stringify(ccrOnly, null, 2)}\n`);
+    console.log('\nJSON:');
+    console.log(JSON.stringify(ccrOnly, null, 2));
+    console.log(`\n(written to ${path.relative(repoRoot, file)})`);
+    return;
+  }
   console.log(`generating ${DOCS} geonames-like documents (seeded)…`);
   const documents = generateGeonames(DOCS, 42).map((doc) => doc.source as Record<string, unknown>);
   const terms = pickTerms(documents.map((doc) => String(doc['description'])));
@@ -176,6 +199,7 @@ async function main(): Promise<void> {
   } finally {
     await node?.destroy();
   }
+  if (process.env['BENCH_CCR'] !== '0') results['ccr'] = await runCcrBench(CCR_OPTIONS);
 
   // References, in-process, same documents, same terms.
   console.log('references: SQLite FTS5 and MiniSearch (in-process)…');
@@ -264,6 +288,7 @@ function printTable(results: Record<string, unknown>): void {
     console.log(`ccs: TLS handshakes during 10,000 cross-cluster searches after warm-up: ${String(ccs['tls_handshakes_during_10000_ccs_searches'])}`);
     console.log(`ccs: p50 overhead over local: ${JSON.stringify(ccs['ccs_overhead_p50_ms'])}`);
   }
+  if (results['ccr'] !== undefined) printCcrTable(results['ccr'] as Record<string, unknown>);
 }
 
 await main();
