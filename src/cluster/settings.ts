@@ -80,6 +80,21 @@ function allocationEnable(key: string, value: unknown): SettingValue {
   throw errors.illegalArgument(`No enum constant org.elasticsearch.cluster.routing.allocation.decider.EnableAllocationDecider.Allocation.${text.toUpperCase()}`);
 }
 
+/** `logger._root`: Elasticsearch's level names (any case); the node's log level follows at once. */
+function loggerLevel(key: string, value: unknown): SettingValue {
+  const text = scalarString(key, value).toUpperCase();
+  if (!['OFF', 'FATAL', 'ERROR', 'WARN', 'INFO', 'DEBUG', 'TRACE', 'ALL'].includes(text)) {
+    throw errors.illegalArgument(`Unknown level constant [${text}].`);
+  }
+  return text;
+}
+
+/** The pino level for an Elasticsearch log level. */
+export function pinoLevelOf(level: string): string {
+  const map: Record<string, string> = { OFF: 'silent', FATAL: 'fatal', ERROR: 'error', WARN: 'warn', INFO: 'info', DEBUG: 'debug', TRACE: 'trace', ALL: 'trace' };
+  return map[level.toUpperCase()] ?? 'info';
+}
+
 /**
  * The dynamic cluster settings this node knows, each honoured as soon as it is accepted (the
  * indices service, the search service and the remote clusters service listen for changes). Later
@@ -96,6 +111,8 @@ export const baseDynamicSettings: readonly DynamicSetting[] = [
   { key: 'cluster.routing.allocation.enable', normalize: allocationEnable, defaultValue: 'all' },
   { key: 'search.default_search_timeout', normalize: dynamicSettingTypes.timeValue, defaultValue: '-1' },
   { key: 'cluster.max_shards_per_node', normalize: dynamicSettingTypes.integerAtLeast(1), defaultValue: '1000' },
+  // The node's log level (Strait has one logger tree; per-package `logger.org.elasticsearch.*` keys are refused).
+  { key: 'logger._root', normalize: loggerLevel },
 ];
 
 function findSetting(registry: readonly DynamicSetting[], key: string): DynamicSetting | undefined {

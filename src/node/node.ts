@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ClusterSettingsStore, baseDynamicSettings } from '../cluster/settings.js';
+import { ClusterSettingsStore, baseDynamicSettings, pinoLevelOf } from '../cluster/settings.js';
 import type { SqlDatabase } from '../common/index.js';
 import type { NodeConfig } from '../config/types.js';
 import { startHttpServer, type HttpServer, type HttpTlsOptions } from '../http/server.js';
@@ -143,6 +143,14 @@ export async function startNode(config: NodeConfig, options: StartOptions): Prom
       if (autoCreate !== undefined) parseAutoCreateIndex(String(autoCreate));
     });
     clusterSettings.onChange((effective) => indices.applyClusterSettings(effective));
+    // `logger._root`: the whole logger tree follows the root's level (pino children inherit it).
+    const startLevel = log.level;
+    const applyLogLevel = (effective: Readonly<Record<string, string | readonly string[]>>): void => {
+      const level = effective['logger._root'];
+      log.level = level === undefined ? startLevel : pinoLevelOf(String(level));
+    };
+    clusterSettings.onChange(applyLogLevel);
+    applyLogLevel(clusterSettings.effective());
     indices.applyClusterSettings(clusterSettings.effective());
     // Cross-cluster replication: the leader side answers other clusters over the remote
     // interfaces; the follower side runs follow tasks through the remote clusters client.

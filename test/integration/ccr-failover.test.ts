@@ -49,7 +49,7 @@ after(async () => {
 
 test('promote fences the leader, reads what it acknowledged, and makes the follower writable', async () => {
   await leaderAdmin.bulk({ refresh: true, operations: Array.from({ length: 30 }, (_, i) => [{ index: { _index: 'accounts', _id: String(i) } }, { balance: i }]).flat() });
-  await followerAdmin.ccr.follow({ index: 'accounts-dr', remote_cluster: 'dc1', leader_index: 'accounts', wait_for_active_shards: '1' });
+  await followerAdmin.ccr.follow({ index: 'accounts-dr', remote_cluster: 'dc1', leader_index: 'accounts', wait_for_active_shards: 1 });
   await followerAdmin.ccr.pauseFollow({ index: 'accounts-dr' });
   // Acknowledged on the leader while the follower was paused: promotion must not lose it.
   await leaderAdmin.index({ index: 'accounts', id: 'last', document: { balance: 99 } });
@@ -79,7 +79,7 @@ test('promote fences the leader, reads what it acknowledged, and makes the follo
 test('promote with an unreachable leader needs force=true, and records that it was forced', async () => {
   await leaderAdmin.index({ index: 'ledger', id: '1', document: { a: 1 }, refresh: true });
   await connect('dc1b', leader.transportAddress);
-  await followerAdmin.ccr.follow({ index: 'ledger-dr', remote_cluster: 'dc1b', leader_index: 'ledger', wait_for_active_shards: '1' });
+  await followerAdmin.ccr.follow({ index: 'ledger-dr', remote_cluster: 'dc1b', leader_index: 'ledger', wait_for_active_shards: 1 });
   await converged('ledger', 'ledger-dr');
   // The alias now points nowhere: the leader cannot be reached to be fenced.
   await followerAdmin.cluster.putSettings({ persistent: { 'cluster.remote.dc1b.seeds': ['127.0.0.1:1'] } });
@@ -101,7 +101,7 @@ test('promote with an unreachable leader needs force=true, and records that it w
 test('a follower whose history was trimmed on the leader reports it in stats and info', async () => {
   await leaderAdmin.indices.create({ index: 'short-history', settings: { 'index.soft_deletes.retention.operations': 1 } });
   await leaderAdmin.index({ index: 'short-history', id: '0', document: { n: 0 }, refresh: true });
-  await followerAdmin.ccr.follow({ index: 'short-dr', remote_cluster: 'dc1', leader_index: 'short-history', wait_for_active_shards: '1' });
+  await followerAdmin.ccr.follow({ index: 'short-dr', remote_cluster: 'dc1', leader_index: 'short-history', wait_for_active_shards: 1 });
   await followerAdmin.ccr.pauseFollow({ index: 'short-dr' });
   // The paused follower's retention lease keeps history; forgetting the follower drops it.
   const settings = await followerAdmin.indices.getSettings({ index: 'short-dr', flat_settings: true });
@@ -130,7 +130,7 @@ test('a follower whose history was trimmed on the leader reports it in stats and
 
 test('kill -9 of the leader under indexing: the follower converges exactly with what the leader acknowledged', async () => {
   await leaderAdmin.indices.create({ index: 'orders-live' });
-  await followerAdmin.ccr.follow({ index: 'orders-live-dr', remote_cluster: 'dc1', leader_index: 'orders-live', wait_for_active_shards: '1' });
+  await followerAdmin.ccr.follow({ index: 'orders-live-dr', remote_cluster: 'dc1', leader_index: 'orders-live', wait_for_active_shards: 1 });
   let stop = false;
   let n = 0;
   const writer = (async () => {
@@ -164,7 +164,7 @@ test('lag objective: stats report lag in seconds and operations; health turns ye
     remote_cluster: 'dc-lag',
     leader_index: 'lagged',
     settings: { 'index.number_of_replicas': 0 },
-    wait_for_active_shards: '1',
+    wait_for_active_shards: 1,
     // @ts-expect-error Strait's lag objective is not in the client's types
     max_lag: { time: '1s', operations: 1000 },
   });

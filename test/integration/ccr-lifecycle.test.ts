@@ -75,7 +75,7 @@ test('API key model: a key without replication access is refused; rotating the k
   follower.keystoreAdd('cluster.remote.ev.credentials', first.encoded);
   await followerAdmin.nodes.reloadSecureSettings();
   await connected('ev');
-  await followerAdmin.ccr.follow({ index: 'events-copy', remote_cluster: 'ev', leader_index: 'events', wait_for_active_shards: '1' });
+  await followerAdmin.ccr.follow({ index: 'events-copy', remote_cluster: 'ev', leader_index: 'events', wait_for_active_shards: 1 });
   await caughtUp('events', 'events-copy');
 
   // Rotation: a new key in the keystore, the old one invalidated; the running follower carries on.
@@ -104,7 +104,7 @@ test('an alias moved from the API key model to the certificate model carries its
 
 test('leader settings and mapping changes reach the follower; non-replicated settings stay its own', async () => {
   await leaderAdmin.indices.create({ index: 'catalog', settings: { 'index.max_ngram_diff': 1 } });
-  await followerAdmin.ccr.follow({ index: 'catalog-copy', remote_cluster: 'ev', leader_index: 'catalog', settings: { 'index.number_of_replicas': 0 }, wait_for_active_shards: '1' });
+  await followerAdmin.ccr.follow({ index: 'catalog-copy', remote_cluster: 'ev', leader_index: 'catalog', settings: { 'index.number_of_replicas': 0 }, wait_for_active_shards: 1 });
   await leaderAdmin.indices.putSettings({ index: 'catalog', settings: { 'index.max_ngram_diff': 5, 'index.number_of_replicas': 0 } });
   await leaderAdmin.indices.putMapping({ index: 'catalog', properties: { sku: { type: 'keyword' } } });
   await leaderAdmin.index({ index: 'catalog', id: '1', document: { sku: 'A-1' } });
@@ -121,7 +121,7 @@ test('a task keeps the privileges it was created with after its creator loses th
   await followerAdmin.security.putRole({ name: 'replicator', cluster: ['manage_ccr', 'monitor'], indices: [{ names: ['audit-copy'], privileges: ['monitor', 'read', 'write', 'manage_follow_index'] }] });
   await followerAdmin.security.putUser({ username: 'rex', password: 'rex-password', roles: ['replicator'] });
   await leaderAdmin.index({ index: 'audit', id: '0', document: { n: 0 }, refresh: true });
-  await follower.client({ username: 'rex', password: 'rex-password' }).ccr.follow({ index: 'audit-copy', remote_cluster: 'ev', leader_index: 'audit', wait_for_active_shards: '1' });
+  await follower.client({ username: 'rex', password: 'rex-password' }).ccr.follow({ index: 'audit-copy', remote_cluster: 'ev', leader_index: 'audit', wait_for_active_shards: 1 });
   // The follower cluster takes rex's privileges away: the task runs with those it captured.
   await followerAdmin.security.putRole({ name: 'replicator', cluster: [], indices: [] });
   await leaderAdmin.index({ index: 'audit', id: '1', document: { n: 1 } });
@@ -130,7 +130,7 @@ test('a task keeps the privileges it was created with after its creator loses th
 
 test('a leader or follower deleted while following: the task stops with the leader error, the node keeps serving', async () => {
   await leaderAdmin.index({ index: 'ephemeral', id: '0', document: { n: 0 }, refresh: true });
-  await followerAdmin.ccr.follow({ index: 'ephemeral-copy', remote_cluster: 'ev', leader_index: 'ephemeral', wait_for_active_shards: '1' });
+  await followerAdmin.ccr.follow({ index: 'ephemeral-copy', remote_cluster: 'ev', leader_index: 'ephemeral', wait_for_active_shards: 1 });
   await leaderAdmin.indices.delete({ index: 'ephemeral' });
   const fatal = await until('the task to stop', async () => {
     const stats = (await followerAdmin.ccr.followStats({ index: 'ephemeral-copy' })) as unknown as { indices: { shards: Record<string, unknown>[] }[] };
@@ -141,7 +141,7 @@ test('a leader or follower deleted while following: the task stops with the lead
   // Deleting a follower removes its task and record; the name can be followed again.
   await followerAdmin.indices.delete({ index: 'catalog-copy' });
   assert.deepEqual((await followerAdmin.ccr.followInfo({ index: 'catalog-*' })).follower_indices, []);
-  await followerAdmin.ccr.follow({ index: 'catalog-copy', remote_cluster: 'ev', leader_index: 'catalog', wait_for_active_shards: '1' });
+  await followerAdmin.ccr.follow({ index: 'catalog-copy', remote_cluster: 'ev', leader_index: 'catalog', wait_for_active_shards: 1 });
   await caughtUp('catalog', 'catalog-copy');
   assert.equal((await followerAdmin.cluster.health()).cluster_name, 'follow');
 });

@@ -74,7 +74,7 @@ test('certificate model, sniff: follow bootstraps, tails index/update/delete wit
   await leaderAdmin.delete({ index: 'orders', id: 'o2' });
   await leaderAdmin.index({ index: 'orders', id: 'routed', routing: 'r1', document: { item: 'routed', qty: 1 } });
 
-  const created = await followerAdmin.ccr.follow({ index: 'orders-copy', remote_cluster: 'lc', leader_index: 'orders', wait_for_active_shards: '1' });
+  const created = await followerAdmin.ccr.follow({ index: 'orders-copy', remote_cluster: 'lc', leader_index: 'orders', wait_for_active_shards: 1 });
   assert.deepEqual(created, { follow_index_created: true, follow_index_shards_acked: true, index_following_started: true });
   const copy = await converged('orders', 'orders-copy');
   assert.equal(copy.length, 50);
@@ -211,7 +211,7 @@ test('certificate model privileges: the leader checks the follower user role nam
   const local = await failure(cora.ccr.follow({ index: 'elsewhere', remote_cluster: 'lc', leader_index: 'orders' }));
   assert.equal(local.status, 403);
   assert.match(local.reason, /indices:admin\/xpack\/ccr\/put_follow/);
-  const ok = await cora.ccr.follow({ index: 'copy-orders', remote_cluster: 'lc', leader_index: 'orders', wait_for_active_shards: '1' });
+  const ok = await cora.ccr.follow({ index: 'copy-orders', remote_cluster: 'lc', leader_index: 'orders', wait_for_active_shards: 1 });
   assert.equal(ok.index_following_started, true);
   await converged('orders', 'copy-orders');
   await cora.ccr.pauseFollow({ index: 'copy-orders' });
@@ -230,7 +230,7 @@ test('API key model, proxy: the key replication access is the ceiling; remote_in
   const outsideKey = await failure(followerAdmin.ccr.follow({ index: 'orders-k', remote_cluster: 'lk', leader_index: 'orders' }));
   assert.equal(outsideKey.status, 403);
   assert.match(outsideKey.reason, /insufficient privileges to follow index \[orders\]/);
-  const created = await followerAdmin.ccr.follow({ index: 'metrics-1-copy', remote_cluster: 'lk', leader_index: 'metrics-1', wait_for_active_shards: '1' });
+  const created = await followerAdmin.ccr.follow({ index: 'metrics-1-copy', remote_cluster: 'lk', leader_index: 'metrics-1', wait_for_active_shards: 1 });
   assert.equal(created.index_following_started, true);
   await leaderAdmin.index({ index: 'metrics-1', id: 'late', document: { v: 99 } });
   await converged('metrics-1', 'metrics-1-copy');
@@ -248,14 +248,14 @@ test('API key model, proxy: the key replication access is the ceiling; remote_in
   const narrowed = await failure(kay.ccr.follow({ index: 'm-2', remote_cluster: 'lk', leader_index: 'metrics-2' }));
   assert.equal(narrowed.status, 403);
   assert.match(narrowed.reason, /insufficient privileges to follow index \[metrics-2\]/);
-  const allowed = await kay.ccr.follow({ index: 'm-1', remote_cluster: 'lk', leader_index: 'metrics-1', wait_for_active_shards: '1' });
+  const allowed = await kay.ccr.follow({ index: 'm-1', remote_cluster: 'lk', leader_index: 'metrics-1', wait_for_active_shards: 1 });
   assert.equal(allowed.index_following_started, true);
   await converged('metrics-1', 'm-1');
 });
 
 test('kill -9 of the follower under indexing: it resumes from its checkpoint and converges exactly', async () => {
   await leaderAdmin.indices.create({ index: 'stream' });
-  await followerAdmin.ccr.follow({ index: 'stream-copy', remote_cluster: 'lc', leader_index: 'stream', wait_for_active_shards: '1' });
+  await followerAdmin.ccr.follow({ index: 'stream-copy', remote_cluster: 'lc', leader_index: 'stream', wait_for_active_shards: 1 });
   let stop = false;
   let written = 0;
   const writer = (async () => {
