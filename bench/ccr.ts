@@ -28,7 +28,8 @@ import { readFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import type { Client } from '@elastic/elasticsearch';
-import { makeCa, startNode, type StartedNode } from '../test/harness/cluster.js';
+import { makeCa, REMOTE_CLUSTER_CLIENT_YAML, REMOTE_CLUSTER_SERVER_YAML, startNode, type StartedNode } from '../test/harness/cluster.js';
+import { remoteConnected } from '../test/harness/wait.js';
 import { generateGeonames } from './geonames-corpus.js';
 
 export interface CcrBenchOptions {
@@ -58,13 +59,8 @@ const SEARCH_POLL_PAUSE_MS = 50;
 const UNPACED_DOCS_PER_BULK = 1000;
 const UNPACED_CLIENTS = 2;
 
-const LEADER_YAML = [
-  'remote_cluster_server.enabled: true',
-  'remote_cluster.port: 0',
-  'xpack.security.remote_cluster_server.ssl.key: certs/node.key',
-  'xpack.security.remote_cluster_server.ssl.certificate: certs/node.crt',
-].join('\n');
-const FOLLOWER_YAML = 'xpack.security.remote_cluster_client.ssl.certificate_authorities: [certs/ca.crt]';
+const LEADER_YAML = REMOTE_CLUSTER_SERVER_YAML;
+const FOLLOWER_YAML = REMOTE_CLUSTER_CLIENT_YAML;
 
 const round = (value: number): number => Math.round(value * 1000) / 1000;
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
@@ -106,14 +102,7 @@ function cpuMs(pid: number): number {
   }
 }
 
-async function connected(client: Client, alias: string): Promise<void> {
-  for (let i = 0; i < 300; i++) {
-    const info = (await client.cluster.remoteInfo()) as unknown as Record<string, Record<string, unknown>>;
-    if (info[alias]?.['connected'] === true) return;
-    await sleep(100);
-  }
-  throw new Error(`remote cluster [${alias}] did not connect`);
-}
+const connected = async (client: Client, alias: string): Promise<void> => void (await remoteConnected(client, alias));
 
 /** A pool of seeded geonames-like sources, reused under fresh ids. */
 function sourcePool(size: number): Record<string, unknown>[] {

@@ -96,6 +96,17 @@ export function makeNodeCertificate(ca: Certificates, targetDir: string, name = 
   mustRunCli(['certutil', 'cert', '--ca-cert', ca.caCert, '--ca-key', ca.caKey, '--name', name, '--dns', 'localhost', '--ip', '127.0.0.1', '--out', targetDir]);
 }
 
+/** strait.yml lines that open the remote cluster interface (API-key-model remotes dial it) on a free port. */
+export const REMOTE_CLUSTER_SERVER_YAML = [
+  'remote_cluster_server.enabled: true',
+  'remote_cluster.port: 0',
+  'xpack.security.remote_cluster_server.ssl.key: certs/node.key',
+  'xpack.security.remote_cluster_server.ssl.certificate: certs/node.crt',
+].join('\n');
+
+/** strait.yml line that trusts the shared test CA on the remote cluster client side. */
+export const REMOTE_CLUSTER_CLIENT_YAML = 'xpack.security.remote_cluster_client.ssl.certificate_authorities: [certs/ca.crt]';
+
 export interface NodeOptions {
   /** Security on (default) with TLS on HTTP and transport. */
   readonly security?: boolean;

@@ -22,3 +22,11 @@ export async function failure(promise: Promise<unknown>): Promise<{ status: numb
   }
   assert.fail('expected an error response');
 }
+
+/** Waits until `client`'s cluster reports the remote cluster `alias` connected (`GET /_remote/info`). */
+export async function remoteConnected(client: { cluster: { remoteInfo(): Promise<unknown> } }, alias: string): Promise<Record<string, unknown>> {
+  return until(`${alias} to connect`, async () => {
+    const info = (await client.cluster.remoteInfo()) as Record<string, Record<string, unknown>>;
+    return info[alias]?.['connected'] === true ? info[alias] : undefined;
+  });
+}

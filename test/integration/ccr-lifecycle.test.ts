@@ -5,8 +5,8 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Client } from '@elastic/elasticsearch';
-import { makeCa, startNode, type Certificates, type StartedNode } from '../harness/cluster.js';
-import { failure, until } from '../harness/wait.js';
+import { makeCa, REMOTE_CLUSTER_CLIENT_YAML, REMOTE_CLUSTER_SERVER_YAML, startNode, type Certificates, type StartedNode } from '../harness/cluster.js';
+import { failure, until, remoteConnected } from '../harness/wait.js';
 
 let ca: Certificates;
 let leader: StartedNode;
@@ -14,20 +14,10 @@ let follower: StartedNode;
 let leaderAdmin: Client;
 let followerAdmin: Client;
 
-const LEADER_YAML = [
-  'remote_cluster_server.enabled: true',
-  'remote_cluster.port: 0',
-  'xpack.security.remote_cluster_server.ssl.key: certs/node.key',
-  'xpack.security.remote_cluster_server.ssl.certificate: certs/node.crt',
-].join('\n');
-const FOLLOWER_YAML = 'xpack.security.remote_cluster_client.ssl.certificate_authorities: [certs/ca.crt]';
+const LEADER_YAML = REMOTE_CLUSTER_SERVER_YAML;
+const FOLLOWER_YAML = REMOTE_CLUSTER_CLIENT_YAML;
 
-async function connected(alias: string): Promise<void> {
-  await until(`${alias} to connect`, async () => {
-    const info = (await followerAdmin.cluster.remoteInfo()) as unknown as Record<string, Record<string, unknown>>;
-    return info[alias]?.['connected'] === true ? true : undefined;
-  });
-}
+const connected = async (alias: string): Promise<void> => void (await remoteConnected(followerAdmin, alias));
 
 async function count(client: Client, index: string): Promise<number> {
   await client.indices.refresh({ index });

@@ -7,9 +7,8 @@
 // "Cluster update settings API".
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { errors as clientErrors } from '@elastic/elasticsearch';
 import { rawRequest, startNode, type StartedNode } from '../harness/cluster.js';
-import { until } from '../harness/wait.js';
+import { failure, until } from '../harness/wait.js';
 
 let node: StartedNode;
 before(async () => {
@@ -19,22 +18,8 @@ after(async () => {
   await node?.destroy();
 });
 
-interface Refusal {
-  readonly status: number;
-  readonly type: string;
-  readonly reason: string;
-}
-
-async function refusal(promise: Promise<unknown>): Promise<Refusal> {
-  try {
-    await promise;
-  } catch (error) {
-    assert.ok(error instanceof clientErrors.ResponseError, String(error));
-    const body = error.meta.body as { error: { type: string; reason: string } };
-    return { status: error.meta.statusCode ?? 0, type: body.error.type, reason: body.error.reason };
-  }
-  assert.fail('expected an error response');
-}
+/** The Elasticsearch error a call fails with (status, type, reason). */
+const refusal = failure;
 
 async function exists(index: string): Promise<boolean> {
   return node.client().indices.exists({ index });
