@@ -91,6 +91,16 @@ function lagFigures(lags: readonly number[], unresolved: number): LagFigures {
   };
 }
 
+/** Per window of acknowledgement time: [p50, max] lag (ms), to show whether the lag drifts or spikes. */
+function lagWindows(acks: readonly number[], lags: readonly number[], startedAt: number, windowMs: number): [number, number][] {
+  const windows: number[][] = [];
+  acks.forEach((ackedAt, i) => (windows[Math.floor((ackedAt - startedAt) / windowMs)] ??= []).push(lags[i]!));
+  return Array.from(windows, (window) => {
+    const sorted = [...(window ?? [])].sort((a, b) => a - b);
+    return [Math.round(percentile(sorted, 50)), Math.round(sorted[sorted.length - 1] ?? NaN)];
+  });
+}
+
 /** utime + stime of a process, in ms (/proc/<pid>/stat fields 14 and 15, in clock ticks of 10 ms). */
 function cpuMs(pid: number): number {
   try {
@@ -131,6 +141,7 @@ async function probePoller(
   done: () => boolean,
   pauseMs: number,
   lookup: (ids: string[]) => Promise<string[]>,
+  acks?: number[],
 ): Promise<{ rounds: number; roundMs: number[] }> {
   let rounds = 0;
   const roundMs: number[] = [];
@@ -153,6 +164,7 @@ async function probePoller(
         if (ackedAt === undefined) continue;
         outstanding.delete(id);
         lags.push(seenAt - ackedAt);
+        acks?.push(ackedAt);
       }
     }
     await sleep(pauseMs);
@@ -267,16 +279,18 @@ async function measureLag(leaderNode: StartedNode, followerNode: StartedNode, al
   const getOutstanding = new Map<string, number>();
   const searchOutstanding = new Map<string, number>();
   const getLags: number[] = [];
+  const getAcks: number[] = [];
   const searchLags: number[] = [];
   let pacing = true;
   const getPoller = probePoller(getOutstanding, getLags, () => !pacing, GET_POLL_PAUSE_MS, async (ids) => {
     const response = await follower.mget({ index: followerIndex, ids, _source: false });
     return response.docs.filter((doc) => 'found' in doc && doc.found).map((doc) => doc._id);
-  });
+  }, getAcks);
   const searchPoller = probePoller(searchOutstanding, searchLags, () => !pacing, SEARCH_POLL_PAUSE_MS, async (ids) => {
     const response = await follower.search({ index: followerIndex, size: ids.length, _source: false, query: { ids: { values: ids } } });
     return response.hits.hits.map((hit) => hit._id!);
   });
+  const pacingStarted = performance.now();
   const run = await pacedIndexing(leader, rate, { leader: leaderNode.pid, follower: followerNode.pid }, leaderIndex, seconds, pool, (probe, ackedAt) => {
     getOutstanding.set(probe, ackedAt);
     searchOutstanding.set(probe, ackedAt);
@@ -290,6 +304,7 @@ async function measureLag(leaderNode: StartedNode, followerNode: StartedNode, al
     target_docs_per_s: rate,
     ...run,
     lag_get_realtime: lagFigures(getLags, getOutstanding.size),
+    lag_get_realtime_p50_max_per_5s_of_acks: lagWindows(getAcks, getLags, pacingStarted, 5000),
     lag_search: lagFigures(searchLags, searchOutstanding.size),
     get_poll: { pause_ms: GET_POLL_PAUSE_MS, rounds: getRounds.rounds, round_trip_p50_ms: round(percentile(sortedRound, 50)), round_trip_p99_ms: round(percentile(sortedRound, 99)) },
     search_poll: { pause_ms: SEARCH_POLL_PAUSE_MS, rounds: searchRounds.rounds },
