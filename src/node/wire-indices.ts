@@ -7,6 +7,9 @@ import { clusterHealthRoutes, type ClusterHealthOptions } from '../http/routes/c
 import { documentRoutes } from '../http/routes/documents.js';
 import { indicesRoutes } from '../http/routes/indices.js';
 import { searchRoutes } from '../http/routes/search.js';
+import { asyncSearchRoutes } from '../http/routes/async-search.js';
+import { AsyncSearchStore } from '../search/async-search.js';
+import { randomBytes } from 'node:crypto';
 import { openIndicesService, type IndicesService } from '../index/index.js';
 import { SearcherService } from '../index/searcher/index.js';
 import { SearchService, type RemoteClusters } from '../search/index.js';
@@ -49,11 +52,16 @@ export function wireIndices(options: { config: NodeConfig; nodeDb: SqlDatabase; 
     nowMs: options.nowMs,
     nodeId: readNodeId(options.nodeDb, options.config.nodeName),
   });
+  // Async searches live in memory until their keep-alive passes; expired ones are dropped on use and every 30s.
+  const asyncSearches = new AsyncSearchStore(options.nowMs, () => randomBytes(15).toString('base64url'));
+  const asyncSweep = setInterval(() => asyncSearches.sweep(options.nowMs()), 30_000);
+  asyncSweep.unref();
   return {
     routes: (identity, remotes) => [
       ...indicesRoutes(service),
       ...documentRoutes(service),
       ...searchRoutes(search, remotes),
+      ...asyncSearchRoutes(search, asyncSearches, remotes),
       ...catRoutes(service, identity),
       ...clusterHealthRoutes(service, identity),
     ],
@@ -65,6 +73,8 @@ export function wireIndices(options: { config: NodeConfig; nodeDb: SqlDatabase; 
       search.setDefaultSearchTimeout(timeout === undefined ? undefined : parseTimeValueMs(String(timeout), 'search.default_search_timeout'));
     },
     close: () => {
+      clearInterval(asyncSweep);
+      asyncSearches.close();
       search.close();
       searchers.close();
       service.close();

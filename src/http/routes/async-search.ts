@@ -1,0 +1,128 @@
+/**
+ * Async search routes: submit (`POST /_async_search`, `POST /{index}/_async_search`), get, status
+ * and delete, with Elasticsearch's paths, parameters, action names and owner checks. The search
+ * itself is the ordinary one (local or across clusters); src/search/async-search.ts keeps it.
+ */
+import { EsError } from '../../common/index.js';
+import {
+  checkQueryStringParams,
+  planClusters,
+  searchAcrossClusters,
+  searchUrlParams,
+  type RemoteClusters,
+  type SearchService,
+} from '../../search/index.js';
+import { AsyncSearchStore, asyncSubmitParamNames, cancelled, parseAsyncKeepAlive, parseAsyncSubmitParams, parseWait } from '../../search/async-search.js';
+import type { RequestContext, Route } from '../route.js';
+import { scrollOwner } from './search.js';
+
+export const asyncSearchActions = {
+  submit: 'indices:data/read/async_search/submit',
+  get: 'indices:data/read/async_search/get',
+  delete: 'indices:data/read/async_search/delete',
+  status: 'cluster:monitor/async_search/status',
+  /** The `cancel_task` privilege's action: lets a caller delete other users' async searches. */
+  cancelTask: 'cluster:admin/tasks/cancel',
+} as const;
+
+const INDICES_OPTIONS = ['ignore_unavailable', 'allow_no_indices', 'expand_wildcards', 'ignore_throttled'];
+const SUBMIT_PARAMS = [...searchUrlParams, ...INDICES_OPTIONS, ...asyncSubmitParamNames];
+
+/** True when the caller holds `action` (the 403 it would raise is not an error here). */
+function holds(context: RequestContext, action: string): boolean {
+  try {
+    context.authorize.cluster(action);
+    return true;
+  } catch (error) {
+    if (error instanceof EsError && error.status === 403) return false;
+    throw error;
+  }
+}
+
+/** Rejects with the cancellation once `signal` fires, so a deleted search stops waiting on remote clusters. */
+function untilAborted<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) return Promise.reject(cancelled());
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = (): void => reject(cancelled());
+    signal.addEventListener('abort', onAbort, { once: true });
+    work.then(
+      (value) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(value);
+      },
+      (error: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(error);
+      },
+    );
+  });
+}
+
+export function asyncSearchRoutes(search: SearchService, store: AsyncSearchStore, remotes?: RemoteClusters): readonly Route[] {
+  const submit = async (request: Parameters<Route['handle']>[0], context: RequestContext) => {
+    const options = parseAsyncSubmitParams(request.query);
+    const input = { expression: request.params['index'], params: options.searchParams, body: request.json() };
+    checkQueryStringParams(input.params, request.rawPath);
+    // Bad requests fail the submit itself, as in Elasticsearch, not the stored search.
+    search.parseForClusters(input);
+    const owner = scrollOwner(context);
+    const clusters = remotes === undefined ? undefined : planClusters(input.expression, remotes);
+    // Authorize now, before answering: remote clusters authorize their own parts when the search runs.
+    if (clusters === undefined) search.authorizeSearchTargets(input, context.authorize);
+    else {
+      context.authorize.delegateToRemote?.();
+      if (clusters.local !== undefined) search.authorizeSearchTargets({ ...input, expression: clusters.local }, context.authorize);
+    }
+    const run = (signal: AbortSignal): Promise<Record<string, unknown>> => {
+      if (clusters !== undefined && remotes !== undefined) {
+        return untilAborted(searchAcrossClusters(search, input, clusters, context.authorize, remotes, context.authentication), signal);
+      }
+      return Promise.resolve(search.search(input, context.authorize, owner));
+    };
+    return store.submit(run, { owner, keepAliveMs: options.keepAliveMs, keepOnCompletion: options.keepOnCompletion, waitMs: options.waitMs });
+  };
+
+  return [
+    ...['/_async_search', '/:index/_async_search'].map(
+      (path): Route => ({ method: 'POST', path, action: asyncSearchActions.submit, scope: 'indices', params: SUBMIT_PARAMS, handle: submit }),
+    ),
+    {
+      method: 'GET',
+      path: '/_async_search/:id',
+      action: asyncSearchActions.get,
+      scope: 'authenticated',
+      params: ['wait_for_completion_timeout', 'keep_alive'],
+      // Only the submitter may read the results (Elasticsearch checks the stored owner).
+      handle: (request, context) =>
+        store.get(request.params['id']!, scrollOwner(context), {
+          waitMs: parseWait(request.query['wait_for_completion_timeout'], 0),
+          keepAliveMs: parseAsyncKeepAlive(request.query['keep_alive']),
+        }),
+    },
+    {
+      method: 'GET',
+      path: '/_async_search/status/:id',
+      action: asyncSearchActions.status,
+      scope: 'authenticated',
+      params: ['keep_alive'],
+      handle: (request, context) => {
+        const id = request.params['id']!;
+        // The submitter, or a caller with `monitor` (the status action's cluster privilege).
+        const owner = store.isOwner(id, scrollOwner(context)) === true ? scrollOwner(context) : holds(context, asyncSearchActions.status) ? 'any' : scrollOwner(context);
+        return { status: 200, body: store.status(id, owner, parseAsyncKeepAlive(request.query['keep_alive'])) };
+      },
+    },
+    {
+      method: 'DELETE',
+      path: '/_async_search/:id',
+      action: asyncSearchActions.delete,
+      scope: 'authenticated',
+      handle: (request, context) => {
+        const id = request.params['id']!;
+        // The submitter, or a caller with `cancel_task`; anyone else sees no such search.
+        const owner = store.isOwner(id, scrollOwner(context)) === true ? scrollOwner(context) : holds(context, asyncSearchActions.cancelTask) ? 'any' : scrollOwner(context);
+        return { status: 200, body: store.delete(id, owner) };
+      },
+    },
+  ];
+}

@@ -1,0 +1,171 @@
+// Issue 11 §2, every search mode across clusters: async search (submit, get, status, delete;
+// wait_for_completion_timeout, keep_on_completion, keep_alive; owner checks), locally and across
+// clusters in both security models, through the official client.
+// Reference: https://www.elastic.co/guide/en/elasticsearch/reference/current/async-search.html
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { Client } from '@elastic/elasticsearch';
+import { makeCa, REMOTE_CLUSTER_CLIENT_YAML, REMOTE_CLUSTER_SERVER_YAML, startNode, type StartedNode } from '../harness/cluster.js';
+import { failure, remoteConnected } from '../harness/wait.js';
+
+let fc: StartedNode;
+let qc: StartedNode;
+let fcAdmin: Client;
+let qcAdmin: Client;
+
+type AsyncBody = {
+  id?: string;
+  is_running: boolean;
+  is_partial: boolean;
+  start_time_in_millis: number;
+  expiration_time_in_millis: number;
+  completion_time_in_millis?: number;
+  response: { hits: { total?: { value: number }; hits: { _index: string; _id: string }[] }; _clusters?: { total: number; successful: number } };
+};
+
+before(async () => {
+  const ca = makeCa();
+  [fc, qc] = await Promise.all([
+    startNode({ ca, clusterName: 'fulfilling', nodeName: 'fc-1', yaml: REMOTE_CLUSTER_SERVER_YAML }),
+    startNode({ ca, clusterName: 'querying', nodeName: 'qc-1', yaml: REMOTE_CLUSTER_CLIENT_YAML }),
+  ]);
+  fcAdmin = fc.client();
+  qcAdmin = qc.client();
+  await fcAdmin.bulk({ refresh: true, operations: ['alpha one', 'alpha two', 'beta three'].flatMap((text, i) => [{ index: { _index: 'index1', _id: `r${i}` } }, { text, n: i + 10 }]) });
+  await qcAdmin.bulk({ refresh: true, operations: ['alpha local', 'beta local'].flatMap((text, i) => [{ index: { _index: 'local1', _id: `l${i}` } }, { text, n: i }]) });
+  await qcAdmin.security.putRole({ name: 'local_reader', indices: [{ names: ['local1'], privileges: ['read'] }] });
+  await qcAdmin.security.putUser({ username: 'bob', password: 'bob-password', roles: ['local_reader'] });
+  await qcAdmin.security.putUser({ username: 'carol', password: 'carol-password', roles: ['local_reader'] });
+  // Certificate model (sniff) as `rc`, API key model (proxy) as `rk`.
+  const key = await fcAdmin.security.createCrossClusterApiKey({ name: 'for-qc', access: { search: [{ names: ['index1'] }] } });
+  qc.keystoreAdd('cluster.remote.rk.credentials', key.encoded);
+  await qcAdmin.nodes.reloadSecureSettings();
+  await qcAdmin.cluster.putSettings({
+    persistent: {
+      'cluster.remote.rc.seeds': [fc.transportAddress],
+      'cluster.remote.rc.skip_unavailable': false,
+      'cluster.remote.rk.mode': 'proxy',
+      'cluster.remote.rk.proxy_address': fc.remoteClusterAddress!,
+      'cluster.remote.rk.skip_unavailable': false,
+    },
+  });
+  await Promise.all([remoteConnected(qcAdmin, 'rc'), remoteConnected(qcAdmin, 'rk')]);
+});
+
+after(async () => {
+  await Promise.all([fc?.destroy(), qc?.destroy()]);
+});
+
+// ------------------------------------------------------------------ async search, one cluster
+
+test('async search: a search finished within wait_for_completion_timeout is answered without an id and not kept', async () => {
+  const result = (await qcAdmin.asyncSearch.submit({ index: 'local1', query: { match: { text: 'alpha' } } })) as unknown as AsyncBody;
+  assert.equal(result.id, undefined);
+  assert.equal(result.is_running, false);
+  assert.equal(result.is_partial, false);
+  assert.ok(result.completion_time_in_millis! >= result.start_time_in_millis);
+  // keep_alive default 5d
+  assert.equal(result.expiration_time_in_millis - result.start_time_in_millis, 5 * 24 * 3600 * 1000);
+  assert.deepEqual(result.response.hits.hits.map((hit) => hit._id), ['l0']);
+});
+
+test('async search: keep_on_completion stores the answer; get, status and delete', async () => {
+  const submitted = (await qcAdmin.asyncSearch.submit({ index: 'local1', keep_on_completion: true, keep_alive: '1h', sort: [{ n: 'asc' }] })) as unknown as AsyncBody;
+  assert.equal(typeof submitted.id, 'string');
+  assert.equal(submitted.is_running, false);
+  assert.equal(submitted.expiration_time_in_millis - submitted.start_time_in_millis, 3600_000);
+  const sync = await qcAdmin.search({ index: 'local1', sort: [{ n: 'asc' }] });
+  const got = (await qcAdmin.asyncSearch.get({ id: submitted.id! })) as unknown as AsyncBody;
+  assert.equal(got.id, submitted.id);
+  assert.deepEqual(got.response.hits.hits, sync.hits.hits);
+  const status = (await qcAdmin.asyncSearch.status({ id: submitted.id! })) as unknown as Record<string, unknown>;
+  assert.equal(status['is_running'], false);
+  assert.equal(status['completion_status'], 200);
+  assert.deepEqual(status['_shards'], { total: 1, successful: 1, skipped: 0, failed: 0 });
+  // get with keep_alive renews the expiration
+  const renewed = (await qcAdmin.asyncSearch.get({ id: submitted.id!, keep_alive: '2h' })) as unknown as AsyncBody;
+  assert.ok(renewed.expiration_time_in_millis >= submitted.start_time_in_millis + 2 * 3600_000);
+  assert.deepEqual(await qcAdmin.asyncSearch.delete({ id: submitted.id! }), { acknowledged: true });
+  const gone = await failure(qcAdmin.asyncSearch.get({ id: submitted.id! }));
+  assert.deepEqual([gone.status, gone.type, gone.reason], [404, 'resource_not_found_exception', submitted.id]);
+});
+
+test('async search: wait_for_completion_timeout=0 answers while running; get waits for the result', async () => {
+  const submitted = (await qcAdmin.asyncSearch.submit({ index: 'local1', wait_for_completion_timeout: '0s', query: { match: { text: 'beta' } } })) as unknown as AsyncBody;
+  assert.equal(submitted.is_running, true);
+  assert.equal(submitted.is_partial, true);
+  assert.equal(typeof submitted.id, 'string');
+  assert.equal(submitted.completion_time_in_millis, undefined);
+  const got = (await qcAdmin.asyncSearch.get({ id: submitted.id!, wait_for_completion_timeout: '10s' })) as unknown as AsyncBody;
+  assert.equal(got.is_running, false);
+  assert.deepEqual(got.response.hits.hits.map((hit) => hit._id), ['l1']);
+});
+
+test('async search: a failed search is kept with its error and completion_status', async () => {
+  const submitted = (await qcAdmin.asyncSearch.submit({ index: 'missing-index', keep_on_completion: true, wait_for_completion_timeout: '0s' })) as unknown as AsyncBody;
+  const error = await failure(qcAdmin.asyncSearch.get({ id: submitted.id!, wait_for_completion_timeout: '10s' }));
+  const status = (await qcAdmin.asyncSearch.status({ id: submitted.id! })) as unknown as Record<string, unknown>;
+  assert.equal(status['is_running'], false);
+  assert.equal(status['completion_status'], 404);
+  assert.deepEqual([error.status, error.type], [404, 'index_not_found_exception']);
+});
+
+test('async search: keep_alive expires the stored answer', async () => {
+  const submitted = (await qcAdmin.asyncSearch.submit({ index: 'local1', keep_on_completion: true, keep_alive: '1s' })) as unknown as AsyncBody;
+  await new Promise((resolve) => setTimeout(resolve, 1500));
+  const gone = await failure(qcAdmin.asyncSearch.get({ id: submitted.id! }));
+  assert.equal(gone.status, 404);
+});
+
+test('async search: only the submitter reads or deletes it; cancel_task and monitor holders may delete or watch', async () => {
+  const bob = qc.client({ username: 'bob', password: 'bob-password' });
+  const carol = qc.client({ username: 'carol', password: 'carol-password' });
+  const submitted = (await bob.asyncSearch.submit({ index: 'local1', keep_on_completion: true })) as unknown as AsyncBody;
+  assert.equal((await bob.asyncSearch.get({ id: submitted.id! }) as unknown as AsyncBody).response.hits.hits.length, 2);
+  for (const call of [() => carol.asyncSearch.get({ id: submitted.id! }), () => carol.asyncSearch.status({ id: submitted.id! }), () => carol.asyncSearch.delete({ id: submitted.id! })]) {
+    const refused = await failure(call());
+    assert.deepEqual([refused.status, refused.type], [404, 'resource_not_found_exception']);
+  }
+  // The superuser holds monitor and cancel_task, but is not the owner: no results for it.
+  assert.equal((await failure(qcAdmin.asyncSearch.get({ id: submitted.id! }))).status, 404);
+  assert.equal(((await qcAdmin.asyncSearch.status({ id: submitted.id! })) as unknown as Record<string, unknown>)['is_running'], false);
+  assert.deepEqual(await qcAdmin.asyncSearch.delete({ id: submitted.id! }), { acknowledged: true });
+  assert.equal((await failure(bob.asyncSearch.get({ id: submitted.id! }))).status, 404);
+});
+
+test('async search: bad parameters and ids are 400s', async () => {
+  const short = await failure(qcAdmin.asyncSearch.submit({ index: 'local1', keep_alive: '500ms' }));
+  assert.deepEqual([short.status, short.type], [400, 'action_request_validation_exception']);
+  assert.match(short.reason, /\[keep_alive\] must be greater or equal to \[1s\]/);
+  const scroll = await failure(qcAdmin.transport.request({ method: 'POST', path: '/local1/_async_search', querystring: { scroll: '1m' } }));
+  assert.deepEqual([scroll.status, scroll.type], [400, 'action_request_validation_exception']);
+  const bad = await failure(qcAdmin.asyncSearch.get({ id: 'not-an-id' }));
+  assert.deepEqual([bad.status, bad.type], [400, 'illegal_argument_exception']);
+  const query = await failure(qcAdmin.asyncSearch.submit({ index: 'local1', query: { no_such_query: {} } as never }));
+  assert.equal(query.status, 400);
+});
+
+// ------------------------------------------------------------------ async search across clusters
+
+for (const alias of ['rc', 'rk'] as const) {
+  const model = alias === 'rc' ? 'certificate model' : 'API key model';
+  test(`async search across clusters (${model}): same hits as _search, _clusters in the response and the status`, async () => {
+    const request = { index: `local1,${alias}:index1`, query: { match: { text: 'alpha' } }, sort: [{ n: 'asc' as const }] };
+    const sync = await qcAdmin.search(request);
+    const submitted = (await qcAdmin.asyncSearch.submit({ ...request, keep_on_completion: true, wait_for_completion_timeout: '10s' })) as unknown as AsyncBody;
+    assert.equal(submitted.is_running, false);
+    assert.deepEqual(submitted.response.hits.hits.map((hit) => hit._index), ['local1', `${alias}:index1`, `${alias}:index1`]);
+    assert.deepEqual(submitted.response.hits.hits, sync.hits.hits);
+    assert.equal(submitted.response._clusters?.successful, 2);
+    const status = (await qcAdmin.asyncSearch.status({ id: submitted.id! })) as unknown as Record<string, { successful: number }>;
+    assert.equal(status['_clusters']?.successful, 2);
+    await qcAdmin.asyncSearch.delete({ id: submitted.id! });
+  });
+
+  test(`async search across clusters (${model}): delete while running forgets it`, async () => {
+    const submitted = (await qcAdmin.asyncSearch.submit({ index: `${alias}:index1`, wait_for_completion_timeout: '0s' })) as unknown as AsyncBody;
+    assert.equal(submitted.is_running, true);
+    assert.deepEqual(await qcAdmin.asyncSearch.delete({ id: submitted.id! }), { acknowledged: true });
+    assert.equal((await failure(qcAdmin.asyncSearch.get({ id: submitted.id! }))).status, 404);
+  });
+}
