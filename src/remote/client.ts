@@ -206,8 +206,11 @@ export class RemoteClustersClient implements RemoteClusters {
       indices,
     };
     try {
-      const headers = this.headersFor(alias, action, caller, requestId, stored);
+      // The connection first: under the API key model its handshake authenticates the key, and a
+      // bad credential is the remote's 401 before any local check of remote privileges (as in
+      // Elasticsearch, where the handshake precedes the interceptor's check).
       const connection = await this.service.connection(alias);
+      const headers = this.headersFor(alias, action, caller, requestId, stored);
       const result = await connection.request(action, { ...body, cluster_alias: alias }, { headers });
       this.audit.record({ ...base, 'event.action': 'cross_cluster_request', decision: 'granted' });
       return result;
@@ -215,6 +218,11 @@ export class RemoteClustersClient implements RemoteClusters {
       const surfaced = unwrapSecurity(error);
       const denied = surfaced instanceof EsError && (surfaced.status === 401 || surfaced.status === 403);
       this.audit.record({ ...base, 'event.action': 'cross_cluster_request', decision: denied ? 'denied' : 'failed', reason: surfaced instanceof Error ? surfaced.message : String(surfaced) });
+      if (denied && surfaced !== error && this.skipUnavailable(alias) && error instanceof EsError && error.type === 'connect_transport_exception') {
+        // A cluster that refused the handshake is skipped as the connection failure it is (its
+        // refusal stays the cause), in sniff and proxy mode alike, as Elasticsearch reports it.
+        throw error;
+      }
       if (denied && surfaced instanceof EsError) {
         // Say which side refused: the remote cluster (its key or its roles) or this one.
         const side = surfaced.message.includes('towards remote cluster [') ? '' : ` [refused by remote cluster [${alias}]]`;
@@ -253,11 +261,10 @@ export class RemoteClustersClient implements RemoteClusters {
         version: answer['version'],
       };
     } catch (error) {
-      // As Elasticsearch's resolve cluster action: a security refusal marks the cluster not
-      // connected (it may come from either side, so the link proves nothing), a missing index
-      // means the cluster answered.
-      const type = error instanceof EsError ? error.type : undefined;
-      const connected = type === 'security_exception' ? false : type === 'index_not_found_exception' ? true : this.service.isConnected(alias);
+      // As Elasticsearch's resolve cluster action: only a missing index proves the cluster was
+      // queried; any other failure (a security refusal from either side, a lost link, an error
+      // while resolving) marks it not connected.
+      const connected = error instanceof EsError && error.type === 'index_not_found_exception';
       return { connected, skip_unavailable: skip, error: error instanceof Error ? error.message : String(error) };
     }
   }

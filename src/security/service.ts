@@ -56,6 +56,9 @@ function decodeBasic(encoded: string): { username: string; password: string } | 
   return { username: decoded.slice(0, colon), password: decoded.slice(colon + 1) };
 }
 
+/** The length of a generated API key secret (16 random bytes, base64url): cross-cluster credentials must have it. */
+export const API_KEY_SECRET_LENGTH = 22;
+
 export function decodeApiKeyCredential(encoded: string): { id: string; secret: string } | undefined {
   if (!/^[A-Za-z0-9+/=_-]+$/.test(encoded)) return undefined;
   const decoded = Buffer.from(encoded, 'base64').toString('utf8');
@@ -197,6 +200,9 @@ export class NativeSecurityService {
       });
     const decoded = decodeApiKeyCredential(credential);
     if (decoded === undefined) throw invalid('invalid API key credential');
+    // Elasticsearch refuses a cross-cluster credential whose secret has not the generated length
+    // while parsing it, before any lookup (ApiKeyService's credential parsing).
+    if (expectedType === 'cross_cluster' && decoded.secret.length !== API_KEY_SECRET_LENGTH) throw errors.authenticationFailed('invalid cross-cluster API key value');
     const key = this.store.getApiKey(decoded.id);
     if (key === undefined) {
       await verifySecret(decoded.secret, hashForTiming);
@@ -502,7 +508,7 @@ export class NativeSecurityService {
     request: { name: string; expirationMs: number | null; roleDescriptors: readonly RoleDescriptor[]; metadata: Record<string, unknown>; type: 'rest' | 'cross_cluster'; access: Record<string, unknown> | null },
   ): Promise<{ id: string; secret: string; expirationMs: number | null }> {
     const id = randomBytes(15).toString('base64url');
-    const secret = randomBytes(16).toString('base64url');
+    const secret = randomBytes(16).toString('base64url'); // API_KEY_SECRET_LENGTH characters
     const ownerRealm = owner.apiKey !== undefined ? this.keyOwnerRealm(owner.apiKey.id) : owner.authenticatingRealm;
     const now = this.nowMs();
     this.store.putApiKey({

@@ -2,9 +2,14 @@ import { ES_API_VERSION, errors, isEsError } from '../../common/index.js';
 import type { RemoteClusterService } from '../../remote/index.js';
 import type { RemoteClustersClient } from '../../remote/client.js';
 import type { SearchService } from '../../search/index.js';
-import { splitIndexExpression } from '../../search/index.js';
+import { parseTimeValueMs, splitIndexExpression } from '../../search/index.js';
 import type { Route } from '../route.js';
 import type { NodeIdentity } from './node-info.js';
+
+/** The index options `_resolve/cluster` takes with an index expression (and refuses without one). */
+const RESOLVE_INDEX_OPTIONS = ['allow_no_indices', 'expand_wildcards', 'ignore_throttled', 'ignore_unavailable'] as const;
+/** What a remote that did not answer within `timeout` reports (Elasticsearch's resolve cluster action). */
+const RESOLVE_TIMEOUT_ERROR = 'Request timed out before receiving a response from the remote cluster';
 
 /** `_remote/info`, `_resolve/cluster` and `_nodes/reload_secure_settings`. */
 export function remoteRoutes(options: {
@@ -19,11 +24,34 @@ export function remoteRoutes(options: {
     const version = identity.version ?? ES_API_VERSION;
     return { number: version, build_flavor: 'default', minimum_wire_compatibility_version: version, minimum_index_compatibility_version: version };
   };
+  /** One remote's entry, bounded by `timeout` when given (Elasticsearch's wording for a late answer). */
+  const resolveRemote = async (alias: string, expression: string | undefined, params: Readonly<Record<string, string>>, timeoutMs: number | undefined, caller: unknown) => {
+    const answer = client.resolve(alias, expression, params, caller);
+    if (timeoutMs === undefined) return answer;
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<Record<string, unknown>>((resolveLate) => {
+      timer = setTimeout(() => resolveLate({ connected: false, skip_unavailable: client.skipUnavailable(alias), error: RESOLVE_TIMEOUT_ERROR }), timeoutMs);
+    });
+    try {
+      return await Promise.race([answer, late]);
+    } finally {
+      clearTimeout(timer);
+    }
+  };
   const resolve = async (expression: string | undefined, params: Readonly<Record<string, string>>, context: Parameters<Route['handle']>[1]) => {
     const out: Record<string, unknown> = {};
+    const timeoutMs = params['timeout'] === undefined ? undefined : parseTimeValueMs(params['timeout'], 'timeout');
+    const bound = timeoutMs !== undefined && timeoutMs >= 0 ? timeoutMs : undefined;
     if (expression === undefined) {
+      // Without an expression only cluster information is asked for: index options make no sense
+      // (RestResolveClusterAction refuses them).
+      const indexOptions = RESOLVE_INDEX_OPTIONS.filter((name) => params[name] !== undefined);
+      if (indexOptions.length > 0) {
+        throw errors.illegalArgument(`No index options are allowed on _resolve/cluster when no index expression is specified, but received: [${indexOptions.join(', ')}]`);
+      }
       context.authorize.delegateToRemote?.();
-      for (const alias of remotes.aliasNames()) out[alias] = await client.resolve(alias, undefined, params, context.authentication);
+      const entries = await Promise.all(remotes.aliasNames().map(async (alias) => [alias, await resolveRemote(alias, undefined, params, bound, context.authentication)] as const));
+      for (const [alias, value] of entries) out[alias] = value;
       return out;
     }
     const split = splitIndexExpression(expression, remotes.aliasNames());
@@ -41,11 +69,11 @@ export function remoteRoutes(options: {
     } else {
       context.authorize.delegateToRemote?.();
     }
-    const entries = await Promise.all([...split.remote].map(async ([alias, parts]) => [alias, await client.resolve(alias, parts.join(','), params, context.authentication)] as const));
+    const entries = await Promise.all([...split.remote].map(async ([alias, parts]) => [alias, await resolveRemote(alias, parts.join(','), params, bound, context.authentication)] as const));
     for (const [alias, value] of entries) out[alias] = value;
     return out;
   };
-  const resolveParams = ['ignore_unavailable', 'allow_no_indices', 'expand_wildcards', 'ignore_throttled', 'timeout'];
+  const resolveParams = [...RESOLVE_INDEX_OPTIONS, 'timeout'];
   return [
     {
       method: 'GET',
@@ -59,7 +87,7 @@ export function remoteRoutes(options: {
       path: '/_resolve/cluster',
       action: 'indices:admin/resolve/cluster',
       scope: 'indices',
-      params: ['timeout'],
+      params: resolveParams,
       handle: async (request, context) => ({ status: 200, body: await resolve(undefined, request.query, context) }),
     },
     {

@@ -1,0 +1,160 @@
+// Issue #11 §3-4: the callers Elasticsearch accepts and the order in which it fails them, with a
+// querying cluster (QC) and a fulfilling cluster (FC) as real node processes.
+// References: Elasticsearch's RemoteClusterSecurityRestIT (bad credentials: 401 from the FC with
+// its reason when skip_unavailable is false, a skipped cluster with connect_transport_exception
+// when true, in sniff and proxy mode alike), TransportResolveClusterAction and
+// RestResolveClusterAction (connected/error rules, parameter errors).
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { Client } from '@elastic/elasticsearch';
+import { makeCa, rawRequest, startNode, type Certificates, type StartedNode } from '../harness/cluster.js';
+import { failure, remoteConnected } from '../harness/wait.js';
+
+let ca: Certificates;
+let fc: StartedNode;
+let qc: StartedNode;
+let fcAdmin: Client;
+let qcAdmin: Client;
+
+const FC_YAML = [
+  'remote_cluster_server.enabled: true',
+  'remote_cluster.port: 0',
+  'xpack.security.remote_cluster_server.ssl.key: certs/node.key',
+  'xpack.security.remote_cluster_server.ssl.certificate: certs/node.crt',
+].join('\n');
+const QC_YAML = 'xpack.security.remote_cluster_client.ssl.certificate_authorities: [certs/ca.crt]';
+
+const encode = (id: string, secret: string): string => Buffer.from(`${id}:${secret}`).toString('base64');
+
+before(async () => {
+  ca = makeCa();
+  [fc, qc] = await Promise.all([
+    startNode({ ca, clusterName: 'fulfilling', nodeName: 'fc-1', yaml: FC_YAML }),
+    startNode({ ca, clusterName: 'querying', nodeName: 'qc-1', yaml: QC_YAML }),
+  ]);
+  fcAdmin = fc.client();
+  qcAdmin = qc.client();
+  await fcAdmin.bulk({ refresh: true, operations: [{ index: { _index: 'index1', _id: '1' } }, { text: 'alpha' }, { index: { _index: 'index2', _id: '1' } }, { text: 'beta' }] });
+  await qcAdmin.index({ index: 'local1', id: '1', document: { text: 'local' }, refresh: true });
+  await qcAdmin.security.putRole({ name: 'local_only', indices: [{ names: ['local1'], privileges: ['read'] }] });
+  await qcAdmin.security.putRole({
+    name: 'remote_reader',
+    indices: [{ names: ['local1'], privileges: ['read'] }],
+    remote_indices: [{ clusters: ['*'], names: ['index1', 'index2', 'index9'], privileges: ['read', 'read_cross_cluster'] }],
+  });
+  await qcAdmin.security.putUser({ username: 'nora', password: 'nora-password', roles: ['local_only'] });
+  await qcAdmin.security.putUser({ username: 'rita', password: 'rita-password', roles: ['remote_reader'] });
+});
+
+after(async () => {
+  await Promise.all([fc?.destroy(), qc?.destroy()]);
+});
+
+/** Points `alias` at the FC's remote cluster interface in `mode` with the given credential. */
+async function configure(alias: string, mode: 'sniff' | 'proxy', credential: string, skipUnavailable: boolean): Promise<void> {
+  qc.keystoreAdd(`cluster.remote.${alias}.credentials`, credential);
+  await qcAdmin.nodes.reloadSecureSettings();
+  const settings: Record<string, unknown> =
+    mode === 'sniff'
+      ? { [`cluster.remote.${alias}.seeds`]: [fc.remoteClusterAddress!] }
+      : { [`cluster.remote.${alias}.mode`]: 'proxy', [`cluster.remote.${alias}.proxy_address`]: fc.remoteClusterAddress! };
+  await qcAdmin.cluster.putSettings({ persistent: { ...settings, [`cluster.remote.${alias}.skip_unavailable`]: skipUnavailable } });
+}
+
+test('order of failures: a bad credential is a 401 from the FC with its reason, before the QC checks remote_indices; skipped clusters say connect_transport_exception in both modes', async () => {
+  const restKey = await fcAdmin.security.createApiKey({ name: 'rest-key' });
+  const crossKey = await fcAdmin.security.createCrossClusterApiKey({ name: 'cc', access: { search: [{ names: ['index1'] }] } });
+  const cases = [
+    { alias: 'unknown', credential: encode('no-such-key-id', 'a'.repeat(22)), reason: /unable to find apikey with id no-such-key-id/ },
+    { alias: 'resttype', credential: restKey.encoded, reason: new RegExp(`authentication expected API key type of \\[cross_cluster\\], but API key \\[${restKey.id}\\] has type \\[rest\\]`) },
+    { alias: 'shortsecret', credential: encode(crossKey.id, 'tooshort'), reason: /invalid cross-cluster API key value/ },
+  ];
+  for (const mode of ['sniff', 'proxy'] as const) {
+    for (const { alias, credential, reason } of cases) {
+      await configure(alias, mode, credential, false);
+      // nora has no remote_indices at all: Elasticsearch still answers with the FC's 401.
+      for (const client of [qcAdmin, qc.client({ username: 'nora', password: 'nora-password' })]) {
+        const refused = await failure(client.search({ index: `${alias}:index1` }));
+        assert.equal(refused.status, 401, `${mode} ${alias}: ${refused.reason}`);
+        const raw = await rawRequest(qc, 'GET', `/${alias}:index1/_search`);
+        assert.match(raw.text, reason, `${mode} ${alias}: ${raw.text}`);
+      }
+      await qcAdmin.cluster.putSettings({ persistent: { [`cluster.remote.${alias}.skip_unavailable`]: true } });
+      const skipped = await qcAdmin.search({ index: `local1,${alias}:index1` });
+      assert.equal(skipped._clusters!.skipped, 1);
+      const detail = skipped._clusters!.details![alias]!;
+      assert.equal(detail.status, 'skipped');
+      assert.equal(detail.failures![0]!.reason.type, 'connect_transport_exception', `${mode} ${alias}: ${JSON.stringify(detail.failures)}`);
+      assert.match(JSON.stringify(detail.failures![0]!.reason), reason);
+      await qcAdmin.cluster.putSettings({
+        persistent: { [`cluster.remote.${alias}.*`]: null },
+      });
+      qc.keystoreRemove(`cluster.remote.${alias}.credentials`);
+    }
+  }
+  await qcAdmin.nodes.reloadSecureSettings();
+});
+
+test('_resolve/cluster: connected only when the cluster was queried, no such index for missing concrete names, Elasticsearch parameter errors, 403 not 500', async () => {
+  const key = await fcAdmin.security.createCrossClusterApiKey({ name: 'resolve', access: { search: [{ names: ['index1', 'index9'] }] } });
+  await configure('rk', 'proxy', key.encoded, true);
+  await remoteConnected(qcAdmin, 'rk');
+  await qcAdmin.cluster.putSettings({ persistent: { 'cluster.remote.gone.seeds': ['127.0.0.1:1'], 'cluster.remote.gone.skip_unavailable': true } });
+  const rita = qc.client({ username: 'rita', password: 'rita-password' });
+  type Entry = { connected: boolean; skip_unavailable: boolean; matching_indices?: boolean; error?: string };
+  const resolve = async (client: Client, name: string) => (await client.indices.resolveCluster({ name })) as unknown as Record<string, Entry>;
+
+  // A missing concrete index, locally and remotely: the cluster answered (connected), the error names the index.
+  // (rita may name index9 on rk, the key covers it; a local name she may not use would be a 403.)
+  const missing = await resolve(qcAdmin, 'nope-local');
+  assert.deepEqual(missing['(local)'], { connected: true, skip_unavailable: false, error: 'no such index [nope-local]' });
+  const missingRemote = await resolve(rita, 'rk:index9');
+  assert.equal(missingRemote['rk']!.connected, true);
+  assert.match(missingRemote['rk']!.error!, /no such index \[index9\]/);
+  // ignore_unavailable=true turns the missing index into no match.
+  const lenient = (await qcAdmin.indices.resolveCluster({ name: 'nope-local,rk:index9', ignore_unavailable: true })) as unknown as Record<string, Entry>;
+  assert.equal(lenient['(local)']!.matching_indices, false);
+  assert.equal(lenient['rk']!.matching_indices, false);
+  // Found, refused by the key (index2), unreachable: only the first was queried.
+  const mixed = await resolve(rita, 'rk:index1,gone:x');
+  assert.equal(mixed['rk']!.connected, true);
+  assert.equal(mixed['rk']!.matching_indices, true);
+  assert.equal(mixed['gone']!.connected, false);
+  const refused = await resolve(rita, 'rk:index2');
+  assert.equal(refused['rk']!.connected, false);
+  assert.match(refused['rk']!.error!, /index2/);
+  // nora has no remote_indices: refused locally, still connected: false (never a 500).
+  const nora = qc.client({ username: 'nora', password: 'nora-password' });
+  const noRemote = await resolve(nora, 'rk:index1');
+  assert.equal(noRemote['rk']!.connected, false);
+  assert.match(noRemote['rk']!.error!, /no remote indices privileges apply for the target cluster/);
+  // A local index the caller may not use is the security layer's 403.
+  const forbidden = await rawRequest(qc, 'GET', '/_resolve/cluster/local1,rk:index1', { headers: { authorization: `Basic ${Buffer.from('rita:rita-password').toString('base64')}` } });
+  assert.equal(forbidden.status, 200, forbidden.text);
+  await qcAdmin.indices.create({ index: 'secret1' });
+  const secret = await rawRequest(qc, 'GET', '/_resolve/cluster/secret1,rk:index1', { headers: { authorization: `Basic ${Buffer.from('nora:nora-password').toString('base64')}` } });
+  assert.equal(secret.status, 403, secret.text);
+
+  // Parameter errors, as RestResolveClusterAction words them.
+  const options = await rawRequest(qc, 'GET', '/_resolve/cluster?ignore_unavailable=true&expand_wildcards=all');
+  assert.equal(options.status, 400, options.text);
+  const optionsError = (options.json() as { error: { type: string; reason: string } }).error;
+  assert.equal(optionsError.type, 'illegal_argument_exception');
+  assert.equal(optionsError.reason, 'No index options are allowed on _resolve/cluster when no index expression is specified, but received: [expand_wildcards, ignore_unavailable]');
+  const badTimeout = await rawRequest(qc, 'GET', '/_resolve/cluster/rk:index1?timeout=soon');
+  assert.equal(badTimeout.status, 400, badTimeout.text);
+  assert.equal((badTimeout.json() as { error: { reason: string } }).error.reason, 'failed to parse setting [timeout] with value [soon] as a time value: unit is missing or unrecognized');
+  // Without an expression: every remote, cluster information only.
+  const info = (await qcAdmin.indices.resolveCluster()) as unknown as Record<string, Entry>;
+  assert.equal(info['rk']!.connected, true);
+  assert.ok(!('matching_indices' in info['rk']!));
+  assert.equal(info['gone']!.connected, false);
+  assert.ok(!('(local)' in info));
+  // timeout is honoured: a remote that has not answered in time is reported so.
+  const late = (await qcAdmin.indices.resolveCluster({ name: 'rk:index1', timeout: '0s' })) as unknown as Record<string, Entry>;
+  assert.deepEqual(late['rk'], { connected: false, skip_unavailable: true, error: 'Request timed out before receiving a response from the remote cluster' });
+
+  await qcAdmin.cluster.putSettings({ persistent: { 'cluster.remote.gone.*': null, 'cluster.remote.rk.*': null } });
+  qc.keystoreRemove('cluster.remote.rk.credentials');
+  await qcAdmin.nodes.reloadSecureSettings();
+});
