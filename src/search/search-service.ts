@@ -521,7 +521,8 @@ export class SearchService {
 
   /** Does the expression match any index the caller may see? (`_resolve/cluster`'s matching_indices.) */
   matchesIndices(expression: string, params: Readonly<Record<string, string>>, access: SearchAuthorizer): boolean {
-    const options = parseIndicesOptions(params, { ignoreUnavailable: true, allowNoIndices: true, expandWildcards: new Set(['open']) });
+    // Resolve index's defaults (strict, expand open): a missing concrete index is `no such index [..]`.
+    const options = parseIndicesOptions(params, { ignoreUnavailable: false, allowNoIndices: true, expandWildcards: new Set(['open']) });
     const handles = this.indices.resolve(expression, options, {
       allows: (name) => access.allowsIndex('indices:admin/resolve/cluster', name),
       authorizeLiterals: (names) => access.indices('indices:admin/resolve/cluster', names),
