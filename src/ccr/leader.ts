@@ -55,6 +55,8 @@ export const leaderLimits = {
 /** Who is asking, as the leader's handler sees it: may the caller run `action` on `index`? */
 export interface LeaderAuthorizer {
   allowsIndex(action: string, index: string): boolean;
+  /** Does document or field level security restrict the caller's `action` on `index`? */
+  readRestricted?(action: string, index: string): boolean;
   /** Certificate model: the leader resolves role names, and adds per-action detail to refusals. */
   readonly model: 'certificate' | 'api_key' | 'none';
 }
@@ -184,6 +186,17 @@ export class CcrLeaderService {
     throw errors.securityForbidden(`insufficient privileges to follow index [${index}]${detail}`);
   }
 
+  /**
+   * Replication copies whole documents, so a leader index that document or field level security
+   * restricts for this caller cannot be followed (as Elasticsearch refuses it; the message is ours).
+   */
+  private checkWholeDocuments(action: string, index: string, access: LeaderAuthorizer): void {
+    if (access.readRestricted?.(action, index) !== true) return;
+    throw errors.securityForbidden(
+      `insufficient privileges to follow index [${index}]: document or field level security restricts action [${action}] on it, and cross-cluster replication copies whole documents`,
+    );
+  }
+
   /** Restore and lease actions: the key's `cross_cluster_replication_internal` (API key model), or following rights (certificate model). */
   private checkInternal(action: string, index: string, access: LeaderAuthorizer): void {
     if (access.allowsIndex(action, index)) return;
@@ -197,6 +210,7 @@ export class CcrLeaderService {
     const name = stringField(body, 'index');
     const handle = this.concrete(name);
     this.checkFollowPrivileges(handle.name, access);
+    this.checkWholeDocuments(CCR_ACTIONS.shardChanges, handle.name, access);
     const settings: Record<string, string> = {};
     for (const [key, value] of Object.entries(handle.metadata.settings)) if (isReplicatedSetting(key)) settings[key] = value;
     const maxSeqNo = handle.shard?.maxSeqNo ?? -1;
@@ -226,6 +240,7 @@ export class CcrLeaderService {
     const started = this.nowMs();
     const name = stringField(body, 'index');
     if (!access.allowsIndex(CCR_ACTIONS.shardChanges, name)) this.checkFollowPrivileges(name, access);
+    this.checkWholeDocuments(CCR_ACTIONS.shardChanges, name, access);
     const fromSeqNo = integerField(body, 'from_seq_no');
     const count = Math.min(leaderLimits.shardChangesOperationsMax, integerField(body, 'max_operation_count'));
     const pollTimeoutMs = Math.min(leaderLimits.pollTimeoutMsMax, Math.max(0, integerField(body, 'poll_timeout_ms')));
@@ -322,6 +337,7 @@ export class CcrLeaderService {
   restoreSessionPut(body: Record<string, unknown>, access: LeaderAuthorizer): Record<string, unknown> {
     const name = stringField(body, 'index');
     this.checkInternal(CCR_ACTIONS.restoreSessionPut, name, access);
+    this.checkWholeDocuments(CCR_ACTIONS.restoreSessionPut, name, access);
     const handle = this.concrete(name);
     const shard = this.indices.openShardOf(handle);
     if (this.sessions.size >= leaderLimits.restoreSessionsMax) {
@@ -342,6 +358,7 @@ export class CcrLeaderService {
   async restoreFileChunk(body: Record<string, unknown>, access: LeaderAuthorizer): Promise<Record<string, unknown>> {
     const name = stringField(body, 'index');
     this.checkInternal(CCR_ACTIONS.restoreFileChunk, name, access);
+    this.checkWholeDocuments(CCR_ACTIONS.restoreFileChunk, name, access);
     const session = this.sessions.get(stringField(body, 'session_uuid'));
     if (session === undefined) throw errors.resourceNotFound(`restore session [${String(body['session_uuid'])}] not found`);
     session.lastUsedMs = this.nowMs();

@@ -1,5 +1,6 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Authentication } from '../security/types.js';
+import type { ReadRestriction } from '../index/source-filter.js';
 
 export type HttpMethod = 'GET' | 'PUT' | 'POST' | 'DELETE' | 'HEAD';
 
@@ -44,6 +45,8 @@ export interface RequestAuthorizer {
   indices(action: string, indices: readonly string[]): void;
   /** True when the caller may perform this index action on this index (no throw). */
   allowsIndex(action: string, index: string): boolean;
+  /** Document and field level security on this index for this action (undefined: none). */
+  readRestriction?(action: string, index: string): ReadRestriction | undefined;
   /**
    * The targets live on remote clusters, which authorize them (cross-cluster search): marks the
    * request's targets as handled without a local index check.

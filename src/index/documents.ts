@@ -11,7 +11,8 @@ import type { IndexHandle, IndicesService } from './indices-service.js';
 import { checkFieldLimits, parseDocument } from './mapping/index.js';
 import { validateDocumentId } from './names.js';
 import { settingInteger } from './settings.js';
-import { fetchWholeSource, filterSource, sourceFilterFromBody, type SourceFilter } from './source-filter.js';
+import { documentMatchesQuery } from './document-visibility.js';
+import { fetchWholeSource, filterSource, filterSourceFields, sourceFilterFromBody, type ReadRestriction, type SourceFilter } from './source-filter.js';
 import type { ShardStore } from './store/index.js';
 
 export type RefreshPolicy = 'false' | 'true' | 'wait_for';
@@ -483,6 +484,8 @@ export interface GetDocumentRequest {
   readonly versionType?: VersionType;
   /** Only checked (against `_routing.required`): one shard holds the id whatever its routing. */
   readonly routing?: string;
+  /** Document and field level security: a hidden document is not found, hidden fields are left out. */
+  readonly restriction?: ReadRestriction;
 }
 
 export interface GetOutcome {
@@ -504,12 +507,16 @@ export function getDocument(service: IndicesService, request: GetDocumentRequest
   service.checkReadBlock(handle);
   resolveRouting(handle, request.index, request.id, request.routing);
   const document = shard.get(request.id);
-  if (document === undefined) return { found: false, body: { _index: handle.name, _id: request.id, found: false }, source: undefined };
+  const restriction = request.restriction;
+  const hidden =
+    document !== undefined && restriction?.query !== undefined && !documentMatchesQuery(handle, request.id, document.source, restriction.query, service.nowMs());
+  if (document === undefined || hidden) return { found: false, body: { _index: handle.name, _id: request.id, found: false }, source: undefined };
   // Reads compare versions for equality whatever the version type (VersionType.isVersionConflictForReads).
   if (request.version !== undefined && request.version !== versionMatchAny && document.version !== request.version) {
     throw errors.versionConflict(request.id, `current version [${document.version}] is different than the one provided [${request.version}]`, handle.name);
   }
-  const source = JSON.parse(document.source) as unknown;
+  const stored = JSON.parse(document.source) as unknown;
+  const source = restriction?.fields === undefined ? stored : filterSourceFields(stored, restriction.fields);
   // GetResult's order: metadata fields such as `_routing` come between `_primary_term` and `found`.
   const body: Record<string, unknown> = {
     _index: handle.name,
@@ -537,6 +544,8 @@ export interface BulkDefaults {
 
 export interface BulkAuthorizer {
   allowsIndex(action: string, index: string): boolean;
+  /** Document and field level security for reads (mget). */
+  readRestriction?(action: string, index: string): ReadRestriction | undefined;
   readonly username: string;
 }
 
@@ -868,9 +877,11 @@ export function executeMget(service: IndicesService, docs: readonly MgetDoc[], a
         return { _index: doc.index, _id: doc.id, error: errors.actionDenied(action, authorizer.username, ` on indices [${doc.index}]`).toBody().error };
       }
       try {
+        const restriction = authorizer.readRestriction?.(action, service.get(doc.index)?.name ?? doc.index);
         return getDocument(service, {
           index: doc.index,
           id: doc.id,
+          ...(restriction !== undefined ? { restriction } : {}),
           sourceFilter: doc.sourceFilter,
           explicitSource: doc.explicitSource,
           ...(doc.storedFields !== undefined ? { storedFields: doc.storedFields } : {}),

@@ -52,7 +52,7 @@ export {
   type FlatSettings,
 } from './settings.js';
 export * from './mapping/index.js';
-export { filterSource, fetchWholeSource, sourceFilterFromBody, sourceFilterFromQuery, type SourceFilter } from './source-filter.js';
+export { filterSource, filterSourceFields, fetchWholeSource, sourceFilterFromBody, sourceFilterFromQuery, type ReadRestriction, type SourceFilter } from './source-filter.js';
 export {
   deleteDocument,
   executeBulk,

@@ -105,3 +105,46 @@ export function filterSource(source: unknown, filter: SourceFilter): unknown {
   if (filter.includes.length === 0 && filter.excludes.length === 0) return source;
   return filterValue(source, '', filter, false);
 }
+
+/**
+ * What document and field level security leave readable of one index for one caller (built by
+ * the security layer; see src/security/document-field-access.ts).
+ */
+export interface ReadRestriction {
+  /** DLS: only documents matching this query (Query DSL) are readable; undefined: all. */
+  readonly query?: Readonly<Record<string, unknown>>;
+  /** FLS: is this dotted field path readable? undefined: every field. */
+  readonly fields?: (path: string) => boolean;
+}
+
+const isPlainObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
+
+/**
+ * `_source` with hidden fields removed: a leaf stays when its dotted path is visible; an object
+ * stays when something in it does (an empty object left by filtering is dropped, as ES does).
+ */
+export function filterSourceFields(source: unknown, visible: (path: string) => boolean): unknown {
+  const walk = (value: unknown, path: string): unknown => {
+    if (Array.isArray(value)) {
+      const items: unknown[] = [];
+      for (const item of value) {
+        if (isPlainObject(item) || Array.isArray(item)) {
+          const kept = walk(item, path);
+          if (kept !== undefined) items.push(kept);
+        } else if (visible(path)) items.push(item);
+      }
+      return items.length > 0 || visible(path) ? items : undefined;
+    }
+    if (isPlainObject(value)) {
+      const result: Record<string, unknown> = {};
+      for (const [key, child] of Object.entries(value)) {
+        const childPath = path === '' ? key : `${path}.${key}`;
+        const kept = isPlainObject(child) || Array.isArray(child) ? walk(child, childPath) : visible(childPath) ? child : undefined;
+        if (kept !== undefined) result[key] = kept;
+      }
+      return path === '' || Object.keys(result).length > 0 ? result : undefined;
+    }
+    return visible(path) ? value : undefined;
+  };
+  return walk(source, '') ?? {};
+}

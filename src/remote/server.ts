@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import { EsError, errors } from '../common/index.js';
 import type { FlattenedMapping } from '../index/index.js';
 import type { SearchAuthorizer, SearchService } from '../search/index.js';
+import { crossClusterKeyProblem, isRestricted, readRestrictionOf } from '../security/document-field-access.js';
 import { compilePermission, intersectPermissions, type NativeSecurityService, type Permission } from '../security/index.js';
 import type { HandshakeInfo, TransportHandler, TransportHandshakeRequest, TransportRequest } from '../transport/index.js';
 import type { AuditTrail } from './audit.js';
@@ -43,6 +44,8 @@ export interface RemoteActionAccess {
   allowsIndex(action: string, index: string): boolean;
   /** May the caller run this cluster action (cross-cluster replication's leader index listing asks for `cluster:monitor/state`)? */
   allowsCluster(action: string): boolean;
+  /** Does document or field level security restrict `action` on `index` (cross-cluster replication refuses such a leader)? */
+  readRestricted(action: string, index: string): boolean;
   /** The certificate model resolves role names here; the API key model intersects key and subject; `none` without security. */
   readonly model: 'certificate' | 'api_key' | 'none';
 }
@@ -129,6 +132,8 @@ export function buildRemoteHandlers(options: RemoteSideOptions, iface: 'transpor
       }
       const key = await security.authenticateApiKey(credentialOf(request.headers[CROSS_CLUSTER_CREDENTIALS_HEADER]), 'cross_cluster');
       const stored = security.storedKeyOf(key)!;
+      const problem = crossClusterKeyProblem(stored.roleDescriptors.flatMap((descriptor) => descriptor.indices));
+      if (problem !== undefined) throw errors.illegalArgument(`Cross cluster API key [${stored.id}] is invalid: ${problem}`);
       const keyPermission = keyPermissions(`${stored.id}\u0000${JSON.stringify(stored.roleDescriptors)}`, () => security.apiKeyPermission(stored));
       if (request.action === REMOTE_ACTIONS.remoteNodes) {
         return { username: '_system', roles: [], realm: '_system', apiKeyId: stored.id, apiKeyOwner: stored.username, permission: keyPermission, keyPermission };
@@ -166,8 +171,11 @@ export function buildRemoteHandlers(options: RemoteSideOptions, iface: 'transpor
       caller.apiKeyId !== undefined
         ? `user [${caller.username}] with assigned roles [${[...caller.roles].sort().join(',')}] authenticated by API key id [${caller.apiKeyId}] of user [${caller.apiKeyOwner}]`
         : `user [${caller.username}] with effective roles [${[...caller.roles].sort().join(',')}]`;
+    // Role query templates see the subject (the user on the querying cluster).
+    const user = { username: caller.username, roles: caller.roles, fullName: null, email: null, metadata: {} };
     return {
       allowsIndex: (action, index) => permission.allowsIndex(action, index),
+      readRestriction: (action, index) => readRestrictionOf(permission.indexAccess(action, index), user),
       indices: (action, indices) => {
         const denied = indices.filter((index) => !permission.allowsIndex(action, index));
         if (denied.length === 0) return;
@@ -318,6 +326,7 @@ export function buildRemoteHandlers(options: RemoteSideOptions, iface: 'transpor
           return extra.run(body, {
             model,
             allowsIndex: (action, index) => permission === undefined || permission.allowsIndex(action, index),
+            readRestricted: (action, index) => permission !== undefined && isRestricted(permission.indexAccess(action, index)),
             allowsCluster: (action) => permission === undefined || permission.allowsCluster(action),
           });
         },

@@ -91,7 +91,14 @@ export function remoteDescriptorSets(alias: string, descriptorSets: readonly Rol
     const indices = set.flatMap((role) =>
       role.remoteIndices
         .filter((entry) => compilePatterns(entry.clusters)(alias))
-        .map((entry) => ({ names: [...entry.names].sort(), privileges: [...entry.privileges].sort(), allowRestrictedIndices: entry.allowRestrictedIndices })),
+        .map((entry) => ({
+          names: [...entry.names].sort(),
+          privileges: [...entry.privileges].sort(),
+          allowRestrictedIndices: entry.allowRestrictedIndices,
+          // Document and field level security travel with the entry; the remote enforces them.
+          ...(entry.query !== undefined ? { query: entry.query } : {}),
+          ...(entry.fieldSecurity !== undefined ? { fieldSecurity: entry.fieldSecurity } : {}),
+        })),
     );
     const cluster = [...new Set(set.flatMap((role) => role.remoteCluster.filter((entry) => compilePatterns(entry.clusters)(alias)).flatMap((entry) => entry.privileges)))].sort();
     if (indices.length === 0 && cluster.length === 0) return undefined;

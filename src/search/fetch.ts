@@ -9,7 +9,7 @@
  * Reference: https://www.elastic.co/guide/en/elasticsearch/reference/current/search-fields.html
  */
 import { errors } from '../common/index.js';
-import { filterSource, indexableValue, wildcardMatch, type FlattenedMapping, type MappedField, type SourceFilter } from '../index/index.js';
+import { filterSource, filterSourceFields, indexableValue, wildcardMatch, type FlattenedMapping, type MappedField, type SourceFilter } from '../index/index.js';
 import { formatDateNanos, parseDateNanos } from '../index/query/date-math.js';
 import { normalizeIp } from '../index/query/ip.js';
 import { parseDate, type DocMetadata, type FieldMappings, type Segment, type ShardHit, type QueryNode, type SortSpec, type SortValue } from '../index/searcher/index.js';
@@ -47,6 +47,8 @@ export interface FetchTarget {
   readonly mappings: FieldMappings;
   /** The query as written (before alias filters), for highlighting and explanations. */
   readonly query: QueryNode;
+  /** Field level security: `_source` loses the fields this predicate hides (`mapping` already has). */
+  readonly fieldVisibility?: (path: string) => boolean;
   readonly nodeId: string;
   /** One-line description of the planned query for `_explanation`. */
   describeQuery(): string;
@@ -305,7 +307,8 @@ export function renderHit(target: FetchTarget, hit: ShardHit, sort: readonly Sor
   rendered['_score'] = scoreOf(hit);
   const routing = metadata.routings?.[hit.doc];
   if (routing !== undefined && routing !== null && !options.storedFieldsNone) rendered['_routing'] = routing;
-  const source = segment.sources[hit.doc];
+  const stored = segment.sources[hit.doc];
+  const source = target.fieldVisibility === undefined ? stored : filterSourceFields(stored, target.fieldVisibility);
   if (options.source.fetch && !options.storedFieldsNone && !options.storedFieldsOnly) rendered['_source'] = filterSource(source, options.source);
   const fields: Json = {
     ...(renderFields(source, target.mapping, options.fields) ?? {}),

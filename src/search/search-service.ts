@@ -21,6 +21,7 @@ import {
   type IndexHandle,
   type IndicesOptions,
   type IndicesService,
+  type ReadRestriction,
 } from '../index/index.js';
 import {
   engineMappings,
@@ -40,6 +41,7 @@ import {
 } from '../index/searcher/index.js';
 import { aliasFilterFor, withFilter } from './alias-filter.js';
 import { analyze } from './analyze.js';
+import { andFilters, documentFilterOf, visibleEngineMappings, visibleMapping } from './read-restriction.js';
 import { renderHit, type FetchOptions, type FetchTarget } from './fetch.js';
 import { fieldCaps, parseFieldCapsOptions, type FieldCapsIndex } from './field-caps.js';
 import { checkResultWindow, parseCount, parseSearch, queryFromUrl, type ParsedSearch } from './request.js';
@@ -52,6 +54,8 @@ export interface SearchAuthorizer {
   /** Throws 403 unless the caller may perform `action` on every named index or alias. */
   indices(action: string, names: readonly string[]): void;
   allowsIndex(action: string, name: string): boolean;
+  /** Document and field level security on this index (undefined: the whole index is readable). */
+  readRestriction?(action: string, index: string): ReadRestriction | undefined;
 }
 
 export const searchActions = {
@@ -86,7 +90,10 @@ export interface SearchServiceOptions {
 interface Target {
   readonly handle: IndexHandle;
   readonly snapshot: ShardSnapshot;
+  /** Alias filters AND document level security: what the shard search filters by. */
   readonly aliasFilter: QueryNode | undefined;
+  /** Field level security: the readable fields (undefined: all). */
+  readonly fieldVisibility: ((path: string) => boolean) | undefined;
   readonly shardKey: string;
   readonly indexName: string;
   readonly mapping: FlattenedMapping;
@@ -212,14 +219,16 @@ export class SearchService {
       }
       this.indices.checkReadBlock(handle);
       const indexName = clusterAlias === undefined ? handle.name : `${clusterAlias}:${handle.name}`;
+      const restriction = access.readRestriction?.(action, handle.name);
       targets.push({
         handle,
         snapshot: this.searchers.snapshot(handle),
-        aliasFilter: aliasFilterFor(expression, handle.name, handle.metadata.aliases),
+        aliasFilter: andFilters(aliasFilterFor(expression, handle.name, handle.metadata.aliases), documentFilterOf(restriction)),
+        fieldVisibility: restriction?.fields,
         shardKey: `${indexName}:0`,
         indexName,
-        mapping: handle.mapping,
-        mappings: engineMappings(handle.mapping),
+        mapping: visibleMapping(handle.mapping, restriction?.fields),
+        mappings: visibleEngineMappings(engineMappings(handle.mapping), restriction?.fields),
         shardCount: Math.max(1, settingInteger(handle.metadata.settings, 'index.number_of_shards')),
       });
     }
@@ -235,6 +244,7 @@ export class SearchService {
       mapping: target.mapping,
       mappings: target.mappings,
       query,
+      ...(target.fieldVisibility !== undefined ? { fieldVisibility: target.fieldVisibility } : {}),
       nodeId: this.nodeId,
       describeQuery: () => {
         const weight = planQuery(withFilter(query, target.aliasFilter), {
@@ -516,7 +526,11 @@ export class SearchService {
       allows: (name) => access.allowsIndex(searchActions.fieldCaps, name),
       authorizeLiterals: (names) => access.indices(searchActions.fieldCaps, names),
     });
-    return handles.map((handle) => ({ name: clusterAlias === undefined ? handle.name : `${clusterAlias}:${handle.name}`, mapping: handle.mapping }));
+    return handles.map((handle) => ({
+      name: clusterAlias === undefined ? handle.name : `${clusterAlias}:${handle.name}`,
+      // Field level security: field capabilities list only the fields the caller may read.
+      mapping: visibleMapping(handle.mapping, access.readRestriction?.(searchActions.fieldCaps, handle.name)?.fields),
+    }));
   }
 
   /** Does the expression match any index the caller may see? (`_resolve/cluster`'s matching_indices.) */

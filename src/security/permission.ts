@@ -1,3 +1,4 @@
+import { accessOfEntries, intersectAccess, type DocumentFieldSecurity, type IndexAccess } from './document-field-access.js';
 import { compilePatterns, globCovers, type NameMatcher } from './patterns.js';
 import { compilePrivileges, resolvePrivilege, type ActionMatcher } from './privileges.js';
 import type { RoleDescriptor } from './roles.js';
@@ -13,6 +14,11 @@ export interface Permission {
   hasClusterPrivilege(privilege: string): boolean;
   /** Does the permission grant `privilege` on every index that `indexPattern` can name? */
   hasIndexPrivilege(indexPattern: string, privilege: string, allowRestricted: boolean): boolean;
+  /**
+   * The document and field level security on `index` for `action`: one set of alternatives per
+   * descriptor set (see document-field-access.ts). Meaningful only where `allowsIndex` is true.
+   */
+  indexAccess(action: string, index: string): IndexAccess;
   /** The remote_indices / remote_cluster entries, kept for the cross-cluster layers. */
   readonly descriptors: readonly RoleDescriptor[];
 }
@@ -21,6 +27,7 @@ interface IndexGroup {
   readonly patterns: readonly string[];
   readonly names: NameMatcher;
   readonly actions: ActionMatcher;
+  readonly security: DocumentFieldSecurity;
 }
 
 export function compilePermission(descriptors: readonly RoleDescriptor[]): Permission {
@@ -30,6 +37,10 @@ export function compilePermission(descriptors: readonly RoleDescriptor[]): Permi
       patterns: entry.names,
       names: compilePatterns(entry.names),
       actions: compilePrivileges('index', entry.privileges),
+      security: {
+        ...(entry.query !== undefined ? { query: entry.query } : {}),
+        ...(entry.fieldSecurity !== undefined ? { fieldSecurity: entry.fieldSecurity } : {}),
+      },
     })),
   );
   return {
@@ -37,6 +48,8 @@ export function compilePermission(descriptors: readonly RoleDescriptor[]): Permi
     descriptors,
     allowsCluster: (action) => cluster.matches(action),
     allowsIndex: (action, index) => groups.some((group) => group.actions.matches(action) && group.names(index)),
+    indexAccess: (action, index) =>
+      accessOfEntries(groups.filter((group) => group.actions.matches(action) && group.names(index)).map((group) => group.security)),
     hasClusterPrivilege: (privilege) => {
       const definition = resolvePrivilege('cluster', privilege);
       return definition !== undefined && cluster.covers(definition);
@@ -63,6 +76,7 @@ export function intersectPermissions(first: Permission, limitedBy: Permission): 
     descriptors: first.descriptors,
     allowsCluster: (action) => first.allowsCluster(action) && limitedBy.allowsCluster(action),
     allowsIndex: (action, index) => first.allowsIndex(action, index) && limitedBy.allowsIndex(action, index),
+    indexAccess: (action, index) => intersectAccess(first.indexAccess(action, index), limitedBy.indexAccess(action, index)),
     hasClusterPrivilege: (privilege) => first.hasClusterPrivilege(privilege) && limitedBy.hasClusterPrivilege(privilege),
     hasIndexPrivilege: (index, privilege, restricted) =>
       first.hasIndexPrivilege(index, privilege, restricted) && limitedBy.hasIndexPrivilege(index, privilege, restricted),

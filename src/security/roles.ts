@@ -1,4 +1,5 @@
 import { errors } from '../common/index.js';
+import { parseFieldSecurity, parseRoleQuery, type FieldSecurity } from './document-field-access.js';
 import { patternError } from './patterns.js';
 import { remoteClusterPrivileges, resolvePrivilege, clusterPrivileges, indexPrivileges } from './privileges.js';
 
@@ -7,6 +8,10 @@ export interface IndicesPrivileges {
   readonly names: readonly string[];
   readonly privileges: readonly string[];
   readonly allowRestrictedIndices: boolean;
+  /** Document level security: the role query as written (object, JSON string or template). */
+  readonly query?: unknown;
+  /** Field level security. */
+  readonly fieldSecurity?: FieldSecurity;
 }
 
 export interface RemoteIndicesPrivileges extends IndicesPrivileges {
@@ -52,6 +57,8 @@ function parseIndicesEntry(role: string, entry: unknown, remote: boolean): Remot
   let privileges: string[] | undefined;
   let clusters: string[] | undefined;
   let allowRestrictedIndices = false;
+  let query: unknown;
+  let fieldSecurity: FieldSecurity | undefined;
   for (const [key, value] of Object.entries(entry)) {
     switch (key) {
       case 'names':
@@ -69,10 +76,11 @@ function parseIndicesEntry(role: string, entry: unknown, remote: boolean): Remot
         allowRestrictedIndices = value;
         break;
       case 'field_security':
+        if (value !== null) fieldSecurity = parseFieldSecurity(role, value);
+        break;
       case 'query':
-        throw errors.illegalArgument(
-          `failed to parse ${what} privileges for role [${role}]: [${key}] (field and document level security) is not supported by this server`,
-        );
+        if (value !== null) query = parseRoleQuery(role, value);
+        break;
       default:
         throw errors.parse(`failed to parse ${what} privileges for role [${role}]. unexpected field [${key}]`);
     }
@@ -85,7 +93,14 @@ function parseIndicesEntry(role: string, entry: unknown, remote: boolean): Remot
     const problem = patternError(name);
     if (problem !== undefined) throw errors.illegalArgument(`invalid index name pattern [${name}] in role [${role}]: ${problem}`);
   }
-  return { names, privileges, allowRestrictedIndices, clusters: clusters ?? [] };
+  return {
+    names,
+    privileges,
+    allowRestrictedIndices,
+    clusters: clusters ?? [],
+    ...(query !== undefined ? { query } : {}),
+    ...(fieldSecurity !== undefined ? { fieldSecurity } : {}),
+  };
 }
 
 function parseRemoteCluster(role: string, entry: unknown): RemoteClusterPermission {
@@ -210,6 +225,9 @@ export function renderRoleDescriptor(role: RoleDescriptor, extra: { transientMet
     ...('clusters' in entry ? { clusters: entry.clusters } : {}),
     names: entry.names,
     privileges: entry.privileges,
+    ...(entry.fieldSecurity !== undefined ? { field_security: { grant: entry.fieldSecurity.grant, ...(entry.fieldSecurity.except.length > 0 ? { except: entry.fieldSecurity.except } : {}) } } : {}),
+    // Elasticsearch keeps the role query as text and renders it as a string.
+    ...(entry.query !== undefined ? { query: typeof entry.query === 'string' ? entry.query : JSON.stringify(entry.query) } : {}),
     allow_restricted_indices: entry.allowRestrictedIndices,
   });
   return {

@@ -4,6 +4,7 @@ import type { Logger } from 'pino';
 import { errors, type EsError, type SqlDatabase } from '../common/index.js';
 import type { RequestAuthorizer } from '../http/route.js';
 import { hashSecret, hashSecretSync, isSecretHash, VerificationCache, verifySecret } from './hashing.js';
+import { readRestrictionOf } from './document-field-access.js';
 import { compilePermission, intersectPermissions, type Permission } from './permission.js';
 import { privilegesGranting } from './privileges.js';
 import { reservedRoles, type RoleDescriptor } from './roles.js';
@@ -378,6 +379,7 @@ export class NativeSecurityService {
         if (denied.length > 0) throw deny(action, 'index', denied);
       },
       allowsIndex: (action, index) => permission.allowsIndex(action, index),
+      readRestriction: (action, index) => readRestrictionOf(permission.indexAccess(action, index), authentication.user),
     };
   }
 

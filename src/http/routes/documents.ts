@@ -119,9 +119,11 @@ export function documentRoutes(service: IndicesService): readonly Route[] {
     }
     const version = parseLong(request.query['version'], 'version');
     const routing = parseRouting(request.query['routing']);
+    const restriction = context.authorize.readRestriction?.('indices:data/read/get', service.get(name)?.name ?? name);
     const outcome = getDocument(service, {
       index: name,
       id: request.params['id']!,
+      ...(restriction !== undefined ? { restriction } : {}),
       sourceFilter: sourceFilterFromQuery(request.query),
       explicitSource: request.query['_source'] !== undefined || request.query['_source_includes'] !== undefined,
       ...(storedFieldsOf(request.query['stored_fields']) !== undefined ? { storedFields: storedFieldsOf(request.query['stored_fields'])! } : {}),
@@ -171,7 +173,12 @@ export function documentRoutes(service: IndicesService): readonly Route[] {
       }
     }
     const username = context.authentication.user.username;
-    return { status: 200, body: executeMget(service, docs, { allowsIndex: (action, name) => context.authorize.allowsIndex(action, name), username }) };
+    const authorize = context.authorize;
+    const readRestriction = authorize.readRestriction === undefined ? undefined : (action: string, name: string) => authorize.readRestriction!(action, name);
+    return {
+      status: 200,
+      body: executeMget(service, docs, { allowsIndex: (action, name) => authorize.allowsIndex(action, name), ...(readRestriction !== undefined ? { readRestriction } : {}), username }),
+    };
   };
 
   const routes: Route[] = [

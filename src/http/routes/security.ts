@@ -20,6 +20,7 @@ import {
   compilePatterns,
   globCovers,
 } from '../../security/index.js';
+import { parseFieldSecurity, parseRoleQuery, type FieldSecurity } from '../../security/document-field-access.js';
 import { booleanParam } from '../request.js';
 import type { RequestContext, RestRequest, RestResponse, Route } from '../route.js';
 import { apiKeySchema, roleSchema, runQuery, userSchema } from './security-query.js';
@@ -229,14 +230,21 @@ export function crossClusterAccessToDescriptor(access: unknown): { descriptor: R
   if (replication.length > 0 && search.some(hasDlsFls)) {
     throw errors.actionRequestValidation(['search does not support document or field level security if replication is assigned']);
   }
-  if (search.some(hasDlsFls)) {
-    throw errors.illegalArgument('document and field level security (query, field_security) in cross-cluster API keys is not supported by this server');
+  interface AccessEntry {
+    names: string[];
+    allowRestrictedIndices: boolean;
+    query?: unknown;
+    fieldSecurity?: FieldSecurity;
   }
-  const normalize = (kind: string, entry: Body): { names: string[]; allowRestrictedIndices: boolean } => {
+  const normalize = (kind: string, entry: Body): AccessEntry => {
     let names: string[] | undefined;
     let allowRestrictedIndices = false;
+    let security: Pick<AccessEntry, 'query' | 'fieldSecurity'> = {};
     for (const [key, value] of Object.entries(entry)) {
       if (key === 'names') names = expectStrings('cross-cluster API key request', `access.${kind}.names`, value);
+      // Document and field level security on `search` entries (checked above: never with replication).
+      else if (key === 'query' && kind === 'search') security = { ...security, query: parseRoleQuery('cross_cluster', value) };
+      else if (key === 'field_security' && kind === 'search') security = { ...security, fieldSecurity: parseFieldSecurity('cross_cluster', value) };
       else if (key === 'allow_restricted_indices') {
         if (typeof value !== 'boolean') throw errors.parse(`failed to parse cross-cluster API key request: [allow_restricted_indices] must be a boolean`);
         allowRestrictedIndices = value;
@@ -245,8 +253,16 @@ export function crossClusterAccessToDescriptor(access: unknown): { descriptor: R
       } else throw errors.parse(`failed to parse cross-cluster API key request: [access.${kind}] unknown field [${key}]`);
     }
     if (names === undefined || names.length === 0) throw errors.parse(`failed to parse cross-cluster API key request: [access.${kind}] entries require [names]`);
-    return { names, allowRestrictedIndices };
+    return { names, allowRestrictedIndices, ...security };
   };
+  const securityOf = (entry: AccessEntry): Pick<AccessEntry, 'query' | 'fieldSecurity'> => ({
+    ...(entry.query !== undefined ? { query: entry.query } : {}),
+    ...(entry.fieldSecurity !== undefined ? { fieldSecurity: entry.fieldSecurity } : {}),
+  });
+  const renderSecurity = (entry: AccessEntry): Body => ({
+    ...(entry.query !== undefined ? { query: typeof entry.query === 'string' ? entry.query : JSON.stringify(entry.query) } : {}),
+    ...(entry.fieldSecurity !== undefined ? { field_security: { grant: entry.fieldSecurity.grant, ...(entry.fieldSecurity.except.length > 0 ? { except: entry.fieldSecurity.except } : {}) } } : {}),
+  });
   const searchEntries = search.map((entry) => normalize('search', entry));
   const replicationEntries = replication.map((entry) => normalize('replication', entry));
   const cluster = [
@@ -257,7 +273,7 @@ export function crossClusterAccessToDescriptor(access: unknown): { descriptor: R
     name: 'cross_cluster',
     cluster,
     indices: [
-      ...searchEntries.map((entry) => ({ names: entry.names, privileges: CROSS_CLUSTER_SEARCH_PRIVILEGES, allowRestrictedIndices: entry.allowRestrictedIndices })),
+      ...searchEntries.map((entry) => ({ names: entry.names, privileges: CROSS_CLUSTER_SEARCH_PRIVILEGES, allowRestrictedIndices: entry.allowRestrictedIndices, ...securityOf(entry) })),
       ...replicationEntries.map((entry) => ({ names: entry.names, privileges: CROSS_CLUSTER_REPLICATION_PRIVILEGES, allowRestrictedIndices: entry.allowRestrictedIndices })),
     ],
     remoteIndices: [],
@@ -267,7 +283,7 @@ export function crossClusterAccessToDescriptor(access: unknown): { descriptor: R
     metadata: {},
   };
   const rendered: Body = {};
-  if (searchEntries.length > 0) rendered['search'] = searchEntries.map((e) => ({ names: e.names, allow_restricted_indices: e.allowRestrictedIndices }));
+  if (searchEntries.length > 0) rendered['search'] = searchEntries.map((e) => ({ names: e.names, ...renderSecurity(e), allow_restricted_indices: e.allowRestrictedIndices }));
   if (replicationEntries.length > 0) rendered['replication'] = replicationEntries.map((e) => ({ names: e.names, allow_restricted_indices: e.allowRestrictedIndices }));
   return { descriptor, access: rendered };
 }
