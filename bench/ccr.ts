@@ -41,6 +41,12 @@ export interface CcrBenchOptions {
   readonly apiKeyLag: boolean;
   /** The paced indexing rate of the lag runs, docs/s (default 5,000: 50 docs per _bulk every 10 ms). */
   readonly rate?: number;
+  /**
+   * `index.refresh_interval` of the lag runs' leader and follower indices (default: the index
+   * default, 1s). `-1` shows the lag without the scheduled refreshes (and their merges); the
+   * search lag is then not measured.
+   */
+  readonly refreshInterval?: string;
   /** Which parts to run: `lag`, `throughput`, `bootstrap` (all by default). */
   readonly sections?: ReadonlySet<string>;
 }
@@ -250,9 +256,16 @@ async function pacedIndexing(
 }
 
 /** The paced load on a leader index that nobody follows: what the leader sustains on its own here. */
-async function measurePacedBaseline(leaderNode: StartedNode, followerNode: StartedNode, rate: number, seconds: number, pool: readonly Record<string, unknown>[]): Promise<PacedRun> {
+async function measurePacedBaseline(
+  leaderNode: StartedNode,
+  followerNode: StartedNode,
+  rate: number,
+  refreshInterval: string | undefined,
+  seconds: number,
+  pool: readonly Record<string, unknown>[],
+): Promise<PacedRun> {
   const leader = leaderNode.client();
-  await leader.indices.create({ index: 'paced-alone', settings: { number_of_replicas: 0 } });
+  await leader.indices.create({ index: 'paced-alone', settings: { number_of_replicas: 0, ...(refreshInterval === undefined ? {} : { refresh_interval: refreshInterval }) } });
   for (let i = 0; i < 20; i++) await bulkOrThrow(leader, 'paced-alone', Array.from({ length: PACE_DOCS_PER_BULK }, (_, j) => `warm-${i}-${j}`), pool, i * PACE_DOCS_PER_BULK);
   console.log(`ccr baseline: the same paced load on a leader index without a follower for ${seconds}s…`);
   const run = await pacedIndexing(leader, rate, { leader: leaderNode.pid, follower: followerNode.pid }, 'paced-alone', seconds, pool, () => undefined);
@@ -260,13 +273,23 @@ async function measurePacedBaseline(leaderNode: StartedNode, followerNode: Start
   return run;
 }
 
-async function measureLag(leaderNode: StartedNode, followerNode: StartedNode, alias: string, name: string, rate: number, seconds: number, pool: readonly Record<string, unknown>[]): Promise<Record<string, unknown>> {
+async function measureLag(
+  leaderNode: StartedNode,
+  followerNode: StartedNode,
+  alias: string,
+  name: string,
+  rate: number,
+  refreshInterval: string | undefined,
+  seconds: number,
+  pool: readonly Record<string, unknown>[],
+): Promise<Record<string, unknown>> {
   const leader = leaderNode.client();
   const follower = followerNode.client();
   const leaderIndex = `lag-${name}`;
   const followerIndex = `lag-${name}-copy`;
-  await leader.indices.create({ index: leaderIndex, settings: { number_of_replicas: 0 } });
-  await follower.ccr.follow({ index: followerIndex, remote_cluster: alias, leader_index: leaderIndex, wait_for_active_shards: 1 });
+  const refresh = refreshInterval === undefined ? {} : { refresh_interval: refreshInterval };
+  await leader.indices.create({ index: leaderIndex, settings: { number_of_replicas: 0, ...refresh } });
+  await follower.ccr.follow({ index: followerIndex, remote_cluster: alias, leader_index: leaderIndex, wait_for_active_shards: 1, ...(refreshInterval === undefined ? {} : { settings: { 'index.refresh_interval': refreshInterval } }) });
   // Warm-up: 1,000 documents through the whole path (JIT, connections).
   for (let i = 0; i < 20; i++) await bulkOrThrow(leader, leaderIndex, Array.from({ length: PACE_DOCS_PER_BULK }, (_, j) => `warm-${i}-${j}`), pool, i * PACE_DOCS_PER_BULK);
   for (let i = 0; i < 600; i++) {
@@ -286,7 +309,9 @@ async function measureLag(leaderNode: StartedNode, followerNode: StartedNode, al
     const response = await follower.mget({ index: followerIndex, ids, _source: false });
     return response.docs.filter((doc) => 'found' in doc && doc.found).map((doc) => doc._id);
   }, getAcks);
+  const searchable = refreshInterval !== '-1';
   const searchPoller = probePoller(searchOutstanding, searchLags, () => !pacing, SEARCH_POLL_PAUSE_MS, async (ids) => {
+    if (!searchable) return ids;
     const response = await follower.search({ index: followerIndex, size: ids.length, _source: false, query: { ids: { values: ids } } });
     return response.hits.hits.map((hit) => hit._id!);
   });
@@ -305,7 +330,8 @@ async function measureLag(leaderNode: StartedNode, followerNode: StartedNode, al
     ...run,
     lag_get_realtime: lagFigures(getLags, getOutstanding.size),
     lag_get_realtime_p50_max_per_5s_of_acks: lagWindows(getAcks, getLags, pacingStarted, 5000),
-    lag_search: lagFigures(searchLags, searchOutstanding.size),
+    refresh_interval: refreshInterval ?? '1s (default)',
+    ...(searchable ? { lag_search: lagFigures(searchLags, searchOutstanding.size) } : {}),
     get_poll: { pause_ms: GET_POLL_PAUSE_MS, rounds: getRounds.rounds, round_trip_p50_ms: round(percentile(sortedRound, 50)), round_trip_p99_ms: round(percentile(sortedRound, 99)) },
     search_poll: { pause_ms: SEARCH_POLL_PAUSE_MS, rounds: searchRounds.rounds },
     follower_stats_after: {
@@ -482,15 +508,15 @@ async function lagSections(leaderNode: StartedNode, followerNode: StartedNode, o
   const leader = leaderNode.client();
   const follower = followerNode.client();
   const rate = options.rate ?? PACE_DEFAULT_DOCS_PER_S;
-  results['paced_baseline_without_follower'] = { offered_docs_per_s: rate, ...(await measurePacedBaseline(leaderNode, followerNode, rate, Math.min(options.seconds, 20), pool)) };
-  results['lag_certificate_model'] = await measureLag(leaderNode, followerNode, 'lc', 'cert', rate, options.seconds, pool);
+  results['paced_baseline_without_follower'] = { offered_docs_per_s: rate, ...(await measurePacedBaseline(leaderNode, followerNode, rate, options.refreshInterval, Math.min(options.seconds, 20), pool)) };
+  results['lag_certificate_model'] = await measureLag(leaderNode, followerNode, 'lc', 'cert', rate, options.refreshInterval, options.seconds, pool);
   if (options.apiKeyLag) {
     const key = await leader.security.createCrossClusterApiKey({ name: 'bench-replication', access: { replication: [{ names: ['lag-*'] }] } });
     followerNode.keystoreAdd('cluster.remote.lk.credentials', key.encoded);
     await follower.nodes.reloadSecureSettings();
     await follower.cluster.putSettings({ persistent: { 'cluster.remote.lk.mode': 'proxy', 'cluster.remote.lk.proxy_address': leaderNode.remoteClusterAddress!, 'cluster.remote.lk.skip_unavailable': false } });
     await connected(follower, 'lk');
-    results['lag_api_key_model'] = await measureLag(leaderNode, followerNode, 'lk', 'apikey', rate, options.seconds, pool);
+    results['lag_api_key_model'] = await measureLag(leaderNode, followerNode, 'lk', 'apikey', rate, options.refreshInterval, options.seconds, pool);
   }
   // Stop the lag followers so that only the follower under test reads from the leader.
   for (const name of ['lag-cert-copy', 'lag-apikey-copy']) await follower.ccr.pauseFollow({ index: name }).catch(() => undefined);
@@ -506,10 +532,10 @@ export function printCcrTable(ccr: Record<string, unknown>): void {
     if (lag === undefined) continue;
     const model = key === 'lag_certificate_model' ? 'cert' : 'API key';
     const get = lag['lag_get_realtime'] as LagFigures;
-    const search = lag['lag_search'] as LagFigures;
+    const search = lag['lag_search'] as LagFigures | undefined;
     rows.push([`lag (${model}) achieved indexing rate`, `${String(lag['achieved_docs_per_s'])} docs/s (bulk p50 ${String(lag['leader_bulk_p50_ms'])} ms)`, `${String(lag['target_docs_per_s'])} docs/s offered`]);
     rows.push([`lag (${model}) GET realtime p50 / p99`, `${get.p50_ms} / ${get.p99_ms} ms (${get.probes} probes, ${get.unresolved} unseen)`, `p99 < ${ccrTargets.lag_p99_ms} ms`]);
-    rows.push([`lag (${model}) search p50 / p99`, `${search.p50_ms} / ${search.p99_ms} ms (refresh_interval 1s)`, '(includes the refresh wait)']);
+    if (search !== undefined) rows.push([`lag (${model}) search p50 / p99`, `${search.p50_ms} / ${search.p99_ms} ms (refresh_interval ${String(lag['refresh_interval'])})`, '(includes the refresh wait)']);
   }
   const tp = ccr['leader_throughput'] as Record<string, unknown> | undefined;
   if (tp !== undefined) {

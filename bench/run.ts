@@ -7,7 +7,8 @@
  * cross-cluster part, BENCH_CCS_ONLY=1 to run only it. Cross-cluster replication (issue 10, bench/ccr.ts):
  * BENCH_CCR=0 to skip it, BENCH_ONLY=ccr to run only it, BENCH_CCR_SECONDS for the paced lag run
  * (default 60), BENCH_CCR_DOCS for the bootstrap (default 200000), BENCH_CCR_API_KEY=0 to measure
- * the lag over the certificate model only, BENCH_CCR_SECTIONS=lag,throughput,bootstrap to pick parts, BENCH_CCR_RATE for the paced rate (default 5000 docs/s).
+ * the lag over the certificate model only, BENCH_CCR_SECTIONS=lag,throughput,bootstrap to pick parts, BENCH_CCR_RATE for the paced rate (default 5000 docs/s),
+ * BENCH_CCR_REFRESH_INTERVAL for the lag indices' refresh_interval (-1: lag without scheduled refreshes).
  */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -28,6 +29,7 @@ const CCR_OPTIONS: CcrBenchOptions = {
   docs: Number(process.env['BENCH_CCR_DOCS'] ?? 200_000),
   apiKeyLag: process.env['BENCH_CCR_API_KEY'] !== '0',
   ...(process.env['BENCH_CCR_RATE'] ? { rate: Number(process.env['BENCH_CCR_RATE']) } : {}),
+  ...(process.env['BENCH_CCR_REFRESH_INTERVAL'] ? { refreshInterval: process.env['BENCH_CCR_REFRESH_INTERVAL'] } : {}),
   ...(process.env['BENCH_CCR_SECTIONS'] ? { sections: new Set(process.env['BENCH_CCR_SECTIONS'].split(',')) } : {}),
 };
 
