@@ -172,10 +172,12 @@ export class RemoteClustersClient implements RemoteClusters {
     }
     const remoteSets = remoteDescriptorSets(alias, sets);
     if (remoteSets === undefined) {
-      const roles = authentication.apiKey !== undefined ? '' : ` with effective roles [${[...authentication.user.roles].sort().join(',')}]`;
-      throw errors.securityForbidden(
-        `action [${action}] towards remote cluster [${alias}] is unauthorized for user [${authentication.user.username}]${roles} because no remote indices privileges apply for the target cluster`,
-      );
+      // Worded as Elasticsearch's denial: a key is named with its owner, a user with its roles.
+      const who =
+        authentication.apiKey !== undefined
+          ? `API key id [${authentication.apiKey.id}] of user [${authentication.user.username}]`
+          : `user [${authentication.user.username}] with effective roles [${[...authentication.user.roles].sort().join(',')}]`;
+      throw errors.securityForbidden(`action [${action}] towards remote cluster [${alias}] is unauthorized for ${who} because no remote indices privileges apply for the target cluster`);
     }
     const credentials = this.credentials(alias);
     if (credentials === undefined) throw errors.illegalState(`remote cluster [${alias}] has no credentials`);

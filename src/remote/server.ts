@@ -74,6 +74,8 @@ interface Caller {
   readonly realm: string;
   readonly apiKeyId?: string;
   readonly apiKeyOwner?: string;
+  /** The querying cluster's caller was itself an API key (its id): errors name it, as Elasticsearch does. */
+  readonly subjectApiKeyId?: string;
   readonly permission: Permission | undefined;
   /** API key model: the key alone, to say which side refused. */
   readonly keyPermission?: Permission;
@@ -152,6 +154,7 @@ export function buildRemoteHandlers(options: RemoteSideOptions, iface: 'transpor
         realm: parsed.subject.realm.name,
         apiKeyId: stored.id,
         apiKeyOwner: stored.username,
+        ...(parsed.subject.apiKeyId !== undefined ? { subjectApiKeyId: parsed.subject.apiKeyId } : {}),
         permission: parsed.permissions.reduce((acc, permission) => intersectPermissions(acc, permission), keyPermission),
         keyPermission,
       };
@@ -161,16 +164,18 @@ export function buildRemoteHandlers(options: RemoteSideOptions, iface: 'transpor
     const subject = parseCertificateSubject(request.headers[CERTIFICATE_SUBJECT_HEADER]);
     const permission =
       subject.descriptorSets !== undefined ? intersectAll(compilePermission(subject.descriptorSets[0] ?? []), subject.descriptorSets.slice(1)) : security.permissionForRoles(subject.roles);
-    return { username: subject.username, roles: subject.roles, realm: subject.realm.name, permission };
+    return { username: subject.username, roles: subject.roles, realm: subject.realm.name, ...(subject.apiKeyId !== undefined ? { subjectApiKeyId: subject.apiKeyId } : {}), permission };
   };
 
   const authorizerFor = (caller: Caller): SearchAuthorizer => {
     const permission = caller.permission;
     if (permission === undefined) return { indices: () => undefined, allowsIndex: () => true };
-    const who =
-      caller.apiKeyId !== undefined
-        ? `user [${caller.username}] with assigned roles [${[...caller.roles].sort().join(',')}] authenticated by API key id [${caller.apiKeyId}] of user [${caller.apiKeyOwner}]`
-        : `user [${caller.username}] with effective roles [${[...caller.roles].sort().join(',')}]`;
+    // The querying cluster's caller, as Elasticsearch describes it: a user with its roles, or an API key of its owner.
+    const subject =
+      caller.subjectApiKeyId !== undefined
+        ? `API key id [${caller.subjectApiKeyId}] of user [${caller.username}]`
+        : `user [${caller.username}] with ${caller.apiKeyId !== undefined ? 'assigned' : 'effective'} roles [${[...caller.roles].sort().join(',')}]`;
+    const who = caller.apiKeyId !== undefined ? `${subject} authenticated by API key id [${caller.apiKeyId}] of user [${caller.apiKeyOwner}]` : subject;
     // Role query templates see the subject (the user on the querying cluster).
     const user = { username: caller.username, roles: caller.roles, fullName: null, email: null, metadata: {} };
     return {

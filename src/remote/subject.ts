@@ -71,11 +71,20 @@ function subjectUser(authentication: Authentication): SubjectUser {
 
 const withName = (descriptor: RoleDescriptor): Record<string, unknown> => ({ name: descriptor.name, ...renderRoleDescriptor(descriptor, { transientMetadata: false }) });
 
+/**
+ * A local API key's descriptor as the certificate model's remote applies it: its index and cluster
+ * privileges. Remote privileges name clusters from this side and run-as and application privileges
+ * do not act across clusters, so they stay here (dropping them only ever grants less).
+ */
+function forRemoteSide(descriptor: RoleDescriptor): RoleDescriptor {
+  return { ...descriptor, remoteIndices: [], remoteCluster: [], runAs: [], applications: [] };
+}
+
 /** Certificate model: name and role names (or, for a local API key, its descriptor sets). */
 export function certificateSubjectHeader(authentication: Authentication, descriptorSets: readonly RoleDescriptor[][]): string {
   const subject: CertificateSubject = {
     ...subjectUser(authentication),
-    ...(authentication.apiKey !== undefined ? { descriptorSets: descriptorSets.map((set) => set.map(withName)) } : {}),
+    ...(authentication.apiKey !== undefined ? { descriptorSets: descriptorSets.map((set) => set.map((descriptor) => withName(forRemoteSide(descriptor)))) } : {}),
   };
   return encode(subject);
 }

@@ -6,6 +6,7 @@
 // RestResolveClusterAction (connected/error rules, parameter errors).
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { createServer, type AddressInfo } from 'node:net';
 import type { Client } from '@elastic/elasticsearch';
 import { makeCa, rawRequest, startNode, type Certificates, type StartedNode } from '../harness/cluster.js';
 import { failure, remoteConnected } from '../harness/wait.js';
@@ -37,9 +38,12 @@ before(async () => {
   await fcAdmin.bulk({ refresh: true, operations: [{ index: { _index: 'index1', _id: '1' } }, { text: 'alpha' }, { index: { _index: 'index2', _id: '1' } }, { text: 'beta' }] });
   await qcAdmin.index({ index: 'local1', id: '1', document: { text: 'local' }, refresh: true });
   await qcAdmin.security.putRole({ name: 'local_only', indices: [{ names: ['local1'], privileges: ['read'] }] });
+  // (Its `indices` reach index1 and index2 too: under the certificate model a local API key's
+  // owner limits on the FC with these definitions, as Elasticsearch sends the key's limited-by roles.)
   await qcAdmin.security.putRole({
     name: 'remote_reader',
-    indices: [{ names: ['local1'], privileges: ['read'] }],
+    cluster: ['manage_own_api_key'],
+    indices: [{ names: ['local1'], privileges: ['read'] }, { names: ['index1', 'index2'], privileges: ['read', 'read_cross_cluster'] }],
     remote_indices: [{ clusters: ['*'], names: ['index1', 'index2', 'index9'], privileges: ['read', 'read_cross_cluster'] }],
   });
   await qcAdmin.security.putUser({ username: 'nora', password: 'nora-password', roles: ['local_only'] });
@@ -150,11 +154,64 @@ test('_resolve/cluster: connected only when the cluster was queried, no such ind
   assert.ok(!('matching_indices' in info['rk']!));
   assert.equal(info['gone']!.connected, false);
   assert.ok(!('(local)' in info));
-  // timeout is honoured: a remote that has not answered in time is reported so.
-  const late = (await qcAdmin.indices.resolveCluster({ name: 'rk:index1', timeout: '0s' })) as unknown as Record<string, Entry>;
-  assert.deepEqual(late['rk'], { connected: false, skip_unavailable: true, error: 'Request timed out before receiving a response from the remote cluster' });
+  // timeout is honoured: a remote that has not answered in time (a peer that accepts and stays
+  // silent) is reported so, while the others answer.
+  const silent = createServer(() => undefined);
+  await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+  const silentAddress = `127.0.0.1:${(silent.address() as AddressInfo).port}`;
+  await qcAdmin.cluster.putSettings({ persistent: { 'cluster.remote.silent.mode': 'proxy', 'cluster.remote.silent.proxy_address': silentAddress } });
+  const late = (await qcAdmin.indices.resolveCluster({ name: 'rk:index1,silent:x', timeout: '1s' })) as unknown as Record<string, Entry>;
+  assert.deepEqual(late['silent'], { connected: false, skip_unavailable: true, error: 'Request timed out before receiving a response from the remote cluster' });
+  assert.equal(late['rk']!.matching_indices, true);
 
-  await qcAdmin.cluster.putSettings({ persistent: { 'cluster.remote.gone.*': null, 'cluster.remote.rk.*': null } });
+  await qcAdmin.cluster.putSettings({ persistent: { 'cluster.remote.gone.*': null, 'cluster.remote.rk.*': null, 'cluster.remote.silent.*': null } });
+  silent.close();
+  qc.keystoreRemove('cluster.remote.rk.credentials');
+  await qcAdmin.nodes.reloadSecureSettings();
+});
+
+test('a local REST API key as the caller of a cross-cluster search: its own descriptors narrow the owner, errors name the key (both models)', async () => {
+  const crossKey = await fcAdmin.security.createCrossClusterApiKey({ name: 'for-keys', access: { search: [{ names: ['index*'] }] } });
+  await configure('rk', 'proxy', crossKey.encoded, false);
+  await remoteConnected(qcAdmin, 'rk');
+  await qcAdmin.cluster.putSettings({ persistent: { 'cluster.remote.rc.seeds': [fc.transportAddress], 'cluster.remote.rc.skip_unavailable': false } });
+  await remoteConnected(qcAdmin, 'rc');
+  // Certificate model: the FC knows rita's role by name.
+  await fcAdmin.security.putRole({ name: 'remote_reader', indices: [{ names: ['index1', 'index2'], privileges: ['read', 'read_cross_cluster'] }] });
+  const rita = qc.client({ username: 'rita', password: 'rita-password' });
+  const key = await rita.security.createApiKey({
+    name: 'narrow',
+    role_descriptors: {
+      narrow: {
+        indices: [{ names: ['index1'], privileges: ['read', 'read_cross_cluster'] }],
+        remote_indices: [{ clusters: ['rk'], names: ['index1'], privileges: ['read', 'read_cross_cluster'] }],
+      },
+    },
+  });
+  const viaKey = qc.client({ apiKey: key.encoded });
+  // The owner reaches index2 on both aliases; the key reaches only index1.
+  assert.equal((await rita.search({ index: 'rk:index2' })).hits.hits.length, 1);
+  assert.equal((await rita.search({ index: 'rc:index2' })).hits.hits.length, 1);
+  assert.equal((await viaKey.search({ index: 'rk:index1' })).hits.hits.length, 1);
+  assert.equal((await viaKey.search({ index: 'rc:index1' })).hits.hits.length, 1);
+  for (const alias of ['rk', 'rc']) {
+    const refused = await failure(viaKey.search({ index: `${alias}:index2` }));
+    assert.equal(refused.status, 403, `${alias}: ${refused.reason}`);
+    assert.match(refused.reason, new RegExp(`for API key id \\[${key.id}\\] of user \\[rita\\]`), `${alias}: ${refused.reason}`);
+    assert.match(refused.reason, /index2/);
+  }
+  // A key whose descriptors grant nothing on the alias is refused locally, naming the key.
+  const localOnly = await rita.security.createApiKey({ name: 'local-only', role_descriptors: { local: { indices: [{ names: ['local1'], privileges: ['read'] }] } } });
+  const refusedLocally = await failure(qc.client({ apiKey: localOnly.encoded }).search({ index: 'rk:index1' }));
+  assert.equal(refusedLocally.status, 403);
+  assert.equal(
+    refusedLocally.reason,
+    `action [indices:data/read/search] towards remote cluster [rk] is unauthorized for API key id [${localOnly.id}] of user [rita] because no remote indices privileges apply for the target cluster`,
+  );
+  // A key without descriptors is its owner.
+  const plain = await rita.security.createApiKey({ name: 'plain' });
+  assert.equal((await qc.client({ apiKey: plain.encoded }).search({ index: 'rk:index2' })).hits.hits.length, 1);
+  await qcAdmin.cluster.putSettings({ persistent: { 'cluster.remote.rc.*': null, 'cluster.remote.rk.*': null } });
   qc.keystoreRemove('cluster.remote.rk.credentials');
   await qcAdmin.nodes.reloadSecureSettings();
 });
