@@ -276,6 +276,8 @@ async function handleRequest(
       delegateToRemote: () => {
         authorizedTargets = true;
       },
+      // Document and field level security (an authorizer without it restricts nothing).
+      ...(authorizer.readRestriction !== undefined ? { readRestriction: authorizer.readRestriction } : {}),
     };
     if (route.scope === 'cluster') authorizer.cluster(route.action);
     result = await route.handle(restRequest, { authentication, authorize: tracked });

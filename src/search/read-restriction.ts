@@ -10,7 +10,7 @@
  * Reference: https://www.elastic.co/guide/en/elasticsearch/reference/current/field-and-document-access-control.html
  */
 import type { FlattenedMapping, ReadRestriction } from '../index/index.js';
-import { parseQuery, type FieldMappings, type QueryNode } from '../index/searcher/index.js';
+import { parseQuery, type FieldMappings, type QueryNode, type Segment } from '../index/searcher/index.js';
 
 /** Both filters apply (either may be absent). */
 export function andFilters(first: QueryNode | undefined, second: QueryNode | undefined): QueryNode | undefined {
@@ -35,4 +35,18 @@ export function visibleMapping(mapping: FlattenedMapping, visible: ((path: strin
 export function visibleEngineMappings(mappings: FieldMappings, visible: ((path: string) => boolean) | undefined): FieldMappings {
   if (visible === undefined) return mappings;
   return Object.freeze(Object.fromEntries(Object.entries(mappings).filter(([path, mapping]) => visible(path) && (mapping.aliasOf === undefined || visible(mapping.aliasOf)))));
+}
+
+/**
+ * Segments as a caller with field level security sees them: postings and doc values of hidden
+ * fields are left out, so that nothing reading a field by name (aggregations, sorting, queries
+ * that do not consult the mappings) can reach one. Views share everything else with the segment.
+ */
+export function visibleSegments(segments: readonly Segment[], visible: ((path: string) => boolean) | undefined): readonly Segment[] {
+  if (visible === undefined) return segments;
+  return segments.map((segment) => ({
+    ...segment,
+    postings: new Map([...segment.postings].filter(([path]) => visible(path))),
+    docValues: new Map([...segment.docValues].filter(([path]) => visible(path))),
+  }));
 }
