@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import { EsError, errors } from '../common/index.js';
 import type { ClusterSearchResult, RemoteClusters, SearchInput } from '../search/index.js';
 import type { FieldCapsIndex } from '../search/field-caps.js';
+import type { ClusterScrollPage } from '../search/search-service.js';
 import type { Authentication, NativeSecurityService, RoleDescriptor } from '../security/index.js';
 import { connectTransport, type HandshakeInfo, type TransportConnection } from '../transport/index.js';
 import type { TransportClientTlsOptions } from '../transport/tls.js';
@@ -238,6 +239,22 @@ export class RemoteClustersClient implements RemoteClusters {
   async search(alias: string, input: SearchInput, caller: unknown): Promise<ClusterSearchResult> {
     const expression = input.expression ?? '';
     return (await this.send(alias, REMOTE_ACTIONS.search, { expression, params: input.params, body: input.body ?? null }, caller, expression.split(','))) as ClusterSearchResult;
+  }
+
+  /** Opens a scroll on the alias's cluster (the search action with `scroll`): its first page. */
+  async openScroll(alias: string, input: SearchInput, caller: unknown): Promise<ClusterScrollPage> {
+    const expression = input.expression ?? '';
+    return (await this.send(alias, REMOTE_ACTIONS.search, { expression, params: input.params, body: input.body ?? null }, caller, expression.split(','))) as ClusterScrollPage;
+  }
+
+  async scroll(alias: string, scrollId: string, keepAlive: string | undefined, caller: unknown): Promise<Pick<ClusterScrollPage, 'scrollId' | 'hits' | 'tookMs'>> {
+    return (await this.send(alias, REMOTE_ACTIONS.scroll, { scroll_id: scrollId, ...(keepAlive !== undefined ? { scroll: keepAlive } : {}) }, caller, [])) as Pick<ClusterScrollPage, 'scrollId' | 'hits' | 'tookMs'>;
+  }
+
+  /** Frees scroll contexts on the alias's cluster; how many it freed. */
+  async clearScroll(alias: string, scrollIds: readonly string[], caller: unknown): Promise<number> {
+    const answer = (await this.send(alias, REMOTE_ACTIONS.clearScroll, { scroll_ids: [...scrollIds] }, caller, [])) as { num_freed?: unknown };
+    return typeof answer.num_freed === 'number' ? answer.num_freed : 0;
   }
 
   async fieldCaps(alias: string, input: SearchInput, caller: unknown): Promise<FieldCapsIndex[]> {

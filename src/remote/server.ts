@@ -26,10 +26,15 @@ export const REMOTE_ACTIONS = {
   search: 'indices:data/read/search',
   fieldCaps: 'indices:data/read/field_caps',
   resolveCluster: 'indices:admin/resolve/cluster',
+  /** The next page of a cross-cluster scroll, and freeing its context (Elasticsearch's action names). */
+  scroll: 'indices:data/read/scroll',
+  clearScroll: 'indices:data/read/scroll/clear',
 } as const;
 
 /** Actions the remote cluster interface serves (a subset of spec §6.1's allowlist that Strait implements). */
-const REMOTE_CLUSTER_ALLOWLIST = new Set<string>([REMOTE_ACTIONS.remoteNodes, REMOTE_ACTIONS.search, REMOTE_ACTIONS.fieldCaps, REMOTE_ACTIONS.resolveCluster]);
+const REMOTE_CLUSTER_ALLOWLIST = new Set<string>([
+  REMOTE_ACTIONS.remoteNodes, REMOTE_ACTIONS.search, REMOTE_ACTIONS.fieldCaps, REMOTE_ACTIONS.resolveCluster, REMOTE_ACTIONS.scroll, REMOTE_ACTIONS.clearScroll,
+]);
 const REMOTE_CLUSTER_HEADERS = new Set([CROSS_CLUSTER_CREDENTIALS_HEADER, CROSS_CLUSTER_SUBJECT_HEADER, REQUEST_ID_HEADER, 'X-Opaque-Id', 'trace.id', 'traceparent']);
 
 export interface RemoteSideNode {
@@ -245,6 +250,11 @@ export function buildRemoteHandlers(options: RemoteSideOptions, iface: 'transpor
       }
     };
 
+  /** A remote caller owns its scroll contexts apart from local users (and API key callers apart from certificate ones). */
+  const scrollOwnerOf = (caller: Caller): { username: string; realm: string } => ({
+    username: caller.username,
+    realm: `remote:${iface}:${caller.realm}${caller.apiKeyId !== undefined ? `:${caller.apiKeyId}` : ''}`,
+  });
   const expressionOf = (body: Record<string, unknown>): string => (typeof body['expression'] === 'string' ? body['expression'] : '');
   const paramsOf = (body: Record<string, unknown>): Record<string, string> => {
     const params = body['params'];
@@ -289,9 +299,29 @@ export function buildRemoteHandlers(options: RemoteSideOptions, iface: 'transpor
     REMOTE_ACTIONS.search,
     handler(
       REMOTE_ACTIONS.search,
-      (_request, caller, body) => search.searchAsRemote({ expression: expressionOf(body), params: paramsOf(body), body: body['body'] }, authorizerFor(caller), aliasOf(body)),
+      (_request, caller, body) =>
+        // A cross-cluster scroll opens its context here (`scroll` set); other searches answer at once.
+        paramsOf(body)['scroll'] !== undefined
+          ? search.openScrollAsRemote({ expression: expressionOf(body), params: paramsOf(body), body: body['body'] }, authorizerFor(caller), scrollOwnerOf(caller), aliasOf(body))
+          : search.searchAsRemote({ expression: expressionOf(body), params: paramsOf(body), body: body['body'] }, authorizerFor(caller), aliasOf(body)),
       indicesOf,
     ),
+  );
+  // Scroll pages and clearing need no index privilege: the context belongs to whoever opened it.
+  handlers.set(
+    REMOTE_ACTIONS.scroll,
+    handler(REMOTE_ACTIONS.scroll, (_request, caller, body) => {
+      if (typeof body['scroll_id'] !== 'string') throw errors.badRequest('malformed cross-cluster request: [scroll_id] is required');
+      return search.scrollAsRemote(body['scroll_id'], typeof body['scroll'] === 'string' ? body['scroll'] : undefined, scrollOwnerOf(caller));
+    }),
+  );
+  handlers.set(
+    REMOTE_ACTIONS.clearScroll,
+    handler(REMOTE_ACTIONS.clearScroll, (_request, caller, body) => {
+      const ids = body['scroll_ids'];
+      if (!Array.isArray(ids) || !ids.every((id) => typeof id === 'string')) throw errors.badRequest('malformed cross-cluster request: [scroll_ids] must be strings');
+      return { num_freed: search.clearScroll(ids as string[], scrollOwnerOf(caller)).body['num_freed'] };
+    }),
   );
   handlers.set(
     REMOTE_ACTIONS.fieldCaps,

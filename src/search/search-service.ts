@@ -114,6 +114,20 @@ export interface LocalSearchResult {
   fetch(hits: readonly ShardHit[]): Record<string, unknown>[];
 }
 
+/** One cluster's page of a cross-cluster scroll (serializable: it crosses the transport). */
+export interface ClusterScrollPage {
+  readonly scrollId: string;
+  readonly tookMs: number;
+  readonly shards: { readonly total: number; readonly successful: number; readonly skipped: number; readonly failed: number };
+  readonly totalHits: number;
+  readonly totalRelation: 'eq' | 'gte';
+  readonly maxScore: number | null;
+  /** At most the scroll's size, in this cluster's merged order; fewer means this cluster is done. */
+  readonly hits: readonly (ShardHit & { readonly rendered: Record<string, unknown> })[];
+  readonly aggregations: PartialMap | undefined;
+  readonly mappings: FieldMappings;
+}
+
 /** One cluster's reduced answer to a cross-cluster search (serializable: it crosses the transport). */
 export interface ClusterSearchResult {
   readonly tookMs: number;
@@ -390,10 +404,18 @@ export class SearchService {
    * merged order (bounded by scrollLimits.hitsMax) and pages are slices of it.
    */
   private openScroll(input: SearchInput, parsed: ParsedSearch, access: SearchAuthorizer, owner: ScrollOwner, started: number): Record<string, unknown> {
+    const { contextId, state, countMerged, local } = this.createScroll(input, parsed, access, owner, {});
+    const aggregations =
+      countMerged.aggregations === undefined ? undefined : parsed.typedKeys ? typedKeys(countMerged.aggregations, parsed.request.aggregations, local.mappings) : countMerged.aggregations;
+    return this.scrollPage(state, encodeScrollId(contextId), started, parsed.restTotalHitsAsInt, aggregations);
+  }
+
+  /** Runs a scroll's search once and registers its context (local scrolls and the remote half of cross-cluster ones). */
+  private createScroll(input: SearchInput, parsed: ParsedSearch, access: SearchAuthorizer, owner: ScrollOwner, options: LocalSearchOptions) {
     const keepAliveMs = parsed.scrollKeepAliveMs!;
     // First pass: totals and aggregations (and the batch-size check against index.max_result_window).
     const counting: ParsedSearch = { ...parsed, request: { ...parsed.request, trackTotalHits: true } };
-    const local = this.searchParsed(input, counting, access, {});
+    const local = this.searchParsed(input, counting, access, options);
     const countMerged = mergeShardResults(local.shardResults, counting.request);
     const total = countMerged.total?.value ?? 0;
     if (total > scrollLimits.hitsMax) {
@@ -421,9 +443,46 @@ export class SearchService {
     };
     const contextId = this.randomBytes(12).toString('hex');
     this.scrolls.open(contextId, owner, state, keepAliveMs, this.nowMs());
-    const aggregations =
-      countMerged.aggregations === undefined ? undefined : parsed.typedKeys ? typedKeys(countMerged.aggregations, parsed.request.aggregations, local.mappings) : countMerged.aggregations;
-    return this.scrollPage(state, encodeScrollId(contextId), started, parsed.restTotalHitsAsInt, aggregations);
+    return { contextId, state, countMerged, local };
+  }
+
+  /**
+   * The remote half of a cross-cluster scroll (and the local cluster's part of one): opens a
+   * scroll context here and answers its first page as mergeable hits (rendered here, `_index` as
+   * `alias:index`) with this cluster's totals and partial aggregations.
+   */
+  openScrollAsRemote(input: SearchInput, access: SearchAuthorizer, owner: ScrollOwner, clusterAlias: string | undefined): ClusterScrollPage {
+    const started = this.nowMs();
+    const parsed = this.parseWithDefaults(input.params, input.body, { scroll: true });
+    if (parsed.scrollKeepAliveMs === undefined) throw errors.illegalArgument('a cross-cluster scroll needs [scroll]');
+    const { contextId, state, local } = this.createScroll(input, parsed, access, owner, clusterAlias === undefined ? {} : { clusterAlias });
+    const request = { ...parsed.request, trackTotalHits: true };
+    return {
+      ...this.clusterScrollPage(state, encodeScrollId(contextId), started),
+      shards: { total: local.shards.total, successful: local.shards.successful, skipped: local.shards.skipped, failed: local.shards.failed },
+      totalHits: state.total?.value ?? 0,
+      totalRelation: state.total?.relation ?? 'eq',
+      maxScore: state.maxScore,
+      aggregations: request.aggregations.length === 0 ? undefined : mergeAggregationPartials(request.aggregations, local.shardResults.map((result) => result.aggregations ?? {})),
+      mappings: local.mappings,
+    };
+  }
+
+  /** The next page of a scroll opened by `openScrollAsRemote`. */
+  scrollAsRemote(scrollId: string, keepAlive: string | undefined, owner: ScrollOwner): Pick<ClusterScrollPage, 'scrollId' | 'hits' | 'tookMs'> {
+    const started = this.nowMs();
+    const contextId = decodeScrollId(scrollId);
+    const keepAliveMs = keepAlive === undefined ? undefined : parseTimeValueMs(keepAlive, 'scroll');
+    const state = this.scrolls.use(contextId, owner, keepAliveMs, started);
+    if (state === undefined) throw allShardsFailed([{ index: null, shard: -1, node: undefined, cause: errors.searchContextMissing(contextId) }]);
+    return this.clusterScrollPage(state, scrollId, started);
+  }
+
+  private clusterScrollPage(state: ScrollState, scrollId: string, started: number): Pick<ClusterScrollPage, 'scrollId' | 'hits' | 'tookMs'> {
+    const page = state.hits.slice(state.offset, state.offset + state.size);
+    state.offset += page.length;
+    const rendered = this.fetchHits(state.fetchTargets, page, state.sort, state.fetch);
+    return { scrollId, tookMs: this.nowMs() - started, hits: page.map((hit, i) => ({ ...hit, rendered: rendered[i]! })) };
   }
 
   private scrollPage(state: ScrollState, scrollId: string, started: number, restTotalHitsAsInt: boolean, aggregations?: Record<string, unknown>): Record<string, unknown> {

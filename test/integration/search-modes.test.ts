@@ -169,3 +169,51 @@ for (const alias of ['rc', 'rk'] as const) {
     assert.equal((await failure(qcAdmin.asyncSearch.get({ id: submitted.id! }))).status, 404);
   });
 }
+
+// ------------------------------------------------------------------ scroll across clusters
+
+for (const alias of ['rc', 'rk'] as const) {
+  const model = alias === 'rc' ? 'certificate model' : 'API key model';
+  test(`scroll across clusters (${model}): pages merge every cluster's hits in order; clear_scroll frees the contexts`, async () => {
+    const index = `local1,${alias}:index1`;
+    const all = await qcAdmin.search({ index, sort: [{ n: 'desc' }], size: 10 });
+    const first = await qcAdmin.search({ index, scroll: '1m', size: 2, sort: [{ n: 'desc' }], aggs: { top: { max: { field: 'n' } } } });
+    assert.equal((first.hits.total as { value: number }).value, 5);
+    assert.equal((first.aggregations!['top'] as { value: number }).value, 12);
+    assert.equal(first._clusters?.total, 2);
+    const seen = [...first.hits.hits];
+    let scrollId = first._scroll_id!;
+    for (let round = 0; round < 5; round++) {
+      const page = await qcAdmin.scroll({ scroll_id: scrollId, scroll: '1m' });
+      assert.equal(page.aggregations, undefined);
+      seen.push(...page.hits.hits);
+      scrollId = page._scroll_id!;
+    }
+    assert.deepEqual(seen, all.hits.hits);
+    assert.deepEqual(seen.map((hit) => hit._index), [`${alias}:index1`, `${alias}:index1`, `${alias}:index1`, 'local1', 'local1']);
+    const cleared = await qcAdmin.clearScroll({ scroll_id: scrollId });
+    assert.deepEqual(cleared, { succeeded: true, num_freed: 2 });
+    const missing = await failure(qcAdmin.scroll({ scroll_id: scrollId, scroll: '1m' }));
+    assert.deepEqual([missing.status, missing.type], [404, 'search_phase_execution_exception']);
+  });
+
+  test(`scroll across clusters (${model}): clear_scroll frees the remote cluster's context; a context gone there fails the next page`, async () => {
+    const opened = await qcAdmin.search({ index: `${alias}:index1`, scroll: '1m', size: 1, sort: [{ n: 'asc' }] });
+    assert.deepEqual(await qcAdmin.clearScroll({ scroll_id: opened._scroll_id! }), { succeeded: true, num_freed: 1 });
+    // Nothing left open on the remote cluster.
+    assert.deepEqual(await fcAdmin.clearScroll({ scroll_id: '_all' }), { succeeded: true, num_freed: 0 });
+    const again = await qcAdmin.search({ index: `${alias}:index1`, scroll: '1m', size: 1, sort: [{ n: 'asc' }] });
+    assert.deepEqual(await fcAdmin.clearScroll({ scroll_id: '_all' }), { succeeded: true, num_freed: 1 });
+    const gone = await failure(qcAdmin.scroll({ scroll_id: again._scroll_id!, scroll: '1m' }));
+    assert.equal(gone.status, 404);
+    assert.match(gone.reason, /all shards failed|No search context found/);
+    // Another user cannot use or clear someone else's cross-cluster scroll.
+    const third = await qcAdmin.search({ index: `${alias}:index1`, scroll: '1m', size: 1 });
+    const bob = qc.client({ username: 'bob', password: 'bob-password' });
+    assert.equal((await failure(bob.scroll({ scroll_id: third._scroll_id!, scroll: '1m' }))).status, 404);
+    // Elasticsearch answers a clear that freed nothing with 404 and `num_freed: 0`.
+    const notBobs = await bob.clearScroll({ scroll_id: third._scroll_id! }, { ignore: [404], meta: true });
+    assert.deepEqual([notBobs.statusCode, notBobs.body], [404, { succeeded: true, num_freed: 0 }]);
+    await qcAdmin.clearScroll({ scroll_id: third._scroll_id! });
+  });
+}

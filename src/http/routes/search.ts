@@ -3,6 +3,7 @@
  * `_delete_by_query` and `_update_by_query`, with Elasticsearch's paths, parameters and answers.
  * The work happens in src/search; these handlers only read the request and name the caller.
  */
+import { randomBytes } from 'node:crypto';
 import { EsError, errors } from '../../common/index.js';
 import {
   checkCountQueryParams,
@@ -18,6 +19,7 @@ import {
   type ScrollOwner,
   type SearchService,
 } from '../../search/index.js';
+import { CrossClusterScrolls, decodeCrossClusterScrollId, type ScrollRemotes } from '../../search/ccs-scroll.js';
 import { booleanParam } from '../request.js';
 import type { RequestContext, RestRequest, RestResponse, Route } from '../route.js';
 
@@ -90,17 +92,23 @@ function clearScrollIdsOf(request: RestRequest): string[] {
 
 export function searchRoutes(search: SearchService, remotes?: RemoteClusters): readonly Route[] {
   const plan = (expression: string | undefined) => (remotes === undefined ? undefined : planClusters(expression, remotes));
+  // Scrolls over several clusters are kept here, their per-cluster contexts on each cluster.
+  const scrollRemotes = remotes !== undefined && 'openScroll' in remotes ? (remotes as RemoteClusters & ScrollRemotes) : undefined;
+  const ccsScrolls = scrollRemotes === undefined ? undefined : new CrossClusterScrolls(search, scrollRemotes, Date.now, () => randomBytes(12).toString('hex'));
   const searchHandler = async (request: RestRequest, context: RequestContext): Promise<RestResponse> => {
     const input = { expression: request.params['index'], params: request.query, body: request.json() };
     checkQueryStringParams(request.query, request.rawPath);
     const clusters = plan(input.expression);
+    if (clusters !== undefined && ccsScrolls !== undefined && request.query['scroll'] !== undefined) {
+      return { status: 200, body: await ccsScrolls.open(input, clusters, context.authorize, scrollOwner(context), context.authentication) };
+    }
     if (clusters !== undefined && remotes !== undefined) {
       return { status: 200, body: await searchAcrossClusters(search, input, clusters, context.authorize, remotes, context.authentication) };
     }
     return { status: 200, body: search.search(input, context.authorize, scrollOwner(context)) };
   };
 
-  const scrollHandler = (request: RestRequest, context: RequestContext): RestResponse => {
+  const scrollHandler = async (request: RestRequest, context: RequestContext): Promise<RestResponse> => {
     // RestSearchScrollAction: the path (or parameters) first; the body's values take precedence.
     let scrollId = request.params['scroll_id'] ?? request.query['scroll_id'];
     let keepAlive = request.query['scroll'];
@@ -114,17 +122,34 @@ export function searchRoutes(search: SearchService, remotes?: RemoteClusters): r
       }
     }
     if (scrollId === undefined) throw errors.actionRequestValidation(['scrollId is missing']);
+    const crossCluster = decodeCrossClusterScrollId(scrollId);
+    if (crossCluster !== undefined && ccsScrolls !== undefined) {
+      return { status: 200, body: await ccsScrolls.scroll(crossCluster, scrollId, keepAlive, booleanParam(request.query['rest_total_hits_as_int']), scrollOwner(context)) };
+    }
     return { status: 200, body: search.scroll(scrollId, keepAlive, booleanParam(request.query['rest_total_hits_as_int']), scrollOwner(context)) };
   };
 
-  const clearScrollHandler = (request: RestRequest, context: RequestContext): RestResponse => {
+  const clearScrollHandler = async (request: RestRequest, context: RequestContext): Promise<RestResponse> => {
     const ids = clearScrollIdsOf(request);
     if (ids.length === 0) throw errors.actionRequestValidation(['no scroll ids specified']);
     if (ids.includes('_all')) {
       context.authorize.cluster('cluster:admin/indices/scroll/clear_all');
-      return search.clearScroll('all', scrollOwner(context));
+      const crossCluster = ccsScrolls === undefined ? 0 : await ccsScrolls.clearAll();
+      const local = search.clearScroll('all', scrollOwner(context));
+      return { status: 200, body: { succeeded: true, num_freed: (local.body['num_freed'] as number) + crossCluster } };
     }
-    return search.clearScroll(ids, scrollOwner(context));
+    // Cross-cluster scroll ids free their contexts on every cluster; the others are this node's.
+    const localIds: string[] = [];
+    let crossClusterFreed = 0;
+    for (const id of ids) {
+      const crossCluster = ccsScrolls === undefined ? undefined : decodeCrossClusterScrollId(id);
+      if (crossCluster === undefined) localIds.push(id);
+      else crossClusterFreed += await ccsScrolls!.clear(crossCluster, scrollOwner(context));
+    }
+    if (localIds.length === 0) return { status: crossClusterFreed === 0 ? 404 : 200, body: { succeeded: true, num_freed: crossClusterFreed } };
+    const local = search.clearScroll(localIds, scrollOwner(context));
+    const freed = (local.body['num_freed'] as number) + crossClusterFreed;
+    return { status: freed === 0 ? 404 : 200, body: { succeeded: true, num_freed: freed } };
   };
 
   const msearchHandler = async (request: RestRequest, context: RequestContext): Promise<RestResponse> => {

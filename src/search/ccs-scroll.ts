@@ -1,0 +1,259 @@
+/**
+ * Scroll across clusters, coordinating side. Each cluster (this one included) opens its own
+ * scroll and pages through its hits in its merged order; this coordinator keeps, per cluster,
+ * the hits it has received but not yet returned, and builds each page by merging those buffers
+ * with the same pure merge as local shards. A page is exact because every cluster still
+ * scrolling has at least a full page buffered when the page is cut (each cluster is asked for
+ * its next page whenever its buffer runs short, which also keeps its context alive).
+ * `clear_scroll` frees the contexts on every cluster.
+ * Reference: https://www.elastic.co/guide/en/elasticsearch/reference/current/paginate-search-results.html#scroll-search-results
+ */
+import { errors } from '../common/index.js';
+import { mergeShardResults, type FieldMappings, type SearchRequest, type ShardHit, type ShardResult } from '../index/searcher/index.js';
+import type { ClusterAuthorizer, ClusterPlan } from './ccs.js';
+import { parseSearch } from './request.js';
+import { allShardsFailed, renderSearchResponse, typedKeys } from './response.js';
+import { checkKeepAlive, scrollLimits, type ScrollOwner } from './scroll.js';
+import type { ClusterScrollPage, SearchInput, SearchService } from './search-service.js';
+import { parseTimeValueMs } from './time-value.js';
+
+/** What a cross-cluster scroll needs from the remote clusters (RemoteClustersClient implements it). */
+export interface ScrollRemotes {
+  openScroll(alias: string, input: SearchInput, caller: unknown): Promise<ClusterScrollPage>;
+  scroll(alias: string, scrollId: string, keepAlive: string | undefined, caller: unknown): Promise<Pick<ClusterScrollPage, 'scrollId' | 'hits' | 'tookMs'>>;
+  clearScroll(alias: string, scrollIds: readonly string[], caller: unknown): Promise<number>;
+}
+
+type RenderedHit = ShardHit & { readonly rendered: Record<string, unknown> };
+
+interface Cursor {
+  /** undefined: this cluster. */
+  readonly alias: string | undefined;
+  scrollId: string;
+  buffer: RenderedHit[];
+  exhausted: boolean;
+}
+
+interface State {
+  readonly owner: ScrollOwner;
+  readonly caller: unknown;
+  readonly cursors: Cursor[];
+  readonly request: SearchRequest;
+  readonly total: { readonly value: number; readonly relation: 'eq' | 'gte' };
+  readonly maxScore: number | null;
+  readonly shards: { total: number; successful: number; skipped: number; failed: number };
+  readonly clusters: Record<string, unknown>;
+  keepAliveMs: number;
+  expiresAtMs: number;
+  /** One page at a time: a scroll request waits for the one before it. */
+  busy: Promise<unknown>;
+}
+
+const idPrefix = 'strait-ccs-scroll:';
+
+/** The context id of a cross-cluster scroll id, or undefined for any other id (a local scroll's). */
+export function decodeCrossClusterScrollId(scrollId: string): string | undefined {
+  const text = /^[A-Za-z0-9_-]+=*$/.test(scrollId) ? Buffer.from(scrollId, 'base64url').toString('utf8') : '';
+  return text.startsWith(idPrefix) && text.length > idPrefix.length ? text.slice(idPrefix.length) : undefined;
+}
+
+function encodeId(contextId: string): string {
+  return Buffer.from(`${idPrefix}${contextId}`, 'utf8').toString('base64url');
+}
+
+function sameOwner(left: ScrollOwner, right: ScrollOwner): boolean {
+  return left.username === right.username && left.realm === right.realm;
+}
+
+export class CrossClusterScrolls {
+  private readonly contexts = new Map<string, State>();
+
+  constructor(
+    private readonly service: SearchService,
+    private readonly remotes: ScrollRemotes,
+    private readonly nowMs: () => number,
+    private readonly randomId: () => string,
+  ) {}
+
+  get size(): number {
+    return this.contexts.size;
+  }
+
+  /** `_search?scroll=` over several clusters: opens a scroll on each, answers the first page. */
+  async open(input: SearchInput, plan: ClusterPlan, access: ClusterAuthorizer, owner: ScrollOwner, caller: unknown): Promise<Record<string, unknown>> {
+    const started = this.nowMs();
+    access.delegateToRemote?.();
+    const parsed = parseSearch(input.params, input.body, { scroll: true });
+    const keepAliveMs = parsed.scrollKeepAliveMs!;
+    checkKeepAlive(keepAliveMs);
+    this.sweep(started);
+    if (this.contexts.size >= scrollLimits.contextsMax) throw errors.tooManyScrollContexts(scrollLimits.contextsMax);
+    const { ccs_minimize_roundtrips: _minimize, ...params } = input.params;
+    const parts: { alias: string | undefined; expression: string }[] = [
+      ...(plan.local !== undefined ? [{ alias: undefined, expression: plan.local }] : []),
+      ...plan.remotes,
+    ];
+    // Open every cluster's scroll; if one fails, free the ones that opened, then fail.
+    const outcomes = await Promise.allSettled(
+      parts.map(async ({ alias, expression }) => {
+        const clusterInput = { expression, params, body: input.body };
+        return alias === undefined ? this.service.openScrollAsRemote(clusterInput, access, owner, undefined) : this.remotes.openScroll(alias, clusterInput, caller);
+      }),
+    );
+    const failed = outcomes.find((outcome): outcome is PromiseRejectedResult => outcome.status === 'rejected');
+    if (failed !== undefined) {
+      await Promise.all(
+        outcomes.map((outcome, i) => (outcome.status === 'fulfilled' ? this.clearOne(parts[i]!.alias, outcome.value.scrollId, owner, caller) : Promise.resolve(0))),
+      );
+      throw failed.reason;
+    }
+    const pages = outcomes.map((outcome) => (outcome as PromiseFulfilledResult<ClusterScrollPage>).value);
+    const size = parsed.request.size;
+    const cursors: Cursor[] = pages.map((page, i) => ({ alias: parts[i]!.alias, scrollId: page.scrollId, buffer: [...page.hits], exhausted: page.hits.length < size }));
+    const mappings: Record<string, FieldMappings[string]> = {};
+    for (const page of pages) for (const [path, mapping] of Object.entries(page.mappings)) mappings[path] ??= mapping;
+    // Totals and aggregations from every cluster's first answer; hits come from the buffers.
+    const shardResults: ShardResult[] = pages.map((page, i) => ({
+      shardKey: parts[i]!.alias ?? '(local)',
+      totalHits: page.totalHits,
+      totalRelation: page.totalRelation,
+      maxScore: page.maxScore ?? -Infinity,
+      hits: [],
+      aggregations: page.aggregations,
+      terminatedEarly: false,
+    }));
+    const summary = mergeShardResults(shardResults, { ...parsed.request, from: 0, size: 0, trackTotalHits: true });
+    const shards = { total: 0, successful: 0, skipped: 0, failed: 0 };
+    const details: Record<string, unknown> = {};
+    pages.forEach((page, i) => {
+      shards.total += page.shards.total;
+      shards.successful += page.shards.successful;
+      shards.skipped += page.shards.skipped;
+      shards.failed += page.shards.failed;
+      details[parts[i]!.alias ?? '(local)'] = { status: page.shards.failed > 0 ? 'partial' : 'successful', indices: parts[i]!.expression, took: page.tookMs, timed_out: false, _shards: page.shards };
+    });
+    const clusters = { total: parts.length, successful: parts.length, skipped: 0, running: 0, partial: 0, failed: 0, details };
+    const state: State = {
+      owner,
+      caller,
+      cursors,
+      request: parsed.request,
+      total: summary.total ?? { value: 0, relation: 'eq' },
+      maxScore: summary.maxScore,
+      shards,
+      clusters,
+      keepAliveMs,
+      expiresAtMs: started + keepAliveMs,
+      busy: Promise.resolve(),
+    };
+    const contextId = this.randomId();
+    this.contexts.set(contextId, state);
+    const aggregations =
+      summary.aggregations === undefined ? undefined : parsed.typedKeys ? typedKeys(summary.aggregations, parsed.request.aggregations, mappings) : summary.aggregations;
+    return this.page(state, encodeId(contextId), started, parsed.restTotalHitsAsInt, aggregations);
+  }
+
+  /** `_search/scroll` with a cross-cluster scroll id. */
+  async scroll(contextId: string, scrollId: string, keepAlive: string | undefined, restTotalHitsAsInt: boolean, owner: ScrollOwner): Promise<Record<string, unknown>> {
+    const started = this.nowMs();
+    const keepAliveMs = keepAlive === undefined ? undefined : parseTimeValueMs(keepAlive, 'scroll');
+    if (keepAliveMs !== undefined) checkKeepAlive(keepAliveMs);
+    this.sweep(started);
+    const state = this.contexts.get(contextId);
+    if (state === undefined || !sameOwner(state.owner, owner)) {
+      throw allShardsFailed([{ index: null, shard: -1, node: undefined, cause: errors.searchContextMissing(contextId) }]);
+    }
+    if (keepAliveMs !== undefined) state.keepAliveMs = keepAliveMs;
+    state.expiresAtMs = started + state.keepAliveMs;
+    const previous = state.busy;
+    const next = previous.then(async () => {
+      await this.refill(state, keepAlive);
+      return this.page(state, scrollId, started, restTotalHitsAsInt, undefined);
+    });
+    state.busy = next.catch(() => undefined);
+    return next;
+  }
+
+  /** Asks every cluster still scrolling whose buffer is short of a page for its next page. */
+  private async refill(state: State, keepAlive: string | undefined): Promise<void> {
+    const size = state.request.size;
+    await Promise.all(
+      state.cursors.map(async (cursor) => {
+        if (cursor.exhausted || cursor.buffer.length >= size) return;
+        const page =
+          cursor.alias === undefined
+            ? this.service.scrollAsRemote(cursor.scrollId, keepAlive, state.owner)
+            : await this.remotes.scroll(cursor.alias, cursor.scrollId, keepAlive, state.caller);
+        cursor.scrollId = page.scrollId;
+        cursor.buffer.push(...page.hits);
+        if (page.hits.length < size) cursor.exhausted = true;
+      }),
+    );
+  }
+
+  /** Cuts the next page from the buffers (every cluster still scrolling has a full page buffered). */
+  private page(state: State, scrollId: string, started: number, restTotalHitsAsInt: boolean, aggregations: Record<string, unknown> | undefined): Record<string, unknown> {
+    const size = state.request.size;
+    const results: ShardResult[] = state.cursors.map((cursor, i) => ({
+      shardKey: String(i),
+      totalHits: cursor.buffer.length,
+      totalRelation: 'eq',
+      maxScore: -Infinity,
+      hits: cursor.buffer,
+      aggregations: undefined,
+      terminatedEarly: false,
+    }));
+    const merged = mergeShardResults(results, { ...state.request, from: 0, size, aggregations: [], trackTotalHits: false });
+    const taken = new Set(merged.hits);
+    for (const cursor of state.cursors) cursor.buffer = cursor.buffer.filter((hit) => !taken.has(hit));
+    const response = renderSearchResponse({
+      tookMs: this.nowMs() - started,
+      scrollId,
+      terminatedEarly: undefined,
+      shards: { ...state.shards, failures: [] },
+      total: state.total,
+      maxScore: state.maxScore,
+      hits: merged.hits.map((hit) => (hit as RenderedHit).rendered),
+      aggregations,
+      restTotalHitsAsInt,
+    });
+    return { ...response, _clusters: state.clusters };
+  }
+
+  private async clearOne(alias: string | undefined, scrollId: string, owner: ScrollOwner, caller: unknown): Promise<number> {
+    try {
+      if (alias === undefined) return this.service.clearScroll([scrollId], owner).body['num_freed'] as number;
+      return await this.remotes.clearScroll(alias, [scrollId], caller);
+    } catch {
+      // A context already gone (expired, or its cluster unreachable) frees nothing more.
+      return 0;
+    }
+  }
+
+  /** Frees one cross-cluster scroll and its contexts on every cluster: how many contexts were freed (0: the owner has none such). */
+  async clear(contextId: string, owner: ScrollOwner): Promise<number> {
+    const state = this.contexts.get(contextId);
+    if (state === undefined || !sameOwner(state.owner, owner)) return 0;
+    this.contexts.delete(contextId);
+    const freed = await Promise.all(state.cursors.map((cursor) => this.clearOne(cursor.alias, cursor.scrollId, state.owner, state.caller)));
+    return freed.reduce((sum, count) => sum + count, 0);
+  }
+
+  /** Frees every cross-cluster scroll (clear scroll `_all`) and their contexts; how many contexts were freed. */
+  async clearAll(): Promise<number> {
+    const ids = [...this.contexts.keys()];
+    const freed = await Promise.all(ids.map((id) => this.clear(id, this.contexts.get(id)!.owner)));
+    return freed.reduce((sum, count) => sum + count, 0);
+  }
+
+  /** Drops contexts whose keep-alive passed (their clusters drop theirs on their own keep-alive). */
+  sweep(nowMs: number): number {
+    let dropped = 0;
+    for (const [id, state] of this.contexts) {
+      if (state.expiresAtMs > nowMs) continue;
+      this.contexts.delete(id);
+      dropped++;
+    }
+    return dropped;
+  }
+}
