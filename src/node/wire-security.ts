@@ -3,6 +3,7 @@ import type { SqlDatabase } from '../common/index.js';
 import type { NodeConfig } from '../config/types.js';
 import { securityRoutes } from '../http/routes/security.js';
 import { createSecurityService, type NativeSecurityService } from '../security/index.js';
+import type { AnonymousAccess } from '../security/service.js';
 import type { SecurityService } from '../security/types.js';
 import { disabledSecurityService } from './security-disabled.js';
 
@@ -24,6 +25,7 @@ export async function wireSecurity(options: {
     log: options.log.child({ layer: 'security' }),
     nowMs: options.nowMs,
     ...(bootstrapPassword !== undefined ? { bootstrapPassword } : {}),
+    anonymous: anonymousAccess(options.config),
   });
   if (options.elasticPassword !== undefined) security.ensureElasticPassword(options.elasticPassword);
   const routes = securityRoutes(security);
@@ -34,4 +36,17 @@ export async function wireSecurity(options: {
     routes: () => routes,
   };
   return { service, native: security, close: () => security.close() };
+}
+
+/** `xpack.security.authc.anonymous.*` (Elasticsearch's defaults: `_anonymous`, no roles = disabled, authz_exception true). */
+function anonymousAccess(config: NodeConfig): AnonymousAccess {
+  const value = (key: string): string | readonly string[] | undefined => config.flat[`xpack.security.authc.anonymous.${key}`];
+  const roles = value('roles');
+  const list = roles === undefined ? [] : typeof roles === 'string' ? roles.split(',') : roles;
+  const username = value('username');
+  return {
+    username: typeof username === 'string' && username !== '' ? username : '_anonymous',
+    roles: list.map((role) => role.trim()).filter((role) => role !== ''),
+    authzException: value('authz_exception') !== 'false',
+  };
 }

@@ -36,7 +36,20 @@ export interface CreateSecurityServiceOptions {
   readonly bootstrapPassword?: string;
   readonly cacheMaxEntries?: number;
   readonly cacheTtlMs?: number;
+  /** `xpack.security.authc.anonymous.*`: enabled when `roles` is not empty. */
+  readonly anonymous?: AnonymousAccess;
 }
+
+/** Anonymous access as Elasticsearch configures it (`xpack.security.authc.anonymous.*`). */
+export interface AnonymousAccess {
+  readonly username: string;
+  readonly roles: readonly string[];
+  /** true: a refused anonymous request is a 403; false: a 401 asking for credentials. */
+  readonly authzException: boolean;
+}
+
+/** Elasticsearch's realm for the anonymous user. */
+export const ANONYMOUS_REALM: RealmRef = { name: '__anonymous', type: '__anonymous' };
 
 /** What the authorization layer knows about a caller beyond the public Authentication. */
 interface Resolved {
@@ -91,9 +104,11 @@ export class NativeSecurityService {
   private readonly keyPermissions = new WeakMap<StoredApiKey, Permission>();
   private readonly permissionCache = new Map<string, Permission>();
   private bootstrapHash: string | undefined;
+  private readonly anonymous: AnonymousAccess | undefined;
 
   constructor(options: CreateSecurityServiceOptions) {
     this.store = new SecurityStore(options.db);
+    this.anonymous = options.anonymous !== undefined && options.anonymous.roles.length > 0 ? options.anonymous : undefined;
     this.log = options.log;
     this.nowMs = options.nowMs;
     const maxEntries = options.cacheMaxEntries ?? 10_000;
@@ -121,6 +136,8 @@ export class NativeSecurityService {
   async authenticate(headers: IncomingHttpHeaders, path = '/'): Promise<Authentication> {
     const authorization = header(headers, 'authorization');
     if (authorization === undefined || authorization.trim() === '') {
+      // No credentials at all: the anonymous user when enabled (wrong credentials never fall back to it).
+      if (this.anonymous !== undefined) return this.anonymousAuthentication(this.anonymous);
       throw errors.authenticationRequired(`missing authentication credentials for REST request [${path}]`);
     }
     const space = authorization.indexOf(' ');
@@ -180,13 +197,26 @@ export class NativeSecurityService {
       this.log.info({ username }, 'authentication failed: user is disabled');
       throw failed();
     }
+    // With anonymous access enabled, every user also has the anonymous roles (as in Elasticsearch).
+    const roles = this.anonymous === undefined ? user.roles : [...new Set([...user.roles, ...this.anonymous.roles])];
     const authentication: Authentication = {
-      user: publicUser(user),
+      user: { ...publicUser(user), roles },
       authenticatingRealm: realm,
       lookupRealm: realm,
       authenticationType: 'realm',
     };
-    this.resolved.set(authentication, { permission: this.permissionForRoles(user.roles), roleNames: user.roles });
+    this.resolved.set(authentication, { permission: this.permissionForRoles(roles), roleNames: roles });
+    return authentication;
+  }
+
+  private anonymousAuthentication(anonymous: AnonymousAccess): Authentication {
+    const authentication: Authentication = {
+      user: { username: anonymous.username, roles: anonymous.roles, fullName: null, email: null, metadata: { _reserved: true }, enabled: true },
+      authenticatingRealm: ANONYMOUS_REALM,
+      lookupRealm: ANONYMOUS_REALM,
+      authenticationType: 'anonymous',
+    };
+    this.resolved.set(authentication, { permission: this.permissionForRoles(anonymous.roles), roleNames: anonymous.roles });
     return authentication;
   }
 
@@ -351,6 +381,10 @@ export class NativeSecurityService {
     kind: 'cluster' | 'index',
     options: { indices?: readonly string[]; withConditional?: boolean } = {},
   ): EsError {
+    if (authentication.authenticationType === 'anonymous' && this.anonymous?.authzException === false) {
+      // authz_exception: false asks the anonymous caller for credentials instead (a 401).
+      return errors.authenticationRequired(`action [${action}] requires authentication`);
+    }
     const roleNames = this.resolved.get(authentication)?.roleNames ?? authentication.user.roles;
     const who =
       authentication.apiKey !== undefined

@@ -25,7 +25,7 @@ export interface Authentication {
   readonly authenticatingRealm: RealmRef;
   readonly lookupRealm: RealmRef;
   /** 'realm' | 'api_key' | 'token' | 'anonymous' | 'internal', as Elasticsearch names it. */
-  readonly authenticationType: 'realm' | 'api_key' | 'internal';
+  readonly authenticationType: 'realm' | 'api_key' | 'anonymous' | 'internal';
   readonly apiKey?: ApiKeyRef;
 }
 

@@ -22,8 +22,15 @@ const FC_YAML = [
   'remote_cluster.port: 0',
   'xpack.security.remote_cluster_server.ssl.key: certs/node.key',
   'xpack.security.remote_cluster_server.ssl.certificate: certs/node.crt',
+  // Anonymous access with Elasticsearch's defaults (username _anonymous, authz_exception true).
+  'xpack.security.authc.anonymous.roles: [fc_anon]',
 ].join('\n');
-const QC_YAML = 'xpack.security.remote_cluster_client.ssl.certificate_authorities: [certs/ca.crt]';
+const QC_YAML = [
+  'xpack.security.remote_cluster_client.ssl.certificate_authorities: [certs/ca.crt]',
+  'xpack.security.authc.anonymous.username: guest',
+  'xpack.security.authc.anonymous.roles: anon_reader',
+  'xpack.security.authc.anonymous.authz_exception: false',
+].join('\n');
 
 const encode = (id: string, secret: string): string => Buffer.from(`${id}:${secret}`).toString('base64');
 
@@ -213,5 +220,68 @@ test('a local REST API key as the caller of a cross-cluster search: its own desc
   assert.equal((await qc.client({ apiKey: plain.encoded }).search({ index: 'rk:index2' })).hits.hits.length, 1);
   await qcAdmin.cluster.putSettings({ persistent: { 'cluster.remote.rc.*': null, 'cluster.remote.rk.*': null } });
   qc.keystoreRemove('cluster.remote.rk.credentials');
+  await qcAdmin.nodes.reloadSecureSettings();
+});
+
+test('anonymous access: username, roles and authz_exception, locally and across clusters', async () => {
+  await fcAdmin.security.putRole({ name: 'fc_anon', indices: [{ names: ['index1'], privileges: ['read'] }] });
+  // The certificate model sends the QC's anonymous user with its role names; the FC resolves them.
+  await fcAdmin.security.putRole({ name: 'anon_reader', indices: [{ names: ['index1'], privileges: ['read', 'read_cross_cluster'] }] });
+  await qcAdmin.security.putRole({
+    name: 'anon_reader',
+    indices: [{ names: ['public1'], privileges: ['read'] }],
+    remote_indices: [{ clusters: ['ranon'], names: ['index1'], privileges: ['read', 'read_cross_cluster'] }],
+  });
+  await qcAdmin.index({ index: 'public1', id: '1', document: { text: 'public' }, refresh: true });
+  type Body = Record<string, unknown> & { error?: { type: string; reason: string } };
+
+  // FC: defaults. No credentials = _anonymous with fc_anon; a refusal is a 403 naming the user.
+  const who = await rawRequest(fc, 'GET', '/_security/_authenticate', { auth: false });
+  assert.equal(who.status, 200, who.text);
+  const whoBody = who.json() as Body;
+  assert.equal(whoBody['username'], '_anonymous');
+  assert.deepEqual(whoBody['roles'], ['fc_anon']);
+  assert.equal(whoBody['authentication_type'], 'anonymous');
+  assert.deepEqual(whoBody['authentication_realm'], { name: '__anonymous', type: '__anonymous' });
+  assert.equal((await rawRequest(fc, 'GET', '/index1/_search', { auth: false })).status, 200);
+  const fcDenied = await rawRequest(fc, 'GET', '/index2/_search', { auth: false });
+  assert.equal(fcDenied.status, 403, fcDenied.text);
+  assert.match((fcDenied.json() as Body).error!.reason, /^action \[indices:data\/read\/search\] is unauthorized for user \[_anonymous\] with effective roles \[fc_anon\] on indices \[index2\]/);
+  // Wrong credentials never fall back to the anonymous user.
+  const wrong = await rawRequest(fc, 'GET', '/index1/_search', { headers: { authorization: `Basic ${Buffer.from('elastic:wrong').toString('base64')}` } });
+  assert.equal(wrong.status, 401);
+  // Authenticated users have the anonymous roles too.
+  await fcAdmin.security.putUser({ username: 'plain', password: 'plain-password', roles: [] });
+  const plain = await fc.client({ username: 'plain', password: 'plain-password' }).security.authenticate();
+  assert.deepEqual(plain.roles, ['fc_anon']);
+  assert.equal((await fc.client({ username: 'plain', password: 'plain-password' }).search({ index: 'index1' })).hits.hits.length, 1);
+
+  // QC: username guest, authz_exception false: a refusal asks for credentials (401 + WWW-Authenticate).
+  const guest = (await rawRequest(qc, 'GET', '/_security/_authenticate', { auth: false })).json() as Body;
+  assert.equal(guest['username'], 'guest');
+  assert.deepEqual(guest['roles'], ['anon_reader']);
+  assert.equal((await rawRequest(qc, 'GET', '/public1/_search', { auth: false })).status, 200);
+  const qcDenied = await rawRequest(qc, 'GET', '/local1/_search', { auth: false });
+  assert.equal(qcDenied.status, 401, qcDenied.text);
+  assert.equal((qcDenied.json() as Body).error!.reason, 'action [indices:data/read/search] requires authentication');
+  assert.match(String(qcDenied.headers['www-authenticate']), /Basic realm="security"/);
+
+  // Across clusters, the anonymous caller is a caller like any other: certificate model (role names
+  // resolved on the FC) and API key model (the anonymous roles' remote_indices).
+  await qcAdmin.cluster.putSettings({ persistent: { 'cluster.remote.rc.seeds': [fc.transportAddress], 'cluster.remote.rc.skip_unavailable': false } });
+  await remoteConnected(qcAdmin, 'rc');
+  const key = await fcAdmin.security.createCrossClusterApiKey({ name: 'anon', access: { search: [{ names: ['index*'] }] } });
+  await configure('ranon', 'proxy', key.encoded, false);
+  await remoteConnected(qcAdmin, 'ranon');
+  for (const alias of ['rc', 'ranon']) {
+    const found = await rawRequest(qc, 'GET', `/${alias}:index1/_search`, { auth: false });
+    assert.equal(found.status, 200, `${alias}: ${found.text}`);
+    assert.equal(((found.json() as { hits: { hits: unknown[] } }).hits.hits).length, 1);
+    const refused = await rawRequest(qc, 'GET', `/${alias}:index2/_search`, { auth: false });
+    assert.equal(refused.status, 403, `${alias}: ${refused.text}`);
+    assert.match((refused.json() as Body).error!.reason, /user \[guest\]/);
+  }
+  await qcAdmin.cluster.putSettings({ persistent: { 'cluster.remote.rc.*': null, 'cluster.remote.ranon.*': null } });
+  qc.keystoreRemove('cluster.remote.ranon.credentials');
   await qcAdmin.nodes.reloadSecureSettings();
 });
