@@ -7,7 +7,9 @@
 // intersection); aggregations and counts run over the visible documents only.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
+import path from 'node:path';
 import type { Client } from '@elastic/elasticsearch';
+import Database from 'better-sqlite3';
 import { makeCa, REMOTE_CLUSTER_CLIENT_YAML, REMOTE_CLUSTER_SERVER_YAML, startNode, type Certificates, type StartedNode } from '../harness/cluster.js';
 import { failure, remoteConnected } from '../harness/wait.js';
 
@@ -239,6 +241,28 @@ test('CVE-2024-23445: search DLS/FLS with replication is refused on create and u
   );
   assert.equal(updated.status, 400);
   assert.match(updated.reason, /search does not support document or field level security if replication is assigned/);
+
+  // A key stored before the rule (simulated by writing the stored descriptor directly, as an
+  // older version could have) is refused when used.
+  // (The node caches keys it has read, and only its own writes refresh them: the row is changed
+  // before the key's first use.)
+  const legacy = await fcAdmin.security.createCrossClusterApiKey({ name: 'legacy', access: { search: [{ names: ['docs'], query: { term: { team: 'a' } } }] } });
+  const db = new Database(path.join(fc.dataDir, 'node.db'));
+  try {
+    db.pragma('busy_timeout = 5000');
+    const row = db.prepare('SELECT role_descriptors FROM security_api_keys WHERE id = ?').get(legacy.id) as { role_descriptors: string };
+    const descriptors = JSON.parse(row.role_descriptors) as { cluster: string[]; indices: Record<string, unknown>[] }[];
+    descriptors[0]!.cluster.push('cross_cluster_replication');
+    descriptors[0]!.indices.push({ names: ['docs'], privileges: ['cross_cluster_replication', 'cross_cluster_replication_internal'], allowRestrictedIndices: false });
+    db.prepare('UPDATE security_api_keys SET role_descriptors = ? WHERE id = ?').run(JSON.stringify(descriptors), legacy.id);
+  } finally {
+    db.close();
+  }
+  qc.keystoreAdd('cluster.remote.rk.credentials', legacy.encoded);
+  await qcAdmin.nodes.reloadSecureSettings();
+  const used = await failure(qcAdmin.search({ index: 'rk:docs' }));
+  assert.equal(used.status, 400);
+  assert.match(used.reason, new RegExp(`Cross cluster API key \\[${legacy.id}\\] is invalid: search does not support document or field level security if replication is assigned`));
 });
 
 test('cross-cluster replication refuses a leader index that DLS/FLS restricts for the caller', async () => {
