@@ -2,26 +2,61 @@
  * Document and field level security in the search layer (pure). The security layer says what a
  * caller may read of an index (`ReadRestriction`); this module turns it into what the shard
  * search uses:
- * - DLS: an extra non-scoring filter, AND-ed with any alias filter, so the query, aggregations,
- *   counts, scroll and by-query all run over the visible documents only (counts cannot leak);
+ * - DLS: segment views whose live documents are those the role query matches, so the query,
+ *   aggregations, counts, scroll and by-query all run over the visible documents only (counts
+ *   cannot leak). The role query is evaluated with the full mappings, before field level
+ *   security, as Elasticsearch does; scoring statistics stay the shard's (as documented for ES);
  * - FLS: mappings without the hidden fields. A query, sort or aggregation on a hidden field then
  *   behaves as on a field that does not exist, as Elasticsearch's field-level security does, and
  *   `_source`, `fields`, `docvalue_fields`, highlighting and field capabilities never show one.
  * Reference: https://www.elastic.co/guide/en/elasticsearch/reference/current/field-and-document-access-control.html
  */
 import type { FlattenedMapping, ReadRestriction } from '../index/index.js';
-import { parseQuery, type FieldMappings, type QueryNode, type Segment } from '../index/searcher/index.js';
+import { noMoreDocs } from '../index/query/index.js';
+import { isLive, parseQuery, planQuery, type FieldMappings, type Segment, type ShardStats } from '../index/searcher/index.js';
 
-/** Both filters apply (either may be absent). */
-export function andFilters(first: QueryNode | undefined, second: QueryNode | undefined): QueryNode | undefined {
-  if (first === undefined) return second;
-  if (second === undefined) return first;
-  return { kind: 'bool', must: [], should: [], filter: [first, second], mustNot: [], minimumShouldMatch: undefined, boost: 1 };
+/** Views of one shard's segments, keyed by the role query, reused while the segments live. */
+const documentLevelViews = new WeakMap<Segment, Map<string, Segment>>();
+const documentLevelViewsPerSegmentMax = 32;
+
+export interface DocumentLevelContext {
+  readonly stats: ShardStats;
+  /** The index's full engine mappings: the role query sees every field. */
+  readonly mappings: FieldMappings;
+  readonly nowMs: number;
+  readonly indexName: string;
 }
 
-/** The DLS filter as a query node (the role query parses as any search query does). */
-export function documentFilterOf(restriction: ReadRestriction | undefined): QueryNode | undefined {
-  return restriction?.query === undefined ? undefined : parseQuery(restriction.query);
+/**
+ * Segments as a caller with document level security sees them: a document is live when it was
+ * live and the role query matches it. Everything that reads segments (queries, aggregations,
+ * counts) then skips hidden documents without knowing about security.
+ */
+export function documentLevelSegments(segments: readonly Segment[], restriction: ReadRestriction | undefined, context: DocumentLevelContext): readonly Segment[] {
+  if (restriction?.query === undefined) return segments;
+  const key = JSON.stringify(restriction.query);
+  let weight: ReturnType<typeof planQuery> | undefined;
+  return segments.map((segment) => {
+    let views = documentLevelViews.get(segment);
+    const cached = views?.get(key);
+    if (cached !== undefined) return cached;
+    weight ??= planQuery(parseQuery(restriction.query), { stats: context.stats, segments, mappings: context.mappings, nowMs: context.nowMs, indexName: context.indexName });
+    const live = new Uint32Array((segment.maxDoc + 31) >>> 5);
+    let liveDocCount = 0;
+    const scorer = weight.scorer(segment);
+    if (scorer !== null) {
+      for (let doc = scorer.nextDoc(); doc !== noMoreDocs; doc = scorer.nextDoc()) {
+        if (!isLive(segment, doc)) continue;
+        live[doc >>> 5] = live[doc >>> 5]! | (1 << (doc & 31));
+        liveDocCount += 1;
+      }
+    }
+    const view: Segment = { ...segment, liveDocs: live, liveDocCount };
+    if (views === undefined) documentLevelViews.set(segment, (views = new Map()));
+    if (views.size >= documentLevelViewsPerSegmentMax) views.delete(views.keys().next().value as string);
+    views.set(key, view);
+    return view;
+  });
 }
 
 /** The mapping with only the visible fields (objects are kept: they hold no values themselves). */

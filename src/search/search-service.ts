@@ -38,10 +38,11 @@ import {
   type ShardHit,
   type ShardResult,
   type ShardSnapshot,
+  type Segment,
 } from '../index/searcher/index.js';
 import { aliasFilterFor, withFilter } from './alias-filter.js';
 import { analyze } from './analyze.js';
-import { andFilters, documentFilterOf, visibleEngineMappings, visibleMapping, visibleSegments } from './read-restriction.js';
+import { documentLevelSegments, visibleEngineMappings, visibleMapping, visibleSegments } from './read-restriction.js';
 import { renderHit, type FetchOptions, type FetchTarget } from './fetch.js';
 import { fieldCaps, parseFieldCapsOptions, type FieldCapsIndex } from './field-caps.js';
 import { checkResultWindow, parseCount, parseSearch, queryFromUrl, type ParsedSearch } from './request.js';
@@ -90,8 +91,9 @@ export interface SearchServiceOptions {
 interface Target {
   readonly handle: IndexHandle;
   readonly snapshot: ShardSnapshot;
-  /** Alias filters AND document level security: what the shard search filters by. */
   readonly aliasFilter: QueryNode | undefined;
+  /** The segments the query phase reads: document level security's live documents, field level security's fields. */
+  readonly segments: readonly Segment[];
   /** Field level security: the readable fields (undefined: all). */
   readonly fieldVisibility: ((path: string) => boolean) | undefined;
   readonly shardKey: string;
@@ -234,15 +236,19 @@ export class SearchService {
       this.indices.checkReadBlock(handle);
       const indexName = clusterAlias === undefined ? handle.name : `${clusterAlias}:${handle.name}`;
       const restriction = access.readRestriction?.(action, handle.name);
+      const snapshot = this.searchers.snapshot(handle);
+      const fullMappings = engineMappings(handle.mapping);
+      const documentLevel = documentLevelSegments(snapshot.state.segments, restriction, { stats: snapshot.stats, mappings: fullMappings, nowMs: this.nowMs(), indexName });
       targets.push({
         handle,
-        snapshot: this.searchers.snapshot(handle),
-        aliasFilter: andFilters(aliasFilterFor(expression, handle.name, handle.metadata.aliases), documentFilterOf(restriction)),
+        snapshot,
+        aliasFilter: aliasFilterFor(expression, handle.name, handle.metadata.aliases),
+        segments: visibleSegments(documentLevel, restriction?.fields),
         fieldVisibility: restriction?.fields,
         shardKey: `${indexName}:0`,
         indexName,
         mapping: visibleMapping(handle.mapping, restriction?.fields),
-        mappings: visibleEngineMappings(engineMappings(handle.mapping), restriction?.fields),
+        mappings: visibleEngineMappings(fullMappings, restriction?.fields),
         shardCount: Math.max(1, settingInteger(handle.metadata.settings, 'index.number_of_shards')),
       });
     }
@@ -275,8 +281,7 @@ export class SearchService {
 
   /** Runs one shard's query phase (post_filter narrows hits, not aggregations). */
   private queryShard(target: Target, request: SearchRequest, postFilter: QueryNode | undefined, shardCount: number, nowMs: number): ShardResult {
-    // Field level security: the query phase cannot read a hidden field's postings or doc values.
-    const segments = visibleSegments(target.snapshot.state.segments, target.fieldVisibility);
+    const segments = target.segments;
     const context = { mappings: target.mappings, indexName: target.indexName, shardKey: target.shardKey, nowMs, shardCount };
     const query = withFilter(request.query, target.aliasFilter);
     if (postFilter === undefined) return searchShard(segments, target.snapshot.stats, { ...request, query }, context);

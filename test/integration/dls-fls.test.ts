@@ -67,6 +67,8 @@ before(async () => {
   await fcAdmin.security.putUser({ username: 'ann', password: 'ann-password', roles: ['team_a'] });
   await fcAdmin.security.putUser({ username: 'abe', password: 'abe-password', roles: ['team_a', 'team_b'] });
   await fcAdmin.security.putUser({ username: 'otto', password: 'otto-password', roles: ['own_docs'] });
+  await fcAdmin.security.putRole({ name: 'ann_titles', indices: [{ names: ['docs'], privileges: ['read'], query: { term: { owner: 'ann' } }, field_security: { grant: ['title'] } }] });
+  await fcAdmin.security.putUser({ username: 'hal', password: 'hal-password', roles: ['ann_titles'] });
 });
 
 after(async () => {
@@ -141,6 +143,16 @@ test('role DLS/FLS on get, mget, _source, msearch, scroll and field_caps', async
   const caps = await ann.fieldCaps({ index: 'docs', fields: ['*'] });
   const names = Object.keys(caps.fields).filter((name) => !name.startsWith('_')).sort();
   assert.deepEqual(names, ['customer', 'customer.name', 'level', 'n', 'team', 'title']);
+});
+
+test('the role query sees fields that field level security hides (DLS applies before FLS)', async () => {
+  const hal = fc.client({ username: 'hal', password: 'hal-password' });
+  const result = await hal.search({ index: 'docs' });
+  assert.deepEqual(ids(result), ['2', '4']);
+  assert.deepEqual(Object.fromEntries(result.hits.hits.map((hit) => [hit._id, hit._source])), { '2': { title: 'alpha notes' }, '4': { title: 'gamma alpha' } });
+  assert.equal((await hal.count({ index: 'docs', query: { match: { title: 'alpha' } } })).count, 2);
+  assert.deepEqual(ids(await hal.search({ index: 'docs', query: { term: { owner: 'ann' } } })), [], 'the user cannot query the hidden field itself');
+  assert.deepEqual((await hal.get({ index: 'docs', id: '4' }))._source, { title: 'gamma alpha' });
 });
 
 test('two roles: queries OR-ed and field grants unioned', async () => {
