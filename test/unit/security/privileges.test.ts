@@ -103,7 +103,12 @@ test('role descriptor validation names the problem', () => {
   expect400({ colour: 'red' }, /unexpected field \[colour\]/);
   expect400({ remote_indices: [{ names: ['a'], privileges: ['read'] }] }, /missing required \[clusters\]/);
   expect400({ remote_cluster: [{ clusters: ['a'], privileges: ['monitor'] }] }, /Only \[monitor_enrich, monitor_stats\]/);
-  expect400({ indices: [{ names: ['a'], privileges: ['read'], query: { match_all: {} } }] }, /not supported/);
+  // Document and field level security are accepted (issue 11 §1); malformed ones are refused.
+  expect400({ indices: [{ names: ['a'], privileges: ['read'], query: 42 }] }, /\[query\] must be a query object/);
+  expect400({ indices: [{ names: ['a'], privileges: ['read'], field_security: { grant: ['a*'], except: ['b'] } }] }, /must be a subset of the granted fields/);
+  const dls = parseRoleDescriptor('r', { indices: [{ names: ['a'], privileges: ['read'], query: { match_all: {} }, field_security: { grant: ['*'], except: ['x'] } }] });
+  assert.deepEqual(dls.indices[0]!.query, { match_all: {} });
+  assert.deepEqual(dls.indices[0]!.fieldSecurity, { grant: ['*'], except: ['x'] });
   const ok = parseRoleDescriptor('r', { remote_indices: [{ clusters: ['eu_*'], names: ['logs'], privileges: ['read', 'read_cross_cluster'] }] });
   assert.deepEqual(ok.remoteIndices[0]!.clusters, ['eu_*']);
 });
