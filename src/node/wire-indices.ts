@@ -8,6 +8,7 @@ import { documentRoutes } from '../http/routes/documents.js';
 import { indicesRoutes } from '../http/routes/indices.js';
 import { searchRoutes } from '../http/routes/search.js';
 import { asyncSearchRoutes } from '../http/routes/async-search.js';
+import { pitRoutes } from '../http/routes/pit.js';
 import { AsyncSearchStore } from '../search/async-search.js';
 import { randomBytes } from 'node:crypto';
 import { openIndicesService, type IndicesService } from '../index/index.js';
@@ -62,6 +63,7 @@ export function wireIndices(options: { config: NodeConfig; nodeDb: SqlDatabase; 
       ...documentRoutes(service),
       ...searchRoutes(search, remotes),
       ...asyncSearchRoutes(search, asyncSearches, remotes),
+      ...pitRoutes(search),
       ...catRoutes(service, identity),
       ...clusterHealthRoutes(service, identity),
     ],

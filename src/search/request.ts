@@ -28,12 +28,12 @@ export const searchUrlParams = [
 const bodyKeys = new Set([
   'query', 'from', 'size', 'sort', 'search_after', 'track_total_hits', 'aggs', 'aggregations', 'min_score', 'terminate_after', 'track_scores',
   '_source', 'fields', 'docvalue_fields', 'stored_fields', 'highlight', 'explain', 'version', 'seq_no_primary_term', 'timeout', 'post_filter',
-  'stats', 'profile', 'ext',
+  'stats', 'profile', 'ext', 'pit',
 ]);
 
 /** Body keys Elasticsearch knows that we do not implement: refused with a clear 400 instead of being ignored. */
 const unsupportedBodyKeys = new Set([
-  'collapse', 'suggest', 'rescore', 'pit', 'knn', 'script_fields', 'runtime_mappings', 'indices_boost', 'slice', 'retriever', 'sub_searches', 'rank',
+  'collapse', 'suggest', 'rescore', 'knn', 'script_fields', 'runtime_mappings', 'indices_boost', 'slice', 'retriever', 'sub_searches', 'rank',
 ]);
 
 export interface ParsedSearch {
@@ -46,6 +46,8 @@ export interface ParsedSearch {
   /** Set for scroll searches (`?scroll=1m`). */
   readonly scrollKeepAliveMs: number | undefined;
   readonly allowPartialSearchResults: boolean;
+  /** A point in time to search (`pit: {id, keep_alive}`); the search then names no index. */
+  readonly pit?: { readonly id: string; readonly keepAliveMs: number | undefined };
 }
 
 function tokenName(value: unknown): string {
@@ -189,6 +191,16 @@ export function parseSearch(query: Readonly<Record<string, string>>, bodyInput: 
     if (problems.length > 0) throw errors.actionRequestValidation(problems);
   }
 
+  let pit: ParsedSearch['pit'];
+  if (body['pit'] !== undefined) {
+    const value = body['pit'];
+    if (!isObject(value) || typeof value['id'] !== 'string') throw errors.parsing('[pit] requires an object with [id]');
+    for (const key of Object.keys(value)) if (key !== 'id' && key !== 'keep_alive') throw errors.parsing(`[point_in_time] unknown field [${key}]`);
+    if (value['keep_alive'] !== undefined && typeof value['keep_alive'] !== 'string') throw errors.parsing('[point_in_time] [keep_alive] must be a time value');
+    pit = { id: value['id'], keepAliveMs: typeof value['keep_alive'] === 'string' ? parseTimeValueMs(value['keep_alive'], 'keep_alive') : undefined };
+    if (query['scroll'] !== undefined) throw errors.actionRequestValidation(['using [point in time] is not allowed in a scroll context']);
+  }
+
   const bodySource = sourceFilterFromBody(body['_source']);
   const urlHasSource = ['_source', '_source_includes', '_source_excludes', '_source_include', '_source_exclude'].some((name) => query[name] !== undefined);
   const source = urlHasSource ? sourceFilterFromQuery(query) : (bodySource ?? fetchWholeSource);
@@ -217,6 +229,7 @@ export function parseSearch(query: Readonly<Record<string, string>>, bodyInput: 
     typedKeys: urlBoolean(query, 'typed_keys') ?? false,
     scrollKeepAliveMs,
     allowPartialSearchResults: urlBoolean(query, 'allow_partial_search_results') ?? true,
+    ...(pit !== undefined ? { pit } : {}),
   };
 }
 

@@ -49,6 +49,7 @@ import { checkResultWindow, parseCount, parseSearch, queryFromUrl, type ParsedSe
 import { allShardsFailed, renderSearchResponse, renderShards, typedKeys, type ShardFailure, type ShardsSummary } from './response.js';
 import { decodeScrollId, encodeScrollId, ScrollRegistry, scrollLimits, type ScrollOwner } from './scroll.js';
 import { parseTimeValueMs } from './time-value.js';
+import { decodePitId, encodePitId, parsePitKeepAlive, pitActions, PointInTimeRegistry } from './pit.js';
 
 /** The authorization checks a search needs (the REST pipeline's RequestAuthorizer satisfies it). */
 export interface SearchAuthorizer {
@@ -149,6 +150,8 @@ export interface LocalSearchOptions {
   readonly clusterAlias?: string;
   /** Default `strictExpandOpen`-like options when the URL does not say. */
   readonly indicesOptions?: IndicesOptions;
+  /** A point in time's pinned snapshots by index uuid: the search reads these instead of the latest. */
+  readonly snapshots?: ReadonlyMap<string, ShardSnapshot>;
 }
 
 interface ScrollState {
@@ -179,6 +182,7 @@ export class SearchService {
   private readonly nodeId: string;
   private readonly randomBytes: (size: number) => Buffer;
   private readonly scrolls = new ScrollRegistry<ScrollState>();
+  private readonly pits = new PointInTimeRegistry();
   private readonly sweepTimer: NodeJS.Timeout | undefined;
   private defaultSearchTimeoutMs: number | undefined;
 
@@ -191,7 +195,10 @@ export class SearchService {
     this.randomBytes = options.randomBytes ?? nodeRandomBytes;
     const sweepMs = options.scrollSweepMs ?? 30_000;
     if (sweepMs > 0) {
-      this.sweepTimer = setInterval(() => this.scrolls.sweep(this.nowMs()), sweepMs);
+      this.sweepTimer = setInterval(() => {
+        this.scrolls.sweep(this.nowMs());
+        this.pits.sweep(this.nowMs());
+      }, sweepMs);
       this.sweepTimer.unref();
     }
   }
@@ -213,6 +220,7 @@ export class SearchService {
   close(): void {
     if (this.sweepTimer !== undefined) clearInterval(this.sweepTimer);
     this.scrolls.freeAll();
+    this.pits.clear();
   }
 
   // ---------------------------------------------------------------- targets
@@ -222,7 +230,14 @@ export class SearchService {
    * literal names are authorized (403) before any "no such index"; closed indices fail (or are
    * skipped with ignore_unavailable); read blocks fail.
    */
-  private resolveTargets(expression: string | undefined, options: IndicesOptions, access: SearchAuthorizer, action: string, clusterAlias?: string): Target[] {
+  private resolveTargets(
+    expression: string | undefined,
+    options: IndicesOptions,
+    access: SearchAuthorizer,
+    action: string,
+    clusterAlias?: string,
+    snapshots?: ReadonlyMap<string, ShardSnapshot>,
+  ): Target[] {
     const handles = this.indices.resolve(expression, options, {
       allows: (name) => access.allowsIndex(action, name),
       authorizeLiterals: (names) => access.indices(action, names),
@@ -236,7 +251,9 @@ export class SearchService {
       this.indices.checkReadBlock(handle);
       const indexName = clusterAlias === undefined ? handle.name : `${clusterAlias}:${handle.name}`;
       const restriction = access.readRestriction?.(action, handle.name);
-      const snapshot = this.searchers.snapshot(handle);
+      const snapshot = snapshots === undefined ? this.searchers.snapshot(handle) : snapshots.get(handle.uuid);
+      // A point in time over an index deleted (and maybe re-created) since: its context is gone.
+      if (snapshot === undefined) throw allShardsFailed([{ index: handle.name, shard: 0, node: this.nodeId, cause: errors.searchContextMissing(handle.uuid) }]);
       const fullMappings = engineMappings(handle.mapping);
       const documentLevel = documentLevelSegments(snapshot.state.segments, restriction, { stats: snapshot.stats, mappings: fullMappings, nowMs: this.nowMs(), indexName });
       targets.push({
@@ -351,7 +368,7 @@ export class SearchService {
 
   private searchParsed(input: SearchInput, parsed: ParsedSearch, access: SearchAuthorizer, options: LocalSearchOptions): LocalSearchResult & { targets: readonly Target[] } {
     const indicesOptions = parseIndicesOptions(input.params, options.indicesOptions ?? searchIndicesOptions);
-    const targets = this.resolveTargets(input.expression, indicesOptions, access, searchActions.search, options.clusterAlias);
+    const targets = this.resolveTargets(input.expression, indicesOptions, access, searchActions.search, options.clusterAlias, options.snapshots);
     const { results, shards } = this.queryPhase(targets, parsed.request, parsed.postFilter, parsed.scrollKeepAliveMs !== undefined, parsed.allowPartialSearchResults);
     const fetchTargets = new Map(targets.map((target) => [target.shardKey, this.fetchTarget(target, parsed.request.query)]));
     return {
@@ -371,6 +388,7 @@ export class SearchService {
     const scroll = input.params['scroll'] !== undefined;
     const parsed = this.parseWithDefaults(input.params, input.body, { scroll });
     if (scroll) return this.openScroll(input, parsed, access, owner, started);
+    if (parsed.pit !== undefined) return this.searchPointInTime(input, parsed, access, started);
     const local = this.searchParsed(input, parsed, access, {});
     if (local.targets.length === 0) return this.emptyResponse(parsed, started);
     const merged = mergeShardResults(local.shardResults, parsed.request);
@@ -386,6 +404,55 @@ export class SearchService {
       restTotalHitsAsInt: parsed.restTotalHitsAsInt,
       timedOut: merged.timedOut,
     });
+  }
+
+  // ---------------------------------------------------------------- point in time
+
+  /** `POST /{index}/_pit`: pins the current snapshot of every target index. */
+  openPointInTime(input: SearchInput, access: SearchAuthorizer): Record<string, unknown> {
+    const keepAliveMs = parsePitKeepAlive(input.params['keep_alive']);
+    const targets = this.resolveTargets(input.expression, parseIndicesOptions(input.params, searchIndicesOptions), access, pitActions.open);
+    const contextId = this.randomBytes(12).toString('hex');
+    this.pits.open(contextId, targets.map((target) => ({ name: target.handle.name, uuid: target.handle.uuid, snapshot: target.snapshot })), keepAliveMs, this.nowMs());
+    const total = targets.reduce((sum, target) => sum + target.shardCount, 0);
+    return { id: encodePitId(contextId), _shards: { total, successful: total, skipped: 0, failed: 0 } };
+  }
+
+  /** `DELETE /_pit`: frees a point in time (404 with `num_freed: 0` when it is already gone, as Elasticsearch). */
+  closePointInTime(id: string, access: SearchAuthorizer): { status: number; body: Record<string, unknown> } {
+    const contextId = decodePitId(id);
+    const pinned = this.pits.peek(contextId, this.nowMs());
+    if (pinned !== undefined) access.indices(pitActions.close, pinned.map((index) => index.name));
+    const freed = this.pits.close(contextId);
+    return { status: freed === 0 ? 404 : 200, body: { succeeded: true, num_freed: freed } };
+  }
+
+  /** A search through a point in time: its pinned indices and snapshots, authorized for this caller. */
+  private searchPointInTime(input: SearchInput, parsed: ParsedSearch, access: SearchAuthorizer, started: number): Record<string, unknown> {
+    const pit = parsed.pit!;
+    if (input.expression !== undefined) {
+      throw errors.actionRequestValidation(['[indices] cannot be used with point in time. Do not specify any index with point in time.']);
+    }
+    const contextId = decodePitId(pit.id);
+    const pinned = this.pits.use(contextId, pit.keepAliveMs, started);
+    if (pinned === undefined) throw allShardsFailed([{ index: null, shard: -1, node: undefined, cause: errors.searchContextMissing(contextId) }]);
+    const snapshots = new Map(pinned.map((index) => [index.uuid, index.snapshot]));
+    const expression = pinned.map((index) => index.name).join(',');
+    const local = this.searchParsed({ ...input, expression }, parsed, access, { snapshots });
+    const merged = mergeShardResults(local.shardResults, parsed.request);
+    const aggregations = merged.aggregations === undefined ? undefined : parsed.typedKeys ? typedKeys(merged.aggregations, parsed.request.aggregations, local.mappings) : merged.aggregations;
+    const response = renderSearchResponse({
+      tookMs: this.nowMs() - started,
+      terminatedEarly: parsed.request.terminateAfter === undefined ? undefined : merged.terminatedEarly,
+      shards: local.shards,
+      total: merged.total,
+      maxScore: merged.maxScore,
+      hits: local.fetch(merged.hits),
+      aggregations,
+      restTotalHitsAsInt: parsed.restTotalHitsAsInt,
+      timedOut: merged.timedOut,
+    });
+    return { pit_id: pit.id, ...response };
   }
 
   /** No index matched (allow_no_indices): Elasticsearch's empty response over zero shards. */

@@ -217,3 +217,58 @@ for (const alias of ['rc', 'rk'] as const) {
     await qcAdmin.clearScroll({ scroll_id: third._scroll_id! });
   });
 }
+
+// ------------------------------------------------------------------ point in time, one cluster
+// Reference: https://www.elastic.co/guide/en/elasticsearch/reference/current/point-in-time-api.html
+
+test('point in time: searches see the documents as they were when it opened; search_after pages; close frees it', async () => {
+  await qcAdmin.bulk({ refresh: true, operations: [1, 2, 3].flatMap((n) => [{ index: { _index: 'pit1', _id: `p${n}` } }, { n }]) });
+  const pit = await qcAdmin.openPointInTime({ index: 'pit1', keep_alive: '1m' });
+  assert.equal(typeof pit.id, 'string');
+  assert.deepEqual(pit._shards, { total: 1, successful: 1, skipped: 0, failed: 0 });
+  await qcAdmin.index({ index: 'pit1', id: 'p4', document: { n: 4 }, refresh: true });
+  await qcAdmin.delete({ index: 'pit1', id: 'p1', refresh: true });
+  assert.deepEqual((await qcAdmin.search({ index: 'pit1', sort: [{ n: 'asc' }] })).hits.hits.map((hit) => hit._id), ['p2', 'p3', 'p4']);
+  const first = await qcAdmin.search({ pit: { id: pit.id, keep_alive: '1m' }, sort: [{ n: 'asc' }], size: 2 });
+  assert.equal(first.pit_id, pit.id);
+  assert.deepEqual(first.hits.hits.map((hit) => [hit._index, hit._id]), [['pit1', 'p1'], ['pit1', 'p2']]);
+  const second = await qcAdmin.search({ pit: { id: pit.id }, sort: [{ n: 'asc' }], size: 2, search_after: first.hits.hits[1]!.sort! });
+  assert.deepEqual(second.hits.hits.map((hit) => hit._id), ['p3']);
+  assert.equal((second.hits.total as { value: number }).value, 3);
+  const count = await qcAdmin.search({ pit: { id: pit.id }, size: 0, aggs: { top: { max: { field: 'n' } } } });
+  assert.equal((count.aggregations!['top'] as { value: number }).value, 3);
+
+  assert.deepEqual(await qcAdmin.closePointInTime({ id: pit.id }), { succeeded: true, num_freed: 1 });
+  const gone = await failure(qcAdmin.search({ pit: { id: pit.id }, size: 1 }));
+  assert.deepEqual([gone.status, gone.type], [404, 'search_phase_execution_exception']);
+  const again = await qcAdmin.closePointInTime({ id: pit.id }, { ignore: [404], meta: true });
+  assert.deepEqual([again.statusCode, again.body], [404, { succeeded: true, num_freed: 0 }]);
+});
+
+test('point in time: keep_alive is required; an index next to pit, a scroll with pit and a bad id are 400s', async () => {
+  const noKeepAlive = await failure(qcAdmin.transport.request({ method: 'POST', path: '/pit1/_pit' }));
+  assert.deepEqual([noKeepAlive.status, noKeepAlive.type], [400, 'action_request_validation_exception']);
+  const pit = await qcAdmin.openPointInTime({ index: 'pit1', keep_alive: '1m' });
+  const withIndex = await failure(qcAdmin.search({ index: 'pit1', pit: { id: pit.id } }));
+  assert.deepEqual([withIndex.status, withIndex.type], [400, 'action_request_validation_exception']);
+  assert.match(withIndex.reason, /\[indices\] cannot be used with point in time/);
+  const scroll = await failure(qcAdmin.search({ scroll: '1m', pit: { id: pit.id } }));
+  assert.deepEqual([scroll.status, scroll.type], [400, 'action_request_validation_exception']);
+  const bad = await failure(qcAdmin.search({ pit: { id: 'nope' } }));
+  assert.deepEqual([bad.status, bad.type], [400, 'illegal_argument_exception']);
+  const tooLong = await failure(qcAdmin.openPointInTime({ index: 'pit1', keep_alive: '2d' }));
+  assert.equal(tooLong.status, 400);
+  await qcAdmin.closePointInTime({ id: pit.id });
+});
+
+test('point in time: every search through it is authorized on its indices for the caller', async () => {
+  const bob = qc.client({ username: 'bob', password: 'bob-password' });
+  assert.equal((await failure(bob.openPointInTime({ index: 'pit1', keep_alive: '1m' }))).status, 403);
+  const pit = await qcAdmin.openPointInTime({ index: 'pit1', keep_alive: '1m' });
+  assert.equal((await failure(bob.search({ pit: { id: pit.id } }))).status, 403);
+  assert.equal((await failure(bob.closePointInTime({ id: pit.id }))).status, 403);
+  const own = await bob.openPointInTime({ index: 'local1', keep_alive: '1m' });
+  assert.equal((await bob.search({ pit: { id: own.id } })).hits.hits.length, 2);
+  await bob.closePointInTime({ id: own.id });
+  await qcAdmin.closePointInTime({ id: pit.id });
+});
