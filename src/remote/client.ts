@@ -177,7 +177,9 @@ export class RemoteClustersClient implements RemoteClusters {
       const who =
         authentication.apiKey !== undefined
           ? `API key id [${authentication.apiKey.id}] of user [${authentication.user.username}]`
-          : `user [${authentication.user.username}] with effective roles [${[...authentication.user.roles].sort().join(',')}]`;
+          : authentication.authenticationType === 'token'
+            ? `service account [${authentication.user.username}]`
+            : `user [${authentication.user.username}] with effective roles [${[...authentication.user.roles].sort().join(',')}]`;
       throw errors.securityForbidden(`action [${action}] towards remote cluster [${alias}] is unauthorized for ${who} because no remote indices privileges apply for the target cluster`);
     }
     const credentials = this.credentials(alias);

@@ -84,7 +84,10 @@ function forRemoteSide(descriptor: RoleDescriptor): RoleDescriptor {
 export function certificateSubjectHeader(authentication: Authentication, descriptorSets: readonly RoleDescriptor[][]): string {
   const subject: CertificateSubject = {
     ...subjectUser(authentication),
-    ...(authentication.apiKey !== undefined ? { descriptorSets: descriptorSets.map((set) => set.map((descriptor) => withName(forRemoteSide(descriptor)))) } : {}),
+    // A key's, or a service account's, privileges travel as descriptors (the remote has no role names for them).
+    ...(authentication.apiKey !== undefined || authentication.authenticationType === 'token'
+      ? { descriptorSets: descriptorSets.map((set) => set.map((descriptor) => withName(forRemoteSide(descriptor)))) }
+      : {}),
   };
   return encode(subject);
 }

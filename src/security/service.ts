@@ -8,6 +8,7 @@ import { readRestrictionOf } from './document-field-access.js';
 import { compilePermission, intersectPermissions, type Permission } from './permission.js';
 import { privilegesGranting } from './privileges.js';
 import { reservedRoles, type RoleDescriptor } from './roles.js';
+import { decodeServiceToken, encodeServiceToken, serviceAccounts, tokenNameProblem, type ServiceAccount } from './service-accounts.js';
 import { SecurityStore, type StoredApiKey, type StoredUser } from './store.js';
 import type { Authentication, AuthenticatedUser, RealmRef } from './types.js';
 
@@ -47,6 +48,9 @@ export interface AnonymousAccess {
   /** true: a refused anonymous request is a 403; false: a 401 asking for credentials. */
   readonly authzException: boolean;
 }
+
+/** Elasticsearch's realm for service accounts (tokens kept in the security index: `_service_account_index`). */
+export const SERVICE_ACCOUNT_REALM: RealmRef = { name: '_service_account', type: '_service_account' };
 
 /** Elasticsearch's realm for the anonymous user. */
 export const ANONYMOUS_REALM: RealmRef = { name: '__anonymous', type: '__anonymous' };
@@ -148,6 +152,7 @@ export class NativeSecurityService {
       const authentication = await this.authenticateApiKey(credential, 'rest');
       return authentication;
     }
+    if (scheme === 'bearer') return this.authenticateServiceToken(credential);
     throw errors.authenticationFailed(`unable to authenticate with provided credentials and anonymous access is not allowed for this request`, {
       additional_unsuccessful_credentials: `unsupported authentication scheme [${scheme}]`,
     });
@@ -207,6 +212,71 @@ export class NativeSecurityService {
     };
     this.resolved.set(authentication, { permission: this.permissionForRoles(roles), roleNames: roles });
     return authentication;
+  }
+
+  /** `Authorization: Bearer <service account token>`: the token's hash is checked like a password. */
+  private async authenticateServiceToken(bearer: string): Promise<Authentication> {
+    const token = decodeServiceToken(bearer);
+    if (token === undefined) {
+      throw errors.authenticationFailed('unable to authenticate with provided credentials and anonymous access is not allowed for this request', {
+        additional_unsuccessful_credentials: 'bearer token: not a service account token',
+      });
+    }
+    const failed = (): EsError => errors.authenticationFailed(`failed to authenticate service account [${token.principal}] with token name [${token.name}]`);
+    const account = serviceAccounts.get(token.principal);
+    const stored = account === undefined ? undefined : this.store.getServiceToken(token.principal, token.name);
+    if (account === undefined || stored === undefined) {
+      await verifySecret(token.secret, hashForTiming);
+      this.log.info({ principal: token.principal, token: token.name }, 'authentication failed: unknown service account token');
+      throw failed();
+    }
+    const cacheKey = `service/${token.principal}/${token.name}`;
+    if (!this.passwordCache.matches(cacheKey, token.secret, stored.hash)) {
+      if (!(await verifySecret(token.secret, stored.hash))) {
+        this.log.info({ principal: token.principal, token: token.name }, 'authentication failed: wrong service account token secret');
+        throw failed();
+      }
+      this.passwordCache.remember(cacheKey, token.secret, stored.hash);
+    }
+    const authentication: Authentication = {
+      user: { username: account.principal, roles: [], fullName: `Service account - ${account.principal}`, email: null, metadata: { _elastic_service_account: true }, enabled: true },
+      authenticatingRealm: SERVICE_ACCOUNT_REALM,
+      lookupRealm: SERVICE_ACCOUNT_REALM,
+      authenticationType: 'token',
+      serviceToken: { name: token.name, type: '_service_account_index' },
+    };
+    this.resolved.set(authentication, { permission: compilePermission([account.roleDescriptor]), roleNames: [] });
+    return authentication;
+  }
+
+  /** The account behind `namespace/service`, or Elasticsearch's 400 naming what is wrong. */
+  serviceAccount(namespace: string, service: string): ServiceAccount {
+    if (namespace !== 'elastic') throw errors.illegalArgument(`only [elastic] service accounts are supported, but received [${namespace}/${service}]`);
+    const account = serviceAccounts.get(`${namespace}/${service}`);
+    if (account === undefined) throw errors.resourceNotFound(`service account [${namespace}/${service}] does not exist`);
+    return account;
+  }
+
+  /** Creates a token (name given or generated); the secret is returned once and stored hashed. */
+  async createServiceToken(account: ServiceAccount, name: string | undefined): Promise<{ name: string; value: string }> {
+    const tokenName = name ?? `token_${randomBytes(12).toString('base64url').replace(/^[-_]+/, '')}`;
+    const problem = tokenNameProblem(tokenName);
+    if (problem !== undefined) throw errors.validation([problem]);
+    const secret = randomBytes(16).toString('base64url');
+    const created = this.store.createServiceToken({ principal: account.principal, name: tokenName, hash: await hashSecret(secret), creationMs: this.nowMs() });
+    if (!created) {
+      throw errors.versionConflict(`service_account_token-${account.principal}/${tokenName}`, 'document already exists (current version [1])', '.security-7');
+    }
+    return { name: tokenName, value: encodeServiceToken(account.principal, tokenName, secret) };
+  }
+
+  serviceTokenNames(account: ServiceAccount): string[] {
+    return this.store.listServiceTokens(account.principal);
+  }
+
+  deleteServiceToken(account: ServiceAccount, name: string): boolean {
+    this.passwordCache.clear();
+    return this.store.deleteServiceToken(account.principal, name);
   }
 
   private anonymousAuthentication(anonymous: AnonymousAccess): Authentication {
@@ -313,6 +383,8 @@ export class NativeSecurityService {
   descriptorSets(authentication: Authentication): RoleDescriptor[][] {
     const roles = (names: readonly string[]): RoleDescriptor[] =>
       names.map((name) => this.findRole(name)).filter((role): role is RoleDescriptor => role !== undefined);
+    const account = authentication.authenticationType === 'token' ? serviceAccounts.get(authentication.user.username) : undefined;
+    if (account !== undefined) return [[account.roleDescriptor]];
     if (authentication.apiKey === undefined) return [roles(authentication.user.roles)];
     const key = this.store.getApiKey(authentication.apiKey.id);
     if (key === undefined) return [[]];
@@ -386,11 +458,12 @@ export class NativeSecurityService {
       return errors.authenticationRequired(`action [${action}] requires authentication`);
     }
     const roleNames = this.resolved.get(authentication)?.roleNames ?? authentication.user.roles;
+    const serviceAccount = authentication.authenticationType === 'token';
     const who =
       authentication.apiKey !== undefined
         ? `API key id [${authentication.apiKey.id}] of user [${authentication.user.username}]`
-        : `user [${authentication.user.username}]`;
-    const roles = authentication.apiKey !== undefined ? '' : ` with effective roles [${[...roleNames].sort().join(',')}]`;
+        : `${serviceAccount ? 'service account' : 'user'} [${authentication.user.username}]`;
+    const roles = authentication.apiKey !== undefined || serviceAccount ? '' : ` with effective roles [${[...roleNames].sort().join(',')}]`;
     const shownAction = action.replace(/:op_type\/create$/, '');
     const { indices } = options;
     const granting = privilegesGranting(kind, action, { withConditional: options.withConditional ?? true }).filter((name) => name !== 'none');

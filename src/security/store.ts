@@ -73,7 +73,17 @@ CREATE TABLE IF NOT EXISTS security_api_keys (
   expiration_ms INTEGER, invalidated INTEGER NOT NULL DEFAULT 0, invalidation_ms INTEGER,
   username TEXT NOT NULL, realm TEXT NOT NULL, realm_type TEXT NOT NULL, metadata TEXT NOT NULL,
   role_descriptors TEXT NOT NULL, owner_roles TEXT NOT NULL, access TEXT);
+CREATE TABLE IF NOT EXISTS security_service_tokens (
+  principal TEXT NOT NULL, name TEXT NOT NULL, hash TEXT NOT NULL, creation_ms INTEGER NOT NULL, PRIMARY KEY (principal, name));
 `;
+
+/** A service account token (its secret only as a salted slow hash). */
+export interface StoredServiceToken {
+  readonly principal: string;
+  readonly name: string;
+  readonly hash: string;
+  readonly creationMs: number;
+}
 
 const toUser = (row: UserRow): StoredUser => ({
   username: row.username,
@@ -240,5 +250,25 @@ export class SecurityStore {
 
   deleteApplicationPrivilege(application: string, name: string): boolean {
     return this.statement('DELETE FROM security_app_privileges WHERE application = ? AND name = ?').run(application, name).changes > 0;
+  }
+
+  getServiceToken(principal: string, name: string): StoredServiceToken | undefined {
+    const row = this.statement('SELECT * FROM security_service_tokens WHERE principal = ? AND name = ?').get(principal, name) as
+      | { principal: string; name: string; hash: string; creation_ms: number }
+      | undefined;
+    return row === undefined ? undefined : { principal: row.principal, name: row.name, hash: row.hash, creationMs: row.creation_ms };
+  }
+
+  listServiceTokens(principal: string): string[] {
+    return (this.statement('SELECT name FROM security_service_tokens WHERE principal = ? ORDER BY name').all(principal) as { name: string }[]).map((row) => row.name);
+  }
+
+  /** Returns false when a token of that name exists already (tokens are never overwritten). */
+  createServiceToken(token: StoredServiceToken): boolean {
+    return this.statement('INSERT INTO security_service_tokens (principal, name, hash, creation_ms) VALUES (?, ?, ?, ?) ON CONFLICT(principal, name) DO NOTHING').run(token.principal, token.name, token.hash, token.creationMs).changes > 0;
+  }
+
+  deleteServiceToken(principal: string, name: string): boolean {
+    return this.statement('DELETE FROM security_service_tokens WHERE principal = ? AND name = ?').run(principal, name).changes > 0;
   }
 }

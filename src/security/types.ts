@@ -25,8 +25,10 @@ export interface Authentication {
   readonly authenticatingRealm: RealmRef;
   readonly lookupRealm: RealmRef;
   /** 'realm' | 'api_key' | 'token' | 'anonymous' | 'internal', as Elasticsearch names it. */
-  readonly authenticationType: 'realm' | 'api_key' | 'anonymous' | 'internal';
+  readonly authenticationType: 'realm' | 'api_key' | 'anonymous' | 'token' | 'internal';
   readonly apiKey?: ApiKeyRef;
+  /** A service account's token (`authentication_type: token`). */
+  readonly serviceToken?: { readonly name: string; readonly type: string };
 }
 
 import type { IncomingHttpHeaders } from 'node:http';

@@ -285,3 +285,93 @@ test('anonymous access: username, roles and authz_exception, locally and across 
   qc.keystoreRemove('cluster.remote.ranon.credentials');
   await qcAdmin.nodes.reloadSecureSettings();
 });
+
+test('service accounts: built-in accounts, token create/list/delete, Bearer authentication, privileges locally and across clusters', async () => {
+  type Body = Record<string, unknown> & { error?: { type: string; reason: string } };
+  const call = async (method: string, path: string, headers?: Record<string, string>) => {
+    const response = await rawRequest(qc, method, path, headers !== undefined ? { headers } : {});
+    return { status: response.status, body: response.json() as Body, text: response.text };
+  };
+  const all = await call('GET', '/_security/service');
+  for (const principal of ['elastic/fleet-server', 'elastic/kibana', 'elastic/enterprise-search-server', 'elastic/auto-ops']) {
+    assert.ok(principal in all.body, principal);
+  }
+  const kibana = (await call('GET', '/_security/service/elastic/kibana')).body;
+  assert.deepEqual(Object.keys(kibana), ['elastic/kibana']);
+  assert.ok(((kibana['elastic/kibana'] as { role_descriptor: { cluster: string[] } }).role_descriptor.cluster).includes('monitor'));
+  assert.deepEqual((await call('GET', '/_security/service/nope')).body, {});
+
+  // Tokens: created once (the value is shown only now), a second time is a conflict.
+  const created = await call('POST', '/_security/service/elastic/fleet-server/credential/token/token1');
+  assert.equal(created.status, 200, created.text);
+  assert.equal(created.body['created'], true);
+  const token = created.body['token'] as { name: string; value: string };
+  assert.equal(token.name, 'token1');
+  assert.ok(Buffer.from(token.value, 'base64').toString('utf8').includes('elastic/fleet-server/token1:'));
+  const again = await call('PUT', '/_security/service/elastic/fleet-server/credential/token/token1');
+  assert.equal(again.status, 409, again.text);
+  assert.equal(again.body.error!.type, 'version_conflict_engine_exception');
+  const generated = await call('POST', '/_security/service/elastic/fleet-server/credential/token');
+  assert.equal(generated.status, 200, generated.text);
+  assert.match((generated.body['token'] as { name: string }).name, /^token_/);
+  const badName = await call('POST', '/_security/service/elastic/fleet-server/credential/token/_hidden');
+  assert.equal(badName.status, 400, badName.text);
+  assert.equal((await call('POST', '/_security/service/elastic/nope/credential/token/t')).status, 404);
+  assert.equal((await call('POST', '/_security/service/other/fleet-server/credential/token/t')).status, 400);
+  const listed = (await call('GET', '/_security/service/elastic/fleet-server/credential')).body;
+  assert.equal(listed['service_account'], 'elastic/fleet-server');
+  assert.equal(listed['count'], 2);
+  assert.ok('token1' in (listed['tokens'] as Record<string, unknown>));
+
+  // Bearer authentication, as _authenticate shows it.
+  const bearer = { authorization: `Bearer ${token.value}` };
+  const me = await call('GET', '/_security/_authenticate', bearer);
+  assert.equal(me.status, 200, me.text);
+  assert.equal(me.body['username'], 'elastic/fleet-server');
+  assert.equal(me.body['authentication_type'], 'token');
+  assert.deepEqual(me.body['token'], { name: 'token1', type: '_service_account_index' });
+  assert.deepEqual(me.body['authentication_realm'], { name: '_service_account', type: '_service_account' });
+  assert.deepEqual(me.body['metadata'], { _elastic_service_account: true });
+  // The account's built-in privileges: fleet-server writes agent data, reads nothing else.
+  const write = await rawRequest(qc, 'POST', '/logs-agent-default/_doc?refresh=true', { headers: { ...bearer, 'content-type': 'application/json' }, body: '{"message":"hi"}' });
+  assert.equal(write.status, 201, write.text);
+  const read = await call('GET', '/local1/_search', bearer);
+  assert.equal(read.status, 403);
+  assert.match(read.body.error!.reason, /^action \[indices:data\/read\/search\] is unauthorized for service account \[elastic\/fleet-server\] on indices \[local1\]/);
+  // A wrong secret, and a deleted token, fail with Elasticsearch's reason.
+  const [, secret] = Buffer.from(token.value, 'base64').subarray(4).toString('utf8').split(':');
+  const wrongValue = Buffer.concat([Buffer.from([0, 1, 0, 1]), Buffer.from(`elastic/fleet-server/token1:${secret!.split('').reverse().join('')}`)]).toString('base64');
+  const wrong = await call('GET', '/_security/_authenticate', { authorization: `Bearer ${wrongValue}` });
+  assert.equal(wrong.status, 401);
+  assert.equal(wrong.body.error!.reason, 'failed to authenticate service account [elastic/fleet-server] with token name [token1]');
+  const deleted = await call('DELETE', '/_security/service/elastic/fleet-server/credential/token/token1');
+  assert.deepEqual([deleted.status, deleted.body], [200, { found: true }]);
+  const deletedAgain = await call('DELETE', '/_security/service/elastic/fleet-server/credential/token/token1');
+  assert.deepEqual([deletedAgain.status, deletedAgain.body], [404, { found: false }]);
+  assert.equal((await call('GET', '/_security/_authenticate', bearer)).status, 401);
+
+  // Across clusters: elastic/kibana has no remote_indices (API key model: refused locally) and, in
+  // the certificate model, exactly its descriptor on the FC (.kibana* yes, index1 no).
+  const kibanaToken = ((await call('POST', '/_security/service/elastic/kibana/credential/token/ccs')).body['token'] as { value: string }).value;
+  const asKibana = { authorization: `Bearer ${kibanaToken}` };
+  await fcAdmin.index({ index: '.kibana_test', id: '1', document: { title: 'saved object' }, refresh: true });
+  await qcAdmin.cluster.putSettings({ persistent: { 'cluster.remote.rc.seeds': [fc.transportAddress], 'cluster.remote.rc.skip_unavailable': false } });
+  await remoteConnected(qcAdmin, 'rc');
+  const key = await fcAdmin.security.createCrossClusterApiKey({ name: 'svc', access: { search: [{ names: ['*'] }] } });
+  await configure('rsvc', 'proxy', key.encoded, false);
+  await remoteConnected(qcAdmin, 'rsvc');
+  const viaCert = await call('GET', '/rc:.kibana_test/_search', asKibana);
+  assert.equal(viaCert.status, 200, viaCert.text);
+  assert.equal((viaCert.body as unknown as { hits: { hits: unknown[] } }).hits.hits.length, 1);
+  const certRefused = await call('GET', '/rc:index1/_search', asKibana);
+  assert.equal(certRefused.status, 403, certRefused.text);
+  const keyRefused = await call('GET', '/rsvc:.kibana_test/_search', asKibana);
+  assert.equal(keyRefused.status, 403, keyRefused.text);
+  assert.equal(
+    keyRefused.body.error!.reason,
+    'action [indices:data/read/search] towards remote cluster [rsvc] is unauthorized for service account [elastic/kibana] because no remote indices privileges apply for the target cluster',
+  );
+  await qcAdmin.cluster.putSettings({ persistent: { 'cluster.remote.rc.*': null, 'cluster.remote.rsvc.*': null } });
+  qc.keystoreRemove('cluster.remote.rsvc.credentials');
+  await qcAdmin.nodes.reloadSecureSettings();
+});

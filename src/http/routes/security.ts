@@ -21,6 +21,7 @@ import {
   globCovers,
 } from '../../security/index.js';
 import { parseFieldSecurity, parseRoleQuery, type FieldSecurity } from '../../security/document-field-access.js';
+import { findServiceAccounts } from '../../security/service-accounts.js';
 import { booleanParam } from '../request.js';
 import type { RequestContext, RestRequest, RestResponse, Route } from '../route.js';
 import { apiKeySchema, roleSchema, runQuery, userSchema } from './security-query.js';
@@ -117,7 +118,66 @@ export function renderAuthentication(authentication: Authentication): Body {
     lookup_realm: authentication.lookupRealm,
     authentication_type: authentication.authenticationType,
     ...(authentication.apiKey !== undefined ? { api_key: { id: authentication.apiKey.id, name: authentication.apiKey.name } } : {}),
+    ...(authentication.serviceToken !== undefined ? { token: authentication.serviceToken } : {}),
   };
+}
+
+/** Service accounts and their tokens (Elasticsearch's service account APIs). */
+function serviceAccountRoutes(security: NativeSecurityService): Route[] {
+  const listAccounts = (request: RestRequest): RestResponse => {
+    const body: Body = {};
+    for (const account of findServiceAccounts(request.params['namespace'], request.params['service'])) {
+      body[account.principal] = { role_descriptor: renderRoleDescriptor(account.roleDescriptor) };
+    }
+    return { status: 200, body };
+  };
+  const createToken = async (request: RestRequest): Promise<RestResponse> => {
+    const account = security.serviceAccount(request.params['namespace']!, request.params['service']!);
+    const token = await security.createServiceToken(account, request.params['name']);
+    return { status: 200, body: { created: true, token } };
+  };
+  const tokenPath = '/_security/service/:namespace/:service/credential/token';
+  return [
+    ...['/_security/service', '/_security/service/:namespace', '/_security/service/:namespace/:service'].map(
+      (path): Route => ({ method: 'GET', path, action: `${SEC}/service_account/get`, scope: 'cluster', handle: listAccounts }),
+    ),
+    ...[tokenPath, `${tokenPath}/:name`].map(
+      (path): Route => ({ method: ['POST', 'PUT'], path, action: `${SEC}/service_account/token/create`, scope: 'cluster', params: ['refresh'], handle: createToken }),
+    ),
+    {
+      method: 'GET',
+      path: '/_security/service/:namespace/:service/credential',
+      action: `${SEC}/service_account/credential/get`,
+      scope: 'cluster',
+      handle: (request) => {
+        const account = security.serviceAccount(request.params['namespace']!, request.params['service']!);
+        const names = security.serviceTokenNames(account);
+        // Tokens live in the node's security store; file-backed tokens are not supported, so
+        // this node reports none.
+        return {
+          status: 200,
+          body: {
+            service_account: account.principal,
+            count: names.length,
+            tokens: Object.fromEntries(names.map((name) => [name, {}])),
+            nodes_credentials: { _nodes: { total: 1, successful: 1, failed: 0 }, file_tokens: {} },
+          },
+        };
+      },
+    },
+    {
+      method: 'DELETE',
+      path: `${tokenPath}/:name`,
+      action: `${SEC}/service_account/token/delete`,
+      scope: 'cluster',
+      params: ['refresh'],
+      handle: (request) => {
+        const account = security.serviceAccount(request.params['namespace']!, request.params['service']!);
+        const found = security.deleteServiceToken(account, request.params['name']!);
+        return { status: found ? 200 : 404, body: { found } };
+      },
+    },
+  ];
 }
 
 export function renderApiKey(security: NativeSecurityService, key: StoredApiKey, withLimitedBy: boolean): Body {
@@ -430,6 +490,7 @@ export function securityRoutes(security: NativeSecurityService): Route[] {
   };
 
   const routes: Route[] = [
+    ...serviceAccountRoutes(security),
     {
       method: 'GET',
       path: '/_security/_authenticate',
