@@ -46,7 +46,7 @@ export interface RequestAuthorizer {
   /** True when the caller may perform this index action on this index (no throw). */
   allowsIndex(action: string, index: string): boolean;
   /** Document and field level security on this index for this action (undefined: none). */
-  readRestriction?(action: string, index: string): ReadRestriction | undefined;
+  readRestriction?(action: string, index: string, aliases?: readonly string[]): ReadRestriction | undefined;
   /**
    * The targets live on remote clusters, which authorize them (cross-cluster search): marks the
    * request's targets as handled without a local index check.

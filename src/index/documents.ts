@@ -495,6 +495,21 @@ export interface GetOutcome {
 }
 
 /** Real-time get from the shard store. Throws 404 for a missing index, 400 for a closed one. */
+/**
+ * The document and field level security on the index `name` names (an index or an alias), with
+ * the aliases of that index: entries naming an alias grant the index read through it.
+ */
+export function readRestrictionFor(service: IndicesService, authorizer: Pick<BulkAuthorizer, 'readRestriction'>, action: string, name: string): ReadRestriction | undefined {
+  if (authorizer.readRestriction === undefined) return undefined;
+  let handle: IndexHandle | undefined;
+  try {
+    handle = service.singleIndex(name);
+  } catch (error) {
+    if (!(error instanceof EsError)) throw error;
+  }
+  return handle === undefined ? authorizer.readRestriction(action, name) : authorizer.readRestriction(action, handle.name, Object.keys(handle.metadata.aliases));
+}
+
 export function getDocument(service: IndicesService, request: GetDocumentRequest): GetOutcome {
   const versionType = request.versionType ?? 'internal';
   // GetRequest.validate: a version that cannot be read with this version type.
@@ -545,7 +560,7 @@ export interface BulkDefaults {
 export interface BulkAuthorizer {
   allowsIndex(action: string, index: string): boolean;
   /** Document and field level security for reads (mget). */
-  readRestriction?(action: string, index: string): ReadRestriction | undefined;
+  readRestriction?(action: string, index: string, aliases?: readonly string[]): ReadRestriction | undefined;
   readonly username: string;
 }
 
@@ -877,7 +892,7 @@ export function executeMget(service: IndicesService, docs: readonly MgetDoc[], a
         return { _index: doc.index, _id: doc.id, error: errors.actionDenied(action, authorizer.username, ` on indices [${doc.index}]`).toBody().error };
       }
       try {
-        const restriction = authorizer.readRestriction?.(action, service.get(doc.index)?.name ?? doc.index);
+        const restriction = readRestrictionFor(service, authorizer, action, doc.index);
         return getDocument(service, {
           index: doc.index,
           id: doc.id,

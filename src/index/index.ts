@@ -58,6 +58,7 @@ export {
   executeBulk,
   executeMget,
   getDocument,
+  readRestrictionFor,
   indexDocument,
   mergeSource,
   parseBulkBody,

@@ -185,7 +185,7 @@ export function buildRemoteHandlers(options: RemoteSideOptions, iface: 'transpor
     const user = { username: caller.username, roles: caller.roles, fullName: null, email: null, metadata: {} };
     return {
       allowsIndex: (action, index) => permission.allowsIndex(action, index),
-      readRestriction: (action, index) => readRestrictionOf(permission.indexAccess(action, index), user),
+      readRestriction: (action, index, aliases) => readRestrictionOf(permission.indexAccess(action, index, aliases), user),
       indices: (action, indices) => {
         const denied = indices.filter((index) => !permission.allowsIndex(action, index));
         if (denied.length === 0) return;

@@ -59,11 +59,16 @@ export function documentLevelSegments(segments: readonly Segment[], restriction:
   });
 }
 
-/** The mapping with only the visible fields (objects are kept: they hold no values themselves). */
+/** The mapping with only the visible fields, and the objects that hold one of them. */
 export function visibleMapping(mapping: FlattenedMapping, visible: ((path: string) => boolean) | undefined): FlattenedMapping {
   if (visible === undefined) return mapping;
   const fields = new Map([...mapping.fields].filter(([path]) => visible(path)));
-  return { ...mapping, fields };
+  const holders = new Set<string>();
+  for (const path of fields.keys()) {
+    for (let dot = path.indexOf('.'); dot > 0; dot = path.indexOf('.', dot + 1)) holders.add(path.slice(0, dot));
+  }
+  const objects = new Map([...mapping.objects].filter(([path]) => holders.has(path)));
+  return { ...mapping, fields, objects };
 }
 
 /** Engine mappings with only the visible fields (an alias is visible under its own name). */

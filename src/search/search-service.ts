@@ -57,7 +57,7 @@ export interface SearchAuthorizer {
   indices(action: string, names: readonly string[]): void;
   allowsIndex(action: string, name: string): boolean;
   /** Document and field level security on this index (undefined: the whole index is readable). */
-  readRestriction?(action: string, index: string): ReadRestriction | undefined;
+  readRestriction?(action: string, index: string, aliases?: readonly string[]): ReadRestriction | undefined;
 }
 
 export const searchActions = {
@@ -250,7 +250,7 @@ export class SearchService {
       }
       this.indices.checkReadBlock(handle);
       const indexName = clusterAlias === undefined ? handle.name : `${clusterAlias}:${handle.name}`;
-      const restriction = access.readRestriction?.(action, handle.name);
+      const restriction = access.readRestriction?.(action, handle.name, Object.keys(handle.metadata.aliases));
       const snapshot = snapshots === undefined ? this.searchers.snapshot(handle) : snapshots.get(handle.uuid);
       // A point in time over an index deleted (and maybe re-created) since: its context is gone.
       if (snapshot === undefined) throw allShardsFailed([{ index: handle.name, shard: 0, node: this.nodeId, cause: errors.searchContextMissing(handle.uuid) }]);
@@ -661,7 +661,7 @@ export class SearchService {
     return handles.map((handle) => ({
       name: clusterAlias === undefined ? handle.name : `${clusterAlias}:${handle.name}`,
       // Field level security: field capabilities list only the fields the caller may read.
-      mapping: visibleMapping(handle.mapping, access.readRestriction?.(searchActions.fieldCaps, handle.name)?.fields),
+      mapping: visibleMapping(handle.mapping, access.readRestriction?.(searchActions.fieldCaps, handle.name, Object.keys(handle.metadata.aliases))?.fields),
     }));
   }
 

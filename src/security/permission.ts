@@ -18,7 +18,7 @@ export interface Permission {
    * The document and field level security on `index` for `action`: one set of alternatives per
    * descriptor set (see document-field-access.ts). Meaningful only where `allowsIndex` is true.
    */
-  indexAccess(action: string, index: string): IndexAccess;
+  indexAccess(action: string, index: string, aliases?: readonly string[]): IndexAccess;
   /** The remote_indices / remote_cluster entries, kept for the cross-cluster layers. */
   readonly descriptors: readonly RoleDescriptor[];
 }
@@ -48,8 +48,11 @@ export function compilePermission(descriptors: readonly RoleDescriptor[]): Permi
     descriptors,
     allowsCluster: (action) => cluster.matches(action),
     allowsIndex: (action, index) => groups.some((group) => group.actions.matches(action) && group.names(index)),
-    indexAccess: (action, index) =>
-      accessOfEntries(groups.filter((group) => group.actions.matches(action) && group.names(index)).map((group) => group.security)),
+    // An index read through an alias: entries naming the alias grant it too, so they count as alternatives.
+    indexAccess: (action, index, aliases = []) =>
+      accessOfEntries(
+        groups.filter((group) => group.actions.matches(action) && (group.names(index) || aliases.some((alias) => group.names(alias)))).map((group) => group.security),
+      ),
     hasClusterPrivilege: (privilege) => {
       const definition = resolvePrivilege('cluster', privilege);
       return definition !== undefined && cluster.covers(definition);
@@ -76,7 +79,7 @@ export function intersectPermissions(first: Permission, limitedBy: Permission): 
     descriptors: first.descriptors,
     allowsCluster: (action) => first.allowsCluster(action) && limitedBy.allowsCluster(action),
     allowsIndex: (action, index) => first.allowsIndex(action, index) && limitedBy.allowsIndex(action, index),
-    indexAccess: (action, index) => intersectAccess(first.indexAccess(action, index), limitedBy.indexAccess(action, index)),
+    indexAccess: (action, index, aliases) => intersectAccess(first.indexAccess(action, index, aliases), limitedBy.indexAccess(action, index, aliases)),
     hasClusterPrivilege: (privilege) => first.hasClusterPrivilege(privilege) && limitedBy.hasClusterPrivilege(privilege),
     hasIndexPrivilege: (index, privilege, restricted) =>
       first.hasIndexPrivilege(index, privilege, restricted) && limitedBy.hasIndexPrivilege(index, privilege, restricted),

@@ -486,7 +486,7 @@ export class NativeSecurityService {
         if (denied.length > 0) throw deny(action, 'index', denied);
       },
       allowsIndex: (action, index) => permission.allowsIndex(action, index),
-      readRestriction: (action, index) => readRestrictionOf(permission.indexAccess(action, index), authentication.user),
+      readRestriction: (action, index, aliases) => readRestrictionOf(permission.indexAccess(action, index, aliases), authentication.user),
     };
   }
 

@@ -69,6 +69,9 @@ before(async () => {
   await fcAdmin.security.putUser({ username: 'otto', password: 'otto-password', roles: ['own_docs'] });
   await fcAdmin.security.putRole({ name: 'ann_titles', indices: [{ names: ['docs'], privileges: ['read'], query: { term: { owner: 'ann' } }, field_security: { grant: ['title'] } }] });
   await fcAdmin.security.putUser({ username: 'hal', password: 'hal-password', roles: ['ann_titles'] });
+  await fcAdmin.indices.putAlias({ index: 'docs', name: 'docs-b' });
+  await fcAdmin.security.putRole({ name: 'alias_b', indices: [{ names: ['docs-b'], privileges: ['read', 'view_index_metadata'], query: { term: { team: 'b' } }, field_security: { grant: ['title', 'team'] } }] });
+  await fcAdmin.security.putUser({ username: 'al', password: 'al-password', roles: ['alias_b'] });
 });
 
 after(async () => {
@@ -153,6 +156,20 @@ test('the role query sees fields that field level security hides (DLS applies be
   assert.equal((await hal.count({ index: 'docs', query: { match: { title: 'alpha' } } })).count, 2);
   assert.deepEqual(ids(await hal.search({ index: 'docs', query: { term: { owner: 'ann' } } })), [], 'the user cannot query the hidden field itself');
   assert.deepEqual((await hal.get({ index: 'docs', id: '4' }))._source, { title: 'gamma alpha' });
+});
+
+test('DLS/FLS granted through an alias name bind the index read through it', async () => {
+  const al = fc.client({ username: 'al', password: 'al-password' });
+  const result = await al.search({ index: 'docs-b' });
+  assert.deepEqual(ids(result), ['3']);
+  assert.deepEqual(result.hits.hits[0]!._source, { team: 'b', title: 'beta report' });
+  assert.equal((await al.count({ index: 'docs-b' })).count, 1);
+  assert.equal((await al.get({ index: 'docs-b', id: '1' }, { ignore: [404], meta: true })).statusCode, 404);
+  assert.deepEqual((await al.get({ index: 'docs-b', id: '3' }))._source, { team: 'b', title: 'beta report' });
+  const mget = await al.mget({ index: 'docs-b', ids: ['1', '3'] });
+  assert.deepEqual(mget.docs.map((doc) => ('found' in doc ? doc.found : null)), [false, true]);
+  const caps = await al.fieldCaps({ index: 'docs-b', fields: ['*'] });
+  assert.deepEqual(Object.keys(caps.fields).filter((name) => !name.startsWith('_')).sort(), ['team', 'title']);
 });
 
 test('two roles: queries OR-ed and field grants unioned', async () => {

@@ -9,6 +9,7 @@ import {
   executeMget,
   fetchWholeSource,
   getDocument,
+  readRestrictionFor,
   indexDocument,
   parseBulkBody,
   parseConcurrency,
@@ -119,7 +120,7 @@ export function documentRoutes(service: IndicesService): readonly Route[] {
     }
     const version = parseLong(request.query['version'], 'version');
     const routing = parseRouting(request.query['routing']);
-    const restriction = context.authorize.readRestriction?.('indices:data/read/get', service.get(name)?.name ?? name);
+    const restriction = readRestrictionFor(service, context.authorize, 'indices:data/read/get', name);
     const outcome = getDocument(service, {
       index: name,
       id: request.params['id']!,
@@ -174,7 +175,8 @@ export function documentRoutes(service: IndicesService): readonly Route[] {
     }
     const username = context.authentication.user.username;
     const authorize = context.authorize;
-    const readRestriction = authorize.readRestriction === undefined ? undefined : (action: string, name: string) => authorize.readRestriction!(action, name);
+    const readRestriction =
+      authorize.readRestriction === undefined ? undefined : (action: string, name: string, aliases?: readonly string[]) => authorize.readRestriction!(action, name, aliases);
     return {
       status: 200,
       body: executeMget(service, docs, { allowsIndex: (action, name) => authorize.allowsIndex(action, name), ...(readRestriction !== undefined ? { readRestriction } : {}), username }),
