@@ -92,7 +92,7 @@ export function findServiceAccounts(namespace?: string, service?: string): Servi
 /** A token name: 1-256 of [A-Za-z0-9_-], not starting with `_` (Elasticsearch's rule). */
 export function tokenNameProblem(name: string): string | undefined {
   if (/^[A-Za-z0-9-][A-Za-z0-9_-]{0,255}$/.test(name)) return undefined;
-  return `service account token name must have at least [1] characters and at most [256] characters that are alphanumeric (A-Z, a-z, 0-9) or hyphen (-) or underscore (_). It must not begin with an underscore (_).`;
+  return `invalid service token name [${name}]. service account token name must have at least 1 character and at most 256 characters that are alphanumeric (A-Z, a-z, 0-9) or hyphen (-) or underscore (_). It must not begin with an underscore (_).`;
 }
 
 /** The bytes a bearer token starts with (format version), as Elasticsearch's token strings do. */

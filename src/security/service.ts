@@ -8,7 +8,7 @@ import { readRestrictionOf } from './document-field-access.js';
 import { compilePermission, intersectPermissions, type Permission } from './permission.js';
 import { privilegesGranting } from './privileges.js';
 import { reservedRoles, type RoleDescriptor } from './roles.js';
-import { decodeServiceToken, encodeServiceToken, serviceAccounts, tokenNameProblem, type ServiceAccount } from './service-accounts.js';
+import { decodeServiceToken, encodeServiceToken, serviceAccounts, tokenNameProblem } from './service-accounts.js';
 import { SecurityStore, type StoredApiKey, type StoredUser } from './store.js';
 import type { Authentication, AuthenticatedUser, RealmRef } from './types.js';
 
@@ -249,19 +249,16 @@ export class NativeSecurityService {
     return authentication;
   }
 
-  /** The account behind `namespace/service`, or Elasticsearch's 400 naming what is wrong. */
-  serviceAccount(namespace: string, service: string): ServiceAccount {
-    if (namespace !== 'elastic') throw errors.illegalArgument(`only [elastic] service accounts are supported, but received [${namespace}/${service}]`);
-    const account = serviceAccounts.get(`${namespace}/${service}`);
-    if (account === undefined) throw errors.resourceNotFound(`service account [${namespace}/${service}] does not exist`);
-    return account;
-  }
-
-  /** Creates a token (name given or generated); the secret is returned once and stored hashed. */
-  async createServiceToken(account: ServiceAccount, name: string | undefined): Promise<{ name: string; value: string }> {
+  /**
+   * Creates a token (name given or generated) for a built-in account; the secret is returned once
+   * and stored hashed. The name is validated first, then the account (Elasticsearch's order and texts).
+   */
+  async createServiceToken(namespace: string, service: string, name: string | undefined): Promise<{ name: string; value: string }> {
     const tokenName = name ?? `token_${randomBytes(12).toString('base64url').replace(/^[-_]+/, '')}`;
     const problem = tokenNameProblem(tokenName);
-    if (problem !== undefined) throw errors.validation([problem]);
+    if (problem !== undefined) throw errors.actionRequestValidation([problem]);
+    const account = serviceAccounts.get(`${namespace}/${service}`);
+    if (account === undefined) throw errors.illegalArgument(`service account [${namespace}/${service}] does not exist`);
     const secret = randomBytes(16).toString('base64url');
     const created = this.store.createServiceToken({ principal: account.principal, name: tokenName, hash: await hashSecret(secret), creationMs: this.nowMs() });
     if (!created) {
@@ -270,11 +267,12 @@ export class NativeSecurityService {
     return { name: tokenName, value: encodeServiceToken(account.principal, tokenName, secret) };
   }
 
-  serviceTokenNames(account: ServiceAccount): string[] {
-    return this.store.listServiceTokens(account.principal);
+  /** Listing and deleting do not resolve the account (Elasticsearch's behaviour): unknown ones simply have none. */
+  serviceTokenNames(principal: string): string[] {
+    return this.store.listServiceTokens(principal);
   }
 
-  deleteServiceToken(account: ServiceAccount, name: string): boolean {
+  deleteServiceToken(principal: string, name: string): boolean {
     this.passwordCache.clear();
     return this.store.deleteServiceToken(account.principal, name);
   }

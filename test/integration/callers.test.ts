@@ -316,8 +316,15 @@ test('service accounts: built-in accounts, token create/list/delete, Bearer auth
   assert.match((generated.body['token'] as { name: string }).name, /^token_/);
   const badName = await call('POST', '/_security/service/elastic/fleet-server/credential/token/_hidden');
   assert.equal(badName.status, 400, badName.text);
-  assert.equal((await call('POST', '/_security/service/elastic/nope/credential/token/t')).status, 404);
-  assert.equal((await call('POST', '/_security/service/other/fleet-server/credential/token/t')).status, 400);
+  assert.equal(badName.body.error!.type, 'action_request_validation_exception');
+  assert.match(badName.body.error!.reason, /^Validation Failed: 1: invalid service token name \[_hidden\]\. service account token name must have at least 1 character/);
+  for (const principal of ['elastic/nope', 'other/fleet-server']) {
+    const unknown = await call('POST', `/_security/service/${principal}/credential/token/t`);
+    assert.equal(unknown.status, 400, unknown.text);
+    assert.equal(unknown.body.error!.reason, `service account [${principal}] does not exist`);
+  }
+  // Listing an unknown account's tokens finds none (the account is not resolved).
+  assert.equal((await call('GET', '/_security/service/elastic/nope/credential')).body['count'], 0);
   const listed = (await call('GET', '/_security/service/elastic/fleet-server/credential')).body;
   assert.equal(listed['service_account'], 'elastic/fleet-server');
   assert.equal(listed['count'], 2);

@@ -132,8 +132,7 @@ function serviceAccountRoutes(security: NativeSecurityService): Route[] {
     return { status: 200, body };
   };
   const createToken = async (request: RestRequest): Promise<RestResponse> => {
-    const account = security.serviceAccount(request.params['namespace']!, request.params['service']!);
-    const token = await security.createServiceToken(account, request.params['name']);
+    const token = await security.createServiceToken(request.params['namespace']!, request.params['service']!, request.params['name']);
     return { status: 200, body: { created: true, token } };
   };
   const tokenPath = '/_security/service/:namespace/:service/credential/token';
@@ -150,14 +149,14 @@ function serviceAccountRoutes(security: NativeSecurityService): Route[] {
       action: `${SEC}/service_account/credential/get`,
       scope: 'cluster',
       handle: (request) => {
-        const account = security.serviceAccount(request.params['namespace']!, request.params['service']!);
-        const names = security.serviceTokenNames(account);
+        const principal = `${request.params['namespace']!}/${request.params['service']!}`;
+        const names = security.serviceTokenNames(principal);
         // Tokens live in the node's security store; file-backed tokens are not supported, so
         // this node reports none.
         return {
           status: 200,
           body: {
-            service_account: account.principal,
+            service_account: principal,
             count: names.length,
             tokens: Object.fromEntries(names.map((name) => [name, {}])),
             nodes_credentials: { _nodes: { total: 1, successful: 1, failed: 0 }, file_tokens: {} },
@@ -172,8 +171,7 @@ function serviceAccountRoutes(security: NativeSecurityService): Route[] {
       scope: 'cluster',
       params: ['refresh'],
       handle: (request) => {
-        const account = security.serviceAccount(request.params['namespace']!, request.params['service']!);
-        const found = security.deleteServiceToken(account, request.params['name']!);
+        const found = security.deleteServiceToken(`${request.params['namespace']!}/${request.params['service']!}`, request.params['name']!);
         return { status: found ? 200 : 404, body: { found } };
       },
     },
