@@ -247,6 +247,23 @@ test('cross-cluster API key: search DLS/FLS binds a superuser; the user remote_i
   assert.deepEqual(ids(both), ['1'], 'key (level info) AND remote_indices (team a)');
   assert.deepEqual(both.hits.hits[0]!._source, { team: 'a', level: 'info', title: 'alpha report' }, 'fields intersect: secret hidden by the key');
   assert.equal((await rita.count({ index: 'rk:docs' })).count, 1);
+  const ritaCaps = await rita.fieldCaps({ index: 'rk:docs', fields: ['*'] });
+  assert.deepEqual(Object.keys(ritaCaps.fields).filter((name) => !name.startsWith('_')).sort(), ['level', 'team', 'title'], 'field_caps: key ∩ remote_indices');
+
+  // The caller's own REST API key restricts too (key descriptors ∩ owner roles ∩ cross-cluster key).
+  const callerKey = await qcAdmin.security.grantApiKey({
+    grant_type: 'password',
+    username: 'rita',
+    password: 'rita-password',
+    api_key: { name: 'rita-remote', role_descriptors: { r: { remote_indices: [{ clusters: ['rk'], names: ['docs'], privileges: ['read', 'read_cross_cluster'], query: { term: { level: 'info' } } }] } } as never },
+  });
+  const byCallerKey = qc.client({ apiKey: callerKey.encoded! });
+  assert.deepEqual(ids(await byCallerKey.search({ index: 'rk:docs' })), ['1']);
+  const adminCallerKey = await qcAdmin.security.createApiKey({
+    name: 'admin-remote',
+    role_descriptors: { r: { remote_indices: [{ clusters: ['rk'], names: ['docs'], privileges: ['read', 'read_cross_cluster'], query: { term: { team: 'c' } } }] } },
+  });
+  assert.deepEqual(ids(await qc.client({ apiKey: adminCallerKey.encoded }).search({ index: 'rk:docs' })), ['4'], 'superuser key descriptors (team c) AND the key (level info)');
 
   // The user's remote_indices alone (a key without DLS).
   await fcAdmin.security.updateCrossClusterApiKey({ id: key.id, access: { search: [{ names: ['docs'] }] } });
