@@ -134,6 +134,8 @@ test('role DLS/FLS on get, mget, _source, msearch, scroll and field_caps', async
   const mget = await ann.mget({ index: 'docs', ids: ['2', '3', '4'] });
   assert.deepEqual(mget.docs.map((doc) => ('found' in doc ? doc.found : null)), [true, false, false]);
   assert.equal(((mget.docs[0] as { _source: Record<string, unknown> })._source)['secret'], undefined);
+  assert.equal(await ann.exists({ index: 'docs', id: '3' }), false, 'HEAD: a hidden document does not exist');
+  assert.equal(await ann.exists({ index: 'docs', id: '1' }), true);
   const source = await ann.getSource({ index: 'docs', id: '2' });
   assert.deepEqual(source, { team: 'a', level: 'debug', title: 'alpha notes', customer: { name: 'c2' }, n: 2 });
   const msearch = await ann.msearch({ searches: [{ index: 'docs' }, { query: { match_all: {} } }, { index: 'docs' }, { query: { term: { team: 'b' } } }] });
@@ -170,6 +172,19 @@ test('DLS/FLS granted through an alias name bind the index read through it', asy
   assert.deepEqual(mget.docs.map((doc) => ('found' in doc ? doc.found : null)), [false, true]);
   const caps = await al.fieldCaps({ index: 'docs-b', fields: ['*'] });
   assert.deepEqual(Object.keys(caps.fields).filter((name) => !name.startsWith('_')).sort(), ['team', 'title']);
+});
+
+test('realtime get: the role query is checked on a document no refresh has made searchable', async () => {
+  await fcAdmin.indices.create({ index: 'rt', settings: { refresh_interval: '-1' }, mappings: { properties: { team: { type: 'keyword' }, note: { type: 'text' } } } });
+  await fcAdmin.security.putRole({ name: 'rt_a', indices: [{ names: ['rt'], privileges: ['read'], query: { bool: { filter: [{ term: { team: 'a' } }, { match: { note: 'open' } }] } } }] });
+  await fcAdmin.security.putUser({ username: 'rtu', password: 'rtu-password', roles: ['rt_a'] });
+  await fcAdmin.index({ index: 'rt', id: 'visible', document: { team: 'a', note: 'open door' } });
+  await fcAdmin.index({ index: 'rt', id: 'other-team', document: { team: 'b', note: 'open door' } });
+  await fcAdmin.index({ index: 'rt', id: 'closed', document: { team: 'a', note: 'closed door' } });
+  const rtu = fc.client({ username: 'rtu', password: 'rtu-password' });
+  assert.equal((await rtu.get({ index: 'rt', id: 'visible' })).found, true);
+  for (const id of ['other-team', 'closed']) assert.equal((await rtu.get({ index: 'rt', id }, { ignore: [404], meta: true })).statusCode, 404, id);
+  assert.equal((await rtu.count({ index: 'rt' })).count, 0, 'nothing refreshed yet');
 });
 
 test('two roles: queries OR-ed and field grants unioned', async () => {
