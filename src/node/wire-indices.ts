@@ -63,7 +63,7 @@ export function wireIndices(options: { config: NodeConfig; nodeDb: SqlDatabase; 
       ...documentRoutes(service),
       ...searchRoutes(search, remotes),
       ...asyncSearchRoutes(search, asyncSearches, remotes),
-      ...pitRoutes(search),
+      ...pitRoutes(search, remotes),
       ...catRoutes(service, identity),
       ...clusterHealthRoutes(service, identity),
     ],

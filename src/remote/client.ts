@@ -243,6 +243,21 @@ export class RemoteClustersClient implements RemoteClusters {
     return (await this.send(alias, REMOTE_ACTIONS.search, { expression, params: input.params, body: input.body ?? null }, caller, expression.split(','))) as ClusterSearchResult;
   }
 
+  /** Opens a point in time on the alias's cluster: its id there and its shards. */
+  async openPointInTime(alias: string, input: SearchInput, caller: unknown): Promise<{ id: string; _shards: { total: number; successful: number; skipped: number; failed: number } }> {
+    const expression = input.expression ?? '';
+    return (await this.send(alias, REMOTE_ACTIONS.openPointInTime, { expression, params: input.params }, caller, expression.split(','))) as {
+      id: string;
+      _shards: { total: number; successful: number; skipped: number; failed: number };
+    };
+  }
+
+  /** Closes a point in time on the alias's cluster; how many shard contexts it freed. */
+  async closePointInTime(alias: string, id: string, caller: unknown): Promise<number> {
+    const answer = (await this.send(alias, REMOTE_ACTIONS.closePointInTime, { id }, caller, [])) as { num_freed?: unknown };
+    return typeof answer.num_freed === 'number' ? answer.num_freed : 0;
+  }
+
   /** Opens a scroll on the alias's cluster (the search action with `scroll`): its first page. */
   async openScroll(alias: string, input: SearchInput, caller: unknown): Promise<ClusterScrollPage> {
     const expression = input.expression ?? '';

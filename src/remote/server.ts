@@ -29,11 +29,15 @@ export const REMOTE_ACTIONS = {
   /** The next page of a cross-cluster scroll, and freeing its context (Elasticsearch's action names). */
   scroll: 'indices:data/read/scroll',
   clearScroll: 'indices:data/read/scroll/clear',
+  /** A cross-cluster point in time opens and closes one here. */
+  openPointInTime: 'indices:data/read/open_point_in_time',
+  closePointInTime: 'indices:data/read/close_point_in_time',
 } as const;
 
 /** Actions the remote cluster interface serves (a subset of spec §6.1's allowlist that Strait implements). */
 const REMOTE_CLUSTER_ALLOWLIST = new Set<string>([
   REMOTE_ACTIONS.remoteNodes, REMOTE_ACTIONS.search, REMOTE_ACTIONS.fieldCaps, REMOTE_ACTIONS.resolveCluster, REMOTE_ACTIONS.scroll, REMOTE_ACTIONS.clearScroll,
+  REMOTE_ACTIONS.openPointInTime, REMOTE_ACTIONS.closePointInTime,
 ]);
 const REMOTE_CLUSTER_HEADERS = new Set([CROSS_CLUSTER_CREDENTIALS_HEADER, CROSS_CLUSTER_SUBJECT_HEADER, REQUEST_ID_HEADER, 'X-Opaque-Id', 'trace.id', 'traceparent']);
 
@@ -313,6 +317,21 @@ export function buildRemoteHandlers(options: RemoteSideOptions, iface: 'transpor
     handler(REMOTE_ACTIONS.scroll, (_request, caller, body) => {
       if (typeof body['scroll_id'] !== 'string') throw errors.badRequest('malformed cross-cluster request: [scroll_id] is required');
       return search.scrollAsRemote(body['scroll_id'], typeof body['scroll'] === 'string' ? body['scroll'] : undefined, scrollOwnerOf(caller));
+    }),
+  );
+  handlers.set(
+    REMOTE_ACTIONS.openPointInTime,
+    handler(
+      REMOTE_ACTIONS.openPointInTime,
+      (_request, caller, body) => search.openPointInTime({ expression: expressionOf(body), params: paramsOf(body), body: undefined }, authorizerFor(caller)),
+      indicesOf,
+    ),
+  );
+  handlers.set(
+    REMOTE_ACTIONS.closePointInTime,
+    handler(REMOTE_ACTIONS.closePointInTime, (_request, caller, body) => {
+      if (typeof body['id'] !== 'string') throw errors.badRequest('malformed cross-cluster request: [id] is required');
+      return { num_freed: search.closePointInTime(body['id'], authorizerFor(caller)).body['num_freed'] };
     }),
   );
   handlers.set(

@@ -111,6 +111,8 @@ export async function searchAcrossClusters(
   const failures: Record<string, unknown>[] = [];
   let fetchLocal: ((hits: readonly ShardResult['hits'][number][]) => Record<string, unknown>[]) | undefined;
   const remoteRun = runRemotes(plan, remotes, (alias, expression) => remotes.search(alias, { expression, params, body: input.body }, caller));
+  // Awaited below; if the local part throws first, a failing remote must not become an unhandled rejection (it would stop the node).
+  remoteRun.catch(() => undefined);
   if (plan.local !== undefined) {
     const localStarted = Date.now();
     const local = service.localPart({ ...input, expression: plan.local }, parsed, access);

@@ -49,7 +49,7 @@ import { checkResultWindow, parseCount, parseSearch, queryFromUrl, type ParsedSe
 import { allShardsFailed, renderSearchResponse, renderShards, typedKeys, type ShardFailure, type ShardsSummary } from './response.js';
 import { decodeScrollId, encodeScrollId, ScrollRegistry, scrollLimits, type ScrollOwner } from './scroll.js';
 import { parseTimeValueMs } from './time-value.js';
-import { decodePitId, encodePitId, parsePitKeepAlive, pitActions, PointInTimeRegistry } from './pit.js';
+import { decodePitId, encodePitId, parsePitKeepAlive, pitActions, PointInTimeRegistry, type PinnedIndex } from './pit.js';
 
 /** The authorization checks a search needs (the REST pipeline's RequestAuthorizer satisfies it). */
 export interface SearchAuthorizer {
@@ -367,6 +367,12 @@ export class SearchService {
   }
 
   private searchParsed(input: SearchInput, parsed: ParsedSearch, access: SearchAuthorizer, options: LocalSearchOptions): LocalSearchResult & { targets: readonly Target[] } {
+    if (parsed.pit !== undefined && options.snapshots === undefined) {
+      // Through a point in time (also the local or remote part of a cross-cluster one): its indices, its snapshots.
+      const pinned = this.pinnedIndices(parsed.pit);
+      const snapshots = new Map(pinned.map((index) => [index.uuid, index.snapshot]));
+      return this.searchParsed({ ...input, expression: pinned.map((index) => index.name).join(',') }, parsed, access, { ...options, snapshots });
+    }
     const indicesOptions = parseIndicesOptions(input.params, options.indicesOptions ?? searchIndicesOptions);
     const targets = this.resolveTargets(input.expression, indicesOptions, access, searchActions.search, options.clusterAlias, options.snapshots);
     const { results, shards } = this.queryPhase(targets, parsed.request, parsed.postFilter, parsed.scrollKeepAliveMs !== undefined, parsed.allowPartialSearchResults);
@@ -427,18 +433,21 @@ export class SearchService {
     return { status: freed === 0 ? 404 : 200, body: { succeeded: true, num_freed: freed } };
   }
 
+  /** The indices a point in time pinned (its keep-alive renewed), or the 404 of a context gone. */
+  private pinnedIndices(pit: NonNullable<ParsedSearch['pit']>): readonly PinnedIndex[] {
+    const contextId = decodePitId(pit.id);
+    const pinned = this.pits.use(contextId, pit.keepAliveMs, this.nowMs());
+    if (pinned === undefined) throw allShardsFailed([{ index: null, shard: -1, node: undefined, cause: errors.searchContextMissing(contextId) }]);
+    return pinned;
+  }
+
   /** A search through a point in time: its pinned indices and snapshots, authorized for this caller. */
   private searchPointInTime(input: SearchInput, parsed: ParsedSearch, access: SearchAuthorizer, started: number): Record<string, unknown> {
     const pit = parsed.pit!;
     if (input.expression !== undefined) {
       throw errors.actionRequestValidation(['[indices] cannot be used with point in time. Do not specify any index with point in time.']);
     }
-    const contextId = decodePitId(pit.id);
-    const pinned = this.pits.use(contextId, pit.keepAliveMs, started);
-    if (pinned === undefined) throw allShardsFailed([{ index: null, shard: -1, node: undefined, cause: errors.searchContextMissing(contextId) }]);
-    const snapshots = new Map(pinned.map((index) => [index.uuid, index.snapshot]));
-    const expression = pinned.map((index) => index.name).join(',');
-    const local = this.searchParsed({ ...input, expression }, parsed, access, { snapshots });
+    const local = this.searchParsed(input, parsed, access, {});
     const merged = mergeShardResults(local.shardResults, parsed.request);
     const aggregations = merged.aggregations === undefined ? undefined : parsed.typedKeys ? typedKeys(merged.aggregations, parsed.request.aggregations, local.mappings) : merged.aggregations;
     const response = renderSearchResponse({

@@ -53,6 +53,7 @@ before(async () => {
 });
 
 after(async () => {
+  if (process.env['DUMP_LOGS'] !== undefined) for (const node of [qc, fc]) console.log(node?.logs.slice(-15).join('\n'));
   await Promise.all([fc?.destroy(), qc?.destroy()]);
 });
 
@@ -271,4 +272,44 @@ test('point in time: every search through it is authorized on its indices for th
   assert.equal((await bob.search({ pit: { id: own.id } })).hits.hits.length, 2);
   await bob.closePointInTime({ id: own.id });
   await qcAdmin.closePointInTime({ id: pit.id });
+});
+
+// ------------------------------------------------------------------ point in time across clusters
+
+for (const alias of ['rc', 'rk'] as const) {
+  const model = alias === 'rc' ? 'certificate model' : 'API key model';
+  test(`point in time across clusters (${model}): open over alias:index, search the pinned snapshots of every cluster, close on every cluster`, async () => {
+    const index = `local1,${alias}:index1`;
+    const pit = await qcAdmin.openPointInTime({ index, keep_alive: '1m' });
+    assert.deepEqual(pit._shards, { total: 2, successful: 2, skipped: 0, failed: 0 });
+    await fcAdmin.index({ index: 'index1', id: 'late', document: { text: 'alpha late', n: 99 }, refresh: true });
+    try {
+      assert.equal((await qcAdmin.search({ index, size: 0 })).hits.total && ((await qcAdmin.search({ index, size: 0 })).hits.total as { value: number }).value, 6);
+      const through = await qcAdmin.search({ pit: { id: pit.id, keep_alive: '1m' }, sort: [{ n: 'desc' }], size: 10 });
+      assert.equal(through.pit_id, pit.id);
+      assert.equal((through.hits.total as { value: number }).value, 5);
+      assert.deepEqual(through.hits.hits.map((hit) => hit._index), [`${alias}:index1`, `${alias}:index1`, `${alias}:index1`, 'local1', 'local1']);
+      assert.equal(through._clusters?.total, 2);
+      // search_after pages through the same pinned view
+      const page = await qcAdmin.search({ pit: { id: pit.id }, sort: [{ n: 'desc' }], size: 2, search_after: through.hits.hits[1]!.sort! });
+      assert.deepEqual(page.hits.hits.map((hit) => hit._id), through.hits.hits.slice(2, 4).map((hit) => hit._id));
+      const withIndex = await failure(qcAdmin.search({ index: 'local1', pit: { id: pit.id } }));
+      assert.deepEqual([withIndex.status, withIndex.type], [400, 'action_request_validation_exception']);
+      assert.deepEqual(await qcAdmin.closePointInTime({ id: pit.id }), { succeeded: true, num_freed: 2 });
+      const gone = await failure(qcAdmin.search({ pit: { id: pit.id } }));
+      assert.equal(gone.status, 404);
+      const again = await qcAdmin.closePointInTime({ id: pit.id }, { ignore: [404], meta: true });
+      assert.deepEqual([again.statusCode, again.body], [404, { succeeded: true, num_freed: 0 }]);
+    } finally {
+      await fcAdmin.delete({ index: 'index1', id: 'late', refresh: true });
+    }
+  });
+}
+
+test('cross-cluster search: a local part that fails while a remote part fails too answers the local error (the node keeps running)', async () => {
+  await qcAdmin.indices.create({ index: 'closed-local' });
+  await qcAdmin.indices.close({ index: 'closed-local' });
+  const both = await failure(qcAdmin.search({ index: 'closed-local,rc:no-such-remote' }));
+  assert.deepEqual([both.status, both.type], [400, 'index_closed_exception']);
+  assert.equal((await qcAdmin.search({ index: 'local1' })).hits.hits.length, 2);
 });

@@ -20,6 +20,7 @@ import {
   type SearchService,
 } from '../../search/index.js';
 import { CrossClusterScrolls, decodeCrossClusterScrollId, type ScrollRemotes } from '../../search/ccs-scroll.js';
+import { decodeCrossClusterPitId, pitIdOf, searchPointInTimeAcrossClusters } from '../../search/ccs-pit.js';
 import { booleanParam } from '../request.js';
 import type { RequestContext, RestRequest, RestResponse, Route } from '../route.js';
 
@@ -98,6 +99,12 @@ export function searchRoutes(search: SearchService, remotes?: RemoteClusters): r
   const searchHandler = async (request: RestRequest, context: RequestContext): Promise<RestResponse> => {
     const input = { expression: request.params['index'], params: request.query, body: request.json() };
     checkQueryStringParams(request.query, request.rawPath);
+    // A cross-cluster point in time carries its clusters in its id.
+    const pitId = remotes === undefined ? undefined : pitIdOf(input.body);
+    const pitParts = pitId === undefined ? undefined : decodeCrossClusterPitId(pitId);
+    if (pitParts !== undefined && remotes !== undefined) {
+      return { status: 200, body: await searchPointInTimeAcrossClusters(search, input, pitParts, context.authorize, remotes, context.authentication) };
+    }
     const clusters = plan(input.expression);
     if (clusters !== undefined && ccsScrolls !== undefined && request.query['scroll'] !== undefined) {
       return { status: 200, body: await ccsScrolls.open(input, clusters, context.authorize, scrollOwner(context), context.authentication) };
