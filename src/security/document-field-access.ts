@@ -15,6 +15,7 @@
  * rules are applied once, by `dlsQueryOf` and `fieldVisibilityOf`.
  */
 import { errors } from '../common/index.js';
+import { parseQuery } from '../index/query/parse.js';
 import type { ReadRestriction } from '../index/source-filter.js';
 import { compilePatterns, globCovers } from './patterns.js';
 
@@ -152,6 +153,24 @@ export function renderTemplate(source: string, params: Readonly<Record<string, u
     });
 }
 
+/**
+ * Checks role queries when a role is stored, as Elasticsearch does: each must parse as a query
+ * (a template is rendered for a user with empty values first). 400 `parse_exception` naming the
+ * entry otherwise.
+ */
+export function validateRoleQueries(entries: readonly { readonly names: readonly string[]; readonly query?: unknown }[]): void {
+  const probe: TemplateUser = { username: '', roles: [], fullName: null, email: null, metadata: {} };
+  entries.forEach((entry, position) => {
+    if (entry.query === undefined) return;
+    try {
+      parseQuery(resolveRoleQuery(entry.query, probe));
+    } catch (error) {
+      const detail = error instanceof Error ? `: ${error.message}` : '';
+      throw errors.parse(`failed to parse field 'query' for indices [${entry.names.join(',')}] at index privilege [${position}] of role descriptor${detail}`);
+    }
+  });
+}
+
 /** The query a role query stands for, for this user (templates rendered). Throws 400 on bad JSON. */
 export function resolveRoleQuery(query: unknown, user: TemplateUser): unknown {
   const parsed: unknown = typeof query === 'string' ? JSON.parse(query) : query;
@@ -198,6 +217,9 @@ function compileFieldSecurity(security: FieldSecurity): FieldVisibility {
   return (path) => granted(path) && !excepted(path);
 }
 
+/** Ours: answers remembered per request-scoped predicate (a mapping rarely has more fields). */
+const fieldVisibilityCacheEntriesMax = 10_000;
+
 /** Union within a set, intersection across sets; metadata fields always visible. */
 export function fieldVisibilityOf(access: IndexAccess): FieldVisibility | undefined {
   if (access.fields.length === 0) return undefined;
@@ -208,7 +230,7 @@ export function fieldVisibilityOf(access: IndexAccess): FieldVisibility | undefi
     let visible = cache.get(path);
     if (visible === undefined) {
       visible = sets.every((alternatives) => alternatives.some((matches) => matches(path)));
-      if (cache.size < 10_000) cache.set(path, visible);
+      if (cache.size < fieldVisibilityCacheEntriesMax) cache.set(path, visible);
     }
     return visible;
   };

@@ -1,5 +1,5 @@
 import { errors } from '../common/index.js';
-import { parseFieldSecurity, parseRoleQuery, type FieldSecurity } from './document-field-access.js';
+import { parseFieldSecurity, parseRoleQuery, validateRoleQueries, type FieldSecurity } from './document-field-access.js';
 import { patternError } from './patterns.js';
 import { remoteClusterPrivileges, resolvePrivilege, clusterPrivileges, indexPrivileges } from './privileges.js';
 
@@ -188,6 +188,8 @@ export function parseRoleDescriptor(name: string, body: unknown, options: { allo
     ...(description !== undefined ? { description } : {}),
   };
   validatePrivilegeNames(descriptor);
+  validateRoleQueries(descriptor.indices);
+  validateRoleQueries(descriptor.remoteIndices);
   return descriptor;
 }
 

@@ -20,7 +20,7 @@ import {
   compilePatterns,
   globCovers,
 } from '../../security/index.js';
-import { parseFieldSecurity, parseRoleQuery, type FieldSecurity } from '../../security/document-field-access.js';
+import { parseFieldSecurity, parseRoleQuery, validateRoleQueries, type FieldSecurity } from '../../security/document-field-access.js';
 import { findServiceAccounts } from '../../security/service-accounts.js';
 import { booleanParam } from '../request.js';
 import type { RequestContext, RestRequest, RestResponse, Route } from '../route.js';
@@ -322,6 +322,7 @@ export function crossClusterAccessToDescriptor(access: unknown): { descriptor: R
     ...(entry.fieldSecurity !== undefined ? { field_security: { grant: entry.fieldSecurity.grant, ...(entry.fieldSecurity.except.length > 0 ? { except: entry.fieldSecurity.except } : {}) } } : {}),
   });
   const searchEntries = search.map((entry) => normalize('search', entry));
+  validateRoleQueries(searchEntries);
   const replicationEntries = replication.map((entry) => normalize('replication', entry));
   const cluster = [
     ...(searchEntries.length > 0 ? ['cross_cluster_search', 'monitor_enrich'] : []),

@@ -86,3 +86,13 @@ test('CVE-2024-23445: a cross-cluster key with search DLS/FLS and replication is
   assert.equal(crossClusterKeyProblem([search]), undefined);
   assert.equal(crossClusterKeyProblem([{ privileges: search.privileges }, replication]), undefined);
 });
+
+test('role queries are checked when the role is stored (parse_exception naming the entry)', () => {
+  assert.throws(
+    () => role('bad', { indices: [{ names: ['a'], privileges: ['read'] }, { names: ['logs', 'x'], privileges: ['read'], query: { no_such_query: {} } }] }),
+    (error: Error) => error.message.startsWith("failed to parse field 'query' for indices [logs,x] at index privilege [1] of role descriptor"),
+  );
+  assert.throws(() => role('bad', { remote_indices: [{ clusters: ['c'], names: ['a'], privileges: ['read'], query: { term: 3 } }] }), /failed to parse field 'query'/);
+  // A template is checked as rendered for a user with empty values.
+  assert.doesNotThrow(() => role('ok', { indices: [{ names: ['a'], privileges: ['read'], query: { template: { source: { term: { owner: '{{_user.username}}' } } } } }] }));
+});
