@@ -91,6 +91,8 @@ export const nodeSettingDefinitions: readonly SettingDefinition[] = [
   { key: 'xpack.security.enrollment.enabled', type: boolean },
   ...sslSettings('xpack.security.http.ssl'),
   ...sslSettings('xpack.security.transport.ssl'),
+  { key: 'xpack.security.transport.ssl.trust_restrictions.path', type: pathType },
+  { key: 'xpack.security.transport.ssl.trust_restrictions.x509_fields', type: list },
   ...sslSettings('xpack.security.remote_cluster_server.ssl'),
   ...sslSettings('xpack.security.remote_cluster_client.ssl', 'client'),
   { key: 'cluster.remote.connections_per_cluster', type: { kind: 'integer', min: 1, max: 1000 } },

@@ -17,6 +17,7 @@ import type { NativeSecurityService } from '../security/index.js';
 import { startTransportServer, tlsProtocols, TRANSPORT_FORMAT_VERSION, type HandshakeInfo, type TlsProtocols, type TransportServer } from '../transport/index.js';
 import type { TransportClientTlsOptions } from '../transport/tls.js';
 import { NodeStartError } from './errors.js';
+import { watchTrustRestrictions } from './trust-restrictions-watch.js';
 
 const REMOTE_PREFIX = 'cluster.remote.';
 
@@ -194,13 +195,18 @@ export function wireRemote(options: {
   // Decoded once, and again at each reload_secure_settings (not per request).
   let credentialMap = credentialsIn(secure);
   const transportSsl = config.transportSsl;
+  // Restricted trust applies to the transport interface only, on both sides of its connections.
+  const trustRestrictions = config.securityEnabled && transportSsl.enabled ? watchTrustRestrictions(config, log.child({ component: 'transport' })) : undefined;
   const remoteClientSsl = sslFrom(config, 'xpack.security.remote_cluster_client.ssl', { enabled: true, clientAuthentication: 'none' });
   checkKeyPair(remoteClientSsl, 'xpack.security.remote_cluster_client.ssl');
   const modelOptions: ModelOptions = {
     local: handshake,
     log: log.child({ component: 'remote-client' }),
     connectTimeoutMs: timeValueMs(flatString(config, 'transport.connect_timeout') ?? '30s'),
-    transportTls: config.securityEnabled && transportSsl.enabled ? clientTls(transportSsl, 'xpack.security.transport.ssl', transportProtocols) : undefined,
+    transportTls:
+      config.securityEnabled && transportSsl.enabled
+        ? { ...clientTls(transportSsl, 'xpack.security.transport.ssl', transportProtocols), ...(trustRestrictions !== undefined ? { trustRestriction: trustRestrictions.current } : {}) }
+        : undefined,
     remoteClusterClientTls: remoteClientSsl.enabled ? clientTls(remoteClientSsl, 'xpack.security.remote_cluster_client.ssl', remoteClientProtocols) : undefined,
   };
   const staticSettings: Record<string, string | readonly string[]> = {};
@@ -265,6 +271,7 @@ export function wireRemote(options: {
               clientAuthentication: transportSsl.clientAuthentication,
               verificationMode: transportSsl.verificationMode,
               protocols: transportProtocols,
+              ...(trustRestrictions !== undefined ? { trustRestriction: trustRestrictions.current } : {}),
             }
           : undefined;
       transportServer = await startTransportServer({
@@ -302,6 +309,7 @@ export function wireRemote(options: {
       await service.initialConnect();
     },
     close: async () => {
+      trustRestrictions?.close();
       service.close();
       await transportServer?.close();
       await remoteClusterServer?.close();

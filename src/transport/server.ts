@@ -17,6 +17,13 @@ import { transportLimits } from './limits.js';
 import { encodeErrorBody, encodeResponseBody, parseRequestBody, redactHeaders } from './message.js';
 import { transportStats } from './stats.js';
 import { clientCertificateRefusal, describeServerFailure, peerCertificateInfo, serverTlsOptions, type PeerCertificateInfo, type TransportServerTlsOptions } from './tls.js';
+import { trustRestrictionRefusal } from './trust-restrictions.js';
+
+/** Restricted trust on the server side: a presented, trusted client certificate must also match the restrictions. */
+function restrictedClient(tlsOptions: TransportServerTlsOptions, socket: TLSSocket): string | undefined {
+  const restricted = trustRestrictionRefusal(tlsOptions.trustRestriction?.(), socket.getPeerCertificate().raw);
+  return restricted === undefined ? undefined : `the client certificate is trusted, but ${restricted}`;
+}
 import { parseVersion } from './version.js';
 
 /** Who sent a request: the socket address, the TLS client certificate if any, and its handshake. */
@@ -292,7 +299,7 @@ export async function startTransportServer(options: TransportServerOptions): Pro
         socket.authorized,
         socket.authorizationError?.toString(),
         verificationMode,
-      );
+      ) ?? (certificate !== undefined ? restrictedClient(options.tls!, socket) : undefined);
       if (refusal !== undefined) {
         // Nothing is dispatched on this connection: it may only send its handshake, answered with the refusal.
         const described =

@@ -8,6 +8,7 @@
 import { isIP } from 'node:net';
 import { X509Certificate } from 'node:crypto';
 import { checkServerIdentity, type ConnectionOptions, type PeerCertificate, type SecureVersion, type TLSSocket, type TlsOptions } from 'node:tls';
+import { trustRestrictionRefusal, type TrustRestriction } from './trust-restrictions.js';
 
 export type PemInput = string | Buffer;
 export type ClientAuthentication = 'required' | 'optional' | 'none';
@@ -28,6 +29,8 @@ export interface TransportServerTlsOptions {
   readonly verificationMode?: VerificationMode;
   /** `supported_protocols` and `cipher_suites`; the defaults when absent. */
   readonly protocols?: TlsProtocols;
+  /** Restricted trust (transport only): asked per connection, so a reloaded file applies at once. */
+  readonly trustRestriction?: () => TrustRestriction | undefined;
 }
 
 /** The protocol versions and cipher suites an interface offers (`supported_protocols`, `cipher_suites`). */
@@ -50,6 +53,8 @@ export interface TransportClientTlsOptions {
   readonly serverName?: string;
   /** `supported_protocols` and `cipher_suites`; the defaults when absent. */
   readonly protocols?: TlsProtocols;
+  /** Restricted trust (transport only): asked per connection, so a reloaded file applies at once. */
+  readonly trustRestriction?: () => TrustRestriction | undefined;
 }
 
 /** What handlers learn about a peer's certificate (the leaf only). */
@@ -209,6 +214,8 @@ export function verifyServer(socket: TLSSocket, host: string, options: Transport
     const identityError = checkServerIdentity(options.serverName ?? host, peer);
     if (identityError !== undefined) return `${describeClientFailure('ERR_TLS_CERT_ALTNAME_INVALID', identityError.message)}${named}`;
   }
+  const restricted = trustRestrictionRefusal(options.trustRestriction?.(), peer.raw);
+  if (restricted !== undefined) return `the server certificate is trusted, but ${restricted}${named}`;
   return undefined;
 }
 

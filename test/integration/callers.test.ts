@@ -8,8 +8,10 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer, type AddressInfo } from 'node:net';
 import type { Client } from '@elastic/elasticsearch';
-import { makeCa, rawRequest, startNode, type Certificates, type StartedNode } from '../harness/cluster.js';
-import { failure, remoteConnected } from '../harness/wait.js';
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { makeCa, makeTempDir, rawRequest, startNode, type Certificates, type StartedNode } from '../harness/cluster.js';
+import { failure, remoteConnected, until } from '../harness/wait.js';
 
 let ca: Certificates;
 let fc: StartedNode;
@@ -381,4 +383,48 @@ test('service accounts: built-in accounts, token create/list/delete, Bearer auth
   await qcAdmin.cluster.putSettings({ persistent: { 'cluster.remote.rc.*': null, 'cluster.remote.rsvc.*': null } });
   qc.keystoreRemove('cluster.remote.rsvc.credentials');
   await qcAdmin.nodes.reloadSecureSettings();
+});
+
+test('transport trust restrictions: peers must match trust.subject_name (both sides), the file is reloaded, a bad file stops the start', async () => {
+  const dir = makeTempDir('strait-trust-');
+  const file = path.join(dir, 'trust.yml');
+  writeFileSync(file, 'trust.subject_name: ["localhost"]\n');
+  // The harness certificates carry DNS localhost (no otherName), so x509_fields selects dNSName.
+  const restricted = await startNode({
+    ca,
+    clusterName: 'restricted',
+    nodeName: 'tr-1',
+    yaml: [`xpack.security.transport.ssl.trust_restrictions.path: ${file}`, 'xpack.security.transport.ssl.trust_restrictions.x509_fields: [subjectAltName.dnsName]'].join('\n'),
+  });
+  try {
+    await restricted.client().index({ index: 'tr1', id: '1', document: { text: 'restricted' }, refresh: true });
+    await qcAdmin.cluster.putSettings({ persistent: { 'cluster.remote.rtr.seeds': [restricted.transportAddress], 'cluster.remote.rtr.skip_unavailable': false } });
+    await remoteConnected(qcAdmin, 'rtr');
+    assert.equal((await qcAdmin.search({ index: 'rtr:tr1' })).hits.hits.length, 1);
+
+    // The file changes: once reloaded, new connections must match the new patterns.
+    writeFileSync(file, 'trust.subject_name: ["*.elsewhere"]\n');
+    await until('the trust restrictions to reload', async () => (restricted.logs.some((line) => line.includes('reloaded the transport trust restrictions')) ? true : undefined));
+    // Server side: the QC's (trusted) client certificate is now refused on a new connection.
+    await qcAdmin.cluster.putSettings({ persistent: { 'cluster.remote.rtr2.seeds': [restricted.transportAddress], 'cluster.remote.rtr2.skip_unavailable': false } });
+    const refused = await failure(qcAdmin.search({ index: 'rtr2:tr1' }));
+    assert.match(refused.reason, /match none of the trust restrictions \[\*\.elsewhere\]/, refused.reason);
+    // Client side: the restricted node refuses the FC's server certificate.
+    const restrictedAdmin = restricted.client();
+    await restrictedAdmin.cluster.putSettings({ persistent: { 'cluster.remote.fcx.seeds': [fc.transportAddress], 'cluster.remote.fcx.skip_unavailable': false } });
+    const asClient = await failure(restrictedAdmin.search({ index: 'fcx:index1' }));
+    assert.match(asClient.reason, /the server certificate is trusted, but the peer certificate's names \[localhost\]/, asClient.reason);
+    // A reload that cannot be read keeps the previous restrictions.
+    writeFileSync(file, 'not: [valid');
+    await until('the failed reload to be logged', async () => (restricted.logs.some((line) => line.includes('keeping the previous ones')) ? true : undefined));
+    assert.match((await failure(restrictedAdmin.search({ index: 'fcx:index1' }))).reason, /\*\.elsewhere/);
+  } finally {
+    await qcAdmin.cluster.putSettings({ persistent: { 'cluster.remote.rtr.*': null, 'cluster.remote.rtr2.*': null } });
+    await restricted.destroy();
+  }
+  const missing = path.join(dir, 'missing.yml');
+  await assert.rejects(
+    startNode({ ca, clusterName: 'broken', yaml: `xpack.security.transport.ssl.trust_restrictions.path: ${missing}` }),
+    /cannot load \[xpack\.security\.transport\.ssl\.trust_restrictions\.path\] file/,
+  );
 });
