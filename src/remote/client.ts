@@ -3,7 +3,8 @@ import type { Logger } from 'pino';
 import { EsError, errors } from '../common/index.js';
 import type { ClusterSearchResult, RemoteClusters, SearchInput } from '../search/index.js';
 import type { FieldCapsIndex } from '../search/field-caps.js';
-import type { ClusterScrollPage } from '../search/search-service.js';
+import type { ClusterScrollPage, RemoteQueryPhase } from '../search/search-service.js';
+import type { ShardHit } from '../index/searcher/index.js';
 import type { Authentication, NativeSecurityService, RoleDescriptor } from '../security/index.js';
 import { connectTransport, type HandshakeInfo, type TransportConnection } from '../transport/index.js';
 import type { TransportClientTlsOptions } from '../transport/tls.js';
@@ -241,6 +242,22 @@ export class RemoteClustersClient implements RemoteClusters {
   async search(alias: string, input: SearchInput, caller: unknown): Promise<ClusterSearchResult> {
     const expression = input.expression ?? '';
     return (await this.send(alias, REMOTE_ACTIONS.search, { expression, params: input.params, body: input.body ?? null }, caller, expression.split(','))) as ClusterSearchResult;
+  }
+
+  /** ccs_minimize_roundtrips=false: the query phase on the alias's cluster, every shard's own result. */
+  async queryPhase(alias: string, input: SearchInput, caller: unknown): Promise<RemoteQueryPhase> {
+    const expression = input.expression ?? '';
+    return (await this.send(alias, REMOTE_ACTIONS.queryPhase, { expression, params: input.params, body: input.body ?? null }, caller, expression.split(','))) as RemoteQueryPhase;
+  }
+
+  /** Fetches the picked hits of a query phase on the alias's cluster (which frees its context). */
+  async fetchPhase(alias: string, contextId: string, hits: readonly ShardHit[], caller: unknown): Promise<Record<string, unknown>[]> {
+    const answer = (await this.send(alias, REMOTE_ACTIONS.fetchPhase, { context_id: contextId, hits: [...hits] }, caller, [])) as { hits: Record<string, unknown>[] };
+    return answer.hits;
+  }
+
+  async freeContext(alias: string, contextId: string, caller: unknown): Promise<void> {
+    await this.send(alias, REMOTE_ACTIONS.freeContext, { context_id: contextId }, caller, []);
   }
 
   /** Opens a point in time on the alias's cluster: its id there and its shards. */

@@ -32,12 +32,17 @@ export const REMOTE_ACTIONS = {
   /** A cross-cluster point in time opens and closes one here. */
   openPointInTime: 'indices:data/read/open_point_in_time',
   closePointInTime: 'indices:data/read/close_point_in_time',
+  /** ccs_minimize_roundtrips=false: the coordinator runs the phases itself (Elasticsearch's action names). */
+  queryPhase: 'indices:data/read/search[phase/query]',
+  fetchPhase: 'indices:data/read/search[phase/fetch/id]',
+  freeContext: 'indices:data/read/search[free_context]',
 } as const;
 
 /** Actions the remote cluster interface serves (a subset of spec §6.1's allowlist that Strait implements). */
 const REMOTE_CLUSTER_ALLOWLIST = new Set<string>([
   REMOTE_ACTIONS.remoteNodes, REMOTE_ACTIONS.search, REMOTE_ACTIONS.fieldCaps, REMOTE_ACTIONS.resolveCluster, REMOTE_ACTIONS.scroll, REMOTE_ACTIONS.clearScroll,
   REMOTE_ACTIONS.openPointInTime, REMOTE_ACTIONS.closePointInTime,
+  REMOTE_ACTIONS.queryPhase, REMOTE_ACTIONS.fetchPhase, REMOTE_ACTIONS.freeContext,
 ]);
 const REMOTE_CLUSTER_HEADERS = new Set([CROSS_CLUSTER_CREDENTIALS_HEADER, CROSS_CLUSTER_SUBJECT_HEADER, REQUEST_ID_HEADER, 'X-Opaque-Id', 'trace.id', 'traceparent']);
 
@@ -317,6 +322,29 @@ export function buildRemoteHandlers(options: RemoteSideOptions, iface: 'transpor
     handler(REMOTE_ACTIONS.scroll, (_request, caller, body) => {
       if (typeof body['scroll_id'] !== 'string') throw errors.badRequest('malformed cross-cluster request: [scroll_id] is required');
       return search.scrollAsRemote(body['scroll_id'], typeof body['scroll'] === 'string' ? body['scroll'] : undefined, scrollOwnerOf(caller));
+    }),
+  );
+  handlers.set(
+    REMOTE_ACTIONS.queryPhase,
+    handler(
+      REMOTE_ACTIONS.queryPhase,
+      (_request, caller, body) => search.queryPhaseAsRemote({ expression: expressionOf(body), params: paramsOf(body), body: body['body'] }, authorizerFor(caller), scrollOwnerOf(caller), aliasOf(body)),
+      indicesOf,
+    ),
+  );
+  // The fetch and the free name a context only its creator may use, as scroll pages do.
+  handlers.set(
+    REMOTE_ACTIONS.fetchPhase,
+    handler(REMOTE_ACTIONS.fetchPhase, (_request, caller, body) => {
+      if (typeof body['context_id'] !== 'string' || !Array.isArray(body['hits'])) throw errors.badRequest('malformed cross-cluster request: [context_id] and [hits] are required');
+      return { hits: search.fetchAsRemote(body['context_id'], body['hits'] as never[], scrollOwnerOf(caller)) };
+    }),
+  );
+  handlers.set(
+    REMOTE_ACTIONS.freeContext,
+    handler(REMOTE_ACTIONS.freeContext, (_request, caller, body) => {
+      if (typeof body['context_id'] !== 'string') throw errors.badRequest('malformed cross-cluster request: [context_id] is required');
+      return { freed: search.freeQueryContext(body['context_id'], scrollOwnerOf(caller)) };
     }),
   );
   handlers.set(

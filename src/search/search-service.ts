@@ -117,6 +117,18 @@ export interface LocalSearchResult {
   fetch(hits: readonly ShardHit[]): Record<string, unknown>[];
 }
 
+/** Elasticsearch's search.keep_alive default: how long a query phase waits for its fetch. */
+const queryContextKeepAliveMs = 5 * 60 * 1000;
+
+/** One cluster's query phase for a coordinator that reduces its shards itself (serializable). */
+export interface RemoteQueryPhase {
+  readonly contextId: string;
+  readonly shardResults: readonly ShardResult[];
+  readonly shards: { readonly total: number; readonly successful: number; readonly skipped: number; readonly failed: number };
+  readonly failures: readonly Record<string, unknown>[];
+  readonly mappings: FieldMappings;
+}
+
 /** One cluster's page of a cross-cluster scroll (serializable: it crosses the transport). */
 export interface ClusterScrollPage {
   readonly scrollId: string;
@@ -183,6 +195,8 @@ export class SearchService {
   private readonly randomBytes: (size: number) => Buffer;
   private readonly scrolls = new ScrollRegistry<ScrollState>();
   private readonly pits = new PointInTimeRegistry();
+  /** Query phases run for a coordinator that fetches later (ccs_minimize_roundtrips=false), until fetched or freed. */
+  private readonly queryContexts = new ScrollRegistry<(hits: readonly ShardHit[]) => Record<string, unknown>[]>();
   private readonly sweepTimer: NodeJS.Timeout | undefined;
   private defaultSearchTimeoutMs: number | undefined;
 
@@ -198,6 +212,7 @@ export class SearchService {
       this.sweepTimer = setInterval(() => {
         this.scrolls.sweep(this.nowMs());
         this.pits.sweep(this.nowMs());
+        this.queryContexts.sweep(this.nowMs());
       }, sweepMs);
       this.sweepTimer.unref();
     }
@@ -547,6 +562,38 @@ export class SearchService {
       aggregations: request.aggregations.length === 0 ? undefined : mergeAggregationPartials(request.aggregations, local.shardResults.map((result) => result.aggregations ?? {})),
       mappings: local.mappings,
     };
+  }
+
+  /**
+   * `ccs_minimize_roundtrips=false`, remote half of the query phase: every shard's own result
+   * (top from + size hits, unrendered; partial aggregations), and a context the coordinator
+   * fetches the hits it picked from (`fetchAsRemote`) or frees (`freeQueryContext`).
+   */
+  queryPhaseAsRemote(input: SearchInput, access: SearchAuthorizer, owner: ScrollOwner, clusterAlias: string | undefined): RemoteQueryPhase {
+    const parsed = this.parseWithDefaults(input.params, input.body, { scroll: false });
+    const local = this.searchParsed(input, parsed, access, clusterAlias === undefined ? {} : { clusterAlias });
+    const contextId = this.randomBytes(12).toString('hex');
+    this.queryContexts.open(contextId, owner, local.fetch, queryContextKeepAliveMs, this.nowMs());
+    return {
+      contextId,
+      shardResults: local.shardResults,
+      shards: { total: local.shards.total, successful: local.shards.successful, skipped: local.shards.skipped, failed: local.shards.failed },
+      failures: local.shards.failures.map((failure) => ({ shard: failure.shard, index: failure.index, node: failure.node, reason: failure.cause.toCause() })),
+      mappings: local.mappings,
+    };
+  }
+
+  /** Renders the hits a coordinator picked from a query phase (in the order given), and frees its context. */
+  fetchAsRemote(contextId: string, hits: readonly ShardHit[], owner: ScrollOwner): Record<string, unknown>[] {
+    const fetch = this.queryContexts.use(contextId, owner, undefined, this.nowMs());
+    if (fetch === undefined) throw allShardsFailed([{ index: null, shard: -1, node: undefined, cause: errors.searchContextMissing(contextId) }], 'fetch');
+    this.queryContexts.free(contextId, owner);
+    return fetch(hits);
+  }
+
+  /** Frees a query phase's context none of whose hits made the page. */
+  freeQueryContext(contextId: string, owner: ScrollOwner): boolean {
+    return this.queryContexts.free(contextId, owner);
   }
 
   /** The next page of a scroll opened by `openScrollAsRemote`. */

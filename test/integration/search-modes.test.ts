@@ -53,7 +53,6 @@ before(async () => {
 });
 
 after(async () => {
-  if (process.env['DUMP_LOGS'] !== undefined) for (const node of [qc, fc]) console.log(node?.logs.slice(-15).join('\n'));
   await Promise.all([fc?.destroy(), qc?.destroy()]);
 });
 
@@ -313,3 +312,34 @@ test('cross-cluster search: a local part that fails while a remote part fails to
   assert.deepEqual([both.status, both.type], [400, 'index_closed_exception']);
   assert.equal((await qcAdmin.search({ index: 'local1' })).hits.hits.length, 2);
 });
+
+// ------------------------------------------------------------------ ccs_minimize_roundtrips=false
+
+for (const alias of ['rc', 'rk'] as const) {
+  const model = alias === 'rc' ? 'certificate model' : 'API key model';
+  test(`ccs_minimize_roundtrips=false (${model}): the coordinator reduces every shard itself; the answer equals the minimized mode's`, async () => {
+    const index = `local1,${alias}:index1`;
+    const requests = [
+      { query: { match: { text: 'alpha' } } },
+      { sort: [{ n: 'desc' as const }], from: 1, size: 2 },
+      { query: { match_all: {} }, size: 0, aggs: { top: { max: { field: 'n' } }, terms: { terms: { field: 'text.keyword' } } } },
+      { query: { match: { text: 'beta' } }, sort: [{ n: 'asc' as const }], size: 10, _source: ['n'] },
+    ];
+    for (const request of requests) {
+      const minimized = await qcAdmin.search({ index, ...request });
+      const unminimized = await qcAdmin.search({ index, ...request, ccs_minimize_roundtrips: false });
+      assert.deepEqual(unminimized.hits, minimized.hits, JSON.stringify(request));
+      assert.deepEqual(unminimized.aggregations, minimized.aggregations);
+      assert.deepEqual(unminimized._shards, minimized._shards);
+      assert.equal(unminimized._clusters?.successful, 2);
+      // One reduce over all shards here, where the minimized mode reduces on each cluster and once more.
+      assert.equal(minimized.num_reduce_phases, 3);
+      assert.equal(unminimized.num_reduce_phases, undefined);
+    }
+    // Errors too: 404 through the certificate model, 403 where the API key does not cover the name.
+    const missing = await failure(qcAdmin.search({ index: `${alias}:no-such-index`, ccs_minimize_roundtrips: false }));
+    const minimizedMissing = await failure(qcAdmin.search({ index: `${alias}:no-such-index` }));
+    assert.deepEqual([missing.status, missing.type], [minimizedMissing.status, minimizedMissing.type]);
+    assert.equal(missing.status, alias === 'rc' ? 404 : 403);
+  });
+}

@@ -21,6 +21,7 @@ import {
 } from '../../search/index.js';
 import { CrossClusterScrolls, decodeCrossClusterScrollId, type ScrollRemotes } from '../../search/ccs-scroll.js';
 import { decodeCrossClusterPitId, pitIdOf, searchPointInTimeAcrossClusters } from '../../search/ccs-pit.js';
+import { searchAcrossClustersUnminimized, type QueryPhaseRemotes } from '../../search/ccs-roundtrips.js';
 import { booleanParam } from '../request.js';
 import type { RequestContext, RestRequest, RestResponse, Route } from '../route.js';
 
@@ -108,6 +109,10 @@ export function searchRoutes(search: SearchService, remotes?: RemoteClusters): r
     const clusters = plan(input.expression);
     if (clusters !== undefined && ccsScrolls !== undefined && request.query['scroll'] !== undefined) {
       return { status: 200, body: await ccsScrolls.open(input, clusters, context.authorize, scrollOwner(context), context.authentication) };
+    }
+    if (clusters !== undefined && remotes !== undefined && booleanParam(request.query['ccs_minimize_roundtrips'] ?? 'true') === false && 'queryPhase' in remotes) {
+      const unminimized = remotes as RemoteClusters & QueryPhaseRemotes;
+      return { status: 200, body: await searchAcrossClustersUnminimized(search, input, clusters, context.authorize, unminimized, scrollOwner(context), context.authentication) };
     }
     if (clusters !== undefined && remotes !== undefined) {
       return { status: 200, body: await searchAcrossClusters(search, input, clusters, context.authorize, remotes, context.authentication) };
