@@ -337,4 +337,6 @@ test('cross-cluster replication refuses a leader index that DLS/FLS restricts fo
   assert.equal(refused.status, 403);
   assert.match(refused.reason, /insufficient privileges to follow index \[docs\]: document or field level security/);
   assert.equal(await qcAdmin.indices.exists({ index: 'copy-docs' }), false);
+  // The same role's DLS applies to cross-cluster search in the certificate model (the FC's role definition).
+  assert.deepEqual(ids(await cora.search({ index: 'rc:docs' })), ['1', '2']);
 });
