@@ -343,3 +343,17 @@ for (const alias of ['rc', 'rk'] as const) {
     assert.equal(missing.status, alias === 'rc' ? 404 : 403);
   });
 }
+
+test('async search honours ccs_minimize_roundtrips=false and a cross-cluster point in time', async () => {
+  const index = 'local1,rc:index1';
+  const sync = await qcAdmin.search({ index, sort: [{ n: 'asc' }] });
+  const unminimized = (await qcAdmin.asyncSearch.submit({ index, sort: [{ n: 'asc' }], ccs_minimize_roundtrips: false, wait_for_completion_timeout: '10s' })) as unknown as AsyncBody & {
+    response: { num_reduce_phases?: number };
+  };
+  assert.deepEqual(unminimized.response.hits.hits, sync.hits.hits);
+  assert.equal(unminimized.response.num_reduce_phases, undefined);
+  const pit = await qcAdmin.openPointInTime({ index, keep_alive: '1m' });
+  const through = (await qcAdmin.asyncSearch.submit({ pit: { id: pit.id }, sort: [{ n: 'asc' }], wait_for_completion_timeout: '10s' })) as unknown as AsyncBody;
+  assert.deepEqual(through.response.hits.hits, sync.hits.hits);
+  await qcAdmin.closePointInTime({ id: pit.id });
+});

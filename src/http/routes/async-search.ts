@@ -13,6 +13,9 @@ import {
   type SearchService,
 } from '../../search/index.js';
 import { AsyncSearchStore, asyncSubmitParamNames, cancelled, parseAsyncKeepAlive, parseAsyncSubmitParams, parseWait } from '../../search/async-search.js';
+import { decodeCrossClusterPitId, pitIdOf, searchPointInTimeAcrossClusters } from '../../search/ccs-pit.js';
+import { searchAcrossClustersUnminimized, type QueryPhaseRemotes } from '../../search/ccs-roundtrips.js';
+import { booleanParam } from '../request.js';
 import type { RequestContext, Route } from '../route.js';
 import { scrollOwner } from './search.js';
 
@@ -67,13 +70,25 @@ export function asyncSearchRoutes(search: SearchService, store: AsyncSearchStore
     search.parseForClusters(input);
     const owner = scrollOwner(context);
     const clusters = remotes === undefined ? undefined : planClusters(input.expression, remotes);
+    // A point in time over several clusters names them in its id.
+    const pitId = remotes === undefined ? undefined : pitIdOf(input.body);
+    const pitParts = pitId === undefined ? undefined : decodeCrossClusterPitId(pitId);
+    const minimize = booleanParam(input.params['ccs_minimize_roundtrips'], true);
     // Authorize now, before answering: remote clusters authorize their own parts when the search runs.
-    if (clusters === undefined) search.authorizeSearchTargets(input, context.authorize);
+    if (pitParts !== undefined) context.authorize.delegateToRemote?.();
+    else if (clusters === undefined) search.authorizeSearchTargets(input, context.authorize);
     else {
       context.authorize.delegateToRemote?.();
       if (clusters.local !== undefined) search.authorizeSearchTargets({ ...input, expression: clusters.local }, context.authorize);
     }
     const run = (signal: AbortSignal): Promise<Record<string, unknown>> => {
+      if (pitParts !== undefined && remotes !== undefined) {
+        return untilAborted(searchPointInTimeAcrossClusters(search, input, pitParts, context.authorize, remotes, context.authentication), signal);
+      }
+      if (clusters !== undefined && remotes !== undefined && !minimize && 'queryPhase' in remotes) {
+        const unminimized = remotes as RemoteClusters & QueryPhaseRemotes;
+        return untilAborted(searchAcrossClustersUnminimized(search, input, clusters, context.authorize, unminimized, owner, context.authentication), signal);
+      }
       if (clusters !== undefined && remotes !== undefined) {
         return untilAborted(searchAcrossClusters(search, input, clusters, context.authorize, remotes, context.authentication), signal);
       }
