@@ -157,6 +157,8 @@ export const errors = {
   actionDenied: (action: string, user: string, detail = '') =>
     new EsError(403, 'security_exception', `action [${action}] is unauthorized for user [${user}]${detail}`),
   securityForbidden: (reason: string) => new EsError(403, 'security_exception', reason),
+  /** An update reads the document it changes: refused where document or field level security applies (Elasticsearch's UpdateRequestInterceptor). */
+  updateWithDocumentFieldSecurity: () => new EsError(400, 'security_exception', "Can't execute an update request if field or document level security is enabled"),
   /** A client write to a cross-cluster replication follower (spec ccr.md §4.3). */
   followerWrite: () => new EsError(403, 'status_exception', 'a following engine does not accept operations without an assigned sequence number'),
   clusterBlock: (reason: string) => new EsError(403, 'cluster_block_exception', reason),

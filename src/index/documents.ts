@@ -768,6 +768,7 @@ export function executeBulk(
           });
           switchTo(handle.shard);
         }
+        if (item.operation === 'update' && readRestrictionFor(service, authorizer, action, item.index) !== undefined) throw errors.updateWithDocumentFieldSecurity();
         const outcome = runBulkItem(service, item, defaults);
         touched.set(outcome.handle.name, outcome.handle);
         results.push({ [item.operation]: { ...outcome.body, status: outcome.status } });

@@ -187,6 +187,21 @@ test('realtime get: the role query is checked on a document no refresh has made 
   assert.equal((await rtu.count({ index: 'rt' })).count, 0, 'nothing refreshed yet');
 });
 
+test('updates are refused where document or field level security applies (they read the document)', async () => {
+  await fcAdmin.security.putRole({ name: 'writer_a', indices: [{ names: ['docs'], privileges: ['read', 'write'], query: { term: { team: 'a' } } }] });
+  await fcAdmin.security.putUser({ username: 'wes', password: 'wes-password', roles: ['writer_a'] });
+  const wes = fc.client({ username: 'wes', password: 'wes-password' });
+  const refused = await failure(wes.update({ index: 'docs', id: '1', doc: { title: 'changed' } }));
+  assert.deepEqual(refused, { status: 400, type: 'security_exception', reason: "Can't execute an update request if field or document level security is enabled" });
+  const bulk = await wes.bulk({ operations: [{ update: { _index: 'docs', _id: '2' } }, { doc: { title: 'changed' } }] });
+  assert.equal(bulk.errors, true);
+  const item = bulk.items[0]!.update!;
+  assert.equal(item.status, 400);
+  assert.equal(item.error!.type, 'security_exception');
+  assert.equal((await fcAdmin.get({ index: 'docs', id: '1' }))._source!['title' as never], 'alpha report');
+  assert.equal((await fcAdmin.get({ index: 'docs', id: '2' }))._source!['title' as never], 'alpha notes');
+});
+
 test('two roles: queries OR-ed and field grants unioned', async () => {
   const abe = fc.client({ username: 'abe', password: 'abe-password' });
   const result = await abe.search({ index: 'docs', sort: [{ n: 'asc' }] });

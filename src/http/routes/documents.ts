@@ -154,7 +154,16 @@ export function documentRoutes(service: IndicesService): readonly Route[] {
     if (text.trim() === '') throw errors.bodyRequired();
     const items = parseBulkBody(text, defaults);
     const username = context.authentication.user.username;
-    const result = executeBulk(service, items, defaults, { allowsIndex: (action, name) => context.authorize.allowsIndex(action, name), username }, service.nowMs);
+    const authorize = context.authorize;
+    const readRestriction =
+      authorize.readRestriction === undefined ? undefined : (action: string, name: string, aliases?: readonly string[]) => authorize.readRestriction!(action, name, aliases);
+    const result = executeBulk(
+      service,
+      items,
+      defaults,
+      { allowsIndex: (action, name) => authorize.allowsIndex(action, name), ...(readRestriction !== undefined ? { readRestriction } : {}), username },
+      service.nowMs,
+    );
     if (refresh !== 'false') for (const handle of result.touched) service.refresh(handle);
     return { status: 200, body: result.body };
   };
@@ -248,6 +257,7 @@ export function documentRoutes(service: IndicesService): readonly Route[] {
       handle: (request, context) => {
         const target = request.params['index']!;
         context.authorize.indices('indices:data/write/update', [target]);
+        if (readRestrictionFor(service, context.authorize, 'indices:data/write/update', target) !== undefined) throw errors.updateWithDocumentFieldSecurity();
         const refresh = parseRefresh(request.query['refresh']);
         if (request.query['version'] !== undefined || request.query['version_type'] !== undefined) {
           throw errors.actionRequestValidation(['internal versioning can not be used for optimistic concurrency control. Please use `if_seq_no` and `if_primary_term` instead']);
