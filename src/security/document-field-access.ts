@@ -42,7 +42,7 @@ export interface IndexAccess {
 
 export const unrestrictedAccess: IndexAccess = { queries: [], fields: [] };
 
-/** One set's contribution from the entries that grant the action on the index (none: undefined). */
+/** One set's contribution from the entries that grant the action on the index (no entry: no restriction; `allowsIndex` refuses such a read anyway). */
 export function accessOfEntries(entries: readonly DocumentFieldSecurity[]): IndexAccess {
   if (entries.length === 0) return unrestrictedAccess;
   const allDocuments = entries.some((entry) => entry.query === undefined);
