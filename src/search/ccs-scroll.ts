@@ -8,7 +8,7 @@
  * `clear_scroll` frees the contexts on every cluster.
  * Reference: https://www.elastic.co/guide/en/elasticsearch/reference/current/paginate-search-results.html#scroll-search-results
  */
-import { errors } from '../common/index.js';
+import { EsError, errors } from '../common/index.js';
 import { mergeShardResults, type FieldMappings, type SearchRequest, type ShardHit, type ShardResult } from '../index/searcher/index.js';
 import type { ClusterAuthorizer, ClusterPlan } from './ccs.js';
 import { parseSearch } from './request.js';
@@ -19,6 +19,7 @@ import { parseTimeValueMs } from './time-value.js';
 
 /** What a cross-cluster scroll needs from the remote clusters (RemoteClustersClient implements it). */
 export interface ScrollRemotes {
+  skipUnavailable(alias: string): boolean;
   openScroll(alias: string, input: SearchInput, caller: unknown): Promise<ClusterScrollPage>;
   scroll(alias: string, scrollId: string, keepAlive: string | undefined, caller: unknown): Promise<Pick<ClusterScrollPage, 'scrollId' | 'hits' | 'tookMs'>>;
   clearScroll(alias: string, scrollIds: readonly string[], caller: unknown): Promise<number>;
@@ -89,7 +90,7 @@ export class CrossClusterScrolls {
     this.sweep(started);
     if (this.contexts.size >= scrollLimits.contextsMax) throw errors.tooManyScrollContexts(scrollLimits.contextsMax);
     const { ccs_minimize_roundtrips: _minimize, ...params } = input.params;
-    const parts: { alias: string | undefined; expression: string }[] = [
+    let parts: { alias: string | undefined; expression: string }[] = [
       ...(plan.local !== undefined ? [{ alias: undefined, expression: plan.local }] : []),
       ...plan.remotes,
     ];
@@ -100,14 +101,23 @@ export class CrossClusterScrolls {
         return alias === undefined ? this.service.openScrollAsRemote(clusterInput, access, owner, undefined) : this.remotes.openScroll(alias, clusterInput, caller);
       }),
     );
-    const failed = outcomes.find((outcome): outcome is PromiseRejectedResult => outcome.status === 'rejected');
+    // A remote that fails is left out when skip_unavailable allows (reported as skipped), else the scroll fails.
+    const failed = outcomes.find((outcome, i): outcome is PromiseRejectedResult => outcome.status === 'rejected' && (parts[i]!.alias === undefined || !this.remotes.skipUnavailable(parts[i]!.alias!)));
     if (failed !== undefined) {
       await Promise.all(
         outcomes.map((outcome, i) => (outcome.status === 'fulfilled' ? this.clearOne(parts[i]!.alias, outcome.value.scrollId, owner, caller) : Promise.resolve(0))),
       );
       throw failed.reason;
     }
-    const pages = outcomes.map((outcome) => (outcome as PromiseFulfilledResult<ClusterScrollPage>).value);
+    const skipped: Record<string, unknown> = {};
+    outcomes.forEach((outcome, i) => {
+      if (outcome.status !== 'rejected') return;
+      const reason = outcome.reason instanceof EsError ? outcome.reason.toCause() : { type: 'exception', reason: String(outcome.reason) };
+      skipped[parts[i]!.alias!] = { status: 'skipped', indices: parts[i]!.expression, timed_out: false, failures: [{ shard: -1, index: null, reason }] };
+    });
+    const answered = parts.filter((_part, i) => outcomes[i]!.status === 'fulfilled');
+    const pages = outcomes.filter((outcome) => outcome.status === 'fulfilled').map((outcome) => (outcome as PromiseFulfilledResult<ClusterScrollPage>).value);
+    parts = answered;
     const size = parsed.request.size;
     const cursors: Cursor[] = pages.map((page, i) => ({ alias: parts[i]!.alias, scrollId: page.scrollId, buffer: [...page.hits], exhausted: page.hits.length < size }));
     const mappings: Record<string, FieldMappings[string]> = {};
@@ -132,7 +142,10 @@ export class CrossClusterScrolls {
       shards.failed += page.shards.failed;
       details[parts[i]!.alias ?? '(local)'] = { status: page.shards.failed > 0 ? 'partial' : 'successful', indices: parts[i]!.expression, took: page.tookMs, timed_out: false, _shards: page.shards };
     });
-    const clusters = { total: parts.length, successful: parts.length, skipped: 0, running: 0, partial: 0, failed: 0, details };
+    const skippedCount = Object.keys(skipped).length;
+    Object.assign(details, skipped);
+    const partial = pages.filter((page) => page.shards.failed > 0).length;
+    const clusters = { total: parts.length + skippedCount, successful: parts.length - partial, skipped: skippedCount, running: 0, partial, failed: 0, details };
     const state: State = {
       owner,
       caller,

@@ -357,3 +357,23 @@ test('async search honours ccs_minimize_roundtrips=false and a cross-cluster poi
   assert.deepEqual(through.response.hits.hits, sync.hits.hits);
   await qcAdmin.closePointInTime({ id: pit.id });
 });
+
+test('scroll across clusters: an unreachable remote with skip_unavailable=true is skipped, one without fails the scroll', async () => {
+  await qcAdmin.cluster.putSettings({ persistent: { 'cluster.remote.gone.seeds': ['127.0.0.1:1'], 'cluster.remote.gone.skip_unavailable': true } });
+  try {
+    const first = await qcAdmin.search({ index: 'local1,gone:index1', scroll: '1m', size: 1, sort: [{ n: 'asc' }] });
+    assert.deepEqual(first.hits.hits.map((hit) => hit._id), ['l0']);
+    assert.equal(first._clusters?.skipped, 1);
+    assert.equal(first._clusters?.details?.['gone']?.status, 'skipped');
+    const next = await qcAdmin.scroll({ scroll_id: first._scroll_id!, scroll: '1m' });
+    assert.deepEqual(next.hits.hits.map((hit) => hit._id), ['l1']);
+    assert.deepEqual(await qcAdmin.clearScroll({ scroll_id: first._scroll_id! }), { succeeded: true, num_freed: 1 });
+    await qcAdmin.cluster.putSettings({ persistent: { 'cluster.remote.gone.skip_unavailable': false } });
+    const refused = await failure(qcAdmin.search({ index: 'local1,gone:index1', scroll: '1m', size: 1 }));
+    assert.ok(refused.status >= 400);
+    // The local context opened before the remote failed is freed, not left to expire.
+    assert.deepEqual(await qcAdmin.clearScroll({ scroll_id: '_all' }), { succeeded: true, num_freed: 0 });
+  } finally {
+    await qcAdmin.cluster.putSettings({ persistent: { 'cluster.remote.gone.seeds': null, 'cluster.remote.gone.skip_unavailable': null } });
+  }
+});
