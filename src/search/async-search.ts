@@ -111,7 +111,7 @@ export function encodeAsyncId(entryId: string): string {
 /** The entry id in an async search id; Elasticsearch's 400 for an id we could not have issued. */
 export function decodeAsyncId(id: string): string {
   const text = /^[A-Za-z0-9_-]+=*$/.test(id) ? Buffer.from(id, 'base64url').toString('utf8') : '';
-  if (!text.startsWith(idPrefix) || text.length === idPrefix.length) throw errors.illegalArgument(`invalid id [${id}]`);
+  if (!text.startsWith(idPrefix) || text.length === idPrefix.length) throw errors.illegalArgument(`invalid id: [${id}]`);
   return text.slice(idPrefix.length);
 }
 

@@ -44,7 +44,7 @@ export function decodeCrossClusterPitId(id: string): Parts | undefined {
     for (const value of Object.values(parts.remotes)) if (typeof value !== 'string') throw new Error('shape');
     return parts;
   } catch {
-    throw errors.illegalArgument('invalid id');
+    throw errors.illegalArgument(`invalid id: [${id}]`);
   }
 }
 

@@ -38,7 +38,7 @@ export function encodePitId(contextId: string): string {
 /** The context id in a point in time id; Elasticsearch's 400 for an id we could not have issued. */
 export function decodePitId(id: string): string {
   const text = /^[A-Za-z0-9_-]+=*$/.test(id) ? Buffer.from(id, 'base64url').toString('utf8') : '';
-  if (!text.startsWith(idPrefix) || text.length === idPrefix.length) throw errors.illegalArgument('invalid id');
+  if (!text.startsWith(idPrefix) || text.length === idPrefix.length) throw errors.illegalArgument(`invalid id: [${id}]`);
   return text.slice(idPrefix.length);
 }
 

@@ -140,7 +140,7 @@ test('async search: bad parameters and ids are 400s', async () => {
   const scroll = await failure(qcAdmin.transport.request({ method: 'POST', path: '/local1/_async_search', querystring: { scroll: '1m' } }));
   assert.deepEqual([scroll.status, scroll.type], [400, 'action_request_validation_exception']);
   const bad = await failure(qcAdmin.asyncSearch.get({ id: 'not-an-id' }));
-  assert.deepEqual([bad.status, bad.type], [400, 'illegal_argument_exception']);
+  assert.deepEqual([bad.status, bad.type, bad.reason], [400, 'illegal_argument_exception', 'invalid id: [not-an-id]']);
   const query = await failure(qcAdmin.asyncSearch.submit({ index: 'local1', query: { no_such_query: {} } as never }));
   assert.equal(query.status, 400);
 });
@@ -255,7 +255,7 @@ test('point in time: keep_alive is required; an index next to pit, a scroll with
   const scroll = await failure(qcAdmin.search({ scroll: '1m', pit: { id: pit.id } }));
   assert.deepEqual([scroll.status, scroll.type], [400, 'action_request_validation_exception']);
   const bad = await failure(qcAdmin.search({ pit: { id: 'nope' } }));
-  assert.deepEqual([bad.status, bad.type], [400, 'illegal_argument_exception']);
+  assert.deepEqual([bad.status, bad.type, bad.reason], [400, 'illegal_argument_exception', 'invalid id: [nope]']);
   const tooLong = await failure(qcAdmin.openPointInTime({ index: 'pit1', keep_alive: '2d' }));
   assert.equal(tooLong.status, 400);
   await qcAdmin.closePointInTime({ id: pit.id });
