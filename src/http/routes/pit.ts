@@ -20,7 +20,7 @@ export function pitRoutes(search: SearchService, remotes?: RemoteClusters): read
       path: '/:index/_pit',
       action: pitActions.open,
       scope: 'indices',
-      params: ['keep_alive', 'routing', 'preference', 'allow_partial_search_results', ...INDICES_OPTIONS],
+      params: ['keep_alive', ...INDICES_OPTIONS],
       handle: async (request, context) => {
         const input = { expression: request.params['index'], params: request.query, body: undefined };
         const clusters = pitRemotes === undefined ? undefined : planClusters(input.expression, pitRemotes);
