@@ -119,6 +119,9 @@ export function apiKeyModel(options: ModelOptions, credentials: string): RemoteM
   };
 }
 
+/** Failures that mean the remote cluster could not be reached (Elasticsearch's isRemoteUnavailableException). */
+const REMOTE_UNAVAILABLE_TYPES = new Set(['connect_transport_exception', 'node_disconnected_exception', 'no_such_remote_cluster_exception']);
+
 /** A connection-level failure hides the remote's own refusal; surface that (401/403) as Elasticsearch does. */
 function unwrapSecurity(error: unknown): unknown {
   let cause = error instanceof EsError ? error.causedBy : undefined;
@@ -318,6 +321,8 @@ export class RemoteClustersClient implements RemoteClusters {
       // queried; any other failure (a security refusal from either side, a lost link, an error
       // while resolving) marks it not connected.
       const connected = error instanceof EsError && error.type === 'index_not_found_exception';
+      // An unreachable cluster is just not connected: Elasticsearch gives no error for it.
+      if (error instanceof EsError && REMOTE_UNAVAILABLE_TYPES.has(error.type)) return { connected: false, skip_unavailable: skip };
       return { connected, skip_unavailable: skip, error: error instanceof Error ? error.message : String(error) };
     }
   }
