@@ -274,7 +274,7 @@ export class NativeSecurityService {
 
   deleteServiceToken(principal: string, name: string): boolean {
     this.passwordCache.clear();
-    return this.store.deleteServiceToken(account.principal, name);
+    return this.store.deleteServiceToken(principal, name);
   }
 
   private anonymousAuthentication(anonymous: AnonymousAccess): Authentication {
