@@ -3,6 +3,7 @@ import type { SqlDatabase } from '../common/index.js';
 import type { NodeConfig } from '../config/types.js';
 import { securityRoutes } from '../http/routes/security.js';
 import { createSecurityService, type NativeSecurityService } from '../security/index.js';
+import { parseTimeValueMs } from '../config/schema.js';
 import type { AnonymousAccess } from '../security/service.js';
 import type { SecurityService } from '../security/types.js';
 import { disabledSecurityService } from './security-disabled.js';
@@ -26,6 +27,7 @@ export async function wireSecurity(options: {
     nowMs: options.nowMs,
     ...(bootstrapPassword !== undefined ? { bootstrapPassword } : {}),
     anonymous: anonymousAccess(options.config),
+    ...apiKeyCacheTtl(options.config),
   });
   if (options.elasticPassword !== undefined) security.ensureElasticPassword(options.elasticPassword);
   const routes = securityRoutes(security);
@@ -36,6 +38,14 @@ export async function wireSecurity(options: {
     routes: () => routes,
   };
   return { service, native: security, close: () => security.close() };
+}
+
+/** `xpack.security.authc.api_key.cache.ttl`, when set (the schema validated it as a time value). */
+export function apiKeyCacheTtl(config: Pick<NodeConfig, "flat">): { apiKeyCacheTtlMs?: number } {
+  const value = config.flat['xpack.security.authc.api_key.cache.ttl'];
+  if (typeof value !== 'string') return {};
+  const ms = parseTimeValueMs(value);
+  return ms === undefined ? {} : { apiKeyCacheTtlMs: Math.max(0, ms) };
 }
 
 /** `xpack.security.authc.anonymous.*` (Elasticsearch's defaults: `_anonymous`, no roles = disabled, authz_exception true). */

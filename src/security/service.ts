@@ -37,6 +37,8 @@ export interface CreateSecurityServiceOptions {
   readonly bootstrapPassword?: string;
   readonly cacheMaxEntries?: number;
   readonly cacheTtlMs?: number;
+  /** `xpack.security.authc.api_key.cache.ttl` (20m): how long a verified API key secret stays cached; 0 disables the cache. */
+  readonly apiKeyCacheTtlMs?: number;
   /** `xpack.security.authc.anonymous.*`: enabled when `roles` is not empty. */
   readonly anonymous?: AnonymousAccess;
 }
@@ -118,7 +120,7 @@ export class NativeSecurityService {
     const maxEntries = options.cacheMaxEntries ?? 10_000;
     const ttlMs = options.cacheTtlMs ?? 20 * 60_000;
     this.passwordCache = new VerificationCache(maxEntries, ttlMs, options.nowMs);
-    this.apiKeyCache = new VerificationCache(maxEntries, ttlMs, options.nowMs);
+    this.apiKeyCache = new VerificationCache(maxEntries, options.apiKeyCacheTtlMs ?? ttlMs, options.nowMs);
     if (options.bootstrapPassword !== undefined && options.bootstrapPassword.length > 0) {
       this.bootstrapHash = hashSecretSync(options.bootstrapPassword);
     }
