@@ -6,11 +6,13 @@ import { ClusterSettingsStore, dynamicSettingTypes, type DynamicSetting } from '
 import { ES_API_VERSION } from '../common/index.js';
 import { Keystore, type NodeConfig, type SecureSettings, type SslConfig } from '../config/index.js';
 import { remoteRoutes } from '../http/routes/remote.js';
+import { remoteDoctorRoutes } from '../http/routes/remote-doctor.js';
 import type { Route } from '../http/route.js';
 import type { NodeIdentity } from '../http/routes/node-info.js';
 import { RemoteClusterService, timeValueMs, type Flat } from '../remote/index.js';
 import { AuditTrail } from '../remote/audit.js';
 import { apiKeyModel, certificateModel, RemoteClustersClient, type ModelOptions } from '../remote/client.js';
+import { DIAGNOSE_STEP_TIMEOUT_MS_MAX } from '../remote/doctor.js';
 import { buildRemoteHandlers, remoteClusterHandshakeCheck, type ExtraRemoteAction } from '../remote/server.js';
 import type { SearchService } from '../search/index.js';
 import type { NativeSecurityService } from '../security/index.js';
@@ -257,6 +259,21 @@ export function wireRemote(options: {
           secure = Keystore.load(config.configDir, password ?? process.env['STRAIT_KEYSTORE_PASSWORD'] ?? '');
           credentialMap = credentialsIn(secure);
           service.reloadCredentials();
+        },
+      }),
+      ...remoteDoctorRoutes({
+        remotes: service,
+        client,
+        security: options.security,
+        timeoutMs: Math.min(modelOptions.connectTimeoutMs, DIAGNOSE_STEP_TIMEOUT_MS_MAX),
+        doctor: {
+          local: handshake,
+          log: log.child({ component: 'remote-doctor' }),
+          connectTimeoutMs: modelOptions.connectTimeoutMs,
+          tlsFor: (model) => (model === 'api_key' ? modelOptions.remoteClusterClientTls : modelOptions.transportTls),
+          credential: (alias) => credentialMap.get(alias),
+          clock: () => performance.now(),
+          pinnedClusterName: (alias) => service.pinnedClusterName(alias),
         },
       }),
     ],

@@ -326,4 +326,29 @@ export class RemoteClustersClient implements RemoteClusters {
       return { connected, skip_unavailable: skip, error: error instanceof Error ? error.message : String(error) };
     }
   }
+  /**
+   * The headers a request by `caller` would carry to the alias (the connection doctor's step 6
+   * sends its probe with them over its own connection); the local 403 when no remote_indices apply.
+   */
+  probeHeaders(alias: string, action: string, caller: unknown): Record<string, string> {
+    return this.headersFor(alias, action, caller, randomUUID());
+  }
+
+  /**
+   * Headers that ask the remote what it grants a named local user (access explain): under the API
+   * key model the key's own access (sent as `_system`, which carries no privileges of its own);
+   * under the certificate model the remote's roles of the user's role names.
+   */
+  explainHeaders(alias: string, user: { readonly username: string; readonly roles: readonly string[] }): Record<string, string> {
+    const headers: Record<string, string> = { [REQUEST_ID_HEADER]: randomUUID() };
+    if (this.service.modelOf(alias) === 'api_key') {
+      const credentials = this.credentials(alias);
+      if (credentials === undefined) throw errors.illegalState(`remote cluster [${alias}] has no credentials`);
+      headers[CROSS_CLUSTER_CREDENTIALS_HEADER] = `ApiKey ${credentials}`;
+      headers[CROSS_CLUSTER_SUBJECT_HEADER] = SYSTEM_SUBJECT;
+      return headers;
+    }
+    headers[CERTIFICATE_SUBJECT_HEADER] = Buffer.from(JSON.stringify({ username: user.username, roles: user.roles, realm: { name: '__explain', type: '__explain' } })).toString('base64');
+    return headers;
+  }
 }

@@ -5,6 +5,7 @@ import type { SearchAuthorizer, SearchService } from '../search/index.js';
 import { crossClusterKeyProblem, isRestricted, readRestrictionOf } from '../security/document-field-access.js';
 import { compilePermission, intersectPermissions, type NativeSecurityService, type Permission } from '../security/index.js';
 import type { HandshakeInfo, TransportHandler, TransportHandshakeRequest, TransportRequest } from '../transport/index.js';
+import { ACCESS_PROBE_ACTIONS, accessVerdict, renderAccess } from './access-probe.js';
 import type { AuditTrail } from './audit.js';
 import {
   CERTIFICATE_SUBJECT_HEADER,
@@ -43,6 +44,8 @@ const REMOTE_CLUSTER_ALLOWLIST = new Set<string>([
   REMOTE_ACTIONS.remoteNodes, REMOTE_ACTIONS.search, REMOTE_ACTIONS.fieldCaps, REMOTE_ACTIONS.resolveCluster, REMOTE_ACTIONS.scroll, REMOTE_ACTIONS.clearScroll,
   REMOTE_ACTIONS.openPointInTime, REMOTE_ACTIONS.closePointInTime,
   REMOTE_ACTIONS.queryPhase, REMOTE_ACTIONS.fetchPhase, REMOTE_ACTIONS.freeContext,
+  // The doctor's and access explain's probes: they reveal only the caller's (and its key's) own access.
+  ACCESS_PROBE_ACTIONS.diagnoseAccess, ACCESS_PROBE_ACTIONS.ownAccess,
 ]);
 const REMOTE_CLUSTER_HEADERS = new Set([CROSS_CLUSTER_CREDENTIALS_HEADER, CROSS_CLUSTER_SUBJECT_HEADER, REQUEST_ID_HEADER, 'X-Opaque-Id', 'trace.id', 'traceparent']);
 
@@ -416,6 +419,25 @@ export function buildRemoteHandlers(options: RemoteSideOptions, iface: 'transpor
       ),
     );
   }
+  handlers.set(ACCESS_PROBE_ACTIONS.diagnoseAccess, handler(ACCESS_PROBE_ACTIONS.diagnoseAccess, (_request, caller, body) => accessVerdict(body, caller), (body) => (typeof body['index'] === 'string' ? [body['index']] : [])));
+  handlers.set(
+    ACCESS_PROBE_ACTIONS.ownAccess,
+    handler(ACCESS_PROBE_ACTIONS.ownAccess, async (request, caller) => {
+      if (security === undefined) return { model: 'none', descriptors: [] };
+      if (iface === 'remote_cluster') {
+        // The key that authenticated this very request: its own access, nothing of its owner's.
+        const key = security.storedKeyOf(await security.authenticateApiKey(credentialOf(request.headers[CROSS_CLUSTER_CREDENTIALS_HEADER]), 'cross_cluster'))!;
+        return { model: 'api_key', api_key: { id: key.id, name: key.name, access: key.access }, descriptors: renderAccess(key.roleDescriptors) };
+      }
+      const roles = caller.roles.map((name) => ({ name, role: security.findRole(name) }));
+      return {
+        model: 'certificate',
+        roles: caller.roles,
+        unknown_roles: roles.filter((entry) => entry.role === undefined).map((entry) => entry.name),
+        descriptors: renderAccess(roles.flatMap((entry) => (entry.role === undefined ? [] : [entry.role]))),
+      };
+    }),
+  );
   return handlers;
 }
 

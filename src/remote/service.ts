@@ -123,6 +123,11 @@ export class RemoteClusterService {
     return this.aliases.get(alias)?.connections.connected ?? false;
   }
 
+  /** The cluster name the alias's first handshake pinned (the connection doctor compares it). */
+  pinnedClusterName(alias: string): string | undefined {
+    return this.aliases.get(alias)?.connections.clusterName;
+  }
+
   modelOf(alias: string): RemoteModel['kind'] {
     const entry = this.aliases.get(alias);
     if (entry === undefined) throw errors.noSuchRemoteCluster(alias);
