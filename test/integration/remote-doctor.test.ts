@@ -124,6 +124,9 @@ before(async () => {
       'cluster.remote.cp.skip_unavailable': false,
       'cluster.remote.deadport.mode': 'proxy',
       'cluster.remote.deadport.proxy_address': '127.0.0.1:1',
+      'cluster.remote.nohost.seeds': ['no-such-host.invalid:9300'],
+      'cluster.remote.cuntrusted.mode': 'proxy',
+      'cluster.remote.cuntrusted.proxy_address': fc2.transportAddress,
     },
   });
   await Promise.all(['kp', 'ks', 'cs', 'cp'].map((alias) => connected(alias)));
@@ -196,6 +199,20 @@ test('a wrong port: step 2 names the proxy_address setting', async () => {
   assert.equal(report.first_failed!.setting, 'cluster.remote.deadport.proxy_address');
   assert.match(report.first_failed!.reason, /Connection refused/);
   assert.equal(report.nodes[0]!.steps[0]!.status, 'passed');
+});
+
+test('a name that does not resolve: step 1 names the seeds setting', async () => {
+  const report = await diagnose(qcAdmin, 'nohost');
+  assert.equal(report.first_failed!.step, 1);
+  assert.equal(report.first_failed!.setting, 'cluster.remote.nohost.seeds');
+  assert.match(report.first_failed!.reason, /cannot resolve \[no-such-host\.invalid\]/);
+});
+
+test('certificate model, transport CA not trusted: step 3 names transport.ssl.certificate_authorities', async () => {
+  const report = await diagnose(qcAdmin, 'cuntrusted');
+  assert.equal(report.model, 'certificate');
+  assert.equal(report.first_failed!.step, 3);
+  assert.equal(report.first_failed!.setting, 'xpack.security.transport.ssl.certificate_authorities');
 });
 
 test('an invalidated key: step 5 names the credentials keystore setting; step 4 passed', async () => {
