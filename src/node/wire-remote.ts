@@ -11,6 +11,7 @@ import type { Route } from '../http/route.js';
 import type { NodeIdentity } from '../http/routes/node-info.js';
 import { RemoteClusterService, timeValueMs, type Flat } from '../remote/index.js';
 import { AuditTrail } from '../remote/audit.js';
+import { CredentialRotation } from '../remote/rotation.js';
 import { apiKeyModel, certificateModel, RemoteClustersClient, type ModelOptions } from '../remote/client.js';
 import { DIAGNOSE_STEP_TIMEOUT_MS_MAX } from '../remote/doctor.js';
 import { buildRemoteHandlers, remoteClusterHandshakeCheck, type ExtraRemoteAction } from '../remote/server.js';
@@ -104,11 +105,11 @@ function sslFrom(config: NodeConfig, prefix: string, defaults: { enabled: boolea
   };
 }
 
-function credentialsIn(secure: SecureSettings): Map<string, string> {
+function credentialsIn(secure: SecureSettings, suffix = '.credentials'): Map<string, string> {
   const out = new Map<string, string>();
   for (const name of secure.names()) {
-    if (name.startsWith(REMOTE_PREFIX) && name.endsWith('.credentials')) {
-      const alias = name.slice(REMOTE_PREFIX.length, -'.credentials'.length);
+    if (name.startsWith(REMOTE_PREFIX) && name.endsWith(suffix)) {
+      const alias = name.slice(REMOTE_PREFIX.length, -suffix.length);
       const value = secure.getString(name);
       if (value !== undefined && value !== '') out.set(alias, value);
     }
@@ -196,6 +197,30 @@ export function wireRemote(options: {
   let secure: SecureSettings = config.secure;
   // Decoded once, and again at each reload_secure_settings (not per request).
   let credentialMap = credentialsIn(secure);
+  // Overlapping key rotation (issue #12 §4): the next key per alias, promoted after its first success.
+  let keystorePassword = process.env['STRAIT_KEYSTORE_PASSWORD'] ?? '';
+  const rotation = new CredentialRotation(credentialMap, credentialsIn(secure, '.credentials_next'), (alias, credentials) => {
+    credentialMap = rotation.currentMap();
+    service.adoptCredentials(alias, credentials);
+    // Persisted, so a restart or the next reload keeps the promoted key (and the old one is gone).
+    let persisted = true;
+    try {
+      const keystore = Keystore.load(config.configDir, keystorePassword);
+      if (keystore.getString(`${REMOTE_PREFIX}${alias}.credentials_next`) === credentials) {
+        keystore.set(`${REMOTE_PREFIX}${alias}.credentials`, Buffer.from(credentials, 'utf8'));
+        keystore.remove(`${REMOTE_PREFIX}${alias}.credentials_next`);
+        keystore.save(keystorePassword);
+        secure = keystore;
+      }
+    } catch (error) {
+      persisted = false;
+      log.warn({ alias, reason: (error as Error).message }, `remote cluster [${alias}]: the promoted credential could not be written to the keystore`);
+    }
+    log.info(
+      { alias, persisted },
+      `remote cluster [${alias}]: promoted [cluster.remote.${alias}.credentials_next] to [cluster.remote.${alias}.credentials] after its first successful use`,
+    );
+  });
   const transportSsl = config.transportSsl;
   // Restricted trust applies to the transport interface only, on both sides of its connections.
   const trustRestrictions = config.securityEnabled && transportSsl.enabled ? watchTrustRestrictions(config, log.child({ component: 'transport' })) : undefined;
@@ -224,7 +249,7 @@ export function wireRemote(options: {
     nodeAttr,
     initialConnectTimeoutMs: timeValueMs(flatString(config, 'cluster.remote.initial_connect_timeout') ?? '30s'),
     connectTimeoutMs: modelOptions.connectTimeoutMs,
-    modelFor: (_alias, credentials) => (credentials !== undefined ? apiKeyModel(modelOptions, credentials) : certificateModel(modelOptions)),
+    modelFor: (alias, credentials) => (credentials !== undefined ? apiKeyModel(modelOptions, rotation.sourceFor(alias)) : certificateModel(modelOptions)),
     credentials: () => credentialMap,
     log: log.child({ component: 'remote' }),
     remoteClusterClient: { enabled: config.nodeRoles.includes('remote_cluster_client'), nodeName: config.nodeName },
@@ -233,7 +258,7 @@ export function wireRemote(options: {
   const remoteOnly = (flat: Flat): Flat => Object.fromEntries(Object.entries(flat).filter(([key]) => key.startsWith(REMOTE_PREFIX)));
   options.clusterSettings.addValidator((effective) => service.validate(remoteOnly(effective)));
   options.clusterSettings.onChange((effective) => service.apply(remoteOnly(effective)));
-  const client = new RemoteClustersClient(service, options.security, (alias) => credentialMap.get(alias), audit, log.child({ component: 'remote-client' }));
+  const client = new RemoteClustersClient(service, options.security, (alias) => credentialMap.get(alias), audit, log.child({ component: 'remote-client' }), rotation);
 
   // ---- remote side: the interfaces other clusters call
   const remoteSide = {
@@ -256,8 +281,10 @@ export function wireRemote(options: {
         search: options.search,
         identity,
         reloadSecureSettings: (password) => {
-          secure = Keystore.load(config.configDir, password ?? process.env['STRAIT_KEYSTORE_PASSWORD'] ?? '');
+          keystorePassword = password ?? process.env['STRAIT_KEYSTORE_PASSWORD'] ?? '';
+          secure = Keystore.load(config.configDir, keystorePassword);
           credentialMap = credentialsIn(secure);
+          rotation.reset(credentialMap, credentialsIn(secure, '.credentials_next'));
           service.reloadCredentials();
         },
       }),

@@ -9,6 +9,7 @@ import type { Authentication, NativeSecurityService, RoleDescriptor } from '../s
 import { connectTransport, type HandshakeInfo, type TransportConnection } from '../transport/index.js';
 import type { TransportClientTlsOptions } from '../transport/tls.js';
 import type { AuditTrail } from './audit.js';
+import { isKeyRejected, type CredentialSource } from './rotation.js';
 import { mappingFromWire, REMOTE_ACTIONS } from './server.js';
 import type { RemoteClusterService } from './service.js';
 import type { ConnectTarget, RemoteConnection, RemoteModel, SniffedNode } from './strategy.js';
@@ -97,22 +98,37 @@ export function certificateModel(options: ModelOptions): RemoteModel {
   };
 }
 
-export function apiKeyModel(options: ModelOptions, credentials: string): RemoteModel {
-  const credentialHeader = `ApiKey ${credentials}`;
+export function apiKeyModel(options: ModelOptions, credentials: string | CredentialSource): RemoteModel {
+  // Read at each use: a promoted next key (issue #12 §4) serves the next dial without a rebuild.
+  const source: CredentialSource =
+    typeof credentials === 'string' ? { current: () => credentials, fallback: () => undefined, succeeded: () => undefined } : credentials;
+  const dial = async (target: ConnectTarget, credential: string) =>
+    adapt(
+      await connectTransport({
+        ...connectOptions(options, target, options.remoteClusterClientTls),
+        handshakeHeaders: { [CROSS_CLUSTER_CREDENTIALS_HEADER]: `ApiKey ${credential}` },
+      }),
+    );
   return {
     kind: 'api_key',
-    connect: async (target) =>
-      adapt(
-        await connectTransport({
-          ...connectOptions(options, target, options.remoteClusterClientTls),
-          handshakeHeaders: { [CROSS_CLUSTER_CREDENTIALS_HEADER]: credentialHeader },
-        }),
-      ),
+    connect: async (target) => {
+      const first = source.current() ?? '';
+      try {
+        return await dial(target, first);
+      } catch (error) {
+        // The handshake authenticates the key: an invalidated current key is retried with the next.
+        const other = isKeyRejected(error) ? source.fallback(first) : undefined;
+        if (other === undefined) throw error;
+        const connection = await dial(target, other);
+        source.succeeded(other);
+        return connection;
+      }
+    },
     listNodes: async (connection) => {
       const body = await connection.request(
         REMOTE_ACTIONS.remoteNodes,
         {},
-        { headers: { [CROSS_CLUSTER_CREDENTIALS_HEADER]: credentialHeader, [CROSS_CLUSTER_SUBJECT_HEADER]: SYSTEM_SUBJECT }, timeoutMs: 30_000 },
+        { headers: { [CROSS_CLUSTER_CREDENTIALS_HEADER]: `ApiKey ${source.current() ?? ''}`, [CROSS_CLUSTER_SUBJECT_HEADER]: SYSTEM_SUBJECT }, timeoutMs: 30_000 },
       );
       return parseNodes(body, 'nodes');
     },
@@ -143,6 +159,8 @@ export class RemoteClustersClient implements RemoteClusters {
     private readonly credentials: (alias: string) => string | undefined,
     private readonly audit: AuditTrail,
     private readonly log: Logger,
+    /** Overlapping key rotation (issue #12 §4): the key to retry with, and the promotion of a next key that worked. */
+    private readonly rotation?: { fallback(alias: string, used: string): string | undefined; succeeded(alias: string, used: string): void },
   ) {}
 
   aliases(): readonly string[] {
@@ -220,7 +238,7 @@ export class RemoteClustersClient implements RemoteClusters {
       // Elasticsearch, where the handshake precedes the interceptor's check).
       const connection = await this.service.connection(alias);
       const headers = this.headersFor(alias, action, caller, requestId, stored);
-      const result = await connection.request(action, { ...body, cluster_alias: alias }, { headers });
+      const result = await this.requestRotating(connection, alias, action, { ...body, cluster_alias: alias }, headers);
       this.audit.record({ ...base, 'event.action': 'cross_cluster_request', decision: 'granted' });
       return result;
     } catch (error) {
@@ -239,6 +257,23 @@ export class RemoteClustersClient implements RemoteClusters {
       }
       this.log.debug({ alias, action, reason: (surfaced as Error).message }, 'cross-cluster request failed');
       throw surfaced;
+    }
+  }
+
+  /**
+   * Sends once; when the remote says the key is invalid or expired and another key is configured
+   * for the alias (credentials_next, or a current key promoted meanwhile), sends once more with it.
+   */
+  private async requestRotating(connection: RemoteConnection, alias: string, action: string, body: Record<string, unknown>, headers: Record<string, string>): Promise<unknown> {
+    try {
+      return await connection.request(action, body, { headers });
+    } catch (error) {
+      const used = headers[CROSS_CLUSTER_CREDENTIALS_HEADER]?.slice('ApiKey '.length);
+      const other = used !== undefined && this.rotation !== undefined && isKeyRejected(error) ? this.rotation.fallback(alias, used) : undefined;
+      if (other === undefined) throw error;
+      const result = await connection.request(action, body, { headers: { ...headers, [CROSS_CLUSTER_CREDENTIALS_HEADER]: `ApiKey ${other}` } });
+      this.rotation!.succeeded(alias, other);
+      return result;
     }
   }
 

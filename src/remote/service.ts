@@ -105,6 +105,16 @@ export class RemoteClusterService {
     return rebuilt;
   }
 
+  /**
+   * A next key was promoted (issue #12 §4): the alias's model already reads its credential at each
+   * use, so the connections stay up (in-flight requests must not fail) and only the record changes.
+   */
+  adoptCredentials(alias: string, credentials: string): void {
+    this.credentialMap = new Map(this.credentialMap).set(alias, credentials);
+    const entry = this.aliases.get(alias);
+    if (entry !== undefined) entry.credentials = credentials;
+  }
+
   aliasNames(): string[] {
     return [...this.aliases.keys()].sort();
   }
