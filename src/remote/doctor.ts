@@ -90,13 +90,23 @@ export function nodeReport(address: string, source: NodeDiagnosis['source'], out
 }
 
 /** The whole report: the alias, its model and mode, each node, and the first failure of all. Pure. */
-export function diagnoseReport(alias: string, settings: RemoteAliasSettings, model: 'api_key' | 'certificate', connected: boolean, nodes: readonly NodeDiagnosis[], tookMs: number): Record<string, unknown> {
+export function diagnoseReport(
+  alias: string,
+  settings: RemoteAliasSettings,
+  model: 'api_key' | 'certificate',
+  connected: boolean,
+  nodes: readonly NodeDiagnosis[],
+  tookMs: number,
+  lastConnectError?: string,
+): Record<string, unknown> {
   const first = nodes.find((node) => node.first_failed !== null)?.first_failed ?? null;
   return {
     alias,
     mode: settings.mode,
     model,
     connected,
+    // `_remote/info` says only connected: false; the live connections' own last failure is here.
+    ...(lastConnectError !== undefined ? { last_connect_error: lastConnectError } : {}),
     ok: first === null && nodes.length > 0,
     took_ms: tookMs,
     first_failed: first,
@@ -229,6 +239,7 @@ export interface DiagnoseInput {
   readonly settings: RemoteAliasSettings;
   readonly model: 'api_key' | 'certificate';
   readonly connected: boolean;
+  readonly lastConnectError?: string | undefined;
   readonly index: string | undefined;
   readonly privilege: string;
   readonly caller: unknown;
@@ -550,6 +561,6 @@ export async function runDiagnosis(deps: DoctorDeps, input: DiagnoseInput): Prom
     connection?.close();
     nodes.push(nodeReport(node.address, 'sniffed', outcomes, node.name));
   }
-  const report = diagnoseReport(input.alias, settings, input.model, input.connected, nodes, Math.round(deps.clock() - start));
+  const report = diagnoseReport(input.alias, settings, input.model, input.connected, nodes, Math.round(deps.clock() - start), input.lastConnectError);
   return sniffError === undefined ? report : { ...report, sniff_error: sniffError };
 }

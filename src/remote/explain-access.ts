@@ -88,11 +88,12 @@ export function explainVerdicts(input: {
     const localAllows = localPermission?.hasIndexPrivilege(index, privilege, false) ?? false;
     const keyAllows = remotePermission.hasIndexPrivilege(index, privilege, false);
     if (sets === undefined) {
+      const named = [...new Set(localEntries(alias, input.localRoles).flatMap((entry) => entry.clusters))].sort();
       return {
         privilege,
         allowed: false,
         decided_by: 'local',
-        rule: `no remote_indices entry of user [${input.username}]'s roles names a cluster matching [${alias}]: this cluster refuses before sending`,
+        rule: `no remote_indices entry of user [${input.username}]'s roles names a cluster matching [${alias}]${named.length > 0 ? ` (they name [${named.join(',')}])` : ''}: this cluster refuses before sending`,
       };
     }
     if (!localAllows) {

@@ -138,6 +138,11 @@ export class RemoteClusterService {
     return this.aliases.get(alias)?.connections.clusterName;
   }
 
+  /** Why the alias's last background connect attempt failed, if it did (the doctor shows it beside `connected`). */
+  lastConnectError(alias: string): string | undefined {
+    return this.aliases.get(alias)?.connections.lastError?.message;
+  }
+
   modelOf(alias: string): RemoteModel['kind'] {
     const entry = this.aliases.get(alias);
     if (entry === undefined) throw errors.noSuchRemoteCluster(alias);

@@ -182,6 +182,9 @@ test('healthy aliases pass every step: API key model and certificate model, prox
 test('the remote cluster interface CA that is not trusted: step 3 names remote_cluster_client.ssl.certificate_authorities', async () => {
   const report = await diagnose(qcAdmin, 'untrusted');
   assert.equal(report.ok, false);
+  // "connected: false" comes with the live connections' last failure, and the step that explains it.
+  assert.equal(report.connected, false);
+  assert.match(String((report as unknown as Record<string, unknown>)['last_connect_error']), /not trusted by the configured certificate authorities/);
   assert.equal(report.first_failed!.step, 3);
   assert.equal(report.first_failed!.name, 'tls_handshake');
   assert.equal(report.first_failed!.setting, 'xpack.security.remote_cluster_client.ssl.certificate_authorities');

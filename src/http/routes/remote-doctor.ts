@@ -39,6 +39,7 @@ export function remoteDoctorRoutes(options: {
           settings: remotes.settingsOf(alias),
           model: remotes.modelOf(alias),
           connected: remotes.isConnected(alias),
+          lastConnectError: remotes.lastConnectError(alias),
           index,
           privilege,
           caller: context.authentication,

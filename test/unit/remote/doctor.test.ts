@@ -96,7 +96,7 @@ test('explain verdicts: API key model needs both sides; certificate model lets t
   assert.deepEqual(both.intersection, [{ names: ['logs', 'metrics'], privileges: [], local_privileges: ['cross_cluster_replication', 'read'] }]);
   const wrongAlias = explainVerdicts({ alias: 'eu', model: 'api_key', username: 'wanda', localRoles: [misnamed], remote: [keyRole], remoteName: '[k1]', index: 'logs', privileges: ['read'] });
   assert.equal(wrongAlias.verdicts[0]!.decided_by, 'local');
-  assert.match(wrongAlias.verdicts[0]!.rule, /names a cluster matching \[eu\]/);
+  assert.match(wrongAlias.verdicts[0]!.rule, /names a cluster matching \[eu\] \(they name \[ue\]\)/);
   assert.deepEqual(localEntries('eu', [misnamed]).map((entry) => [entry.clusters, entry.applies]), [[['ue'], false]]);
   const certificate = explainVerdicts({ alias: 'eu', model: 'certificate', username: 'wanda', localRoles: [misnamed], remote: [keyRole], remoteName: 'roles [misnamed]', index: 'logs', privileges: ['read'] });
   assert.deepEqual([certificate.verdicts[0]!.allowed, certificate.verdicts[0]!.decided_by], [true, 'remote']);
