@@ -82,6 +82,11 @@ export const nodeSettingDefinitions: readonly SettingDefinition[] = [
     type: string,
     description: 'TEST ONLY: the version this node claims in its handshake and GET / (to test the version rule end to end).',
   },
+  {
+    key: 'strait.test.search.shard_delay',
+    type: time,
+    description: 'TEST ONLY: a wait before each shard of a cancellable search (REST, async and remote searches), so tests can see and cancel a running search.',
+  },
   { key: 'xpack.security.enabled', type: boolean },
   { key: 'xpack.security.audit.enabled', type: boolean },
   { key: 'xpack.security.authc.api_key.cache.ttl', type: time },

@@ -236,7 +236,7 @@ export async function startNode(config: NodeConfig, options: StartOptions): Prom
     };
     const routes: Route[] = [
       ...nodeInfoRoutes(identity),
-      ...taskRoutes(identity),
+      ...taskRoutes(identity, indices.search.tasks),
       ...clusterSettingsRoutes(clusterSettings),
       ...security.service.routes(),
       ...indices.routes({ clusterName: config.clusterName, followersPastLagObjective: () => ccr.followersPastLagObjective() }, remote.client),

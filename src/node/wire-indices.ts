@@ -53,6 +53,11 @@ export function wireIndices(options: { config: NodeConfig; nodeDb: SqlDatabase; 
     nowMs: options.nowMs,
     nodeId: readNodeId(options.nodeDb, options.config.nodeName),
   });
+  const testShardDelay = options.config.flat['strait.test.search.shard_delay'];
+  if (typeof testShardDelay === 'string') {
+    search.setTestShardDelay(parseTimeValueMs(testShardDelay, 'strait.test.search.shard_delay'));
+    log.warn({ delay: testShardDelay }, 'strait.test.search.shard_delay is set: searches wait before each shard (test-only setting)');
+  }
   // Async searches live in memory until their keep-alive passes; expired ones are dropped on use and every 30s.
   const asyncSearches = new AsyncSearchStore(options.nowMs, () => randomBytes(15).toString('base64url'));
   const asyncSweep = setInterval(() => asyncSearches.sweep(options.nowMs()), 30_000);

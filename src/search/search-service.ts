@@ -50,6 +50,27 @@ import { allShardsFailed, renderSearchResponse, renderShards, typedKeys, type Sh
 import { decodeScrollId, encodeScrollId, ScrollRegistry, scrollLimits, type ScrollOwner } from './scroll.js';
 import { parseTimeValueMs } from './time-value.js';
 import { decodePitId, encodePitId, parsePitKeepAlive, pitActions, PointInTimeRegistry, type PinnedIndex } from './pit.js';
+import { checkpoint, TaskManager } from '../tasks/task-manager.js';
+
+/**
+ * Runs a search's steps (a generator that yields before each shard's query phase) to the end at
+ * once: the synchronous callers (count, msearch, scroll, by-query, cross-cluster local parts).
+ */
+function drain<T>(steps: Generator<void, T>): T {
+  let next = steps.next();
+  while (next.done !== true) next = steps.next();
+  return next.value;
+}
+
+/** Runs a search's steps, pausing at each yield: the search may be cancelled there (its task fails it with task_cancelled_exception). */
+async function drainAsync<T>(steps: Generator<void, T>, pause: () => Promise<void>): Promise<T> {
+  let next = steps.next();
+  while (next.done !== true) {
+    await pause();
+    next = steps.next();
+  }
+  return next.value;
+}
 
 /** The authorization checks a search needs (the REST pipeline's RequestAuthorizer satisfies it). */
 export interface SearchAuthorizer {
@@ -199,6 +220,10 @@ export class SearchService {
   private readonly queryContexts = new ScrollRegistry<(hits: readonly ShardHit[]) => Record<string, unknown>[]>();
   private readonly sweepTimer: NodeJS.Timeout | undefined;
   private defaultSearchTimeoutMs: number | undefined;
+  /** This node's tasks: searches register here and are cancelled through it (one per node, as the search service). */
+  readonly tasks: TaskManager;
+  /** TEST ONLY (`strait.test.search.shard_delay`): a wait before each shard's query phase of a cancellable search. */
+  private testShardDelayMs = 0;
 
   constructor(options: SearchServiceOptions) {
     this.indices = options.indices;
@@ -207,6 +232,7 @@ export class SearchService {
     this.nowMs = options.nowMs;
     this.nodeId = options.nodeId;
     this.randomBytes = options.randomBytes ?? nodeRandomBytes;
+    this.tasks = new TaskManager(this.nodeId, this.nowMs);
     const sweepMs = options.scrollSweepMs ?? 30_000;
     if (sweepMs > 0) {
       this.sweepTimer = setInterval(() => {
@@ -231,6 +257,14 @@ export class SearchService {
     if (this.defaultSearchTimeoutMs === undefined || parsed.request.timeoutMs !== undefined) return parsed;
     return { ...parsed, request: { ...parsed.request, timeoutMs: this.defaultSearchTimeoutMs } };
   }
+
+  /** TEST ONLY: makes cancellable searches slow enough to be seen and cancelled (`strait.test.search.shard_delay`). */
+  setTestShardDelay(delayMs: number): void {
+    this.testShardDelayMs = Math.max(0, delayMs);
+  }
+
+  /** The yield point of a cancellable search: before each shard's query phase. */
+  private readonly pause = (): Promise<void> => checkpoint(this.testShardDelayMs);
 
   close(): void {
     if (this.sweepTimer !== undefined) clearInterval(this.sweepTimer);
@@ -331,12 +365,24 @@ export class SearchService {
     scroll: boolean,
     allowPartial: boolean,
   ): { results: ShardResult[]; shards: ShardsSummary } {
+    return drain(this.queryPhaseSteps(targets, request, postFilter, scroll, allowPartial));
+  }
+
+  /** The query phase, yielding before each shard (a cancellable search pauses there). */
+  private *queryPhaseSteps(
+    targets: readonly Target[],
+    request: SearchRequest,
+    postFilter: QueryNode | undefined,
+    scroll: boolean,
+    allowPartial: boolean,
+  ): Generator<void, { results: ShardResult[]; shards: ShardsSummary }> {
     const nowMs = this.nowMs();
     const results: ShardResult[] = [];
     const failures: ShardFailure[] = [];
     let total = 0;
     let failed = 0;
     for (const target of targets) {
+      yield;
       total += target.shardCount;
       try {
         checkResultWindow(request, settingInteger(target.handle.metadata.settings, 'index.max_result_window'), scroll);
@@ -382,15 +428,19 @@ export class SearchService {
   }
 
   private searchParsed(input: SearchInput, parsed: ParsedSearch, access: SearchAuthorizer, options: LocalSearchOptions): LocalSearchResult & { targets: readonly Target[] } {
+    return drain(this.searchParsedSteps(input, parsed, access, options));
+  }
+
+  private *searchParsedSteps(input: SearchInput, parsed: ParsedSearch, access: SearchAuthorizer, options: LocalSearchOptions): Generator<void, LocalSearchResult & { targets: readonly Target[] }> {
     if (parsed.pit !== undefined && options.snapshots === undefined) {
       // Through a point in time (also the local or remote part of a cross-cluster one): its indices, its snapshots.
       const pinned = this.pinnedIndices(parsed.pit);
       const snapshots = new Map(pinned.map((index) => [index.uuid, index.snapshot]));
-      return this.searchParsed({ ...input, expression: pinned.map((index) => index.name).join(',') }, parsed, access, { ...options, snapshots });
+      return yield* this.searchParsedSteps({ ...input, expression: pinned.map((index) => index.name).join(',') }, parsed, access, { ...options, snapshots });
     }
     const indicesOptions = parseIndicesOptions(input.params, options.indicesOptions ?? searchIndicesOptions);
     const targets = this.resolveTargets(input.expression, indicesOptions, access, searchActions.search, options.clusterAlias, options.snapshots);
-    const { results, shards } = this.queryPhase(targets, parsed.request, parsed.postFilter, parsed.scrollKeepAliveMs !== undefined, parsed.allowPartialSearchResults);
+    const { results, shards } = yield* this.queryPhaseSteps(targets, parsed.request, parsed.postFilter, parsed.scrollKeepAliveMs !== undefined, parsed.allowPartialSearchResults);
     const fetchTargets = new Map(targets.map((target) => [target.shardKey, this.fetchTarget(target, parsed.request.query)]));
     return {
       request: parsed.request,
@@ -405,12 +455,24 @@ export class SearchService {
 
   /** `_search`: the whole response body. Opens a scroll context when `scroll` is given. */
   search(input: SearchInput, access: SearchAuthorizer, owner: ScrollOwner): Record<string, unknown> {
+    return drain(this.searchSteps(input, access, owner));
+  }
+
+  /**
+   * `_search` as a cancellable task's work: pauses before each shard's query phase, where a
+   * cancelled task (the current one, see src/tasks) fails it with `task_cancelled_exception`.
+   */
+  searchCancellable(input: SearchInput, access: SearchAuthorizer, owner: ScrollOwner): Promise<Record<string, unknown>> {
+    return drainAsync(this.searchSteps(input, access, owner), this.pause);
+  }
+
+  private *searchSteps(input: SearchInput, access: SearchAuthorizer, owner: ScrollOwner): Generator<void, Record<string, unknown>> {
     const started = this.nowMs();
     const scroll = input.params['scroll'] !== undefined;
     const parsed = this.parseWithDefaults(input.params, input.body, { scroll });
     if (scroll) return this.openScroll(input, parsed, access, owner, started);
     if (parsed.pit !== undefined) return this.searchPointInTime(input, parsed, access, started);
-    const local = this.searchParsed(input, parsed, access, {});
+    const local = yield* this.searchParsedSteps(input, parsed, access, {});
     if (local.targets.length === 0) return this.emptyResponse(parsed, started);
     const merged = mergeShardResults(local.shardResults, parsed.request);
     const aggregations = merged.aggregations === undefined ? undefined : parsed.typedKeys ? typedKeys(merged.aggregations, parsed.request.aggregations, local.mappings) : merged.aggregations;
@@ -677,11 +739,20 @@ export class SearchService {
    * same merge as local shards.
    */
   searchAsRemote(input: SearchInput, access: SearchAuthorizer, clusterAlias: string): ClusterSearchResult {
+    return drain(this.searchAsRemoteSteps(input, access, clusterAlias));
+  }
+
+  /** `searchAsRemote` as a cancellable task's work (the remote side of another cluster's search task). */
+  searchAsRemoteCancellable(input: SearchInput, access: SearchAuthorizer, clusterAlias: string): Promise<ClusterSearchResult> {
+    return drainAsync(this.searchAsRemoteSteps(input, access, clusterAlias), this.pause);
+  }
+
+  private *searchAsRemoteSteps(input: SearchInput, access: SearchAuthorizer, clusterAlias: string): Generator<void, ClusterSearchResult> {
     const started = this.nowMs();
     const parsed = this.parseWithDefaults(input.params, input.body, { scroll: false });
     const window = parsed.request.from + parsed.request.size;
     const request: SearchRequest = { ...parsed.request, from: 0, size: window };
-    const local = this.searchParsed(input, { ...parsed, request }, access, { clusterAlias });
+    const local = yield* this.searchParsedSteps(input, { ...parsed, request }, access, { clusterAlias });
     const merged = mergeShardResults(local.shardResults, { ...request, aggregations: [] });
     const rendered = local.fetch(merged.hits);
     let totalHits = 0;

@@ -16,6 +16,7 @@ import { AsyncSearchStore, asyncSubmitParamNames, cancelled, parseAsyncKeepAlive
 import { decodeCrossClusterPitId, pitIdOf, searchPointInTimeAcrossClusters } from '../../search/ccs-pit.js';
 import { searchAcrossClustersUnminimized, type QueryPhaseRemotes } from '../../search/ccs-roundtrips.js';
 import { booleanParam } from '../request.js';
+import { searchDescription, taskHeaders, untilCancelled, type Task } from '../../tasks/task-manager.js';
 import type { RequestContext, Route } from '../route.js';
 import { scrollOwner } from './search.js';
 
@@ -81,7 +82,24 @@ export function asyncSearchRoutes(search: SearchService, store: AsyncSearchStore
       context.authorize.delegateToRemote?.();
       if (clusters.local !== undefined) search.authorizeSearchTargets({ ...input, expression: clusters.local }, context.authorize);
     }
-    const run = (signal: AbortSignal): Promise<Record<string, unknown>> => {
+    const header = (name: string): string | undefined => {
+      const value = request.headers[name];
+      return Array.isArray(value) ? value[0] : value;
+    };
+    const headers = taskHeaders(header);
+    const description = searchDescription(input.expression, input.body);
+    // The async search is a task with the search as its child (as in Elasticsearch): deleting the
+    // async search cancels both, and the search's children on remote clusters with them.
+    const run = (signal: AbortSignal): Promise<Record<string, unknown>> =>
+      search.tasks.run({ action: asyncSearchActions.submit, description, cancellable: true, headers }, (submitTask: Task) => {
+        const cancel = (): void => search.tasks.cancel(submitTask, 'async search has been deleted');
+        if (signal.aborted) cancel();
+        else signal.addEventListener('abort', cancel, { once: true });
+        return search.tasks.run({ action: 'indices:data/read/search', description, cancellable: true, parentTaskId: submitTask.taskId, headers }, (task) =>
+          untilCancelled(runSearch(signal), task),
+        );
+      });
+    const runSearch = (signal: AbortSignal): Promise<Record<string, unknown>> => {
       if (pitParts !== undefined && remotes !== undefined) {
         return untilAborted(searchPointInTimeAcrossClusters(search, input, pitParts, context.authorize, remotes, context.authentication), signal);
       }
@@ -92,7 +110,7 @@ export function asyncSearchRoutes(search: SearchService, store: AsyncSearchStore
       if (clusters !== undefined && remotes !== undefined) {
         return untilAborted(searchAcrossClusters(search, input, clusters, context.authorize, remotes, context.authentication), signal);
       }
-      return Promise.resolve(search.search(input, context.authorize, owner));
+      return search.searchCancellable(input, context.authorize, owner);
     };
     return store.submit(run, { owner, keepAliveMs: options.keepAliveMs, keepOnCompletion: options.keepOnCompletion, waitMs: options.waitMs });
   };

@@ -23,6 +23,7 @@ import { CrossClusterScrolls, decodeCrossClusterScrollId, type ScrollRemotes } f
 import { decodeCrossClusterPitId, pitIdOf, searchPointInTimeAcrossClusters } from '../../search/ccs-pit.js';
 import { searchAcrossClustersUnminimized, type QueryPhaseRemotes } from '../../search/ccs-roundtrips.js';
 import { booleanParam } from '../request.js';
+import { searchDescription, taskHeaders, untilCancelled } from '../../tasks/task-manager.js';
 import type { RequestContext, RestRequest, RestResponse, Route } from '../route.js';
 
 const INDICES_OPTIONS = ['ignore_unavailable', 'allow_no_indices', 'expand_wildcards', 'ignore_throttled'];
@@ -97,7 +98,16 @@ export function searchRoutes(search: SearchService, remotes?: RemoteClusters): r
   // Scrolls over several clusters are kept here, their per-cluster contexts on each cluster.
   const scrollRemotes = remotes !== undefined && 'openScroll' in remotes ? (remotes as RemoteClusters & ScrollRemotes) : undefined;
   const ccsScrolls = scrollRemotes === undefined ? undefined : new CrossClusterScrolls(search, scrollRemotes, Date.now, () => randomBytes(12).toString('hex'));
-  const searchHandler = async (request: RestRequest, context: RequestContext): Promise<RestResponse> => {
+  // Every `_search` is a cancellable task (`GET /_tasks`, `_cancel`); its caller's X-Opaque-Id goes with it to remote clusters.
+  const searchHandler = (request: RestRequest, context: RequestContext): Promise<RestResponse> => {
+    const header = (name: string): string | undefined => {
+      const value = request.headers[name];
+      return Array.isArray(value) ? value[0] : value;
+    };
+    const start = { action: searchActions.search, description: searchDescription(request.params['index'], request.json()), cancellable: true, headers: taskHeaders(header) };
+    return search.tasks.run(start, (task) => untilCancelled(searchWork(request, context), task));
+  };
+  const searchWork = async (request: RestRequest, context: RequestContext): Promise<RestResponse> => {
     const input = { expression: request.params['index'], params: request.query, body: request.json() };
     checkQueryStringParams(request.query, request.rawPath);
     // A cross-cluster point in time carries its clusters in its id.
@@ -117,7 +127,7 @@ export function searchRoutes(search: SearchService, remotes?: RemoteClusters): r
     if (clusters !== undefined && remotes !== undefined) {
       return { status: 200, body: await searchAcrossClusters(search, input, clusters, context.authorize, remotes, context.authentication) };
     }
-    return { status: 200, body: search.search(input, context.authorize, scrollOwner(context)) };
+    return { status: 200, body: await search.searchCancellable(input, context.authorize, scrollOwner(context)) };
   };
 
   const scrollHandler = async (request: RestRequest, context: RequestContext): Promise<RestResponse> => {

@@ -1,13 +1,41 @@
-import { errors } from '../../common/index.js';
-import type { Route } from '../route.js';
+import { errors, EsError } from '../../common/index.js';
+import { actionMatcher, parseTaskId, taskActions, taskHeaders, type Task, type TaskManager } from '../../tasks/task-manager.js';
+import { booleanParam } from '../request.js';
+import type { RestRequest, Route } from '../route.js';
 import type { NodeIdentity } from './node-info.js';
+import { parseTimeValueMs } from '../../search/time-value.js';
+
+/** Elasticsearch's default `timeout` of `GET /_tasks/{id}?wait_for_completion` (30s). */
+const WAIT_TIMEOUT_MS_DEFAULT = 30_000;
+
+function headerValue(request: RestRequest, name: string): string | undefined {
+  const value = request.headers[name];
+  return Array.isArray(value) ? value[0] : value;
+}
+
+function hostOf(address: string): string {
+  return address.slice(0, address.lastIndexOf(':')).replace(/^\[|\]$/g, '');
+}
+
+/** Does the `nodes` filter (ids, names, `_all`, `_local`, `*` patterns) select this node? */
+function selectsNode(nodes: string | undefined, identity: NodeIdentity): boolean {
+  if (nodes === undefined || nodes === '') return true;
+  return nodes.split(',').some((part) => {
+    if (part === '_all' || part === '_local' || part === '_master' || part === '*') return true;
+    const matches = actionMatcher(part);
+    return matches(identity.nodeId) || matches(identity.nodeName);
+  });
+}
 
 /**
- * Rethrottling by-query tasks. Strait runs `_delete_by_query`, `_update_by_query` synchronously, so
- * no task of this node is ever running: a task id naming another node is a node failure, one
- * naming this node is a missing task, as Elasticsearch answers for finished tasks.
+ * The task management API (`GET /_tasks`, `GET /_tasks/{id}`, `_cancel`) over this node's task
+ * manager, with Elasticsearch's parameters, grouping and failures; and the by-query rethrottle.
+ * Strait runs `_delete_by_query`, `_update_by_query` synchronously, so no by-query task is ever
+ * running to rethrottle: a task id naming another node is a node failure, one naming this node is
+ * a missing task, as Elasticsearch answers for finished tasks.
+ * Reference: https://www.elastic.co/guide/en/elasticsearch/reference/current/tasks.html
  */
-export function taskRoutes(identity: NodeIdentity): readonly Route[] {
+export function taskRoutes(identity: NodeIdentity, tasks?: TaskManager): readonly Route[] {
   const rethrottle = (kind: string): Route => ({
     method: 'POST',
     path: `/_${kind}/:task_id/_rethrottle`,
@@ -32,5 +60,140 @@ export function taskRoutes(identity: NodeIdentity): readonly Route[] {
       return { status: 200, body: { nodes: {}, task_failures: [{ task_id: Number(taskId.slice(colon + 1)), node_id: nodeId, status: 'NOT_FOUND', reason: missing }] } };
     },
   });
-  return [rethrottle('delete_by_query'), rethrottle('update_by_query'), rethrottle('reindex')];
+  const rethrottles = [rethrottle('delete_by_query'), rethrottle('update_by_query'), rethrottle('reindex')];
+  if (tasks === undefined) return rethrottles;
+
+  const nodeBody = (infos: Record<string, unknown>): Record<string, unknown> => {
+    const transport = identity.transportAddress() ?? identity.httpAddress();
+    return { name: identity.nodeName, transport_address: transport, host: hostOf(transport), ip: transport, roles: identity.roles, tasks: infos };
+  };
+
+  /** Renders tasks as `group_by` asks: by node (default), by parent (children nested), or a flat list. */
+  const render = (listed: readonly Task[], detailed: boolean, groupBy: string | undefined, extra: Record<string, unknown> = {}): Record<string, unknown> => {
+    const infos = listed.map((task) => tasks.info(task, detailed));
+    if (groupBy === 'none') return { ...extra, tasks: infos };
+    if (groupBy === 'parents') {
+      const byId = new Map(infos.map((info) => [`${info['node'] as string}:${info['id'] as number}`, { ...info }]));
+      const top: Record<string, unknown> = {};
+      for (const [id, info] of byId) {
+        const parent = info['parent_task_id'] === undefined ? undefined : byId.get(info['parent_task_id'] as string);
+        if (parent === undefined) top[id] = info;
+        else ((parent['children'] as unknown[] | undefined) ?? (parent['children'] = [])).push(info);
+      }
+      return { ...extra, tasks: top };
+    }
+    return { ...extra, nodes: infos.length === 0 ? {} : { [identity.nodeId]: nodeBody(Object.fromEntries(infos.map((info) => [`${info['node'] as string}:${info['id'] as number}`, info]))) } };
+  };
+
+  const groupByOf = (request: RestRequest): string => {
+    const groupBy = request.query['group_by'] ?? 'nodes';
+    if (groupBy !== 'nodes' && groupBy !== 'parents' && groupBy !== 'none') throw errors.illegalArgument(`Unknown group_by value [${groupBy}]`);
+    return groupBy;
+  };
+
+  /** The REST call's own task (Elasticsearch lists the list action itself), with the caller's headers. */
+  const own = <T>(request: RestRequest, action: string, work: () => Promise<T> | T): Promise<T> =>
+    tasks.run({ action, description: '', cancellable: false, headers: taskHeaders((name) => headerValue(request, name)) }, work);
+
+  const parentFilter = (request: RestRequest): string | undefined => {
+    const parent = request.query['parent_task_id'];
+    if (parent === undefined || parent === '' || parent === '-1') return undefined;
+    parseTaskId(parent);
+    return parent;
+  };
+
+  const cancelResponse = (request: RestRequest, cancelled: readonly Task[], failures: Record<string, unknown> = {}) =>
+    ({ status: 200, body: render(cancelled, true, groupByOf(request), failures) });
+
+  const getTask = async (request: RestRequest): Promise<{ status: number; body: Record<string, unknown> }> => {
+    const taskId = request.params['task_id']!;
+    const { nodeId } = parseTaskId(taskId);
+    const task = tasks.get(taskId);
+    if (task === undefined) {
+      if (nodeId !== identity.nodeId) throw errors.resourceNotFound(`task [${taskId}] belongs to the node [${nodeId}] which isn't part of the cluster and there is no record of the task`);
+      throw errors.resourceNotFound(`task [${taskId}] isn't running and hasn't stored its results`);
+    }
+    if (!booleanParam(request.query['wait_for_completion'])) return { status: 200, body: { completed: false, task: tasks.info(task, true) } };
+    const timeoutMs = request.query['timeout'] === undefined ? WAIT_TIMEOUT_MS_DEFAULT : parseTimeValueMs(request.query['timeout'], 'timeout');
+    const snapshot = tasks.info(task, true);
+    let timer: NodeJS.Timeout | undefined;
+    const finished = await Promise.race([task.done.then(() => true), new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), Math.max(0, timeoutMs))))]);
+    clearTimeout(timer);
+    // Strait stores no task results: a finished task answers with what it was, completed.
+    if (!finished) throw new EsError(408, 'timeout_exception', `Timed out waiting for completion of task [${taskId}]`);
+    return { status: 200, body: { completed: true, task: snapshot } };
+  };
+
+  return [
+    ...rethrottles,
+    {
+      method: 'GET',
+      path: '/_tasks',
+      action: taskActions.list,
+      scope: 'cluster',
+      params: ['actions', 'detailed', 'parent_task_id', 'nodes', 'group_by'],
+      handle: (request) =>
+        own(request, taskActions.list, () => {
+          const groupBy = groupByOf(request);
+          if (!selectsNode(request.query['nodes'], identity)) return { status: 200, body: render([], false, groupBy) };
+          const listed = tasks.list({ actions: actionMatcher(request.query['actions']), ...(parentFilter(request) !== undefined ? { parentTaskId: parentFilter(request)! } : {}) });
+          return { status: 200, body: render(listed, booleanParam(request.query['detailed']), groupBy) };
+        }),
+    },
+    {
+      method: 'GET',
+      path: '/_tasks/:task_id',
+      action: taskActions.get,
+      scope: 'cluster',
+      params: ['wait_for_completion', 'timeout'],
+      // The get is a task too (not cancellable), as in Elasticsearch: a long wait shows in `GET /_tasks`.
+      handle: (request) => own(request, taskActions.get, () => getTask(request)),
+    },
+    {
+      method: 'POST',
+      path: '/_tasks/:task_id/_cancel',
+      action: taskActions.cancel,
+      scope: 'cluster',
+      params: ['wait_for_completion', 'group_by'],
+      handle: (request) =>
+        own(request, taskActions.cancel, async () => {
+          const taskId = request.params['task_id']!;
+          const { nodeId } = parseTaskId(taskId);
+          const task = tasks.get(taskId);
+          // As Elasticsearch: a task that cannot be cancelled fails this node's part of the request.
+          const problem =
+            task === undefined
+              ? errors.resourceNotFound(nodeId !== identity.nodeId ? `No such node [${nodeId}]` : `task [${taskId}] is not found`)
+              : !task.start.cancellable
+                ? errors.illegalArgument(`task [${taskId}] doesn't support cancellation`)
+                : undefined;
+          if (problem !== undefined || task === undefined) {
+            const failed = { type: 'failed_node_exception', reason: `Failed node [${nodeId}]`, node_id: nodeId, caused_by: problem!.toCause() };
+            return cancelResponse(request, [], { node_failures: [failed] });
+          }
+          tasks.cancel(task, 'by user request');
+          if (booleanParam(request.query['wait_for_completion'])) await task.done;
+          return cancelResponse(request, [task]);
+        }),
+    },
+    {
+      method: 'POST',
+      path: '/_tasks/_cancel',
+      action: taskActions.cancel,
+      scope: 'cluster',
+      params: ['actions', 'nodes', 'parent_task_id', 'wait_for_completion', 'group_by'],
+      handle: (request) =>
+        own(request, taskActions.cancel, async () => {
+          if (!selectsNode(request.query['nodes'], identity)) return cancelResponse(request, []);
+          const parent = parentFilter(request);
+          const listed = tasks
+            .list({ actions: actionMatcher(request.query['actions']), ...(parent !== undefined ? { parentTaskId: parent } : {}) })
+            .filter((task) => task.start.cancellable);
+          for (const task of listed) tasks.cancel(task, 'by user request');
+          if (booleanParam(request.query['wait_for_completion'])) await Promise.all(listed.map((task) => task.done));
+          return cancelResponse(request, listed);
+        }),
+    },
+  ];
 }
+

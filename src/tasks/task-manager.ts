@@ -1,0 +1,272 @@
+/**
+ * The task manager of one node (bookkeeping core; clocks are inputs): every running search, async
+ * search and remote search is a task with Elasticsearch's id (`<nodeId>:<number>`), action,
+ * parent, headers and cancellation flag, listed by `GET /_tasks` and cancelled by `_cancel`.
+ *
+ * It lives in its own layer (src/tasks) because three layers share it without depending on one
+ * another: the search coordinator checks a task's cancellation at its yield points, the HTTP
+ * routes register and list tasks, and the remote cluster side registers the tasks another
+ * cluster started (children of that cluster's task) and cancels them when it asks.
+ *
+ * The running task travels with the work through AsyncLocalStorage (`currentTask`), so the
+ * cross-cluster client can name it as the parent of what it sends without every signature in
+ * between carrying it.
+ * Reference: https://www.elastic.co/guide/en/elasticsearch/reference/current/tasks.html
+ */
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { EsError, errors } from '../common/index.js';
+
+export const taskLimits = {
+  /** Ours: remote parents remembered as cancelled, so their late children start cancelled. */
+  bannedParentsMax: 1000,
+} as const;
+
+export const taskActions = {
+  list: 'cluster:monitor/tasks/lists',
+  get: 'cluster:monitor/task/get',
+  cancel: 'cluster:admin/tasks/cancel',
+} as const;
+
+/** Elasticsearch's cancelled-task failure: `task cancelled [reason]`. */
+export function taskCancelled(reason: string): EsError {
+  return new EsError(400, 'task_cancelled_exception', `task cancelled [${reason}]`);
+}
+
+export interface TaskStart {
+  readonly action: string;
+  /** Shown with `detailed` (Elasticsearch describes a search by its indices and source). */
+  readonly description: string;
+  readonly type?: 'transport' | 'direct';
+  readonly cancellable: boolean;
+  /** `<nodeId>:<number>` of the task that started this one (on this node or another cluster's). */
+  readonly parentTaskId?: string;
+  /** `X-Opaque-Id` and `trace.id` of the caller. */
+  readonly headers?: Readonly<Record<string, string>>;
+  /**
+   * Who may cancel this task by its parent: a remote cluster's caller identity for tasks another
+   * cluster started (undefined: a task of this cluster's own callers).
+   */
+  readonly origin?: string;
+}
+
+export class Task {
+  private readonly controller = new AbortController();
+  private readonly cancelHooks: ((reason: string) => void)[] = [];
+  private cancelReason: string | undefined;
+  private resolveDone!: () => void;
+  readonly done = new Promise<void>((resolve) => (this.resolveDone = resolve));
+
+  constructor(
+    readonly nodeId: string,
+    readonly id: number,
+    readonly start: TaskStart,
+    readonly startMs: number,
+    readonly startNanos: bigint,
+  ) {}
+
+  get taskId(): string {
+    return `${this.nodeId}:${this.id}`;
+  }
+
+  get cancelled(): boolean {
+    return this.cancelReason !== undefined;
+  }
+
+  /** Fires when the task is cancelled (work waiting on I/O stops waiting). */
+  get signal(): AbortSignal {
+    return this.controller.signal;
+  }
+
+  /** Runs `hook` when the task is cancelled (at once when it already is): children on other clusters are cancelled this way. */
+  onCancel(hook: (reason: string) => void): void {
+    if (this.cancelReason !== undefined) hook(this.cancelReason);
+    else this.cancelHooks.push(hook);
+  }
+
+  /** Throws `task_cancelled_exception` once cancelled: the search's yield points call this. */
+  throwIfCancelled(): void {
+    if (this.cancelReason !== undefined) throw taskCancelled(this.cancelReason);
+  }
+
+  /** Marks the task cancelled; false when it already was. */
+  markCancelled(reason: string): boolean {
+    if (this.cancelReason !== undefined) return false;
+    this.cancelReason = reason;
+    this.controller.abort(taskCancelled(reason));
+    for (const hook of this.cancelHooks.splice(0)) hook(reason);
+    return true;
+  }
+
+  finish(): void {
+    this.resolveDone();
+  }
+}
+
+/** The running task of the current asynchronous context (undefined outside a task). */
+export const currentTask = new AsyncLocalStorage<Task>();
+
+/** Elasticsearch's `actions` filter: comma-separated patterns with `*` wildcards. */
+export function actionMatcher(patterns: string | undefined): (action: string) => boolean {
+  if (patterns === undefined || patterns === '') return () => true;
+  const regexes = patterns
+    .split(',')
+    .filter((pattern) => pattern !== '')
+    .map((pattern) => new RegExp(`^${pattern.split('*').map((part) => part.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`));
+  return (action) => regexes.some((regex) => regex.test(action));
+}
+
+/** Parses `<nodeId>:<number>` (Elasticsearch's TaskId), or throws its 400. */
+export function parseTaskId(value: string): { nodeId: string; id: number } {
+  const colon = value.lastIndexOf(':');
+  const number = value.slice(colon + 1);
+  if (colon <= 0 || !/^\d+$/.test(number) || !Number.isSafeInteger(Number(number))) throw errors.illegalArgument(`malformed task id ${value}`);
+  return { nodeId: value.slice(0, colon), id: Number(number) };
+}
+
+/** The caller's headers a task keeps (Elasticsearch's task headers): `X-Opaque-Id`, and `trace.id` from a W3C `traceparent`. */
+export function taskHeaders(get: (name: string) => string | undefined): Record<string, string> {
+  const headers: Record<string, string> = {};
+  const opaqueId = get('x-opaque-id');
+  if (opaqueId !== undefined) headers['X-Opaque-Id'] = opaqueId;
+  const traceId = get('trace.id') ?? /^[0-9a-f]{2}-([0-9a-f]{32})-[0-9a-f]{16}-[0-9a-f]{2}$/.exec(get('traceparent') ?? '')?.[1];
+  if (traceId !== undefined) headers['trace.id'] = traceId;
+  return headers;
+}
+
+export interface TaskFilter {
+  readonly actions?: (action: string) => boolean;
+  readonly parentTaskId?: string;
+  /** Only tasks started by this remote caller. */
+  readonly origin?: string;
+}
+
+export class TaskManager {
+  private readonly tasks = new Map<number, Task>();
+  private nextId = 1;
+  /** Parents cancelled by a remote caller before their children arrived here (bounded; oldest dropped first). */
+  private readonly bannedParents = new Map<string, string>();
+
+  constructor(
+    readonly nodeId: string,
+    private readonly nowMs: () => number,
+    private readonly nowNanos: () => bigint = process.hrtime.bigint,
+  ) {}
+
+  register(start: TaskStart): Task {
+    const task = new Task(this.nodeId, this.nextId++, start, this.nowMs(), this.nowNanos());
+    this.tasks.set(task.id, task);
+    // A child registered after its parent (on this node) was cancelled starts cancelled, as Elasticsearch bans a cancelled parent's new children.
+    const parent = start.parentTaskId === undefined ? undefined : this.localTask(start.parentTaskId);
+    if (parent?.cancelled === true) task.markCancelled('parent task was cancelled');
+    const ban = start.parentTaskId === undefined ? undefined : this.bannedParents.get(start.parentTaskId);
+    if (ban !== undefined && ban === (start.origin ?? '')) task.markCancelled('parent task was cancelled');
+    return task;
+  }
+
+  unregister(task: Task): void {
+    this.tasks.delete(task.id);
+    task.finish();
+  }
+
+  /** Registers a task, runs `work` as the current task, and unregisters it however it ends. */
+  async run<T>(start: TaskStart, work: (task: Task) => Promise<T> | T): Promise<T> {
+    const task = this.register(start);
+    try {
+      return await currentTask.run(task, () => work(task));
+    } finally {
+      this.unregister(task);
+    }
+  }
+
+  private localTask(taskId: string): Task | undefined {
+    try {
+      return this.get(taskId);
+    } catch {
+      return undefined;
+    }
+  }
+
+  /**
+   * Cancels the tasks `origin` started here as children of `parentTaskId` (another cluster's
+   * task), and bans that parent so children still on their way start cancelled. Returns them.
+   */
+  cancelChildrenOf(parentTaskId: string, origin: string, reason: string): Task[] {
+    if (this.bannedParents.size >= taskLimits.bannedParentsMax) this.bannedParents.delete(this.bannedParents.keys().next().value as string);
+    this.bannedParents.set(parentTaskId, origin);
+    const children = this.list({ parentTaskId }).filter((task) => (task.start.origin ?? '') === origin && task.start.cancellable);
+    for (const child of children) this.cancel(child, reason);
+    return children;
+  }
+
+  /** The task with this `<nodeId>:<number>` id on this node. */
+  get(taskId: string): Task | undefined {
+    const { nodeId, id } = parseTaskId(taskId);
+    return nodeId === this.nodeId ? this.tasks.get(id) : undefined;
+  }
+
+  list(filter: TaskFilter = {}): Task[] {
+    return [...this.tasks.values()].filter(
+      (task) =>
+        (filter.actions === undefined || filter.actions(task.start.action)) &&
+        (filter.parentTaskId === undefined || task.start.parentTaskId === filter.parentTaskId) &&
+        (filter.origin === undefined || task.start.origin === filter.origin),
+    );
+  }
+
+  /** Cancels a task and, as Elasticsearch does, its children on this node (theirs too); hooks cancel those on other clusters. */
+  cancel(task: Task, reason: string): void {
+    task.markCancelled(reason);
+    for (const child of this.list({ parentTaskId: task.taskId })) if (!child.cancelled && child.start.cancellable) this.cancel(child, reason);
+  }
+
+  /** The task's description as `GET /_tasks` shows it. */
+  info(task: Task, detailed: boolean): Record<string, unknown> {
+    const info: Record<string, unknown> = { node: task.nodeId, id: task.id, type: task.start.type ?? 'transport', action: task.start.action };
+    if (detailed) info['description'] = task.start.description;
+    info['start_time_in_millis'] = task.startMs;
+    const running = this.nowNanos() - task.startNanos;
+    info['running_time_in_nanos'] = Number(running > 0n ? running : 0n);
+    info['cancellable'] = task.start.cancellable;
+    if (task.start.cancellable) info['cancelled'] = task.cancelled;
+    if (task.start.parentTaskId !== undefined) info['parent_task_id'] = task.start.parentTaskId;
+    info['headers'] = { ...(task.start.headers ?? {}) };
+    return info;
+  }
+}
+
+/**
+ * Waits until the current task's work may go on: yields to the event loop (so `_tasks`, `_cancel`
+ * and a delete of the async search get to run) and fails with `task_cancelled_exception` once the
+ * task is cancelled. Outside a task it does nothing.
+ */
+export async function checkpoint(delayMs = 0): Promise<void> {
+  const task = currentTask.getStore();
+  if (task === undefined) return;
+  task.throwIfCancelled();
+  await new Promise<void>((resolve) => (delayMs > 0 ? setTimeout(resolve, delayMs) : setImmediate(resolve)));
+  task.throwIfCancelled();
+}
+
+/** Rejects with the task's cancellation once it is cancelled, so its caller stops waiting on work elsewhere (remote clusters). */
+export function untilCancelled<T>(work: Promise<T>, task: Task): Promise<T> {
+  if (task.cancelled) return Promise.reject(task.signal.reason as Error);
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = (): void => reject(task.signal.reason as Error);
+    task.signal.addEventListener('abort', onAbort, { once: true });
+    work.then(
+      (value) => {
+        task.signal.removeEventListener('abort', onAbort);
+        resolve(value);
+      },
+      (error: unknown) => {
+        task.signal.removeEventListener('abort', onAbort);
+        reject(error);
+      },
+    );
+  });
+}
+
+/** A search's task description, as Elasticsearch's SearchRequest describes itself. */
+export function searchDescription(expression: string | undefined, body: unknown): string {
+  return `indices[${expression ?? ''}], search_type[QUERY_THEN_FETCH], source[${JSON.stringify(body ?? {})}]`;
+}
