@@ -9,6 +9,7 @@ import type { Authentication, NativeSecurityService, RoleDescriptor } from '../s
 import { connectTransport, type HandshakeInfo, type TransportConnection } from '../transport/index.js';
 import type { TransportClientTlsOptions } from '../transport/tls.js';
 import type { AuditTrail } from './audit.js';
+import { currentTask } from '../tasks/task-manager.js';
 import { isKeyRejected, type CredentialSource } from './rotation.js';
 import { mappingFromWire, REMOTE_ACTIONS } from './server.js';
 import type { RemoteClusterService } from './service.js';
@@ -237,7 +238,8 @@ export class RemoteClustersClient implements RemoteClusters {
       // bad credential is the remote's 401 before any local check of remote privileges (as in
       // Elasticsearch, where the handshake precedes the interceptor's check).
       const connection = await this.service.connection(alias);
-      const headers = this.headersFor(alias, action, caller, requestId, stored);
+      // The running task's `X-Opaque-Id` and `trace.id` travel along, so the remote's tasks show them.
+      const headers = { ...(currentTask.getStore()?.start.headers ?? {}), ...this.headersFor(alias, action, caller, requestId, stored) };
       const result = await this.requestRotating(connection, alias, action, { ...body, cluster_alias: alias }, headers);
       this.audit.record({ ...base, 'event.action': 'cross_cluster_request', decision: 'granted' });
       return result;
@@ -279,7 +281,24 @@ export class RemoteClustersClient implements RemoteClusters {
 
   async search(alias: string, input: SearchInput, caller: unknown): Promise<ClusterSearchResult> {
     const expression = input.expression ?? '';
-    return (await this.send(alias, REMOTE_ACTIONS.search, { expression, params: input.params, body: input.body ?? null }, caller, expression.split(','))) as ClusterSearchResult;
+    const parent = this.childOfCurrentTask(alias, caller);
+    return (await this.send(alias, REMOTE_ACTIONS.search, { expression, params: input.params, body: input.body ?? null, ...parent }, caller, expression.split(','))) as ClusterSearchResult;
+  }
+
+  /**
+   * Makes the remote's work a child of the running task: names the task as its parent, and
+   * cancels it on the remote when the task is cancelled (Elasticsearch cancels a cross-cluster
+   * search's remote tasks by parent task id).
+   */
+  private childOfCurrentTask(alias: string, caller: unknown): { parent_task_id?: string } {
+    const task = currentTask.getStore();
+    if (task === undefined) return {};
+    task.onCancel((reason) => {
+      this.send(alias, REMOTE_ACTIONS.cancelTasks, { parent_task_id: task.taskId, reason }, caller, []).catch((error: unknown) =>
+        this.log.debug({ alias, task: task.taskId, reason: (error as Error).message }, 'cancelling remote child tasks failed'),
+      );
+    });
+    return { parent_task_id: task.taskId };
   }
 
   /** ccs_minimize_roundtrips=false: the query phase on the alias's cluster, every shard's own result. */
@@ -361,6 +380,7 @@ export class RemoteClustersClient implements RemoteClusters {
       return { connected, skip_unavailable: skip, error: error instanceof Error ? error.message : String(error) };
     }
   }
+
   /**
    * The headers a request by `caller` would carry to the alias (the connection doctor's step 6
    * sends its probe with them over its own connection); the local 403 when no remote_indices apply.

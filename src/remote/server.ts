@@ -7,6 +7,7 @@ import { compilePermission, intersectPermissions, type NativeSecurityService, ty
 import type { HandshakeInfo, TransportHandler, TransportHandshakeRequest, TransportRequest } from '../transport/index.js';
 import { ACCESS_PROBE_ACTIONS, accessVerdict, renderAccess } from './access-probe.js';
 import type { AuditTrail } from './audit.js';
+import { parseTaskId, searchDescription, taskHeaders } from '../tasks/task-manager.js';
 import {
   CERTIFICATE_SUBJECT_HEADER,
   CROSS_CLUSTER_CREDENTIALS_HEADER,
@@ -37,6 +38,8 @@ export const REMOTE_ACTIONS = {
   queryPhase: 'indices:data/read/search[phase/query]',
   fetchPhase: 'indices:data/read/search[phase/fetch/id]',
   freeContext: 'indices:data/read/search[free_context]',
+  /** Cancels the searches a coordinating cluster's task started here (its children), as Elasticsearch's remote cancel. */
+  cancelTasks: 'cluster:admin/tasks/cancel',
 } as const;
 
 /** Actions the remote cluster interface serves (a subset of spec §6.1's allowlist that Strait implements). */
@@ -44,6 +47,8 @@ const REMOTE_CLUSTER_ALLOWLIST = new Set<string>([
   REMOTE_ACTIONS.remoteNodes, REMOTE_ACTIONS.search, REMOTE_ACTIONS.fieldCaps, REMOTE_ACTIONS.resolveCluster, REMOTE_ACTIONS.scroll, REMOTE_ACTIONS.clearScroll,
   REMOTE_ACTIONS.openPointInTime, REMOTE_ACTIONS.closePointInTime,
   REMOTE_ACTIONS.queryPhase, REMOTE_ACTIONS.fetchPhase, REMOTE_ACTIONS.freeContext,
+  // Only children of the caller's own tasks, started by the same caller (see its handler).
+  REMOTE_ACTIONS.cancelTasks,
   // The doctor's and access explain's probes: they reveal only the caller's (and its key's) own access.
   ACCESS_PROBE_ACTIONS.diagnoseAccess, ACCESS_PROBE_ACTIONS.ownAccess,
 ]);
@@ -281,6 +286,18 @@ export function buildRemoteHandlers(options: RemoteSideOptions, iface: 'transpor
     if (typeof alias !== 'string' || alias === '') throw errors.badRequest('malformed cross-cluster request: [cluster_alias] is required');
     return alias;
   };
+  /** The coordinating cluster's task a request belongs to (`<nodeId>:<number>`), when it names one. */
+  const parentTaskOf = (body: Record<string, unknown>): string | undefined => {
+    const parent = body['parent_task_id'];
+    if (parent === undefined) return undefined;
+    if (typeof parent !== 'string') throw errors.badRequest('malformed cross-cluster request: [parent_task_id] must be a task id');
+    parseTaskId(parent);
+    return parent;
+  };
+  /** Who started a task here, for the cancel of its children: the remote caller and its interface. */
+  const originOf = (caller: Caller): string => JSON.stringify(scrollOwnerOf(caller));
+  const headerNamed = (headers: Readonly<Record<string, string>>, name: string): string | undefined =>
+    Object.entries(headers).find(([key]) => key.toLowerCase() === name)?.[1];
   const indicesOf = (body: Record<string, unknown>): string[] => expressionOf(body).split(',').filter((part) => part !== '');
 
   const nodesList = (address: string | undefined): Record<string, unknown>[] => {
@@ -311,13 +328,34 @@ export function buildRemoteHandlers(options: RemoteSideOptions, iface: 'transpor
     REMOTE_ACTIONS.search,
     handler(
       REMOTE_ACTIONS.search,
-      (_request, caller, body) =>
+      (request, caller, body) =>
         // A cross-cluster scroll opens its context here (`scroll` set); other searches answer at once.
         paramsOf(body)['scroll'] !== undefined
           ? search.openScrollAsRemote({ expression: expressionOf(body), params: paramsOf(body), body: body['body'] }, authorizerFor(caller), scrollOwnerOf(caller), aliasOf(body))
-          : search.searchAsRemote({ expression: expressionOf(body), params: paramsOf(body), body: body['body'] }, authorizerFor(caller), aliasOf(body)),
+          : search.tasks.run(
+              {
+                action: REMOTE_ACTIONS.search,
+                description: searchDescription(expressionOf(body), body['body']),
+                cancellable: true,
+                // The coordinating cluster's task (a child of it here), and who may cancel it: the same caller.
+                ...(parentTaskOf(body) !== undefined ? { parentTaskId: parentTaskOf(body)! } : {}),
+                headers: taskHeaders((name) => headerNamed(request.headers, name)),
+                origin: originOf(caller),
+              },
+              () => search.searchAsRemoteCancellable({ expression: expressionOf(body), params: paramsOf(body), body: body['body'] }, authorizerFor(caller), aliasOf(body)),
+            ),
       indicesOf,
     ),
+  );
+  // A coordinating cluster cancels its task's children here: only those its same caller started.
+  handlers.set(
+    REMOTE_ACTIONS.cancelTasks,
+    handler(REMOTE_ACTIONS.cancelTasks, (_request, caller, body) => {
+      const parent = parentTaskOf(body);
+      if (parent === undefined) throw errors.badRequest('malformed cross-cluster request: [parent_task_id] is required');
+      const reason = typeof body['reason'] === 'string' ? body['reason'] : 'by user request';
+      return { cancelled: search.tasks.cancelChildrenOf(parent, originOf(caller), reason).map((task) => task.taskId) };
+    }),
   );
   // Scroll pages and clearing need no index privilege: the context belongs to whoever opened it.
   handlers.set(
