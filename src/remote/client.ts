@@ -304,7 +304,8 @@ export class RemoteClustersClient implements RemoteClusters {
   /** ccs_minimize_roundtrips=false: the query phase on the alias's cluster, every shard's own result. */
   async queryPhase(alias: string, input: SearchInput, caller: unknown): Promise<RemoteQueryPhase> {
     const expression = input.expression ?? '';
-    return (await this.send(alias, REMOTE_ACTIONS.queryPhase, { expression, params: input.params, body: input.body ?? null }, caller, expression.split(','))) as RemoteQueryPhase;
+    const parent = this.childOfCurrentTask(alias, caller);
+    return (await this.send(alias, REMOTE_ACTIONS.queryPhase, { expression, params: input.params, body: input.body ?? null, ...parent }, caller, expression.split(','))) as RemoteQueryPhase;
   }
 
   /** Fetches the picked hits of a query phase on the alias's cluster (which frees its context). */

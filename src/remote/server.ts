@@ -7,7 +7,7 @@ import { compilePermission, intersectPermissions, type NativeSecurityService, ty
 import type { HandshakeInfo, TransportHandler, TransportHandshakeRequest, TransportRequest } from '../transport/index.js';
 import { ACCESS_PROBE_ACTIONS, accessVerdict, renderAccess } from './access-probe.js';
 import type { AuditTrail } from './audit.js';
-import { parseTaskId, searchDescription, taskHeaders } from '../tasks/task-manager.js';
+import { parseTaskId, searchDescription, taskHeaders, type TaskStart } from '../tasks/task-manager.js';
 import {
   CERTIFICATE_SUBJECT_HEADER,
   CROSS_CLUSTER_CREDENTIALS_HEADER,
@@ -298,6 +298,19 @@ export function buildRemoteHandlers(options: RemoteSideOptions, iface: 'transpor
   const originOf = (caller: Caller): string => JSON.stringify(scrollOwnerOf(caller));
   const headerNamed = (headers: Readonly<Record<string, string>>, name: string): string | undefined =>
     Object.entries(headers).find(([key]) => key.toLowerCase() === name)?.[1];
+  /** A search another cluster asked for runs here as a cancellable task, a child of that cluster's task, with its caller's headers. */
+  const searchTaskStart = (action: string, request: TransportRequest, caller: Caller, body: Record<string, unknown>): TaskStart => {
+    const parent = parentTaskOf(body);
+    return {
+      action,
+      description: searchDescription(expressionOf(body), body['body']),
+      cancellable: true,
+      ...(parent !== undefined ? { parentTaskId: parent } : {}),
+      headers: taskHeaders((name) => headerNamed(request.headers, name)),
+      // Who may cancel it by its parent: the same caller only.
+      origin: originOf(caller),
+    };
+  };
   const indicesOf = (body: Record<string, unknown>): string[] => expressionOf(body).split(',').filter((part) => part !== '');
 
   const nodesList = (address: string | undefined): Record<string, unknown>[] => {
@@ -332,17 +345,8 @@ export function buildRemoteHandlers(options: RemoteSideOptions, iface: 'transpor
         // A cross-cluster scroll opens its context here (`scroll` set); other searches answer at once.
         paramsOf(body)['scroll'] !== undefined
           ? search.openScrollAsRemote({ expression: expressionOf(body), params: paramsOf(body), body: body['body'] }, authorizerFor(caller), scrollOwnerOf(caller), aliasOf(body))
-          : search.tasks.run(
-              {
-                action: REMOTE_ACTIONS.search,
-                description: searchDescription(expressionOf(body), body['body']),
-                cancellable: true,
-                // The coordinating cluster's task (a child of it here), and who may cancel it: the same caller.
-                ...(parentTaskOf(body) !== undefined ? { parentTaskId: parentTaskOf(body)! } : {}),
-                headers: taskHeaders((name) => headerNamed(request.headers, name)),
-                origin: originOf(caller),
-              },
-              () => search.searchAsRemoteCancellable({ expression: expressionOf(body), params: paramsOf(body), body: body['body'] }, authorizerFor(caller), aliasOf(body)),
+          : search.tasks.run(searchTaskStart(REMOTE_ACTIONS.search, request, caller, body), () =>
+              search.searchAsRemoteCancellable({ expression: expressionOf(body), params: paramsOf(body), body: body['body'] }, authorizerFor(caller), aliasOf(body)),
             ),
       indicesOf,
     ),
@@ -369,7 +373,10 @@ export function buildRemoteHandlers(options: RemoteSideOptions, iface: 'transpor
     REMOTE_ACTIONS.queryPhase,
     handler(
       REMOTE_ACTIONS.queryPhase,
-      (_request, caller, body) => search.queryPhaseAsRemote({ expression: expressionOf(body), params: paramsOf(body), body: body['body'] }, authorizerFor(caller), scrollOwnerOf(caller), aliasOf(body)),
+      (request, caller, body) =>
+        search.tasks.run(searchTaskStart(REMOTE_ACTIONS.queryPhase, request, caller, body), () =>
+          search.queryPhaseAsRemoteCancellable({ expression: expressionOf(body), params: paramsOf(body), body: body['body'] }, authorizerFor(caller), scrollOwnerOf(caller), aliasOf(body)),
+        ),
       indicesOf,
     ),
   );

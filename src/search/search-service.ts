@@ -632,8 +632,17 @@ export class SearchService {
    * fetches the hits it picked from (`fetchAsRemote`) or frees (`freeQueryContext`).
    */
   queryPhaseAsRemote(input: SearchInput, access: SearchAuthorizer, owner: ScrollOwner, clusterAlias: string | undefined): RemoteQueryPhase {
+    return drain(this.queryPhaseAsRemoteSteps(input, access, owner, clusterAlias));
+  }
+
+  /** `queryPhaseAsRemote` as a cancellable task's work (the remote side of another cluster's search task). */
+  queryPhaseAsRemoteCancellable(input: SearchInput, access: SearchAuthorizer, owner: ScrollOwner, clusterAlias: string | undefined): Promise<RemoteQueryPhase> {
+    return drainAsync(this.queryPhaseAsRemoteSteps(input, access, owner, clusterAlias), this.pause);
+  }
+
+  private *queryPhaseAsRemoteSteps(input: SearchInput, access: SearchAuthorizer, owner: ScrollOwner, clusterAlias: string | undefined): Generator<void, RemoteQueryPhase> {
     const parsed = this.parseWithDefaults(input.params, input.body, { scroll: false });
-    const local = this.searchParsed(input, parsed, access, clusterAlias === undefined ? {} : { clusterAlias });
+    const local = yield* this.searchParsedSteps(input, parsed, access, clusterAlias === undefined ? {} : { clusterAlias });
     const contextId = this.randomBytes(12).toString('hex');
     this.queryContexts.open(contextId, owner, local.fetch, queryContextKeepAliveMs, this.nowMs());
     return {

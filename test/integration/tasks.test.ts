@@ -155,13 +155,14 @@ test('POST /_tasks/_cancel?actions= cancels every matching running search', asyn
   assert.equal((await searching).body.error!.type, 'task_cancelled_exception');
 });
 
-for (const alias of ['rk', 'rc']) {
-  test(`deleting an async search over ${alias} cancels the remote cluster's search task (its X-Opaque-Id, its parent task)`, async () => {
-    const opaqueId = `async-across-${alias}`;
+for (const [alias, minimize] of [['rk', true], ['rc', true], ['rk', false]] as const) {
+  test(`deleting an async search over ${alias} (ccs_minimize_roundtrips=${minimize}) cancels the remote cluster's search task (its X-Opaque-Id, its parent task)`, async () => {
+    const opaqueId = `async-across-${alias}-${minimize}`;
+    const remoteAction = minimize ? 'indices:data/read/search' : 'indices:data/read/search[phase/query]';
     const submitted = await json<{ id: string; is_running: boolean }>(
       qc,
       'POST',
-      `/${alias}:slow*/_async_search?wait_for_completion_timeout=100ms&keep_on_completion=true&keep_alive=1m`,
+      `/${alias}:slow*/_async_search?wait_for_completion_timeout=100ms&keep_on_completion=true&keep_alive=1m&ccs_minimize_roundtrips=${minimize}`,
       { 'X-Opaque-Id': opaqueId },
       { query: { match_all: {} } },
     );
@@ -177,11 +178,15 @@ for (const alias of ['rk', 'rc']) {
     assert.equal(searchTask.headers['X-Opaque-Id'], opaqueId);
     const children = await listTasks(qc, `parent_task_id=${submitTask.node}:${submitTask.id}`);
     assert.deepEqual(children.map((task) => task.id), [searchTask.id]);
+    const byParent = await json<{ tasks: Record<string, TaskInfo & { children?: TaskInfo[] }> }>(qc, 'GET', '/_tasks?group_by=parents&actions=indices:data/read/*');
+    assert.deepEqual(Object.keys(byParent.body.tasks), [`${submitTask.node}:${submitTask.id}`]);
+    assert.deepEqual(byParent.body.tasks[`${submitTask.node}:${submitTask.id}`]!.children!.map((task) => task.id), [searchTask.id]);
 
     // The remote cluster: its search task is a child of the coordinator's search task, with the caller's X-Opaque-Id.
     const remote = await until('the remote search task', async () =>
       (await listTasks(fc, 'actions=indices:data/read/search*&detailed')).find((task) => task.headers['X-Opaque-Id'] === opaqueId),
     );
+    assert.equal(remote.action, remoteAction);
     assert.equal(remote.parent_task_id, `${searchTask.node}:${searchTask.id}`);
     assert.equal(remote.cancellable, true);
     assert.equal(remote.cancelled, false);
@@ -205,6 +210,30 @@ for (const alias of ['rk', 'rc']) {
     assert.deepEqual(await listTasks(qc, 'actions=indices:data/read/*'), []);
   });
 }
+
+test('cancelling a cross-cluster _search by its task id cancels its task on the remote cluster', async () => {
+  const searching = json<{ error?: { type: string; reason: string } }>(qc, 'POST', '/rk:slow*/_search', { 'X-Opaque-Id': 'ccs-cancel' }, {});
+  const local = await until('the search task', async () => (await listTasks(qc, 'actions=indices:data/read/search'))[0]);
+  const remote = await until('the remote search task', async () =>
+    (await listTasks(fc, 'actions=indices:data/read/search')).find((task) => task.headers['X-Opaque-Id'] === 'ccs-cancel'),
+  );
+  assert.equal(remote.parent_task_id, `${local.node}:${local.id}`);
+  const cancelled = await json<NodesBody>(qc, 'POST', `/_tasks/${local.node}:${local.id}/_cancel`);
+  assert.equal(cancelled.status, 200);
+  const answer = await searching;
+  assert.equal(answer.status, 400);
+  assert.equal(answer.body.error!.type, 'task_cancelled_exception');
+  // Listed as cancelled while its current shard finishes, then gone well before its six shards could have run.
+  const cancelledAt = Date.now();
+  let sawCancelled = false;
+  await until('the remote task to end', async () => {
+    const found = (await listTasks(fc, 'actions=indices:data/read/search')).find((task) => task.id === remote.id);
+    if (found?.cancelled === true) sawCancelled = true;
+    return found === undefined ? true : undefined;
+  });
+  assert.ok(sawCancelled, 'the remote task was listed as cancelled');
+  assert.ok(Date.now() - cancelledAt < 4000, 'the remote search stopped early');
+});
 
 test('an async search over a remote cluster that is not deleted runs to its answer', async () => {
   const submitted = await json<{ id: string }>(qc, 'POST', '/rk:slow1,rk:slow2/_async_search?wait_for_completion_timeout=100ms&keep_on_completion=true', {}, { query: { match_all: {} } });
