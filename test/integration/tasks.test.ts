@@ -119,6 +119,12 @@ test('a running _search is a cancellable task: listed, got, waited for by a non-
   assert.equal(got.body.completed, false);
   assert.equal(got.body.task.action, 'indices:data/read/search');
 
+  // Waiting longer than `timeout`: Elasticsearch's timeout_exception.
+  const timedOut = await json<{ error: { type: string; reason: string } }>(qc, 'GET', `/_tasks/${taskId}?wait_for_completion=true&timeout=100ms`);
+  assert.equal(timedOut.status, 500);
+  assert.equal(timedOut.body.error.type, 'timeout_exception');
+  assert.equal(timedOut.body.error.reason, `Timed out waiting for completion of task [${taskId}]`);
+
   // A get waiting for completion is itself a task, and not a cancellable one.
   const waiting = json<{ completed: boolean; task: TaskInfo }>(qc, 'GET', `/_tasks/${taskId}?wait_for_completion=true&timeout=30s`);
   const getTask = await until('the waiting get', async () => (await listTasks(qc, 'actions=cluster:monitor/task/get'))[0]);

@@ -120,7 +120,8 @@ export function taskRoutes(identity: NodeIdentity, tasks?: TaskManager): readonl
     const finished = await Promise.race([task.done.then(() => true), new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), Math.max(0, timeoutMs))))]);
     clearTimeout(timer);
     // Strait stores no task results: a finished task answers with what it was, completed.
-    if (!finished) throw new EsError(408, 'timeout_exception', `Timed out waiting for completion of task [${taskId}]`);
+    // Elasticsearch's ElasticsearchTimeoutException (a 500, as Elasticsearch answers it).
+    if (!finished) throw new EsError(500, 'timeout_exception', `Timed out waiting for completion of task [${taskId}]`);
     return { status: 200, body: { completed: true, task: snapshot } };
   };
 
