@@ -5,6 +5,7 @@ import { Command } from 'commander';
 import pino from 'pino';
 import { ConfigError, Keystore, loadNodeConfig } from '../config/index.js';
 import { generateCa, generateNodeCertificate, writePemPair } from '../security/certs/index.js';
+import { enrollStoppedNode } from './remote-enroll.js';
 import { autoConfigurationBanner, autoConfigureSecurity, needsAutoConfiguration, type AutoConfiguration } from './auto-configure.js';
 
 /** Elasticsearch exits with 78 (EX_CONFIG) for configuration errors. */
@@ -206,6 +207,25 @@ keystore
     const store = openKeystore(options.configDir);
     if (!store.remove(name)) fail(`setting [${name}] does not exist in the keystore`);
     store.save();
+  });
+
+const remote = program.command('remote').description('remote clusters');
+remote
+  .command('enroll <alias>')
+  .description('pair this (stopped) node with a remote cluster: reads the enrollment token from stdin')
+  .option(...configDirOption)
+  .option('--mode <mode>', 'proxy or sniff', 'proxy')
+  .option('--skip-unavailable', 'skip the remote cluster in searches when it is unavailable')
+  .action(async (alias: string, options: { configDir: string; mode: string; skipUnavailable?: boolean }) => {
+    if (options.mode !== 'proxy' && options.mode !== 'sniff') fail(`[--mode] must be proxy or sniff, not [${options.mode}]`);
+    const token = (await readStdin()).toString('utf8').trim();
+    if (token === '') fail('no enrollment token on standard input');
+    try {
+      const done = await enrollStoppedNode({ configDir: options.configDir, alias, token, mode: options.mode as 'proxy' | 'sniff', skipUnavailable: options.skipUnavailable === true });
+      process.stdout.write(`${done}\n`);
+    } catch (error) {
+      fail((error as Error).message);
+    }
   });
 
 const certutil = program.command('certutil').description('generate a CA and node certificates (PEM)');

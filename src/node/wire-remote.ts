@@ -7,6 +7,7 @@ import { ES_API_VERSION } from '../common/index.js';
 import { Keystore, type NodeConfig, type SecureSettings, type SslConfig } from '../config/index.js';
 import { remoteRoutes } from '../http/routes/remote.js';
 import { remoteDoctorRoutes } from '../http/routes/remote-doctor.js';
+import { remoteEnrollmentRoutes } from '../http/routes/remote-enrollment.js';
 import type { Route } from '../http/route.js';
 import type { NodeIdentity } from '../http/routes/node-info.js';
 import { RemoteClusterService, timeValueMs, type Flat } from '../remote/index.js';
@@ -20,6 +21,7 @@ import type { NativeSecurityService } from '../security/index.js';
 import { startTransportServer, tlsProtocols, TRANSPORT_FORMAT_VERSION, type HandshakeInfo, type TlsProtocols, type TransportServer } from '../transport/index.js';
 import type { TransportClientTlsOptions } from '../transport/tls.js';
 import { NodeStartError } from './errors.js';
+import { aliasModelOptions, enrollmentEffects, remoteClusterCa } from './remote-enroll.js';
 import { watchTrustRestrictions } from './trust-restrictions-watch.js';
 
 const REMOTE_PREFIX = 'cluster.remote.';
@@ -249,7 +251,8 @@ export function wireRemote(options: {
     nodeAttr,
     initialConnectTimeoutMs: timeValueMs(flatString(config, 'cluster.remote.initial_connect_timeout') ?? '30s'),
     connectTimeoutMs: modelOptions.connectTimeoutMs,
-    modelFor: (alias, credentials) => (credentials !== undefined ? apiKeyModel(modelOptions, rotation.sourceFor(alias)) : certificateModel(modelOptions)),
+    modelFor: (alias, credentials) =>
+      credentials !== undefined ? apiKeyModel(aliasModelOptions(modelOptions, config.configDir, alias), rotation.sourceFor(alias)) : certificateModel(modelOptions),
     credentials: () => credentialMap,
     log: log.child({ component: 'remote' }),
     remoteClusterClient: { enabled: config.nodeRoles.includes('remote_cluster_client'), nodeName: config.nodeName },
@@ -259,6 +262,13 @@ export function wireRemote(options: {
   options.clusterSettings.addValidator((effective) => service.validate(remoteOnly(effective)));
   options.clusterSettings.onChange((effective) => service.apply(remoteOnly(effective)));
   const client = new RemoteClustersClient(service, options.security, (alias) => credentialMap.get(alias), audit, log.child({ component: 'remote-client' }), rotation);
+  const reloadSecure = (password: string | undefined): void => {
+    keystorePassword = password ?? process.env['STRAIT_KEYSTORE_PASSWORD'] ?? '';
+    secure = Keystore.load(config.configDir, keystorePassword);
+    credentialMap = credentialsIn(secure);
+    rotation.reset(credentialMap, credentialsIn(secure, '.credentials_next'));
+    service.reloadCredentials();
+  };
 
   // ---- remote side: the interfaces other clusters call
   const remoteSide = {
@@ -280,13 +290,27 @@ export function wireRemote(options: {
         client,
         search: options.search,
         identity,
-        reloadSecureSettings: (password) => {
-          keystorePassword = password ?? process.env['STRAIT_KEYSTORE_PASSWORD'] ?? '';
-          secure = Keystore.load(config.configDir, keystorePassword);
-          credentialMap = credentialsIn(secure);
-          rotation.reset(credentialMap, credentialsIn(secure, '.credentials_next'));
-          service.reloadCredentials();
-        },
+        reloadSecureSettings: reloadSecure,
+      }),
+      // One-paste pairing (issue #12 §1): mint a token here, enroll with one elsewhere.
+      ...remoteEnrollmentRoutes({
+        security: options.security,
+        clusterName: config.clusterName,
+        remoteClusterAddresses: () => (remoteClusterAddress() !== undefined ? [remoteClusterAddress()!] : []),
+        remoteClusterCa: () =>
+          remoteClusterCa(remoteServerSsl.certificate, [...remoteServerSsl.certificateAuthorities, ...transportSsl.certificateAuthorities, ...remoteClientSsl.certificateAuthorities]),
+        effects: enrollmentEffects({
+          configDir: config.configDir,
+          modelOptions,
+          service,
+          clusterSettings: options.clusterSettings,
+          keystorePassword: () => keystorePassword,
+          reload: reloadSecure,
+          log: log.child({ component: 'remote-enrollment' }),
+        }),
+        audit,
+        nowMs: options.nowMs,
+        connectTimeoutMs: modelOptions.connectTimeoutMs,
       }),
       ...remoteDoctorRoutes({
         remotes: service,
