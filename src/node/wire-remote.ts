@@ -321,7 +321,7 @@ export function wireRemote(options: {
           local: handshake,
           log: log.child({ component: 'remote-doctor' }),
           connectTimeoutMs: modelOptions.connectTimeoutMs,
-          tlsFor: (model) => (model === 'api_key' ? modelOptions.remoteClusterClientTls : modelOptions.transportTls),
+          tlsFor: (model, alias) => (model === 'api_key' ? aliasModelOptions(modelOptions, config.configDir, alias).remoteClusterClientTls : modelOptions.transportTls),
           credential: (alias) => credentialMap.get(alias),
           clock: () => performance.now(),
           pinnedClusterName: (alias) => service.pinnedClusterName(alias),

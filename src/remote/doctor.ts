@@ -218,7 +218,8 @@ export interface DoctorDeps {
   readonly log: Logger;
   /** Per-step bound, ms (transport.connect_timeout, capped by DIAGNOSE_STEP_TIMEOUT_MS_MAX). */
   readonly connectTimeoutMs: number;
-  readonly tlsFor: (model: 'api_key' | 'certificate') => TransportClientTlsOptions | undefined;
+  /** The TLS client options a connection to `alias` uses (an enrolled alias trusts its pinned CA too). */
+  readonly tlsFor: (model: 'api_key' | 'certificate', alias: string) => TransportClientTlsOptions | undefined;
   /** The alias's credential (API key model); never put in a report. */
   readonly credential: (alias: string) => string | undefined;
   /** Headers a request of the caller would carry; throws the local 403 when none apply. */
@@ -349,7 +350,7 @@ async function diagnoseAddress(
   }
   outcomes.push({ name: 'tcp_connect', status: 'passed', tookMs: tcp.tookMs, details: { address: `${ips[0]}:${address.port}` } });
   // 3. TLS handshake
-  const tlsOptions = deps.tlsFor(model);
+  const tlsOptions = deps.tlsFor(model, alias);
   const serverName = settings.serverName === '' ? undefined : settings.serverName;
   const effectiveTls = tlsOptions === undefined ? undefined : { ...tlsOptions, ...(serverName !== undefined ? { serverName } : {}) };
   if (effectiveTls === undefined) {
