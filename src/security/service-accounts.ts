@@ -75,6 +75,13 @@ const accounts: readonly ServiceAccount[] = [
         indices(['.fleet-*'], ['all'], true),
         indices(FLEET_DATA, ['read', 'view_index_metadata', 'delete_index']),
       ],
+      // As kibana_system's: monitoring and APM data of every remote cluster (cross-cluster search under the API key model).
+      remoteIndices: ['.monitoring-*', 'apm-*', 'logs-apm.*', 'metrics-apm.*', 'traces-apm.*', 'traces-apm-*'].map((name) => ({
+        clusters: ['*'],
+        names: [name],
+        privileges: ['read', 'read_cross_cluster'],
+        allowRestrictedIndices: false,
+      })),
     }),
   },
 ];

@@ -359,11 +359,13 @@ test('service accounts: built-in accounts, token create/list/delete, Bearer auth
   assert.deepEqual([deletedAgain.status, deletedAgain.body], [404, { found: false }]);
   assert.equal((await call('GET', '/_security/_authenticate', bearer)).status, 401);
 
-  // Across clusters: elastic/kibana has no remote_indices (API key model: refused locally) and, in
-  // the certificate model, exactly its descriptor on the FC (.kibana* yes, index1 no).
+  // Across clusters: elastic/kibana's remote_indices are kibana_system's (monitoring and APM data of
+  // every cluster) under the API key model; under the certificate model its descriptor applies on
+  // the FC (.kibana* yes, index1 no).
   const kibanaToken = ((await call('POST', '/_security/service/elastic/kibana/credential/token/ccs')).body['token'] as { value: string }).value;
   const asKibana = { authorization: `Bearer ${kibanaToken}` };
   await fcAdmin.index({ index: '.kibana_test', id: '1', document: { title: 'saved object' }, refresh: true });
+  await fcAdmin.index({ index: '.monitoring-es-test', id: '1', document: { cluster: 'fc' }, refresh: true });
   await qcAdmin.cluster.putSettings({ persistent: { 'cluster.remote.rc.seeds': [fc.transportAddress], 'cluster.remote.rc.skip_unavailable': false } });
   await remoteConnected(qcAdmin, 'rc');
   const key = await fcAdmin.security.createCrossClusterApiKey({ name: 'svc', access: { search: [{ names: ['*'] }] } });
@@ -374,12 +376,12 @@ test('service accounts: built-in accounts, token create/list/delete, Bearer auth
   assert.equal((viaCert.body as unknown as { hits: { hits: unknown[] } }).hits.hits.length, 1);
   const certRefused = await call('GET', '/rc:index1/_search', asKibana);
   assert.equal(certRefused.status, 403, certRefused.text);
+  const viaKey = await call('GET', '/rsvc:.monitoring-es-test/_search', asKibana);
+  assert.equal(viaKey.status, 200, viaKey.text);
+  assert.equal((viaKey.body as unknown as { hits: { hits: unknown[] } }).hits.hits.length, 1);
   const keyRefused = await call('GET', '/rsvc:.kibana_test/_search', asKibana);
   assert.equal(keyRefused.status, 403, keyRefused.text);
-  assert.equal(
-    keyRefused.body.error!.reason,
-    'action [indices:data/read/search] towards remote cluster [rsvc] is unauthorized for service account [elastic/kibana] because no remote indices privileges apply for the target cluster',
-  );
+  assert.match(keyRefused.body.error!.reason, /towards remote cluster is unauthorized for .*on indices \[\.kibana_test\].*remote_indices privileges the querying cluster sent/);
   await qcAdmin.cluster.putSettings({ persistent: { 'cluster.remote.rc.*': null, 'cluster.remote.rsvc.*': null } });
   qc.keystoreRemove('cluster.remote.rsvc.credentials');
   await qcAdmin.nodes.reloadSecureSettings();
