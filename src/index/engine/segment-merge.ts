@@ -3,7 +3,7 @@
  * input order (all live docs of the first segment, then the second...), so relative order is
  * kept. Postings are merged directly (no re-analysis), as Lucene's merge does.
  */
-import { compareStrings, createSegment, finishPostings, sortNanoPoints, sortPoints } from './segment-builder.js';
+import { createSegment, finishPostings, sortNanoPoints, sortPoints } from './segment-builder.js';
 import { type DocValues, type FieldMapping, type PostingsField, type Segment, isLive, numericFieldTypes } from './segment.js';
 
 export function mergeSegments(segments: readonly Segment[], name: string): Segment {
@@ -49,9 +49,6 @@ function mergePostings(
   maxDoc: number,
 ): { field: PostingsField; ordinalMapsPerSegment: Int32Array[] } {
   const fields = segments.map((segment) => segment.postings.get(path));
-  const termSet = new Set<string>();
-  for (const field of fields) if (field !== undefined) for (const term of field.terms) termSet.add(term);
-  const allTerms = [...termSet].sort(compareStrings);
   // Upper bounds: every posting and position of every input segment.
   let postingsBound = 0;
   let positionsBound = 0;
@@ -68,19 +65,37 @@ function mergePostings(
   let positionCount = 0;
   const keptTerms: string[] = [];
   const postingsStartList: number[] = [];
-  const newOrdinalOf = new Map<string, number>();
-  for (const term of allTerms) {
-    const start = postingCount;
+  // Each input dictionary is sorted: a k-way merge of them visits the union in order, with no
+  // set of all terms, no sort and no hash lookup per (term, segment).
+  const ordinalMapsPerSegment = fields.map((old) => (old === undefined ? new Int32Array(0) : new Int32Array(old.terms.length).fill(-1)));
+  const cursors = new Int32Array(segments.length);
+  const matching: number[] = [];
+  for (;;) {
+    let term: string | undefined;
+    matching.length = 0;
     for (let segmentIndex = 0; segmentIndex < segments.length; segmentIndex++) {
       const field = fields[segmentIndex];
-      if (field === undefined) continue;
-      const ordinal = field.termOrdinals.get(term);
-      if (ordinal === undefined) continue;
+      if (field === undefined || cursors[segmentIndex]! >= field.terms.length) continue;
+      const candidate = field.terms[cursors[segmentIndex]!]!;
+      if (term === undefined || candidate < term) {
+        term = candidate;
+        matching.length = 0;
+        matching.push(segmentIndex);
+      } else if (candidate === term) matching.push(segmentIndex);
+    }
+    if (term === undefined) break;
+    const start = postingCount;
+    for (const segmentIndex of matching) {
+      const field = fields[segmentIndex]!;
+      const ordinal = cursors[segmentIndex]!;
+      cursors[segmentIndex] = ordinal + 1;
       const docMap = docMaps[segmentIndex]!;
       const oldDocs = field.docs;
       const oldFreqs = field.freqs;
       const oldPositionsStart = field.positionsStart;
-      for (let posting = field.postingsStart[ordinal]!; posting < field.postingsStart[ordinal + 1]!; posting++) {
+      const oldPositions = field.positions;
+      const end = field.postingsStart[ordinal + 1]!;
+      for (let posting = field.postingsStart[ordinal]!; posting < end; posting++) {
         const newDoc = docMap[oldDocs[posting]!]!;
         if (newDoc < 0) continue;
         docs[postingCount] = newDoc;
@@ -89,13 +104,13 @@ function mergePostings(
           positionsStartAll[postingCount] = positionCount;
           const from = oldPositionsStart[posting]!;
           const to = oldPositionsStart[posting + 1]!;
-          for (let index = from; index < to; index++) positions[positionCount++] = field.positions[index]!;
+          for (let index = from; index < to; index++) positions[positionCount++] = oldPositions[index]!;
         }
         postingCount++;
       }
     }
     if (postingCount === start) continue; // every doc with this term was deleted
-    newOrdinalOf.set(term, keptTerms.length);
+    for (const segmentIndex of matching) ordinalMapsPerSegment[segmentIndex]![cursors[segmentIndex]! - 1] = keptTerms.length;
     keptTerms.push(term);
     postingsStartList.push(start);
   }
@@ -121,12 +136,6 @@ function mergePostings(
     positions.slice(0, positionCount),
     norms,
   );
-  const ordinalMapsPerSegment = fields.map((old) => {
-    if (old === undefined) return new Int32Array(0);
-    const map = new Int32Array(old.terms.length).fill(-1);
-    for (let ordinal = 0; ordinal < old.terms.length; ordinal++) map[ordinal] = newOrdinalOf.get(old.terms[ordinal]!) ?? -1;
-    return map;
-  });
   if (kind === 'keyword') {
     let docCount = 0;
     for (let segmentIndex = 0; segmentIndex < segments.length; segmentIndex++) {

@@ -39,6 +39,8 @@ export function shardStatsOf(state: SearcherState): ShardStats {
 
 class ShardSearcher {
   private written = new Set<string>();
+  private backgroundScheduled = false;
+  private closed = false;
   state: SearcherState = emptySearcherState;
   private readonly directory: string;
 
@@ -105,10 +107,9 @@ class ShardSearcher {
       const step = applyOperations(this.state, operations, root, engine);
       this.reportUnparsable(step.unparsable);
       this.state = step.state;
-      this.mergeWhileNeeded();
       changed = true;
     }
-    if (changed) this.persist();
+    if (changed) this.scheduleBackgroundWork();
   }
 
   /** Replaces the state by segments built from the store's current documents. */
@@ -136,14 +137,43 @@ class ShardSearcher {
     if (chunk.length > 0) flush();
     this.state = { segments, metadata, refreshedSeqNo, nextSegmentNumber };
     this.written = new Set();
-    this.mergeWhileNeeded();
-    this.persist();
+    this.scheduleBackgroundWork();
   }
 
-  private mergeWhileNeeded(): void {
-    for (let choice = pickMerge(this.state.segments); choice !== undefined; choice = pickMerge(this.state.segments)) {
+  /**
+   * Merging and persisting run after the refresh that needed them, one merge step per event-loop
+   * turn, never inside the refresh: a merge of a large index takes seconds, and the node must keep
+   * answering meanwhile. Merges keep every live document and its order, so hits and buckets are
+   * the same before and after; BM25 statistics count deleted documents until a merge drops them,
+   * as in Lucene, so scores of an index with updates or deletes settle when the merges do (in
+   * Elasticsearch merges run in the background too). Persisting is a cache for restarts (the store
+   * is the truth and a restart replays it), so it waits until the merges settle and writes the
+   * merged segments once instead of every small segment on the way.
+   */
+  private scheduleBackgroundWork(): void {
+    if (this.backgroundScheduled || this.closed) return;
+    this.backgroundScheduled = true;
+    setImmediate(() => {
+      this.backgroundScheduled = false;
+      if (this.closed) return;
+      const choice = pickMerge(this.state.segments);
+      if (choice === undefined) {
+        this.persist();
+        return;
+      }
       this.state = applyMerge(this.state, choice).state;
-    }
+      this.scheduleBackgroundWork();
+    });
+  }
+
+  /**
+   * The index was deleted, closed or reopened, or the node stops: pending merges are dropped
+   * (they must not touch a deleted index's files); with `flush`, segments not persisted yet are
+   * written first, so that a restart loads them instead of replaying the store.
+   */
+  close(flush: boolean): void {
+    if (flush && this.backgroundScheduled && !this.closed) this.persist();
+    this.closed = true;
   }
 
   private reportUnparsable(ids: readonly string[]): void {
@@ -182,9 +212,9 @@ export class SearcherService {
         // A new index is empty: nothing to load, so its searcher exists from the start.
         this.searchers.set(handle.uuid, new ShardSearcher(handle, indices.indexDirectory(handle.uuid), log));
       },
-      indexDeleted: (index) => this.searchers.delete(index.uuid),
-      indexClosed: (index) => this.searchers.delete(index.uuid),
-      indexOpened: (handle) => this.searchers.delete(handle.uuid),
+      indexDeleted: (index) => this.forget(index.uuid, false),
+      indexClosed: (index) => this.forget(index.uuid, true),
+      indexOpened: (handle) => this.forget(handle.uuid, true),
       refreshed: (handle, maxSeqNo) => {
         // A searcher not opened yet catches up with the store when it opens.
         this.searchers.get(handle.uuid)?.refreshTo(maxSeqNo);
@@ -204,8 +234,14 @@ export class SearcherService {
     return { index: handle.name, uuid: handle.uuid, state, stats: shardStatsOf(state) };
   }
 
+  private forget(uuid: string, flush: boolean): void {
+    this.searchers.get(uuid)?.close(flush);
+    this.searchers.delete(uuid);
+  }
+
   close(): void {
     this.removeListener();
+    for (const searcher of this.searchers.values()) searcher.close(true);
     this.searchers.clear();
   }
 }
