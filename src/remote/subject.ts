@@ -77,7 +77,8 @@ const withName = (descriptor: RoleDescriptor): Record<string, unknown> => ({ nam
  * do not act across clusters, so they stay here (dropping them only ever grants less).
  */
 function forRemoteSide(descriptor: RoleDescriptor): RoleDescriptor {
-  return { ...descriptor, remoteIndices: [], remoteCluster: [], runAs: [], applications: [] };
+  // Metadata grants nothing, and a built-in descriptor's `_reserved` key would not parse as a role there.
+  return { ...descriptor, remoteIndices: [], remoteCluster: [], runAs: [], applications: [], metadata: {} };
 }
 
 /** Certificate model: name and role names (or, for a local API key, its descriptor sets). */

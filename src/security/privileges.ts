@@ -64,6 +64,29 @@ export const clusterPrivileges: Readonly<Record<string, PrivilegeDefinition>> = 
   manage_ilm: { include: ['cluster:admin/ilm/*'] },
   manage_enrich: { include: ['cluster:admin/xpack/enrich/*', 'cluster:monitor/xpack/enrich/*'] },
   grant_api_key: { include: ['cluster:admin/xpack/security/api_key/grant'] },
+  // Named in Elasticsearch's built-in service accounts (kibana_system, auto-ops, fleet-server), with
+  // ClusterPrivilegeResolver's action patterns; most name actions Strait does not serve.
+  manage_ml: { include: ['cluster:admin/xpack/ml/*', 'cluster:monitor/xpack/ml/*'] },
+  manage_transform: { include: ['cluster:admin/data_frame/*', 'cluster:monitor/data_frame/*', 'cluster:monitor/transform/*', 'cluster:admin/transform/*'] },
+  manage_inference: {
+    include: [
+      'cluster:admin/xpack/inference/*',
+      'cluster:monitor/xpack/inference*',
+      'cluster:admin/xpack/ml/trained_models/deployment/start',
+      'cluster:admin/xpack/ml/trained_models/deployment/stop',
+      'cluster:monitor/xpack/ml/trained_models/deployment/infer',
+    ],
+  },
+  monitor_text_structure: { include: ['cluster:monitor/text_structure/*'] },
+  monitor_connector: {
+    include: ['cluster:admin/xpack/connector/get', 'cluster:admin/xpack/connector/list', 'cluster:admin/xpack/connector/sync_job/get', 'cluster:admin/xpack/connector/sync_job/list'],
+  },
+  delegate_pki: { include: ['cluster:admin/xpack/security/delegate_pki', 'cluster:admin/xpack/security/token/invalidate'] },
+  cancel_task: { include: ['cluster:admin/tasks/cancel*'] },
+  read_ilm: { include: ['cluster:admin/ilm/get', 'cluster:admin/ilm/operation_mode/get'] },
+  read_slm: { include: ['cluster:admin/slm/status', 'cluster:admin/slm/get', 'cluster:admin/ilm/operation_mode/get'] },
+  read_fleet_secrets: { include: ['cluster:admin/fleet/secrets/get'] },
+  write_fleet_secrets: { include: ['cluster:admin/fleet/secrets/post', 'cluster:admin/fleet/secrets/delete'] },
 };
 
 export const indexPrivileges: Readonly<Record<string, PrivilegeDefinition>> = {

@@ -1,9 +1,16 @@
-import type { IndicesPrivileges, RoleDescriptor } from './roles.js';
+import type { IndicesPrivileges, RemoteIndicesPrivileges, RoleDescriptor } from './roles.js';
 
 /**
  * Elasticsearch's built-in service accounts (pure): each is `namespace/service` with one fixed
  * role descriptor, and authenticates with bearer tokens (Elasticsearch's service accounts doc).
- * Only the `elastic` namespace exists. The descriptors keep the privileges Strait implements.
+ * Only the `elastic` namespace exists.
+ *
+ * The descriptors are Elasticsearch's own, entry for entry, as its main branch defines them
+ * (ElasticServiceAccounts: auto-ops, fleet-server, fleet-server-remote, kibana; elastic/kibana is
+ * the kibana_system role of KibanaOwnedReservedRoleDescriptors, 9.2+ main with `.workflows-*` and
+ * `cluster:admin/streams/logs/toggle`). Elasticsearch 9 has no elastic/enterprise-search-server
+ * (Enterprise Search was removed in 9.0), so neither does Strait. Two parts of kibana_system cannot
+ * be written in Strait's role descriptor and are left out (see KIBANA_SYSTEM below).
  */
 export interface ServiceAccount {
   readonly principal: string;
@@ -11,6 +18,9 @@ export interface ServiceAccount {
 }
 
 const indices = (names: string[], privileges: string[], allowRestrictedIndices = false): IndicesPrivileges => ({ names, privileges, allowRestrictedIndices });
+
+/** Elasticsearch's getRemoteIndicesReadPrivileges: read of one pattern on every remote cluster. */
+const remoteRead = (name: string): RemoteIndicesPrivileges => ({ clusters: ['*'], names: [name], privileges: ['read', 'read_cross_cluster'], allowRestrictedIndices: false });
 
 const descriptor = (principal: string, body: Partial<RoleDescriptor>): RoleDescriptor => ({
   name: principal,
@@ -24,67 +34,268 @@ const descriptor = (principal: string, body: Partial<RoleDescriptor>): RoleDescr
   ...body,
 });
 
-/** Where agents and integrations write their data (Fleet's data stream naming). */
-const FLEET_DATA = ['logs-*', 'metrics-*', 'traces-*', 'synthetics-*', 'profiling-*', '.logs-endpoint.*', '.logs-endpoint.diagnostic.collection-*'];
+// Action names Elasticsearch's descriptors refer to by their Java constants.
+const ROLLOVER = 'indices:admin/rollover';
+const ALIASES = 'indices:admin/aliases';
+const PUT_MAPPING = 'indices:admin/mapping/put';
+const AUTO_PUT_MAPPING = 'indices:admin/mapping/auto_put';
+const UPDATE_SETTINGS = 'indices:admin/settings/update';
+const DELETE_INDEX = 'indices:admin/delete';
 
-const accounts: readonly ServiceAccount[] = [
-  {
-    principal: 'elastic/auto-ops',
-    roleDescriptor: descriptor('elastic/auto-ops', {
-      cluster: ['monitor'],
-      indices: [indices(['*'], ['monitor', 'view_index_metadata'], true)],
-    }),
-  },
-  {
-    principal: 'elastic/enterprise-search-server',
-    roleDescriptor: descriptor('elastic/enterprise-search-server', {
-      cluster: ['manage', 'manage_security'],
-      indices: [
-        indices(['.ent-search-*', '.monitoring-ent-search-*', 'metricbeat-ent-search-*', 'enterprise-search-*', 'logs-app_search.analytics-default', 'logs-elastic_analytics.events-*', 'logs-enterprise_search.api-default', 'logs-enterprise_search.audit-default', 'logs-app_search.search_relevance_suggestions-default', 'logs-crawler-default', 'logs-elastic_crawler-default', 'logs-workplace_search.analytics-default', 'logs-workplace_search.content_events-default', '.elastic-connectors*'], ['manage', 'read', 'write']),
+/** Fleet's system indices, each its own entry in both Fleet Server's and Kibana's descriptors. */
+const FLEET_SYSTEM = ['.fleet-actions*', '.fleet-agents*', '.fleet-artifacts*', '.fleet-enrollment-api-keys*', '.fleet-policies*', '.fleet-policies-leader*', '.fleet-servers*', '.fleet-fileds*'];
+const FLEET_SERVER_ON_FLEET = ['read', 'write', 'monitor', 'create_index', 'auto_configure', 'maintenance'];
+const CONNECTORS = ['read', 'write', 'monitor', 'create_index', 'auto_configure', 'maintenance', 'view_index_metadata'];
+
+const AUTO_OPS = descriptor('elastic/auto-ops', {
+  cluster: ['monitor', 'read_ilm', 'read_slm'],
+  indices: [indices(['*'], ['monitor', 'view_index_metadata'], true)],
+});
+
+const FLEET_SERVER = descriptor('elastic/fleet-server', {
+  cluster: ['monitor', 'manage_own_api_key', 'read_fleet_secrets', 'cluster:admin/xpack/connector/*'],
+  indices: [
+    indices(['logs-*', 'metrics-*', 'traces-*', '.logs-endpoint.diagnostic.collection-*', '.logs-endpoint.action.responses-*', '.logs-endpoint.heartbeat-*'], ['write', 'create_index', 'auto_configure']),
+    indices(['profiling-*'], ['read', 'write']),
+    // APM's sampled traces: refreshed, their stats read for the global checkpoint, and searched.
+    indices(['traces-apm.sampled-*'], ['read', 'monitor', 'maintenance']),
+    // Fleet secrets: Fleet Server only reads them.
+    indices(['.fleet-secrets*'], ['read'], true),
+    ...FLEET_SYSTEM.map((name) => indices([name], FLEET_SERVER_ON_FLEET, true)),
+    indices(['synthetics-*'], ['read', 'write', 'create_index', 'auto_configure']),
+    indices(['.elastic-connectors*'], CONNECTORS),
+    indices(['content-*', '.search-acl-filter-*'], CONNECTORS),
+    indices(['agentless-*'], CONNECTORS),
+  ],
+  applications: [{ application: 'kibana-*', privileges: ['reserved_fleet-setup'], resources: ['*'] }],
+});
+
+const FLEET_SERVER_REMOTE = descriptor('elastic/fleet-server-remote', {
+  cluster: ['monitor', 'manage_own_api_key'],
+  indices: [indices(['logs-*', 'metrics-*', 'traces-*'], ['write', 'create_index', 'auto_configure'])],
+});
+
+/**
+ * kibana_system, as elastic/kibana. Left out because Strait's role descriptor cannot say them:
+ * - the configurable cluster privileges (`global`): manage application privileges of `kibana-*`
+ *   and write profile data of `kibana*` (Strait has neither application privileges nor profiles);
+ * - the name `/metrics-.*&~(metrics-endpoint\.metadata_current_default.*)/` of the Fleet package
+ *   entry: a Lucene regexp with intersection (`&`) and complement (`~`), which Strait's index
+ *   patterns (JavaScript regexps) would read as the literal characters `&~`. The entry's other
+ *   names are kept; `metrics-*` minus `metrics-endpoint.metadata_current_default*` would need the
+ *   pattern matcher to understand Lucene's regexp syntax.
+ */
+const KIBANA_SYSTEM = descriptor('elastic/kibana', {
+  cluster: [
+    'monitor',
+    'manage_index_templates',
+    'manage_inference',
+    'cluster:admin/xpack/monitoring/bulk',
+    'manage_saml',
+    'manage_token',
+    'manage_oidc',
+    'manage_enrich',
+    'manage_pipeline',
+    'manage_ilm',
+    'monitor_connector',
+    'manage_transform',
+    'cluster:admin/xpack/security/api_key/invalidate',
+    'grant_api_key',
+    'manage_own_api_key',
+    'cluster:admin/xpack/security/privilege/builtin/get',
+    'delegate_pki',
+    'cluster:admin/xpack/security/profile/get',
+    'cluster:admin/xpack/security/profile/activate',
+    'cluster:admin/xpack/security/profile/suggest',
+    'cluster:admin/xpack/security/profile/has_privileges',
+    'write_fleet_secrets',
+    'manage_ml',
+    'cluster:admin/analyze',
+    'cluster:admin/script/put',
+    'cluster:admin/script/get',
+    'monitor_text_structure',
+    'cancel_task',
+    'cluster:admin/streams/logs/toggle',
+  ],
+  indices: [
+    indices(['.kibana*', '.reindexed-v8-kibana*', '.reporting-*', '.chat-*', '.workflows-*'], ['all'], true),
+    indices(['.monitoring-*'], ['read', 'read_cross_cluster']),
+    indices(['.management-beats'], ['create_index', 'read', 'write']),
+    indices(['.ml-anomalies*', '.ml-stats-*'], ['read']),
+    indices(['.ml-annotations*', '.ml-notifications*'], ['read', 'write']),
+    indices(['.reindexed-v8-ml-annotations*', '.reindexed-v8-ml-notifications*'], ['read', 'write']),
+    indices(['.apm-agent-configuration'], ['all'], true),
+    indices(['.apm-custom-link'], ['all'], true),
+    indices(['.apm-source-map'], ['all'], true),
+    ...['apm-*', 'logs-apm.*', 'metrics-apm.*', 'traces-apm.*', 'traces-apm-*'].map((name) => indices([name], ['read', 'read_cross_cluster'])),
+    indices(['metrics-logstash.*'], ['read']),
+    indices(['*'], ['view_index_metadata', 'monitor']),
+    indices(['.logs-endpoint.diagnostic.collection-*'], ['read', 'create_index']),
+    indices(['.fleet-secrets*'], ['write', 'delete', 'create_index'], true),
+    indices(['.integration_knowledge*'], ['read', 'write', 'create_index'], true),
+    ...[...FLEET_SYSTEM, '.fleet-file-data-*', '.fleet-files-*', '.fleet-filedelivery-data-*', '.fleet-filedelivery-meta-*'].map((name) => indices([name], ['all'], true)),
+    indices(['logs-elastic_agent.status_change-*'], ['all']),
+    indices(['logs-elastic_agent*'], ['read']),
+    indices(['metrics-fleet_server*'], ['all']),
+    indices(['logs-fleet_server*'], ['read', 'delete_index']),
+    indices(['fleet-synced-integrations', 'fleet-synced-integrations-ccr*'], ['create_index', 'manage', 'read', 'write']),
+    indices(['.siem-signals*', '.reindexed-v8-siem-signals*'], ['all']),
+    indices(['.lists-*', '.items-*', '.reindexed-v8-lists-*', '.reindexed-v8-items-*'], ['all']),
+    indices(['.internal.alerts*', '.reindexed-v8-internal.alerts*'], ['all']),
+    indices(['.alerts*'], ['all']),
+    indices(['.internal.cases*'], ['all']),
+    indices(['.cases*'], ['all']),
+    indices(['.internal.adhoc.alerts*', '.adhoc.alerts*'], ['create_index', 'read', 'write', 'view_index_metadata', 'maintenance', ROLLOVER, ALIASES, PUT_MAPPING, AUTO_PUT_MAPPING, UPDATE_SETTINGS]),
+    indices(['.preview.alerts*'], ['all']),
+    indices(['.internal.preview.alerts*', '.reindexed-v8-internal.preview.alerts*'], ['all']),
+    indices(['metrics-endpoint.policy-*'], ['read']),
+    indices(['metrics-endpoint.metrics-*'], ['read']),
+    indices(['logs-endpoint.events.*'], ['read']),
+    // Fleet package install and upgrade (its Lucene regexp name is left out: see above).
+    indices(
+      [
+        'logs-*',
+        'synthetics-*',
+        'traces-*',
+        '.logs-endpoint.action.responses-*',
+        '.logs-endpoint.diagnostic.collection-*',
+        '.logs-endpoint.actions-*',
+        '.logs-endpoint.heartbeat-*',
+        '.logs-osquery_manager.actions-*',
+        '.logs-osquery_manager.action.responses-*',
+        'logs-osquery_manager.action.responses-*',
+        'logs-osquery_manager.result-*',
+        'profiling-*',
       ],
-    }),
-  },
-  {
-    principal: 'elastic/fleet-server',
-    roleDescriptor: descriptor('elastic/fleet-server', {
-      cluster: ['monitor', 'manage_own_api_key', 'cluster:admin/xpack/security/privilege/get'],
-      indices: [
-        indices(FLEET_DATA, ['write', 'create_index', 'auto_configure']),
-        indices(['.fleet-secrets*'], ['read'], true),
-        indices(['.fleet-*'], ['read', 'write', 'monitor', 'create_index', 'auto_configure', 'maintenance'], true),
-        indices(['traces-apm.sampled-*'], ['read', 'monitor', 'maintenance']),
+      [UPDATE_SETTINGS, PUT_MAPPING, ROLLOVER, 'indices:admin/data_stream/lifecycle/put', 'indices:admin/forcemerge*'],
+    ),
+    indices(['logs.*'], ['read', 'manage']),
+    indices(['.endpoint-script-file-meta-*', '.endpoint-script-file-data-*'], ['auto_configure', 'read', 'write', 'delete', 'create_index', 'manage']),
+    indices(['.logs-endpoint.action.responses-*'], ['auto_configure', 'read', 'write', 'create_index']),
+    indices(['.logs-endpoint.actions-*'], ['auto_configure', 'read', 'write', 'create_index']),
+    indices(['.logs-osquery_manager.action.responses-*'], ['auto_configure', 'create_index', 'read', 'index', 'delete']),
+    indices(['logs-osquery_manager.action.responses-*'], ['read', 'view_index_metadata']),
+    indices(['.logs-osquery_manager.actions-*'], ['auto_configure', 'create_index', 'read', 'index', 'write', 'delete']),
+    indices(['logs-osquery_manager.result-*'], ['read', 'view_index_metadata']),
+    indices(['logs-sentinel_one.*', 'logs-crowdstrike.*', 'logs-microsoft_defender_endpoint.*', 'logs-m365_defender.*'], ['read']),
+    indices(
+      [
+        '.logs-endpoint.diagnostic.collection-*',
+        'logs-apm-*',
+        'logs-apm.*-*',
+        'logs-cloud_security_posture.findings-*',
+        'logs-cloud_security_posture.vulnerabilities-*',
+        'metrics-apm-*',
+        'metrics-apm.*-*',
+        'traces-apm-*',
+        'traces-apm.*-*',
+        'synthetics-http-*',
+        'synthetics-icmp-*',
+        'synthetics-tcp-*',
+        'synthetics-browser-*',
+        'synthetics-browser.network-*',
+        'synthetics-browser.screenshot-*',
       ],
-    }),
-  },
-  {
-    principal: 'elastic/fleet-server-remote',
-    roleDescriptor: descriptor('elastic/fleet-server-remote', {
-      cluster: ['monitor', 'manage_own_api_key'],
-      indices: [indices(FLEET_DATA, ['write', 'create_index', 'auto_configure'])],
-    }),
-  },
-  {
-    // Kibana's own account: the privileges of the kibana_system user (its indices and monitoring).
-    principal: 'elastic/kibana',
-    roleDescriptor: descriptor('elastic/kibana', {
-      cluster: ['monitor', 'manage_index_templates', 'cluster:admin/xpack/monitoring/bulk', 'manage_own_api_key', 'manage_ilm', 'manage_pipeline', 'manage_service_account', 'cluster:admin/xpack/security/privilege/get'],
-      indices: [
-        indices(['.kibana*', '.reporting-*'], ['all'], true),
-        indices(['.monitoring-*'], ['read', 'read_cross_cluster']),
-        indices(['.management-beats'], ['create_index', 'read', 'write']),
-        indices(['.fleet-*'], ['all'], true),
-        indices(FLEET_DATA, ['read', 'view_index_metadata', 'delete_index']),
+      [DELETE_INDEX],
+    ),
+    indices(['metrics-endpoint.metadata*'], ['read', 'view_index_metadata']),
+    indices(
+      ['metrics-endpoint.metadata_current_default*', '.metrics-endpoint.metadata_current_default*', '.metrics-endpoint.metadata_united_default*'],
+      ['create_index', 'delete_index', 'read', 'index', ALIASES, UPDATE_SETTINGS],
+    ),
+    indices(['logs-ti_*_latest.*'], ['create_index', 'delete_index', 'read', 'index', 'delete', 'manage', ALIASES, UPDATE_SETTINGS]),
+    indices(['logs-ti_*.*-*'], [DELETE_INDEX, 'read', 'view_index_metadata']),
+    indices(['kibana_sample_data_*'], ['create_index', 'delete_index', 'read', 'index', 'view_index_metadata', ALIASES, UPDATE_SETTINGS]),
+    indices(['logs-cloud_security_posture.findings-*', 'logs-cloud_security_posture.vulnerabilities-*'], ['read', 'view_index_metadata']),
+    indices(
+      ['logs-cloud_security_posture.findings_latest-default*', 'logs-cloud_security_posture.vulnerabilities_latest-default*'],
+      ['create_index', 'read', 'index', 'delete', DELETE_INDEX, 'manage', ALIASES, UPDATE_SETTINGS],
+    ),
+    indices(['logs-cloud_security_posture.scores-default*'], ['create_index', 'read', 'index', 'delete', DELETE_INDEX, ALIASES, UPDATE_SETTINGS, AUTO_PUT_MAPPING]),
+    indices(
+      [
+        'logs-wiz.vulnerability-*',
+        'logs-wiz.cloud_configuration_finding-*',
+        'logs-wiz.cloud_configuration_finding_full_posture-*',
+        'logs-google_scc.finding-*',
+        'logs-aws.securityhub_findings-*',
+        'logs-aws.securityhub_findings_full_posture-*',
+        'logs-aws_securityhub.finding-*',
+        'logs-aws.inspector-*',
+        'logs-aws.config-*',
+        'logs-amazon_security_lake.findings-*',
+        'logs-qualys_vmdr.asset_host_detection-*',
+        'logs-tenable_sc.vulnerability-*',
+        'logs-tenable_io.vulnerability-*',
+        'logs-rapid7_insightvm.vulnerability-*',
+        'logs-rapid7_insightvm.asset_vulnerability-*',
+        'logs-carbon_black_cloud.asset_vulnerability_summary-*',
       ],
-      // As kibana_system's: monitoring and APM data of every remote cluster (cross-cluster search under the API key model).
-      remoteIndices: ['.monitoring-*', 'apm-*', 'logs-apm.*', 'metrics-apm.*', 'traces-apm.*', 'traces-apm-*'].map((name) => ({
-        clusters: ['*'],
-        names: [name],
-        privileges: ['read', 'read_cross_cluster'],
-        allowRestrictedIndices: false,
-      })),
-    }),
-  },
-];
+      ['read', 'view_index_metadata'],
+    ),
+    indices(
+      [
+        'logs-m365_defender.vulnerability-*',
+        'logs-microsoft_defender_endpoint.vulnerability-*',
+        'logs-microsoft_defender_cloud.assessment-*',
+        'logs-prisma_cloud.misconfiguration-*',
+        'logs-prisma_cloud.vulnerability-*',
+        'logs-sentinel_one.application_risk-*',
+      ],
+      ['read', 'view_index_metadata', DELETE_INDEX],
+    ),
+    indices(
+      [
+        'logs-extrahop.investigation-*',
+        'logs-qualys_gav.asset-*',
+        'logs-sentinel_one.application-*',
+        'logs-sentinel_one.threat_event-*',
+        'logs-sentinel_one.unified_alert-*',
+        'logs-island_browser.user-*',
+        'logs-island_browser.device-*',
+        'logs-cyera.classification-*',
+        'logs-cyera.issue-*',
+        'logs-cyera.datastore-*',
+        'logs-ironscales.incident-*',
+        'logs-axonius.adapter-*',
+        'logs-axonius.alert_and_incident-*',
+        'logs-axonius.application-*',
+        'logs-axonius.compute-*',
+        'logs-axonius.exposure-*',
+        'logs-axonius.gateway-*',
+        'logs-axonius.identity-*',
+        'logs-axonius.network-*',
+        'logs-axonius.storage-*',
+        'logs-axonius.ticket-*',
+        'logs-axonius.user-*',
+        'logs-jupiter_one.risks_and_alerts-*',
+      ],
+      ['manage', 'create_index', 'read', 'index', 'write', 'delete', DELETE_INDEX, ALIASES, AUTO_PUT_MAPPING],
+    ),
+    indices(['security_solution-*.vulnerability_latest', 'security_solution-*.misconfiguration_latest'], ['manage', 'read', ALIASES, UPDATE_SETTINGS]),
+    indices(['security_solution-*.vulnerability_latest-*', 'security_solution-*.misconfiguration_latest-*'], ['create_index', 'index', 'manage', 'read', 'delete', ALIASES, UPDATE_SETTINGS]),
+    indices(['risk-score.risk-*'], ['all']),
+    indices(['.entity_analytics.*'], ['all']),
+    indices(['.asset-criticality.asset-criticality-*'], ['create_index', 'manage', 'read', 'write']),
+    indices(['.entities.*'], ['read', 'write']),
+    indices(['.entities.*history*'], ['create_index', 'manage', 'read', 'write']),
+    indices(['.entities.*reset*'], ['create_index', 'manage', 'read', 'write']),
+    indices(['logs-cloud_defend.*', 'metrics-cloud_defend.*'], ['read', 'view_index_metadata']),
+    indices(['.slo-observability.*'], ['all']),
+    indices(['.logs-endpoint.heartbeat-*'], ['read', 'create_index']),
+    indices(['.edr-workflow-insights-*'], ['create_index', 'auto_configure', 'manage', 'read', 'write', 'delete', UPDATE_SETTINGS, PUT_MAPPING, ROLLOVER]),
+    indices(['.elastic-connectors*'], ['read']),
+  ],
+  // Monitoring and APM data of every remote cluster (cross-cluster search under the API key model),
+  // and monitor_stats there.
+  remoteIndices: ['.monitoring-*', 'apm-*', 'logs-apm.*', 'metrics-apm.*', 'traces-apm.*', 'traces-apm-*'].map(remoteRead),
+  remoteCluster: [{ privileges: ['monitor_stats'], clusters: ['*'] }],
+  metadata: { _reserved: true },
+  description:
+    'Grants access necessary for the Kibana system user to read from and write to the Kibana indices, manage index templates and tokens, and check the availability of the Elasticsearch cluster. It also permits activating, searching, and retrieving user profiles, as well as updating user profile data for the kibana-* namespace. Additionally, this role grants read access to the .monitoring-* indices and read and write access to the .reporting-* indices. Note: This role should not be assigned to users as the granted permissions may change between releases.',
+});
+
+const accounts: readonly ServiceAccount[] = [AUTO_OPS, FLEET_SERVER, FLEET_SERVER_REMOTE, KIBANA_SYSTEM].map((roleDescriptor) => ({ principal: roleDescriptor.name, roleDescriptor }));
 
 export const serviceAccounts: ReadonlyMap<string, ServiceAccount> = new Map(accounts.map((account) => [account.principal, account]));
 

@@ -295,12 +295,16 @@ test('service accounts: built-in accounts, token create/list/delete, Bearer auth
     return { status: response.status, body: response.json() as Body, text: response.text };
   };
   const all = await call('GET', '/_security/service');
-  for (const principal of ['elastic/fleet-server', 'elastic/kibana', 'elastic/enterprise-search-server', 'elastic/auto-ops']) {
-    assert.ok(principal in all.body, principal);
-  }
+  // Elasticsearch 9's four built-in accounts (ElasticServiceAccounts); enterprise-search-server went with Enterprise Search in 9.0.
+  assert.deepEqual(Object.keys(all.body), ['elastic/auto-ops', 'elastic/fleet-server', 'elastic/fleet-server-remote', 'elastic/kibana']);
+  assert.deepEqual((await call('GET', '/_security/service/elastic/enterprise-search-server')).body, {});
   const kibana = (await call('GET', '/_security/service/elastic/kibana')).body;
   assert.deepEqual(Object.keys(kibana), ['elastic/kibana']);
-  assert.ok(((kibana['elastic/kibana'] as { role_descriptor: { cluster: string[] } }).role_descriptor.cluster).includes('monitor'));
+  // kibana_system's descriptor as Elasticsearch renders it: reserved metadata, monitor_stats on every remote cluster.
+  const kibanaRole = (kibana['elastic/kibana'] as { role_descriptor: { cluster: string[]; metadata: unknown; remote_cluster: unknown } }).role_descriptor;
+  assert.ok(kibanaRole.cluster.includes('monitor') && kibanaRole.cluster.includes('cancel_task'));
+  assert.deepEqual(kibanaRole.metadata, { _reserved: true });
+  assert.deepEqual(kibanaRole.remote_cluster, [{ privileges: ['monitor_stats'], clusters: ['*'] }]);
   assert.deepEqual((await call('GET', '/_security/service/nope')).body, {});
 
   // Tokens: created once (the value is shown only now), a second time is a conflict.
@@ -320,7 +324,7 @@ test('service accounts: built-in accounts, token create/list/delete, Bearer auth
   assert.equal(badName.status, 400, badName.text);
   assert.equal(badName.body.error!.type, 'action_request_validation_exception');
   assert.match(badName.body.error!.reason, /^Validation Failed: 1: invalid service token name \[_hidden\]\. service account token name must have at least 1 character/);
-  for (const principal of ['elastic/nope', 'other/fleet-server']) {
+  for (const principal of ['elastic/nope', 'other/fleet-server', 'elastic/enterprise-search-server']) {
     const unknown = await call('POST', `/_security/service/${principal}/credential/token/t`);
     assert.equal(unknown.status, 400, unknown.text);
     assert.equal(unknown.body.error!.reason, `service account [${principal}] does not exist`);
