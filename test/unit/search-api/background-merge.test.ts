@@ -1,0 +1,58 @@
+// Merges run after the refresh that needed them, one step per event-loop turn, so a refresh never
+// blocks the node for a merge (issue 13). Merging keeps every live document in order, so hits,
+// scores (no deletes here) and buckets are the same before and after; a node stopping with merges
+// pending still persists its segments, and a restart finds every document.
+// https://www.elastic.co/guide/en/elasticsearch/reference/current/index-modules-merge.html
+import assert from 'node:assert/strict';
+import { setImmediate as nextTurn } from 'node:timers/promises';
+import { test } from 'node:test';
+import { loadSearcherFiles, mergePolicy, searcherDirectory } from '../../../src/index/searcher/index.js';
+import { openSearchHarness, type SearchHarness } from './harness.js';
+
+const words = ['alpha', 'beta', 'gamma', 'delta'];
+const refreshes = mergePolicy.segmentsPerShardMax + 3;
+
+async function searchAll(harness: SearchHarness): Promise<{ hits: unknown; buckets: unknown }> {
+  const response = await harness.call('POST', '/:index/_search', {
+    params: { index: 'logs' },
+    body: { size: 100, query: { match: { body: 'alpha gamma' } }, aggs: { tags: { terms: { field: 'tag' } } } },
+  });
+  assert.equal(response.status, 200, JSON.stringify(response.body));
+  return { hits: response.body.hits, buckets: response.body.aggregations.tags.buckets };
+}
+
+test('a refresh leaves merging to later event-loop turns; results are the same before and after the merges', async (t) => {
+  const harness = openSearchHarness(t);
+  assert.equal((await harness.call('PUT', '/:index', { params: { index: 'logs' }, body: { settings: { refresh_interval: '-1' }, mappings: { properties: { body: { type: 'text' }, tag: { type: 'keyword' } } } } })).status, 200);
+  for (let batch = 0; batch < refreshes; batch++) {
+    const documents: Record<string, Record<string, unknown>> = {};
+    for (let index = 0; index < 5; index++) {
+      const n = batch * 5 + index;
+      documents[`d${n}`] = { body: `${words[n % 4]} ${words[(n * 7) % 4]} ${words[(n * 3) % 4]}`, tag: `t${n % 3}` };
+    }
+    await harness.index('logs', documents); // refresh=true: one segment per batch
+  }
+  const handle = harness.service.get('logs')!;
+  const before = harness.searchers.snapshot(handle);
+  assert.ok(before.state.segments.length > mergePolicy.segmentsPerShardMax, `the refresh returned before merging (${before.state.segments.length} segments)`);
+  const resultsBefore = await searchAll(harness);
+  for (let turn = 0; turn < 20 && harness.searchers.snapshot(handle).state.segments.length > mergePolicy.segmentsPerShardMax; turn++) await nextTurn();
+  const after = harness.searchers.snapshot(handle);
+  assert.ok(after.state.segments.length <= mergePolicy.segmentsPerShardMax, `merges ran in later turns (${after.state.segments.length} segments)`);
+  assert.deepEqual(after.state.segments.flatMap((segment) => segment.ids), before.state.segments.flatMap((segment) => segment.ids), 'every document kept, in order');
+  assert.deepEqual(await searchAll(harness), resultsBefore);
+});
+
+test('stopping with merges pending persists the segments; a restart finds every document', async (t) => {
+  let harness = openSearchHarness(t);
+  assert.equal((await harness.call('PUT', '/:index', { params: { index: 'logs' }, body: { settings: { refresh_interval: '-1' }, mappings: { properties: { body: { type: 'text' }, tag: { type: 'keyword' } } } } })).status, 200);
+  for (let batch = 0; batch < refreshes; batch++) await harness.index('logs', { [`d${batch}`]: { body: words[batch % 4], tag: `t${batch % 3}` } });
+  const resultsBefore = await searchAll(harness);
+  const uuid = harness.service.get('logs')!.uuid;
+  harness = harness.reopen(); // no turn passed: merges and persisting were still pending
+  const persisted = loadSearcherFiles(searcherDirectory(harness.service.indexDirectory(uuid)), uuid);
+  assert.equal(persisted?.refreshedSeqNo, refreshes - 1, 'the stop wrote the refreshed segments');
+  assert.deepEqual(await searchAll(harness), resultsBefore);
+  const count = await harness.call('GET', '/:index/_count', { params: { index: 'logs' } });
+  assert.equal(count.body.count, refreshes);
+});
