@@ -8,7 +8,7 @@
  */
 import { assert, checkJsonNestingDepth, errors, EsError, limits } from '../common/index.js';
 import type { IndexHandle, IndicesService } from './indices-service.js';
-import { checkFieldLimits, parseDocument } from './mapping/index.js';
+import { checkFieldLimits, deepFreezeMapping, parseDocument, parseDocumentAgainst, type RootMapping } from './mapping/index.js';
 import { validateDocumentId } from './names.js';
 import { settingInteger } from './settings.js';
 import { documentMatchesQuery } from './document-visibility.js';
@@ -261,8 +261,27 @@ function resolveRouting(handle: IndexHandle, target: string, id: string, routing
   return resolved;
 }
 
+/**
+ * A frozen copy of each mapping documents are checked against (index metadata is replaced, never
+ * changed in place, so the mapping object identifies its version). Copying the mapping for every
+ * document of a bulk request cost more than parsing the document.
+ */
+const frozenMappings = new WeakMap<RootMapping, RootMapping>();
+
+function frozenMappingOf(mappings: RootMapping): RootMapping {
+  let frozen = frozenMappings.get(mappings);
+  if (frozen === undefined) {
+    frozen = deepFreezeMapping(structuredClone(mappings));
+    frozenMappings.set(mappings, frozen);
+  }
+  return frozen;
+}
+
 /** Parses the document against the mapping and stores dynamic mapping updates first, as Elasticsearch does. */
 function applyMapping(service: IndicesService, handle: IndexHandle, id: string, source: unknown): void {
+  // Most documents fit the mapping as it is: checked against the frozen copy without copying it.
+  // One that would change it (or fails) is parsed again on a copy, which decides as before.
+  if (parseDocumentAgainst(frozenMappingOf(handle.metadata.mappings), source, id) !== undefined) return;
   const parsed = parseDocument(handle.metadata.mappings, source, id);
   if (parsed.mappingUpdate === undefined) return;
   try {
@@ -612,7 +631,9 @@ function tokenName(value: unknown): string {
 }
 
 function parseLine(text: string, line: number): unknown {
-  checkJsonNestingDepth(text, line);
+  // Nesting deeper than the limit needs more brackets than that: a shorter line cannot exceed it,
+  // and the scan costs more than JSON.parse itself on typical documents.
+  if (text.length > limits.jsonNestingDepthMax) checkJsonNestingDepth(text, line);
   try {
     return JSON.parse(text);
   } catch (error) {
