@@ -280,7 +280,8 @@ function frozenMappingOf(mappings: RootMapping): RootMapping {
 /** Parses the document against the mapping and stores dynamic mapping updates first, as Elasticsearch does. */
 function applyMapping(service: IndicesService, handle: IndexHandle, id: string, source: unknown): void {
   // Most documents fit the mapping as it is: checked against the frozen copy without copying it.
-  // One that would change it (or fails) is parsed again on a copy, which decides as before.
+  // One that would change it is parsed again on a copy, which decides as before; an invalid one
+  // throws the same error either way (both walks are the same up to the first mapping change).
   if (parseDocumentAgainst(frozenMappingOf(handle.metadata.mappings), source, id) !== undefined) return;
   const parsed = parseDocument(handle.metadata.mappings, source, id);
   if (parsed.mappingUpdate === undefined) return;
