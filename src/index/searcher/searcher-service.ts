@@ -153,7 +153,10 @@ class ShardSearcher {
   private scheduleBackgroundWork(): void {
     if (this.backgroundScheduled || this.closed) return;
     this.backgroundScheduled = true;
-    setImmediate(() => {
+    // Two hops: an immediate set from an I/O callback (the refresh) runs before the loop polls
+    // again, one set from an immediate runs after it, so requests that waited for the refresh are
+    // read before the first background step starts.
+    setImmediate(() => setImmediate(() => {
       this.backgroundScheduled = false;
       if (this.closed) return;
       const choice = pickMerge(this.state.segments);
@@ -163,7 +166,7 @@ class ShardSearcher {
       }
       this.state = applyMerge(this.state, choice).state;
       this.scheduleBackgroundWork();
-    });
+    }));
   }
 
   /**
