@@ -474,6 +474,11 @@ export class SearchService {
     if (parsed.pit !== undefined) return this.searchPointInTime(input, parsed, access, started);
     const local = yield* this.searchParsedSteps(input, parsed, access, {});
     if (local.targets.length === 0) return this.emptyResponse(parsed, started);
+    return this.renderLocal(local, parsed, started);
+  }
+
+  /** The response body of a search on this cluster's shards: merge, typed keys, fetch, render. */
+  private renderLocal(local: LocalSearchResult, parsed: ParsedSearch, started: number): Record<string, unknown> {
     const merged = mergeShardResults(local.shardResults, parsed.request);
     const aggregations = merged.aggregations === undefined ? undefined : parsed.typedKeys ? typedKeys(merged.aggregations, parsed.request.aggregations, local.mappings) : merged.aggregations;
     return renderSearchResponse({
@@ -525,19 +530,7 @@ export class SearchService {
       throw errors.actionRequestValidation(['[indices] cannot be used with point in time. Do not specify any index with point in time.']);
     }
     const local = this.searchParsed(input, parsed, access, {});
-    const merged = mergeShardResults(local.shardResults, parsed.request);
-    const aggregations = merged.aggregations === undefined ? undefined : parsed.typedKeys ? typedKeys(merged.aggregations, parsed.request.aggregations, local.mappings) : merged.aggregations;
-    const response = renderSearchResponse({
-      tookMs: this.nowMs() - started,
-      terminatedEarly: parsed.request.terminateAfter === undefined ? undefined : merged.terminatedEarly,
-      shards: local.shards,
-      total: merged.total,
-      maxScore: merged.maxScore,
-      hits: local.fetch(merged.hits),
-      aggregations,
-      restTotalHitsAsInt: parsed.restTotalHitsAsInt,
-      timedOut: merged.timedOut,
-    });
+    const response = this.renderLocal(local, parsed, started);
     return { pit_id: pit.id, ...response };
   }
 

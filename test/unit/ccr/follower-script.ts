@@ -11,33 +11,12 @@ import {
   type FollowerState,
 } from '../../../src/ccr/follower.js';
 import type { ChangeOperation, FollowError, FollowParameters } from '../../../src/ccr/types.js';
+import { defaultFollowParameters, followParameterFields } from '../../../src/ccr/parameters.js';
 
 /** Elasticsearch's defaults (spec §2.2); scripts override them by wire name. */
-export const scriptDefaultParameters: FollowParameters = {
-  maxReadRequestOperationCount: 5120,
-  maxOutstandingReadRequests: 12,
-  maxReadRequestSizeBytes: 32 * 1024 * 1024,
-  maxWriteRequestOperationCount: 5120,
-  maxWriteRequestSizeBytes: Number.MAX_SAFE_INTEGER,
-  maxOutstandingWriteRequests: 9,
-  maxWriteBufferCount: 2147483647,
-  maxWriteBufferSizeBytes: 512 * 1024 * 1024,
-  maxRetryDelayMs: 500,
-  readPollTimeoutMs: 60_000,
-};
+export const scriptDefaultParameters: FollowParameters = defaultFollowParameters;
 
-const parameterNames: Readonly<Record<string, keyof FollowParameters>> = {
-  max_read_request_operation_count: 'maxReadRequestOperationCount',
-  max_outstanding_read_requests: 'maxOutstandingReadRequests',
-  max_read_request_size: 'maxReadRequestSizeBytes',
-  max_write_request_operation_count: 'maxWriteRequestOperationCount',
-  max_write_request_size: 'maxWriteRequestSizeBytes',
-  max_outstanding_write_requests: 'maxOutstandingWriteRequests',
-  max_write_buffer_count: 'maxWriteBufferCount',
-  max_write_buffer_size: 'maxWriteBufferSizeBytes',
-  max_retry_delay: 'maxRetryDelayMs',
-  read_poll_timeout: 'readPollTimeoutMs',
-};
+const parameterNames: Readonly<Record<string, keyof FollowParameters>> = followParameterFields;
 
 export interface ScriptBlock {
   readonly comments: readonly string[];
