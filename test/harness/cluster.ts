@@ -310,6 +310,10 @@ export async function rawRequest(
   const url = new URL(requestPath, node.url);
   const { request } = url.protocol === 'https:' ? await import('node:https') : await import('node:http');
   const headers: Record<string, string> = { ...(options.headers ?? {}) };
+  // Node sends GET/DELETE bodies without framing unless told their length.
+  if (options.body !== undefined && !Object.keys(headers).some((name) => name.toLowerCase() === 'content-length' || name.toLowerCase() === 'transfer-encoding')) {
+    headers['content-length'] = String(Buffer.byteLength(options.body));
+  }
   if (options.auth !== false) headers['authorization'] ??= `Basic ${Buffer.from(`elastic:${node.password}`).toString('base64')}`;
   return new Promise((resolve, reject) => {
     const outgoing = request(
