@@ -4,6 +4,7 @@
  * and feature class (keyword), population (long), elevation (integer), lat/lon (double),
  * modification date (date, epoch millis).
  */
+import type { Client } from '@elastic/elasticsearch';
 import type { FieldMappings, SegmentDocumentInput } from '../src/index/engine/index.js';
 import { createRandom } from '../test/harness/random.js';
 
@@ -93,4 +94,30 @@ export function generateGeonames(count: number, seed: number): SegmentDocumentIn
     documents.push({ docId: doc, id: String(doc), source, fields });
   }
   return documents;
+}
+
+/**
+ * Bulk-indexes `documents` into `index` over HTTP, 1,000 per `_bulk`, one worker per client (ids
+ * are the documents' positions). `afterBatch` runs after each batch with its 1-based number.
+ */
+export async function bulkIndexDocuments(
+  clients: readonly Client[],
+  index: string,
+  documents: readonly Record<string, unknown>[],
+  afterBatch?: (batchNumber: number) => Promise<void>,
+): Promise<void> {
+  const batches: (readonly Record<string, unknown>[])[] = [];
+  for (let i = 0; i < documents.length; i += 1000) batches.push(documents.slice(i, i + 1000));
+  let next = 0;
+  await Promise.all(
+    clients.map(async (client) => {
+      while (next < batches.length) {
+        const batchIndex = next++;
+        const batch = batches[batchIndex]!;
+        const response = await client.bulk({ operations: batch.flatMap((doc, i) => [{ index: { _index: index, _id: String(batchIndex * 1000 + i) } }, doc]) });
+        if (response.errors) throw new Error(`bulk errors: ${JSON.stringify(response.items.find((item) => item.index?.error))}`);
+        if (afterBatch !== undefined) await afterBatch(batchIndex + 1);
+      }
+    }),
+  );
 }

@@ -10,7 +10,7 @@
  * pattern, which makes many small segments and exercises merging).
  */
 import { startNode } from '../test/harness/cluster.js';
-import { generateGeonames, geonamesMappings } from './geonames-corpus.js';
+import { bulkIndexDocuments, generateGeonames, geonamesMappings } from './geonames-corpus.js';
 
 const DOCS = Number(process.argv[2] ?? 100_000);
 const REFRESH_EVERY = Number(process.argv[3] ?? 0);
@@ -36,9 +36,6 @@ try {
     }
   })();
 
-  const batches: Record<string, unknown>[][] = [];
-  for (let i = 0; i < documents.length; i += 1000) batches.push(documents.slice(i, i + 1000));
-  let next = 0;
   let refreshes = 0;
   let refreshTotalMs = 0;
   let refreshWorstMs = 0;
@@ -51,18 +48,9 @@ try {
     refreshWorstMs = Math.max(refreshWorstMs, ms);
   };
   const indexStarted = performance.now();
-  const bulkClients = [node.client(), node.client()];
-  await Promise.all(
-    bulkClients.map(async (bulkClient) => {
-      while (next < batches.length) {
-        const batchIndex = next++;
-        const batch = batches[batchIndex]!;
-        const response = await bulkClient.bulk({ operations: batch.flatMap((doc, i) => [{ index: { _index: 'geonames', _id: String(batchIndex * 1000 + i) } }, doc]) });
-        if (response.errors) throw new Error(`bulk errors: ${JSON.stringify(response.items.find((item) => item.index?.error))}`);
-        if (REFRESH_EVERY > 0 && (batchIndex + 1) % REFRESH_EVERY === 0) await timedRefresh();
-      }
-    }),
-  );
+  await bulkIndexDocuments([node.client(), node.client()], 'geonames', documents, async (batchNumber) => {
+    if (REFRESH_EVERY > 0 && batchNumber % REFRESH_EVERY === 0) await timedRefresh();
+  });
   const indexSeconds = (performance.now() - indexStarted) / 1000;
   const bulkWorstProbeMs = worstProbeMs;
   worstProbeMs = 0;

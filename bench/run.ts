@@ -17,7 +17,7 @@ import Database from 'better-sqlite3';
 import MiniSearch from 'minisearch';
 import type { Client } from '@elastic/elasticsearch';
 import { repoRoot, startNode, type StartedNode } from '../test/harness/cluster.js';
-import { generateGeonames, geonamesMappings } from './geonames-corpus.js';
+import { bulkIndexDocuments, generateGeonames, geonamesMappings } from './geonames-corpus.js';
 import { runCcsBench } from './ccs.js';
 import { printCcrTable, runCcrBench, type CcrBenchOptions } from './ccr.js';
 
@@ -153,21 +153,8 @@ async function main(): Promise<void> {
     });
     // Bulk indexing: 1,000 documents per request, 2 concurrent clients.
     console.log('bulk indexing over HTTP (1,000 docs per _bulk, 2 clients)…');
-    const batches: Record<string, unknown>[][] = [];
-    for (let i = 0; i < documents.length; i += 1000) batches.push(documents.slice(i, i + 1000));
-    let next = 0;
     const indexStarted = performance.now();
-    const bulkClients = [node.client(), node.client()];
-    await Promise.all(
-      bulkClients.map(async (bulkClient) => {
-        while (next < batches.length) {
-          const batchIndex = next++;
-          const batch = batches[batchIndex]!;
-          const response = await bulkClient.bulk({ operations: batch.flatMap((doc, i) => [{ index: { _index: 'geonames', _id: String(batchIndex * 1000 + i) } }, doc]) });
-          if (response.errors) throw new Error(`bulk errors: ${JSON.stringify(response.items.find((item) => item.index?.error))}`);
-        }
-      }),
-    );
+    await bulkIndexDocuments([node.client(), node.client()], 'geonames', documents);
     const indexSeconds = (performance.now() - indexStarted) / 1000;
     const refreshStarted = performance.now();
     await client.indices.refresh({ index: 'geonames' });

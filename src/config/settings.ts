@@ -159,8 +159,10 @@ export function buildNodeConfig(configDir: string, settings: FlatConfig, secure:
   const roles = list(settings['node.roles']) ?? DEFAULT_ROLES;
   for (const role of roles) if (!KNOWN_ROLES.has(role)) throw new ConfigError(`invalid value [${role}] for setting [node.roles]: unknown role [${role}]`);
   const networkHost = resolveHost(text(settings['network.host']) ?? '127.0.0.1');
-  const httpHost = resolveHost(text(settings['http.host']) ?? text(settings['http.bind_host']) ?? networkHost);
-  const transportHost = resolveHost(text(settings['transport.host']) ?? text(settings['transport.bind_host']) ?? networkHost);
+  // network.bind_host: every interface's default bind address (Elasticsearch's NetworkService).
+  const bindHost = text(settings['network.bind_host']) ?? networkHost;
+  const httpHost = resolveHost(text(settings['http.host']) ?? text(settings['http.bind_host']) ?? bindHost);
+  const transportHost = resolveHost(text(settings['transport.host']) ?? text(settings['transport.bind_host']) ?? bindHost);
   const maxContent = text(settings['http.max_content_length']);
   return {
     configDir,

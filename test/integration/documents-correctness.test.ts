@@ -13,7 +13,8 @@
 //   parameters as RestCountAction reads them. Reference: search-count.html.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { rawRequest, startNode, type StartedNode } from '../harness/cluster.js';
+import { startNode, type StartedNode } from '../harness/cluster.js';
+import { jsonCall, type JsonAnswer } from '../harness/json-call.js';
 
 let node: StartedNode;
 before(async () => {
@@ -23,18 +24,9 @@ after(async () => {
   await node?.destroy();
 });
 
-interface Answer {
-  status: number;
-  body: any;
-}
+type Answer = JsonAnswer;
 
-async function call(method: string, path: string, body?: unknown): Promise<Answer> {
-  const text = body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body);
-  const contentType = typeof body === 'string' ? 'application/x-ndjson' : 'application/json';
-  const headers = { 'content-type': contentType, 'content-length': String(Buffer.byteLength(text ?? '')) };
-  const response = await rawRequest(node, method, path, text === undefined ? {} : { body: text, headers });
-  return { status: response.status, body: response.text === '' ? undefined : response.json() };
-}
+const call = (method: string, path: string, body?: unknown): Promise<Answer> => jsonCall(node, method, path, body);
 
 function assertError(answer: Answer, status: number, type: string, reason: string): void {
   assert.equal(answer.status, status, JSON.stringify(answer.body));

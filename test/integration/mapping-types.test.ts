@@ -4,7 +4,8 @@
 // query-dsl-term-query.html; constant-keyword.html; ip.html; mapping-types.html; search-field-caps.html.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { rawRequest, startNode, type StartedNode } from '../harness/cluster.js';
+import { startNode, type StartedNode } from '../harness/cluster.js';
+import { jsonCall, type JsonAnswer } from '../harness/json-call.js';
 
 let node: StartedNode;
 before(async () => {
@@ -14,19 +15,9 @@ after(async () => {
   await node?.destroy();
 });
 
-interface Answer {
-  status: number;
-  text: string;
-  body: any;
-}
+type Answer = JsonAnswer;
 
-async function call(method: string, path: string, body?: unknown): Promise<Answer> {
-  const text = body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body);
-  const contentType = typeof body === 'string' ? 'application/x-ndjson' : 'application/json';
-  const headers = { 'content-type': contentType, 'content-length': String(Buffer.byteLength(text ?? '')) };
-  const response = await rawRequest(node, method, path, text === undefined ? {} : { body: text, headers });
-  return { status: response.status, text: response.text, body: response.text === '' ? undefined : response.json() };
-}
+const call = (method: string, path: string, body?: unknown): Promise<Answer> => jsonCall(node, method, path, body);
 
 function assertError(answer: Answer, status: number, type: string, reason: string): void {
   assert.equal(answer.status, status, answer.text);

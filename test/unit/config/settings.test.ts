@@ -42,6 +42,19 @@ test('defaults, -E overrides and paths relative to the config dir', () => {
   });
 });
 
+// Reference: modules-network.html: `network.bind_host` is the default bind address of every
+// interface (http.host/transport.host win), `network.host` its own default.
+test('network.bind_host is the default bind address of HTTP and transport', () => {
+  withDir((dir) => {
+    writeFileSync(path.join(dir, 'strait.yml'), 'network.host: 127.0.0.1\nnetwork.bind_host: 0.0.0.0\n');
+    const config = loadNodeConfig(dir, []);
+    assert.equal(config.httpHost, '0.0.0.0');
+    assert.equal(config.transportHost, '0.0.0.0');
+    assert.equal(config.networkHost, '127.0.0.1');
+    assert.equal(loadNodeConfig(dir, ['http.host=127.0.0.2']).httpHost, '127.0.0.2');
+  });
+});
+
 test('unknown settings and invalid values stop the start naming the setting', () => {
   withDir((dir) => {
     assert.throws(() => loadNodeConfig(dir, ['no.such.setting=1']), (error: ConfigError) => error instanceof ConfigError && /unknown setting \[no\.such\.setting\]/.test(error.message));
