@@ -85,6 +85,7 @@ function startStates(patterns: readonly (readonly Segment[])[]): States {
 
 /** The states that remain after consuming `key`. */
 function advance(patterns: readonly (readonly Segment[])[], states: States, key: string): States {
+  if (states.size === 0) return states; // no pattern left alive (no exclude patterns, say): nothing to build per key
   const next = new Map<number, Set<number>>();
   const add = (pattern: number, position: number): void => {
     let positions = next.get(pattern);
