@@ -4,6 +4,7 @@
  */
 import { errors } from '../../common/errors.js';
 import type { FieldMappings, Segment } from '../engine/segment.js';
+import { epochNanosString } from './date-math.js';
 
 export type SortOrder = 'asc' | 'desc';
 
@@ -39,7 +40,7 @@ export type SortValue = number | string | null;
 /** Exact epoch nanoseconds as a sort key (instants before 1970 clamp to 0, as Elasticsearch's nanosecond sorts). */
 export function nanoSortKey(millis: number, nanos: number): string {
   if (millis < 0) return '0'.padStart(19, '0');
-  return (BigInt(millis) * 1_000_000n + BigInt(nanos)).toString().padStart(19, '0');
+  return epochNanosString({ millis, nanos }).padStart(19, '0');
 }
 
 /** A nanosecond sort key back to epoch milliseconds (floor). */
