@@ -12,7 +12,7 @@ import { type Weight, planQuery } from '../query/plan.js';
 import type { Scorer } from '../query/scorers.js';
 
 const noMoreDocs = 0x7fffffff; // scorers.noMoreDocs
-import { type SortSpec, type SortValue, compareHits, fielddataDisabled, fieldSortValue } from '../query/sort.js';
+import { type SortSpec, type SortValue, compareHits, fielddataDisabled, fieldSortValue, resolveSortAliases } from '../query/sort.js';
 import { DateParseError, evaluateDateMath } from '../query/date-math.js';
 import type { AggregationNode, BucketOrder } from './ast.js';
 import { type DateRounding, createDateRounding } from './date-rounding.js';
@@ -111,7 +111,7 @@ function createAggregator(original: AggregationNode, context: AggregationContext
         subs,
       );
     case 'top_hits': {
-      const sort = node.sort?.map((spec) => (spec.kind === 'field' && context.mappings[spec.field]?.aliasOf !== undefined ? { ...spec, field: context.mappings[spec.field]!.aliasOf! } : spec));
+      const sort = node.sort === undefined ? undefined : resolveSortAliases(node.sort, context.mappings);
       return new TopHitsAggregator(node.name, node.from + node.size, sort, context);
     }
   }

@@ -19,7 +19,7 @@ import type { QueryNode } from './ast.js';
 import { parseQuery } from './parse.js';
 import { type PlanContext, type Weight, planQuery } from './plan.js';
 import { AllDocsScorer, type HitCollector, type Scorer } from './scorers.js';
-import { type SortSpec, type SortValue, applyMissing, checkSortFields, compareHits, compareSortValues, fieldSortValue, normalizeSearchAfter, parseSort } from './sort.js';
+import { type SortSpec, type SortValue, applyMissing, checkSortFields, compareHits, compareSortValues, fieldSortValue, normalizeSearchAfter, parseSort, resolveSortAliases } from './sort.js';
 
 export interface SearchRequest {
   readonly query: QueryNode;
@@ -153,10 +153,8 @@ export interface ShardResult {
 /** Runs the query phase over one shard. `stats` defaults to statistics over `segments`. */
 export function searchShard(segments: readonly Segment[], stats: ShardStats | undefined, original: SearchRequest, context: ShardSearchContext): ShardResult {
   // Sorting on a field alias reads its target's doc values.
-  const request: SearchRequest =
-    original.sort === undefined || !original.sort.some((spec) => spec.kind === 'field' && context.mappings[spec.field]?.aliasOf !== undefined)
-      ? original
-      : { ...original, sort: original.sort.map((spec) => (spec.kind === 'field' && context.mappings[spec.field]?.aliasOf !== undefined ? { ...spec, field: context.mappings[spec.field]!.aliasOf! } : spec)) };
+  const sort = original.sort === undefined ? undefined : resolveSortAliases(original.sort, context.mappings);
+  const request: SearchRequest = sort === original.sort ? original : { ...original, sort };
   const shardStats = stats ?? computeShardStats(segments);
   const planContext: PlanContext = { stats: shardStats, segments, mappings: context.mappings, nowMs: context.nowMs, indexName: context.indexName };
   const weight = planQuery(request.query, planContext);

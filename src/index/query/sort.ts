@@ -105,6 +105,16 @@ export function fielddataDisabled(field: string, indexName: string): Error {
   );
 }
 
+/** The sort with each field alias replaced by its target (sorting reads the target's doc values); the same array when none is an alias. */
+export function resolveSortAliases(sort: readonly SortSpec[], mappings: FieldMappings): readonly SortSpec[] {
+  const targetOf = (spec: SortSpec): string | undefined => (spec.kind === 'field' ? mappings[spec.field]?.aliasOf : undefined);
+  if (!sort.some((spec) => targetOf(spec) !== undefined)) return sort;
+  return sort.map((spec) => {
+    const target = targetOf(spec);
+    return target === undefined ? spec : { ...spec, field: target };
+  });
+}
+
 /** Validates sort fields against mappings (text → fielddata error; unmapped without unmapped_type → error). */
 export function checkSortFields(sort: readonly SortSpec[], mappings: FieldMappings, indexName: string): void {
   for (const spec of sort) {
