@@ -147,7 +147,7 @@ export class CcrLeaderService {
       },
       indexClosed: (index) => this.wake(index.uuid, Number.MAX_SAFE_INTEGER),
     });
-    indices.setRetentionFloor((indexUuid) => this.retentionFloor(indexUuid));
+    indices.setRetentionFloor((index) => this.retentionFloor(index));
     this.sweepTimer = setInterval(() => this.sweep(), 5_000);
     this.sweepTimer.unref();
   }
@@ -277,7 +277,7 @@ export class CcrLeaderService {
         if (bytes >= maxBatchBytes) break;
       }
       if (operations.length === 0) {
-        const leases = this.leasesOf(handle.uuid).map((lease) => `RetentionLease{id='${lease.lease_id}', retainingSequenceNumber=${lease.retaining_seq_no}, source='${lease.source}'}`);
+        const leases = this.leasesOf(handle).map((lease) => `RetentionLease{id='${lease.lease_id}', retainingSequenceNumber=${lease.retaining_seq_no}, source='${lease.source}'}`);
         throw new EsError(
           404,
           'resource_not_found_exception',
@@ -394,8 +394,9 @@ export class CcrLeaderService {
       }
     }
     const uuids = (this.db.prepare('SELECT DISTINCT index_uuid FROM ccr_retention_leases').all() as { index_uuid: string }[]).map((row) => row.index_uuid);
+    const byUuid = new Map(this.indices.all().map((handle) => [handle.uuid, handle]));
     for (const uuid of uuids) {
-      this.db.prepare('DELETE FROM ccr_retention_leases WHERE index_uuid = ? AND timestamp_ms < ?').run(uuid, now - this.leasePeriodMs(uuid));
+      this.db.prepare('DELETE FROM ccr_retention_leases WHERE index_uuid = ? AND timestamp_ms < ?').run(uuid, now - this.leasePeriodMs(byUuid.get(uuid)));
     }
   }
 
@@ -413,7 +414,9 @@ export class CcrLeaderService {
     }
     const handle = this.concrete(name);
     const expected = typeof body['expected_uuid'] === 'string' ? body['expected_uuid'] : undefined;
-    if (expected !== undefined && expected !== handle.uuid) throw errors.illegalState(`unexpected history uuid, expected [${expected}], actual [${handle.uuid}]`);
+    // The follower's leader was deleted and re-created under the same name: a conflict with the
+    // cluster's state the caller can see and resolve, not a server fault.
+    if (expected !== undefined && expected !== handle.uuid) throw new EsError(409, 'status_exception', `unexpected history uuid, expected [${expected}], actual [${handle.uuid}]`);
     this.indices.updateSettings([handle], { 'index.blocks.write': 'true' });
     const maxSeqNo = handle.shard?.maxSeqNo ?? -1;
     this.log.info({ index: handle.name, max_seq_no: maxSeqNo }, 'leader index fenced for a follower promotion (index.blocks.write)');
@@ -423,18 +426,15 @@ export class CcrLeaderService {
   // ------------------------------------------------------------------ retention leases
 
   /** `index.soft_deletes.retention_lease.period` of the index (12h by default): a lease not renewed for longer expires. */
-  private leasePeriodMs(indexUuid: string): number {
-    const handle = this.indices
-      .resolve(undefined, { ignoreUnavailable: true, allowNoIndices: true, expandWildcards: new Set(['open', 'closed', 'hidden']) })
-      .find((candidate) => candidate.uuid === indexUuid);
+  private leasePeriodMs(handle: IndexHandle | undefined): number {
     const text = handle?.metadata.settings['index.soft_deletes.retention_lease.period'];
     return text === undefined ? leaderLimits.retentionLeasePeriodMs : parseTimeMs(text);
   }
 
-  private leasesOf(indexUuid: string): { lease_id: string; retaining_seq_no: number; source: string; timestamp_ms: number }[] {
-    const floor = this.nowMs() - this.leasePeriodMs(indexUuid);
+  private leasesOf(handle: IndexHandle): { lease_id: string; retaining_seq_no: number; source: string; timestamp_ms: number }[] {
+    const floor = this.nowMs() - this.leasePeriodMs(handle);
     return (
-      this.db.prepare('SELECT lease_id, retaining_seq_no, source, timestamp_ms FROM ccr_retention_leases WHERE index_uuid = ? ORDER BY lease_id').all(indexUuid) as {
+      this.db.prepare('SELECT lease_id, retaining_seq_no, source, timestamp_ms FROM ccr_retention_leases WHERE index_uuid = ? ORDER BY lease_id').all(handle.uuid) as {
         lease_id: string;
         retaining_seq_no: number;
         source: string;
@@ -444,15 +444,15 @@ export class CcrLeaderService {
   }
 
   /** The lowest seq_no any unexpired lease retains (history below it may be trimmed); undefined without leases. */
-  retentionFloor(indexUuid: string): number | undefined {
-    const leases = this.leasesOf(indexUuid);
+  retentionFloor(index: IndexHandle): number | undefined {
+    const leases = this.leasesOf(index);
     return leases.length === 0 ? undefined : Math.min(...leases.map((lease) => lease.retaining_seq_no));
   }
 
   /** The leases of an index, for `_ccr/info`-style diagnostics and tests. */
   leases(indexName: string): { id: string; retaining_seq_no: number; source: string }[] {
     const handle = this.indices.get(indexName);
-    return handle === undefined ? [] : this.leasesOf(handle.uuid).map((lease) => ({ id: lease.lease_id, retaining_seq_no: lease.retaining_seq_no, source: lease.source }));
+    return handle === undefined ? [] : this.leasesOf(handle).map((lease) => ({ id: lease.lease_id, retaining_seq_no: lease.retaining_seq_no, source: lease.source }));
   }
 
   retentionLease(kind: 'add' | 'renew' | 'remove', body: Record<string, unknown>, access: LeaderAuthorizer): Record<string, unknown> {

@@ -262,7 +262,9 @@ export class CcrService {
       };
       let copied = 0;
       try {
-        if (session.index_uuid !== record.leaderUuid) throw errors.illegalState(`leader index [${record.leaderIndex}] was re-created while the follower was being created`);
+        if (session.index_uuid !== record.leaderUuid) {
+          throw new EsError(409, 'status_exception', `leader index [${record.leaderIndex}] was re-created while the follower was being created`);
+        }
         // Operations after the copy must stay on the leader until the follower has read them.
         await remote
           .send(record.remoteCluster, CCR_ACTIONS.renewRetentionLease, { index: record.leaderIndex, lease_id: this.leaseId(record), retaining_seq_no: session.max_seq_no + 1 }, record.subject)
@@ -478,7 +480,10 @@ export class CcrService {
       if (checkpoint >= seqNo) return;
       const task = this.tasks.get(record.followerUuid);
       if (task?.fatal === true || this.options.nowMs() > deadline) {
-        throw errors.illegalState(
+        // A lagging or failed follower is a state the caller can retry against, not a server fault.
+        throw new EsError(
+          409,
+          'status_exception',
           `follower [${record.followerIndex}] reached seq_no [${checkpoint}] but the fenced leader stands at [${seqNo}]; the leader stays write-blocked, promote again to retry`,
         );
       }

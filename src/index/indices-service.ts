@@ -261,9 +261,9 @@ export class IndicesService {
    * The lowest seq_no that retention leases (cross-cluster replication) keep on an index, or
    * undefined without leases: operation history at or above it is never trimmed.
    */
-  private retentionFloor: (indexUuid: string) => number | undefined = () => undefined;
+  private retentionFloor: (index: IndexHandle) => number | undefined = () => undefined;
 
-  setRetentionFloor(floor: (indexUuid: string) => number | undefined): void {
+  setRetentionFloor(floor: (index: IndexHandle) => number | undefined): void {
     this.retentionFloor = floor;
   }
 
@@ -613,7 +613,7 @@ export class IndicesService {
     // operations below the refreshed point; 0 (the default) keeps every operation.
     // Retention leases (cross-cluster replication's followers) hold history back further.
     const retained = settingInteger(mutable.metadata.settings, 'index.soft_deletes.retention.operations');
-    const floor = this.retentionFloor(mutable.uuid) ?? Number.MAX_SAFE_INTEGER;
+    const floor = this.retentionFloor(mutable) ?? Number.MAX_SAFE_INTEGER;
     const trimBelow = Math.min(maxSeqNo - retained + 1, floor);
     if (retained > 0 && trimBelow > 0) mutable.shard.trimOpsBelow(trimBelow);
   }

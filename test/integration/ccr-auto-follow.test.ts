@@ -5,17 +5,14 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Client } from '@elastic/elasticsearch';
-import { makeCa, REMOTE_CLUSTER_CLIENT_YAML, REMOTE_CLUSTER_SERVER_YAML, startNode, type Certificates, type StartedNode } from '../harness/cluster.js';
+import type { StartedNode } from '../harness/cluster.js';
+import { startCcrPair } from '../harness/ccr.js';
 import { failure, until, remoteConnected } from '../harness/wait.js';
 
-let ca: Certificates;
 let leader: StartedNode;
 let follower: StartedNode;
 let leaderAdmin: Client;
 let followerAdmin: Client;
-
-const LEADER_YAML = REMOTE_CLUSTER_SERVER_YAML;
-const FOLLOWER_YAML = REMOTE_CLUSTER_CLIENT_YAML;
 
 const connected = async (client: Client, alias: string): Promise<void> => void (await remoteConnected(client, alias));
 
@@ -44,15 +41,9 @@ async function autoFollowStats(): Promise<Record<string, unknown>> {
 const rounds = (): Promise<void> => new Promise((resolve) => setTimeout(resolve, 3_500));
 
 before(async () => {
-  ca = makeCa();
-  [leader, follower] = await Promise.all([
-    startNode({ ca, clusterName: 'leader-cluster', nodeName: 'leader-1', yaml: LEADER_YAML }),
-    startNode({ ca, clusterName: 'follower-cluster', nodeName: 'follower-1', yaml: FOLLOWER_YAML }),
-  ]);
+  ({ leader, follower } = await startCcrPair('lc'));
   leaderAdmin = leader.client();
   followerAdmin = follower.client();
-  await followerAdmin.cluster.putSettings({ persistent: { 'cluster.remote.lc.seeds': [leader.transportAddress], 'cluster.remote.lc.skip_unavailable': false } });
-  await connected(followerAdmin, 'lc');
 });
 
 after(async () => {

@@ -193,3 +193,19 @@ test('lag objective: stats report lag in seconds and operations; health turns ye
   assert.equal(bad.status, 400);
   assert.match(bad.reason, /max_lag.time must be larger than 0/);
 });
+
+test('promote against a re-created leader index is a 409 conflict, and the follower stays read-only', async () => {
+  // The fence carries the leader uuid the follower copied: a leader deleted and re-created under the
+  // same name is a different history, so the follower must not take over its writes.
+  await leaderAdmin.index({ index: 'reborn', id: '1', document: { a: 1 }, refresh: true });
+  await followerAdmin.ccr.follow({ index: 'reborn-dr', remote_cluster: 'dc1', leader_index: 'reborn', wait_for_active_shards: 1 });
+  await followerAdmin.ccr.pauseFollow({ index: 'reborn-dr' });
+  await leaderAdmin.indices.delete({ index: 'reborn' });
+  await leaderAdmin.index({ index: 'reborn', id: '2', document: { a: 2 }, refresh: true });
+  const refused = await failure(followerAdmin.transport.request({ method: 'POST', path: '/reborn-dr/_ccr/promote' }));
+  assert.equal(refused.status, 409);
+  assert.equal(refused.type, 'status_exception');
+  assert.match(refused.reason, /unexpected history uuid/);
+  const write = await failure(followerAdmin.index({ index: 'reborn-dr', id: 'x', document: { a: 3 } }));
+  assert.equal(write.status, 403);
+});
