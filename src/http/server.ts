@@ -60,6 +60,8 @@ export interface HttpServerOptions {
   readonly bodyBytesMax: number;
   /** Absent: responses are never compressed. */
   readonly compression?: HttpCompression;
+  /** The node's clock, for date math index names (style P1: time is an input); Date.now when absent. */
+  readonly nowMs?: () => number;
   readonly routes: readonly Route[];
   readonly security: SecurityService;
   readonly log: Logger;
@@ -259,7 +261,7 @@ async function handleRequest(
     const params: Record<string, string> = {};
     for (const [name, value] of Object.entries(found.params)) if (value !== undefined) params[name] = value;
     // Date math index names (`<logs-{now/d}>`) resolve before authorization and every handler.
-    if (params['index'] !== undefined) params['index'] = resolveDateMathExpression(params['index'], Date.now());
+    if (params['index'] !== undefined) params['index'] = resolveDateMathExpression(params['index'], (options.nowMs ?? Date.now)());
     const restRequest = createRestRequest({ method, rawPath, params, query, headers: incoming.headers, body });
     const authorizer = options.security.authorizer(authentication);
     let authorizedTargets = false;

@@ -252,6 +252,7 @@ export async function startNode(config: NodeConfig, options: StartOptions): Prom
       bodyBytesMax: config.httpMaxContentLengthBytes,
       // Elasticsearch compresses plain HTTP responses by default, HTTPS ones only when asked (BREACH).
       compression: { enabled: config.httpCompression ?? tls === undefined, level: config.httpCompressionLevel },
+      nowMs,
       routes,
       security: security.service,
       log,
