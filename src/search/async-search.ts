@@ -8,7 +8,7 @@
  * Reference: https://www.elastic.co/guide/en/elasticsearch/reference/current/async-search.html
  */
 import { EsError, errors } from '../common/index.js';
-import type { ScrollOwner } from './scroll.js';
+import { encodeOpaqueId, opaqueIdBody, type ScrollOwner } from './scroll.js';
 import { formatTimeValue, parseTimeValueMs } from './time-value.js';
 
 export const asyncSearchLimits = {
@@ -105,14 +105,14 @@ export function parseAsyncSubmitParams(params: Readonly<Record<string, string>>)
 const idPrefix = 'strait-async:';
 
 export function encodeAsyncId(entryId: string): string {
-  return Buffer.from(`${idPrefix}${entryId}`, 'utf8').toString('base64url');
+  return encodeOpaqueId(idPrefix, entryId);
 }
 
 /** The entry id in an async search id; Elasticsearch's 400 for an id we could not have issued. */
 export function decodeAsyncId(id: string): string {
-  const text = /^[A-Za-z0-9_-]+=*$/.test(id) ? Buffer.from(id, 'base64url').toString('utf8') : '';
-  if (!text.startsWith(idPrefix) || text.length === idPrefix.length) throw errors.illegalArgument(`invalid id: [${id}]`);
-  return text.slice(idPrefix.length);
+  const entryId = opaqueIdBody(idPrefix, id);
+  if (entryId === undefined) throw errors.illegalArgument(`invalid id: [${id}]`);
+  return entryId;
 }
 
 function sameOwner(left: AsyncSearchOwner, right: AsyncSearchOwner): boolean {

@@ -8,6 +8,7 @@
 import { EsError, errors } from '../common/index.js';
 import { searchAcrossClusters, type ClusterAuthorizer, type ClusterPlan, type RemoteClusters } from './ccs.js';
 import type { SearchInput, SearchService } from './search-service.js';
+import { encodeOpaqueId, opaqueIdBody } from './scroll.js';
 
 /** What a cross-cluster point in time needs from the remote clusters (RemoteClustersClient implements it). */
 export interface PitRemotes {
@@ -31,15 +32,15 @@ interface Parts {
 const idPrefix = 'strait-ccs-pit:';
 
 function encodeId(parts: Parts): string {
-  return Buffer.from(`${idPrefix}${JSON.stringify(parts)}`, 'utf8').toString('base64url');
+  return encodeOpaqueId(idPrefix, JSON.stringify(parts));
 }
 
 /** The per-cluster ids of a cross-cluster point in time id, or undefined for any other id. */
 export function decodeCrossClusterPitId(id: string): Parts | undefined {
-  const text = /^[A-Za-z0-9_-]+=*$/.test(id) ? Buffer.from(id, 'base64url').toString('utf8') : '';
-  if (!text.startsWith(idPrefix)) return undefined;
+  const body = opaqueIdBody(idPrefix, id);
+  if (body === undefined) return undefined;
   try {
-    const parts = JSON.parse(text.slice(idPrefix.length)) as Parts;
+    const parts = JSON.parse(body) as Parts;
     if ((parts.local !== undefined && typeof parts.local !== 'string') || typeof parts.remotes !== 'object' || parts.remotes === null) throw new Error('shape');
     for (const value of Object.values(parts.remotes)) if (typeof value !== 'string') throw new Error('shape');
     return parts;

@@ -8,7 +8,7 @@
  */
 import { errors } from '../common/index.js';
 import type { ShardSnapshot } from '../index/searcher/index.js';
-import { checkKeepAlive, scrollLimits } from './scroll.js';
+import { checkKeepAlive, encodeOpaqueId, opaqueIdBody, scrollLimits } from './scroll.js';
 import { parseTimeValueMs } from './time-value.js';
 
 export const pitActions = {
@@ -32,14 +32,14 @@ interface Entry {
 const idPrefix = 'strait-pit:';
 
 export function encodePitId(contextId: string): string {
-  return Buffer.from(`${idPrefix}${contextId}`, 'utf8').toString('base64url');
+  return encodeOpaqueId(idPrefix, contextId);
 }
 
 /** The context id in a point in time id; Elasticsearch's 400 for an id we could not have issued. */
 export function decodePitId(id: string): string {
-  const text = /^[A-Za-z0-9_-]+=*$/.test(id) ? Buffer.from(id, 'base64url').toString('utf8') : '';
-  if (!text.startsWith(idPrefix) || text.length === idPrefix.length) throw errors.illegalArgument(`invalid id: [${id}]`);
-  return text.slice(idPrefix.length);
+  const contextId = opaqueIdBody(idPrefix, id);
+  if (contextId === undefined) throw errors.illegalArgument(`invalid id: [${id}]`);
+  return contextId;
 }
 
 /** `keep_alive` of an open point in time request: required, bounded like a scroll's. */

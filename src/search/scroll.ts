@@ -31,15 +31,26 @@ interface Entry<T> {
 
 const scrollIdPrefix = 'strait-scroll:';
 
+/** An opaque id we issue (scroll, point in time, async search): `prefix` + `body`, base64url. */
+export function encodeOpaqueId(prefix: string, body: string): string {
+  return Buffer.from(`${prefix}${body}`, 'utf8').toString('base64url');
+}
+
+/** The non-empty body of an id `encodeOpaqueId(prefix, ..)` issued, or undefined for any other string. */
+export function opaqueIdBody(prefix: string, id: string): string | undefined {
+  const text = /^[A-Za-z0-9_-]+=*$/.test(id) ? Buffer.from(id, 'base64url').toString('utf8') : '';
+  return text.startsWith(prefix) && text.length > prefix.length ? text.slice(prefix.length) : undefined;
+}
+
 export function encodeScrollId(contextId: string): string {
-  return Buffer.from(`${scrollIdPrefix}${contextId}`, 'utf8').toString('base64url');
+  return encodeOpaqueId(scrollIdPrefix, contextId);
 }
 
 /** The context id in a scroll id; throws Elasticsearch's 400 for anything we did not issue. */
 export function decodeScrollId(scrollId: string): string {
-  const text = /^[A-Za-z0-9_-]+=*$/.test(scrollId) ? Buffer.from(scrollId, 'base64url').toString('utf8') : '';
-  if (!text.startsWith(scrollIdPrefix) || text.length === scrollIdPrefix.length) throw errors.illegalArgument('Cannot parse scroll id');
-  return text.slice(scrollIdPrefix.length);
+  const contextId = opaqueIdBody(scrollIdPrefix, scrollId);
+  if (contextId === undefined) throw errors.illegalArgument('Cannot parse scroll id');
+  return contextId;
 }
 
 export function checkKeepAlive(keepAliveMs: number): void {

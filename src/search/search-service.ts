@@ -357,18 +357,7 @@ export class SearchService {
     return { ...hits, aggregations: aggregations.aggregations };
   }
 
-  /** The query phase over every target: results, failures and the `_shards` summary. */
-  private queryPhase(
-    targets: readonly Target[],
-    request: SearchRequest,
-    postFilter: QueryNode | undefined,
-    scroll: boolean,
-    allowPartial: boolean,
-  ): { results: ShardResult[]; shards: ShardsSummary } {
-    return drain(this.queryPhaseSteps(targets, request, postFilter, scroll, allowPartial));
-  }
-
-  /** The query phase, yielding before each shard (a cancellable search pauses there). */
+  /** The query phase over every target (results, failures and the `_shards` summary), yielding before each shard (a cancellable search pauses there). */
   private *queryPhaseSteps(
     targets: readonly Target[],
     request: SearchRequest,
@@ -738,13 +727,9 @@ export class SearchService {
    * The remote half of a minimize-roundtrips cross-cluster search (spec §7.2): this cluster runs
    * the query, reduces its shards to its top `from + size` hits (rendered here, with `_index` as
    * `alias:index`) and partial aggregations, and the coordinating cluster merges them with the
-   * same merge as local shards.
+   * same merge as local shards. It runs as a cancellable task's work (the remote side of another
+   * cluster's search task).
    */
-  searchAsRemote(input: SearchInput, access: SearchAuthorizer, clusterAlias: string): ClusterSearchResult {
-    return drain(this.searchAsRemoteSteps(input, access, clusterAlias));
-  }
-
-  /** `searchAsRemote` as a cancellable task's work (the remote side of another cluster's search task). */
   searchAsRemoteCancellable(input: SearchInput, access: SearchAuthorizer, clusterAlias: string): Promise<ClusterSearchResult> {
     return drainAsync(this.searchAsRemoteSteps(input, access, clusterAlias), this.pause);
   }
@@ -837,7 +822,7 @@ export class SearchService {
   count(input: SearchInput, access: SearchAuthorizer): Record<string, unknown> {
     const request = parseCount(input.params, input.body);
     const targets = this.resolveTargets(input.expression, parseIndicesOptions(input.params, searchIndicesOptions), access, searchActions.count);
-    const { results, shards } = this.queryPhase(targets, request, undefined, false, true);
+    const { results, shards } = drain(this.queryPhaseSteps(targets, request, undefined, false, true));
     const count = results.reduce((sum, result) => sum + result.totalHits, 0);
     const body: Record<string, unknown> = { count };
     if (request.terminateAfter !== undefined) body['terminated_early'] = results.some((result) => result.terminatedEarly);

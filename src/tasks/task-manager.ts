@@ -249,17 +249,22 @@ export async function checkpoint(delayMs = 0): Promise<void> {
 
 /** Rejects with the task's cancellation once it is cancelled, so its caller stops waiting on work elsewhere (remote clusters). */
 export function untilCancelled<T>(work: Promise<T>, task: Task): Promise<T> {
-  if (task.cancelled) return Promise.reject(task.signal.reason as Error);
+  return untilAborted(work, task.signal, () => task.signal.reason as Error);
+}
+
+/** Rejects with `reason()` once `signal` fires, so a caller stops waiting on work elsewhere. */
+export function untilAborted<T>(work: Promise<T>, signal: AbortSignal, reason: () => Error): Promise<T> {
+  if (signal.aborted) return Promise.reject(reason());
   return new Promise<T>((resolve, reject) => {
-    const onAbort = (): void => reject(task.signal.reason as Error);
-    task.signal.addEventListener('abort', onAbort, { once: true });
+    const onAbort = (): void => reject(reason());
+    signal.addEventListener('abort', onAbort, { once: true });
     work.then(
       (value) => {
-        task.signal.removeEventListener('abort', onAbort);
+        signal.removeEventListener('abort', onAbort);
         resolve(value);
       },
       (error: unknown) => {
-        task.signal.removeEventListener('abort', onAbort);
+        signal.removeEventListener('abort', onAbort);
         reject(error);
       },
     );

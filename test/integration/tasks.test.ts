@@ -125,8 +125,9 @@ test('a running _search is a cancellable task: listed, got, waited for by a non-
   assert.equal(timedOut.body.error.type, 'timeout_exception');
   assert.equal(timedOut.body.error.reason, `Timed out waiting for completion of task [${taskId}]`);
 
-  // A get waiting for completion is itself a task, and not a cancellable one.
-  const waiting = json<{ completed: boolean; task: TaskInfo }>(qc, 'GET', `/_tasks/${taskId}?wait_for_completion=true&timeout=30s`);
+  // A get waiting for completion is itself a task, and not a cancellable one. Its timeout is past
+  // Node's timer limit (2^31-1 ms), which must still wait rather than time out at once.
+  const waiting = json<{ completed: boolean; task: TaskInfo }>(qc, 'GET', `/_tasks/${taskId}?wait_for_completion=true&timeout=30d`);
   const getTask = await until('the waiting get', async () => (await listTasks(qc, 'actions=cluster:monitor/task/get'))[0]);
   assert.equal(getTask.cancellable, false);
   const refused = await json<NodesBody>(qc, 'POST', `/_tasks/${getTask.node}:${getTask.id}/_cancel`);

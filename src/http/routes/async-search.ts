@@ -16,7 +16,7 @@ import { AsyncSearchStore, asyncSubmitParamNames, cancelled, parseAsyncKeepAlive
 import { decodeCrossClusterPitId, pitIdOf, searchPointInTimeAcrossClusters } from '../../search/ccs-pit.js';
 import { searchAcrossClustersUnminimized, type QueryPhaseRemotes } from '../../search/ccs-roundtrips.js';
 import { booleanParam } from '../request.js';
-import { searchDescription, taskHeaders, untilCancelled, type Task } from '../../tasks/task-manager.js';
+import { searchDescription, taskHeaders, untilAborted, untilCancelled, type Task } from '../../tasks/task-manager.js';
 import type { RequestContext, Route } from '../route.js';
 import { scrollOwner } from './search.js';
 
@@ -41,25 +41,6 @@ function holds(context: RequestContext, action: string): boolean {
     if (error instanceof EsError && error.status === 403) return false;
     throw error;
   }
-}
-
-/** Rejects with the cancellation once `signal` fires, so a deleted search stops waiting on remote clusters. */
-function untilAborted<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
-  if (signal.aborted) return Promise.reject(cancelled());
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = (): void => reject(cancelled());
-    signal.addEventListener('abort', onAbort, { once: true });
-    work.then(
-      (value) => {
-        signal.removeEventListener('abort', onAbort);
-        resolve(value);
-      },
-      (error: unknown) => {
-        signal.removeEventListener('abort', onAbort);
-        reject(error);
-      },
-    );
-  });
 }
 
 export function asyncSearchRoutes(search: SearchService, store: AsyncSearchStore, remotes?: RemoteClusters): readonly Route[] {
@@ -101,14 +82,14 @@ export function asyncSearchRoutes(search: SearchService, store: AsyncSearchStore
       });
     const runSearch = (signal: AbortSignal): Promise<Record<string, unknown>> => {
       if (pitParts !== undefined && remotes !== undefined) {
-        return untilAborted(searchPointInTimeAcrossClusters(search, input, pitParts, context.authorize, remotes, context.authentication), signal);
+        return untilAborted(searchPointInTimeAcrossClusters(search, input, pitParts, context.authorize, remotes, context.authentication), signal, cancelled);
       }
       if (clusters !== undefined && remotes !== undefined && !minimize && 'queryPhase' in remotes) {
         const unminimized = remotes as RemoteClusters & QueryPhaseRemotes;
-        return untilAborted(searchAcrossClustersUnminimized(search, input, clusters, context.authorize, unminimized, owner, context.authentication), signal);
+        return untilAborted(searchAcrossClustersUnminimized(search, input, clusters, context.authorize, unminimized, owner, context.authentication), signal, cancelled);
       }
       if (clusters !== undefined && remotes !== undefined) {
-        return untilAborted(searchAcrossClusters(search, input, clusters, context.authorize, remotes, context.authentication), signal);
+        return untilAborted(searchAcrossClusters(search, input, clusters, context.authorize, remotes, context.authentication), signal, cancelled);
       }
       return search.searchCancellable(input, context.authorize, owner);
     };

@@ -5,6 +5,8 @@ import type { RestRequest, Route } from '../route.js';
 import type { NodeIdentity } from './node-info.js';
 import { parseTimeValueMs } from '../../search/time-value.js';
 
+/** Node's setTimeout fires at once past this delay: a longer `timeout` waits this long (about 24.8 days). */
+const TIMER_MS_MAX = 2 ** 31 - 1;
 /** Elasticsearch's default `timeout` of `GET /_tasks/{id}?wait_for_completion` (30s). */
 const WAIT_TIMEOUT_MS_DEFAULT = 30_000;
 
@@ -117,7 +119,7 @@ export function taskRoutes(identity: NodeIdentity, tasks?: TaskManager): readonl
     const timeoutMs = request.query['timeout'] === undefined ? WAIT_TIMEOUT_MS_DEFAULT : parseTimeValueMs(request.query['timeout'], 'timeout');
     const snapshot = tasks.info(task, true);
     let timer: NodeJS.Timeout | undefined;
-    const finished = await Promise.race([task.done.then(() => true), new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), Math.max(0, timeoutMs))))]);
+    const finished = await Promise.race([task.done.then(() => true), new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), Math.min(Math.max(0, timeoutMs), TIMER_MS_MAX))))]);
     clearTimeout(timer);
     // Strait stores no task results: a finished task answers with what it was, completed.
     // Elasticsearch's ElasticsearchTimeoutException (a 500, as Elasticsearch answers it).

@@ -20,7 +20,7 @@ test('num_reduce_phases: absent for one cluster (local or remote alone), 1 + ans
     skipUnavailable: () => true,
     search: async (alias, input) => {
       if (alias === 'down') throw errors.illegalArgument('unreachable');
-      return remote.search.searchAsRemote(input, allowAll, alias);
+      return remote.search.searchAsRemoteCancellable(input, allowAll, alias);
     },
     fieldCaps: async () => [],
   };
