@@ -13,21 +13,47 @@ import { parseAddress, type RemoteClusterService } from '../remote/index.js';
 const ENROLL_CONNECT_WAIT_MS = 10_000;
 
 /**
- * The remote cluster client's TLS for one alias: the configured authorities plus the CA pinned for
- * this alias at enrollment (issue #12 §1), so a pinned CA is trusted for its alias only.
+ * The CAs pinned per alias at enrollment (issue #12 §1), each read from disk once: connections and
+ * doctor runs ask for them often, and enrollment (the only writer while the node runs) tells the
+ * cache what it wrote or removed.
  */
-export function aliasModelOptions(base: ModelOptions, configDir: string, alias: string): ModelOptions {
-  const tls = base.remoteClusterClientTls;
-  const file = path.join(configDir, aliasCaFile(alias));
-  if (tls === undefined || !existsSync(file)) return base;
-  const configured = tls.ca === undefined ? [] : Array.isArray(tls.ca) ? tls.ca : [tls.ca];
-  return { ...base, remoteClusterClientTls: { ...tls, ca: [...configured, readFileSync(file)] } };
+export class PinnedAliasCas {
+  private readonly cache = new Map<string, Buffer | undefined>();
+
+  constructor(private readonly configDir: string) {}
+
+  /** The CA pinned for this alias, if any (read from disk the first time). */
+  get(alias: string): Buffer | undefined {
+    if (!this.cache.has(alias)) {
+      const file = path.join(this.configDir, aliasCaFile(alias));
+      this.cache.set(alias, existsSync(file) ? readFileSync(file) : undefined);
+    }
+    return this.cache.get(alias);
+  }
+
+  /** Enrollment wrote (a PEM) or removed (undefined) this alias's CA file. */
+  set(alias: string, pem: string | undefined): void {
+    this.cache.set(alias, pem === undefined ? undefined : Buffer.from(pem, 'utf8'));
+  }
+
+  /**
+   * The remote cluster client's TLS for one alias: the configured authorities plus the CA pinned for
+   * this alias, so a pinned CA is trusted for its alias only.
+   */
+  modelOptions(base: ModelOptions, alias: string): ModelOptions {
+    const tls = base.remoteClusterClientTls;
+    const pinned = tls === undefined ? undefined : this.get(alias);
+    if (tls === undefined || pinned === undefined) return base;
+    const configured = tls.ca === undefined ? [] : Array.isArray(tls.ca) ? tls.ca : [tls.ca];
+    return { ...base, remoteClusterClientTls: { ...tls, ca: [...configured, pinned] } };
+  }
 }
 
 /** What `POST /_strait/remote/{alias}/_enroll` does to this node, each step undone if a later one fails. */
 export function enrollmentEffects(deps: {
   configDir: string;
   modelOptions: ModelOptions;
+  pinnedCas: PinnedAliasCas;
   service: RemoteClusterService;
   clusterSettings: ClusterSettingsStore;
   keystorePassword(): string;
@@ -72,7 +98,11 @@ export function enrollmentEffects(deps: {
         mkdirSync(path.dirname(file), { recursive: true });
         writeFileSync(`${file}.tmp`, token.ca, { mode: 0o644 });
         renameSync(`${file}.tmp`, file);
-        undo.push(() => unlinkSync(file));
+        deps.pinnedCas.set(alias, token.ca);
+        undo.push(() => {
+          deps.pinnedCas.set(alias, undefined);
+          unlinkSync(file);
+        });
         editKeystore((keystore) => keystore.set(credentialName(alias), Buffer.from(token.key, 'utf8')));
         undo.push(() => editKeystore((keystore) => void keystore.remove(credentialName(alias))));
         deps.clusterSettings.update({ persistent: settings });

@@ -21,7 +21,7 @@ import type { NativeSecurityService } from '../security/index.js';
 import { startTransportServer, tlsProtocols, TRANSPORT_FORMAT_VERSION, type HandshakeInfo, type TlsProtocols, type TransportServer } from '../transport/index.js';
 import type { TransportClientTlsOptions } from '../transport/tls.js';
 import { NodeStartError } from './errors.js';
-import { aliasModelOptions, enrollmentEffects, remoteClusterCa } from './remote-enroll.js';
+import { enrollmentEffects, PinnedAliasCas, remoteClusterCa } from './remote-enroll.js';
 import { watchTrustRestrictions } from './trust-restrictions-watch.js';
 
 const REMOTE_PREFIX = 'cluster.remote.';
@@ -241,6 +241,7 @@ export function wireRemote(options: {
   const staticSettings: Record<string, string | readonly string[]> = {};
   for (const [key, value] of Object.entries(config.flat)) if (key.startsWith(REMOTE_PREFIX)) staticSettings[key] = value;
   const nodeAttr = flatString(config, 'cluster.remote.node.attr');
+  const pinnedCas = new PinnedAliasCas(config.configDir);
   const service = new RemoteClusterService({
     staticSettings,
     defaults: {
@@ -252,7 +253,7 @@ export function wireRemote(options: {
     initialConnectTimeoutMs: timeValueMs(flatString(config, 'cluster.remote.initial_connect_timeout') ?? '30s'),
     connectTimeoutMs: modelOptions.connectTimeoutMs,
     modelFor: (alias, credentials) =>
-      credentials !== undefined ? apiKeyModel(aliasModelOptions(modelOptions, config.configDir, alias), rotation.sourceFor(alias)) : certificateModel(modelOptions),
+      credentials !== undefined ? apiKeyModel(pinnedCas.modelOptions(modelOptions, alias), rotation.sourceFor(alias)) : certificateModel(modelOptions),
     credentials: () => credentialMap,
     log: log.child({ component: 'remote' }),
     remoteClusterClient: { enabled: config.nodeRoles.includes('remote_cluster_client'), nodeName: config.nodeName },
@@ -302,6 +303,7 @@ export function wireRemote(options: {
         effects: enrollmentEffects({
           configDir: config.configDir,
           modelOptions,
+          pinnedCas,
           service,
           clusterSettings: options.clusterSettings,
           keystorePassword: () => keystorePassword,
@@ -321,7 +323,7 @@ export function wireRemote(options: {
           local: handshake,
           log: log.child({ component: 'remote-doctor' }),
           connectTimeoutMs: modelOptions.connectTimeoutMs,
-          tlsFor: (model, alias) => (model === 'api_key' ? aliasModelOptions(modelOptions, config.configDir, alias).remoteClusterClientTls : modelOptions.transportTls),
+          tlsFor: (model, alias) => (model === 'api_key' ? pinnedCas.modelOptions(modelOptions, alias).remoteClusterClientTls : modelOptions.transportTls),
           credential: (alias) => credentialMap.get(alias),
           clock: () => performance.now(),
           pinnedClusterName: (alias) => service.pinnedClusterName(alias),

@@ -9,11 +9,10 @@
 import { lookup } from 'node:dns/promises';
 import net from 'node:net';
 import tls, { type DetailedPeerCertificate, type TLSSocket } from 'node:tls';
-import { X509Certificate } from 'node:crypto';
 import type { Logger } from 'pino';
 import { EsError } from '../common/index.js';
 import { connectTransport, type HandshakeInfo, type TransportConnection } from '../transport/index.js';
-import { clientTlsOptions, describeClientFailure, verifyServer, type TransportClientTlsOptions } from '../transport/tls.js';
+import { clientTlsOptions, describeClientFailure, peerCertificateInfo, verifyServer, type TransportClientTlsOptions } from '../transport/tls.js';
 import { formatVersion, isTransportCompatible, parseVersion } from '../transport/version.js';
 import { ACCESS_PROBE_ACTIONS, type AccessVerdict } from './access-probe.js';
 import { parseAddress, type RemoteAliasSettings } from './settings.js';
@@ -260,7 +259,7 @@ function certificateChain(socket: TLSSocket): Record<string, unknown>[] {
   const seen = new Set<string>();
   while (current !== undefined && current.raw !== undefined && current.raw.length > 0 && !seen.has(current.fingerprint256) && chain.length < 10) {
     seen.add(current.fingerprint256);
-    const parsed = new X509Certificate(current.raw);
+    const parsed = peerCertificateInfo(current, socket.authorized)!;
     chain.push({
       subject: parsed.subject.replace(/\n/g, ', '),
       issuer: parsed.issuer.replace(/\n/g, ', '),
