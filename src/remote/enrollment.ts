@@ -1,6 +1,7 @@
 import { X509Certificate } from 'node:crypto';
 import { connect as tlsConnect } from 'node:tls';
 import { EsError, errors } from '../common/index.js';
+import { parseAddress } from './settings.js';
 
 /**
  * One-paste pairing (issue #12 §1). The remote cluster mints an enrollment token: base64 of
@@ -52,6 +53,13 @@ export function decodeEnrollmentToken(text: string, nowMs: number): EnrollmentTo
   }
   const addresses = value['addresses'];
   if (!Array.isArray(addresses) || addresses.length === 0 || !addresses.every((entry) => typeof entry === 'string')) throw invalid('[addresses] is missing');
+  for (const address of addresses as string[]) {
+    try {
+      parseAddress(address);
+    } catch (error) {
+      throw invalid(`[addresses]: ${reasonOf(error)}`);
+    }
+  }
   if (typeof value['expires_at'] !== 'number') throw invalid('[expires_at] is missing');
   const token = value as unknown as EnrollmentToken;
   if (token.expires_at <= nowMs) throw errors.illegalArgument(`the enrollment token expired at [${new Date(token.expires_at).toISOString()}]; create a new one on the remote cluster`);
@@ -105,9 +113,7 @@ export function signingCa(leafPem: string, candidates: readonly string[]): strin
  * mismatch with their own clear reasons.
  */
 export async function checkPresentedCa(address: string, caPem: string, timeoutMs: number): Promise<void> {
-  const colon = address.lastIndexOf(':');
-  const host = address.slice(0, colon).replace(/^\[|\]$/g, '');
-  const port = Number(address.slice(colon + 1));
+  const { host, port } = parseAddress(address);
   const pinned = new X509Certificate(caPem);
   const chain = await new Promise<X509Certificate[]>((resolve, reject) => {
     const socket = tlsConnect({ host, port, rejectUnauthorized: false, ...(/^[\d.:]+$/.test(host) ? {} : { servername: host }) });

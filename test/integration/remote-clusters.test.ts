@@ -4,8 +4,8 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Client } from '@elastic/elasticsearch';
-import { makeCa, startNode, type Certificates, type StartedNode } from '../harness/cluster.js';
-import { failure, until } from '../harness/wait.js';
+import { makeCa, REMOTE_CLUSTER_CLIENT_YAML, REMOTE_CLUSTER_SERVER_YAML, startNode, type Certificates, type StartedNode } from '../harness/cluster.js';
+import { failure, remoteConnected } from '../harness/wait.js';
 
 let ca: Certificates;
 let fc: StartedNode;
@@ -13,22 +13,10 @@ let qc: StartedNode;
 let fcAdmin: Client;
 let qcAdmin: Client;
 
-const FC_YAML = [
-  'remote_cluster_server.enabled: true',
-  'remote_cluster.port: 0',
-  'xpack.security.remote_cluster_server.ssl.key: certs/node.key',
-  'xpack.security.remote_cluster_server.ssl.certificate: certs/node.crt',
-  'xpack.security.audit.enabled: true',
-].join('\n');
-const QC_YAML = ['xpack.security.remote_cluster_client.ssl.certificate_authorities: [certs/ca.crt]', 'xpack.security.audit.enabled: true'].join('\n');
+const FC_YAML = [REMOTE_CLUSTER_SERVER_YAML, 'xpack.security.audit.enabled: true'].join('\n');
+const QC_YAML = [REMOTE_CLUSTER_CLIENT_YAML, 'xpack.security.audit.enabled: true'].join('\n');
 
-
-async function connected(alias: string): Promise<Record<string, unknown>> {
-  return until(`${alias} to connect`, async () => {
-    const info = (await qcAdmin.cluster.remoteInfo()) as unknown as Record<string, Record<string, unknown>>;
-    return info[alias]?.['connected'] === true ? info[alias] : undefined;
-  });
-}
+const connected = (alias: string) => remoteConnected(qcAdmin, alias);
 
 
 before(async () => {

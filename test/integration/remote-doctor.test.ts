@@ -5,8 +5,8 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Client } from '@elastic/elasticsearch';
-import { makeCa, startNode, type Certificates, type StartedNode } from '../harness/cluster.js';
-import { failure, until } from '../harness/wait.js';
+import { makeCa, REMOTE_CLUSTER_CLIENT_YAML, REMOTE_CLUSTER_SERVER_YAML, startNode, type Certificates, type StartedNode } from '../harness/cluster.js';
+import { failure, remoteConnected } from '../harness/wait.js';
 
 let ca: Certificates;
 let otherCa: Certificates;
@@ -17,13 +17,8 @@ let fcAdmin: Client;
 let qcAdmin: Client;
 const secrets: string[] = [];
 
-const RCS_YAML = [
-  'remote_cluster_server.enabled: true',
-  'remote_cluster.port: 0',
-  'xpack.security.remote_cluster_server.ssl.key: certs/node.key',
-  'xpack.security.remote_cluster_server.ssl.certificate: certs/node.crt',
-].join('\n');
-const QC_YAML = 'xpack.security.remote_cluster_client.ssl.certificate_authorities: [certs/ca.crt]';
+const RCS_YAML = REMOTE_CLUSTER_SERVER_YAML;
+const QC_YAML = REMOTE_CLUSTER_CLIENT_YAML;
 
 interface Step {
   step: number;
@@ -70,10 +65,7 @@ function addCredential(alias: string, encoded: string, apiKey: string): void {
 }
 
 async function connected(alias: string): Promise<void> {
-  await until(`${alias} to connect`, async () => {
-    const info = (await qcAdmin.cluster.remoteInfo()) as unknown as Record<string, Record<string, unknown>>;
-    return info[alias]?.['connected'] === true ? true : undefined;
-  });
+  await remoteConnected(qcAdmin, alias);
 }
 
 before(async () => {

@@ -5,7 +5,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Client } from '@elastic/elasticsearch';
-import { makeCa, runCli, startNode, type Certificates, type StartedNode } from '../harness/cluster.js';
+import { makeCa, REMOTE_CLUSTER_CLIENT_YAML, REMOTE_CLUSTER_SERVER_YAML, runCli, startNode, type Certificates, type StartedNode } from '../harness/cluster.js';
 import { failure, remoteConnected, until } from '../harness/wait.js';
 
 let ca: Certificates;
@@ -17,14 +17,8 @@ let qcAdmin: Client;
 let qc2: StartedNode;
 let qc2Admin: Client;
 
-const FC_YAML = [
-  'remote_cluster_server.enabled: true',
-  'remote_cluster.port: 0',
-  'xpack.security.remote_cluster_server.ssl.key: certs/node.key',
-  'xpack.security.remote_cluster_server.ssl.certificate: certs/node.crt',
-  'xpack.security.audit.enabled: true',
-].join('\n');
-const QC_YAML = ['xpack.security.remote_cluster_client.ssl.certificate_authorities: [certs/ca.crt]', 'xpack.security.audit.enabled: true'].join('\n');
+const FC_YAML = [REMOTE_CLUSTER_SERVER_YAML, 'xpack.security.audit.enabled: true'].join('\n');
+const QC_YAML = [REMOTE_CLUSTER_CLIENT_YAML, 'xpack.security.audit.enabled: true'].join('\n');
 
 before(async () => {
   ca = makeCa();

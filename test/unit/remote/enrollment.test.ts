@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { X509Certificate } from 'node:crypto';
 import { isEsError } from '../../../src/common/index.js';
-import { caFingerprint, checkAlias, decodeEnrollmentToken, encodeEnrollmentToken, pemCertificates, signingCa } from '../../../src/remote/enrollment.js';
+import { caFingerprint, checkAlias, checkPresentedCa, decodeEnrollmentToken, encodeEnrollmentToken, pemCertificates, signingCa } from '../../../src/remote/enrollment.js';
 import { generateCa, generateNodeCertificate } from '../../../src/security/certs/index.js';
 
 const caPair = await generateCa({});
@@ -64,4 +64,12 @@ test('signingCa finds the issuer among candidates; aliases must be setting- and 
   assert.doesNotThrow(() => checkAlias('my-remote_1'));
   assert.throws(() => checkAlias('../etc'), /must be lowercase letters/);
   assert.throws(() => checkAlias('A'), /must be lowercase letters/);
+});
+
+test('a token address that is not host:port is refused as a bad token (400), never a crash on dialling', async () => {
+  // parseAddress's rules, as for cluster.remote.*.proxy_address (a port-less address once reached tls.connect as port NaN).
+  for (const address of ['no-port', 'host:notaport', 'host:70000']) {
+    assert.match(refusal(() => decodeEnrollmentToken(encodeEnrollmentToken({ ...fields, addresses: [address] }), NOW)), /invalid enrollment token: \[addresses\]/);
+    await assert.rejects(checkPresentedCa(address, ca.cert, 1_000), (error: unknown) => isEsError(error) && error.status === 400 && error.type === 'illegal_argument_exception');
+  }
 });
