@@ -9,6 +9,7 @@ import {
   type Permission,
   type RoleDescriptor,
 } from '../security/index.js';
+import { documentFieldSecurityOf } from '../security/document-field-access.js';
 
 /**
  * Who a cross-cluster request runs as, on both sides (spec §5.1, §6.1, §6.2). Pure.
@@ -109,8 +110,7 @@ export function remoteDescriptorSets(alias: string, descriptorSets: readonly Rol
           privileges: [...entry.privileges].sort(),
           allowRestrictedIndices: entry.allowRestrictedIndices,
           // Document and field level security travel with the entry; the remote enforces them.
-          ...(entry.query !== undefined ? { query: entry.query } : {}),
-          ...(entry.fieldSecurity !== undefined ? { fieldSecurity: entry.fieldSecurity } : {}),
+          ...documentFieldSecurityOf(entry),
         })),
     );
     const cluster = [...new Set(set.flatMap((role) => role.remoteCluster.filter((entry) => compilePatterns(entry.clusters)(alias)).flatMap((entry) => entry.privileges)))].sort();

@@ -40,6 +40,23 @@ export interface IndexAccess {
   readonly fields: readonly (readonly FieldSecurity[])[];
 }
 
+/** An entry's DLS/FLS parts, only those it has (a descriptor entry, a compiled group, a remote entry). */
+export function documentFieldSecurityOf(entry: DocumentFieldSecurity): DocumentFieldSecurity {
+  return {
+    ...(entry.query !== undefined ? { query: entry.query } : {}),
+    ...(entry.fieldSecurity !== undefined ? { fieldSecurity: entry.fieldSecurity } : {}),
+  };
+}
+
+/** The DLS/FLS parts as Elasticsearch renders an indices entry: `field_security` (no empty `except`), then the query as text. */
+export function renderDocumentFieldSecurity(entry: DocumentFieldSecurity): Record<string, unknown> {
+  return {
+    ...(entry.fieldSecurity !== undefined ? { field_security: { grant: entry.fieldSecurity.grant, ...(entry.fieldSecurity.except.length > 0 ? { except: entry.fieldSecurity.except } : {}) } } : {}),
+    // Elasticsearch keeps the role query as text and renders it as a string.
+    ...(entry.query !== undefined ? { query: typeof entry.query === 'string' ? entry.query : JSON.stringify(entry.query) } : {}),
+  };
+}
+
 export const unrestrictedAccess: IndexAccess = { queries: [], fields: [] };
 
 /** One set's contribution from the entries that grant the action on the index (no entry: no restriction; `allowsIndex` refuses such a read anyway). */
@@ -217,12 +234,21 @@ function compileFieldSecurity(security: FieldSecurity): FieldVisibility {
   return (path) => granted(path) && !excepted(path);
 }
 
-/** Ours: answers remembered per request-scoped predicate (a mapping rarely has more fields). */
+/** Ours: answers remembered per predicate (a mapping rarely has more fields). */
 const fieldVisibilityCacheEntriesMax = 10_000;
+
+/** Compiled predicates by access object: a permission hands out the same object for the same read. */
+const compiledVisibility = new WeakMap<IndexAccess, FieldVisibility>();
 
 /** Union within a set, intersection across sets; metadata fields always visible. */
 export function fieldVisibilityOf(access: IndexAccess): FieldVisibility | undefined {
   if (access.fields.length === 0) return undefined;
+  let visibility = compiledVisibility.get(access);
+  if (visibility === undefined) compiledVisibility.set(access, (visibility = compileFieldVisibility(access)));
+  return visibility;
+}
+
+function compileFieldVisibility(access: IndexAccess): FieldVisibility {
   const sets = access.fields.map((alternatives) => alternatives.map(compileFieldSecurity));
   const cache = new Map<string, boolean>();
   return (path) => {

@@ -1,4 +1,4 @@
-import { accessOfEntries, intersectAccess, type DocumentFieldSecurity, type IndexAccess } from './document-field-access.js';
+import { accessOfEntries, documentFieldSecurityOf, intersectAccess, type DocumentFieldSecurity, type IndexAccess } from './document-field-access.js';
 import { compilePatterns, globCovers, type NameMatcher } from './patterns.js';
 import { compilePrivileges, resolvePrivilege, type ActionMatcher } from './privileges.js';
 import type { RoleDescriptor } from './roles.js';
@@ -30,6 +30,9 @@ interface IndexGroup {
   readonly security: DocumentFieldSecurity;
 }
 
+/** Ours: the (action, index, aliases) answers a compiled permission remembers. */
+const indexAccessCacheEntriesMax = 1_000;
+
 export function compilePermission(descriptors: readonly RoleDescriptor[]): Permission {
   const cluster = compilePrivileges('cluster', descriptors.flatMap((d) => d.cluster));
   const groups: IndexGroup[] = descriptors.flatMap((d) =>
@@ -37,22 +40,30 @@ export function compilePermission(descriptors: readonly RoleDescriptor[]): Permi
       patterns: entry.names,
       names: compilePatterns(entry.names),
       actions: compilePrivileges('index', entry.privileges),
-      security: {
-        ...(entry.query !== undefined ? { query: entry.query } : {}),
-        ...(entry.fieldSecurity !== undefined ? { fieldSecurity: entry.fieldSecurity } : {}),
-      },
+      security: documentFieldSecurityOf(entry),
     })),
   );
+  const accessCache = new Map<string, IndexAccess>();
   return {
     roleNames: descriptors.map((d) => d.name),
     descriptors,
     allowsCluster: (action) => cluster.matches(action),
     allowsIndex: (action, index) => groups.some((group) => group.actions.matches(action) && group.names(index)),
     // An index read through an alias: entries naming the alias grant it too, so they count as alternatives.
-    indexAccess: (action, index, aliases = []) =>
-      accessOfEntries(
-        groups.filter((group) => group.actions.matches(action) && (group.names(index) || aliases.some((alias) => group.names(alias)))).map((group) => group.security),
-      ),
+    // Remembered (a permission lives as long as its roles), so that the same access object, and
+    // with it the compiled field predicate (fieldVisibilityOf), serves every request.
+    indexAccess: (action, index, aliases = []) => {
+      const key = `${action}\u0000${index}\u0000${aliases.join('\u0000')}`;
+      let access = accessCache.get(key);
+      if (access === undefined) {
+        access = accessOfEntries(
+          groups.filter((group) => group.actions.matches(action) && (group.names(index) || aliases.some((alias) => group.names(alias)))).map((group) => group.security),
+        );
+        if (accessCache.size >= indexAccessCacheEntriesMax) accessCache.clear();
+        accessCache.set(key, access);
+      }
+      return access;
+    },
     hasClusterPrivilege: (privilege) => {
       const definition = resolvePrivilege('cluster', privilege);
       return definition !== undefined && cluster.covers(definition);

@@ -1,5 +1,5 @@
 import { errors } from '../common/index.js';
-import { parseFieldSecurity, parseRoleQuery, validateRoleQueries, type FieldSecurity } from './document-field-access.js';
+import { parseFieldSecurity, parseRoleQuery, renderDocumentFieldSecurity, validateRoleQueries, type FieldSecurity } from './document-field-access.js';
 import { patternError } from './patterns.js';
 import { remoteClusterPrivileges, resolvePrivilege, clusterPrivileges, indexPrivileges } from './privileges.js';
 
@@ -227,9 +227,7 @@ export function renderRoleDescriptor(role: RoleDescriptor, extra: { transientMet
     ...('clusters' in entry ? { clusters: entry.clusters } : {}),
     names: entry.names,
     privileges: entry.privileges,
-    ...(entry.fieldSecurity !== undefined ? { field_security: { grant: entry.fieldSecurity.grant, ...(entry.fieldSecurity.except.length > 0 ? { except: entry.fieldSecurity.except } : {}) } } : {}),
-    // Elasticsearch keeps the role query as text and renders it as a string.
-    ...(entry.query !== undefined ? { query: typeof entry.query === 'string' ? entry.query : JSON.stringify(entry.query) } : {}),
+    ...renderDocumentFieldSecurity(entry),
     allow_restricted_indices: entry.allowRestrictedIndices,
   });
   return {

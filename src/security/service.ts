@@ -8,7 +8,7 @@ import { readRestrictionOf } from './document-field-access.js';
 import { compilePermission, intersectPermissions, type Permission } from './permission.js';
 import { privilegesGranting } from './privileges.js';
 import { reservedRoles, type RoleDescriptor } from './roles.js';
-import { decodeServiceToken, encodeServiceToken, serviceAccounts, tokenNameProblem } from './service-accounts.js';
+import { decodeServiceToken, encodeServiceToken, serviceAccounts, tokenNameProblem, type ServiceAccount } from './service-accounts.js';
 import { SecurityStore, type StoredApiKey, type StoredUser } from './store.js';
 import type { Authentication, AuthenticatedUser, RealmRef } from './types.js';
 
@@ -109,6 +109,8 @@ export class NativeSecurityService {
   private readonly authenticatedKeys = new WeakMap<Authentication, StoredApiKey>();
   private readonly keyPermissions = new WeakMap<StoredApiKey, Permission>();
   private readonly permissionCache = new Map<string, Permission>();
+  /** A built-in service account's fixed descriptor, compiled once (kibana_system has ~80 index entries). */
+  private readonly accountPermissions = new WeakMap<ServiceAccount, Permission>();
   private bootstrapHash: string | undefined;
   private readonly anonymous: AnonymousAccess | undefined;
 
@@ -247,7 +249,9 @@ export class NativeSecurityService {
       authenticationType: 'token',
       serviceToken: { name: token.name, type: '_service_account_index' },
     };
-    this.resolved.set(authentication, { permission: compilePermission([account.roleDescriptor]), roleNames: [] });
+    let permission = this.accountPermissions.get(account);
+    if (permission === undefined) this.accountPermissions.set(account, (permission = compilePermission([account.roleDescriptor])));
+    this.resolved.set(authentication, { permission, roleNames: [] });
     return authentication;
   }
 

@@ -3,8 +3,8 @@
 // get, query, update and invalidate, by id, name, owner, username and realm.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { errors as clientErrors } from '@elastic/elasticsearch';
 import { rawRequest, startNode, type StartedNode } from '../harness/cluster.js';
+import { failure } from '../harness/wait.js';
 
 let node: StartedNode;
 before(async () => {
@@ -13,24 +13,6 @@ before(async () => {
 after(async () => {
   await node?.destroy();
 });
-
-interface Refusal {
-  readonly status: number;
-  readonly type: string;
-  readonly reason: string;
-  readonly body: unknown;
-}
-
-async function refusal(promise: Promise<unknown>): Promise<Refusal> {
-  try {
-    await promise;
-  } catch (error) {
-    assert.ok(error instanceof clientErrors.ResponseError, `expected a response error, got ${String(error)}`);
-    const body = error.meta.body as { error?: { type: string; reason: string } };
-    return { status: error.meta.statusCode ?? 0, type: body.error?.type ?? '', reason: body.error?.reason ?? '', body };
-  }
-  assert.fail('expected the request to fail');
-}
 
 const basic = (username: string, password: string) => ({ authorization: `Basic ${Buffer.from(`${username}:${password}`).toString('base64')}` });
 
@@ -106,18 +88,18 @@ const getDenied =
 
 test('manage_own_api_key: invalidating another user\'s key by id is a 403 and the key keeps working (ES invalidate API key prerequisites)', async () => {
   const { otherKeyId, otherKeyEncoded, ownKeyId } = await setUpActors();
-  const denied = await refusal(ownClient().security.invalidateApiKey({ ids: [otherKeyId] }));
+  const denied = await failure(ownClient().security.invalidateApiKey({ ids: [otherKeyId] }));
   assert.equal(denied.status, 403);
   assert.equal(denied.type, 'security_exception');
   assert.match(denied.reason, invalidateDenied);
   assert.equal((await node.client({ apiKey: otherKeyEncoded }).security.authenticate()).username, 'owner2');
   // The request must be scoped to the caller, whose keys they are: by id alone is refused for one's own key too.
-  assert.match((await refusal(ownClient().security.invalidateApiKey({ ids: [ownKeyId] }))).reason, invalidateDenied);
-  assert.match((await refusal(ownClient().security.invalidateApiKey({ name: 'owner1-key' }))).reason, invalidateDenied);
-  assert.match((await refusal(ownClient().security.invalidateApiKey({ username: 'owner1' }))).reason, invalidateDenied);
-  assert.match((await refusal(ownClient().security.invalidateApiKey({ realm_name: 'default_native' }))).reason, invalidateDenied);
-  assert.match((await refusal(ownClient().security.invalidateApiKey({ username: 'owner2', realm_name: 'default_native' }))).reason, invalidateDenied);
-  assert.match((await refusal(ownClient().security.invalidateApiKey({ username: 'owner1', realm_name: 'reserved' }))).reason, invalidateDenied);
+  assert.match((await failure(ownClient().security.invalidateApiKey({ ids: [ownKeyId] }))).reason, invalidateDenied);
+  assert.match((await failure(ownClient().security.invalidateApiKey({ name: 'owner1-key' }))).reason, invalidateDenied);
+  assert.match((await failure(ownClient().security.invalidateApiKey({ username: 'owner1' }))).reason, invalidateDenied);
+  assert.match((await failure(ownClient().security.invalidateApiKey({ realm_name: 'default_native' }))).reason, invalidateDenied);
+  assert.match((await failure(ownClient().security.invalidateApiKey({ username: 'owner2', realm_name: 'default_native' }))).reason, invalidateDenied);
+  assert.match((await failure(ownClient().security.invalidateApiKey({ username: 'owner1', realm_name: 'reserved' }))).reason, invalidateDenied);
   // owner: true reaches only the caller's keys: another user's id finds nothing (200, empty lists).
   const scoped = await ownClient().security.invalidateApiKey({ ids: [otherKeyId], owner: true });
   assert.deepEqual(scoped, { invalidated_api_keys: [], previously_invalidated_api_keys: [], error_count: 0 });
@@ -167,12 +149,12 @@ test('invalidate API key request validation: 400 before any authorization (ES In
 test('manage_own_api_key: get needs owner, or one\'s own username and realm; another user\'s id with owner is a 404 with no keys (ES get API key)', async () => {
   const { ownKeyId, ownKey2Id, otherKeyId } = await setUpActors();
   const own = ownClient();
-  assert.match((await refusal(own.security.getApiKey())).reason, getDenied);
-  assert.match((await refusal(own.security.getApiKey({ id: ownKeyId }))).reason, getDenied);
-  assert.match((await refusal(own.security.getApiKey({ id: otherKeyId }))).reason, getDenied);
-  assert.match((await refusal(own.security.getApiKey({ name: 'owner1-key' }))).reason, getDenied);
-  assert.match((await refusal(own.security.getApiKey({ username: 'owner1' }))).reason, getDenied);
-  assert.match((await refusal(own.security.getApiKey({ username: 'owner2', realm_name: 'default_native' }))).reason, getDenied);
+  assert.match((await failure(own.security.getApiKey())).reason, getDenied);
+  assert.match((await failure(own.security.getApiKey({ id: ownKeyId }))).reason, getDenied);
+  assert.match((await failure(own.security.getApiKey({ id: otherKeyId }))).reason, getDenied);
+  assert.match((await failure(own.security.getApiKey({ name: 'owner1-key' }))).reason, getDenied);
+  assert.match((await failure(own.security.getApiKey({ username: 'owner1' }))).reason, getDenied);
+  assert.match((await failure(own.security.getApiKey({ username: 'owner2', realm_name: 'default_native' }))).reason, getDenied);
 
   const mine = await own.security.getApiKey({ owner: true });
   assert.deepEqual(mine.api_keys.map((key) => key.id).sort(), [ownKeyId, ownKey2Id].sort());
@@ -187,12 +169,12 @@ test('manage_own_api_key: get needs owner, or one\'s own username and realm; ano
   assert.equal(somebodyElses.status, 404);
   assert.deepEqual(somebodyElses.json(), { api_keys: [] });
 
-  const validation = await refusal(own.security.getApiKey({ id: ownKeyId, username: 'owner1' }));
+  const validation = await failure(own.security.getApiKey({ id: ownKeyId, username: 'owner1' }));
   assert.equal(validation.status, 400);
   assert.equal(validation.type, 'action_request_validation_exception');
   assert.match(validation.reason, /username or realm name must not be specified when the api key id or api key name is specified/);
-  assert.match((await refusal(own.security.getApiKey({ owner: true, realm_name: 'default_native' }))).reason, /neither username nor realm-name may be specified when retrieving owned API keys/);
-  assert.match((await refusal(own.security.getApiKey({ id: ownKeyId, name: 'owner1-key' }))).reason, /only one of \[api key id, api key name\] can be specified/);
+  assert.match((await failure(own.security.getApiKey({ owner: true, realm_name: 'default_native' }))).reason, /neither username nor realm-name may be specified when retrieving owned API keys/);
+  assert.match((await failure(own.security.getApiKey({ id: ownKeyId, name: 'owner1-key' }))).reason, /only one of \[api key id, api key name\] can be specified/);
 });
 
 test('manage_api_key and read_security see every key; query with manage_own_api_key sees only one\'s own (ES get and query API keys)', async () => {
@@ -207,7 +189,7 @@ test('manage_api_key and read_security see every key; query with manage_own_api_
     assert.ok(queried.includes(otherKeyId));
   }
   // The auditor reads but may not invalidate.
-  assert.equal((await refusal(auditor.security.invalidateApiKey({ ids: [otherKeyId] }))).status, 403);
+  assert.equal((await failure(auditor.security.invalidateApiKey({ ids: [otherKeyId] }))).status, 403);
   const ownQuery = await ownClient().security.queryApiKeys({});
   assert.deepEqual(ownQuery.api_keys.map((key) => key.id).sort(), [ownKeyId, ownKey2Id].sort());
   assert.equal(ownQuery.total, 2);
@@ -225,17 +207,17 @@ test('API key credentials: a key reads and invalidates only itself, never its ow
   const keyDenied = (action: string) => new RegExp(`^action \\[cluster:admin/xpack/security/api_key/${action}\\] is unauthorized for API key id \\[${self.id}\\] of user \\[owner4\\]`);
 
   assert.deepEqual((await viaKey.security.getApiKey({ id: self.id })).api_keys.map((key) => key.id), [self.id]);
-  assert.match((await refusal(viaKey.security.getApiKey({ id: self.id, with_limited_by: true }))).reason, keyDenied('get'));
-  assert.match((await refusal(viaKey.security.getApiKey({ owner: true }))).reason, keyDenied('get'));
-  assert.match((await refusal(viaKey.security.getApiKey({ id: sibling.id }))).reason, keyDenied('get'));
+  assert.match((await failure(viaKey.security.getApiKey({ id: self.id, with_limited_by: true }))).reason, keyDenied('get'));
+  assert.match((await failure(viaKey.security.getApiKey({ owner: true }))).reason, keyDenied('get'));
+  assert.match((await failure(viaKey.security.getApiKey({ id: sibling.id }))).reason, keyDenied('get'));
   const queried = await viaKey.security.queryApiKeys({});
   assert.deepEqual(queried.api_keys.map((key) => key.id), [self.id]);
-  assert.match((await refusal(viaKey.security.queryApiKeys({ with_limited_by: true }))).reason, keyDenied('query'));
-  assert.match((await refusal(viaKey.security.invalidateApiKey({ ids: [sibling.id] }))).reason, keyDenied('invalidate'));
-  assert.match((await refusal(viaKey.security.invalidateApiKey({ owner: true }))).reason, keyDenied('invalidate'));
+  assert.match((await failure(viaKey.security.queryApiKeys({ with_limited_by: true }))).reason, keyDenied('query'));
+  assert.match((await failure(viaKey.security.invalidateApiKey({ ids: [sibling.id] }))).reason, keyDenied('invalidate'));
+  assert.match((await failure(viaKey.security.invalidateApiKey({ owner: true }))).reason, keyDenied('invalidate'));
 
   for (const attempt of [viaKey.security.updateApiKey({ id: self.id, metadata: { a: 1 } }), viaKey.security.bulkUpdateApiKeys({ ids: [self.id], metadata: { a: 1 } })]) {
-    const refused = await refusal(attempt);
+    const refused = await failure(attempt);
     assert.equal(refused.status, 400);
     assert.equal(refused.type, 'illegal_argument_exception');
     assert.equal(refused.reason, 'authentication via API key not supported: only the owner user can update an API key');
@@ -249,27 +231,27 @@ test('API key credentials: a key reads and invalidates only itself, never its ow
   const bare = await owner4.security.createApiKey({ name: 'bare', role_descriptors: { nothing: {} } });
   const viaBare = node.client({ apiKey: bare.encoded });
   assert.equal((await viaBare.security.getApiKey({ id: bare.id })).api_keys[0]!.name, 'bare');
-  assert.equal((await refusal(viaBare.security.getApiKey({ id: sibling.id }))).status, 403);
+  assert.equal((await failure(viaBare.security.getApiKey({ id: sibling.id }))).status, 403);
 });
 
 test('manage_own_api_key grants no key to others and clears no cache (ES ManageOwnApiKeyClusterPrivilege refuses other requests)', async () => {
   await setUpActors();
-  const grant = await refusal(ownClient().security.grantApiKey({ grant_type: 'password', username: 'owner2', password: 'owner2-password', api_key: { name: 'granted' } }));
+  const grant = await failure(ownClient().security.grantApiKey({ grant_type: 'password', username: 'owner2', password: 'owner2-password', api_key: { name: 'granted' } }));
   assert.equal(grant.status, 403);
   assert.match(grant.reason, /^action \[cluster:admin\/xpack\/security\/api_key\/grant\] is unauthorized for user \[owner1\] with effective roles \[own_keys\], this action is granted by the cluster privileges \[grant_api_key,manage_api_key,manage_security,all\]$/);
-  const clear = await refusal(ownClient().security.clearApiKeyCache({ ids: '*' }));
+  const clear = await failure(ownClient().security.clearApiKeyCache({ ids: '*' }));
   assert.equal(clear.status, 403);
   assert.match(clear.reason, /api_key\/cache\/clear\] is unauthorized for user \[owner1\]/);
 });
 
 test('updates reach only the caller\'s own keys, even with manage_api_key (ES update API key)', async () => {
   const { otherKeyId, ownKeyId } = await setUpActors();
-  const notOwned = await refusal(ownClient().security.updateApiKey({ id: otherKeyId, metadata: { taken: true } }));
+  const notOwned = await failure(ownClient().security.updateApiKey({ id: otherKeyId, metadata: { taken: true } }));
   assert.equal(notOwned.status, 404);
   assert.equal(notOwned.type, 'resource_not_found_exception');
   assert.equal(notOwned.reason, `no API key owned by requesting user found for ID [${otherKeyId}]`);
   const manager = node.client({ username: 'keyadmin', password: 'keyadmin-password' });
-  assert.equal((await refusal(manager.security.updateApiKey({ id: otherKeyId, metadata: { taken: true } }))).status, 404);
+  assert.equal((await failure(manager.security.updateApiKey({ id: otherKeyId, metadata: { taken: true } }))).status, 404);
   const bulk = await manager.security.bulkUpdateApiKeys({ ids: [otherKeyId], metadata: { taken: true } });
   assert.equal(bulk.errors?.count, 1);
   assert.equal((await ownClient().security.updateApiKey({ id: ownKeyId, metadata: { mine: true } })).updated, true);

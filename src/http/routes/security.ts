@@ -20,7 +20,14 @@ import {
   compilePatterns,
   globCovers,
 } from '../../security/index.js';
-import { parseFieldSecurity, parseRoleQuery, validateRoleQueries, type FieldSecurity } from '../../security/document-field-access.js';
+import {
+  documentFieldSecurityOf,
+  parseFieldSecurity,
+  parseRoleQuery,
+  renderDocumentFieldSecurity,
+  validateRoleQueries,
+  type FieldSecurity,
+} from '../../security/document-field-access.js';
 import { findServiceAccounts } from '../../security/service-accounts.js';
 import { booleanParam } from '../request.js';
 import type { RequestContext, RestRequest, RestResponse, Route } from '../route.js';
@@ -313,14 +320,6 @@ export function crossClusterAccessToDescriptor(access: unknown): { descriptor: R
     if (names === undefined || names.length === 0) throw errors.parse(`failed to parse cross-cluster API key request: [access.${kind}] entries require [names]`);
     return { names, allowRestrictedIndices, ...security };
   };
-  const securityOf = (entry: AccessEntry): Pick<AccessEntry, 'query' | 'fieldSecurity'> => ({
-    ...(entry.query !== undefined ? { query: entry.query } : {}),
-    ...(entry.fieldSecurity !== undefined ? { fieldSecurity: entry.fieldSecurity } : {}),
-  });
-  const renderSecurity = (entry: AccessEntry): Body => ({
-    ...(entry.query !== undefined ? { query: typeof entry.query === 'string' ? entry.query : JSON.stringify(entry.query) } : {}),
-    ...(entry.fieldSecurity !== undefined ? { field_security: { grant: entry.fieldSecurity.grant, ...(entry.fieldSecurity.except.length > 0 ? { except: entry.fieldSecurity.except } : {}) } } : {}),
-  });
   const searchEntries = search.map((entry) => normalize('search', entry));
   validateRoleQueries(searchEntries);
   const replicationEntries = replication.map((entry) => normalize('replication', entry));
@@ -332,7 +331,7 @@ export function crossClusterAccessToDescriptor(access: unknown): { descriptor: R
     name: 'cross_cluster',
     cluster,
     indices: [
-      ...searchEntries.map((entry) => ({ names: entry.names, privileges: CROSS_CLUSTER_SEARCH_PRIVILEGES, allowRestrictedIndices: entry.allowRestrictedIndices, ...securityOf(entry) })),
+      ...searchEntries.map((entry) => ({ names: entry.names, privileges: CROSS_CLUSTER_SEARCH_PRIVILEGES, allowRestrictedIndices: entry.allowRestrictedIndices, ...documentFieldSecurityOf(entry) })),
       ...replicationEntries.map((entry) => ({ names: entry.names, privileges: CROSS_CLUSTER_REPLICATION_PRIVILEGES, allowRestrictedIndices: entry.allowRestrictedIndices })),
     ],
     remoteIndices: [],
@@ -342,7 +341,7 @@ export function crossClusterAccessToDescriptor(access: unknown): { descriptor: R
     metadata: {},
   };
   const rendered: Body = {};
-  if (searchEntries.length > 0) rendered['search'] = searchEntries.map((e) => ({ names: e.names, ...renderSecurity(e), allow_restricted_indices: e.allowRestrictedIndices }));
+  if (searchEntries.length > 0) rendered['search'] = searchEntries.map((e) => ({ names: e.names, ...renderDocumentFieldSecurity(e), allow_restricted_indices: e.allowRestrictedIndices }));
   if (replicationEntries.length > 0) rendered['replication'] = replicationEntries.map((e) => ({ names: e.names, allow_restricted_indices: e.allowRestrictedIndices }));
   return { descriptor, access: rendered };
 }

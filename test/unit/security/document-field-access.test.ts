@@ -96,3 +96,16 @@ test('role queries are checked when the role is stored (parse_exception naming t
   // A template is checked as rendered for a user with empty values.
   assert.doesNotThrow(() => role('ok', { indices: [{ names: ['a'], privileges: ['read'], query: { template: { source: { term: { owner: '{{_user.username}}' } } } } }] }));
 });
+
+test('a compiled permission answers a repeated read with the same access and the same compiled field predicate (no per-request recompilation)', () => {
+  const permission = compilePermission([
+    role('a', { indices: [{ names: ['logs'], privileges: ['read'], field_security: { grant: ['title'] } }] }),
+  ]);
+  const first = permission.indexAccess(read, 'logs', ['all-logs']);
+  const again = permission.indexAccess(read, 'logs', ['all-logs']);
+  assert.equal(again, first);
+  assert.equal(fieldVisibilityOf(again), fieldVisibilityOf(first));
+  // A different alias list is a different question.
+  assert.notEqual(permission.indexAccess(read, 'logs'), first);
+  assert.deepEqual(['title', 'body'].map(fieldVisibilityOf(first)!), [true, false]);
+});
