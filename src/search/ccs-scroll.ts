@@ -13,7 +13,7 @@ import { mergeShardResults, type FieldMappings, type SearchRequest, type ShardHi
 import type { ClusterAuthorizer, ClusterPlan } from './ccs.js';
 import { parseSearch } from './request.js';
 import { allShardsFailed, renderSearchResponse, typedKeys } from './response.js';
-import { checkKeepAlive, scrollLimits, type ScrollOwner } from './scroll.js';
+import { checkKeepAlive, encodeOpaqueId, opaqueIdBody, scrollLimits, type ScrollOwner } from './scroll.js';
 import type { ClusterScrollPage, SearchInput, SearchService } from './search-service.js';
 import { parseTimeValueMs } from './time-value.js';
 
@@ -54,12 +54,11 @@ const idPrefix = 'strait-ccs-scroll:';
 
 /** The context id of a cross-cluster scroll id, or undefined for any other id (a local scroll's). */
 export function decodeCrossClusterScrollId(scrollId: string): string | undefined {
-  const text = /^[A-Za-z0-9_-]+=*$/.test(scrollId) ? Buffer.from(scrollId, 'base64url').toString('utf8') : '';
-  return text.startsWith(idPrefix) && text.length > idPrefix.length ? text.slice(idPrefix.length) : undefined;
+  return opaqueIdBody(idPrefix, scrollId);
 }
 
 function encodeId(contextId: string): string {
-  return Buffer.from(`${idPrefix}${contextId}`, 'utf8').toString('base64url');
+  return encodeOpaqueId(idPrefix, contextId);
 }
 
 function sameOwner(left: ScrollOwner, right: ScrollOwner): boolean {
