@@ -15,6 +15,7 @@ import type { IndexHandle, IndicesService } from '../index/index.js';
 import { validateIndexName, wildcardMatch } from '../index/index.js';
 import type { RoleDescriptor } from '../security/index.js';
 import type { Authentication } from '../security/types.js';
+import { AutoFollowStats } from './auto-follow.js';
 import { FollowerRecords, type FollowerRecord, type StoredSubject } from './follower-records.js';
 import { CCR_ACTIONS, isReplicatedSetting, retentionLeaseId, type LeaderIndexInfo } from './leader.js';
 import { isFollowParameterField, parseFollowParameters, renderFollowParameters } from './parameters.js';
@@ -593,13 +594,7 @@ export class CcrService {
   /** `GET /_ccr/stats` (spec §3.7). */
   clusterStats(): Record<string, unknown> {
     return {
-      auto_follow_stats: this.autoFollowStats?.() ?? {
-        number_of_failed_follow_indices: 0,
-        number_of_failed_remote_cluster_state_requests: 0,
-        number_of_successful_follow_indices: 0,
-        recent_auto_follow_errors: [],
-        auto_followed_clusters: [],
-      },
+      auto_follow_stats: this.autoFollowStats?.() ?? new AutoFollowStats().render(this.options.nowMs()),
       follow_stats: this.stats(undefined),
     };
   }
