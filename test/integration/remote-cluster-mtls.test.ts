@@ -9,7 +9,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import tls from 'node:tls';
 import type { Client } from '@elastic/elasticsearch';
-import { makeCa, makeNodeCertificate, makeTempDir, startNode, type Certificates, type StartedNode } from '../harness/cluster.js';
+import { makeCa, makeNodeCertificate, makeTempDir, REMOTE_CLUSTER_CLIENT_YAML, REMOTE_CLUSTER_SERVER_YAML, startNode, type Certificates, type StartedNode } from '../harness/cluster.js';
 import { until } from '../harness/wait.js';
 
 let ca: Certificates;
@@ -18,15 +18,12 @@ let qc: StartedNode;
 
 const FC_YAML = (clientAuthentication: string) =>
   [
-    'remote_cluster_server.enabled: true',
-    'remote_cluster.port: 0',
-    'xpack.security.remote_cluster_server.ssl.key: certs/node.key',
-    'xpack.security.remote_cluster_server.ssl.certificate: certs/node.crt',
+    REMOTE_CLUSTER_SERVER_YAML,
     'xpack.security.remote_cluster_server.ssl.certificate_authorities: [certs/ca.crt]',
     `xpack.security.remote_cluster_server.ssl.client_authentication: ${clientAuthentication}`,
   ].join('\n');
 const QC_CLIENT_CERTIFICATE = ['xpack.security.remote_cluster_client.ssl.key: certs/node.key', 'xpack.security.remote_cluster_client.ssl.certificate: certs/node.crt'];
-const QC_YAML = ['xpack.security.remote_cluster_client.ssl.certificate_authorities: [certs/ca.crt]', ...QC_CLIENT_CERTIFICATE].join('\n');
+const QC_YAML = [REMOTE_CLUSTER_CLIENT_YAML, ...QC_CLIENT_CERTIFICATE].join('\n');
 
 /** Rewrites the lines of a node's strait.yml that start with `prefix` (a restart reads them). */
 function setYaml(node: StartedNode, prefix: string, lines: readonly string[]): void {
