@@ -16,7 +16,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
-import { errors, EsError, type SqlDatabase } from '../common/index.js';
+import { errors, EsError, type SqlDatabase, type SqlStatement } from '../common/index.js';
 import { parseTimeMs, type IndexHandle, type IndicesService } from '../index/index.js';
 import { ShardSnapshot } from '../index/store/shard-snapshot.js';
 import { Pacer, recoveryBytesPerSecDefault } from './pacer.js';
@@ -127,6 +127,8 @@ export class CcrLeaderService {
   private readonly unlisten: () => void;
   private readonly sweepTimer: NodeJS.Timeout;
   private readonly outbound: Pacer;
+  /** Read at every refresh of every index (the retention floor): prepared once. */
+  private readonly leasesOfIndex: SqlStatement;
 
   constructor(
     private readonly indices: IndicesService,
@@ -138,6 +140,7 @@ export class CcrLeaderService {
     db.exec(
       'CREATE TABLE IF NOT EXISTS ccr_retention_leases (index_uuid TEXT NOT NULL, lease_id TEXT NOT NULL, retaining_seq_no INTEGER NOT NULL, timestamp_ms INTEGER NOT NULL, source TEXT NOT NULL, PRIMARY KEY (index_uuid, lease_id))',
     );
+    this.leasesOfIndex = db.prepare('SELECT lease_id, retaining_seq_no, source, timestamp_ms FROM ccr_retention_leases WHERE index_uuid = ? ORDER BY lease_id');
     this.unlisten = indices.addListener({
       written: (index, seqNo) => this.wake(index.uuid, seqNo),
       indexDeleted: (index) => {
@@ -434,7 +437,7 @@ export class CcrLeaderService {
   private leasesOf(handle: IndexHandle): { lease_id: string; retaining_seq_no: number; source: string; timestamp_ms: number }[] {
     const floor = this.nowMs() - this.leasePeriodMs(handle);
     return (
-      this.db.prepare('SELECT lease_id, retaining_seq_no, source, timestamp_ms FROM ccr_retention_leases WHERE index_uuid = ? ORDER BY lease_id').all(handle.uuid) as {
+      this.leasesOfIndex.all(handle.uuid) as {
         lease_id: string;
         retaining_seq_no: number;
         source: string;
