@@ -157,6 +157,8 @@ export const errors = {
   actionDenied: (action: string, user: string, detail = '') =>
     new EsError(403, 'security_exception', `action [${action}] is unauthorized for user [${user}]${detail}`),
   securityForbidden: (reason: string) => new EsError(403, 'security_exception', reason),
+  /** ElasticsearchTimeoutException: a wait the caller bounded ran out (429, as Elasticsearch answers it; never a 5xx). */
+  waitTimeout: (reason: string) => new EsError(429, 'timeout_exception', reason),
   /** An update reads the document it changes: refused where document or field level security applies (Elasticsearch's UpdateRequestInterceptor). */
   updateWithDocumentFieldSecurity: () => new EsError(400, 'security_exception', "Can't execute an update request if field or document level security is enabled"),
   /** A client write to a cross-cluster replication follower (spec ccr.md §4.3). */

@@ -121,7 +121,7 @@ test('a running _search is a cancellable task: listed, got, waited for by a non-
 
   // Waiting longer than `timeout`: Elasticsearch's timeout_exception.
   const timedOut = await json<{ error: { type: string; reason: string } }>(qc, 'GET', `/_tasks/${taskId}?wait_for_completion=true&timeout=100ms`);
-  assert.equal(timedOut.status, 500);
+  assert.equal(timedOut.status, 429);
   assert.equal(timedOut.body.error.type, 'timeout_exception');
   assert.equal(timedOut.body.error.reason, `Timed out waiting for completion of task [${taskId}]`);
 

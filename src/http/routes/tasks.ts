@@ -122,8 +122,8 @@ export function taskRoutes(identity: NodeIdentity, tasks?: TaskManager): readonl
     const finished = await Promise.race([task.done.then(() => true), new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), Math.min(Math.max(0, timeoutMs), TIMER_MS_MAX))))]);
     clearTimeout(timer);
     // Strait stores no task results: a finished task answers with what it was, completed.
-    // Elasticsearch's ElasticsearchTimeoutException (a 500, as Elasticsearch answers it).
-    if (!finished) throw new EsError(500, 'timeout_exception', `Timed out waiting for completion of task [${taskId}]`);
+    // Elasticsearch's ElasticsearchTimeoutException: 429, "your request took longer than you asked for".
+    if (!finished) throw errors.waitTimeout(`Timed out waiting for completion of task [${taskId}]`);
     return { status: 200, body: { completed: true, task: snapshot } };
   };
 
