@@ -76,6 +76,9 @@ function decodeBasic(encoded: string): { username: string; password: string } | 
   return { username: decoded.slice(0, colon), password: decoded.slice(colon + 1) };
 }
 
+/** A service token's entry in the verification cache it shares with passwords. */
+const serviceTokenCacheKey = (principal: string, name: string): string => `service/${principal}/${name}`;
+
 /** The length of a generated API key secret (16 random bytes, base64url): cross-cluster credentials must have it. */
 export const API_KEY_SECRET_LENGTH = 22;
 
@@ -234,7 +237,7 @@ export class NativeSecurityService {
       this.log.info({ principal: token.principal, token: token.name }, 'authentication failed: unknown service account token');
       throw failed();
     }
-    const cacheKey = `service/${token.principal}/${token.name}`;
+    const cacheKey = serviceTokenCacheKey(token.principal, token.name);
     if (!this.passwordCache.matches(cacheKey, token.secret, stored.hash)) {
       if (!(await verifySecret(token.secret, stored.hash))) {
         this.log.info({ principal: token.principal, token: token.name }, 'authentication failed: wrong service account token secret');
@@ -279,7 +282,8 @@ export class NativeSecurityService {
   }
 
   deleteServiceToken(principal: string, name: string): boolean {
-    this.passwordCache.clear();
+    // Only this token's remembered verification goes (clearing the whole cache would make every user's next request hash again).
+    this.passwordCache.invalidate(serviceTokenCacheKey(principal, name));
     return this.store.deleteServiceToken(principal, name);
   }
 
