@@ -93,7 +93,6 @@ export const nodeSettingDefinitions: readonly SettingDefinition[] = [
   { key: 'xpack.security.authc.anonymous.username', type: string },
   { key: 'xpack.security.authc.anonymous.roles', type: list },
   { key: 'xpack.security.authc.anonymous.authz_exception', type: boolean },
-  { key: 'xpack.security.enrollment.enabled', type: boolean },
   ...sslSettings('xpack.security.http.ssl'),
   ...sslSettings('xpack.security.transport.ssl'),
   { key: 'xpack.security.transport.ssl.trust_restrictions.path', type: pathType },

@@ -226,7 +226,8 @@ export async function startNode(config: NodeConfig, options: StartOptions): Prom
       roles: config.nodeRoles,
       buildHash: build.hash,
       buildDate: build.date,
-      httpAddress: () => httpServer?.address ?? `${config.httpHost}:${config.httpPort}`,
+      // `http.publish_host` (then `network.publish_host`) is the address other parties are told, as Elasticsearch does.
+      httpAddress: () => publishedHttpAddress(config, httpServer?.address ?? `${config.httpHost}:${config.httpPort}`),
       transportAddress: remote.transportAddress,
       remoteClusterAddress: remote.remoteClusterAddress,
       version: remote.handshake().version,
@@ -289,4 +290,12 @@ export async function startNode(config: NodeConfig, options: StartOptions): Prom
     await closeAll();
     throw error;
   }
+}
+
+/** The HTTP address this node publishes: `http.publish_host` or `network.publish_host` with the bound port. */
+export function publishedHttpAddress(config: NodeConfig, bound: string): string {
+  const host = config.flat['http.publish_host'] ?? config.flat['network.publish_host'];
+  if (typeof host !== 'string' || host === '') return bound;
+  const port = bound.slice(bound.lastIndexOf(':') + 1);
+  return `${host.includes(':') && !host.startsWith('[') ? `[${host}]` : host}:${port}`;
 }

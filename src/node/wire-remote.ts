@@ -355,7 +355,8 @@ export function wireRemote(options: {
       });
       if (remoteServerEnabled) {
         remoteClusterServer = await startTransportServer({
-          host: flatString(config, 'remote_cluster.host') ?? config.networkHost,
+          // As http/transport: the interface's own host, then its bind_host, then network.bind_host/network.host.
+          host: flatString(config, 'remote_cluster.host') ?? flatString(config, 'remote_cluster.bind_host') ?? flatString(config, 'network.bind_host') ?? config.networkHost,
           port: Number(flatString(config, 'remote_cluster.port') ?? 9443),
           local: handshake(),
           handlers: buildRemoteHandlers(remoteSide, 'remote_cluster'),
