@@ -613,9 +613,11 @@ export class IndicesService {
     // operations below the refreshed point; 0 (the default) keeps every operation.
     // Retention leases (cross-cluster replication's followers) hold history back further.
     const retained = settingInteger(mutable.metadata.settings, 'index.soft_deletes.retention.operations');
+    // With the default (0) nothing is trimmed, so the leases are not even read on this hot path.
+    if (retained <= 0) return;
     const floor = this.retentionFloor(mutable) ?? Number.MAX_SAFE_INTEGER;
     const trimBelow = Math.min(maxSeqNo - retained + 1, floor);
-    if (retained > 0 && trimBelow > 0) mutable.shard.trimOpsBelow(trimBelow);
+    if (trimBelow > 0) mutable.shard.trimOpsBelow(trimBelow);
   }
 
   /** Called after each committed write. */
