@@ -10,6 +10,7 @@ import { searchRoutes } from '../http/routes/search.js';
 import { asyncSearchRoutes } from '../http/routes/async-search.js';
 import { pitRoutes } from '../http/routes/pit.js';
 import { AsyncSearchStore } from '../search/async-search.js';
+import { SqlAsyncSearchResults } from '../search/async-search-results.js';
 import { randomBytes } from 'node:crypto';
 import { openIndicesService, type IndicesService } from '../index/index.js';
 import { SearcherService } from '../index/searcher/index.js';
@@ -58,8 +59,9 @@ export function wireIndices(options: { config: NodeConfig; nodeDb: SqlDatabase; 
     search.setTestShardDelay(parseTimeValueMs(testShardDelay, 'strait.test.search.shard_delay'));
     log.warn({ delay: testShardDelay }, 'strait.test.search.shard_delay is set: searches wait before each shard (test-only setting)');
   }
-  // Async searches live in memory until their keep-alive passes; expired ones are dropped on use and every 30s.
-  const asyncSearches = new AsyncSearchStore(options.nowMs, () => randomBytes(15).toString('base64url'));
+  // Running async searches live in memory, kept results in node.db until their keep-alive passes;
+  // expired ones are dropped on use, at start and every 30s.
+  const asyncSearches = new AsyncSearchStore(SqlAsyncSearchResults.open(options.nodeDb), options.nowMs, () => randomBytes(15).toString('base64url'));
   const asyncSweep = setInterval(() => asyncSearches.sweep(options.nowMs()), 30_000);
   asyncSweep.unref();
   return {

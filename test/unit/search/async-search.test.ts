@@ -2,7 +2,9 @@
 // Reference: https://www.elastic.co/guide/en/elasticsearch/reference/current/async-search.html
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { EsError } from '../../../src/common/index.js';
+import Database from 'better-sqlite3';
+import { EsError, type SqlDatabase } from '../../../src/common/index.js';
+import { SqlAsyncSearchResults } from '../../../src/search/async-search-results.js';
 import { AsyncSearchStore, asyncSearchLimits, decodeAsyncId, encodeAsyncId, parseAsyncSubmitParams } from '../../../src/search/async-search.js';
 
 const alice = { username: 'alice', realm: 'native1' };
@@ -10,7 +12,7 @@ const bob = { username: 'bob', realm: 'native1' };
 
 function store(clock: { now: number }, max?: number): AsyncSearchStore {
   let n = 0;
-  return new AsyncSearchStore(() => clock.now, () => `e${n++}`, max);
+  return new AsyncSearchStore(SqlAsyncSearchResults.open(new Database(':memory:') as unknown as SqlDatabase), () => clock.now, () => `e${n++}`, max);
 }
 
 test('submit parameters: defaults are wait 1s, keep_alive 5d, keep_on_completion false; the rest go to the search', () => {
