@@ -1,7 +1,8 @@
 /**
  * Async search routes: submit (`POST /_async_search`, `POST /{index}/_async_search`), get, status
  * and delete, with Elasticsearch's paths, parameters, action names and owner checks. The search
- * itself is the ordinary one (local or across clusters); src/search/async-search.ts keeps it.
+ * itself is the ordinary one (local or across clusters); src/search/async-search.ts keeps it
+ * (a finished, kept result in node.db, so that these routes answer it after a restart).
  */
 import { EsError } from '../../common/index.js';
 import {
