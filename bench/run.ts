@@ -1,29 +1,45 @@
 /**
- * `npm run bench`: Strait's figures (issue 3 and 5), printed as a table and as JSON (also written to
- * bench/results/<timestamp>.json). Not a test: nothing here asserts a timing.
+ * `npm run bench`: Strait's figures (issues 3, 5 and 13) beside an in-process Lucene 8.8.1 and an
+ * HTTP floor from the same run, printed as issue 13's table (every figure beside its target, with
+ * a ratio against Lucene's) and as JSON (also written to bench/results/<timestamp>.json). Not a
+ * test: nothing here asserts a timing; a target not met prints "no".
  *
- * Environment: BENCH_DOCS (default 200000), BENCH_SECONDS per query and concurrency (default 30),
- * BENCH_REFERENCE_SECONDS for the in-process references (default 10), BENCH_CCS=0 to skip the
+ * Order: Lucene (bench/lucene.ts, skipped with one line when there is no JDK or liblucene8-java and
+ * it cannot be installed), the HTTP floor (bench/http-floor.ts), Strait (one node over plain HTTP
+ * with security on: bulk, refresh, queries, restart, searches during a second bulk; its RSS sampled
+ * throughout), then cross-cluster search and replication.
+ *
+ * Environment: BENCH_DOCS (default 200000), BENCH_SECONDS per query and concurrency for Strait
+ * (default 30), BENCH_REFERENCE_SECONDS per query and concurrency for Lucene and the floor (default
+ * 10; Lucene warms each up for a third of it first), BENCH_LUCENE=0 to skip Lucene,
+ * BENCH_LUCENE_JAVA_OPTS (default "-Xmx1g"), BENCH_LIVE_DOCS for the bulk that runs while query (a)
+ * is measured (default BENCH_DOCS / 4), BENCH_SCALE=1 to run the Strait part again at
+ * BENCH_SCALE_DOCS (default 1000000) and print how each figure grows, BENCH_BASELINE=<an earlier
+ * results JSON> for the "no slower than today" targets of (c)-(e), BENCH_CCS=0 to skip the
  * cross-cluster part, BENCH_CCS_ONLY=1 to run only it. Cross-cluster replication (issue 10, bench/ccr.ts):
  * BENCH_CCR=0 to skip it, BENCH_ONLY=ccr to run only it, BENCH_CCR_SECONDS for the paced lag run
  * (default 60), BENCH_CCR_DOCS for the bootstrap (default 200000), BENCH_CCR_API_KEY=0 to measure
  * the lag over the certificate model only, BENCH_CCR_SECTIONS=lag,throughput,bootstrap to pick parts, BENCH_CCR_RATE for the paced rate (default 5000 docs/s),
  * BENCH_CCR_REFRESH_INTERVAL for the lag indices' refresh_interval (-1: lag without scheduled refreshes).
  */
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, lstatSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import Database from 'better-sqlite3';
-import MiniSearch from 'minisearch';
-import type { Client } from '@elastic/elasticsearch';
+import { Client } from '@elastic/elasticsearch';
 import { repoRoot, startNode, type StartedNode } from '../test/harness/cluster.js';
 import { bulkIndexDocuments, generateGeonames, geonamesMappings } from './geonames-corpus.js';
 import { runCcsBench } from './ccs.js';
 import { printCcrTable, runCcrBench, type CcrBenchOptions } from './ccr.js';
+import { startHttpFloor } from './http-floor.js';
+import { locateLucene, runLuceneBench, type LuceneHit, type LuceneResult } from './lucene.js';
 
 const DOCS = Number(process.env['BENCH_DOCS'] ?? 200_000);
 const SECONDS = Number(process.env['BENCH_SECONDS'] ?? 30);
 const REFERENCE_SECONDS = Number(process.env['BENCH_REFERENCE_SECONDS'] ?? 10);
+const LIVE_DOCS = Number(process.env['BENCH_LIVE_DOCS'] ?? Math.max(1000, Math.round(DOCS / 4)));
+const SCALE_DOCS = Number(process.env['BENCH_SCALE_DOCS'] ?? 1_000_000);
+/** Concurrency of the "conc 8" rows: 8 clients over HTTP, 8 threads over one IndexSearcher. */
+const HIGH_CONCURRENCY = 8;
 const CCR_OPTIONS: CcrBenchOptions = {
   seconds: Number(process.env['BENCH_CCR_SECONDS'] ?? 60),
   docs: Number(process.env['BENCH_CCR_DOCS'] ?? 200_000),
@@ -70,27 +86,78 @@ export async function measure(seconds: number, concurrency: number, operation: (
   return summarize(latencies, performance.now() - started);
 }
 
-function measureSync(seconds: number, operation: () => unknown): Figures {
-  for (let i = 0; i < 20; i++) operation();
+/** Runs `operation` one call at a time until `done()` (a bulk running beside it finished). */
+async function measureWhile(running: () => boolean, operation: () => Promise<unknown>): Promise<Figures> {
   const latencies: number[] = [];
   const started = performance.now();
-  const deadline = started + seconds * 1000;
-  while (performance.now() < deadline) {
+  while (running()) {
     const t0 = performance.now();
-    operation();
+    await operation();
     latencies.push(performance.now() - t0);
   }
   return summarize(latencies, performance.now() - started);
 }
 
-function peakRssMb(pid: number): number {
+/** VmHWM (peak) and VmRSS (now) of a process, in MB; NaN when /proc cannot tell. */
+function memoryMb(pid: number): { hwm: number; rss: number } {
   try {
     const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-    const match = /VmHWM:\s+(\d+) kB/.exec(status);
-    return match === null ? NaN : Math.round(Number(match[1]) / 1024);
+    const read = (name: string): number => {
+      const match = new RegExp(`${name}:\\s+(\\d+) kB`).exec(status);
+      return match === null ? NaN : Number(match[1]) / 1024;
+    };
+    return { hwm: read('VmHWM'), rss: read('VmRSS') };
   } catch {
-    return NaN;
+    return { hwm: NaN, rss: NaN };
   }
+}
+
+/**
+ * Samples a node's memory every 100 ms for the whole Strait part (VmHWM already holds the peak
+ * between samples; sampling keeps it across a restart, which starts a new process). `mark()`
+ * returns the peak so far.
+ */
+class RssSampler {
+  private peak = 0;
+  private pid: number;
+  private readonly timer: NodeJS.Timeout;
+
+  constructor(pid: number) {
+    this.pid = pid;
+    this.timer = setInterval(() => this.sample(), 100);
+  }
+
+  sample(): void {
+    const { hwm, rss } = memoryMb(this.pid);
+    this.peak = Math.max(this.peak, Number.isNaN(hwm) ? 0 : hwm, Number.isNaN(rss) ? 0 : rss);
+  }
+
+  /** Follows a restarted node (the old process's peak is kept). */
+  watch(pid: number): void {
+    this.sample();
+    this.pid = pid;
+  }
+
+  mark(): number {
+    this.sample();
+    return Math.round(this.peak);
+  }
+
+  stop(): number {
+    clearInterval(this.timer);
+    return this.mark();
+  }
+}
+
+function directoryBytes(dir: string): number {
+  if (!existsSync(dir)) return 0;
+  let total = 0;
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const full = path.join(dir, entry.name);
+    if (entry.isDirectory()) total += directoryBytes(full);
+    else if (entry.isFile()) total += lstatSync(full).size;
+  }
+  return total;
 }
 
 /** The description terms closest to 70% and to 0.05% of documents. */
@@ -109,8 +176,192 @@ function pickTerms(descriptions: string[]): { common: string; rare: string; comm
   return { common, rare, commonDf: df.get(common)!, rareDf: df.get(rare)! };
 }
 
+/**
+ * A corpus document's `_source` as an object: the corpus hands it over as an object or, since the
+ * engine keeps `_source` as stored JSON text, possibly as that text.
+ */
+const sourceObject = (doc: { readonly source: unknown }): Record<string, unknown> =>
+  (typeof doc.source === 'string' ? JSON.parse(doc.source) : doc.source) as Record<string, unknown>;
+
+const QUERY_A = '(a) match common term, top 10';
+const QUERY_B = '(b) match rare term, top 10';
+const QUERY_C = '(c) bool match + range + term';
+const QUERY_D = '(d) terms agg on country, size 0';
+const QUERY_E = '(e) date_histogram per month, size 0';
+
+function benchQueries(terms: { common: string; rare: string }): Record<string, Record<string, unknown>> {
+  return {
+    [QUERY_A]: { query: { match: { description: terms.common } } },
+    [QUERY_B]: { query: { match: { description: terms.rare } } },
+    [QUERY_C]: {
+      query: { bool: { must: [{ match: { description: terms.common } }], filter: [{ range: { population: { gte: 10_000 } } }, { term: { country_code: 'AA' } }] } },
+    },
+    [QUERY_D]: { size: 0, aggs: { countries: { terms: { field: 'country_code' } } } },
+    [QUERY_E]: { size: 0, aggs: { months: { date_histogram: { field: 'modification_date', calendar_interval: 'month' } } } },
+  };
+}
+
+/** Ties in score broken by a per-document value both engines sort alike: the answer is unique. */
+const BY_SCORE_THEN_LATITUDE = [{ _score: { order: 'desc' } }, { latitude: { order: 'asc' } }];
+
+interface Hit {
+  _id: string;
+  _score: number;
+}
+
+interface StraitRun {
+  docs: number;
+  indexing: { docs_per_s: number; seconds: number; refresh_ms: number; refresh_us_per_doc: number };
+  queries: Record<string, Record<string, Figures>>;
+  memory: {
+    idle_rss_mb: number;
+    rss_after_refresh_mb: number;
+    /** (RSS after indexing and refresh - RSS of the idle node with the empty index) per 100k documents. */
+    rss_growth_per_100k_docs_mb: number;
+    peak_rss_indexed_refreshed_searched_mb: number;
+    peak_rss_whole_run_mb: number;
+  };
+  disk: { data_dir_bytes_after_refresh: number; data_dir_bytes_after_restart: number };
+  startup: { start_to_ready_ms: number; first_search_ms: number };
+  search_during_bulk: { query: string; bulk_docs: number; bulk_docs_per_s: number; idle: Figures; during_bulk: Figures; p99_over_idle_p99: number };
+  top10: { a: Hit[]; c: Hit[]; a_by_score_then_latitude: Hit[]; c_by_score_then_latitude: Hit[] };
+  totals: { a: unknown; c: unknown };
+  terms_agg: { key: string; doc_count: number }[];
+}
+
+const topHits = (response: { hits: { hits: { _id?: string | null; _score?: number | null; sort?: unknown[] }[] } }): Hit[] =>
+  response.hits.hits.map((hit) => ({ _id: String(hit._id), _score: Number(hit._score ?? (hit.sort?.[0] as number)) }));
+
+/**
+ * Strait's part at `documents.length` documents: one node over plain HTTP with security on (the
+ * issue's setting), bulk by 2 clients, refresh, the queries at concurrency 1 and 8, a restart, and
+ * query (a) while a second bulk runs into another index. Memory is sampled throughout.
+ */
+async function runStrait(documents: readonly Record<string, unknown>[], queries: Record<string, Record<string, unknown>>): Promise<StraitRun> {
+  const docs = documents.length;
+  let node: StartedNode = await startNode({ clusterName: 'bench', security: true, httpTls: false });
+  const sampler = new RssSampler(node.pid);
+  try {
+    let client: Client = node.client();
+    await client.indices.create({
+      index: 'geonames',
+      settings: { number_of_replicas: 0, refresh_interval: '-1' },
+      mappings: { properties: geonamesMappings as Record<string, { type: 'text' }> },
+    });
+    const idleRss = memoryMb(node.pid).rss;
+    // Bulk indexing: 1,000 documents per request, 2 concurrent clients.
+    console.log(`strait: bulk indexing ${docs} documents over HTTP (1,000 docs per _bulk, 2 clients)…`);
+    const indexStarted = performance.now();
+    await bulkIndexDocuments([node.client(), node.client()], 'geonames', documents);
+    const indexSeconds = (performance.now() - indexStarted) / 1000;
+    const refreshStarted = performance.now();
+    await client.indices.refresh({ index: 'geonames' });
+    const refreshMs = performance.now() - refreshStarted;
+    const count = await client.count({ index: 'geonames' });
+    if (count.count !== docs) throw new Error(`expected ${docs} documents, counted ${count.count}`);
+    const rssAfterRefresh = memoryMb(node.pid).rss;
+    const diskAfterRefresh = directoryBytes(node.dataDir);
+
+    // Queries over HTTP at concurrency 1 and 8.
+    const figures: Record<string, Record<string, Figures>> = {};
+    for (const [name, body] of Object.entries(queries)) {
+      figures[name] = {};
+      for (const concurrency of [1, HIGH_CONCURRENCY]) {
+        console.log(`strait: ${name} at concurrency ${concurrency} for ${SECONDS}s…`);
+        figures[name]![`c${concurrency}`] = await measure(SECONDS, concurrency, () => client.search({ index: 'geonames', ...body }));
+      }
+    }
+    const a = await client.search({ index: 'geonames', ...queries[QUERY_A] });
+    const c = await client.search({ index: 'geonames', ...queries[QUERY_C] });
+    const aSorted = await client.search({ index: 'geonames', ...queries[QUERY_A], sort: BY_SCORE_THEN_LATITUDE } as never);
+    const cSorted = await client.search({ index: 'geonames', ...queries[QUERY_C], sort: BY_SCORE_THEN_LATITUDE } as never);
+    const agg = await client.search({ index: 'geonames', ...queries[QUERY_D] });
+    const peakSearched = sampler.mark();
+
+    // Start-up time with the documents stored.
+    await node.stop();
+    const startStarted = performance.now();
+    node = await node.restart();
+    const readyMs = performance.now() - startStarted;
+    sampler.watch(node.pid);
+    client = node.client();
+    const firstSearchStarted = performance.now();
+    await client.search({ index: 'geonames', ...queries[QUERY_A] });
+    const firstSearchMs = performance.now() - firstSearchStarted;
+    const diskAfterRestart = directoryBytes(node.dataDir);
+
+    // Query (a) at concurrency 1 idle, then while 2 clients bulk new documents into another index
+    // (default refresh_interval, so scheduled refreshes run too).
+    console.log(`strait: ${QUERY_A} at concurrency 1, idle then while ${LIVE_DOCS} documents are bulk-indexed into another index…`);
+    const live = generateGeonames(LIVE_DOCS, 4242).map(sourceObject);
+    await client.indices.create({ index: 'geonames-live', settings: { number_of_replicas: 0 }, mappings: { properties: geonamesMappings as Record<string, { type: 'text' }> } });
+    const searchA = (): Promise<unknown> => client.search({ index: 'geonames', ...queries[QUERY_A] });
+    const idle = await measure(Math.min(SECONDS, 5), 1, searchA);
+    let bulkRunning = true;
+    const liveStarted = performance.now();
+    const bulk = bulkIndexDocuments([node.client(), node.client()], 'geonames-live', live).finally(() => (bulkRunning = false));
+    const duringBulk = await measureWhile(() => bulkRunning, searchA);
+    await bulk;
+    const liveSeconds = (performance.now() - liveStarted) / 1000;
+    const peakWhole = sampler.stop();
+    return {
+      docs,
+      indexing: { docs_per_s: Math.round(docs / indexSeconds), seconds: round(indexSeconds), refresh_ms: round(refreshMs), refresh_us_per_doc: round((refreshMs * 1000) / docs) },
+      queries: figures,
+      memory: {
+        idle_rss_mb: Math.round(idleRss),
+        rss_after_refresh_mb: Math.round(rssAfterRefresh),
+        rss_growth_per_100k_docs_mb: round(((rssAfterRefresh - idleRss) * 100_000) / docs),
+        peak_rss_indexed_refreshed_searched_mb: peakSearched,
+        peak_rss_whole_run_mb: peakWhole,
+      },
+      disk: { data_dir_bytes_after_refresh: diskAfterRefresh, data_dir_bytes_after_restart: diskAfterRestart },
+      startup: { start_to_ready_ms: Math.round(readyMs), first_search_ms: Math.round(firstSearchMs) },
+      search_during_bulk: {
+        query: QUERY_A,
+        bulk_docs: LIVE_DOCS,
+        bulk_docs_per_s: Math.round(LIVE_DOCS / liveSeconds),
+        idle,
+        during_bulk: duringBulk,
+        p99_over_idle_p99: round(duringBulk.p99_ms / idle.p99_ms),
+      },
+      top10: { a: topHits(a), c: topHits(c), a_by_score_then_latitude: topHits(aSorted), c_by_score_then_latitude: topHits(cSorted) },
+      totals: { a: a.hits.total, c: c.hits.total },
+      terms_agg: ((agg.aggregations?.['countries'] as { buckets: { key: string; doc_count: number }[] } | undefined)?.buckets ?? []).map((b) => ({ key: b.key, doc_count: b.doc_count })),
+    };
+  } finally {
+    sampler.stop();
+    await node.destroy();
+  }
+}
+
+/** Both engines score in float32; their JSON renderings of one score may differ in the last digits. */
+const sameScore = (x: number, y: number): boolean => Math.abs(x - y) <= 1e-5 * Math.max(1, Math.abs(x), Math.abs(y));
+
+/**
+ * Compares Strait's top 10 with Lucene's. "agree" means same ids in the same order with the same
+ * scores. When only the order among equal scores differs, says so: each engine breaks a tie by its
+ * internal doc id, i.e. the order documents arrived in, which two concurrent bulk clients leave
+ * undetermined.
+ */
+function compareTopTen(strait: readonly Hit[], lucene: readonly Hit[]): string {
+  const ids = (hits: readonly Hit[]): string => hits.map((hit) => hit._id).join(',');
+  const scoresEqual = strait.length === lucene.length && strait.every((hit, rank) => sameScore(hit._score, lucene[rank]!._score));
+  if (ids(strait) === ids(lucene) && scoresEqual) return 'agree (same ids, order and scores)';
+  if (scoresEqual) {
+    const lowest = strait.at(-1)?._score ?? 0;
+    const above = (hits: readonly Hit[]): string => hits.filter((hit) => !sameScore(hit._score, lowest)).map((hit) => hit._id).sort().join(',');
+    const tied = strait.filter((hit) => sameScore(hit._score, lowest)).length;
+    if (above(strait) === above(lucene)) {
+      return `agree up to ties (same scores rank by rank; ${tied} of the 10 share the lowest score ${lowest} and each engine breaks that tie by its own indexing order)`;
+    }
+  }
+  const render = (hits: readonly Hit[]): string => hits.map((hit) => `${hit._id}:${hit._score}`).join(' ');
+  return `DISAGREE\n      strait: ${render(strait)}\n      lucene: ${render(lucene)}`;
+}
+
 async function main(): Promise<void> {
-  const results: Record<string, unknown> = { docs: DOCS, seconds: SECONDS, node: process.version, date: new Date().toISOString() };
+  const results: Record<string, unknown> = { docs: DOCS, seconds: SECONDS, reference_seconds: REFERENCE_SECONDS, node: process.version, date: new Date().toISOString() };
   if (process.env['BENCH_CCS_ONLY'] === '1') {
     console.log(JSON.stringify(await runCcsBench({ seconds: SECONDS, measure }), null, 2));
     return;
@@ -128,116 +379,70 @@ async function main(): Promise<void> {
     return;
   }
   console.log(`generating ${DOCS} geonames-like documents (seeded)…`);
-  const documents = generateGeonames(DOCS, 42).map((doc) => doc.source as Record<string, unknown>);
+  let documents: Record<string, unknown>[] = generateGeonames(DOCS, 42).map(sourceObject);
   const terms = pickTerms(documents.map((doc) => String(doc['description'])));
   results['terms'] = terms;
   console.log(`common term "${terms.common}" in ${terms.commonDf} docs; rare term "${terms.rare}" in ${terms.rareDf} docs`);
-  const queries: Record<string, Record<string, unknown>> = {
-    '(a) match common term, top 10': { query: { match: { description: terms.common } } },
-    '(b) match rare term, top 10': { query: { match: { description: terms.rare } } },
-    '(c) bool match + range + term': {
-      query: { bool: { must: [{ match: { description: terms.common } }], filter: [{ range: { population: { gte: 10_000 } } }, { term: { country_code: 'AA' } }] } },
-    },
-    '(d) terms agg on country, size 0': { size: 0, aggs: { countries: { terms: { field: 'country_code' } } } },
-    '(e) date_histogram per month, size 0': { size: 0, aggs: { months: { date_histogram: { field: 'modification_date', calendar_interval: 'month' } } } },
-  };
+  const queries = benchQueries(terms);
 
-  let node: StartedNode | undefined;
-  try {
-    node = await startNode({ clusterName: 'bench', settings: [] });
-    const client: Client = node.client();
-    await client.indices.create({
-      index: 'geonames',
-      settings: { number_of_replicas: 0, refresh_interval: '-1' },
-      mappings: { properties: geonamesMappings as Record<string, { type: 'text' }> },
-    });
-    // Bulk indexing: 1,000 documents per request, 2 concurrent clients.
-    console.log('bulk indexing over HTTP (1,000 docs per _bulk, 2 clients)…');
-    const indexStarted = performance.now();
-    await bulkIndexDocuments([node.client(), node.client()], 'geonames', documents);
-    const indexSeconds = (performance.now() - indexStarted) / 1000;
-    const refreshStarted = performance.now();
-    await client.indices.refresh({ index: 'geonames' });
-    const refreshMs = performance.now() - refreshStarted;
-    results['indexing'] = { docs_per_s: Math.round(DOCS / indexSeconds), seconds: round(indexSeconds), refresh_ms: round(refreshMs) };
-    results['peak_rss_mb_after_indexing'] = peakRssMb(node.pid);
-    const count = await client.count({ index: 'geonames' });
-    if (count.count !== DOCS) throw new Error(`expected ${DOCS} documents, counted ${count.count}`);
-
-    // Queries over HTTP at concurrency 1 and 8.
-    const strait: Record<string, Record<string, Figures>> = {};
-    for (const [name, body] of Object.entries(queries)) {
-      strait[name] = {};
-      for (const concurrency of [1, 8]) {
-        console.log(`strait ${name} at concurrency ${concurrency} for ${SECONDS}s…`);
-        strait[name]![`c${concurrency}`] = await measure(SECONDS, concurrency, () => client.search({ index: 'geonames', ...body }));
-      }
+  // Lucene in-process, same documents, same terms.
+  if (process.env['BENCH_LUCENE'] === '0') {
+    results['lucene_skipped'] = 'BENCH_LUCENE=0';
+  } else {
+    const located = locateLucene();
+    if ('skipped' in located) {
+      results['lucene_skipped'] = located.skipped;
+      console.log(`lucene: skipped: ${located.skipped}`);
+    } else {
+      console.log(`lucene: ${DOCS} documents, ${REFERENCE_SECONDS}s per query and concurrency (after ${round(REFERENCE_SECONDS / 3)}s of warm-up)…`);
+      results['lucene'] = await runLuceneBench(located.jars, documents, {
+        commonTerm: terms.common,
+        rareTerm: terms.rare,
+        seconds: REFERENCE_SECONDS,
+        warmupSeconds: REFERENCE_SECONDS / 3,
+        bulkThreads: 2,
+        searchThreads: HIGH_CONCURRENCY,
+        javaOptions: (process.env['BENCH_LUCENE_JAVA_OPTS'] ?? '-Xmx1g').split(' ').filter((option) => option !== ''),
+      });
     }
-    results['strait'] = strait;
-
-    // Start-up time with the documents stored.
-    await node.stop();
-    const startStarted = performance.now();
-    node = await node.restart();
-    const readyMs = performance.now() - startStarted;
-    const firstSearchStarted = performance.now();
-    await node.client().search({ index: 'geonames', ...queries['(a) match common term, top 10'] });
-    results['startup'] = { start_to_ready_ms: Math.round(readyMs), first_search_ms: Math.round(performance.now() - firstSearchStarted) };
-
-    if (process.env['BENCH_CCS'] !== '0') results['ccs'] = await runCcsBench({ seconds: Math.min(SECONDS, 15), measure });
-  } finally {
-    await node?.destroy();
   }
+
+  // The HTTP floor: the same client calls against a fixed answer.
+  const floor = await startHttpFloor();
+  try {
+    const floorClient = new Client({ node: floor.url, auth: { username: 'elastic', password: 'floor' }, maxRetries: 0, requestTimeout: 30_000 });
+    const floorFigures: Record<string, Figures> = {};
+    for (const concurrency of [1, HIGH_CONCURRENCY]) {
+      console.log(`http floor: search at concurrency ${concurrency} for ${REFERENCE_SECONDS}s…`);
+      floorFigures[`c${concurrency}`] = await measure(REFERENCE_SECONDS, concurrency, () => floorClient.search({ index: 'geonames', ...queries[QUERY_A] }));
+    }
+    await floorClient.close();
+    results['http_floor'] = floorFigures;
+  } finally {
+    await floor.stop();
+  }
+
+  const strait = await runStrait(documents, queries);
+  // `strait` keeps its earlier shape (query -> c1/c8 figures) so earlier results files serve as BENCH_BASELINE.
+  results['strait'] = strait.queries;
+  results['strait_run'] = { ...strait, queries: undefined };
+
+  if (process.env['BENCH_SCALE'] === '1') {
+    // The first DOCS documents of the larger corpus are the same documents (one seeded sequence).
+    console.log(`scale: generating ${SCALE_DOCS} documents (seeded)…`);
+    documents = [];
+    const large = generateGeonames(SCALE_DOCS, 42).map(sourceObject);
+    const scaled = await runStrait(large, queries);
+    results['strait_scale'] = scaled;
+  }
+  documents = [];
+
+  if (process.env['BENCH_CCS'] !== '0') results['ccs'] = await runCcsBench({ seconds: Math.min(SECONDS, 15), measure });
   if (process.env['BENCH_CCR'] !== '0') results['ccr'] = await runCcrBench(CCR_OPTIONS);
 
-  // References, in-process, same documents, same terms.
-  console.log('references: SQLite FTS5 and MiniSearch (in-process)…');
-  const fts = new Database(':memory:');
-  fts.exec('CREATE VIRTUAL TABLE docs USING fts5(description); CREATE TABLE meta (rowid INTEGER PRIMARY KEY, country_code TEXT, population INTEGER); CREATE INDEX meta_country ON meta(country_code)');
-  const insertDoc = fts.prepare('INSERT INTO docs (rowid, description) VALUES (?, ?)');
-  const insertMeta = fts.prepare('INSERT INTO meta (rowid, country_code, population) VALUES (?, ?, ?)');
-  fts.transaction(() => {
-    documents.forEach((doc, i) => {
-      insertDoc.run(i + 1, doc['description']);
-      insertMeta.run(i + 1, doc['country_code'], doc['population']);
-    });
-  })();
-  const topTen = fts.prepare('SELECT rowid, bm25(docs) AS score FROM docs WHERE docs MATCH ? ORDER BY score LIMIT 10');
-  const filtered = fts.prepare(
-    'SELECT docs.rowid, bm25(docs) AS score FROM docs JOIN meta ON meta.rowid = docs.rowid WHERE docs MATCH ? AND meta.population >= 10000 AND meta.country_code = ? ORDER BY score LIMIT 10',
-  );
-  const groupBy = fts.prepare('SELECT country_code, count(*) AS n FROM meta GROUP BY country_code ORDER BY n DESC LIMIT 10');
-  const ftsFigures: Record<string, Figures> = {
-    '(a) match common term, top 10': measureSync(REFERENCE_SECONDS, () => topTen.all(`"${terms.common}"`)),
-    '(b) match rare term, top 10': measureSync(REFERENCE_SECONDS, () => topTen.all(`"${terms.rare}"`)),
-    '(c) bool match + range + term': measureSync(REFERENCE_SECONDS, () => filtered.all(`"${terms.common}"`, 'AA')),
-    '(d) terms agg on country, size 0': measureSync(REFERENCE_SECONDS, () => groupBy.all()),
-  };
-  fts.close();
-  const mini = new MiniSearch<{ id: number; description: string; country_code: string; population: number }>({ fields: ['description'], storeFields: ['country_code', 'population'] });
-  mini.addAll(documents.map((doc, i) => ({ id: i, description: String(doc['description']), country_code: String(doc['country_code']), population: Number(doc['population']) })));
-  const miniFigures: Record<string, Figures | string> = {
-    '(a) match common term, top 10': measureSync(REFERENCE_SECONDS, () => mini.search(terms.common).slice(0, 10)),
-    '(b) match rare term, top 10': measureSync(REFERENCE_SECONDS, () => mini.search(terms.rare).slice(0, 10)),
-    '(c) bool match + range + term': measureSync(REFERENCE_SECONDS, () =>
-      mini.search(terms.common, { filter: (r) => (r['population'] as number) >= 10_000 && r['country_code'] === 'AA' }).slice(0, 10),
-    ),
-    '(d) terms agg on country, size 0': 'n/a (MiniSearch has no aggregations)',
-  };
-  results['reference_fts5'] = ftsFigures;
-  results['reference_minisearch'] = miniFigures;
-  const strait = results['strait'] as Record<string, Record<string, Figures>>;
-  const ratios: Record<string, Record<string, number | string>> = {};
-  for (const name of Object.keys(ftsFigures)) {
-    const ours = strait[name]!['c1']!.p50_ms;
-    const mini = miniFigures[name];
-    ratios[name] = {
-      strait_over_fts5_p50: round(ours / ftsFigures[name]!.p50_ms),
-      strait_over_minisearch_p50: typeof mini === 'string' ? 'n/a' : round(ours / mini.p50_ms),
-    };
-  }
-  results['ratios'] = ratios;
-  printTable(results);
+  const baselineFile = process.env['BENCH_BASELINE'];
+  const baseline = baselineFile === undefined ? undefined : (JSON.parse(readFileSync(baselineFile, 'utf8')) as { strait?: Record<string, Record<string, Figures>> }).strait;
+  printTable(results, strait, baseline);
   const outDir = path.join(repoRoot, 'bench', 'results');
   mkdirSync(outDir, { recursive: true });
   const file = path.join(outDir, `${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
@@ -247,33 +452,134 @@ async function main(): Promise<void> {
   console.log(`\n(written to ${path.relative(repoRoot, file)})`);
 }
 
-function printTable(results: Record<string, unknown>): void {
-  const rows: string[][] = [['measure', 'p50 ms', 'p99 ms', 'QPS']];
-  const strait = results['strait'] as Record<string, Record<string, Figures>>;
-  for (const [name, byConcurrency] of Object.entries(strait)) {
-    for (const [concurrency, f] of Object.entries(byConcurrency)) rows.push([`strait ${name} ${concurrency}`, String(f.p50_ms), String(f.p99_ms), String(f.qps)]);
-  }
-  for (const [label, key] of [['fts5', 'reference_fts5'], ['minisearch', 'reference_minisearch']] as const) {
-    for (const [name, f] of Object.entries(results[key] as Record<string, Figures | string>)) {
-      rows.push(typeof f === 'string' ? [`${label} ${name}`, f, '', ''] : [`${label} ${name}`, String(f.p50_ms), String(f.p99_ms), String(f.qps)]);
+// ---- The table -----------------------------------------------------------------------------------
+
+const format = (value: number | undefined, digits = 3): string => {
+  if (value === undefined || Number.isNaN(value)) return '';
+  if (Math.abs(value) >= 1000) return Math.round(value).toLocaleString('en-US');
+  return String(Math.round(value * 10 ** digits) / 10 ** digits);
+};
+
+const ratio = (ours: number | undefined, theirs: number | undefined): string =>
+  ours === undefined || theirs === undefined || !(theirs > 0) ? '' : `${format(ours / theirs, 2)} ×`;
+
+type Row = [work: string, lucene: string, floor: string, strait: string, ratio: string, target: string, met: string];
+
+const met = (ok: boolean | undefined): string => (ok === undefined ? '?' : ok ? 'yes' : 'NO');
+
+function printRows(header: readonly string[], rows: readonly (readonly string[])[]): void {
+  const all = [header, ...rows];
+  const widths = header.map((_, column) => Math.max(...all.map((row) => (row[column] ?? '').length)));
+  const line = (row: readonly string[]): string => `| ${row.map((cell, column) => cell.padEnd(widths[column]!)).join(' | ')} |`;
+  console.log(line(header));
+  console.log(`|${widths.map((width) => '-'.repeat(width + 2)).join('|')}|`);
+  for (const row of rows) console.log(line(row));
+}
+
+/**
+ * Issue 13's table: every figure the issue names, Lucene | HTTP floor | Strait | Strait over Lucene
+ * | target | met. Latency targets are relative to Lucene + floor from this same run.
+ */
+function printTable(results: Record<string, unknown>, strait: StraitRun, baseline: Record<string, Record<string, Figures>> | undefined): void {
+  const lucene = results['lucene'] as LuceneResult | undefined;
+  const floor = results['http_floor'] as Record<string, Figures>;
+  const hi = `c${HIGH_CONCURRENCY}`;
+  const rows: Row[] = [];
+  const names = [QUERY_A, QUERY_B, QUERY_C, QUERY_D, QUERY_E];
+  for (const name of names) {
+    const short = name.slice(0, 3);
+    const ours = strait.queries[name]!;
+    const theirs = lucene?.queries[name];
+    // conc 1 p50
+    const sum = theirs === undefined ? undefined : theirs['c1']!.p50_ms + floor['c1']!.p50_ms;
+    let target = '';
+    let ok: boolean | undefined;
+    if (short === '(a)' || short === '(b)') {
+      const factor = short === '(a)' ? 1.5 : 1.2;
+      target = sum === undefined ? `≤ ${factor} × (Lucene + floor)` : `≤ ${factor} × (L + F) = ${format(factor * sum)} ms`;
+      ok = sum === undefined ? undefined : ours['c1']!.p50_ms <= factor * sum;
+    } else {
+      const before = baseline?.[name]?.['c1']?.p50_ms;
+      target = before === undefined ? 'no slower than today (set BENCH_BASELINE)' : `≤ baseline ${format(before)} ms`;
+      ok = before === undefined ? undefined : ours['c1']!.p50_ms <= before;
     }
+    rows.push([`${name}: conc 1 p50 ms`, format(theirs?.['c1']?.p50_ms), format(floor['c1']!.p50_ms), format(ours['c1']!.p50_ms), ratio(ours['c1']!.p50_ms, theirs?.['c1']?.p50_ms), target, met(ok)]);
+    // conc 8 QPS
+    if (short === '(a)' || short === '(c)') {
+      const needed = theirs?.[hi]?.qps;
+      rows.push([`${name}: conc ${HIGH_CONCURRENCY} QPS`, format(needed), format(floor[hi]!.qps), format(ours[hi]!.qps), ratio(ours[hi]!.qps, needed), needed === undefined ? '≥ Lucene' : `≥ Lucene = ${format(needed)}`, met(needed === undefined ? undefined : ours[hi]!.qps >= needed)]);
+    } else {
+      rows.push([`${name}: conc ${HIGH_CONCURRENCY} QPS`, format(theirs?.[hi]?.qps), format(floor[hi]!.qps), format(ours[hi]!.qps), ratio(ours[hi]!.qps, theirs?.[hi]?.qps), '(see scaling)', '']);
+    }
+    const scaling = (figures: Record<string, Figures> | undefined): number | undefined => (figures === undefined ? undefined : figures[hi]!.qps / figures['c1']!.qps);
+    rows.push([`${name}: conc ${HIGH_CONCURRENCY} QPS / conc 1 QPS`, format(scaling(theirs), 2), format(scaling(floor), 2), format(scaling(ours), 2), ratio(scaling(ours), scaling(theirs)), '≥ 1.7', met(scaling(ours)! >= 1.7)]);
   }
+  const bulkTarget = 25_000;
+  rows.push(['bulk index, 2 clients (docs/s)', lucene === undefined ? '' : `${format(lucene.indexing.docs_per_s)} (2 threads)`, '', format(strait.indexing.docs_per_s), ratio(strait.indexing.docs_per_s, lucene?.indexing.docs_per_s), `≥ ${format(bulkTarget)}`, met(strait.indexing.docs_per_s >= bulkTarget)]);
+  const luceneRefreshUs = lucene === undefined ? undefined : (lucene.indexing.refresh_ms * 1000) / lucene.docs;
+  rows.push(['refresh after bulk, µs per doc', lucene === undefined ? '' : `${format(luceneRefreshUs)} (reopen after commit)`, '', format(strait.indexing.refresh_us_per_doc), '', '≤ 10', met(strait.indexing.refresh_us_per_doc <= 10)]);
+  const peak = strait.memory.peak_rss_indexed_refreshed_searched_mb;
+  rows.push([`peak RSS MB (${format(strait.docs)} docs indexed, refreshed, searched)`, lucene === undefined ? '' : `${format(lucene.peak_rss_mb)} (JVM, ${lucene.java_options})`, '', format(peak), ratio(peak, lucene?.peak_rss_mb), '≤ 450', met(peak <= 450)]);
+  rows.push([`peak RSS MB, whole Strait part (+ restart, + ${format(strait.search_during_bulk.bulk_docs)} docs bulk)`, '', '', format(strait.memory.peak_rss_whole_run_mb), '', '≤ 450', met(strait.memory.peak_rss_whole_run_mb <= 450)]);
+  rows.push(['heap + off-heap per 100k docs, MB (RSS growth; no memory stats API)', '', '', format(strait.memory.rss_growth_per_100k_docs_mb, 1), '', 'printed', '']);
+  const live = strait.search_during_bulk;
+  rows.push([`(a) conc 1 p99 ms while bulk indexing (idle ${format(live.idle.p99_ms)} ms)`, '', '', format(live.during_bulk.p99_ms), '', `≤ 2 × idle = ${format(2 * live.idle.p99_ms)} ms`, met(live.during_bulk.p99_ms <= 2 * live.idle.p99_ms)]);
+  rows.push(['index size on disk, MB (Strait: data dir after restart)', lucene === undefined ? '' : format(lucene.indexing.index_bytes / 1e6, 1), '', format(strait.disk.data_dir_bytes_after_restart / 1e6, 1), ratio(strait.disk.data_dir_bytes_after_restart, lucene?.indexing.index_bytes), 'printed', '']);
+  rows.push([`start: ready after restart, ms (${format(strait.docs)} docs)`, '', '', format(strait.startup.start_to_ready_ms), '', '≤ 1,000 (at 1M)', met(strait.startup.start_to_ready_ms <= 1000)]);
+  rows.push([`start: first search after restart, ms (${format(strait.docs)} docs)`, '', '', format(strait.startup.first_search_ms), '', '≤ 1,500 (at 1M)', met(strait.startup.first_search_ms <= 1500)]);
+
+  console.log('');
+  console.log(`Issue 13, ${format(strait.docs)} documents; Strait over plain HTTP with security on; Lucene ${lucene?.lucene_version ?? '(skipped)'} in-process (Java ${lucene?.java_version ?? '-'});`);
+  console.log(`HTTP floor = node:http fixed answer to the same client calls. Strait ${SECONDS}s per figure, Lucene and floor ${REFERENCE_SECONDS}s. Ratio = Strait / Lucene.`);
+  if (lucene === undefined) console.log(`Lucene skipped: ${String(results['lucene_skipped'])}`);
+  console.log('');
+  printRows(['work', 'Lucene', 'HTTP floor', 'Strait', 'Strait / Lucene', 'target', 'met?'], rows);
+
+  if (lucene !== undefined) {
+    console.log('');
+    console.log('top 10, Strait vs Lucene:');
+    console.log(`  (a) as benchmarked:            ${compareTopTen(strait.top10.a, lucene.top10.a)}`);
+    console.log(`  (a) sorted by _score, latitude: ${compareTopTen(strait.top10.a_by_score_then_latitude, lucene.top10.a_by_score_then_latitude)}`);
+    console.log(`  (c) as benchmarked:            ${compareTopTen(strait.top10.c, lucene.top10.c)}`);
+    console.log(`  (c) sorted by _score, latitude: ${compareTopTen(strait.top10.c_by_score_then_latitude, lucene.top10.c_by_score_then_latitude)}`);
+    const buckets = (list: readonly { key: string; doc_count: number }[]): string => list.map((b) => `${b.key}:${b.doc_count}`).join(',');
+    console.log(`  (d) terms buckets:             ${buckets(strait.terms_agg) === buckets(lucene.terms_agg) ? 'agree' : `DISAGREE\n      strait: ${buckets(strait.terms_agg)}\n      lucene: ${buckets(lucene.terms_agg)}`}`);
+    console.log(`  total hits: Strait (a) ${JSON.stringify(strait.totals.a)} (c) ${JSON.stringify(strait.totals.c)}; Lucene exact (a) ${lucene.totals.a} (c) ${lucene.totals.c}`);
+  }
+
+  const scaled = results['strait_scale'] as StraitRun | undefined;
+  if (scaled !== undefined) {
+    console.log('');
+    console.log(`scale: Strait at ${format(strait.docs)} and ${format(scaled.docs)} documents (growth = large / small; documents grew ${format(scaled.docs / strait.docs, 2)} ×)`);
+    const scaleRows: string[][] = [];
+    const add = (label: string, small: number, large: number, target = '', ok?: boolean): void => {
+      scaleRows.push([label, format(small), format(large), `${format(large / small, 2)} ×`, target, target === '' ? '' : met(ok)]);
+    };
+    for (const name of names) {
+      add(`${name}: conc 1 p50 ms`, strait.queries[name]!['c1']!.p50_ms, scaled.queries[name]!['c1']!.p50_ms);
+      add(`${name}: conc ${HIGH_CONCURRENCY} QPS`, strait.queries[name]![hi]!.qps, scaled.queries[name]![hi]!.qps);
+    }
+    add('bulk index, 2 clients (docs/s)', strait.indexing.docs_per_s, scaled.indexing.docs_per_s);
+    add('refresh µs per doc', strait.indexing.refresh_us_per_doc, scaled.indexing.refresh_us_per_doc);
+    add('peak RSS MB (indexed, refreshed, searched)', strait.memory.peak_rss_indexed_refreshed_searched_mb, scaled.memory.peak_rss_indexed_refreshed_searched_mb, `≤ 1,536 at ${format(scaled.docs)}`, scaled.memory.peak_rss_indexed_refreshed_searched_mb <= 1536);
+    add('peak RSS MB, whole Strait part', strait.memory.peak_rss_whole_run_mb, scaled.memory.peak_rss_whole_run_mb, `≤ 1,536 at ${format(scaled.docs)}`, scaled.memory.peak_rss_whole_run_mb <= 1536);
+    add('RSS growth per 100k docs, MB', strait.memory.rss_growth_per_100k_docs_mb, scaled.memory.rss_growth_per_100k_docs_mb);
+    add('index size on disk, MB (data dir after restart)', strait.disk.data_dir_bytes_after_restart / 1e6, scaled.disk.data_dir_bytes_after_restart / 1e6);
+    add('(a) conc 1 p99 ms while bulk indexing', strait.search_during_bulk.during_bulk.p99_ms, scaled.search_during_bulk.during_bulk.p99_ms, `≤ 2 × idle = ${format(2 * scaled.search_during_bulk.idle.p99_ms)}`, scaled.search_during_bulk.p99_over_idle_p99 <= 2);
+    add('start: ready after restart, ms', strait.startup.start_to_ready_ms, scaled.startup.start_to_ready_ms, '≤ 1,000', scaled.startup.start_to_ready_ms <= 1000);
+    add('start: first search after restart, ms', strait.startup.first_search_ms, scaled.startup.first_search_ms, '≤ 1,500', scaled.startup.first_search_ms <= 1500);
+    printRows(['figure', format(strait.docs), format(scaled.docs), 'growth', 'target', 'met?'], scaleRows);
+  }
+
   const ccs = results['ccs'] as Record<string, unknown> | undefined;
-  for (const [name, f] of Object.entries(ccs ?? {})) {
-    if (typeof f === 'object' && f !== null && 'p50_ms' in f) {
-      const figures = f as Figures;
-      rows.push([`ccs ${name}`, String(figures.p50_ms), String(figures.p99_ms), String(figures.qps)]);
-    }
-  }
-  const widths = rows[0]!.map((_, column) => Math.max(...rows.map((row) => (row[column] ?? '').length)));
-  console.log('');
-  for (const row of rows) console.log(row.map((cell, column) => cell.padEnd(widths[column]!)).join('  '));
-  console.log('');
-  console.log(`indexing: ${JSON.stringify(results['indexing'])}`);
-  console.log(`peak RSS after indexing: ${String(results['peak_rss_mb_after_indexing'])} MB`);
-  console.log(`start-up: ${JSON.stringify(results['startup'])}`);
-  console.log(`ratios (Strait over HTTP vs in-process references, p50): ${JSON.stringify(results['ratios'])}`);
   if (ccs !== undefined) {
+    console.log('');
+    for (const [name, f] of Object.entries(ccs)) {
+      if (typeof f === 'object' && f !== null && 'p50_ms' in f) {
+        const figures = f as Figures;
+        console.log(`ccs ${name}: p50 ${figures.p50_ms} ms, p99 ${figures.p99_ms} ms, ${figures.qps} QPS`);
+      }
+    }
     console.log(`ccs: TLS handshakes during 10,000 cross-cluster searches after warm-up: ${String(ccs['tls_handshakes_during_10000_ccs_searches'])}`);
     console.log(`ccs: p50 overhead over local: ${JSON.stringify(ccs['ccs_overhead_p50_ms'])}`);
   }
