@@ -39,6 +39,8 @@ export interface LuceneResult {
   readonly top10: { a: LuceneHit[]; c: LuceneHit[]; a_by_score_then_latitude: LuceneHit[]; c_by_score_then_latitude: LuceneHit[] };
   readonly totals: { a: number; c: number };
   readonly terms_agg: { key: string; doc_count: number }[];
+  /** Non-empty months only, keyed by the month's first millisecond (UTC). */
+  readonly date_histogram: { key: number; doc_count: number }[];
   readonly peak_rss_mb: number;
   readonly max_heap_mb: number;
 }

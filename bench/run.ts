@@ -227,6 +227,7 @@ interface StraitRun {
   top10: { a: Hit[]; c: Hit[]; a_by_score_then_latitude: Hit[]; c_by_score_then_latitude: Hit[] };
   totals: { a: unknown; c: unknown };
   terms_agg: { key: string; doc_count: number }[];
+  date_histogram: { key: number; doc_count: number }[];
 }
 
 const topHits = (response: { hits: { hits: { _id?: string | null; _score?: number | null; sort?: unknown[] }[] } }): Hit[] =>
@@ -276,6 +277,7 @@ async function runStrait(documents: readonly Record<string, unknown>[], queries:
     const aSorted = await client.search({ index: 'geonames', ...queries[QUERY_A], sort: BY_SCORE_THEN_LATITUDE } as never);
     const cSorted = await client.search({ index: 'geonames', ...queries[QUERY_C], sort: BY_SCORE_THEN_LATITUDE } as never);
     const agg = await client.search({ index: 'geonames', ...queries[QUERY_D] });
+    const histogram = await client.search({ index: 'geonames', ...queries[QUERY_E] });
     const peakSearched = sampler.mark();
 
     // Start-up time with the documents stored.
@@ -328,6 +330,10 @@ async function runStrait(documents: readonly Record<string, unknown>[], queries:
       top10: { a: topHits(a), c: topHits(c), a_by_score_then_latitude: topHits(aSorted), c_by_score_then_latitude: topHits(cSorted) },
       totals: { a: a.hits.total, c: c.hits.total },
       terms_agg: ((agg.aggregations?.['countries'] as { buckets: { key: string; doc_count: number }[] } | undefined)?.buckets ?? []).map((b) => ({ key: b.key, doc_count: b.doc_count })),
+      // Non-empty months only (Elasticsearch also returns the empty months between, Lucene's count has none).
+      date_histogram: ((histogram.aggregations?.['months'] as { buckets: { key: number; doc_count: number }[] } | undefined)?.buckets ?? [])
+        .filter((b) => b.doc_count > 0)
+        .map((b) => ({ key: b.key, doc_count: b.doc_count })),
     };
   } finally {
     sampler.stop();
@@ -544,6 +550,8 @@ function printTable(results: Record<string, unknown>, strait: StraitRun, baselin
     console.log(`  (c) sorted by _score, latitude: ${compareTopTen(strait.top10.c_by_score_then_latitude, lucene.top10.c_by_score_then_latitude)}`);
     const buckets = (list: readonly { key: string; doc_count: number }[]): string => list.map((b) => `${b.key}:${b.doc_count}`).join(',');
     console.log(`  (d) terms buckets:             ${buckets(strait.terms_agg) === buckets(lucene.terms_agg) ? 'agree' : `DISAGREE\n      strait: ${buckets(strait.terms_agg)}\n      lucene: ${buckets(lucene.terms_agg)}`}`);
+    const months = (list: readonly { key: number; doc_count: number }[]): string => list.map((b) => `${b.key}:${b.doc_count}`).join(',');
+    console.log(`  (e) month buckets:             ${months(strait.date_histogram) === months(lucene.date_histogram) ? `agree (${lucene.date_histogram.length} months)` : `DISAGREE\n      strait: ${months(strait.date_histogram)}\n      lucene: ${months(lucene.date_histogram)}`}`);
     console.log(`  total hits: Strait (a) ${JSON.stringify(strait.totals.a)} (c) ${JSON.stringify(strait.totals.c)}; Lucene exact (a) ${lucene.totals.a} (c) ${lucene.totals.c}`);
   }
 

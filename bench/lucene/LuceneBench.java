@@ -195,6 +195,12 @@ public final class LuceneBench {
       out.append('}');
       out.append(",\"totals\":{\"a\":").append(searcher.count(a)).append(",\"c\":").append(searcher.count(c)).append('}');
       out.append(",\"terms_agg\":").append(termsAggJson(termsAgg(reader, "country_code", 10)));
+      StringBuilder histogram = new StringBuilder("[");
+      for (Map.Entry<Long, Long> bucket : monthHistogram(reader, "modification_date").entrySet()) {
+        if (histogram.length() > 1) histogram.append(',');
+        histogram.append("{\"key\":").append(bucket.getKey()).append(",\"doc_count\":").append(bucket.getValue()).append('}');
+      }
+      out.append(",\"date_histogram\":").append(histogram).append(']');
 
       reader.close();
       writer.close();
