@@ -13,4 +13,7 @@ export const limits = {
   jsonNestingDepthMax: 1000, // the JSON parser's nesting limit Elasticsearch keeps (StreamReadConstraints default)
   queryNestedDepthMax: 30, // indices.query.bool.max_nested_depth default: queries inside queries
   apiKeyNameBytesMax: 1024,
+  securityRegexCodePointsMax: 1000, // ours: a `/regex/` name pattern (Lucene syntax) longer than this is refused
+  securityRegexNestingDepthMax: 100, // ours: groups `( )` and complements `~` nested deeper than this are refused
+  securityRegexMatchWordsMax: 20_000_000, // ours: bitset words one whole-name match may touch; beyond it 400
 } as const;

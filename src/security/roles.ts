@@ -89,10 +89,9 @@ function parseIndicesEntry(role: string, entry: unknown, remote: boolean): Remot
   if (privileges === undefined) throw errors.parse(`failed to parse ${what} privileges for role [${role}]. missing required [privileges] field`);
   if (remote && clusters === undefined) throw errors.parse(`failed to parse remote indices privileges for role [${role}]. missing required [clusters] field`);
   if (names.length === 0) throw errors.parse(`failed to parse ${what} privileges for role [${role}]. [names] must not be empty`);
-  for (const name of names) {
-    const problem = patternError(name);
-    if (problem !== undefined) throw errors.illegalArgument(`invalid index name pattern [${name}] in role [${role}]: ${problem}`);
-  }
+  // Elasticsearch's RoleDescriptorRequestValidator: one validation error per unusable `/regex/` name.
+  const invalidRegexes = names.filter((name) => patternError(name) !== undefined);
+  if (invalidRegexes.length > 0) throw errors.actionRequestValidation(invalidRegexes.map((name) => `invalid regular expression pattern [${name}]`));
   return {
     names,
     privileges,
