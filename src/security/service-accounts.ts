@@ -9,8 +9,9 @@ import type { IndicesPrivileges, RemoteIndicesPrivileges, RoleDescriptor } from 
  * (ElasticServiceAccounts: auto-ops, fleet-server, fleet-server-remote, kibana; elastic/kibana is
  * the kibana_system role of KibanaOwnedReservedRoleDescriptors, 9.2+ main with `.workflows-*` and
  * `cluster:admin/streams/logs/toggle`). Elasticsearch 9 has no elastic/enterprise-search-server
- * (Enterprise Search was removed in 9.0), so neither does Strait. Two parts of kibana_system cannot
- * be written in Strait's role descriptor and are left out (see KIBANA_SYSTEM below).
+ * (Enterprise Search was removed in 9.0), so neither does Strait. kibana_system's configurable
+ * cluster privileges cannot be written in Strait's role descriptor and are left out (see
+ * KIBANA_SYSTEM below).
  */
 export interface ServiceAccount {
   readonly principal: string;
@@ -76,14 +77,17 @@ const FLEET_SERVER_REMOTE = descriptor('elastic/fleet-server-remote', {
 });
 
 /**
- * kibana_system, as elastic/kibana. Left out because Strait's role descriptor cannot say them:
- * - the configurable cluster privileges (`global`): manage application privileges of `kibana-*`
- *   and write profile data of `kibana*` (Strait has neither application privileges nor profiles);
- * - the name `/metrics-.*&~(metrics-endpoint\.metadata_current_default.*)/` of the Fleet package
- *   entry: a Lucene regexp with intersection (`&`) and complement (`~`), which Strait's index
- *   patterns (JavaScript regexps) would read as the literal characters `&~`. The entry's other
- *   names are kept; `metrics-*` minus `metrics-endpoint.metadata_current_default*` would need the
- *   pattern matcher to understand Lucene's regexp syntax.
+ * kibana_system, as elastic/kibana. Left out, because Strait has neither application privileges
+ * nor user profiles to apply them to: the configurable cluster privileges (`global`) that let
+ * Kibana manage the application privileges of `kibana-*` applications and write the profile data
+ * of the `kibana*` namespace.
+ *
+ * The alert and case index names are ReservedRolesStore's constants: `.siem-signals*` and
+ * `.reindexed-v8-siem-signals*` (legacy alerts), `.internal.alerts*` and
+ * `.reindexed-v8-internal.alerts*` (alerts-as-data backing indices), `.alerts*` (their aliases),
+ * `.internal.cases*` and `.cases*` (case analytics indices and aliases), `.internal.adhoc.alerts*`
+ * and `.adhoc.alerts*` (ad hoc alerts), `.preview.alerts*`, and `.internal.preview.alerts*` with
+ * `.reindexed-v8-internal.preview.alerts*` (rule preview).
  */
 const KIBANA_SYSTEM = descriptor('elastic/kibana', {
   cluster: [
@@ -151,12 +155,15 @@ const KIBANA_SYSTEM = descriptor('elastic/kibana', {
     indices(['metrics-endpoint.policy-*'], ['read']),
     indices(['metrics-endpoint.metrics-*'], ['read']),
     indices(['logs-endpoint.events.*'], ['read']),
-    // Fleet package install and upgrade (its Lucene regexp name is left out: see above).
+    // Fleet package install and upgrade. The Lucene regexp names every `metrics-*` index except
+    // the Endpoint transform's destinations (`metrics-endpoint.metadata_current_default*`, which
+    // have their own entry below): `&` intersects, `~` complements (see patterns.ts).
     indices(
       [
         'logs-*',
         'synthetics-*',
         'traces-*',
+        '/metrics-.*&~(metrics-endpoint\\.metadata_current_default.*)/',
         '.logs-endpoint.action.responses-*',
         '.logs-endpoint.diagnostic.collection-*',
         '.logs-endpoint.actions-*',

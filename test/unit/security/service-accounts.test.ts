@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { decodeServiceToken, encodeServiceToken, findServiceAccounts, serviceAccounts, tokenNameProblem } from '../../../src/security/service-accounts.js';
 import { compilePrivileges, resolvePrivilege } from '../../../src/security/privileges.js';
 import { renderRoleDescriptor } from '../../../src/security/roles.js';
+import { compilePermission } from '../../../src/security/permission.js';
 
 test('a token round-trips through its bearer form; anything else is not a service account token', () => {
   const value = encodeServiceToken('elastic/fleet-server', 'token1', 'secret-value');
@@ -100,7 +101,7 @@ test('elastic/kibana renders kibana_system: its cluster privileges, indices, rem
     'cluster:admin/xpack/security/profile/has_privileges', 'write_fleet_secrets', 'manage_ml', 'cluster:admin/analyze', 'cluster:admin/script/put',
     'cluster:admin/script/get', 'monitor_text_structure', 'cancel_task', 'cluster:admin/streams/logs/toggle',
   ]);
-  // All 83 of Elasticsearch's index entries (the Lucene-regexp name is dropped from its entry, not the entry).
+  // All 83 of Elasticsearch's index entries.
   assert.equal(kibana.indices.length, 83);
   assert.deepEqual(kibana.indices[0], entry(['.kibana*', '.reindexed-v8-kibana*', '.reporting-*', '.chat-*', '.workflows-*'], ['all'], true));
   assert.deepEqual(kibana.indices.at(-1), entry(['.elastic-connectors*'], ['read']));
@@ -108,7 +109,25 @@ test('elastic/kibana renders kibana_system: its cluster privileges, indices, rem
   assert.deepEqual(kibana.indices.find((e) => e.names[0] === '*'), entry(['*'], ['view_index_metadata', 'monitor']));
   const fleetPackages = kibana.indices.find((e) => e.privileges.includes('indices:admin/data_stream/lifecycle/put'))!;
   assert.deepEqual(fleetPackages.privileges, ['indices:admin/settings/update', 'indices:admin/mapping/put', 'indices:admin/rollover', 'indices:admin/data_stream/lifecycle/put', 'indices:admin/forcemerge*']);
-  assert.ok(!fleetPackages.names.some((name) => name.startsWith('/')), 'the Lucene regexp (& and ~) cannot be expressed');
+  assert.deepEqual(fleetPackages.names, [
+    'logs-*', 'synthetics-*', 'traces-*', '/metrics-.*&~(metrics-endpoint\\.metadata_current_default.*)/', '.logs-endpoint.action.responses-*',
+    '.logs-endpoint.diagnostic.collection-*', '.logs-endpoint.actions-*', '.logs-endpoint.heartbeat-*', '.logs-osquery_manager.actions-*',
+    '.logs-osquery_manager.action.responses-*', 'logs-osquery_manager.action.responses-*', 'logs-osquery_manager.result-*', 'profiling-*',
+  ]);
+  // The alerts-as-data and case analytics entries, as ReservedRolesStore's constants name them.
+  const adhoc = ['create_index', 'read', 'write', 'view_index_metadata', 'maintenance', 'indices:admin/rollover', 'indices:admin/aliases', 'indices:admin/mapping/put', 'indices:admin/mapping/auto_put', 'indices:admin/settings/update'];
+  const alertEntries = kibana.indices.slice(kibana.indices.findIndex((e) => e.names[0] === '.siem-signals*'), kibana.indices.findIndex((e) => e.names[0] === 'metrics-endpoint.policy-*'));
+  assert.deepEqual(alertEntries, [
+    entry(['.siem-signals*', '.reindexed-v8-siem-signals*'], ['all']),
+    entry(['.lists-*', '.items-*', '.reindexed-v8-lists-*', '.reindexed-v8-items-*'], ['all']),
+    entry(['.internal.alerts*', '.reindexed-v8-internal.alerts*'], ['all']),
+    entry(['.alerts*'], ['all']),
+    entry(['.internal.cases*'], ['all']),
+    entry(['.cases*'], ['all']),
+    entry(['.internal.adhoc.alerts*', '.adhoc.alerts*'], adhoc),
+    entry(['.preview.alerts*'], ['all']),
+    entry(['.internal.preview.alerts*', '.reindexed-v8-internal.preview.alerts*'], ['all']),
+  ]);
   assert.deepEqual(
     kibana.remote_indices,
     ['.monitoring-*', 'apm-*', 'logs-apm.*', 'metrics-apm.*', 'traces-apm.*', 'traces-apm-*'].map((name) => ({ clusters: ['*'], names: [name], privileges: ['read', 'read_cross_cluster'], allow_restricted_indices: false })),
@@ -131,4 +150,18 @@ test('every privilege the accounts name is known to the registry (none is silent
   assert.ok(grants('read_ilm', 'cluster:admin/ilm/get') && !grants('read_ilm', 'cluster:admin/ilm/put'));
   assert.ok(grants('cancel_task', 'cluster:admin/tasks/cancel') && grants('manage_ml', 'cluster:admin/xpack/ml/job/put'));
   assert.ok(grants('delegate_pki', 'cluster:admin/xpack/security/token/invalidate') && !grants('delegate_pki', 'cluster:admin/xpack/security/token/create'));
+});
+
+test('elastic/kibana\'s Fleet package entry reaches metrics-* except the Endpoint metadata_current_default indices', () => {
+  // KibanaOwnedReservedRoleDescriptors: mapping updates, rollover and force merge for Fleet package
+  // upgrades on `/metrics-.*&~(metrics-endpoint\.metadata_current_default.*)/`; the excluded
+  // indices get their own narrower entry (create/delete index, read, index, aliases, settings).
+  const kibana = compilePermission([serviceAccounts.get('elastic/kibana')!.roleDescriptor]);
+  for (const action of ['indices:admin/mapping/put', 'indices:admin/rollover', 'indices:admin/forcemerge']) {
+    assert.equal(kibana.allowsIndex(action, 'metrics-system.cpu-default'), true, `${action} on metrics-system.cpu-default`);
+    assert.equal(kibana.allowsIndex(action, 'metrics-endpoint.metadata_current_default-x'), false, `${action} on metrics-endpoint.metadata_current_default-x`);
+  }
+  assert.equal(kibana.allowsIndex('indices:admin/settings/update', 'metrics-endpoint.metadata_current_default-x'), true, 'granted by its own entry');
+  assert.equal(kibana.allowsIndex('indices:admin/mapping/put', 'logs-system.syslog-default'), true);
+  assert.equal(kibana.allowsIndex('indices:admin/mapping/put', 'other-metrics-x'), false);
 });
