@@ -70,10 +70,16 @@ export function encodePing(): Buffer {
 }
 
 export interface DecoderState {
-  readonly pending: Buffer;
+  /**
+   * Bytes received and not consumed yet, as the socket delivered them. They are joined only once
+   * a whole frame is there: joining on every chunk copied a large frame over and over (quadratic
+   * in its size; replication bootstrap chunks of megabytes arrive in 64 KiB pieces).
+   */
+  readonly chunks: readonly Buffer[];
+  readonly length: number;
 }
 
-export const emptyDecoder: DecoderState = { pending: Buffer.alloc(0) };
+export const emptyDecoder: DecoderState = { chunks: [], length: 0 };
 
 /**
  * Consumes bytes and returns the frames completed by them plus the new state. Throws FrameError
@@ -85,24 +91,38 @@ export function decodeFrames(
   chunk: Buffer,
   frameBytesMax: number,
 ): { readonly state: DecoderState; readonly frames: readonly Frame[] } {
-  let buffer = state.pending.length === 0 ? chunk : Buffer.concat([state.pending, chunk]);
+  const chunks: Buffer[] = chunk.length === 0 ? [...state.chunks] : [...state.chunks, chunk];
+  let length = state.length + chunk.length;
   const frames: Frame[] = [];
-  while (buffer.length >= PREFIX_BYTES) {
-    if (buffer[0] !== MAGIC_0 || buffer[1] !== MAGIC_1) {
-      throw new FrameError(`invalid transport frame: expected magic [ST] but got [0x${buffer.subarray(0, 2).toString('hex')}]`);
+  // Joins the first `bytes` buffered bytes into chunks[0] (when they span several chunks).
+  const gather = (bytes: number): Buffer => {
+    if (chunks[0]!.length < bytes) chunks.splice(0, chunks.length, Buffer.concat(chunks, length));
+    return chunks[0]!;
+  };
+  const consume = (bytes: number): void => {
+    const rest = chunks[0]!.subarray(bytes);
+    if (rest.length === 0) chunks.shift();
+    else chunks[0] = rest;
+    length -= bytes;
+  };
+  while (length >= PREFIX_BYTES) {
+    const head = gather(PREFIX_BYTES);
+    if (head[0] !== MAGIC_0 || head[1] !== MAGIC_1) {
+      throw new FrameError(`invalid transport frame: expected magic [ST] but got [0x${head.subarray(0, 2).toString('hex')}]`);
     }
-    const length = buffer.readUInt32BE(2);
-    if (length === PING_LENGTH) {
+    const frameLength = head.readUInt32BE(2);
+    if (frameLength === PING_LENGTH) {
       frames.push({ kind: 'ping' });
-      buffer = buffer.subarray(PREFIX_BYTES);
+      consume(PREFIX_BYTES);
       continue;
     }
-    if (length < HEADER_BYTES) throw new FrameError(`invalid transport frame: length ${length} is shorter than its header`);
-    if (length > frameBytesMax) throw new FrameError(`transport frame of ${length} bytes exceeds the limit of ${frameBytesMax} bytes`);
-    if (buffer.length < PREFIX_BYTES + length) break;
+    if (frameLength < HEADER_BYTES) throw new FrameError(`invalid transport frame: length ${frameLength} is shorter than its header`);
+    if (frameLength > frameBytesMax) throw new FrameError(`transport frame of ${frameLength} bytes exceeds the limit of ${frameBytesMax} bytes`);
+    if (length < PREFIX_BYTES + frameLength) break;
+    const buffer = gather(PREFIX_BYTES + frameLength);
     const flags = buffer[6]!;
     const requestId = buffer.readUInt32BE(7);
-    let payload = buffer.subarray(PREFIX_BYTES + HEADER_BYTES, PREFIX_BYTES + length);
+    let payload = buffer.subarray(PREFIX_BYTES + HEADER_BYTES, PREFIX_BYTES + frameLength);
     if ((flags & FrameFlags.compressed) !== 0) {
       try {
         payload = inflateRawSync(payload, { maxOutputLength: frameBytesMax });
@@ -117,7 +137,7 @@ export function decodeFrames(
       throw new FrameError(`invalid transport frame: cannot decode body (${(error as Error).message})`);
     }
     frames.push({ kind: 'message', flags, requestId, body });
-    buffer = buffer.subarray(PREFIX_BYTES + length);
+    consume(PREFIX_BYTES + frameLength);
   }
-  return { state: { pending: Buffer.from(buffer) }, frames };
+  return { state: { chunks, length }, frames };
 }

@@ -12,7 +12,8 @@ test('frames round-trip, compressed or not, with pings between', () => {
     encodeFrame(FrameFlags.response, 7, { hits: ['x'.repeat(1000)] }, true),
   ]);
   const { frames, state } = decodeFrames(emptyDecoder, bytes, 1 << 20);
-  assert.equal(state.pending.length, 0);
+  assert.equal(state.length, 0);
+  assert.equal(state.chunks.length, 0);
   assert.deepEqual(frames, [
     { kind: 'message', flags: 0, requestId: 7, body: { action: 'indices:data/read/search', headers: { a: 'b' }, payload: { size: 10 } } },
     { kind: 'ping' },
@@ -36,6 +37,24 @@ test(`frames split at random points decode the same (seed=${seed})`, () => {
     offset += size;
   }
   assert.deepEqual(frames.map((frame) => (frame.kind === 'message' ? frame.body : null)), messages);
+});
+
+test('a large frame arriving in pieces is buffered unjoined until it is whole, then decoded once', () => {
+  const body = { documents: Array.from({ length: 2000 }, (_, index) => ({ id: String(index), source: `{"n":${index},"text":"${'w'.repeat(200)}"}` })) };
+  const bytes = Buffer.concat([encodeFrame(FrameFlags.response, 3, body), encodePing()]);
+  let state: DecoderState = emptyDecoder;
+  const pieces = Math.ceil(bytes.length / 65536);
+  for (let piece = 0; piece < pieces - 1; piece++) {
+    const result = decodeFrames(state, bytes.subarray(piece * 65536, (piece + 1) * 65536), 1 << 24);
+    assert.deepEqual(result.frames, []);
+    state = result.state;
+    // No copy per piece: the pieces are kept as they came.
+    assert.equal(state.chunks.length, piece + 1);
+    assert.equal(state.length, (piece + 1) * 65536);
+  }
+  const last = decodeFrames(state, bytes.subarray((pieces - 1) * 65536), 1 << 24);
+  assert.deepEqual(last.frames, [{ kind: 'message', flags: FrameFlags.response, requestId: 3, body }, { kind: 'ping' }]);
+  assert.equal(last.state.length, 0);
 });
 
 test('garbage, oversized and undecodable frames are refused', () => {
