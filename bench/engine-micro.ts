@@ -5,14 +5,14 @@
  */
 import { buildSegment, computeShardStats, type Segment } from '../src/index/engine/index.js';
 import { parseSearchRequest, searchShard, mergeShardResults, type SearchRequest } from '../src/index/query/index.js';
-import { generateGeonames, geonamesMappings } from './geonames-corpus.js';
+import { engineInputs, generateGeonames, geonamesMappings } from './geonames-corpus.js';
 
 const docCount = Number(process.argv[2] ?? 200_000);
 const segmentCount = Number(process.argv[3] ?? 1);
 const seed = 42;
 
 let started = performance.now();
-const documents = generateGeonames(docCount, seed);
+const documents = engineInputs(generateGeonames(docCount, seed));
 console.log(`generated ${docCount} docs in ${(performance.now() - started).toFixed(0)} ms`);
 started = performance.now();
 const segments: Segment[] = [];

@@ -53,7 +53,15 @@ function zipfSampler(random: () => number, n: number, s: number): () => number {
   };
 }
 
-export function generateGeonames(count: number, seed: number): SegmentDocumentInput[] {
+/** A generated document: its source as an object, and as the engine's input once stringified (`engineInput`). */
+export type GeonamesDocument = Omit<SegmentDocumentInput, 'source'> & { readonly source: Record<string, unknown> };
+
+/** The engine's input for generated documents (the engine keeps sources as JSON text). */
+export function engineInputs(documents: readonly GeonamesDocument[]): SegmentDocumentInput[] {
+  return documents.map((doc) => ({ ...doc, source: JSON.stringify(doc.source) }));
+}
+
+export function generateGeonames(count: number, seed: number): GeonamesDocument[] {
   const random = createRandom(seed);
   const vocabulary: string[] = [];
   const seen = new Set<string>();
@@ -71,7 +79,7 @@ export function generateGeonames(count: number, seed: number): SegmentDocumentIn
   const countryRank = zipfSampler(random, countries.length, 0.8);
   const dateStart = Date.UTC(2000, 0, 1);
   const dateSpan = Date.UTC(2024, 0, 1) - dateStart;
-  const documents: SegmentDocumentInput[] = [];
+  const documents: GeonamesDocument[] = [];
   for (let doc = 0; doc < count; doc++) {
     const length = 10 + Math.floor(random() * 21);
     const words: string[] = [];

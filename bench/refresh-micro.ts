@@ -7,14 +7,14 @@
  */
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { generateGeonames, geonamesMappings } from './geonames-corpus.js';
+import { engineInputs, generateGeonames, geonamesMappings } from './geonames-corpus.js';
 
 const docCount = Number(process.argv[2] ?? 100_000);
 const rounds = Number(process.argv[3] ?? 3);
 const root = process.env['BENCH_ENGINE_ROOT'] ?? path.resolve(import.meta.dirname, '..');
 const engine = (await import(pathToFileURL(path.join(root, 'src/index/engine/index.ts')).href)) as typeof import('../src/index/engine/index.js');
 
-const documents = generateGeonames(docCount, 42);
+const documents = engineInputs(generateGeonames(docCount, 42));
 const cpuMs = (fn: () => void): number => {
   const start = process.cpuUsage();
   fn();

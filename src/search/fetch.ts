@@ -12,7 +12,7 @@ import { errors } from '../common/index.js';
 import { filterSource, filterSourceFields, indexableValue, wildcardMatch, type FlattenedMapping, type MappedField, type SourceFilter } from '../index/index.js';
 import { formatDateNanos, parseDateNanos } from '../index/query/date-math.js';
 import { normalizeIp } from '../index/query/ip.js';
-import { parseDate, type DocMetadata, type FieldMappings, type Segment, type ShardHit, type QueryNode, type SortSpec, type SortValue } from '../index/searcher/index.js';
+import { parseDate, sourceOf, type DocMetadata, type FieldMappings, type Segment, type ShardHit, type QueryNode, type SortSpec, type SortValue } from '../index/searcher/index.js';
 import { highlightHit, type HighlightSpec } from './highlight.js';
 
 /** One entry of `fields` or `docvalue_fields`. */
@@ -307,7 +307,7 @@ export function renderHit(target: FetchTarget, hit: ShardHit, sort: readonly Sor
   rendered['_score'] = scoreOf(hit);
   const routing = metadata.routings?.[hit.doc];
   if (routing !== undefined && routing !== null && !options.storedFieldsNone) rendered['_routing'] = routing;
-  const stored = segment.sources[hit.doc];
+  const stored = sourceOf(segment, hit.doc);
   const source = target.fieldVisibility === undefined ? stored : filterSourceFields(stored, target.fieldVisibility);
   if (options.source.fetch && !options.storedFieldsNone && !options.storedFieldsOnly) rendered['_source'] = filterSource(source, options.source);
   const fields: Json = {

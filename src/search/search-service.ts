@@ -30,6 +30,7 @@ import {
   mergeShardResults,
   planQuery,
   searchShard,
+  sourceOf,
   type FieldMappings,
   type PartialMap,
   type QueryNode,
@@ -906,7 +907,7 @@ export class SearchService {
         else {
           // Re-indexing keeps the document's `_routing`, as Elasticsearch's update by query does.
           const routing = metadata.routings?.[hit.doc] ?? undefined;
-          indexDocument(this.indices, { target: target.handle.name, id, source: segment.sources[hit.doc], opType: 'index', ...concurrency, ...(routing !== undefined ? { routing } : {}) });
+          indexDocument(this.indices, { target: target.handle.name, id, source: sourceOf(segment, hit.doc), opType: 'index', ...concurrency, ...(routing !== undefined ? { routing } : {}) });
         }
         touched.add(target.handle);
         done++;

@@ -756,6 +756,7 @@ class TopHitsAggregator extends Aggregator {
     const segment = this.segment!;
     const sortValues = this.sort?.map((spec): SortValue => (spec.kind === 'score' ? score : spec.kind === 'doc' ? this.docBase + doc : fieldSortValue(segment, spec, doc)));
     const hit: TopHitPartial = { index: this.context.indexName, id: segment.ids[doc]!, score, sortValues, shardKey: this.context.shardKey, globalDoc: this.docBase + doc, source: segment.sources[doc] };
+    // The source stays text until the bucket's hits are chosen (partial()): only those are parsed.
     list.push(hit);
     if (list.length > this.count * 4 + 16) {
       list.sort((left, right) => compareHits(left, right, this.sort));
@@ -765,7 +766,8 @@ class TopHitsAggregator extends Aggregator {
   partial(bucket: number): AggregationPartial {
     const list = [...(this.perBucket[bucket] ?? [])].sort((left, right) => compareHits(left, right, this.sort)).slice(0, this.count);
     const maxScore = this.maxScores.get(bucket);
-    return { type: 'top_hits', total: this.totals.get(bucket), maxScore: maxScore === -Infinity ? NaN : maxScore, hits: list };
+    const hits = list.map((hit) => (typeof hit.source === 'string' ? { ...hit, source: JSON.parse(hit.source) as unknown } : hit));
+    return { type: 'top_hits', total: this.totals.get(bucket), maxScore: maxScore === -Infinity ? NaN : maxScore, hits };
   }
 }
 

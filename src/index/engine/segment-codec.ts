@@ -5,7 +5,9 @@
  * Layout: magic "STRSEG01" (8 bytes) · format version u32 LE · header length u32 LE ·
  * CRC-32 of everything after the checksum field u32 LE · header JSON (UTF-8) · padding to 8 ·
  * sections (typed arrays, each 8-byte aligned). The header lists each section's dtype, offset
- * and length; strings (terms, ids, sources) are JSON arrays stored as UTF-8 sections.
+ * and length; terms and ids are JSON arrays stored as UTF-8 sections; sources, JSON texts
+ * already, are stored as their UTF-8 bytes one after another with an offsets section beside
+ * them (quoting every source inside one JSON array cost more than the rest of the segment).
  */
 import { crc32 } from 'node:zlib';
 import { createSegment } from './segment-builder.js';
@@ -13,19 +15,36 @@ import type { DocValues, FieldMappings, PostingsField, Segment } from './segment
 
 /**
  * Version 2: date_nanos doc values (`nanos`, `pointNanos` sections) and the engine types
- * constant_keyword and binary. Segments are derived from the store, so a segment of another
+ * constant_keyword and binary. Version 3: sources as UTF-8 texts with offsets (`text` sections). Segments are derived from the store, so a segment of another
  * version is not migrated: loading refuses it and the searcher rebuilds it from the store.
  */
-export const SEGMENT_FORMAT_VERSION = 2;
+export const SEGMENT_FORMAT_VERSION = 3;
 const magic = Buffer.from('STRSEG01', 'latin1');
 const fixedHeaderBytes = 8 + 4 + 4 + 4; // magic, version, header length, CRC-32
 const zeroPadding = new Uint8Array(8);
 
-type SectionType = 'i32' | 'u32' | 'u8' | 'f64' | 'json';
+type SectionType = 'i32' | 'u32' | 'u8' | 'f64' | 'json' | 'text';
 interface SectionRef {
   readonly type: SectionType;
   readonly offset: number;
-  readonly length: number; // elements (json: bytes)
+  readonly length: number; // elements (json: bytes; text: strings)
+  /** `text`: the section of length + 1 i32 byte offsets. */
+  readonly offsets?: SectionRef;
+}
+
+/** Strings as their UTF-8 bytes back to back, and where each starts (length + 1 offsets). */
+function packTexts(texts: readonly string[]): { bytes: Uint8Array; offsets: Int32Array } {
+  let total = 0;
+  for (const text of texts) total += Buffer.byteLength(text, 'utf8');
+  const bytes = Buffer.allocUnsafe(total);
+  const offsets = new Int32Array(texts.length + 1);
+  let position = 0;
+  for (let index = 0; index < texts.length; index++) {
+    offsets[index] = position;
+    position += bytes.write(texts[index]!, position, 'utf8');
+  }
+  offsets[texts.length] = position;
+  return { bytes, offsets };
 }
 
 export class SegmentFormatError extends Error {
@@ -41,6 +60,11 @@ export function serializeSegment(segment: Segment): Buffer {
   const section = (type: SectionType, data: Int32Array | Uint32Array | Uint8Array | Float64Array | unknown): SectionRef => {
     let bytes: Uint8Array;
     let length: number;
+    if (type === 'text') {
+      const packed = packTexts(data as readonly string[]);
+      const offsets = section('i32', packed.offsets);
+      return { ...append(packed.bytes), type, length: (data as readonly string[]).length, offsets };
+    }
     if (type === 'json') {
       bytes = Buffer.from(JSON.stringify(data), 'utf8');
       length = bytes.length;
@@ -49,7 +73,10 @@ export function serializeSegment(segment: Segment): Buffer {
       bytes = new Uint8Array(array.buffer, array.byteOffset, array.byteLength);
       length = array.length;
     }
-    const ref = { type, offset, length };
+    return { ...append(bytes), type, length };
+  };
+  function append(bytes: Uint8Array): { offset: number } {
+    const at = offset;
     chunks.push(bytes);
     offset += bytes.length;
     const padding = (8 - (offset % 8)) % 8;
@@ -57,8 +84,8 @@ export function serializeSegment(segment: Segment): Buffer {
       chunks.push(zeroPadding.subarray(0, padding));
       offset += padding;
     }
-    return ref;
-  };
+    return { offset: at };
+  }
   const postings: Record<string, unknown> = {};
   for (const [path, field] of segment.postings) {
     postings[path] = {
@@ -102,7 +129,7 @@ export function serializeSegment(segment: Segment): Buffer {
     maxSeqNo: segment.maxSeqNo,
     mappings: segment.mappings,
     ids: section('json', segment.ids),
-    sources: section('json', segment.sources),
+    sources: section('text', segment.sources),
     liveDocs: segment.liveDocs === null ? null : section('u32', segment.liveDocs),
     postings,
     docValues,
@@ -152,6 +179,13 @@ export function deserializeSegment(buffer: Buffer): Segment {
   const read = (ref: SectionRef): any => {
     const start = sectionBase + ref.offset;
     if (ref.type === 'json') return JSON.parse(Buffer.from(data, start, ref.length).toString('utf8'));
+    if (ref.type === 'text') {
+      const offsets = new Int32Array(data, sectionBase + ref.offsets!.offset, ref.length + 1);
+      const bytes = Buffer.from(data, start, offsets[ref.length]!);
+      const texts = new Array<string>(ref.length);
+      for (let index = 0; index < ref.length; index++) texts[index] = bytes.toString('utf8', offsets[index]!, offsets[index + 1]!);
+      return texts;
+    }
     if (ref.type === 'i32') return new Int32Array(data, start, ref.length);
     if (ref.type === 'u32') return new Uint32Array(data, start, ref.length);
     if (ref.type === 'u8') return new Uint8Array(data, start, ref.length);

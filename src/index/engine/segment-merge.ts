@@ -11,7 +11,7 @@ export function mergeSegments(segments: readonly Segment[], name: string): Segme
   for (const segment of segments) Object.assign(mappings, segment.mappings);
   const docMaps: Int32Array[] = [];
   const ids: string[] = [];
-  const sources: unknown[] = [];
+  const sources: string[] = [];
   let maxSeqNo = -1;
   for (const segment of segments) {
     const docMap = new Int32Array(segment.maxDoc).fill(-1);
@@ -19,7 +19,7 @@ export function mergeSegments(segments: readonly Segment[], name: string): Segme
       if (!isLive(segment, doc)) continue;
       docMap[doc] = ids.length;
       ids.push(segment.ids[doc]!);
-      sources.push(segment.sources[doc]);
+      sources.push(segment.sources[doc]!);
     }
     docMaps.push(docMap);
     maxSeqNo = Math.max(maxSeqNo, segment.maxSeqNo);

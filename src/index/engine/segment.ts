@@ -129,12 +129,22 @@ export interface Segment {
   readonly mappings: FieldMappings;
   readonly ids: readonly string[];
   readonly idOrdinals: ReadonlyMap<string, number>;
-  readonly sources: readonly unknown[];
+  /**
+   * Each document's `_source` as the stored JSON text: one string per document, parsed only for
+   * the hits a fetch renders (`sourceOf`). Parsed object graphs of every document made the
+   * collector trace millions of objects per refresh, merge and bootstrap.
+   */
+  readonly sources: readonly string[];
   readonly postings: ReadonlyMap<string, PostingsField>;
   readonly docValues: ReadonlyMap<string, DocValues>;
   /** Bit per doc (1 = live); null when nothing is deleted. */
   readonly liveDocs: Uint32Array | null;
   readonly liveDocCount: number;
+}
+
+/** The parsed `_source` of one document (a fresh object: callers may change it). */
+export function sourceOf(segment: Segment, doc: number): unknown {
+  return JSON.parse(segment.sources[doc]!) as unknown;
 }
 
 export function isLive(segment: Segment, doc: number): boolean {

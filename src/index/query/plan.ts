@@ -8,7 +8,7 @@
 import { errors, type EsError } from '../../common/errors.js';
 import { getAnalyzer, type Analyzer } from '../analysis/index.js';
 import { resolveAnalyzer, toNumericValue } from '../engine/segment-builder.js';
-import { type FieldMapping, type FieldMappings, type NumericDocValues, type PostingsField, type Segment, numericFieldTypes } from '../engine/segment.js';
+import { type FieldMapping, type FieldMappings, type NumericDocValues, type PostingsField, type Segment, numericFieldTypes, sourceOf } from '../engine/segment.js';
 import type { ShardStats } from '../engine/shard-stats.js';
 import { normLengthTable } from '../engine/small-float.js';
 import type { QueryNode, TermValue } from './ast.js';
@@ -548,7 +548,7 @@ function planConstantKeyword(node: QueryNode, field: string, mapping: FieldMappi
 /** Documents whose `_source` holds a value at `path` (fields without doc values or postings). */
 function sourceExistsScorer(segment: Segment, path: string, score: number): Scorer | null {
   const docs: number[] = [];
-  for (let doc = 0; doc < segment.maxDoc; doc++) if (hasSourceValue(segment.sources[doc], path)) docs.push(doc);
+  for (let doc = 0; doc < segment.maxDoc; doc++) if (hasSourceValue(sourceOf(segment, doc), path)) docs.push(doc);
   return bitSetFromDocs(segment.maxDoc, Int32Array.from(docs), 0, docs.length, score);
 }
 

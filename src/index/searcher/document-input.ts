@@ -96,20 +96,32 @@ export interface SegmentInputs {
  * `match_all`) and reported, so one bad record cannot hide a whole refresh.
  */
 export function toSegmentInputs(documents: readonly SourceDocument[], mapping: RootMapping): SegmentInputs {
+  const lazy = lazySegmentInputs(documents, mapping);
   const inputs: SegmentDocumentInput[] = [];
+  for (let docId = 0; docId < documents.length; docId++) inputs.push(lazy.inputs.at(docId));
+  return { inputs, unparsable: lazy.unparsable };
+}
+
+/**
+ * As `toSegmentInputs`, but each document is parsed only when the builder asks for it (once, in
+ * doc id order), so its parsed form dies young. `unparsable` fills as the builder goes.
+ */
+export function lazySegmentInputs(documents: readonly SourceDocument[], mapping: RootMapping): { inputs: { readonly length: number; at(docId: number): SegmentDocumentInput }; unparsable: string[] } {
   const unparsable: string[] = [];
   const frozen = deepFreezeMapping(structuredClone(mapping));
-  for (const document of documents) {
-    let source: unknown;
+  const at = (docId: number): SegmentDocumentInput => {
+    const document = documents[docId]!;
+    let source = document.source;
     let fields: Readonly<Record<string, readonly unknown[]>> = {};
+    let parsed: unknown;
     try {
-      source = JSON.parse(document.source) as unknown;
-      fields = (parseDocumentAgainst(frozen, source, document.id) ?? parseDocument(mapping, source, document.id)).fields;
+      parsed = JSON.parse(source) as unknown;
+      fields = (parseDocumentAgainst(frozen, parsed, document.id) ?? parseDocument(mapping, parsed, document.id)).fields;
     } catch {
       unparsable.push(document.id);
-      source ??= {};
+      if (parsed === undefined) source = '{}'; // not JSON at all: nothing of it can be shown
     }
-    inputs.push({ docId: inputs.length, id: document.id, source, fields });
-  }
-  return { inputs, unparsable };
+    return { docId, id: document.id, source, fields };
+  };
+  return { inputs: { length: documents.length, at }, unparsable };
 }

@@ -31,7 +31,7 @@ export {
 } from './searcher-files.js';
 export { refreshLimits, SearcherService, shardStatsOf, type ShardSnapshot } from './searcher-service.js';
 
-export { isLive, resolveAnalyzer, type FieldMapping, type FieldMappings, type Segment, type ShardStats } from '../engine/index.js';
+export { isLive, sourceOf, resolveAnalyzer, type FieldMapping, type FieldMappings, type Segment, type ShardStats } from '../engine/index.js';
 export {
   explainPlan,
   formatDate,

@@ -12,7 +12,7 @@ import { assert } from '../../common/index.js';
 import { buildSegment, isLive, mergeSegments, withDeletes, type FieldMappings, type Segment } from '../engine/index.js';
 import type { RootMapping } from '../mapping/index.js';
 import type { Operation } from '../store/index.js';
-import { toSegmentInputs } from './document-input.js';
+import { lazySegmentInputs } from './document-input.js';
 
 /** Per-document metadata of one segment, indexed by segment doc id. */
 export interface DocMetadata {
@@ -75,7 +75,7 @@ export interface BuiltSegment {
 
 /** Builds one segment from documents in the given order. */
 export function buildSearcherSegment(documents: readonly VersionedDocument[], root: RootMapping, mappings: FieldMappings, name: string, maxSeqNo: number): BuiltSegment {
-  const { inputs, unparsable } = toSegmentInputs(documents, root);
+  const { inputs, unparsable } = lazySegmentInputs(documents, root);
   const segment = buildSegment(inputs, mappings, { name, maxSeqNo });
   const metadata: DocMetadata = {
     seqNos: Float64Array.from(documents, (document) => document.seqNo),

@@ -10,7 +10,7 @@ import { buildSegments, corpusMappings, createRandom, generateCorpus, testSeed }
 const context = { mappings: corpusMappings, indexName: 'i', shardKey: 'i:0', nowMs: 0 };
 
 test('one document, "fox" in "quick brown fox": idf 0.2876821 (as Elasticsearch explains it) × tf 1/2.2', () => {
-  const segment = buildSegment([{ docId: 0, id: '1', source: {}, fields: { body: ['quick brown fox'] } }], corpusMappings, { name: 's', maxSeqNo: 0 });
+  const segment = buildSegment([{ docId: 0, id: '1', source: '{}', fields: { body: ['quick brown fox'] } }], corpusMappings, { name: 's', maxSeqNo: 0 });
   const result = searchShard([segment], undefined, parseSearchRequest({ query: { match: { body: 'fox' } } }), context);
   // Lucene computes in float: score = weight − weight / (1 + freq · normInverse).
   assert.ok(Math.abs(result.hits[0]!.score - 0.2876821 / 2.2) < 1e-7, String(result.hits[0]!.score));
@@ -19,7 +19,7 @@ test('one document, "fox" in "quick brown fox": idf 0.2876821 (as Elasticsearch 
 
 test('BM25 scores on a small corpus equal the formula idf · tf / (tf + k1 · (1 − b + b · dl / avgdl))', () => {
   const texts = ['the cat sat', 'the cat sat on the mat with the other cat', 'dogs and cats', 'a cat', 'nothing here at all', 'cat cat cat cat'];
-  const segment = buildSegment(texts.map((text, docId) => ({ docId, id: String(docId), source: {}, fields: { body: [text] } })), corpusMappings, { name: 's', maxSeqNo: 0 });
+  const segment = buildSegment(texts.map((text, docId) => ({ docId, id: String(docId), source: '{}', fields: { body: [text] } })), corpusMappings, { name: 's', maxSeqNo: 0 });
   const analyzer = getAnalyzer('standard')!;
   const lengths = texts.map((text) => analyzer.analyze(text).terms.length);
   const avgdl = lengths.reduce((a, b) => a + b, 0) / texts.length;

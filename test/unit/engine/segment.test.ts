@@ -11,6 +11,7 @@ import {
   isLive,
   mergeSegments,
   serializeSegment,
+  sourceOf,
   withDeletes,
   type Segment,
 } from '../../../src/index/engine/index.js';
@@ -22,9 +23,9 @@ const mappings = { body: { type: 'text' as const }, tag: { type: 'keyword' as co
 const small = (): Segment =>
   buildSegment(
     [
-      { docId: 0, id: 'a', source: {}, fields: { body: ['the quick fox', 'the fox'], tag: ['x', 'y', 'x'], n: [5, 1] } },
-      { docId: 1, id: 'b', source: {}, fields: { body: ['lazy dog'], tag: ['y'] } },
-      { docId: 2, id: 'c', source: {}, fields: { n: [3] } },
+      { docId: 0, id: 'a', source: '{}', fields: { body: ['the quick fox', 'the fox'], tag: ['x', 'y', 'x'], n: [5, 1] } },
+      { docId: 1, id: 'b', source: '{}', fields: { body: ['lazy dog'], tag: ['y'] } },
+      { docId: 2, id: 'c', source: '{}', fields: { n: [3] } },
     ],
     mappings,
     { name: 's0', maxSeqNo: 2 },
@@ -99,6 +100,17 @@ test(`format v${SEGMENT_FORMAT_VERSION}: serialize → deserialize round-trips; 
   assert.throws(() => deserializeSegment(Buffer.from('nope')), SegmentFormatError);
 });
 
+test('sources are kept and persisted as their JSON text, byte for byte, whatever their characters', () => {
+  const texts = ['{"a":"\u00e9t\u00e9 \u6771\u4eac \ud83d\ude00"}', '{}', '{"quote":"say \\"hi\\"","nl":"a\\nb"}', `{"long":"${'x'.repeat(70_000)}"}`, '{ "spaced" : [ 1 , 2 ] }'];
+  const segment = buildSegment(texts.map((source, docId) => ({ docId, id: String(docId), source, fields: {} })), corpusMappings, { name: 's', maxSeqNo: 4 });
+  assert.deepEqual(segment.sources, texts);
+  const loaded = deserializeSegment(serializeSegment(segment));
+  assert.deepEqual(loaded.sources, texts);
+  assert.deepEqual(sourceOf(loaded, 4), { spaced: [1, 2] });
+  const merged = mergeSegments([withDeletes(loaded, [1]), segment], 'm');
+  assert.deepEqual(merged.sources, [texts[0], ...texts.slice(2), ...texts]);
+});
+
 const seed = testSeed();
 test(`merge of segments with deletes equals one segment built from the live docs (seed=${seed})`, () => {
   const random = createRandom(seed);
@@ -138,7 +150,7 @@ test(`merge of segments with deletes equals one segment built from the live docs
 
 test('indexing through analyzer spans gives the same terms and positions as analyze() (mixed case, non-ASCII)', () => {
   const texts = ['Ünïcode STRASSE straße Straße ÇA ça 中文 İstanbul', "don't DON'T Don't 3.14 foo_BAR", 'a'.repeat(300)];
-  const segment = buildSegment(texts.map((text, docId) => ({ docId, id: String(docId), source: {}, fields: { body: [text] } })), mappings, { name: 's', maxSeqNo: 0 });
+  const segment = buildSegment(texts.map((text, docId) => ({ docId, id: String(docId), source: '{}', fields: { body: [text] } })), mappings, { name: 's', maxSeqNo: 0 });
   const field = segment.postings.get('body')!;
   const expected = new Map<string, [number, number][]>();
   texts.forEach((text, doc) => {

@@ -78,7 +78,7 @@ export function toInput(doc: CorpusDoc, docId: number): SegmentDocumentInput {
     flag: [doc.flag],
   };
   if (doc.count !== undefined) fields['count'] = [doc.count];
-  return { docId, id: doc.id, source: { ...doc }, fields };
+  return { docId, id: doc.id, source: JSON.stringify(doc), fields };
 }
 
 /** Splits the corpus into segments of random sizes (at least one doc each). */

@@ -7,7 +7,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { EsError } from '../../../src/common/index.js';
-import { deserializeSegment, mergeSegments, serializeSegment, SEGMENT_FORMAT_VERSION, SegmentFormatError, type Segment } from '../../../src/index/engine/index.js';
+import { deserializeSegment, mergeSegments, serializeSegment, SEGMENT_FORMAT_VERSION, SegmentFormatError, sourceOf, type Segment } from '../../../src/index/engine/index.js';
 import { checkFieldLimits, flattenMapping, mergeMappings, parseDocument, parseMapping, type RootMapping } from '../../../src/index/mapping/index.js';
 import { formatDateNanos, parseDateNanos } from '../../../src/index/query/date-math.js';
 import { formatIp, normalizeIp, parseCidr } from '../../../src/index/query/ip.js';
@@ -53,7 +53,7 @@ function index(definition: unknown, sources: readonly Record<string, unknown>[])
       sorts: merged.hits.map((hit) => renderSortValues(hit.sortValues ?? [], request.sort, flat)),
       keys: merged.hits.map((hit) => hit.sortValues),
       docValues: (pattern: string, format?: string) => merged.hits.map((hit) => renderDocValueFields(segment, hit.doc, flat, mappings, [{ pattern, format }], 'idx')),
-      fields: (pattern: string, format?: string) => merged.hits.map((hit) => renderFields(segment.sources[hit.doc], flat, [{ pattern, format }])),
+      fields: (pattern: string, format?: string) => merged.hits.map((hit) => renderFields(sourceOf(segment, hit.doc), flat, [{ pattern, format }])),
       aggregations: merged.aggregations,
       total: merged.total?.value,
     };
@@ -178,15 +178,15 @@ test('date and date_nanos sorted together: numeric_type date_nanos converts mill
   assert.ok(keys[0]! < keys[1]!);
 });
 
-test('segment format version 2 for the nanosecond doc values; a version 1 segment is refused, so the searcher rebuilds it from the store (style P12)', () => {
-  assert.equal(SEGMENT_FORMAT_VERSION, 2);
+test('segment format version 3 (sources as texts), with the nanosecond doc values of version 2; an older segment is refused, so the searcher rebuilds it from the store (style P12)', () => {
+  assert.equal(SEGMENT_FORMAT_VERSION, 3);
   const { segment } = index({ properties: { d: { type: 'date_nanos' } } }, [{ d: '2018-10-29T12:12:12.123456789Z' }]);
   const bytes = serializeSegment(segment);
   const reloaded = deserializeSegment(bytes).docValues.get('d');
   assert.ok(reloaded?.kind === 'numeric');
   assert.deepEqual([...reloaded.values, ...reloaded.nanos!, ...reloaded.pointNanos!], [1540815132123, 456789, 456789]);
-  bytes.writeUInt32LE(1, 8);
-  assert.throws(() => deserializeSegment(bytes), (error: Error) => error instanceof SegmentFormatError && error.message === 'unsupported segment format version [1]');
+  bytes.writeUInt32LE(2, 8);
+  assert.throws(() => deserializeSegment(bytes), (error: Error) => error instanceof SegmentFormatError && error.message === 'unsupported segment format version [2]');
 });
 
 test('scaled_float and half_float round values as Elasticsearch stores them (number.html)', () => {
