@@ -1,9 +1,9 @@
 /**
  * Drives the in-process Lucene reference (bench/lucene/LuceneBench.java) for `npm run bench`
  * (issue 13). Needs a JDK (java, javac) and Debian's liblucene8-java (jars in /usr/share/java).
- * When the jars are missing and the bench runs as root with apt-get, it installs the package;
- * otherwise it gives up with one line saying why, and the bench prints Strait's figures without
- * Lucene's. `npm test` never needs any of this.
+ * When either is missing and the bench runs as root with apt-get, it installs them
+ * (default-jdk-headless, liblucene8-java); otherwise it gives up with one line saying why, and the
+ * bench prints Strait's figures without Lucene's. `npm test` never needs any of this.
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -34,8 +34,11 @@ export interface LuceneResult {
   readonly java_version: string;
   readonly java_options: string;
   readonly docs: number;
-  readonly indexing: { docs_per_s: number; seconds: number; threads: number; refresh_ms: number; segments: number; index_bytes: number };
+  readonly indexing: { docs_per_s: number; seconds: number; threads: number; refresh_ms: number; merge_wait_ms: number; ram_buffer_mb: number; segments: number; index_bytes: number };
+  /** (a)-(c): the query phase alone (top 10 doc ids and scores); (d), (e): the aggregation. */
   readonly queries: Record<string, Record<string, LuceneFigures>>;
+  /** (a)-(c) with the fetch of the 10 hits' `_id` and `_source` (`queries` has their query phase alone). */
+  readonly queries_with_fetch: Record<string, Record<string, LuceneFigures>>;
   readonly top10: { a: LuceneHit[]; c: LuceneHit[]; a_by_score_then_latitude: LuceneHit[]; c_by_score_then_latitude: LuceneHit[] };
   readonly totals: { a: number; c: number };
   readonly terms_agg: { key: string; doc_count: number }[];
@@ -71,19 +74,37 @@ function findJars(): string[] | undefined {
 
 const has = (command: string, args: readonly string[]): boolean => spawnSync(command, args, { stdio: 'ignore' }).status === 0;
 
-/** The Lucene jars, installing liblucene8-java when missing and allowed; or why Lucene is skipped. */
-export function locateLucene(): { jars: string[] } | { skipped: string } {
-  if (!has('java', ['-version']) || !has('javac', ['-version'])) return { skipped: 'no JDK (java and javac) on PATH' };
-  let jars = findJars();
-  if (jars === undefined) {
-    if (process.getuid?.() !== 0 || !has('apt-get', ['--version'])) {
-      return { skipped: `liblucene8-java is not installed (no ${JAR_STEMS.join(', ')} jar in ${JAR_DIR}) and this is not root with apt-get; install it with: apt-get install -y liblucene8-java` };
-    }
-    console.log('installing liblucene8-java (apt-get install -y liblucene8-java)…');
-    const install = spawnSync('apt-get', ['install', '-y', '--no-install-recommends', 'liblucene8-java'], { stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
-    jars = findJars();
-    if (jars === undefined) return { skipped: `apt-get install -y liblucene8-java failed (status ${install.status}): ${install.stderr.toString('utf8').trim().split('\n').at(-1) ?? ''}` };
+/** Installs Debian packages quietly; on failure refreshes the package lists once and retries. */
+function aptInstall(packages: readonly string[]): { ok: boolean; error: string } {
+  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+  const install = (): ReturnType<typeof spawnSync> => spawnSync('apt-get', ['install', '-y', '--no-install-recommends', ...packages], { stdio: ['ignore', 'ignore', 'pipe'], env });
+  let result = install();
+  if (result.status !== 0) {
+    spawnSync('apt-get', ['update'], { stdio: 'ignore', env });
+    result = install();
   }
+  return { ok: result.status === 0, error: (result.stderr?.toString() ?? '').trim().split('\n').at(-1) ?? '' };
+}
+
+/**
+ * The Lucene jars, installing what is missing (a JDK: default-jdk-headless; the jars:
+ * liblucene8-java) when running as root with apt-get; or, when that cannot be, why Lucene is skipped.
+ */
+export function locateLucene(): { jars: string[] } | { skipped: string } {
+  const missing: string[] = [];
+  if (!has('java', ['-version']) || !has('javac', ['-version'])) missing.push('default-jdk-headless');
+  if (findJars() === undefined) missing.push('liblucene8-java');
+  if (missing.length > 0) {
+    if (process.getuid?.() !== 0 || !has('apt-get', ['--version'])) {
+      return { skipped: `${missing.join(' and ')} not installed (need java, javac and the ${JAR_STEMS.join(', ')} jars in ${JAR_DIR}) and this is not root with apt-get; install with: apt-get install -y ${missing.join(' ')}` };
+    }
+    console.log(`installing ${missing.join(' ')} (apt-get install -y)…`);
+    const installed = aptInstall(missing);
+    if (!installed.ok) return { skipped: `apt-get install -y ${missing.join(' ')} failed: ${installed.error}` };
+  }
+  if (!has('java', ['-version']) || !has('javac', ['-version'])) return { skipped: 'no JDK (java and javac) on PATH' };
+  const jars = findJars();
+  if (jars === undefined) return { skipped: `no ${JAR_STEMS.join(', ')} jar in ${JAR_DIR} after installing liblucene8-java` };
   return { jars };
 }
 

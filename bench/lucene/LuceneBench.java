@@ -12,8 +12,10 @@
  * which is what Elasticsearch scores with.
  *
  * Then it times the bench's queries (a)-(e) at concurrency 1 (one thread) and concurrency N (N
- * threads sharing one IndexSearcher), each after a warm-up for the JIT, and prints the top 10 of
- * (a) and (c) so the driver can compare them with Strait's.
+ * threads sharing one IndexSearcher), each after a warm-up for the JIT: (a)-(c) once as the query
+ * phase alone and once with the fetch of the 10 hits' `_id` and `_source`. It prints the top 10 of
+ * (a) and (c), the terms buckets of (d) and the months of (e) so the driver can compare them with
+ * Strait's.
  *
  * Usage: java -cp <lucene jars>:<classes> LuceneBench <docs.ndjson> <indexDir> <commonTerm> <rareTerm>
  *        <seconds> <warmupSeconds> <bulkThreads> <searchThreads>
@@ -105,6 +107,8 @@ public final class LuceneBench {
     try (Directory directory = FSDirectory.open(indexDir)) {
       IndexWriterConfig config = new IndexWriterConfig(analyzer);
       config.setOpenMode(IndexWriterConfig.OpenMode.CREATE);
+      // Elasticsearch gives indexing buffers 10% of the heap (indices.memory.index_buffer_size).
+      config.setRAMBufferSizeMB(Math.max(16.0, Runtime.getRuntime().maxMemory() / (1024.0 * 1024.0) / 10));
       IndexWriter writer = new IndexWriter(directory, config);
 
       // Bulk: batches of 1,000 lines taken in turn by `bulkThreads` threads, each line parsed and
@@ -137,12 +141,21 @@ public final class LuceneBench {
       writer.commit();
       double indexSeconds = (System.nanoTime() - indexStarted) / 1e9;
       long refreshStarted = System.nanoTime();
-      DirectoryReader reader = DirectoryReader.open(writer);
+      DirectoryReader refreshed = DirectoryReader.open(writer);
       double refreshMs = (System.nanoTime() - refreshStarted) / 1e6;
+      refreshed.close();
+      // Merges the flushes started still run in the background: let them finish (close waits for
+      // them) so that they do not take CPU from the timed searches, then search what they left.
+      long mergesStarted = System.nanoTime();
+      writer.close();
+      double mergeWaitMs = (System.nanoTime() - mergesStarted) / 1e6;
+      DirectoryReader reader = DirectoryReader.open(directory);
       out.append(",\"indexing\":{\"docs_per_s\":").append(Math.round(lines.size() / indexSeconds));
       out.append(",\"seconds\":").append(round(indexSeconds));
       out.append(",\"threads\":").append(bulkThreads);
       out.append(",\"refresh_ms\":").append(round(refreshMs));
+      out.append(",\"merge_wait_ms\":").append(round(mergeWaitMs));
+      out.append(",\"ram_buffer_mb\":").append(Math.round(config.getRAMBufferSizeMB()));
       out.append(",\"segments\":").append(reader.leaves().size());
       out.append(",\"index_bytes\":").append(directorySize(indexDir)).append('}');
 
@@ -159,15 +172,18 @@ public final class LuceneBench {
           .build();
 
       Map<String, Supplier<Object>> queries = new java.util.LinkedHashMap<>();
-      queries.put("(a) match common term, top 10", () -> topTen(searcher, a));
-      queries.put("(b) match rare term, top 10", () -> topTen(searcher, b));
-      queries.put("(c) bool match + range + term", () -> topTen(searcher, c));
+      // (a)-(c) as the query phase alone (the 10 best doc ids and scores), which is how the issue's
+      // Lucene figures were taken; "queries_with_fetch" below adds loading the hits' _id and _source.
+      queries.put("(a) match common term, top 10", () -> collectTopTen(searcher, a));
+      queries.put("(b) match rare term, top 10", () -> collectTopTen(searcher, b));
+      queries.put("(c) bool match + range + term", () -> collectTopTen(searcher, c));
       queries.put("(d) terms agg on country, size 0", () -> termsAgg(reader, "country_code", 10));
       queries.put("(e) date_histogram per month, size 0", () -> monthHistogram(reader, "modification_date"));
 
       // Warm the JIT on every query before timing any of them (each is warmed again just before its own run).
       log("lucene: warming up");
       for (Supplier<Object> query : queries.values()) run(HIGH_WARMUP_THREADS, warmupSeconds, query);
+      run(HIGH_WARMUP_THREADS, warmupSeconds, () -> topTen(searcher, a));
 
       out.append(",\"queries\":{");
       boolean first = true;
@@ -180,6 +196,23 @@ public final class LuceneBench {
         log("lucene: " + query.getKey() + " at concurrency " + searchThreads);
         out.append(",\"c").append(searchThreads).append("\":").append(measure(searchThreads, seconds, warmupSeconds, query.getValue()));
         out.append('}');
+      }
+      out.append('}');
+
+      // (a)-(c) as a search answers them: the query phase, then `_id` and `_source` of the 10 hits.
+      Map<String, Supplier<Object>> withFetch = new java.util.LinkedHashMap<>();
+      withFetch.put("(a) match common term, top 10", () -> topTen(searcher, a));
+      withFetch.put("(b) match rare term, top 10", () -> topTen(searcher, b));
+      withFetch.put("(c) bool match + range + term", () -> topTen(searcher, c));
+      out.append(",\"queries_with_fetch\":{");
+      first = true;
+      for (Map.Entry<String, Supplier<Object>> query : withFetch.entrySet()) {
+        if (!first) out.append(',');
+        first = false;
+        log("lucene: " + query.getKey() + " with fetch at concurrency 1");
+        out.append(quote(query.getKey())).append(":{\"c1\":").append(measure(1, seconds, warmupSeconds, query.getValue()));
+        log("lucene: " + query.getKey() + " with fetch at concurrency " + searchThreads);
+        out.append(",\"c").append(searchThreads).append("\":").append(measure(searchThreads, seconds, warmupSeconds, query.getValue())).append('}');
       }
       out.append('}');
 
@@ -203,7 +236,6 @@ public final class LuceneBench {
       out.append(",\"date_histogram\":").append(histogram).append(']');
 
       reader.close();
-      writer.close();
     }
     out.append(",\"peak_rss_mb\":").append(peakRssMb());
     out.append(",\"max_heap_mb\":").append(Runtime.getRuntime().maxMemory() / (1024 * 1024));
@@ -328,11 +360,23 @@ public final class LuceneBench {
   /** The query phase and the fetch of `_id` and `_source` for the 10 hits, as a search answers. */
   private static TopDocs topTen(IndexSearcher searcher, Query query) {
     try {
+      TopDocs top = collectTopTen(searcher, query);
+      for (ScoreDoc hit : top.scoreDocs) {
+        Document stored = searcher.doc(hit.doc);
+        blackhole += stored.get("_id").length() + stored.getBinaryValue("_source").length;
+      }
+      return top;
+    } catch (IOException e) {
+      throw new RuntimeException(e);
+    }
+  }
+
+  /** The query phase alone: the 10 best doc ids and scores, hits counted up to the threshold. */
+  private static TopDocs collectTopTen(IndexSearcher searcher, Query query) {
+    try {
       TopScoreDocCollector collector = TopScoreDocCollector.create(10, null, TOTAL_HITS_THRESHOLD);
       searcher.search(query, collector);
-      TopDocs top = collector.topDocs();
-      for (ScoreDoc hit : top.scoreDocs) blackhole += searcher.doc(hit.doc).getBinaryValue("_source").length;
-      return top;
+      return collector.topDocs();
     } catch (IOException e) {
       throw new RuntimeException(e);
     }
