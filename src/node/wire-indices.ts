@@ -9,6 +9,8 @@ import { indicesRoutes } from '../http/routes/indices.js';
 import { searchRoutes } from '../http/routes/search.js';
 import { asyncSearchRoutes } from '../http/routes/async-search.js';
 import { pitRoutes } from '../http/routes/pit.js';
+import { explainRoutes } from '../http/routes/explain.js';
+import { ExplainService } from '../search/explain.js';
 import { AsyncSearchStore } from '../search/async-search.js';
 import { SqlAsyncSearchResults } from '../search/async-search-results.js';
 import { randomBytes } from 'node:crypto';
@@ -71,6 +73,7 @@ export function wireIndices(options: { config: NodeConfig; nodeDb: SqlDatabase; 
       ...searchRoutes(search, remotes),
       ...asyncSearchRoutes(search, asyncSearches, remotes),
       ...pitRoutes(search, remotes),
+      ...explainRoutes(new ExplainService({ indices: service, searchers, nowMs: options.nowMs })),
       ...catRoutes(service, identity),
       ...clusterHealthRoutes(service, identity),
     ],

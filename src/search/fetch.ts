@@ -14,6 +14,7 @@ import { formatDateNanos, parseDateNanos } from '../index/query/date-math.js';
 import { normalizeIp } from '../index/query/ip.js';
 import { parseDate, sourceOf, type DocMetadata, type FieldMappings, type Segment, type ShardHit, type QueryNode, type SortSpec, type SortValue } from '../index/searcher/index.js';
 import { highlightHit, type HighlightSpec } from './highlight.js';
+import type { Explanation } from './explain.js';
 
 /** One entry of `fields` or `docvalue_fields`. */
 export interface FieldRequest {
@@ -50,8 +51,8 @@ export interface FetchTarget {
   /** Field level security: `_source` loses the fields this predicate hides (`mapping` already has). */
   readonly fieldVisibility?: (path: string) => boolean;
   readonly nodeId: string;
-  /** One-line description of the planned query for `_explanation`. */
-  describeQuery(): string;
+  /** The hit's `_explanation`: the query (with alias filters) explained for its document (see explain.ts). */
+  explain(hit: ShardHit): Explanation;
 }
 
 type Json = Record<string, unknown>;
@@ -324,9 +325,6 @@ export function renderHit(target: FetchTarget, hit: ShardHit, sort: readonly Sor
   }
   if (hit.sortValues !== undefined) rendered['sort'] = renderSortValues(hit.sortValues, sort, target.mapping);
   else if (options.scoreSortValues) rendered['sort'] = [scoreOf(hit)];
-  if (options.explain) {
-    const score = scoreOf(hit) ?? 1;
-    rendered['_explanation'] = { value: score, description: `score of ${target.describeQuery()}`, details: [] };
-  }
+  if (options.explain) rendered['_explanation'] = target.explain(hit);
   return rendered;
 }

@@ -25,7 +25,6 @@ import {
 } from '../index/index.js';
 import {
   engineMappings,
-  explainPlan,
   mergeAggregationPartials,
   mergeShardResults,
   planQuery,
@@ -45,6 +44,8 @@ import { aliasFilterFor, withFilter } from './alias-filter.js';
 import { analyze } from './analyze.js';
 import { documentLevelSegments, visibleEngineMappings, visibleMapping, visibleSegments } from './read-restriction.js';
 import { renderHit, type FetchOptions, type FetchTarget } from './fetch.js';
+import { explainDocument, renderExplanation } from './explain.js';
+import type { Weight } from '../index/query/index.js';
 import { fieldCaps, parseFieldCapsOptions, type FieldCapsIndex } from './field-caps.js';
 import { checkResultWindow, parseCount, parseSearch, queryFromUrl, type ParsedSearch } from './request.js';
 import { allShardsFailed, renderSearchResponse, renderShards, typedKeys, type ShardFailure, type ShardsSummary } from './response.js';
@@ -324,6 +325,7 @@ export class SearchService {
 
   private fetchTarget(target: Target, query: QueryNode): FetchTarget {
     const nowMs = this.nowMs();
+    let weight: Weight | undefined;
     return {
       indexName: target.indexName,
       segments: target.snapshot.state.segments,
@@ -333,15 +335,17 @@ export class SearchService {
       query,
       ...(target.fieldVisibility !== undefined ? { fieldVisibility: target.fieldVisibility } : {}),
       nodeId: this.nodeId,
-      describeQuery: () => {
-        const weight = planQuery(withFilter(query, target.aliasFilter), {
+      // The query as the query phase ran it: alias filters, and the segments document and field
+      // level security leave to the caller; planned once per shard, on the first explained hit.
+      explain: (hit) => {
+        weight ??= planQuery(withFilter(query, target.aliasFilter), {
           stats: target.snapshot.stats,
-          segments: target.snapshot.state.segments,
+          segments: target.segments,
           mappings: target.mappings,
           nowMs,
           indexName: target.indexName,
         });
-        return explainPlan(weight).split('\n')[0]!;
+        return renderExplanation(explainDocument(weight, target.segments[hit.segmentIndex]!, hit.doc));
       },
     };
   }

@@ -72,7 +72,7 @@ export function bm25Idf(docCount: number, docFreq: number): number {
 }
 
 /** The scorer constants for terms of `field` with these doc frequencies (phrases sum the idfs). */
-export function bm25For(stats: ShardStats, field: string, docFreqs: readonly number[], boost: number): Bm25 & { readonly idf: number; readonly avgdl: number } {
+export function bm25For(stats: ShardStats, field: string, docFreqs: readonly number[], boost: number): Bm25 & { readonly idf: number; readonly avgdl: number; readonly docCount: number } {
   const fieldStats = stats.fieldStats(field);
   const docCount = fieldStats === undefined || fieldStats.docCount <= 0 ? 1 : fieldStats.docCount;
   const sumTotalTermFreq = fieldStats === undefined ? 1 : fieldStats.sumTotalTermFreq;
@@ -87,15 +87,15 @@ export function bm25For(stats: ShardStats, field: string, docFreqs: readonly num
     const relative = Math.fround(Math.fround(bm25B * normLengthTable[norm]!) / avgdl);
     normInverse[norm] = Math.fround(1 / Math.fround(k1 * Math.fround(oneMinusB + relative)));
   }
-  return { weight, normInverse, idf, avgdl };
+  return { weight, normInverse, idf, avgdl, docCount };
 }
 
 // ---------------------------------------------------------------------------------------------
 // Weights
 
-class MatchNoneWeight implements Weight {
+export class MatchNoneWeight implements Weight {
   readonly children = [];
-  constructor(private readonly reason = '') {}
+  constructor(readonly reason = '') {}
   describe(): string {
     return `match_none${this.reason === '' ? '' : ` (${this.reason})`}`;
   }
@@ -104,9 +104,9 @@ class MatchNoneWeight implements Weight {
   }
 }
 
-class MatchAllWeight implements Weight {
+export class MatchAllWeight implements Weight {
   readonly children = [];
-  constructor(private readonly score: number) {}
+  constructor(readonly score: number) {}
   describe(): string {
     return `match_all score=${formatNumber(this.score)}`;
   }
@@ -117,9 +117,9 @@ class MatchAllWeight implements Weight {
 
 export class TermWeight implements Weight {
   readonly children = [];
-  private readonly bm25: ReturnType<typeof bm25For>;
+  readonly bm25: ReturnType<typeof bm25For>;
   readonly docFreq: number;
-  constructor(readonly field: string, readonly term: string, private readonly boost: number, private readonly scoring: boolean, stats: ShardStats) {
+  constructor(readonly field: string, readonly term: string, readonly boost: number, readonly scoring: boolean, stats: ShardStats) {
     this.docFreq = stats.docFreq(field, term);
     this.bm25 = bm25For(stats, field, [this.docFreq], boost);
   }
@@ -136,9 +136,9 @@ export class TermWeight implements Weight {
 }
 
 /** Any constant-score doc set computed per segment (ranges, terms on numbers, exists, ids, expansions). */
-class DocSetWeight implements Weight {
+export class DocSetWeight implements Weight {
   readonly children = [];
-  constructor(private readonly description: string, readonly score: number, private readonly build: (segment: Segment, score: number) => Scorer | null) {}
+  constructor(readonly description: string, readonly score: number, private readonly build: (segment: Segment, score: number) => Scorer | null) {}
   describe(): string {
     return `${this.description} score=${formatNumber(this.score)}`;
   }
@@ -147,15 +147,15 @@ class DocSetWeight implements Weight {
   }
 }
 
-class BoolWeight implements Weight {
+export class BoolWeight implements Weight {
   readonly children: readonly Weight[];
   constructor(
-    private readonly must: readonly Weight[],
-    private readonly should: readonly Weight[],
-    private readonly filter: readonly Weight[],
-    private readonly mustNot: readonly Weight[],
-    private readonly minimumShouldMatch: number,
-    private readonly scoring: boolean,
+    readonly must: readonly Weight[],
+    readonly should: readonly Weight[],
+    readonly filter: readonly Weight[],
+    readonly mustNot: readonly Weight[],
+    readonly minimumShouldMatch: number,
+    readonly scoring: boolean,
   ) {
     this.children = [...must, ...should, ...filter, ...mustNot];
   }
@@ -218,9 +218,9 @@ class BoolWeight implements Weight {
   }
 }
 
-class ConstantScoreWeight implements Weight {
+export class ConstantScoreWeight implements Weight {
   readonly children: readonly Weight[];
-  constructor(private readonly inner: Weight, private readonly score: number) {
+  constructor(readonly inner: Weight, readonly score: number) {
     this.children = [inner];
   }
   describe(): string {
@@ -232,8 +232,8 @@ class ConstantScoreWeight implements Weight {
   }
 }
 
-class DisMaxWeight implements Weight {
-  constructor(readonly children: readonly Weight[], private readonly tieBreaker: number) {}
+export class DisMaxWeight implements Weight {
+  constructor(readonly children: readonly Weight[], readonly tieBreaker: number) {}
   describe(): string {
     return `dis_max tie_breaker=${this.tieBreaker}`;
   }
@@ -247,7 +247,7 @@ class DisMaxWeight implements Weight {
 
 class BoostWeight implements Weight {
   readonly children: readonly Weight[];
-  constructor(private readonly inner: Weight, private readonly boost: number) {
+  constructor(readonly inner: Weight, readonly boost: number) {
     this.children = [inner];
   }
   describe(): string {
@@ -259,19 +259,23 @@ class BoostWeight implements Weight {
   }
 }
 
-class PhraseWeight implements Weight {
+export class PhraseWeight implements Weight {
   readonly children = [];
-  private readonly bm25: ReturnType<typeof bm25For>;
+  readonly bm25: ReturnType<typeof bm25For>;
+  readonly docFreqs: readonly number[];
+  readonly boost: number;
   constructor(
-    private readonly field: string,
-    private readonly terms: readonly string[],
-    private readonly offsets: readonly number[],
-    private readonly slop: number,
+    readonly field: string,
+    readonly terms: readonly string[],
+    readonly offsets: readonly number[],
+    readonly slop: number,
     boost: number,
-    private readonly scoring: boolean,
+    readonly scoring: boolean,
     stats: ShardStats,
   ) {
-    this.bm25 = bm25For(stats, field, terms.map((term) => stats.docFreq(field, term)), scoring ? boost : 0);
+    this.docFreqs = terms.map((term) => stats.docFreq(field, term));
+    this.boost = scoring ? boost : 0;
+    this.bm25 = bm25For(stats, field, this.docFreqs, this.boost);
   }
   describe(): string {
     return `phrase ${this.field}:"${this.terms.map((term, index) => `${term}@${this.offsets[index]}`).join(' ')}" slop=${this.slop} idf=${formatNumber(this.bm25.idf)}`;

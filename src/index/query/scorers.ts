@@ -824,6 +824,10 @@ export class PhraseScorer extends Scorer {
     }
     return freq;
   }
+  /** The current doc's phrase frequency (exact: matches; sloppy: the summed 1/(1 + distance)); explanations show it. */
+  freq(): number {
+    return this.phraseFreq;
+  }
   score(): number {
     const weight = this.bm25.weight;
     return Math.fround(weight - weight / (1 + this.phraseFreq * this.bm25.normInverse[this.norms[this.doc]!]!));
