@@ -2,11 +2,35 @@
  * Merges segments into one holding only their live documents (pure). Doc ids are renumbered in
  * input order (all live docs of the first segment, then the second...), so relative order is
  * kept. Postings are merged directly (no re-analysis), as Lucene's merge does.
+ *
+ * The merge is a generator that yields every few thousand terms or documents, so that its caller
+ * can run it in slices between other work (a merge of large segments takes seconds, and the node
+ * must keep answering meanwhile); `mergeSegments` runs it to the end at once.
  */
 import { createSegment, finishPostings, sortNanoPoints, sortPoints } from './segment-builder.js';
 import { type DocValues, type FieldMapping, type PostingsField, type Segment, isLive, numericFieldTypes } from './segment.js';
 
+/** Work between two yields of a stepwise merge (style P4). */
+export const mergeSliceLimits = {
+  termsPerSlice: 4_096,
+  docsPerSlice: 32_768,
+} as const;
+
+export interface MergedSegment {
+  readonly segment: Segment;
+  /** Per input segment, per doc: its doc id in the merged segment, or -1 (it was deleted). */
+  readonly docMaps: readonly Int32Array[];
+}
+
 export function mergeSegments(segments: readonly Segment[], name: string): Segment {
+  const steps = mergeSegmentsStepwise(segments, name);
+  for (;;) {
+    const step = steps.next();
+    if (step.done === true) return step.value.segment;
+  }
+}
+
+export function* mergeSegmentsStepwise(segments: readonly Segment[], name: string): Generator<void, MergedSegment, void> {
   const mappings: Record<string, FieldMapping> = {};
   for (const segment of segments) Object.assign(mappings, segment.mappings);
   const docMaps: Int32Array[] = [];
@@ -20,6 +44,7 @@ export function mergeSegments(segments: readonly Segment[], name: string): Segme
       docMap[doc] = ids.length;
       ids.push(segment.ids[doc]!);
       sources.push(segment.sources[doc]!);
+      if (ids.length % mergeSliceLimits.docsPerSlice === 0) yield;
     }
     docMaps.push(docMap);
     maxSeqNo = Math.max(maxSeqNo, segment.maxSeqNo);
@@ -31,23 +56,25 @@ export function mergeSegments(segments: readonly Segment[], name: string): Segme
   for (const [path, mapping] of Object.entries(mappings)) {
     if (mapping.aliasOf !== undefined) continue; // nothing is indexed under a field alias
     if (mapping.type === 'text' || mapping.type === 'keyword') {
-      const { field, ordinalMapsPerSegment } = mergePostings(path, mapping.type, segments, docMaps, maxDoc);
+      const { field, ordinalMapsPerSegment } = yield* mergePostings(path, mapping.type, segments, docMaps, maxDoc);
+      yield;
       postings.set(path, field);
       ordinalMaps.set(path, ordinalMapsPerSegment);
     }
     if (mapping.type === 'text' || !(mapping.type === 'keyword' || numericFieldTypes.has(mapping.type))) continue;
-    docValues.set(path, mergeDocValues(path, mapping.type === 'keyword', segments, docMaps, maxDoc, ordinalMaps.get(path), mapping.type === 'date_nanos'));
+    docValues.set(path, yield* mergeDocValues(path, mapping.type === 'keyword', segments, docMaps, maxDoc, ordinalMaps.get(path), mapping.type === 'date_nanos'));
+    yield;
   }
-  return createSegment({ name, maxSeqNo, mappings, ids, sources, postings, docValues, liveDocs: null });
+  return { segment: createSegment({ name, maxSeqNo, mappings, ids, sources, postings, docValues, liveDocs: null }), docMaps };
 }
 
-function mergePostings(
+function* mergePostings(
   path: string,
   kind: 'text' | 'keyword',
   segments: readonly Segment[],
   docMaps: readonly Int32Array[],
   maxDoc: number,
-): { field: PostingsField; ordinalMapsPerSegment: Int32Array[] } {
+): Generator<void, { field: PostingsField; ordinalMapsPerSegment: Int32Array[] }, void> {
   const fields = segments.map((segment) => segment.postings.get(path));
   // Upper bounds: every posting and position of every input segment.
   let postingsBound = 0;
@@ -70,7 +97,9 @@ function mergePostings(
   const ordinalMapsPerSegment = fields.map((old) => (old === undefined ? new Int32Array(0) : new Int32Array(old.terms.length).fill(-1)));
   const cursors = new Int32Array(segments.length);
   const matching: number[] = [];
+  let visited = 0;
   for (;;) {
+    if (++visited % mergeSliceLimits.termsPerSlice === 0) yield;
     let term: string | undefined;
     matching.length = 0;
     for (let segmentIndex = 0; segmentIndex < segments.length; segmentIndex++) {
@@ -149,7 +178,7 @@ function mergePostings(
   return { field, ordinalMapsPerSegment };
 }
 
-function mergeDocValues(
+function* mergeDocValues(
   path: string,
   keyword: boolean,
   segments: readonly Segment[],
@@ -157,7 +186,7 @@ function mergeDocValues(
   maxDoc: number,
   ordinalMaps: Int32Array[] | undefined,
   withNanos: boolean,
-): DocValues {
+): Generator<void, DocValues, void> {
   const valueStart = new Int32Array(maxDoc + 1);
   const values: number[] = [];
   const nanos: number[] = [];
@@ -169,6 +198,7 @@ function mergeDocValues(
     const docMap = docMaps[segmentIndex]!;
     for (let doc = 0; doc < docMap.length; doc++) {
       if (docMap[doc]! < 0) continue;
+      if (newDoc % mergeSliceLimits.docsPerSlice === mergeSliceLimits.docsPerSlice - 1) yield;
       valueStart[newDoc] = values.length;
       if (old !== undefined) {
         const from = old.valueStart[doc]!;

@@ -131,17 +131,34 @@ export function loadSearcherFiles(directory: string, indexUuid: string): Searche
  * manifest no longer names. `written` lists segment names already on disk (returned updated).
  */
 export function writeSearcherFiles(directory: string, indexUuid: string, state: SearcherState, written: ReadonlySet<string>): Set<string> {
-  mkdirSync(directory, { recursive: true });
-  const names = new Set<string>();
+  const onDisk = new Set(written);
   state.segments.forEach((segment, position) => {
-    names.add(segment.name);
-    if (written.has(segment.name)) return;
-    // New segments are written before any delete applies to them, so their liveDocs are null;
-    // a segment loaded with deletes is already on disk. Deletes are always taken from the manifest.
-    const bare = segment.liveDocs === null ? segment : { ...segment, liveDocs: null, liveDocCount: segment.maxDoc };
-    writeFileSync(path.join(directory, `${segment.name}.seg`), serializeSegment(bare));
-    writeFileSync(path.join(directory, `${segment.name}.meta`), encodeDocMetadata(state.metadata[position]!));
+    if (onDisk.has(segment.name)) return;
+    writeSegmentFiles(directory, segment, state.metadata[position]!);
+    onDisk.add(segment.name);
   });
+  return writeManifest(directory, indexUuid, state);
+}
+
+/**
+ * Writes one segment's files (step one of persisting, one segment at a time so that a large one
+ * does not hold up other work for all the others). The manifest does not name it yet.
+ */
+export function writeSegmentFiles(directory: string, segment: Segment, metadata: DocMetadata): void {
+  mkdirSync(directory, { recursive: true });
+  // Deletes are always taken from the manifest: the segment file holds every document, live or not.
+  const bare = segment.liveDocs === null ? segment : { ...segment, liveDocs: null, liveDocCount: segment.maxDoc };
+  writeFileSync(path.join(directory, `${segment.name}.seg`), serializeSegment(bare));
+  writeFileSync(path.join(directory, `${segment.name}.meta`), encodeDocMetadata(metadata));
+}
+
+/**
+ * Makes the state the persisted one (every segment of it must be on disk already), then removes
+ * files the manifest no longer names. Returns the names on disk.
+ */
+export function writeManifest(directory: string, indexUuid: string, state: SearcherState): Set<string> {
+  mkdirSync(directory, { recursive: true });
+  const names = new Set(state.segments.map((segment) => segment.name));
   const manifest: Manifest = {
     format_version: SEARCHER_MANIFEST_FORMAT_VERSION,
     index_uuid: indexUuid,

@@ -10,12 +10,12 @@
  * max seq_no — like Elasticsearch's recovery, which makes every acknowledged write searchable.
  */
 import type { Logger } from 'pino';
-import { computeShardStats, type FieldMappings, type ShardStats } from '../engine/index.js';
+import { computeShardStats, mergeSegmentsStepwise, type FieldMappings, type MergedSegment, type ShardStats } from '../engine/index.js';
 import type { IndexHandle, IndicesService } from '../indices-service.js';
 import type { ShardStore } from '../store/index.js';
 import { engineMappings } from './document-input.js';
-import { clearSearcherFiles, loadSearcherFiles, SearcherFilesError, searcherDirectory, writeSearcherFiles } from './searcher-files.js';
-import { applyMerge, applyOperations, emptySearcherState, pickMerge, rebuildState, type SearcherState, type VersionedDocument } from './searcher-state.js';
+import { clearSearcherFiles, loadSearcherFiles, SearcherFilesError, searcherDirectory, writeManifest, writeSearcherFiles, writeSegmentFiles } from './searcher-files.js';
+import { applyOperations, emptySearcherState, finishMerge, pickMerge, rebuildState, startMerge, type MergePlan, type SearcherState, type VersionedDocument } from './searcher-state.js';
 
 /** Limits of refresh work (style P4). */
 export const refreshLimits = {
@@ -23,6 +23,11 @@ export const refreshLimits = {
   operationsPerStepMax: 50_000,
   /** Documents per segment when rebuilding from the store. */
   rebuildDocsPerSegmentMax: 200_000,
+  /**
+   * Longest a merge runs before yielding to other work (ms). A merge runs in slices of about
+   * this much, one per event-loop turn, so requests are answered between them.
+   */
+  mergeSliceMs: 10,
 } as const;
 
 const statsCache = new WeakMap<SearcherState, ShardStats>();
@@ -40,6 +45,9 @@ export function shardStatsOf(state: SearcherState): ShardStats {
 class ShardSearcher {
   private written = new Set<string>();
   private backgroundScheduled = false;
+  private merge: { readonly plan: MergePlan; readonly steps: Generator<void, MergedSegment, void> } | undefined;
+  /** The state the persisted manifest describes (undefined: none written by this process yet). */
+  private persisted: SearcherState | undefined;
   private closed = false;
   state: SearcherState = emptySearcherState;
   private readonly directory: string;
@@ -83,6 +91,7 @@ class ShardSearcher {
       return;
     }
     this.state = loaded;
+    this.persisted = loaded;
     this.written = new Set(loaded.segments.map((segment) => segment.name));
     this.refreshTo(store.maxSeqNo);
   }
@@ -137,13 +146,15 @@ class ShardSearcher {
     if (chunk.length > 0) flush();
     this.state = { segments, metadata, refreshedSeqNo, nextSegmentNumber };
     this.written = new Set();
+    this.merge = undefined; // its inputs are gone
     this.scheduleBackgroundWork();
   }
 
   /**
-   * Merging and persisting run after the refresh that needed them, one merge step per event-loop
-   * turn, never inside the refresh: a merge of a large index takes seconds, and the node must keep
-   * answering meanwhile. Merges keep every live document and its order, so hits and buckets are
+   * Merging and persisting run after the refresh that needed them, never inside it, and a merge
+   * runs in slices of `mergeSliceMs`, one per event-loop turn: a merge of a large index takes
+   * seconds, and the node must keep answering (and refreshing) meanwhile; `finishMerge` folds the
+   * deletes that happened during the merge into its result. Merges keep every live document and its order, so hits and buckets are
    * the same before and after; BM25 statistics count deleted documents until a merge drops them,
    * as in Lucene, so scores of an index with updates or deletes settle when the merges do (in
    * Elasticsearch merges run in the background too). Persisting is a cache for restarts (the store
@@ -159,12 +170,24 @@ class ShardSearcher {
     setImmediate(() => setImmediate(() => {
       this.backgroundScheduled = false;
       if (this.closed) return;
-      const choice = pickMerge(this.state.segments);
-      if (choice === undefined) {
-        this.persist();
-        return;
+      if (this.merge === undefined) {
+        const choice = pickMerge(this.state.segments);
+        if (choice === undefined) {
+          if (!this.persistStep()) this.scheduleBackgroundWork();
+          return;
+        }
+        const started = startMerge(this.state, choice);
+        this.state = started.state;
+        this.merge = { plan: started.plan, steps: mergeSegmentsStepwise(started.plan.inputs, started.plan.name) };
       }
-      this.state = applyMerge(this.state, choice).state;
+      const merge = this.merge;
+      const deadline = performance.now() + refreshLimits.mergeSliceMs;
+      let step = merge.steps.next();
+      while (step.done !== true && performance.now() < deadline) step = merge.steps.next();
+      if (step.done === true) {
+        this.merge = undefined;
+        this.state = finishMerge(this.state, merge.plan, step.value).state;
+      }
       this.scheduleBackgroundWork();
     }));
   }
@@ -175,7 +198,7 @@ class ShardSearcher {
    * written first, so that a restart loads them instead of replaying the store.
    */
   close(flush: boolean): void {
-    if (flush && this.backgroundScheduled && !this.closed) this.persist();
+    if (flush && !this.closed && this.persisted !== this.state && this.state !== emptySearcherState) this.persist();
     this.closed = true;
   }
 
@@ -188,9 +211,33 @@ class ShardSearcher {
   private persist(): void {
     try {
       this.written = writeSearcherFiles(this.directory, this.handle.uuid, this.state, this.written);
+      this.persisted = this.state;
     } catch (error) {
       this.log.error({ err: error, index: this.handle.name }, 'failed to persist search segments');
     }
+  }
+
+  /**
+   * One step of persisting, one per event-loop turn: a segment not on disk yet, or, once every
+   * segment of the current state is, the manifest. True when there is nothing left to write.
+   */
+  private persistStep(): boolean {
+    if (this.persisted === this.state) return true;
+    try {
+      const position = this.state.segments.findIndex((segment) => !this.written.has(segment.name));
+      if (position >= 0) {
+        const segment = this.state.segments[position]!;
+        writeSegmentFiles(this.directory, segment, this.state.metadata[position]!);
+        this.written.add(segment.name);
+        return false;
+      }
+      this.written = writeManifest(this.directory, this.handle.uuid, this.state);
+      this.persisted = this.state;
+    } catch (error) {
+      this.log.error({ err: error, index: this.handle.name }, 'failed to persist search segments');
+      this.persisted = this.state; // retried after the next change, not in a loop
+    }
+    return true;
   }
 }
 

@@ -9,7 +9,7 @@
  * Reference: https://www.elastic.co/guide/en/elasticsearch/reference/current/near-real-time.html
  */
 import { assert } from '../../common/index.js';
-import { buildSegment, isLive, mergeSegments, withDeletes, type FieldMappings, type Segment } from '../engine/index.js';
+import { buildSegment, isLive, mergeSegmentsStepwise, withDeletes, type FieldMappings, type MergedSegment, type Segment } from '../engine/index.js';
 import type { RootMapping } from '../mapping/index.js';
 import type { Operation } from '../store/index.js';
 import { lazySegmentInputs } from './document-input.js';
@@ -170,7 +170,7 @@ export interface MergeChoice {
  * `segmentsPerMergeMax` adjacent segments with the fewest live docs (adjacent, so the `_doc`
  * order of documents is kept). Otherwise: a large segment that is mostly deletes, alone.
  */
-export function pickMerge(segments: readonly Pick<Segment, 'maxDoc' | 'liveDocCount'>[], policy: typeof mergePolicy = mergePolicy): MergeChoice | undefined {
+export function pickMerge(segments: readonly Pick<Segment, 'maxDoc' | 'liveDocCount'>[], policy: { readonly [K in keyof typeof mergePolicy]: number } = mergePolicy): MergeChoice | undefined {
   const count = segments.length;
   if (count > policy.segmentsPerShardMax) {
     const width = Math.min(policy.segmentsPerMergeMax, count);
@@ -195,18 +195,55 @@ export function pickMerge(segments: readonly Pick<Segment, 'maxDoc' | 'liveDocCo
   return undefined;
 }
 
-/** Merges `choice` into one segment holding their live documents, in order. */
-export function applyMerge(state: SearcherState, choice: MergeChoice): { state: SearcherState; merged: Segment; replaced: readonly Segment[] } {
+/**
+ * A merge under way: its inputs as they were when it started, and the name reserved for its
+ * result. The merge itself runs outside the state, in slices (the searcher service drives
+ * `mergeSegmentsStepwise`), while refreshes go on adding segments and deleting documents;
+ * `finishMerge` then folds the result into whatever the state has become.
+ */
+export interface MergePlan {
+  readonly name: string;
+  readonly inputs: readonly Segment[];
+  readonly metadata: readonly DocMetadata[];
+}
+
+/** Starts merging `choice`: reserves the result's segment name in the state. */
+export function startMerge(state: SearcherState, choice: MergeChoice): { state: SearcherState; plan: MergePlan } {
   assert(choice.start >= 0 && choice.end <= state.segments.length && choice.start < choice.end, 'the merge range lies within the segments');
-  const inputs = state.segments.slice(choice.start, choice.end);
-  const name = segmentName(state.nextSegmentNumber);
-  const merged = mergeSegments(inputs, name);
+  return {
+    state: { ...state, nextSegmentNumber: state.nextSegmentNumber + 1 },
+    plan: { name: segmentName(state.nextSegmentNumber), inputs: state.segments.slice(choice.start, choice.end), metadata: state.metadata.slice(choice.start, choice.end) },
+  };
+}
+
+/**
+ * Replaces the merged inputs by the merged segment, in the state as it is now. Documents deleted
+ * since the merge started are deleted in the result too; inputs dropped meanwhile (all their
+ * documents deleted) count as wholly deleted. When none of the inputs is left (a rebuild replaced
+ * the state, or everything was deleted), or they are no longer adjacent, the result is discarded:
+ * a merge only ever re-arranges what the state already holds.
+ */
+export function finishMerge(state: SearcherState, plan: MergePlan, merged: MergedSegment): { state: SearcherState; merged: Segment | undefined } {
+  const positions = plan.inputs.map((input) => state.segments.findIndex((segment) => segment.name === input.name));
+  const present = positions.filter((position) => position >= 0);
+  if (present.length === 0) return { state, merged: undefined };
+  for (let index = 1; index < present.length; index++) if (present[index] !== present[index - 1]! + 1) return { state, merged: undefined };
+  const deleted: number[] = [];
+  plan.inputs.forEach((input, inputIndex) => {
+    const docMap = merged.docMaps[inputIndex]!;
+    const position = positions[inputIndex]!;
+    const current = position >= 0 ? state.segments[position]! : undefined;
+    if (current !== undefined && current.liveDocs === input.liveDocs) return; // no new deletes
+    for (let doc = 0; doc < input.maxDoc; doc++) {
+      if (docMap[doc]! >= 0 && (current === undefined || !isLive(current, doc))) deleted.push(docMap[doc]!);
+    }
+  });
   const seqNos: number[] = [];
   const versions: number[] = [];
   const primaryTerms: number[] = [];
   const routings: (string | null)[] = [];
-  inputs.forEach((segment, offset) => {
-    const metadata = state.metadata[choice.start + offset]!;
+  plan.inputs.forEach((segment, offset) => {
+    const metadata = plan.metadata[offset]!;
     for (let doc = 0; doc < segment.maxDoc; doc++) {
       if (!isLive(segment, doc)) continue;
       seqNos.push(metadata.seqNos[doc]!);
@@ -215,16 +252,30 @@ export function applyMerge(state: SearcherState, choice: MergeChoice): { state: 
       routings.push(metadata.routings?.[doc] ?? null);
     }
   });
-  assert(seqNos.length === merged.maxDoc, 'the merged metadata covers every merged document');
+  assert(seqNos.length === merged.segment.maxDoc, 'the merged metadata covers every merged document');
   const mergedMetadata: DocMetadata = {
     seqNos: Float64Array.from(seqNos),
     versions: Float64Array.from(versions),
     primaryTerms: Float64Array.from(primaryTerms),
     ...routingsOf(routings),
   };
-  const segments = [...state.segments.slice(0, choice.start), merged, ...state.segments.slice(choice.end)];
-  const metadata = [...state.metadata.slice(0, choice.start), mergedMetadata, ...state.metadata.slice(choice.end)];
-  return { state: { ...state, segments, metadata, nextSegmentNumber: state.nextSegmentNumber + 1 }, merged, replaced: inputs };
+  const result = deleted.length === 0 ? merged.segment : withDeletes(merged.segment, deleted);
+  const first = present[0]!;
+  const end = present[present.length - 1]! + 1;
+  const keep = result.liveDocCount > 0;
+  const segments = [...state.segments.slice(0, first), ...(keep ? [result] : []), ...state.segments.slice(end)];
+  const metadata = [...state.metadata.slice(0, first), ...(keep ? [mergedMetadata] : []), ...state.metadata.slice(end)];
+  return { state: { ...state, segments, metadata }, merged: keep ? result : undefined };
+}
+
+/** Merges `choice` into one segment holding their live documents, in order, at once. */
+export function applyMerge(state: SearcherState, choice: MergeChoice): { state: SearcherState; merged: Segment; replaced: readonly Segment[] } {
+  const started = startMerge(state, choice);
+  const steps = mergeSegmentsStepwise(started.plan.inputs, started.plan.name);
+  let step = steps.next();
+  while (step.done !== true) step = steps.next();
+  const finished = finishMerge(started.state, started.plan, step.value);
+  return { state: finished.state, merged: finished.merged ?? step.value.segment, replaced: started.plan.inputs };
 }
 
 /** Deleted doc ids of a segment (for the manifest). */

@@ -56,3 +56,25 @@ test('stopping with merges pending persists the segments; a restart finds every 
   const count = await harness.call('GET', '/:index/_count', { params: { index: 'logs' } });
   assert.equal(count.body.count, refreshes);
 });
+
+test('persisting writes one segment per event-loop turn and the manifest last; a stop between the steps still restarts with every document', async (t) => {
+  let harness = openSearchHarness(t);
+  assert.equal((await harness.call('PUT', '/:index', { params: { index: 'logs' }, body: { settings: { refresh_interval: '-1' }, mappings: { properties: { body: { type: 'text' }, tag: { type: 'keyword' } } } } })).status, 200);
+  const handle = harness.service.get('logs')!;
+  const directory = searcherDirectory(harness.service.indexDirectory(handle.uuid));
+  await harness.index('logs', { first: { body: 'alpha', tag: 't0' } });
+  for (let turn = 0; turn < 10; turn++) await nextTurn();
+  assert.equal(loadSearcherFiles(directory, handle.uuid)?.refreshedSeqNo, 0, 'the first refresh was persisted');
+  // Three refreshes, three new segments: each takes a turn of its own before the manifest names them.
+  for (let batch = 0; batch < 3; batch++) await harness.index('logs', { [`d${batch}`]: { body: words[batch], tag: `t${batch}` } });
+  await nextTurn();
+  await nextTurn();
+  const midway = loadSearcherFiles(directory, handle.uuid);
+  assert.equal(midway?.refreshedSeqNo, 0, 'the manifest still names the old state while segments are written');
+  for (let turn = 0; turn < 10; turn++) await nextTurn();
+  assert.equal(loadSearcherFiles(directory, handle.uuid)?.refreshedSeqNo, 3, 'then the manifest names them all');
+  await harness.index('logs', { last: { body: 'delta', tag: 't3' } });
+  harness = harness.reopen(); // stopped before the background turns ran
+  const count = await harness.call('GET', '/:index/_count', { params: { index: 'logs' } });
+  assert.equal(count.body.count, 5);
+});

@@ -7,6 +7,9 @@ import { flattenMapping } from '../../../src/index/index.js';
 import {
   applyMerge,
   applyOperations,
+  finishMerge,
+  startMerge,
+  type MergePlan,
   decodeDocMetadata,
   emptySearcherState,
   encodeDocMetadata,
@@ -19,6 +22,7 @@ import {
   type SearcherState,
 } from '../../../src/index/searcher/index.js';
 import type { Operation } from '../../../src/index/index.js';
+import { mergeSegmentsStepwise, type MergedSegment } from '../../../src/index/engine/index.js';
 import { createRandom } from '../../harness/random.js';
 
 const root = { properties: { word: { type: 'keyword' }, n: { type: 'long' } } };
@@ -106,6 +110,59 @@ test(`random operations refreshed at random points match a brute-force model (se
       assert.ok(state.segments.length <= 10);
     }
   }
+  state = applyOperations(state, pending, root, mappings).state;
+  assert.deepEqual(liveIds(state), [...model.keys()].sort());
+  const request = parseSearchRequest({ query: { term: { word: 'even' } }, size: 0, track_total_hits: true, aggs: { total: { sum: { field: 'n' } } } });
+  const merged = mergeShardResults([searchShard(state.segments, undefined, request, { mappings, indexName: 'i', shardKey: 'i:0', nowMs: 0 })], request);
+  const evens = [...model.values()].filter((n) => n % 2 === 0);
+  assert.equal(merged.total?.value, evens.length);
+  assert.equal((merged.aggregations!['total'] as { value: number }).value, evens.reduce((sum, n) => sum + n, 0));
+});
+
+test(`a merge run in slices while refreshes add segments, delete and drop its inputs ends with exactly the model's documents (seed=${seed})`, () => {
+  const random = createRandom(seed + 1);
+  const model = new Map<string, number>();
+  let state = emptySearcherState;
+  let pending: Operation[] = [];
+  let seqNo = 0;
+  let merge: { plan: MergePlan; steps: Generator<void, MergedSegment, void> } | undefined;
+  let finished = 0;
+  for (let step = 0; step < 3000; step++) {
+    const id = `d${Math.floor(random() * 60)}`;
+    if (random() < 0.3) {
+      pending.push(op(seqNo++, 'delete', id, undefined, 2));
+      model.delete(id);
+    } else {
+      const n = Math.floor(random() * 1000);
+      pending.push(op(seqNo++, 'index', id, { n, word: n % 2 === 0 ? 'even' : 'odd' }));
+      model.set(id, n);
+    }
+    if (random() < 0.1) {
+      state = applyOperations(state, pending, root, mappings).state;
+      pending = [];
+    }
+    if (merge === undefined) {
+      const choice = pickMerge(state.segments, { segmentsPerShardMax: 3, segmentsPerMergeMax: 3, deletedFractionMax: 0.5, expungeDocsMin: 1000 });
+      if (choice !== undefined) {
+        const started = startMerge(state, choice);
+        state = started.state;
+        merge = { plan: started.plan, steps: mergeSegmentsStepwise(started.plan.inputs, started.plan.name) };
+      }
+    } else {
+      // One slice per step: refreshes (deletes, dropped segments, new ones) happen between slices.
+      const next = merge.steps.next();
+      if (next.done === true) {
+        state = finishMerge(state, merge.plan, next.value).state;
+        merge = undefined;
+        finished++;
+        const names = state.segments.map((segment) => segment.name);
+        assert.equal(new Set(names).size, names.length, 'segment names stay unique');
+      }
+    }
+    // Whatever the merge is doing, the state is always exactly the refreshed operations.
+    if (pending.length === 0) assert.deepEqual(liveIds(state), [...model.keys()].sort());
+  }
+  assert.ok(finished > 10, `merges finished (${finished})`);
   state = applyOperations(state, pending, root, mappings).state;
   assert.deepEqual(liveIds(state), [...model.keys()].sort());
   const request = parseSearchRequest({ query: { term: { word: 'even' } }, size: 0, track_total_hits: true, aggs: { total: { sum: { field: 'n' } } } });
