@@ -285,3 +285,15 @@ test('bad input: 400 with Elasticsearch types and reasons, never a 5xx', async (
   assert.equal(array.status, 400);
   assert.equal((array.json() as ErrorBody).error.reason, 'Expected [START_OBJECT] but found [START_ARRAY]');
 });
+
+test('routing: a required _routing must be given (routing_missing_exception); get shows the document _routing', async () => {
+  await admin.indices.create({ index: 'routed', mappings: { _routing: { required: true }, properties: { title: { type: 'text' } } } });
+  await admin.index({ index: 'routed', id: '1', routing: 'r1', document: { title: 'routed fox' }, refresh: true });
+  const missing = await failure(admin, { index: 'routed', id: '1', query: { match: { title: 'fox' } } });
+  assert.equal(missing.statusCode, 400);
+  assert.equal(missing.error.type, 'routing_missing_exception');
+  const routed = await admin.explain({ index: 'routed', id: '1', routing: 'r1', _source: true, query: { match: { title: 'fox' } } });
+  assert.equal(routed.matched, true);
+  assert.deepEqual(Object.keys(routed.get!), ['_seq_no', '_primary_term', '_routing', 'found', '_source']);
+  assert.equal(routed.get!._routing, 'r1');
+});
