@@ -32,21 +32,6 @@ interface SectionRef {
   readonly offsets?: SectionRef;
 }
 
-/** Strings as their UTF-8 bytes back to back, and where each starts (length + 1 offsets). */
-function packTexts(texts: readonly string[]): { bytes: Uint8Array; offsets: Int32Array } {
-  let total = 0;
-  for (const text of texts) total += Buffer.byteLength(text, 'utf8');
-  const bytes = Buffer.allocUnsafe(total);
-  const offsets = new Int32Array(texts.length + 1);
-  let position = 0;
-  for (let index = 0; index < texts.length; index++) {
-    offsets[index] = position;
-    position += bytes.write(texts[index]!, position, 'utf8');
-  }
-  offsets[texts.length] = position;
-  return { bytes, offsets };
-}
-
 export class SegmentFormatError extends Error {
   constructor(message: string) {
     super(message);
@@ -54,17 +39,59 @@ export class SegmentFormatError extends Error {
   }
 }
 
-export function serializeSegment(segment: Segment): Buffer {
-  const chunks: Uint8Array[] = [];
+/** Where a segment file keeps the CRC-32 of every byte after its fixed header. */
+export const SEGMENT_CRC_OFFSET = 16;
+/** Pieces of `serializeSegmentPieces` stay about this small (bytes), so that a writer can pause between them. */
+const pieceBytesMax = 4 * 1024 * 1024;
+/** Texts packed into one piece of a `text` section. */
+const textsPerPiece = 16_384;
+
+/** A piece of the file, made when it is written (texts are packed then, not all at once). */
+type Piece = Uint8Array | (() => Uint8Array);
+
+/**
+ * The bytes of a segment file, in pieces of a few megabytes at most, so that a large segment can
+ * be written a piece at a time between other work. The first piece is the fixed header, whose
+ * CRC-32 (at `SEGMENT_CRC_OFFSET`) is zero: the writer computes it over all later pieces and
+ * writes it there last (`serializeSegment` does the same in memory).
+ */
+export function* serializeSegmentPieces(segment: Segment): Generator<Uint8Array, void, void> {
+  const pieces: Piece[] = [];
   let offset = 0;
+  const pad = (): void => {
+    const padding = (8 - (offset % 8)) % 8;
+    if (padding > 0) {
+      pieces.push(zeroPadding.subarray(0, padding));
+      offset += padding;
+    }
+  };
   const section = (type: SectionType, data: Int32Array | Uint32Array | Uint8Array | Float64Array | unknown): SectionRef => {
+    if (type === 'text') {
+      const texts = data as readonly string[];
+      const starts = new Int32Array(texts.length + 1);
+      let total = 0;
+      for (let index = 0; index < texts.length; index++) {
+        starts[index] = total;
+        total += Buffer.byteLength(texts[index]!, 'utf8');
+      }
+      starts[texts.length] = total;
+      const offsets = section('i32', starts);
+      const at = offset;
+      for (let first = 0; first < texts.length; first += textsPerPiece) {
+        const last = Math.min(texts.length, first + textsPerPiece);
+        pieces.push(() => {
+          const bytes = Buffer.allocUnsafe(starts[last]! - starts[first]!);
+          let position = 0;
+          for (let index = first; index < last; index++) position += bytes.write(texts[index]!, position, 'utf8');
+          return bytes;
+        });
+      }
+      offset += total;
+      pad();
+      return { type, offset: at, length: texts.length, offsets };
+    }
     let bytes: Uint8Array;
     let length: number;
-    if (type === 'text') {
-      const packed = packTexts(data as readonly string[]);
-      const offsets = section('i32', packed.offsets);
-      return { ...append(packed.bytes), type, length: (data as readonly string[]).length, offsets };
-    }
     if (type === 'json') {
       bytes = Buffer.from(JSON.stringify(data), 'utf8');
       length = bytes.length;
@@ -73,19 +100,12 @@ export function serializeSegment(segment: Segment): Buffer {
       bytes = new Uint8Array(array.buffer, array.byteOffset, array.byteLength);
       length = array.length;
     }
-    return { ...append(bytes), type, length };
-  };
-  function append(bytes: Uint8Array): { offset: number } {
     const at = offset;
-    chunks.push(bytes);
+    for (let start = 0; start < bytes.length; start += pieceBytesMax) pieces.push(bytes.subarray(start, Math.min(bytes.length, start + pieceBytesMax)));
     offset += bytes.length;
-    const padding = (8 - (offset % 8)) % 8;
-    if (padding > 0) {
-      chunks.push(zeroPadding.subarray(0, padding));
-      offset += padding;
-    }
-    return { offset: at };
-  }
+    pad();
+    return { type, offset: at, length };
+  };
   const postings: Record<string, unknown> = {};
   for (const [path, field] of segment.postings) {
     postings[path] = {
@@ -136,19 +156,21 @@ export function serializeSegment(segment: Segment): Buffer {
   };
   const headerJson = Buffer.from(JSON.stringify(header), 'utf8');
   const headerLength = headerJson.length + ((8 - ((fixedHeaderBytes + headerJson.length) % 8)) % 8);
-  // One allocation, one copy per section.
-  const output = Buffer.allocUnsafe(fixedHeaderBytes + headerLength + offset);
-  magic.copy(output, 0);
-  output.writeUInt32LE(SEGMENT_FORMAT_VERSION, 8);
-  output.writeUInt32LE(headerLength, 12);
-  headerJson.copy(output, fixedHeaderBytes);
-  output.fill(0x20, fixedHeaderBytes + headerJson.length, fixedHeaderBytes + headerLength);
-  let position = fixedHeaderBytes + headerLength;
-  for (const chunk of chunks) {
-    output.set(chunk, position);
-    position += chunk.length;
-  }
-  output.writeUInt32LE(crc32(output.subarray(fixedHeaderBytes)), 16);
+  const fixed = Buffer.alloc(fixedHeaderBytes);
+  magic.copy(fixed, 0);
+  fixed.writeUInt32LE(SEGMENT_FORMAT_VERSION, 8);
+  fixed.writeUInt32LE(headerLength, 12);
+  yield fixed;
+  const headerBytes = Buffer.alloc(headerLength, 0x20);
+  headerJson.copy(headerBytes, 0);
+  yield headerBytes;
+  for (const piece of pieces) yield typeof piece === 'function' ? piece() : piece;
+}
+
+/** A segment file's bytes, in one buffer. */
+export function serializeSegment(segment: Segment): Buffer {
+  const output = Buffer.concat([...serializeSegmentPieces(segment)]);
+  output.writeUInt32LE(crc32(output.subarray(fixedHeaderBytes)), SEGMENT_CRC_OFFSET);
   return output;
 }
 
@@ -159,7 +181,7 @@ export function deserializeSegment(buffer: Buffer): Segment {
   if (version !== SEGMENT_FORMAT_VERSION) throw new SegmentFormatError(`unsupported segment format version [${version}]`);
   const headerLength = buffer.readUInt32LE(12);
   const body = buffer.subarray(fixedHeaderBytes);
-  if (crc32(body) !== buffer.readUInt32LE(16)) throw new SegmentFormatError('segment checksum mismatch');
+  if (crc32(body) !== buffer.readUInt32LE(SEGMENT_CRC_OFFSET)) throw new SegmentFormatError('segment checksum mismatch');
   let header: any;
   try {
     header = JSON.parse(body.subarray(0, headerLength).toString('utf8'));

@@ -13,10 +13,10 @@
  * refresh and are removed. Anything unreadable makes `loadSearcherFiles` throw; the caller then
  * rebuilds from the shard store, which is the source of truth.
  */
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import path from 'node:path';
 import { crc32 } from 'node:zlib';
-import { deserializeSegment, serializeSegment, withDeletes, type Segment } from '../engine/index.js';
+import { deserializeSegment, SEGMENT_CRC_OFFSET, serializeSegmentPieces, withDeletes, type Segment } from '../engine/index.js';
 import { deletedDocs, type DocMetadata, type SearcherState } from './searcher-state.js';
 
 export const SEARCHER_MANIFEST_FORMAT_VERSION = 1;
@@ -145,11 +145,41 @@ export function writeSearcherFiles(directory: string, indexUuid: string, state: 
  * does not hold up other work for all the others). The manifest does not name it yet.
  */
 export function writeSegmentFiles(directory: string, segment: Segment, metadata: DocMetadata): void {
+  const steps = writeSegmentFilesStepwise(directory, segment, metadata);
+  while (steps.next().done !== true);
+}
+
+/**
+ * As `writeSegmentFiles`, a piece of a few megabytes per step, so that the caller can write a
+ * large segment between other work. Stopping part-way leaves a file no manifest names, which the
+ * next manifest write removes.
+ */
+export function* writeSegmentFilesStepwise(directory: string, segment: Segment, metadata: DocMetadata): Generator<void, void, void> {
   mkdirSync(directory, { recursive: true });
   // Deletes are always taken from the manifest: the segment file holds every document, live or not.
   const bare = segment.liveDocs === null ? segment : { ...segment, liveDocs: null, liveDocCount: segment.maxDoc };
-  writeFileSync(path.join(directory, `${segment.name}.seg`), serializeSegment(bare));
+  const descriptor = openSync(path.join(directory, `${segment.name}.seg`), 'w');
+  try {
+    let crc: number | undefined; // over every piece after the fixed header
+    let position = 0;
+    for (const piece of serializeSegmentPieces(bare)) {
+      position += writeFully(descriptor, piece, position);
+      crc = crc === undefined ? 0 : crc32(piece, crc);
+      yield;
+    }
+    const checksum = Buffer.alloc(4);
+    checksum.writeUInt32LE(crc ?? 0);
+    writeFully(descriptor, checksum, SEGMENT_CRC_OFFSET);
+  } finally {
+    closeSync(descriptor);
+  }
   writeFileSync(path.join(directory, `${segment.name}.meta`), encodeDocMetadata(metadata));
+}
+
+function writeFully(descriptor: number, bytes: Uint8Array, position: number): number {
+  let written = 0;
+  while (written < bytes.length) written += writeSync(descriptor, bytes, written, bytes.length - written, position + written);
+  return bytes.length;
 }
 
 /**

@@ -14,7 +14,7 @@ import { computeShardStats, mergeSegmentsStepwise, type FieldMappings, type Merg
 import type { IndexHandle, IndicesService } from '../indices-service.js';
 import type { ShardStore } from '../store/index.js';
 import { engineMappings } from './document-input.js';
-import { clearSearcherFiles, loadSearcherFiles, SearcherFilesError, searcherDirectory, writeManifest, writeSearcherFiles, writeSegmentFiles } from './searcher-files.js';
+import { clearSearcherFiles, loadSearcherFiles, SearcherFilesError, searcherDirectory, writeManifest, writeSearcherFiles, writeSegmentFilesStepwise } from './searcher-files.js';
 import { applyOperations, emptySearcherState, finishMerge, pickMerge, rebuildState, startMerge, type MergePlan, type SearcherState, type VersionedDocument } from './searcher-state.js';
 
 /** Limits of refresh work (style P4). */
@@ -48,6 +48,8 @@ class ShardSearcher {
   private merge: { readonly plan: MergePlan; readonly steps: Generator<void, MergedSegment, void> } | undefined;
   /** The state the persisted manifest describes (undefined: none written by this process yet). */
   private persisted: SearcherState | undefined;
+  /** A segment being written, a piece per slice. */
+  private writing: { readonly name: string; readonly steps: Generator<void, void, void> } | undefined;
   private closed = false;
   state: SearcherState = emptySearcherState;
   private readonly directory: string;
@@ -173,7 +175,10 @@ class ShardSearcher {
       if (this.merge === undefined) {
         const choice = pickMerge(this.state.segments);
         if (choice === undefined) {
-          if (!this.persistStep()) this.scheduleBackgroundWork();
+          const deadline = performance.now() + refreshLimits.mergeSliceMs;
+          let done = this.persistStep();
+          while (!done && performance.now() < deadline) done = this.persistStep();
+          if (!done) this.scheduleBackgroundWork();
           return;
         }
         const started = startMerge(this.state, choice);
@@ -198,6 +203,9 @@ class ShardSearcher {
    * written first, so that a restart loads them instead of replaying the store.
    */
   close(flush: boolean): void {
+    // A segment half written stays unnamed by any manifest (the next manifest write removes it).
+    this.writing?.steps.return();
+    this.writing = undefined;
     if (flush && !this.closed && this.persisted !== this.state && this.state !== emptySearcherState) this.persist();
     this.closed = true;
   }
@@ -218,22 +226,30 @@ class ShardSearcher {
   }
 
   /**
-   * One step of persisting, one per event-loop turn: a segment not on disk yet, or, once every
-   * segment of the current state is, the manifest. True when there is nothing left to write.
+   * One step of persisting, run in slices like merges: a piece of a segment not on disk yet, or,
+   * once every segment of the current state is, the manifest. True when nothing is left to write.
    */
   private persistStep(): boolean {
-    if (this.persisted === this.state) return true;
+    if (this.persisted === this.state && this.writing === undefined) return true;
     try {
+      if (this.writing !== undefined) {
+        const writing = this.writing;
+        if (writing.steps.next().done === true) {
+          this.writing = undefined;
+          this.written.add(writing.name);
+        }
+        return false;
+      }
       const position = this.state.segments.findIndex((segment) => !this.written.has(segment.name));
       if (position >= 0) {
         const segment = this.state.segments[position]!;
-        writeSegmentFiles(this.directory, segment, this.state.metadata[position]!);
-        this.written.add(segment.name);
+        this.writing = { name: segment.name, steps: writeSegmentFilesStepwise(this.directory, segment, this.state.metadata[position]!) };
         return false;
       }
       this.written = writeManifest(this.directory, this.handle.uuid, this.state);
       this.persisted = this.state;
     } catch (error) {
+      this.writing = undefined;
       this.log.error({ err: error, index: this.handle.name }, 'failed to persist search segments');
       this.persisted = this.state; // retried after the next change, not in a loop
     }

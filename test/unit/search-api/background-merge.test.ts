@@ -6,7 +6,12 @@
 import assert from 'node:assert/strict';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { test } from 'node:test';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { buildSegment, deserializeSegment, serializeSegment } from '../../../src/index/engine/index.js';
 import { loadSearcherFiles, mergePolicy, searcherDirectory } from '../../../src/index/searcher/index.js';
+import { writeSegmentFilesStepwise } from '../../../src/index/searcher/searcher-files.js';
 import { openSearchHarness, type SearchHarness } from './harness.js';
 
 const words = ['alpha', 'beta', 'gamma', 'delta'];
@@ -57,7 +62,7 @@ test('stopping with merges pending persists the segments; a restart finds every 
   assert.equal(count.body.count, refreshes);
 });
 
-test('persisting writes one segment per event-loop turn and the manifest last; a stop between the steps still restarts with every document', async (t) => {
+test('persisting runs in later turns, segments first and the manifest last; a stop before it still restarts with every document', async (t) => {
   let harness = openSearchHarness(t);
   assert.equal((await harness.call('PUT', '/:index', { params: { index: 'logs' }, body: { settings: { refresh_interval: '-1' }, mappings: { properties: { body: { type: 'text' }, tag: { type: 'keyword' } } } } })).status, 200);
   const handle = harness.service.get('logs')!;
@@ -65,16 +70,38 @@ test('persisting writes one segment per event-loop turn and the manifest last; a
   await harness.index('logs', { first: { body: 'alpha', tag: 't0' } });
   for (let turn = 0; turn < 10; turn++) await nextTurn();
   assert.equal(loadSearcherFiles(directory, handle.uuid)?.refreshedSeqNo, 0, 'the first refresh was persisted');
-  // Three refreshes, three new segments: each takes a turn of its own before the manifest names them.
   for (let batch = 0; batch < 3; batch++) await harness.index('logs', { [`d${batch}`]: { body: words[batch], tag: `t${batch}` } });
-  await nextTurn();
-  await nextTurn();
-  const midway = loadSearcherFiles(directory, handle.uuid);
-  assert.equal(midway?.refreshedSeqNo, 0, 'the manifest still names the old state while segments are written');
   for (let turn = 0; turn < 10; turn++) await nextTurn();
   assert.equal(loadSearcherFiles(directory, handle.uuid)?.refreshedSeqNo, 3, 'then the manifest names them all');
   await harness.index('logs', { last: { body: 'delta', tag: 't3' } });
   harness = harness.reopen(); // stopped before the background turns ran
   const count = await harness.call('GET', '/:index/_count', { params: { index: 'logs' } });
   assert.equal(count.body.count, 5);
+});
+
+test('a segment file written piece by piece is byte for byte the one-buffer serialization; stopped part-way, it is not a valid segment', () => {
+  const directory = mkdtempSync(path.join(tmpdir(), 'strait-seg-'));
+  try {
+    const texts = Array.from({ length: 40_000 }, (_, doc) => `{"n":${doc},"body":"${words[doc % 4]} ${'x'.repeat(doc % 50)}"}`);
+    const segment = buildSegment(
+      texts.map((source, docId) => ({ docId, id: `d${docId}`, source, fields: { body: [`${words[docId % 4]} ${words[(docId * 7) % 4]}`], tag: [`t${docId % 3}`] } })),
+      { body: { type: 'text' }, tag: { type: 'keyword' } },
+      { name: '_7', maxSeqNo: texts.length - 1 },
+    );
+    const metadata = { seqNos: new Float64Array(texts.length), versions: new Float64Array(texts.length).fill(1), primaryTerms: new Float64Array(texts.length).fill(1) };
+    const partial = writeSegmentFilesStepwise(directory, segment, metadata);
+    for (let step = 0; step < 3; step++) assert.equal(partial.next().done, false, 'a large segment takes several pieces');
+    partial.return();
+    assert.throws(() => deserializeSegment(readFileSync(path.join(directory, '_7.seg'))));
+    const whole = writeSegmentFilesStepwise(directory, segment, metadata);
+    let steps = 0;
+    while (whole.next().done !== true) steps++;
+    assert.ok(steps > 3, `written in ${steps} pieces`);
+    const bytes = readFileSync(path.join(directory, '_7.seg'));
+    assert.ok(bytes.equals(serializeSegment(segment)));
+    assert.deepEqual(deserializeSegment(bytes).sources, texts);
+    assert.deepEqual(readdirSync(directory).sort(), ['_7.meta', '_7.seg']);
+  } finally {
+    rmSync(directory, { recursive: true, force: true });
+  }
 });
