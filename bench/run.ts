@@ -23,6 +23,7 @@
  * BENCH_CCR_REFRESH_INTERVAL for the lag indices' refresh_interval (-1: lag without scheduled refreshes).
  */
 import { existsSync, lstatSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { Client } from '@elastic/elasticsearch';
@@ -391,7 +392,9 @@ async function main(): Promise<void> {
   console.log(`common term "${terms.common}" in ${terms.commonDf} docs; rare term "${terms.rare}" in ${terms.rareDf} docs`);
   const queries = benchQueries(terms);
 
-  // Lucene in-process, same documents, same terms.
+  // Lucene in-process, same documents, same terms. The 1-minute load average before each part is
+  // kept: on a machine shared with other work it says how far to trust a ratio.
+  results['load_average_before_lucene'] = os.loadavg()[0];
   if (process.env['BENCH_LUCENE'] === '0') {
     results['lucene_skipped'] = 'BENCH_LUCENE=0';
   } else {
@@ -414,6 +417,7 @@ async function main(): Promise<void> {
   }
 
   // The HTTP floor: the same client calls against a fixed answer.
+  results['load_average_before_floor'] = os.loadavg()[0];
   const floor = await startHttpFloor();
   try {
     const floorClient = new Client({ node: floor.url, auth: { username: 'elastic', password: 'floor' }, maxRetries: 0, requestTimeout: 30_000 });
@@ -428,6 +432,7 @@ async function main(): Promise<void> {
     await floor.stop();
   }
 
+  results['load_average_before_strait'] = os.loadavg()[0];
   const strait = await runStrait(documents, queries);
   // `strait` keeps its earlier shape (query -> c1/c8 figures) so earlier results files serve as BENCH_BASELINE.
   results['strait'] = strait.queries;
@@ -438,8 +443,13 @@ async function main(): Promise<void> {
     console.log(`scale: generating ${SCALE_DOCS} documents (seeded)…`);
     documents = [];
     const large = generateGeonames(SCALE_DOCS, 42).map(sourceObject);
-    const scaled = await runStrait(large, queries);
-    results['strait_scale'] = scaled;
+    results['load_average_before_strait_scale'] = os.loadavg()[0];
+    try {
+      results['strait_scale'] = await runStrait(large, queries);
+    } catch (error) {
+      // A node that runs out of memory at this scale is a finding to print, not a reason to lose the rest.
+      results['strait_scale_error'] = `at ${SCALE_DOCS} documents: ${error instanceof Error ? error.message : String(error)}`;
+    }
   }
   documents = [];
 
@@ -551,6 +561,8 @@ function printTable(results: Record<string, unknown>, strait: StraitRun, baselin
   console.log("Lucene (a)-(c) = its query phase alone (top 10 doc ids and scores: how the issue's Lucene figures were taken; L in the targets);");
   console.log("in parentheses: the same with the fetch of the 10 hits' _id and _source, as a search answers, and the target it gives.");
   if (lucene === undefined) console.log(`Lucene skipped: ${String(results['lucene_skipped'])}`);
+  const load = (key: string): string => format(results[key] as number | undefined, 2);
+  console.log(`1-minute load average (${os.cpus().length} cores) before Lucene ${load('load_average_before_lucene')}, floor ${load('load_average_before_floor')}, Strait ${load('load_average_before_strait')}.`);
   console.log('');
   printRows(['work', 'Lucene', 'HTTP floor', 'Strait', 'Strait / Lucene', 'target', 'met?'], rows);
 
@@ -569,6 +581,7 @@ function printTable(results: Record<string, unknown>, strait: StraitRun, baselin
   }
 
   const scaled = results['strait_scale'] as StraitRun | undefined;
+  if (results['strait_scale_error'] !== undefined) console.log(`\nscale: the Strait part failed ${String(results['strait_scale_error'])}`);
   if (scaled !== undefined) {
     console.log('');
     console.log(`scale: Strait at ${format(strait.docs)} and ${format(scaled.docs)} documents (growth = large / small; documents grew ${format(scaled.docs / strait.docs, 2)} ×)`);
