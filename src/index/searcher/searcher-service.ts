@@ -28,6 +28,16 @@ export const refreshLimits = {
    * this much, one per event-loop turn, so requests are answered between them.
    */
   mergeSliceMs: 10,
+  /**
+   * Persisting waits until the shard has had no refresh for this long (ms), as Elasticsearch
+   * flushes a shard that went inactive, so that segments merged away soon are not written at all...
+   */
+  persistAfterIdleMs: 2_000,
+  /**
+   * ...or until this many operations are searchable but not persisted, which bounds what a restart
+   * after a crash replays from the store (as `index.translog.flush_threshold_size` bounds it).
+   */
+  persistOperationsMax: 200_000,
 } as const;
 
 const statsCache = new WeakMap<SearcherState, ShardStats>();
@@ -48,6 +58,9 @@ class ShardSearcher {
   private merge: { readonly plan: MergePlan; readonly steps: Generator<void, MergedSegment, void> } | undefined;
   /** The state the persisted manifest describes (undefined: none written by this process yet). */
   private persisted: SearcherState | undefined;
+  /** When the last refresh or rebuild changed the state (performance.now()). */
+  private changedAt = 0;
+  private idleTimer: NodeJS.Timeout | undefined;
   /** A segment being written, a piece per slice. */
   private writing: { readonly name: string; readonly steps: Generator<void, void, void> } | undefined;
   private closed = false;
@@ -120,7 +133,10 @@ class ShardSearcher {
       this.state = step.state;
       changed = true;
     }
-    if (changed) this.scheduleBackgroundWork();
+    if (changed) {
+      this.changedAt = performance.now();
+      this.scheduleBackgroundWork();
+    }
   }
 
   /** Replaces the state by segments built from the store's current documents. */
@@ -149,6 +165,7 @@ class ShardSearcher {
     this.state = { segments, metadata, refreshedSeqNo, nextSegmentNumber };
     this.written = new Set();
     this.merge = undefined; // its inputs are gone
+    this.changedAt = performance.now();
     this.scheduleBackgroundWork();
   }
 
@@ -160,8 +177,9 @@ class ShardSearcher {
    * the same before and after; BM25 statistics count deleted documents until a merge drops them,
    * as in Lucene, so scores of an index with updates or deletes settle when the merges do (in
    * Elasticsearch merges run in the background too). Persisting is a cache for restarts (the store
-   * is the truth and a restart replays it), so it waits until the merges settle and writes the
-   * merged segments once instead of every small segment on the way.
+   * is the truth and a restart replays it), so it waits until the merges settle and the shard is
+   * idle (or much is unpersisted), and writes the merged segments once instead of every small
+   * segment on the way.
    */
   private scheduleBackgroundWork(): void {
     if (this.backgroundScheduled || this.closed) return;
@@ -175,6 +193,20 @@ class ShardSearcher {
       if (this.merge === undefined) {
         const choice = pickMerge(this.state.segments);
         if (choice === undefined) {
+          if (this.persisted === this.state && this.writing === undefined) return;
+          const idleFor = performance.now() - this.changedAt;
+          const unpersisted = this.state.refreshedSeqNo - (this.persisted?.refreshedSeqNo ?? -1);
+          if (this.writing === undefined && idleFor < refreshLimits.persistAfterIdleMs && unpersisted < refreshLimits.persistOperationsMax) {
+            // Not yet: look again when the shard will have been idle long enough.
+            if (this.idleTimer === undefined) {
+              this.idleTimer = setTimeout(() => {
+                this.idleTimer = undefined;
+                this.scheduleBackgroundWork();
+              }, refreshLimits.persistAfterIdleMs - idleFor + 1);
+              this.idleTimer.unref();
+            }
+            return;
+          }
           const deadline = performance.now() + refreshLimits.mergeSliceMs;
           let done = this.persistStep();
           while (!done && performance.now() < deadline) done = this.persistStep();
@@ -203,6 +235,8 @@ class ShardSearcher {
    * written first, so that a restart loads them instead of replaying the store.
    */
   close(flush: boolean): void {
+    if (this.idleTimer !== undefined) clearTimeout(this.idleTimer);
+    this.idleTimer = undefined;
     // A segment half written stays unnamed by any manifest (the next manifest write removes it).
     this.writing?.steps.return();
     this.writing = undefined;

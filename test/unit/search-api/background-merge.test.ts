@@ -10,7 +10,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { buildSegment, deserializeSegment, serializeSegment } from '../../../src/index/engine/index.js';
-import { loadSearcherFiles, mergePolicy, searcherDirectory } from '../../../src/index/searcher/index.js';
+import { loadSearcherFiles, mergePolicy, refreshLimits, searcherDirectory } from '../../../src/index/searcher/index.js';
 import { writeSegmentFilesStepwise } from '../../../src/index/searcher/searcher-files.js';
 import { openSearchHarness, type SearchHarness } from './harness.js';
 
@@ -62,19 +62,23 @@ test('stopping with merges pending persists the segments; a restart finds every 
   assert.equal(count.body.count, refreshes);
 });
 
-test('persisting runs in later turns, segments first and the manifest last; a stop before it still restarts with every document', async (t) => {
+test('persisting waits until the shard is idle, then writes segments first and the manifest last; a stop before it still restarts with every document', async (t) => {
   let harness = openSearchHarness(t);
   assert.equal((await harness.call('PUT', '/:index', { params: { index: 'logs' }, body: { settings: { refresh_interval: '-1' }, mappings: { properties: { body: { type: 'text' }, tag: { type: 'keyword' } } } } })).status, 200);
   const handle = harness.service.get('logs')!;
   const directory = searcherDirectory(harness.service.indexDirectory(handle.uuid));
+  const idle = (): Promise<void> => new Promise((resolve) => setTimeout(resolve, refreshLimits.persistAfterIdleMs + 300));
   await harness.index('logs', { first: { body: 'alpha', tag: 't0' } });
   for (let turn = 0; turn < 10; turn++) await nextTurn();
-  assert.equal(loadSearcherFiles(directory, handle.uuid)?.refreshedSeqNo, 0, 'the first refresh was persisted');
+  assert.equal(loadSearcherFiles(directory, handle.uuid), undefined, 'a shard refreshed just now is not persisted yet');
+  await idle();
+  assert.equal(loadSearcherFiles(directory, handle.uuid)?.refreshedSeqNo, 0, 'once idle, the refresh was persisted');
   for (let batch = 0; batch < 3; batch++) await harness.index('logs', { [`d${batch}`]: { body: words[batch], tag: `t${batch}` } });
-  for (let turn = 0; turn < 10; turn++) await nextTurn();
+  await idle();
   assert.equal(loadSearcherFiles(directory, handle.uuid)?.refreshedSeqNo, 3, 'then the manifest names them all');
   await harness.index('logs', { last: { body: 'delta', tag: 't3' } });
-  harness = harness.reopen(); // stopped before the background turns ran
+  harness = harness.reopen(); // stopped before the shard went idle: the stop persists
+  assert.equal(loadSearcherFiles(directory, handle.uuid)?.refreshedSeqNo, 4);
   const count = await harness.call('GET', '/:index/_count', { params: { index: 'logs' } });
   assert.equal(count.body.count, 5);
 });
