@@ -3,4 +3,4 @@ export { assert, AssertionError } from './assert.js';
 export { limits } from './limits.js';
 export type { SqlDatabase, SqlStatement } from './sql.js';
 export * from './version.js';
-export { checkJsonNestingDepth, decodeUtf8, findInvalidUtf8 } from './json.js';
+export { checkJsonNestingDepth, decodeUtf8, findInvalidUtf8, jsonTokenName } from './json.js';

@@ -124,3 +124,13 @@ export function checkJsonNestingDepth(text: string, firstLine = 1, depthMax: num
     }
   }
 }
+
+/** The parser token Elasticsearch names in body errors for a JSON value ("Expected [START_OBJECT] but found [..]"). */
+export function jsonTokenName(value: unknown): string {
+  if (value === null) return 'VALUE_NULL';
+  if (Array.isArray(value)) return 'START_ARRAY';
+  if (typeof value === 'string') return 'VALUE_STRING';
+  if (typeof value === 'number') return 'VALUE_NUMBER';
+  if (typeof value === 'boolean') return 'VALUE_BOOLEAN';
+  return 'START_OBJECT';
+}

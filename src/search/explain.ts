@@ -17,7 +17,7 @@
  * left out of `get._source`.
  * Reference: https://www.elastic.co/guide/en/elasticsearch/reference/current/search-explain.html
  */
-import { assert, errors } from '../common/index.js';
+import { assert, errors, jsonTokenName } from '../common/index.js';
 import {
   filterSource,
   filterSourceFields,
@@ -358,14 +358,6 @@ export interface ExplainRequest {
   readonly explicitSource: boolean;
 }
 
-function tokenName(value: unknown): string {
-  if (value === null) return 'VALUE_NULL';
-  if (Array.isArray(value)) return 'START_ARRAY';
-  if (typeof value === 'string') return 'VALUE_STRING';
-  if (typeof value === 'number') return 'VALUE_NUMBER';
-  if (typeof value === 'boolean') return 'VALUE_BOOLEAN';
-  return 'START_OBJECT';
-}
 
 /**
  * Parses an explain request as RestExplainAction does: the body's `query` (nothing else) when
@@ -375,7 +367,7 @@ function tokenName(value: unknown): string {
 export function parseExplainRequest(params: Readonly<Record<string, string>>, body: unknown, path: string): ExplainRequest {
   let query: QueryNode | undefined;
   if (body !== undefined) {
-    if (body === null || typeof body !== 'object' || Array.isArray(body)) throw errors.parsing(`Expected [START_OBJECT] but found [${tokenName(body)}]`);
+    if (body === null || typeof body !== 'object' || Array.isArray(body)) throw errors.parsing(`Expected [START_OBJECT] but found [${jsonTokenName(body)}]`);
     for (const key of Object.keys(body)) if (key !== 'query') throw errors.parsing(`request does not support [${key}]`);
     const raw = (body as Record<string, unknown>)['query'];
     if (raw !== undefined) query = parseQuery(raw);

@@ -4,7 +4,7 @@
  * body, as Elasticsearch's RestSearchAction does.
  * Reference: https://www.elastic.co/guide/en/elasticsearch/reference/current/search-search.html
  */
-import { errors, limits } from '../common/index.js';
+import { errors, jsonTokenName, limits } from '../common/index.js';
 import { fetchWholeSource, sourceFilterFromBody, sourceFilterFromQuery } from '../index/index.js';
 import { parseQuery, parseSearchRequest, type QueryNode, type SearchRequest } from '../index/searcher/index.js';
 import type { FetchOptions, FieldRequest } from './fetch.js';
@@ -50,14 +50,6 @@ export interface ParsedSearch {
   readonly pit?: { readonly id: string; readonly keepAliveMs: number | undefined };
 }
 
-function tokenName(value: unknown): string {
-  if (value === null) return 'VALUE_NULL';
-  if (Array.isArray(value)) return 'START_ARRAY';
-  if (typeof value === 'string') return 'VALUE_STRING';
-  if (typeof value === 'number') return 'VALUE_NUMBER';
-  if (typeof value === 'boolean') return 'VALUE_BOOLEAN';
-  return 'START_OBJECT';
-}
 
 function urlInteger(query: Readonly<Record<string, string>>, name: string): number | undefined {
   const value = query[name];
@@ -125,7 +117,7 @@ function checkBodyKeys(body: Json): void {
   for (const [key, value] of Object.entries(body)) {
     if (bodyKeys.has(key)) continue;
     if (unsupportedBodyKeys.has(key)) throw errors.illegalArgument(`[${key}] is not supported by Strait`);
-    throw errors.parsing(`Unknown key for a ${tokenName(value)} in [${key}].`);
+    throw errors.parsing(`Unknown key for a ${jsonTokenName(value)} in [${key}].`);
   }
   if (body['profile'] === true) throw errors.illegalArgument('[profile] is not supported by Strait');
 }

@@ -4,7 +4,7 @@
  * The work happens in src/search; these handlers only read the request and name the caller.
  */
 import { randomBytes } from 'node:crypto';
-import { EsError, errors } from '../../common/index.js';
+import { EsError, errors, jsonTokenName } from '../../common/index.js';
 import {
   checkCountQueryParams,
   checkQueryStringParams,
@@ -50,15 +50,6 @@ export function scrollOwner(context: RequestContext): ScrollOwner {
   return { username: authentication.user.username, realm };
 }
 
-/** The parser token Elasticsearch names in body errors for a JSON value. */
-function tokenName(value: unknown): string {
-  if (value === null) return 'VALUE_NULL';
-  if (Array.isArray(value)) return 'START_ARRAY';
-  if (typeof value === 'string') return 'VALUE_STRING';
-  if (typeof value === 'number') return 'VALUE_NUMBER';
-  if (typeof value === 'boolean') return 'VALUE_BOOLEAN';
-  return 'START_OBJECT';
-}
 
 /** Elasticsearch's answer to a scroll or clear-scroll body it cannot read: the reason is the cause. */
 function failedToParseBody(reason: string): EsError {
@@ -79,7 +70,7 @@ function clearScrollIdsOf(request: RestRequest): string[] {
   const isValue = (value: unknown): boolean => typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean';
   const ids: string[] = [];
   for (const [key, value] of Object.entries(body as Record<string, unknown>)) {
-    if (key !== 'scroll_id') throw failedToParseBody(`Unknown parameter [${key}] in request body or parameter is of the wrong type[${tokenName(value)}] `);
+    if (key !== 'scroll_id') throw failedToParseBody(`Unknown parameter [${key}] in request body or parameter is of the wrong type[${jsonTokenName(value)}] `);
     if (Array.isArray(value)) {
       for (const item of value) {
         if (!isValue(item)) throw failedToParseBody('scroll_id array element should only contain scroll_id');
@@ -140,7 +131,7 @@ export function searchRoutes(search: SearchService, remotes?: RemoteClusters): r
       for (const [key, value] of Object.entries(body as Record<string, unknown>)) {
         if (key === 'scroll_id' && typeof value === 'string') scrollId = value;
         else if (key === 'scroll' && typeof value === 'string') keepAlive = value;
-        else throw failedToParseBody(`Unknown parameter [${key}] in request body or parameter is of the wrong type[${tokenName(value)}] `);
+        else throw failedToParseBody(`Unknown parameter [${key}] in request body or parameter is of the wrong type[${jsonTokenName(value)}] `);
       }
     }
     if (scrollId === undefined) throw errors.actionRequestValidation(['scrollId is missing']);
