@@ -403,7 +403,8 @@ function compareTopTen(strait: readonly Hit[], lucene: readonly Hit[]): string {
     const above = (hits: readonly Hit[]): string => hits.filter((hit) => !sameScore(hit._score, lowest)).map((hit) => hit._id).sort().join(',');
     const tied = strait.filter((hit) => sameScore(hit._score, lowest)).length;
     if (above(strait) === above(lucene)) {
-      return `agree up to ties (same scores rank by rank; ${tied} of the 10 share the lowest score ${lowest} and each engine breaks that tie by its own indexing order)`;
+      const ranks = tied === 1 ? `rank ${strait.length} has` : `ranks ${strait.length - tied + 1}-${strait.length} have`;
+      return `agree up to ties (same scores rank by rank; ${ranks} score ${lowest}, which more documents share than fit in the top 10, and each engine picks among them by its own indexing order)`;
     }
   }
   const render = (hits: readonly Hit[]): string => hits.map((hit) => `${hit._id}:${hit._score}`).join(' ');
