@@ -390,25 +390,35 @@ const sameScore = (x: number, y: number): boolean => Math.abs(x - y) <= 1e-5 * M
 
 /**
  * Compares Strait's top 10 with Lucene's. "agree" means same ids in the same order with the same
- * scores. When only the order among equal scores differs, says so: each engine breaks a tie by its
- * internal doc id, i.e. the order documents arrived in, which two concurrent bulk clients leave
- * undetermined.
+ * scores. When the scores agree rank by rank but the ids do not, looks at each run of equal scores:
+ * inside the top 10 a run must hold the same ids (only their order may differ); the last run may
+ * hold different ids when more documents share its score than fit. Each engine breaks a tie by its
+ * internal doc id, i.e. the order documents arrived in, which two concurrent bulk clients (and
+ * Lucene's per-thread segments) leave undetermined.
  */
 function compareTopTen(strait: readonly Hit[], lucene: readonly Hit[]): string {
   const ids = (hits: readonly Hit[]): string => hits.map((hit) => hit._id).join(',');
-  const scoresEqual = strait.length === lucene.length && strait.every((hit, rank) => sameScore(hit._score, lucene[rank]!._score));
-  if (ids(strait) === ids(lucene) && scoresEqual) return 'agree (same ids, order and scores)';
-  if (scoresEqual) {
-    const lowest = strait.at(-1)?._score ?? 0;
-    const above = (hits: readonly Hit[]): string => hits.filter((hit) => !sameScore(hit._score, lowest)).map((hit) => hit._id).sort().join(',');
-    const tied = strait.filter((hit) => sameScore(hit._score, lowest)).length;
-    if (above(strait) === above(lucene)) {
-      const ranks = tied === 1 ? `rank ${strait.length} has` : `ranks ${strait.length - tied + 1}-${strait.length} have`;
-      return `agree up to ties (same scores rank by rank; ${ranks} score ${lowest}, which more documents share than fit in the top 10, and each engine picks among them by its own indexing order)`;
-    }
-  }
   const render = (hits: readonly Hit[]): string => hits.map((hit) => `${hit._id}:${hit._score}`).join(' ');
-  return `DISAGREE\n      strait: ${render(strait)}\n      lucene: ${render(lucene)}`;
+  const disagree = `DISAGREE\n      strait: ${render(strait)}\n      lucene: ${render(lucene)}`;
+  const scoresEqual = strait.length === lucene.length && strait.every((hit, rank) => sameScore(hit._score, lucene[rank]!._score));
+  if (!scoresEqual) return disagree;
+  if (ids(strait) === ids(lucene)) return 'agree (same ids, order and scores)';
+  const notes: string[] = [];
+  for (let start = 0; start < strait.length; ) {
+    let end = start + 1;
+    while (end < strait.length && sameScore(strait[end]!._score, strait[start]!._score)) end++;
+    const ranks = end - start === 1 ? `rank ${end}` : `ranks ${start + 1}-${end}`;
+    const ours = strait.slice(start, end).map((hit) => hit._id);
+    const theirs = lucene.slice(start, end).map((hit) => hit._id);
+    if (ours.join(',') !== theirs.join(',')) {
+      const sameSet = [...ours].sort().join(',') === [...theirs].sort().join(',');
+      if (sameSet) notes.push(`${ranks} tie at score ${strait[start]!._score} and come in another order`);
+      else if (end === strait.length) notes.push(`${ranks}: score ${strait[start]!._score} is shared by more documents than fit, each engine keeps other ones`);
+      else return disagree;
+    }
+    start = end;
+  }
+  return `agree up to ties (same scores rank by rank; ${notes.join('; ')}; each engine orders equal scores by its own indexing order)`;
 }
 
 async function main(): Promise<void> {
