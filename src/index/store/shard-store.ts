@@ -80,6 +80,18 @@ interface DocRow {
 
 export class StoreFormatError extends Error {}
 
+/**
+ * The most recent committed operations stay in memory as well (style P4 bounds), because the
+ * readers of the history nearly always want the newest: a refresh reads what the last writes
+ * added, and a follower tailing the shard reads what it has not seen yet. Reading them back from
+ * SQLite cost a query and a row decode per operation on both sides of replication.
+ */
+export const recentOperationsLimits = {
+  count: 50_000,
+  /** Characters of `_source` and ids, roughly the bytes they hold. */
+  chars: 32 * 1024 * 1024,
+} as const;
+
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS store_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS docs (
@@ -110,6 +122,12 @@ export class ShardStore {
   private liveCountCache: number | undefined;
   private openTransactionDepth = 0;
   private transactionStartSeqNo = -1;
+  /** Committed operations with contiguous seq_nos ending at the newest commit (see recentOperationsLimits). */
+  private recent: Operation[] = [];
+  private recentStart = 0; // index of the oldest kept entry in `recent` (dropped ones are compacted away lazily)
+  private recentChars = 0;
+  /** Operations written in the open transaction: remembered when it commits, forgotten if it rolls back. */
+  private uncommitted: Operation[] = [];
 
   private constructor(
     readonly file: string,
@@ -229,13 +247,20 @@ export class ShardStore {
     // document layer refuses negative versions with a 400 before any write.
     assert(Number.isSafeInteger(version) && version >= 0, 'versions are non-negative integers');
     const seqNo = this.maxSeqNoValue + 1;
+    const timestampMs = Date.now();
     const run = (): void => {
       this.statements.docUpsert.run(id, source, seqNo, this.primaryTermValue, version, routing);
-      this.statements.opInsert.run(seqNo, op, id, source, this.primaryTermValue, version, routing, Date.now());
+      this.statements.opInsert.run(seqNo, op, id, source, this.primaryTermValue, version, routing, timestampMs);
       this.statements.metaSet.run('max_seq_no', String(seqNo));
     };
-    if (this.openTransactionDepth > 0) run();
-    else this.db.transaction(run)();
+    const operation: Operation = { seqNo, op, id, source, primaryTerm: this.primaryTermValue, version, routing, timestampMs };
+    if (this.openTransactionDepth > 0) {
+      run();
+      this.uncommitted.push(operation);
+    } else {
+      this.db.transaction(run)();
+      this.remember([operation]);
+    }
     this.maxSeqNoValue = seqNo;
     this.liveCountCache = undefined;
     return { seqNo, primaryTerm: this.primaryTermValue };
@@ -249,13 +274,17 @@ export class ShardStore {
     if (this.openTransactionDepth > 0) return fn();
     const before = this.maxSeqNoValue;
     this.openTransactionDepth++;
+    this.uncommitted = [];
     try {
-      return this.db.transaction(fn)();
+      const result = this.db.transaction(fn)();
+      this.remember(this.uncommitted);
+      return result;
     } catch (error) {
       this.maxSeqNoValue = before;
       this.liveCountCache = undefined;
       throw error;
     } finally {
+      this.uncommitted = [];
       this.openTransactionDepth--;
     }
   }
@@ -269,24 +298,37 @@ export class ShardStore {
     this.db.exec('BEGIN IMMEDIATE');
     this.openTransactionDepth = 1;
     this.transactionStartSeqNo = this.maxSeqNoValue;
+    this.uncommitted = [];
   }
 
   commit(): void {
     assert(this.openTransactionDepth === 1, 'a transaction opened by begin() is open');
     this.db.exec('COMMIT');
     this.openTransactionDepth = 0;
+    this.remember(this.uncommitted);
+    this.uncommitted = [];
   }
 
   rollback(): void {
     if (this.openTransactionDepth !== 1) return;
     if (this.db.inTransaction) this.db.exec('ROLLBACK');
     this.openTransactionDepth = 0;
+    this.uncommitted = [];
     this.maxSeqNoValue = this.transactionStartSeqNo;
     this.liveCountCache = undefined;
   }
 
-  /** Operations with seq_no ≥ `fromSeqNo`, in order, at most `limit`. */
+  /**
+   * Operations with seq_no ≥ `fromSeqNo`, in order, at most `limit`: committed ones from memory when
+   * `fromSeqNo` is among the recent ones, else from the database. The objects may be shared with
+   * other readers: they are never changed.
+   */
   readOps(fromSeqNo: number, limit: number): Operation[] {
+    const kept = this.recent.length - this.recentStart;
+    if (kept > 0 && limit > 0) {
+      const index = fromSeqNo - this.recent[this.recentStart]!.seqNo;
+      if (index >= 0 && index < kept) return this.recent.slice(this.recentStart + index, this.recentStart + Math.min(kept, index + limit));
+    }
     return this.statements.opsFrom.all(fromSeqNo, limit).map((row) => ({
       seqNo: row.seq_no,
       op: row.op,
@@ -301,7 +343,39 @@ export class ShardStore {
 
   /** Drops history below `seqNo` (for the replication layer's retention). */
   trimOpsBelow(seqNo: number): number {
-    return this.statements.opsTrim.run(Math.min(seqNo, this.maxSeqNoValue)).changes;
+    const below = Math.min(seqNo, this.maxSeqNoValue);
+    const changes = this.statements.opsTrim.run(below).changes;
+    // Memory never answers for history the database no longer has.
+    while (this.recentStart < this.recent.length && this.recent[this.recentStart]!.seqNo < below) this.forgetOldest();
+    return changes;
+  }
+
+  /** Keeps newly committed operations in memory (they continue the kept ones, or replace them). */
+  private remember(operations: readonly Operation[]): void {
+    if (operations.length === 0) return;
+    const last = this.recent.length > this.recentStart ? this.recent[this.recent.length - 1]!.seqNo : undefined;
+    if (last !== undefined && operations[0]!.seqNo !== last + 1) this.forgetRecent();
+    for (const operation of operations) {
+      this.recent.push(operation);
+      this.recentChars += charsOf(operation);
+    }
+    while (this.recent.length - this.recentStart > recentOperationsLimits.count || (this.recentChars > recentOperationsLimits.chars && this.recent.length - this.recentStart > 1)) this.forgetOldest();
+    // Compact once the dropped prefix outweighs what is kept.
+    if (this.recentStart > 1024 && this.recentStart * 2 > this.recent.length) {
+      this.recent = this.recent.slice(this.recentStart);
+      this.recentStart = 0;
+    }
+  }
+
+  private forgetOldest(): void {
+    this.recentChars -= charsOf(this.recent[this.recentStart]!);
+    this.recentStart++;
+  }
+
+  private forgetRecent(): void {
+    this.recent = [];
+    this.recentStart = 0;
+    this.recentChars = 0;
   }
 
   /** How many operations are retained and the lowest retained seq_no (-1 when none). */
@@ -337,6 +411,7 @@ export class ShardStore {
    */
   applyOperations(operations: readonly Operation[]): number {
     let applied = 0;
+    const written: Operation[] = [];
     const run = (): void => {
       for (const op of operations) {
         if (op.seqNo <= this.maxSeqNoValue) continue;
@@ -346,6 +421,16 @@ export class ShardStore {
         this.statements.docUpsert.run(op.id, op.op === 'delete' ? null : op.source, op.seqNo, op.primaryTerm, op.version, op.op === 'delete' ? null : routing);
         // The leader's acknowledgement time travels with the operation (a follower can lead again).
         this.statements.opInsert.run(op.seqNo, op.op, op.id, op.op === 'delete' ? null : op.source, op.primaryTerm, op.version, op.op === 'delete' ? null : routing, op.timestampMs ?? null);
+        written.push({
+          seqNo: op.seqNo,
+          op: op.op,
+          id: op.id,
+          source: op.op === 'delete' ? null : op.source,
+          primaryTerm: op.primaryTerm,
+          version: op.version,
+          routing: op.op === 'delete' ? null : routing,
+          ...(op.timestampMs !== undefined && op.timestampMs !== null ? { timestampMs: op.timestampMs } : {}),
+        });
         this.maxSeqNoValue = op.seqNo;
         applied++;
       }
@@ -353,8 +438,13 @@ export class ShardStore {
     };
     const before = this.maxSeqNoValue;
     try {
-      if (this.openTransactionDepth > 0) run();
-      else this.db.transaction(run)();
+      if (this.openTransactionDepth > 0) {
+        run();
+        this.uncommitted.push(...written);
+      } else {
+        this.db.transaction(run)();
+        this.remember(written);
+      }
     } catch (error) {
       this.maxSeqNoValue = before;
       throw error;
@@ -384,6 +474,7 @@ export class ShardStore {
     this.statements.metaSet.run('max_seq_no', String(maxSeqNo));
     this.statements.metaSet.run('ccr_bootstrapped', 'true');
     this.maxSeqNoValue = maxSeqNo;
+    this.forgetRecent(); // the shard jumped to the snapshot's seq_no without history
   }
 
   /** True once `finishImport` committed (a follower shard whose bootstrap completed). */
@@ -394,6 +485,10 @@ export class ShardStore {
   close(): void {
     if (this.db.open) this.db.close();
   }
+}
+
+function charsOf(operation: Operation): number {
+  return operation.id.length + (operation.source?.length ?? 0) + 64;
 }
 
 function storedDocument(row: DocRow, source: string): StoredDocument {

@@ -99,3 +99,62 @@ test('indices service: metadata in node.db tables prefixed index_, files under i
   second.service.close();
   second.nodeDb.close();
 });
+
+const recentSeed = Number(process.env['SEED'] ?? Math.floor(Math.random() * 2 ** 31));
+test(`shard store: recent operations read from memory equal the database's, through commits, rollbacks, replicated batches and trims (seed=${recentSeed})`, async (t) => {
+  const { createRandom } = await import('../../harness/random.js');
+  const random = createRandom(recentSeed);
+  const dir = tempDir(t);
+  const file = path.join(dir, 'shard-0.db');
+  const store = ShardStore.open(file, { indexUuid: 'u1', durability: 'async' });
+  const leaderFile = path.join(dir, 'leader.db');
+  const leader = ShardStore.open(leaderFile, { indexUuid: 'u2', durability: 'async' });
+  t.after(() => {
+    store.close();
+    leader.close();
+  });
+  const fromDatabase = (from: number, limit: number): unknown => {
+    // A second connection sees only committed rows and has no memory of its own.
+    const reader = ShardStore.open(file, { indexUuid: 'u1', durability: 'async' });
+    try {
+      return reader.readOps(from, limit);
+    } finally {
+      reader.close();
+    }
+  };
+  let trimmedTo = 0;
+  for (let step = 0; step < 150; step++) {
+    const id = `d${Math.floor(random() * 20)}`;
+    const roll = random();
+    if (roll < 0.35) store.index(id, JSON.stringify({ n: step }), step + 1, random() < 0.3 ? 'r1' : undefined);
+    else if (roll < 0.45) store.delete(id, step + 1);
+    else if (roll < 0.6) {
+      store.begin();
+      store.index(id, '{"bulk":1}', step + 1);
+      store.index(`${id}x`, '{"bulk":2}', step + 1);
+      if (random() < 0.5) store.commit();
+      else store.rollback();
+    } else if (roll < 0.7) {
+      assert.throws(() =>
+        store.transaction(() => {
+          store.index(id, '{"lost":1}', step + 1);
+          throw new Error('rolled back');
+        }),
+      );
+    } else if (roll < 0.85) {
+      // A replicated batch, as a follower applies it (acknowledgement times included).
+      const written = leader.maxSeqNo;
+      while (leader.maxSeqNo < store.maxSeqNo) leader.index(`l${leader.maxSeqNo}`, '{}', 1);
+      const batch = [leader.index(id, `{"leader":${step}}`, 7), leader.delete(`${id}y`, 3)].map((result) => result.seqNo);
+      void written;
+      store.applyOperations(leader.readOps(batch[0]!, 2).map((op) => ({ ...op, seqNo: store.maxSeqNo + 1 + (op.seqNo - batch[0]!) })));
+    } else if (roll < 0.9 && store.maxSeqNo > trimmedTo + 5) {
+      trimmedTo = store.maxSeqNo - 5;
+      store.trimOpsBelow(trimmedTo);
+    }
+    const from = Math.max(0, store.maxSeqNo - Math.floor(random() * 12));
+    const limit = 1 + Math.floor(random() * 8);
+    assert.deepEqual(store.readOps(from, limit), fromDatabase(from, limit), `step ${step}: readOps(${from}, ${limit})`);
+    assert.deepEqual(store.readOps(trimmedTo - 1 < 0 ? 0 : trimmedTo - 1, 3), fromDatabase(trimmedTo - 1 < 0 ? 0 : trimmedTo - 1, 3), `step ${step}: around the trim point`);
+  }
+});
