@@ -242,6 +242,9 @@ function benchQueries(terms: { common: string; rare: string }): Record<string, R
   };
 }
 
+/** Requests that grow with the index (a refresh of everything bulk-indexed, a first search after a restart). */
+const LONG_REQUEST = { requestTimeout: 600_000 };
+
 /** Ties in score broken by a per-document value both engines sort alike: the answer is unique. */
 const BY_SCORE_THEN_LATITUDE = [{ _score: { order: 'desc' } }, { latitude: { order: 'asc' } }];
 
@@ -283,6 +286,7 @@ async function runStrait(documents: readonly Record<string, unknown>[], queries:
   const docs = documents.length;
   let node: StartedNode = await startNode({ clusterName: 'bench', security: true, httpTls: false });
   const sampler = new RssSampler(node.pid);
+  let step = 'index creation';
   try {
     let client: Client = node.client();
     await client.indices.create({
@@ -294,12 +298,14 @@ async function runStrait(documents: readonly Record<string, unknown>[], queries:
     // Bulk indexing: 1,000 documents per request, 2 concurrent clients.
     console.log(`strait: bulk indexing ${docs} documents over HTTP (1,000 docs per _bulk, 2 clients)…`);
     const indexStarted = performance.now();
+    step = 'bulk indexing';
     await bulkIndexDocuments([node.client(), node.client()], 'geonames', documents);
     const indexSeconds = (performance.now() - indexStarted) / 1000;
     const refreshStarted = performance.now();
-    await client.indices.refresh({ index: 'geonames' });
+    step = 'refresh after the bulk';
+    await client.indices.refresh({ index: 'geonames' }, LONG_REQUEST);
     const refreshMs = performance.now() - refreshStarted;
-    const count = await client.count({ index: 'geonames' });
+    const count = await client.count({ index: 'geonames' }, LONG_REQUEST);
     if (count.count !== docs) throw new Error(`expected ${docs} documents, counted ${count.count}`);
     const rssAfterRefresh = memoryMb(node.pid).rss;
     const diskAfterRefresh = directoryBytes(node.dataDir);
@@ -307,6 +313,7 @@ async function runStrait(documents: readonly Record<string, unknown>[], queries:
     const settleMs = await waitUntilIdle(node.pid);
 
     // Queries over HTTP at concurrency 1 and 8.
+    step = 'timed searches';
     const figures: Record<string, Record<string, Figures>> = {};
     for (const [name, body] of Object.entries(queries)) {
       figures[name] = {};
@@ -324,6 +331,7 @@ async function runStrait(documents: readonly Record<string, unknown>[], queries:
     const peakSearched = sampler.mark();
 
     // Start-up time with the documents stored.
+    step = 'restart';
     await node.stop();
     const startStarted = performance.now();
     node = await node.restart();
@@ -331,13 +339,14 @@ async function runStrait(documents: readonly Record<string, unknown>[], queries:
     sampler.watch(node.pid);
     client = node.client();
     const firstSearchStarted = performance.now();
-    await client.search({ index: 'geonames', ...queries[QUERY_A] });
+    await client.search({ index: 'geonames', ...queries[QUERY_A] }, LONG_REQUEST);
     const firstSearchMs = performance.now() - firstSearchStarted;
     const diskAfterRestart = directoryBytes(node.dataDir);
 
     // Query (a) at concurrency 1 idle, then while 2 clients bulk new documents into another index
     // (default refresh_interval, so scheduled refreshes run too).
     console.log(`strait: ${QUERY_A} at concurrency 1, idle then while ${LIVE_DOCS} documents are bulk-indexed into another index…`);
+    step = 'searches during a second bulk';
     const live = generateGeonames(LIVE_DOCS, 4242).map(sourceObject);
     await client.indices.create({ index: 'geonames-live', settings: { number_of_replicas: 0 }, mappings: { properties: geonamesMappings as Record<string, { type: 'text' }> } });
     const searchA = (): Promise<unknown> => client.search({ index: 'geonames', ...queries[QUERY_A] });
@@ -379,6 +388,8 @@ async function runStrait(documents: readonly Record<string, unknown>[], queries:
         .filter((b) => b.doc_count > 0)
         .map((b) => ({ key: b.key, doc_count: b.doc_count })),
     };
+  } catch (error) {
+    throw new Error(`${step}: ${error instanceof Error ? error.message : String(error)}`);
   } finally {
     sampler.stop();
     await node.destroy();
@@ -458,15 +469,23 @@ async function main(): Promise<void> {
       console.log(`lucene: skipped: ${located.skipped}`);
     } else {
       console.log(`lucene: ${DOCS} documents, ${REFERENCE_SECONDS}s per query and concurrency (after ${round(REFERENCE_SECONDS / 3)}s of warm-up)…`);
-      results['lucene'] = await runLuceneBench(located.jars, documents, {
-        commonTerm: terms.common,
-        rareTerm: terms.rare,
-        seconds: REFERENCE_SECONDS,
-        warmupSeconds: REFERENCE_SECONDS / 3,
-        bulkThreads: 2,
-        searchThreads: HIGH_CONCURRENCY,
-        javaOptions: (process.env['BENCH_LUCENE_JAVA_OPTS'] ?? '-Xmx1g').split(' ').filter((option) => option !== ''),
-      });
+      try {
+        results['lucene'] = await runLuceneBench(located.jars, documents, {
+          commonTerm: terms.common,
+          rareTerm: terms.rare,
+          seconds: REFERENCE_SECONDS,
+          warmupSeconds: REFERENCE_SECONDS / 3,
+          bulkThreads: 2,
+          searchThreads: HIGH_CONCURRENCY,
+          javaOptions: (process.env['BENCH_LUCENE_JAVA_OPTS'] ?? '-Xmx1g').split(' ').filter((option) => option !== ''),
+        });
+      } catch (error) {
+        // The reference failing (a JVM out of heap, a jar of another version) must not cost Strait's figures.
+        const lines = (error instanceof Error ? error.message : String(error)).split('\n').filter((line) => line.trim() !== '');
+        const cause = lines.slice(1).find((line) => /Exception|Error/.test(line)) ?? lines.at(-1);
+        results['lucene_skipped'] = `LuceneBench failed: ${lines[0] ?? ''}${cause === undefined || lines.length < 2 ? '' : ` ${cause.trim()}`}`;
+        console.log(`lucene: skipped: ${String(results['lucene_skipped'])}`);
+      }
     }
   }
 
