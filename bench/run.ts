@@ -669,6 +669,7 @@ function printTable(results: Record<string, unknown>, strait: StraitRun, baselin
     }
     add('bulk index, 2 clients (docs/s)', strait.indexing.docs_per_s, scaled.indexing.docs_per_s);
     add('refresh µs per doc', strait.indexing.refresh_us_per_doc, scaled.indexing.refresh_us_per_doc);
+    add('background merges + persisting after that refresh, s', strait.indexing.background_settle_ms / 1000, scaled.indexing.background_settle_ms / 1000);
     add('peak RSS MB (indexed, refreshed, searched)', strait.memory.peak_rss_indexed_refreshed_searched_mb, scaled.memory.peak_rss_indexed_refreshed_searched_mb, `≤ 1,536 at ${format(scaled.docs)}`, scaled.memory.peak_rss_indexed_refreshed_searched_mb <= 1536);
     add('peak RSS MB, whole Strait part', strait.memory.peak_rss_whole_run_mb, scaled.memory.peak_rss_whole_run_mb, `≤ 1,536 at ${format(scaled.docs)}`, scaled.memory.peak_rss_whole_run_mb <= 1536);
     add('RSS growth per 100k docs, MB', strait.memory.rss_growth_per_100k_docs_mb, scaled.memory.rss_growth_per_100k_docs_mb);
