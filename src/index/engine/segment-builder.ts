@@ -52,11 +52,22 @@ export const positionIncrementGap = 100;
  * positions stay ascending). Terms are interned in an open-addressing table keyed by a hash of
  * their characters, so analyzers that report spans (`analyzeSpans`) index an already-known
  * term without allocating a string. No per-term arrays, no per-token objects.
+ *
+ * Memory layout, for a lookup that touches two cache lines rather than five: each table slot
+ * holds (hash, id + 1, start, length) side by side, and an all-ASCII term's characters are kept
+ * once more as bytes in `termBytes` at `start`, so a span is compared with the bytes it would
+ * equal without reaching the term's string (a term with other characters has start -1: it can
+ * never equal a lowercased ASCII span, and is found through `intern` by string comparison).
  */
+/** Slots of a new term table (a power of two; it doubles at half full). */
+const initialTableSlots = 1024;
+
 class TextInverter {
   readonly termList: string[] = [];
-  private termHashes = new Int32Array(1024);
-  private table = new Int32Array(2048).fill(-1);
+  /** Slots of four Int32s: hash, id + 1 (0 = empty), start in termBytes (or -1), length. */
+  private table = new Int32Array(initialTableSlots * 4);
+  private termBytes = new Uint8Array(8192);
+  private termBytesLength = 0;
   tokenTerms = new Int32Array(1024);
   tokenDocs = new Int32Array(1024);
   tokenPositions = new Int32Array(1024);
@@ -82,16 +93,18 @@ class TextInverter {
     }
     const id = ascii ? this.internSpan(text, start, end, hash) : this.intern(text.slice(start, end).toLowerCase());
     const absolute = this.positionBase + position;
-    this.record(id, this.doc, absolute);
+    const index = this.tokenCount;
+    if (index === this.tokenTerms.length) this.grow();
+    this.tokenTerms[index] = id;
+    this.tokenDocs[index] = this.doc;
+    this.tokenPositions[index] = absolute;
+    this.tokenCount = index + 1;
     this.lastPosition = absolute;
     this.spanCount++;
   }
 
   add(term: string, doc: number, position: number): void {
-    this.record(this.intern(term), doc, position);
-  }
-
-  private record(id: number, doc: number, position: number): void {
+    const id = this.intern(term);
     const index = this.tokenCount;
     if (index === this.tokenTerms.length) this.grow();
     this.tokenTerms[index] = id;
@@ -100,39 +113,48 @@ class TextInverter {
     this.tokenCount = index + 1;
   }
 
+  /** The id of the lowercased ASCII span text[start, end) whose hash is `hash`. */
   private internSpan(text: string, start: number, end: number, hash: number): number {
     const table = this.table;
-    const mask = table.length - 1;
+    const mask = (table.length >> 2) - 1;
     const length = end - start;
+    const bytes = this.termBytes;
     for (let slot = hash & mask; ; slot = (slot + 1) & mask) {
-      const id = table[slot]!;
-      if (id < 0) break;
-      if (this.termHashes[id] !== hash) continue;
-      const term = this.termList[id]!;
-      if (term.length !== length) continue;
+      const base = slot << 2;
+      const idPlusOne = table[base + 1]!;
+      if (idPlusOne === 0) break;
+      if (table[base] !== hash || table[base + 3] !== length) continue;
+      const at = table[base + 2]!;
+      if (at < 0) continue;
       let equal = true;
       for (let offset = 0; offset < length; offset++) {
         let code = text.charCodeAt(start + offset);
         if (code >= 65 && code <= 90) code += 32;
-        if (code !== term.charCodeAt(offset)) {
+        if (code !== bytes[at + offset]) {
           equal = false;
           break;
         }
       }
-      if (equal) return id;
+      if (equal) return idPlusOne - 1;
     }
     return this.insert(text.slice(start, end).toLowerCase(), hash);
+  }
+
+  /** The id of an interned term. */
+  idOf(term: string): number {
+    return this.intern(term);
   }
 
   private intern(term: string): number {
     let hash = 0;
     for (let index = 0; index < term.length; index++) hash = (Math.imul(hash, 31) + term.charCodeAt(index)) | 0;
     const table = this.table;
-    const mask = table.length - 1;
+    const mask = (table.length >> 2) - 1;
     for (let slot = hash & mask; ; slot = (slot + 1) & mask) {
-      const id = table[slot]!;
-      if (id < 0) break;
-      if (this.termHashes[id] === hash && this.termList[id] === term) return id;
+      const base = slot << 2;
+      const idPlusOne = table[base + 1]!;
+      if (idPlusOne === 0) break;
+      if (table[base] === hash && this.termList[idPlusOne - 1] === term) return idPlusOne - 1;
     }
     return this.insert(term, hash);
   }
@@ -140,28 +162,46 @@ class TextInverter {
   private insert(term: string, hash: number): number {
     const id = this.termList.length;
     this.termList.push(term);
-    if (id === this.termHashes.length) {
-      const grown = new Int32Array(id * 2);
-      grown.set(this.termHashes);
-      this.termHashes = grown;
+    const length = term.length;
+    let start = this.termBytesLength;
+    if (start + length > this.termBytes.length) {
+      const grown = new Uint8Array(Math.max(this.termBytes.length * 2, start + length));
+      grown.set(this.termBytes.subarray(0, start));
+      this.termBytes = grown;
     }
-    this.termHashes[id] = hash;
-    if ((id + 1) * 2 > this.table.length) this.rehash(this.table.length * 2);
-    else this.place(id, hash);
+    const bytes = this.termBytes;
+    for (let offset = 0; offset < length; offset++) {
+      const code = term.charCodeAt(offset);
+      if (code >= 128) {
+        start = -1;
+        break;
+      }
+      bytes[start + offset] = code;
+    }
+    if (start >= 0) this.termBytesLength = start + length;
+    if ((id + 1) * 2 > this.table.length >> 2) this.rehash((this.table.length >> 2) * 2);
+    this.place(this.table, hash, id, start, length);
     return id;
   }
 
-  private place(id: number, hash: number): void {
-    const table = this.table;
-    const mask = table.length - 1;
+  private place(table: Int32Array, hash: number, id: number, start: number, length: number): void {
+    const mask = (table.length >> 2) - 1;
     let slot = hash & mask;
-    while (table[slot] !== -1) slot = (slot + 1) & mask;
-    table[slot] = id;
+    while (table[(slot << 2) + 1] !== 0) slot = (slot + 1) & mask;
+    const base = slot << 2;
+    table[base] = hash;
+    table[base + 1] = id + 1;
+    table[base + 2] = start;
+    table[base + 3] = length;
   }
 
-  private rehash(size: number): void {
-    this.table = new Int32Array(size).fill(-1);
-    for (let id = 0; id < this.termList.length; id++) this.place(id, this.termHashes[id]!);
+  private rehash(slots: number): void {
+    const old = this.table;
+    const table = new Int32Array(slots * 4);
+    for (let base = 0; base < old.length; base += 4) {
+      if (old[base + 1] !== 0) this.place(table, old[base]!, old[base + 1]! - 1, old[base + 2]!, old[base + 3]!);
+    }
+    this.table = table;
   }
 
   private grow(): void {
@@ -185,24 +225,98 @@ export function resolveAnalyzer(mapping: FieldMapping | undefined, forSearch: bo
   return analyzer;
 }
 
+/** A growable Int32 column (amortized doubling; no JS array of numbers per field). */
+class IntColumn {
+  data = new Int32Array(256);
+  length = 0;
+  push(value: number): void {
+    if (this.length === this.data.length) {
+      const grown = new Int32Array(this.length * 2);
+      grown.set(this.data);
+      this.data = grown;
+    }
+    this.data[this.length++] = value;
+  }
+  view(): Int32Array {
+    return this.data.subarray(0, this.length);
+  }
+}
+
+/** A growable Float64 column. */
+class DoubleColumn {
+  data = new Float64Array(256);
+  length = 0;
+  push(value: number): void {
+    if (this.length === this.data.length) {
+      const grown = new Float64Array(this.length * 2);
+      grown.set(this.data);
+      this.data = grown;
+    }
+    this.data[this.length++] = value;
+  }
+}
+
+/**
+ * A keyword field's (value, doc) pairs in doc order, each value interned on arrival: the column
+ * keeps one id per value instead of one string per value (which kept every document's strings
+ * alive, and promoted, until the build ended).
+ */
+class KeywordColumn {
+  readonly terms: string[] = [];
+  readonly termIds = new Map<string, number>();
+  readonly ids = new IntColumn();
+  readonly docs = new IntColumn();
+  add(value: string, doc: number): void {
+    let id = this.termIds.get(value);
+    if (id === undefined) {
+      id = this.terms.length;
+      this.terms.push(value);
+      this.termIds.set(value, id);
+    }
+    this.ids.push(id);
+    this.docs.push(doc);
+  }
+}
+
+/** A numeric field's (value, doc) pairs in doc order, values sorted within a doc. */
+class NumericColumn {
+  readonly values = new DoubleColumn();
+  readonly docs = new IntColumn();
+  readonly nanos: IntColumn | undefined;
+  constructor(withNanos: boolean) {
+    this.nanos = withNanos ? new IntColumn() : undefined;
+  }
+}
+
+const fieldText = 0;
+const fieldKeyword = 1;
+const fieldDateNanos = 2;
+const fieldNumeric = 3;
+
+/** What the build does with one mapped path: one lookup per field per document. */
+interface FieldSlot {
+  readonly kind: number;
+  readonly mapping: FieldMapping;
+  readonly inverter: TextInverter | undefined;
+  readonly analyzer: Analyzer | undefined;
+  readonly norms: Uint8Array | undefined;
+  readonly keywords: KeywordColumn | undefined;
+  readonly numbers: NumericColumn | undefined;
+}
+
 export function buildSegment(documents: SegmentDocuments, mappings: FieldMappings, options: BuildSegmentOptions): Segment {
   const maxDoc = documents.length;
   const ids: string[] = new Array(maxDoc);
   const sources: string[] = new Array<string>(maxDoc);
-  const textTerms = new Map<string, TextInverter>();
-  const textNorms = new Map<string, Uint8Array>();
-  // Flat (value, doc) lists per field, in doc order: no array per document.
-  const keywordValues = new Map<string, { values: string[]; docs: number[] }>();
-  const numericValues = new Map<string, { values: number[]; docs: number[]; nanos: number[] | undefined }>();
-  const analyzers = new Map<string, Analyzer>();
+  const slots = new Map<string, FieldSlot>();
   for (const [path, mapping] of Object.entries(mappings)) {
     if (mapping.aliasOf !== undefined) continue; // nothing is indexed under a field alias
+    const slot = { mapping, inverter: undefined, analyzer: undefined, norms: undefined, keywords: undefined, numbers: undefined };
     if (mapping.type === 'text') {
-      textTerms.set(path, new TextInverter());
-      textNorms.set(path, new Uint8Array(maxDoc));
-      analyzers.set(path, resolveAnalyzer(mapping, false));
-    } else if (mapping.type === 'keyword') keywordValues.set(path, { values: [], docs: [] });
-    else if (numericFieldTypes.has(mapping.type)) numericValues.set(path, { values: [], docs: [], nanos: mapping.type === 'date_nanos' ? [] : undefined });
+      slots.set(path, { ...slot, kind: fieldText, inverter: new TextInverter(), norms: new Uint8Array(maxDoc), analyzer: resolveAnalyzer(mapping, false) });
+    } else if (mapping.type === 'keyword') slots.set(path, { ...slot, kind: fieldKeyword, keywords: new KeywordColumn() });
+    else if (mapping.type === 'date_nanos') slots.set(path, { ...slot, kind: fieldDateNanos, numbers: new NumericColumn(true) });
+    else if (numericFieldTypes.has(mapping.type)) slots.set(path, { ...slot, kind: fieldNumeric, numbers: new NumericColumn(false) });
     // constant_keyword and binary: nothing indexed.
   }
 
@@ -211,16 +325,20 @@ export function buildSegment(documents: SegmentDocuments, mappings: FieldMapping
     assert(input.docId === doc, 'documents arrive with dense, ordered doc ids');
     ids[doc] = input.id;
     sources[doc] = input.source;
-    for (const path in input.fields) {
-      const values = input.fields[path]!;
-      const mapping = mappings[path];
-      if (mapping === undefined || values.length === 0) continue;
-      if (mapping.type === 'text') {
-        const terms = textTerms.get(path)!;
-        const analyzer = analyzers.get(path)!;
+    const fields = input.fields;
+    for (const path in fields) {
+      const values = fields[path]!;
+      if (values.length === 0) continue;
+      const slot = slots.get(path);
+      if (slot === undefined) continue;
+      const kind = slot.kind;
+      if (kind === fieldText) {
+        const terms = slot.inverter!;
+        const analyzer = slot.analyzer!;
         let positionBase = 0;
         let length = 0;
-        for (const value of values) {
+        for (let valueIndex = 0; valueIndex < values.length; valueIndex++) {
+          const value = values[valueIndex];
           if (value === null || value === undefined) continue;
           let lastPosition = -1;
           if (analyzer.analyzeSpans !== undefined) {
@@ -242,44 +360,52 @@ export function buildSegment(documents: SegmentDocuments, mappings: FieldMapping
           }
           if (lastPosition >= 0) positionBase = lastPosition + 1 + positionIncrementGap;
         }
-        if (length > 0) textNorms.get(path)![doc] = intToByte4(length);
-      } else if (mapping.type === 'keyword') {
-        const column = keywordValues.get(path)!;
-        for (const value of values) {
+        if (length > 0) slot.norms![doc] = intToByte4(length);
+      } else if (kind === fieldKeyword) {
+        const column = slot.keywords!;
+        for (let valueIndex = 0; valueIndex < values.length; valueIndex++) {
+          const value = values[valueIndex];
           if (value === null || value === undefined) continue;
-          column.values.push(String(value));
-          column.docs.push(doc);
+          column.add(String(value), doc);
         }
-      } else if (mapping.type === 'date_nanos') {
-        const column = numericValues.get(path)!;
+      } else if (kind === fieldDateNanos) {
+        const column = slot.numbers!;
         const first = column.values.length;
-        for (const value of values) {
-          const instant = toNanoInstant(value);
+        for (let valueIndex = 0; valueIndex < values.length; valueIndex++) {
+          const instant = toNanoInstant(values[valueIndex]);
           if (instant === undefined) continue;
           column.values.push(instant.millis);
           column.nanos!.push(instant.nanos);
           column.docs.push(doc);
         }
-        if (column.values.length - first > 1) {
-          const pairs = column.values.slice(first).map((millis, index) => [millis, column.nanos![first + index]!] as const);
+        const count = column.values.length - first;
+        if (count > 1) {
+          const millis = column.values.data;
+          const nanos = column.nanos!.data;
+          const pairs: (readonly [number, number])[] = [];
+          for (let index = 0; index < count; index++) pairs.push([millis[first + index]!, nanos[first + index]!]);
           pairs.sort((left, right) => left[0] - right[0] || left[1] - right[1]);
-          for (let index = 0; index < pairs.length; index++) {
-            column.values[first + index] = pairs[index]![0];
-            column.nanos![first + index] = pairs[index]![1];
+          for (let index = 0; index < count; index++) {
+            millis[first + index] = pairs[index]![0];
+            nanos[first + index] = pairs[index]![1];
           }
         }
-      } else if (numericValues.has(path)) {
-        const column = numericValues.get(path)!;
+      } else {
+        const column = slot.numbers!;
+        const mapping = slot.mapping;
         const first = column.values.length;
-        for (const value of values) {
-          const number = toNumericValue(value, mapping);
+        for (let valueIndex = 0; valueIndex < values.length; valueIndex++) {
+          const number = toNumericValue(values[valueIndex], mapping);
           if (number === undefined) continue;
           column.values.push(number);
           column.docs.push(doc);
         }
-        if (column.values.length - first > 1) {
-          const sorted = column.values.slice(first).sort((a, b) => a - b);
-          for (let index = 0; index < sorted.length; index++) column.values[first + index] = sorted[index]!;
+        const count = column.values.length - first;
+        if (count > 1) {
+          // A comparator sort of a plain array: the same order (and the same -0/+0 ties) as before.
+          const data = column.values.data;
+          const sorted = Array.from(data.subarray(first, first + count)).sort((a, b) => a - b);
+          for (let index = 0; index < count; index++) data[first + index] = sorted[index]!;
         }
       }
     }
@@ -287,13 +413,20 @@ export function buildSegment(documents: SegmentDocuments, mappings: FieldMapping
 
   const postings = new Map<string, PostingsField>();
   const docValues = new Map<string, DocValues>();
-  for (const [path, terms] of textTerms) postings.set(path, finishTextField(path, terms, textNorms.get(path)!));
-  for (const [path, column] of keywordValues) {
-    const { field, values } = finishKeywordField(path, column.values, column.docs, maxDoc);
+  // Text fields first, then keyword, then numeric: the Map order the segment always had.
+  for (const [path, slot] of slots) if (slot.kind === fieldText) postings.set(path, finishTextField(path, slot.inverter!, slot.norms!));
+  for (const [path, slot] of slots) {
+    if (slot.kind !== fieldKeyword) continue;
+    const { field, values } = finishKeywordField(path, slot.keywords!, maxDoc);
     postings.set(path, field);
     docValues.set(path, values);
   }
-  for (const [path, column] of numericValues) docValues.set(path, finishNumericColumn(column.values, column.docs, maxDoc, column.nanos));
+  for (const [path, slot] of slots) {
+    if (slot.kind !== fieldNumeric && slot.kind !== fieldDateNanos) continue;
+    const column = slot.numbers!;
+    const count = column.values.length;
+    docValues.set(path, finishNumericColumn(column.values.data.slice(0, count), column.docs.data.slice(0, count), maxDoc, column.nanos?.data.slice(0, count)));
+  }
   return createSegment({ name: options.name, maxSeqNo: options.maxSeqNo, mappings, ids, sources, postings, docValues, liveDocs: null });
 }
 
@@ -363,13 +496,11 @@ export function createSegment(parts: {
 
 function finishTextField(name: string, inverter: TextInverter, norms: Uint8Array): PostingsField {
   const termCount = inverter.termList.length;
-  const sortedIds = Int32Array.from({ length: termCount }, (_, id) => id).sort((left, right) => compareStrings(inverter.termList[left]!, inverter.termList[right]!));
+  // The default sort orders strings by UTF-16 code units, as compareStrings does, without a call
+  // back into JS per comparison; each term's id is then found again in the term table.
+  const sortedTerms = inverter.termList.slice().sort();
   const rankOf = new Int32Array(termCount);
-  const sortedTerms: string[] = new Array(termCount);
-  for (let rank = 0; rank < termCount; rank++) {
-    rankOf[sortedIds[rank]!] = rank;
-    sortedTerms[rank] = inverter.termList[sortedIds[rank]!]!;
-  }
+  for (let rank = 0; rank < termCount; rank++) rankOf[inverter.idOf(sortedTerms[rank]!)] = rank;
   // Counting sort of tokens by term rank (stable: doc and position order are kept).
   const tokenCount = inverter.tokenCount;
   const tokenStart = new Int32Array(termCount + 1);
@@ -532,34 +663,38 @@ export function compareStrings(left: string, right: string): number {
   return left < right ? -1 : left > right ? 1 : 0;
 }
 
-function finishKeywordField(name: string, columnValues: readonly string[], columnDocs: readonly number[], maxDoc: number): { field: PostingsField; values: KeywordDocValues } {
-  const ordinalOf = new Map<string, number>();
-  for (const value of columnValues) if (!ordinalOf.has(value)) ordinalOf.set(value, 0);
-  const terms = [...ordinalOf.keys()].sort(compareStrings);
-  for (let ordinal = 0; ordinal < terms.length; ordinal++) ordinalOf.set(terms[ordinal]!, ordinal);
+function finishKeywordField(name: string, column: KeywordColumn, maxDoc: number): { field: PostingsField; values: KeywordDocValues } {
+  const firstSeen = column.terms;
+  const order = firstSeen.map((_, id) => id).sort((left, right) => compareStrings(firstSeen[left]!, firstSeen[right]!));
+  const terms = order.map((id) => firstSeen[id]!);
+  const ordinalOfId = new Int32Array(firstSeen.length);
+  for (let ordinal = 0; ordinal < order.length; ordinal++) ordinalOfId[order[ordinal]!] = ordinal;
+  const columnIds = column.ids.view();
+  const columnDocs = column.docs.view();
   const valueStart = new Int32Array(maxDoc + 1);
-  const ordinalsList: number[] = [];
+  let ordinals = new Int32Array(columnIds.length);
+  let ordinalCount = 0;
   let singleValued = true;
   let docCount = 0;
   const docFreq = new Int32Array(terms.length);
   let index = 0;
   for (let doc = 0; doc < maxDoc; doc++) {
-    valueStart[doc] = ordinalsList.length;
+    valueStart[doc] = ordinalCount;
     if (index >= columnDocs.length || columnDocs[index] !== doc) continue;
     docCount++;
-    const first = ordinalsList.length;
-    while (index < columnDocs.length && columnDocs[index] === doc) ordinalsList.push(ordinalOf.get(columnValues[index++]!)!);
-    if (ordinalsList.length - first > 1) {
+    const first = ordinalCount;
+    while (index < columnDocs.length && columnDocs[index] === doc) ordinals[ordinalCount++] = ordinalOfId[columnIds[index++]!]!;
+    if (ordinalCount - first > 1) {
       // Sorted, deduplicated ordinals per doc (SortedSetDocValues).
-      const unique = [...new Set(ordinalsList.slice(first))].sort((a, b) => a - b);
-      ordinalsList.length = first;
-      ordinalsList.push(...unique);
+      const unique = [...new Set(ordinals.subarray(first, ordinalCount))].sort((a, b) => a - b);
+      ordinalCount = first;
+      for (const ordinal of unique) ordinals[ordinalCount++] = ordinal;
       if (unique.length > 1) singleValued = false;
     }
-    for (let at = first; at < ordinalsList.length; at++) docFreq[ordinalsList[at]!]!++;
+    for (let at = first; at < ordinalCount; at++) docFreq[ordinals[at]!]!++;
   }
-  valueStart[maxDoc] = ordinalsList.length;
-  const ordinals = Int32Array.from(ordinalsList);
+  valueStart[maxDoc] = ordinalCount;
+  if (ordinalCount !== ordinals.length) ordinals = ordinals.slice(0, ordinalCount);
   const postingsStart = new Int32Array(terms.length + 1);
   for (let ordinal = 0; ordinal < terms.length; ordinal++) postingsStart[ordinal + 1] = postingsStart[ordinal]! + docFreq[ordinal]!;
   const docs = new Int32Array(ordinals.length);
@@ -573,10 +708,8 @@ function finishKeywordField(name: string, columnValues: readonly string[], colum
 }
 
 /** Numeric doc values from flat (value, doc) lists in doc order, values sorted within a doc. */
-function finishNumericColumn(columnValues: readonly number[], columnDocs: readonly number[], maxDoc: number, columnNanos: readonly number[] | undefined): NumericDocValues {
+function finishNumericColumn(values: Float64Array, pointDocsUnsorted: Int32Array, maxDoc: number, nanos: Int32Array | undefined): NumericDocValues {
   const valueStart = new Int32Array(maxDoc + 1);
-  const values = Float64Array.from(columnValues);
-  const pointDocsUnsorted = Int32Array.from(columnDocs);
   let singleValued = true;
   let index = 0;
   for (let doc = 0; doc < maxDoc; doc++) {
@@ -586,8 +719,7 @@ function finishNumericColumn(columnValues: readonly number[], columnDocs: readon
     if (index - first > 1) singleValued = false;
   }
   valueStart[maxDoc] = index;
-  if (columnNanos !== undefined) {
-    const nanos = Int32Array.from(columnNanos);
+  if (nanos !== undefined) {
     const { pointValues, pointDocs, pointNanos } = sortNanoPoints(values, nanos, pointDocsUnsorted);
     return { kind: 'numeric', valueStart, values, singleValued, pointValues, pointDocs, nanos, pointNanos };
   }

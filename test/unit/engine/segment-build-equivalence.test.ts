@@ -1,0 +1,119 @@
+// The segment builder (interned terms in a flat hash table, typed growable columns) must give
+// exactly what a straightforward inversion gives: for text fields, the sorted terms of each
+// analyzer's `analyze`, their docs, freqs and positions (values of a multi-valued field 100
+// positions apart, Elasticsearch's position_increment_gap) and norms (Lucene's SmallFloat of the
+// field length); for keyword fields the sorted distinct values with per-doc sorted, deduplicated
+// ordinals (SortedSetDocValues); for numeric fields the per-doc sorted values and the (value, doc)
+// points. Seeded random documents, with non-ASCII letters, surrogate pairs and case folding that
+// turns a non-ASCII character into an ASCII one (the Kelvin sign lowercases to `k`).
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { getAnalyzer } from '../../../src/index/analysis/index.js';
+import { buildSegment, intToByte4, positionIncrementGap, toNumericValue, type FieldMappings, type KeywordDocValues, type NumericDocValues, type SegmentDocumentInput } from '../../../src/index/engine/index.js';
+import { createRandom, testSeed } from './test-corpus.js';
+
+const seed = testSeed();
+
+const mappings: FieldMappings = {
+  body: { type: 'text' },
+  title: { type: 'text', analyzer: 'english' },
+  words: { type: 'text', analyzer: 'whitespace' },
+  tag: { type: 'keyword' },
+  count: { type: 'long' },
+  price: { type: 'double' },
+};
+
+const pieces = ['a', 'B', 'zé', 'Straße', 'K', '\u212a', 'İ', 'ǅ', '😀', '𝒜b', '中', '3', '1,5', "o'k", 'x.y', '_', ' ', ' ', ',', '-', "'", '.', '\u00a0'];
+
+function randomText(random: () => number): string {
+  let text = '';
+  const length = Math.floor(random() * 16);
+  for (let index = 0; index < length; index++) text += pieces[Math.floor(random() * pieces.length)]!;
+  if (random() < 0.05) text += 'q'.repeat(250 + Math.floor(random() * 20)); // the 255-char split
+  return text;
+}
+
+function randomDocs(seed: number, count: number): SegmentDocumentInput[] {
+  const random = createRandom(seed);
+  const docs: SegmentDocumentInput[] = [];
+  for (let docId = 0; docId < count; docId++) {
+    const fields: Record<string, unknown[]> = {};
+    const values = (make: () => unknown): unknown[] => Array.from({ length: Math.floor(random() * 3) }, () => (random() < 0.1 ? null : make()));
+    fields['body'] = values(() => randomText(random));
+    fields['title'] = values(() => randomText(random));
+    fields['words'] = values(() => randomText(random));
+    fields['tag'] = values(() => pieces[Math.floor(random() * pieces.length)]! + pieces[Math.floor(random() * 4)]!);
+    fields['count'] = values(() => Math.floor(random() * 7) - 3);
+    fields['price'] = values(() => (random() < 0.1 ? -0 : Math.round(random() * 100) / 4 - 10));
+    if (random() < 0.1) delete fields['body'];
+    docs.push({ docId, id: `d${docId}`, source: '{}', fields });
+  }
+  return docs;
+}
+
+test(`built text postings equal a straightforward inversion of analyze() (seed ${seed})`, () => {
+  const docs = randomDocs(seed, 600);
+  const segment = buildSegment(docs, mappings, { name: 's', maxSeqNo: 0 });
+  for (const field of ['body', 'title', 'words']) {
+    const analyzer = getAnalyzer(mappings[field]!.analyzer ?? 'standard')!;
+    const expected = new Map<string, Map<number, number[]>>();
+    const norms = new Uint8Array(docs.length);
+    for (const doc of docs) {
+      let positionBase = 0;
+      let length = 0;
+      for (const value of doc.fields[field] ?? []) {
+        if (value === null) continue;
+        const tokens = analyzer.analyze(String(value));
+        let last = -1;
+        tokens.terms.forEach((term, index) => {
+          last = positionBase + tokens.positions[index]!;
+          const byDoc = expected.get(term) ?? new Map<number, number[]>();
+          expected.set(term, byDoc);
+          byDoc.set(doc.docId, [...(byDoc.get(doc.docId) ?? []), last]);
+        });
+        length += tokens.terms.length;
+        if (last >= 0) positionBase = last + 1 + positionIncrementGap;
+      }
+      if (length > 0) norms[doc.docId] = intToByte4(length);
+    }
+    const postings = segment.postings.get(field)!;
+    const terms = [...expected.keys()].sort((left, right) => (left < right ? -1 : left > right ? 1 : 0));
+    assert.deepEqual(postings.terms, terms, `${field}: terms (seed ${seed})`);
+    for (let ordinal = 0; ordinal < terms.length; ordinal++) {
+      assert.equal(postings.termOrdinals.get(terms[ordinal]!), ordinal);
+      const actual: [number, number[]][] = [];
+      for (let posting = postings.postingsStart[ordinal]!; posting < postings.postingsStart[ordinal + 1]!; posting++) {
+        const positions = [...postings.positions.subarray(postings.positionsStart[posting]!, postings.positionsStart[posting + 1]!)];
+        assert.equal(postings.freqs[posting], positions.length);
+        actual.push([postings.docs[posting]!, positions]);
+      }
+      assert.deepEqual(actual, [...expected.get(terms[ordinal]!)!], `${field}: postings of [${terms[ordinal]}] (seed ${seed})`);
+    }
+    assert.deepEqual(postings.norms, norms, `${field}: norms (seed ${seed})`);
+  }
+});
+
+test(`built keyword and numeric doc values equal straightforward per-document ones (seed ${seed})`, () => {
+  const docs = randomDocs(seed, 600);
+  const segment = buildSegment(docs, mappings, { name: 's', maxSeqNo: 0 });
+  const tags = segment.docValues.get('tag') as KeywordDocValues;
+  const terms = [...new Set(docs.flatMap((doc) => (doc.fields['tag'] ?? []).filter((value) => value !== null) as string[]))].sort((left, right) => (left < right ? -1 : left > right ? 1 : 0));
+  assert.deepEqual(segment.postings.get('tag')!.terms, terms, `tag terms (seed ${seed})`);
+  for (const doc of docs) {
+    const own = [...new Set((doc.fields['tag'] ?? []).filter((value) => value !== null).map((value) => terms.indexOf(value as string)))].sort((a, b) => a - b);
+    assert.deepEqual([...tags.ordinals.subarray(tags.valueStart[doc.docId]!, tags.valueStart[doc.docId + 1]!)], own, `tag ordinals of doc ${doc.docId} (seed ${seed})`);
+  }
+  for (const field of ['count', 'price']) {
+    const values = segment.docValues.get(field) as NumericDocValues;
+    const points: [number, number][] = [];
+    for (const doc of docs) {
+      const own = (doc.fields[field] ?? []).map((value) => toNumericValue(value, mappings[field]!)).filter((value) => value !== undefined).sort((a, b) => a - b);
+      const actual = [...values.values.subarray(values.valueStart[doc.docId]!, values.valueStart[doc.docId + 1]!)];
+      assert.deepEqual(actual.map((value) => Object.is(value, -0) ? '-0' : value), own.map((value) => Object.is(value, -0) ? '-0' : value), `${field} of doc ${doc.docId} (seed ${seed})`);
+      for (const value of own) points.push([value, doc.docId]);
+    }
+    points.sort((left, right) => left[0] - right[0] || left[1] - right[1]);
+    assert.deepEqual([...values.pointValues], points.map((point) => point[0]), `${field} points (seed ${seed})`);
+    assert.deepEqual([...values.pointDocs], points.map((point) => point[1]), `${field} point docs (seed ${seed})`);
+  }
+});
