@@ -41,7 +41,10 @@ interface Walk {
 }
 
 function add(walk: Walk, path: string, value: unknown): void {
-  (walk.fields[path] ??= []).push(value);
+  // A one-element literal for the usual single value: `[]` then push reserved room for 17.
+  const values = walk.fields[path];
+  if (values === undefined) walk.fields[path] = [value];
+  else values.push(value);
 }
 
 function preview(value: unknown): string {
