@@ -34,6 +34,8 @@ export interface Analyzer {
 /** Receives token spans (see Analyzer.analyzeSpans). */
 export interface SpanSink {
   span(text: string, start: number, end: number, position: number): void;
+  /** A span of ASCII characters only, with `termHash` of its lowercase form. */
+  asciiSpan(text: string, start: number, end: number, position: number, type: string, hash: number): void;
 }
 
 /** Adapts spans to Tokens (with types), lowercasing or not. */
@@ -46,6 +48,9 @@ class TokensSpanSink {
     this.out.startOffsets.push(start);
     this.out.endOffsets.push(end);
     this.out.types.push(type);
+  }
+  asciiSpan(text: string, start: number, end: number, position: number, type: string): void {
+    this.span(text, start, end, position, type);
   }
 }
 
@@ -107,25 +112,47 @@ function classify(codePoint: number, ch: string): number {
   return classOther;
 }
 
+/** The hash the indexer keys terms by: h = h * 31 + c over the UTF-16 code units, in 32 bits. */
+export function termHash(term: string): number {
+  let hash = 0;
+  for (let index = 0; index < term.length; index++) hash = (Math.imul(hash, 31) + term.charCodeAt(index)) | 0;
+  return hash;
+}
+
+/** What `standardTokenize` reports to: spans, and all-ASCII spans with their lowercase `termHash`. */
+interface StandardSink {
+  span(text: string, start: number, end: number, position: number, type: string): void;
+  asciiSpan(text: string, start: number, end: number, position: number, type: string, hash: number): void;
+}
+
 /**
  * An approximation of Lucene's StandardTokenizer (UAX#29): runs of letters, digits and `_`,
  * joined across `'`/`.`/`:` between letters (`don't`, `u.s.a`) and `.`/`,`/`;` between digits
  * (`3.14`, `1,000`); each Han or Hiragana character is a token of its own. Types: `<ALPHANUM>`,
  * `<NUM>`, `<IDEOGRAPHIC>`. Not implemented: Katakana/Hangul/emoji types (they come out as
  * `<ALPHANUM>` or are skipped).
+ *
+ * ASCII characters are classified by a table without the surrogate test, and while a token is
+ * scanned the `termHash` of its lowercase form is computed on the way: a token that is all ASCII
+ * (and not split at 255 characters) reaches the sink's `asciiSpan` with its hash, so the indexer
+ * does not read its characters a second time to hash them.
  */
-function standardTokenize(text: string, sink: { span(text: string, start: number, end: number, position: number, type: string): void }): void {
+function standardTokenize(text: string, sink: StandardSink): void {
   const length = text.length;
   let index = 0;
   let position = 0;
   while (index < length) {
     let code = text.charCodeAt(index);
     let width = 1;
-    if (code >= 0xd800 && code <= 0xdbff && index + 1 < length) {
-      code = text.codePointAt(index)!;
-      width = 2;
+    let kind: number;
+    if (code < 128) kind = asciiClass[code]!;
+    else {
+      if (code >= 0xd800 && code <= 0xdbff && index + 1 < length) {
+        code = text.codePointAt(index)!;
+        width = 2;
+      }
+      kind = classify(code, String.fromCodePoint(code));
     }
-    const kind = code < 128 ? asciiClass[code]! : classify(code, String.fromCodePoint(code));
     if (kind === classIdeographic) {
       sink.span(text, index, index + width, position++, '<IDEOGRAPHIC>');
       index += width;
@@ -138,19 +165,27 @@ function standardTokenize(text: string, sink: { span(text: string, start: number
     const start = index;
     let hasLetter = kind === classLetter;
     let previous = kind;
+    let ascii = code < 128;
+    let hash = code >= 65 && code <= 90 ? code + 32 : code;
     index += width;
     while (index < length) {
       let next = text.charCodeAt(index);
       let nextWidth = 1;
-      if (next >= 0xd800 && next <= 0xdbff && index + 1 < length) {
-        next = text.codePointAt(index)!;
-        nextWidth = 2;
+      let nextKind: number;
+      if (next < 128) nextKind = asciiClass[next]!;
+      else {
+        if (next >= 0xd800 && next <= 0xdbff && index + 1 < length) {
+          next = text.codePointAt(index)!;
+          nextWidth = 2;
+        }
+        nextKind = classify(next, String.fromCodePoint(next));
       }
-      const nextKind = next < 128 ? asciiClass[next]! : classify(next, String.fromCodePoint(next));
       if (nextKind === classLetter || nextKind === classDigit || nextKind === classJoiner) {
         if (nextKind === classLetter) hasLetter = true;
         previous = nextKind;
         index += nextWidth;
+        if (next < 128) hash = (Math.imul(hash, 31) + (next >= 65 && next <= 90 ? next + 32 : next)) | 0;
+        else ascii = false;
         continue;
       }
       if (nextKind === classMidLetter || nextKind === classMidNumber || nextKind === classMidBoth) {
@@ -165,12 +200,18 @@ function standardTokenize(text: string, sink: { span(text: string, start: number
           previous === classDigit && afterKind === classDigit && (nextKind === classMidNumber || nextKind === classMidBoth);
         if (joinsLetters || joinsDigits) {
           index += nextWidth;
+          if (next < 128) hash = (Math.imul(hash, 31) + next) | 0; // the ASCII middle characters have no case
+          else ascii = false;
           continue;
         }
       }
       break;
     }
     const type = hasLetter ? '<ALPHANUM>' : '<NUM>';
+    if (ascii && index - start <= standardTokenLengthMax) {
+      sink.asciiSpan(text, start, index, position++, type, hash);
+      continue;
+    }
     for (let pieceStart = start; pieceStart < index; pieceStart += standardTokenLengthMax) {
       const pieceEnd = Math.min(index, pieceStart + standardTokenLengthMax);
       sink.span(text, pieceStart, pieceEnd, position++, type);

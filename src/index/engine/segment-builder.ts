@@ -103,6 +103,20 @@ class TextInverter {
     this.spanCount++;
   }
 
+  /** SpanSink: an all-ASCII span whose lowercase form hashes to `hash` (the tokenizer hashed it while scanning). */
+  asciiSpan(text: string, start: number, end: number, position: number, _type: string, hash: number): void {
+    const id = this.internSpan(text, start, end, hash);
+    const absolute = this.positionBase + position;
+    const index = this.tokenCount;
+    if (index === this.tokenTerms.length) this.grow();
+    this.tokenTerms[index] = id;
+    this.tokenDocs[index] = this.doc;
+    this.tokenPositions[index] = absolute;
+    this.tokenCount = index + 1;
+    this.lastPosition = absolute;
+    this.spanCount++;
+  }
+
   add(term: string, doc: number, position: number): void {
     const id = this.intern(term);
     const index = this.tokenCount;
