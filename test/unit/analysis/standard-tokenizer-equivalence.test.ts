@@ -57,7 +57,7 @@ function referenceTokens(text: string): [string, number, number, number, string]
     }
     const start = index;
     let hasLetter = kind === 'letter';
-    let previous = kind;
+    let previous: Kind = kind;
     index += width;
     while (index < text.length) {
       const [next, nextWidth] = readAt(text, index);
