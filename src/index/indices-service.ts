@@ -60,7 +60,7 @@ export interface IndexListener {
   /** A write was committed at `seqNo` (not yet searchable). */
   written?(index: IndexHandle, seqNo: number): void;
   /** Operations up to `maxSeqNo` must become searchable (refresh API, `refresh=true|wait_for`, refresh_interval). */
-  refreshed?(index: IndexHandle, maxSeqNo: number): void;
+  refreshed?(index: IndexHandle, maxSeqNo: number, scheduled?: boolean): void;
 }
 
 export type BlockName = 'metadata' | 'read' | 'read_only' | 'write';
@@ -601,14 +601,17 @@ export class IndicesService {
     }
   }
 
-  /** Makes everything written so far searchable (notifies the search engine). */
-  refresh(handle: IndexHandle): void {
+  /**
+   * Makes everything written so far searchable (notifies the search engine). `scheduled`: the
+   * `index.refresh_interval` refresh, which nobody waits for (the engine may spread its work).
+   */
+  refresh(handle: IndexHandle, scheduled = false): void {
     const mutable = this.handles.get(handle.name);
     if (mutable === undefined || mutable.shard === undefined) return;
     const maxSeqNo = mutable.shard.maxSeqNo;
     mutable.refreshedSeqNo = maxSeqNo;
     mutable.lastRefreshMs = this.nowMs();
-    this.emit((listener) => listener.refreshed?.(mutable, maxSeqNo));
+    this.emit((listener) => listener.refreshed?.(mutable, maxSeqNo, scheduled));
     // Operation history retention: `index.soft_deletes.retention.operations` > 0 keeps that many
     // operations below the refreshed point; 0 (the default) keeps every operation.
     // Retention leases (cross-cluster replication's followers) hold history back further.
@@ -631,7 +634,7 @@ export class IndicesService {
       if (handle.shard === undefined || handle.shard.maxSeqNo <= handle.refreshedSeqNo) continue;
       const interval = parseTimeMs(settingValue(handle.metadata.settings, 'index.refresh_interval') ?? '1s');
       if (interval < 0) continue;
-      if (now - handle.lastRefreshMs >= interval) this.refresh(handle);
+      if (now - handle.lastRefreshMs >= interval) this.refresh(handle, true);
     }
   }
 

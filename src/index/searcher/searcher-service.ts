@@ -15,7 +15,7 @@ import type { IndexHandle, IndicesService } from '../indices-service.js';
 import type { ShardStore } from '../store/index.js';
 import { engineMappings } from './document-input.js';
 import { clearSearcherFiles, loadSearcherFiles, SearcherFilesError, searcherDirectory, writeManifest, writeSearcherFiles, writeSegmentFilesStepwise } from './searcher-files.js';
-import { applyOperations, emptySearcherState, finishMerge, pickMerge, rebuildState, startMerge, type MergePlan, type SearcherState, type VersionedDocument } from './searcher-state.js';
+import { applyOperations, buildSearcherSegment, emptySearcherState, finishMerge, finishRefresh, pickMerge, planRefresh, rebuildState, segmentName, startMerge, type BuiltSegment, type MergePlan, type RefreshPlan, type SearcherState, type VersionedDocument } from './searcher-state.js';
 
 /** Limits of refresh work (style P4). */
 export const refreshLimits = {
@@ -28,6 +28,8 @@ export const refreshLimits = {
    * this much, one per event-loop turn, so requests are answered between them.
    */
   mergeSliceMs: 10,
+  /** Documents built per event-loop turn by a scheduled refresh (about 30–40 ms of work). */
+  docsPerRefreshSlice: 2_000,
   /**
    * Persisting waits until the shard has had no refresh for this long (ms), as Elasticsearch
    * flushes a shard that went inactive, so that segments merged away soon are not written at all...
@@ -58,6 +60,8 @@ class ShardSearcher {
   private merge: { readonly plan: MergePlan; readonly steps: Generator<void, MergedSegment, void> } | undefined;
   /** The state the persisted manifest describes (undefined: none written by this process yet). */
   private persisted: SearcherState | undefined;
+  /** A scheduled refresh being built a chunk per turn (`refreshInSlices`). */
+  private building: { readonly plan: RefreshPlan; readonly firstSegmentNumber: number; readonly built: BuiltSegment[]; nextTarget: number } | undefined;
   /** When the last refresh or rebuild changed the state (performance.now()). */
   private changedAt = 0;
   private idleTimer: NodeJS.Timeout | undefined;
@@ -111,10 +115,75 @@ class ShardSearcher {
     this.refreshTo(store.maxSeqNo);
   }
 
+  /**
+   * A scheduled refresh (nobody waits for it): its documents are built a chunk per event-loop
+   * turn, and made searchable together at the end, so a large one does not stall the node. A
+   * refresh somebody waits for (`refreshTo`) first finishes it at once.
+   */
+  refreshInSlices(targetSeqNo: number): void {
+    const store = this.store;
+    if (store === undefined || this.closed) return;
+    if (this.building !== undefined) {
+      this.building.nextTarget = Math.max(this.building.nextTarget, targetSeqNo);
+      return;
+    }
+    const from = this.state.refreshedSeqNo + 1;
+    const target = Math.min(targetSeqNo, store.maxSeqNo, from + refreshLimits.operationsPerStepMax - 1);
+    if (target < from) return;
+    const operations = store.readOps(from, target - from + 1);
+    if (operations.length !== target - from + 1 || operations[0]?.seqNo !== from) {
+      this.refreshTo(targetSeqNo); // history is missing: the synchronous path rebuilds
+      return;
+    }
+    const plan = planRefresh(this.state, operations);
+    const chunks = Math.ceil(plan.documents.length / refreshLimits.docsPerRefreshSlice);
+    const firstSegmentNumber = this.state.nextSegmentNumber;
+    this.state = { ...this.state, nextSegmentNumber: firstSegmentNumber + chunks }; // names reserved
+    this.building = { plan, firstSegmentNumber, built: [], nextTarget: targetSeqNo };
+    this.scheduleBuildSlice();
+  }
+
+  private scheduleBuildSlice(): void {
+    setImmediate(() => {
+      if (this.closed || this.building === undefined) return;
+      this.buildOneChunk();
+      if (this.building !== undefined && this.building.built.length * refreshLimits.docsPerRefreshSlice < this.building.plan.documents.length) {
+        this.scheduleBuildSlice();
+        return;
+      }
+      const nextTarget = this.building?.nextTarget ?? -1;
+      this.publishBuild();
+      if (nextTarget > this.state.refreshedSeqNo) this.refreshInSlices(nextTarget);
+    });
+  }
+
+  private buildOneChunk(): void {
+    const building = this.building!;
+    const start = building.built.length * refreshLimits.docsPerRefreshSlice;
+    const documents = building.plan.documents.slice(start, start + refreshLimits.docsPerRefreshSlice);
+    if (documents.length === 0) return;
+    const { root, engine } = this.mappings();
+    const built = buildSearcherSegment(documents, root, engine, segmentName(building.firstSegmentNumber + building.built.length), building.plan.refreshedSeqNo);
+    this.reportUnparsable(built.unparsable);
+    building.built.push(built);
+  }
+
+  /** Builds what is left of a sliced refresh now, and makes it searchable. */
+  private publishBuild(): void {
+    const building = this.building;
+    if (building === undefined) return;
+    while (building.built.length * refreshLimits.docsPerRefreshSlice < building.plan.documents.length) this.buildOneChunk();
+    this.building = undefined;
+    this.state = finishRefresh(this.state, building.plan, building.built);
+    this.changedAt = performance.now();
+    this.scheduleBackgroundWork();
+  }
+
   /** Makes operations up to `targetSeqNo` searchable. */
   refreshTo(targetSeqNo: number): void {
     const store = this.store;
     if (store === undefined) return;
+    this.publishBuild();
     const target = Math.min(targetSeqNo, store.maxSeqNo);
     let changed = false;
     while (this.state.refreshedSeqNo < target) {
@@ -165,6 +234,7 @@ class ShardSearcher {
     this.state = { segments, metadata, refreshedSeqNo, nextSegmentNumber };
     this.written = new Set();
     this.merge = undefined; // its inputs are gone
+    this.building = undefined; // the rebuild covers its operations
     this.changedAt = performance.now();
     this.scheduleBackgroundWork();
   }
@@ -315,9 +385,11 @@ export class SearcherService {
       indexDeleted: (index) => this.forget(index.uuid, false),
       indexClosed: (index) => this.forget(index.uuid, true),
       indexOpened: (handle) => this.forget(handle.uuid, true),
-      refreshed: (handle, maxSeqNo) => {
+      refreshed: (handle, maxSeqNo, scheduled) => {
         // A searcher not opened yet catches up with the store when it opens.
-        this.searchers.get(handle.uuid)?.refreshTo(maxSeqNo);
+        const searcher = this.searchers.get(handle.uuid);
+        if (scheduled === true) searcher?.refreshInSlices(maxSeqNo);
+        else searcher?.refreshTo(maxSeqNo);
       },
     });
   }

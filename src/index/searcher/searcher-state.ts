@@ -100,6 +100,31 @@ export interface RefreshStep {
  */
 export function applyOperations(state: SearcherState, operations: readonly Operation[], root: RootMapping, mappings: FieldMappings): RefreshStep {
   if (operations.length === 0) return { state, added: undefined, unparsable: [] };
+  const plan = planRefresh(state, operations);
+  const built = plan.documents.length > 0 ? buildSearcherSegment(plan.documents, root, mappings, segmentName(state.nextSegmentNumber), plan.refreshedSeqNo) : undefined;
+  return {
+    state: finishRefresh({ ...state, nextSegmentNumber: state.nextSegmentNumber + (built === undefined ? 0 : 1) }, plan, built === undefined ? [] : [built]),
+    added: built?.segment,
+    unparsable: built?.unparsable ?? [],
+  };
+}
+
+/**
+ * What a refresh over `operations` does: the documents to build (the last write per id, in
+ * order) and the ids whose older copies it deletes. Building may then happen in pieces, several
+ * segments one per event-loop turn (the searcher service does so for scheduled refreshes), and
+ * `finishRefresh` makes it all visible at once.
+ */
+export interface RefreshPlan {
+  readonly fromSeqNo: number;
+  readonly refreshedSeqNo: number;
+  /** Every id an operation touched: their copies in older segments are deleted. */
+  readonly touchedIds: readonly string[];
+  readonly documents: readonly VersionedDocument[];
+}
+
+export function planRefresh(state: SearcherState, operations: readonly Operation[]): RefreshPlan {
+  assert(operations.length > 0, 'a refresh plan has operations');
   let expected = state.refreshedSeqNo + 1;
   for (const operation of operations) {
     assert(operation.seqNo === expected, `operations continue the refreshed state without a gap (expected ${expected}, got ${operation.seqNo})`);
@@ -110,42 +135,40 @@ export function applyOperations(state: SearcherState, operations: readonly Opera
     lastById.delete(operation.id); // keep insertion order = order of the last write
     lastById.set(operation.id, operation);
   }
-  const deletesBySegment = new Map<number, number[]>();
-  state.segments.forEach((segment, segmentIndex) => {
-    const deleted: number[] = [];
-    for (const id of lastById.keys()) {
-      const doc = segment.idOrdinals.get(id);
-      if (doc !== undefined && isLive(segment, doc)) deleted.push(doc);
-    }
-    if (deleted.length > 0) deletesBySegment.set(segmentIndex, deleted);
-  });
-  const segments: Segment[] = [];
-  const metadata: DocMetadata[] = [];
-  state.segments.forEach((segment, segmentIndex) => {
-    const deleted = deletesBySegment.get(segmentIndex);
-    const next = deleted === undefined ? segment : withDeletes(segment, deleted);
-    if (next.liveDocCount === 0) return; // nothing left to search: drop it
-    segments.push(next);
-    metadata.push(state.metadata[segmentIndex]!);
-  });
   const documents: VersionedDocument[] = [];
   for (const operation of lastById.values()) {
     if (operation.op !== 'index') continue;
     assert(operation.source !== null, 'an index operation carries its source');
     documents.push({ id: operation.id, source: operation.source, seqNo: operation.seqNo, version: operation.version, primaryTerm: operation.primaryTerm, routing: operation.routing });
   }
-  const refreshedSeqNo = operations[operations.length - 1]!.seqNo;
-  let nextSegmentNumber = state.nextSegmentNumber;
-  let added: Segment | undefined;
-  let unparsable: readonly string[] = [];
-  if (documents.length > 0) {
-    const built = buildSearcherSegment(documents, root, mappings, segmentName(nextSegmentNumber++), refreshedSeqNo);
-    segments.push(built.segment);
-    metadata.push(built.metadata);
-    added = built.segment;
-    unparsable = built.unparsable;
+  return { fromSeqNo: operations[0]!.seqNo, refreshedSeqNo: operations[operations.length - 1]!.seqNo, touchedIds: [...lastById.keys()], documents };
+}
+
+/**
+ * Makes a planned refresh visible: deletes the older copies of every touched id in the state's
+ * segments (dropping segments left empty), then appends the built segments. The state must still
+ * stand where the plan started (`fromSeqNo - 1`); segment names were reserved by the caller.
+ */
+export function finishRefresh(state: SearcherState, plan: RefreshPlan, built: readonly BuiltSegment[]): SearcherState {
+  assert(state.refreshedSeqNo === plan.fromSeqNo - 1, `the refresh continues the refreshed state (at ${state.refreshedSeqNo}, planned from ${plan.fromSeqNo})`);
+  const segments: Segment[] = [];
+  const metadata: DocMetadata[] = [];
+  state.segments.forEach((segment, segmentIndex) => {
+    const deleted: number[] = [];
+    for (const id of plan.touchedIds) {
+      const doc = segment.idOrdinals.get(id);
+      if (doc !== undefined && isLive(segment, doc)) deleted.push(doc);
+    }
+    const next = deleted.length === 0 ? segment : withDeletes(segment, deleted);
+    if (next.liveDocCount === 0) return; // nothing left to search: drop it
+    segments.push(next);
+    metadata.push(state.metadata[segmentIndex]!);
+  });
+  for (const piece of built) {
+    segments.push(piece.segment);
+    metadata.push(piece.metadata);
   }
-  return { state: { segments, metadata, refreshedSeqNo, nextSegmentNumber }, added, unparsable };
+  return { ...state, segments, metadata, refreshedSeqNo: plan.refreshedSeqNo };
 }
 
 /** A state holding exactly these documents (a rebuild from the store's current documents). */

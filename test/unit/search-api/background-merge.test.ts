@@ -109,3 +109,33 @@ test('a segment file written piece by piece is byte for byte the one-buffer seri
     rmSync(directory, { recursive: true, force: true });
   }
 });
+
+test('a scheduled refresh builds its documents a chunk per event-loop turn and shows them all at once; a refresh somebody waits for finishes it first', async (t) => {
+  const harness = openSearchHarness(t);
+  assert.equal((await harness.call('PUT', '/:index', { params: { index: 'logs' }, body: { settings: { refresh_interval: '-1' }, mappings: { properties: { body: { type: 'text' }, tag: { type: 'keyword' } } } } })).status, 200);
+  const handle = harness.service.get('logs')!;
+  const total = refreshLimits.docsPerRefreshSlice * 2 + 10;
+  const batch = (prefix: string): Record<string, Record<string, unknown>> =>
+    Object.fromEntries(Array.from({ length: total }, (_, n) => [`${prefix}${n}`, { body: words[n % 4], tag: `t${n % 3}` }]));
+  await harness.index('logs', batch('a'), { refresh: false });
+  const before = harness.searchers.snapshot(handle).state;
+  harness.service.refresh(handle, true); // what index.refresh_interval does
+  assert.equal(harness.searchers.snapshot(handle).state.refreshedSeqNo, before.refreshedSeqNo, 'nothing is visible in the turn the scheduled refresh started');
+  assert.equal(harness.searchers.snapshot(handle).state.segments, before.segments);
+  await nextTurn();
+  assert.equal(harness.searchers.snapshot(handle).state.refreshedSeqNo, before.refreshedSeqNo, 'not after one chunk either');
+  for (let turn = 0; turn < 10; turn++) await nextTurn();
+  const after = harness.searchers.snapshot(handle).state;
+  assert.equal(after.refreshedSeqNo, handle.shard!.maxSeqNo);
+  const count = await harness.call('GET', '/:index/_count', { params: { index: 'logs' } });
+  assert.equal(count.body.count, total);
+  // Updates of every document, refreshed on schedule, then a refresh that is waited for in between.
+  await harness.index('logs', batch('a'), { refresh: false });
+  harness.service.refresh(handle, true);
+  await nextTurn();
+  harness.service.refresh(handle); // the refresh API: everything visible when it returns
+  assert.equal(harness.searchers.snapshot(handle).state.refreshedSeqNo, handle.shard!.maxSeqNo);
+  const ids = harness.searchers.snapshot(handle).state.segments.flatMap((segment) => segment.ids.filter((_, doc) => segment.liveDocs === null || (segment.liveDocs[doc >>> 5]! & (1 << (doc & 31))) !== 0));
+  assert.equal(ids.length, total, 'each updated document is live once');
+  assert.equal(new Set(ids).size, total);
+});
