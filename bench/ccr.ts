@@ -31,6 +31,7 @@ import type { Client } from '@elastic/elasticsearch';
 import { makeCa, REMOTE_CLUSTER_CLIENT_YAML, REMOTE_CLUSTER_SERVER_YAML, startNode, type StartedNode } from '../test/harness/cluster.js';
 import { remoteConnected } from '../test/harness/wait.js';
 import { generateGeonames } from './geonames-corpus.js';
+import { waitUntilIdle } from './node-idle.js';
 
 export interface CcrBenchOptions {
   /** Duration of the paced lag run, per security model (s). */
@@ -445,7 +446,12 @@ async function measureBootstrap(leaderNode: StartedNode, followerNode: StartedNo
   await leader.indices.refresh({ index: 'boot' });
   const leaderCount = (await leader.count({ index: 'boot' })).count;
   if (leaderCount !== docs) throw new Error(`expected ${docs} documents on the leader, counted ${leaderCount}`);
-  console.log(`ccr bootstrap: PUT /boot-copy/_ccr/follow?wait_for_active_shards=1…`);
+  // The leader's merges and segment persisting after the load end first (as the search figures
+  // wait for them), so that the bootstrap is timed on its own, not beside the leader's
+  // background work; the wait is reported.
+  const leaderSettleMs = await waitUntilIdle(leaderNode.pid);
+  await waitUntilIdle(followerNode.pid);
+  console.log(`ccr bootstrap: PUT /boot-copy/_ccr/follow?wait_for_active_shards=1 (the leader settled ${leaderSettleMs} ms after the load)…`);
   const followerCpu0 = cpuMs(followerNode.pid);
   const leaderCpu0 = cpuMs(leaderNode.pid);
   const started = performance.now();
@@ -463,6 +469,7 @@ async function measureBootstrap(leaderNode: StartedNode, followerNode: StartedNo
     follower_count_at_response: followerCount,
     follower_cpu_ms: followerCpu,
     leader_cpu_ms: leaderCpu,
+    leader_background_settle_ms_before: leaderSettleMs,
   };
 }
 
