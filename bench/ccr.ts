@@ -348,11 +348,19 @@ async function measureLag(
 
 // ----------------------------------------------------------------------------------- throughput
 
-async function unpacedPhase(leaderNode: StartedNode, index: string, seconds: number, pool: readonly Record<string, unknown>[]): Promise<{ docs_per_s: number; docs: number; leader_cpu_ms_per_1000_docs: number }> {
+async function unpacedPhase(
+  leaderNode: StartedNode,
+  index: string,
+  seconds: number,
+  pool: readonly Record<string, unknown>[],
+  followerPid?: number,
+): Promise<{ docs_per_s: number; docs: number; leader_cpu_ms_per_1000_docs: number; follower_cpu_ms_per_1000_docs?: number; bench_client_cpu_ms_per_1000_docs: number }> {
   const clients = Array.from({ length: UNPACED_CLIENTS }, () => leaderNode.client());
   let next = 0;
   let docs = 0;
   const cpu0 = cpuMs(leaderNode.pid);
+  const followerCpu0 = followerPid === undefined ? NaN : cpuMs(followerPid);
+  const clientCpu0 = process.cpuUsage();
   const started = performance.now();
   const deadline = started + seconds * 1000;
   await Promise.all(
@@ -366,8 +374,16 @@ async function unpacedPhase(leaderNode: StartedNode, index: string, seconds: num
   );
   const elapsed = performance.now() - started;
   const cpu = cpuMs(leaderNode.pid) - cpu0;
+  const followerCpu = followerPid === undefined ? NaN : cpuMs(followerPid) - followerCpu0;
+  const clientCpu = process.cpuUsage(clientCpu0);
   await Promise.all(clients.map((client) => client.close()));
-  return { docs_per_s: Math.round((docs / elapsed) * 1000), docs, leader_cpu_ms_per_1000_docs: round((cpu / docs) * 1000) };
+  return {
+    docs_per_s: Math.round((docs / elapsed) * 1000),
+    docs,
+    leader_cpu_ms_per_1000_docs: round((cpu / docs) * 1000),
+    ...(followerPid === undefined ? {} : { follower_cpu_ms_per_1000_docs: round((followerCpu / docs) * 1000) }),
+    bench_client_cpu_ms_per_1000_docs: round(((clientCpu.user + clientCpu.system) / 1000 / docs) * 1000),
+  };
 }
 
 async function measureThroughput(leaderNode: StartedNode, followerNode: StartedNode, seconds: number, pool: readonly Record<string, unknown>[]): Promise<Record<string, unknown>> {
@@ -383,10 +399,13 @@ async function measureThroughput(leaderNode: StartedNode, followerNode: StartedN
   await leader.indices.delete({ index: 'tp-warm' });
   for (const [round_, mode] of [[1, 'without'], [1, 'with'], [2, 'without'], [2, 'with']] as const) {
     const index = `tp-${mode}-${round_}`;
+    // Each phase starts with both nodes settled (the previous phase's merges and persisting done).
+    await waitUntilIdle(leaderNode.pid, 60_000);
+    await waitUntilIdle(followerNode.pid, 60_000);
     await leader.indices.create({ index, settings: { number_of_replicas: 0 } });
     if (mode === 'with') await follower.ccr.follow({ index: `${index}-copy`, remote_cluster: 'lc', leader_index: index, wait_for_active_shards: 1 });
     console.log(`ccr leader throughput ${mode} a follower (round ${round_}): unpaced, ${UNPACED_CLIENTS} clients × ${UNPACED_DOCS_PER_BULK} docs per _bulk for ${phaseSeconds}s…`);
-    const figures = await unpacedPhase(leaderNode, index, phaseSeconds, pool);
+    const figures = await unpacedPhase(leaderNode, index, phaseSeconds, pool, followerNode.pid);
     const phase: Record<string, unknown> = { mode, round: round_, ...figures };
     if (mode === 'with') {
       // How far behind the follower was when the leader stopped, and how long it took to catch up.
