@@ -319,6 +319,22 @@ interface FieldSlot {
 }
 
 export function buildSegment(documents: SegmentDocuments, mappings: FieldMappings, options: BuildSegmentOptions): Segment {
+  const steps = buildSegmentStepwise(documents, mappings, options);
+  for (;;) {
+    const step = steps.next();
+    if (step.done === true) return step.value;
+  }
+}
+
+/** Documents inverted between two yields of a stepwise build (style P4). */
+export const buildSliceDocs = 1_000;
+
+/**
+ * `buildSegment` as a generator that yields every `buildSliceDocs` documents and between the
+ * fields' finishing steps, so that a caller can spread a large build over several event-loop
+ * turns and still get one segment.
+ */
+export function* buildSegmentStepwise(documents: SegmentDocuments, mappings: FieldMappings, options: BuildSegmentOptions): Generator<void, Segment, void> {
   const maxDoc = documents.length;
   const ids: string[] = new Array(maxDoc);
   const sources: string[] = new Array<string>(maxDoc);
@@ -335,6 +351,7 @@ export function buildSegment(documents: SegmentDocuments, mappings: FieldMapping
   }
 
   for (let doc = 0; doc < maxDoc; doc++) {
+    if (doc > 0 && doc % buildSliceDocs === 0) yield;
     const input = documents.at(doc)!;
     assert(input.docId === doc, 'documents arrive with dense, ordered doc ids');
     ids[doc] = input.id;
@@ -428,13 +445,19 @@ export function buildSegment(documents: SegmentDocuments, mappings: FieldMapping
   const postings = new Map<string, PostingsField>();
   const docValues = new Map<string, DocValues>();
   // Text fields first, then keyword, then numeric: the Map order the segment always had.
-  for (const [path, slot] of slots) if (slot.kind === fieldText) postings.set(path, finishTextField(path, slot.inverter!, slot.norms!));
+  for (const [path, slot] of slots) {
+    if (slot.kind !== fieldText) continue;
+    yield;
+    postings.set(path, finishTextField(path, slot.inverter!, slot.norms!));
+  }
   for (const [path, slot] of slots) {
     if (slot.kind !== fieldKeyword) continue;
+    yield;
     const { field, values } = finishKeywordField(path, slot.keywords!, maxDoc);
     postings.set(path, field);
     docValues.set(path, values);
   }
+  yield;
   for (const [path, slot] of slots) {
     if (slot.kind !== fieldNumeric && slot.kind !== fieldDateNanos) continue;
     const column = slot.numbers!;

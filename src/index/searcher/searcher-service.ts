@@ -15,7 +15,7 @@ import type { IndexHandle, IndicesService } from '../indices-service.js';
 import type { ShardStore } from '../store/index.js';
 import { engineMappings } from './document-input.js';
 import { clearSearcherFiles, loadSearcherFiles, SearcherFilesError, searcherDirectory, writeManifest, writeSearcherFiles, writeSegmentFilesStepwise } from './searcher-files.js';
-import { applyOperations, buildSearcherSegment, emptySearcherState, finishMerge, finishRefresh, pickMerge, planRefresh, rebuildState, segmentName, startMerge, type BuiltSegment, type MergePlan, type RefreshPlan, type SearcherState, type VersionedDocument } from './searcher-state.js';
+import { applyOperations, buildSearcherSegmentStepwise, emptySearcherState, finishMerge, finishRefresh, pickMerge, planRefresh, rebuildState, segmentName, startMerge, type BuiltSegment, type MergePlan, type RefreshPlan, type SearcherState, type VersionedDocument } from './searcher-state.js';
 
 /** Limits of refresh work (style P4). */
 export const refreshLimits = {
@@ -24,12 +24,11 @@ export const refreshLimits = {
   /** Documents per segment when rebuilding from the store. */
   rebuildDocsPerSegmentMax: 200_000,
   /**
-   * Longest a merge runs before yielding to other work (ms). A merge runs in slices of about
-   * this much, one per event-loop turn, so requests are answered between them.
+   * Longest a merge, a scheduled refresh's build or a segment write runs before yielding to other
+   * work (ms): they run in slices of about this much (one step more at most), one per event-loop
+   * turn, so requests are answered between them.
    */
   mergeSliceMs: 10,
-  /** Documents built per event-loop turn by a scheduled refresh (about 30–40 ms of work). */
-  docsPerRefreshSlice: 2_000,
   /**
    * Persisting waits until the shard has had no refresh for this long (ms), as Elasticsearch
    * flushes a shard that went inactive, so that segments merged away soon are not written at all...
@@ -61,7 +60,7 @@ class ShardSearcher {
   /** The state the persisted manifest describes (undefined: none written by this process yet). */
   private persisted: SearcherState | undefined;
   /** A scheduled refresh being built a chunk per turn (`refreshInSlices`). */
-  private building: { readonly plan: RefreshPlan; readonly firstSegmentNumber: number; readonly built: BuiltSegment[]; nextTarget: number } | undefined;
+  private building: { readonly plan: RefreshPlan; readonly steps: Generator<void, BuiltSegment, void> | undefined; built: BuiltSegment | undefined; nextTarget: number } | undefined;
   /** When the last refresh or rebuild changed the state (performance.now()). */
   private changedAt = 0;
   private idleTimer: NodeJS.Timeout | undefined;
@@ -136,45 +135,45 @@ class ShardSearcher {
       return;
     }
     const plan = planRefresh(this.state, operations);
-    const chunks = Math.ceil(plan.documents.length / refreshLimits.docsPerRefreshSlice);
-    const firstSegmentNumber = this.state.nextSegmentNumber;
-    this.state = { ...this.state, nextSegmentNumber: firstSegmentNumber + chunks }; // names reserved
-    this.building = { plan, firstSegmentNumber, built: [], nextTarget: targetSeqNo };
+    let steps: Generator<void, BuiltSegment, void> | undefined;
+    if (plan.documents.length > 0) {
+      const { root, engine } = this.mappings();
+      steps = buildSearcherSegmentStepwise(plan.documents, root, engine, segmentName(this.state.nextSegmentNumber), plan.refreshedSeqNo);
+      this.state = { ...this.state, nextSegmentNumber: this.state.nextSegmentNumber + 1 }; // its name is reserved
+    }
+    this.building = { plan, steps, built: undefined, nextTarget: targetSeqNo };
     this.scheduleBuildSlice();
   }
 
   private scheduleBuildSlice(): void {
     setImmediate(() => {
-      if (this.closed || this.building === undefined) return;
-      this.buildOneChunk();
-      if (this.building !== undefined && this.building.built.length * refreshLimits.docsPerRefreshSlice < this.building.plan.documents.length) {
+      const building = this.building;
+      if (this.closed || building === undefined) return;
+      const deadline = performance.now() + refreshLimits.mergeSliceMs;
+      while (building.steps !== undefined && building.built === undefined && performance.now() < deadline) {
+        const step = building.steps.next();
+        if (step.done === true) building.built = step.value;
+      }
+      if (building.steps !== undefined && building.built === undefined) {
         this.scheduleBuildSlice();
         return;
       }
-      const nextTarget = this.building?.nextTarget ?? -1;
       this.publishBuild();
-      if (nextTarget > this.state.refreshedSeqNo) this.refreshInSlices(nextTarget);
+      if (building.nextTarget > this.state.refreshedSeqNo) this.refreshInSlices(building.nextTarget);
     });
-  }
-
-  private buildOneChunk(): void {
-    const building = this.building!;
-    const start = building.built.length * refreshLimits.docsPerRefreshSlice;
-    const documents = building.plan.documents.slice(start, start + refreshLimits.docsPerRefreshSlice);
-    if (documents.length === 0) return;
-    const { root, engine } = this.mappings();
-    const built = buildSearcherSegment(documents, root, engine, segmentName(building.firstSegmentNumber + building.built.length), building.plan.refreshedSeqNo);
-    this.reportUnparsable(built.unparsable);
-    building.built.push(built);
   }
 
   /** Builds what is left of a sliced refresh now, and makes it searchable. */
   private publishBuild(): void {
     const building = this.building;
     if (building === undefined) return;
-    while (building.built.length * refreshLimits.docsPerRefreshSlice < building.plan.documents.length) this.buildOneChunk();
+    while (building.steps !== undefined && building.built === undefined) {
+      const step = building.steps.next();
+      if (step.done === true) building.built = step.value;
+    }
     this.building = undefined;
-    this.state = finishRefresh(this.state, building.plan, building.built);
+    if (building.built !== undefined) this.reportUnparsable(building.built.unparsable);
+    this.state = finishRefresh(this.state, building.plan, building.built === undefined ? [] : [building.built]);
     this.changedAt = performance.now();
     this.scheduleBackgroundWork();
   }

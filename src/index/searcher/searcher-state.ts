@@ -9,7 +9,7 @@
  * Reference: https://www.elastic.co/guide/en/elasticsearch/reference/current/near-real-time.html
  */
 import { assert } from '../../common/index.js';
-import { buildSegment, isLive, mergeSegmentsStepwise, withDeletes, type FieldMappings, type MergedSegment, type Segment } from '../engine/index.js';
+import { buildSegmentStepwise, isLive, mergeSegmentsStepwise, withDeletes, type FieldMappings, type MergedSegment, type Segment } from '../engine/index.js';
 import type { RootMapping } from '../mapping/index.js';
 import type { Operation } from '../store/index.js';
 import { lazySegmentInputs } from './document-input.js';
@@ -75,8 +75,17 @@ export interface BuiltSegment {
 
 /** Builds one segment from documents in the given order. */
 export function buildSearcherSegment(documents: readonly VersionedDocument[], root: RootMapping, mappings: FieldMappings, name: string, maxSeqNo: number): BuiltSegment {
+  const steps = buildSearcherSegmentStepwise(documents, root, mappings, name, maxSeqNo);
+  for (;;) {
+    const step = steps.next();
+    if (step.done === true) return step.value;
+  }
+}
+
+/** `buildSearcherSegment` in steps (see `buildSegmentStepwise`). */
+export function* buildSearcherSegmentStepwise(documents: readonly VersionedDocument[], root: RootMapping, mappings: FieldMappings, name: string, maxSeqNo: number): Generator<void, BuiltSegment, void> {
   const { inputs, unparsable } = lazySegmentInputs(documents, root);
-  const segment = buildSegment(inputs, mappings, { name, maxSeqNo });
+  const segment = yield* buildSegmentStepwise(inputs, mappings, { name, maxSeqNo });
   const metadata: DocMetadata = {
     seqNos: Float64Array.from(documents, (document) => document.seqNo),
     versions: Float64Array.from(documents, (document) => document.version),

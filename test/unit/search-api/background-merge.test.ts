@@ -9,7 +9,7 @@ import { test } from 'node:test';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { buildSegment, deserializeSegment, serializeSegment } from '../../../src/index/engine/index.js';
+import { buildSegment, buildSliceDocs, deserializeSegment, serializeSegment } from '../../../src/index/engine/index.js';
 import { loadSearcherFiles, mergePolicy, refreshLimits, searcherDirectory } from '../../../src/index/searcher/index.js';
 import { writeSegmentFilesStepwise } from '../../../src/index/searcher/searcher-files.js';
 import { openSearchHarness, type SearchHarness } from './harness.js';
@@ -110,11 +110,11 @@ test('a segment file written piece by piece is byte for byte the one-buffer seri
   }
 });
 
-test('a scheduled refresh builds its documents a chunk per event-loop turn and shows them all at once; a refresh somebody waits for finishes it first', async (t) => {
+test('a scheduled refresh builds its segment a slice per event-loop turn and shows it all at once; a refresh somebody waits for finishes it first', async (t) => {
   const harness = openSearchHarness(t);
   assert.equal((await harness.call('PUT', '/:index', { params: { index: 'logs' }, body: { settings: { refresh_interval: '-1' }, mappings: { properties: { body: { type: 'text' }, tag: { type: 'keyword' } } } } })).status, 200);
   const handle = harness.service.get('logs')!;
-  const total = refreshLimits.docsPerRefreshSlice * 2 + 10;
+  const total = buildSliceDocs * 10 + 10;
   const batch = (prefix: string): Record<string, Record<string, unknown>> =>
     Object.fromEntries(Array.from({ length: total }, (_, n) => [`${prefix}${n}`, { body: words[n % 4], tag: `t${n % 3}` }]));
   await harness.index('logs', batch('a'), { refresh: false });
@@ -124,9 +124,10 @@ test('a scheduled refresh builds its documents a chunk per event-loop turn and s
   assert.equal(harness.searchers.snapshot(handle).state.segments, before.segments);
   await nextTurn();
   assert.equal(harness.searchers.snapshot(handle).state.refreshedSeqNo, before.refreshedSeqNo, 'not after one chunk either');
-  for (let turn = 0; turn < 10; turn++) await nextTurn();
+  for (let turn = 0; turn < 100 && harness.searchers.snapshot(handle).state.refreshedSeqNo < handle.shard!.maxSeqNo; turn++) await nextTurn();
   const after = harness.searchers.snapshot(handle).state;
   assert.equal(after.refreshedSeqNo, handle.shard!.maxSeqNo);
+  assert.equal(after.segments.length, 1, 'one segment, built over several turns');
   const count = await harness.call('GET', '/:index/_count', { params: { index: 'logs' } });
   assert.equal(count.body.count, total);
   // Updates of every document, refreshed on schedule, then a refresh that is waited for in between.
