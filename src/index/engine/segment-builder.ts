@@ -239,34 +239,35 @@ export function resolveAnalyzer(mapping: FieldMapping | undefined, forSearch: bo
   return analyzer;
 }
 
-/** A growable Int32 column (amortized doubling; no JS array of numbers per field). */
-class IntColumn {
-  data = new Int32Array(256);
+/** A growable typed column (amortized doubling; no JS array of numbers per field). */
+class GrowableColumn<A extends Int32Array | Float64Array> {
   length = 0;
+  constructor(
+    public data: A,
+    private readonly allocate: (size: number) => A,
+  ) {}
   push(value: number): void {
     if (this.length === this.data.length) {
-      const grown = new Int32Array(this.length * 2);
+      const grown = this.allocate(this.length * 2);
       grown.set(this.data);
       this.data = grown;
     }
     this.data[this.length++] = value;
   }
-  view(): Int32Array {
-    return this.data.subarray(0, this.length);
+  view(): A {
+    return this.data.subarray(0, this.length) as A;
   }
 }
 
-/** A growable Float64 column. */
-class DoubleColumn {
-  data = new Float64Array(256);
-  length = 0;
-  push(value: number): void {
-    if (this.length === this.data.length) {
-      const grown = new Float64Array(this.length * 2);
-      grown.set(this.data);
-      this.data = grown;
-    }
-    this.data[this.length++] = value;
+class IntColumn extends GrowableColumn<Int32Array> {
+  constructor() {
+    super(new Int32Array(256), (size) => new Int32Array(size));
+  }
+}
+
+class DoubleColumn extends GrowableColumn<Float64Array> {
+  constructor() {
+    super(new Float64Array(256), (size) => new Float64Array(size));
   }
 }
 

@@ -86,6 +86,15 @@ test('doc metadata codec round-trips and detects corruption (style P12)', () => 
   assert.throws(() => decodeDocMetadata(encoded), /checksum/);
 });
 
+/** A search over the state finds exactly the model's even documents, and sums their values. */
+function assertSearchMatches(state: SearcherState, model: ReadonlyMap<string, number>): void {
+  const request = parseSearchRequest({ query: { term: { word: 'even' } }, size: 0, track_total_hits: true, aggs: { total: { sum: { field: 'n' } } } });
+  const merged = mergeShardResults([searchShard(state.segments, undefined, request, { mappings, indexName: 'i', shardKey: 'i:0', nowMs: 0 })], request);
+  const evens = [...model.values()].filter((n) => n % 2 === 0);
+  assert.equal(merged.total?.value, evens.length);
+  assert.equal((merged.aggregations!['total'] as { value: number }).value, evens.reduce((sum, n) => sum + n, 0));
+}
+
 const seed = Number(process.env['SEED'] ?? 20261201);
 test(`random operations refreshed at random points match a brute-force model (seed=${seed})`, () => {
   const random = createRandom(seed);
@@ -112,11 +121,7 @@ test(`random operations refreshed at random points match a brute-force model (se
   }
   state = applyOperations(state, pending, root, mappings).state;
   assert.deepEqual(liveIds(state), [...model.keys()].sort());
-  const request = parseSearchRequest({ query: { term: { word: 'even' } }, size: 0, track_total_hits: true, aggs: { total: { sum: { field: 'n' } } } });
-  const merged = mergeShardResults([searchShard(state.segments, undefined, request, { mappings, indexName: 'i', shardKey: 'i:0', nowMs: 0 })], request);
-  const evens = [...model.values()].filter((n) => n % 2 === 0);
-  assert.equal(merged.total?.value, evens.length);
-  assert.equal((merged.aggregations!['total'] as { value: number }).value, evens.reduce((sum, n) => sum + n, 0));
+  assertSearchMatches(state, model);
 });
 
 test(`a merge run in slices while refreshes add segments, delete and drop its inputs ends with exactly the model's documents (seed=${seed})`, () => {
@@ -165,9 +170,5 @@ test(`a merge run in slices while refreshes add segments, delete and drop its in
   assert.ok(finished > 10, `merges finished (${finished})`);
   state = applyOperations(state, pending, root, mappings).state;
   assert.deepEqual(liveIds(state), [...model.keys()].sort());
-  const request = parseSearchRequest({ query: { term: { word: 'even' } }, size: 0, track_total_hits: true, aggs: { total: { sum: { field: 'n' } } } });
-  const merged = mergeShardResults([searchShard(state.segments, undefined, request, { mappings, indexName: 'i', shardKey: 'i:0', nowMs: 0 })], request);
-  const evens = [...model.values()].filter((n) => n % 2 === 0);
-  assert.equal(merged.total?.value, evens.length);
-  assert.equal((merged.aggregations!['total'] as { value: number }).value, evens.reduce((sum, n) => sum + n, 0));
+  assertSearchMatches(state, model);
 });
