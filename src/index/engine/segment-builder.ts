@@ -509,9 +509,14 @@ export function createSegment(parts: {
   postings: Map<string, PostingsField>;
   docValues: Map<string, DocValues>;
   liveDocs: Uint32Array | null;
+  /** `_id` → doc, when the caller built it already (a stepwise merge does, between yields). */
+  idOrdinals?: Map<string, number>;
 }): Segment {
-  const idOrdinals = new Map<string, number>();
-  for (let doc = 0; doc < parts.ids.length; doc++) idOrdinals.set(parts.ids[doc]!, doc);
+  let idOrdinals = parts.idOrdinals;
+  if (idOrdinals === undefined) {
+    idOrdinals = new Map<string, number>();
+    for (let doc = 0; doc < parts.ids.length; doc++) idOrdinals.set(parts.ids[doc]!, doc);
+  }
   let liveDocCount = parts.ids.length;
   if (parts.liveDocs !== null) {
     liveDocCount = 0;
@@ -602,6 +607,28 @@ export function finishPostings(
   positions: Int32Array,
   norms: Uint8Array,
 ): PostingsField {
+  const steps = finishPostingsStepwise(kind, name, terms, postingsStart, docs, freqs, positionsStart, positions, norms);
+  for (;;) {
+    const step = steps.next();
+    if (step.done === true) return step.value;
+  }
+}
+
+/** Postings (or terms) handled between two yields of `finishPostingsStepwise` (style P4). */
+const finishSlicePostings = 262_144;
+
+/** `finishPostings` as a generator that yields every few hundred thousand postings or terms. */
+export function* finishPostingsStepwise(
+  kind: 'text' | 'keyword',
+  name: string,
+  terms: readonly string[],
+  postingsStart: Int32Array,
+  docs: Int32Array,
+  freqs: Int32Array,
+  positionsStart: Int32Array,
+  positions: Int32Array,
+  norms: Uint8Array,
+): Generator<void, PostingsField, void> {
   const termCount = terms.length;
   const blockStart = new Int32Array(termCount + 1);
   let blockCount = 0;
@@ -620,8 +647,13 @@ export function finishPostings(
   const hasNorms = kind === 'text';
   let sumTotalTermFreq = 0;
   let block = 0;
+  let sliceEnd = finishSlicePostings;
   for (let ordinal = 0; ordinal < termCount; ordinal++) {
     const end = postingsStart[ordinal + 1]!;
+    if (end > sliceEnd) {
+      sliceEnd = end + finishSlicePostings;
+      yield;
+    }
     for (let first = postingsStart[ordinal]!; first < end; first += postingsBlockSize) {
       const last = Math.min(end, first + postingsBlockSize);
       let frontierSize = 0;
@@ -674,7 +706,10 @@ export function finishPostings(
     for (let doc = 0; doc < norms.length; doc++) if (norms[doc] !== 0) docCount++;
   }
   const termOrdinals = new Map<string, number>();
-  for (let ordinal = 0; ordinal < termCount; ordinal++) termOrdinals.set(terms[ordinal]!, ordinal);
+  for (let ordinal = 0; ordinal < termCount; ordinal++) {
+    if (ordinal > 0 && ordinal % finishSlicePostings === 0) yield;
+    termOrdinals.set(terms[ordinal]!, ordinal);
+  }
   return {
     kind,
     name,

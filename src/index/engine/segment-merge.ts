@@ -7,12 +7,13 @@
  * can run it in slices between other work (a merge of large segments takes seconds, and the node
  * must keep answering meanwhile); `mergeSegments` runs it to the end at once.
  */
-import { createSegment, finishPostings, sortNanoPoints, sortPoints } from './segment-builder.js';
+import { createSegment, finishPostingsStepwise, sortNanoPoints, sortPoints } from './segment-builder.js';
 import { type DocValues, type FieldMapping, type PostingsField, type Segment, isLive, numericFieldTypes } from './segment.js';
 
 /** Work between two yields of a stepwise merge (style P4). */
 export const mergeSliceLimits = {
   termsPerSlice: 4_096,
+  postingsPerSlice: 131_072,
   docsPerSlice: 32_768,
 } as const;
 
@@ -65,7 +66,12 @@ export function* mergeSegmentsStepwise(segments: readonly Segment[], name: strin
     docValues.set(path, yield* mergeDocValues(path, mapping.type === 'keyword', segments, docMaps, maxDoc, ordinalMaps.get(path), mapping.type === 'date_nanos'));
     yield;
   }
-  return { segment: createSegment({ name, maxSeqNo, mappings, ids, sources, postings, docValues, liveDocs: null }), docMaps };
+  const idOrdinals = new Map<string, number>();
+  for (let doc = 0; doc < ids.length; doc++) {
+    if (doc > 0 && doc % mergeSliceLimits.docsPerSlice === 0) yield;
+    idOrdinals.set(ids[doc]!, doc);
+  }
+  return { segment: createSegment({ name, maxSeqNo, mappings, ids, sources, postings, docValues, liveDocs: null, idOrdinals }), docMaps };
 }
 
 function* mergePostings(
@@ -98,8 +104,13 @@ function* mergePostings(
   const cursors = new Int32Array(segments.length);
   const matching: number[] = [];
   let visited = 0;
+  let postingsAtYield = 0;
   for (;;) {
-    if (++visited % mergeSliceLimits.termsPerSlice === 0) yield;
+    // A slice ends after so many terms, or so many postings (a few common terms can hold most).
+    if (++visited % mergeSliceLimits.termsPerSlice === 0 || postingCount - postingsAtYield > mergeSliceLimits.postingsPerSlice) {
+      postingsAtYield = postingCount;
+      yield;
+    }
     let term: string | undefined;
     matching.length = 0;
     for (let segmentIndex = 0; segmentIndex < segments.length; segmentIndex++) {
@@ -154,7 +165,7 @@ function* mergePostings(
       for (let doc = 0; doc < docMap.length; doc++) if (docMap[doc]! >= 0) norms[docMap[doc]!] = field.norms[doc]!;
     }
   }
-  const field = finishPostings(
+  const field = yield* finishPostingsStepwise(
     kind,
     path,
     keptTerms,
