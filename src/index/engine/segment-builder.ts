@@ -91,34 +91,27 @@ class TextInverter {
       if (code >= 65 && code <= 90) code += 32;
       hash = (Math.imul(hash, 31) + code) | 0;
     }
-    const id = ascii ? this.internSpan(text, start, end, hash) : this.intern(text.slice(start, end).toLowerCase());
-    const absolute = this.positionBase + position;
-    const index = this.tokenCount;
-    if (index === this.tokenTerms.length) this.grow();
-    this.tokenTerms[index] = id;
-    this.tokenDocs[index] = this.doc;
-    this.tokenPositions[index] = absolute;
-    this.tokenCount = index + 1;
-    this.lastPosition = absolute;
-    this.spanCount++;
+    this.recordSpan(ascii ? this.internSpan(text, start, end, hash) : this.intern(text.slice(start, end).toLowerCase()), position);
   }
 
   /** SpanSink: an all-ASCII span whose lowercase form hashes to `hash` (the tokenizer hashed it while scanning). */
   asciiSpan(text: string, start: number, end: number, position: number, _type: string, hash: number): void {
-    const id = this.internSpan(text, start, end, hash);
+    this.recordSpan(this.internSpan(text, start, end, hash), position);
+  }
+
+  add(term: string, doc: number, position: number): void {
+    this.record(this.intern(term), doc, position);
+  }
+
+  /** A span's token: at its position after `positionBase`, in the document being inverted. */
+  private recordSpan(id: number, position: number): void {
     const absolute = this.positionBase + position;
-    const index = this.tokenCount;
-    if (index === this.tokenTerms.length) this.grow();
-    this.tokenTerms[index] = id;
-    this.tokenDocs[index] = this.doc;
-    this.tokenPositions[index] = absolute;
-    this.tokenCount = index + 1;
+    this.record(id, this.doc, absolute);
     this.lastPosition = absolute;
     this.spanCount++;
   }
 
-  add(term: string, doc: number, position: number): void {
-    const id = this.intern(term);
+  private record(id: number, doc: number, position: number): void {
     const index = this.tokenCount;
     if (index === this.tokenTerms.length) this.grow();
     this.tokenTerms[index] = id;
