@@ -95,6 +95,18 @@ function assertSearchMatches(state: SearcherState, model: ReadonlyMap<string, nu
   assert.equal((merged.aggregations!['total'] as { value: number }).value, evens.reduce((sum, n) => sum + n, 0));
 }
 
+/** A random index or delete of one of `ids` documents, applied to the model too. */
+function randomOperation(random: () => number, seqNo: number, model: Map<string, number>, ids: number, deleteShare: number): Operation {
+  const id = `d${Math.floor(random() * ids)}`;
+  if (random() < deleteShare) {
+    model.delete(id);
+    return op(seqNo, 'delete', id, undefined, 2);
+  }
+  const n = Math.floor(random() * 1000);
+  model.set(id, n);
+  return op(seqNo, 'index', id, { n, word: n % 2 === 0 ? 'even' : 'odd' });
+}
+
 const seed = Number(process.env['SEED'] ?? 20261201);
 test(`random operations refreshed at random points match a brute-force model (seed=${seed})`, () => {
   const random = createRandom(seed);
@@ -103,15 +115,7 @@ test(`random operations refreshed at random points match a brute-force model (se
   let pending: Operation[] = [];
   let seqNo = 0;
   for (let step = 0; step < 2000; step++) {
-    const id = `d${Math.floor(random() * 150)}`;
-    if (random() < 0.25) {
-      pending.push(op(seqNo++, 'delete', id, undefined, 2));
-      model.delete(id);
-    } else {
-      const n = Math.floor(random() * 1000);
-      pending.push(op(seqNo++, 'index', id, { n, word: n % 2 === 0 ? 'even' : 'odd' }));
-      model.set(id, n);
-    }
+    pending.push(randomOperation(random, seqNo++, model, 150, 0.25));
     if (random() < 0.05) {
       state = applyOperations(state, pending, root, mappings).state;
       pending = [];
@@ -133,15 +137,7 @@ test(`a merge run in slices while refreshes add segments, delete and drop its in
   let merge: { plan: MergePlan; steps: Generator<void, MergedSegment, void> } | undefined;
   let finished = 0;
   for (let step = 0; step < 3000; step++) {
-    const id = `d${Math.floor(random() * 60)}`;
-    if (random() < 0.3) {
-      pending.push(op(seqNo++, 'delete', id, undefined, 2));
-      model.delete(id);
-    } else {
-      const n = Math.floor(random() * 1000);
-      pending.push(op(seqNo++, 'index', id, { n, word: n % 2 === 0 ? 'even' : 'odd' }));
-      model.set(id, n);
-    }
+    pending.push(randomOperation(random, seqNo++, model, 60, 0.3));
     if (random() < 0.1) {
       state = applyOperations(state, pending, root, mappings).state;
       pending = [];
