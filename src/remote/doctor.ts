@@ -281,6 +281,34 @@ const withTimeout = <T>(promise: Promise<T>, ms: number, what: string): Promise<
   return Promise.race([promise, late]).finally(() => clearTimeout(timer));
 };
 
+/**
+ * Steps 2 and 3 dial the same way: `read` runs once `socket` emits `ready`, the promise fails on a
+ * socket error or after `ms`, and the socket is destroyed whichever comes first.
+ */
+function settleSocket<T>(socket: net.Socket, ready: 'connect' | 'secureConnect', ms: number, read: () => T): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const timer = setTimeout(() => {
+      socket.destroy();
+      reject(Object.assign(new Error(`connect_timeout[${ms}ms]`), { code: 'connect_timeout' }));
+    }, ms);
+    socket.once(ready, () => {
+      clearTimeout(timer);
+      try {
+        resolve(read());
+      } catch (error) {
+        reject(error);
+      } finally {
+        socket.destroy();
+      }
+    });
+    socket.once('error', (error) => {
+      clearTimeout(timer);
+      socket.destroy();
+      reject(error);
+    });
+  });
+}
+
 /** Runs steps 1–6 against one address; returns the outcomes and, when the handshake passed, the connection (for sniffing). */
 async function diagnoseAddress(
   deps: DoctorDeps,
@@ -319,22 +347,7 @@ async function diagnoseAddress(
   // 2. TCP connect
   const tcp = await timed(
     () =>
-      new Promise<void>((resolve, reject) => {
-        const socket = net.connect({ host: ips[0]!, port: address.port });
-        const timer = setTimeout(() => {
-          socket.destroy();
-          reject(Object.assign(new Error(`connect_timeout[${timeoutMs}ms]`), { code: 'connect_timeout' }));
-        }, timeoutMs);
-        socket.once('connect', () => {
-          clearTimeout(timer);
-          socket.destroy();
-          resolve();
-        });
-        socket.once('error', (error) => {
-          clearTimeout(timer);
-          reject(error);
-        });
-      }),
+      settleSocket(net.connect({ host: ips[0]!, port: address.port }), 'connect', timeoutMs, () => undefined),
   );
   if (tcp.error !== undefined) {
     const code = (tcp.error as NodeJS.ErrnoException).code;
@@ -357,30 +370,19 @@ async function diagnoseAddress(
   } else {
     const handshake = await timed(
       () =>
-        new Promise<{ chain: Record<string, unknown>[]; authorized: boolean; authorizationError: string | undefined; refusal: string | undefined; protocol: string | null }>((resolve, reject) => {
+        {
           const socket = tls.connect({ host: address.host, port: address.port, ...clientTlsOptions(address.host, effectiveTls) });
-          const timer = setTimeout(() => {
-            socket.destroy();
-            reject(Object.assign(new Error(`connect_timeout[${timeoutMs}ms]`), { code: 'connect_timeout' }));
-          }, timeoutMs);
-          socket.once('secureConnect', () => {
-            clearTimeout(timer);
+          return settleSocket(socket, 'secureConnect', timeoutMs, () => {
             const error = socket.authorizationError as (Error & { code?: string }) | string | null;
-            const result = {
+            return {
               chain: certificateChain(socket),
               authorized: socket.authorized,
               authorizationError: error === null ? undefined : typeof error === 'string' ? error : (error.code ?? error.message),
               refusal: verifyServer(socket, address.host, effectiveTls),
               protocol: socket.getProtocol(),
             };
-            socket.destroy();
-            resolve(result);
           });
-          socket.once('error', (error) => {
-            clearTimeout(timer);
-            reject(error);
-          });
-        }),
+        },
     );
     if (handshake.error !== undefined) {
       const code = (handshake.error as NodeJS.ErrnoException).code;
