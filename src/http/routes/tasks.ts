@@ -139,7 +139,8 @@ export function taskRoutes(identity: NodeIdentity, tasks?: TaskManager): readonl
         own(request, taskActions.list, () => {
           const groupBy = groupByOf(request);
           if (!selectsNode(request.query['nodes'], identity)) return { status: 200, body: render([], false, groupBy) };
-          const listed = tasks.list({ actions: actionMatcher(request.query['actions']), ...(parentFilter(request) !== undefined ? { parentTaskId: parentFilter(request)! } : {}) });
+          const parent = parentFilter(request);
+          const listed = tasks.list({ actions: actionMatcher(request.query['actions']), ...(parent !== undefined ? { parentTaskId: parent } : {}) });
           return { status: 200, body: render(listed, booleanParam(request.query['detailed']), groupBy) };
         }),
     },
