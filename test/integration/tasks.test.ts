@@ -46,6 +46,22 @@ async function listTasks(node: StartedNode, query: string): Promise<TaskInfo[]> 
   return answer.body.tasks;
 }
 
+/**
+ * The fulfilling cluster's task `remoteId` (listed under `actions`) is seen with cancelled: true, then
+ * ends well before the six 1s shards of a `slow*` search could have run.
+ */
+async function assertRemoteTaskCancelled(remoteId: number, actions: string): Promise<void> {
+  const cancelledAt = Date.now();
+  let sawCancelled = false;
+  await until('the remote task to end', async () => {
+    const found = (await listTasks(fc, `actions=${actions}`)).find((task) => task.id === remoteId);
+    if (found?.cancelled === true) sawCancelled = true;
+    return found === undefined ? true : undefined;
+  });
+  assert.ok(sawCancelled, 'the remote task was listed as cancelled');
+  assert.ok(Date.now() - cancelledAt < 4000, 'the remote search stopped early');
+}
+
 before(async () => {
   const ca = makeCa();
   // Each shard of a search waits 1s on either cluster: slow enough to be listed and cancelled.
@@ -204,15 +220,7 @@ for (const [alias, minimize] of [['rk', true], ['rc', true], ['rk', false]] as c
 
     // The remote task is cancelled (seen with cancelled: true while its current shard finishes), then gone,
     // well before its six shards could have run.
-    const deletedAt = Date.now();
-    let sawCancelled = false;
-    await until('the remote task to end', async () => {
-      const found = (await listTasks(fc, 'actions=indices:data/read/search*')).find((task) => task.id === remote.id);
-      if (found?.cancelled === true) sawCancelled = true;
-      return found === undefined ? true : undefined;
-    });
-    assert.ok(sawCancelled, 'the remote task was listed as cancelled');
-    assert.ok(Date.now() - deletedAt < 4000, 'the remote search stopped early');
+    await assertRemoteTaskCancelled(remote.id, 'indices:data/read/search*');
     // And nothing of it is left on the coordinator.
     assert.deepEqual(await listTasks(qc, 'actions=indices:data/read/*'), []);
   });
@@ -231,15 +239,7 @@ test('cancelling a cross-cluster _search by its task id cancels its task on the 
   assert.equal(answer.status, 400);
   assert.equal(answer.body.error!.type, 'task_cancelled_exception');
   // Listed as cancelled while its current shard finishes, then gone well before its six shards could have run.
-  const cancelledAt = Date.now();
-  let sawCancelled = false;
-  await until('the remote task to end', async () => {
-    const found = (await listTasks(fc, 'actions=indices:data/read/search')).find((task) => task.id === remote.id);
-    if (found?.cancelled === true) sawCancelled = true;
-    return found === undefined ? true : undefined;
-  });
-  assert.ok(sawCancelled, 'the remote task was listed as cancelled');
-  assert.ok(Date.now() - cancelledAt < 4000, 'the remote search stopped early');
+  await assertRemoteTaskCancelled(remote.id, 'indices:data/read/search');
 });
 
 test('an async search over a remote cluster that is not deleted runs to its answer', async () => {
