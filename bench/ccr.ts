@@ -24,14 +24,13 @@
  *
  * Targets from issue 10 are printed beside the figures; nothing here asserts a timing.
  */
-import { readFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import type { Client } from '@elastic/elasticsearch';
 import { makeCa, REMOTE_CLUSTER_CLIENT_YAML, REMOTE_CLUSTER_SERVER_YAML, startNode, type StartedNode } from '../test/harness/cluster.js';
 import { remoteConnected } from '../test/harness/wait.js';
 import { generateGeonames } from './geonames-corpus.js';
-import { waitUntilIdle } from './node-idle.js';
+import { cpuMs, waitUntilIdle } from './node-idle.js';
 
 export interface CcrBenchOptions {
   /** Duration of the paced lag run, per security model (s). */
@@ -106,17 +105,6 @@ function lagWindows(acks: readonly number[], lags: readonly number[], startedAt:
     const sorted = [...(window ?? [])].sort((a, b) => a - b);
     return [Math.round(percentile(sorted, 50)), Math.round(sorted[sorted.length - 1] ?? NaN)];
   });
-}
-
-/** utime + stime of a process, in ms (/proc/<pid>/stat fields 14 and 15, in clock ticks of 10 ms). */
-function cpuMs(pid: number): number {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(fields[11]) + Number(fields[12])) * 10;
-  } catch {
-    return NaN;
-  }
 }
 
 const connected = async (client: Client, alias: string): Promise<void> => void (await remoteConnected(client, alias));

@@ -19,6 +19,11 @@ export function cpuTicks(pid: number): number {
 /** Linux's USER_HZ: /proc counts CPU time in these ticks per second. */
 const TICKS_PER_SECOND = 100;
 
+/** CPU time a process has used, in ms (NaN when /proc cannot tell). */
+export function cpuMs(pid: number): number {
+  return (cpuTicks(pid) * 1000) / TICKS_PER_SECOND;
+}
+
 /**
  * Waits until the node has used under 5% of a core for 3 s in a row (at most `maxMs`): the merges
  * and segment persisting a refresh leaves to the background (persisting starts after 2 s without
