@@ -112,7 +112,6 @@ export function enrollmentEffects(deps: {
         throw error;
       }
       deps.log.info({ alias, cluster: token.cluster_name }, `remote cluster [${alias}] enrolled: CA pinned in [${aliasCaFile(alias)}], credentials in the keystore`);
-      return async () => rollback();
     },
     infoWhenConnected: async (alias) => {
       const deadline = Date.now() + Math.min(ENROLL_CONNECT_WAIT_MS, deps.modelOptions.connectTimeoutMs);

@@ -24,8 +24,8 @@ export interface EnrollmentEffects {
   isConfigured(alias: string): boolean;
   /** The transport handshake with the key, trusting only the pinned CA: the key works, the cluster is the named one. */
   verifyKey(alias: string, address: string, token: EnrollmentToken): Promise<void>;
-  /** Writes the CA file, the keystore entry (and reloads), and the settings; returns the undo. */
-  configure(alias: string, token: EnrollmentToken, settings: Record<string, unknown>): Promise<() => Promise<void>>;
+  /** Writes the CA file, the keystore entry (and reloads), and the settings; undoes the written ones when a later write fails. */
+  configure(alias: string, token: EnrollmentToken, settings: Record<string, unknown>): Promise<void>;
   /** `_remote/info` for the alias, once connected (bounded wait). */
   infoWhenConnected(alias: string): Promise<Record<string, unknown>>;
 }
