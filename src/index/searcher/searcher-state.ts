@@ -97,8 +97,6 @@ export function* buildSearcherSegmentStepwise(documents: readonly VersionedDocum
 
 export interface RefreshStep {
   readonly state: SearcherState;
-  /** The segment this step added (undefined when every operation was a delete, or none came). */
-  readonly added: Segment | undefined;
   readonly unparsable: readonly string[];
 }
 
@@ -108,12 +106,11 @@ export interface RefreshStep {
  * every earlier live copy of a touched id is deleted.
  */
 export function applyOperations(state: SearcherState, operations: readonly Operation[], root: RootMapping, mappings: FieldMappings): RefreshStep {
-  if (operations.length === 0) return { state, added: undefined, unparsable: [] };
+  if (operations.length === 0) return { state, unparsable: [] };
   const plan = planRefresh(state, operations);
   const built = plan.documents.length > 0 ? buildSearcherSegment(plan.documents, root, mappings, segmentName(state.nextSegmentNumber), plan.refreshedSeqNo) : undefined;
   return {
     state: finishRefresh({ ...state, nextSegmentNumber: state.nextSegmentNumber + (built === undefined ? 0 : 1) }, plan, built === undefined ? [] : [built]),
-    added: built?.segment,
     unparsable: built?.unparsable ?? [],
   };
 }
@@ -182,11 +179,10 @@ export function finishRefresh(state: SearcherState, plan: RefreshPlan, built: re
 
 /** A state holding exactly these documents (a rebuild from the store's current documents). */
 export function rebuildState(documents: readonly VersionedDocument[], root: RootMapping, mappings: FieldMappings, refreshedSeqNo: number, nextSegmentNumber: number): RefreshStep {
-  if (documents.length === 0) return { state: { segments: [], metadata: [], refreshedSeqNo, nextSegmentNumber }, added: undefined, unparsable: [] };
+  if (documents.length === 0) return { state: { segments: [], metadata: [], refreshedSeqNo, nextSegmentNumber }, unparsable: [] };
   const built = buildSearcherSegment(documents, root, mappings, segmentName(nextSegmentNumber), refreshedSeqNo);
   return {
     state: { segments: [built.segment], metadata: [built.metadata], refreshedSeqNo, nextSegmentNumber: nextSegmentNumber + 1 },
-    added: built.segment,
     unparsable: built.unparsable,
   };
 }
@@ -301,13 +297,13 @@ export function finishMerge(state: SearcherState, plan: MergePlan, merged: Merge
 }
 
 /** Merges `choice` into one segment holding their live documents, in order, at once. */
-export function applyMerge(state: SearcherState, choice: MergeChoice): { state: SearcherState; merged: Segment; replaced: readonly Segment[] } {
+export function applyMerge(state: SearcherState, choice: MergeChoice): { state: SearcherState; merged: Segment } {
   const started = startMerge(state, choice);
   const steps = mergeSegmentsStepwise(started.plan.inputs, started.plan.name);
   let step = steps.next();
   while (step.done !== true) step = steps.next();
   const finished = finishMerge(started.state, started.plan, step.value);
-  return { state: finished.state, merged: finished.merged ?? step.value.segment, replaced: started.plan.inputs };
+  return { state: finished.state, merged: finished.merged ?? step.value.segment };
 }
 
 /** Deleted doc ids of a segment (for the manifest). */
