@@ -15,6 +15,7 @@
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { EsError, errors } from '../common/index.js';
+import { wildcardMatch } from '../index/expression.js';
 
 export const taskLimits = {
   /** Ours: remote parents remembered as cancelled, so their late children start cancelled. */
@@ -108,11 +109,8 @@ export const currentTask = new AsyncLocalStorage<Task>();
 /** Elasticsearch's `actions` filter: comma-separated patterns with `*` wildcards. */
 export function actionMatcher(patterns: string | undefined): (action: string) => boolean {
   if (patterns === undefined || patterns === '') return () => true;
-  const regexes = patterns
-    .split(',')
-    .filter((pattern) => pattern !== '')
-    .map((pattern) => new RegExp(`^${pattern.split('*').map((part) => part.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`));
-  return (action) => regexes.some((regex) => regex.test(action));
+  const list = patterns.split(',').filter((pattern) => pattern !== '');
+  return (action) => list.some((pattern) => wildcardMatch(pattern, action));
 }
 
 /** Parses `<nodeId>:<number>` (Elasticsearch's TaskId), or throws its 400. */
