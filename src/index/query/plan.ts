@@ -552,7 +552,14 @@ function planConstantKeyword(node: QueryNode, field: string, mapping: FieldMappi
 /** Documents whose `_source` holds a value at `path` (fields without doc values or postings). */
 function sourceExistsScorer(segment: Segment, path: string, score: number): Scorer | null {
   const docs: number[] = [];
-  for (let doc = 0; doc < segment.maxDoc; doc++) if (hasSourceValue(sourceOf(segment, doc), path)) docs.push(doc);
+  // A source can only hold the field if its text names the field's last key (unless escapes
+  // could spell it otherwise): most documents are ruled out without parsing them.
+  const key = `${path.slice(path.lastIndexOf('.') + 1)}"`;
+  for (let doc = 0; doc < segment.maxDoc; doc++) {
+    const text = segment.sources[doc]!;
+    if (!text.includes(key) && !text.includes('\\')) continue;
+    if (hasSourceValue(sourceOf(segment, doc), path)) docs.push(doc);
+  }
   return bitSetFromDocs(segment.maxDoc, Int32Array.from(docs), 0, docs.length, score);
 }
 
