@@ -2,5 +2,6 @@ export { EsError, errors, isEsError, type EsErrorCause, type ErrorFactoryName } 
 export { assert, AssertionError } from './assert.js';
 export { limits } from './limits.js';
 export type { SqlDatabase, SqlStatement } from './sql.js';
+export { claimFormatVersion } from './sql.js';
 export * from './version.js';
 export { checkJsonNestingDepth, decodeUtf8, findInvalidUtf8, jsonTokenName } from './json.js';

@@ -7,7 +7,7 @@
  * so that ownership still holds after a restart.
  * Reference: https://www.elastic.co/guide/en/elasticsearch/reference/current/async-search.html
  */
-import type { SqlDatabase } from '../common/index.js';
+import { claimFormatVersion, type SqlDatabase } from '../common/index.js';
 import { StoreFormatError } from '../index/index.js';
 import type { AsyncSearchResults, StoredAsyncSearch } from './async-search.js';
 
@@ -35,12 +35,8 @@ export class SqlAsyncSearchResults implements AsyncSearchResults {
       );
       CREATE INDEX IF NOT EXISTS async_search_results_expiration ON async_search_results (expiration_ms);
     `);
-    const row = db.prepare('SELECT value FROM async_search_meta WHERE key = ?').get('format_version') as { value: string } | undefined;
-    if (row === undefined) {
-      db.prepare('INSERT INTO async_search_meta (key, value) VALUES (?, ?)').run('format_version', String(ASYNC_SEARCH_RESULTS_FORMAT_VERSION));
-    } else if (Number(row.value) !== ASYNC_SEARCH_RESULTS_FORMAT_VERSION) {
-      throw new StoreFormatError(`async search results have format version [${row.value}], this node reads [${ASYNC_SEARCH_RESULTS_FORMAT_VERSION}]`);
-    }
+    const found = claimFormatVersion(db, 'async_search_meta', ASYNC_SEARCH_RESULTS_FORMAT_VERSION);
+    if (found !== undefined) throw new StoreFormatError(`async search results have format version [${found}], this node reads [${ASYNC_SEARCH_RESULTS_FORMAT_VERSION}]`);
     return new SqlAsyncSearchResults(db);
   }
 

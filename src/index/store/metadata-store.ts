@@ -3,7 +3,7 @@
  * `index_metadata`, the format version in `index_store_meta`. Aliases live in the index's row,
  * as in Elasticsearch's IndexMetadata.
  */
-import type { SqlDatabase } from '../../common/index.js';
+import { claimFormatVersion, type SqlDatabase } from '../../common/index.js';
 import { StoreFormatError } from './shard-store.js';
 
 /**
@@ -61,12 +61,8 @@ export class MetadataStore {
         version INTEGER NOT NULL
       );
     `);
-    const row = db.prepare('SELECT value FROM index_store_meta WHERE key = ?').get('format_version') as { value: string } | undefined;
-    if (row === undefined) {
-      db.prepare('INSERT INTO index_store_meta (key, value) VALUES (?, ?)').run('format_version', String(METADATA_FORMAT_VERSION));
-    } else if (Number(row.value) !== METADATA_FORMAT_VERSION) {
-      throw new StoreFormatError(`index metadata has format version [${row.value}], this node reads [${METADATA_FORMAT_VERSION}]`);
-    }
+    const found = claimFormatVersion(db, 'index_store_meta', METADATA_FORMAT_VERSION);
+    if (found !== undefined) throw new StoreFormatError(`index metadata has format version [${found}], this node reads [${METADATA_FORMAT_VERSION}]`);
     return new MetadataStore(db);
   }
 
