@@ -65,6 +65,24 @@ function parseNodes(body: unknown, key: 'nodes'): SniffedNode[] {
   });
 }
 
+/**
+ * The remote's nodes as a model lists them for sniffing: the remote cluster interface's node list
+ * (as `_system`, with the key) under the API key model, the cluster state's nodes under the
+ * certificate model. The connection doctor sniffs the same way.
+ */
+export async function listRemoteNodes(
+  connection: { request(action: string, body: unknown, options: { headers?: Record<string, string>; timeoutMs?: number }): Promise<unknown> },
+  model: RemoteModel['kind'],
+  credential: string | undefined,
+  timeoutMs: number,
+): Promise<SniffedNode[]> {
+  const body =
+    model === 'api_key'
+      ? await connection.request(REMOTE_ACTIONS.remoteNodes, {}, { headers: { [CROSS_CLUSTER_CREDENTIALS_HEADER]: `ApiKey ${credential ?? ''}`, [CROSS_CLUSTER_SUBJECT_HEADER]: SYSTEM_SUBJECT }, timeoutMs })
+      : await connection.request(REMOTE_ACTIONS.clusterState, { nodes: true }, { timeoutMs });
+  return parseNodes(body, 'nodes');
+}
+
 export interface ModelOptions {
   readonly local: () => HandshakeInfo;
   readonly log: Logger;
@@ -92,10 +110,7 @@ export function certificateModel(options: ModelOptions): RemoteModel {
   return {
     kind: 'certificate',
     connect: async (target) => adapt(await connectTransport(connectOptions(options, target, options.transportTls))),
-    listNodes: async (connection) => {
-      const state = (await connection.request(REMOTE_ACTIONS.clusterState, { nodes: true }, { timeoutMs: 30_000 })) as Record<string, unknown>;
-      return parseNodes(state, 'nodes');
-    },
+    listNodes: (connection) => listRemoteNodes(connection, 'certificate', undefined, 30_000),
   };
 }
 
@@ -125,14 +140,7 @@ export function apiKeyModel(options: ModelOptions, credentials: string | Credent
         return connection;
       }
     },
-    listNodes: async (connection) => {
-      const body = await connection.request(
-        REMOTE_ACTIONS.remoteNodes,
-        {},
-        { headers: { [CROSS_CLUSTER_CREDENTIALS_HEADER]: `ApiKey ${source.current() ?? ''}`, [CROSS_CLUSTER_SUBJECT_HEADER]: SYSTEM_SUBJECT }, timeoutMs: 30_000 },
-      );
-      return parseNodes(body, 'nodes');
-    },
+    listNodes: (connection) => listRemoteNodes(connection, 'api_key', source.current(), 30_000),
   };
 }
 

@@ -15,8 +15,9 @@ import { connectTransport, type HandshakeInfo, type TransportConnection } from '
 import { clientTlsOptions, describeClientFailure, peerCertificateInfo, verifyServer, type TransportClientTlsOptions } from '../transport/tls.js';
 import { formatVersion, isTransportCompatible, parseVersion } from '../transport/version.js';
 import { ACCESS_PROBE_ACTIONS, type AccessVerdict } from './access-probe.js';
+import { listRemoteNodes } from './client.js';
 import { parseAddress, type RemoteAliasSettings } from './settings.js';
-import { CROSS_CLUSTER_CREDENTIALS_HEADER, CROSS_CLUSTER_SUBJECT_HEADER } from './subject.js';
+import { CROSS_CLUSTER_CREDENTIALS_HEADER } from './subject.js';
 
 export const DIAGNOSE_STEPS = ['name_resolution', 'tcp_connect', 'tls_handshake', 'transport_handshake', 'authentication', 'authorization'] as const;
 export type StepName = (typeof DIAGNOSE_STEPS)[number];
@@ -523,18 +524,6 @@ async function diagnoseAddress(
   return { outcomes, connection };
 }
 
-/** Sniffed nodes, as the model lists them (the transport or remote cluster address of each). */
-async function sniff(connection: TransportConnection, model: 'api_key' | 'certificate', credential: string | undefined, timeoutMs: number): Promise<{ name: string; address: string }[]> {
-  const systemSubject = Buffer.from(JSON.stringify({ username: '_system', roles: [], realm: { name: '__attach', type: '__attach' }, descriptorSets: [] })).toString('base64');
-  const body =
-    model === 'api_key'
-      ? await connection.request('cluster:internal/remote_cluster/nodes', {}, { headers: { [CROSS_CLUSTER_CREDENTIALS_HEADER]: `ApiKey ${credential ?? ''}`, [CROSS_CLUSTER_SUBJECT_HEADER]: systemSubject }, timeoutMs })
-      : await connection.request('cluster:monitor/state', { nodes: true }, { timeoutMs });
-  const nodes = (body as { nodes?: unknown }).nodes;
-  if (!Array.isArray(nodes)) return [];
-  return nodes.slice(0, DIAGNOSE_SNIFFED_NODES_MAX).map((node) => ({ name: String((node as Record<string, unknown>)['name']), address: String((node as Record<string, unknown>)['address']) }));
-}
-
 /** The shell: every configured address, then (sniff) every node the first good seed lists. */
 export async function runDiagnosis(deps: DoctorDeps, input: DiagnoseInput): Promise<Record<string, unknown>> {
   const start = deps.clock();
@@ -550,7 +539,8 @@ export async function runDiagnosis(deps: DoctorDeps, input: DiagnoseInput): Prom
     if (connection !== undefined) {
       if (settings.mode === 'sniff' && sniffed === undefined) {
         try {
-          sniffed = await sniff(connection, input.model, input.model === 'api_key' ? deps.credential(input.alias) : undefined, Math.min(deps.connectTimeoutMs, DIAGNOSE_STEP_TIMEOUT_MS_MAX));
+          const listed = await listRemoteNodes(connection, input.model, input.model === 'api_key' ? deps.credential(input.alias) : undefined, Math.min(deps.connectTimeoutMs, DIAGNOSE_STEP_TIMEOUT_MS_MAX));
+          sniffed = listed.slice(0, DIAGNOSE_SNIFFED_NODES_MAX).map((node) => ({ name: node.nodeName, address: node.address }));
         } catch (error) {
           sniffError = error instanceof Error ? error.message : String(error);
         }
