@@ -83,3 +83,9 @@ export interface Route {
 }
 
 export const ok = (body: unknown, status = 200): RestResponse => ({ status, body });
+
+/** The first value of a request header (`name` in lower case), or undefined. */
+export function headerOf(request: Pick<RestRequest, 'headers'>, name: string): string | undefined {
+  const value = request.headers[name];
+  return Array.isArray(value) ? value[0] : value;
+}

@@ -18,7 +18,7 @@ import { decodeCrossClusterPitId, pitIdOf, searchPointInTimeAcrossClusters } fro
 import { searchAcrossClustersUnminimized, type QueryPhaseRemotes } from '../../search/ccs-roundtrips.js';
 import { booleanParam } from '../request.js';
 import { searchDescription, taskHeaders, untilAborted, untilCancelled, type Task } from '../../tasks/task-manager.js';
-import type { RequestContext, Route } from '../route.js';
+import { headerOf, type RequestContext, type Route } from '../route.js';
 import { scrollOwner } from './search.js';
 
 export const asyncSearchActions = {
@@ -64,10 +64,7 @@ export function asyncSearchRoutes(search: SearchService, store: AsyncSearchStore
       context.authorize.delegateToRemote?.();
       if (clusters.local !== undefined) search.authorizeSearchTargets({ ...input, expression: clusters.local }, context.authorize);
     }
-    const header = (name: string): string | undefined => {
-      const value = request.headers[name];
-      return Array.isArray(value) ? value[0] : value;
-    };
+    const header = (name: string): string | undefined => headerOf(request, name);
     const headers = taskHeaders(header);
     const description = searchDescription(input.expression, input.body);
     // The async search is a task with the search as its child (as in Elasticsearch): deleting the

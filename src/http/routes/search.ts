@@ -24,7 +24,7 @@ import { decodeCrossClusterPitId, pitIdOf, searchPointInTimeAcrossClusters } fro
 import { searchAcrossClustersUnminimized, type QueryPhaseRemotes } from '../../search/ccs-roundtrips.js';
 import { booleanParam } from '../request.js';
 import { searchDescription, taskHeaders, untilCancelled } from '../../tasks/task-manager.js';
-import type { RequestContext, RestRequest, RestResponse, Route } from '../route.js';
+import { headerOf, type RequestContext, type RestRequest, type RestResponse, type Route } from '../route.js';
 
 const INDICES_OPTIONS = ['ignore_unavailable', 'allow_no_indices', 'expand_wildcards', 'ignore_throttled'];
 const SEARCH_PARAMS = [...searchUrlParams, ...INDICES_OPTIONS];
@@ -91,10 +91,7 @@ export function searchRoutes(search: SearchService, remotes?: RemoteClusters): r
   const ccsScrolls = scrollRemotes === undefined ? undefined : new CrossClusterScrolls(search, scrollRemotes, Date.now, () => randomBytes(12).toString('hex'));
   // Every `_search` is a cancellable task (`GET /_tasks`, `_cancel`); its caller's X-Opaque-Id goes with it to remote clusters.
   const searchHandler = (request: RestRequest, context: RequestContext): Promise<RestResponse> => {
-    const header = (name: string): string | undefined => {
-      const value = request.headers[name];
-      return Array.isArray(value) ? value[0] : value;
-    };
+    const header = (name: string): string | undefined => headerOf(request, name);
     const start = { action: searchActions.search, description: searchDescription(request.params['index'], request.json()), cancellable: true, headers: taskHeaders(header) };
     return search.tasks.run(start, (task) => untilCancelled(searchWork(request, context), task));
   };

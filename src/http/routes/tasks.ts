@@ -1,7 +1,7 @@
 import { errors, EsError } from '../../common/index.js';
 import { actionMatcher, parseTaskId, taskActions, taskHeaders, type Task, type TaskManager } from '../../tasks/task-manager.js';
 import { booleanParam } from '../request.js';
-import type { RestRequest, Route } from '../route.js';
+import { headerOf, type RestRequest, type Route } from '../route.js';
 import type { NodeIdentity } from './node-info.js';
 import { parseTimeValueMs } from '../../search/time-value.js';
 
@@ -9,11 +9,6 @@ import { parseTimeValueMs } from '../../search/time-value.js';
 const TIMER_MS_MAX = 2 ** 31 - 1;
 /** Elasticsearch's default `timeout` of `GET /_tasks/{id}?wait_for_completion` (30s). */
 const WAIT_TIMEOUT_MS_DEFAULT = 30_000;
-
-function headerValue(request: RestRequest, name: string): string | undefined {
-  const value = request.headers[name];
-  return Array.isArray(value) ? value[0] : value;
-}
 
 function hostOf(address: string): string {
   return address.slice(0, address.lastIndexOf(':')).replace(/^\[|\]$/g, '');
@@ -95,7 +90,7 @@ export function taskRoutes(identity: NodeIdentity, tasks?: TaskManager): readonl
 
   /** The REST call's own task (Elasticsearch lists the list action itself), with the caller's headers. */
   const own = <T>(request: RestRequest, action: string, work: () => Promise<T> | T): Promise<T> =>
-    tasks.run({ action, description: '', cancellable: false, headers: taskHeaders((name) => headerValue(request, name)) }, work);
+    tasks.run({ action, description: '', cancellable: false, headers: taskHeaders((name) => headerOf(request, name)) }, work);
 
   const parentFilter = (request: RestRequest): string | undefined => {
     const parent = request.query['parent_task_id'];
