@@ -5,3 +5,4 @@ export type { SqlDatabase, SqlStatement } from './sql.js';
 export { claimFormatVersion } from './sql.js';
 export * from './version.js';
 export { checkJsonNestingDepth, decodeUtf8, findInvalidUtf8, jsonTokenName } from './json.js';
+export { runToEnd } from './steps.js';

@@ -3,6 +3,7 @@
  * fields already flattened by the mapping layer: `fields['user.name'] = ['kimchy']`.
  */
 import { assert } from '../../common/assert.js';
+import { runToEnd } from '../../common/steps.js';
 import { getAnalyzer, type Analyzer } from '../analysis/index.js';
 import {
   type DocValues,
@@ -313,11 +314,7 @@ interface FieldSlot {
 }
 
 export function buildSegment(documents: SegmentDocuments, mappings: FieldMappings, options: BuildSegmentOptions): Segment {
-  const steps = buildSegmentStepwise(documents, mappings, options);
-  for (;;) {
-    const step = steps.next();
-    if (step.done === true) return step.value;
-  }
+  return runToEnd(buildSegmentStepwise(documents, mappings, options));
 }
 
 /** Documents inverted between two yields of a stepwise build (style P4). */
@@ -589,22 +586,8 @@ function finishTextField(name: string, inverter: TextInverter, norms: Uint8Array
 }
 
 /** Computes block data and statistics for flattened postings. Shared with segment merge. */
-export function finishPostings(
-  kind: 'text' | 'keyword',
-  name: string,
-  terms: readonly string[],
-  postingsStart: Int32Array,
-  docs: Int32Array,
-  freqs: Int32Array,
-  positionsStart: Int32Array,
-  positions: Int32Array,
-  norms: Uint8Array,
-): PostingsField {
-  const steps = finishPostingsStepwise(kind, name, terms, postingsStart, docs, freqs, positionsStart, positions, norms);
-  for (;;) {
-    const step = steps.next();
-    if (step.done === true) return step.value;
-  }
+export function finishPostings(...args: Parameters<typeof finishPostingsStepwise>): PostingsField {
+  return runToEnd(finishPostingsStepwise(...args));
 }
 
 /** Postings (or terms) handled between two yields of `finishPostingsStepwise` (style P4). */

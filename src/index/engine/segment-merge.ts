@@ -7,6 +7,7 @@
  * can run it in slices between other work (a merge of large segments takes seconds, and the node
  * must keep answering meanwhile); `mergeSegments` runs it to the end at once.
  */
+import { runToEnd } from '../../common/steps.js';
 import { createSegment, finishPostingsStepwise, sortNanoPoints, sortPoints } from './segment-builder.js';
 import { type DocValues, type FieldMapping, type PostingsField, type Segment, isLive, numericFieldTypes } from './segment.js';
 
@@ -24,11 +25,7 @@ export interface MergedSegment {
 }
 
 export function mergeSegments(segments: readonly Segment[], name: string): Segment {
-  const steps = mergeSegmentsStepwise(segments, name);
-  for (;;) {
-    const step = steps.next();
-    if (step.done === true) return step.value.segment;
-  }
+  return runToEnd(mergeSegmentsStepwise(segments, name)).segment;
 }
 
 export function* mergeSegmentsStepwise(segments: readonly Segment[], name: string): Generator<void, MergedSegment, void> {

@@ -13,6 +13,7 @@
  * refresh and are removed. Anything unreadable makes `loadSearcherFiles` throw; the caller then
  * rebuilds from the shard store, which is the source of truth.
  */
+import { runToEnd } from '../../common/index.js';
 import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import path from 'node:path';
 import { crc32 } from 'node:zlib';
@@ -145,8 +146,7 @@ export function writeSearcherFiles(directory: string, indexUuid: string, state: 
  * does not hold up other work for all the others). The manifest does not name it yet.
  */
 export function writeSegmentFiles(directory: string, segment: Segment, metadata: DocMetadata): void {
-  const steps = writeSegmentFilesStepwise(directory, segment, metadata);
-  while (steps.next().done !== true);
+  runToEnd(writeSegmentFilesStepwise(directory, segment, metadata));
 }
 
 /**

@@ -10,6 +10,7 @@
  * max seq_no — like Elasticsearch's recovery, which makes every acknowledged write searchable.
  */
 import type { Logger } from 'pino';
+import { runToEnd } from '../../common/index.js';
 import { computeShardStats, mergeSegmentsStepwise, type FieldMappings, type MergedSegment, type ShardStats } from '../engine/index.js';
 import type { IndexHandle, IndicesService } from '../indices-service.js';
 import type { ShardStore } from '../store/index.js';
@@ -167,10 +168,7 @@ class ShardSearcher {
   private publishBuild(): void {
     const building = this.building;
     if (building === undefined) return;
-    while (building.steps !== undefined && building.built === undefined) {
-      const step = building.steps.next();
-      if (step.done === true) building.built = step.value;
-    }
+    if (building.steps !== undefined) building.built ??= runToEnd(building.steps);
     this.building = undefined;
     if (building.built !== undefined) this.reportUnparsable(building.built.unparsable);
     this.state = finishRefresh(this.state, building.plan, building.built === undefined ? [] : [building.built]);

@@ -8,7 +8,7 @@
  *
  * Reference: https://www.elastic.co/guide/en/elasticsearch/reference/current/near-real-time.html
  */
-import { assert } from '../../common/index.js';
+import { assert, runToEnd } from '../../common/index.js';
 import { buildSegmentStepwise, isLive, mergeSegmentsStepwise, withDeletes, type FieldMappings, type MergedSegment, type Segment } from '../engine/index.js';
 import type { RootMapping } from '../mapping/index.js';
 import type { Operation } from '../store/index.js';
@@ -75,11 +75,7 @@ export interface BuiltSegment {
 
 /** Builds one segment from documents in the given order. */
 export function buildSearcherSegment(documents: readonly VersionedDocument[], root: RootMapping, mappings: FieldMappings, name: string, maxSeqNo: number): BuiltSegment {
-  const steps = buildSearcherSegmentStepwise(documents, root, mappings, name, maxSeqNo);
-  for (;;) {
-    const step = steps.next();
-    if (step.done === true) return step.value;
-  }
+  return runToEnd(buildSearcherSegmentStepwise(documents, root, mappings, name, maxSeqNo));
 }
 
 /** `buildSearcherSegment` in steps (see `buildSegmentStepwise`). */
@@ -299,11 +295,9 @@ export function finishMerge(state: SearcherState, plan: MergePlan, merged: Merge
 /** Merges `choice` into one segment holding their live documents, in order, at once. */
 export function applyMerge(state: SearcherState, choice: MergeChoice): { state: SearcherState; merged: Segment } {
   const started = startMerge(state, choice);
-  const steps = mergeSegmentsStepwise(started.plan.inputs, started.plan.name);
-  let step = steps.next();
-  while (step.done !== true) step = steps.next();
-  const finished = finishMerge(started.state, started.plan, step.value);
-  return { state: finished.state, merged: finished.merged ?? step.value.segment };
+  const result = runToEnd(mergeSegmentsStepwise(started.plan.inputs, started.plan.name));
+  const finished = finishMerge(started.state, started.plan, result);
+  return { state: finished.state, merged: finished.merged ?? result.segment };
 }
 
 /** Deleted doc ids of a segment (for the manifest). */
