@@ -5,9 +5,7 @@ import pino from 'pino';
 import { ES_API_VERSION } from '../common/index.js';
 import { Keystore } from '../config/index.js';
 import { firstReachable } from '../http/routes/remote-enrollment.js';
-import { apiKeyModel } from '../remote/client.js';
-import { aliasCaFile, checkAlias, decodeEnrollmentToken, reasonOf } from '../remote/enrollment.js';
-import { parseAddress } from '../remote/index.js';
+import { aliasCaFile, checkAlias, decodeEnrollmentToken, reasonOf, verifyEnrollmentKey } from '../remote/enrollment.js';
 import { TRANSPORT_FORMAT_VERSION } from '../transport/index.js';
 
 const CONNECT_TIMEOUT_MS = 10_000;
@@ -32,28 +30,29 @@ export async function enrollStoppedNode(options: { configDir: string; alias: str
   }
   const token = decodeEnrollmentToken(options.token, Date.now());
   const address = await firstReachable(token, CONNECT_TIMEOUT_MS);
-  const model = apiKeyModel(
-    {
-      local: () => ({
-        clusterName: 'strait-enroll',
-        clusterUuid: '_na_',
-        nodeId: randomUUID(),
-        nodeName: 'strait-enroll',
-        version: ES_API_VERSION,
-        roles: [],
-        attributes: {},
-        transportFormatVersion: TRANSPORT_FORMAT_VERSION,
-      }),
-      log: pino({ level: 'silent' }),
-      connectTimeoutMs: CONNECT_TIMEOUT_MS,
-      transportTls: undefined,
-      remoteClusterClientTls: { ca: [token.ca], verificationMode: 'full' },
-    },
-    token.key,
-  );
   try {
-    const connection = await model.connect({ alias, address: parseAddress(address), serverName: undefined, expectedClusterName: token.cluster_name, compress: false, pingScheduleMs: -1 });
-    connection.close();
+    await verifyEnrollmentKey(
+      {
+        local: () => ({
+          clusterName: 'strait-enroll',
+          clusterUuid: '_na_',
+          nodeId: randomUUID(),
+          nodeName: 'strait-enroll',
+          version: ES_API_VERSION,
+          roles: [],
+          attributes: {},
+          transportFormatVersion: TRANSPORT_FORMAT_VERSION,
+        }),
+        log: pino({ level: 'silent' }),
+        connectTimeoutMs: CONNECT_TIMEOUT_MS,
+        transportTls: undefined,
+        remoteClusterClientTls: undefined,
+      },
+      { verificationMode: 'full' },
+      alias,
+      address,
+      token,
+    );
   } catch (error) {
     throw new Error(`the remote cluster at [${address}] refused the enrollment: ${reasonOf(error)}`);
   }

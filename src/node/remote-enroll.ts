@@ -5,9 +5,9 @@ import type { ClusterSettingsStore } from '../cluster/settings.js';
 import { errors } from '../common/index.js';
 import { Keystore } from '../config/index.js';
 import type { EnrollmentEffects } from '../http/routes/remote-enrollment.js';
-import { apiKeyModel, type ModelOptions } from '../remote/client.js';
-import { aliasCaFile, pemCertificates, signingCa } from '../remote/enrollment.js';
-import { parseAddress, type RemoteClusterService } from '../remote/index.js';
+import type { ModelOptions } from '../remote/client.js';
+import { aliasCaFile, pemCertificates, signingCa, verifyEnrollmentKey } from '../remote/enrollment.js';
+import type { RemoteClusterService } from '../remote/index.js';
 
 /** How long the enroll answer waits for the new alias to connect before answering with what it has. */
 const ENROLL_CONNECT_WAIT_MS = 10_000;
@@ -78,9 +78,7 @@ export function enrollmentEffects(deps: {
     verifyKey: async (alias, address, token) => {
       const tls = deps.modelOptions.remoteClusterClientTls;
       if (tls === undefined) throw errors.illegalArgument('enrollment requires [xpack.security.remote_cluster_client.ssl.enabled] to be true');
-      const model = apiKeyModel({ ...deps.modelOptions, remoteClusterClientTls: { ...tls, ca: [token.ca] } }, token.key);
-      const connection = await model.connect({ alias, address: parseAddress(address), serverName: undefined, expectedClusterName: token.cluster_name, compress: false, pingScheduleMs: -1 });
-      connection.close();
+      await verifyEnrollmentKey(deps.modelOptions, tls, alias, address, token);
     },
     configure: async (alias, token, settings) => {
       const undo: (() => void)[] = [];

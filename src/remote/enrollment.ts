@@ -1,6 +1,7 @@
 import { X509Certificate } from 'node:crypto';
 import { connect as tlsConnect } from 'node:tls';
 import { EsError, errors } from '../common/index.js';
+import { apiKeyModel, type ModelOptions } from './client.js';
 import { parseAddress } from './settings.js';
 
 /**
@@ -146,6 +147,16 @@ export async function checkPresentedCa(address: string, caPem: string, timeoutMs
       `the certificate presented by [${address}] (subject [${chain[0]!.subject.replace(/\n/g, ', ')}], issuer [${chain[0]!.issuer.replace(/\n/g, ', ')}]) was not signed by the CA with fingerprint [${pinned.fingerprint256}] named in the enrollment token`,
     );
   }
+}
+
+/**
+ * The transport handshake with the token's key, trusting only the token's pinned CA: the key works
+ * and the cluster is the one the token names. The node's enroll API and the CLI both check this.
+ */
+export async function verifyEnrollmentKey(options: ModelOptions, tls: NonNullable<ModelOptions['remoteClusterClientTls']>, alias: string, address: string, token: EnrollmentToken): Promise<void> {
+  const model = apiKeyModel({ ...options, remoteClusterClientTls: { ...tls, ca: [token.ca] } }, token.key);
+  const connection = await model.connect({ alias, address: parseAddress(address), serverName: undefined, expectedClusterName: token.cluster_name, compress: false, pingScheduleMs: -1 });
+  connection.close();
 }
 
 /** An error's reason, for a refusal that says which step failed. */
