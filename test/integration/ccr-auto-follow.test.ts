@@ -52,13 +52,15 @@ after(async () => {
 
 test('§5.1/§5.2/§8: put, get, pause, resume, delete and their errors', async () => {
   assert.deepEqual(await followerAdmin.ccr.getAutoFollowPattern(), { patterns: [] });
+  // Thunks, called one at a time: four requests started together would leave the later rejections
+  // unhandled while the first is awaited.
   for (const call of [
-    followerAdmin.ccr.getAutoFollowPattern({ name: 'nope' }),
-    followerAdmin.ccr.deleteAutoFollowPattern({ name: 'nope' }),
-    followerAdmin.ccr.pauseAutoFollowPattern({ name: 'nope' }),
-    followerAdmin.ccr.resumeAutoFollowPattern({ name: 'nope' }),
+    () => followerAdmin.ccr.getAutoFollowPattern({ name: 'nope' }),
+    () => followerAdmin.ccr.deleteAutoFollowPattern({ name: 'nope' }),
+    () => followerAdmin.ccr.pauseAutoFollowPattern({ name: 'nope' }),
+    () => followerAdmin.ccr.resumeAutoFollowPattern({ name: 'nope' }),
   ]) {
-    assert.deepEqual(await failure(call), { status: 404, type: 'resource_not_found_exception', reason: 'auto-follow pattern [nope] is missing' });
+    assert.deepEqual(await failure(call()), { status: 404, type: 'resource_not_found_exception', reason: 'auto-follow pattern [nope] is missing' });
   }
   const cases: [Record<string, unknown>, number, string, RegExp][] = [
     [{ follow_index_pattern: 'x-{{leader_index}}' }, 400, 'action_request_validation_exception', /1: \[remote_cluster\] is missing;2: \[leader_index_patterns\] is missing;/],
