@@ -11,8 +11,10 @@
  *   consistent copy of the leader's documents for the bootstrap (spec §4.1);
  * - `indices:admin/seq_no/add|renew|remove_retention_lease`: retention leases (spec §4.5).
  *
- * A Strait index is one shard store, so shard 0 is the only shard; the history uuid of a shard is
- * its index uuid (a re-created leader has another one, which resume detects).
+ * Each shard of a leader index has its own operation history: shard_changes, restore sessions and
+ * retention leases name the shard (`shard`, 0 when absent: followers from before shards existed
+ * asked for the one shard there was). The history uuid of a shard is its index uuid (a re-created
+ * leader has another one, which resume detects).
  */
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
@@ -102,8 +104,11 @@ export interface LeaderIndexInfo {
   readonly mappings: Record<string, unknown>;
   readonly metadata_version: number;
   readonly open: boolean;
+  /** Shard 0's (what followers from before shards existed read). */
   readonly max_seq_no: number;
   readonly global_checkpoint: number;
+  /** Every shard's max seq_no (= its global checkpoint on one node), by shard number. */
+  readonly shard_max_seq_nos: readonly number[];
 }
 
 interface RestoreSession {
@@ -137,20 +142,27 @@ export class CcrLeaderService {
     private readonly log: Logger,
   ) {
     this.outbound = new Pacer(recoveryBytesPerSecDefault, nowMs);
+    // Leases are per shard (a follower shard holds one on its leader shard). Leases of the time
+    // every index had one shard (table ccr_retention_leases) move to shard 0.
     db.exec(
-      'CREATE TABLE IF NOT EXISTS ccr_retention_leases (index_uuid TEXT NOT NULL, lease_id TEXT NOT NULL, retaining_seq_no INTEGER NOT NULL, timestamp_ms INTEGER NOT NULL, source TEXT NOT NULL, PRIMARY KEY (index_uuid, lease_id))',
+      'CREATE TABLE IF NOT EXISTS ccr_shard_retention_leases (index_uuid TEXT NOT NULL, shard INTEGER NOT NULL, lease_id TEXT NOT NULL, retaining_seq_no INTEGER NOT NULL, timestamp_ms INTEGER NOT NULL, source TEXT NOT NULL, PRIMARY KEY (index_uuid, shard, lease_id))',
     );
-    this.leasesOfIndex = db.prepare('SELECT lease_id, retaining_seq_no, source, timestamp_ms FROM ccr_retention_leases WHERE index_uuid = ? ORDER BY lease_id');
+    if (db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name = 'ccr_retention_leases'").get() !== undefined) {
+      db.exec(
+        'BEGIN; INSERT OR IGNORE INTO ccr_shard_retention_leases (index_uuid, shard, lease_id, retaining_seq_no, timestamp_ms, source) SELECT index_uuid, 0, lease_id, retaining_seq_no, timestamp_ms, source FROM ccr_retention_leases; DROP TABLE ccr_retention_leases; COMMIT;',
+      );
+    }
+    this.leasesOfIndex = db.prepare('SELECT lease_id, retaining_seq_no, source, timestamp_ms FROM ccr_shard_retention_leases WHERE index_uuid = ? AND shard = ? ORDER BY lease_id');
     this.unlisten = indices.addListener({
-      written: (index, seqNo) => this.wake(index.uuid, seqNo),
+      written: (index, seqNo, shard) => this.wake(waiterKey(index.uuid, shard), seqNo),
       indexDeleted: (index) => {
-        this.wake(index.uuid, Number.MAX_SAFE_INTEGER);
-        this.db.prepare('DELETE FROM ccr_retention_leases WHERE index_uuid = ?').run(index.uuid);
+        this.wakeIndex(index.uuid);
+        this.db.prepare('DELETE FROM ccr_shard_retention_leases WHERE index_uuid = ?').run(index.uuid);
         for (const session of this.sessions.values()) if (session.indexUuid === index.uuid) this.closeSession(session.id);
       },
-      indexClosed: (index) => this.wake(index.uuid, Number.MAX_SAFE_INTEGER),
+      indexClosed: (index) => this.wakeIndex(index.uuid),
     });
-    indices.setRetentionFloor((index) => this.retentionFloor(index));
+    indices.setRetentionFloor((index, shard) => this.retentionFloor(index, shard));
     this.sweepTimer = setInterval(() => this.sweep(), 5_000);
     this.sweepTimer.unref();
   }
@@ -216,7 +228,8 @@ export class CcrLeaderService {
     this.checkWholeDocuments(CCR_ACTIONS.shardChanges, handle.name, access);
     const settings: Record<string, string> = {};
     for (const [key, value] of Object.entries(handle.metadata.settings)) if (isReplicatedSetting(key)) settings[key] = value;
-    const maxSeqNo = handle.shard?.maxSeqNo ?? -1;
+    const maxSeqNos = (handle.shards ?? []).map((shard) => shard.maxSeqNo);
+    const maxSeqNo = maxSeqNos[0] ?? -1;
     return {
       index: handle.name,
       uuid: handle.uuid,
@@ -228,6 +241,7 @@ export class CcrLeaderService {
       open: handle.metadata.state === 'open',
       max_seq_no: maxSeqNo,
       global_checkpoint: maxSeqNo,
+      shard_max_seq_nos: maxSeqNos,
     };
   }
 
@@ -253,11 +267,12 @@ export class CcrLeaderService {
     if (maxBatchBytes <= 0) throw errors.actionRequestValidation([`maxBatchSizeInBytes [${maxBatchBytes}] must be larger than 0`]);
     const expectedHistory = typeof body['expected_history_uuid'] === 'string' ? body['expected_history_uuid'] : undefined;
     let handle = this.byUuid(name, expectedHistory);
-    let shard = this.indices.openShardOf(handle);
+    const shardNumber = this.shardField(body, handle);
+    let shard = this.indices.openShardOf(handle, shardNumber);
     if (fromSeqNo > shard.maxSeqNo && pollTimeoutMs > 0) {
-      await this.waitFor(handle.uuid, fromSeqNo, pollTimeoutMs);
+      await this.waitFor(waiterKey(handle.uuid, shardNumber), fromSeqNo, pollTimeoutMs);
       handle = this.byUuid(name, expectedHistory);
-      shard = this.indices.openShardOf(handle);
+      shard = this.indices.openShardOf(handle, this.shardField(body, handle));
     }
     const globalCheckpoint = shard.maxSeqNo;
     const operations: ChangeOperation[] = [];
@@ -280,7 +295,7 @@ export class CcrLeaderService {
         if (bytes >= maxBatchBytes) break;
       }
       if (operations.length === 0) {
-        const leases = this.leasesOf(handle).map((lease) => `RetentionLease{id='${lease.lease_id}', retainingSequenceNumber=${lease.retaining_seq_no}, source='${lease.source}'}`);
+        const leases = this.leasesOf(handle, shardNumber).map((lease) => `RetentionLease{id='${lease.lease_id}', retainingSequenceNumber=${lease.retaining_seq_no}, source='${lease.source}'}`);
         throw new EsError(
           404,
           'resource_not_found_exception',
@@ -303,8 +318,16 @@ export class CcrLeaderService {
     };
   }
 
-  private wake(indexUuid: string, seqNo: number): void {
-    const waiters = this.waiters.get(indexUuid);
+  /** The shard number a request names (`shard`, 0 when absent); a 400 for one the index does not have. */
+  private shardField(body: Record<string, unknown>, handle: IndexHandle): number {
+    const shard = body['shard'] === undefined ? 0 : integerField(body, 'shard');
+    const count = this.indices.openShardsOf(handle).length;
+    if (shard < 0 || shard >= count) throw errors.badRequest(`malformed cross-cluster replication request: index [${handle.name}] has no shard [${shard}]`);
+    return shard;
+  }
+
+  private wake(key: string, seqNo: number): void {
+    const waiters = this.waiters.get(key);
     if (waiters === undefined) return;
     for (const waiter of [...waiters]) {
       if (seqNo >= waiter.fromSeqNo) {
@@ -312,13 +335,18 @@ export class CcrLeaderService {
         waiter.resolve();
       }
     }
-    if (waiters.size === 0) this.waiters.delete(indexUuid);
+    if (waiters.size === 0) this.waiters.delete(key);
   }
 
-  private waitFor(indexUuid: string, fromSeqNo: number, timeoutMs: number): Promise<void> {
+  /** The index was deleted or closed: every waiter on any of its shards answers now. */
+  private wakeIndex(indexUuid: string): void {
+    for (const key of [...this.waiters.keys()]) if (key.startsWith(`${indexUuid}/`)) this.wake(key, Number.MAX_SAFE_INTEGER);
+  }
+
+  private waitFor(key: string, fromSeqNo: number, timeoutMs: number): Promise<void> {
     return new Promise((resolve) => {
-      let waiters = this.waiters.get(indexUuid);
-      if (waiters === undefined) this.waiters.set(indexUuid, (waiters = new Set()));
+      let waiters = this.waiters.get(key);
+      if (waiters === undefined) this.waiters.set(key, (waiters = new Set()));
       const timer = setTimeout(() => {
         waiters!.delete(waiter);
         resolve();
@@ -342,7 +370,7 @@ export class CcrLeaderService {
     this.checkInternal(CCR_ACTIONS.restoreSessionPut, name, access);
     this.checkWholeDocuments(CCR_ACTIONS.restoreSessionPut, name, access);
     const handle = this.concrete(name);
-    const shard = this.indices.openShardOf(handle);
+    const shard = this.indices.openShardOf(handle, this.shardField(body, handle));
     if (this.sessions.size >= leaderLimits.restoreSessionsMax) {
       throw new EsError(429, 'es_rejected_execution_exception', `too many cross-cluster replication restore sessions open [${this.sessions.size}]`);
     }
@@ -396,10 +424,10 @@ export class CcrLeaderService {
         this.closeSession(session.id);
       }
     }
-    const uuids = (this.db.prepare('SELECT DISTINCT index_uuid FROM ccr_retention_leases').all() as { index_uuid: string }[]).map((row) => row.index_uuid);
+    const uuids = (this.db.prepare('SELECT DISTINCT index_uuid FROM ccr_shard_retention_leases').all() as { index_uuid: string }[]).map((row) => row.index_uuid);
     const byUuid = new Map(this.indices.all().map((handle) => [handle.uuid, handle]));
     for (const uuid of uuids) {
-      this.db.prepare('DELETE FROM ccr_retention_leases WHERE index_uuid = ? AND timestamp_ms < ?').run(uuid, now - this.leasePeriodMs(byUuid.get(uuid)));
+      this.db.prepare('DELETE FROM ccr_shard_retention_leases WHERE index_uuid = ? AND timestamp_ms < ?').run(uuid, now - this.leasePeriodMs(byUuid.get(uuid)));
     }
   }
 
@@ -421,9 +449,10 @@ export class CcrLeaderService {
     // cluster's state the caller can see and resolve, not a server fault.
     if (expected !== undefined && expected !== handle.uuid) throw new EsError(409, 'status_exception', `unexpected history uuid, expected [${expected}], actual [${handle.uuid}]`);
     this.indices.updateSettings([handle], { 'index.blocks.write': 'true' });
-    const maxSeqNo = handle.shard?.maxSeqNo ?? -1;
-    this.log.info({ index: handle.name, max_seq_no: maxSeqNo }, 'leader index fenced for a follower promotion (index.blocks.write)');
-    return { index: handle.name, uuid: handle.uuid, max_seq_no: maxSeqNo };
+    const maxSeqNos = (handle.shards ?? []).map((shard) => shard.maxSeqNo);
+    const maxSeqNo = maxSeqNos[0] ?? -1;
+    this.log.info({ index: handle.name, max_seq_nos: maxSeqNos }, 'leader index fenced for a follower promotion (index.blocks.write)');
+    return { index: handle.name, uuid: handle.uuid, max_seq_no: maxSeqNo, shard_max_seq_nos: maxSeqNos };
   }
 
   // ------------------------------------------------------------------ retention leases
@@ -434,10 +463,10 @@ export class CcrLeaderService {
     return text === undefined ? leaderLimits.retentionLeasePeriodMs : parseTimeMs(text);
   }
 
-  private leasesOf(handle: IndexHandle): { lease_id: string; retaining_seq_no: number; source: string; timestamp_ms: number }[] {
+  private leasesOf(handle: IndexHandle, shard: number): { lease_id: string; retaining_seq_no: number; source: string; timestamp_ms: number }[] {
     const floor = this.nowMs() - this.leasePeriodMs(handle);
     return (
-      this.leasesOfIndex.all(handle.uuid) as {
+      this.leasesOfIndex.all(handle.uuid, shard) as {
         lease_id: string;
         retaining_seq_no: number;
         source: string;
@@ -446,16 +475,16 @@ export class CcrLeaderService {
     ).filter((lease) => lease.timestamp_ms >= floor);
   }
 
-  /** The lowest seq_no any unexpired lease retains (history below it may be trimmed); undefined without leases. */
-  retentionFloor(index: IndexHandle): number | undefined {
-    const leases = this.leasesOf(index);
+  /** The lowest seq_no any unexpired lease on the shard retains (history below it may be trimmed); undefined without leases. */
+  retentionFloor(index: IndexHandle, shard: number): number | undefined {
+    const leases = this.leasesOf(index, shard);
     return leases.length === 0 ? undefined : Math.min(...leases.map((lease) => lease.retaining_seq_no));
   }
 
-  /** The leases of an index, for `_ccr/info`-style diagnostics and tests. */
-  leases(indexName: string): { id: string; retaining_seq_no: number; source: string }[] {
+  /** The leases on one shard of an index (shard 0 by default), for `_ccr/info`-style diagnostics and tests. */
+  leases(indexName: string, shard = 0): { id: string; retaining_seq_no: number; source: string }[] {
     const handle = this.indices.get(indexName);
-    return handle === undefined ? [] : this.leasesOf(handle).map((lease) => ({ id: lease.lease_id, retaining_seq_no: lease.retaining_seq_no, source: lease.source }));
+    return handle === undefined ? [] : this.leasesOf(handle, shard).map((lease) => ({ id: lease.lease_id, retaining_seq_no: lease.retaining_seq_no, source: lease.source }));
   }
 
   retentionLease(kind: 'add' | 'renew' | 'remove', body: Record<string, unknown>, access: LeaderAuthorizer): Record<string, unknown> {
@@ -464,30 +493,36 @@ export class CcrLeaderService {
     this.checkInternal(action, name, access);
     const handle = this.concrete(name);
     const leaseId = stringField(body, 'lease_id');
+    const shardNumber = body['shard'] === undefined ? 0 : integerField(body, 'shard');
     if (kind === 'remove') {
-      this.db.prepare('DELETE FROM ccr_retention_leases WHERE index_uuid = ? AND lease_id = ?').run(handle.uuid, leaseId);
+      this.db.prepare('DELETE FROM ccr_shard_retention_leases WHERE index_uuid = ? AND shard = ? AND lease_id = ?').run(handle.uuid, shardNumber, leaseId);
       return { acknowledged: true };
     }
+    const shard = handle.shards === undefined ? undefined : this.indices.openShardOf(handle, this.shardField(body, handle));
     // -1 retains whatever history is there now (the bootstrap's lease, taken before the copy).
     const retaining = integerField(body, 'retaining_seq_no');
-    const minRetained = handle.shard?.opsRetained().minSeqNo ?? -1;
-    if (kind === 'add' && retaining >= 0 && minRetained > retaining && handle.shard !== undefined && handle.shard.maxSeqNo >= retaining) {
+    const minRetained = shard?.opsRetained().minSeqNo ?? -1;
+    if (kind === 'add' && retaining >= 0 && minRetained > retaining && shard !== undefined && shard.maxSeqNo >= retaining) {
       throw new EsError(404, 'resource_not_found_exception', `cannot add retention lease [${leaseId}]: operations from [${retaining}] are no longer retained`);
     }
     this.db
       .prepare(
-        'INSERT INTO ccr_retention_leases (index_uuid, lease_id, retaining_seq_no, timestamp_ms, source) VALUES (?, ?, ?, ?, ?) ON CONFLICT (index_uuid, lease_id) DO UPDATE SET retaining_seq_no = excluded.retaining_seq_no, timestamp_ms = excluded.timestamp_ms',
+        'INSERT INTO ccr_shard_retention_leases (index_uuid, shard, lease_id, retaining_seq_no, timestamp_ms, source) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (index_uuid, shard, lease_id) DO UPDATE SET retaining_seq_no = excluded.retaining_seq_no, timestamp_ms = excluded.timestamp_ms',
       )
-      .run(handle.uuid, leaseId, retaining, this.nowMs(), 'ccr');
+      .run(handle.uuid, shardNumber, leaseId, retaining, this.nowMs(), 'ccr');
     return { acknowledged: true };
   }
 
   /** `POST /{leader}/_ccr/forget_follower`: removes the lease the follower's identity names (spec §3.4). */
   forgetFollower(leaderIndex: IndexHandle, leaseId: string): { total: number; successful: number; failed: number } {
-    this.db.prepare('DELETE FROM ccr_retention_leases WHERE index_uuid = ? AND lease_id = ?').run(leaderIndex.uuid, leaseId);
+    this.db.prepare('DELETE FROM ccr_shard_retention_leases WHERE index_uuid = ? AND lease_id = ?').run(leaderIndex.uuid, leaseId);
     const shards = Number(leaderIndex.metadata.settings['index.number_of_shards'] ?? '1');
     return { total: shards, successful: shards, failed: 0 };
   }
+}
+
+function waiterKey(indexUuid: string, shard: number): string {
+  return `${indexUuid}/${shard}`;
 }
 
 /** Spec §4.5: the lease id a follower holds on a leader shard. */

@@ -201,6 +201,7 @@ export class CcrService {
     this.checkAlias(remoteCluster as string);
     const leader = await this.leaderInfo(remoteCluster as string, leaderIndex as string, subject);
     if (!leader.open) throw errors.illegalArgument('leader and follow index must be open');
+    if (leader.number_of_shards > 1) throw errors.illegalArgument(`leader index [${leader.index}] has [${leader.number_of_shards}] shards; Strait follows leaders of one shard only`);
     if (leader.settings['index.soft_deletes.enabled'] === 'false') throw errors.illegalArgument(`leader index [${leader.index}] does not have soft deletes enabled`);
     if (this.options.indices.get(followerName) !== undefined) throw errors.resourceAlreadyExists(followerName, this.options.indices.get(followerName)!.uuid);
     const handle = this.options.indices.createFollowerIndex(followerName, { settings: leader.settings, mappings: leader.mappings }, settings, isReplicatedSetting);
@@ -282,7 +283,7 @@ export class CcrService {
           if (chunk.documents.length === 0) break;
           const current = indices.get(record.followerIndex);
           if (current === undefined || current.uuid !== record.followerUuid) throw errors.indexNotFound(record.followerIndex);
-          indices.importFollowerDocuments(current, chunk.documents);
+          indices.importFollowerDocuments(current, 0, chunk.documents);
           await this.inbound.pace(chunk.documents.reduce((sum, document) => sum + document.source.length + document.id.length, 0));
           copied += chunk.documents.length;
           afterId = chunk.documents[chunk.documents.length - 1]!.id;
@@ -292,7 +293,7 @@ export class CcrService {
       }
       const current = indices.get(record.followerIndex);
       if (current === undefined || current.uuid !== record.followerUuid) throw errors.indexNotFound(record.followerIndex);
-      indices.finishFollowerImport(current, session.max_seq_no);
+      indices.finishFollowerImport(current, 0, session.max_seq_no);
       indices.refresh(current);
       log.info({ follower: record.followerIndex, documents: copied, max_seq_no: session.max_seq_no, took_ms: this.options.nowMs() - started }, 'follower bootstrapped from the leader');
       const latest = this.records.get(record.followerUuid);
@@ -314,8 +315,9 @@ export class CcrService {
   private startTask(record: FollowerRecord): void {
     if (this.closed || this.tasks.has(record.followerUuid)) return;
     const handle = this.options.indices.get(record.followerIndex);
-    if (handle === undefined || handle.shard === undefined) return;
-    if (!handle.shard.bootstrapped) {
+    const shard = handle?.shards?.[0];
+    if (handle === undefined || shard === undefined) return;
+    if (!shard.bootstrapped) {
       void this.bootstrap(record).catch(() => {
         // Retried at the next start, resume or open; stats show no task meanwhile.
       });
@@ -325,7 +327,7 @@ export class CcrService {
     const task = new FollowTask(
       record.followerIndex,
       record.params,
-      { followerCheckpoint: handle.shard.maxSeqNo, metadataVersion: record.leaderMetadataVersion },
+      { followerCheckpoint: shard.maxSeqNo, metadataVersion: record.leaderMetadataVersion },
       {
         readChanges: async (request) =>
           (await remote.send(
@@ -344,8 +346,8 @@ export class CcrService {
         write: (operations) => {
           const current = indices.get(record.followerIndex);
           if (current === undefined || current.uuid !== record.followerUuid) throw errors.indexNotFound(record.followerIndex);
-          indices.applyFollowerOperations(current, operations);
-          return indices.openShardOf(current).maxSeqNo;
+          indices.applyFollowerOperations(current, 0, operations);
+          return indices.openShardOf(current, 0).maxSeqNo;
         },
         syncMetadata: async () => {
           const latest = this.records.get(record.followerUuid) ?? record;
@@ -461,7 +463,7 @@ export class CcrService {
     this.stopTask(record.followerUuid);
     const current = this.options.indices.get(name);
     if (current === undefined || current.uuid !== record.followerUuid) throw errors.indexNotFound(name);
-    const checkpoint = current.shard?.maxSeqNo ?? -1;
+    const checkpoint = current.shards?.[0]?.maxSeqNo ?? -1;
     this.options.indices.clearFollowing(current);
     const promotion = { timestampMs: this.options.nowMs(), leaderFenced: fencedSeqNo !== undefined, forced: fencedSeqNo === undefined, checkpoint, user: authentication.user.username };
     this.records.put({ ...record, status: 'promoted', promotion });
@@ -477,7 +479,7 @@ export class CcrService {
     const deadline = this.options.nowMs() + followerLimits.promoteCatchUpMs;
     for (;;) {
       const handle = this.options.indices.get(record.followerIndex);
-      const checkpoint = handle?.shard?.maxSeqNo ?? -1;
+      const checkpoint = handle?.shards?.[0]?.maxSeqNo ?? -1;
       if (checkpoint >= seqNo) return;
       const task = this.tasks.get(record.followerUuid);
       if (task?.fatal === true || this.options.nowMs() > deadline) {

@@ -230,8 +230,8 @@ export function routingRequired(handle: IndexHandle): boolean {
 
 /**
  * A routing value from a parameter or bulk/mget metadata. Elasticsearch treats an empty routing
- * as none. One shard holds every document here, so routing never selects a shard; it is stored
- * with the document and shown as `_routing`, and checked where the mapping requires it.
+ * as none. It selects the document's shard (routing.ts; the id does without one), is stored with
+ * the document and shown as `_routing`, and is checked where the mapping requires it.
  */
 export function parseRouting(value: unknown): string | undefined {
   if (value === undefined || value === null) return undefined;
@@ -316,6 +316,8 @@ export interface IndexDocumentRequest extends Concurrency {
   readonly requireAlias?: boolean;
   /** Called before an index is auto-created for this write; throws when the caller may not. */
   readonly authorizeCreate?: (index: string) => void;
+  /** Called with the document's shard before it is read or written (bulk opens that shard's transaction). */
+  readonly beforeWrite?: (shard: ShardStore) => void;
 }
 
 /** Indexes (or creates) one document. Auto-creates the index; resolves aliases to their write index. */
@@ -323,10 +325,12 @@ export function indexDocument(service: IndicesService, request: IndexDocumentReq
   validateConcurrency(request, request.opType, request.id !== undefined);
   if (request.id !== undefined) validateDocumentId(request.id);
   const handle = service.writeIndex(request.target, { requireAlias: request.requireAlias ?? false, ...(request.authorizeCreate ? { authorizeCreate: request.authorizeCreate } : {}) });
-  const shard = service.openShardOf(handle);
+  service.openShardsOf(handle);
   service.checkWriteBlock(handle);
   const id = request.id ?? service.newDocumentId();
   const routing = resolveRouting(handle, request.target, id, request.routing);
+  const { number: shardNumber, store: shard } = service.routeDocument(handle, id, routing);
+  request.beforeWrite?.(shard);
   if (!isPlainObject(request.source)) {
     throw errors.documentParsing('failed to parse, document is empty', errors.illegalArgument('root value must be an object'));
   }
@@ -338,7 +342,7 @@ export function indexDocument(service: IndicesService, request: IndexDocumentReq
   checkSeqNo(id, handle.name, request, current);
   const version = nextVersion(id, handle.name, shard, request);
   const written = shard.index(id, JSON.stringify(request.source), version, routing);
-  service.noteWrite(handle, written.seqNo);
+  service.noteWrite(handle, written.seqNo, shardNumber);
   const created = current === undefined;
   return {
     handle,
@@ -351,8 +355,9 @@ export function indexDocument(service: IndicesService, request: IndexDocumentReq
 export interface DeleteDocumentRequest extends Concurrency {
   readonly target: string;
   readonly id: string;
-  /** Only checked (against `_routing.required`): one shard holds the id whatever its routing. */
+  /** Selects the shard (with the id without it); checked against `_routing.required`. */
   readonly routing?: string;
+  readonly beforeWrite?: (shard: ShardStore) => void;
 }
 
 /** Deletes one document; answers 404 `not_found` (after recording the delete) when it is missing. */
@@ -362,14 +367,15 @@ export function deleteDocument(service: IndicesService, request: DeleteDocumentR
   // Deletes never auto-create an index.
   if (service.get(request.target) === undefined && !service.aliasNames().has(request.target)) throw errors.indexNotFound(request.target);
   const handle = service.writeIndex(request.target);
-  resolveRouting(handle, request.target, request.id, request.routing);
-  const shard = service.openShardOf(handle);
+  const routing = resolveRouting(handle, request.target, request.id, request.routing);
+  const { number: shardNumber, store: shard } = service.routeDocument(handle, request.id, routing);
   service.checkWriteBlock(handle, 'delete');
+  request.beforeWrite?.(shard);
   const current = shard.get(request.id);
   checkSeqNo(request.id, handle.name, request, current);
   const version = nextVersion(request.id, handle.name, shard, request);
   const written = shard.delete(request.id, version);
-  service.noteWrite(handle, written.seqNo);
+  service.noteWrite(handle, written.seqNo, shardNumber);
   const found = current !== undefined;
   return {
     handle,
@@ -401,6 +407,7 @@ export interface UpdateDocumentRequest extends Concurrency {
   readonly retryOnConflict?: number;
   readonly requireAlias?: boolean;
   readonly authorizeCreate?: (index: string) => void;
+  readonly beforeWrite?: (shard: ShardStore) => void;
 }
 
 const updateBodyFields = new Set(['doc', 'upsert', 'doc_as_upsert', 'detect_noop', 'scripted_upsert', 'script', '_source', 'lang']);
@@ -450,8 +457,10 @@ export function updateDocument(service: IndicesService, request: UpdateDocumentR
   const sourceFilter = sourceFilterFromBody(body['_source']) ?? request.sourceFilter;
   const handle = service.writeIndex(request.target, { requireAlias: request.requireAlias ?? false, ...(request.authorizeCreate ? { authorizeCreate: request.authorizeCreate } : {}) });
   const requestRouting = resolveRouting(handle, request.target, request.id, request.routing);
-  const shard = service.openShardOf(handle);
+  // The request's routing (or the id) finds the document, as Elasticsearch's update routes.
+  const { number: shardNumber, store: shard } = service.routeDocument(handle, request.id, requestRouting);
   service.checkWriteBlock(handle);
+  request.beforeWrite?.(shard);
   const current = shard.get(request.id);
   // Elasticsearch's UpdateHelper.calculateRouting: the request's routing, else the stored one.
   const routing = requestRouting ?? current?.routing;
@@ -483,7 +492,7 @@ export function updateDocument(service: IndicesService, request: UpdateDocumentR
   applyMapping(service, handle, request.id, source);
   const version = current === undefined ? nextVersion(request.id, handle.name, shard, {}) : current.version + 1;
   const written = shard.index(request.id, JSON.stringify(source), version, routing);
-  service.noteWrite(handle, written.seqNo);
+  service.noteWrite(handle, written.seqNo, shardNumber);
   const response = writeBody(handle, request.id, version, result, written.seqNo, written.primaryTerm);
   if (sourceFilter !== undefined && sourceFilter.fetch) response['get'] = getSection(written.seqNo, written.primaryTerm, source, sourceFilter);
   return { handle, status: result === 'created' ? 201 : 200, body: response, wrote: true };
@@ -502,7 +511,7 @@ export interface GetDocumentRequest {
   readonly explicitSource?: boolean;
   readonly version?: number;
   readonly versionType?: VersionType;
-  /** Only checked (against `_routing.required`): one shard holds the id whatever its routing. */
+  /** Selects the shard (with the id without it); checked against `_routing.required`. */
   readonly routing?: string;
   /** Document and field level security: a hidden document is not found, hidden fields are left out. */
   readonly restriction?: ReadRestriction;
@@ -538,10 +547,10 @@ export function getDocument(service: IndicesService, request: GetDocumentRequest
   }
   validateDocumentId(request.id);
   const handle = service.singleIndex(request.index);
-  const shard = service.openShardOf(handle);
+  service.openShardsOf(handle);
   service.checkReadBlock(handle);
-  resolveRouting(handle, request.index, request.id, request.routing);
-  const document = shard.get(request.id);
+  const routing = resolveRouting(handle, request.index, request.id, request.routing);
+  const document = service.routeDocument(handle, request.id, routing).store.get(request.id);
   const restriction = request.restriction;
   const hidden =
     document !== undefined && restriction?.query !== undefined && !documentMatchesQuery(handle, request.id, document.source, restriction.query, service.nowMs());
@@ -780,7 +789,7 @@ export function executeBulk(
         if (item.operation !== 'delete' || service.get(item.index) !== undefined || service.aliasNames().has(item.index)) {
           const pipeline = item.metadata['pipeline'];
           if (pipeline !== undefined && pipeline !== '_none') throw pipelineNotSupported(String(pipeline));
-          const handle = service.writeIndex(item.index, {
+          service.writeIndex(item.index, {
             requireAlias: item.metadata['require_alias'] === true || defaults.requireAlias,
             authorizeCreate: (index) => {
               if (!authorizer.allowsIndex('indices:admin/auto_create', index)) {
@@ -788,10 +797,10 @@ export function executeBulk(
               }
             },
           });
-          switchTo(handle.shard);
         }
         if (item.operation === 'update' && readRestrictionFor(service, authorizer, action, item.index) !== undefined) throw errors.updateWithDocumentFieldSecurity();
-        const outcome = runBulkItem(service, item, defaults);
+        // Each item opens its shard's transaction (runs of items for one shard share it).
+        const outcome = runBulkItem(service, item, defaults, switchTo);
         touched.set(outcome.handle.name, outcome.handle);
         results.push({ [item.operation]: { ...outcome.body, status: outcome.status } });
       } catch (error) {
@@ -815,8 +824,8 @@ export function pipelineNotSupported(pipeline: string): EsError {
   return errors.illegalArgument(`ingest pipelines are not supported by Strait; the request names pipeline [${pipeline}]`);
 }
 
-function runBulkItem(service: IndicesService, item: BulkItem, defaults: BulkDefaults): WriteOutcome {
-  const concurrency = item.concurrency;
+function runBulkItem(service: IndicesService, item: BulkItem, defaults: BulkDefaults, beforeWrite: (shard: ShardStore) => void): WriteOutcome {
+  const concurrency = { ...item.concurrency, beforeWrite };
   const routing = item.routing !== undefined ? { routing: item.routing } : {};
   const requireAlias = item.metadata['require_alias'] === true || defaults.requireAlias;
   switch (item.operation) {

@@ -1,9 +1,11 @@
 /**
  * The indices service (I/O shell): index metadata (create, delete, mappings, settings, aliases,
  * open/close, blocks) kept in memory and persisted in the node database, plus one ShardStore per
- * open index. Pure rules live in names.ts, settings.ts, expression.ts and mapping/.
+ * open index. Pure rules live in names.ts, settings.ts, expression.ts, routing.ts and mapping/.
  *
- * Disk layout: `<path.data>/indices/<index uuid>/shard-0.db` (see store/shard-store.ts).
+ * Disk layout: `<path.data>/indices/<index uuid>/shard-<n>.db`, one store per shard of
+ * `index.number_of_shards` (see store/shard-store.ts); an index made before shards existed has
+ * only `shard-0.db`, which is its one shard.
  */
 import { randomBytes as nodeRandomBytes } from 'node:crypto';
 import { existsSync, readdirSync, rmSync } from 'node:fs';
@@ -34,17 +36,19 @@ import {
   settingValue,
   withAutoExpandedReplicas,
 } from './settings.js';
+import { routingLayoutOf, shardNumber, validateRoutingShards } from './routing.js';
 import { MetadataStore, ShardStore, type AliasMetadata, type Durability, type IndexMetadata, type Operation, type StoredDocument } from './store/index.js';
 
-/** One index as the rest of the node sees it. `shard` is undefined while the index is closed. */
+/**
+ * One index as the rest of the node sees it. `shards` (one store per shard number, each with its
+ * own operation history, seq_no and primary term) is undefined while the index is closed.
+ */
 export interface IndexHandle {
   readonly name: string;
   readonly uuid: string;
   readonly metadata: IndexMetadata;
-  readonly shard: ShardStore | undefined;
+  readonly shards: readonly ShardStore[] | undefined;
   readonly mapping: FlattenedMapping;
-  /** The highest seq_no made visible to search by the last refresh (-1: none). */
-  readonly refreshedSeqNo: number;
 }
 
 /**
@@ -57,10 +61,10 @@ export interface IndexListener {
   indexOpened?(index: IndexHandle): void;
   indexClosed?(index: { readonly name: string; readonly uuid: string }): void;
   mappingChanged?(index: IndexHandle): void;
-  /** A write was committed at `seqNo` (not yet searchable). */
-  written?(index: IndexHandle, seqNo: number): void;
-  /** Operations up to `maxSeqNo` must become searchable (refresh API, `refresh=true|wait_for`, refresh_interval). */
-  refreshed?(index: IndexHandle, maxSeqNo: number, scheduled?: boolean): void;
+  /** A write was committed at `seqNo` on shard `shard` (not yet searchable). */
+  written?(index: IndexHandle, seqNo: number, shard: number): void;
+  /** Operations of shard `shard` up to `maxSeqNo` must become searchable (refresh API, `refresh=true|wait_for`, refresh_interval). */
+  refreshed?(index: IndexHandle, shard: number, maxSeqNo: number, scheduled?: boolean): void;
 }
 
 export type BlockName = 'metadata' | 'read' | 'read_only' | 'write';
@@ -92,13 +96,15 @@ export interface OpenIndicesServiceOptions {
 }
 
 class MutableHandle implements IndexHandle {
-  refreshedSeqNo = -1;
+  /** Per shard: the highest seq_no made visible to search by the last refresh (-1: none). */
+  refreshedSeqNos: number[];
   lastRefreshMs = 0;
   mapping: FlattenedMapping;
   constructor(
     public metadata: IndexMetadata,
-    public shard: ShardStore | undefined,
+    public shards: ShardStore[] | undefined,
   ) {
+    this.refreshedSeqNos = (shards ?? []).map(() => -1);
     this.mapping = flattenMapping(metadata.mappings);
   }
   get name(): string {
@@ -139,8 +145,8 @@ export class IndicesService {
       // Auto-expansion follows the data nodes at every start, as Elasticsearch's first reroute
       // does (this also corrects indices stored before Strait honoured it).
       const metadata: IndexMetadata = { ...stored, settings: withAutoExpandedReplicas(stored.settings) };
-      const shard = metadata.state === 'open' ? this.openShard(metadata) : undefined;
-      this.handles.set(metadata.name, new MutableHandle(metadata, shard));
+      const shards = metadata.state === 'open' ? this.openShardStores(metadata) : undefined;
+      this.handles.set(metadata.name, new MutableHandle(metadata, shards));
     }
     this.removeOrphanDirectories();
     const tickMs = options.refreshTickMs ?? 200;
@@ -157,11 +163,20 @@ export class IndicesService {
     return path.join(this.pathData, 'indices', uuid);
   }
 
-  private openShard(metadata: IndexMetadata): ShardStore {
-    return ShardStore.open(path.join(this.indexDirectory(metadata.uuid), 'shard-0.db'), {
-      indexUuid: metadata.uuid,
-      durability: (settingValue(metadata.settings, 'index.translog.durability') ?? 'request') as Durability,
-    });
+  /** Opens (creating when absent) the store of every shard of the index; all or none. */
+  private openShardStores(metadata: IndexMetadata): ShardStore[] {
+    const count = routingLayoutOf(metadata.settings).shards;
+    const durability = (settingValue(metadata.settings, 'index.translog.durability') ?? 'request') as Durability;
+    const stores: ShardStore[] = [];
+    try {
+      for (let shard = 0; shard < count; shard++) {
+        stores.push(ShardStore.open(path.join(this.indexDirectory(metadata.uuid), `shard-${shard}.db`), { indexUuid: metadata.uuid, durability }));
+      }
+    } catch (error) {
+      for (const store of stores) store.close();
+      throw error;
+    }
+    return stores;
   }
 
   private removeOrphanDirectories(): void {
@@ -261,9 +276,9 @@ export class IndicesService {
    * The lowest seq_no that retention leases (cross-cluster replication) keep on an index, or
    * undefined without leases: operation history at or above it is never trimmed.
    */
-  private retentionFloor: (index: IndexHandle) => number | undefined = () => undefined;
+  private retentionFloor: (index: IndexHandle, shard: number) => number | undefined = () => undefined;
 
-  setRetentionFloor(floor: (index: IndexHandle) => number | undefined): void {
+  setRetentionFloor(floor: (index: IndexHandle, shard: number) => number | undefined): void {
     this.retentionFloor = floor;
   }
 
@@ -305,10 +320,28 @@ export class IndicesService {
     return this.createIndex(target.create, undefined) as MutableHandle;
   }
 
-  /** Throws unless the index is open; returns its shard. */
-  openShardOf(handle: IndexHandle): ShardStore {
-    if (handle.metadata.state !== 'open' || handle.shard === undefined) throw errors.indexClosed(handle.name, handle.uuid);
-    return handle.shard;
+  /** Throws unless the index is open; returns its shard stores (index = shard number). */
+  openShardsOf(handle: IndexHandle): readonly ShardStore[] {
+    if (handle.metadata.state !== 'open' || handle.shards === undefined) throw errors.indexClosed(handle.name, handle.uuid);
+    return handle.shards;
+  }
+
+  /** Throws unless the index is open; returns the store of shard `number`. */
+  openShardOf(handle: IndexHandle, number: number): ShardStore {
+    const shards = this.openShardsOf(handle);
+    const store = shards[number];
+    assert(store !== undefined, `shard [${number}] of [${handle.name}] exists`);
+    return store;
+  }
+
+  /**
+   * The shard a document lives on (Elasticsearch's routing formula over `routing`, or the id
+   * without one). Throws unless the index is open.
+   */
+  routeDocument(handle: IndexHandle, id: string, routing: string | undefined): { readonly number: number; readonly store: ShardStore } {
+    const shards = this.openShardsOf(handle);
+    const number = shardNumber(routingLayoutOf(handle.metadata.settings), routing ?? id);
+    return { number, store: shards[number]! };
   }
 
   checkReadBlock(handle: IndexHandle): void {
@@ -386,6 +419,9 @@ export class IndicesService {
       throw error;
     }
     checkFieldLimits(mappings, settingInteger(settings, 'index.mapping.total_fields.limit'));
+    if (settings['index.number_of_routing_shards'] !== undefined) {
+      validateRoutingShards(Number(settings['index.number_of_shards']), Number(settings['index.number_of_routing_shards']));
+    }
     checkShardLimit(shardCopies(settings), this.openShardCopies(), this.maxShardsPerNode, 1);
     const aliases = this.parseCreateAliases(name, aliasesInput);
     const metadata: IndexMetadata = {
@@ -400,15 +436,15 @@ export class IndicesService {
     };
     if (Object.keys(aliases).length > 0) this.checkWriteIndexUniqueness([metadata]);
     // Files first, then metadata: a crash in between leaves an orphan directory, removed at start.
-    const shard = this.openShard(metadata);
+    const shards = this.openShardStores(metadata);
     try {
       this.metadataStore.put(metadata);
     } catch (error) {
-      shard.close();
+      for (const shard of shards) shard.close();
       rmSync(this.indexDirectory(metadata.uuid), { recursive: true, force: true });
       throw error;
     }
-    const handle = new MutableHandle(metadata, shard);
+    const handle = new MutableHandle(metadata, shards);
     this.handles.set(name, handle);
     this.log.info({ index: name, uuid: metadata.uuid }, 'created index');
     this.emit((listener) => listener.indexCreated?.(handle));
@@ -447,7 +483,7 @@ export class IndicesService {
       if (mutable === undefined) continue;
       this.metadataStore.remove(handle.name);
       this.handles.delete(handle.name);
-      mutable.shard?.close();
+      for (const shard of mutable.shards ?? []) shard.close();
       rmSync(this.indexDirectory(handle.uuid), { recursive: true, force: true });
       this.log.info({ index: handle.name, uuid: handle.uuid }, 'deleted index');
       this.emit((listener) => listener.indexDeleted?.({ name: handle.name, uuid: handle.uuid }));
@@ -464,8 +500,8 @@ export class IndicesService {
       const mutable = this.handles.get(handle.name)!;
       if (mutable.metadata.state === 'close') continue;
       this.replaceMetadata(mutable, { ...mutable.metadata, state: 'close', version: mutable.metadata.version + 1 });
-      mutable.shard?.close();
-      mutable.shard = undefined;
+      for (const shard of mutable.shards ?? []) shard.close();
+      mutable.shards = undefined;
       this.emit((listener) => listener.indexClosed?.({ name: handle.name, uuid: handle.uuid }));
     }
   }
@@ -482,9 +518,9 @@ export class IndicesService {
       const mutable = this.handles.get(handle.name)!;
       if (mutable.metadata.state === 'open') continue;
       const metadata: IndexMetadata = { ...mutable.metadata, state: 'open', version: mutable.metadata.version + 1 };
-      mutable.shard = this.openShard(metadata);
+      mutable.shards = this.openShardStores(metadata);
       this.replaceMetadata(mutable, metadata);
-      mutable.refreshedSeqNo = -1;
+      mutable.refreshedSeqNos = mutable.shards.map(() => -1);
       this.emit((listener) => listener.indexOpened?.(mutable));
     }
   }
@@ -525,22 +561,22 @@ export class IndicesService {
     return mutable;
   }
 
-  /** Bootstrap: leader documents copied as they are (no history rows), then the snapshot's seq_no. */
-  importFollowerDocuments(handle: IndexHandle, documents: readonly StoredDocument[]): void {
-    this.openShardOf(handle).importDocuments(documents);
+  /** Bootstrap: leader documents of one shard copied as they are (no history rows), then the snapshot's seq_no. */
+  importFollowerDocuments(handle: IndexHandle, shardNumber: number, documents: readonly StoredDocument[]): void {
+    this.openShardOf(handle, shardNumber).importDocuments(documents);
   }
 
-  finishFollowerImport(handle: IndexHandle, maxSeqNo: number): void {
-    const shard = this.openShardOf(handle);
+  finishFollowerImport(handle: IndexHandle, shardNumber: number, maxSeqNo: number): void {
+    const shard = this.openShardOf(handle, shardNumber);
     shard.finishImport(maxSeqNo);
-    this.noteWrite(handle, maxSeqNo);
+    this.noteWrite(handle, maxSeqNo, shardNumber);
   }
 
-  /** Applies leader operations to a follower (spec ccr.md §4.2 step 6); idempotent by seq_no. */
-  applyFollowerOperations(handle: IndexHandle, operations: readonly Operation[]): number {
-    const shard = this.openShardOf(handle);
+  /** Applies leader operations of one shard to the same shard of a follower (spec ccr.md §4.2 step 6); idempotent by seq_no. */
+  applyFollowerOperations(handle: IndexHandle, shardNumber: number, operations: readonly Operation[]): number {
+    const shard = this.openShardOf(handle, shardNumber);
     const applied = shard.applyOperations(operations);
-    if (applied > 0) this.noteWrite(handle, shard.maxSeqNo);
+    if (applied > 0) this.noteWrite(handle, shard.maxSeqNo, shardNumber);
     return applied;
   }
 
@@ -597,7 +633,7 @@ export class IndicesService {
     });
     for (const { handle, settings } of updates) {
       this.replaceMetadata(handle, { ...handle.metadata, settings, version: handle.metadata.version + 1 });
-      handle.shard?.setDurability((settingValue(settings, 'index.translog.durability') ?? 'request') as Durability);
+      for (const shard of handle.shards ?? []) shard.setDurability((settingValue(settings, 'index.translog.durability') ?? 'request') as Durability);
     }
   }
 
@@ -607,31 +643,35 @@ export class IndicesService {
    */
   refresh(handle: IndexHandle, scheduled = false): void {
     const mutable = this.handles.get(handle.name);
-    if (mutable === undefined || mutable.shard === undefined) return;
-    const maxSeqNo = mutable.shard.maxSeqNo;
-    mutable.refreshedSeqNo = maxSeqNo;
+    if (mutable === undefined || mutable.shards === undefined) return;
     mutable.lastRefreshMs = this.nowMs();
-    this.emit((listener) => listener.refreshed?.(mutable, maxSeqNo, scheduled));
     // Operation history retention: `index.soft_deletes.retention.operations` > 0 keeps that many
     // operations below the refreshed point; 0 (the default) keeps every operation.
     // Retention leases (cross-cluster replication's followers) hold history back further.
     const retained = settingInteger(mutable.metadata.settings, 'index.soft_deletes.retention.operations');
-    // With the default (0) nothing is trimmed, so the leases are not even read on this hot path.
-    if (retained <= 0) return;
-    const floor = this.retentionFloor(mutable) ?? Number.MAX_SAFE_INTEGER;
-    const trimBelow = Math.min(maxSeqNo - retained + 1, floor);
-    if (trimBelow > 0) mutable.shard.trimOpsBelow(trimBelow);
+    mutable.shards.forEach((shard, number) => {
+      const maxSeqNo = shard.maxSeqNo;
+      // A scheduled refresh leaves shards without new writes alone.
+      if (scheduled && maxSeqNo <= mutable.refreshedSeqNos[number]!) return;
+      mutable.refreshedSeqNos[number] = maxSeqNo;
+      this.emit((listener) => listener.refreshed?.(mutable, number, maxSeqNo, scheduled));
+      // With the default (0) nothing is trimmed, so the leases are not even read on this hot path.
+      if (retained <= 0) return;
+      const floor = this.retentionFloor(mutable, number) ?? Number.MAX_SAFE_INTEGER;
+      const trimBelow = Math.min(maxSeqNo - retained + 1, floor);
+      if (trimBelow > 0) shard.trimOpsBelow(trimBelow);
+    });
   }
 
-  /** Called after each committed write. */
-  noteWrite(handle: IndexHandle, seqNo: number): void {
-    this.emit((listener) => listener.written?.(handle, seqNo));
+  /** Called after each committed write (of shard `shard`). */
+  noteWrite(handle: IndexHandle, seqNo: number, shard: number): void {
+    this.emit((listener) => listener.written?.(handle, seqNo, shard));
   }
 
   private scheduledRefresh(): void {
     const now = this.nowMs();
     for (const handle of this.handles.values()) {
-      if (handle.shard === undefined || handle.shard.maxSeqNo <= handle.refreshedSeqNo) continue;
+      if (handle.shards === undefined || handle.shards.every((shard, number) => shard.maxSeqNo <= handle.refreshedSeqNos[number]!)) continue;
       const interval = parseTimeMs(settingValue(handle.metadata.settings, 'index.refresh_interval') ?? '1s');
       if (interval < 0) continue;
       if (now - handle.lastRefreshMs >= interval) this.refresh(handle, true);
@@ -697,7 +737,7 @@ export class IndicesService {
   close(): void {
     if (this.refreshTimer !== undefined) clearInterval(this.refreshTimer);
     this.refreshTimer = undefined;
-    for (const handle of this.handles.values()) handle.shard?.close();
+    for (const handle of this.handles.values()) for (const shard of handle.shards ?? []) shard.close();
   }
 }
 

@@ -413,7 +413,7 @@ export class ExplainService {
     const { indices, searchers } = this.options;
     access.indices(explainAction, [target]);
     const handle = indices.singleIndex(target);
-    indices.openShardOf(handle);
+    indices.openShardsOf(handle);
     indices.checkReadBlock(handle);
     // Metadata.resolveIndexRouting: an alias's index routing is the request's routing.
     const aliasRouting = target === handle.name ? undefined : handle.metadata.aliases[target]?.index_routing;
@@ -428,7 +428,8 @@ export class ExplainService {
     if (routing === undefined && routingRequired(handle)) throw errors.routingMissing(handle.name, id);
 
     const restriction = access.readRestriction?.(explainAction, handle.name, Object.keys(handle.metadata.aliases));
-    const snapshot = searchers.snapshot(handle);
+    // The document's shard, routed as its writes were (the routing, or the id).
+    const snapshot = searchers.snapshot(handle, indices.routeDocument(handle, id, routing).number);
     const nowMs = this.options.nowMs();
     const fullMappings = engineMappings(handle.mapping);
     const documentLevel = documentLevelSegments(snapshot.state.segments, restriction, { stats: snapshot.stats, mappings: fullMappings, nowMs, indexName: handle.name });

@@ -16,11 +16,11 @@ export const pitActions = {
   close: 'indices:data/read/close_point_in_time',
 } as const;
 
-/** One index as the point in time pinned it. */
+/** One index as the point in time pinned it: the snapshot of each pinned shard, by shard number. */
 export interface PinnedIndex {
   readonly name: string;
   readonly uuid: string;
-  readonly snapshot: ShardSnapshot;
+  readonly snapshots: readonly ShardSnapshot[];
 }
 
 interface Entry {
@@ -88,7 +88,7 @@ export class PointInTimeRegistry {
     const entry = this.entries.get(contextId);
     if (entry === undefined) return 0;
     this.entries.delete(contextId);
-    return entry.indices.length;
+    return entry.indices.reduce((sum, index) => sum + index.snapshots.filter((snapshot) => snapshot !== undefined).length, 0);
   }
 
   sweep(nowMs: number): number {

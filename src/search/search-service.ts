@@ -53,6 +53,8 @@ import { decodeScrollId, encodeScrollId, ScrollRegistry, scrollLimits, type Scro
 import { parseTimeValueMs } from './time-value.js';
 import { decodePitId, encodePitId, parsePitKeepAlive, pitActions, PointInTimeRegistry, type PinnedIndex } from './pit.js';
 import { checkpoint, TaskManager } from '../tasks/task-manager.js';
+import { routingLayoutOf } from '../index/routing.js';
+import { parseShardSelection, searchRoutingFor, selectShards } from './shard-selection.js';
 
 /**
  * Runs a search's steps (a generator that yields before each shard's query phase) to the end at
@@ -114,6 +116,8 @@ export interface SearchServiceOptions {
 /** One searched shard of this cluster. */
 interface Target {
   readonly handle: IndexHandle;
+  /** The shard number within the index. */
+  readonly shard: number;
   readonly snapshot: ShardSnapshot;
   readonly aliasFilter: QueryNode | undefined;
   /** The segments the query phase reads: document level security's live documents, field level security's fields. */
@@ -124,8 +128,6 @@ interface Target {
   readonly indexName: string;
   readonly mapping: FlattenedMapping;
   readonly mappings: FieldMappings;
-  /** `index.number_of_shards`: what `_shards` counts for this index. */
-  readonly shardCount: number;
 }
 
 /** The query phase of a local search: mergeable shard results plus the fetch of chosen hits. */
@@ -185,8 +187,8 @@ export interface LocalSearchOptions {
   readonly clusterAlias?: string;
   /** Default `strictExpandOpen`-like options when the URL does not say. */
   readonly indicesOptions?: IndicesOptions;
-  /** A point in time's pinned snapshots by index uuid: the search reads these instead of the latest. */
-  readonly snapshots?: ReadonlyMap<string, ShardSnapshot>;
+  /** A point in time's pinned snapshots by index uuid and shard number: the search reads these instead of the latest. */
+  readonly snapshots?: ReadonlyMap<string, readonly ShardSnapshot[]>;
 }
 
 interface ScrollState {
@@ -287,38 +289,50 @@ export class SearchService {
     access: SearchAuthorizer,
     action: string,
     clusterAlias?: string,
-    snapshots?: ReadonlyMap<string, ShardSnapshot>,
+    snapshots?: ReadonlyMap<string, readonly ShardSnapshot[]>,
+    params: Readonly<Record<string, string>> = {},
   ): Target[] {
+    const selection = parseShardSelection(params['routing'], params['preference']);
     const handles = this.indices.resolve(expression, options, {
       allows: (name) => access.allowsIndex(action, name),
       authorizeLiterals: (names) => access.indices(action, names),
     });
     const targets: Target[] = [];
     for (const handle of handles) {
-      if (handle.metadata.state !== 'open' || handle.shard === undefined) {
+      if (handle.metadata.state !== 'open' || handle.shards === undefined) {
         if (options.ignoreUnavailable) continue;
         throw errors.indexClosed(handle.name, handle.uuid);
       }
       this.indices.checkReadBlock(handle);
       const indexName = clusterAlias === undefined ? handle.name : `${clusterAlias}:${handle.name}`;
       const restriction = access.readRestriction?.(action, handle.name, Object.keys(handle.metadata.aliases));
-      const snapshot = snapshots === undefined ? this.searchers.snapshot(handle) : snapshots.get(handle.uuid);
+      const pinned = snapshots?.get(handle.uuid);
       // A point in time over an index deleted (and maybe re-created) since: its context is gone.
-      if (snapshot === undefined) throw allShardsFailed([{ index: handle.name, shard: 0, node: this.nodeId, cause: errors.searchContextMissing(handle.uuid) }]);
+      if (snapshots !== undefined && pinned === undefined) throw allShardsFailed([{ index: handle.name, shard: 0, node: this.nodeId, cause: errors.searchContextMissing(handle.uuid) }]);
       const fullMappings = engineMappings(handle.mapping);
-      const documentLevel = documentLevelSegments(snapshot.state.segments, restriction, { stats: snapshot.stats, mappings: fullMappings, nowMs: this.nowMs(), indexName });
-      targets.push({
-        handle,
-        snapshot,
-        aliasFilter: aliasFilterFor(expression, handle.name, handle.metadata.aliases),
-        segments: visibleSegments(documentLevel, restriction?.fields),
-        fieldVisibility: restriction?.fields,
-        shardKey: `${indexName}:0`,
-        indexName,
-        mapping: visibleMapping(handle.mapping, restriction?.fields),
-        mappings: visibleEngineMappings(fullMappings, restriction?.fields),
-        shardCount: Math.max(1, settingInteger(handle.metadata.settings, 'index.number_of_shards')),
-      });
+      const aliasFilter = aliasFilterFor(expression, handle.name, handle.metadata.aliases);
+      const mapping = visibleMapping(handle.mapping, restriction?.fields);
+      const mappings = visibleEngineMappings(fullMappings, restriction?.fields);
+      const routing = searchRoutingFor(expression, handle.name, handle.metadata.aliases, selection.routing);
+      const shards = selectShards(routingLayoutOf(handle.metadata.settings), selection, routing, handle.name, (spec) => spec === this.nodeId || spec === '_local' || spec === '*' || spec === '_all');
+      for (const shard of shards) {
+        // A point in time reads the shards it pinned (those its own routing selected).
+        const snapshot = pinned === undefined ? this.searchers.snapshot(handle, shard) : pinned[shard];
+        if (snapshot === undefined) continue;
+        const documentLevel = documentLevelSegments(snapshot.state.segments, restriction, { stats: snapshot.stats, mappings: fullMappings, nowMs: this.nowMs(), indexName });
+        targets.push({
+          handle,
+          shard,
+          snapshot,
+          aliasFilter,
+          segments: visibleSegments(documentLevel, restriction?.fields),
+          fieldVisibility: restriction?.fields,
+          shardKey: `${indexName}:${shard}`,
+          indexName,
+          mapping,
+          mappings,
+        });
+      }
     }
     return targets;
   }
@@ -377,14 +391,14 @@ export class SearchService {
     let failed = 0;
     for (const target of targets) {
       yield;
-      total += target.shardCount;
+      total += 1;
       try {
         checkResultWindow(request, settingInteger(target.handle.metadata.settings, 'index.max_result_window'), scroll);
         results.push(this.queryShard(target, request, postFilter, targets.length, nowMs));
       } catch (error) {
         if (!(error instanceof EsError)) throw error;
-        failed += target.shardCount;
-        failures.push({ index: target.indexName, shard: 0, node: this.nodeId, cause: error });
+        failed += 1;
+        failures.push({ index: target.indexName, shard: target.shard, node: this.nodeId, cause: error });
       }
     }
     if (failures.length > 0 && results.length === 0) throw allShardsFailed(failures);
@@ -429,11 +443,11 @@ export class SearchService {
     if (parsed.pit !== undefined && options.snapshots === undefined) {
       // Through a point in time (also the local or remote part of a cross-cluster one): its indices, its snapshots.
       const pinned = this.pinnedIndices(parsed.pit);
-      const snapshots = new Map(pinned.map((index) => [index.uuid, index.snapshot]));
+      const snapshots = new Map(pinned.map((index) => [index.uuid, index.snapshots]));
       return yield* this.searchParsedSteps({ ...input, expression: pinned.map((index) => index.name).join(',') }, parsed, access, { ...options, snapshots });
     }
     const indicesOptions = parseIndicesOptions(input.params, options.indicesOptions ?? searchIndicesOptions);
-    const targets = this.resolveTargets(input.expression, indicesOptions, access, searchActions.search, options.clusterAlias, options.snapshots);
+    const targets = this.resolveTargets(input.expression, indicesOptions, access, searchActions.search, options.clusterAlias, options.snapshots, input.params);
     const { results, shards } = yield* this.queryPhaseSteps(targets, parsed.request, parsed.postFilter, parsed.scrollKeepAliveMs !== undefined, parsed.allowPartialSearchResults);
     const fetchTargets = new Map(targets.map((target) => [target.shardKey, this.fetchTarget(target, parsed.request.query)]));
     return {
@@ -493,10 +507,19 @@ export class SearchService {
   /** `POST /{index}/_pit`: pins the current snapshot of every target index. */
   openPointInTime(input: SearchInput, access: SearchAuthorizer): Record<string, unknown> {
     const keepAliveMs = parsePitKeepAlive(input.params['keep_alive']);
-    const targets = this.resolveTargets(input.expression, parseIndicesOptions(input.params, searchIndicesOptions), access, pitActions.open);
+    const targets = this.resolveTargets(input.expression, parseIndicesOptions(input.params, searchIndicesOptions), access, pitActions.open, undefined, undefined, input.params);
     const contextId = this.randomBytes(12).toString('hex');
-    this.pits.open(contextId, targets.map((target) => ({ name: target.handle.name, uuid: target.handle.uuid, snapshot: target.snapshot })), keepAliveMs, this.nowMs());
-    const total = targets.reduce((sum, target) => sum + target.shardCount, 0);
+    const pinned = new Map<string, { name: string; uuid: string; snapshots: ShardSnapshot[] }>();
+    for (const target of targets) {
+      let index = pinned.get(target.handle.uuid);
+      if (index === undefined) {
+        index = { name: target.handle.name, uuid: target.handle.uuid, snapshots: [] };
+        pinned.set(target.handle.uuid, index);
+      }
+      index.snapshots[target.shard] = target.snapshot;
+    }
+    this.pits.open(contextId, [...pinned.values()], keepAliveMs, this.nowMs());
+    const total = targets.length;
     return { id: encodePitId(contextId), _shards: { total, successful: total, skipped: 0, failed: 0 } };
   }
 
@@ -826,7 +849,7 @@ export class SearchService {
   /** `_count`: the number of documents matching a query. */
   count(input: SearchInput, access: SearchAuthorizer): Record<string, unknown> {
     const request = parseCount(input.params, input.body);
-    const targets = this.resolveTargets(input.expression, parseIndicesOptions(input.params, searchIndicesOptions), access, searchActions.count);
+    const targets = this.resolveTargets(input.expression, parseIndicesOptions(input.params, searchIndicesOptions), access, searchActions.count, undefined, undefined, input.params);
     const { results, shards } = drain(this.queryPhaseSteps(targets, request, undefined, false, true));
     const count = results.reduce((sum, result) => sum + result.totalHits, 0);
     const body: Record<string, unknown> = { count };
@@ -881,8 +904,8 @@ export class SearchService {
     const query = queryFromUrl(params) ?? parseCount({}, body['query'] === undefined ? undefined : { query: body['query'] }).query;
 
     const action = kind === 'delete' ? searchActions.deleteByQuery : searchActions.updateByQuery;
-    const targets = this.resolveTargets(input.expression, parseIndicesOptions(params, searchIndicesOptions), access, action);
-    const names = targets.map((target) => target.handle.name);
+    const targets = this.resolveTargets(input.expression, parseIndicesOptions(params, searchIndicesOptions), access, action, undefined, undefined, params);
+    const names = [...new Set(targets.map((target) => target.handle.name))];
     access.indices(searchActions.search, names);
     access.indices(kind === 'delete' ? 'indices:data/write/delete' : 'indices:data/write/index', names);
 
@@ -906,13 +929,11 @@ export class SearchService {
       const metadata = target.snapshot.state.metadata[hit.segmentIndex]!;
       const id = segment.ids[hit.doc]!;
       const concurrency = { ifSeqNo: metadata.seqNos[hit.doc]!, ifPrimaryTerm: metadata.primaryTerms[hit.doc]! };
+      // The document's `_routing` finds its shard again (and re-indexing keeps it, as Elasticsearch's update by query does).
+      const routing = metadata.routings?.[hit.doc] ?? undefined;
       try {
-        if (kind === 'delete') deleteDocument(this.indices, { target: target.handle.name, id, ...concurrency });
-        else {
-          // Re-indexing keeps the document's `_routing`, as Elasticsearch's update by query does.
-          const routing = metadata.routings?.[hit.doc] ?? undefined;
-          indexDocument(this.indices, { target: target.handle.name, id, source: sourceOf(segment, hit.doc), opType: 'index', ...concurrency, ...(routing !== undefined ? { routing } : {}) });
-        }
+        if (kind === 'delete') deleteDocument(this.indices, { target: target.handle.name, id, ...concurrency, ...(routing !== undefined ? { routing } : {}) });
+        else indexDocument(this.indices, { target: target.handle.name, id, source: sourceOf(segment, hit.doc), opType: 'index', ...concurrency, ...(routing !== undefined ? { routing } : {}) });
         touched.add(target.handle);
         done++;
         return true;
@@ -935,7 +956,7 @@ export class SearchService {
         let runEnd = runStart;
         while (runEnd < batch.length && batch[runEnd]!.target === target) runEnd++;
         const run = batch.slice(runStart, runEnd);
-        const shard = this.indices.openShardOf(target.handle);
+        const shard = this.indices.openShardOf(target.handle, target.shard);
         shard.transaction(() => {
           for (const item of run) if (!apply(item)) return;
         });
@@ -988,7 +1009,7 @@ export function parseMsearchLines(lines: readonly unknown[], defaults: { express
     for (const [key, value] of Object.entries(header as Record<string, unknown>)) {
       if (!msearchHeaderKeys.has(key)) throw errors.illegalArgument(`key [${key}] is not supported in the metadata section`);
       if (key === 'index' || key === 'indices') expression = Array.isArray(value) ? value.map(String).join(',') : String(value);
-      else if (key === 'ccs_minimize_roundtrips' || key === 'request_cache' || key === 'preference' || key === 'routing') continue;
+      else if (key === 'ccs_minimize_roundtrips' || key === 'request_cache') continue;
       else params[key] = Array.isArray(value) ? value.map(String).join(',') : String(value);
     }
     if (index + 1 >= lines.length) throw errors.actionRequestValidation([`source is missing for msearch item ${items.length}`]);

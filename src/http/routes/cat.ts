@@ -219,8 +219,8 @@ export function catRoutes(service: IndicesService, options: { clusterName: strin
     for (const handle of handles) {
       const health = healthOf(handle);
       if (wantedHealth !== undefined && health.status !== wantedHealth) continue;
-      const open = handle.metadata.state === 'open' && handle.shard !== undefined;
-      const size = open ? handle.shard!.sizeBytes() : null;
+      const shards = handle.metadata.state === 'open' ? handle.shards : undefined;
+      const size = shards === undefined ? null : shards.reduce((sum, shard) => sum + shard.sizeBytes(), 0);
       rows.push({
         health: health.status,
         status: handle.metadata.state,
@@ -228,8 +228,8 @@ export function catRoutes(service: IndicesService, options: { clusterName: strin
         uuid: handle.uuid,
         pri: settingInteger(handle.metadata.settings, 'index.number_of_shards'),
         rep: settingInteger(handle.metadata.settings, 'index.number_of_replicas'),
-        'docs.count': open ? handle.shard!.docCount() : null,
-        'docs.deleted': open ? 0 : null,
+        'docs.count': shards === undefined ? null : shards.reduce((sum, shard) => sum + shard.docCount(), 0),
+        'docs.deleted': shards === undefined ? null : 0,
         'creation.date': handle.metadata.creationDateMs,
         'creation.date.string': new Date(handle.metadata.creationDateMs).toISOString(),
         'store.size': size === null ? null : formatBytes(size, bytesUnit),
@@ -243,7 +243,7 @@ export function catRoutes(service: IndicesService, options: { clusterName: strin
   const count = (request: RestRequest, context: RequestContext): RestResponse => {
     const handles = resolveForRoute(service, context, 'indices:data/read/search', request.params['index'], parseIndicesOptions(request.query));
     let total = 0;
-    for (const handle of handles) total += service.openShardOf(handle).docCount();
+    for (const handle of handles) for (const shard of service.openShardsOf(handle)) total += shard.docCount();
     return renderCat(request, countColumns, [{ ...clock(service.nowMs()), count: total }]);
   };
 

@@ -116,7 +116,7 @@ export function documentRoutes(service: IndicesService): readonly Route[] {
     context.authorize.indices('indices:data/read/get', [name]);
     if (booleanParam(request.query['refresh'])) {
       const handle = service.get(name);
-      if (handle !== undefined && handle.shard !== undefined) service.refresh(handle);
+      if (handle !== undefined && handle.shards !== undefined) service.refresh(handle);
     }
     const version = parseLong(request.query['version'], 'version');
     const routing = parseRouting(request.query['routing']);
@@ -179,7 +179,7 @@ export function documentRoutes(service: IndicesService): readonly Route[] {
     if (booleanParam(request.query['refresh'])) {
       for (const name of new Set(docs.map((doc) => doc.index))) {
         const handle = service.get(name);
-        if (handle?.shard !== undefined && context.authorize.allowsIndex('indices:data/read/mget[shard]', name)) service.refresh(handle);
+        if (handle?.shards !== undefined && context.authorize.allowsIndex('indices:data/read/mget[shard]', name)) service.refresh(handle);
       }
     }
     const username = context.authentication.user.username;

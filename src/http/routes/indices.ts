@@ -396,7 +396,7 @@ export function indicesRoutes(service: IndicesService): readonly Route[] {
           let total = 0;
           let successful = 0;
           for (const handle of handles) {
-            service.openShardOf(handle);
+            service.openShardsOf(handle);
             const shards = settingInteger(handle.metadata.settings, 'index.number_of_shards');
             total += shards * (1 + settingInteger(handle.metadata.settings, 'index.number_of_replicas'));
             successful += shards;

@@ -88,8 +88,9 @@ export function decodeDocMetadata(buffer: Buffer): DocMetadata {
   return { ...metadata, routings: routings as (string | null)[] };
 }
 
-export function searcherDirectory(indexDirectory: string): string {
-  return path.join(indexDirectory, 'searcher');
+export function searcherDirectory(indexDirectory: string, shard = 0): string {
+  // Shard 0 keeps the directory name of the time every index had one shard.
+  return path.join(indexDirectory, shard === 0 ? 'searcher' : `searcher-${shard}`);
 }
 
 /** Loads the persisted state; undefined when there is none yet. Throws SearcherFilesError when it is unusable. */

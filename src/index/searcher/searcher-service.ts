@@ -1,6 +1,6 @@
 /**
- * Per-shard searchers (I/O shell around searcher-state.ts): which segments each open index
- * searches, kept current by the indices service's `refreshed` hook (refresh API, `refresh=true`,
+ * Per-shard searchers (I/O shell around searcher-state.ts): which segments each shard of each
+ * open index searches, kept current by the indices service's `refreshed` hook (refresh API, `refresh=true`,
  * `wait_for`, and the scheduled `index.refresh_interval` refresh, which only fires after writes).
  *
  * Real-time GET keeps reading the shard store; search reads only what the last refresh made
@@ -73,14 +73,15 @@ class ShardSearcher {
 
   constructor(
     private readonly handle: IndexHandle,
+    private readonly shardNumber: number,
     indexDirectory: string,
     private readonly log: Logger,
   ) {
-    this.directory = searcherDirectory(indexDirectory);
+    this.directory = searcherDirectory(indexDirectory, shardNumber);
   }
 
   private get store(): ShardStore | undefined {
-    return this.handle.shard;
+    return this.handle.shards?.[this.shardNumber];
   }
 
   private mappings(): { root: Record<string, unknown>; engine: FieldMappings } {
@@ -358,12 +359,17 @@ class ShardSearcher {
   }
 }
 
-/** The searchable view of one index at one moment (immutable; scroll contexts keep it). */
+/** The searchable view of one shard of an index at one moment (immutable; scroll contexts keep it). */
 export interface ShardSnapshot {
   readonly index: string;
   readonly uuid: string;
+  readonly shard: number;
   readonly state: SearcherState;
   readonly stats: ShardStats;
+}
+
+function searcherKey(uuid: string, shard: number): string {
+  return `${uuid}/${shard}`;
 }
 
 export class SearcherService {
@@ -376,36 +382,45 @@ export class SearcherService {
   ) {
     this.removeListener = indices.addListener({
       indexCreated: (handle) => {
-        // A new index is empty: nothing to load, so its searcher exists from the start.
-        this.searchers.set(handle.uuid, new ShardSearcher(handle, indices.indexDirectory(handle.uuid), log));
+        // A new index is empty: nothing to load, so its searchers exist from the start.
+        (handle.shards ?? []).forEach((_, shard) => this.searchers.set(searcherKey(handle.uuid, shard), new ShardSearcher(handle, shard, indices.indexDirectory(handle.uuid), log)));
       },
       indexDeleted: (index) => this.forget(index.uuid, false),
       indexClosed: (index) => this.forget(index.uuid, true),
       indexOpened: (handle) => this.forget(handle.uuid, true),
-      refreshed: (handle, maxSeqNo, scheduled) => {
+      refreshed: (handle, shard, maxSeqNo, scheduled) => {
         // A searcher not opened yet catches up with the store when it opens.
-        const searcher = this.searchers.get(handle.uuid);
+        const searcher = this.searchers.get(searcherKey(handle.uuid, shard));
         if (scheduled === true) searcher?.refreshInSlices(maxSeqNo);
         else searcher?.refreshTo(maxSeqNo);
       },
     });
   }
 
-  /** The current searchable view of an open index (opens its searcher on first use). */
-  snapshot(handle: IndexHandle): ShardSnapshot {
-    let searcher = this.searchers.get(handle.uuid);
+  /** The current searchable view of one shard of an open index (opens its searcher on first use). */
+  snapshot(handle: IndexHandle, shard: number): ShardSnapshot {
+    const key = searcherKey(handle.uuid, shard);
+    let searcher = this.searchers.get(key);
     if (searcher === undefined) {
-      searcher = new ShardSearcher(handle, this.indices.indexDirectory(handle.uuid), this.log);
+      searcher = new ShardSearcher(handle, shard, this.indices.indexDirectory(handle.uuid), this.log);
       searcher.open();
-      this.searchers.set(handle.uuid, searcher);
+      this.searchers.set(key, searcher);
     }
     const state = searcher.state;
-    return { index: handle.name, uuid: handle.uuid, state, stats: shardStatsOf(state) };
+    return { index: handle.name, uuid: handle.uuid, shard, state, stats: shardStatsOf(state) };
+  }
+
+  /** The current searchable views of every shard of an open index, by shard number. */
+  snapshots(handle: IndexHandle): ShardSnapshot[] {
+    return (handle.shards ?? []).map((_, shard) => this.snapshot(handle, shard));
   }
 
   private forget(uuid: string, flush: boolean): void {
-    this.searchers.get(uuid)?.close(flush);
-    this.searchers.delete(uuid);
+    for (const [key, searcher] of this.searchers) {
+      if (!key.startsWith(`${uuid}/`)) continue;
+      searcher.close(flush);
+      this.searchers.delete(key);
+    }
   }
 
   close(): void {

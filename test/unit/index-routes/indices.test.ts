@@ -113,7 +113,7 @@ test('open/close: closed index refuses reads, close answer shape, reopen keeps d
 test('refresh answers _shards and notifies listeners with the max seq_no', async (t) => {
   const h = openHarness(t);
   const seen: number[] = [];
-  h.service.addListener({ refreshed: (_index, maxSeqNo) => seen.push(maxSeqNo) });
+  h.service.addListener({ refreshed: (_index, _shard, maxSeqNo) => seen.push(maxSeqNo) });
   await h.call('PUT', '/:index/_doc/:id', { params: { index: 'r', id: '1' }, body: {} });
   await h.call('PUT', '/:index/_doc/:id', { params: { index: 'r', id: '2' }, body: {}, query: { refresh: 'wait_for' } });
   const refreshed = await h.call('POST', '/:index/_refresh', { params: { index: 'r' } });
@@ -187,8 +187,8 @@ test('operation history: every operation kept by default; index.soft_deletes.ret
   for (let i = 0; i < 5; i++) {
     for (const index of ['all', 'some']) await h.call('PUT', '/:index/_doc/:id', { params: { index, id: String(i) }, query: { refresh: 'true' }, body: { i } });
   }
-  assert.deepEqual(h.service.get('all')!.shard!.opsRetained(), { count: 5, minSeqNo: 0 });
-  assert.deepEqual(h.service.get('some')!.shard!.opsRetained(), { count: 2, minSeqNo: 3 });
+  assert.deepEqual(h.service.get('all')!.shards![0]!.opsRetained(), { count: 5, minSeqNo: 0 });
+  assert.deepEqual(h.service.get('some')!.shards![0]!.opsRetained(), { count: 2, minSeqNo: 3 });
   const found = await h.call('POST', '/:index/_search', { params: { index: 'some' }, body: { query: { match_all: {} } } });
   assert.equal(found.body.hits.total.value, 5, 'documents stay searchable; only history is trimmed');
 });

@@ -79,7 +79,7 @@ test('indices service: metadata in node.db tables prefixed index_, files under i
   const handle = first.service.createIndex('books', { settings: { number_of_replicas: 0 }, mappings: { properties: { title: { type: 'text' } } }, aliases: { library: {} } });
   const shardFile = path.join(dir, 'indices', handle.uuid, 'shard-0.db');
   assert.ok(existsSync(shardFile));
-  handle.shard!.index('1', '{"title":"x"}', 1);
+  handle.shards![0]!.index('1', '{"title":"x"}', 1);
   const tables = (first.nodeDb.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name LIKE 'index_%'").all() as { name: string }[]).map((row) => row.name);
   assert.deepEqual(tables.sort(), ['index_metadata', 'index_store_meta']);
   first.service.close();
@@ -92,7 +92,7 @@ test('indices service: metadata in node.db tables prefixed index_, files under i
   assert.equal(again.metadata.creationDateMs, 1_700_000_000_000);
   assert.equal(again.metadata.settings['index.number_of_replicas'], '0');
   assert.deepEqual(Object.keys(again.metadata.aliases), ['library']);
-  assert.equal(again.shard!.get('1')!.version, 1);
+  assert.equal(again.shards![0]!.get('1')!.version, 1);
   assert.equal(again.mapping.fields.get('title')!.type, 'text');
   second.service.deleteIndices([again]);
   assert.equal(existsSync(path.join(dir, 'indices', handle.uuid)), false);

@@ -38,11 +38,11 @@ test('a refresh leaves merging to later event-loop turns; results are the same b
     await harness.index('logs', documents); // refresh=true: one segment per batch
   }
   const handle = harness.service.get('logs')!;
-  const before = harness.searchers.snapshot(handle);
+  const before = harness.searchers.snapshot(handle, 0);
   assert.ok(before.state.segments.length > mergePolicy.segmentsPerShardMax, `the refresh returned before merging (${before.state.segments.length} segments)`);
   const resultsBefore = await searchAll(harness);
-  for (let turn = 0; turn < 20 && harness.searchers.snapshot(handle).state.segments.length > mergePolicy.segmentsPerShardMax; turn++) await nextTurn();
-  const after = harness.searchers.snapshot(handle);
+  for (let turn = 0; turn < 20 && harness.searchers.snapshot(handle, 0).state.segments.length > mergePolicy.segmentsPerShardMax; turn++) await nextTurn();
+  const after = harness.searchers.snapshot(handle, 0);
   assert.ok(after.state.segments.length <= mergePolicy.segmentsPerShardMax, `merges ran in later turns (${after.state.segments.length} segments)`);
   assert.deepEqual(after.state.segments.flatMap((segment) => segment.ids), before.state.segments.flatMap((segment) => segment.ids), 'every document kept, in order');
   assert.deepEqual(await searchAll(harness), resultsBefore);
@@ -118,15 +118,15 @@ test('a scheduled refresh builds its segment a slice per event-loop turn and sho
   const batch = (prefix: string): Record<string, Record<string, unknown>> =>
     Object.fromEntries(Array.from({ length: total }, (_, n) => [`${prefix}${n}`, { body: words[n % 4], tag: `t${n % 3}` }]));
   await harness.index('logs', batch('a'), { refresh: false });
-  const before = harness.searchers.snapshot(handle).state;
+  const before = harness.searchers.snapshot(handle, 0).state;
   harness.service.refresh(handle, true); // what index.refresh_interval does
-  assert.equal(harness.searchers.snapshot(handle).state.refreshedSeqNo, before.refreshedSeqNo, 'nothing is visible in the turn the scheduled refresh started');
-  assert.equal(harness.searchers.snapshot(handle).state.segments, before.segments);
+  assert.equal(harness.searchers.snapshot(handle, 0).state.refreshedSeqNo, before.refreshedSeqNo, 'nothing is visible in the turn the scheduled refresh started');
+  assert.equal(harness.searchers.snapshot(handle, 0).state.segments, before.segments);
   await nextTurn();
-  assert.equal(harness.searchers.snapshot(handle).state.refreshedSeqNo, before.refreshedSeqNo, 'not after one chunk either');
-  for (let turn = 0; turn < 100 && harness.searchers.snapshot(handle).state.refreshedSeqNo < handle.shard!.maxSeqNo; turn++) await nextTurn();
-  const after = harness.searchers.snapshot(handle).state;
-  assert.equal(after.refreshedSeqNo, handle.shard!.maxSeqNo);
+  assert.equal(harness.searchers.snapshot(handle, 0).state.refreshedSeqNo, before.refreshedSeqNo, 'not after one chunk either');
+  for (let turn = 0; turn < 100 && harness.searchers.snapshot(handle, 0).state.refreshedSeqNo < handle.shards![0]!.maxSeqNo; turn++) await nextTurn();
+  const after = harness.searchers.snapshot(handle, 0).state;
+  assert.equal(after.refreshedSeqNo, handle.shards![0]!.maxSeqNo);
   assert.equal(after.segments.length, 1, 'one segment, built over several turns');
   const count = await harness.call('GET', '/:index/_count', { params: { index: 'logs' } });
   assert.equal(count.body.count, total);
@@ -135,8 +135,8 @@ test('a scheduled refresh builds its segment a slice per event-loop turn and sho
   harness.service.refresh(handle, true);
   await nextTurn();
   harness.service.refresh(handle); // the refresh API: everything visible when it returns
-  assert.equal(harness.searchers.snapshot(handle).state.refreshedSeqNo, handle.shard!.maxSeqNo);
-  const ids = harness.searchers.snapshot(handle).state.segments.flatMap((segment) => segment.ids.filter((_, doc) => segment.liveDocs === null || (segment.liveDocs[doc >>> 5]! & (1 << (doc & 31))) !== 0));
+  assert.equal(harness.searchers.snapshot(handle, 0).state.refreshedSeqNo, handle.shards![0]!.maxSeqNo);
+  const ids = harness.searchers.snapshot(handle, 0).state.segments.flatMap((segment) => segment.ids.filter((_, doc) => segment.liveDocs === null || (segment.liveDocs[doc >>> 5]! & (1 << (doc & 31))) !== 0));
   assert.equal(ids.length, total, 'each updated document is live once');
   assert.equal(new Set(ids).size, total);
 });

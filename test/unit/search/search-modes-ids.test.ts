@@ -8,7 +8,7 @@ import { decodeCrossClusterPitId, pitIdOf } from '../../../src/search/ccs-pit.js
 import { decodeCrossClusterScrollId } from '../../../src/search/ccs-scroll.js';
 import { encodeScrollId } from '../../../src/search/scroll.js';
 
-const pinned = [{ name: 'a', uuid: 'u1', snapshot: {} as never }, { name: 'b', uuid: 'u2', snapshot: {} as never }];
+const pinned = [{ name: 'a', uuid: 'u1', snapshots: [{} as never] }, { name: 'b', uuid: 'u2', snapshots: [{} as never] }];
 
 test('point in time registry: use renews the keep-alive; expiry and close free it; close counts shard contexts', () => {
   const registry = new PointInTimeRegistry();

@@ -1,0 +1,212 @@
+// Shards on one node (issue #14, "Shards first"): an index with `number_of_shards: 3` has three
+// shard stores; documents land on shards by Elasticsearch's routing formula (murmur3 of the
+// routing or id, `floorMod(hash, 768) / 256` for 3 shards with the default routing shards, whose
+// hash values are Elasticsearch's Murmur3HashFunctionTests known values: "hell" and "hello w" land
+// on shard 0, "hello" and "hello wo" on shard 2); routing works on every document API and on
+// search; searches fan out and merge; `preference=_shards:` restricts shards.
+// References: docs "_routing field", "Search shard routing" (preference), docs-get.html#get-routing,
+// rest-api-spec search.json / count.json (routing, preference), cat.shards.json, cluster.state.json.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { Client } from '@elastic/elasticsearch';
+import { rawRequest, startNode, type StartedNode } from '../harness/cluster.js';
+
+let node: StartedNode;
+let client: Client;
+
+const SHARD0 = ['hello w', 'The quick brown fox jumps over the lazy cog'];
+const SHARD2 = ['hello', 'hello wo', 'The quick brown fox jumps over the lazy dog'];
+
+async function idsOnShard(shard: number, index = 's3'): Promise<string[]> {
+  const result = await client.search({ index, preference: `_shards:${shard}`, size: 100, query: { match_all: {} } });
+  assert.equal(result._shards.total, 1);
+  return result.hits.hits.map((hit) => hit._id!).sort();
+}
+
+async function countOnShard(shard: number, index = 's3'): Promise<number> {
+  const result = await client.count({ index, preference: `_shards:${shard}` });
+  return result.count;
+}
+
+before(async () => {
+  node = await startNode();
+  client = node.client();
+  await client.indices.create({ index: 's3', settings: { number_of_shards: 3, number_of_replicas: 0 }, mappings: { properties: { n: { type: 'integer' }, tag: { type: 'keyword' } } } });
+  const operations: unknown[] = [];
+  for (const id of [...SHARD0, ...SHARD2]) operations.push({ index: { _index: 's3', _id: id } }, { n: id.length, tag: 'known' });
+  for (let i = 0; i < 30; i++) operations.push({ index: { _index: 's3', _id: `d${i}` } }, { n: i, tag: i % 2 === 0 ? 'even' : 'odd' });
+  // Routed documents: the routing decides the shard, not the id ("hell" alone would be shard 0).
+  operations.push({ index: { _index: 's3', _id: 'hell', routing: 'hello' } }, { n: 100, tag: 'routed' });
+  operations.push({ create: { _index: 's3', _id: 'hello wor', routing: 'hell' } }, { n: 101, tag: 'routed' });
+  const bulk = await client.bulk({ operations: operations as never, refresh: true });
+  assert.equal(bulk.errors, false);
+});
+
+after(async () => {
+  await node?.destroy();
+});
+
+test('documents land on the shard Elasticsearch routes them to', async () => {
+  const shard0 = await idsOnShard(0);
+  const shard2 = await idsOnShard(2);
+  for (const id of SHARD0) assert.ok(shard0.includes(id), `${id} on shard 0`);
+  for (const id of SHARD2) assert.ok(shard2.includes(id), `${id} on shard 2`);
+  assert.ok(shard2.includes('hell'), 'routing "hello" puts "hell" on shard 2');
+  assert.ok(shard0.includes('hello wor'), 'routing "hell" puts "hello wor" on shard 0');
+  const counts = [await countOnShard(0), await countOnShard(1), await countOnShard(2)];
+  assert.equal(counts.reduce((a, b) => a + b, 0), 37);
+  assert.ok(counts.every((count) => count > 0), `every shard holds documents (${counts})`);
+  const all = await client.count({ index: 's3' });
+  assert.equal(all.count, 37);
+  assert.deepEqual(all._shards, { total: 3, successful: 3, skipped: 0, failed: 0 });
+});
+
+test('get, mget, update, explain and delete find a routed document only with its routing', async () => {
+  const missing = await client.get({ index: 's3', id: 'hell' }, { ignore: [404], meta: true });
+  assert.equal(missing.statusCode, 404, 'without routing the id routes to shard 0, where it is not');
+  const found = await client.get({ index: 's3', id: 'hell', routing: 'hello' });
+  assert.equal(found.found, true);
+  assert.equal(found._routing, 'hello');
+  const mget = await client.mget({ index: 's3', docs: [{ _id: 'hell', routing: 'hello' }, { _id: 'hell' }, { _id: 'hello' }] });
+  assert.deepEqual(mget.docs.map((doc) => ('found' in doc ? doc.found : 'error')), [true, false, true]);
+  const updated = await client.update({ index: 's3', id: 'hell', routing: 'hello', doc: { n: 200 }, refresh: true });
+  assert.equal(updated.result, 'updated');
+  const missingUpdate = await client.update({ index: 's3', id: 'hell', doc: { n: 1 } }, { ignore: [404], meta: true });
+  assert.equal(missingUpdate.statusCode, 404);
+  assert.equal((missingUpdate.body as unknown as { error: { type: string } }).error.type, 'document_missing_exception');
+  const explained = await client.explain({ index: 's3', id: 'hell', routing: 'hello', query: { term: { tag: 'routed' } } });
+  assert.equal(explained.matched, true);
+  const hits = await client.search({ index: 's3', query: { ids: { values: ['hell'] } } });
+  assert.equal(hits.hits.hits[0]!._routing, 'hello', '_routing shows in hits');
+  // Index, then delete through its routing.
+  await client.index({ index: 's3', id: 'tmp', routing: 'hello', document: { n: 1, tag: 'tmp' }, refresh: true });
+  assert.ok((await idsOnShard(2)).includes('tmp'));
+  // Without its routing, "hell" routes by id to shard 0: nothing to delete there (404), and the
+  // routed document on shard 2 stays.
+  const deleteWithout = await client.delete({ index: 's3', id: 'hell' }, { ignore: [404], meta: true });
+  assert.equal(deleteWithout.statusCode, 404);
+  assert.equal((await client.get({ index: 's3', id: 'hell', routing: 'hello' })).found, true);
+  const deleted = await client.delete({ index: 's3', id: 'tmp', routing: 'hello', refresh: true });
+  assert.equal(deleted.result, 'deleted');
+  assert.ok(!(await idsOnShard(2)).includes('tmp'));
+});
+
+test('search routing and preference restrict the shards; _shards counts are true', async () => {
+  const routed = await client.search({ index: 's3', routing: 'hello', size: 100 });
+  assert.deepEqual(routed._shards, { total: 1, successful: 1, skipped: 0, failed: 0 });
+  const shard2 = await idsOnShard(2);
+  assert.deepEqual(routed.hits.hits.map((hit) => hit._id).sort(), shard2);
+  const two = await client.search({ index: 's3', routing: 'hello,hell', size: 0 });
+  assert.equal(two._shards.total, 2);
+  const preferred = await client.search({ index: 's3', preference: '_shards:0,2', size: 0 });
+  assert.equal(preferred._shards.total, 2);
+  assert.equal((preferred.hits.total as { value: number }).value, 37 - (await countOnShard(1)));
+  const custom = await client.search({ index: 's3', preference: 'my-session', size: 0 });
+  assert.equal(custom._shards.total, 3);
+  const local = await client.search({ index: 's3', preference: '_shards:1|_local', size: 0 });
+  assert.equal(local._shards.total, 1);
+  const bad = await rawRequest(node, 'GET', '/s3/_search?preference=_foo');
+  assert.equal(bad.status, 400);
+  assert.equal((bad.json() as { error: { type: string; reason: string } }).error.reason, 'no Preference for [_foo]');
+  const badShard = await rawRequest(node, 'GET', '/s3/_search?preference=_shards:x');
+  assert.equal(badShard.status, 400);
+  assert.equal((badShard.json() as { error: { type: string } }).error.type, 'number_format_exception');
+  const countRouted = await client.count({ index: 's3', routing: 'hello' });
+  assert.equal(countRouted._shards.total, 1);
+  assert.equal(countRouted.count, shard2.length);
+  // An alias's routing: its index_routing places writes, its search_routing restricts searches.
+  await client.indices.putAlias({ index: 's3', name: 'via-hello', routing: 'hello' });
+  const throughAlias = await client.search({ index: 'via-hello', size: 100 });
+  assert.equal(throughAlias._shards.total, 1);
+  assert.deepEqual(throughAlias.hits.hits.map((hit) => hit._id).sort(), shard2);
+  const both = await client.search({ index: 'via-hello,s3', size: 0 });
+  assert.equal(both._shards.total, 3, 'naming the index itself searches every shard');
+  await client.index({ index: 'via-hello', id: 'hell', document: { n: 200, tag: 'routed' }, refresh: true });
+  assert.equal((await client.get({ index: 's3', id: 'hell', routing: 'hello' }))._version, 3, 'the alias routed the write to shard 2 (version 2 was the update)');
+  await client.indices.deleteAlias({ index: 's3', name: 'via-hello' });
+  const msearch = await client.msearch({ searches: [{ index: 's3', routing: 'hello' }, { size: 0 }, { index: 's3', preference: '_shards:0' }, { size: 0 }] });
+  assert.deepEqual(msearch.responses.map((response) => ('_shards' in response ? response._shards.total : -1)), [1, 1]);
+});
+
+test('hits sort and aggregations reduce across shards', async () => {
+  const sorted = await client.search({ index: 's3', query: { terms: { tag: ['even', 'odd'] } }, sort: [{ n: 'desc' }], size: 5 });
+  assert.deepEqual(sorted.hits.hits.map((hit) => hit._id), ['d29', 'd28', 'd27', 'd26', 'd25']);
+  assert.deepEqual(sorted._shards, { total: 3, successful: 3, skipped: 0, failed: 0 });
+  const page = await client.search({ index: 's3', query: { terms: { tag: ['even', 'odd'] } }, sort: [{ n: 'asc' }], from: 10, size: 3 });
+  assert.deepEqual(page.hits.hits.map((hit) => hit._id), ['d10', 'd11', 'd12']);
+  const aggs = await client.search({
+    index: 's3',
+    size: 0,
+    aggs: { tags: { terms: { field: 'tag' } }, total: { sum: { field: 'n' } }, top: { max: { field: 'n' } } },
+  });
+  const buckets = (aggs.aggregations!['tags'] as { buckets: { key: string; doc_count: number }[] }).buckets;
+  assert.deepEqual(Object.fromEntries(buckets.map((bucket) => [bucket.key, bucket.doc_count])), { even: 15, odd: 15, known: 5, routed: 2 });
+  const knownSum = [...SHARD0, ...SHARD2].reduce((sum, id) => sum + id.length, 0);
+  assert.equal((aggs.aggregations!['total'] as { value: number }).value, 435 + knownSum + 200 + 101);
+  assert.equal((aggs.aggregations!['top'] as { value: number }).value, 200);
+});
+
+test('scroll, point in time and delete by query cover every shard', async () => {
+  let page = await client.search({ index: 's3', scroll: '1m', size: 7, sort: ['_doc'] });
+  const seen = new Set<string>();
+  while (page.hits.hits.length > 0) {
+    for (const hit of page.hits.hits) seen.add(hit._id!);
+    page = await client.scroll({ scroll_id: page._scroll_id!, scroll: '1m' });
+  }
+  assert.equal(seen.size, 37);
+  const pit = await client.openPointInTime({ index: 's3', keep_alive: '1m' });
+  assert.equal(pit._shards.total, 3);
+  await client.index({ index: 's3', id: 'late', document: { n: 5, tag: 'late' }, refresh: true });
+  const throughPit = await client.search({ pit: { id: pit.id }, size: 0 });
+  assert.equal((throughPit.hits.total as { value: number }).value, 37, 'the point in time does not see the later document');
+  const closed = await client.closePointInTime({ id: pit.id });
+  assert.equal(closed.num_freed, 3);
+  const deleted = await client.deleteByQuery({ index: 's3', query: { terms: { tag: ['late', 'routed'] } }, refresh: true });
+  assert.equal(deleted.deleted, 3);
+  assert.equal((await client.count({ index: 's3' })).count, 35);
+  // Put the routed documents back for the restart test.
+  await client.index({ index: 's3', id: 'hell', routing: 'hello', document: { n: 200, tag: 'routed' } });
+  await client.index({ index: 's3', id: 'hello wor', routing: 'hell', document: { n: 101, tag: 'routed' }, refresh: true });
+});
+
+test('number_of_routing_shards is validated; _routing required is honoured', async () => {
+  const notFactor = await client.indices.create({ index: 'bad', settings: { number_of_shards: 2, number_of_routing_shards: 3 } }, { ignore: [400], meta: true });
+  assert.equal(notFactor.statusCode, 400);
+  assert.equal((notFactor.body as unknown as { error: { reason: string } }).error.reason, 'the number of source shards [2] must be a factor of [3]');
+  const fewer = await client.indices.create({ index: 'bad', settings: { number_of_shards: 8, number_of_routing_shards: 4 } }, { ignore: [400], meta: true });
+  assert.equal((fewer.body as unknown as { error: { reason: string } }).error.reason, 'index.number_of_routing_shards [4] must be >= index.number_of_shards [8]');
+  assert.equal(await client.indices.exists({ index: 'bad' }), false);
+  await client.indices.create({ index: 'req', settings: { number_of_shards: 2 }, mappings: { _routing: { required: true } } });
+  const noRouting = await client.index({ index: 'req', id: '1', document: { a: 1 } }, { ignore: [400], meta: true });
+  assert.equal(noRouting.statusCode, 400);
+  assert.equal((noRouting.body as unknown as { error: { type: string } }).error.type, 'routing_missing_exception');
+  const bulk = await client.bulk({ operations: [{ index: { _index: 'req', _id: '2' } }, { a: 2 }, { index: { _index: 'req', _id: '3', routing: 'x' } }, { a: 3 }] });
+  assert.equal((bulk.items[0]!.index!.error as { type: string }).type, 'routing_missing_exception');
+  assert.equal(bulk.items[1]!.index!.status, 201);
+  const get = await client.get({ index: 'req', id: '3' }, { ignore: [400], meta: true });
+  assert.equal((get.body as unknown as { error: { type: string } }).error.type, 'routing_missing_exception');
+});
+
+test('cluster health and _cat/indices count every shard', async () => {
+  const health = await client.cluster.health({ index: 's3' });
+  assert.equal(health.active_primary_shards, 3);
+  assert.equal(health.active_shards, 3);
+  assert.equal(health.status, 'green');
+  const cat = await client.cat.indices({ index: 's3', format: 'json', h: 'index,pri,docs.count' });
+  assert.deepEqual(cat, [{ index: 's3', pri: '3', 'docs.count': '37' }]);
+  const refreshed = await client.indices.refresh({ index: 's3' });
+  assert.deepEqual(refreshed._shards, { total: 3, successful: 3, failed: 0 });
+});
+
+test('a restart keeps every document on its shard', async () => {
+  const before = [await idsOnShard(0), await idsOnShard(1), await idsOnShard(2)];
+  node = await node.restart();
+  client = node.client();
+  const afterRestart = [await idsOnShard(0), await idsOnShard(1), await idsOnShard(2)];
+  assert.deepEqual(afterRestart, before);
+  const found = await client.get({ index: 's3', id: 'hell', routing: 'hello' });
+  assert.equal(found.found, true);
+  await client.index({ index: 's3', id: 'hello', document: { n: 1, tag: 'again' }, refresh: true });
+  assert.equal((await client.get({ index: 's3', id: 'hello' }))._version, 2, 'the shard kept its version history');
+  assert.ok((await idsOnShard(2)).includes('hello'));
+});
