@@ -143,6 +143,8 @@ export const errors = {
       ...(causedBy ? { causedBy } : {}),
     }),
   numberFormat: (reason: string) => new EsError(400, 'number_format_exception', reason),
+  /** Elasticsearch's AggregationExecutionException for a request's bad buckets_path (400 since 8.x, as InvalidPath). */
+  aggregationExecution: (reason: string) => new EsError(400, 'aggregation_execution_exception', reason),
   // 401
   authenticationRequired: (reason: string) =>
     new EsError(401, 'security_exception', reason, {

@@ -14,7 +14,7 @@ import type { Scorer } from '../query/scorers.js';
 const noMoreDocs = 0x7fffffff; // scorers.noMoreDocs
 import { type SortSpec, type SortValue, compareHits, fielddataDisabled, fieldSortValue, resolveSortAliases } from '../query/sort.js';
 import { DateParseError, evaluateDateMath } from '../query/date-math.js';
-import type { AggregationNode, BucketOrder } from './ast.js';
+import { type AggregationNode, type BucketOrder, type CollectedAggregationNode, isPipeline } from './ast.js';
 import { type DateRounding, createDateRounding } from './date-rounding.js';
 import type { AggregationPartial, PartialMap, TermsBucketPartial, TermsValueType, TopHitPartial } from './partials.js';
 
@@ -45,8 +45,9 @@ export abstract class Aggregator {
   }
 }
 
+/** Pipeline aggregations collect nothing: they run at the final reduce (pipeline.ts). */
 export function createAggregators(nodes: readonly AggregationNode[], context: AggregationContext): Aggregator[] {
-  return nodes.map((node) => createAggregator(node, context));
+  return nodes.filter((node): node is CollectedAggregationNode => !isPipeline(node)).map((node) => createAggregator(node, context));
 }
 
 function mappingFor(field: string, context: AggregationContext, kind: string): FieldMapping | undefined {
@@ -56,10 +57,10 @@ function mappingFor(field: string, context: AggregationContext, kind: string): F
   return mapping;
 }
 
-function createAggregator(original: AggregationNode, context: AggregationContext): Aggregator {
+function createAggregator(original: CollectedAggregationNode, context: AggregationContext): Aggregator {
   // An aggregation on a field alias reads its target's values.
   const aliasOf = 'field' in original ? context.mappings[original.field]?.aliasOf : undefined;
-  const node = aliasOf === undefined ? original : ({ ...original, field: aliasOf } as AggregationNode);
+  const node = aliasOf === undefined ? original : ({ ...original, field: aliasOf } as CollectedAggregationNode);
   const subs = () => createAggregators(node.subAggregations, context);
   switch (node.kind) {
     case 'terms':
