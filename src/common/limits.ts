@@ -12,6 +12,9 @@ export const limits = {
   fieldDepthMax: 20, // index.mapping.depth.limit default
   jsonNestingDepthMax: 1000, // the JSON parser's nesting limit Elasticsearch keeps (StreamReadConstraints default)
   queryNestedDepthMax: 30, // indices.query.bool.max_nested_depth default: queries inside queries
+  regexLengthMax: 1000, // index.max_regex_length default: a longer regexp query pattern is refused with 400
+  intervalsExpansionsMax: 128, // Lucene's Intervals default: a prefix/wildcard/fuzzy/regexp/range rule expanding to more terms is refused
+  intervalsSearchStepsMax: 1_000_000, // ours: ordered/max_gaps interval combinations one document may try; beyond it 400
   apiKeyNameBytesMax: 1024,
   securityRegexCodePointsMax: 1000, // ours: a `/regex/` name pattern (Lucene syntax) longer than this is refused
   securityRegexNestingDepthMax: 100, // ours: groups `( )` and complements `~` nested deeper than this are refused
