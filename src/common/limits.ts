@@ -19,4 +19,10 @@ export const limits = {
   securityRegexCodePointsMax: 1000, // ours: a `/regex/` name pattern (Lucene syntax) longer than this is refused
   securityRegexNestingDepthMax: 100, // ours: groups `( )` and complements `~` nested deeper than this are refused
   securityRegexMatchWordsMax: 20_000_000, // ours: bitset words one whole-name match may touch; beyond it 400
+  scriptLoopStatementsMax: 1_000_000, // Painless's maxLoopCounter default: statements run inside loops per execution
+  scriptRunMsMax: 1000, // ours: wall-clock budget of one script execution, so no script hangs the node
+  scriptStringCharsMax: 10 * 1024 * 1024, // ours: a script may not build a longer string
+  scriptSourceCharsMax: 65_535, // Elasticsearch's script.max_size_in_bytes default (stored and inline sources)
+  scriptCacheEntriesMax: 3000, // Elasticsearch's script.cache.max_size default
+  percentilesBufferValuesMax: 10_000, // ours: a bucket's raw percentile values buffered before they fold into its t-digest
 } as const;
