@@ -323,6 +323,7 @@ export function indexDocument(service: IndicesService, request: IndexDocumentReq
   validateConcurrency(request, request.opType, request.id !== undefined);
   if (request.id !== undefined) validateDocumentId(request.id);
   const handle = service.writeIndex(request.target, { requireAlias: request.requireAlias ?? false, ...(request.authorizeCreate ? { authorizeCreate: request.authorizeCreate } : {}) });
+  service.checkDocumentWrite({ target: request.target, index: handle, opType: request.opType, source: request.source, conditional: request.ifSeqNo !== undefined });
   const shard = service.openShardOf(handle);
   service.checkWriteBlock(handle);
   const id = request.id ?? service.newDocumentId();
@@ -362,6 +363,7 @@ export function deleteDocument(service: IndicesService, request: DeleteDocumentR
   // Deletes never auto-create an index.
   if (service.get(request.target) === undefined && !service.aliasNames().has(request.target)) throw errors.indexNotFound(request.target);
   const handle = service.writeIndex(request.target);
+  service.checkDocumentWrite({ target: request.target, index: handle, opType: 'delete', conditional: request.ifSeqNo !== undefined });
   resolveRouting(handle, request.target, request.id, request.routing);
   const shard = service.openShardOf(handle);
   service.checkWriteBlock(handle, 'delete');
@@ -449,6 +451,7 @@ export function updateDocument(service: IndicesService, request: UpdateDocumentR
   const detectNoop = body['detect_noop'] !== false;
   const sourceFilter = sourceFilterFromBody(body['_source']) ?? request.sourceFilter;
   const handle = service.writeIndex(request.target, { requireAlias: request.requireAlias ?? false, ...(request.authorizeCreate ? { authorizeCreate: request.authorizeCreate } : {}) });
+  service.checkDocumentWrite({ target: request.target, index: handle, opType: 'update', conditional: request.ifSeqNo !== undefined });
   const requestRouting = resolveRouting(handle, request.target, request.id, request.routing);
   const shard = service.openShardOf(handle);
   service.checkWriteBlock(handle);
