@@ -36,6 +36,7 @@ import {
   withAutoExpandedReplicas,
 } from './settings.js';
 import { MetadataStore, ShardStore, type AliasMetadata, type Durability, type IndexMetadata, type Operation, type StoredDocument } from './store/index.js';
+import { SqlStoredScripts } from './script/stored.js';
 
 /** One index as the rest of the node sees it. `shard` is undefined while the index is closed. */
 export interface IndexHandle {
@@ -166,6 +167,8 @@ export class IndicesService {
   readonly log: Logger;
   readonly nowMs: () => number;
   readonly pathData: string;
+  /** Stored scripts (`PUT _scripts/{id}`), which scripted updates and searches resolve by id. */
+  readonly storedScripts: SqlStoredScripts;
 
   constructor(options: OpenIndicesServiceOptions) {
     this.log = options.log;
@@ -175,6 +178,7 @@ export class IndicesService {
     this.destructiveRequiresNameDefault = options.destructiveRequiresName ?? true;
     this.destructiveRequiresName = this.destructiveRequiresNameDefault;
     this.metadataStore = MetadataStore.open(options.nodeDb);
+    this.storedScripts = SqlStoredScripts.open(options.nodeDb);
     for (const stored of this.metadataStore.loadAll()) {
       // Auto-expansion follows the data nodes at every start, as Elasticsearch's first reroute
       // does (this also corrects indices stored before Strait honoured it).

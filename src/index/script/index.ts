@@ -190,7 +190,11 @@ export function compileScript(spec: ScriptSpec, context: ScriptContext, stored?:
         ticks: 0,
         deadlineMs: clock.nowMs() + limits.scriptRunMsMax,
         nowMs: clock.nowMs,
-        random: clock.random ?? (() => 0.5),
+        random:
+          clock.random ??
+          (() => {
+            throw new JavaFault('unsupported_operation_exception', 'Math.random() is not available to scripts in this context');
+          }),
         stringCharsMax: limits.scriptStringCharsMax,
         returned: null,
       };

@@ -195,9 +195,10 @@ function stringMethod(target: string, name: string, args: readonly Value[]): Val
       const token = stringArg(args[0]);
       if (token.length === 0) throw fault('illegal_argument_exception', 'Cannot split on empty token');
       const limit = arity === 2 ? intArg(args[1], target, name, arity) : 0;
+      // Painless's splitOnToken returns a String[].
       const parts = target.split(token);
-      if (limit > 0 && parts.length > limit) return [...parts.slice(0, limit - 1), parts.slice(limit - 1).join(token)];
-      return parts;
+      if (limit > 0 && parts.length > limit) return new JavaArray('String', [...parts.slice(0, limit - 1), parts.slice(limit - 1).join(token)]);
+      return new JavaArray('String', parts);
     }
     case 'equals/1':
       return typeof args[0] === 'string' && args[0] === target;
