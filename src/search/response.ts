@@ -100,6 +100,8 @@ export function aggregationTypeName(node: AggregationNode, mappings: FieldMappin
       return numericTermsTypes[mappings[node.field]?.type ?? ''] ?? 'sterms';
     case 'percentiles':
       return 'tdigest_percentiles';
+    case 'percentile_ranks':
+      return 'tdigest_percentile_ranks';
     // Pipeline results are named by the result class Elasticsearch renders.
     case 'avg_bucket':
     case 'sum_bucket':

@@ -44,7 +44,16 @@ export type AggregationNode = {
       readonly exclude: RegExp | readonly string[] | undefined;
     }
   | { readonly kind: 'value_count' | 'cardinality' | 'min' | 'max' | 'avg' | 'sum' | 'stats' | 'extended_stats'; readonly field: string; readonly missing: number | string | undefined; readonly sigma: number }
-  | { readonly kind: 'percentiles'; readonly field: string; readonly percents: readonly number[]; readonly keyed: boolean; readonly missing: number | undefined }
+  | {
+      readonly kind: 'percentiles' | 'percentile_ranks';
+      readonly field: string;
+      /** The percents of `percentiles`, or the values of `percentile_ranks`. */
+      readonly percents: readonly number[];
+      readonly keyed: boolean;
+      readonly missing: number | string | undefined;
+      /** `tdigest.compression`. */
+      readonly compression: number;
+    }
   | {
       readonly kind: 'histogram';
       readonly field: string;
@@ -89,7 +98,7 @@ type Json = Record<string, unknown>;
 const isObject = (value: unknown): value is Json => value !== null && typeof value === 'object' && !Array.isArray(value);
 
 const metricKinds = new Set(['value_count', 'cardinality', 'min', 'max', 'avg', 'sum', 'stats', 'extended_stats']);
-const knownKinds = new Set([...metricKinds, ...pipelineKinds, ...scriptPipelineKinds, 'terms', 'percentiles', 'histogram', 'date_histogram', 'range', 'date_range', 'filter', 'filters', 'top_hits']);
+const knownKinds = new Set([...metricKinds, ...pipelineKinds, ...scriptPipelineKinds, 'terms', 'percentiles', 'percentile_ranks', 'histogram', 'date_histogram', 'range', 'date_range', 'filter', 'filters', 'top_hits']);
 const calendarNames: Readonly<Record<string, CalendarUnit>> = {
   minute: 'minute', '1m': 'minute', hour: 'hour', '1h': 'hour', day: 'day', '1d': 'day', week: 'week', '1w': 'week',
   month: 'month', '1M': 'month', quarter: 'quarter', '1q': 'quarter', year: 'year', '1y': 'year',
@@ -234,6 +243,48 @@ function parseFixedInterval(text: string): number {
   return Number(match[1]) * unit;
 }
 
+/**
+ * percentiles and percentile_ranks: `percents` (or `values`), `keyed`, `missing`, and the t-digest
+ * `compression`. The HDR histogram method is refused: it is not implemented.
+ */
+function parsePercentiles(kind: 'percentiles' | 'percentile_ranks', body: Json, name: string): Record<string, unknown> {
+  const listName = kind === 'percentiles' ? 'percents' : 'values';
+  const listRaw = body[listName];
+  let percents: number[];
+  if (listRaw === undefined && kind === 'percentiles') percents = [1, 5, 25, 50, 75, 95, 99];
+  else {
+    if (listRaw === null || listRaw === undefined) throw errors.illegalArgument(`[${listName}] must not be null: [${name}]`);
+    if (!Array.isArray(listRaw)) throw errors.parsing(`[${kind}] [${listName}] must be an array in [${name}]`);
+    percents = listRaw.map((item) => {
+      if (typeof item !== 'number' || !Number.isFinite(item)) throw errors.parsing(`[${kind}] failed to parse field [${listName}] in [${name}]`);
+      return item;
+    });
+    if (percents.length === 0) throw errors.illegalArgument(`[${listName}] must not be empty: [${name}]`);
+  }
+  if (kind === 'percentiles') {
+    for (const percent of percents) if (percent < 0 || percent > 100) throw errors.illegalArgument(`percent must be in [0,100], got [${percent}]: [${name}]`);
+  }
+  if (body['hdr'] !== undefined || body['method'] === 'hdr') throw errors.illegalArgument(`the [hdr] method of [${kind}] is not supported: [${name}]; use the default tdigest method`);
+  const tdigest = body['tdigest'];
+  if (tdigest !== undefined && !isObject(tdigest)) throw errors.parsing(`[tdigest] must be an object in [${name}]`);
+  for (const key of Object.keys(tdigest ?? {})) {
+    if (key !== 'compression' && key !== 'execution_hint') throw errors.parsing(`[tdigest] unknown field [${key}]`);
+  }
+  const hint = tdigest?.['execution_hint'];
+  if (hint === 'high_accuracy') throw errors.illegalArgument(`[tdigest.execution_hint] [high_accuracy] is not supported: [${name}]`);
+  if (hint !== undefined && hint !== 'default') throw errors.illegalArgument(`Invalid execution_hint [${String(hint)}], valid values are [default, high_accuracy]`);
+  const compression = numberOf(tdigest?.['compression'], 'compression', 100);
+  if (compression < 0) throw errors.illegalArgument(`[compression] must be greater than or equal to 0. Found [${javaDouble(compression)}] in [${name}]`);
+  const missing = body['missing'];
+  if (missing !== undefined && typeof missing !== 'number' && typeof missing !== 'string') throw errors.parsing(`[missing] must be a number or a string in [${name}]`);
+  return { kind, field: requireField(body, kind, name), percents, keyed: body['keyed'] !== false, missing, compression };
+}
+
+/** Java's Double.toString for the plain numbers error messages quote ("-1.0", "0.5"). */
+function javaDouble(value: number): string {
+  return Number.isInteger(value) ? `${value}.0` : String(value);
+}
+
 function parseBody(kind: string, body: Json, name: string): Record<string, unknown> {
   switch (kind) {
     case 'terms': {
@@ -255,11 +306,9 @@ function parseBody(kind: string, body: Json, name: string): Record<string, unkno
         exclude: termFilter(body['exclude'], 'exclude'),
       };
     }
-    case 'percentiles': {
-      const percents = Array.isArray(body['percents']) ? (body['percents'] as unknown[]).map((p) => numberOf(p, 'percents', 0)) : [1, 5, 25, 50, 75, 95, 99];
-      for (const percent of percents) if (percent < 0 || percent > 100) throw errors.illegalArgument(`percent must be in [0,100], got [${percent}]: [${name}]`);
-      return { kind, field: requireField(body, kind, name), percents, keyed: body['keyed'] !== false, missing: body['missing'] as number | undefined };
-    }
+    case 'percentiles':
+    case 'percentile_ranks':
+      return parsePercentiles(kind, body, name);
     case 'histogram': {
       const interval = numberOf(body['interval'], 'interval', NaN);
       if (!(interval > 0)) throw errors.illegalArgument(`[interval] must be >0 for histogram aggregation [${name}]`);

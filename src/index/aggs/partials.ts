@@ -4,6 +4,7 @@
  * combine the same way in any order.
  */
 import type { SortValue } from '../query/sort.js';
+import type { TDigest } from './tdigest.js';
 
 export type PartialMap = Readonly<Record<string, AggregationPartial>>;
 
@@ -38,7 +39,8 @@ export type AggregationPartial =
     }
   | { readonly type: 'stats'; readonly metric: 'value_count' | 'min' | 'max' | 'avg' | 'sum' | 'stats' | 'extended_stats'; readonly count: number; readonly sum: number; readonly min: number; readonly max: number; readonly sumOfSquares: number; readonly isDate: boolean }
   | { readonly type: 'cardinality'; readonly values: readonly (string | number)[] }
-  | { readonly type: 'percentiles'; readonly values: readonly number[] }
+  /** A t-digest (tdigest.ts) of the values, for percentiles and percentile_ranks. */
+  | { readonly type: 'percentiles'; readonly digest: TDigest }
   | { readonly type: 'histogram'; readonly buckets: readonly { readonly key: number; readonly docCount: number; readonly aggs: PartialMap }[] }
   | { readonly type: 'range'; readonly buckets: readonly { readonly from: number; readonly to: number; readonly docCount: number; readonly aggs: PartialMap }[] }
   | { readonly type: 'single_bucket'; readonly docCount: number; readonly aggs: PartialMap }

@@ -181,7 +181,7 @@ function rawValue(elements: readonly PathElement[], metric: string | undefined, 
       if (metric !== undefined && metric !== 'value') throw errors.aggregationExecution(`Unknown value key [${metric}] for aggregation [${node.name}]`);
       return partial.values.length;
     case 'percentiles': {
-      if (node.kind !== 'percentiles') return NaN;
+      if (node.kind !== 'percentiles' && node.kind !== 'percentile_ranks') return NaN;
       const requested = metric ?? element.key;
       const percent = requested === undefined ? node.percents[0]! : Number(requested);
       if (!Number.isFinite(percent)) throw errors.aggregationExecution(`Invalid percentile [${requested}] in buckets_path [${pathText}]`);

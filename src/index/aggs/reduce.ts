@@ -9,6 +9,7 @@ import { formatDate, parseDate } from '../query/date-math.js';
 import { type AggregationNode, type CollectedAggregationNode, isPipeline } from './ast.js';
 import { formatDecimal } from './decimal-format.js';
 import { finalizeAggregations, percentileOfBuckets } from './pipeline.js';
+import { cdf, emptyDigest, mergeDigests, quantile } from './tdigest.js';
 import { compareHits } from '../query/sort.js';
 import { metricValue, sortTermsBuckets } from './aggregators.js';
 import { createDateRounding } from './date-rounding.js';
@@ -57,9 +58,9 @@ function reduceOne(node: AggregationNode, partials: readonly AggregationPartial[
       return { type: 'cardinality', values: [...set] };
     }
     case 'percentiles': {
-      const values: number[] = [];
-      for (const partial of partials as Extract<AggregationPartial, { type: 'percentiles' }>[]) for (const value of partial.values) values.push(value);
-      return { type: 'percentiles', values: values.sort((left, right) => left - right) };
+      assert(node.kind === 'percentiles' || node.kind === 'percentile_ranks', 'percentiles partial belongs to a percentiles node');
+      const digests = (partials as Extract<AggregationPartial, { type: 'percentiles' }>[]).map((partial) => partial.digest);
+      return { type: 'percentiles', digest: mergeDigests(digests, node.compression) };
     }
     case 'terms': {
       assert(node.kind === 'terms', 'terms partial belongs to a terms node');
@@ -231,7 +232,8 @@ export function emptyPartial(node: CollectedAggregationNode): AggregationPartial
     case 'cardinality':
       return { type: 'cardinality', values: [] };
     case 'percentiles':
-      return { type: 'percentiles', values: [] };
+    case 'percentile_ranks':
+      return { type: 'percentiles', digest: emptyDigest(node.compression) };
     case 'histogram':
     case 'date_histogram':
       return { type: 'histogram', buckets: [] };
@@ -258,12 +260,9 @@ function renderOne(node: CollectedAggregationNode, partialOrUndefined: Aggregati
     case 'cardinality':
       return { value: partial.values.length };
     case 'percentiles': {
-      assert(node.kind === 'percentiles', 'percentiles node');
-      const values = partial.values;
-      const entries = node.percents.map((percent) => {
-        const value = percentileOf(values, percent);
-        return [javaDoubleString(percent), value] as const;
-      });
+      assert(node.kind === 'percentiles' || node.kind === 'percentile_ranks', 'percentiles node');
+      // Keys are Java doubles ("99.0"); a value is null when there were no values (NaN in Elasticsearch).
+      const entries = node.percents.map((percent) => [javaDoubleString(percent), percentileValue(partial, node, percent)] as const);
       if (node.keyed) return { values: Object.fromEntries(entries) };
       return { values: entries.map(([key, value]) => ({ key: Number(key), value })) };
     }
@@ -414,22 +413,12 @@ function renderStats(kind: AggregationNode['kind'], sigma: number, partial: Extr
 }
 
 /**
- * Exact percentile with linear interpolation between closest ranks (position p/100 × (n − 1)).
- * Elasticsearch's TDigest gives the same for small sets of distinct values and approximations
- * beyond; null (rendered as null) when there are no values.
+ * A reduced percentiles partial read at `percent`: for `percentiles` the t-digest quantile, for
+ * `percentile_ranks` the rank (in percent) of the value `percent`. Null without values.
  */
-/** The value at `percent` of a reduced percentiles partial (null without values). */
-export function percentileValue(partial: Extract<AggregationPartial, { type: 'percentiles' }>, _node: CollectedAggregationNode, percent: number): number | null {
-  return percentileOf(partial.values, percent);
-}
-
-export function percentileOf(sorted: readonly number[], percent: number): number | null {
-  if (sorted.length === 0) return null;
-  const position = (percent / 100) * (sorted.length - 1);
-  const lower = Math.floor(position);
-  const upper = Math.ceil(position);
-  if (lower === upper) return sorted[lower]!;
-  return sorted[lower]! + (sorted[upper]! - sorted[lower]!) * (position - lower);
+export function percentileValue(partial: Extract<AggregationPartial, { type: 'percentiles' }>, node: CollectedAggregationNode, percent: number): number | null {
+  const value = node.kind === 'percentile_ranks' ? cdf(partial.digest, percent) * 100 : quantile(partial.digest, percent / 100);
+  return Number.isNaN(value) ? null : value;
 }
 
 type HistogramBucket = { key: number; docCount: number; aggs: PartialMap };
