@@ -298,6 +298,32 @@ test('a template setting that is invalid is refused when the template is put, an
   assert.equal((await call('GET', '/_component_template/bad-mapping')).status, 404);
 });
 
+test('_cat/templates lists legacy and composable templates (h, v, s, format=json)', async () => {
+  const json = await call('GET', '/_cat/templates/prio-*?format=json&s=name');
+  assert.equal(json.status, 200);
+  assert.deepEqual(json.body, [
+    { name: 'prio-high', index_patterns: '[prio-b*]', order: '405', version: null, composed_of: '[]' },
+    { name: 'prio-low', index_patterns: '[prio-*]', order: '400', version: null, composed_of: '[]' },
+  ]);
+  const text = await rawRequest(node, 'GET', '/_cat/templates/my-template,legacy-low?v&h=name,order,c');
+  assert.equal(text.status, 200);
+  const lines = text.text.trimEnd().split('\n');
+  assert.match(lines[0]!, /^name\s+order\s+composed_of$/);
+  assert.match(lines[1]!, /^legacy-low\s+0\s*$/);
+  assert.match(lines[2]!, /^my-template\s+400 \[ct_low, ct_high\]$/);
+});
+
+test('manage_index_templates covers index, component and legacy templates and nothing else (security privileges page)', async () => {
+  await client.security.putRole({ name: 'templater', cluster: ['manage_index_templates'] });
+  await client.security.putUser({ username: 'templater', password: 'templater-password', roles: ['templater'] });
+  const templater = node.client({ username: 'templater', password: 'templater-password' });
+  assert.equal((await templater.cluster.putComponentTemplate({ name: 'by-templater', template: { settings: { number_of_replicas: 0 } } })).acknowledged, true);
+  assert.equal((await templater.indices.putIndexTemplate({ name: 'by-templater', index_patterns: ['templater-*'], composed_of: ['by-templater'] })).acknowledged, true);
+  assert.equal((await templater.indices.getTemplate({ name: 'legacy-low' }))['legacy-low']!.order, 0);
+  const denied = await templater.indices.create({ index: 'templater-1' }, { meta: true, ignore: [403] });
+  assert.equal(denied.statusCode, 403);
+});
+
 test('templates survive a restart (node.db)', async () => {
   node = await node.restart();
   client = node.client();

@@ -5,13 +5,15 @@
  */
 import { errors, ES_API_VERSION } from '../../common/index.js';
 import type { TemplateService } from '../../index/template-service.js';
-import { renderComponent, renderComposable, renderLegacy, renderSimulated } from '../../index/templates.js';
+import { renderComponent, renderComposable, renderLegacy, renderSimulated, selectNames } from '../../index/templates.js';
 import { booleanParam } from '../request.js';
 import type { RestRequest, RestResponse, Route } from '../route.js';
+import { renderCat, type CatColumn, type CatRow } from './cat.js';
 
 const MASTER = ['master_timeout', 'timeout'];
 const PUT_PARAMS = ['create', 'cause', ...MASTER];
 const GET_PARAMS = ['flat_settings', 'local', 'master_timeout', 'include_defaults'];
+const CAT_PARAMS = ['format', 'h', 'help', 's', 'v', 'local', 'master_timeout'];
 
 /** Elasticsearch's `Warning` header value for a deprecation (RFC 7234 warn-code 299). */
 function warningHeader(text: string): string {
@@ -41,6 +43,32 @@ function parseOrder(value: string | undefined): number | undefined {
 }
 
 const acknowledged = { status: 200, body: { acknowledged: true } };
+
+/** `_cat/templates` columns (Elasticsearch's RestTemplatesAction). */
+const catTemplateColumns: readonly CatColumn[] = [
+  { name: 'name', aliases: ['n'], description: 'template name', byDefault: true },
+  { name: 'index_patterns', aliases: ['t'], description: 'template index patterns', byDefault: true },
+  { name: 'order', aliases: ['o', 'p'], description: 'template application order/priority number', byDefault: true, numeric: true },
+  { name: 'version', aliases: ['v'], description: 'version', byDefault: true, numeric: true },
+  { name: 'composed_of', aliases: ['c'], description: 'component templates comprising index template', byDefault: true },
+];
+
+/** Java's List.toString, as the cat table prints lists. */
+const javaList = (values: readonly string[]): string => `[${values.join(', ')}]`;
+
+function catTemplateRows(templates: TemplateService, expression: string | undefined): CatRow[] {
+  const state = templates.state();
+  const rows: CatRow[] = [];
+  for (const name of selectNames(state.legacy.keys(), expression).found) {
+    const template = state.legacy.get(name)!;
+    rows.push({ name, index_patterns: javaList(template.index_patterns), order: template.order, version: template.version ?? null, composed_of: '' });
+  }
+  for (const name of selectNames(state.composable.keys(), expression).found) {
+    const template = state.composable.get(name)!;
+    rows.push({ name, index_patterns: javaList(template.index_patterns), order: template.priority ?? 0, version: template.version ?? null, composed_of: javaList(template.composed_of) });
+  }
+  return rows.sort((left, right) => (String(left['name']) < String(right['name']) ? -1 : 1));
+}
 
 /** Legacy templates are deprecated in Elasticsearch 8 and 9: every put answers this warning. */
 const legacyDeprecation = 'Legacy index templates are deprecated in favor of composable templates.';
@@ -147,6 +175,16 @@ export function templateRoutes(templates: TemplateService): readonly Route[] {
         templates.deleteComponent(request.params['name']!);
         return acknowledged;
       },
+    },
+    // _cat/templates: legacy and composable templates in one table
+    { method: 'GET', path: '/_cat/templates', action: 'cluster:monitor/state', scope: 'cluster', params: CAT_PARAMS, handle: (request) => renderCat(request, catTemplateColumns, catTemplateRows(templates, undefined)) },
+    {
+      method: 'GET',
+      path: '/_cat/templates/:name',
+      action: 'cluster:monitor/state',
+      scope: 'cluster',
+      params: CAT_PARAMS,
+      handle: (request) => renderCat(request, catTemplateColumns, catTemplateRows(templates, request.params['name'])),
     },
     // legacy templates
     { method: ['PUT', 'POST'], path: '/_template/:name', action: legacyPut, scope: 'cluster', params: [...PUT_PARAMS, 'order'], handle: putLegacy },
