@@ -97,6 +97,17 @@ export const errors = {
   parsing: (reason: string, extra?: Record<string, unknown>) =>
     new EsError(400, 'parsing_exception', reason, { extra: { line: 1, col: 1, ...extra } }),
   xContentParse: (reason: string) => new EsError(400, 'x_content_parse_exception', reason),
+  /**
+   * Elasticsearch's ScriptException ("compile error" or "runtime error"): the script's stack,
+   * source, language and position beside the type; the Java exception inside is `caused_by` but
+   * not a root cause (Elasticsearch looks for root causes among its own exceptions only).
+   */
+  script: (reason: string, extra: Record<string, unknown>, cause: { readonly type: string; readonly reason: string }) =>
+    new EsError(400, 'script_exception', reason, {
+      extra,
+      causedBy: new EsError(400, cause.type, cause.reason),
+      rootCauses: [new EsError(400, 'script_exception', reason, { extra })],
+    }),
   jsonParse: (reason: string) => new EsError(400, 'json_parse_exception', reason),
   mapperParsing: (reason: string, causedBy?: EsError) =>
     new EsError(400, 'mapper_parsing_exception', reason, causedBy ? { causedBy } : {}),
@@ -143,6 +154,8 @@ export const errors = {
       ...(causedBy ? { causedBy } : {}),
     }),
   numberFormat: (reason: string) => new EsError(400, 'number_format_exception', reason),
+  /** Elasticsearch's AggregationExecutionException for a request's bad buckets_path (400 since 8.x, as InvalidPath). */
+  aggregationExecution: (reason: string) => new EsError(400, 'aggregation_execution_exception', reason),
   // 401
   authenticationRequired: (reason: string) =>
     new EsError(401, 'security_exception', reason, {
@@ -171,6 +184,15 @@ export const errors = {
   indexNotFoundBecause: (index: string, reason: string) =>
     new EsError(404, 'index_not_found_exception', `no such index [${index}] and ${reason}`, { extra: indexExtra(index) }),
   resourceNotFound: (reason: string) => new EsError(404, 'resource_not_found_exception', reason),
+  /** Elasticsearch's IndexTemplateMissingException (delete of a missing index template). */
+  indexTemplateMissing: (name: string) => new EsError(404, 'index_template_missing_exception', `index_template [${name}] missing`),
+  /** Elasticsearch's InvalidIndexTemplateException. */
+  invalidIndexTemplate: (name: string, cause: string) => new EsError(400, 'invalid_index_template_exception', `index_template [${name}] invalid, cause [${cause}]`),
+  /** A data stream name given literally to an API that resolves concrete indices only (delete index). */
+  expressionMatchesDataStream: (expression: string) =>
+    new EsError(400, 'illegal_argument_exception', `The provided expression [${expression}] matches a data stream, specify the corresponding concrete indices instead.`),
+  /** `PUT /_data_stream/x` when x exists (ResourceAlreadyExistsException, 400 as Elasticsearch answers it). */
+  dataStreamExists: (name: string) => new EsError(400, 'resource_already_exists_exception', `data_stream [${name}] already exists`),
   aliasesNotFound: (aliases: readonly string[]) =>
     new EsError(404, 'aliases_not_found_exception', `aliases [${aliases.join(',')}] missing`, {
       extra: { 'resource.type': 'aliases', 'resource.id': aliases.join(',') },
@@ -235,6 +257,20 @@ export const errors = {
   strictDynamicMapping: (field: string, parent: string) =>
     new EsError(400, 'strict_dynamic_mapping_exception', `mapping set to strict, dynamic introduction of [${field}] within [${parent}] is not allowed`),
   illegalState: (reason: string) => new EsError(500, 'illegal_state_exception', reason),
+  // Ingest pipelines (src/index/ingest). A processor's configuration error names the processor
+  // type, tag and property as Elasticsearch's ConfigurationUtils headers do.
+  ingestConfiguration: (reason: string, processorType?: string, processorTag?: string, propertyName?: string) =>
+    new EsError(400, 'parse_exception', reason, {
+      extra: {
+        ...(processorType !== undefined ? { processor_type: processorType } : {}),
+        ...(processorTag !== undefined ? { processor_tag: processorTag } : {}),
+        ...(propertyName !== undefined ? { property_name: propertyName } : {}),
+      },
+    }),
+  /** The `fail` processor's error: Elasticsearch's FailProcessorException is not an ElasticsearchException, so it answers 500. */
+  failProcessor: (message: string) => new EsError(500, 'fail_processor_exception', message),
+  /** A `pipeline` processor that calls a pipeline already running (Elasticsearch's GraphStructureException, 500). */
+  pipelineCycle: (pipeline: string) => new EsError(500, 'graph_structure_exception', `Cycle detected for pipeline: ${pipeline}`),
   invalidAliasName: (alias: string, reason: string) =>
     new EsError(400, 'invalid_alias_name_exception', `Invalid alias name [${alias}]: ${reason}`),
   indexBlocked: (index: string, block: string, status = 403) =>

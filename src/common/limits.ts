@@ -12,8 +12,17 @@ export const limits = {
   fieldDepthMax: 20, // index.mapping.depth.limit default
   jsonNestingDepthMax: 1000, // the JSON parser's nesting limit Elasticsearch keeps (StreamReadConstraints default)
   queryNestedDepthMax: 30, // indices.query.bool.max_nested_depth default: queries inside queries
+  regexLengthMax: 1000, // index.max_regex_length default: a longer regexp query pattern is refused with 400
+  intervalsExpansionsMax: 128, // Lucene's Intervals default: a prefix/wildcard/fuzzy/regexp/range rule expanding to more terms is refused
+  intervalsSearchStepsMax: 1_000_000, // ours: ordered/max_gaps interval combinations one document may try; beyond it 400
   apiKeyNameBytesMax: 1024,
   securityRegexCodePointsMax: 1000, // ours: a `/regex/` name pattern (Lucene syntax) longer than this is refused
   securityRegexNestingDepthMax: 100, // ours: groups `( )` and complements `~` nested deeper than this are refused
   securityRegexMatchWordsMax: 20_000_000, // ours: bitset words one whole-name match may touch; beyond it 400
+  scriptLoopStatementsMax: 1_000_000, // Painless's maxLoopCounter default: statements run inside loops per execution
+  scriptRunMsMax: 1000, // ours: wall-clock budget of one script execution, so no script hangs the node
+  scriptStringCharsMax: 10 * 1024 * 1024, // ours: a script may not build a longer string
+  scriptSourceCharsMax: 65_535, // Elasticsearch's script.max_size_in_bytes default (stored and inline sources)
+  scriptCacheEntriesMax: 3000, // Elasticsearch's script.cache.max_size default
+  percentilesBufferValuesMax: 10_000, // ours: a bucket's raw percentile values buffered before they fold into its t-digest
 } as const;

@@ -14,6 +14,7 @@ import { settingInteger } from './settings.js';
 import { documentMatchesQuery } from './document-visibility.js';
 import { fetchWholeSource, filterSource, filterSourceFields, sourceFilterFromBody, type ReadRestriction, type SourceFilter } from './source-filter.js';
 import type { ShardStore } from './store/index.js';
+import { compileScript, parseScriptSpec, runWriteScript } from './script/index.js';
 
 export type RefreshPolicy = 'false' | 'true' | 'wait_for';
 export type VersionType = 'internal' | 'external' | 'external_gte';
@@ -325,6 +326,7 @@ export function indexDocument(service: IndicesService, request: IndexDocumentReq
   validateConcurrency(request, request.opType, request.id !== undefined);
   if (request.id !== undefined) validateDocumentId(request.id);
   const handle = service.writeIndex(request.target, { requireAlias: request.requireAlias ?? false, ...(request.authorizeCreate ? { authorizeCreate: request.authorizeCreate } : {}) });
+  service.checkDocumentWrite({ target: request.target, index: handle, opType: request.opType, source: request.source, conditional: request.ifSeqNo !== undefined });
   service.openShardsOf(handle);
   service.checkWriteBlock(handle);
   const id = request.id ?? service.newDocumentId();
@@ -367,6 +369,7 @@ export function deleteDocument(service: IndicesService, request: DeleteDocumentR
   // Deletes never auto-create an index.
   if (service.get(request.target) === undefined && !service.aliasNames().has(request.target)) throw errors.indexNotFound(request.target);
   const handle = service.writeIndex(request.target);
+  service.checkDocumentWrite({ target: request.target, index: handle, opType: 'delete', conditional: request.ifSeqNo !== undefined });
   const routing = resolveRouting(handle, request.target, request.id, request.routing);
   const { number: shardNumber, store: shard } = service.routeDocument(handle, request.id, routing);
   service.checkWriteBlock(handle, 'delete');
@@ -412,7 +415,7 @@ export interface UpdateDocumentRequest extends Concurrency {
 
 const updateBodyFields = new Set(['doc', 'upsert', 'doc_as_upsert', 'detect_noop', 'scripted_upsert', 'script', '_source', 'lang']);
 
-/** Partial update (`doc`), upsert and `doc_as_upsert`, with `detect_noop` (default true). Scripts are refused. */
+/** Partial update (`doc`), upsert and `doc_as_upsert`, with `detect_noop` (default true), or a `script` (scriptedUpdate). */
 /**
  * Elasticsearch's UpdateRequest.validate (the id aside): versioning parameters, then what
  * compare-and-write excludes, then the body's doc/script/upsert combination.
@@ -445,9 +448,7 @@ export function updateDocument(service: IndicesService, request: UpdateDocumentR
   const body = updateBodyOf(request.body);
   const problems = updateProblems(request, body, request.retryOnConflict ?? 0);
   if (problems.length > 0) throw errors.actionRequestValidation(problems);
-  if (body['script'] !== undefined) {
-    throw errors.illegalArgument('scripted updates are not supported by Strait; send a partial document in [doc] (with [upsert] or [doc_as_upsert]) instead');
-  }
+  if (body['script'] !== undefined) return scriptedUpdate(service, request, body);
   const doc = body['doc'];
   const upsert = body['upsert'];
   if (!isPlainObject(doc)) throw errors.parsing('[doc] must be an object');
@@ -456,6 +457,7 @@ export function updateDocument(service: IndicesService, request: UpdateDocumentR
   const detectNoop = body['detect_noop'] !== false;
   const sourceFilter = sourceFilterFromBody(body['_source']) ?? request.sourceFilter;
   const handle = service.writeIndex(request.target, { requireAlias: request.requireAlias ?? false, ...(request.authorizeCreate ? { authorizeCreate: request.authorizeCreate } : {}) });
+  service.checkDocumentWrite({ target: request.target, index: handle, opType: 'update', conditional: request.ifSeqNo !== undefined });
   const requestRouting = resolveRouting(handle, request.target, request.id, request.routing);
   // The request's routing (or the id) finds the document, as Elasticsearch's update routes.
   const { number: shardNumber, store: shard } = service.routeDocument(handle, request.id, requestRouting);
@@ -496,6 +498,76 @@ export function updateDocument(service: IndicesService, request: UpdateDocumentR
   const response = writeBody(handle, request.id, version, result, written.seqNo, written.primaryTerm);
   if (sourceFilter !== undefined && sourceFilter.fetch) response['get'] = getSection(written.seqNo, written.primaryTerm, source, sourceFilter);
   return { handle, status: result === 'created' ? 201 : 200, body: response, wrote: true };
+}
+
+/**
+ * An update with a `script` (Elasticsearch's UpdateHelper): an existing document runs the script
+ * on `ctx._source` and does what `ctx.op` says (`index`, `noop` or `delete`); a missing one gets
+ * `upsert` as it is, or, with `scripted_upsert`, runs the script on it with `ctx.op` `create`.
+ */
+function scriptedUpdate(service: IndicesService, request: UpdateDocumentRequest, body: Record<string, unknown>): WriteOutcome {
+  const spec = parseScriptSpec(body['script']);
+  const upsert = body['upsert'];
+  if (upsert !== undefined && !isPlainObject(upsert)) throw errors.parsing('[upsert] must be an object');
+  const script = compileScript(spec, 'update', service.storedScripts);
+  const sourceFilter = sourceFilterFromBody(body['_source']) ?? request.sourceFilter;
+  const handle = service.writeIndex(request.target, { requireAlias: request.requireAlias ?? false, ...(request.authorizeCreate ? { authorizeCreate: request.authorizeCreate } : {}) });
+  service.checkDocumentWrite({ target: request.target, index: handle, opType: 'update', conditional: request.ifSeqNo !== undefined });
+  const requestRouting = resolveRouting(handle, request.target, request.id, request.routing);
+  const { number: shardNumber, store: shard } = service.routeDocument(handle, request.id, requestRouting);
+  service.checkWriteBlock(handle);
+  request.beforeWrite?.(shard);
+  const current = shard.get(request.id);
+  const routing = requestRouting ?? current?.routing;
+  const clock = { nowMs: service.nowMs, random: Math.random };
+  let source: Record<string, unknown>;
+  let op: 'index' | 'noop' | 'delete' | 'create';
+  if (current === undefined) {
+    if (upsert === undefined) throw errors.documentMissing(request.id, handle.name, handle.uuid);
+    if (body['scripted_upsert'] === true) {
+      const outcome = runWriteScript(script, { source: upsert as Record<string, unknown>, index: handle.name, id: request.id, version: undefined, routing, op: 'create' }, clock);
+      // Elasticsearch creates on `create` and does nothing for any other op.
+      op = outcome.op === 'create' ? 'create' : 'noop';
+      source = outcome.source;
+    } else {
+      op = 'create';
+      source = upsert as Record<string, unknown>;
+    }
+  } else {
+    checkSeqNo(request.id, handle.name, request, current);
+    const existing = JSON.parse(current.source) as Record<string, unknown>;
+    const outcome = runWriteScript(script, { source: existing, index: handle.name, id: request.id, version: current.version, routing: current.routing, op: 'index' }, clock);
+    op = outcome.op === 'create' ? 'noop' : outcome.op;
+    source = outcome.source;
+  }
+  if (op === 'noop') {
+    const noop: Record<string, unknown> = {
+      _index: handle.name,
+      _id: request.id,
+      _version: current?.version ?? -1,
+      result: 'noop',
+      _shards: { total: 0, successful: 0, failed: 0 },
+      _seq_no: current?.seqNo ?? -2,
+      _primary_term: current?.primaryTerm ?? 0,
+    };
+    if (current !== undefined && sourceFilter !== undefined && sourceFilter.fetch) noop['get'] = getSection(current.seqNo, current.primaryTerm, JSON.parse(current.source), sourceFilter);
+    return { handle, status: 200, body: noop, wrote: false };
+  }
+  if (op === 'delete') {
+    assert(current !== undefined, 'a delete op comes from a script run on an existing document');
+    const version = current.version + 1;
+    const written = shard.delete(request.id, version);
+    service.noteWrite(handle, written.seqNo, shardNumber);
+    return { handle, status: 200, body: writeBody(handle, request.id, version, 'deleted', written.seqNo, written.primaryTerm), wrote: true };
+  }
+  applyMapping(service, handle, request.id, source);
+  const version = current === undefined ? nextVersion(request.id, handle.name, shard, {}) : current.version + 1;
+  const written = shard.index(request.id, JSON.stringify(source), version, routing);
+  service.noteWrite(handle, written.seqNo, shardNumber);
+  const created = current === undefined;
+  const response = writeBody(handle, request.id, version, created ? 'created' : 'updated', written.seqNo, written.primaryTerm);
+  if (sourceFilter !== undefined && sourceFilter.fetch) response['get'] = getSection(written.seqNo, written.primaryTerm, source, sourceFilter);
+  return { handle, status: created ? 201 : 200, body: response, wrote: true };
 }
 
 function getSection(seqNo: number, primaryTerm: number, source: unknown, filter: SourceFilter): Record<string, unknown> {

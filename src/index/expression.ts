@@ -20,6 +20,8 @@ function booleanParam(value: string | undefined, fallback: boolean): boolean {
 export interface AliasView {
   readonly isWriteIndex?: boolean;
   readonly isHidden?: boolean;
+  /** A data stream's name on its backing indices (resolved as an alias, refused where aliases are). */
+  readonly dataStream?: boolean;
 }
 
 export interface IndexView {
@@ -209,7 +211,11 @@ export function resolveIndexExpression(
   }
   access.authorizeLiterals(literals);
   // After authorization, so the refusal tells nothing about names the caller may not see.
-  if (aliasLiterals.length > 0) throw errors.expressionMatchesAlias(aliasLiterals[0]!);
+  if (aliasLiterals.length > 0) {
+    const literal = aliasLiterals[0]!;
+    const isDataStream = aliases.get(literal)!.some((member) => member.aliases.get(literal)?.dataStream === true);
+    throw isDataStream ? errors.expressionMatchesDataStream(literal) : errors.expressionMatchesAlias(literal);
+  }
   if (missing.length > 0 && !options.ignoreUnavailable) throw errors.indexNotFound(missing[0]!);
   const indices = [...new Set(result)];
   if (indices.length === 0 && !options.allowNoIndices) {

@@ -18,6 +18,7 @@ import {
   resolveSingleIndex,
   resolveWriteIndex,
   wildcardMatch,
+  type AliasView,
   type IndexAccess,
   type IndexView,
   type IndicesOptions,
@@ -38,6 +39,7 @@ import {
 } from './settings.js';
 import { routingLayoutOf, shardNumber, validateRoutingShards } from './routing.js';
 import { MetadataStore, ShardStore, type AliasMetadata, type Durability, type IndexMetadata, type Operation, type StoredDocument } from './store/index.js';
+import { SqlStoredScripts } from './script/stored.js';
 
 /**
  * One index as the rest of the node sees it. `shards` (one store per shard number, each with its
@@ -68,6 +70,44 @@ export interface IndexListener {
 }
 
 export type BlockName = 'metadata' | 'read' | 'read_only' | 'write';
+
+/** The create-index body's parts, as given. */
+export interface CreateIndexInputs {
+  readonly settings: unknown;
+  readonly mappings: unknown;
+  readonly aliases: unknown;
+}
+
+/**
+ * Index templates and data streams (template-service.ts, data-stream-service.ts) plug in here, so
+ * this service knows neither.
+ */
+export interface IndexCreationHooks {
+  /** The create-index inputs with the matching templates' content underneath (the request wins). */
+  applyTemplates(name: string, request: CreateIndexInputs): CreateIndexInputs;
+  /**
+   * A write to the missing name `name`: the write index of a data stream created for it, or
+   * undefined to auto-create an index. Runs `checkDefault` (action.auto_create_index) unless a
+   * matching template's `allow_auto_create` decides.
+   */
+  autoCreate(name: string, checkDefault: () => void): IndexHandle | undefined;
+  /** The data streams an index backs, as aliases (the write index marked) for expression resolution. */
+  streamAliases(index: string): ReadonlyArray<readonly [string, AliasView]>;
+  /** Throws when these indices may not be deleted (a data stream's write index). */
+  checkDelete(indices: readonly string[]): void;
+  /** Throws when this document operation may not go to `target` (data stream rules). */
+  checkDocumentWrite(write: DocumentWriteCheck): void;
+}
+
+export interface DocumentWriteCheck {
+  /** The name the request gave (a data stream, an alias or an index). */
+  readonly target: string;
+  readonly index: IndexHandle;
+  readonly opType: 'index' | 'create' | 'update' | 'delete';
+  readonly source?: unknown;
+  /** The request carries if_seq_no and if_primary_term. */
+  readonly conditional: boolean;
+}
 
 /** Elasticsearch's block descriptions (ClusterBlock id and description). */
 const blockDescriptions: Readonly<Record<string, string>> = {
@@ -129,9 +169,12 @@ export class IndicesService {
   private readonly destructiveRequiresNameDefault: boolean;
   private maxShardsPerNode = maxShardsPerNodeDefault;
   private refreshTimer: NodeJS.Timeout | undefined;
+  private creationHooks: IndexCreationHooks | undefined;
   readonly log: Logger;
   readonly nowMs: () => number;
   readonly pathData: string;
+  /** Stored scripts (`PUT _scripts/{id}`), which scripted updates and searches resolve by id. */
+  readonly storedScripts: SqlStoredScripts;
 
   constructor(options: OpenIndicesServiceOptions) {
     this.log = options.log;
@@ -141,6 +184,7 @@ export class IndicesService {
     this.destructiveRequiresNameDefault = options.destructiveRequiresName ?? true;
     this.destructiveRequiresName = this.destructiveRequiresNameDefault;
     this.metadataStore = MetadataStore.open(options.nodeDb);
+    this.storedScripts = SqlStoredScripts.open(options.nodeDb);
     for (const stored of this.metadataStore.loadAll()) {
       // Auto-expansion follows the data nodes at every start, as Elasticsearch's first reroute
       // does (this also corrects indices stored before Strait honoured it).
@@ -191,6 +235,15 @@ export class IndicesService {
     }
   }
 
+  setCreationHooks(hooks: IndexCreationHooks): void {
+    this.creationHooks = hooks;
+  }
+
+  /** Data stream rules for a document operation (no-op without data streams). */
+  checkDocumentWrite(write: DocumentWriteCheck): void {
+    this.creationHooks?.checkDocumentWrite(write);
+  }
+
   addListener(listener: IndexListener): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
@@ -221,15 +274,16 @@ export class IndicesService {
       name: handle.name,
       open: handle.metadata.state === 'open',
       hidden: settingBoolean(handle.metadata.settings, 'index.hidden'),
-      aliases: new Map(
-        Object.entries(handle.metadata.aliases).map(([alias, definition]) => [
+      aliases: new Map([
+        ...Object.entries(handle.metadata.aliases).map(([alias, definition]): [string, AliasView] => [
           alias,
           {
             ...(definition.is_write_index !== undefined ? { isWriteIndex: definition.is_write_index } : {}),
             ...(definition.is_hidden !== undefined ? { isHidden: definition.is_hidden } : {}),
           },
         ]),
-      ),
+        ...(this.creationHooks?.streamAliases(handle.name) ?? []),
+      ]),
     }));
   }
 
@@ -316,7 +370,12 @@ export class IndicesService {
     const target = resolveWriteIndex(name, views);
     if ('index' in target) return this.handles.get(target.index)!;
     options.authorizeCreate?.(target.create);
-    checkAutoCreateIndex(this.autoCreateIndex, target.create);
+    const checkDefault = (): void => checkAutoCreateIndex(this.autoCreateIndex, target.create);
+    if (this.creationHooks === undefined) checkDefault();
+    else {
+      const streamWriteIndex = this.creationHooks.autoCreate(target.create, checkDefault);
+      if (streamWriteIndex !== undefined) return this.handles.get(streamWriteIndex.name)!;
+    }
     return this.createIndex(target.create, undefined) as MutableHandle;
   }
 
@@ -384,7 +443,7 @@ export class IndicesService {
    * Creates an index (PUT /{index}, or auto-create on first write when `body` is undefined).
    * Throws 400 for a bad name, settings, mappings or aliases; 400 resource_already_exists_exception.
    */
-  createIndex(nameOrDateMath: string, body: unknown): IndexHandle {
+  createIndex(nameOrDateMath: string, body: unknown, options: { readonly templates?: boolean } = {}): IndexHandle {
     const name = this.resolveDateMath(nameOrDateMath);
     validateIndexName(name);
     const existing = this.handles.get(name);
@@ -401,6 +460,13 @@ export class IndicesService {
         else if (key === 'aliases') aliasesInput = body[key];
         else throw errors.parse(`unknown key [${key}] for create index`);
       }
+    }
+    if (options.templates !== false && this.creationHooks !== undefined) {
+      ({ settings: settingsInput, mappings: mappingsInput, aliases: aliasesInput } = this.creationHooks.applyTemplates(name, {
+        settings: settingsInput,
+        mappings: mappingsInput,
+        aliases: aliasesInput,
+      }));
     }
     const given = parseCreateSettings(settingsInput);
     const settings: Record<string, string> = {
@@ -478,6 +544,7 @@ export class IndicesService {
 
   /** Deletes indices (already resolved). Closes and removes their files. */
   deleteIndices(handles: readonly IndexHandle[]): void {
+    this.creationHooks?.checkDelete(handles.map((handle) => handle.name));
     for (const handle of handles) {
       const mutable = this.handles.get(handle.name);
       if (mutable === undefined) continue;
@@ -551,7 +618,8 @@ export class IndicesService {
       const shown = overriding.map((key) => `${key}=${own[key]}`).join(', ');
       throw errors.illegalArgument(`can not put follower index that could override leader settings {${shown}}`);
     }
-    const handle = this.createIndex(name, { settings: { ...leader.settings, ...own }, mappings: leader.mappings });
+    // A follower is a copy of its leader: local templates do not apply (Elasticsearch restores it from a snapshot).
+    const handle = this.createIndex(name, { settings: { ...leader.settings, ...own }, mappings: leader.mappings }, { templates: false });
     const mutable = this.handles.get(handle.name)!;
     this.replaceMetadata(mutable, {
       ...mutable.metadata,

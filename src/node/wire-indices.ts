@@ -10,6 +10,10 @@ import { searchRoutes } from '../http/routes/search.js';
 import { asyncSearchRoutes } from '../http/routes/async-search.js';
 import { pitRoutes } from '../http/routes/pit.js';
 import { explainRoutes } from '../http/routes/explain.js';
+import { templateRoutes } from '../http/routes/templates.js';
+import { dataStreamRoutes } from '../http/routes/data-streams.js';
+import { TemplateService } from '../index/template-service.js';
+import { DataStreamService } from '../index/data-stream-service.js';
 import { ExplainService } from '../search/explain.js';
 import { AsyncSearchStore } from '../search/async-search.js';
 import { SqlAsyncSearchResults } from '../search/async-search-results.js';
@@ -47,6 +51,9 @@ export function wireIndices(options: { config: NodeConfig; nodeDb: SqlDatabase; 
     log,
     nowMs: options.nowMs,
   });
+  // Templates and data streams hook into index creation before any request can create an index.
+  const templates = TemplateService.open(options.nodeDb, log.child({ component: 'templates' }));
+  const dataStreams = DataStreamService.open({ nodeDb: options.nodeDb, indices: service, templates, log: log.child({ component: 'data-streams' }) });
   // The searchers subscribe to the indices service's refresh hooks before any write can happen.
   const searchers = new SearcherService(service, log.child({ component: 'searcher' }));
   const search = new SearchService({
@@ -69,6 +76,8 @@ export function wireIndices(options: { config: NodeConfig; nodeDb: SqlDatabase; 
   return {
     routes: (identity, remotes) => [
       ...indicesRoutes(service),
+      ...templateRoutes(templates),
+      ...dataStreamRoutes(dataStreams),
       ...documentRoutes(service),
       ...searchRoutes(search, remotes),
       ...asyncSearchRoutes(search, asyncSearches, remotes),

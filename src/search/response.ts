@@ -100,6 +100,17 @@ export function aggregationTypeName(node: AggregationNode, mappings: FieldMappin
       return numericTermsTypes[mappings[node.field]?.type ?? ''] ?? 'sterms';
     case 'percentiles':
       return 'tdigest_percentiles';
+    case 'percentile_ranks':
+      return 'tdigest_percentile_ranks';
+    // Pipeline results are named by the result class Elasticsearch renders.
+    case 'avg_bucket':
+    case 'sum_bucket':
+    case 'cumulative_sum':
+    case 'serial_diff':
+      return 'simple_value';
+    case 'max_bucket':
+    case 'min_bucket':
+      return 'bucket_metric_value';
     default:
       return node.kind;
   }

@@ -36,7 +36,8 @@ export const clusterPrivileges: Readonly<Record<string, PrivilegeDefinition>> = 
   // Strait's one-paste pairing (issue #12 §1): mint an enrollment token, enroll with one. `manage` covers it.
   manage_remote_enrollment: { include: ['cluster:admin/strait/remote/enroll*'] },
   manage_own_api_key: { include: ['cluster:admin/xpack/security/api_key/*'], conditional: true },
-  manage_index_templates: { include: ['indices:admin/template/*', 'indices:admin/index_template/*'] },
+  // Component templates are index template parts: Elasticsearch's put/get/delete component template need this privilege.
+  manage_index_templates: { include: ['indices:admin/template/*', 'indices:admin/index_template/*', 'cluster:admin/component_template/*'] },
   manage_pipeline: { include: ['cluster:admin/ingest/pipeline/*'] },
   manage_ingest_pipelines: { include: ['cluster:admin/ingest/pipeline/*'] },
   monitor_ingest: { include: ['cluster:monitor/ingest/*'] },

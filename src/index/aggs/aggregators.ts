@@ -14,9 +14,11 @@ import type { Scorer } from '../query/scorers.js';
 const noMoreDocs = 0x7fffffff; // scorers.noMoreDocs
 import { type SortSpec, type SortValue, compareHits, fielddataDisabled, fieldSortValue, resolveSortAliases } from '../query/sort.js';
 import { DateParseError, evaluateDateMath } from '../query/date-math.js';
-import type { AggregationNode, BucketOrder } from './ast.js';
+import { type AggregationNode, type BucketOrder, type CollectedAggregationNode, isPipeline } from './ast.js';
 import { type DateRounding, createDateRounding } from './date-rounding.js';
 import type { AggregationPartial, PartialMap, TermsBucketPartial, TermsValueType, TopHitPartial } from './partials.js';
+import { type TDigest, digestOfValues, emptyDigest, mergeDigests } from './tdigest.js';
+import { limits } from '../../common/limits.js';
 
 export interface AggregationContext {
   readonly mappings: FieldMappings;
@@ -45,8 +47,9 @@ export abstract class Aggregator {
   }
 }
 
+/** Pipeline aggregations collect nothing: they run at the final reduce (pipeline.ts). */
 export function createAggregators(nodes: readonly AggregationNode[], context: AggregationContext): Aggregator[] {
-  return nodes.map((node) => createAggregator(node, context));
+  return nodes.filter((node): node is CollectedAggregationNode => !isPipeline(node)).map((node) => createAggregator(node, context));
 }
 
 function mappingFor(field: string, context: AggregationContext, kind: string): FieldMapping | undefined {
@@ -56,10 +59,10 @@ function mappingFor(field: string, context: AggregationContext, kind: string): F
   return mapping;
 }
 
-function createAggregator(original: AggregationNode, context: AggregationContext): Aggregator {
+function createAggregator(original: CollectedAggregationNode, context: AggregationContext): Aggregator {
   // An aggregation on a field alias reads its target's values.
   const aliasOf = 'field' in original ? context.mappings[original.field]?.aliasOf : undefined;
-  const node = aliasOf === undefined ? original : ({ ...original, field: aliasOf } as AggregationNode);
+  const node = aliasOf === undefined ? original : ({ ...original, field: aliasOf } as CollectedAggregationNode);
   const subs = () => createAggregators(node.subAggregations, context);
   switch (node.kind) {
     case 'terms':
@@ -79,10 +82,11 @@ function createAggregator(original: AggregationNode, context: AggregationContext
       if (node.kind === 'cardinality') return new CardinalityAggregator(node.name, node.field, mapping);
       return new StatsAggregator(node.name, node.kind, node.field, mapping, missingNumber(node.missing, mapping, context));
     }
-    case 'percentiles': {
+    case 'percentiles':
+    case 'percentile_ranks': {
       const mapping = mappingFor(node.field, context, node.kind);
-      if (mapping?.type === 'keyword') throw errors.illegalArgument(`Field [${node.field}] of type [keyword] is not supported for aggregation [percentiles]`);
-      return new PercentilesAggregator(node.name, node.field);
+      if (mapping?.type === 'keyword') throw errors.illegalArgument(`Field [${node.field}] of type [keyword] is not supported for aggregation [${node.kind}]`);
+      return new PercentilesAggregator(node.name, node.field, node.compression, missingNumber(node.missing, mapping, context));
     }
     case 'histogram':
     case 'date_histogram': {
@@ -267,11 +271,15 @@ class CardinalityAggregator extends Aggregator {
   }
 }
 
-/** Exact percentiles: every value is kept and sorted at reduce (Elasticsearch uses TDigest). */
+/**
+ * percentiles and percentile_ranks: a bucket's values are buffered, and folded into its t-digest
+ * each time the buffer fills and at partial(); the partial is the digest (tdigest.ts).
+ */
 class PercentilesAggregator extends Aggregator {
   private readonly values: number[][] = [];
+  private readonly digests: TDigest[] = [];
   private numeric: NumericDocValues | undefined;
-  constructor(name: string, private readonly field: string) {
+  constructor(name: string, private readonly field: string, private readonly compression: number, private readonly missing: number | undefined) {
     super(name);
   }
   setSegment(segment: Segment): void {
@@ -280,13 +288,25 @@ class PercentilesAggregator extends Aggregator {
   }
   collect(doc: number, bucket: number): void {
     const values = this.numeric;
-    if (values === undefined) return;
     let list = this.values[bucket];
     if (list === undefined) this.values[bucket] = list = [];
-    for (let index = values.valueStart[doc]!; index < values.valueStart[doc + 1]!; index++) list.push(values.values[index]!);
+    const from = values === undefined ? 0 : values.valueStart[doc]!;
+    const to = values === undefined ? 0 : values.valueStart[doc + 1]!;
+    if (from === to) {
+      if (this.missing !== undefined) list.push(this.missing);
+    } else for (let index = from; index < to; index++) list.push(values!.values[index]!);
+    if (list.length >= limits.percentilesBufferValuesMax) this.fold(bucket);
+  }
+  private fold(bucket: number): TDigest {
+    const list = this.values[bucket] ?? [];
+    const previous = this.digests[bucket] ?? emptyDigest(this.compression);
+    const digest = list.length === 0 ? previous : mergeDigests([previous, digestOfValues(list, this.compression)], this.compression);
+    this.digests[bucket] = digest;
+    this.values[bucket] = [];
+    return digest;
   }
   partial(bucket: number): AggregationPartial {
-    return { type: 'percentiles', values: this.values[bucket] ?? [] };
+    return { type: 'percentiles', digest: this.fold(bucket) };
   }
 }
 

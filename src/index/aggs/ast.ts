@@ -8,6 +8,7 @@ import { parseNode } from '../query/parse.js';
 import { isValidTimeZone } from '../query/date-math.js';
 import type { SortSpec } from '../query/sort.js';
 import { parseSort } from '../query/sort.js';
+import { type PipelineNode, parentPipelineKinds, parsePipelineBody, pipelineKinds, scriptPipelineKinds, siblingPipelineKinds } from './pipeline-ast.js';
 
 export type CalendarUnit = 'minute' | 'hour' | 'day' | 'week' | 'month' | 'quarter' | 'year';
 
@@ -23,7 +24,12 @@ export interface RangeSpec {
   readonly to: number | string | undefined;
 }
 
-export type AggregationNode = { readonly name: string; readonly subAggregations: readonly AggregationNode[] } & (
+export type AggregationNode = {
+  readonly name: string;
+  readonly subAggregations: readonly AggregationNode[];
+  /** `meta`: an object Elasticsearch echoes back unchanged in the aggregation's result. */
+  readonly meta: Readonly<Record<string, unknown>> | undefined;
+} & (
   | {
       readonly kind: 'terms';
       readonly field: string;
@@ -38,7 +44,16 @@ export type AggregationNode = { readonly name: string; readonly subAggregations:
       readonly exclude: RegExp | readonly string[] | undefined;
     }
   | { readonly kind: 'value_count' | 'cardinality' | 'min' | 'max' | 'avg' | 'sum' | 'stats' | 'extended_stats'; readonly field: string; readonly missing: number | string | undefined; readonly sigma: number }
-  | { readonly kind: 'percentiles'; readonly field: string; readonly percents: readonly number[]; readonly keyed: boolean; readonly missing: number | undefined }
+  | {
+      readonly kind: 'percentiles' | 'percentile_ranks';
+      readonly field: string;
+      /** The percents of `percentiles`, or the values of `percentile_ranks`. */
+      readonly percents: readonly number[];
+      readonly keyed: boolean;
+      readonly missing: number | string | undefined;
+      /** `tdigest.compression`. */
+      readonly compression: number;
+    }
   | {
       readonly kind: 'histogram';
       readonly field: string;
@@ -66,7 +81,16 @@ export type AggregationNode = { readonly name: string; readonly subAggregations:
   | { readonly kind: 'filter'; readonly filter: QueryNode }
   | { readonly kind: 'filters'; readonly filters: readonly { readonly key: string; readonly query: QueryNode }[]; readonly keyed: boolean; readonly otherBucketKey: string | undefined }
   | { readonly kind: 'top_hits'; readonly size: number; readonly from: number; readonly sort: readonly SortSpec[] | undefined; readonly source: unknown }
+  | PipelineNode
 );
+
+/** A pipeline aggregation: computed at the final reduce from other aggregations, never collected on a shard. */
+export type PipelineAggregationNode = Extract<AggregationNode, { readonly kind: PipelineNode['kind'] }>;
+export type CollectedAggregationNode = Exclude<AggregationNode, PipelineAggregationNode>;
+
+export function isPipeline(node: AggregationNode): node is PipelineAggregationNode {
+  return pipelineKinds.has(node.kind);
+}
 
 export type AggregationKind = AggregationNode['kind'];
 
@@ -74,14 +98,58 @@ type Json = Record<string, unknown>;
 const isObject = (value: unknown): value is Json => value !== null && typeof value === 'object' && !Array.isArray(value);
 
 const metricKinds = new Set(['value_count', 'cardinality', 'min', 'max', 'avg', 'sum', 'stats', 'extended_stats']);
-const knownKinds = new Set([...metricKinds, 'terms', 'percentiles', 'histogram', 'date_histogram', 'range', 'date_range', 'filter', 'filters', 'top_hits']);
+const knownKinds = new Set([...metricKinds, ...pipelineKinds, ...scriptPipelineKinds, 'terms', 'percentiles', 'percentile_ranks', 'histogram', 'date_histogram', 'range', 'date_range', 'filter', 'filters', 'top_hits']);
 const calendarNames: Readonly<Record<string, CalendarUnit>> = {
   minute: 'minute', '1m': 'minute', hour: 'hour', '1h': 'hour', day: 'day', '1d': 'day', week: 'week', '1w': 'week',
   month: 'month', '1M': 'month', quarter: 'quarter', '1q': 'quarter', year: 'year', '1y': 'year',
 };
 
 export function parseAggregations(json: unknown): readonly AggregationNode[] {
-  return deepFreeze(parseAggregationMap(json, 0));
+  const nodes = parseAggregationMap(json, 0);
+  const problems: string[] = [];
+  validatePipelines(nodes, undefined, problems);
+  if (problems.length > 0) throw errors.actionRequestValidation(problems);
+  return deepFreeze(nodes);
+}
+
+const multiBucketKinds = new Set(['terms', 'histogram', 'date_histogram', 'range', 'date_range', 'filters']);
+const histogramKinds = new Set(['histogram', 'date_histogram']);
+
+/**
+ * Elasticsearch's request validation of pipelines (AggregatorFactories#validate): a parent
+ * pipeline needs a parent of the right kind, and a sibling's buckets_path must start at a
+ * multi-bucket sibling. Problems are collected and reported together as a validation failure.
+ */
+function validatePipelines(nodes: readonly AggregationNode[], parent: AggregationNode | undefined, problems: string[]): void {
+  for (const node of nodes) {
+    if (!isPipeline(node)) {
+      validatePipelines(node.subAggregations, node, problems);
+      continue;
+    }
+    if (parentPipelineKinds.has(node.kind)) {
+      if (parent === undefined) problems.push(`${node.kind} aggregation [${node.name}] must be declared inside of another aggregation`);
+      else if (node.kind !== 'bucket_sort' && !histogramKinds.has(parent.kind)) {
+        problems.push(`${node.kind} aggregation [${node.name}] must have a histogram, date_histogram or auto_date_histogram as parent`);
+      } else if (node.kind === 'bucket_sort' && !multiBucketKinds.has(parent.kind)) {
+        problems.push(`bucket_sort aggregation [${node.name}] must be declared inside a multi-bucket aggregation`);
+      }
+      const paths = node.kind === 'bucket_sort' ? node.sort.map((sort) => sort.path) : [node.bucketsPath];
+      for (const path of paths) {
+        const first = path.elements[0]!.name;
+        if (first === '_count' || first === '_key') continue;
+        if (!nodes.some((sibling) => sibling.name === first)) problems.push(`No aggregation found for path [${path.text}]`);
+      }
+      continue;
+    }
+    if (siblingPipelineKinds.has(node.kind)) {
+      const path = (node as Extract<AggregationNode, { bucketsPath: unknown }>).bucketsPath;
+      const first = nodes.find((sibling) => sibling.name === path.elements[0]!.name);
+      if (first === undefined) problems.push(`No aggregation found for path [${path.text}]`);
+      else if (!multiBucketKinds.has(first.kind)) {
+        problems.push(`The first aggregation in buckets_path must be a multi-bucket aggregation for aggregation [${node.name}] found :${first.kind} for buckets path: ${path.text}`);
+      }
+    }
+  }
 }
 
 const aggregationDepthMax = 20;
@@ -95,20 +163,30 @@ function parseAggregationMap(json: unknown, depth: number): AggregationNode[] {
     let kind: string | undefined;
     let body: Json | undefined;
     let subAggregations: AggregationNode[] = [];
+    let meta: Json | undefined;
     for (const [key, value] of Object.entries(definition)) {
       if (key === 'aggs' || key === 'aggregations') {
         subAggregations = parseAggregationMap(value, depth + 1);
         continue;
       }
-      if (key === 'meta') continue;
+      if (key === 'meta') {
+        if (!isObject(value)) throw errors.parsing(`Expected [START_OBJECT] under [meta], but got a [${Array.isArray(value) ? 'START_ARRAY' : 'VALUE_STRING'}] in [${name}]`);
+        meta = value;
+        continue;
+      }
       if (!knownKinds.has(key)) throw errors.parsing(`Unknown aggregation type [${key}]`);
+      if (scriptPipelineKinds.has(key)) throw errors.illegalArgument(`[${key}] aggregation [${name}] needs a Painless script, and scripts in aggregations are not supported`);
       if (kind !== undefined) throw errors.parsing(`Found two aggregation type definitions in [${name}]: [${kind}] and [${key}]`);
       if (!isObject(value)) throw errors.parsing(`Expected [START_OBJECT] under [${key}], but got a [VALUE_STRING] in [${name}]`);
       kind = key;
       body = value;
     }
     if (kind === undefined || body === undefined) throw errors.parsing(`Missing definition for aggregation [${name}]`);
-    result.push({ name, subAggregations, ...parseBody(kind, body, name) } as unknown as AggregationNode);
+    if (pipelineKinds.has(kind) && subAggregations.length > 0) {
+      throw errors.illegalArgument(`Aggregator [${name}] of type [${kind}] cannot accept sub-aggregations`);
+    }
+    const parsed = pipelineKinds.has(kind) ? parsePipelineBody(kind, body, name) : parseBody(kind, body, name);
+    result.push({ name, subAggregations, meta, ...parsed } as unknown as AggregationNode);
   }
   return result;
 }
@@ -165,6 +243,48 @@ function parseFixedInterval(text: string): number {
   return Number(match[1]) * unit;
 }
 
+/**
+ * percentiles and percentile_ranks: `percents` (or `values`), `keyed`, `missing`, and the t-digest
+ * `compression`. The HDR histogram method is refused: it is not implemented.
+ */
+function parsePercentiles(kind: 'percentiles' | 'percentile_ranks', body: Json, name: string): Record<string, unknown> {
+  const listName = kind === 'percentiles' ? 'percents' : 'values';
+  const listRaw = body[listName];
+  let percents: number[];
+  if (listRaw === undefined && kind === 'percentiles') percents = [1, 5, 25, 50, 75, 95, 99];
+  else {
+    if (listRaw === null || listRaw === undefined) throw errors.illegalArgument(`[${listName}] must not be null: [${name}]`);
+    if (!Array.isArray(listRaw)) throw errors.parsing(`[${kind}] [${listName}] must be an array in [${name}]`);
+    percents = listRaw.map((item) => {
+      if (typeof item !== 'number' || !Number.isFinite(item)) throw errors.parsing(`[${kind}] failed to parse field [${listName}] in [${name}]`);
+      return item;
+    });
+    if (percents.length === 0) throw errors.illegalArgument(`[${listName}] must not be empty: [${name}]`);
+  }
+  if (kind === 'percentiles') {
+    for (const percent of percents) if (percent < 0 || percent > 100) throw errors.illegalArgument(`percent must be in [0,100], got [${percent}]: [${name}]`);
+  }
+  if (body['hdr'] !== undefined || body['method'] === 'hdr') throw errors.illegalArgument(`the [hdr] method of [${kind}] is not supported: [${name}]; use the default tdigest method`);
+  const tdigest = body['tdigest'];
+  if (tdigest !== undefined && !isObject(tdigest)) throw errors.parsing(`[tdigest] must be an object in [${name}]`);
+  for (const key of Object.keys(tdigest ?? {})) {
+    if (key !== 'compression' && key !== 'execution_hint') throw errors.parsing(`[tdigest] unknown field [${key}]`);
+  }
+  const hint = tdigest?.['execution_hint'];
+  if (hint === 'high_accuracy') throw errors.illegalArgument(`[tdigest.execution_hint] [high_accuracy] is not supported: [${name}]`);
+  if (hint !== undefined && hint !== 'default') throw errors.illegalArgument(`Invalid execution_hint [${String(hint)}], valid values are [default, high_accuracy]`);
+  const compression = numberOf(tdigest?.['compression'], 'compression', 100);
+  if (compression < 0) throw errors.illegalArgument(`[compression] must be greater than or equal to 0. Found [${javaDouble(compression)}] in [${name}]`);
+  const missing = body['missing'];
+  if (missing !== undefined && typeof missing !== 'number' && typeof missing !== 'string') throw errors.parsing(`[missing] must be a number or a string in [${name}]`);
+  return { kind, field: requireField(body, kind, name), percents, keyed: body['keyed'] !== false, missing, compression };
+}
+
+/** Java's Double.toString for the plain numbers error messages quote ("-1.0", "0.5"). */
+function javaDouble(value: number): string {
+  return Number.isInteger(value) ? `${value}.0` : String(value);
+}
+
 function parseBody(kind: string, body: Json, name: string): Record<string, unknown> {
   switch (kind) {
     case 'terms': {
@@ -186,11 +306,9 @@ function parseBody(kind: string, body: Json, name: string): Record<string, unkno
         exclude: termFilter(body['exclude'], 'exclude'),
       };
     }
-    case 'percentiles': {
-      const percents = Array.isArray(body['percents']) ? (body['percents'] as unknown[]).map((p) => numberOf(p, 'percents', 0)) : [1, 5, 25, 50, 75, 95, 99];
-      for (const percent of percents) if (percent < 0 || percent > 100) throw errors.illegalArgument(`percent must be in [0,100], got [${percent}]: [${name}]`);
-      return { kind, field: requireField(body, kind, name), percents, keyed: body['keyed'] !== false, missing: body['missing'] as number | undefined };
-    }
+    case 'percentiles':
+    case 'percentile_ranks':
+      return parsePercentiles(kind, body, name);
     case 'histogram': {
       const interval = numberOf(body['interval'], 'interval', NaN);
       if (!(interval > 0)) throw errors.illegalArgument(`[interval] must be >0 for histogram aggregation [${name}]`);

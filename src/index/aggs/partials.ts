@@ -4,6 +4,7 @@
  * combine the same way in any order.
  */
 import type { SortValue } from '../query/sort.js';
+import type { TDigest } from './tdigest.js';
 
 export type PartialMap = Readonly<Record<string, AggregationPartial>>;
 
@@ -38,9 +39,22 @@ export type AggregationPartial =
     }
   | { readonly type: 'stats'; readonly metric: 'value_count' | 'min' | 'max' | 'avg' | 'sum' | 'stats' | 'extended_stats'; readonly count: number; readonly sum: number; readonly min: number; readonly max: number; readonly sumOfSquares: number; readonly isDate: boolean }
   | { readonly type: 'cardinality'; readonly values: readonly (string | number)[] }
-  | { readonly type: 'percentiles'; readonly values: readonly number[] }
+  /** A t-digest (tdigest.ts) of the values, for percentiles and percentile_ranks. */
+  | { readonly type: 'percentiles'; readonly digest: TDigest }
   | { readonly type: 'histogram'; readonly buckets: readonly { readonly key: number; readonly docCount: number; readonly aggs: PartialMap }[] }
   | { readonly type: 'range'; readonly buckets: readonly { readonly from: number; readonly to: number; readonly docCount: number; readonly aggs: PartialMap }[] }
   | { readonly type: 'single_bucket'; readonly docCount: number; readonly aggs: PartialMap }
   | { readonly type: 'filters'; readonly buckets: readonly { readonly key: string; readonly docCount: number; readonly aggs: PartialMap }[] }
-  | { readonly type: 'top_hits'; readonly total: number; readonly maxScore: number; readonly hits: readonly TopHitPartial[] };
+  | { readonly type: 'top_hits'; readonly total: number; readonly maxScore: number; readonly hits: readonly TopHitPartial[] }
+  | PipelinePartial;
+
+/**
+ * Results of pipeline aggregations. They exist only after the final reduce (pipeline.ts), so they
+ * are never merged; a value Elasticsearch holds as NaN is null here (JSON-safe).
+ */
+export type PipelinePartial =
+  | { readonly type: 'simple_value'; readonly value: number | null }
+  | { readonly type: 'derivative'; readonly value: number | null; readonly normalizedValue: number | null | undefined }
+  | { readonly type: 'bucket_metric_value'; readonly value: number | null; readonly keys: readonly string[] }
+  | { readonly type: 'stats_bucket'; readonly count: number; readonly sum: number; readonly min: number | null; readonly max: number | null; readonly sumOfSquares: number }
+  | { readonly type: 'percentiles_bucket'; readonly sortedValues: readonly number[] };

@@ -6,7 +6,10 @@
  */
 import { assert } from '../../common/assert.js';
 import { formatDate, parseDate } from '../query/date-math.js';
-import type { AggregationNode } from './ast.js';
+import { type AggregationNode, type CollectedAggregationNode, isPipeline } from './ast.js';
+import { formatDecimal } from './decimal-format.js';
+import { finalizeAggregations, percentileOfBuckets } from './pipeline.js';
+import { cdf, emptyDigest, mergeDigests, quantile } from './tdigest.js';
 import { compareHits } from '../query/sort.js';
 import { metricValue, sortTermsBuckets } from './aggregators.js';
 import { createDateRounding } from './date-rounding.js';
@@ -25,6 +28,13 @@ export function reduceAggregations(nodes: readonly AggregationNode[], parts: rea
 function reduceOne(node: AggregationNode, partials: readonly AggregationPartial[]): AggregationPartial {
   const first = partials[0]!;
   switch (first.type) {
+    case 'simple_value':
+    case 'derivative':
+    case 'bucket_metric_value':
+    case 'stats_bucket':
+    case 'percentiles_bucket':
+      // Pipelines run after the final reduce only (pipeline.ts); shards never send their results.
+      throw new Error(`pipeline result [${node.name}] reached a reduce`);
     case 'stats': {
       let count = 0;
       let sum = 0;
@@ -48,9 +58,9 @@ function reduceOne(node: AggregationNode, partials: readonly AggregationPartial[
       return { type: 'cardinality', values: [...set] };
     }
     case 'percentiles': {
-      const values: number[] = [];
-      for (const partial of partials as Extract<AggregationPartial, { type: 'percentiles' }>[]) for (const value of partial.values) values.push(value);
-      return { type: 'percentiles', values: values.sort((left, right) => left - right) };
+      assert(node.kind === 'percentiles' || node.kind === 'percentile_ranks', 'percentiles partial belongs to a percentiles node');
+      const digests = (partials as Extract<AggregationPartial, { type: 'percentiles' }>[]).map((partial) => partial.digest);
+      return { type: 'percentiles', digest: mergeDigests(digests, node.compression) };
     }
     case 'terms': {
       assert(node.kind === 'terms', 'terms partial belongs to a terms node');
@@ -154,21 +164,76 @@ export function javaDoubleString(value: number): string {
   return String(value);
 }
 
-/** Renders reduced partials as Elasticsearch's `aggregations` object. */
+/**
+ * Renders fully reduced partials as Elasticsearch's `aggregations` object, after the final-reduce
+ * step (empty histogram buckets, then pipeline aggregations; see pipeline.ts).
+ */
 export function renderAggregations(nodes: readonly AggregationNode[], reduced: PartialMap): Record<string, unknown> {
+  return renderMap(nodes, finalizeAggregations(nodes, reduced));
+}
+
+function renderMap(nodes: readonly AggregationNode[], finalized: PartialMap): Record<string, unknown> {
   const result: Record<string, unknown> = {};
-  for (const node of nodes) result[node.name] = renderOne(node, reduced[node.name]);
+  for (const node of nodes) {
+    if (isPipeline(node)) {
+      // A parent pipeline may leave a bucket without a value (derivative's first bucket), and
+      // bucket_sort has no output of its own.
+      const partial = finalized[node.name];
+      if (partial !== undefined) result[node.name] = withMeta(node, renderPipeline(node, partial));
+      continue;
+    }
+    result[node.name] = withMeta(node, renderOne(node, finalized[node.name]));
+  }
   return result;
 }
 
-function emptyPartial(node: AggregationNode): AggregationPartial {
+/** Elasticsearch writes `meta` first in an aggregation's body. */
+function withMeta(node: AggregationNode, body: Record<string, unknown>): Record<string, unknown> {
+  return node.meta === undefined ? body : { meta: node.meta, ...body };
+}
+
+function renderPipeline(node: AggregationNode, partial: AggregationPartial): Record<string, unknown> {
+  const format = isPipeline(node) && 'format' in node ? node.format : undefined;
+  const asString = (key: string, value: number | null): Record<string, unknown> =>
+    format !== undefined && value !== null ? { [key]: value, [`${key}_as_string`]: formatDecimal(format, value) } : { [key]: value };
+  switch (partial.type) {
+    case 'simple_value':
+      return asString('value', partial.value);
+    case 'derivative':
+      return { ...asString('value', partial.value), ...(partial.normalizedValue === undefined ? {} : asString('normalized_value', partial.normalizedValue)) };
+    case 'bucket_metric_value':
+      return { ...asString('value', partial.value), keys: partial.keys };
+    case 'stats_bucket': {
+      const extended = node.kind === 'extended_stats_bucket';
+      const stats = { type: 'stats' as const, metric: extended ? ('extended_stats' as const) : ('stats' as const), count: partial.count, sum: partial.sum, min: partial.min ?? Infinity, max: partial.max ?? -Infinity, sumOfSquares: partial.sumOfSquares, isDate: false };
+      const rendered = renderStats(extended ? 'extended_stats' : 'stats', 'sigma' in node ? node.sigma : 2, stats);
+      if (format !== undefined && partial.count > 0) {
+        for (const key of ['min', 'max', 'avg', 'sum']) rendered[`${key}_as_string`] = formatDecimal(format, rendered[key] as number);
+      }
+      return rendered;
+    }
+    case 'percentiles_bucket': {
+      const percents = 'percents' in node ? node.percents : [];
+      const keyed = 'keyed' in node ? node.keyed : true;
+      const entries = percents.map((percent) => [javaDoubleString(percent), percentileOfBuckets(partial.sortedValues, percent)] as const);
+      if (keyed) return { values: Object.fromEntries(entries) };
+      return { values: entries.map(([key, value]) => ({ key: Number(key), value })) };
+    }
+    default:
+      throw new Error(`[${node.name}] is not a pipeline result`);
+  }
+}
+
+/** The empty result of an aggregation that saw no documents (or no shard answered for it). */
+export function emptyPartial(node: CollectedAggregationNode): AggregationPartial {
   switch (node.kind) {
     case 'terms':
       return { type: 'terms', valueType: 'string', buckets: [], otherDocCount: 0, errorBound: 0 };
     case 'cardinality':
       return { type: 'cardinality', values: [] };
     case 'percentiles':
-      return { type: 'percentiles', values: [] };
+    case 'percentile_ranks':
+      return { type: 'percentiles', digest: emptyDigest(node.compression) };
     case 'histogram':
     case 'date_histogram':
       return { type: 'histogram', buckets: [] };
@@ -186,21 +251,18 @@ function emptyPartial(node: AggregationNode): AggregationPartial {
   }
 }
 
-function renderOne(node: AggregationNode, partialOrUndefined: AggregationPartial | undefined): Record<string, unknown> {
+function renderOne(node: CollectedAggregationNode, partialOrUndefined: AggregationPartial | undefined): Record<string, unknown> {
   const partial = partialOrUndefined ?? emptyPartial(node);
-  const subs = (aggs: PartialMap): Record<string, unknown> => renderAggregations(node.subAggregations, aggs);
+  const subs = (aggs: PartialMap): Record<string, unknown> => renderMap(node.subAggregations, aggs);
   switch (partial.type) {
     case 'stats':
-      return renderStats(node, partial);
+      return renderStats(node.kind, 'sigma' in node ? node.sigma : 2, partial);
     case 'cardinality':
       return { value: partial.values.length };
     case 'percentiles': {
-      assert(node.kind === 'percentiles', 'percentiles node');
-      const values = partial.values;
-      const entries = node.percents.map((percent) => {
-        const value = percentileOf(values, percent);
-        return [javaDoubleString(percent), value] as const;
-      });
+      assert(node.kind === 'percentiles' || node.kind === 'percentile_ranks', 'percentiles node');
+      // Keys are Java doubles ("99.0"); a value is null when there were no values (NaN in Elasticsearch).
+      const entries = node.percents.map((percent) => [javaDoubleString(percent), percentileValue(partial, node, percent)] as const);
       if (node.keyed) return { values: Object.fromEntries(entries) };
       return { values: entries.map(([key, value]) => ({ key: Number(key), value })) };
     }
@@ -221,18 +283,14 @@ function renderOne(node: AggregationNode, partialOrUndefined: AggregationPartial
     }
     case 'histogram': {
       assert(node.kind === 'histogram' || node.kind === 'date_histogram', 'histogram node');
-      const buckets = fillHistogram(node, partial.buckets);
-      const rendered = buckets.map((bucket) => {
+      // Empty buckets and the order were applied by the final reduce (finalizeAggregations).
+      const rendered = partial.buckets.map((bucket) => {
         const base: Record<string, unknown> =
           node.kind === 'date_histogram'
             ? { key_as_string: formatDate(bucket.key, node.timeZone, node.format), key: bucket.key, doc_count: bucket.docCount }
             : { key: bucket.key, doc_count: bucket.docCount };
         return { ...base, ...subs(bucket.aggs) };
       });
-      if (node.order[0]?.key === '_count') {
-        const direction = node.order[0].direction === 'asc' ? 1 : -1;
-        rendered.sort((left, right) => direction * ((left['doc_count'] as number) - (right['doc_count'] as number)) || (left['key'] as number) - (right['key'] as number));
-      } else if (node.order[0]?.direction === 'desc') rendered.reverse();
       if (node.keyed) return { buckets: Object.fromEntries(rendered.map((bucket) => [String(bucket['key_as_string'] ?? javaDoubleString(bucket['key'] as number)), bucket])) };
       return { buckets: rendered };
     }
@@ -283,15 +341,17 @@ function renderOne(node: AggregationNode, partialOrUndefined: AggregationPartial
         },
       };
     }
+    default:
+      throw new Error(`[${node.name}] holds a pipeline result`);
   }
 }
 
-function renderStats(node: AggregationNode, partial: Extract<AggregationPartial, { type: 'stats' }>): Record<string, unknown> {
+function renderStats(kind: AggregationNode['kind'], sigma: number, partial: Extract<AggregationPartial, { type: 'stats' }>): Record<string, unknown> {
   const { count, sum, min, max, sumOfSquares } = partial;
   const isDate = partial.isDate;
   const withString = (key: string, value: number | null): Record<string, unknown> =>
     isDate && value !== null ? { [key]: value, [`${key}_as_string`]: formatDate(value, undefined) } : { [key]: value };
-  switch (node.kind) {
+  switch (kind) {
     case 'value_count':
       return { value: count };
     case 'sum':
@@ -312,7 +372,6 @@ function renderStats(node: AggregationNode, partial: Extract<AggregationPartial,
         ...(isDate && count > 0 ? { min_as_string: formatDate(min, undefined), max_as_string: formatDate(max, undefined), avg_as_string: formatDate(sum / count, undefined), sum_as_string: formatDate(sum, undefined) } : {}),
       };
     case 'extended_stats': {
-      const sigma = (node as { sigma: number }).sigma;
       if (count === 0) {
         return {
           count: 0, min: null, max: null, avg: null, sum: 0, sum_of_squares: null, variance: null, variance_population: null, variance_sampling: null,
@@ -354,23 +413,18 @@ function renderStats(node: AggregationNode, partial: Extract<AggregationPartial,
 }
 
 /**
- * Exact percentile with linear interpolation between closest ranks (position p/100 × (n − 1)).
- * Elasticsearch's TDigest gives the same for small sets of distinct values and approximations
- * beyond; null (rendered as null) when there are no values.
+ * A reduced percentiles partial read at `percent`: for `percentiles` the t-digest quantile, for
+ * `percentile_ranks` the rank (in percent) of the value `percent`. Null without values.
  */
-export function percentileOf(sorted: readonly number[], percent: number): number | null {
-  if (sorted.length === 0) return null;
-  const position = (percent / 100) * (sorted.length - 1);
-  const lower = Math.floor(position);
-  const upper = Math.ceil(position);
-  if (lower === upper) return sorted[lower]!;
-  return sorted[lower]! + (sorted[upper]! - sorted[lower]!) * (position - lower);
+export function percentileValue(partial: Extract<AggregationPartial, { type: 'percentiles' }>, node: CollectedAggregationNode, percent: number): number | null {
+  const value = node.kind === 'percentile_ranks' ? cdf(partial.digest, percent) * 100 : quantile(partial.digest, percent / 100);
+  return Number.isNaN(value) ? null : value;
 }
 
 type HistogramBucket = { key: number; docCount: number; aggs: PartialMap };
 
 /** Applies min_doc_count and, when it is 0, fills empty buckets between the bounds. */
-function fillHistogram(node: Extract<AggregationNode, { kind: 'histogram' | 'date_histogram' }>, buckets: readonly HistogramBucket[]): HistogramBucket[] {
+export function fillHistogram(node: Extract<AggregationNode, { kind: 'histogram' | 'date_histogram' }>, buckets: readonly HistogramBucket[]): HistogramBucket[] {
   if (node.minDocCount > 0) return buckets.filter((bucket) => bucket.docCount >= node.minDocCount);
   let next: (key: number) => number;
   let round: (value: number) => number;

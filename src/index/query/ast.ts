@@ -2,6 +2,8 @@
  * The query DSL as a frozen AST (style P7): a discriminated union on `kind`, built by
  * `parseQuery` from Elasticsearch's JSON and never mutated afterwards. Names follow the DSL.
  */
+import type { TextQueryNode } from './text-queries-ast.js';
+
 export type Nodes = readonly QueryNode[];
 export type TermValue = string | number | boolean;
 
@@ -89,7 +91,8 @@ export type QueryNode =
       readonly boost: number;
     }
   | { readonly kind: 'constant_score'; readonly filter: QueryNode; readonly boost: number }
-  | { readonly kind: 'dis_max'; readonly queries: Nodes; readonly tieBreaker: number; readonly boost: number };
+  | { readonly kind: 'dis_max'; readonly queries: Nodes; readonly tieBreaker: number; readonly boost: number }
+  | TextQueryNode;
 
 export type QueryKind = QueryNode['kind'];
 

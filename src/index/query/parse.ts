@@ -9,6 +9,7 @@ import { limits } from '../../common/limits.js';
 import { type FieldBoost, type Nodes, type QueryNode, type TermValue, deepFreeze } from './ast.js';
 import { isValidTimeZone } from './date-math.js';
 import { parseQueryString } from './query-string.js';
+import { textQueryParser } from './text-queries-parse.js';
 
 type Json = Record<string, unknown>;
 
@@ -47,19 +48,19 @@ function parseClause(json: unknown): QueryNode {
   if (keys.length > 1) throw errors.parsing(`[${keys[0]}] malformed query, expected [END_OBJECT] but found [FIELD_NAME]`);
   const kind = keys[0]!;
   const body = json[kind];
-  const parser = parsers[kind];
+  const parser = Object.hasOwn(parsers, kind) ? parsers[kind] : textQueryParser(kind);
   if (parser === undefined) throw errors.parsing(`unknown query [${kind}]`);
   if (!isObject(body)) throw errors.parsing(`[${kind}] query malformed, no start_object after query name`);
   return parser(body);
 }
 
-function number(value: unknown, query: string, name: string): number {
+export function number(value: unknown, query: string, name: string): number {
   const result = typeof value === 'number' ? value : typeof value === 'string' && value.trim() !== '' ? Number(value) : NaN;
   if (!Number.isFinite(result)) throw errors.parsing(`[${query}] failed to parse field [${name}]`);
   return result;
 }
 
-function boolean(value: unknown, query: string, name: string): boolean {
+export function boolean(value: unknown, query: string, name: string): boolean {
   if (value === true || value === 'true') return true;
   if (value === false || value === 'false') return false;
   throw errors.parsing(`[${query}] failed to parse field [${name}]`);
@@ -71,17 +72,17 @@ function termValue(value: unknown, query: string): TermValue {
   throw errors.parsing(`[${query}] query does not support array or object values`);
 }
 
-function stringValue(value: unknown, query: string, name: string): string {
+export function stringValue(value: unknown, query: string, name: string): string {
   if (typeof value === 'string') return value;
   if (typeof value === 'number' || typeof value === 'boolean') return String(value);
   throw errors.parsing(`[${query}] failed to parse field [${name}]`);
 }
 
-function optionalString(value: unknown, query: string, name: string): string | undefined {
+export function optionalString(value: unknown, query: string, name: string): string | undefined {
   return value === undefined || value === null ? undefined : stringValue(value, query, name);
 }
 
-function fuzzinessValue(value: unknown, query: string): string | undefined {
+export function fuzzinessValue(value: unknown, query: string): string | undefined {
   if (value === undefined || value === null) return undefined;
   if (typeof value === 'number' || typeof value === 'string') return String(value);
   throw errors.parsing(`[${query}] failed to parse field [fuzziness]`);
@@ -91,7 +92,7 @@ function fuzzinessValue(value: unknown, query: string): string | undefined {
  * The single-field form shared by term-level and full-text queries: `{ field: value }` or
  * `{ field: { <valueKey>: value, ...options } }`; `boost`/`_name` may also sit beside the field.
  */
-function singleField(query: string, body: Json, valueKey: string): { field: string; options: Json } {
+export function singleField(query: string, body: Json, valueKey: string): { field: string; options: Json } {
   let field: string | undefined;
   let options: Json = {};
   const outer: Json = {};
@@ -108,13 +109,13 @@ function singleField(query: string, body: Json, valueKey: string): { field: stri
   return { field, options: { ...outer, ...options } };
 }
 
-function checkKnown(query: string, options: Json, known: readonly string[]): void {
+export function checkKnown(query: string, options: Json, known: readonly string[]): void {
   for (const key of Object.keys(options)) {
     if (!known.includes(key)) throw errors.parsing(`[${query}] query does not support [${key}]`);
   }
 }
 
-function boostOf(options: Json, query: string): number {
+export function boostOf(options: Json, query: string): number {
   return options['boost'] === undefined ? 1 : number(options['boost'], query, 'boost');
 }
 
@@ -124,13 +125,13 @@ function clauses(value: unknown): Nodes {
   return [parseNode(value)];
 }
 
-function minimumShouldMatch(value: unknown): string | undefined {
+export function minimumShouldMatch(value: unknown): string | undefined {
   if (value === undefined || value === null) return undefined;
   if (typeof value === 'number' || typeof value === 'string') return String(value);
   throw errors.parsing('[bool] failed to parse field [minimum_should_match]');
 }
 
-function fieldBoosts(value: unknown, query: string): FieldBoost[] {
+export function fieldBoosts(value: unknown, query: string): FieldBoost[] {
   const list = value === undefined ? [] : Array.isArray(value) ? value : [value];
   return list.map((item) => {
     const text = stringValue(item, query, 'fields');
@@ -145,7 +146,7 @@ const matchOptions = [
   'lenient', 'boost', '_name', 'fuzzy_transpositions', 'fuzzy_rewrite', 'auto_generate_synonyms_phrase_query', 'cutoff_frequency',
 ];
 
-function operatorOf(value: unknown, query: string): 'or' | 'and' {
+export function operatorOf(value: unknown, query: string): 'or' | 'and' {
   if (value === undefined) return 'or';
   const text = stringValue(value, query, 'operator').toLowerCase();
   if (text !== 'or' && text !== 'and') throw errors.illegalArgument(`No enum constant org.elasticsearch.index.query.Operator.${text.toUpperCase()}`);
@@ -191,6 +192,9 @@ const parsers: Record<string, (body: Json) => QueryNode> = {
     const types = ['best_fields', 'most_fields', 'phrase', 'phrase_prefix', 'bool_prefix', 'cross_fields'] as const;
     if (!(types as readonly string[]).includes(type)) throw errors.parsing(`[multi_match] query does not allow type [${type}]`); // ES: "failed to parse [multi_match] query type [x]. unknown type."
     const fields = fieldBoosts(body['fields'], 'multi_match');
+    if (type === 'bool_prefix') {
+      for (const key of ['slop', 'cutoff_frequency']) if (body[key] !== undefined) throw errors.illegalArgument(`[${key}] not allowed for type [bool_prefix]`);
+    }
     return {
       kind: 'multi_match',
       fields: fields.length === 0 ? [{ field: '*', boost: 1 }] : fields,

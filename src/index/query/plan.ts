@@ -13,6 +13,7 @@ import type { ShardStats } from '../engine/shard-stats.js';
 import { normLengthTable } from '../engine/small-float.js';
 import type { QueryNode, TermValue } from './ast.js';
 import { formatIp, parseCidr, parseIp } from './ip.js';
+import { planCombinedFields, planTextQuery, textQueryMatchesConstant } from './text-queries-plan.js';
 import { DateParseError, type NanoInstant, compareNanoInstants, evaluateDateMath, evaluateDateMathNanos, maxNanoInstant, parseDate } from './date-math.js';
 import {
   AllDocsScorer,
@@ -296,7 +297,7 @@ export class PhraseWeight implements Weight {
 // ---------------------------------------------------------------------------------------------
 // Doc sets
 
-function bitSetFromDocs(maxDoc: number, docs: Int32Array, from: number, to: number, score: number): Scorer | null {
+export function bitSetFromDocs(maxDoc: number, docs: Int32Array, from: number, to: number, score: number): Scorer | null {
   const count = to - from;
   if (count <= 0) return null;
   if (count * 32 < maxDoc) {
@@ -347,7 +348,7 @@ function numericSetScorer(segment: Segment, field: string, numbers: readonly num
 }
 
 /** Union of the postings of term ordinals chosen by `accept` (constant score). */
-function termSetScorer(segment: Segment, field: string, select: (postings: PostingsField) => Iterable<number>, score: number): Scorer | null {
+export function termSetScorer(segment: Segment, field: string, select: (postings: PostingsField) => Iterable<number>, score: number): Scorer | null {
   const postings = segment.postings.get(field);
   if (postings === undefined) return null;
   const docs: number[] = [];
@@ -375,7 +376,7 @@ function termRange(terms: readonly string[], lower: string | undefined, includeL
   return [from, Math.max(from, to)];
 }
 
-function* ordinalRange(from: number, to: number): Iterable<number> {
+export function* ordinalRange(from: number, to: number): Iterable<number> {
   for (let ordinal = from; ordinal < to; ordinal++) yield ordinal;
 }
 
@@ -435,6 +436,8 @@ function plan(node: QueryNode, context: PlanContext, boost: number, scoring: boo
     }
     case 'multi_match':
       return planMultiMatch(node, context, boost * node.boost, scoring);
+    case 'combined_fields':
+      return planCombinedFields(node, context, boost * node.boost, scoring);
     default:
       break;
   }
@@ -542,6 +545,11 @@ function planConstantKeyword(node: QueryNode, field: string, mapping: FieldMappi
         (upper === undefined || (node.lte !== undefined ? value <= String(upper) : value < String(upper)));
       break;
     }
+    case 'regexp':
+    case 'match_bool_prefix':
+    case 'intervals':
+      matches = textQueryMatchesConstant(node, field, value, context);
+      break;
     default:
       throw errors.internal(`unplannable query kind [${node.kind}] on constant_keyword`);
   }
@@ -610,7 +618,7 @@ function planBool(node: Extract<QueryNode, { kind: 'bool' }>, context: PlanConte
   return new BoolWeight(must, should, filter, mustNot, minimumShouldMatch, scoring);
 }
 
-function fieldTypeError(kind: string, field: string, mapping: FieldMapping, context: PlanContext): EsError {
+export function fieldTypeError(kind: string, field: string, mapping: FieldMapping, context: PlanContext): EsError {
   return errors.queryShard(`Can only use ${kind} queries on keyword and text fields - not on [${field}] which is of type [${mapping.mappedType ?? mapping.type}]`, context.indexName);
 }
 
@@ -915,12 +923,16 @@ function planField(node: QueryNode, field: string, mapping: FieldMapping, contex
       if (tokens.terms.length === 1) return new TermWeight(field, tokens.terms[0]!, score, scoring, context.stats);
       return new PhraseWeight(field, tokens.terms, tokens.positions, node.slop, score, scoring, context.stats);
     }
+    case 'regexp':
+    case 'match_bool_prefix':
+    case 'intervals':
+      return planTextQuery(node, field, mapping, context, boost, scoring);
     default:
       throw errors.internal(`unplannable query kind [${node.kind}]`);
   }
 }
 
-function queryAnalyzer(name: string | undefined, mapping: FieldMapping): Analyzer {
+export function queryAnalyzer(name: string | undefined, mapping: FieldMapping): Analyzer {
   if (name !== undefined) {
     const analyzer = getAnalyzer(name);
     if (analyzer === undefined) throw errors.illegalArgument(`analyzer [${name}] has not been configured in mappings`);
@@ -934,7 +946,9 @@ function planMultiMatch(node: Extract<QueryNode, { kind: 'multi_match' }>, conte
   for (const { field: pattern, boost: fieldBoost } of node.fields) {
     for (const field of expandFieldPattern(pattern, context.mappings)) {
       const perField: QueryNode =
-        node.type === 'phrase' || node.type === 'phrase_prefix'
+        node.type === 'bool_prefix'
+          ? { kind: 'match_bool_prefix', field, query: String(node.query), analyzer: node.analyzer, operator: node.operator, minimumShouldMatch: node.minimumShouldMatch, fuzziness: node.fuzziness, prefixLength: 0, maxExpansions: 50, transpositions: true, boost: fieldBoost }
+          : node.type === 'phrase' || node.type === 'phrase_prefix'
           ? { kind: 'match_phrase', field, query: String(node.query), slop: node.slop, analyzer: node.analyzer, prefixExpansions: node.type === 'phrase_prefix' ? 50 : 0, boost: fieldBoost }
           : {
               kind: 'match',
@@ -956,7 +970,8 @@ function planMultiMatch(node: Extract<QueryNode, { kind: 'multi_match' }>, conte
   }
   if (weights.length === 0) return new MatchNoneWeight('no fields');
   if (weights.length === 1) return weights[0]!;
-  if (node.type === 'most_fields') return new BoolWeight([], weights, [], [], 1, scoring);
+  // bool_prefix scores as most_fields does, with match_bool_prefix per field.
+  if (node.type === 'most_fields' || node.type === 'bool_prefix') return new BoolWeight([], weights, [], [], 1, scoring);
   // best_fields (and the others, approximated): the best field's score plus tie_breaker × the others.
   return new DisMaxWeight(weights, node.tieBreaker);
 }
@@ -985,12 +1000,12 @@ function existsScorer(segment: Segment, field: string, score: number): Scorer | 
   return count === 0 ? null : new BitSetScorer(bits, maxDoc, count, score);
 }
 
-function* filterOrdinals(postings: PostingsField, accept: (term: string) => boolean): Iterable<number> {
+export function* filterOrdinals(postings: PostingsField, accept: (term: string) => boolean): Iterable<number> {
   const terms = postings.terms;
   for (let ordinal = 0; ordinal < terms.length; ordinal++) if (accept(terms[ordinal]!)) yield ordinal;
 }
 
-function prefixRange(terms: readonly string[], prefix: string): [number, number] {
+export function prefixRange(terms: readonly string[], prefix: string): [number, number] {
   return termRange(terms, prefix, true, prefix + '\uffff', false);
 }
 
@@ -1007,7 +1022,7 @@ export function wildcardToRegex(pattern: string): RegExp {
 }
 
 /** Distinct terms over every segment's dictionary of `field` chosen by `select`, sorted, at most `limit`. */
-function expandTerms(context: PlanContext, field: string, select: (postings: PostingsField) => Iterable<number>, limit: number): string[] {
+export function expandTerms(context: PlanContext, field: string, select: (postings: PostingsField) => Iterable<number>, limit: number): string[] {
   const terms = new Set<string>();
   for (const segment of context.segments) {
     const postings = segment.postings.get(field);
@@ -1070,7 +1085,7 @@ export function editDistance(left: string, right: string, limit: number, transpo
  * (Lucene's FuzzyTermsEnum boost). Elasticsearch additionally blends document frequencies
  * (top_terms_blended_freqs); we do not, so fuzzy scores differ from Elasticsearch's.
  */
-function fuzzyWeight(field: string, value: string, fuzziness: string, prefixLength: number, maxExpansions: number, transpositions: boolean, context: PlanContext, score: number, scoring: boolean): Weight {
+export function fuzzyWeight(field: string, value: string, fuzziness: string, prefixLength: number, maxExpansions: number, transpositions: boolean, context: PlanContext, score: number, scoring: boolean): Weight {
   const edits = fuzzinessEdits(fuzziness, value);
   if (edits === 0) return new TermWeight(field, value, score, scoring, context.stats);
   const prefix = value.slice(0, prefixLength);

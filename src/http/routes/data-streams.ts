@@ -1,0 +1,85 @@
+/**
+ * Data stream routes: create, get, delete and stats of `/_data_stream`, and `POST /{target}/_rollover`
+ * (data streams and aliases), with Elasticsearch's paths, parameters, action names and answers.
+ */
+import { errors } from '../../common/index.js';
+import type { DataStreamService, StreamAccess } from '../../index/data-stream-service.js';
+import { parseIndicesOptions, type IndicesOptions } from '../../index/expression.js';
+import { booleanParam } from '../request.js';
+import type { RequestContext, RestRequest, Route } from '../route.js';
+
+const MASTER = ['master_timeout', 'timeout'];
+
+/** GetDataStreamAction and DeleteDataStreamAction's defaults: open and closed, not hidden. */
+const streamOptions: IndicesOptions = { ignoreUnavailable: false, allowNoIndices: true, expandWildcards: new Set(['open', 'closed']) };
+
+function accessFor(context: RequestContext, action: string): StreamAccess {
+  return {
+    allows: (name) => context.authorize.allowsIndex(action, name),
+    authorizeLiterals: (names) => context.authorize.indices(action, names),
+  };
+}
+
+function optionalObjectBody(request: RestRequest): Record<string, unknown> | undefined {
+  const body = request.json();
+  if (body === undefined) return undefined;
+  if (body === null || typeof body !== 'object' || Array.isArray(body)) throw errors.parsing('request body must be an object');
+  return body as Record<string, unknown>;
+}
+
+export function dataStreamRoutes(streams: DataStreamService): readonly Route[] {
+  const get = (request: RestRequest, context: RequestContext) => {
+    const action = 'indices:admin/data_stream/get';
+    const found = streams.resolve(request.params['index'], parseIndicesOptions(request.query, streamOptions), accessFor(context, action));
+    return { status: 200, body: { data_streams: found.map((stream) => streams.render(stream)) } };
+  };
+  const stats = (request: RestRequest, context: RequestContext) => {
+    const action = 'indices:monitor/data_stream/stats';
+    const found = streams.resolve(request.params['index'], parseIndicesOptions(request.query, streamOptions), accessFor(context, action));
+    return { status: 200, body: streams.stats(found) };
+  };
+  const rollover = (request: RestRequest, context: RequestContext) => {
+    const target = request.params['index']!;
+    context.authorize.indices('indices:admin/rollover', [target]);
+    if (booleanParam(request.query['lazy'])) throw errors.illegalArgument('[lazy] rollover is not supported by Strait');
+    return {
+      status: 200,
+      body: streams.rollover({ target, newIndex: request.params['new_index'], body: optionalObjectBody(request), dryRun: booleanParam(request.query['dry_run']) }),
+    };
+  };
+  const rolloverParams = ['dry_run', 'lazy', 'wait_for_active_shards', ...MASTER];
+  return [
+    {
+      method: 'PUT',
+      path: '/_data_stream/:index',
+      action: 'indices:admin/data_stream/create',
+      scope: 'indices',
+      params: MASTER,
+      handle: (request, context) => {
+        const name = request.params['index']!;
+        context.authorize.indices('indices:admin/data_stream/create', [name]);
+        streams.createDataStream(name);
+        return { status: 200, body: { acknowledged: true } };
+      },
+    },
+    { method: 'GET', path: '/_data_stream', action: 'indices:admin/data_stream/get', scope: 'indices', params: ['expand_wildcards', 'include_defaults', 'master_timeout', 'verbose'], handle: get },
+    { method: 'GET', path: '/_data_stream/:index', action: 'indices:admin/data_stream/get', scope: 'indices', params: ['expand_wildcards', 'include_defaults', 'master_timeout', 'verbose'], handle: get },
+    {
+      method: 'DELETE',
+      path: '/_data_stream/:index',
+      action: 'indices:admin/data_stream/delete',
+      scope: 'indices',
+      params: ['expand_wildcards', ...MASTER],
+      handle: (request, context) => {
+        const action = 'indices:admin/data_stream/delete';
+        const found = streams.resolve(request.params['index'], parseIndicesOptions(request.query, streamOptions), accessFor(context, action));
+        streams.deleteDataStreams(found);
+        return { status: 200, body: { acknowledged: true } };
+      },
+    },
+    { method: 'GET', path: '/_data_stream/_stats', action: 'indices:monitor/data_stream/stats', scope: 'indices', params: ['expand_wildcards', 'human'], handle: stats },
+    { method: 'GET', path: '/_data_stream/:index/_stats', action: 'indices:monitor/data_stream/stats', scope: 'indices', params: ['expand_wildcards', 'human'], handle: stats },
+    { method: 'POST', path: '/:index/_rollover', action: 'indices:admin/rollover', scope: 'indices', params: rolloverParams, handle: rollover },
+    { method: 'POST', path: '/:index/_rollover/:new_index', action: 'indices:admin/rollover', scope: 'indices', params: rolloverParams, handle: rollover },
+  ];
+}

@@ -1,0 +1,51 @@
+/**
+ * Stored script routes: `PUT|POST /_scripts/{id}[/{context}]`, `GET /_scripts/{id}` and
+ * `DELETE /_scripts/{id}`, with Elasticsearch's action names (`cluster:admin/script/put|get|delete`)
+ * and answers. The scripts live in node.db (src/index/script/stored.ts).
+ * Reference: https://www.elastic.co/guide/en/elasticsearch/reference/current/script-apis.html
+ */
+import { errors } from '../../common/index.js';
+import { parseStoredScriptPut, type SqlStoredScripts } from '../../index/script/stored.js';
+import type { RestRequest, Route } from '../route.js';
+
+const MASTER = ['master_timeout', 'timeout'];
+
+export function scriptRoutes(scripts: SqlStoredScripts): readonly Route[] {
+  const put = (request: RestRequest) => {
+    const id = request.params['id']!;
+    const body = request.json();
+    if (body === undefined) throw errors.bodyRequired();
+    const context = request.params['context'] ?? request.query['context'];
+    scripts.put(id, parseStoredScriptPut(id, context, body));
+    return { status: 200, body: { acknowledged: true } };
+  };
+  return [
+    { method: ['PUT', 'POST'], path: '/_scripts/:id', action: 'cluster:admin/script/put', scope: 'cluster', params: [...MASTER, 'context'], handle: put },
+    { method: ['PUT', 'POST'], path: '/_scripts/:id/:context', action: 'cluster:admin/script/put', scope: 'cluster', params: MASTER, handle: put },
+    {
+      method: 'GET',
+      path: '/_scripts/:id',
+      action: 'cluster:admin/script/get',
+      scope: 'cluster',
+      params: ['master_timeout'],
+      handle: (request) => {
+        const id = request.params['id']!;
+        const script = scripts.get(id);
+        if (script === undefined) return { status: 404, body: { _id: id, found: false } };
+        return { status: 200, body: { _id: id, found: true, script } };
+      },
+    },
+    {
+      method: 'DELETE',
+      path: '/_scripts/:id',
+      action: 'cluster:admin/script/delete',
+      scope: 'cluster',
+      params: MASTER,
+      handle: (request) => {
+        const id = request.params['id']!;
+        if (!scripts.remove(id)) throw errors.resourceNotFound(`stored script [${id}] does not exist`);
+        return { status: 200, body: { acknowledged: true } };
+      },
+    },
+  ];
+}

@@ -1,0 +1,201 @@
+/**
+ * Pipeline aggregations parsed into frozen nodes (style P7). They collect nothing on a shard: they
+ * run once, at the final reduce, over the reduced buckets of other aggregations (see pipeline.ts).
+ * https://www.elastic.co/guide/en/elasticsearch/reference/current/search-aggregations-pipeline.html
+ */
+import { errors } from '../../common/errors.js';
+import { parseDecimalFormat, type DecimalFormat } from './decimal-format.js';
+
+export type GapPolicy = 'skip' | 'insert_zeros' | 'keep_values';
+
+/** One `>`-separated step of a `buckets_path`: an aggregation name, optionally `[bucket key]`. */
+export interface PathElement {
+  readonly name: string;
+  readonly key: string | undefined;
+}
+
+/** `agg1>agg2.metric`, `agg[key]>metric`, `_count`, `_key`, `percentiles[99.9]`. */
+export interface BucketsPath {
+  readonly text: string;
+  readonly elements: readonly PathElement[];
+  /** The value name after the last element (`.avg`, `.99`, or the `[99.9]` of a percentiles). */
+  readonly metric: string | undefined;
+}
+
+export type SiblingPipelineKind = 'avg_bucket' | 'max_bucket' | 'min_bucket' | 'sum_bucket' | 'stats_bucket' | 'extended_stats_bucket' | 'percentiles_bucket';
+export type ParentPipelineKind = 'cumulative_sum' | 'derivative' | 'serial_diff' | 'bucket_sort';
+
+export type PipelineNode =
+  | {
+      readonly kind: SiblingPipelineKind;
+      readonly bucketsPath: BucketsPath;
+      readonly gapPolicy: GapPolicy;
+      readonly format: DecimalFormat | undefined;
+      /** extended_stats_bucket's `sigma`. */
+      readonly sigma: number;
+      /** percentiles_bucket's `percents` and `keyed`. */
+      readonly percents: readonly number[];
+      readonly keyed: boolean;
+    }
+  | { readonly kind: 'cumulative_sum'; readonly bucketsPath: BucketsPath; readonly format: DecimalFormat | undefined }
+  | { readonly kind: 'derivative'; readonly bucketsPath: BucketsPath; readonly gapPolicy: GapPolicy; readonly format: DecimalFormat | undefined; readonly unitMs: number | undefined }
+  | { readonly kind: 'serial_diff'; readonly bucketsPath: BucketsPath; readonly gapPolicy: GapPolicy; readonly format: DecimalFormat | undefined; readonly lag: number }
+  | {
+      readonly kind: 'bucket_sort';
+      readonly sort: readonly { readonly path: BucketsPath; readonly direction: 'asc' | 'desc' }[];
+      readonly from: number;
+      readonly size: number | undefined;
+      readonly gapPolicy: GapPolicy;
+    };
+
+export const siblingPipelineKinds: ReadonlySet<string> = new Set<SiblingPipelineKind>([
+  'avg_bucket',
+  'max_bucket',
+  'min_bucket',
+  'sum_bucket',
+  'stats_bucket',
+  'extended_stats_bucket',
+  'percentiles_bucket',
+]);
+export const parentPipelineKinds: ReadonlySet<string> = new Set<ParentPipelineKind>(['cumulative_sum', 'derivative', 'serial_diff', 'bucket_sort']);
+/** Pipelines that evaluate a Painless script for each bucket. */
+export const scriptPipelineKinds: ReadonlySet<string> = new Set(['bucket_selector', 'bucket_script', 'moving_fn']);
+export const pipelineKinds: ReadonlySet<string> = new Set([...siblingPipelineKinds, ...parentPipelineKinds]);
+
+type Json = Record<string, unknown>;
+const isObject = (value: unknown): value is Json => value !== null && typeof value === 'object' && !Array.isArray(value);
+
+/** Splits a buckets path as Elasticsearch's AggregationPath does (`>` between steps, `[key]` or `.metric` on a step). */
+export function parseBucketsPath(text: string): BucketsPath {
+  if (text.length === 0) throw errors.illegalArgument('Invalid path []');
+  const steps: string[] = [];
+  let current = '';
+  let inBracket = false;
+  for (const char of text) {
+    if (char === '[') inBracket = true;
+    else if (char === ']') inBracket = false;
+    if (char === '>' && !inBracket) {
+      steps.push(current);
+      current = '';
+    } else current += char;
+  }
+  steps.push(current);
+  const elements: PathElement[] = [];
+  let metric: string | undefined;
+  steps.forEach((step, index) => {
+    const last = index === steps.length - 1;
+    if (step.length === 0) throw errors.illegalArgument(`Invalid path [${text}]`);
+    const bracket = step.indexOf('[');
+    if (bracket >= 0) {
+      if (!step.endsWith(']') || bracket === 0) throw errors.illegalArgument(`Invalid path [${text}]`);
+      const key = step.slice(bracket + 1, -1).replace(/^'(.*)'$/u, '$1');
+      const name = step.slice(0, bracket);
+      elements.push({ name, key });
+      return;
+    }
+    const dot = last ? step.indexOf('.') : -1;
+    if (dot > 0) {
+      elements.push({ name: step.slice(0, dot), key: undefined });
+      metric = step.slice(dot + 1);
+      if (metric.length === 0) throw errors.illegalArgument(`Invalid path [${text}]`);
+      return;
+    }
+    elements.push({ name: step, key: undefined });
+  });
+  return { text, elements, metric };
+}
+
+function gapPolicyOf(value: unknown, name: string): GapPolicy {
+  if (value === undefined) return 'skip';
+  if (value === 'skip' || value === 'insert_zeros' || value === 'keep_values') return value;
+  throw errors.illegalArgument(`[${name}] unknown gap_policy [${String(value)}]; valid values are [skip, insert_zeros, keep_values]`);
+}
+
+function singleBucketsPath(body: Json, kind: string, name: string): BucketsPath {
+  const raw = body['buckets_path'];
+  if (raw === undefined) throw errors.illegalArgument(`[buckets_path] must be set for aggregation [${name}]`);
+  const list = Array.isArray(raw) ? raw : [raw];
+  if (list.length !== 1 || typeof list[0] !== 'string') {
+    throw errors.parsing(`[${kind}] aggregation [${name}] requires exactly one [buckets_path] string`);
+  }
+  return parseBucketsPath(list[0]);
+}
+
+function formatOf(body: Json): DecimalFormat | undefined {
+  const format = body['format'];
+  if (format === undefined || format === null) return undefined;
+  if (typeof format !== 'string') throw errors.parsing('[format] must be a string');
+  return parseDecimalFormat(format);
+}
+
+function numberOf(value: unknown, field: string, fallback: number): number {
+  if (value === undefined || value === null) return fallback;
+  const number = typeof value === 'number' ? value : Number(value);
+  if (!Number.isFinite(number)) throw errors.parsing(`[${field}] failed to parse field [${field}]`);
+  return number;
+}
+
+/** Units of a derivative's `unit`: a calendar unit name or a fixed time value (`1d`, `30m`). */
+function unitMsOf(value: unknown, name: string): number | undefined {
+  if (value === undefined) return undefined;
+  const text = String(value);
+  const named: Record<string, number> = {
+    second: 1000, '1s': 1000, minute: 60_000, '1m': 60_000, hour: 3_600_000, '1h': 3_600_000,
+    day: 86_400_000, '1d': 86_400_000, week: 604_800_000, '1w': 604_800_000,
+  };
+  if (named[text] !== undefined) return named[text];
+  const match = /^(\d+)(ms|s|m|h|d)$/u.exec(text);
+  if (match === null) throw errors.illegalArgument(`failed to parse setting [${name}.unit] with value [${text}] as a time value: unit is missing or unrecognized`);
+  return Number(match[1]) * { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 }[match[2] as 'ms'];
+}
+
+/** Parses the body of a pipeline aggregation (the caller knows `kind` is one of `pipelineKinds`). */
+export function parsePipelineBody(kind: string, body: Json, name: string): PipelineNode {
+  switch (kind) {
+    case 'cumulative_sum':
+      return { kind, bucketsPath: singleBucketsPath(body, kind, name), format: formatOf(body) };
+    case 'derivative':
+      return { kind, bucketsPath: singleBucketsPath(body, kind, name), gapPolicy: gapPolicyOf(body['gap_policy'], name), format: formatOf(body), unitMs: unitMsOf(body['unit'], name) };
+    case 'serial_diff': {
+      const lag = numberOf(body['lag'], 'lag', 1);
+      if (!Number.isInteger(lag) || lag <= 0) throw errors.illegalArgument(`[lag] must be a positive integer: [${name}]`);
+      return { kind, bucketsPath: singleBucketsPath(body, kind, name), gapPolicy: gapPolicyOf(body['gap_policy'], name), format: formatOf(body), lag };
+    }
+    case 'bucket_sort': {
+      const from = numberOf(body['from'], 'from', 0);
+      if (!Number.isInteger(from) || from < 0) throw errors.illegalArgument(`[from] must be a non-negative integer: [${from}]`);
+      const sizeRaw = body['size'];
+      const size = sizeRaw === undefined || sizeRaw === null ? undefined : numberOf(sizeRaw, 'size', 0);
+      if (size !== undefined && (!Number.isInteger(size) || size <= 0)) throw errors.illegalArgument(`[size] must be a positive integer: [${size}]`);
+      const sortRaw = body['sort'];
+      const list = sortRaw === undefined ? [] : Array.isArray(sortRaw) ? sortRaw : [sortRaw];
+      const sort = list.map((item: unknown): { path: BucketsPath; direction: 'asc' | 'desc' } => {
+        if (typeof item === 'string') return { path: parseBucketsPath(item), direction: 'asc' as const };
+        if (!isObject(item) || Object.keys(item).length !== 1) throw errors.parsing(`[bucket_sort] [${name}] has an invalid [sort] element`);
+        const [path, spec] = Object.entries(item)[0]!;
+        const order = isObject(spec) ? spec['order'] : spec;
+        if (order !== 'asc' && order !== 'desc') throw errors.parsing(`Unknown sort order [${String(order)}] in [bucket_sort] [${name}]`);
+        return { path: parseBucketsPath(path), direction: order as 'asc' | 'desc' };
+      });
+      return { kind, sort, from, size, gapPolicy: gapPolicyOf(body['gap_policy'], name) };
+    }
+    default: {
+      const percentsRaw = body['percents'];
+      const percents = Array.isArray(percentsRaw) ? percentsRaw.map((percent) => numberOf(percent, 'percents', 0)) : [1, 5, 25, 50, 75, 95, 99];
+      for (const percent of percents) {
+        if (percent < 0 || percent > 100) throw errors.illegalArgument(`[percents] must only contain non-null doubles from 0.0-100.0 inclusive`);
+      }
+      const sigma = numberOf(body['sigma'], 'sigma', 2);
+      if (sigma < 0) throw errors.illegalArgument(`[sigma] must be greater than or equal to 0. Found [${sigma}] in [${name}]`);
+      return {
+        kind: kind as SiblingPipelineKind,
+        bucketsPath: singleBucketsPath(body, kind, name),
+        gapPolicy: gapPolicyOf(body['gap_policy'], name),
+        format: formatOf(body),
+        sigma,
+        percents,
+        keyed: body['keyed'] !== false,
+      };
+    }
+  }
+}

@@ -1,0 +1,121 @@
+/**
+ * Stored scripts in the node database (I/O shell over SqlDatabase, P6): one row per script in
+ * `stored_scripts`, the format version in `stored_scripts_meta`. Elasticsearch keeps them in the
+ * cluster state; Strait's cluster is one node, whose node.db outlives restarts the same way.
+ * The request parsing and validation of `PUT _scripts/{id}` is pure and lives here too.
+ * Reference: https://www.elastic.co/guide/en/elasticsearch/reference/current/create-stored-script-api.html
+ */
+import { claimFormatVersion, errors, limits, type SqlDatabase } from '../../common/index.js';
+import { StoreFormatError } from '../store/index.js';
+import { checkCompiles, checkLang, type ScriptContext, type StoredScript, type StoredScriptLookup } from './index.js';
+import { ScriptCompileError } from './lexer.js';
+import { parseScript } from './parser.js';
+import { compileError } from './index.js';
+
+/** The format of the `stored_scripts` rows (P12). Bump only with a migration. */
+export const STORED_SCRIPTS_FORMAT_VERSION = 1;
+
+export class SqlStoredScripts implements StoredScriptLookup {
+  private constructor(private readonly db: SqlDatabase) {}
+
+  static open(db: SqlDatabase): SqlStoredScripts {
+    db.exec(`
+      CREATE TABLE IF NOT EXISTS stored_scripts_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+      CREATE TABLE IF NOT EXISTS stored_scripts (id TEXT PRIMARY KEY, record TEXT NOT NULL);
+    `);
+    const found = claimFormatVersion(db, 'stored_scripts_meta', STORED_SCRIPTS_FORMAT_VERSION);
+    if (found !== undefined) throw new StoreFormatError(`stored scripts have format version [${found}], this node reads [${STORED_SCRIPTS_FORMAT_VERSION}]`);
+    return new SqlStoredScripts(db);
+  }
+
+  get(id: string): StoredScript | undefined {
+    const row = this.db.prepare('SELECT record FROM stored_scripts WHERE id = ?').get(id) as { record: string } | undefined;
+    return row === undefined ? undefined : (JSON.parse(row.record) as StoredScript);
+  }
+
+  put(id: string, script: StoredScript): void {
+    this.db.prepare('INSERT INTO stored_scripts (id, record) VALUES (?, ?) ON CONFLICT (id) DO UPDATE SET record = excluded.record').run(id, JSON.stringify(script));
+  }
+
+  remove(id: string): boolean {
+    return this.db.prepare('DELETE FROM stored_scripts WHERE id = ?').run(id).changes > 0;
+  }
+}
+
+/** Contexts `PUT _scripts/{id}/{context}` may name, as Elasticsearch's script context names. */
+const contextNames: Readonly<Record<string, ScriptContext>> = {
+  update: 'update',
+  ingest: 'ingest',
+  score: 'score',
+  filter: 'filter',
+  field: 'field',
+  sort: 'sort',
+  update_by_query: 'update_by_query',
+  reindex: 'reindex',
+  // Elasticsearch names runtime field contexts by field type.
+  long_field: 'runtime_field',
+  double_field: 'runtime_field',
+  keyword_field: 'runtime_field',
+  boolean_field: 'runtime_field',
+  date_field: 'runtime_field',
+};
+
+const isPlainObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
+
+/**
+ * The body of `PUT _scripts/{id}[/{context}]` to the script to store, with Elasticsearch's
+ * validation: an id without `#`, a `script` object with `lang` and `source`, a known language,
+ * a size limit, and a source that compiles (in the named context when there is one).
+ */
+export function parseStoredScriptPut(id: string, context: string | undefined, body: unknown): StoredScript {
+  const problems: string[] = [];
+  if (id.includes('#')) problems.push("id cannot contain '#' for stored script");
+  if (!isPlainObject(body)) throw errors.parsing('request body is required');
+  for (const key of Object.keys(body)) {
+    if (key !== 'script') throw errors.parsing(`[script] unknown field [${key}]`);
+  }
+  const script = body['script'];
+  if (!isPlainObject(script)) {
+    if (script === undefined) problems.push('must specify a script');
+    else throw errors.parsing('unexpected token, expected [{] for [script]');
+  }
+  if (problems.length > 0) throw errors.actionRequestValidation(problems);
+  const definition = script as Record<string, unknown>;
+  let lang: string | undefined;
+  let source: string | undefined;
+  let options: Record<string, string> | undefined;
+  for (const [key, value] of Object.entries(definition)) {
+    if (key === 'lang') {
+      if (typeof value !== 'string') throw errors.parsing('[script] failed to parse field [lang]');
+      lang = value;
+    } else if (key === 'source' || key === 'code') {
+      if (isPlainObject(value)) throw errors.illegalArgument('stored search templates (a JSON [source]) are not supported by Strait');
+      if (typeof value !== 'string') throw errors.parsing('[script] failed to parse field [source]');
+      source = value;
+    } else if (key === 'options') {
+      if (!isPlainObject(value)) throw errors.parsing('[script] failed to parse field [options]');
+      options = Object.fromEntries(Object.entries(value).map(([name, item]) => [name, String(item)]));
+    } else throw errors.parsing(`[script] unknown field [${key}]`);
+  }
+  if (lang === undefined || lang === '') throw errors.illegalArgument('must specify lang for stored script');
+  if (source === undefined || source === '') throw errors.illegalArgument('must specify source for stored script');
+  if (lang === 'mustache') throw errors.illegalArgument('stored search templates (lang [mustache]) are not supported by Strait');
+  checkLang(lang);
+  if (Buffer.byteLength(source, 'utf8') > limits.scriptSourceCharsMax) {
+    throw errors.illegalArgument(`exceeded max allowed stored script size in bytes [${limits.scriptSourceCharsMax}] with size [${Buffer.byteLength(source, 'utf8')}] for script [${id}]`);
+  }
+  if (context !== undefined) {
+    const known = contextNames[context];
+    if (known === undefined) throw errors.illegalArgument(`Unknown context [${context}]`);
+    checkCompiles(source, known);
+  } else {
+    // Without a context only the syntax can be checked: which variables exist depends on the use.
+    try {
+      parseScript(source);
+    } catch (error) {
+      if (error instanceof ScriptCompileError) throw compileError(source, error);
+      throw error;
+    }
+  }
+  return options === undefined || Object.keys(options).length === 0 ? { lang, source } : { lang, source, options };
+}

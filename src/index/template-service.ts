@@ -1,0 +1,248 @@
+/**
+ * The template service (I/O shell): composable, component and legacy index templates held in
+ * memory and persisted in the node database (store/template-store.ts). The rules live in
+ * templates.ts; this class orders them and commits each change.
+ */
+import type { Logger } from 'pino';
+import { errors, type SqlDatabase } from '../common/index.js';
+import { parseMapping } from './mapping/index.js';
+import { TemplateStore, type TemplateKind } from './store/template-store.js';
+import {
+  checkPriorityOverlap,
+  composeTemplate,
+  legacyOverlapWarning,
+  matchingComposable,
+  matchingLegacy,
+  parseComponentTemplate,
+  parseComposableTemplate,
+  parseLegacyTemplate,
+  patternsOverlap,
+  resolveTemplates,
+  selectNames,
+  validateComposableTemplate,
+  type ComponentTemplate,
+  type ComposableTemplate,
+  type LegacyTemplate,
+  type ResolvedTemplates,
+  type TemplateContent,
+  type TemplateState,
+} from './templates.js';
+
+export interface PutOptions {
+  /** `create=true`: refuse to replace an existing template. */
+  readonly create: boolean;
+  /** `cause`: why the template is put (logged). */
+  readonly cause?: string;
+}
+
+export interface Overlapping {
+  readonly name: string;
+  readonly index_patterns: readonly string[];
+}
+
+export interface Simulated {
+  readonly content: TemplateContent;
+  readonly overlapping: readonly Overlapping[];
+}
+
+export class TemplateService {
+  private readonly composable = new Map<string, ComposableTemplate>();
+  private readonly component = new Map<string, ComponentTemplate>();
+  private readonly legacy = new Map<string, LegacyTemplate>();
+  /** Composable templates in use by data streams (their names), so they cannot be deleted. */
+  private templatesInUse: () => ReadonlyMap<string, readonly string[]> = () => new Map();
+
+  private constructor(
+    private readonly store: TemplateStore,
+    private readonly log: Logger,
+  ) {
+    for (const [name, body] of store.loadAll('composable')) this.composable.set(name, body as ComposableTemplate);
+    for (const [name, body] of store.loadAll('component')) this.component.set(name, body as ComponentTemplate);
+    for (const [name, body] of store.loadAll('legacy')) this.legacy.set(name, body as LegacyTemplate);
+  }
+
+  static open(db: SqlDatabase, log: Logger): TemplateService {
+    return new TemplateService(TemplateStore.open(db), log);
+  }
+
+  /** The data streams using each composable template (by template name). */
+  setTemplatesInUse(inUse: () => ReadonlyMap<string, readonly string[]>): void {
+    this.templatesInUse = inUse;
+  }
+
+  state(): TemplateState {
+    return { composable: this.composable, component: this.component, legacy: this.legacy };
+  }
+
+  private stateWith(kind: 'composable' | 'component', name: string, template: ComposableTemplate | ComponentTemplate): TemplateState {
+    if (kind === 'composable') return { ...this.state(), composable: new Map([...this.composable, [name, template as ComposableTemplate]]) };
+    return { ...this.state(), component: new Map([...this.component, [name, template as ComponentTemplate]]) };
+  }
+
+  private commit(kind: TemplateKind, name: string, body: unknown, cause: string | undefined): void {
+    this.store.put(kind, name, body);
+    this.log.info({ kind, template: name, cause }, 'put index template');
+  }
+
+  // ---------------------------------------------------------------- composable
+
+  /** Returns the deprecation warnings Elasticsearch would send. */
+  putComposable(name: string, body: unknown, options: PutOptions): string[] {
+    if (name === '' || name.includes('*')) throw errors.invalidIndexTemplate(name, 'Validation Failed: 1: name must not contain a \'*\' and must not be empty;');
+    const template = parseComposableTemplate(body);
+    if (options.create && this.composable.has(name)) throw errors.illegalArgument(`index template [${name}] already exists`);
+    const next = this.stateWith('composable', name, template);
+    validateComposableTemplate(name, template, next);
+    checkPriorityOverlap(name, template, this.state());
+    parseMapping(composeTemplate(template, next).mappings);
+    const streams = this.templatesInUse().get(name);
+    if (streams !== undefined && streams.length > 0 && template.data_stream === undefined) {
+      throw errors.illegalArgument(
+        `composable template [${name}] with index patterns [${template.index_patterns.join(', ')}], priority [${template.priority ?? 'null'}] would cause data streams [${streams.join(', ')}] to no longer match a data stream template`,
+      );
+    }
+    this.commit('composable', name, template, options.cause);
+    this.composable.set(name, template);
+    const warning = legacyOverlapWarning(name, template.index_patterns, this.state());
+    return warning === undefined ? [] : [warning];
+  }
+
+  /** `GET /_index_template[/{name}]`: a literal name that does not exist is a 404. */
+  getComposable(expression: string | undefined): Array<[string, ComposableTemplate]> {
+    const { found, missing } = selectNames(this.composable.keys(), expression);
+    if (missing.length > 0) throw errors.resourceNotFound(`index template matching [${missing[0]}] not found`);
+    return found.map((name) => [name, this.composable.get(name)!]);
+  }
+
+  deleteComposable(expression: string): void {
+    const { found, missing } = selectNames(this.composable.keys(), expression);
+    if (missing.length > 0) throw errors.indexTemplateMissing(missing.join(','));
+    if (found.length === 0 && !expression.split(',').every((element) => element === '*' || element === '_all')) throw errors.indexTemplateMissing(expression);
+    const inUse = this.templatesInUse();
+    const used = found.filter((name) => (inUse.get(name) ?? []).length > 0);
+    if (used.length > 0) {
+      const streams = used.flatMap((name) => inUse.get(name) ?? []).sort();
+      throw errors.illegalArgument(`unable to remove composable templates [${used.join(', ')}] as they are in use by a data streams [${streams.join(', ')}]`);
+    }
+    this.store.removeAll('composable', found);
+    for (const name of found) this.composable.delete(name);
+  }
+
+  // ---------------------------------------------------------------- component
+
+  putComponent(name: string, body: unknown, options: PutOptions): void {
+    if (name === '' || name.includes('*')) throw errors.illegalArgument(`component template name [${name}] must not contain a '*' and must not be empty`);
+    const template = parseComponentTemplate(body);
+    if (options.create && this.component.has(name)) throw errors.illegalArgument(`component template [${name}] already exists`);
+    // Every composable template using it must still compose (Elasticsearch validates them all).
+    const next = this.stateWith('component', name, template);
+    for (const [templateName, composable] of this.composable) {
+      if (!composable.composed_of.includes(name)) continue;
+      const composed = composeTemplate(composable, next);
+      parseMapping(composed.mappings);
+      validateComposableTemplate(templateName, composable, next);
+    }
+    this.commit('component', name, template, options.cause);
+    this.component.set(name, template);
+  }
+
+  getComponent(expression: string | undefined): Array<[string, ComponentTemplate]> {
+    const { found, missing } = selectNames(this.component.keys(), expression);
+    if (missing.length > 0) throw errors.resourceNotFound(`component template matching [${missing[0]}] not found`);
+    return found.map((name) => [name, this.component.get(name)!]);
+  }
+
+  deleteComponent(expression: string): void {
+    const { found, missing } = selectNames(this.component.keys(), expression);
+    if (missing.length > 0) throw errors.resourceNotFound(missing.join(','));
+    if (found.length === 0 && !expression.split(',').every((element) => element === '*' || element === '_all')) throw errors.resourceNotFound(expression);
+    const users = [...this.composable].filter(([, template]) => template.composed_of.some((component) => found.includes(component)));
+    if (users.length > 0) {
+      const used = found.filter((component) => users.some(([, template]) => template.composed_of.includes(component)));
+      throw errors.illegalArgument(
+        `component templates [${used.join(', ')}] cannot be removed as they are still in use by index templates [${users.map(([name]) => name).join(', ')}]`,
+      );
+    }
+    this.store.removeAll('component', found);
+    for (const name of found) this.component.delete(name);
+  }
+
+  // ---------------------------------------------------------------- legacy
+
+  putLegacy(name: string, body: unknown, options: PutOptions & { readonly order: number | undefined }): void {
+    const template = parseLegacyTemplate(body, options.order);
+    if (options.create && this.legacy.has(name)) throw errors.illegalArgument(`index_template [${name}] already exists`);
+    parseMapping(template.content.mappings);
+    this.commit('legacy', name, template, options.cause);
+    this.legacy.set(name, template);
+  }
+
+  /** `GET /_template[/{names}]`: what matches (the route answers 404 when nothing does). */
+  getLegacy(expression: string | undefined): Array<[string, LegacyTemplate]> {
+    const { found } = selectNames(this.legacy.keys(), expression);
+    return found.map((name) => [name, this.legacy.get(name)!]);
+  }
+
+  deleteLegacy(expression: string): void {
+    const { found, missing } = selectNames(this.legacy.keys(), expression);
+    if (missing.length > 0 || found.length === 0) throw errors.indexTemplateMissing(missing.length > 0 ? missing.join(',') : expression);
+    this.store.removeAll('legacy', found);
+    for (const name of found) this.legacy.delete(name);
+  }
+
+  // ---------------------------------------------------------------- resolving and simulating
+
+  resolve(index: string, hidden: boolean): ResolvedTemplates | undefined {
+    return resolveTemplates(this.state(), index, hidden);
+  }
+
+  /**
+   * `POST /_index_template/_simulate_index/{index}`: what a new index named `index` would get from
+   * the composable template that matches it, with `body` (a composable template) added first under
+   * a temporary name when given. `overlapping`: the other templates matching the name, which lose.
+   */
+  simulateIndex(index: string, body: unknown): Simulated | undefined {
+    let state = this.state();
+    if (body !== undefined) {
+      const template = parseComposableTemplate(body);
+      const temporary = 'simulate_index_template';
+      state = { ...state, composable: new Map([...state.composable, [temporary, template]]) };
+      validateComposableTemplate(temporary, template, state);
+      checkPriorityOverlap(temporary, template, this.state());
+    }
+    // Simulation is of composable templates only, as Elasticsearch's: without one, nothing.
+    const resolved = resolveTemplates(state, index, false);
+    if (resolved?.composable === undefined) return undefined;
+    const winner = resolved.composable.name;
+    const overlapping: Overlapping[] = [...matchingComposable(state, index, false).filter(([name]) => name !== winner), ...matchingLegacy(state, index, false)].map(([name, template]) => ({ name, index_patterns: template.index_patterns }));
+    return { content: resolved.content, overlapping: overlapping.sort((left, right) => (left.name < right.name ? -1 : 1)) };
+  }
+
+  /**
+   * `POST /_index_template/_simulate[/{name}]`: the composed content of a template (the stored one,
+   * or `body` put under `name` for the simulation), and the templates whose patterns overlap it.
+   */
+  simulateTemplate(name: string | undefined, body: unknown): Simulated {
+    let state = this.state();
+    let templateName: string;
+    let template: ComposableTemplate;
+    if (body !== undefined) {
+      template = parseComposableTemplate(body);
+      templateName = name ?? 'simulate_template';
+      state = { ...state, composable: new Map([...state.composable, [templateName, template]]) };
+      validateComposableTemplate(templateName, template, state);
+      checkPriorityOverlap(templateName, template, this.state());
+    } else {
+      if (name === undefined) throw errors.actionRequestValidation(['must specify either a template name or a template body']);
+      const found = this.composable.get(name);
+      if (found === undefined) throw errors.resourceNotFound(`unable to simulate template [${name}] that does not exist`);
+      templateName = name;
+      template = found;
+    }
+    const overlapping: Overlapping[] = [
+      ...[...state.composable].filter(([other, candidate]) => other !== templateName && patternsOverlap(template.index_patterns, candidate.index_patterns)),
+      ...[...state.legacy].filter(([, candidate]) => patternsOverlap(template.index_patterns, candidate.index_patterns)),
+    ].map(([other, candidate]) => ({ name: other, index_patterns: candidate.index_patterns }));
+    return { content: composeTemplate(template, state), overlapping: overlapping.sort((left, right) => (left.name < right.name ? -1 : 1)) };
+  }
+}
