@@ -240,7 +240,7 @@ export async function startNode(config: NodeConfig, options: StartOptions): Prom
       ...taskRoutes(identity, indices.search.tasks),
       ...clusterSettingsRoutes(clusterSettings),
       ...security.service.routes(),
-      ...indices.routes({ clusterName: config.clusterName, followersPastLagObjective: () => ccr.followersPastLagObjective() }, remote.client),
+      ...indices.routes({ clusterName: config.clusterName, followersPastLagObjective: () => ccr.followersPastLagObjective(), node: identity }, remote.client),
       ...remote.routes(identity),
       ...ccrRoutes(ccr, ccrLeader, indices.indices),
       ...autoFollowRoutes(autoFollow),

@@ -12,6 +12,9 @@ import { pitRoutes } from '../http/routes/pit.js';
 import { explainRoutes } from '../http/routes/explain.js';
 import { templateRoutes } from '../http/routes/templates.js';
 import { dataStreamRoutes } from '../http/routes/data-streams.js';
+import { clusterStateRoutes } from '../http/routes/cluster-state.js';
+import type { NodeIdentity } from '../http/routes/node-info.js';
+import { ClusterStateVersions } from '../index/cluster-state.js';
 import { TemplateService } from '../index/template-service.js';
 import { DataStreamService } from '../index/data-stream-service.js';
 import { ExplainService } from '../search/explain.js';
@@ -35,7 +38,7 @@ function readNodeId(nodeDb: SqlDatabase, fallback: string): string {
 }
 
 export function wireIndices(options: { config: NodeConfig; nodeDb: SqlDatabase; log: Logger; nowMs: () => number }): {
-  routes(identity: ClusterHealthOptions, remotes?: RemoteClusters): Route[];
+  routes(identity: ClusterHealthOptions & { readonly node: NodeIdentity }, remotes?: RemoteClusters): Route[];
   /** The search coordinator (cross-cluster search calls `search.searchLocal`). */
   readonly search: SearchService;
   /** The indices service (cross-cluster replication writes followers and reads leaders through it). */
@@ -73,6 +76,7 @@ export function wireIndices(options: { config: NodeConfig; nodeDb: SqlDatabase; 
   const asyncSearches = new AsyncSearchStore(SqlAsyncSearchResults.open(options.nodeDb), options.nowMs, () => randomBytes(15).toString('base64url'));
   const asyncSweep = setInterval(() => asyncSearches.sweep(options.nowMs()), 30_000);
   asyncSweep.unref();
+  const clusterStateVersions = new ClusterStateVersions(options.nodeDb, () => randomBytes(16).toString('base64url').slice(0, 22));
   return {
     routes: (identity, remotes) => [
       ...indicesRoutes(service),
@@ -85,6 +89,7 @@ export function wireIndices(options: { config: NodeConfig; nodeDb: SqlDatabase; 
       ...explainRoutes(new ExplainService({ indices: service, searchers, nowMs: options.nowMs })),
       ...catRoutes(service, identity),
       ...clusterHealthRoutes(service, identity),
+      ...clusterStateRoutes(service, identity.node, clusterStateVersions),
     ],
     search,
     indices: service,

@@ -198,6 +198,88 @@ test('cluster health and _cat/indices count every shard', async () => {
   assert.deepEqual(refreshed._shards, { total: 3, successful: 3, failed: 0 });
 });
 
+test('_cat/shards lists each shard copy with its documents', async () => {
+  const rows = (await client.cat.shards({ index: 's3', format: 'json' })) as Record<string, string | null>[];
+  assert.deepEqual(rows.map((row) => [row['index'], row['shard'], row['prirep'], row['state']]), [['s3', '0', 'p', 'STARTED'], ['s3', '1', 'p', 'STARTED'], ['s3', '2', 'p', 'STARTED']]);
+  for (const shard of [0, 1, 2]) assert.equal(Number(rows[shard]!['docs']), await countOnShard(shard), `docs of shard ${shard}`);
+  assert.equal(rows[0]!['node'], 'node-1');
+  assert.ok(rows[0]!['ip'] !== null && rows[0]!['store'] !== null);
+  // A replica cannot live beside its primary: it is listed unassigned.
+  await client.indices.create({ index: 'withreplica', settings: { number_of_shards: 2, number_of_replicas: 1 } });
+  const text = await rawRequest(node, 'GET', '/_cat/shards/withreplica?v&h=index,shard,prirep,state,unassigned.reason&s=shard,prirep');
+  assert.equal(text.status, 200);
+  assert.deepEqual(text.text.trim().split('\n').map((line) => line.trim().split(/\s+/)), [
+    ['index', 'shard', 'prirep', 'state', 'unassigned.reason'],
+    ['withreplica', '0', 'p', 'STARTED'],
+    ['withreplica', '0', 'r', 'UNASSIGNED', 'INDEX_CREATED'],
+    ['withreplica', '1', 'p', 'STARTED'],
+    ['withreplica', '1', 'r', 'UNASSIGNED', 'INDEX_CREATED'],
+  ]);
+  const sorted = (await client.cat.shards({ index: 's3', format: 'json', h: 'shard,docs', s: 'shard:desc' })) as Record<string, string>[];
+  assert.deepEqual(sorted.map((row) => row['shard']), ['2', '1', '0']);
+  await client.indices.delete({ index: 'withreplica' });
+});
+
+test('GET /_cluster/state: metadata, routing table, nodes; metric and filter_path', async () => {
+  const state = (await rawRequest(node, 'GET', '/_cluster/state')).json() as Record<string, any>;
+  assert.equal(state['cluster_name'], 'test-cluster');
+  assert.equal(typeof state['cluster_uuid'], 'string');
+  assert.equal(typeof state['version'], 'number');
+  assert.equal(typeof state['state_uuid'], 'string');
+  const master = state['master_node'] as string;
+  assert.equal(state['nodes'][master].name, 'node-1');
+  const metadata = state['metadata']['indices']['s3'];
+  assert.equal(metadata.state, 'open');
+  assert.equal(metadata.settings.index.number_of_shards, '3');
+  assert.equal(metadata.routing_num_shards, 768);
+  assert.deepEqual(Object.keys(metadata.primary_terms), ['0', '1', '2']);
+  assert.equal(metadata.mappings._doc.properties.n.type, 'integer');
+  const shards = state['routing_table']['indices']['s3']['shards'];
+  assert.deepEqual(Object.keys(shards), ['0', '1', '2']);
+  assert.equal(shards['1'][0].state, 'STARTED');
+  assert.equal(shards['1'][0].primary, true);
+  assert.equal(shards['1'][0].node, master);
+  assert.equal(shards['1'][0].shard, 1);
+  assert.equal(shards['1'][0].index, 's3');
+  assert.equal(typeof shards['1'][0].allocation_id.id, 'string');
+  assert.deepEqual(metadata.in_sync_allocations['1'], [shards['1'][0].allocation_id.id]);
+  const filtered = (await rawRequest(node, 'GET', '/_cluster/state?filter_path=routing_table.indices.s3.shards.0.state,metadata.indices.s3.state')).json();
+  assert.deepEqual(filtered, { metadata: { indices: { s3: { state: 'open' } } }, routing_table: { indices: { s3: { shards: { '0': [{ state: 'STARTED' }] } } } } });
+  const onlyMetadata = (await rawRequest(node, 'GET', '/_cluster/state/metadata/s3')).json() as Record<string, any>;
+  assert.deepEqual(Object.keys(onlyMetadata).sort(), ['cluster_name', 'cluster_uuid', 'metadata']);
+  assert.deepEqual(Object.keys(onlyMetadata['metadata']['indices']), ['s3']);
+  const versionOnly = (await client.cluster.state({ metric: 'version' })) as Record<string, unknown>;
+  assert.deepEqual(Object.keys(versionOnly).sort(), ['cluster_name', 'cluster_uuid', 'state_uuid', 'version']);
+  // The version goes up with every change of the metadata.
+  await client.indices.putSettings({ index: 's3', settings: { refresh_interval: '2s' } });
+  const after = (await client.cluster.state({ metric: 'version' })) as Record<string, unknown>;
+  assert.ok((after['version'] as number) > (versionOnly['version'] as number));
+  assert.notEqual(after['state_uuid'], versionOnly['state_uuid']);
+  const missing = await rawRequest(node, 'GET', '/_cluster/state/metadata/nope?ignore_unavailable=false');
+  assert.equal(missing.status, 404);
+  const lenient = (await rawRequest(node, 'GET', '/_cluster/state/metadata/nope')).json() as Record<string, any>;
+  assert.deepEqual(lenient['metadata']['indices'], {});
+});
+
+test('the cluster state and _cat/shards are authorized as Elasticsearch does', async () => {
+  await client.security.putRole({ name: 'reader', indices: [{ names: ['s3'], privileges: ['read'] }] });
+  await client.security.putRole({ name: 'watcher', cluster: ['monitor'], indices: [{ names: ['s3'], privileges: ['monitor'] }] });
+  await client.security.putUser({ username: 'reader', password: 'reader-password', roles: ['reader'] });
+  await client.security.putUser({ username: 'watcher', password: 'watcher-password', roles: ['watcher'] });
+  const reader = node.client({ username: 'reader', password: 'reader-password' });
+  const denied = await reader.cluster.state({}, { ignore: [403], meta: true });
+  assert.equal(denied.statusCode, 403);
+  assert.match(JSON.stringify(denied.body), /cluster:monitor\/state/);
+  const deniedCat = await reader.cat.shards({ format: 'json' }, { ignore: [403], meta: true });
+  assert.equal(deniedCat.statusCode, 403);
+  const watcher = node.client({ username: 'watcher', password: 'watcher-password' });
+  const rows = (await watcher.cat.shards({ format: 'json', h: 'index' })) as Record<string, string>[];
+  assert.deepEqual([...new Set(rows.map((row) => row['index']))], ['s3'], 'only indices the caller may monitor');
+  const other = await watcher.cat.shards({ index: 'req', format: 'json' }, { ignore: [403], meta: true });
+  assert.equal(other.statusCode, 403);
+  assert.equal(((await watcher.cluster.state({ metric: 'master_node' })) as Record<string, unknown>)['master_node'] !== undefined, true);
+});
+
 test('a restart keeps every document on its shard', async () => {
   const before = [await idsOnShard(0), await idsOnShard(1), await idsOnShard(2)];
   node = await node.restart();
