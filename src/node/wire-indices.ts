@@ -10,6 +10,9 @@ import { searchRoutes } from '../http/routes/search.js';
 import { asyncSearchRoutes } from '../http/routes/async-search.js';
 import { pitRoutes } from '../http/routes/pit.js';
 import { explainRoutes } from '../http/routes/explain.js';
+import { scriptRoutes } from '../http/routes/scripts.js';
+import { reindexRoutes } from '../http/routes/reindex.js';
+import { wireReindex } from './wire-reindex.js';
 import { templateRoutes } from '../http/routes/templates.js';
 import { dataStreamRoutes } from '../http/routes/data-streams.js';
 import { TemplateService } from '../index/template-service.js';
@@ -63,6 +66,7 @@ export function wireIndices(options: { config: NodeConfig; nodeDb: SqlDatabase; 
     nowMs: options.nowMs,
     nodeId: readNodeId(options.nodeDb, options.config.nodeName),
   });
+  const bulkByScroll = wireReindex({ config: options.config, search, indices: service, log, nowMs: options.nowMs });
   const testShardDelay = options.config.flat['strait.test.search.shard_delay'];
   if (typeof testShardDelay === 'string') {
     search.setTestShardDelay(parseTimeValueMs(testShardDelay, 'strait.test.search.shard_delay'));
@@ -80,9 +84,11 @@ export function wireIndices(options: { config: NodeConfig; nodeDb: SqlDatabase; 
       ...dataStreamRoutes(dataStreams),
       ...documentRoutes(service),
       ...searchRoutes(search, remotes),
+      ...reindexRoutes(bulkByScroll),
       ...asyncSearchRoutes(search, asyncSearches, remotes),
       ...pitRoutes(search, remotes),
       ...explainRoutes(new ExplainService({ indices: service, searchers, nowMs: options.nowMs })),
+      ...scriptRoutes(service.storedScripts),
       ...catRoutes(service, identity),
       ...clusterHealthRoutes(service, identity),
     ],

@@ -20,6 +20,11 @@ import { wildcardMatch } from '../index/expression.js';
 export const taskLimits = {
   /** Ours: remote parents remembered as cancelled, so their late children start cancelled. */
   bannedParentsMax: 1000,
+  /**
+   * Ours: finished tasks' results kept for `GET /_tasks/{id}` (oldest dropped first). Elasticsearch
+   * stores them in the `.tasks` index; Strait keeps them in memory until the node stops.
+   */
+  resultsMax: 10_000,
 } as const;
 
 export const taskActions = {
@@ -48,6 +53,18 @@ export interface TaskStart {
    * cluster started (undefined: a task of this cluster's own callers).
    */
   readonly origin?: string;
+  /** The task's progress (`status` of `GET /_tasks?detailed` and `GET /_tasks/{id}`), for tasks that report one. */
+  readonly status?: () => Record<string, unknown>;
+  /** Changes the task's `requests_per_second` (the `_rethrottle` APIs); absent: the task cannot be rethrottled. */
+  readonly rethrottle?: (requestsPerSecond: number) => void;
+}
+
+/** What `GET /_tasks/{id}` answers for a finished task that kept its result. */
+export interface TaskResult {
+  /** The task as it was when it finished (its info, detailed). */
+  readonly task: Record<string, unknown>;
+  readonly response?: unknown;
+  readonly error?: Record<string, unknown>;
 }
 
 export class Task {
@@ -143,6 +160,8 @@ export class TaskManager {
   private nextId = 1;
   /** Parents cancelled by a remote caller before their children arrived here (bounded; oldest dropped first). */
   private readonly bannedParents = new Map<string, string>();
+  /** Results of finished tasks that keep one (bounded by taskLimits.resultsMax; oldest dropped first). */
+  private readonly results = new Map<string, TaskResult>();
 
   constructor(
     readonly nodeId: string,
@@ -196,6 +215,20 @@ export class TaskManager {
     return children;
   }
 
+  /**
+   * Keeps a finished task's result for `GET /_tasks/{id}` (Elasticsearch's task result, stored in
+   * its `.tasks` index): call before `unregister`, so whoever waits on the task finds it.
+   */
+  storeResult(task: Task, outcome: { readonly response: unknown } | { readonly error: Record<string, unknown> }): void {
+    if (this.results.size >= taskLimits.resultsMax) this.results.delete(this.results.keys().next().value as string);
+    this.results.set(task.taskId, { task: this.info(task, true), ...outcome });
+  }
+
+  /** The kept result of a finished task, if it kept one. */
+  result(taskId: string): TaskResult | undefined {
+    return this.results.get(taskId);
+  }
+
   /** The task with this `<nodeId>:<number>` id on this node. */
   get(taskId: string): Task | undefined {
     const { nodeId, id } = parseTaskId(taskId);
@@ -220,6 +253,7 @@ export class TaskManager {
   /** The task's description as `GET /_tasks` shows it. */
   info(task: Task, detailed: boolean): Record<string, unknown> {
     const info: Record<string, unknown> = { node: task.nodeId, id: task.id, type: task.start.type ?? 'transport', action: task.start.action };
+    if (detailed && task.start.status !== undefined) info['status'] = task.start.status();
     if (detailed) info['description'] = task.start.description;
     info['start_time_in_millis'] = task.startMs;
     const running = this.nowNanos() - task.startNanos;
