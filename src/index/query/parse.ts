@@ -10,6 +10,7 @@ import { type FieldBoost, type Nodes, type QueryNode, type TermValue, deepFreeze
 import { isValidTimeZone } from './date-math.js';
 import { parseQueryString } from './query-string.js';
 import { textQueryParser } from './text-queries-parse.js';
+import { scriptQueryParser } from './script-queries.js';
 
 type Json = Record<string, unknown>;
 
@@ -48,7 +49,7 @@ function parseClause(json: unknown): QueryNode {
   if (keys.length > 1) throw errors.parsing(`[${keys[0]}] malformed query, expected [END_OBJECT] but found [FIELD_NAME]`);
   const kind = keys[0]!;
   const body = json[kind];
-  const parser = Object.hasOwn(parsers, kind) ? parsers[kind] : textQueryParser(kind);
+  const parser = Object.hasOwn(parsers, kind) ? parsers[kind] : (textQueryParser(kind) ?? scriptQueryParser(kind, parseNode));
   if (parser === undefined) throw errors.parsing(`unknown query [${kind}]`);
   if (!isObject(body)) throw errors.parsing(`[${kind}] query malformed, no start_object after query name`);
   return parser(body);

@@ -21,7 +21,9 @@ const longTypes = new Set(['long', 'integer', 'short', 'byte']);
 const doubleTypes = new Set(['double', 'float']);
 
 function missingValue(field: string): JavaFault {
-  return new JavaFault('illegal_state_exception', `A document doesn't have a value for a field! Use doc[<field>].size()==0 to check if a document is missing a field!`.replace('<field>', field));
+  // Elasticsearch's message names no field: `<field>` is literal.
+  void field;
+  return new JavaFault('illegal_state_exception', "A document doesn't have a value for a field! Use doc[<field>].size()==0 to check if a document is missing a field!");
 }
 
 /** A date value: epoch milliseconds with the accessors scripts use. */

@@ -123,6 +123,8 @@ export interface CompiledScript {
   readonly params: Readonly<Record<string, unknown>>;
   /** One bounded run with the context's variables (besides `params`); the value the script returns. */
   execute(variables: Readonly<Record<string, Value>>, clock: ScriptClock, functions?: Readonly<Record<string, (args: readonly Value[]) => Value>>): Value;
+  /** A run-time error of this script that its caller detected (a score that is not a number, say). */
+  runtimeFailure(fault: JavaFault): EsError;
 }
 
 interface CacheEntry {
@@ -181,6 +183,7 @@ export function compileScript(spec: ScriptSpec, context: ScriptContext, stored?:
     context,
     source: scriptSource,
     params: spec.params,
+    runtimeFailure: (fault) => runtimeError(entry.program, fault),
     execute(variables, clock, functions = {}) {
       const frame: Frame = {
         locals: new Array<Value>(entry.compiled.localCount).fill(null),
