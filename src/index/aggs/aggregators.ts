@@ -18,6 +18,7 @@ import { type AggregationNode, type BucketOrder, type CollectedAggregationNode, 
 import { type DateRounding, createDateRounding } from './date-rounding.js';
 import type { AggregationPartial, PartialMap, TermsBucketPartial, TermsValueType, TopHitPartial } from './partials.js';
 import { type TDigest, digestOfValues, emptyDigest, mergeDigests } from './tdigest.js';
+import { type CompositeBucketPartial, type CompositeKeyValue, CompositeSourceReader, compareCompositeKeys } from './composite.js';
 import { limits } from '../../common/limits.js';
 
 export interface AggregationContext {
@@ -114,6 +115,19 @@ function createAggregator(original: CollectedAggregationNode, context: Aggregati
         false,
         subs,
       );
+    case 'composite': {
+      const readers = node.sources.map((source) => {
+        const aliasTarget = context.mappings[source.field]?.aliasOf;
+        const resolved = aliasTarget === undefined ? source : { ...source, field: aliasTarget };
+        const mapping = mappingFor(resolved.field, context, node.kind);
+        if (resolved.type !== 'terms' && mapping !== undefined && !numericFieldTypes.has(mapping.type)) {
+          throw errors.illegalArgument(`Field [${resolved.field}] of type [${mapping.type}] is not supported for composite source [${resolved.name}] of type [${resolved.type}]`);
+        }
+        if (mapping !== undefined && !numericFieldTypes.has(mapping.type) && mapping.type !== 'keyword') throw fielddataDisabled(resolved.field, context.indexName);
+        return new CompositeSourceReader(resolved, mapping, context.segments);
+      });
+      return new CompositeAggregator(node, readers, subs());
+    }
     case 'top_hits': {
       const sort = node.sort === undefined ? undefined : resolveSortAliases(node.sort, context.mappings);
       return new TopHitsAggregator(node.name, node.from + node.size, sort, context);
@@ -791,3 +805,74 @@ class TopHitsAggregator extends Aggregator {
   }
 }
 
+
+// ---------------------------------------------------------------------------------------------
+// composite
+
+/**
+ * composite on one shard: each document adds one bucket per combination of its sources' values
+ * (a multi-valued field yields several), keys at or before `after` are skipped, and only the first
+ * `size` keys can matter: when many keys are held, all but the first `size` are dropped and any
+ * later key beyond the last kept one is ignored, as Elasticsearch's bounded queue does.
+ */
+class CompositeAggregator extends Aggregator {
+  private readonly ordinalsByKey = new Map<string, number>();
+  private readonly keys: (readonly CompositeKeyValue[])[] = [];
+  private readonly docCounts = new GrowableFloat64();
+  /** After a prune: keys ordered after this one cannot reach the first `size`. */
+  private bound: readonly CompositeKeyValue[] | undefined;
+  constructor(
+    private readonly node: Extract<AggregationNode, { kind: 'composite' }>,
+    private readonly readers: readonly CompositeSourceReader[],
+    private readonly subs: readonly Aggregator[],
+  ) {
+    super(node.name);
+  }
+  setSegment(segment: Segment, segmentIndex: number, docBase: number): void {
+    for (const reader of this.readers) reader.setSegment(segment);
+    for (const sub of this.subs) sub.setSegment(segment, segmentIndex, docBase);
+  }
+  collect(doc: number, owner: number, score: number): void {
+    let combinations: CompositeKeyValue[][] = [[]];
+    for (const reader of this.readers) {
+      let values = reader.values(doc);
+      if (values.length === 0) {
+        if (!reader.source.missingBucket) return;
+        values = [null];
+      }
+      const next: CompositeKeyValue[][] = [];
+      for (const prefix of combinations) for (const value of values) next.push([...prefix, value]);
+      combinations = next;
+    }
+    const sources = this.node.sources;
+    for (const key of combinations) {
+      if (this.node.after !== undefined && compareCompositeKeys(sources, key, this.node.after) <= 0) continue;
+      if (this.bound !== undefined && compareCompositeKeys(sources, key, this.bound) > 0) continue;
+      const id = JSON.stringify(key);
+      let ordinal = this.ordinalsByKey.get(id);
+      if (ordinal === undefined) {
+        ordinal = this.keys.length;
+        this.keys.push(key);
+        this.ordinalsByKey.set(id, ordinal);
+      }
+      this.docCounts.ensure(ordinal)[ordinal]!++;
+      for (const sub of this.subs) sub.collect(doc, ordinal, score);
+    }
+    void owner; // composite is top-level only (the parser refuses a parent), so owner is 0
+    if (this.ordinalsByKey.size > this.node.size * 2 + 1024) this.prune();
+  }
+  private prune(): void {
+    const kept = [...this.ordinalsByKey.values()].sort((left, right) => compareCompositeKeys(this.node.sources, this.keys[left]!, this.keys[right]!)).slice(0, this.node.size);
+    this.ordinalsByKey.clear();
+    for (const ordinal of kept) this.ordinalsByKey.set(JSON.stringify(this.keys[ordinal]), ordinal);
+    this.bound = this.keys[kept[kept.length - 1]!];
+  }
+  override finish(): void {
+    for (const sub of this.subs) sub.finish();
+  }
+  partial(): AggregationPartial {
+    const ordinals = [...this.ordinalsByKey.values()].sort((left, right) => compareCompositeKeys(this.node.sources, this.keys[left]!, this.keys[right]!)).slice(0, this.node.size);
+    const buckets: CompositeBucketPartial[] = ordinals.map((ordinal) => ({ key: this.keys[ordinal]!, docCount: this.docCounts.get(ordinal), aggs: subPartials(this.subs, ordinal) }));
+    return { type: 'composite', buckets, booleans: this.readers.map((reader) => reader.isBoolean) };
+  }
+}

@@ -8,6 +8,7 @@ import { parseNode } from '../query/parse.js';
 import { isValidTimeZone } from '../query/date-math.js';
 import type { SortSpec } from '../query/sort.js';
 import { parseSort } from '../query/sort.js';
+import { type CompositeSpec, parseComposite } from './composite.js';
 import { type PipelineNode, parentPipelineKinds, parsePipelineBody, pipelineKinds, scriptPipelineKinds, siblingPipelineKinds } from './pipeline-ast.js';
 
 export type CalendarUnit = 'minute' | 'hour' | 'day' | 'week' | 'month' | 'quarter' | 'year';
@@ -81,6 +82,7 @@ export type AggregationNode = {
   | { readonly kind: 'filter'; readonly filter: QueryNode }
   | { readonly kind: 'filters'; readonly filters: readonly { readonly key: string; readonly query: QueryNode }[]; readonly keyed: boolean; readonly otherBucketKey: string | undefined }
   | { readonly kind: 'top_hits'; readonly size: number; readonly from: number; readonly sort: readonly SortSpec[] | undefined; readonly source: unknown }
+  | ({ readonly kind: 'composite' } & CompositeSpec)
   | PipelineNode
 );
 
@@ -98,14 +100,14 @@ type Json = Record<string, unknown>;
 const isObject = (value: unknown): value is Json => value !== null && typeof value === 'object' && !Array.isArray(value);
 
 const metricKinds = new Set(['value_count', 'cardinality', 'min', 'max', 'avg', 'sum', 'stats', 'extended_stats']);
-const knownKinds = new Set([...metricKinds, ...pipelineKinds, ...scriptPipelineKinds, 'terms', 'percentiles', 'percentile_ranks', 'histogram', 'date_histogram', 'range', 'date_range', 'filter', 'filters', 'top_hits']);
+const knownKinds = new Set([...metricKinds, ...pipelineKinds, ...scriptPipelineKinds, 'terms', 'composite', 'percentiles', 'percentile_ranks', 'histogram', 'date_histogram', 'range', 'date_range', 'filter', 'filters', 'top_hits']);
 const calendarNames: Readonly<Record<string, CalendarUnit>> = {
   minute: 'minute', '1m': 'minute', hour: 'hour', '1h': 'hour', day: 'day', '1d': 'day', week: 'week', '1w': 'week',
   month: 'month', '1M': 'month', quarter: 'quarter', '1q': 'quarter', year: 'year', '1y': 'year',
 };
 
 export function parseAggregations(json: unknown): readonly AggregationNode[] {
-  const nodes = parseAggregationMap(json, 0);
+  const nodes = parseAggregationMap(json, 0, undefined);
   const problems: string[] = [];
   validatePipelines(nodes, undefined, problems);
   if (problems.length > 0) throw errors.actionRequestValidation(problems);
@@ -154,7 +156,12 @@ function validatePipelines(nodes: readonly AggregationNode[], parent: Aggregatio
 
 const aggregationDepthMax = 20;
 
-function parseAggregationMap(json: unknown, depth: number): AggregationNode[] {
+/** Elasticsearch's factory class name for an aggregation kind, as its parent errors quote it. */
+function factoryName(kind: string): string {
+  return `${kind.split('_').map((part) => part.charAt(0).toUpperCase() + part.slice(1)).join('')}AggregatorFactory`;
+}
+
+function parseAggregationMap(json: unknown, depth: number, parentKind: string | undefined): AggregationNode[] {
   if (!isObject(json)) throw errors.parsing('Aggregation definitions must be an object');
   if (depth > aggregationDepthMax) throw errors.illegalArgument(`aggregations nested deeper than ${aggregationDepthMax}`);
   const result: AggregationNode[] = [];
@@ -166,7 +173,7 @@ function parseAggregationMap(json: unknown, depth: number): AggregationNode[] {
     let meta: Json | undefined;
     for (const [key, value] of Object.entries(definition)) {
       if (key === 'aggs' || key === 'aggregations') {
-        subAggregations = parseAggregationMap(value, depth + 1);
+        subAggregations = parseAggregationMap(value, depth + 1, Object.keys(definition).find((other) => knownKinds.has(other)));
         continue;
       }
       if (key === 'meta') {
@@ -185,7 +192,10 @@ function parseAggregationMap(json: unknown, depth: number): AggregationNode[] {
     if (pipelineKinds.has(kind) && subAggregations.length > 0) {
       throw errors.illegalArgument(`Aggregator [${name}] of type [${kind}] cannot accept sub-aggregations`);
     }
-    const parsed = pipelineKinds.has(kind) ? parsePipelineBody(kind, body, name) : parseBody(kind, body, name);
+    if (kind === 'composite' && parentKind !== undefined) {
+      throw errors.illegalArgument(`[composite] aggregation cannot be used with a parent aggregation of type: [${factoryName(parentKind)}]`);
+    }
+    const parsed = pipelineKinds.has(kind) ? parsePipelineBody(kind, body, name) : kind === 'composite' ? { kind, ...parseComposite(body, name) } : parseBody(kind, body, name);
     result.push({ name, subAggregations, meta, ...parsed } as unknown as AggregationNode);
   }
   return result;

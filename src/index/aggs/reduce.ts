@@ -10,6 +10,7 @@ import { type AggregationNode, type CollectedAggregationNode, isPipeline } from 
 import { formatDecimal } from './decimal-format.js';
 import { finalizeAggregations, percentileOfBuckets } from './pipeline.js';
 import { cdf, emptyDigest, mergeDigests, quantile } from './tdigest.js';
+import { type CompositeBucketPartial, compareCompositeKeys, renderKeyValue } from './composite.js';
 import { compareHits } from '../query/sort.js';
 import { metricValue, sortTermsBuckets } from './aggregators.js';
 import { createDateRounding } from './date-rounding.js';
@@ -124,6 +125,27 @@ function reduceOne(node: AggregationNode, partials: readonly AggregationPartial[
           aggs: reduceAggregations(node.subAggregations, ranges.map((partial) => partial.buckets[index]!.aggs)),
         })),
       };
+    }
+    case 'composite': {
+      assert(node.kind === 'composite', 'composite partial belongs to a composite node');
+      const composites = partials as Extract<AggregationPartial, { type: 'composite' }>[];
+      const merged = new Map<string, { key: CompositeBucketPartial['key']; docCount: number; parts: PartialMap[] }>();
+      for (const partial of composites) {
+        for (const bucket of partial.buckets) {
+          const id = JSON.stringify(bucket.key);
+          let entry = merged.get(id);
+          if (entry === undefined) merged.set(id, (entry = { key: bucket.key, docCount: 0, parts: [] }));
+          entry.docCount += bucket.docCount;
+          entry.parts.push(bucket.aggs);
+        }
+      }
+      const buckets = [...merged.values()]
+        .sort((left, right) => compareCompositeKeys(node.sources, left.key, right.key))
+        .slice(0, node.size)
+        .map((entry) => ({ key: entry.key, docCount: entry.docCount, aggs: reduceAggregations(node.subAggregations, entry.parts) }));
+      // A source is boolean when any shard read it from a boolean field (an unmapped shard cannot tell).
+      const booleans = node.sources.map((_, index) => composites.some((partial) => partial.booleans[index] === true));
+      return { type: 'composite', buckets, booleans };
     }
     case 'single_bucket': {
       const singles = partials as Extract<AggregationPartial, { type: 'single_bucket' }>[];
@@ -246,6 +268,8 @@ export function emptyPartial(node: CollectedAggregationNode): AggregationPartial
       return { type: 'filters', buckets: node.filters.map((filter) => ({ key: filter.key, docCount: 0, aggs: {} })) };
     case 'top_hits':
       return { type: 'top_hits', total: 0, maxScore: NaN, hits: [] };
+    case 'composite':
+      return { type: 'composite', buckets: [], booleans: node.sources.map(() => false) };
     default:
       return { type: 'stats', metric: node.kind, count: 0, sum: 0, min: Infinity, max: -Infinity, sumOfSquares: 0, isDate: false };
   }
@@ -320,6 +344,15 @@ function renderOne(node: CollectedAggregationNode, partialOrUndefined: Aggregati
     }
     case 'single_bucket':
       return { doc_count: partial.docCount, ...subs(partial.aggs) };
+    case 'composite': {
+      assert(node.kind === 'composite', 'composite node');
+      const keyOf = (key: CompositeBucketPartial['key']): Record<string, unknown> =>
+        Object.fromEntries(node.sources.map((source, index) => [source.name, renderKeyValue(source, key[index]!, partial.booleans[index] === true)]));
+      const buckets = partial.buckets.map((bucket) => ({ key: keyOf(bucket.key), doc_count: bucket.docCount, ...subs(bucket.aggs) }));
+      // after_key: the last bucket's key, for the next page.
+      const last = partial.buckets[partial.buckets.length - 1];
+      return last === undefined ? { buckets } : { after_key: keyOf(last.key), buckets };
+    }
     case 'filters': {
       assert(node.kind === 'filters', 'filters node');
       const rendered = partial.buckets.map((bucket) => [bucket.key, { doc_count: bucket.docCount, ...subs(bucket.aggs) }] as const);
