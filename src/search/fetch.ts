@@ -36,6 +36,8 @@ export interface FetchOptions {
   readonly seqNoPrimaryTerm: boolean;
   /** The request sorted explicitly by `_score` alone: hits still carry `sort: [score]`, as in Elasticsearch. */
   readonly scoreSortValues: boolean;
+  /** `include_named_queries_score`: `matched_queries` maps names to scores instead of listing names. */
+  readonly namedQueriesScore?: boolean;
 }
 
 /** What the fetch phase needs of one searched shard. */
@@ -53,6 +55,8 @@ export interface FetchTarget {
   readonly nodeId: string;
   /** The hit's `_explanation`: the query (with alias filters) explained for its document (see explain.ts). */
   explain(hit: ShardHit): Explanation;
+  /** The named clauses the hit's document matches, with their scores (undefined: the query names none). */
+  matchedQueries?(hit: ShardHit): ReadonlyMap<string, number> | undefined;
 }
 
 type Json = Record<string, unknown>;
@@ -325,6 +329,8 @@ export function renderHit(target: FetchTarget, hit: ShardHit, sort: readonly Sor
   }
   if (hit.sortValues !== undefined) rendered['sort'] = renderSortValues(hit.sortValues, sort, target.mapping);
   else if (options.scoreSortValues) rendered['sort'] = [scoreOf(hit)];
+  const matched = target.matchedQueries?.(hit);
+  if (matched !== undefined && matched.size > 0) rendered['matched_queries'] = options.namedQueriesScore === true ? Object.fromEntries(matched) : [...matched.keys()];
   if (options.explain) rendered['_explanation'] = target.explain(hit);
   return rendered;
 }

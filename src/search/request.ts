@@ -9,6 +9,7 @@ import { fetchWholeSource, sourceFilterFromBody, sourceFilterFromQuery } from '.
 import { parseQuery, parseSearchRequest, type QueryNode, type SearchRequest } from '../index/searcher/index.js';
 import type { FetchOptions, FieldRequest } from './fetch.js';
 import { parseHighlight } from './highlight.js';
+import { parseSearchExtras, type SearchExtras } from './search-extras.js';
 import { parseTimeValueMs } from './time-value.js';
 
 type Json = Record<string, unknown>;
@@ -28,12 +29,12 @@ export const searchUrlParams = [
 const bodyKeys = new Set([
   'query', 'from', 'size', 'sort', 'search_after', 'track_total_hits', 'aggs', 'aggregations', 'min_score', 'terminate_after', 'track_scores',
   '_source', 'fields', 'docvalue_fields', 'stored_fields', 'highlight', 'explain', 'version', 'seq_no_primary_term', 'timeout', 'post_filter',
-  'stats', 'profile', 'ext', 'pit',
+  'stats', 'profile', 'ext', 'pit', 'indices_boost', 'rescore', 'slice', 'collapse',
 ]);
 
 /** Body keys Elasticsearch knows that we do not implement: refused with a clear 400 instead of being ignored. */
 const unsupportedBodyKeys = new Set([
-  'collapse', 'suggest', 'rescore', 'knn', 'script_fields', 'runtime_mappings', 'indices_boost', 'slice', 'retriever', 'sub_searches', 'rank',
+  'suggest', 'knn', 'script_fields', 'runtime_mappings', 'retriever', 'sub_searches', 'rank',
 ]);
 
 export interface ParsedSearch {
@@ -48,6 +49,8 @@ export interface ParsedSearch {
   readonly allowPartialSearchResults: boolean;
   /** A point in time to search (`pit: {id, keep_alive}`); the search then names no index. */
   readonly pit?: { readonly id: string; readonly keepAliveMs: number | undefined };
+  /** indices_boost, rescore, slice, collapse (search-extras.ts). */
+  readonly extras: SearchExtras;
 }
 
 
@@ -212,7 +215,9 @@ export function parseSearch(query: Readonly<Record<string, string>>, bodyInput: 
     seqNoPrimaryTerm: urlBoolean(query, 'seq_no_primary_term') ?? bodyBoolean(body['seq_no_primary_term'], 'seq_no_primary_term') ?? false,
     // The engine folds an explicit `_score` sort into its default order; the hits still show it.
     scoreSortValues: (urlSort !== undefined || body['sort'] !== undefined) && request.sort === undefined,
+    namedQueriesScore: urlBoolean(query, 'include_named_queries_score') ?? false,
   };
+  const extras = parseSearchExtras(body, request, { scroll: scrollKeepAliveMs !== undefined, pit: pit !== undefined });
   return {
     request,
     postFilter: body['post_filter'] === undefined ? undefined : parseQuery(body['post_filter']),
@@ -222,6 +227,7 @@ export function parseSearch(query: Readonly<Record<string, string>>, bodyInput: 
     scrollKeepAliveMs,
     allowPartialSearchResults: urlBoolean(query, 'allow_partial_search_results') ?? true,
     ...(pit !== undefined ? { pit } : {}),
+    extras,
   };
 }
 

@@ -48,6 +48,7 @@ import { explainDocument, renderExplanation } from './explain.js';
 import type { Weight } from '../index/query/index.js';
 import { fieldCaps, parseFieldCapsOptions, type FieldCapsIndex } from './field-caps.js';
 import { checkResultWindow, parseCount, parseSearch, queryFromUrl, type ParsedSearch } from './request.js';
+import { expandCollapsed, mergeCollapsed, namedQueryMatcher, noSearchExtras, resolveIndicesBoost, shardRequest, shardResult, type CollapseSpec, type SearchExtras } from './search-extras.js';
 import { allShardsFailed, renderSearchResponse, renderShards, typedKeys, type ShardFailure, type ShardsSummary } from './response.js';
 import { decodeScrollId, encodeScrollId, ScrollRegistry, scrollLimits, type ScrollOwner } from './scroll.js';
 import { parseTimeValueMs } from './time-value.js';
@@ -126,6 +127,8 @@ interface Target {
   readonly mappings: FieldMappings;
   /** `index.number_of_shards`: what `_shards` counts for this index. */
   readonly shardCount: number;
+  /** indices_boost, rescore, slice, collapse of the search (search-extras.ts), with this index's boost. */
+  readonly extras?: { readonly features: SearchExtras; readonly indexBoost: number | undefined; readonly pit: boolean };
 }
 
 /** The query phase of a local search: mergeable shard results plus the fetch of chosen hits. */
@@ -326,7 +329,9 @@ export class SearchService {
   private fetchTarget(target: Target, query: QueryNode): FetchTarget {
     const nowMs = this.nowMs();
     let weight: Weight | undefined;
+    const matcher = namedQueryMatcher(query, () => ({ stats: target.snapshot.stats, segments: target.segments, mappings: target.mappings, nowMs, indexName: target.indexName }));
     return {
+      ...(matcher !== undefined ? { matchedQueries: (hit: ShardHit) => matcher(hit.segmentIndex, hit.doc) } : {}),
       indexName: target.indexName,
       segments: target.snapshot.state.segments,
       metadata: target.snapshot.state.metadata,
@@ -350,8 +355,16 @@ export class SearchService {
     };
   }
 
-  /** Runs one shard's query phase (post_filter narrows hits, not aggregations). */
+  /** Runs one shard's query phase with the search's extra features (search-extras.ts) around it. */
   private queryShard(target: Target, request: SearchRequest, postFilter: QueryNode | undefined, shardCount: number, nowMs: number): ShardResult {
+    if (target.extras === undefined) return this.queryShardPlain(target, request, postFilter, shardCount, nowMs);
+    const plan = { stats: target.snapshot.stats, segments: target.segments, mappings: target.mappings, nowMs, indexName: target.indexName };
+    const shard = shardRequest(request, target.extras.features, { plan, indexBoost: target.extras.indexBoost, pit: target.extras.pit });
+    return shardResult(this.queryShardPlain(target, shard, postFilter, shardCount, nowMs), target.extras.features, plan);
+  }
+
+  /** Runs one shard's query phase (post_filter narrows hits, not aggregations). */
+  private queryShardPlain(target: Target, request: SearchRequest, postFilter: QueryNode | undefined, shardCount: number, nowMs: number): ShardResult {
     const segments = target.segments;
     const context = { mappings: target.mappings, indexName: target.indexName, shardKey: target.shardKey, nowMs, shardCount };
     const query = withFilter(request.query, target.aliasFilter);
@@ -433,7 +446,11 @@ export class SearchService {
       return yield* this.searchParsedSteps({ ...input, expression: pinned.map((index) => index.name).join(',') }, parsed, access, { ...options, snapshots });
     }
     const indicesOptions = parseIndicesOptions(input.params, options.indicesOptions ?? searchIndicesOptions);
-    const targets = this.resolveTargets(input.expression, indicesOptions, access, searchActions.search, options.clusterAlias, options.snapshots);
+    const resolved = this.resolveTargets(input.expression, indicesOptions, access, searchActions.search, options.clusterAlias, options.snapshots);
+    const boosts = resolveIndicesBoost(parsed.extras, (expression) =>
+      this.indices.resolve(expression, indicesOptions, { allows: (name) => access.allowsIndex(searchActions.search, name), authorizeLiterals: () => undefined }).map((handle) => handle.name),
+    );
+    const targets = parsed.extras === noSearchExtras ? resolved : resolved.map((target) => ({ ...target, extras: { features: parsed.extras, indexBoost: boosts.get(target.handle.name), pit: parsed.pit !== undefined } }));
     const { results, shards } = yield* this.queryPhaseSteps(targets, parsed.request, parsed.postFilter, parsed.scrollKeepAliveMs !== undefined, parsed.allowPartialSearchResults);
     const fetchTargets = new Map(targets.map((target) => [target.shardKey, this.fetchTarget(target, parsed.request.query)]));
     return {
@@ -472,8 +489,9 @@ export class SearchService {
   }
 
   /** The response body of a search on this cluster's shards: merge, typed keys, fetch, render. */
-  private renderLocal(local: LocalSearchResult, parsed: ParsedSearch, started: number): Record<string, unknown> {
-    const merged = mergeShardResults(local.shardResults, parsed.request);
+  private renderLocal(local: LocalSearchResult & { readonly targets: readonly Target[] }, parsed: ParsedSearch, started: number): Record<string, unknown> {
+    const collapse = parsed.extras.collapse;
+    const merged = collapse === undefined ? mergeShardResults(local.shardResults, parsed.request) : mergeCollapsed(local.shardResults, parsed.request);
     const aggregations = merged.aggregations === undefined ? undefined : parsed.typedKeys ? typedKeys(merged.aggregations, parsed.request.aggregations, local.mappings) : merged.aggregations;
     return renderSearchResponse({
       tookMs: this.nowMs() - started,
@@ -481,10 +499,22 @@ export class SearchService {
       shards: local.shards,
       total: merged.total,
       maxScore: merged.maxScore,
-      hits: local.fetch(merged.hits),
+      hits: collapse === undefined ? local.fetch(merged.hits) : this.expandCollapsedHits(local, parsed, merged.hits, collapse),
       aggregations,
       restTotalHitsAsInt: parsed.restTotalHitsAsInt,
       timedOut: merged.timedOut,
+    });
+  }
+
+  /** A collapsed page: each group head with its collapse value and the group's inner hits (one search per group and inner_hits entry). */
+  private expandCollapsedHits(local: LocalSearchResult & { readonly targets: readonly Target[] }, parsed: ParsedSearch, hits: readonly ShardHit[], collapse: CollapseSpec): Record<string, unknown>[] {
+    const nowMs = this.nowMs();
+    const fetchTargets = new Map(local.targets.map((target) => [target.shardKey, this.fetchTarget(target, parsed.request.query)]));
+    return expandCollapsed(local.fetch(hits), hits, collapse, (_hit, key) => key, (group, spec) => {
+      const sort = spec.sort === undefined || (spec.sort.length === 1 && spec.sort[0]!.kind === 'score' && spec.sort[0]!.order === 'desc') ? undefined : spec.sort;
+      const request: SearchRequest = { ...parsed.request, query: withFilter(withFilter(parsed.request.query, group), parsed.postFilter), from: spec.from, size: spec.size, sort, searchAfter: undefined, aggregations: [], trackTotalHits: true };
+      const merged = mergeShardResults(local.targets.map((target) => this.queryShardPlain(target, request, undefined, local.targets.length, nowMs)), request);
+      return renderSearchResponse({ tookMs: 0, terminatedEarly: undefined, shards: local.shards, total: merged.total, maxScore: merged.maxScore, hits: this.fetchHits(fetchTargets, merged.hits, sort, spec.fetch), aggregations: undefined, restTotalHitsAsInt: parsed.restTotalHitsAsInt })['hits'] as Record<string, unknown>;
     });
   }
 

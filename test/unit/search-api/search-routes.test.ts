@@ -167,8 +167,8 @@ test('bad requests: unknown body key, unsupported feature, bad sort field, text 
   assert.equal(unknown.status, 400);
   assert.equal(unknown.body.error.type, 'parsing_exception');
   assert.equal(unknown.body.error.reason, 'Unknown key for a START_OBJECT in [querry].');
-  const collapse = await h.call('POST', '/_search', { body: { collapse: { field: 'genre.keyword' } } });
-  assert.equal(collapse.body.error.type, 'illegal_argument_exception');
+  const knn = await h.call('POST', '/_search', { body: { knn: { field: 'vector', query_vector: [1], k: 1, num_candidates: 1 } } });
+  assert.equal(knn.body.error.type, 'illegal_argument_exception');
   const badQuery = await h.call('POST', '/_search', { body: { query: { nope: {} } } });
   assert.equal(badQuery.body.error.type, 'parsing_exception');
   const textSort = await h.call('POST', '/_search', { body: { sort: ['title'] } });
@@ -279,8 +279,9 @@ test('_delete_by_query and _update_by_query go through document operations with 
   await h.call('POST', '/:index/_refresh', { params: { index: 'books' } });
   const proceeded = await h.call('POST', '/:index/_update_by_query', { params: { index: 'books' }, query: { conflicts: 'proceed', refresh: 'true' } });
   assert.deepEqual([proceeded.status, proceeded.body.updated, proceeded.body.version_conflicts], [200, 2, 0]);
-  const script = await h.call('POST', '/:index/_update_by_query', { params: { index: 'books' }, body: { script: { source: 'ctx._source.x = 1' } } });
-  assert.equal(script.body.error.type, 'illegal_argument_exception');
+  const script = await h.call('POST', '/:index/_update_by_query', { params: { index: 'books' }, query: { refresh: 'true' }, body: { script: { source: 'ctx._source.x = 1' } } });
+  assert.deepEqual([script.status, script.body.updated], [200, 2]);
+  assert.equal((await h.call('GET', '/:index/_doc/:id', { params: { index: 'books', id: '4' } })).body._source.x, 1);
 });
 
 test('_field_caps and _analyze (search-field-caps.html, indices-analyze.html)', async (t) => {
