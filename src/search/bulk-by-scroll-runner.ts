@@ -13,6 +13,7 @@ import type { Logger } from 'pino';
 import { errors, EsError } from '../common/index.js';
 import { executeBulk, parseBulkBody, settingInteger, type IndexHandle, type IndicesService } from '../index/index.js';
 import { parseIndicesOptions, type IndicesOptions } from '../index/expression.js';
+import { compileScript, runWriteScript, type CompiledScript, type ScriptSpec } from '../index/script/index.js';
 import type { Task, TaskManager } from '../tasks/task-manager.js';
 import {
   bulkByScrollActions,
@@ -251,6 +252,7 @@ class Worker {
     readonly slice: Slice | undefined,
     private readonly maxDocs: number,
     requestsPerSecond: number,
+    private readonly script: CompiledScript | undefined,
   ) {
     this.status = newWorkerStatus(spec.slices === 1 || spec.source.slice !== undefined ? undefined : slice?.id, requestsPerSecond);
     this.throttle = new ThrottleWait(service.options.nowMs);
@@ -355,31 +357,69 @@ class Worker {
     const spec = this.spec;
     const lines: string[] = [];
     const targets = new Set<string>();
+    const script = this.script;
+    const clock = { nowMs: this.service.options.nowMs };
     for (const hit of hits) {
       if (spec.kind !== 'delete_by_query' && !hit.hasSource) throw errors.illegalArgument(`[${hit.index}][_doc][${hit.id}] didn't store _source`);
       if (spec.kind === 'reindex') {
-        const metadata: Record<string, unknown> = { _index: spec.dest.index, _id: hit.id };
-        const routing = spec.dest.routing.kind === 'keep' ? hit.routing : spec.dest.routing.kind === 'set' ? spec.dest.routing.value : undefined;
+        let index = spec.dest.index;
+        let id: string | null = hit.id;
+        let routing = spec.dest.routing.kind === 'keep' ? hit.routing : spec.dest.routing.kind === 'set' ? spec.dest.routing.value : undefined;
+        let source = hit.source;
+        let operation: string = spec.dest.opType;
+        if (script !== undefined) {
+          // The script sees the request about to be sent (destination index, id, routing) and may change it.
+          const result = runWriteScript(script, { source: hit.source as Record<string, unknown>, index, id, version: hit.version, routing: routing ?? null, op: 'index' }, clock);
+          if (result.op === 'noop') {
+            this.status.noops++;
+            continue;
+          }
+          index = result.index;
+          id = result.id;
+          routing = result.routing ?? undefined;
+          source = result.source;
+          if (result.op === 'delete') operation = 'delete';
+        }
+        const metadata: Record<string, unknown> = { _index: index };
+        // A script that sets `ctx._id = null` asks for an automatic id.
+        if (id !== null) metadata['_id'] = id;
         if (routing !== undefined) metadata['routing'] = routing;
-        if (spec.dest.versionType !== 'internal') {
+        if (spec.dest.versionType !== 'internal' && hit.version !== undefined) {
           metadata['version'] = hit.version;
           metadata['version_type'] = spec.dest.versionType;
         }
-        if (spec.requireAlias) metadata['require_alias'] = true;
-        if (spec.dest.pipeline !== undefined) metadata['pipeline'] = spec.dest.pipeline;
-        lines.push(JSON.stringify({ [spec.dest.opType]: metadata }), JSON.stringify(hit.source));
-        targets.add(spec.dest.index);
+        if (operation === 'delete') {
+          lines.push(JSON.stringify({ delete: metadata }));
+        } else {
+          if (spec.requireAlias) metadata['require_alias'] = true;
+          if (spec.dest.pipeline !== undefined) metadata['pipeline'] = spec.dest.pipeline;
+          lines.push(JSON.stringify({ [operation]: metadata }), JSON.stringify(source));
+        }
+        targets.add(index);
       } else {
         // Each document goes back where it came from, only if it has not changed since the search (if_seq_no).
         const metadata: Record<string, unknown> = { _index: hit.index, _id: hit.id, if_seq_no: hit.seqNo, if_primary_term: hit.primaryTerm };
         if (hit.routing !== undefined) metadata['routing'] = hit.routing;
-        if (spec.kind === 'update_by_query') {
-          if (spec.pipeline !== undefined) metadata['pipeline'] = spec.pipeline;
-          lines.push(JSON.stringify({ index: metadata }), JSON.stringify(hit.source));
+        let operation: 'index' | 'delete' = spec.kind === 'update_by_query' ? 'index' : 'delete';
+        let source = hit.source;
+        if (spec.kind === 'update_by_query' && script !== undefined) {
+          const result = runWriteScript(script, { source: hit.source as Record<string, unknown>, index: hit.index, id: hit.id, version: hit.version, routing: hit.routing ?? null, op: 'index' }, clock);
+          if (result.op === 'noop') {
+            this.status.noops++;
+            continue;
+          }
+          if (result.op === 'delete') operation = 'delete';
+          source = result.source;
+        }
+        if (operation === 'index') {
+          if (spec.kind === 'update_by_query' && spec.pipeline !== undefined) metadata['pipeline'] = spec.pipeline;
+          lines.push(JSON.stringify({ index: metadata }), JSON.stringify(source));
         } else lines.push(JSON.stringify({ delete: metadata }));
         targets.add(hit.index);
       }
     }
+    // Every document was a noop: nothing to write (and no index to create).
+    if (lines.length === 0) return;
     const activeShards = await this.activeShardsProblem([...targets]);
     if (activeShards !== undefined) {
       for (const hit of hits) this.failures.push({ kind: 'bulk', index: spec.kind === 'reindex' ? spec.dest.index : hit.index, id: hit.id, cause: activeShards.toCause(), status: activeShards.status });
@@ -425,12 +465,22 @@ class Worker {
         case 'noop':
           this.status.noops++;
           break;
+        case 'not_found':
+          // Elasticsearch counts every successful delete item, found or not.
+          this.status.deleted++;
+          break;
         default:
-          // A delete of a document gone since the search (`not_found`): nothing was deleted.
           break;
       }
     }
   }
+}
+
+/** How Elasticsearch's request descriptions name a script (` updated with Script{...}`). */
+function scriptDescription(script: ScriptSpec | undefined): string {
+  if (script === undefined) return '';
+  const stored = script.id !== undefined;
+  return ` updated with Script{type=${stored ? 'stored' : 'inline'}, lang='${script.lang ?? 'painless'}', idOrCode='${stored ? script.id : script.source}', options={}, params=${JSON.stringify(script.params)}}`;
 }
 
 export class BulkByScrollService {
@@ -440,9 +490,9 @@ export class BulkByScrollService {
   private description(spec: BulkByScrollSpec): string {
     if (spec.kind === 'reindex') {
       const remote = spec.source.remote === undefined ? '' : `[${describeRemote(spec.source.remote)}]`;
-      return `reindex from ${remote}[${spec.source.indices.join(', ')}] to [${spec.dest.index}]`;
+      return `reindex from ${remote}[${spec.source.indices.join(', ')}]${scriptDescription(spec.script)} to [${spec.dest.index}]`;
     }
-    return `${spec.kind === 'update_by_query' ? 'update-by-query' : 'delete-by-query'} [${spec.source.indices.join(', ')}]`;
+    return `${spec.kind === 'update_by_query' ? 'update-by-query' : 'delete-by-query'} [${spec.source.indices.join(', ')}]${scriptDescription(spec.script)}`;
   }
 
   /**
@@ -481,6 +531,8 @@ export class BulkByScrollService {
    */
   async start(spec: BulkByScrollSpec, caller: BulkByScrollCaller): Promise<BulkByScrollOutcome> {
     const slices = this.preflight(spec, caller);
+    // A script that does not compile is the request's 400, before any task starts (Elasticsearch compiles it first too).
+    const script = spec.script === undefined ? undefined : compileScript(spec.script, spec.kind === 'reindex' ? 'reindex' : 'update_by_query', this.options.indices.storedScripts);
     const { tasks, nowMs, log } = this.options;
     const startedMs = nowMs();
     const action = bulkByScrollActions[spec.kind];
@@ -500,7 +552,7 @@ export class BulkByScrollService {
     const parent = tasks.register({ action, description, cancellable: true, headers: caller.headers, status: liveStatus, rethrottle });
     const run = async (): Promise<BulkByScrollOutcome> => {
       if (slices === 1) {
-        const worker = new Worker(this, spec, caller, parent, spec.source.slice, spec.maxDocs, spec.requestsPerSecond);
+        const worker = new Worker(this, spec, caller, parent, spec.source.slice, spec.maxDocs, spec.requestsPerSecond, script);
         workers.push(worker);
         await worker.run();
       } else {
@@ -517,7 +569,7 @@ export class BulkByScrollService {
             headers: caller.headers,
             status: () => renderStatus(worker!.liveStatus(), allStatusFields),
           });
-          worker = new Worker(this, spec, caller, child, { id, max: slices }, perSlice, sliceRate(spec.requestsPerSecond, slices));
+          worker = new Worker(this, spec, caller, child, { id, max: slices }, perSlice, sliceRate(spec.requestsPerSecond, slices), script);
           workers.push(worker);
           children.push(
             worker.run().finally(() => {

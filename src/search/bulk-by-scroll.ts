@@ -11,6 +11,7 @@
 import { createHash } from 'node:crypto';
 import { errors, EsError, ES_API_VERSION } from '../common/index.js';
 import { wildcardMatch } from '../index/expression.js';
+import { parseScriptSpec, type ScriptSpec } from '../index/script/index.js';
 import { parseTimeValueMs } from './time-value.js';
 
 export type BulkByScrollKind = 'reindex' | 'update_by_query' | 'delete_by_query';
@@ -259,11 +260,15 @@ export interface ReindexSpec extends CommonSpec {
   readonly kind: 'reindex';
   readonly source: SourceSpec;
   readonly dest: DestSpec;
+  /** Runs over each document before it is written (Painless, `reindex` context). */
+  readonly script: ScriptSpec | undefined;
 }
 
 export interface ByQuerySpec extends CommonSpec {
   readonly kind: 'update_by_query' | 'delete_by_query';
   readonly source: SourceSpec;
+  /** Update by query only: runs over each document before it is written back (`update_by_query` context). */
+  readonly script: ScriptSpec | undefined;
   /** `pipeline` of update by query (the documents are re-indexed through it). */
   readonly pipeline: string | undefined;
   /** URL parameters the source search takes as `_search` would (`q`, `routing`, `expand_wildcards`, ...). */
@@ -420,15 +425,12 @@ function parseDest(value: unknown): { index: string | undefined; rest: Omit<Dest
 
 const reindexBodyKeys = new Set(['source', 'dest', 'conflicts', 'max_docs', 'size', 'script']);
 
-/**
- * Parses `POST /_reindex` (body and URL parameters) into its frozen spec, with Elasticsearch's
- * errors for bad input. `script` is refused while Strait has no script engine for reindex.
- */
+/** Parses `POST /_reindex` (body and URL parameters) into its frozen spec, with Elasticsearch's errors for bad input. */
 export function parseReindexRequest(body: unknown, params: Readonly<Record<string, string>>): ReindexSpec {
   if (body === undefined) throw errors.actionRequestValidation(['source is missing', 'dest is missing']);
   if (!isObject(body)) throw errors.parsing('request body must be an object');
   for (const key of Object.keys(body)) if (!reindexBodyKeys.has(key)) throw errors.xContentParse(`[reindex] unknown field [${key}]`);
-  if (body['script'] !== undefined) throw scriptNotSupported('reindex');
+  const script = body['script'] === undefined ? undefined : parseScriptSpec(body['script']);
   const source = parseSource(body['source']);
   const dest = parseDest(body['dest']);
   const warnings = [...source.warnings];
@@ -442,7 +444,7 @@ export function parseReindexRequest(body: unknown, params: Readonly<Record<strin
   if (source.slice !== undefined && common.slices !== 1) problems.push("can't specify both manual and automatic slicing at the same time");
   if (problems.length > 0) throw errors.actionRequestValidation(problems);
   const { warnings: _sourceWarnings, ...sourceSpec } = source;
-  return Object.freeze({ ...common, kind: 'reindex', source: sourceSpec, dest: { index: dest.index!, ...dest.rest } });
+  return Object.freeze({ ...common, kind: 'reindex', source: sourceSpec, dest: { index: dest.index!, ...dest.rest }, script });
 }
 
 const byQueryBodyKeys = new Set(['query', 'max_docs', 'conflicts', 'slice', 'script', 'sort', '_source', 'from']);
@@ -454,7 +456,7 @@ export function parseByQueryRequest(kind: 'update_by_query' | 'delete_by_query',
   for (const key of Object.keys(object)) {
     if (!byQueryBodyKeys.has(key) || (kind === 'delete_by_query' && key === 'script')) throw errors.xContentParse(`[${kind}] unknown field [${key}]`);
   }
-  if (object['script'] !== undefined) throw scriptNotSupported(kind);
+  const script = object['script'] === undefined ? undefined : parseScriptSpec(object['script']);
   if (object['query'] !== undefined && !isObject(object['query'])) throw errors.parsing(`[query] expected an object but found [${tokenOf(object['query'])}]`);
   if (kind === 'delete_by_query' && object['query'] === undefined && params['q'] === undefined) {
     throw errors.actionRequestValidation(['query is missing']);
@@ -483,6 +485,7 @@ export function parseByQueryRequest(kind: 'update_by_query' | 'delete_by_query',
     },
     pipeline: params['pipeline'],
     params: searchParamsOf(params),
+    script,
   });
 }
 
@@ -492,11 +495,6 @@ function searchParamsOf(params: Readonly<Record<string, string>>): Record<string
   // `search_timeout` is the source search's `timeout` (`timeout` is the bulk writes').
   if (params['search_timeout'] !== undefined) chosen['timeout'] = params['search_timeout']!;
   return chosen;
-}
-
-/** Strait's refusal of `script` until a script engine serves these requests. */
-export function scriptNotSupported(kind: BulkByScrollKind): EsError {
-  return errors.illegalArgument(`[script] is not supported by Strait's [_${kind}]: Strait has no script engine for bulk-by-scroll requests yet`);
 }
 
 // ---------------------------------------------------------------- status

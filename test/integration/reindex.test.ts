@@ -122,13 +122,13 @@ test('reindex: routing keep, discard and =value; version_type external (reindex/
   assert.equal((await admin.get({ index: 'version-newer', id: '1' }))._version, 2);
 });
 
-test('reindex: refusals before any write (reindex/20_validation.yml; scripts and pipelines not yet in Strait)', async () => {
+test('reindex: refusals before any write (reindex/20_validation.yml, 85_scripting.yml broken script; pipelines not yet in Strait)', async () => {
   await seed(admin, 'refuse-src', { '1': { text: 'test' } });
   const self = await call('POST', '/_reindex', { source: { index: 'refuse-src' }, dest: { index: 'refuse-src' } });
   assert.deepEqual([self.status, self.body.error.type], [400, 'action_request_validation_exception']);
   assert.match(self.body.error.reason, /reindex cannot write into an index its reading from \[refuse-src\]/);
-  const script = await call('POST', '/_reindex', { source: { index: 'refuse-src' }, dest: { index: 'refuse-d' }, script: { source: 'ctx._source.x = 1' } });
-  assert.deepEqual([script.status, script.body.error.type], [400, 'illegal_argument_exception']);
+  const script = await call('POST', '/_reindex', { source: { index: 'refuse-src' }, dest: { index: 'refuse-d' }, script: { lang: 'painless', source: 'syntax errors are fun!' } });
+  assert.deepEqual([script.status, script.body.error.type, script.body.error.reason], [400, 'script_exception', 'compile error']);
   const pipeline = await call('POST', '/_reindex', { source: { index: 'refuse-src' }, dest: { index: 'refuse-d', pipeline: 'p' } });
   assert.deepEqual([pipeline.status, pipeline.body.error.type], [400, 'illegal_argument_exception']);
   const missing = await call('POST', '/_reindex', { source: { index: 'no-such-index' }, dest: { index: 'refuse-d' } });
@@ -139,6 +139,50 @@ test('reindex: refusals before any write (reindex/20_validation.yml; scripts and
   const junk = await call('POST', '/_reindex', { junk: {} });
   assert.equal(junk.status, 400);
   assert.match(junk.body.error.reason, /unknown field \[junk\]/);
+});
+
+test('reindex and update by query with a script: modify, route, noop, delete, another index, automatic id (reindex/85_scripting.yml, update_by_query/80_scripting.yml)', async () => {
+  await seed(admin, 'twitter', { '1': { user: 'kimchy' }, '2': { user: 'foo' } });
+  const modified = await call('POST', '/_reindex?refresh=true', {
+    source: { index: 'twitter' },
+    dest: { index: 'new_twitter' },
+    script: { lang: 'painless', source: 'if (ctx._source.user == "kimchy") {ctx._source.user = "not" + ctx._source.user; ctx._routing = ctx._source.user} else {ctx.op = "noop"}' },
+  });
+  assert.deepEqual([modified.status, modified.body.created, modified.body.noops], [200, 1, 1]);
+  assert.equal((await admin.get({ index: 'new_twitter', id: '1', routing: 'notkimchy' }))._source!['user' as never], 'notkimchy');
+  assert.equal((await admin.count({ index: 'new_twitter' })).count, 1);
+  const allNoop = await call('POST', '/_reindex', { source: { index: 'twitter' }, dest: { index: 'never_created' }, script: { source: 'ctx.op = "noop"' } });
+  assert.deepEqual([allNoop.body.updated, allNoop.body.noops], [0, 2]);
+  assert.equal(await admin.indices.exists({ index: 'never_created' }), false);
+  const moved = await call('POST', '/_reindex?refresh=true', { source: { index: 'twitter' }, dest: { index: 'moved_main' }, script: { source: "if (ctx._source.user == 'kimchy') {ctx._index = 'moved_other'}" } });
+  assert.equal(moved.body.created, 2);
+  assert.deepEqual([(await admin.count({ index: 'moved_main' })).count, (await admin.count({ index: 'moved_other' })).count], [1, 1]);
+  const autoId = await call('POST', '/_reindex?refresh=true', { source: { index: 'twitter' }, dest: { index: 'auto_ids' }, script: { source: 'ctx._id = null' } });
+  assert.equal(autoId.body.created, 2);
+  const ids = (await admin.search({ index: 'auto_ids' })).hits.hits.map((hit) => hit._id);
+  assert.equal(ids.includes('1') || ids.includes('2'), false);
+
+  await seed(admin, 'index1', { '1': { lang: 'en', id: 123 }, '2': { lang: 'en', id: 456 }, '3': { lang: 'fr', id: 789 } });
+  await seed(admin, 'index2', { fr_789: { lang: 'fr', id: 789 }, en_123: { lang: 'en', id: 123 } });
+  const replaced = await call('POST', '/_reindex?refresh=true', {
+    source: { index: 'index1' },
+    dest: { index: 'index2' },
+    script: { source: "ctx._id = ctx._source.lang + '_' + ctx._source.id; if (ctx._source.lang != 'en') {ctx.op = 'delete'}" },
+  });
+  assert.deepEqual([replaced.body.created, replaced.body.updated, replaced.body.deleted, replaced.body.noops], [1, 1, 1, 0]);
+  const docs = (await admin.mget({ index: 'index2', ids: ['en_123', 'en_456', 'fr_789'] })).docs as { found: boolean; _version?: number }[];
+  assert.deepEqual(docs.map((doc) => [doc.found, doc._version]), [[true, 2], [true, 1], [false, undefined]]);
+
+  await seed(admin, 'counters', { '1': { count: 1, user: 'kimchy' }, '2': { count: 5, user: 'foo' } });
+  const counted = await call('POST', '/counters/_update_by_query?refresh=true', { script: { source: "if (ctx._source.user == 'kimchy') {ctx._source.count += params.by} else {ctx.op = 'noop'}", params: { by: 2 } } });
+  assert.deepEqual([counted.status, counted.body.updated, counted.body.noops], [200, 1, 1]);
+  assert.equal((await admin.get({ index: 'counters', id: '1' }))._source!['count' as never], 3);
+  assert.equal((await admin.get({ index: 'counters', id: '2' }))._version, 1);
+  const deletedByScript = await call('POST', '/counters/_update_by_query?refresh=true', { script: "if (ctx._source.user == 'foo') {ctx.op = 'delete'}" });
+  assert.deepEqual([deletedByScript.body.updated, deletedByScript.body.deleted], [1, 1]);
+  assert.equal((await admin.count({ index: 'counters' })).count, 1);
+  const readOnly = await call('POST', '/counters/_update_by_query', { script: "ctx._index = 'elsewhere'" });
+  assert.deepEqual([readOnly.status, readOnly.body.error.type], [400, 'script_exception']);
 });
 
 test('reindex: wait_for_active_shards beyond the copies one node holds fails after the timeout (reindex/60_wait_for_active_shards.yml)', async () => {

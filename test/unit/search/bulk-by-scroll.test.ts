@@ -86,9 +86,11 @@ test('by-query validation (update_by_query/20_validation.yml, delete_by_query/20
   assert.match(failure(() => parseByQueryRequest('delete_by_query', 'test', undefined, {})).reason, /query is missing/);
   assert.match(failure(() => parseByQueryRequest('update_by_query', 'test', { _source: false }, {})).reason, /_source:false is not supported in this context/);
   assert.match(failure(() => parseByQueryRequest('update_by_query', 'test', undefined, { from: '1' })).reason, /from is not supported in this context/);
-  // Scripts wait for a script engine: a clear 400, never ignored.
-  assert.equal(failure(() => parseByQueryRequest('update_by_query', 'test', { script: { source: 'ctx._source.x = 1' } }, {})).type, 'illegal_argument_exception');
-  assert.equal(failure(() => parseReindexRequest({ ...ok, script: { source: 'ctx._source.x = 1' } }, {})).type, 'illegal_argument_exception');
+  // A script is read with the script parser (a language other than painless is refused); delete by query takes none.
+  assert.equal(parseByQueryRequest('update_by_query', 'test', { script: { source: 'ctx._source.x = 1' } }, {}).script?.source, 'ctx._source.x = 1');
+  assert.equal(parseReindexRequest({ ...ok, script: 'ctx._source.x = 1' }, {}).script?.source, 'ctx._source.x = 1');
+  assert.equal(failure(() => parseReindexRequest({ ...ok, script: { source: 'x', lang: 'expression' } }, {})).status, 400);
+  assert.match(failure(() => parseByQueryRequest('delete_by_query', 'test', { query: { match_all: {} }, script: 'x' }, {})).reason, /unknown field \[script\]/);
   const spec = parseByQueryRequest('update_by_query', 'a,b', { query: { match_all: {} } }, { q: 'x:1', search_timeout: '1s', scroll_size: '10', routing: 'r' });
   assert.deepEqual(spec.source.indices, ['a', 'b']);
   assert.deepEqual(spec.params, { q: 'x:1', routing: 'r', timeout: '1s' });
