@@ -122,7 +122,6 @@ function checkBodyKeys(body: Json): void {
     if (unsupportedBodyKeys.has(key)) throw errors.illegalArgument(`[${key}] is not supported by Strait`);
     throw errors.parsing(`Unknown key for a ${jsonTokenName(value)} in [${key}].`);
   }
-  if (body['profile'] === true) throw errors.illegalArgument('[profile] is not supported by Strait');
 }
 
 function validateSearchType(value: string | undefined): void {

@@ -65,9 +65,11 @@ export interface SearchExtras {
   readonly rescore: readonly Rescorer[];
   readonly slice: SliceSpec | undefined;
   readonly collapse: CollapseSpec | undefined;
+  /** `profile: true`: the response carries each shard's timed weight tree (profile.ts). */
+  readonly profile: boolean;
 }
 
-export const noSearchExtras: SearchExtras = Object.freeze({ indicesBoost: [], rescore: [], slice: undefined, collapse: undefined });
+export const noSearchExtras: SearchExtras = Object.freeze({ indicesBoost: [], rescore: [], slice: undefined, collapse: undefined, profile: false });
 
 /** Elasticsearch's index.max_rescore_window and index.max_inner_result_window defaults. */
 const rescoreWindowMax = 10_000;
@@ -217,6 +219,12 @@ function parseSlice(value: unknown): SliceSpec | undefined {
   return { id, max };
 }
 
+function parseProfile(value: unknown): boolean {
+  if (value === undefined || value === null || value === false) return false;
+  if (value === true) return true;
+  throw errors.parsing('[profile] failed to parse field [profile]');
+}
+
 /**
  * Parses the features' body keys and checks the combinations Elasticsearch refuses (in its
  * SearchRequest.validate order, before any index is resolved).
@@ -229,6 +237,7 @@ export function parseSearchExtras(body: Json, request: SearchRequest, context: {
     rescore,
     slice: parseSlice(body['slice']),
     collapse: parseCollapse(body['collapse']),
+    profile: parseProfile(body['profile']),
   };
   const problems: string[] = [];
   if (extras.slice !== undefined && !context.scroll && !context.pit) problems.push('[slice] can only be used with [scroll] or [point-in-time] requests');
@@ -251,7 +260,7 @@ export function parseSearchExtras(body: Json, request: SearchRequest, context: {
       );
     }
   }
-  const none = extras.indicesBoost.length === 0 && rescore.length === 0 && extras.slice === undefined && extras.collapse === undefined;
+  const none = extras.indicesBoost.length === 0 && rescore.length === 0 && extras.slice === undefined && extras.collapse === undefined && !extras.profile;
   return none ? noSearchExtras : extras;
 }
 

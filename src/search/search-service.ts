@@ -48,6 +48,7 @@ import { explainDocument, renderExplanation } from './explain.js';
 import type { Weight } from '../index/query/index.js';
 import { fieldCaps, parseFieldCapsOptions, type FieldCapsIndex } from './field-caps.js';
 import { checkResultWindow, parseCount, parseSearch, queryFromUrl, type ParsedSearch } from './request.js';
+import { profileShard } from './profile.js';
 import { expandCollapsed, mergeCollapsed, namedQueryMatcher, noSearchExtras, resolveIndicesBoost, shardRequest, shardResult, type CollapseSpec, type SearchExtras } from './search-extras.js';
 import { allShardsFailed, renderSearchResponse, renderShards, typedKeys, type ShardFailure, type ShardsSummary } from './response.js';
 import { decodeScrollId, encodeScrollId, ScrollRegistry, scrollLimits, type ScrollOwner } from './scroll.js';
@@ -493,7 +494,7 @@ export class SearchService {
     const collapse = parsed.extras.collapse;
     const merged = collapse === undefined ? mergeShardResults(local.shardResults, parsed.request) : mergeCollapsed(local.shardResults, parsed.request);
     const aggregations = merged.aggregations === undefined ? undefined : parsed.typedKeys ? typedKeys(merged.aggregations, parsed.request.aggregations, local.mappings) : merged.aggregations;
-    return renderSearchResponse({
+    const response = renderSearchResponse({
       tookMs: this.nowMs() - started,
       terminatedEarly: parsed.request.terminateAfter === undefined ? undefined : merged.terminatedEarly,
       shards: local.shards,
@@ -504,6 +505,15 @@ export class SearchService {
       restTotalHitsAsInt: parsed.restTotalHitsAsInt,
       timedOut: merged.timedOut,
     });
+    if (!parsed.extras.profile) return response;
+    const nowMs = this.nowMs();
+    const shards = local.targets.map((target) => {
+      const plan = { stats: target.snapshot.stats, segments: target.segments, mappings: target.mappings, nowMs, indexName: target.indexName };
+      const extras = target.extras;
+      const query = extras === undefined ? parsed.request.query : shardRequest(parsed.request, extras.features, { plan, indexBoost: extras.indexBoost, pit: extras.pit }).query;
+      return profileShard({ nodeId: this.nodeId, indexName: target.indexName, clusterAlias: undefined }, () => planQuery(withFilter(withFilter(query, target.aliasFilter), parsed.postFilter), plan), target.segments, process.hrtime.bigint);
+    });
+    return { ...response, profile: { shards } };
   }
 
   /** A collapsed page: each group head with its collapse value and the group's inner hits (one search per group and inner_hits entry). */

@@ -224,3 +224,26 @@ test('murmur3_x86_32 matches the reference vectors', () => {
   assert.equal(murmur3(new TextEncoder().encode('hello'), 0) >>> 0, 0x248bfa47);
   assert.equal(murmur3(new TextEncoder().encode('hello, world'), 0) >>> 0, 0x149bbb7f);
 });
+
+test('profile: true reports each shard\'s planned weight tree, timed, in the profile shape (search-profile.html)', async (t) => {
+  const harness = openSearchHarness(t);
+  await harness.index('p1', { 1: { title: 'quick fox' }, 2: { title: 'lazy dog' } });
+  await harness.index('p2', { 1: { title: 'quick dog' } });
+  const response = await search(harness, 'p1,p2', { profile: true, query: { bool: { must: [{ match: { title: 'quick' } }], filter: [{ match: { title: 'fox' } }] } } });
+  assert.equal(response.status, 200, JSON.stringify(response.body));
+  const shards = response.body.profile.shards;
+  assert.deepEqual(shards.map((shard: any) => [shard.id, shard.index, shard.shard_id]), [['[node-test][p1][0]', 'p1', 0], ['[node-test][p2][0]', 'p2', 0]]);
+  const root = shards[0].searches[0].query[0];
+  assert.equal(root.type, 'BoolWeight');
+  assert.equal(root.description, 'bool must=1 should=0 filter=1 must_not=0');
+  assert.deepEqual(root.children.map((child: any) => child.type), ['TermWeight', 'TermWeight']);
+  assert.match(root.children[0].description, /^term title:quick df=1 /);
+  // p1: the bool matches doc 1 only (one score call); the scorer steps to it and to the end.
+  assert.equal(root.breakdown.score_count, 1);
+  assert.equal(root.breakdown.next_doc_count, 2);
+  assert.equal(root.breakdown.create_weight_count, 1);
+  assert.equal(root.time_in_nanos, Object.entries(root.breakdown).filter(([key]) => !key.endsWith('_count')).reduce((sum, [, value]) => sum + (value as number), 0));
+  assert.equal(response.body.hits.total.value, 1);
+  const bad = await search(harness, 'p1', { profile: 'yes' });
+  assert.equal(bad.status, 400);
+});
