@@ -113,7 +113,8 @@ test('composite pages through every (host, hour) key with after_key', async () =
   const seen: unknown[] = [];
   let afterKey: Record<string, unknown> | undefined;
   for (let page = 0; page < 5; page++) {
-    const response = await client.search({ index: 'readings', size: 0, aggs: { pages: { composite: { size: 3, sources, ...(afterKey === undefined ? {} : { after: afterKey }) } } } });
+    const aggs: Record<string, any> = { pages: { composite: { size: 3, sources, ...(afterKey === undefined ? {} : { after: afterKey }) } } };
+    const response = await client.search({ index: 'readings', size: 0, aggs });
     const result = (response.aggregations as Record<string, any>)['pages'];
     if (result.buckets.length === 0) break;
     seen.push(...result.buckets.map((bucket: any) => [bucket.key.host, bucket.key.hour, bucket.doc_count]));
