@@ -10,6 +10,8 @@ import { searchRoutes } from '../http/routes/search.js';
 import { asyncSearchRoutes } from '../http/routes/async-search.js';
 import { pitRoutes } from '../http/routes/pit.js';
 import { explainRoutes } from '../http/routes/explain.js';
+import { ingestRoutes } from '../http/routes/ingest.js';
+import { IngestService, SqlPipelineStore } from '../index/ingest/index.js';
 import { scriptRoutes } from '../http/routes/scripts.js';
 import { reindexRoutes } from '../http/routes/reindex.js';
 import { wireReindex } from './wire-reindex.js';
@@ -43,6 +45,10 @@ export function wireIndices(options: { config: NodeConfig; nodeDb: SqlDatabase; 
   readonly search: SearchService;
   /** The indices service (cross-cluster replication writes followers and reads leaders through it). */
   readonly indices: IndicesService;
+  /** Data streams (cross-cluster replication puts follower backing indices into replicated streams). */
+  readonly dataStreams: DataStreamService;
+  /** Ingest pipelines (`_nodes/stats/ingest` reads their counters). */
+  readonly ingest: IngestService;
   /** Makes the dynamic cluster settings of the index and search layers take effect (start and every change). */
   applyClusterSettings(effective: FlatSettings): void;
   close(): void;
@@ -77,12 +83,15 @@ export function wireIndices(options: { config: NodeConfig; nodeDb: SqlDatabase; 
   const asyncSearches = new AsyncSearchStore(SqlAsyncSearchResults.open(options.nodeDb), options.nowMs, () => randomBytes(15).toString('base64url'));
   const asyncSweep = setInterval(() => asyncSearches.sweep(options.nowMs()), 30_000);
   asyncSweep.unref();
+  // Stored pipelines live in node.db; the elapsed-time clock only feeds the ingest counters.
+  const ingest = new IngestService(SqlPipelineStore.open(options.nodeDb), service, options.nowMs, () => performance.now());
   return {
     routes: (identity, remotes) => [
       ...indicesRoutes(service),
       ...templateRoutes(templates),
       ...dataStreamRoutes(dataStreams),
-      ...documentRoutes(service),
+      ...documentRoutes(service, ingest),
+      ...ingestRoutes(ingest),
       ...searchRoutes(search, remotes),
       ...reindexRoutes(bulkByScroll),
       ...asyncSearchRoutes(search, asyncSearches, remotes),
@@ -94,6 +103,8 @@ export function wireIndices(options: { config: NodeConfig; nodeDb: SqlDatabase; 
     ],
     search,
     indices: service,
+    dataStreams,
+    ingest,
     applyClusterSettings: (effective) => {
       service.applyClusterSettings(effective);
       const timeout = effective['search.default_search_timeout'];
