@@ -29,12 +29,12 @@ export const searchUrlParams = [
 const bodyKeys = new Set([
   'query', 'from', 'size', 'sort', 'search_after', 'track_total_hits', 'aggs', 'aggregations', 'min_score', 'terminate_after', 'track_scores',
   '_source', 'fields', 'docvalue_fields', 'stored_fields', 'highlight', 'explain', 'version', 'seq_no_primary_term', 'timeout', 'post_filter',
-  'stats', 'profile', 'ext', 'pit', 'indices_boost', 'rescore', 'slice', 'collapse',
+  'stats', 'profile', 'ext', 'pit', 'indices_boost', 'rescore', 'slice', 'collapse', 'suggest',
 ]);
 
 /** Body keys Elasticsearch knows that we do not implement: refused with a clear 400 instead of being ignored. */
 const unsupportedBodyKeys = new Set([
-  'suggest', 'knn', 'script_fields', 'runtime_mappings', 'retriever', 'sub_searches', 'rank',
+  'knn', 'script_fields', 'runtime_mappings', 'retriever', 'sub_searches', 'rank',
 ]);
 
 export interface ParsedSearch {
@@ -216,7 +216,7 @@ export function parseSearch(query: Readonly<Record<string, string>>, bodyInput: 
     scoreSortValues: (urlSort !== undefined || body['sort'] !== undefined) && request.sort === undefined,
     namedQueriesScore: urlBoolean(query, 'include_named_queries_score') ?? false,
   };
-  const extras = parseSearchExtras(body, request, { scroll: scrollKeepAliveMs !== undefined, pit: pit !== undefined });
+  const extras = parseSearchExtras(body, request, { scroll: scrollKeepAliveMs !== undefined, pit: pit !== undefined, params: query });
   return {
     request,
     postFilter: body['post_filter'] === undefined ? undefined : parseQuery(body['post_filter']),

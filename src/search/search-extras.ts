@@ -27,6 +27,7 @@ import {
 import { fetchWholeSource, sourceFilterFromBody } from '../index/index.js';
 import type { FieldMappings, Segment } from '../index/searcher/index.js';
 import type { FetchOptions, FieldRequest } from './fetch.js';
+import { parseSuggest, type SuggestSpec } from './suggest.js';
 
 type Json = Record<string, unknown>;
 const isObject = (value: unknown): value is Json => value !== null && typeof value === 'object' && !Array.isArray(value);
@@ -67,9 +68,11 @@ export interface SearchExtras {
   readonly collapse: CollapseSpec | undefined;
   /** `profile: true`: the response carries each shard's timed weight tree (profile.ts). */
   readonly profile: boolean;
+  /** The `suggest` section (suggest.ts). */
+  readonly suggest: readonly SuggestSpec[];
 }
 
-export const noSearchExtras: SearchExtras = Object.freeze({ indicesBoost: [], rescore: [], slice: undefined, collapse: undefined, profile: false });
+export const noSearchExtras: SearchExtras = Object.freeze({ indicesBoost: [], rescore: [], slice: undefined, collapse: undefined, profile: false, suggest: [] });
 
 /** Elasticsearch's index.max_rescore_window and index.max_inner_result_window defaults. */
 const rescoreWindowMax = 10_000;
@@ -229,7 +232,7 @@ function parseProfile(value: unknown): boolean {
  * Parses the features' body keys and checks the combinations Elasticsearch refuses (in its
  * SearchRequest.validate order, before any index is resolved).
  */
-export function parseSearchExtras(body: Json, request: SearchRequest, context: { readonly scroll: boolean; readonly pit: boolean }): SearchExtras {
+export function parseSearchExtras(body: Json, request: SearchRequest, context: { readonly scroll: boolean; readonly pit: boolean; readonly params: Readonly<Record<string, string>> }): SearchExtras {
   const rescoreRaw = body['rescore'];
   const rescore = rescoreRaw === undefined ? [] : (Array.isArray(rescoreRaw) ? rescoreRaw : [rescoreRaw]).map(parseRescorer);
   const extras: SearchExtras = {
@@ -238,6 +241,7 @@ export function parseSearchExtras(body: Json, request: SearchRequest, context: {
     slice: parseSlice(body['slice']),
     collapse: parseCollapse(body['collapse']),
     profile: parseProfile(body['profile']),
+    suggest: parseSuggest(body['suggest'], context.params),
   };
   const problems: string[] = [];
   if (extras.slice !== undefined && !context.scroll && !context.pit) problems.push('[slice] can only be used with [scroll] or [point-in-time] requests');
@@ -260,7 +264,7 @@ export function parseSearchExtras(body: Json, request: SearchRequest, context: {
       );
     }
   }
-  const none = extras.indicesBoost.length === 0 && rescore.length === 0 && extras.slice === undefined && extras.collapse === undefined && !extras.profile;
+  const none = extras.indicesBoost.length === 0 && rescore.length === 0 && extras.slice === undefined && extras.collapse === undefined && !extras.profile && extras.suggest.length === 0;
   return none ? noSearchExtras : extras;
 }
 

@@ -49,6 +49,7 @@ import type { Weight } from '../index/query/index.js';
 import { fieldCaps, parseFieldCapsOptions, type FieldCapsIndex } from './field-caps.js';
 import { checkResultWindow, parseCount, parseSearch, queryFromUrl, type ParsedSearch } from './request.js';
 import { profileShard } from './profile.js';
+import { renderSuggest } from './suggest.js';
 import { expandCollapsed, mergeCollapsed, namedQueryMatcher, noSearchExtras, resolveIndicesBoost, shardRequest, shardResult, type CollapseSpec, type SearchExtras } from './search-extras.js';
 import { allShardsFailed, renderSearchResponse, renderShards, typedKeys, type ShardFailure, type ShardsSummary } from './response.js';
 import { decodeScrollId, encodeScrollId, ScrollRegistry, scrollLimits, type ScrollOwner } from './scroll.js';
@@ -505,6 +506,7 @@ export class SearchService {
       restTotalHitsAsInt: parsed.restTotalHitsAsInt,
       timedOut: merged.timedOut,
     });
+    if (parsed.extras.suggest.length > 0) response['suggest'] = renderSuggest(parsed.extras.suggest, local.targets, parsed.typedKeys);
     if (!parsed.extras.profile) return response;
     const nowMs = this.nowMs();
     const shards = local.targets.map((target) => {
