@@ -25,5 +25,6 @@ export const limits = {
   scriptStringCharsMax: 10 * 1024 * 1024, // ours: a script may not build a longer string
   scriptSourceCharsMax: 65_535, // Elasticsearch's script.max_size_in_bytes default (stored and inline sources)
   scriptCacheEntriesMax: 3000, // Elasticsearch's script.cache.max_size default
+  scriptFieldsMax: 32, // Elasticsearch's index.max_script_fields default
   percentilesBufferValuesMax: 10_000, // ours: a bucket's raw percentile values buffered before they fold into its t-digest
 } as const;

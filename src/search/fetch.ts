@@ -15,6 +15,7 @@ import { normalizeIp } from '../index/query/ip.js';
 import { parseDate, sourceOf, type DocMetadata, type FieldMappings, type Segment, type ShardHit, type QueryNode, type SortSpec, type SortValue } from '../index/searcher/index.js';
 import { highlightHit, type HighlightSpec } from './highlight.js';
 import type { Explanation } from './explain.js';
+import { renderScriptFields, type ScriptField } from './script-fields.js';
 
 /** One entry of `fields` or `docvalue_fields`. */
 export interface FieldRequest {
@@ -38,6 +39,8 @@ export interface FetchOptions {
   readonly scoreSortValues: boolean;
   /** `include_named_queries_score`: `matched_queries` maps names to scores instead of listing names. */
   readonly namedQueriesScore?: boolean;
+  /** `script_fields`: scripts run per hit, rendered in `fields` (script-fields.ts). */
+  readonly scriptFields?: readonly ScriptField[] | undefined;
 }
 
 /** What the fetch phase needs of one searched shard. */
@@ -318,6 +321,7 @@ export function renderHit(target: FetchTarget, hit: ShardHit, sort: readonly Sor
   const fields: Json = {
     ...(renderFields(source, target.mapping, options.fields) ?? {}),
     ...(renderDocValueFields(segment, hit.doc, target.mapping, target.mappings, options.docvalueFields, target.indexName) ?? {}),
+    ...(renderScriptFields(options.scriptFields, { segment, doc: hit.doc, score: hit.score, source }, target.mappings, target.indexName) ?? {}),
   };
   if (Object.keys(fields).length > 0) rendered['fields'] = fields;
   if (options.highlight !== undefined) {

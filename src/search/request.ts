@@ -11,6 +11,7 @@ import type { FetchOptions, FieldRequest } from './fetch.js';
 import { parseHighlight } from './highlight.js';
 import { parseSearchExtras, type SearchExtras } from './search-extras.js';
 import { parseTimeValueMs } from './time-value.js';
+import { parseScriptFields } from './script-fields.js';
 
 type Json = Record<string, unknown>;
 const isObject = (value: unknown): value is Json => value !== null && typeof value === 'object' && !Array.isArray(value);
@@ -27,6 +28,7 @@ export const searchUrlParams = [
 
 /** Body keys we implement. */
 const bodyKeys = new Set([
+  'script_fields',
   'query', 'from', 'size', 'sort', 'search_after', 'track_total_hits', 'aggs', 'aggregations', 'min_score', 'terminate_after', 'track_scores',
   '_source', 'fields', 'docvalue_fields', 'stored_fields', 'highlight', 'explain', 'version', 'seq_no_primary_term', 'timeout', 'post_filter',
   'stats', 'profile', 'ext', 'pit', 'indices_boost', 'rescore', 'slice', 'collapse', 'suggest',
@@ -34,7 +36,7 @@ const bodyKeys = new Set([
 
 /** Body keys Elasticsearch knows that we do not implement: refused with a clear 400 instead of being ignored. */
 const unsupportedBodyKeys = new Set([
-  'knn', 'script_fields', 'runtime_mappings', 'retriever', 'sub_searches', 'rank',
+  'knn', 'runtime_mappings', 'retriever', 'sub_searches', 'rank',
 ]);
 
 export interface ParsedSearch {
@@ -215,6 +217,7 @@ export function parseSearch(query: Readonly<Record<string, string>>, bodyInput: 
     // The engine folds an explicit `_score` sort into its default order; the hits still show it.
     scoreSortValues: (urlSort !== undefined || body['sort'] !== undefined) && request.sort === undefined,
     namedQueriesScore: urlBoolean(query, 'include_named_queries_score') ?? false,
+    scriptFields: parseScriptFields(body['script_fields']),
   };
   const extras = parseSearchExtras(body, request, { scroll: scrollKeepAliveMs !== undefined, pit: pit !== undefined, params: query });
   return {

@@ -182,3 +182,40 @@ test('function_score with script_score and weight functions, filters, score_mode
   const refused = await call('POST', '/books/_search', { query: { function_score: { random_score: {} } } });
   assert.equal(refused.status, 400);
 });
+
+test('script_fields: values from doc, params and params._source, rendered as lists in fields; errors fail the fetch', async () => {
+  const result = await call('POST', '/books/_search', {
+    query: { ids: { values: ['1', '2'] } },
+    sort: ['year'],
+    script_fields: {
+      next_year: { script: { source: "doc['year'].value + params.add", params: { add: 1 } } },
+      title_upper: { script: "params._source.title.toUpperCase()" },
+      both: { script: "[doc['tag'].value, params['_source']['counter']]" },
+    },
+  });
+  assert.equal(result.status, 200);
+  const hits = result.body['hits']['hits'] as Json[];
+  assert.deepEqual(hits.map((hit) => hit['fields']), [
+    { next_year: [1991], title_upper: ['THE QUICK FOX'], both: ['animal', 6] },
+    { next_year: [2002], title_upper: ['THE LAZY DOG'], both: ['animal', 5] },
+  ]);
+  assert.ok(hits[0]!['_source'] !== undefined);
+  const failing = await call('POST', '/books/_search', { query: { ids: { values: ['1'] } }, script_fields: { bad: { script: '1 / 0' } } });
+  assert.equal(failing.status, 400);
+  assert.equal(failing.body['error']['type'], 'search_phase_execution_exception');
+  assert.equal(failing.body['error']['root_cause'][0]['type'], 'script_exception');
+  const ignored = await call('POST', '/books/_search', { query: { ids: { values: ['1'] } }, script_fields: { bad: { script: '1 / 0', ignore_failure: true }, ok: { script: '1' } } });
+  assert.deepEqual(ignored.body['hits']['hits'][0]['fields'], { ok: [1] });
+});
+
+test('_script sort: number and string keys, order, params; the keys are the hits\' sort values', async () => {
+  const byNumber = await call('POST', '/books/_search', {
+    query: { exists: { field: 'year' } },
+    sort: [{ _script: { type: 'number', order: 'desc', script: { source: "doc['rating'].value * params.f", params: { f: -1 } } } }],
+  });
+  assert.deepEqual(byNumber.body['hits']['hits'].map((hit: Json) => [hit['_id'], hit['sort']]), [['3', [-2.5]], ['2', [-3]], ['1', [-4.5]]]);
+  const byString = await call('POST', '/books/_search', { query: { exists: { field: 'year' } }, sort: [{ _script: { type: 'string', script: "doc['tag'].value + '-' + doc['year'].value" } }] });
+  assert.deepEqual(byString.body['hits']['hits'].map((hit: Json) => hit['sort'][0]), ['animal-1990', 'animal-2001', 'food-2010']);
+  const badType = await call('POST', '/books/_search', { sort: [{ _script: { type: 'nope', script: '1' } }] });
+  assert.equal(badType.status, 400);
+});

@@ -8,7 +8,7 @@
  */
 import { errors } from '../../common/errors.js';
 import type { Segment } from '../engine/segment.js';
-import { compileScript, docLookup, fault, parseScriptSpec, type CompiledScript, type ScriptSpec, type Value } from '../script/index.js';
+import { compileScript, segmentDocLookup, fault, parseScriptSpec, type CompiledScript, type ScriptSpec, type Value } from '../script/index.js';
 import { JDouble, JFloat, asNumber, numericKind } from '../script/values.js';
 import type { QueryNode } from './ast.js';
 import type { PlanContext, Weight } from './plan.js';
@@ -176,17 +176,9 @@ function parseFunctionScore(body: Json, parseNode: (json: unknown) => QueryNode)
 /** The real clock for the wall-clock budget of scripts in a search (the shard's `nowMs` is the request's frozen now). */
 const searchClock = { nowMs: () => performance.now(), random: Math.random };
 
-/** `doc` for one document of a segment: mapping (aliases followed), doc values and terms. */
+/** `doc` for one document of a segment. */
 function docFor(segment: Segment, context: PlanContext, doc: number): Value {
-  return docLookup(context.indexName, doc, (name) => {
-    let mapping = context.mappings[name];
-    let field = name;
-    if (mapping?.aliasOf !== undefined) {
-      field = mapping.aliasOf;
-      mapping = context.mappings[field];
-    }
-    return { mapping, docValues: segment.docValues.get(field), terms: segment.postings.get(field)?.terms };
-  });
+  return segmentDocLookup(segment, context.mappings, context.indexName, doc);
 }
 
 /** A score a script returned, as the float Lucene keeps; anything but a number is Painless's ClassCastException. */
