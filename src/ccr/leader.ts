@@ -104,6 +104,14 @@ export interface LeaderIndexInfo {
   readonly open: boolean;
   readonly max_seq_no: number;
   readonly global_checkpoint: number;
+  /** Set when the leader index is a backing index of a data stream (spec §2.3 "Data streams"). */
+  readonly data_stream?: LeaderDataStream;
+}
+
+export interface LeaderDataStream {
+  readonly name: string;
+  readonly template: string;
+  readonly hidden: boolean;
 }
 
 interface RestoreSession {
@@ -135,6 +143,8 @@ export class CcrLeaderService {
     private readonly db: SqlDatabase,
     private readonly nowMs: () => number,
     private readonly log: Logger,
+    /** The node's data streams, for a leader backing index's stream (its template and hidden flag). */
+    private readonly dataStreams?: { get(name: string): { readonly template: string; readonly hidden: boolean } | undefined },
   ) {
     this.outbound = new Pacer(recoveryBytesPerSecDefault, nowMs);
     db.exec(
@@ -170,6 +180,8 @@ export class CcrLeaderService {
     const handle = this.indices.get(name);
     if (handle !== undefined) return handle;
     if (this.indices.aliasNames().has(name)) throw errors.illegalArgument(`cannot follow [${name}], because it is a ALIAS`);
+    // A data stream's name is not an index: its backing indices are followed one by one.
+    if (this.indices.all().some((index) => this.indices.dataStreamOf(index.name) === name)) throw errors.illegalArgument(`cannot follow [${name}], because it is a DATA_STREAM`);
     throw errors.indexNotFound(name);
   }
 
@@ -228,7 +240,15 @@ export class CcrLeaderService {
       open: handle.metadata.state === 'open',
       max_seq_no: maxSeqNo,
       global_checkpoint: maxSeqNo,
+      ...this.dataStreamInfo(handle.name),
     };
+  }
+
+  private dataStreamInfo(index: string): { data_stream?: LeaderDataStream } {
+    const name = this.indices.dataStreamOf(index);
+    if (name === undefined) return {};
+    const stream = this.dataStreams?.get(name);
+    return { data_stream: { name, template: stream?.template ?? '', hidden: stream?.hidden ?? false } };
   }
 
   // ------------------------------------------------------------------ shard changes

@@ -77,12 +77,7 @@ export class DataStreamService implements IndexCreationHooks {
       return inUse;
     });
     indices.addListener({
-      indexDeleted: ({ name }) => {
-        const streamName = this.streamOfIndex.get(name);
-        if (streamName === undefined) return;
-        const stream = this.streams.get(streamName)!;
-        this.save({ ...stream, indices: stream.indices.filter((index) => index !== name) });
-      },
+      indexDeleted: ({ name }) => this.detach(name),
     });
     indices.setCreationHooks(this);
   }
@@ -101,6 +96,64 @@ export class DataStreamService implements IndexCreationHooks {
   private save(stream: DataStreamMetadata): void {
     this.store.put(stream);
     this.remember(stream);
+  }
+
+  /** Takes an index out of its data stream; a stream left without backing indices goes too. */
+  detach(index: string): void {
+    const stream = this.streamOf(index);
+    if (stream === undefined) return;
+    const indices = stream.indices.filter((name) => name !== index);
+    if (indices.length > 0) {
+      this.save({ ...stream, indices });
+      return;
+    }
+    this.store.remove(stream.name);
+    this.streams.delete(stream.name);
+    this.streamOfIndex.delete(index);
+    this.log.info({ data_stream: stream.name }, 'removed a data stream left without backing indices');
+  }
+
+  // ---------------------------------------------------------------- cross-cluster replication (ReplicatedDataStreams)
+
+  /** Spec ccr.md §2.3 "Data streams": a local stream that is no longer replicated takes no follower. */
+  checkReplicated(name: string, followerIndex: string): void {
+    validateDataStreamName(name);
+    const stream = this.streams.get(name);
+    if (stream !== undefined && !stream.replicated) {
+      throw errors.illegalArgument(`cannot follow backing index [${followerIndex}], because local data stream [${name}] is no longer marked as replicated`);
+    }
+    if (stream === undefined && (this.indices.get(name) !== undefined || this.indices.aliasNames().has(name))) {
+      throw errors.illegalArgument(`cannot follow backing index [${followerIndex}], because [${name}] is an index or alias, not a data stream`);
+    }
+  }
+
+  /**
+   * Adds a follower backing index to its local replicated data stream (created on first use),
+   * backing indices ordered by generation so that the newest is the write index.
+   */
+  attachReplicated(name: string, index: IndexHandle, leader: { readonly template: string; readonly hidden: boolean }): void {
+    this.checkReplicated(name, index.name);
+    const generationOf = (backing: string): number => Number(/-(\d+)$/.exec(backing)?.[1] ?? '0');
+    const existing = this.streams.get(name);
+    const indices = [...(existing?.indices ?? []), index.name].sort((left, right) => generationOf(left) - generationOf(right) || (left < right ? -1 : 1));
+    this.save({
+      name,
+      indices,
+      generation: Math.max(existing?.generation ?? 1, generationOf(index.name)),
+      template: existing?.template ?? leader.template,
+      hidden: existing?.hidden ?? leader.hidden,
+      meta: existing?.meta,
+      timestampField: TIMESTAMP_FIELD,
+      replicated: true,
+    });
+    this.log.info({ data_stream: name, index: index.name }, 'follower backing index joined its replicated data stream');
+  }
+
+  /** `POST /_data_stream/_promote/{name}`: a replicated stream becomes an ordinary one (rollover then writes locally). */
+  promote(name: string): void {
+    const stream = this.streams.get(name);
+    if (stream === undefined) throw errors.resourceNotFound(`data stream [${name}] does not exist`);
+    this.save({ ...stream, replicated: false });
   }
 
   get(name: string): DataStreamMetadata | undefined {
@@ -355,6 +408,7 @@ export class DataStreamService implements IndexCreationHooks {
     };
     let newIndex: string;
     if (stream !== undefined) {
+      if (stream.replicated) throw errors.illegalArgument(`data stream [${stream.name}] cannot be rolled over, because it is a replicated data stream`);
       if (request.newIndex !== undefined) throw errors.illegalArgument('new index name may not be specified when rolling over a data stream');
       if (['settings', 'mappings', 'aliases'].some((key) => body[key] !== undefined)) {
         throw errors.illegalArgument('aliases, mappings, and index settings may not be specified when rolling over a data stream');

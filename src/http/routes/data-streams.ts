@@ -1,6 +1,7 @@
 /**
- * Data stream routes: create, get, delete and stats of `/_data_stream`, and `POST /{target}/_rollover`
- * (data streams and aliases), with Elasticsearch's paths, parameters, action names and answers.
+ * Data stream routes: create, get, delete, stats and promote of `/_data_stream`, and
+ * `POST /{target}/_rollover` (data streams and aliases), with Elasticsearch's paths, parameters,
+ * action names and answers.
  */
 import { errors } from '../../common/index.js';
 import type { DataStreamService, StreamAccess } from '../../index/data-stream-service.js';
@@ -74,6 +75,19 @@ export function dataStreamRoutes(streams: DataStreamService): readonly Route[] {
         const action = 'indices:admin/data_stream/delete';
         const found = streams.resolve(request.params['index'], parseIndicesOptions(request.query, streamOptions), accessFor(context, action));
         streams.deleteDataStreams(found);
+        return { status: 200, body: { acknowledged: true } };
+      },
+    },
+    {
+      method: 'POST',
+      path: '/_data_stream/_promote/:index',
+      action: 'indices:admin/data_stream/promote',
+      scope: 'indices',
+      params: MASTER,
+      handle: (request, context) => {
+        const name = request.params['index']!;
+        context.authorize.indices('indices:admin/data_stream/promote', [name]);
+        streams.promote(name);
         return { status: 200, body: { acknowledged: true } };
       },
     },
