@@ -129,3 +129,39 @@ test('collapse with inner_hits, and sliced scrolls', async () => {
   assert.equal(noScroll.statusCode, 400);
   assert.equal(noScroll.body.error.type, 'action_request_validation_exception');
 });
+
+test('term suggester, and the same suggestion through document and field level security', async () => {
+  await admin.indices.create({ index: 'spell', mappings: { properties: { body: { type: 'text' }, secret: { type: 'text' }, level: { type: 'keyword' } } } });
+  await admin.bulk({
+    refresh: true,
+    operations: [
+      { index: { _index: 'spell', _id: '1' } },
+      { body: 'Amsterdam meetup', secret: 'classified', level: 'open' },
+      { index: { _index: 'spell', _id: '2' } },
+      { body: 'Amsterdam meeting', secret: 'classifier', level: 'closed' },
+    ],
+  });
+  const response = await admin.search({ index: 'spell', size: 0, suggest: { text: 'The Amsterdma meetpu', s: { term: { field: 'body' } } } });
+  const entries = response.suggest!['s'] as { text: string; options: { text: string; freq: number }[] }[];
+  assert.deepEqual(entries.map((entry) => [entry.text, entry.options.map((option) => [option.text, option.freq])]), [
+    ['the', []],
+    ['amsterdma', [['amsterdam', 2]]],
+    ['meetpu', [['meetup', 1]]],
+  ]);
+  await admin.security.putRole({
+    name: 'spell_open',
+    indices: [{ names: ['spell'], privileges: ['read'], query: { term: { level: 'open' } }, field_security: { grant: ['body', 'level'] } }],
+  });
+  await admin.security.putUser({ username: 'speller', password: 'speller-password', roles: ['spell_open'] });
+  const speller = node.client({ username: 'speller', password: 'speller-password' });
+  const restricted = await speller.search({
+    index: 'spell',
+    size: 0,
+    suggest: { body: { text: 'amsterdma meetinh', term: { field: 'body', prefix_length: 0 } }, secret: { text: 'classifid', term: { field: 'secret', prefix_length: 0 } } },
+  });
+  const body = restricted.suggest!['body'] as { options: { text: string; freq: number }[] }[];
+  // Document 2 is hidden: "meeting" is no candidate and "amsterdam" counts one document.
+  assert.deepEqual(body.map((entry) => entry.options.map((option) => [option.text, option.freq])), [[['amsterdam', 1]], []]);
+  const secret = restricted.suggest!['secret'] as { options: unknown[] }[];
+  assert.deepEqual(secret[0]!.options, []);
+});
