@@ -843,8 +843,15 @@ export function executeBulk(
       // Ingest pipelines run on index and create items before anything is written (src/index/ingest).
       const requestedPipeline = requested.metadata['pipeline'];
       const ingested =
-        ingest !== undefined && (requested.operation === 'index' || requested.operation === 'create')
-          ? ingest({ index: requested.index, id: requested.id, routing: requested.routing, source: requested.payload, pipeline: requestedPipeline === undefined || requestedPipeline === null ? undefined : String(requestedPipeline) })
+        ingest !== undefined && requested.operation !== 'delete'
+          ? ingest({
+              index: requested.index,
+              id: requested.id,
+              routing: requested.routing,
+              source: requested.payload,
+              pipeline: requestedPipeline === undefined || requestedPipeline === null ? undefined : String(requestedPipeline),
+              update: requested.operation === 'update',
+            })
           : undefined;
       if (ingested?.kind === 'dropped') {
         results.push({ [requested.operation]: { ...ingested.body, status: 200 } });
@@ -855,7 +862,7 @@ export function executeBulk(
         results.push({ [requested.operation]: { _index: ingested.index, _id: ingested.id, status: ingested.error.status, error: ingested.error.toCause() } });
         continue;
       }
-      const item = ingested?.kind === 'write' ? { ...requested, index: ingested.index, id: ingested.id, routing: ingested.routing, payload: ingested.source } : requested;
+      const item = ingested?.kind !== 'write' ? requested : requested.operation === 'update' ? { ...requested, payload: ingested.source } : { ...requested, index: ingested.index, id: ingested.id, routing: ingested.routing, payload: ingested.source };
       const action = bulkActions[item.operation];
       if (!authorizer.allowsIndex(action, item.index)) {
         errorsSeen = true;
@@ -868,7 +875,7 @@ export function executeBulk(
         // Open the target's transaction before writing (auto-creating the index if needed).
         if (item.operation !== 'delete' || service.get(item.index) !== undefined || service.aliasNames().has(item.index)) {
           const pipeline = item.metadata['pipeline'];
-          if (pipeline !== undefined && pipeline !== '_none' && (ingest === undefined || item.operation === 'update')) throw pipelineNotSupported(String(pipeline));
+          if (pipeline !== undefined && pipeline !== '_none' && ingest === undefined) throw pipelineNotSupported(String(pipeline));
           const handle = service.writeIndex(item.index, {
             requireAlias: item.metadata['require_alias'] === true || defaults.requireAlias,
             authorizeCreate: (index) => {

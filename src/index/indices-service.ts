@@ -224,15 +224,6 @@ export class IndicesService {
     this.creationHooks = hooks;
   }
 
-  /**
-   * The settings the matching templates would give a new index `name`: ingest resolves the
-   * default and final pipelines of a write before its index exists, as Elasticsearch does.
-   */
-  templateSettings(name: string): Readonly<Record<string, string>> {
-    if (this.creationHooks === undefined) return {};
-    return parseCreateSettings(this.creationHooks.applyTemplates(name, { settings: undefined, mappings: undefined, aliases: undefined }).settings);
-  }
-
   /** The data stream `index` backs, if any (cross-cluster replication asks, leader side). */
   dataStreamOf(index: string): string | undefined {
     return this.creationHooks?.streamAliases(index).find(([, view]) => view.dataStream === true)?.[0];

@@ -84,7 +84,7 @@ export function wireIndices(options: { config: NodeConfig; nodeDb: SqlDatabase; 
   const asyncSweep = setInterval(() => asyncSearches.sweep(options.nowMs()), 30_000);
   asyncSweep.unref();
   // Stored pipelines live in node.db; the elapsed-time clock only feeds the ingest counters.
-  const ingest = new IngestService(SqlPipelineStore.open(options.nodeDb), service, options.nowMs, () => performance.now());
+  const ingest = new IngestService(SqlPipelineStore.open(options.nodeDb), service, options.nowMs, () => performance.now(), (name) => templates.resolve(name, false)?.content.settings);
   return {
     routes: (identity, remotes) => [
       ...indicesRoutes(service),

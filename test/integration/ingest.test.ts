@@ -233,3 +233,40 @@ test('GET /_ingest/processor/grok lists the pattern bank', async () => {
   const names = Object.keys(sorted.body.patterns);
   assert.deepEqual(names, [...names].sort());
 });
+
+test('an update runs the default and final pipelines on its upsert document (240_required_pipeline.yml "final pipeline via upsert")', async () => {
+  await admin.ingest.putPipeline({ id: 'upsert_final', processors: [{ set: { field: 'final', value: true } }] });
+  await admin.indices.create({ index: 'upsert_index', settings: { index: { final_pipeline: 'upsert_final' } } });
+  await admin.update({ index: 'upsert_index', id: '1', doc: { a: 1 }, upsert: { a: 0 } });
+  assert.deepEqual((await admin.get({ index: 'upsert_index', id: '1' }))._source, { a: 0, final: true });
+  await admin.update({ index: 'upsert_index', id: '2', doc: { a: 2 }, doc_as_upsert: true });
+  assert.deepEqual((await admin.get({ index: 'upsert_index', id: '2' }))._source, { a: 2, final: true });
+  const bulk = (await admin.bulk({ refresh: true, operations: [{ update: { _index: 'upsert_index', _id: '3' } }, { doc: { a: 3 }, doc_as_upsert: true }] })) as any;
+  assert.equal(bulk.errors, false);
+  assert.deepEqual((await admin.get({ index: 'upsert_index', id: '3' }))._source, { a: 3, final: true });
+});
+
+test('a shipper bulks into a data stream whose template names a default pipeline, then searches it', async () => {
+  await admin.ingest.putPipeline({
+    id: 'logs_parse',
+    processors: [
+      { grok: { field: 'message', patterns: ['%{IP:client} %{WORD:method} %{URIPATHPARAM:path} %{NUMBER:status:int}'] } },
+      { date: { field: 'time', formats: ['UNIX_MS'] } },
+      { remove: { field: 'time' } },
+    ],
+  });
+  await admin.indices.putIndexTemplate({ name: 'shipper_logs', index_patterns: ['shipper-logs-*'], data_stream: {}, template: { settings: { index: { default_pipeline: 'logs_parse' } } } });
+  const bulk = (await admin.bulk({
+    refresh: true,
+    operations: [
+      { create: { _index: 'shipper-logs-app' } },
+      { message: '10.0.0.1 GET /index.html?x=1 200', time: 1715941230400 },
+      { create: { _index: 'shipper-logs-app' } },
+      { message: '10.0.0.2 POST /login 401', time: 1715941231400 },
+    ],
+  })) as any;
+  assert.equal(bulk.errors, false, JSON.stringify(bulk.items));
+  const found = await admin.search({ index: 'shipper-logs-app', query: { match: { method: 'POST' } } });
+  assert.equal(found.hits.hits.length, 1);
+  assert.deepEqual(found.hits.hits[0]!._source, { message: '10.0.0.2 POST /login 401', client: '10.0.0.2', method: 'POST', path: '/login', status: 401, '@timestamp': '2024-05-17T10:20:31.400Z' });
+});

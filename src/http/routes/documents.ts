@@ -287,13 +287,18 @@ export function documentRoutes(service: IndicesService, ingest?: IngestService):
         if (retry !== undefined && !/^\d+$/.test(retry)) throw errors.illegalArgument(`Failed to parse int parameter [retry_on_conflict] with value [${retry}]`);
         const querySource = SOURCE_PARAMS.some((name) => request.query[name] !== undefined) ? sourceFilterFromQuery(request.query) : undefined;
         const routing = parseRouting(request.query['routing']);
+        // The default and final pipelines of the index run on the upsert document (src/index/ingest).
+        const requestBody = request.json();
+        const ingested = ingest?.applyPipelines({ index: target, id: request.params['id'], routing, source: requestBody, pipeline: undefined, update: true });
+        if (ingested?.kind === 'dropped') return { status: 200, body: ingested.body };
+        if (ingested?.kind === 'failed') throw ingested.error;
         const outcome = updateDocument(service, {
           ...parseConcurrency(request.query),
           ...(routing !== undefined ? { routing } : {}),
           ...(retry !== undefined ? { retryOnConflict: Number(retry) } : {}),
           target,
           id: request.params['id']!,
-          body: request.json(),
+          body: ingested?.kind === 'write' ? ingested.source : requestBody,
           ...(querySource !== undefined ? { sourceFilter: querySource } : {}),
           requireAlias: booleanParam(request.query['require_alias']),
           authorizeCreate: (name) => context.authorize.indices('indices:admin/auto_create', [name]),
