@@ -219,3 +219,15 @@ test('_script sort: number and string keys, order, params; the keys are the hits
   const badType = await call('POST', '/books/_search', { sort: [{ _script: { type: 'nope', script: '1' } }] });
   assert.equal(badType.status, 400);
 });
+
+test('_update_by_query with a script (clients-tests update_by_query/10_basic.yml): ctx._source.age++ on the matches', async () => {
+  await call('PUT', '/people/_doc/1?refresh=true', { name: 'user', age: 29 });
+  await call('PUT', '/people/_doc/2?refresh=true', { name: 'other', age: 40 });
+  const result = await call('POST', '/people/_update_by_query?refresh=true', { query: { term: { name: 'user' } }, script: { source: 'ctx._source.age++', lang: 'painless' } });
+  assert.equal(result.status, 200);
+  assert.equal(result.body['updated'], 1);
+  assert.equal((await source('people', '1'))?.['age'], 30);
+  assert.equal((await source('people', '2'))?.['age'], 40);
+  const noop = await call('POST', '/people/_update_by_query?refresh=true', { script: "ctx.op = 'noop'" });
+  assert.equal(noop.body['noops'], 2);
+});
