@@ -12,10 +12,7 @@ import { randomBytes as nodeRandomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
 import { errors, EsError } from '../common/index.js';
 import {
-  deleteDocument,
-  indexDocument,
   parseIndicesOptions,
-  pipelineNotSupported,
   settingInteger,
   type FlattenedMapping,
   type IndexHandle,
@@ -29,7 +26,6 @@ import {
   mergeShardResults,
   planQuery,
   searchShard,
-  sourceOf,
   type FieldMappings,
   type PartialMap,
   type QueryNode,
@@ -47,7 +43,7 @@ import { renderHit, type FetchOptions, type FetchTarget } from './fetch.js';
 import { explainDocument, renderExplanation } from './explain.js';
 import type { Weight } from '../index/query/index.js';
 import { fieldCaps, parseFieldCapsOptions, type FieldCapsIndex } from './field-caps.js';
-import { checkResultWindow, parseCount, parseSearch, queryFromUrl, type ParsedSearch } from './request.js';
+import { checkResultWindow, parseCount, parseSearch, type ParsedSearch } from './request.js';
 import { profileShard } from './profile.js';
 import { renderSuggest } from './suggest.js';
 import { expandCollapsed, mergeCollapsed, namedQueryMatcher, noSearchExtras, resolveIndicesBoost, shardRequest, shardResult, type CollapseSpec, type SearchExtras } from './search-extras.js';
@@ -91,8 +87,6 @@ export const searchActions = {
   count: 'indices:data/read/search',
   fieldCaps: 'indices:data/read/field_caps',
   analyze: 'indices:admin/analyze',
-  deleteByQuery: 'indices:data/write/delete/byquery',
-  updateByQuery: 'indices:data/write/update/byquery',
 } as const;
 
 /** A search as it arrives: the local index expression, URL parameters and body. */
@@ -891,120 +885,6 @@ export class SearchService {
     access.indices(searchActions.analyze, [index]);
     const handle = this.indices.singleIndex(index);
     return analyze(body, { mappings: engineMappings(handle.mapping) });
-  }
-
-  // ---------------------------------------------------------------- by query
-
-  /**
-   * `_delete_by_query` and `_update_by_query`: the query runs over the refreshed snapshot; each
-   * matching document is deleted (or re-indexed with its source, picking up mapping changes)
-   * through the ordinary document operations with `if_seq_no`/`if_primary_term` of the version
-   * that matched, so a concurrent change is a version conflict, as in Elasticsearch.
-   */
-  byQuery(kind: 'delete' | 'update', input: SearchInput, access: SearchAuthorizer): { status: number; body: Record<string, unknown> } {
-    const started = this.nowMs();
-    const params = input.params;
-    const body = input.body !== undefined && input.body !== null && typeof input.body === 'object' && !Array.isArray(input.body) ? (input.body as Record<string, unknown>) : {};
-    if (input.body !== undefined && (input.body === null || typeof input.body !== 'object' || Array.isArray(input.body))) throw errors.parsing('request body must be an object');
-    for (const key of Object.keys(body)) {
-      if (key === 'script') throw errors.illegalArgument(`scripts are not supported by Strait: [_${kind}_by_query] ${kind === 'update' ? 're-indexes each matching document with its current source' : 'takes only a query'}`);
-      if (key !== 'query' && key !== 'max_docs' && key !== 'conflicts' && key !== 'slice') throw errors.parsing(`[${kind}_by_query] unknown field [${key}]`);
-    }
-    if (body['slice'] !== undefined) throw errors.illegalArgument('[slice] is not supported by Strait');
-    if (params['wait_for_completion'] === 'false') throw errors.illegalArgument('[wait_for_completion=false] is not supported by Strait: by-query requests run to completion');
-    if (params['pipeline'] !== undefined && params['pipeline'] !== '_none') throw pipelineNotSupported(params['pipeline']);
-    const conflicts = params['conflicts'] ?? (typeof body['conflicts'] === 'string' ? body['conflicts'] : 'abort');
-    if (conflicts !== 'abort' && conflicts !== 'proceed') throw errors.illegalArgument(`conflicts may only be "proceed" or "abort" but was [${conflicts}]`);
-    const maxDocsRaw = params['max_docs'] ?? body['max_docs'];
-    const maxDocs = maxDocsRaw === undefined ? Infinity : Number(maxDocsRaw);
-    if (!(maxDocs === Infinity || (Number.isInteger(maxDocs) && maxDocs > 0))) throw errors.actionRequestValidation([`maxDocs should be greater than 0 if the request is limited to some number of documents or -1 if it isn't but it was [${String(maxDocsRaw)}]`]);
-    const scrollSize = params['scroll_size'] === undefined ? 1000 : Number(params['scroll_size']);
-    if (!Number.isInteger(scrollSize) || scrollSize <= 0) throw errors.illegalArgument(`[scroll_size] must be a positive integer, found [${params['scroll_size']}]`);
-    const query = queryFromUrl(params) ?? parseCount({}, body['query'] === undefined ? undefined : { query: body['query'] }).query;
-
-    const action = kind === 'delete' ? searchActions.deleteByQuery : searchActions.updateByQuery;
-    const targets = this.resolveTargets(input.expression, parseIndicesOptions(params, searchIndicesOptions), access, action);
-    const names = targets.map((target) => target.handle.name);
-    access.indices(searchActions.search, names);
-    access.indices(kind === 'delete' ? 'indices:data/write/delete' : 'indices:data/write/index', names);
-
-    const nowMs = this.nowMs();
-    const matches: { target: Target; hit: ShardHit }[] = [];
-    for (const target of targets) {
-      const counted = this.queryShard(target, { ...parseCount({}, undefined), query, trackTotalHits: true }, undefined, targets.length, nowMs);
-      const request: SearchRequest = { ...parseCount({}, undefined), query, size: counted.totalHits, sort: [{ kind: 'doc', order: 'asc' }], trackTotalHits: true };
-      for (const hit of this.queryShard(target, request, undefined, targets.length, nowMs).hits) matches.push({ target, hit });
-    }
-    const selected = matches.slice(0, maxDocs === Infinity ? matches.length : maxDocs);
-    let done = 0;
-    let versionConflicts = 0;
-    const noops = 0; // only scripts make noops
-    let batches = 0;
-    const failures: Record<string, unknown>[] = [];
-    const touched = new Set<IndexHandle>();
-    /** Applies one document's write; false when the request must stop (a conflict with conflicts=abort, or another failure). */
-    const apply = ({ target, hit }: { target: Target; hit: ShardHit }): boolean => {
-      const segment = target.snapshot.state.segments[hit.segmentIndex]!;
-      const metadata = target.snapshot.state.metadata[hit.segmentIndex]!;
-      const id = segment.ids[hit.doc]!;
-      const concurrency = { ifSeqNo: metadata.seqNos[hit.doc]!, ifPrimaryTerm: metadata.primaryTerms[hit.doc]! };
-      try {
-        if (kind === 'delete') deleteDocument(this.indices, { target: target.handle.name, id, ...concurrency });
-        else {
-          // Re-indexing keeps the document's `_routing`, as Elasticsearch's update by query does.
-          const routing = metadata.routings?.[hit.doc] ?? undefined;
-          indexDocument(this.indices, { target: target.handle.name, id, source: sourceOf(segment, hit.doc), opType: 'index', ...concurrency, ...(routing !== undefined ? { routing } : {}) });
-        }
-        touched.add(target.handle);
-        done++;
-        return true;
-      } catch (error) {
-        if (!(error instanceof EsError)) throw error;
-        if (error.type === 'version_conflict_engine_exception') {
-          versionConflicts++;
-          if (conflicts === 'proceed') return true;
-        }
-        failures.push({ index: target.handle.name, id, cause: error.toCause(), status: error.status });
-        return false;
-      }
-    };
-    for (let start = 0; start < selected.length && failures.length === 0; start += scrollSize) {
-      batches++;
-      const batch = selected.slice(start, start + scrollSize);
-      // One commit per index and batch, as a bulk request of the batch would make.
-      for (let runStart = 0; runStart < batch.length && failures.length === 0; ) {
-        const target = batch[runStart]!.target;
-        let runEnd = runStart;
-        while (runEnd < batch.length && batch[runEnd]!.target === target) runEnd++;
-        const run = batch.slice(runStart, runEnd);
-        const shard = this.indices.openShardOf(target.handle);
-        shard.transaction(() => {
-          for (const item of run) if (!apply(item)) return;
-        });
-        runStart = runEnd;
-      }
-    }
-    const refresh = params['refresh'];
-    if (refresh === '' || refresh === 'true') for (const handle of touched) this.indices.refresh(handle);
-    const response: Record<string, unknown> = { took: this.nowMs() - started, timed_out: false, total: selected.length };
-    if (kind === 'delete') response['deleted'] = done;
-    else {
-      response['updated'] = done;
-      response['deleted'] = 0;
-    }
-    Object.assign(response, {
-      batches,
-      version_conflicts: versionConflicts,
-      noops,
-      retries: { bulk: 0, search: 0 },
-      throttled_millis: 0,
-      requests_per_second: -1.0,
-      throttled_until_millis: 0,
-      failures,
-    });
-    const status = failures.reduce((worst: number, failure) => Math.max(worst, failure['status'] as number), 200);
-    this.log.debug({ kind, total: selected.length, done, version_conflicts: versionConflicts }, 'by-query request finished');
-    return { status, body: response };
   }
 }
 
