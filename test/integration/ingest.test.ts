@@ -270,3 +270,10 @@ test('a shipper bulks into a data stream whose template names a default pipeline
   assert.equal(found.hits.hits.length, 1);
   assert.deepEqual(found.hits.hits[0]!._source, { message: '10.0.0.2 POST /login 401', client: '10.0.0.2', method: 'POST', path: '/login', status: 401, '@timestamp': '2024-05-17T10:20:31.400Z' });
 });
+
+test('date_index_name sends the document to the index its date names (100_date_index_name_processor.yml)', async () => {
+  await admin.ingest.putPipeline({ id: 'monthly', processors: [{ date_index_name: { field: 'date', index_name_prefix: 'events-', date_rounding: 'M', date_formats: ['UNIX'] } }] });
+  const indexed = await admin.index({ index: 'events', id: '1', pipeline: 'monthly', document: { date: '1461587040' } });
+  assert.equal(indexed._index, 'events-2016-04-01');
+  assert.deepEqual((await admin.get({ index: 'events-2016-04-01', id: '1' }))._source, { date: '1461587040' });
+});

@@ -277,7 +277,9 @@ export function parseProcessor(definition: unknown, registry: ReadonlyMap<string
   if (!isPlainObject(definition)) throw errors.ingestConfiguration(`processor definition isn't a map, but of type [${javaTypeName(definition)}]`);
   const entries = Object.entries(definition);
   if (entries.length !== 1) throw errors.ingestConfiguration(`processor definition must have exactly one processor type, found [${entries.map(([type]) => type).join(', ')}]`);
-  const [type, options] = entries[0]!;
+  const [type, given] = entries[0]!;
+  // A script processor may be given as its source alone (Elasticsearch's ConfigurationUtils.readProcessor).
+  const options = type === 'script' && typeof given === 'string' ? { source: given } : given;
   const factory = registry.get(type);
   const tag = isPlainObject(options) && typeof options['tag'] === 'string' ? options['tag'] : undefined;
   if (factory === undefined) throw errors.ingestConfiguration(`No processor type exists with name [${type}]`, type, tag);

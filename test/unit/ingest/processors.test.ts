@@ -235,3 +235,7 @@ test('script processor and if conditions run Painless in the ingest context (190
   assert.equal(configError([{ set: { if: 'ctx.foo ==', field: 'a', value: 1 } }]).type, 'script_exception');
   assert.equal(configError([{ user_agent: { field: 'a' } }]).type, 'parse_exception');
 });
+
+test('a script processor given as its source alone runs it', () => {
+  assert.deepEqual(run([{ script: 'ctx.x = 1' }], {}).source, { x: 1 });
+});
