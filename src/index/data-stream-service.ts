@@ -55,6 +55,21 @@ function indexSizeBytes(handle: IndexHandle): number {
   return handle.shard?.sizeBytes() ?? 0;
 }
 
+/**
+ * The newest timestamp in these indices (0 without documents). Every document is read once:
+ * Strait keeps no per-field maximum to look up.
+ */
+function maximumTimestamp(handles: readonly IndexHandle[], field: string): number {
+  let maximum = 0;
+  for (const handle of handles) {
+    for (const document of handle.shard?.scan() ?? []) {
+      const value = timestampMs((JSON.parse(document.source) as Record<string, unknown>)[field]);
+      if (value !== undefined && value > maximum) maximum = value;
+    }
+  }
+  return maximum;
+}
+
 export class DataStreamService implements IndexCreationHooks {
   private readonly streams = new Map<string, DataStreamMetadata>();
   /** Backing index name → its data stream's name. */
@@ -318,8 +333,8 @@ export class DataStreamService implements IndexCreationHooks {
     }
   }
 
-  /** The `GET /_data_stream` entry of one stream. */
-  render(stream: DataStreamMetadata): Record<string, unknown> {
+  /** The `GET /_data_stream` entry of one stream; `verbose` adds `maximum_timestamp`. */
+  render(stream: DataStreamMetadata, verbose = false): Record<string, unknown> {
     const handles = stream.indices.map((index) => this.indices.get(index)).filter((handle): handle is IndexHandle => handle !== undefined);
     const status = worstStatus(
       handles.map(
@@ -349,6 +364,7 @@ export class DataStreamService implements IndexCreationHooks {
       replicated: stream.replicated,
       rollover_on_write: false,
     });
+    if (verbose) rendered['maximum_timestamp'] = maximumTimestamp(handles, stream.timestampField);
     return rendered;
   }
 
@@ -360,23 +376,16 @@ export class DataStreamService implements IndexCreationHooks {
     let bytesTotal = 0;
     const entries = streams.map((stream) => {
       let bytes = 0;
-      let maximum = 0;
       const handles = stream.indices.map((index) => this.indices.get(index)).filter((handle): handle is IndexHandle => handle !== undefined);
       for (const handle of handles) {
         const shards = settingInteger(handle.metadata.settings, 'index.number_of_shards');
         shardsTotal += shards * (1 + settingInteger(handle.metadata.settings, 'index.number_of_replicas'));
         shardsSuccessful += shards;
         bytes += indexSizeBytes(handle);
-        // Every document is read once: Strait keeps no per-field maximum to look up.
-        for (const document of handle.shard?.scan() ?? []) {
-          const source = JSON.parse(document.source) as Record<string, unknown>;
-          const value = timestampMs(source[stream.timestampField]);
-          if (value !== undefined && value > maximum) maximum = value;
-        }
       }
       backingTotal += handles.length;
       bytesTotal += bytes;
-      return { data_stream: stream.name, backing_indices: handles.length, store_size_bytes: bytes, maximum_timestamp: maximum };
+      return { data_stream: stream.name, backing_indices: handles.length, store_size_bytes: bytes, maximum_timestamp: maximumTimestamp(handles, stream.timestampField) };
     });
     return {
       _shards: { total: shardsTotal, successful: shardsSuccessful, failed: 0 },
