@@ -72,7 +72,7 @@ export function wireIndices(options: { config: NodeConfig; nodeDb: SqlDatabase; 
     nowMs: options.nowMs,
     nodeId: readNodeId(options.nodeDb, options.config.nodeName),
   });
-  const bulkByScroll = wireReindex({ config: options.config, search, indices: service, log, nowMs: options.nowMs });
+  const bulkByScroll = wireReindex({ config: options.config, nodeDb: options.nodeDb, search, indices: service, log, nowMs: options.nowMs });
   const testShardDelay = options.config.flat['strait.test.search.shard_delay'];
   if (typeof testShardDelay === 'string') {
     search.setTestShardDelay(parseTimeValueMs(testShardDelay, 'strait.test.search.shard_delay'));

@@ -1,7 +1,9 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Logger } from 'pino';
+import type { SqlDatabase } from '../common/index.js';
 import type { NodeConfig } from '../config/types.js';
+import { SqlTaskResults } from '../tasks/task-results.js';
 import type { IndicesService } from '../index/index.js';
 import { BulkByScrollService } from '../search/bulk-by-scroll-runner.js';
 import type { RemoteTlsOptions } from '../search/reindex-remote.js';
@@ -39,7 +41,9 @@ export function reindexTls(config: NodeConfig): RemoteTlsOptions {
 }
 
 /** `_reindex`, `_update_by_query` and `_delete_by_query` over this node's search and write paths. */
-export function wireReindex(options: { config: NodeConfig; search: SearchService; indices: IndicesService; log: Logger; nowMs: () => number }): BulkByScrollService {
+export function wireReindex(options: { config: NodeConfig; nodeDb: SqlDatabase; search: SearchService; indices: IndicesService; log: Logger; nowMs: () => number }): BulkByScrollService {
+  // Results of tasks run with wait_for_completion=false outlive a restart, as in Elasticsearch's `.tasks` index.
+  options.search.tasks.keepResultsIn(SqlTaskResults.open(options.nodeDb));
   return new BulkByScrollService({
     search: options.search,
     indices: options.indices,

@@ -21,8 +21,8 @@ export const taskLimits = {
   /** Ours: remote parents remembered as cancelled, so their late children start cancelled. */
   bannedParentsMax: 1000,
   /**
-   * Ours: finished tasks' results kept for `GET /_tasks/{id}` (oldest dropped first). Elasticsearch
-   * stores them in the `.tasks` index; Strait keeps them in memory until the node stops.
+   * Ours: finished tasks' results kept for `GET /_tasks/{id}` (oldest dropped first), in node.db
+   * (src/tasks/task-results.ts) as Elasticsearch keeps them in its `.tasks` index.
    */
   resultsMax: 10_000,
 } as const;
@@ -65,6 +65,35 @@ export interface TaskResult {
   readonly task: Record<string, unknown>;
   readonly response?: unknown;
   readonly error?: Record<string, unknown>;
+}
+
+/** Where finished tasks' results are kept (Elasticsearch's `.tasks` index); bounded by its own rule. */
+export interface TaskResultStore {
+  put(taskId: string, result: TaskResult): void;
+  get(taskId: string): TaskResult | undefined;
+  /** The highest task number kept for this node (0: none), so new tasks do not reuse a kept id. */
+  maxTaskNumber(nodeId: string): number;
+}
+
+/** Results in memory, oldest dropped first past taskLimits.resultsMax: the default until a durable store is attached. */
+export class MemoryTaskResults implements TaskResultStore {
+  private readonly results = new Map<string, TaskResult>();
+
+  put(taskId: string, result: TaskResult): void {
+    this.results.delete(taskId);
+    if (this.results.size >= taskLimits.resultsMax) this.results.delete(this.results.keys().next().value as string);
+    this.results.set(taskId, result);
+  }
+
+  get(taskId: string): TaskResult | undefined {
+    return this.results.get(taskId);
+  }
+
+  maxTaskNumber(nodeId: string): number {
+    let max = 0;
+    for (const taskId of this.results.keys()) if (taskId.startsWith(`${nodeId}:`)) max = Math.max(max, Number(taskId.slice(nodeId.length + 1)));
+    return max;
+  }
 }
 
 export class Task {
@@ -160,8 +189,8 @@ export class TaskManager {
   private nextId = 1;
   /** Parents cancelled by a remote caller before their children arrived here (bounded; oldest dropped first). */
   private readonly bannedParents = new Map<string, string>();
-  /** Results of finished tasks that keep one (bounded by taskLimits.resultsMax; oldest dropped first). */
-  private readonly results = new Map<string, TaskResult>();
+  /** Results of finished tasks that keep one. */
+  private results: TaskResultStore = new MemoryTaskResults();
 
   constructor(
     readonly nodeId: string,
@@ -220,8 +249,16 @@ export class TaskManager {
    * its `.tasks` index): call before `unregister`, so whoever waits on the task finds it.
    */
   storeResult(task: Task, outcome: { readonly response: unknown } | { readonly error: Record<string, unknown> }): void {
-    if (this.results.size >= taskLimits.resultsMax) this.results.delete(this.results.keys().next().value as string);
-    this.results.set(task.taskId, { task: this.info(task, true), ...outcome });
+    this.results.put(task.taskId, { task: this.info(task, true), ...outcome });
+  }
+
+  /**
+   * Keeps results in `store` from now on (the node's database, so they outlive a restart); task
+   * numbers continue above the highest one kept, so a new task never answers with an old result.
+   */
+  keepResultsIn(store: TaskResultStore): void {
+    this.results = store;
+    this.nextId = Math.max(this.nextId, store.maxTaskNumber(this.nodeId) + 1);
   }
 
   /** The kept result of a finished task, if it kept one. */

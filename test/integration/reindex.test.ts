@@ -19,6 +19,8 @@ let remoteAdmin: Client;
 let remoteHost: string;
 
 const REMOTE_PASSWORD = 'remote-password-42';
+/** A finished task whose result the last test reads again after a restart. */
+let keptTaskId: string | undefined;
 
 before(async () => {
   const ca = makeCa();
@@ -232,9 +234,10 @@ test('reindex as a task: wait_for_completion=false, GET /_tasks/{id} with status
   assert.equal(done.body.task.action, 'indices:data/write/reindex');
   assert.equal(done.body.task.description, 'reindex from [task-src] to [task-dest]');
   assert.deepEqual([done.body.task.status.total, done.body.task.status.created, done.body.task.status.slices.length], [4, 4, 2]);
-  // The result is kept after the task has finished (in memory until the node stops).
+  // The result is kept after the task has finished (in node.db: the last test restarts the node and reads it again).
   const again = await call('GET', `/_tasks/${started.body.task}`);
   assert.deepEqual([again.status, again.body.completed, again.body.response.created], [200, true, 4]);
+  keptTaskId = started.body.task;
 });
 
 test('throttling: requests_per_second waits between batches; rethrottle to -1 finishes at once (reindex/70_throttle.yml)', async () => {
@@ -383,4 +386,16 @@ test('reindex from remote: not whitelisted, unreachable, bad credentials; creden
     assert.equal(line.includes(REMOTE_PASSWORD), false, 'the password reached the log');
     assert.equal(line.includes(secret), false, 'the password reached the log');
   }
+});
+
+test('a kept task result outlives a node restart; new tasks do not reuse its id (tasks.html, the .tasks index)', async () => {
+  assert.ok(keptTaskId !== undefined);
+  local = await local.restart();
+  admin = local.client();
+  const kept = await call('GET', `/_tasks/${keptTaskId}`);
+  assert.deepEqual([kept.status, kept.body.completed, kept.body.response.created, kept.body.task.description], [200, true, 4, 'reindex from [task-src] to [task-dest]']);
+  const next = await call('POST', '/_reindex?wait_for_completion=false', { source: { index: 'task-src' }, dest: { index: 'task-after-restart' } });
+  assert.notEqual(next.body.task, keptTaskId);
+  const done = await call('GET', `/_tasks/${next.body.task}?wait_for_completion=true`);
+  assert.equal(done.body.response.created, 4);
 });

@@ -30,7 +30,7 @@ function selectsNode(nodes: string | undefined, identity: NodeIdentity): boolean
  * `_reindex`, `_update_by_query` and `_delete_by_query` tasks (src/search/bulk-by-scroll-runner.ts).
  * A task id naming another node is a node failure, one naming no running bulk-by-scroll task here
  * is a missing task, as Elasticsearch answers for finished tasks. Finished tasks that keep a result
- * (the bulk-by-scroll ones) answer `GET /_tasks/{id}` with it until the node stops.
+ * (the bulk-by-scroll ones) answer `GET /_tasks/{id}` with it, from node.db (src/tasks/task-results.ts).
  * Reference: https://www.elastic.co/guide/en/elasticsearch/reference/current/tasks.html
  */
 export function taskRoutes(identity: NodeIdentity, tasks?: TaskManager): readonly Route[] {
