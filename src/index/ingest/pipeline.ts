@@ -150,6 +150,8 @@ export interface Processor {
    * the pipeline to run, or undefined to do nothing (`ignore_missing_pipeline`).
    */
   readonly callsPipeline?: (document: IngestDocument, context: ProcessorContext) => Pipeline | undefined;
+  /** The pipeline processor's `name` as configured (stats name it). */
+  readonly pipelineName?: string;
 }
 
 /** What a processor type's factory gets: its options, and a parser for nested processors (foreach). */
@@ -162,7 +164,7 @@ export interface FactoryContext {
 export type ProcessorFactory = (
   config: ProcessorConfig,
   context: FactoryContext,
-) => ProcessorBody | { readonly body: ProcessorBody; readonly callsPipeline: NonNullable<Processor['callsPipeline']> };
+) => ProcessorBody | { readonly body: ProcessorBody; readonly callsPipeline: NonNullable<Processor['callsPipeline']>; readonly pipelineName: string };
 
 /**
  * A processor failure on its way out of a pipeline: the innermost processor's type, tag and
@@ -218,6 +220,21 @@ const countersJson = (counters: Counters): Record<string, number> => ({
   failed: counters.failed,
 });
 
+/**
+ * How `_nodes/stats/ingest` names a processor and its type, as Elasticsearch does (300_stats.yml):
+ * `type[:pipeline name][:tag]`; a processor with an `if` has the type `conditional`; one with an
+ * `if` and `ignore_failure`, or with `on_failure`, is Elasticsearch's compound wrapper,
+ * `compound:CompoundProcessor-<tag>`.
+ */
+export function processorStatsName(processor: Processor): { readonly key: string; readonly type: string } {
+  const wrapped = processor.onFailure.length > 0 || (processor.condition !== undefined && processor.ignoreFailure);
+  const type = processor.condition !== undefined ? 'conditional' : wrapped ? 'compound' : processor.type;
+  if (wrapped) return { key: `compound:CompoundProcessor-${processor.tag ?? 'null'}`, type };
+  const pipeline = processor.pipelineName === undefined ? '' : `:${processor.pipelineName}`;
+  const tag = processor.tag === undefined || processor.tag === '' ? '' : `:${processor.tag}`;
+  return { key: `${processor.type}${pipeline}${tag}`, type };
+}
+
 /** The counters of `GET /_nodes/stats/ingest`: in total, per pipeline, per top-level processor. */
 export class IngestStats {
   readonly total = newCounters();
@@ -233,8 +250,8 @@ export class IngestStats {
     this.pipeline(pipelineId);
     const processors = this.pipelines.get(pipelineId)!.processors;
     let entry = processors.get(position);
-    const key = processor.tag === undefined ? processor.type : `${processor.type}:${processor.tag}`;
-    if (entry === undefined || entry.key !== key) processors.set(position, (entry = { key, type: processor.type, counters: newCounters() }));
+    const { key, type } = processorStatsName(processor);
+    if (entry === undefined || entry.key !== key) processors.set(position, (entry = { key, type, counters: newCounters() }));
     return entry.counters;
   }
 
@@ -250,9 +267,9 @@ export class IngestStats {
       perPipeline[id] = {
         ...countersJson(entry?.counters ?? newCounters()),
         processors: pipeline.processors.map((processor, position) => {
-          const key = processor.tag === undefined ? processor.type : `${processor.type}:${processor.tag}`;
+          const { key, type } = processorStatsName(processor);
           const stored = entry?.processors.get(position);
-          return { [key]: { type: processor.type, stats: countersJson(stored?.key === key ? stored.counters : newCounters()) } };
+          return { [key]: { type, stats: countersJson(stored?.key === key ? stored.counters : newCounters()) } };
         }),
       };
     }
@@ -308,7 +325,7 @@ export function parseProcessor(definition: unknown, registry: ReadonlyMap<string
     onFailure,
     ...(condition !== undefined ? { condition } : {}),
     body,
-    ...(typeof made === 'function' ? {} : { callsPipeline: made.callsPipeline }),
+    ...(typeof made === 'function' ? {} : { callsPipeline: made.callsPipeline, pipelineName: made.pipelineName }),
   };
 }
 

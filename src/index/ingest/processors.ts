@@ -697,10 +697,12 @@ const dropFactory: ProcessorFactory = () => (document) => {
 };
 
 const pipelineFactory: ProcessorFactory = (config) => {
-  const name = compileTemplate(config.string('name'));
+  const pipelineName = config.string('name');
+  const name = compileTemplate(pipelineName);
   const ignoreMissingPipeline = config.boolean('ignore_missing_pipeline', false);
   return {
     body: () => undefined,
+    pipelineName,
     callsPipeline: (document, context) => {
       const id = renderTemplate(name, document);
       const pipeline = context.pipeline(id);

@@ -6,6 +6,8 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { EsError } from '../../../src/common/index.js';
+import { executePipeline, IngestDocument, IngestStats } from '../../../src/index/ingest/index.js';
+import { processorStatsName } from '../../../src/index/ingest/pipeline.js';
 import { configError, pipelineOf, run } from './helpers.js';
 
 test('processor on_failure runs with _ingest.on_failure_* set, and they are gone afterwards', () => {
@@ -160,4 +162,35 @@ test('verbose trace: if shows the condition and its result; false is skipped; dr
   assert.equal(trace[1]!.status, 'skipped');
   assert.equal(trace[1]!.doc, undefined);
   assert.equal(trace[2]!.status, 'dropped');
+});
+
+test('stats name processors as Elasticsearch does: type:tag, conditional, the compound wrapper, pipeline:name (300_stats.yml)', () => {
+  const pipeline = pipelineOf({
+    processors: [
+      { set: { tag: 'set-a', field: 'a', value: '1' } },
+      { set: { tag: 'set-b', field: 'b', value: '2', if: 'false' } },
+      { set: { tag: 'set-c', field: 'c', value: '3', ignore_failure: true } },
+      { set: { tag: 'set-d', field: 'd', value: '4', if: 'true', ignore_failure: true } },
+      { pipeline: { name: 'other' } },
+    ],
+  });
+  assert.deepEqual(
+    pipeline.processors.map((processor) => processorStatsName(processor)),
+    [
+      { key: 'set:set-a', type: 'set' },
+      { key: 'set:set-b', type: 'conditional' },
+      { key: 'set:set-c', type: 'set' },
+      { key: 'compound:CompoundProcessor-set-d', type: 'conditional' },
+      { key: 'pipeline:other', type: 'pipeline' },
+    ],
+  );
+  const stats = new IngestStats();
+  const document = IngestDocument.of({ _index: 'i' }, {}, 't');
+  executePipeline(pipeline, document, { nowMs: 0, elapsedMs: () => 0, pipeline: (id) => (id === 'other' ? pipelineOf({ processors: [] }, 'other') : undefined), trace: undefined, stats });
+  const json = stats.toJson(new Map([['p', pipeline]])) as any;
+  assert.equal(json.pipelines.p.count, 1);
+  assert.deepEqual(
+    json.pipelines.p.processors.map((entry: Record<string, any>) => Object.values(entry)[0].stats.count),
+    [1, 0, 1, 1, 1],
+  );
 });
