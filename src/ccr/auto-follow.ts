@@ -55,6 +55,8 @@ export interface LeaderIndexEntry {
   readonly open: boolean;
   readonly creation_date: number;
   readonly soft_deletes: boolean;
+  /** The data stream the index backs, if any: a pattern matching the stream's name covers its backing indices. */
+  readonly data_stream?: string;
 }
 
 /** What a PUT body says (validated). */
@@ -132,6 +134,11 @@ export function patternMatches(pattern: Pick<AutoFollowPatternSpec, 'leaderIndex
   return pattern.leaderIndexPatterns.some((inclusion) => wildcardMatch(inclusion, index)) && !pattern.leaderIndexExclusionPatterns.some((exclusion) => wildcardMatch(exclusion, index));
 }
 
+/** Elasticsearch's AutoFollowPattern.match: the index's name, or the name of the data stream it backs. */
+export function leaderMatches(pattern: Pick<AutoFollowPatternSpec, 'leaderIndexPatterns' | 'leaderIndexExclusionPatterns'>, leader: LeaderIndexEntry): boolean {
+  return patternMatches(pattern, leader.name) || (leader.data_stream !== undefined && patternMatches(pattern, leader.data_stream));
+}
+
 /** The follower name: every `{{leader_index}}` replaced by the leader index name. */
 export function followerIndexName(template: string, leaderIndex: string): string {
   return template.split(DEFAULT_FOLLOW_INDEX_PATTERN).join(leaderIndex);
@@ -139,7 +146,7 @@ export function followerIndexName(template: string, leaderIndex: string): string
 
 /** Leader uuids of the indices a new or replaced pattern treats as already handled (spec §5.3). */
 export function existingMatches(pattern: Pick<AutoFollowPatternSpec, 'leaderIndexPatterns' | 'leaderIndexExclusionPatterns'>, leaderIndices: readonly LeaderIndexEntry[]): string[] {
-  return leaderIndices.filter((index) => patternMatches(pattern, index.name)).map((index) => index.uuid);
+  return leaderIndices.filter((index) => leaderMatches(pattern, index)).map((index) => index.uuid);
 }
 
 /** Bookkeeping of leader indices that are gone is dropped (spec §5.3), so the list stays bounded. */
@@ -171,8 +178,8 @@ export function planAutoFollow(
   const follow: { leader: LeaderIndexEntry; followerIndex: string }[] = [];
   const failures: { leader: LeaderIndexEntry; error: EsError; handled: boolean }[] = [];
   for (const leader of leaderIndices) {
-    if (!leader.open || handled.has(leader.uuid) || !patternMatches(pattern, leader.name)) continue;
-    const conflicting = rivals.filter((other) => patternMatches(other, leader.name)).map((other) => other.name);
+    if (!leader.open || handled.has(leader.uuid) || !leaderMatches(pattern, leader)) continue;
+    const conflicting = rivals.filter((other) => leaderMatches(other, leader)).map((other) => other.name);
     if (conflicting.length > 0) {
       failures.push({ leader, handled: false, error: new EsError(500, 'exception', `index to follow [${leader.name}] for pattern [${pattern.name}] matches with other patterns [${conflicting.join(', ')}]`) });
       continue;
@@ -288,13 +295,14 @@ class MetadataVersion {
   }
 }
 
-function entryOf(handle: IndexHandle): LeaderIndexEntry {
+function entryOf(handle: IndexHandle, dataStream: string | undefined): LeaderIndexEntry {
   return {
     name: handle.name,
     uuid: handle.uuid,
     open: handle.metadata.state === 'open',
     creation_date: Number(handle.metadata.settings['index.creation_date'] ?? '0'),
     soft_deletes: handle.metadata.settings['index.soft_deletes.enabled'] !== 'false',
+    ...(dataStream !== undefined ? { data_stream: dataStream } : {}),
   };
 }
 
@@ -319,7 +327,7 @@ export function autoFollowLeaderActions(indices: IndicesService): { action: stri
           .all()
           .filter((handle) => access.allowsIndex(CCR_ACTIONS.leaderInfo, handle.name))
           .slice(0, autoFollowLimits.leaderIndicesMax)
-          .map(entryOf);
+          .map((handle) => entryOf(handle, indices.dataStreamOf(handle.name)));
         return { metadata_version: version.value, indices: listed };
       },
     },
@@ -550,7 +558,16 @@ export class AutoFollowService {
           checkFollowerSidePrivileges(pattern.subject, followerIndex);
           await this.options.follower.followAs(
             followerIndex,
-            { remote_cluster: pattern.remoteCluster, leader_index: leader.name, ...(pattern.settings !== undefined ? { settings: pattern.settings } : {}), ...pattern.parameters },
+            {
+              remote_cluster: pattern.remoteCluster,
+              leader_index: leader.name,
+              // A renaming pattern renames the local data stream as it renames the backing index.
+              ...(leader.data_stream !== undefined && pattern.followIndexPattern !== DEFAULT_FOLLOW_INDEX_PATTERN
+                ? { data_stream_name: followerIndexName(pattern.followIndexPattern, leader.data_stream) }
+                : {}),
+              ...(pattern.settings !== undefined ? { settings: pattern.settings } : {}),
+              ...pattern.parameters,
+            },
             pattern.subject,
           );
           // Recorded at once, so a restart in the middle of a round does not follow it again.

@@ -109,6 +109,14 @@ export interface LeaderIndexInfo {
   readonly global_checkpoint: number;
   /** Every shard's max seq_no (= its global checkpoint on one node), by shard number. */
   readonly shard_max_seq_nos: readonly number[];
+  /** Set when the leader index is a backing index of a data stream (spec §2.3 "Data streams"). */
+  readonly data_stream?: LeaderDataStream;
+}
+
+export interface LeaderDataStream {
+  readonly name: string;
+  readonly template: string;
+  readonly hidden: boolean;
 }
 
 interface RestoreSession {
@@ -140,6 +148,8 @@ export class CcrLeaderService {
     private readonly db: SqlDatabase,
     private readonly nowMs: () => number,
     private readonly log: Logger,
+    /** The node's data streams, for a leader backing index's stream (its template and hidden flag). */
+    private readonly dataStreams?: { get(name: string): { readonly template: string; readonly hidden: boolean } | undefined },
   ) {
     this.outbound = new Pacer(recoveryBytesPerSecDefault, nowMs);
     // Leases are per shard (a follower shard holds one on its leader shard). Leases of the time
@@ -182,6 +192,8 @@ export class CcrLeaderService {
     const handle = this.indices.get(name);
     if (handle !== undefined) return handle;
     if (this.indices.aliasNames().has(name)) throw errors.illegalArgument(`cannot follow [${name}], because it is a ALIAS`);
+    // A data stream's name is not an index: its backing indices are followed one by one.
+    if (this.indices.all().some((index) => this.indices.dataStreamOf(index.name) === name)) throw errors.illegalArgument(`cannot follow [${name}], because it is a DATA_STREAM`);
     throw errors.indexNotFound(name);
   }
 
@@ -242,7 +254,15 @@ export class CcrLeaderService {
       max_seq_no: maxSeqNo,
       global_checkpoint: maxSeqNo,
       shard_max_seq_nos: maxSeqNos,
+      ...this.dataStreamInfo(handle.name),
     };
+  }
+
+  private dataStreamInfo(index: string): { data_stream?: LeaderDataStream } {
+    const name = this.indices.dataStreamOf(index);
+    if (name === undefined) return {};
+    const stream = this.dataStreams?.get(name);
+    return { data_stream: { name, template: stream?.template ?? '', hidden: stream?.hidden ?? false } };
   }
 
   // ------------------------------------------------------------------ shard changes

@@ -17,7 +17,7 @@ import type { RoleDescriptor } from '../security/index.js';
 import type { Authentication } from '../security/types.js';
 import { AutoFollowStats } from './auto-follow.js';
 import { FollowerRecords, type FollowerRecord, type StoredSubject } from './follower-records.js';
-import { CCR_ACTIONS, isReplicatedSetting, retentionLeaseId, type LeaderIndexInfo } from './leader.js';
+import { CCR_ACTIONS, isReplicatedSetting, retentionLeaseId, type LeaderDataStream, type LeaderIndexInfo } from './leader.js';
 import { isFollowParameterField, parseFollowParameters, renderFollowParameters } from './parameters.js';
 import { Pacer, recoveryBytesPerSecDefault } from './pacer.js';
 import { FollowTask } from './runner.js';
@@ -31,8 +31,20 @@ export interface CcrRemote {
   send(alias: string, action: string, body: Record<string, unknown>, subject: StoredSubject | undefined): Promise<unknown>;
 }
 
+/** The follower cluster's data streams (index/data-stream-service.ts implements it; spec §2.3 "Data streams"). */
+export interface ReplicatedDataStreams {
+  /** Throws unless the local data stream `stream` may take the follower backing index `followerIndex` (absent, or replicated). */
+  checkReplicated(stream: string, followerIndex: string): void;
+  /** Adds the follower backing index to the local replicated data stream, creating the stream if needed. */
+  attachReplicated(stream: string, index: IndexHandle, leader: LeaderDataStream): void;
+  /** Takes a follower index back out of its data stream (a create-follower that failed); an emptied stream goes too. */
+  detach(index: string): void;
+}
+
 export interface CcrServiceOptions {
   readonly indices: IndicesService;
+  /** Data streams of this node; without them a data stream's backing index is followed as a plain index. */
+  readonly dataStreams?: ReplicatedDataStreams;
   readonly db: SqlDatabase;
   readonly remote: CcrRemote;
   /** Role descriptors of a caller, captured with its follow tasks; undefined with security off. */
@@ -188,7 +200,8 @@ export class CcrService {
     }
     if (problems.length > 0) throw errors.actionRequestValidation(problems);
     const params = parseFollowParameters(input);
-    if (input['data_stream_name'] !== undefined) throw errors.illegalArgument('[data_stream_name] is not supported: Strait has no data streams yet');
+    const dataStreamName = input['data_stream_name'] as string | undefined;
+    if (dataStreamName !== undefined && this.options.dataStreams === undefined) throw errors.illegalArgument('[data_stream_name] is not supported: this node has no data streams');
     const settings = input['settings'];
     if (settings !== undefined && (settings === null || typeof settings !== 'object' || Array.isArray(settings))) throw errors.xContentParse('[put_follow_request] failed to parse field [settings]');
     const activeShards = parseWaitForActiveShards(waitForActiveShards);
@@ -204,7 +217,22 @@ export class CcrService {
     if (leader.number_of_shards > 1) throw errors.illegalArgument(`leader index [${leader.index}] has [${leader.number_of_shards}] shards; Strait follows leaders of one shard only`);
     if (leader.settings['index.soft_deletes.enabled'] === 'false') throw errors.illegalArgument(`leader index [${leader.index}] does not have soft deletes enabled`);
     if (this.options.indices.get(followerName) !== undefined) throw errors.resourceAlreadyExists(followerName, this.options.indices.get(followerName)!.uuid);
+    // A data stream's backing index joins the local data stream of that name (or `data_stream_name`), marked replicated.
+    const streams = this.options.dataStreams;
+    const localStream = leader.data_stream === undefined || streams === undefined ? undefined : (dataStreamName ?? leader.data_stream.name);
+    if (dataStreamName !== undefined && leader.data_stream === undefined) {
+      throw errors.illegalArgument(`data stream name [${dataStreamName}] was given, but leader index [${leader.index}] is not a backing index of a data stream`);
+    }
+    if (localStream !== undefined) streams!.checkReplicated(localStream, followerName);
     const handle = this.options.indices.createFollowerIndex(followerName, { settings: leader.settings, mappings: leader.mappings }, settings, isReplicatedSetting);
+    if (localStream !== undefined) {
+      try {
+        streams!.attachReplicated(localStream, handle, leader.data_stream!);
+      } catch (error) {
+        this.options.indices.deleteIndices([handle]);
+        throw error;
+      }
+    }
     const record: FollowerRecord = {
       followerIndex: handle.name,
       followerUuid: handle.uuid,
@@ -232,7 +260,10 @@ export class CcrService {
       this.stopTask(record.followerUuid);
       this.records.remove(record.followerUuid);
       const current = this.options.indices.get(record.followerIndex);
-      if (current !== undefined && current.uuid === record.followerUuid) this.options.indices.deleteIndices([current]);
+      if (current !== undefined && current.uuid === record.followerUuid) {
+        this.options.dataStreams?.detach(current.name);
+        this.options.indices.deleteIndices([current]);
+      }
       throw error;
     }
     return {

@@ -156,6 +156,8 @@ export const errors = {
   numberFormat: (reason: string) => new EsError(400, 'number_format_exception', reason),
   /** Elasticsearch's AggregationExecutionException for a request's bad buckets_path (400 since 8.x, as InvalidPath). */
   aggregationExecution: (reason: string) => new EsError(400, 'aggregation_execution_exception', reason),
+  /** Elasticsearch's TooManyBucketsException (search.max_buckets), with `max_buckets` beside the reason. */
+  tooManyBuckets: (reason: string, maxBuckets: number) => new EsError(400, 'too_many_buckets_exception', reason, { extra: { max_buckets: maxBuckets } }),
   // 401
   authenticationRequired: (reason: string) =>
     new EsError(401, 'security_exception', reason, {

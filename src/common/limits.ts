@@ -15,6 +15,7 @@ export const limits = {
   regexLengthMax: 1000, // index.max_regex_length default: a longer regexp query pattern is refused with 400
   intervalsExpansionsMax: 128, // Lucene's Intervals default: a prefix/wildcard/fuzzy/regexp/range rule expanding to more terms is refused
   intervalsSearchStepsMax: 1_000_000, // ours: ordered/max_gaps interval combinations one document may try; beyond it 400
+  collapseShardHitsMax: 100_000, // ours: ordered hits one shard hands to field collapsing (groups are picked from them)
   apiKeyNameBytesMax: 1024,
   securityRegexCodePointsMax: 1000, // ours: a `/regex/` name pattern (Lucene syntax) longer than this is refused
   securityRegexNestingDepthMax: 100, // ours: groups `( )` and complements `~` nested deeper than this are refused
@@ -24,5 +25,6 @@ export const limits = {
   scriptStringCharsMax: 10 * 1024 * 1024, // ours: a script may not build a longer string
   scriptSourceCharsMax: 65_535, // Elasticsearch's script.max_size_in_bytes default (stored and inline sources)
   scriptCacheEntriesMax: 3000, // Elasticsearch's script.cache.max_size default
+  scriptFieldsMax: 32, // Elasticsearch's index.max_script_fields default
   percentilesBufferValuesMax: 10_000, // ours: a bucket's raw percentile values buffered before they fold into its t-digest
 } as const;

@@ -113,6 +113,12 @@ export const nodeSettingDefinitions: readonly SettingDefinition[] = [
   { key: 'cluster.remote.*.transport.ping_schedule', type: time },
   { key: 'cluster.remote.*.transport.compress', type: { kind: 'enum', values: ['true', 'false', 'indexing_data'] } },
   { key: 'cluster.remote.*.credentials', type: string, secure: true },
+  // Reindex from remote (src/search/reindex-remote.ts): which hosts, and how their HTTPS is trusted.
+  { key: 'reindex.remote.whitelist', type: list },
+  { key: 'reindex.ssl.certificate_authorities', type: pathList },
+  { key: 'reindex.ssl.verification_mode', type: { kind: 'enum', values: ['full', 'certificate', 'none'] } },
+  { key: 'reindex.ssl.certificate', type: pathType },
+  { key: 'reindex.ssl.key', type: pathType },
   { key: 'bootstrap.password', type: string, secure: true },
   { key: 'keystore.seed', type: string, secure: true },
 ];

@@ -55,6 +55,21 @@ function indexSizeBytes(handle: IndexHandle): number {
   return (handle.shards ?? []).reduce((sum, shard) => sum + shard.sizeBytes(), 0);
 }
 
+/**
+ * The newest timestamp in these indices (0 without documents). Every document is read once:
+ * Strait keeps no per-field maximum to look up.
+ */
+function maximumTimestamp(handles: readonly IndexHandle[], field: string): number {
+  let maximum = 0;
+  for (const handle of handles) {
+    for (const document of (handle.shards ?? []).flatMap((shard) => [...shard.scan()])) {
+      const value = timestampMs((JSON.parse(document.source) as Record<string, unknown>)[field]);
+      if (value !== undefined && value > maximum) maximum = value;
+    }
+  }
+  return maximum;
+}
+
 export class DataStreamService implements IndexCreationHooks {
   private readonly streams = new Map<string, DataStreamMetadata>();
   /** Backing index name → its data stream's name. */
@@ -77,12 +92,7 @@ export class DataStreamService implements IndexCreationHooks {
       return inUse;
     });
     indices.addListener({
-      indexDeleted: ({ name }) => {
-        const streamName = this.streamOfIndex.get(name);
-        if (streamName === undefined) return;
-        const stream = this.streams.get(streamName)!;
-        this.save({ ...stream, indices: stream.indices.filter((index) => index !== name) });
-      },
+      indexDeleted: ({ name }) => this.detach(name),
     });
     indices.setCreationHooks(this);
   }
@@ -101,6 +111,64 @@ export class DataStreamService implements IndexCreationHooks {
   private save(stream: DataStreamMetadata): void {
     this.store.put(stream);
     this.remember(stream);
+  }
+
+  /** Takes an index out of its data stream; a stream left without backing indices goes too. */
+  detach(index: string): void {
+    const stream = this.streamOf(index);
+    if (stream === undefined) return;
+    const indices = stream.indices.filter((name) => name !== index);
+    if (indices.length > 0) {
+      this.save({ ...stream, indices });
+      return;
+    }
+    this.store.remove(stream.name);
+    this.streams.delete(stream.name);
+    this.streamOfIndex.delete(index);
+    this.log.info({ data_stream: stream.name }, 'removed a data stream left without backing indices');
+  }
+
+  // ---------------------------------------------------------------- cross-cluster replication (ReplicatedDataStreams)
+
+  /** Spec ccr.md §2.3 "Data streams": a local stream that is no longer replicated takes no follower. */
+  checkReplicated(name: string, followerIndex: string): void {
+    validateDataStreamName(name);
+    const stream = this.streams.get(name);
+    if (stream !== undefined && !stream.replicated) {
+      throw errors.illegalArgument(`cannot follow backing index [${followerIndex}], because local data stream [${name}] is no longer marked as replicated`);
+    }
+    if (stream === undefined && (this.indices.get(name) !== undefined || this.indices.aliasNames().has(name))) {
+      throw errors.illegalArgument(`cannot follow backing index [${followerIndex}], because [${name}] is an index or alias, not a data stream`);
+    }
+  }
+
+  /**
+   * Adds a follower backing index to its local replicated data stream (created on first use),
+   * backing indices ordered by generation so that the newest is the write index.
+   */
+  attachReplicated(name: string, index: IndexHandle, leader: { readonly template: string; readonly hidden: boolean }): void {
+    this.checkReplicated(name, index.name);
+    const generationOf = (backing: string): number => Number(/-(\d+)$/.exec(backing)?.[1] ?? '0');
+    const existing = this.streams.get(name);
+    const indices = [...(existing?.indices ?? []), index.name].sort((left, right) => generationOf(left) - generationOf(right) || (left < right ? -1 : 1));
+    this.save({
+      name,
+      indices,
+      generation: Math.max(existing?.generation ?? 1, generationOf(index.name)),
+      template: existing?.template ?? leader.template,
+      hidden: existing?.hidden ?? leader.hidden,
+      meta: existing?.meta,
+      timestampField: TIMESTAMP_FIELD,
+      replicated: true,
+    });
+    this.log.info({ data_stream: name, index: index.name }, 'follower backing index joined its replicated data stream');
+  }
+
+  /** `POST /_data_stream/_promote/{name}`: a replicated stream becomes an ordinary one (rollover then writes locally). */
+  promote(name: string): void {
+    const stream = this.streams.get(name);
+    if (stream === undefined) throw errors.resourceNotFound(`data stream [${name}] does not exist`);
+    this.save({ ...stream, replicated: false });
   }
 
   get(name: string): DataStreamMetadata | undefined {
@@ -265,8 +333,8 @@ export class DataStreamService implements IndexCreationHooks {
     }
   }
 
-  /** The `GET /_data_stream` entry of one stream. */
-  render(stream: DataStreamMetadata): Record<string, unknown> {
+  /** The `GET /_data_stream` entry of one stream; `verbose` adds `maximum_timestamp`. */
+  render(stream: DataStreamMetadata, verbose = false): Record<string, unknown> {
     const handles = stream.indices.map((index) => this.indices.get(index)).filter((handle): handle is IndexHandle => handle !== undefined);
     const status = worstStatus(
       handles.map(
@@ -296,6 +364,7 @@ export class DataStreamService implements IndexCreationHooks {
       replicated: stream.replicated,
       rollover_on_write: false,
     });
+    if (verbose) rendered['maximum_timestamp'] = maximumTimestamp(handles, stream.timestampField);
     return rendered;
   }
 
@@ -307,23 +376,16 @@ export class DataStreamService implements IndexCreationHooks {
     let bytesTotal = 0;
     const entries = streams.map((stream) => {
       let bytes = 0;
-      let maximum = 0;
       const handles = stream.indices.map((index) => this.indices.get(index)).filter((handle): handle is IndexHandle => handle !== undefined);
       for (const handle of handles) {
         const shards = settingInteger(handle.metadata.settings, 'index.number_of_shards');
         shardsTotal += shards * (1 + settingInteger(handle.metadata.settings, 'index.number_of_replicas'));
         shardsSuccessful += shards;
         bytes += indexSizeBytes(handle);
-        // Every document is read once: Strait keeps no per-field maximum to look up.
-        for (const document of (handle.shards ?? []).flatMap((shard) => [...shard.scan()])) {
-          const source = JSON.parse(document.source) as Record<string, unknown>;
-          const value = timestampMs(source[stream.timestampField]);
-          if (value !== undefined && value > maximum) maximum = value;
-        }
       }
       backingTotal += handles.length;
       bytesTotal += bytes;
-      return { data_stream: stream.name, backing_indices: handles.length, store_size_bytes: bytes, maximum_timestamp: maximum };
+      return { data_stream: stream.name, backing_indices: handles.length, store_size_bytes: bytes, maximum_timestamp: maximumTimestamp(handles, stream.timestampField) };
     });
     return {
       _shards: { total: shardsTotal, successful: shardsSuccessful, failed: 0 },
@@ -355,6 +417,7 @@ export class DataStreamService implements IndexCreationHooks {
     };
     let newIndex: string;
     if (stream !== undefined) {
+      if (stream.replicated) throw errors.illegalArgument(`data stream [${stream.name}] cannot be rolled over, because it is a replicated data stream`);
       if (request.newIndex !== undefined) throw errors.illegalArgument('new index name may not be specified when rolling over a data stream');
       if (['settings', 'mappings', 'aliases'].some((key) => body[key] !== undefined)) {
         throw errors.illegalArgument('aliases, mappings, and index settings may not be specified when rolling over a data stream');

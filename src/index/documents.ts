@@ -14,6 +14,7 @@ import { settingInteger } from './settings.js';
 import { documentMatchesQuery } from './document-visibility.js';
 import { fetchWholeSource, filterSource, filterSourceFields, sourceFilterFromBody, type ReadRestriction, type SourceFilter } from './source-filter.js';
 import type { ShardStore } from './store/index.js';
+import type { IngestOutcome, IngestRequest } from './ingest/index.js';
 import { compileScript, parseScriptSpec, runWriteScript } from './script/index.js';
 
 export type RefreshPolicy = 'false' | 'true' | 'wait_for';
@@ -834,6 +835,7 @@ export function executeBulk(
   defaults: BulkDefaults,
   authorizer: BulkAuthorizer,
   nowMs: () => number,
+  ingest?: (request: IngestRequest) => IngestOutcome,
 ): { body: Record<string, unknown>; touched: IndexHandle[] } {
   const started = nowMs();
   const results: Record<string, unknown>[] = [];
@@ -847,7 +849,30 @@ export function executeBulk(
   };
   let errorsSeen = false;
   try {
-    for (const item of items) {
+    for (const requested of items) {
+      // Ingest pipelines run on index and create items before anything is written (src/index/ingest).
+      const requestedPipeline = requested.metadata['pipeline'];
+      const ingested =
+        ingest !== undefined && requested.operation !== 'delete'
+          ? ingest({
+              index: requested.index,
+              id: requested.id,
+              routing: requested.routing,
+              source: requested.payload,
+              pipeline: requestedPipeline === undefined || requestedPipeline === null ? undefined : String(requestedPipeline),
+              update: requested.operation === 'update',
+            })
+          : undefined;
+      if (ingested?.kind === 'dropped') {
+        results.push({ [requested.operation]: { ...ingested.body, status: 200 } });
+        continue;
+      }
+      if (ingested?.kind === 'failed') {
+        errorsSeen = true;
+        results.push({ [requested.operation]: { _index: ingested.index, _id: ingested.id, status: ingested.error.status, error: ingested.error.toCause() } });
+        continue;
+      }
+      const item = ingested?.kind !== 'write' ? requested : requested.operation === 'update' ? { ...requested, payload: ingested.source } : { ...requested, index: ingested.index, id: ingested.id, routing: ingested.routing, payload: ingested.source };
       const action = bulkActions[item.operation];
       if (!authorizer.allowsIndex(action, item.index)) {
         errorsSeen = true;
@@ -860,7 +885,7 @@ export function executeBulk(
         // Open the target's transaction before writing (auto-creating the index if needed).
         if (item.operation !== 'delete' || service.get(item.index) !== undefined || service.aliasNames().has(item.index)) {
           const pipeline = item.metadata['pipeline'];
-          if (pipeline !== undefined && pipeline !== '_none') throw pipelineNotSupported(String(pipeline));
+          if (pipeline !== undefined && pipeline !== '_none' && ingest === undefined) throw pipelineNotSupported(String(pipeline));
           service.writeIndex(item.index, {
             requireAlias: item.metadata['require_alias'] === true || defaults.requireAlias,
             authorizeCreate: (index) => {

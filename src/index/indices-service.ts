@@ -239,6 +239,11 @@ export class IndicesService {
     this.creationHooks = hooks;
   }
 
+  /** The data stream `index` backs, if any (cross-cluster replication asks, leader side). */
+  dataStreamOf(index: string): string | undefined {
+    return this.creationHooks?.streamAliases(index).find(([, view]) => view.dataStream === true)?.[0];
+  }
+
   /** Data stream rules for a document operation (no-op without data streams). */
   checkDocumentWrite(write: DocumentWriteCheck): void {
     this.creationHooks?.checkDocumentWrite(write);

@@ -173,8 +173,8 @@ export const indexSettingSpecs: Readonly<Record<string, SettingSpec>> = {
   'index.codec': { dynamic: false, defaultValue: 'default', validate: oneOf('default', 'best_compression') },
   'index.write.wait_for_active_shards': { dynamic: true, defaultValue: '1', validate: anyValue },
   'index.unassigned.node_left.delayed_timeout': { dynamic: true, defaultValue: '1m', validate: timeValue },
-  'index.default_pipeline': { dynamic: true, defaultValue: '_none', validate: oneOf('_none') },
-  'index.final_pipeline': { dynamic: true, defaultValue: '_none', validate: oneOf('_none') },
+  'index.default_pipeline': { dynamic: true, defaultValue: '_none', validate: anyValue },
+  'index.final_pipeline': { dynamic: true, defaultValue: '_none', validate: anyValue },
   'index.lifecycle.name': { dynamic: true, validate: anyValue },
   'index.lifecycle.rollover_alias': { dynamic: true, validate: anyValue },
   // Set by the node at creation; a request may not set them.

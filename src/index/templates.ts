@@ -51,6 +51,8 @@ export interface ComponentTemplate {
   readonly template: TemplateContent;
   readonly version: number | undefined;
   readonly _meta: Readonly<Record<string, unknown>> | undefined;
+  /** Marks a component template its owner means to remove (shown, nothing else changes). */
+  readonly deprecated?: boolean;
 }
 
 export interface LegacyTemplate {
@@ -227,15 +229,16 @@ export function parseComponentTemplate(body: unknown): ComponentTemplate {
   let template: TemplateContent | undefined;
   let version: number | undefined;
   let meta: Record<string, unknown> | undefined;
+  let deprecated: boolean | undefined;
   for (const [key, value] of Object.entries(body)) {
     if (key === 'template') template = parseTemplateContent(value, 'component_template');
     else if (key === 'version') version = value === null ? undefined : parseLong(value, 'version');
     else if (key === '_meta') meta = parseMeta(value);
-    else if (key === 'deprecated') parseBoolean(value, 'deprecated');
+    else if (key === 'deprecated') deprecated = value === null ? undefined : parseBoolean(value, 'deprecated');
     else throw errors.xContentParse(`[1:2] [component_template] unknown field [${key}]`);
   }
   if (template === undefined) throw errors.xContentParse('[1:2] Required [template]');
-  return { template, version, _meta: meta };
+  return { template, version, _meta: meta, ...(deprecated !== undefined ? { deprecated } : {}) };
 }
 
 /** Parses the body of `PUT /_template/{name}` (legacy); `order` from the body or the parameter. */
@@ -511,17 +514,22 @@ export function requestIsHidden(settingsInput: unknown): boolean {
 
 // ---------------------------------------------------------------- rendering
 
-export function renderContent(content: TemplateContent): Record<string, unknown> {
+/** Settings as GET renders them: nested, or flat and sorted with `flat_settings=true`. */
+function renderSettings(settings: Readonly<Record<string, string>>, flat: boolean): Record<string, unknown> {
+  return flat ? Object.fromEntries(Object.entries(settings).sort(([left], [right]) => (left < right ? -1 : 1))) : nestFlatSettings(settings);
+}
+
+export function renderContent(content: TemplateContent, flat = false): Record<string, unknown> {
   const rendered: Record<string, unknown> = {};
-  if (Object.keys(content.settings).length > 0) rendered['settings'] = nestFlatSettings(content.settings);
+  if (Object.keys(content.settings).length > 0) rendered['settings'] = renderSettings(content.settings, flat);
   if (Object.keys(content.mappings).length > 0) rendered['mappings'] = content.mappings;
   if (Object.keys(content.aliases).length > 0) rendered['aliases'] = content.aliases;
   return rendered;
 }
 
-export function renderComposable(template: ComposableTemplate): Record<string, unknown> {
+export function renderComposable(template: ComposableTemplate, flat = false): Record<string, unknown> {
   const rendered: Record<string, unknown> = { index_patterns: template.index_patterns };
-  if (template.template !== undefined) rendered['template'] = renderContent(template.template);
+  if (template.template !== undefined) rendered['template'] = renderContent(template.template, flat);
   rendered['composed_of'] = template.composed_of;
   if (template.priority !== undefined) rendered['priority'] = template.priority;
   if (template.version !== undefined) rendered['version'] = template.version;
@@ -532,19 +540,20 @@ export function renderComposable(template: ComposableTemplate): Record<string, u
   return rendered;
 }
 
-export function renderComponent(template: ComponentTemplate): Record<string, unknown> {
-  const rendered: Record<string, unknown> = { template: renderContent(template.template) };
+export function renderComponent(template: ComponentTemplate, flat = false): Record<string, unknown> {
+  const rendered: Record<string, unknown> = { template: renderContent(template.template, flat) };
   if (template.version !== undefined) rendered['version'] = template.version;
   if (template._meta !== undefined) rendered['_meta'] = template._meta;
+  if (template.deprecated !== undefined) rendered['deprecated'] = template.deprecated;
   return rendered;
 }
 
 /** Legacy GET renders every part, empty or not. */
-export function renderLegacy(template: LegacyTemplate): Record<string, unknown> {
+export function renderLegacy(template: LegacyTemplate, flat = false): Record<string, unknown> {
   const rendered: Record<string, unknown> = { order: template.order };
   if (template.version !== undefined) rendered['version'] = template.version;
   rendered['index_patterns'] = template.index_patterns;
-  rendered['settings'] = nestFlatSettings(template.content.settings);
+  rendered['settings'] = renderSettings(template.content.settings, flat);
   rendered['mappings'] = template.content.mappings;
   rendered['aliases'] = template.content.aliases;
   return rendered;

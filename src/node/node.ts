@@ -154,7 +154,7 @@ export async function startNode(config: NodeConfig, options: StartOptions): Prom
     indices.applyClusterSettings(clusterSettings.effective());
     // Cross-cluster replication: the leader side answers other clusters over the remote
     // interfaces; the follower side runs follow tasks through the remote clusters client.
-    const ccrLeader = new CcrLeaderService(indices.indices, nodeDb, nowMs, log.child({ layer: 'ccr', side: 'leader' }));
+    const ccrLeader = new CcrLeaderService(indices.indices, nodeDb, nowMs, log.child({ layer: 'ccr', side: 'leader' }), indices.dataStreams);
     closers.push(() => ccrLeader.close());
     const remote = wireRemote({
       config,
@@ -182,6 +182,7 @@ export async function startNode(config: NodeConfig, options: StartOptions): Prom
     };
     const ccr = new CcrService({
       indices: indices.indices,
+      dataStreams: indices.dataStreams,
       db: nodeDb,
       remote: ccrRemote,
       descriptorSets: native === undefined ? undefined : (authentication) => native.descriptorSets(authentication),
@@ -234,6 +235,7 @@ export async function startNode(config: NodeConfig, options: StartOptions): Prom
       attributes: remote.handshake().attributes,
       httpBodyBytesMax: config.httpMaxContentLengthBytes,
       settings: config.flat,
+      ingestStats: () => indices.ingest.statsJson(),
     };
     const routes: Route[] = [
       ...nodeInfoRoutes(identity),

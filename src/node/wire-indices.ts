@@ -10,6 +10,11 @@ import { searchRoutes } from '../http/routes/search.js';
 import { asyncSearchRoutes } from '../http/routes/async-search.js';
 import { pitRoutes } from '../http/routes/pit.js';
 import { explainRoutes } from '../http/routes/explain.js';
+import { ingestRoutes } from '../http/routes/ingest.js';
+import { IngestService, SqlPipelineStore } from '../index/ingest/index.js';
+import { scriptRoutes } from '../http/routes/scripts.js';
+import { reindexRoutes } from '../http/routes/reindex.js';
+import { wireReindex } from './wire-reindex.js';
 import { templateRoutes } from '../http/routes/templates.js';
 import { dataStreamRoutes } from '../http/routes/data-streams.js';
 import { clusterStateRoutes } from '../http/routes/cluster-state.js';
@@ -43,6 +48,10 @@ export function wireIndices(options: { config: NodeConfig; nodeDb: SqlDatabase; 
   readonly search: SearchService;
   /** The indices service (cross-cluster replication writes followers and reads leaders through it). */
   readonly indices: IndicesService;
+  /** Data streams (cross-cluster replication puts follower backing indices into replicated streams). */
+  readonly dataStreams: DataStreamService;
+  /** Ingest pipelines (`_nodes/stats/ingest` reads their counters). */
+  readonly ingest: IngestService;
   /** Makes the dynamic cluster settings of the index and search layers take effect (start and every change). */
   applyClusterSettings(effective: FlatSettings): void;
   close(): void;
@@ -66,6 +75,7 @@ export function wireIndices(options: { config: NodeConfig; nodeDb: SqlDatabase; 
     nowMs: options.nowMs,
     nodeId: readNodeId(options.nodeDb, options.config.nodeName),
   });
+  const bulkByScroll = wireReindex({ config: options.config, nodeDb: options.nodeDb, search, indices: service, log, nowMs: options.nowMs });
   const testShardDelay = options.config.flat['strait.test.search.shard_delay'];
   if (typeof testShardDelay === 'string') {
     search.setTestShardDelay(parseTimeValueMs(testShardDelay, 'strait.test.search.shard_delay'));
@@ -77,22 +87,29 @@ export function wireIndices(options: { config: NodeConfig; nodeDb: SqlDatabase; 
   const asyncSweep = setInterval(() => asyncSearches.sweep(options.nowMs()), 30_000);
   asyncSweep.unref();
   const clusterStateVersions = new ClusterStateVersions(options.nodeDb, () => randomBytes(16).toString('base64url').slice(0, 22));
+  // Stored pipelines live in node.db; the elapsed-time clock only feeds the ingest counters.
+  const ingest = new IngestService(SqlPipelineStore.open(options.nodeDb), service, options.nowMs, () => performance.now(), (name) => templates.resolve(name, false)?.content.settings);
   return {
     routes: (identity, remotes) => [
       ...indicesRoutes(service),
       ...templateRoutes(templates),
       ...dataStreamRoutes(dataStreams),
-      ...documentRoutes(service),
+      ...documentRoutes(service, ingest),
+      ...ingestRoutes(ingest),
       ...searchRoutes(search, remotes),
+      ...reindexRoutes(bulkByScroll),
       ...asyncSearchRoutes(search, asyncSearches, remotes),
       ...pitRoutes(search, remotes),
       ...explainRoutes(new ExplainService({ indices: service, searchers, nowMs: options.nowMs })),
+      ...scriptRoutes(service.storedScripts),
       ...catRoutes(service, identity),
       ...clusterHealthRoutes(service, identity),
       ...clusterStateRoutes(service, identity.node, clusterStateVersions),
     ],
     search,
     indices: service,
+    dataStreams,
+    ingest,
     applyClusterSettings: (effective) => {
       service.applyClusterSettings(effective);
       const timeout = effective['search.default_search_timeout'];

@@ -15,6 +15,7 @@ import { normalizeIp } from '../index/query/ip.js';
 import { parseDate, sourceOf, type DocMetadata, type FieldMappings, type Segment, type ShardHit, type QueryNode, type SortSpec, type SortValue } from '../index/searcher/index.js';
 import { highlightHit, type HighlightSpec } from './highlight.js';
 import type { Explanation } from './explain.js';
+import { renderScriptFields, type ScriptField } from './script-fields.js';
 
 /** One entry of `fields` or `docvalue_fields`. */
 export interface FieldRequest {
@@ -36,6 +37,10 @@ export interface FetchOptions {
   readonly seqNoPrimaryTerm: boolean;
   /** The request sorted explicitly by `_score` alone: hits still carry `sort: [score]`, as in Elasticsearch. */
   readonly scoreSortValues: boolean;
+  /** `include_named_queries_score`: `matched_queries` maps names to scores instead of listing names. */
+  readonly namedQueriesScore?: boolean;
+  /** `script_fields`: scripts run per hit, rendered in `fields` (script-fields.ts). */
+  readonly scriptFields?: readonly ScriptField[] | undefined;
 }
 
 /** What the fetch phase needs of one searched shard. */
@@ -53,6 +58,8 @@ export interface FetchTarget {
   readonly nodeId: string;
   /** The hit's `_explanation`: the query (with alias filters) explained for its document (see explain.ts). */
   explain(hit: ShardHit): Explanation;
+  /** The named clauses the hit's document matches, with their scores (undefined: the query names none). */
+  matchedQueries?(hit: ShardHit): ReadonlyMap<string, number> | undefined;
 }
 
 type Json = Record<string, unknown>;
@@ -314,6 +321,7 @@ export function renderHit(target: FetchTarget, hit: ShardHit, sort: readonly Sor
   const fields: Json = {
     ...(renderFields(source, target.mapping, options.fields) ?? {}),
     ...(renderDocValueFields(segment, hit.doc, target.mapping, target.mappings, options.docvalueFields, target.indexName) ?? {}),
+    ...(renderScriptFields(options.scriptFields, { segment, doc: hit.doc, score: hit.score, source }, target.mappings, target.indexName) ?? {}),
   };
   if (Object.keys(fields).length > 0) rendered['fields'] = fields;
   if (options.highlight !== undefined) {
@@ -325,6 +333,8 @@ export function renderHit(target: FetchTarget, hit: ShardHit, sort: readonly Sor
   }
   if (hit.sortValues !== undefined) rendered['sort'] = renderSortValues(hit.sortValues, sort, target.mapping);
   else if (options.scoreSortValues) rendered['sort'] = [scoreOf(hit)];
+  const matched = target.matchedQueries?.(hit);
+  if (matched !== undefined && matched.size > 0) rendered['matched_queries'] = options.namedQueriesScore === true ? Object.fromEntries(matched) : [...matched.keys()];
   if (options.explain) rendered['_explanation'] = target.explain(hit);
   return rendered;
 }

@@ -9,7 +9,9 @@ import { fetchWholeSource, sourceFilterFromBody, sourceFilterFromQuery } from '.
 import { parseQuery, parseSearchRequest, type QueryNode, type SearchRequest } from '../index/searcher/index.js';
 import type { FetchOptions, FieldRequest } from './fetch.js';
 import { parseHighlight } from './highlight.js';
+import { parseSearchExtras, type SearchExtras } from './search-extras.js';
 import { parseTimeValueMs } from './time-value.js';
+import { parseScriptFields } from './script-fields.js';
 
 type Json = Record<string, unknown>;
 const isObject = (value: unknown): value is Json => value !== null && typeof value === 'object' && !Array.isArray(value);
@@ -26,14 +28,15 @@ export const searchUrlParams = [
 
 /** Body keys we implement. */
 const bodyKeys = new Set([
+  'script_fields',
   'query', 'from', 'size', 'sort', 'search_after', 'track_total_hits', 'aggs', 'aggregations', 'min_score', 'terminate_after', 'track_scores',
   '_source', 'fields', 'docvalue_fields', 'stored_fields', 'highlight', 'explain', 'version', 'seq_no_primary_term', 'timeout', 'post_filter',
-  'stats', 'profile', 'ext', 'pit',
+  'stats', 'profile', 'ext', 'pit', 'indices_boost', 'rescore', 'slice', 'collapse', 'suggest',
 ]);
 
 /** Body keys Elasticsearch knows that we do not implement: refused with a clear 400 instead of being ignored. */
 const unsupportedBodyKeys = new Set([
-  'collapse', 'suggest', 'rescore', 'knn', 'script_fields', 'runtime_mappings', 'indices_boost', 'slice', 'retriever', 'sub_searches', 'rank',
+  'knn', 'runtime_mappings', 'retriever', 'sub_searches', 'rank',
 ]);
 
 export interface ParsedSearch {
@@ -48,6 +51,8 @@ export interface ParsedSearch {
   readonly allowPartialSearchResults: boolean;
   /** A point in time to search (`pit: {id, keep_alive}`); the search then names no index. */
   readonly pit?: { readonly id: string; readonly keepAliveMs: number | undefined };
+  /** indices_boost, rescore, slice, collapse (search-extras.ts). */
+  readonly extras: SearchExtras;
 }
 
 
@@ -119,7 +124,6 @@ function checkBodyKeys(body: Json): void {
     if (unsupportedBodyKeys.has(key)) throw errors.illegalArgument(`[${key}] is not supported by Strait`);
     throw errors.parsing(`Unknown key for a ${jsonTokenName(value)} in [${key}].`);
   }
-  if (body['profile'] === true) throw errors.illegalArgument('[profile] is not supported by Strait');
 }
 
 function validateSearchType(value: string | undefined): void {
@@ -212,7 +216,10 @@ export function parseSearch(query: Readonly<Record<string, string>>, bodyInput: 
     seqNoPrimaryTerm: urlBoolean(query, 'seq_no_primary_term') ?? bodyBoolean(body['seq_no_primary_term'], 'seq_no_primary_term') ?? false,
     // The engine folds an explicit `_score` sort into its default order; the hits still show it.
     scoreSortValues: (urlSort !== undefined || body['sort'] !== undefined) && request.sort === undefined,
+    namedQueriesScore: urlBoolean(query, 'include_named_queries_score') ?? false,
+    scriptFields: parseScriptFields(body['script_fields']),
   };
+  const extras = parseSearchExtras(body, request, { scroll: scrollKeepAliveMs !== undefined, pit: pit !== undefined, params: query });
   return {
     request,
     postFilter: body['post_filter'] === undefined ? undefined : parseQuery(body['post_filter']),
@@ -222,6 +229,7 @@ export function parseSearch(query: Readonly<Record<string, string>>, bodyInput: 
     scrollKeepAliveMs,
     allowPartialSearchResults: urlBoolean(query, 'allow_partial_search_results') ?? true,
     ...(pit !== undefined ? { pit } : {}),
+    extras,
   };
 }
 

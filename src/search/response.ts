@@ -102,6 +102,8 @@ export function aggregationTypeName(node: AggregationNode, mappings: FieldMappin
       return 'tdigest_percentiles';
     case 'percentile_ranks':
       return 'tdigest_percentile_ranks';
+    case 'rare_terms':
+      return (mappings[node.field]?.type ?? 'keyword') === 'keyword' ? 'srareterms' : 'lrareterms';
     // Pipeline results are named by the result class Elasticsearch renders.
     case 'avg_bucket':
     case 'sum_bucket':

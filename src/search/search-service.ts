@@ -12,10 +12,7 @@ import { randomBytes as nodeRandomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
 import { errors, EsError } from '../common/index.js';
 import {
-  deleteDocument,
-  indexDocument,
   parseIndicesOptions,
-  pipelineNotSupported,
   settingInteger,
   type FlattenedMapping,
   type IndexHandle,
@@ -29,7 +26,6 @@ import {
   mergeShardResults,
   planQuery,
   searchShard,
-  sourceOf,
   type FieldMappings,
   type PartialMap,
   type QueryNode,
@@ -47,7 +43,10 @@ import { renderHit, type FetchOptions, type FetchTarget } from './fetch.js';
 import { explainDocument, renderExplanation } from './explain.js';
 import type { Weight } from '../index/query/index.js';
 import { fieldCaps, parseFieldCapsOptions, type FieldCapsIndex } from './field-caps.js';
-import { checkResultWindow, parseCount, parseSearch, queryFromUrl, type ParsedSearch } from './request.js';
+import { checkResultWindow, parseCount, parseSearch, type ParsedSearch } from './request.js';
+import { profileShard } from './profile.js';
+import { renderSuggest } from './suggest.js';
+import { expandCollapsed, mergeCollapsed, namedQueryMatcher, noSearchExtras, resolveIndicesBoost, shardRequest, shardResult, type CollapseSpec, type SearchExtras } from './search-extras.js';
 import { allShardsFailed, renderSearchResponse, renderShards, typedKeys, type ShardFailure, type ShardsSummary } from './response.js';
 import { decodeScrollId, encodeScrollId, ScrollRegistry, scrollLimits, type ScrollOwner } from './scroll.js';
 import { parseTimeValueMs } from './time-value.js';
@@ -90,8 +89,6 @@ export const searchActions = {
   count: 'indices:data/read/search',
   fieldCaps: 'indices:data/read/field_caps',
   analyze: 'indices:admin/analyze',
-  deleteByQuery: 'indices:data/write/delete/byquery',
-  updateByQuery: 'indices:data/write/update/byquery',
 } as const;
 
 /** A search as it arrives: the local index expression, URL parameters and body. */
@@ -128,6 +125,8 @@ interface Target {
   readonly indexName: string;
   readonly mapping: FlattenedMapping;
   readonly mappings: FieldMappings;
+  /** indices_boost, rescore, slice, collapse of the search (search-extras.ts), with this index's boost. */
+  readonly extras?: { readonly features: SearchExtras; readonly indexBoost: number | undefined; readonly pit: boolean };
 }
 
 /** The query phase of a local search: mergeable shard results plus the fetch of chosen hits. */
@@ -340,7 +339,9 @@ export class SearchService {
   private fetchTarget(target: Target, query: QueryNode): FetchTarget {
     const nowMs = this.nowMs();
     let weight: Weight | undefined;
+    const matcher = namedQueryMatcher(query, () => ({ stats: target.snapshot.stats, segments: target.segments, mappings: target.mappings, nowMs, indexName: target.indexName }));
     return {
+      ...(matcher !== undefined ? { matchedQueries: (hit: ShardHit) => matcher(hit.segmentIndex, hit.doc) } : {}),
       indexName: target.indexName,
       segments: target.snapshot.state.segments,
       metadata: target.snapshot.state.metadata,
@@ -364,8 +365,16 @@ export class SearchService {
     };
   }
 
-  /** Runs one shard's query phase (post_filter narrows hits, not aggregations). */
+  /** Runs one shard's query phase with the search's extra features (search-extras.ts) around it. */
   private queryShard(target: Target, request: SearchRequest, postFilter: QueryNode | undefined, shardCount: number, nowMs: number): ShardResult {
+    if (target.extras === undefined) return this.queryShardPlain(target, request, postFilter, shardCount, nowMs);
+    const plan = { stats: target.snapshot.stats, segments: target.segments, mappings: target.mappings, nowMs, indexName: target.indexName };
+    const shard = shardRequest(request, target.extras.features, { plan, indexBoost: target.extras.indexBoost, pit: target.extras.pit });
+    return shardResult(this.queryShardPlain(target, shard, postFilter, shardCount, nowMs), target.extras.features, plan);
+  }
+
+  /** Runs one shard's query phase (post_filter narrows hits, not aggregations). */
+  private queryShardPlain(target: Target, request: SearchRequest, postFilter: QueryNode | undefined, shardCount: number, nowMs: number): ShardResult {
     const segments = target.segments;
     const context = { mappings: target.mappings, indexName: target.indexName, shardKey: target.shardKey, nowMs, shardCount };
     const query = withFilter(request.query, target.aliasFilter);
@@ -447,7 +456,11 @@ export class SearchService {
       return yield* this.searchParsedSteps({ ...input, expression: pinned.map((index) => index.name).join(',') }, parsed, access, { ...options, snapshots });
     }
     const indicesOptions = parseIndicesOptions(input.params, options.indicesOptions ?? searchIndicesOptions);
-    const targets = this.resolveTargets(input.expression, indicesOptions, access, searchActions.search, options.clusterAlias, options.snapshots, input.params);
+    const resolved = this.resolveTargets(input.expression, indicesOptions, access, searchActions.search, options.clusterAlias, options.snapshots, input.params);
+    const boosts = resolveIndicesBoost(parsed.extras, (expression) =>
+      this.indices.resolve(expression, indicesOptions, { allows: (name) => access.allowsIndex(searchActions.search, name), authorizeLiterals: () => undefined }).map((handle) => handle.name),
+    );
+    const targets = parsed.extras === noSearchExtras ? resolved : resolved.map((target) => ({ ...target, extras: { features: parsed.extras, indexBoost: boosts.get(target.handle.name), pit: parsed.pit !== undefined } }));
     const { results, shards } = yield* this.queryPhaseSteps(targets, parsed.request, parsed.postFilter, parsed.scrollKeepAliveMs !== undefined, parsed.allowPartialSearchResults);
     const fetchTargets = new Map(targets.map((target) => [target.shardKey, this.fetchTarget(target, parsed.request.query)]));
     return {
@@ -486,19 +499,42 @@ export class SearchService {
   }
 
   /** The response body of a search on this cluster's shards: merge, typed keys, fetch, render. */
-  private renderLocal(local: LocalSearchResult, parsed: ParsedSearch, started: number): Record<string, unknown> {
-    const merged = mergeShardResults(local.shardResults, parsed.request);
+  private renderLocal(local: LocalSearchResult & { readonly targets: readonly Target[] }, parsed: ParsedSearch, started: number): Record<string, unknown> {
+    const collapse = parsed.extras.collapse;
+    const merged = collapse === undefined ? mergeShardResults(local.shardResults, parsed.request) : mergeCollapsed(local.shardResults, parsed.request);
     const aggregations = merged.aggregations === undefined ? undefined : parsed.typedKeys ? typedKeys(merged.aggregations, parsed.request.aggregations, local.mappings) : merged.aggregations;
-    return renderSearchResponse({
+    const response = renderSearchResponse({
       tookMs: this.nowMs() - started,
       terminatedEarly: parsed.request.terminateAfter === undefined ? undefined : merged.terminatedEarly,
       shards: local.shards,
       total: merged.total,
       maxScore: merged.maxScore,
-      hits: local.fetch(merged.hits),
+      hits: collapse === undefined ? local.fetch(merged.hits) : this.expandCollapsedHits(local, parsed, merged.hits, collapse),
       aggregations,
       restTotalHitsAsInt: parsed.restTotalHitsAsInt,
       timedOut: merged.timedOut,
+    });
+    if (parsed.extras.suggest.length > 0) response['suggest'] = renderSuggest(parsed.extras.suggest, local.targets, parsed.typedKeys);
+    if (!parsed.extras.profile) return response;
+    const nowMs = this.nowMs();
+    const shards = local.targets.map((target) => {
+      const plan = { stats: target.snapshot.stats, segments: target.segments, mappings: target.mappings, nowMs, indexName: target.indexName };
+      const extras = target.extras;
+      const query = extras === undefined ? parsed.request.query : shardRequest(parsed.request, extras.features, { plan, indexBoost: extras.indexBoost, pit: extras.pit }).query;
+      return profileShard({ nodeId: this.nodeId, indexName: target.indexName, clusterAlias: undefined }, () => planQuery(withFilter(withFilter(query, target.aliasFilter), parsed.postFilter), plan), target.segments, process.hrtime.bigint);
+    });
+    return { ...response, profile: { shards } };
+  }
+
+  /** A collapsed page: each group head with its collapse value and the group's inner hits (one search per group and inner_hits entry). */
+  private expandCollapsedHits(local: LocalSearchResult & { readonly targets: readonly Target[] }, parsed: ParsedSearch, hits: readonly ShardHit[], collapse: CollapseSpec): Record<string, unknown>[] {
+    const nowMs = this.nowMs();
+    const fetchTargets = new Map(local.targets.map((target) => [target.shardKey, this.fetchTarget(target, parsed.request.query)]));
+    return expandCollapsed(local.fetch(hits), hits, collapse, (_hit, key) => key, (group, spec) => {
+      const sort = spec.sort === undefined || (spec.sort.length === 1 && spec.sort[0]!.kind === 'score' && spec.sort[0]!.order === 'desc') ? undefined : spec.sort;
+      const request: SearchRequest = { ...parsed.request, query: withFilter(withFilter(parsed.request.query, group), parsed.postFilter), from: spec.from, size: spec.size, sort, searchAfter: undefined, aggregations: [], trackTotalHits: true };
+      const merged = mergeShardResults(local.targets.map((target) => this.queryShardPlain(target, request, undefined, local.targets.length, nowMs)), request);
+      return renderSearchResponse({ tookMs: 0, terminatedEarly: undefined, shards: local.shards, total: merged.total, maxScore: merged.maxScore, hits: this.fetchHits(fetchTargets, merged.hits, sort, spec.fetch), aggregations: undefined, restTotalHitsAsInt: parsed.restTotalHitsAsInt })['hits'] as Record<string, unknown>;
     });
   }
 
@@ -872,118 +908,6 @@ export class SearchService {
     access.indices(searchActions.analyze, [index]);
     const handle = this.indices.singleIndex(index);
     return analyze(body, { mappings: engineMappings(handle.mapping) });
-  }
-
-  // ---------------------------------------------------------------- by query
-
-  /**
-   * `_delete_by_query` and `_update_by_query`: the query runs over the refreshed snapshot; each
-   * matching document is deleted (or re-indexed with its source, picking up mapping changes)
-   * through the ordinary document operations with `if_seq_no`/`if_primary_term` of the version
-   * that matched, so a concurrent change is a version conflict, as in Elasticsearch.
-   */
-  byQuery(kind: 'delete' | 'update', input: SearchInput, access: SearchAuthorizer): { status: number; body: Record<string, unknown> } {
-    const started = this.nowMs();
-    const params = input.params;
-    const body = input.body !== undefined && input.body !== null && typeof input.body === 'object' && !Array.isArray(input.body) ? (input.body as Record<string, unknown>) : {};
-    if (input.body !== undefined && (input.body === null || typeof input.body !== 'object' || Array.isArray(input.body))) throw errors.parsing('request body must be an object');
-    for (const key of Object.keys(body)) {
-      if (key === 'script') throw errors.illegalArgument(`scripts are not supported by Strait: [_${kind}_by_query] ${kind === 'update' ? 're-indexes each matching document with its current source' : 'takes only a query'}`);
-      if (key !== 'query' && key !== 'max_docs' && key !== 'conflicts' && key !== 'slice') throw errors.parsing(`[${kind}_by_query] unknown field [${key}]`);
-    }
-    if (body['slice'] !== undefined) throw errors.illegalArgument('[slice] is not supported by Strait');
-    if (params['wait_for_completion'] === 'false') throw errors.illegalArgument('[wait_for_completion=false] is not supported by Strait: by-query requests run to completion');
-    if (params['pipeline'] !== undefined && params['pipeline'] !== '_none') throw pipelineNotSupported(params['pipeline']);
-    const conflicts = params['conflicts'] ?? (typeof body['conflicts'] === 'string' ? body['conflicts'] : 'abort');
-    if (conflicts !== 'abort' && conflicts !== 'proceed') throw errors.illegalArgument(`conflicts may only be "proceed" or "abort" but was [${conflicts}]`);
-    const maxDocsRaw = params['max_docs'] ?? body['max_docs'];
-    const maxDocs = maxDocsRaw === undefined ? Infinity : Number(maxDocsRaw);
-    if (!(maxDocs === Infinity || (Number.isInteger(maxDocs) && maxDocs > 0))) throw errors.actionRequestValidation([`maxDocs should be greater than 0 if the request is limited to some number of documents or -1 if it isn't but it was [${String(maxDocsRaw)}]`]);
-    const scrollSize = params['scroll_size'] === undefined ? 1000 : Number(params['scroll_size']);
-    if (!Number.isInteger(scrollSize) || scrollSize <= 0) throw errors.illegalArgument(`[scroll_size] must be a positive integer, found [${params['scroll_size']}]`);
-    const query = queryFromUrl(params) ?? parseCount({}, body['query'] === undefined ? undefined : { query: body['query'] }).query;
-
-    const action = kind === 'delete' ? searchActions.deleteByQuery : searchActions.updateByQuery;
-    const targets = this.resolveTargets(input.expression, parseIndicesOptions(params, searchIndicesOptions), access, action, undefined, undefined, params);
-    const names = [...new Set(targets.map((target) => target.handle.name))];
-    access.indices(searchActions.search, names);
-    access.indices(kind === 'delete' ? 'indices:data/write/delete' : 'indices:data/write/index', names);
-
-    const nowMs = this.nowMs();
-    const matches: { target: Target; hit: ShardHit }[] = [];
-    for (const target of targets) {
-      const counted = this.queryShard(target, { ...parseCount({}, undefined), query, trackTotalHits: true }, undefined, targets.length, nowMs);
-      const request: SearchRequest = { ...parseCount({}, undefined), query, size: counted.totalHits, sort: [{ kind: 'doc', order: 'asc' }], trackTotalHits: true };
-      for (const hit of this.queryShard(target, request, undefined, targets.length, nowMs).hits) matches.push({ target, hit });
-    }
-    const selected = matches.slice(0, maxDocs === Infinity ? matches.length : maxDocs);
-    let done = 0;
-    let versionConflicts = 0;
-    const noops = 0; // only scripts make noops
-    let batches = 0;
-    const failures: Record<string, unknown>[] = [];
-    const touched = new Set<IndexHandle>();
-    /** Applies one document's write; false when the request must stop (a conflict with conflicts=abort, or another failure). */
-    const apply = ({ target, hit }: { target: Target; hit: ShardHit }): boolean => {
-      const segment = target.snapshot.state.segments[hit.segmentIndex]!;
-      const metadata = target.snapshot.state.metadata[hit.segmentIndex]!;
-      const id = segment.ids[hit.doc]!;
-      const concurrency = { ifSeqNo: metadata.seqNos[hit.doc]!, ifPrimaryTerm: metadata.primaryTerms[hit.doc]! };
-      // The document's `_routing` finds its shard again (and re-indexing keeps it, as Elasticsearch's update by query does).
-      const routing = metadata.routings?.[hit.doc] ?? undefined;
-      try {
-        if (kind === 'delete') deleteDocument(this.indices, { target: target.handle.name, id, ...concurrency, ...(routing !== undefined ? { routing } : {}) });
-        else indexDocument(this.indices, { target: target.handle.name, id, source: sourceOf(segment, hit.doc), opType: 'index', ...concurrency, ...(routing !== undefined ? { routing } : {}) });
-        touched.add(target.handle);
-        done++;
-        return true;
-      } catch (error) {
-        if (!(error instanceof EsError)) throw error;
-        if (error.type === 'version_conflict_engine_exception') {
-          versionConflicts++;
-          if (conflicts === 'proceed') return true;
-        }
-        failures.push({ index: target.handle.name, id, cause: error.toCause(), status: error.status });
-        return false;
-      }
-    };
-    for (let start = 0; start < selected.length && failures.length === 0; start += scrollSize) {
-      batches++;
-      const batch = selected.slice(start, start + scrollSize);
-      // One commit per index and batch, as a bulk request of the batch would make.
-      for (let runStart = 0; runStart < batch.length && failures.length === 0; ) {
-        const target = batch[runStart]!.target;
-        let runEnd = runStart;
-        while (runEnd < batch.length && batch[runEnd]!.target === target) runEnd++;
-        const run = batch.slice(runStart, runEnd);
-        const shard = this.indices.openShardOf(target.handle, target.shard);
-        shard.transaction(() => {
-          for (const item of run) if (!apply(item)) return;
-        });
-        runStart = runEnd;
-      }
-    }
-    const refresh = params['refresh'];
-    if (refresh === '' || refresh === 'true') for (const handle of touched) this.indices.refresh(handle);
-    const response: Record<string, unknown> = { took: this.nowMs() - started, timed_out: false, total: selected.length };
-    if (kind === 'delete') response['deleted'] = done;
-    else {
-      response['updated'] = done;
-      response['deleted'] = 0;
-    }
-    Object.assign(response, {
-      batches,
-      version_conflicts: versionConflicts,
-      noops,
-      retries: { bulk: 0, search: 0 },
-      throttled_millis: 0,
-      requests_per_second: -1.0,
-      throttled_until_millis: 0,
-      failures,
-    });
-    const status = failures.reduce((worst: number, failure) => Math.max(worst, failure['status'] as number), 200);
-    this.log.debug({ kind, total: selected.length, done, version_conflicts: versionConflicts }, 'by-query request finished');
-    return { status, body: response };
   }
 }
 

@@ -20,6 +20,11 @@ import { wildcardMatch } from '../index/expression.js';
 export const taskLimits = {
   /** Ours: remote parents remembered as cancelled, so their late children start cancelled. */
   bannedParentsMax: 1000,
+  /**
+   * Ours: finished tasks' results kept for `GET /_tasks/{id}` (oldest dropped first), in node.db
+   * (src/tasks/task-results.ts) as Elasticsearch keeps them in its `.tasks` index.
+   */
+  resultsMax: 10_000,
 } as const;
 
 export const taskActions = {
@@ -48,6 +53,47 @@ export interface TaskStart {
    * cluster started (undefined: a task of this cluster's own callers).
    */
   readonly origin?: string;
+  /** The task's progress (`status` of `GET /_tasks?detailed` and `GET /_tasks/{id}`), for tasks that report one. */
+  readonly status?: () => Record<string, unknown>;
+  /** Changes the task's `requests_per_second` (the `_rethrottle` APIs); absent: the task cannot be rethrottled. */
+  readonly rethrottle?: (requestsPerSecond: number) => void;
+}
+
+/** What `GET /_tasks/{id}` answers for a finished task that kept its result. */
+export interface TaskResult {
+  /** The task as it was when it finished (its info, detailed). */
+  readonly task: Record<string, unknown>;
+  readonly response?: unknown;
+  readonly error?: Record<string, unknown>;
+}
+
+/** Where finished tasks' results are kept (Elasticsearch's `.tasks` index); bounded by its own rule. */
+export interface TaskResultStore {
+  put(taskId: string, result: TaskResult): void;
+  get(taskId: string): TaskResult | undefined;
+  /** The highest task number kept for this node (0: none), so new tasks do not reuse a kept id. */
+  maxTaskNumber(nodeId: string): number;
+}
+
+/** Results in memory, oldest dropped first past taskLimits.resultsMax: the default until a durable store is attached. */
+export class MemoryTaskResults implements TaskResultStore {
+  private readonly results = new Map<string, TaskResult>();
+
+  put(taskId: string, result: TaskResult): void {
+    this.results.delete(taskId);
+    if (this.results.size >= taskLimits.resultsMax) this.results.delete(this.results.keys().next().value as string);
+    this.results.set(taskId, result);
+  }
+
+  get(taskId: string): TaskResult | undefined {
+    return this.results.get(taskId);
+  }
+
+  maxTaskNumber(nodeId: string): number {
+    let max = 0;
+    for (const taskId of this.results.keys()) if (taskId.startsWith(`${nodeId}:`)) max = Math.max(max, Number(taskId.slice(nodeId.length + 1)));
+    return max;
+  }
 }
 
 export class Task {
@@ -143,6 +189,8 @@ export class TaskManager {
   private nextId = 1;
   /** Parents cancelled by a remote caller before their children arrived here (bounded; oldest dropped first). */
   private readonly bannedParents = new Map<string, string>();
+  /** Results of finished tasks that keep one. */
+  private results: TaskResultStore = new MemoryTaskResults();
 
   constructor(
     readonly nodeId: string,
@@ -196,6 +244,28 @@ export class TaskManager {
     return children;
   }
 
+  /**
+   * Keeps a finished task's result for `GET /_tasks/{id}` (Elasticsearch's task result, stored in
+   * its `.tasks` index): call before `unregister`, so whoever waits on the task finds it.
+   */
+  storeResult(task: Task, outcome: { readonly response: unknown } | { readonly error: Record<string, unknown> }): void {
+    this.results.put(task.taskId, { task: this.info(task, true), ...outcome });
+  }
+
+  /**
+   * Keeps results in `store` from now on (the node's database, so they outlive a restart); task
+   * numbers continue above the highest one kept, so a new task never answers with an old result.
+   */
+  keepResultsIn(store: TaskResultStore): void {
+    this.results = store;
+    this.nextId = Math.max(this.nextId, store.maxTaskNumber(this.nodeId) + 1);
+  }
+
+  /** The kept result of a finished task, if it kept one. */
+  result(taskId: string): TaskResult | undefined {
+    return this.results.get(taskId);
+  }
+
   /** The task with this `<nodeId>:<number>` id on this node. */
   get(taskId: string): Task | undefined {
     const { nodeId, id } = parseTaskId(taskId);
@@ -220,6 +290,7 @@ export class TaskManager {
   /** The task's description as `GET /_tasks` shows it. */
   info(task: Task, detailed: boolean): Record<string, unknown> {
     const info: Record<string, unknown> = { node: task.nodeId, id: task.id, type: task.start.type ?? 'transport', action: task.start.action };
+    if (detailed && task.start.status !== undefined) info['status'] = task.start.status();
     if (detailed) info['description'] = task.start.description;
     info['start_time_in_millis'] = task.startMs;
     const running = this.nowNanos() - task.startNanos;

@@ -8,9 +8,4 @@ export interface SkipEntry {
   readonly reason: string;
 }
 
-export const skipped: readonly SkipEntry[] = [
-  {
-    file: 'update_by_query/10_basic.yml',
-    reason: 'uses a Painless script (ctx._source.age++); Strait has no scripting language, and refuses scripts with a 400',
-  },
-];
+export const skipped: readonly SkipEntry[] = [];

@@ -278,6 +278,33 @@ test('a template in use by a data stream cannot be deleted; delete data stream r
   await client.indices.deleteIndexTemplate({ name: 'my-template1' });
 });
 
+test('a log shipper (issue 15): bulk creates into a data stream through its template\'s default pipeline, then searches it', async () => {
+  await client.ingest.putPipeline({ id: 'shipper', processors: [{ set: { field: 'event.dataset', value: 'app' } }, { lowercase: { field: 'level' } }] });
+  await client.indices.putIndexTemplate({ name: 'shipper', index_patterns: ['logs-shipper-*'], priority: 200, template: { settings: { 'index.default_pipeline': 'shipper', number_of_replicas: 0 } }, data_stream: {} });
+  const bulk = await client.bulk({
+    operations: [
+      { create: { _index: 'logs-shipper-default' } },
+      { '@timestamp': '2024-05-01T10:00:00Z', level: 'INFO', message: 'started' },
+      { create: { _index: 'logs-shipper-default' } },
+      { '@timestamp': '2024-05-01T10:00:01Z', level: 'ERROR', message: 'disk full' },
+      { create: { _index: 'logs-shipper-default' } },
+      { '@timestamp': '2024-05-01T10:00:02Z', level: 'INFO', message: 'stopped' },
+    ],
+    refresh: true,
+  });
+  assert.equal(bulk.errors, false);
+  assert.match(bulk.items[0]!.create!._index, BACKING('logs-shipper-default', 1));
+  const errors = await client.search({ index: 'logs-shipper-*', query: { term: { level: 'error' } } });
+  assert.equal(errors.hits.hits.length, 1);
+  assert.equal((errors.hits.hits[0]!._source as any).message, 'disk full');
+  assert.equal((errors.hits.hits[0]!._source as any).event.dataset, 'app');
+  const verbose = await call('GET', '/_data_stream/logs-shipper-default?verbose=true');
+  assert.equal(verbose.body.data_streams[0].maximum_timestamp, Date.parse('2024-05-01T10:00:02Z'));
+  const backingIndex = verbose.body.data_streams[0].indices[0].index_name as string;
+  const got = await client.indices.get({ index: 'logs-shipper-default' });
+  assert.equal((got[backingIndex] as any).data_stream, 'logs-shipper-default', 'GET /{index} names the data stream of a backing index');
+});
+
 test('data streams survive a restart: the write index, generation and searches stay', async () => {
   const before = await stream('logs-roll');
   node = await node.restart();

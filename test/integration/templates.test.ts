@@ -298,6 +298,19 @@ test('a template setting that is invalid is refused when the template is put, an
   assert.equal((await call('GET', '/_component_template/bad-mapping')).status, 404);
 });
 
+test('flat_settings=true renders template settings flat; a component template keeps deprecated', async () => {
+  const flat = await call('GET', '/_index_template/basic?flat_settings=true');
+  assert.deepEqual(flat.body.index_templates[0].index_template.template.settings, { 'index.number_of_replicas': '0', 'index.number_of_shards': '1' });
+  const legacy = await call('GET', '/_template/legacy-low?flat_settings=true');
+  assert.deepEqual(legacy.body['legacy-low'].settings, { 'index.number_of_shards': '2' });
+  await client.cluster.putComponentTemplate({ name: 'old-parts', template: { settings: { number_of_replicas: 0 } }, deprecated: true } as any);
+  const component = await call('GET', '/_component_template/old-parts?flat_settings=true');
+  assert.equal(component.body.component_templates[0].component_template.deprecated, true);
+  assert.deepEqual(component.body.component_templates[0].component_template.template.settings, { 'index.number_of_replicas': '0' });
+  const unsupported = await call('GET', '/_index_template/basic?include_defaults=true');
+  assert.equal(unsupported.status, 400, 'a parameter Strait does not honour is refused');
+});
+
 test('_cat/templates lists legacy and composable templates (h, v, s, format=json)', async () => {
   const json = await call('GET', '/_cat/templates/prio-*?format=json&s=name');
   assert.equal(json.status, 200);

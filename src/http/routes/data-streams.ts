@@ -1,6 +1,7 @@
 /**
- * Data stream routes: create, get, delete and stats of `/_data_stream`, and `POST /{target}/_rollover`
- * (data streams and aliases), with Elasticsearch's paths, parameters, action names and answers.
+ * Data stream routes: create, get, delete, stats and promote of `/_data_stream`, and
+ * `POST /{target}/_rollover` (data streams and aliases), with Elasticsearch's paths, parameters,
+ * action names and answers.
  */
 import { errors } from '../../common/index.js';
 import type { DataStreamService, StreamAccess } from '../../index/data-stream-service.js';
@@ -31,7 +32,8 @@ export function dataStreamRoutes(streams: DataStreamService): readonly Route[] {
   const get = (request: RestRequest, context: RequestContext) => {
     const action = 'indices:admin/data_stream/get';
     const found = streams.resolve(request.params['index'], parseIndicesOptions(request.query, streamOptions), accessFor(context, action));
-    return { status: 200, body: { data_streams: found.map((stream) => streams.render(stream)) } };
+    const verbose = booleanParam(request.query['verbose']);
+    return { status: 200, body: { data_streams: found.map((stream) => streams.render(stream, verbose)) } };
   };
   const stats = (request: RestRequest, context: RequestContext) => {
     const action = 'indices:monitor/data_stream/stats';
@@ -62,8 +64,8 @@ export function dataStreamRoutes(streams: DataStreamService): readonly Route[] {
         return { status: 200, body: { acknowledged: true } };
       },
     },
-    { method: 'GET', path: '/_data_stream', action: 'indices:admin/data_stream/get', scope: 'indices', params: ['expand_wildcards', 'include_defaults', 'master_timeout', 'verbose'], handle: get },
-    { method: 'GET', path: '/_data_stream/:index', action: 'indices:admin/data_stream/get', scope: 'indices', params: ['expand_wildcards', 'include_defaults', 'master_timeout', 'verbose'], handle: get },
+    { method: 'GET', path: '/_data_stream', action: 'indices:admin/data_stream/get', scope: 'indices', params: ['expand_wildcards', 'master_timeout', 'verbose'], handle: get },
+    { method: 'GET', path: '/_data_stream/:index', action: 'indices:admin/data_stream/get', scope: 'indices', params: ['expand_wildcards', 'master_timeout', 'verbose'], handle: get },
     {
       method: 'DELETE',
       path: '/_data_stream/:index',
@@ -77,8 +79,21 @@ export function dataStreamRoutes(streams: DataStreamService): readonly Route[] {
         return { status: 200, body: { acknowledged: true } };
       },
     },
-    { method: 'GET', path: '/_data_stream/_stats', action: 'indices:monitor/data_stream/stats', scope: 'indices', params: ['expand_wildcards', 'human'], handle: stats },
-    { method: 'GET', path: '/_data_stream/:index/_stats', action: 'indices:monitor/data_stream/stats', scope: 'indices', params: ['expand_wildcards', 'human'], handle: stats },
+    {
+      method: 'POST',
+      path: '/_data_stream/_promote/:index',
+      action: 'indices:admin/data_stream/promote',
+      scope: 'indices',
+      params: MASTER,
+      handle: (request, context) => {
+        const name = request.params['index']!;
+        context.authorize.indices('indices:admin/data_stream/promote', [name]);
+        streams.promote(name);
+        return { status: 200, body: { acknowledged: true } };
+      },
+    },
+    { method: 'GET', path: '/_data_stream/_stats', action: 'indices:monitor/data_stream/stats', scope: 'indices', params: ['expand_wildcards'], handle: stats },
+    { method: 'GET', path: '/_data_stream/:index/_stats', action: 'indices:monitor/data_stream/stats', scope: 'indices', params: ['expand_wildcards'], handle: stats },
     { method: 'POST', path: '/:index/_rollover', action: 'indices:admin/rollover', scope: 'indices', params: rolloverParams, handle: rollover },
     { method: 'POST', path: '/:index/_rollover/:new_index', action: 'indices:admin/rollover', scope: 'indices', params: rolloverParams, handle: rollover },
   ];

@@ -26,6 +26,7 @@ import {
   type RefreshPolicy,
   type WriteOutcome,
 } from '../../index/index.js';
+import type { IngestService } from '../../index/ingest/index.js';
 import { booleanParam } from '../request.js';
 import type { RequestContext, RestRequest, RestResponse, Route } from '../route.js';
 
@@ -82,7 +83,7 @@ function storedFieldsOf(value: string | undefined): string[] | undefined {
   return value === undefined ? undefined : value.split(',').filter((field) => field !== '');
 }
 
-export function documentRoutes(service: IndicesService): readonly Route[] {
+export function documentRoutes(service: IndicesService, ingest?: IngestService): readonly Route[] {
   const index = (request: RestRequest, context: RequestContext, opType: 'index' | 'create' | undefined): RestResponse => {
     const target = request.params['index']!;
     const requested = request.query['op_type'];
@@ -91,17 +92,27 @@ export function documentRoutes(service: IndicesService): readonly Route[] {
     }
     // Creates (explicit, or an auto-generated id) are what the create_doc privilege allows.
     const creates = (opType ?? requested) === 'create' || request.params['id'] === undefined;
-    context.authorize.indices(creates ? 'indices:data/write/index:op_type/create' : 'indices:data/write/index', [target]);
-    checkPipeline(request);
+    const action = creates ? 'indices:data/write/index:op_type/create' : 'indices:data/write/index';
+    context.authorize.indices(action, [target]);
+    if (ingest === undefined) checkPipeline(request);
     const refresh = parseRefresh(request.query['refresh']);
-    const source = request.json();
-    if (source === undefined) throw errors.bodyRequired();
-    const routing = parseRouting(request.query['routing']);
+    const requestSource = request.json();
+    if (requestSource === undefined) throw errors.bodyRequired();
+    const requestRouting = parseRouting(request.query['routing']);
+    const concurrency = parseConcurrency(request.query);
+    // Ingest pipelines (src/index/ingest) may change the document, its id, routing and index, drop it or fail it.
+    const ingested = ingest?.applyPipelines({ index: target, id: request.params['id'], routing: requestRouting, source: requestSource, pipeline: request.query['pipeline'] });
+    if (ingested?.kind === 'dropped') return { status: 200, body: ingested.body };
+    if (ingested?.kind === 'failed') throw ingested.error;
+    const write = ingested?.kind === 'write' ? ingested : undefined;
+    if (write !== undefined && write.index !== target) context.authorize.indices(action, [write.index]);
+    const source = write?.source ?? requestSource;
+    const routing = write !== undefined ? write.routing : requestRouting;
     const outcome = indexDocument(service, {
-      ...parseConcurrency(request.query),
+      ...concurrency,
       ...(routing !== undefined ? { routing } : {}),
-      target,
-      id: request.params['id'],
+      target: write?.index ?? target,
+      id: write !== undefined ? write.id : request.params['id'],
       source,
       // Without an id the write is a create unless op_type says otherwise (RestIndexAction's AutoIdHandler).
       opType: opType ?? (requested as 'index' | 'create' | undefined) ?? (request.params['id'] === undefined ? 'create' : 'index'),
@@ -141,7 +152,7 @@ export function documentRoutes(service: IndicesService): readonly Route[] {
 
   const bulk = (request: RestRequest, context: RequestContext): RestResponse => {
     const defaultIndex = request.params['index'];
-    checkPipeline(request);
+    if (ingest === undefined) checkPipeline(request);
     const refresh = parseRefresh(request.query['refresh']);
     const querySource = SOURCE_PARAMS.some((name) => request.query[name] !== undefined) ? sourceFilterFromQuery(request.query) : undefined;
     const defaults = {
@@ -153,6 +164,7 @@ export function documentRoutes(service: IndicesService): readonly Route[] {
     const text = request.text();
     if (text.trim() === '') throw errors.bodyRequired();
     const items = parseBulkBody(text, defaults);
+    let ingestTookMs: number | undefined;
     const username = context.authentication.user.username;
     const authorize = context.authorize;
     const readRestriction =
@@ -163,9 +175,18 @@ export function documentRoutes(service: IndicesService): readonly Route[] {
       defaults,
       { allowsIndex: (action, name) => authorize.allowsIndex(action, name), ...(readRestriction !== undefined ? { readRestriction } : {}), username },
       service.nowMs,
+      ingest === undefined ? undefined : (item) => {
+        const started = service.nowMs();
+        const outcome = ingest.applyPipelines({ ...item, pipeline: item.pipeline ?? request.query['pipeline'] });
+        if (outcome.kind !== 'unchanged') ingestTookMs = (ingestTookMs ?? 0) + service.nowMs() - started;
+        return outcome;
+      },
     );
     if (refresh !== 'false') for (const handle of result.touched) service.refresh(handle);
-    return { status: 200, body: result.body };
+    if (ingestTookMs === undefined) return { status: 200, body: result.body };
+    // Elasticsearch reports the time spent in pipelines after `took` when any ran (BulkResponse).
+    const { errors: errorsSeen, took, ...rest } = result.body;
+    return { status: 200, body: { errors: errorsSeen, took, ingest_took: Math.max(0, Math.round(ingestTookMs)), ...rest } };
   };
 
   const mget = (request: RestRequest, context: RequestContext): RestResponse => {
@@ -266,13 +287,18 @@ export function documentRoutes(service: IndicesService): readonly Route[] {
         if (retry !== undefined && !/^\d+$/.test(retry)) throw errors.illegalArgument(`Failed to parse int parameter [retry_on_conflict] with value [${retry}]`);
         const querySource = SOURCE_PARAMS.some((name) => request.query[name] !== undefined) ? sourceFilterFromQuery(request.query) : undefined;
         const routing = parseRouting(request.query['routing']);
+        // The default and final pipelines of the index run on the upsert document (src/index/ingest).
+        const requestBody = request.json();
+        const ingested = ingest?.applyPipelines({ index: target, id: request.params['id'], routing, source: requestBody, pipeline: undefined, update: true });
+        if (ingested?.kind === 'dropped') return { status: 200, body: ingested.body };
+        if (ingested?.kind === 'failed') throw ingested.error;
         const outcome = updateDocument(service, {
           ...parseConcurrency(request.query),
           ...(routing !== undefined ? { routing } : {}),
           ...(retry !== undefined ? { retryOnConflict: Number(retry) } : {}),
           target,
           id: request.params['id']!,
-          body: request.json(),
+          body: ingested?.kind === 'write' ? ingested.source : requestBody,
           ...(querySource !== undefined ? { sourceFilter: querySource } : {}),
           requireAlias: booleanParam(request.query['require_alias']),
           authorizeCreate: (name) => context.authorize.indices('indices:admin/auto_create', [name]),

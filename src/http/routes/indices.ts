@@ -104,6 +104,8 @@ export function indicesRoutes(service: IndicesService): readonly Route[] {
       if (features.includes('mappings')) entry['mappings'] = handle.metadata.mappings;
       if (features.includes('settings')) entry['settings'] = renderSettings(handle, flat);
       if (includeDefaults && features.includes('settings')) entry['defaults'] = renderDefaults(handle, flat);
+      const dataStream = service.dataStreamOf(handle.name);
+      if (dataStream !== undefined) entry['data_stream'] = dataStream;
       body[handle.name] = entry;
     }
     return { status: 200, body };

@@ -28,6 +28,8 @@ export interface NodeIdentity {
   readonly version?: string;
   readonly attributes?: Readonly<Record<string, string>>;
   readonly remoteClusterAddress?: () => string | undefined;
+  /** The `ingest` section of `GET /_nodes/stats` (src/index/ingest). */
+  readonly ingestStats?: () => Record<string, unknown>;
 }
 
 /** The metrics `GET /_nodes/{node_id}/{metric}` knows. */
@@ -108,10 +110,12 @@ function parseMetrics(value: string): Set<string> {
   return new Set(value.split(',').map((metric) => metric.trim()));
 }
 
-/** `GET /_nodes/stats[/transport]`: the transport section (connection reuse is visible here). */
+/** `GET /_nodes/stats[/transport,ingest]`: the transport section (connection reuse is visible here) and the ingest counters. */
 function nodeStats(identity: NodeIdentity, metric: string | undefined): Record<string, unknown> {
-  if (metric !== undefined && metric !== '_all' && !metric.split(',').includes('transport')) {
-    throw errors.illegalArgument(`request [/_nodes/stats/${metric}] contains unrecognized metric: [${metric}]; this node reports [transport]`);
+  const metrics = metric === undefined || metric === '_all' ? ['transport', 'ingest'] : metric.split(',');
+  const unknown = metrics.filter((name) => name !== 'transport' && name !== 'ingest');
+  if (unknown.length > 0) {
+    throw errors.illegalArgument(`request [/_nodes/stats/${metric}] contains unrecognized metric: [${unknown.join(', ')}]; this node reports [transport, ingest]`);
   }
   const node: Record<string, unknown> = {
     timestamp: Date.now(),
@@ -120,14 +124,17 @@ function nodeStats(identity: NodeIdentity, metric: string | undefined): Record<s
     host: hostOf(identity.httpAddress()),
     ip: hostOf(identity.httpAddress()),
     roles: [...identity.roles].sort(),
-    transport: {
+  };
+  if (metrics.includes('transport')) {
+    node['transport'] = {
       server_open: transportStats.inboundConnections,
       total_outbound_connections: transportStats.outboundConnections,
       tls_handshakes_outbound: transportStats.outboundTlsHandshakes,
       rx_count: transportStats.requestsReceived,
       tx_count: transportStats.requestsSent,
-    },
-  };
+    };
+  }
+  if (metrics.includes('ingest') && identity.ingestStats !== undefined) node['ingest'] = identity.ingestStats();
   return { _nodes: { total: 1, successful: 1, failed: 0 }, cluster_name: identity.clusterName, nodes: { [identity.nodeId]: node } };
 }
 

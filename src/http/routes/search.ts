@@ -1,6 +1,7 @@
 /**
- * Search routes: `_search`, scroll, `_msearch`, `_count`, `_field_caps`, `_analyze`,
- * `_delete_by_query` and `_update_by_query`, with Elasticsearch's paths, parameters and answers.
+ * Search routes: `_search`, scroll, `_msearch`, `_count`, `_field_caps` and `_analyze`, with
+ * Elasticsearch's paths, parameters and answers (`_delete_by_query` and `_update_by_query` are in
+ * reindex.ts, with `_reindex`).
  * The work happens in src/search; these handlers only read the request and name the caller.
  */
 import { randomBytes } from 'node:crypto';
@@ -37,11 +38,6 @@ const COUNT_PARAMS = [
   'q', 'df', 'analyzer', 'analyze_wildcard', 'default_operator', 'lenient', 'min_score', 'terminate_after', 'preference', 'routing', ...INDICES_OPTIONS,
 ];
 const FIELD_CAPS_PARAMS = ['fields', 'include_unmapped', 'filters', 'types', 'include_empty_fields', ...INDICES_OPTIONS];
-const BY_QUERY_PARAMS = [
-  'q', 'df', 'analyzer', 'analyze_wildcard', 'default_operator', 'lenient', 'conflicts', 'max_docs', 'refresh', 'wait_for_completion',
-  'wait_for_active_shards', 'scroll', 'scroll_size', 'search_type', 'search_timeout', 'slices', 'requests_per_second', 'timeout', 'routing',
-  'preference', 'request_cache', 'sort', 'stats', 'terminate_after', 'version', 'version_type', 'pipeline', 'from', ...INDICES_OPTIONS,
-];
 
 /** Who owns a scroll context: the user and the realm (or API key) that authenticated them. */
 export function scrollOwner(context: RequestContext): ScrollOwner {
@@ -252,16 +248,6 @@ export function searchRoutes(search: SearchService, remotes?: RemoteClusters): r
       scope: 'indices',
       handle: (request, context) => ({ status: 200, body: search.analyze(request.params['index']!, request.json(), context.authorize) }),
     },
-    ...(['delete', 'update'] as const).map(
-      (kind): Route => ({
-        method: 'POST',
-        path: `/:index/_${kind}_by_query`,
-        action: kind === 'delete' ? searchActions.deleteByQuery : searchActions.updateByQuery,
-        scope: 'indices',
-        params: BY_QUERY_PARAMS,
-        handle: (request, context) => search.byQuery(kind, { expression: request.params['index'], params: request.query, body: request.json() }, context.authorize),
-      }),
-    ),
   ];
   return routes;
 }

@@ -26,10 +26,11 @@ function selectsNode(nodes: string | undefined, identity: NodeIdentity): boolean
 
 /**
  * The task management API (`GET /_tasks`, `GET /_tasks/{id}`, `_cancel`) over this node's task
- * manager, with Elasticsearch's parameters, grouping and failures; and the by-query rethrottle.
- * Strait runs `_delete_by_query`, `_update_by_query` synchronously, so no by-query task is ever
- * running to rethrottle: a task id naming another node is a node failure, one naming this node is
- * a missing task, as Elasticsearch answers for finished tasks.
+ * manager, with Elasticsearch's parameters, grouping and failures; and the rethrottle of
+ * `_reindex`, `_update_by_query` and `_delete_by_query` tasks (src/search/bulk-by-scroll-runner.ts).
+ * A task id naming another node is a node failure, one naming no running bulk-by-scroll task here
+ * is a missing task, as Elasticsearch answers for finished tasks. Finished tasks that keep a result
+ * (the bulk-by-scroll ones) answer `GET /_tasks/{id}` with it, from node.db (src/tasks/task-results.ts).
  * Reference: https://www.elastic.co/guide/en/elasticsearch/reference/current/tasks.html
  */
 export function taskRoutes(identity: NodeIdentity, tasks?: TaskManager): readonly Route[] {
@@ -38,7 +39,7 @@ export function taskRoutes(identity: NodeIdentity, tasks?: TaskManager): readonl
     path: `/_${kind}/:task_id/_rethrottle`,
     action: `cluster:admin/${kind === 'reindex' ? 'reindex' : kind.replace('_by_query', 'byquery')}/rethrottle`,
     scope: 'cluster',
-    params: ['requests_per_second'],
+    params: ['requests_per_second', 'group_by'],
     handle: (request) => {
       const taskId = request.params['task_id']!;
       const colon = taskId.indexOf(':');
@@ -53,21 +54,23 @@ export function taskRoutes(identity: NodeIdentity, tasks?: TaskManager): readonl
         const causedBy = { type: 'no_such_node_exception', reason: `No such node [${nodeId}]`, node_id: nodeId };
         return { status: 200, body: { nodes: {}, node_failures: [{ type: 'failed_node_exception', reason: `Failed node [${nodeId}]`, node_id: nodeId, caused_by: causedBy }] } };
       }
+      const running = tasks?.get(taskId);
+      if (tasks !== undefined && running?.start.rethrottle !== undefined && !running.cancelled) {
+        running.start.rethrottle(rps === '-1' ? Infinity : Number(rps));
+        return { status: 200, body: render([running], true, groupByOf(request)) };
+      }
       const missing = errors.resourceNotFound(`task [${taskId}] is missing`).toCause();
       return { status: 200, body: { nodes: {}, task_failures: [{ task_id: Number(taskId.slice(colon + 1)), node_id: nodeId, status: 'NOT_FOUND', reason: missing }] } };
     },
   });
-  const rethrottles = [rethrottle('delete_by_query'), rethrottle('update_by_query'), rethrottle('reindex')];
-  if (tasks === undefined) return rethrottles;
-
   const nodeBody = (infos: Record<string, unknown>): Record<string, unknown> => {
     const transport = identity.transportAddress() ?? identity.httpAddress();
     return { name: identity.nodeName, transport_address: transport, host: hostOf(transport), ip: transport, roles: identity.roles, tasks: infos };
   };
 
   /** Renders tasks as `group_by` asks: by node (default), by parent (children nested), or a flat list. */
-  const render = (listed: readonly Task[], detailed: boolean, groupBy: string | undefined, extra: Record<string, unknown> = {}): Record<string, unknown> => {
-    const infos = listed.map((task) => tasks.info(task, detailed));
+  function render(listed: readonly Task[], detailed: boolean, groupBy: string | undefined, extra: Record<string, unknown> = {}): Record<string, unknown> {
+    const infos = listed.map((task) => tasks!.info(task, detailed));
     if (groupBy === 'none') return { ...extra, tasks: infos };
     if (groupBy === 'parents') {
       const byId = new Map(infos.map((info) => [`${info['node'] as string}:${info['id'] as number}`, { ...info }]));
@@ -80,13 +83,16 @@ export function taskRoutes(identity: NodeIdentity, tasks?: TaskManager): readonl
       return { ...extra, tasks: top };
     }
     return { ...extra, nodes: infos.length === 0 ? {} : { [identity.nodeId]: nodeBody(Object.fromEntries(infos.map((info) => [`${info['node'] as string}:${info['id'] as number}`, info]))) } };
-  };
+  }
 
-  const groupByOf = (request: RestRequest): string => {
+  function groupByOf(request: RestRequest): string {
     const groupBy = request.query['group_by'] ?? 'nodes';
     if (groupBy !== 'nodes' && groupBy !== 'parents' && groupBy !== 'none') throw errors.illegalArgument(`Unknown group_by value [${groupBy}]`);
     return groupBy;
-  };
+  }
+
+  const rethrottles = [rethrottle('delete_by_query'), rethrottle('update_by_query'), rethrottle('reindex')];
+  if (tasks === undefined) return rethrottles;
 
   /** The REST call's own task (Elasticsearch lists the list action itself), with the caller's headers. */
   const own = <T>(request: RestRequest, action: string, work: () => Promise<T> | T): Promise<T> =>
@@ -108,6 +114,8 @@ export function taskRoutes(identity: NodeIdentity, tasks?: TaskManager): readonl
     const task = tasks.get(taskId);
     if (task === undefined) {
       if (nodeId !== identity.nodeId) throw errors.resourceNotFound(`task [${taskId}] belongs to the node [${nodeId}] which isn't part of the cluster and there is no record of the task`);
+      const kept = tasks.result(taskId);
+      if (kept !== undefined) return { status: 200, body: { completed: true, ...kept } };
       throw errors.resourceNotFound(`task [${taskId}] isn't running and hasn't stored its results`);
     }
     if (!booleanParam(request.query['wait_for_completion'])) return { status: 200, body: { completed: false, task: tasks.info(task, true) } };
@@ -119,6 +127,8 @@ export function taskRoutes(identity: NodeIdentity, tasks?: TaskManager): readonl
     // Strait stores no task results: a finished task answers with what it was, completed.
     // Elasticsearch's ElasticsearchTimeoutException: 429, "your request took longer than you asked for".
     if (!finished) throw errors.waitTimeout(`Timed out waiting for completion of task [${taskId}]`);
+    const kept = tasks.result(taskId);
+    if (kept !== undefined) return { status: 200, body: { completed: true, ...kept } };
     return { status: 200, body: { completed: true, task: snapshot } };
   };
 

@@ -12,7 +12,7 @@ import { renderCat, type CatColumn, type CatRow } from './cat.js';
 
 const MASTER = ['master_timeout', 'timeout'];
 const PUT_PARAMS = ['create', 'cause', ...MASTER];
-const GET_PARAMS = ['flat_settings', 'local', 'master_timeout', 'include_defaults'];
+const GET_PARAMS = ['flat_settings', 'local', 'master_timeout'];
 const CAT_PARAMS = ['format', 'h', 'help', 's', 'v', 'local', 'master_timeout'];
 
 /** Elasticsearch's `Warning` header value for a deprecation (RFC 7234 warn-code 299). */
@@ -78,7 +78,7 @@ export function templateRoutes(templates: TemplateService): readonly Route[] {
     try {
       const found = templates.getComposable(request.params['name']);
       if (head) return { status: 200 };
-      return { status: 200, body: { index_templates: found.map(([name, template]) => ({ name, index_template: renderComposable(template) })) } };
+      return { status: 200, body: { index_templates: found.map(([name, template]) => ({ name, index_template: renderComposable(template, booleanParam(request.query['flat_settings'])) })) } };
     } catch (error) {
       if (head && (error as { status?: number }).status === 404) return { status: 404 };
       throw error;
@@ -88,7 +88,7 @@ export function templateRoutes(templates: TemplateService): readonly Route[] {
     try {
       const found = templates.getComponent(request.params['name']);
       if (head) return { status: 200 };
-      return { status: 200, body: { component_templates: found.map(([name, template]) => ({ name, component_template: renderComponent(template) })) } };
+      return { status: 200, body: { component_templates: found.map(([name, template]) => ({ name, component_template: renderComponent(template, booleanParam(request.query['flat_settings'])) })) } };
     } catch (error) {
       if (head && (error as { status?: number }).status === 404) return { status: 404 };
       throw error;
@@ -98,7 +98,7 @@ export function templateRoutes(templates: TemplateService): readonly Route[] {
     const found = templates.getLegacy(request.params['name']);
     const status = found.length > 0 || request.params['name'] === undefined ? 200 : 404;
     if (head) return { status };
-    return { status, body: Object.fromEntries(found.map(([name, template]) => [name, renderLegacy(template)])) };
+    return { status, body: Object.fromEntries(found.map(([name, template]) => [name, renderLegacy(template, booleanParam(request.query['flat_settings']))])) };
   };
   const putComposable = (request: RestRequest): RestResponse =>
     withWarnings(acknowledged, templates.putComposable(request.params['name']!, requiredBody(request), putOptions(request)));
@@ -148,16 +148,16 @@ export function templateRoutes(templates: TemplateService): readonly Route[] {
       path: '/_index_template/_simulate_index/:name',
       action: 'indices:admin/index_template/simulate_index',
       scope: 'cluster',
-      params: [...MASTER, 'include_defaults', 'cause', 'create'],
+      params: MASTER,
       handle: simulateIndex,
     },
-    { method: 'POST', path: '/_index_template/_simulate', action: 'indices:admin/index_template/simulate', scope: 'cluster', params: [...MASTER, 'include_defaults', 'cause', 'create'], handle: simulateTemplate },
+    { method: 'POST', path: '/_index_template/_simulate', action: 'indices:admin/index_template/simulate', scope: 'cluster', params: MASTER, handle: simulateTemplate },
     {
       method: 'POST',
       path: '/_index_template/_simulate/:name',
       action: 'indices:admin/index_template/simulate',
       scope: 'cluster',
-      params: [...MASTER, 'include_defaults', 'cause', 'create'],
+      params: MASTER,
       handle: simulateTemplate,
     },
     // component templates

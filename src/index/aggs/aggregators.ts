@@ -5,6 +5,7 @@
  * (always 0 at the top level, a parent's bucket ordinal below a bucket aggregation). Counting
  * uses typed arrays indexed by segment ordinals or bucket table indexes where it can.
  */
+import { assert } from '../../common/assert.js';
 import { errors } from '../../common/errors.js';
 import { type FieldMapping, type FieldMappings, type KeywordDocValues, type NumericDocValues, type Segment, numericFieldTypes } from '../engine/segment.js';
 import type { ShardStats } from '../engine/shard-stats.js';
@@ -18,6 +19,7 @@ import { type AggregationNode, type BucketOrder, type CollectedAggregationNode, 
 import { type DateRounding, createDateRounding } from './date-rounding.js';
 import type { AggregationPartial, PartialMap, TermsBucketPartial, TermsValueType, TopHitPartial } from './partials.js';
 import { type TDigest, digestOfValues, emptyDigest, mergeDigests } from './tdigest.js';
+import { type CompositeBucketPartial, type CompositeKeyValue, CompositeSourceReader, compareCompositeKeys } from './composite.js';
 import { limits } from '../../common/limits.js';
 
 export interface AggregationContext {
@@ -114,6 +116,60 @@ function createAggregator(original: CollectedAggregationNode, context: Aggregati
         false,
         subs,
       );
+    case 'multi_terms': {
+      const readers = node.terms.map((term, index) => {
+        const field = context.mappings[term.field]?.aliasOf ?? term.field;
+        const mapping = mappingFor(field, context, node.kind);
+        if (mapping !== undefined && !numericFieldTypes.has(mapping.type) && mapping.type !== 'keyword') throw fielddataDisabled(field, context.indexName);
+        const source = { name: String(index), field, direction: 'asc', missingBucket: false, missingOrder: 'default', type: 'terms' } as const;
+        const valueType = termsValueType(mapping);
+        const missing = term.missing === undefined ? undefined : termsKeyOf(term.missing, valueType, context);
+        return { reader: new CompositeSourceReader(source, mapping, context.segments), valueType, missing };
+      });
+      return new MultiTermsAggregator(node, readers, context, subs());
+    }
+    case 'rare_terms': {
+      const mapping = mappingFor(node.field, context, node.kind);
+      const valueType = termsValueType(mapping);
+      if (valueType !== 'string' && (node.include instanceof RegExp || node.exclude instanceof RegExp)) {
+        throw errors.aggregationExecution(`Aggregation [${node.name}] cannot support regular expression style include/exclude settings as they can only be applied to string fields. Use an array of values for include/exclude clauses`);
+      }
+      // Array include/exclude values are compared with the keys as text: dates and booleans as their keys.
+      const asKeys = (filter: RegExp | readonly string[] | undefined): RegExp | readonly string[] | undefined =>
+        filter === undefined || filter instanceof RegExp ? filter : filter.map((value) => String(termsKeyOf(value, valueType, context)));
+      const inner: Extract<AggregationNode, { kind: 'terms' }> = {
+        kind: 'terms',
+        name: node.name,
+        subAggregations: node.subAggregations,
+        meta: undefined,
+        field: node.field,
+        size: Number.MAX_SAFE_INTEGER,
+        shardSize: Number.MAX_SAFE_INTEGER,
+        minDocCount: 1,
+        order: [
+          { key: '_count', direction: 'asc' },
+          { key: '_key', direction: 'asc' },
+        ],
+        missing: node.missing,
+        showTermDocCountError: false,
+        include: asKeys(node.include),
+        exclude: asKeys(node.exclude),
+      };
+      return new RareTermsAggregator(node.maxDocCount, new TermsAggregator(inner, mapping, { ...context, shardCount: 1 }, subs()));
+    }
+    case 'composite': {
+      const readers = node.sources.map((source) => {
+        const aliasTarget = context.mappings[source.field]?.aliasOf;
+        const resolved = aliasTarget === undefined ? source : { ...source, field: aliasTarget };
+        const mapping = mappingFor(resolved.field, context, node.kind);
+        if (resolved.type !== 'terms' && mapping !== undefined && !numericFieldTypes.has(mapping.type)) {
+          throw errors.illegalArgument(`Field [${resolved.field}] of type [${mapping.type}] is not supported for composite source [${resolved.name}] of type [${resolved.type}]`);
+        }
+        if (mapping !== undefined && !numericFieldTypes.has(mapping.type) && mapping.type !== 'keyword') throw fielddataDisabled(resolved.field, context.indexName);
+        return new CompositeSourceReader(resolved, mapping, context.segments);
+      });
+      return new CompositeAggregator(node, readers, subs());
+    }
     case 'top_hits': {
       const sort = node.sort === undefined ? undefined : resolveSortAliases(node.sort, context.mappings);
       return new TopHitsAggregator(node.name, node.from + node.size, sort, context);
@@ -488,6 +544,26 @@ class TermsAggregator extends Aggregator {
   }
 }
 
+/** The terms value type a field's keys have. */
+function termsValueType(mapping: FieldMapping | undefined): TermsValueType {
+  const type = mapping?.type;
+  if (type === undefined || type === 'keyword' || type === 'constant_keyword') return 'string';
+  if (type === 'boolean') return 'boolean';
+  if (type === 'date' || type === 'date_nanos') return 'date';
+  if (type === 'double' || type === 'float') return 'double';
+  return 'long';
+}
+
+/** A request value (`missing`, an include/exclude entry) as the key of a field of `valueType`. */
+function termsKeyOf(value: string | number | boolean, valueType: TermsValueType, context: AggregationContext): string | number {
+  if (valueType === 'string') return String(value);
+  if (valueType === 'boolean') return value === true || value === 'true' ? 1 : 0;
+  if (valueType === 'date') return rangeBound(value as string | number, true, undefined, undefined, context);
+  const number = Number(value);
+  if (!Number.isFinite(number)) throw errors.numberFormat(`For input string: "${String(value)}"`);
+  return number;
+}
+
 function acceptsTerm(key: string | number, filter: RegExp | readonly string[] | undefined, absent: boolean): boolean {
   if (filter === undefined) return absent;
   const text = String(key);
@@ -791,3 +867,189 @@ class TopHitsAggregator extends Aggregator {
   }
 }
 
+
+// ---------------------------------------------------------------------------------------------
+// composite
+
+/**
+ * composite on one shard: each document adds one bucket per combination of its sources' values
+ * (a multi-valued field yields several), keys at or before `after` are skipped, and only the first
+ * `size` keys can matter: when many keys are held, all but the first `size` are dropped and any
+ * later key beyond the last kept one is ignored, as Elasticsearch's bounded queue does.
+ */
+class CompositeAggregator extends Aggregator {
+  private readonly ordinalsByKey = new Map<string, number>();
+  private readonly keys: (readonly CompositeKeyValue[])[] = [];
+  private readonly docCounts = new GrowableFloat64();
+  /** After a prune: keys ordered after this one cannot reach the first `size`. */
+  private bound: readonly CompositeKeyValue[] | undefined;
+  constructor(
+    private readonly node: Extract<AggregationNode, { kind: 'composite' }>,
+    private readonly readers: readonly CompositeSourceReader[],
+    private readonly subs: readonly Aggregator[],
+  ) {
+    super(node.name);
+  }
+  setSegment(segment: Segment, segmentIndex: number, docBase: number): void {
+    for (const reader of this.readers) reader.setSegment(segment);
+    for (const sub of this.subs) sub.setSegment(segment, segmentIndex, docBase);
+  }
+  collect(doc: number, owner: number, score: number): void {
+    let combinations: CompositeKeyValue[][] = [[]];
+    for (const reader of this.readers) {
+      let values = reader.values(doc);
+      if (values.length === 0) {
+        if (!reader.source.missingBucket) return;
+        values = [null];
+      }
+      const next: CompositeKeyValue[][] = [];
+      for (const prefix of combinations) for (const value of values) next.push([...prefix, value]);
+      combinations = next;
+    }
+    const sources = this.node.sources;
+    for (const key of combinations) {
+      if (this.node.after !== undefined && compareCompositeKeys(sources, key, this.node.after) <= 0) continue;
+      if (this.bound !== undefined && compareCompositeKeys(sources, key, this.bound) > 0) continue;
+      const id = JSON.stringify(key);
+      let ordinal = this.ordinalsByKey.get(id);
+      if (ordinal === undefined) {
+        ordinal = this.keys.length;
+        this.keys.push(key);
+        this.ordinalsByKey.set(id, ordinal);
+      }
+      this.docCounts.ensure(ordinal)[ordinal]!++;
+      for (const sub of this.subs) sub.collect(doc, ordinal, score);
+    }
+    void owner; // composite is top-level only (the parser refuses a parent), so owner is 0
+    if (this.ordinalsByKey.size > this.node.size * 2 + 1024) this.prune();
+  }
+  private prune(): void {
+    const kept = [...this.ordinalsByKey.values()].sort((left, right) => compareCompositeKeys(this.node.sources, this.keys[left]!, this.keys[right]!)).slice(0, this.node.size);
+    this.ordinalsByKey.clear();
+    for (const ordinal of kept) this.ordinalsByKey.set(JSON.stringify(this.keys[ordinal]), ordinal);
+    this.bound = this.keys[kept[kept.length - 1]!];
+  }
+  override finish(): void {
+    for (const sub of this.subs) sub.finish();
+  }
+  partial(): AggregationPartial {
+    const ordinals = [...this.ordinalsByKey.values()].sort((left, right) => compareCompositeKeys(this.node.sources, this.keys[left]!, this.keys[right]!)).slice(0, this.node.size);
+    const buckets: CompositeBucketPartial[] = ordinals.map((ordinal) => ({ key: this.keys[ordinal]!, docCount: this.docCounts.get(ordinal), aggs: subPartials(this.subs, ordinal) }));
+    return { type: 'composite', buckets, booleans: this.readers.map((reader) => reader.isBoolean) };
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// multi_terms and rare_terms
+
+/** Orders tuple keys element by element (numbers numerically, strings by code unit). */
+export function compareTupleKeys(left: readonly (string | number)[], right: readonly (string | number)[]): number {
+  for (let index = 0; index < Math.min(left.length, right.length); index++) {
+    const a = left[index]!;
+    const b = right[index]!;
+    if (a === b) continue;
+    if (typeof a !== typeof b) return typeof a === 'number' ? -1 : 1;
+    return a < b ? -1 : 1;
+  }
+  return left.length - right.length;
+}
+
+/** Sorts multi_terms buckets by the request's order, then by key ascending (a total tie-break). */
+export function sortTupleBuckets(buckets: { key: readonly (string | number)[]; docCount: number; aggs: PartialMap }[], order: readonly BucketOrder[]): void {
+  buckets.sort((left, right) => {
+    for (const criterion of order) {
+      const compared =
+        criterion.key === '_count' ? left.docCount - right.docCount : criterion.key === '_key' ? compareTupleKeys(left.key, right.key) : metricValue(left.aggs, criterion.key) - metricValue(right.aggs, criterion.key);
+      if (compared !== 0) return criterion.direction === 'asc' ? compared : -compared;
+    }
+    return compareTupleKeys(left.key, right.key);
+  });
+}
+
+/** multi_terms: one bucket per combination of the documents' values of the `terms` fields. */
+class MultiTermsAggregator extends Aggregator {
+  private readonly ordinals = new BucketOrdinals<string>();
+  private readonly tuples = new Map<number, readonly (string | number)[]>();
+  constructor(
+    private readonly node: Extract<AggregationNode, { kind: 'multi_terms' }>,
+    private readonly readers: readonly { reader: CompositeSourceReader; valueType: TermsValueType; missing: string | number | undefined }[],
+    private readonly context: AggregationContext,
+    private readonly subs: readonly Aggregator[],
+  ) {
+    super(node.name);
+  }
+  setSegment(segment: Segment, segmentIndex: number, docBase: number): void {
+    for (const { reader } of this.readers) reader.setSegment(segment);
+    for (const sub of this.subs) sub.setSegment(segment, segmentIndex, docBase);
+  }
+  collect(doc: number, owner: number, score: number): void {
+    let combinations: (string | number)[][] = [[]];
+    for (const { reader, missing } of this.readers) {
+      let values = reader.values(doc) as (string | number)[];
+      if (values.length === 0) {
+        if (missing === undefined) return;
+        values = [missing];
+      }
+      const next: (string | number)[][] = [];
+      for (const prefix of combinations) for (const value of values) next.push([...prefix, value]);
+      combinations = next;
+    }
+    for (const key of combinations) {
+      const bucket = this.ordinals.ordinal(owner, JSON.stringify(key));
+      if (!this.tuples.has(bucket)) this.tuples.set(bucket, key);
+      this.ordinals.docCounts.ensure(bucket)[bucket]!++;
+      for (const sub of this.subs) sub.collect(doc, bucket, score);
+    }
+  }
+  override finish(): void {
+    for (const sub of this.subs) sub.finish();
+  }
+  partial(owner: number): AggregationPartial {
+    const buckets = (this.ordinals.byOwner.get(owner) ?? [])
+      .map((ordinal) => ({ key: this.tuples.get(ordinal)!, docCount: this.ordinals.docCounts.get(ordinal), errorBound: 0, aggs: subPartials(this.subs, ordinal) }))
+      .filter((bucket) => bucket.docCount >= Math.min(1, this.node.minDocCount));
+    sortTupleBuckets(buckets, this.node.order);
+    const shardSize = this.context.shardCount <= 1 ? this.node.size : (this.node.shardSize ?? Math.floor(this.node.size * 1.5 + 10));
+    const kept = buckets.slice(0, Math.max(shardSize, this.node.size));
+    let otherDocCount = 0;
+    for (let index = kept.length; index < buckets.length; index++) otherDocCount += buckets[index]!.docCount;
+    const countOrdered = this.node.order[0]?.key === '_count' && this.node.order[0].direction === 'desc';
+    const errorBound = this.context.shardCount > 1 && buckets.length > kept.length && countOrdered ? kept[kept.length - 1]!.docCount : 0;
+    return { type: 'multi_terms', valueTypes: this.readers.map((reader) => reader.valueType), buckets: kept, otherDocCount, errorBound };
+  }
+}
+
+/**
+ * rare_terms: every term of the shard is counted (by an inner terms aggregator, count ascending);
+ * the partial keeps the rare ones with their sub-aggregations and lists the others' keys.
+ */
+class RareTermsAggregator extends Aggregator {
+  constructor(
+    private readonly maxDocCount: number,
+    private readonly inner: TermsAggregator,
+  ) {
+    super(inner.name);
+  }
+  setSegment(segment: Segment, segmentIndex: number, docBase: number): void {
+    this.inner.setSegment(segment, segmentIndex, docBase);
+  }
+  collect(doc: number, owner: number, score: number): void {
+    this.inner.collect(doc, owner, score);
+  }
+  override collectAllDocs(maxDoc: number, score: number): void {
+    this.inner.collectAllDocs(maxDoc, score);
+  }
+  override finish(): void {
+    this.inner.finish();
+  }
+  partial(owner: number): AggregationPartial {
+    const terms = this.inner.partial(owner);
+    assert(terms.type === 'terms', 'rare_terms counts with a terms aggregator');
+    return {
+      type: 'rare_terms',
+      valueType: terms.valueType,
+      buckets: terms.buckets.filter((bucket) => bucket.docCount <= this.maxDocCount),
+      frequentKeys: terms.buckets.filter((bucket) => bucket.docCount > this.maxDocCount).map((bucket) => bucket.key),
+    };
+  }
+}

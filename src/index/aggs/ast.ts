@@ -8,6 +8,7 @@ import { parseNode } from '../query/parse.js';
 import { isValidTimeZone } from '../query/date-math.js';
 import type { SortSpec } from '../query/sort.js';
 import { parseSort } from '../query/sort.js';
+import { type CompositeSpec, parseComposite } from './composite.js';
 import { type PipelineNode, parentPipelineKinds, parsePipelineBody, pipelineKinds, scriptPipelineKinds, siblingPipelineKinds } from './pipeline-ast.js';
 
 export type CalendarUnit = 'minute' | 'hour' | 'day' | 'week' | 'month' | 'quarter' | 'year';
@@ -81,6 +82,25 @@ export type AggregationNode = {
   | { readonly kind: 'filter'; readonly filter: QueryNode }
   | { readonly kind: 'filters'; readonly filters: readonly { readonly key: string; readonly query: QueryNode }[]; readonly keyed: boolean; readonly otherBucketKey: string | undefined }
   | { readonly kind: 'top_hits'; readonly size: number; readonly from: number; readonly sort: readonly SortSpec[] | undefined; readonly source: unknown }
+  | ({ readonly kind: 'composite' } & CompositeSpec)
+  | {
+      readonly kind: 'multi_terms';
+      readonly terms: readonly { readonly field: string; readonly missing: string | number | boolean | undefined }[];
+      readonly size: number;
+      readonly shardSize: number | undefined;
+      readonly minDocCount: number;
+      readonly order: readonly BucketOrder[];
+      readonly showTermDocCountError: boolean;
+    }
+  | {
+      readonly kind: 'rare_terms';
+      readonly field: string;
+      /** Terms in at most this many documents are rare (Elasticsearch allows 1 to 100). */
+      readonly maxDocCount: number;
+      readonly missing: string | number | boolean | undefined;
+      readonly include: RegExp | readonly string[] | undefined;
+      readonly exclude: RegExp | readonly string[] | undefined;
+    }
   | PipelineNode
 );
 
@@ -98,21 +118,21 @@ type Json = Record<string, unknown>;
 const isObject = (value: unknown): value is Json => value !== null && typeof value === 'object' && !Array.isArray(value);
 
 const metricKinds = new Set(['value_count', 'cardinality', 'min', 'max', 'avg', 'sum', 'stats', 'extended_stats']);
-const knownKinds = new Set([...metricKinds, ...pipelineKinds, ...scriptPipelineKinds, 'terms', 'percentiles', 'percentile_ranks', 'histogram', 'date_histogram', 'range', 'date_range', 'filter', 'filters', 'top_hits']);
+const knownKinds = new Set([...metricKinds, ...pipelineKinds, ...scriptPipelineKinds, 'terms', 'multi_terms', 'rare_terms', 'composite', 'percentiles', 'percentile_ranks', 'histogram', 'date_histogram', 'range', 'date_range', 'filter', 'filters', 'top_hits']);
 const calendarNames: Readonly<Record<string, CalendarUnit>> = {
   minute: 'minute', '1m': 'minute', hour: 'hour', '1h': 'hour', day: 'day', '1d': 'day', week: 'week', '1w': 'week',
   month: 'month', '1M': 'month', quarter: 'quarter', '1q': 'quarter', year: 'year', '1y': 'year',
 };
 
 export function parseAggregations(json: unknown): readonly AggregationNode[] {
-  const nodes = parseAggregationMap(json, 0);
+  const nodes = parseAggregationMap(json, 0, undefined);
   const problems: string[] = [];
   validatePipelines(nodes, undefined, problems);
   if (problems.length > 0) throw errors.actionRequestValidation(problems);
   return deepFreeze(nodes);
 }
 
-const multiBucketKinds = new Set(['terms', 'histogram', 'date_histogram', 'range', 'date_range', 'filters']);
+const multiBucketKinds = new Set(['terms', 'multi_terms', 'rare_terms', 'histogram', 'date_histogram', 'range', 'date_range', 'filters']);
 const histogramKinds = new Set(['histogram', 'date_histogram']);
 
 /**
@@ -154,7 +174,12 @@ function validatePipelines(nodes: readonly AggregationNode[], parent: Aggregatio
 
 const aggregationDepthMax = 20;
 
-function parseAggregationMap(json: unknown, depth: number): AggregationNode[] {
+/** Elasticsearch's factory class name for an aggregation kind, as its parent errors quote it. */
+function factoryName(kind: string): string {
+  return `${kind.split('_').map((part) => part.charAt(0).toUpperCase() + part.slice(1)).join('')}AggregatorFactory`;
+}
+
+function parseAggregationMap(json: unknown, depth: number, parentKind: string | undefined): AggregationNode[] {
   if (!isObject(json)) throw errors.parsing('Aggregation definitions must be an object');
   if (depth > aggregationDepthMax) throw errors.illegalArgument(`aggregations nested deeper than ${aggregationDepthMax}`);
   const result: AggregationNode[] = [];
@@ -166,7 +191,7 @@ function parseAggregationMap(json: unknown, depth: number): AggregationNode[] {
     let meta: Json | undefined;
     for (const [key, value] of Object.entries(definition)) {
       if (key === 'aggs' || key === 'aggregations') {
-        subAggregations = parseAggregationMap(value, depth + 1);
+        subAggregations = parseAggregationMap(value, depth + 1, Object.keys(definition).find((other) => knownKinds.has(other)));
         continue;
       }
       if (key === 'meta') {
@@ -185,7 +210,10 @@ function parseAggregationMap(json: unknown, depth: number): AggregationNode[] {
     if (pipelineKinds.has(kind) && subAggregations.length > 0) {
       throw errors.illegalArgument(`Aggregator [${name}] of type [${kind}] cannot accept sub-aggregations`);
     }
-    const parsed = pipelineKinds.has(kind) ? parsePipelineBody(kind, body, name) : parseBody(kind, body, name);
+    if (kind === 'composite' && parentKind !== undefined) {
+      throw errors.illegalArgument(`[composite] aggregation cannot be used with a parent aggregation of type: [${factoryName(parentKind)}]`);
+    }
+    const parsed = pipelineKinds.has(kind) ? parsePipelineBody(kind, body, name) : kind === 'composite' ? { kind, ...parseComposite(body, name) } : parseBody(kind, body, name);
     result.push({ name, subAggregations, meta, ...parsed } as unknown as AggregationNode);
   }
   return result;
@@ -309,6 +337,40 @@ function parseBody(kind: string, body: Json, name: string): Record<string, unkno
     case 'percentiles':
     case 'percentile_ranks':
       return parsePercentiles(kind, body, name);
+    case 'multi_terms': {
+      const termsRaw = body['terms'];
+      if (!Array.isArray(termsRaw)) throw errors.illegalArgument(`Required [terms]`);
+      if (termsRaw.length < 2) throw errors.illegalArgument(`The [terms] parameter in the aggregation [${name}] must be present and have at least 2 fields or scripts.`);
+      const terms = termsRaw.map((item: unknown) => {
+        if (!isObject(item)) throw errors.parsing(`[multi_terms] [terms] must hold objects in [${name}]`);
+        for (const key of Object.keys(item)) if (key !== 'field' && key !== 'missing') throw errors.parsing(`[multi_terms] [terms] unknown field [${key}]`);
+        return { field: requireField(item, kind, name), missing: item['missing'] as string | number | boolean | undefined };
+      });
+      const size = numberOf(body['size'], 'size', 10);
+      if (size < 1) throw errors.illegalArgument(`[size] must be greater than 0. Found [${size}] in [${name}]`);
+      return {
+        kind,
+        terms,
+        size,
+        shardSize: body['shard_size'] === undefined ? undefined : numberOf(body['shard_size'], 'shard_size', size),
+        minDocCount: numberOf(body['min_doc_count'], 'min_doc_count', 1),
+        order: parseOrder(body['order'], [
+          { key: '_count', direction: 'desc' },
+          { key: '_key', direction: 'asc' },
+        ]),
+        showTermDocCountError: body['show_term_doc_count_error'] === true,
+      };
+    }
+    case 'rare_terms': {
+      const maxDocCount = numberOf(body['max_doc_count'], 'max_doc_count', 1);
+      if (!Number.isInteger(maxDocCount) || maxDocCount < 1 || maxDocCount > 100) {
+        throw errors.illegalArgument(`[max_doc_count] must be greater than 0 and less than or equal to 100. Found [${maxDocCount}] in [${name}]`);
+      }
+      for (const key of Object.keys(body)) {
+        if (!['field', 'max_doc_count', 'missing', 'include', 'exclude', 'precision', 'value_type'].includes(key)) throw errors.parsing(`[rare_terms] unknown field [${key}]`);
+      }
+      return { kind, field: requireField(body, kind, name), maxDocCount, missing: body['missing'] as string | number | boolean | undefined, include: termFilter(body['include'], 'include'), exclude: termFilter(body['exclude'], 'exclude') };
+    }
     case 'histogram': {
       const interval = numberOf(body['interval'], 'interval', NaN);
       if (!(interval > 0)) throw errors.illegalArgument(`[interval] must be >0 for histogram aggregation [${name}]`);

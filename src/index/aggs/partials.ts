@@ -5,6 +5,7 @@
  */
 import type { SortValue } from '../query/sort.js';
 import type { TDigest } from './tdigest.js';
+import type { CompositeBucketPartial } from './composite.js';
 
 export type PartialMap = Readonly<Record<string, AggregationPartial>>;
 
@@ -44,6 +45,22 @@ export type AggregationPartial =
   | { readonly type: 'histogram'; readonly buckets: readonly { readonly key: number; readonly docCount: number; readonly aggs: PartialMap }[] }
   | { readonly type: 'range'; readonly buckets: readonly { readonly from: number; readonly to: number; readonly docCount: number; readonly aggs: PartialMap }[] }
   | { readonly type: 'single_bucket'; readonly docCount: number; readonly aggs: PartialMap }
+  /** multi_terms: like terms, keyed by a tuple of values (one per `terms` entry). */
+  | {
+      readonly type: 'multi_terms';
+      readonly valueTypes: readonly TermsValueType[];
+      readonly buckets: readonly { readonly key: readonly (string | number)[]; readonly docCount: number; readonly errorBound: number; readonly aggs: PartialMap }[];
+      readonly otherDocCount: number;
+      readonly errorBound: number;
+    }
+  /**
+   * rare_terms: the terms in at most max_doc_count documents of this shard, and the keys seen more
+   * often (exact, where Elasticsearch keeps a cuckoo filter), so the reduce drops a term rare on one
+   * shard but frequent on another.
+   */
+  | { readonly type: 'rare_terms'; readonly valueType: TermsValueType; readonly buckets: readonly TermsBucketPartial[]; readonly frequentKeys: readonly (string | number)[] }
+  /** composite: the shard's first `size` keys after `after`, in key order. */
+  | { readonly type: 'composite'; readonly buckets: readonly CompositeBucketPartial[]; /** Per source: a boolean field (keys 0/1 print as false/true). */ readonly booleans: readonly boolean[] }
   | { readonly type: 'filters'; readonly buckets: readonly { readonly key: string; readonly docCount: number; readonly aggs: PartialMap }[] }
   | { readonly type: 'top_hits'; readonly total: number; readonly maxScore: number; readonly hits: readonly TopHitPartial[] }
   | PipelinePartial;

@@ -12,7 +12,7 @@ import { formatDate } from '../query/date-math.js';
 import { type AggregationNode, type CollectedAggregationNode, type PipelineAggregationNode, isPipeline } from './ast.js';
 import type { AggregationPartial, PartialMap } from './partials.js';
 import type { BucketsPath, GapPolicy, PathElement } from './pipeline-ast.js';
-import { emptyPartial, fillHistogram, javaDoubleString, percentileValue } from './reduce.js';
+import { emptyPartial, fillHistogram, javaDoubleString, percentileValue, termKeyString } from './reduce.js';
 
 /** Applies the final-reduce steps to a reduced partial map (pure; returns a new map). */
 export function finalizeAggregations(nodes: readonly AggregationNode[], reduced: PartialMap): PartialMap {
@@ -97,6 +97,13 @@ function bucketViews(node: CollectedAggregationNode, partial: AggregationPartial
       });
     case 'filters':
       return partial.buckets.map((bucket, index) => ({ index, key: bucket.key, keyString: bucket.key, docCount: bucket.docCount, aggs: bucket.aggs }));
+    case 'rare_terms':
+      return partial.buckets.map((bucket, index) => ({ index, key: bucket.key, keyString: termKeyString(bucket.key, partial.valueType), docCount: bucket.docCount, aggs: bucket.aggs }));
+    case 'multi_terms':
+      return partial.buckets.map((bucket, index) => {
+        const keyString = bucket.key.map((value, position) => termKeyString(value, partial.valueTypes[position] ?? 'string')).join('|');
+        return { index, key: keyString, keyString, docCount: bucket.docCount, aggs: bucket.aggs };
+      });
     default:
       return undefined;
   }
@@ -112,6 +119,10 @@ function rebuildBuckets(partial: AggregationPartial, buckets: readonly BucketVie
     case 'range':
       return { ...partial, buckets: buckets.map((view) => ({ ...partial.buckets[view.index]!, aggs: view.aggs })) };
     case 'filters':
+      return { ...partial, buckets: buckets.map((view) => ({ ...partial.buckets[view.index]!, aggs: view.aggs })) };
+    case 'rare_terms':
+      return { ...partial, buckets: buckets.map((view) => ({ ...partial.buckets[view.index]!, aggs: view.aggs })) };
+    case 'multi_terms':
       return { ...partial, buckets: buckets.map((view) => ({ ...partial.buckets[view.index]!, aggs: view.aggs })) };
     default:
       return partial;
@@ -135,6 +146,10 @@ function internalName(node: CollectedAggregationNode, partial: AggregationPartia
       return node.kind === 'date_range' ? 'InternalDateRange' : 'InternalRange';
     case 'filters':
       return 'InternalFilters';
+    case 'multi_terms':
+      return 'InternalMultiTerms';
+    case 'rare_terms':
+      return partial.valueType === 'string' ? 'StringRareTerms' : 'LongRareTerms';
     case 'top_hits':
       return 'InternalTopHits';
     case 'stats':

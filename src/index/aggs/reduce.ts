@@ -10,10 +10,11 @@ import { type AggregationNode, type CollectedAggregationNode, isPipeline } from 
 import { formatDecimal } from './decimal-format.js';
 import { finalizeAggregations, percentileOfBuckets } from './pipeline.js';
 import { cdf, emptyDigest, mergeDigests, quantile } from './tdigest.js';
+import { type CompositeBucketPartial, compareCompositeKeys, renderKeyValue } from './composite.js';
 import { compareHits } from '../query/sort.js';
-import { metricValue, sortTermsBuckets } from './aggregators.js';
+import { metricValue, sortTermsBuckets, sortTupleBuckets } from './aggregators.js';
 import { createDateRounding } from './date-rounding.js';
-import type { AggregationPartial, PartialMap, TermsBucketPartial, TopHitPartial } from './partials.js';
+import type { AggregationPartial, PartialMap, TermsBucketPartial, TermsValueType, TopHitPartial } from './partials.js';
 
 /** Merges partial maps (one per shard) into one partial map. */
 export function reduceAggregations(nodes: readonly AggregationNode[], parts: readonly PartialMap[]): PartialMap {
@@ -125,6 +126,78 @@ function reduceOne(node: AggregationNode, partials: readonly AggregationPartial[
         })),
       };
     }
+    case 'multi_terms': {
+      assert(node.kind === 'multi_terms', 'multi_terms partial belongs to a multi_terms node');
+      const multis = partials as Extract<AggregationPartial, { type: 'multi_terms' }>[];
+      const merged = new Map<string, { key: readonly (string | number)[]; docCount: number; errorBound: number; parts: PartialMap[] }>();
+      let otherDocCount = 0;
+      let errorBound = 0;
+      for (const partial of multis) {
+        otherDocCount += partial.otherDocCount;
+        errorBound += partial.errorBound;
+        for (const bucket of partial.buckets) {
+          const id = JSON.stringify(bucket.key);
+          let entry = merged.get(id);
+          if (entry === undefined) merged.set(id, (entry = { key: bucket.key, docCount: 0, errorBound: 0, parts: [] }));
+          entry.docCount += bucket.docCount;
+          entry.errorBound += bucket.errorBound;
+          entry.parts.push(bucket.aggs);
+        }
+      }
+      const buckets = [...merged.values()]
+        .map((entry) => ({ key: entry.key, docCount: entry.docCount, errorBound: entry.errorBound, aggs: reduceAggregations(node.subAggregations, entry.parts) }))
+        .filter((bucket) => bucket.docCount >= node.minDocCount);
+      sortTupleBuckets(buckets, node.order);
+      const kept = buckets.slice(0, node.size);
+      for (let index = kept.length; index < buckets.length; index++) otherDocCount += buckets[index]!.docCount;
+      const valueTypes = multis.find((partial) => partial.buckets.length > 0)?.valueTypes ?? first.valueTypes;
+      return { type: 'multi_terms', valueTypes, buckets: kept, otherDocCount, errorBound };
+    }
+    case 'rare_terms': {
+      assert(node.kind === 'rare_terms', 'rare_terms partial belongs to a rare_terms node');
+      const rares = partials as Extract<AggregationPartial, { type: 'rare_terms' }>[];
+      const frequent = new Set<string | number>();
+      for (const partial of rares) for (const key of partial.frequentKeys) frequent.add(key);
+      const merged = new Map<string | number, { key: string | number; docCount: number; parts: PartialMap[] }>();
+      for (const partial of rares) {
+        for (const bucket of partial.buckets) {
+          let entry = merged.get(bucket.key);
+          if (entry === undefined) merged.set(bucket.key, (entry = { key: bucket.key, docCount: 0, parts: [] }));
+          entry.docCount += bucket.docCount;
+          entry.parts.push(bucket.aggs);
+        }
+      }
+      const buckets: TermsBucketPartial[] = [];
+      for (const entry of merged.values()) {
+        if (frequent.has(entry.key) || entry.docCount > node.maxDocCount) frequent.add(entry.key);
+        else buckets.push({ key: entry.key, docCount: entry.docCount, errorBound: 0, aggs: reduceAggregations(node.subAggregations, entry.parts) });
+      }
+      // Elasticsearch orders rare terms by count, then key, ascending.
+      sortTermsBuckets(buckets as { key: string | number; docCount: number; aggs: PartialMap }[], [{ key: '_count', direction: 'asc' }, { key: '_key', direction: 'asc' }]);
+      const valueType = rares.find((partial) => partial.buckets.length > 0 || partial.frequentKeys.length > 0)?.valueType ?? first.valueType;
+      return { type: 'rare_terms', valueType, buckets, frequentKeys: [...frequent].sort((left, right) => (left < right ? -1 : left > right ? 1 : 0)) };
+    }
+    case 'composite': {
+      assert(node.kind === 'composite', 'composite partial belongs to a composite node');
+      const composites = partials as Extract<AggregationPartial, { type: 'composite' }>[];
+      const merged = new Map<string, { key: CompositeBucketPartial['key']; docCount: number; parts: PartialMap[] }>();
+      for (const partial of composites) {
+        for (const bucket of partial.buckets) {
+          const id = JSON.stringify(bucket.key);
+          let entry = merged.get(id);
+          if (entry === undefined) merged.set(id, (entry = { key: bucket.key, docCount: 0, parts: [] }));
+          entry.docCount += bucket.docCount;
+          entry.parts.push(bucket.aggs);
+        }
+      }
+      const buckets = [...merged.values()]
+        .sort((left, right) => compareCompositeKeys(node.sources, left.key, right.key))
+        .slice(0, node.size)
+        .map((entry) => ({ key: entry.key, docCount: entry.docCount, aggs: reduceAggregations(node.subAggregations, entry.parts) }));
+      // A source is boolean when any shard read it from a boolean field (an unmapped shard cannot tell).
+      const booleans = node.sources.map((_, index) => composites.some((partial) => partial.booleans[index] === true));
+      return { type: 'composite', buckets, booleans };
+    }
     case 'single_bucket': {
       const singles = partials as Extract<AggregationPartial, { type: 'single_bucket' }>[];
       return {
@@ -152,6 +225,14 @@ function reduceOne(node: AggregationNode, partials: readonly AggregationPartial[
       return { type: 'top_hits', total: tops.reduce((sum, partial) => sum + partial.total, 0), maxScore: scores.length === 0 ? NaN : Math.max(...scores), hits: hits.slice(0, node.from + node.size) };
     }
   }
+}
+
+/** A terms key as Elasticsearch formats it (key_as_string, max_bucket keys): dates, booleans, doubles. */
+export function termKeyString(key: string | number, valueType: TermsValueType): string {
+  if (valueType === 'boolean') return key === 1 ? 'true' : 'false';
+  if (valueType === 'date') return formatDate(key as number, undefined);
+  if (valueType === 'double') return javaDoubleString(key as number);
+  return String(key);
 }
 
 /** Java's Double.toString for the values Elasticsearch prints in range keys ("100.0", "1.5"). */
@@ -246,6 +327,12 @@ export function emptyPartial(node: CollectedAggregationNode): AggregationPartial
       return { type: 'filters', buckets: node.filters.map((filter) => ({ key: filter.key, docCount: 0, aggs: {} })) };
     case 'top_hits':
       return { type: 'top_hits', total: 0, maxScore: NaN, hits: [] };
+    case 'composite':
+      return { type: 'composite', buckets: [], booleans: node.sources.map(() => false) };
+    case 'multi_terms':
+      return { type: 'multi_terms', valueTypes: node.terms.map(() => 'string'), buckets: [], otherDocCount: 0, errorBound: 0 };
+    case 'rare_terms':
+      return { type: 'rare_terms', valueType: 'string', buckets: [], frequentKeys: [] };
     default:
       return { type: 'stats', metric: node.kind, count: 0, sum: 0, min: Infinity, max: -Infinity, sumOfSquares: 0, isDate: false };
   }
@@ -320,6 +407,39 @@ function renderOne(node: CollectedAggregationNode, partialOrUndefined: Aggregati
     }
     case 'single_bucket':
       return { doc_count: partial.docCount, ...subs(partial.aggs) };
+    case 'multi_terms': {
+      assert(node.kind === 'multi_terms', 'multi_terms node');
+      return {
+        doc_count_error_upper_bound: partial.errorBound,
+        sum_other_doc_count: partial.otherDocCount,
+        buckets: partial.buckets.map((bucket) => {
+          const rendered: Record<string, unknown> = {
+            key: bucket.key.map((value, index) => (partial.valueTypes[index] === 'boolean' ? value === 1 : value)),
+            key_as_string: bucket.key.map((value, index) => termKeyString(value, partial.valueTypes[index] ?? 'string')).join('|'),
+            doc_count: bucket.docCount,
+          };
+          if (node.showTermDocCountError) rendered['doc_count_error_upper_bound'] = bucket.errorBound;
+          return { ...rendered, ...subs(bucket.aggs) };
+        }),
+      };
+    }
+    case 'rare_terms':
+      return {
+        buckets: partial.buckets.map((bucket) => {
+          const rendered: Record<string, unknown> = { key: bucket.key };
+          if (partial.valueType === 'boolean' || partial.valueType === 'date') rendered['key_as_string'] = termKeyString(bucket.key, partial.valueType);
+          return { ...rendered, doc_count: bucket.docCount, ...subs(bucket.aggs) };
+        }),
+      };
+    case 'composite': {
+      assert(node.kind === 'composite', 'composite node');
+      const keyOf = (key: CompositeBucketPartial['key']): Record<string, unknown> =>
+        Object.fromEntries(node.sources.map((source, index) => [source.name, renderKeyValue(source, key[index]!, partial.booleans[index] === true)]));
+      const buckets = partial.buckets.map((bucket) => ({ key: keyOf(bucket.key), doc_count: bucket.docCount, ...subs(bucket.aggs) }));
+      // after_key: the last bucket's key, for the next page.
+      const last = partial.buckets[partial.buckets.length - 1];
+      return last === undefined ? { buckets } : { after_key: keyOf(last.key), buckets };
+    }
     case 'filters': {
       assert(node.kind === 'filters', 'filters node');
       const rendered = partial.buckets.map((bucket) => [bucket.key, { doc_count: bucket.docCount, ...subs(bucket.aggs) }] as const);

@@ -3,6 +3,7 @@
  * `parseQuery` from Elasticsearch's JSON and never mutated afterwards. Names follow the DSL.
  */
 import type { TextQueryNode } from './text-queries-ast.js';
+import type { ScriptQueryNode } from './script-queries.js';
 
 export type Nodes = readonly QueryNode[];
 export type TermValue = string | number | boolean;
@@ -92,7 +93,8 @@ export type QueryNode =
     }
   | { readonly kind: 'constant_score'; readonly filter: QueryNode; readonly boost: number }
   | { readonly kind: 'dis_max'; readonly queries: Nodes; readonly tieBreaker: number; readonly boost: number }
-  | TextQueryNode;
+  | TextQueryNode
+  | ScriptQueryNode;
 
 export type QueryKind = QueryNode['kind'];
 

@@ -1,5 +1,6 @@
 export type { QueryNode, QueryKind, Nodes, TermValue, FieldBoost } from './ast.js';
 export { parseQuery } from './parse.js';
+export { namedQueries } from './named-queries.js';
 export { planQuery, explainPlan, bm25For, bm25Idf, bm25K1, bm25B, resolveMinimumShouldMatch, type PlanContext, type Weight } from './plan.js';
 // The weight classes, read (never built) by the score explanations of src/search/explain.ts.
 export { BoolWeight, ConstantScoreWeight, DisMaxWeight, DocSetWeight, MatchAllWeight, MatchNoneWeight, PhraseWeight, TermWeight } from './plan.js';

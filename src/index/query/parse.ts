@@ -9,7 +9,9 @@ import { limits } from '../../common/limits.js';
 import { type FieldBoost, type Nodes, type QueryNode, type TermValue, deepFreeze } from './ast.js';
 import { isValidTimeZone } from './date-math.js';
 import { parseQueryString } from './query-string.js';
+import { nameQuery, queryNameOf } from './named-queries.js';
 import { textQueryParser } from './text-queries-parse.js';
+import { scriptQueryParser } from './script-queries.js';
 
 type Json = Record<string, unknown>;
 
@@ -48,10 +50,13 @@ function parseClause(json: unknown): QueryNode {
   if (keys.length > 1) throw errors.parsing(`[${keys[0]}] malformed query, expected [END_OBJECT] but found [FIELD_NAME]`);
   const kind = keys[0]!;
   const body = json[kind];
-  const parser = Object.hasOwn(parsers, kind) ? parsers[kind] : textQueryParser(kind);
+  const parser = Object.hasOwn(parsers, kind) ? parsers[kind] : (textQueryParser(kind) ?? scriptQueryParser(kind, parseNode));
   if (parser === undefined) throw errors.parsing(`unknown query [${kind}]`);
   if (!isObject(body)) throw errors.parsing(`[${kind}] query malformed, no start_object after query name`);
-  return parser(body);
+  const node = parser(body);
+  const name = queryNameOf(kind, body);
+  if (name !== undefined) nameQuery(node, name);
+  return node;
 }
 
 export function number(value: unknown, query: string, name: string): number {

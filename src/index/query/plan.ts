@@ -14,6 +14,7 @@ import { normLengthTable } from '../engine/small-float.js';
 import type { QueryNode, TermValue } from './ast.js';
 import { formatIp, parseCidr, parseIp } from './ip.js';
 import { planCombinedFields, planTextQuery, textQueryMatchesConstant } from './text-queries-plan.js';
+import { planScriptQuery } from './script-queries.js';
 import { DateParseError, type NanoInstant, compareNanoInstants, evaluateDateMath, evaluateDateMathNanos, maxNanoInstant, parseDate } from './date-math.js';
 import {
   AllDocsScorer,
@@ -438,6 +439,10 @@ function plan(node: QueryNode, context: PlanContext, boost: number, scoring: boo
       return planMultiMatch(node, context, boost * node.boost, scoring);
     case 'combined_fields':
       return planCombinedFields(node, context, boost * node.boost, scoring);
+    case 'script':
+    case 'script_score':
+    case 'function_score':
+      return planScriptQuery(node, context, boost, scoring, (query, innerScoring) => plan(query, context, 1, innerScoring));
     default:
       break;
   }

@@ -5,6 +5,8 @@
 import { errors } from '../../common/errors.js';
 import type { FieldMappings, Segment } from '../engine/segment.js';
 import { epochNanosString } from './date-math.js';
+import type { ScriptSpec } from '../script/index.js';
+import { parseScriptSort, scriptSortValue } from './script-sort.js';
 
 export type SortOrder = 'asc' | 'desc';
 
@@ -25,7 +27,9 @@ export type SortSpec =
        * `date_nanos` convert dates of the other resolution; `long` truncates, `double` keeps).
        */
       readonly numericType?: NumericType;
-    };
+    }
+  /** `_script`: a script computes each document's key (a double for `number`, a string for `string`). */
+  | { readonly kind: 'script'; readonly order: SortOrder; readonly type: 'number' | 'string'; readonly script: ScriptSpec };
 
 export type NumericType = 'long' | 'double' | 'date' | 'date_nanos';
 const numericTypes: readonly NumericType[] = ['long', 'double', 'date', 'date_nanos'];
@@ -60,6 +64,7 @@ function orderOf(value: unknown, field: string): SortOrder {
 function specFor(field: string, options: Json): SortSpec {
   if (field === '_score') return { kind: 'score', order: options['order'] === undefined ? 'desc' : orderOf(options['order'], field) };
   if (field === '_doc') return { kind: 'doc', order: options['order'] === undefined ? 'asc' : orderOf(options['order'], field) };
+  if (field === '_script') return parseScriptSort(options);
   for (const key of Object.keys(options)) {
     if (!['order', 'missing', 'mode', 'unmapped_type', 'format', 'numeric_type'].includes(key)) throw errors.parsing(`[field_sort] unknown field [${key}]`);
   }
@@ -129,7 +134,8 @@ export function checkSortFields(sort: readonly SortSpec[], mappings: FieldMappin
 }
 
 /** The sort key of `doc` in `segment` for a field spec (null when the doc has no value). */
-export function fieldSortValue(segment: Segment, spec: Extract<SortSpec, { kind: 'field' }>, doc: number): SortValue {
+export function fieldSortValue(segment: Segment, spec: Extract<SortSpec, { kind: 'field' | 'script' }>, doc: number, score = 0): SortValue {
+  if (spec.kind === 'script') return scriptSortValue(segment, spec, doc, score);
   const values = segment.docValues.get(spec.field);
   if (values === undefined) return null;
   const from = values.valueStart[doc]!;

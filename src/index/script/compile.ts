@@ -155,6 +155,20 @@ class Compiler {
   // ------------------------------------------------------------ statements
 
   statement(statement: Stmt, scope: Scope, context: { loops: number; last: boolean }): Exec {
+    const exec = this.statementOf(statement, scope, context);
+    if (statement.type !== 'while' && statement.type !== 'doWhile' && statement.type !== 'for' && statement.type !== 'forEach') return exec;
+    // The loop counter and the clock fail at the loop itself, as Painless's counter check does.
+    return (frame) => {
+      try {
+        return exec(frame);
+      } catch (error) {
+        if (error instanceof JavaFault && error.offset === undefined) error.offset = statement.start;
+        throw error;
+      }
+    };
+  }
+
+  private statementOf(statement: Stmt, scope: Scope, context: { loops: number; last: boolean }): Exec {
     switch (statement.type) {
       case 'empty':
         return () => 0;

@@ -6,7 +6,7 @@
  * refused as Elasticsearch refuses fielddata on it.
  * Reference: https://www.elastic.co/guide/en/elasticsearch/painless/current/painless-walkthrough.html
  */
-import type { DocValues, FieldMapping } from '../engine/segment.js';
+import type { DocValues, FieldMapping, FieldMappings, Segment } from '../engine/segment.js';
 import { JavaFault, javaString, makeDouble, type ScriptObject, type Value } from './values.js';
 
 /** What the host knows of one field of one document. */
@@ -21,7 +21,9 @@ const longTypes = new Set(['long', 'integer', 'short', 'byte']);
 const doubleTypes = new Set(['double', 'float']);
 
 function missingValue(field: string): JavaFault {
-  return new JavaFault('illegal_state_exception', `A document doesn't have a value for a field! Use doc[<field>].size()==0 to check if a document is missing a field!`.replace('<field>', field));
+  // Elasticsearch's message names no field: `<field>` is literal.
+  void field;
+  return new JavaFault('illegal_state_exception', "A document doesn't have a value for a field! Use doc[<field>].size()==0 to check if a document is missing a field!");
 }
 
 /** A date value: epoch milliseconds with the accessors scripts use. */
@@ -58,6 +60,7 @@ function dateValue(millis: number): ScriptObject {
         case 'getSecond/0':
           return date.getUTCSeconds();
         case 'toString/0':
+        case 'toJson/0':
           return iso();
         case 'equals/1':
           return typeof args[0] === 'object' && args[0] !== null && 'javaType' in args[0] && (args[0] as ScriptObject).call?.('toEpochMilli', []) === BigInt(millis);
@@ -174,4 +177,17 @@ export function docLookup(index: string, doc: number, fieldOf: (name: string) =>
       throw new JavaFault('illegal_argument_exception', `dynamic method [${this.javaType}, ${name}/${args.length}] not found`);
     },
   };
+}
+
+/** `doc` for one document of a segment: the field's mapping (aliases followed), doc values and terms. */
+export function segmentDocLookup(segment: Segment, mappings: FieldMappings, index: string, doc: number): ScriptObject {
+  return docLookup(index, doc, (name) => {
+    let mapping = mappings[name];
+    let field = name;
+    if (mapping?.aliasOf !== undefined) {
+      field = mapping.aliasOf;
+      mapping = mappings[field];
+    }
+    return { mapping, docValues: segment.docValues.get(field), terms: segment.postings.get(field)?.terms };
+  });
 }

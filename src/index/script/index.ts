@@ -20,7 +20,7 @@ import { JavaFault, fromJson, isObjectLike, javaClassName, javaString, toJson, t
 
 export { fromJson, toJson, javaString, type Value, type ScriptObject } from './values.js';
 export { JDouble, JFloat, JChar, JavaFault, fault } from './values.js';
-export { docLookup, type DocFieldValues } from './doc.js';
+export { docLookup, segmentDocLookup, type DocFieldValues } from './doc.js';
 
 /** The script contexts Strait runs, each with the variables and functions Elasticsearch gives it. */
 export type ScriptContext = 'update' | 'update_by_query' | 'reindex' | 'ingest' | 'score' | 'filter' | 'field' | 'sort' | 'runtime_field';
@@ -123,6 +123,8 @@ export interface CompiledScript {
   readonly params: Readonly<Record<string, unknown>>;
   /** One bounded run with the context's variables (besides `params`); the value the script returns. */
   execute(variables: Readonly<Record<string, Value>>, clock: ScriptClock, functions?: Readonly<Record<string, (args: readonly Value[]) => Value>>): Value;
+  /** A run-time error of this script that its caller detected (a score that is not a number, say). */
+  runtimeFailure(fault: JavaFault): EsError;
 }
 
 interface CacheEntry {
@@ -166,7 +168,17 @@ export function checkCompiles(source: string, context: ScriptContext): void {
  * Resolves and compiles a script for `context`. A stored script must exist (404 otherwise) and be
  * painless; `mustache` search templates are refused.
  */
-export function compileScript(spec: ScriptSpec, context: ScriptContext, stored?: StoredScriptLookup): CompiledScript {
+/**
+ * The node's stored scripts, for the callers that have no handle on them (scripted queries and
+ * sorts, planned deep inside a shard search). A node has one store; SqlStoredScripts.open sets it.
+ */
+let nodeStoredScripts: StoredScriptLookup | undefined;
+
+export function setNodeStoredScripts(lookup: StoredScriptLookup): void {
+  nodeStoredScripts = lookup;
+}
+
+export function compileScript(spec: ScriptSpec, context: ScriptContext, stored: StoredScriptLookup | undefined = nodeStoredScripts): CompiledScript {
   let source = spec.source;
   if (spec.id !== undefined) {
     const found = stored?.get(spec.id);
@@ -181,6 +193,7 @@ export function compileScript(spec: ScriptSpec, context: ScriptContext, stored?:
     context,
     source: scriptSource,
     params: spec.params,
+    runtimeFailure: (fault) => runtimeError(entry.program, fault),
     execute(variables, clock, functions = {}) {
       const frame: Frame = {
         locals: new Array<Value>(entry.compiled.localCount).fill(null),

@@ -7,7 +7,7 @@
  */
 import { claimFormatVersion, errors, limits, type SqlDatabase } from '../../common/index.js';
 import { StoreFormatError } from '../store/index.js';
-import { checkCompiles, checkLang, type ScriptContext, type StoredScript, type StoredScriptLookup } from './index.js';
+import { checkCompiles, checkLang, setNodeStoredScripts, type ScriptContext, type StoredScript, type StoredScriptLookup } from './index.js';
 import { ScriptCompileError } from './lexer.js';
 import { parseScript } from './parser.js';
 import { compileError } from './index.js';
@@ -25,7 +25,9 @@ export class SqlStoredScripts implements StoredScriptLookup {
     `);
     const found = claimFormatVersion(db, 'stored_scripts_meta', STORED_SCRIPTS_FORMAT_VERSION);
     if (found !== undefined) throw new StoreFormatError(`stored scripts have format version [${found}], this node reads [${STORED_SCRIPTS_FORMAT_VERSION}]`);
-    return new SqlStoredScripts(db);
+    const store = new SqlStoredScripts(db);
+    setNodeStoredScripts(store);
+    return store;
   }
 
   get(id: string): StoredScript | undefined {

@@ -14,6 +14,9 @@ import { callRoute, type RouteCallOptions } from '../../harness/routes.js';
 import { documentRoutes } from '../../../src/http/routes/documents.js';
 import { indicesRoutes } from '../../../src/http/routes/indices.js';
 import { searchRoutes } from '../../../src/http/routes/search.js';
+import { reindexRoutes } from '../../../src/http/routes/reindex.js';
+import { BulkByScrollService } from '../../../src/search/bulk-by-scroll-runner.js';
+import { defaultRemoteTls } from '../../../src/search/reindex-remote.js';
 import { openIndicesService, type IndicesService } from '../../../src/index/index.js';
 import { SearcherService } from '../../../src/index/searcher/index.js';
 import { SearchService } from '../../../src/search/index.js';
@@ -40,7 +43,8 @@ function open(dir: string, nodeDb: SqlDatabase, clock: { now: number }, onOpen: 
   const service = openIndicesService({ nodeDb, pathData: dir, log, nowMs: () => clock.now, refreshTickMs: 0 });
   const searchers = new SearcherService(service, log);
   const search = new SearchService({ indices: service, searchers, log, nowMs: () => clock.now, nodeId: 'node-test', scrollSweepMs: 0 });
-  const routes: Route[] = [...indicesRoutes(service), ...documentRoutes(service), ...searchRoutes(search)];
+  const bulkByScroll = new BulkByScrollService({ search, indices: service, tasks: search.tasks, log, nowMs: () => clock.now, remoteWhitelist: [], remoteTls: defaultRemoteTls });
+  const routes: Route[] = [...indicesRoutes(service), ...documentRoutes(service), ...searchRoutes(search), ...reindexRoutes(bulkByScroll)];
   const harness: SearchHarness = {
     service,
     searchers,

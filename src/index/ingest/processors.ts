@@ -1,0 +1,809 @@
+/**
+ * The processor types (pure): each factory reads its options once, when the pipeline is parsed,
+ * and returns what it does to a document. Messages are Elasticsearch's (they name Java types).
+ * Reference: https://www.elastic.co/guide/en/elasticsearch/reference/current/processors.html
+ */
+import { isIP } from 'node:net';
+import { errors } from '../../common/index.js';
+import { castError, deepCopy, IngestDocument, isPlainObject, javaTypeName, type IngestMap } from './document.js';
+import { checkTimeZone, dateIndexNameExpression, formatWithPattern, isDateRounding, parseWithFormat } from './dates.js';
+import { compileGrok, grokPatternBank, matchGrok, type CompiledGrok } from './grok.js';
+import { compileScript, parseScriptSpec, runIngestScript } from '../script/index.js';
+import { runNestedProcessor, scriptClock, type ProcessorBody, type ProcessorConfig, type ProcessorFactory } from './pipeline.js';
+import { compileTemplate, compileValue, renderTemplate } from './template.js';
+
+/** Java's `Object.toString()` of a JSON value, as messages and `join` show it. */
+function javaString(value: unknown): string {
+  if (value === null || value === undefined) return 'null';
+  if (typeof value === 'string') return value;
+  if (typeof value === 'number' || typeof value === 'boolean') return String(value);
+  if (Array.isArray(value)) return `[${value.map(javaString).join(', ')}]`;
+  return `{${Object.entries(value as IngestMap).map(([key, item]) => `${key}=${javaString(item)}`).join(', ')}}`;
+}
+
+/** A field option that may hold a template (`{{...}}`), as set, append, remove and rename allow. */
+function templatedField(config: ProcessorConfig, name: string): (document: IngestDocument) => string {
+  const template = compileTemplate(config.string(name));
+  return (document) => renderTemplate(template, document);
+}
+
+// ---------------------------------------------------------------- string processors
+
+/**
+ * Elasticsearch's AbstractStringProcessor: a string field (or a list of strings) is changed into
+ * `target_field` (default: the field itself).
+ */
+function stringProcessor(change: (value: string) => string): ProcessorFactory {
+  return (config) => stringBody(config, change);
+}
+
+function stringBody(config: ProcessorConfig, apply: (value: string) => string): ProcessorBody {
+  {
+    const field = config.string('field');
+    const ignoreMissing = config.boolean('ignore_missing', false);
+    const targetField = config.string('target_field', field);
+    return (document) => {
+      const value = ignoreMissing ? document.getOptional(field) : document.get(field);
+      if ((value === undefined || value === null) && ignoreMissing) return;
+      if (value === undefined || value === null) throw errors.illegalArgument(`field [${field}] is null, cannot process it.`);
+      if (Array.isArray(value)) {
+        const changed = value.map((item) => {
+          if (typeof item !== 'string') throw errors.illegalArgument(`value [${javaString(item)}] of type [${javaTypeName(item)}] in list field [${field}] cannot be cast to [java.lang.String]`);
+          return apply(item);
+        });
+        document.set(targetField, changed);
+        return;
+      }
+      if (typeof value !== 'string') throw castError(field, value, 'java.lang.String');
+      document.set(targetField, apply(value));
+    };
+  };
+}
+
+function urlDecode(value: string): string {
+  try {
+    return decodeURIComponent(value.replace(/\+/g, ' '));
+  } catch {
+    throw errors.illegalArgument(`URLDecoder: Illegal hex characters in escape (%) pattern in [${value}]`);
+  }
+}
+
+/** Java regular expressions are close to JavaScript's; a pattern JavaScript refuses is a configuration error. */
+function compileRegex(config: ProcessorConfig, property: string, pattern: string, flags = ''): RegExp {
+  try {
+    return new RegExp(pattern.replace(/\(\?>/g, '(?:'), flags);
+  } catch (error) {
+    throw config.error(property, `Invalid regex pattern. ${error instanceof Error ? error.message : String(error)}`);
+  }
+}
+
+/** A Java replacement string (`$1`, `${name}`, `\$`) as JavaScript's replace understands it. */
+function javaReplacement(replacement: string): string {
+  let output = '';
+  for (let position = 0; position < replacement.length; position++) {
+    const character = replacement[position]!;
+    if (character === '\\' && position + 1 < replacement.length) {
+      const next = replacement[++position]!;
+      output += next === '$' ? '$$' : next;
+    } else if (character === '$' && replacement[position + 1] === '{') {
+      const end = replacement.indexOf('}', position);
+      output += `$<${replacement.slice(position + 2, end)}>`;
+      position = end;
+    } else {
+      output += character;
+    }
+  }
+  return output;
+}
+
+/** Java's String.split(regex, limit): no capture groups in the output; limit 0 drops trailing empty strings. */
+export function javaSplit(text: string, separator: RegExp, preserveTrailing: boolean, limit = 0): string[] {
+  const global = new RegExp(separator.source, separator.flags.includes('g') ? separator.flags : `${separator.flags}g`);
+  const parts: string[] = [];
+  let start = 0;
+  for (let match = global.exec(text); match !== null; match = global.exec(text)) {
+    if (match[0].length === 0) {
+      if (match.index >= text.length) break;
+      if (match.index === 0) {
+        global.lastIndex += 1;
+        continue;
+      }
+      parts.push(text.slice(start, match.index));
+      start = match.index;
+      global.lastIndex += 1;
+    } else {
+      parts.push(text.slice(start, match.index));
+      start = match.index + match[0].length;
+    }
+    if (limit > 0 && parts.length === limit - 1) break;
+  }
+  parts.push(text.slice(start));
+  if (!preserveTrailing && limit === 0) while (parts.length > 1 && parts[parts.length - 1] === '') parts.pop();
+  if (!preserveTrailing && limit === 0 && parts.length === 1 && parts[0] === '' && text !== '') return [];
+  return parts;
+}
+
+// ---------------------------------------------------------------- convert
+
+type ConvertType = 'integer' | 'long' | 'float' | 'double' | 'boolean' | 'string' | 'ip' | 'auto';
+const convertTypes = new Set<string>(['integer', 'long', 'float', 'double', 'boolean', 'string', 'ip', 'auto']);
+const integerMax = 2 ** 31 - 1;
+
+function parseJavaInteger(text: string, bits: 32 | 64): number | undefined {
+  let value: number;
+  if (/^[+-]?0[xX][0-9a-fA-F]+$/.test(text)) value = (text.startsWith('-') ? -1 : 1) * Number.parseInt(text.replace(/^[+-]?0[xX]/, ''), 16);
+  else if (/^[+-]?\d+$/.test(text)) value = Number(text);
+  else return undefined;
+  if (bits === 32 && (value > integerMax || value < -integerMax - 1)) return undefined;
+  if (bits === 64 && !Number.isSafeInteger(value)) return undefined;
+  return value;
+}
+
+function parseJavaDouble(text: string): number | undefined {
+  const trimmed = text.trim().replace(/[dDfF]$/, '');
+  if (trimmed === '' || !/^[+-]?(NaN|Infinity|(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?)$/.test(trimmed)) return undefined;
+  return Number(trimmed);
+}
+
+/** The shortest decimal that reads back as the same 32-bit float (what Java's Float.toString prints). */
+function asFloat(value: number): number {
+  const float = Math.fround(value);
+  if (!Number.isFinite(float)) return float;
+  for (let digits = 1; digits <= 9; digits++) {
+    const candidate = Number(float.toPrecision(digits));
+    if (Math.fround(candidate) === float) return candidate;
+  }
+  return float;
+}
+
+function convertValue(value: unknown, type: ConvertType): unknown {
+  const text = javaString(value);
+  switch (type) {
+    case 'integer':
+    case 'long': {
+      const number = parseJavaInteger(text, type === 'integer' ? 32 : 64);
+      if (number === undefined) throw errors.illegalArgument(`unable to convert [${text}] to ${type}`);
+      return number;
+    }
+    case 'float':
+    case 'double': {
+      const number = parseJavaDouble(text);
+      if (number === undefined) throw errors.illegalArgument(`unable to convert [${text}] to ${type}`);
+      return type === 'float' ? asFloat(number) : number;
+    }
+    case 'boolean': {
+      if (text.toLowerCase() === 'true') return true;
+      if (text.toLowerCase() === 'false') return false;
+      throw errors.illegalArgument(`[${text}] is not a boolean value, cannot convert to boolean`);
+    }
+    case 'string':
+      return text;
+    case 'ip':
+      if (isIP(text) === 0) throw errors.illegalArgument(`'${text}' is not an IP string literal.`);
+      return text;
+    case 'auto': {
+      if (typeof value !== 'string') return value;
+      const integer = parseJavaInteger(value, 64);
+      if (integer !== undefined) return integer;
+      // Elasticsearch's auto tries float before double.
+      const double = parseJavaDouble(value);
+      if (double !== undefined) return asFloat(double);
+      if (value.toLowerCase() === 'true') return true;
+      if (value.toLowerCase() === 'false') return false;
+      return value;
+    }
+  }
+}
+
+// ---------------------------------------------------------------- dissect
+
+interface DissectKey {
+  readonly name: string;
+  readonly modifier: 'none' | 'append' | 'skip' | 'reference_key' | 'reference_value';
+  readonly rightPadding: boolean;
+  readonly order: number;
+  readonly delimiter: string;
+}
+
+interface DissectPattern {
+  readonly prefix: string;
+  readonly keys: readonly DissectKey[];
+}
+
+function parseDissect(config: ProcessorConfig, pattern: string): DissectPattern {
+  const keyPattern = /%\{([^}]*)\}/g;
+  const first = pattern.indexOf('%{');
+  if (first < 0) throw config.error('pattern', `Unable to find any keys or delimiters for pattern [${pattern}]`);
+  const keys: DissectKey[] = [];
+  const matches = [...pattern.matchAll(keyPattern)];
+  matches.forEach((match, position) => {
+    const end = match.index + match[0].length;
+    const next = matches[position + 1]?.index ?? pattern.length;
+    let body = match[1]!;
+    let rightPadding = false;
+    if (body.endsWith('->')) (rightPadding = true), (body = body.slice(0, -2));
+    let modifier: DissectKey['modifier'] = 'none';
+    if (body.startsWith('+')) (modifier = 'append'), (body = body.slice(1));
+    else if (body.startsWith('?')) (modifier = 'skip'), (body = body.slice(1));
+    else if (body.startsWith('*')) (modifier = 'reference_key'), (body = body.slice(1));
+    else if (body.startsWith('&')) (modifier = 'reference_value'), (body = body.slice(1));
+    let order = 0;
+    const ordinal = /^(.*)\/(\d+)$/.exec(body);
+    if (ordinal !== null && modifier === 'append') (body = ordinal[1]!), (order = Number(ordinal[2]));
+    if (body === '') modifier = 'skip';
+    keys.push({ name: body, modifier, rightPadding, order, delimiter: pattern.slice(end, next) });
+  });
+  const referenceKeys = new Set(keys.filter((key) => key.modifier === 'reference_key').map((key) => key.name));
+  const referenceValues = new Set(keys.filter((key) => key.modifier === 'reference_value').map((key) => key.name));
+  for (const name of referenceKeys) {
+    if (!referenceValues.has(name)) throw config.error('pattern', `Unable to parse pattern [${pattern}]: the reference key [*${name}] has no reference value [&${name}]`);
+  }
+  return { prefix: pattern.slice(0, first), keys };
+}
+
+/** Splits `text` along the pattern's delimiters; undefined when a delimiter is not found. */
+function dissect(pattern: DissectPattern, text: string, appendSeparator: string): Map<string, string> | undefined {
+  if (!text.startsWith(pattern.prefix)) return undefined;
+  let position = pattern.prefix.length;
+  const values: { key: DissectKey; value: string }[] = [];
+  for (let index = 0; index < pattern.keys.length; index++) {
+    const key = pattern.keys[index]!;
+    let value: string;
+    if (key.delimiter === '') {
+      if (index === pattern.keys.length - 1) {
+        value = text.slice(position);
+        position = text.length;
+      } else {
+        value = '';
+      }
+    } else {
+      const found = text.indexOf(key.delimiter, position);
+      if (found < 0) return undefined;
+      value = text.slice(position, found);
+      position = found + key.delimiter.length;
+      if (key.rightPadding) while (text.startsWith(key.delimiter, position)) position += key.delimiter.length;
+    }
+    values.push({ key, value });
+  }
+  const last = pattern.keys[pattern.keys.length - 1];
+  if (last !== undefined && last.delimiter !== '' && position < text.length) {
+    // Text after the final delimiter belongs to no key: Elasticsearch appends it to the last value.
+    values[values.length - 1]!.value += text.slice(position - last.delimiter.length);
+  }
+  const results = new Map<string, string>();
+  const appended = new Map<string, { order: number; position: number; value: string }[]>();
+  const referenceKeys = new Map<string, string>();
+  const referenceValues = new Map<string, string>();
+  values.forEach(({ key, value }, position) => {
+    switch (key.modifier) {
+      case 'skip':
+        return;
+      case 'append': {
+        const list = appended.get(key.name) ?? [];
+        list.push({ order: key.order, position, value });
+        appended.set(key.name, list);
+        return;
+      }
+      case 'reference_key':
+        referenceKeys.set(key.name, value);
+        return;
+      case 'reference_value':
+        referenceValues.set(key.name, value);
+        return;
+      case 'none':
+        results.set(key.name, value);
+    }
+  });
+  for (const [name, list] of appended) {
+    list.sort((left, right) => left.order - right.order || left.position - right.position);
+    results.set(name, list.map((item) => item.value).join(appendSeparator));
+  }
+  for (const [name, keyName] of referenceKeys) results.set(keyName, referenceValues.get(name) ?? '');
+  return results;
+}
+
+// ---------------------------------------------------------------- kv
+
+function trimCharacters(text: string, characters: string | undefined): string {
+  if (characters === undefined || characters === '') return text;
+  let start = 0;
+  let end = text.length;
+  while (start < end && characters.includes(text[start]!)) start++;
+  while (end > start && characters.includes(text[end - 1]!)) end--;
+  return text.slice(start, end);
+}
+
+function stripBrackets(text: string): string {
+  const pairs: Record<string, string> = { '(': ')', '<': '>', '[': ']', '"': '"', "'": "'" };
+  const closing = pairs[text[0] ?? ''];
+  if (closing !== undefined && text.length >= 2 && text.endsWith(closing)) return text.slice(1, -1);
+  return text;
+}
+
+// ---------------------------------------------------------------- the registry
+
+const dateOutputDefault = "yyyy-MM-dd'T'HH:mm:ss.SSSXXX";
+
+function parseDateWithFormats(value: string, formats: readonly string[], timeZone: string, nowMs: number): number {
+  const defaultYear = new Date(nowMs).getUTCFullYear();
+  for (const format of formats) {
+    const parsed = parseWithFormat(value, format, timeZone, defaultYear);
+    if (parsed !== undefined && Number.isFinite(parsed)) return parsed;
+  }
+  throw errors.illegalArgumentCausedBy(`unable to parse date [${value}]`, errors.illegalArgument(`failed to parse date field [${value}] with formats [${formats.join(', ')}]`));
+}
+
+function checkDateFormats(config: ProcessorConfig, property: string, formats: readonly string[]): void {
+  for (const format of formats) {
+    try {
+      if (!['ISO8601', 'UNIX', 'UNIX_MS', 'TAI64N'].includes(format) && !/^[a-z_]+$/.test(format)) formatWithPattern(0, format, 'UTC');
+    } catch (error) {
+      throw config.error(property, `Invalid format: [${format}]: ${error instanceof Error ? error.message : String(error)}`);
+    }
+  }
+}
+
+const setFactory: ProcessorFactory = (config) => {
+  const field = templatedField(config, 'field');
+  const hasValue = config.has('value');
+  const hasCopyFrom = config.has('copy_from');
+  if (hasValue && hasCopyFrom) throw config.error('copy_from', 'cannot set both `copy_from` and `value` in the same processor');
+  const copyFrom = hasCopyFrom ? config.string('copy_from') : undefined;
+  const value = copyFrom === undefined ? compileValue(config.required('value')) : undefined;
+  if (copyFrom === undefined) config.optional('value');
+  const override = config.boolean('override', true);
+  const ignoreEmptyValue = config.boolean('ignore_empty_value', false);
+  const mediaType = config.string('media_type', 'application/json');
+  if (!['application/json', 'text/plain', 'application/x-www-form-urlencoded'].includes(mediaType)) throw config.error('media_type', `property does not contain a supported media type [${mediaType}]`);
+  return (document) => {
+    const path = field(document);
+    let next: unknown;
+    if (copyFrom !== undefined) {
+      if (ignoreEmptyValue && !document.has(copyFrom)) return;
+      next = deepCopy(document.get(copyFrom));
+    } else {
+      next = value!(document);
+    }
+    if (ignoreEmptyValue && (next === null || next === undefined || next === '')) return;
+    if (!override && document.has(path) && document.get(path) !== null) return;
+    document.set(path, next);
+  };
+};
+
+const removeFactory: ProcessorFactory = (config) => {
+  const fieldNames = config.stringOrList('field', false);
+  const keep = config.stringOrList('keep', false);
+  const ignoreMissing = config.boolean('ignore_missing', false);
+  if (fieldNames === undefined && keep === undefined) throw config.error('field', '[field] required property is missing');
+  if (fieldNames !== undefined && keep !== undefined) throw config.error('keep', 'Too many fields specified. Cannot specify both [field] and [keep].');
+  if (keep !== undefined) {
+    return (document) => {
+      for (const name of Object.keys(document.source())) {
+        if (!keep.some((path) => path === name || path.startsWith(`${name}.`))) document.remove(name);
+      }
+    };
+  }
+  const fields = fieldNames!.map(compileTemplate);
+  return (document) => {
+    for (const template of fields) {
+      const path = renderTemplate(template, document);
+      if (ignoreMissing && !document.has(path)) continue;
+      document.remove(path);
+    }
+  };
+};
+
+const renameFactory: ProcessorFactory = (config) => {
+  const field = templatedField(config, 'field');
+  const targetField = templatedField(config, 'target_field');
+  const ignoreMissing = config.boolean('ignore_missing', false);
+  const override = config.boolean('override', false);
+  return (document) => {
+    const from = field(document);
+    const to = targetField(document);
+    if (!document.has(from)) {
+      if (ignoreMissing) return;
+      throw errors.illegalArgument(`field [${from}] doesn't exist`);
+    }
+    if (document.has(to) && !override) throw errors.illegalArgument(`field [${to}] already exists`);
+    const value = document.get(from);
+    document.remove(from);
+    try {
+      document.set(to, value);
+    } catch (error) {
+      document.set(from, value);
+      throw error;
+    }
+  };
+};
+
+const appendFactory: ProcessorFactory = (config) => {
+  const field = templatedField(config, 'field');
+  const value = compileValue(config.required('value'));
+  const allowDuplicates = config.boolean('allow_duplicates', true);
+  return (document) => document.append(field(document), value(document), allowDuplicates);
+};
+
+const splitFactory: ProcessorFactory = (config) => {
+  const field = config.string('field');
+  const separatorText = config.string('separator');
+  const separator = compileRegex(config, 'separator', separatorText);
+  const targetField = config.string('target_field', field);
+  const ignoreMissing = config.boolean('ignore_missing', false);
+  const preserveTrailing = config.boolean('preserve_trailing', false);
+  return (document) => {
+    const value = ignoreMissing ? document.getOptional(field) : document.get(field);
+    if ((value === undefined || value === null) && ignoreMissing) return;
+    if (value === undefined || value === null) throw errors.illegalArgument(`field [${field}] is null, cannot split.`);
+    if (typeof value !== 'string') throw castError(field, value, 'java.lang.String');
+    document.set(targetField, javaSplit(value, separator, preserveTrailing));
+  };
+};
+
+const joinFactory: ProcessorFactory = (config) => {
+  const field = config.string('field');
+  const separator = config.string('separator');
+  const targetField = config.string('target_field', field);
+  return (document) => {
+    const value = document.get(field);
+    if (value === null || value === undefined) throw errors.illegalArgument(`field [${field}] is null, cannot join.`);
+    if (!Array.isArray(value)) throw castError(field, value, 'java.util.List');
+    document.set(targetField, value.map(javaString).join(separator));
+  };
+};
+
+const convertFactory: ProcessorFactory = (config) => {
+  const field = config.string('field');
+  const typeName = config.string('type');
+  if (!convertTypes.has(typeName)) throw config.error('type', `type [${typeName}] not supported, cannot convert field.`);
+  const type = typeName as ConvertType;
+  const targetField = config.string('target_field', field);
+  const ignoreMissing = config.boolean('ignore_missing', false);
+  return (document) => {
+    const value = ignoreMissing ? document.getOptional(field) : document.get(field);
+    if ((value === undefined || value === null) && ignoreMissing) return;
+    if (value === undefined || value === null) throw errors.illegalArgument(`Field [${field}] is null, cannot be converted to type [${type}]`);
+    document.set(targetField, Array.isArray(value) ? value.map((item) => convertValue(item, type)) : convertValue(value, type));
+  };
+};
+
+const dateFactory: ProcessorFactory = (config) => {
+  const field = config.string('field');
+  const targetField = config.string('target_field', '@timestamp');
+  const formats = config.stringList('formats', true)!;
+  checkDateFormats(config, 'formats', formats);
+  const timeZone = compileTemplate(config.string('timezone', 'UTC'));
+  const locale = config.string('locale', 'ENGLISH');
+  if (!/^(ENGLISH|ROOT|en([_-][A-Za-z]+)*)$/i.test(locale)) throw config.error('locale', `Strait parses dates in English only; locale [${locale}] is not supported`);
+  const outputFormat = config.string('output_format', dateOutputDefault);
+  checkDateFormats(config, 'output_format', [outputFormat]);
+  return (document, context) => {
+    const value = document.get(field);
+    const zone = renderTemplate(timeZone, document);
+    checkTimeZone(zone);
+    const text = javaString(value);
+    const utcMs = parseDateWithFormats(text, formats, zone, context.nowMs);
+    document.set(targetField, formatWithPattern(utcMs, outputFormat, zone));
+  };
+};
+
+const dateIndexNameFactory: ProcessorFactory = (config) => {
+  const field = config.string('field');
+  const prefix = compileTemplate(config.string('index_name_prefix', ''));
+  const rounding = compileTemplate(config.string('date_rounding'));
+  const formats = config.stringList('date_formats', false) ?? ["yyyy-MM-dd'T'HH:mm:ss.SSSXX"];
+  checkDateFormats(config, 'date_formats', formats);
+  const timeZone = compileTemplate(config.string('timezone', 'UTC'));
+  config.string('locale', 'ENGLISH');
+  const indexNameFormat = compileTemplate(config.string('index_name_format', 'yyyy-MM-dd'));
+  return (document, context) => {
+    const value = document.get(field);
+    const zone = renderTemplate(timeZone, document);
+    checkTimeZone(zone);
+    const text = javaString(value);
+    const utcMs = parseDateWithFormats(text, formats, zone, context.nowMs);
+    const unit = renderTemplate(rounding, document);
+    if (!isDateRounding(unit)) throw errors.illegalArgument(`date rounding [${unit}] not supported, use one of [y, M, w, d, h, m, s]`);
+    document.set('_index', dateIndexNameExpression(renderTemplate(prefix, document), utcMs, unit, renderTemplate(indexNameFormat, document), zone));
+  };
+};
+
+const gsubFactory: ProcessorFactory = (config) => {
+  const patternText = config.string('pattern');
+  const pattern = compileRegex(config, 'pattern', patternText, 'g');
+  const replacement = javaReplacement(config.string('replacement'));
+  return stringBody(config, (value) => value.replace(pattern, replacement));
+};
+
+const dissectFactory: ProcessorFactory = (config) => {
+  const field = config.string('field');
+  const patternText = config.string('pattern');
+  const pattern = parseDissect(config, patternText);
+  const appendSeparator = config.string('append_separator', '');
+  const ignoreMissing = config.boolean('ignore_missing', false);
+  return (document) => {
+    const value = ignoreMissing ? document.getOptional(field) : document.get(field);
+    if ((value === undefined || value === null) && ignoreMissing) return;
+    if (value === undefined || value === null) throw errors.illegalArgument(`field [${field}] is null, cannot process it.`);
+    if (typeof value !== 'string') throw castError(field, value, 'java.lang.String');
+    const results = dissect(pattern, value, appendSeparator);
+    if (results === undefined) throw errors.illegalArgument(`Unable to find match for dissect pattern: ${patternText} against source: ${value}`);
+    for (const [key, result] of results) document.set(key, result);
+  };
+};
+
+const grokFactory: ProcessorFactory = (config) => {
+  const field = config.string('field');
+  const patterns = config.stringList('patterns', true)!;
+  if (patterns.length === 0) throw config.error('patterns', 'List of patterns must not be empty');
+  const definitions = config.map('pattern_definitions') ?? {};
+  const traceMatch = config.boolean('trace_match', false);
+  const ignoreMissing = config.boolean('ignore_missing', false);
+  const ecs = config.string('ecs_compatibility', 'disabled');
+  if (ecs !== 'disabled' && ecs !== 'v1') throw config.error('ecs_compatibility', `unsupported ECS compatibility mode [${ecs}]`);
+  if (ecs === 'v1') throw config.error('ecs_compatibility', 'Strait has the legacy grok pattern bank only; use [ecs_compatibility: disabled]');
+  const bank: Record<string, string> = { ...grokPatternBank };
+  for (const [name, definition] of Object.entries(definitions)) {
+    if (typeof definition !== 'string') throw config.error('pattern_definitions', `[pattern_definitions] property isn't a map of strings`);
+    bank[name] = definition;
+  }
+  let compiled: CompiledGrok[];
+  try {
+    compiled = patterns.map((pattern) => compileGrok(pattern, bank));
+  } catch (error) {
+    throw config.error('patterns', `Invalid regex pattern found in: [${patterns.join(', ')}]. ${error instanceof Error ? error.message : String(error)}`);
+  }
+  return (document) => {
+    const value = ignoreMissing ? document.getOptional(field) : document.get(field);
+    if ((value === undefined || value === null) && ignoreMissing) return;
+    if (value === undefined || value === null) throw errors.illegalArgument(`field [${field}] is null, cannot process it.`);
+    if (typeof value !== 'string') throw castError(field, value, 'java.lang.String');
+    for (let index = 0; index < compiled.length; index++) {
+      const fields = matchGrok(compiled[index]!, value);
+      if (fields === undefined) continue;
+      for (const [name, captured] of fields) document.set(name, captured);
+      if (traceMatch) document.set('_ingest._grok_match_index', String(index));
+      return;
+    }
+    throw errors.illegalArgument(`Provided Grok expressions do not match field value: [${value}]`);
+  };
+};
+
+const jsonFactory: ProcessorFactory = (config) => {
+  const field = config.string('field');
+  const targetField = config.optionalString('target_field');
+  const addToRoot = config.boolean('add_to_root', false);
+  const strategyName = config.optionalString('add_to_root_conflict_strategy');
+  const allowDuplicateKeys = config.boolean('allow_duplicate_keys', false);
+  const strict = config.boolean('strict_json_parsing', true);
+  if (addToRoot && targetField !== undefined) throw config.error('target_field', 'Cannot set a target field while also setting `add_to_root` to true');
+  if (strategyName !== undefined && !addToRoot) throw config.error('add_to_root_conflict_strategy', 'Cannot set `add_to_root_conflict_strategy` if `add_to_root` is false');
+  if (strategyName !== undefined && strategyName !== 'replace' && strategyName !== 'merge') {
+    throw config.error('add_to_root_conflict_strategy', `conflict strategy [${strategyName}] not supported, cannot convert field.`);
+  }
+  if (!allowDuplicateKeys) {
+    // JSON.parse keeps the last of duplicate keys silently; Elasticsearch refuses them by default.
+    // Checked below by a key scan, so the default behaves as Elasticsearch's.
+  }
+  if (!strict) throw config.error('strict_json_parsing', 'Strait parses JSON strictly only; [strict_json_parsing: false] is not supported');
+  const target = targetField ?? field;
+  return (document) => {
+    const value = document.get(field);
+    const text = javaString(value);
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(text);
+    } catch (error) {
+      throw errors.illegalArgument(`Unrecognized JSON in field [${field}]: ${error instanceof Error ? error.message : String(error)}`);
+    }
+    if (!allowDuplicateKeys && hasDuplicateKeys(text)) throw errors.illegalArgument(`Duplicate field in the JSON of field [${field}]`);
+    if (!addToRoot) {
+      document.set(target, parsed);
+      return;
+    }
+    if (!isPlainObject(parsed)) throw errors.illegalArgument('cannot add non-map fields to root of document');
+    for (const [key, item] of Object.entries(parsed)) {
+      const existing = document.root[key];
+      document.root[key] = strategyName === 'merge' && isPlainObject(existing) && isPlainObject(item) ? mergeMaps(existing, item) : item;
+    }
+  };
+};
+
+function mergeMaps(target: IngestMap, source: IngestMap): IngestMap {
+  const merged: IngestMap = { ...target };
+  for (const [key, value] of Object.entries(source)) {
+    const existing = merged[key];
+    merged[key] = isPlainObject(existing) && isPlainObject(value) ? mergeMaps(existing, value) : value;
+  }
+  return merged;
+}
+
+/** True when an object in the JSON text repeats a key (a scan of the token stream). */
+export function hasDuplicateKeys(text: string): boolean {
+  const stack: (Set<string> | undefined)[] = [];
+  let expectKey = false;
+  for (let position = 0; position < text.length; position++) {
+    const character = text[position]!;
+    if (character === '"') {
+      let end = position + 1;
+      while (end < text.length && text[end] !== '"') end += text[end] === '\\' ? 2 : 1;
+      const raw = text.slice(position, end + 1);
+      const top = stack[stack.length - 1];
+      if (expectKey && top !== undefined) {
+        const key = JSON.parse(raw) as string;
+        if (top.has(key)) return true;
+        top.add(key);
+      }
+      expectKey = false;
+      position = end;
+    } else if (character === '{') {
+      stack.push(new Set());
+      expectKey = true;
+    } else if (character === '[') {
+      stack.push(undefined);
+    } else if (character === '}' || character === ']') {
+      stack.pop();
+    } else if (character === ',') {
+      expectKey = stack[stack.length - 1] !== undefined;
+    }
+  }
+  return false;
+}
+
+const kvFactory: ProcessorFactory = (config) => {
+  const field = config.string('field');
+  const fieldSplitText = config.string('field_split');
+  const valueSplitText = config.string('value_split');
+  const fieldSplit = compileRegex(config, 'field_split', fieldSplitText);
+  const valueSplit = compileRegex(config, 'value_split', valueSplitText);
+  const targetField = config.optionalString('target_field');
+  const includeKeys = config.stringList('include_keys', false);
+  const excludeKeys = config.stringList('exclude_keys', false);
+  const prefix = config.string('prefix', '');
+  const trimKey = config.optionalString('trim_key');
+  const trimValue = config.optionalString('trim_value');
+  const strip = config.boolean('strip_brackets', false);
+  const ignoreMissing = config.boolean('ignore_missing', false);
+  return (document) => {
+    const value = ignoreMissing ? document.getOptional(field) : document.get(field);
+    if ((value === undefined || value === null) && ignoreMissing) return;
+    if (value === undefined || value === null) throw errors.illegalArgument(`field [${field}] is null, cannot extract key-value pairs.`);
+    if (typeof value !== 'string') throw castError(field, value, 'java.lang.String');
+    const pathPrefix = targetField === undefined ? '' : `${targetField}.`;
+    for (const pair of javaSplit(value, fieldSplit, false)) {
+      const parts = javaSplit(pair, valueSplit, true, 2);
+      if (parts.length !== 2) throw errors.illegalArgument(`field [${field}] does not contain value_split [${valueSplitText}]`);
+      const key = trimCharacters(parts[0]!, trimKey);
+      let item = trimCharacters(parts[1]!, trimValue);
+      if (strip) item = stripBrackets(item);
+      if (includeKeys !== undefined && !includeKeys.includes(key)) continue;
+      if (excludeKeys !== undefined && excludeKeys.includes(key)) continue;
+      const path = `${pathPrefix}${prefix}${key}`;
+      if (document.has(path)) document.append(path, item, true);
+      else document.set(path, item);
+    }
+  };
+};
+
+const failFactory: ProcessorFactory = (config) => {
+  const message = compileTemplate(config.string('message'));
+  return (document) => {
+    throw errors.failProcessor(renderTemplate(message, document));
+  };
+};
+
+const dropFactory: ProcessorFactory = () => (document) => {
+  document.dropped = true;
+};
+
+const pipelineFactory: ProcessorFactory = (config) => {
+  const pipelineName = config.string('name');
+  const name = compileTemplate(pipelineName);
+  const ignoreMissingPipeline = config.boolean('ignore_missing_pipeline', false);
+  return {
+    body: () => undefined,
+    pipelineName,
+    callsPipeline: (document, context) => {
+      const id = renderTemplate(name, document);
+      const pipeline = context.pipeline(id);
+      if (pipeline === undefined && !ignoreMissingPipeline) throw errors.illegalState(`Pipeline processor configured for non-existent pipeline [${id}]`);
+      return pipeline;
+    },
+  };
+};
+
+const foreachFactory: ProcessorFactory = (config, context) => {
+  const field = config.string('field');
+  const ignoreMissing = config.boolean('ignore_missing', false);
+  const definition = config.required('processor');
+  if (!isPlainObject(definition)) throw config.error('processor', `[processor] property isn't a map, but of type [${javaTypeName(definition)}]`);
+  const processor = context.parseProcessor(definition);
+  return (document, runContext) => {
+    const value = ignoreMissing ? document.getOptional(field) : document.get(field);
+    if ((value === undefined || value === null) && ignoreMissing) return;
+    if (value === undefined || value === null) throw errors.illegalArgument(`field [${field}] is null, cannot loop over its elements.`);
+    const savedValue = document.ingest['_value'];
+    const savedKey = document.ingest['_key'];
+    try {
+      if (Array.isArray(value)) {
+        const results: unknown[] = [];
+        for (const item of value) {
+          document.ingest['_value'] = item;
+          runNestedProcessor(processor, document, runContext);
+          if (document.dropped) return;
+          results.push(document.ingest['_value']);
+        }
+        document.set(field, results);
+      } else if (isPlainObject(value)) {
+        const results: IngestMap = {};
+        for (const [key, item] of Object.entries(value)) {
+          document.ingest['_key'] = key;
+          document.ingest['_value'] = item;
+          runNestedProcessor(processor, document, runContext);
+          if (document.dropped) return;
+          results[String(document.ingest['_key'])] = document.ingest['_value'];
+        }
+        document.set(field, results);
+      } else {
+        throw errors.illegalArgument(`field [${field}] of type [${javaTypeName(value)}] cannot be cast to a list or map`);
+      }
+    } finally {
+      if (savedValue === undefined) delete document.ingest['_value'];
+      else document.ingest['_value'] = savedValue;
+      if (savedKey === undefined) delete document.ingest['_key'];
+      else document.ingest['_key'] = savedKey;
+    }
+  };
+};
+
+/**
+ * The script processor: a Painless script (inline `source` or stored `id`, with `params`) whose
+ * `ctx` is the document, changed in place.
+ */
+const scriptFactory: ProcessorFactory = (config, context) => {
+  const definition: Record<string, unknown> = {};
+  for (const key of ['source', 'inline', 'id', 'lang', 'params', 'options']) {
+    const value = config.optional(key);
+    if (value !== undefined) definition[key] = value;
+  }
+  const script = compileScript(parseScriptSpec(definition, 'script'), 'ingest', context.scripts);
+  return (document, runContext) => {
+    const changed = runIngestScript(script, document.root, scriptClock(runContext));
+    for (const key of Object.keys(document.root)) delete document.root[key];
+    Object.assign(document.root, changed);
+  };
+};
+
+/** Types Elasticsearch has that Strait refuses by name, with the reason (rather than "no processor type"). */
+function unavailable(reason: string): ProcessorFactory {
+  return (config) => {
+    throw config.error(undefined, reason);
+  };
+}
+
+export const processorRegistry: ReadonlyMap<string, ProcessorFactory> = new Map<string, ProcessorFactory>([
+  ['set', setFactory],
+  ['remove', removeFactory],
+  ['rename', renameFactory],
+  ['append', appendFactory],
+  ['lowercase', stringProcessor((value) => value.toLowerCase())],
+  ['uppercase', stringProcessor((value) => value.toUpperCase())],
+  ['trim', stringProcessor((value) => value.trim())],
+  ['urldecode', stringProcessor(urlDecode)],
+  ['split', splitFactory],
+  ['join', joinFactory],
+  ['convert', convertFactory],
+  ['date', dateFactory],
+  ['date_index_name', dateIndexNameFactory],
+  ['gsub', gsubFactory],
+  ['dissect', dissectFactory],
+  ['grok', grokFactory],
+  ['json', jsonFactory],
+  ['kv', kvFactory],
+  ['fail', failFactory],
+  ['drop', dropFactory],
+  ['pipeline', pipelineFactory],
+  ['foreach', foreachFactory],
+  ['script', scriptFactory],
+  ['user_agent', unavailable('the [user_agent] processor needs a user agent parser library, which Strait does not include')],
+]);

@@ -1,0 +1,73 @@
+/**
+ * `script_fields` in a search (pure): each named script runs for each hit in the fetch phase, with
+ * `doc`, `params` (`params._source` is the hit's source) and `_score`; its value is rendered in
+ * the hit's `fields` as a list (a list result is the list itself), as Elasticsearch renders it.
+ * Reference: https://www.elastic.co/guide/en/elasticsearch/reference/current/search-fields.html#script-fields
+ */
+import { errors, EsError, limits } from '../common/index.js';
+import type { FieldMappings, Segment } from '../index/engine/segment.js';
+import { compileScript, fromJson, JDouble, parseScriptSpec, segmentDocLookup, toJson, type ScriptSpec, type Value } from '../index/script/index.js';
+
+export interface ScriptField {
+  readonly name: string;
+  readonly script: ScriptSpec;
+  /** `ignore_failure`: a failing script leaves the field out instead of failing the search. */
+  readonly ignoreFailure: boolean;
+}
+
+const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
+
+/** The clock for the scripts' wall-clock budget. */
+const fetchClock = { nowMs: () => performance.now(), random: Math.random };
+
+export function parseScriptFields(value: unknown): readonly ScriptField[] | undefined {
+  if (value === undefined) return undefined;
+  if (!isObject(value)) throw errors.parsing('Expected [START_OBJECT] in [script_fields] but found [VALUE]');
+  const fields = Object.entries(value).map(([name, definition]): ScriptField => {
+    if (!isObject(definition)) throw errors.parsing(`Expected [START_OBJECT] in [${name}] but found [VALUE]`);
+    let script: ScriptSpec | undefined;
+    let ignoreFailure = false;
+    for (const [key, item] of Object.entries(definition)) {
+      if (key === 'script') script = parseScriptSpec(item);
+      else if (key === 'ignore_failure') {
+        if (typeof item !== 'boolean') throw errors.parsing(`[${name}] failed to parse field [ignore_failure]`);
+        ignoreFailure = item;
+      } else throw errors.parsing(`Unknown key for a ${Array.isArray(item) ? 'START_ARRAY' : isObject(item) ? 'START_OBJECT' : 'VALUE'} in [${key}].`);
+    }
+    if (script === undefined) throw errors.parsing(`must specify a script in script fields`);
+    return { name, script, ignoreFailure };
+  });
+  if (fields.length > limits.scriptFieldsMax) {
+    throw errors.illegalArgument(
+      `Trying to retrieve too many script_fields. Must be less than or equal to: [${limits.scriptFieldsMax}] but was [${fields.length}]. This limit can be set by changing the [index.max_script_fields] index level setting.`,
+    );
+  }
+  return fields;
+}
+
+/** The script fields of one hit, by name (undefined when none is asked). */
+export function renderScriptFields(
+  fields: readonly ScriptField[] | undefined,
+  hit: { readonly segment: Segment; readonly doc: number; readonly score: number; readonly source: unknown },
+  mappings: FieldMappings,
+  indexName: string,
+): Record<string, unknown[]> | undefined {
+  if (fields === undefined || fields.length === 0) return undefined;
+  const rendered: Record<string, unknown[]> = {};
+  const doc = segmentDocLookup(hit.segment, mappings, indexName, hit.doc);
+  for (const field of fields) {
+    const script = compileScript(field.script, 'field');
+    const params = fromJson(field.script.params) as Map<unknown, Value>;
+    params.set('_source', fromJson(hit.source));
+    let value: Value;
+    try {
+      value = script.execute({ doc, params, _score: new JDouble(Number.isNaN(hit.score) ? 0 : hit.score) }, fetchClock);
+    } catch (error) {
+      if (field.ignoreFailure && error instanceof EsError) continue;
+      throw error;
+    }
+    const json = toJson(value);
+    rendered[field.name] = Array.isArray(json) ? json : [json];
+  }
+  return rendered;
+}

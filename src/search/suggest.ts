@@ -1,0 +1,261 @@
+/**
+ * The `suggest` section of a search: the term suggester (pure). Per shard, each analyzed token of
+ * the suggest text gets spelling candidates from the field's term dictionary the way Lucene's
+ * DirectSpellChecker finds them (Elasticsearch's TermSuggester): terms within `max_edits`
+ * (Damerau-Levenshtein) sharing the first `prefix_length` characters, scored
+ * 1 − edits / min(length of token, length of candidate) and kept at or above `accuracy`, as often
+ * as `suggest_mode` allows; the coordinator merges the shards' options (frequencies summed) and
+ * keeps `size` per token in `sort` order.
+ *
+ * Frequencies count only the documents the caller can see: the segments are the ones the query
+ * phase reads (document level security's live documents, field level security's fields), and a
+ * term is a candidate only when a visible document holds it, so suggestions never reveal terms
+ * of hidden documents or fields.
+ * https://www.elastic.co/guide/en/elasticsearch/reference/current/search-suggesters.html#term-suggester
+ */
+import { errors } from '../common/index.js';
+import { getAnalyzer, resolveAnalyzer, type Analyzer, type FieldMappings, type Segment } from '../index/searcher/index.js';
+
+type Json = Record<string, unknown>;
+const isObject = (value: unknown): value is Json => value !== null && typeof value === 'object' && !Array.isArray(value);
+
+export type SuggestMode = 'missing' | 'popular' | 'always';
+
+export interface TermSuggestSpec {
+  readonly name: string;
+  readonly kind: 'term';
+  readonly text: string;
+  readonly field: string;
+  readonly analyzer: string | undefined;
+  readonly size: number;
+  readonly sort: 'score' | 'frequency';
+  readonly suggestMode: SuggestMode;
+  readonly accuracy: number;
+  readonly maxEdits: number;
+  readonly prefixLength: number;
+  readonly minWordLength: number;
+  readonly minDocFreq: number;
+  readonly maxTermFreq: number;
+  readonly lowercaseTerms: boolean;
+}
+
+export type SuggestSpec = TermSuggestSpec;
+
+const termOptions = [
+  'field', 'analyzer', 'size', 'shard_size', 'sort', 'suggest_mode', 'accuracy', 'max_edits', 'max_inspections', 'max_term_freq', 'prefix_length',
+  'min_word_length', 'min_doc_freq', 'string_distance', 'lowercase_terms',
+];
+
+function number(value: unknown, name: string): number {
+  const result = typeof value === 'number' ? value : typeof value === 'string' && value.trim() !== '' ? Number(value) : NaN;
+  if (!Number.isFinite(result)) throw errors.parsing(`[term] failed to parse field [${name}]`);
+  return result;
+}
+
+function parseTerm(name: string, text: string | undefined, body: Json): TermSuggestSpec {
+  for (const key of Object.keys(body)) if (!termOptions.includes(key)) throw errors.parsing(`[term] unknown field [${key}]`);
+  if (typeof body['field'] !== 'string') throw errors.illegalArgument('suggestion requires [field] to be set');
+  if (text === undefined) throw errors.illegalArgument('The required text option is missing');
+  const mode = body['suggest_mode'] === undefined ? 'missing' : String(body['suggest_mode']).toLowerCase();
+  if (mode !== 'missing' && mode !== 'popular' && mode !== 'always') throw errors.illegalArgument(`Illegal suggest mode ${String(body['suggest_mode']).toUpperCase()}`);
+  const sort = body['sort'] === undefined ? 'score' : String(body['sort']).toLowerCase();
+  if (sort !== 'score' && sort !== 'frequency') throw errors.illegalArgument(`Illegal suggest sort ${String(body['sort'])}`);
+  const distance = body['string_distance'] === undefined ? 'internal' : String(body['string_distance']);
+  // Other distances (damerau_levenshtein, levenshtein, jaro_winkler, ngram) score differently.
+  if (distance !== 'internal') throw errors.illegalArgument(`[term] suggester string_distance [${distance}] is not supported by Strait (only [internal])`);
+  const maxEdits = body['max_edits'] === undefined ? 2 : number(body['max_edits'], 'max_edits');
+  if (!Number.isInteger(maxEdits) || maxEdits < 1 || maxEdits > 2) throw errors.illegalArgument('Illegal max_edits value ' + maxEdits);
+  const size = body['size'] === undefined ? 5 : number(body['size'], 'size');
+  if (size <= 0) throw errors.illegalArgument('size must be positive');
+  return {
+    name,
+    kind: 'term',
+    text,
+    field: body['field'],
+    analyzer: typeof body['analyzer'] === 'string' ? body['analyzer'] : undefined,
+    size,
+    sort,
+    suggestMode: mode,
+    accuracy: body['accuracy'] === undefined ? 0.5 : number(body['accuracy'], 'accuracy'),
+    maxEdits,
+    prefixLength: body['prefix_length'] === undefined ? 1 : number(body['prefix_length'], 'prefix_length'),
+    minWordLength: body['min_word_length'] === undefined ? 4 : number(body['min_word_length'], 'min_word_length'),
+    minDocFreq: body['min_doc_freq'] === undefined ? 0 : number(body['min_doc_freq'], 'min_doc_freq'),
+    maxTermFreq: body['max_term_freq'] === undefined ? 0.01 : number(body['max_term_freq'], 'max_term_freq'),
+    lowercaseTerms: body['lowercase_terms'] === true,
+  };
+}
+
+/**
+ * The suggest section of a search body (`text` may be global), or the URL's `suggest_field`,
+ * `suggest_text`, `suggest_mode` and `suggest_size` (a term suggestion named after the field).
+ */
+export function parseSuggest(value: unknown, query: Readonly<Record<string, string>>): readonly SuggestSpec[] {
+  const specs: SuggestSpec[] = [];
+  if (query['suggest_field'] !== undefined) {
+    const body: Json = { field: query['suggest_field'] };
+    if (query['suggest_mode'] !== undefined) body['suggest_mode'] = query['suggest_mode'];
+    if (query['suggest_size'] !== undefined) body['size'] = query['suggest_size'];
+    specs.push(parseTerm(query['suggest_field'], query['suggest_text'], body));
+  }
+  if (value === undefined || value === null) return specs;
+  if (!isObject(value)) throw errors.parsing('[suggest] expected an object');
+  const globalText = value['text'];
+  if (globalText !== undefined && typeof globalText !== 'string') throw errors.parsing('[suggest] text must be a string');
+  for (const [name, entry] of Object.entries(value)) {
+    if (name === 'text') continue;
+    if (!isObject(entry)) throw errors.parsing(`suggestion does not support [${name}]`);
+    let text = typeof globalText === 'string' ? globalText : undefined;
+    let termBody: Json | undefined;
+    for (const [key, inner] of Object.entries(entry)) {
+      if (key === 'text') {
+        if (typeof inner !== 'string') throw errors.parsing('[text] must be a string');
+        text = inner;
+      } else if (key === 'prefix' || key === 'regex') {
+        throw errors.illegalArgument(`[${key}] is only used by the completion suggester, which is not supported by Strait`);
+      } else if (key === 'term') {
+        if (!isObject(inner)) throw errors.parsing('[term] suggester expects an object');
+        termBody = inner;
+      } else if (key === 'phrase' || key === 'completion') {
+        throw errors.illegalArgument(`[${key}] suggester is not supported by Strait (only [term])`);
+      } else {
+        throw errors.parsing(`suggestion does not support [${key}]`);
+      }
+    }
+    if (termBody === undefined) throw errors.illegalArgument('missing suggestion type');
+    specs.push(parseTerm(name, text, termBody));
+  }
+  return specs;
+}
+
+/** One token of the suggest text and its candidates from one shard. */
+export interface SuggestEntryPart {
+  readonly text: string;
+  readonly offset: number;
+  readonly length: number;
+  readonly options: readonly { readonly text: string; readonly score: number; readonly freq: number }[];
+}
+
+/** Documents holding `term` that the caller can see, over the segments. */
+function visibleDocFreq(segments: readonly Segment[], field: string, term: string): number {
+  let count = 0;
+  for (const segment of segments) {
+    const postings = segment.postings.get(field);
+    const ordinal = postings?.termOrdinals.get(term);
+    if (postings === undefined || ordinal === undefined) continue;
+    const live = segment.liveDocs;
+    for (let index = postings.postingsStart[ordinal]!; index < postings.postingsStart[ordinal + 1]!; index++) {
+      const doc = postings.docs[index]!;
+      if (live === null || (live[doc >>> 5]! & (1 << (doc & 31))) !== 0) count++;
+    }
+  }
+  return count;
+}
+
+/** Damerau-Levenshtein (optimal string alignment) over code points, as Lucene's fuzzy automata count edits. */
+function editsBetween(left: readonly number[], right: readonly number[], limit: number): number {
+  if (Math.abs(left.length - right.length) > limit) return limit + 1;
+  const width = right.length + 1;
+  let before = new Array<number>(width).fill(0);
+  let previous = Array.from({ length: width }, (_, index) => index);
+  let current = new Array<number>(width).fill(0);
+  for (let i = 1; i <= left.length; i++) {
+    current[0] = i;
+    let rowMin = i;
+    for (let j = 1; j < width; j++) {
+      let value = Math.min(previous[j]! + 1, current[j - 1]! + 1, previous[j - 1]! + (left[i - 1] === right[j - 1] ? 0 : 1));
+      if (i > 1 && j > 1 && left[i - 1] === right[j - 2] && left[i - 2] === right[j - 1]) value = Math.min(value, before[j - 2]! + 1);
+      current[j] = value;
+      rowMin = Math.min(rowMin, value);
+    }
+    if (rowMin > limit) return limit + 1;
+    [before, previous, current] = [previous, current, before];
+  }
+  return previous[right.length]!;
+}
+
+function analyzerFor(spec: TermSuggestSpec, mappings: FieldMappings): Analyzer {
+  if (spec.analyzer !== undefined) {
+    const analyzer = getAnalyzer(spec.analyzer);
+    if (analyzer === undefined) throw errors.illegalArgument(`analyzer [${spec.analyzer}] not found`);
+    return analyzer;
+  }
+  return resolveAnalyzer(mappings[spec.field], true);
+}
+
+/** One shard's term suggestions for one spec (nothing when the field is unmapped or hidden). */
+export function shardTermSuggest(spec: TermSuggestSpec, segments: readonly Segment[], mappings: FieldMappings): SuggestEntryPart[] {
+  const mapping = mappings[spec.field];
+  const field = mapping?.aliasOf ?? spec.field;
+  const tokens = analyzerFor(spec, mappings).analyze(spec.text);
+  const visibleDocs = segments.reduce((sum, segment) => sum + (segment.liveDocs === null ? segment.maxDoc : segment.liveDocCount), 0);
+  return tokens.terms.map((raw, index) => {
+    const token = spec.lowercaseTerms ? raw.toLowerCase() : raw;
+    const entry = { text: token, offset: tokens.startOffsets[index]!, length: tokens.endOffsets[index]! - tokens.startOffsets[index]! };
+    if (mapping === undefined) return { ...entry, options: [] };
+    const codePoints = Array.from(token, (ch) => ch.codePointAt(0)!);
+    const docFreq = visibleDocFreq(segments, field, token);
+    // DirectSpellChecker: a token in the index needs no correction in `missing` mode; a frequent
+    // one (above max_term_freq: a count when >= 1, else a fraction of the documents) needs none.
+    if (spec.suggestMode === 'missing' && docFreq > 0) return { ...entry, options: [] };
+    if (spec.maxTermFreq >= 1 ? docFreq > spec.maxTermFreq : docFreq > Math.ceil(spec.maxTermFreq * visibleDocs)) return { ...entry, options: [] };
+    if (codePoints.length < spec.minWordLength) return { ...entry, options: [] };
+    const prefix = codePoints.slice(0, spec.prefixLength);
+    const candidates = new Map<string, { score: number; freq: number }>();
+    for (const segment of segments) {
+      const postings = segment.postings.get(field);
+      if (postings === undefined) continue;
+      for (const term of postings.terms) {
+        if (term === token || candidates.has(term)) continue;
+        const termPoints = Array.from(term, (ch) => ch.codePointAt(0)!);
+        if (prefix.some((point, position) => termPoints[position] !== point)) continue;
+        const edits = editsBetween(codePoints, termPoints, spec.maxEdits);
+        if (edits > spec.maxEdits) continue;
+        const score = Math.fround(1 - edits / Math.min(codePoints.length, termPoints.length));
+        if (score < spec.accuracy) continue;
+        const freq = visibleDocFreq(segments, field, term);
+        if (freq === 0 || freq < (spec.minDocFreq >= 1 ? spec.minDocFreq : Math.ceil(spec.minDocFreq * visibleDocs))) continue;
+        if (spec.suggestMode === 'popular' && freq <= docFreq) continue;
+        candidates.set(term, { score, freq });
+      }
+    }
+    return { ...entry, options: [...candidates].map(([text, { score, freq }]) => ({ text, score, freq })) };
+  });
+}
+
+function compareOptions(sort: 'score' | 'frequency') {
+  return (left: { text: string; score: number; freq: number }, right: { text: string; score: number; freq: number }): number => {
+    const byScore = right.score - left.score;
+    const byFreq = right.freq - left.freq;
+    const byText = left.text < right.text ? -1 : left.text > right.text ? 1 : 0;
+    return sort === 'score' ? byScore || byFreq || byText : byFreq || byScore || byText;
+  };
+}
+
+/** The coordinator's reduce: per token, the shards' options merged by text (frequencies summed, best score), sorted, `size` kept. */
+export function mergeTermSuggest(spec: TermSuggestSpec, parts: readonly (readonly SuggestEntryPart[])[]): Json[] {
+  const first = parts[0];
+  if (first === undefined) return [];
+  return first.map((entry, index) => {
+    const merged = new Map<string, { text: string; score: number; freq: number }>();
+    for (const part of parts) {
+      for (const option of part[index]?.options ?? []) {
+        const seen = merged.get(option.text);
+        if (seen === undefined) merged.set(option.text, { ...option });
+        else merged.set(option.text, { text: option.text, score: Math.max(seen.score, option.score), freq: seen.freq + option.freq });
+      }
+    }
+    const options = [...merged.values()].sort(compareOptions(spec.sort)).slice(0, spec.size);
+    return { text: entry.text, offset: entry.offset, length: entry.length, options };
+  });
+}
+
+/** The rendered `suggest` section (`typed_keys` prefixes each name with `term#`). */
+export function renderSuggest(specs: readonly SuggestSpec[], shards: readonly { readonly segments: readonly Segment[]; readonly mappings: FieldMappings }[], typedKeys: boolean): Json {
+  const result: Json = {};
+  for (const spec of specs) {
+    const parts = shards.map((shard) => shardTermSuggest(spec, shard.segments, shard.mappings));
+    result[typedKeys ? `term#${spec.name}` : spec.name] = mergeTermSuggest(spec, parts);
+  }
+  return result;
+}

@@ -1,0 +1,233 @@
+// Scripts end to end on one real node (issue #15, "Scripts: a Painless subset"): scripted updates
+// (docs-update.html: ctx._source, ctx.op, params, upsert, scripted_upsert; rest-api-spec
+// update/15_script.yml, 25_script_upsert.yml), stored scripts (create-stored-script-api.html,
+// get-stored-script-api.html, delete-stored-script-api.html; rest-api-spec
+// put_script/10_basic.yml), script_fields, the script and script_score queries, function_score's
+// script_score (query-dsl-script-query.html, query-dsl-script-score-query.html,
+// query-dsl-function-score-query.html) and `_script` sort (sort-search-results.html#script-based-sorting),
+// with Elasticsearch's script_exception for bad scripts (modules-scripting-using.html).
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { rawRequest, startNode, type StartedNode } from '../harness/cluster.js';
+
+let node: StartedNode;
+
+type Json = Record<string, any>;
+
+async function call(method: string, path: string, body?: unknown): Promise<{ status: number; body: Json }> {
+  const response = await rawRequest(node, method, path, {
+    ...(body !== undefined ? { body: JSON.stringify(body), headers: { 'content-type': 'application/json' } } : {}),
+  });
+  return { status: response.status, body: response.json() as Json };
+}
+
+async function source(index: string, id: string): Promise<Json | undefined> {
+  const got = await call('GET', `/${index}/_doc/${id}`);
+  return got.status === 200 ? (got.body['_source'] as Json) : undefined;
+}
+
+before(async () => {
+  node = await startNode({ nodeName: 'scripts-1', security: false });
+  await call('PUT', '/books', { mappings: { properties: { title: { type: 'text' }, tag: { type: 'keyword' }, year: { type: 'long' }, rating: { type: 'double' } } } });
+  const docs: Record<string, Json> = {
+    '1': { title: 'the quick fox', tag: 'animal', year: 1990, rating: 4.5, counter: 1, tags: ['a'] },
+    '2': { title: 'the lazy dog', tag: 'animal', year: 2001, rating: 3.0, counter: 5, tags: [] },
+    '3': { title: 'brown bread', tag: 'food', year: 2010, rating: 2.5, counter: 7, tags: [] },
+  };
+  for (const [id, doc] of Object.entries(docs)) await call('PUT', `/books/_doc/${id}`, doc);
+  await call('POST', '/books/_refresh');
+});
+
+after(async () => {
+  await node?.destroy();
+});
+
+test('update with a script: ctx._source edits with params, Java arithmetic, the updated document', async () => {
+  const updated = await call('POST', '/books/_update/1', { script: { source: 'ctx._source.counter += params.count; ctx._source.tags.add(params.tag); ctx._source.half = ctx._source.counter / 2', lang: 'painless', params: { count: 4, tag: 'b' } } });
+  assert.equal(updated.status, 200);
+  assert.equal(updated.body['result'], 'updated');
+  assert.equal(updated.body['_version'], 2);
+  const doc = await source('books', '1');
+  assert.equal(doc?.['counter'], 5);
+  assert.deepEqual(doc?.['tags'], ['a', 'b']);
+  assert.equal(doc?.['half'], 2); // integer division
+  // The string shorthand is an inline painless script.
+  const shorthand = await call('POST', '/books/_update/1', { script: 'ctx._source.counter++' });
+  assert.equal(shorthand.status, 200);
+  assert.equal((await source('books', '1'))?.['counter'], 6);
+});
+
+test("update: ctx.op = 'noop' changes nothing, 'delete' deletes, read-only metadata is refused", async () => {
+  await call('PUT', '/books/_doc/tmp', { counter: 1 });
+  const noop = await call('POST', '/books/_update/tmp', { script: "if (ctx._source.counter > 0) { ctx.op = 'noop' } else { ctx._source.counter = 0 }" });
+  assert.equal(noop.status, 200);
+  assert.equal(noop.body['result'], 'noop');
+  assert.equal(noop.body['_version'], 1);
+  const readOnly = await call('POST', '/books/_update/tmp', { script: "ctx._id = 'other'" });
+  assert.equal(readOnly.status, 400);
+  assert.equal(readOnly.body['error']['type'], 'script_exception');
+  assert.deepEqual(readOnly.body['error']['caused_by'], { type: 'illegal_argument_exception', reason: '_id cannot be updated' });
+  const deleted = await call('POST', '/books/_update/tmp', { script: "ctx.op = 'delete'" });
+  assert.equal(deleted.status, 200);
+  assert.equal(deleted.body['result'], 'deleted');
+  assert.equal(await source('books', 'tmp'), undefined);
+});
+
+test('update: upsert is indexed as given when the document is missing; scripted_upsert runs the script on it', async () => {
+  const plain = await call('POST', '/books/_update/u1', { script: { source: 'ctx._source.counter += 1' }, upsert: { counter: 10 } });
+  assert.equal(plain.status, 201);
+  assert.equal(plain.body['result'], 'created');
+  assert.equal((await source('books', 'u1'))?.['counter'], 10);
+  const again = await call('POST', '/books/_update/u1', { script: { source: 'ctx._source.counter += 1' }, upsert: { counter: 10 } });
+  assert.equal(again.body['result'], 'updated');
+  assert.equal((await source('books', 'u1'))?.['counter'], 11);
+  const scripted = await call('POST', '/books/_update/u2', { scripted_upsert: true, script: { source: 'ctx._source.counter = params.start * 2', params: { start: 21 } }, upsert: {} });
+  assert.equal(scripted.status, 201);
+  assert.equal((await source('books', 'u2'))?.['counter'], 42);
+  const missing = await call('POST', '/books/_update/u3', { script: 'ctx._source.counter = 1' });
+  assert.equal(missing.status, 404);
+  assert.equal(missing.body['error']['type'], 'document_missing_exception');
+});
+
+test('update: compile and runtime errors are 400 script_exception with script_stack, position and caused_by, and change nothing', async () => {
+  const compile = await call('POST', '/books/_update/2', { script: { source: 'ctx._source.counter +', lang: 'painless' } });
+  assert.equal(compile.status, 400);
+  const error = compile.body['error'];
+  assert.equal(error['type'], 'script_exception');
+  assert.equal(error['reason'], 'compile error');
+  assert.equal(error['lang'], 'painless');
+  assert.equal(error['script'], 'ctx._source.counter +');
+  assert.deepEqual(error['position'], { offset: 21, start: 0, end: 21 });
+  assert.deepEqual(error['script_stack'], ['ctx._source.counter +', '                     ^---- HERE']);
+  assert.equal(error['caused_by']['type'], 'illegal_argument_exception');
+  assert.equal(error['root_cause'][0]['type'], 'script_exception');
+  const runtime = await call('POST', '/books/_update/2', { script: 'ctx._source.counter = 1 / 0' });
+  assert.equal(runtime.status, 400);
+  assert.equal(runtime.body['error']['reason'], 'runtime error');
+  assert.deepEqual(runtime.body['error']['caused_by'], { type: 'arithmetic_exception', reason: '/ by zero' });
+  const loop = await call('POST', '/books/_update/2', { script: 'while (true) { ctx._source.counter++ }' });
+  assert.equal(loop.status, 400);
+  assert.equal(loop.body['error']['caused_by']['type'], 'painless_error');
+  const lang = await call('POST', '/books/_update/2', { script: { source: '1', lang: 'expression' } });
+  assert.equal(lang.status, 400);
+  assert.equal(lang.body['error']['reason'], 'script_lang not supported [expression]');
+  assert.equal((await source('books', '2'))?.['counter'], 5);
+});
+
+test('stored scripts: put, get, use by id in an update, delete; missing ones are 404', async () => {
+  const put = await call('PUT', '/_scripts/add-count', { script: { lang: 'painless', source: 'ctx._source.counter += params.n' } });
+  assert.equal(put.status, 200);
+  assert.deepEqual(put.body, { acknowledged: true });
+  const got = await call('GET', '/_scripts/add-count');
+  assert.deepEqual(got.body, { _id: 'add-count', found: true, script: { lang: 'painless', source: 'ctx._source.counter += params.n' } });
+  const used = await call('POST', '/books/_update/3', { script: { id: 'add-count', params: { n: 3 } } });
+  assert.equal(used.status, 200);
+  assert.equal((await source('books', '3'))?.['counter'], 10);
+  const withContext = await call('PUT', '/_scripts/score-one/score', { script: { lang: 'painless', source: "doc['year'].value" } });
+  assert.equal(withContext.status, 200);
+  const badContext = await call('PUT', '/_scripts/bad/score', { script: { lang: 'painless', source: 'ctx._source.x' } });
+  assert.equal(badContext.status, 400);
+  assert.equal(badContext.body['error']['type'], 'script_exception');
+  const noLang = await call('PUT', '/_scripts/bad', { script: { source: '1' } });
+  assert.equal(noLang.status, 400);
+  assert.equal(noLang.body['error']['reason'], 'must specify lang for stored script');
+  const deleted = await call('DELETE', '/_scripts/add-count');
+  assert.deepEqual(deleted.body, { acknowledged: true });
+  const gone = await call('GET', '/_scripts/add-count');
+  assert.equal(gone.status, 404);
+  assert.deepEqual(gone.body, { _id: 'add-count', found: false });
+  const deleteMissing = await call('DELETE', '/_scripts/add-count');
+  assert.equal(deleteMissing.status, 404);
+  assert.equal(deleteMissing.body['error']['type'], 'resource_not_found_exception');
+  const useMissing = await call('POST', '/books/_update/3', { script: { id: 'add-count' } });
+  assert.equal(useMissing.status, 404);
+  assert.equal(useMissing.body['error']['reason'], 'unable to find script [add-count] in cluster state');
+});
+
+test('stored scripts survive a restart (node.db)', async () => {
+  await call('PUT', '/_scripts/kept', { script: { lang: 'painless', source: 'params.a + 1' } });
+  node = await node.restart();
+  const got = await call('GET', '/_scripts/kept');
+  assert.equal(got.body['found'], true);
+  assert.equal(got.body['script']['source'], 'params.a + 1');
+});
+
+test('script query filters by doc values; script_score scores with _score and params; min_score drops', async () => {
+  await call('POST', '/books/_refresh');
+  const filtered = await call('POST', '/books/_search', { query: { bool: { filter: { script: { script: { source: "doc['year'].size() > 0 && doc['year'].value > params.after", params: { after: 2000 } } } } } }, sort: ['_doc'] });
+  assert.deepEqual(filtered.body['hits']['hits'].map((hit: Json) => hit['_id']), ['2', '3']);
+  const scored = await call('POST', '/books/_search', { query: { script_score: { query: { term: { tag: 'animal' } }, script: { source: "doc['rating'].value * params.factor", params: { factor: 2 } } } } });
+  assert.deepEqual(scored.body['hits']['hits'].map((hit: Json) => [hit['_id'], hit['_score']]), [['1', 9], ['2', 6]]);
+  const minScore = await call('POST', '/books/_search', { query: { script_score: { query: { exists: { field: 'rating' } }, script: "doc['rating'].value", min_score: 3 } } });
+  assert.deepEqual(minScore.body['hits']['hits'].map((hit: Json) => hit['_id']).sort(), ['1', '2']);
+  const withScore = await call('POST', '/books/_search', { query: { script_score: { query: { match: { title: 'fox' } }, script: '_score * 0 + 1.5' } } });
+  assert.deepEqual(withScore.body['hits']['hits'].map((hit: Json) => [hit['_id'], hit['_score']]), [['1', 1.5]]);
+  const negative = await call('POST', '/books/_search', { query: { script_score: { query: { match_all: {} }, script: '-1' } } });
+  assert.equal(negative.status, 400);
+  assert.equal(negative.body['error']['type'], 'search_phase_execution_exception');
+  assert.match(negative.body['error']['root_cause'][0]['reason'], /script_score script returned an invalid score \[-1.0\] for doc \[\d+\]. Must be a non-negative score!/);
+  const bad = await call('POST', '/books/_search', { query: { script: { script: "doc['nope'].value > 1" } } });
+  assert.equal(bad.status, 400);
+  assert.equal(bad.body['error']['root_cause'][0]['type'], 'script_exception');
+  assert.equal(bad.body['error']['caused_by']['caused_by']['reason'], 'No field found for [nope] in mapping');
+});
+
+test('function_score with script_score and weight functions, filters, score_mode and boost_mode', async () => {
+  const replaced = await call('POST', '/books/_search', {
+    query: { function_score: { query: { exists: { field: 'year' } }, functions: [{ filter: { term: { tag: 'food' } }, weight: 10 }, { script_score: { script: "doc['year'].value - 1989" } }], score_mode: 'sum', boost_mode: 'replace' } },
+  });
+  assert.deepEqual(replaced.body['hits']['hits'].map((hit: Json) => [hit['_id'], hit['_score']]), [['3', 31], ['2', 12], ['1', 1]]);
+  const inline = await call('POST', '/books/_search', { query: { function_score: { query: { term: { tag: 'animal' } }, script_score: { script: { source: 'params.k', params: { k: 2 } } }, boost_mode: 'replace' } } });
+  assert.deepEqual(inline.body['hits']['hits'].map((hit: Json) => hit['_score']), [2, 2]);
+  const refused = await call('POST', '/books/_search', { query: { function_score: { random_score: {} } } });
+  assert.equal(refused.status, 400);
+});
+
+test('script_fields: values from doc, params and params._source, rendered as lists in fields; errors fail the fetch', async () => {
+  const result = await call('POST', '/books/_search', {
+    query: { ids: { values: ['1', '2'] } },
+    sort: ['year'],
+    script_fields: {
+      next_year: { script: { source: "doc['year'].value + params.add", params: { add: 1 } } },
+      title_upper: { script: "params._source.title.toUpperCase()" },
+      both: { script: "[doc['tag'].value, params['_source']['counter']]" },
+    },
+  });
+  assert.equal(result.status, 200);
+  const hits = result.body['hits']['hits'] as Json[];
+  assert.deepEqual(hits.map((hit) => hit['fields']), [
+    { next_year: [1991], title_upper: ['THE QUICK FOX'], both: ['animal', 6] },
+    { next_year: [2002], title_upper: ['THE LAZY DOG'], both: ['animal', 5] },
+  ]);
+  assert.ok(hits[0]!['_source'] !== undefined);
+  const failing = await call('POST', '/books/_search', { query: { ids: { values: ['1'] } }, script_fields: { bad: { script: '1 / 0' } } });
+  assert.equal(failing.status, 400);
+  assert.equal(failing.body['error']['type'], 'search_phase_execution_exception');
+  assert.equal(failing.body['error']['root_cause'][0]['type'], 'script_exception');
+  const ignored = await call('POST', '/books/_search', { query: { ids: { values: ['1'] } }, script_fields: { bad: { script: '1 / 0', ignore_failure: true }, ok: { script: '1' } } });
+  assert.deepEqual(ignored.body['hits']['hits'][0]['fields'], { ok: [1] });
+});
+
+test('_script sort: number and string keys, order, params; the keys are the hits\' sort values', async () => {
+  const byNumber = await call('POST', '/books/_search', {
+    query: { exists: { field: 'year' } },
+    sort: [{ _script: { type: 'number', order: 'desc', script: { source: "doc['rating'].value * params.f", params: { f: -1 } } } }],
+  });
+  assert.deepEqual(byNumber.body['hits']['hits'].map((hit: Json) => [hit['_id'], hit['sort']]), [['3', [-2.5]], ['2', [-3]], ['1', [-4.5]]]);
+  const byString = await call('POST', '/books/_search', { query: { exists: { field: 'year' } }, sort: [{ _script: { type: 'string', script: "doc['tag'].value + '-' + doc['year'].value" } }] });
+  assert.deepEqual(byString.body['hits']['hits'].map((hit: Json) => hit['sort'][0]), ['animal-1990', 'animal-2001', 'food-2010']);
+  const badType = await call('POST', '/books/_search', { sort: [{ _script: { type: 'nope', script: '1' } }] });
+  assert.equal(badType.status, 400);
+});
+
+test('_update_by_query with a script (clients-tests update_by_query/10_basic.yml): ctx._source.age++ on the matches', async () => {
+  await call('PUT', '/people/_doc/1?refresh=true', { name: 'user', age: 29 });
+  await call('PUT', '/people/_doc/2?refresh=true', { name: 'other', age: 40 });
+  const result = await call('POST', '/people/_update_by_query?refresh=true', { query: { term: { name: 'user' } }, script: { source: 'ctx._source.age++', lang: 'painless' } });
+  assert.equal(result.status, 200);
+  assert.equal(result.body['updated'], 1);
+  assert.equal((await source('people', '1'))?.['age'], 30);
+  assert.equal((await source('people', '2'))?.['age'], 40);
+  const noop = await call('POST', '/people/_update_by_query?refresh=true', { script: "ctx.op = 'noop'" });
+  assert.equal(noop.body['noops'], 2);
+});

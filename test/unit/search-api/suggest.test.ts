@@ -1,0 +1,85 @@
+// The term suggester: rest-api-spec suggest/10_basic.yml and suggest/40_typed_keys.yml, the
+// search-suggesters page (term suggester options), and document and field level security: a
+// suggestion never names a term that only hidden documents or fields hold.
+// https://www.elastic.co/guide/en/elasticsearch/reference/current/search-suggesters.html#term-suggester
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { openSearchHarness, type SearchHarness } from './harness.js';
+
+async function search(harness: SearchHarness, index: string, body: unknown, query: Record<string, string> = {}): Promise<{ status: number; body: any }> {
+  return harness.call('POST', '/:index/_search', { params: { index }, body, query });
+}
+
+test('term suggester: per token entries with offsets, options scored 1 - edits / min length (suggest/10_basic.yml)', async (t) => {
+  const harness = openSearchHarness(t);
+  await harness.index('test', { testing_document: { body: 'Amsterdam meetup' } });
+  const response = await search(harness, 'test', { suggest: { test_suggestion: { text: 'The Amsterdma meetpu', term: { field: 'body' } } } });
+  assert.equal(response.status, 200, JSON.stringify(response.body));
+  assert.deepEqual(response.body.suggest, {
+    test_suggestion: [
+      // "the" is shorter than min_word_length (4): no candidates.
+      { text: 'the', offset: 0, length: 3, options: [] },
+      // One transposition in 9 letters: 1 - 1/9 as a float.
+      { text: 'amsterdma', offset: 4, length: 9, options: [{ text: 'amsterdam', score: Math.fround(1 - 1 / 9), freq: 1 }] },
+      { text: 'meetpu', offset: 14, length: 6, options: [{ text: 'meetup', score: Math.fround(1 - 1 / 6), freq: 1 }] },
+    ],
+  });
+  // The search itself still runs (hits of match_all).
+  assert.equal(response.body.hits.total.value, 1);
+});
+
+test('term suggester: global text, typed_keys, suggest_mode, sort, size, prefix_length, errors (suggest/40_typed_keys.yml)', async (t) => {
+  const harness = openSearchHarness(t);
+  await harness.index('s', {
+    1: { title: 'testing' },
+    2: { title: 'testing' },
+    3: { title: 'tasting' },
+    4: { title: 'resting' },
+    5: { title: 'besting' },
+    6: { title: 'jesting' },
+  });
+  const suggest = async (options: Record<string, unknown>, text = 'tesing', query: Record<string, string> = {}) => {
+    const response = await search(harness, 's', { size: 0, suggest: { text, first: { term: { field: 'title', ...options } } } }, query);
+    assert.equal(response.status, 200, JSON.stringify(response.body));
+    return response.body.suggest;
+  };
+  // Only "testing" (1 insertion) and "tasting" (2 edits: 1 - 2/6 = 0.6667) share the prefix "t".
+  const defaults = await suggest({});
+  assert.deepEqual(defaults.first[0].options.map((option: any) => [option.text, option.freq]), [['testing', 2], ['tasting', 1]]);
+  assert.deepEqual((await suggest({ prefix_length: 0 })).first[0].options.map((option: any) => option.text), ['testing', 'besting', 'jesting', 'resting', 'tasting']);
+  assert.deepEqual((await suggest({ prefix_length: 0, size: 2 })).first[0].options.map((option: any) => option.text), ['testing', 'besting']);
+  assert.deepEqual((await suggest({ prefix_length: 0, sort: 'frequency', size: 2 })).first[0].options.map((option: any) => option.text), ['testing', 'besting']);
+  // A term already in the index gets nothing in `missing` mode, more frequent ones in `popular`, all in `always`.
+  assert.deepEqual((await suggest({}, 'tasting')).first[0].options, []);
+  assert.deepEqual((await suggest({ suggest_mode: 'popular', prefix_length: 0, max_term_freq: 0.5 }, 'tasting')).first[0].options.map((option: any) => option.text), ['testing']);
+  assert.deepEqual((await suggest({ suggest_mode: 'always', prefix_length: 0, max_term_freq: 0.5 }, 'tasting')).first[0].options.map((option: any) => option.text), ['testing', 'besting', 'jesting', 'resting']);
+  const typed = await suggest({}, 'tesing', { typed_keys: 'true' });
+  assert.ok(typed['term#first']);
+  const viaUrl = await search(harness, 's', { size: 0 }, { suggest_field: 'title', suggest_text: 'tesing' });
+  assert.deepEqual(viaUrl.body.suggest.title[0].options.map((option: any) => option.text), ['testing', 'tasting']);
+  const noField = await search(harness, 's', { suggest: { x: { text: 'a', term: {} } } });
+  assert.equal(noField.status, 400);
+  const noText = await search(harness, 's', { suggest: { x: { term: { field: 'title' } } } });
+  assert.equal(noText.status, 400);
+  const phrase = await search(harness, 's', { suggest: { x: { text: 'a', phrase: { field: 'title' } } } });
+  assert.equal(phrase.status, 400);
+  assert.match(phrase.body.error.reason, /\[phrase\] suggester is not supported by Strait/);
+});
+
+test('term suggester under document and field level security: hidden documents and fields give no suggestions', async (t) => {
+  const harness = openSearchHarness(t);
+  await harness.index('sec', { 1: { title: 'public', secret: 'classified', level: 'open' }, 2: { title: 'pubcrawl', secret: 'classifier', level: 'closed' } });
+  const run = (restriction: { query?: Record<string, unknown>; fields?: (path: string) => boolean }, field: string, text: string) =>
+    harness.search.search(
+      { expression: 'sec', params: {}, body: { size: 0, suggest: { s: { text, term: { field, prefix_length: 0 } } } } },
+      { indices: () => {}, allowsIndex: () => true, readRestriction: () => restriction },
+      { username: 'u', realm: 'r' },
+    ) as { suggest: { s: { options: { text: string; freq: number }[] }[] } };
+  // Unrestricted, "publik" is near "public"; "classifid" near both secrets.
+  assert.deepEqual(run({}, 'secret', 'classifid').suggest.s[0]!.options.map((option) => option.text), ['classified', 'classifier']);
+  // DLS hides document 2: its term is no candidate, and frequencies count visible documents only.
+  const dls = run({ query: { term: { level: 'open' } } }, 'secret', 'classifid').suggest.s[0]!.options;
+  assert.deepEqual(dls.map((option) => [option.text, option.freq]), [['classified', 1]]);
+  // FLS hides the field: no candidates from it at all.
+  assert.deepEqual(run({ fields: (path) => path !== 'secret' }, 'secret', 'classifid').suggest.s[0]!.options, []);
+});
