@@ -316,6 +316,8 @@ export interface IndexDocumentRequest extends Concurrency {
   /** Stored with the document as `_routing`. */
   readonly routing?: string;
   readonly requireAlias?: boolean;
+  /** `require_data_stream`: the target must be (or auto-create as) a data stream. */
+  readonly requireDataStream?: boolean;
   /** Called before an index is auto-created for this write; throws when the caller may not. */
   readonly authorizeCreate?: (index: string) => void;
 }
@@ -324,7 +326,11 @@ export interface IndexDocumentRequest extends Concurrency {
 export function indexDocument(service: IndicesService, request: IndexDocumentRequest): WriteOutcome {
   validateConcurrency(request, request.opType, request.id !== undefined);
   if (request.id !== undefined) validateDocumentId(request.id);
-  const handle = service.writeIndex(request.target, { requireAlias: request.requireAlias ?? false, ...(request.authorizeCreate ? { authorizeCreate: request.authorizeCreate } : {}) });
+  const handle = service.writeIndex(request.target, {
+    requireAlias: request.requireAlias ?? false,
+    requireDataStream: request.requireDataStream ?? false,
+    ...(request.authorizeCreate ? { authorizeCreate: request.authorizeCreate } : {}),
+  });
   service.checkDocumentWrite({ target: request.target, index: handle, opType: request.opType, source: request.source, conditional: request.ifSeqNo !== undefined });
   const shard = service.openShardOf(handle);
   service.checkWriteBlock(handle);
@@ -644,6 +650,8 @@ export function getDocument(service: IndicesService, request: GetDocumentRequest
 export interface BulkDefaults {
   readonly index: string | undefined;
   readonly requireAlias: boolean;
+  /** The bulk `require_data_stream` parameter; an item's own flag wins. */
+  readonly requireDataStream?: boolean;
   readonly sourceFilter: SourceFilter | undefined;
   /** The `routing` parameter: the routing of items that name none. */
   readonly routing?: string | undefined;
@@ -878,6 +886,7 @@ export function executeBulk(
           if (pipeline !== undefined && pipeline !== '_none' && ingest === undefined) throw pipelineNotSupported(String(pipeline));
           const handle = service.writeIndex(item.index, {
             requireAlias: item.metadata['require_alias'] === true || defaults.requireAlias,
+            requireDataStream: requireDataStreamOf(item, defaults),
             authorizeCreate: (index) => {
               if (!authorizer.allowsIndex('indices:admin/auto_create', index)) {
                 throw errors.actionDenied('indices:admin/auto_create', authorizer.username, ` on indices [${index}]`);
@@ -911,6 +920,13 @@ export function pipelineNotSupported(pipeline: string): EsError {
   return errors.illegalArgument(`ingest pipelines are not supported by Strait; the request names pipeline [${pipeline}]`);
 }
 
+/** An index or create item's `require_data_stream`: its own flag, else the bulk parameter (updates and deletes take none). */
+function requireDataStreamOf(item: BulkItem, defaults: BulkDefaults): boolean {
+  if (item.operation === 'update' || item.operation === 'delete') return false;
+  const own = item.metadata['require_data_stream'];
+  return own === undefined || own === null ? defaults.requireDataStream === true : own === true || own === 'true';
+}
+
 function runBulkItem(service: IndicesService, item: BulkItem, defaults: BulkDefaults): WriteOutcome {
   const concurrency = item.concurrency;
   const routing = item.routing !== undefined ? { routing: item.routing } : {};
@@ -919,7 +935,7 @@ function runBulkItem(service: IndicesService, item: BulkItem, defaults: BulkDefa
     case 'index':
     case 'create': {
       const opType: OpType = item.operation === 'create' || item.metadata['op_type'] === 'create' ? 'create' : 'index';
-      return indexDocument(service, { ...concurrency, ...routing, target: item.index, id: item.id, source: item.payload, opType, requireAlias });
+      return indexDocument(service, { ...concurrency, ...routing, target: item.index, id: item.id, source: item.payload, opType, requireAlias, requireDataStream: requireDataStreamOf(item, defaults) });
     }
     case 'delete':
       assert(item.id !== undefined, 'parseBulkBody refused a delete without id');

@@ -305,6 +305,37 @@ test('a log shipper (issue 15): bulk creates into a data stream through its temp
   assert.equal((got[backingIndex] as any).data_stream, 'logs-shipper-default', 'GET /{index} names the data stream of a backing index');
 });
 
+test('require_data_stream (190_require_data_stream): the target must be a data stream or auto-create as one', async () => {
+  await client.indices.putIndexTemplate({ name: 'ds-template', index_patterns: ['ds-*'], template: { settings: { number_of_replicas: 0 } }, data_stream: {}, allow_auto_create: true });
+  const created = await call('POST', '/ds-test/_doc?require_data_stream=true', { '@timestamp': '2022-12-12', foo: 'bar' });
+  assert.equal(created.status, 201);
+  const noTemplate = await failure('POST', '/index-test/_doc?require_data_stream=true', { '@timestamp': '2022-12-12' });
+  assert.equal(noTemplate.statusCode, 404);
+  assert.equal(noTemplate.error.type, 'index_not_found_exception');
+  assert.equal(noTemplate.error.reason, 'no such index [index-test] and the index creation request requires a data stream, but no matching index template with data stream template was found for it');
+  assert.equal((await call('HEAD', '/index-test')).status, 404, 'nothing was created');
+  assert.equal((await call('POST', '/other-index/_doc?require_data_stream=false', { '@timestamp': '2022-12-12' })).status, 201);
+  const notStream = await failure('POST', '/other-index/_doc?require_data_stream=true', { '@timestamp': '2022-12-12' });
+  assert.equal(notStream.statusCode, 404);
+  assert.match(notStream.error.reason, /is not a data stream/);
+
+  const bulk = await call(
+    'POST',
+    '/_bulk?refresh=true&require_data_stream=true',
+    [{ index: { _index: 'new_index_not_created' } }, { f: 1 }, { index: { _index: 'new_index_created', require_data_stream: false } }, { f: 2 }, { index: { _index: 'ds-other', op_type: 'create' } }, { '@timestamp': '2024-01-01' }],
+    true,
+  );
+  assert.equal(bulk.body.errors, true);
+  assert.equal(bulk.body.items[0].index.status, 404);
+  assert.equal(bulk.body.items[0].index.error.type, 'index_not_found_exception');
+  assert.equal(
+    bulk.body.items[0].index.error.reason,
+    'no such index [new_index_not_created] and the index creation request requires a data stream, but no matching index template with data stream template was found for it',
+  );
+  assert.equal(bulk.body.items[1].index.result, 'created');
+  assert.equal(bulk.body.items[2].index?.result ?? bulk.body.items[2].create?.result, 'created');
+});
+
 test('data streams survive a restart: the write index, generation and searches stay', async () => {
   const before = await stream('logs-roll');
   node = await node.restart();

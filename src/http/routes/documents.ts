@@ -117,6 +117,7 @@ export function documentRoutes(service: IndicesService, ingest?: IngestService):
       // Without an id the write is a create unless op_type says otherwise (RestIndexAction's AutoIdHandler).
       opType: opType ?? (requested as 'index' | 'create' | undefined) ?? (request.params['id'] === undefined ? 'create' : 'index'),
       requireAlias: booleanParam(request.query['require_alias']),
+      requireDataStream: booleanParam(request.query['require_data_stream']),
       authorizeCreate: (name) => context.authorize.indices('indices:admin/auto_create', [name]),
     });
     return afterWrite(service, outcome, refresh);
@@ -156,6 +157,7 @@ export function documentRoutes(service: IndicesService, ingest?: IngestService):
     const refresh = parseRefresh(request.query['refresh']);
     const querySource = SOURCE_PARAMS.some((name) => request.query[name] !== undefined) ? sourceFilterFromQuery(request.query) : undefined;
     const defaults = {
+      requireDataStream: booleanParam(request.query['require_data_stream']),
       index: defaultIndex,
       requireAlias: booleanParam(request.query['require_alias']),
       sourceFilter: querySource,
