@@ -15,7 +15,8 @@ import { normalizeIp } from '../index/query/ip.js';
 import { parseDate, sourceOf, type DocMetadata, type FieldMappings, type Segment, type ShardHit, type QueryNode, type SortSpec, type SortValue } from '../index/searcher/index.js';
 import { highlightHit, type HighlightSpec } from './highlight.js';
 import type { Explanation } from './explain.js';
-import { renderScriptFields, type ScriptField } from './script-fields.js';
+import { renderRuntimeFields, renderScriptFields, type ScriptField } from './script-fields.js';
+import type { RuntimeField } from '../index/script/runtime-fields.js';
 
 /** One entry of `fields` or `docvalue_fields`. */
 export interface FieldRequest {
@@ -41,6 +42,8 @@ export interface FetchOptions {
   readonly namedQueriesScore?: boolean;
   /** `script_fields`: scripts run per hit, rendered in `fields` (script-fields.ts). */
   readonly scriptFields?: readonly ScriptField[] | undefined;
+  /** `runtime_mappings`: runtime fields that `fields` patterns name are computed per hit. */
+  readonly runtimeFields?: readonly RuntimeField[];
 }
 
 /** What the fetch phase needs of one searched shard. */
@@ -322,6 +325,7 @@ export function renderHit(target: FetchTarget, hit: ShardHit, sort: readonly Sor
     ...(renderFields(source, target.mapping, options.fields) ?? {}),
     ...(renderDocValueFields(segment, hit.doc, target.mapping, target.mappings, options.docvalueFields, target.indexName) ?? {}),
     ...(renderScriptFields(options.scriptFields, { segment, doc: hit.doc, score: hit.score, source }, target.mappings, target.indexName) ?? {}),
+    ...(renderRuntimeFields(options.runtimeFields, options.fields, { segment, doc: hit.doc, source }, target.mappings, target.indexName) ?? {}),
   };
   if (Object.keys(fields).length > 0) rendered['fields'] = fields;
   if (options.highlight !== undefined) {

@@ -7,6 +7,8 @@
 import { errors, EsError, limits } from '../common/index.js';
 import type { FieldMappings, Segment } from '../index/engine/segment.js';
 import { compileScript, fromJson, JDouble, parseScriptSpec, segmentDocLookup, toJson, type ScriptSpec, type Value } from '../index/script/index.js';
+import { wildcardMatch } from '../index/expression.js';
+import { renderRuntimeValues, runtimeValues, type RuntimeField } from '../index/script/runtime-fields.js';
 
 export interface ScriptField {
   readonly name: string;
@@ -68,6 +70,24 @@ export function renderScriptFields(
     }
     const json = toJson(value);
     rendered[field.name] = Array.isArray(json) ? json : [json];
+  }
+  return rendered;
+}
+
+/** The runtime fields a hit's `fields` section asks for, computed for its document. */
+export function renderRuntimeFields(
+  fields: readonly RuntimeField[] | undefined,
+  requested: readonly { readonly pattern: string }[],
+  hit: { readonly segment: Segment; readonly doc: number; readonly source: unknown },
+  mappings: FieldMappings,
+  indexName: string,
+): Record<string, unknown[]> | undefined {
+  if (fields === undefined || requested.length === 0) return undefined;
+  const rendered: Record<string, unknown[]> = {};
+  for (const field of fields) {
+    if (!requested.some((request) => wildcardMatch(request.pattern, field.name))) continue;
+    const values = runtimeValues(field, hit.segment, mappings, indexName, hit.doc, () => hit.source);
+    if (values.length > 0) rendered[field.name] = renderRuntimeValues(field, values);
   }
   return rendered;
 }

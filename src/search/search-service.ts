@@ -52,6 +52,7 @@ import { decodeScrollId, encodeScrollId, ScrollRegistry, scrollLimits, type Scro
 import { parseTimeValueMs } from './time-value.js';
 import { decodePitId, encodePitId, parsePitKeepAlive, pitActions, PointInTimeRegistry, type PinnedIndex } from './pit.js';
 import { checkpoint, TaskManager } from '../tasks/task-manager.js';
+import { withRuntimeFields } from '../index/script/runtime-fields.js';
 
 /**
  * Runs a search's steps (a generator that yields before each shard's query phase) to the end at
@@ -361,8 +362,10 @@ export class SearchService {
 
   /** Runs one shard's query phase (post_filter narrows hits, not aggregations). */
   private queryShardPlain(target: Target, request: SearchRequest, postFilter: QueryNode | undefined, shardCount: number, nowMs: number): ShardResult {
-    const segments = target.segments;
-    const context = { mappings: target.mappings, indexName: target.indexName, shardKey: target.shardKey, nowMs, shardCount };
+    // Runtime fields join the segments as doc values and postings for this search only.
+    const runtime = request.runtimeFields === undefined ? undefined : withRuntimeFields(target.segments, target.mappings, request.runtimeFields, target.indexName);
+    const segments = runtime?.segments ?? target.segments;
+    const context = { mappings: runtime?.mappings ?? target.mappings, indexName: target.indexName, shardKey: target.shardKey, nowMs, shardCount };
     const query = withFilter(request.query, target.aliasFilter);
     if (postFilter === undefined) return searchShard(segments, target.snapshot.stats, { ...request, query }, context);
     const hits = searchShard(segments, target.snapshot.stats, { ...request, query: withFilter(query, postFilter), aggregations: [] }, context);

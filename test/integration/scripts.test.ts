@@ -231,3 +231,33 @@ test('_update_by_query with a script (clients-tests update_by_query/10_basic.yml
   const noop = await call('POST', '/people/_update_by_query?refresh=true', { script: "ctx.op = 'noop'" });
   assert.equal(noop.body['noops'], 2);
 });
+
+test('runtime_mappings: emitted values are queryable, aggregatable, sortable and returned in fields; source-backed without a script', async () => {
+  const runtime_mappings = {
+    decade: { type: 'long', script: { source: "if (doc['year'].size() > 0) { emit(doc['year'].value / 10 * 10) }" } },
+    label: { type: 'keyword', script: "if (doc['tag'].size() > 0) { emit(doc['tag'].value.toUpperCase()) }" },
+    counter: { type: 'long' },
+  };
+  const filtered = await call('POST', '/books/_search', { runtime_mappings, query: { term: { label: 'ANIMAL' } }, sort: [{ decade: 'desc' }], fields: ['decade', 'label'] });
+  assert.equal(filtered.status, 200);
+  const hits = filtered.body['hits']['hits'] as Json[];
+  assert.deepEqual(hits.map((hit) => [hit['_id'], hit['sort'], hit['fields']]), [
+    ['2', [2000], { decade: [2000], label: ['ANIMAL'] }],
+    ['1', [1990], { decade: [1990], label: ['ANIMAL'] }],
+  ]);
+  assert.equal(hits[0]!['_score'], null);
+  const scored = await call('POST', '/books/_search', { runtime_mappings, query: { range: { decade: { gte: 2000 } } } });
+  assert.deepEqual((scored.body['hits']['hits'] as Json[]).map((hit) => hit['_score']), [1, 1]);
+  const aggs = await call('POST', '/books/_search', { runtime_mappings, size: 0, aggs: { decades: { terms: { field: 'decade' } }, total: { sum: { field: 'counter' } } } });
+  assert.deepEqual(aggs.body['aggregations']['decades']['buckets'], [
+    { key: 1990, doc_count: 1 },
+    { key: 2000, doc_count: 1 },
+    { key: 2010, doc_count: 1 },
+  ]);
+  assert.equal(typeof aggs.body['aggregations']['total']['value'], 'number');
+  const wrongType = await call('POST', '/books/_search', { runtime_mappings: { bad: { type: 'long', script: "emit('x')" } }, query: { exists: { field: 'bad' } } });
+  assert.equal(wrongType.status, 400);
+  assert.equal(wrongType.body['error']['root_cause'][0]['type'], 'script_exception');
+  const unsupported = await call('POST', '/books/_search', { runtime_mappings: { ip: { type: 'ip' } } });
+  assert.equal(unsupported.status, 400);
+});
