@@ -5,6 +5,7 @@ import type { SqlDatabase } from '../common/index.js';
 import type { NodeConfig } from '../config/types.js';
 import { SqlTaskResults } from '../tasks/task-results.js';
 import type { IndicesService } from '../index/index.js';
+import type { IngestService } from '../index/ingest/index.js';
 import { BulkByScrollService } from '../search/bulk-by-scroll-runner.js';
 import type { RemoteTlsOptions } from '../search/reindex-remote.js';
 import type { SearchService } from '../search/index.js';
@@ -41,7 +42,15 @@ export function reindexTls(config: NodeConfig): RemoteTlsOptions {
 }
 
 /** `_reindex`, `_update_by_query` and `_delete_by_query` over this node's search and write paths. */
-export function wireReindex(options: { config: NodeConfig; nodeDb: SqlDatabase; search: SearchService; indices: IndicesService; log: Logger; nowMs: () => number }): BulkByScrollService {
+export function wireReindex(options: {
+  config: NodeConfig;
+  nodeDb: SqlDatabase;
+  search: SearchService;
+  indices: IndicesService;
+  ingest: IngestService;
+  log: Logger;
+  nowMs: () => number;
+}): BulkByScrollService {
   // Results of tasks run with wait_for_completion=false outlive a restart, as in Elasticsearch's `.tasks` index.
   options.search.tasks.keepResultsIn(SqlTaskResults.open(options.nodeDb));
   return new BulkByScrollService({
@@ -52,5 +61,7 @@ export function wireReindex(options: { config: NodeConfig; nodeDb: SqlDatabase; 
     nowMs: options.nowMs,
     remoteWhitelist: listSetting(options.config.flat['reindex.remote.whitelist']),
     remoteTls: reindexTls(options.config),
+    // Written documents go through the destination's pipelines as bulk items do.
+    ingest: (request) => options.ingest.applyPipelines(request),
   });
 }

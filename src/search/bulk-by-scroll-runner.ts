@@ -11,7 +11,8 @@
  */
 import type { Logger } from 'pino';
 import { errors, EsError } from '../common/index.js';
-import { executeBulk, parseBulkBody, settingInteger, type IndexHandle, type IndicesService } from '../index/index.js';
+import { executeBulk, parseBulkBody, pipelineNotSupported, settingInteger, type IndexHandle, type IndicesService } from '../index/index.js';
+import type { IngestOutcome, IngestRequest } from '../index/ingest/index.js';
 import { parseIndicesOptions, type IndicesOptions } from '../index/expression.js';
 import { compileScript, runWriteScript, type CompiledScript, type ScriptSpec } from '../index/script/index.js';
 import type { Task, TaskManager } from '../tasks/task-manager.js';
@@ -57,6 +58,12 @@ export interface BulkByScrollServiceOptions {
   /** `reindex.remote.whitelist`: `host:port` patterns; empty: no remote is allowed. */
   readonly remoteWhitelist: readonly string[];
   readonly remoteTls: RemoteTlsOptions;
+  /**
+   * Ingest pipelines (src/index/ingest): the destination's default and final pipelines, and the
+   * request's `pipeline`, run on every written document as on any bulk item. Absent: a request
+   * naming a pipeline is refused.
+   */
+  readonly ingest?: (request: IngestRequest) => IngestOutcome;
 }
 
 export interface BulkByScrollOutcome {
@@ -439,6 +446,7 @@ class Worker {
         username: this.caller.username,
       },
       nowMs,
+      this.service.options.ingest,
     );
     for (const handle of result.touched) this.touched.set(handle.name, handle);
     for (const item of result.body['items'] as Record<string, Record<string, unknown>>[]) {
@@ -501,6 +509,8 @@ export class BulkByScrollService {
    * destination not being a source. Returns the number of slices to run.
    */
   private preflight(spec: BulkByScrollSpec, caller: BulkByScrollCaller): number {
+    const pipeline = spec.kind === 'reindex' ? spec.dest.pipeline : spec.kind === 'update_by_query' ? spec.pipeline : undefined;
+    if (pipeline !== undefined && pipeline !== '_none' && this.options.ingest === undefined) throw pipelineNotSupported(pipeline);
     if (spec.kind === 'reindex' && spec.source.remote !== undefined) {
       checkRemoteWhitelisted(spec.source.remote, this.options.remoteWhitelist);
       return 1;

@@ -124,15 +124,13 @@ test('reindex: routing keep, discard and =value; version_type external (reindex/
   assert.equal((await admin.get({ index: 'version-newer', id: '1' }))._version, 2);
 });
 
-test('reindex: refusals before any write (reindex/20_validation.yml, 85_scripting.yml broken script; pipelines not yet in Strait)', async () => {
+test('reindex: refusals before any write (reindex/20_validation.yml, 85_scripting.yml broken script)', async () => {
   await seed(admin, 'refuse-src', { '1': { text: 'test' } });
   const self = await call('POST', '/_reindex', { source: { index: 'refuse-src' }, dest: { index: 'refuse-src' } });
   assert.deepEqual([self.status, self.body.error.type], [400, 'action_request_validation_exception']);
   assert.match(self.body.error.reason, /reindex cannot write into an index its reading from \[refuse-src\]/);
   const script = await call('POST', '/_reindex', { source: { index: 'refuse-src' }, dest: { index: 'refuse-d' }, script: { lang: 'painless', source: 'syntax errors are fun!' } });
   assert.deepEqual([script.status, script.body.error.type, script.body.error.reason], [400, 'script_exception', 'compile error']);
-  const pipeline = await call('POST', '/_reindex', { source: { index: 'refuse-src' }, dest: { index: 'refuse-d', pipeline: 'p' } });
-  assert.deepEqual([pipeline.status, pipeline.body.error.type], [400, 'illegal_argument_exception']);
   const missing = await call('POST', '/_reindex', { source: { index: 'no-such-index' }, dest: { index: 'refuse-d' } });
   assert.deepEqual([missing.status, missing.body.error.type], [404, 'index_not_found_exception']);
   const rps = await call('POST', '/_reindex?requests_per_second=0', { source: { index: 'refuse-src' }, dest: { index: 'refuse-d' } });
@@ -185,6 +183,24 @@ test('reindex and update by query with a script: modify, route, noop, delete, an
   assert.equal((await admin.count({ index: 'counters' })).count, 1);
   const readOnly = await call('POST', '/counters/_update_by_query', { script: "ctx._index = 'elsewhere'" });
   assert.deepEqual([readOnly.status, readOnly.body.error.type], [400, 'script_exception']);
+});
+
+test('ingest pipelines: dest.pipeline, the destination default pipeline, update by query pipeline (docs-reindex.html#reindex-with-an-ingest-pipeline)', async () => {
+  await seed(admin, 'pipe-src', { '1': { text: 'test' } });
+  await admin.ingest.putPipeline({ id: 'tag-reindexed', processors: [{ set: { field: 'reindexed', value: true } }] });
+  await admin.ingest.putPipeline({ id: 'tag-default', processors: [{ set: { field: 'defaulted', value: true } }] });
+  const named = await call('POST', '/_reindex?refresh=true', { source: { index: 'pipe-src' }, dest: { index: 'pipe-named', pipeline: 'tag-reindexed' } });
+  assert.deepEqual([named.status, named.body.created], [200, 1]);
+  assert.deepEqual((await admin.get({ index: 'pipe-named', id: '1' }))._source, { text: 'test', reindexed: true });
+  await admin.indices.create({ index: 'pipe-default', settings: { 'index.default_pipeline': 'tag-default' } });
+  await call('POST', '/_reindex?refresh=true', { source: { index: 'pipe-src' }, dest: { index: 'pipe-default' } });
+  assert.deepEqual((await admin.get({ index: 'pipe-default', id: '1' }))._source, { text: 'test', defaulted: true });
+  const missing = await call('POST', '/_reindex', { source: { index: 'pipe-src' }, dest: { index: 'pipe-missing', pipeline: 'no-such-pipeline' } });
+  assert.equal(missing.status, 400);
+  assert.match(missing.body.failures[0].cause.reason, /pipeline with id \[no-such-pipeline\] does not exist/);
+  const byQuery = await call('POST', '/pipe-src/_update_by_query?refresh=true&pipeline=tag-reindexed');
+  assert.deepEqual([byQuery.status, byQuery.body.updated], [200, 1]);
+  assert.deepEqual((await admin.get({ index: 'pipe-src', id: '1' }))._source, { text: 'test', reindexed: true });
 });
 
 test('reindex: wait_for_active_shards beyond the copies one node holds fails after the timeout (reindex/60_wait_for_active_shards.yml)', async () => {
@@ -329,6 +345,17 @@ test('security: the reindex reads as the caller (read on source) and writes as t
   assert.equal(unwritable.status, 403);
   assert.equal(unwritable.body.failures[0].cause.type, 'security_exception');
   assert.equal(await admin.indices.exists({ index: 'sec-other' }), false);
+  // Document and field level security apply to what the reindex reads, as to any search of the caller.
+  await seed(admin, 'sec-dls', { '1': { text: 'visible', secret: 's1' }, '2': { text: 'hidden', secret: 's2' } });
+  await admin.security.putRole({
+    name: 'reindexer_dls',
+    indices: [{ names: ['sec-dls'], privileges: ['read'], query: { term: { 'text.keyword': 'visible' } }, field_security: { grant: ['text'] } }, { names: ['sec-dest*'], privileges: ['write', 'create_index'] }],
+  });
+  await admin.security.putUser({ username: 'dls_reindexer', password: 'dls-reindexer-password', roles: ['reindexer_dls'] });
+  const dlsAuth = { authorization: `Basic ${Buffer.from('dls_reindexer:dls-reindexer-password').toString('base64')}` };
+  const restricted = await call('POST', '/_reindex?refresh=true', { source: { index: 'sec-dls' }, dest: { index: 'sec-dest-dls' } }, dlsAuth);
+  assert.deepEqual([restricted.status, restricted.body.created], [200, 1]);
+  assert.deepEqual((await admin.get({ index: 'sec-dest-dls', id: '1' }))._source, { text: 'visible' });
 });
 
 test('reindex from a remote Strait over HTTPS: basic auth, API key header, query, _source, max_docs, routing (reindex/90_remote.yml)', async () => {

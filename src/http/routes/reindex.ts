@@ -4,7 +4,6 @@
  * in src/search/bulk-by-scroll-runner.ts; these handlers parse, name the caller and answer.
  * Reference: https://www.elastic.co/guide/en/elasticsearch/reference/current/docs-reindex.html
  */
-import { pipelineNotSupported } from '../../index/index.js';
 import { parseByQueryRequest, parseReindexRequest, warningHeader, byQuerySearchParams, type BulkByScrollSpec } from '../../search/bulk-by-scroll.js';
 import type { BulkByScrollService } from '../../search/bulk-by-scroll-runner.js';
 import { taskHeaders } from '../../tasks/task-manager.js';
@@ -19,18 +18,8 @@ const BY_QUERY_PARAMS = [
   'from', 'sort', 'terminate_after', 'version_type',
 ];
 
-/**
- * Ingest pipelines are not part of Strait yet: a request naming one is refused (400) rather than
- * run without it.
- */
-function checkPipeline(spec: BulkByScrollSpec): void {
-  const pipeline = spec.kind === 'reindex' ? spec.dest.pipeline : spec.kind === 'update_by_query' ? spec.pipeline : undefined;
-  if (pipeline !== undefined && pipeline !== '_none') throw pipelineNotSupported(pipeline);
-}
-
 export function reindexRoutes(service: BulkByScrollService): readonly Route[] {
   const run = async (request: RestRequest, context: RequestContext, spec: BulkByScrollSpec): Promise<RestResponse> => {
-    checkPipeline(spec);
     const caller = {
       authorize: context.authorize,
       owner: scrollOwner(context),
