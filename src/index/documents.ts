@@ -411,6 +411,12 @@ export interface UpdateDocumentRequest extends Concurrency {
   readonly retryOnConflict?: number;
   readonly requireAlias?: boolean;
   readonly authorizeCreate?: (index: string) => void;
+  /**
+   * Ingest pipelines for the document a scripted upsert creates (they run after the script, as
+   * Elasticsearch sends that document through the bulk action): the document to write, or
+   * undefined when a pipeline dropped it. Throws when a pipeline fails.
+   */
+  readonly ingestScriptedUpsert?: (source: Record<string, unknown>) => Record<string, unknown> | undefined;
 }
 
 const updateBodyFields = new Set(['doc', 'upsert', 'doc_as_upsert', 'detect_noop', 'scripted_upsert', 'script', '_source', 'lang']);
@@ -526,6 +532,11 @@ function scriptedUpdate(service: IndicesService, request: UpdateDocumentRequest,
       // Elasticsearch creates on `create` and does nothing for any other op.
       op = outcome.op === 'create' ? 'create' : 'noop';
       source = outcome.source;
+      if (op === 'create' && request.ingestScriptedUpsert !== undefined) {
+        const ingested = request.ingestScriptedUpsert(source);
+        if (ingested === undefined) op = 'noop';
+        else source = ingested;
+      }
     } else {
       op = 'create';
       source = upsert as Record<string, unknown>;

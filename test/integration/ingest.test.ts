@@ -277,3 +277,17 @@ test('date_index_name sends the document to the index its date names (100_date_i
   assert.equal(indexed._index, 'events-2016-04-01');
   assert.deepEqual((await admin.get({ index: 'events-2016-04-01', id: '1' }))._source, { date: '1461587040' });
 });
+
+test('default pipeline through an alias and a scripted upsert; an empty pipeline name is a validation error (200_default_pipeline.yml)', async () => {
+  await admin.ingest.putPipeline({ id: 'bytes_p', processors: [{ bytes: { field: 'bytes_source_field', target_field: 'bytes_target_field' } }] });
+  await admin.indices.create({ index: 'bytes_index', settings: { index: { default_pipeline: 'bytes_p' } }, aliases: { bytes_alias: {} } });
+  await admin.index({ index: 'bytes_alias', id: '2', document: { bytes_source_field: '1kb' } });
+  assert.equal(((await admin.get({ index: 'bytes_index', id: '2' }))._source as any).bytes_target_field, 1024);
+  await admin.update({ index: 'bytes_index', id: '4', script: { source: "ctx._source.bytes_source_field = '1kb'", lang: 'painless' }, upsert: {}, scripted_upsert: true });
+  const scripted = (await admin.get({ index: 'bytes_index', id: '4' }))._source as any;
+  assert.equal(scripted.bytes_source_field, '1kb');
+  const empty = await raw('PUT', '/bytes_index/_doc/10?pipeline=', { bytes_source_field: '1kb' });
+  assert.equal(empty.status, 400);
+  assert.equal(empty.body.error.type, 'action_request_validation_exception');
+  assert.equal(empty.body.error.reason, 'Validation Failed: 1: pipeline cannot be an empty string;');
+});

@@ -166,6 +166,10 @@ export function documentRoutes(service: IndicesService, ingest?: IngestService):
     const text = request.text();
     if (text.trim() === '') throw errors.bodyRequired();
     const items = parseBulkBody(text, defaults);
+    // BulkRequest.validate refuses the whole request for an empty pipeline name (IndexRequest.validate).
+    if (ingest !== undefined && (request.query['pipeline'] === '' || items.some((item) => item.operation !== 'delete' && item.metadata['pipeline'] === ''))) {
+      throw errors.actionRequestValidation(['pipeline cannot be an empty string']);
+    }
     let ingestTookMs: number | undefined;
     const username = context.authentication.user.username;
     const authorize = context.authorize;
@@ -289,9 +293,11 @@ export function documentRoutes(service: IndicesService, ingest?: IngestService):
         if (retry !== undefined && !/^\d+$/.test(retry)) throw errors.illegalArgument(`Failed to parse int parameter [retry_on_conflict] with value [${retry}]`);
         const querySource = SOURCE_PARAMS.some((name) => request.query[name] !== undefined) ? sourceFilterFromQuery(request.query) : undefined;
         const routing = parseRouting(request.query['routing']);
-        // The default and final pipelines of the index run on the upsert document (src/index/ingest).
+        // The default and final pipelines of the index run on the upsert document (src/index/ingest);
+        // a scripted upsert's document goes through them after the script.
         const requestBody = request.json();
-        const ingested = ingest?.applyPipelines({ index: target, id: request.params['id'], routing, source: requestBody, pipeline: undefined, update: true });
+        const scriptedUpsert = typeof requestBody === 'object' && requestBody !== null && (requestBody as Record<string, unknown>)['scripted_upsert'] === true;
+        const ingested = scriptedUpsert ? undefined : ingest?.applyPipelines({ index: target, id: request.params['id'], routing, source: requestBody, pipeline: undefined, update: true });
         if (ingested?.kind === 'dropped') return { status: 200, body: ingested.body };
         if (ingested?.kind === 'failed') throw ingested.error;
         const outcome = updateDocument(service, {
@@ -301,6 +307,20 @@ export function documentRoutes(service: IndicesService, ingest?: IngestService):
           target,
           id: request.params['id']!,
           body: ingested?.kind === 'write' ? ingested.source : requestBody,
+          ...(ingest !== undefined && scriptedUpsert
+            ? {
+                ingestScriptedUpsert: (created: Record<string, unknown>) => {
+                  const outcome = ingest.applyPipelines({ index: target, id: request.params['id'], routing, source: created, pipeline: undefined });
+                  if (outcome.kind === 'failed') throw outcome.error;
+                  if (outcome.kind === 'dropped') return undefined;
+                  if (outcome.kind === 'unchanged') return created;
+                  if (outcome.index !== service.resolveDateMath(target) || outcome.id !== request.params['id'] || outcome.routing !== routing) {
+                    throw errors.illegalArgument("an ingest pipeline may not change the [_index], [_id] or [_routing] of an update's upsert document in Strait");
+                  }
+                  return outcome.source;
+                },
+              }
+            : {}),
           ...(querySource !== undefined ? { sourceFilter: querySource } : {}),
           requireAlias: booleanParam(request.query['require_alias']),
           authorizeCreate: (name) => context.authorize.indices('indices:admin/auto_create', [name]),

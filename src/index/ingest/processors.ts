@@ -37,7 +37,7 @@ function stringProcessor(change: (value: string) => string): ProcessorFactory {
   return (config) => stringBody(config, change);
 }
 
-function stringBody(config: ProcessorConfig, apply: (value: string) => string): ProcessorBody {
+function stringBody(config: ProcessorConfig, apply: (value: string) => unknown): ProcessorBody {
   {
     const field = config.string('field');
     const ignoreMissing = config.boolean('ignore_missing', false);
@@ -424,6 +424,20 @@ const appendFactory: ProcessorFactory = (config) => {
   return (document) => document.append(field(document), value(document), allowDuplicates);
 };
 
+/**
+ * The bytes processor: a human readable size (`1kb`, `2.5mb`) to its number of bytes, with
+ * Elasticsearch's units (b, kb, mb, gb, tb, pb; powers of 1024) and its error.
+ */
+export function parseByteSize(text: string): number {
+  const units: Record<string, number> = { b: 1, kb: 1024, mb: 1024 ** 2, gb: 1024 ** 3, tb: 1024 ** 4, pb: 1024 ** 5 };
+  const match = /^\s*(-?\d+(?:\.\d+)?)\s*([a-zA-Z]+)\s*$/.exec(text);
+  const unit = match === null ? undefined : units[match[2]!.toLowerCase()];
+  if (match === null || unit === undefined) {
+    throw errors.illegalArgument(`failed to parse setting [Ingest Field] with value [${text}] as a size in bytes: unit is missing or unrecognized`);
+  }
+  return Math.round(Number(match[1]) * unit);
+}
+
 const splitFactory: ProcessorFactory = (config) => {
   const field = config.string('field');
   const separatorText = config.string('separator');
@@ -790,6 +804,7 @@ export const processorRegistry: ReadonlyMap<string, ProcessorFactory> = new Map<
   ['uppercase', stringProcessor((value) => value.toUpperCase())],
   ['trim', stringProcessor((value) => value.trim())],
   ['urldecode', stringProcessor(urlDecode)],
+  ['bytes', (config) => stringBody(config, parseByteSize)],
   ['split', splitFactory],
   ['join', joinFactory],
   ['convert', convertFactory],

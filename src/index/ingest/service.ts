@@ -218,6 +218,8 @@ export class IngestService {
    */
   applyPipelines(request: IngestRequest): IngestOutcome {
     if (request.update === true) return this.applyToUpdate(request);
+    // IndexRequest.validate: an empty pipeline name is a validation error, not a missing pipeline.
+    if (request.pipeline === '') throw errors.actionRequestValidation(['pipeline cannot be an empty string']);
     const settings = this.settingsOf(request.index);
     const first = request.pipeline !== undefined ? IngestService.named(request.pipeline) : IngestService.named(settings?.['index.default_pipeline']);
     let final = IngestService.named(settings?.['index.final_pipeline']);

@@ -239,3 +239,9 @@ test('script processor and if conditions run Painless in the ingest context (190
 test('a script processor given as its source alone runs it', () => {
   assert.deepEqual(run([{ script: 'ctx.x = 1' }], {}).source, { x: 1 });
 });
+
+test('bytes: human readable sizes to bytes (180_bytes_processor.yml, 200_default_pipeline.yml)', () => {
+  assert.deepEqual(run([{ bytes: { field: 'b', target_field: 't' } }], { b: '1kb' }).source['t'], 1024);
+  assert.deepEqual(run([{ bytes: { field: 'b' } }], { b: ['2KB', '1mb'] }).source['b'], [2048, 1048576]);
+  assert.equal(run([{ bytes: { field: 'b' } }], { b: '12' }).error?.message, 'failed to parse setting [Ingest Field] with value [12] as a size in bytes: unit is missing or unrecognized');
+});
