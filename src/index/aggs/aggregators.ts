@@ -7,7 +7,7 @@
  */
 import { assert } from '../../common/assert.js';
 import { errors } from '../../common/errors.js';
-import { type FieldMapping, type FieldMappings, type KeywordDocValues, type NumericDocValues, type Segment, numericFieldTypes } from '../engine/segment.js';
+import { type FieldMapping, type FieldMappings, type KeywordDocValues, type NumericDocValues, type Segment, isLive, numericFieldTypes } from '../engine/segment.js';
 import type { ShardStats } from '../engine/shard-stats.js';
 import { type Weight, planQuery } from '../query/plan.js';
 import type { Scorer } from '../query/scorers.js';
@@ -101,8 +101,10 @@ function createAggregator(original: CollectedAggregationNode, context: Aggregati
       const mapping = mappingFor(node.field, context, node.kind);
       if (mapping?.type === 'keyword') throw errors.illegalArgument(`Field [${node.field}] of type [keyword] is not supported for aggregation [${node.kind}]`);
       const bounds = node.ranges.map((range) => ({
-        from: range.from === undefined ? -Infinity : rangeBound(range.from, node.kind === 'date_range' || isDateField(mapping), node.format, node.timeZone, context),
-        to: range.to === undefined ? Infinity : rangeBound(range.to, node.kind === 'date_range' || isDateField(mapping), node.format, node.timeZone, context),
+        // Text bounds parse with the aggregation's format, else the field's (`epoch_second`,
+        // `yyyy-MM-dd||epoch_millis`); JSON numbers are epoch milliseconds, as Elasticsearch reads them.
+        from: range.from === undefined ? -Infinity : rangeBound(range.from, node.kind === 'date_range' || isDateField(mapping), typeof range.from === 'string' ? (node.format ?? mapping?.format) : node.format, node.timeZone, context),
+        to: range.to === undefined ? Infinity : rangeBound(range.to, node.kind === 'date_range' || isDateField(mapping), typeof range.to === 'string' ? (node.format ?? mapping?.format) : node.format, node.timeZone, context),
       }));
       return new RangeAggregator(node.name, node.field, bounds, subs());
     }
@@ -156,6 +158,35 @@ function createAggregator(original: CollectedAggregationNode, context: Aggregati
         exclude: asKeys(node.exclude),
       };
       return new RareTermsAggregator(node.maxDocCount, new TermsAggregator(inner, mapping, { ...context, shardCount: 1 }, subs()));
+    }
+    case 'significant_terms': {
+      const mapping = mappingFor(node.field, context, node.kind);
+      const valueType = termsValueType(mapping);
+      if (valueType !== 'string' && (node.include instanceof RegExp || node.exclude instanceof RegExp)) {
+        throw errors.aggregationExecution(`Aggregation [${node.name}] cannot support regular expression style include/exclude settings as they can only be applied to string fields. Use an array of values for include/exclude clauses`);
+      }
+      const asKeys = (filter: RegExp | readonly string[] | undefined): RegExp | readonly string[] | undefined =>
+        filter === undefined || filter instanceof RegExp ? filter : filter.map((value) => String(termsKeyOf(value, valueType, context)));
+      const inner: Extract<AggregationNode, { kind: 'terms' }> = {
+        kind: 'terms',
+        name: node.name,
+        subAggregations: node.subAggregations,
+        meta: undefined,
+        field: node.field,
+        size: Number.MAX_SAFE_INTEGER,
+        shardSize: Number.MAX_SAFE_INTEGER,
+        minDocCount: 1,
+        order: [
+          { key: '_count', direction: 'desc' },
+          { key: '_key', direction: 'asc' },
+        ],
+        missing: undefined,
+        showTermDocCountError: false,
+        include: asKeys(node.include),
+        exclude: asKeys(node.exclude),
+      };
+      const background = node.backgroundFilter === undefined ? undefined : planQuery(node.backgroundFilter, { ...context });
+      return new SignificantTermsAggregator(node, new TermsAggregator(inner, mapping, { ...context, shardCount: 1 }, subs()), background, context);
     }
     case 'composite': {
       const readers = node.sources.map((source) => {
@@ -1051,5 +1082,117 @@ class RareTermsAggregator extends Aggregator {
       buckets: terms.buckets.filter((bucket) => bucket.docCount <= this.maxDocCount),
       frequentKeys: terms.buckets.filter((bucket) => bucket.docCount > this.maxDocCount).map((bucket) => bucket.key),
     };
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// significant_terms
+
+/**
+ * Elasticsearch's significance heuristics. JLH (the default): the absolute change of a term's
+ * probability from background to foreground times its relative change, 0 when it does not rise.
+ * percentage: the share of the term's background documents that are in the foreground.
+ */
+export function significanceScore(heuristic: 'jlh' | 'percentage', subsetFreq: number, subsetSize: number, supersetFreq: number, supersetSize: number): number {
+  if (heuristic === 'percentage') return supersetFreq === 0 ? 0 : subsetFreq / supersetFreq;
+  if (subsetSize === 0 || supersetSize === 0) return 0;
+  const subsetProbability = subsetFreq / subsetSize;
+  const supersetProbability = (supersetFreq === 0 ? 1 : supersetFreq) / supersetSize;
+  const absoluteChange = subsetProbability - supersetProbability;
+  if (absoluteChange <= 0) return 0;
+  return absoluteChange * (subsetProbability / supersetProbability);
+}
+
+/**
+ * significant_terms on one shard: foreground counts come from an inner terms aggregator; the
+ * background is this shard's live documents (or those matching background_filter), and a
+ * candidate's background frequency is counted from its postings (keyword) or points (numbers).
+ */
+class SignificantTermsAggregator extends Aggregator {
+  private readonly subsetSizes = new GrowableFloat64();
+  /** Per segment: background_filter matches as a bitset (computed once, at the first partial). */
+  private backgroundDocs: Uint8Array[] | undefined;
+  private supersetSize: number | undefined;
+  constructor(
+    private readonly node: Extract<AggregationNode, { kind: 'significant_terms' }>,
+    private readonly inner: TermsAggregator,
+    private readonly background: Weight | undefined,
+    private readonly context: AggregationContext,
+  ) {
+    super(node.name);
+  }
+  setSegment(segment: Segment, segmentIndex: number, docBase: number): void {
+    this.inner.setSegment(segment, segmentIndex, docBase);
+  }
+  collect(doc: number, owner: number, score: number): void {
+    this.subsetSizes.ensure(owner)[owner]!++;
+    this.inner.collect(doc, owner, score);
+  }
+  override collectAllDocs(maxDoc: number, score: number): void {
+    this.subsetSizes.ensure(0)[0]! += maxDoc;
+    this.inner.collectAllDocs(maxDoc, score);
+  }
+  override finish(): void {
+    this.inner.finish();
+  }
+  private prepareBackground(): void {
+    if (this.supersetSize !== undefined) return;
+    if (this.background === undefined) {
+      this.supersetSize = this.context.segments.reduce((sum, segment) => sum + segment.liveDocCount, 0);
+      return;
+    }
+    let size = 0;
+    this.backgroundDocs = this.context.segments.map((segment) => {
+      const matches = new Uint8Array(segment.maxDoc);
+      const scorer = this.background!.scorer(segment);
+      if (scorer === null) return matches;
+      for (let doc = scorer.advance(0); doc !== noMoreDocs; doc = scorer.advance(doc + 1)) {
+        if (!isLive(segment, doc)) continue;
+        matches[doc] = 1;
+        size++;
+      }
+      return matches;
+    });
+    this.supersetSize = size;
+  }
+  /** Live background documents holding `key` in this shard. */
+  private backgroundFrequency(key: string | number): number {
+    let count = 0;
+    this.context.segments.forEach((segment, segmentIndex) => {
+      const inBackground = (doc: number): boolean => isLive(segment, doc) && (this.backgroundDocs === undefined || this.backgroundDocs[segmentIndex]![doc] === 1);
+      if (typeof key === 'string') {
+        const postings = segment.postings.get(this.node.field);
+        const ordinal = postings?.termOrdinals.get(key);
+        if (postings === undefined || ordinal === undefined) return;
+        for (let index = postings.postingsStart[ordinal]!; index < postings.postingsStart[ordinal + 1]!; index++) if (inBackground(postings.docs[index]!)) count++;
+        return;
+      }
+      const values = segment.docValues.get(this.node.field);
+      if (values?.kind !== 'numeric') return;
+      // Points are sorted by value then doc: a doc repeating the value is adjacent, counted once.
+      let previousDoc = -1;
+      for (let index = lowerBound(values.pointValues, key); index < values.pointValues.length && values.pointValues[index] === key; index++) {
+        const doc = values.pointDocs[index]!;
+        if (doc !== previousDoc && inBackground(doc)) count++;
+        previousDoc = doc;
+      }
+    });
+    return count;
+  }
+  partial(owner: number): AggregationPartial {
+    this.prepareBackground();
+    const terms = this.inner.partial(owner);
+    assert(terms.type === 'terms', 'significant_terms counts with a terms aggregator');
+    const subsetSize = this.subsetSizes.get(owner);
+    const supersetSize = this.supersetSize!;
+    const scored = terms.buckets
+      .filter((bucket) => bucket.docCount >= this.node.shardMinDocCount)
+      .map((bucket) => {
+        const bgCount = this.backgroundFrequency(bucket.key);
+        return { key: bucket.key, docCount: bucket.docCount, bgCount, score: significanceScore(this.node.heuristic, bucket.docCount, subsetSize, bgCount, supersetSize), aggs: bucket.aggs };
+      });
+    scored.sort((left, right) => right.score - left.score || (left.key < right.key ? -1 : left.key > right.key ? 1 : 0));
+    const shardSize = this.context.shardCount <= 1 ? Number.MAX_SAFE_INTEGER : (this.node.shardSize ?? Math.floor(this.node.size * 1.5 + 10));
+    return { type: 'significant_terms', valueType: terms.valueType, subsetSize, supersetSize, buckets: scored.slice(0, Math.max(shardSize, this.node.size)) };
   }
 }

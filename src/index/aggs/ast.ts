@@ -84,6 +84,19 @@ export type AggregationNode = {
   | { readonly kind: 'top_hits'; readonly size: number; readonly from: number; readonly sort: readonly SortSpec[] | undefined; readonly source: unknown }
   | ({ readonly kind: 'composite' } & CompositeSpec)
   | {
+      readonly kind: 'significant_terms';
+      readonly field: string;
+      readonly size: number;
+      readonly shardSize: number | undefined;
+      readonly minDocCount: number;
+      readonly shardMinDocCount: number;
+      readonly include: RegExp | readonly string[] | undefined;
+      readonly exclude: RegExp | readonly string[] | undefined;
+      /** The background set: the whole index by default. */
+      readonly backgroundFilter: QueryNode | undefined;
+      readonly heuristic: 'jlh' | 'percentage';
+    }
+  | {
       readonly kind: 'multi_terms';
       readonly terms: readonly { readonly field: string; readonly missing: string | number | boolean | undefined }[];
       readonly size: number;
@@ -118,7 +131,7 @@ type Json = Record<string, unknown>;
 const isObject = (value: unknown): value is Json => value !== null && typeof value === 'object' && !Array.isArray(value);
 
 const metricKinds = new Set(['value_count', 'cardinality', 'min', 'max', 'avg', 'sum', 'stats', 'extended_stats']);
-const knownKinds = new Set([...metricKinds, ...pipelineKinds, ...scriptPipelineKinds, 'terms', 'multi_terms', 'rare_terms', 'composite', 'percentiles', 'percentile_ranks', 'histogram', 'date_histogram', 'range', 'date_range', 'filter', 'filters', 'top_hits']);
+const knownKinds = new Set([...metricKinds, ...pipelineKinds, ...scriptPipelineKinds, 'terms', 'multi_terms', 'rare_terms', 'significant_terms', 'composite', 'percentiles', 'percentile_ranks', 'histogram', 'date_histogram', 'range', 'date_range', 'filter', 'filters', 'top_hits']);
 const calendarNames: Readonly<Record<string, CalendarUnit>> = {
   minute: 'minute', '1m': 'minute', hour: 'hour', '1h': 'hour', day: 'day', '1d': 'day', week: 'week', '1w': 'week',
   month: 'month', '1M': 'month', quarter: 'quarter', '1q': 'quarter', year: 'year', '1y': 'year',
@@ -132,7 +145,7 @@ export function parseAggregations(json: unknown): readonly AggregationNode[] {
   return deepFreeze(nodes);
 }
 
-const multiBucketKinds = new Set(['terms', 'multi_terms', 'rare_terms', 'histogram', 'date_histogram', 'range', 'date_range', 'filters']);
+const multiBucketKinds = new Set(['terms', 'multi_terms', 'rare_terms', 'significant_terms', 'histogram', 'date_histogram', 'range', 'date_range', 'filters']);
 const histogramKinds = new Set(['histogram', 'date_histogram']);
 
 /**
@@ -173,6 +186,19 @@ function validatePipelines(nodes: readonly AggregationNode[], parent: Aggregatio
 }
 
 const aggregationDepthMax = 20;
+
+const significanceHeuristics = ['jlh', 'percentage', 'mutual_information', 'chi_square', 'gnd', 'script_heuristic'];
+
+/** Levenshtein distance, for Elasticsearch's "did you mean" on a misspelled field. */
+function editDistance(left: string, right: string): number {
+  let previous = Array.from({ length: right.length + 1 }, (_, index) => index);
+  for (let i = 1; i <= left.length; i++) {
+    const current = [i];
+    for (let j = 1; j <= right.length; j++) current[j] = Math.min(previous[j]! + 1, current[j - 1]! + 1, previous[j - 1]! + (left[i - 1] === right[j - 1] ? 0 : 1));
+    previous = current;
+  }
+  return previous[right.length]!;
+}
 
 /** Elasticsearch's factory class name for an aggregation kind, as its parent errors quote it. */
 function factoryName(kind: string): string {
@@ -359,6 +385,33 @@ function parseBody(kind: string, body: Json, name: string): Record<string, unkno
           { key: '_key', direction: 'asc' },
         ]),
         showTermDocCountError: body['show_term_doc_count_error'] === true,
+      };
+    }
+    case 'significant_terms': {
+      const known = ['field', 'size', 'shard_size', 'min_doc_count', 'shard_min_doc_count', 'include', 'exclude', 'background_filter', 'execution_hint', ...significanceHeuristics];
+      for (const key of Object.keys(body)) {
+        if (known.includes(key)) continue;
+        const suggestion = known.find((candidate) => editDistance(candidate, key) <= 2);
+        throw errors.parsing(`[significant_terms] unknown field [${key}]${suggestion === undefined ? '' : ` did you mean [${suggestion}]?`}`);
+      }
+      const named = significanceHeuristics.filter((heuristic) => body[heuristic] !== undefined);
+      if (named.length > 1) throw errors.parsing(`[significant_terms] accepts one significance heuristic, found [${named.join(', ')}]`);
+      const heuristic = named[0] ?? 'jlh';
+      if (heuristic !== 'jlh' && heuristic !== 'percentage') throw errors.illegalArgument(`the [${heuristic}] significance heuristic is not supported: [${name}]; use [jlh] or [percentage]`);
+      if (!isObject(body[heuristic] ?? {}) || Object.keys((body[heuristic] ?? {}) as Json).length > 0) throw errors.parsing(`[${heuristic}] takes no parameters`);
+      const size = numberOf(body['size'], 'size', 10);
+      if (size < 1) throw errors.illegalArgument(`[size] must be greater than 0. Found [${size}] in [${name}]`);
+      return {
+        kind,
+        field: requireField(body, kind, name),
+        size,
+        shardSize: body['shard_size'] === undefined ? undefined : numberOf(body['shard_size'], 'shard_size', size),
+        minDocCount: numberOf(body['min_doc_count'], 'min_doc_count', 3),
+        shardMinDocCount: numberOf(body['shard_min_doc_count'], 'shard_min_doc_count', 0),
+        include: termFilter(body['include'], 'include'),
+        exclude: termFilter(body['exclude'], 'exclude'),
+        backgroundFilter: body['background_filter'] === undefined ? undefined : parseNode(body['background_filter']),
+        heuristic,
       };
     }
     case 'rare_terms': {

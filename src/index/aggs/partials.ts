@@ -59,6 +59,18 @@ export type AggregationPartial =
    * shard but frequent on another.
    */
   | { readonly type: 'rare_terms'; readonly valueType: TermsValueType; readonly buckets: readonly TermsBucketPartial[]; readonly frequentKeys: readonly (string | number)[] }
+  /**
+   * significant_terms: the foreground (subset: the parent bucket's documents) and background
+   * (superset: the index, or background_filter) sizes, and per candidate term both frequencies;
+   * scores are computed from the summed counts at the reduce.
+   */
+  | {
+      readonly type: 'significant_terms';
+      readonly valueType: TermsValueType;
+      readonly subsetSize: number;
+      readonly supersetSize: number;
+      readonly buckets: readonly { readonly key: string | number; readonly docCount: number; readonly bgCount: number; readonly score: number; readonly aggs: PartialMap }[];
+    }
   /** composite: the shard's first `size` keys after `after`, in key order. */
   | { readonly type: 'composite'; readonly buckets: readonly CompositeBucketPartial[]; /** Per source: a boolean field (keys 0/1 print as false/true). */ readonly booleans: readonly boolean[] }
   | { readonly type: 'filters'; readonly buckets: readonly { readonly key: string; readonly docCount: number; readonly aggs: PartialMap }[] }

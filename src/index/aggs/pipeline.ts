@@ -98,6 +98,7 @@ function bucketViews(node: CollectedAggregationNode, partial: AggregationPartial
     case 'filters':
       return partial.buckets.map((bucket, index) => ({ index, key: bucket.key, keyString: bucket.key, docCount: bucket.docCount, aggs: bucket.aggs }));
     case 'rare_terms':
+    case 'significant_terms':
       return partial.buckets.map((bucket, index) => ({ index, key: bucket.key, keyString: termKeyString(bucket.key, partial.valueType), docCount: bucket.docCount, aggs: bucket.aggs }));
     case 'multi_terms':
       return partial.buckets.map((bucket, index) => {
@@ -121,6 +122,8 @@ function rebuildBuckets(partial: AggregationPartial, buckets: readonly BucketVie
     case 'filters':
       return { ...partial, buckets: buckets.map((view) => ({ ...partial.buckets[view.index]!, aggs: view.aggs })) };
     case 'rare_terms':
+      return { ...partial, buckets: buckets.map((view) => ({ ...partial.buckets[view.index]!, aggs: view.aggs })) };
+    case 'significant_terms':
       return { ...partial, buckets: buckets.map((view) => ({ ...partial.buckets[view.index]!, aggs: view.aggs })) };
     case 'multi_terms':
       return { ...partial, buckets: buckets.map((view) => ({ ...partial.buckets[view.index]!, aggs: view.aggs })) };
