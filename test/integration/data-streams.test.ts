@@ -336,6 +336,21 @@ test('require_data_stream (190_require_data_stream): the target must be a data s
   assert.equal(bulk.body.items[2].index?.result ?? bulk.body.items[2].create?.result, 'created');
 });
 
+test('privileges on the data stream name cover its backing indices (security: "Data stream privileges")', async () => {
+  await client.security.putRole({ name: 'logs_writer', indices: [{ names: ['logs-sec*'], privileges: ['create_doc', 'auto_configure', 'read', 'view_index_metadata'] }] });
+  await client.security.putUser({ username: 'shipper', password: 'shipper-password', roles: ['logs_writer'] });
+  const shipper = node.client({ username: 'shipper', password: 'shipper-password' });
+  const written = await shipper.index({ index: 'logs-sec', document: { '@timestamp': '2024-01-01', msg: 'hi' }, op_type: 'create', refresh: true });
+  assert.match(written._index, BACKING('logs-sec', 1));
+  assert.equal((await shipper.search({ index: 'logs-sec' })).hits.hits.length, 1);
+  assert.equal((await shipper.count({ index: 'logs-sec*' })).count, 1);
+  assert.equal((await shipper.indices.getDataStream({ name: 'logs-sec' })).data_streams.length, 1);
+  const others = await shipper.indices.getDataStream({ name: '*' });
+  assert.deepEqual(others.data_streams.map((entry) => entry.name), ['logs-sec'], 'a wildcard lists only the streams the caller may see');
+  const denied = await shipper.search({ index: 'logs-roll' }, { meta: true, ignore: [403] });
+  assert.equal(denied.statusCode, 403);
+});
+
 test('data streams survive a restart: the write index, generation and searches stay', async () => {
   const before = await stream('logs-roll');
   node = await node.restart();
