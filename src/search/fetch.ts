@@ -299,6 +299,19 @@ function scoreOf(hit: ShardHit): number | null {
   return Number.isNaN(hit.score) ? null : hit.score;
 }
 
+/** The document's `_ignored` field names (a keyword's doc values), those field level security lets the caller see. */
+function ignoredFields(segment: Segment, doc: number, visible: ((path: string) => boolean) | undefined): string[] {
+  const values = segment.docValues.get('_ignored');
+  const terms = segment.postings.get('_ignored')?.terms;
+  if (values === undefined || values.kind !== 'keyword' || terms === undefined) return [];
+  const names: string[] = [];
+  for (let index = values.valueStart[doc]!; index < values.valueStart[doc + 1]!; index++) {
+    const name = terms[values.ordinals[index]!]!;
+    if (visible === undefined || visible(name)) names.push(name);
+  }
+  return names;
+}
+
 /** Renders one hit of the merged page. */
 export function renderHit(target: FetchTarget, hit: ShardHit, sort: readonly SortSpec[] | undefined, options: FetchOptions): Json {
   const segment = target.segments[hit.segmentIndex]!;
@@ -318,6 +331,8 @@ export function renderHit(target: FetchTarget, hit: ShardHit, sort: readonly Sor
   rendered['_score'] = scoreOf(hit);
   const routing = metadata.routings?.[hit.doc];
   if (routing !== undefined && routing !== null && !options.storedFieldsNone) rendered['_routing'] = routing;
+  const ignored = target.mappings['_ignored'] === undefined || options.storedFieldsNone ? [] : ignoredFields(segment, hit.doc, target.fieldVisibility);
+  if (ignored.length > 0) rendered['_ignored'] = ignored;
   const stored = sourceOf(segment, hit.doc);
   const source = target.fieldVisibility === undefined ? stored : filterSourceFields(stored, target.fieldVisibility);
   if (options.source.fetch && !options.storedFieldsNone && !options.storedFieldsOnly) rendered['_source'] = filterSource(source, options.source);
@@ -328,6 +343,14 @@ export function renderHit(target: FetchTarget, hit: ShardHit, sort: readonly Sor
     ...(renderRuntimeFields(options.runtimeFields, options.fields, { segment, doc: hit.doc, source }, target.mappings, target.indexName) ?? {}),
   };
   if (Object.keys(fields).length > 0) rendered['fields'] = fields;
+  // The `fields` option also returns, apart, the source values of requested fields that were ignored at index time.
+  const ignoredValues: Json = {};
+  for (const name of ignored) {
+    if (!options.fields.some((request) => wildcardMatch(request.pattern, name))) continue;
+    const values = sourceValues(source, name);
+    if (values.length > 0) ignoredValues[name] = values;
+  }
+  if (Object.keys(ignoredValues).length > 0) rendered['ignored_field_values'] = ignoredValues;
   if (options.highlight !== undefined) {
     const highlight = highlightHit(options.highlight, target.query, target.mappings, (path) => {
       const field = target.mapping.fields.get(path);
