@@ -357,7 +357,7 @@ export function parsePipeline(id: string, definition: unknown, registry: Readonl
   if (onFailure !== undefined && onFailure !== null && !Array.isArray(onFailure)) {
     throw errors.ingestConfiguration(`[on_failure] property isn't a list, but of type [${javaTypeName(onFailure)}]`, undefined, undefined, 'on_failure');
   }
-  if (Array.isArray(onFailure) && onFailure.length === 0) throw errors.ingestConfiguration('pipeline [' + id + '] cannot have an empty on-failure option defined');
+  if (Array.isArray(onFailure) && onFailure.length === 0) throw errors.ingestConfiguration('pipeline [' + id + '] cannot have an empty on_failure option defined');
   const left = Object.keys(remaining);
   if (left.length > 0) throw errors.ingestConfiguration(`pipeline [${id}] doesn't support one or more provided configuration parameters [${left.join(', ')}]`);
   return {
@@ -481,6 +481,10 @@ function runProcessor(processor: Processor, document: IngestDocument, context: P
   }
 }
 
+function isCycle(error: EsError): boolean {
+  return error.type === 'illegal_state_exception' && error.message.startsWith('Cycle detected for pipeline: ');
+}
+
 /** The `pipeline` processor: runs another stored pipeline on the same document. */
 function runPipelineProcessor(
   entry: (status: ProcessorResult['status'], extra: Partial<ProcessorResult>) => ProcessorResult,
@@ -498,8 +502,8 @@ function runPipelineProcessor(
     try {
       executePipeline(pipeline, document.copyWithStack(), { ...context, trace: undefined, stats: undefined });
     } catch (error) {
-      if (error instanceof ProcessorFailure && error.cause.type === 'graph_structure_exception') throw error.cause;
-      if (error instanceof EsError && error.type === 'graph_structure_exception') throw error;
+      const cause = error instanceof ProcessorFailure ? error.cause : error instanceof EsError ? error : undefined;
+      if (cause !== undefined && isCycle(cause)) throw cause;
     }
     context.trace.push(entry('success', {}));
   }

@@ -211,6 +211,13 @@ test('pipeline: runs a stored pipeline, detects cycles (210_pipeline_processor.y
   assert.deepEqual(run([{ pipeline: { name: 'inner' } }], {}, { stored }).source, { inner: true });
   const cycle = run([{ pipeline: { name: 'outer' } }], {}, { stored: { outer: { processors: [{ pipeline: { name: 'inner' } }] }, inner: { processors: [{ pipeline: { name: 'outer' } }] } } });
   assert.equal(cycle.error?.message, 'Cycle detected for pipeline: outer');
+  assert.equal(cycle.error?.type, 'illegal_state_exception');
+  const templated = { 'engineering-department': { processors: [{ set: { field: 'manager', value: 'john' } }] } };
+  assert.deepEqual(run([{ pipeline: { name: '{{org}}-department' } }], { org: 'engineering' }, { stored: templated }).source, { org: 'engineering', manager: 'john' });
+  const metadata = {
+    another: { processors: [{ append: { field: 'pipelines', value: '{{_ingest.pipeline}}' } }] },
+  };
+  assert.deepEqual(run([{ append: { field: 'pipelines', value: '{{_ingest.pipeline}}' } }, { pipeline: { name: 'another' } }], {}, { stored: metadata }).source['pipelines'], ['_simulate_pipeline', 'another']);
   assert.equal(run([{ pipeline: { name: 'nope' } }], {}).error?.message, 'Pipeline processor configured for non-existent pipeline [nope]');
   assert.equal(run([{ pipeline: { name: 'nope', ignore_missing_pipeline: true } }], {}).error, undefined);
 });
