@@ -15,7 +15,7 @@ import { normalizeIp } from '../index/query/ip.js';
 import { parseDate, sourceOf, type DocMetadata, type FieldMappings, type Segment, type ShardHit, type QueryNode, type SortSpec, type SortValue } from '../index/searcher/index.js';
 import { highlightHit, type HighlightSpec } from './highlight.js';
 import type { Explanation } from './explain.js';
-import { renderRuntimeFields, renderScriptFields, type ScriptField } from './script-fields.js';
+import { mergeRuntimeFields, renderRuntimeFields, renderScriptFields, type ScriptField } from './script-fields.js';
 import type { RuntimeField } from '../index/script/runtime-fields.js';
 
 /** One entry of `fields` or `docvalue_fields`. */
@@ -61,6 +61,8 @@ export interface FetchTarget {
   readonly nodeId: string;
   /** The hit's `_explanation`: the query (with alias filters) explained for its document (see explain.ts). */
   explain(hit: ShardHit): Explanation;
+  /** The index mapping's runtime fields (`runtime`); the request's `runtime_mappings` override them by name. */
+  readonly runtimeFields?: readonly RuntimeField[] | undefined;
   /** The named clauses the hit's document matches, with their scores (undefined: the query names none). */
   matchedQueries?(hit: ShardHit): ReadonlyMap<string, number> | undefined;
 }
@@ -340,7 +342,7 @@ export function renderHit(target: FetchTarget, hit: ShardHit, sort: readonly Sor
     ...(renderFields(source, target.mapping, options.fields) ?? {}),
     ...(renderDocValueFields(segment, hit.doc, target.mapping, target.mappings, options.docvalueFields, target.indexName) ?? {}),
     ...(renderScriptFields(options.scriptFields, { segment, doc: hit.doc, score: hit.score, source }, target.mappings, target.indexName) ?? {}),
-    ...(renderRuntimeFields(options.runtimeFields, options.fields, { segment, doc: hit.doc, source }, target.mappings, target.indexName) ?? {}),
+    ...(renderRuntimeFields(mergeRuntimeFields(target.runtimeFields, options.runtimeFields), options.fields, { segment, doc: hit.doc, source }, target.mappings, target.indexName) ?? {}),
   };
   if (Object.keys(fields).length > 0) rendered['fields'] = fields;
   // The `fields` option also returns, apart, the source values of requested fields that were ignored at index time.

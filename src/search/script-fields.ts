@@ -91,3 +91,12 @@ export function renderRuntimeFields(
   }
   return rendered;
 }
+
+/** The index's runtime fields with the request's over them, by name. */
+export function mergeRuntimeFields(index: readonly RuntimeField[] | undefined, request: readonly RuntimeField[] | undefined): readonly RuntimeField[] | undefined {
+  if (index === undefined || index.length === 0) return request;
+  if (request === undefined || request.length === 0) return index;
+  const byName = new Map<string, RuntimeField>();
+  for (const field of [...index, ...request]) byName.set(field.name, field);
+  return [...byName.values()];
+}

@@ -52,7 +52,7 @@ import { decodeScrollId, encodeScrollId, ScrollRegistry, scrollLimits, type Scro
 import { parseTimeValueMs } from './time-value.js';
 import { decodePitId, encodePitId, parsePitKeepAlive, pitActions, PointInTimeRegistry, type PinnedIndex } from './pit.js';
 import { checkpoint, TaskManager } from '../tasks/task-manager.js';
-import { withRuntimeFields } from '../index/script/runtime-fields.js';
+import { effectiveRuntimeFields, withRuntimeFields } from '../index/script/runtime-fields.js';
 
 /**
  * Runs a search's steps (a generator that yields before each shard's query phase) to the end at
@@ -336,6 +336,7 @@ export class SearchService {
       mappings: target.mappings,
       query,
       ...(target.fieldVisibility !== undefined ? { fieldVisibility: target.fieldVisibility } : {}),
+      runtimeFields: effectiveRuntimeFields(target.handle.metadata.mappings, undefined),
       nodeId: this.nodeId,
       // The query as the query phase ran it: alias filters, and the segments document and field
       // level security leave to the caller; planned once per shard, on the first explained hit.
@@ -363,7 +364,8 @@ export class SearchService {
   /** Runs one shard's query phase (post_filter narrows hits, not aggregations). */
   private queryShardPlain(target: Target, request: SearchRequest, postFilter: QueryNode | undefined, shardCount: number, nowMs: number): ShardResult {
     // Runtime fields join the segments as doc values and postings for this search only.
-    const runtime = request.runtimeFields === undefined ? undefined : withRuntimeFields(target.segments, target.mappings, request.runtimeFields, target.indexName);
+    const runtimeFields = effectiveRuntimeFields(target.handle.metadata.mappings, request.runtimeFields);
+    const runtime = runtimeFields === undefined ? undefined : withRuntimeFields(target.segments, target.mappings, runtimeFields, target.indexName);
     const segments = runtime?.segments ?? target.segments;
     const context = { mappings: runtime?.mappings ?? target.mappings, indexName: target.indexName, shardKey: target.shardKey, nowMs, shardCount };
     const query = withFilter(request.query, target.aliasFilter);

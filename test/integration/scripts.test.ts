@@ -261,3 +261,24 @@ test('runtime_mappings: emitted values are queryable, aggregatable, sortable and
   const unsupported = await call('POST', '/books/_search', { runtime_mappings: { ip: { type: 'ip' } } });
   assert.equal(unsupported.status, 400);
 });
+
+test('runtime fields in the index mapping (`runtime`): checked when put, searched like runtime_mappings, overridden by the request', async () => {
+  const created = await call('PUT', '/events', {
+    mappings: {
+      runtime: { day_of_week: { type: 'keyword', script: "emit(doc['@timestamp'].value.getDayOfMonth() % 2 == 0 ? 'even' : 'odd')" } },
+      properties: { '@timestamp': { type: 'date' } },
+    },
+  });
+  assert.equal(created.status, 200);
+  await call('PUT', '/events/_doc/1', { '@timestamp': '2024-01-02T00:00:00Z' });
+  await call('PUT', '/events/_doc/2?refresh=true', { '@timestamp': '2024-01-03T00:00:00Z' });
+  const even = await call('POST', '/events/_search', { query: { term: { day_of_week: 'even' } }, fields: ['day_of_week'] });
+  assert.deepEqual((even.body['hits']['hits'] as Json[]).map((hit) => [hit['_id'], hit['fields']]), [['1', { day_of_week: ['even'] }]]);
+  const overridden = await call('POST', '/events/_search', { runtime_mappings: { day_of_week: { type: 'keyword', script: "emit('always')" } }, query: { term: { day_of_week: 'always' } } });
+  assert.equal(overridden.body['hits']['total']['value'], 2);
+  const bad = await call('PUT', '/events-bad', { mappings: { runtime: { broken: { type: 'long', script: 'emit(' } } } });
+  assert.equal(bad.status, 400);
+  assert.equal(bad.body['error']['type'], 'script_exception');
+  const badType = await call('PUT', '/events-bad', { mappings: { runtime: { broken: { type: 'nope' } } } });
+  assert.equal(badType.status, 400);
+});

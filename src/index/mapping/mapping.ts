@@ -7,6 +7,7 @@
  */
 import { errors, limits } from '../../common/index.js';
 import { getAnalyzer } from '../analysis/index.js';
+import { validateRuntimeSection } from '../script/runtime-fields.js';
 
 /** One property as stored: an object mapper (`properties`) or a field mapper (`type`). */
 export type PropertyMapping = Record<string, unknown>;
@@ -420,6 +421,8 @@ export function parseMapping(input: unknown): RootMapping {
     }
     root['dynamic_date_formats'] = formats;
   }
+  // Runtime fields are computed at search time (script/runtime-fields.ts); their definitions are checked now.
+  if (input['runtime'] !== undefined) validateRuntimeSection(input['runtime']);
   for (const parameter of ['dynamic_templates', '_source', '_meta', '_routing', 'runtime']) {
     if (input[parameter] !== undefined) root[parameter] = input[parameter];
   }

@@ -10,7 +10,7 @@ import { errors } from '../../common/index.js';
 import { buildSegment } from '../engine/segment-builder.js';
 import type { FieldMapping, FieldMappings, Segment } from '../engine/segment.js';
 import { segmentDocLookup } from './doc.js';
-import { compileScript, parseScriptSpec, type ScriptSpec } from './index.js';
+import { checkCompiles, compileScript, parseScriptSpec, type ScriptSpec } from './index.js';
 import { JavaFault, asNumber, fromJson, javaClassName, numericKind, type Value } from './values.js';
 
 export type RuntimeFieldType = 'keyword' | 'long' | 'double' | 'date' | 'boolean';
@@ -176,4 +176,23 @@ export function withRuntimeFields(
 export function renderRuntimeValues(field: RuntimeField, values: readonly unknown[]): unknown[] {
   if (field.type === 'date') return values.map((millis) => new Date(millis as number).toISOString());
   return [...values];
+}
+
+/**
+ * The `runtime` section of an index mapping, checked when the mapping is put: definitions as in
+ * `runtime_mappings`, and inline scripts that compile (as Elasticsearch compiles them then).
+ */
+export function validateRuntimeSection(value: unknown): void {
+  for (const field of parseRuntimeMappings(value) ?? []) {
+    if (field.script?.source !== undefined) checkCompiles(field.script.source, 'runtime_field');
+  }
+}
+
+/** The runtime fields of a search on one index: the mapping's `runtime` section, overridden by name by the request's. */
+export function effectiveRuntimeFields(indexMappings: Readonly<Record<string, unknown>>, request: readonly RuntimeField[] | undefined): readonly RuntimeField[] | undefined {
+  const fromIndex = indexMappings['runtime'] === undefined ? [] : (parseRuntimeMappings(indexMappings['runtime']) ?? []);
+  if (fromIndex.length === 0) return request;
+  const byName = new Map<string, RuntimeField>();
+  for (const field of [...fromIndex, ...(request ?? [])]) byName.set(field.name, field);
+  return [...byName.values()];
 }
