@@ -77,7 +77,7 @@ export function templateRoutes(templates: TemplateService): readonly Route[] {
   const getComposable = (request: RestRequest, head: boolean): RestResponse => {
     try {
       const found = templates.getComposable(request.params['name']);
-      if (head) return { status: 200 };
+      if (head) return { status: found.length > 0 ? 200 : 404 };
       return { status: 200, body: { index_templates: found.map(([name, template]) => ({ name, index_template: renderComposable(template, booleanParam(request.query['flat_settings'])) })) } };
     } catch (error) {
       if (head && (error as { status?: number }).status === 404) return { status: 404 };
@@ -87,7 +87,7 @@ export function templateRoutes(templates: TemplateService): readonly Route[] {
   const getComponent = (request: RestRequest, head: boolean): RestResponse => {
     try {
       const found = templates.getComponent(request.params['name']);
-      if (head) return { status: 200 };
+      if (head) return { status: found.length > 0 ? 200 : 404 };
       return { status: 200, body: { component_templates: found.map(([name, template]) => ({ name, component_template: renderComponent(template, booleanParam(request.query['flat_settings'])) })) } };
     } catch (error) {
       if (head && (error as { status?: number }).status === 404) return { status: 404 };
