@@ -113,6 +113,7 @@ export function wireIndices(options: { config: NodeConfig; nodeDb: SqlDatabase; 
     close: () => {
       clearInterval(asyncSweep);
       asyncSearches.close();
+      bulkByScroll.close();
       search.close();
       searchers.close();
       service.close();

@@ -227,6 +227,8 @@ class ThrottleWait {
       if (delayMs - stepMs <= 0) wake?.();
       else this.schedule(delayMs - stepMs);
     }, stepMs);
+    // A throttled task must not keep a stopping node alive (close() cancels it, which ends the wait).
+    this.timer.unref();
   }
 
   /** A faster rate shortens the pending wait in proportion (Elasticsearch's rethrottle of a delayed batch). */
@@ -492,7 +494,17 @@ function scriptDescription(script: ScriptSpec | undefined): string {
 }
 
 export class BulkByScrollService {
+  /** The requests running now (their parent tasks), cancelled when the node closes. */
+  private readonly running = new Set<Task>();
+  private closed = false;
+
   constructor(readonly options: BulkByScrollServiceOptions) {}
+
+  /** Cancels every running request (they stop between batches); later requests are refused. */
+  close(): void {
+    this.closed = true;
+    for (const task of this.running) this.options.tasks.cancel(task, 'node is closing');
+  }
 
   /** Elasticsearch's task description of the request (never with credentials). */
   private description(spec: BulkByScrollSpec): string {
@@ -540,6 +552,7 @@ export class BulkByScrollService {
    * answers `{task}` at once and keeps the result with the task manager.
    */
   async start(spec: BulkByScrollSpec, caller: BulkByScrollCaller): Promise<BulkByScrollOutcome> {
+    if (this.closed) throw errors.illegalState('the node is closing');
     const slices = this.preflight(spec, caller);
     // A script that does not compile is the request's 400, before any task starts (Elasticsearch compiles it first too).
     const script = spec.script === undefined ? undefined : compileScript(spec.script, spec.kind === 'reindex' ? 'reindex' : 'update_by_query', this.options.indices.storedScripts);
@@ -560,6 +573,11 @@ export class BulkByScrollService {
       for (const worker of running) worker.rethrottle(slices === 1 ? rate : sliceRate(rate, running.length));
     };
     const parent = tasks.register({ action, description, cancellable: true, headers: caller.headers, status: liveStatus, rethrottle });
+    this.running.add(parent);
+    const finish = (): void => {
+      this.running.delete(parent);
+      tasks.unregister(parent);
+    };
     const run = async (): Promise<BulkByScrollOutcome> => {
       if (slices === 1) {
         const worker = new Worker(this, spec, caller, parent, spec.source.slice, spec.maxDocs, spec.requestsPerSecond, script);
@@ -611,19 +629,25 @@ export class BulkByScrollService {
       try {
         return await run();
       } finally {
-        tasks.unregister(parent);
+        finish();
       }
     }
+    /** Keeps the result for `GET /_tasks/{id}`; a store that fails (the node closing) is logged, never thrown. */
+    const keep = (outcome: { response: unknown } | { error: Record<string, unknown> }): void => {
+      try {
+        tasks.storeResult(parent, outcome);
+      } catch (error) {
+        log.warn({ err: error, task: parent.taskId }, 'could not keep the result of a bulk-by-scroll task');
+      } finally {
+        finish();
+      }
+    };
     void run().then(
-      (outcome) => {
-        tasks.storeResult(parent, { response: outcome.body });
-        tasks.unregister(parent);
-      },
+      (outcome) => keep({ response: outcome.body }),
       (error: unknown) => {
         if (!(error instanceof EsError)) log.error({ err: error, task: parent.taskId }, 'bulk-by-scroll task failed unexpectedly');
         const cause = error instanceof EsError ? error.toCause() : { type: 'exception', reason: error instanceof Error ? error.message : String(error) };
-        tasks.storeResult(parent, { error: cause as Record<string, unknown> });
-        tasks.unregister(parent);
+        keep({ error: cause as Record<string, unknown> });
       },
     );
     return { status: 200, body: { task: parent.taskId } };

@@ -27,8 +27,8 @@ export const bulkByScrollLimits = {
   batchSizeDefault: 1000,
   /** Elasticsearch's default scroll keep-alive of a bulk-by-scroll search (`scroll`). */
   scrollKeepAliveMsDefault: 5 * 60_000,
-  /** Ours: `slices` above this is refused (each slice is a task with its own scroll). */
-  slicesMax: 1024,
+  /** Ours: `slices` above this is refused (each slice is a task with its own scroll context; a node keeps at most 500). */
+  slicesMax: 100,
   /** Elasticsearch's default `timeout` of each bulk write (1m). */
   bulkTimeoutMsDefault: 60_000,
   /** Elasticsearch's default `socket_timeout` and `connect_timeout` of a remote source. */

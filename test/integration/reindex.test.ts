@@ -417,7 +417,12 @@ test('reindex from remote: not whitelisted, unreachable, bad credentials; creden
 
 test('a kept task result outlives a node restart; new tasks do not reuse its id (tasks.html, the .tasks index)', async () => {
   assert.ok(keptTaskId !== undefined);
+  // A throttled reindex still running does not hold the node up when it stops: closing cancels it.
+  const slow = await call('POST', '/_reindex?requests_per_second=0.00000001&wait_for_completion=false', { source: { index: 'task-src', size: 1 }, dest: { index: 'task-slow' } });
+  assert.match(slow.body.task, /:\d+$/);
+  const stopStarted = Date.now();
   local = await local.restart();
+  assert.ok(Date.now() - stopStarted < 20_000);
   admin = local.client();
   const kept = await call('GET', `/_tasks/${keptTaskId}`);
   assert.deepEqual([kept.status, kept.body.completed, kept.body.response.created, kept.body.task.description], [200, true, 4, 'reindex from [task-src] to [task-dest]']);
