@@ -6,7 +6,7 @@
  */
 import { errors, EsError, limits } from '../common/index.js';
 import type { FieldMappings, Segment } from '../index/engine/segment.js';
-import { compileScript, fromJson, JDouble, parseScriptSpec, segmentDocLookup, toJson, type ScriptSpec, type Value } from '../index/script/index.js';
+import { compileScript, fromJson, JDouble, wallClock, parseScriptSpec, segmentDocLookup, toJson, type ScriptSpec, type Value } from '../index/script/index.js';
 import { wildcardMatch } from '../index/expression.js';
 import { renderRuntimeValues, runtimeValues, type RuntimeField } from '../index/script/runtime-fields.js';
 
@@ -18,9 +18,6 @@ export interface ScriptField {
 }
 
 const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
-
-/** The clock for the scripts' wall-clock budget. */
-const fetchClock = { nowMs: () => performance.now(), random: Math.random };
 
 export function parseScriptFields(value: unknown): readonly ScriptField[] | undefined {
   if (value === undefined) return undefined;
@@ -63,7 +60,7 @@ export function renderScriptFields(
     params.set('_source', fromJson(hit.source));
     let value: Value;
     try {
-      value = script.execute({ doc, params, _score: new JDouble(Number.isNaN(hit.score) ? 0 : hit.score) }, fetchClock);
+      value = script.execute({ doc, params, _score: new JDouble(Number.isNaN(hit.score) ? 0 : hit.score) }, wallClock);
     } catch (error) {
       if (field.ignoreFailure && error instanceof EsError) continue;
       throw error;

@@ -440,6 +440,10 @@ class Compiler {
           if (value === undefined) throw new ScriptCompileError(expr.start, `cannot resolve symbol [${className}.${name}]`);
           return () => value;
         }
+        if (className === 'System' && name === 'currentTimeMillis' && expr.args.length === 0) {
+          // The clock the caller passed: the node's wall clock.
+          return (frame) => BigInt(Math.trunc(frame.nowMs()));
+        }
         if (!hasStaticMethod(className, name, expr.args.length)) {
           throw new ScriptCompileError(expr.start, `unknown static method [${name}] with [${expr.args.length}] arguments for class [${className}].`);
         }

@@ -62,6 +62,13 @@ export interface ScriptClock {
   readonly random?: () => number;
 }
 
+/**
+ * The node's wall clock and randomness, for the script runs deep inside a search (queries, sorts,
+ * script and runtime fields) whose callers hold no clock: it bounds their time budget and answers
+ * `System.currentTimeMillis()` and `Math.random()`.
+ */
+export const wallClock: ScriptClock = { nowMs: () => Date.now(), random: Math.random };
+
 const isPlainObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
 
 /**
@@ -352,6 +359,8 @@ class CtxMap implements ScriptObject {
         throw new JavaFault('illegal_argument_exception', `${javaString(a)} cannot be removed`);
       case 'toString/0':
         return javaString(this.map);
+      case 'toJson/0':
+        return this.map;
     }
     throw new JavaFault('illegal_argument_exception', `dynamic method [${this.javaType}, ${name}/${args.length}] not found`);
   }

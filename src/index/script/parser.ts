@@ -10,7 +10,7 @@ import { ScriptCompileError, tokenize, type Token } from './lexer.js';
 import { INT_MAX, INT_MIN, typeNames } from './values.js';
 
 /** Classes whose static members scripts may call (`Math.max`, `Integer.parseInt`). */
-export const staticClasses = new Set(['Math', 'Integer', 'Long', 'Double', 'Float', 'String', 'Boolean', 'Character', 'Collections']);
+export const staticClasses = new Set(['Math', 'Integer', 'Long', 'Double', 'Float', 'String', 'Boolean', 'Character', 'Collections', 'System']);
 
 /** Classes `new` may build. */
 export const constructibleClasses = new Set(['ArrayList', 'HashMap', 'LinkedHashMap', 'HashSet', 'String']);

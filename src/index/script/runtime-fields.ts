@@ -10,7 +10,7 @@ import { errors } from '../../common/index.js';
 import { buildSegment } from '../engine/segment-builder.js';
 import type { FieldMapping, FieldMappings, Segment } from '../engine/segment.js';
 import { segmentDocLookup } from './doc.js';
-import { checkCompiles, compileScript, parseScriptSpec, type ScriptSpec } from './index.js';
+import { checkCompiles, compileScript, parseScriptSpec, wallClock, type ScriptSpec } from './index.js';
 import { JavaFault, asNumber, fromJson, javaClassName, numericKind, type Value } from './values.js';
 
 export type RuntimeFieldType = 'keyword' | 'long' | 'double' | 'date' | 'boolean';
@@ -79,9 +79,6 @@ function indexedValue(field: RuntimeField, value: Value): unknown {
   throw new JavaFault('class_cast_exception', `Cannot cast from [${javaClassName(value)}] to [${expected}]`);
 }
 
-/** The clock for the scripts' wall-clock budget. */
-const runtimeClock = { nowMs: () => performance.now(), random: Math.random };
-
 /** A field's values for one document: its script's emits, or `_source`'s values at its name. */
 export function runtimeValues(field: RuntimeField, segment: Segment, mappings: FieldMappings, indexName: string, doc: number, source: () => unknown): unknown[] {
   if (field.script === undefined) {
@@ -103,7 +100,7 @@ export function runtimeValues(field: RuntimeField, segment: Segment, mappings: F
   const emitted: unknown[] = [];
   const params = fromJson(field.script.params) as Map<unknown, Value>;
   params.set('_source', fromJson(source()));
-  script.execute({ doc: segmentDocLookup(segment, mappings, indexName, doc), params }, runtimeClock, {
+  script.execute({ doc: segmentDocLookup(segment, mappings, indexName, doc), params }, wallClock, {
     emit: (args) => {
       if (emitted.length >= EMITTED_VALUES_MAX) {
         throw new JavaFault('illegal_argument_exception', `Runtime field [${field.name}] is emitting [${emitted.length + 1}] values while the maximum number of values allowed is [${EMITTED_VALUES_MAX}]`);

@@ -278,3 +278,32 @@ test('runtime field scripts call emit; other contexts do not know it', () => {
   assert.deepEqual(emitted, [2, 4]);
   assert.equal((failure(() => run('emit(1)'))['error'] as Record<string, unknown>)['reason'], 'compile error');
 });
+
+test('painless/17_update_error.yml: a compile error\'s position is the offending token, 25 characters each side', () => {
+  const body = failure(() => parseStoredScriptPut('1', 'score', { script: { lang: 'painless', source: "_score * foo bar + doc['myParent.weight'].value" } }));
+  const root = (body['error'] as Record<string, unknown>)['root_cause'] as Record<string, unknown>[];
+  assert.equal(root[0]!['reason'], 'compile error');
+  assert.deepEqual(root[0]!['position'], { offset: 13, start: 0, end: 38 });
+});
+
+test('painless/120_stored_scripts.yml: scripts for runtime field contexts cannot be stored', () => {
+  const body = failure(() => parseStoredScriptPut('b', 'boolean_field', { script: { lang: 'painless', source: "'x'" } }));
+  const error = body['error'] as Record<string, unknown>;
+  assert.equal(error['type'], 'illegal_argument_exception');
+  assert.equal((error['root_cause'] as Record<string, unknown>[])[0]!['type'], 'illegal_argument_exception');
+  assert.equal((error['caused_by'] as Record<string, unknown>)['reason'], 'cannot store a script for context [boolean_field]');
+});
+
+test('painless/15_update.yml: a source that contains itself is a 400 illegal_argument_exception, not a script error', () => {
+  const script = compileScript(parseScriptSpec('ctx._source.ctx = ctx'), 'update');
+  const body = failure(() => runWriteScript(script, { source: { foo: 'bar' }, index: 'i', id: '2', version: 1, routing: undefined, op: 'index' }, clock));
+  const error = body['error'] as Record<string, unknown>;
+  assert.equal(error['type'], 'illegal_argument_exception');
+  assert.equal(error['reason'], 'Iterable object is self-referencing itself');
+});
+
+test('System.currentTimeMillis() reads the clock the caller passes (25_script_upsert.yml uses it beside ctx._now)', () => {
+  const script = compileScript(parseScriptSpec('long now = System.currentTimeMillis(); ctx._source.ok = ctx._now <= now'), 'update');
+  const result = runWriteScript(script, { source: {}, index: 'i', id: '1', version: 1, routing: undefined, op: 'index' }, { nowMs: () => 1_700_000_000_000 });
+  assert.deepEqual(result.source, { ok: true });
+});
