@@ -44,6 +44,7 @@ import { explainDocument, renderExplanation } from './explain.js';
 import type { Weight } from '../index/query/index.js';
 import { fieldCaps, parseFieldCapsOptions, type FieldCapsIndex } from './field-caps.js';
 import { checkResultWindow, parseCount, parseSearch, type ParsedSearch } from './request.js';
+import { anyDocumentMatches } from './field-caps-filter.js';
 import { profileShard } from './profile.js';
 import { renderSuggest } from './suggest.js';
 import { expandCollapsed, mergeCollapsed, namedQueryMatcher, noSearchExtras, resolveIndicesBoost, shardRequest, shardResult, type CollapseSpec, type SearchExtras } from './search-extras.js';
@@ -818,11 +819,23 @@ export class SearchService {
       allows: (name) => access.allowsIndex(searchActions.fieldCaps, name),
       authorizeLiterals: (names) => access.indices(searchActions.fieldCaps, names),
     });
-    return handles.map((handle) => ({
+    const filter = parseFieldCapsOptions(input.params, input.body).indexFilter;
+    return handles.filter((handle) => filter === undefined || this.indexFilterMatches(handle, filter, access)).map((handle) => ({
       name: clusterAlias === undefined ? handle.name : `${clusterAlias}:${handle.name}`,
       // Field level security: field capabilities list only the fields the caller may read.
       mapping: visibleMapping(handle.mapping, access.readRestriction?.(searchActions.fieldCaps, handle.name, Object.keys(handle.metadata.aliases))?.fields),
     }));
+  }
+
+  /** `index_filter`: does a document of this index that the caller can see match? (field-caps-filter.ts) */
+  private indexFilterMatches(handle: IndexHandle, filter: QueryNode, access: SearchAuthorizer): boolean {
+    if (handle.metadata.state !== 'open' || handle.shard === undefined) return false;
+    const snapshot = this.searchers.snapshot(handle);
+    const restriction = access.readRestriction?.(searchActions.fieldCaps, handle.name, Object.keys(handle.metadata.aliases));
+    const mappings = engineMappings(handle.mapping);
+    const context = { stats: snapshot.stats, mappings, nowMs: this.nowMs(), indexName: handle.name };
+    const segments = visibleSegments(documentLevelSegments(snapshot.state.segments, restriction, context), restriction?.fields);
+    return anyDocumentMatches(filter, { ...context, segments, mappings: visibleEngineMappings(mappings, restriction?.fields) });
   }
 
   /** Does the expression match any index the caller may see? (`_resolve/cluster`'s matching_indices.) */
