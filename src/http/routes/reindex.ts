@@ -14,6 +14,8 @@ const COMMON_PARAMS = ['refresh', 'timeout', 'wait_for_active_shards', 'wait_for
 const REINDEX_PARAMS = [...COMMON_PARAMS, 'require_alias'];
 const BY_QUERY_PARAMS = [
   ...COMMON_PARAMS, ...byQuerySearchParams, 'conflicts', 'scroll_size', 'search_timeout', 'version',
+  // Deprecated alias of max_docs (answered with Elasticsearch's deprecation warning).
+  'size',
   // Accepted only to be refused with Elasticsearch's or Strait's message (see parseByQueryRequest).
   'from', 'sort', 'terminate_after', 'version_type',
 ];
