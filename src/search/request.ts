@@ -142,7 +142,9 @@ export function parseSearch(query: Readonly<Record<string, string>>, bodyInput: 
   const timeoutMs = timeoutText === undefined ? undefined : parseTimeValueMs(timeoutText, 'timeout');
 
   const from = urlInteger(query, 'from') ?? bodyInteger(body['from'], 'from') ?? 0;
-  const size = urlInteger(query, 'size') ?? bodyInteger(body['size'], 'size') ?? 10;
+  // RestSearchAction: a URL `size` of -1 means "not set" (deprecated since Elasticsearch 7.13, still accepted).
+  const urlSize = urlInteger(query, 'size');
+  const size = (urlSize === -1 ? undefined : urlSize) ?? bodyInteger(body['size'], 'size') ?? 10;
   if (from < 0) throw errors.illegalArgument(`[from] parameter cannot be negative, found [${from}]`);
   if (size < 0) throw errors.illegalArgument(`[size] parameter cannot be negative, found [${size}]`);
 
