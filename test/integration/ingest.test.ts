@@ -291,3 +291,12 @@ test('default pipeline through an alias and a scripted upsert; an empty pipeline
   assert.equal(empty.body.error.type, 'action_request_validation_exception');
   assert.equal(empty.body.error.reason, 'Validation Failed: 1: pipeline cannot be an empty string;');
 });
+
+test('GET /_nodes lists the ingest processor types this node runs (10_basic.yml)', async () => {
+  const info = (await admin.nodes.info()) as any;
+  const types = (Object.values(info.nodes)[0] as any).ingest.processors.map((processor: { type: string }) => processor.type);
+  for (const type of ['append', 'bytes', 'convert', 'date', 'date_index_name', 'dissect', 'dot_expander', 'fail', 'foreach', 'grok', 'gsub', 'join', 'json', 'kv', 'lowercase', 'remove', 'rename', 'script', 'set', 'sort', 'split', 'trim', 'uppercase']) {
+    assert.ok(types.includes(type), type);
+  }
+  assert.ok(!types.includes('user_agent'));
+});

@@ -438,6 +438,62 @@ export function parseByteSize(text: string): number {
   return Math.round(Number(match[1]) * unit);
 }
 
+/** The sort processor: a list of numbers or of strings in natural order (Java's Collections.sort). */
+const sortFactory: ProcessorFactory = (config) => {
+  const field = config.string('field');
+  const order = config.string('order', 'asc');
+  if (order !== 'asc' && order !== 'desc') throw config.error('order', `property [order] can only be one of [asc, desc]; found [${order}]`);
+  const targetField = config.string('target_field', field);
+  return (document) => {
+    const value = document.get(field);
+    if (value === null || value === undefined) throw errors.illegalArgument(`field [${field}] is null, cannot sort.`);
+    if (!Array.isArray(value)) throw castError(field, value, 'java.util.List');
+    const numbers = value.every((item) => typeof item === 'number');
+    if (!numbers && !value.every((item) => typeof item === 'string')) throw errors.illegalArgument(`field [${field}] holds values of different types, which cannot be sorted`);
+    const sorted = [...value].sort((left, right) => (numbers ? (left as number) - (right as number) : left < right ? -1 : left > right ? 1 : 0));
+    if (order === 'desc') sorted.reverse();
+    document.set(targetField, sorted);
+  };
+};
+
+/**
+ * The dot_expander processor: a source field whose name holds dots (`a.b`) becomes the object
+ * path it names; `*` expands every such field of the object at `path`.
+ */
+const dotExpanderFactory: ProcessorFactory = (config) => {
+  const field = config.string('field');
+  const path = config.optionalString('path');
+  const override = config.boolean('override', false);
+  if (field !== '*' && !field.includes('.')) throw config.error('field', 'field does not contain a dot and is not a wildcard');
+  if (field.startsWith('.') || field.endsWith('.') || field.includes('..')) throw config.error('field', "Field can't start or end with a dot");
+  return (document) => {
+    const container = path === undefined ? document.root : document.get(path);
+    if (!isPlainObject(container)) throw castError(path ?? '_source', container, 'java.util.Map');
+    const names = field === '*' ? Object.keys(container).filter((name) => name.includes('.')) : [field];
+    for (const name of names) {
+      if (!Object.hasOwn(container, name)) continue;
+      const full = path === undefined ? name : `${path}.${name}`;
+      const value = container[name];
+      if (document.has(full)) {
+        delete container[name];
+        if (override) document.set(full, value);
+        else document.append(full, value, true);
+        continue;
+      }
+      const parts = name.split('.');
+      let probe: unknown = container;
+      for (let index = 0; index < parts.length - 1 && isPlainObject(probe); index++) {
+        probe = probe[parts[index]!];
+        if (probe !== undefined && !isPlainObject(probe)) {
+          throw errors.illegalArgument(`cannot expand [${name}], because [${parts.slice(0, index + 1).join('.')}] is not an object field, but a value field`);
+        }
+      }
+      delete container[name];
+      document.set(full, value);
+    }
+  };
+};
+
 const splitFactory: ProcessorFactory = (config) => {
   const field = config.string('field');
   const separatorText = config.string('separator');
@@ -788,6 +844,13 @@ const scriptFactory: ProcessorFactory = (config, context) => {
   };
 };
 
+/** The processor types Strait runs (`GET /_nodes` lists them under `ingest.processors`). */
+export function availableProcessorTypes(): string[] {
+  return [...processorRegistry.keys()].filter((type) => !unavailableTypes.has(type)).sort();
+}
+
+const unavailableTypes = new Set(['user_agent']);
+
 /** Types Elasticsearch has that Strait refuses by name, with the reason (rather than "no processor type"). */
 function unavailable(reason: string): ProcessorFactory {
   return (config) => {
@@ -806,6 +869,8 @@ export const processorRegistry: ReadonlyMap<string, ProcessorFactory> = new Map<
   ['urldecode', stringProcessor(urlDecode)],
   ['bytes', (config) => stringBody(config, parseByteSize)],
   ['split', splitFactory],
+  ['sort', sortFactory],
+  ['dot_expander', dotExpanderFactory],
   ['join', joinFactory],
   ['convert', convertFactory],
   ['date', dateFactory],

@@ -252,3 +252,14 @@ test('bytes: human readable sizes to bytes (180_bytes_processor.yml, 200_default
   assert.deepEqual(run([{ bytes: { field: 'b' } }], { b: ['2KB', '1mb'] }).source['b'], [2048, 1048576]);
   assert.equal(run([{ bytes: { field: 'b' } }], { b: '12' }).error?.message, 'failed to parse setting [Ingest Field] with value [12] as a size in bytes: unit is missing or unrecognized');
 });
+
+test('sort and dot_expander (110_sort.yml, dot_expander processor page)', () => {
+  assert.deepEqual(run([{ sort: { field: 'a' } }], { a: [3, 1, 2] }).source, { a: [1, 2, 3] });
+  assert.deepEqual(run([{ sort: { field: 'a', order: 'desc', target_field: 'b' } }], { a: ['b', 'c', 'a'] }).source['b'], ['c', 'b', 'a']);
+  assert.deepEqual(run([{ dot_expander: { field: 'foo.bar' } }], { 'foo.bar': 'value' }).source, { foo: { bar: 'value' } });
+  assert.deepEqual(run([{ dot_expander: { field: '*' } }], { 'a.b': 1, 'c.d': 2, e: 3 }).source, { a: { b: 1 }, c: { d: 2 }, e: 3 });
+  assert.deepEqual(run([{ dot_expander: { field: 'foo.bar' } }], { 'foo.bar': 'v1', foo: { bar: 'v2' } }).source, { foo: { bar: ['v2', 'v1'] } });
+  assert.deepEqual(run([{ dot_expander: { field: 'foo.bar', override: true } }], { 'foo.bar': 'v1', foo: { bar: 'v2' } }).source, { foo: { bar: 'v1' } });
+  assert.deepEqual(run([{ dot_expander: { field: 'b.c', path: 'a' } }], { a: { 'b.c': 1 } }).source, { a: { b: { c: 1 } } });
+  assert.equal(run([{ dot_expander: { field: 'foo.bar' } }], { 'foo.bar': 1, foo: 'x' }).error?.message, 'cannot expand [foo.bar], because [foo] is not an object field, but a value field');
+});
