@@ -229,6 +229,7 @@ class Compiler {
         return (frame) => (test(frame) ? then(frame) : otherwise === undefined ? 0 : otherwise(frame));
       }
       case 'while': {
+        checkLoopEscapes(statement.test, statement.body, 'while', statement.start);
         const test = this.condition(statement.test, scope);
         const body = this.statement(statement.body, new Scope(scope), { loops: context.loops + 1, last: false });
         const cost = statementCount(statement.body);
@@ -243,6 +244,7 @@ class Compiler {
         };
       }
       case 'doWhile': {
+        checkLoopEscapes(statement.test, statement.body, 'do while', statement.start);
         const body = this.statement(statement.body, new Scope(scope), { loops: context.loops + 1, last: false });
         const test = this.condition(statement.test, scope);
         const cost = statementCount(statement.body);
@@ -257,6 +259,7 @@ class Compiler {
         };
       }
       case 'for': {
+        checkLoopEscapes(statement.test, statement.body, 'for', statement.start);
         const inner = new Scope(scope);
         const init = statement.init === undefined ? undefined : this.statement(statement.init, inner, { loops: context.loops, last: false });
         const test = statement.test === undefined ? undefined : this.condition(statement.test, inner);
@@ -605,6 +608,37 @@ class Compiler {
   }
 }
 
+/**
+ * Painless refuses at compile time a loop whose condition is the constant `true` (or absent, in a
+ * `for`) with no `break` or `return` in its body, and one whose condition is the constant `false`.
+ */
+function checkLoopEscapes(test: Expr | undefined, body: Stmt, kind: string, offset: number): void {
+  const constant = test === undefined ? true : test.type === 'literal' && test.literal.kind === 'boolean' ? test.literal.value : undefined;
+  if (constant === false && kind !== 'do while') throw new ScriptCompileError(offset, `extraneous ${kind} loop`);
+  if (constant === true && !escapes(body, true)) throw new ScriptCompileError(offset, `no paths escape from ${kind} loop`);
+}
+
+/** Whether a statement can leave the loop around it: a `return`, or a `break` not inside an inner loop. */
+function escapes(statement: Stmt, breakCounts: boolean): boolean {
+  switch (statement.type) {
+    case 'return':
+      return true;
+    case 'break':
+      return breakCounts;
+    case 'block':
+      return statement.body.some((child) => escapes(child, breakCounts));
+    case 'if':
+      return escapes(statement.then, breakCounts) || (statement.otherwise !== undefined && escapes(statement.otherwise, breakCounts));
+    case 'while':
+    case 'doWhile':
+    case 'for':
+    case 'forEach':
+      return escapes(statement.body, false);
+    default:
+      return false;
+  }
+}
+
 function literalType(literal: Literal): string {
   switch (literal.kind) {
     case 'string':
@@ -638,7 +672,26 @@ function construct(className: string, arg: Value | undefined): Value {
 function getField(value: Value, name: string): Value {
   if (value instanceof Map) return value.get(name) ?? null;
   if (value instanceof JavaArray && name === 'length') return value.items.length;
-  if (isObjectLike(value) && value.field !== undefined) return value.field(name);
+  if (isObjectLike(value)) {
+    if (value.field !== undefined) {
+      try {
+        return value.field(name);
+      } catch (error) {
+        if (!(error instanceof JavaFault) || !error.message.startsWith('dynamic getter') || value.call === undefined) throw error;
+      }
+    }
+    // Painless reads `x.dayOfWeekEnum` as `x.getDayOfWeekEnum()` (and `x.empty` as `x.isEmpty()`).
+    if (value.call !== undefined) {
+      const suffix = name.charAt(0).toUpperCase() + name.slice(1);
+      for (const getter of [`get${suffix}`, `is${suffix}`]) {
+        try {
+          return value.call(getter, []);
+        } catch (error) {
+          if (!(error instanceof JavaFault) || !error.message.startsWith('dynamic method')) throw error;
+        }
+      }
+    }
+  }
   if (Array.isArray(value) && /^\d+$/.test(name)) return getIndex(value, Number(name));
   throw fault('illegal_argument_exception', `dynamic getter [${javaClassName(value)}, ${name}] not found`);
 }

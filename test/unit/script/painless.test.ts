@@ -189,7 +189,7 @@ test('runtime errors: the failing statement, a pointer, and the Java exception a
 test('budget: 1,000,000 loop statements per execution, then painless_error at the loop; a wall-clock budget stops long runs', () => {
   // 999,999 iterations of a one-statement body fit; an endless loop does not.
   assert.equal(show('int i = 0; while (i < 999999) { i++ } i'), '999999');
-  const error = failure(() => run('int i = 0; while (true) { i++ }'))['error'] as Record<string, unknown>;
+  const error = failure(() => run('int i = 0; while (i >= 0) { i++ }'))['error'] as Record<string, unknown>;
   assert.deepEqual(error['caused_by'], { type: 'painless_error', reason: 'The maximum number of statements that can be executed in a loop has been reached.' });
   assert.equal((error['position'] as Record<string, number>)['offset'], 11);
   // The counter charges each iteration the statements of its body: 3 statements x 400,000 > 1,000,000.
@@ -306,4 +306,22 @@ test('System.currentTimeMillis() reads the clock the caller passes (25_script_up
   const script = compileScript(parseScriptSpec('long now = System.currentTimeMillis(); ctx._source.ok = ctx._now <= now'), 'update');
   const result = runWriteScript(script, { source: {}, index: 'i', id: '1', version: 1, routing: undefined, op: 'index' }, { nowMs: () => 1_700_000_000_000 });
   assert.deepEqual(result.source, { ok: true });
+});
+
+test('20_scriptfield.yml: a loop with a constant true condition and no way out is a compile error; constant false is extraneous', () => {
+  const error = failure(() => run('while (true) {}'))['error'] as Record<string, unknown>;
+  assert.equal(error['reason'], 'compile error');
+  assert.deepEqual(error['caused_by'], { type: 'illegal_argument_exception', reason: 'no paths escape from while loop' });
+  assert.equal(((failure(() => run('for (;;) { int x = 1 }'))['error'] as Record<string, unknown>)['caused_by'] as Record<string, unknown>)['reason'], 'no paths escape from for loop');
+  assert.equal(((failure(() => run('while (false) {}'))['error'] as Record<string, unknown>)['caused_by'] as Record<string, unknown>)['reason'], 'extraneous while loop');
+  // A break (not one of an inner loop) or a return is a way out.
+  assert.equal(show('int i = 0; while (true) { i++; if (i > 3) break } i'), '4');
+  assert.equal(show('int i = 0; for (;;) { i++; if (i > 2) return i }'), '3');
+  assert.ok(failure(() => run('while (true) { for (int j = 0; j < 1; j++) { break } }')));
+});
+
+test('getters read as fields: doc.date.value.dayOfWeekEnum.value (20_scriptfield.yml "Access a date")', () => {
+  const doc = docLookup('idx', 0, () => ({ mapping: { type: 'date' }, docValues: { kind: 'numeric', valueStart: Int32Array.from([0, 1]), values: Float64Array.from([Date.UTC(2017, 0, 1)]), singleValued: true, pointValues: new Float64Array(), pointDocs: new Int32Array() }, terms: undefined }));
+  const value = compileScript(parseScriptSpec('doc.date.value.dayOfWeekEnum.value'), 'field').execute({ doc, _score: null }, clock);
+  assert.equal(value, 7);
 });
