@@ -19,6 +19,8 @@ import { type AggregationNode, type BucketOrder, type CollectedAggregationNode, 
 import { type DateRounding, createDateRounding } from './date-rounding.js';
 import type { AggregationPartial, PartialMap, TermsBucketPartial, TermsValueType, TopHitPartial } from './partials.js';
 import { type TDigest, digestOfValues, emptyDigest, mergeDigests } from './tdigest.js';
+import { chooseRoundingIndex, reroundBuckets, roundingFor } from './auto-date-histogram.js';
+import { reduceAggregations } from './reduce.js';
 import { type CompositeBucketPartial, type CompositeKeyValue, CompositeSourceReader, compareCompositeKeys } from './composite.js';
 import { limits } from '../../common/limits.js';
 
@@ -187,6 +189,13 @@ function createAggregator(original: CollectedAggregationNode, context: Aggregati
       };
       const background = node.backgroundFilter === undefined ? undefined : planQuery(node.backgroundFilter, { ...context });
       return new SignificantTermsAggregator(node, new TermsAggregator(inner, mapping, { ...context, shardCount: 1 }, subs()), background, context);
+    }
+    case 'auto_date_histogram': {
+      const mapping = mappingFor(node.field, context, node.kind);
+      if (mapping !== undefined && !isDateField(mapping) && !numericFieldTypes.has(mapping.type)) {
+        throw errors.illegalArgument(`Field [${node.field}] of type [${mapping.type}] is not supported for aggregation [auto_date_histogram]`);
+      }
+      return new AutoDateHistogramAggregator(node, subs());
     }
     case 'composite': {
       const readers = node.sources.map((source) => {
@@ -1194,5 +1203,73 @@ class SignificantTermsAggregator extends Aggregator {
     scored.sort((left, right) => right.score - left.score || (left.key < right.key ? -1 : left.key > right.key ? 1 : 0));
     const shardSize = this.context.shardCount <= 1 ? Number.MAX_SAFE_INTEGER : (this.node.shardSize ?? Math.floor(this.node.size * 1.5 + 10));
     return { type: 'significant_terms', valueType: terms.valueType, subsetSize, supersetSize, buckets: scored.slice(0, Math.max(shardSize, this.node.size)) };
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// auto_date_histogram
+
+/** Distinct buckets held before an aggregator without sub-aggregations coarsens its rounding. */
+const autoDateBucketsMax = 50_000;
+
+/**
+ * auto_date_histogram on one shard: documents are bucketed by the finest rounding allowed (or a
+ * coarser one once too many buckets are held and nothing below needs per-bucket state); the
+ * partial coarsens to the rounding this shard's data needs (auto-date-histogram.ts).
+ */
+class AutoDateHistogramAggregator extends Aggregator {
+  private ordinals = new BucketOrdinals<number>();
+  private numeric: NumericDocValues | undefined;
+  private roundingIndex: number;
+  private rounding: DateRounding;
+  constructor(
+    private readonly node: Extract<AggregationNode, { kind: 'auto_date_histogram' }>,
+    private readonly subs: readonly Aggregator[],
+  ) {
+    super(node.name);
+    this.roundingIndex = node.minimumRoundingIndex;
+    this.rounding = roundingFor(this.roundingIndex, node.timeZone);
+  }
+  setSegment(segment: Segment, segmentIndex: number, docBase: number): void {
+    const values = segment.docValues.get(this.node.field);
+    this.numeric = values?.kind === 'numeric' ? values : undefined;
+    for (const sub of this.subs) sub.setSegment(segment, segmentIndex, docBase);
+  }
+  collect(doc: number, owner: number, score: number): void {
+    const numeric = this.numeric;
+    if (numeric === undefined) return;
+    let previousKey = NaN;
+    for (let index = numeric.valueStart[doc]!; index < numeric.valueStart[doc + 1]!; index++) {
+      const key = this.rounding.round(numeric.values[index]!);
+      if (key === previousKey) continue; // a doc counts once per bucket
+      previousKey = key;
+      const bucket = this.ordinals.ordinal(owner, key);
+      this.ordinals.docCounts.ensure(bucket)[bucket]!++;
+      for (const sub of this.subs) sub.collect(doc, bucket, score);
+    }
+    if (this.subs.length === 0 && this.ordinals.keys.length > autoDateBucketsMax && this.roundingIndex < 5) this.coarsen();
+  }
+  /** Without sub-aggregations, buckets are only counts: re-round them all one rounding coarser. */
+  private coarsen(): void {
+    this.roundingIndex++;
+    this.rounding = roundingFor(this.roundingIndex, this.node.timeZone);
+    const previous = this.ordinals;
+    this.ordinals = new BucketOrdinals<number>();
+    for (let ordinal = 0; ordinal < previous.keys.length; ordinal++) {
+      const bucket = this.ordinals.ordinal(previous.owners[ordinal]!, this.rounding.round(previous.keys[ordinal]!));
+      this.ordinals.docCounts.ensure(bucket)[bucket]! += previous.docCounts.get(ordinal);
+    }
+  }
+  override finish(): void {
+    for (const sub of this.subs) sub.finish();
+  }
+  partial(owner: number): AggregationPartial {
+    const ordinals = this.ordinals.byOwner.get(owner) ?? [];
+    const buckets = ordinals.map((ordinal) => ({ key: this.ordinals.keys[ordinal]!, docCount: this.ordinals.docCounts.get(ordinal), aggs: subPartials(this.subs, ordinal) }));
+    buckets.sort((left, right) => left.key - right.key);
+    const index = chooseRoundingIndex(buckets.map((bucket) => bucket.key), this.roundingIndex, this.node.buckets, this.node.timeZone);
+    const merge = (parts: readonly PartialMap[]): PartialMap => reduceAggregations(this.node.subAggregations, parts);
+    const coarse = index === this.roundingIndex ? buckets : reroundBuckets(buckets, roundingFor(index, this.node.timeZone), merge);
+    return { type: 'auto_date_histogram', roundingIndex: index, innerInterval: undefined, buckets: coarse };
   }
 }

@@ -9,6 +9,7 @@ import { isValidTimeZone } from '../query/date-math.js';
 import type { SortSpec } from '../query/sort.js';
 import { parseSort } from '../query/sort.js';
 import { type CompositeSpec, parseComposite } from './composite.js';
+import { roundingIndexOf } from './auto-date-histogram.js';
 import { type PipelineNode, parentPipelineKinds, parsePipelineBody, pipelineKinds, scriptPipelineKinds, siblingPipelineKinds } from './pipeline-ast.js';
 
 export type CalendarUnit = 'minute' | 'hour' | 'day' | 'week' | 'month' | 'quarter' | 'year';
@@ -84,6 +85,16 @@ export type AggregationNode = {
   | { readonly kind: 'top_hits'; readonly size: number; readonly from: number; readonly sort: readonly SortSpec[] | undefined; readonly source: unknown }
   | ({ readonly kind: 'composite' } & CompositeSpec)
   | {
+      readonly kind: 'auto_date_histogram';
+      readonly field: string;
+      /** The target (maximum) number of buckets. */
+      readonly buckets: number;
+      /** Index in auto-date-histogram.ts roundingInfos of the finest rounding allowed. */
+      readonly minimumRoundingIndex: number;
+      readonly timeZone: string | undefined;
+      readonly format: string | undefined;
+    }
+  | {
       readonly kind: 'significant_terms';
       readonly field: string;
       readonly size: number;
@@ -131,7 +142,7 @@ type Json = Record<string, unknown>;
 const isObject = (value: unknown): value is Json => value !== null && typeof value === 'object' && !Array.isArray(value);
 
 const metricKinds = new Set(['value_count', 'cardinality', 'min', 'max', 'avg', 'sum', 'stats', 'extended_stats']);
-const knownKinds = new Set([...metricKinds, ...pipelineKinds, ...scriptPipelineKinds, 'terms', 'multi_terms', 'rare_terms', 'significant_terms', 'composite', 'percentiles', 'percentile_ranks', 'histogram', 'date_histogram', 'range', 'date_range', 'filter', 'filters', 'top_hits']);
+const knownKinds = new Set([...metricKinds, ...pipelineKinds, ...scriptPipelineKinds, 'terms', 'multi_terms', 'rare_terms', 'significant_terms', 'auto_date_histogram', 'composite', 'percentiles', 'percentile_ranks', 'histogram', 'date_histogram', 'range', 'date_range', 'filter', 'filters', 'top_hits']);
 const calendarNames: Readonly<Record<string, CalendarUnit>> = {
   minute: 'minute', '1m': 'minute', hour: 'hour', '1h': 'hour', day: 'day', '1d': 'day', week: 'week', '1w': 'week',
   month: 'month', '1M': 'month', quarter: 'quarter', '1q': 'quarter', year: 'year', '1y': 'year',
@@ -145,8 +156,8 @@ export function parseAggregations(json: unknown): readonly AggregationNode[] {
   return deepFreeze(nodes);
 }
 
-const multiBucketKinds = new Set(['terms', 'multi_terms', 'rare_terms', 'significant_terms', 'histogram', 'date_histogram', 'range', 'date_range', 'filters']);
-const histogramKinds = new Set(['histogram', 'date_histogram']);
+const multiBucketKinds = new Set(['terms', 'multi_terms', 'rare_terms', 'significant_terms', 'auto_date_histogram', 'histogram', 'date_histogram', 'range', 'date_range', 'filters']);
+const histogramKinds = new Set(['histogram', 'date_histogram', 'auto_date_histogram']);
 
 /**
  * Elasticsearch's request validation of pipelines (AggregatorFactories#validate): a parent
@@ -413,6 +424,19 @@ function parseBody(kind: string, body: Json, name: string): Record<string, unkno
         backgroundFilter: body['background_filter'] === undefined ? undefined : parseNode(body['background_filter']),
         heuristic,
       };
+    }
+    case 'auto_date_histogram': {
+      for (const key of Object.keys(body)) {
+        if (!['field', 'buckets', 'minimum_interval', 'time_zone', 'format', 'missing'].includes(key)) throw errors.parsing(`[auto_date_histogram] unknown field [${key}]`);
+      }
+      if (body['missing'] !== undefined) throw errors.illegalArgument(`[missing] is not supported in [auto_date_histogram] aggregation [${name}]`);
+      const target = numberOf(body['buckets'], 'buckets', 10);
+      if (!Number.isInteger(target) || target < 1) throw errors.illegalArgument(`[buckets] must be greater than 0 in [${name}]`);
+      const minimum = body['minimum_interval'];
+      const minimumRoundingIndex = minimum === undefined ? 0 : roundingIndexOf(String(minimum));
+      if (minimumRoundingIndex < 0) throw errors.illegalArgument(`minimum_interval must be one of [second, minute, hour, day, month, year]`);
+      checkTimeZone(body['time_zone']);
+      return { kind, field: requireField(body, kind, name), buckets: target, minimumRoundingIndex, timeZone: body['time_zone'] as string | undefined, format: body['format'] as string | undefined };
     }
     case 'rare_terms': {
       const maxDocCount = numberOf(body['max_doc_count'], 'max_doc_count', 1);

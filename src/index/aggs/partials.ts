@@ -71,6 +71,16 @@ export type AggregationPartial =
       readonly supersetSize: number;
       readonly buckets: readonly { readonly key: string | number; readonly docCount: number; readonly bgCount: number; readonly score: number; readonly aggs: PartialMap }[];
     }
+  /**
+   * auto_date_histogram: buckets keyed by the start of a `roundingIndex` bucket (auto-date-histogram.ts);
+   * after the final reduce, `innerInterval` is set and buckets are the final ones.
+   */
+  | {
+      readonly type: 'auto_date_histogram';
+      readonly roundingIndex: number;
+      readonly innerInterval: number | undefined;
+      readonly buckets: readonly { readonly key: number; readonly docCount: number; readonly aggs: PartialMap }[];
+    }
   /** composite: the shard's first `size` keys after `after`, in key order. */
   | { readonly type: 'composite'; readonly buckets: readonly CompositeBucketPartial[]; /** Per source: a boolean field (keys 0/1 print as false/true). */ readonly booleans: readonly boolean[] }
   | { readonly type: 'filters'; readonly buckets: readonly { readonly key: string; readonly docCount: number; readonly aggs: PartialMap }[] }

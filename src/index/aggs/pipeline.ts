@@ -12,7 +12,8 @@ import { formatDate } from '../query/date-math.js';
 import { type AggregationNode, type CollectedAggregationNode, type PipelineAggregationNode, isPipeline } from './ast.js';
 import type { AggregationPartial, PartialMap } from './partials.js';
 import type { BucketsPath, GapPolicy, PathElement } from './pipeline-ast.js';
-import { emptyPartial, fillHistogram, javaDoubleString, percentileValue, termKeyString } from './reduce.js';
+import { emptyPartial, fillHistogram, javaDoubleString, percentileValue, reduceAggregations, termKeyString } from './reduce.js';
+import { finalAutoBuckets } from './auto-date-histogram.js';
 
 /** Applies the final-reduce steps to a reduced partial map (pure; returns a new map). */
 export function finalizeAggregations(nodes: readonly AggregationNode[], reduced: PartialMap): PartialMap {
@@ -37,6 +38,11 @@ function finalizeOne(node: CollectedAggregationNode, input: AggregationPartial):
       buckets.sort((left, right) => direction * (left.docCount - right.docCount) || left.key - right.key);
     } else if (node.order[0]?.direction === 'desc') buckets.reverse();
     partial = { type: 'histogram', buckets };
+  }
+  if (partial.type === 'auto_date_histogram' && node.kind === 'auto_date_histogram' && partial.innerInterval === undefined) {
+    const merge = (parts: readonly PartialMap[]): PartialMap => reduceAggregations(node.subAggregations, parts);
+    const final = finalAutoBuckets(partial.buckets, partial.roundingIndex, node.buckets, node.timeZone, merge);
+    partial = { type: 'auto_date_histogram', roundingIndex: final.roundingIndex, innerInterval: final.innerInterval, buckets: final.buckets };
   }
   if (partial.type === 'single_bucket') return { ...partial, aggs: finalizeAggregations(node.subAggregations, partial.aggs) };
   const views = bucketViews(node, partial);
@@ -97,6 +103,14 @@ function bucketViews(node: CollectedAggregationNode, partial: AggregationPartial
       });
     case 'filters':
       return partial.buckets.map((bucket, index) => ({ index, key: bucket.key, keyString: bucket.key, docCount: bucket.docCount, aggs: bucket.aggs }));
+    case 'auto_date_histogram':
+      return partial.buckets.map((bucket, index) => ({
+        index,
+        key: bucket.key,
+        keyString: node.kind === 'auto_date_histogram' ? formatDate(bucket.key, node.timeZone, node.format) : String(bucket.key),
+        docCount: bucket.docCount,
+        aggs: bucket.aggs,
+      }));
     case 'rare_terms':
     case 'significant_terms':
       return partial.buckets.map((bucket, index) => ({ index, key: bucket.key, keyString: termKeyString(bucket.key, partial.valueType), docCount: bucket.docCount, aggs: bucket.aggs }));
@@ -124,6 +138,8 @@ function rebuildBuckets(partial: AggregationPartial, buckets: readonly BucketVie
     case 'rare_terms':
       return { ...partial, buckets: buckets.map((view) => ({ ...partial.buckets[view.index]!, aggs: view.aggs })) };
     case 'significant_terms':
+      return { ...partial, buckets: buckets.map((view) => ({ ...partial.buckets[view.index]!, aggs: view.aggs })) };
+    case 'auto_date_histogram':
       return { ...partial, buckets: buckets.map((view) => ({ ...partial.buckets[view.index]!, aggs: view.aggs })) };
     case 'multi_terms':
       return { ...partial, buckets: buckets.map((view) => ({ ...partial.buckets[view.index]!, aggs: view.aggs })) };

@@ -11,6 +11,7 @@ import { formatDecimal } from './decimal-format.js';
 import { finalizeAggregations, percentileOfBuckets } from './pipeline.js';
 import { cdf, emptyDigest, mergeDigests, quantile } from './tdigest.js';
 import { type CompositeBucketPartial, compareCompositeKeys, renderKeyValue } from './composite.js';
+import { reroundBuckets, roundingFor, roundingInfos } from './auto-date-histogram.js';
 import { compareHits } from '../query/sort.js';
 import { metricValue, significanceScore, sortTermsBuckets, sortTupleBuckets } from './aggregators.js';
 import { createDateRounding } from './date-rounding.js';
@@ -152,6 +153,14 @@ function reduceOne(node: AggregationNode, partials: readonly AggregationPartial[
       for (let index = kept.length; index < buckets.length; index++) otherDocCount += buckets[index]!.docCount;
       const valueTypes = multis.find((partial) => partial.buckets.length > 0)?.valueTypes ?? first.valueTypes;
       return { type: 'multi_terms', valueTypes, buckets: kept, otherDocCount, errorBound };
+    }
+    case 'auto_date_histogram': {
+      assert(node.kind === 'auto_date_histogram', 'auto_date_histogram partial belongs to an auto_date_histogram node');
+      const autos = partials as Extract<AggregationPartial, { type: 'auto_date_histogram' }>[];
+      const roundingIndex = Math.max(...autos.map((partial) => partial.roundingIndex));
+      const merge = (parts: readonly PartialMap[]): PartialMap => reduceAggregations(node.subAggregations, parts);
+      const buckets = reroundBuckets(autos.flatMap((partial) => partial.buckets), roundingFor(roundingIndex, node.timeZone), merge);
+      return { type: 'auto_date_histogram', roundingIndex, innerInterval: undefined, buckets };
     }
     case 'significant_terms': {
       assert(node.kind === 'significant_terms', 'significant_terms partial belongs to a significant_terms node');
@@ -361,6 +370,8 @@ export function emptyPartial(node: CollectedAggregationNode): AggregationPartial
       return { type: 'rare_terms', valueType: 'string', buckets: [], frequentKeys: [] };
     case 'significant_terms':
       return { type: 'significant_terms', valueType: 'string', subsetSize: 0, supersetSize: 0, buckets: [] };
+    case 'auto_date_histogram':
+      return { type: 'auto_date_histogram', roundingIndex: node.minimumRoundingIndex, innerInterval: undefined, buckets: [] };
     default:
       return { type: 'stats', metric: node.kind, count: 0, sum: 0, min: Infinity, max: -Infinity, sumOfSquares: 0, isDate: false };
   }
@@ -449,6 +460,14 @@ function renderOne(node: CollectedAggregationNode, partialOrUndefined: Aggregati
           if (node.showTermDocCountError) rendered['doc_count_error_upper_bound'] = bucket.errorBound;
           return { ...rendered, ...subs(bucket.aggs) };
         }),
+      };
+    }
+    case 'auto_date_histogram': {
+      assert(node.kind === 'auto_date_histogram', 'auto_date_histogram node');
+      // Buckets are final (finalizeAggregations chose the rounding and inner interval).
+      return {
+        buckets: partial.buckets.map((bucket) => ({ key_as_string: formatDate(bucket.key, node.timeZone, node.format), key: bucket.key, doc_count: bucket.docCount, ...subs(bucket.aggs) })),
+        interval: `${partial.innerInterval ?? 1}${roundingInfos[partial.roundingIndex]!.unit}`,
       };
     }
     case 'significant_terms':
