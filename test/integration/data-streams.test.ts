@@ -239,6 +239,32 @@ test('rollover of an alias (indices.rollover/10_basic): -000001 becomes -000002 
   assert.equal(concrete.error.reason, 'rollover target is a [concrete index] but one of [alias,data_stream] was expected');
 });
 
+test('rollover (indices.rollover 10_basic, 20, 30): the new name is checked even on dry_run, a missing target is a 404, max_size measures documents', async () => {
+  await client.indices.create({ index: 'applogs-1', aliases: { applogs_index: {}, applogs_search: {} } });
+  await client.indices.create({ index: 'applogs-000002' });
+  const exists = await failure('POST', '/applogs_search/_rollover?dry_run=true', { conditions: { max_docs: 1 } });
+  assert.equal(exists.statusCode, 400);
+  assert.equal(exists.error.type, 'resource_already_exists_exception');
+  assert.equal((await failure('POST', '/applogs_search/_rollover', { conditions: { max_docs: 1 } })).error.type, 'resource_already_exists_exception');
+  const invalid = await failure('POST', '/applogs_search/_rollover/invalid%7Cindex%7Cname?dry_run=true', { conditions: { max_docs: 1 } });
+  assert.equal(invalid.error.type, 'invalid_index_name_exception');
+  const missing = await failure('POST', '/non_existent/_rollover');
+  assert.equal(missing.statusCode, 404);
+  assert.equal(missing.error.reason, 'rollover target [non_existent] does not exist');
+
+  await client.indices.create({ index: 'sized-1', aliases: { sized: {} } });
+  await client.index({ index: 'sized-1', id: '1', document: { foo: 'hello world' }, refresh: true });
+  const large = await rawRequest(node, 'POST', '/sized/_rollover', { body: JSON.stringify({ conditions: { max_size: '100mb' } }), headers: { 'content-type': 'application/json' } });
+  assert.deepEqual(JSON.parse(large.text).conditions, { '[max_size: 100mb]': false });
+  assert.match(String(large.headers['warning']), /Use of the \[max_size\] rollover condition has been deprecated in favour of the \[max_primary_shard_size\] condition/);
+  const small = await client.indices.rollover({ alias: 'sized', conditions: { max_size: '10b' } });
+  assert.deepEqual(small.conditions, { '[max_size: 10b]': true });
+  assert.equal(small.rolled_over, true);
+  const empty = await client.indices.rollover({ alias: 'sized', conditions: { max_size: '1b' } });
+  assert.deepEqual(empty.conditions, { '[max_size: 1b]': false }, 'an empty index has no document bytes');
+  assert.equal(empty.rolled_over, false);
+});
+
 test('_data_stream/_stats counts backing indices, bytes and the newest @timestamp', async () => {
   const stats = await call('GET', '/_data_stream/logs-roll/_stats');
   assert.equal(stats.status, 200);

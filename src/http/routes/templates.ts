@@ -16,7 +16,7 @@ const GET_PARAMS = ['flat_settings', 'local', 'master_timeout'];
 const CAT_PARAMS = ['format', 'h', 'help', 's', 'v', 'local', 'master_timeout'];
 
 /** Elasticsearch's `Warning` header value for a deprecation (RFC 7234 warn-code 299). */
-function warningHeader(text: string): string {
+export function warningHeader(text: string): string {
   return `299 Elasticsearch-${ES_API_VERSION} "${text.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`;
 }
 
