@@ -300,3 +300,11 @@ test('GET /_nodes lists the ingest processor types this node runs (10_basic.yml)
   }
   assert.ok(!types.includes('user_agent'));
 });
+
+test('a pipeline larger than the size limit is refused and not stored (25_pipeline_limits.yml; limits.ingestPipelineBytesMax)', async () => {
+  const big = await raw('PUT', '/_ingest/pipeline/too_big', { description: 'x'.repeat(1024 * 1024 + 1), processors: [] });
+  assert.equal(big.status, 400);
+  assert.equal(big.body.error.type, 'illegal_argument_exception');
+  assert.match(big.body.error.reason, /max_pipeline_size/);
+  assert.equal((await raw('GET', '/_ingest/pipeline/too_big')).status, 404);
+});
