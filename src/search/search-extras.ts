@@ -268,6 +268,18 @@ export function parseSearchExtras(body: Json, request: SearchRequest, context: {
   return none ? noSearchExtras : extras;
 }
 
+/**
+ * Features a cross-cluster search cannot give yet: their results are built after the merge of
+ * one cluster's shards (collapse groups, suggestions, profiles), and the cross-cluster merge
+ * does not carry them. Refused with a 400 rather than answered without them.
+ */
+export function rejectAcrossClusters(extras: SearchExtras): void {
+  const refused = [extras.collapse !== undefined ? 'collapse' : undefined, extras.suggest.length > 0 ? 'suggest' : undefined, extras.profile ? 'profile' : undefined].filter(
+    (name): name is string => name !== undefined,
+  );
+  if (refused.length > 0) throw errors.illegalArgument(`[${refused.join(', ')}] is not supported by Strait for searches that target remote clusters`);
+}
+
 // ---------------------------------------------------------------------------------------------
 // indices_boost
 

@@ -6,6 +6,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { murmur3 } from '../../../src/search/search-extras.js';
+import { planClusters, searchAcrossClusters, type RemoteClusters } from '../../../src/search/index.js';
 import { openSearchHarness, type SearchHarness } from './harness.js';
 
 const allowAll = { indices: () => {}, allowsIndex: () => true };
@@ -246,4 +247,23 @@ test('profile: true reports each shard\'s planned weight tree, timed, in the pro
   assert.equal(response.body.hits.total.value, 1);
   const bad = await search(harness, 'p1', { profile: 'yes' });
   assert.equal(bad.status, 400);
+});
+
+test('across clusters: collapse, suggest and profile are refused with 400 (their results are not merged across clusters yet); rescore and indices_boost run', async (t) => {
+  const local = openSearchHarness(t);
+  const remote = openSearchHarness(t);
+  await local.index('books', { 1: { title: 'local', n: 1 } });
+  await remote.index('books', { 2: { title: 'remote', n: 2 } });
+  const remotes: RemoteClusters = {
+    aliases: () => ['eu'],
+    skipUnavailable: () => false,
+    search: async (alias, input) => remote.search.searchAsRemoteCancellable(input, allowAll, alias),
+    fieldCaps: async () => [],
+  };
+  const run = (body: unknown) => searchAcrossClusters(local.search, { expression: 'books,eu:books', params: {}, body }, planClusters('books,eu:books', remotes)!, allowAll, remotes, undefined);
+  for (const body of [{ collapse: { field: 'n' } }, { suggest: { s: { text: 'x', term: { field: 'title' } } } }, { profile: true }]) {
+    await assert.rejects(run(body), (error: { status: number; message: string }) => error.status === 400 && /not supported by Strait for searches that target remote clusters/.test(error.message));
+  }
+  const rescored = (await run({ rescore: { window_size: 5, query: { rescore_query: { match: { title: 'remote' } }, query_weight: 0 } } })) as { hits: { hits: { _id: string }[] } };
+  assert.equal(rescored.hits.hits[0]!._id, '2');
 });
