@@ -16,6 +16,7 @@ import type { Program } from './ast.js';
 import { compileProgram, type CompileEnvironment, type CompiledProgram, type Frame } from './compile.js';
 import { ScriptCompileError } from './lexer.js';
 import { parseScript } from './parser.js';
+import { scoreFunctionArities, scoreFunctions } from './score-functions.js';
 import { JavaFault, fromJson, isObjectLike, javaClassName, javaString, toJson, type ScriptObject, type Value } from './values.js';
 
 export { fromJson, toJson, javaString, type Value, type ScriptObject } from './values.js';
@@ -30,7 +31,7 @@ const environments: Record<ScriptContext, CompileEnvironment> = {
   update_by_query: { variables: ['ctx', 'params'], functions: {} },
   reindex: { variables: ['ctx', 'params'], functions: {} },
   ingest: { variables: ['ctx', 'params'], functions: {} },
-  score: { variables: ['doc', 'params', '_score'], functions: {} },
+  score: { variables: ['doc', 'params', '_score'], functions: scoreFunctionArities },
   filter: { variables: ['doc', 'params'], functions: {} },
   field: { variables: ['doc', 'params', '_score'], functions: {} },
   sort: { variables: ['doc', 'params', '_score'], functions: {} },
@@ -205,7 +206,7 @@ export function compileScript(spec: ScriptSpec, context: ScriptContext, stored: 
       const frame: Frame = {
         locals: new Array<Value>(entry.compiled.localCount).fill(null),
         variables: { params: fromJson(spec.params), ...variables },
-        functions,
+        functions: context === 'score' ? { ...scoreFunctions, ...functions } : functions,
         loopBudget: limits.scriptLoopStatementsMax,
         ticks: 0,
         deadlineMs: clock.nowMs() + limits.scriptRunMsMax,

@@ -325,3 +325,16 @@ test('getters read as fields: doc.date.value.dayOfWeekEnum.value (20_scriptfield
   const value = compileScript(parseScriptSpec('doc.date.value.dayOfWeekEnum.value'), 'field').execute({ doc, _score: null }, clock);
   assert.equal(value, 7);
 });
+
+test('score functions (80_script_score.yml): saturation, sigmoid, numeric and date decays as function_score computes them', () => {
+  const score = (source: string, params: Record<string, unknown> = {}) => Number(javaString(run(source, params)));
+  assert.equal(score('saturation(10.0, 100)'), 10 / 110);
+  assert.equal(score('sigmoid(10.0, 100, 2)'), 100 / (10000 + 100));
+  // Linear: scale 10, decay 0.9 → 0.9 at distance 10 from the origin (offset 0).
+  assert.ok(Math.abs(score('decayNumericLinear(20, 10, 0, 0.9, 30)') - 0.9) < 1e-12);
+  assert.ok(Math.abs(score('decayNumericExp(20, 10, 0, 0.9, 30)') - 0.9) < 1e-12);
+  assert.ok(Math.abs(score('decayNumericGauss(20, 10, 0, 0.9, 30)') - 0.9) < 1e-12);
+  assert.equal(score('decayNumericLinear(20, 10, 5, 0.9, 25)'), 1);
+  assert.ok(Math.abs(score("decayDateGauss('2018-01-01T00:00:00Z', '1h', '0', 0.9, '2018-01-01T01:00:00Z')") - 0.9) < 1e-12);
+  assert.equal((failure(() => compileScript(parseScriptSpec('saturation(1, 2)'), 'filter'))['error'] as Record<string, unknown>)['reason'], 'compile error');
+});
