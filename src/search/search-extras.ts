@@ -248,6 +248,8 @@ export function parseSearchExtras(body: Json, request: SearchRequest, context: {
   if (extras.collapse !== undefined && context.scroll) problems.push('cannot use `collapse` in a scroll context');
   if (rescore.length > 0 && context.scroll) problems.push('using [rescore] is not allowed in a scroll context');
   if (problems.length > 0) throw errors.actionRequestValidation(problems);
+  // A scroll's pages are rendered from its kept hit list; suggestions and profiles are not kept with it.
+  if (context.scroll && (extras.suggest.length > 0 || extras.profile)) throw errors.illegalArgument('[suggest] and [profile] are not supported by Strait in a scroll context');
   if (rescore.length > 0 && request.sort !== undefined) throw errors.actionRequestValidation(['Cannot use [sort] option in conjunction with [rescore].']);
   if (extras.collapse !== undefined && rescore.length > 0) throw errors.actionRequestValidation(['cannot use `collapse` in conjunction with `rescore`']);
   if (extras.collapse !== undefined && request.searchAfter !== undefined) {

@@ -247,6 +247,8 @@ test('profile: true reports each shard\'s planned weight tree, timed, in the pro
   assert.equal(response.body.hits.total.value, 1);
   const bad = await search(harness, 'p1', { profile: 'yes' });
   assert.equal(bad.status, 400);
+  const scroll = await search(harness, 'p1', { profile: true }, { scroll: '1m' });
+  assert.equal(scroll.status, 400);
 });
 
 test('across clusters: collapse, suggest and profile are refused with 400 (their results are not merged across clusters yet); rescore and indices_boost run', async (t) => {
