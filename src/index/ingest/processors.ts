@@ -655,14 +655,13 @@ const jsonFactory: ProcessorFactory = (config) => {
     // JSON.parse keeps the last of duplicate keys silently; Elasticsearch refuses them by default.
     // Checked below by a key scan, so the default behaves as Elasticsearch's.
   }
-  if (!strict) throw config.error('strict_json_parsing', 'Strait parses JSON strictly only; [strict_json_parsing: false] is not supported');
   const target = targetField ?? field;
   return (document) => {
     const value = document.get(field);
     const text = javaString(value);
     let parsed: unknown;
     try {
-      parsed = JSON.parse(text);
+      parsed = JSON.parse(strict ? text : firstJsonValue(text));
     } catch (error) {
       throw errors.illegalArgument(`Unrecognized JSON in field [${field}]: ${error instanceof Error ? error.message : String(error)}`);
     }
@@ -678,6 +677,34 @@ const jsonFactory: ProcessorFactory = (config) => {
     }
   };
 };
+
+/**
+ * The text of the first JSON value in `text` (`strict_json_parsing: false`: Elasticsearch reads one
+ * value and ignores what follows it, so `123 foo` is 123).
+ */
+export function firstJsonValue(text: string): string {
+  const trimmed = text.trimStart();
+  const first = trimmed[0];
+  if (first === '{' || first === '[' || first === '"') {
+    let depth = 0;
+    for (let position = 0; position < trimmed.length; position++) {
+      const character = trimmed[position]!;
+      if (character === '"') {
+        position += 1;
+        while (position < trimmed.length && trimmed[position] !== '"') position += trimmed[position] === '\\' ? 2 : 1;
+        if (depth === 0) return trimmed.slice(0, position + 1);
+      } else if (character === '{' || character === '[') {
+        depth += 1;
+      } else if (character === '}' || character === ']') {
+        depth -= 1;
+        if (depth === 0) return trimmed.slice(0, position + 1);
+      }
+    }
+    return trimmed;
+  }
+  const scalar = /^(-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?|true|false|null)/.exec(trimmed);
+  return scalar === null ? trimmed : scalar[1]!;
+}
 
 function mergeMaps(target: IngestMap, source: IngestMap): IngestMap {
   const merged: IngestMap = { ...target };

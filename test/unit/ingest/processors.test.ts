@@ -263,3 +263,14 @@ test('sort and dot_expander (110_sort.yml, dot_expander processor page)', () => 
   assert.deepEqual(run([{ dot_expander: { field: 'b.c', path: 'a' } }], { a: { 'b.c': 1 } }).source, { a: { b: { c: 1 } } });
   assert.equal(run([{ dot_expander: { field: 'foo.bar' } }], { 'foo.bar': 1, foo: 'x' }).error?.message, 'cannot expand [foo.bar], because [foo] is not an object field, but a value field');
 });
+
+test('json: nulls, scalars, duplicates allowed on request, lenient parsing reads the first value (140_json.yml)', () => {
+  const ran = run(
+    [{ json: { field: 'foo_object' } }, { json: { field: 'foo_array' } }, { json: { field: 'foo_null' } }, { json: { field: 'foo_string' } }, { json: { field: 'foo_number' } }, { json: { field: 'foo_boolean' } }],
+    { foo_object: '{"hello": "world"}', foo_array: '[1, 2, 3]', foo_null: null, foo_string: '"bla bla"', foo_number: 3, foo_boolean: 'true' },
+  );
+  assert.deepEqual(ran.source, { foo_object: { hello: 'world' }, foo_array: [1, 2, 3], foo_null: null, foo_string: 'bla bla', foo_number: 3, foo_boolean: true });
+  assert.deepEqual(run([{ json: { field: 'json', add_to_root: true, allow_duplicate_keys: true } }], { json: '{"dupe": 1, "dupe": 2}' }).source['dupe'], 2);
+  assert.deepEqual(run([{ json: { field: 'message', strict_json_parsing: false } }], { message: '123 foo' }).source, { message: 123 });
+  assert.deepEqual(run([{ json: { field: 'message', strict_json_parsing: false } }], { message: '{"a":"}"} trailing' }).source, { message: { a: '}' } });
+});
