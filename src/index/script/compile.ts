@@ -201,7 +201,8 @@ class Compiler {
             ? (frame: Frame) => {
                 frame.locals[local.slot] = initial;
               }
-            : located(declared, (frame: Frame) => {
+            : located(declared.init!, (frame: Frame) => {
+                // A failed implicit cast points at the value, as Painless's does.
                 frame.locals[local.slot] = convert(init(frame), type, false);
                 return null;
               });

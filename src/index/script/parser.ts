@@ -153,6 +153,8 @@ class Parser {
       const type = this.typeAt(0);
       if (type !== undefined && this.peek(type.length).kind === 'identifier') {
         if (this.isPunct('(', type.length + 1)) throw new ScriptCompileError(token.start, 'functions are not supported by Strait\'s Painless subset');
+        // Painless marks each declared variable as a statement, not the type before it.
+        this.statementStarts.pop();
         const declaration = this.declaration();
         this.endOfStatement();
         return declaration;
@@ -184,6 +186,7 @@ class Parser {
     const names: { name: string; init: Expr | undefined; start: number; end: number }[] = [];
     for (;;) {
       const name = this.identifier();
+      this.statementStarts.push(name.start);
       let init: Expr | undefined;
       if (this.isPunct('=')) {
         this.next();

@@ -32,7 +32,8 @@ function failure(action: () => unknown): Record<string, unknown> {
 test('parser: statements carry offsets; the last statement may omit its semicolon', () => {
   const program = parseScript('int x = 1; if (x > 0) { x++ } else x--; return x');
   assert.deepEqual(program.body.map((statement) => statement.type), ['declare', 'if', 'return']);
-  assert.deepEqual(program.statementStarts.slice(0, 2), [0, 11]);
+  // A declaration's statement starts at its variable (`x`), as Painless marks it.
+  assert.deepEqual(program.statementStarts.slice(0, 2), [4, 11]);
   assert.equal(program.body[2]!.start, 40);
 });
 
@@ -337,4 +338,12 @@ test('score functions (80_script_score.yml): saturation, sigmoid, numeric and da
   assert.equal(score('decayNumericLinear(20, 10, 5, 0.9, 25)'), 1);
   assert.ok(Math.abs(score("decayDateGauss('2018-01-01T00:00:00Z', '1h', '0', 0.9, '2018-01-01T01:00:00Z')") - 0.9) < 1e-12);
   assert.equal((failure(() => compileScript(parseScriptSpec('saturation(1, 2)'), 'filter'))['error'] as Record<string, unknown>)['reason'], 'compile error');
+});
+
+test('a run-time error\'s position and stack as Elasticsearch documents them (def x = new ArrayList(); Map y = x;)', () => {
+  const error = failure(() => run('def x = new ArrayList(); Map y = x;'))['error'] as Record<string, unknown>;
+  assert.equal(error['reason'], 'runtime error');
+  assert.deepEqual(error['script_stack'], ['y = x;', '    ^---- HERE']);
+  assert.deepEqual(error['position'], { offset: 33, start: 29, end: 35 });
+  assert.deepEqual(error['caused_by'], { type: 'class_cast_exception', reason: 'Cannot cast java.util.ArrayList to java.util.Map' });
 });
