@@ -9,7 +9,12 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Client } from '@elastic/elasticsearch';
-import { makeCa, rawRequest, startNode, type StartedNode } from '../harness/cluster.js';
+import { readFileSync } from 'node:fs';
+import https from 'node:https';
+import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+import type { TLSSocket } from 'node:tls';
+import { makeCa, makeNodeCertificate, makeTempDir, rawRequest, runCli, startNode, type Certificates, type StartedNode } from '../harness/cluster.js';
 
 let local: StartedNode;
 let remote: StartedNode;
@@ -22,8 +27,10 @@ const REMOTE_PASSWORD = 'remote-password-42';
 /** A finished task whose result the last test reads again after a restart. */
 let keptTaskId: string | undefined;
 
+let ca: Certificates;
+
 before(async () => {
-  const ca = makeCa();
+  ca = makeCa();
   [remote, local] = await Promise.all([
     startNode({ ca, clusterName: 'remote-cluster', nodeName: 'remote-1', password: REMOTE_PASSWORD }),
     startNode({
@@ -31,7 +38,14 @@ before(async () => {
       clusterName: 'local-cluster',
       nodeName: 'local-1',
       // Only the loopback address is allowed as a remote source; the harness CA is trusted for its HTTPS.
-      yaml: ['reindex.remote.whitelist: ["127.0.0.1:*"]', 'reindex.ssl.certificate_authorities: [certs/ca.crt]', 'reindex.ssl.verification_mode: full'].join('\n'),
+      // It presents its node certificate to remotes that ask for a client certificate.
+      yaml: [
+        'reindex.remote.whitelist: ["127.0.0.1:*"]',
+        'reindex.ssl.certificate_authorities: [certs/ca.crt]',
+        'reindex.ssl.verification_mode: full',
+        'reindex.ssl.certificate: certs/node.crt',
+        'reindex.ssl.key: certs/node.key',
+      ].join('\n'),
     }),
   ]);
   admin = local.client();
@@ -412,6 +426,53 @@ test('reindex from remote: not whitelisted, unreachable, bad credentials; creden
   for (const line of local.logs) {
     assert.equal(line.includes(REMOTE_PASSWORD), false, 'the password reached the log');
     assert.equal(line.includes(secret), false, 'the password reached the log');
+  }
+});
+
+/**
+ * An HTTPS endpoint that only checks TLS: it requires a client certificate from the harness CA,
+ * records who presented it, and answers the two scroll requests a reindex sends.
+ */
+async function tlsCheckingSource(certificateName: string, dns: string): Promise<{ port: number; clients: string[]; close: () => Promise<void> }> {
+  const dir = makeTempDir('strait-tls-source-');
+  if (dns === 'localhost') makeNodeCertificate(ca, dir, certificateName);
+  else {
+    const made = runCli(['certutil', 'cert', '--ca-cert', ca.caCert, '--ca-key', ca.caKey, '--name', certificateName, '--dns', dns, '--out', dir]);
+    assert.equal(made.status, 0, made.stderr);
+  }
+  const clients: string[] = [];
+  const server = https.createServer(
+    { key: readFileSync(path.join(dir, `${certificateName}.key`)), cert: readFileSync(path.join(dir, `${certificateName}.crt`)), ca: ca.caPem, requestCert: true, rejectUnauthorized: true },
+    (request, response) => {
+      clients.push(String((request.socket as TLSSocket).getPeerCertificate().subject?.CN));
+      request.resume();
+      const first = request.url?.includes('/_search?') === true;
+      const body = request.method === 'DELETE' ? { succeeded: true, num_freed: 1 } : { _scroll_id: 'scroll-1', hits: { total: { value: 1, relation: 'eq' }, hits: first ? [{ _index: 'tls-src', _id: 'tls-1', _version: 1, _source: { over: 'mutual tls' } }] : [] } };
+      response.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+    },
+  );
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return { port: (server.address() as AddressInfo).port, clients, close: () => new Promise((resolve) => server.close(() => resolve())) };
+}
+
+test('reindex.ssl.*: the remote certificate is verified (host name included) and the client certificate is presented (docs-reindex.html#reindex-ssl)', async () => {
+  const trusted = await tlsCheckingSource('stand-in', 'localhost');
+  try {
+    const copied = await call('POST', '/_reindex?refresh=true', { source: { remote: { host: `https://127.0.0.1:${trusted.port}` }, index: 'tls-src' }, dest: { index: 'from-tls' } });
+    assert.deepEqual([copied.status, copied.body.created], [200, 1], JSON.stringify(copied.body));
+    assert.deepEqual((await admin.get({ index: 'from-tls', id: 'tls-1' }))._source, { over: 'mutual tls' });
+    assert.ok(trusted.clients.length >= 2 && trusted.clients.every((name) => name === 'node'), trusted.clients.join(','));
+  } finally {
+    await trusted.close();
+  }
+  // verification_mode full: a certificate for another host name is refused before anything is sent.
+  const mismatched = await tlsCheckingSource('elsewhere', 'other.example');
+  try {
+    const refused = await call('POST', '/_reindex', { source: { remote: { host: `https://127.0.0.1:${mismatched.port}` }, index: 'tls-src' }, dest: { index: 'from-tls-mismatch' } });
+    assert.equal(refused.body.error.type, 'connect_exception');
+    assert.deepEqual(mismatched.clients, []);
+  } finally {
+    await mismatched.close();
   }
 });
 
