@@ -276,12 +276,20 @@ test('legacy templates: put with order, get, HEAD, merged by order, and a compos
   assert.deepEqual(merged.mappings.properties.a, { type: 'keyword' }, 'the lower order still contributes');
   assert.deepEqual(merged.aliases.legacy_alias, {});
 
-  const withLegacyOverlap = await call('PUT', '/_index_template/beats-legacy', { index_patterns: ['legacy-c*'], template: { settings: { number_of_shards: 1 } } });
+  const withLegacyOverlap = await call('PUT', '/_index_template/beats-legacy', { index_patterns: ['legacy-c*'], priority: 10, template: { settings: { number_of_shards: 1 } } });
   assert.match(String(withLegacyOverlap.headers['warning']), /index template \[beats-legacy\] has index patterns \[legacy-c\*\] matching patterns from existing older templates \[legacy-low\]/);
   await client.indices.create({ index: 'legacy-cat' });
   const composed = (await client.indices.get({ index: 'legacy-cat' }))['legacy-cat'] as any;
   assert.equal(composed.settings.index.number_of_shards, '1');
   assert.equal(composed.mappings.properties, undefined, 'legacy templates do not apply under a composable one');
+  // indices.simulate_index_template 10_basic "overlapping legacy and composable templates": legacy first, then composable.
+  await client.indices.putIndexTemplate({ name: 'beats-low', index_patterns: ['legacy-c*'], priority: 1 });
+  const simulated = await call('POST', '/_index_template/_simulate_index/legacy-cow');
+  assert.equal(simulated.body.template.settings.index.number_of_shards, '1');
+  assert.deepEqual(simulated.body.overlapping, [
+    { name: 'legacy-low', index_patterns: ['legacy-*'] },
+    { name: 'beats-low', index_patterns: ['legacy-c*'] },
+  ]);
 
   const create = await failure('PUT', '/_template/legacy-low?create=true', { index_patterns: ['x'] });
   assert.equal(create.error.reason, 'index_template [legacy-low] already exists');
