@@ -28,8 +28,10 @@ export class ProcessorConfig {
     this.remaining = { ...config };
   }
 
+  /** Elasticsearch's newConfigurationException: a reason about a property starts with `[property] `. */
   error(property: string | undefined, reason: string): EsError {
-    return errors.ingestConfiguration(reason, this.type, this.tag, property);
+    const message = property === undefined || reason.startsWith(`[${property}] `) ? reason : `[${property}] ${reason}`;
+    return errors.ingestConfiguration(message, this.type, this.tag, property);
   }
 
   private take(name: string): unknown {

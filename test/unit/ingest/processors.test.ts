@@ -109,7 +109,7 @@ test('convert: each type, lists, and the errors (90_simulate.yml "verbose simula
   assert.equal(run([{ convert: { field: 'b', type: 'boolean' } }], { b: 'yes' }).error?.message, '[yes] is not a boolean value, cannot convert to boolean');
   assert.equal(run([{ convert: { field: 'ip', type: 'ip' } }], { ip: '1.2.3' }).error?.type, 'illegal_argument_exception');
   const badType = configError([{ convert: { field: 'a', type: 'number' } }]);
-  assert.equal(badType.message, 'type [number] not supported, cannot convert field.');
+  assert.equal(badType.message, '[type] type [number] not supported, cannot convert field.');
   assert.equal(badType.extra['property_name'], 'type');
   assert.deepEqual(run([{ convert: { field: 'auto', type: 'auto' } }], { auto: '42' }).source, { auto: 42 });
 });
@@ -172,9 +172,12 @@ test('grok: the bank, pattern_definitions, types, dotted and bracket names, trac
   assert.equal(apache['agent'], '"Mozilla/4.08"');
   const failed = run([{ grok: { field: 'f', patterns: ['%{INT:n}'] } }], { f: 'abc' });
   assert.equal(failed.error?.message, 'Provided Grok expressions do not match field value: [abc]');
-  const unknown = configError([{ grok: { field: 'f', patterns: ['%{NOPE:x}'] } }]);
+  const unknown = configError([{ grok: { field: 'field', patterns: ['%{INVALID_PATTERN:field}'] } }]);
   assert.equal(unknown.type, 'parse_exception');
-  assert.match(unknown.message, /Unable to find pattern \[NOPE\] in Grok's pattern dictionary/);
+  assert.equal(unknown.message, "[patterns] Invalid regex pattern found in: [%{INVALID_PATTERN:field}]. Unable to find pattern [INVALID_PATTERN] in Grok's pattern dictionary");
+  assert.deepEqual(unknown.extra, { processor_type: 'grok', property_name: 'patterns' });
+  const shadowing = run([{ grok: { field: 'field1', patterns: ['<%{NUMBER:msg}>'], pattern_definitions: { NUMBER: 'foo' } } }], { field1: '<foo>' });
+  assert.equal(shadowing.source['msg'], 'foo');
   assert.match(configError([{ grok: { field: 'f', patterns: ['%{A}'], pattern_definitions: { A: '%{B}', B: '%{A}' } } }]).message, /circular reference/);
 });
 
