@@ -19,6 +19,7 @@ import { type AggregationNode, type BucketOrder, type CollectedAggregationNode, 
 import { type DateRounding, createDateRounding } from './date-rounding.js';
 import type { AggregationPartial, PartialMap, TermsBucketPartial, TermsValueType, TopHitPartial } from './partials.js';
 import { type TDigest, digestOfValues, emptyDigest, mergeDigests } from './tdigest.js';
+import { clustersOfValues, mergeClusters } from './variable-width.js';
 import { chooseRoundingIndex, reroundBuckets, roundingFor } from './auto-date-histogram.js';
 import { reduceAggregations } from './reduce.js';
 import { type CompositeBucketPartial, type CompositeKeyValue, CompositeSourceReader, compareCompositeKeys } from './composite.js';
@@ -189,6 +190,11 @@ function createAggregator(original: CollectedAggregationNode, context: Aggregati
       };
       const background = node.backgroundFilter === undefined ? undefined : planQuery(node.backgroundFilter, { ...context });
       return new SignificantTermsAggregator(node, new TermsAggregator(inner, mapping, { ...context, shardCount: 1 }, subs()), background, context);
+    }
+    case 'variable_width_histogram': {
+      const mapping = mappingFor(node.field, context, node.kind);
+      if (mapping !== undefined && !numericFieldTypes.has(mapping.type)) throw errors.illegalArgument(`Field [${node.field}] of type [${mapping.type}] is not supported for aggregation [variable_width_histogram]`);
+      return new VariableWidthAggregator(node);
     }
     case 'auto_date_histogram': {
       const mapping = mappingFor(node.field, context, node.kind);
@@ -1271,5 +1277,31 @@ class AutoDateHistogramAggregator extends Aggregator {
     const merge = (parts: readonly PartialMap[]): PartialMap => reduceAggregations(this.node.subAggregations, parts);
     const coarse = index === this.roundingIndex ? buckets : reroundBuckets(buckets, roundingFor(index, this.node.timeZone), merge);
     return { type: 'auto_date_histogram', roundingIndex: index, innerInterval: undefined, buckets: coarse };
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// variable_width_histogram
+
+/** Keeps every value of each bucket; the partial clusters them down to shard_size clusters. */
+class VariableWidthAggregator extends Aggregator {
+  private readonly values: number[][] = [];
+  private numeric: NumericDocValues | undefined;
+  constructor(private readonly node: Extract<AggregationNode, { kind: 'variable_width_histogram' }>) {
+    super(node.name);
+  }
+  setSegment(segment: Segment): void {
+    const values = segment.docValues.get(this.node.field);
+    this.numeric = values?.kind === 'numeric' ? values : undefined;
+  }
+  collect(doc: number, owner: number): void {
+    const numeric = this.numeric;
+    if (numeric === undefined) return;
+    let list = this.values[owner];
+    if (list === undefined) this.values[owner] = list = [];
+    for (let index = numeric.valueStart[doc]!; index < numeric.valueStart[doc + 1]!; index++) list.push(numeric.values[index]!);
+  }
+  partial(owner: number): AggregationPartial {
+    return { type: 'variable_width_histogram', clusters: mergeClusters(clustersOfValues(this.values[owner] ?? []), this.node.shardSize) };
   }
 }

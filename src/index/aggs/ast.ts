@@ -84,6 +84,7 @@ export type AggregationNode = {
   | { readonly kind: 'filters'; readonly filters: readonly { readonly key: string; readonly query: QueryNode }[]; readonly keyed: boolean; readonly otherBucketKey: string | undefined }
   | { readonly kind: 'top_hits'; readonly size: number; readonly from: number; readonly sort: readonly SortSpec[] | undefined; readonly source: unknown }
   | ({ readonly kind: 'composite' } & CompositeSpec)
+  | { readonly kind: 'variable_width_histogram'; readonly field: string; readonly buckets: number; readonly shardSize: number }
   | {
       readonly kind: 'auto_date_histogram';
       readonly field: string;
@@ -142,7 +143,7 @@ type Json = Record<string, unknown>;
 const isObject = (value: unknown): value is Json => value !== null && typeof value === 'object' && !Array.isArray(value);
 
 const metricKinds = new Set(['value_count', 'cardinality', 'min', 'max', 'avg', 'sum', 'stats', 'extended_stats']);
-const knownKinds = new Set([...metricKinds, ...pipelineKinds, ...scriptPipelineKinds, 'terms', 'multi_terms', 'rare_terms', 'significant_terms', 'auto_date_histogram', 'composite', 'percentiles', 'percentile_ranks', 'histogram', 'date_histogram', 'range', 'date_range', 'filter', 'filters', 'top_hits']);
+const knownKinds = new Set([...metricKinds, ...pipelineKinds, ...scriptPipelineKinds, 'terms', 'multi_terms', 'rare_terms', 'significant_terms', 'auto_date_histogram', 'variable_width_histogram', 'composite', 'percentiles', 'percentile_ranks', 'histogram', 'date_histogram', 'range', 'date_range', 'filter', 'filters', 'top_hits']);
 const calendarNames: Readonly<Record<string, CalendarUnit>> = {
   minute: 'minute', '1m': 'minute', hour: 'hour', '1h': 'hour', day: 'day', '1d': 'day', week: 'week', '1w': 'week',
   month: 'month', '1M': 'month', quarter: 'quarter', '1q': 'quarter', year: 'year', '1y': 'year',
@@ -156,7 +157,7 @@ export function parseAggregations(json: unknown): readonly AggregationNode[] {
   return deepFreeze(nodes);
 }
 
-const multiBucketKinds = new Set(['terms', 'multi_terms', 'rare_terms', 'significant_terms', 'auto_date_histogram', 'histogram', 'date_histogram', 'range', 'date_range', 'filters']);
+const multiBucketKinds = new Set(['terms', 'multi_terms', 'rare_terms', 'significant_terms', 'auto_date_histogram', 'variable_width_histogram', 'histogram', 'date_histogram', 'range', 'date_range', 'filters']);
 const histogramKinds = new Set(['histogram', 'date_histogram', 'auto_date_histogram']);
 
 /**
@@ -244,6 +245,9 @@ function parseAggregationMap(json: unknown, depth: number, parentKind: string | 
       body = value;
     }
     if (kind === undefined || body === undefined) throw errors.parsing(`Missing definition for aggregation [${name}]`);
+    if (kind === 'variable_width_histogram' && subAggregations.length > 0) {
+      throw errors.illegalArgument(`sub-aggregations of [variable_width_histogram] aggregation [${name}] are not supported`);
+    }
     if (pipelineKinds.has(kind) && subAggregations.length > 0) {
       throw errors.illegalArgument(`Aggregator [${name}] of type [${kind}] cannot accept sub-aggregations`);
     }
@@ -424,6 +428,18 @@ function parseBody(kind: string, body: Json, name: string): Record<string, unkno
         backgroundFilter: body['background_filter'] === undefined ? undefined : parseNode(body['background_filter']),
         heuristic,
       };
+    }
+    case 'variable_width_histogram': {
+      for (const key of Object.keys(body)) {
+        if (!['field', 'buckets', 'shard_size', 'initial_buffer'].includes(key)) throw errors.parsing(`[variable_width_histogram] unknown field [${key}]`);
+      }
+      const target = numberOf(body['buckets'], 'buckets', 10);
+      if (!Number.isInteger(target) || target < 1) throw errors.illegalArgument(`[buckets] must be greater than 0 in [${name}]`);
+      const shardSize = numberOf(body['shard_size'], 'shard_size', target * 50);
+      if (!Number.isInteger(shardSize) || shardSize < target) throw errors.illegalArgument(`shard_size must be greater than or equal to buckets in [${name}]`);
+      // initial_buffer tunes Elasticsearch's streaming clustering; every value is kept here, so it has no effect on results.
+      numberOf(body['initial_buffer'], 'initial_buffer', 0);
+      return { kind, field: requireField(body, kind, name), buckets: target, shardSize };
     }
     case 'auto_date_histogram': {
       for (const key of Object.keys(body)) {

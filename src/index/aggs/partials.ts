@@ -6,6 +6,7 @@
 import type { SortValue } from '../query/sort.js';
 import type { TDigest } from './tdigest.js';
 import type { CompositeBucketPartial } from './composite.js';
+import type { Cluster } from './variable-width.js';
 
 export type PartialMap = Readonly<Record<string, AggregationPartial>>;
 
@@ -81,6 +82,8 @@ export type AggregationPartial =
       readonly innerInterval: number | undefined;
       readonly buckets: readonly { readonly key: number; readonly docCount: number; readonly aggs: PartialMap }[];
     }
+  /** variable_width_histogram: clusters (variable-width.ts), at most shard_size of them from a shard. */
+  | { readonly type: 'variable_width_histogram'; readonly clusters: readonly Cluster[] }
   /** composite: the shard's first `size` keys after `after`, in key order. */
   | { readonly type: 'composite'; readonly buckets: readonly CompositeBucketPartial[]; /** Per source: a boolean field (keys 0/1 print as false/true). */ readonly booleans: readonly boolean[] }
   | { readonly type: 'filters'; readonly buckets: readonly { readonly key: string; readonly docCount: number; readonly aggs: PartialMap }[] }

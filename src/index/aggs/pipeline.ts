@@ -103,6 +103,8 @@ function bucketViews(node: CollectedAggregationNode, partial: AggregationPartial
       });
     case 'filters':
       return partial.buckets.map((bucket, index) => ({ index, key: bucket.key, keyString: bucket.key, docCount: bucket.docCount, aggs: bucket.aggs }));
+    case 'variable_width_histogram':
+      return partial.clusters.map((cluster, index) => ({ index, key: cluster.centroid, keyString: javaDoubleString(cluster.centroid), docCount: cluster.docCount, aggs: {} }));
     case 'auto_date_histogram':
       return partial.buckets.map((bucket, index) => ({
         index,
@@ -141,6 +143,8 @@ function rebuildBuckets(partial: AggregationPartial, buckets: readonly BucketVie
       return { ...partial, buckets: buckets.map((view) => ({ ...partial.buckets[view.index]!, aggs: view.aggs })) };
     case 'auto_date_histogram':
       return { ...partial, buckets: buckets.map((view) => ({ ...partial.buckets[view.index]!, aggs: view.aggs })) };
+    case 'variable_width_histogram':
+      return { ...partial, clusters: buckets.map((view) => partial.clusters[view.index]!) };
     case 'multi_terms':
       return { ...partial, buckets: buckets.map((view) => ({ ...partial.buckets[view.index]!, aggs: view.aggs })) };
     default:

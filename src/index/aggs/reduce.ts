@@ -12,6 +12,7 @@ import { finalizeAggregations, percentileOfBuckets } from './pipeline.js';
 import { cdf, emptyDigest, mergeDigests, quantile } from './tdigest.js';
 import { type CompositeBucketPartial, compareCompositeKeys, renderKeyValue } from './composite.js';
 import { reroundBuckets, roundingFor, roundingInfos } from './auto-date-histogram.js';
+import { mergeClusters } from './variable-width.js';
 import { compareHits } from '../query/sort.js';
 import { metricValue, significanceScore, sortTermsBuckets, sortTupleBuckets } from './aggregators.js';
 import { createDateRounding } from './date-rounding.js';
@@ -153,6 +154,11 @@ function reduceOne(node: AggregationNode, partials: readonly AggregationPartial[
       for (let index = kept.length; index < buckets.length; index++) otherDocCount += buckets[index]!.docCount;
       const valueTypes = multis.find((partial) => partial.buckets.length > 0)?.valueTypes ?? first.valueTypes;
       return { type: 'multi_terms', valueTypes, buckets: kept, otherDocCount, errorBound };
+    }
+    case 'variable_width_histogram': {
+      assert(node.kind === 'variable_width_histogram', 'variable_width_histogram partial belongs to its node');
+      const clusters = (partials as Extract<AggregationPartial, { type: 'variable_width_histogram' }>[]).flatMap((partial) => partial.clusters);
+      return { type: 'variable_width_histogram', clusters: mergeClusters(clusters, node.buckets) };
     }
     case 'auto_date_histogram': {
       assert(node.kind === 'auto_date_histogram', 'auto_date_histogram partial belongs to an auto_date_histogram node');
@@ -370,6 +376,8 @@ export function emptyPartial(node: CollectedAggregationNode): AggregationPartial
       return { type: 'rare_terms', valueType: 'string', buckets: [], frequentKeys: [] };
     case 'significant_terms':
       return { type: 'significant_terms', valueType: 'string', subsetSize: 0, supersetSize: 0, buckets: [] };
+    case 'variable_width_histogram':
+      return { type: 'variable_width_histogram', clusters: [] };
     case 'auto_date_histogram':
       return { type: 'auto_date_histogram', roundingIndex: node.minimumRoundingIndex, innerInterval: undefined, buckets: [] };
     default:
@@ -462,6 +470,8 @@ function renderOne(node: CollectedAggregationNode, partialOrUndefined: Aggregati
         }),
       };
     }
+    case 'variable_width_histogram':
+      return { buckets: partial.clusters.map((cluster) => ({ min: cluster.min, key: cluster.centroid, max: cluster.max, doc_count: cluster.docCount })) };
     case 'auto_date_histogram': {
       assert(node.kind === 'auto_date_histogram', 'auto_date_histogram node');
       // Buckets are final (finalizeAggregations chose the rounding and inner interval).

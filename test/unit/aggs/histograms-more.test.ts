@@ -49,3 +49,29 @@ test('auto_date_histogram: derivative runs over the final buckets', () => {
   const result = searchAggs(march, mappings, { aggs: { h: { auto_date_histogram: { field: 'date', buckets: 2 }, aggs: { v: { sum: { field: 'v' } }, d: { derivative: { buckets_path: 'v' } } } } } }, 2)['h'];
   assert.deepEqual(result.buckets.map((bucket: any) => bucket.d?.value), [undefined, 4]);
 });
+
+// variable_width_histogram (modules/aggregations/.../variable_width_histogram.yml).
+const numbers: Doc[] = [-3, -2, 1, 4, 5, 6, 7, 8, 9, 10, 11].map((number) => ({ number }));
+const numberMappings: FieldMappings = { number: { type: 'integer' } };
+
+test('variable_width_histogram: closest clusters merge until `buckets` remain (defaults, buckets 3 and 2, shard_size, initial_buffer)', () => {
+  for (const shards of [1, 3]) {
+    const run = (body: Record<string, unknown>) => searchAggs(numbers, numberMappings, { aggs: { histo: { variable_width_histogram: { field: 'number', ...body } } } }, shards)['histo'].buckets;
+    const defaults = run({});
+    assert.equal(defaults.length, 10);
+    assert.deepEqual(defaults[0], { min: -3, key: -2.5, max: -2, doc_count: 2 });
+    assert.deepEqual(defaults.slice(1).map((bucket: any) => [bucket.min, bucket.key, bucket.max, bucket.doc_count]), [1, 4, 5, 6, 7, 8, 9, 10, 11].map((value) => [value, value, value, 1]));
+    assert.deepEqual(run({ buckets: 3 }), [
+      { min: -3, key: -1.3333333333333333, max: 1, doc_count: 3 },
+      { min: 4, key: 5.5, max: 7, doc_count: 4 },
+      { min: 8, key: 9.5, max: 11, doc_count: 4 },
+    ]);
+    const two = [
+      { min: -3, key: -1.3333333333333333, max: 1, doc_count: 3 },
+      { min: 4, key: 7.5, max: 11, doc_count: 8 },
+    ];
+    assert.deepEqual(run({ buckets: 2, shard_size: 10_000 }), two);
+    assert.deepEqual(run({ buckets: 2, initial_buffer: 10_000 }), two);
+  }
+  assert.throws(() => searchAggs(numbers, numberMappings, { aggs: { h: { variable_width_histogram: { field: 'number' }, aggs: { m: { max: { field: 'number' } } } } } }), (error: unknown) => error instanceof EsError && error.status === 400);
+});
