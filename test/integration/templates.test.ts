@@ -185,6 +185,9 @@ test('component templates: get, wildcard get, 404 for a missing name, and no del
   const got = await client.cluster.getComponentTemplate({ name: 'ct_*' });
   assert.deepEqual(got.component_templates.map((entry) => entry.name), ['ct_high', 'ct_low']);
   assert.equal((got.component_templates[1]!.component_template.template as any).settings.index.number_of_replicas, '1');
+  const local = await call('GET', '/_component_template?local=true');
+  assert.equal(local.status, 200);
+  assert.match(String(local.headers['warning']), /the \[\?local\] query parameter to this API has no effect, is now deprecated/);
   const missing = await failure('GET', '/_component_template/absent');
   assert.equal(missing.statusCode, 404);
   assert.equal(missing.error.type, 'resource_not_found_exception');

@@ -70,6 +70,8 @@ function catTemplateRows(templates: TemplateService, expression: string | undefi
   return rows.sort((left, right) => (String(left['name']) < String(right['name']) ? -1 : 1));
 }
 
+const localDeprecation = 'the [?local] query parameter to this API has no effect, is now deprecated, and will be removed in a future version';
+
 /** Legacy templates are deprecated in Elasticsearch 8 and 9: every put answers this warning. */
 const legacyDeprecation = 'Legacy index templates are deprecated in favor of composable templates.';
 
@@ -88,7 +90,9 @@ export function templateRoutes(templates: TemplateService): readonly Route[] {
     try {
       const found = templates.getComponent(request.params['name']);
       if (head) return { status: found.length > 0 ? 200 : 404 };
-      return { status: 200, body: { component_templates: found.map(([name, template]) => ({ name, component_template: renderComponent(template, booleanParam(request.query['flat_settings'])) })) } };
+      const response = { status: 200, body: { component_templates: found.map(([name, template]) => ({ name, component_template: renderComponent(template, booleanParam(request.query['flat_settings'])) })) } };
+      // One node: `local` changes nothing, and Elasticsearch says so (cluster.component_template 10_basic).
+      return request.query['local'] === undefined ? response : withWarnings(response, [localDeprecation]);
     } catch (error) {
       if (head && (error as { status?: number }).status === 404) return { status: 404 };
       throw error;
