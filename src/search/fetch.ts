@@ -40,6 +40,8 @@ export interface FetchOptions {
   readonly scoreSortValues: boolean;
   /** `include_named_queries_score`: `matched_queries` maps names to scores instead of listing names. */
   readonly namedQueriesScore?: boolean;
+  /** `stored_fields` names or patterns: the values of matching fields mapped with `store: true` go into `fields`. */
+  readonly storedFields?: readonly string[];
   /** `script_fields`: scripts run per hit, rendered in `fields` (script-fields.ts). */
   readonly scriptFields?: readonly ScriptField[] | undefined;
   /** `runtime_mappings`: runtime fields that `fields` patterns name are computed per hit. */
@@ -205,6 +207,18 @@ export function renderFields(source: unknown, mapping: FlattenedMapping, request
   return Object.keys(result).length === 0 ? undefined : result;
 }
 
+/**
+ * `stored_fields`: the values of the named fields mapped with `store: true` (metadata names such
+ * as `_id` and `_source` are answered elsewhere). Strait keeps no separate stored copy: the values
+ * are read from `_source`, as the store holds them, and rendered as the `fields` option renders them.
+ */
+function renderStoredFields(source: unknown, mapping: FlattenedMapping, names: readonly string[]): Json | undefined {
+  const stored = new Map([...mapping.fields].filter(([, field]) => field.stored === true));
+  if (stored.size === 0) return undefined;
+  const requests = names.filter((name) => !name.startsWith('_')).map((pattern) => ({ pattern, format: undefined }));
+  return renderFields(source, { ...mapping, fields: stored }, requests);
+}
+
 function sourceGeoValues(source: unknown, path: string): unknown[] {
   const values: unknown[] = [];
   const walk = (value: unknown, rest: string): void => {
@@ -339,6 +353,7 @@ export function renderHit(target: FetchTarget, hit: ShardHit, sort: readonly Sor
   const source = target.fieldVisibility === undefined ? stored : filterSourceFields(stored, target.fieldVisibility);
   if (options.source.fetch && !options.storedFieldsNone && !options.storedFieldsOnly) rendered['_source'] = filterSource(source, options.source);
   const fields: Json = {
+    ...(options.storedFields === undefined ? {} : (renderStoredFields(source, target.mapping, options.storedFields) ?? {})),
     ...(renderFields(source, target.mapping, options.fields) ?? {}),
     ...(renderDocValueFields(segment, hit.doc, target.mapping, target.mappings, options.docvalueFields, target.indexName) ?? {}),
     ...(renderScriptFields(options.scriptFields, { segment, doc: hit.doc, score: hit.score, source }, target.mappings, target.indexName) ?? {}),

@@ -222,6 +222,7 @@ export function parseSearch(query: Readonly<Record<string, string>>, bodyInput: 
     // The engine folds an explicit `_score` sort into its default order; the hits still show it.
     scoreSortValues: (urlSort !== undefined || body['sort'] !== undefined) && request.sort === undefined,
     namedQueriesScore: urlBoolean(query, 'include_named_queries_score') ?? false,
+    ...(storedFields !== undefined && !storedFields.includes('_none_') ? { storedFields } : {}),
     scriptFields: parseScriptFields(body['script_fields']),
     ...(runtimeFields !== undefined ? { runtimeFields } : {}),
   };

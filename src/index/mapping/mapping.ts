@@ -580,6 +580,8 @@ export interface MappedField {
   readonly aliasPath?: string;
   /** The field's `meta` (string keys and values), which `_field_caps` reports. */
   readonly meta?: Readonly<Record<string, string>>;
+  /** `store: true`: `stored_fields` returns its values. */
+  readonly stored?: boolean;
 }
 
 export interface FlattenedMapping {
@@ -600,6 +602,7 @@ function toMappedField(path: string, mapping: PropertyMapping, nestedPath: strin
   if (field.type === 'constant_keyword' && typeof mapping['value'] === 'string') field.constantValue = mapping['value'];
   if (mapping['doc_values'] === false || (field.type === 'binary' && mapping['doc_values'] !== true)) field.docValues = false;
   if (typeof mapping['ignore_above'] === 'number') field.ignoreAbove = mapping['ignore_above'];
+  if (mapping['store'] === true) field.stored = true;
   const meta = mapping['meta'];
   if (meta !== null && typeof meta === 'object' && !Array.isArray(meta) && Object.keys(meta).length > 0) field.meta = meta as Record<string, string>;
   if (nestedPath !== undefined) field.nestedPath = nestedPath;

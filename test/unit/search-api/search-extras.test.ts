@@ -37,6 +37,20 @@ test('stored_fields: [] keeps _id and drops _source; _none_ drops both (100_stor
   }
 });
 
+test('stored_fields names fields mapped with store: true: their values come back under fields (search-fields.html#stored-fields)', async (t) => {
+  const harness = openSearchHarness(t);
+  await createIndex(harness, 'st', { mappings: { properties: { title: { type: 'text', store: true }, date: { type: 'date', store: true }, body: { type: 'text' } } } });
+  await harness.index('st', { 1: { title: 'Stored title', date: '2018-05-11', body: 'not stored' } });
+  const named = (await search(harness, 'st', { stored_fields: ['title', 'body'] })).body.hits.hits[0];
+  assert.deepEqual(named.fields, { title: ['Stored title'] });
+  assert.equal(named._source, undefined);
+  const pattern = (await search(harness, 'st', { stored_fields: ['*', '_source'] })).body.hits.hits[0];
+  assert.deepEqual(Object.keys(pattern.fields).sort(), ['date', 'title']);
+  assert.deepEqual(pattern._source, { title: 'Stored title', date: '2018-05-11', body: 'not stored' });
+  const url = (await search(harness, 'st', {}, { stored_fields: 'title' })).body.hits.hits[0];
+  assert.deepEqual(url.fields, { title: ['Stored title'] });
+});
+
 test('matched_queries lists the named clauses each hit matches; include_named_queries_score maps them to scores (410_named_queries.yml)', async (t) => {
   const harness = openSearchHarness(t);
   await harness.index('test_1', { 1: { field: 1 }, 2: { field: [1, 2] } });
