@@ -273,6 +273,11 @@ test('_data_stream/_stats counts backing indices, bytes and the newest @timestam
   assert.ok(stats.body.total_store_size_bytes > 0);
   assert.equal(stats.body.data_streams[0].data_stream, 'logs-roll');
   assert.equal(stats.body.data_streams[0].maximum_timestamp, Date.parse('2021-01-02T00:00:00Z'));
+  // 120_data_streams_stats: epoch milliseconds count too; an empty stream's maximum is 0.
+  await client.index({ index: 'logs-epoch', op_type: 'create', document: { '@timestamp': 1593639273740 }, refresh: true });
+  assert.equal((await call('GET', '/_data_stream/logs-epoch/_stats')).body.data_streams[0].maximum_timestamp, 1593639273740);
+  await client.indices.createDataStream({ name: 'logs-empty' });
+  assert.equal((await call('GET', '/_data_stream/logs-empty/_stats')).body.data_streams[0].maximum_timestamp, 0);
   const all = await client.indices.dataStreamsStats({ name: '*' });
   assert.ok(all.data_stream_count >= 4);
 });
