@@ -308,3 +308,21 @@ test('a pipeline larger than the size limit is refused and not stored (25_pipeli
   assert.match(big.body.error.reason, /max_pipeline_size/);
   assert.equal((await raw('GET', '/_ingest/pipeline/too_big')).status, 404);
 });
+
+test('list_executed_pipelines lists the pipelines that ran, on index and in bulk items', async () => {
+  await admin.ingest.putPipeline({ id: 'listed_default', processors: [{ set: { field: 'd', value: 1 } }] });
+  await admin.ingest.putPipeline({ id: 'listed_final', processors: [{ set: { field: 'f', value: 1 } }] });
+  await admin.indices.create({ index: 'listed_index', settings: { index: { default_pipeline: 'listed_default', final_pipeline: 'listed_final' } } });
+  const single = await raw('PUT', '/listed_index/_doc/1?list_executed_pipelines=true', { a: 1 });
+  assert.deepEqual(single.body.executed_pipelines, ['listed_default', 'listed_final']);
+  const bulk = await raw('POST', '/_bulk', [
+    JSON.stringify({ delete: { _index: 'listed_index', _id: 'none' } }),
+    JSON.stringify({ index: { _index: 'listed_index', _id: '2', list_executed_pipelines: true } }),
+    JSON.stringify({ a: 2 }),
+    JSON.stringify({ index: { _index: 'listed_index', _id: '3' } }),
+    JSON.stringify({ a: 3 }),
+    '',
+  ].join('\n'));
+  assert.deepEqual(bulk.body.items[1].index.executed_pipelines, ['listed_default', 'listed_final']);
+  assert.equal(bulk.body.items[2].index.executed_pipelines, undefined);
+});

@@ -79,6 +79,28 @@ function checkPipeline(request: RestRequest): void {
   if (pipeline !== undefined && pipeline !== '_none') throw pipelineNotSupported(pipeline);
 }
 
+/**
+ * `list_executed_pipelines` (the request parameter or an item's metadata): index and create items
+ * that were written list the pipelines that ran on them, as Elasticsearch's bulk answer does.
+ */
+function listExecutedPipelines(
+  request: RestRequest,
+  items: readonly { readonly operation: string; readonly metadata: Readonly<Record<string, unknown>> }[],
+  results: Record<string, Record<string, unknown>>[],
+  executed: readonly (readonly string[])[],
+): void {
+  const all = booleanParam(request.query['list_executed_pipelines']);
+  let ingested = 0;
+  items.forEach((item, position) => {
+    if (item.operation === 'delete') return;
+    const pipelines = executed[ingested++];
+    const listed = all || item.metadata['list_executed_pipelines'] === true;
+    const answer = results[position]?.[item.operation];
+    if (!listed || pipelines === undefined || answer === undefined || answer['error'] !== undefined || item.operation === 'update') return;
+    answer['executed_pipelines'] = pipelines;
+  });
+}
+
 function storedFieldsOf(value: string | undefined): string[] | undefined {
   return value === undefined ? undefined : value.split(',').filter((field) => field !== '');
 }
@@ -120,7 +142,9 @@ export function documentRoutes(service: IndicesService, ingest?: IngestService):
       requireDataStream: booleanParam(request.query['require_data_stream']),
       authorizeCreate: (name) => context.authorize.indices('indices:admin/auto_create', [name]),
     });
-    return afterWrite(service, outcome, refresh);
+    const response = afterWrite(service, outcome, refresh);
+    if (!booleanParam(request.query['list_executed_pipelines'])) return response;
+    return { ...response, body: { ...(response.body as Record<string, unknown>), executed_pipelines: write?.pipelines ?? [] } };
   };
 
   const get = (request: RestRequest, context: RequestContext, sourceOnly: boolean): RestResponse => {
@@ -171,6 +195,8 @@ export function documentRoutes(service: IndicesService, ingest?: IngestService):
       throw errors.actionRequestValidation(['pipeline cannot be an empty string']);
     }
     let ingestTookMs: number | undefined;
+    // The pipelines each non-delete item ran, in item order (the ingest hook runs once per such item).
+    const executedPipelines: (readonly string[])[] = [];
     const username = context.authentication.user.username;
     const authorize = context.authorize;
     const readRestriction =
@@ -185,10 +211,12 @@ export function documentRoutes(service: IndicesService, ingest?: IngestService):
         const started = service.nowMs();
         const outcome = ingest.applyPipelines({ ...item, pipeline: item.pipeline ?? request.query['pipeline'] });
         if (outcome.kind !== 'unchanged') ingestTookMs = (ingestTookMs ?? 0) + service.nowMs() - started;
+        executedPipelines.push(outcome.kind === 'write' ? outcome.pipelines : []);
         return outcome;
       },
     );
     if (refresh !== 'false') for (const handle of result.touched) service.refresh(handle);
+    listExecutedPipelines(request, items, result.body['items'] as Record<string, Record<string, unknown>>[], executedPipelines);
     if (ingestTookMs === undefined) return { status: 200, body: result.body };
     // Elasticsearch reports the time spent in pipelines after `took` when any ran (BulkResponse).
     const { errors: errorsSeen, took, ...rest } = result.body;
