@@ -20,11 +20,11 @@ import { scoreFunctionArities, scoreFunctions } from './score-functions.js';
 import { JavaFault, fromJson, isObjectLike, javaClassName, javaString, toJson, type ScriptObject, type Value } from './values.js';
 
 export { fromJson, toJson, javaString, type Value, type ScriptObject } from './values.js';
-export { JDouble, JFloat, JChar, JavaFault, fault } from './values.js';
+export { JDouble, JFloat, JChar, JavaFault, fault, asNumber, numericKind } from './values.js';
 export { docLookup, segmentDocLookup, type DocFieldValues } from './doc.js';
 
 /** The script contexts Strait runs, each with the variables and functions Elasticsearch gives it. */
-export type ScriptContext = 'update' | 'update_by_query' | 'reindex' | 'ingest' | 'score' | 'filter' | 'field' | 'sort' | 'runtime_field';
+export type ScriptContext = 'update' | 'update_by_query' | 'reindex' | 'ingest' | 'score' | 'filter' | 'field' | 'sort' | 'runtime_field' | 'bucket_aggregation' | 'aggregation_selector';
 
 const environments: Record<ScriptContext, CompileEnvironment> = {
   update: { variables: ['ctx', 'params'], functions: {} },
@@ -36,6 +36,9 @@ const environments: Record<ScriptContext, CompileEnvironment> = {
   field: { variables: ['doc', 'params', '_score'], functions: {} },
   sort: { variables: ['doc', 'params', '_score'], functions: {} },
   runtime_field: { variables: ['doc', 'params'], functions: { emit: [1] } },
+  // Pipeline aggregations (bucket_script, bucket_selector): the buckets_path values arrive in params.
+  bucket_aggregation: { variables: ['params'], functions: {} },
+  aggregation_selector: { variables: ['params'], functions: {} },
 };
 
 /** A `script` as a request gives it: inline source or a stored script's id, and params. */
@@ -160,6 +163,8 @@ function compiledFor(source: string, context: ScriptContext): CacheEntry {
     entry = { program, compiled: compileProgram(program, environments[context]) };
   } catch (error) {
     if (error instanceof ScriptCompileError) throw compileError(source, error);
+    // The nesting limit keeps the stack within bounds; should it not, the script is still a 400.
+    if (error instanceof RangeError) throw compileError(source, new ScriptCompileError(0, 'the script is too deeply nested to compile'));
     throw error;
   }
   cache.set(key, entry);

@@ -347,3 +347,12 @@ test('a run-time error\'s position and stack as Elasticsearch documents them (de
   assert.deepEqual(error['position'], { offset: 33, start: 29, end: 35 });
   assert.deepEqual(error['caused_by'], { type: 'class_cast_exception', reason: 'Cannot cast java.util.ArrayList to java.util.Map' });
 });
+
+test('nesting deeper than scriptNestingDepthMax is a compile error, never a stack overflow', () => {
+  for (const source of ['('.repeat(5000) + '1' + ')'.repeat(5000), '-'.repeat(5000) + '1', '1' + '+1'.repeat(5000), 'def x = [:]; x' + '.a'.repeat(5000), '{'.repeat(5000) + '}'.repeat(5000)]) {
+    const error = failure(() => run(source))['error'] as Record<string, unknown>;
+    assert.equal(error['reason'], 'compile error');
+    assert.match((error['caused_by'] as Record<string, string>)['reason']!, /nests deeper than \[200\] levels/);
+  }
+  assert.equal(show('1' + '+1'.repeat(150)), '151');
+});
