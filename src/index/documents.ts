@@ -369,7 +369,7 @@ export function deleteDocument(service: IndicesService, request: DeleteDocumentR
   validateConcurrency(request, 'delete');
   validateDocumentId(request.id);
   // Deletes never auto-create an index.
-  if (service.get(request.target) === undefined && !service.aliasNames().has(request.target)) throw errors.indexNotFound(request.target);
+  if (service.get(request.target) === undefined && !service.isAliasOrDataStream(request.target)) throw errors.indexNotFound(request.target);
   const handle = service.writeIndex(request.target);
   service.checkDocumentWrite({ target: request.target, index: handle, opType: 'delete', conditional: request.ifSeqNo !== undefined });
   resolveRouting(handle, request.target, request.id, request.routing);
@@ -892,7 +892,7 @@ export function executeBulk(
       }
       try {
         // Open the target's transaction before writing (auto-creating the index if needed).
-        if (item.operation !== 'delete' || service.get(item.index) !== undefined || service.aliasNames().has(item.index)) {
+        if (item.operation !== 'delete' || service.get(item.index) !== undefined || service.isAliasOrDataStream(item.index)) {
           const pipeline = item.metadata['pipeline'];
           if (pipeline !== undefined && pipeline !== '_none' && ingest === undefined) throw pipelineNotSupported(String(pipeline));
           const handle = service.writeIndex(item.index, {

@@ -277,6 +277,11 @@ export class IndicesService {
     }));
   }
 
+  /** True when `name` is an alias or a data stream: a write target that is not itself an index. */
+  isAliasOrDataStream(name: string): boolean {
+    return this.aliasNames().has(name) || this.views().some((view) => view.aliases.get(name)?.dataStream === true);
+  }
+
   /** All alias names in use. */
   aliasNames(): Set<string> {
     const names = new Set<string>();

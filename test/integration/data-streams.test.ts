@@ -123,6 +123,11 @@ test('writes: op_type=create only, @timestamp required once; an index create on 
   assert.equal(indexOp.error.type, 'illegal_argument_exception');
   assert.equal(indexOp.error.reason, 'only write ops with an op_type of create are allowed in data streams');
   assert.equal((await call('PUT', '/simple-data-stream1/_create/1', { '@timestamp': '2020-12-13' })).status, 201);
+  const deleteByStream = await failure('DELETE', '/simple-data-stream1/_doc/1');
+  assert.equal(deleteByStream.statusCode, 400);
+  assert.equal(deleteByStream.error.reason, 'only write ops with an op_type of create are allowed in data streams');
+  const updateByStream = await failure('POST', '/simple-data-stream1/_update/1', { doc: { foo: 'baz' } });
+  assert.equal(updateByStream.error.reason, 'only write ops with an op_type of create are allowed in data streams');
   const noTimestamp = await failure('POST', '/simple-data-stream1/_doc', { foo: 'bar' });
   assert.equal(noTimestamp.statusCode, 400);
   assert.equal(noTimestamp.error.type, 'document_parsing_exception');
