@@ -10,6 +10,7 @@
  * maxLoopCounter), and the clock is read every few hundred iterations against a deadline.
  * Reference: https://www.elastic.co/guide/en/elasticsearch/painless/current/painless-statements.html
  */
+import { limits } from '../../common/limits.js';
 import type { Expr, Literal, Program, Stmt } from './ast.js';
 import { ScriptCompileError } from './lexer.js';
 import { callMethod, callStatic, hasStaticMethod, iterate, staticField } from './methods.js';
@@ -479,7 +480,7 @@ class Compiler {
             const length = size(frame);
             if (typeof length !== 'number') throw classCast(length, 'java.lang.Integer');
             if (length < 0) throw fault('negative_array_size_exception', `-${-length}`);
-            if (length > frame.loopBudget) throw fault('painless_error', LOOP_LIMIT_MESSAGE);
+            if (length > limits.scriptCollectionItemsMax) throw fault('painless_error', `The script built a collection of [${length}] items, more than the [${limits.scriptCollectionItemsMax}] Strait allows.`);
             return new JavaArray(elementType, new Array<Value>(length).fill(defaultValue(elementType)));
           });
         }
@@ -700,6 +701,7 @@ function getField(value: Value, name: string): Value {
 function setField(holder: Value, name: string, value: Value): void {
   if (holder instanceof Map) {
     holder.set(name, value);
+    if (holder.size > limits.scriptCollectionItemsMax) throw fault('painless_error', `The script built a collection of [${holder.size}] items, more than the [${limits.scriptCollectionItemsMax}] Strait allows.`);
     return;
   }
   if (isObjectLike(holder) && holder.setField !== undefined) {
@@ -734,8 +736,10 @@ function getIndex(holder: Value, key: Value): Value {
 
 function setIndex(holder: Value, key: Value, value: Value): void {
   if (holder === null) throw npe('Cannot store to a null reference');
-  if (holder instanceof Map) holder.set(mapKey(key), value);
-  else if (Array.isArray(holder)) holder[listPosition(holder.length, key)] = value;
+  if (holder instanceof Map) {
+    holder.set(mapKey(key), value);
+    if (holder.size > limits.scriptCollectionItemsMax) throw fault('painless_error', `The script built a collection of [${holder.size}] items, more than the [${limits.scriptCollectionItemsMax}] Strait allows.`);
+  } else if (Array.isArray(holder)) holder[listPosition(holder.length, key)] = value;
   else if (holder instanceof JavaArray) holder.items[listPosition(holder.items.length, key)] = convert(value, holder.elementType, false);
   else if (isObjectLike(holder) && holder.call !== undefined) holder.call('put', [key, value]);
   else throw fault('illegal_argument_exception', `Attempting to address a non-array-like type [${javaClassName(holder)}] as an array.`);

@@ -356,3 +356,11 @@ test('nesting deeper than scriptNestingDepthMax is a compile error, never a stac
   }
   assert.equal(show('1' + '+1'.repeat(150)), '151');
 });
+
+test('memory: a list doubled by addAll in a short loop stops at scriptCollectionItemsMax, not at the node\'s heap', () => {
+  const error = failure(() => run('def l = [1]; for (int i = 0; i < 40; i++) { l.addAll(l) } l.size()'))['error'] as Record<string, unknown>;
+  assert.equal((error['caused_by'] as Record<string, unknown>)['type'], 'painless_error');
+  assert.match((error['caused_by'] as Record<string, string>)['reason']!, /collection of \[\d+\] items, more than the \[1000000\]/);
+  assert.ok(failure(() => run('def s = "ab"; for (int i = 0; i < 40; i++) { s += s } s.length()')));
+  assert.ok(failure(() => run('new int[2000000].length')));
+});
