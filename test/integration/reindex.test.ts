@@ -270,6 +270,22 @@ test('reindex as a task: wait_for_completion=false, GET /_tasks/{id} with status
   keptTaskId = started.body.task;
 });
 
+test('the official client: reindex, tasks.get, reindexRethrottle, deleteByQueryRethrottle (docs-reindex.html, tasks.html)', async () => {
+  await seed(admin, 'client-src', { '1': { text: 'a' }, '2': { text: 'b' } });
+  const copied = await admin.reindex({ source: { index: 'client-src' }, dest: { index: 'client-dest' }, refresh: true });
+  assert.deepEqual([copied.created, copied.total, copied.failures], [2, 2, []]);
+  const started = await admin.reindex({ source: { index: 'client-src', size: 1 }, dest: { index: 'client-slow' }, requests_per_second: 0.00000001, wait_for_completion: false });
+  const rethrottled = await admin.reindexRethrottle({ task_id: String(started.task), requests_per_second: -1 });
+  assert.ok(rethrottled.nodes !== undefined);
+  const done = await admin.tasks.get({ task_id: String(started.task), wait_for_completion: true, timeout: '30s' });
+  assert.equal(done.completed, true);
+  assert.equal((done.response as { created: number }).created, 2);
+  const deleting = await admin.deleteByQuery({ index: 'client-dest', query: { match_all: {} }, scroll_size: 1, requests_per_second: 0.00000001, wait_for_completion: false });
+  await admin.deleteByQueryRethrottle({ task_id: String(deleting.task), requests_per_second: -1 });
+  const deleted = await admin.tasks.get({ task_id: String(deleting.task), wait_for_completion: true, timeout: '30s' });
+  assert.equal((deleted.response as { deleted: number }).deleted, 2);
+});
+
 test('throttling: requests_per_second waits between batches; rethrottle to -1 finishes at once (reindex/70_throttle.yml)', async () => {
   await seed(admin, 'throttle-src', { '1': { text: 'test' }, '2': { text: 'test' }, '3': { text: 'test' } });
   const throttled = await call('POST', '/_reindex?requests_per_second=1', { source: { index: 'throttle-src', size: 1 }, dest: { index: 'throttle-dest' } });
