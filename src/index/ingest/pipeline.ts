@@ -7,7 +7,7 @@
  * Reference: https://www.elastic.co/guide/en/elasticsearch/reference/current/ingest.html,
  * https://www.elastic.co/guide/en/elasticsearch/reference/current/handling-pipeline-failures.html
  */
-import { errors, EsError } from '../../common/index.js';
+import { errors, EsError, limits } from '../../common/index.js';
 import { compileScript, fromJson, parseScriptSpec, type CompiledScript, type ScriptClock, type StoredScriptLookup } from '../script/index.js';
 import { IngestDocument, isPlainObject, javaTypeName } from './document.js';
 
@@ -484,7 +484,7 @@ function runProcessor(processor: Processor, document: IngestDocument, context: P
 }
 
 function isCycle(error: EsError): boolean {
-  return error.type === 'illegal_state_exception' && error.message.startsWith('Cycle detected for pipeline: ');
+  return error.type === 'graph_structure_exception';
 }
 
 /** The `pipeline` processor: runs another stored pipeline on the same document. */
@@ -500,7 +500,7 @@ function runPipelineProcessor(
   }
   if (context.trace !== undefined) {
     // Elasticsearch first runs the pipeline on a copy to find cycles, so a cycle is reported on the calling processor.
-    if (document.pipelineStack.includes(pipeline.id)) throw errors.pipelineCycle(pipeline.id);
+    if (document.pipelineStack.includes(pipeline.id)) throw errors.pipelineGraph(`Cycle detected for pipeline: ${pipeline.id}`);
     try {
       executePipeline(pipeline, document.copyWithStack(), { ...context, trace: undefined, stats: undefined });
     } catch (error) {
@@ -517,7 +517,12 @@ function runPipelineProcessor(
  * ProcessorFailure when a processor fails and no on_failure handles it.
  */
 export function executePipeline(pipeline: Pipeline, document: IngestDocument, context: ProcessorContext): void {
-  if (document.pipelineStack.includes(pipeline.id)) throw errors.pipelineCycle(pipeline.id);
+  // Elasticsearch's IngestDocument.executePipeline returns at once for a pipeline without processors.
+  if (pipeline.processors.length === 0) return;
+  if (document.pipelineStack.length >= limits.ingestNestedPipelinesMax) {
+    throw errors.pipelineGraph(`Too many nested pipelines. Cannot have more than ${limits.ingestNestedPipelinesMax} nested pipelines`);
+  }
+  if (document.pipelineStack.includes(pipeline.id)) throw errors.pipelineGraph(`Cycle detected for pipeline: ${pipeline.id}`);
   const counters = context.stats?.pipeline(pipeline.id);
   const started = counters === undefined ? 0 : context.elapsedMs();
   if (counters !== undefined) (counters.count += 1), (counters.current += 1);
