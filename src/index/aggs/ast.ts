@@ -159,6 +159,8 @@ export function parseAggregations(json: unknown): readonly AggregationNode[] {
 
 const multiBucketKinds = new Set(['terms', 'multi_terms', 'rare_terms', 'significant_terms', 'auto_date_histogram', 'variable_width_histogram', 'histogram', 'date_histogram', 'range', 'date_range', 'filters']);
 const histogramKinds = new Set(['histogram', 'date_histogram', 'auto_date_histogram']);
+/** Parent pipelines that need their parent's buckets in key order. */
+const sequential = new Set(['derivative', 'cumulative_sum', 'serial_diff']);
 
 /**
  * Elasticsearch's request validation of pipelines (AggregatorFactories#validate): a parent
@@ -173,12 +175,12 @@ function validatePipelines(nodes: readonly AggregationNode[], parent: Aggregatio
     }
     if (parentPipelineKinds.has(node.kind)) {
       if (parent === undefined) problems.push(`${node.kind} aggregation [${node.name}] must be declared inside of another aggregation`);
-      else if (node.kind !== 'bucket_sort' && !histogramKinds.has(parent.kind)) {
+      else if (sequential.has(node.kind) && !histogramKinds.has(parent.kind)) {
         problems.push(`${node.kind} aggregation [${node.name}] must have a histogram, date_histogram or auto_date_histogram as parent`);
-      } else if (node.kind === 'bucket_sort' && !multiBucketKinds.has(parent.kind)) {
-        problems.push(`bucket_sort aggregation [${node.name}] must be declared inside a multi-bucket aggregation`);
+      } else if (!sequential.has(node.kind) && !multiBucketKinds.has(parent.kind)) {
+        problems.push(`${node.kind} aggregation [${node.name}] must be declared inside a multi-bucket aggregation`);
       }
-      const paths = node.kind === 'bucket_sort' ? node.sort.map((sort) => sort.path) : [node.bucketsPath];
+      const paths = 'sort' in node ? node.sort.map((sort) => sort.path) : 'bucketsPaths' in node ? node.bucketsPaths.map((entry) => entry.path) : 'bucketsPath' in node ? [node.bucketsPath] : [];
       for (const path of paths) {
         const first = path.elements[0]!.name;
         if (first === '_count' || first === '_key') continue;
