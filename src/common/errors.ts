@@ -271,8 +271,11 @@ export const errors = {
     }),
   /** The `fail` processor's error: Elasticsearch's FailProcessorException is not an ElasticsearchException, so it answers 500. */
   failProcessor: (message: string) => new EsError(500, 'fail_processor_exception', message),
-  /** A `pipeline` processor that calls a pipeline already running (Elasticsearch's GraphStructureException, 500). */
-  pipelineCycle: (pipeline: string) => new EsError(500, 'graph_structure_exception', `Cycle detected for pipeline: ${pipeline}`),
+  /**
+   * A `pipeline` processor that calls a pipeline already running, or nests too deep: Elasticsearch
+   * 8.13+'s GraphStructureException (an ElasticsearchException without a cause, so 500).
+   */
+  pipelineGraph: (reason: string) => new EsError(500, 'graph_structure_exception', reason),
   invalidAliasName: (alias: string, reason: string) =>
     new EsError(400, 'invalid_alias_name_exception', `Invalid alias name [${alias}]: ${reason}`),
   indexBlocked: (index: string, block: string, status = 403) =>

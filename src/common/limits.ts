@@ -26,5 +26,10 @@ export const limits = {
   scriptSourceCharsMax: 65_535, // Elasticsearch's script.max_size_in_bytes default (stored and inline sources)
   scriptCacheEntriesMax: 3000, // Elasticsearch's script.cache.max_size default
   scriptFieldsMax: 32, // Elasticsearch's index.max_script_fields default
+  scriptNestingDepthMax: 200, // ours: expressions and statements nested deeper are refused at compile time (the stack bounds them)
+  scriptCollectionItemsMax: 1_000_000, // ours: a list, map or array a script builds may not hold more items
   percentilesBufferValuesMax: 10_000, // ours: a bucket's raw percentile values buffered before they fold into its t-digest
+  ingestPipelinesMax: 10_000, // ours (Elasticsearch: ingest.pipeline.max_pipelines): a put adding one more is refused
+  ingestPipelineBytesMax: 1024 * 1024, // ours (Elasticsearch: ingest.pipeline.max_pipeline_size): a larger definition is refused
+  ingestNestedPipelinesMax: 100, // Elasticsearch's IngestDocument.MAX_PIPELINES: pipelines running inside one another on a document
 } as const;

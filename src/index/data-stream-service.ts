@@ -15,6 +15,7 @@ import { wildcardMatch } from './expression.js';
 import { indexHealth, worstStatus } from './health.js';
 import type { CreateIndexInputs, DocumentWriteCheck, IndexCreationHooks, IndexHandle, IndicesService } from './indices-service.js';
 import { resolveDateMathName, isDateMathName } from './date-math-names.js';
+import { validateIndexName } from './names.js';
 import { settingInteger } from './settings.js';
 import { DataStreamStore, type DataStreamMetadata } from './store/data-stream-store.js';
 import type { AliasMetadata } from './store/index.js';
@@ -54,6 +55,19 @@ function indexDocs(handle: IndexHandle): number {
 function indexSizeBytes(handle: IndexHandle): number {
   return (handle.shards ?? []).reduce((sum, shard) => sum + shard.sizeBytes(), 0);
 }
+
+/**
+ * The bytes of an index's live documents, what Elasticsearch's max_size/min_size compare
+ * (DocsStats.totalSizeInBytes: 0 for an empty index, unlike its store size). Read once per rollover.
+ */
+function documentBytes(handle: IndexHandle): number {
+  let bytes = 0;
+  for (const shard of handle.shards ?? []) for (const document of shard.scan()) bytes += Buffer.byteLength(document.source) + Buffer.byteLength(document.id);
+  return bytes;
+}
+
+/** Elasticsearch's deprecation of the `max_size` condition (RolloverConditions). */
+const maxSizeDeprecation = 'Use of the [max_size] rollover condition has been deprecated in favour of the [max_primary_shard_size] condition and will be removed in a later version';
 
 /**
  * The newest timestamp in these indices (0 without documents). Every document is read once:
@@ -399,7 +413,7 @@ export class DataStreamService implements IndexCreationHooks {
   // ---------------------------------------------------------------- rollover
 
   /** `POST /{target}/_rollover[/{new_index}]` for a data stream or an alias with a write index. */
-  rollover(request: RolloverRequest): Record<string, unknown> {
+  rollover(request: RolloverRequest): { readonly body: Record<string, unknown>; readonly warnings: readonly string[] } {
     const body = request.body ?? {};
     for (const key of Object.keys(body)) {
       if (!['conditions', 'settings', 'mappings', 'aliases'].includes(key)) throw errors.xContentParse(`[1:2] [rollover] unknown field [${key}]`);
@@ -411,7 +425,7 @@ export class DataStreamService implements IndexCreationHooks {
     const stats: RolloverStats = {
       ageMs: now - oldIndex.metadata.creationDateMs,
       docs: indexDocs(oldIndex),
-      sizeBytes: indexSizeBytes(oldIndex),
+      sizeBytes: conditions.some((condition) => condition.name.endsWith('_size') && !condition.name.includes('primary')) ? documentBytes(oldIndex) : 0,
       primaryShardDocsMax: indexDocs(oldIndex),
       primaryShardSizeBytesMax: indexSizeBytes(oldIndex),
     };
@@ -427,8 +441,13 @@ export class DataStreamService implements IndexCreationHooks {
       const given = request.newIndex === undefined ? undefined : isDateMathName(request.newIndex) ? resolveDateMathName(request.newIndex, now) : request.newIndex;
       newIndex = given ?? nextRolloverIndexName(oldIndex.name);
     }
+    // The new name is checked even when nothing rolls over (dry_run, or conditions not met), as Elasticsearch does.
+    validateIndexName(newIndex);
+    const taken = this.indices.get(newIndex);
+    if (taken !== undefined) throw errors.resourceAlreadyExists(newIndex, taken.uuid);
+    const warnings = conditions.some((condition) => condition.name === 'max_size') ? [maxSizeDeprecation] : [];
     const { results, rollOver } = evaluateRollover(conditions, stats);
-    const answer = (rolledOver: boolean): Record<string, unknown> => ({
+    const answer = (rolledOver: boolean): { body: Record<string, unknown>; warnings: readonly string[] } => ({ warnings, body: {
       acknowledged: rolledOver,
       shards_acknowledged: rolledOver,
       old_index: oldIndex.name,
@@ -437,7 +456,7 @@ export class DataStreamService implements IndexCreationHooks {
       dry_run: request.dryRun,
       lazy: false,
       conditions: results,
-    });
+    } });
     if (request.dryRun || !rollOver) return answer(false);
     if (stream !== undefined) {
       const created = this.createBackingIndex(stream.name, stream.generation + 1);
@@ -472,7 +491,7 @@ export class DataStreamService implements IndexCreationHooks {
   private aliasWriteIndex(alias: string): IndexHandle {
     if (this.indices.get(alias) !== undefined) throw errors.illegalArgument('rollover target is a [concrete index] but one of [alias,data_stream] was expected');
     const members = this.indices.all().filter((handle) => handle.metadata.aliases[alias] !== undefined);
-    if (members.length === 0) throw errors.illegalArgument(`rollover target [${alias}] does not exist`);
+    if (members.length === 0) throw errors.resourceNotFound(`rollover target [${alias}] does not exist`);
     const explicit = members.filter((handle) => handle.metadata.aliases[alias]!.is_write_index === true);
     if (explicit.length === 1) return explicit[0]!;
     if (members.length === 1 && members[0]!.metadata.aliases[alias]!.is_write_index !== false) return members[0]!;

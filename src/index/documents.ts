@@ -316,6 +316,8 @@ export interface IndexDocumentRequest extends Concurrency {
   /** Stored with the document as `_routing`. */
   readonly routing?: string;
   readonly requireAlias?: boolean;
+  /** `require_data_stream`: the target must be (or auto-create as) a data stream. */
+  readonly requireDataStream?: boolean;
   /** Called before an index is auto-created for this write; throws when the caller may not. */
   readonly authorizeCreate?: (index: string) => void;
   /** Called with the document's shard before it is read or written (bulk opens that shard's transaction). */
@@ -326,7 +328,11 @@ export interface IndexDocumentRequest extends Concurrency {
 export function indexDocument(service: IndicesService, request: IndexDocumentRequest): WriteOutcome {
   validateConcurrency(request, request.opType, request.id !== undefined);
   if (request.id !== undefined) validateDocumentId(request.id);
-  const handle = service.writeIndex(request.target, { requireAlias: request.requireAlias ?? false, ...(request.authorizeCreate ? { authorizeCreate: request.authorizeCreate } : {}) });
+  const handle = service.writeIndex(request.target, {
+    requireAlias: request.requireAlias ?? false,
+    requireDataStream: request.requireDataStream ?? false,
+    ...(request.authorizeCreate ? { authorizeCreate: request.authorizeCreate } : {}),
+  });
   service.checkDocumentWrite({ target: request.target, index: handle, opType: request.opType, source: request.source, conditional: request.ifSeqNo !== undefined });
   service.openShardsOf(handle);
   service.checkWriteBlock(handle);
@@ -368,7 +374,7 @@ export function deleteDocument(service: IndicesService, request: DeleteDocumentR
   validateConcurrency(request, 'delete');
   validateDocumentId(request.id);
   // Deletes never auto-create an index.
-  if (service.get(request.target) === undefined && !service.aliasNames().has(request.target)) throw errors.indexNotFound(request.target);
+  if (service.get(request.target) === undefined && !service.isAliasOrDataStream(request.target)) throw errors.indexNotFound(request.target);
   const handle = service.writeIndex(request.target);
   service.checkDocumentWrite({ target: request.target, index: handle, opType: 'delete', conditional: request.ifSeqNo !== undefined });
   const routing = resolveRouting(handle, request.target, request.id, request.routing);
@@ -412,6 +418,12 @@ export interface UpdateDocumentRequest extends Concurrency {
   readonly requireAlias?: boolean;
   readonly authorizeCreate?: (index: string) => void;
   readonly beforeWrite?: (shard: ShardStore) => void;
+  /**
+   * Ingest pipelines for the document a scripted upsert creates (they run after the script, as
+   * Elasticsearch sends that document through the bulk action): the document to write, or
+   * undefined when a pipeline dropped it. Throws when a pipeline fails.
+   */
+  readonly ingestScriptedUpsert?: (source: Record<string, unknown>) => Record<string, unknown> | undefined;
 }
 
 const updateBodyFields = new Set(['doc', 'upsert', 'doc_as_upsert', 'detect_noop', 'scripted_upsert', 'script', '_source', 'lang']);
@@ -530,6 +542,11 @@ function scriptedUpdate(service: IndicesService, request: UpdateDocumentRequest,
       // Elasticsearch creates on `create` and does nothing for any other op.
       op = outcome.op === 'create' ? 'create' : 'noop';
       source = outcome.source;
+      if (op === 'create' && request.ingestScriptedUpsert !== undefined) {
+        const ingested = request.ingestScriptedUpsert(source);
+        if (ingested === undefined) op = 'noop';
+        else source = ingested;
+      }
     } else {
       op = 'create';
       source = upsert as Record<string, unknown>;
@@ -654,6 +671,8 @@ export function getDocument(service: IndicesService, request: GetDocumentRequest
 export interface BulkDefaults {
   readonly index: string | undefined;
   readonly requireAlias: boolean;
+  /** The bulk `require_data_stream` parameter; an item's own flag wins. */
+  readonly requireDataStream?: boolean;
   readonly sourceFilter: SourceFilter | undefined;
   /** The `routing` parameter: the routing of items that name none. */
   readonly routing?: string | undefined;
@@ -883,11 +902,12 @@ export function executeBulk(
       }
       try {
         // Open the target's transaction before writing (auto-creating the index if needed).
-        if (item.operation !== 'delete' || service.get(item.index) !== undefined || service.aliasNames().has(item.index)) {
+        if (item.operation !== 'delete' || service.get(item.index) !== undefined || service.isAliasOrDataStream(item.index)) {
           const pipeline = item.metadata['pipeline'];
           if (pipeline !== undefined && pipeline !== '_none' && ingest === undefined) throw pipelineNotSupported(String(pipeline));
           service.writeIndex(item.index, {
             requireAlias: item.metadata['require_alias'] === true || defaults.requireAlias,
+            requireDataStream: requireDataStreamOf(item, defaults),
             authorizeCreate: (index) => {
               if (!authorizer.allowsIndex('indices:admin/auto_create', index)) {
                 throw errors.actionDenied('indices:admin/auto_create', authorizer.username, ` on indices [${index}]`);
@@ -921,6 +941,13 @@ export function pipelineNotSupported(pipeline: string): EsError {
   return errors.illegalArgument(`ingest pipelines are not supported by Strait; the request names pipeline [${pipeline}]`);
 }
 
+/** An index or create item's `require_data_stream`: its own flag, else the bulk parameter (updates and deletes take none). */
+function requireDataStreamOf(item: BulkItem, defaults: BulkDefaults): boolean {
+  if (item.operation === 'update' || item.operation === 'delete') return false;
+  const own = item.metadata['require_data_stream'];
+  return own === undefined || own === null ? defaults.requireDataStream === true : own === true || own === 'true';
+}
+
 function runBulkItem(service: IndicesService, item: BulkItem, defaults: BulkDefaults, beforeWrite: (shard: ShardStore) => void): WriteOutcome {
   const concurrency = { ...item.concurrency, beforeWrite };
   const routing = item.routing !== undefined ? { routing: item.routing } : {};
@@ -929,7 +956,7 @@ function runBulkItem(service: IndicesService, item: BulkItem, defaults: BulkDefa
     case 'index':
     case 'create': {
       const opType: OpType = item.operation === 'create' || item.metadata['op_type'] === 'create' ? 'create' : 'index';
-      return indexDocument(service, { ...concurrency, ...routing, target: item.index, id: item.id, source: item.payload, opType, requireAlias });
+      return indexDocument(service, { ...concurrency, ...routing, target: item.index, id: item.id, source: item.payload, opType, requireAlias, requireDataStream: requireDataStreamOf(item, defaults) });
     }
     case 'delete':
       assert(item.id !== undefined, 'parseBulkBody refused a delete without id');

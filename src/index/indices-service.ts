@@ -292,6 +292,11 @@ export class IndicesService {
     }));
   }
 
+  /** True when `name` is an alias or a data stream: a write target that is not itself an index. */
+  isAliasOrDataStream(name: string): boolean {
+    return this.aliasNames().has(name) || this.views().some((view) => view.aliases.get(name)?.dataStream === true);
+  }
+
   /** All alias names in use. */
   aliasNames(): Set<string> {
     const names = new Set<string>();
@@ -364,7 +369,7 @@ export class IndicesService {
   }
 
   /** The write target of `name`: its index, its alias's write index, or a new index (auto-create). */
-  writeIndex(nameOrDateMath: string, options: { requireAlias?: boolean; authorizeCreate?: (index: string) => void } = {}): MutableHandle {
+  writeIndex(nameOrDateMath: string, options: { requireAlias?: boolean; requireDataStream?: boolean; authorizeCreate?: (index: string) => void } = {}): MutableHandle {
     const name = this.resolveDateMath(nameOrDateMath);
     const views = this.views();
     if (options.requireAlias && !views.some((view) => view.aliases.has(name))) {
@@ -373,13 +378,22 @@ export class IndicesService {
       });
     }
     const target = resolveWriteIndex(name, views);
-    if ('index' in target) return this.handles.get(target.index)!;
+    if ('index' in target) {
+      // `require_data_stream=true`: the name must be a data stream (Elasticsearch's IndexNotFoundException wording).
+      if (options.requireDataStream && (target.index === name || this.dataStreamOf(target.index) !== name)) {
+        throw errors.indexNotFoundBecause(name, `[require_data_stream] request flag is [true] and [${name}] is not a data stream`);
+      }
+      return this.handles.get(target.index)!;
+    }
     options.authorizeCreate?.(target.create);
     const checkDefault = (): void => checkAutoCreateIndex(this.autoCreateIndex, target.create);
     if (this.creationHooks === undefined) checkDefault();
     else {
       const streamWriteIndex = this.creationHooks.autoCreate(target.create, checkDefault);
       if (streamWriteIndex !== undefined) return this.handles.get(streamWriteIndex.name)!;
+    }
+    if (options.requireDataStream) {
+      throw errors.indexNotFoundBecause(target.create, 'the index creation request requires a data stream, but no matching index template with data stream template was found for it');
     }
     return this.createIndex(target.create, undefined) as MutableHandle;
   }

@@ -11,8 +11,6 @@ import {
   checkPriorityOverlap,
   composeTemplate,
   legacyOverlapWarning,
-  matchingComposable,
-  matchingLegacy,
   parseComponentTemplate,
   parseComposableTemplate,
   parseLegacyTemplate,
@@ -43,6 +41,19 @@ export interface Overlapping {
 export interface Simulated {
   readonly content: TemplateContent;
   readonly overlapping: readonly Overlapping[];
+}
+
+/**
+ * The templates whose patterns overlap `template`'s, whatever their priority: legacy ones first,
+ * then composable ones, each by name (Elasticsearch's findConflictingV1Templates, then V2).
+ */
+function overlappingTemplates(state: TemplateState, name: string, template: ComposableTemplate): Overlapping[] {
+  const byName = <T extends { readonly index_patterns: readonly string[] }>(entries: Iterable<[string, T]>): Overlapping[] =>
+    [...entries]
+      .filter(([other, candidate]) => other !== name && patternsOverlap(template.index_patterns, candidate.index_patterns))
+      .sort(([left], [right]) => (left < right ? -1 : 1))
+      .map(([other, candidate]) => ({ name: other, index_patterns: candidate.index_patterns }));
+  return [...byName(state.legacy), ...byName(state.composable)];
 }
 
 export class TemplateService {
@@ -199,7 +210,7 @@ export class TemplateService {
   /**
    * `POST /_index_template/_simulate_index/{index}`: what a new index named `index` would get from
    * the composable template that matches it, with `body` (a composable template) added first under
-   * a temporary name when given. `overlapping`: the other templates matching the name, which lose.
+   * a temporary name when given. `overlapping`: the other templates whose patterns overlap the winner's.
    */
   simulateIndex(index: string, body: unknown): Simulated | undefined {
     let state = this.state();
@@ -213,9 +224,7 @@ export class TemplateService {
     // Simulation is of composable templates only, as Elasticsearch's: without one, nothing.
     const resolved = resolveTemplates(state, index, false);
     if (resolved?.composable === undefined) return undefined;
-    const winner = resolved.composable.name;
-    const overlapping: Overlapping[] = [...matchingComposable(state, index, false).filter(([name]) => name !== winner), ...matchingLegacy(state, index, false)].map(([name, template]) => ({ name, index_patterns: template.index_patterns }));
-    return { content: resolved.content, overlapping: overlapping.sort((left, right) => (left.name < right.name ? -1 : 1)) };
+    return { content: resolved.content, overlapping: overlappingTemplates(state, resolved.composable.name, resolved.composable.template) };
   }
 
   /**
@@ -239,10 +248,6 @@ export class TemplateService {
       templateName = name;
       template = found;
     }
-    const overlapping: Overlapping[] = [
-      ...[...state.composable].filter(([other, candidate]) => other !== templateName && patternsOverlap(template.index_patterns, candidate.index_patterns)),
-      ...[...state.legacy].filter(([, candidate]) => patternsOverlap(template.index_patterns, candidate.index_patterns)),
-    ].map(([other, candidate]) => ({ name: other, index_patterns: candidate.index_patterns }));
-    return { content: composeTemplate(template, state), overlapping: overlapping.sort((left, right) => (left.name < right.name ? -1 : 1)) };
+    return { content: composeTemplate(template, state), overlapping: overlappingTemplates(state, templateName, template) };
   }
 }

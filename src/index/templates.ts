@@ -125,7 +125,7 @@ export function parseTemplateContent(input: unknown, owner: string): TemplateCon
         break;
       case 'mappings':
         // Parsed to validate it; the given form is kept, since later mappings compose over it.
-        parseMapping(expandDottedProperties(value));
+        parseMapping(isPlainObject(value) ? expandDottedProperties(value) : value);
         mappings = isPlainObject(value) ? expandDottedProperties(value) : {};
         break;
       case 'aliases':

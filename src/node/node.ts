@@ -11,6 +11,7 @@ import { clusterSettingsRoutes } from '../http/routes/cluster-settings.js';
 import { nodeInfoRoutes, type NodeIdentity } from '../http/routes/node-info.js';
 import { taskRoutes } from '../http/routes/tasks.js';
 import { wireIndices } from './wire-indices.js';
+import { availableProcessorTypes } from '../index/ingest/index.js';
 import { CcrLeaderService, ccrLeaderActions, isCcrInternalAction } from '../ccr/leader.js';
 import { CcrService, type CcrRemote } from '../ccr/service.js';
 import { bytesPerSecOf, recoveryBytesPerSecDefault } from '../ccr/pacer.js';
@@ -236,6 +237,7 @@ export async function startNode(config: NodeConfig, options: StartOptions): Prom
       httpBodyBytesMax: config.httpMaxContentLengthBytes,
       settings: config.flat,
       ingestStats: () => indices.ingest.statsJson(),
+      ingestProcessors: availableProcessorTypes(),
     };
     const routes: Route[] = [
       ...nodeInfoRoutes(identity),

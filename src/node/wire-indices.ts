@@ -75,7 +75,6 @@ export function wireIndices(options: { config: NodeConfig; nodeDb: SqlDatabase; 
     nowMs: options.nowMs,
     nodeId: readNodeId(options.nodeDb, options.config.nodeName),
   });
-  const bulkByScroll = wireReindex({ config: options.config, nodeDb: options.nodeDb, search, indices: service, log, nowMs: options.nowMs });
   const testShardDelay = options.config.flat['strait.test.search.shard_delay'];
   if (typeof testShardDelay === 'string') {
     search.setTestShardDelay(parseTimeValueMs(testShardDelay, 'strait.test.search.shard_delay'));
@@ -89,6 +88,7 @@ export function wireIndices(options: { config: NodeConfig; nodeDb: SqlDatabase; 
   const clusterStateVersions = new ClusterStateVersions(options.nodeDb, () => randomBytes(16).toString('base64url').slice(0, 22));
   // Stored pipelines live in node.db; the elapsed-time clock only feeds the ingest counters.
   const ingest = new IngestService(SqlPipelineStore.open(options.nodeDb), service, options.nowMs, () => performance.now(), (name) => templates.resolve(name, false)?.content.settings);
+  const bulkByScroll = wireReindex({ config: options.config, nodeDb: options.nodeDb, search, indices: service, ingest, log, nowMs: options.nowMs });
   return {
     routes: (identity, remotes) => [
       ...indicesRoutes(service),
@@ -118,6 +118,7 @@ export function wireIndices(options: { config: NodeConfig; nodeDb: SqlDatabase; 
     close: () => {
       clearInterval(asyncSweep);
       asyncSearches.close();
+      bulkByScroll.close();
       search.close();
       searchers.close();
       service.close();

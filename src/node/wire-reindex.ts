@@ -1,10 +1,13 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import { createSecureContext } from 'node:tls';
 import type { Logger } from 'pino';
 import type { SqlDatabase } from '../common/index.js';
+import { ConfigError } from '../config/index.js';
 import type { NodeConfig } from '../config/types.js';
 import { SqlTaskResults } from '../tasks/task-results.js';
 import type { IndicesService } from '../index/index.js';
+import type { IngestService } from '../index/ingest/index.js';
 import { BulkByScrollService } from '../search/bulk-by-scroll-runner.js';
 import type { RemoteTlsOptions } from '../search/reindex-remote.js';
 import type { SearchService } from '../search/index.js';
@@ -16,8 +19,8 @@ function listSetting(value: string | readonly string[] | undefined): string[] {
 }
 
 /**
- * The node's `reindex.ssl.*` settings, files read once at start (a missing file stops the start,
- * as Elasticsearch's SSL configuration does).
+ * The node's `reindex.ssl.*` settings, files read and checked once at start (a missing or invalid
+ * file stops the start, as Elasticsearch's SSL configuration does).
  */
 export function reindexTls(config: NodeConfig): RemoteTlsOptions {
   const flat = config.flat;
@@ -30,18 +33,43 @@ export function reindexTls(config: NodeConfig): RemoteTlsOptions {
   const certificate = single('reindex.ssl.certificate');
   const key = single('reindex.ssl.key');
   if ((certificate === undefined) !== (key === undefined)) {
-    throw new Error('[reindex.ssl.certificate] and [reindex.ssl.key] must be set together');
+    throw new ConfigError('[reindex.ssl.certificate] and [reindex.ssl.key] must be set together');
   }
-  return {
-    certificateAuthorities: authorities.length === 0 ? undefined : authorities.map((file) => readFileSync(resolve(file))),
-    verificationMode: (single('reindex.ssl.verification_mode') ?? 'full') as RemoteTlsOptions['verificationMode'],
-    certificate: certificate === undefined ? undefined : readFileSync(resolve(certificate)),
-    key: key === undefined ? undefined : readFileSync(resolve(key)),
+  const read = (setting: string, file: string): Buffer => {
+    try {
+      return readFileSync(resolve(file));
+    } catch (error) {
+      throw new ConfigError(`cannot read [${setting}] file [${resolve(file)}]: ${(error as Error).message}`);
+    }
   };
+  const options: RemoteTlsOptions = {
+    certificateAuthorities: authorities.length === 0 ? undefined : authorities.map((file) => read('reindex.ssl.certificate_authorities', file)),
+    verificationMode: (single('reindex.ssl.verification_mode') ?? 'full') as RemoteTlsOptions['verificationMode'],
+    certificate: certificate === undefined ? undefined : read('reindex.ssl.certificate', certificate),
+    key: key === undefined ? undefined : read('reindex.ssl.key', key),
+  };
+  // Checked now, so that a bad certificate, key or CA stops the start instead of failing each reindex.
+  try {
+    createSecureContext({
+      ...(options.certificateAuthorities !== undefined ? { ca: [...options.certificateAuthorities] } : {}),
+      ...(options.certificate !== undefined ? { cert: options.certificate, key: options.key } : {}),
+    });
+  } catch (error) {
+    throw new ConfigError(`invalid [reindex.ssl.*] settings: ${(error as Error).message}`);
+  }
+  return options;
 }
 
 /** `_reindex`, `_update_by_query` and `_delete_by_query` over this node's search and write paths. */
-export function wireReindex(options: { config: NodeConfig; nodeDb: SqlDatabase; search: SearchService; indices: IndicesService; log: Logger; nowMs: () => number }): BulkByScrollService {
+export function wireReindex(options: {
+  config: NodeConfig;
+  nodeDb: SqlDatabase;
+  search: SearchService;
+  indices: IndicesService;
+  ingest: IngestService;
+  log: Logger;
+  nowMs: () => number;
+}): BulkByScrollService {
   // Results of tasks run with wait_for_completion=false outlive a restart, as in Elasticsearch's `.tasks` index.
   options.search.tasks.keepResultsIn(SqlTaskResults.open(options.nodeDb));
   return new BulkByScrollService({
@@ -52,5 +80,7 @@ export function wireReindex(options: { config: NodeConfig; nodeDb: SqlDatabase; 
     nowMs: options.nowMs,
     remoteWhitelist: listSetting(options.config.flat['reindex.remote.whitelist']),
     remoteTls: reindexTls(options.config),
+    // Written documents go through the destination's pipelines as bulk items do.
+    ingest: (request) => options.ingest.applyPipelines(request),
   });
 }

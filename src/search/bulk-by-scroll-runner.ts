@@ -5,16 +5,17 @@
  * item, auto-create rules, mappings, blocks), throttled by `requests_per_second`, split into
  * `slices`, and run as a task that `_tasks` lists, `_cancel` stops between batches and
  * `_rethrottle` speeds up or slows down. With `wait_for_completion=false` the result is kept
- * with the task manager (in memory until the node stops; Elasticsearch stores it in `.tasks`).
+ * with the task manager (in node.db, as Elasticsearch keeps it in `.tasks`).
  *
  * Reference: https://www.elastic.co/guide/en/elasticsearch/reference/current/docs-reindex.html
  */
 import type { Logger } from 'pino';
 import { errors, EsError } from '../common/index.js';
-import { executeBulk, parseBulkBody, settingInteger, type IndexHandle, type IndicesService } from '../index/index.js';
+import { executeBulk, parseBulkBody, pipelineNotSupported, settingInteger, type IndexHandle, type IndicesService } from '../index/index.js';
+import type { IngestOutcome, IngestRequest } from '../index/ingest/index.js';
 import { parseIndicesOptions, type IndicesOptions } from '../index/expression.js';
 import { compileScript, runWriteScript, type CompiledScript, type ScriptSpec } from '../index/script/index.js';
-import type { Task, TaskManager } from '../tasks/task-manager.js';
+import { currentTask, type Task, type TaskManager } from '../tasks/task-manager.js';
 import {
   bulkByScrollActions,
   describeRemote,
@@ -33,7 +34,7 @@ import {
   type WorkerStatus,
   checkRemoteWhitelisted,
 } from './bulk-by-scroll.js';
-import { RemoteScroll, type RemoteTlsOptions } from './reindex-remote.js';
+import { RemoteScroll, type RemotePage, type RemoteTlsOptions } from './reindex-remote.js';
 import { scrollLimits, type ScrollOwner } from './scroll.js';
 import { formatTimeValue } from './time-value.js';
 import { searchActions, type SearchAuthorizer, type SearchService } from './search-service.js';
@@ -57,6 +58,12 @@ export interface BulkByScrollServiceOptions {
   /** `reindex.remote.whitelist`: `host:port` patterns; empty: no remote is allowed. */
   readonly remoteWhitelist: readonly string[];
   readonly remoteTls: RemoteTlsOptions;
+  /**
+   * Ingest pipelines (src/index/ingest): the destination's default and final pipelines, and the
+   * request's `pipeline`, run on every written document as on any bulk item. Absent: a request
+   * naming a pipeline is refused.
+   */
+  readonly ingest?: (request: IngestRequest) => IngestOutcome;
 }
 
 export interface BulkByScrollOutcome {
@@ -79,6 +86,31 @@ interface SourceHit {
 interface SourcePage {
   readonly total: number;
   readonly hits: readonly SourceHit[];
+  /** The search timed out (`search_timeout`): the request stops there, as Elasticsearch's does. */
+  readonly timedOut: boolean;
+  /** Shards that failed: the request stops and reports them. */
+  readonly failures: readonly BulkByScrollFailure[];
+}
+
+/** Error types of shard failures that bad input causes (their status is 400; other failures are the server's). */
+const clientFailureTypes = new Set(['parsing_exception', 'query_shard_exception', 'illegal_argument_exception', 'number_format_exception', 'x_content_parse_exception']);
+
+/** `timed_out` and `_shards.failures` of a search answer (local or remote) as bulk-by-scroll search failures. */
+function searchProblems(response: Record<string, unknown>): Pick<SourcePage, 'timedOut' | 'failures'> {
+  const shards = response['_shards'] as { failures?: Record<string, unknown>[] } | undefined;
+  const failures = (shards?.failures ?? []).map((failure): BulkByScrollFailure => {
+    const reason = (failure['reason'] ?? {}) as Record<string, unknown>;
+    const status = typeof failure['status'] === 'number' ? failure['status'] : reason['type'] === 'search_context_missing_exception' ? 404 : clientFailureTypes.has(String(reason['type'])) ? 400 : 500;
+    return {
+      kind: 'search',
+      index: typeof failure['index'] === 'string' ? failure['index'] : null,
+      shard: typeof failure['shard'] === 'number' ? failure['shard'] : null,
+      node: typeof failure['node'] === 'string' ? failure['node'] : null,
+      reason,
+      status,
+    };
+  });
+  return { timedOut: response['timed_out'] === true, failures };
 }
 
 /** A scroll over the source, local or remote. */
@@ -108,7 +140,7 @@ function localPage(response: Record<string, unknown>): SourcePage & { scrollId: 
     hasSource: '_source' in hit,
   }));
   const scrollId = response['_scroll_id'];
-  return { total, hits, scrollId: typeof scrollId === 'string' ? scrollId : undefined };
+  return { total, hits, ...searchProblems(response), scrollId: typeof scrollId === 'string' ? scrollId : undefined };
 }
 
 /** The local source: a scroll search run by the search service as the caller (read privileges, DLS/FLS, aliases). */
@@ -122,17 +154,20 @@ class LocalHitSource implements HitSource {
     private readonly body: Record<string, unknown>,
     private readonly keepAliveMs: number,
     private readonly caller: BulkByScrollCaller,
+    private readonly task: Task,
   ) {}
 
   async first(): Promise<SourcePage> {
-    const response = this.search.search({ expression: this.expression, params: { ...this.params, scroll: keepAliveText(this.keepAliveMs) }, body: this.body }, this.caller.authorize, this.caller.owner);
+    const input = { expression: this.expression, params: { ...this.params, scroll: keepAliveText(this.keepAliveMs) }, body: this.body };
+    // As the task's work: the search yields between shards and stops there once the task is cancelled.
+    const response = await currentTask.run(this.task, () => this.search.searchCancellable(input, this.caller.authorize, this.caller.owner));
     const page = localPage(response);
     this.scrollId = page.scrollId;
     return page;
   }
 
   async next(extraKeepAliveMs: number): Promise<SourcePage> {
-    if (this.scrollId === undefined) return { total: 0, hits: [] };
+    if (this.scrollId === undefined) return { total: 0, hits: [], timedOut: false, failures: [] };
     const page = localPage(this.search.scroll(this.scrollId, keepAliveText(this.keepAliveMs + extraKeepAliveMs), false, this.caller.owner));
     return page;
   }
@@ -156,8 +191,12 @@ class RemoteHitSource implements HitSource {
     this.scroll = new RemoteScroll(spec.source.remote!, tls, spec.scrollKeepAliveMs, signal);
   }
 
-  private static page(page: { total: number; hits: readonly { index: string; id: string; version: number | undefined; routing: string | undefined; source: unknown }[] }): SourcePage {
-    return { total: page.total, hits: page.hits.map((hit) => ({ ...hit, seqNo: undefined, primaryTerm: undefined, hasSource: hit.source !== undefined })) };
+  private static page(page: RemotePage): SourcePage {
+    return {
+      total: page.total,
+      hits: page.hits.map((hit) => ({ ...hit, seqNo: undefined, primaryTerm: undefined, hasSource: hit.source !== undefined })),
+      ...searchProblems(page.response),
+    };
   }
 
   async first(): Promise<SourcePage> {
@@ -220,6 +259,8 @@ class ThrottleWait {
       if (delayMs - stepMs <= 0) wake?.();
       else this.schedule(delayMs - stepMs);
     }, stepMs);
+    // A throttled task must not keep a stopping node alive (close() cancels it, which ends the wait).
+    this.timer.unref();
   }
 
   /** A faster rate shortens the pending wait in proportion (Elasticsearch's rethrottle of a delayed batch). */
@@ -285,7 +326,7 @@ class Worker {
     if (spec.source.query !== undefined) body['query'] = spec.source.query;
     if (spec.source.sourceFilter !== undefined) body['_source'] = spec.source.sourceFilter;
     const params = spec.kind === 'reindex' ? {} : spec.params;
-    return new LocalHitSource(this.service.options.search, spec.source.indices.join(','), params, body, spec.scrollKeepAliveMs, this.caller);
+    return new LocalHitSource(this.service.options.search, spec.source.indices.join(','), params, body, spec.scrollKeepAliveMs, this.caller, this.task);
   }
 
   async run(): Promise<void> {
@@ -297,6 +338,11 @@ class Worker {
       this.status.total = sliced ? 0 : Math.min(page.total, this.maxDocs);
       for (;;) {
         if (this.task.cancelled) break;
+        if (page.timedOut || page.failures.length > 0) {
+          this.timedOut = page.timedOut;
+          this.failures.push(...page.failures);
+          break;
+        }
         if (page.hits.length === 0) break;
         let hits = sliced ? page.hits.filter((hit) => inSlice(hit.id, this.slice)) : page.hits;
         if (this.maxDocs !== Infinity) hits = hits.slice(0, Math.max(0, this.maxDocs - this.successes()));
@@ -307,7 +353,7 @@ class Worker {
           this.status.batches++;
           await this.write(hits);
         }
-        if (this.failures.length > 0 || this.timedOut) break;
+        if (this.failures.length > 0) break;
         if (this.maxDocs !== Infinity && this.successes() >= this.maxDocs) break;
         const delayMs = throttleWaitMs(this.status.requestsPerSecond, hits.length, batchStartMs, nowMs());
         // The next page is read now, its context kept alive through the wait (as far as search.max_keep_alive
@@ -439,6 +485,7 @@ class Worker {
         username: this.caller.username,
       },
       nowMs,
+      this.service.options.ingest,
     );
     for (const handle of result.touched) this.touched.set(handle.name, handle);
     for (const item of result.body['items'] as Record<string, Record<string, unknown>>[]) {
@@ -484,7 +531,17 @@ function scriptDescription(script: ScriptSpec | undefined): string {
 }
 
 export class BulkByScrollService {
+  /** The requests running now (their parent tasks), cancelled when the node closes. */
+  private readonly running = new Set<Task>();
+  private closed = false;
+
   constructor(readonly options: BulkByScrollServiceOptions) {}
+
+  /** Cancels every running request (they stop between batches); later requests are refused. */
+  close(): void {
+    this.closed = true;
+    for (const task of this.running) this.options.tasks.cancel(task, 'node is closing');
+  }
 
   /** Elasticsearch's task description of the request (never with credentials). */
   private description(spec: BulkByScrollSpec): string {
@@ -501,6 +558,8 @@ export class BulkByScrollService {
    * destination not being a source. Returns the number of slices to run.
    */
   private preflight(spec: BulkByScrollSpec, caller: BulkByScrollCaller): number {
+    const pipeline = spec.kind === 'reindex' ? spec.dest.pipeline : spec.kind === 'update_by_query' ? spec.pipeline : undefined;
+    if (pipeline !== undefined && pipeline !== '_none' && this.options.ingest === undefined) throw pipelineNotSupported(pipeline);
     if (spec.kind === 'reindex' && spec.source.remote !== undefined) {
       checkRemoteWhitelisted(spec.source.remote, this.options.remoteWhitelist);
       return 1;
@@ -530,6 +589,7 @@ export class BulkByScrollService {
    * answers `{task}` at once and keeps the result with the task manager.
    */
   async start(spec: BulkByScrollSpec, caller: BulkByScrollCaller): Promise<BulkByScrollOutcome> {
+    if (this.closed) throw errors.illegalState('the node is closing');
     const slices = this.preflight(spec, caller);
     // A script that does not compile is the request's 400, before any task starts (Elasticsearch compiles it first too).
     const script = spec.script === undefined ? undefined : compileScript(spec.script, spec.kind === 'reindex' ? 'reindex' : 'update_by_query', this.options.indices.storedScripts);
@@ -550,6 +610,11 @@ export class BulkByScrollService {
       for (const worker of running) worker.rethrottle(slices === 1 ? rate : sliceRate(rate, running.length));
     };
     const parent = tasks.register({ action, description, cancellable: true, headers: caller.headers, status: liveStatus, rethrottle });
+    this.running.add(parent);
+    const finish = (): void => {
+      this.running.delete(parent);
+      tasks.unregister(parent);
+    };
     const run = async (): Promise<BulkByScrollOutcome> => {
       if (slices === 1) {
         const worker = new Worker(this, spec, caller, parent, spec.source.slice, spec.maxDocs, spec.requestsPerSecond, script);
@@ -601,19 +666,25 @@ export class BulkByScrollService {
       try {
         return await run();
       } finally {
-        tasks.unregister(parent);
+        finish();
       }
     }
+    /** Keeps the result for `GET /_tasks/{id}`; a store that fails (the node closing) is logged, never thrown. */
+    const keep = (outcome: { response: unknown } | { error: Record<string, unknown> }): void => {
+      try {
+        tasks.storeResult(parent, outcome);
+      } catch (error) {
+        log.warn({ err: error, task: parent.taskId }, 'could not keep the result of a bulk-by-scroll task');
+      } finally {
+        finish();
+      }
+    };
     void run().then(
-      (outcome) => {
-        tasks.storeResult(parent, { response: outcome.body });
-        tasks.unregister(parent);
-      },
+      (outcome) => keep({ response: outcome.body }),
       (error: unknown) => {
         if (!(error instanceof EsError)) log.error({ err: error, task: parent.taskId }, 'bulk-by-scroll task failed unexpectedly');
         const cause = error instanceof EsError ? error.toCause() : { type: 'exception', reason: error instanceof Error ? error.message : String(error) };
-        tasks.storeResult(parent, { error: cause as Record<string, unknown> });
-        tasks.unregister(parent);
+        keep({ error: cause as Record<string, unknown> });
       },
     );
     return { status: 200, body: { task: parent.taskId } };

@@ -27,8 +27,8 @@ export const bulkByScrollLimits = {
   batchSizeDefault: 1000,
   /** Elasticsearch's default scroll keep-alive of a bulk-by-scroll search (`scroll`). */
   scrollKeepAliveMsDefault: 5 * 60_000,
-  /** Ours: `slices` above this is refused (each slice is a task with its own scroll). */
-  slicesMax: 1024,
+  /** Ours: `slices` above this is refused (each slice is a task with its own scroll context; a node keeps at most 500). */
+  slicesMax: 100,
   /** Elasticsearch's default `timeout` of each bulk write (1m). */
   bulkTimeoutMsDefault: 60_000,
   /** Elasticsearch's default `socket_timeout` and `connect_timeout` of a remote source. */
@@ -438,6 +438,7 @@ export function parseReindexRequest(body: unknown, params: Readonly<Record<strin
   const bodyMaxDocs = Object.keys(body).filter((key) => key === 'max_docs' || key === 'size').map((key) => body[key]);
   const common = commonOf(params, bodyMaxDocs, body['conflicts'], warnings);
   const problems: string[] = [];
+  if (source.remote === undefined) checkNoRemoteIndices(source.indices);
   if (source.indices.length === 0) problems.push('use _all if you really want to copy from all existing indexes');
   if (dest.index === undefined || dest.index === '') problems.push('index must be specified');
   if (source.remote !== undefined && common.slices !== 1) problems.push(`reindex from remote sources doesn't support slices > 1 but was [${String(common.slices)}]`);
@@ -447,7 +448,15 @@ export function parseReindexRequest(body: unknown, params: Readonly<Record<strin
   return Object.freeze({ ...common, kind: 'reindex', source: sourceSpec, dest: { index: dest.index!, ...dest.rest }, script });
 }
 
-const byQueryBodyKeys = new Set(['query', 'max_docs', 'conflicts', 'slice', 'script', 'sort', '_source', 'from']);
+/** Bulk-by-scroll requests read local indices only (a remote source is `source.remote`). */
+function checkNoRemoteIndices(indices: readonly string[]): void {
+  const remote = indices.filter((name) => !name.startsWith('<') && name.includes(':'));
+  if (remote.length > 0) {
+    throw errors.actionRequestValidation([`Cross-cluster calls are not supported in this context but remote indices were requested: [${remote.join(', ')}]`]);
+  }
+}
+
+const byQueryBodyKeys = new Set(['query', 'max_docs', 'conflicts', 'slice', 'script', 'sort', '_source', 'from', 'stored_fields']);
 
 /** Parses `POST /{index}/_update_by_query` or `_delete_by_query`. */
 export function parseByQueryRequest(kind: 'update_by_query' | 'delete_by_query', expression: string, body: unknown, params: Readonly<Record<string, string>>): ByQuerySpec {
@@ -462,15 +471,21 @@ export function parseByQueryRequest(kind: 'update_by_query' | 'delete_by_query',
     throw errors.actionRequestValidation(['query is missing']);
   }
   const warnings: string[] = [];
+  checkNoRemoteIndices(expression.split(','));
   if (params['from'] !== undefined || object['from'] !== undefined) throw errors.actionRequestValidation(['from is not supported in this context']);
+  if (object['stored_fields'] !== undefined) throw errors.actionRequestValidation(['stored_fields is not supported in this context']);
+  if (params['size'] !== undefined) warnings.push(sizeDeprecation);
   for (const name of ['sort', 'terminate_after', 'version_type'] as const) {
     if (params[name] !== undefined || (name === 'sort' && object['sort'] !== undefined)) throw errors.illegalArgument(`[${name}] is not supported by Strait's [_${kind}]`);
   }
-  const common = commonOf(params, [object['max_docs']], object['conflicts'], warnings);
+  // The body's max_docs, then the URL's deprecated size, then its max_docs (RestDeleteByQueryAction's order).
+  const common = commonOf(params, [object['max_docs'], params['size']], object['conflicts'], warnings);
   if (params['pipeline'] !== undefined && kind === 'delete_by_query') throw errors.illegalArgument('[pipeline] is not supported by [_delete_by_query]');
   const slice = object['slice'] === undefined ? undefined : parseSlice(object['slice']);
   if (slice !== undefined && common.slices !== 1) throw errors.actionRequestValidation(["can't specify both manual and automatic slicing at the same time"]);
-  const scrollSize = params['scroll_size'] === undefined ? bulkByScrollLimits.batchSizeDefault : batchSizeOf(params['scroll_size']);
+  const scrollSizeText = params['scroll_size'];
+  if (scrollSizeText !== undefined && !/^-?\d+$/.test(scrollSizeText.trim())) throw errors.illegalArgument(`Failed to parse int parameter [scroll_size] with value [${scrollSizeText}]`);
+  const scrollSize = scrollSizeText === undefined ? bulkByScrollLimits.batchSizeDefault : batchSizeOf(scrollSizeText);
   return Object.freeze({
     ...common,
     kind,

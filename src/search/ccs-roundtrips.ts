@@ -12,6 +12,7 @@ import type { ClusterAuthorizer, ClusterPlan, RemoteClusters } from './ccs.js';
 import { typedKeys } from './response.js';
 import type { ScrollOwner } from './scroll.js';
 import type { RemoteQueryPhase, SearchInput, SearchService } from './search-service.js';
+import { rejectAcrossClusters } from './search-extras.js';
 
 /** What the unminimized mode needs from the remote clusters (RemoteClustersClient implements it). */
 export interface QueryPhaseRemotes {
@@ -37,6 +38,7 @@ export async function searchAcrossClustersUnminimized(
   const started = Date.now();
   access.delegateToRemote?.();
   const parsed = service.parseForClusters(input);
+  rejectAcrossClusters(parsed.extras);
   const { ccs_minimize_roundtrips: _minimize, ...params } = input.params;
   const parts: { alias: string | undefined; expression: string }[] = [...(plan.local !== undefined ? [{ alias: undefined, expression: plan.local }] : []), ...plan.remotes];
   // Query phase everywhere; a remote that fails is skipped when skip_unavailable allows.

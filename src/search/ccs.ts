@@ -4,6 +4,7 @@ import type { FieldCapsIndex } from './field-caps.js';
 import { splitIndexExpression } from './expression.js';
 import { renderShards, typedKeys } from './response.js';
 import type { ClusterSearchResult, SearchAuthorizer, SearchInput, SearchService } from './search-service.js';
+import { rejectAcrossClusters } from './search-extras.js';
 
 /**
  * Cross-cluster search, coordinating side (spec §7): split the expression, search the local
@@ -103,6 +104,7 @@ export async function searchAcrossClusters(
   access.delegateToRemote?.();
   if (input.params['scroll'] !== undefined) throw errors.illegalArgument('scroll is not supported for searches that target remote clusters; use search_after');
   const parsed = service.parseForClusters(input);
+  rejectAcrossClusters(parsed.extras);
   const { ccs_minimize_roundtrips: _minimize, ...params } = input.params;
   const details = new Map<string, ClusterDetail>();
   const shardResults: ShardResult[] = [];

@@ -15,7 +15,8 @@ import { normalizeIp } from '../index/query/ip.js';
 import { parseDate, sourceOf, type DocMetadata, type FieldMappings, type Segment, type ShardHit, type QueryNode, type SortSpec, type SortValue } from '../index/searcher/index.js';
 import { highlightHit, type HighlightSpec } from './highlight.js';
 import type { Explanation } from './explain.js';
-import { renderScriptFields, type ScriptField } from './script-fields.js';
+import { mergeRuntimeFields, renderRuntimeFields, renderScriptFields, type ScriptField } from './script-fields.js';
+import type { RuntimeField } from '../index/script/runtime-fields.js';
 
 /** One entry of `fields` or `docvalue_fields`. */
 export interface FieldRequest {
@@ -39,8 +40,12 @@ export interface FetchOptions {
   readonly scoreSortValues: boolean;
   /** `include_named_queries_score`: `matched_queries` maps names to scores instead of listing names. */
   readonly namedQueriesScore?: boolean;
+  /** `stored_fields` names or patterns: the values of matching fields mapped with `store: true` go into `fields`. */
+  readonly storedFields?: readonly string[];
   /** `script_fields`: scripts run per hit, rendered in `fields` (script-fields.ts). */
   readonly scriptFields?: readonly ScriptField[] | undefined;
+  /** `runtime_mappings`: runtime fields that `fields` patterns name are computed per hit. */
+  readonly runtimeFields?: readonly RuntimeField[];
 }
 
 /** What the fetch phase needs of one searched shard. */
@@ -58,6 +63,8 @@ export interface FetchTarget {
   readonly nodeId: string;
   /** The hit's `_explanation`: the query (with alias filters) explained for its document (see explain.ts). */
   explain(hit: ShardHit): Explanation;
+  /** The index mapping's runtime fields (`runtime`); the request's `runtime_mappings` override them by name. */
+  readonly runtimeFields?: readonly RuntimeField[] | undefined;
   /** The named clauses the hit's document matches, with their scores (undefined: the query names none). */
   matchedQueries?(hit: ShardHit): ReadonlyMap<string, number> | undefined;
 }
@@ -200,6 +207,18 @@ export function renderFields(source: unknown, mapping: FlattenedMapping, request
   return Object.keys(result).length === 0 ? undefined : result;
 }
 
+/**
+ * `stored_fields`: the values of the named fields mapped with `store: true` (metadata names such
+ * as `_id` and `_source` are answered elsewhere). Strait keeps no separate stored copy: the values
+ * are read from `_source`, as the store holds them, and rendered as the `fields` option renders them.
+ */
+function renderStoredFields(source: unknown, mapping: FlattenedMapping, names: readonly string[]): Json | undefined {
+  const stored = new Map([...mapping.fields].filter(([, field]) => field.stored === true));
+  if (stored.size === 0) return undefined;
+  const requests = names.filter((name) => !name.startsWith('_')).map((pattern) => ({ pattern, format: undefined }));
+  return renderFields(source, { ...mapping, fields: stored }, requests);
+}
+
 function sourceGeoValues(source: unknown, path: string): unknown[] {
   const values: unknown[] = [];
   const walk = (value: unknown, rest: string): void => {
@@ -296,6 +315,19 @@ function scoreOf(hit: ShardHit): number | null {
   return Number.isNaN(hit.score) ? null : hit.score;
 }
 
+/** The document's `_ignored` field names (a keyword's doc values), those field level security lets the caller see. */
+function ignoredFields(segment: Segment, doc: number, visible: ((path: string) => boolean) | undefined): string[] {
+  const values = segment.docValues.get('_ignored');
+  const terms = segment.postings.get('_ignored')?.terms;
+  if (values === undefined || values.kind !== 'keyword' || terms === undefined) return [];
+  const names: string[] = [];
+  for (let index = values.valueStart[doc]!; index < values.valueStart[doc + 1]!; index++) {
+    const name = terms[values.ordinals[index]!]!;
+    if (visible === undefined || visible(name)) names.push(name);
+  }
+  return names;
+}
+
 /** Renders one hit of the merged page. */
 export function renderHit(target: FetchTarget, hit: ShardHit, sort: readonly SortSpec[] | undefined, options: FetchOptions): Json {
   const segment = target.segments[hit.segmentIndex]!;
@@ -315,15 +347,27 @@ export function renderHit(target: FetchTarget, hit: ShardHit, sort: readonly Sor
   rendered['_score'] = scoreOf(hit);
   const routing = metadata.routings?.[hit.doc];
   if (routing !== undefined && routing !== null && !options.storedFieldsNone) rendered['_routing'] = routing;
+  const ignored = target.mappings['_ignored'] === undefined || options.storedFieldsNone ? [] : ignoredFields(segment, hit.doc, target.fieldVisibility);
+  if (ignored.length > 0) rendered['_ignored'] = ignored;
   const stored = sourceOf(segment, hit.doc);
   const source = target.fieldVisibility === undefined ? stored : filterSourceFields(stored, target.fieldVisibility);
   if (options.source.fetch && !options.storedFieldsNone && !options.storedFieldsOnly) rendered['_source'] = filterSource(source, options.source);
   const fields: Json = {
+    ...(options.storedFields === undefined ? {} : (renderStoredFields(source, target.mapping, options.storedFields) ?? {})),
     ...(renderFields(source, target.mapping, options.fields) ?? {}),
     ...(renderDocValueFields(segment, hit.doc, target.mapping, target.mappings, options.docvalueFields, target.indexName) ?? {}),
     ...(renderScriptFields(options.scriptFields, { segment, doc: hit.doc, score: hit.score, source }, target.mappings, target.indexName) ?? {}),
+    ...(renderRuntimeFields(mergeRuntimeFields(target.runtimeFields, options.runtimeFields), options.fields, { segment, doc: hit.doc, source }, target.mappings, target.indexName) ?? {}),
   };
   if (Object.keys(fields).length > 0) rendered['fields'] = fields;
+  // The `fields` option also returns, apart, the source values of requested fields that were ignored at index time.
+  const ignoredValues: Json = {};
+  for (const name of ignored) {
+    if (!options.fields.some((request) => wildcardMatch(request.pattern, name))) continue;
+    const values = sourceValues(source, name);
+    if (values.length > 0) ignoredValues[name] = values;
+  }
+  if (Object.keys(ignoredValues).length > 0) rendered['ignored_field_values'] = ignoredValues;
   if (options.highlight !== undefined) {
     const highlight = highlightHit(options.highlight, target.query, target.mappings, (path) => {
       const field = target.mapping.fields.get(path);

@@ -5,6 +5,7 @@
  */
 import { errors } from '../common/index.js';
 import { wildcardMatch, type FlattenedMapping } from '../index/index.js';
+import { parseQuery, type QueryNode } from '../index/query/index.js';
 
 export interface FieldCapsIndex {
   readonly name: string;
@@ -18,6 +19,8 @@ export interface FieldCapsOptions {
   readonly filters: readonly string[];
   /** `types`: only fields of these types (empty: all). */
   readonly types: readonly string[];
+  /** `index_filter`: only indices where a document the caller can see matches this query. */
+  readonly indexFilter?: QueryNode;
 }
 
 interface Capability {
@@ -25,6 +28,8 @@ interface Capability {
   readonly metadataField: boolean;
   readonly searchable: boolean;
   readonly aggregatable: boolean;
+  /** The mapping's `meta` in this index. */
+  readonly meta?: Readonly<Record<string, string>>;
 }
 
 /** Metadata fields every index has, as Elasticsearch reports them. */
@@ -59,26 +64,32 @@ export function parseFieldCapsOptions(query: Readonly<Record<string, string>>, b
     if (key !== 'fields' && key !== 'index_filter' && key !== 'runtime_mappings') throw errors.parsing(`[field_caps_request] unknown field [${key}]`);
   }
   if (bodyJson['runtime_mappings'] !== undefined) throw errors.illegalArgument('[runtime_mappings] is not supported by Strait');
-  if (bodyJson['index_filter'] !== undefined) throw errors.illegalArgument('[index_filter] is not supported by Strait');
   const fields = query['fields'] !== undefined ? split(query['fields']) : split(bodyJson['fields']);
   if (fields.length === 0) throw errors.actionRequestValidation(['specified fields can\'t be null']);
   const filters = split(query['filters']);
   for (const filter of filters) if (!knownFilters.has(filter)) throw errors.illegalArgument(`${filter} is not a recognized filter option`);
   const include = query['include_unmapped'];
-  return { fields, includeUnmapped: include === '' || include === 'true', filters, types: split(query['types']) };
+  const indexFilter = bodyJson['index_filter'] === undefined ? undefined : parseQuery(bodyJson['index_filter']);
+  return { fields, includeUnmapped: include === '' || include === 'true', filters, types: split(query['types']), ...(indexFilter !== undefined ? { indexFilter } : {}) };
 }
 
 /** The `_field_caps` answer for these (already authorized) indices. */
 export function fieldCaps(indices: readonly FieldCapsIndex[], options: FieldCapsOptions): Record<string, unknown> {
   const matches = (path: string): boolean => options.fields.some((pattern) => wildcardMatch(pattern, path));
   // path → type → { capability, indices, nonSearchable, nonAggregatable }
-  const found = new Map<string, Map<string, { capability: Capability; indices: string[]; nonSearchable: string[]; nonAggregatable: string[] }>>();
+  const found = new Map<string, Map<string, { capability: Capability; indices: string[]; nonSearchable: string[]; nonAggregatable: string[]; meta: Map<string, Set<string>> }>>();
   const add = (path: string, index: string, capability: Capability): void => {
     let byType = found.get(path);
     if (byType === undefined) found.set(path, (byType = new Map()));
     let entry = byType.get(capability.type);
-    if (entry === undefined) byType.set(capability.type, (entry = { capability, indices: [], nonSearchable: [], nonAggregatable: [] }));
+    if (entry === undefined) byType.set(capability.type, (entry = { capability, indices: [], nonSearchable: [], nonAggregatable: [], meta: new Map() }));
     entry.indices.push(index);
+    // `meta` merges across indices: each key lists the distinct values, sorted (FieldCapabilities.Builder).
+    for (const [key, value] of Object.entries(capability.meta ?? {})) {
+      const values = entry.meta.get(key) ?? new Set<string>();
+      values.add(String(value));
+      entry.meta.set(key, values);
+    }
     if (!capability.searchable) entry.nonSearchable.push(index);
     if (!capability.aggregatable) entry.nonAggregatable.push(index);
   };
@@ -91,7 +102,7 @@ export function fieldCaps(indices: readonly FieldCapsIndex[], options: FieldCaps
       if (field.nestedPath !== undefined && options.filters.includes('-nested')) continue;
       // A field alias reports its target's capabilities, as Elasticsearch does.
       const target = field.aliasPath === undefined ? field : index.mapping.fields.get(field.aliasPath);
-      if (target !== undefined) add(path, index.name, capabilityOf(target.type, target.indexed));
+      if (target !== undefined) add(path, index.name, { ...capabilityOf(target.type, target.indexed), ...(target.meta !== undefined ? { meta: target.meta } : {}) });
     }
     if (!options.filters.includes('-parent')) {
       for (const [path, type] of index.mapping.objects) {
@@ -116,6 +127,7 @@ export function fieldCaps(indices: readonly FieldCapsIndex[], options: FieldCaps
       if (byType.size > 1 || (options.includeUnmapped && entry.indices.length < names.length && !entry.capability.metadataField)) capability['indices'] = [...entry.indices].sort();
       if (!searchable && entry.nonSearchable.length < entry.indices.length) capability['non_searchable_indices'] = [...entry.nonSearchable].sort();
       if (!aggregatable && entry.nonAggregatable.length < entry.indices.length) capability['non_aggregatable_indices'] = [...entry.nonAggregatable].sort();
+      if (entry.meta.size > 0) capability['meta'] = Object.fromEntries([...entry.meta].sort(([left], [right]) => (left < right ? -1 : 1)).map(([key, values]) => [key, [...values].sort()]));
       rendered[type] = capability;
     }
     if (Object.keys(rendered).length === 0) continue;

@@ -13,6 +13,7 @@
 import { errors } from '../common/index.js';
 import { wildcardMatch } from '../index/index.js';
 import { getAnalyzer, parseQuery, resolveAnalyzer, type Analyzer, type FieldMapping, type FieldMappings, type QueryNode } from '../index/searcher/index.js';
+import { highlightTextQuery } from './highlight-text-queries.js';
 
 export interface HighlightFieldSpec {
   /** A field name or `*` pattern. */
@@ -124,7 +125,7 @@ export function parseHighlight(json: unknown): HighlightSpec {
 type Matcher =
   | { readonly kind: 'term'; readonly term: string }
   | { readonly kind: 'prefix'; readonly prefix: string; readonly caseInsensitive: boolean }
-  | { readonly kind: 'regex'; readonly regex: RegExp };
+  | { readonly kind: 'regex'; readonly regex: { test(token: string): boolean } };
 
 /** Terms per field path; the key `*` holds terms of every field (require_field_match: false). */
 export type QueryTerms = ReadonlyMap<string, readonly Matcher[]>;
@@ -201,6 +202,17 @@ export function collectQueryTerms(query: QueryNode, mappings: FieldMappings): Ma
         return;
       case 'dis_max':
         for (const child of node.queries) visit(child);
+        return;
+      case 'regexp':
+      case 'match_bool_prefix':
+      case 'combined_fields':
+      case 'intervals':
+        highlightTextQuery(node, {
+          text: (pattern, text, analyzer, lastIsPrefix) => addText(pattern, text, analyzer, lastIsPrefix),
+          predicate: (pattern, test) => {
+            for (const field of fieldsMatching(pattern, mappings)) add(field, { kind: 'regex', regex: { test } });
+          },
+        });
         return;
       default:
         return;

@@ -39,6 +39,8 @@ export interface RemotePage {
   readonly total: number;
   readonly hits: readonly RemoteHit[];
   readonly scrollId: string | undefined;
+  /** The whole answer (its `timed_out` and `_shards.failures` are read by the runner). */
+  readonly response: Record<string, unknown>;
 }
 
 /** Elasticsearch's failure to reach a remote (`connect_exception`); names only the address. */
@@ -151,7 +153,7 @@ function pageOf(body: unknown, remote: RemoteSource): RemotePage {
     source: hit['_source'],
   }));
   const scrollId = (body as { _scroll_id?: unknown })._scroll_id;
-  return { total, hits, scrollId: typeof scrollId === 'string' ? scrollId : undefined };
+  return { total, hits, scrollId: typeof scrollId === 'string' ? scrollId : undefined, response: body as Record<string, unknown> };
 }
 
 /** A scroll over a remote cluster's indices. */
@@ -175,7 +177,7 @@ export class RemoteScroll {
 
   /** The next page; the context is kept alive `extraKeepAliveMs` longer (the wait before it is used). */
   async next(extraKeepAliveMs: number): Promise<RemotePage> {
-    if (this.scrollId === undefined) return { total: 0, hits: [], scrollId: undefined };
+    if (this.scrollId === undefined) return { total: 0, hits: [], scrollId: undefined, response: {} };
     const body = { scroll: `${Math.ceil(this.keepAliveMs + extraKeepAliveMs)}ms`, scroll_id: this.scrollId };
     const page = pageOf(await send(this.remote, this.tls, 'POST', '/_search/scroll', body, this.signal), this.remote);
     this.scrollId = page.scrollId ?? this.scrollId;

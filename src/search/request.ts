@@ -12,6 +12,7 @@ import { parseHighlight } from './highlight.js';
 import { parseSearchExtras, type SearchExtras } from './search-extras.js';
 import { parseTimeValueMs } from './time-value.js';
 import { parseScriptFields } from './script-fields.js';
+import { parseRuntimeMappings } from '../index/script/runtime-fields.js';
 
 type Json = Record<string, unknown>;
 const isObject = (value: unknown): value is Json => value !== null && typeof value === 'object' && !Array.isArray(value);
@@ -28,7 +29,7 @@ export const searchUrlParams = [
 
 /** Body keys we implement. */
 const bodyKeys = new Set([
-  'script_fields',
+  'script_fields', 'runtime_mappings',
   'query', 'from', 'size', 'sort', 'search_after', 'track_total_hits', 'aggs', 'aggregations', 'min_score', 'terminate_after', 'track_scores',
   '_source', 'fields', 'docvalue_fields', 'stored_fields', 'highlight', 'explain', 'version', 'seq_no_primary_term', 'timeout', 'post_filter',
   'stats', 'profile', 'ext', 'pit', 'indices_boost', 'rescore', 'slice', 'collapse', 'suggest',
@@ -36,7 +37,7 @@ const bodyKeys = new Set([
 
 /** Body keys Elasticsearch knows that we do not implement: refused with a clear 400 instead of being ignored. */
 const unsupportedBodyKeys = new Set([
-  'knn', 'runtime_mappings', 'retriever', 'sub_searches', 'rank',
+  'knn', 'retriever', 'sub_searches', 'rank',
 ]);
 
 export interface ParsedSearch {
@@ -141,7 +142,9 @@ export function parseSearch(query: Readonly<Record<string, string>>, bodyInput: 
   const timeoutMs = timeoutText === undefined ? undefined : parseTimeValueMs(timeoutText, 'timeout');
 
   const from = urlInteger(query, 'from') ?? bodyInteger(body['from'], 'from') ?? 0;
-  const size = urlInteger(query, 'size') ?? bodyInteger(body['size'], 'size') ?? 10;
+  // RestSearchAction: a URL `size` of -1 means "not set" (deprecated since Elasticsearch 7.13, still accepted).
+  const urlSize = urlInteger(query, 'size');
+  const size = (urlSize === -1 ? undefined : urlSize) ?? bodyInteger(body['size'], 'size') ?? 10;
   if (from < 0) throw errors.illegalArgument(`[from] parameter cannot be negative, found [${from}]`);
   if (size < 0) throw errors.illegalArgument(`[size] parameter cannot be negative, found [${size}]`);
 
@@ -159,6 +162,7 @@ export function parseSearch(query: Readonly<Record<string, string>>, bodyInput: 
   const engineBody: Json = { ...body };
   delete engineBody['query'];
   const parsed = parseSearchRequest(engineBody, overrides);
+  const runtimeFields = parseRuntimeMappings(body['runtime_mappings']);
   const terminateAfter = urlInteger(query, 'terminate_after');
   const trackScores = urlBoolean(query, 'track_scores');
   const request: SearchRequest = {
@@ -169,6 +173,7 @@ export function parseSearch(query: Readonly<Record<string, string>>, bodyInput: 
     ...(terminateAfter !== undefined ? { terminateAfter: terminateAfter === 0 ? undefined : terminateAfter } : {}),
     ...(trackScores !== undefined ? { trackScores } : {}),
     ...(timeoutMs !== undefined && timeoutMs >= 0 ? { timeoutMs } : {}),
+    ...(runtimeFields !== undefined ? { runtimeFields } : {}),
   };
   if (request.terminateAfter !== undefined && request.terminateAfter < 0) throw errors.illegalArgument('terminateAfter must be > 0');
   if (request.searchAfter !== undefined && from > 0) throw errors.illegalArgument('[from] parameter must be set to 0 when [search_after] is used');
@@ -217,7 +222,9 @@ export function parseSearch(query: Readonly<Record<string, string>>, bodyInput: 
     // The engine folds an explicit `_score` sort into its default order; the hits still show it.
     scoreSortValues: (urlSort !== undefined || body['sort'] !== undefined) && request.sort === undefined,
     namedQueriesScore: urlBoolean(query, 'include_named_queries_score') ?? false,
+    ...(storedFields !== undefined && !storedFields.includes('_none_') ? { storedFields } : {}),
     scriptFields: parseScriptFields(body['script_fields']),
+    ...(runtimeFields !== undefined ? { runtimeFields } : {}),
   };
   const extras = parseSearchExtras(body, request, { scroll: scrollKeepAliveMs !== undefined, pit: pit !== undefined, params: query });
   return {

@@ -104,6 +104,8 @@ export function aggregationTypeName(node: AggregationNode, mappings: FieldMappin
       return 'tdigest_percentile_ranks';
     case 'rare_terms':
       return (mappings[node.field]?.type ?? 'keyword') === 'keyword' ? 'srareterms' : 'lrareterms';
+    case 'significant_terms':
+      return (mappings[node.field]?.type ?? 'keyword') === 'keyword' ? 'sigsterms' : 'siglterms';
     // Pipeline results are named by the result class Elasticsearch renders.
     case 'avg_bucket':
     case 'sum_bucket':

@@ -6,7 +6,9 @@
  */
 import { errors, EsError, limits } from '../common/index.js';
 import type { FieldMappings, Segment } from '../index/engine/segment.js';
-import { compileScript, fromJson, JDouble, parseScriptSpec, segmentDocLookup, toJson, type ScriptSpec, type Value } from '../index/script/index.js';
+import { compileScript, fromJson, JDouble, wallClock, parseScriptSpec, segmentDocLookup, toJson, type ScriptSpec, type Value } from '../index/script/index.js';
+import { wildcardMatch } from '../index/expression.js';
+import { renderRuntimeValues, runtimeValues, type RuntimeField } from '../index/script/runtime-fields.js';
 
 export interface ScriptField {
   readonly name: string;
@@ -16,9 +18,6 @@ export interface ScriptField {
 }
 
 const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
-
-/** The clock for the scripts' wall-clock budget. */
-const fetchClock = { nowMs: () => performance.now(), random: Math.random };
 
 export function parseScriptFields(value: unknown): readonly ScriptField[] | undefined {
   if (value === undefined) return undefined;
@@ -61,7 +60,7 @@ export function renderScriptFields(
     params.set('_source', fromJson(hit.source));
     let value: Value;
     try {
-      value = script.execute({ doc, params, _score: new JDouble(Number.isNaN(hit.score) ? 0 : hit.score) }, fetchClock);
+      value = script.execute({ doc, params, _score: new JDouble(Number.isNaN(hit.score) ? 0 : hit.score) }, wallClock);
     } catch (error) {
       if (field.ignoreFailure && error instanceof EsError) continue;
       throw error;
@@ -70,4 +69,31 @@ export function renderScriptFields(
     rendered[field.name] = Array.isArray(json) ? json : [json];
   }
   return rendered;
+}
+
+/** The runtime fields a hit's `fields` section asks for, computed for its document. */
+export function renderRuntimeFields(
+  fields: readonly RuntimeField[] | undefined,
+  requested: readonly { readonly pattern: string }[],
+  hit: { readonly segment: Segment; readonly doc: number; readonly source: unknown },
+  mappings: FieldMappings,
+  indexName: string,
+): Record<string, unknown[]> | undefined {
+  if (fields === undefined || requested.length === 0) return undefined;
+  const rendered: Record<string, unknown[]> = {};
+  for (const field of fields) {
+    if (!requested.some((request) => wildcardMatch(request.pattern, field.name))) continue;
+    const values = runtimeValues(field, hit.segment, mappings, indexName, hit.doc, () => hit.source);
+    if (values.length > 0) rendered[field.name] = renderRuntimeValues(field, values);
+  }
+  return rendered;
+}
+
+/** The index's runtime fields with the request's over them, by name. */
+export function mergeRuntimeFields(index: readonly RuntimeField[] | undefined, request: readonly RuntimeField[] | undefined): readonly RuntimeField[] | undefined {
+  if (index === undefined || index.length === 0) return request;
+  if (request === undefined || request.length === 0) return index;
+  const byName = new Map<string, RuntimeField>();
+  for (const field of [...index, ...request]) byName.set(field.name, field);
+  return [...byName.values()];
 }

@@ -248,6 +248,8 @@ export function parseSearchExtras(body: Json, request: SearchRequest, context: {
   if (extras.collapse !== undefined && context.scroll) problems.push('cannot use `collapse` in a scroll context');
   if (rescore.length > 0 && context.scroll) problems.push('using [rescore] is not allowed in a scroll context');
   if (problems.length > 0) throw errors.actionRequestValidation(problems);
+  // A scroll's pages are rendered from its kept hit list; suggestions and profiles are not kept with it.
+  if (context.scroll && (extras.suggest.length > 0 || extras.profile)) throw errors.illegalArgument('[suggest] and [profile] are not supported by Strait in a scroll context');
   if (rescore.length > 0 && request.sort !== undefined) throw errors.actionRequestValidation(['Cannot use [sort] option in conjunction with [rescore].']);
   if (extras.collapse !== undefined && rescore.length > 0) throw errors.actionRequestValidation(['cannot use `collapse` in conjunction with `rescore`']);
   if (extras.collapse !== undefined && request.searchAfter !== undefined) {
@@ -266,6 +268,18 @@ export function parseSearchExtras(body: Json, request: SearchRequest, context: {
   }
   const none = extras.indicesBoost.length === 0 && rescore.length === 0 && extras.slice === undefined && extras.collapse === undefined && !extras.profile && extras.suggest.length === 0;
   return none ? noSearchExtras : extras;
+}
+
+/**
+ * Features a cross-cluster search cannot give yet: their results are built after the merge of
+ * one cluster's shards (collapse groups, suggestions, profiles), and the cross-cluster merge
+ * does not carry them. Refused with a 400 rather than answered without them.
+ */
+export function rejectAcrossClusters(extras: SearchExtras): void {
+  const refused = [extras.collapse !== undefined ? 'collapse' : undefined, extras.suggest.length > 0 ? 'suggest' : undefined, extras.profile ? 'profile' : undefined].filter(
+    (name): name is string => name !== undefined,
+  );
+  if (refused.length > 0) throw errors.illegalArgument(`[${refused.join(', ')}] is not supported by Strait for searches that target remote clusters`);
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -44,6 +44,7 @@ import { explainDocument, renderExplanation } from './explain.js';
 import type { Weight } from '../index/query/index.js';
 import { fieldCaps, parseFieldCapsOptions, type FieldCapsIndex } from './field-caps.js';
 import { checkResultWindow, parseCount, parseSearch, type ParsedSearch } from './request.js';
+import { anyDocumentMatches } from './field-caps-filter.js';
 import { profileShard } from './profile.js';
 import { renderSuggest } from './suggest.js';
 import { expandCollapsed, mergeCollapsed, namedQueryMatcher, noSearchExtras, resolveIndicesBoost, shardRequest, shardResult, type CollapseSpec, type SearchExtras } from './search-extras.js';
@@ -54,6 +55,7 @@ import { decodePitId, encodePitId, parsePitKeepAlive, pitActions, PointInTimeReg
 import { checkpoint, TaskManager } from '../tasks/task-manager.js';
 import { routingLayoutOf } from '../index/routing.js';
 import { parseShardSelection, searchRoutingFor, selectShards } from './shard-selection.js';
+import { effectiveRuntimeFields, withRuntimeFields } from '../index/script/runtime-fields.js';
 
 /**
  * Runs a search's steps (a generator that yields before each shard's query phase) to the end at
@@ -349,6 +351,7 @@ export class SearchService {
       mappings: target.mappings,
       query,
       ...(target.fieldVisibility !== undefined ? { fieldVisibility: target.fieldVisibility } : {}),
+      runtimeFields: effectiveRuntimeFields(target.handle.metadata.mappings, undefined),
       nodeId: this.nodeId,
       // The query as the query phase ran it: alias filters, and the segments document and field
       // level security leave to the caller; planned once per shard, on the first explained hit.
@@ -375,8 +378,11 @@ export class SearchService {
 
   /** Runs one shard's query phase (post_filter narrows hits, not aggregations). */
   private queryShardPlain(target: Target, request: SearchRequest, postFilter: QueryNode | undefined, shardCount: number, nowMs: number): ShardResult {
-    const segments = target.segments;
-    const context = { mappings: target.mappings, indexName: target.indexName, shardKey: target.shardKey, nowMs, shardCount };
+    // Runtime fields join the segments as doc values and postings for this search only.
+    const runtimeFields = effectiveRuntimeFields(target.handle.metadata.mappings, request.runtimeFields);
+    const runtime = runtimeFields === undefined ? undefined : withRuntimeFields(target.segments, target.mappings, runtimeFields, target.indexName);
+    const segments = runtime?.segments ?? target.segments;
+    const context = { mappings: runtime?.mappings ?? target.mappings, indexName: target.indexName, shardKey: target.shardKey, nowMs, shardCount };
     const query = withFilter(request.query, target.aliasFilter);
     if (postFilter === undefined) return searchShard(segments, target.snapshot.stats, { ...request, query }, context);
     const hits = searchShard(segments, target.snapshot.stats, { ...request, query: withFilter(query, postFilter), aggregations: [] }, context);
@@ -836,11 +842,25 @@ export class SearchService {
       allows: (name) => access.allowsIndex(searchActions.fieldCaps, name),
       authorizeLiterals: (names) => access.indices(searchActions.fieldCaps, names),
     });
-    return handles.map((handle) => ({
+    const filter = parseFieldCapsOptions(input.params, input.body).indexFilter;
+    return handles.filter((handle) => filter === undefined || this.indexFilterMatches(handle, filter, access)).map((handle) => ({
       name: clusterAlias === undefined ? handle.name : `${clusterAlias}:${handle.name}`,
       // Field level security: field capabilities list only the fields the caller may read.
       mapping: visibleMapping(handle.mapping, access.readRestriction?.(searchActions.fieldCaps, handle.name, Object.keys(handle.metadata.aliases))?.fields),
     }));
+  }
+
+  /** `index_filter`: does a document of this index that the caller can see match? (field-caps-filter.ts) */
+  private indexFilterMatches(handle: IndexHandle, filter: QueryNode, access: SearchAuthorizer): boolean {
+    if (handle.metadata.state !== 'open' || handle.shards === undefined) return false;
+    const restriction = access.readRestriction?.(searchActions.fieldCaps, handle.name, Object.keys(handle.metadata.aliases));
+    const mappings = engineMappings(handle.mapping);
+    // Any shard holding a matching document is enough.
+    return this.searchers.snapshots(handle).some((snapshot) => {
+      const context = { stats: snapshot.stats, mappings, nowMs: this.nowMs(), indexName: handle.name };
+      const segments = visibleSegments(documentLevelSegments(snapshot.state.segments, restriction, context), restriction?.fields);
+      return anyDocumentMatches(filter, { ...context, segments, mappings: visibleEngineMappings(mappings, restriction?.fields) });
+    });
   }
 
   /** Does the expression match any index the caller may see? (`_resolve/cluster`'s matching_indices.) */

@@ -118,6 +118,8 @@ export const indexPrivileges: Readonly<Record<string, PrivilegeDefinition>> = {
       'indices:monitor/settings/get',
       'indices:admin/resolve/*',
       'indices:admin/xpack/ccr/*/info',
+      // "get data stream" is index metadata too (Elasticsearch's privileges page, view_index_metadata).
+      'indices:admin/data_stream/get',
     ],
   },
   monitor: { include: ['indices:monitor/*'] },

@@ -123,6 +123,11 @@ test('writes: op_type=create only, @timestamp required once; an index create on 
   assert.equal(indexOp.error.type, 'illegal_argument_exception');
   assert.equal(indexOp.error.reason, 'only write ops with an op_type of create are allowed in data streams');
   assert.equal((await call('PUT', '/simple-data-stream1/_create/1', { '@timestamp': '2020-12-13' })).status, 201);
+  const deleteByStream = await failure('DELETE', '/simple-data-stream1/_doc/1');
+  assert.equal(deleteByStream.statusCode, 400);
+  assert.equal(deleteByStream.error.reason, 'only write ops with an op_type of create are allowed in data streams');
+  const updateByStream = await failure('POST', '/simple-data-stream1/_update/1', { doc: { foo: 'baz' } });
+  assert.equal(updateByStream.error.reason, 'only write ops with an op_type of create are allowed in data streams');
   const noTimestamp = await failure('POST', '/simple-data-stream1/_doc', { foo: 'bar' });
   assert.equal(noTimestamp.statusCode, 400);
   assert.equal(noTimestamp.error.type, 'document_parsing_exception');
@@ -239,6 +244,32 @@ test('rollover of an alias (indices.rollover/10_basic): -000001 becomes -000002 
   assert.equal(concrete.error.reason, 'rollover target is a [concrete index] but one of [alias,data_stream] was expected');
 });
 
+test('rollover (indices.rollover 10_basic, 20, 30): the new name is checked even on dry_run, a missing target is a 404, max_size measures documents', async () => {
+  await client.indices.create({ index: 'applogs-1', aliases: { applogs_index: {}, applogs_search: {} } });
+  await client.indices.create({ index: 'applogs-000002' });
+  const exists = await failure('POST', '/applogs_search/_rollover?dry_run=true', { conditions: { max_docs: 1 } });
+  assert.equal(exists.statusCode, 400);
+  assert.equal(exists.error.type, 'resource_already_exists_exception');
+  assert.equal((await failure('POST', '/applogs_search/_rollover', { conditions: { max_docs: 1 } })).error.type, 'resource_already_exists_exception');
+  const invalid = await failure('POST', '/applogs_search/_rollover/invalid%7Cindex%7Cname?dry_run=true', { conditions: { max_docs: 1 } });
+  assert.equal(invalid.error.type, 'invalid_index_name_exception');
+  const missing = await failure('POST', '/non_existent/_rollover');
+  assert.equal(missing.statusCode, 404);
+  assert.equal(missing.error.reason, 'rollover target [non_existent] does not exist');
+
+  await client.indices.create({ index: 'sized-1', aliases: { sized: {} } });
+  await client.index({ index: 'sized-1', id: '1', document: { foo: 'hello world' }, refresh: true });
+  const large = await rawRequest(node, 'POST', '/sized/_rollover', { body: JSON.stringify({ conditions: { max_size: '100mb' } }), headers: { 'content-type': 'application/json' } });
+  assert.deepEqual(JSON.parse(large.text).conditions, { '[max_size: 100mb]': false });
+  assert.match(String(large.headers['warning']), /Use of the \[max_size\] rollover condition has been deprecated in favour of the \[max_primary_shard_size\] condition/);
+  const small = await client.indices.rollover({ alias: 'sized', conditions: { max_size: '10b' } });
+  assert.deepEqual(small.conditions, { '[max_size: 10b]': true });
+  assert.equal(small.rolled_over, true);
+  const empty = await client.indices.rollover({ alias: 'sized', conditions: { max_size: '1b' } });
+  assert.deepEqual(empty.conditions, { '[max_size: 1b]': false }, 'an empty index has no document bytes');
+  assert.equal(empty.rolled_over, false);
+});
+
 test('_data_stream/_stats counts backing indices, bytes and the newest @timestamp', async () => {
   const stats = await call('GET', '/_data_stream/logs-roll/_stats');
   assert.equal(stats.status, 200);
@@ -247,6 +278,11 @@ test('_data_stream/_stats counts backing indices, bytes and the newest @timestam
   assert.ok(stats.body.total_store_size_bytes > 0);
   assert.equal(stats.body.data_streams[0].data_stream, 'logs-roll');
   assert.equal(stats.body.data_streams[0].maximum_timestamp, Date.parse('2021-01-02T00:00:00Z'));
+  // 120_data_streams_stats: epoch milliseconds count too; an empty stream's maximum is 0.
+  await client.index({ index: 'logs-epoch', op_type: 'create', document: { '@timestamp': 1593639273740 }, refresh: true });
+  assert.equal((await call('GET', '/_data_stream/logs-epoch/_stats')).body.data_streams[0].maximum_timestamp, 1593639273740);
+  await client.indices.createDataStream({ name: 'logs-empty' });
+  assert.equal((await call('GET', '/_data_stream/logs-empty/_stats')).body.data_streams[0].maximum_timestamp, 0);
   const all = await client.indices.dataStreamsStats({ name: '*' });
   assert.ok(all.data_stream_count >= 4);
 });
@@ -303,6 +339,52 @@ test('a log shipper (issue 15): bulk creates into a data stream through its temp
   const backingIndex = verbose.body.data_streams[0].indices[0].index_name as string;
   const got = await client.indices.get({ index: 'logs-shipper-default' });
   assert.equal((got[backingIndex] as any).data_stream, 'logs-shipper-default', 'GET /{index} names the data stream of a backing index');
+});
+
+test('require_data_stream (190_require_data_stream): the target must be a data stream or auto-create as one', async () => {
+  await client.indices.putIndexTemplate({ name: 'ds-template', index_patterns: ['ds-*'], template: { settings: { number_of_replicas: 0 } }, data_stream: {}, allow_auto_create: true });
+  const created = await call('POST', '/ds-test/_doc?require_data_stream=true', { '@timestamp': '2022-12-12', foo: 'bar' });
+  assert.equal(created.status, 201);
+  const noTemplate = await failure('POST', '/index-test/_doc?require_data_stream=true', { '@timestamp': '2022-12-12' });
+  assert.equal(noTemplate.statusCode, 404);
+  assert.equal(noTemplate.error.type, 'index_not_found_exception');
+  assert.equal(noTemplate.error.reason, 'no such index [index-test] and the index creation request requires a data stream, but no matching index template with data stream template was found for it');
+  assert.equal((await call('HEAD', '/index-test')).status, 404, 'nothing was created');
+  assert.equal((await call('POST', '/other-index/_doc?require_data_stream=false', { '@timestamp': '2022-12-12' })).status, 201);
+  const notStream = await failure('POST', '/other-index/_doc?require_data_stream=true', { '@timestamp': '2022-12-12' });
+  assert.equal(notStream.statusCode, 404);
+  assert.match(notStream.error.reason, /is not a data stream/);
+
+  const bulk = await call(
+    'POST',
+    '/_bulk?refresh=true&require_data_stream=true',
+    [{ index: { _index: 'new_index_not_created' } }, { f: 1 }, { index: { _index: 'new_index_created', require_data_stream: false } }, { f: 2 }, { index: { _index: 'ds-other', op_type: 'create' } }, { '@timestamp': '2024-01-01' }],
+    true,
+  );
+  assert.equal(bulk.body.errors, true);
+  assert.equal(bulk.body.items[0].index.status, 404);
+  assert.equal(bulk.body.items[0].index.error.type, 'index_not_found_exception');
+  assert.equal(
+    bulk.body.items[0].index.error.reason,
+    'no such index [new_index_not_created] and the index creation request requires a data stream, but no matching index template with data stream template was found for it',
+  );
+  assert.equal(bulk.body.items[1].index.result, 'created');
+  assert.equal(bulk.body.items[2].index?.result ?? bulk.body.items[2].create?.result, 'created');
+});
+
+test('privileges on the data stream name cover its backing indices (security: "Data stream privileges")', async () => {
+  await client.security.putRole({ name: 'logs_writer', indices: [{ names: ['logs-sec*'], privileges: ['create_doc', 'auto_configure', 'read', 'view_index_metadata'] }] });
+  await client.security.putUser({ username: 'shipper', password: 'shipper-password', roles: ['logs_writer'] });
+  const shipper = node.client({ username: 'shipper', password: 'shipper-password' });
+  const written = await shipper.index({ index: 'logs-sec', document: { '@timestamp': '2024-01-01', msg: 'hi' }, op_type: 'create', refresh: true });
+  assert.match(written._index, BACKING('logs-sec', 1));
+  assert.equal((await shipper.search({ index: 'logs-sec' })).hits.hits.length, 1);
+  assert.equal((await shipper.count({ index: 'logs-sec*' })).count, 1);
+  assert.equal((await shipper.indices.getDataStream({ name: 'logs-sec' })).data_streams.length, 1);
+  const others = await shipper.indices.getDataStream({ name: '*' });
+  assert.deepEqual(others.data_streams.map((entry) => entry.name), ['logs-sec'], 'a wildcard lists only the streams the caller may see');
+  const denied = await shipper.search({ index: 'logs-roll' }, { meta: true, ignore: [403] });
+  assert.equal(denied.statusCode, 403);
 });
 
 test('data streams survive a restart: the write index, generation and searches stay', async () => {

@@ -277,3 +277,52 @@ test('date_index_name sends the document to the index its date names (100_date_i
   assert.equal(indexed._index, 'events-2016-04-01');
   assert.deepEqual((await admin.get({ index: 'events-2016-04-01', id: '1' }))._source, { date: '1461587040' });
 });
+
+test('default pipeline through an alias and a scripted upsert; an empty pipeline name is a validation error (200_default_pipeline.yml)', async () => {
+  await admin.ingest.putPipeline({ id: 'bytes_p', processors: [{ bytes: { field: 'bytes_source_field', target_field: 'bytes_target_field' } }] });
+  await admin.indices.create({ index: 'bytes_index', settings: { index: { default_pipeline: 'bytes_p' } }, aliases: { bytes_alias: {} } });
+  await admin.index({ index: 'bytes_alias', id: '2', document: { bytes_source_field: '1kb' } });
+  assert.equal(((await admin.get({ index: 'bytes_index', id: '2' }))._source as any).bytes_target_field, 1024);
+  await admin.update({ index: 'bytes_index', id: '4', script: { source: "ctx._source.bytes_source_field = '1kb'", lang: 'painless' }, upsert: {}, scripted_upsert: true });
+  const scripted = (await admin.get({ index: 'bytes_index', id: '4' }))._source as any;
+  assert.equal(scripted.bytes_source_field, '1kb');
+  const empty = await raw('PUT', '/bytes_index/_doc/10?pipeline=', { bytes_source_field: '1kb' });
+  assert.equal(empty.status, 400);
+  assert.equal(empty.body.error.type, 'action_request_validation_exception');
+  assert.equal(empty.body.error.reason, 'Validation Failed: 1: pipeline cannot be an empty string;');
+});
+
+test('GET /_nodes lists the ingest processor types this node runs (10_basic.yml)', async () => {
+  const info = (await admin.nodes.info()) as any;
+  const types = (Object.values(info.nodes)[0] as any).ingest.processors.map((processor: { type: string }) => processor.type);
+  for (const type of ['append', 'bytes', 'convert', 'date', 'date_index_name', 'dissect', 'dot_expander', 'fail', 'foreach', 'grok', 'gsub', 'join', 'json', 'kv', 'lowercase', 'remove', 'rename', 'script', 'set', 'sort', 'split', 'trim', 'uppercase']) {
+    assert.ok(types.includes(type), type);
+  }
+  assert.ok(!types.includes('user_agent'));
+});
+
+test('a pipeline larger than the size limit is refused and not stored (25_pipeline_limits.yml; limits.ingestPipelineBytesMax)', async () => {
+  const big = await raw('PUT', '/_ingest/pipeline/too_big', { description: 'x'.repeat(1024 * 1024 + 1), processors: [] });
+  assert.equal(big.status, 400);
+  assert.equal(big.body.error.type, 'illegal_argument_exception');
+  assert.match(big.body.error.reason, /max_pipeline_size/);
+  assert.equal((await raw('GET', '/_ingest/pipeline/too_big')).status, 404);
+});
+
+test('list_executed_pipelines lists the pipelines that ran, on index and in bulk items', async () => {
+  await admin.ingest.putPipeline({ id: 'listed_default', processors: [{ set: { field: 'd', value: 1 } }] });
+  await admin.ingest.putPipeline({ id: 'listed_final', processors: [{ set: { field: 'f', value: 1 } }] });
+  await admin.indices.create({ index: 'listed_index', settings: { index: { default_pipeline: 'listed_default', final_pipeline: 'listed_final' } } });
+  const single = await raw('PUT', '/listed_index/_doc/1?list_executed_pipelines=true', { a: 1 });
+  assert.deepEqual(single.body.executed_pipelines, ['listed_default', 'listed_final']);
+  const bulk = await raw('POST', '/_bulk', [
+    JSON.stringify({ delete: { _index: 'listed_index', _id: 'none' } }),
+    JSON.stringify({ index: { _index: 'listed_index', _id: '2', list_executed_pipelines: true } }),
+    JSON.stringify({ a: 2 }),
+    JSON.stringify({ index: { _index: 'listed_index', _id: '3' } }),
+    JSON.stringify({ a: 3 }),
+    '',
+  ].join('\n'));
+  assert.deepEqual(bulk.body.items[1].index.executed_pipelines, ['listed_default', 'listed_final']);
+  assert.equal(bulk.body.items[2].index.executed_pipelines, undefined);
+});

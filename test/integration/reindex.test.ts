@@ -9,7 +9,12 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Client } from '@elastic/elasticsearch';
-import { makeCa, rawRequest, startNode, type StartedNode } from '../harness/cluster.js';
+import { readFileSync } from 'node:fs';
+import https from 'node:https';
+import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+import type { TLSSocket } from 'node:tls';
+import { makeCa, makeNodeCertificate, makeTempDir, rawRequest, runCli, startNode, type Certificates, type StartedNode } from '../harness/cluster.js';
 
 let local: StartedNode;
 let remote: StartedNode;
@@ -22,8 +27,10 @@ const REMOTE_PASSWORD = 'remote-password-42';
 /** A finished task whose result the last test reads again after a restart. */
 let keptTaskId: string | undefined;
 
+let ca: Certificates;
+
 before(async () => {
-  const ca = makeCa();
+  ca = makeCa();
   [remote, local] = await Promise.all([
     startNode({ ca, clusterName: 'remote-cluster', nodeName: 'remote-1', password: REMOTE_PASSWORD }),
     startNode({
@@ -31,7 +38,14 @@ before(async () => {
       clusterName: 'local-cluster',
       nodeName: 'local-1',
       // Only the loopback address is allowed as a remote source; the harness CA is trusted for its HTTPS.
-      yaml: ['reindex.remote.whitelist: ["127.0.0.1:*"]', 'reindex.ssl.certificate_authorities: [certs/ca.crt]', 'reindex.ssl.verification_mode: full'].join('\n'),
+      // It presents its node certificate to remotes that ask for a client certificate.
+      yaml: [
+        'reindex.remote.whitelist: ["127.0.0.1:*"]',
+        'reindex.ssl.certificate_authorities: [certs/ca.crt]',
+        'reindex.ssl.verification_mode: full',
+        'reindex.ssl.certificate: certs/node.crt',
+        'reindex.ssl.key: certs/node.key',
+      ].join('\n'),
     }),
   ]);
   admin = local.client();
@@ -124,15 +138,13 @@ test('reindex: routing keep, discard and =value; version_type external (reindex/
   assert.equal((await admin.get({ index: 'version-newer', id: '1' }))._version, 2);
 });
 
-test('reindex: refusals before any write (reindex/20_validation.yml, 85_scripting.yml broken script; pipelines not yet in Strait)', async () => {
+test('reindex: refusals before any write (reindex/20_validation.yml, 85_scripting.yml broken script)', async () => {
   await seed(admin, 'refuse-src', { '1': { text: 'test' } });
   const self = await call('POST', '/_reindex', { source: { index: 'refuse-src' }, dest: { index: 'refuse-src' } });
   assert.deepEqual([self.status, self.body.error.type], [400, 'action_request_validation_exception']);
   assert.match(self.body.error.reason, /reindex cannot write into an index its reading from \[refuse-src\]/);
   const script = await call('POST', '/_reindex', { source: { index: 'refuse-src' }, dest: { index: 'refuse-d' }, script: { lang: 'painless', source: 'syntax errors are fun!' } });
   assert.deepEqual([script.status, script.body.error.type, script.body.error.reason], [400, 'script_exception', 'compile error']);
-  const pipeline = await call('POST', '/_reindex', { source: { index: 'refuse-src' }, dest: { index: 'refuse-d', pipeline: 'p' } });
-  assert.deepEqual([pipeline.status, pipeline.body.error.type], [400, 'illegal_argument_exception']);
   const missing = await call('POST', '/_reindex', { source: { index: 'no-such-index' }, dest: { index: 'refuse-d' } });
   assert.deepEqual([missing.status, missing.body.error.type], [404, 'index_not_found_exception']);
   const rps = await call('POST', '/_reindex?requests_per_second=0', { source: { index: 'refuse-src' }, dest: { index: 'refuse-d' } });
@@ -187,6 +199,24 @@ test('reindex and update by query with a script: modify, route, noop, delete, an
   assert.deepEqual([readOnly.status, readOnly.body.error.type], [400, 'script_exception']);
 });
 
+test('ingest pipelines: dest.pipeline, the destination default pipeline, update by query pipeline (docs-reindex.html#reindex-with-an-ingest-pipeline)', async () => {
+  await seed(admin, 'pipe-src', { '1': { text: 'test' } });
+  await admin.ingest.putPipeline({ id: 'tag-reindexed', processors: [{ set: { field: 'reindexed', value: true } }] });
+  await admin.ingest.putPipeline({ id: 'tag-default', processors: [{ set: { field: 'defaulted', value: true } }] });
+  const named = await call('POST', '/_reindex?refresh=true', { source: { index: 'pipe-src' }, dest: { index: 'pipe-named', pipeline: 'tag-reindexed' } });
+  assert.deepEqual([named.status, named.body.created], [200, 1]);
+  assert.deepEqual((await admin.get({ index: 'pipe-named', id: '1' }))._source, { text: 'test', reindexed: true });
+  await admin.indices.create({ index: 'pipe-default', settings: { 'index.default_pipeline': 'tag-default' } });
+  await call('POST', '/_reindex?refresh=true', { source: { index: 'pipe-src' }, dest: { index: 'pipe-default' } });
+  assert.deepEqual((await admin.get({ index: 'pipe-default', id: '1' }))._source, { text: 'test', defaulted: true });
+  const missing = await call('POST', '/_reindex', { source: { index: 'pipe-src' }, dest: { index: 'pipe-missing', pipeline: 'no-such-pipeline' } });
+  assert.equal(missing.status, 400);
+  assert.match(missing.body.failures[0].cause.reason, /pipeline with id \[no-such-pipeline\] does not exist/);
+  const byQuery = await call('POST', '/pipe-src/_update_by_query?refresh=true&pipeline=tag-reindexed');
+  assert.deepEqual([byQuery.status, byQuery.body.updated], [200, 1]);
+  assert.deepEqual((await admin.get({ index: 'pipe-src', id: '1' }))._source, { text: 'test', reindexed: true });
+});
+
 test('reindex: wait_for_active_shards beyond the copies one node holds fails after the timeout (reindex/60_wait_for_active_shards.yml)', async () => {
   await seed(admin, 'active-src', { '1': { text: 'test' } });
   await admin.indices.create({ index: 'active-dest', settings: { number_of_replicas: 5 } });
@@ -238,6 +268,22 @@ test('reindex as a task: wait_for_completion=false, GET /_tasks/{id} with status
   const again = await call('GET', `/_tasks/${started.body.task}`);
   assert.deepEqual([again.status, again.body.completed, again.body.response.created], [200, true, 4]);
   keptTaskId = started.body.task;
+});
+
+test('the official client: reindex, tasks.get, reindexRethrottle, deleteByQueryRethrottle (docs-reindex.html, tasks.html)', async () => {
+  await seed(admin, 'client-src', { '1': { text: 'a' }, '2': { text: 'b' } });
+  const copied = await admin.reindex({ source: { index: 'client-src' }, dest: { index: 'client-dest' }, refresh: true });
+  assert.deepEqual([copied.created, copied.total, copied.failures], [2, 2, []]);
+  const started = await admin.reindex({ source: { index: 'client-src', size: 1 }, dest: { index: 'client-slow' }, requests_per_second: 0.00000001, wait_for_completion: false });
+  const rethrottled = await admin.reindexRethrottle({ task_id: String(started.task), requests_per_second: -1 });
+  assert.ok(rethrottled.nodes !== undefined);
+  const done = await admin.tasks.get({ task_id: String(started.task), wait_for_completion: true, timeout: '30s' });
+  assert.equal(done.completed, true);
+  assert.equal((done.response as { created: number }).created, 2);
+  const deleting = await admin.deleteByQuery({ index: 'client-dest', query: { match_all: {} }, scroll_size: 1, requests_per_second: 0.00000001, wait_for_completion: false });
+  await admin.deleteByQueryRethrottle({ task_id: String(deleting.task), requests_per_second: -1 });
+  const deleted = await admin.tasks.get({ task_id: String(deleting.task), wait_for_completion: true, timeout: '30s' });
+  assert.equal((deleted.response as { deleted: number }).deleted, 2);
 });
 
 test('throttling: requests_per_second waits between batches; rethrottle to -1 finishes at once (reindex/70_throttle.yml)', async () => {
@@ -329,6 +375,17 @@ test('security: the reindex reads as the caller (read on source) and writes as t
   assert.equal(unwritable.status, 403);
   assert.equal(unwritable.body.failures[0].cause.type, 'security_exception');
   assert.equal(await admin.indices.exists({ index: 'sec-other' }), false);
+  // Document and field level security apply to what the reindex reads, as to any search of the caller.
+  await seed(admin, 'sec-dls', { '1': { text: 'visible', secret: 's1' }, '2': { text: 'hidden', secret: 's2' } });
+  await admin.security.putRole({
+    name: 'reindexer_dls',
+    indices: [{ names: ['sec-dls'], privileges: ['read'], query: { term: { 'text.keyword': 'visible' } }, field_security: { grant: ['text'] } }, { names: ['sec-dest*'], privileges: ['write', 'create_index'] }],
+  });
+  await admin.security.putUser({ username: 'dls_reindexer', password: 'dls-reindexer-password', roles: ['reindexer_dls'] });
+  const dlsAuth = { authorization: `Basic ${Buffer.from('dls_reindexer:dls-reindexer-password').toString('base64')}` };
+  const restricted = await call('POST', '/_reindex?refresh=true', { source: { index: 'sec-dls' }, dest: { index: 'sec-dest-dls' } }, dlsAuth);
+  assert.deepEqual([restricted.status, restricted.body.created], [200, 1]);
+  assert.deepEqual((await admin.get({ index: 'sec-dest-dls', id: '1' }))._source, { text: 'visible' });
 });
 
 test('reindex from a remote Strait over HTTPS: basic auth, API key header, query, _source, max_docs, routing (reindex/90_remote.yml)', async () => {
@@ -388,9 +445,61 @@ test('reindex from remote: not whitelisted, unreachable, bad credentials; creden
   }
 });
 
+/**
+ * An HTTPS endpoint that only checks TLS: it requires a client certificate from the harness CA,
+ * records who presented it, and answers the two scroll requests a reindex sends.
+ */
+async function tlsCheckingSource(certificateName: string, dns: string): Promise<{ port: number; clients: string[]; close: () => Promise<void> }> {
+  const dir = makeTempDir('strait-tls-source-');
+  if (dns === 'localhost') makeNodeCertificate(ca, dir, certificateName);
+  else {
+    const made = runCli(['certutil', 'cert', '--ca-cert', ca.caCert, '--ca-key', ca.caKey, '--name', certificateName, '--dns', dns, '--out', dir]);
+    assert.equal(made.status, 0, made.stderr);
+  }
+  const clients: string[] = [];
+  const server = https.createServer(
+    { key: readFileSync(path.join(dir, `${certificateName}.key`)), cert: readFileSync(path.join(dir, `${certificateName}.crt`)), ca: ca.caPem, requestCert: true, rejectUnauthorized: true },
+    (request, response) => {
+      clients.push(String((request.socket as TLSSocket).getPeerCertificate().subject?.CN));
+      request.resume();
+      const first = request.url?.includes('/_search?') === true;
+      const body = request.method === 'DELETE' ? { succeeded: true, num_freed: 1 } : { _scroll_id: 'scroll-1', hits: { total: { value: 1, relation: 'eq' }, hits: first ? [{ _index: 'tls-src', _id: 'tls-1', _version: 1, _source: { over: 'mutual tls' } }] : [] } };
+      response.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+    },
+  );
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return { port: (server.address() as AddressInfo).port, clients, close: () => new Promise((resolve) => server.close(() => resolve())) };
+}
+
+test('reindex.ssl.*: the remote certificate is verified (host name included) and the client certificate is presented (docs-reindex.html#reindex-ssl)', async () => {
+  const trusted = await tlsCheckingSource('stand-in', 'localhost');
+  try {
+    const copied = await call('POST', '/_reindex?refresh=true', { source: { remote: { host: `https://127.0.0.1:${trusted.port}` }, index: 'tls-src' }, dest: { index: 'from-tls' } });
+    assert.deepEqual([copied.status, copied.body.created], [200, 1], JSON.stringify(copied.body));
+    assert.deepEqual((await admin.get({ index: 'from-tls', id: 'tls-1' }))._source, { over: 'mutual tls' });
+    assert.ok(trusted.clients.length >= 2 && trusted.clients.every((name) => name === 'node'), trusted.clients.join(','));
+  } finally {
+    await trusted.close();
+  }
+  // verification_mode full: a certificate for another host name is refused before anything is sent.
+  const mismatched = await tlsCheckingSource('elsewhere', 'other.example');
+  try {
+    const refused = await call('POST', '/_reindex', { source: { remote: { host: `https://127.0.0.1:${mismatched.port}` }, index: 'tls-src' }, dest: { index: 'from-tls-mismatch' } });
+    assert.equal(refused.body.error.type, 'connect_exception');
+    assert.deepEqual(mismatched.clients, []);
+  } finally {
+    await mismatched.close();
+  }
+});
+
 test('a kept task result outlives a node restart; new tasks do not reuse its id (tasks.html, the .tasks index)', async () => {
   assert.ok(keptTaskId !== undefined);
+  // A throttled reindex still running does not hold the node up when it stops: closing cancels it.
+  const slow = await call('POST', '/_reindex?requests_per_second=0.00000001&wait_for_completion=false', { source: { index: 'task-src', size: 1 }, dest: { index: 'task-slow' } });
+  assert.match(slow.body.task, /:\d+$/);
+  const stopStarted = Date.now();
   local = await local.restart();
+  assert.ok(Date.now() - stopStarted < 20_000);
   admin = local.client();
   const kept = await call('GET', `/_tasks/${keptTaskId}`);
   assert.deepEqual([kept.status, kept.body.completed, kept.body.response.created, kept.body.task.description], [200, true, 4, 'reindex from [task-src] to [task-dest]']);

@@ -105,7 +105,7 @@ test('update: compile and runtime errors are 400 script_exception with script_st
   assert.equal(runtime.status, 400);
   assert.equal(runtime.body['error']['reason'], 'runtime error');
   assert.deepEqual(runtime.body['error']['caused_by'], { type: 'arithmetic_exception', reason: '/ by zero' });
-  const loop = await call('POST', '/books/_update/2', { script: 'while (true) { ctx._source.counter++ }' });
+  const loop = await call('POST', '/books/_update/2', { script: 'while (ctx._source.counter > 0) { ctx._source.counter++ }' });
   assert.equal(loop.status, 400);
   assert.equal(loop.body['error']['caused_by']['type'], 'painless_error');
   const lang = await call('POST', '/books/_update/2', { script: { source: '1', lang: 'expression' } });
@@ -230,4 +230,55 @@ test('_update_by_query with a script (clients-tests update_by_query/10_basic.yml
   assert.equal((await source('people', '2'))?.['age'], 40);
   const noop = await call('POST', '/people/_update_by_query?refresh=true', { script: "ctx.op = 'noop'" });
   assert.equal(noop.body['noops'], 2);
+});
+
+test('runtime_mappings: emitted values are queryable, aggregatable, sortable and returned in fields; source-backed without a script', async () => {
+  const runtime_mappings = {
+    decade: { type: 'long', script: { source: "if (doc['year'].size() > 0) { emit(doc['year'].value / 10 * 10) }" } },
+    label: { type: 'keyword', script: "if (doc['tag'].size() > 0) { emit(doc['tag'].value.toUpperCase()) }" },
+    counter: { type: 'long' },
+  };
+  const filtered = await call('POST', '/books/_search', { runtime_mappings, query: { term: { label: 'ANIMAL' } }, sort: [{ decade: 'desc' }], fields: ['decade', 'label'] });
+  assert.equal(filtered.status, 200);
+  const hits = filtered.body['hits']['hits'] as Json[];
+  assert.deepEqual(hits.map((hit) => [hit['_id'], hit['sort'], hit['fields']]), [
+    ['2', [2000], { decade: [2000], label: ['ANIMAL'] }],
+    ['1', [1990], { decade: [1990], label: ['ANIMAL'] }],
+  ]);
+  assert.equal(hits[0]!['_score'], null);
+  const scored = await call('POST', '/books/_search', { runtime_mappings, query: { range: { decade: { gte: 2000 } } } });
+  assert.deepEqual((scored.body['hits']['hits'] as Json[]).map((hit) => hit['_score']), [1, 1]);
+  const aggs = await call('POST', '/books/_search', { runtime_mappings, size: 0, aggs: { decades: { terms: { field: 'decade' } }, total: { sum: { field: 'counter' } } } });
+  assert.deepEqual(aggs.body['aggregations']['decades']['buckets'], [
+    { key: 1990, doc_count: 1 },
+    { key: 2000, doc_count: 1 },
+    { key: 2010, doc_count: 1 },
+  ]);
+  assert.equal(typeof aggs.body['aggregations']['total']['value'], 'number');
+  const wrongType = await call('POST', '/books/_search', { runtime_mappings: { bad: { type: 'long', script: "emit('x')" } }, query: { exists: { field: 'bad' } } });
+  assert.equal(wrongType.status, 400);
+  assert.equal(wrongType.body['error']['root_cause'][0]['type'], 'script_exception');
+  const unsupported = await call('POST', '/books/_search', { runtime_mappings: { ip: { type: 'ip' } } });
+  assert.equal(unsupported.status, 400);
+});
+
+test('runtime fields in the index mapping (`runtime`): checked when put, searched like runtime_mappings, overridden by the request', async () => {
+  const created = await call('PUT', '/events', {
+    mappings: {
+      runtime: { day_of_week: { type: 'keyword', script: "emit(doc['@timestamp'].value.getDayOfMonth() % 2 == 0 ? 'even' : 'odd')" } },
+      properties: { '@timestamp': { type: 'date' } },
+    },
+  });
+  assert.equal(created.status, 200);
+  await call('PUT', '/events/_doc/1', { '@timestamp': '2024-01-02T00:00:00Z' });
+  await call('PUT', '/events/_doc/2?refresh=true', { '@timestamp': '2024-01-03T00:00:00Z' });
+  const even = await call('POST', '/events/_search', { query: { term: { day_of_week: 'even' } }, fields: ['day_of_week'] });
+  assert.deepEqual((even.body['hits']['hits'] as Json[]).map((hit) => [hit['_id'], hit['fields']]), [['1', { day_of_week: ['even'] }]]);
+  const overridden = await call('POST', '/events/_search', { runtime_mappings: { day_of_week: { type: 'keyword', script: "emit('always')" } }, query: { term: { day_of_week: 'always' } } });
+  assert.equal(overridden.body['hits']['total']['value'], 2);
+  const bad = await call('PUT', '/events-bad', { mappings: { runtime: { broken: { type: 'long', script: 'emit(' } } } });
+  assert.equal(bad.status, 400);
+  assert.equal(bad.body['error']['type'], 'script_exception');
+  const badType = await call('PUT', '/events-bad', { mappings: { runtime: { broken: { type: 'nope' } } } });
+  assert.equal(badType.status, 400);
 });

@@ -53,6 +53,9 @@ test('put and get a composable template (10_basic "Put index template"): setting
   assert.deepEqual(template.composed_of, []);
   assert.equal(await client.indices.existsIndexTemplate({ name: 'basic' }), true);
   assert.equal(await client.indices.existsIndexTemplate({ name: 'nothing-here' }), false);
+  assert.equal((await call('HEAD', '/_index_template/nothing-*')).status, 404, 'a wildcard matching nothing does not exist');
+  assert.equal((await call('HEAD', '/_index_template/bas*')).status, 200);
+  assert.equal((await call('HEAD', '/_component_template/nothing-*')).status, 404);
 });
 
 test('aliases in a template: routing splits into index_routing and search_routing, filters kept', async () => {
@@ -182,6 +185,9 @@ test('component templates: get, wildcard get, 404 for a missing name, and no del
   const got = await client.cluster.getComponentTemplate({ name: 'ct_*' });
   assert.deepEqual(got.component_templates.map((entry) => entry.name), ['ct_high', 'ct_low']);
   assert.equal((got.component_templates[1]!.component_template.template as any).settings.index.number_of_replicas, '1');
+  const local = await call('GET', '/_component_template?local=true');
+  assert.equal(local.status, 200);
+  assert.match(String(local.headers['warning']), /the \[\?local\] query parameter to this API has no effect, is now deprecated/);
   const missing = await failure('GET', '/_component_template/absent');
   assert.equal(missing.statusCode, 404);
   assert.equal(missing.error.type, 'resource_not_found_exception');
@@ -273,12 +279,20 @@ test('legacy templates: put with order, get, HEAD, merged by order, and a compos
   assert.deepEqual(merged.mappings.properties.a, { type: 'keyword' }, 'the lower order still contributes');
   assert.deepEqual(merged.aliases.legacy_alias, {});
 
-  const withLegacyOverlap = await call('PUT', '/_index_template/beats-legacy', { index_patterns: ['legacy-c*'], template: { settings: { number_of_shards: 1 } } });
+  const withLegacyOverlap = await call('PUT', '/_index_template/beats-legacy', { index_patterns: ['legacy-c*'], priority: 10, template: { settings: { number_of_shards: 1 } } });
   assert.match(String(withLegacyOverlap.headers['warning']), /index template \[beats-legacy\] has index patterns \[legacy-c\*\] matching patterns from existing older templates \[legacy-low\]/);
   await client.indices.create({ index: 'legacy-cat' });
   const composed = (await client.indices.get({ index: 'legacy-cat' }))['legacy-cat'] as any;
   assert.equal(composed.settings.index.number_of_shards, '1');
   assert.equal(composed.mappings.properties, undefined, 'legacy templates do not apply under a composable one');
+  // indices.simulate_index_template 10_basic "overlapping legacy and composable templates": legacy first, then composable.
+  await client.indices.putIndexTemplate({ name: 'beats-low', index_patterns: ['legacy-c*'], priority: 1 });
+  const simulated = await call('POST', '/_index_template/_simulate_index/legacy-cow');
+  assert.equal(simulated.body.template.settings.index.number_of_shards, '1');
+  assert.deepEqual(simulated.body.overlapping, [
+    { name: 'legacy-low', index_patterns: ['legacy-*'] },
+    { name: 'beats-low', index_patterns: ['legacy-c*'] },
+  ]);
 
   const create = await failure('PUT', '/_template/legacy-low?create=true', { index_patterns: ['x'] });
   assert.equal(create.error.reason, 'index_template [legacy-low] already exists');

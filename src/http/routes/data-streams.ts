@@ -8,8 +8,10 @@ import type { DataStreamService, StreamAccess } from '../../index/data-stream-se
 import { parseIndicesOptions, type IndicesOptions } from '../../index/expression.js';
 import { booleanParam } from '../request.js';
 import type { RequestContext, RestRequest, Route } from '../route.js';
+import { warningHeader } from './templates.js';
 
 const MASTER = ['master_timeout', 'timeout'];
+
 
 /** GetDataStreamAction and DeleteDataStreamAction's defaults: open and closed, not hidden. */
 const streamOptions: IndicesOptions = { ignoreUnavailable: false, allowNoIndices: true, expandWildcards: new Set(['open', 'closed']) };
@@ -44,10 +46,8 @@ export function dataStreamRoutes(streams: DataStreamService): readonly Route[] {
     const target = request.params['index']!;
     context.authorize.indices('indices:admin/rollover', [target]);
     if (booleanParam(request.query['lazy'])) throw errors.illegalArgument('[lazy] rollover is not supported by Strait');
-    return {
-      status: 200,
-      body: streams.rollover({ target, newIndex: request.params['new_index'], body: optionalObjectBody(request), dryRun: booleanParam(request.query['dry_run']) }),
-    };
+    const { body, warnings } = streams.rollover({ target, newIndex: request.params['new_index'], body: optionalObjectBody(request), dryRun: booleanParam(request.query['dry_run']) });
+    return { status: 200, body, ...(warnings.length > 0 ? { headers: { Warning: warnings.map(warningHeader).join(', ') } } : {}) };
   };
   const rolloverParams = ['dry_run', 'lazy', 'wait_for_active_shards', ...MASTER];
   return [

@@ -79,6 +79,28 @@ function checkPipeline(request: RestRequest): void {
   if (pipeline !== undefined && pipeline !== '_none') throw pipelineNotSupported(pipeline);
 }
 
+/**
+ * `list_executed_pipelines` (the request parameter or an item's metadata): index and create items
+ * that were written list the pipelines that ran on them, as Elasticsearch's bulk answer does.
+ */
+function listExecutedPipelines(
+  request: RestRequest,
+  items: readonly { readonly operation: string; readonly metadata: Readonly<Record<string, unknown>> }[],
+  results: Record<string, Record<string, unknown>>[],
+  executed: readonly (readonly string[])[],
+): void {
+  const all = booleanParam(request.query['list_executed_pipelines']);
+  let ingested = 0;
+  items.forEach((item, position) => {
+    if (item.operation === 'delete') return;
+    const pipelines = executed[ingested++];
+    const listed = all || item.metadata['list_executed_pipelines'] === true;
+    const answer = results[position]?.[item.operation];
+    if (!listed || pipelines === undefined || answer === undefined || answer['error'] !== undefined || item.operation === 'update') return;
+    answer['executed_pipelines'] = pipelines;
+  });
+}
+
 function storedFieldsOf(value: string | undefined): string[] | undefined {
   return value === undefined ? undefined : value.split(',').filter((field) => field !== '');
 }
@@ -117,9 +139,12 @@ export function documentRoutes(service: IndicesService, ingest?: IngestService):
       // Without an id the write is a create unless op_type says otherwise (RestIndexAction's AutoIdHandler).
       opType: opType ?? (requested as 'index' | 'create' | undefined) ?? (request.params['id'] === undefined ? 'create' : 'index'),
       requireAlias: booleanParam(request.query['require_alias']),
+      requireDataStream: booleanParam(request.query['require_data_stream']),
       authorizeCreate: (name) => context.authorize.indices('indices:admin/auto_create', [name]),
     });
-    return afterWrite(service, outcome, refresh);
+    const response = afterWrite(service, outcome, refresh);
+    if (!booleanParam(request.query['list_executed_pipelines'])) return response;
+    return { ...response, body: { ...(response.body as Record<string, unknown>), executed_pipelines: write?.pipelines ?? [] } };
   };
 
   const get = (request: RestRequest, context: RequestContext, sourceOnly: boolean): RestResponse => {
@@ -156,6 +181,7 @@ export function documentRoutes(service: IndicesService, ingest?: IngestService):
     const refresh = parseRefresh(request.query['refresh']);
     const querySource = SOURCE_PARAMS.some((name) => request.query[name] !== undefined) ? sourceFilterFromQuery(request.query) : undefined;
     const defaults = {
+      requireDataStream: booleanParam(request.query['require_data_stream']),
       index: defaultIndex,
       requireAlias: booleanParam(request.query['require_alias']),
       sourceFilter: querySource,
@@ -164,7 +190,13 @@ export function documentRoutes(service: IndicesService, ingest?: IngestService):
     const text = request.text();
     if (text.trim() === '') throw errors.bodyRequired();
     const items = parseBulkBody(text, defaults);
+    // BulkRequest.validate refuses the whole request for an empty pipeline name (IndexRequest.validate).
+    if (ingest !== undefined && (request.query['pipeline'] === '' || items.some((item) => item.operation !== 'delete' && item.metadata['pipeline'] === ''))) {
+      throw errors.actionRequestValidation(['pipeline cannot be an empty string']);
+    }
     let ingestTookMs: number | undefined;
+    // The pipelines each non-delete item ran, in item order (the ingest hook runs once per such item).
+    const executedPipelines: (readonly string[])[] = [];
     const username = context.authentication.user.username;
     const authorize = context.authorize;
     const readRestriction =
@@ -179,10 +211,12 @@ export function documentRoutes(service: IndicesService, ingest?: IngestService):
         const started = service.nowMs();
         const outcome = ingest.applyPipelines({ ...item, pipeline: item.pipeline ?? request.query['pipeline'] });
         if (outcome.kind !== 'unchanged') ingestTookMs = (ingestTookMs ?? 0) + service.nowMs() - started;
+        executedPipelines.push(outcome.kind === 'write' ? outcome.pipelines : []);
         return outcome;
       },
     );
     if (refresh !== 'false') for (const handle of result.touched) service.refresh(handle);
+    listExecutedPipelines(request, items, result.body['items'] as Record<string, Record<string, unknown>>[], executedPipelines);
     if (ingestTookMs === undefined) return { status: 200, body: result.body };
     // Elasticsearch reports the time spent in pipelines after `took` when any ran (BulkResponse).
     const { errors: errorsSeen, took, ...rest } = result.body;
@@ -287,9 +321,11 @@ export function documentRoutes(service: IndicesService, ingest?: IngestService):
         if (retry !== undefined && !/^\d+$/.test(retry)) throw errors.illegalArgument(`Failed to parse int parameter [retry_on_conflict] with value [${retry}]`);
         const querySource = SOURCE_PARAMS.some((name) => request.query[name] !== undefined) ? sourceFilterFromQuery(request.query) : undefined;
         const routing = parseRouting(request.query['routing']);
-        // The default and final pipelines of the index run on the upsert document (src/index/ingest).
+        // The default and final pipelines of the index run on the upsert document (src/index/ingest);
+        // a scripted upsert's document goes through them after the script.
         const requestBody = request.json();
-        const ingested = ingest?.applyPipelines({ index: target, id: request.params['id'], routing, source: requestBody, pipeline: undefined, update: true });
+        const scriptedUpsert = typeof requestBody === 'object' && requestBody !== null && (requestBody as Record<string, unknown>)['scripted_upsert'] === true;
+        const ingested = scriptedUpsert ? undefined : ingest?.applyPipelines({ index: target, id: request.params['id'], routing, source: requestBody, pipeline: undefined, update: true });
         if (ingested?.kind === 'dropped') return { status: 200, body: ingested.body };
         if (ingested?.kind === 'failed') throw ingested.error;
         const outcome = updateDocument(service, {
@@ -299,6 +335,20 @@ export function documentRoutes(service: IndicesService, ingest?: IngestService):
           target,
           id: request.params['id']!,
           body: ingested?.kind === 'write' ? ingested.source : requestBody,
+          ...(ingest !== undefined && scriptedUpsert
+            ? {
+                ingestScriptedUpsert: (created: Record<string, unknown>) => {
+                  const outcome = ingest.applyPipelines({ index: target, id: request.params['id'], routing, source: created, pipeline: undefined });
+                  if (outcome.kind === 'failed') throw outcome.error;
+                  if (outcome.kind === 'dropped') return undefined;
+                  if (outcome.kind === 'unchanged') return created;
+                  if (outcome.index !== service.resolveDateMath(target) || outcome.id !== request.params['id'] || outcome.routing !== routing) {
+                    throw errors.illegalArgument("an ingest pipeline may not change the [_index], [_id] or [_routing] of an update's upsert document in Strait");
+                  }
+                  return outcome.source;
+                },
+              }
+            : {}),
           ...(querySource !== undefined ? { sourceFilter: querySource } : {}),
           requireAlias: booleanParam(request.query['require_alias']),
           authorizeCreate: (name) => context.authorize.indices('indices:admin/auto_create', [name]),

@@ -30,6 +30,8 @@ export interface NodeIdentity {
   readonly remoteClusterAddress?: () => string | undefined;
   /** The `ingest` section of `GET /_nodes/stats` (src/index/ingest). */
   readonly ingestStats?: () => Record<string, unknown>;
+  /** The ingest processor types this node runs (`ingest` of `GET /_nodes`). */
+  readonly ingestProcessors?: readonly string[];
 }
 
 /** The metrics `GET /_nodes/{node_id}/{metric}` knows. */
@@ -93,6 +95,7 @@ function nodeInfo(identity: NodeIdentity, metrics: ReadonlySet<string> | undefin
     info['remote_cluster_server'] = { bound_address: [remoteClusterAddress], publish_address: remoteClusterAddress };
   }
   if (wants('plugins')) info['plugins'] = [];
+  if (wants('ingest') && identity.ingestProcessors !== undefined) info['ingest'] = { processors: identity.ingestProcessors.map((type) => ({ type })) };
   return info;
 }
 

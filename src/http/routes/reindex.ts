@@ -4,7 +4,6 @@
  * in src/search/bulk-by-scroll-runner.ts; these handlers parse, name the caller and answer.
  * Reference: https://www.elastic.co/guide/en/elasticsearch/reference/current/docs-reindex.html
  */
-import { pipelineNotSupported } from '../../index/index.js';
 import { parseByQueryRequest, parseReindexRequest, warningHeader, byQuerySearchParams, type BulkByScrollSpec } from '../../search/bulk-by-scroll.js';
 import type { BulkByScrollService } from '../../search/bulk-by-scroll-runner.js';
 import { taskHeaders } from '../../tasks/task-manager.js';
@@ -15,22 +14,14 @@ const COMMON_PARAMS = ['refresh', 'timeout', 'wait_for_active_shards', 'wait_for
 const REINDEX_PARAMS = [...COMMON_PARAMS, 'require_alias'];
 const BY_QUERY_PARAMS = [
   ...COMMON_PARAMS, ...byQuerySearchParams, 'conflicts', 'scroll_size', 'search_timeout', 'version',
+  // Deprecated alias of max_docs (answered with Elasticsearch's deprecation warning).
+  'size',
   // Accepted only to be refused with Elasticsearch's or Strait's message (see parseByQueryRequest).
   'from', 'sort', 'terminate_after', 'version_type',
 ];
 
-/**
- * Ingest pipelines are not part of Strait yet: a request naming one is refused (400) rather than
- * run without it.
- */
-function checkPipeline(spec: BulkByScrollSpec): void {
-  const pipeline = spec.kind === 'reindex' ? spec.dest.pipeline : spec.kind === 'update_by_query' ? spec.pipeline : undefined;
-  if (pipeline !== undefined && pipeline !== '_none') throw pipelineNotSupported(pipeline);
-}
-
 export function reindexRoutes(service: BulkByScrollService): readonly Route[] {
   const run = async (request: RestRequest, context: RequestContext, spec: BulkByScrollSpec): Promise<RestResponse> => {
-    checkPipeline(spec);
     const caller = {
       authorize: context.authorize,
       owner: scrollOwner(context),

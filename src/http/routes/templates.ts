@@ -16,7 +16,7 @@ const GET_PARAMS = ['flat_settings', 'local', 'master_timeout'];
 const CAT_PARAMS = ['format', 'h', 'help', 's', 'v', 'local', 'master_timeout'];
 
 /** Elasticsearch's `Warning` header value for a deprecation (RFC 7234 warn-code 299). */
-function warningHeader(text: string): string {
+export function warningHeader(text: string): string {
   return `299 Elasticsearch-${ES_API_VERSION} "${text.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`;
 }
 
@@ -70,6 +70,8 @@ function catTemplateRows(templates: TemplateService, expression: string | undefi
   return rows.sort((left, right) => (String(left['name']) < String(right['name']) ? -1 : 1));
 }
 
+const localDeprecation = 'the [?local] query parameter to this API has no effect, is now deprecated, and will be removed in a future version';
+
 /** Legacy templates are deprecated in Elasticsearch 8 and 9: every put answers this warning. */
 const legacyDeprecation = 'Legacy index templates are deprecated in favor of composable templates.';
 
@@ -77,7 +79,7 @@ export function templateRoutes(templates: TemplateService): readonly Route[] {
   const getComposable = (request: RestRequest, head: boolean): RestResponse => {
     try {
       const found = templates.getComposable(request.params['name']);
-      if (head) return { status: 200 };
+      if (head) return { status: found.length > 0 ? 200 : 404 };
       return { status: 200, body: { index_templates: found.map(([name, template]) => ({ name, index_template: renderComposable(template, booleanParam(request.query['flat_settings'])) })) } };
     } catch (error) {
       if (head && (error as { status?: number }).status === 404) return { status: 404 };
@@ -87,8 +89,10 @@ export function templateRoutes(templates: TemplateService): readonly Route[] {
   const getComponent = (request: RestRequest, head: boolean): RestResponse => {
     try {
       const found = templates.getComponent(request.params['name']);
-      if (head) return { status: 200 };
-      return { status: 200, body: { component_templates: found.map(([name, template]) => ({ name, component_template: renderComponent(template, booleanParam(request.query['flat_settings'])) })) } };
+      if (head) return { status: found.length > 0 ? 200 : 404 };
+      const response = { status: 200, body: { component_templates: found.map(([name, template]) => ({ name, component_template: renderComponent(template, booleanParam(request.query['flat_settings'])) })) } };
+      // One node: `local` changes nothing, and Elasticsearch says so (cluster.component_template 10_basic).
+      return request.query['local'] === undefined ? response : withWarnings(response, [localDeprecation]);
     } catch (error) {
       if (head && (error as { status?: number }).status === 404) return { status: 404 };
       throw error;

@@ -7,7 +7,7 @@
  */
 import { assert } from '../../common/assert.js';
 import { errors } from '../../common/errors.js';
-import { type FieldMapping, type FieldMappings, type KeywordDocValues, type NumericDocValues, type Segment, numericFieldTypes } from '../engine/segment.js';
+import { type FieldMapping, type FieldMappings, type KeywordDocValues, type NumericDocValues, type Segment, isLive, numericFieldTypes } from '../engine/segment.js';
 import type { ShardStats } from '../engine/shard-stats.js';
 import { type Weight, planQuery } from '../query/plan.js';
 import type { Scorer } from '../query/scorers.js';
@@ -19,6 +19,9 @@ import { type AggregationNode, type BucketOrder, type CollectedAggregationNode, 
 import { type DateRounding, createDateRounding } from './date-rounding.js';
 import type { AggregationPartial, PartialMap, TermsBucketPartial, TermsValueType, TopHitPartial } from './partials.js';
 import { type TDigest, digestOfValues, emptyDigest, mergeDigests } from './tdigest.js';
+import { clustersOfValues, mergeClusters } from './variable-width.js';
+import { chooseRoundingIndex, reroundBuckets, roundingFor } from './auto-date-histogram.js';
+import { reduceAggregations } from './reduce.js';
 import { type CompositeBucketPartial, type CompositeKeyValue, CompositeSourceReader, compareCompositeKeys } from './composite.js';
 import { limits } from '../../common/limits.js';
 
@@ -101,8 +104,10 @@ function createAggregator(original: CollectedAggregationNode, context: Aggregati
       const mapping = mappingFor(node.field, context, node.kind);
       if (mapping?.type === 'keyword') throw errors.illegalArgument(`Field [${node.field}] of type [keyword] is not supported for aggregation [${node.kind}]`);
       const bounds = node.ranges.map((range) => ({
-        from: range.from === undefined ? -Infinity : rangeBound(range.from, node.kind === 'date_range' || isDateField(mapping), node.format, node.timeZone, context),
-        to: range.to === undefined ? Infinity : rangeBound(range.to, node.kind === 'date_range' || isDateField(mapping), node.format, node.timeZone, context),
+        // Text bounds parse with the aggregation's format, else the field's (`epoch_second`,
+        // `yyyy-MM-dd||epoch_millis`); JSON numbers are epoch milliseconds, as Elasticsearch reads them.
+        from: range.from === undefined ? -Infinity : rangeBound(range.from, node.kind === 'date_range' || isDateField(mapping), typeof range.from === 'string' ? (node.format ?? mapping?.format) : node.format, node.timeZone, context),
+        to: range.to === undefined ? Infinity : rangeBound(range.to, node.kind === 'date_range' || isDateField(mapping), typeof range.to === 'string' ? (node.format ?? mapping?.format) : node.format, node.timeZone, context),
       }));
       return new RangeAggregator(node.name, node.field, bounds, subs());
     }
@@ -156,6 +161,47 @@ function createAggregator(original: CollectedAggregationNode, context: Aggregati
         exclude: asKeys(node.exclude),
       };
       return new RareTermsAggregator(node.maxDocCount, new TermsAggregator(inner, mapping, { ...context, shardCount: 1 }, subs()));
+    }
+    case 'significant_terms': {
+      const mapping = mappingFor(node.field, context, node.kind);
+      const valueType = termsValueType(mapping);
+      if (valueType !== 'string' && (node.include instanceof RegExp || node.exclude instanceof RegExp)) {
+        throw errors.aggregationExecution(`Aggregation [${node.name}] cannot support regular expression style include/exclude settings as they can only be applied to string fields. Use an array of values for include/exclude clauses`);
+      }
+      const asKeys = (filter: RegExp | readonly string[] | undefined): RegExp | readonly string[] | undefined =>
+        filter === undefined || filter instanceof RegExp ? filter : filter.map((value) => String(termsKeyOf(value, valueType, context)));
+      const inner: Extract<AggregationNode, { kind: 'terms' }> = {
+        kind: 'terms',
+        name: node.name,
+        subAggregations: node.subAggregations,
+        meta: undefined,
+        field: node.field,
+        size: Number.MAX_SAFE_INTEGER,
+        shardSize: Number.MAX_SAFE_INTEGER,
+        minDocCount: 1,
+        order: [
+          { key: '_count', direction: 'desc' },
+          { key: '_key', direction: 'asc' },
+        ],
+        missing: undefined,
+        showTermDocCountError: false,
+        include: asKeys(node.include),
+        exclude: asKeys(node.exclude),
+      };
+      const background = node.backgroundFilter === undefined ? undefined : planQuery(node.backgroundFilter, { ...context });
+      return new SignificantTermsAggregator(node, new TermsAggregator(inner, mapping, { ...context, shardCount: 1 }, subs()), background, context);
+    }
+    case 'variable_width_histogram': {
+      const mapping = mappingFor(node.field, context, node.kind);
+      if (mapping !== undefined && !numericFieldTypes.has(mapping.type)) throw errors.illegalArgument(`Field [${node.field}] of type [${mapping.type}] is not supported for aggregation [variable_width_histogram]`);
+      return new VariableWidthAggregator(node);
+    }
+    case 'auto_date_histogram': {
+      const mapping = mappingFor(node.field, context, node.kind);
+      if (mapping !== undefined && !isDateField(mapping) && !numericFieldTypes.has(mapping.type)) {
+        throw errors.illegalArgument(`Field [${node.field}] of type [${mapping.type}] is not supported for aggregation [auto_date_histogram]`);
+      }
+      return new AutoDateHistogramAggregator(node, subs());
     }
     case 'composite': {
       const readers = node.sources.map((source) => {
@@ -1051,5 +1097,211 @@ class RareTermsAggregator extends Aggregator {
       buckets: terms.buckets.filter((bucket) => bucket.docCount <= this.maxDocCount),
       frequentKeys: terms.buckets.filter((bucket) => bucket.docCount > this.maxDocCount).map((bucket) => bucket.key),
     };
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// significant_terms
+
+/**
+ * Elasticsearch's significance heuristics. JLH (the default): the absolute change of a term's
+ * probability from background to foreground times its relative change, 0 when it does not rise.
+ * percentage: the share of the term's background documents that are in the foreground.
+ */
+export function significanceScore(heuristic: 'jlh' | 'percentage', subsetFreq: number, subsetSize: number, supersetFreq: number, supersetSize: number): number {
+  if (heuristic === 'percentage') return supersetFreq === 0 ? 0 : subsetFreq / supersetFreq;
+  if (subsetSize === 0 || supersetSize === 0) return 0;
+  const subsetProbability = subsetFreq / subsetSize;
+  const supersetProbability = (supersetFreq === 0 ? 1 : supersetFreq) / supersetSize;
+  const absoluteChange = subsetProbability - supersetProbability;
+  if (absoluteChange <= 0) return 0;
+  return absoluteChange * (subsetProbability / supersetProbability);
+}
+
+/**
+ * significant_terms on one shard: foreground counts come from an inner terms aggregator; the
+ * background is this shard's live documents (or those matching background_filter), and a
+ * candidate's background frequency is counted from its postings (keyword) or points (numbers).
+ */
+class SignificantTermsAggregator extends Aggregator {
+  private readonly subsetSizes = new GrowableFloat64();
+  /** Per segment: background_filter matches as a bitset (computed once, at the first partial). */
+  private backgroundDocs: Uint8Array[] | undefined;
+  private supersetSize: number | undefined;
+  constructor(
+    private readonly node: Extract<AggregationNode, { kind: 'significant_terms' }>,
+    private readonly inner: TermsAggregator,
+    private readonly background: Weight | undefined,
+    private readonly context: AggregationContext,
+  ) {
+    super(node.name);
+  }
+  setSegment(segment: Segment, segmentIndex: number, docBase: number): void {
+    this.inner.setSegment(segment, segmentIndex, docBase);
+  }
+  collect(doc: number, owner: number, score: number): void {
+    this.subsetSizes.ensure(owner)[owner]!++;
+    this.inner.collect(doc, owner, score);
+  }
+  override collectAllDocs(maxDoc: number, score: number): void {
+    this.subsetSizes.ensure(0)[0]! += maxDoc;
+    this.inner.collectAllDocs(maxDoc, score);
+  }
+  override finish(): void {
+    this.inner.finish();
+  }
+  private prepareBackground(): void {
+    if (this.supersetSize !== undefined) return;
+    if (this.background === undefined) {
+      this.supersetSize = this.context.segments.reduce((sum, segment) => sum + segment.liveDocCount, 0);
+      return;
+    }
+    let size = 0;
+    this.backgroundDocs = this.context.segments.map((segment) => {
+      const matches = new Uint8Array(segment.maxDoc);
+      const scorer = this.background!.scorer(segment);
+      if (scorer === null) return matches;
+      for (let doc = scorer.advance(0); doc !== noMoreDocs; doc = scorer.advance(doc + 1)) {
+        if (!isLive(segment, doc)) continue;
+        matches[doc] = 1;
+        size++;
+      }
+      return matches;
+    });
+    this.supersetSize = size;
+  }
+  /** Live background documents holding `key` in this shard. */
+  private backgroundFrequency(key: string | number): number {
+    let count = 0;
+    this.context.segments.forEach((segment, segmentIndex) => {
+      const inBackground = (doc: number): boolean => isLive(segment, doc) && (this.backgroundDocs === undefined || this.backgroundDocs[segmentIndex]![doc] === 1);
+      if (typeof key === 'string') {
+        const postings = segment.postings.get(this.node.field);
+        const ordinal = postings?.termOrdinals.get(key);
+        if (postings === undefined || ordinal === undefined) return;
+        for (let index = postings.postingsStart[ordinal]!; index < postings.postingsStart[ordinal + 1]!; index++) if (inBackground(postings.docs[index]!)) count++;
+        return;
+      }
+      const values = segment.docValues.get(this.node.field);
+      if (values?.kind !== 'numeric') return;
+      // Points are sorted by value then doc: a doc repeating the value is adjacent, counted once.
+      let previousDoc = -1;
+      for (let index = lowerBound(values.pointValues, key); index < values.pointValues.length && values.pointValues[index] === key; index++) {
+        const doc = values.pointDocs[index]!;
+        if (doc !== previousDoc && inBackground(doc)) count++;
+        previousDoc = doc;
+      }
+    });
+    return count;
+  }
+  partial(owner: number): AggregationPartial {
+    this.prepareBackground();
+    const terms = this.inner.partial(owner);
+    assert(terms.type === 'terms', 'significant_terms counts with a terms aggregator');
+    const subsetSize = this.subsetSizes.get(owner);
+    const supersetSize = this.supersetSize!;
+    const scored = terms.buckets
+      .filter((bucket) => bucket.docCount >= this.node.shardMinDocCount)
+      .map((bucket) => {
+        const bgCount = this.backgroundFrequency(bucket.key);
+        return { key: bucket.key, docCount: bucket.docCount, bgCount, score: significanceScore(this.node.heuristic, bucket.docCount, subsetSize, bgCount, supersetSize), aggs: bucket.aggs };
+      });
+    scored.sort((left, right) => right.score - left.score || (left.key < right.key ? -1 : left.key > right.key ? 1 : 0));
+    const shardSize = this.context.shardCount <= 1 ? Number.MAX_SAFE_INTEGER : (this.node.shardSize ?? Math.floor(this.node.size * 1.5 + 10));
+    return { type: 'significant_terms', valueType: terms.valueType, subsetSize, supersetSize, buckets: scored.slice(0, Math.max(shardSize, this.node.size)) };
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// auto_date_histogram
+
+/** Distinct buckets held before an aggregator without sub-aggregations coarsens its rounding. */
+const autoDateBucketsMax = 50_000;
+
+/**
+ * auto_date_histogram on one shard: documents are bucketed by the finest rounding allowed (or a
+ * coarser one once too many buckets are held and nothing below needs per-bucket state); the
+ * partial coarsens to the rounding this shard's data needs (auto-date-histogram.ts).
+ */
+class AutoDateHistogramAggregator extends Aggregator {
+  private ordinals = new BucketOrdinals<number>();
+  private numeric: NumericDocValues | undefined;
+  private roundingIndex: number;
+  private rounding: DateRounding;
+  constructor(
+    private readonly node: Extract<AggregationNode, { kind: 'auto_date_histogram' }>,
+    private readonly subs: readonly Aggregator[],
+  ) {
+    super(node.name);
+    this.roundingIndex = node.minimumRoundingIndex;
+    this.rounding = roundingFor(this.roundingIndex, node.timeZone);
+  }
+  setSegment(segment: Segment, segmentIndex: number, docBase: number): void {
+    const values = segment.docValues.get(this.node.field);
+    this.numeric = values?.kind === 'numeric' ? values : undefined;
+    for (const sub of this.subs) sub.setSegment(segment, segmentIndex, docBase);
+  }
+  collect(doc: number, owner: number, score: number): void {
+    const numeric = this.numeric;
+    if (numeric === undefined) return;
+    let previousKey = NaN;
+    for (let index = numeric.valueStart[doc]!; index < numeric.valueStart[doc + 1]!; index++) {
+      const key = this.rounding.round(numeric.values[index]!);
+      if (key === previousKey) continue; // a doc counts once per bucket
+      previousKey = key;
+      const bucket = this.ordinals.ordinal(owner, key);
+      this.ordinals.docCounts.ensure(bucket)[bucket]!++;
+      for (const sub of this.subs) sub.collect(doc, bucket, score);
+    }
+    if (this.subs.length === 0 && this.ordinals.keys.length > autoDateBucketsMax && this.roundingIndex < 5) this.coarsen();
+  }
+  /** Without sub-aggregations, buckets are only counts: re-round them all one rounding coarser. */
+  private coarsen(): void {
+    this.roundingIndex++;
+    this.rounding = roundingFor(this.roundingIndex, this.node.timeZone);
+    const previous = this.ordinals;
+    this.ordinals = new BucketOrdinals<number>();
+    for (let ordinal = 0; ordinal < previous.keys.length; ordinal++) {
+      const bucket = this.ordinals.ordinal(previous.owners[ordinal]!, this.rounding.round(previous.keys[ordinal]!));
+      this.ordinals.docCounts.ensure(bucket)[bucket]! += previous.docCounts.get(ordinal);
+    }
+  }
+  override finish(): void {
+    for (const sub of this.subs) sub.finish();
+  }
+  partial(owner: number): AggregationPartial {
+    const ordinals = this.ordinals.byOwner.get(owner) ?? [];
+    const buckets = ordinals.map((ordinal) => ({ key: this.ordinals.keys[ordinal]!, docCount: this.ordinals.docCounts.get(ordinal), aggs: subPartials(this.subs, ordinal) }));
+    buckets.sort((left, right) => left.key - right.key);
+    const index = chooseRoundingIndex(buckets.map((bucket) => bucket.key), this.roundingIndex, this.node.buckets, this.node.timeZone);
+    const merge = (parts: readonly PartialMap[]): PartialMap => reduceAggregations(this.node.subAggregations, parts);
+    const coarse = index === this.roundingIndex ? buckets : reroundBuckets(buckets, roundingFor(index, this.node.timeZone), merge);
+    return { type: 'auto_date_histogram', roundingIndex: index, innerInterval: undefined, buckets: coarse };
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// variable_width_histogram
+
+/** Keeps every value of each bucket; the partial clusters them down to shard_size clusters. */
+class VariableWidthAggregator extends Aggregator {
+  private readonly values: number[][] = [];
+  private numeric: NumericDocValues | undefined;
+  constructor(private readonly node: Extract<AggregationNode, { kind: 'variable_width_histogram' }>) {
+    super(node.name);
+  }
+  setSegment(segment: Segment): void {
+    const values = segment.docValues.get(this.node.field);
+    this.numeric = values?.kind === 'numeric' ? values : undefined;
+  }
+  collect(doc: number, owner: number): void {
+    const numeric = this.numeric;
+    if (numeric === undefined) return;
+    let list = this.values[owner];
+    if (list === undefined) this.values[owner] = list = [];
+    for (let index = numeric.valueStart[doc]!; index < numeric.valueStart[doc + 1]!; index++) list.push(numeric.values[index]!);
+  }
+  partial(owner: number): AggregationPartial {
+    return { type: 'variable_width_histogram', clusters: mergeClusters(clustersOfValues(this.values[owner] ?? []), this.node.shardSize) };
   }
 }

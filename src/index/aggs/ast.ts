@@ -9,6 +9,7 @@ import { isValidTimeZone } from '../query/date-math.js';
 import type { SortSpec } from '../query/sort.js';
 import { parseSort } from '../query/sort.js';
 import { type CompositeSpec, parseComposite } from './composite.js';
+import { roundingIndexOf } from './auto-date-histogram.js';
 import { type PipelineNode, parentPipelineKinds, parsePipelineBody, pipelineKinds, scriptPipelineKinds, siblingPipelineKinds } from './pipeline-ast.js';
 
 export type CalendarUnit = 'minute' | 'hour' | 'day' | 'week' | 'month' | 'quarter' | 'year';
@@ -83,6 +84,30 @@ export type AggregationNode = {
   | { readonly kind: 'filters'; readonly filters: readonly { readonly key: string; readonly query: QueryNode }[]; readonly keyed: boolean; readonly otherBucketKey: string | undefined }
   | { readonly kind: 'top_hits'; readonly size: number; readonly from: number; readonly sort: readonly SortSpec[] | undefined; readonly source: unknown }
   | ({ readonly kind: 'composite' } & CompositeSpec)
+  | { readonly kind: 'variable_width_histogram'; readonly field: string; readonly buckets: number; readonly shardSize: number }
+  | {
+      readonly kind: 'auto_date_histogram';
+      readonly field: string;
+      /** The target (maximum) number of buckets. */
+      readonly buckets: number;
+      /** Index in auto-date-histogram.ts roundingInfos of the finest rounding allowed. */
+      readonly minimumRoundingIndex: number;
+      readonly timeZone: string | undefined;
+      readonly format: string | undefined;
+    }
+  | {
+      readonly kind: 'significant_terms';
+      readonly field: string;
+      readonly size: number;
+      readonly shardSize: number | undefined;
+      readonly minDocCount: number;
+      readonly shardMinDocCount: number;
+      readonly include: RegExp | readonly string[] | undefined;
+      readonly exclude: RegExp | readonly string[] | undefined;
+      /** The background set: the whole index by default. */
+      readonly backgroundFilter: QueryNode | undefined;
+      readonly heuristic: 'jlh' | 'percentage';
+    }
   | {
       readonly kind: 'multi_terms';
       readonly terms: readonly { readonly field: string; readonly missing: string | number | boolean | undefined }[];
@@ -118,7 +143,7 @@ type Json = Record<string, unknown>;
 const isObject = (value: unknown): value is Json => value !== null && typeof value === 'object' && !Array.isArray(value);
 
 const metricKinds = new Set(['value_count', 'cardinality', 'min', 'max', 'avg', 'sum', 'stats', 'extended_stats']);
-const knownKinds = new Set([...metricKinds, ...pipelineKinds, ...scriptPipelineKinds, 'terms', 'multi_terms', 'rare_terms', 'composite', 'percentiles', 'percentile_ranks', 'histogram', 'date_histogram', 'range', 'date_range', 'filter', 'filters', 'top_hits']);
+const knownKinds = new Set([...metricKinds, ...pipelineKinds, ...scriptPipelineKinds, 'terms', 'multi_terms', 'rare_terms', 'significant_terms', 'auto_date_histogram', 'variable_width_histogram', 'composite', 'percentiles', 'percentile_ranks', 'histogram', 'date_histogram', 'range', 'date_range', 'filter', 'filters', 'top_hits']);
 const calendarNames: Readonly<Record<string, CalendarUnit>> = {
   minute: 'minute', '1m': 'minute', hour: 'hour', '1h': 'hour', day: 'day', '1d': 'day', week: 'week', '1w': 'week',
   month: 'month', '1M': 'month', quarter: 'quarter', '1q': 'quarter', year: 'year', '1y': 'year',
@@ -132,8 +157,10 @@ export function parseAggregations(json: unknown): readonly AggregationNode[] {
   return deepFreeze(nodes);
 }
 
-const multiBucketKinds = new Set(['terms', 'multi_terms', 'rare_terms', 'histogram', 'date_histogram', 'range', 'date_range', 'filters']);
-const histogramKinds = new Set(['histogram', 'date_histogram']);
+const multiBucketKinds = new Set(['terms', 'multi_terms', 'rare_terms', 'significant_terms', 'auto_date_histogram', 'variable_width_histogram', 'histogram', 'date_histogram', 'range', 'date_range', 'filters']);
+const histogramKinds = new Set(['histogram', 'date_histogram', 'auto_date_histogram']);
+/** Parent pipelines that need their parent's buckets in key order. */
+const sequential = new Set(['derivative', 'cumulative_sum', 'serial_diff']);
 
 /**
  * Elasticsearch's request validation of pipelines (AggregatorFactories#validate): a parent
@@ -148,12 +175,12 @@ function validatePipelines(nodes: readonly AggregationNode[], parent: Aggregatio
     }
     if (parentPipelineKinds.has(node.kind)) {
       if (parent === undefined) problems.push(`${node.kind} aggregation [${node.name}] must be declared inside of another aggregation`);
-      else if (node.kind !== 'bucket_sort' && !histogramKinds.has(parent.kind)) {
+      else if (sequential.has(node.kind) && !histogramKinds.has(parent.kind)) {
         problems.push(`${node.kind} aggregation [${node.name}] must have a histogram, date_histogram or auto_date_histogram as parent`);
-      } else if (node.kind === 'bucket_sort' && !multiBucketKinds.has(parent.kind)) {
-        problems.push(`bucket_sort aggregation [${node.name}] must be declared inside a multi-bucket aggregation`);
+      } else if (!sequential.has(node.kind) && !multiBucketKinds.has(parent.kind)) {
+        problems.push(`${node.kind} aggregation [${node.name}] must be declared inside a multi-bucket aggregation`);
       }
-      const paths = node.kind === 'bucket_sort' ? node.sort.map((sort) => sort.path) : [node.bucketsPath];
+      const paths = 'sort' in node ? node.sort.map((sort) => sort.path) : 'bucketsPaths' in node ? node.bucketsPaths.map((entry) => entry.path) : 'bucketsPath' in node ? [node.bucketsPath] : [];
       for (const path of paths) {
         const first = path.elements[0]!.name;
         if (first === '_count' || first === '_key') continue;
@@ -173,6 +200,19 @@ function validatePipelines(nodes: readonly AggregationNode[], parent: Aggregatio
 }
 
 const aggregationDepthMax = 20;
+
+const significanceHeuristics = ['jlh', 'percentage', 'mutual_information', 'chi_square', 'gnd', 'script_heuristic'];
+
+/** Levenshtein distance, for Elasticsearch's "did you mean" on a misspelled field. */
+function editDistance(left: string, right: string): number {
+  let previous = Array.from({ length: right.length + 1 }, (_, index) => index);
+  for (let i = 1; i <= left.length; i++) {
+    const current = [i];
+    for (let j = 1; j <= right.length; j++) current[j] = Math.min(previous[j]! + 1, current[j - 1]! + 1, previous[j - 1]! + (left[i - 1] === right[j - 1] ? 0 : 1));
+    previous = current;
+  }
+  return previous[right.length]!;
+}
 
 /** Elasticsearch's factory class name for an aggregation kind, as its parent errors quote it. */
 function factoryName(kind: string): string {
@@ -207,6 +247,9 @@ function parseAggregationMap(json: unknown, depth: number, parentKind: string | 
       body = value;
     }
     if (kind === undefined || body === undefined) throw errors.parsing(`Missing definition for aggregation [${name}]`);
+    if (kind === 'variable_width_histogram' && subAggregations.length > 0) {
+      throw errors.illegalArgument(`sub-aggregations of [variable_width_histogram] aggregation [${name}] are not supported`);
+    }
     if (pipelineKinds.has(kind) && subAggregations.length > 0) {
       throw errors.illegalArgument(`Aggregator [${name}] of type [${kind}] cannot accept sub-aggregations`);
     }
@@ -360,6 +403,58 @@ function parseBody(kind: string, body: Json, name: string): Record<string, unkno
         ]),
         showTermDocCountError: body['show_term_doc_count_error'] === true,
       };
+    }
+    case 'significant_terms': {
+      const known = ['field', 'size', 'shard_size', 'min_doc_count', 'shard_min_doc_count', 'include', 'exclude', 'background_filter', 'execution_hint', ...significanceHeuristics];
+      for (const key of Object.keys(body)) {
+        if (known.includes(key)) continue;
+        const suggestion = known.find((candidate) => editDistance(candidate, key) <= 2);
+        throw errors.parsing(`[significant_terms] unknown field [${key}]${suggestion === undefined ? '' : ` did you mean [${suggestion}]?`}`);
+      }
+      const named = significanceHeuristics.filter((heuristic) => body[heuristic] !== undefined);
+      if (named.length > 1) throw errors.parsing(`[significant_terms] accepts one significance heuristic, found [${named.join(', ')}]`);
+      const heuristic = named[0] ?? 'jlh';
+      if (heuristic !== 'jlh' && heuristic !== 'percentage') throw errors.illegalArgument(`the [${heuristic}] significance heuristic is not supported: [${name}]; use [jlh] or [percentage]`);
+      if (!isObject(body[heuristic] ?? {}) || Object.keys((body[heuristic] ?? {}) as Json).length > 0) throw errors.parsing(`[${heuristic}] takes no parameters`);
+      const size = numberOf(body['size'], 'size', 10);
+      if (size < 1) throw errors.illegalArgument(`[size] must be greater than 0. Found [${size}] in [${name}]`);
+      return {
+        kind,
+        field: requireField(body, kind, name),
+        size,
+        shardSize: body['shard_size'] === undefined ? undefined : numberOf(body['shard_size'], 'shard_size', size),
+        minDocCount: numberOf(body['min_doc_count'], 'min_doc_count', 3),
+        shardMinDocCount: numberOf(body['shard_min_doc_count'], 'shard_min_doc_count', 0),
+        include: termFilter(body['include'], 'include'),
+        exclude: termFilter(body['exclude'], 'exclude'),
+        backgroundFilter: body['background_filter'] === undefined ? undefined : parseNode(body['background_filter']),
+        heuristic,
+      };
+    }
+    case 'variable_width_histogram': {
+      for (const key of Object.keys(body)) {
+        if (!['field', 'buckets', 'shard_size', 'initial_buffer'].includes(key)) throw errors.parsing(`[variable_width_histogram] unknown field [${key}]`);
+      }
+      const target = numberOf(body['buckets'], 'buckets', 10);
+      if (!Number.isInteger(target) || target < 1) throw errors.illegalArgument(`[buckets] must be greater than 0 in [${name}]`);
+      const shardSize = numberOf(body['shard_size'], 'shard_size', target * 50);
+      if (!Number.isInteger(shardSize) || shardSize < target) throw errors.illegalArgument(`shard_size must be greater than or equal to buckets in [${name}]`);
+      // initial_buffer tunes Elasticsearch's streaming clustering; every value is kept here, so it has no effect on results.
+      numberOf(body['initial_buffer'], 'initial_buffer', 0);
+      return { kind, field: requireField(body, kind, name), buckets: target, shardSize };
+    }
+    case 'auto_date_histogram': {
+      for (const key of Object.keys(body)) {
+        if (!['field', 'buckets', 'minimum_interval', 'time_zone', 'format', 'missing'].includes(key)) throw errors.parsing(`[auto_date_histogram] unknown field [${key}]`);
+      }
+      if (body['missing'] !== undefined) throw errors.illegalArgument(`[missing] is not supported in [auto_date_histogram] aggregation [${name}]`);
+      const target = numberOf(body['buckets'], 'buckets', 10);
+      if (!Number.isInteger(target) || target < 1) throw errors.illegalArgument(`[buckets] must be greater than 0 in [${name}]`);
+      const minimum = body['minimum_interval'];
+      const minimumRoundingIndex = minimum === undefined ? 0 : roundingIndexOf(String(minimum));
+      if (minimumRoundingIndex < 0) throw errors.illegalArgument(`minimum_interval must be one of [second, minute, hour, day, month, year]`);
+      checkTimeZone(body['time_zone']);
+      return { kind, field: requireField(body, kind, name), buckets: target, minimumRoundingIndex, timeZone: body['time_zone'] as string | undefined, format: body['format'] as string | undefined };
     }
     case 'rare_terms': {
       const maxDocCount = numberOf(body['max_doc_count'], 'max_doc_count', 1);

@@ -6,6 +6,7 @@
 import type { SortValue } from '../query/sort.js';
 import type { TDigest } from './tdigest.js';
 import type { CompositeBucketPartial } from './composite.js';
+import type { Cluster } from './variable-width.js';
 
 export type PartialMap = Readonly<Record<string, AggregationPartial>>;
 
@@ -59,6 +60,30 @@ export type AggregationPartial =
    * shard but frequent on another.
    */
   | { readonly type: 'rare_terms'; readonly valueType: TermsValueType; readonly buckets: readonly TermsBucketPartial[]; readonly frequentKeys: readonly (string | number)[] }
+  /**
+   * significant_terms: the foreground (subset: the parent bucket's documents) and background
+   * (superset: the index, or background_filter) sizes, and per candidate term both frequencies;
+   * scores are computed from the summed counts at the reduce.
+   */
+  | {
+      readonly type: 'significant_terms';
+      readonly valueType: TermsValueType;
+      readonly subsetSize: number;
+      readonly supersetSize: number;
+      readonly buckets: readonly { readonly key: string | number; readonly docCount: number; readonly bgCount: number; readonly score: number; readonly aggs: PartialMap }[];
+    }
+  /**
+   * auto_date_histogram: buckets keyed by the start of a `roundingIndex` bucket (auto-date-histogram.ts);
+   * after the final reduce, `innerInterval` is set and buckets are the final ones.
+   */
+  | {
+      readonly type: 'auto_date_histogram';
+      readonly roundingIndex: number;
+      readonly innerInterval: number | undefined;
+      readonly buckets: readonly { readonly key: number; readonly docCount: number; readonly aggs: PartialMap }[];
+    }
+  /** variable_width_histogram: clusters (variable-width.ts), at most shard_size of them from a shard. */
+  | { readonly type: 'variable_width_histogram'; readonly clusters: readonly Cluster[] }
   /** composite: the shard's first `size` keys after `after`, in key order. */
   | { readonly type: 'composite'; readonly buckets: readonly CompositeBucketPartial[]; /** Per source: a boolean field (keys 0/1 print as false/true). */ readonly booleans: readonly boolean[] }
   | { readonly type: 'filters'; readonly buckets: readonly { readonly key: string; readonly docCount: number; readonly aggs: PartialMap }[] }

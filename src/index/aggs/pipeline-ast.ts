@@ -5,6 +5,7 @@
  */
 import { errors } from '../../common/errors.js';
 import { parseDecimalFormat, type DecimalFormat } from './decimal-format.js';
+import { compileScript, parseScriptSpec, type ScriptSpec } from '../script/index.js';
 
 export type GapPolicy = 'skip' | 'insert_zeros' | 'keep_values';
 
@@ -23,7 +24,7 @@ export interface BucketsPath {
 }
 
 export type SiblingPipelineKind = 'avg_bucket' | 'max_bucket' | 'min_bucket' | 'sum_bucket' | 'stats_bucket' | 'extended_stats_bucket' | 'percentiles_bucket';
-export type ParentPipelineKind = 'cumulative_sum' | 'derivative' | 'serial_diff' | 'bucket_sort';
+export type ParentPipelineKind = 'cumulative_sum' | 'derivative' | 'serial_diff' | 'bucket_sort' | 'bucket_script' | 'bucket_selector';
 
 export type PipelineNode =
   | {
@@ -41,6 +42,15 @@ export type PipelineNode =
   | { readonly kind: 'derivative'; readonly bucketsPath: BucketsPath; readonly gapPolicy: GapPolicy; readonly format: DecimalFormat | undefined; readonly unitMs: number | undefined }
   | { readonly kind: 'serial_diff'; readonly bucketsPath: BucketsPath; readonly gapPolicy: GapPolicy; readonly format: DecimalFormat | undefined; readonly lag: number }
   | {
+      /** bucket_script (a number per bucket) or bucket_selector (keeps the buckets whose script is true). */
+      readonly kind: 'bucket_script' | 'bucket_selector';
+      /** Script variable name (in `params`) → path. */
+      readonly bucketsPaths: readonly { readonly name: string; readonly path: BucketsPath }[];
+      readonly script: ScriptSpec;
+      readonly gapPolicy: GapPolicy;
+      readonly format: DecimalFormat | undefined;
+    }
+  | {
       readonly kind: 'bucket_sort';
       readonly sort: readonly { readonly path: BucketsPath; readonly direction: 'asc' | 'desc' }[];
       readonly from: number;
@@ -57,9 +67,9 @@ export const siblingPipelineKinds: ReadonlySet<string> = new Set<SiblingPipeline
   'extended_stats_bucket',
   'percentiles_bucket',
 ]);
-export const parentPipelineKinds: ReadonlySet<string> = new Set<ParentPipelineKind>(['cumulative_sum', 'derivative', 'serial_diff', 'bucket_sort']);
-/** Pipelines that evaluate a Painless script for each bucket. */
-export const scriptPipelineKinds: ReadonlySet<string> = new Set(['bucket_selector', 'bucket_script', 'moving_fn']);
+export const parentPipelineKinds: ReadonlySet<string> = new Set<ParentPipelineKind>(['cumulative_sum', 'derivative', 'serial_diff', 'bucket_sort', 'bucket_script', 'bucket_selector']);
+/** Scripted pipelines not supported: moving_fn needs the MovingFunctions script API. */
+export const scriptPipelineKinds: ReadonlySet<string> = new Set(['moving_fn']);
 export const pipelineKinds: ReadonlySet<string> = new Set([...siblingPipelineKinds, ...parentPipelineKinds]);
 
 type Json = Record<string, unknown>;
@@ -160,6 +170,27 @@ export function parsePipelineBody(kind: string, body: Json, name: string): Pipel
       const lag = numberOf(body['lag'], 'lag', 1);
       if (!Number.isInteger(lag) || lag <= 0) throw errors.illegalArgument(`[lag] must be a positive integer: [${name}]`);
       return { kind, bucketsPath: singleBucketsPath(body, kind, name), gapPolicy: gapPolicyOf(body['gap_policy'], name), format: formatOf(body), lag };
+    }
+    case 'bucket_script':
+    case 'bucket_selector': {
+      for (const key of Object.keys(body)) {
+        if (!['buckets_path', 'script', 'gap_policy', 'format'].includes(key) || (kind === 'bucket_selector' && key === 'format')) throw errors.parsing(`[${kind}] unknown field [${key}]`);
+      }
+      const raw = body['buckets_path'];
+      let entries: [string, unknown][];
+      // A map names the variables; a list names them _value0, _value1...; a string is _value.
+      if (isObject(raw)) entries = Object.entries(raw);
+      else if (Array.isArray(raw)) entries = raw.map((path, index) => [`_value${index}`, path]);
+      else if (typeof raw === 'string') entries = [['_value', raw]];
+      else throw errors.illegalArgument(`[buckets_path] must be set for aggregation [${name}]`);
+      const bucketsPaths = entries.map(([variable, path]) => {
+        if (typeof path !== 'string') throw errors.parsing(`[${kind}] [buckets_path] values must be strings in [${name}]`);
+        return { name: variable, path: parseBucketsPath(path) };
+      });
+      if (body['script'] === undefined) throw errors.illegalArgument(`[script] must be set for aggregation [${name}]`);
+      const script = parseScriptSpec(body['script']);
+      compileScript(script, kind === 'bucket_script' ? 'bucket_aggregation' : 'aggregation_selector'); // a script that does not compile is a 400 now
+      return { kind, bucketsPaths, script, gapPolicy: gapPolicyOf(body['gap_policy'], name), format: kind === 'bucket_script' ? formatOf(body) : undefined };
     }
     case 'bucket_sort': {
       const from = numberOf(body['from'], 'from', 0);

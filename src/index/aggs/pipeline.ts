@@ -11,8 +11,17 @@ import { errors } from '../../common/errors.js';
 import { formatDate } from '../query/date-math.js';
 import { type AggregationNode, type CollectedAggregationNode, type PipelineAggregationNode, isPipeline } from './ast.js';
 import type { AggregationPartial, PartialMap } from './partials.js';
-import type { BucketsPath, GapPolicy, PathElement } from './pipeline-ast.js';
-import { emptyPartial, fillHistogram, javaDoubleString, percentileValue, termKeyString } from './reduce.js';
+import { type BucketsPath, type GapPolicy, type PathElement, type SiblingPipelineKind, siblingPipelineKinds } from './pipeline-ast.js';
+
+type SiblingPipelineNode = Extract<PipelineAggregationNode, { readonly kind: SiblingPipelineKind }>;
+
+function isSiblingPipeline(node: AggregationNode): node is SiblingPipelineNode {
+  return siblingPipelineKinds.has(node.kind);
+}
+import { JDouble, compileScript, fault, fromJson, wallClock, type Value } from '../script/index.js';
+import { asNumber } from '../script/values.js';
+import { emptyPartial, fillHistogram, javaDoubleString, percentileValue, reduceAggregations, termKeyString } from './reduce.js';
+import { finalAutoBuckets } from './auto-date-histogram.js';
 
 /** Applies the final-reduce steps to a reduced partial map (pure; returns a new map). */
 export function finalizeAggregations(nodes: readonly AggregationNode[], reduced: PartialMap): PartialMap {
@@ -22,8 +31,7 @@ export function finalizeAggregations(nodes: readonly AggregationNode[], reduced:
     result[node.name] = finalizeOne(node, result[node.name] ?? emptyPartial(node));
   }
   for (const node of nodes) {
-    if (!isPipeline(node) || node.kind === 'cumulative_sum' || node.kind === 'derivative' || node.kind === 'serial_diff' || node.kind === 'bucket_sort') continue;
-    result[node.name] = runSiblingPipeline(node, nodes, result);
+    if (isSiblingPipeline(node)) result[node.name] = runSiblingPipeline(node, nodes, result);
   }
   return result;
 }
@@ -37,6 +45,11 @@ function finalizeOne(node: CollectedAggregationNode, input: AggregationPartial):
       buckets.sort((left, right) => direction * (left.docCount - right.docCount) || left.key - right.key);
     } else if (node.order[0]?.direction === 'desc') buckets.reverse();
     partial = { type: 'histogram', buckets };
+  }
+  if (partial.type === 'auto_date_histogram' && node.kind === 'auto_date_histogram' && partial.innerInterval === undefined) {
+    const merge = (parts: readonly PartialMap[]): PartialMap => reduceAggregations(node.subAggregations, parts);
+    const final = finalAutoBuckets(partial.buckets, partial.roundingIndex, node.buckets, node.timeZone, merge);
+    partial = { type: 'auto_date_histogram', roundingIndex: final.roundingIndex, innerInterval: final.innerInterval, buckets: final.buckets };
   }
   if (partial.type === 'single_bucket') return { ...partial, aggs: finalizeAggregations(node.subAggregations, partial.aggs) };
   const views = bucketViews(node, partial);
@@ -97,7 +110,18 @@ function bucketViews(node: CollectedAggregationNode, partial: AggregationPartial
       });
     case 'filters':
       return partial.buckets.map((bucket, index) => ({ index, key: bucket.key, keyString: bucket.key, docCount: bucket.docCount, aggs: bucket.aggs }));
+    case 'variable_width_histogram':
+      return partial.clusters.map((cluster, index) => ({ index, key: cluster.centroid, keyString: javaDoubleString(cluster.centroid), docCount: cluster.docCount, aggs: {} }));
+    case 'auto_date_histogram':
+      return partial.buckets.map((bucket, index) => ({
+        index,
+        key: bucket.key,
+        keyString: node.kind === 'auto_date_histogram' ? formatDate(bucket.key, node.timeZone, node.format) : String(bucket.key),
+        docCount: bucket.docCount,
+        aggs: bucket.aggs,
+      }));
     case 'rare_terms':
+    case 'significant_terms':
       return partial.buckets.map((bucket, index) => ({ index, key: bucket.key, keyString: termKeyString(bucket.key, partial.valueType), docCount: bucket.docCount, aggs: bucket.aggs }));
     case 'multi_terms':
       return partial.buckets.map((bucket, index) => {
@@ -122,6 +146,12 @@ function rebuildBuckets(partial: AggregationPartial, buckets: readonly BucketVie
       return { ...partial, buckets: buckets.map((view) => ({ ...partial.buckets[view.index]!, aggs: view.aggs })) };
     case 'rare_terms':
       return { ...partial, buckets: buckets.map((view) => ({ ...partial.buckets[view.index]!, aggs: view.aggs })) };
+    case 'significant_terms':
+      return { ...partial, buckets: buckets.map((view) => ({ ...partial.buckets[view.index]!, aggs: view.aggs })) };
+    case 'auto_date_histogram':
+      return { ...partial, buckets: buckets.map((view) => ({ ...partial.buckets[view.index]!, aggs: view.aggs })) };
+    case 'variable_width_histogram':
+      return { ...partial, clusters: buckets.map((view) => partial.clusters[view.index]!) };
     case 'multi_terms':
       return { ...partial, buckets: buckets.map((view) => ({ ...partial.buckets[view.index]!, aggs: view.aggs })) };
     default:
@@ -317,6 +347,43 @@ function runParentPipeline(node: PipelineAggregationNode, parent: CollectedAggre
         return result;
       });
     }
+    case 'bucket_script':
+    case 'bucket_selector': {
+      const script = compileScript(node.script, node.kind === 'bucket_script' ? 'bucket_aggregation' : 'aggregation_selector');
+      const result: BucketView[] = [];
+      for (const bucket of buckets) {
+        const params = fromJson(node.script.params) as Map<unknown, Value>;
+        let skip = false;
+        for (const { name, path } of node.bucketsPaths) {
+          const value = bucketValue(path, bucket, subs, node.gapPolicy);
+          // bucket_script leaves a bucket with a skipped gap alone; bucket_selector's script sees NaN.
+          if (node.kind === 'bucket_script' && node.gapPolicy === 'skip' && Number.isNaN(value)) skip = true;
+          params.set(name, new JDouble(value));
+        }
+        if (skip) {
+          result.push(bucket);
+          continue;
+        }
+        const returned = script.execute({ params }, wallClock);
+        if (node.kind === 'bucket_selector') {
+          if (typeof returned !== 'boolean') throw script.runtimeFailure(fault('class_cast_exception', `Cannot cast ${returned === null ? 'null' : 'the returned value'} to boolean`));
+          if (returned) result.push(bucket);
+          continue;
+        }
+        if (returned === null) {
+          result.push(bucket);
+          continue;
+        }
+        let number: number;
+        try {
+          number = asNumber(returned);
+        } catch {
+          throw errors.aggregationExecution(`series_arithmetic script for reducer [${node.name}] must return a Number`);
+        }
+        result.push(withResult(bucket, node.name, { type: 'simple_value', value: orNull(number) }));
+      }
+      return result;
+    }
     case 'bucket_sort': {
       const keyed = buckets.map((bucket) => ({
         bucket,
@@ -349,8 +416,7 @@ function runParentPipeline(node: PipelineAggregationNode, parent: CollectedAggre
 // ---------------------------------------------------------------------------------------------
 // Sibling pipelines: one result from the buckets of a sibling multi-bucket aggregation
 
-function runSiblingPipeline(node: PipelineAggregationNode, siblings: readonly AggregationNode[], map: PartialMap): AggregationPartial {
-  if (node.kind === 'cumulative_sum' || node.kind === 'derivative' || node.kind === 'serial_diff' || node.kind === 'bucket_sort') throw new Error('not a sibling pipeline');
+function runSiblingPipeline(node: SiblingPipelineNode, siblings: readonly AggregationNode[], map: PartialMap): AggregationPartial {
   const [first, ...rest] = node.bucketsPath.elements;
   const target = siblings.find((sibling) => sibling.name === first!.name);
   if (target === undefined || isPipeline(target)) throw errors.aggregationExecution(`No aggregation found for path [${node.bucketsPath.text}]`);

@@ -11,8 +11,10 @@ import { formatDecimal } from './decimal-format.js';
 import { finalizeAggregations, percentileOfBuckets } from './pipeline.js';
 import { cdf, emptyDigest, mergeDigests, quantile } from './tdigest.js';
 import { type CompositeBucketPartial, compareCompositeKeys, renderKeyValue } from './composite.js';
+import { reroundBuckets, roundingFor, roundingInfos } from './auto-date-histogram.js';
+import { mergeClusters } from './variable-width.js';
 import { compareHits } from '../query/sort.js';
-import { metricValue, sortTermsBuckets, sortTupleBuckets } from './aggregators.js';
+import { metricValue, significanceScore, sortTermsBuckets, sortTupleBuckets } from './aggregators.js';
 import { createDateRounding } from './date-rounding.js';
 import type { AggregationPartial, PartialMap, TermsBucketPartial, TermsValueType, TopHitPartial } from './partials.js';
 
@@ -152,6 +154,45 @@ function reduceOne(node: AggregationNode, partials: readonly AggregationPartial[
       for (let index = kept.length; index < buckets.length; index++) otherDocCount += buckets[index]!.docCount;
       const valueTypes = multis.find((partial) => partial.buckets.length > 0)?.valueTypes ?? first.valueTypes;
       return { type: 'multi_terms', valueTypes, buckets: kept, otherDocCount, errorBound };
+    }
+    case 'variable_width_histogram': {
+      assert(node.kind === 'variable_width_histogram', 'variable_width_histogram partial belongs to its node');
+      const clusters = (partials as Extract<AggregationPartial, { type: 'variable_width_histogram' }>[]).flatMap((partial) => partial.clusters);
+      return { type: 'variable_width_histogram', clusters: mergeClusters(clusters, node.buckets) };
+    }
+    case 'auto_date_histogram': {
+      assert(node.kind === 'auto_date_histogram', 'auto_date_histogram partial belongs to an auto_date_histogram node');
+      const autos = partials as Extract<AggregationPartial, { type: 'auto_date_histogram' }>[];
+      const roundingIndex = Math.max(...autos.map((partial) => partial.roundingIndex));
+      const merge = (parts: readonly PartialMap[]): PartialMap => reduceAggregations(node.subAggregations, parts);
+      const buckets = reroundBuckets(autos.flatMap((partial) => partial.buckets), roundingFor(roundingIndex, node.timeZone), merge);
+      return { type: 'auto_date_histogram', roundingIndex, innerInterval: undefined, buckets };
+    }
+    case 'significant_terms': {
+      assert(node.kind === 'significant_terms', 'significant_terms partial belongs to a significant_terms node');
+      const parts = partials as Extract<AggregationPartial, { type: 'significant_terms' }>[];
+      let subsetSize = 0;
+      let supersetSize = 0;
+      const merged = new Map<string | number, { key: string | number; docCount: number; bgCount: number; parts: PartialMap[] }>();
+      for (const partial of parts) {
+        subsetSize += partial.subsetSize;
+        supersetSize += partial.supersetSize;
+        for (const bucket of partial.buckets) {
+          let entry = merged.get(bucket.key);
+          if (entry === undefined) merged.set(bucket.key, (entry = { key: bucket.key, docCount: 0, bgCount: 0, parts: [] }));
+          entry.docCount += bucket.docCount;
+          entry.bgCount += bucket.bgCount;
+          entry.parts.push(bucket.aggs);
+        }
+      }
+      const buckets = [...merged.values()]
+        .filter((entry) => entry.docCount >= node.minDocCount)
+        .map((entry) => ({ key: entry.key, docCount: entry.docCount, bgCount: entry.bgCount, score: significanceScore(node.heuristic, entry.docCount, subsetSize, entry.bgCount, supersetSize), parts: entry.parts }))
+        .sort((left, right) => right.score - left.score || (left.key < right.key ? -1 : left.key > right.key ? 1 : 0))
+        .slice(0, node.size)
+        .map((entry) => ({ key: entry.key, docCount: entry.docCount, bgCount: entry.bgCount, score: entry.score, aggs: reduceAggregations(node.subAggregations, entry.parts) }));
+      const valueType = parts.find((partial) => partial.buckets.length > 0)?.valueType ?? first.valueType;
+      return { type: 'significant_terms', valueType, subsetSize, supersetSize, buckets };
     }
     case 'rare_terms': {
       assert(node.kind === 'rare_terms', 'rare_terms partial belongs to a rare_terms node');
@@ -333,6 +374,12 @@ export function emptyPartial(node: CollectedAggregationNode): AggregationPartial
       return { type: 'multi_terms', valueTypes: node.terms.map(() => 'string'), buckets: [], otherDocCount: 0, errorBound: 0 };
     case 'rare_terms':
       return { type: 'rare_terms', valueType: 'string', buckets: [], frequentKeys: [] };
+    case 'significant_terms':
+      return { type: 'significant_terms', valueType: 'string', subsetSize: 0, supersetSize: 0, buckets: [] };
+    case 'variable_width_histogram':
+      return { type: 'variable_width_histogram', clusters: [] };
+    case 'auto_date_histogram':
+      return { type: 'auto_date_histogram', roundingIndex: node.minimumRoundingIndex, innerInterval: undefined, buckets: [] };
     default:
       return { type: 'stats', metric: node.kind, count: 0, sum: 0, min: Infinity, max: -Infinity, sumOfSquares: 0, isDate: false };
   }
@@ -423,6 +470,26 @@ function renderOne(node: CollectedAggregationNode, partialOrUndefined: Aggregati
         }),
       };
     }
+    case 'variable_width_histogram':
+      return { buckets: partial.clusters.map((cluster) => ({ min: cluster.min, key: cluster.centroid, max: cluster.max, doc_count: cluster.docCount })) };
+    case 'auto_date_histogram': {
+      assert(node.kind === 'auto_date_histogram', 'auto_date_histogram node');
+      // Buckets are final (finalizeAggregations chose the rounding and inner interval).
+      return {
+        buckets: partial.buckets.map((bucket) => ({ key_as_string: formatDate(bucket.key, node.timeZone, node.format), key: bucket.key, doc_count: bucket.docCount, ...subs(bucket.aggs) })),
+        interval: `${partial.innerInterval ?? 1}${roundingInfos[partial.roundingIndex]!.unit}`,
+      };
+    }
+    case 'significant_terms':
+      return {
+        doc_count: partial.subsetSize,
+        bg_count: partial.supersetSize,
+        buckets: partial.buckets.map((bucket) => {
+          const rendered: Record<string, unknown> = { key: bucket.key };
+          if (partial.valueType === 'boolean' || partial.valueType === 'date') rendered['key_as_string'] = termKeyString(bucket.key, partial.valueType);
+          return { ...rendered, doc_count: bucket.docCount, score: bucket.score, bg_count: bucket.bgCount, ...subs(bucket.aggs) };
+        }),
+      };
     case 'rare_terms':
       return {
         buckets: partial.buckets.map((bucket) => {

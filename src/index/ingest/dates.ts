@@ -27,6 +27,9 @@ export function checkTimeZone(timeZone: string): void {
 
 interface Fields {
   year?: number;
+  /** Week-based year (`Y`) and week of it (`w`): ISO weeks, Monday first, as Elasticsearch's ROOT locale counts them. */
+  weekYear?: number;
+  week?: number;
   month?: number;
   day?: number;
   hour?: number;
@@ -79,9 +82,15 @@ function parsePattern(text: string, pattern: string, timeZone: string, defaultYe
     switch (letter) {
       case 'y':
       case 'u':
-      case 'Y':
         if (width === 2) number(2, 2, (value, fields) => (fields.year = 2000 + value));
         else number(width <= 4 ? 1 : width, 9, (value, fields) => (fields.year = value));
+        break;
+      case 'Y':
+        if (width === 2) number(2, 2, (value, fields) => (fields.weekYear = 2000 + value));
+        else number(width <= 4 ? 1 : width, 9, (value, fields) => (fields.weekYear = value));
+        break;
+      case 'w':
+        number(width, 2, (value, fields) => (fields.week = value));
         break;
       case 'M':
       case 'L':
@@ -154,6 +163,12 @@ function parsePattern(text: string, pattern: string, timeZone: string, defaultYe
   const fields: Fields = {};
   for (let index = 0; index < setters.length; index++) if (!setters[index]!(match[index + 1]!, fields)) return undefined;
   const hour = (fields.hour ?? 0) + (fields.pm === true ? 12 : 0);
+  if (fields.week !== undefined || fields.weekYear !== undefined) {
+    const week = fields.week ?? 1;
+    if (week < 1 || week > 53) return undefined;
+    const local = isoWeekMonday(fields.weekYear ?? fields.year ?? defaultYear) + (week - 1) * 7 * dayMs + hour * 3_600_000 + (fields.minute ?? 0) * 60_000 + (fields.second ?? 0) * 1000 + (fields.millis ?? 0);
+    return fields.offsetMs !== undefined ? local - fields.offsetMs : localToUtc(fields.zone ?? timeZone, local);
+  }
   const month = fields.month ?? 1;
   const day = fields.day ?? 1;
   if (month < 1 || month > 12 || day < 1 || day > 31 || hour > 23 || (fields.minute ?? 0) > 59 || (fields.second ?? 0) > 59) return undefined;
@@ -164,6 +179,24 @@ function parsePattern(text: string, pattern: string, timeZone: string, defaultYe
   const local = date.getTime();
   if (fields.offsetMs !== undefined) return local - fields.offsetMs;
   return localToUtc(fields.zone ?? timeZone, local);
+}
+
+const dayMs = 86_400_000;
+
+/** The Monday (UTC midnight, ms) of ISO week 1 of `weekYear`: the week holding January 4th. */
+function isoWeekMonday(weekYear: number): number {
+  const date = new Date(0);
+  date.setUTCFullYear(weekYear, 0, 4);
+  const january4 = date.getTime();
+  return january4 - ((date.getUTCDay() + 6) % 7) * dayMs;
+}
+
+/** The ISO week-based year and week of a local date. */
+function isoWeekOf(local: Date): { readonly weekYear: number; readonly week: number } {
+  const midnight = Date.UTC(local.getUTCFullYear(), local.getUTCMonth(), local.getUTCDate());
+  const thursday = midnight + (3 - ((local.getUTCDay() + 6) % 7)) * dayMs;
+  const weekYear = new Date(thursday).getUTCFullYear();
+  return { weekYear, week: Math.floor((thursday - isoWeekMonday(weekYear)) / (7 * dayMs)) + 1 };
 }
 
 function escapeRegex(text: string): string {
@@ -189,8 +222,9 @@ export function parseWithFormat(value: string, format: string, timeZone: string,
     case 'ISO8601':
       return tryNamed(text, 'strict_date_optional_time', timeZone);
     case 'UNIX': {
+      // Elasticsearch: (long) (Double.parseDouble(text) * 1000), which truncates.
       if (!/^-?\d+(\.\d+)?$/.test(text)) return undefined;
-      return Math.round(Number(text) * 1000);
+      return Math.trunc(Number(text) * 1000);
     }
     case 'UNIX_MS':
       return /^-?\d+$/.test(text) ? Number(text) : undefined;
@@ -199,6 +233,8 @@ export function parseWithFormat(value: string, format: string, timeZone: string,
     default:
       break;
   }
+  // Fractions of epoch seconds below a millisecond are truncated, as Elasticsearch's epoch parser does.
+  if (format === 'epoch_second') return /^-?\d+(\.\d+)?$/.test(text) ? Math.trunc(Number(text) * 1000) : undefined;
   if (/^[a-z_]+$/.test(format)) return tryNamed(text, format, timeZone);
   return parsePattern(text, format, timeZone, defaultYear);
 }
@@ -235,8 +271,15 @@ export function formatWithPattern(utcMs: number, pattern: string, timeZone: stri
     switch (letter) {
       case 'y':
       case 'u':
-      case 'Y':
         output += width === 2 ? pad(local.getUTCFullYear() % 100, 2) : pad(local.getUTCFullYear(), Math.max(width, 1));
+        break;
+      case 'Y': {
+        const { weekYear } = isoWeekOf(local);
+        output += width === 2 ? pad(weekYear % 100, 2) : pad(weekYear, Math.max(width, 1));
+        break;
+      }
+      case 'w':
+        output += pad(isoWeekOf(local).week, width);
         break;
       case 'M':
       case 'L':

@@ -7,7 +7,7 @@
  * Reference: https://www.elastic.co/guide/en/elasticsearch/reference/current/ingest.html,
  * https://www.elastic.co/guide/en/elasticsearch/reference/current/handling-pipeline-failures.html
  */
-import { errors, EsError } from '../../common/index.js';
+import { errors, EsError, limits } from '../../common/index.js';
 import { compileScript, fromJson, parseScriptSpec, type CompiledScript, type ScriptClock, type StoredScriptLookup } from '../script/index.js';
 import { IngestDocument, isPlainObject, javaTypeName } from './document.js';
 
@@ -28,8 +28,10 @@ export class ProcessorConfig {
     this.remaining = { ...config };
   }
 
+  /** Elasticsearch's newConfigurationException: a reason about a property starts with `[property] `. */
   error(property: string | undefined, reason: string): EsError {
-    return errors.ingestConfiguration(reason, this.type, this.tag, property);
+    const message = property === undefined || reason.startsWith(`[${property}] `) ? reason : `[${property}] ${reason}`;
+    return errors.ingestConfiguration(message, this.type, this.tag, property);
   }
 
   private take(name: string): unknown {
@@ -357,7 +359,7 @@ export function parsePipeline(id: string, definition: unknown, registry: Readonl
   if (onFailure !== undefined && onFailure !== null && !Array.isArray(onFailure)) {
     throw errors.ingestConfiguration(`[on_failure] property isn't a list, but of type [${javaTypeName(onFailure)}]`, undefined, undefined, 'on_failure');
   }
-  if (Array.isArray(onFailure) && onFailure.length === 0) throw errors.ingestConfiguration('pipeline [' + id + '] cannot have an empty on-failure option defined');
+  if (Array.isArray(onFailure) && onFailure.length === 0) throw errors.ingestConfiguration('pipeline [' + id + '] cannot have an empty on_failure option defined');
   const left = Object.keys(remaining);
   if (left.length > 0) throw errors.ingestConfiguration(`pipeline [${id}] doesn't support one or more provided configuration parameters [${left.join(', ')}]`);
   return {
@@ -481,6 +483,10 @@ function runProcessor(processor: Processor, document: IngestDocument, context: P
   }
 }
 
+function isCycle(error: EsError): boolean {
+  return error.type === 'graph_structure_exception';
+}
+
 /** The `pipeline` processor: runs another stored pipeline on the same document. */
 function runPipelineProcessor(
   entry: (status: ProcessorResult['status'], extra: Partial<ProcessorResult>) => ProcessorResult,
@@ -494,12 +500,12 @@ function runPipelineProcessor(
   }
   if (context.trace !== undefined) {
     // Elasticsearch first runs the pipeline on a copy to find cycles, so a cycle is reported on the calling processor.
-    if (document.pipelineStack.includes(pipeline.id)) throw errors.pipelineCycle(pipeline.id);
+    if (document.pipelineStack.includes(pipeline.id)) throw errors.pipelineGraph(`Cycle detected for pipeline: ${pipeline.id}`);
     try {
       executePipeline(pipeline, document.copyWithStack(), { ...context, trace: undefined, stats: undefined });
     } catch (error) {
-      if (error instanceof ProcessorFailure && error.cause.type === 'graph_structure_exception') throw error.cause;
-      if (error instanceof EsError && error.type === 'graph_structure_exception') throw error;
+      const cause = error instanceof ProcessorFailure ? error.cause : error instanceof EsError ? error : undefined;
+      if (cause !== undefined && isCycle(cause)) throw cause;
     }
     context.trace.push(entry('success', {}));
   }
@@ -511,7 +517,12 @@ function runPipelineProcessor(
  * ProcessorFailure when a processor fails and no on_failure handles it.
  */
 export function executePipeline(pipeline: Pipeline, document: IngestDocument, context: ProcessorContext): void {
-  if (document.pipelineStack.includes(pipeline.id)) throw errors.pipelineCycle(pipeline.id);
+  // Elasticsearch's IngestDocument.executePipeline returns at once for a pipeline without processors.
+  if (pipeline.processors.length === 0) return;
+  if (document.pipelineStack.length >= limits.ingestNestedPipelinesMax) {
+    throw errors.pipelineGraph(`Too many nested pipelines. Cannot have more than ${limits.ingestNestedPipelinesMax} nested pipelines`);
+  }
+  if (document.pipelineStack.includes(pipeline.id)) throw errors.pipelineGraph(`Cycle detected for pipeline: ${pipeline.id}`);
   const counters = context.stats?.pipeline(pipeline.id);
   const started = counters === undefined ? 0 : context.elapsedMs();
   if (counters !== undefined) (counters.count += 1), (counters.current += 1);

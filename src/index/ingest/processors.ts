@@ -37,7 +37,7 @@ function stringProcessor(change: (value: string) => string): ProcessorFactory {
   return (config) => stringBody(config, change);
 }
 
-function stringBody(config: ProcessorConfig, apply: (value: string) => string): ProcessorBody {
+function stringBody(config: ProcessorConfig, apply: (value: string) => unknown): ProcessorBody {
   {
     const field = config.string('field');
     const ignoreMissing = config.boolean('ignore_missing', false);
@@ -424,6 +424,76 @@ const appendFactory: ProcessorFactory = (config) => {
   return (document) => document.append(field(document), value(document), allowDuplicates);
 };
 
+/**
+ * The bytes processor: a human readable size (`1kb`, `2.5mb`) to its number of bytes, with
+ * Elasticsearch's units (b, kb, mb, gb, tb, pb; powers of 1024) and its error.
+ */
+export function parseByteSize(text: string): number {
+  const units: Record<string, number> = { b: 1, kb: 1024, mb: 1024 ** 2, gb: 1024 ** 3, tb: 1024 ** 4, pb: 1024 ** 5 };
+  const match = /^\s*(-?\d+(?:\.\d+)?)\s*([a-zA-Z]+)\s*$/.exec(text);
+  const unit = match === null ? undefined : units[match[2]!.toLowerCase()];
+  if (match === null || unit === undefined) {
+    throw errors.illegalArgument(`failed to parse setting [Ingest Field] with value [${text}] as a size in bytes: unit is missing or unrecognized`);
+  }
+  return Math.round(Number(match[1]) * unit);
+}
+
+/** The sort processor: a list of numbers or of strings in natural order (Java's Collections.sort). */
+const sortFactory: ProcessorFactory = (config) => {
+  const field = config.string('field');
+  const order = config.string('order', 'asc');
+  if (order !== 'asc' && order !== 'desc') throw config.error('order', `property [order] can only be one of [asc, desc]; found [${order}]`);
+  const targetField = config.string('target_field', field);
+  return (document) => {
+    const value = document.get(field);
+    if (value === null || value === undefined) throw errors.illegalArgument(`field [${field}] is null, cannot sort.`);
+    if (!Array.isArray(value)) throw castError(field, value, 'java.util.List');
+    const numbers = value.every((item) => typeof item === 'number');
+    if (!numbers && !value.every((item) => typeof item === 'string')) throw errors.illegalArgument(`field [${field}] holds values of different types, which cannot be sorted`);
+    const sorted = [...value].sort((left, right) => (numbers ? (left as number) - (right as number) : left < right ? -1 : left > right ? 1 : 0));
+    if (order === 'desc') sorted.reverse();
+    document.set(targetField, sorted);
+  };
+};
+
+/**
+ * The dot_expander processor: a source field whose name holds dots (`a.b`) becomes the object
+ * path it names; `*` expands every such field of the object at `path`.
+ */
+const dotExpanderFactory: ProcessorFactory = (config) => {
+  const field = config.string('field');
+  const path = config.optionalString('path');
+  const override = config.boolean('override', false);
+  if (field !== '*' && !field.includes('.')) throw config.error('field', 'field does not contain a dot and is not a wildcard');
+  if (field.startsWith('.') || field.endsWith('.') || field.includes('..')) throw config.error('field', "Field can't start or end with a dot");
+  return (document) => {
+    const container = path === undefined ? document.root : document.get(path);
+    if (!isPlainObject(container)) throw castError(path ?? '_source', container, 'java.util.Map');
+    const names = field === '*' ? Object.keys(container).filter((name) => name.includes('.')) : [field];
+    for (const name of names) {
+      if (!Object.hasOwn(container, name)) continue;
+      const full = path === undefined ? name : `${path}.${name}`;
+      const value = container[name];
+      if (document.has(full)) {
+        delete container[name];
+        if (override) document.set(full, value);
+        else document.append(full, value, true);
+        continue;
+      }
+      const parts = name.split('.');
+      let probe: unknown = container;
+      for (let index = 0; index < parts.length - 1 && isPlainObject(probe); index++) {
+        probe = probe[parts[index]!];
+        if (probe !== undefined && !isPlainObject(probe)) {
+          throw errors.illegalArgument(`cannot expand [${name}], because [${parts.slice(0, index + 1).join('.')}] is not an object field, but a value field`);
+        }
+      }
+      delete container[name];
+      document.set(full, value);
+    }
+  };
+};
+
 const splitFactory: ProcessorFactory = (config) => {
   const field = config.string('field');
   const separatorText = config.string('separator');
@@ -585,14 +655,13 @@ const jsonFactory: ProcessorFactory = (config) => {
     // JSON.parse keeps the last of duplicate keys silently; Elasticsearch refuses them by default.
     // Checked below by a key scan, so the default behaves as Elasticsearch's.
   }
-  if (!strict) throw config.error('strict_json_parsing', 'Strait parses JSON strictly only; [strict_json_parsing: false] is not supported');
   const target = targetField ?? field;
   return (document) => {
     const value = document.get(field);
     const text = javaString(value);
     let parsed: unknown;
     try {
-      parsed = JSON.parse(text);
+      parsed = JSON.parse(strict ? text : firstJsonValue(text));
     } catch (error) {
       throw errors.illegalArgument(`Unrecognized JSON in field [${field}]: ${error instanceof Error ? error.message : String(error)}`);
     }
@@ -608,6 +677,34 @@ const jsonFactory: ProcessorFactory = (config) => {
     }
   };
 };
+
+/**
+ * The text of the first JSON value in `text` (`strict_json_parsing: false`: Elasticsearch reads one
+ * value and ignores what follows it, so `123 foo` is 123).
+ */
+export function firstJsonValue(text: string): string {
+  const trimmed = text.trimStart();
+  const first = trimmed[0];
+  if (first === '{' || first === '[' || first === '"') {
+    let depth = 0;
+    for (let position = 0; position < trimmed.length; position++) {
+      const character = trimmed[position]!;
+      if (character === '"') {
+        position += 1;
+        while (position < trimmed.length && trimmed[position] !== '"') position += trimmed[position] === '\\' ? 2 : 1;
+        if (depth === 0) return trimmed.slice(0, position + 1);
+      } else if (character === '{' || character === '[') {
+        depth += 1;
+      } else if (character === '}' || character === ']') {
+        depth -= 1;
+        if (depth === 0) return trimmed.slice(0, position + 1);
+      }
+    }
+    return trimmed;
+  }
+  const scalar = /^(-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?|true|false|null)/.exec(trimmed);
+  return scalar === null ? trimmed : scalar[1]!;
+}
 
 function mergeMaps(target: IngestMap, source: IngestMap): IngestMap {
   const merged: IngestMap = { ...target };
@@ -774,6 +871,13 @@ const scriptFactory: ProcessorFactory = (config, context) => {
   };
 };
 
+/** The processor types Strait runs (`GET /_nodes` lists them under `ingest.processors`). */
+export function availableProcessorTypes(): string[] {
+  return [...processorRegistry.keys()].filter((type) => !unavailableTypes.has(type)).sort();
+}
+
+const unavailableTypes = new Set(['user_agent']);
+
 /** Types Elasticsearch has that Strait refuses by name, with the reason (rather than "no processor type"). */
 function unavailable(reason: string): ProcessorFactory {
   return (config) => {
@@ -790,7 +894,10 @@ export const processorRegistry: ReadonlyMap<string, ProcessorFactory> = new Map<
   ['uppercase', stringProcessor((value) => value.toUpperCase())],
   ['trim', stringProcessor((value) => value.trim())],
   ['urldecode', stringProcessor(urlDecode)],
+  ['bytes', (config) => stringBody(config, parseByteSize)],
   ['split', splitFactory],
+  ['sort', sortFactory],
+  ['dot_expander', dotExpanderFactory],
   ['join', joinFactory],
   ['convert', convertFactory],
   ['date', dateFactory],

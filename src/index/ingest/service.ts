@@ -7,7 +7,7 @@
  * Reference: https://www.elastic.co/guide/en/elasticsearch/reference/current/ingest.html,
  * https://www.elastic.co/guide/en/elasticsearch/reference/current/simulate-pipeline-api.html
  */
-import { errors, EsError } from '../../common/index.js';
+import { errors, EsError, limits } from '../../common/index.js';
 import { resolveWriteIndex, wildcardMatch } from '../expression.js';
 import type { IndicesService } from '../indices-service.js';
 import { IngestDocument, isPlainObject, metadataFields, type IngestMap } from './document.js';
@@ -91,6 +91,13 @@ export class IngestService {
   /** `PUT /_ingest/pipeline/{id}`: validates the whole definition before storing it. */
   put(id: string, body: unknown): void {
     if (!isPlainObject(body)) throw errors.parse('request body is required');
+    const bytes = Buffer.byteLength(JSON.stringify(body), 'utf8');
+    if (bytes > limits.ingestPipelineBytesMax) {
+      throw errors.illegalArgument(`pipeline [${id}] is [${bytes}] bytes, more than the [${limits.ingestPipelineBytesMax}] a pipeline may hold (max_pipeline_size)`);
+    }
+    if (!this.entries.has(id) && this.entries.size >= limits.ingestPipelinesMax) {
+      throw errors.illegalArgument(`cannot add pipeline [${id}]: this node holds [${this.entries.size}] pipelines, the most it keeps (max_pipelines)`);
+    }
     const pipeline = parsePipeline(id, body, processorRegistry, this.indices.storedScripts);
     this.store.put(id, body);
     this.entries.set(id, { definition: body, pipeline });
@@ -218,6 +225,8 @@ export class IngestService {
    */
   applyPipelines(request: IngestRequest): IngestOutcome {
     if (request.update === true) return this.applyToUpdate(request);
+    // IndexRequest.validate: an empty pipeline name is a validation error, not a missing pipeline.
+    if (request.pipeline === '') throw errors.actionRequestValidation(['pipeline cannot be an empty string']);
     const settings = this.settingsOf(request.index);
     const first = request.pipeline !== undefined ? IngestService.named(request.pipeline) : IngestService.named(settings?.['index.default_pipeline']);
     let final = IngestService.named(settings?.['index.final_pipeline']);

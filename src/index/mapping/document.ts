@@ -47,6 +47,19 @@ function add(walk: Walk, path: string, value: unknown): void {
   else values.push(value);
 }
 
+/**
+ * The `_ignored` metadata field: the names of the document's fields whose value was dropped
+ * (malformed with `ignore_malformed`, or a keyword longer than `ignore_above`), each once;
+ * indexed as a keyword, so `exists`, `term` and `terms` on `_ignored` find these documents.
+ */
+export const ignoredFieldName = '_ignored';
+
+function ignoreField(walk: Walk, path: string): void {
+  const ignored = walk.fields[ignoredFieldName];
+  if (ignored === undefined) walk.fields[ignoredFieldName] = [path];
+  else if (!ignored.includes(path)) ignored.push(path);
+}
+
 function preview(value: unknown): string {
   return isPlainObject(value) || Array.isArray(value) ? javaMapPreview(value) : String(value);
 }
@@ -241,7 +254,10 @@ function indexField(walk: Walk, path: string, mapping: PropertyMapping, value: u
     converted = indexableValue(mapping, value);
   } catch (error) {
     if (!(error instanceof EsError)) throw error;
-    if (mapping['ignore_malformed'] === true) return;
+    if (mapping['ignore_malformed'] === true) {
+      ignoreField(walk, path);
+      return;
+    }
     throw fieldError(walk, path, type, value, error);
   }
   if (type === 'constant_keyword') {
@@ -260,6 +276,7 @@ function indexField(walk: Walk, path: string, mapping: PropertyMapping, value: u
   }
   const ignoreAbove = mapping['ignore_above'];
   const tooLong = (type === 'keyword' || type === 'wildcard') && typeof ignoreAbove === 'number' && (converted as string).length > ignoreAbove;
+  if (tooLong) ignoreField(walk, path);
   if (!tooLong && mapping['index'] !== false) add(walk, path, converted);
   else if (!tooLong && mapping['doc_values'] !== false) add(walk, path, converted);
   const subFields = mapping['fields'] as Record<string, PropertyMapping> | undefined;

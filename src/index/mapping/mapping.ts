@@ -7,6 +7,7 @@
  */
 import { errors, limits } from '../../common/index.js';
 import { getAnalyzer } from '../analysis/index.js';
+import { validateRuntimeSection } from '../script/runtime-fields.js';
 
 /** One property as stored: an object mapper (`properties`) or a field mapper (`type`). */
 export type PropertyMapping = Record<string, unknown>;
@@ -420,6 +421,8 @@ export function parseMapping(input: unknown): RootMapping {
     }
     root['dynamic_date_formats'] = formats;
   }
+  // Runtime fields are computed at search time (script/runtime-fields.ts); their definitions are checked now.
+  if (input['runtime'] !== undefined) validateRuntimeSection(input['runtime']);
   for (const parameter of ['dynamic_templates', '_source', '_meta', '_routing', 'runtime']) {
     if (input[parameter] !== undefined) root[parameter] = input[parameter];
   }
@@ -575,6 +578,10 @@ export interface MappedField {
   readonly docValues?: boolean;
   /** `alias`: the path of the field this alias stands for (validated to exist, not an alias). */
   readonly aliasPath?: string;
+  /** The field's `meta` (string keys and values), which `_field_caps` reports. */
+  readonly meta?: Readonly<Record<string, string>>;
+  /** `store: true`: `stored_fields` returns its values. */
+  readonly stored?: boolean;
 }
 
 export interface FlattenedMapping {
@@ -595,6 +602,9 @@ function toMappedField(path: string, mapping: PropertyMapping, nestedPath: strin
   if (field.type === 'constant_keyword' && typeof mapping['value'] === 'string') field.constantValue = mapping['value'];
   if (mapping['doc_values'] === false || (field.type === 'binary' && mapping['doc_values'] !== true)) field.docValues = false;
   if (typeof mapping['ignore_above'] === 'number') field.ignoreAbove = mapping['ignore_above'];
+  if (mapping['store'] === true) field.stored = true;
+  const meta = mapping['meta'];
+  if (meta !== null && typeof meta === 'object' && !Array.isArray(meta) && Object.keys(meta).length > 0) field.meta = meta as Record<string, string>;
   if (nestedPath !== undefined) field.nestedPath = nestedPath;
   if (parentPath !== undefined) field.parentPath = parentPath;
   return field;

@@ -8,7 +8,7 @@
  */
 import { errors } from '../../common/errors.js';
 import type { Segment } from '../engine/segment.js';
-import { compileScript, segmentDocLookup, fault, parseScriptSpec, type CompiledScript, type ScriptSpec, type Value } from '../script/index.js';
+import { compileScript, segmentDocLookup, fault, wallClock, parseScriptSpec, type CompiledScript, type ScriptSpec, type Value } from '../script/index.js';
 import { JDouble, JFloat, asNumber, numericKind } from '../script/values.js';
 import type { QueryNode } from './ast.js';
 import type { PlanContext, Weight } from './plan.js';
@@ -173,9 +173,6 @@ function parseFunctionScore(body: Json, parseNode: (json: unknown) => QueryNode)
 
 // ---------------------------------------------------------------- planning
 
-/** The real clock for the wall-clock budget of scripts in a search (the shard's `nowMs` is the request's frozen now). */
-const searchClock = { nowMs: () => performance.now(), random: Math.random };
-
 /** `doc` for one document of a segment. */
 function docFor(segment: Segment, context: PlanContext, doc: number): Value {
   return segmentDocLookup(segment, context.mappings, context.indexName, doc);
@@ -188,7 +185,7 @@ function scoreOf(script: CompiledScript, value: Value): number {
 }
 
 function runScore(script: CompiledScript, segment: Segment, context: PlanContext, doc: number, score: number): number {
-  return scoreOf(script, script.execute({ doc: docFor(segment, context, doc), _score: new JDouble(score) }, searchClock));
+  return scoreOf(script, script.execute({ doc: docFor(segment, context, doc), _score: new JDouble(score) }, wallClock));
 }
 
 const isLive = (segment: Segment, doc: number): boolean => segment.liveDocs === null || (segment.liveDocs[doc >>> 5]! & (1 << (doc & 31))) !== 0;
@@ -205,7 +202,7 @@ export function planScriptQuery(node: ScriptQueryNode, context: PlanContext, boo
         scorer: (segment) =>
           new PredicateScorer(segment.maxDoc, score, (doc) => {
             if (!isLive(segment, doc)) return false;
-            const result = script.execute({ doc: docFor(segment, context, doc) }, searchClock);
+            const result = script.execute({ doc: docFor(segment, context, doc) }, wallClock);
             if (typeof result !== 'boolean') throw script.runtimeFailure(fault('class_cast_exception', `Cannot cast from [${result === null ? 'null' : typeof result}] to [boolean]`));
             return result;
           }),

@@ -5,14 +5,11 @@
  */
 import { errors } from '../../common/errors.js';
 import type { Segment } from '../engine/segment.js';
-import { compileScript, segmentDocLookup, fault, javaString, parseScriptSpec, JDouble } from '../script/index.js';
+import { compileScript, segmentDocLookup, fault, wallClock, javaString, parseScriptSpec, JDouble } from '../script/index.js';
 import { numericKind, asNumber } from '../script/values.js';
 import type { SortSpec, SortValue } from './sort.js';
 
 type ScriptSort = Extract<SortSpec, { kind: 'script' }>;
-
-/** The clock for the scripts' wall-clock budget (the request's `now` is frozen). */
-const sortClock = { nowMs: () => performance.now(), random: Math.random };
 
 export function parseScriptSort(options: Readonly<Record<string, unknown>>): ScriptSort {
   let type: 'number' | 'string' | undefined;
@@ -42,7 +39,7 @@ export function parseScriptSort(options: Readonly<Record<string, unknown>>): Scr
 export function scriptSortValue(segment: Segment, spec: ScriptSort, doc: number, score: number): SortValue {
   const script = compileScript(spec.script, 'sort');
   const lookup = segmentDocLookup(segment, segment.mappings, '_na_', doc);
-  const value = script.execute({ doc: lookup, _score: new JDouble(score) }, sortClock);
+  const value = script.execute({ doc: lookup, _score: new JDouble(score) }, wallClock);
   if (spec.type === 'string') return value === null ? null : javaString(value);
   if (numericKind(value) === undefined) throw script.runtimeFailure(fault('class_cast_exception', `Cannot cast from [${value === null ? 'null' : typeof value}] to [double]`));
   return asNumber(value);

@@ -20,6 +20,7 @@ import { parseQuery } from './parse.js';
 import { type PlanContext, type Weight, planQuery } from './plan.js';
 import { AllDocsScorer, type HitCollector, type Scorer } from './scorers.js';
 import { type SortSpec, type SortValue, applyMissing, checkSortFields, compareHits, compareSortValues, fieldSortValue, normalizeSearchAfter, parseSort, resolveSortAliases } from './sort.js';
+import type { RuntimeField } from '../script/runtime-fields.js';
 
 export interface SearchRequest {
   readonly query: QueryNode;
@@ -36,6 +37,8 @@ export interface SearchRequest {
   readonly trackScores: boolean;
   /** `timeout`: collection stops after this many ms and the shard answers what it has (timed_out). */
   readonly timeoutMs?: number;
+  /** `runtime_mappings`: fields computed per document for this search (script/runtime-fields.ts). */
+  readonly runtimeFields?: readonly RuntimeField[];
 }
 
 export const trackTotalHitsDefault = 10_000;

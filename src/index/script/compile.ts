@@ -10,6 +10,7 @@
  * maxLoopCounter), and the clock is read every few hundred iterations against a deadline.
  * Reference: https://www.elastic.co/guide/en/elasticsearch/painless/current/painless-statements.html
  */
+import { limits } from '../../common/limits.js';
 import type { Expr, Literal, Program, Stmt } from './ast.js';
 import { ScriptCompileError } from './lexer.js';
 import { callMethod, callStatic, hasStaticMethod, iterate, staticField } from './methods.js';
@@ -201,7 +202,8 @@ class Compiler {
             ? (frame: Frame) => {
                 frame.locals[local.slot] = initial;
               }
-            : located(declared, (frame: Frame) => {
+            : located(declared.init!, (frame: Frame) => {
+                // A failed implicit cast points at the value, as Painless's does.
                 frame.locals[local.slot] = convert(init(frame), type, false);
                 return null;
               });
@@ -229,6 +231,7 @@ class Compiler {
         return (frame) => (test(frame) ? then(frame) : otherwise === undefined ? 0 : otherwise(frame));
       }
       case 'while': {
+        checkLoopEscapes(statement.test, statement.body, 'while', statement.start);
         const test = this.condition(statement.test, scope);
         const body = this.statement(statement.body, new Scope(scope), { loops: context.loops + 1, last: false });
         const cost = statementCount(statement.body);
@@ -243,6 +246,7 @@ class Compiler {
         };
       }
       case 'doWhile': {
+        checkLoopEscapes(statement.test, statement.body, 'do while', statement.start);
         const body = this.statement(statement.body, new Scope(scope), { loops: context.loops + 1, last: false });
         const test = this.condition(statement.test, scope);
         const cost = statementCount(statement.body);
@@ -257,6 +261,7 @@ class Compiler {
         };
       }
       case 'for': {
+        checkLoopEscapes(statement.test, statement.body, 'for', statement.start);
         const inner = new Scope(scope);
         const init = statement.init === undefined ? undefined : this.statement(statement.init, inner, { loops: context.loops, last: false });
         const test = statement.test === undefined ? undefined : this.condition(statement.test, inner);
@@ -440,6 +445,10 @@ class Compiler {
           if (value === undefined) throw new ScriptCompileError(expr.start, `cannot resolve symbol [${className}.${name}]`);
           return () => value;
         }
+        if (className === 'System' && name === 'currentTimeMillis' && expr.args.length === 0) {
+          // The clock the caller passed: the node's wall clock.
+          return (frame) => BigInt(Math.trunc(frame.nowMs()));
+        }
         if (!hasStaticMethod(className, name, expr.args.length)) {
           throw new ScriptCompileError(expr.start, `unknown static method [${name}] with [${expr.args.length}] arguments for class [${className}].`);
         }
@@ -471,7 +480,7 @@ class Compiler {
             const length = size(frame);
             if (typeof length !== 'number') throw classCast(length, 'java.lang.Integer');
             if (length < 0) throw fault('negative_array_size_exception', `-${-length}`);
-            if (length > frame.loopBudget) throw fault('painless_error', LOOP_LIMIT_MESSAGE);
+            if (length > limits.scriptCollectionItemsMax) throw fault('painless_error', `The script built a collection of [${length}] items, more than the [${limits.scriptCollectionItemsMax}] Strait allows.`);
             return new JavaArray(elementType, new Array<Value>(length).fill(defaultValue(elementType)));
           });
         }
@@ -601,6 +610,37 @@ class Compiler {
   }
 }
 
+/**
+ * Painless refuses at compile time a loop whose condition is the constant `true` (or absent, in a
+ * `for`) with no `break` or `return` in its body, and one whose condition is the constant `false`.
+ */
+function checkLoopEscapes(test: Expr | undefined, body: Stmt, kind: string, offset: number): void {
+  const constant = test === undefined ? true : test.type === 'literal' && test.literal.kind === 'boolean' ? test.literal.value : undefined;
+  if (constant === false && kind !== 'do while') throw new ScriptCompileError(offset, `extraneous ${kind} loop`);
+  if (constant === true && !escapes(body, true)) throw new ScriptCompileError(offset, `no paths escape from ${kind} loop`);
+}
+
+/** Whether a statement can leave the loop around it: a `return`, or a `break` not inside an inner loop. */
+function escapes(statement: Stmt, breakCounts: boolean): boolean {
+  switch (statement.type) {
+    case 'return':
+      return true;
+    case 'break':
+      return breakCounts;
+    case 'block':
+      return statement.body.some((child) => escapes(child, breakCounts));
+    case 'if':
+      return escapes(statement.then, breakCounts) || (statement.otherwise !== undefined && escapes(statement.otherwise, breakCounts));
+    case 'while':
+    case 'doWhile':
+    case 'for':
+    case 'forEach':
+      return escapes(statement.body, false);
+    default:
+      return false;
+  }
+}
+
 function literalType(literal: Literal): string {
   switch (literal.kind) {
     case 'string':
@@ -634,7 +674,26 @@ function construct(className: string, arg: Value | undefined): Value {
 function getField(value: Value, name: string): Value {
   if (value instanceof Map) return value.get(name) ?? null;
   if (value instanceof JavaArray && name === 'length') return value.items.length;
-  if (isObjectLike(value) && value.field !== undefined) return value.field(name);
+  if (isObjectLike(value)) {
+    if (value.field !== undefined) {
+      try {
+        return value.field(name);
+      } catch (error) {
+        if (!(error instanceof JavaFault) || !error.message.startsWith('dynamic getter') || value.call === undefined) throw error;
+      }
+    }
+    // Painless reads `x.dayOfWeekEnum` as `x.getDayOfWeekEnum()` (and `x.empty` as `x.isEmpty()`).
+    if (value.call !== undefined) {
+      const suffix = name.charAt(0).toUpperCase() + name.slice(1);
+      for (const getter of [`get${suffix}`, `is${suffix}`]) {
+        try {
+          return value.call(getter, []);
+        } catch (error) {
+          if (!(error instanceof JavaFault) || !error.message.startsWith('dynamic method')) throw error;
+        }
+      }
+    }
+  }
   if (Array.isArray(value) && /^\d+$/.test(name)) return getIndex(value, Number(name));
   throw fault('illegal_argument_exception', `dynamic getter [${javaClassName(value)}, ${name}] not found`);
 }
@@ -642,6 +701,7 @@ function getField(value: Value, name: string): Value {
 function setField(holder: Value, name: string, value: Value): void {
   if (holder instanceof Map) {
     holder.set(name, value);
+    if (holder.size > limits.scriptCollectionItemsMax) throw fault('painless_error', `The script built a collection of [${holder.size}] items, more than the [${limits.scriptCollectionItemsMax}] Strait allows.`);
     return;
   }
   if (isObjectLike(holder) && holder.setField !== undefined) {
@@ -676,8 +736,10 @@ function getIndex(holder: Value, key: Value): Value {
 
 function setIndex(holder: Value, key: Value, value: Value): void {
   if (holder === null) throw npe('Cannot store to a null reference');
-  if (holder instanceof Map) holder.set(mapKey(key), value);
-  else if (Array.isArray(holder)) holder[listPosition(holder.length, key)] = value;
+  if (holder instanceof Map) {
+    holder.set(mapKey(key), value);
+    if (holder.size > limits.scriptCollectionItemsMax) throw fault('painless_error', `The script built a collection of [${holder.size}] items, more than the [${limits.scriptCollectionItemsMax}] Strait allows.`);
+  } else if (Array.isArray(holder)) holder[listPosition(holder.length, key)] = value;
   else if (holder instanceof JavaArray) holder.items[listPosition(holder.items.length, key)] = convert(value, holder.elementType, false);
   else if (isObjectLike(holder) && holder.call !== undefined) holder.call('put', [key, value]);
   else throw fault('illegal_argument_exception', `Attempting to address a non-array-like type [${javaClassName(holder)}] as an array.`);

@@ -26,6 +26,20 @@ function missingValue(field: string): JavaFault {
   return new JavaFault('illegal_state_exception', "A document doesn't have a value for a field! Use doc[<field>].size()==0 to check if a document is missing a field!");
 }
 
+const dayNames = ['MONDAY', 'TUESDAY', 'WEDNESDAY', 'THURSDAY', 'FRIDAY', 'SATURDAY', 'SUNDAY'];
+
+/** java.time.DayOfWeek: `value` 1 (Monday) to 7 (Sunday). */
+function dayOfWeek(value: number): ScriptObject {
+  return {
+    javaType: 'java.time.DayOfWeek',
+    call(name, args) {
+      if (name === 'getValue' && args.length === 0) return value;
+      if ((name === 'name' || name === 'toString' || name === 'toJson') && args.length === 0) return dayNames[value - 1]!;
+      throw new JavaFault('illegal_argument_exception', `dynamic method [java.time.DayOfWeek, ${name}/${args.length}] not found`);
+    },
+  };
+}
+
 /** A date value: epoch milliseconds with the accessors scripts use. */
 function dateValue(millis: number): ScriptObject {
   const date = new Date(millis);
@@ -59,6 +73,9 @@ function dateValue(millis: number): ScriptObject {
           return date.getUTCMinutes();
         case 'getSecond/0':
           return date.getUTCSeconds();
+        case 'getDayOfWeekEnum/0':
+        case 'getDayOfWeek/0':
+          return dayOfWeek(date.getUTCDay() === 0 ? 7 : date.getUTCDay());
         case 'toString/0':
         case 'toJson/0':
           return iso();

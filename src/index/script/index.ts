@@ -16,25 +16,29 @@ import type { Program } from './ast.js';
 import { compileProgram, type CompileEnvironment, type CompiledProgram, type Frame } from './compile.js';
 import { ScriptCompileError } from './lexer.js';
 import { parseScript } from './parser.js';
+import { scoreFunctionArities, scoreFunctions } from './score-functions.js';
 import { JavaFault, fromJson, isObjectLike, javaClassName, javaString, toJson, type ScriptObject, type Value } from './values.js';
 
 export { fromJson, toJson, javaString, type Value, type ScriptObject } from './values.js';
-export { JDouble, JFloat, JChar, JavaFault, fault } from './values.js';
+export { JDouble, JFloat, JChar, JavaFault, fault, asNumber, numericKind } from './values.js';
 export { docLookup, segmentDocLookup, type DocFieldValues } from './doc.js';
 
 /** The script contexts Strait runs, each with the variables and functions Elasticsearch gives it. */
-export type ScriptContext = 'update' | 'update_by_query' | 'reindex' | 'ingest' | 'score' | 'filter' | 'field' | 'sort' | 'runtime_field';
+export type ScriptContext = 'update' | 'update_by_query' | 'reindex' | 'ingest' | 'score' | 'filter' | 'field' | 'sort' | 'runtime_field' | 'bucket_aggregation' | 'aggregation_selector';
 
 const environments: Record<ScriptContext, CompileEnvironment> = {
   update: { variables: ['ctx', 'params'], functions: {} },
   update_by_query: { variables: ['ctx', 'params'], functions: {} },
   reindex: { variables: ['ctx', 'params'], functions: {} },
   ingest: { variables: ['ctx', 'params'], functions: {} },
-  score: { variables: ['doc', 'params', '_score'], functions: {} },
+  score: { variables: ['doc', 'params', '_score'], functions: scoreFunctionArities },
   filter: { variables: ['doc', 'params'], functions: {} },
   field: { variables: ['doc', 'params', '_score'], functions: {} },
   sort: { variables: ['doc', 'params', '_score'], functions: {} },
   runtime_field: { variables: ['doc', 'params'], functions: { emit: [1] } },
+  // Pipeline aggregations (bucket_script, bucket_selector): the buckets_path values arrive in params.
+  bucket_aggregation: { variables: ['params'], functions: {} },
+  aggregation_selector: { variables: ['params'], functions: {} },
 };
 
 /** A `script` as a request gives it: inline source or a stored script's id, and params. */
@@ -61,6 +65,13 @@ export interface ScriptClock {
   readonly nowMs: () => number;
   readonly random?: () => number;
 }
+
+/**
+ * The node's wall clock and randomness, for the script runs deep inside a search (queries, sorts,
+ * script and runtime fields) whose callers hold no clock: it bounds their time budget and answers
+ * `System.currentTimeMillis()` and `Math.random()`.
+ */
+export const wallClock: ScriptClock = { nowMs: () => Date.now(), random: Math.random };
 
 const isPlainObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
 
@@ -152,6 +163,8 @@ function compiledFor(source: string, context: ScriptContext): CacheEntry {
     entry = { program, compiled: compileProgram(program, environments[context]) };
   } catch (error) {
     if (error instanceof ScriptCompileError) throw compileError(source, error);
+    // The nesting limit keeps the stack within bounds; should it not, the script is still a 400.
+    if (error instanceof RangeError) throw compileError(source, new ScriptCompileError(0, 'the script is too deeply nested to compile'));
     throw error;
   }
   cache.set(key, entry);
@@ -198,7 +211,7 @@ export function compileScript(spec: ScriptSpec, context: ScriptContext, stored: 
       const frame: Frame = {
         locals: new Array<Value>(entry.compiled.localCount).fill(null),
         variables: { params: fromJson(spec.params), ...variables },
-        functions,
+        functions: context === 'score' ? { ...scoreFunctions, ...functions } : functions,
         loopBudget: limits.scriptLoopStatementsMax,
         ticks: 0,
         deadlineMs: clock.nowMs() + limits.scriptRunMsMax,
@@ -352,6 +365,8 @@ class CtxMap implements ScriptObject {
         throw new JavaFault('illegal_argument_exception', `${javaString(a)} cannot be removed`);
       case 'toString/0':
         return javaString(this.map);
+      case 'toJson/0':
+        return this.map;
     }
     throw new JavaFault('illegal_argument_exception', `dynamic method [${this.javaType}, ${name}/${args.length}] not found`);
   }

@@ -4,6 +4,7 @@
  * results and exceptions. A method outside the list is Painless's "dynamic method not found".
  * Reference: https://www.elastic.co/guide/en/elasticsearch/painless/current/painless-api-reference-shared.html
  */
+import { limits } from '../../common/limits.js';
 import {
   JChar,
   JDouble,
@@ -229,8 +230,16 @@ function listIndex(list: Value[], value: Value | undefined, name: string, arity:
   return index;
 }
 
+/** A list or map may not grow past this (doubling with addAll in a short loop would exhaust memory long before the loop counter). */
+function checkGrowth(size: number): void {
+  if (size > limits.scriptCollectionItemsMax) {
+    throw fault('painless_error', `The script built a collection of [${size}] items, more than the [${limits.scriptCollectionItemsMax}] Strait allows.`);
+  }
+}
+
 function listMethod(target: Value[], name: string, args: readonly Value[]): Value {
   const arity = args.length;
+  if (name === 'add') checkGrowth(target.length + 1);
   const indexOf = (value: Value): number => target.findIndex((item) => javaEquals(item, value));
   switch (`${name}/${arity}`) {
     case 'size/0':
@@ -270,7 +279,8 @@ function listMethod(target: Value[], name: string, args: readonly Value[]): Valu
     }
     case 'addAll/1': {
       const items = iterate(args[0]!);
-      target.push(...items);
+      checkGrowth(target.length + items.length);
+      for (const item of [...items]) target.push(item);
       return items.length > 0;
     }
     case 'clear/0':
@@ -312,6 +322,7 @@ function mapMethod(target: Map<unknown, Value>, name: string, args: readonly Val
       const key = mapKey(args[0]!);
       const previous = target.get(key) ?? null;
       target.set(key, args[1]!);
+      checkGrowth(target.size);
       return previous;
     }
     case 'putIfAbsent/2': {

@@ -7,10 +7,11 @@
  */
 import type { Expr, Literal, Program, Stmt } from './ast.js';
 import { ScriptCompileError, tokenize, type Token } from './lexer.js';
+import { limits } from '../../common/limits.js';
 import { INT_MAX, INT_MIN, typeNames } from './values.js';
 
 /** Classes whose static members scripts may call (`Math.max`, `Integer.parseInt`). */
-export const staticClasses = new Set(['Math', 'Integer', 'Long', 'Double', 'Float', 'String', 'Boolean', 'Character', 'Collections']);
+export const staticClasses = new Set(['Math', 'Integer', 'Long', 'Double', 'Float', 'String', 'Boolean', 'Character', 'Collections', 'System']);
 
 /** Classes `new` may build. */
 export const constructibleClasses = new Set(['ArrayList', 'HashMap', 'LinkedHashMap', 'HashSet', 'String']);
@@ -41,6 +42,7 @@ export function parseScript(source: string): Program {
 class Parser {
   private readonly tokens: Token[];
   private position = 0;
+  private depth = 0;
   private readonly statementStarts: number[] = [];
 
   constructor(private readonly source: string) {
@@ -123,6 +125,15 @@ class Parser {
   // ------------------------------------------------------------ statements
 
   private statement(): Stmt {
+    this.enter();
+    try {
+      return this.statementOf();
+    } finally {
+      this.depth--;
+    }
+  }
+
+  private statementOf(): Stmt {
     const token = this.peek();
     this.statementStarts.push(token.start);
     if (token.kind === 'identifier') {
@@ -153,6 +164,8 @@ class Parser {
       const type = this.typeAt(0);
       if (type !== undefined && this.peek(type.length).kind === 'identifier') {
         if (this.isPunct('(', type.length + 1)) throw new ScriptCompileError(token.start, 'functions are not supported by Strait\'s Painless subset');
+        // Painless marks each declared variable as a statement, not the type before it.
+        this.statementStarts.pop();
         const declaration = this.declaration();
         this.endOfStatement();
         return declaration;
@@ -184,6 +197,7 @@ class Parser {
     const names: { name: string; init: Expr | undefined; start: number; end: number }[] = [];
     for (;;) {
       const name = this.identifier();
+      this.statementStarts.push(name.start);
       let init: Expr | undefined;
       if (this.isPunct('=')) {
         this.next();
@@ -307,6 +321,22 @@ class Parser {
   // ------------------------------------------------------------ expressions
 
   expression(): Expr {
+    this.enter();
+    try {
+      return this.assignmentExpression();
+    } finally {
+      this.depth--;
+    }
+  }
+
+  /** Nesting (parentheses, blocks, unary chains) deeper than the limit is refused before the stack runs out. */
+  private enter(): void {
+    if (++this.depth > limits.scriptNestingDepthMax) {
+      throw new ScriptCompileError(this.peek().start, `the script nests deeper than [${limits.scriptNestingDepthMax}] levels, more than Strait compiles`);
+    }
+  }
+
+  private assignmentExpression(): Expr {
     const target = this.conditional();
     const token = this.peek();
     if (token.kind === 'punct' && assignOps.has(token.text)) {
@@ -342,6 +372,7 @@ class Parser {
   private binary(level: number): Expr {
     if (level >= binaryLevels.length) return this.unary();
     let left = this.binary(level + 1);
+    let chain = 0;
     const ops = binaryLevels[level]!;
     for (;;) {
       const token = this.peek();
@@ -354,12 +385,26 @@ class Parser {
         continue;
       }
       const right = this.binary(level + 1);
+      // A left-nested chain (1 + 1 + ...) is as deep as it is long for the compiler: count it.
+      chain++;
+      if (chain + this.depth > limits.scriptNestingDepthMax) {
+        throw new ScriptCompileError(token.start, `the script nests deeper than [${limits.scriptNestingDepthMax}] levels, more than Strait compiles`);
+      }
       if (token.text === '&&' || token.text === '||') left = { type: 'logical', op: token.text, left, right, start: left.start, end: right.end };
       else left = { type: 'binary', op: token.text, left, right, start: left.start, end: right.end };
     }
   }
 
   private unary(): Expr {
+    this.enter();
+    try {
+      return this.unaryExpression();
+    } finally {
+      this.depth--;
+    }
+  }
+
+  private unaryExpression(): Expr {
     const token = this.peek();
     if (token.kind === 'punct') {
       if (token.text === '++' || token.text === '--') {
@@ -405,9 +450,12 @@ class Parser {
 
   private postfix(start: Expr): Expr {
     let expr = start;
-    for (;;) {
+    for (let chain = 0; ; chain++) {
       const token = this.peek();
       if (token.kind !== 'punct') return expr;
+      if (chain + this.depth > limits.scriptNestingDepthMax) {
+        throw new ScriptCompileError(token.start, `the script nests deeper than [${limits.scriptNestingDepthMax}] levels, more than Strait compiles`);
+      }
       if (token.text === '.' || token.text === '?.') {
         this.next();
         const name = this.identifier();

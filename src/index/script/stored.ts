@@ -54,13 +54,10 @@ const contextNames: Readonly<Record<string, ScriptContext>> = {
   sort: 'sort',
   update_by_query: 'update_by_query',
   reindex: 'reindex',
-  // Elasticsearch names runtime field contexts by field type.
-  long_field: 'runtime_field',
-  double_field: 'runtime_field',
-  keyword_field: 'runtime_field',
-  boolean_field: 'runtime_field',
-  date_field: 'runtime_field',
 };
+
+/** Runtime field contexts: Elasticsearch refuses to store scripts for them. */
+const runtimeFieldContexts = new Set(['boolean_field', 'date_field', 'double_field', 'geo_point_field', 'ip_field', 'long_field', 'string_field', 'keyword_field', 'composite_field']);
 
 const isPlainObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
 
@@ -107,6 +104,10 @@ export function parseStoredScriptPut(id: string, context: string | undefined, bo
     throw errors.illegalArgument(`exceeded max allowed stored script size in bytes [${limits.scriptSourceCharsMax}] with size [${Buffer.byteLength(source, 'utf8')}] for script [${id}]`);
   }
   if (context !== undefined) {
+    if (runtimeFieldContexts.has(context)) {
+      const reason = `cannot store a script for context [${context}]`;
+      throw errors.illegalArgumentCausedBy(reason, errors.illegalArgument(reason));
+    }
     const known = contextNames[context];
     if (known === undefined) throw errors.illegalArgument(`Unknown context [${context}]`);
     checkCompiles(source, known);

@@ -8,6 +8,7 @@
  * - `List`: a JS array; `Map`: a JS Map (insertion order, as the LinkedHashMap JSON sources become).
  * Reference: https://www.elastic.co/guide/en/elasticsearch/painless/current/painless-types.html
  */
+import { errors } from '../../common/errors.js';
 
 export class JDouble {
   constructor(readonly v: number) {}
@@ -235,22 +236,35 @@ export function fromJson(value: unknown): Value {
   return null;
 }
 
-/** Turns script values back into JSON (what `_source` and responses hold). */
+/**
+ * Turns script values back into JSON (what `_source` and responses hold). A list or map that
+ * contains itself cannot be written: Elasticsearch's 400 for it.
+ */
 export function toJson(value: Value): unknown {
+  return toJsonWithin(value, new Set());
+}
+
+function toJsonWithin(value: Value, open: Set<unknown>): unknown {
   if (value === null || typeof value === 'string' || typeof value === 'boolean' || typeof value === 'number') return value;
   if (typeof value === 'bigint') return Number(value);
   if (value instanceof JDouble) return Number.isFinite(value.v) ? value.v : javaDoubleString(value.v);
   if (value instanceof JFloat) return Number.isFinite(value.v) ? Number(javaString(value)) : javaDoubleString(value.v);
   if (value instanceof JChar) return value.c;
-  if (Array.isArray(value)) return value.map(toJson);
-  if (value instanceof JavaArray) return value.items.map(toJson);
-  if (value instanceof Map) {
-    const object: Record<string, unknown> = {};
-    for (const [key, item] of value) object[javaString(key as Value)] = toJson(item);
-    return object;
+  if (open.has(value)) throw errors.illegalArgument('Iterable object is self-referencing itself');
+  open.add(value);
+  try {
+    if (Array.isArray(value)) return value.map((item) => toJsonWithin(item, open));
+    if (value instanceof JavaArray) return value.items.map((item) => toJsonWithin(item, open));
+    if (value instanceof Map) {
+      const object: Record<string, unknown> = {};
+      for (const [key, item] of value) object[javaString(key as Value)] = toJsonWithin(item, open);
+      return object;
+    }
+    const json = value.call?.('toJson', []);
+    return json === undefined ? value.javaType : toJsonWithin(json, open);
+  } finally {
+    open.delete(value);
   }
-  const json = value.call?.('toJson', []);
-  return json === undefined ? value.javaType : toJson(json);
 }
 
 /** Java type names scripts may declare, cast to or test with instanceof, with the Java class they stand for. */

@@ -71,6 +71,8 @@ export function engineMappings(mapping: FlattenedMapping): FieldMappings {
     const target = field.aliasPath === undefined ? undefined : result[field.aliasPath];
     if (target !== undefined) result[path] = { ...target, aliasOf: field.aliasPath! };
   }
+  // The `_ignored` metadata field (names of fields whose values were ignored), a keyword in every index.
+  result['_ignored'] = { type: 'keyword', mappedType: '_ignored' };
   Object.freeze(result);
   cache.set(mapping, result);
   return result;

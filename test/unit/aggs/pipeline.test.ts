@@ -188,7 +188,55 @@ test('a filter in the path, and a bucket picked by key', () => {
   assert.deepEqual(result['a_counts'], { value: 1, keys: ['0.0', '5.0'] });
 });
 
-test('scripted pipelines are refused with a 400 (no script evaluation in aggregations)', () => {
-  refused(hourly({}, { sel: { bucket_selector: { buckets_path: { x: 'v' }, script: 'params.x > 1' } } }), 'illegal_argument_exception', /bucket_selector.*script/);
+test('moving_fn is refused with a 400 (its MovingFunctions script API is not implemented)', () => {
   refused(hourly({}, { m: { moving_fn: { buckets_path: 'v', window: 2, script: 'MovingFunctions.max(values)' } } }), 'illegal_argument_exception', /moving_fn/);
+});
+
+// bucket_script and bucket_selector (modules/aggregations/.../bucket_script.yml, bucket_selector.yml).
+const abc: Doc[] = [
+  { a: 2, b: 12, c: 21, gappy: 99 },
+  { a: 3, b: 56, c: 12 },
+  { a: 4, b: 82, c: 13, gappy: 98 },
+  { a: 5, b: 12, c: 54 },
+];
+const abcMappings: FieldMappings = { a: { type: 'long' }, b: { type: 'long' }, c: { type: 'long' }, gappy: { type: 'long' } };
+function byA(metrics: Record<string, unknown>, pipeline: Record<string, unknown>): any[] {
+  return searchAggs(abc, abcMappings, { aggs: { a: { histogram: { field: 'a', interval: 1 }, aggs: { ...metrics, ...pipeline } } } }, 2)['a'].buckets;
+}
+const sums = (...fields: string[]) => Object.fromEntries(fields.map((field) => [field, { sum: { field } }]));
+
+test('bucket_script: a value per bucket from named paths, script params, gap policies, format (bucket_script.yml)', () => {
+  const values = (buckets: any[]) => buckets.map((bucket) => bucket.d?.value);
+  assert.deepEqual(values(byA(sums('b', 'c'), { d: { bucket_script: { buckets_path: { b: 'b', c: 'c' }, script: 'params.b + params.c' } } })), [33, 68, 95, 66]);
+  assert.deepEqual(values(byA(sums('b', 'unmapped'), { d: { bucket_script: { buckets_path: { b: 'b', unmapped: 'unmapped' }, script: 'params.b + params.unmapped' } } })), [12, 56, 82, 12]);
+  const avgs = { b: { avg: { field: 'b' } }, unmapped: { avg: { field: 'unmapped' } } };
+  assert.deepEqual(values(byA(avgs, { d: { bucket_script: { buckets_path: { b: 'b', unmapped: 'unmapped' }, script: 'params.b + params.unmapped' } } })), [undefined, undefined, undefined, undefined]);
+  assert.deepEqual(values(byA(sums('b', 'c'), { d: { bucket_script: { buckets_path: { b: 'b' }, script: { source: 'params.b + params.extra', params: { extra: 1 } } } } })), [13, 57, 83, 13]);
+  for (const gapPolicy of ['skip', 'insert_zeros', 'keep_values']) {
+    assert.deepEqual(values(byA(sums('b', 'gappy'), { d: { bucket_script: { gap_policy: gapPolicy, buckets_path: { b: 'b', gappy: 'gappy' }, script: 'params.b + params.gappy' } } })), [111, 56, 180, 12]);
+  }
+  const formatted = byA(sums('b', 'gappy'), { d: { bucket_script: { format: '000.00', buckets_path: { b: 'b', gappy: 'gappy' }, script: 'params.b + params.gappy' } } });
+  assert.deepEqual(formatted.map((bucket) => bucket.d.value_as_string), ['111.00', '056.00', '180.00', '012.00']);
+});
+
+test('bucket_selector: keeps the buckets whose script is true; NaN inputs compare false (bucket_selector.yml)', () => {
+  const keys = (buckets: any[]) => buckets.map((bucket) => bucket.key);
+  assert.deepEqual(keys(byA(sums('b', 'c'), { s: { bucket_selector: { buckets_path: { b: 'b', c: 'c' }, script: 'params.b > params.c' } } })), [3, 4]);
+  assert.deepEqual(keys(byA(sums('b', 'c'), { s: { bucket_selector: { buckets_path: { b: 'b' }, script: 'params.b > 0' } } })), [2, 3, 4, 5]);
+  assert.deepEqual(keys(byA(sums('b', 'c'), { s: { bucket_selector: { buckets_path: { b: 'b' }, script: 'params.b < 0' } } })), []);
+  const avgs = { b: { avg: { field: 'b' } }, unmapped: { avg: { field: 'unmapped' } } };
+  assert.deepEqual(keys(byA(avgs, { s: { bucket_selector: { buckets_path: { b: 'b', unmapped: 'unmapped' }, script: 'params.b > params.unmapped' } } })), []);
+  assert.deepEqual(keys(byA(sums('b'), { s: { bucket_selector: { buckets_path: { b: 'b' }, script: { source: 'params.b > params.min', params: { min: 1000 } } } } })), []);
+  assert.deepEqual(keys(byA(sums('b', 'gappy'), { s: { bucket_selector: { buckets_path: { b: 'b', gappy: 'gappy' }, script: 'params.b < params.gappy' } } })), [2, 4]);
+  assert.deepEqual(keys(byA(sums('b', 'gappy'), { s: { bucket_selector: { gap_policy: 'insert_zeros', buckets_path: { b: 'b', gappy: 'gappy' }, script: 'params.b > params.gappy' } } })), [3, 5]);
+});
+
+test('bucket_script and bucket_selector errors: a script failing at run time, a missing path, top level, a script that does not compile', () => {
+  const fails = (body: Record<string, unknown>, type: string, reason: RegExp) =>
+    assert.throws(() => searchAggs(abc, abcMappings, body), (error: unknown) => error instanceof EsError && error.status === 400 && error.type === type && reason.test(`${error.message} ${error.causedBy?.type ?? ''} ${error.causedBy?.message ?? ''}`));
+  const inHistogram = (pipeline: Record<string, unknown>, metrics: Record<string, unknown> = sums('b')) => ({ aggs: { a: { histogram: { field: 'a', interval: 1 }, aggs: { ...metrics, ...pipeline } } } });
+  fails(inHistogram({ s: { bucket_selector: { buckets_path: { b: 'b' }, script: 'params.garbage > 0' } } }), 'script_exception', /null_pointer_exception/);
+  fails(inHistogram({ d: { bucket_script: { buckets_path: { missing: 'missing' }, script: 'params.missing + 12' } } }, {}), 'action_request_validation_exception', /No aggregation found for path \[missing\]/);
+  fails({ aggs: { b: { sum: { field: 'b' } }, selector: { bucket_selector: { buckets_path: { b: 'b' }, script: 'params.b > 0' } } } }, 'action_request_validation_exception', /bucket_selector aggregation \[selector\] must be declared inside of another aggregation/);
+  fails(inHistogram({ d: { bucket_script: { buckets_path: { b: 'b' }, script: 'params.b +' } } }), 'script_exception', /compile/);
 });

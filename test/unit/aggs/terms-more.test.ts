@@ -67,3 +67,48 @@ test('multi_terms: tuple keys and key_as_string, count order with key tie-break,
   assert.deepEqual(withSub.buckets.map((bucket: any) => [bucket.key_as_string, bucket.n.value]).slice(0, 2), [['rock|2021', 3], ['jazz|2021', 2]]);
   assert.throws(() => searchAggs(docs, mappings, { aggs: { m: { multi_terms: { terms: [{ field: 'genre' }] } } } }), (error: unknown) => error instanceof EsError && error.status === 400 && /at least 2 fields/.test(error.message));
 });
+
+// significant_terms: https://www.elastic.co/guide/en/elasticsearch/reference/current/search-aggregations-bucket-significantterms-aggregation.html
+// and modules/aggregations/.../sig_terms.yml (a keyword field stands in for its fielddata text field).
+const goodbad: Doc[] = [
+  { word: 'good', class: 'good' },
+  { word: 'good', class: 'good' },
+  { word: 'bad', class: 'bad' },
+  { word: 'bad', class: 'bad' },
+  { word: ['good', 'bad'], class: 'good' },
+  { word: ['good', 'bad'], class: 'bad' },
+  { word: 'bad', class: 'bad' },
+];
+const sigMappings: FieldMappings = { word: { type: 'keyword' }, class: { type: 'keyword' }, n: { type: 'long' } };
+
+test('significant_terms under terms: JLH against the index as background, min_doc_count 3 by default (sig_terms.yml "Default index")', () => {
+  for (const shards of [1, 2]) {
+    const result = searchAggs(goodbad, sigMappings, { aggs: { class: { terms: { field: 'class' }, aggs: { sig: { significant_terms: { field: 'word' } } } } } }, shards)['class'];
+    // class bad: 4 docs, "bad" in all 4 and in 5 of the 7 documents: (1 - 5/7) × (1 / (5/7)) = 0.4.
+    // class good: 3 docs, "good" in all 3 and in 4 of 7: (1 - 4/7) × (7/4) = 0.75. "good" in class bad (1 doc) is under min_doc_count.
+    assert.equal(result.buckets[0].key, 'bad');
+    const bad = result.buckets[0].sig;
+    assert.deepEqual([bad.doc_count, bad.bg_count, bad.buckets.length, bad.buckets[0].key, bad.buckets[0].doc_count, bad.buckets[0].bg_count], [4, 7, 1, 'bad', 4, 5]);
+    assert.ok(Math.abs(bad.buckets[0].score - 0.4) < 1e-12);
+    const good = result.buckets[1].sig;
+    assert.deepEqual([good.doc_count, good.bg_count, good.buckets[0].key, good.buckets[0].doc_count, good.buckets[0].bg_count], [3, 7, 'good', 3, 4]);
+    assert.ok(Math.abs(good.buckets[0].score - 0.75) < 1e-12);
+  }
+});
+
+test('significant_terms: background_filter sets bg_count; percentage heuristic; numbers; misspelled fields and unsupported heuristics are 400s', () => {
+  const filtered = searchAggs(goodbad.slice(0, 4).concat([{ class: 'bad' }, { class: 'bad' }]), sigMappings, { aggs: { sig: { significant_terms: { field: 'word', background_filter: { bool: { filter: [{ term: { class: 'good' } }] } } } } } })['sig'];
+  assert.deepEqual([filtered.doc_count, filtered.bg_count], [6, 2]);
+  const percentage = searchAggs(goodbad, sigMappings, { query: { term: { class: 'good' } }, aggs: { sig: { significant_terms: { field: 'word', min_doc_count: 1, percentage: {} } } } }, 1)['sig'];
+  // "good": 3 of its 4 documents are in the foreground; "bad": 1 of 5. (One shard: with several, a
+  // term's background counts come from the shards that returned it, as in Elasticsearch.)
+  assert.deepEqual(percentage.buckets.map((bucket: any) => [bucket.key, bucket.score]), [['good', 0.75], ['bad', 0.2]]);
+  const numbers = searchAggs([{ n: 1 }, { n: 1 }, { n: 2 }, { n: 3 }], sigMappings, { query: { term: { n: 1 } }, aggs: { sig: { significant_terms: { field: 'n', min_doc_count: 1 } } } })['sig'];
+  // 1 is in both foreground documents and 2 of 4 overall: (1 - 1/2) × 2 = 1.
+  assert.deepEqual(numbers.buckets, [{ key: 1, doc_count: 2, score: 1, bg_count: 2 }]);
+  const refused = (body: Record<string, unknown>, reason: RegExp) =>
+    assert.throws(() => searchAggs(goodbad, sigMappings, { aggs: { foo: { significant_terms: body } } }), (error: unknown) => error instanceof EsError && error.status === 400 && reason.test(error.message));
+  refused({ field: 'word', jlp: {} }, /\[significant_terms\] unknown field \[jlp\] did you mean \[jlh\]\?/);
+  refused({ field: 'word', gnd: {} }, /gnd/);
+  refused({ field: 'n', exclude: '1.*' }, /cannot support regular expression style include\/exclude settings/);
+});

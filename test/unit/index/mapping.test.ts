@@ -85,9 +85,9 @@ test('bad values → 400 document_parsing_exception with caused_by', () => {
   throwsEs(() => parseDocument(objects, { o: 'flat' }, '1'), 'document_parsing_exception', /tried to parse field \[o\] as object, but found a concrete value/);
 });
 
-test('ignore_above drops long keyword values from the index, not from the document', () => {
+test('ignore_above drops long keyword values from the index, not from the document, and names the field in _ignored', () => {
   const mapping = parseMapping({ properties: { k: { type: 'keyword', ignore_above: 3 } } });
-  assert.deepEqual(parseDocument(mapping, { k: ['abc', 'abcd'] }, '1').fields, { k: ['abc'] });
+  assert.deepEqual(parseDocument(mapping, { k: ['abc', 'abcd'] }, '1').fields, { k: ['abc'], _ignored: ['k'] });
 });
 
 test('explicit mappings: multi-fields, dotted property names, flattened field list', () => {

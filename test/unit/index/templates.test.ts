@@ -77,6 +77,7 @@ test('parsing: index_patterns required, negative priority refused, unknown field
   assert.equal(thrown(() => parseComposableTemplate({ index_patterns: ['a'], priority: -1 })).message, 'Validation Failed: 1: index template priority must be >= 0;');
   assert.equal(thrown(() => parseComposableTemplate({ index_patterns: ['a'], template: { nope: 1 } })).type, 'x_content_parse_exception');
   assert.equal(thrown(() => parseComponentTemplate({ version: 1 })).type, 'x_content_parse_exception');
+  assert.equal(thrown(() => parseComponentTemplate({ template: { mappings: 'not an object' } })).type, 'mapper_parsing_exception');
   assert.deepEqual(parseComposableTemplate({ index_patterns: 'a, b' }).index_patterns, ['a', 'b']);
   assert.equal(thrown(() => parseLegacyTemplate({ settings: {} }, undefined)).message, 'Validation Failed: 1: index patterns are missing;');
   assert.equal(parseLegacyTemplate({ index_patterns: ['a'] }, 4).order, 4);

@@ -29,3 +29,15 @@ test('date_index_name expressions resolve to the rounded, formatted index name',
   assert.equal(resolveDateIndexName(dateIndexNameExpression('w-', Date.UTC(2024, 4, 17), 'w', 'yyyy.MM.dd', 'UTC')), 'w-2024.05.13');
   assert.equal(resolveDateIndexName('plain'), undefined);
 });
+
+test('the samples of 30_date_processor.yml: offsets, H:m:s, epoch_second truncation, week-based dates', () => {
+  const iso = (utcMs: number | undefined): string | undefined => (utcMs === undefined ? undefined : new Date(utcMs).toISOString());
+  assert.equal(iso(parseWithFormat('2018-02-05T13:44:56.657+0100', "yyyy-MM-dd'T'HH:mm:ss.SSSZZ", 'UTC', 2024)), '2018-02-05T12:44:56.657Z');
+  assert.equal(iso(parseWithFormat('2017-04-04 13:43:09 +0200', 'yyyy-MM-dd HH:mm:ss Z', 'UTC', 2024)), '2017-04-04T11:43:09.000Z');
+  assert.equal(iso(parseWithFormat('10/Aug/2018:09:45:56 +0200', 'dd/MMM/yyyy:H:m:s Z', 'UTC', 2024)), '2018-08-10T07:45:56.000Z');
+  assert.equal(iso(parseWithFormat('1688548995.987654321', 'epoch_second', 'UTC', 2024)), '2023-07-05T09:23:15.987Z');
+  assert.equal(iso(parseWithFormat('2018-02-05T13:44:56.657+0100', 'ISO8601', 'UTC', 2024)), '2018-02-05T12:44:56.657Z');
+  assert.equal(iso(parseWithFormat('2020-33', 'YYYY-ww', 'UTC', 2024)), '2020-08-10T00:00:00.000Z');
+  assert.equal(formatWithPattern(Date.UTC(2021, 0, 3), 'YYYY-ww', 'UTC'), '2020-53');
+  assert.equal(formatWithPattern(Date.UTC(2010, 5, 1), "yyyy-MM-dd'T'HH:mm:ss.SSSXXX", '+01:00'), '2010-06-01T01:00:00.000+01:00');
+});

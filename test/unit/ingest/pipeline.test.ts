@@ -194,3 +194,12 @@ test('stats name processors as Elasticsearch does: type:tag, conditional, the co
     [1, 0, 1, 1, 1],
   );
 });
+
+test('an empty pipeline on_failure is refused with Elasticsearch\'s message (50_on_failure.yml)', () => {
+  assert.throws(
+    () => pipelineOf({ processors: [{ set: { field: 'foo', value: '_message' } }], on_failure: [] }, 'my_pipeline'),
+    (thrown: EsError) => thrown.type === 'parse_exception' && thrown.message === 'pipeline [my_pipeline] cannot have an empty on_failure option defined',
+  );
+  const tagged = configError([{ fail: { tag: 'emptyfail', message: '_message', on_failure: [] } }]);
+  assert.deepEqual(tagged.extra, { processor_type: 'fail', processor_tag: 'emptyfail', property_name: 'on_failure' });
+});

@@ -109,7 +109,7 @@ test('convert: each type, lists, and the errors (90_simulate.yml "verbose simula
   assert.equal(run([{ convert: { field: 'b', type: 'boolean' } }], { b: 'yes' }).error?.message, '[yes] is not a boolean value, cannot convert to boolean');
   assert.equal(run([{ convert: { field: 'ip', type: 'ip' } }], { ip: '1.2.3' }).error?.type, 'illegal_argument_exception');
   const badType = configError([{ convert: { field: 'a', type: 'number' } }]);
-  assert.equal(badType.message, 'type [number] not supported, cannot convert field.');
+  assert.equal(badType.message, '[type] type [number] not supported, cannot convert field.');
   assert.equal(badType.extra['property_name'], 'type');
   assert.deepEqual(run([{ convert: { field: 'auto', type: 'auto' } }], { auto: '42' }).source, { auto: 42 });
 });
@@ -172,9 +172,12 @@ test('grok: the bank, pattern_definitions, types, dotted and bracket names, trac
   assert.equal(apache['agent'], '"Mozilla/4.08"');
   const failed = run([{ grok: { field: 'f', patterns: ['%{INT:n}'] } }], { f: 'abc' });
   assert.equal(failed.error?.message, 'Provided Grok expressions do not match field value: [abc]');
-  const unknown = configError([{ grok: { field: 'f', patterns: ['%{NOPE:x}'] } }]);
+  const unknown = configError([{ grok: { field: 'field', patterns: ['%{INVALID_PATTERN:field}'] } }]);
   assert.equal(unknown.type, 'parse_exception');
-  assert.match(unknown.message, /Unable to find pattern \[NOPE\] in Grok's pattern dictionary/);
+  assert.equal(unknown.message, "[patterns] Invalid regex pattern found in: [%{INVALID_PATTERN:field}]. Unable to find pattern [INVALID_PATTERN] in Grok's pattern dictionary");
+  assert.deepEqual(unknown.extra, { processor_type: 'grok', property_name: 'patterns' });
+  const shadowing = run([{ grok: { field: 'field1', patterns: ['<%{NUMBER:msg}>'], pattern_definitions: { NUMBER: 'foo' } } }], { field1: '<foo>' });
+  assert.equal(shadowing.source['msg'], 'foo');
   assert.match(configError([{ grok: { field: 'f', patterns: ['%{A}'], pattern_definitions: { A: '%{B}', B: '%{A}' } } }]).message, /circular reference/);
 });
 
@@ -211,6 +214,17 @@ test('pipeline: runs a stored pipeline, detects cycles (210_pipeline_processor.y
   assert.deepEqual(run([{ pipeline: { name: 'inner' } }], {}, { stored }).source, { inner: true });
   const cycle = run([{ pipeline: { name: 'outer' } }], {}, { stored: { outer: { processors: [{ pipeline: { name: 'inner' } }] }, inner: { processors: [{ pipeline: { name: 'outer' } }] } } });
   assert.equal(cycle.error?.message, 'Cycle detected for pipeline: outer');
+  // Elasticsearch 8.13+ (GraphStructureException); older 210_pipeline_processor.yml versions asserted illegal_state_exception.
+  assert.equal(cycle.error?.type, 'graph_structure_exception');
+  assert.equal(cycle.error?.status, 500);
+  const chain = Object.fromEntries(Array.from({ length: 120 }, (_unused, index) => [`p${index}`, { processors: [{ pipeline: { name: `p${index + 1}` } }] }]));
+  assert.equal(run([{ pipeline: { name: 'p0' } }], {}, { stored: chain }).error?.message, 'Too many nested pipelines. Cannot have more than 100 nested pipelines');
+  const templated = { 'engineering-department': { processors: [{ set: { field: 'manager', value: 'john' } }] } };
+  assert.deepEqual(run([{ pipeline: { name: '{{org}}-department' } }], { org: 'engineering' }, { stored: templated }).source, { org: 'engineering', manager: 'john' });
+  const metadata = {
+    another: { processors: [{ append: { field: 'pipelines', value: '{{_ingest.pipeline}}' } }] },
+  };
+  assert.deepEqual(run([{ append: { field: 'pipelines', value: '{{_ingest.pipeline}}' } }, { pipeline: { name: 'another' } }], {}, { stored: metadata }).source['pipelines'], ['_simulate_pipeline', 'another']);
   assert.equal(run([{ pipeline: { name: 'nope' } }], {}).error?.message, 'Pipeline processor configured for non-existent pipeline [nope]');
   assert.equal(run([{ pipeline: { name: 'nope', ignore_missing_pipeline: true } }], {}).error, undefined);
 });
@@ -238,4 +252,32 @@ test('script processor and if conditions run Painless in the ingest context (190
 
 test('a script processor given as its source alone runs it', () => {
   assert.deepEqual(run([{ script: 'ctx.x = 1' }], {}).source, { x: 1 });
+});
+
+test('bytes: human readable sizes to bytes (180_bytes_processor.yml, 200_default_pipeline.yml)', () => {
+  assert.deepEqual(run([{ bytes: { field: 'b', target_field: 't' } }], { b: '1kb' }).source['t'], 1024);
+  assert.deepEqual(run([{ bytes: { field: 'b' } }], { b: ['2KB', '1mb'] }).source['b'], [2048, 1048576]);
+  assert.equal(run([{ bytes: { field: 'b' } }], { b: '12' }).error?.message, 'failed to parse setting [Ingest Field] with value [12] as a size in bytes: unit is missing or unrecognized');
+});
+
+test('sort and dot_expander (110_sort.yml, dot_expander processor page)', () => {
+  assert.deepEqual(run([{ sort: { field: 'a' } }], { a: [3, 1, 2] }).source, { a: [1, 2, 3] });
+  assert.deepEqual(run([{ sort: { field: 'a', order: 'desc', target_field: 'b' } }], { a: ['b', 'c', 'a'] }).source['b'], ['c', 'b', 'a']);
+  assert.deepEqual(run([{ dot_expander: { field: 'foo.bar' } }], { 'foo.bar': 'value' }).source, { foo: { bar: 'value' } });
+  assert.deepEqual(run([{ dot_expander: { field: '*' } }], { 'a.b': 1, 'c.d': 2, e: 3 }).source, { a: { b: 1 }, c: { d: 2 }, e: 3 });
+  assert.deepEqual(run([{ dot_expander: { field: 'foo.bar' } }], { 'foo.bar': 'v1', foo: { bar: 'v2' } }).source, { foo: { bar: ['v2', 'v1'] } });
+  assert.deepEqual(run([{ dot_expander: { field: 'foo.bar', override: true } }], { 'foo.bar': 'v1', foo: { bar: 'v2' } }).source, { foo: { bar: 'v1' } });
+  assert.deepEqual(run([{ dot_expander: { field: 'b.c', path: 'a' } }], { a: { 'b.c': 1 } }).source, { a: { b: { c: 1 } } });
+  assert.equal(run([{ dot_expander: { field: 'foo.bar' } }], { 'foo.bar': 1, foo: 'x' }).error?.message, 'cannot expand [foo.bar], because [foo] is not an object field, but a value field');
+});
+
+test('json: nulls, scalars, duplicates allowed on request, lenient parsing reads the first value (140_json.yml)', () => {
+  const ran = run(
+    [{ json: { field: 'foo_object' } }, { json: { field: 'foo_array' } }, { json: { field: 'foo_null' } }, { json: { field: 'foo_string' } }, { json: { field: 'foo_number' } }, { json: { field: 'foo_boolean' } }],
+    { foo_object: '{"hello": "world"}', foo_array: '[1, 2, 3]', foo_null: null, foo_string: '"bla bla"', foo_number: 3, foo_boolean: 'true' },
+  );
+  assert.deepEqual(ran.source, { foo_object: { hello: 'world' }, foo_array: [1, 2, 3], foo_null: null, foo_string: 'bla bla', foo_number: 3, foo_boolean: true });
+  assert.deepEqual(run([{ json: { field: 'json', add_to_root: true, allow_duplicate_keys: true } }], { json: '{"dupe": 1, "dupe": 2}' }).source['dupe'], 2);
+  assert.deepEqual(run([{ json: { field: 'message', strict_json_parsing: false } }], { message: '123 foo' }).source, { message: 123 });
+  assert.deepEqual(run([{ json: { field: 'message', strict_json_parsing: false } }], { message: '{"a":"}"} trailing' }).source, { message: { a: '}' } });
 });

@@ -32,7 +32,8 @@ function failure(action: () => unknown): Record<string, unknown> {
 test('parser: statements carry offsets; the last statement may omit its semicolon', () => {
   const program = parseScript('int x = 1; if (x > 0) { x++ } else x--; return x');
   assert.deepEqual(program.body.map((statement) => statement.type), ['declare', 'if', 'return']);
-  assert.deepEqual(program.statementStarts.slice(0, 2), [0, 11]);
+  // A declaration's statement starts at its variable (`x`), as Painless marks it.
+  assert.deepEqual(program.statementStarts.slice(0, 2), [4, 11]);
   assert.equal(program.body[2]!.start, 40);
 });
 
@@ -189,7 +190,7 @@ test('runtime errors: the failing statement, a pointer, and the Java exception a
 test('budget: 1,000,000 loop statements per execution, then painless_error at the loop; a wall-clock budget stops long runs', () => {
   // 999,999 iterations of a one-statement body fit; an endless loop does not.
   assert.equal(show('int i = 0; while (i < 999999) { i++ } i'), '999999');
-  const error = failure(() => run('int i = 0; while (true) { i++ }'))['error'] as Record<string, unknown>;
+  const error = failure(() => run('int i = 0; while (i >= 0) { i++ }'))['error'] as Record<string, unknown>;
   assert.deepEqual(error['caused_by'], { type: 'painless_error', reason: 'The maximum number of statements that can be executed in a loop has been reached.' });
   assert.equal((error['position'] as Record<string, number>)['offset'], 11);
   // The counter charges each iteration the statements of its body: 3 statements x 400,000 > 1,000,000.
@@ -277,4 +278,89 @@ test('runtime field scripts call emit; other contexts do not know it', () => {
   withParams.execute({ doc: null }, clock, { emit: (args) => (emitted.push(args[0]!), null) });
   assert.deepEqual(emitted, [2, 4]);
   assert.equal((failure(() => run('emit(1)'))['error'] as Record<string, unknown>)['reason'], 'compile error');
+});
+
+test('painless/17_update_error.yml: a compile error\'s position is the offending token, 25 characters each side', () => {
+  const body = failure(() => parseStoredScriptPut('1', 'score', { script: { lang: 'painless', source: "_score * foo bar + doc['myParent.weight'].value" } }));
+  const root = (body['error'] as Record<string, unknown>)['root_cause'] as Record<string, unknown>[];
+  assert.equal(root[0]!['reason'], 'compile error');
+  assert.deepEqual(root[0]!['position'], { offset: 13, start: 0, end: 38 });
+});
+
+test('painless/120_stored_scripts.yml: scripts for runtime field contexts cannot be stored', () => {
+  const body = failure(() => parseStoredScriptPut('b', 'boolean_field', { script: { lang: 'painless', source: "'x'" } }));
+  const error = body['error'] as Record<string, unknown>;
+  assert.equal(error['type'], 'illegal_argument_exception');
+  assert.equal((error['root_cause'] as Record<string, unknown>[])[0]!['type'], 'illegal_argument_exception');
+  assert.equal((error['caused_by'] as Record<string, unknown>)['reason'], 'cannot store a script for context [boolean_field]');
+});
+
+test('painless/15_update.yml: a source that contains itself is a 400 illegal_argument_exception, not a script error', () => {
+  const script = compileScript(parseScriptSpec('ctx._source.ctx = ctx'), 'update');
+  const body = failure(() => runWriteScript(script, { source: { foo: 'bar' }, index: 'i', id: '2', version: 1, routing: undefined, op: 'index' }, clock));
+  const error = body['error'] as Record<string, unknown>;
+  assert.equal(error['type'], 'illegal_argument_exception');
+  assert.equal(error['reason'], 'Iterable object is self-referencing itself');
+});
+
+test('System.currentTimeMillis() reads the clock the caller passes (25_script_upsert.yml uses it beside ctx._now)', () => {
+  const script = compileScript(parseScriptSpec('long now = System.currentTimeMillis(); ctx._source.ok = ctx._now <= now'), 'update');
+  const result = runWriteScript(script, { source: {}, index: 'i', id: '1', version: 1, routing: undefined, op: 'index' }, { nowMs: () => 1_700_000_000_000 });
+  assert.deepEqual(result.source, { ok: true });
+});
+
+test('20_scriptfield.yml: a loop with a constant true condition and no way out is a compile error; constant false is extraneous', () => {
+  const error = failure(() => run('while (true) {}'))['error'] as Record<string, unknown>;
+  assert.equal(error['reason'], 'compile error');
+  assert.deepEqual(error['caused_by'], { type: 'illegal_argument_exception', reason: 'no paths escape from while loop' });
+  assert.equal(((failure(() => run('for (;;) { int x = 1 }'))['error'] as Record<string, unknown>)['caused_by'] as Record<string, unknown>)['reason'], 'no paths escape from for loop');
+  assert.equal(((failure(() => run('while (false) {}'))['error'] as Record<string, unknown>)['caused_by'] as Record<string, unknown>)['reason'], 'extraneous while loop');
+  // A break (not one of an inner loop) or a return is a way out.
+  assert.equal(show('int i = 0; while (true) { i++; if (i > 3) break } i'), '4');
+  assert.equal(show('int i = 0; for (;;) { i++; if (i > 2) return i }'), '3');
+  assert.ok(failure(() => run('while (true) { for (int j = 0; j < 1; j++) { break } }')));
+});
+
+test('getters read as fields: doc.date.value.dayOfWeekEnum.value (20_scriptfield.yml "Access a date")', () => {
+  const doc = docLookup('idx', 0, () => ({ mapping: { type: 'date' }, docValues: { kind: 'numeric', valueStart: Int32Array.from([0, 1]), values: Float64Array.from([Date.UTC(2017, 0, 1)]), singleValued: true, pointValues: new Float64Array(), pointDocs: new Int32Array() }, terms: undefined }));
+  const value = compileScript(parseScriptSpec('doc.date.value.dayOfWeekEnum.value'), 'field').execute({ doc, _score: null }, clock);
+  assert.equal(value, 7);
+});
+
+test('score functions (80_script_score.yml): saturation, sigmoid, numeric and date decays as function_score computes them', () => {
+  const score = (source: string, params: Record<string, unknown> = {}) => Number(javaString(run(source, params)));
+  assert.equal(score('saturation(10.0, 100)'), 10 / 110);
+  assert.equal(score('sigmoid(10.0, 100, 2)'), 100 / (10000 + 100));
+  // Linear: scale 10, decay 0.9 → 0.9 at distance 10 from the origin (offset 0).
+  assert.ok(Math.abs(score('decayNumericLinear(20, 10, 0, 0.9, 30)') - 0.9) < 1e-12);
+  assert.ok(Math.abs(score('decayNumericExp(20, 10, 0, 0.9, 30)') - 0.9) < 1e-12);
+  assert.ok(Math.abs(score('decayNumericGauss(20, 10, 0, 0.9, 30)') - 0.9) < 1e-12);
+  assert.equal(score('decayNumericLinear(20, 10, 5, 0.9, 25)'), 1);
+  assert.ok(Math.abs(score("decayDateGauss('2018-01-01T00:00:00Z', '1h', '0', 0.9, '2018-01-01T01:00:00Z')") - 0.9) < 1e-12);
+  assert.equal((failure(() => compileScript(parseScriptSpec('saturation(1, 2)'), 'filter'))['error'] as Record<string, unknown>)['reason'], 'compile error');
+});
+
+test('a run-time error\'s position and stack as Elasticsearch documents them (def x = new ArrayList(); Map y = x;)', () => {
+  const error = failure(() => run('def x = new ArrayList(); Map y = x;'))['error'] as Record<string, unknown>;
+  assert.equal(error['reason'], 'runtime error');
+  assert.deepEqual(error['script_stack'], ['y = x;', '    ^---- HERE']);
+  assert.deepEqual(error['position'], { offset: 33, start: 29, end: 35 });
+  assert.deepEqual(error['caused_by'], { type: 'class_cast_exception', reason: 'Cannot cast java.util.ArrayList to java.util.Map' });
+});
+
+test('nesting deeper than scriptNestingDepthMax is a compile error, never a stack overflow', () => {
+  for (const source of ['('.repeat(5000) + '1' + ')'.repeat(5000), '-'.repeat(5000) + '1', '1' + '+1'.repeat(5000), 'def x = [:]; x' + '.a'.repeat(5000), '{'.repeat(5000) + '}'.repeat(5000)]) {
+    const error = failure(() => run(source))['error'] as Record<string, unknown>;
+    assert.equal(error['reason'], 'compile error');
+    assert.match((error['caused_by'] as Record<string, string>)['reason']!, /nests deeper than \[200\] levels/);
+  }
+  assert.equal(show('1' + '+1'.repeat(150)), '151');
+});
+
+test('memory: a list doubled by addAll in a short loop stops at scriptCollectionItemsMax, not at the node\'s heap', () => {
+  const error = failure(() => run('def l = [1]; for (int i = 0; i < 40; i++) { l.addAll(l) } l.size()'))['error'] as Record<string, unknown>;
+  assert.equal((error['caused_by'] as Record<string, unknown>)['type'], 'painless_error');
+  assert.match((error['caused_by'] as Record<string, string>)['reason']!, /collection of \[\d+\] items, more than the \[1000000\]/);
+  assert.ok(failure(() => run('def s = "ab"; for (int i = 0; i < 40; i++) { s += s } s.length()')));
+  assert.ok(failure(() => run('new int[2000000].length')));
 });

@@ -28,7 +28,9 @@ test('bad input: unknown and unsupported keys, negative size, bad integers, sear
   assert.throws(() => parseSearch({}, { quer: {} }), { type: 'parsing_exception', message: 'Unknown key for a START_OBJECT in [quer].' });
   assert.throws(() => parseSearch({}, { size: 'x' }), { type: 'parsing_exception' });
   assert.throws(() => parseSearch({}, { knn: {} }), { type: 'illegal_argument_exception', message: '[knn] is not supported by Strait' });
-  assert.throws(() => parseSearch({ size: '-1' }, {}), { message: '[size] parameter cannot be negative, found [-1]' });
+  // A URL size of -1 means "not set" (search/260_parameter_validation.yml); other negatives are refused.
+  assert.equal(parseSearch({ size: '-1' }, {}).request.size, 10);
+  assert.throws(() => parseSearch({ size: '-5' }, {}), { message: '[size] parameter cannot be negative, found [-5]' });
   assert.throws(() => parseSearch({ size: 'ten' }, {}), { message: 'Failed to parse int parameter [size] with value [ten]' });
   assert.throws(() => parseSearch({}, { from: 2, sort: ['n'], search_after: [1] }), { message: '[from] parameter must be set to 0 when [search_after] is used' });
   assert.throws(() => parseSearch({ search_type: 'scan' }, {}), { message: 'No search type for [scan]' });

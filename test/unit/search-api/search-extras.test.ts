@@ -6,6 +6,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { murmur3 } from '../../../src/search/search-extras.js';
+import { planClusters, searchAcrossClusters, type RemoteClusters } from '../../../src/search/index.js';
 import { openSearchHarness, type SearchHarness } from './harness.js';
 
 const allowAll = { indices: () => {}, allowsIndex: () => true };
@@ -34,6 +35,20 @@ test('stored_fields: [] keeps _id and drops _source; _none_ drops both (100_stor
     assert.equal(hit._id, undefined);
     assert.equal(hit._source, undefined);
   }
+});
+
+test('stored_fields names fields mapped with store: true: their values come back under fields (search-fields.html#stored-fields)', async (t) => {
+  const harness = openSearchHarness(t);
+  await createIndex(harness, 'st', { mappings: { properties: { title: { type: 'text', store: true }, date: { type: 'date', store: true }, body: { type: 'text' } } } });
+  await harness.index('st', { 1: { title: 'Stored title', date: '2018-05-11', body: 'not stored' } });
+  const named = (await search(harness, 'st', { stored_fields: ['title', 'body'] })).body.hits.hits[0];
+  assert.deepEqual(named.fields, { title: ['Stored title'] });
+  assert.equal(named._source, undefined);
+  const pattern = (await search(harness, 'st', { stored_fields: ['*', '_source'] })).body.hits.hits[0];
+  assert.deepEqual(Object.keys(pattern.fields).sort(), ['date', 'title']);
+  assert.deepEqual(pattern._source, { title: 'Stored title', date: '2018-05-11', body: 'not stored' });
+  const url = (await search(harness, 'st', {}, { stored_fields: 'title' })).body.hits.hits[0];
+  assert.deepEqual(url.fields, { title: ['Stored title'] });
 });
 
 test('matched_queries lists the named clauses each hit matches; include_named_queries_score maps them to scores (410_named_queries.yml)', async (t) => {
@@ -246,4 +261,25 @@ test('profile: true reports each shard\'s planned weight tree, timed, in the pro
   assert.equal(response.body.hits.total.value, 1);
   const bad = await search(harness, 'p1', { profile: 'yes' });
   assert.equal(bad.status, 400);
+  const scroll = await search(harness, 'p1', { profile: true }, { scroll: '1m' });
+  assert.equal(scroll.status, 400);
+});
+
+test('across clusters: collapse, suggest and profile are refused with 400 (their results are not merged across clusters yet); rescore and indices_boost run', async (t) => {
+  const local = openSearchHarness(t);
+  const remote = openSearchHarness(t);
+  await local.index('books', { 1: { title: 'local', n: 1 } });
+  await remote.index('books', { 2: { title: 'remote', n: 2 } });
+  const remotes: RemoteClusters = {
+    aliases: () => ['eu'],
+    skipUnavailable: () => false,
+    search: async (alias, input) => remote.search.searchAsRemoteCancellable(input, allowAll, alias),
+    fieldCaps: async () => [],
+  };
+  const run = (body: unknown) => searchAcrossClusters(local.search, { expression: 'books,eu:books', params: {}, body }, planClusters('books,eu:books', remotes)!, allowAll, remotes, undefined);
+  for (const body of [{ collapse: { field: 'n' } }, { suggest: { s: { text: 'x', term: { field: 'title' } } } }, { profile: true }]) {
+    await assert.rejects(run(body), (error: { status: number; message: string }) => error.status === 400 && /not supported by Strait for searches that target remote clusters/.test(error.message));
+  }
+  const rescored = (await run({ rescore: { window_size: 5, query: { rescore_query: { match: { title: 'remote' } }, query_weight: 0 } } })) as { hits: { hits: { _id: string }[] } };
+  assert.equal(rescored.hits.hits[0]!._id, '2');
 });
