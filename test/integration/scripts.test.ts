@@ -282,3 +282,32 @@ test('runtime fields in the index mapping (`runtime`): checked when put, searche
   const badType = await call('PUT', '/events-bad', { mappings: { runtime: { broken: { type: 'nope' } } } });
   assert.equal(badType.status, 400);
 });
+
+test('GET _script_language and _script_context (scripts/25_get_script_languages.yml, 20_get_script_context.yml)', async () => {
+  const languages = await call('GET', '/_script_language');
+  assert.equal(languages.status, 200);
+  assert.deepEqual(languages.body['types_allowed'], ['inline', 'stored']);
+  assert.equal(languages.body['language_contexts'][0]['language'], 'painless');
+  assert.ok((languages.body['language_contexts'][0]['contexts'] as string[]).includes('update'));
+  const contexts = await call('GET', '/_script_context');
+  assert.equal(contexts.status, 200);
+  assert.ok(contexts.body['contexts'][0]['name']);
+  assert.equal(contexts.body['contexts'][0]['methods'][0]['name'], 'execute');
+  assert.ok(contexts.body['contexts'][0]['methods'][0]['return_type']);
+});
+
+test('bulk update items run scripts too, each failing alone', async () => {
+  const lines = [
+    JSON.stringify({ update: { _index: 'books', _id: '3' } }),
+    JSON.stringify({ script: { source: 'ctx._source.counter *= 2' } }),
+    JSON.stringify({ update: { _index: 'books', _id: '3' } }),
+    JSON.stringify({ script: { source: 'ctx._source.counter / 0' } }),
+  ];
+  const response = await rawRequest(node, 'POST', '/_bulk?refresh=true', { body: `${lines.join('\n')}\n`, headers: { 'content-type': 'application/x-ndjson' } });
+  const body = response.json() as Json;
+  assert.equal(body['errors'], true);
+  assert.equal(body['items'][0]['update']['result'], 'updated');
+  assert.equal(body['items'][1]['update']['status'], 400);
+  assert.equal(body['items'][1]['update']['error']['type'], 'script_exception');
+  assert.equal((await source('books', '3'))?.['counter'], 20);
+});
