@@ -14,7 +14,7 @@ import https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import type { TLSSocket } from 'node:tls';
-import { makeCa, makeNodeCertificate, makeTempDir, rawRequest, runCli, startNode, type Certificates, type StartedNode } from '../harness/cluster.js';
+import { makeCa, makeTempDir, rawRequest, runCli, startNode, type Certificates, type StartedNode } from '../harness/cluster.js';
 
 let local: StartedNode;
 let remote: StartedNode;
@@ -450,9 +450,10 @@ test('reindex from remote: not whitelisted, unreachable, bad credentials; creden
  * records who presented it, and answers the two scroll requests a reindex sends.
  */
 async function tlsCheckingSource(certificateName: string, dns: string): Promise<{ port: number; clients: string[]; close: () => Promise<void> }> {
-  const dir = makeTempDir('strait-tls-source-');
-  if (dns === 'localhost') makeNodeCertificate(ca, dir, certificateName);
-  else {
+  // The remote node's certificate (localhost, 127.0.0.1) serves as is; another host name needs its own.
+  let dir = path.join(remote.configDir, 'certs');
+  if (dns !== 'localhost') {
+    dir = makeTempDir('strait-tls-source-');
     const made = runCli(['certutil', 'cert', '--ca-cert', ca.caCert, '--ca-key', ca.caKey, '--name', certificateName, '--dns', dns, '--out', dir]);
     assert.equal(made.status, 0, made.stderr);
   }
@@ -472,7 +473,7 @@ async function tlsCheckingSource(certificateName: string, dns: string): Promise<
 }
 
 test('reindex.ssl.*: the remote certificate is verified (host name included) and the client certificate is presented (docs-reindex.html#reindex-ssl)', async () => {
-  const trusted = await tlsCheckingSource('stand-in', 'localhost');
+  const trusted = await tlsCheckingSource('node', 'localhost');
   try {
     const copied = await call('POST', '/_reindex?refresh=true', { source: { remote: { host: `https://127.0.0.1:${trusted.port}` }, index: 'tls-src' }, dest: { index: 'from-tls' } });
     assert.deepEqual([copied.status, copied.body.created], [200, 1], JSON.stringify(copied.body));
