@@ -312,6 +312,19 @@ test('throttling: requests_per_second waits between batches; rethrottle to -1 fi
   assert.deepEqual([finished.body.completed, finished.body.response.created, finished.body.response.requests_per_second], [true, 3, -1]);
   const gone = await call('POST', `/_reindex/${taskId}/_rethrottle?requests_per_second=-1`);
   assert.equal(gone.body.task_failures[0].status, 'NOT_FOUND');
+
+  // Sliced: the parent's rate is shared by its slices; rethrottling the parent rethrottles them (80_slices.yml).
+  await seed(admin, 'throttle-sliced', Object.fromEntries(Array.from({ length: 6 }, (_, index) => [String(index), { text: 'test' }])));
+  const sliced = await call('POST', '/_reindex?slices=2&requests_per_second=0.0001&wait_for_completion=false', { source: { index: 'throttle-sliced', size: 1 }, dest: { index: 'throttle-sliced-dest' } });
+  const slicedId = sliced.body.task as string;
+  const children = await call('GET', `/_tasks?parent_task_id=${slicedId}&detailed`);
+  const childInfos = Object.values(Object.values(children.body.nodes as Record<string, any>)[0].tasks as Record<string, any>);
+  assert.equal(childInfos.length, 2);
+  assert.deepEqual(childInfos.map((child) => child.status.requests_per_second), [0.00005, 0.00005]);
+  await call('POST', `/_reindex/${slicedId}/_rethrottle?requests_per_second=-1`);
+  const slicedDone = await call('GET', `/_tasks/${slicedId}?wait_for_completion=true&timeout=30s`);
+  assert.deepEqual([slicedDone.body.response.total, slicedDone.body.response.created, slicedDone.body.response.slices.length], [6, 6, 2]);
+  assert.deepEqual([slicedDone.body.task.status.created, slicedDone.body.task.status.slices.length], [6, 2]);
 });
 
 test('cancel: POST /_tasks/{id}/_cancel stops a reindex between batches; its result says canceled (tasks.html)', async () => {
