@@ -19,6 +19,7 @@ import {
   JChar,
   JDouble,
   JFloat,
+  JLambda,
   JavaArray,
   JavaFault,
   asBigInt,
@@ -546,6 +547,8 @@ class Compiler {
       }
       case 'assign':
         return this.assignment(expr, scope);
+      case 'lambda':
+        return this.lambda(expr, scope);
       case 'update': {
         const one: Expr = { type: 'literal', literal: { kind: 'int', value: 1 }, start: expr.start, end: expr.end };
         const op = expr.op === '++' ? '+=' : '-=';
@@ -553,6 +556,44 @@ class Compiler {
         return assign;
       }
     }
+  }
+
+  /**
+   * A lambda: its parameters are locals of this execution's frame (lambdas run while the script
+   * runs, never after), its body an expression or a block whose `return` gives its value. Each
+   * call spends the loop counter, as the methods that take lambdas loop over their items.
+   */
+  private lambda(expr: Expr & { type: 'lambda' }, scope: Scope): Eval {
+    const inner = new Scope(scope);
+    const locals = expr.params.map((param) => {
+      this.checkType(param.declType, expr.start);
+      return this.declare(inner, param.name, param.declType, expr.start);
+    });
+    const arity = locals.length;
+    const body = expr.body;
+    let run: (frame: Frame) => Value;
+    if (body.type === 'block') {
+      const exec = this.statement(body as Stmt, inner, { loops: 0, last: false });
+      run = (frame) => {
+        const saved = frame.returned;
+        frame.returned = null;
+        try {
+          exec(frame);
+          return frame.returned;
+        } finally {
+          frame.returned = saved;
+        }
+      };
+    } else run = this.expression(body as Expr, inner);
+    return (frame) =>
+      new JLambda(arity, (args) => {
+        spendLoop(frame, 1);
+        if (args.length !== arity) throw fault('illegal_argument_exception', `a lambda of [${arity}] parameters was called with [${args.length}] arguments`);
+        locals.forEach((local, index) => {
+          frame.locals[local.slot] = convert(args[index]!, local.type, false);
+        });
+        return run(frame);
+      });
   }
 
   /**

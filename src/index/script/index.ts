@@ -293,6 +293,8 @@ export interface WriteScriptResult {
   readonly index: string;
   readonly id: string | null;
   readonly routing: string | null | undefined;
+  /** `ctx._version` after the script (reindex may set it; null asks for an unversioned write). */
+  readonly version: number | null;
 }
 
 /** Which metadata keys a write context may change (Elasticsearch's UpdateMetadata and ReindexMetadata). */
@@ -394,12 +396,14 @@ export function runWriteScript(script: CompiledScript, input: WriteScriptInput, 
   const op = map.get('op');
   const source = map.get('_source');
   const routing = map.get('_routing');
+  const version = map.get('_version');
   return {
     op: typeof op === 'string' && validOps[context].includes(op) ? (op as UpdateOp) : 'noop',
     source: source instanceof Map ? (toJson(source) as Record<string, unknown>) : {},
     index: String(map.get('_index')),
     id: map.get('_id') === null ? null : javaString(map.get('_id')!),
     routing: routing === null ? null : typeof routing === 'string' ? routing : undefined,
+    version: typeof version === 'bigint' || typeof version === 'number' ? Number(version) : null,
   };
 }
 

@@ -36,6 +36,19 @@ export interface ScriptObject {
   call?(name: string, args: readonly Value[]): Value;
 }
 
+/** A lambda (`x -> x * 2`): a function value the list and map methods call (removeIf, sort, forEach...). */
+export class JLambda implements ScriptObject {
+  readonly javaType = 'java.util.function.Function';
+  constructor(
+    readonly arity: number,
+    readonly invoke: (args: readonly Value[]) => Value,
+  ) {}
+  call(name: string, args: readonly Value[]): Value {
+    if (['apply', 'test', 'accept', 'compare', 'get', 'applyAsInt', 'applyAsLong', 'applyAsDouble'].includes(name)) return this.invoke(args);
+    throw new JavaFault('illegal_argument_exception', `dynamic method [${this.javaType}, ${name}/${args.length}] not found`);
+  }
+}
+
 /** A Java exception a script raised (or the runtime raised for it); the offset is added by the closure that saw it. */
 export class JavaFault extends Error {
   offset: number | undefined;

@@ -364,3 +364,17 @@ test('memory: a list doubled by addAll in a short loop stops at scriptCollection
   assert.ok(failure(() => run('def s = "ab"; for (int i = 0; i < 40; i++) { s += s } s.length()')));
   assert.ok(failure(() => run('new int[2000000].length')));
 });
+
+test('lambdas: removeIf, sort with a comparator, forEach, replaceAll, Map.forEach and computeIfAbsent', () => {
+  assert.equal(show('def l = [1, 2, 3, 4]; l.removeIf(x -> x % 2 == 0); l'), '[1, 3]');
+  assert.equal(show("def l = ['bb', 'a', 'ccc']; l.sort((a, b) -> a.length() - b.length()); l"), '[a, bb, ccc]');
+  assert.equal(show('def l = [3, 1, 2]; l.sort((def a, def b) -> { return b.compareTo(a) }); l'), '[3, 2, 1]');
+  assert.equal(show('int[] total = new int[1]; [1, 2, 3].forEach(x -> total[0] += x); total[0]'), '6');
+  assert.equal(show('def l = [1, 2]; l.replaceAll(x -> x * 10); l'), '[10, 20]');
+  assert.equal(show("def m = ['a': 1, 'b': 2]; def keys = []; m.forEach((k, v) -> keys.add(k + v)); keys"), '[a1, b2]');
+  assert.equal(show("def m = [:]; m.computeIfAbsent('k', k -> []).add(1); m.computeIfAbsent('k', k -> []).add(2); m"), '{k=[1, 2]}');
+  // The update docs' pattern: drop a tag given in params.
+  assert.equal(show("def tags = ['x', 'y']; tags.removeIf(t -> t == params.tag); tags", { tag: 'x' }), '[y]');
+  assert.equal(((failure(() => run('def l = [1]; l.removeIf(x -> 1)'))['error'] as Record<string, unknown>)['caused_by'] as Record<string, unknown>)['type'], 'class_cast_exception');
+  assert.equal(((failure(() => run('def x = 1; [1].forEach(x -> x)'))['error'] as Record<string, unknown>)['caused_by'] as Record<string, unknown>)['reason'], 'variable [x] is already defined');
+});
