@@ -205,6 +205,9 @@ export class IngestService {
   private settingsOf(target: string): Readonly<Record<string, string>> | undefined {
     try {
       const name = this.indices.resolveDateMath(target);
+      // Most writes name an index: its settings without building the views of every index (bulk calls this per item).
+      const direct = this.indices.get(name);
+      if (direct !== undefined) return direct.metadata.settings;
       const resolved = resolveWriteIndex(name, this.indices.views());
       return 'index' in resolved ? this.indices.get(resolved.index)?.metadata.settings : this.templateSettings(resolved.create);
     } catch (error) {
