@@ -187,6 +187,15 @@ test('reindex and update by query with a script: modify, route, noop, delete, an
   const docs = (await admin.mget({ index: 'index2', ids: ['en_123', 'en_456', 'fr_789'] })).docs as { found: boolean; _version?: number }[];
   assert.deepEqual(docs.map((doc) => [doc.found, doc._version]), [[true, 2], [true, 1], [false, undefined]]);
 
+  // With external versions, `ctx._version = null` forces the write (reindex/85_scripting.yml "Set version to null").
+  await admin.index({ index: 'vtwitter', id: '1', document: { user: 'kimchy' }, version: 1, version_type: 'external', refresh: true });
+  await admin.index({ index: 'new_vtwitter', id: '1', document: { user: 'kimchy' }, version: 1, version_type: 'external', refresh: true });
+  const forced = await call('POST', '/_reindex?refresh=true', { source: { index: 'vtwitter' }, dest: { index: 'new_vtwitter', version_type: 'external' }, script: { source: 'ctx._source.user = "other" + ctx._source.user; ctx._version = null' } });
+  assert.deepEqual([forced.status, forced.body.updated, forced.body.noops], [200, 1, 0]);
+  assert.equal((await admin.get({ index: 'new_vtwitter', id: '1' }))._source!['user' as never], 'otherkimchy');
+  const kept = await call('POST', '/_reindex', { conflicts: 'proceed', source: { index: 'vtwitter' }, dest: { index: 'new_vtwitter', version_type: 'external' }, script: { source: 'ctx._version = 1' } });
+  assert.deepEqual([kept.body.updated, kept.body.version_conflicts], [0, 1]);
+
   await seed(admin, 'counters', { '1': { count: 1, user: 'kimchy' }, '2': { count: 5, user: 'foo' } });
   const counted = await call('POST', '/counters/_update_by_query?refresh=true', { script: { source: "if (ctx._source.user == 'kimchy') {ctx._source.count += params.by} else {ctx.op = 'noop'}", params: { by: 2 } } });
   assert.deepEqual([counted.status, counted.body.updated, counted.body.noops], [200, 1, 1]);
