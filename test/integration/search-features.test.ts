@@ -165,3 +165,29 @@ test('term suggester, and the same suggestion through document and field level s
   const secret = restricted.suggest!['secret'] as { options: unknown[] }[];
   assert.deepEqual(secret[0]!.options, []);
 });
+
+test('_ignored with ignore_malformed, profile, field_caps meta and index_filter, stored_fields', async () => {
+  await admin.indices.create({
+    index: 'malformed',
+    settings: { 'index.mapping.ignore_malformed': true },
+    mappings: { properties: { my_date: { type: 'date' }, my_ip: { type: 'ip', ignore_malformed: true }, latency: { type: 'long', meta: { unit: 'ms' } }, title: { type: 'text', store: true } } },
+  });
+  await admin.bulk({
+    refresh: true,
+    operations: [
+      { index: { _index: 'malformed', _id: '1' } },
+      { my_date: '2018-05-11', my_ip: ':::1', title: 'one' },
+      { index: { _index: 'malformed', _id: '2' } },
+      { my_date: 'bar', my_ip: '192.168.1.42', title: 'two' },
+    ],
+  });
+  const ignored = await admin.search({ index: 'malformed', query: { exists: { field: '_ignored' } }, sort: ['_doc'] });
+  assert.deepEqual(ignored.hits.hits.map((hit) => [hit._id, hit._ignored]), [['1', ['my_ip']], ['2', ['my_date']]]);
+  const profiled = await admin.search({ index: 'malformed', profile: true, query: { term: { _ignored: 'my_date' } } });
+  assert.equal(profiled.profile!.shards[0]!.searches[0]!.query[0]!.type, 'TermWeight');
+  const caps = await admin.fieldCaps({ index: 'malformed,groups', fields: ['latency', 'numeric_group'], index_filter: { range: { my_date: { gte: '2018-01-01' } } } });
+  assert.deepEqual(caps.indices, ['malformed']);
+  assert.deepEqual(caps.fields['latency']!['long']!.meta, { unit: ['ms'] });
+  const stored = await admin.search({ index: 'malformed', stored_fields: ['title'], sort: ['_doc'] });
+  assert.deepEqual(stored.hits.hits.map((hit) => [hit._id, hit.fields, hit._source]), [['1', { title: ['one'] }, undefined], ['2', { title: ['two'] }, undefined]]);
+});
