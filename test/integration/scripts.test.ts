@@ -160,8 +160,10 @@ test('script query filters by doc values; script_score scores with _score and pa
   assert.deepEqual(scored.body['hits']['hits'].map((hit: Json) => [hit['_id'], hit['_score']]), [['1', 9], ['2', 6]]);
   const minScore = await call('POST', '/books/_search', { query: { script_score: { query: { exists: { field: 'rating' } }, script: "doc['rating'].value", min_score: 3 } } });
   assert.deepEqual(minScore.body['hits']['hits'].map((hit: Json) => hit['_id']).sort(), ['1', '2']);
-  const withScore = await call('POST', '/books/_search', { query: { script_score: { query: { match: { title: 'fox' } }, script: '_score * 0 + 1.5' } } });
+  const withScore = await call('POST', '/books/_search', { query: { script_score: { query: { match: { title: 'fox' } }, script: '_score * 0 + 1.5' } }, highlight: { fields: { title: {} } } });
   assert.deepEqual(withScore.body['hits']['hits'].map((hit: Json) => [hit['_id'], hit['_score']]), [['1', 1.5]]);
+  // The wrapped query's terms are highlighted.
+  assert.deepEqual(withScore.body['hits']['hits'][0]['highlight'], { title: ['the quick <em>fox</em>'] });
   const negative = await call('POST', '/books/_search', { query: { script_score: { query: { match_all: {} }, script: '-1' } } });
   assert.equal(negative.status, 400);
   assert.equal(negative.body['error']['type'], 'search_phase_execution_exception');
