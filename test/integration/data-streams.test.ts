@@ -297,7 +297,7 @@ test('hidden data streams match wildcards only with expand_wildcards=hidden (10_
   assert.deepEqual(hidden.map((entry) => [entry.name, entry.hidden]), [['.hidden-data-stream', true], ['hidden-data-stream', true]]);
   await client.index({ index: 'hidden-data-stream', document: { '@timestamp': '2020-12-12', foo: 'bar' }, refresh: true });
   assert.equal((await client.search({ index: 'hidden-data-*' })).hits.hits.length, 0);
-  assert.equal((await client.search({ index: 'hidden-data-*', expand_wildcards: 'open,hidden' })).hits.hits.length, 1);
+  assert.equal((await client.search({ index: 'hidden-data-*', expand_wildcards: ['open', 'hidden'] })).hits.hits.length, 1);
   await client.index({ index: '.hidden-data-stream', document: { '@timestamp': '2020-12-12', foo: 'bar' }, refresh: true });
   assert.equal((await client.search({ index: '.hidden-data-*' })).hits.hits.length, 1);
 });
