@@ -326,3 +326,12 @@ test('list_executed_pipelines lists the pipelines that ran, on index and in bulk
   assert.deepEqual(bulk.body.items[1].index.executed_pipelines, ['listed_default', 'listed_final']);
   assert.equal(bulk.body.items[2].index.executed_pipelines, undefined);
 });
+
+test('terminate ends the default pipeline, and the final pipeline still runs (330_terminate_processor.yml)', async () => {
+  await admin.ingest.putPipeline({ id: 'terminating', processors: [{ append: { field: 'steps', value: 'before' } }, { terminate: { if: 'ctx.number < 50' } }, { append: { field: 'steps', value: 'after' } }] });
+  await admin.ingest.putPipeline({ id: 'terminating_final', processors: [{ append: { field: 'steps', value: 'final' } }] });
+  await admin.indices.create({ index: 'terminate_index', settings: { index: { default_pipeline: 'terminating', final_pipeline: 'terminating_final' } } });
+  await admin.bulk({ refresh: true, operations: [{ index: { _index: 'terminate_index', _id: '40' } }, { number: 40, steps: [] }, { index: { _index: 'terminate_index', _id: '60' } }, { number: 60, steps: [] }] });
+  assert.deepEqual(((await admin.get({ index: 'terminate_index', id: '40' }))._source as any).steps, ['before', 'final']);
+  assert.deepEqual(((await admin.get({ index: 'terminate_index', id: '60' }))._source as any).steps, ['before', 'after', 'final']);
+});

@@ -494,6 +494,86 @@ const dotExpanderFactory: ProcessorFactory = (config) => {
   };
 };
 
+/**
+ * Splits one CSV line into its fields: `quote` encloses a field (a doubled quote inside is one
+ * quote character), `trim` drops spaces around unquoted fields and around quotes. Errors as
+ * Elasticsearch's CsvParser words them.
+ */
+export function parseCsvLine(text: string, separator: string, quote: string, trim: boolean): string[] {
+  const fields: string[] = [];
+  let position = 0;
+  const skipSpaces = (): void => {
+    if (trim) while (text[position] === ' ' || text[position] === '\t') position++;
+  };
+  for (;;) {
+    skipSpaces();
+    let value = '';
+    if (text[position] === quote) {
+      position++;
+      for (;;) {
+        if (position >= text.length) throw errors.illegalArgument('Unmatched quote');
+        if (text[position] === quote) {
+          if (text[position + 1] === quote) {
+            value += quote;
+            position += 2;
+            continue;
+          }
+          position++;
+          break;
+        }
+        value += text[position++];
+      }
+      skipSpaces();
+      if (position < text.length && text[position] !== separator) throw errors.illegalArgument(`Illegal character after quote at ${position}`);
+    } else {
+      const start = position;
+      while (position < text.length && text[position] !== separator) {
+        if (text[position] === quote) throw errors.illegalArgument(`Illegal character inside unquoted field at ${position}`);
+        position++;
+      }
+      value = text.slice(start, position);
+      if (trim) value = value.replace(/[ \t]+$/, '');
+    }
+    fields.push(value);
+    if (position >= text.length) return fields;
+    position++; // the separator
+  }
+}
+
+const csvFactory: ProcessorFactory = (config) => {
+  const field = config.string('field');
+  const targetFields = config.stringList('target_fields', true)!;
+  if (targetFields.length === 0) throw config.error('target_fields', 'target fields list can\'t be empty');
+  const separator = config.string('separator', ',');
+  if (separator.length !== 1) throw config.error('separator', 'separator has to be single character like , or ;');
+  const quote = config.string('quote', '"');
+  if (quote.length !== 1) throw config.error('quote', 'quote has to be single character like " or \'');
+  const trim = config.boolean('trim', false);
+  const ignoreMissing = config.boolean('ignore_missing', false);
+  const hasEmptyValue = config.has('empty_value');
+  const emptyValue = config.optional('empty_value');
+  return (document) => {
+    const value = ignoreMissing ? document.getOptional(field) : document.get(field);
+    if ((value === undefined || value === null) && ignoreMissing) return;
+    if (value === undefined || value === null) throw errors.illegalArgument(`field [${field}] is null, cannot process it.`);
+    if (typeof value !== 'string') throw castError(field, value, 'java.lang.String');
+    const values = parseCsvLine(value, separator, quote, trim);
+    targetFields.forEach((target, index) => {
+      const item = values[index];
+      if (item === undefined) return;
+      if (item === '') {
+        if (hasEmptyValue) document.set(target, emptyValue);
+        return;
+      }
+      document.set(target, item);
+    });
+  };
+};
+
+const terminateFactory: ProcessorFactory = () => (document) => {
+  document.terminated = true;
+};
+
 const splitFactory: ProcessorFactory = (config) => {
   const field = config.string('field');
   const separatorText = config.string('separator');
@@ -897,6 +977,8 @@ export const processorRegistry: ReadonlyMap<string, ProcessorFactory> = new Map<
   ['bytes', (config) => stringBody(config, parseByteSize)],
   ['split', splitFactory],
   ['sort', sortFactory],
+  ['csv', csvFactory],
+  ['terminate', terminateFactory],
   ['dot_expander', dotExpanderFactory],
   ['join', joinFactory],
   ['convert', convertFactory],

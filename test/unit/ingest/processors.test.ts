@@ -281,3 +281,23 @@ test('json: nulls, scalars, duplicates allowed on request, lenient parsing reads
   assert.deepEqual(run([{ json: { field: 'message', strict_json_parsing: false } }], { message: '123 foo' }).source, { message: 123 });
   assert.deepEqual(run([{ json: { field: 'message', strict_json_parsing: false } }], { message: '{"a":"}"} trailing' }).source, { message: { a: '}' } });
 });
+
+test('csv: defaults, quote and separator, trim, empty_value (250_csv.yml)', () => {
+  assert.deepEqual(run([{ csv: { field: 'value', target_fields: ['a', 'b', 'c'] } }], { value: 'aa,bb,cc' }).source, { value: 'aa,bb,cc', a: 'aa', b: 'bb', c: 'cc' });
+  const quoted = run([{ csv: { field: 'value', target_fields: ['a', 'b', 'c', 'd', 'e'], quote: "'", separator: ';' } }], { value: "'aa';'b;b';'cc';d,d;'ee''ee'" }).source;
+  assert.deepEqual([quoted['a'], quoted['b'], quoted['c'], quoted['d'], quoted['e']], ['aa', 'b;b', 'cc', 'd,d', "ee'ee"]);
+  const trimmed = run([{ csv: { field: 'value', target_fields: ['a', 'b', 'c'], trim: true, quote: "'" } }], { value: "    aa,  bb  ,    'cc'" }).source;
+  assert.deepEqual([trimmed['a'], trimmed['b'], trimmed['c']], ['aa', 'bb', 'cc']);
+  const log = run([{ csv: { field: 'value', target_fields: ['date', 'level', 'server', 'id', 'msg'], trim: true, separator: '|' } }], {
+    value: '2018-01-06 16:56:14.295748|INFO    |VirtualServer |1  |listening on 0.0.0.0:9987, :::9987',
+  }).source;
+  assert.deepEqual([log['date'], log['level'], log['server'], log['id'], log['msg']], ['2018-01-06 16:56:14.295748', 'INFO', 'VirtualServer', '1', 'listening on 0.0.0.0:9987, :::9987']);
+  assert.deepEqual(run([{ csv: { field: 'v', target_fields: ['a', 'b'], empty_value: 'none' } }], { v: ',x' }).source, { v: ',x', a: 'none', b: 'x' });
+  assert.equal(run([{ csv: { field: 'v', target_fields: ['a'] } }], { v: '"open' }).error?.message, 'Unmatched quote');
+});
+
+test('terminate stops the running pipeline only: callers and the final pipeline go on (330_terminate_processor.yml)', () => {
+  const inner = { 'test-pipeline': { processors: [{ append: { field: 'steps', value: 'before' } }, { terminate: { if: 'ctx.number < 50' } }, { append: { field: 'steps', value: 'after' } }] } };
+  assert.deepEqual(run([{ pipeline: { name: 'test-pipeline' } }, { append: { field: 'steps', value: 'outer' } }], { number: 40, steps: [] }, { stored: inner }).source['steps'], ['before', 'outer']);
+  assert.deepEqual(run([{ pipeline: { name: 'test-pipeline' } }, { append: { field: 'steps', value: 'outer' } }], { number: 60, steps: [] }, { stored: inner }).source['steps'], ['before', 'after', 'outer']);
+});
