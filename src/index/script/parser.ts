@@ -14,7 +14,7 @@ import { INT_MAX, INT_MIN, typeNames } from './values.js';
 export const staticClasses = new Set(['Math', 'Integer', 'Long', 'Double', 'Float', 'String', 'Boolean', 'Character', 'Collections', 'System']);
 
 /** Classes `new` may build. */
-export const constructibleClasses = new Set(['ArrayList', 'HashMap', 'LinkedHashMap', 'HashSet', 'String']);
+export const constructibleClasses = new Set(['ArrayList', 'HashMap', 'LinkedHashMap', 'String', 'StringBuilder']);
 
 const assignOps = new Set(['=', '+=', '-=', '*=', '/=', '%=', '&=', '|=', '^=', '<<=', '>>=', '>>>=']);
 

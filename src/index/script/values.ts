@@ -311,6 +311,7 @@ export const typeNames: ReadonlyMap<string, string> = new Map([
   ['LinkedHashMap', 'java.util.LinkedHashMap'],
   ['Set', 'java.util.Set'],
   ['HashSet', 'java.util.HashSet'],
+  ['StringBuilder', 'java.lang.StringBuilder'],
 ]);
 
 /** Whether `value` is an instance of the Painless type `type` (arrays: `int[]`). */

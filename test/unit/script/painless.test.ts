@@ -378,3 +378,9 @@ test('lambdas: removeIf, sort with a comparator, forEach, replaceAll, Map.forEac
   assert.equal(((failure(() => run('def l = [1]; l.removeIf(x -> 1)'))['error'] as Record<string, unknown>)['caused_by'] as Record<string, unknown>)['type'], 'class_cast_exception');
   assert.equal(((failure(() => run('def x = 1; [1].forEach(x -> x)'))['error'] as Record<string, unknown>)['caused_by'] as Record<string, unknown>)['reason'], 'variable [x] is already defined');
 });
+
+test('StringBuilder (20_scriptfield.yml "Access many dates" builds its answer with one)', () => {
+  assert.equal(show('StringBuilder b = new StringBuilder(); for (def x : [1, 2, 3]) { b.append(" ").append(x) } return b.toString().trim()'), '1 2 3');
+  assert.equal(show("def b = new StringBuilder('ab'); b.insert(1, 'X').reverse(); b.length() + ':' + b"), '3:bXa');
+  assert.ok(failure(() => run('def b = new StringBuilder("ab"); for (int i = 0; i < 40; i++) { b.append(b.toString()) } b.length()')));
+});
