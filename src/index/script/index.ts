@@ -7,8 +7,12 @@
  *   returns a `CompiledScript`, or throws Elasticsearch's `script_exception` (compile error);
  * - `CompiledScript.execute(variables, clock)`: one bounded run; Java exceptions become
  *   `script_exception` (runtime error) with the statement and position;
- * - context helpers: `runUpdateScript` (update, update by query, reindex: `ctx._source`, `ctx.op`
- *   and the metadata) and `runIngestScript` (ingest: `ctx` is the document).
+ * - context helpers: `runWriteScript` (update, update by query, reindex: `ctx._source`, `ctx.op`
+ *   and the metadata) and `runIngestScript` (ingest: `ctx` is the document);
+ * - `segmentDocLookup` (`doc['f']` over a segment) for search-side scripts, and `wallClock` for
+ *   callers that hold no clock.
+ * Scripted queries live in query/script-queries.ts and script-sort.ts, runtime fields in
+ * runtime-fields.ts, script_fields in search/script-fields.ts, stored scripts in stored.ts.
  * Reference: https://www.elastic.co/guide/en/elasticsearch/reference/current/modules-scripting-using.html
  */
 import { EsError, errors, limits } from '../../common/index.js';
