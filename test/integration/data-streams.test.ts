@@ -210,6 +210,10 @@ test('rollover: conditions, dry_run, a new generation, all generations searched,
   const refused = await failure('DELETE', `/${writeIndex}`);
   assert.equal(refused.statusCode, 400);
   assert.equal(refused.error.reason, `index [${writeIndex}] is the write index for data stream [logs-roll] and cannot be deleted`);
+  const close = await failure('POST', `/${writeIndex}/_close`);
+  assert.equal(close.statusCode, 400);
+  assert.equal(close.error.reason, `cannot close the following data stream write indices [${writeIndex}]`);
+  assert.equal((await client.indices.get({ index: writeIndex })).hasOwnProperty(writeIndex), true);
   const byName = await failure('DELETE', '/logs-roll');
   assert.equal(byName.statusCode, 400);
   assert.equal(byName.error.reason, 'The provided expression [logs-roll] matches a data stream, specify the corresponding concrete indices instead.');
