@@ -38,25 +38,23 @@ function stringProcessor(change: (value: string) => string): ProcessorFactory {
 }
 
 function stringBody(config: ProcessorConfig, apply: (value: string) => unknown): ProcessorBody {
-  {
-    const field = config.string('field');
-    const ignoreMissing = config.boolean('ignore_missing', false);
-    const targetField = config.string('target_field', field);
-    return (document) => {
-      const value = ignoreMissing ? document.getOptional(field) : document.get(field);
-      if ((value === undefined || value === null) && ignoreMissing) return;
-      if (value === undefined || value === null) throw errors.illegalArgument(`field [${field}] is null, cannot process it.`);
-      if (Array.isArray(value)) {
-        const changed = value.map((item) => {
-          if (typeof item !== 'string') throw errors.illegalArgument(`value [${javaString(item)}] of type [${javaTypeName(item)}] in list field [${field}] cannot be cast to [java.lang.String]`);
-          return apply(item);
-        });
-        document.set(targetField, changed);
-        return;
-      }
-      if (typeof value !== 'string') throw castError(field, value, 'java.lang.String');
-      document.set(targetField, apply(value));
-    };
+  const field = config.string('field');
+  const ignoreMissing = config.boolean('ignore_missing', false);
+  const targetField = config.string('target_field', field);
+  return (document) => {
+    const value = ignoreMissing ? document.getOptional(field) : document.get(field);
+    if ((value === undefined || value === null) && ignoreMissing) return;
+    if (value === undefined || value === null) throw errors.illegalArgument(`field [${field}] is null, cannot process it.`);
+    if (Array.isArray(value)) {
+      const changed = value.map((item) => {
+        if (typeof item !== 'string') throw errors.illegalArgument(`value [${javaString(item)}] of type [${javaTypeName(item)}] in list field [${field}] cannot be cast to [java.lang.String]`);
+        return apply(item);
+      });
+      document.set(targetField, changed);
+      return;
+    }
+    if (typeof value !== 'string') throw castError(field, value, 'java.lang.String');
+    document.set(targetField, apply(value));
   };
 }
 
@@ -731,10 +729,6 @@ const jsonFactory: ProcessorFactory = (config) => {
   if (strategyName !== undefined && strategyName !== 'replace' && strategyName !== 'merge') {
     throw config.error('add_to_root_conflict_strategy', `conflict strategy [${strategyName}] not supported, cannot convert field.`);
   }
-  if (!allowDuplicateKeys) {
-    // JSON.parse keeps the last of duplicate keys silently; Elasticsearch refuses them by default.
-    // Checked below by a key scan, so the default behaves as Elasticsearch's.
-  }
   const target = targetField ?? field;
   return (document) => {
     const value = document.get(field);
@@ -745,6 +739,7 @@ const jsonFactory: ProcessorFactory = (config) => {
     } catch (error) {
       throw errors.illegalArgument(`Unrecognized JSON in field [${field}]: ${error instanceof Error ? error.message : String(error)}`);
     }
+    // JSON.parse keeps the last of duplicate keys silently; Elasticsearch refuses them unless allowed.
     if (!allowDuplicateKeys && hasDuplicateKeys(text)) throw errors.illegalArgument(`Duplicate field in the JSON of field [${field}]`);
     if (!addToRoot) {
       document.set(target, parsed);
