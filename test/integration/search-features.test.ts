@@ -117,7 +117,7 @@ test('collapse with inner_hits, and sliced scrolls', async () => {
   );
   const seen = new Set<string>();
   for (let id = 0; id < 2; id++) {
-    let page = await admin.search({ index: 'groups', scroll: '1m', size: 2, slice: { id, max: 2 } });
+    let page = await admin.search({ index: 'groups', scroll: '1m', size: 2, slice: { id: String(id), max: 2 } });
     while (page.hits.hits.length > 0) {
       for (const hit of page.hits.hits) seen.add(hit._id!);
       page = await admin.scroll({ scroll_id: page._scroll_id!, scroll: '1m' });
@@ -125,7 +125,7 @@ test('collapse with inner_hits, and sliced scrolls', async () => {
     await admin.clearScroll({ scroll_id: page._scroll_id! });
   }
   assert.equal(seen.size, 6);
-  const noScroll = await failure(admin.search({ index: 'groups', slice: { id: 0, max: 2 } }));
+  const noScroll = await failure(admin.search({ index: 'groups', slice: { id: '0', max: 2 } }));
   assert.equal(noScroll.statusCode, 400);
   assert.equal(noScroll.body.error.type, 'action_request_validation_exception');
 });
