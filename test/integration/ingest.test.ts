@@ -335,3 +335,12 @@ test('terminate ends the default pipeline, and the final pipeline still runs (33
   assert.deepEqual(((await admin.get({ index: 'terminate_index', id: '40' }))._source as any).steps, ['before', 'final']);
   assert.deepEqual(((await admin.get({ index: 'terminate_index', id: '60' }))._source as any).steps, ['before', 'after', 'final']);
 });
+
+test('date_index_name into an index whose template names a final pipeline: that final pipeline runs', async () => {
+  await admin.ingest.putPipeline({ id: 'monthly_final', processors: [{ set: { field: 'final', value: true } }] });
+  await admin.indices.putIndexTemplate({ name: 'monthly_events', index_patterns: ['monthly-events-*'], template: { settings: { index: { final_pipeline: 'monthly_final' } } } });
+  await admin.ingest.putPipeline({ id: 'to_monthly', processors: [{ date_index_name: { field: 'date', index_name_prefix: 'monthly-events-', date_rounding: 'M', date_formats: ['UNIX'] } }] });
+  const indexed = await admin.index({ index: 'incoming', id: '1', pipeline: 'to_monthly', document: { date: '1461587040' } });
+  assert.equal(indexed._index, 'monthly-events-2016-04-01');
+  assert.deepEqual((await admin.get({ index: 'monthly-events-2016-04-01', id: '1' }))._source, { date: '1461587040', final: true });
+});

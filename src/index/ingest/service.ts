@@ -250,7 +250,7 @@ export class IngestService {
         executed.push(first);
         if (document.dropped) return this.dropped(target, request.id);
         const index = indexOf(document);
-        if (index !== target) final = IngestService.named(this.settingsOf(index)?.['index.final_pipeline']);
+        if (index !== target) final = IngestService.named(this.settingsOf(resolveDateIndexName(index) ?? index)?.['index.final_pipeline']);
       }
       if (final !== undefined) {
         const before = indexOf(document);
