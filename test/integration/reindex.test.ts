@@ -467,6 +467,22 @@ test('reindex from remote: not whitelisted, unreachable, bad credentials; creden
   }
 });
 
+test('reindex follows action.auto_create_index for its destination (reindex/25_no_auto_create.yml)', async () => {
+  await seed(admin, 'autocreate-src', { '1': { text: 'test' } });
+  try {
+    await admin.cluster.putSettings({ persistent: { 'action.auto_create_index': false } });
+    const off = await call('POST', '/_reindex', { source: { index: 'autocreate-src' }, dest: { index: 'autocreate-dest' } });
+    assert.equal(off.status, 404);
+    assert.match(JSON.stringify(off.body), /no such index \[autocreate-dest\] and \[action.auto_create_index\] is \[false\]/);
+    await admin.cluster.putSettings({ persistent: { 'action.auto_create_index': 'autocreate-src,-autocreate-dest' } });
+    const forbidden = await call('POST', '/_reindex', { source: { index: 'autocreate-src' }, dest: { index: 'autocreate-dest' } });
+    assert.match(JSON.stringify(forbidden.body), /no such index \[autocreate-dest\] and \[action.auto_create_index\] contains \[-autocreate-dest\] which forbids automatic creation of the index/);
+    assert.equal(await admin.indices.exists({ index: 'autocreate-dest' }), false);
+  } finally {
+    await admin.cluster.putSettings({ persistent: { 'action.auto_create_index': null } });
+  }
+});
+
 /**
  * An HTTPS endpoint that only checks TLS: it requires a client certificate from the harness CA,
  * records who presented it, and answers the two scroll requests a reindex sends.
