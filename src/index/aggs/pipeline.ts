@@ -22,6 +22,7 @@ import { JDouble, compileScript, fault, fromJson, wallClock, type Value } from '
 import { asNumber } from '../script/values.js';
 import { emptyPartial, fillHistogram, javaDoubleString, percentileValue, reduceAggregations, termKeyString } from './reduce.js';
 import { finalAutoBuckets } from './auto-date-histogram.js';
+import { mergeClusters } from './variable-width.js';
 
 /** Applies the final-reduce steps to a reduced partial map (pure; returns a new map). */
 export function finalizeAggregations(nodes: readonly AggregationNode[], reduced: PartialMap): PartialMap {
@@ -51,6 +52,7 @@ function finalizeOne(node: CollectedAggregationNode, input: AggregationPartial):
     const final = finalAutoBuckets(partial.buckets, partial.roundingIndex, node.buckets, node.timeZone, merge);
     partial = { type: 'auto_date_histogram', roundingIndex: final.roundingIndex, innerInterval: final.innerInterval, buckets: final.buckets };
   }
+  if (partial.type === 'variable_width_histogram' && node.kind === 'variable_width_histogram') partial = { type: 'variable_width_histogram', clusters: mergeClusters(partial.clusters, node.buckets) };
   if (partial.type === 'single_bucket') return { ...partial, aggs: finalizeAggregations(node.subAggregations, partial.aggs) };
   const views = bucketViews(node, partial);
   if (views === undefined) return partial;

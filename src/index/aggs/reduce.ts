@@ -158,7 +158,8 @@ function reduceOne(node: AggregationNode, partials: readonly AggregationPartial[
     case 'variable_width_histogram': {
       assert(node.kind === 'variable_width_histogram', 'variable_width_histogram partial belongs to its node');
       const clusters = (partials as Extract<AggregationPartial, { type: 'variable_width_histogram' }>[]).flatMap((partial) => partial.clusters);
-      return { type: 'variable_width_histogram', clusters: mergeClusters(clusters, node.buckets) };
+      // Down to shard_size only: a later reduce may bring more clusters; the final reduce merges to `buckets`.
+      return { type: 'variable_width_histogram', clusters: mergeClusters(clusters, node.shardSize) };
     }
     case 'auto_date_histogram': {
       assert(node.kind === 'auto_date_histogram', 'auto_date_histogram partial belongs to an auto_date_histogram node');
