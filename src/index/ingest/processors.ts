@@ -568,6 +568,66 @@ const csvFactory: ProcessorFactory = (config) => {
   };
 };
 
+/** RFC 3986's component split (appendix B): scheme, authority, path, query, fragment, kept as written. */
+const uriPattern = /^(?:([A-Za-z][A-Za-z0-9+.-]*):)?(?:\/\/([^/?#]*))?([^?#]*)(?:\?([^#]*))?(?:#(.*))?$/;
+
+/**
+ * The parts of a URI as the uri_parts processor names them (ECS `url.*`): scheme, domain, port,
+ * user info (and its username and password), path, extension, query and fragment.
+ */
+export function uriParts(text: string): IngestMap | undefined {
+  const match = uriPattern.exec(text);
+  if (match === null || /\s/.test(text)) return undefined;
+  const [, scheme, authority, path, query, fragment] = match;
+  const parts: IngestMap = {};
+  if (authority !== undefined) {
+    const at = authority.lastIndexOf('@');
+    const userInfo = at < 0 ? undefined : authority.slice(0, at);
+    const hostPort = at < 0 ? authority : authority.slice(at + 1);
+    // The shortest host that leaves `:port` (or nothing): `[::1]:80` splits after the bracket.
+    const portMatch = /^(.*?)(?::(\d*))?$/.exec(hostPort)!;
+    const host = portMatch[1]!;
+    if (host !== '') parts['domain'] = host;
+    if (portMatch[2] !== undefined && portMatch[2] !== '') parts['port'] = Number(portMatch[2]);
+    if (userInfo !== undefined) {
+      parts['user_info'] = userInfo;
+      const colon = userInfo.indexOf(':');
+      parts['username'] = colon < 0 ? userInfo : userInfo.slice(0, colon);
+      if (colon >= 0) parts['password'] = userInfo.slice(colon + 1);
+    }
+  } else if (scheme === undefined) {
+    return undefined;
+  }
+  if (scheme !== undefined) parts['scheme'] = scheme;
+  if (path !== undefined && path !== '') {
+    parts['path'] = path;
+    const period = path.lastIndexOf('.');
+    if (period > path.lastIndexOf('/') && period < path.length - 1) parts['extension'] = path.slice(period + 1);
+  }
+  if (query !== undefined) parts['query'] = query;
+  if (fragment !== undefined) parts['fragment'] = fragment;
+  return parts;
+}
+
+const uriPartsFactory: ProcessorFactory = (config) => {
+  const field = config.string('field');
+  const targetField = config.string('target_field', 'url');
+  const keepOriginal = config.boolean('keep_original', true);
+  const removeIfSuccessful = config.boolean('remove_if_successful', false);
+  const ignoreMissing = config.boolean('ignore_missing', false);
+  return (document) => {
+    const value = ignoreMissing ? document.getOptional(field) : document.get(field);
+    if ((value === undefined || value === null) && ignoreMissing) return;
+    if (value === undefined || value === null) throw errors.illegalArgument(`field [${field}] is null, cannot process it.`);
+    if (typeof value !== 'string') throw castError(field, value, 'java.lang.String');
+    const parts = uriParts(value);
+    if (parts === undefined) throw errors.illegalArgument(`unable to parse URI [${value}]`);
+    if (keepOriginal) parts['original'] = value;
+    if (removeIfSuccessful && targetField !== field) document.remove(field);
+    document.set(targetField, parts);
+  };
+};
+
 const terminateFactory: ProcessorFactory = () => (document) => {
   document.terminated = true;
 };
@@ -974,6 +1034,7 @@ export const processorRegistry: ReadonlyMap<string, ProcessorFactory> = new Map<
   ['sort', sortFactory],
   ['csv', csvFactory],
   ['terminate', terminateFactory],
+  ['uri_parts', uriPartsFactory],
   ['dot_expander', dotExpanderFactory],
   ['join', joinFactory],
   ['convert', convertFactory],

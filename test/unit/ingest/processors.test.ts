@@ -301,3 +301,28 @@ test('terminate stops the running pipeline only: callers and the final pipeline 
   assert.deepEqual(run([{ pipeline: { name: 'test-pipeline' } }, { append: { field: 'steps', value: 'outer' } }], { number: 40, steps: [] }, { stored: inner }).source['steps'], ['before', 'outer']);
   assert.deepEqual(run([{ pipeline: { name: 'test-pipeline' } }, { append: { field: 'steps', value: 'outer' } }], { number: 60, steps: [] }, { stored: inner }).source['steps'], ['before', 'after', 'outer']);
 });
+
+test('uri_parts: the ECS url fields of a URI (320_uri_parts_processor.yml, uri-parts processor page)', () => {
+  const uri = 'https://user:pw@testing.google.com:8080/foo/bar.txt?foo1=bar1&foo2=bar2#anchorVal';
+  assert.deepEqual(run([{ uri_parts: { field: 'my_uri' } }], { my_uri: uri }).source['url'], {
+    original: uri,
+    scheme: 'https',
+    domain: 'testing.google.com',
+    fragment: 'anchorVal',
+    path: '/foo/bar.txt',
+    port: 8080,
+    username: 'user',
+    password: 'pw',
+    user_info: 'user:pw',
+    query: 'foo1=bar1&foo2=bar2',
+    extension: 'txt',
+  });
+  assert.deepEqual(run([{ uri_parts: { field: 'u', target_field: 't', keep_original: false, remove_if_successful: true } }], { u: 'http://example.com/a' }).source, {
+    t: { scheme: 'http', domain: 'example.com', path: '/a' },
+  });
+  assert.equal(run([{ uri_parts: { field: 'u' } }], { u: 'not a uri' }).error?.message, 'unable to parse URI [not a uri]');
+});
+
+test('uri_parts keeps an IPv6 host in brackets and splits its port', () => {
+  assert.deepEqual(run([{ uri_parts: { field: 'u', keep_original: false } }], { u: 'http://[::1]:9200/_search' }).source['url'], { scheme: 'http', domain: '[::1]', port: 9200, path: '/_search' });
+});
