@@ -808,7 +808,9 @@ export function parseBulkBody(text: string, defaults: BulkDefaults): BulkItem[] 
       problems.push(...concurrencyProblems(concurrency, kind, itemId !== undefined));
     }
     items.push({
-      operation,
+      // An index item with op_type create is a create: authorized, run and answered under that
+      // name, as Elasticsearch keys bulk items by the request's op type.
+      operation: kind === 'create' ? 'create' : operation,
       line: lineNumber,
       metadata,
       index: String(indexName),
