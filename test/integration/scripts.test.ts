@@ -313,3 +313,36 @@ test('bulk update items run scripts too, each failing alone', async () => {
   assert.equal(body['items'][1]['update']['error']['type'], 'script_exception');
   assert.equal((await source('books', '3'))?.['counter'], 20);
 });
+
+test('POST _scripts/painless/_execute (painless/70_execute_painless_scripts.yml)', async () => {
+  await call('PUT', '/exec-index', { mappings: { properties: { rank: { type: 'long' }, field: { type: 'keyword' }, date: { type: 'date' } } } });
+  // Bodies as the YAML test writes them: `5.0` must reach the script as a double, so the text keeps it.
+  const execute = async (body: Json) => {
+    const text = JSON.stringify(body).replace(/"max_rank":5\b/, '"max_rank":5.0');
+    const response = await rawRequest(node, 'POST', '/_scripts/painless/_execute', { body: text, headers: { 'content-type': 'application/json' } });
+    return { status: response.status, body: response.json() as Json };
+  };
+  // The body text says 100.0 and 1000.0: doubles for Painless, whatever JSON.parse makes of them.
+  const defaults = await rawRequest(node, 'POST', '/_scripts/painless/_execute', {
+    body: '{"script": {"source": "params.count / params.total", "params": {"count": 100.0, "total": 1000.0}}}',
+    headers: { 'content-type': 'application/json' },
+  });
+  assert.deepEqual(defaults.json(), { result: '0.1' });
+  assert.deepEqual((await execute({ script: { source: 'params.count / params.total', params: { count: 100, total: 1000 } } })).body, { result: '0' });
+  assert.deepEqual((await execute({ script: { source: 'params.var1 - params.var2', params: { var1: 10, var2: 100 } }, context: 'painless_test' })).body, { result: '-90' });
+  const filter = await execute({ script: { source: "doc['field'].value.length() <= params.max_length", params: { max_length: 4 } }, context: 'filter', context_setup: { index: 'exec-index', document: { field: 'four' } } });
+  assert.deepEqual(filter.body, { result: true });
+  const score = await execute({ script: { source: "doc['rank'].value / params.max_rank", params: { max_rank: 5.0 } }, context: 'score', context_setup: { index: 'exec-index', document: { rank: 4 } } });
+  assert.deepEqual(score.body, { result: 0.8 });
+  const longs = await execute({ script: { source: "emit(doc['rank'].value * (long)params.max_rank); emit(35); emit(-90)", params: { max_rank: 5.0 } }, context: 'long_field', context_setup: { index: 'exec-index', document: { rank: 4 } } });
+  assert.deepEqual(longs.body, { result: [20, 35, -90] });
+  const dates = await execute({ script: { source: "emit(doc['date'].value.toInstant().toEpochMilli())" }, context: 'date_field', context_setup: { index: 'exec-index', document: { date: '2015-01-01T12:10:30Z' } } });
+  assert.deepEqual(dates.body, { result: ['2015-01-01T12:10:30.000Z'] });
+  const booleans = await execute({ script: { source: "emit(doc['rank'].value < params.max_rank); emit(false)", params: { max_rank: 5.0 } }, context: 'boolean_field', context_setup: { index: 'exec-index', document: { rank: 4 } } });
+  assert.deepEqual(booleans.body, { result: [true, false] });
+  const missingIndex = await execute({ script: '1', context: 'filter', context_setup: { index: 'nope', document: {} } });
+  assert.equal(missingIndex.status, 404);
+  const unknownVariable = await execute({ script: "doc['x']" });
+  assert.equal(unknownVariable.status, 400);
+  assert.equal(unknownVariable.body['error']['type'], 'script_exception');
+});

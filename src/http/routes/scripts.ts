@@ -1,16 +1,18 @@
 /**
  * Script routes: `PUT|POST /_scripts/{id}[/{context}]`, `GET /_scripts/{id}` and
  * `DELETE /_scripts/{id}`, with Elasticsearch's action names (`cluster:admin/script/put|get|delete`)
- * and answers, and `GET /_script_language` and `GET /_script_context`. The scripts live in node.db (src/index/script/stored.ts).
+ * and answers, `GET /_script_language`, `GET /_script_context` and the Painless execute API. The scripts live in node.db (src/index/script/stored.ts).
  * Reference: https://www.elastic.co/guide/en/elasticsearch/reference/current/script-apis.html
  */
 import { errors } from '../../common/index.js';
+import { executePainless, parseExecuteRequest, withDoubleParams } from '../../index/script/execute.js';
 import { parseStoredScriptPut, scriptContextDescriptions, type SqlStoredScripts } from '../../index/script/stored.js';
+import type { IndicesService } from '../../index/indices-service.js';
 import type { RestRequest, Route } from '../route.js';
 
 const MASTER = ['master_timeout', 'timeout'];
 
-export function scriptRoutes(scripts: SqlStoredScripts): readonly Route[] {
+export function scriptRoutes(scripts: SqlStoredScripts, indices?: IndicesService): readonly Route[] {
   const put = (request: RestRequest) => {
     const id = request.params['id']!;
     const body = request.json();
@@ -20,6 +22,24 @@ export function scriptRoutes(scripts: SqlStoredScripts): readonly Route[] {
     return { status: 200, body: { acknowledged: true } };
   };
   return [
+    {
+      method: ['GET', 'POST'],
+      path: '/_scripts/painless/_execute',
+      action: 'cluster:admin/scripts/painless/execute',
+      scope: 'cluster',
+      params: [],
+      handle: (request) => {
+        const body = request.json();
+        const parsed = parseExecuteRequest(withDoubleParams(body, request.text()));
+        let index;
+        if (parsed.index !== undefined) {
+          if (indices === undefined) throw errors.illegalArgument('[context_setup] [index] is not available on this node');
+          const handle = indices.singleIndex(parsed.index);
+          index = { name: handle.name, rootMapping: handle.metadata.mappings, mapping: handle.mapping };
+        }
+        return { status: 200, body: executePainless(parsed, index) };
+      },
+    },
     {
       method: 'GET',
       path: '/_script_language',

@@ -232,6 +232,7 @@ export function mapKey(value: Value): unknown {
 /** Turns parsed JSON into script values: integers that fit are int, larger ones long, others double. */
 export function fromJson(value: unknown): Value {
   if (value === null || value === undefined) return null;
+  if (value instanceof JDouble) return value; // a whole number written as a double (json-doubles.ts)
   if (typeof value === 'string' || typeof value === 'boolean') return value;
   if (typeof value === 'number') {
     if (Number.isInteger(value)) {

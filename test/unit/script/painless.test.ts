@@ -10,6 +10,7 @@ import { EsError } from '../../../src/common/index.js';
 import { compileScript, docLookup, javaString, parseScriptSpec, runIngestScript, runWriteScript, toJson, type ScriptContext, type Value } from '../../../src/index/script/index.js';
 import { parseScript } from '../../../src/index/script/parser.js';
 import { parseStoredScriptPut } from '../../../src/index/script/stored.js';
+import { parseJsonKeepingDoubles } from '../../../src/index/script/json-doubles.js';
 
 const clock = { nowMs: () => 1_000 };
 
@@ -383,4 +384,11 @@ test('StringBuilder (20_scriptfield.yml "Access many dates" builds its answer wi
   assert.equal(show('StringBuilder b = new StringBuilder(); for (def x : [1, 2, 3]) { b.append(" ").append(x) } return b.toString().trim()'), '1 2 3');
   assert.equal(show("def b = new StringBuilder('ab'); b.insert(1, 'X').reverse(); b.length() + ':' + b"), '3:bXa');
   assert.ok(failure(() => run('def b = new StringBuilder("ab"); for (int i = 0; i < 40; i++) { b.append(b.toString()) } b.length()')));
+});
+
+test('JSON text keeps whole doubles as doubles for params (100.0 / 1000.0 is 0.1, as Elasticsearch parses it)', () => {
+  const parsed = parseJsonKeepingDoubles('{"a": 100.0, "b": [1, 2.5, 1e2], "c": {"d": "x\\"y"}, "e": null, "f": true}') as Record<string, unknown>;
+  const script = compileScript({ source: 'params.a / 1000 + ":" + params.b[0] / 2 + ":" + params.b[2] + ":" + params.c.d', id: undefined, lang: undefined, params: parsed }, 'score');
+  assert.equal(javaString(script.execute({ doc: null, _score: null }, clock)), '0.1:0:100.0:x"y');
+  assert.equal(parseJsonKeepingDoubles('{"a": 1'), undefined);
 });
