@@ -269,13 +269,15 @@ export const errors = {
         ...(propertyName !== undefined ? { property_name: propertyName } : {}),
       },
     }),
-  /** The `fail` processor's error: Elasticsearch's FailProcessorException is not an ElasticsearchException, so it answers 500. */
-  failProcessor: (message: string) => new EsError(500, 'fail_processor_exception', message),
-  /**
-   * A `pipeline` processor that calls a pipeline already running, or nests too deep: Elasticsearch
-   * 8.13+'s GraphStructureException (an ElasticsearchException without a cause, so 500).
-   */
-  pipelineGraph: (reason: string) => new EsError(500, 'graph_structure_exception', reason),
+  // The ingest errors below answer 500 on Elasticsearch (their exceptions carry no status). Each is
+  // caused by the request or the pipeline a user wrote, never by the node, and Strait answers a
+  // 5xx only for its own faults, so they are 400 with Elasticsearch's type and reason.
+  /** The `fail` processor's error (Elasticsearch's FailProcessorException). */
+  failProcessor: (message: string) => new EsError(400, 'fail_processor_exception', message),
+  /** A `pipeline` processor that calls a pipeline already running, or nests too deep (8.13+'s GraphStructureException). */
+  pipelineGraph: (reason: string) => new EsError(400, 'graph_structure_exception', reason),
+  /** A pipeline that names a missing pipeline, or a final pipeline that changes `_index`. */
+  pipelineState: (reason: string) => new EsError(400, 'illegal_state_exception', reason),
   invalidAliasName: (alias: string, reason: string) =>
     new EsError(400, 'invalid_alias_name_exception', `Invalid alias name [${alias}]: ${reason}`),
   indexBlocked: (index: string, block: string, status = 403) =>

@@ -199,10 +199,10 @@ test('json and kv (140_json.yml, 150_kv.yml)', () => {
   assert.equal(run([{ kv: { field: 'k', field_split: ' ', value_split: '=' } }], { k: 'novalue' }).error?.message, 'field [k] does not contain value_split [=]');
 });
 
-test('fail is a 500 fail_processor_exception with the rendered message; drop marks the document (60_fail.yml, 220_drop_processor.yml)', () => {
+test('fail is a 400 fail_processor_exception (Elasticsearch answers 500; input never gets a 5xx from Strait) with the rendered message; drop marks the document (60_fail.yml, 220_drop_processor.yml)', () => {
   const failed = run([{ fail: { message: 'no {{a}}' } }], { a: 'way' });
   assert.equal(failed.error?.type, 'fail_processor_exception');
-  assert.equal(failed.error?.status, 500);
+  assert.equal(failed.error?.status, 400);
   assert.equal(failed.error?.message, 'no way');
   const dropped = run([{ drop: {} }, { set: { field: 'after', value: 1 } }], { a: 1 });
   assert.equal(dropped.document.dropped, true);
@@ -216,7 +216,7 @@ test('pipeline: runs a stored pipeline, detects cycles (210_pipeline_processor.y
   assert.equal(cycle.error?.message, 'Cycle detected for pipeline: outer');
   // Elasticsearch 8.13+ (GraphStructureException); older 210_pipeline_processor.yml versions asserted illegal_state_exception.
   assert.equal(cycle.error?.type, 'graph_structure_exception');
-  assert.equal(cycle.error?.status, 500);
+  assert.equal(cycle.error?.status, 400);
   const chain = Object.fromEntries(Array.from({ length: 120 }, (_unused, index) => [`p${index}`, { processors: [{ pipeline: { name: `p${index + 1}` } }] }]));
   assert.equal(run([{ pipeline: { name: 'p0' } }], {}, { stored: chain }).error?.message, 'Too many nested pipelines. Cannot have more than 100 nested pipelines');
   const templated = { 'engineering-department': { processors: [{ set: { field: 'manager', value: 'john' } }] } };
