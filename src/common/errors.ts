@@ -299,6 +299,16 @@ export const errors = {
   sslHandshake: (reason: string) => new EsError(500, 's_s_l_handshake_exception', reason),
   actionNotFoundTransport: (action: string) =>
     new EsError(500, 'action_not_found_transport_exception', `No handler for action [${action}]`),
+  // Reindex from remote (src/search/reindex-remote.ts) and bulk-by-scroll writes. Messages name the
+  // remote's address only, never its credentials.
+  /** The remote source could not be reached (Java's ConnectException, as Elasticsearch renders it). */
+  remoteConnect: (reason: string) => new EsError(500, 'connect_exception', reason),
+  /** The remote source stopped answering within `socket_timeout` (Java's SocketTimeoutException). */
+  remoteSocketTimeout: (reason: string) => new EsError(500, 'socket_timeout_exception', reason),
+  /** The remote source answered with an HTTP error and no Elasticsearch error body (ElasticsearchStatusException). */
+  status: (status: number, reason: string) => new EsError(status, 'status_exception', reason),
+  /** A write waited `timeout` for more active shard copies than exist (`wait_for_active_shards`). */
+  unavailableShards: (index: string, reason: string) => new EsError(503, 'unavailable_shards_exception', reason, { extra: { index, shard: '0' } }),
 } as const;
 
 export type ErrorFactoryName = keyof typeof errors;

@@ -388,11 +388,9 @@ class Worker {
       if (needed <= 1) continue;
       // The bulk shard request waits `timeout` for copies that cannot come on one node, then fails.
       await new ThrottleWait(this.service.options.nowMs).wait(this.spec.timeoutMs, this.task.signal);
-      return new EsError(
-        503,
-        'unavailable_shards_exception',
+      return errors.unavailableShards(
+        name,
         `[${name}][0] Not enough active copies to meet shard count of [${wanted === 'all' ? 'ALL' : wanted}] (have 1, needed ${needed}). Timeout: [${formatTimeValue(this.spec.timeoutMs)}], request: [BulkShardRequest [[${name}][0]]]`,
-        { extra: { index: name, shard: '0' } },
       );
     }
     return undefined;

@@ -11,7 +11,7 @@ import assert from 'node:assert/strict';
 import type { Client } from '@elastic/elasticsearch';
 import { readFileSync } from 'node:fs';
 import https from 'node:https';
-import type { AddressInfo } from 'node:net';
+import net, { type AddressInfo } from 'node:net';
 import path from 'node:path';
 import type { TLSSocket } from 'node:tls';
 import { makeCa, makeTempDir, rawRequest, runCli, startNode, type Certificates, type StartedNode } from '../harness/cluster.js';
@@ -438,6 +438,17 @@ test('reindex from remote: not whitelisted, unreachable, bad credentials; creden
   assert.deepEqual([notListed.status, notListed.body.error.type, notListed.body.error.reason], [400, 'illegal_argument_exception', '[badremote:9200] not whitelisted in reindex.remote.whitelist']);
   const unreachable = await call('POST', '/_reindex', { source: { remote: { host: 'http://127.0.0.1:1', connect_timeout: '5s' }, index: 'test' }, dest: { index: 'dest-unreachable' } });
   assert.equal(unreachable.body.error.type, 'connect_exception');
+  // A remote that accepts the connection and never answers: socket_timeout ends the wait.
+  const silent = net.createServer(() => undefined);
+  await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+  try {
+    const started = Date.now();
+    const timedOut = await call('POST', '/_reindex', { source: { remote: { host: `http://127.0.0.1:${(silent.address() as AddressInfo).port}`, socket_timeout: '1s' }, index: 'test' }, dest: { index: 'dest-silent' } });
+    assert.equal(timedOut.body.error.type, 'socket_timeout_exception');
+    assert.ok(Date.now() - started < 10_000);
+  } finally {
+    silent.close();
+  }
   const secret = 'not-the-password-77';
   const wrong = await call('POST', '/_reindex', { source: { remote: { host: `https://${remoteHost}`, username: 'elastic', password: secret }, index: 'remote-src' }, dest: { index: 'dest-wrong' } });
   assert.equal(wrong.status, 401);
