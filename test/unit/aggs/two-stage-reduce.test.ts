@@ -40,3 +40,20 @@ test('two-stage reduce (two clusters of two shards) equals the one-stage reduce 
   assert.equal(oneStage['days'].buckets.length, 3);
   assert.ok(oneStage['auto'].buckets.length <= 4);
 });
+
+test('min_doc_count applies after the last reduce: a term under it in each cluster but over it in all is kept', () => {
+  // Four shards (round robin), two clusters of two: "a" has 2 documents in each cluster, 4 in all.
+  const split: Doc[] = [{ t: 'a', g: 'x' }, { t: 'a', g: 'x' }, { t: 'a', g: 'x' }, { t: 'a', g: 'x' }, { t: 'b', g: 'y' }, { t: 'b', g: 'y' }];
+  const request = {
+    aggs: {
+      terms: { terms: { field: 't', min_doc_count: 3 } },
+      multi: { multi_terms: { terms: [{ field: 't' }, { field: 'g' }], min_doc_count: 3 } },
+      sig: { filter: { term: { g: 'x' } }, aggs: { s: { significant_terms: { field: 't' } } } },
+    },
+  };
+  const twoStage = searchAggsTwoClusters(split, mappings, request, 4);
+  assert.deepEqual(twoStage['terms'].buckets, [{ key: 'a', doc_count: 4 }]);
+  assert.deepEqual(twoStage['multi'].buckets.map((bucket: any) => [bucket.key_as_string, bucket.doc_count]), [['a|x', 4]]);
+  assert.deepEqual(twoStage['sig'].s.buckets.map((bucket: any) => [bucket.key, bucket.doc_count, bucket.bg_count]), [['a', 4, 4]]);
+  assert.deepEqual(twoStage, searchAggs(split, mappings, request, 4));
+});
