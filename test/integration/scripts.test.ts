@@ -346,3 +346,15 @@ test('POST _scripts/painless/_execute (painless/70_execute_painless_scripts.yml)
   assert.equal(unknownVariable.status, 400);
   assert.equal(unknownVariable.body['error']['type'], 'script_exception');
 });
+
+test('params written as whole doubles (2.0) stay doubles in every use, as Elasticsearch parses them', async () => {
+  await call('PUT', '/doubles/_doc/1?refresh=true', { n: 5 });
+  const update = await rawRequest(node, 'POST', '/doubles/_update/1?refresh=true', {
+    body: '{"script": {"source": "ctx._source.half = ctx._source.n / params.d; ctx._source.int_half = ctx._source.n / params.i", "params": {"d": 2.0, "i": 2}}}',
+    headers: { 'content-type': 'application/json' },
+  });
+  assert.equal(update.status, 200);
+  const doc = await source('doubles', '1');
+  assert.equal(doc?.['half'], 2.5);
+  assert.equal(doc?.['int_half'], 2);
+});

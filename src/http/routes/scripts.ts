@@ -5,7 +5,7 @@
  * Reference: https://www.elastic.co/guide/en/elasticsearch/reference/current/script-apis.html
  */
 import { errors } from '../../common/index.js';
-import { executePainless, parseExecuteRequest, withDoubleParams } from '../../index/script/execute.js';
+import { executePainless, parseExecuteRequest } from '../../index/script/execute.js';
 import { parseStoredScriptPut, scriptContextDescriptions, type SqlStoredScripts } from '../../index/script/stored.js';
 import type { IndicesService } from '../../index/indices-service.js';
 import type { RestRequest, Route } from '../route.js';
@@ -29,8 +29,7 @@ export function scriptRoutes(scripts: SqlStoredScripts, indices?: IndicesService
       scope: 'cluster',
       params: [],
       handle: (request) => {
-        const body = request.json();
-        const parsed = parseExecuteRequest(withDoubleParams(body, request.text()));
+        const parsed = parseExecuteRequest(request.json());
         let index;
         if (parsed.index !== undefined) {
           if (indices === undefined) throw errors.illegalArgument('[context_setup] [index] is not available on this node');

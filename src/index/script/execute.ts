@@ -13,7 +13,6 @@ import { engineMappings, toSegmentInputs } from '../searcher/document-input.js';
 import { segmentDocLookup } from './doc.js';
 import { compileScript, parseScriptSpec, wallClock } from './index.js';
 import { renderRuntimeValues, runtimeValues, type RuntimeFieldType } from './runtime-fields.js';
-import { parseJsonKeepingDoubles } from './json-doubles.js';
 import { JDouble, javaString, toJson } from './values.js';
 
 /** What the request names: the index whose mappings parse the document. */
@@ -83,13 +82,3 @@ export function executePainless(request: ReturnType<typeof parseExecuteRequest>,
   return { result: toJson(compileScript(spec, 'score').execute({ doc, _score: new JDouble(0) }, wallClock)) };
 }
 
-/**
- * The body with `script.params` re-read from the text so that whole numbers written as doubles
- * (`100.0`) stay doubles; the body as it was when the text does not re-read.
- */
-export function withDoubleParams(body: unknown, text: string): unknown {
-  if (!isObject(body) || !isObject(body['script']) || body['script']['params'] === undefined) return body;
-  const reread = parseJsonKeepingDoubles(text);
-  if (!isObject(reread) || !isObject(reread['script']) || !isObject(reread['script']['params'])) return body;
-  return { ...body, script: { ...body['script'], params: reread['script']['params'] } };
-}

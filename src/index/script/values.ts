@@ -9,6 +9,7 @@
  * Reference: https://www.elastic.co/guide/en/elasticsearch/painless/current/painless-types.html
  */
 import { errors } from '../../common/errors.js';
+import { isWholeDouble } from './json-doubles.js';
 
 export class JDouble {
   constructor(readonly v: number) {}
@@ -241,10 +242,10 @@ export function fromJson(value: unknown): Value {
     }
     return makeDouble(value);
   }
-  if (Array.isArray(value)) return value.map(fromJson);
+  if (Array.isArray(value)) return value.map((item, index) => (typeof item === 'number' && isWholeDouble(value, index) ? makeDouble(item) : fromJson(item)));
   if (typeof value === 'object') {
     const map = new Map<unknown, Value>();
-    for (const [key, item] of Object.entries(value as Record<string, unknown>)) map.set(key, fromJson(item));
+    for (const [key, item] of Object.entries(value as Record<string, unknown>)) map.set(key, typeof item === 'number' && isWholeDouble(value, key) ? makeDouble(item) : fromJson(item));
     return map;
   }
   return null;

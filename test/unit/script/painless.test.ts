@@ -10,7 +10,7 @@ import { EsError } from '../../../src/common/index.js';
 import { compileScript, docLookup, javaString, parseScriptSpec, runIngestScript, runWriteScript, toJson, type ScriptContext, type Value } from '../../../src/index/script/index.js';
 import { parseScript } from '../../../src/index/script/parser.js';
 import { parseStoredScriptPut } from '../../../src/index/script/stored.js';
-import { parseJsonKeepingDoubles } from '../../../src/index/script/json-doubles.js';
+import { markWholeDoubles, parseJsonKeepingDoubles } from '../../../src/index/script/json-doubles.js';
 
 const clock = { nowMs: () => 1_000 };
 
@@ -391,4 +391,12 @@ test('JSON text keeps whole doubles as doubles for params (100.0 / 1000.0 is 0.1
   const script = compileScript({ source: 'params.a / 1000 + ":" + params.b[0] / 2 + ":" + params.b[2] + ":" + params.c.d', id: undefined, lang: undefined, params: parsed }, 'score');
   assert.equal(javaString(script.execute({ doc: null, _score: null }, clock)), '0.1:0:100.0:x"y');
   assert.equal(parseJsonKeepingDoubles('{"a": 1'), undefined);
+});
+
+test('the REST layer marks whole doubles beside JSON.parse (markWholeDoubles) and params honour the marks', () => {
+  const text = '{"script": {"params": {"d": 2.0, "i": 2, "l": [1.0, 1], "n": {"e": 1e2}}}}';
+  const parsed = JSON.parse(text) as { script: { params: Record<string, unknown> } };
+  markWholeDoubles(parsed, text);
+  const script = compileScript({ source: "params.d + ':' + params.i + ':' + params.l + ':' + params.n.e", id: undefined, lang: undefined, params: parsed.script.params }, 'score');
+  assert.equal(javaString(script.execute({ doc: null, _score: null }, clock)), '2.0:2:[1.0, 1]:100.0');
 });
