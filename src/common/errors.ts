@@ -269,13 +269,15 @@ export const errors = {
         ...(propertyName !== undefined ? { property_name: propertyName } : {}),
       },
     }),
-  /** The `fail` processor's error: Elasticsearch's FailProcessorException is not an ElasticsearchException, so it answers 500. */
-  failProcessor: (message: string) => new EsError(500, 'fail_processor_exception', message),
-  /**
-   * A `pipeline` processor that calls a pipeline already running, or nests too deep: Elasticsearch
-   * 8.13+'s GraphStructureException (an ElasticsearchException without a cause, so 500).
-   */
-  pipelineGraph: (reason: string) => new EsError(500, 'graph_structure_exception', reason),
+  // The ingest errors below answer 500 on Elasticsearch (their exceptions carry no status). Each is
+  // caused by the request or the pipeline a user wrote, never by the node, and Strait answers a
+  // 5xx only for its own faults, so they are 400 with Elasticsearch's type and reason.
+  /** The `fail` processor's error (Elasticsearch's FailProcessorException). */
+  failProcessor: (message: string) => new EsError(400, 'fail_processor_exception', message),
+  /** A `pipeline` processor that calls a pipeline already running, or nests too deep (8.13+'s GraphStructureException). */
+  pipelineGraph: (reason: string) => new EsError(400, 'graph_structure_exception', reason),
+  /** A pipeline that names a missing pipeline, or a final pipeline that changes `_index`. */
+  pipelineState: (reason: string) => new EsError(400, 'illegal_state_exception', reason),
   invalidAliasName: (alias: string, reason: string) =>
     new EsError(400, 'invalid_alias_name_exception', `Invalid alias name [${alias}]: ${reason}`),
   indexBlocked: (index: string, block: string, status = 403) =>
@@ -297,6 +299,16 @@ export const errors = {
   sslHandshake: (reason: string) => new EsError(500, 's_s_l_handshake_exception', reason),
   actionNotFoundTransport: (action: string) =>
     new EsError(500, 'action_not_found_transport_exception', `No handler for action [${action}]`),
+  // Reindex from remote (src/search/reindex-remote.ts) and bulk-by-scroll writes. Messages name the
+  // remote's address only, never its credentials.
+  /** The remote source could not be reached (Java's ConnectException, as Elasticsearch renders it). */
+  remoteConnect: (reason: string) => new EsError(500, 'connect_exception', reason),
+  /** The remote source stopped answering within `socket_timeout` (Java's SocketTimeoutException). */
+  remoteSocketTimeout: (reason: string) => new EsError(500, 'socket_timeout_exception', reason),
+  /** The remote source answered with an HTTP error and no Elasticsearch error body (ElasticsearchStatusException). */
+  status: (status: number, reason: string) => new EsError(status, 'status_exception', reason),
+  /** A write waited `timeout` for more active shard copies than exist (`wait_for_active_shards`). */
+  unavailableShards: (index: string, reason: string) => new EsError(503, 'unavailable_shards_exception', reason, { extra: { index, shard: '0' } }),
 } as const;
 
 export type ErrorFactoryName = keyof typeof errors;

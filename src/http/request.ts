@@ -2,6 +2,7 @@ import { gunzipSync, inflateSync } from 'node:zlib';
 import type { IncomingHttpHeaders } from 'node:http';
 import { checkJsonNestingDepth, decodeUtf8, errors, EsError } from '../common/index.js';
 import type { HttpMethod, RestRequest } from './route.js';
+import { markWholeDoubles } from '../index/script/json-doubles.js';
 
 /** Media types a request body may have (http-compat.md: vendor types from the 8.x and 9.x clients). */
 const JSON_TYPES = new Set(['application/json', 'application/vnd.elasticsearch+json']);
@@ -105,7 +106,10 @@ export function negotiateContentEncoding(header: string | undefined): ContentEnc
 export function parseJson(text: string, lineNumber = 1): unknown {
   checkJsonNestingDepth(text, lineNumber);
   try {
-    return JSON.parse(text);
+    const value: unknown = JSON.parse(text);
+    // Script params keep the doubles JSON.parse turns into integers (`100.0`), as Painless sees them.
+    markWholeDoubles(value, text);
+    return value;
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
     throw errors.xContentParse(`[${lineNumber}:1] failed to parse the request body as JSON: ${message}`);

@@ -47,7 +47,7 @@ export function checkAutoCreateIndex(rule: AutoCreateIndexRule, index: string): 
   for (const { allow, pattern } of rule.patterns) {
     if (!wildcardMatch(pattern, index)) continue;
     if (allow) return;
-    throw refused(index, `[action.auto_create_index] contains [${pattern}] which forbids automatic creation of the index`);
+    throw refused(index, `[action.auto_create_index] contains [-${pattern}] which forbids automatic creation of the index`);
   }
   throw refused(index, `[action.auto_create_index] ([${rule.text}]) doesn't match`);
 }

@@ -234,6 +234,14 @@ export class DataStreamService implements IndexCreationHooks {
     }
   }
 
+  checkClose(indices: readonly string[]): void {
+    const writeIndices = indices.filter((index) => {
+      const stream = this.streamOf(index);
+      return stream !== undefined && stream.indices[stream.indices.length - 1] === index;
+    });
+    if (writeIndices.length > 0) throw errors.illegalArgument(`cannot close the following data stream write indices [${writeIndices.join(',')}]`);
+  }
+
   checkDocumentWrite(write: DocumentWriteCheck): void {
     const stream = this.streams.get(write.target);
     if (stream !== undefined) {

@@ -8,10 +8,13 @@ import { buildSegment } from './engine/index.js';
 import type { IndexHandle } from './indices-service.js';
 import { parseSearchRequest, searchShard } from './query/index.js';
 import { engineMappings, toSegmentInputs } from './searcher/document-input.js';
+import { withParseOptions } from './mapping/index.js';
+import { settingBoolean } from './settings.js';
 
 export function documentMatchesQuery(handle: IndexHandle, id: string, sourceText: string, query: Readonly<Record<string, unknown>>, nowMs: number): boolean {
   const mappings = engineMappings(handle.mapping);
-  const { inputs } = toSegmentInputs([{ id, source: sourceText }], handle.metadata.mappings);
+  const root = withParseOptions(handle.metadata.mappings, { ignoreMalformed: settingBoolean(handle.metadata.settings, 'index.mapping.ignore_malformed') });
+  const { inputs } = toSegmentInputs([{ id, source: sourceText }], root);
   const segment = buildSegment(inputs, mappings, { name: '_document_level_security', maxSeqNo: 0 });
   const request = parseSearchRequest({ query, size: 0 }, { trackTotalHits: true });
   const result = searchShard([segment], undefined, request, { mappings, indexName: handle.name, shardKey: `${handle.name}:0`, nowMs });

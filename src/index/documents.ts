@@ -10,7 +10,7 @@ import { assert, checkJsonNestingDepth, errors, EsError, limits } from '../commo
 import type { IndexHandle, IndicesService } from './indices-service.js';
 import { checkFieldLimits, deepFreezeMapping, parseDocument, parseDocumentAgainst, type RootMapping } from './mapping/index.js';
 import { validateDocumentId } from './names.js';
-import { settingInteger } from './settings.js';
+import { settingBoolean, settingInteger } from './settings.js';
 import { documentMatchesQuery } from './document-visibility.js';
 import { fetchWholeSource, filterSource, filterSourceFields, sourceFilterFromBody, type ReadRestriction, type SourceFilter } from './source-filter.js';
 import type { ShardStore } from './store/index.js';
@@ -284,8 +284,9 @@ function applyMapping(service: IndicesService, handle: IndexHandle, id: string, 
   // Most documents fit the mapping as it is: checked against the frozen copy without copying it.
   // One that would change it is parsed again on a copy, which decides as before; an invalid one
   // throws the same error either way (both walks are the same up to the first mapping change).
-  if (parseDocumentAgainst(frozenMappingOf(handle.metadata.mappings), source, id) !== undefined) return;
-  const parsed = parseDocument(handle.metadata.mappings, source, id);
+  const options = { ignoreMalformed: settingBoolean(handle.metadata.settings, 'index.mapping.ignore_malformed') };
+  if (parseDocumentAgainst(frozenMappingOf(handle.metadata.mappings), source, id, options) !== undefined) return;
+  const parsed = parseDocument(handle.metadata.mappings, source, id, options);
   if (parsed.mappingUpdate === undefined) return;
   try {
     checkFieldLimits(parsed.mappingUpdate, settingInteger(handle.metadata.settings, 'index.mapping.total_fields.limit'));
@@ -817,7 +818,9 @@ export function parseBulkBody(text: string, defaults: BulkDefaults): BulkItem[] 
       problems.push(...concurrencyProblems(concurrency, kind, itemId !== undefined));
     }
     items.push({
-      operation,
+      // An index item with op_type create is a create: authorized, run and answered under that
+      // name, as Elasticsearch keys bulk items by the request's op type.
+      operation: kind === 'create' ? 'create' : operation,
       line: lineNumber,
       metadata,
       index: String(indexName),

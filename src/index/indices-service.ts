@@ -95,6 +95,8 @@ export interface IndexCreationHooks {
   streamAliases(index: string): ReadonlyArray<readonly [string, AliasView]>;
   /** Throws when these indices may not be deleted (a data stream's write index). */
   checkDelete(indices: readonly string[]): void;
+  /** Throws when these indices may not be closed (a data stream's write index). */
+  checkClose(indices: readonly string[]): void;
   /** Throws when this document operation may not go to `target` (data stream rules). */
   checkDocumentWrite(write: DocumentWriteCheck): void;
 }
@@ -582,6 +584,7 @@ export class IndicesService {
   }
 
   closeIndices(handles: readonly IndexHandle[]): void {
+    this.creationHooks?.checkClose(handles.map((handle) => handle.name));
     for (const handle of handles) {
       const mutable = this.handles.get(handle.name)!;
       if (mutable.metadata.state === 'close') continue;

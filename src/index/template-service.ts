@@ -182,6 +182,9 @@ export class TemplateService {
 
   putLegacy(name: string, body: unknown, options: PutOptions & { readonly order: number | undefined }): void {
     const template = parseLegacyTemplate(body, options.order);
+    if (template.index_patterns.includes('*') && template.content.settings['index.hidden'] !== undefined) {
+      throw errors.invalidIndexTemplate(name, 'global templates may not specify the setting index.hidden');
+    }
     if (options.create && this.legacy.has(name)) throw errors.illegalArgument(`index_template [${name}] already exists`);
     parseMapping(template.content.mappings);
     this.commit('legacy', name, template, options.cause);

@@ -299,6 +299,10 @@ export function validateComposableTemplate(name: string, template: ComposableTem
         : `index template [${name}] specifies a missing component templates ${javaList(notIgnored)} that does not exist and is not part of 'ignore_missing_component_templates'`;
     throw errors.invalidIndexTemplate(name, cause);
   }
+  // A global template would make every new index hidden (Elasticsearch's validateV2TemplateRequest).
+  if (template.index_patterns.includes('*') && composeTemplate(template, state).settings['index.hidden'] !== undefined) {
+    throw errors.invalidIndexTemplate(name, 'global composable templates may not specify the setting index.hidden');
+  }
   if (template.data_stream !== undefined) {
     const content = composeTemplate(template, state);
     if (Object.keys(content.aliases).length > 0) {

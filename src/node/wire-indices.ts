@@ -101,7 +101,7 @@ export function wireIndices(options: { config: NodeConfig; nodeDb: SqlDatabase; 
       ...asyncSearchRoutes(search, asyncSearches, remotes),
       ...pitRoutes(search, remotes),
       ...explainRoutes(new ExplainService({ indices: service, searchers, nowMs: options.nowMs })),
-      ...scriptRoutes(service.storedScripts),
+      ...scriptRoutes(service.storedScripts, service),
       ...catRoutes(service, identity),
       ...clusterHealthRoutes(service, identity),
       ...clusterStateRoutes(service, identity.node, clusterStateVersions),

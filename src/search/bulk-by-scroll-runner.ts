@@ -388,11 +388,9 @@ class Worker {
       if (needed <= 1) continue;
       // The bulk shard request waits `timeout` for copies that cannot come on one node, then fails.
       await new ThrottleWait(this.service.options.nowMs).wait(this.spec.timeoutMs, this.task.signal);
-      return new EsError(
-        503,
-        'unavailable_shards_exception',
+      return errors.unavailableShards(
+        name,
         `[${name}][0] Not enough active copies to meet shard count of [${wanted === 'all' ? 'ALL' : wanted}] (have 1, needed ${needed}). Timeout: [${formatTimeValue(this.spec.timeoutMs)}], request: [BulkShardRequest [[${name}][0]]]`,
-        { extra: { index: name, shard: '0' } },
       );
     }
     return undefined;
@@ -413,6 +411,7 @@ class Worker {
         let routing = spec.dest.routing.kind === 'keep' ? hit.routing : spec.dest.routing.kind === 'set' ? spec.dest.routing.value : undefined;
         let source = hit.source;
         let operation: string = spec.dest.opType;
+        let version: number | null | undefined = hit.version;
         if (script !== undefined) {
           // The script sees the request about to be sent (destination index, id, routing) and may change it.
           const result = runWriteScript(script, { source: hit.source as Record<string, unknown>, index, id, version: hit.version, routing: routing ?? null, op: 'index' }, clock);
@@ -424,14 +423,16 @@ class Worker {
           id = result.id;
           routing = result.routing ?? undefined;
           source = result.source;
+          // `ctx._version = null` makes the write unversioned (it overwrites whatever the destination holds).
+          version = result.version;
           if (result.op === 'delete') operation = 'delete';
         }
         const metadata: Record<string, unknown> = { _index: index };
         // A script that sets `ctx._id = null` asks for an automatic id.
         if (id !== null) metadata['_id'] = id;
         if (routing !== undefined) metadata['routing'] = routing;
-        if (spec.dest.versionType !== 'internal' && hit.version !== undefined) {
-          metadata['version'] = hit.version;
+        if (spec.dest.versionType !== 'internal' && version !== undefined && version !== null) {
+          metadata['version'] = version;
           metadata['version_type'] = spec.dest.versionType;
         }
         if (operation === 'delete') {

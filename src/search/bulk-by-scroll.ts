@@ -298,17 +298,16 @@ function waitForActiveShardsOf(value: string | undefined): number | 'all' {
   return Number(value);
 }
 
-function booleanOf(value: string | undefined, name: string, fallback: boolean): boolean {
+function booleanOf(value: string | undefined, fallback: boolean): boolean {
   if (value === undefined) return fallback;
   if (value === '' || value === 'true') return true;
   if (value === 'false') return false;
   throw errors.illegalArgument(`Failed to parse value [${value}] as only [true] or [false] are allowed.`);
 }
 
+/** Bulk-by-scroll `refresh` is a boolean (Elasticsearch reads it with paramAsBoolean: `wait_for` is refused). */
 function refreshOf(value: string | undefined): boolean {
-  // Bulk-by-scroll refresh is a boolean (wait_for is not allowed: Elasticsearch refuses it too).
-  if (value === 'wait_for') throw errors.illegalArgument('refresh=wait_for is not allowed on this request; use refresh=true');
-  return booleanOf(value, 'refresh', false);
+  return booleanOf(value, false);
 }
 
 function commonOf(params: Readonly<Record<string, string>>, bodyMaxDocs: readonly unknown[], bodyConflicts: unknown, warnings: string[]): CommonSpec {
@@ -324,11 +323,11 @@ function commonOf(params: Readonly<Record<string, string>>, bodyMaxDocs: readonl
     requestsPerSecond,
     slices,
     refresh: refreshOf(params['refresh']),
-    waitForCompletion: booleanOf(params['wait_for_completion'], 'wait_for_completion', true),
+    waitForCompletion: booleanOf(params['wait_for_completion'], true),
     timeoutMs: params['timeout'] === undefined ? bulkByScrollLimits.bulkTimeoutMsDefault : parseTimeValueMs(params['timeout'], 'timeout'),
     waitForActiveShards: waitForActiveShardsOf(params['wait_for_active_shards']),
     scrollKeepAliveMs: params['scroll'] === undefined ? bulkByScrollLimits.scrollKeepAliveMsDefault : parseTimeValueMs(params['scroll'], 'scroll'),
-    requireAlias: booleanOf(params['require_alias'], 'require_alias', false),
+    requireAlias: booleanOf(params['require_alias'], false),
     warnings,
   };
 }

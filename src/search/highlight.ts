@@ -203,6 +203,11 @@ export function collectQueryTerms(query: QueryNode, mappings: FieldMappings): Ma
       case 'dis_max':
         for (const child of node.queries) visit(child);
         return;
+      case 'script_score':
+      case 'function_score':
+        // The scripts only score; the wrapped query's terms are what matched.
+        visit(node.query);
+        return;
       case 'regexp':
       case 'match_bool_prefix':
       case 'combined_fields':

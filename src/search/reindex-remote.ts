@@ -10,7 +10,8 @@
  */
 import http from 'node:http';
 import https from 'node:https';
-import { EsError } from '../common/index.js';
+import { errors, EsError } from '../common/index.js';
+import { taskCancelled } from '../tasks/task-manager.js';
 import { bulkByScrollLimits, type RemoteSource } from './bulk-by-scroll.js';
 
 /** `reindex.ssl.*`: how this node trusts (and identifies itself to) remote sources over HTTPS. */
@@ -45,16 +46,17 @@ export interface RemotePage {
 
 /** Elasticsearch's failure to reach a remote (`connect_exception`); names only the address. */
 export function remoteConnectFailure(remote: RemoteSource, reason: string): EsError {
-  return new EsError(500, 'connect_exception', `${reason}: ${remote.scheme}://${remote.host}:${remote.port}`);
+  return errors.remoteConnect(`${reason}: ${remote.scheme}://${remote.host}:${remote.port}`);
 }
 
 function remoteResponseFailure(status: number, body: unknown, remote: RemoteSource): EsError {
   const error = (body as { error?: unknown } | undefined)?.error;
   if (error !== null && typeof error === 'object' && typeof (error as Record<string, unknown>)['type'] === 'string') {
     const cause = error as Record<string, unknown>;
+    // The remote's own error is relayed as it came (its type and reason), with its status.
     return new EsError(status >= 400 && status < 600 ? status : 500, String(cause['type']), String(cause['reason'] ?? ''));
   }
-  return new EsError(status >= 400 && status < 600 ? status : 500, 'status_exception', `remote [${remote.host}:${remote.port}] answered with status [${status}]`);
+  return errors.status(status >= 400 && status < 600 ? status : 500, `remote [${remote.host}:${remote.port}] answered with status [${status}]`);
 }
 
 /** Sends one JSON request to the remote and parses its JSON answer; throws EsError for failures. */
@@ -96,12 +98,12 @@ function send(remote: RemoteSource, tls: RemoteTlsOptions, method: string, path:
       if (!socket.connecting) connected();
       else socket.once(remote.scheme === 'https' ? 'secureConnect' : 'connect', connected);
     });
-    outgoing.setTimeout(remote.socketTimeoutMs, () => fail(new EsError(500, 'socket_timeout_exception', `remote [${remote.host}:${remote.port}] did not answer within [${remote.socketTimeoutMs}ms]`)));
+    outgoing.setTimeout(remote.socketTimeoutMs, () => fail(errors.remoteSocketTimeout(`remote [${remote.host}:${remote.port}] did not answer within [${remote.socketTimeoutMs}ms]`)));
     outgoing.on('error', (error: Error & { code?: string }) => {
       const reason = error.code === 'ECONNREFUSED' ? 'Connection refused' : error.code !== undefined ? `Connection failed (${error.code})` : 'Connection failed';
       fail(remoteConnectFailure(remote, reason));
     });
-    const onAbort = (): void => fail(signal!.reason instanceof EsError ? signal!.reason : new EsError(400, 'task_cancelled_exception', 'task cancelled'));
+    const onAbort = (): void => fail(signal!.reason instanceof EsError ? signal!.reason : taskCancelled('by user request'));
     signal?.addEventListener('abort', onAbort, { once: true });
     outgoing.on('response', (response) => {
       const chunks: Buffer[] = [];
@@ -109,7 +111,7 @@ function send(remote: RemoteSource, tls: RemoteTlsOptions, method: string, path:
       response.on('data', (chunk: Buffer) => {
         size += chunk.length;
         if (size > bulkByScrollLimits.remoteResponseBytesMax) {
-          fail(new EsError(500, 'illegal_state_exception', `remote [${remote.host}:${remote.port}] answered with more than [${bulkByScrollLimits.remoteResponseBytesMax}] bytes`));
+          fail(errors.illegalState(`remote [${remote.host}:${remote.port}] answered with more than [${bulkByScrollLimits.remoteResponseBytesMax}] bytes`));
           return;
         }
         chunks.push(chunk);
@@ -125,7 +127,7 @@ function send(remote: RemoteSource, tls: RemoteTlsOptions, method: string, path:
         try {
           parsed = text === '' ? undefined : JSON.parse(text);
         } catch {
-          reject(new EsError(500, 'exception', `remote [${remote.host}:${remote.port}] answered with a body that is not JSON (status [${response.statusCode ?? 0}])`));
+          reject(errors.internal(`remote [${remote.host}:${remote.port}] answered with a body that is not JSON (status [${response.statusCode ?? 0}])`));
           return;
         }
         const status = response.statusCode ?? 0;
@@ -141,7 +143,7 @@ function send(remote: RemoteSource, tls: RemoteTlsOptions, method: string, path:
 function pageOf(body: unknown, remote: RemoteSource): RemotePage {
   const hitsBlock = (body as { hits?: { total?: unknown; hits?: unknown } } | undefined)?.hits;
   if (hitsBlock === undefined || !Array.isArray(hitsBlock.hits)) {
-    throw new EsError(500, 'exception', `remote [${remote.host}:${remote.port}] answered a search without hits`);
+    throw errors.internal(`remote [${remote.host}:${remote.port}] answered a search without hits`);
   }
   const totalRaw = hitsBlock.total;
   const total = typeof totalRaw === 'number' ? totalRaw : typeof totalRaw === 'object' && totalRaw !== null ? Number((totalRaw as { value?: unknown }).value ?? 0) : 0;

@@ -109,6 +109,7 @@ export function aggregationTypeName(node: AggregationNode, mappings: FieldMappin
     // Pipeline results are named by the result class Elasticsearch renders.
     case 'avg_bucket':
     case 'sum_bucket':
+    case 'bucket_script':
     case 'cumulative_sum':
     case 'serial_diff':
       return 'simple_value';

@@ -479,7 +479,7 @@ function collapseValue(segment: Segment, doc: number, field: string): string | n
 }
 
 /** Collapse needs a single-valued keyword or numeric field with doc values (as Elasticsearch's CollapseBuilder checks). */
-export function checkCollapseField(field: string, mappings: FieldMappings, segments: readonly Segment[], indexName: string): void {
+export function checkCollapseField(field: string, mappings: FieldMappings, segments: readonly Segment[]): void {
   const mapping = mappings[field];
   if (mapping === undefined) throw errors.illegalArgument(`no mapping found for \`${field}\` in order to collapse on`);
   if (mapping.type === 'text') throw errors.illegalArgument(`collapse is not supported for the field [${field}] of the type [text]`);
@@ -489,7 +489,6 @@ export function checkCollapseField(field: string, mappings: FieldMappings, segme
       throw errors.illegalState(`failed to collapse ${segment.name}, the collapse field must be single valued`);
     }
   }
-  void indexName;
 }
 
 /** One shard's result: rescored, then collapsed to the first hit of each group. */
@@ -498,7 +497,7 @@ export function shardResult(result: ShardResult, extras: SearchExtras, plan: Pla
   if (extras.rescore.length > 0) hits = rescoreHits(hits, extras.rescore, plan);
   if (extras.collapse !== undefined) {
     const field = plan.mappings[extras.collapse.field]?.aliasOf ?? extras.collapse.field;
-    checkCollapseField(field, plan.mappings, plan.segments, plan.indexName);
+    checkCollapseField(field, plan.mappings, plan.segments);
     const seen = new Set<string | number | null>();
     const heads: ShardHit[] = [];
     for (const hit of hits) {

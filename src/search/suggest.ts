@@ -37,6 +37,10 @@ export interface TermSuggestSpec {
   readonly minDocFreq: number;
   readonly maxTermFreq: number;
   readonly lowercaseTerms: boolean;
+  /** Candidates each shard returns per token (default max(size, 5)). */
+  readonly shardSize: number;
+  /** Lucene's DirectSpellChecker inspects shard_size × max_inspections of the closest terms. */
+  readonly maxInspections: number;
 }
 
 export type SuggestSpec = TermSuggestSpec;
@@ -83,6 +87,8 @@ function parseTerm(name: string, text: string | undefined, body: Json): TermSugg
     minDocFreq: body['min_doc_freq'] === undefined ? 0 : number(body['min_doc_freq'], 'min_doc_freq'),
     maxTermFreq: body['max_term_freq'] === undefined ? 0.01 : number(body['max_term_freq'], 'max_term_freq'),
     lowercaseTerms: body['lowercase_terms'] === true,
+    shardSize: body['shard_size'] === undefined ? Math.max(size, 5) : number(body['shard_size'], 'shard_size'),
+    maxInspections: body['max_inspections'] === undefined ? 5 : number(body['max_inspections'], 'max_inspections'),
   };
 }
 
@@ -219,7 +225,11 @@ export function shardTermSuggest(spec: TermSuggestSpec, segments: readonly Segme
         candidates.set(term, { score, freq });
       }
     }
-    return { ...entry, options: [...candidates].map(([text, { score, freq }]) => ({ text, score, freq })) };
+    // DirectSpellChecker: the closest shard_size × max_inspections terms (ties: the earlier term),
+    // then the best shard_size of them in the requested order.
+    const options = [...candidates].map(([text, { score, freq }]) => ({ text, score, freq }));
+    const inspected = options.sort((left, right) => right.score - left.score || (left.text < right.text ? -1 : left.text > right.text ? 1 : 0)).slice(0, spec.shardSize * spec.maxInspections);
+    return { ...entry, options: inspected.sort(compareOptions(spec.sort)).slice(0, spec.shardSize) };
   });
 }
 

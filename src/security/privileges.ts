@@ -40,6 +40,8 @@ export const clusterPrivileges: Readonly<Record<string, PrivilegeDefinition>> = 
   manage_index_templates: { include: ['indices:admin/template/*', 'indices:admin/index_template/*', 'cluster:admin/component_template/*'] },
   manage_pipeline: { include: ['cluster:admin/ingest/pipeline/*'] },
   manage_ingest_pipelines: { include: ['cluster:admin/ingest/pipeline/*'] },
+  // Elasticsearch's read_pipeline: get and simulate pipelines.
+  read_pipeline: { include: ['cluster:admin/ingest/pipeline/get', 'cluster:admin/ingest/pipeline/simulate'] },
   monitor_ingest: { include: ['cluster:monitor/ingest/*'] },
   transport_client: { include: ['cluster:monitor/nodes/liveness', 'cluster:monitor/state'] },
   manage_ccr: { include: ['cluster:admin/xpack/ccr/*', 'cluster:monitor/state', 'cluster:monitor/xpack/ccr/*'] },

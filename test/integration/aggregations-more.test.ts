@@ -2,7 +2,10 @@
 // aggregations (search-aggregations-pipeline.html; rest-api-spec 500_*_bucket.yml,
 // 500_serial_diff.yml, 300_pipeline.yml), percentiles and percentile_ranks on a t-digest
 // (percentiles_tdigest_metric.yml, percentile_ranks_tdigest_metric.yml) and composite with paging
-// (composite.yml). Expected values are computed by hand from the documents below.
+// (composite.yml), multi_terms, rare_terms, significant_terms, auto_date_histogram,
+// variable_width_histogram, bucket_script and bucket_selector (rare_terms.yml, sig_terms.yml,
+// auto_date_histogram.yml, variable_width_histogram.yml, bucket_script.yml, bucket_selector.yml).
+// Expected values are computed by hand from the documents below.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { errors as clientErrors } from '@elastic/elasticsearch';
@@ -123,6 +126,54 @@ test('composite pages through every (host, hour) key with after_key', async () =
   assert.deepEqual(seen, [['a', '2022-01-01 00:00', 1], ['a', '2022-01-01 03:00', 1], ['b', '2022-01-01 01:00', 1], ['c', '2022-01-01 04:00', 1]]);
 });
 
+test('multi_terms, rare_terms and significant_terms with typed_keys', async () => {
+  const client = node.client();
+  const response = await client.search({
+    index: 'readings',
+    size: 0,
+    typed_keys: true,
+    aggs: {
+      pairs: { multi_terms: { terms: [{ field: 'host' }, { field: 'v' }] } },
+      rare: { rare_terms: { field: 'host' } },
+      // Foreground: readings with v = 1 (hosts a, a). "a" is in both of them and in 2 of the 4
+      // readings: JLH (1 - 1/2) × (1 / (1/2)) = 1.
+      ones: { filter: { term: { v: 1 } }, aggs: { sig: { significant_terms: { field: 'host', min_doc_count: 1 } } } },
+    },
+  });
+  const aggs = response.aggregations as Record<string, any>;
+  assert.deepEqual(aggs['multi_terms#pairs'].buckets.map((bucket: any) => [bucket.key, bucket.key_as_string, bucket.doc_count]), [
+    [['a', 1], 'a|1', 2],
+    [['b', 2], 'b|2', 1],
+    [['c', 4], 'c|4', 1],
+  ]);
+  assert.deepEqual(aggs['srareterms#rare'].buckets, [{ key: 'b', doc_count: 1 }, { key: 'c', doc_count: 1 }]);
+  assert.deepEqual(aggs['filter#ones']['sigsterms#sig'], { doc_count: 2, bg_count: 4, buckets: [{ key: 'a', doc_count: 2, score: 1, bg_count: 2 }] });
+});
+
+test('auto_date_histogram, variable_width_histogram, bucket_script and bucket_selector', async () => {
+  const client = node.client();
+  const response = await client.search({
+    index: 'readings',
+    size: 0,
+    aggs: {
+      // Five hourly buckets (00:00 to 04:00) do not fit 2: 3-hour runs from 00:00.
+      auto: { auto_date_histogram: { field: '@timestamp', buckets: 2 }, aggs: { v: { sum: { field: 'v' } }, double: { bucket_script: { buckets_path: { v: 'v' }, script: 'params.v * 2' } } } },
+      // v = 1, 2, 1, 4: the closest clusters (1, 1) then (1, 2) merge first.
+      widths: { variable_width_histogram: { field: 'v', buckets: 2 } },
+      busy: { terms: { field: 'host' }, aggs: { total: { sum: { field: 'v' } }, keep: { bucket_selector: { buckets_path: { t: 'total' }, script: 'params.t > 2' } } } },
+    },
+  });
+  const aggs = response.aggregations as Record<string, any>;
+  assert.equal(aggs['auto'].interval, '3h');
+  assert.deepEqual(aggs['auto'].buckets.map((bucket: any) => [bucket.key_as_string, bucket.doc_count, bucket.v.value, bucket.double.value]), [
+    ['2022-01-01T00:00:00.000Z', 2, 3, 6],
+    ['2022-01-01T03:00:00.000Z', 2, 5, 10],
+  ]);
+  assert.deepEqual(aggs['widths'].buckets, [{ min: 1, key: 4 / 3, max: 2, doc_count: 3 }, { min: 4, key: 4, max: 4, doc_count: 1 }]);
+  // Sums: a 2, b 2, c 4; only c passes t > 2.
+  assert.deepEqual(aggs['busy'].buckets.map((bucket: any) => [bucket.key, bucket.total.value]), [['c', 4]]);
+});
+
 test('bad aggregation requests are 400s with Elasticsearch\'s error types', async () => {
   const client = node.client();
   const throughTerms = await failure(client.search({ index: 'readings', size: 0, aggs: { t: { terms: { field: 'host' }, aggs: { t2: { terms: { field: 'host' } } } }, bad: { max_bucket: { buckets_path: 't>t2' } } } }));
@@ -137,6 +188,8 @@ test('bad aggregation requests are 400s with Elasticsearch\'s error types', asyn
   const compression = await failure(client.search({ index: 'numbers', size: 0, aggs: { p: { percentiles: { field: 'n', tdigest: { compression: -1 } } } } }));
   assert.equal(compression.status, 400);
   assert.match(compression.reason, /\[compression\] must be greater than or equal to 0/);
-  const selector = await failure(client.search({ index: 'readings', size: 0, aggs: { h: { terms: { field: 'host' }, aggs: { s: { bucket_selector: { buckets_path: { c: '_count' }, script: 'params.c > 1' } } } } } }));
-  assert.equal(selector.status, 400);
+  const movingFn = await failure(client.search({ index: 'readings', size: 0, aggs: { h: { date_histogram: { field: '@timestamp', fixed_interval: '1h' }, aggs: { m: { moving_fn: { buckets_path: '_count', window: 2, script: 'MovingFunctions.max(values)' } } } } } }));
+  assert.equal(movingFn.status, 400);
+  const badScript = await failure(client.search({ index: 'readings', size: 0, aggs: { h: { terms: { field: 'host' }, aggs: { s: { bucket_selector: { buckets_path: { c: '_count' }, script: 'params.c >' } } } } } }));
+  assert.deepEqual([badScript.status, badScript.type], [400, 'script_exception']);
 });

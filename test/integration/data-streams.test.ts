@@ -210,6 +210,10 @@ test('rollover: conditions, dry_run, a new generation, all generations searched,
   const refused = await failure('DELETE', `/${writeIndex}`);
   assert.equal(refused.statusCode, 400);
   assert.equal(refused.error.reason, `index [${writeIndex}] is the write index for data stream [logs-roll] and cannot be deleted`);
+  const close = await failure('POST', `/${writeIndex}/_close`);
+  assert.equal(close.statusCode, 400);
+  assert.equal(close.error.reason, `cannot close the following data stream write indices [${writeIndex}]`);
+  assert.equal((await client.indices.get({ index: writeIndex })).hasOwnProperty(writeIndex), true);
   const byName = await failure('DELETE', '/logs-roll');
   assert.equal(byName.statusCode, 400);
   assert.equal(byName.error.reason, 'The provided expression [logs-roll] matches a data stream, specify the corresponding concrete indices instead.');
@@ -297,7 +301,7 @@ test('hidden data streams match wildcards only with expand_wildcards=hidden (10_
   assert.deepEqual(hidden.map((entry) => [entry.name, entry.hidden]), [['.hidden-data-stream', true], ['hidden-data-stream', true]]);
   await client.index({ index: 'hidden-data-stream', document: { '@timestamp': '2020-12-12', foo: 'bar' }, refresh: true });
   assert.equal((await client.search({ index: 'hidden-data-*' })).hits.hits.length, 0);
-  assert.equal((await client.search({ index: 'hidden-data-*', expand_wildcards: 'open,hidden' })).hits.hits.length, 1);
+  assert.equal((await client.search({ index: 'hidden-data-*', expand_wildcards: ['open', 'hidden'] })).hits.hits.length, 1);
   await client.index({ index: '.hidden-data-stream', document: { '@timestamp': '2020-12-12', foo: 'bar' }, refresh: true });
   assert.equal((await client.search({ index: '.hidden-data-*' })).hits.hits.length, 1);
 });

@@ -101,7 +101,7 @@ test('action.auto_create_index: false and patterns gate writes, not explicit cre
   await putTransient({ 'action.auto_create_index': '+ac-ok*,-ac-*' });
   await client.index({ index: 'ac-ok-1', id: '1', document: { a: 1 } });
   const forbidden = await refusal(client.index({ index: 'ac-no', id: '1', document: { a: 1 } }));
-  assert.equal(forbidden.reason, 'no such index [ac-no] and [action.auto_create_index] contains [ac-*] which forbids automatic creation of the index');
+  assert.equal(forbidden.reason, 'no such index [ac-no] and [action.auto_create_index] contains [-ac-*] which forbids automatic creation of the index');
   const unmatched = await refusal(client.index({ index: 'zz', id: '1', document: { a: 1 } }));
   assert.equal(unmatched.reason, "no such index [zz] and [action.auto_create_index] ([+ac-ok*,-ac-*]) doesn't match");
   const invalid = await refusal(putTransient({ 'action.auto_create_index': '+,-' }));

@@ -128,7 +128,8 @@ test('a failing pipeline fails the request or the bulk item and writes nothing; 
   await admin.ingest.putPipeline({ id: 'renaming', processors: [{ rename: { field: 'missing', target_field: 'x' } }] });
   await admin.ingest.putPipeline({ id: 'recovering', processors: [{ fail: { message: 'error', on_failure: [{ set: { field: 'error_message', value: 'fail_processor_ran' } }] } }] });
   const failed = await raw('PUT', '/fail_index/_doc/1?pipeline=failing', {});
-  assert.equal(failed.status, 500);
+  // Elasticsearch answers 500; a failure caused by the request or its pipeline is a 400 in Strait.
+  assert.equal(failed.status, 400);
   assert.equal(failed.body.error.type, 'fail_processor_exception');
   assert.equal(failed.body.error.reason, 'error_message');
   assert.equal((await raw('GET', '/fail_index/_doc/1')).status, 404);
@@ -187,7 +188,7 @@ test('index.default_pipeline and index.final_pipeline; _none turns the default o
   await admin.indices.putSettings({ index: 'pipelines_other', settings: { index: { final_pipeline: 'to_other' } } });
   await admin.indices.putSettings({ index: 'pipelines_main', settings: { index: { final_pipeline: 'to_other' } } });
   const refused = await raw('PUT', '/pipelines_main/_doc/5', { a: 5 });
-  assert.equal(refused.status, 500);
+  assert.equal(refused.status, 400);
   assert.equal(refused.body.error.type, 'illegal_state_exception');
   assert.equal(refused.body.error.reason, "final pipeline [to_other] can't change the target index");
   // A pipeline an index uses cannot be deleted.
@@ -325,4 +326,22 @@ test('list_executed_pipelines lists the pipelines that ran, on index and in bulk
   ].join('\n'));
   assert.deepEqual(bulk.body.items[1].index.executed_pipelines, ['listed_default', 'listed_final']);
   assert.equal(bulk.body.items[2].index.executed_pipelines, undefined);
+});
+
+test('terminate ends the default pipeline, and the final pipeline still runs (330_terminate_processor.yml)', async () => {
+  await admin.ingest.putPipeline({ id: 'terminating', processors: [{ append: { field: 'steps', value: 'before' } }, { terminate: { if: 'ctx.number < 50' } }, { append: { field: 'steps', value: 'after' } }] });
+  await admin.ingest.putPipeline({ id: 'terminating_final', processors: [{ append: { field: 'steps', value: 'final' } }] });
+  await admin.indices.create({ index: 'terminate_index', settings: { index: { default_pipeline: 'terminating', final_pipeline: 'terminating_final' } } });
+  await admin.bulk({ refresh: true, operations: [{ index: { _index: 'terminate_index', _id: '40' } }, { number: 40, steps: [] }, { index: { _index: 'terminate_index', _id: '60' } }, { number: 60, steps: [] }] });
+  assert.deepEqual(((await admin.get({ index: 'terminate_index', id: '40' }))._source as any).steps, ['before', 'final']);
+  assert.deepEqual(((await admin.get({ index: 'terminate_index', id: '60' }))._source as any).steps, ['before', 'after', 'final']);
+});
+
+test('date_index_name into an index whose template names a final pipeline: that final pipeline runs', async () => {
+  await admin.ingest.putPipeline({ id: 'monthly_final', processors: [{ set: { field: 'final', value: true } }] });
+  await admin.indices.putIndexTemplate({ name: 'monthly_events', index_patterns: ['monthly-events-*'], template: { settings: { index: { final_pipeline: 'monthly_final' } } } });
+  await admin.ingest.putPipeline({ id: 'to_monthly', processors: [{ date_index_name: { field: 'date', index_name_prefix: 'monthly-events-', date_rounding: 'M', date_formats: ['UNIX'] } }] });
+  const indexed = await admin.index({ index: 'incoming', id: '1', pipeline: 'to_monthly', document: { date: '1461587040' } });
+  assert.equal(indexed._index, 'monthly-events-2016-04-01');
+  assert.deepEqual((await admin.get({ index: 'monthly-events-2016-04-01', id: '1' }))._source, { date: '1461587040', final: true });
 });

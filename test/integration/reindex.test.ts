@@ -11,10 +11,10 @@ import assert from 'node:assert/strict';
 import type { Client } from '@elastic/elasticsearch';
 import { readFileSync } from 'node:fs';
 import https from 'node:https';
-import type { AddressInfo } from 'node:net';
+import net, { type AddressInfo } from 'node:net';
 import path from 'node:path';
 import type { TLSSocket } from 'node:tls';
-import { makeCa, makeNodeCertificate, makeTempDir, rawRequest, runCli, startNode, type Certificates, type StartedNode } from '../harness/cluster.js';
+import { makeCa, makeTempDir, rawRequest, runCli, startNode, type Certificates, type StartedNode } from '../harness/cluster.js';
 
 let local: StartedNode;
 let remote: StartedNode;
@@ -187,6 +187,15 @@ test('reindex and update by query with a script: modify, route, noop, delete, an
   const docs = (await admin.mget({ index: 'index2', ids: ['en_123', 'en_456', 'fr_789'] })).docs as { found: boolean; _version?: number }[];
   assert.deepEqual(docs.map((doc) => [doc.found, doc._version]), [[true, 2], [true, 1], [false, undefined]]);
 
+  // With external versions, `ctx._version = null` forces the write (reindex/85_scripting.yml "Set version to null").
+  await admin.index({ index: 'vtwitter', id: '1', document: { user: 'kimchy' }, version: 1, version_type: 'external', refresh: true });
+  await admin.index({ index: 'new_vtwitter', id: '1', document: { user: 'kimchy' }, version: 1, version_type: 'external', refresh: true });
+  const forced = await call('POST', '/_reindex?refresh=true', { source: { index: 'vtwitter' }, dest: { index: 'new_vtwitter', version_type: 'external' }, script: { source: 'ctx._source.user = "other" + ctx._source.user; ctx._version = null' } });
+  assert.deepEqual([forced.status, forced.body.updated, forced.body.noops], [200, 1, 0]);
+  assert.equal((await admin.get({ index: 'new_vtwitter', id: '1' }))._source!['user' as never], 'otherkimchy');
+  const kept = await call('POST', '/_reindex', { conflicts: 'proceed', source: { index: 'vtwitter' }, dest: { index: 'new_vtwitter', version_type: 'external' }, script: { source: 'ctx._version = 1' } });
+  assert.deepEqual([kept.body.updated, kept.body.version_conflicts], [0, 1]);
+
   await seed(admin, 'counters', { '1': { count: 1, user: 'kimchy' }, '2': { count: 5, user: 'foo' } });
   const counted = await call('POST', '/counters/_update_by_query?refresh=true', { script: { source: "if (ctx._source.user == 'kimchy') {ctx._source.count += params.by} else {ctx.op = 'noop'}", params: { by: 2 } } });
   assert.deepEqual([counted.status, counted.body.updated, counted.body.noops], [200, 1, 1]);
@@ -312,6 +321,19 @@ test('throttling: requests_per_second waits between batches; rethrottle to -1 fi
   assert.deepEqual([finished.body.completed, finished.body.response.created, finished.body.response.requests_per_second], [true, 3, -1]);
   const gone = await call('POST', `/_reindex/${taskId}/_rethrottle?requests_per_second=-1`);
   assert.equal(gone.body.task_failures[0].status, 'NOT_FOUND');
+
+  // Sliced: the parent's rate is shared by its slices; rethrottling the parent rethrottles them (80_slices.yml).
+  await seed(admin, 'throttle-sliced', Object.fromEntries(Array.from({ length: 6 }, (_, index) => [String(index), { text: 'test' }])));
+  const sliced = await call('POST', '/_reindex?slices=2&requests_per_second=0.0001&wait_for_completion=false', { source: { index: 'throttle-sliced', size: 1 }, dest: { index: 'throttle-sliced-dest' } });
+  const slicedId = sliced.body.task as string;
+  const children = await call('GET', `/_tasks?parent_task_id=${slicedId}&detailed`);
+  const childInfos = Object.values(Object.values(children.body.nodes as Record<string, any>)[0].tasks as Record<string, any>);
+  assert.equal(childInfos.length, 2);
+  assert.deepEqual(childInfos.map((child) => child.status.requests_per_second), [0.00005, 0.00005]);
+  await call('POST', `/_reindex/${slicedId}/_rethrottle?requests_per_second=-1`);
+  const slicedDone = await call('GET', `/_tasks/${slicedId}?wait_for_completion=true&timeout=30s`);
+  assert.deepEqual([slicedDone.body.response.total, slicedDone.body.response.created, slicedDone.body.response.slices.length], [6, 6, 2]);
+  assert.deepEqual([slicedDone.body.task.status.created, slicedDone.body.task.status.slices.length], [6, 2]);
 });
 
 test('cancel: POST /_tasks/{id}/_cancel stops a reindex between batches; its result says canceled (tasks.html)', async () => {
@@ -416,6 +438,17 @@ test('reindex from remote: not whitelisted, unreachable, bad credentials; creden
   assert.deepEqual([notListed.status, notListed.body.error.type, notListed.body.error.reason], [400, 'illegal_argument_exception', '[badremote:9200] not whitelisted in reindex.remote.whitelist']);
   const unreachable = await call('POST', '/_reindex', { source: { remote: { host: 'http://127.0.0.1:1', connect_timeout: '5s' }, index: 'test' }, dest: { index: 'dest-unreachable' } });
   assert.equal(unreachable.body.error.type, 'connect_exception');
+  // A remote that accepts the connection and never answers: socket_timeout ends the wait.
+  const silent = net.createServer(() => undefined);
+  await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+  try {
+    const started = Date.now();
+    const timedOut = await call('POST', '/_reindex', { source: { remote: { host: `http://127.0.0.1:${(silent.address() as AddressInfo).port}`, socket_timeout: '1s' }, index: 'test' }, dest: { index: 'dest-silent' } });
+    assert.equal(timedOut.body.error.type, 'socket_timeout_exception');
+    assert.ok(Date.now() - started < 10_000);
+  } finally {
+    silent.close();
+  }
   const secret = 'not-the-password-77';
   const wrong = await call('POST', '/_reindex', { source: { remote: { host: `https://${remoteHost}`, username: 'elastic', password: secret }, index: 'remote-src' }, dest: { index: 'dest-wrong' } });
   assert.equal(wrong.status, 401);
@@ -445,14 +478,31 @@ test('reindex from remote: not whitelisted, unreachable, bad credentials; creden
   }
 });
 
+test('reindex follows action.auto_create_index for its destination (reindex/25_no_auto_create.yml)', async () => {
+  await seed(admin, 'autocreate-src', { '1': { text: 'test' } });
+  try {
+    await admin.cluster.putSettings({ persistent: { 'action.auto_create_index': false } });
+    const off = await call('POST', '/_reindex', { source: { index: 'autocreate-src' }, dest: { index: 'autocreate-dest' } });
+    assert.equal(off.status, 404);
+    assert.match(JSON.stringify(off.body), /no such index \[autocreate-dest\] and \[action.auto_create_index\] is \[false\]/);
+    await admin.cluster.putSettings({ persistent: { 'action.auto_create_index': 'autocreate-src,-autocreate-dest' } });
+    const forbidden = await call('POST', '/_reindex', { source: { index: 'autocreate-src' }, dest: { index: 'autocreate-dest' } });
+    assert.match(JSON.stringify(forbidden.body), /no such index \[autocreate-dest\] and \[action.auto_create_index\] contains \[-autocreate-dest\] which forbids automatic creation of the index/);
+    assert.equal(await admin.indices.exists({ index: 'autocreate-dest' }), false);
+  } finally {
+    await admin.cluster.putSettings({ persistent: { 'action.auto_create_index': null } });
+  }
+});
+
 /**
  * An HTTPS endpoint that only checks TLS: it requires a client certificate from the harness CA,
  * records who presented it, and answers the two scroll requests a reindex sends.
  */
 async function tlsCheckingSource(certificateName: string, dns: string): Promise<{ port: number; clients: string[]; close: () => Promise<void> }> {
-  const dir = makeTempDir('strait-tls-source-');
-  if (dns === 'localhost') makeNodeCertificate(ca, dir, certificateName);
-  else {
+  // The remote node's certificate (localhost, 127.0.0.1) serves as is; another host name needs its own.
+  let dir = path.join(remote.configDir, 'certs');
+  if (dns !== 'localhost') {
+    dir = makeTempDir('strait-tls-source-');
     const made = runCli(['certutil', 'cert', '--ca-cert', ca.caCert, '--ca-key', ca.caKey, '--name', certificateName, '--dns', dns, '--out', dir]);
     assert.equal(made.status, 0, made.stderr);
   }
@@ -472,7 +522,7 @@ async function tlsCheckingSource(certificateName: string, dns: string): Promise<
 }
 
 test('reindex.ssl.*: the remote certificate is verified (host name included) and the client certificate is presented (docs-reindex.html#reindex-ssl)', async () => {
-  const trusted = await tlsCheckingSource('stand-in', 'localhost');
+  const trusted = await tlsCheckingSource('node', 'localhost');
   try {
     const copied = await call('POST', '/_reindex?refresh=true', { source: { remote: { host: `https://127.0.0.1:${trusted.port}` }, index: 'tls-src' }, dest: { index: 'from-tls' } });
     assert.deepEqual([copied.status, copied.body.created], [200, 1], JSON.stringify(copied.body));

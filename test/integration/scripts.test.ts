@@ -160,8 +160,10 @@ test('script query filters by doc values; script_score scores with _score and pa
   assert.deepEqual(scored.body['hits']['hits'].map((hit: Json) => [hit['_id'], hit['_score']]), [['1', 9], ['2', 6]]);
   const minScore = await call('POST', '/books/_search', { query: { script_score: { query: { exists: { field: 'rating' } }, script: "doc['rating'].value", min_score: 3 } } });
   assert.deepEqual(minScore.body['hits']['hits'].map((hit: Json) => hit['_id']).sort(), ['1', '2']);
-  const withScore = await call('POST', '/books/_search', { query: { script_score: { query: { match: { title: 'fox' } }, script: '_score * 0 + 1.5' } } });
+  const withScore = await call('POST', '/books/_search', { query: { script_score: { query: { match: { title: 'fox' } }, script: '_score * 0 + 1.5' } }, highlight: { fields: { title: {} } } });
   assert.deepEqual(withScore.body['hits']['hits'].map((hit: Json) => [hit['_id'], hit['_score']]), [['1', 1.5]]);
+  // The wrapped query's terms are highlighted.
+  assert.deepEqual(withScore.body['hits']['hits'][0]['highlight'], { title: ['the quick <em>fox</em>'] });
   const negative = await call('POST', '/books/_search', { query: { script_score: { query: { match_all: {} }, script: '-1' } } });
   assert.equal(negative.status, 400);
   assert.equal(negative.body['error']['type'], 'search_phase_execution_exception');
@@ -281,4 +283,78 @@ test('runtime fields in the index mapping (`runtime`): checked when put, searche
   assert.equal(bad.body['error']['type'], 'script_exception');
   const badType = await call('PUT', '/events-bad', { mappings: { runtime: { broken: { type: 'nope' } } } });
   assert.equal(badType.status, 400);
+});
+
+test('GET _script_language and _script_context (scripts/25_get_script_languages.yml, 20_get_script_context.yml)', async () => {
+  const languages = await call('GET', '/_script_language');
+  assert.equal(languages.status, 200);
+  assert.deepEqual(languages.body['types_allowed'], ['inline', 'stored']);
+  assert.equal(languages.body['language_contexts'][0]['language'], 'painless');
+  assert.ok((languages.body['language_contexts'][0]['contexts'] as string[]).includes('update'));
+  const contexts = await call('GET', '/_script_context');
+  assert.equal(contexts.status, 200);
+  assert.ok(contexts.body['contexts'][0]['name']);
+  assert.equal(contexts.body['contexts'][0]['methods'][0]['name'], 'execute');
+  assert.ok(contexts.body['contexts'][0]['methods'][0]['return_type']);
+});
+
+test('bulk update items run scripts too, each failing alone', async () => {
+  const lines = [
+    JSON.stringify({ update: { _index: 'books', _id: '3' } }),
+    JSON.stringify({ script: { source: 'ctx._source.counter *= 2' } }),
+    JSON.stringify({ update: { _index: 'books', _id: '3' } }),
+    JSON.stringify({ script: { source: 'ctx._source.counter / 0' } }),
+  ];
+  const response = await rawRequest(node, 'POST', '/_bulk?refresh=true', { body: `${lines.join('\n')}\n`, headers: { 'content-type': 'application/x-ndjson' } });
+  const body = response.json() as Json;
+  assert.equal(body['errors'], true);
+  assert.equal(body['items'][0]['update']['result'], 'updated');
+  assert.equal(body['items'][1]['update']['status'], 400);
+  assert.equal(body['items'][1]['update']['error']['type'], 'script_exception');
+  assert.equal((await source('books', '3'))?.['counter'], 20);
+});
+
+test('POST _scripts/painless/_execute (painless/70_execute_painless_scripts.yml)', async () => {
+  await call('PUT', '/exec-index', { mappings: { properties: { rank: { type: 'long' }, field: { type: 'keyword' }, date: { type: 'date' } } } });
+  // Bodies as the YAML test writes them: `5.0` must reach the script as a double, so the text keeps it.
+  const execute = async (body: Json) => {
+    const text = JSON.stringify(body).replace(/"max_rank":5\b/, '"max_rank":5.0');
+    const response = await rawRequest(node, 'POST', '/_scripts/painless/_execute', { body: text, headers: { 'content-type': 'application/json' } });
+    return { status: response.status, body: response.json() as Json };
+  };
+  // The body text says 100.0 and 1000.0: doubles for Painless, whatever JSON.parse makes of them.
+  const defaults = await rawRequest(node, 'POST', '/_scripts/painless/_execute', {
+    body: '{"script": {"source": "params.count / params.total", "params": {"count": 100.0, "total": 1000.0}}}',
+    headers: { 'content-type': 'application/json' },
+  });
+  assert.deepEqual(defaults.json(), { result: '0.1' });
+  assert.deepEqual((await execute({ script: { source: 'params.count / params.total', params: { count: 100, total: 1000 } } })).body, { result: '0' });
+  assert.deepEqual((await execute({ script: { source: 'params.var1 - params.var2', params: { var1: 10, var2: 100 } }, context: 'painless_test' })).body, { result: '-90' });
+  const filter = await execute({ script: { source: "doc['field'].value.length() <= params.max_length", params: { max_length: 4 } }, context: 'filter', context_setup: { index: 'exec-index', document: { field: 'four' } } });
+  assert.deepEqual(filter.body, { result: true });
+  const score = await execute({ script: { source: "doc['rank'].value / params.max_rank", params: { max_rank: 5.0 } }, context: 'score', context_setup: { index: 'exec-index', document: { rank: 4 } } });
+  assert.deepEqual(score.body, { result: 0.8 });
+  const longs = await execute({ script: { source: "emit(doc['rank'].value * (long)params.max_rank); emit(35); emit(-90)", params: { max_rank: 5.0 } }, context: 'long_field', context_setup: { index: 'exec-index', document: { rank: 4 } } });
+  assert.deepEqual(longs.body, { result: [20, 35, -90] });
+  const dates = await execute({ script: { source: "emit(doc['date'].value.toInstant().toEpochMilli())" }, context: 'date_field', context_setup: { index: 'exec-index', document: { date: '2015-01-01T12:10:30Z' } } });
+  assert.deepEqual(dates.body, { result: ['2015-01-01T12:10:30.000Z'] });
+  const booleans = await execute({ script: { source: "emit(doc['rank'].value < params.max_rank); emit(false)", params: { max_rank: 5.0 } }, context: 'boolean_field', context_setup: { index: 'exec-index', document: { rank: 4 } } });
+  assert.deepEqual(booleans.body, { result: [true, false] });
+  const missingIndex = await execute({ script: '1', context: 'filter', context_setup: { index: 'nope', document: {} } });
+  assert.equal(missingIndex.status, 404);
+  const unknownVariable = await execute({ script: "doc['x']" });
+  assert.equal(unknownVariable.status, 400);
+  assert.equal(unknownVariable.body['error']['type'], 'script_exception');
+});
+
+test('params written as whole doubles (2.0) stay doubles in every use, as Elasticsearch parses them', async () => {
+  await call('PUT', '/doubles/_doc/1?refresh=true', { n: 5 });
+  const update = await rawRequest(node, 'POST', '/doubles/_update/1?refresh=true', {
+    body: '{"script": {"source": "ctx._source.half = ctx._source.n / params.d; ctx._source.int_half = ctx._source.n / params.i", "params": {"d": 2.0, "i": 2}}}',
+    headers: { 'content-type': 'application/json' },
+  });
+  assert.equal(update.status, 200);
+  const doc = await source('doubles', '1');
+  assert.equal(doc?.['half'], 2.5);
+  assert.equal(doc?.['int_half'], 2);
 });

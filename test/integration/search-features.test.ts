@@ -117,7 +117,7 @@ test('collapse with inner_hits, and sliced scrolls', async () => {
   );
   const seen = new Set<string>();
   for (let id = 0; id < 2; id++) {
-    let page = await admin.search({ index: 'groups', scroll: '1m', size: 2, slice: { id, max: 2 } });
+    let page = await admin.search({ index: 'groups', scroll: '1m', size: 2, slice: { id: String(id), max: 2 } });
     while (page.hits.hits.length > 0) {
       for (const hit of page.hits.hits) seen.add(hit._id!);
       page = await admin.scroll({ scroll_id: page._scroll_id!, scroll: '1m' });
@@ -125,7 +125,7 @@ test('collapse with inner_hits, and sliced scrolls', async () => {
     await admin.clearScroll({ scroll_id: page._scroll_id! });
   }
   assert.equal(seen.size, 6);
-  const noScroll = await failure(admin.search({ index: 'groups', slice: { id: 0, max: 2 } }));
+  const noScroll = await failure(admin.search({ index: 'groups', slice: { id: '0', max: 2 } }));
   assert.equal(noScroll.statusCode, 400);
   assert.equal(noScroll.body.error.type, 'action_request_validation_exception');
 });
@@ -164,4 +164,30 @@ test('term suggester, and the same suggestion through document and field level s
   assert.deepEqual(body.map((entry) => entry.options.map((option) => [option.text, option.freq])), [[['amsterdam', 1]], []]);
   const secret = restricted.suggest!['secret'] as { options: unknown[] }[];
   assert.deepEqual(secret[0]!.options, []);
+});
+
+test('_ignored with ignore_malformed, profile, field_caps meta and index_filter, stored_fields', async () => {
+  await admin.indices.create({
+    index: 'malformed',
+    settings: { 'index.mapping.ignore_malformed': true },
+    mappings: { properties: { my_date: { type: 'date' }, my_ip: { type: 'ip', ignore_malformed: true }, latency: { type: 'long', meta: { unit: 'ms' } }, title: { type: 'text', store: true } } },
+  });
+  await admin.bulk({
+    refresh: true,
+    operations: [
+      { index: { _index: 'malformed', _id: '1' } },
+      { my_date: '2018-05-11', my_ip: ':::1', title: 'one' },
+      { index: { _index: 'malformed', _id: '2' } },
+      { my_date: 'bar', my_ip: '192.168.1.42', title: 'two' },
+    ],
+  });
+  const ignored = await admin.search({ index: 'malformed', query: { exists: { field: '_ignored' } }, sort: ['_doc'] });
+  assert.deepEqual(ignored.hits.hits.map((hit) => [hit._id, hit._ignored]), [['1', ['my_ip']], ['2', ['my_date']]]);
+  const profiled = await admin.search({ index: 'malformed', profile: true, query: { term: { _ignored: 'my_date' } } });
+  assert.equal(profiled.profile!.shards[0]!.searches[0]!.query[0]!.type, 'TermWeight');
+  const caps = await admin.fieldCaps({ index: 'malformed,groups', fields: ['latency', 'numeric_group'], index_filter: { range: { my_date: { gte: '2018-01-01' } } } });
+  assert.deepEqual(caps.indices, ['malformed']);
+  assert.deepEqual(caps.fields['latency']!['long']!.meta, { unit: ['ms'] });
+  const stored = await admin.search({ index: 'malformed', stored_fields: ['title'], sort: ['_doc'] });
+  assert.deepEqual(stored.hits.hits.map((hit) => [hit._id, hit.fields, hit._source]), [['1', { title: ['one'] }, undefined], ['2', { title: ['two'] }, undefined]]);
 });

@@ -306,6 +306,11 @@ test('a template setting that is invalid is refused when the template is put, an
   const bad = await failure('PUT', '/_index_template/bad-settings', { index_patterns: ['bad-*'], template: { settings: { 'index.no_such_setting': 1 } } });
   assert.equal(bad.statusCode, 400);
   assert.equal(bad.error.type, 'illegal_argument_exception');
+  const hiddenGlobal = await failure('PUT', '/_index_template/hidden-global', { index_patterns: ['*'], template: { settings: { 'index.hidden': true } } });
+  assert.equal(hiddenGlobal.error.type, 'invalid_index_template_exception');
+  assert.equal(hiddenGlobal.error.reason, 'index_template [hidden-global] invalid, cause [global composable templates may not specify the setting index.hidden]');
+  const hiddenLegacy = await failure('PUT', '/_template/hidden-global', { index_patterns: ['*'], settings: { 'index.hidden': true } });
+  assert.equal(hiddenLegacy.error.reason, 'index_template [hidden-global] invalid, cause [global templates may not specify the setting index.hidden]');
   const badMapping = await failure('PUT', '/_component_template/bad-mapping', { template: { mappings: { properties: { f: { type: 'no_such_type' } } } } });
   assert.equal(badMapping.statusCode, 400);
   assert.equal((await call('GET', '/_index_template/bad-settings')).status, 404);

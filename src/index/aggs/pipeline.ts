@@ -22,6 +22,7 @@ import { JDouble, compileScript, fault, fromJson, wallClock, type Value } from '
 import { asNumber } from '../script/values.js';
 import { emptyPartial, fillHistogram, javaDoubleString, percentileValue, reduceAggregations, termKeyString } from './reduce.js';
 import { finalAutoBuckets } from './auto-date-histogram.js';
+import { mergeClusters } from './variable-width.js';
 
 /** Applies the final-reduce steps to a reduced partial map (pure; returns a new map). */
 export function finalizeAggregations(nodes: readonly AggregationNode[], reduced: PartialMap): PartialMap {
@@ -51,6 +52,8 @@ function finalizeOne(node: CollectedAggregationNode, input: AggregationPartial):
     const final = finalAutoBuckets(partial.buckets, partial.roundingIndex, node.buckets, node.timeZone, merge);
     partial = { type: 'auto_date_histogram', roundingIndex: final.roundingIndex, innerInterval: final.innerInterval, buckets: final.buckets };
   }
+  partial = applyFinalCuts(node, partial);
+  if (partial.type === 'variable_width_histogram' && node.kind === 'variable_width_histogram') partial = { type: 'variable_width_histogram', clusters: mergeClusters(partial.clusters, node.buckets) };
   if (partial.type === 'single_bucket') return { ...partial, aggs: finalizeAggregations(node.subAggregations, partial.aggs) };
   const views = bucketViews(node, partial);
   if (views === undefined) return partial;
@@ -60,6 +63,29 @@ function finalizeOne(node: CollectedAggregationNode, input: AggregationPartial):
     buckets = runParentPipeline(sub, node, buckets);
   }
   return rebuildBuckets(partial, buckets);
+}
+
+/**
+ * terms, multi_terms and significant_terms: min_doc_count, then size, after the last reduce (a
+ * bucket cut by size counts in sum_other_doc_count). Their reduce keeps every merged bucket, in order.
+ */
+function applyFinalCuts(node: CollectedAggregationNode, partial: AggregationPartial): AggregationPartial {
+  if (partial.type === 'terms' && node.kind === 'terms') {
+    const eligible = partial.buckets.filter((bucket) => bucket.docCount >= node.minDocCount);
+    const kept = eligible.slice(0, node.size);
+    const cut = eligible.slice(kept.length).reduce((sum, bucket) => sum + bucket.docCount, 0);
+    return { ...partial, buckets: kept, otherDocCount: partial.otherDocCount + cut };
+  }
+  if (partial.type === 'multi_terms' && node.kind === 'multi_terms') {
+    const eligible = partial.buckets.filter((bucket) => bucket.docCount >= node.minDocCount);
+    const kept = eligible.slice(0, node.size);
+    const cut = eligible.slice(kept.length).reduce((sum, bucket) => sum + bucket.docCount, 0);
+    return { ...partial, buckets: kept, otherDocCount: partial.otherDocCount + cut };
+  }
+  if (partial.type === 'significant_terms' && node.kind === 'significant_terms') {
+    return { ...partial, buckets: partial.buckets.filter((bucket) => bucket.docCount >= node.minDocCount).slice(0, node.size) };
+  }
+  return partial;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -110,6 +136,9 @@ function bucketViews(node: CollectedAggregationNode, partial: AggregationPartial
       });
     case 'filters':
       return partial.buckets.map((bucket, index) => ({ index, key: bucket.key, keyString: bucket.key, docCount: bucket.docCount, aggs: bucket.aggs }));
+    case 'composite':
+      // Pipelines cannot name composite buckets (request validation); the view lets the final reduce reach their sub-aggregations.
+      return partial.buckets.map((bucket, index) => ({ index, key: JSON.stringify(bucket.key), keyString: JSON.stringify(bucket.key), docCount: bucket.docCount, aggs: bucket.aggs }));
     case 'variable_width_histogram':
       return partial.clusters.map((cluster, index) => ({ index, key: cluster.centroid, keyString: javaDoubleString(cluster.centroid), docCount: cluster.docCount, aggs: {} }));
     case 'auto_date_histogram':
@@ -152,6 +181,8 @@ function rebuildBuckets(partial: AggregationPartial, buckets: readonly BucketVie
       return { ...partial, buckets: buckets.map((view) => ({ ...partial.buckets[view.index]!, aggs: view.aggs })) };
     case 'variable_width_histogram':
       return { ...partial, clusters: buckets.map((view) => partial.clusters[view.index]!) };
+    case 'composite':
+      return { ...partial, buckets: buckets.map((view) => ({ ...partial.buckets[view.index]!, aggs: view.aggs })) };
     case 'multi_terms':
       return { ...partial, buckets: buckets.map((view) => ({ ...partial.buckets[view.index]!, aggs: view.aggs })) };
     default:

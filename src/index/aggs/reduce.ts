@@ -94,12 +94,10 @@ function reduceOne(node: AggregationNode, partials: readonly AggregationPartial[
         errorBound: entry.errorBound,
         aggs: reduceAggregations(node.subAggregations, entry.parts),
       }));
-      const keepZero = node.minDocCount === 0;
-      const eligible = buckets.filter((bucket) => bucket.docCount >= node.minDocCount || (keepZero && bucket.docCount === 0));
-      sortTermsBuckets(eligible as { key: string | number; docCount: number; aggs: PartialMap }[], node.order);
-      const kept = eligible.slice(0, node.size);
-      for (let index = kept.length; index < eligible.length; index++) otherDocCount += eligible[index]!.docCount;
-      return { type: 'terms', valueType: terms.find((partial) => partial.buckets.length > 0)?.valueType ?? first.valueType, buckets: kept, otherDocCount, errorBound };
+      // min_doc_count and size apply after the last reduce (finalizeAggregations): a term under
+      // min_doc_count in every part may be over it in all of them.
+      sortTermsBuckets(buckets as { key: string | number; docCount: number; aggs: PartialMap }[], node.order);
+      return { type: 'terms', valueType: terms.find((partial) => partial.buckets.length > 0)?.valueType ?? first.valueType, buckets, otherDocCount, errorBound };
     }
     case 'histogram': {
       const merged = new Map<number, { docCount: number; parts: PartialMap[] }>();
@@ -146,19 +144,17 @@ function reduceOne(node: AggregationNode, partials: readonly AggregationPartial[
           entry.parts.push(bucket.aggs);
         }
       }
-      const buckets = [...merged.values()]
-        .map((entry) => ({ key: entry.key, docCount: entry.docCount, errorBound: entry.errorBound, aggs: reduceAggregations(node.subAggregations, entry.parts) }))
-        .filter((bucket) => bucket.docCount >= node.minDocCount);
+      const buckets = [...merged.values()].map((entry) => ({ key: entry.key, docCount: entry.docCount, errorBound: entry.errorBound, aggs: reduceAggregations(node.subAggregations, entry.parts) }));
       sortTupleBuckets(buckets, node.order);
-      const kept = buckets.slice(0, node.size);
-      for (let index = kept.length; index < buckets.length; index++) otherDocCount += buckets[index]!.docCount;
       const valueTypes = multis.find((partial) => partial.buckets.length > 0)?.valueTypes ?? first.valueTypes;
-      return { type: 'multi_terms', valueTypes, buckets: kept, otherDocCount, errorBound };
+      // min_doc_count and size apply after the last reduce (finalizeAggregations).
+      return { type: 'multi_terms', valueTypes, buckets, otherDocCount, errorBound };
     }
     case 'variable_width_histogram': {
       assert(node.kind === 'variable_width_histogram', 'variable_width_histogram partial belongs to its node');
       const clusters = (partials as Extract<AggregationPartial, { type: 'variable_width_histogram' }>[]).flatMap((partial) => partial.clusters);
-      return { type: 'variable_width_histogram', clusters: mergeClusters(clusters, node.buckets) };
+      // Down to shard_size only: a later reduce may bring more clusters; the final reduce merges to `buckets`.
+      return { type: 'variable_width_histogram', clusters: mergeClusters(clusters, node.shardSize) };
     }
     case 'auto_date_histogram': {
       assert(node.kind === 'auto_date_histogram', 'auto_date_histogram partial belongs to an auto_date_histogram node');
@@ -185,11 +181,10 @@ function reduceOne(node: AggregationNode, partials: readonly AggregationPartial[
           entry.parts.push(bucket.aggs);
         }
       }
+      // min_doc_count and size apply after the last reduce (finalizeAggregations).
       const buckets = [...merged.values()]
-        .filter((entry) => entry.docCount >= node.minDocCount)
         .map((entry) => ({ key: entry.key, docCount: entry.docCount, bgCount: entry.bgCount, score: significanceScore(node.heuristic, entry.docCount, subsetSize, entry.bgCount, supersetSize), parts: entry.parts }))
         .sort((left, right) => right.score - left.score || (left.key < right.key ? -1 : left.key > right.key ? 1 : 0))
-        .slice(0, node.size)
         .map((entry) => ({ key: entry.key, docCount: entry.docCount, bgCount: entry.bgCount, score: entry.score, aggs: reduceAggregations(node.subAggregations, entry.parts) }));
       const valueType = parts.find((partial) => partial.buckets.length > 0)?.valueType ?? first.valueType;
       return { type: 'significant_terms', valueType, subsetSize, supersetSize, buckets };

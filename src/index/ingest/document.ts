@@ -42,6 +42,8 @@ export class IngestDocument {
   readonly ingest: IngestMap;
   /** Set by the `drop` processor: the document is not written. */
   dropped = false;
+  /** Set by the `terminate` processor: the running pipeline stops (its callers and the final pipeline go on). */
+  terminated = false;
   /** Ids of the pipelines running, outermost first (cycle detection of the `pipeline` processor). */
   readonly pipelineStack: string[] = [];
 

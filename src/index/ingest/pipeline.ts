@@ -402,7 +402,7 @@ function runCompound(
   statsOf: ((position: number, processor: Processor) => Counters) | undefined,
 ): void {
   for (let position = 0; position < processors.length; position++) {
-    if (document.dropped) return;
+    if (document.dropped || document.terminated) return;
     const processor = processors[position]!;
     try {
       runProcessor(processor, document, context, pipelineId, statsOf?.(position, processor));
@@ -536,6 +536,7 @@ export function executePipeline(pipeline: Pipeline, document: IngestDocument, co
     if (counters !== undefined) counters.failed += 1;
     throw error;
   } finally {
+    document.terminated = false;
     document.pipelineStack.pop();
     if (previous === undefined) delete document.ingest['pipeline'];
     else document.ingest['pipeline'] = previous;

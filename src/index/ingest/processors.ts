@@ -38,25 +38,23 @@ function stringProcessor(change: (value: string) => string): ProcessorFactory {
 }
 
 function stringBody(config: ProcessorConfig, apply: (value: string) => unknown): ProcessorBody {
-  {
-    const field = config.string('field');
-    const ignoreMissing = config.boolean('ignore_missing', false);
-    const targetField = config.string('target_field', field);
-    return (document) => {
-      const value = ignoreMissing ? document.getOptional(field) : document.get(field);
-      if ((value === undefined || value === null) && ignoreMissing) return;
-      if (value === undefined || value === null) throw errors.illegalArgument(`field [${field}] is null, cannot process it.`);
-      if (Array.isArray(value)) {
-        const changed = value.map((item) => {
-          if (typeof item !== 'string') throw errors.illegalArgument(`value [${javaString(item)}] of type [${javaTypeName(item)}] in list field [${field}] cannot be cast to [java.lang.String]`);
-          return apply(item);
-        });
-        document.set(targetField, changed);
-        return;
-      }
-      if (typeof value !== 'string') throw castError(field, value, 'java.lang.String');
-      document.set(targetField, apply(value));
-    };
+  const field = config.string('field');
+  const ignoreMissing = config.boolean('ignore_missing', false);
+  const targetField = config.string('target_field', field);
+  return (document) => {
+    const value = ignoreMissing ? document.getOptional(field) : document.get(field);
+    if ((value === undefined || value === null) && ignoreMissing) return;
+    if (value === undefined || value === null) throw errors.illegalArgument(`field [${field}] is null, cannot process it.`);
+    if (Array.isArray(value)) {
+      const changed = value.map((item) => {
+        if (typeof item !== 'string') throw errors.illegalArgument(`value [${javaString(item)}] of type [${javaTypeName(item)}] in list field [${field}] cannot be cast to [java.lang.String]`);
+        return apply(item);
+      });
+      document.set(targetField, changed);
+      return;
+    }
+    if (typeof value !== 'string') throw castError(field, value, 'java.lang.String');
+    document.set(targetField, apply(value));
   };
 }
 
@@ -494,6 +492,146 @@ const dotExpanderFactory: ProcessorFactory = (config) => {
   };
 };
 
+/**
+ * Splits one CSV line into its fields: `quote` encloses a field (a doubled quote inside is one
+ * quote character), `trim` drops spaces around unquoted fields and around quotes. Errors as
+ * Elasticsearch's CsvParser words them.
+ */
+export function parseCsvLine(text: string, separator: string, quote: string, trim: boolean): string[] {
+  const fields: string[] = [];
+  let position = 0;
+  const skipSpaces = (): void => {
+    if (trim) while (text[position] === ' ' || text[position] === '\t') position++;
+  };
+  for (;;) {
+    skipSpaces();
+    let value = '';
+    if (text[position] === quote) {
+      position++;
+      for (;;) {
+        if (position >= text.length) throw errors.illegalArgument('Unmatched quote');
+        if (text[position] === quote) {
+          if (text[position + 1] === quote) {
+            value += quote;
+            position += 2;
+            continue;
+          }
+          position++;
+          break;
+        }
+        value += text[position++];
+      }
+      skipSpaces();
+      if (position < text.length && text[position] !== separator) throw errors.illegalArgument(`Illegal character after quote at ${position}`);
+    } else {
+      const start = position;
+      while (position < text.length && text[position] !== separator) {
+        if (text[position] === quote) throw errors.illegalArgument(`Illegal character inside unquoted field at ${position}`);
+        position++;
+      }
+      value = text.slice(start, position);
+      if (trim) value = value.replace(/[ \t]+$/, '');
+    }
+    fields.push(value);
+    if (position >= text.length) return fields;
+    position++; // the separator
+  }
+}
+
+const csvFactory: ProcessorFactory = (config) => {
+  const field = config.string('field');
+  const targetFields = config.stringList('target_fields', true)!;
+  if (targetFields.length === 0) throw config.error('target_fields', 'target fields list can\'t be empty');
+  const separator = config.string('separator', ',');
+  if (separator.length !== 1) throw config.error('separator', 'separator has to be single character like , or ;');
+  const quote = config.string('quote', '"');
+  if (quote.length !== 1) throw config.error('quote', 'quote has to be single character like " or \'');
+  const trim = config.boolean('trim', false);
+  const ignoreMissing = config.boolean('ignore_missing', false);
+  const hasEmptyValue = config.has('empty_value');
+  const emptyValue = config.optional('empty_value');
+  return (document) => {
+    const value = ignoreMissing ? document.getOptional(field) : document.get(field);
+    if ((value === undefined || value === null) && ignoreMissing) return;
+    if (value === undefined || value === null) throw errors.illegalArgument(`field [${field}] is null, cannot process it.`);
+    if (typeof value !== 'string') throw castError(field, value, 'java.lang.String');
+    const values = parseCsvLine(value, separator, quote, trim);
+    targetFields.forEach((target, index) => {
+      const item = values[index];
+      if (item === undefined) return;
+      if (item === '') {
+        if (hasEmptyValue) document.set(target, emptyValue);
+        return;
+      }
+      document.set(target, item);
+    });
+  };
+};
+
+/** RFC 3986's component split (appendix B): scheme, authority, path, query, fragment, kept as written. */
+const uriPattern = /^(?:([A-Za-z][A-Za-z0-9+.-]*):)?(?:\/\/([^/?#]*))?([^?#]*)(?:\?([^#]*))?(?:#(.*))?$/;
+
+/**
+ * The parts of a URI as the uri_parts processor names them (ECS `url.*`): scheme, domain, port,
+ * user info (and its username and password), path, extension, query and fragment.
+ */
+export function uriParts(text: string): IngestMap | undefined {
+  const match = uriPattern.exec(text);
+  if (match === null || /\s/.test(text)) return undefined;
+  const [, scheme, authority, path, query, fragment] = match;
+  const parts: IngestMap = {};
+  if (authority !== undefined) {
+    const at = authority.lastIndexOf('@');
+    const userInfo = at < 0 ? undefined : authority.slice(0, at);
+    const hostPort = at < 0 ? authority : authority.slice(at + 1);
+    // The shortest host that leaves `:port` (or nothing): `[::1]:80` splits after the bracket.
+    const portMatch = /^(.*?)(?::(\d*))?$/.exec(hostPort)!;
+    const host = portMatch[1]!;
+    if (host !== '') parts['domain'] = host;
+    if (portMatch[2] !== undefined && portMatch[2] !== '') parts['port'] = Number(portMatch[2]);
+    if (userInfo !== undefined) {
+      parts['user_info'] = userInfo;
+      const colon = userInfo.indexOf(':');
+      parts['username'] = colon < 0 ? userInfo : userInfo.slice(0, colon);
+      if (colon >= 0) parts['password'] = userInfo.slice(colon + 1);
+    }
+  } else if (scheme === undefined) {
+    return undefined;
+  }
+  if (scheme !== undefined) parts['scheme'] = scheme;
+  if (path !== undefined && path !== '') {
+    parts['path'] = path;
+    const period = path.lastIndexOf('.');
+    if (period > path.lastIndexOf('/') && period < path.length - 1) parts['extension'] = path.slice(period + 1);
+  }
+  if (query !== undefined) parts['query'] = query;
+  if (fragment !== undefined) parts['fragment'] = fragment;
+  return parts;
+}
+
+const uriPartsFactory: ProcessorFactory = (config) => {
+  const field = config.string('field');
+  const targetField = config.string('target_field', 'url');
+  const keepOriginal = config.boolean('keep_original', true);
+  const removeIfSuccessful = config.boolean('remove_if_successful', false);
+  const ignoreMissing = config.boolean('ignore_missing', false);
+  return (document) => {
+    const value = ignoreMissing ? document.getOptional(field) : document.get(field);
+    if ((value === undefined || value === null) && ignoreMissing) return;
+    if (value === undefined || value === null) throw errors.illegalArgument(`field [${field}] is null, cannot process it.`);
+    if (typeof value !== 'string') throw castError(field, value, 'java.lang.String');
+    const parts = uriParts(value);
+    if (parts === undefined) throw errors.illegalArgument(`unable to parse URI [${value}]`);
+    if (keepOriginal) parts['original'] = value;
+    if (removeIfSuccessful && targetField !== field) document.remove(field);
+    document.set(targetField, parts);
+  };
+};
+
+const terminateFactory: ProcessorFactory = () => (document) => {
+  document.terminated = true;
+};
+
 const splitFactory: ProcessorFactory = (config) => {
   const field = config.string('field');
   const separatorText = config.string('separator');
@@ -651,10 +789,6 @@ const jsonFactory: ProcessorFactory = (config) => {
   if (strategyName !== undefined && strategyName !== 'replace' && strategyName !== 'merge') {
     throw config.error('add_to_root_conflict_strategy', `conflict strategy [${strategyName}] not supported, cannot convert field.`);
   }
-  if (!allowDuplicateKeys) {
-    // JSON.parse keeps the last of duplicate keys silently; Elasticsearch refuses them by default.
-    // Checked below by a key scan, so the default behaves as Elasticsearch's.
-  }
   const target = targetField ?? field;
   return (document) => {
     const value = document.get(field);
@@ -665,6 +799,7 @@ const jsonFactory: ProcessorFactory = (config) => {
     } catch (error) {
       throw errors.illegalArgument(`Unrecognized JSON in field [${field}]: ${error instanceof Error ? error.message : String(error)}`);
     }
+    // JSON.parse keeps the last of duplicate keys silently; Elasticsearch refuses them unless allowed.
     if (!allowDuplicateKeys && hasDuplicateKeys(text)) throw errors.illegalArgument(`Duplicate field in the JSON of field [${field}]`);
     if (!addToRoot) {
       document.set(target, parsed);
@@ -803,7 +938,7 @@ const pipelineFactory: ProcessorFactory = (config) => {
     callsPipeline: (document, context) => {
       const id = renderTemplate(name, document);
       const pipeline = context.pipeline(id);
-      if (pipeline === undefined && !ignoreMissingPipeline) throw errors.illegalState(`Pipeline processor configured for non-existent pipeline [${id}]`);
+      if (pipeline === undefined && !ignoreMissingPipeline) throw errors.pipelineState(`Pipeline processor configured for non-existent pipeline [${id}]`);
       return pipeline;
     },
   };
@@ -897,6 +1032,9 @@ export const processorRegistry: ReadonlyMap<string, ProcessorFactory> = new Map<
   ['bytes', (config) => stringBody(config, parseByteSize)],
   ['split', splitFactory],
   ['sort', sortFactory],
+  ['csv', csvFactory],
+  ['terminate', terminateFactory],
+  ['uri_parts', uriPartsFactory],
   ['dot_expander', dotExpanderFactory],
   ['join', joinFactory],
   ['convert', convertFactory],

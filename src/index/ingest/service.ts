@@ -205,6 +205,9 @@ export class IngestService {
   private settingsOf(target: string): Readonly<Record<string, string>> | undefined {
     try {
       const name = this.indices.resolveDateMath(target);
+      // Most writes name an index: its settings without building the views of every index (bulk calls this per item).
+      const direct = this.indices.get(name);
+      if (direct !== undefined) return direct.metadata.settings;
       const resolved = resolveWriteIndex(name, this.indices.views());
       return 'index' in resolved ? this.indices.get(resolved.index)?.metadata.settings : this.templateSettings(resolved.create);
     } catch (error) {
@@ -247,14 +250,14 @@ export class IngestService {
         executed.push(first);
         if (document.dropped) return this.dropped(target, request.id);
         const index = indexOf(document);
-        if (index !== target) final = IngestService.named(this.settingsOf(index)?.['index.final_pipeline']);
+        if (index !== target) final = IngestService.named(this.settingsOf(resolveDateIndexName(index) ?? index)?.['index.final_pipeline']);
       }
       if (final !== undefined) {
         const before = indexOf(document);
         this.run(final, document, context);
         executed.push(final);
         if (document.dropped) return this.dropped(target, request.id);
-        if (indexOf(document) !== before) throw errors.illegalState(`final pipeline [${final}] can't change the target index`);
+        if (indexOf(document) !== before) throw errors.pipelineState(`final pipeline [${final}] can't change the target index`);
       }
       const changed = metadataFields.filter((name) => !['_index', '_id', '_routing'].includes(name) && document.root[name] !== undefined);
       if (changed.length > 0) throw errors.illegalArgument(`Strait does not take [${changed.join(', ')}] from an ingest pipeline`);

@@ -38,6 +38,36 @@ interface Walk {
   readonly root: RootMapping;
   readonly fields: Record<string, unknown[]>;
   changed: boolean;
+  /** `index.mapping.ignore_malformed`: the default of fields that do not set `ignore_malformed`. */
+  readonly ignoreMalformed: boolean;
+}
+
+/** Index settings that change how documents are parsed. */
+export interface DocumentParseOptions {
+  /** `index.mapping.ignore_malformed`. */
+  readonly ignoreMalformed?: boolean;
+}
+
+/** Field types with an `ignore_malformed` parameter: the index-level default applies to these only. */
+const ignoreMalformedTypes: ReadonlySet<string> = new Set([
+  'long', 'integer', 'short', 'byte', 'double', 'float', 'half_float', 'scaled_float', 'date', 'date_nanos', 'ip', 'geo_point',
+]);
+
+/**
+ * Parse options of an index, kept beside its root mapping object (a WeakMap): the searcher's
+ * refresh receives the root mapping alone and must parse as the write did.
+ */
+const parseOptionsByRoot = new WeakMap<object, DocumentParseOptions>();
+
+/** Records `options` for this root mapping object and returns it (see parseOptionsOf). */
+export function withParseOptions<T extends object>(root: T, options: DocumentParseOptions): T {
+  if (options.ignoreMalformed === true) parseOptionsByRoot.set(root, options);
+  return root;
+}
+
+/** The options recorded for this root mapping object (none: the defaults). */
+export function parseOptionsOf(root: object): DocumentParseOptions {
+  return parseOptionsByRoot.get(root) ?? {};
 }
 
 function add(walk: Walk, path: string, value: unknown): void {
@@ -254,7 +284,8 @@ function indexField(walk: Walk, path: string, mapping: PropertyMapping, value: u
     converted = indexableValue(mapping, value);
   } catch (error) {
     if (!(error instanceof EsError)) throw error;
-    if (mapping['ignore_malformed'] === true) {
+    const ignoreMalformed = typeof mapping['ignore_malformed'] === 'boolean' ? mapping['ignore_malformed'] : walk.ignoreMalformed && ignoreMalformedTypes.has(type);
+    if (ignoreMalformed) {
       ignoreField(walk, path);
       return;
     }
@@ -420,12 +451,12 @@ function parseValue(walk: Walk, mapping: PropertyMapping, path: string, value: u
  * the document introduced new fields (dynamic: true), the updated mapping to persist. Throws 400
  * document_parsing_exception (or strict_dynamic_mapping_exception) for values the mapping refuses.
  */
-export function parseDocument(mapping: RootMapping, source: unknown, id: string): ParsedDocument {
+export function parseDocument(mapping: RootMapping, source: unknown, id: string, options: DocumentParseOptions = parseOptionsOf(mapping)): ParsedDocument {
   if (!isPlainObject(source)) {
     throw errors.documentParsing('failed to parse: root value must be an object', errors.illegalArgument('root value must be an object'));
   }
   const root = structuredClone(mapping) as RootMapping;
-  const walk: Walk = { id, root, fields: {}, changed: false };
+  const walk: Walk = { id, root, fields: {}, changed: false, ignoreMalformed: options.ignoreMalformed === true };
   parseObjectValue(walk, root, '', source, dynamicSetting('true', root));
   return { fields: walk.fields, mappingUpdate: walk.changed ? root : undefined };
 }
@@ -445,9 +476,9 @@ export function deepFreezeMapping<T>(value: T): T {
  * document would change the mapping (the caller then uses `parseDocument`); a refresh of many
  * documents copies the mapping once instead of once per document.
  */
-export function parseDocumentAgainst(frozen: RootMapping, source: unknown, id: string): ParsedDocument | undefined {
+export function parseDocumentAgainst(frozen: RootMapping, source: unknown, id: string, options: DocumentParseOptions = parseOptionsOf(frozen)): ParsedDocument | undefined {
   if (!isPlainObject(source)) return undefined;
-  const walk: Walk = { id, root: frozen, fields: {}, changed: false };
+  const walk: Walk = { id, root: frozen, fields: {}, changed: false, ignoreMalformed: options.ignoreMalformed === true };
   try {
     parseObjectValue(walk, frozen, '', source, dynamicSetting('true', frozen));
   } catch (error) {

@@ -18,4 +18,4 @@ export {
   type MappedField,
   type FlattenedMapping,
 } from './mapping.js';
-export { parseDocument, parseDocumentAgainst, deepFreezeMapping, indexableValue, DEFAULT_DYNAMIC_DATE_FORMATS, type ParsedDocument } from './document.js';
+export { parseDocument, parseDocumentAgainst, deepFreezeMapping, indexableValue, DEFAULT_DYNAMIC_DATE_FORMATS, parseOptionsOf, withParseOptions, type DocumentParseOptions, type ParsedDocument } from './document.js';

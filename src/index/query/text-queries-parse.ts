@@ -104,7 +104,11 @@ function parseRegexp(body: Json): QueryNode {
   let flags: RegexSyntaxFlags = { ...regexFlagsAll, complement: true };
   if (options['flags'] !== undefined) flags = regexFlagsFromNames(stringValue(options['flags'], 'regexp', 'flags'));
   if (options['flags_value'] !== undefined) flags = regexFlagsFromValue(number(options['flags_value'], 'regexp', 'flags_value'));
+  // Lucene bounds the automaton it determinizes; Strait matches without determinizing (see
+  // common/lucene-regexp.ts) and bounds each term's match by limits.securityRegexMatchWordsMax
+  // instead, so the value is validated and kept in the AST but has nothing to bound here.
   const maxStates = options['max_determinized_states'] === undefined ? maxDeterminizedStatesDefault : number(options['max_determinized_states'], 'regexp', 'max_determinized_states');
+  if (maxStates < 1) throw errors.illegalArgument(`[max_determinized_states] must be positive, got ${maxStates}`);
   return {
     kind: 'regexp',
     field,

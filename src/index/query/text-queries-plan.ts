@@ -58,7 +58,7 @@ export function planTextQuery(node: SingleFieldTextNode, field: string, mapping:
 /** These queries on a constant_keyword field: does its one value match (all documents or none)? */
 export function textQueryMatchesConstant(node: SingleFieldTextNode, field: string, value: string, context: PlanContext): boolean {
   if (node.kind === 'regexp') return compileRegexp(node, context)(value);
-  if (node.kind === 'match_bool_prefix') return value.startsWith(node.query) || value === node.query;
+  if (node.kind === 'match_bool_prefix') return value.startsWith(node.query); // keyword analysis: one token, a prefix query
   throw errors.queryShard(`failed to create query: Can only use interval queries on text fields - not on [${field}] which is of type [constant_keyword]`, context.indexName);
 }
 

@@ -39,6 +39,7 @@ export type Expr = Span &
     | { readonly type: 'update'; readonly op: '++' | '--'; readonly prefix: boolean; readonly target: Expr }
     | { readonly type: 'cast'; readonly to: string; readonly operand: Expr }
     | { readonly type: 'instanceof'; readonly operand: Expr; readonly test: string }
+    | { readonly type: 'lambda'; readonly params: readonly { readonly name: string; readonly declType: string }[]; readonly body: Expr | Stmt }
   );
 
 export type Stmt = Span &

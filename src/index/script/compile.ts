@@ -19,6 +19,7 @@ import {
   JChar,
   JDouble,
   JFloat,
+  JLambda,
   JavaArray,
   JavaFault,
   asBigInt,
@@ -42,6 +43,7 @@ import {
   promote,
   typeNames,
   type NumericKind,
+  type ScriptObject,
   type Value,
 } from './values.js';
 
@@ -546,6 +548,8 @@ class Compiler {
       }
       case 'assign':
         return this.assignment(expr, scope);
+      case 'lambda':
+        return this.lambda(expr, scope);
       case 'update': {
         const one: Expr = { type: 'literal', literal: { kind: 'int', value: 1 }, start: expr.start, end: expr.end };
         const op = expr.op === '++' ? '+=' : '-=';
@@ -553,6 +557,44 @@ class Compiler {
         return assign;
       }
     }
+  }
+
+  /**
+   * A lambda: its parameters are locals of this execution's frame (lambdas run while the script
+   * runs, never after), its body an expression or a block whose `return` gives its value. Each
+   * call spends the loop counter, as the methods that take lambdas loop over their items.
+   */
+  private lambda(expr: Expr & { type: 'lambda' }, scope: Scope): Eval {
+    const inner = new Scope(scope);
+    const locals = expr.params.map((param) => {
+      this.checkType(param.declType, expr.start);
+      return this.declare(inner, param.name, param.declType, expr.start);
+    });
+    const arity = locals.length;
+    const body = expr.body;
+    let run: (frame: Frame) => Value;
+    if (body.type === 'block') {
+      const exec = this.statement(body as Stmt, inner, { loops: 0, last: false });
+      run = (frame) => {
+        const saved = frame.returned;
+        frame.returned = null;
+        try {
+          exec(frame);
+          return frame.returned;
+        } finally {
+          frame.returned = saved;
+        }
+      };
+    } else run = this.expression(body as Expr, inner);
+    return (frame) =>
+      new JLambda(arity, (args) => {
+        spendLoop(frame, 1);
+        if (args.length !== arity) throw fault('illegal_argument_exception', `a lambda of [${arity}] parameters was called with [${args.length}] arguments`);
+        locals.forEach((local, index) => {
+          frame.locals[local.slot] = convert(args[index]!, local.type, false);
+        });
+        return run(frame);
+      });
   }
 
   /**
@@ -665,9 +707,50 @@ function construct(className: string, arg: Value | undefined): Value {
       return new Map();
     case 'String':
       return arg === undefined ? '' : javaString(arg);
+    case 'StringBuilder':
+      return stringBuilder(arg === undefined || typeof arg === 'number' ? '' : javaString(arg));
     default:
       throw fault('illegal_argument_exception', `cannot resolve type [${className}]`);
   }
+}
+
+/** java.lang.StringBuilder: append, insert, reverse, length, setLength, toString; bounded like strings. */
+function stringBuilder(initial: string): ScriptObject {
+  let text = initial;
+  const self: ScriptObject = {
+    javaType: 'java.lang.StringBuilder',
+    call(name, args) {
+      switch (`${name}/${args.length}`) {
+        case 'append/1':
+          text += javaString(args[0]!);
+          if (text.length > limits.scriptStringCharsMax) throw stringTooLong(text.length, limits.scriptStringCharsMax);
+          return self;
+        case 'insert/2': {
+          const offset = args[0];
+          if (typeof offset !== 'number' || offset < 0 || offset > text.length) throw fault('string_index_out_of_bounds_exception', `offset ${String(offset)}, length ${text.length}`);
+          text = text.slice(0, offset) + javaString(args[1]!) + text.slice(offset);
+          if (text.length > limits.scriptStringCharsMax) throw stringTooLong(text.length, limits.scriptStringCharsMax);
+          return self;
+        }
+        case 'reverse/0':
+          text = [...text].reverse().join('');
+          return self;
+        case 'length/0':
+          return text.length;
+        case 'setLength/1': {
+          const length = args[0];
+          if (typeof length !== 'number' || length < 0) throw fault('string_index_out_of_bounds_exception', `String index out of range: ${String(length)}`);
+          text = length <= text.length ? text.slice(0, length) : text + '\u0000'.repeat(Math.min(length, limits.scriptStringCharsMax) - text.length);
+          return null;
+        }
+        case 'toString/0':
+        case 'toJson/0':
+          return text;
+      }
+      throw fault('illegal_argument_exception', `dynamic method [java.lang.StringBuilder, ${name}/${args.length}] not found`);
+    },
+  };
+  return self;
 }
 
 /** `value.name`: a map's key, an array's length, a host object's field. */

@@ -7,8 +7,12 @@
  *   returns a `CompiledScript`, or throws Elasticsearch's `script_exception` (compile error);
  * - `CompiledScript.execute(variables, clock)`: one bounded run; Java exceptions become
  *   `script_exception` (runtime error) with the statement and position;
- * - context helpers: `runUpdateScript` (update, update by query, reindex: `ctx._source`, `ctx.op`
- *   and the metadata) and `runIngestScript` (ingest: `ctx` is the document).
+ * - context helpers: `runWriteScript` (update, update by query, reindex: `ctx._source`, `ctx.op`
+ *   and the metadata) and `runIngestScript` (ingest: `ctx` is the document);
+ * - `segmentDocLookup` (`doc['f']` over a segment) for search-side scripts, and `wallClock` for
+ *   callers that hold no clock.
+ * Scripted queries live in query/script-queries.ts and script-sort.ts, runtime fields in
+ * runtime-fields.ts, script_fields in search/script-fields.ts, stored scripts in stored.ts.
  * Reference: https://www.elastic.co/guide/en/elasticsearch/reference/current/modules-scripting-using.html
  */
 import { EsError, errors, limits } from '../../common/index.js';
@@ -24,7 +28,7 @@ export { JDouble, JFloat, JChar, JavaFault, fault, asNumber, numericKind } from 
 export { docLookup, segmentDocLookup, type DocFieldValues } from './doc.js';
 
 /** The script contexts Strait runs, each with the variables and functions Elasticsearch gives it. */
-export type ScriptContext = 'update' | 'update_by_query' | 'reindex' | 'ingest' | 'score' | 'filter' | 'field' | 'sort' | 'runtime_field' | 'bucket_aggregation' | 'aggregation_selector';
+export type ScriptContext = 'update' | 'update_by_query' | 'reindex' | 'ingest' | 'score' | 'filter' | 'field' | 'sort' | 'runtime_field' | 'bucket_aggregation' | 'aggregation_selector' | 'painless_test';
 
 const environments: Record<ScriptContext, CompileEnvironment> = {
   update: { variables: ['ctx', 'params'], functions: {} },
@@ -36,6 +40,8 @@ const environments: Record<ScriptContext, CompileEnvironment> = {
   field: { variables: ['doc', 'params', '_score'], functions: {} },
   sort: { variables: ['doc', 'params', '_score'], functions: {} },
   runtime_field: { variables: ['doc', 'params'], functions: { emit: [1] } },
+  // The execute API's default context: params only.
+  painless_test: { variables: ['params'], functions: {} },
   // Pipeline aggregations (bucket_script, bucket_selector): the buckets_path values arrive in params.
   bucket_aggregation: { variables: ['params'], functions: {} },
   aggregation_selector: { variables: ['params'], functions: {} },
@@ -293,6 +299,8 @@ export interface WriteScriptResult {
   readonly index: string;
   readonly id: string | null;
   readonly routing: string | null | undefined;
+  /** `ctx._version` after the script (reindex may set it; null asks for an unversioned write). */
+  readonly version: number | null;
 }
 
 /** Which metadata keys a write context may change (Elasticsearch's UpdateMetadata and ReindexMetadata). */
@@ -394,12 +402,14 @@ export function runWriteScript(script: CompiledScript, input: WriteScriptInput, 
   const op = map.get('op');
   const source = map.get('_source');
   const routing = map.get('_routing');
+  const version = map.get('_version');
   return {
     op: typeof op === 'string' && validOps[context].includes(op) ? (op as UpdateOp) : 'noop',
     source: source instanceof Map ? (toJson(source) as Record<string, unknown>) : {},
     index: String(map.get('_index')),
     id: map.get('_id') === null ? null : javaString(map.get('_id')!),
     routing: routing === null ? null : typeof routing === 'string' ? routing : undefined,
+    version: typeof version === 'bigint' || typeof version === 'number' ? Number(version) : null,
   };
 }
 

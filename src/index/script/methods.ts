@@ -8,6 +8,8 @@ import { limits } from '../../common/limits.js';
 import {
   JChar,
   JDouble,
+  JLambda,
+  asBoolean,
   JFloat,
   JavaArray,
   asBigInt,
@@ -237,6 +239,12 @@ function checkGrowth(size: number): void {
   }
 }
 
+/** The function a lambda argument stands for; anything else is Java's ClassCastException. */
+function functionOf(value: Value | undefined): (args: readonly Value[]) => Value {
+  if (value instanceof JLambda) return value.invoke;
+  throw classCast(value ?? null, 'java.util.function.Function');
+}
+
 function listMethod(target: Value[], name: string, args: readonly Value[]): Value {
   const arity = args.length;
   if (name === 'add') checkGrowth(target.length + 1);
@@ -286,10 +294,37 @@ function listMethod(target: Value[], name: string, args: readonly Value[]): Valu
     case 'clear/0':
       target.length = 0;
       return null;
-    case 'sort/1':
-      if (args[0] !== null) throw fault('illegal_argument_exception', 'comparators are not supported by Strait\'s Painless subset; use list.sort(null) for the natural order');
-      sortList(target);
+    case 'sort/1': {
+      if (args[0] === null) {
+        sortList(target);
+        return null;
+      }
+      const compare = functionOf(args[0]);
+      target.sort((left, right) => {
+        const order = compare([left, right]);
+        if (typeof order !== 'number') throw classCast(order, 'java.lang.Integer');
+        return order;
+      });
       return null;
+    }
+    case 'removeIf/1': {
+      const test = functionOf(args[0]);
+      const kept = target.filter((item) => !asBoolean(test([item])));
+      const removed = kept.length !== target.length;
+      target.length = 0;
+      for (const item of kept) target.push(item);
+      return removed;
+    }
+    case 'forEach/1': {
+      const accept = functionOf(args[0]);
+      for (const item of [...target]) accept([item]);
+      return null;
+    }
+    case 'replaceAll/1': {
+      const apply = functionOf(args[0]);
+      for (let index = 0; index < target.length; index++) target[index] = apply([target[index]!]);
+      return null;
+    }
     case 'subList/2': {
       const from = intArg(args[0], target, name, arity);
       const to = intArg(args[1], target, name, arity);
@@ -339,6 +374,22 @@ function mapMethod(target: Map<unknown, Value>, name: string, args: readonly Val
     }
     case 'containsKey/1':
       return target.has(mapKey(args[0]!));
+    case 'forEach/1': {
+      const accept = functionOf(args[0]);
+      for (const [key, value] of [...target.entries()]) accept([key as Value, value]);
+      return null;
+    }
+    case 'computeIfAbsent/2': {
+      const key = mapKey(args[0]!);
+      const existing = target.get(key) ?? null;
+      if (existing !== null) return existing;
+      const computed = functionOf(args[1])([args[0]!]);
+      if (computed !== null) {
+        target.set(key, computed);
+        checkGrowth(target.size);
+      }
+      return computed;
+    }
     case 'containsValue/1':
       return [...target.values()].some((value) => javaEquals(value, args[0]!));
     case 'remove/1': {

@@ -14,7 +14,7 @@ import { INT_MAX, INT_MIN, typeNames } from './values.js';
 export const staticClasses = new Set(['Math', 'Integer', 'Long', 'Double', 'Float', 'String', 'Boolean', 'Character', 'Collections', 'System']);
 
 /** Classes `new` may build. */
-export const constructibleClasses = new Set(['ArrayList', 'HashMap', 'LinkedHashMap', 'HashSet', 'String']);
+export const constructibleClasses = new Set(['ArrayList', 'HashMap', 'LinkedHashMap', 'String', 'StringBuilder']);
 
 const assignOps = new Set(['=', '+=', '-=', '*=', '/=', '%=', '&=', '|=', '^=', '<<=', '>>=', '>>>=']);
 
@@ -347,7 +347,6 @@ class Parser {
       const value = this.expression();
       return { type: 'assign', op: token.text, target, value, start: target.start, end: value.end };
     }
-    if (token.kind === 'punct' && token.text === '->') throw new ScriptCompileError(token.start, 'lambdas are not supported by Strait\'s Painless subset');
     return target;
   }
 
@@ -505,6 +504,8 @@ class Parser {
         throw this.unexpected();
       case 'punct':
         if (token.text === '(') {
+          const lambda = this.lambdaParamsLength();
+          if (lambda !== undefined) return this.lambda(lambda);
           this.next();
           const inner = this.expression();
           this.expectPunct(')');
@@ -514,6 +515,7 @@ class Parser {
         if (token.text === '/') throw new ScriptCompileError(token.start, 'regexes are not supported by Strait\'s Painless subset');
         throw this.unexpected();
       case 'identifier':
+        if (this.isPunct('->', 1)) return this.lambda(1);
         break;
     }
     this.next();
@@ -542,6 +544,49 @@ class Parser {
     }
     if (typeNames.has(token.text)) throw this.unexpected(token);
     return { type: 'variable', name: token.text, start: token.start, end };
+  }
+
+  /**
+   * How many tokens a parenthesized lambda parameter list spans (`()`, `(a, b)`, `(def a, int b)`)
+   * when `->` follows it; undefined when the parenthesis opens something else.
+   */
+  private lambdaParamsLength(): number | undefined {
+    let ahead = 1;
+    if (!this.isPunct(')', ahead)) {
+      for (;;) {
+        const type = this.typeAt(ahead);
+        if (type !== undefined && this.peek(ahead + type.length).kind === 'identifier') ahead += type.length;
+        if (this.peek(ahead).kind !== 'identifier') return undefined;
+        ahead++;
+        if (this.isPunct(',', ahead)) {
+          ahead++;
+          continue;
+        }
+        break;
+      }
+      if (!this.isPunct(')', ahead)) return undefined;
+    }
+    return this.isPunct('->', ahead + 1) ? ahead + 1 : undefined;
+  }
+
+  /** A lambda: parameters (`x` alone, or a parenthesized list of `length` tokens), `->`, then an expression or a block. */
+  private lambda(length: number): Expr {
+    const start = this.peek().start;
+    const params: { name: string; declType: string }[] = [];
+    if (this.isPunct('(')) {
+      this.next();
+      while (!this.isPunct(')')) {
+        const declared = this.typeAt(0);
+        const declType = declared !== undefined && this.peek(declared.length).kind === 'identifier' ? this.typeName() : 'def';
+        params.push({ name: this.identifier().text, declType });
+        if (this.isPunct(',')) this.next();
+      }
+      this.next();
+    } else params.push({ name: this.identifier().text, declType: 'def' });
+    void length;
+    this.expectPunct('->');
+    const body = this.isPunct('{') ? this.block() : this.expression();
+    return { type: 'lambda', params, body, start, end: body.end };
   }
 
   private newExpression(start: number): Expr {

@@ -52,6 +52,8 @@ const contextNames: Readonly<Record<string, ScriptContext>> = {
   filter: 'filter',
   field: 'field',
   sort: 'sort',
+  number_sort: 'sort',
+  string_sort: 'sort',
   update_by_query: 'update_by_query',
   reindex: 'reindex',
 };
@@ -122,3 +124,26 @@ export function parseStoredScriptPut(id: string, context: string | undefined, bo
   }
   return options === undefined || Object.keys(options).length === 0 ? { lang, source } : { lang, source, options };
 }
+
+/**
+ * The contexts Strait runs painless in, by Elasticsearch's names, with what their `execute`
+ * returns (`GET _script_context`, `GET _script_language`).
+ */
+export const scriptContextDescriptions: readonly { readonly name: string; readonly returnType: string }[] = [
+  { name: 'aggregation_selector', returnType: 'boolean' },
+  { name: 'boolean_field', returnType: 'void' },
+  { name: 'bucket_aggregation', returnType: 'java.lang.Double' },
+  { name: 'date_field', returnType: 'void' },
+  { name: 'double_field', returnType: 'void' },
+  { name: 'field', returnType: 'java.lang.Object' },
+  { name: 'filter', returnType: 'boolean' },
+  { name: 'ingest', returnType: 'void' },
+  { name: 'keyword_field', returnType: 'void' },
+  { name: 'long_field', returnType: 'void' },
+  { name: 'number_sort', returnType: 'double' },
+  { name: 'reindex', returnType: 'void' },
+  { name: 'score', returnType: 'double' },
+  { name: 'string_sort', returnType: 'java.lang.String' },
+  { name: 'update', returnType: 'void' },
+  { name: 'update_by_query', returnType: 'void' },
+];

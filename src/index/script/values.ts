@@ -9,6 +9,7 @@
  * Reference: https://www.elastic.co/guide/en/elasticsearch/painless/current/painless-types.html
  */
 import { errors } from '../../common/errors.js';
+import { isWholeDouble } from './json-doubles.js';
 
 export class JDouble {
   constructor(readonly v: number) {}
@@ -34,6 +35,19 @@ export interface ScriptObject {
   field?(name: string): Value;
   setField?(name: string, value: Value): void;
   call?(name: string, args: readonly Value[]): Value;
+}
+
+/** A lambda (`x -> x * 2`): a function value the list and map methods call (removeIf, sort, forEach...). */
+export class JLambda implements ScriptObject {
+  readonly javaType = 'java.util.function.Function';
+  constructor(
+    readonly arity: number,
+    readonly invoke: (args: readonly Value[]) => Value,
+  ) {}
+  call(name: string, args: readonly Value[]): Value {
+    if (['apply', 'test', 'accept', 'compare', 'get', 'applyAsInt', 'applyAsLong', 'applyAsDouble'].includes(name)) return this.invoke(args);
+    throw new JavaFault('illegal_argument_exception', `dynamic method [${this.javaType}, ${name}/${args.length}] not found`);
+  }
 }
 
 /** A Java exception a script raised (or the runtime raised for it); the offset is added by the closure that saw it. */
@@ -219,6 +233,7 @@ export function mapKey(value: Value): unknown {
 /** Turns parsed JSON into script values: integers that fit are int, larger ones long, others double. */
 export function fromJson(value: unknown): Value {
   if (value === null || value === undefined) return null;
+  if (value instanceof JDouble) return value; // a whole number written as a double (json-doubles.ts)
   if (typeof value === 'string' || typeof value === 'boolean') return value;
   if (typeof value === 'number') {
     if (Number.isInteger(value)) {
@@ -227,10 +242,10 @@ export function fromJson(value: unknown): Value {
     }
     return makeDouble(value);
   }
-  if (Array.isArray(value)) return value.map(fromJson);
+  if (Array.isArray(value)) return value.map((item, index) => (typeof item === 'number' && isWholeDouble(value, index) ? makeDouble(item) : fromJson(item)));
   if (typeof value === 'object') {
     const map = new Map<unknown, Value>();
-    for (const [key, item] of Object.entries(value as Record<string, unknown>)) map.set(key, fromJson(item));
+    for (const [key, item] of Object.entries(value as Record<string, unknown>)) map.set(key, typeof item === 'number' && isWholeDouble(value, key) ? makeDouble(item) : fromJson(item));
     return map;
   }
   return null;
@@ -298,6 +313,7 @@ export const typeNames: ReadonlyMap<string, string> = new Map([
   ['LinkedHashMap', 'java.util.LinkedHashMap'],
   ['Set', 'java.util.Set'],
   ['HashSet', 'java.util.HashSet'],
+  ['StringBuilder', 'java.lang.StringBuilder'],
 ]);
 
 /** Whether `value` is an instance of the Painless type `type` (arrays: `int[]`). */

@@ -12,7 +12,7 @@
  * in `_source` only.
  */
 import type { FieldMapping, FieldMappings, FieldType as EngineFieldType, SegmentDocumentInput } from '../engine/index.js';
-import { deepFreezeMapping, parseDocument, parseDocumentAgainst, type FlattenedMapping, type MappedField, type RootMapping } from '../mapping/index.js';
+import { deepFreezeMapping, parseDocument, parseDocumentAgainst, parseOptionsOf, type FlattenedMapping, type MappedField, type RootMapping } from '../mapping/index.js';
 
 const bridgedTypes: Readonly<Record<string, EngineFieldType | undefined>> = {
   text: 'text',
@@ -110,6 +110,8 @@ export function toSegmentInputs(documents: readonly SourceDocument[], mapping: R
  */
 export function lazySegmentInputs(documents: readonly SourceDocument[], mapping: RootMapping): { inputs: { readonly length: number; at(docId: number): SegmentDocumentInput }; unparsable: string[] } {
   const unparsable: string[] = [];
+  // The index's parse options travel with its root mapping object, not with the copy.
+  const options = parseOptionsOf(mapping);
   const frozen = deepFreezeMapping(structuredClone(mapping));
   const at = (docId: number): SegmentDocumentInput => {
     const document = documents[docId]!;
@@ -118,7 +120,7 @@ export function lazySegmentInputs(documents: readonly SourceDocument[], mapping:
     let parsed: unknown;
     try {
       parsed = JSON.parse(source) as unknown;
-      fields = (parseDocumentAgainst(frozen, parsed, document.id) ?? parseDocument(mapping, parsed, document.id)).fields;
+      fields = (parseDocumentAgainst(frozen, parsed, document.id, options) ?? parseDocument(mapping, parsed, document.id, options)).fields;
     } catch {
       unparsable.push(document.id);
       if (parsed === undefined) source = '{}'; // not JSON at all: nothing of it can be shown

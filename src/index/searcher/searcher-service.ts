@@ -15,6 +15,8 @@ import { computeShardStats, mergeSegmentsStepwise, type FieldMappings, type Merg
 import type { IndexHandle, IndicesService } from '../indices-service.js';
 import type { ShardStore } from '../store/index.js';
 import { engineMappings } from './document-input.js';
+import { withParseOptions } from '../mapping/index.js';
+import { settingBoolean } from '../settings.js';
 import { clearSearcherFiles, loadSearcherFiles, SearcherFilesError, searcherDirectory, writeManifest, writeSearcherFiles, writeSegmentFilesStepwise } from './searcher-files.js';
 import { applyOperations, buildSearcherSegmentStepwise, emptySearcherState, finishMerge, finishRefresh, pickMerge, planRefresh, rebuildState, segmentName, startMerge, type BuiltSegment, type MergePlan, type RefreshPlan, type SearcherState, type VersionedDocument } from './searcher-state.js';
 
@@ -85,7 +87,8 @@ class ShardSearcher {
   }
 
   private mappings(): { root: Record<string, unknown>; engine: FieldMappings } {
-    return { root: this.handle.metadata.mappings, engine: engineMappings(this.handle.mapping) };
+    const root = withParseOptions(this.handle.metadata.mappings, { ignoreMalformed: settingBoolean(this.handle.metadata.settings, 'index.mapping.ignore_malformed') });
+    return { root, engine: engineMappings(this.handle.mapping) };
   }
 
   /** Loads persisted segments, then catches up with the store. */

@@ -4,7 +4,7 @@
  * tests check has gone through partial -> reduce -> final reduce -> render.
  */
 import { buildSegment, type FieldMappings } from '../../../src/index/engine/index.js';
-import { mergeShardResults, parseSearchRequest, searchShard } from '../../../src/index/query/index.js';
+import { mergeAggregationPartials, mergeShardResults, parseSearchRequest, searchShard } from '../../../src/index/query/index.js';
 
 export type Doc = Record<string, unknown>;
 
@@ -21,6 +21,28 @@ function fieldsOf(doc: Doc, mappings: FieldMappings): Record<string, unknown[]> 
 
 /** The rendered `aggregations` of a search with `body` over `docs` held by `shardCount` shards. */
 export function searchAggs(docs: readonly Doc[], mappings: FieldMappings, body: Record<string, unknown>, shardCount = 1): Record<string, any> {
+  const { request, results } = shardResults(docs, mappings, body, shardCount);
+  // Reverse the shard order: the reduce must not depend on it.
+  return mergeShardResults(results.reverse(), request).aggregations!;
+}
+
+/**
+ * The same search as cross-cluster search with minimized round trips reduces it: the shards split
+ * into two "clusters", each reduced to partials (mergeAggregationPartials), then the coordinator
+ * reduces and renders those.
+ */
+export function searchAggsTwoClusters(docs: readonly Doc[], mappings: FieldMappings, body: Record<string, unknown>, shardCount: number): Record<string, any> {
+  const { request, results } = shardResults(docs, mappings, body, shardCount);
+  const half = Math.ceil(results.length / 2);
+  const clusters = [results.slice(0, half), results.slice(half)].map((part, index) => ({
+    ...part[0]!,
+    shardKey: `cluster${index}:`,
+    aggregations: mergeAggregationPartials(request.aggregations, part.map((result) => result.aggregations ?? {})),
+  }));
+  return mergeShardResults(clusters, request).aggregations!;
+}
+
+function shardResults(docs: readonly Doc[], mappings: FieldMappings, body: Record<string, unknown>, shardCount: number) {
   const request = parseSearchRequest({ size: 0, ...body });
   const results = [];
   for (let shard = 0; shard < shardCount; shard++) {
@@ -28,6 +50,5 @@ export function searchAggs(docs: readonly Doc[], mappings: FieldMappings, body: 
     const segments = mine.length === 0 ? [] : [buildSegment(mine.map(({ doc, index }, docId) => ({ docId, id: String(index), source: JSON.stringify(doc), fields: fieldsOf(doc, mappings) })), mappings, { name: `s${shard}`, maxSeqNo: mine.length - 1 })];
     results.push(searchShard(segments, undefined, request, { mappings, indexName: 'test', shardKey: `test:${shard}`, nowMs: Date.UTC(2024, 0, 1), shardCount }));
   }
-  // Reverse the shard order: the reduce must not depend on it.
-  return mergeShardResults(results.reverse(), request).aggregations!;
+  return { request, results };
 }

@@ -83,3 +83,12 @@ test('bad composite requests are 400s with Elasticsearch\'s messages', () => {
   refused({ c: { composite: { sources: [{ d: { date_histogram: { field: 'date', calendar_interval: '1d', format: 'yyyy-MM' } } }] } } }, 'illegal_argument_exception', /created output it couldn't parse/);
   refused({ c: { composite: { sources: [{ g: { geotile_grid: { field: 'location', precision: 12 } } }] } } }, 'illegal_argument_exception', /geotile_grid/);
 });
+
+test('sub-aggregations of composite buckets get the final reduce too: empty histogram buckets, terms size', () => {
+  const extra: Doc[] = [{ keyword: 'baz', long: 1 }, { keyword: 'baz', long: 21 }];
+  const result = composite({ sources: [{ kw: { terms: { field: 'keyword' } } }], after: { kw: 'bar' } }, extra, { h: { histogram: { field: 'long', interval: 10 } }, t: { terms: { field: 'long', size: 1 } } });
+  const baz = result.buckets[0];
+  assert.deepEqual(baz.key, { kw: 'baz' });
+  assert.deepEqual(baz.h.buckets.map((bucket: any) => [bucket.key, bucket.doc_count]), [[0, 1], [10, 0], [20, 1]]);
+  assert.equal(baz.t.buckets.length, 1);
+});

@@ -230,3 +230,22 @@ test('_count with a query counts what the query matches', async (t) => {
   assert.equal(one.status, 200);
   assert.equal(one.body.count, 1);
 });
+
+test('bulk: an index item with op_type create answers under create, as Elasticsearch names it by the op type', async (t) => {
+  const h = openHarness(t);
+  const text = [
+    JSON.stringify({ index: { _index: 'optype', _id: '1', op_type: 'create' } }),
+    JSON.stringify({ a: 1 }),
+    JSON.stringify({ index: { _index: 'optype', _id: '1', op_type: 'create' } }),
+    JSON.stringify({ a: 2 }),
+    '',
+  ].join('\n');
+  const response = await h.call('POST', '/_bulk', { text });
+  assert.equal(response.status, 200);
+  const items = response.body.items as Record<string, { status: number; result?: string; error?: { type: string } }>[];
+  assert.deepEqual(items.map((item) => Object.keys(item)), [['create'], ['create']]);
+  assert.equal(items[0]!['create']!.status, 201);
+  assert.equal(items[0]!['create']!.result, 'created');
+  assert.equal(items[1]!['create']!.status, 409);
+  assert.equal(items[1]!['create']!.error!.type, 'version_conflict_engine_exception');
+});

@@ -71,7 +71,7 @@ test('action.auto_create_index: true, false and ordered +/- patterns', () => {
   checkAutoCreateIndex(rule, 'logs-1');
   checkAutoCreateIndex(rule, 'logs-secret'); // the first matching pattern decides
   checkAutoCreateIndex(rule, 'other');
-  assert.equal(thrown(() => checkAutoCreateIndex(rule, 'tmp1')).message, 'no such index [tmp1] and [action.auto_create_index] contains [tmp*] which forbids automatic creation of the index');
+  assert.equal(thrown(() => checkAutoCreateIndex(rule, 'tmp1')).message, 'no such index [tmp1] and [action.auto_create_index] contains [-tmp*] which forbids automatic creation of the index');
   assert.equal(thrown(() => checkAutoCreateIndex(rule, 'metrics')).message, "no such index [metrics] and [action.auto_create_index] ([+logs-*,-logs-secret*,-tmp*,other]) doesn't match");
   assert.equal(thrown(() => parseAutoCreateIndex('+,x')).status, 400);
 });

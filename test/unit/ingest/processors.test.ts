@@ -199,10 +199,10 @@ test('json and kv (140_json.yml, 150_kv.yml)', () => {
   assert.equal(run([{ kv: { field: 'k', field_split: ' ', value_split: '=' } }], { k: 'novalue' }).error?.message, 'field [k] does not contain value_split [=]');
 });
 
-test('fail is a 500 fail_processor_exception with the rendered message; drop marks the document (60_fail.yml, 220_drop_processor.yml)', () => {
+test('fail is a 400 fail_processor_exception (Elasticsearch answers 500; input never gets a 5xx from Strait) with the rendered message; drop marks the document (60_fail.yml, 220_drop_processor.yml)', () => {
   const failed = run([{ fail: { message: 'no {{a}}' } }], { a: 'way' });
   assert.equal(failed.error?.type, 'fail_processor_exception');
-  assert.equal(failed.error?.status, 500);
+  assert.equal(failed.error?.status, 400);
   assert.equal(failed.error?.message, 'no way');
   const dropped = run([{ drop: {} }, { set: { field: 'after', value: 1 } }], { a: 1 });
   assert.equal(dropped.document.dropped, true);
@@ -216,7 +216,7 @@ test('pipeline: runs a stored pipeline, detects cycles (210_pipeline_processor.y
   assert.equal(cycle.error?.message, 'Cycle detected for pipeline: outer');
   // Elasticsearch 8.13+ (GraphStructureException); older 210_pipeline_processor.yml versions asserted illegal_state_exception.
   assert.equal(cycle.error?.type, 'graph_structure_exception');
-  assert.equal(cycle.error?.status, 500);
+  assert.equal(cycle.error?.status, 400);
   const chain = Object.fromEntries(Array.from({ length: 120 }, (_unused, index) => [`p${index}`, { processors: [{ pipeline: { name: `p${index + 1}` } }] }]));
   assert.equal(run([{ pipeline: { name: 'p0' } }], {}, { stored: chain }).error?.message, 'Too many nested pipelines. Cannot have more than 100 nested pipelines');
   const templated = { 'engineering-department': { processors: [{ set: { field: 'manager', value: 'john' } }] } };
@@ -280,4 +280,49 @@ test('json: nulls, scalars, duplicates allowed on request, lenient parsing reads
   assert.deepEqual(run([{ json: { field: 'json', add_to_root: true, allow_duplicate_keys: true } }], { json: '{"dupe": 1, "dupe": 2}' }).source['dupe'], 2);
   assert.deepEqual(run([{ json: { field: 'message', strict_json_parsing: false } }], { message: '123 foo' }).source, { message: 123 });
   assert.deepEqual(run([{ json: { field: 'message', strict_json_parsing: false } }], { message: '{"a":"}"} trailing' }).source, { message: { a: '}' } });
+});
+
+test('csv: defaults, quote and separator, trim, empty_value (250_csv.yml)', () => {
+  assert.deepEqual(run([{ csv: { field: 'value', target_fields: ['a', 'b', 'c'] } }], { value: 'aa,bb,cc' }).source, { value: 'aa,bb,cc', a: 'aa', b: 'bb', c: 'cc' });
+  const quoted = run([{ csv: { field: 'value', target_fields: ['a', 'b', 'c', 'd', 'e'], quote: "'", separator: ';' } }], { value: "'aa';'b;b';'cc';d,d;'ee''ee'" }).source;
+  assert.deepEqual([quoted['a'], quoted['b'], quoted['c'], quoted['d'], quoted['e']], ['aa', 'b;b', 'cc', 'd,d', "ee'ee"]);
+  const trimmed = run([{ csv: { field: 'value', target_fields: ['a', 'b', 'c'], trim: true, quote: "'" } }], { value: "    aa,  bb  ,    'cc'" }).source;
+  assert.deepEqual([trimmed['a'], trimmed['b'], trimmed['c']], ['aa', 'bb', 'cc']);
+  const log = run([{ csv: { field: 'value', target_fields: ['date', 'level', 'server', 'id', 'msg'], trim: true, separator: '|' } }], {
+    value: '2018-01-06 16:56:14.295748|INFO    |VirtualServer |1  |listening on 0.0.0.0:9987, :::9987',
+  }).source;
+  assert.deepEqual([log['date'], log['level'], log['server'], log['id'], log['msg']], ['2018-01-06 16:56:14.295748', 'INFO', 'VirtualServer', '1', 'listening on 0.0.0.0:9987, :::9987']);
+  assert.deepEqual(run([{ csv: { field: 'v', target_fields: ['a', 'b'], empty_value: 'none' } }], { v: ',x' }).source, { v: ',x', a: 'none', b: 'x' });
+  assert.equal(run([{ csv: { field: 'v', target_fields: ['a'] } }], { v: '"open' }).error?.message, 'Unmatched quote');
+});
+
+test('terminate stops the running pipeline only: callers and the final pipeline go on (330_terminate_processor.yml)', () => {
+  const inner = { 'test-pipeline': { processors: [{ append: { field: 'steps', value: 'before' } }, { terminate: { if: 'ctx.number < 50' } }, { append: { field: 'steps', value: 'after' } }] } };
+  assert.deepEqual(run([{ pipeline: { name: 'test-pipeline' } }, { append: { field: 'steps', value: 'outer' } }], { number: 40, steps: [] }, { stored: inner }).source['steps'], ['before', 'outer']);
+  assert.deepEqual(run([{ pipeline: { name: 'test-pipeline' } }, { append: { field: 'steps', value: 'outer' } }], { number: 60, steps: [] }, { stored: inner }).source['steps'], ['before', 'after', 'outer']);
+});
+
+test('uri_parts: the ECS url fields of a URI (320_uri_parts_processor.yml, uri-parts processor page)', () => {
+  const uri = 'https://user:pw@testing.google.com:8080/foo/bar.txt?foo1=bar1&foo2=bar2#anchorVal';
+  assert.deepEqual(run([{ uri_parts: { field: 'my_uri' } }], { my_uri: uri }).source['url'], {
+    original: uri,
+    scheme: 'https',
+    domain: 'testing.google.com',
+    fragment: 'anchorVal',
+    path: '/foo/bar.txt',
+    port: 8080,
+    username: 'user',
+    password: 'pw',
+    user_info: 'user:pw',
+    query: 'foo1=bar1&foo2=bar2',
+    extension: 'txt',
+  });
+  assert.deepEqual(run([{ uri_parts: { field: 'u', target_field: 't', keep_original: false, remove_if_successful: true } }], { u: 'http://example.com/a' }).source, {
+    t: { scheme: 'http', domain: 'example.com', path: '/a' },
+  });
+  assert.equal(run([{ uri_parts: { field: 'u' } }], { u: 'not a uri' }).error?.message, 'unable to parse URI [not a uri]');
+});
+
+test('uri_parts keeps an IPv6 host in brackets and splits its port', () => {
+  assert.deepEqual(run([{ uri_parts: { field: 'u', keep_original: false } }], { u: 'http://[::1]:9200/_search' }).source['url'], { scheme: 'http', domain: '[::1]', port: 9200, path: '/_search' });
 });

@@ -10,6 +10,7 @@ import { EsError } from '../../../src/common/index.js';
 import { compileScript, docLookup, javaString, parseScriptSpec, runIngestScript, runWriteScript, toJson, type ScriptContext, type Value } from '../../../src/index/script/index.js';
 import { parseScript } from '../../../src/index/script/parser.js';
 import { parseStoredScriptPut } from '../../../src/index/script/stored.js';
+import { markWholeDoubles, parseJsonKeepingDoubles } from '../../../src/index/script/json-doubles.js';
 
 const clock = { nowMs: () => 1_000 };
 
@@ -363,4 +364,39 @@ test('memory: a list doubled by addAll in a short loop stops at scriptCollection
   assert.match((error['caused_by'] as Record<string, string>)['reason']!, /collection of \[\d+\] items, more than the \[1000000\]/);
   assert.ok(failure(() => run('def s = "ab"; for (int i = 0; i < 40; i++) { s += s } s.length()')));
   assert.ok(failure(() => run('new int[2000000].length')));
+});
+
+test('lambdas: removeIf, sort with a comparator, forEach, replaceAll, Map.forEach and computeIfAbsent', () => {
+  assert.equal(show('def l = [1, 2, 3, 4]; l.removeIf(x -> x % 2 == 0); l'), '[1, 3]');
+  assert.equal(show("def l = ['bb', 'a', 'ccc']; l.sort((a, b) -> a.length() - b.length()); l"), '[a, bb, ccc]');
+  assert.equal(show('def l = [3, 1, 2]; l.sort((def a, def b) -> { return b.compareTo(a) }); l'), '[3, 2, 1]');
+  assert.equal(show('int[] total = new int[1]; [1, 2, 3].forEach(x -> total[0] += x); total[0]'), '6');
+  assert.equal(show('def l = [1, 2]; l.replaceAll(x -> x * 10); l'), '[10, 20]');
+  assert.equal(show("def m = ['a': 1, 'b': 2]; def keys = []; m.forEach((k, v) -> keys.add(k + v)); keys"), '[a1, b2]');
+  assert.equal(show("def m = [:]; m.computeIfAbsent('k', k -> []).add(1); m.computeIfAbsent('k', k -> []).add(2); m"), '{k=[1, 2]}');
+  // The update docs' pattern: drop a tag given in params.
+  assert.equal(show("def tags = ['x', 'y']; tags.removeIf(t -> t == params.tag); tags", { tag: 'x' }), '[y]');
+  assert.equal(((failure(() => run('def l = [1]; l.removeIf(x -> 1)'))['error'] as Record<string, unknown>)['caused_by'] as Record<string, unknown>)['type'], 'class_cast_exception');
+  assert.equal(((failure(() => run('def x = 1; [1].forEach(x -> x)'))['error'] as Record<string, unknown>)['caused_by'] as Record<string, unknown>)['reason'], 'variable [x] is already defined');
+});
+
+test('StringBuilder (20_scriptfield.yml "Access many dates" builds its answer with one)', () => {
+  assert.equal(show('StringBuilder b = new StringBuilder(); for (def x : [1, 2, 3]) { b.append(" ").append(x) } return b.toString().trim()'), '1 2 3');
+  assert.equal(show("def b = new StringBuilder('ab'); b.insert(1, 'X').reverse(); b.length() + ':' + b"), '3:bXa');
+  assert.ok(failure(() => run('def b = new StringBuilder("ab"); for (int i = 0; i < 40; i++) { b.append(b.toString()) } b.length()')));
+});
+
+test('JSON text keeps whole doubles as doubles for params (100.0 / 1000.0 is 0.1, as Elasticsearch parses it)', () => {
+  const parsed = parseJsonKeepingDoubles('{"a": 100.0, "b": [1, 2.5, 1e2], "c": {"d": "x\\"y"}, "e": null, "f": true}') as Record<string, unknown>;
+  const script = compileScript({ source: 'params.a / 1000 + ":" + params.b[0] / 2 + ":" + params.b[2] + ":" + params.c.d', id: undefined, lang: undefined, params: parsed }, 'score');
+  assert.equal(javaString(script.execute({ doc: null, _score: null }, clock)), '0.1:0:100.0:x"y');
+  assert.equal(parseJsonKeepingDoubles('{"a": 1'), undefined);
+});
+
+test('the REST layer marks whole doubles beside JSON.parse (markWholeDoubles) and params honour the marks', () => {
+  const text = '{"script": {"params": {"d": 2.0, "i": 2, "l": [1.0, 1], "n": {"e": 1e2}}}}';
+  const parsed = JSON.parse(text) as { script: { params: Record<string, unknown> } };
+  markWholeDoubles(parsed, text);
+  const script = compileScript({ source: "params.d + ':' + params.i + ':' + params.l + ':' + params.n.e", id: undefined, lang: undefined, params: parsed.script.params }, 'score');
+  assert.equal(javaString(script.execute({ doc: null, _score: null }, clock)), '2.0:2:[1.0, 1]:100.0');
 });

@@ -46,6 +46,30 @@ test('_ignored: malformed values with ignore_malformed and keywords over ignore_
   assert.equal(star.body.hits.total.value, 0);
 });
 
+test('index.mapping.ignore_malformed: fields that do not set ignore_malformed ignore malformed values; an explicit false still refuses them', async (t) => {
+  const harness = openSearchHarness(t);
+  const created = await harness.call('PUT', '/:index', {
+    params: { index: 'lenient' },
+    body: {
+      settings: { 'index.mapping.ignore_malformed': true },
+      mappings: { properties: { n: { type: 'long' }, strict: { type: 'long', ignore_malformed: false }, flag: { type: 'boolean' }, title: { type: 'text' } } },
+    },
+  });
+  assert.equal(created.status, 200, JSON.stringify(created.body));
+  await harness.index('lenient', { 1: { n: 'not a number', title: 'first' }, 2: { n: 7, title: 'second' } });
+  const strict = await harness.call('PUT', '/:index/_doc/:id', { params: { index: 'lenient', id: '3' }, body: { strict: 'x' } });
+  assert.equal(strict.status, 400);
+  assert.equal(strict.body.error.type, 'document_parsing_exception');
+  // boolean has no ignore_malformed parameter: the index default does not apply to it.
+  const flag = await harness.call('PUT', '/:index/_doc/:id', { params: { index: 'lenient', id: '4' }, body: { flag: 'maybe' } });
+  assert.equal(flag.status, 400);
+  // The refresh parses as the write did: document 1 keeps its other fields searchable.
+  const first = await search(harness, 'lenient', { query: { match: { title: 'first' } } });
+  assert.deepEqual(first.body.hits.hits.map((hit: any) => [hit._id, hit._ignored]), [['1', ['n']]]);
+  const ignored = await search(harness, 'lenient', { query: { term: { _ignored: 'n' } } });
+  assert.deepEqual(ignored.body.hits.hits.map((hit: any) => hit._id), ['1']);
+});
+
 test('dates: epoch_second and yyyy-MM-dd||epoch_millis in range queries and date_range aggregations (mapping-date-format.html)', async (t) => {
   const harness = openSearchHarness(t);
   await harness.call('PUT', '/:index', {

@@ -83,3 +83,19 @@ test('term suggester under document and field level security: hidden documents a
   // FLS hides the field: no candidates from it at all.
   assert.deepEqual(run({ fields: (path) => path !== 'secret' }, 'secret', 'classifid').suggest.s[0]!.options, []);
 });
+
+test('term suggester: shard_size bounds each shard\'s options, max_inspections the terms inspected (frequency sort picks among them)', async (t) => {
+  const harness = openSearchHarness(t);
+  // "tesa".."tesz": one edit from "tess" each; "test" is three times as frequent.
+  const documents: Record<string, unknown> = { t1: { w: 'test' }, t2: { w: 'test' }, t3: { w: 'test' } };
+  for (const letter of 'abcdefghij') documents[letter] = { w: `tes${letter}` };
+  await harness.index('many', documents);
+  const run = async (options: Record<string, unknown>) =>
+    (await search(harness, 'many', { size: 0, suggest: { s: { text: 'tess', term: { field: 'w', ...options } } } })).body.suggest.s[0].options.map((option: any) => option.text);
+  // Equal scores (1 - 1/4): the more frequent "test" first, then by term.
+  assert.deepEqual(await run({ size: 3 }), ['test', 'tesa', 'tesb']);
+  // The inspected terms are the closest by score, ties by term (not by frequency): 1 × 1 inspects "tesa" alone,
+  // so sorted by frequency "test" leads only when more are inspected.
+  assert.deepEqual(await run({ size: 1, shard_size: 1, sort: 'frequency', max_inspections: 20 }), ['test']);
+  assert.deepEqual(await run({ size: 1, shard_size: 1, sort: 'frequency', max_inspections: 1 }), ['tesa']);
+});

@@ -56,6 +56,7 @@ test('reindex validation messages (reindex/20_validation.yml)', () => {
   assert.match(failure(() => parseReindexRequest({ source: { index: 'test', stored_fields: ['_id'] }, dest: { index: 'dest' } }, {})).reason, /stored_fields is not supported in this context/);
   for (const slices of ['junk', '0']) assert.match(failure(() => parseReindexRequest(ok, { slices })).reason, /\[slices\] must be a positive integer or the string "auto"/);
   assert.match(failure(() => parseReindexRequest({ source: { index: 'source', _source: false }, dest: { index: 'dest' } }, {})).reason, /_source:false is not supported in this context/);
+  assert.match(failure(() => parseReindexRequest(ok, { refresh: 'wait_for' })).reason, /Failed to parse value \[wait_for\] as only \[true\] or \[false\] are allowed\./);
   const noBody = failure(() => parseReindexRequest(undefined, {}));
   assert.equal(noBody.status, 400);
 });
