@@ -17,6 +17,7 @@ import { highlightHit, type HighlightSpec } from './highlight.js';
 import type { Explanation } from './explain.js';
 import { mergeRuntimeFields, renderRuntimeFields, renderScriptFields, type ScriptField } from './script-fields.js';
 import type { RuntimeField } from '../index/script/runtime-fields.js';
+import { flattenedFetchObject, flattenedKeyFetchValues, flattenedRootField } from '../index/mapping/flattened.js';
 
 /** One entry of `fields` or `docvalue_fields`. */
 export interface FieldRequest {
@@ -198,10 +199,21 @@ export function renderFields(source: unknown, mapping: FlattenedMapping, request
         if (target.constantValue !== undefined) result[path] = [target.constantValue];
         continue;
       }
+      if (target.type === 'flattened') {
+        const objects = sourceValues(source, target.path).map((value) => flattenedFetchObject(value, target.ignoreAbove)).filter((value) => value !== undefined);
+        if (objects.length > 0) result[path] = objects;
+        continue;
+      }
       const sourcePath = target.parentPath ?? target.path;
       const raw = target.type === 'geo_point' ? sourceGeoValues(source, sourcePath) : sourceValues(source, sourcePath);
       const values = raw.map((value) => fieldValue(target, value, request.format)).filter((value) => value !== undefined);
       if (values.length > 0) result[path] = values;
+    }
+    // A flattened field's key path (named exactly, never by a wildcard) shows the values under it.
+    const flattenedRoot = request.pattern.includes('*') || result[request.pattern] !== undefined ? undefined : flattenedRootField(mapping.fields, request.pattern);
+    if (flattenedRoot !== undefined) {
+      const values = flattenedKeyFetchValues(sourceValues(source, request.pattern), flattenedRoot.ignoreAbove);
+      if (values.length > 0) result[request.pattern] = values;
     }
   }
   return Object.keys(result).length === 0 ? undefined : result;

@@ -15,6 +15,7 @@
  */
 import { errors } from '../common/index.js';
 import { getAnalyzer, resolveAnalyzer, type Analyzer, type FieldMappings, type Segment } from '../index/searcher/index.js';
+import { mergePhraseSuggest, parsePhrase, shardPhraseSuggest, type PhraseSuggestSpec } from './phrase-suggest.js';
 
 type Json = Record<string, unknown>;
 const isObject = (value: unknown): value is Json => value !== null && typeof value === 'object' && !Array.isArray(value);
@@ -43,7 +44,7 @@ export interface TermSuggestSpec {
   readonly maxInspections: number;
 }
 
-export type SuggestSpec = TermSuggestSpec;
+export type SuggestSpec = TermSuggestSpec | PhraseSuggestSpec;
 
 const termOptions = [
   'field', 'analyzer', 'size', 'shard_size', 'sort', 'suggest_mode', 'accuracy', 'max_edits', 'max_inspections', 'max_term_freq', 'prefix_length',
@@ -113,6 +114,7 @@ export function parseSuggest(value: unknown, query: Readonly<Record<string, stri
     if (!isObject(entry)) throw errors.parsing(`suggestion does not support [${name}]`);
     let text = typeof globalText === 'string' ? globalText : undefined;
     let termBody: Json | undefined;
+    let phraseBody: Json | undefined;
     for (const [key, inner] of Object.entries(entry)) {
       if (key === 'text') {
         if (typeof inner !== 'string') throw errors.parsing('[text] must be a string');
@@ -122,14 +124,18 @@ export function parseSuggest(value: unknown, query: Readonly<Record<string, stri
       } else if (key === 'term') {
         if (!isObject(inner)) throw errors.parsing('[term] suggester expects an object');
         termBody = inner;
-      } else if (key === 'phrase' || key === 'completion') {
-        throw errors.illegalArgument(`[${key}] suggester is not supported by Strait (only [term])`);
+      } else if (key === 'phrase') {
+        if (!isObject(inner)) throw errors.parsing('[phrase] suggester expects an object');
+        phraseBody = inner;
+      } else if (key === 'completion') {
+        throw errors.illegalArgument(`[${key}] suggester is not supported by Strait (only [term] and [phrase])`);
       } else {
         throw errors.parsing(`suggestion does not support [${key}]`);
       }
     }
-    if (termBody === undefined) throw errors.illegalArgument('missing suggestion type');
-    specs.push(parseTerm(name, text, termBody));
+    if (phraseBody !== undefined) specs.push(parsePhrase(name, text, phraseBody));
+    else if (termBody !== undefined) specs.push(parseTerm(name, text, termBody));
+    else throw errors.illegalArgument('missing suggestion type');
   }
   return specs;
 }
@@ -264,8 +270,9 @@ export function mergeTermSuggest(spec: TermSuggestSpec, parts: readonly (readonl
 export function renderSuggest(specs: readonly SuggestSpec[], shards: readonly { readonly segments: readonly Segment[]; readonly mappings: FieldMappings }[], typedKeys: boolean): Json {
   const result: Json = {};
   for (const spec of specs) {
-    const parts = shards.map((shard) => shardTermSuggest(spec, shard.segments, shard.mappings));
-    result[typedKeys ? `term#${spec.name}` : spec.name] = mergeTermSuggest(spec, parts);
+    const key = typedKeys ? `${spec.kind}#${spec.name}` : spec.name;
+    if (spec.kind === 'phrase') result[key] = mergePhraseSuggest(spec, shards.map((shard) => shardPhraseSuggest(spec, shard.segments, shard.mappings)));
+    else result[key] = mergeTermSuggest(spec, shards.map((shard) => shardTermSuggest(spec, shard.segments, shard.mappings)));
   }
   return result;
 }

@@ -191,7 +191,7 @@ test('field alias added by a mapping update resolves for documents indexed befor
 });
 
 test('mapping types Strait does not implement are refused with 400 naming the type; unknown types get "No handler" (mapping-types.html)', async () => {
-  for (const type of ['dense_vector', 'unsigned_long', 'flattened', 'date_range', 'join']) {
+  for (const type of ['dense_vector', 'unsigned_long', 'date_range', 'join']) {
     const answer = await call('PUT', `/refused-${type.replace('_', '-')}`, { mappings: { properties: { f: { type } } } });
     assertError(answer, 400, 'mapper_parsing_exception', `Failed to parse mapping: Field type [${type}] declared on field [f] is not supported by Strait`);
     assert.equal(answer.body.error.root_cause[0].reason, `Field type [${type}] declared on field [f] is not supported by Strait`);

@@ -164,6 +164,16 @@ test('term suggester, and the same suggestion through document and field level s
   assert.deepEqual(body.map((entry) => entry.options.map((option) => [option.text, option.freq])), [[['amsterdam', 1]], []]);
   const secret = restricted.suggest!['secret'] as { options: unknown[] }[];
   assert.deepEqual(secret[0]!.options, []);
+  // suggest/40_typed_keys.yml: each suggestion keyed by its type with typed_keys.
+  const typed = await admin.search({
+    index: 'spell',
+    size: 0,
+    typed_keys: true,
+    suggest: { text: 'amsterdma meetup', term_suggester: { term: { field: 'body' } }, phrase_suggester: { phrase: { field: 'body' } } },
+  });
+  assert.deepEqual(Object.keys(typed.suggest!).sort(), ['phrase#phrase_suggester', 'term#term_suggester']);
+  const phrase = typed.suggest!['phrase#phrase_suggester'] as { options: { text: string }[] }[];
+  assert.deepEqual(phrase[0]!.options.map((option) => option.text), ['amsterdam meetup']);
 });
 
 test('_ignored with ignore_malformed, profile, field_caps meta and index_filter, stored_fields', async () => {

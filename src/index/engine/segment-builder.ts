@@ -340,6 +340,7 @@ export function* buildSegmentStepwise(documents: SegmentDocuments, mappings: Fie
     else if (numericFieldTypes.has(mapping.type)) slots.set(path, { ...slot, kind: fieldNumeric, numbers: new NumericColumn(false) });
     // constant_keyword and binary: nothing indexed.
   }
+  const keyedPaths = new Map<string, FieldMapping>();
 
   for (let doc = 0; doc < maxDoc; doc++) {
     if (doc > 0 && doc % buildSliceDocs === 0) yield;
@@ -351,8 +352,15 @@ export function* buildSegmentStepwise(documents: SegmentDocuments, mappings: Fie
     for (const path in fields) {
       const values = fields[path]!;
       if (values.length === 0) continue;
-      const slot = slots.get(path);
-      if (slot === undefined) continue;
+      let slot = slots.get(path);
+      if (slot === undefined) {
+        // A flattened field's key path: a keyword the mappings answer for without listing it.
+        const keyed = keyedPaths.has(path) || Object.hasOwn(mappings, path) ? undefined : mappings[path];
+        if (keyed === undefined || keyed.type !== 'keyword' || keyed.aliasOf !== undefined) continue;
+        slot = { mapping: keyed, inverter: undefined, analyzer: undefined, norms: undefined, keywords: new KeywordColumn(), numbers: undefined, kind: fieldKeyword };
+        slots.set(path, slot);
+        keyedPaths.set(path, keyed);
+      }
       const kind = slot.kind;
       if (kind === fieldText) {
         const terms = slot.inverter!;
@@ -455,7 +463,9 @@ export function* buildSegmentStepwise(documents: SegmentDocuments, mappings: Fie
     const count = column.values.length;
     docValues.set(path, finishNumericColumn(column.values.data.slice(0, count), column.docs.data.slice(0, count), maxDoc, column.nanos?.data.slice(0, count)));
   }
-  return createSegment({ name: options.name, maxSeqNo: options.maxSeqNo, mappings, ids, sources, postings, docValues, liveDocs: null });
+  // Key paths indexed above join the segment's own mappings, so that merges carry them on.
+  const segmentMappings = keyedPaths.size === 0 ? mappings : Object.freeze({ ...mappings, ...Object.fromEntries(keyedPaths) });
+  return createSegment({ name: options.name, maxSeqNo: options.maxSeqNo, mappings: segmentMappings, ids, sources, postings, docValues, liveDocs: null });
 }
 
 /**

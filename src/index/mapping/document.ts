@@ -22,6 +22,7 @@ import {
   type PropertyMapping,
   type RootMapping,
 } from './mapping.js';
+import { flattenedLeaves } from './flattened.js';
 
 export interface ParsedDocument {
   /** Indexable values per field path, multi-fields included (`title.keyword`). */
@@ -440,10 +441,34 @@ function parseValue(walk: Walk, mapping: PropertyMapping, path: string, value: u
     const cause = errors.illegalArgument(`Cannot write to a field alias [${path}].`);
     throw errors.documentParsing(`failed to parse: ${cause.message}`, cause);
   }
+  if (mapping['type'] === 'flattened') {
+    indexFlattened(walk, path, mapping, value);
+    return;
+  }
   if (isPlainObject(value) && mapping['type'] !== 'geo_point') {
     throw fieldError(walk, path, String(mapping['type']), value, errors.illegalArgument(`Can't get text on a START_OBJECT`));
   }
   indexField(walk, path, mapping, value);
+}
+
+/**
+ * A flattened field's leaves (see flattened.ts): each value is a keyword of the field and of its
+ * key path `path.key`. A null (and no null_value) indexes nothing.
+ */
+function indexFlattened(walk: Walk, path: string, mapping: PropertyMapping, value: unknown): void {
+  if (value === null) return;
+  let leaves;
+  try {
+    leaves = flattenedLeaves(mapping, path, value);
+  } catch (error) {
+    if (!(error instanceof EsError)) throw error;
+    throw fieldError(walk, path, 'flattened', value, error);
+  }
+  if (mapping['index'] === false && mapping['doc_values'] === false) return;
+  for (const leaf of leaves) {
+    add(walk, path, leaf.value);
+    add(walk, `${path}.${leaf.key}`, leaf.value);
+  }
 }
 
 /**
@@ -455,6 +480,8 @@ export function parseDocument(mapping: RootMapping, source: unknown, id: string,
   if (!isPlainObject(source)) {
     throw errors.documentParsing('failed to parse: root value must be an object', errors.illegalArgument('root value must be an object'));
   }
+  // Root `enabled: false`: the whole document is kept in _source, nothing of it parsed or indexed.
+  if (mapping['enabled'] === false) return { fields: {}, mappingUpdate: undefined };
   const root = structuredClone(mapping) as RootMapping;
   const walk: Walk = { id, root, fields: {}, changed: false, ignoreMalformed: options.ignoreMalformed === true };
   parseObjectValue(walk, root, '', source, dynamicSetting('true', root));
@@ -478,6 +505,7 @@ export function deepFreezeMapping<T>(value: T): T {
  */
 export function parseDocumentAgainst(frozen: RootMapping, source: unknown, id: string, options: DocumentParseOptions = parseOptionsOf(frozen)): ParsedDocument | undefined {
   if (!isPlainObject(source)) return undefined;
+  if (frozen['enabled'] === false) return { fields: {}, mappingUpdate: undefined };
   const walk: Walk = { id, root: frozen, fields: {}, changed: false, ignoreMalformed: options.ignoreMalformed === true };
   try {
     parseObjectValue(walk, frozen, '', source, dynamicSetting('true', frozen));

@@ -8,6 +8,7 @@
 import { errors, limits } from '../../common/index.js';
 import { getAnalyzer } from '../analysis/index.js';
 import { validateRuntimeSection } from '../script/runtime-fields.js';
+import { flattenedParameters, parseFlattenedParameters } from './flattened.js';
 
 /** One property as stored: an object mapper (`properties`) or a field mapper (`type`). */
 export type PropertyMapping = Record<string, unknown>;
@@ -36,6 +37,7 @@ export const fieldTypes = [
   'token_count',
   'binary',
   'alias',
+  'flattened',
 ] as const;
 export type FieldType = (typeof fieldTypes)[number];
 export type ObjectType = 'object' | 'nested';
@@ -50,7 +52,6 @@ export const numericTypes: ReadonlySet<string> = new Set(['long', 'integer', 'sh
 export const unsupportedFieldTypes: ReadonlySet<string> = new Set([
   'unsigned_long',
   'version',
-  'flattened',
   'search_as_you_type',
   'dense_vector',
   'sparse_vector',
@@ -139,6 +140,7 @@ const restrictedParameters: Readonly<Record<string, readonly string[]>> = {
   match_only_text: ['type', 'fields', 'meta', 'copy_to'],
   binary: ['type', 'doc_values', 'store', 'meta', 'copy_to'],
   alias: ['type', 'path'],
+  flattened: flattenedParameters,
 };
 const objectParameters = ['type', 'properties', 'dynamic', 'enabled', 'subobjects'];
 const nestedParameters = [...objectParameters, 'include_in_parent', 'include_in_root'];
@@ -170,6 +172,7 @@ const updateableParameters: ReadonlySet<string> = new Set([
   'boost',
   'copy_to',
   'fielddata_frequency_filter',
+  'depth_limit', // flattened
 ]);
 
 /** Defaults used to decide whether an update "changes" a parameter (absent = its default). */
@@ -323,6 +326,7 @@ function parseProperty(name: string, path: string, definition: unknown, depth: n
     if (!Number.isFinite(number) || number <= 0) throw errors.mapperParsing(`[scaling_factor] must be a positive number, got [${String(factor)}]`);
     normalized['scaling_factor'] = number;
   }
+  if (type === 'flattened') parseFlattenedParameters(path, definition, normalized);
   if (type === 'alias') {
     if (typeof definition['path'] !== 'string' || definition['path'] === '') {
       throw errors.mapperParsing(`The [path] property must be specified for field [${name}].`);
@@ -411,6 +415,8 @@ export function parseMapping(input: unknown): RootMapping {
   }
   const root: RootMapping = {};
   if (input['dynamic'] !== undefined) root['dynamic'] = parseDynamic(input['dynamic'], '');
+  // Root `enabled: false`: documents are kept in _source only (document.ts indexes nothing of them).
+  if (input['enabled'] !== undefined) root['enabled'] = parseBooleanParameter(input['enabled'], 'enabled', '_doc');
   for (const parameter of ['date_detection', 'numeric_detection']) {
     if (input[parameter] !== undefined) root[parameter] = parseBooleanParameter(input[parameter], parameter, '_doc');
   }
@@ -543,6 +549,9 @@ function mergeProperties(
 /** Merges a parsed update into the current mapping with Elasticsearch's conflict rules. */
 export function mergeMappings(existing: RootMapping, incoming: RootMapping): RootMapping {
   const merged: RootMapping = { ...existing };
+  if (incoming['enabled'] !== undefined && incoming['enabled'] !== (existing['enabled'] ?? true)) {
+    throw errors.illegalArgument(`the [enabled] parameter can't be updated for the object mapping [_doc]`);
+  }
   for (const [parameter, value] of Object.entries(incoming)) {
     if (parameter === 'properties') continue;
     merged[parameter] = value;

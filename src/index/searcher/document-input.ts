@@ -12,6 +12,7 @@
  * in `_source` only.
  */
 import type { FieldMapping, FieldMappings, FieldType as EngineFieldType, SegmentDocumentInput } from '../engine/index.js';
+import { keyedFieldMappings } from './flattened-keys.js';
 import { deepFreezeMapping, parseDocument, parseDocumentAgainst, parseOptionsOf, type FlattenedMapping, type MappedField, type RootMapping } from '../mapping/index.js';
 
 const bridgedTypes: Readonly<Record<string, EngineFieldType | undefined>> = {
@@ -34,6 +35,7 @@ const bridgedTypes: Readonly<Record<string, EngineFieldType | undefined>> = {
   match_only_text: 'text',
   constant_keyword: 'constant_keyword',
   binary: 'binary',
+  flattened: 'keyword',
 };
 
 /** Mapped types whose queries score a constant in Elasticsearch. */
@@ -57,6 +59,11 @@ function engineField(field: MappedField): FieldMapping | undefined {
 
 const cache = new WeakMap<FlattenedMapping, FieldMappings>();
 
+function withFlattenedKeys(result: FieldMappings, mapping: FlattenedMapping): FieldMappings {
+  const roots = [...mapping.fields.values()].filter((field) => field.type === 'flattened').map((field) => field.path);
+  return roots.length === 0 ? result : keyedFieldMappings(result, roots);
+}
+
 /** The engine's view of an index mapping (cached per flattened mapping, which is immutable). */
 export function engineMappings(mapping: FlattenedMapping): FieldMappings {
   const cached = cache.get(mapping);
@@ -74,8 +81,9 @@ export function engineMappings(mapping: FlattenedMapping): FieldMappings {
   // The `_ignored` metadata field (names of fields whose values were ignored), a keyword in every index.
   result['_ignored'] = { type: 'keyword', mappedType: '_ignored' };
   Object.freeze(result);
-  cache.set(mapping, result);
-  return result;
+  const withKeyed = withFlattenedKeys(result, mapping);
+  cache.set(mapping, withKeyed);
+  return withKeyed;
 }
 
 /** A document as the searcher receives it from the store. */

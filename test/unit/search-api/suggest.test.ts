@@ -61,9 +61,9 @@ test('term suggester: global text, typed_keys, suggest_mode, sort, size, prefix_
   assert.equal(noField.status, 400);
   const noText = await search(harness, 's', { suggest: { x: { term: { field: 'title' } } } });
   assert.equal(noText.status, 400);
-  const phrase = await search(harness, 's', { suggest: { x: { text: 'a', phrase: { field: 'title' } } } });
-  assert.equal(phrase.status, 400);
-  assert.match(phrase.body.error.reason, /\[phrase\] suggester is not supported by Strait/);
+  const completion = await search(harness, 's', { suggest: { x: { prefix: 'a', completion: { field: 'title' } } } });
+  assert.equal(completion.status, 400);
+  assert.match(completion.body.error.reason, /completion suggester/);
 });
 
 test('term suggester under document and field level security: hidden documents and fields give no suggestions', async (t) => {
@@ -82,6 +82,13 @@ test('term suggester under document and field level security: hidden documents a
   assert.deepEqual(dls.map((option) => [option.text, option.freq]), [['classified', 1]]);
   // FLS hides the field: no candidates from it at all.
   assert.deepEqual(run({ fields: (path) => path !== 'secret' }, 'secret', 'classifid').suggest.s[0]!.options, []);
+  // The phrase suggester draws from the same visible terms.
+  const phrase = harness.search.search(
+    { expression: 'sec', params: {}, body: { size: 0, suggest: { s: { text: 'classifiet', phrase: { field: 'secret', direct_generator: [{ field: 'secret', prefix_length: 0 }] } } } } },
+    { indices: () => {}, allowsIndex: () => true, readRestriction: () => ({ query: { term: { level: 'open' } } }) },
+    { username: 'u', realm: 'r' },
+  ) as { suggest: { s: { options: { text: string }[] }[] } };
+  assert.deepEqual(phrase.suggest.s[0]!.options.map((option) => option.text), ['classified']);
 });
 
 test('term suggester: shard_size bounds each shard\'s options, max_inspections the terms inspected (frequency sort picks among them)', async (t) => {
@@ -98,4 +105,30 @@ test('term suggester: shard_size bounds each shard\'s options, max_inspections t
   // so sorted by frequency "test" leads only when more are inspected.
   assert.deepEqual(await run({ size: 1, shard_size: 1, sort: 'frequency', max_inspections: 20 }), ['test']);
   assert.deepEqual(await run({ size: 1, shard_size: 1, sort: 'frequency', max_inspections: 1 }), ['tesa']);
+});
+
+test('phrase suggester: noisy channel over the unigram model, exp of summed log10 scores, confidence cutoff, highlight (search-suggesters.html#phrase-suggester)', async (t) => {
+  const harness = openSearchHarness(t);
+  await harness.call('PUT', '/:index', { params: { index: 'p' }, body: { mappings: { properties: { body: { type: 'text' } } } } });
+  await harness.index('p', { 1: { body: 'the quick brown fox' }, 2: { body: 'the quick brown dog' }, 3: { body: 'quick brown fox jumps' } });
+  const response = await search(harness, 'p', {
+    size: 0,
+    suggest: { text: 'quick brwn fox', fix: { phrase: { field: 'body', highlight: { pre_tag: '<em>', post_tag: '</em>' } } } },
+  });
+  assert.equal(response.status, 200, JSON.stringify(response.body));
+  // Σttf = 12 over 6 distinct terms (one segment): P(w) = (1 + ttf) / 18. "brwn" is missing; its
+  // one candidate "brown" is one edit away (similarity 1 - 1/4 = 0.75); "fox" is shorter than
+  // min_word_length. The token as written has channel 0.95.
+  const p = (ttf: number): number => (1 + ttf) / 18;
+  const corrected = Math.exp(Math.log10(0.95 * p(3)) + Math.log10(0.75 * p(3)) + Math.log10(0.95 * p(2)));
+  assert.deepEqual(response.body.suggest.fix, [
+    { text: 'quick brwn fox', offset: 0, length: 14, options: [{ text: 'quick brown fox', highlighted: 'quick <em>brown</em> fox', score: Math.fround(corrected) }] },
+  ]);
+  // Nothing beats the input when every token is in the index.
+  const none = await search(harness, 'p', { size: 0, suggest: { s: { text: 'quick brown fox', phrase: { field: 'body' } } } });
+  assert.deepEqual(none.body.suggest.s[0].options, []);
+  const typed = await search(harness, 'p', { size: 0, suggest: { s: { text: 'quick brwn fox', phrase: { field: 'body' } } } }, { typed_keys: 'true' });
+  assert.ok(typed.body.suggest['phrase#s']);
+  const collate = await search(harness, 'p', { suggest: { s: { text: 'x', phrase: { field: 'body', collate: { query: { source: {} } } } } } });
+  assert.equal(collate.status, 400);
 });
