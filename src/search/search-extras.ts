@@ -498,6 +498,10 @@ export function shardResult(result: ShardResult, extras: SearchExtras, plan: Pla
   if (extras.collapse !== undefined) {
     const field = plan.mappings[extras.collapse.field]?.aliasOf ?? extras.collapse.field;
     checkCollapseField(field, plan.mappings, plan.segments);
+    // Groups are picked from the shard's ordered hits: past the bound, later groups could be missed.
+    if (hits.length >= limits.collapseShardHitsMax) {
+      throw errors.illegalArgument(`collapse is limited by Strait to fewer than [${limits.collapseShardHitsMax}] matching documents per shard; narrow the query`);
+    }
     const seen = new Set<string | number | null>();
     const heads: ShardHit[] = [];
     for (const hit of hits) {

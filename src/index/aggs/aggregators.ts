@@ -70,8 +70,10 @@ function createAggregator(original: CollectedAggregationNode, context: Aggregati
   const node = aliasOf === undefined ? original : ({ ...original, field: aliasOf } as CollectedAggregationNode);
   const subs = () => createAggregators(node.subAggregations, context);
   switch (node.kind) {
-    case 'terms':
-      return new TermsAggregator(node, mappingFor(node.field, context, node.kind), context, subs());
+    case 'terms': {
+      const mapping = mappingFor(node.field, context, node.kind);
+      return new TermsAggregator({ ...node, ...keyedTermFilters(node, mapping, context) }, mapping, context, subs());
+    }
     case 'value_count':
     case 'cardinality':
     case 'min':
@@ -135,13 +137,7 @@ function createAggregator(original: CollectedAggregationNode, context: Aggregati
     }
     case 'rare_terms': {
       const mapping = mappingFor(node.field, context, node.kind);
-      const valueType = termsValueType(mapping);
-      if (valueType !== 'string' && (node.include instanceof RegExp || node.exclude instanceof RegExp)) {
-        throw errors.aggregationExecution(`Aggregation [${node.name}] cannot support regular expression style include/exclude settings as they can only be applied to string fields. Use an array of values for include/exclude clauses`);
-      }
-      // Array include/exclude values are compared with the keys as text: dates and booleans as their keys.
-      const asKeys = (filter: RegExp | readonly string[] | undefined): RegExp | readonly string[] | undefined =>
-        filter === undefined || filter instanceof RegExp ? filter : filter.map((value) => String(termsKeyOf(value, valueType, context)));
+      const { include, exclude } = keyedTermFilters(node, mapping, context);
       const inner: Extract<AggregationNode, { kind: 'terms' }> = {
         kind: 'terms',
         name: node.name,
@@ -157,19 +153,14 @@ function createAggregator(original: CollectedAggregationNode, context: Aggregati
         ],
         missing: node.missing,
         showTermDocCountError: false,
-        include: asKeys(node.include),
-        exclude: asKeys(node.exclude),
+        include,
+        exclude,
       };
       return new RareTermsAggregator(node.maxDocCount, new TermsAggregator(inner, mapping, { ...context, shardCount: 1 }, subs()));
     }
     case 'significant_terms': {
       const mapping = mappingFor(node.field, context, node.kind);
-      const valueType = termsValueType(mapping);
-      if (valueType !== 'string' && (node.include instanceof RegExp || node.exclude instanceof RegExp)) {
-        throw errors.aggregationExecution(`Aggregation [${node.name}] cannot support regular expression style include/exclude settings as they can only be applied to string fields. Use an array of values for include/exclude clauses`);
-      }
-      const asKeys = (filter: RegExp | readonly string[] | undefined): RegExp | readonly string[] | undefined =>
-        filter === undefined || filter instanceof RegExp ? filter : filter.map((value) => String(termsKeyOf(value, valueType, context)));
+      const { include, exclude } = keyedTermFilters(node, mapping, context);
       const inner: Extract<AggregationNode, { kind: 'terms' }> = {
         kind: 'terms',
         name: node.name,
@@ -185,8 +176,8 @@ function createAggregator(original: CollectedAggregationNode, context: Aggregati
         ],
         missing: undefined,
         showTermDocCountError: false,
-        include: asKeys(node.include),
-        exclude: asKeys(node.exclude),
+        include,
+        exclude,
       };
       const background = node.backgroundFilter === undefined ? undefined : planQuery(node.backgroundFilter, { ...context });
       return new SignificantTermsAggregator(node, new TermsAggregator(inner, mapping, { ...context, shardCount: 1 }, subs()), background, context);
@@ -598,6 +589,26 @@ function termsValueType(mapping: FieldMapping | undefined): TermsValueType {
   if (type === 'date' || type === 'date_nanos') return 'date';
   if (type === 'double' || type === 'float') return 'double';
   return 'long';
+}
+
+/**
+ * include/exclude of terms, rare_terms and significant_terms as the keys of the field: a value list
+ * is read with the field's type (a date parses to its epoch milliseconds, `true` to 1), as
+ * Elasticsearch's IncludeExclude parses values through the field's DocValueFormat, so that
+ * acceptsTerm compares like with like; a regular expression applies to string fields only.
+ */
+function keyedTermFilters(
+  node: { readonly name: string; readonly include: RegExp | readonly string[] | undefined; readonly exclude: RegExp | readonly string[] | undefined },
+  mapping: FieldMapping | undefined,
+  context: AggregationContext,
+): { include: RegExp | readonly string[] | undefined; exclude: RegExp | readonly string[] | undefined } {
+  const valueType = termsValueType(mapping);
+  if (valueType !== 'string' && (node.include instanceof RegExp || node.exclude instanceof RegExp)) {
+    throw errors.aggregationExecution(`Aggregation [${node.name}] cannot support regular expression style include/exclude settings as they can only be applied to string fields. Use an array of values for include/exclude clauses`);
+  }
+  const asKeys = (filter: RegExp | readonly string[] | undefined): RegExp | readonly string[] | undefined =>
+    filter === undefined || filter instanceof RegExp ? filter : filter.map((value) => String(termsKeyOf(value, valueType, context)));
+  return { include: asKeys(node.include), exclude: asKeys(node.exclude) };
 }
 
 /** A request value (`missing`, an include/exclude entry) as the key of a field of `valueType`. */

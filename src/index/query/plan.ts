@@ -600,8 +600,8 @@ export function expandFieldPattern(pattern: string, mappings: FieldMappings): st
   if (!pattern.includes('*')) return mappings[pattern] !== undefined || pattern === '_id' ? [pattern] : [];
   const regex = new RegExp(`^${pattern.split('*').map((part) => part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`);
   const names = Object.keys(mappings).filter(
-    // Metadata fields (`_ignored`) are never part of a field pattern, as in Elasticsearch.
-    (name) => regex.test(name) && !name.startsWith('_') && (pattern !== '*' || mappings[name]!.type === 'text' || mappings[name]!.type === 'keyword' || numericTypeNames.has(mappings[name]!.type)),
+    // The metadata field `_ignored` is never part of a field pattern, as in Elasticsearch.
+    (name) => regex.test(name) && name !== '_ignored' && (pattern !== '*' || mappings[name]!.type === 'text' || mappings[name]!.type === 'keyword' || numericTypeNames.has(mappings[name]!.type)),
   );
   // A field alias and its target are one field: each counts once.
   return [...new Set(names.map((name) => mappings[name]!.aliasOf ?? name))].sort();
