@@ -58,8 +58,18 @@ export type Stmt = Span &
     | { readonly type: 'empty' }
   );
 
+/** A function the script declares before its statements (`int twice(int x) { return x * 2 }`). */
+export interface FunctionDecl {
+  readonly name: string;
+  readonly returnType: string;
+  readonly params: readonly { readonly name: string; readonly declType: string }[];
+  readonly body: Stmt;
+  readonly start: number;
+}
+
 export interface Program {
   readonly source: string;
+  readonly functions: readonly FunctionDecl[];
   readonly body: readonly Stmt[];
   /** Offsets where statements start, ascending: the run-time script_stack shows the statement that failed. */
   readonly statementStarts: readonly number[];

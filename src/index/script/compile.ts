@@ -58,8 +58,8 @@ export interface Frame {
   readonly locals: Value[];
   readonly variables: Readonly<Record<string, Value>>;
   readonly functions: Readonly<Record<string, (args: readonly Value[]) => Value>>;
-  loopBudget: number;
-  ticks: number;
+  /** Shared by the frames of one execution (user function calls get frames of their own). */
+  readonly budget: { loop: number; ticks: number; depth: number };
   readonly deadlineMs: number;
   readonly nowMs: () => number;
   readonly random: () => number;
@@ -97,8 +97,38 @@ class Scope {
   }
 }
 
+/** A compiled user function: its own locals, parameters, body and return type. */
+interface CompiledFunction {
+  localCount: number;
+  params: readonly Local[];
+  returnType: string;
+  body: Exec | undefined;
+}
+
 export function compileProgram(program: Program, environment: CompileEnvironment): CompiledProgram {
-  const compiler = new Compiler(environment);
+  // Signatures first, so functions may call each other (and themselves) whatever their order.
+  const functions = new Map<string, CompiledFunction>();
+  for (const declared of program.functions) {
+    const key = `${declared.name}/${declared.params.length}`;
+    if (functions.has(key)) throw new ScriptCompileError(declared.start, `illegal duplicate functions [${key}].`);
+    functions.set(key, { localCount: 0, params: [], returnType: declared.returnType, body: undefined });
+  }
+  for (const declared of program.functions) {
+    // A function sees its parameters and other functions, not the script's variables (Painless's are static).
+    const compiler = new Compiler({ variables: [], functions: environment.functions }, functions);
+    const scope = new Scope(undefined);
+    if (declared.returnType !== 'void') compiler.checkDeclaredType(declared.returnType, declared.start);
+    const params = declared.params.map((param) => {
+      compiler.checkDeclaredType(param.declType, declared.start);
+      return compiler.declareLocal(scope, param.name, param.declType, declared.start);
+    });
+    const body = compiler.statement(declared.body, scope, { loops: 0, last: false });
+    const entry = functions.get(`${declared.name}/${declared.params.length}`)!;
+    entry.params = params;
+    entry.body = body;
+    entry.localCount = compiler.slotCount;
+  }
+  const compiler = new Compiler(environment, functions);
   const root = new Scope(undefined);
   const body = program.body.map((statement, index) => compiler.statement(statement, root, { loops: 0, last: index === program.body.length - 1 }));
   const localCount = compiler.slotCount;
@@ -127,9 +157,10 @@ function located(node: { readonly start: number }, evaluate: Eval): Eval {
 }
 
 function spendLoop(frame: Frame, statements: number): void {
-  frame.loopBudget -= statements;
-  if (frame.loopBudget < 0) throw fault('painless_error', LOOP_LIMIT_MESSAGE);
-  if (++frame.ticks % CLOCK_CHECK_EVERY === 0 && frame.nowMs() > frame.deadlineMs) {
+  const budget = frame.budget;
+  budget.loop -= statements;
+  if (budget.loop < 0) throw fault('painless_error', LOOP_LIMIT_MESSAGE);
+  if (++budget.ticks % CLOCK_CHECK_EVERY === 0 && frame.nowMs() > frame.deadlineMs) {
     throw fault('painless_error', 'The script ran longer than its time budget and was stopped.');
   }
 }
@@ -144,7 +175,18 @@ const messageType = (type: string): string => typeNames.get(type.replace(/\[\]$/
 
 class Compiler {
   slotCount = 0;
-  constructor(private readonly environment: CompileEnvironment) {}
+  constructor(
+    private readonly environment: CompileEnvironment,
+    private readonly userFunctions: ReadonlyMap<string, CompiledFunction> = new Map(),
+  ) {}
+
+  checkDeclaredType(type: string, offset: number): void {
+    this.checkType(type, offset);
+  }
+
+  declareLocal(scope: Scope, name: string, type: string, offset: number): Local {
+    return this.declare(scope, name, type, offset);
+  }
 
   private declare(scope: Scope, name: string, type: string, offset: number): Local {
     if (scope.lookup(name) !== undefined || this.environment.variables.includes(name)) {
@@ -458,6 +500,11 @@ class Compiler {
         return located(expr, (frame) => callStatic(className, name, args.map((arg) => arg(frame)), frame.random));
       }
       case 'function': {
+        const user = this.userFunctions.get(`${expr.name}/${expr.args.length}`);
+        if (user !== undefined) {
+          const args = expr.args.map((arg) => this.expression(arg, scope));
+          return located(expr, (frame) => callUserFunction(user, args.map((arg) => arg(frame)), frame));
+        }
         const arities = this.environment.functions[expr.name];
         if (arities === undefined || !arities.includes(expr.args.length)) {
           throw new ScriptCompileError(expr.start, `Unknown call [${expr.name}] with [${expr.args.length}] arguments.`);
@@ -681,6 +728,28 @@ function escapes(statement: Stmt, breakCounts: boolean): boolean {
     default:
       return false;
   }
+}
+
+/**
+ * Calls a user function in a frame of its own (recursion has its own locals), sharing the
+ * execution's budget: each call spends the loop counter, so no recursion outlives it, and calls
+ * nest at most `limits.scriptCallDepthMax` deep.
+ */
+function callUserFunction(fn: CompiledFunction, args: readonly Value[], frame: Frame): Value {
+  spendLoop(frame, 1);
+  const budget = frame.budget;
+  if (budget.depth >= limits.scriptCallDepthMax) throw fault('painless_error', `The script's function calls nest deeper than [${limits.scriptCallDepthMax}].`);
+  const callee: Frame = { ...frame, locals: new Array<Value>(fn.localCount).fill(null), returned: null };
+  fn.params.forEach((param, index) => {
+    callee.locals[param.slot] = convert(args[index]!, param.type, false);
+  });
+  budget.depth++;
+  try {
+    fn.body!(callee);
+  } finally {
+    budget.depth--;
+  }
+  return fn.returnType === 'void' ? null : convert(callee.returned, fn.returnType, false);
 }
 
 function literalType(literal: Literal): string {

@@ -218,8 +218,7 @@ export function compileScript(spec: ScriptSpec, context: ScriptContext, stored: 
         locals: new Array<Value>(entry.compiled.localCount).fill(null),
         variables: { params: fromJson(spec.params), ...variables },
         functions: context === 'score' ? { ...scoreFunctions, ...functions } : functions,
-        loopBudget: limits.scriptLoopStatementsMax,
-        ticks: 0,
+        budget: { loop: limits.scriptLoopStatementsMax, ticks: 0, depth: 0 },
         deadlineMs: clock.nowMs() + limits.scriptRunMsMax,
         nowMs: clock.nowMs,
         random:

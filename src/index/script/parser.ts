@@ -5,7 +5,7 @@
  * error naming the construct rather than a misparse.
  * Reference: https://www.elastic.co/guide/en/elasticsearch/painless/current/painless-operators.html
  */
-import type { Expr, Literal, Program, Stmt } from './ast.js';
+import type { Expr, FunctionDecl, Literal, Program, Stmt } from './ast.js';
 import { ScriptCompileError, tokenize, type Token } from './lexer.js';
 import { limits } from '../../common/limits.js';
 import { INT_MAX, INT_MIN, typeNames } from './values.js';
@@ -51,6 +51,9 @@ class Parser {
 
   program(): Program {
     const body: Stmt[] = [];
+    const functions: FunctionDecl[] = [];
+    // Functions come first, as Painless declares them: `Type name(params) { ... }`.
+    while (this.isFunctionDeclaration()) functions.push(this.functionDeclaration());
     while (this.peek().kind !== 'eof') {
       if (this.isPunct(';')) {
         this.next();
@@ -58,7 +61,33 @@ class Parser {
       }
       body.push(this.statement());
     }
-    return { source: this.source, body, statementStarts: [...new Set(this.statementStarts)].sort((a, b) => a - b) };
+    return { source: this.source, functions, body, statementStarts: [...new Set(this.statementStarts)].sort((a, b) => a - b) };
+  }
+
+  private isFunctionDeclaration(): boolean {
+    const type = this.isWord('void') ? { name: 'void', length: 1 } : this.typeAt(0);
+    return type !== undefined && this.peek(type.length).kind === 'identifier' && this.isPunct('(', type.length + 1);
+  }
+
+  private functionDeclaration(): FunctionDecl {
+    const start = this.peek().start;
+    this.statementStarts.push(start);
+    let returnType = 'void';
+    if (this.isWord('void')) this.next();
+    else returnType = this.typeName();
+    const name = this.identifier().text;
+    this.expectPunct('(');
+    const params: { name: string; declType: string }[] = [];
+    while (!this.isPunct(')')) {
+      const declType = this.typeName();
+      params.push({ name: this.identifier().text, declType });
+      if (!this.isPunct(',')) break;
+      this.next();
+    }
+    this.expectPunct(')');
+    if (!this.isPunct('{')) throw this.unexpected();
+    const body = this.block();
+    return { name, returnType, params, body, start };
   }
 
   // ------------------------------------------------------------ tokens
@@ -163,7 +192,7 @@ class Parser {
       }
       const type = this.typeAt(0);
       if (type !== undefined && this.peek(type.length).kind === 'identifier') {
-        if (this.isPunct('(', type.length + 1)) throw new ScriptCompileError(token.start, 'functions are not supported by Strait\'s Painless subset');
+        if (this.isPunct('(', type.length + 1)) throw new ScriptCompileError(token.start, 'functions must be declared before the first statement');
         // Painless marks each declared variable as a statement, not the type before it.
         this.statementStarts.pop();
         const declaration = this.declaration();

@@ -314,7 +314,17 @@ export const typeNames: ReadonlyMap<string, string> = new Map([
   ['Set', 'java.util.Set'],
   ['HashSet', 'java.util.HashSet'],
   ['StringBuilder', 'java.lang.StringBuilder'],
+  // Functional interfaces: what lambdas are, as function parameters declare them.
+  ['Supplier', 'java.util.function.Supplier'],
+  ['Function', 'java.util.function.Function'],
+  ['BiFunction', 'java.util.function.BiFunction'],
+  ['Predicate', 'java.util.function.Predicate'],
+  ['Consumer', 'java.util.function.Consumer'],
+  ['BiConsumer', 'java.util.function.BiConsumer'],
+  ['Comparator', 'java.util.Comparator'],
 ]);
+
+const functionalTypes = new Set(['Supplier', 'Function', 'BiFunction', 'Predicate', 'Consumer', 'BiConsumer', 'Comparator']);
 
 /** Whether `value` is an instance of the Painless type `type` (arrays: `int[]`). */
 export function isInstance(value: Value, type: string): boolean {
@@ -356,6 +366,7 @@ export function isInstance(value: Value, type: string): boolean {
     case 'LinkedHashMap':
       return value instanceof Map;
     default:
+      if (functionalTypes.has(type)) return value instanceof JLambda;
       return isObjectLike(value) && value.javaType.endsWith(`.${type}`);
   }
 }

@@ -400,3 +400,19 @@ test('the REST layer marks whole doubles beside JSON.parse (markWholeDoubles) an
   const script = compileScript({ source: "params.d + ':' + params.i + ':' + params.l + ':' + params.n.e", id: undefined, lang: undefined, params: parsed.script.params }, 'score');
   assert.equal(javaString(script.execute({ doc: null, _score: null }, clock)), '2.0:2:[1.0, 1]:100.0');
 });
+
+test('functions declared before the statements: typed parameters and returns, recursion with its own locals, bounded depth', () => {
+  assert.equal(show('int twice(int x) { return x * 2 } twice(21)'), '42');
+  assert.equal(show('long fact(long n) { if (n <= 1) { return 1L } return n * fact(n - 1) } fact(20)'), '2432902008176640000');
+  assert.equal(show('int fib(int n) { if (n < 2) { return n } int a = fib(n - 1); int b = fib(n - 2); return a + b } fib(15)'), '610');
+  assert.equal(show('void add(List l, def x) { l.add(x) } def l = []; add(l, 1); add(l, 2); l'), '[1, 2]');
+  // 20_scriptfield.yml "Scripted Field Doing Compare": a Supplier lambda passed to a function.
+  assert.equal(show('boolean compare(Supplier s, def v) { return s.get() == v } compare(() -> { return params.x }, "aaa")', { x: 'aaa' }), 'true');
+  const deep = failure(() => run('int down(int n) { return down(n + 1) } down(0)'))['error'] as Record<string, unknown>;
+  assert.equal((deep['caused_by'] as Record<string, unknown>)['type'], 'painless_error');
+  // Functions do not see the script's variables (they are static methods in Painless).
+  assert.equal(((failure(() => run('int f() { return params.x } f()'))['error'] as Record<string, unknown>)['caused_by'] as Record<string, unknown>)['reason'], 'cannot resolve symbol [params]');
+  assert.equal(((failure(() => run('int x = 1; int f() { return 1 } f()'))['error'] as Record<string, unknown>)['caused_by'] as Record<string, unknown>)['reason'], 'functions must be declared before the first statement');
+  // Exponential recursion spends the loop counter: it ends with painless_error rather than running for ever.
+  assert.equal(((failure(() => run('int f(int n) { if (n == 0) { return 0 } return f(n - 1) + f(n - 1) } f(40)'))['error'] as Record<string, unknown>)['caused_by'] as Record<string, unknown>)['type'], 'painless_error');
+});
