@@ -1,12 +1,14 @@
 /**
  * Cross-cluster replication, follower side (I/O shell): create-follower with its bootstrap,
- * pause, resume, unfollow, follower info and stats (spec ccr.md §2, §3, §4). One follow task per
- * follower shard; a Strait index is one shard store, so a follower has one task.
+ * pause, resume, unfollow, follower info and stats (spec ccr.md §2, §3, §4). A follower has the
+ * leader's number of shards, and one follow task per shard, each reading its leader shard's
+ * operation history (`shard` of shard_changes) into the same shard number of the follower, with a
+ * retention lease of its own on that leader shard.
  *
- * Durability: the follower's records (leader, parameters, status, the identity its task runs as)
- * live in node.db; its checkpoint is its shard's max_seq_no, committed with the operations. A
- * restart resumes every active follower from there. A bootstrap that did not finish is redone from
- * a fresh copy of the leader.
+ * Durability: the follower's records (leader, parameters, status, the identity its tasks run as)
+ * live in node.db; each shard's checkpoint is that shard's max_seq_no, committed with the
+ * operations. A restart resumes every active follower from there. A shard whose bootstrap did not
+ * finish is redone from a fresh copy of its leader shard.
  */
 import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
@@ -76,7 +78,8 @@ function randomUnit(): number {
 
 export class CcrService {
   private readonly records: FollowerRecords;
-  private readonly tasks = new Map<string, FollowTask>();
+  /** The follow tasks of each follower (by follower uuid), one per shard, by shard number. */
+  private readonly tasks = new Map<string, FollowTask[]>();
   /** Bootstraps in progress, by follower uuid. */
   private readonly bootstraps = new Map<string, Promise<void>>();
   private readonly unlisten: () => void;
@@ -126,7 +129,7 @@ export class CcrService {
   close(): void {
     this.closed = true;
     this.unlisten();
-    for (const task of this.tasks.values()) task.stop();
+    for (const tasks of this.tasks.values()) for (const task of tasks) task.stop();
     this.tasks.clear();
   }
 
@@ -214,7 +217,6 @@ export class CcrService {
     this.checkAlias(remoteCluster as string);
     const leader = await this.leaderInfo(remoteCluster as string, leaderIndex as string, subject);
     if (!leader.open) throw errors.illegalArgument('leader and follow index must be open');
-    if (leader.number_of_shards > 1) throw errors.illegalArgument(`leader index [${leader.index}] has [${leader.number_of_shards}] shards; Strait follows leaders of one shard only`);
     if (leader.settings['index.soft_deletes.enabled'] === 'false') throw errors.illegalArgument(`leader index [${leader.index}] does not have soft deletes enabled`);
     if (this.options.indices.get(followerName) !== undefined) throw errors.resourceAlreadyExists(followerName, this.options.indices.get(followerName)!.uuid);
     // A data stream's backing index joins the local data stream of that name (or `data_stream_name`), marked replicated.
@@ -273,60 +275,28 @@ export class CcrService {
     };
   }
 
-  /** Copies the leader's documents at one seq_no into the follower, then starts following (spec §4.1). */
+  /**
+   * Copies each leader shard's documents at one seq_no into the same follower shard (shards done
+   * before a restart are kept), then starts following (spec §4.1).
+   */
   private bootstrap(record: FollowerRecord): Promise<void> {
     const running = this.bootstraps.get(record.followerUuid);
     if (running !== undefined) return running;
     const work = (async () => {
-      const { remote, indices, log } = this.options;
+      const { indices, log } = this.options;
       const handle = indices.get(record.followerIndex);
       if (handle === undefined || handle.uuid !== record.followerUuid) throw errors.indexNotFound(record.followerIndex);
       const started = this.options.nowMs();
-      // The lease comes first and retains all the history there is, so that the operations after the
-      // copy's seq_no cannot be trimmed before the task reads them; the task then renews it with its checkpoint.
-      await remote
-        .send(record.remoteCluster, CCR_ACTIONS.addRetentionLease, { index: record.leaderIndex, lease_id: this.leaseId(record), retaining_seq_no: -1 }, record.subject)
-        .catch((error: unknown) => log.warn({ follower: record.followerIndex, reason: (error as Error).message }, 'could not add a retention lease on the leader'));
-      const session = (await remote.send(record.remoteCluster, CCR_ACTIONS.restoreSessionPut, { index: record.leaderIndex }, record.subject)) as {
-        session_uuid: string;
-        index_uuid: string;
-        max_seq_no: number;
-        doc_count: number;
-      };
+      const shards = indices.openShardsOf(handle);
       let copied = 0;
-      try {
-        if (session.index_uuid !== record.leaderUuid) {
-          throw new EsError(409, 'status_exception', `leader index [${record.leaderIndex}] was re-created while the follower was being created`);
-        }
-        // Operations after the copy must stay on the leader until the follower has read them.
-        await remote
-          .send(record.remoteCluster, CCR_ACTIONS.renewRetentionLease, { index: record.leaderIndex, lease_id: this.leaseId(record), retaining_seq_no: session.max_seq_no + 1 }, record.subject)
-          .catch((error: unknown) => log.warn({ follower: record.followerIndex, reason: (error as Error).message }, 'could not renew the retention lease on the leader'));
-        let afterId = '';
-        for (;;) {
-          if (this.closed) throw errors.illegalState('node is closing');
-          const chunk = (await remote.send(
-            record.remoteCluster,
-            CCR_ACTIONS.restoreFileChunk,
-            { index: record.leaderIndex, session_uuid: session.session_uuid, after_id: afterId, max_docs: followerLimits.bootstrapChunkDocs },
-            record.subject,
-          )) as { documents: { id: string; source: string; seqNo: number; primaryTerm: number; version: number; routing?: string }[] };
-          if (chunk.documents.length === 0) break;
-          const current = indices.get(record.followerIndex);
-          if (current === undefined || current.uuid !== record.followerUuid) throw errors.indexNotFound(record.followerIndex);
-          indices.importFollowerDocuments(current, 0, chunk.documents);
-          await this.inbound.pace(chunk.documents.reduce((sum, document) => sum + document.source.length + document.id.length, 0));
-          copied += chunk.documents.length;
-          afterId = chunk.documents[chunk.documents.length - 1]!.id;
-        }
-      } finally {
-        await remote.send(record.remoteCluster, CCR_ACTIONS.restoreSessionClear, { index: record.leaderIndex, session_uuid: session.session_uuid }, record.subject).catch(() => undefined);
+      for (let shard = 0; shard < shards.length; shard++) {
+        if (shards[shard]!.bootstrapped) continue;
+        copied += await this.bootstrapShard(record, shard);
       }
       const current = indices.get(record.followerIndex);
       if (current === undefined || current.uuid !== record.followerUuid) throw errors.indexNotFound(record.followerIndex);
-      indices.finishFollowerImport(current, 0, session.max_seq_no);
       indices.refresh(current);
-      log.info({ follower: record.followerIndex, documents: copied, max_seq_no: session.max_seq_no, took_ms: this.options.nowMs() - started }, 'follower bootstrapped from the leader');
+      log.info({ follower: record.followerIndex, shards: shards.length, documents: copied, took_ms: this.options.nowMs() - started }, 'follower bootstrapped from the leader');
       const latest = this.records.get(record.followerUuid);
       if (latest?.status === 'active' && current.metadata.state === 'open') this.startTask(latest);
     })();
@@ -341,24 +311,82 @@ export class CcrService {
     return work;
   }
 
+  /** Copies one leader shard at one seq_no into the same follower shard; returns how many documents. */
+  private async bootstrapShard(record: FollowerRecord, shard: number): Promise<number> {
+    const { remote, indices, log } = this.options;
+    // The lease comes first and retains all the history there is, so that the operations after the
+    // copy's seq_no cannot be trimmed before the task reads them; the task then renews it with its checkpoint.
+    await remote
+      .send(record.remoteCluster, CCR_ACTIONS.addRetentionLease, { index: record.leaderIndex, shard, lease_id: this.leaseId(record), retaining_seq_no: -1 }, record.subject)
+      .catch((error: unknown) => log.warn({ follower: record.followerIndex, shard, reason: (error as Error).message }, 'could not add a retention lease on the leader'));
+    const session = (await remote.send(record.remoteCluster, CCR_ACTIONS.restoreSessionPut, { index: record.leaderIndex, shard }, record.subject)) as {
+      session_uuid: string;
+      index_uuid: string;
+      max_seq_no: number;
+      doc_count: number;
+    };
+    let copied = 0;
+    try {
+      if (session.index_uuid !== record.leaderUuid) {
+        throw new EsError(409, 'status_exception', `leader index [${record.leaderIndex}] was re-created while the follower was being created`);
+      }
+      // Operations after the copy must stay on the leader until the follower has read them.
+      await remote
+        .send(record.remoteCluster, CCR_ACTIONS.renewRetentionLease, { index: record.leaderIndex, shard, lease_id: this.leaseId(record), retaining_seq_no: session.max_seq_no + 1 }, record.subject)
+        .catch((error: unknown) => log.warn({ follower: record.followerIndex, shard, reason: (error as Error).message }, 'could not renew the retention lease on the leader'));
+      let afterId = '';
+      for (;;) {
+        if (this.closed) throw errors.illegalState('node is closing');
+        const chunk = (await remote.send(
+          record.remoteCluster,
+          CCR_ACTIONS.restoreFileChunk,
+          { index: record.leaderIndex, session_uuid: session.session_uuid, after_id: afterId, max_docs: followerLimits.bootstrapChunkDocs },
+          record.subject,
+        )) as { documents: { id: string; source: string; seqNo: number; primaryTerm: number; version: number; routing?: string }[] };
+        if (chunk.documents.length === 0) break;
+        const current = indices.get(record.followerIndex);
+        if (current === undefined || current.uuid !== record.followerUuid) throw errors.indexNotFound(record.followerIndex);
+        indices.importFollowerDocuments(current, shard, chunk.documents);
+        await this.inbound.pace(chunk.documents.reduce((sum, document) => sum + document.source.length + document.id.length, 0));
+        copied += chunk.documents.length;
+        afterId = chunk.documents[chunk.documents.length - 1]!.id;
+      }
+    } finally {
+      await remote.send(record.remoteCluster, CCR_ACTIONS.restoreSessionClear, { index: record.leaderIndex, session_uuid: session.session_uuid }, record.subject).catch(() => undefined);
+    }
+    const current = indices.get(record.followerIndex);
+    if (current === undefined || current.uuid !== record.followerUuid) throw errors.indexNotFound(record.followerIndex);
+    indices.finishFollowerImport(current, shard, session.max_seq_no);
+    log.info({ follower: record.followerIndex, shard, documents: copied, max_seq_no: session.max_seq_no }, 'follower shard bootstrapped from its leader shard');
+    return copied;
+  }
+
   // ------------------------------------------------------------------ tasks
 
+  /** Starts one follow task per shard of the follower (each shard bootstrapped first). */
   private startTask(record: FollowerRecord): void {
     if (this.closed || this.tasks.has(record.followerUuid)) return;
     const handle = this.options.indices.get(record.followerIndex);
-    const shard = handle?.shards?.[0];
-    if (handle === undefined || shard === undefined) return;
-    if (!shard.bootstrapped) {
+    const shards = handle?.metadata.state === 'open' ? handle.shards : undefined;
+    if (handle === undefined || shards === undefined) return;
+    if (shards.some((shard) => !shard.bootstrapped)) {
       void this.bootstrap(record).catch(() => {
         // Retried at the next start, resume or open; stats show no task meanwhile.
       });
       return;
     }
+    const tasks = shards.map((store, shard) => this.shardTask(record, shard, store.maxSeqNo));
+    this.tasks.set(record.followerUuid, tasks);
+    for (const task of tasks) task.start();
+  }
+
+  /** The follow task of one follower shard: its own state machine, reading its leader shard. */
+  private shardTask(record: FollowerRecord, shard: number, followerCheckpoint: number): FollowTask {
     const { remote, indices, log } = this.options;
-    const task = new FollowTask(
+    return new FollowTask(
       record.followerIndex,
       record.params,
-      { followerCheckpoint: shard.maxSeqNo, metadataVersion: record.leaderMetadataVersion },
+      { followerCheckpoint, metadataVersion: record.leaderMetadataVersion },
       {
         readChanges: async (request) =>
           (await remote.send(
@@ -366,6 +394,7 @@ export class CcrService {
             CCR_ACTIONS.shardChanges,
             {
               index: record.leaderIndex,
+              shard,
               expected_history_uuid: record.leaderHistoryUuid,
               from_seq_no: request.fromSeqNo,
               max_operation_count: request.maxOperationCount,
@@ -377,8 +406,8 @@ export class CcrService {
         write: (operations) => {
           const current = indices.get(record.followerIndex);
           if (current === undefined || current.uuid !== record.followerUuid) throw errors.indexNotFound(record.followerIndex);
-          indices.applyFollowerOperations(current, 0, operations);
-          return indices.openShardOf(current, 0).maxSeqNo;
+          indices.applyFollowerOperations(current, shard, operations);
+          return indices.openShardOf(current, shard).maxSeqNo;
         },
         syncMetadata: async () => {
           const latest = this.records.get(record.followerUuid) ?? record;
@@ -391,22 +420,41 @@ export class CcrService {
           return leader.metadata_version;
         },
         renewLease: async (retainingSeqNo) => {
-          await remote.send(record.remoteCluster, CCR_ACTIONS.renewRetentionLease, { index: record.leaderIndex, lease_id: this.leaseId(record), retaining_seq_no: retainingSeqNo }, record.subject);
+          await remote.send(record.remoteCluster, CCR_ACTIONS.renewRetentionLease, { index: record.leaderIndex, shard, lease_id: this.leaseId(record), retaining_seq_no: retainingSeqNo }, record.subject);
         },
         nowMs: this.options.nowMs,
         random: this.random,
       },
-      log.child({ follower: record.followerIndex }),
+      log.child({ follower: record.followerIndex, shard }),
     );
-    this.tasks.set(record.followerUuid, task);
-    task.start();
   }
 
   private stopTask(followerUuid: string): void {
-    const task = this.tasks.get(followerUuid);
-    if (task === undefined) return;
+    const tasks = this.tasks.get(followerUuid);
+    if (tasks === undefined) return;
     this.tasks.delete(followerUuid);
-    task.stop();
+    for (const task of tasks) task.stop();
+  }
+
+  /** Removes the follower's retention lease from every leader shard (best effort: forget_follower removes what is left). */
+  private async removeLeases(record: FollowerRecord, shards: number): Promise<void> {
+    for (let shard = 0; shard < shards; shard++) {
+      await this.options.remote
+        .send(record.remoteCluster, CCR_ACTIONS.removeRetentionLease, { index: record.leaderIndex, shard, lease_id: this.leaseId(record) }, record.subject)
+        .catch((error: unknown) => this.options.log.info({ follower: record.followerIndex, shard, reason: (error as Error).message }, 'could not remove the retention lease on the leader; forget_follower removes it'));
+    }
+  }
+
+  /** The lag of a follower: operations summed over its shards, time of the shard furthest behind. */
+  private static lagOf(tasks: readonly FollowTask[]): { millis: number; operations: number } {
+    let millis = 0;
+    let operations = 0;
+    for (const task of tasks) {
+      const lag = task.lag();
+      millis = Math.max(millis, lag.millis);
+      operations += lag.operations;
+    }
+    return { millis, operations };
   }
 
   // ------------------------------------------------------------------ life-cycle
@@ -454,9 +502,7 @@ export class CcrService {
     if (record.status === 'active') throw errors.illegalArgument(`cannot convert the follower index [${name}] to a non-follower, because it has not been paused`);
     this.options.indices.clearFollowing(handle);
     this.records.remove(record.followerUuid);
-    await this.options.remote
-      .send(record.remoteCluster, CCR_ACTIONS.removeRetentionLease, { index: record.leaderIndex, lease_id: this.leaseId(record) }, record.subject)
-      .catch((error: unknown) => this.options.log.info({ follower: name, reason: (error as Error).message }, 'could not remove the retention lease on the leader; forget_follower removes it'));
+    await this.removeLeases(record, Number(handle.metadata.settings['index.number_of_shards'] ?? '1'));
     this.options.log.info({ follower: name }, 'unfollowed: the index is an ordinary index now');
   }
 
@@ -473,10 +519,14 @@ export class CcrService {
     if (record.status === 'promoted') throw errors.illegalArgument(`index [${name}] is not a follower index`);
     if (handle.metadata.state !== 'open') throw errors.illegalArgument('leader and follow index must be open');
     const subject = this.subjectOf(authentication);
-    let fencedSeqNo: number | undefined;
+    let fencedSeqNos: readonly number[] | undefined;
     try {
-      const fenced = (await this.options.remote.send(record.remoteCluster, CCR_ACTIONS.fence, { index: record.leaderIndex, expected_uuid: record.leaderUuid }, subject)) as { max_seq_no: number };
-      fencedSeqNo = fenced.max_seq_no;
+      const fenced = (await this.options.remote.send(record.remoteCluster, CCR_ACTIONS.fence, { index: record.leaderIndex, expected_uuid: record.leaderUuid }, subject)) as {
+        max_seq_no: number;
+        shard_max_seq_nos?: readonly number[];
+      };
+      // A leader from before shards answers its one shard's max_seq_no only.
+      fencedSeqNos = fenced.shard_max_seq_nos ?? [fenced.max_seq_no];
     } catch (error) {
       if (!isUnreachable(error)) throw error;
       if (!force) {
@@ -486,39 +536,40 @@ export class CcrService {
       }
       this.options.log.warn({ follower: name, reason: (error as Error).message }, 'promoting a follower without fencing its unreachable leader (force=true)');
     }
-    if (fencedSeqNo !== undefined) {
+    if (fencedSeqNos !== undefined) {
       // Read what the leader acknowledged before the fence, whether the follower was paused or not.
       if (!this.tasks.has(record.followerUuid)) this.startTask({ ...record, subject: subject ?? record.subject });
-      await this.caughtUp(record, fencedSeqNo);
+      await this.caughtUp(record, fencedSeqNos);
     }
     this.stopTask(record.followerUuid);
     const current = this.options.indices.get(name);
     if (current === undefined || current.uuid !== record.followerUuid) throw errors.indexNotFound(name);
+    // Shard 0's checkpoint (the one shard of followers from before shards; `_ccr/info` shows it).
     const checkpoint = current.shards?.[0]?.maxSeqNo ?? -1;
     this.options.indices.clearFollowing(current);
-    const promotion = { timestampMs: this.options.nowMs(), leaderFenced: fencedSeqNo !== undefined, forced: fencedSeqNo === undefined, checkpoint, user: authentication.user.username };
+    const promotion = { timestampMs: this.options.nowMs(), leaderFenced: fencedSeqNos !== undefined, forced: fencedSeqNos === undefined, checkpoint, user: authentication.user.username };
     this.records.put({ ...record, status: 'promoted', promotion });
-    if (fencedSeqNo !== undefined) {
-      await this.options.remote.send(record.remoteCluster, CCR_ACTIONS.removeRetentionLease, { index: record.leaderIndex, lease_id: this.leaseId(record) }, record.subject).catch(() => undefined);
-    }
+    if (fencedSeqNos !== undefined) await this.removeLeases(record, fencedSeqNos.length);
     this.options.log.info({ follower: name, leader_fenced: promotion.leaderFenced, forced: promotion.forced, checkpoint }, 'promoted follower index: it is writable now');
     return { acknowledged: true, leader_fenced: promotion.leaderFenced, forced: promotion.forced, follower_checkpoint: checkpoint };
   }
 
-  /** Waits (bounded) until the follower applied every leader operation up to `seqNo`. */
-  private async caughtUp(record: FollowerRecord, seqNo: number): Promise<void> {
+  /** Waits (bounded) until each follower shard applied every operation of its leader shard up to `seqNos[shard]`. */
+  private async caughtUp(record: FollowerRecord, seqNos: readonly number[]): Promise<void> {
     const deadline = this.options.nowMs() + followerLimits.promoteCatchUpMs;
     for (;;) {
       const handle = this.options.indices.get(record.followerIndex);
-      const checkpoint = handle?.shards?.[0]?.maxSeqNo ?? -1;
-      if (checkpoint >= seqNo) return;
-      const task = this.tasks.get(record.followerUuid);
-      if (task?.fatal === true || this.options.nowMs() > deadline) {
+      const behind = seqNos.findIndex((seqNo, shard) => (handle?.shards?.[shard]?.maxSeqNo ?? -1) < seqNo);
+      if (behind < 0) return;
+      const checkpoint = handle?.shards?.[behind]?.maxSeqNo ?? -1;
+      const seqNo = seqNos[behind]!;
+      const tasks = this.tasks.get(record.followerUuid);
+      if (tasks?.some((task) => task.fatal) === true || this.options.nowMs() > deadline) {
         // A lagging or failed follower is a state the caller can retry against, not a server fault.
         throw new EsError(
           409,
           'status_exception',
-          `follower [${record.followerIndex}] reached seq_no [${checkpoint}] but the fenced leader stands at [${seqNo}]; the leader stays write-blocked, promote again to retry`,
+          `follower [${record.followerIndex}] shard [${behind}] reached seq_no [${checkpoint}] but the fenced leader shard stands at [${seqNo}]; the leader stays write-blocked, promote again to retry`,
         );
       }
       await new Promise((resolve) => setTimeout(resolve, 50));
@@ -538,7 +589,7 @@ export class CcrService {
     for (const name of names) if (this.options.indices.get(name) === undefined) throw errors.indexNotFound(name);
     return {
       follower_indices: this.matching(expression).map((record) => {
-        const fatal = this.tasks.get(record.followerUuid)?.stats()['fatal_exception'];
+        const fatal = this.tasks.get(record.followerUuid)?.map((task) => task.stats()['fatal_exception']).find((exception) => exception !== undefined);
         return {
           follower_index: record.followerIndex,
           remote_cluster: record.remoteCluster,
@@ -564,16 +615,19 @@ export class CcrService {
   }
 
   private indexStats(record: FollowerRecord): Record<string, unknown> | undefined {
-    const task = this.tasks.get(record.followerUuid);
-    if (task === undefined) return undefined;
-    const shard = {
-      remote_cluster: record.remoteCluster,
-      leader_index: record.leaderIndex,
-      follower_index: record.followerIndex,
-      shard_id: 0,
-      ...task.stats(),
-    } as Record<string, unknown>;
-    const lag = task.lag();
+    const tasks = this.tasks.get(record.followerUuid);
+    if (tasks === undefined) return undefined;
+    const shards = tasks.map(
+      (task, shard) =>
+        ({
+          remote_cluster: record.remoteCluster,
+          leader_index: record.leaderIndex,
+          follower_index: record.followerIndex,
+          shard_id: shard,
+          ...task.stats(),
+        }) as Record<string, unknown>,
+    );
+    const lag = CcrService.lagOf(tasks);
     const objective = this.objectiveOf(record);
     return {
       index: record.followerIndex,
@@ -584,7 +638,7 @@ export class CcrService {
         operations: lag.operations,
         ...(objective !== undefined ? { max_lag: renderFollowParameters(record.params)['max_lag'], within_max_lag: !this.pastObjective(record, lag) } : {}),
       },
-      shards: [shard],
+      shards,
     };
   }
 
@@ -607,8 +661,8 @@ export class CcrService {
     const past: string[] = [];
     for (const record of this.records.all()) {
       if (record.status !== 'active' || this.objectiveOf(record) === undefined) continue;
-      const task = this.tasks.get(record.followerUuid);
-      if (task === undefined || task.fatal || this.pastObjective(record, task.lag())) past.push(record.followerIndex);
+      const tasks = this.tasks.get(record.followerUuid);
+      if (tasks === undefined || tasks.some((task) => task.fatal) || this.pastObjective(record, CcrService.lagOf(tasks))) past.push(record.followerIndex);
     }
     return past;
   }
