@@ -60,10 +60,16 @@ export function createAggregators(nodes: readonly AggregationNode[], context: Ag
   return nodes.filter((node): node is CollectedAggregationNode => !isPipeline(node)).map((node) => createAggregator(node, context));
 }
 
+/** Aggregations that read a geo_point field's points (engine/geo-encoding.ts `docGeoPoints`). */
+const geoPointAggregations: ReadonlySet<string> = new Set(['value_count', 'geo_distance', 'geohash_grid', 'geotile_grid', 'geohex_grid', 'geo_bounds', 'geo_centroid']);
+
 function mappingFor(field: string, context: AggregationContext, kind: string): FieldMapping | undefined {
   const mapping = context.mappings[field];
   if (mapping?.type === 'text') throw fielddataDisabled(field, context.indexName);
-  void kind;
+  // geo_point doc values hold encoded (latitude, longitude) pairs: only geo-aware aggregations read them.
+  if (mapping?.type === 'geo_point' && !geoPointAggregations.has(kind)) {
+    throw errors.illegalArgument(`Field [${field}] of type [geo_point] is not supported for aggregation [${kind}]`);
+  }
   return mapping;
 }
 
