@@ -29,6 +29,7 @@ export const limits = {
   scriptNestingDepthMax: 200, // ours: expressions and statements nested deeper are refused at compile time (the stack bounds them)
   scriptCollectionItemsMax: 1_000_000, // ours: a list, map or array a script builds may not hold more items
   scriptCallDepthMax: 100, // ours: a script's own functions may nest (recurse) this deep
+  aggregationBucketsMax: 65_536, // Elasticsearch's search.max_buckets default (auto_date_histogram's `buckets` ceiling derives from it)
   percentilesBufferValuesMax: 10_000, // ours: a bucket's raw percentile values buffered before they fold into its t-digest
   ingestPipelinesMax: 10_000, // ours (Elasticsearch: ingest.pipeline.max_pipelines): a put adding one more is refused
   ingestPipelineBytesMax: 1024 * 1024, // ours (Elasticsearch: ingest.pipeline.max_pipeline_size): a larger definition is refused

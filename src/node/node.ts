@@ -248,6 +248,7 @@ export async function startNode(config: NodeConfig, options: StartOptions): Prom
       ...remote.routes(identity),
       ...ccrRoutes(ccr, ccrLeader, indices.indices),
       ...autoFollowRoutes(autoFollow),
+      ...indices.nodeCatRoutes(identity),
     ];
     const tls = readTls(config);
     httpServer = await startHttpServer({

@@ -31,6 +31,8 @@ import { SearcherService } from '../index/searcher/index.js';
 import { SearchService, type RemoteClusters } from '../search/index.js';
 import { parseTimeValueMs } from '../search/time-value.js';
 import type { FlatSettings } from '../cluster/settings.js';
+import { catMoreRoutes, type CatNodeIdentity } from '../http/routes/cat-more.js';
+import { nodeFiguresProbe } from '../http/routes/node-figures.js';
 
 /** The node id node.ts keeps in node.db (`node_meta`), for `_node` in search answers; the node name before it exists. */
 function readNodeId(nodeDb: SqlDatabase, fallback: string): string {
@@ -54,6 +56,8 @@ export function wireIndices(options: { config: NodeConfig; nodeDb: SqlDatabase; 
   readonly ingest: IngestService;
   /** Makes the dynamic cluster settings of the index and search layers take effect (start and every change). */
   applyClusterSettings(effective: FlatSettings): void;
+  /** The node and segment `_cat` APIs; they need the node's identity, known once it listens. */
+  nodeCatRoutes(node: CatNodeIdentity): readonly Route[];
   close(): void;
 } {
   const log = options.log.child({ layer: 'index' });
@@ -115,6 +119,7 @@ export function wireIndices(options: { config: NodeConfig; nodeDb: SqlDatabase; 
       const timeout = effective['search.default_search_timeout'];
       search.setDefaultSearchTimeout(timeout === undefined ? undefined : parseTimeValueMs(String(timeout), 'search.default_search_timeout'));
     },
+    nodeCatRoutes: (node) => catMoreRoutes({ indices: service, searchers, node, figures: nodeFiguresProbe(options.config.pathData) }),
     close: () => {
       clearInterval(asyncSweep);
       asyncSearches.close();

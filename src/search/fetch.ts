@@ -18,6 +18,8 @@ import type { Explanation } from './explain.js';
 import { mergeRuntimeFields, renderRuntimeFields, renderScriptFields, type ScriptField } from './script-fields.js';
 import type { RuntimeField } from '../index/script/runtime-fields.js';
 import { flattenedFetchObject, flattenedKeyFetchValues, flattenedRootField } from '../index/mapping/flattened.js';
+import { parseGeoPoint } from '../index/mapping/geo-point.js';
+import { docGeoPoints } from '../index/engine/geo-encoding.js';
 
 /** One entry of `fields` or `docvalue_fields`. */
 export interface FieldRequest {
@@ -171,13 +173,15 @@ function fieldValue(field: MappedField, value: unknown, format: string | undefin
       }
     }
     case 'geo_point': {
-      let lat: number;
-      let lon: number;
-      if (isObject(value)) [lat, lon] = [Number(value['lat']), Number(value['lon'])];
-      else if (Array.isArray(value)) [lon, lat] = [Number(value[0]), Number(value[1])];
-      else if (typeof value === 'string' && value.includes(',')) [lat, lon] = value.split(',').map((part) => Number(part.trim())) as [number, number];
-      else return undefined;
-      return { type: 'Point', coordinates: [lon, lat] };
+      // Every input format (geohash and WKT too), as GeoJSON unless the request asks for wkt.
+      let point: { lat: number; lon: number };
+      try {
+        point = parseGeoPoint(value);
+      } catch {
+        return undefined;
+      }
+      if (format === 'wkt') return `POINT (${point.lon} ${point.lat})`;
+      return { type: 'Point', coordinates: [point.lon, point.lat] };
     }
     default:
       return undefined;
@@ -275,6 +279,12 @@ export function renderDocValueFields(segment: Segment, doc: number, mapping: Fla
       const valuesPath = engineField.aliasOf ?? path;
       const values = segment.docValues.get(valuesPath);
       if (values === undefined) continue;
+      if (engineField.type === 'geo_point' && values.kind === 'numeric') {
+        // The stored (quantized) points, as {lat, lon}.
+        const points = docGeoPoints(values, doc);
+        if (points.length > 0) result[path] = points.map((point) => ({ lat: point.lat, lon: point.lon }));
+        continue;
+      }
       const from = values.valueStart[doc]!;
       const to = values.valueStart[doc + 1]!;
       if (from === to) continue;
@@ -305,6 +315,8 @@ export function renderDocValueFields(segment: Segment, doc: number, mapping: Fla
 export function renderSortValues(values: readonly SortValue[], sort: readonly SortSpec[] | undefined, mapping: FlattenedMapping): unknown[] {
   return values.map((value, position) => {
     const spec = sort?.[position];
+    // A document without a geo point sorts at +Infinity, which Elasticsearch prints as a string.
+    if (spec?.kind === 'geo_distance' && typeof value === 'number' && !Number.isFinite(value)) return String(value);
     if (spec === undefined || spec.kind !== 'field' || value === null) return value;
     const field = mapping.fields.get(spec.field);
     const type = field?.aliasPath === undefined ? field?.type : mapping.fields.get(field.aliasPath)?.type;

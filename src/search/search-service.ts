@@ -56,6 +56,7 @@ import { checkpoint, TaskManager } from '../tasks/task-manager.js';
 import { routingLayoutOf } from '../index/routing.js';
 import { parseShardSelection, searchRoutingFor, selectShards } from './shard-selection.js';
 import { effectiveRuntimeFields, withRuntimeFields } from '../index/script/runtime-fields.js';
+import { withVisibleSources } from './visible-sources.js';
 
 /**
  * Runs a search's steps (a generator that yields before each shard's query phase) to the end at
@@ -380,9 +381,11 @@ export class SearchService {
   private queryShardPlain(target: Target, request: SearchRequest, postFilter: QueryNode | undefined, shardCount: number, nowMs: number): ShardResult {
     // Runtime fields join the segments as doc values and postings for this search only.
     const runtimeFields = effectiveRuntimeFields(target.handle.metadata.mappings, request.runtimeFields);
-    const runtime = runtimeFields === undefined ? undefined : withRuntimeFields(target.segments, target.mappings, runtimeFields, target.indexName);
-    const segments = runtime?.segments ?? target.segments;
-    const context = { mappings: runtime?.mappings ?? target.mappings, indexName: target.indexName, shardKey: target.shardKey, nowMs, shardCount };
+    // Scripts and runtime fields read `_source`: under field level security, without the hidden fields.
+    const visible = withVisibleSources(target.segments, target.fieldVisibility);
+    const runtime = runtimeFields === undefined ? undefined : withRuntimeFields(visible, target.mappings, runtimeFields, target.indexName);
+    const segments = runtime?.segments ?? visible;
+    const context = { mappings: runtime?.mappings ?? target.mappings, indexName: target.indexName, shardKey: target.shardKey, nowMs, shardCount, aliasFilter: target.aliasFilter };
     const query = withFilter(request.query, target.aliasFilter);
     if (postFilter === undefined) return searchShard(segments, target.snapshot.stats, { ...request, query }, context);
     const hits = searchShard(segments, target.snapshot.stats, { ...request, query: withFilter(query, postFilter), aggregations: [] }, context);

@@ -14,10 +14,9 @@ let node: StartedNode;
 
 type Json = Record<string, any>;
 
-async function call(method: string, path: string, body?: unknown): Promise<{ status: number; body: Json }> {
-  const response = await rawRequest(node, method, path, {
-    ...(body !== undefined ? { body: JSON.stringify(body), headers: { 'content-type': 'application/json' } } : {}),
-  });
+async function call(method: string, path: string, body?: unknown, authorization?: string): Promise<{ status: number; body: Json }> {
+  const headers: Record<string, string> = { ...(body !== undefined ? { 'content-type': 'application/json' } : {}), ...(authorization !== undefined ? { authorization } : {}) };
+  const response = await rawRequest(node, method, path, { ...(body !== undefined ? { body: JSON.stringify(body) } : {}), headers });
   return { status: response.status, body: response.json() as Json };
 }
 
@@ -27,7 +26,7 @@ async function source(index: string, id: string): Promise<Json | undefined> {
 }
 
 before(async () => {
-  node = await startNode({ nodeName: 'scripts-1', security: false });
+  node = await startNode({ nodeName: 'scripts-1' });
   await call('PUT', '/books', { mappings: { properties: { title: { type: 'text' }, tag: { type: 'keyword' }, year: { type: 'long' }, rating: { type: 'double' } } } });
   const docs: Record<string, Json> = {
     '1': { title: 'the quick fox', tag: 'animal', year: 1990, rating: 4.5, counter: 1, tags: ['a'] },
@@ -357,4 +356,23 @@ test('params written as whole doubles (2.0) stay doubles in every use, as Elasti
   const doc = await source('doubles', '1');
   assert.equal(doc?.['half'], 2.5);
   assert.equal(doc?.['int_half'], 2);
+});
+
+test('field level security: scripts and runtime fields in a search do not see hidden fields (params._source, doc, source-backed runtime fields)', async () => {
+  await call('PUT', '/_security/role/books_no_counter', { indices: [{ names: ['books'], privileges: ['read'], field_security: { grant: ['title', 'tag', 'year', 'rating'] } }] });
+  await call('PUT', '/_security/user/reader', { password: 'reader-password', roles: ['books_no_counter'] });
+  const reader = `Basic ${Buffer.from('reader:reader-password').toString('base64')}`;
+  const query = { ids: { values: ['1'] } };
+  // As the superuser the counter is there; as the reader it is not, whichever way a script looks.
+  const admin = await call('POST', '/books/_search', { query, runtime_mappings: { counter: { type: 'long' } }, fields: ['counter'] });
+  assert.deepEqual(admin.body['hits']['hits'][0]['fields'], { counter: [6] });
+  const sourceBacked = await call('POST', '/books/_search', { query: { exists: { field: 'counter' } }, runtime_mappings: { counter: { type: 'long' } } }, reader);
+  assert.equal(sourceBacked.status, 200);
+  assert.equal(sourceBacked.body['hits']['total']['value'], 0);
+  const scripted = await call('POST', '/books/_search', { query: { script_score: { query, script: "params._source.counter == null ? 1 : 2" } } }, reader);
+  assert.equal(scripted.body['hits']['hits'][0]['_score'], 1);
+  const emitted = await call('POST', '/books/_search', { size: 0, query, runtime_mappings: { c: { type: 'long', script: "def v = params._source.counter; if (v != null) { emit(v) }" } }, aggs: { c: { sum: { field: 'c' } } } }, reader);
+  assert.equal(emitted.body['aggregations']['c']['value'], 0);
+  const field = await call('POST', '/books/_search', { query, script_fields: { c: { script: "params._source.counter" } } }, reader);
+  assert.deepEqual(field.body['hits']['hits'][0]['fields'], { c: [null] });
 });

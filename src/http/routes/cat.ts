@@ -3,7 +3,6 @@
  * (`v` headers, `h` columns, `s` sorting, `help`, `bytes`, `format=json`).
  * Reference: https://www.elastic.co/guide/en/elasticsearch/reference/current/cat.html
  */
-import { errors } from '../../common/index.js';
 import {
   clusterHealth,
   parseExpandWildcards,
@@ -13,125 +12,17 @@ import {
   type IndicesService,
 } from '../../index/index.js';
 import { booleanParam } from '../request.js';
+import { bytesCell, catColumn, renderCat, type CatColumn, type CatRow } from './cat-table.js';
 import type { RequestContext, RestRequest, RestResponse, Route } from '../route.js';
 import { healthOf } from './cluster-health.js';
 import { resolveForRoute } from './indices.js';
 
-export interface CatColumn {
-  readonly name: string;
-  readonly aliases: readonly string[];
-  readonly description: string;
-  /** Shown without `h`. */
-  readonly byDefault: boolean;
-  /** Right-aligned and sorted as numbers. */
-  readonly numeric?: boolean;
-}
+export { bytesCell, formatBytes, formatTime, renderCat, timeCell, type CatBytes, type CatCell, type CatColumn, type CatRow, type CatTime } from './cat-table.js';
 
-/** One table cell: a string, a number, or null (shown empty in text, null in JSON). */
-export type CatCell = string | number | null;
-export type CatRow = Readonly<Record<string, CatCell>>;
+// Elasticsearch accepts its cat response parameters (ts, bytes, time) on every cat API.
+const CAT_PARAMS = ['format', 'h', 'help', 's', 'v', 'ts', 'bytes', 'time', 'local', 'master_timeout'];
 
-const CAT_PARAMS = ['format', 'h', 'help', 's', 'v', 'local', 'master_timeout'];
-
-/** ByteSizeValue rendering: `225b`, `6.2kb`, `10mb` (one decimal, `.0` dropped), or a fixed unit. */
-export function formatBytes(bytes: number, unit: string | undefined): string {
-  const units = ['b', 'kb', 'mb', 'gb', 'tb', 'pb'];
-  if (unit !== undefined) {
-    const index = units.indexOf(unit);
-    if (index < 0) throw errors.illegalArgument(`failed to parse setting [bytes] with value [${unit}]`);
-    return String(Math.floor(bytes / 1024 ** index));
-  }
-  let index = 0;
-  while (index < units.length - 1 && bytes >= 1024 ** (index + 1)) index++;
-  if (index === 0) return `${bytes}b`;
-  const value = Math.round((bytes / 1024 ** index) * 10) / 10;
-  return `${value.toFixed(1).replace(/\.0$/, '')}${units[index]}`;
-}
-
-function selectColumns(columns: readonly CatColumn[], h: string | undefined): CatColumn[] {
-  if (h === undefined || h === '') return columns.filter((column) => column.byDefault);
-  const selected: CatColumn[] = [];
-  for (const raw of h.split(',')) {
-    const name = raw.trim();
-    const matches = name.includes('*')
-      ? columns.filter((column) => new RegExp(`^${name.split('*').map((part) => part.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`).test(column.name))
-      : columns.filter((column) => column.name === name || column.aliases.includes(name));
-    selected.push(...matches);
-  }
-  return selected;
-}
-
-function sortRows(rows: CatRow[], columns: readonly CatColumn[], s: string | undefined): CatRow[] {
-  if (s === undefined || s === '') return rows;
-  const keys = s.split(',').map((entry) => {
-    const [name, order] = entry.trim().split(':');
-    const column = columns.find((candidate) => candidate.name === name || candidate.aliases.includes(name!));
-    if (column === undefined) throw errors.illegalArgument(`Unable to sort by unknown sort key \`${name}\``);
-    return { column, descending: order === 'desc' };
-  });
-  return [...rows].sort((left, right) => {
-    for (const { column, descending } of keys) {
-      const a = left[column.name] ?? null;
-      const b = right[column.name] ?? null;
-      let order = 0;
-      if (a === null || b === null) order = a === b ? 0 : a === null ? 1 : -1;
-      else if (column.numeric) order = Number(a) - Number(b);
-      else order = String(a) < String(b) ? -1 : String(a) > String(b) ? 1 : 0;
-      if (order !== 0) return descending ? -order : order;
-    }
-    return 0;
-  });
-}
-
-function renderText(columns: readonly CatColumn[], rows: readonly CatRow[], headers: boolean): string {
-  const cells = rows.map((row) => columns.map((column) => (row[column.name] === null || row[column.name] === undefined ? '' : String(row[column.name]))));
-  const table = headers ? [columns.map((column) => column.name), ...cells] : cells;
-  const widths = columns.map((_, index) => Math.max(0, ...table.map((line) => line[index]!.length)));
-  let out = '';
-  table.forEach((line, lineIndex) => {
-    const header = headers && lineIndex === 0;
-    const parts = line.map((cell, index) => {
-      const width = widths[index]!;
-      // Elasticsearch left-aligns headers and right-aligns numeric values.
-      if (columns[index]!.numeric && !header) return cell.padStart(width);
-      return index === columns.length - 1 ? cell : cell.padEnd(width);
-    });
-    out += `${parts.join(' ')}\n`;
-  });
-  return out;
-}
-
-/** Renders a cat table as Elasticsearch does for the request's `format`, `h`, `s`, `v` and `help`. */
-export function renderCat(request: RestRequest, columns: readonly CatColumn[], rows: CatRow[]): RestResponse {
-  if (booleanParam(request.query['help'])) {
-    const width = (values: string[]): number => Math.max(...values.map((value) => value.length));
-    const nameWidth = width(columns.map((column) => column.name));
-    const aliasWidth = width(columns.map((column) => column.aliases.join(',')));
-    const text = columns
-      .map((column) => `${column.name.padEnd(nameWidth)} | ${column.aliases.join(',').padEnd(aliasWidth)} | ${column.description}\n`)
-      .join('');
-    return { status: 200, body: text, contentType: 'text/plain; charset=UTF-8' };
-  }
-  const selected = selectColumns(columns, request.query['h']);
-  const sorted = sortRows(rows, columns, request.query['s']);
-  const format = request.query['format'] ?? 'text';
-  if (format === 'json') {
-    return {
-      status: 200,
-      body: sorted.map((row) => Object.fromEntries(selected.map((column) => [column.name, row[column.name] === null || row[column.name] === undefined ? null : String(row[column.name])]))),
-    };
-  }
-  if (format !== 'text' && format !== 'txt') throw errors.illegalArgument(`Unsupported format [${format}] for _cat; use [text] or [json]`);
-  return { status: 200, body: renderText(selected, sorted, booleanParam(request.query['v'])), contentType: 'text/plain; charset=UTF-8' };
-}
-
-const column = (name: string, aliases: string[], description: string, byDefault: boolean, numeric = false): CatColumn => ({
-  name,
-  aliases,
-  description,
-  byDefault,
-  numeric,
-});
+const column = catColumn;
 
 const indicesColumns: readonly CatColumn[] = [
   column('health', ['h'], 'current health status', true),
@@ -142,7 +33,7 @@ const indicesColumns: readonly CatColumn[] = [
   column('rep', ['r', 'shards.replica', 'shardsReplica'], 'number of replica shards', true, true),
   column('docs.count', ['dc', 'docsCount'], 'available docs', true, true),
   column('docs.deleted', ['dd', 'docsDeleted'], 'deleted docs', true, true),
-  column('creation.date', ['cd'], 'index creation date (millisecond value)', false, true),
+  column('creation.date', ['cd'], 'index creation date (millisecond value)', false),
   column('creation.date.string', ['cds'], 'index creation date (as string)', false),
   column('store.size', ['ss', 'storeSize'], 'store size of primaries & replicas', true, true),
   column('pri.store.size', [], 'store size of primaries', true, true),
@@ -150,13 +41,13 @@ const indicesColumns: readonly CatColumn[] = [
 ];
 
 const countColumns: readonly CatColumn[] = [
-  column('epoch', ['t', 'time'], 'seconds since 1970-01-01 00:00:00', true, true),
+  column('epoch', ['t', 'time'], 'seconds since 1970-01-01 00:00:00', true),
   column('timestamp', ['ts', 'hms', 'hhmmss'], 'time in HH:MM:SS', true),
-  column('count', ['dc', 'docs.count', 'docsCount'], 'the document count', true, true),
+  column('count', ['dc', 'docs.count', 'docsCount'], 'the document count', true),
 ];
 
 const healthColumns: readonly CatColumn[] = [
-  column('epoch', ['t', 'time'], 'seconds since 1970-01-01 00:00:00', true, true),
+  column('epoch', ['t', 'time'], 'seconds since 1970-01-01 00:00:00', true),
   column('timestamp', ['ts', 'hms', 'hhmmss'], 'time in HH:MM:SS', true),
   column('cluster', ['cl'], 'cluster name', true),
   column('status', ['st'], 'health status', true),
@@ -213,7 +104,6 @@ export function catRoutes(service: IndicesService, options: { clusterName: strin
       ...parseIndicesOptions(request.query),
       expandWildcards,
     });
-    const bytesUnit = request.query['bytes'];
     const wantedHealth = request.query['health'];
     const rows: CatRow[] = [];
     for (const handle of handles) {
@@ -232,9 +122,9 @@ export function catRoutes(service: IndicesService, options: { clusterName: strin
         'docs.deleted': shards === undefined ? null : 0,
         'creation.date': handle.metadata.creationDateMs,
         'creation.date.string': new Date(handle.metadata.creationDateMs).toISOString(),
-        'store.size': size === null ? null : formatBytes(size, bytesUnit),
-        'pri.store.size': size === null ? null : formatBytes(size, bytesUnit),
-        'dataset.size': size === null ? null : formatBytes(size, bytesUnit),
+        'store.size': size === null ? null : bytesCell(size),
+        'pri.store.size': size === null ? null : bytesCell(size),
+        'dataset.size': size === null ? null : bytesCell(size),
       });
     }
     return renderCat(request, indicesColumns, rows);
@@ -311,7 +201,7 @@ export function catRoutes(service: IndicesService, options: { clusterName: strin
         action: GET_ALIASES_ACTION,
         scope: 'indices',
         // Elasticsearch 9 removed `local` from this API (a no-op since 8.12); it is refused as unrecognized.
-        params: ['format', 'h', 'help', 's', 'v', 'expand_wildcards', 'master_timeout'],
+        params: ['format', 'h', 'help', 's', 'v', 'ts', 'bytes', 'time', 'expand_wildcards', 'master_timeout'],
         handle: aliases,
       }),
     ),

@@ -10,6 +10,7 @@ import { errors } from '../../common/errors.js';
 import { type FieldMapping, type FieldMappings, type KeywordDocValues, type NumericDocValues, type Segment, isLive, numericFieldTypes } from '../engine/segment.js';
 import type { ShardStats } from '../engine/shard-stats.js';
 import { type Weight, planQuery } from '../query/plan.js';
+import type { QueryNode } from '../query/ast.js';
 import type { Scorer } from '../query/scorers.js';
 
 const noMoreDocs = 0x7fffffff; // scorers.noMoreDocs
@@ -34,6 +35,8 @@ export interface AggregationContext {
   readonly shardKey: string;
   /** How many shards the request targets: with one, terms uses shard_size = size (as Elasticsearch). */
   readonly shardCount: number;
+  /** The filter of the filtered aliases the search came through: it bounds significant_terms' background too. */
+  readonly aliasFilter?: QueryNode | undefined;
 }
 
 export abstract class Aggregator {
@@ -57,10 +60,16 @@ export function createAggregators(nodes: readonly AggregationNode[], context: Ag
   return nodes.filter((node): node is CollectedAggregationNode => !isPipeline(node)).map((node) => createAggregator(node, context));
 }
 
+/** Aggregations that read a geo_point field's points (engine/geo-encoding.ts `docGeoPoints`). */
+const geoPointAggregations: ReadonlySet<string> = new Set(['value_count', 'geo_distance', 'geohash_grid', 'geotile_grid', 'geohex_grid', 'geo_bounds', 'geo_centroid']);
+
 function mappingFor(field: string, context: AggregationContext, kind: string): FieldMapping | undefined {
   const mapping = context.mappings[field];
   if (mapping?.type === 'text') throw fielddataDisabled(field, context.indexName);
-  void kind;
+  // geo_point doc values hold encoded (latitude, longitude) pairs: only geo-aware aggregations read them.
+  if (mapping?.type === 'geo_point' && !geoPointAggregations.has(kind)) {
+    throw errors.illegalArgument(`Field [${field}] of type [geo_point] is not supported for aggregation [${kind}]`);
+  }
   return mapping;
 }
 
@@ -179,7 +188,12 @@ function createAggregator(original: CollectedAggregationNode, context: Aggregati
         include,
         exclude,
       };
-      const background = node.backgroundFilter === undefined ? undefined : planQuery(node.backgroundFilter, { ...context });
+      // The background set is what the index shows through the search's aliases (Elasticsearch
+      // builds it with the alias filter added: sig_terms.yml "Test alias background filter").
+      const filters = [node.backgroundFilter, context.aliasFilter].filter((filter) => filter !== undefined);
+      const backgroundQuery: QueryNode | undefined =
+        filters.length <= 1 ? filters[0] : { kind: 'bool', must: [], should: [], filter: filters, mustNot: [], minimumShouldMatch: undefined, boost: 1 };
+      const background = backgroundQuery === undefined ? undefined : planQuery(backgroundQuery, { ...context });
       return new SignificantTermsAggregator(node, new TermsAggregator(inner, mapping, { ...context, shardCount: 1 }, subs()), background, context);
     }
     case 'variable_width_histogram': {

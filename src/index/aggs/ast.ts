@@ -9,7 +9,7 @@ import { isValidTimeZone } from '../query/date-math.js';
 import type { SortSpec } from '../query/sort.js';
 import { parseSort } from '../query/sort.js';
 import { type CompositeSpec, parseComposite } from './composite.js';
-import { roundingIndexOf } from './auto-date-histogram.js';
+import { autoBucketCeiling, roundingIndexOf } from './auto-date-histogram.js';
 import { type PipelineNode, parentPipelineKinds, parsePipelineBody, pipelineKinds, scriptPipelineKinds, siblingPipelineKinds } from './pipeline-ast.js';
 
 export type CalendarUnit = 'minute' | 'hour' | 'day' | 'week' | 'month' | 'quarter' | 'year';
@@ -453,6 +453,8 @@ function parseBody(kind: string, body: Json, name: string): Record<string, unkno
       const minimum = body['minimum_interval'];
       const minimumRoundingIndex = minimum === undefined ? 0 : roundingIndexOf(String(minimum));
       if (minimumRoundingIndex < 0) throw errors.illegalArgument(`minimum_interval must be one of [second, minute, hour, day, month, year]`);
+      const ceiling = autoBucketCeiling(minimumRoundingIndex);
+      if (target > ceiling) throw errors.illegalArgument(`buckets must be less than ${ceiling}`);
       checkTimeZone(body['time_zone']);
       return { kind, field: requireField(body, kind, name), buckets: target, minimumRoundingIndex, timeZone: body['time_zone'] as string | undefined, format: body['format'] as string | undefined };
     }

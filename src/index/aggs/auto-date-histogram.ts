@@ -12,6 +12,7 @@
  * buckets are merged by the pure reduce.
  * https://www.elastic.co/guide/en/elasticsearch/reference/current/search-aggregations-bucket-autodatehistogram-aggregation.html
  */
+import { limits } from '../../common/limits.js';
 import type { CalendarUnit } from './ast.js';
 import { type DateRounding, createDateRounding } from './date-rounding.js';
 import type { PartialMap } from './partials.js';
@@ -33,6 +34,19 @@ export const roundingInfos: readonly RoundingInfo[] = [
   { name: 'month', unit: 'M', innerIntervals: [1, 3], roughMs: 30 * 86_400_000 },
   { name: 'year', unit: 'y', innerIntervals: [1, 5, 10, 20, 50, 100], roughMs: 365 * 86_400_000 },
 ];
+
+/**
+ * The largest `buckets` allowed from `minimumRoundingIndex` on, as Elasticsearch's
+ * AutoDateHistogramAggregationBuilder computes it: search.max_buckets over the largest inner
+ * interval of every rounding but the last. Without it a huge target makes the fill of empty
+ * buckets walk (and hold) billions of seconds. Only years left (minimum_interval: year) leaves
+ * Elasticsearch nothing to take the largest of (it fails there); the year's own intervals bound it here.
+ */
+export function autoBucketCeiling(minimumRoundingIndex: number): number {
+  const considered = roundingInfos.length - 1 > minimumRoundingIndex ? roundingInfos.slice(minimumRoundingIndex, -1) : roundingInfos.slice(-1);
+  const largestInner = Math.max(...considered.flatMap((info) => info.innerIntervals));
+  return Math.floor(limits.aggregationBucketsMax / largestInner);
+}
 
 export function roundingIndexOf(name: string): number {
   return roundingInfos.findIndex((info) => info.name === name);

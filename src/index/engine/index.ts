@@ -4,3 +4,4 @@ export { serializeSegment, serializeSegmentPieces, deserializeSegment, SEGMENT_C
 export { mergeSegments, mergeSegmentsStepwise, mergeSliceLimits, type MergedSegment } from './segment-merge.js';
 export { computeShardStats, type ShardStats, type FieldStats } from './shard-stats.js';
 export { intToByte4, byte4ToInt, normLengthTable } from './small-float.js';
+export { docGeoPoints, decodeLatitude, decodeLongitude, encodeGeoPoint, type GeoPointValue } from './geo-encoding.js';

@@ -17,6 +17,7 @@ import {
   postingsBlockSize,
 } from './segment.js';
 import { intToByte4, toHalfFloat } from './small-float.js';
+import { encodeGeoPoint } from './geo-encoding.js';
 
 export interface SegmentDocumentInput {
   /** Segment-local doc id: documents must be given with ids 0, 1, 2, ... in order. */
@@ -336,7 +337,7 @@ export function* buildSegmentStepwise(documents: SegmentDocuments, mappings: Fie
     if (mapping.type === 'text') {
       slots.set(path, { ...slot, kind: fieldText, inverter: new TextInverter(), norms: new Uint8Array(maxDoc), analyzer: resolveAnalyzer(mapping, false) });
     } else if (mapping.type === 'keyword') slots.set(path, { ...slot, kind: fieldKeyword, keywords: new KeywordColumn() });
-    else if (mapping.type === 'date_nanos') slots.set(path, { ...slot, kind: fieldDateNanos, numbers: new NumericColumn(true) });
+    else if (mapping.type === 'date_nanos' || mapping.type === 'geo_point') slots.set(path, { ...slot, kind: fieldDateNanos, numbers: new NumericColumn(true) });
     else if (numericFieldTypes.has(mapping.type)) slots.set(path, { ...slot, kind: fieldNumeric, numbers: new NumericColumn(false) });
     // constant_keyword and binary: nothing indexed.
   }
@@ -402,7 +403,8 @@ export function* buildSegmentStepwise(documents: SegmentDocuments, mappings: Fie
         const column = slot.numbers!;
         const first = column.values.length;
         for (let valueIndex = 0; valueIndex < values.length; valueIndex++) {
-          const instant = toNanoInstant(values[valueIndex]);
+          // geo_point columns carry (latitude step, longitude step) pairs the same way.
+          const instant = slot.mapping.type === 'geo_point' ? encodeGeoPoint(values[valueIndex]) : toNanoInstant(values[valueIndex]);
           if (instant === undefined) continue;
           column.values.push(instant.millis);
           column.nanos!.push(instant.nanos);

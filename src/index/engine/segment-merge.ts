@@ -59,8 +59,9 @@ export function* mergeSegmentsStepwise(segments: readonly Segment[], name: strin
       postings.set(path, field);
       ordinalMaps.set(path, ordinalMapsPerSegment);
     }
-    if (mapping.type === 'text' || !(mapping.type === 'keyword' || numericFieldTypes.has(mapping.type))) continue;
-    docValues.set(path, yield* mergeDocValues(path, mapping.type === 'keyword', segments, docMaps, maxDoc, ordinalMaps.get(path), mapping.type === 'date_nanos'));
+    if (mapping.type === 'text' || !(mapping.type === 'keyword' || mapping.type === 'geo_point' || numericFieldTypes.has(mapping.type))) continue;
+    // geo_point pairs (latitude, longitude steps) merge as date_nanos (millis, nanos) pairs do.
+    docValues.set(path, yield* mergeDocValues(path, mapping.type === 'keyword', segments, docMaps, maxDoc, ordinalMaps.get(path), mapping.type === 'date_nanos' || mapping.type === 'geo_point'));
     yield;
   }
   const idOrdinals = new Map<string, number>();

@@ -27,7 +27,12 @@ export type FieldType =
   /** No postings and no doc values: every document of the index has `constantValue`. */
   | 'constant_keyword'
   /** Kept in `_source` only: not searchable (queries on it are refused, as Elasticsearch does). */
-  | 'binary';
+  | 'binary'
+  /**
+   * Doc values only: each point as Lucene's (latitude, longitude) 32-bit steps, latitude in
+   * `values` and longitude in `nanos` of a numeric column (geo-encoding.ts reads them back).
+   */
+  | 'geo_point';
 
 export interface FieldMapping {
   readonly type: FieldType;

@@ -23,6 +23,7 @@ import {
   type RootMapping,
 } from './mapping.js';
 import { flattenedLeaves } from './flattened.js';
+import { checkGeoPoint, normalizeGeoPoint, parseGeoPoint } from './geo-point.js';
 
 export interface ParsedDocument {
   /** Indexable values per field path, multi-fields included (`title.keyword`). */
@@ -188,27 +189,16 @@ function toDateNanos(value: unknown, format: string): string {
   return epochNanosString(instant);
 }
 
-function toGeoPoint(value: unknown): { lat: number; lon: number } {
-  let lat: number;
-  let lon: number;
-  if (isPlainObject(value)) {
-    lat = Number(value['lat']);
-    lon = Number(value['lon']);
-  } else if (Array.isArray(value)) {
-    lon = Number(value[0]);
-    lat = Number(value[1]);
-  } else if (typeof value === 'string') {
-    const parts = value.split(',');
-    if (parts.length !== 2) throw errors.illegalArgument(`unsupported symbol [${value}] in geohash [${value}]`);
-    lat = Number(parts[0]!.trim());
-    lon = Number(parts[1]!.trim());
-  } else {
-    throw errors.illegalArgument('geo_point expected');
-  }
-  if (!Number.isFinite(lat) || !Number.isFinite(lon)) throw errors.illegalArgument('field must be either [lat], [lon] or [geohash]');
-  if (lat < -90 || lat > 90) throw errors.illegalArgument(`illegal latitude value [${lat}] for geo_point`);
-  if (lon < -180 || lon > 180) throw errors.illegalArgument(`illegal longitude value [${lon}] for geo_point`);
-  return { lat, lon };
+/**
+ * A geo_point value as indexed: out-of-range coordinates are refused, or with `ignore_malformed`
+ * brought back on the globe (Elasticsearch normalizes them then; only unreadable values are
+ * ignored).
+ */
+function indexableGeoPoint(mapping: PropertyMapping, path: string, value: unknown, ignoreMalformed: boolean): { lat: number; lon: number } {
+  const point = parseGeoPoint(value, mapping['ignore_z_value'] !== false);
+  if (ignoreMalformed) return normalizeGeoPoint(point);
+  checkGeoPoint(point, path);
+  return point;
 }
 
 /** Converts one value to its indexable form for a field mapping; throws the cause (an EsError). */
@@ -267,8 +257,11 @@ export function indexableValue(mapping: PropertyMapping, value: unknown): unknow
       if (normalized === undefined) throw errors.illegalArgument(`'${String(value)}' is not an IP string literal.`);
       return normalized;
     }
-    case 'geo_point':
-      return toGeoPoint(value);
+    case 'geo_point': {
+      const point = parseGeoPoint(value, mapping['ignore_z_value'] !== false);
+      checkGeoPoint(point, 'geo_point');
+      return point;
+    }
     default:
       throw errors.illegalArgument(`no handler for type [${type}]`);
   }
@@ -280,12 +273,12 @@ function indexField(walk: Walk, path: string, mapping: PropertyMapping, value: u
     value = mapping['null_value'];
   }
   const type = String(mapping['type']);
+  const ignoreMalformed = typeof mapping['ignore_malformed'] === 'boolean' ? mapping['ignore_malformed'] : walk.ignoreMalformed && ignoreMalformedTypes.has(type);
   let converted: unknown;
   try {
-    converted = indexableValue(mapping, value);
+    converted = type === 'geo_point' ? indexableGeoPoint(mapping, path, value, ignoreMalformed) : indexableValue(mapping, value);
   } catch (error) {
     if (!(error instanceof EsError)) throw error;
-    const ignoreMalformed = typeof mapping['ignore_malformed'] === 'boolean' ? mapping['ignore_malformed'] : walk.ignoreMalformed && ignoreMalformedTypes.has(type);
     if (ignoreMalformed) {
       ignoreField(walk, path);
       return;
@@ -424,7 +417,8 @@ function checkDynamicObjectDepth(path: string): void {
 }
 
 function parseValue(walk: Walk, mapping: PropertyMapping, path: string, value: unknown, parentDynamic: string): void {
-  if (Array.isArray(value)) {
+  // A geo_point array starting with a number is one point ([lon, lat]), not a list of values.
+  if (Array.isArray(value) && !(mapping['type'] === 'geo_point' && typeof value[0] === 'number')) {
     for (const item of value) parseValue(walk, mapping, path, item, parentDynamic);
     return;
   }

@@ -4,6 +4,7 @@
  */
 import type { TextQueryNode } from './text-queries-ast.js';
 import type { ScriptQueryNode } from './script-queries.js';
+import type { GeoQueryNode } from './geo.js';
 
 export type Nodes = readonly QueryNode[];
 export type TermValue = string | number | boolean;
@@ -94,7 +95,8 @@ export type QueryNode =
   | { readonly kind: 'constant_score'; readonly filter: QueryNode; readonly boost: number }
   | { readonly kind: 'dis_max'; readonly queries: Nodes; readonly tieBreaker: number; readonly boost: number }
   | TextQueryNode
-  | ScriptQueryNode;
+  | ScriptQueryNode
+  | GeoQueryNode;
 
 export type QueryKind = QueryNode['kind'];
 

@@ -15,6 +15,7 @@ import type { QueryNode, TermValue } from './ast.js';
 import { formatIp, parseCidr, parseIp } from './ip.js';
 import { planCombinedFields, planTextQuery, textQueryMatchesConstant } from './text-queries-plan.js';
 import { planScriptQuery } from './script-queries.js';
+import { geoPointFieldQueryError, planGeoQuery } from './geo.js';
 import { DateParseError, type NanoInstant, compareNanoInstants, evaluateDateMath, evaluateDateMathNanos, maxNanoInstant, parseDate } from './date-math.js';
 import {
   AllDocsScorer,
@@ -443,6 +444,9 @@ function plan(node: QueryNode, context: PlanContext, boost: number, scoring: boo
     case 'script_score':
     case 'function_score':
       return planScriptQuery(node, context, boost, scoring, (query, innerScoring) => plan(query, context, 1, innerScoring));
+    case 'geo_distance':
+    case 'geo_bounding_box':
+      return planGeoQuery(node, context, boost, scoring);
     default:
       break;
   }
@@ -460,6 +464,7 @@ function plan(node: QueryNode, context: PlanContext, boost: number, scoring: boo
   if (mapping === undefined) return new MatchNoneWeight(`unmapped field [${field}]`);
   if (mapping.aliasOf !== undefined) return plan({ ...node, field: mapping.aliasOf } as QueryNode, context, boost, scoring);
   if (mapping.type === 'constant_keyword') return planConstantKeyword(node, field, mapping, context, boost, scoring);
+  if (mapping.type === 'geo_point' && node.kind !== 'exists') throw geoPointFieldQueryError(field, context.indexName);
   if (mapping.type === 'binary') {
     if (node.kind === 'exists') return new DocSetWeight(`exists ${field} (source)`, scoring ? Math.fround(boost * node.boost) : 0, (segment, s) => sourceExistsScorer(segment, field, s));
     throw errors.queryShard(`failed to create query: Binary fields do not support searching`, context.indexName);

@@ -8,7 +8,7 @@
  */
 import { errors } from '../../common/errors.js';
 import type { Segment } from '../engine/segment.js';
-import { compileScript, segmentDocLookup, fault, wallClock, parseScriptSpec, type CompiledScript, type ScriptSpec, type Value } from '../script/index.js';
+import { compileScript, fromJson, segmentDocLookup, fault, wallClock, parseScriptSpec, ParamsWithSource, type CompiledScript, type ScriptSpec, type Value } from '../script/index.js';
 import { JDouble, JFloat, asNumber, numericKind } from '../script/values.js';
 import type { QueryNode } from './ast.js';
 import type { PlanContext, Weight } from './plan.js';
@@ -184,8 +184,13 @@ function scoreOf(script: CompiledScript, value: Value): number {
   return Math.fround(value instanceof JDouble || value instanceof JFloat ? value.v : asNumber(value));
 }
 
+/** `params` with the document's `_source` behind `params._source`, parsed only if the script reads it. */
+function paramsFor(script: CompiledScript, segment: Segment, doc: number): Value {
+  return new ParamsWithSource(fromJson(script.params) as Map<unknown, Value>, () => JSON.parse(segment.sources[doc]!) as unknown);
+}
+
 function runScore(script: CompiledScript, segment: Segment, context: PlanContext, doc: number, score: number): number {
-  return scoreOf(script, script.execute({ doc: docFor(segment, context, doc), _score: new JDouble(score) }, wallClock));
+  return scoreOf(script, script.execute({ doc: docFor(segment, context, doc), params: paramsFor(script, segment, doc), _score: new JDouble(score) }, wallClock));
 }
 
 const isLive = (segment: Segment, doc: number): boolean => segment.liveDocs === null || (segment.liveDocs[doc >>> 5]! & (1 << (doc & 31))) !== 0;
@@ -202,7 +207,7 @@ export function planScriptQuery(node: ScriptQueryNode, context: PlanContext, boo
         scorer: (segment) =>
           new PredicateScorer(segment.maxDoc, score, (doc) => {
             if (!isLive(segment, doc)) return false;
-            const result = script.execute({ doc: docFor(segment, context, doc) }, wallClock);
+            const result = script.execute({ doc: docFor(segment, context, doc), params: paramsFor(script, segment, doc) }, wallClock);
             if (typeof result !== 'boolean') throw script.runtimeFailure(fault('class_cast_exception', `Cannot cast from [${result === null ? 'null' : typeof result}] to [boolean]`));
             return result;
           }),

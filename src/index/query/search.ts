@@ -126,6 +126,8 @@ export interface ShardSearchContext {
   readonly nowMs: number;
   /** How many shards the whole request targets (terms uses shard_size = size with one). */
   readonly shardCount?: number;
+  /** The filtered aliases' filter, already in the query; aggregations that look past the query (significant_terms' background) honour it. */
+  readonly aliasFilter?: QueryNode | undefined;
 }
 
 export interface ShardHit {
@@ -170,6 +172,7 @@ export function searchShard(segments: readonly Segment[], stats: ShardStats | un
     segments,
     shardKey: context.shardKey,
     shardCount: context.shardCount ?? 1,
+    aliasFilter: context.aliasFilter,
   };
   const aggregators = createAggregators(request.aggregations, aggregationContext);
   const result = request.sort === undefined ? collectByScore(segments, weight, request, context, aggregators) : collectBySort(segments, weight, request, context, aggregators);

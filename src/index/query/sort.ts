@@ -7,6 +7,7 @@ import type { FieldMappings, Segment } from '../engine/segment.js';
 import { epochNanosString } from './date-math.js';
 import type { ScriptSpec } from '../script/index.js';
 import { parseScriptSort, scriptSortValue } from './script-sort.js';
+import { checkGeoDistanceSort, geoDistanceSortValue, geoSortField, parseGeoDistanceSort, type GeoDistanceSortSpec } from './geo.js';
 
 export type SortOrder = 'asc' | 'desc';
 
@@ -29,7 +30,9 @@ export type SortSpec =
       readonly numericType?: NumericType;
     }
   /** `_script`: a script computes each document's key (a double for `number`, a string for `string`). */
-  | { readonly kind: 'script'; readonly order: SortOrder; readonly type: 'number' | 'string'; readonly script: ScriptSpec };
+  | { readonly kind: 'script'; readonly order: SortOrder; readonly type: 'number' | 'string'; readonly script: ScriptSpec }
+  /** `_geo_distance`: each document's distance from the sort points (geo.ts). */
+  | GeoDistanceSortSpec;
 
 export type NumericType = 'long' | 'double' | 'date' | 'date_nanos';
 const numericTypes: readonly NumericType[] = ['long', 'double', 'date', 'date_nanos'];
@@ -65,6 +68,7 @@ function specFor(field: string, options: Json): SortSpec {
   if (field === '_score') return { kind: 'score', order: options['order'] === undefined ? 'desc' : orderOf(options['order'], field) };
   if (field === '_doc') return { kind: 'doc', order: options['order'] === undefined ? 'asc' : orderOf(options['order'], field) };
   if (field === '_script') return parseScriptSort(options);
+  if (field === '_geo_distance' || field === '_geoDistance') return parseGeoDistanceSort(options);
   for (const key of Object.keys(options)) {
     if (!['order', 'missing', 'mode', 'unmapped_type', 'format', 'numeric_type'].includes(key)) throw errors.parsing(`[field_sort] unknown field [${key}]`);
   }
@@ -123,6 +127,7 @@ export function resolveSortAliases(sort: readonly SortSpec[], mappings: FieldMap
 /** Validates sort fields against mappings (text → fielddata error; unmapped without unmapped_type → error). */
 export function checkSortFields(sort: readonly SortSpec[], mappings: FieldMappings, indexName: string): void {
   for (const spec of sort) {
+    if (spec.kind === 'geo_distance') checkGeoDistanceSort(spec, mappings, indexName);
     if (spec.kind !== 'field') continue;
     const mapping = mappings[spec.field];
     if (mapping === undefined) {
@@ -130,12 +135,14 @@ export function checkSortFields(sort: readonly SortSpec[], mappings: FieldMappin
       continue;
     }
     if (mapping.type === 'text') throw fielddataDisabled(spec.field, indexName);
+    if (mapping.type === 'geo_point') throw errors.illegalArgument(`can't sort on geo_point field without using specific sorting feature, like geo_distance`);
   }
 }
 
 /** The sort key of `doc` in `segment` for a field spec (null when the doc has no value). */
-export function fieldSortValue(segment: Segment, spec: Extract<SortSpec, { kind: 'field' | 'script' }>, doc: number, score = 0): SortValue {
+export function fieldSortValue(segment: Segment, spec: Extract<SortSpec, { kind: 'field' | 'script' | 'geo_distance' }>, doc: number, score = 0): SortValue {
   if (spec.kind === 'script') return scriptSortValue(segment, spec, doc, score);
+  if (spec.kind === 'geo_distance') return geoDistanceSortValue(segment, spec, geoSortField(spec, segment.mappings), doc);
   const values = segment.docValues.get(spec.field);
   if (values === undefined) return null;
   const from = values.valueStart[doc]!;

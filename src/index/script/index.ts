@@ -24,7 +24,7 @@ import { scoreFunctionArities, scoreFunctions } from './score-functions.js';
 import { JavaFault, fromJson, isObjectLike, javaClassName, javaString, toJson, type ScriptObject, type Value } from './values.js';
 
 export { fromJson, toJson, javaString, type Value, type ScriptObject } from './values.js';
-export { JDouble, JFloat, JChar, JavaFault, fault, asNumber, numericKind } from './values.js';
+export { JDouble, JFloat, JChar, JavaFault, ParamsWithSource, fault, asNumber, numericKind } from './values.js';
 export { docLookup, segmentDocLookup, type DocFieldValues } from './doc.js';
 
 /** The script contexts Strait runs, each with the variables and functions Elasticsearch gives it. */

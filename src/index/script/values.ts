@@ -468,3 +468,54 @@ export function asBoolean(value: Value): boolean {
   if (typeof value === 'boolean') return value;
   throw classCast(value, 'java.lang.Boolean');
 }
+
+/**
+ * `params` with `_source` read only when a script asks for it (`params._source`, `params['_source']`),
+ * so scripts that do not look at the source cost no JSON parse per document.
+ */
+export class ParamsWithSource extends Map<unknown, Value> {
+  private loaded = false;
+  constructor(
+    params: Map<unknown, Value>,
+    private readonly source: () => unknown,
+  ) {
+    super(params);
+  }
+  private load(): void {
+    if (this.loaded) return;
+    this.loaded = true;
+    super.set('_source', fromJson(this.source()));
+  }
+  override get(key: unknown): Value | undefined {
+    if (key === '_source') this.load();
+    return super.get(key);
+  }
+  override has(key: unknown): boolean {
+    if (key === '_source') this.load();
+    return super.has(key);
+  }
+  override entries(): MapIterator<[unknown, Value]> {
+    this.load();
+    return super.entries();
+  }
+  override [Symbol.iterator](): MapIterator<[unknown, Value]> {
+    this.load();
+    return super[Symbol.iterator]();
+  }
+  override keys(): MapIterator<unknown> {
+    this.load();
+    return super.keys();
+  }
+  override values(): MapIterator<Value> {
+    this.load();
+    return super.values();
+  }
+  override forEach(callback: (value: Value, key: unknown, map: Map<unknown, Value>) => void): void {
+    this.load();
+    super.forEach(callback);
+  }
+  override get size(): number {
+    this.load();
+    return super.size;
+  }
+}

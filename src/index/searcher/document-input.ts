@@ -8,8 +8,8 @@
  * `half_float` is indexed as a float and `scaled_float` as a double (their values were already
  * rounded to the type at parse time), `token_count` as an integer, `wildcard` as a keyword and
  * `match_only_text` as text, both scoring a constant as in Elasticsearch; `ip` as a keyword
- * (exact-match term queries and terms aggregations work; CIDR ranges do not). `geo_point` is kept
- * in `_source` only.
+ * (exact-match term queries and terms aggregations work; CIDR ranges do not). `geo_point` has
+ * doc values only (Lucene's encoded latitude and longitude: engine/geo-encoding.ts).
  */
 import type { FieldMapping, FieldMappings, FieldType as EngineFieldType, SegmentDocumentInput } from '../engine/index.js';
 import { keyedFieldMappings } from './flattened-keys.js';
@@ -36,6 +36,7 @@ const bridgedTypes: Readonly<Record<string, EngineFieldType | undefined>> = {
   constant_keyword: 'constant_keyword',
   binary: 'binary',
   flattened: 'keyword',
+  geo_point: 'geo_point',
 };
 
 /** Mapped types whose queries score a constant in Elasticsearch. */

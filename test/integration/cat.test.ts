@@ -1,0 +1,264 @@
+// The _cat APIs with one real node and the official client, from what Elasticsearch's rest-api-spec
+// YAML tests assert (cat.nodes, cat.master, cat.nodeattrs, cat.plugins, cat.thread_pool,
+// cat.allocation, cat.segments, cat.pending_tasks and cat.indices 10_basic.yml: they match values
+// by regex; real values are asserted where this node knows them), and Elastic's cat pages
+// (https://www.elastic.co/guide/en/elasticsearch/reference/current/cat.html): `h` with aliases
+// and wildcards, `s` with :asc/:desc, `v`, `help`, `bytes`, `time`, `format=json|yaml`.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { Client } from '@elastic/elasticsearch';
+import { rawRequest, startNode, type StartedNode } from '../harness/cluster.js';
+
+let node: StartedNode;
+let client: Client;
+
+async function raw(path: string, auth?: { username: string; password: string }): Promise<{ status: number; text: string; contentType: string; body: any }> {
+  const headers: Record<string, string> = auth === undefined ? {} : { authorization: `Basic ${Buffer.from(`${auth.username}:${auth.password}`).toString('base64')}` };
+  const response = await rawRequest(node, 'GET', path, { headers });
+  let body: unknown;
+  try {
+    body = JSON.parse(response.text);
+  } catch {
+    body = undefined;
+  }
+  return { status: response.status, text: response.text, contentType: String(response.headers['content-type']), body };
+}
+
+const hostPort = (): string => new URL(node.url).host;
+
+before(async () => {
+  node = await startNode({ nodeName: 'cat-1' });
+  client = node.client();
+  await client.indices.create({ index: 'cat-one', settings: { number_of_replicas: 0 } });
+  await client.indices.create({ index: 'cat-two', settings: { number_of_replicas: 1 } });
+  for (let id = 0; id < 3; id++) await client.index({ index: 'cat-one', id: String(id), document: { title: `doc ${id}` } });
+  await client.index({ index: 'cat-two', id: 'x', document: { title: 'x' } });
+  await client.indices.refresh({ index: 'cat-*' });
+});
+
+after(async () => {
+  await node?.destroy();
+});
+
+describe('_cat/nodes (cat.nodes/10_basic.yml)', () => {
+  test('default columns: ip, heap.percent, ram.percent, cpu, loads, node.role, master, name', async () => {
+    const text = await client.cat.nodes();
+    assert.match(
+      text as unknown as string,
+      /^((\d{1,3}\.){3}\d{1,3}\s+\d+\s+\d*\s+(-)?\d*\s+((-)?\d*(\.\d+)?)?\s+((-)?\d*(\.\d+)?)?\s+((-)?\d*(\.\d+)?)?\s+(-|[cdfhilmrstvwIS]{1,11})\s+[-*x]\s+.*\n)+$/,
+    );
+    const verbose = (await client.cat.nodes({ v: true })) as unknown as string;
+    assert.match(verbose, /^ip\s+heap\.percent\s+ram\.percent\s+cpu\s+load_1m\s+load_5m\s+load_15m\s+node\.role\s+master\s+name\n/);
+    assert.match(verbose, / \* +cat-1\n$/);
+  });
+
+  test('h with wildcards and aliases; aliases show as headers; right-aligned headers', async () => {
+    const heap = (await client.cat.nodes({ h: 'heap.*', v: true })) as unknown as string;
+    assert.match(heap, /^\s*heap\.current\s+heap\.percent\s+heap\.max\s*\n(\s+\d+(\.\d+)?[ptgmk]?b\s+\d+\s+\d+(\.\d+)?[ptgmk]?b\n)+$/);
+    const descriptors = (await client.cat.nodes({ h: ['file_desc.current', 'file_desc.percent', 'file_desc.max'], v: true })) as unknown as string;
+    assert.match(descriptors, /^\s*file_desc\.current\s+file_desc\.percent\s+file_desc\.max\s*\n(\s+(-1|\d+)\s+\d+\s+(-1|\d+)\n)+$/);
+    assert.equal(await client.cat.nodes({ h: 'http', v: true }), `http\n${hostPort()}\n`);
+    const disk = (await client.cat.nodes({ h: 'disk,dt,du,dup', v: true })) as unknown as string;
+    assert.match(disk, /^\s*disk\s+dt\s+du\s+dup\n(\s*\d+(\.\d+)?[ptgmk]?b\s+\d+(\.\d+)?[ptgmk]?b\s+\d+(\.\d+)?[ptgmk]?b\s+(100\.00|\d{1,2}\.\d{2})\n)+$/);
+    // A name no column has is skipped, as Elasticsearch does.
+    assert.equal(await client.cat.nodes({ h: 'name,no_such_column' }), 'cat-1\n');
+  });
+
+  test('full_id, json with real values, bytes and time units', async () => {
+    const [info] = Object.entries((await client.nodes.info()).nodes);
+    const [nodeId] = info!;
+    assert.equal(await client.cat.nodes({ h: 'id' }), `${nodeId.slice(0, 4)}\n`);
+    assert.equal(await client.cat.nodes({ h: 'id', full_id: true }), `${nodeId}\n`);
+    const [row] = await client.cat.nodes({ format: 'json', h: 'id,pid,name,master,node.role,http_address,version,heap.max,ram.max,uptime', bytes: 'b', time: 'ms', full_id: true });
+    const json = row as Record<string, string>;
+    assert.equal(json['id'], nodeId);
+    assert.equal(json['pid'], String(node.pid));
+    assert.equal(json['name'], 'cat-1');
+    assert.equal(json['master'], '*');
+    assert.match(json['node.role']!, /^[cdfhilmrstvwIS]+$/);
+    assert.equal(json['http_address'], hostPort());
+    assert.equal(json['version'], (await client.info()).version.number);
+    assert.match(json['heap.max']!, /^\d+$/);
+    assert.ok(Number(json['ram.max']) > Number(json['heap.max']) / 64, 'ram.max is the machine memory in bytes');
+    assert.match(json['uptime']!, /^\d+$/);
+    assert.ok(Number(json['uptime']) > 0);
+    const [kb] = (await client.cat.nodes({ format: 'json', h: 'ram.max', bytes: 'kb' })) as Record<string, string>[];
+    assert.equal(kb!['ram.max'], String(Math.floor(Number(json['ram.max']) / 1024)));
+    const [humanUptime] = (await client.cat.nodes({ format: 'json', h: 'uptime' })) as Record<string, string>[];
+    assert.match(humanUptime!['uptime']!, /^\d+(\.\d)?(micros|nanos|ms|s|m|h|d)$/);
+  });
+
+  test('help lists every column with its aliases and description', async () => {
+    const help = (await client.cat.nodes({ help: true })) as unknown as string;
+    assert.match(help, /^id +\| id,nodeId +\| unique node id\n/m);
+    assert.match(help, /^disk\.avail +\| d,da,disk,diskAvail +\| available disk space\n/m);
+    assert.match(help, /^name +\| n +\| node name\n$/m);
+  });
+});
+
+describe('_cat/master, _cat/nodeattrs, _cat/plugins, _cat/thread_pool, _cat/pending_tasks', () => {
+  test('master names this node (cat.master/10_basic.yml)', async () => {
+    const [nodeId] = Object.keys((await client.nodes.info()).nodes);
+    const host = hostPort().replace(/:\d+$/, '');
+    assert.equal(await client.cat.master(), `${nodeId} ${host} ${host} cat-1\n`);
+    assert.equal(await client.cat.master({ v: true, h: 'id,n' }), `id${' '.repeat(nodeId!.length - 2)} n\n${nodeId} cat-1\n`);
+    assert.match((await client.cat.master({ help: true })) as unknown as string, /^id +\| +\| node id\nhost +\| h +\| host name\n/);
+  });
+
+  test('nodeattrs: one row per node attribute, as GET /_nodes reports them', async () => {
+    const [info] = Object.values((await client.nodes.info()).nodes);
+    const attributes = info!.attributes ?? {};
+    const rows = (await client.cat.nodeattrs({ format: 'json', h: 'node,attr,value', s: 'attr' })) as Record<string, string>[];
+    assert.deepEqual(
+      rows,
+      Object.keys(attributes)
+        .sort()
+        .map((attr) => ({ node: 'cat-1', attr, value: attributes[attr] })),
+    );
+    assert.match((await client.cat.nodeattrs({ help: true })) as unknown as string, /^node +\| name +\| node name\n/);
+  });
+
+  test('plugins: Strait has none (cat.plugins/10_basic.yml help)', async () => {
+    assert.equal(await client.cat.plugins(), '');
+    assert.deepEqual(await client.cat.plugins({ format: 'json' }), []);
+    const help = (await client.cat.plugins({ help: true })) as unknown as string;
+    assert.match(help, /^id +\| +\| unique node id\nname +\| n +\| node name\ncomponent +\| c +\| component\nversion +\| v +\| component version\ndescription +\| d +\| plugin details\n$/);
+  });
+
+  test('thread_pool: no pools (one event loop), columns and help as Elasticsearch', async () => {
+    assert.equal(await client.cat.threadPool(), '');
+    assert.deepEqual(await client.cat.threadPool({ format: 'json', thread_pool_patterns: 'write,search' }), []);
+    const help = (await client.cat.threadPool({ help: true })) as unknown as string;
+    assert.match(help, /^node_name +\| nn +\| node name\n/);
+    assert.match(help, /\nactive +\| a +\| number of active threads\n/);
+    assert.match(help, /\nkeep_alive +\| ka +\| thread keep alive time\n$/);
+  });
+
+  test('pending_tasks: none queued', async () => {
+    assert.equal(await client.cat.pendingTasks(), '');
+    assert.deepEqual(await client.cat.pendingTasks({ format: 'json', time: 'ms' }), []);
+    assert.match((await client.cat.pendingTasks({ help: true })) as unknown as string, /^insertOrder +\| o +\| task insertion order\n/);
+  });
+});
+
+describe('_cat/allocation (cat.allocation/10_basic.yml)', () => {
+  test('shards on this node and the unassigned replica; disk figures; bytes; sort', async () => {
+    const text = (await client.cat.allocation({ v: true })) as unknown as string;
+    assert.match(text, /^\s*shards\s+disk\.indices\s+disk\.used\s+disk\.avail\s+disk\.total\s+disk\.percent\s+host\s+ip\s+node\n/);
+    const rows = (await client.cat.allocation({ format: 'json', bytes: 'b', s: 'node' })) as Record<string, string | null>[];
+    assert.equal(rows.length, 2);
+    const [unassigned, here] = rows;
+    assert.deepEqual(unassigned, { shards: '1', 'disk.indices': null, 'disk.used': null, 'disk.avail': null, 'disk.total': null, 'disk.percent': null, host: null, ip: null, node: 'UNASSIGNED' });
+    assert.equal(here!['shards'], '2');
+    assert.equal(here!['node'], 'cat-1');
+    assert.ok(Number(here!['disk.indices']) > 0);
+    assert.equal(Number(here!['disk.used']) + Number(here!['disk.avail']), Number(here!['disk.total']));
+    assert.equal(here!['disk.percent'], String(Math.floor((Number(here!['disk.used']) * 100) / Number(here!['disk.total']))));
+    const descending = (await client.cat.allocation({ format: 'json', h: 'node', s: 'node:desc' })) as Record<string, string>[];
+    assert.deepEqual(descending, [{ node: 'cat-1' }, { node: 'UNASSIGNED' }]);
+    assert.deepEqual(await client.cat.allocation({ node_id: 'no-such-node', format: 'json', h: 'shards,node' }), [{ shards: '1', node: 'UNASSIGNED' }]);
+    assert.match(await client.cat.allocation({ h: 'node.role', node_id: '_local' }) as unknown as string, /^[cdfhilmrstvwIS]+\n\s*\n$/);
+  });
+});
+
+describe('_cat/segments (cat.segments/10_basic.yml)', () => {
+  test('one row per segment of each shard: name, generation, docs, searchable; deletes counted', async () => {
+    const text = (await client.cat.segments({ index: 'cat-one', v: true })) as unknown as string;
+    assert.match(
+      text,
+      /^index\s+shard\s+prirep\s+ip\s+segment\s+generation\s+docs\.count\s+docs\.deleted\s+size\s+size\.memory\s+committed\s+searchable\s+version\s+compound\n(cat-one\s+0\s+p\s+(\d{1,3}\.){3}\d{1,3}\s+_\d+\s+\d+\s+\d+\s+\d+\s+.*\s+(true|false)\s+true\s+\S+\s+(true|false)\n)+$/,
+    );
+    const rows = (await client.cat.segments({ index: 'cat-one', format: 'json', h: 'index,shard,segment,generation,docs.count,docs.deleted,searchable' })) as Record<string, string>[];
+    assert.deepEqual(rows, [{ index: 'cat-one', shard: '0', segment: '_0', generation: '0', 'docs.count': '3', 'docs.deleted': '0', searchable: 'true' }]);
+    await client.delete({ index: 'cat-one', id: '1', refresh: true });
+    const after = (await client.cat.segments({ index: 'cat-one', format: 'json', h: 'docs.count,docs.deleted' })) as Record<string, string>[];
+    assert.equal(after.reduce((sum, row) => sum + Number(row['docs.count']), 0), 2);
+    assert.equal(after.reduce((sum, row) => sum + Number(row['docs.deleted']), 0), 1);
+    const both = (await client.cat.segments({ index: 'cat-*', format: 'json', h: 'index,dc', s: 'index:desc' })) as Record<string, string>[];
+    assert.equal(both[0]!['index'], 'cat-two');
+    assert.equal(both[0]!['dc'], '1');
+  });
+
+  test('segments are committed once written, with their file size', async () => {
+    let rows: Record<string, string | null>[] = [];
+    // Segments are written once the shard has been idle for 2 s (searcher-service.ts refreshLimits).
+    for (let attempt = 0; attempt < 40; attempt++) {
+      rows = (await client.cat.segments({ index: 'cat-two', format: 'json', h: 'segment,size,committed', bytes: 'b' })) as Record<string, string | null>[];
+      if (rows.every((row) => row['committed'] === 'true')) break;
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+    assert.equal(rows.length, 1);
+    assert.equal(rows[0]!['committed'], 'true');
+    assert.ok(Number(rows[0]!['size']) > 0);
+  });
+
+  test('a missing index is index_not_found_exception', async () => {
+    const response = await raw('/_cat/segments/no-such-index');
+    assert.equal(response.status, 404);
+    assert.equal(response.body.error.type, 'index_not_found_exception');
+  });
+});
+
+describe('the cat table on every _cat API', () => {
+  test('format=yaml, unknown formats as text, smile and cbor refused', async () => {
+    const yaml = await raw('/_cat/indices/cat-one?format=yaml&h=index,docs.count');
+    assert.equal(yaml.status, 200);
+    assert.match(yaml.contentType, /^application\/yaml/);
+    assert.equal(yaml.text, '---\n- index: "cat-one"\n  docs.count: "2"\n');
+    assert.equal((await raw('/_cat/plugins?format=yaml')).text, '--- []\n');
+    const text = await raw('/_cat/master?format=txt&h=node');
+    assert.equal(text.text, 'cat-1\n');
+    const cbor = await raw('/_cat/nodes?format=cbor');
+    assert.equal(cbor.status, 400);
+    assert.equal(cbor.body.error.type, 'illegal_argument_exception');
+  });
+
+  test('bytes: sizes sort by their bytes, print in the unit asked', async () => {
+    const human = (await client.cat.indices({ index: 'cat-*', format: 'json', h: 'index,store.size', s: 'store.size:desc,index' })) as Record<string, string>[];
+    const exact = (await client.cat.indices({ index: 'cat-*', format: 'json', h: 'index,store.size', s: 'store.size:desc,index', bytes: 'b' })) as Record<string, string>[];
+    assert.deepEqual(human.map((row) => row['index']), exact.map((row) => row['index']));
+    assert.ok(Number(exact[0]!['store.size']) >= Number(exact[1]!['store.size']));
+    for (const row of human) assert.match(row['store.size']!, /^\d+(\.\d)?(b|kb|mb|gb)$/);
+    const kb = (await client.cat.indices({ index: 'cat-one', format: 'json', h: 'ss', bytes: 'kb' })) as Record<string, string>[];
+    assert.deepEqual(kb, [{ ss: String(Math.floor(Number(exact.find((row) => row['index'] === 'cat-one')!['store.size']) / 1024)) }]);
+  });
+
+  test('s: unknown keys are refused; :asc and aliases sort', async () => {
+    const unknown = await raw('/_cat/segments?s=nope');
+    assert.equal(unknown.status, 400);
+    assert.equal(unknown.body.error.reason, 'Unable to sort by unknown sort key `nope`');
+    const ascending = (await client.cat.indices({ index: 'cat-*', h: 'i', s: 'i:asc' })) as unknown as string;
+    assert.equal(ascending, 'cat-one\ncat-two\n');
+  });
+
+  test('ts=false drops epoch and timestamp from _cat/health and _cat/count', async () => {
+    assert.equal((await raw('/_cat/count/cat-one?ts=false')).text, '2\n');
+    assert.match((await raw('/_cat/count/cat-one')).text, /^\d+ \d\d:\d\d:\d\d 2\n$/);
+    assert.match((await client.cat.health({ ts: false, h: 'cluster,status' })) as unknown as string, /^\S+ yellow\n$/);
+  });
+});
+
+describe('authorization by the actions Elasticsearch checks', () => {
+  before(async () => {
+    await client.security.putRole({ name: 'cat_monitor', cluster: ['monitor'], indices: [{ names: ['cat-one'], privileges: ['monitor'] }] });
+    await client.security.putRole({ name: 'cat_none', indices: [{ names: ['cat-one'], privileges: ['read'] }] });
+    await client.security.putUser({ username: 'watcher', password: 'watcher-password', roles: ['cat_monitor'] });
+    await client.security.putUser({ username: 'reader', password: 'reader-password', roles: ['cat_none'] });
+  });
+
+  test('monitor reads node tables and the segments of its indices; read alone does not', async () => {
+    const watcher = { username: 'watcher', password: 'watcher-password' };
+    const reader = { username: 'reader', password: 'reader-password' };
+    for (const path of ['/_cat/nodes', '/_cat/master', '/_cat/nodeattrs', '/_cat/plugins', '/_cat/thread_pool', '/_cat/allocation', '/_cat/pending_tasks']) {
+      assert.equal((await raw(path, watcher)).status, 200, path);
+      const refused = await raw(path, reader);
+      assert.equal(refused.status, 403, path);
+      assert.equal(refused.body.error.type, 'security_exception');
+    }
+    const segments = await raw('/_cat/segments/cat-*?format=json&h=index', watcher);
+    assert.equal(segments.status, 200);
+    assert.deepEqual(segments.body, [{ index: 'cat-one' }]);
+    assert.equal((await raw('/_cat/segments/cat-two', watcher)).status, 403);
+    assert.equal((await raw('/_cat/segments/cat-one', reader)).status, 403);
+  });
+});

@@ -1,0 +1,221 @@
+// geo_point values, the geo_distance and geo_bounding_box queries and the _geo_distance sort end
+// to end over real segments (serialized and merged), as Elasticsearch's docs and REST tests say.
+// References: geo-point.html, query-dsl-geo-distance-query.html, query-dsl-geo-bounding-box-query.html,
+// sort-search-results.html#geo-sorting, api-conventions.html#distance-units;
+// rest-api-spec search/400_geo_bounding_box_query.yml.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { EsError } from '../../../src/common/index.js';
+import { deserializeSegment, mergeSegments, serializeSegment, sourceOf, type Segment } from '../../../src/index/engine/index.js';
+import { decodeLatitude, decodeLongitude, encodeLatitude, encodeLongitude } from '../../../src/index/engine/geo-encoding.js';
+import { flattenMapping, mergeMappings, parseDocument, parseMapping, type RootMapping } from '../../../src/index/mapping/index.js';
+import { geohashCell, normalizeGeoPoint, parseGeoPoint } from '../../../src/index/mapping/geo-point.js';
+import { mergeShardResults, parseSearchRequest, searchShard } from '../../../src/index/query/index.js';
+import { arcDistanceMeters, parseDistance, planeDistanceMeters } from '../../../src/index/query/geo.js';
+import { engineMappings, toSegmentInputs } from '../../../src/index/searcher/document-input.js';
+import { buildSegment } from '../../../src/index/engine/segment-builder.js';
+import { renderDocValueFields, renderFields, renderSortValues } from '../../../src/search/fetch.js';
+
+const throwsEs = (fn: () => unknown, type: string, reason: RegExp | string): void => {
+  assert.throws(fn, (error: unknown) => {
+    assert.ok(error instanceof EsError, `an EsError, got ${String(error)}`);
+    assert.equal(error.type, type);
+    if (typeof reason === 'string') assert.equal(error.message, reason);
+    else assert.match(error.message, reason);
+    return true;
+  });
+};
+
+function index(definition: unknown, sources: readonly Record<string, unknown>[]) {
+  let root: RootMapping = parseMapping(definition);
+  sources.forEach((source, position) => {
+    const update = parseDocument(root, source, String(position + 1)).mappingUpdate;
+    if (update !== undefined) root = mergeMappings(root, update);
+  });
+  const flat = flattenMapping(root);
+  const mappings = engineMappings(flat);
+  const documents = sources.map((source, position) => ({ id: String(position + 1), source: JSON.stringify(source) }));
+  const half = Math.ceil(documents.length / 2);
+  const segments = [documents.slice(0, half), documents.slice(half)].filter((part) => part.length > 0).map((part, number) => {
+    const { inputs, unparsable } = toSegmentInputs(part, root);
+    assert.deepEqual(unparsable, []);
+    return deserializeSegment(serializeSegment(buildSegment(inputs, mappings, { name: `_${number}`, maxSeqNo: number })));
+  });
+  const segment: Segment = mergeSegments(segments, '_m');
+  const context = { mappings, indexName: 'idx', shardKey: 'idx:0', nowMs: Date.UTC(2024, 0, 15) };
+  const search = (body: unknown) => {
+    const request = parseSearchRequest(body);
+    const merged = mergeShardResults([searchShard([segment], undefined, request, context)], request);
+    return {
+      ids: merged.hits.map((hit) => segment.ids[hit.doc]!),
+      sorts: merged.hits.map((hit) => renderSortValues(hit.sortValues ?? [], request.sort, flat)),
+      fields: (pattern: string, format?: string) => merged.hits.map((hit) => renderFields(sourceOf(segment, hit.doc), flat, [{ pattern, format }])),
+      docValues: (pattern: string) => merged.hits.map((hit) => renderDocValueFields(segment, hit.doc, flat, mappings, [{ pattern, format: undefined }], 'idx')),
+      total: merged.total?.value,
+    };
+  };
+  return { root, flat, segment, search };
+}
+
+// 400_geo_bounding_box_query.yml's documents.
+const yamlPoints = [
+  { location: '34.5, 60.5' },
+  { location: { lat: -34.5, lon: 60.5 } },
+  { location: [-60.5, 34.5] },
+  { location: 'POINT(-60.5 -34.5)' },
+  { location: { type: 'Point', coordinates: [0, 0] } },
+];
+
+test('geo_point: every input format Elasticsearch accepts; range checks; ignore_malformed normalizes out-of-range points (geo-point.html)', () => {
+  assert.deepEqual(parseGeoPoint({ lat: 41.12, lon: -71.34 }), { lat: 41.12, lon: -71.34 });
+  assert.deepEqual(parseGeoPoint({ lat: '41.12', lon: '-71.34' }), { lat: 41.12, lon: -71.34 });
+  assert.deepEqual(parseGeoPoint([-71.34, 41.12]), { lat: 41.12, lon: -71.34 });
+  assert.deepEqual(parseGeoPoint('41.12,-71.34'), { lat: 41.12, lon: -71.34 });
+  assert.deepEqual(parseGeoPoint('POINT (-71.34 41.12)'), { lat: 41.12, lon: -71.34 });
+  assert.deepEqual(parseGeoPoint({ type: 'Point', coordinates: [-71.34, 41.12] }), { lat: 41.12, lon: -71.34 });
+  // A geohash stands for the centre of its cell.
+  const drm3 = parseGeoPoint('drm3btev3e86');
+  assert.ok(Math.abs(drm3.lat - 41.12) < 1e-6 && Math.abs(drm3.lon + 71.34) < 1e-6, JSON.stringify(drm3));
+  assert.deepEqual(geohashCell('s'), { top: 45, bottom: 0, left: 0, right: 45 });
+  // A z value is dropped unless ignore_z_value is false.
+  assert.deepEqual(parseDocument(parseMapping({ properties: { p: { type: 'geo_point' } } }), { p: [1, 2, 3] }, '1').fields['p'], [{ lat: 2, lon: 1 }]);
+  throwsEs(() => parseDocument(parseMapping({ properties: { p: { type: 'geo_point', ignore_z_value: false } } }), { p: [1, 2, 3] }, '1'), 'document_parsing_exception', /of type \[geo_point\]/);
+  const strict = parseMapping({ properties: { location: { type: 'geo_point' } } });
+  assert.throws(
+    () => parseDocument(strict, { location: { lat: 91, lon: 0 } }, '1'),
+    (error: unknown) => error instanceof EsError && error.causedBy?.message === 'illegal latitude value [91.0] for location',
+  );
+  throwsEs(() => parseDocument(strict, { location: 'not a geohash!' }, '1'), 'document_parsing_exception', /failed to parse field \[location\] of type \[geo_point\]/);
+  // ignore_malformed: an unreadable value is ignored (and named in _ignored), an out-of-range one normalized.
+  const lenient = parseMapping({ properties: { location: { type: 'geo_point', ignore_malformed: true } } });
+  assert.deepEqual(parseDocument(lenient, { location: 'not a geohash!' }, '1').fields, { _ignored: ['location'] });
+  assert.deepEqual(parseDocument(lenient, { location: { lat: 91, lon: 0 } }, '1').fields['location'], [{ lat: 89, lon: 180 }]);
+  assert.deepEqual(normalizeGeoPoint({ lat: 0, lon: 190 }), { lat: 0, lon: -170 });
+});
+
+test('geo encoding: doc values keep Lucene\'s 32-bit steps of latitude and longitude', () => {
+  assert.equal(encodeLatitude(90), 2 ** 31 - 1);
+  assert.equal(encodeLatitude(-90), -(2 ** 31));
+  assert.equal(encodeLongitude(180), 2 ** 31 - 1);
+  assert.ok(Math.abs(decodeLatitude(encodeLatitude(41.12)) - 41.12) < 180 / 2 ** 32);
+  assert.ok(Math.abs(decodeLongitude(encodeLongitude(-71.34)) + 71.34) < 360 / 2 ** 32);
+});
+
+test('distances: haversine on the mean earth radius; plane; every distance unit (api-conventions.html#distance-units)', () => {
+  // A quarter of a great circle is π/2 × 6371008.7714 m.
+  assert.ok(Math.abs(arcDistanceMeters(0, 0, 0, 90) - (Math.PI / 2) * 6_371_008.7714) < 1e-6);
+  assert.ok(Math.abs(arcDistanceMeters(90, 0, -90, 0) - Math.PI * 6_371_008.7714) < 1e-6);
+  assert.equal(arcDistanceMeters(10, 10, 10, 10), 0);
+  // Plane and arc agree on short distances near the equator.
+  assert.ok(Math.abs(planeDistanceMeters(0, 0, 0.01, 0.01) - arcDistanceMeters(0, 0, 0.01, 0.01)) < 0.01);
+  assert.equal(parseDistance('12km'), 12_000);
+  assert.equal(parseDistance('1mi'), 1609.344);
+  assert.equal(parseDistance('2nmi'), 3704);
+  assert.equal(parseDistance('1NM'), 1852);
+  assert.equal(parseDistance('3ft'), 3 * 0.3048);
+  assert.equal(parseDistance('10in'), 0.254);
+  assert.equal(parseDistance('1yd'), 0.9144);
+  assert.equal(parseDistance('5cm'), 0.05);
+  assert.equal(parseDistance('5mm'), 0.005);
+  assert.equal(parseDistance('200'), 200);
+  assert.equal(parseDistance(200), 200);
+  assert.equal(parseDistance('1.5kilometers'), 1500);
+  throwsEs(() => parseDistance('12parsecs'), 'number_format_exception', 'For input string: "12parsecs"');
+});
+
+test('geo_bounding_box: corners, top/left/bottom/right, wkt BBOX, geohash and geotile (400_geo_bounding_box_query.yml)', () => {
+  const { search } = index({ properties: { location: { type: 'geo_point' } } }, yamlPoints);
+  const count = (box: unknown) => search({ query: { geo_bounding_box: { location: box } } }).total;
+  assert.equal(count({ top_left: [-180, 90], bottom_right: [0, 0] }), 2);
+  assert.equal(count({ top_left: { lat: 90, lon: -180 }, bottom_right: { lat: 0, lon: 0 } }), 2);
+  assert.equal(count({ top: 90, left: -180, bottom: 0, right: 0 }), 2);
+  assert.equal(count({ top_right: '90, 0', bottom_left: 'POINT (-180 0)' }), 2);
+  assert.equal(count({ wkt: 'BBOX (0, -180, 90, 0)' }), 2);
+  assert.equal(count({ geohash: 's' }), 1);
+  assert.equal(count({ top_left: 's', bottom_right: 's' }), 1);
+  assert.equal(count({ geotile: '1/0/0' }), 2);
+  // A box whose left is east of its right crosses the dateline.
+  assert.deepEqual(search({ query: { geo_bounding_box: { location: { top: 40, left: 60, bottom: -40, right: -60 } } }, sort: ['_doc'] }).ids, ['1', '2', '3', '4']);
+  assert.deepEqual(search({ query: { geo_bounding_box: { location: { top: 40, left: 60, bottom: -40, right: 61 } } }, sort: ['_doc'] }).ids, ['1', '2']);
+});
+
+test('geo_bounding_box: validation_method strict refuses, coerce normalizes; bad bodies and fields get Elasticsearch\'s errors', () => {
+  const { search } = index({ properties: { location: { type: 'geo_point' }, name: { type: 'keyword' } } }, yamlPoints);
+  throwsEs(() => search({ query: { geo_bounding_box: { location: { top: 91, left: 0, bottom: 0, right: 10 } } } }), 'query_shard_exception', 'top latitude is invalid: 91.0');
+  throwsEs(() => search({ query: { geo_bounding_box: { location: { top: 10, left: 0, bottom: 20, right: 10 } } } }), 'query_shard_exception', 'top is below bottom corner: 10.0 vs. 20.0');
+  assert.equal(search({ query: { geo_bounding_box: { location: { top: 90, left: -540, bottom: 0, right: 0 }, validation_method: 'COERCE' } } }).total, 2);
+  throwsEs(() => search({ query: { geo_bounding_box: { location: { top: 1, left: 0, bottom: 0 } } } }), 'illegal_argument_exception', /needs all four/);
+  throwsEs(() => search({ query: { geo_bounding_box: { location: { top_left: [0, 1], bottom_right: [1, 0], front: 3 } } } }), 'parsing_exception', 'failed to parse bounding box. unexpected field [front]');
+  throwsEs(() => search({ query: { geo_bounding_box: { name: { top_left: [0, 1], bottom_right: [1, 0] } } } }), 'query_shard_exception', 'Field [name] is of unsupported type [keyword] for [geo_bounding_box] query');
+  throwsEs(() => search({ query: { geo_bounding_box: { missing: { top_left: [0, 1], bottom_right: [1, 0] } } } }), 'query_shard_exception', 'failed to find geo field [missing]');
+  assert.equal(search({ query: { geo_bounding_box: { missing: { top_left: [0, 1], bottom_right: [1, 0] }, ignore_unmapped: true } } }).total, 0);
+  throwsEs(() => search({ query: { term: { location: 'x' } } }), 'query_shard_exception', /Geometry fields do not support exact searching/);
+  assert.equal(search({ query: { exists: { field: 'location' } } }).total, 5);
+});
+
+test('geo_distance: distance in any unit, arc and plane, validation_method (query-dsl-geo-distance-query.html)', () => {
+  const { search } = index({ properties: { location: { type: 'geo_point' } } }, [
+    { location: { lat: 40.715, lon: -73.988 } }, // New York
+    { location: 'dr5regw3pg6f' }, // New York too (geohash)
+    { location: 'POINT (-0.1278 51.5074)' }, // London
+    { location: [[2.3522, 48.8566], [-0.1278, 51.5074]] }, // Paris and London
+    { name: 'nowhere' },
+  ]);
+  const ids = (query: Record<string, unknown>) => search({ query: { geo_distance: query }, sort: ['_doc'] }).ids;
+  assert.deepEqual(ids({ distance: '10km', location: { lat: 40.7, lon: -74 } }), ['1', '2']);
+  assert.deepEqual(ids({ distance: 10_000, location: '40.7,-74' }), ['1', '2']);
+  assert.deepEqual(ids({ distance: '400km', location: [2.3522, 48.8566] }), ['3', '4']);
+  assert.deepEqual(ids({ distance: '350km', location: [2.3522, 48.8566], distance_type: 'plane' }), ['3', '4']);
+  // Paris-London is about 343.6 km.
+  assert.deepEqual(ids({ distance: '343km', location: [-0.1278, 51.5074] }), ['3', '4']);
+  assert.deepEqual(ids({ distance: '343km', location: [2.3522, 48.8566] }), ['4']);
+  assert.deepEqual(ids({ distance: '344km', location: [2.3522, 48.8566] }), ['3', '4']);
+  throwsEs(() => ids({ distance: '10km', location: { lat: 91, lon: 0 } }), 'query_shard_exception', 'illegal latitude value [91.0] for [geo_distance]');
+  assert.deepEqual(ids({ distance: '10km', location: { lat: 40.7, lon: 286 }, validation_method: 'coerce' }), ['1', '2']);
+  throwsEs(() => ids({ location: { lat: 40.7, lon: -74 } }), 'illegal_argument_exception', "geo_distance requires 'distance' to be specified");
+  throwsEs(() => ids({ distance: '0km', location: { lat: 40.7, lon: -74 } }), 'illegal_argument_exception', 'distance must be greater than zero');
+  throwsEs(() => ids({ distance: '1km', location: { lat: 40.7, lon: -74 }, distance_type: 'curved' }), 'illegal_argument_exception', /No geo distance for \[curved\]/);
+  throwsEs(() => ids({ distance: '1km', location: { lat: 40.7, lon: -74 }, other: [1, 2] }), 'parsing_exception', /doesn't support multiple fields/);
+});
+
+test('_geo_distance sort: values in the unit asked, mode over every (point, value) pair, missing at Infinity (sort-search-results.html#geo-sorting)', () => {
+  const { search } = index({ properties: { location: { type: 'geo_point' }, name: { type: 'keyword' } } }, [
+    { location: 'POINT (-0.1278 51.5074)' }, // London
+    { location: [[2.3522, 48.8566], [-73.988, 40.715]] }, // Paris and New York
+    { name: 'no location' },
+    { location: { lat: 48.8566, lon: 2.3522 } }, // Paris
+  ]);
+  const paris = { lat: 48.8566, lon: 2.3522 };
+  const result = search({ sort: [{ _geo_distance: { location: paris, order: 'asc', unit: 'km' } }] });
+  assert.deepEqual(result.ids, ['2', '4', '1', '3']);
+  const sorts = result.sorts.map((values) => values[0]);
+  assert.ok((sorts[0] as number) < 0.001 && (sorts[1] as number) < 0.001, JSON.stringify(sorts));
+  assert.ok(Math.abs((sorts[2] as number) - 343.56) < 0.05, JSON.stringify(sorts));
+  assert.equal(sorts[3], 'Infinity');
+  // The sort value is the arc distance from the stored (quantized) point, in the unit.
+  const stored = { lat: decodeLatitude(encodeLatitude(51.5074)), lon: decodeLongitude(encodeLongitude(-0.1278)) };
+  assert.equal(sorts[2], arcDistanceMeters(paris.lat, paris.lon, stored.lat, stored.lon) / 1000);
+  // desc takes each document's farthest point by default; missing documents (Infinity) come first.
+  assert.deepEqual(search({ sort: [{ _geo_distance: { location: [paris.lon, paris.lat], order: 'desc' } }] }).ids, ['3', '2', '1', '4']);
+  // mode min against several sort points; plane distances; unit in miles.
+  const many = search({ sort: [{ _geo_distance: { location: ['51.5074,-0.1278', [-73.988, 40.715]], mode: 'min', unit: 'mi', distance_type: 'plane' } }, '_doc'] });
+  assert.deepEqual(many.ids, ['1', '2', '4', '3']);
+  assert.equal(many.sorts[0]![0], 0 / 1609.344 + planeDistanceMeters(51.5074, -0.1278, decodeLatitude(encodeLatitude(51.5074)), decodeLongitude(encodeLongitude(-0.1278))) / 1609.344);
+  const avg = search({ sort: [{ _geo_distance: { location: paris, mode: 'avg', unit: 'km' } }] });
+  assert.deepEqual(avg.ids, ['4', '1', '2', '3']);
+  throwsEs(() => search({ sort: [{ _geo_distance: { location: paris, mode: 'sum' } }] }), 'illegal_argument_exception', "sort_mode [sum] isn't supported for sorting by geo distance");
+  throwsEs(() => search({ sort: [{ _geo_distance: { location: paris, unit: 'parsecs' } }] }), 'illegal_argument_exception', 'No distance unit match [parsecs]');
+  throwsEs(() => search({ sort: [{ _geo_distance: { name: paris } }] }), 'illegal_argument_exception', 'field [name] is not a geo_point field');
+  throwsEs(() => search({ sort: [{ _geo_distance: { missing: paris } }] }), 'illegal_argument_exception', 'failed to find mapper for [missing] for geo distance based sort');
+  assert.equal(search({ sort: [{ _geo_distance: { missing: paris, ignore_unmapped: true } }] }).total, 4);
+  throwsEs(() => search({ sort: [{ location: 'asc' }] }), 'illegal_argument_exception', "can't sort on geo_point field without using specific sorting feature, like geo_distance");
+});
+
+test('geo_point fetch: fields as GeoJSON (or wkt) from every input format; docvalue_fields as the stored points', () => {
+  const { search } = index({ properties: { location: { type: 'geo_point' } } }, [{ location: 's' }, { location: 'POINT (1.5 2.5)' }]);
+  const result = search({ sort: ['_doc'] });
+  assert.deepEqual(result.fields('location'), [{ location: [{ type: 'Point', coordinates: [22.5, 22.5] }] }, { location: [{ type: 'Point', coordinates: [1.5, 2.5] }] }]);
+  assert.deepEqual(result.fields('location', 'wkt'), [{ location: ['POINT (22.5 22.5)'] }, { location: ['POINT (1.5 2.5)'] }]);
+  const docValues = result.docValues('location') as { location: { lat: number; lon: number }[] }[];
+  assert.ok(Math.abs(docValues[1]!.location[0]!.lat - 2.5) < 1e-7 && Math.abs(docValues[1]!.location[0]!.lon - 1.5) < 1e-7);
+});
