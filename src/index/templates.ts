@@ -279,6 +279,12 @@ const PATTERN_FORBIDDEN = ['\\', '/', '?', '"', '<', '>', '|', ' ', ','] as cons
 /** Elasticsearch's validateIndexTemplateV2 / validate: pattern characters and component references. */
 export function validateComposableTemplate(name: string, template: ComposableTemplate, state: TemplateState): void {
   const problems: string[] = [];
+  if (name.includes(' ')) problems.push('name must not contain a space');
+  if (name.includes(',')) problems.push("name must not contain a ','");
+  if (name.includes('#')) problems.push("name must not contain a '#'");
+  if (name.includes('*')) problems.push("name must not contain a '*'");
+  if (name.startsWith('_')) problems.push("name must not start with '_'");
+  if (name.toLowerCase() !== name) problems.push('name must be lower cased');
   for (const pattern of template.index_patterns) {
     if (pattern.includes(' ')) problems.push(`index_pattern [${pattern}] must not contain a space ' '`);
     if (pattern.includes(',')) problems.push(`index_pattern [${pattern}] must not contain a ','`);

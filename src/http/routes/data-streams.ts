@@ -46,6 +46,7 @@ export function dataStreamRoutes(streams: DataStreamService): readonly Route[] {
     const target = request.params['index']!;
     context.authorize.indices('indices:admin/rollover', [target]);
     if (booleanParam(request.query['lazy'])) throw errors.illegalArgument('[lazy] rollover is not supported by Strait');
+    checkActiveShardCount(request.query['wait_for_active_shards']);
     const { body, warnings } = streams.rollover({ target, newIndex: request.params['new_index'], body: optionalObjectBody(request), dryRun: booleanParam(request.query['dry_run']) });
     return { status: 200, body, ...(warnings.length > 0 ? { headers: { Warning: warnings.map(warningHeader).join(', ') } } : {}) };
   };
@@ -97,4 +98,14 @@ export function dataStreamRoutes(streams: DataStreamService): readonly Route[] {
     { method: 'POST', path: '/:index/_rollover', action: 'indices:admin/rollover', scope: 'indices', params: rolloverParams, handle: rollover },
     { method: 'POST', path: '/:index/_rollover/:new_index', action: 'indices:admin/rollover', scope: 'indices', params: rolloverParams, handle: rollover },
   ];
+}
+
+/**
+ * `wait_for_active_shards` read as Elasticsearch's ActiveShardCount.parseString reads it, so a
+ * malformed or negative count is refused before the rollover runs (it rolled the stream over).
+ */
+function checkActiveShardCount(value: string | undefined): void {
+  if (value === undefined || value === 'all' || value === 'index-setting') return;
+  if (!/^-?\d+$/.test(value)) throw errors.illegalArgument(`cannot parse ActiveShardCount[${value}]`);
+  if (Number(value) < 0) throw errors.illegalArgument('shard count cannot be a negative value');
 }
