@@ -260,5 +260,38 @@ describe('authorization by the actions Elasticsearch checks', () => {
     assert.deepEqual(segments.body, [{ index: 'cat-one' }]);
     assert.equal((await raw('/_cat/segments/cat-two', watcher)).status, 403);
     assert.equal((await raw('/_cat/segments/cat-one', reader)).status, 403);
+    assert.equal((await raw('/_cat/recovery/cat-one', watcher)).status, 200);
+    assert.equal((await raw('/_cat/recovery/cat-one', reader)).status, 403);
+  });
+});
+
+describe('_cat/recovery (cat.recovery/10_basic.yml)', () => {
+  test('an index made here recovered from an empty store; json, h, time and bytes', async () => {
+    const text = (await client.cat.recovery({ index: 'cat-one', v: true })) as unknown as string;
+    assert.match(
+      text,
+      /^index\s+shard\s+time\s+type\s+stage\s+source_host\s+source_node\s+target_host\s+target_node\s+repository\s+snapshot\s+files\s+files_recovered\s+files_percent\s+files_total\s+bytes\s+bytes_recovered\s+bytes_percent\s+bytes_total\s+translog_ops\s+translog_ops_recovered\s+translog_ops_percent\n(cat-one\s+0\s+\d+(\.\d+)?(micros|nanos|ms|s|m|h|d)\s+empty_store\s+done\s+n\/a\s+n\/a\s+(\d{1,3}\.){3}\d{1,3}\s+cat-1\s+n\/a\s+n\/a\s+0\s+0\s+100\.0%\s+0\s+0b\s+0b\s+100\.0%\s+0b\s+0\s+0\s+100\.0%\n)$/,
+    );
+    const [row] = (await client.cat.recovery({ index: 'cat-two', format: 'json', h: 'index,shard,type,stage,start_time_millis,stop_time_millis,time', time: 'ms' })) as Record<string, string>[];
+    assert.equal(row!['index'], 'cat-two');
+    assert.equal(row!['type'], 'empty_store');
+    assert.equal(row!['stage'], 'done');
+    assert.equal(Number(row!['time']), Number(row!['stop_time_millis']) - Number(row!['start_time_millis']));
+    assert.deepEqual(await client.cat.recovery({ index: 'cat-*', active_only: true, format: 'json' }), []);
+    assert.equal((await raw('/_cat/recovery/no-such-index')).status, 404);
+  });
+
+  test('after a restart every shard recovered from its existing store, all its files reused', async () => {
+    node = await node.restart();
+    client = node.client();
+    const rows = (await client.cat.recovery({ index: 'cat-*', format: 'json', h: 'index,type,files,files_percent,files_total,bytes_total', bytes: 'b', s: 'index' })) as Record<string, string>[];
+    assert.deepEqual(rows.map((row) => [row['index'], row['type'], row['files'], row['files_percent']]), [
+      ['cat-one', 'existing_store', '0', '100.0%'],
+      ['cat-two', 'existing_store', '0', '100.0%'],
+    ]);
+    for (const row of rows) {
+      assert.ok(Number(row['files_total']) >= 1);
+      assert.ok(Number(row['bytes_total']) > 0);
+    }
   });
 });
