@@ -33,6 +33,7 @@ import { parseTimeValueMs } from '../search/time-value.js';
 import type { FlatSettings } from '../cluster/settings.js';
 import { catMoreRoutes, type CatNodeIdentity } from '../http/routes/cat-more.js';
 import { nodeFiguresProbe } from '../http/routes/node-figures.js';
+import { RecoveryLog } from '../index/recovery-log.js';
 
 /** The node id node.ts keeps in node.db (`node_meta`), for `_node` in search answers; the node name before it exists. */
 function readNodeId(nodeDb: SqlDatabase, fallback: string): string {
@@ -61,12 +62,15 @@ export function wireIndices(options: { config: NodeConfig; nodeDb: SqlDatabase; 
   close(): void;
 } {
   const log = options.log.child({ layer: 'index' });
+  const storesOpeningMs = options.nowMs();
   const service = openIndicesService({
     nodeDb: options.nodeDb,
     pathData: options.config.pathData,
     log,
     nowMs: options.nowMs,
   });
+  // Each shard store's recovery, for _cat/recovery: those on disk opened just now.
+  const recoveries = new RecoveryLog(service, storesOpeningMs, options.nowMs);
   // Templates and data streams hook into index creation before any request can create an index.
   const templates = TemplateService.open(options.nodeDb, log.child({ component: 'templates' }));
   const dataStreams = DataStreamService.open({ nodeDb: options.nodeDb, indices: service, templates, log: log.child({ component: 'data-streams' }) });
@@ -119,7 +123,7 @@ export function wireIndices(options: { config: NodeConfig; nodeDb: SqlDatabase; 
       const timeout = effective['search.default_search_timeout'];
       search.setDefaultSearchTimeout(timeout === undefined ? undefined : parseTimeValueMs(String(timeout), 'search.default_search_timeout'));
     },
-    nodeCatRoutes: (node) => catMoreRoutes({ indices: service, searchers, node, figures: nodeFiguresProbe(options.config.pathData) }),
+    nodeCatRoutes: (node) => catMoreRoutes({ indices: service, searchers, node, figures: nodeFiguresProbe(options.config.pathData), recoveries }),
     close: () => {
       clearInterval(asyncSweep);
       asyncSearches.close();

@@ -208,6 +208,16 @@ export function parseSearch(query: Readonly<Record<string, string>>, bodyInput: 
   const storedFieldsRaw = query['stored_fields'] !== undefined ? list(query['stored_fields']) : body['stored_fields'];
   const storedFields = storedFieldsRaw === undefined ? undefined : Array.isArray(storedFieldsRaw) ? storedFieldsRaw.map(String) : [String(storedFieldsRaw)];
   const explicitSource = urlHasSource || bodySource !== undefined;
+  if (storedFieldsRaw !== undefined && typeof storedFieldsRaw !== 'string' && !(Array.isArray(storedFieldsRaw) && storedFieldsRaw.every((item) => typeof item === 'string'))) {
+    throw errors.parsing('[stored_fields] must be a string or an array of strings');
+  }
+  // SearchSourceBuilder#validate: `_none_` fetches nothing, so a requested _source or `fields` contradicts it.
+  if (storedFields?.includes('_none_') === true) {
+    const problems: string[] = [];
+    if (explicitSource && source.fetch) problems.push('[stored_fields] cannot be disabled if [_source] is requested');
+    if (body['fields'] !== undefined) problems.push('[stored_fields] cannot be disabled when using the [fields] option');
+    if (problems.length > 0) throw errors.actionRequestValidation(problems);
+  }
   const docvalueFields = query['docvalue_fields'] !== undefined ? list(query['docvalue_fields']).map((pattern) => ({ pattern, format: undefined })) : fieldRequests(body['docvalue_fields'], 'docvalue_fields');
   const fetch: FetchOptions = {
     source,

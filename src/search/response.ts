@@ -112,6 +112,7 @@ export function aggregationTypeName(node: AggregationNode, mappings: FieldMappin
     case 'bucket_script':
     case 'cumulative_sum':
     case 'serial_diff':
+    case 'moving_fn':
       return 'simple_value';
     case 'max_bucket':
     case 'min_bucket':

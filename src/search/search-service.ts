@@ -523,7 +523,7 @@ export class SearchService {
       restTotalHitsAsInt: parsed.restTotalHitsAsInt,
       timedOut: merged.timedOut,
     });
-    if (parsed.extras.suggest.length > 0) response['suggest'] = renderSuggest(parsed.extras.suggest, local.targets, parsed.typedKeys);
+    if (parsed.extras.suggest.length > 0) response['suggest'] = renderSuggest(parsed.extras.suggest, local.targets, parsed.typedKeys, local.fetch);
     if (!parsed.extras.profile) return response;
     const nowMs = this.nowMs();
     const shards = local.targets.map((target) => {

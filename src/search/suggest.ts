@@ -14,8 +14,9 @@
  * https://www.elastic.co/guide/en/elasticsearch/reference/current/search-suggesters.html#term-suggester
  */
 import { errors } from '../common/index.js';
-import { getAnalyzer, resolveAnalyzer, type Analyzer, type FieldMappings, type Segment } from '../index/searcher/index.js';
+import { getAnalyzer, resolveAnalyzer, type Analyzer, type FieldMappings, type Segment, type ShardHit } from '../index/searcher/index.js';
 import { mergePhraseSuggest, parsePhrase, shardPhraseSuggest, type PhraseSuggestSpec } from './phrase-suggest.js';
+import { parseCompletion, renderCompletionSuggest, type CompletionShard, type CompletionSuggestSpec } from './completion-suggest.js';
 
 type Json = Record<string, unknown>;
 const isObject = (value: unknown): value is Json => value !== null && typeof value === 'object' && !Array.isArray(value);
@@ -44,7 +45,7 @@ export interface TermSuggestSpec {
   readonly maxInspections: number;
 }
 
-export type SuggestSpec = TermSuggestSpec | PhraseSuggestSpec;
+export type SuggestSpec = TermSuggestSpec | PhraseSuggestSpec | CompletionSuggestSpec;
 
 const termOptions = [
   'field', 'analyzer', 'size', 'shard_size', 'sort', 'suggest_mode', 'accuracy', 'max_edits', 'max_inspections', 'max_term_freq', 'prefix_length',
@@ -115,12 +116,17 @@ export function parseSuggest(value: unknown, query: Readonly<Record<string, stri
     let text = typeof globalText === 'string' ? globalText : undefined;
     let termBody: Json | undefined;
     let phraseBody: Json | undefined;
+    let completionBody: Json | undefined;
+    let prefix: string | undefined;
+    let regex: string | undefined;
     for (const [key, inner] of Object.entries(entry)) {
       if (key === 'text') {
         if (typeof inner !== 'string') throw errors.parsing('[text] must be a string');
         text = inner;
       } else if (key === 'prefix' || key === 'regex') {
-        throw errors.illegalArgument(`[${key}] is only used by the completion suggester, which is not supported by Strait`);
+        if (typeof inner !== 'string') throw errors.parsing(`[${key}] must be a string`);
+        if (key === 'prefix') prefix = inner;
+        else regex = inner;
       } else if (key === 'term') {
         if (!isObject(inner)) throw errors.parsing('[term] suggester expects an object');
         termBody = inner;
@@ -128,12 +134,15 @@ export function parseSuggest(value: unknown, query: Readonly<Record<string, stri
         if (!isObject(inner)) throw errors.parsing('[phrase] suggester expects an object');
         phraseBody = inner;
       } else if (key === 'completion') {
-        throw errors.illegalArgument(`[${key}] suggester is not supported by Strait (only [term] and [phrase])`);
+        if (!isObject(inner)) throw errors.parsing('[completion] suggester expects an object');
+        completionBody = inner;
       } else {
         throw errors.parsing(`suggestion does not support [${key}]`);
       }
     }
-    if (phraseBody !== undefined) specs.push(parsePhrase(name, text, phraseBody));
+    if (completionBody !== undefined) specs.push(parseCompletion(name, text, prefix, regex, completionBody));
+    else if (prefix !== undefined || regex !== undefined) throw errors.illegalArgument(`[${prefix !== undefined ? 'prefix' : 'regex'}] is only used by the completion suggester`);
+    else if (phraseBody !== undefined) specs.push(parsePhrase(name, text, phraseBody));
     else if (termBody !== undefined) specs.push(parseTerm(name, text, termBody));
     else throw errors.illegalArgument('missing suggestion type');
   }
@@ -266,12 +275,21 @@ export function mergeTermSuggest(spec: TermSuggestSpec, parts: readonly (readonl
   });
 }
 
-/** The rendered `suggest` section (`typed_keys` prefixes each name with `term#`). */
-export function renderSuggest(specs: readonly SuggestSpec[], shards: readonly { readonly segments: readonly Segment[]; readonly mappings: FieldMappings }[], typedKeys: boolean): Json {
+/**
+ * The rendered `suggest` section (`typed_keys` prefixes each name with `term#`). Completion
+ * options are documents: `fetch` renders their hits as the search's fetch phase does.
+ */
+export function renderSuggest(
+  specs: readonly SuggestSpec[],
+  shards: readonly (CompletionShard & { readonly segments: readonly Segment[]; readonly mappings: FieldMappings })[],
+  typedKeys: boolean,
+  fetch: (hits: readonly ShardHit[]) => Json[],
+): Json {
   const result: Json = {};
   for (const spec of specs) {
     const key = typedKeys ? `${spec.kind}#${spec.name}` : spec.name;
-    if (spec.kind === 'phrase') result[key] = mergePhraseSuggest(spec, shards.map((shard) => shardPhraseSuggest(spec, shard.segments, shard.mappings)));
+    if (spec.kind === 'completion') result[key] = renderCompletionSuggest(spec, shards, fetch);
+    else if (spec.kind === 'phrase') result[key] = mergePhraseSuggest(spec, shards.map((shard) => shardPhraseSuggest(spec, shard.segments, shard.mappings)));
     else result[key] = mergeTermSuggest(spec, shards.map((shard) => shardTermSuggest(spec, shard.segments, shard.mappings)));
   }
   return result;

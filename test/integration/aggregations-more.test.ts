@@ -188,8 +188,6 @@ test('bad aggregation requests are 400s with Elasticsearch\'s error types', asyn
   const compression = await failure(client.search({ index: 'numbers', size: 0, aggs: { p: { percentiles: { field: 'n', tdigest: { compression: -1 } } } } }));
   assert.equal(compression.status, 400);
   assert.match(compression.reason, /\[compression\] must be greater than or equal to 0/);
-  const movingFn = await failure(client.search({ index: 'readings', size: 0, aggs: { h: { date_histogram: { field: '@timestamp', fixed_interval: '1h' }, aggs: { m: { moving_fn: { buckets_path: '_count', window: 2, script: 'MovingFunctions.max(values)' } } } } } }));
-  assert.equal(movingFn.status, 400);
   const badScript = await failure(client.search({ index: 'readings', size: 0, aggs: { h: { terms: { field: 'host' }, aggs: { s: { bucket_selector: { buckets_path: { c: '_count' }, script: 'params.c >' } } } } } }));
   assert.deepEqual([badScript.status, badScript.type], [400, 'script_exception']);
 });

@@ -307,6 +307,26 @@ test('composable template names are validated as Elasticsearch validates them (M
   }
 });
 
+test('stored_fields: _none_ with a requested _source or fields is refused as SearchSourceBuilder#validate refuses it', async () => {
+  for (const [body, path, reason] of [
+    [{ stored_fields: '_none_', _source: true }, '/bi-data/_search', '[stored_fields] cannot be disabled if [_source] is requested'],
+    [{}, '/bi-data/_search?stored_fields=_none_&_source=true', '[stored_fields] cannot be disabled if [_source] is requested'],
+    [{ stored_fields: '_none_', fields: ['tag'] }, '/bi-data/_search', '[stored_fields] cannot be disabled when using the [fields] option'],
+  ] as const) {
+    const response = await send('POST', path, body);
+    assert.equal(response.status, 400, response.text);
+    const error = JSON.parse(response.text).error;
+    assert.equal(error.type, 'action_request_validation_exception');
+    assert.ok(error.reason.includes(reason), error.reason);
+  }
+  // _none_ alone, or with _source: false, docvalue_fields or script_fields, still answers
+  for (const body of [{ stored_fields: '_none_' }, { stored_fields: '_none_', _source: false }, { stored_fields: '_none_', docvalue_fields: ['tag'] }]) {
+    const answer = await ok('POST', '/bi-data/_search', body);
+    assert.equal(answer.hits.hits.length, Object.keys(DOCS).length);
+    assert.equal(answer.hits.hits[0]._source, undefined);
+  }
+});
+
 test('data streams and rollover refuse bad input', async () => {
   await sweep([
     { method: 'PUT', path: '/_data_stream/no-template-matches' },
@@ -839,6 +859,14 @@ test('collapse, rescore, slice, suggest, profile, indices_boost and stored_field
     search({ indices_boost: [{ 'bi-data': 1, other: 2 }] }),
     search({ indices_boost: [5] }),
     search({ indices_boost: [{ 'no-such-index': 2 }] }),
+    search({ stored_fields: 5 }),
+    search({ stored_fields: {} }),
+    search({ stored_fields: [5] }),
+    search({ stored_fields: '_none_', _source: true }),
+    search({ stored_fields: ['_none_'], _source: ['tag'] }),
+    search({ stored_fields: '_none_', fields: ['tag'] }),
+    search({ stored_fields: '_none_' }, '/bi-data/_search?_source=true'),
+    { method: 'GET', path: '/bi-data/_search?stored_fields=_none_&_source=true' },
     { method: 'GET', path: '/bi-data/_search?profile=maybe' },
     { method: 'GET', path: '/bi-data/_search?suggest_field=title&suggest_mode=sometimes&suggest_text=dgo' },
     { method: 'GET', path: '/bi-data/_search?suggest_size=-1&suggest_field=title&suggest_text=dgo' },

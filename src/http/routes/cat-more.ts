@@ -1,25 +1,27 @@
 /**
  * The node and shard `_cat` APIs: nodes, master, nodeattrs, plugins, thread_pool, allocation,
  * segments and pending_tasks, rendered by the shared cat table (cat-table.ts: `h`, `s`, `v`,
- * `help`, `bytes`, `time`, `format`). Each reports what this one-node cluster really has:
+ * `help`, `bytes`, `time`, `format`), and recovery. Each reports what this one-node cluster really has:
  * - the node's figures come from this process and its machine (node-figures.ts); columns
  *   Elasticsearch fills from the JVM or from caches Strait does not keep are not offered;
  * - `plugins` is empty: Strait has no plugins;
  * - `thread_pool` is empty: Strait runs every request on Node's one event loop and keeps no
  *   thread pools, so there is no pool whose active, queued or rejected tasks it could count;
  * - `pending_tasks` is empty: cluster-state changes are applied at once, never queued;
- * - the node is the elected master of its cluster, as `GET /_cluster/state` says.
+ * - the node is the elected master of its cluster, as `GET /_cluster/state` says;
+ * - `recovery` shows each shard's store recovery when it opened (index/recovery-log.ts).
  * Each route is authorized by the actions Elasticsearch's cat action runs (cluster state, nodes
  * info, nodes stats, indices segments, pending tasks).
  * References: cat-nodes.html, cat-master.html, cat-nodeattrs.html, cat-plugins.html,
- * cat-thread-pool.html, cat-allocation.html, cat-segments.html, cat-pending-tasks.html.
+ * cat-thread-pool.html, cat-allocation.html, cat-segments.html, cat-pending-tasks.html, cat-recovery.html.
  */
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { BUILD_FLAVOR, BUILD_TYPE, ES_API_VERSION } from '../../common/index.js';
 import { SEGMENT_FORMAT_VERSION } from '../../index/engine/index.js';
 import { clusterHealth, parseIndicesOptions, wildcardMatch, type IndexHandle, type IndicesService } from '../../index/index.js';
-import { searcherDirectory, type SearcherService, type ShardSnapshot } from '../../index/searcher/index.js';
+import { openShardCount, shardSearcherDirectory, type RecoveryLog } from '../../index/recovery-log.js';
+import type { SearcherService, ShardSnapshot } from '../../index/searcher/index.js';
 import { booleanParam } from '../request.js';
 import type { RequestContext, RestRequest, RestResponse, Route } from '../route.js';
 import { bytesCell, catColumn as column, CAT_COMMON_PARAMS, renderCat, timeCell, type CatColumn, type CatRow } from './cat-table.js';
@@ -45,12 +47,15 @@ export interface CatMoreOptions {
   readonly node: CatNodeIdentity;
   /** The node's figures at the time of the call (node-figures.ts `nodeFiguresProbe`). */
   readonly figures: () => NodeFigures;
+  /** How each shard's store was recovered when it opened (`_cat/recovery`). */
+  readonly recoveries: RecoveryLog;
 }
 
 const STATE_ACTION = 'cluster:monitor/state';
 const NODES_INFO_ACTION = 'cluster:monitor/nodes/info';
 const NODES_STATS_ACTION = 'cluster:monitor/nodes/stats';
 const SEGMENTS_ACTION = 'indices:monitor/segments';
+const RECOVERY_ACTION = 'indices:monitor/recovery';
 /** Elasticsearch's PendingClusterTasksAction name. */
 const PENDING_TASKS_ACTION = 'cluster:monitor/task';
 
@@ -208,6 +213,35 @@ const segmentsColumns: readonly CatColumn[] = [
   column('compound', ['ico', 'isCompound'], 'is segment compound', true),
 ];
 
+const recoveryColumns: readonly CatColumn[] = [
+  column('index', ['i', 'idx'], 'index name', true),
+  column('shard', ['s', 'sh'], 'shard name', true),
+  column('start_time', ['start'], 'recovery start time', false),
+  column('start_time_millis', ['start_millis'], 'recovery start time in epoch milliseconds', false),
+  column('stop_time', ['stop'], 'recovery stop time', false),
+  column('stop_time_millis', ['stop_millis'], 'recovery stop time in epoch milliseconds', false),
+  column('time', ['t', 'ti'], 'recovery time', true),
+  column('type', ['ty'], 'recovery type', true),
+  column('stage', ['st'], 'recovery stage', true),
+  column('source_host', ['shost'], 'source host', true),
+  column('source_node', ['snode'], 'source node name', true),
+  column('target_host', ['thost'], 'target host', true),
+  column('target_node', ['tnode'], 'target node name', true),
+  column('repository', ['rep'], 'repository', true),
+  column('snapshot', ['snap'], 'snapshot', true),
+  column('files', ['f'], 'number of files to recover', true),
+  column('files_recovered', ['fr'], 'files recovered', true),
+  column('files_percent', ['fp'], 'percent of files recovered', true),
+  column('files_total', ['tf'], 'total number of files', true),
+  column('bytes', ['b'], 'number of bytes to recover', true),
+  column('bytes_recovered', ['br'], 'bytes recovered', true),
+  column('bytes_percent', ['bp'], 'percent of bytes recovered', true),
+  column('bytes_total', ['tb'], 'total number of bytes', true),
+  column('translog_ops', ['to'], 'number of translog ops to recover', true),
+  column('translog_ops_recovered', ['tor'], 'translog ops recovered', true),
+  column('translog_ops_percent', ['top'], 'percent of translog ops recovered', true),
+];
+
 const pendingTasksColumns: readonly CatColumn[] = [
   column('insertOrder', ['o'], 'task insertion order', true, true),
   column('timeInQueue', ['t'], 'how long task has been in queue', true, true),
@@ -215,27 +249,11 @@ const pendingTasksColumns: readonly CatColumn[] = [
   column('source', ['s'], 'task source', true),
 ];
 
-/**
- * The shard stores of an open index, one per shard number. Written against both index layouts
- * (`shard`, one store per index, and `shards`, one per shard number, issue #14) so this file
- * keeps compiling while the per-shard layout lands; the `shard` branch can go once it has.
- */
-function shardCount(handle: IndexHandle): number {
-  const view = handle as unknown as { readonly shards?: readonly unknown[]; readonly shard?: unknown };
-  if (handle.metadata.state !== 'open') return 0;
-  return view.shards !== undefined ? view.shards.length : view.shard !== undefined ? 1 : 0;
-}
-
 /** The searchable snapshot of every shard of an open index (shard number = position). */
 function shardSnapshots(searchers: SearcherService, handle: IndexHandle): readonly ShardSnapshot[] {
   const view = searchers as unknown as { snapshots?: (handle: IndexHandle) => ShardSnapshot[]; snapshot: (handle: IndexHandle, shard?: number) => ShardSnapshot };
-  if (shardCount(handle) === 0) return [];
+  if (openShardCount(handle) === 0) return [];
   return typeof view.snapshots === 'function' ? view.snapshots(handle) : [view.snapshot(handle, 0)];
-}
-
-/** The directory of shard `shard`'s persisted segments (`searcher/` for shard 0, as in both layouts). */
-function shardSearcherDirectory(indexDirectory: string, shard: number): string {
-  return (searcherDirectory as (directory: string, shard?: number) => string)(indexDirectory, shard);
 }
 
 /** The segment names the shard's last persisted manifest names (Lucene's committed segments). */
@@ -415,6 +433,55 @@ export function catMoreRoutes(options: CatMoreOptions): readonly Route[] {
 
   const pendingTasks = (request: RestRequest): RestResponse => renderCat(request, pendingTasksColumns, []);
 
+  /**
+   * One row per shard of each open index: its store recovery when it opened (recovery-log.ts).
+   * Every recovery is done (`active_only` leaves none); nothing is copied from a peer or a
+   * snapshot, and the store is the source of truth, so no translog operations are replayed.
+   */
+  const recovery = (request: RestRequest, context: RequestContext): RestResponse => {
+    const handles = resolveForRoute(indices, context, RECOVERY_ACTION, request.params['index'], parseIndicesOptions(request.query));
+    const activeOnly = booleanParam(request.query['active_only']);
+    booleanParam(request.query['detailed']);
+    const rows: CatRow[] = [];
+    if (!activeOnly) {
+      for (const handle of handles) {
+        const recovered = options.recoveries.of(handle);
+        if (recovered === undefined) continue;
+        recovered.shards.forEach((files, shard) => {
+          rows.push({
+            index: handle.name,
+            shard,
+            start_time: new Date(recovered.startMs).toISOString(),
+            start_time_millis: recovered.startMs,
+            stop_time: new Date(recovered.stopMs).toISOString(),
+            stop_time_millis: recovered.stopMs,
+            time: timeCell(recovered.stopMs - recovered.startMs),
+            type: recovered.type,
+            stage: 'done',
+            source_host: 'n/a',
+            source_node: 'n/a',
+            target_host: ip(),
+            target_node: node.nodeName,
+            repository: 'n/a',
+            snapshot: 'n/a',
+            files: 0,
+            files_recovered: 0,
+            files_percent: '100.0%',
+            files_total: files.files,
+            bytes: bytesCell(0),
+            bytes_recovered: bytesCell(0),
+            bytes_percent: '100.0%',
+            bytes_total: bytesCell(files.bytes),
+            translog_ops: 0,
+            translog_ops_recovered: 0,
+            translog_ops_percent: '100.0%',
+          });
+        });
+      }
+    }
+    return renderCat(request, recoveryColumns, rows);
+  };
+
   const route = (path: string, action: string, params: readonly string[], handle: Route['handle'], scope: Route['scope'] = 'cluster'): Route => ({
     method: 'GET',
     path,
@@ -434,5 +501,8 @@ export function catMoreRoutes(options: CatMoreOptions): readonly Route[] {
       route(path, SEGMENTS_ACTION, [...BASE_PARAMS, 'expand_wildcards', 'ignore_unavailable', 'allow_no_indices'], segments, 'indices'),
     ),
     route('/_cat/pending_tasks', PENDING_TASKS_ACTION, BASE_PARAMS, pendingTasks),
+    ...['/_cat/recovery', '/_cat/recovery/:index'].map((path) =>
+      route(path, RECOVERY_ACTION, [...CAT_COMMON_PARAMS, 'active_only', 'detailed', 'expand_wildcards', 'ignore_unavailable', 'allow_no_indices'], recovery, 'indices'),
+    ),
   ];
 }

@@ -10,7 +10,7 @@ import type { SortSpec } from '../query/sort.js';
 import { parseSort } from '../query/sort.js';
 import { type CompositeSpec, parseComposite } from './composite.js';
 import { autoBucketCeiling, roundingIndexOf } from './auto-date-histogram.js';
-import { type PipelineNode, parentPipelineKinds, parsePipelineBody, pipelineKinds, scriptPipelineKinds, siblingPipelineKinds } from './pipeline-ast.js';
+import { type PipelineNode, parentPipelineKinds, parsePipelineBody, pipelineKinds, siblingPipelineKinds } from './pipeline-ast.js';
 
 export type CalendarUnit = 'minute' | 'hour' | 'day' | 'week' | 'month' | 'quarter' | 'year';
 
@@ -143,7 +143,7 @@ type Json = Record<string, unknown>;
 const isObject = (value: unknown): value is Json => value !== null && typeof value === 'object' && !Array.isArray(value);
 
 const metricKinds = new Set(['value_count', 'cardinality', 'min', 'max', 'avg', 'sum', 'stats', 'extended_stats']);
-const knownKinds = new Set([...metricKinds, ...pipelineKinds, ...scriptPipelineKinds, 'terms', 'multi_terms', 'rare_terms', 'significant_terms', 'auto_date_histogram', 'variable_width_histogram', 'composite', 'percentiles', 'percentile_ranks', 'histogram', 'date_histogram', 'range', 'date_range', 'filter', 'filters', 'top_hits']);
+const knownKinds = new Set([...metricKinds, ...pipelineKinds, 'terms', 'multi_terms', 'rare_terms', 'significant_terms', 'auto_date_histogram', 'variable_width_histogram', 'composite', 'percentiles', 'percentile_ranks', 'histogram', 'date_histogram', 'range', 'date_range', 'filter', 'filters', 'top_hits']);
 const calendarNames: Readonly<Record<string, CalendarUnit>> = {
   minute: 'minute', '1m': 'minute', hour: 'hour', '1h': 'hour', day: 'day', '1d': 'day', week: 'week', '1w': 'week',
   month: 'month', '1M': 'month', quarter: 'quarter', '1q': 'quarter', year: 'year', '1y': 'year',
@@ -160,7 +160,7 @@ export function parseAggregations(json: unknown): readonly AggregationNode[] {
 const multiBucketKinds = new Set(['terms', 'multi_terms', 'rare_terms', 'significant_terms', 'auto_date_histogram', 'variable_width_histogram', 'histogram', 'date_histogram', 'range', 'date_range', 'filters']);
 const histogramKinds = new Set(['histogram', 'date_histogram', 'auto_date_histogram']);
 /** Parent pipelines that need their parent's buckets in key order. */
-const sequential = new Set(['derivative', 'cumulative_sum', 'serial_diff']);
+const sequential = new Set(['derivative', 'cumulative_sum', 'serial_diff', 'moving_fn']);
 
 /**
  * Elasticsearch's request validation of pipelines (AggregatorFactories#validate): a parent
@@ -174,8 +174,14 @@ function validatePipelines(nodes: readonly AggregationNode[], parent: Aggregatio
       continue;
     }
     if (parentPipelineKinds.has(node.kind)) {
-      if (parent === undefined) problems.push(`${node.kind} aggregation [${node.name}] must be declared inside of another aggregation`);
-      else if (sequential.has(node.kind) && !histogramKinds.has(parent.kind)) {
+      if (parent === undefined) {
+        // ValidationContext#validateParentAggSequentiallyOrdered words it so for the sequential kinds.
+        problems.push(
+          sequential.has(node.kind)
+            ? `${node.kind} aggregation [${node.name}] must have a histogram, date_histogram or auto_date_histogram as parent but doesn't have a parent`
+            : `${node.kind} aggregation [${node.name}] must be declared inside of another aggregation`,
+        );
+      } else if (sequential.has(node.kind) && !histogramKinds.has(parent.kind)) {
         problems.push(`${node.kind} aggregation [${node.name}] must have a histogram, date_histogram or auto_date_histogram as parent`);
       } else if (!sequential.has(node.kind) && !multiBucketKinds.has(parent.kind)) {
         problems.push(`${node.kind} aggregation [${node.name}] must be declared inside a multi-bucket aggregation`);
@@ -240,7 +246,6 @@ function parseAggregationMap(json: unknown, depth: number, parentKind: string | 
         continue;
       }
       if (!knownKinds.has(key)) throw errors.parsing(`Unknown aggregation type [${key}]`);
-      if (scriptPipelineKinds.has(key)) throw errors.illegalArgument(`[${key}] aggregation [${name}] needs a Painless script, and scripts in aggregations are not supported`);
       if (kind !== undefined) throw errors.parsing(`Found two aggregation type definitions in [${name}]: [${kind}] and [${key}]`);
       if (!isObject(value)) throw errors.parsing(`Expected [START_OBJECT] under [${key}], but got a [VALUE_STRING] in [${name}]`);
       kind = key;

@@ -24,7 +24,7 @@ export interface BucketsPath {
 }
 
 export type SiblingPipelineKind = 'avg_bucket' | 'max_bucket' | 'min_bucket' | 'sum_bucket' | 'stats_bucket' | 'extended_stats_bucket' | 'percentiles_bucket';
-export type ParentPipelineKind = 'cumulative_sum' | 'derivative' | 'serial_diff' | 'bucket_sort' | 'bucket_script' | 'bucket_selector';
+export type ParentPipelineKind = 'cumulative_sum' | 'derivative' | 'serial_diff' | 'moving_fn' | 'bucket_sort' | 'bucket_script' | 'bucket_selector';
 
 export type PipelineNode =
   | {
@@ -41,6 +41,16 @@ export type PipelineNode =
   | { readonly kind: 'cumulative_sum'; readonly bucketsPath: BucketsPath; readonly format: DecimalFormat | undefined }
   | { readonly kind: 'derivative'; readonly bucketsPath: BucketsPath; readonly gapPolicy: GapPolicy; readonly format: DecimalFormat | undefined; readonly unitMs: number | undefined }
   | { readonly kind: 'serial_diff'; readonly bucketsPath: BucketsPath; readonly gapPolicy: GapPolicy; readonly format: DecimalFormat | undefined; readonly lag: number }
+  | {
+      /** A script over each bucket's window of earlier values (`values`), with the MovingFunctions helpers. */
+      readonly kind: 'moving_fn';
+      readonly bucketsPath: BucketsPath;
+      readonly script: ScriptSpec;
+      readonly window: number;
+      readonly shift: number;
+      readonly gapPolicy: GapPolicy;
+      readonly format: DecimalFormat | undefined;
+    }
   | {
       /** bucket_script (a number per bucket) or bucket_selector (keeps the buckets whose script is true). */
       readonly kind: 'bucket_script' | 'bucket_selector';
@@ -67,9 +77,7 @@ export const siblingPipelineKinds: ReadonlySet<string> = new Set<SiblingPipeline
   'extended_stats_bucket',
   'percentiles_bucket',
 ]);
-export const parentPipelineKinds: ReadonlySet<string> = new Set<ParentPipelineKind>(['cumulative_sum', 'derivative', 'serial_diff', 'bucket_sort', 'bucket_script', 'bucket_selector']);
-/** Scripted pipelines not supported: moving_fn needs the MovingFunctions script API. */
-export const scriptPipelineKinds: ReadonlySet<string> = new Set(['moving_fn']);
+export const parentPipelineKinds: ReadonlySet<string> = new Set<ParentPipelineKind>(['cumulative_sum', 'derivative', 'serial_diff', 'moving_fn', 'bucket_sort', 'bucket_script', 'bucket_selector']);
 export const pipelineKinds: ReadonlySet<string> = new Set([...siblingPipelineKinds, ...parentPipelineKinds]);
 
 type Json = Record<string, unknown>;
@@ -95,15 +103,24 @@ export function parseBucketsPath(text: string): BucketsPath {
   steps.forEach((step, index) => {
     const last = index === steps.length - 1;
     if (step.length === 0) throw errors.illegalArgument(`Invalid path [${text}]`);
-    const bracket = step.indexOf('[');
+    // The last '[' and '.' split, as AggregationPath.parse does: an aggregation name may hold dots
+    // (`v.v.value` is metric `value` of `v.v`), and a metric may follow a key (`agg['k'].value`).
+    const bracket = step.lastIndexOf('[');
     if (bracket >= 0) {
-      if (!step.endsWith(']') || bracket === 0) throw errors.illegalArgument(`Invalid path [${text}]`);
-      const key = step.slice(bracket + 1, -1).replace(/^'(.*)'$/u, '$1');
+      const close = step.lastIndexOf(']');
+      const dotAfter = last ? step.lastIndexOf('.') : -1;
+      const metricAfter = dotAfter > close && close > bracket;
+      if (bracket === 0 || close < bracket || (!metricAfter && close !== step.length - 1)) throw errors.illegalArgument(`Invalid path [${text}]`);
+      const key = step.slice(bracket + 1, close).replace(/^'(.*)'$/u, '$1');
       const name = step.slice(0, bracket);
       elements.push({ name, key });
+      if (metricAfter) {
+        metric = step.slice(dotAfter + 1);
+        if (metric.length === 0) throw errors.illegalArgument(`Invalid path [${text}]`);
+      }
       return;
     }
-    const dot = last ? step.indexOf('.') : -1;
+    const dot = last ? step.lastIndexOf('.') : -1;
     if (dot > 0) {
       elements.push({ name: step.slice(0, dot), key: undefined });
       metric = step.slice(dot + 1);
@@ -145,6 +162,13 @@ function numberOf(value: unknown, field: string, fallback: number): number {
   return number;
 }
 
+/** An int field as Elasticsearch's parser reads it: a whole number (or its text) within int range. */
+function integerOf(value: unknown, field: string): number {
+  const number = typeof value === 'number' ? value : typeof value === 'string' && value.trim() !== '' ? Number(value) : NaN;
+  if (!Number.isInteger(number) || number > 2 ** 31 - 1 || number < -(2 ** 31)) throw errors.parsing(`[${field}] failed to parse field [${field}]`);
+  return number;
+}
+
 /** Units of a derivative's `unit`: a calendar unit name or a fixed time value (`1d`, `30m`). */
 function unitMsOf(value: unknown, name: string): number | undefined {
   if (value === undefined) return undefined;
@@ -170,6 +194,21 @@ export function parsePipelineBody(kind: string, body: Json, name: string): Pipel
       const lag = numberOf(body['lag'], 'lag', 1);
       if (!Number.isInteger(lag) || lag <= 0) throw errors.illegalArgument(`[lag] must be a positive integer: [${name}]`);
       return { kind, bucketsPath: singleBucketsPath(body, kind, name), gapPolicy: gapPolicyOf(body['gap_policy'], name), format: formatOf(body), lag };
+    }
+    case 'moving_fn': {
+      for (const key of Object.keys(body)) {
+        if (!['buckets_path', 'script', 'window', 'shift', 'gap_policy', 'format'].includes(key)) throw errors.parsing(`[moving_fn] unknown field [${key}]`);
+      }
+      const bucketsPath = body['buckets_path'];
+      if (typeof bucketsPath !== 'string') throw errors.illegalArgument(`[buckets_path] must be set for aggregation [${name}]`);
+      if (body['script'] === undefined) throw errors.illegalArgument(`[script] must be set for aggregation [${name}]`);
+      if (body['window'] === undefined) throw errors.illegalArgument(`[window] must be set for aggregation [${name}]`);
+      const window = integerOf(body['window'], 'window');
+      if (window <= 0) throw errors.illegalArgument('[window] must be a positive, non-zero integer.');
+      const shift = body['shift'] === undefined ? 0 : integerOf(body['shift'], 'shift');
+      const script = parseScriptSpec(body['script']);
+      compileScript(script, 'moving_function'); // a script that does not compile is a 400 now
+      return { kind, bucketsPath: parseBucketsPath(bucketsPath), script, window, shift, gapPolicy: gapPolicyOf(body['gap_policy'], name), format: formatOf(body) };
     }
     case 'bucket_script':
     case 'bucket_selector': {

@@ -19,7 +19,8 @@ function isSiblingPipeline(node: AggregationNode): node is SiblingPipelineNode {
   return siblingPipelineKinds.has(node.kind);
 }
 import { JDouble, compileScript, fault, fromJson, wallClock, type Value } from '../script/index.js';
-import { asNumber } from '../script/values.js';
+import { JavaArray, asNumber, javaClassName } from '../script/values.js';
+import { movingFunctionsObject } from './moving-functions.js';
 import { emptyPartial, fillHistogram, javaDoubleString, percentileValue, reduceAggregations, termKeyString } from './reduce.js';
 import { finalAutoBuckets } from './auto-date-histogram.js';
 import { mergeClusters } from './variable-width.js';
@@ -378,6 +379,8 @@ function runParentPipeline(node: PipelineAggregationNode, parent: CollectedAggre
         return result;
       });
     }
+    case 'moving_fn':
+      return runMovingFunction(node, buckets, subs);
     case 'bucket_script':
     case 'bucket_selector': {
       const script = compileScript(node.script, node.kind === 'bucket_script' ? 'bucket_aggregation' : 'aggregation_selector');
@@ -442,6 +445,35 @@ function runParentPipeline(node: PipelineAggregationNode, parent: CollectedAggre
     default:
       return [...buckets];
   }
+}
+
+/**
+ * moving_fn: each bucket with a value gets the script's result over the window of the values
+ * before it (`window` of them, moved `shift` later), as Elasticsearch's MovFnPipelineAggregator:
+ * buckets whose value is a gap are left alone and do not enter the windows.
+ */
+function runMovingFunction(node: Extract<PipelineAggregationNode, { kind: 'moving_fn' }>, buckets: readonly BucketView[], subs: readonly AggregationNode[]): BucketView[] {
+  const script = compileScript(node.script, 'moving_function');
+  const values = buckets.map((bucket) => bucketValue(node.bucketsPath, bucket, subs, node.gapPolicy));
+  const series = values.filter((value) => !Number.isNaN(value));
+  const clamp = (index: number): number => Math.min(Math.max(index, 0), series.length);
+  let index = 0;
+  return buckets.map((bucket, position) => {
+    if (Number.isNaN(values[position]!)) return bucket;
+    const window = series.slice(clamp(index - node.window + node.shift), clamp(index + node.shift));
+    index++;
+    const returned = script.execute({ params: fromJson(node.script.params), values: new JavaArray('double', window.map((value) => new JDouble(value))), MovingFunctions: movingFunctionsObject }, wallClock);
+    // The script returns a primitive double: a path that returns nothing gives 0.0.
+    let result = 0;
+    if (returned !== null) {
+      try {
+        result = asNumber(returned);
+      } catch {
+        throw script.runtimeFailure(fault('class_cast_exception', `Cannot cast [${javaClassName(returned)}] to [double]`));
+      }
+    }
+    return withResult(bucket, node.name, { type: 'simple_value', value: orNull(result) });
+  });
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -23,6 +23,7 @@ import {
   type RootMapping,
 } from './mapping.js';
 import { flattenedLeaves } from './flattened.js';
+import { completionInputs, truncateInput } from './completion.js';
 import { checkGeoPoint, normalizeGeoPoint, parseGeoPoint } from './geo-point.js';
 
 export interface ParsedDocument {
@@ -268,6 +269,7 @@ export function indexableValue(mapping: PropertyMapping, value: unknown): unknow
 }
 
 function indexField(walk: Walk, path: string, mapping: PropertyMapping, value: unknown): void {
+  if (mapping['type'] === 'completion') return indexCompletion(walk, path, mapping, value); // a multi-field of another field
   if (value === null) {
     if (mapping['null_value'] === undefined) return;
     value = mapping['null_value'];
@@ -439,10 +441,40 @@ function parseValue(walk: Walk, mapping: PropertyMapping, path: string, value: u
     indexFlattened(walk, path, mapping, value);
     return;
   }
+  if (mapping['type'] === 'completion') {
+    indexCompletion(walk, path, mapping, value);
+    return;
+  }
   if (isPlainObject(value) && mapping['type'] !== 'geo_point') {
     throw fieldError(walk, path, String(mapping['type']), value, errors.illegalArgument(`Can't get text on a START_OBJECT`));
   }
   indexField(walk, path, mapping, value);
+}
+
+/**
+ * A completion value (completion.ts): its inputs are indexed as `{input, weight}` for the
+ * suggester, and each feeds the field's multi-fields (a completion sub-field keeps the weight).
+ */
+function indexCompletion(walk: Walk, path: string, mapping: PropertyMapping, value: unknown): void {
+  if (value === null) return;
+  let inputs;
+  try {
+    inputs = completionInputs(path, value);
+  } catch (error) {
+    if (!(error instanceof EsError)) throw error;
+    throw fieldError(walk, path, 'completion', value, error);
+  }
+  const subFields = mapping['fields'] as Record<string, PropertyMapping> | undefined;
+  for (const entry of inputs) {
+    if (entry.input.trim() === '') ignoreField(walk, path);
+    else add(walk, path, { input: truncateInput(mapping, entry.input), weight: entry.weight });
+    if (subFields === undefined) continue;
+    for (const subName in subFields) {
+      if (!Object.hasOwn(subFields, subName)) continue;
+      const sub = subFields[subName]!;
+      indexField(walk, `${path}.${subName}`, sub, sub['type'] === 'completion' ? entry : entry.input);
+    }
+  }
 }
 
 /**

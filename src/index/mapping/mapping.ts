@@ -9,6 +9,7 @@ import { errors, limits } from '../../common/index.js';
 import { getAnalyzer } from '../analysis/index.js';
 import { validateRuntimeSection } from '../script/runtime-fields.js';
 import { flattenedParameters, parseFlattenedParameters } from './flattened.js';
+import { completionParameters, parseCompletionParameters } from './completion.js';
 
 /** One property as stored: an object mapper (`properties`) or a field mapper (`type`). */
 export type PropertyMapping = Record<string, unknown>;
@@ -38,6 +39,7 @@ export const fieldTypes = [
   'binary',
   'alias',
   'flattened',
+  'completion',
 ] as const;
 export type FieldType = (typeof fieldTypes)[number];
 export type ObjectType = 'object' | 'nested';
@@ -64,7 +66,6 @@ export const unsupportedFieldTypes: ReadonlySet<string> = new Set([
   'double_range',
   'date_range',
   'ip_range',
-  'completion',
   'percolator',
   'join',
   'geo_shape',
@@ -141,6 +142,7 @@ const restrictedParameters: Readonly<Record<string, readonly string[]>> = {
   binary: ['type', 'doc_values', 'store', 'meta', 'copy_to'],
   alias: ['type', 'path'],
   flattened: flattenedParameters,
+  completion: completionParameters,
 };
 const objectParameters = ['type', 'properties', 'dynamic', 'enabled', 'subobjects'];
 const nestedParameters = [...objectParameters, 'include_in_parent', 'include_in_root'];
@@ -315,7 +317,7 @@ function parseProperty(name: string, path: string, definition: unknown, depth: n
       throw errors.mapperParsing(`analyzer [${String(analyzer)}] has not been configured in mappings`);
     }
   }
-  if (definition['search_analyzer'] !== undefined && definition['analyzer'] === undefined) {
+  if (definition['search_analyzer'] !== undefined && definition['analyzer'] === undefined && type !== 'completion') {
     // Elasticsearch requires the index analyzer when a search analyzer is set.
     throw errors.mapperParsing(`analyzer on field [${path}] must be set when search_analyzer is set`);
   }
@@ -327,6 +329,7 @@ function parseProperty(name: string, path: string, definition: unknown, depth: n
     normalized['scaling_factor'] = number;
   }
   if (type === 'flattened') parseFlattenedParameters(path, definition, normalized);
+  if (type === 'completion') parseCompletionParameters(path, definition, normalized);
   if (type === 'alias') {
     if (typeof definition['path'] !== 'string' || definition['path'] === '') {
       throw errors.mapperParsing(`The [path] property must be specified for field [${name}].`);

@@ -270,8 +270,9 @@ class Compiler {
       }
       case 'if': {
         const test = this.condition(statement.test, scope);
-        const then = this.statement(statement.then, new Scope(scope), { ...context, last: false });
-        const otherwise = statement.otherwise === undefined ? undefined : this.statement(statement.otherwise, new Scope(scope), { ...context, last: false });
+        // An if that ends the script ends it in either branch: Painless's implicit return reaches into both.
+        const then = this.statement(statement.then, new Scope(scope), context);
+        const otherwise = statement.otherwise === undefined ? undefined : this.statement(statement.otherwise, new Scope(scope), context);
         return (frame) => (test(frame) ? then(frame) : otherwise === undefined ? 0 : otherwise(frame));
       }
       case 'while': {

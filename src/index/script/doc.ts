@@ -7,6 +7,7 @@
  * Reference: https://www.elastic.co/guide/en/elasticsearch/painless/current/painless-walkthrough.html
  */
 import type { DocValues, FieldMapping, FieldMappings, Segment } from '../engine/segment.js';
+import { docGeoPoints } from '../engine/geo-encoding.js';
 import { JavaFault, javaString, makeDouble, type ScriptObject, type Value } from './values.js';
 
 /** What the host knows of one field of one document. */
@@ -88,6 +89,24 @@ function dateValue(millis: number): ScriptObject {
   return self;
 }
 
+/** An org.elasticsearch.common.geo.GeoPoint: `lat`, `lon` and their getters. */
+function geoPointObject(point: { lat: number; lon: number }): ScriptObject {
+  return {
+    javaType: 'org.elasticsearch.common.geo.GeoPoint',
+    field(name) {
+      if (name === 'lat') return makeDouble(point.lat);
+      if (name === 'lon') return makeDouble(point.lon);
+      throw new JavaFault('illegal_argument_exception', `dynamic getter [org.elasticsearch.common.geo.GeoPoint, ${name}] not found`);
+    },
+    call(name, args) {
+      if (name === 'getLat' && args.length === 0) return makeDouble(point.lat);
+      if (name === 'getLon' && args.length === 0) return makeDouble(point.lon);
+      if (name === 'toString' && args.length === 0) return `${point.lat}, ${point.lon}`;
+      throw new JavaFault('illegal_argument_exception', `dynamic method [org.elasticsearch.common.geo.GeoPoint, ${name}/${args.length}] not found`);
+    },
+  };
+}
+
 function valuesOf(field: string, index: string, values: DocFieldValues, doc: number): { javaType: string; items: Value[] } {
   const mapping = values.mapping;
   if (mapping === undefined) throw new JavaFault('illegal_argument_exception', `No field found for [${field}] in mapping`);
@@ -98,6 +117,12 @@ function valuesOf(field: string, index: string, values: DocFieldValues, doc: num
     );
   }
   if (mapping.type === 'constant_keyword') return { javaType: 'Strings', items: mapping.constantValue === undefined ? [] : [mapping.constantValue] };
+  if (mapping.type === 'geo_point') {
+    // Decoded (lat, lon) pairs, not the numeric column's raw steps.
+    const docValues = values.docValues;
+    const points = docValues === undefined || docValues.kind !== 'numeric' ? [] : docGeoPoints(docValues, doc);
+    return { javaType: 'GeoPoints', items: points.map(geoPointObject) };
+  }
   const docValues = values.docValues;
   const javaType = longTypes.has(mapping.type) ? 'Longs' : doubleTypes.has(mapping.type) ? 'Doubles' : mapping.type === 'boolean' ? 'Booleans' : mapping.type === 'date' || mapping.type === 'date_nanos' ? 'Dates' : 'Strings';
   if (docValues === undefined) return { javaType, items: [] };
@@ -142,6 +167,10 @@ function scriptDocValues(field: string, javaType: string, items: Value[]): Scrip
         case 'date':
         case 'millis':
           if (javaType === 'Dates') return (get(0) as ScriptObject).field!(name === 'date' ? 'millis' : name);
+          break;
+        case 'lat':
+        case 'lon':
+          if (javaType === 'GeoPoints') return (get(0) as ScriptObject).field!(name);
       }
       throw new JavaFault('illegal_argument_exception', `dynamic getter [${this.javaType}, ${name}] not found`);
     },
@@ -159,6 +188,10 @@ function scriptDocValues(field: string, javaType: string, items: Value[]): Scrip
           return items.length;
         case 'isEmpty/0':
           return items.length === 0;
+        case 'getLat/0':
+        case 'getLon/0':
+          if (javaType === 'GeoPoints') return (get(0) as ScriptObject).call!(name, []);
+          break;
         case 'contains/1':
           return items.some((item) => javaString(item) === javaString(args[0]!));
         case 'toString/0':

@@ -28,7 +28,7 @@ export { JDouble, JFloat, JChar, JavaFault, ParamsWithSource, fault, asNumber, n
 export { docLookup, segmentDocLookup, type DocFieldValues } from './doc.js';
 
 /** The script contexts Strait runs, each with the variables and functions Elasticsearch gives it. */
-export type ScriptContext = 'update' | 'update_by_query' | 'reindex' | 'ingest' | 'score' | 'filter' | 'field' | 'sort' | 'runtime_field' | 'bucket_aggregation' | 'aggregation_selector' | 'painless_test';
+export type ScriptContext = 'update' | 'update_by_query' | 'reindex' | 'ingest' | 'score' | 'filter' | 'field' | 'sort' | 'runtime_field' | 'bucket_aggregation' | 'aggregation_selector' | 'moving_function' | 'painless_test';
 
 const environments: Record<ScriptContext, CompileEnvironment> = {
   update: { variables: ['ctx', 'params'], functions: {} },
@@ -45,6 +45,8 @@ const environments: Record<ScriptContext, CompileEnvironment> = {
   // Pipeline aggregations (bucket_script, bucket_selector): the buckets_path values arrive in params.
   bucket_aggregation: { variables: ['params'], functions: {} },
   aggregation_selector: { variables: ['params'], functions: {} },
+  // moving_fn: the window as a double[] `values`, and the MovingFunctions helpers (aggs/moving-functions.ts).
+  moving_function: { variables: ['params', 'values', 'MovingFunctions'], functions: {} },
 };
 
 /** A `script` as a request gives it: inline source or a stored script's id, and params. */

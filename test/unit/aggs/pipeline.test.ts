@@ -188,10 +188,6 @@ test('a filter in the path, and a bucket picked by key', () => {
   assert.deepEqual(result['a_counts'], { value: 1, keys: ['0.0', '5.0'] });
 });
 
-test('moving_fn is refused with a 400 (its MovingFunctions script API is not implemented)', () => {
-  refused(hourly({}, { m: { moving_fn: { buckets_path: 'v', window: 2, script: 'MovingFunctions.max(values)' } } }), 'illegal_argument_exception', /moving_fn/);
-});
-
 // bucket_script and bucket_selector (modules/aggregations/.../bucket_script.yml, bucket_selector.yml).
 const abc: Doc[] = [
   { a: 2, b: 12, c: 21, gappy: 99 },

@@ -219,3 +219,9 @@ test('geo_point fetch: fields as GeoJSON (or wkt) from every input format; docva
   const docValues = result.docValues('location') as { location: { lat: number; lon: number }[] }[];
   assert.ok(Math.abs(docValues[1]!.location[0]!.lat - 2.5) < 1e-7 && Math.abs(docValues[1]!.location[0]!.lon - 1.5) < 1e-7);
 });
+
+test('geo_point in scripts: doc[field].lat / .lon / .value read the stored points (ScriptDocValues.GeoPoints)', () => {
+  const { search } = index({ properties: { location: { type: 'geo_point' } } }, [{ location: { lat: 41.12, lon: -71.34 } }, { location: [10, -20] }]);
+  assert.deepEqual(search({ query: { script: { script: "doc['location'].lat > 40 && doc['location'].getLon() < -71" } } }).ids, ['1']);
+  assert.deepEqual(search({ query: { script: { script: "doc['location'].value.lon == 10.0 || doc['location'].value.lat < -19.99" } } }).ids, ['2']);
+});

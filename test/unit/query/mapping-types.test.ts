@@ -291,7 +291,7 @@ test('alias: queries, sorts, aggregations, fields and docvalue_fields resolve to
 });
 
 test('field types Elasticsearch knows but Strait does not implement are refused by name; unknown types get "No handler" (mapping-types.html)', () => {
-  for (const type of ['unsigned_long', 'dense_vector', 'version', 'search_as_you_type', 'integer_range', 'date_range', 'completion', 'percolator', 'join', 'geo_shape']) {
+  for (const type of ['unsigned_long', 'dense_vector', 'version', 'search_as_you_type', 'integer_range', 'date_range', 'percolator', 'join', 'geo_shape']) {
     throwsEs(() => parseMapping({ properties: { f: { type } } }), 'mapper_parsing_exception', `Field type [${type}] declared on field [f] is not supported by Strait`);
   }
   throwsEs(() => parseMapping({ properties: { f: { type: 'no_such_type' } } }), 'mapper_parsing_exception', 'No handler for type [no_such_type] declared on field [f]');
