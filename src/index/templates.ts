@@ -403,14 +403,18 @@ export function expandDottedProperties(mapping: unknown): Record<string, unknown
   const result: Record<string, unknown> = { ...mapping };
   const properties = mapping['properties'];
   if (!isPlainObject(properties)) return result;
-  let expanded: Record<string, unknown> = {};
+  const expanded = new Map<string, unknown>();
   for (const [name, definition] of Object.entries(properties)) {
     const parts = name.split('.');
     let node: Record<string, unknown> = isPlainObject(definition) ? expandDottedProperties(definition) : (definition as Record<string, unknown>);
     for (const part of parts.slice(1).reverse()) node = { properties: { [part]: node } };
-    expanded = mergeMappingJson(expanded, { [parts[0]!]: node }, true);
+    // Merged one name at a time: merging into a copy of everything expanded so far was quadratic
+    // (5,000 properties blocked the node for tens of seconds).
+    const head = parts[0]!;
+    const existing = expanded.get(head);
+    expanded.set(head, existing === undefined ? node : mergeMappingJson({ [head]: existing }, { [head]: node }, true)[head]);
   }
-  result['properties'] = expanded;
+  result['properties'] = Object.fromEntries(expanded);
   return result;
 }
 
