@@ -18,6 +18,7 @@ import { type SortSpec, type SortValue, compareHits, fielddataDisabled, fieldSor
 import { DateParseError, evaluateDateMath } from '../query/date-math.js';
 import { type AggregationNode, type BucketOrder, type CollectedAggregationNode, isPipeline } from './ast.js';
 import { type DateRounding, createDateRounding } from './date-rounding.js';
+import { GeoDistanceAggregator } from './geo-distance.js';
 import type { AggregationPartial, PartialMap, TermsBucketPartial, TermsValueType, TopHitPartial } from './partials.js';
 import { type TDigest, digestOfValues, emptyDigest, mergeDigests } from './tdigest.js';
 import { clustersOfValues, mergeClusters } from './variable-width.js';
@@ -121,6 +122,13 @@ function createAggregator(original: CollectedAggregationNode, context: Aggregati
         to: range.to === undefined ? Infinity : rangeBound(range.to, node.kind === 'date_range' || isDateField(mapping), typeof range.to === 'string' ? (node.format ?? mapping?.format) : node.format, node.timeZone, context),
       }));
       return new RangeAggregator(node.name, node.field, bounds, subs());
+    }
+    case 'geo_distance': {
+      const mapping = mappingFor(node.field, context, node.kind);
+      if (mapping !== undefined && mapping.type !== 'geo_point') {
+        throw errors.illegalArgument(`Field [${node.field}] of type [${mapping.mappedType ?? mapping.type}] is not supported for aggregation [geo_distance]`);
+      }
+      return new GeoDistanceAggregator(node.name, node, subs());
     }
     case 'filter':
       return new FiltersAggregator(node.name, [{ key: '', weight: planQuery(node.filter, { ...context }) }], undefined, true, subs);

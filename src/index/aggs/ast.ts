@@ -9,6 +9,7 @@ import { isValidTimeZone } from '../query/date-math.js';
 import type { SortSpec } from '../query/sort.js';
 import { parseSort } from '../query/sort.js';
 import { type CompositeSpec, parseComposite } from './composite.js';
+import { type GeoDistanceSpec, parseGeoDistanceAggregation } from './geo-distance.js';
 import { autoBucketCeiling, roundingIndexOf } from './auto-date-histogram.js';
 import { type PipelineNode, parentPipelineKinds, parsePipelineBody, pipelineKinds, siblingPipelineKinds } from './pipeline-ast.js';
 
@@ -80,6 +81,7 @@ export type AggregationNode = {
       readonly keyed: boolean;
     }
   | { readonly kind: 'range' | 'date_range'; readonly field: string; readonly ranges: readonly RangeSpec[]; readonly keyed: boolean; readonly format: string | undefined; readonly timeZone: string | undefined }
+  | GeoDistanceSpec
   | { readonly kind: 'filter'; readonly filter: QueryNode }
   | { readonly kind: 'filters'; readonly filters: readonly { readonly key: string; readonly query: QueryNode }[]; readonly keyed: boolean; readonly otherBucketKey: string | undefined }
   | { readonly kind: 'top_hits'; readonly size: number; readonly from: number; readonly sort: readonly SortSpec[] | undefined; readonly source: unknown }
@@ -143,7 +145,7 @@ type Json = Record<string, unknown>;
 const isObject = (value: unknown): value is Json => value !== null && typeof value === 'object' && !Array.isArray(value);
 
 const metricKinds = new Set(['value_count', 'cardinality', 'min', 'max', 'avg', 'sum', 'stats', 'extended_stats']);
-const knownKinds = new Set([...metricKinds, ...pipelineKinds, 'terms', 'multi_terms', 'rare_terms', 'significant_terms', 'auto_date_histogram', 'variable_width_histogram', 'composite', 'percentiles', 'percentile_ranks', 'histogram', 'date_histogram', 'range', 'date_range', 'filter', 'filters', 'top_hits']);
+const knownKinds = new Set([...metricKinds, ...pipelineKinds, 'terms', 'multi_terms', 'rare_terms', 'significant_terms', 'auto_date_histogram', 'variable_width_histogram', 'composite', 'percentiles', 'percentile_ranks', 'histogram', 'date_histogram', 'range', 'date_range', 'geo_distance', 'filter', 'filters', 'top_hits']);
 const calendarNames: Readonly<Record<string, CalendarUnit>> = {
   minute: 'minute', '1m': 'minute', hour: 'hour', '1h': 'hour', day: 'day', '1d': 'day', week: 'week', '1w': 'week',
   month: 'month', '1M': 'month', quarter: 'quarter', '1q': 'quarter', year: 'year', '1y': 'year',
@@ -157,7 +159,7 @@ export function parseAggregations(json: unknown): readonly AggregationNode[] {
   return deepFreeze(nodes);
 }
 
-const multiBucketKinds = new Set(['terms', 'multi_terms', 'rare_terms', 'significant_terms', 'auto_date_histogram', 'variable_width_histogram', 'histogram', 'date_histogram', 'range', 'date_range', 'filters']);
+const multiBucketKinds = new Set(['terms', 'multi_terms', 'rare_terms', 'significant_terms', 'auto_date_histogram', 'variable_width_histogram', 'histogram', 'date_histogram', 'range', 'date_range', 'geo_distance', 'filters']);
 const histogramKinds = new Set(['histogram', 'date_histogram', 'auto_date_histogram']);
 /** Parent pipelines that need their parent's buckets in key order. */
 const sequential = new Set(['derivative', 'cumulative_sum', 'serial_diff', 'moving_fn']);
@@ -539,6 +541,8 @@ function parseBody(kind: string, body: Json, name: string): Record<string, unkno
         timeZone: body['time_zone'] as string | undefined,
       };
     }
+    case 'geo_distance':
+      return { ...parseGeoDistanceAggregation(body, requireField(body, kind, name), name) };
     case 'filter':
       return { kind, filter: parseNode(body) };
     case 'filters': {

@@ -129,7 +129,7 @@ function bucketViews(node: CollectedAggregationNode, partial: AggregationPartial
       }));
     case 'range':
       return partial.buckets.map((bucket, index) => {
-        const range = node.kind === 'range' || node.kind === 'date_range' ? node.ranges[index] : undefined;
+        const range = node.kind === 'range' || node.kind === 'date_range' || node.kind === 'geo_distance' ? node.ranges[index] : undefined;
         const bound = (value: number): string =>
           !Number.isFinite(value) ? '*' : node.kind === 'date_range' ? formatDate(value, node.timeZone, node.format) : javaDoubleString(value);
         const key = range?.key ?? `${bound(bucket.from)}-${bound(bucket.to)}`;
@@ -205,7 +205,7 @@ function internalName(node: CollectedAggregationNode, partial: AggregationPartia
     case 'histogram':
       return node.kind === 'date_histogram' ? 'InternalDateHistogram' : 'InternalHistogram';
     case 'range':
-      return node.kind === 'date_range' ? 'InternalDateRange' : 'InternalRange';
+      return node.kind === 'date_range' ? 'InternalDateRange' : node.kind === 'geo_distance' ? 'InternalGeoDistance' : 'InternalRange';
     case 'filters':
       return 'InternalFilters';
     case 'multi_terms':

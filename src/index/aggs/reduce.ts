@@ -356,6 +356,7 @@ export function emptyPartial(node: CollectedAggregationNode): AggregationPartial
       return { type: 'histogram', buckets: [] };
     case 'range':
     case 'date_range':
+    case 'geo_distance':
       return { type: 'range', buckets: node.ranges.map((range) => ({ from: typeof range.from === 'number' ? range.from : -Infinity, to: typeof range.to === 'number' ? range.to : Infinity, docCount: 0, aggs: {} })) };
     case 'filter':
       return { type: 'single_bucket', docCount: 0, aggs: {} };
@@ -424,7 +425,7 @@ function renderOne(node: CollectedAggregationNode, partialOrUndefined: Aggregati
       return { buckets: rendered };
     }
     case 'range': {
-      assert(node.kind === 'range' || node.kind === 'date_range', 'range node');
+      assert(node.kind === 'range' || node.kind === 'date_range' || node.kind === 'geo_distance', 'range node');
       const isDate = node.kind === 'date_range';
       const rendered = node.ranges.map((range, index) => {
         const bucket = partial.buckets[index]!;

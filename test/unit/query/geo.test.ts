@@ -52,6 +52,7 @@ function index(definition: unknown, sources: readonly Record<string, unknown>[])
       fields: (pattern: string, format?: string) => merged.hits.map((hit) => renderFields(sourceOf(segment, hit.doc), flat, [{ pattern, format }])),
       docValues: (pattern: string) => merged.hits.map((hit) => renderDocValueFields(segment, hit.doc, flat, mappings, [{ pattern, format: undefined }], 'idx')),
       total: merged.total?.value,
+      aggregations: merged.aggregations,
     };
   };
   return { root, flat, segment, search };
@@ -224,4 +225,33 @@ test('geo_point in scripts: doc[field].lat / .lon / .value read the stored point
   const { search } = index({ properties: { location: { type: 'geo_point' } } }, [{ location: { lat: 41.12, lon: -71.34 } }, { location: [10, -20] }]);
   assert.deepEqual(search({ query: { script: { script: "doc['location'].lat > 40 && doc['location'].getLon() < -71" } } }).ids, ['1']);
   assert.deepEqual(search({ query: { script: { script: "doc['location'].value.lon == 10.0 || doc['location'].value.lat < -19.99" } } }).ids, ['2']);
+});
+
+// The museums of search-aggregations-bucket-geodistance-aggregation.html and the buckets it shows.
+const museums = [
+  { location: 'POINT (4.912350 52.374081)', name: 'NEMO Science Museum' },
+  { location: 'POINT (4.901618 52.369219)', name: 'Museum Het Rembrandthuis' },
+  { location: 'POINT (4.914722 52.371667)', name: 'Nederlands Scheepvaartmuseum' },
+  { location: 'POINT (4.405200 51.222900)', name: 'Letterenhuis' },
+  { location: 'POINT (2.336389 48.861111)', name: 'Musée du Louvre' },
+  { location: 'POINT (2.327000 48.860000)', name: "Musée d'Orsay" },
+];
+
+test('geo_distance aggregation: range buckets of the distance from an origin, in metres or the unit asked (geodistance-aggregation.html)', () => {
+  const { search } = index({ properties: { location: { type: 'geo_point' }, name: { type: 'keyword' } } }, museums);
+  const ranges = [{ to: 100_000 }, { from: 100_000, to: 300_000 }, { from: 300_000 }];
+  const result = search({ size: 0, aggs: { rings_around_amsterdam: { geo_distance: { field: 'location', origin: 'POINT (4.894 52.3760)', ranges }, aggs: { names: { terms: { field: 'name', size: 1 } } } } } });
+  const rings = result.aggregations!['rings_around_amsterdam'] as { buckets: Record<string, unknown>[] };
+  assert.deepEqual(rings.buckets.map(({ names, ...bucket }) => bucket), [
+    { key: '*-100000.0', to: 100000, doc_count: 3 },
+    { key: '100000.0-300000.0', from: 100000, to: 300000, doc_count: 1 },
+    { key: '300000.0-*', from: 300000, doc_count: 2 },
+  ]);
+  assert.deepEqual((rings.buckets[1]!['names'] as { buckets: unknown[] }).buckets, [{ key: 'Letterenhuis', doc_count: 1 }]);
+  const km = search({ size: 0, aggs: { rings: { geo_distance: { field: 'location', origin: { lat: 52.376, lon: 4.894 }, unit: 'km', distance_type: 'plane', keyed: true, ranges: [{ to: 100, key: 'near' }, { from: 100 }] } } } });
+  assert.deepEqual(km.aggregations!['rings'], { buckets: { near: { key: 'near', to: 100, doc_count: 3 }, '100.0-*': { key: '100.0-*', from: 100, doc_count: 3 } } });
+  throwsEs(() => search({ aggs: { rings: { geo_distance: { field: 'name', origin: '52.376, 4.894', ranges } } } }), 'illegal_argument_exception', 'Field [name] of type [keyword] is not supported for aggregation [geo_distance]');
+  throwsEs(() => search({ aggs: { rings: { geo_distance: { field: 'location', ranges } } } }), 'parsing_exception', 'Missing [origin] in geo_distance aggregator [rings]');
+  throwsEs(() => search({ aggs: { rings: { geo_distance: { field: 'location', origin: '52.376, 4.894', unit: 'parsecs', ranges } } } }), 'illegal_argument_exception', 'No distance unit match [parsecs]');
+  throwsEs(() => search({ aggs: { avg_location: { avg: { field: 'location' } } } }), 'illegal_argument_exception', 'Field [location] of type [geo_point] is not supported for aggregation [avg]');
 });
