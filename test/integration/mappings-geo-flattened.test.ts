@@ -116,6 +116,11 @@ test('geo_point: bounding box in every form, distance, the _geo_distance sort (4
   assert.equal(sorted.hits.hits.at(-1)!._id, 'u6');
   assert.deepEqual(sorted.hits.hits.at(-1)!.sort, ['Infinity']);
   assert.ok((sorted.hits.hits[0]!.sort![0] as number) < 0.001);
+  const rings = await client.search({ index: 'geo', size: 0, aggs: { rings: { geo_distance: { field: 'location', origin: '0, 0', unit: 'km', ranges: [{ to: 1 }, { from: 1 }] } } } });
+  assert.deepEqual((rings.aggregations!['rings'] as { buckets: unknown[] }).buckets, [
+    { key: '*-1.0', to: 1, doc_count: 1 },
+    { key: '1.0-*', from: 1, doc_count: 4 },
+  ]);
   const invalid = await jsonCall(node, 'POST', '/geo/_search', { query: { geo_bounding_box: { location: { top: 91, left: 0, bottom: 0, right: 10 } } } });
   assert.equal(invalid.status, 400);
   assert.equal(invalid.body.error.root_cause[0].type, 'query_shard_exception');
