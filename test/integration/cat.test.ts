@@ -240,6 +240,18 @@ describe('the cat table on every _cat API', () => {
     assert.equal(ascending, 'cat-one\ncat-two\n');
   });
 
+  test('every _cat API takes the cat response parameters and help', async () => {
+    const paths = ['/_cat/indices', '/_cat/count', '/_cat/health', '/_cat/aliases', '/_cat/templates', '/_cat/nodes', '/_cat/master', '/_cat/nodeattrs', '/_cat/plugins', '/_cat/thread_pool', '/_cat/allocation', '/_cat/segments', '/_cat/recovery', '/_cat/pending_tasks'];
+    for (const path of paths) {
+      const yaml = await raw(`${path}?format=yaml&v=true&ts=false&bytes=b&time=ms&s=${path === '/_cat/count' || path === '/_cat/health' ? 'ts' : ''}`);
+      assert.equal(yaml.status, 200, `${path}: ${yaml.text}`);
+      assert.match(yaml.text, /^---/, path);
+      const help = await raw(`${path}?help`);
+      assert.equal(help.status, 200, path);
+      assert.match(help.text, /^\S+ +\| [^|]*\| .+\n/, path);
+    }
+  });
+
   test('ts=false drops epoch and timestamp from _cat/health and _cat/count', async () => {
     assert.equal((await raw('/_cat/count/cat-one?ts=false')).text, '2\n');
     assert.match((await raw('/_cat/count/cat-one')).text, /^\d+ \d\d:\d\d:\d\d 2\n$/);

@@ -11,7 +11,6 @@ import {
   wildcardMatch,
   type IndicesService,
 } from '../../index/index.js';
-import { booleanParam } from '../request.js';
 import { bytesCell, catColumn, renderCat, type CatColumn, type CatRow } from './cat-table.js';
 import type { RequestContext, RestRequest, RestResponse, Route } from '../route.js';
 import { healthOf } from './cluster-health.js';
@@ -139,8 +138,7 @@ export function catRoutes(service: IndicesService, options: { clusterName: strin
 
   const health = (request: RestRequest): RestResponse => {
     const summary = clusterHealth(service.all().map(healthOf));
-    const withTime = booleanParam(request.query['ts'], true);
-    const columns = withTime ? healthColumns : healthColumns.filter((candidate) => candidate.name !== 'epoch' && candidate.name !== 'timestamp');
+    // `ts=false` hides epoch and timestamp in the renderer; they stay sort keys, as in Elasticsearch.
     const row: CatRow = {
       ...clock(service.nowMs()),
       cluster: options.clusterName,
@@ -157,7 +155,7 @@ export function catRoutes(service: IndicesService, options: { clusterName: strin
       max_task_wait_time: '-',
       active_shards_percent: `${summary.active_shards_percent_as_number.toFixed(1)}%`,
     };
-    return renderCat(request, columns, [row]);
+    return renderCat(request, healthColumns, [row]);
   };
 
   /**

@@ -13,7 +13,8 @@ import { renderCat, type CatColumn, type CatRow } from './cat.js';
 const MASTER = ['master_timeout', 'timeout'];
 const PUT_PARAMS = ['create', 'cause', ...MASTER];
 const GET_PARAMS = ['flat_settings', 'local', 'master_timeout'];
-const CAT_PARAMS = ['format', 'h', 'help', 's', 'v', 'local', 'master_timeout'];
+// Elasticsearch accepts its cat response parameters (ts, bytes, time) on every cat API.
+const CAT_PARAMS = ['format', 'h', 'help', 's', 'v', 'ts', 'bytes', 'time', 'local', 'master_timeout'];
 
 /** Elasticsearch's `Warning` header value for a deprecation (RFC 7234 warn-code 299). */
 export function warningHeader(text: string): string {
