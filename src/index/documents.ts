@@ -12,6 +12,7 @@ import { checkFieldLimits, deepFreezeMapping, parseDocument, parseDocumentAgains
 import { validateDocumentId } from './names.js';
 import { settingBoolean, settingInteger } from './settings.js';
 import { documentMatchesQuery } from './document-visibility.js';
+import { ignoredFieldsOf } from './document-ignored.js';
 import { fetchWholeSource, filterSource, filterSourceFields, sourceFilterFromBody, type ReadRestriction, type SourceFilter } from './source-filter.js';
 import type { ShardStore } from './store/index.js';
 import type { IngestOutcome, IngestRequest } from './ingest/index.js';
@@ -660,8 +661,10 @@ export function getDocument(service: IndicesService, request: GetDocumentRequest
     _seq_no: document.seqNo,
     _primary_term: document.primaryTerm,
     ...(document.routing !== undefined ? { _routing: document.routing } : {}),
-    found: true,
   };
+  const ignored = ignoredFieldsOf(handle, request.id, stored, restriction?.fields);
+  if (ignored.length > 0) body['_ignored'] = ignored;
+  body['found'] = true;
   const withSource = request.sourceFilter.fetch && (request.storedFields === undefined || request.explicitSource === true);
   if (withSource) body['_source'] = filterSource(source, request.sourceFilter);
   return { found: true, body, source: filterSource(source, request.sourceFilter) };

@@ -109,3 +109,16 @@ test('bad completion values and requests are 400s', async () => {
   const mapping = await client.indices.getMapping({ index: 'music' });
   assert.deepEqual(mapping['music']!.mappings.properties!['suggest'], { type: 'completion', analyzer: 'simple', preserve_separators: true, preserve_position_increments: true, max_input_length: 50 });
 });
+
+test('get and mget show _ignored: a blank completion input, a keyword over ignore_above, a malformed number (mapping-ignored-field.html)', async () => {
+  await client.indices.create({ index: 'ignored', mappings: { properties: { s: { type: 'completion' }, code: { type: 'keyword', ignore_above: 2 }, n: { type: 'long', ignore_malformed: true } } } });
+  await client.index({ index: 'ignored', id: '1', document: { s: ' ', code: 'long', n: 'x' } });
+  await client.index({ index: 'ignored', id: '2', document: { s: 'fine', code: 'ok', n: 1 } });
+  // Realtime: no refresh needed.
+  const got = await client.get({ index: 'ignored', id: '1' });
+  assert.deepEqual(got._ignored, ['code', 'n', 's']);
+  assert.deepEqual((await client.get({ index: 'ignored', id: '1', _source: false }))._ignored, ['code', 'n', 's']);
+  assert.equal((await client.get({ index: 'ignored', id: '2' }))._ignored, undefined);
+  const mget = await client.mget({ index: 'ignored', ids: ['1', '2'] });
+  assert.deepEqual(mget.docs.map((doc) => ('_ignored' in doc ? doc._ignored : undefined)), [['code', 'n', 's'], undefined]);
+});
