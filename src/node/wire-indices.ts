@@ -18,6 +18,7 @@ import { wireReindex } from './wire-reindex.js';
 import { templateRoutes } from '../http/routes/templates.js';
 import { dataStreamRoutes } from '../http/routes/data-streams.js';
 import { clusterStateRoutes } from '../http/routes/cluster-state.js';
+import { indexStatsRoutes } from '../http/routes/index-stats.js';
 import type { NodeIdentity } from '../http/routes/node-info.js';
 import { ClusterStateVersions } from '../index/cluster-state.js';
 import { TemplateService } from '../index/template-service.js';
@@ -113,6 +114,7 @@ export function wireIndices(options: { config: NodeConfig; nodeDb: SqlDatabase; 
       ...catRoutes(service, identity),
       ...clusterHealthRoutes(service, identity),
       ...clusterStateRoutes(service, identity.node, clusterStateVersions),
+      ...indexStatsRoutes(service, () => identity.node.nodeId),
     ],
     search,
     indices: service,

@@ -280,6 +280,33 @@ test('the cluster state and _cat/shards are authorized as Elasticsearch does', a
   assert.equal(((await watcher.cluster.state({ metric: 'master_node' })) as Record<string, unknown>)['master_node'] !== undefined, true);
 });
 
+test('_stats counts documents per shard (level=shards), _flush every shard', async () => {
+  const stats = (await rawRequest(node, 'GET', '/s3/_stats?level=shards')).json() as Record<string, any>;
+  assert.deepEqual(stats['_shards'], { total: 3, successful: 3, failed: 0 });
+  const index = stats['indices']['s3'];
+  assert.equal(index.primaries.docs.count, 37);
+  assert.equal(stats['_all'].primaries.docs.count, 37);
+  assert.ok(index.total.store.size_in_bytes > 0);
+  for (const shard of [0, 1, 2]) {
+    const copies = index.shards[String(shard)];
+    assert.equal(copies.length, 1);
+    assert.equal(copies[0].routing.primary, true);
+    assert.equal(copies[0].docs.count, await countOnShard(shard), `docs of shard ${shard}`);
+    assert.equal(typeof copies[0].seq_no.max_seq_no, 'number');
+  }
+  const cluster = (await rawRequest(node, 'GET', '/s3/_stats/docs?level=cluster')).json() as Record<string, any>;
+  assert.equal(cluster['indices'], undefined);
+  assert.deepEqual(Object.keys(cluster['_all'].primaries), ['docs']);
+  const unsupported = await rawRequest(node, 'GET', '/s3/_stats/indexing');
+  assert.equal(unsupported.status, 400);
+  const unknown = await rawRequest(node, 'GET', '/_stats/nope');
+  assert.equal(unknown.status, 400);
+  assert.equal((unknown.json() as { error: { reason: string } }).error.reason, 'request [/_stats/nope] contains unrecognized metric: [nope]');
+  const flushed = await client.indices.flush({ index: 's3' });
+  assert.deepEqual(flushed._shards, { total: 3, successful: 3, failed: 0 });
+  assert.equal((await client.count({ index: 's3' })).count, 37);
+});
+
 test('a restart keeps every document on its shard', async () => {
   const before = [await idsOnShard(0), await idsOnShard(1), await idsOnShard(2)];
   node = await node.restart();
