@@ -222,7 +222,8 @@ function wktBox(text: unknown): GeoBox {
   return { top: top!, bottom: bottom!, left: left!, right: right! };
 }
 
-function parseBox(field: string, spec: unknown): GeoBox {
+/** A geo_bounding_box body's box (also the `bounds` of the geo grid aggregations). */
+export function parseBox(field: string, spec: unknown): GeoBox {
   if (!isObject(spec)) throw errors.parsing(`[geo_bounding_box] failed to parse bounding box. Expected start object but found [${Array.isArray(spec) ? 'START_ARRAY' : 'VALUE'}]`);
   let top = Number.NaN;
   let bottom = Number.NaN;
