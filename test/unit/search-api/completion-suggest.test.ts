@@ -222,3 +222,16 @@ test('completion under document and field level security: hidden documents and f
   assert.equal(partial.length, 2);
   for (const option of partial) assert.equal(option._source['secret'], undefined);
 });
+
+test('completion field outside the suggester: exists finds documents with inputs, other queries are refused, field caps say not aggregatable', async (t) => {
+  const harness = openSearchHarness(t);
+  await create(harness, 'o', { s: { type: 'completion' } });
+  await harness.index('o', { 1: { s: { input: ['ab'], weight: 3 } }, 2: { other: 1 } });
+  const exists = await search(harness, 'o', { query: { exists: { field: 's' } } });
+  assert.deepEqual(exists.body.hits.hits.map((hit: any) => hit._id), ['1']);
+  const term = await search(harness, 'o', { query: { term: { s: 'ab' } } });
+  assert.equal(term.status, 400);
+  assert.match(term.body.error.root_cause[0].reason, /\[term\] queries on completion field \[s\] are not supported by Strait/);
+  const caps = await harness.call('GET', '/:index/_field_caps', { params: { index: 'o' }, query: { fields: 's' } });
+  assert.deepEqual(caps.body.fields.s.completion, { type: 'completion', metadata_field: false, searchable: true, aggregatable: false });
+});
