@@ -1080,4 +1080,16 @@ test('after the whole sweep the node answers and nothing written before changed'
   // a search over every field still answers as before
   const found = await ok('POST', '/bi-data/_search', { query: { match: { title: 'dog' } }, sort: [{ n: 'asc' }] });
   assert.deepEqual(found.hits.hits.map((hit: { _id: string }) => hit._id), ['2', '3']);
+  // every refusal is logged (as a failed request), and none was a server error
+  const entries = node.logs.flatMap((line): Record<string, unknown>[] => {
+    try {
+      return [JSON.parse(line) as Record<string, unknown>];
+    } catch {
+      return [];
+    }
+  });
+  const failed = entries.filter((entry) => Object.values(entry).includes('request failed'));
+  assert.ok(failed.some((entry) => entry['status'] === 400 && String(entry['path']).startsWith('/_index_template/')), `no failed request logged among ${entries.length} log lines`);
+  assert.ok(failed.some((entry) => entry['status'] === 400 && String(entry['path']).startsWith('/_ingest/pipeline/')));
+  assert.deepEqual(entries.filter((entry) => Object.values(entry).some((value) => typeof value === 'string' && /server error|unexpected error/.test(value))), []);
 });
