@@ -216,8 +216,11 @@ function segmentInputs(segment: Segment, root: RootMapping, field: string, setti
   return inputs;
 }
 
+const utf8 = new TextEncoder();
+
+/** The units fuzzy matching counts: code points with `unicode_aware`, else UTF-8 bytes (Lucene's default automaton). */
 function units(text: string, unicodeAware: boolean): number[] {
-  return unicodeAware ? Array.from(text, (ch) => ch.codePointAt(0)!) : [...new TextEncoder().encode(text)];
+  return unicodeAware ? Array.from(text, (ch) => ch.codePointAt(0)!) : [...utf8.encode(text)];
 }
 
 /**
