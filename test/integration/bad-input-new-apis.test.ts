@@ -545,6 +545,10 @@ test('stored scripts, _update scripts and _update_by_query refuse bad input', as
       { doc: { when: 'not a date' } },
       { doc: { n: 1 }, script: { source: 'ctx._source.n++' } },
       { doc: { n: 1 }, unknown: 1 },
+      { doc: { n: 1 }, doc_as_upsert: 'maybe' }, // read as false: it updated the document
+      { doc: { n: 1 }, detect_noop: 5 },
+      { script: { source: 'ctx._source.n++' }, scripted_upsert: 'yes' },
+      { doc: { n: 1 }, doc_as_upsert: null },
       { upsert: 'x', script: { source: '1' } },
     ]),
     { method: 'POST', path: '/bi-data/_update/1?retry_on_conflict=-1', body: { doc: { n: 1 } } },
