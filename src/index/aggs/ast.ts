@@ -171,6 +171,7 @@ export function parseAggregations(json: unknown): readonly AggregationNode[] {
   return deepFreeze(nodes);
 }
 
+const leafKinds = new Set([...metricKinds, 'percentiles', 'percentile_ranks', 'top_hits', 'geo_bounds', 'geo_centroid']);
 const multiBucketKinds = new Set(['terms', 'multi_terms', 'rare_terms', 'significant_terms', 'auto_date_histogram', 'variable_width_histogram', 'histogram', 'date_histogram', 'range', 'date_range', 'geo_distance', 'filters', 'geohash_grid', 'geotile_grid']);
 const histogramKinds = new Set(['histogram', 'date_histogram', 'auto_date_histogram']);
 /** Parent pipelines that need their parent's buckets in key order. */
@@ -269,7 +270,8 @@ function parseAggregationMap(json: unknown, depth: number, parentKind: string | 
     if (kind === 'variable_width_histogram' && subAggregations.length > 0) {
       throw errors.illegalArgument(`sub-aggregations of [variable_width_histogram] aggregation [${name}] are not supported`);
     }
-    if (pipelineKinds.has(kind) && subAggregations.length > 0) {
+    // Leaf aggregations (Elasticsearch's LeafOnly builders, top_hits) take no sub-aggregations.
+    if ((pipelineKinds.has(kind) || leafKinds.has(kind)) && subAggregations.length > 0) {
       throw errors.illegalArgument(`Aggregator [${name}] of type [${kind}] cannot accept sub-aggregations`);
     }
     if (kind === 'composite' && parentKind !== undefined) {

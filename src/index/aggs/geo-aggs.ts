@@ -71,7 +71,9 @@ export function parseGeoGrid(kind: GeoGridKind, body: Json, name: string, field:
   if (size <= 0) throw errors.illegalArgument(`[size] must be greater than 0. Found [${size}] in [${name}]`);
   const shardSize = body['shard_size'] === undefined ? undefined : intOf(body['shard_size'], 'shard_size');
   if (shardSize !== undefined && shardSize <= 0) throw errors.illegalArgument(`[shardSize] must be greater than 0. Found [${shardSize}] in [${name}]`);
-  const bounds = body['bounds'] === undefined ? undefined : parseBox(field, body['bounds']);
+  const rawBounds = body['bounds'];
+  if (rawBounds !== undefined && (rawBounds === null || typeof rawBounds !== 'object' || Array.isArray(rawBounds))) throw errors.parsing(`[${kind}] failed to parse field [bounds]`);
+  const bounds = rawBounds === undefined ? undefined : parseBox(rawBounds as Json);
   return { kind, field, precision, size, shardSize, bounds };
 }
 

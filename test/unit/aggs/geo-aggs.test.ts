@@ -78,3 +78,13 @@ test('geo_bounds and geo_centroid (390_geo_bounds_centroid.yml); wrap_longitude 
   assert.ok(unwrapped.top_left.lon < -169 && unwrapped.bottom_right.lon > 169);
   assert.deepEqual(searchAggs([{ n: 1 }], mappings, { aggs: { b: { geo_bounds: { field: 'location' } }, c: { geo_centroid: { field: 'location' } } } }), { b: {}, c: { count: 0 } });
 });
+
+test('metric aggregations take no sub-aggregations (Elasticsearch: cannot accept sub-aggregations)', () => {
+  for (const leaf of [{ geo_bounds: { field: 'location' } }, { geo_centroid: { field: 'location' } }, { avg: { field: 'n' } }, { percentiles: { field: 'n' } }, { top_hits: {} }]) {
+    const kind = Object.keys(leaf)[0]!;
+    assert.throws(
+      () => searchAggs(docs, mappings, { aggs: { viewport: { ...leaf, aggs: { inner: { max: { field: 'n' } } } } } }),
+      (error: unknown) => error instanceof EsError && error.status === 400 && error.message === `Aggregator [viewport] of type [${kind}] cannot accept sub-aggregations`,
+    );
+  }
+});
