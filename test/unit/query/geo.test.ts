@@ -237,13 +237,15 @@ test('_geo_distance sort: values in the unit asked, mode over every (point, valu
   throwsEs(() => search({ sort: [{ location: 'asc' }] }), 'illegal_argument_exception', "can't sort on geo_point field without using specific sorting feature, like geo_distance");
 });
 
-test('geo_point fetch: fields as GeoJSON (or wkt) from every input format; docvalue_fields as the stored points', () => {
+test('geo_point fetch: fields as GeoJSON (or wkt) from every input format; docvalue_fields as the stored points, printed "lat, lon"', () => {
   const { search } = index({ properties: { location: { type: 'geo_point' } } }, [{ location: 's' }, { location: 'POINT (1.5 2.5)' }]);
   const result = search({ sort: ['_doc'] });
   assert.deepEqual(result.fields('location'), [{ location: [{ type: 'Point', coordinates: [22.5, 22.5] }] }, { location: [{ type: 'Point', coordinates: [1.5, 2.5] }] }]);
   assert.deepEqual(result.fields('location', 'wkt'), [{ location: ['POINT (22.5 22.5)'] }, { location: ['POINT (1.5 2.5)'] }]);
-  const docValues = result.docValues('location') as { location: { lat: number; lon: number }[] }[];
-  assert.ok(Math.abs(docValues[1]!.location[0]!.lat - 2.5) < 1e-7 && Math.abs(docValues[1]!.location[0]!.lon - 1.5) < 1e-7);
+  const docValues = result.docValues('location') as { location: string[] }[];
+  const [lat, lon] = docValues[1]!.location[0]!.split(', ').map(Number);
+  assert.ok(Math.abs(lat! - 2.5) < 1e-7 && Math.abs(lon! - 1.5) < 1e-7, docValues[1]!.location[0]);
+  assert.equal(docValues[1]!.location[0], `${decodeLatitude(encodeLatitude(2.5))}, ${decodeLongitude(encodeLongitude(1.5))}`);
 });
 
 test('geo_point in scripts: doc[field].lat / .lon / .value read the stored points (ScriptDocValues.GeoPoints)', () => {
