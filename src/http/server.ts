@@ -9,6 +9,7 @@ import FindMyWay from 'find-my-way';
 import type { Logger } from 'pino';
 import { assert, AssertionError, errors, EsError, isEsError, limits } from '../common/index.js';
 import { resolveDateMathExpression } from '../index/index.js';
+import { parseTimeValueMs } from '../search/time-value.js';
 import type { SecurityService } from '../security/types.js';
 import { protocolOptions, type TlsProtocols, type VerificationMode } from '../transport/index.js';
 import { filterPath } from './filter-path.js';
@@ -27,6 +28,7 @@ import type { HttpMethod, RequestAuthorizer, RestResponse, Route } from './route
 
 /** Parameters every route accepts (Elasticsearch's common options). */
 const COMMON_PARAMS = new Set(['pretty', 'human', 'error_trace', 'filter_path', 'format']);
+const TIME_PARAMS = ['master_timeout', 'timeout'] as const;
 const METHODS: readonly HttpMethod[] = ['GET', 'PUT', 'POST', 'DELETE', 'HEAD'];
 const ROUTE_PARAM_LENGTH_MAX = 8192;
 
@@ -251,6 +253,12 @@ async function handleRequest(
     if (unknown.length > 0) {
       await drain(incoming);
       throw errors.unrecognizedParameters(rawPath, unknown);
+    }
+    // Elasticsearch reads these two as time values on every API that takes them, before the
+    // handler runs; one node never waits on a master, but a malformed value is still a 400.
+    for (const name of TIME_PARAMS) {
+      const value = query[name];
+      if (value !== undefined) parseTimeValueMs(value, name);
     }
     // Authenticate before reading a possibly large body from an unknown caller.
     const authentication = await options.security.authenticate(incoming.headers, rawPath);

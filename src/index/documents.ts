@@ -454,7 +454,16 @@ function updateBodyOf(body: unknown): Record<string, unknown> {
   for (const key of Object.keys(body)) {
     if (!updateBodyFields.has(key)) throw errors.xContentParse(`[1:2] [UpdateRequest] unknown field [${key}]`);
   }
-  return body;
+  // UpdateRequest's parser reads these as booleans (true, false, or those words as strings); any
+  // other value was read as false (doc_as_upsert: "maybe" updated the document).
+  let normalized: Record<string, unknown> | undefined;
+  for (const key of ['doc_as_upsert', 'detect_noop', 'scripted_upsert']) {
+    const value = body[key];
+    if (value === undefined || typeof value === 'boolean') continue;
+    if (value !== 'true' && value !== 'false') throw errors.xContentParse(`[1:2] [UpdateRequest] failed to parse field [${key}]`);
+    normalized = { ...(normalized ?? body), [key]: value === 'true' };
+  }
+  return normalized ?? body;
 }
 
 export function updateDocument(service: IndicesService, request: UpdateDocumentRequest): WriteOutcome {

@@ -216,8 +216,11 @@ function segmentInputs(segment: Segment, root: RootMapping, field: string, setti
   return inputs;
 }
 
+const utf8 = new TextEncoder();
+
+/** The units fuzzy matching counts: code points with `unicode_aware`, else UTF-8 bytes (Lucene's default automaton). */
 function units(text: string, unicodeAware: boolean): number[] {
-  return unicodeAware ? Array.from(text, (ch) => ch.codePointAt(0)!) : [...new TextEncoder().encode(text)];
+  return unicodeAware ? Array.from(text, (ch) => ch.codePointAt(0)!) : [...utf8.encode(text)];
 }
 
 /**
@@ -284,11 +287,25 @@ function compareOptions(left: CompletionOption, right: CompletionOption): number
   return right.score - left.score || (left.text < right.text ? -1 : left.text > right.text ? 1 : 0) || left.shardOrder - right.shardOrder || left.hit.globalDoc - right.hit.globalDoc;
 }
 
+/**
+ * The query phase's check of a shard: each completion suggestion names a completion field of its
+ * index, else the shard fails (partial results, or all shards failed) as Elasticsearch's
+ * CompletionSuggestionBuilder fails it.
+ */
+export function checkCompletionFields(specs: readonly { readonly kind: string }[], shard: Pick<CompletionShard, 'handle'>): void {
+  for (const spec of specs) {
+    if (spec.kind !== 'completion') continue;
+    const field = (spec as CompletionSuggestSpec).field;
+    if (fieldSettings(shard.handle.metadata.mappings, shard.handle.mapping, field) === undefined) throw errors.illegalArgument(`Field [${field}] is not a completion suggest field`);
+  }
+}
+
 /** One shard's best options: a document's best matching input each, `size` of them. */
 export function shardCompletionSuggest(spec: CompletionSuggestSpec, shard: CompletionShard, shardOrder: number): CompletionOption[] {
   const root = withParseOptions(shard.handle.metadata.mappings, { ignoreMalformed: settingBoolean(shard.handle.metadata.settings, 'index.mapping.ignore_malformed') });
   const settings = fieldSettings(root, shard.handle.mapping, spec.field);
-  if (settings === undefined) throw errors.illegalArgument(`Field [${spec.field}] is not a completion suggest field`);
+  // Not a completion field here: the query phase failed this shard (checkCompletionFields).
+  if (settings === undefined) return [];
   if (shard.fieldVisibility !== undefined && !shard.fieldVisibility(spec.field)) return [];
   const match = spec.match;
   const queryForm = match.kind === 'prefix' ? analyzedForm(settings.searchAnalyzer, match.prefix, settings.preserveSeparators, settings.preservePositionIncrements) : '';

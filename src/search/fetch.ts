@@ -280,9 +280,9 @@ export function renderDocValueFields(segment: Segment, doc: number, mapping: Fla
       const values = segment.docValues.get(valuesPath);
       if (values === undefined) continue;
       if (engineField.type === 'geo_point' && values.kind === 'numeric') {
-        // The stored (quantized) points, as {lat, lon}.
+        // The stored (quantized) points as Elasticsearch prints a GeoPoint: "lat, lon".
         const points = docGeoPoints(values, doc);
-        if (points.length > 0) result[path] = points.map((point) => ({ lat: point.lat, lon: point.lon }));
+        if (points.length > 0) result[path] = points.map((point) => `${point.lat}, ${point.lon}`);
         continue;
       }
       const from = values.valueStart[doc]!;

@@ -45,7 +45,7 @@ const metadataFields: readonly (Capability & { readonly path: string })[] = [
 ];
 
 function capabilityOf(type: string, indexed: boolean): Capability {
-  if (type === 'text' || type === 'match_only_text') return { type, metadataField: false, searchable: indexed, aggregatable: false };
+  if (type === 'text' || type === 'match_only_text' || type === 'completion') return { type, metadataField: false, searchable: indexed, aggregatable: false };
   // binary values live in _source only: neither searchable nor aggregatable.
   if (type === 'binary') return { type, metadataField: false, searchable: false, aggregatable: false };
   return { type, metadataField: false, searchable: indexed, aggregatable: true };

@@ -47,6 +47,7 @@ import { checkResultWindow, parseCount, parseSearch, type ParsedSearch } from '.
 import { anyDocumentMatches } from './field-caps-filter.js';
 import { profileShard } from './profile.js';
 import { renderSuggest } from './suggest.js';
+import { checkCompletionFields } from './completion-suggest.js';
 import { expandCollapsed, mergeCollapsed, namedQueryMatcher, noSearchExtras, resolveIndicesBoost, shardRequest, shardResult, type CollapseSpec, type SearchExtras } from './search-extras.js';
 import { allShardsFailed, renderSearchResponse, renderShards, typedKeys, type ShardFailure, type ShardsSummary } from './response.js';
 import { decodeScrollId, encodeScrollId, ScrollRegistry, scrollLimits, type ScrollOwner } from './scroll.js';
@@ -372,6 +373,8 @@ export class SearchService {
   /** Runs one shard's query phase with the search's extra features (search-extras.ts) around it. */
   private queryShard(target: Target, request: SearchRequest, postFilter: QueryNode | undefined, shardCount: number, nowMs: number): ShardResult {
     if (target.extras === undefined) return this.queryShardPlain(target, request, postFilter, shardCount, nowMs);
+    // A completion suggestion on a field that is not a completion field fails the shard, as in Elasticsearch.
+    checkCompletionFields(target.extras.features.suggest, target);
     const plan = { stats: target.snapshot.stats, segments: target.segments, mappings: target.mappings, nowMs, indexName: target.indexName };
     const shard = shardRequest(request, target.extras.features, { plan, indexBoost: target.extras.indexBoost, pit: target.extras.pit });
     return shardResult(this.queryShardPlain(target, shard, postFilter, shardCount, nowMs), target.extras.features, plan);

@@ -195,6 +195,8 @@ after(async () => {
 });
 
 const search = (body: unknown, path = '/bi-data/_search'): Case => ({ method: 'POST', path, body });
+/** Painless that builds a map nested 100,000 deep in `m` (each statement is cheap; the depth is not). */
+const DEEP_MAP = 'def m = [:]; def cur = m; for (int i = 0; i < 100000; i++) { def next = [:]; cur.x = next; cur = next; }';
 const query = (q: unknown): Case => search({ query: q });
 const aggs = (a: unknown): Case => search({ size: 0, aggs: a });
 
@@ -286,7 +288,6 @@ test('index templates, component templates, legacy templates and simulate refuse
     ]),
     { method: 'POST', path: '/_index_template/_simulate/bi-tmpl?include_defaults=perhaps' },
     { method: 'GET', path: '/_cat/templates?s=no_such_column' },
-    { method: 'GET', path: '/_cat/templates?bytes=parsecs' },
     { method: 'GET', path: '/_cat/templates?v=sometimes' },
     { method: 'GET', path: '/_cat/templates?no_such_param=1' },
   ];
@@ -544,6 +545,10 @@ test('stored scripts, _update scripts and _update_by_query refuse bad input', as
       { doc: { when: 'not a date' } },
       { doc: { n: 1 }, script: { source: 'ctx._source.n++' } },
       { doc: { n: 1 }, unknown: 1 },
+      { doc: { n: 1 }, doc_as_upsert: 'maybe' }, // read as false: it updated the document
+      { doc: { n: 1 }, detect_noop: 5 },
+      { script: { source: 'ctx._source.n++' }, scripted_upsert: 'yes' },
+      { doc: { n: 1 }, doc_as_upsert: null },
       { upsert: 'x', script: { source: '1' } },
     ]),
     { method: 'POST', path: '/bi-data/_update/1?retry_on_conflict=-1', body: { doc: { n: 1 } } },
@@ -581,6 +586,10 @@ test('stored scripts, _update scripts and _update_by_query refuse bad input', as
     { method: 'POST', path: '/bi-data/_delete_by_query?slices=0', body: { query: { match_all: {} } } },
     { method: 'POST', path: '/_scripts/painless/_execute', body: { script: { source: 'long i = 0; while (i >= 0) { i++; }' } } },
     { method: 'POST', path: '/_scripts/painless/_execute', body: { script: { source: '1 +' } } },
+    // a result nested deeper than any JSON may be (it overflowed the stack: 500)
+    { method: 'POST', path: '/_scripts/painless/_execute', body: { script: { source: `${DEEP_MAP} return m;` } } },
+    { method: 'POST', path: '/bi-data/_update/1', body: { script: { source: `${DEEP_MAP} ctx._source.m = m;` } } },
+    { method: 'POST', path: '/bi-data/_update_by_query', body: { script: { source: `${DEEP_MAP} ctx._source.m = m;` } } },
     { method: 'POST', path: '/_scripts/painless/_execute', body: { script: { source: '1' }, context: 'no_such_context' } },
     { method: 'POST', path: '/_scripts/painless/_execute', body: { script: { source: '1' }, context: 'score', context_setup: {} } },
     { method: 'POST', path: '/_scripts/painless/_execute', body: { script: { source: '1' }, context: 'filter', context_setup: { index: 'no-such-index', document: {} } } },
@@ -604,6 +613,9 @@ test('scripts in search: script_fields, script and script_score queries, functio
     search({ script_fields: { f: { script: { id: 'bi-script' } } } }), // params.factor missing
     search({ script_fields: Object.fromEntries(Array.from({ length: 40 }, (_, i) => [`f${i}`, { script: { source: '1' } }])) }),
     search({ script_fields: { f: { script: { source: '1' }, unknown: 1 } } }),
+    search({ script_fields: { f: { script: { source: `${DEEP_MAP} return m;` } } } }), // overflowed the stack: 500
+    search({ script_fields: { f: { script: { source: `${DEEP_MAP} return m.toString();` } } } }),
+    search({ script_fields: { f: { script: { source: 'def l = []; l.add(l); return l;' } } } }),
     query({ script: {} }),
     query({ script: { script: 'doc[' } }),
     query({ script: { script: { source: 'return "not a boolean"' } } }),
@@ -1029,11 +1041,16 @@ test('bad input inside a simulate or a bulk is answered per item with a 200 (as 
     [{ processors: [{ script: { source: 'def m = [:]; m.x = m; ctx.x = m;' } }] }, 'illegal_argument_exception'],
     [{ processors: [{ script: { source: 'long i = 0; while (i >= 0) { i++; }' } }] }, 'script_exception'],
     [{ processors: [{ script: { source: 'int f(int x) { return f(x + 1); } ctx.x = f(0);' } }] }, 'script_exception'],
+    [{ processors: [{ script: { source: `${DEEP_MAP} ctx.m = m;` } }] }, 'illegal_argument_exception'],
   ];
   for (const [pipeline, type] of perDoc) {
     const simulated = await ok('POST', '/_ingest/pipeline/_simulate', { pipeline, docs });
     assert.equal(simulated.docs[0].error?.type, type, JSON.stringify(simulated));
   }
+  // a JSON string nested 5,000 deep: the json processor refuses it (it overflowed the stack: 500)
+  const deepJson = await ok('POST', '/_ingest/pipeline/_simulate', { pipeline: { processors: [{ json: { field: 'j' } }] }, docs: [{ _source: { j: '['.repeat(5000) + ']'.repeat(5000) } }] });
+  assert.equal(deepJson.docs[0].error?.type, 'illegal_argument_exception', JSON.stringify(deepJson).slice(0, 300));
+  assert.match(deepJson.docs[0].error.reason, /nesting depth/);
   const bulk = await ok('POST', '/bi-data/_bulk?pipeline=no-such-pipeline', '{"index":{"_id":"9"}}\n{"n":9}\n', 'application/x-ndjson');
   assert.equal(bulk.errors, true);
   assert.equal(bulk.items[0].index.status, 400);
@@ -1067,4 +1084,16 @@ test('after the whole sweep the node answers and nothing written before changed'
   // a search over every field still answers as before
   const found = await ok('POST', '/bi-data/_search', { query: { match: { title: 'dog' } }, sort: [{ n: 'asc' }] });
   assert.deepEqual(found.hits.hits.map((hit: { _id: string }) => hit._id), ['2', '3']);
+  // every refusal is logged (as a failed request), and none was a server error
+  const entries = node.logs.flatMap((line): Record<string, unknown>[] => {
+    try {
+      return [JSON.parse(line) as Record<string, unknown>];
+    } catch {
+      return [];
+    }
+  });
+  const failed = entries.filter((entry) => Object.values(entry).includes('request failed'));
+  assert.ok(failed.some((entry) => entry['status'] === 400 && String(entry['path']).startsWith('/_index_template/')), `no failed request logged among ${entries.length} log lines`);
+  assert.ok(failed.some((entry) => entry['status'] === 400 && String(entry['path']).startsWith('/_ingest/pipeline/')));
+  assert.deepEqual(entries.filter((entry) => Object.values(entry).some((value) => typeof value === 'string' && /server error|unexpected error/.test(value))), []);
 });

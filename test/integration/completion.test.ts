@@ -103,7 +103,8 @@ test('bad completion values and requests are 400s', async () => {
   });
   await assert.rejects(client.search({ index: 'music', suggest: { s: { prefix: 'n', completion: { field: 'genre' } } } }), (error: any) => {
     assert.equal(error.meta.statusCode, 400);
-    assert.match(error.meta.body.error.reason, /Field \[genre\] is not a completion suggest field/);
+    assert.equal(error.meta.body.error.type, 'search_phase_execution_exception');
+    assert.match(error.meta.body.error.root_cause[0].reason, /Field \[genre\] is not a completion suggest field/);
     return true;
   });
   const mapping = await client.indices.getMapping({ index: 'music' });

@@ -16,7 +16,7 @@ const routes: Route[] = [
     path: '/:index/_echo',
     action: 'indices:data/read/echo',
     scope: 'indices',
-    params: ['flag'],
+    params: ['flag', 'master_timeout', 'timeout'],
     handle: (request, context) => {
       context.authorize.indices('indices:data/read/echo', [request.params['index']!]);
       return { status: 200, body: { index: request.params['index'], body: request.json() ?? null, query: request.query } };
@@ -81,6 +81,19 @@ test('unknown parameters, unknown paths and wrong methods are refused', async ()
   const wrongMethod = await fetch(`${base}/a/_echo`, { method: 'DELETE' });
   assert.equal(wrongMethod.status, 405);
   assert.match(wrongMethod.headers.get('allow') ?? '', /GET/);
+});
+
+test('master_timeout and timeout are time values wherever a route takes them (RestRequest.paramAsTime)', async () => {
+  for (const query of ['master_timeout=forever', 'timeout=10', 'timeout=1x', 'master_timeout=']) {
+    const refused = await fetch(`${base}/a/_echo?${query}`);
+    assert.equal(refused.status, 400, query);
+    const body = (await refused.json()) as { error: { type: string; reason: string } };
+    assert.equal(body.error.type, 'parse_exception', query);
+    assert.match(body.error.reason, /^failed to parse setting \[(master_)?timeout\] with value \[.*\] as a time value: unit is missing or unrecognized$/, query);
+  }
+  for (const query of ['master_timeout=30s', 'timeout=-1', 'timeout=0', 'master_timeout=1500ms']) {
+    assert.equal((await fetch(`${base}/a/_echo?${query}`)).status, 200, query);
+  }
 });
 
 test('pretty, filter_path and error_trace', async () => {

@@ -17,6 +17,7 @@
  * Reference: https://www.elastic.co/guide/en/elasticsearch/reference/current/cat.html
  */
 import { errors } from '../../common/index.js';
+import { parseTimeValueMs } from '../../search/time-value.js';
 import { booleanParam } from '../request.js';
 import type { RestRequest, RestResponse } from '../route.js';
 
@@ -225,6 +226,9 @@ function renderYaml(shown: readonly Shown[], rows: readonly (string | null)[][])
 
 /** Renders a cat table as Elasticsearch does for the request's `format`, `h`, `s`, `v`, `ts`, `bytes`, `time` and `help`. */
 export function renderCat(request: RestRequest, columns: readonly CatColumn[], rows: readonly CatRow[]): RestResponse {
+  // One node is its own master: there is nothing to wait for, but a malformed timeout is refused as there.
+  const masterTimeout = request.query['master_timeout'];
+  if (masterTimeout !== undefined) parseTimeValueMs(masterTimeout, 'master_timeout');
   if (booleanParam(request.query['help'])) return { status: 200, body: renderHelp(columns), contentType: 'text/plain; charset=UTF-8' };
   const format = (request.query['format'] ?? '').toLowerCase();
   if (format === 'smile' || format === 'cbor') throw errors.illegalArgument(`Unsupported format [${format}] for _cat: Strait answers text, json or yaml`);

@@ -324,7 +324,7 @@ export function documentRoutes(service: IndicesService, ingest?: IngestService):
         // The default and final pipelines of the index run on the upsert document (src/index/ingest);
         // a scripted upsert's document goes through them after the script.
         const requestBody = request.json();
-        const scriptedUpsert = typeof requestBody === 'object' && requestBody !== null && (requestBody as Record<string, unknown>)['scripted_upsert'] === true;
+        const scriptedUpsert = typeof requestBody === 'object' && requestBody !== null && ['true', true].includes((requestBody as Record<string, unknown>)['scripted_upsert'] as string | boolean);
         const ingested = scriptedUpsert ? undefined : ingest?.applyPipelines({ index: target, id: request.params['id'], routing, source: requestBody, pipeline: undefined, update: true });
         if (ingested?.kind === 'dropped') return { status: 200, body: ingested.body };
         if (ingested?.kind === 'failed') throw ingested.error;

@@ -19,6 +19,7 @@ import { DateParseError, evaluateDateMath } from '../query/date-math.js';
 import { type AggregationNode, type BucketOrder, type CollectedAggregationNode, isPipeline } from './ast.js';
 import { type DateRounding, createDateRounding } from './date-rounding.js';
 import { GeoDistanceAggregator } from './geo-distance.js';
+import { GeoBoundsAggregator, GeoCentroidAggregator, GeoGridAggregator } from './geo-aggs.js';
 import type { AggregationPartial, PartialMap, TermsBucketPartial, TermsValueType, TopHitPartial } from './partials.js';
 import { type TDigest, digestOfValues, emptyDigest, mergeDigests } from './tdigest.js';
 import { clustersOfValues, mergeClusters } from './variable-width.js';
@@ -228,6 +229,18 @@ function createAggregator(original: CollectedAggregationNode, context: Aggregati
         return new CompositeSourceReader(resolved, mapping, context.segments);
       });
       return new CompositeAggregator(node, readers, subs());
+    }
+    case 'geohash_grid':
+    case 'geotile_grid':
+    case 'geo_bounds':
+    case 'geo_centroid': {
+      const mapping = mappingFor(node.field, context, node.kind);
+      if (mapping !== undefined && mapping.type !== 'geo_point') {
+        throw errors.illegalArgument(`Field [${node.field}] of type [${mapping.mappedType ?? mapping.type}] is not supported for aggregation [${node.kind}]`);
+      }
+      if (node.kind === 'geo_bounds') return new GeoBoundsAggregator(node.name, node.field);
+      if (node.kind === 'geo_centroid') return new GeoCentroidAggregator(node.name, node.field);
+      return new GeoGridAggregator(node.name, node, context.shardCount, subs());
     }
     case 'top_hits': {
       const sort = node.sort === undefined ? undefined : resolveSortAliases(node.sort, context.mappings);

@@ -10,6 +10,8 @@ import type { SortSpec } from '../query/sort.js';
 import { parseSort } from '../query/sort.js';
 import { type CompositeSpec, parseComposite } from './composite.js';
 import { type GeoDistanceSpec, parseGeoDistanceAggregation } from './geo-distance.js';
+import { type GeoGridKind, parseGeoBounds, parseGeoCentroid, parseGeoGrid } from './geo-aggs.js';
+import type { GeoBox } from '../mapping/geo-point.js';
 import { autoBucketCeiling, roundingIndexOf } from './auto-date-histogram.js';
 import { type PipelineNode, parentPipelineKinds, parsePipelineBody, pipelineKinds, siblingPipelineKinds } from './pipeline-ast.js';
 
@@ -128,6 +130,16 @@ export type AggregationNode = {
       readonly include: RegExp | readonly string[] | undefined;
       readonly exclude: RegExp | readonly string[] | undefined;
     }
+  | {
+      readonly kind: GeoGridKind;
+      readonly field: string;
+      readonly precision: number;
+      readonly size: number;
+      readonly shardSize: number | undefined;
+      readonly bounds: GeoBox | undefined;
+    }
+  | { readonly kind: 'geo_bounds'; readonly field: string; readonly wrapLongitude: boolean }
+  | { readonly kind: 'geo_centroid'; readonly field: string }
   | PipelineNode
 );
 
@@ -145,7 +157,7 @@ type Json = Record<string, unknown>;
 const isObject = (value: unknown): value is Json => value !== null && typeof value === 'object' && !Array.isArray(value);
 
 const metricKinds = new Set(['value_count', 'cardinality', 'min', 'max', 'avg', 'sum', 'stats', 'extended_stats']);
-const knownKinds = new Set([...metricKinds, ...pipelineKinds, 'terms', 'multi_terms', 'rare_terms', 'significant_terms', 'auto_date_histogram', 'variable_width_histogram', 'composite', 'percentiles', 'percentile_ranks', 'histogram', 'date_histogram', 'range', 'date_range', 'geo_distance', 'filter', 'filters', 'top_hits']);
+const knownKinds = new Set([...metricKinds, ...pipelineKinds, 'terms', 'multi_terms', 'rare_terms', 'significant_terms', 'auto_date_histogram', 'variable_width_histogram', 'composite', 'percentiles', 'percentile_ranks', 'histogram', 'date_histogram', 'range', 'date_range', 'geo_distance', 'filter', 'filters', 'top_hits', 'geohash_grid', 'geotile_grid', 'geo_bounds', 'geo_centroid']);
 const calendarNames: Readonly<Record<string, CalendarUnit>> = {
   minute: 'minute', '1m': 'minute', hour: 'hour', '1h': 'hour', day: 'day', '1d': 'day', week: 'week', '1w': 'week',
   month: 'month', '1M': 'month', quarter: 'quarter', '1q': 'quarter', year: 'year', '1y': 'year',
@@ -159,7 +171,8 @@ export function parseAggregations(json: unknown): readonly AggregationNode[] {
   return deepFreeze(nodes);
 }
 
-const multiBucketKinds = new Set(['terms', 'multi_terms', 'rare_terms', 'significant_terms', 'auto_date_histogram', 'variable_width_histogram', 'histogram', 'date_histogram', 'range', 'date_range', 'geo_distance', 'filters']);
+const leafKinds = new Set([...metricKinds, 'percentiles', 'percentile_ranks', 'top_hits', 'geo_bounds', 'geo_centroid']);
+const multiBucketKinds = new Set(['terms', 'multi_terms', 'rare_terms', 'significant_terms', 'auto_date_histogram', 'variable_width_histogram', 'histogram', 'date_histogram', 'range', 'date_range', 'geo_distance', 'filters', 'geohash_grid', 'geotile_grid']);
 const histogramKinds = new Set(['histogram', 'date_histogram', 'auto_date_histogram']);
 /** Parent pipelines that need their parent's buckets in key order. */
 const sequential = new Set(['derivative', 'cumulative_sum', 'serial_diff', 'moving_fn']);
@@ -257,7 +270,8 @@ function parseAggregationMap(json: unknown, depth: number, parentKind: string | 
     if (kind === 'variable_width_histogram' && subAggregations.length > 0) {
       throw errors.illegalArgument(`sub-aggregations of [variable_width_histogram] aggregation [${name}] are not supported`);
     }
-    if (pipelineKinds.has(kind) && subAggregations.length > 0) {
+    // Leaf aggregations (Elasticsearch's LeafOnly builders, top_hits) take no sub-aggregations.
+    if ((pipelineKinds.has(kind) || leafKinds.has(kind)) && subAggregations.length > 0) {
       throw errors.illegalArgument(`Aggregator [${name}] of type [${kind}] cannot accept sub-aggregations`);
     }
     if (kind === 'composite' && parentKind !== undefined) {
@@ -365,6 +379,13 @@ function javaDouble(value: number): string {
 
 function parseBody(kind: string, body: Json, name: string): Record<string, unknown> {
   switch (kind) {
+    case 'geohash_grid':
+    case 'geotile_grid':
+      return parseGeoGrid(kind, body, name, requireField(body, kind, name));
+    case 'geo_bounds':
+      return parseGeoBounds(body, requireField(body, kind, name));
+    case 'geo_centroid':
+      return parseGeoCentroid(body, requireField(body, kind, name));
     case 'terms': {
       const size = numberOf(body['size'], 'size', 10);
       if (size < 1) throw errors.illegalArgument(`[size] must be greater than 0. Found [${size}] in [${name}]`);

@@ -7,6 +7,7 @@ import type { SortValue } from '../query/sort.js';
 import type { TDigest } from './tdigest.js';
 import type { CompositeBucketPartial } from './composite.js';
 import type { Cluster } from './variable-width.js';
+import type { GeoBoundsState, GeoGridBucketPartial } from './geo-aggs.js';
 
 export type PartialMap = Readonly<Record<string, AggregationPartial>>;
 
@@ -88,6 +89,10 @@ export type AggregationPartial =
   | { readonly type: 'composite'; readonly buckets: readonly CompositeBucketPartial[]; /** Per source: a boolean field (keys 0/1 print as false/true). */ readonly booleans: readonly boolean[] }
   | { readonly type: 'filters'; readonly buckets: readonly { readonly key: string; readonly docCount: number; readonly aggs: PartialMap }[] }
   | { readonly type: 'top_hits'; readonly total: number; readonly maxScore: number; readonly hits: readonly TopHitPartial[] }
+  /** geohash_grid and geotile_grid (geo-aggs.ts): cells by key, in bucket order, at most shard_size from a shard. */
+  | { readonly type: 'geo_grid'; readonly buckets: readonly GeoGridBucketPartial[] }
+  | ({ readonly type: 'geo_bounds' } & GeoBoundsState)
+  | { readonly type: 'geo_centroid'; readonly count: number; readonly latSum: number; readonly lonSum: number }
   | PipelinePartial;
 
 /**

@@ -86,6 +86,7 @@ function applyFinalCuts(node: CollectedAggregationNode, partial: AggregationPart
   if (partial.type === 'significant_terms' && node.kind === 'significant_terms') {
     return { ...partial, buckets: partial.buckets.filter((bucket) => bucket.docCount >= node.minDocCount).slice(0, node.size) };
   }
+  if (partial.type === 'geo_grid' && (node.kind === 'geohash_grid' || node.kind === 'geotile_grid')) return { ...partial, buckets: partial.buckets.slice(0, node.size) };
   return partial;
 }
 
@@ -136,6 +137,7 @@ function bucketViews(node: CollectedAggregationNode, partial: AggregationPartial
         return { index, key, keyString: key, docCount: bucket.docCount, aggs: bucket.aggs };
       });
     case 'filters':
+    case 'geo_grid':
       return partial.buckets.map((bucket, index) => ({ index, key: bucket.key, keyString: bucket.key, docCount: bucket.docCount, aggs: bucket.aggs }));
     case 'composite':
       // Pipelines cannot name composite buckets (request validation); the view lets the final reduce reach their sub-aggregations.
@@ -173,6 +175,8 @@ function rebuildBuckets(partial: AggregationPartial, buckets: readonly BucketVie
     case 'range':
       return { ...partial, buckets: buckets.map((view) => ({ ...partial.buckets[view.index]!, aggs: view.aggs })) };
     case 'filters':
+      return { ...partial, buckets: buckets.map((view) => ({ ...partial.buckets[view.index]!, aggs: view.aggs })) };
+    case 'geo_grid':
       return { ...partial, buckets: buckets.map((view) => ({ ...partial.buckets[view.index]!, aggs: view.aggs })) };
     case 'rare_terms':
       return { ...partial, buckets: buckets.map((view) => ({ ...partial.buckets[view.index]!, aggs: view.aggs })) };

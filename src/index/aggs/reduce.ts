@@ -16,6 +16,7 @@ import { mergeClusters } from './variable-width.js';
 import { compareHits } from '../query/sort.js';
 import { metricValue, significanceScore, sortTermsBuckets, sortTupleBuckets } from './aggregators.js';
 import { createDateRounding } from './date-rounding.js';
+import { compareGridBuckets, emptyGeoBounds, mergeGeoBounds, renderGeoBounds, renderGeoCentroid } from './geo-aggs.js';
 import type { AggregationPartial, PartialMap, TermsBucketPartial, TermsValueType, TopHitPartial } from './partials.js';
 
 /** Merges partial maps (one per shard) into one partial map. */
@@ -253,6 +254,32 @@ function reduceOne(node: AggregationNode, partials: readonly AggregationPartial[
         })),
       };
     }
+    case 'geo_grid': {
+      // Merged by cell, every cell kept and ordered; the final reduce cuts to size (pipeline.ts).
+      const merged = new Map<string, { docCount: number; parts: PartialMap[] }>();
+      for (const partial of partials as Extract<AggregationPartial, { type: 'geo_grid' }>[]) {
+        for (const bucket of partial.buckets) {
+          const entry = merged.get(bucket.key) ?? { docCount: 0, parts: [] };
+          entry.docCount += bucket.docCount;
+          entry.parts.push(bucket.aggs);
+          merged.set(bucket.key, entry);
+        }
+      }
+      const buckets = [...merged].map(([key, entry]) => ({ key, docCount: entry.docCount, aggs: reduceAggregations(node.subAggregations, entry.parts) }));
+      return { type: 'geo_grid', buckets: buckets.sort(compareGridBuckets) };
+    }
+    case 'geo_bounds':
+      return { type: 'geo_bounds', ...mergeGeoBounds(partials as Extract<AggregationPartial, { type: 'geo_bounds' }>[]) };
+    case 'geo_centroid': {
+      // Summed in a canonical order so the float result does not depend on shard order.
+      const sorted = [...(partials as Extract<AggregationPartial, { type: 'geo_centroid' }>[])].sort((left, right) => left.latSum - right.latSum || left.lonSum - right.lonSum);
+      return {
+        type: 'geo_centroid',
+        count: sorted.reduce((sum, partial) => sum + partial.count, 0),
+        latSum: sorted.reduce((sum, partial) => sum + partial.latSum, 0),
+        lonSum: sorted.reduce((sum, partial) => sum + partial.lonSum, 0),
+      };
+    }
     case 'top_hits': {
       assert(node.kind === 'top_hits', 'top_hits partial belongs to a top_hits node');
       const tops = partials as Extract<AggregationPartial, { type: 'top_hits' }>[];
@@ -376,6 +403,13 @@ export function emptyPartial(node: CollectedAggregationNode): AggregationPartial
       return { type: 'variable_width_histogram', clusters: [] };
     case 'auto_date_histogram':
       return { type: 'auto_date_histogram', roundingIndex: node.minimumRoundingIndex, innerInterval: undefined, buckets: [] };
+    case 'geohash_grid':
+    case 'geotile_grid':
+      return { type: 'geo_grid', buckets: [] };
+    case 'geo_bounds':
+      return { type: 'geo_bounds', ...emptyGeoBounds };
+    case 'geo_centroid':
+      return { type: 'geo_centroid', count: 0, latSum: 0, lonSum: 0 };
     default:
       return { type: 'stats', metric: node.kind, count: 0, sum: 0, min: Infinity, max: -Infinity, sumOfSquares: 0, isDate: false };
   }
@@ -385,6 +419,12 @@ function renderOne(node: CollectedAggregationNode, partialOrUndefined: Aggregati
   const partial = partialOrUndefined ?? emptyPartial(node);
   const subs = (aggs: PartialMap): Record<string, unknown> => renderMap(node.subAggregations, aggs);
   switch (partial.type) {
+    case 'geo_grid':
+      return { buckets: partial.buckets.map((bucket) => ({ key: bucket.key, doc_count: bucket.docCount, ...subs(bucket.aggs) })) };
+    case 'geo_bounds':
+      return renderGeoBounds(partial, node.kind === 'geo_bounds' ? node.wrapLongitude : true);
+    case 'geo_centroid':
+      return renderGeoCentroid(partial.count, partial.latSum, partial.lonSum);
     case 'stats':
       return renderStats(node.kind, 'sigma' in node ? node.sigma : 2, partial);
     case 'cardinality':

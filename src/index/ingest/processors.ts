@@ -4,7 +4,7 @@
  * Reference: https://www.elastic.co/guide/en/elasticsearch/reference/current/processors.html
  */
 import { isIP } from 'node:net';
-import { errors } from '../../common/index.js';
+import { checkJsonNestingDepth, errors } from '../../common/index.js';
 import { castError, deepCopy, IngestDocument, isPlainObject, javaTypeName, type IngestMap } from './document.js';
 import { checkTimeZone, dateIndexNameExpression, formatWithPattern, isDateRounding, parseWithFormat } from './dates.js';
 import { compileGrok, grokPatternBank, matchGrok, type CompiledGrok } from './grok.js';
@@ -795,6 +795,9 @@ const jsonFactory: ProcessorFactory = (config) => {
     const text = javaString(value);
     let parsed: unknown;
     try {
+      // The nesting limit every JSON body gets: a string nested thousands deep overflowed the stack
+      // of whatever walked the parsed value next (a 500 for the whole request).
+      checkJsonNestingDepth(text);
       parsed = JSON.parse(strict ? text : firstJsonValue(text));
     } catch (error) {
       throw errors.illegalArgument(`Unrecognized JSON in field [${field}]: ${error instanceof Error ? error.message : String(error)}`);

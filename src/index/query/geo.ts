@@ -175,28 +175,43 @@ export function geoQueryParser(kind: string): ((body: Json) => GeoQueryNode) | u
 function parseGeoDistance(body: Json): GeoQueryNode {
   let field: string | undefined;
   let point: GeoPoint | undefined;
+  let lat: number | undefined;
+  let lon: number | undefined;
   let distance: unknown;
+  let unit = 1;
   let distanceType: DistanceType = 'arc';
   let validationMethod: ValidationMethod = 'strict';
   let ignoreUnmapped = false;
   let boost = 1;
   for (const [key, value] of Object.entries(body)) {
     if (key === 'distance') distance = value;
-    else if (key === 'distance_type') distanceType = parseDistanceType(value, 'geo_distance');
+    else if (key === 'unit') {
+      const meters = typeof value === 'string' ? unitMeters(value) : undefined;
+      if (meters === undefined) throw errors.illegalArgument(`No distance unit match [${String(value)}]`);
+      unit = meters;
+    } else if (key === 'distance_type') distanceType = parseDistanceType(value, 'geo_distance');
     else if (key === 'validation_method') validationMethod = parseValidationMethod(value);
     else if (key === 'ignore_unmapped') ignoreUnmapped = booleanOf(value, 'geo_distance', key);
     else if (key === 'boost') boost = numberOf(value, 'geo_distance', key);
     else if (key === '_name') continue;
-    else if (field !== undefined) {
-      throw errors.parsing(`[geo_distance] query doesn't support multiple fields, found [${field}] and [${key}]`);
+    else if (key.endsWith('.lat') && (typeof value === 'number' || typeof value === 'string')) {
+      field = key.slice(0, -'.lat'.length);
+      lat = numberOf(value, 'geo_distance', key);
+    } else if (key.endsWith('.lon') && (typeof value === 'number' || typeof value === 'string')) {
+      field = key.slice(0, -'.lon'.length);
+      lon = numberOf(value, 'geo_distance', key);
+    } else if (field !== undefined) {
+      if (isObject(value)) throw errors.parsing(`[geo_distance] query doesn't support multiple fields, found [${field}] and [${key}]`);
+      throw errors.parsing(`failed to parse [geo_distance] query. unexpected field [${key}]`);
     } else {
       field = key;
       point = queryPoint(value, 'geo_distance');
     }
   }
+  if (point === undefined && (lat !== undefined || lon !== undefined)) point = { lat: lat ?? Number.NaN, lon: lon ?? Number.NaN };
+  if (distance === undefined) throw errors.parsing(`geo_distance requires 'distance' to be specified`);
   if (field === undefined || point === undefined) throw errors.illegalArgument('fieldName must not be null or empty');
-  if (distance === undefined) throw errors.illegalArgument('geo_distance requires \'distance\' to be specified');
-  const meters = parseDistance(distance);
+  const meters = parseDistance(distance, unit);
   if (!(meters > 0)) throw errors.illegalArgument(`distance must be greater than zero`);
   return { kind: 'geo_distance', field, point, distanceMeters: meters, distanceType, validationMethod, ignoreUnmapped, boost };
 }
@@ -222,8 +237,17 @@ function wktBox(text: unknown): GeoBox {
   return { top: top!, bottom: bottom!, left: left!, right: right! };
 }
 
-function parseBox(field: string, spec: unknown): GeoBox {
-  if (!isObject(spec)) throw errors.parsing(`[geo_bounding_box] failed to parse bounding box. Expected start object but found [${Array.isArray(spec) ? 'START_ARRAY' : 'VALUE'}]`);
+/** A geo_bounding_box body's box (also the `bounds` of the geo grid aggregations). */
+export /** A bounding box body; its errors are reported as Elasticsearch wraps them (parse_exception). */
+function parseBox(spec: Json): GeoBox {
+  try {
+    return parseBoxCorners(spec);
+  } catch (error) {
+    throw errors.parse(`failed to parse [geo_bounding_box] query. [${(error as Error).message}]`);
+  }
+}
+
+function parseBoxCorners(spec: Json): GeoBox {
   let top = Number.NaN;
   let bottom = Number.NaN;
   let left = Number.NaN;
@@ -283,27 +307,36 @@ function parseBox(field: string, spec: unknown): GeoBox {
         envelope = geotileBox(value);
         break;
       default:
-        throw errors.parsing(`failed to parse bounding box. unexpected field [${key}]`);
+        throw errors.parse(`failed to parse bounding box. unexpected field [${key}]`);
     }
   }
   if (envelope !== undefined) {
     if (![top, bottom, left, right].every(Number.isNaN)) {
-      throw errors.parsing(`failed to parse bounding box. Conflicting definition found using well-known text and explicit corners.`);
+      throw errors.parse(`failed to parse bounding box. Conflicting definition found using well-known text and explicit corners.`);
     }
     return envelope;
   }
-  if ([top, bottom, left, right].some(Number.isNaN)) {
-    throw errors.illegalArgument(`failed to parse [geo_bounding_box] query: [${field}] needs all four of top, bottom, left and right (or two opposite corners)`);
-  }
+  // Missing corners stay NaN: the corner checks name them.
   return { top, bottom, left, right };
 }
 
 function geohashCellOf(geohash: string): GeoBox {
-  try {
-    return geohashCell(geohash);
-  } catch (error) {
-    throw errors.parsing(`[geo_bounding_box] failed to parse geohash: ${(error as Error).message}`);
-  }
+  return geohashCell(geohash);
+}
+
+/**
+ * Elasticsearch's checks when the corners are set (at parse, whatever the validation method):
+ * numbers, and top above bottom, left apart from right.
+ */
+function checkCorners(box: GeoBox): void {
+  const { top, bottom, left, right } = box;
+  if (!Number.isFinite(top)) throw errors.illegalArgument(`top latitude is invalid: ${javaNumber(top)}`);
+  if (!Number.isFinite(left)) throw errors.illegalArgument(`left longitude is invalid: ${javaNumber(left)}`);
+  if (!Number.isFinite(bottom)) throw errors.illegalArgument(`bottom latitude is invalid: ${javaNumber(bottom)}`);
+  if (!Number.isFinite(right)) throw errors.illegalArgument(`right longitude is invalid: ${javaNumber(right)}`);
+  if (top < bottom) throw errors.illegalArgument(`top is below bottom corner: ${javaNumber(top)} vs. ${javaNumber(bottom)}`);
+  if (top === bottom) throw errors.illegalArgument(`top cannot be the same as bottom: ${javaNumber(top)} == ${javaNumber(bottom)}`);
+  if (left === right) throw errors.illegalArgument(`left cannot be the same as right: ${javaNumber(left)} == ${javaNumber(right)}`);
 }
 
 function parseGeoBoundingBox(body: Json): GeoQueryNode {
@@ -317,13 +350,13 @@ function parseGeoBoundingBox(body: Json): GeoQueryNode {
     else if (key === 'ignore_unmapped') ignoreUnmapped = booleanOf(value, 'geo_bounding_box', key);
     else if (key === 'boost') boost = numberOf(value, 'geo_bounding_box', key);
     else if (key === '_name') continue;
-    else if (field !== undefined) throw errors.parsing(`[geo_bounding_box] query doesn't support multiple fields, found [${field}] and [${key}]`);
-    else {
+    else if (isObject(value)) {
       field = key;
-      box = parseBox(key, value);
-    }
+      box = parseBox(value);
+    } else throw errors.parsing(`failed to parse [geo_bounding_box] query. unexpected field [${key}]`);
   }
-  if (field === undefined || box === undefined) throw errors.illegalArgument('Field name must not be empty.');
+  if (field === undefined || box === undefined) throw errors.parse('failed to parse [geo_bounding_box] query. bounding box not provided');
+  checkCorners(box);
   return { kind: 'geo_bounding_box', field, box, validationMethod, ignoreUnmapped, boost };
 }
 
@@ -341,12 +374,6 @@ function geoField(field: string, mappings: FieldMappings, indexName: string, ign
   const type = mapping.mappedType ?? mapping.type;
   if (mapping.type !== 'geo_point') throw errors.queryShard(`Field [${field}] is of unsupported type [${type}] for [${query}] query`, indexName);
   return target;
-}
-
-/** Elasticsearch's strict checks of a query point (`validation_method: strict`). */
-function checkQueryPoint(point: GeoPoint, query: string, indexName: string): void {
-  if (!(point.lat >= -90 && point.lat <= 90)) throw errors.queryShard(`illegal latitude value [${javaNumber(point.lat)}] for [${query}]`, indexName);
-  if (!(point.lon >= -180 && point.lon <= 180)) throw errors.queryShard(`illegal longitude value [${javaNumber(point.lon)}] for [${query}]`, indexName);
 }
 
 function javaNumber(value: number): string {
@@ -380,12 +407,17 @@ export function planGeoQuery(node: GeoQueryNode, context: PlanContext, boost: nu
   const score = scoring ? Math.fround(boost * node.boost) : 0;
   if (node.kind === 'geo_distance') {
     let center = node.point;
-    if (node.validationMethod === 'strict') checkQueryPoint(center, 'geo_distance', context.indexName);
-    else center = normalizeGeoPoint(center);
+    if (node.validationMethod === 'strict') {
+      const problems: string[] = [];
+      if (!(center.lat >= -90 && center.lat <= 90)) problems.push(`center point latitude is invalid: ${javaNumber(center.lat)}`);
+      if (!(center.lon >= -180 && center.lon <= 180)) problems.push(`center point longitude is invalid: ${javaNumber(center.lon)}`);
+      if (problems.length > 0) throw errors.queryShard(`couldn't validate latitude/ longitude values`, context.indexName, errors.validation(problems));
+    } else if (node.validationMethod === 'coerce') center = normalizeGeoPoint(center);
     const radius = node.distanceMeters;
-    const type = node.distanceType;
-    const description = `geo_distance ${field} (${center.lat},${center.lon}) ${radius}m ${type}`;
-    return docSetWeight(description, score, (segment) => pointDocs(segment, field, (point) => distanceMeters(type, center, point) <= radius));
+    // Elasticsearch's query is a circle on the sphere (arc distance) whatever `distance_type` says:
+    // the parameter is accepted and has no effect on which documents match.
+    const description = `geo_distance ${field} (${center.lat},${center.lon}) ${radius}m`;
+    return docSetWeight(description, score, (segment) => pointDocs(segment, field, (point) => distanceMeters('arc', center, point) <= radius));
   }
   let { top, bottom, left, right } = node.box;
   if (node.validationMethod === 'strict') {
@@ -394,12 +426,13 @@ export function planGeoQuery(node: GeoQueryNode, context: PlanContext, boost: nu
     if (!(left >= -180 && left <= 180)) problems.push(`left longitude is invalid: ${javaNumber(left)}`);
     if (!(bottom >= -90 && bottom <= 90)) problems.push(`bottom latitude is invalid: ${javaNumber(bottom)}`);
     if (!(right >= -180 && right <= 180)) problems.push(`right longitude is invalid: ${javaNumber(right)}`);
-    if (problems.length === 0 && top < bottom) problems.push(`top is below bottom corner: ${javaNumber(top)} vs. ${javaNumber(bottom)}`);
-    if (problems.length > 0) throw errors.queryShard(problems[0]!, context.indexName);
+    if (problems.length > 0) throw errors.queryShard(`couldn't validate latitude/ longitude values`, context.indexName, errors.validation(problems));
   } else if (node.validationMethod === 'coerce') {
-    const topLeft = normalizeGeoPoint({ lat: top, lon: left });
-    const bottomRight = normalizeGeoPoint({ lat: bottom, lon: right });
-    [top, left, bottom, right] = [topLeft.lat, topLeft.lon, bottomRight.lat, bottomRight.lon];
+    // A right exactly k×360 east of the left asks for every longitude (normalizing would collapse it).
+    const completeLongitudes = (right - left) % 360 === 0 && right > left;
+    const topLeft = normalizeGeoPoint({ lat: top, lon: completeLongitudes ? 0 : left });
+    const bottomRight = normalizeGeoPoint({ lat: bottom, lon: completeLongitudes ? 0 : right });
+    [top, left, bottom, right] = [topLeft.lat, completeLongitudes ? -180 : topLeft.lon, bottomRight.lat, completeLongitudes ? 180 : bottomRight.lon];
   }
   // As Lucene's box query: bounds on the encoded steps (ceil for the low ends), a box whose
   // left is east of its right crosses the dateline.

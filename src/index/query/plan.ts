@@ -467,6 +467,8 @@ function plan(node: QueryNode, context: PlanContext, boost: number, scoring: boo
   if (mapping.type === 'geo_point' && node.kind !== 'exists') throw geoPointFieldQueryError(field, context.indexName);
   if (mapping.type === 'binary') {
     if (node.kind === 'exists') return new DocSetWeight(`exists ${field} (source)`, scoring ? Math.fround(boost * node.boost) : 0, (segment, s) => sourceExistsScorer(segment, field, s));
+    // A completion field is bridged as binary (document-input.ts): its inputs are searched by the completion suggester only.
+    if (mapping.mappedType === 'completion') throw errors.queryShard(`failed to create query: [${node.kind}] queries on completion field [${field}] are not supported by Strait; use the completion suggester`, context.indexName);
     throw errors.queryShard(`failed to create query: Binary fields do not support searching`, context.indexName);
   }
   if (mapping.constantScore === true) {

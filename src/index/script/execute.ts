@@ -65,7 +65,14 @@ export function executePainless(request: ReturnType<typeof parseExecuteRequest>,
   if (request.context === 'painless_test') {
     // Elasticsearch answers with the result's String.valueOf.
     const result = compileScript(spec, 'painless_test').execute({}, wallClock);
-    return { result: javaString(result) };
+    try {
+      return { result: javaString(result) };
+    } catch (error) {
+      // A list or map nested thousands deep (a script may build one) outruns the stack of the
+      // recursive String.valueOf; that is the script's doing, not the node's.
+      if (error instanceof RangeError) throw errors.illegalArgument('the script result is nested too deeply to be written as a string');
+      throw error;
+    }
   }
   if (index === undefined) throw errors.illegalArgument(`index is required for context [${request.context}]`);
   if (!isObject(request.document)) throw errors.parsing('[context_setup] [document] must be an object');

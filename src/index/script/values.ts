@@ -9,6 +9,7 @@
  * Reference: https://www.elastic.co/guide/en/elasticsearch/painless/current/painless-types.html
  */
 import { errors } from '../../common/errors.js';
+import { limits } from '../../common/limits.js';
 import { isWholeDouble } from './json-doubles.js';
 
 export class JDouble {
@@ -266,6 +267,11 @@ function toJsonWithin(value: Value, open: Set<unknown>): unknown {
   if (value instanceof JFloat) return Number.isFinite(value.v) ? Number(javaString(value)) : javaDoubleString(value.v);
   if (value instanceof JChar) return value.c;
   if (open.has(value)) throw errors.illegalArgument('Iterable object is self-referencing itself');
+  // `open` holds the lists and maps around this one: a script can nest them deeper than any JSON
+  // body may (and deeper than this walk's stack), so the body's limit applies on the way out too.
+  if (open.size >= limits.jsonNestingDepthMax) {
+    throw errors.illegalArgument(`Document nesting depth (${open.size + 1}) exceeds the maximum allowed (${limits.jsonNestingDepthMax})`);
+  }
   open.add(value);
   try {
     if (Array.isArray(value)) return value.map((item) => toJsonWithin(item, open));

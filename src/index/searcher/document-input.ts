@@ -37,6 +37,8 @@ const bridgedTypes: Readonly<Record<string, EngineFieldType | undefined>> = {
   binary: 'binary',
   flattened: 'keyword',
   geo_point: 'geo_point',
+  // Suggestions come from completion-suggest.ts; like binary, nothing is indexed here and exists reads _source.
+  completion: 'binary',
 };
 
 /** Mapped types whose queries score a constant in Elasticsearch. */

@@ -84,3 +84,8 @@ test('json and yaml: strings keyed by the shown names; unknown formats as text; 
 test('help: name, aliases and description of every column', () => {
   assert.equal(renderCat(request({ help: 'true' }), columns, rows).body, 'name  | n     | the name\nsize  | si,sz | a size\ntook  | t     | a duration\nepoch | e     | seconds\n');
 });
+
+test('master_timeout: a time value, or the parse error Elasticsearch gives', () => {
+  assert.equal(renderCat(request({ master_timeout: '30s', h: 'name' }), columns, rows.slice(0, 1)).body, 'b\n');
+  assert.throws(() => renderCat(request({ master_timeout: 'soon' }), columns, rows), /failed to parse setting \[master_timeout\] with value \[soon\] as a time value/);
+});

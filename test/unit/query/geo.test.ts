@@ -142,11 +142,27 @@ test('geo_bounding_box: corners, top/left/bottom/right, wkt BBOX, geohash and ge
 
 test('geo_bounding_box: validation_method strict refuses, coerce normalizes; bad bodies and fields get Elasticsearch\'s errors', () => {
   const { search } = index({ properties: { location: { type: 'geo_point' }, name: { type: 'keyword' } } }, yamlPoints);
-  throwsEs(() => search({ query: { geo_bounding_box: { location: { top: 91, left: 0, bottom: 0, right: 10 } } } }), 'query_shard_exception', 'top latitude is invalid: 91.0');
-  throwsEs(() => search({ query: { geo_bounding_box: { location: { top: 10, left: 0, bottom: 20, right: 10 } } } }), 'query_shard_exception', 'top is below bottom corner: 10.0 vs. 20.0');
+  assert.throws(
+    () => search({ query: { geo_bounding_box: { location: { top: 91, left: 0, bottom: 0, right: 190 } } } }),
+    (error: unknown) =>
+      error instanceof EsError &&
+      error.type === 'query_shard_exception' &&
+      error.message === "couldn't validate latitude/ longitude values" &&
+      error.causedBy?.type === 'validation_exception' &&
+      error.causedBy.message === 'Validation Failed: 1: top latitude is invalid: 91.0;2: right longitude is invalid: 190.0;',
+  );
+  // ignore_malformed takes the box as given.
+  assert.equal(search({ query: { geo_bounding_box: { location: { top: 91, left: -180, bottom: 0, right: 0 }, validation_method: 'ignore_malformed' } } }).total, 2);
+  throwsEs(() => search({ query: { geo_bounding_box: { location: { top: 10, left: 0, bottom: 20, right: 10 } } } }), 'illegal_argument_exception', 'top is below bottom corner: 10.0 vs. 20.0');
+  throwsEs(() => search({ query: { geo_bounding_box: { location: { top: 10, left: 0, bottom: 10, right: 10 } } } }), 'illegal_argument_exception', 'top cannot be the same as bottom: 10.0 == 10.0');
+  throwsEs(() => search({ query: { geo_bounding_box: { location: { top: 10, left: 5, bottom: 0, right: 5 } } } }), 'illegal_argument_exception', 'left cannot be the same as right: 5.0 == 5.0');
+  // A complete longitude range stays complete under coerce.
+  assert.equal(search({ query: { geo_bounding_box: { location: { top: 90, left: -180, bottom: -90, right: 180 }, validation_method: 'coerce' } } }).total, 5);
   assert.equal(search({ query: { geo_bounding_box: { location: { top: 90, left: -540, bottom: 0, right: 0 }, validation_method: 'COERCE' } } }).total, 2);
-  throwsEs(() => search({ query: { geo_bounding_box: { location: { top: 1, left: 0, bottom: 0 } } } }), 'illegal_argument_exception', /needs all four/);
-  throwsEs(() => search({ query: { geo_bounding_box: { location: { top_left: [0, 1], bottom_right: [1, 0], front: 3 } } } }), 'parsing_exception', 'failed to parse bounding box. unexpected field [front]');
+  throwsEs(() => search({ query: { geo_bounding_box: { location: { top: 1, left: 0, bottom: 0 } } } }), 'illegal_argument_exception', 'right longitude is invalid: NaN');
+  throwsEs(() => search({ query: { geo_bounding_box: { location: { top_left: [0, 1], bottom_right: [1, 0], front: 3 } } } }), 'parse_exception', 'failed to parse [geo_bounding_box] query. [failed to parse bounding box. unexpected field [front]]');
+  throwsEs(() => search({ query: { geo_bounding_box: { validation_method: 'strict' } } }), 'parse_exception', 'failed to parse [geo_bounding_box] query. bounding box not provided');
+  throwsEs(() => search({ query: { geo_bounding_box: { location: { top_left: [0, 1], bottom_right: [1, 0] }, front: 3 } } }), 'parsing_exception', 'failed to parse [geo_bounding_box] query. unexpected field [front]');
   throwsEs(() => search({ query: { geo_bounding_box: { name: { top_left: [0, 1], bottom_right: [1, 0] } } } }), 'query_shard_exception', 'Field [name] is of unsupported type [keyword] for [geo_bounding_box] query');
   throwsEs(() => search({ query: { geo_bounding_box: { missing: { top_left: [0, 1], bottom_right: [1, 0] } } } }), 'query_shard_exception', 'failed to find geo field [missing]');
   assert.equal(search({ query: { geo_bounding_box: { missing: { top_left: [0, 1], bottom_right: [1, 0] }, ignore_unmapped: true } } }).total, 0);
@@ -171,12 +187,21 @@ test('geo_distance: distance in any unit, arc and plane, validation_method (quer
   assert.deepEqual(ids({ distance: '343km', location: [-0.1278, 51.5074] }), ['3', '4']);
   assert.deepEqual(ids({ distance: '343km', location: [2.3522, 48.8566] }), ['4']);
   assert.deepEqual(ids({ distance: '344km', location: [2.3522, 48.8566] }), ['3', '4']);
-  throwsEs(() => ids({ distance: '10km', location: { lat: 91, lon: 0 } }), 'query_shard_exception', 'illegal latitude value [91.0] for [geo_distance]');
+  assert.throws(
+    () => ids({ distance: '10km', location: { lat: 91, lon: 0 } }),
+    (error: unknown) =>
+      error instanceof EsError && error.type === 'query_shard_exception' && error.message === "couldn't validate latitude/ longitude values" && error.causedBy?.message === 'Validation Failed: 1: center point latitude is invalid: 91.0;',
+  );
   assert.deepEqual(ids({ distance: '10km', location: { lat: 40.7, lon: 286 }, validation_method: 'coerce' }), ['1', '2']);
-  throwsEs(() => ids({ location: { lat: 40.7, lon: -74 } }), 'illegal_argument_exception', "geo_distance requires 'distance' to be specified");
+  // `unit` for a bare number, and the field.lat / field.lon form.
+  assert.deepEqual(ids({ distance: 10, unit: 'km', 'location.lat': 40.7, 'location.lon': -74 }), ['1', '2']);
+  throwsEs(() => ids({ location: { lat: 40.7, lon: -74 } }), 'parsing_exception', "geo_distance requires 'distance' to be specified");
   throwsEs(() => ids({ distance: '0km', location: { lat: 40.7, lon: -74 } }), 'illegal_argument_exception', 'distance must be greater than zero');
   throwsEs(() => ids({ distance: '1km', location: { lat: 40.7, lon: -74 }, distance_type: 'curved' }), 'illegal_argument_exception', /No geo distance for \[curved\]/);
-  throwsEs(() => ids({ distance: '1km', location: { lat: 40.7, lon: -74 }, other: [1, 2] }), 'parsing_exception', /doesn't support multiple fields/);
+  throwsEs(() => ids({ distance: '1km', location: { lat: 40.7, lon: -74 }, other: { lat: 1, lon: 2 } }), 'parsing_exception', "[geo_distance] query doesn't support multiple fields, found [location] and [other]");
+  throwsEs(() => ids({ distance: '1km', location: { lat: 40.7, lon: -74 }, other: 'x' }), 'parsing_exception', 'failed to parse [geo_distance] query. unexpected field [other]');
+  // distance_type does not change which documents match (Elasticsearch's query is an arc circle).
+  assert.deepEqual(ids({ distance: '343km', location: [2.3522, 48.8566], distance_type: 'plane' }), ids({ distance: '343km', location: [2.3522, 48.8566] }));
 });
 
 test('_geo_distance sort: values in the unit asked, mode over every (point, value) pair, missing at Infinity (sort-search-results.html#geo-sorting)', () => {
@@ -212,13 +237,15 @@ test('_geo_distance sort: values in the unit asked, mode over every (point, valu
   throwsEs(() => search({ sort: [{ location: 'asc' }] }), 'illegal_argument_exception', "can't sort on geo_point field without using specific sorting feature, like geo_distance");
 });
 
-test('geo_point fetch: fields as GeoJSON (or wkt) from every input format; docvalue_fields as the stored points', () => {
+test('geo_point fetch: fields as GeoJSON (or wkt) from every input format; docvalue_fields as the stored points, printed "lat, lon"', () => {
   const { search } = index({ properties: { location: { type: 'geo_point' } } }, [{ location: 's' }, { location: 'POINT (1.5 2.5)' }]);
   const result = search({ sort: ['_doc'] });
   assert.deepEqual(result.fields('location'), [{ location: [{ type: 'Point', coordinates: [22.5, 22.5] }] }, { location: [{ type: 'Point', coordinates: [1.5, 2.5] }] }]);
   assert.deepEqual(result.fields('location', 'wkt'), [{ location: ['POINT (22.5 22.5)'] }, { location: ['POINT (1.5 2.5)'] }]);
-  const docValues = result.docValues('location') as { location: { lat: number; lon: number }[] }[];
-  assert.ok(Math.abs(docValues[1]!.location[0]!.lat - 2.5) < 1e-7 && Math.abs(docValues[1]!.location[0]!.lon - 1.5) < 1e-7);
+  const docValues = result.docValues('location') as { location: string[] }[];
+  const [lat, lon] = docValues[1]!.location[0]!.split(', ').map(Number);
+  assert.ok(Math.abs(lat! - 2.5) < 1e-7 && Math.abs(lon! - 1.5) < 1e-7, docValues[1]!.location[0]);
+  assert.equal(docValues[1]!.location[0], `${decodeLatitude(encodeLatitude(2.5))}, ${decodeLongitude(encodeLongitude(1.5))}`);
 });
 
 test('geo_point in scripts: doc[field].lat / .lon / .value read the stored points (ScriptDocValues.GeoPoints)', () => {

@@ -137,7 +137,6 @@ test('completion request errors are 400s', async (t) => {
   await create(harness, 'e', { s: { type: 'completion' }, k: { type: 'keyword' } });
   for (const [entry, type, reason] of [
     [{ completion: { field: 's' } }, 'illegal_argument_exception', /'prefix\/text' or 'regex' must be defined/],
-    [{ prefix: 'a', completion: { field: 'k' } }, 'illegal_argument_exception', /Field \[k\] is not a completion suggest field/],
     [{ prefix: 'a', completion: { field: 's', size: 0 } }, 'illegal_argument_exception', /size must be positive/],
     [{ prefix: 'a', completion: { field: 's', nope: 1 } }, 'parsing_exception', /\[completion\] unknown field \[nope\]/],
     [{ prefix: 'a', completion: { field: 's', contexts: { c: 'x' } } }, 'illegal_argument_exception', /\[contexts\] of the completion suggester is not supported by Strait/],
@@ -150,6 +149,19 @@ test('completion request errors are 400s', async (t) => {
     assert.equal(response.body.error.type, type, JSON.stringify(response.body));
     assert.match(response.body.error.reason, reason);
   }
+  // A field that is not a completion field fails the shard (CompletionSuggestionBuilder): all
+  // shards failed here; over several indices the others answer and _shards counts the failure.
+  const notCompletion = await search(harness, 'e', { suggest: { x: { prefix: 'a', completion: { field: 'k' } } } });
+  assert.equal(notCompletion.status, 400);
+  assert.equal(notCompletion.body.error.type, 'search_phase_execution_exception');
+  assert.deepEqual(notCompletion.body.error.root_cause[0], { type: 'illegal_argument_exception', reason: 'Field [k] is not a completion suggest field' });
+  await create(harness, 'e2', { k: { type: 'completion' } });
+  await harness.index('e2', { 1: { k: 'apple' } });
+  const partial = await harness.call('POST', '/:index/_search', { params: { index: 'e,e2' }, body: { size: 0, suggest: { x: { prefix: 'a', completion: { field: 'k' } } } } });
+  assert.equal(partial.status, 200, JSON.stringify(partial.body));
+  assert.deepEqual([partial.body._shards.successful, partial.body._shards.failed], [1, 1]);
+  assert.equal(partial.body._shards.failures[0].reason.reason, 'Field [k] is not a completion suggest field');
+  assert.deepEqual(partial.body.suggest.x[0].options.map((option: any) => [option.text, option._index]), [['apple', 'e2']]);
 });
 
 test('completion values Elasticsearch refuses are document_parsing_exception 400s; a blank input is _ignored', async (t) => {
@@ -221,4 +233,17 @@ test('completion under document and field level security: hidden documents and f
   const partial = run({ fields: (path) => path !== 'secret' }).suggest.s[0]!.options;
   assert.equal(partial.length, 2);
   for (const option of partial) assert.equal(option._source['secret'], undefined);
+});
+
+test('completion field outside the suggester: exists finds documents with inputs, other queries are refused, field caps say not aggregatable', async (t) => {
+  const harness = openSearchHarness(t);
+  await create(harness, 'o', { s: { type: 'completion' } });
+  await harness.index('o', { 1: { s: { input: ['ab'], weight: 3 } }, 2: { other: 1 } });
+  const exists = await search(harness, 'o', { query: { exists: { field: 's' } } });
+  assert.deepEqual(exists.body.hits.hits.map((hit: any) => hit._id), ['1']);
+  const term = await search(harness, 'o', { query: { term: { s: 'ab' } } });
+  assert.equal(term.status, 400);
+  assert.match(term.body.error.root_cause[0].reason, /\[term\] queries on completion field \[s\] are not supported by Strait/);
+  const caps = await harness.call('GET', '/:index/_field_caps', { params: { index: 'o' }, query: { fields: 's' } });
+  assert.deepEqual(caps.body.fields.s.completion, { type: 'completion', metadata_field: false, searchable: true, aggregatable: false });
 });

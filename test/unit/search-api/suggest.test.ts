@@ -63,7 +63,7 @@ test('term suggester: global text, typed_keys, suggest_mode, sort, size, prefix_
   assert.equal(noText.status, 400);
   const completion = await search(harness, 's', { suggest: { x: { prefix: 'a', completion: { field: 'title' } } } });
   assert.equal(completion.status, 400);
-  assert.match(completion.body.error.reason, /Field \[title\] is not a completion suggest field/);
+  assert.match(completion.body.error.root_cause[0].reason, /Field \[title\] is not a completion suggest field/);
 });
 
 test('term suggester under document and field level security: hidden documents and fields give no suggestions', async (t) => {

@@ -1,0 +1,380 @@
+/**
+ * Geo aggregations over geo_point doc values (engine/geo-encoding.ts: each point as Lucene's
+ * latitude and longitude steps): geohash_grid and geotile_grid (buckets keyed by a geohash or a
+ * `zoom/x/y` Web Mercator tile), geo_bounds and geo_centroid. Per shard they collect partials;
+ * the reduce merges them by key or by sums, and the final reduce orders and cuts the grids.
+ * References: search-aggregations-bucket-geohashgrid-aggregation.html,
+ * search-aggregations-bucket-geotilegrid-aggregation.html, search-aggregations-metrics-geobounds-aggregation.html,
+ * search-aggregations-metrics-geocentroid-aggregation.html; rest-api-spec search.aggregation/280_geohash_grid.yml,
+ * 290_geotile_grid.yml, 390_geo_bounds_centroid.yml.
+ */
+import { errors } from '../../common/errors.js';
+import { decodeLatitude, decodeLongitude } from '../engine/geo-encoding.js';
+import type { Segment } from '../engine/segment.js';
+import type { GeoBox } from '../mapping/geo-point.js';
+import { parseBox } from '../query/geo.js';
+import type { Aggregator } from './aggregators.js';
+import type { AggregationPartial, PartialMap } from './partials.js';
+
+export type GeoGridKind = 'geohash_grid' | 'geotile_grid';
+
+export interface GeoGridSpec {
+  readonly kind: GeoGridKind;
+  readonly field: string;
+  readonly precision: number;
+  readonly size: number;
+  readonly shardSize: number | undefined;
+  /** `bounds`: only cells that intersect this box are kept. */
+  readonly bounds: GeoBox | undefined;
+}
+
+export interface GeoGridBucketPartial {
+  readonly key: string;
+  readonly docCount: number;
+  readonly aggs: PartialMap;
+}
+
+type Json = Record<string, unknown>;
+
+// ---------------------------------------------------------------------------------------------
+// Parsing
+
+const geohashPrecisionMax = 12;
+const geotilePrecisionMax = 29;
+/** GeoGridAggregationBuilder's default `size`. */
+const geoGridSizeDefault = 10_000;
+
+function intOf(value: unknown, field: string): number {
+  const number = typeof value === 'number' ? value : typeof value === 'string' && /^-?\d+$/.test(value.trim()) ? Number(value) : Number.NaN;
+  if (!Number.isInteger(number)) throw errors.parsing(`[${field}] failed to parse field [${field}]`);
+  return number;
+}
+
+export function parseGeoGrid(kind: GeoGridKind, body: Json, name: string, field: string): Omit<GeoGridSpec, 'kind'> & { kind: GeoGridKind } {
+  for (const key of Object.keys(body)) {
+    if (!['field', 'precision', 'size', 'shard_size', 'bounds'].includes(key)) throw errors.parsing(`[${kind}] unknown field [${key}]`);
+  }
+  let precision: number;
+  const rawPrecision = body['precision'];
+  if (kind === 'geohash_grid') {
+    // A distance (`1km`) as precision picks a level in Elasticsearch; Strait takes levels only.
+    if (typeof rawPrecision === 'string' && !/^-?\d+$/.test(rawPrecision.trim())) {
+      throw errors.illegalArgument(`[precision] as a distance [${rawPrecision}] is not supported in [${name}]; give a level from 1 to ${geohashPrecisionMax}`);
+    }
+    precision = rawPrecision === undefined ? 5 : intOf(rawPrecision, 'precision');
+    if (precision < 1 || precision > geohashPrecisionMax) throw errors.illegalArgument(`Invalid geohash aggregation precision of ${precision}. Must be between 1 and ${geohashPrecisionMax}.`);
+  } else {
+    precision = rawPrecision === undefined ? 7 : intOf(rawPrecision, 'precision');
+    if (precision < 0 || precision > geotilePrecisionMax) throw errors.illegalArgument(`Invalid geotile_grid precision of ${precision}. Must be between 0 and ${geotilePrecisionMax}.`);
+  }
+  const size = body['size'] === undefined ? geoGridSizeDefault : intOf(body['size'], 'size');
+  if (size <= 0) throw errors.illegalArgument(`[size] must be greater than 0. Found [${size}] in [${name}]`);
+  const shardSize = body['shard_size'] === undefined ? undefined : intOf(body['shard_size'], 'shard_size');
+  if (shardSize !== undefined && shardSize <= 0) throw errors.illegalArgument(`[shardSize] must be greater than 0. Found [${shardSize}] in [${name}]`);
+  const rawBounds = body['bounds'];
+  if (rawBounds !== undefined && (rawBounds === null || typeof rawBounds !== 'object' || Array.isArray(rawBounds))) throw errors.parsing(`[${kind}] failed to parse field [bounds]`);
+  const bounds = rawBounds === undefined ? undefined : parseBox(rawBounds as Json);
+  return { kind, field, precision, size, shardSize, bounds };
+}
+
+export function parseGeoBounds(body: Json, field: string): { kind: 'geo_bounds'; field: string; wrapLongitude: boolean } {
+  for (const key of Object.keys(body)) if (!['field', 'wrap_longitude'].includes(key)) throw errors.parsing(`[geo_bounds] unknown field [${key}]`);
+  const wrap = body['wrap_longitude'];
+  if (wrap !== undefined && typeof wrap !== 'boolean') throw errors.parsing('[geo_bounds] failed to parse field [wrap_longitude]');
+  return { kind: 'geo_bounds', field, wrapLongitude: wrap !== false };
+}
+
+export function parseGeoCentroid(body: Json, field: string): { kind: 'geo_centroid'; field: string } {
+  for (const key of Object.keys(body)) if (key !== 'field') throw errors.parsing(`[geo_centroid] unknown field [${key}]`);
+  return { kind: 'geo_centroid', field };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Cells
+
+const geohashAlphabet = '0123456789bcdefghjkmnpqrstuvwxyz';
+
+/**
+ * The geohash of a point given as its Lucene steps: a step plus 2^31 is the point's position in
+ * 2^32 equal slices of the range, so its leading bits are the geohash bisections (longitude
+ * first, interleaved), as Elasticsearch's Geohash.stringEncode derives them.
+ */
+export function geohashOfSteps(latStep: number, lonStep: number, precision: number): string {
+  const lat = latStep + 2 ** 31;
+  const lon = lonStep + 2 ** 31;
+  let hash = '';
+  let symbol = 0;
+  for (let bit = 0; bit < precision * 5; bit++) {
+    const half = bit >> 1;
+    const source = bit % 2 === 0 ? lon : lat;
+    symbol = symbol * 2 + (Math.floor(source / 2 ** (31 - half)) % 2);
+    if (bit % 5 === 4) {
+      hash += geohashAlphabet[symbol];
+      symbol = 0;
+    }
+  }
+  return hash;
+}
+
+/** Elasticsearch's GeoTileUtils limit: latitudes beyond it fall in the first or last row. */
+const mercatorLatitudeMax = 85.0511287798066;
+
+export function geotileX(lon: number, tiles: number): number {
+  const x = Math.floor(((lon + 180) / 360) * tiles);
+  return Math.min(Math.max(x, 0), tiles - 1);
+}
+
+export function geotileY(lat: number, tiles: number): number {
+  if (lat >= mercatorLatitudeMax) return 0;
+  if (lat <= -mercatorLatitudeMax) return tiles - 1;
+  const sin = Math.sin((lat * Math.PI) / 180);
+  const y = Math.floor((0.5 - Math.log((1 + sin) / (1 - sin)) / (4 * Math.PI)) * tiles);
+  return Math.min(Math.max(y, 0), tiles - 1);
+}
+
+function geohashBox(hash: string): GeoBox {
+  let latMin = -90;
+  let latMax = 90;
+  let lonMin = -180;
+  let lonMax = 180;
+  let even = true;
+  for (const char of hash) {
+    const symbol = geohashAlphabet.indexOf(char);
+    for (let bit = 4; bit >= 0; bit--) {
+      const set = ((symbol >> bit) & 1) === 1;
+      if (even) [lonMin, lonMax] = set ? [(lonMin + lonMax) / 2, lonMax] : [lonMin, (lonMin + lonMax) / 2];
+      else [latMin, latMax] = set ? [(latMin + latMax) / 2, latMax] : [latMin, (latMin + latMax) / 2];
+      even = !even;
+    }
+  }
+  return { top: latMax, bottom: latMin, left: lonMin, right: lonMax };
+}
+
+/** Whether a cell meets the `bounds` box (a box whose left is east of its right crosses the dateline). */
+function cellMeetsBounds(cell: GeoBox, bounds: GeoBox): boolean {
+  if (cell.bottom > bounds.top || cell.top < bounds.bottom) return false;
+  if (bounds.left <= bounds.right) return cell.left <= bounds.right && cell.right >= bounds.left;
+  return cell.right >= bounds.left || cell.left <= bounds.right;
+}
+
+/** Tiles in the rows and columns of the box's corners, as GeoTileBoundedPredicate keeps them. */
+function tileMeetsBounds(x: number, y: number, tiles: number, bounds: GeoBox): boolean {
+  const minY = geotileY(bounds.top, tiles);
+  const maxY = geotileY(bounds.bottom, tiles);
+  if (y < minY || y > maxY) return false;
+  const leftX = geotileX(bounds.left, tiles);
+  const rightX = geotileX(bounds.right, tiles);
+  return bounds.left <= bounds.right ? x >= leftX && x <= rightX : x >= leftX || x <= rightX;
+}
+
+/** The cell key of a point, or undefined when `bounds` leaves its cell out. */
+function cellKey(spec: GeoGridSpec, latStep: number, lonStep: number): string | undefined {
+  if (spec.kind === 'geohash_grid') {
+    const hash = geohashOfSteps(latStep, lonStep, spec.precision);
+    return spec.bounds === undefined || cellMeetsBounds(geohashBox(hash), spec.bounds) ? hash : undefined;
+  }
+  const tiles = 2 ** spec.precision;
+  const x = geotileX(decodeLongitude(lonStep), tiles);
+  const y = geotileY(decodeLatitude(latStep), tiles);
+  if (spec.bounds !== undefined && !tileMeetsBounds(x, y, tiles, spec.bounds)) return undefined;
+  return `${spec.precision}/${x}/${y}`;
+}
+
+/**
+ * Grid bucket order: doc count descending, then the cell's long encoding descending, as
+ * Elasticsearch's geo grid BucketPriorityQueue ranks ties. At one precision that encoding orders
+ * geohashes as text, and tiles by x then y.
+ */
+export function compareGridBuckets(left: GeoGridBucketPartial, right: GeoGridBucketPartial): number {
+  if (left.docCount !== right.docCount) return right.docCount - left.docCount;
+  if (left.key.includes('/')) {
+    const [, lx, ly] = left.key.split('/').map(Number);
+    const [, rx, ry] = right.key.split('/').map(Number);
+    return rx! - lx! || ry! - ly!;
+  }
+  return left.key < right.key ? 1 : left.key > right.key ? -1 : 0;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Collecting (the Aggregator shape; geo-aggs.ts does not extend the class, to keep the module graph acyclic)
+
+function geoColumn(segment: Segment, field: string): { valueStart: Int32Array; lats: Float64Array; lons: Int32Array } | undefined {
+  const values = segment.docValues.get(field);
+  if (values?.kind !== 'numeric' || values.nanos === undefined) return undefined;
+  return { valueStart: values.valueStart, lats: values.values, lons: values.nanos };
+}
+
+export class GeoGridAggregator implements Aggregator {
+  private column: ReturnType<typeof geoColumn>;
+  private readonly ordinals = new Map<string, number>();
+  private readonly keys: string[] = [];
+  private readonly owners: number[] = [];
+  private readonly docCounts: number[] = [];
+  constructor(
+    readonly name: string,
+    private readonly spec: GeoGridSpec,
+    private readonly shardCount: number,
+    private readonly subs: readonly Aggregator[],
+  ) {}
+  setSegment(segment: Segment, segmentIndex: number, docBase: number): void {
+    this.column = geoColumn(segment, this.spec.field);
+    for (const sub of this.subs) sub.setSegment(segment, segmentIndex, docBase);
+  }
+  collect(doc: number, owner: number, score: number): void {
+    const column = this.column;
+    if (column === undefined) return;
+    const seen = new Set<string>(); // a document counts once per cell
+    for (let at = column.valueStart[doc]!; at < column.valueStart[doc + 1]!; at++) {
+      const key = cellKey(this.spec, column.lats[at]!, column.lons[at]!);
+      if (key === undefined || seen.has(key)) continue;
+      seen.add(key);
+      const ordinalKey = `${owner}\u0000${key}`;
+      let ordinal = this.ordinals.get(ordinalKey);
+      if (ordinal === undefined) {
+        ordinal = this.keys.length;
+        this.ordinals.set(ordinalKey, ordinal);
+        this.keys.push(key);
+        this.owners.push(owner);
+        this.docCounts.push(0);
+      }
+      this.docCounts[ordinal]!++;
+      for (const sub of this.subs) sub.collect(doc, ordinal, score);
+    }
+  }
+  collectAllDocs(maxDoc: number, score: number): void {
+    for (let doc = 0; doc < maxDoc; doc++) this.collect(doc, 0, score);
+  }
+  finish(): void {
+    for (const sub of this.subs) sub.finish();
+  }
+  partial(owner: number): AggregationPartial {
+    const buckets: GeoGridBucketPartial[] = [];
+    for (let ordinal = 0; ordinal < this.keys.length; ordinal++) {
+      if (this.owners[ordinal] !== owner) continue;
+      const aggs: Record<string, AggregationPartial> = {};
+      for (const sub of this.subs) aggs[sub.name] = sub.partial(ordinal);
+      buckets.push({ key: this.keys[ordinal]!, docCount: this.docCounts[ordinal]!, aggs });
+    }
+    buckets.sort(compareGridBuckets);
+    // shard_size defaults to Elasticsearch's suggestShardSideQueueSize (size * 1.5 + 10), never below size.
+    const shardSize = Math.max(this.spec.shardSize ?? (this.shardCount <= 1 ? this.spec.size : Math.floor(this.spec.size * 1.5 + 10)), this.spec.size);
+    return { type: 'geo_grid', buckets: buckets.slice(0, shardSize) };
+  }
+}
+
+export interface GeoBoundsState {
+  readonly top: number;
+  readonly bottom: number;
+  readonly posLeft: number;
+  readonly posRight: number;
+  readonly negLeft: number;
+  readonly negRight: number;
+}
+
+export const emptyGeoBounds: GeoBoundsState = { top: -Infinity, bottom: Infinity, posLeft: Infinity, posRight: -Infinity, negLeft: Infinity, negRight: -Infinity };
+
+export function mergeGeoBounds(parts: readonly GeoBoundsState[]): GeoBoundsState {
+  return parts.reduce(
+    (acc, part) => ({
+      top: Math.max(acc.top, part.top),
+      bottom: Math.min(acc.bottom, part.bottom),
+      posLeft: Math.min(acc.posLeft, part.posLeft),
+      posRight: Math.max(acc.posRight, part.posRight),
+      negLeft: Math.min(acc.negLeft, part.negLeft),
+      negRight: Math.max(acc.negRight, part.negRight),
+    }),
+    emptyGeoBounds,
+  );
+}
+
+/** Per owning bucket: the extremes of latitudes, and of positive and negative longitudes apart (for wrap_longitude). */
+export class GeoBoundsAggregator implements Aggregator {
+  private column: ReturnType<typeof geoColumn>;
+  private readonly states: GeoBoundsState[] = [];
+  constructor(
+    readonly name: string,
+    private readonly field: string,
+  ) {}
+  setSegment(segment: Segment): void {
+    this.column = geoColumn(segment, this.field);
+  }
+  collect(doc: number, owner: number): void {
+    const column = this.column;
+    if (column === undefined) return;
+    let state = this.states[owner] ?? emptyGeoBounds;
+    for (let at = column.valueStart[doc]!; at < column.valueStart[doc + 1]!; at++) {
+      const lat = decodeLatitude(column.lats[at]!);
+      const lon = decodeLongitude(column.lons[at]!);
+      state = {
+        top: Math.max(state.top, lat),
+        bottom: Math.min(state.bottom, lat),
+        posLeft: lon >= 0 ? Math.min(state.posLeft, lon) : state.posLeft,
+        posRight: lon >= 0 ? Math.max(state.posRight, lon) : state.posRight,
+        negLeft: lon < 0 ? Math.min(state.negLeft, lon) : state.negLeft,
+        negRight: lon < 0 ? Math.max(state.negRight, lon) : state.negRight,
+      };
+    }
+    this.states[owner] = state;
+  }
+  collectAllDocs(maxDoc: number): void {
+    for (let doc = 0; doc < maxDoc; doc++) this.collect(doc, 0);
+  }
+  finish(): void {}
+  partial(owner: number): AggregationPartial {
+    return { type: 'geo_bounds', ...(this.states[owner] ?? emptyGeoBounds) };
+  }
+}
+
+/** Per owning bucket: the count and sums of latitudes and longitudes. */
+export class GeoCentroidAggregator implements Aggregator {
+  private column: ReturnType<typeof geoColumn>;
+  private readonly counts: number[] = [];
+  private readonly latSums: number[] = [];
+  private readonly lonSums: number[] = [];
+  constructor(
+    readonly name: string,
+    private readonly field: string,
+  ) {}
+  setSegment(segment: Segment): void {
+    this.column = geoColumn(segment, this.field);
+  }
+  collect(doc: number, owner: number): void {
+    const column = this.column;
+    if (column === undefined) return;
+    for (let at = column.valueStart[doc]!; at < column.valueStart[doc + 1]!; at++) {
+      this.counts[owner] = (this.counts[owner] ?? 0) + 1;
+      this.latSums[owner] = (this.latSums[owner] ?? 0) + decodeLatitude(column.lats[at]!);
+      this.lonSums[owner] = (this.lonSums[owner] ?? 0) + decodeLongitude(column.lons[at]!);
+    }
+  }
+  collectAllDocs(maxDoc: number): void {
+    for (let doc = 0; doc < maxDoc; doc++) this.collect(doc, 0);
+  }
+  finish(): void {}
+  partial(owner: number): AggregationPartial {
+    return { type: 'geo_centroid', count: this.counts[owner] ?? 0, latSum: this.latSums[owner] ?? 0, lonSum: this.lonSums[owner] ?? 0 };
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Rendering
+
+/** geo_bounds as InternalGeoBounds renders it: with wrap_longitude, the narrower of the box across 0 and the box across the dateline. */
+export function renderGeoBounds(state: GeoBoundsState, wrapLongitude: boolean): Record<string, unknown> {
+  if (!Number.isFinite(state.top)) return {};
+  let left: number;
+  let right: number;
+  if (!Number.isFinite(state.posLeft)) [left, right] = [state.negLeft, state.negRight];
+  else if (!Number.isFinite(state.negLeft)) [left, right] = [state.posLeft, state.posRight];
+  else if (wrapLongitude) {
+    const unwrapped = state.posRight - state.negLeft;
+    const wrapped = 180 - state.posLeft - (-180 - state.negRight);
+    [left, right] = unwrapped <= wrapped ? [state.negLeft, state.posRight] : [state.posLeft, state.negRight];
+  } else [left, right] = [state.negLeft, state.posRight];
+  return { bounds: { top_left: { lat: state.top, lon: left }, bottom_right: { lat: state.bottom, lon: right } } };
+}
+
+export function renderGeoCentroid(count: number, latSum: number, lonSum: number): Record<string, unknown> {
+  if (count === 0) return { count: 0 };
+  return { location: { lat: latSum / count, lon: lonSum / count }, count };
+}
