@@ -56,6 +56,7 @@ import { decodePitId, encodePitId, parsePitKeepAlive, pitActions, PointInTimeReg
 import { checkpoint, TaskManager } from '../tasks/task-manager.js';
 import { routingLayoutOf } from '../index/routing.js';
 import { parseShardSelection, searchRoutingFor, selectShards } from './shard-selection.js';
+import { aggregatedStats } from './dfs.js';
 import { effectiveRuntimeFields, withRuntimeFields } from '../index/script/runtime-fields.js';
 import { withVisibleSources } from './visible-sources.js';
 
@@ -212,6 +213,16 @@ function unionMappings(targets: readonly { mappings: FieldMappings }[]): FieldMa
   const union: Record<string, FieldMappings[string]> = {};
   for (const target of targets) for (const [path, mapping] of Object.entries(target.mappings)) union[path] ??= mapping;
   return union;
+}
+
+/**
+ * `search_type=dfs_query_then_fetch`: every shard scores with the statistics of all the shards the
+ * search reads (dfs.ts); with one shard both search types score alike.
+ */
+function withDfsStatistics(targets: Target[], searchType: string | undefined): Target[] {
+  if (searchType !== 'dfs_query_then_fetch' || targets.length < 2) return targets;
+  const stats = aggregatedStats(targets.map((target) => target.snapshot.stats));
+  return targets.map((target) => ({ ...target, snapshot: { ...target.snapshot, stats } }));
 }
 
 export class SearchService {
@@ -468,7 +479,7 @@ export class SearchService {
       return yield* this.searchParsedSteps({ ...input, expression: pinned.map((index) => index.name).join(',') }, parsed, access, { ...options, snapshots });
     }
     const indicesOptions = parseIndicesOptions(input.params, options.indicesOptions ?? searchIndicesOptions);
-    const resolved = this.resolveTargets(input.expression, indicesOptions, access, searchActions.search, options.clusterAlias, options.snapshots, input.params);
+    const resolved = withDfsStatistics(this.resolveTargets(input.expression, indicesOptions, access, searchActions.search, options.clusterAlias, options.snapshots, input.params), input.params['search_type']);
     const boosts = resolveIndicesBoost(parsed.extras, (expression) =>
       this.indices.resolve(expression, indicesOptions, { allows: (name) => access.allowsIndex(searchActions.search, name), authorizeLiterals: () => undefined }).map((handle) => handle.name),
     );

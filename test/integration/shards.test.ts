@@ -280,6 +280,26 @@ test('the cluster state and _cat/shards are authorized as Elasticsearch does', a
   assert.equal(((await watcher.cluster.state({ metric: 'master_node' })) as Record<string, unknown>)['master_node'] !== undefined, true);
 });
 
+test('dfs_query_then_fetch scores every shard with the statistics of all of them', async () => {
+  // The same documents in one shard and in three: per-shard statistics differ, summed ones do not.
+  await client.indices.create({ index: 'one', settings: { number_of_shards: 1, number_of_replicas: 0 } });
+  await client.indices.create({ index: 'three', settings: { number_of_shards: 3, number_of_replicas: 0 } });
+  const operations: unknown[] = [];
+  for (let i = 0; i < 30; i++) {
+    const text = i % 3 === 0 ? 'rare fox' : i % 5 === 0 ? 'fox dog' : 'dog cat bird';
+    for (const index of ['one', 'three']) operations.push({ index: { _index: index, _id: `t${i}` } }, { text });
+  }
+  await client.bulk({ operations: operations as never, refresh: true });
+  const scores = async (index: string, searchType?: 'dfs_query_then_fetch'): Promise<Record<string, number>> => {
+    const result = await client.search({ index, size: 30, query: { match: { text: 'rare fox' } }, ...(searchType !== undefined ? { search_type: searchType } : {}) });
+    return Object.fromEntries(result.hits.hits.map((hit) => [hit._id!, hit._score as number]));
+  };
+  const single = await scores('one');
+  assert.deepEqual(await scores('three', 'dfs_query_then_fetch'), single);
+  assert.notDeepEqual(await scores('three'), single, 'query_then_fetch scores each shard with its own statistics');
+  await client.indices.delete({ index: 'one,three' });
+});
+
 test('_stats counts documents per shard (level=shards), _flush every shard', async () => {
   const stats = (await rawRequest(node, 'GET', '/s3/_stats?level=shards')).json() as Record<string, any>;
   assert.deepEqual(stats['_shards'], { total: 3, successful: 3, failed: 0 });
