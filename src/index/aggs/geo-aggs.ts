@@ -12,7 +12,7 @@ import { errors } from '../../common/errors.js';
 import { decodeLatitude, decodeLongitude } from '../engine/geo-encoding.js';
 import type { Segment } from '../engine/segment.js';
 import type { GeoBox } from '../mapping/geo-point.js';
-import { parseBox } from '../query/geo.js';
+import { parseBox, parseDistance } from '../query/geo.js';
 import type { Aggregator } from './aggregators.js';
 import type { AggregationPartial, PartialMap } from './partials.js';
 
@@ -50,6 +50,29 @@ function intOf(value: unknown, field: string): number {
   return number;
 }
 
+/** WGS84's equator and half meridian in metres, as Elasticsearch's GeoUtils names them. */
+const earthEquatorMeters = 2 * Math.PI * 6_378_137.0;
+const earthPolarDistanceMeters = Math.PI * 6_356_752.314245;
+/** GeohashPrefixTree's deepest level, what a distance of 0 asks for. */
+const geohashLevelsMax = 24;
+
+/**
+ * The geohash level whose cells (their diagonal) do not exceed `meters`, as Elasticsearch's
+ * GeoUtils.geoHashLevelsForPrecision counts it: the bits of longitude needed, five to a level,
+ * longitude and latitude bits alternating.
+ */
+export function geohashLevelForDistance(meters: number): number {
+  if (meters === 0) return geohashLevelsMax;
+  const ratio = 1 + earthPolarDistanceMeters / earthEquatorMeters;
+  const width = Math.sqrt((meters * meters) / (ratio * ratio));
+  const part = Math.ceil(earthEquatorMeters / width);
+  if (part === 1) return 1;
+  const bits = Math.round(Math.ceil(Math.log(part) / Math.log(2)));
+  const full = Math.trunc(bits / 5);
+  const left = bits - full * 5;
+  return full + (left > 0 ? 1 : 0) + full + (left > 3 ? 1 : 0);
+}
+
 export function parseGeoGrid(kind: GeoGridKind, body: Json, name: string, field: string): Omit<GeoGridSpec, 'kind'> & { kind: GeoGridKind } {
   for (const key of Object.keys(body)) {
     if (!['field', 'precision', 'size', 'shard_size', 'bounds'].includes(key)) throw errors.parsing(`[${kind}] unknown field [${key}]`);
@@ -57,12 +80,14 @@ export function parseGeoGrid(kind: GeoGridKind, body: Json, name: string, field:
   let precision: number;
   const rawPrecision = body['precision'];
   if (kind === 'geohash_grid') {
-    // A distance (`1km`) as precision picks a level in Elasticsearch; Strait takes levels only.
     if (typeof rawPrecision === 'string' && !/^-?\d+$/.test(rawPrecision.trim())) {
-      throw errors.illegalArgument(`[precision] as a distance [${rawPrecision}] is not supported in [${name}]; give a level from 1 to ${geohashPrecisionMax}`);
+      // A distance (`1km`): the level whose cells are no larger (GeoUtils.parsePrecision).
+      precision = geohashLevelForDistance(parseDistance(rawPrecision));
+      if (precision > geohashPrecisionMax) throw errors.illegalArgument(`precision too high [${rawPrecision}]`);
+    } else {
+      precision = rawPrecision === undefined ? 5 : intOf(rawPrecision, 'precision');
+      if (precision < 1 || precision > geohashPrecisionMax) throw errors.illegalArgument(`Invalid geohash aggregation precision of ${precision}. Must be between 1 and ${geohashPrecisionMax}.`);
     }
-    precision = rawPrecision === undefined ? 5 : intOf(rawPrecision, 'precision');
-    if (precision < 1 || precision > geohashPrecisionMax) throw errors.illegalArgument(`Invalid geohash aggregation precision of ${precision}. Must be between 1 and ${geohashPrecisionMax}.`);
   } else {
     precision = rawPrecision === undefined ? 7 : intOf(rawPrecision, 'precision');
     if (precision < 0 || precision > geotilePrecisionMax) throw errors.illegalArgument(`Invalid geotile_grid precision of ${precision}. Must be between 0 and ${geotilePrecisionMax}.`);

@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { EsError } from '../../../src/common/errors.js';
 import type { FieldMappings } from '../../../src/index/engine/index.js';
+import { geohashLevelForDistance } from '../../../src/index/aggs/geo-aggs.js';
 import { type Doc, searchAggs, searchAggsTwoClusters } from './agg-harness.js';
 
 const mappings: FieldMappings = { location: { type: 'geo_point' }, tag: { type: 'keyword' }, n: { type: 'long' } };
@@ -48,6 +49,11 @@ test('geotile_grid: z/x/y keys (290_geotile_grid.yml); ties rank by the larger c
   assert.deepEqual(buckets(searchAggs(docs, mappings, { aggs: { grid: { geohash_grid: { field: 'location', precision: 3, bounds: lower } } } }, 2)['grid']), [['u17', 3], ['u15', 1]]);
 });
 
+test('geohash_grid precision as a distance: the level whose cells are no larger (GeoUtils.geoHashLevelsForPrecision)', () => {
+  assert.deepEqual([geohashLevelForDistance(40_000_000), geohashLevelForDistance(5_000_000), geohashLevelForDistance(1000), geohashLevelForDistance(1)], [1, 2, 7, 11]);
+  assert.deepEqual(buckets(searchAggs(docs, mappings, { aggs: { grid: { geohash_grid: { field: 'location', precision: '500km' } } } }, 2)['grid']), [['u17', 3], ['u09', 2], ['u15', 1]]);
+});
+
 test('geo grids refuse bad precision, size and shard_size, and fields that are not geo_point', () => {
   const refused = (body: Record<string, unknown>, reason: RegExp): void =>
     assert.throws(() => searchAggs(docs, mappings, body), (error: unknown) => error instanceof EsError && error.status === 400 && reason.test(error.message));
@@ -55,7 +61,7 @@ test('geo grids refuse bad precision, size and shard_size, and fields that are n
   refused({ aggs: { g: { geotile_grid: { field: 'location', precision: 30 } } } }, /Invalid geotile_grid precision of 30\. Must be between 0 and 29\./);
   refused({ aggs: { g: { geotile_grid: { field: 'location', size: 0 } } } }, /\[size\] must be greater than 0/);
   refused({ aggs: { g: { geotile_grid: { field: 'location', shard_size: -1 } } } }, /\[shardSize\] must be greater than 0/);
-  refused({ aggs: { g: { geohash_grid: { field: 'location', precision: '1km' } } } }, /not supported/);
+  refused({ aggs: { g: { geohash_grid: { field: 'location', precision: '1cm' } } } }, /precision too high \[1cm\]/);
   refused({ aggs: { g: { geohash_grid: { field: 'tag' } } } }, /Field \[tag\] of type \[keyword\] is not supported for aggregation \[geohash_grid\]/);
   refused({ aggs: { g: { geo_centroid: { field: 'n' } } } }, /Field \[n\] of type \[long\] is not supported for aggregation \[geo_centroid\]/);
 });
