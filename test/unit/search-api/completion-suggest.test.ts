@@ -247,3 +247,14 @@ test('completion field outside the suggester: exists finds documents with inputs
   const caps = await harness.call('GET', '/:index/_field_caps', { params: { index: 'o' }, query: { fields: 's' } });
   assert.deepEqual(caps.body.fields.s.completion, { type: 'completion', metadata_field: false, searchable: true, aggregatable: false });
 });
+
+test('fields retrieval of a completion field returns the source values as written (ArraySourceValueFetcher); a format is refused', async (t) => {
+  const harness = openSearchHarness(t);
+  await create(harness, 'fr', { s: { type: 'completion' }, title: { type: 'text', fields: { suggest: { type: 'completion' } } } });
+  await harness.index('fr', { 1: { s: [{ input: ['a', 'b'], weight: 2 }, 'c'], title: 'Hello' } });
+  const response = await search(harness, 'fr', { _source: false, fields: ['s', 'title.suggest'] });
+  assert.deepEqual(response.body.hits.hits[0].fields, { s: [{ input: ['a', 'b'], weight: 2 }, 'c'], 'title.suggest': ['Hello'] });
+  const formatted = await search(harness, 'fr', { _source: false, fields: [{ field: 's', format: 'x' }] });
+  assert.equal(formatted.status, 400);
+  assert.match(JSON.stringify(formatted.body.error), /Field \[s\] of type \[completion\] doesn't support formats/);
+});
