@@ -175,25 +175,48 @@ function geohashBox(hash: string): GeoBox {
   return { top: latMax, bottom: latMin, left: lonMin, right: lonMax };
 }
 
-/** Whether a cell meets the `bounds` box (a box whose left is east of its right crosses the dateline). */
+/**
+ * Whether a geohash cell shares an interior point with the `bounds` box (cells that only touch
+ * it are out), as GeoHashBoundedPredicate decides; a box whose left is east of its right crosses
+ * the dateline.
+ */
 function cellMeetsBounds(cell: GeoBox, bounds: GeoBox): boolean {
-  if (cell.bottom > bounds.top || cell.top < bounds.bottom) return false;
-  if (bounds.left <= bounds.right) return cell.left <= bounds.right && cell.right >= bounds.left;
-  return cell.right >= bounds.left || cell.left <= bounds.right;
+  if (!(bounds.top > cell.bottom && bounds.bottom < cell.top)) return false;
+  if (bounds.right < bounds.left) return bounds.left < cell.right || bounds.right > cell.left;
+  return bounds.left < cell.right && bounds.right > cell.left;
 }
 
-/** Tiles in the rows and columns of the box's corners, as GeoTileBoundedPredicate keeps them. */
-function tileMeetsBounds(x: number, y: number, tiles: number, bounds: GeoBox): boolean {
+const tileLatitude = (row: number, tiles: number): number => (Math.atan(Math.sinh(Math.PI * (1 - (2 * row) / tiles))) * 180) / Math.PI;
+const tileLongitude = (column: number, tiles: number): number => (column / tiles) * 360 - 180;
+
+/**
+ * The tile ranges `bounds` covers at `precision` (GeoTileBoundedPredicate): columns leftX until
+ * rightX and rows minY until maxY, both exclusive at the end, with tiles that only touch the
+ * box's edges left out; undefined when no tile can meet it.
+ */
+function tileRanges(bounds: GeoBox, precision: number): { leftX: number; rightX: number; minY: number; maxY: number; crosses: boolean } | undefined {
+  if (bounds.bottom > mercatorLatitudeMax || bounds.top < -mercatorLatitudeMax) return undefined;
+  const tiles = 2 ** precision;
+  const minX = geotileX(bounds.left, tiles);
   const minY = geotileY(bounds.top, tiles);
+  const maxX = geotileX(bounds.right, tiles);
   const maxY = geotileY(bounds.bottom, tiles);
-  if (y < minY || y > maxY) return false;
-  const leftX = geotileX(bounds.left, tiles);
-  const rightX = geotileX(bounds.right, tiles);
-  return bounds.left <= bounds.right ? x >= leftX && x <= rightX : x >= leftX || x <= rightX;
+  return {
+    leftX: tileLongitude(minX + 1, tiles) === bounds.left ? minX + 1 : minX,
+    minY: tileLatitude(minY + 1, tiles) === bounds.top ? minY + 1 : minY,
+    rightX: tileLongitude(maxX, tiles) === bounds.right ? maxX : maxX + 1,
+    maxY: tileLatitude(maxY, tiles) === bounds.bottom ? maxY : maxY + 1,
+    crosses: bounds.right < bounds.left,
+  };
 }
 
-/** The cell key of a point, or undefined when `bounds` leaves its cell out. */
-function cellKey(spec: GeoGridSpec, latStep: number, lonStep: number): string | undefined {
+function tileMeetsBounds(x: number, y: number, ranges: ReturnType<typeof tileRanges>): boolean {
+  if (ranges === undefined || !(ranges.maxY > y && ranges.minY < y + 1)) return false;
+  return ranges.crosses ? ranges.rightX > x || ranges.leftX < x + 1 : ranges.rightX > x && ranges.leftX < x + 1;
+}
+
+/** The cell key of a point, or undefined when `bounds` leaves its cell out (`ranges`: geotile's, computed once). */
+function cellKey(spec: GeoGridSpec, latStep: number, lonStep: number, ranges: ReturnType<typeof tileRanges>): string | undefined {
   if (spec.kind === 'geohash_grid') {
     const hash = geohashOfSteps(latStep, lonStep, spec.precision);
     return spec.bounds === undefined || cellMeetsBounds(geohashBox(hash), spec.bounds) ? hash : undefined;
@@ -201,7 +224,7 @@ function cellKey(spec: GeoGridSpec, latStep: number, lonStep: number): string | 
   const tiles = 2 ** spec.precision;
   const x = geotileX(decodeLongitude(lonStep), tiles);
   const y = geotileY(decodeLatitude(latStep), tiles);
-  if (spec.bounds !== undefined && !tileMeetsBounds(x, y, tiles, spec.bounds)) return undefined;
+  if (spec.bounds !== undefined && !tileMeetsBounds(x, y, ranges)) return undefined;
   return `${spec.precision}/${x}/${y}`;
 }
 
@@ -235,12 +258,15 @@ export class GeoGridAggregator implements Aggregator {
   private readonly keys: string[] = [];
   private readonly owners: number[] = [];
   private readonly docCounts: number[] = [];
+  private readonly ranges: ReturnType<typeof tileRanges>;
   constructor(
     readonly name: string,
     private readonly spec: GeoGridSpec,
     private readonly shardCount: number,
     private readonly subs: readonly Aggregator[],
-  ) {}
+  ) {
+    this.ranges = spec.kind === 'geotile_grid' && spec.bounds !== undefined ? tileRanges(spec.bounds, spec.precision) : undefined;
+  }
   setSegment(segment: Segment, segmentIndex: number, docBase: number): void {
     this.column = geoColumn(segment, this.spec.field);
     for (const sub of this.subs) sub.setSegment(segment, segmentIndex, docBase);
@@ -250,7 +276,7 @@ export class GeoGridAggregator implements Aggregator {
     if (column === undefined) return;
     const seen = new Set<string>(); // a document counts once per cell
     for (let at = column.valueStart[doc]!; at < column.valueStart[doc + 1]!; at++) {
-      const key = cellKey(this.spec, column.lats[at]!, column.lons[at]!);
+      const key = cellKey(this.spec, column.lats[at]!, column.lons[at]!, this.ranges);
       if (key === undefined || seen.has(key)) continue;
       seen.add(key);
       const ordinalKey = `${owner}\u0000${key}`;

@@ -49,6 +49,18 @@ test('geotile_grid: z/x/y keys (290_geotile_grid.yml); ties rank by the larger c
   assert.deepEqual(buckets(searchAggs(docs, mappings, { aggs: { grid: { geohash_grid: { field: 'location', precision: 3, bounds: lower } } } }, 2)['grid']), [['u17', 3], ['u15', 1]]);
 });
 
+test('bounds keep cells sharing an interior point with the box: the box of a cell keeps it and none of the neighbours it touches (GeoTileBoundedPredicateTests, GeoHashBoundedPredicateTests)', () => {
+  // Tile 4/1/1 spans longitudes -157.5..-135 and latitudes 79.17..74.02 (Web Mercator rows).
+  const tileLat = (row: number) => (Math.atan(Math.sinh(Math.PI * (1 - (2 * row) / 16))) * 180) / Math.PI;
+  const tileBox = { top_left: { lat: tileLat(1), lon: -157.5 }, bottom_right: { lat: tileLat(2), lon: -135 } };
+  const around: Doc[] = [[1, 1], [2, 1], [0, 1], [1, 0], [1, 2], [2, 2]].map(([x, y]) => ({ location: { lat: (tileLat(y!) + tileLat(y! + 1)) / 2, lon: -180 + (x! + 0.5) * 22.5 } }));
+  assert.deepEqual(buckets(searchAggs(around, mappings, { aggs: { g: { geotile_grid: { field: 'location', precision: 4, bounds: tileBox } } } })['g']), [['4/1/1', 1]]);
+  // Geohash bch spans longitudes -140.625..-139.21875 and latitudes 50.625..52.03125.
+  const hashBox = { top_left: { lat: 52.03125, lon: -140.625 }, bottom_right: { lat: 50.625, lon: -139.21875 } };
+  const cells: Doc[] = [[51.3, -139.9], [51.3, -138.5], [51.3, -141.3], [52.7, -139.9], [49.9, -139.9]].map(([lat, lon]) => ({ location: { lat, lon } }));
+  assert.deepEqual(buckets(searchAggs(cells, mappings, { aggs: { g: { geohash_grid: { field: 'location', precision: 3, bounds: hashBox } } } })['g']), [['bch', 1]]);
+});
+
 test('geohash_grid precision as a distance: the level whose cells are no larger (GeoUtils.geoHashLevelsForPrecision)', () => {
   assert.deepEqual([geohashLevelForDistance(40_000_000), geohashLevelForDistance(5_000_000), geohashLevelForDistance(1000), geohashLevelForDistance(1)], [1, 2, 7, 11]);
   assert.deepEqual(buckets(searchAggs(docs, mappings, { aggs: { grid: { geohash_grid: { field: 'location', precision: '500km' } } } }, 2)['grid']), [['u17', 3], ['u09', 2], ['u15', 1]]);
