@@ -142,6 +142,7 @@ export const scriptContextDescriptions: readonly { readonly name: string; readon
   { name: 'ingest', returnType: 'void' },
   { name: 'keyword_field', returnType: 'void' },
   { name: 'long_field', returnType: 'void' },
+  { name: 'moving-function', returnType: 'double' },
   { name: 'number_sort', returnType: 'double' },
   { name: 'reindex', returnType: 'void' },
   { name: 'score', returnType: 'double' },
