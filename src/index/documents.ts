@@ -466,6 +466,23 @@ function updateBodyOf(body: unknown): Record<string, unknown> {
   return normalized ?? body;
 }
 
+/**
+ * Where an update (partial document or script) reads and writes: the write index after its
+ * checks, the shard the request's routing (or the id) finds, as Elasticsearch's update routes,
+ * and the current document. The routing to write is UpdateHelper.calculateRouting's: the
+ * request's, else the stored one.
+ */
+function updateTarget(service: IndicesService, request: UpdateDocumentRequest) {
+  const handle = service.writeIndex(request.target, { requireAlias: request.requireAlias ?? false, ...(request.authorizeCreate ? { authorizeCreate: request.authorizeCreate } : {}) });
+  service.checkDocumentWrite({ target: request.target, index: handle, opType: 'update', conditional: request.ifSeqNo !== undefined });
+  const requestRouting = resolveRouting(handle, request.target, request.id, request.routing);
+  const { number: shardNumber, store: shard } = service.routeDocument(handle, request.id, requestRouting);
+  service.checkWriteBlock(handle);
+  request.beforeWrite?.(shard);
+  const current = shard.get(request.id);
+  return { handle, shardNumber, shard, current, routing: requestRouting ?? current?.routing };
+}
+
 export function updateDocument(service: IndicesService, request: UpdateDocumentRequest): WriteOutcome {
   validateDocumentId(request.id);
   if (request.body === undefined) throw errors.actionRequestValidation([...concurrencyProblems(request, 'update', true), 'script or doc is missing']);
@@ -480,16 +497,7 @@ export function updateDocument(service: IndicesService, request: UpdateDocumentR
   const docAsUpsert = body['doc_as_upsert'] === true;
   const detectNoop = body['detect_noop'] !== false;
   const sourceFilter = sourceFilterFromBody(body['_source']) ?? request.sourceFilter;
-  const handle = service.writeIndex(request.target, { requireAlias: request.requireAlias ?? false, ...(request.authorizeCreate ? { authorizeCreate: request.authorizeCreate } : {}) });
-  service.checkDocumentWrite({ target: request.target, index: handle, opType: 'update', conditional: request.ifSeqNo !== undefined });
-  const requestRouting = resolveRouting(handle, request.target, request.id, request.routing);
-  // The request's routing (or the id) finds the document, as Elasticsearch's update routes.
-  const { number: shardNumber, store: shard } = service.routeDocument(handle, request.id, requestRouting);
-  service.checkWriteBlock(handle);
-  request.beforeWrite?.(shard);
-  const current = shard.get(request.id);
-  // Elasticsearch's UpdateHelper.calculateRouting: the request's routing, else the stored one.
-  const routing = requestRouting ?? current?.routing;
+  const { handle, shardNumber, shard, current, routing } = updateTarget(service, request);
   let source: Record<string, unknown>;
   let result: 'created' | 'updated';
   if (current === undefined) {
@@ -535,14 +543,7 @@ function scriptedUpdate(service: IndicesService, request: UpdateDocumentRequest,
   if (upsert !== undefined && !isPlainObject(upsert)) throw errors.parsing('[upsert] must be an object');
   const script = compileScript(spec, 'update', service.storedScripts);
   const sourceFilter = sourceFilterFromBody(body['_source']) ?? request.sourceFilter;
-  const handle = service.writeIndex(request.target, { requireAlias: request.requireAlias ?? false, ...(request.authorizeCreate ? { authorizeCreate: request.authorizeCreate } : {}) });
-  service.checkDocumentWrite({ target: request.target, index: handle, opType: 'update', conditional: request.ifSeqNo !== undefined });
-  const requestRouting = resolveRouting(handle, request.target, request.id, request.routing);
-  const { number: shardNumber, store: shard } = service.routeDocument(handle, request.id, requestRouting);
-  service.checkWriteBlock(handle);
-  request.beforeWrite?.(shard);
-  const current = shard.get(request.id);
-  const routing = requestRouting ?? current?.routing;
+  const { handle, shardNumber, shard, current, routing } = updateTarget(service, request);
   const clock = { nowMs: service.nowMs, random: Math.random };
   let source: Record<string, unknown>;
   let op: 'index' | 'noop' | 'delete' | 'create';

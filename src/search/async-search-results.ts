@@ -7,8 +7,8 @@
  * so that ownership still holds after a restart.
  * Reference: https://www.elastic.co/guide/en/elasticsearch/reference/current/async-search.html
  */
-import { claimFormatVersion, type SqlDatabase } from '../common/index.js';
-import { StoreFormatError } from '../index/index.js';
+import type { SqlDatabase } from '../common/index.js';
+import { openVersionedTables } from '../index/index.js';
 import type { AsyncSearchResults, StoredAsyncSearch } from './async-search.js';
 
 /** The format of the `async_search_results` rows (P12). Bump only with a migration. */
@@ -26,17 +26,19 @@ export class SqlAsyncSearchResults implements AsyncSearchResults {
   private constructor(private readonly db: SqlDatabase) {}
 
   static open(db: SqlDatabase): SqlAsyncSearchResults {
-    db.exec(`
-      CREATE TABLE IF NOT EXISTS async_search_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-      CREATE TABLE IF NOT EXISTS async_search_results (
-        id TEXT PRIMARY KEY,
-        expiration_ms INTEGER NOT NULL,
-        record TEXT NOT NULL
-      );
-      CREATE INDEX IF NOT EXISTS async_search_results_expiration ON async_search_results (expiration_ms);
-    `);
-    const found = claimFormatVersion(db, 'async_search_meta', ASYNC_SEARCH_RESULTS_FORMAT_VERSION);
-    if (found !== undefined) throw new StoreFormatError(`async search results have format version [${found}], this node reads [${ASYNC_SEARCH_RESULTS_FORMAT_VERSION}]`);
+    openVersionedTables(db, {
+      metaTable: 'async_search_meta',
+      version: ASYNC_SEARCH_RESULTS_FORMAT_VERSION,
+      subject: 'async search results have',
+      tablesSql: `
+        CREATE TABLE IF NOT EXISTS async_search_results (
+          id TEXT PRIMARY KEY,
+          expiration_ms INTEGER NOT NULL,
+          record TEXT NOT NULL
+        );
+        CREATE INDEX IF NOT EXISTS async_search_results_expiration ON async_search_results (expiration_ms);
+      `,
+    });
     return new SqlAsyncSearchResults(db);
   }
 

@@ -9,7 +9,7 @@
  * modules/reindex (reindex/20_validation.yml, update_by_query/20_validation.yml).
  */
 import { createHash } from 'node:crypto';
-import { errors, EsError, ES_API_VERSION } from '../common/index.js';
+import { errors, EsError, ES_API_VERSION, jsonTokenName } from '../common/index.js';
 import { wildcardMatch } from '../index/expression.js';
 import { parseScriptSpec, type ScriptSpec } from '../index/script/index.js';
 import { parseTimeValueMs } from './time-value.js';
@@ -94,15 +94,6 @@ function isObject(value: unknown): value is Record<string, unknown> {
   return value !== null && typeof value === 'object' && !Array.isArray(value);
 }
 
-function tokenOf(value: unknown): string {
-  if (value === null) return 'VALUE_NULL';
-  if (Array.isArray(value)) return 'START_ARRAY';
-  if (typeof value === 'string') return 'VALUE_STRING';
-  if (typeof value === 'number') return 'VALUE_NUMBER';
-  if (typeof value === 'boolean') return 'VALUE_BOOLEAN';
-  return 'START_OBJECT';
-}
-
 /** A manual slice (`slice: {id, max}`) or one of `slices` automatic ones: which documents one worker takes. */
 export interface Slice {
   readonly id: number;
@@ -120,7 +111,7 @@ export function inSlice(id: string, slice: Slice | undefined): boolean {
 }
 
 function parseSlice(value: unknown): Slice {
-  if (!isObject(value)) throw errors.parsing(`[slice] expected an object but found [${tokenOf(value)}]`);
+  if (!isObject(value)) throw errors.parsing(`[slice] expected an object but found [${jsonTokenName(value)}]`);
   for (const key of Object.keys(value)) {
     if (key !== 'id' && key !== 'max') throw errors.illegalArgument(`[slice] field [${key}] is not supported by Strait: slices always split on _id`);
   }
@@ -163,7 +154,7 @@ function remoteTimeout(value: unknown, name: string, fallback: number): number {
 }
 
 export function parseRemote(value: unknown): RemoteSource {
-  if (!isObject(value)) throw errors.parsing(`[remote] expected an object but found [${tokenOf(value)}]`);
+  if (!isObject(value)) throw errors.parsing(`[remote] expected an object but found [${jsonTokenName(value)}]`);
   const hostText = value['host'];
   const match = typeof hostText === 'string' ? /^(https?):\/\/([^/:[\]]+|\[[0-9a-fA-F:.]+\]):(\d+)(\/.*)?$/i.exec(hostText) : null;
   if (match === null) throw errors.illegalArgument(`[host] must be of the form [scheme]://[host]:[port](/[pathPrefix])? but was [${String(hostText)}]`);
@@ -173,7 +164,7 @@ export function parseRemote(value: unknown): RemoteSource {
   if (port > 65535) throw errors.illegalArgument(`[host] port must be at most 65535 but was [${port}]`);
   const headers: Record<string, string> = {};
   if (value['headers'] !== undefined) {
-    if (!isObject(value['headers'])) throw errors.parsing(`[headers] expected an object but found [${tokenOf(value['headers'])}]`);
+    if (!isObject(value['headers'])) throw errors.parsing(`[headers] expected an object but found [${jsonTokenName(value['headers'])}]`);
     for (const [name, header] of Object.entries(value['headers'])) {
       if (typeof header !== 'string') throw errors.parsing(`[headers] header [${name}] must be a string`);
       headers[name] = header;
@@ -358,7 +349,7 @@ const unsupportedSourceKeys = new Set([
 
 function parseSource(value: unknown): SourceSpec & { warnings: string[] } {
   if (value === undefined) return { indices: [], query: undefined, batchSize: bulkByScrollLimits.batchSizeDefault, sourceFilter: undefined, sort: undefined, slice: undefined, remote: undefined, warnings: [] };
-  if (!isObject(value)) throw errors.parsing(`[source] expected an object but found [${tokenOf(value)}]`);
+  if (!isObject(value)) throw errors.parsing(`[source] expected an object but found [${jsonTokenName(value)}]`);
   const warnings: string[] = [];
   const problems: string[] = [];
   let indices: string[] = [];
@@ -372,10 +363,10 @@ function parseSource(value: unknown): SourceSpec & { warnings: string[] } {
     else if (key in notInThisContext) problems.push(`${notInThisContext[key]} is not supported in this context`);
     else if (unsupportedSourceKeys.has(key)) throw errors.illegalArgument(`[source] [${key}] is not supported by Strait's bulk-by-scroll requests`);
     else if (key !== 'query' && key !== 'size' && key !== '_source' && key !== 'sort' && key !== 'slice') {
-      throw errors.parsing(`Unknown key for a ${tokenOf(item)} in [${key}].`);
+      throw errors.parsing(`Unknown key for a ${jsonTokenName(item)} in [${key}].`);
     }
   }
-  if (value['query'] !== undefined && !isObject(value['query'])) throw errors.parsing(`[query] expected an object but found [${tokenOf(value['query'])}]`);
+  if (value['query'] !== undefined && !isObject(value['query'])) throw errors.parsing(`[query] expected an object but found [${jsonTokenName(value['query'])}]`);
   const sourceFilter = (() => {
     try {
       return sourceFilterOf(value['_source']);
@@ -402,7 +393,7 @@ const destKeys = new Set(['index', 'op_type', 'version_type', 'pipeline', 'routi
 
 function parseDest(value: unknown): { index: string | undefined; rest: Omit<DestSpec, 'index'> } {
   const dest = value === undefined ? {} : value;
-  if (!isObject(dest)) throw errors.parsing(`[dest] expected an object but found [${tokenOf(dest)}]`);
+  if (!isObject(dest)) throw errors.parsing(`[dest] expected an object but found [${jsonTokenName(dest)}]`);
   for (const key of Object.keys(dest)) if (!destKeys.has(key)) throw errors.xContentParse(`[dest] unknown field [${key}]`);
   const index = dest['index'];
   if (index !== undefined && typeof index !== 'string') throw errors.parsing('[dest] [index] must be a string');
@@ -465,7 +456,7 @@ export function parseByQueryRequest(kind: 'update_by_query' | 'delete_by_query',
     if (!byQueryBodyKeys.has(key) || (kind === 'delete_by_query' && key === 'script')) throw errors.xContentParse(`[${kind}] unknown field [${key}]`);
   }
   const script = object['script'] === undefined ? undefined : parseScriptSpec(object['script']);
-  if (object['query'] !== undefined && !isObject(object['query'])) throw errors.parsing(`[query] expected an object but found [${tokenOf(object['query'])}]`);
+  if (object['query'] !== undefined && !isObject(object['query'])) throw errors.parsing(`[query] expected an object but found [${jsonTokenName(object['query'])}]`);
   if (kind === 'delete_by_query' && object['query'] === undefined && params['q'] === undefined) {
     throw errors.actionRequestValidation(['query is missing']);
   }

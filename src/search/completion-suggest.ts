@@ -4,6 +4,10 @@
  * `weight` first; each option is a document (its best matching input), with the hit's `_index`,
  * `_id`, `_score` (the weight) and `_source` as the search's fetch renders them.
  *
+ * On a field with category contexts a context query is required: a suggestion matches when one of
+ * its categories is queried (exactly, or as a prefix), its score multiplied by the best boost, and
+ * the option lists the categories matched under `contexts`.
+ *
  * Inputs are matched by their analyzed form, as Lucene's completion postings hold them: the
  * tokens of the field's `analyzer` (default `simple`) joined by a separator (0x1F) when
  * `preserve_separators`, with one more separator per position hole (a removed stopword) when
@@ -20,6 +24,7 @@ import { errors } from '../common/index.js';
 import { parseLuceneRegex, regexMatchesWhole, RegexSyntaxError, type ParsedRegex } from '../common/lucene-regexp.js';
 import { limits } from '../common/index.js';
 import { getAnalyzer, type Analyzer } from '../index/analysis/index.js';
+import { contextMappingsOf, type CategoryContext, type CompletionInput } from '../index/mapping/completion.js';
 import { deepFreezeMapping, findProperty, parseDocument, parseDocumentAgainst, withParseOptions, type FlattenedMapping, type RootMapping } from '../index/mapping/index.js';
 import { fuzzinessEdits } from '../index/query/plan.js';
 import { regexFlagsFromNames } from '../index/query/text-queries-parse.js';
@@ -50,6 +55,33 @@ export interface CompletionSuggestSpec {
   readonly size: number;
   readonly skipDuplicates: boolean;
   readonly fuzzy: CompletionFuzzy | undefined;
+  /** Category context queries per context name (undefined: none given). */
+  readonly contexts: Readonly<Record<string, readonly CategoryQuery[]>> | undefined;
+}
+
+/** One category of a context query: suggestions in it match, their score multiplied by `boost`. */
+export interface CategoryQuery {
+  readonly context: string;
+  readonly boost: number;
+  readonly prefix: boolean;
+}
+
+function parseCategoryQuery(name: string, value: unknown): CategoryQuery {
+  if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean') return { context: String(value), boost: 1, prefix: false };
+  if (!isObject(value)) throw errors.parsing(`[${name}] context must be a string, number, boolean or object`);
+  for (const key of Object.keys(value)) if (!['context', 'boost', 'prefix'].includes(key)) throw errors.parsing(`[category] unknown field [${key}]`);
+  const context = value['context'];
+  if (typeof context !== 'string' && typeof context !== 'number' && typeof context !== 'boolean') throw errors.parsing('[category] field [context] must be a string, number or boolean');
+  const boost = value['boost'] === undefined ? 1 : integer(value['boost'], 'boost');
+  if (boost < 0) throw errors.illegalArgument(`[boost] must be greater than 0, got [${boost}]`);
+  return { context: String(context), boost, prefix: value['prefix'] === undefined ? false : boolean(value['prefix'], 'prefix') };
+}
+
+function parseContextQueries(value: unknown): Record<string, CategoryQuery[]> {
+  if (!isObject(value)) throw errors.parsing('[completion] failed to parse field [contexts]');
+  const contexts: Record<string, CategoryQuery[]> = {};
+  for (const [name, entries] of Object.entries(value)) contexts[name] = (Array.isArray(entries) ? entries : [entries]).map((entry) => parseCategoryQuery(name, entry));
+  return contexts;
 }
 
 const completionOptions = ['field', 'size', 'skip_duplicates', 'fuzzy', 'regex', 'contexts', 'analyzer', 'shard_size'];
@@ -114,11 +146,12 @@ function parseRegex(source: string, options: unknown): ParsedRegex {
 
 /**
  * A `completion` suggestion: `prefix` (or the entry's or global `text`) or `regex`, and the
- * suggester's options. Context queries, `analyzer` and `shard_size` are refused (see README).
+ * suggester's options; `contexts` (category queries) for a context enabled field. `analyzer` and
+ * `shard_size` are refused (see README).
  */
 export function parseCompletion(name: string, text: string | undefined, prefix: string | undefined, regex: string | undefined, body: Json): CompletionSuggestSpec {
   for (const key of Object.keys(body)) if (!completionOptions.includes(key)) throw errors.parsing(`[completion] unknown field [${key}]`);
-  for (const key of ['contexts', 'analyzer', 'shard_size']) {
+  for (const key of ['analyzer', 'shard_size']) {
     if (body[key] !== undefined) throw errors.illegalArgument(`[${key}] of the completion suggester is not supported by Strait`);
   }
   if (typeof body['field'] !== 'string') throw errors.illegalArgument('suggestion requires [field] to be set');
@@ -126,7 +159,8 @@ export function parseCompletion(name: string, text: string | undefined, prefix: 
   if (size <= 0) throw errors.illegalArgument('size must be positive');
   const fuzzy = body['fuzzy'] === undefined ? undefined : parseFuzzy(body['fuzzy']);
   const skipDuplicates = body['skip_duplicates'] === undefined ? false : boolean(body['skip_duplicates'], 'skip_duplicates');
-  const common = { name, kind: 'completion' as const, field: body['field'], size, skipDuplicates, fuzzy };
+  const contexts = body['contexts'] === undefined ? undefined : parseContextQueries(body['contexts']);
+  const common = { name, kind: 'completion' as const, field: body['field'], size, skipDuplicates, fuzzy, contexts };
   if (prefix !== undefined) return { ...common, text: prefix, match: { kind: 'prefix', prefix } };
   if (regex !== undefined) {
     if (fuzzy !== undefined) throw errors.illegalArgument('[fuzzy] cannot be combined with [regex] in a completion suggestion');
@@ -160,6 +194,7 @@ interface FieldInputs {
   readonly inputs: readonly string[];
   readonly weights: readonly number[];
   readonly docs: readonly number[];
+  readonly contexts: readonly (Readonly<Record<string, readonly string[]>> | undefined)[];
 }
 
 interface FieldSettings {
@@ -167,6 +202,7 @@ interface FieldSettings {
   readonly searchAnalyzer: Analyzer;
   readonly preserveSeparators: boolean;
   readonly preservePositionIncrements: boolean;
+  readonly contexts: readonly CategoryContext[];
 }
 
 function fieldSettings(root: RootMapping, mapping: FlattenedMapping, field: string): FieldSettings | undefined {
@@ -176,7 +212,7 @@ function fieldSettings(root: RootMapping, mapping: FlattenedMapping, field: stri
   const analyzer = getAnalyzer(mapped.analyzer ?? 'simple');
   const searchAnalyzer = getAnalyzer(mapped.searchAnalyzer ?? mapped.analyzer ?? 'simple');
   if (analyzer === undefined || searchAnalyzer === undefined) throw errors.illegalState(`the analyzers of completion field [${field}] are not configured`);
-  return { analyzer, searchAnalyzer, preserveSeparators: property['preserve_separators'] !== false, preservePositionIncrements: property['preserve_position_increments'] !== false };
+  return { analyzer, searchAnalyzer, preserveSeparators: property['preserve_separators'] !== false, preservePositionIncrements: property['preserve_position_increments'] !== false, contexts: contextMappingsOf(property) };
 }
 
 /** Per segment (its source array, shared by every view of the segment): the completion inputs per field, for one mapping. */
@@ -191,7 +227,7 @@ function segmentInputs(segment: Segment, root: RootMapping, field: string, setti
   const known = cached.fields.get(field);
   if (known !== undefined) return known;
   const frozen = deepFreezeMapping(structuredClone(root));
-  const entries: { form: string; input: string; weight: number; doc: number }[] = [];
+  const entries: { form: string; input: string; weight: number; doc: number; contexts: CompletionInput['contexts'] }[] = [];
   for (let doc = 0; doc < segment.sources.length; doc++) {
     let values: readonly unknown[] | undefined;
     try {
@@ -203,15 +239,18 @@ function segmentInputs(segment: Segment, root: RootMapping, field: string, setti
     }
     if (values === undefined) continue;
     // One suggestion per input and document, with the input's highest weight (as Elasticsearch indexes them).
-    const best = new Map<string, number>();
+    const best = new Map<string, CompletionInput>();
     for (const value of values) {
-      const { input, weight } = value as { input: string; weight: number };
-      best.set(input, Math.max(weight, best.get(input) ?? -1));
+      const entry = value as CompletionInput;
+      const seen = best.get(entry.input);
+      if (seen === undefined || seen.weight < entry.weight) best.set(entry.input, entry);
     }
-    for (const [input, weight] of best) entries.push({ form: analyzedForm(settings.analyzer, input, settings.preserveSeparators, settings.preservePositionIncrements), input, weight, doc });
+    for (const [input, entry] of best) {
+      entries.push({ form: analyzedForm(settings.analyzer, input, settings.preserveSeparators, settings.preservePositionIncrements), input, weight: entry.weight, doc, contexts: entry.contexts });
+    }
   }
   entries.sort((left, right) => (left.form < right.form ? -1 : left.form > right.form ? 1 : left.doc - right.doc));
-  const inputs: FieldInputs = { forms: entries.map((entry) => entry.form), inputs: entries.map((entry) => entry.input), weights: entries.map((entry) => entry.weight), docs: entries.map((entry) => entry.doc) };
+  const inputs: FieldInputs = { forms: entries.map((entry) => entry.form), inputs: entries.map((entry) => entry.input), weights: entries.map((entry) => entry.weight), docs: entries.map((entry) => entry.doc), contexts: entries.map((entry) => entry.contexts) };
   cached.fields.set(field, inputs);
   return inputs;
 }
@@ -266,6 +305,8 @@ function regexPrefixMatches(regex: ParsedRegex, source: string, form: string): b
 /** A suggestion option of one shard, before the fetch. */
 export interface CompletionOption {
   readonly text: string;
+  /** The categories the suggestion matched, per context (context queries only). */
+  readonly contexts?: Readonly<Record<string, readonly string[]>>;
   readonly score: number;
   readonly shardOrder: number;
   readonly hit: ShardHit;
@@ -295,8 +336,17 @@ function compareOptions(left: CompletionOption, right: CompletionOption): number
 export function checkCompletionFields(specs: readonly { readonly kind: string }[], shard: Pick<CompletionShard, 'handle'>): void {
   for (const spec of specs) {
     if (spec.kind !== 'completion') continue;
-    const field = (spec as CompletionSuggestSpec).field;
-    if (fieldSettings(shard.handle.metadata.mappings, shard.handle.mapping, field) === undefined) throw errors.illegalArgument(`Field [${field}] is not a completion suggest field`);
+    const { field, contexts } = spec as CompletionSuggestSpec;
+    const settings = fieldSettings(shard.handle.metadata.mappings, shard.handle.mapping, field);
+    if (settings === undefined) throw errors.illegalArgument(`Field [${field}] is not a completion suggest field`);
+    if (settings.contexts.length === 0) {
+      if (contexts !== undefined) throw errors.illegalArgument(`suggester [${field}] doesn't expect any context`);
+      continue;
+    }
+    if (contexts === undefined || Object.values(contexts).every((queries) => queries.length === 0)) throw errors.illegalArgument('Missing mandatory contexts in context query');
+    for (const name of Object.keys(contexts)) {
+      if (!settings.contexts.some((context) => context.name === name)) throw errors.illegalArgument(`Unknown context name [${name}], must be one of [${settings.contexts.map((context) => context.name).join(', ')}]`);
+    }
   }
 }
 
@@ -348,11 +398,30 @@ export function shardCompletionSuggest(spec: CompletionSuggestSpec, shard: Compl
         while (common < queryUnits.length - 1 && common < formUnits.length && queryUnits[common] === formUnits[common]) common++;
         boost = common;
       }
+      let contextBoost = 0;
+      let matched: Record<string, string[]> | undefined;
+      if (settings.contexts.length > 0 && spec.contexts !== undefined) {
+        // Category contexts: the suggestion is in one of the queried categories; the best boost counts.
+        const categories = inputs.contexts[index] ?? {};
+        matched = {};
+        for (const [name, queries] of Object.entries(spec.contexts)) {
+          for (const query of queries) {
+            for (const category of categories[name] ?? []) {
+              if (query.prefix ? !category.startsWith(query.context) : category !== query.context) continue;
+              contextBoost = Math.max(contextBoost, query.boost);
+              const list = (matched[name] ??= []);
+              if (!list.includes(category)) list.push(category);
+            }
+          }
+        }
+        if (Object.keys(matched).length === 0) continue;
+      }
       const weight = inputs.weights[index]!;
-      const score = Math.fround(boost === 0 ? weight : weight * boost);
+      const score = Math.fround((boost === 0 ? weight : weight * boost) * (contextBoost === 0 ? 1 : contextBoost));
       const globalDoc = docBase + doc;
       const option: CompletionOption = {
         text: inputs.inputs[index]!,
+        ...(matched !== undefined ? { contexts: matched } : {}),
         score,
         shardOrder,
         hit: { shardKey: shard.shardKey, index: shard.indexName, segmentIndex, doc, globalDoc, score, sortValues: undefined },
@@ -387,6 +456,6 @@ function keepBest(options: CompletionOption[], spec: CompletionSuggestSpec): Com
 export function renderCompletionSuggest(spec: CompletionSuggestSpec, shards: readonly CompletionShard[], fetch: (hits: readonly ShardHit[]) => Json[]): Json[] {
   const options = keepBest(shards.flatMap((shard, order) => shardCompletionSuggest(spec, shard, order)), spec);
   const hits = fetch(options.map((option) => option.hit));
-  const rendered = options.map((option, index) => ({ text: option.text, ...hits[index] }));
+  const rendered = options.map((option, index) => ({ text: option.text, ...hits[index], ...(option.contexts !== undefined ? { contexts: option.contexts } : {}) }));
   return [{ text: spec.text, offset: 0, length: spec.text.length, options: rendered }];
 }

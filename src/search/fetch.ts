@@ -183,6 +183,10 @@ function fieldValue(field: MappedField, value: unknown, format: string | undefin
       if (format === 'wkt') return `POINT (${point.lon} ${point.lat})`;
       return { type: 'Point', coordinates: [point.lon, point.lat] };
     }
+    case 'completion':
+      // As Elasticsearch's completion value fetcher: the source values as written (strings or input objects).
+      if (format !== undefined) throw errors.illegalArgument(`Field [${field.path}] of type [completion] doesn't support formats.`);
+      return value;
     default:
       return undefined;
   }

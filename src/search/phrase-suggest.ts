@@ -15,7 +15,7 @@
  */
 import { errors } from '../common/index.js';
 import { getAnalyzer, resolveAnalyzer, type Analyzer, type FieldMappings, type Segment } from '../index/searcher/index.js';
-import { shardTermSuggest, type SuggestMode, type TermSuggestSpec } from './suggest.js';
+import { shardTermSuggest, visibleTermStats, type SuggestMode, type TermSuggestSpec } from './suggest.js';
 
 type Json = Record<string, unknown>;
 const isObject = (value: unknown): value is Json => value !== null && typeof value === 'object' && !Array.isArray(value);
@@ -154,25 +154,6 @@ interface Candidate {
   readonly userInput: boolean;
 }
 
-/** Frequencies over the caller's visible documents: a term's total term frequency and its document frequency. */
-function termStats(segments: readonly Segment[], field: string, term: string): { docFreq: number; totalTermFreq: number } {
-  let docFreq = 0;
-  let totalTermFreq = 0;
-  for (const segment of segments) {
-    const postings = segment.postings.get(field);
-    const ordinal = postings?.termOrdinals.get(term);
-    if (postings === undefined || ordinal === undefined) continue;
-    const live = segment.liveDocs;
-    for (let index = postings.postingsStart[ordinal]!; index < postings.postingsStart[ordinal + 1]!; index++) {
-      const doc = postings.docs[index]!;
-      if (live !== null && (live[doc >>> 5]! & (1 << (doc & 31))) === 0) continue;
-      docFreq++;
-      totalTermFreq += postings.freqs[index]!;
-    }
-  }
-  return { docFreq, totalTermFreq };
-}
-
 /** Σ ttf over the field's visible documents and the number of distinct terms (Lucene's Terms.size(): -1 over several segments). */
 function fieldStats(segments: readonly Segment[], field: string): { sumTotalTermFreq: number; numTerms: number } {
   let sum = 0;
@@ -220,12 +201,12 @@ export function shardPhraseSuggest(spec: PhraseSuggestSpec, segments: readonly S
   const visibleDocs = segments.reduce((sum, segment) => sum + (segment.liveDocs === null ? segment.maxDoc : segment.liveDocCount), 0);
   const generatorScore = (totalTermFreq: number, distance: number): number => distance * ((totalTermFreq + 1) / (sumTotalTermFreq + 1));
   const sets = tokens.map((token) => {
-    const stats = termStats(segments, field, token);
+    const stats = visibleTermStats(segments, field, token);
     const original: Candidate = { term: token, totalTermFreq: stats.totalTermFreq, stringDistance: 1, score: generatorScore(stats.totalTermFreq, 1), userInput: true };
     const found = new Map<string, Candidate>();
     for (const generator of spec.generators) {
       const generatorField = mappings[generator.field]?.aliasOf ?? generator.field;
-      const generatorStats = termStats(segments, generatorField, token);
+      const generatorStats = visibleTermStats(segments, generatorField, token);
       let minDocFreq = generator.minDocFreq;
       if (generator.suggestMode !== 'always') {
         const plateau = generator.minDocFreq >= 1 ? Math.trunc(generator.minDocFreq) : Math.trunc(visibleDocs * generator.minDocFreq);
@@ -253,7 +234,7 @@ export function shardPhraseSuggest(spec: PhraseSuggestSpec, segments: readonly S
         maxInspections: generator.maxInspections,
       };
       for (const option of shardTermSuggest(termSpec, segments, mappings)[0]?.options ?? []) {
-        const ttf = termStats(segments, field, option.text).totalTermFreq;
+        const ttf = visibleTermStats(segments, field, option.text).totalTermFreq;
         if (!found.has(option.text)) found.set(option.text, { term: option.text, totalTermFreq: ttf, stringDistance: option.score, score: generatorScore(ttf, option.score), userInput: false });
       }
     }
@@ -262,7 +243,7 @@ export function shardPhraseSuggest(spec: PhraseSuggestSpec, segments: readonly S
     return { original, candidates };
   });
 
-  const frequency = (term: string): number => termStats(segments, field, term).totalTermFreq;
+  const frequency = (term: string): number => visibleTermStats(segments, field, term).totalTermFreq;
   const unigram = (candidate: Candidate): number => (1 + candidate.totalTermFreq) / (sumTotalTermFreq + numTerms);
   const channel = (candidate: Candidate): number => (candidate.stringDistance === 1 ? spec.realWordErrorLikelihood : candidate.stringDistance);
   const bigram = (word: Candidate, previous: Candidate): number => {

@@ -16,6 +16,7 @@
 import { errors } from '../common/index.js';
 import { getAnalyzer, resolveAnalyzer, type Analyzer, type FieldMappings, type Segment, type ShardHit } from '../index/searcher/index.js';
 import { mergePhraseSuggest, parsePhrase, shardPhraseSuggest, type PhraseSuggestSpec } from './phrase-suggest.js';
+import { editDistance } from './edit-distance.js';
 import { parseCompletion, renderCompletionSuggest, type CompletionShard, type CompletionSuggestSpec } from './completion-suggest.js';
 
 type Json = Record<string, unknown>;
@@ -157,9 +158,13 @@ export interface SuggestEntryPart {
   readonly options: readonly { readonly text: string; readonly score: number; readonly freq: number }[];
 }
 
-/** Documents holding `term` that the caller can see, over the segments. */
-function visibleDocFreq(segments: readonly Segment[], field: string, term: string): number {
-  let count = 0;
+/**
+ * A term's frequencies over the documents the caller can see (live docs only): how many hold it,
+ * and how often it occurs in them all. The term and phrase suggesters both read these.
+ */
+export function visibleTermStats(segments: readonly Segment[], field: string, term: string): { docFreq: number; totalTermFreq: number } {
+  let docFreq = 0;
+  let totalTermFreq = 0;
   for (const segment of segments) {
     const postings = segment.postings.get(field);
     const ordinal = postings?.termOrdinals.get(term);
@@ -167,32 +172,12 @@ function visibleDocFreq(segments: readonly Segment[], field: string, term: strin
     const live = segment.liveDocs;
     for (let index = postings.postingsStart[ordinal]!; index < postings.postingsStart[ordinal + 1]!; index++) {
       const doc = postings.docs[index]!;
-      if (live === null || (live[doc >>> 5]! & (1 << (doc & 31))) !== 0) count++;
+      if (live !== null && (live[doc >>> 5]! & (1 << (doc & 31))) === 0) continue;
+      docFreq++;
+      totalTermFreq += postings.freqs[index]!;
     }
   }
-  return count;
-}
-
-/** Damerau-Levenshtein (optimal string alignment) over code points, as Lucene's fuzzy automata count edits. */
-function editsBetween(left: readonly number[], right: readonly number[], limit: number): number {
-  if (Math.abs(left.length - right.length) > limit) return limit + 1;
-  const width = right.length + 1;
-  let before = new Array<number>(width).fill(0);
-  let previous = Array.from({ length: width }, (_, index) => index);
-  let current = new Array<number>(width).fill(0);
-  for (let i = 1; i <= left.length; i++) {
-    current[0] = i;
-    let rowMin = i;
-    for (let j = 1; j < width; j++) {
-      let value = Math.min(previous[j]! + 1, current[j - 1]! + 1, previous[j - 1]! + (left[i - 1] === right[j - 1] ? 0 : 1));
-      if (i > 1 && j > 1 && left[i - 1] === right[j - 2] && left[i - 2] === right[j - 1]) value = Math.min(value, before[j - 2]! + 1);
-      current[j] = value;
-      rowMin = Math.min(rowMin, value);
-    }
-    if (rowMin > limit) return limit + 1;
-    [before, previous, current] = [previous, current, before];
-  }
-  return previous[right.length]!;
+  return { docFreq, totalTermFreq };
 }
 
 function analyzerFor(spec: TermSuggestSpec, mappings: FieldMappings): Analyzer {
@@ -215,7 +200,7 @@ export function shardTermSuggest(spec: TermSuggestSpec, segments: readonly Segme
     const entry = { text: token, offset: tokens.startOffsets[index]!, length: tokens.endOffsets[index]! - tokens.startOffsets[index]! };
     if (mapping === undefined) return { ...entry, options: [] };
     const codePoints = Array.from(token, (ch) => ch.codePointAt(0)!);
-    const docFreq = visibleDocFreq(segments, field, token);
+    const docFreq = visibleTermStats(segments, field, token).docFreq;
     // DirectSpellChecker: a token in the index needs no correction in `missing` mode; a frequent
     // one (above max_term_freq: a count when >= 1, else a fraction of the documents) needs none.
     if (spec.suggestMode === 'missing' && docFreq > 0) return { ...entry, options: [] };
@@ -230,11 +215,11 @@ export function shardTermSuggest(spec: TermSuggestSpec, segments: readonly Segme
         if (term === token || candidates.has(term)) continue;
         const termPoints = Array.from(term, (ch) => ch.codePointAt(0)!);
         if (prefix.some((point, position) => termPoints[position] !== point)) continue;
-        const edits = editsBetween(codePoints, termPoints, spec.maxEdits);
+        const edits = editDistance(codePoints, termPoints, spec.maxEdits);
         if (edits > spec.maxEdits) continue;
         const score = Math.fround(1 - edits / Math.min(codePoints.length, termPoints.length));
         if (score < spec.accuracy) continue;
-        const freq = visibleDocFreq(segments, field, term);
+        const freq = visibleTermStats(segments, field, term).docFreq;
         if (freq === 0 || freq < (spec.minDocFreq >= 1 ? spec.minDocFreq : Math.ceil(spec.minDocFreq * visibleDocs))) continue;
         if (spec.suggestMode === 'popular' && freq <= docFreq) continue;
         candidates.set(term, { score, freq });

@@ -6,8 +6,8 @@
  * first. Rows hold what `GET /_tasks` shows (never credentials: descriptions name no secrets).
  * Reference: https://www.elastic.co/guide/en/elasticsearch/reference/current/tasks.html
  */
-import { claimFormatVersion, type SqlDatabase } from '../common/index.js';
-import { StoreFormatError } from '../index/index.js';
+import type { SqlDatabase } from '../common/index.js';
+import { openVersionedTables } from '../index/index.js';
 import { taskLimits, type TaskResult, type TaskResultStore } from './task-manager.js';
 
 /** The format of the `task_results` rows (P12). Bump only with a migration. */
@@ -20,18 +20,20 @@ export class SqlTaskResults implements TaskResultStore {
   ) {}
 
   static open(db: SqlDatabase, rowsMax: number = taskLimits.resultsMax): SqlTaskResults {
-    db.exec(`
-      CREATE TABLE IF NOT EXISTS task_results_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-      CREATE TABLE IF NOT EXISTS task_results (
-        seq INTEGER PRIMARY KEY AUTOINCREMENT,
-        task_id TEXT NOT NULL UNIQUE,
-        node_id TEXT NOT NULL,
-        task_number INTEGER NOT NULL,
-        result TEXT NOT NULL
-      );
-    `);
-    const found = claimFormatVersion(db, 'task_results_meta', TASK_RESULTS_FORMAT_VERSION);
-    if (found !== undefined) throw new StoreFormatError(`task results have format version [${found}], this node reads [${TASK_RESULTS_FORMAT_VERSION}]`);
+    openVersionedTables(db, {
+      metaTable: 'task_results_meta',
+      version: TASK_RESULTS_FORMAT_VERSION,
+      subject: 'task results have',
+      tablesSql: `
+        CREATE TABLE IF NOT EXISTS task_results (
+          seq INTEGER PRIMARY KEY AUTOINCREMENT,
+          task_id TEXT NOT NULL UNIQUE,
+          node_id TEXT NOT NULL,
+          task_number INTEGER NOT NULL,
+          result TEXT NOT NULL
+        );
+      `,
+    });
     return new SqlTaskResults(db, rowsMax);
   }
 

@@ -96,7 +96,7 @@ test('bad completion values and requests are 400s', async () => {
     assert.equal(error.meta.body.error.caused_by.reason, 'weight must be in the interval [0..2147483647], but was [-2]');
     return true;
   });
-  await assert.rejects(client.indices.create({ index: 'ctx', mappings: { properties: { s: { type: 'completion', contexts: [{ name: 'genre', type: 'category' }] } } as never } }), (error: any) => {
+  await assert.rejects(client.indices.create({ index: 'ctx', mappings: { properties: { s: { type: 'completion', contexts: [{ name: 'place', type: 'geo', precision: '5km' }] } } as never } }), (error: any) => {
     assert.equal(error.meta.statusCode, 400);
     assert.equal(error.meta.body.error.type, 'mapper_parsing_exception');
     return true;
@@ -122,4 +122,19 @@ test('get and mget show _ignored: a blank completion input, a keyword over ignor
   assert.equal((await client.get({ index: 'ignored', id: '2' }))._ignored, undefined);
   const mget = await client.mget({ index: 'ignored', ids: ['1', '2'] });
   assert.deepEqual(mget.docs.map((doc) => ('_ignored' in doc ? doc._ignored : undefined)), [['code', 'n', 's'], undefined]);
+});
+
+test('category contexts: path and explicit categories filter and boost, the option names the categories matched (suggest/30_context.yml)', async () => {
+  await client.indices.create({ index: 'places', mappings: { properties: { suggest: { type: 'completion', contexts: [{ name: 'kind', type: 'category', path: 'kind' }] }, kind: { type: 'keyword' } } as never } });
+  await client.index({ index: 'places', id: '1', document: { suggest: 'Marriott', kind: 'hotel' } });
+  await client.index({ index: 'places', id: '2', document: { suggest: { input: 'Marienplatz', contexts: { kind: ['square', 'sight'] } } }, refresh: true });
+  const hotel = await options('places', { prefix: 'mar', completion: { field: 'suggest', contexts: { kind: 'hotel' } } });
+  assert.deepEqual(hotel.map((option) => [option.text, (option as { contexts?: unknown }).contexts]), [['Marriott', { kind: ['hotel'] }]]);
+  const both = await options('places', { prefix: 'mar', completion: { field: 'suggest', contexts: { kind: ['hotel', { context: 'sight', boost: 3 }] } } });
+  assert.deepEqual(both.map((option) => [option.text, option._score]), [['Marienplatz', 3], ['Marriott', 1]]);
+  await assert.rejects(client.search({ index: 'places', suggest: { s: { prefix: 'mar', completion: { field: 'suggest' } } } }), (error: any) => {
+    assert.equal(error.meta.statusCode, 400);
+    assert.match(error.meta.body.error.root_cause[0].reason, /Missing mandatory contexts in context query/);
+    return true;
+  });
 });

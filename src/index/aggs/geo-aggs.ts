@@ -12,7 +12,7 @@ import { errors } from '../../common/errors.js';
 import { decodeLatitude, decodeLongitude } from '../engine/geo-encoding.js';
 import type { Segment } from '../engine/segment.js';
 import type { GeoBox } from '../mapping/geo-point.js';
-import { parseBox } from '../query/geo.js';
+import { parseBox, parseDistance } from '../query/geo.js';
 import type { Aggregator } from './aggregators.js';
 import type { AggregationPartial, PartialMap } from './partials.js';
 
@@ -50,6 +50,29 @@ function intOf(value: unknown, field: string): number {
   return number;
 }
 
+/** WGS84's equator and half meridian in metres, as Elasticsearch's GeoUtils names them. */
+const earthEquatorMeters = 2 * Math.PI * 6_378_137.0;
+const earthPolarDistanceMeters = Math.PI * 6_356_752.314245;
+/** GeohashPrefixTree's deepest level, what a distance of 0 asks for. */
+const geohashLevelsMax = 24;
+
+/**
+ * The geohash level whose cells (their diagonal) do not exceed `meters`, as Elasticsearch's
+ * GeoUtils.geoHashLevelsForPrecision counts it: the bits of longitude needed, five to a level,
+ * longitude and latitude bits alternating.
+ */
+export function geohashLevelForDistance(meters: number): number {
+  if (meters === 0) return geohashLevelsMax;
+  const ratio = 1 + earthPolarDistanceMeters / earthEquatorMeters;
+  const width = Math.sqrt((meters * meters) / (ratio * ratio));
+  const part = Math.ceil(earthEquatorMeters / width);
+  if (part === 1) return 1;
+  const bits = Math.round(Math.ceil(Math.log(part) / Math.log(2)));
+  const full = Math.trunc(bits / 5);
+  const left = bits - full * 5;
+  return full + (left > 0 ? 1 : 0) + full + (left > 3 ? 1 : 0);
+}
+
 export function parseGeoGrid(kind: GeoGridKind, body: Json, name: string, field: string): Omit<GeoGridSpec, 'kind'> & { kind: GeoGridKind } {
   for (const key of Object.keys(body)) {
     if (!['field', 'precision', 'size', 'shard_size', 'bounds'].includes(key)) throw errors.parsing(`[${kind}] unknown field [${key}]`);
@@ -57,12 +80,14 @@ export function parseGeoGrid(kind: GeoGridKind, body: Json, name: string, field:
   let precision: number;
   const rawPrecision = body['precision'];
   if (kind === 'geohash_grid') {
-    // A distance (`1km`) as precision picks a level in Elasticsearch; Strait takes levels only.
     if (typeof rawPrecision === 'string' && !/^-?\d+$/.test(rawPrecision.trim())) {
-      throw errors.illegalArgument(`[precision] as a distance [${rawPrecision}] is not supported in [${name}]; give a level from 1 to ${geohashPrecisionMax}`);
+      // A distance (`1km`): the level whose cells are no larger (GeoUtils.parsePrecision).
+      precision = geohashLevelForDistance(parseDistance(rawPrecision));
+      if (precision > geohashPrecisionMax) throw errors.illegalArgument(`precision too high [${rawPrecision}]`);
+    } else {
+      precision = rawPrecision === undefined ? 5 : intOf(rawPrecision, 'precision');
+      if (precision < 1 || precision > geohashPrecisionMax) throw errors.illegalArgument(`Invalid geohash aggregation precision of ${precision}. Must be between 1 and ${geohashPrecisionMax}.`);
     }
-    precision = rawPrecision === undefined ? 5 : intOf(rawPrecision, 'precision');
-    if (precision < 1 || precision > geohashPrecisionMax) throw errors.illegalArgument(`Invalid geohash aggregation precision of ${precision}. Must be between 1 and ${geohashPrecisionMax}.`);
   } else {
     precision = rawPrecision === undefined ? 7 : intOf(rawPrecision, 'precision');
     if (precision < 0 || precision > geotilePrecisionMax) throw errors.illegalArgument(`Invalid geotile_grid precision of ${precision}. Must be between 0 and ${geotilePrecisionMax}.`);
@@ -150,25 +175,48 @@ function geohashBox(hash: string): GeoBox {
   return { top: latMax, bottom: latMin, left: lonMin, right: lonMax };
 }
 
-/** Whether a cell meets the `bounds` box (a box whose left is east of its right crosses the dateline). */
+/**
+ * Whether a geohash cell shares an interior point with the `bounds` box (cells that only touch
+ * it are out), as GeoHashBoundedPredicate decides; a box whose left is east of its right crosses
+ * the dateline.
+ */
 function cellMeetsBounds(cell: GeoBox, bounds: GeoBox): boolean {
-  if (cell.bottom > bounds.top || cell.top < bounds.bottom) return false;
-  if (bounds.left <= bounds.right) return cell.left <= bounds.right && cell.right >= bounds.left;
-  return cell.right >= bounds.left || cell.left <= bounds.right;
+  if (!(bounds.top > cell.bottom && bounds.bottom < cell.top)) return false;
+  if (bounds.right < bounds.left) return bounds.left < cell.right || bounds.right > cell.left;
+  return bounds.left < cell.right && bounds.right > cell.left;
 }
 
-/** Tiles in the rows and columns of the box's corners, as GeoTileBoundedPredicate keeps them. */
-function tileMeetsBounds(x: number, y: number, tiles: number, bounds: GeoBox): boolean {
+const tileLatitude = (row: number, tiles: number): number => (Math.atan(Math.sinh(Math.PI * (1 - (2 * row) / tiles))) * 180) / Math.PI;
+const tileLongitude = (column: number, tiles: number): number => (column / tiles) * 360 - 180;
+
+/**
+ * The tile ranges `bounds` covers at `precision` (GeoTileBoundedPredicate): columns leftX until
+ * rightX and rows minY until maxY, both exclusive at the end, with tiles that only touch the
+ * box's edges left out; undefined when no tile can meet it.
+ */
+function tileRanges(bounds: GeoBox, precision: number): { leftX: number; rightX: number; minY: number; maxY: number; crosses: boolean } | undefined {
+  if (bounds.bottom > mercatorLatitudeMax || bounds.top < -mercatorLatitudeMax) return undefined;
+  const tiles = 2 ** precision;
+  const minX = geotileX(bounds.left, tiles);
   const minY = geotileY(bounds.top, tiles);
+  const maxX = geotileX(bounds.right, tiles);
   const maxY = geotileY(bounds.bottom, tiles);
-  if (y < minY || y > maxY) return false;
-  const leftX = geotileX(bounds.left, tiles);
-  const rightX = geotileX(bounds.right, tiles);
-  return bounds.left <= bounds.right ? x >= leftX && x <= rightX : x >= leftX || x <= rightX;
+  return {
+    leftX: tileLongitude(minX + 1, tiles) === bounds.left ? minX + 1 : minX,
+    minY: tileLatitude(minY + 1, tiles) === bounds.top ? minY + 1 : minY,
+    rightX: tileLongitude(maxX, tiles) === bounds.right ? maxX : maxX + 1,
+    maxY: tileLatitude(maxY, tiles) === bounds.bottom ? maxY : maxY + 1,
+    crosses: bounds.right < bounds.left,
+  };
 }
 
-/** The cell key of a point, or undefined when `bounds` leaves its cell out. */
-function cellKey(spec: GeoGridSpec, latStep: number, lonStep: number): string | undefined {
+function tileMeetsBounds(x: number, y: number, ranges: ReturnType<typeof tileRanges>): boolean {
+  if (ranges === undefined || !(ranges.maxY > y && ranges.minY < y + 1)) return false;
+  return ranges.crosses ? ranges.rightX > x || ranges.leftX < x + 1 : ranges.rightX > x && ranges.leftX < x + 1;
+}
+
+/** The cell key of a point, or undefined when `bounds` leaves its cell out (`ranges`: geotile's, computed once). */
+function cellKey(spec: GeoGridSpec, latStep: number, lonStep: number, ranges: ReturnType<typeof tileRanges>): string | undefined {
   if (spec.kind === 'geohash_grid') {
     const hash = geohashOfSteps(latStep, lonStep, spec.precision);
     return spec.bounds === undefined || cellMeetsBounds(geohashBox(hash), spec.bounds) ? hash : undefined;
@@ -176,7 +224,7 @@ function cellKey(spec: GeoGridSpec, latStep: number, lonStep: number): string | 
   const tiles = 2 ** spec.precision;
   const x = geotileX(decodeLongitude(lonStep), tiles);
   const y = geotileY(decodeLatitude(latStep), tiles);
-  if (spec.bounds !== undefined && !tileMeetsBounds(x, y, tiles, spec.bounds)) return undefined;
+  if (spec.bounds !== undefined && !tileMeetsBounds(x, y, ranges)) return undefined;
   return `${spec.precision}/${x}/${y}`;
 }
 
@@ -210,12 +258,15 @@ export class GeoGridAggregator implements Aggregator {
   private readonly keys: string[] = [];
   private readonly owners: number[] = [];
   private readonly docCounts: number[] = [];
+  private readonly ranges: ReturnType<typeof tileRanges>;
   constructor(
     readonly name: string,
     private readonly spec: GeoGridSpec,
     private readonly shardCount: number,
     private readonly subs: readonly Aggregator[],
-  ) {}
+  ) {
+    this.ranges = spec.kind === 'geotile_grid' && spec.bounds !== undefined ? tileRanges(spec.bounds, spec.precision) : undefined;
+  }
   setSegment(segment: Segment, segmentIndex: number, docBase: number): void {
     this.column = geoColumn(segment, this.spec.field);
     for (const sub of this.subs) sub.setSegment(segment, segmentIndex, docBase);
@@ -225,7 +276,7 @@ export class GeoGridAggregator implements Aggregator {
     if (column === undefined) return;
     const seen = new Set<string>(); // a document counts once per cell
     for (let at = column.valueStart[doc]!; at < column.valueStart[doc + 1]!; at++) {
-      const key = cellKey(this.spec, column.lats[at]!, column.lons[at]!);
+      const key = cellKey(this.spec, column.lats[at]!, column.lons[at]!, this.ranges);
       if (key === undefined || seen.has(key)) continue;
       seen.add(key);
       const ordinalKey = `${owner}\u0000${key}`;

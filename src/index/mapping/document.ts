@@ -23,7 +23,7 @@ import {
   type RootMapping,
 } from './mapping.js';
 import { flattenedLeaves } from './flattened.js';
-import { completionInputs, truncateInput } from './completion.js';
+import { completeCompletionContexts, completionInputs, contextMappingsOf, truncateInput } from './completion.js';
 import { checkGeoPoint, normalizeGeoPoint, parseGeoPoint } from './geo-point.js';
 
 export interface ParsedDocument {
@@ -459,7 +459,7 @@ function indexCompletion(walk: Walk, path: string, mapping: PropertyMapping, val
   if (value === null) return;
   let inputs;
   try {
-    inputs = completionInputs(path, value);
+    inputs = completionInputs(path, value, contextMappingsOf(mapping));
   } catch (error) {
     if (!(error instanceof EsError)) throw error;
     throw fieldError(walk, path, 'completion', value, error);
@@ -467,12 +467,14 @@ function indexCompletion(walk: Walk, path: string, mapping: PropertyMapping, val
   const subFields = mapping['fields'] as Record<string, PropertyMapping> | undefined;
   for (const entry of inputs) {
     if (entry.input.trim() === '') ignoreField(walk, path);
-    else add(walk, path, { input: truncateInput(mapping, entry.input), weight: entry.weight });
+    else add(walk, path, { ...entry, input: truncateInput(mapping, entry.input) });
     if (subFields === undefined) continue;
     for (const subName in subFields) {
       if (!Object.hasOwn(subFields, subName)) continue;
       const sub = subFields[subName]!;
-      indexField(walk, `${path}.${subName}`, sub, sub['type'] === 'completion' ? entry : entry.input);
+      // A completion sub-field gets the input with its weight (and its categories, when it has contexts too).
+      const forSub = entry.contexts !== undefined && contextMappingsOf(sub).length > 0 ? entry : { input: entry.input, weight: entry.weight };
+      indexField(walk, `${path}.${subName}`, sub, sub['type'] === 'completion' ? forSub : entry.input);
     }
   }
 }
@@ -511,6 +513,7 @@ export function parseDocument(mapping: RootMapping, source: unknown, id: string,
   const root = structuredClone(mapping) as RootMapping;
   const walk: Walk = { id, root, fields: {}, changed: false, ignoreMalformed: options.ignoreMalformed === true };
   parseObjectValue(walk, root, '', source, dynamicSetting('true', root));
+  completeCompletionContexts(mapping, walk.fields);
   return { fields: walk.fields, mappingUpdate: walk.changed ? root : undefined };
 }
 
@@ -539,5 +542,6 @@ export function parseDocumentAgainst(frozen: RootMapping, source: unknown, id: s
     if (error instanceof TypeError) return undefined; // an attempted mapping change hit the frozen tree
     throw error;
   }
+  if (!walk.changed) completeCompletionContexts(frozen, walk.fields);
   return walk.changed ? undefined : { fields: walk.fields, mappingUpdate: undefined };
 }

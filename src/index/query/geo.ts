@@ -237,9 +237,11 @@ function wktBox(text: unknown): GeoBox {
   return { top: top!, bottom: bottom!, left: left!, right: right! };
 }
 
-/** A geo_bounding_box body's box (also the `bounds` of the geo grid aggregations). */
-export /** A bounding box body; its errors are reported as Elasticsearch wraps them (parse_exception). */
-function parseBox(spec: Json): GeoBox {
+/**
+ * A geo_bounding_box body's box (also the `bounds` of the geo grid aggregations); its errors are
+ * reported as Elasticsearch wraps them for the query (parse_exception).
+ */
+export function parseBox(spec: Json): GeoBox {
   try {
     return parseBoxCorners(spec);
   } catch (error) {

@@ -5,8 +5,8 @@
  * The request parsing and validation of `PUT _scripts/{id}` is pure and lives here too.
  * Reference: https://www.elastic.co/guide/en/elasticsearch/reference/current/create-stored-script-api.html
  */
-import { claimFormatVersion, errors, limits, type SqlDatabase } from '../../common/index.js';
-import { StoreFormatError } from '../store/index.js';
+import { errors, limits, type SqlDatabase } from '../../common/index.js';
+import { JsonDocumentTable } from '../store/versioned-tables.js';
 import { checkCompiles, checkLang, setNodeStoredScripts, type ScriptContext, type StoredScript, type StoredScriptLookup } from './index.js';
 import { ScriptCompileError } from './lexer.js';
 import { parseScript } from './parser.js';
@@ -16,31 +16,33 @@ import { compileError } from './index.js';
 export const STORED_SCRIPTS_FORMAT_VERSION = 1;
 
 export class SqlStoredScripts implements StoredScriptLookup {
-  private constructor(private readonly db: SqlDatabase) {}
+  private constructor(private readonly table: JsonDocumentTable<StoredScript>) {}
 
   static open(db: SqlDatabase): SqlStoredScripts {
-    db.exec(`
-      CREATE TABLE IF NOT EXISTS stored_scripts_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-      CREATE TABLE IF NOT EXISTS stored_scripts (id TEXT PRIMARY KEY, record TEXT NOT NULL);
-    `);
-    const found = claimFormatVersion(db, 'stored_scripts_meta', STORED_SCRIPTS_FORMAT_VERSION);
-    if (found !== undefined) throw new StoreFormatError(`stored scripts have format version [${found}], this node reads [${STORED_SCRIPTS_FORMAT_VERSION}]`);
-    const store = new SqlStoredScripts(db);
+    const store = new SqlStoredScripts(
+      JsonDocumentTable.open(db, {
+        metaTable: 'stored_scripts_meta',
+        version: STORED_SCRIPTS_FORMAT_VERSION,
+        subject: 'stored scripts have',
+        table: 'stored_scripts',
+        keyColumn: 'id',
+        valueColumn: 'record',
+      }),
+    );
     setNodeStoredScripts(store);
     return store;
   }
 
   get(id: string): StoredScript | undefined {
-    const row = this.db.prepare('SELECT record FROM stored_scripts WHERE id = ?').get(id) as { record: string } | undefined;
-    return row === undefined ? undefined : (JSON.parse(row.record) as StoredScript);
+    return this.table.get(id);
   }
 
   put(id: string, script: StoredScript): void {
-    this.db.prepare('INSERT INTO stored_scripts (id, record) VALUES (?, ?) ON CONFLICT (id) DO UPDATE SET record = excluded.record').run(id, JSON.stringify(script));
+    this.table.put(id, script);
   }
 
   remove(id: string): boolean {
-    return this.db.prepare('DELETE FROM stored_scripts WHERE id = ?').run(id).changes > 0;
+    return this.table.remove(id);
   }
 }
 
@@ -140,6 +142,7 @@ export const scriptContextDescriptions: readonly { readonly name: string; readon
   { name: 'ingest', returnType: 'void' },
   { name: 'keyword_field', returnType: 'void' },
   { name: 'long_field', returnType: 'void' },
+  { name: 'moving-function', returnType: 'double' },
   { name: 'number_sort', returnType: 'double' },
   { name: 'reindex', returnType: 'void' },
   { name: 'score', returnType: 'double' },

@@ -3,8 +3,8 @@
  * `data_streams`, its definition as JSON (backing index names in generation order, generation,
  * template, hidden, _meta). The backing indices themselves are ordinary indices in `index_metadata`.
  */
-import { claimFormatVersion, type SqlDatabase } from '../../common/index.js';
-import { StoreFormatError } from './shard-store.js';
+import type { SqlDatabase } from '../../common/index.js';
+import { JsonDocumentTable } from './versioned-tables.js';
 
 /** Bump only with a migration. */
 export const DATA_STREAM_FORMAT_VERSION = 1;
@@ -24,30 +24,30 @@ export interface DataStreamMetadata {
 }
 
 export class DataStreamStore {
-  private constructor(private readonly db: SqlDatabase) {}
+  private constructor(private readonly table: JsonDocumentTable<DataStreamMetadata>) {}
 
   static open(db: SqlDatabase): DataStreamStore {
-    db.exec(`
-      CREATE TABLE IF NOT EXISTS data_stream_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-      CREATE TABLE IF NOT EXISTS data_streams (name TEXT PRIMARY KEY, definition TEXT NOT NULL);
-    `);
-    const found = claimFormatVersion(db, 'data_stream_meta', DATA_STREAM_FORMAT_VERSION);
-    if (found !== undefined) throw new StoreFormatError(`data streams have format version [${found}], this node reads [${DATA_STREAM_FORMAT_VERSION}]`);
-    return new DataStreamStore(db);
+    return new DataStreamStore(
+      JsonDocumentTable.open(db, {
+        metaTable: 'data_stream_meta',
+        version: DATA_STREAM_FORMAT_VERSION,
+        subject: 'data streams have',
+        table: 'data_streams',
+        keyColumn: 'name',
+        valueColumn: 'definition',
+      }),
+    );
   }
 
   loadAll(): DataStreamMetadata[] {
-    const rows = this.db.prepare('SELECT definition FROM data_streams ORDER BY name').all() as Array<{ definition: string }>;
-    return rows.map((row) => JSON.parse(row.definition) as DataStreamMetadata);
+    return this.table.entries().map(([, stream]) => stream);
   }
 
   put(stream: DataStreamMetadata): void {
-    this.db
-      .prepare('INSERT INTO data_streams (name, definition) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET definition = excluded.definition')
-      .run(stream.name, JSON.stringify(stream));
+    this.table.put(stream.name, stream);
   }
 
   remove(name: string): void {
-    this.db.prepare('DELETE FROM data_streams WHERE name = ?').run(name);
+    this.table.remove(name);
   }
 }

@@ -9,3 +9,4 @@ export {
   type WriteResult,
 } from './shard-store.js';
 export { MetadataStore, METADATA_FORMAT_VERSION, type IndexMetadata, type AliasMetadata } from './metadata-store.js';
+export { openVersionedTables, JsonDocumentTable, type VersionedTables, type JsonDocumentTableSpec } from './versioned-tables.js';

@@ -3,8 +3,8 @@
  * `index_metadata`, the format version in `index_store_meta`. Aliases live in the index's row,
  * as in Elasticsearch's IndexMetadata.
  */
-import { claimFormatVersion, type SqlDatabase } from '../../common/index.js';
-import { StoreFormatError } from './shard-store.js';
+import type { SqlDatabase } from '../../common/index.js';
+import { openVersionedTables } from './versioned-tables.js';
 
 /**
  * The format of the `index_metadata` table, versioned on its own (P12): shard stores moved to
@@ -48,21 +48,23 @@ export class MetadataStore {
   private constructor(private readonly db: SqlDatabase) {}
 
   static open(db: SqlDatabase): MetadataStore {
-    db.exec(`
-      CREATE TABLE IF NOT EXISTS index_store_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-      CREATE TABLE IF NOT EXISTS index_metadata (
-        name TEXT PRIMARY KEY,
-        uuid TEXT NOT NULL UNIQUE,
-        creation_date INTEGER NOT NULL,
-        state TEXT NOT NULL CHECK (state IN ('open', 'close')),
-        settings TEXT NOT NULL,
-        mappings TEXT NOT NULL,
-        aliases TEXT NOT NULL,
-        version INTEGER NOT NULL
-      );
-    `);
-    const found = claimFormatVersion(db, 'index_store_meta', METADATA_FORMAT_VERSION);
-    if (found !== undefined) throw new StoreFormatError(`index metadata has format version [${found}], this node reads [${METADATA_FORMAT_VERSION}]`);
+    openVersionedTables(db, {
+      metaTable: 'index_store_meta',
+      version: METADATA_FORMAT_VERSION,
+      subject: 'index metadata has',
+      tablesSql: `
+        CREATE TABLE IF NOT EXISTS index_metadata (
+          name TEXT PRIMARY KEY,
+          uuid TEXT NOT NULL UNIQUE,
+          creation_date INTEGER NOT NULL,
+          state TEXT NOT NULL CHECK (state IN ('open', 'close')),
+          settings TEXT NOT NULL,
+          mappings TEXT NOT NULL,
+          aliases TEXT NOT NULL,
+          version INTEGER NOT NULL
+        );
+      `,
+    });
     return new MetadataStore(db);
   }
 

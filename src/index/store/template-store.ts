@@ -3,8 +3,8 @@
  * `index_templates`, keyed by kind (composable, component, legacy) and name; the body is the parsed
  * template as JSON. The format version lives in `index_template_meta`.
  */
-import { claimFormatVersion, type SqlDatabase } from '../../common/index.js';
-import { StoreFormatError } from './shard-store.js';
+import type { SqlDatabase } from '../../common/index.js';
+import { openVersionedTables } from './versioned-tables.js';
 
 /** Bump only with a migration. */
 export const TEMPLATE_FORMAT_VERSION = 1;
@@ -15,17 +15,19 @@ export class TemplateStore {
   private constructor(private readonly db: SqlDatabase) {}
 
   static open(db: SqlDatabase): TemplateStore {
-    db.exec(`
-      CREATE TABLE IF NOT EXISTS index_template_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-      CREATE TABLE IF NOT EXISTS index_templates (
-        kind TEXT NOT NULL CHECK (kind IN ('composable', 'component', 'legacy')),
-        name TEXT NOT NULL,
-        body TEXT NOT NULL,
-        PRIMARY KEY (kind, name)
-      );
-    `);
-    const found = claimFormatVersion(db, 'index_template_meta', TEMPLATE_FORMAT_VERSION);
-    if (found !== undefined) throw new StoreFormatError(`index templates have format version [${found}], this node reads [${TEMPLATE_FORMAT_VERSION}]`);
+    openVersionedTables(db, {
+      metaTable: 'index_template_meta',
+      version: TEMPLATE_FORMAT_VERSION,
+      subject: 'index templates have',
+      tablesSql: `
+        CREATE TABLE IF NOT EXISTS index_templates (
+          kind TEXT NOT NULL CHECK (kind IN ('composable', 'component', 'legacy')),
+          name TEXT NOT NULL,
+          body TEXT NOT NULL,
+          PRIMARY KEY (kind, name)
+        );
+      `,
+    });
     return new TemplateStore(db);
   }
 

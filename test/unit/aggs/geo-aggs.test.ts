@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { EsError } from '../../../src/common/errors.js';
 import type { FieldMappings } from '../../../src/index/engine/index.js';
+import { geohashLevelForDistance } from '../../../src/index/aggs/geo-aggs.js';
 import { type Doc, searchAggs, searchAggsTwoClusters } from './agg-harness.js';
 
 const mappings: FieldMappings = { location: { type: 'geo_point' }, tag: { type: 'keyword' }, n: { type: 'long' } };
@@ -48,6 +49,23 @@ test('geotile_grid: z/x/y keys (290_geotile_grid.yml); ties rank by the larger c
   assert.deepEqual(buckets(searchAggs(docs, mappings, { aggs: { grid: { geohash_grid: { field: 'location', precision: 3, bounds: lower } } } }, 2)['grid']), [['u17', 3], ['u15', 1]]);
 });
 
+test('bounds keep cells sharing an interior point with the box: the box of a cell keeps it and none of the neighbours it touches (GeoTileBoundedPredicateTests, GeoHashBoundedPredicateTests)', () => {
+  // Tile 4/1/1 spans longitudes -157.5..-135 and latitudes 79.17..74.02 (Web Mercator rows).
+  const tileLat = (row: number) => (Math.atan(Math.sinh(Math.PI * (1 - (2 * row) / 16))) * 180) / Math.PI;
+  const tileBox = { top_left: { lat: tileLat(1), lon: -157.5 }, bottom_right: { lat: tileLat(2), lon: -135 } };
+  const around: Doc[] = [[1, 1], [2, 1], [0, 1], [1, 0], [1, 2], [2, 2]].map(([x, y]) => ({ location: { lat: (tileLat(y!) + tileLat(y! + 1)) / 2, lon: -180 + (x! + 0.5) * 22.5 } }));
+  assert.deepEqual(buckets(searchAggs(around, mappings, { aggs: { g: { geotile_grid: { field: 'location', precision: 4, bounds: tileBox } } } })['g']), [['4/1/1', 1]]);
+  // Geohash bch spans longitudes -140.625..-139.21875 and latitudes 50.625..52.03125.
+  const hashBox = { top_left: { lat: 52.03125, lon: -140.625 }, bottom_right: { lat: 50.625, lon: -139.21875 } };
+  const cells: Doc[] = [[51.3, -139.9], [51.3, -138.5], [51.3, -141.3], [52.7, -139.9], [49.9, -139.9]].map(([lat, lon]) => ({ location: { lat, lon } }));
+  assert.deepEqual(buckets(searchAggs(cells, mappings, { aggs: { g: { geohash_grid: { field: 'location', precision: 3, bounds: hashBox } } } })['g']), [['bch', 1]]);
+});
+
+test('geohash_grid precision as a distance: the level whose cells are no larger (GeoUtils.geoHashLevelsForPrecision)', () => {
+  assert.deepEqual([geohashLevelForDistance(40_000_000), geohashLevelForDistance(5_000_000), geohashLevelForDistance(1000), geohashLevelForDistance(1)], [1, 2, 7, 11]);
+  assert.deepEqual(buckets(searchAggs(docs, mappings, { aggs: { grid: { geohash_grid: { field: 'location', precision: '500km' } } } }, 2)['grid']), [['u17', 3], ['u09', 2], ['u15', 1]]);
+});
+
 test('geo grids refuse bad precision, size and shard_size, and fields that are not geo_point', () => {
   const refused = (body: Record<string, unknown>, reason: RegExp): void =>
     assert.throws(() => searchAggs(docs, mappings, body), (error: unknown) => error instanceof EsError && error.status === 400 && reason.test(error.message));
@@ -55,7 +73,7 @@ test('geo grids refuse bad precision, size and shard_size, and fields that are n
   refused({ aggs: { g: { geotile_grid: { field: 'location', precision: 30 } } } }, /Invalid geotile_grid precision of 30\. Must be between 0 and 29\./);
   refused({ aggs: { g: { geotile_grid: { field: 'location', size: 0 } } } }, /\[size\] must be greater than 0/);
   refused({ aggs: { g: { geotile_grid: { field: 'location', shard_size: -1 } } } }, /\[shardSize\] must be greater than 0/);
-  refused({ aggs: { g: { geohash_grid: { field: 'location', precision: '1km' } } } }, /not supported/);
+  refused({ aggs: { g: { geohash_grid: { field: 'location', precision: '1cm' } } } }, /precision too high \[1cm\]/);
   refused({ aggs: { g: { geohash_grid: { field: 'tag' } } } }, /Field \[tag\] of type \[keyword\] is not supported for aggregation \[geohash_grid\]/);
   refused({ aggs: { g: { geo_centroid: { field: 'n' } } } }, /Field \[n\] of type \[long\] is not supported for aggregation \[geo_centroid\]/);
 });

@@ -24,14 +24,16 @@ async function suggest(harness: SearchHarness, index: string, entry: Record<stri
 
 const texts = (entries: any[]): string[] => entries[0].options.map((option: any) => option.text);
 
-test('completion mapping: defaults rendered, parameters validated, contexts refused with a 400', async (t) => {
+test('completion mapping: defaults rendered, parameters validated, geo contexts refused with a 400', async (t) => {
   const harness = openSearchHarness(t);
   await create(harness, 'm', { s: { type: 'completion' }, t: { type: 'completion', analyzer: 'standard', search_analyzer: 'simple', max_input_length: 10, preserve_separators: false } });
   const mapping = await harness.call('GET', '/:index/_mapping', { params: { index: 'm' } });
   assert.deepEqual(mapping.body.m.mappings.properties.s, { type: 'completion', analyzer: 'simple', preserve_separators: true, preserve_position_increments: true, max_input_length: 50 });
   assert.deepEqual(mapping.body.m.mappings.properties.t, { type: 'completion', analyzer: 'standard', search_analyzer: 'simple', preserve_separators: false, preserve_position_increments: true, max_input_length: 10 });
   for (const [definition, reason] of [
-    [{ type: 'completion', contexts: [{ name: 'c', type: 'category' }] }, /\[contexts\] of completion field \[f\] are not supported by Strait/],
+    [{ type: 'completion', contexts: [{ name: 'c', type: 'geo', precision: '5km' }] }, /geo context \[c\] of completion field \[f\] is not supported by Strait/],
+    [{ type: 'completion', contexts: [{ name: 'c', type: 'nope' }] }, /unknown context type \[nope\]/],
+    [{ type: 'completion', contexts: [{ type: 'category' }] }, /field \[name\] is missing/],
     [{ type: 'completion', max_input_length: 0 }, /max_input_length/],
     [{ type: 'completion', analyzer: 'nope' }, /analyzer \[nope\] has not been configured/],
     [{ type: 'completion', ignore_above: 3 }, /unknown parameter \[ignore_above\]/],
@@ -139,7 +141,6 @@ test('completion request errors are 400s', async (t) => {
     [{ completion: { field: 's' } }, 'illegal_argument_exception', /'prefix\/text' or 'regex' must be defined/],
     [{ prefix: 'a', completion: { field: 's', size: 0 } }, 'illegal_argument_exception', /size must be positive/],
     [{ prefix: 'a', completion: { field: 's', nope: 1 } }, 'parsing_exception', /\[completion\] unknown field \[nope\]/],
-    [{ prefix: 'a', completion: { field: 's', contexts: { c: 'x' } } }, 'illegal_argument_exception', /\[contexts\] of the completion suggester is not supported by Strait/],
     [{ prefix: 'a', completion: { field: 's', fuzzy: { fuzziness: 3 } } }, 'illegal_argument_exception', /Valid edit distances/],
     [{ regex: '[', completion: { field: 's' } }, 'illegal_argument_exception', /./],
     [{ prefix: 'a', term: { field: 'k' } }, 'illegal_argument_exception', /\[prefix\] is only used by the completion suggester/],
@@ -246,4 +247,66 @@ test('completion field outside the suggester: exists finds documents with inputs
   assert.match(term.body.error.root_cause[0].reason, /\[term\] queries on completion field \[s\] are not supported by Strait/);
   const caps = await harness.call('GET', '/:index/_field_caps', { params: { index: 'o' }, query: { fields: 's' } });
   assert.deepEqual(caps.body.fields.s.completion, { type: 'completion', metadata_field: false, searchable: true, aggregatable: false });
+});
+
+test('fields retrieval of a completion field returns the source values as written (ArraySourceValueFetcher); a format is refused', async (t) => {
+  const harness = openSearchHarness(t);
+  await create(harness, 'fr', { s: { type: 'completion' }, title: { type: 'text', fields: { suggest: { type: 'completion' } } } });
+  await harness.index('fr', { 1: { s: [{ input: ['a', 'b'], weight: 2 }, 'c'], title: 'Hello' } });
+  const response = await search(harness, 'fr', { _source: false, fields: ['s', 'title.suggest'] });
+  assert.deepEqual(response.body.hits.hits[0].fields, { s: [{ input: ['a', 'b'], weight: 2 }, 'c'], 'title.suggest': ['Hello'] });
+  const formatted = await search(harness, 'fr', { _source: false, fields: [{ field: 's', format: 'x' }] });
+  assert.equal(formatted.status, 400);
+  assert.match(JSON.stringify(formatted.body.error), /Field \[s\] of type \[completion\] doesn't support formats/);
+});
+
+test('category contexts: explicit and path categories, mandatory contexts, boosts and prefixes, the matched categories in the option (suggest/30_context.yml)', async (t) => {
+  const harness = openSearchHarness(t);
+  await create(harness, 'ctx', {
+    suggest_context: { type: 'completion', contexts: [{ name: 'color', type: 'category' }] },
+    suggest_context_with_path: { type: 'completion', contexts: [{ name: 'color', type: 'category', path: 'color' }] },
+    color: { type: 'keyword' },
+    plain: { type: 'completion' },
+  });
+  const mapping = await harness.call('GET', '/:index/_mapping', { params: { index: 'ctx' } });
+  assert.deepEqual(mapping.body.ctx.mappings.properties.suggest_context_with_path.contexts, [{ name: 'color', type: 'category', path: 'color' }]);
+  await harness.index('ctx', {
+    1: { suggest_context: { input: 'foo red', contexts: { color: 'red' } }, suggest_context_with_path: { input: 'Foo red', contexts: { color: 'red' } } },
+    2: { suggest_context: { input: 'foo blue', weight: 2, contexts: { color: ['blue', 'navy'] } }, suggest_context_with_path: 'Foo blue', color: 'blue' },
+  });
+  const run = (field: string, contexts: unknown) => suggest(harness, 'ctx', { text: 'foo', completion: { field, contexts } });
+  const red = await run('suggest_context', { color: 'red' });
+  assert.deepEqual(red[0].options.map((option: any) => [option.text, option.contexts]), [['foo red', { color: ['red'] }]]);
+  assert.deepEqual(texts(await run('suggest_context_with_path', { color: 'red' })), ['Foo red']);
+  assert.deepEqual(texts(await run('suggest_context_with_path', { color: 'blue' })), ['Foo blue']);
+  assert.deepEqual(texts(await run('suggest_context_with_path', { color: ['blue', 'red'] })).sort(), ['Foo blue', 'Foo red']);
+  // A boost multiplies the weight; prefix matches categories starting with the value.
+  const boosted = await run('suggest_context', { color: [{ context: 'red', boost: 5 }, 'blue'] });
+  assert.deepEqual(boosted[0].options.map((option: any) => [option.text, option._score]), [['foo red', 5], ['foo blue', 2]]);
+  assert.deepEqual(texts(await run('suggest_context', { color: { context: 'na', prefix: true } })), ['foo blue']);
+  // Contexts are mandatory in a context enabled field, at index and query time.
+  const missing = await harness.call('PUT', '/:index/_doc/:id', { params: { index: 'ctx', id: '3' }, body: { suggest_context: { input: 'foo' } } });
+  assert.equal(missing.status, 400);
+  assert.match(JSON.stringify(missing.body.error), /Contexts are mandatory in context enabled completion field \[suggest_context\]/);
+  const unknown = await harness.call('PUT', '/:index/_doc/:id', { params: { index: 'ctx', id: '3' }, body: { suggest_context: { input: 'foo', contexts: { size: 'xl' } } } });
+  assert.equal(unknown.status, 400);
+  assert.match(JSON.stringify(unknown.body.error), /Unknown context name \[size\], must be one of \[color\]/);
+  for (const [field, contexts, reason] of [
+    ['suggest_context', undefined, /Missing mandatory contexts in context query/],
+    ['suggest_context', {}, /Missing mandatory contexts in context query/],
+    ['suggest_context', { size: 'xl' }, /Unknown context name \[size\]/],
+    ['plain', { color: 'red' }, /suggester \[plain\] doesn't expect any context/],
+  ] as const) {
+    const response = await search(harness, 'ctx', { suggest: { s: { text: 'foo', completion: { field, ...(contexts === undefined ? {} : { contexts }) } } } });
+    assert.equal(response.status, 400, JSON.stringify(response.body));
+    assert.match(response.body.error.root_cause[0].reason, reason);
+  }
+});
+
+test('category contexts on a completion sub-field (suggest/50_completion_with_multi_fields.yml)', async (t) => {
+  const harness = openSearchHarness(t);
+  const contexts = [{ name: 'color', type: 'category' }];
+  await create(harness, 'cmf', { suggest_1: { type: 'completion', contexts, fields: { suggest_2: { type: 'completion', contexts } } } });
+  await harness.index('cmf', { 1: { suggest_1: { input: 'foo red', contexts: { color: 'red' } } }, 2: { suggest_1: { input: 'foo blue', contexts: { color: 'blue' } } } });
+  assert.deepEqual(texts(await suggest(harness, 'cmf', { prefix: 'foo', completion: { field: 'suggest_1.suggest_2', contexts: { color: 'red' } } })), ['foo red']);
 });
