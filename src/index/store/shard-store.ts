@@ -1,6 +1,7 @@
 /**
  * The durable store of one shard (I/O shell): a better-sqlite3 database in WAL mode at
- * `<path.data>/indices/<index uuid>/shard-0.db`.
+ * `<path.data>/indices/<index uuid>/shard-<n>.db` (n = the shard number; indices made before
+ * shards existed have their one shard at `shard-0.db`).
  *
  * Tables (format version STORE_FORMAT_VERSION, P12):
  * - `store_meta(key, value)`: format_version, index_uuid, primary_term, max_seq_no.
