@@ -1015,7 +1015,44 @@ test('new aggregations refuse bad input', async () => {
     aggs({ a: { max_bucket: { buckets_path: 'b>_count' } }, b: { max_bucket: { buckets_path: 'a>_count' } } }), // a cycle
     aggs({ d: { date_histogram: { field: 'when', calendar_interval: 'day' }, aggs: { n: { normalize: { buckets_path: '_count', method: 'wild' } } } } }),
     aggs({ d: { date_histogram: { field: 'when', calendar_interval: 'day' }, aggs: { n: { inference: { model_id: 'x', buckets_path: {} } } } } }),
+    // a value script beside a field is not run, so it is refused rather than silently dropped
+    ...['min', 'max', 'sum', 'avg', 'stats', 'extended_stats', 'value_count', 'cardinality', 'percentiles'].map((kind) => aggs({ m: { [kind]: { field: 'n', script: '_value * 2' } } })),
+    aggs({ m: { percentile_ranks: { field: 'n', values: [2], script: '_value * 2' } } }),
+    aggs({ t: { terms: { field: 'tag', script: "_value + 'x'" } } }),
+    aggs({ h: { histogram: { field: 'n', interval: 1, script: '_value * 2' } } }),
+    aggs({ d: { date_histogram: { field: 'when', calendar_interval: 'day', script: '_value' } } }),
+    aggs({ r: { range: { field: 'n', ranges: [{ to: 2 }], script: '_value * 2' } } }),
+    aggs({ r: { rare_terms: { field: 'tag', script: "_value + 'x'" } } }),
+    aggs({ c: { composite: { sources: [{ a: { terms: { field: 'tag', script: "_value + 'x'" } } }] } } }),
+    // search.max_buckets (65,536): the empty-bucket fill stopped silently at 100,000 buckets
+    aggs({ h: { histogram: { field: 'n', interval: 0.00001 } } }),
+    aggs({ h: { histogram: { field: 'n', interval: 1, extended_bounds: { min: 0, max: 1e7 } } } }),
+    aggs({ d: { date_histogram: { field: 'when', fixed_interval: '1m' } } }),
+    aggs({ d: { date_histogram: { field: 'when', calendar_interval: 'hour' } } }),
   ]);
+});
+
+test('a histogram that would pass search.max_buckets is refused with too_many_buckets_exception (MultiBucketConsumerService)', async () => {
+  // n holds 1..4: interval 2^-14 makes 3 * 16384 + 1 = 49,153 buckets (allowed), 2^-15 makes 98,305
+  // (binary fractions, so the keys are exact)
+  const allowed = await ok('POST', '/bi-data/_search', { size: 0, aggs: { h: { histogram: { field: 'n', interval: 2 ** -14 } } } });
+  assert.equal(allowed.aggregations.h.buckets.length, 49_153);
+  for (const [agg, total] of [
+    [{ histogram: { field: 'n', interval: 2 ** -15 } }, 98_305],
+    [{ histogram: { field: 'n', interval: 1, extended_bounds: { min: 0, max: 99_999 } } }, 100_000],
+  ] as const) {
+    const response = await send('POST', '/bi-data/_search', { size: 0, aggs: { h: agg } });
+    assert.equal(response.status, 400, response.text.slice(0, 300));
+    const body = JSON.parse(response.text);
+    assert.equal(body.error.type, 'too_many_buckets_exception');
+    assert.equal(
+      body.error.reason,
+      `Trying to create too many buckets. Must be less than or equal to: [65536] but was [${total}]. This limit can be set by changing the [search.max_buckets] cluster level setting.`,
+    );
+  }
+  const dates = await send('POST', '/bi-data/_search', { size: 0, aggs: { d: { date_histogram: { field: 'when', calendar_interval: 'hour' } } } });
+  assert.equal(dates.status, 400);
+  assert.equal(JSON.parse(dates.text).error.type, 'too_many_buckets_exception');
 });
 
 test('field_caps with index_filter refuses bad input', async () => {

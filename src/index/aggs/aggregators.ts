@@ -642,15 +642,16 @@ function keyedTermFilters(
     throw errors.aggregationExecution(`Aggregation [${node.name}] cannot support regular expression style include/exclude settings as they can only be applied to string fields. Use an array of values for include/exclude clauses`);
   }
   const asKeys = (filter: RegExp | readonly string[] | undefined): RegExp | readonly string[] | undefined =>
-    filter === undefined || filter instanceof RegExp ? filter : filter.map((value) => String(termsKeyOf(value, valueType, context)));
+    filter === undefined || filter instanceof RegExp ? filter : filter.map((value) => String(termsKeyOf(value, valueType, context, mapping?.format)));
   return { include: asKeys(node.include), exclude: asKeys(node.exclude) };
 }
 
 /** A request value (`missing`, an include/exclude entry) as the key of a field of `valueType`. */
-function termsKeyOf(value: string | number | boolean, valueType: TermsValueType, context: AggregationContext): string | number {
+function termsKeyOf(value: string | number | boolean, valueType: TermsValueType, context: AggregationContext, dateFormat?: string): string | number {
   if (valueType === 'string') return String(value);
   if (valueType === 'boolean') return value === true || value === 'true' ? 1 : 0;
-  if (valueType === 'date') return rangeBound(value as string | number, true, undefined, undefined, context);
+  // A date in text is read with the field's format (its DocValueFormat), as Elasticsearch parses include/exclude values.
+  if (valueType === 'date') return rangeBound(value as string | number, true, typeof value === 'string' ? dateFormat : undefined, undefined, context);
   const number = Number(value);
   if (!Number.isFinite(number)) throw errors.numberFormat(`For input string: "${String(value)}"`);
   return number;

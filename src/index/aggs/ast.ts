@@ -303,8 +303,9 @@ function checkTimeZone(value: unknown): void {
 
 function requireField(body: Json, kind: string, name: string): string {
   const field = body['field'];
+  // Value scripts are not run; refusing them (also beside a field) keeps a wrong, script-less result from passing as right.
+  if (body['script'] !== undefined) throw errors.illegalArgument(`scripts are not supported in [${kind}] aggregation [${name}]`);
   if (typeof field !== 'string') {
-    if (body['script'] !== undefined) throw errors.illegalArgument(`scripts are not supported in [${kind}] aggregation [${name}]`);
     throw errors.illegalArgument(`Required one of fields [field, script], but none were specified. `);
   }
   return field;

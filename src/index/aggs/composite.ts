@@ -108,8 +108,9 @@ function parseSource(item: unknown): CompositeSource {
     throw errors.parsing(`Unknown value source type [${type}] for composite source [${name}]`);
   }
   const field = body['field'];
+  // Value scripts are not run; refused also beside a field rather than silently dropped.
+  if (body['script'] !== undefined) throw errors.illegalArgument(`scripts are not supported in composite source [${name}]`);
   if (typeof field !== 'string') {
-    if (body['script'] !== undefined) throw errors.illegalArgument(`scripts are not supported in composite source [${name}]`);
     throw errors.illegalArgument(`Required one of fields [field, script], but none were specified. `);
   }
   const order = body['order'] ?? 'asc';

@@ -5,6 +5,8 @@
  * bucket key, and every sort has a total tie-break.
  */
 import { assert } from '../../common/assert.js';
+import { errors } from '../../common/errors.js';
+import { limits } from '../../common/limits.js';
 import { formatDate, parseDate } from '../query/date-math.js';
 import { type AggregationNode, type CollectedAggregationNode, isPipeline } from './ast.js';
 import { formatDecimal } from './decimal-format.js';
@@ -674,9 +676,33 @@ export function fillHistogram(node: Extract<AggregationNode, { kind: 'histogram'
   if (boundsMin !== undefined) first = Math.min(first, round(boundsMin));
   if (boundsMax !== undefined) last = Math.max(last, round(boundsMax));
   const filled: HistogramBucket[] = [];
-  const emptyLimit = 100_000;
-  for (let key = first; key <= last && filled.length < emptyLimit; key = next(key)) filled.push(byKey.get(key) ?? { key, docCount: 0, aggs: {} });
+  const bucketsMax = limits.aggregationBucketsMax;
+  for (let key = first; key <= last; key = next(key)) {
+    if (filled.length === bucketsMax) throw tooManyHistogramBuckets(bucketsMax, countKeys(key, last, next, node));
+    filled.push(byKey.get(key) ?? { key, docCount: 0, aggs: {} });
+  }
   return filled;
+}
+
+/**
+ * Elasticsearch counts every bucket the empty-bucket fill would add against search.max_buckets
+ * and refuses the whole search when the total passes it, naming the total.
+ */
+function tooManyHistogramBuckets(bucketsMax: number, total: number): Error {
+  return errors.tooManyBuckets(
+    `Trying to create too many buckets. Must be less than or equal to: [${bucketsMax}] but was [${total}]. This limit can be set by changing the [search.max_buckets] cluster level setting.`,
+    bucketsMax,
+  );
+}
+
+/** How many buckets the fill holds in all: those counted so far plus the keys from `key` to `last`. */
+function countKeys(key: number, last: number, next: (key: number) => number, node: Extract<AggregationNode, { kind: 'histogram' | 'date_histogram' }>): number {
+  // Fixed widths are counted arithmetically (a fine interval over a wide range can mean billions of keys).
+  if (node.kind === 'histogram') return limits.aggregationBucketsMax + Math.floor((last - key) / node.interval + 1e-9) + 1;
+  if (node.fixedIntervalMs !== undefined && node.timeZone === undefined) return limits.aggregationBucketsMax + Math.floor((last - key) / node.fixedIntervalMs) + 1;
+  let count = limits.aggregationBucketsMax;
+  for (let at = key; at <= last; at = next(at)) count += 1;
+  return count;
 }
 
 export { metricValue };

@@ -78,7 +78,8 @@ function tryFormat(text: string, format: string, timeZone: string | undefined): 
   if (/^(strict_)?(date_optional_time|date_time|date_time_no_millis|date|date_hour_minute_second|date_hour_minute|year_month_day|year_month|year)$/.test(format) || format === 'strict_date_optional_time_nanos' || format === 'iso8601') {
     return parseIso(text, timeZone);
   }
-  // A few Java-style patterns: yyyy-MM-dd, yyyy/MM/dd, yyyy-MM-dd HH:mm:ss, dd/MM/yyyy.
+  // A few Java-style patterns: yyyy-MM-dd, yyyy/MM/dd, yyyy-MM-dd HH:mm:ss, dd/MM/yyyy. The ingest
+  // date processor has a fuller Java-pattern parser (ingest/dates.ts); why they are apart is said there.
   const tokens = format.match(/yyyy|uuuu|MM|dd|HH|mm|ss|SSS|[^A-Za-z]+|[A-Za-z]+/g);
   if (tokens === null) return undefined;
   let regex = '^';

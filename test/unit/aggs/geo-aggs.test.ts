@@ -89,6 +89,11 @@ test('geo_bounds and geo_centroid (390_geo_bounds_centroid.yml); wrap_longitude 
   close(centroid.location.lat, 51.00982967);
   close(centroid.location.lon, 3.966213167);
   assert.equal(centroid.count, 6);
+  // As cross-cluster search reduces them: two clusters' partials, merged again.
+  const twoClusters = searchAggsTwoClusters(docs, mappings, { aggs: { b: { geo_bounds: { field: 'location' } }, c: { geo_centroid: { field: 'location' } } } }, 3);
+  assert.deepEqual(twoClusters['b'].bounds, bounds);
+  close(twoClusters['c'].location.lat, 51.00982967);
+  assert.equal(twoClusters['c'].count, 6);
   const dateline: Doc[] = [{ location: { lat: 10, lon: 170 } }, { location: { lat: -10, lon: -170 } }];
   const wrapped = searchAggs(dateline, mappings, { aggs: { b: { geo_bounds: { field: 'location' } } } }, 2)['b'].bounds;
   assert.ok(wrapped.top_left.lon > 169 && wrapped.bottom_right.lon < -169);

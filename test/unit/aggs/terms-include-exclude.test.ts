@@ -17,6 +17,13 @@ test('terms: include/exclude values on a date field parse as dates (terms.yml da
   assert.deepEqual(keys(searchAggs(docs, mappings, { aggs: { t: { terms: { field: 'date', include: ['2016-05-03'] } } } }, 2)['t']), [Date.UTC(2016, 4, 3)]);
 });
 
+test('terms: include/exclude dates are read with the field format (a custom format as its DocValueFormat reads it)', () => {
+  const custom: FieldMappings = { day: { type: 'date', format: 'yyyy/MM/dd' } };
+  const docs: Doc[] = [{ day: Date.UTC(2020, 0, 1) }, { day: Date.UTC(2020, 0, 2) }];
+  assert.deepEqual(keys(searchAggs(docs, custom, { aggs: { t: { terms: { field: 'day', exclude: ['2020/01/01'] } } } }, 2)['t']), [Date.UTC(2020, 0, 2)]);
+  assert.deepEqual(keys(searchAggs(docs, custom, { aggs: { t: { rare_terms: { field: 'day', include: ['2020/01/02'] } } } }, 2)['t']), [Date.UTC(2020, 0, 2)]);
+});
+
 test('terms: include/exclude on boolean, long and double fields match the typed keys', () => {
   const docs: Doc[] = [{ flag: true, number: 1, d: 1.5 }, { flag: false, number: 2, d: 2.5 }, { flag: true, number: 3, d: 3 }];
   assert.deepEqual(keys(searchAggs(docs, mappings, { aggs: { t: { terms: { field: 'flag', include: [true] } } } }, 2)['t']), [1]);
