@@ -51,6 +51,13 @@ function capabilityOf(type: string, indexed: boolean): Capability {
   return { type, metadataField: false, searchable: indexed, aggregatable: true };
 }
 
+/** Elasticsearch's boolean parameter rule (`include_unmapped`): present with no value or "true" is true, "false" false, else refused. */
+function booleanParam(value: string | undefined): boolean {
+  if (value === undefined || value === 'false') return false;
+  if (value === '' || value === 'true') return true;
+  throw errors.illegalArgument(`Failed to parse value [${value}] as only [true] or [false] are allowed.`);
+}
+
 const knownFilters = new Set(['+metadata', '-metadata', '-nested', '-multifield', '-parent']);
 
 export function parseFieldCapsOptions(query: Readonly<Record<string, string>>, body: unknown): FieldCapsOptions {
@@ -59,7 +66,12 @@ export function parseFieldCapsOptions(query: Readonly<Record<string, string>>, b
     if (Array.isArray(value)) return value.map(String);
     return String(value).split(',').map((item) => item.trim()).filter((item) => item !== '');
   };
-  const bodyJson = body !== null && typeof body === 'object' && !Array.isArray(body) ? (body as Record<string, unknown>) : {};
+  // Elasticsearch reads a body with its field_caps_request object parser, which wants an object
+  if (body !== undefined && (body === null || typeof body !== 'object' || Array.isArray(body))) {
+    const token = body === null ? 'VALUE_NULL' : Array.isArray(body) ? 'START_ARRAY' : typeof body === 'string' ? 'VALUE_STRING' : typeof body === 'number' ? 'VALUE_NUMBER' : 'VALUE_BOOLEAN';
+    throw errors.xContentParse(`[1:1] [field_caps_request] Expected START_OBJECT but was: ${token}`);
+  }
+  const bodyJson = (body ?? {}) as Record<string, unknown>;
   for (const key of Object.keys(bodyJson)) {
     if (key !== 'fields' && key !== 'index_filter' && key !== 'runtime_mappings') throw errors.parsing(`[field_caps_request] unknown field [${key}]`);
   }
@@ -68,9 +80,9 @@ export function parseFieldCapsOptions(query: Readonly<Record<string, string>>, b
   if (fields.length === 0) throw errors.actionRequestValidation(['specified fields can\'t be null']);
   const filters = split(query['filters']);
   for (const filter of filters) if (!knownFilters.has(filter)) throw errors.illegalArgument(`${filter} is not a recognized filter option`);
-  const include = query['include_unmapped'];
+  const includeUnmapped = booleanParam(query['include_unmapped']);
   const indexFilter = bodyJson['index_filter'] === undefined ? undefined : parseQuery(bodyJson['index_filter']);
-  return { fields, includeUnmapped: include === '' || include === 'true', filters, types: split(query['types']), ...(indexFilter !== undefined ? { indexFilter } : {}) };
+  return { fields, includeUnmapped, filters, types: split(query['types']), ...(indexFilter !== undefined ? { indexFilter } : {}) };
 }
 
 /** The `_field_caps` answer for these (already authorized) indices. */

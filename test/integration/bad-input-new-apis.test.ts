@@ -430,6 +430,9 @@ test('ingest pipelines, simulate and the pipeline parameter refuse bad input', a
     ...each('POST', '/_ingest/pipeline/_simulate', [
       '',
       {},
+      // SimulatePipelineRequest parses `_version` with Long.parseLong
+      { pipeline: PIPELINE, docs: [{ _source: {}, _version: 'one' }] },
+      { pipeline: PIPELINE, docs: [{ _source: {}, _version: null }] },
       { docs: [{ _source: {} }] },
       { pipeline: PIPELINE },
       { pipeline: PIPELINE, docs: {} },
@@ -634,6 +637,8 @@ test('scripts in search: script_fields, script and script_score queries, functio
     query({ function_score: { functions: [{ script_score: { script: loop } }] } }),
     query({ function_score: { functions: [{ no_such_function: {} }] } }),
     query({ function_score: { functions: [{ weight: 'heavy' }] } }),
+    query({ function_score: { functions: [{ weight: -1 }] } }), // ScoreFunctionBuilder#setWeight
+    query({ function_score: { weight: -2 } }),
     query({ function_score: { score_mode: 'median' } }),
     query({ function_score: { boost_mode: 'median' } }),
     query({ function_score: { field_value_factor: { field: 'n', modifier: 'cube' } } }),
@@ -732,6 +737,7 @@ test('reindex, tasks and rethrottle refuse bad input', async () => {
     { method: 'POST', path: '/_reindex?max_docs=-2', body: { source: { index: 'bi-data' }, dest: { index: 'bi-copy' } } },
     { method: 'POST', path: '/_reindex/not-a-task-id/_rethrottle?requests_per_second=5' },
     { method: 'POST', path: '/_reindex/x:-1/_rethrottle?requests_per_second=5' },
+    { method: 'POST', path: '/_reindex/x:99999999999999999999/_rethrottle?requests_per_second=5' }, // past Long.MAX_VALUE
     { method: 'POST', path: '/_reindex/x:1/_rethrottle' },
     { method: 'POST', path: '/_reindex/x:1/_rethrottle?requests_per_second=fast' },
     { method: 'GET', path: '/_tasks/not-a-task-id' },
@@ -803,6 +809,10 @@ test('regexp, intervals, combined_fields and match_bool_prefix refuse bad input'
     query({ match_bool_prefix: { title: { query: 'dog', unknown: 1 } } }),
     query({ match_bool_prefix: { title: { query: 'dog', minimum_should_match: {} } } }),
     query({ match_bool_prefix: { title: 'dog', tag: 'a' } }),
+    // MatchBoolPrefixQueryBuilder#maxExpansions and #prefixLength
+    query({ match_bool_prefix: { title: { query: 'dog', max_expansions: 0 } } }),
+    query({ match_bool_prefix: { title: { query: 'dog', max_expansions: -1 } } }),
+    query({ match_bool_prefix: { title: { query: 'dog', prefix_length: -1 } } }),
   ]);
 });
 
@@ -926,6 +936,9 @@ test('new aggregations refuse bad input', async () => {
     aggs({ m: { multi_terms: { terms: [{ field: 'tag' }, { field: 'n' }], order: { _count: 'sideways' } } } }),
     aggs({ m: { multi_terms: { terms: [{ field: 'tag' }, { field: 'title' }] } } }),
     aggs({ m: { multi_terms: { terms: [{ field: 'tag' }, { field: 'n', unknown: 1 }] } } }),
+    aggs({ m: { multi_terms: { terms: [{ field: 'tag' }, { field: 'n' }], min_doc_count: -1 } } }), // MultiTermsAggregationBuilder#minDocCount
+    aggs({ m: { multi_terms: { terms: [{ field: 'tag' }, { field: 'n' }], min_doc_count: 0 } } }),
+    aggs({ m: { multi_terms: { terms: [{ field: 'tag' }, { field: 'n' }], shard_size: 0 } } }),
     aggs({ r: { rare_terms: {} } }),
     aggs({ r: { rare_terms: { field: 'tag', max_doc_count: 0 } } }),
     aggs({ r: { rare_terms: { field: 'tag', max_doc_count: 1000 } } }),
@@ -934,9 +947,11 @@ test('new aggregations refuse bad input', async () => {
     aggs({ r: { rare_terms: { field: 'tag', include: { partition: 0, num_partitions: 2 } } } }),
     aggs({ r: { rare_terms: { field: 'tag', include: '[' } } }),
     aggs({ r: { rare_terms: { field: 'tag', unknown: 1 } } }),
+    aggs({ r: { rare_terms: { field: 'tag', precision: 0.000001 } } }), // RareTermsAggregationBuilder#setPrecision
     aggs({ s: { significant_terms: {} } }),
     aggs({ s: { significant_terms: { field: 'title' } } }),
     aggs({ s: { significant_terms: { field: 'tag', size: -1 } } }),
+    aggs({ s: { significant_terms: { field: 'tag', shard_size: -2 } } }), // SignificantTermsAggregationBuilder#shardSize
     aggs({ s: { significant_terms: { field: 'tag', min_doc_count: 'x' } } }),
     aggs({ s: { significant_terms: { field: 'tag', background_filter: { no_such_query: {} } } } }),
     aggs({ s: { significant_terms: { field: 'tag', jlh: {}, gnd: {} } } }),
@@ -982,6 +997,8 @@ test('new aggregations refuse bad input', async () => {
     aggs({ p: { percentiles: { field: 'tag' } } }),
     aggs({ p: { percentiles: { field: 'title' } } }),
     aggs({ p: { percentiles: { field: 'n', missing: 'lots' } } }),
+    aggs({ p: { percentiles: { field: 'n', keyed: 'yes' } } }), // a boolean field of the parser
+    aggs({ c: { composite: { sources: [{ a: { terms: { field: 'tag', missing_bucket: 'yes' } } }] } } }),
     aggs({ p: { percentile_ranks: { field: 'n' } } }),
     aggs({ p: { percentile_ranks: { field: 'n', values: [] } } }),
     aggs({ p: { percentile_ranks: { field: 'n', values: ['x'] } } }),
@@ -1057,7 +1074,8 @@ test('a histogram that would pass search.max_buckets is refused with too_many_bu
 
 test('field_caps with index_filter refuses bad input', async () => {
   await sweep([
-    ...each('POST', '/bi-data/_field_caps?fields=*', malformedBodies().filter((body) => !['null', '[]', '"text"', '42'].includes(body as string))),
+    ...each('POST', '/bi-data/_field_caps?fields=*', malformedBodies()), // the body parser wants an object (null, [], "text", 42 too)
+    { method: 'GET', path: '/bi-data/_field_caps?fields=*&include_unmapped=perhaps' },
     { method: 'POST', path: '/bi-data/_field_caps?fields=*', body: { index_filter: 'x' } },
     { method: 'POST', path: '/bi-data/_field_caps?fields=*', body: { index_filter: { no_such_query: {} } } },
     { method: 'POST', path: '/bi-data/_field_caps?fields=*', body: { index_filter: { range: { when: { gte: 'not a date' } } } } },

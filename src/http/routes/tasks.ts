@@ -43,7 +43,8 @@ export function taskRoutes(identity: NodeIdentity, tasks?: TaskManager): readonl
     handle: (request) => {
       const taskId = request.params['task_id']!;
       const colon = taskId.indexOf(':');
-      if (colon <= 0 || !/^\d+$/.test(taskId.slice(colon + 1))) {
+      // TaskId parses the number as a Java long: past Long.MAX_VALUE it is malformed too
+      if (colon <= 0 || !/^\d+$/.test(taskId.slice(colon + 1)) || BigInt(taskId.slice(colon + 1)) > 2n ** 63n - 1n) {
         throw errors.illegalArgument(`malformed task id ${taskId}`);
       }
       const rps = request.query['requests_per_second'];

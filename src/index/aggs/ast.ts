@@ -311,6 +311,29 @@ function requireField(body: Json, kind: string, name: string): string {
   return field;
 }
 
+/** multi_terms `min_doc_count`: MultiTermsAggregationBuilder#minDocCount refuses values under 1. */
+function multiTermsMinDocCount(value: unknown, name: string): number {
+  const minDocCount = numberOf(value, 'min_doc_count', 1);
+  if (minDocCount < 1) throw errors.illegalArgument(`[minDocCount] must be greater than or equal to 1. Found [${minDocCount}] in [${name}]`);
+  return minDocCount;
+}
+
+/** multi_terms `shard_size`: MultiTermsAggregationBuilder#shardSize refuses values under 1. */
+function multiTermsShardSize(value: unknown, size: number, name: string): number | undefined {
+  if (value === undefined) return undefined;
+  const shardSize = numberOf(value, 'shard_size', size);
+  if (shardSize <= 0) throw errors.illegalArgument(`[shardSize] must be greater than 0. Found [${shardSize}] in [${name}]`);
+  return shardSize;
+}
+
+/** significant_terms `shard_size`: SignificantTermsAggregationBuilder#shardSize refuses values under 1 (its message has two spaces). */
+function significantTermsShardSize(value: unknown, size: number, name: string): number | undefined {
+  if (value === undefined) return undefined;
+  const shardSize = numberOf(value, 'shard_size', size);
+  if (shardSize <= 0) throw errors.illegalArgument(`[shardSize] must be greater than  0. Found [${shardSize}] in [${name}]`);
+  return shardSize;
+}
+
 function numberOf(value: unknown, name: string, fallback: number): number {
   if (value === undefined || value === null) return fallback;
   const number = typeof value === 'number' ? value : Number(value);
@@ -370,7 +393,10 @@ function parsePercentiles(kind: 'percentiles' | 'percentile_ranks', body: Json, 
   if (compression < 0) throw errors.illegalArgument(`[compression] must be greater than or equal to 0. Found [${javaDouble(compression)}] in [${name}]`);
   const missing = body['missing'];
   if (missing !== undefined && typeof missing !== 'number' && typeof missing !== 'string') throw errors.parsing(`[missing] must be a number or a string in [${name}]`);
-  return { kind, field: requireField(body, kind, name), percents, keyed: body['keyed'] !== false, missing, compression };
+  const keyed = body['keyed'] ?? true;
+  // Elasticsearch reads `keyed` as a boolean (its parser takes true/false or their strings only)
+  if (keyed !== true && keyed !== false && keyed !== 'true' && keyed !== 'false') throw errors.xContentParse(`[${kind}] failed to parse field [keyed]: Failed to parse value [${String(keyed)}] as only [true] or [false] are allowed.`);
+  return { kind, field: requireField(body, kind, name), percents, keyed: keyed !== false && keyed !== 'false', missing, compression };
 }
 
 /** Java's Double.toString for the plain numbers error messages quote ("-1.0", "0.5"). */
@@ -424,8 +450,8 @@ function parseBody(kind: string, body: Json, name: string): Record<string, unkno
         kind,
         terms,
         size,
-        shardSize: body['shard_size'] === undefined ? undefined : numberOf(body['shard_size'], 'shard_size', size),
-        minDocCount: numberOf(body['min_doc_count'], 'min_doc_count', 1),
+        shardSize: multiTermsShardSize(body['shard_size'], size, name),
+        minDocCount: multiTermsMinDocCount(body['min_doc_count'], name),
         order: parseOrder(body['order'], [
           { key: '_count', direction: 'desc' },
           { key: '_key', direction: 'asc' },
@@ -451,7 +477,7 @@ function parseBody(kind: string, body: Json, name: string): Record<string, unkno
         kind,
         field: requireField(body, kind, name),
         size,
-        shardSize: body['shard_size'] === undefined ? undefined : numberOf(body['shard_size'], 'shard_size', size),
+        shardSize: significantTermsShardSize(body['shard_size'], size, name),
         minDocCount: numberOf(body['min_doc_count'], 'min_doc_count', 3),
         shardMinDocCount: numberOf(body['shard_min_doc_count'], 'shard_min_doc_count', 0),
         include: termFilter(body['include'], 'include'),
@@ -495,6 +521,8 @@ function parseBody(kind: string, body: Json, name: string): Record<string, unkno
       for (const key of Object.keys(body)) {
         if (!['field', 'max_doc_count', 'missing', 'include', 'exclude', 'precision', 'value_type'].includes(key)) throw errors.parsing(`[rare_terms] unknown field [${key}]`);
       }
+      // precision tunes Elasticsearch's cuckoo filters (every term is counted exactly here), but its floor is still enforced
+      if (numberOf(body['precision'], 'precision', 0.001) < 0.00001) throw errors.illegalArgument('[precision] must be greater than 0.00001');
       return { kind, field: requireField(body, kind, name), maxDocCount, missing: body['missing'] as string | number | boolean | undefined, include: termFilter(body['include'], 'include'), exclude: termFilter(body['exclude'], 'exclude') };
     }
     case 'histogram': {

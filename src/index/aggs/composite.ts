@@ -117,7 +117,12 @@ function parseSource(item: unknown): CompositeSource {
   if (order !== 'asc' && order !== 'desc') throw errors.illegalArgument(`Unknown order [${String(order)}] in composite source [${name}]`);
   const missingOrder = body['missing_order'] ?? 'default';
   if (missingOrder !== 'first' && missingOrder !== 'last' && missingOrder !== 'default') throw errors.illegalArgument(`Unknown MissingOrder [${String(missingOrder)}]`);
-  const missingBucket = body['missing_bucket'] === true;
+  const missingBucketRaw = body['missing_bucket'] ?? false;
+  // a boolean field of Elasticsearch's source parser: true/false or their strings only
+  if (missingBucketRaw !== true && missingBucketRaw !== false && missingBucketRaw !== 'true' && missingBucketRaw !== 'false') {
+    throw errors.xContentParse(`[${type}] failed to parse field [missing_bucket]: Failed to parse value [${String(missingBucketRaw)}] as only [true] or [false] are allowed.`);
+  }
+  const missingBucket = missingBucketRaw === true || missingBucketRaw === 'true';
   if (missingOrder !== 'default' && !missingBucket) throw errors.illegalArgument(`missingOrder can only be set if missingBucket is true`);
   const base = { name, field, direction: order, missingBucket, missingOrder } as const;
   if (type === 'terms') return { ...base, type };

@@ -324,6 +324,18 @@ function indexOf(document: IngestDocument): string {
 }
 
 /** One `docs` entry of a `_simulate` body: `_source` with optional `_index`, `_id`, `_routing`. */
+/**
+ * A simulate doc's `_version`: SimulatePipelineRequest reads it as a string or a long and parses it
+ * with Long.parseLong, so null and text that is not a long are refused.
+ */
+function simulateVersion(value: unknown): unknown {
+  if (value === null) throw errors.illegalArgument('[_version] cannot be null');
+  if (typeof value === 'string' && (!/^[+-]?\d+$/.test(value) || BigInt(value) > 2n ** 63n - 1n || BigInt(value) < -(2n ** 63n))) {
+    throw errors.numberFormat(`For input string: "${value}"`);
+  }
+  return value;
+}
+
 function simulateDocument(doc: unknown, nowMs: number): IngestDocument {
   if (!isPlainObject(doc)) throw errors.ingestConfiguration('[docs] property isn\'t a list of maps', undefined, undefined, 'docs');
   const source = doc['_source'];
@@ -338,6 +350,6 @@ function simulateDocument(doc: unknown, nowMs: number): IngestDocument {
     structuredClone(source),
     new Date(nowMs).toISOString(),
   );
-  document.root['_version'] = doc['_version'] === undefined ? versionMatchAny : doc['_version'];
+  document.root['_version'] = doc['_version'] === undefined ? versionMatchAny : simulateVersion(doc['_version']);
   return document;
 }

@@ -102,7 +102,11 @@ function parseFunction(json: Json, parseNode: (json: unknown) => QueryNode, allo
   let weight: number | undefined;
   for (const [key, value] of Object.entries(json)) {
     if (key === 'filter' && allowFilter) filter = parseNode(value);
-    else if (key === 'weight') weight = numberField(value, 'function_score', 'weight');
+    else if (key === 'weight') {
+      weight = numberField(value, 'function_score', 'weight');
+      // ScoreFunctionBuilder#setWeight (negative scores are refused since 7.0); the double space is Elasticsearch's
+      if (weight < 0) throw errors.illegalArgument('[weight] cannot be negative  for a filtering function');
+    }
     else if (key === 'script_score') {
       if (!isObject(value)) throw errors.parsing('[function_score] malformed score function [script_score]');
       for (const inner of Object.keys(value)) if (inner !== 'script') throw errors.parsing(`script_score query does not support [${inner}]`);

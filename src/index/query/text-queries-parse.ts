@@ -126,6 +126,11 @@ function parseMatchBoolPrefix(body: Json): QueryNode {
     'query', 'analyzer', 'operator', 'minimum_should_match', 'fuzziness', 'prefix_length', 'max_expansions', 'fuzzy_transpositions', 'fuzzy_rewrite', 'boost', '_name',
   ]);
   if (options['query'] === undefined || options['query'] === null) throw errors.illegalArgument('[match_bool_prefix] requires query value');
+  // MatchBoolPrefixQueryBuilder's setters refuse these
+  const prefixLength = options['prefix_length'] === undefined ? 0 : number(options['prefix_length'], 'match_bool_prefix', 'prefix_length');
+  if (prefixLength < 0) throw errors.illegalArgument('[match_bool_prefix] requires prefix length to be non-negative.');
+  const maxExpansions = options['max_expansions'] === undefined ? 50 : number(options['max_expansions'], 'match_bool_prefix', 'max_expansions');
+  if (maxExpansions <= 0) throw errors.illegalArgument('[match_bool_prefix] requires maxExpansions to be positive.');
   return {
     kind: 'match_bool_prefix',
     field,
@@ -134,8 +139,8 @@ function parseMatchBoolPrefix(body: Json): QueryNode {
     operator: operatorOf(options['operator'], 'match_bool_prefix'),
     minimumShouldMatch: minimumShouldMatch(options['minimum_should_match']),
     fuzziness: fuzzinessValue(options['fuzziness'], 'match_bool_prefix'),
-    prefixLength: options['prefix_length'] === undefined ? 0 : number(options['prefix_length'], 'match_bool_prefix', 'prefix_length'),
-    maxExpansions: options['max_expansions'] === undefined ? 50 : number(options['max_expansions'], 'match_bool_prefix', 'max_expansions'),
+    prefixLength,
+    maxExpansions,
     transpositions: options['fuzzy_transpositions'] === undefined ? true : boolean(options['fuzzy_transpositions'], 'match_bool_prefix', 'fuzzy_transpositions'),
     boost: boostOf(options, 'match_bool_prefix'),
   };
