@@ -656,7 +656,9 @@ export function fillHistogram(node: Extract<AggregationNode, { kind: 'histogram'
   let boundsMin: number | undefined;
   let boundsMax: number | undefined;
   if (node.kind === 'histogram') {
-    next = (key) => key + node.interval;
+    // Step by bucket index, not by adding the interval: collected keys are index * interval + offset,
+    // and repeated addition drifts off them (0.1 ten times is not 1), losing counted buckets.
+    next = (key) => (Math.round((key - node.offset) / node.interval) + 1) * node.interval + node.offset;
     round = (value) => Math.floor((value - node.offset) / node.interval) * node.interval + node.offset;
     boundsMin = node.extendedBounds?.min;
     boundsMax = node.extendedBounds?.max;

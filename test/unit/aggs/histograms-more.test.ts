@@ -75,3 +75,14 @@ test('variable_width_histogram: closest clusters merge until `buckets` remain (d
   }
   assert.throws(() => searchAggs(numbers, numberMappings, { aggs: { h: { variable_width_histogram: { field: 'number' }, aggs: { m: { max: { field: 'number' } } } } } }), (error: unknown) => error instanceof EsError && error.status === 400);
 });
+
+test('histogram empty-bucket fill keeps every counted bucket when the interval is not a binary fraction (keys are index * interval + offset, as collected)', () => {
+  // 0.1 added ten times is 0.9999999999999999, not 1: stepping by addition missed the bucket holding v = 1 and 3
+  const docs: Doc[] = [{ v: 0 }, { v: 1 }, { v: 3 }];
+  for (const shards of [1, 2]) {
+    const buckets = searchAggs(docs, mappings, { aggs: { h: { histogram: { field: 'v', interval: 0.1 } } } }, shards)['h'].buckets as { key: number; doc_count: number }[];
+    assert.equal(buckets.length, 31);
+    assert.equal(buckets.reduce((sum, bucket) => sum + bucket.doc_count, 0), 3);
+    assert.deepEqual(buckets.filter((bucket) => bucket.doc_count > 0).map((bucket) => bucket.doc_count), [1, 1, 1]);
+  }
+});
