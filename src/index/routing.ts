@@ -11,40 +11,11 @@
  * the partition offset is always 0 here.
  */
 import { errors } from '../common/index.js';
+import { murmur3, utf16leBytes } from '../common/murmur3.js';
 
 /** Murmur3 x86_32 with seed 0 over `text` as UTF-16LE bytes, as a signed 32-bit integer (Java's int). */
 export function murmur3Utf16(text: string): number {
-  const c1 = 0xcc9e2d51;
-  const c2 = 0x1b873593;
-  let h1 = 0;
-  const units = text.length;
-  const length = units * 2;
-  // Two code units make one 4-byte block (low unit first, each unit little-endian).
-  const blocks = units >>> 1;
-  for (let i = 0; i < blocks; i++) {
-    let k1 = (text.charCodeAt(2 * i) | (text.charCodeAt(2 * i + 1) << 16)) | 0;
-    k1 = Math.imul(k1, c1);
-    k1 = (k1 << 15) | (k1 >>> 17);
-    k1 = Math.imul(k1, c2);
-    h1 ^= k1;
-    h1 = (h1 << 13) | (h1 >>> 19);
-    h1 = (Math.imul(h1, 5) + 0xe6546b64) | 0;
-  }
-  if ((units & 1) === 1) {
-    // The tail is one code unit: two bytes.
-    let k1 = text.charCodeAt(units - 1);
-    k1 = Math.imul(k1, c1);
-    k1 = (k1 << 15) | (k1 >>> 17);
-    k1 = Math.imul(k1, c2);
-    h1 ^= k1;
-  }
-  h1 ^= length;
-  h1 ^= h1 >>> 16;
-  h1 = Math.imul(h1, 0x85ebca6b);
-  h1 ^= h1 >>> 13;
-  h1 = Math.imul(h1, 0xc2b2ae35);
-  h1 ^= h1 >>> 16;
-  return h1 | 0;
+  return murmur3(utf16leBytes(text), 0);
 }
 
 /** Java's Math.floorMod for a positive divisor. */

@@ -9,6 +9,7 @@
  * https://www.elastic.co/guide/en/elasticsearch/reference/current/paginate-search-results.html#slice-scroll
  */
 import { errors, limits } from '../common/index.js';
+import { murmur3 } from '../common/murmur3.js';
 import {
   mergeShardResults,
   namedQueries,
@@ -310,40 +311,8 @@ export interface ShardExtrasContext {
   readonly pit: boolean;
 }
 
-/** murmur3_x86_32 over UTF-8 bytes (Lucene's StringHelper.murmurhash3_x86_32). */
-export function murmur3(bytes: Uint8Array, seed: number): number {
-  const c1 = 0xcc9e2d51;
-  const c2 = 0x1b873593;
-  let h1 = seed | 0;
-  const roundedEnd = bytes.length & ~3;
-  for (let i = 0; i < roundedEnd; i += 4) {
-    let k1 = bytes[i]! | (bytes[i + 1]! << 8) | (bytes[i + 2]! << 16) | (bytes[i + 3]! << 24);
-    k1 = Math.imul(k1, c1);
-    k1 = (k1 << 15) | (k1 >>> 17);
-    k1 = Math.imul(k1, c2);
-    h1 ^= k1;
-    h1 = (h1 << 13) | (h1 >>> 19);
-    h1 = (Math.imul(h1, 5) + 0xe6546b64) | 0;
-  }
-  let k1 = 0;
-  const tail = bytes.length & 3;
-  if (tail === 3) k1 = (bytes[roundedEnd + 2]! & 0xff) << 16;
-  if (tail >= 2) k1 |= (bytes[roundedEnd + 1]! & 0xff) << 8;
-  if (tail >= 1) {
-    k1 |= bytes[roundedEnd]! & 0xff;
-    k1 = Math.imul(k1, c1);
-    k1 = (k1 << 15) | (k1 >>> 17);
-    k1 = Math.imul(k1, c2);
-    h1 ^= k1;
-  }
-  h1 ^= bytes.length;
-  h1 ^= h1 >>> 16;
-  h1 = Math.imul(h1, 0x85ebca6b);
-  h1 ^= h1 >>> 13;
-  h1 = Math.imul(h1, 0xc2b2ae35);
-  h1 ^= h1 >>> 16;
-  return h1 | 0;
-}
+/** murmur3_x86_32 over bytes; the slice hash feeds it an id's UTF-8 bytes (Lucene's StringHelper.murmurhash3_x86_32). */
+export { murmur3 };
 
 /** Elasticsearch's TermsSliceQuery seed. */
 const sliceSeed = 7919;
