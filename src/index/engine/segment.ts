@@ -59,6 +59,11 @@ export interface FieldMapping {
   readonly searchAnalyzer?: string;
   /** Elasticsearch's date `format` of this field, used to render key_as_string and parse ranges. */
   readonly format?: string;
+  /**
+   * keyword `split_queries_on_whitespace`: Elasticsearch then searches the field with a whitespace
+   * tokenizer, so match-family queries look up each whitespace-separated token as its own term.
+   */
+  readonly splitQueriesOnWhitespace?: boolean;
 }
 
 export type FieldMappings = Readonly<Record<string, FieldMapping>>;

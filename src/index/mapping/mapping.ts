@@ -594,6 +594,8 @@ export interface MappedField {
   readonly meta?: Readonly<Record<string, string>>;
   /** `store: true`: `stored_fields` returns its values. */
   readonly stored?: boolean;
+  /** keyword `split_queries_on_whitespace: true`: full-text queries split their text on whitespace. */
+  readonly splitQueriesOnWhitespace?: boolean;
 }
 
 export interface FlattenedMapping {
@@ -615,6 +617,8 @@ function toMappedField(path: string, mapping: PropertyMapping, nestedPath: strin
   if (mapping['doc_values'] === false || (field.type === 'binary' && mapping['doc_values'] !== true)) field.docValues = false;
   if (typeof mapping['ignore_above'] === 'number') field.ignoreAbove = mapping['ignore_above'];
   if (mapping['store'] === true) field.stored = true;
+  const split = mapping['split_queries_on_whitespace'];
+  if (field.type === 'keyword' && (split === true || split === 'true')) field.splitQueriesOnWhitespace = true;
   const meta = mapping['meta'];
   if (meta !== null && typeof meta === 'object' && !Array.isArray(meta) && Object.keys(meta).length > 0) field.meta = meta as Record<string, string>;
   if (nestedPath !== undefined) field.nestedPath = nestedPath;

@@ -899,11 +899,16 @@ function planField(node: QueryNode, field: string, mapping: FieldMapping, contex
             throw error;
           }
         }
-        if (node.fuzziness !== undefined) return fuzzyWeight(field, keywordValue(node.query), node.fuzziness, node.prefixLength, node.maxExpansions, true, context, score, scoring);
-        return new TermWeight(field, keywordValue(node.query), score, scoring, context.stats);
+        if (mapping.splitQueriesOnWhitespace !== true) {
+          if (node.fuzziness !== undefined) return fuzzyWeight(field, keywordValue(node.query), node.fuzziness, node.prefixLength, node.maxExpansions, true, context, score, scoring);
+          return new TermWeight(field, keywordValue(node.query), score, scoring, context.stats);
+        }
       }
-      const analyzer = queryAnalyzer(node.analyzer, mapping);
-      const tokens = analyzer.analyze(keywordValue(node.query));
+      // Text fields analyze the query; a split_queries_on_whitespace keyword field's search analyzer
+      // is a whitespace tokenizer, so each whitespace-separated token is looked up as a term.
+      const text = keywordValue(node.query);
+      const tokens =
+        isKeyword && node.analyzer === undefined ? { terms: text.split(/\s+/u).filter((term) => term !== '') } : queryAnalyzer(node.analyzer, mapping).analyze(text);
       if (tokens.terms.length === 0) return node.zeroTermsQuery === 'all' ? new MatchAllWeight(scoring ? Math.fround(score) : 0) : new MatchNoneWeight('no terms');
       const termWeights = tokens.terms.map((term) =>
         node.fuzziness !== undefined

@@ -57,6 +57,7 @@ function engineField(field: MappedField): FieldMapping | undefined {
   if (constantScoreTypes.has(field.type)) mapping.constantScore = true;
   if (field.constantValue !== undefined) mapping.constantValue = field.constantValue;
   if (field.scalingFactor !== undefined) mapping.scalingFactor = field.scalingFactor;
+  if (field.splitQueriesOnWhitespace === true && field.type === 'keyword') mapping.splitQueriesOnWhitespace = true;
   return mapping;
 }
 
