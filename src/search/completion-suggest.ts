@@ -20,7 +20,7 @@
  * field level security hides suggests nothing, as the term and phrase suggesters do.
  * https://www.elastic.co/guide/en/elasticsearch/reference/current/search-suggesters.html#completion-suggester
  */
-import { errors } from '../common/index.js';
+import { editDistance, errors } from '../common/index.js';
 import { parseLuceneRegex, regexMatchesWhole, RegexSyntaxError, type ParsedRegex } from '../common/lucene-regexp.js';
 import { limits } from '../common/index.js';
 import { getAnalyzer, type Analyzer } from '../index/analysis/index.js';
@@ -269,25 +269,7 @@ function units(text: string, unicodeAware: boolean): number[] {
  */
 function fuzzyPrefixMatches(query: readonly number[], input: readonly number[], prefixLength: number, edits: number, transpositions: boolean): boolean {
   for (let index = 0; index < prefixLength; index++) if (input[index] !== query[index]) return false;
-  const left = query.slice(prefixLength);
-  const right = input.slice(prefixLength);
-  const width = right.length + 1;
-  let before = new Array<number>(width).fill(0);
-  let previous = Array.from({ length: width }, (_, index) => index);
-  let current = new Array<number>(width).fill(0);
-  for (let i = 1; i <= left.length; i++) {
-    current[0] = i;
-    let rowMin = i;
-    for (let j = 1; j < width; j++) {
-      let value = Math.min(previous[j]! + 1, current[j - 1]! + 1, previous[j - 1]! + (left[i - 1] === right[j - 1] ? 0 : 1));
-      if (transpositions && i > 1 && j > 1 && left[i - 1] === right[j - 2] && left[i - 2] === right[j - 1]) value = Math.min(value, before[j - 2]! + 1);
-      current[j] = value;
-      rowMin = Math.min(rowMin, value);
-    }
-    if (rowMin > edits) return false;
-    [before, previous, current] = [previous, current, before];
-  }
-  return Math.min(...previous) <= edits;
+  return editDistance(query.slice(prefixLength), input.slice(prefixLength), edits, { transpositions, prefixOfRight: true }) <= edits;
 }
 
 /** Whether some prefix of `form` matches the whole regex (Lucene's RegexCompletionQuery). */

@@ -13,10 +13,9 @@
  * of hidden documents or fields.
  * https://www.elastic.co/guide/en/elasticsearch/reference/current/search-suggesters.html#term-suggester
  */
-import { errors } from '../common/index.js';
+import { editDistance, errors } from '../common/index.js';
 import { getAnalyzer, resolveAnalyzer, type Analyzer, type FieldMappings, type Segment, type ShardHit } from '../index/searcher/index.js';
 import { mergePhraseSuggest, parsePhrase, shardPhraseSuggest, type PhraseSuggestSpec } from './phrase-suggest.js';
-import { editDistance } from './edit-distance.js';
 import { parseCompletion, renderCompletionSuggest, type CompletionShard, type CompletionSuggestSpec } from './completion-suggest.js';
 
 type Json = Record<string, unknown>;

@@ -3,6 +3,7 @@
  * https://www.elastic.co/guide/en/elasticsearch/reference/current/search-aggregations.html
  */
 import { errors } from '../../common/errors.js';
+import { editDistance } from '../../common/edit-distance.js';
 import { type QueryNode, deepFreeze } from '../query/ast.js';
 import { parseNode } from '../query/parse.js';
 import { isValidTimeZone } from '../query/date-math.js';
@@ -224,15 +225,10 @@ const aggregationDepthMax = 20;
 
 const significanceHeuristics = ['jlh', 'percentage', 'mutual_information', 'chi_square', 'gnd', 'script_heuristic'];
 
-/** Levenshtein distance, for Elasticsearch's "did you mean" on a misspelled field. */
-function editDistance(left: string, right: string): number {
-  let previous = Array.from({ length: right.length + 1 }, (_, index) => index);
-  for (let i = 1; i <= left.length; i++) {
-    const current = [i];
-    for (let j = 1; j <= right.length; j++) current[j] = Math.min(previous[j]! + 1, current[j - 1]! + 1, previous[j - 1]! + (left[i - 1] === right[j - 1] ? 0 : 1));
-    previous = current;
-  }
-  return previous[right.length]!;
+/** Levenshtein distance (no transpositions) over UTF-16 code units, for Elasticsearch's "did you mean" on a misspelled field. */
+function withinEdits(left: string, right: string, edits: number): boolean {
+  const units = (text: string): number[] => Array.from({ length: text.length }, (_, index) => text.charCodeAt(index));
+  return editDistance(units(left), units(right), edits, { transpositions: false }) <= edits;
 }
 
 /** Elasticsearch's factory class name for an aggregation kind, as its parent errors quote it. */
@@ -463,7 +459,7 @@ function parseBody(kind: string, body: Json, name: string): Record<string, unkno
       const known = ['field', 'size', 'shard_size', 'min_doc_count', 'shard_min_doc_count', 'include', 'exclude', 'background_filter', 'execution_hint', ...significanceHeuristics];
       for (const key of Object.keys(body)) {
         if (known.includes(key)) continue;
-        const suggestion = known.find((candidate) => editDistance(candidate, key) <= 2);
+        const suggestion = known.find((candidate) => withinEdits(candidate, key, 2));
         throw errors.parsing(`[significant_terms] unknown field [${key}]${suggestion === undefined ? '' : ` did you mean [${suggestion}]?`}`);
       }
       const named = significanceHeuristics.filter((heuristic) => body[heuristic] !== undefined);

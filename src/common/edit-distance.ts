@@ -1,6 +1,8 @@
 /**
- * Edit distance over code points (pure), as Lucene's Levenshtein automata count edits: the term
- * suggester (DirectSpellChecker) and the completion suggester's fuzzy prefix match share it.
+ * Edit distance over a sequence of units (pure; code points or UTF-16 code units, as the caller
+ * gives them), as Lucene's Levenshtein automata count edits: the term suggester
+ * (DirectSpellChecker), the completion suggester's fuzzy prefix match and the aggregation
+ * parser's "did you mean" on a misspelled field share it.
  */
 
 export interface EditDistanceOptions {

@@ -6,7 +6,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { editDistance } from '../../../src/search/edit-distance.js';
+import { editDistance } from '../../../src/common/edit-distance.js';
 
 const points = (text: string): number[] => Array.from(text, (ch) => ch.codePointAt(0)!);
 
