@@ -97,8 +97,15 @@ function tryFormat(text: string, format: string, timeZone: string | undefined): 
     const index = fields.indexOf(name);
     return index < 0 ? fallback : Number(match[index + 1]);
   };
-  const local = Date.UTC(get('y', 1970), get('MM', 1) - 1, get('dd', 1), get('HH', 0), get('mm', 0), get('ss', 0), get('S', 0));
-  return localToUtc(timeZone, local);
+  const [year, month, day, hour, minute, second] = [get('y', 1970), get('MM', 1), get('dd', 1), get('HH', 0), get('mm', 0), get('ss', 0)];
+  // Elasticsearch parses patterns strictly: an impossible date (2023-02-30, month 13, hour 24) is
+  // refused, where Date.UTC would roll it over into the next month or day.
+  if (month < 1 || month > 12 || day < 1 || hour > 23 || minute > 59 || second > 59) return undefined;
+  const date = new Date(0);
+  date.setUTCFullYear(year, month - 1, day);
+  if (date.getUTCMonth() !== month - 1) return undefined;
+  date.setUTCHours(hour, minute, second, get('S', 0));
+  return localToUtc(timeZone, date.getTime());
 }
 
 function parseIso(text: string, timeZone: string | undefined): number | undefined {

@@ -6,6 +6,7 @@
 // specified, the first date format of the field mapping is used").
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { EsError } from '../../../src/common/index.js';
 import { buildSegment } from '../../../src/index/engine/segment-builder.js';
 import { flattenMapping, mergeMappings, parseDocument, parseMapping, type RootMapping } from '../../../src/index/mapping/index.js';
 import { mergeShardResults, parseSearchRequest, searchShard } from '../../../src/index/query/index.js';
@@ -45,4 +46,33 @@ test('match, multi_match and query_string on a split_queries_on_whitespace keywo
   assert.deepEqual(search({ query: { match: { plain: 'red blue' } } }).ids, ['3']);
   // term queries are not analyzed either way.
   assert.deepEqual(search({ query: { term: { tag: 'red blue' } } }).ids, ['3']);
+});
+
+test('a date format pattern parses strictly: 2023-02-30 is refused in documents and range bounds, not rolled into March', () => {
+  const mapping = { properties: { day: { type: 'date', format: 'yyyy-MM-dd' } } };
+  const root = parseMapping(mapping);
+  for (const bad of ['2023-02-30', '2023-13-01', '2023-04-31', '2023-00-10']) {
+    assert.throws(
+      () => parseDocument(root, { day: bad }, '1'),
+      (error: unknown) => {
+        assert.ok(error instanceof EsError);
+        assert.equal(error.status, 400);
+        assert.equal(error.type, 'document_parsing_exception');
+        assert.match(error.message, /failed to parse field \[day\] of type \[date\]/);
+        return true;
+      },
+    );
+  }
+  // Leap days are real dates.
+  assert.doesNotThrow(() => parseDocument(root, { day: '2024-02-29' }, '1'));
+  const search = index(mapping, [{ day: '2023-02-28' }, { day: '2023-03-02' }]);
+  assert.deepEqual(search({ query: { range: { day: { gte: '2023-02-28', lte: '2023-02-28' } } } }).ids, ['1']);
+  assert.throws(
+    () => search({ query: { range: { day: { gte: '2023-02-30' } } } }),
+    (error: unknown) => error instanceof EsError && error.status === 400 && error.type === 'parse_exception',
+  );
+  assert.throws(
+    () => search({ query: { range: { day: { gte: '2023-01-01 25:00:00', format: 'yyyy-MM-dd HH:mm:ss' } } } }),
+    (error: unknown) => error instanceof EsError && error.status === 400 && error.type === 'parse_exception',
+  );
 });
