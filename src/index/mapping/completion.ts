@@ -13,7 +13,7 @@
  * contexts are not implemented: a mapping naming one is refused with a 400.
  * https://www.elastic.co/guide/en/elasticsearch/reference/current/search-suggesters.html#completion-suggester
  */
-import { errors } from '../../common/index.js';
+import { errors, jsonTokenName } from '../../common/index.js';
 import { getAnalyzer } from '../analysis/index.js';
 import type { PropertyMapping } from './mapping.js';
 
@@ -98,27 +98,18 @@ function categoryValues(value: unknown): string[] {
       return String(item);
     });
   }
-  throw errors.parsing(`contexts must be a string, number or boolean or a list of string, number or boolean, but was [${tokenName(value)}]`);
+  throw errors.parsing(`contexts must be a string, number or boolean or a list of string, number or boolean, but was [${jsonTokenName(value)}]`);
 }
 
 function parseInputContexts(path: string, value: unknown, mappings: readonly CategoryContext[]): Record<string, string[]> {
   if (mappings.length === 0) throw errors.illegalArgument(`contexts field is not supported for field: [${path}]`);
-  if (value === null || typeof value !== 'object' || Array.isArray(value)) throw errors.illegalArgument(`contexts must be an object or an array , but was [${tokenName(value)}]`);
+  if (value === null || typeof value !== 'object' || Array.isArray(value)) throw errors.illegalArgument(`contexts must be an object or an array , but was [${jsonTokenName(value)}]`);
   const contexts: Record<string, string[]> = {};
   for (const [name, values] of Object.entries(value as Record<string, unknown>)) {
     if (!mappings.some((mapping) => mapping.name === name)) throw errors.illegalArgument(`Unknown context name [${name}], must be one of [${mappings.map((mapping) => mapping.name).join(', ')}]`);
     contexts[name] = categoryValues(values);
   }
   return contexts;
-}
-
-function tokenName(value: unknown): string {
-  if (value === null) return 'VALUE_NULL';
-  if (Array.isArray(value)) return 'START_ARRAY';
-  if (typeof value === 'object') return 'START_OBJECT';
-  if (typeof value === 'number') return 'VALUE_NUMBER';
-  if (typeof value === 'boolean') return 'VALUE_BOOLEAN';
-  return 'VALUE_STRING';
 }
 
 function parseWeight(value: unknown): number {
@@ -130,7 +121,7 @@ function parseWeight(value: unknown): number {
     if (!Number.isInteger(value)) throw errors.illegalArgument(`weight must be an integer, but was [${value}]`);
     weight = value;
   } else {
-    throw errors.illegalArgument(`weight must be a number or string, but was [${tokenName(value)}]`);
+    throw errors.illegalArgument(`weight must be a number or string, but was [${jsonTokenName(value)}]`);
   }
   if (weight < 0 || weight > weightMax) throw errors.illegalArgument(`weight must be in the interval [0..${weightMax}], but was [${weight}]`);
   return weight;
@@ -143,7 +134,7 @@ function parseWeight(value: unknown): number {
 export function completionInputs(path: string, value: unknown, mappings: readonly CategoryContext[] = []): CompletionInput[] {
   if (typeof value === 'string') return [{ input: value, weight: 1 }];
   if (value === null || typeof value !== 'object' || Array.isArray(value)) {
-    throw errors.parsing(`failed to parse [${path.split('.').pop()}]: expected text or object, but got ${tokenName(value)}`);
+    throw errors.parsing(`failed to parse [${path.split('.').pop()}]: expected text or object, but got ${jsonTokenName(value)}`);
   }
   const inputs: string[] = [];
   let weight = 1;
@@ -153,10 +144,10 @@ export function completionInputs(path: string, value: unknown, mappings: readonl
       if (typeof child === 'string') inputs.push(child);
       else if (Array.isArray(child)) {
         for (const item of child) {
-          if (typeof item !== 'string') throw errors.illegalArgument(`input array must have string values, but was [${tokenName(item)}]`);
+          if (typeof item !== 'string') throw errors.illegalArgument(`input array must have string values, but was [${jsonTokenName(item)}]`);
           inputs.push(item);
         }
-      } else throw errors.illegalArgument(`input must be a string or array, but was [${tokenName(child)}]`);
+      } else throw errors.illegalArgument(`input must be a string or array, but was [${jsonTokenName(child)}]`);
     } else if (key === 'weight') {
       weight = parseWeight(child);
     } else if (key === 'contexts') {
