@@ -122,7 +122,7 @@ function createAggregator(original: CollectedAggregationNode, context: Aggregati
         from: range.from === undefined ? -Infinity : rangeBound(range.from, node.kind === 'date_range' || isDateField(mapping), typeof range.from === 'string' ? (node.format ?? mapping?.format) : node.format, node.timeZone, context),
         to: range.to === undefined ? Infinity : rangeBound(range.to, node.kind === 'date_range' || isDateField(mapping), typeof range.to === 'string' ? (node.format ?? mapping?.format) : node.format, node.timeZone, context),
       }));
-      return new RangeAggregator(node.name, node.field, bounds, subs());
+      return new RangeAggregator(node.name, node.field, bounds, subs(), isDateField(mapping) ? mapping?.format : undefined);
     }
     case 'geo_distance': {
       const mapping = mappingFor(node.field, context, node.kind);
@@ -716,8 +716,12 @@ class HistogramAggregator extends Aggregator {
   private readonly offset: number;
   /** Top-level fast path: counts per rounding-table index, without sub-aggregations. */
   private readonly tableCounts: Float64Array | null;
+  /** The date field's mapped format (renders key_as_string when the aggregation has no `format`). */
+  private readonly fieldFormat: string | undefined;
   constructor(private readonly node: Extract<AggregationNode, { kind: 'histogram' | 'date_histogram' }>, context: AggregationContext, private readonly subs: readonly Aggregator[]) {
     super(node.name);
+    const mapping = context.mappings[node.field];
+    this.fieldFormat = node.kind === 'date_histogram' && isDateField(mapping) ? mapping?.format : undefined;
     if (node.kind === 'date_histogram') {
       let valueMin = Infinity;
       let valueMax = -Infinity;
@@ -805,7 +809,7 @@ class HistogramAggregator extends Aggregator {
     const ordinals = this.ordinals.byOwner.get(owner) ?? [];
     const buckets = ordinals.map((ordinal) => ({ key: this.ordinals.keys[ordinal]!, docCount: this.ordinals.docCounts.get(ordinal), aggs: subPartials(this.subs, ordinal) }));
     buckets.sort((left, right) => left.key - right.key);
-    return { type: 'histogram', buckets };
+    return { type: 'histogram', buckets, ...(this.fieldFormat === undefined ? {} : { format: this.fieldFormat }) };
   }
 }
 
@@ -827,7 +831,13 @@ function lowerBound(values: Float64Array, bound: number): number {
 class RangeAggregator extends Aggregator {
   private readonly docCounts = new GrowableFloat64();
   private numeric: NumericDocValues | undefined;
-  constructor(name: string, private readonly field: string, private readonly bounds: readonly { from: number; to: number }[], private readonly subs: readonly Aggregator[]) {
+  constructor(
+    name: string,
+    private readonly field: string,
+    private readonly bounds: readonly { from: number; to: number }[],
+    private readonly subs: readonly Aggregator[],
+    private readonly fieldFormat: string | undefined,
+  ) {
     super(name);
   }
   setSegment(segment: Segment, segmentIndex: number, docBase: number): void {
@@ -863,6 +873,7 @@ class RangeAggregator extends Aggregator {
         const bucket = owner * this.bounds.length + range;
         return { from: this.bounds[range]!.from, to: this.bounds[range]!.to, docCount: this.docCounts.get(bucket), aggs: subPartials(this.subs, bucket) };
       }),
+      ...(this.fieldFormat === undefined ? {} : { format: this.fieldFormat }),
     };
   }
 }

@@ -44,8 +44,10 @@ export type AggregationPartial =
   | { readonly type: 'cardinality'; readonly values: readonly (string | number)[] }
   /** A t-digest (tdigest.ts) of the values, for percentiles and percentile_ranks. */
   | { readonly type: 'percentiles'; readonly digest: TDigest }
-  | { readonly type: 'histogram'; readonly buckets: readonly { readonly key: number; readonly docCount: number; readonly aggs: PartialMap }[] }
-  | { readonly type: 'range'; readonly buckets: readonly { readonly from: number; readonly to: number; readonly docCount: number; readonly aggs: PartialMap }[] }
+  // `format`: a date field's mapped format, which renders key_as_string / from_as_string / to_as_string
+  // when the aggregation names none (the field's DocValueFormat in Elasticsearch).
+  | { readonly type: 'histogram'; readonly buckets: readonly { readonly key: number; readonly docCount: number; readonly aggs: PartialMap }[]; readonly format?: string }
+  | { readonly type: 'range'; readonly buckets: readonly { readonly from: number; readonly to: number; readonly docCount: number; readonly aggs: PartialMap }[]; readonly format?: string }
   | { readonly type: 'single_bucket'; readonly docCount: number; readonly aggs: PartialMap }
   /** multi_terms: like terms, keyed by a tuple of values (one per `terms` entry). */
   | {

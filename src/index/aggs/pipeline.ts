@@ -46,7 +46,7 @@ function finalizeOne(node: CollectedAggregationNode, input: AggregationPartial):
       const direction = node.order[0].direction === 'asc' ? 1 : -1;
       buckets.sort((left, right) => direction * (left.docCount - right.docCount) || left.key - right.key);
     } else if (node.order[0]?.direction === 'desc') buckets.reverse();
-    partial = { type: 'histogram', buckets };
+    partial = { type: 'histogram', buckets, ...(partial.format === undefined ? {} : { format: partial.format }) };
   }
   if (partial.type === 'auto_date_histogram' && node.kind === 'auto_date_histogram' && partial.innerInterval === undefined) {
     const merge = (parts: readonly PartialMap[]): PartialMap => reduceAggregations(node.subAggregations, parts);
@@ -124,7 +124,7 @@ function bucketViews(node: CollectedAggregationNode, partial: AggregationPartial
       return partial.buckets.map((bucket, index) => ({
         index,
         key: bucket.key,
-        keyString: node.kind === 'date_histogram' ? formatDate(bucket.key, node.timeZone, node.format) : javaDoubleString(bucket.key),
+        keyString: node.kind === 'date_histogram' ? formatDate(bucket.key, node.timeZone, node.format ?? partial.format) : javaDoubleString(bucket.key),
         docCount: bucket.docCount,
         aggs: bucket.aggs,
       }));
@@ -132,7 +132,7 @@ function bucketViews(node: CollectedAggregationNode, partial: AggregationPartial
       return partial.buckets.map((bucket, index) => {
         const range = node.kind === 'range' || node.kind === 'date_range' || node.kind === 'geo_distance' ? node.ranges[index] : undefined;
         const bound = (value: number): string =>
-          !Number.isFinite(value) ? '*' : node.kind === 'date_range' ? formatDate(value, node.timeZone, node.format) : javaDoubleString(value);
+          !Number.isFinite(value) ? '*' : node.kind === 'date_range' ? formatDate(value, node.timeZone, node.format ?? partial.format) : javaDoubleString(value);
         const key = range?.key ?? `${bound(bucket.from)}-${bound(bucket.to)}`;
         return { index, key, keyString: key, docCount: bucket.docCount, aggs: bucket.aggs };
       });

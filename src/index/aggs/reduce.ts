@@ -115,11 +115,14 @@ function reduceOne(node: AggregationNode, partials: readonly AggregationPartial[
       const buckets = [...merged.entries()]
         .sort((left, right) => left[0] - right[0])
         .map(([key, entry]) => ({ key, docCount: entry.docCount, aggs: reduceAggregations(node.subAggregations, entry.parts) }));
-      return { type: 'histogram', buckets };
+      const format = (partials as Extract<AggregationPartial, { type: 'histogram' }>[]).find((partial) => partial.format !== undefined)?.format;
+      return { type: 'histogram', buckets, ...(format === undefined ? {} : { format }) };
     }
     case 'range': {
       const ranges = partials as Extract<AggregationPartial, { type: 'range' }>[];
+      const format = ranges.find((partial) => partial.format !== undefined)?.format;
       return {
+        ...(format === undefined ? {} : { format }),
         type: 'range',
         buckets: first.buckets.map((bucket, index) => ({
           from: bucket.from,
@@ -459,7 +462,7 @@ function renderOne(node: CollectedAggregationNode, partialOrUndefined: Aggregati
       const rendered = partial.buckets.map((bucket) => {
         const base: Record<string, unknown> =
           node.kind === 'date_histogram'
-            ? { key_as_string: formatDate(bucket.key, node.timeZone, node.format), key: bucket.key, doc_count: bucket.docCount }
+            ? { key_as_string: formatDate(bucket.key, node.timeZone, node.format ?? partial.format), key: bucket.key, doc_count: bucket.docCount }
             : { key: bucket.key, doc_count: bucket.docCount };
         return { ...base, ...subs(bucket.aggs) };
       });
@@ -473,8 +476,8 @@ function renderOne(node: CollectedAggregationNode, partialOrUndefined: Aggregati
         const bucket = partial.buckets[index]!;
         const from = Number.isFinite(bucket.from) ? bucket.from : undefined;
         const to = Number.isFinite(bucket.to) ? bucket.to : undefined;
-        const fromText = from === undefined ? '*' : isDate ? formatDate(from, node.timeZone, node.format) : javaDoubleString(from);
-        const toText = to === undefined ? '*' : isDate ? formatDate(to, node.timeZone, node.format) : javaDoubleString(to);
+        const fromText = from === undefined ? '*' : isDate ? formatDate(from, node.timeZone, node.format ?? partial.format) : javaDoubleString(from);
+        const toText = to === undefined ? '*' : isDate ? formatDate(to, node.timeZone, node.format ?? partial.format) : javaDoubleString(to);
         const result: Record<string, unknown> = { key: range.key ?? `${fromText}-${toText}` };
         if (from !== undefined) {
           result['from'] = from;

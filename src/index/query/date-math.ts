@@ -226,7 +226,9 @@ export function evaluateDateMath(
 }
 
 /** Formats epoch millis as Elasticsearch's default key_as_string (strict_date_optional_time, UTC or zone offset). */
-export function formatDate(utcMs: number, timeZone: string | undefined, format?: string): string {
+export function formatDate(utcMs: number, timeZone: string | undefined, formats?: string): string {
+  // Of `a||b` formats Elasticsearch prints with the first (the others only parse).
+  const format = formats?.split('||')[0];
   if (format === 'epoch_millis') return String(utcMs);
   if (format === 'epoch_second') return String(Math.floor(utcMs / 1000));
   const offset = zoneOffsetMs(timeZone, utcMs);

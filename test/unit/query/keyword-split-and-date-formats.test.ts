@@ -76,3 +76,30 @@ test('a date format pattern parses strictly: 2023-02-30 is refused in documents 
     (error: unknown) => error instanceof EsError && error.status === 400 && error.type === 'parse_exception',
   );
 });
+
+test("date_histogram and date_range render keys with the field's mapped format unless the aggregation names one", () => {
+  const search = index({ properties: { day: { type: 'date', format: 'yyyy/MM/dd||epoch_millis' }, at: { type: 'date' } } }, [
+    { day: '2023/01/15', at: '2023-01-15T10:00:00Z' },
+    { day: '2023/02/20', at: '2023-02-20T10:00:00Z' },
+  ]);
+  const { aggregations } = search({
+    size: 0,
+    aggs: {
+      months: { date_histogram: { field: 'day', calendar_interval: 'month' } },
+      months_own: { date_histogram: { field: 'day', calendar_interval: 'month', format: 'yyyy-MM' } },
+      months_default: { date_histogram: { field: 'at', calendar_interval: 'month' } },
+      ranges: { date_range: { field: 'day', ranges: [{ to: '2023/02/01' }, { from: '2023/02/01' }] } },
+      ranges_own: { date_range: { field: 'day', format: 'yyyy-MM-dd', ranges: [{ from: '2023-01-01', to: '2023-02-01' }] } },
+    },
+  });
+  const keys = (name: string, key: string) => ((aggregations![name] as { buckets: Record<string, unknown>[] }).buckets).map((bucket) => bucket[key]);
+  assert.deepEqual(keys('months', 'key_as_string'), ['2023/01/01', '2023/02/01']);
+  assert.deepEqual(keys('months_own', 'key_as_string'), ['2023-01', '2023-02']);
+  assert.deepEqual(keys('months_default', 'key_as_string'), ['2023-01-01T00:00:00.000Z', '2023-02-01T00:00:00.000Z']);
+  assert.deepEqual(keys('ranges', 'key'), ['*-2023/02/01', '2023/02/01-*']);
+  assert.deepEqual(keys('ranges', 'to_as_string'), ['2023/02/01', undefined]);
+  assert.deepEqual(keys('ranges', 'from_as_string'), [undefined, '2023/02/01']);
+  assert.deepEqual(keys('ranges', 'doc_count'), [1, 1]);
+  assert.deepEqual(keys('ranges_own', 'from_as_string'), ['2023-01-01']);
+  assert.deepEqual(keys('ranges_own', 'to_as_string'), ['2023-02-01']);
+});
