@@ -33,6 +33,18 @@ function templatedField(config: ProcessorConfig, name: string): (document: Inges
  * Elasticsearch's AbstractStringProcessor: a string field (or a list of strings) is changed into
  * `target_field` (default: the field itself).
  */
+/**
+ * The value of `field` a processor works on: undefined (skip the document) when it is missing or
+ * null under `ignore_missing`; otherwise a missing field throws as `get` does, and a null one
+ * throws `nullMessage` (each processor words its own).
+ */
+function fieldToProcess(document: IngestDocument, field: string, ignoreMissing: boolean, nullMessage: string): {} | undefined {
+  const value = ignoreMissing ? document.getOptional(field) : document.get(field);
+  if ((value === undefined || value === null) && ignoreMissing) return undefined;
+  if (value === undefined || value === null) throw errors.illegalArgument(nullMessage);
+  return value;
+}
+
 function stringProcessor(change: (value: string) => string): ProcessorFactory {
   return (config) => stringBody(config, change);
 }
@@ -42,9 +54,8 @@ function stringBody(config: ProcessorConfig, apply: (value: string) => unknown):
   const ignoreMissing = config.boolean('ignore_missing', false);
   const targetField = config.string('target_field', field);
   return (document) => {
-    const value = ignoreMissing ? document.getOptional(field) : document.get(field);
-    if ((value === undefined || value === null) && ignoreMissing) return;
-    if (value === undefined || value === null) throw errors.illegalArgument(`field [${field}] is null, cannot process it.`);
+    const value = fieldToProcess(document, field, ignoreMissing, `field [${field}] is null, cannot process it.`);
+    if (value === undefined) return;
     if (Array.isArray(value)) {
       const changed = value.map((item) => {
         if (typeof item !== 'string') throw errors.illegalArgument(`value [${javaString(item)}] of type [${javaTypeName(item)}] in list field [${field}] cannot be cast to [java.lang.String]`);
@@ -551,9 +562,8 @@ const csvFactory: ProcessorFactory = (config) => {
   const hasEmptyValue = config.has('empty_value');
   const emptyValue = config.optional('empty_value');
   return (document) => {
-    const value = ignoreMissing ? document.getOptional(field) : document.get(field);
-    if ((value === undefined || value === null) && ignoreMissing) return;
-    if (value === undefined || value === null) throw errors.illegalArgument(`field [${field}] is null, cannot process it.`);
+    const value = fieldToProcess(document, field, ignoreMissing, `field [${field}] is null, cannot process it.`);
+    if (value === undefined) return;
     if (typeof value !== 'string') throw castError(field, value, 'java.lang.String');
     const values = parseCsvLine(value, separator, quote, trim);
     targetFields.forEach((target, index) => {
@@ -616,9 +626,8 @@ const uriPartsFactory: ProcessorFactory = (config) => {
   const removeIfSuccessful = config.boolean('remove_if_successful', false);
   const ignoreMissing = config.boolean('ignore_missing', false);
   return (document) => {
-    const value = ignoreMissing ? document.getOptional(field) : document.get(field);
-    if ((value === undefined || value === null) && ignoreMissing) return;
-    if (value === undefined || value === null) throw errors.illegalArgument(`field [${field}] is null, cannot process it.`);
+    const value = fieldToProcess(document, field, ignoreMissing, `field [${field}] is null, cannot process it.`);
+    if (value === undefined) return;
     if (typeof value !== 'string') throw castError(field, value, 'java.lang.String');
     const parts = uriParts(value);
     if (parts === undefined) throw errors.illegalArgument(`unable to parse URI [${value}]`);
@@ -640,9 +649,8 @@ const splitFactory: ProcessorFactory = (config) => {
   const ignoreMissing = config.boolean('ignore_missing', false);
   const preserveTrailing = config.boolean('preserve_trailing', false);
   return (document) => {
-    const value = ignoreMissing ? document.getOptional(field) : document.get(field);
-    if ((value === undefined || value === null) && ignoreMissing) return;
-    if (value === undefined || value === null) throw errors.illegalArgument(`field [${field}] is null, cannot split.`);
+    const value = fieldToProcess(document, field, ignoreMissing, `field [${field}] is null, cannot split.`);
+    if (value === undefined) return;
     if (typeof value !== 'string') throw castError(field, value, 'java.lang.String');
     document.set(targetField, javaSplit(value, separator, preserveTrailing));
   };
@@ -668,9 +676,8 @@ const convertFactory: ProcessorFactory = (config) => {
   const targetField = config.string('target_field', field);
   const ignoreMissing = config.boolean('ignore_missing', false);
   return (document) => {
-    const value = ignoreMissing ? document.getOptional(field) : document.get(field);
-    if ((value === undefined || value === null) && ignoreMissing) return;
-    if (value === undefined || value === null) throw errors.illegalArgument(`Field [${field}] is null, cannot be converted to type [${type}]`);
+    const value = fieldToProcess(document, field, ignoreMissing, `Field [${field}] is null, cannot be converted to type [${type}]`);
+    if (value === undefined) return;
     document.set(targetField, Array.isArray(value) ? value.map((item) => convertValue(item, type)) : convertValue(value, type));
   };
 };
@@ -730,9 +737,8 @@ const dissectFactory: ProcessorFactory = (config) => {
   const appendSeparator = config.string('append_separator', '');
   const ignoreMissing = config.boolean('ignore_missing', false);
   return (document) => {
-    const value = ignoreMissing ? document.getOptional(field) : document.get(field);
-    if ((value === undefined || value === null) && ignoreMissing) return;
-    if (value === undefined || value === null) throw errors.illegalArgument(`field [${field}] is null, cannot process it.`);
+    const value = fieldToProcess(document, field, ignoreMissing, `field [${field}] is null, cannot process it.`);
+    if (value === undefined) return;
     if (typeof value !== 'string') throw castError(field, value, 'java.lang.String');
     const results = dissect(pattern, value, appendSeparator);
     if (results === undefined) throw errors.illegalArgument(`Unable to find match for dissect pattern: ${patternText} against source: ${value}`);
@@ -762,9 +768,8 @@ const grokFactory: ProcessorFactory = (config) => {
     throw config.error('patterns', `Invalid regex pattern found in: [${patterns.join(', ')}]. ${error instanceof Error ? error.message : String(error)}`);
   }
   return (document) => {
-    const value = ignoreMissing ? document.getOptional(field) : document.get(field);
-    if ((value === undefined || value === null) && ignoreMissing) return;
-    if (value === undefined || value === null) throw errors.illegalArgument(`field [${field}] is null, cannot process it.`);
+    const value = fieldToProcess(document, field, ignoreMissing, `field [${field}] is null, cannot process it.`);
+    if (value === undefined) return;
     if (typeof value !== 'string') throw castError(field, value, 'java.lang.String');
     for (let index = 0; index < compiled.length; index++) {
       const fields = matchGrok(compiled[index]!, value);
@@ -900,9 +905,8 @@ const kvFactory: ProcessorFactory = (config) => {
   const strip = config.boolean('strip_brackets', false);
   const ignoreMissing = config.boolean('ignore_missing', false);
   return (document) => {
-    const value = ignoreMissing ? document.getOptional(field) : document.get(field);
-    if ((value === undefined || value === null) && ignoreMissing) return;
-    if (value === undefined || value === null) throw errors.illegalArgument(`field [${field}] is null, cannot extract key-value pairs.`);
+    const value = fieldToProcess(document, field, ignoreMissing, `field [${field}] is null, cannot extract key-value pairs.`);
+    if (value === undefined) return;
     if (typeof value !== 'string') throw castError(field, value, 'java.lang.String');
     const pathPrefix = targetField === undefined ? '' : `${targetField}.`;
     for (const pair of javaSplit(value, fieldSplit, false)) {
@@ -954,9 +958,8 @@ const foreachFactory: ProcessorFactory = (config, context) => {
   if (!isPlainObject(definition)) throw config.error('processor', `[processor] property isn't a map, but of type [${javaTypeName(definition)}]`);
   const processor = context.parseProcessor(definition);
   return (document, runContext) => {
-    const value = ignoreMissing ? document.getOptional(field) : document.get(field);
-    if ((value === undefined || value === null) && ignoreMissing) return;
-    if (value === undefined || value === null) throw errors.illegalArgument(`field [${field}] is null, cannot loop over its elements.`);
+    const value = fieldToProcess(document, field, ignoreMissing, `field [${field}] is null, cannot loop over its elements.`);
+    if (value === undefined) return;
     const savedValue = document.ingest['_value'];
     const savedKey = document.ingest['_key'];
     try {
