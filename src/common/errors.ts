@@ -254,8 +254,8 @@ export const errors = {
   /** `_routing: {required: true}` in the mapping and a document operation without routing. */
   routingMissing: (index: string, id: string) =>
     new EsError(400, 'routing_missing_exception', `routing is required for [${index}]/[${id}]`, { extra: { index_uuid: '_na_', index } }),
-  documentMissing: (id: string, index: string, uuid = '_na_') =>
-    new EsError(404, 'document_missing_exception', `[${id}]: document missing`, { extra: { index_uuid: uuid, shard: '0', index } }),
+  documentMissing: (id: string, index: string, uuid = '_na_', shard = '0') =>
+    new EsError(404, 'document_missing_exception', `[${id}]: document missing`, { extra: { index_uuid: uuid, shard, index } }),
   strictDynamicMapping: (field: string, parent: string) =>
     new EsError(400, 'strict_dynamic_mapping_exception', `mapping set to strict, dynamic introduction of [${field}] within [${parent}] is not allowed`),
   illegalState: (reason: string) => new EsError(500, 'illegal_state_exception', reason),

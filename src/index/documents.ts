@@ -186,12 +186,12 @@ function validateConcurrency(concurrency: Concurrency, kind: WriteKind, hasId = 
   if (problems.length > 0) throw errors.actionRequestValidation(problems);
 }
 
-function checkSeqNo(id: string, index: string, concurrency: Concurrency, current: { seqNo: number; primaryTerm: number } | undefined): void {
+function checkSeqNo(id: string, index: string, concurrency: Concurrency, current: { seqNo: number; primaryTerm: number } | undefined, shardNumber: number): void {
   if (concurrency.ifSeqNo === undefined) return;
   const required = `required seqNo [${concurrency.ifSeqNo}], primary term [${concurrency.ifPrimaryTerm}].`;
-  if (current === undefined) throw errors.versionConflict(id, `${required} but no document was found`, index);
+  if (current === undefined) throw errors.versionConflict(id, `${required} but no document was found`, index, String(shardNumber));
   if (current.seqNo !== concurrency.ifSeqNo || current.primaryTerm !== concurrency.ifPrimaryTerm) {
-    throw errors.versionConflict(id, `${required} current document has seqNo [${current.seqNo}] and primary term [${current.primaryTerm}]`, index);
+    throw errors.versionConflict(id, `${required} current document has seqNo [${current.seqNo}] and primary term [${current.primaryTerm}]`, index, String(shardNumber));
   }
 }
 
@@ -201,12 +201,12 @@ function checkSeqNo(id: string, index: string, concurrency: Concurrency, current
  * conflicts with a live document; external versions must be newer (`external_gte`: not older)
  * than the id's last version and become the document's version.
  */
-function nextVersion(id: string, index: string, shard: ShardStore, concurrency: Concurrency): number {
+function nextVersion(id: string, index: string, shard: ShardStore, concurrency: Concurrency, shardNumber: number): number {
   const info = shard.versionInfo(id);
   const versionType = concurrency.versionType ?? 'internal';
   if (versionType === 'internal') {
     if (concurrency.version === versionMatchDeleted && info !== undefined && !info.deleted) {
-      throw errors.versionConflict(id, `document already exists (current version [${info.version}])`, index);
+      throw errors.versionConflict(id, `document already exists (current version [${info.version}])`, index, String(shardNumber));
     }
     return info === undefined ? 1 : info.version + 1;
   }
@@ -214,10 +214,10 @@ function nextVersion(id: string, index: string, shard: ShardStore, concurrency: 
   assert(provided >= 0, 'validation required a non-negative external version');
   if (info !== undefined) {
     if (versionType === 'external' && provided <= info.version) {
-      throw errors.versionConflict(id, `current version [${info.version}] is higher or equal to the one provided [${provided}]`, index);
+      throw errors.versionConflict(id, `current version [${info.version}] is higher or equal to the one provided [${provided}]`, index, String(shardNumber));
     }
     if (versionType === 'external_gte' && provided < info.version) {
-      throw errors.versionConflict(id, `current version [${info.version}] is higher than the one provided [${provided}]`, index);
+      throw errors.versionConflict(id, `current version [${info.version}] is higher than the one provided [${provided}]`, index, String(shardNumber));
     }
   }
   return provided;
@@ -348,10 +348,10 @@ export function indexDocument(service: IndicesService, request: IndexDocumentReq
   applyMapping(service, handle, id, request.source);
   const current = shard.get(id);
   if (request.opType === 'create' && current !== undefined) {
-    throw errors.versionConflict(id, `document already exists (current version [${current.version}])`, handle.name);
+    throw errors.versionConflict(id, `document already exists (current version [${current.version}])`, handle.name, String(shardNumber));
   }
-  checkSeqNo(id, handle.name, request, current);
-  const version = nextVersion(id, handle.name, shard, request);
+  checkSeqNo(id, handle.name, request, current, shardNumber);
+  const version = nextVersion(id, handle.name, shard, request, shardNumber);
   const written = shard.index(id, JSON.stringify(request.source), version, routing);
   service.noteWrite(handle, written.seqNo, shardNumber);
   const created = current === undefined;
@@ -384,8 +384,8 @@ export function deleteDocument(service: IndicesService, request: DeleteDocumentR
   service.checkWriteBlock(handle, 'delete');
   request.beforeWrite?.(shard);
   const current = shard.get(request.id);
-  checkSeqNo(request.id, handle.name, request, current);
-  const version = nextVersion(request.id, handle.name, shard, request);
+  checkSeqNo(request.id, handle.name, request, current, shardNumber);
+  const version = nextVersion(request.id, handle.name, shard, request, shardNumber);
   const written = shard.delete(request.id, version);
   service.noteWrite(handle, written.seqNo, shardNumber);
   const found = current !== undefined;
@@ -501,11 +501,11 @@ export function updateDocument(service: IndicesService, request: UpdateDocumentR
   let source: Record<string, unknown>;
   let result: 'created' | 'updated';
   if (current === undefined) {
-    if (!docAsUpsert && upsert === undefined) throw errors.documentMissing(request.id, handle.name, handle.uuid);
+    if (!docAsUpsert && upsert === undefined) throw errors.documentMissing(request.id, handle.name, handle.uuid, String(shardNumber));
     source = docAsUpsert ? doc : (upsert as Record<string, unknown>);
     result = 'created';
   } else {
-    checkSeqNo(request.id, handle.name, request, current);
+    checkSeqNo(request.id, handle.name, request, current, shardNumber);
     const existing = JSON.parse(current.source) as Record<string, unknown>;
     source = mergeSource(existing, doc);
     result = 'updated';
@@ -524,7 +524,7 @@ export function updateDocument(service: IndicesService, request: UpdateDocumentR
     }
   }
   applyMapping(service, handle, request.id, source);
-  const version = current === undefined ? nextVersion(request.id, handle.name, shard, {}) : current.version + 1;
+  const version = current === undefined ? nextVersion(request.id, handle.name, shard, {}, shardNumber) : current.version + 1;
   const written = shard.index(request.id, JSON.stringify(source), version, routing);
   service.noteWrite(handle, written.seqNo, shardNumber);
   const response = writeBody(handle, request.id, version, result, written.seqNo, written.primaryTerm);
@@ -548,7 +548,7 @@ function scriptedUpdate(service: IndicesService, request: UpdateDocumentRequest,
   let source: Record<string, unknown>;
   let op: 'index' | 'noop' | 'delete' | 'create';
   if (current === undefined) {
-    if (upsert === undefined) throw errors.documentMissing(request.id, handle.name, handle.uuid);
+    if (upsert === undefined) throw errors.documentMissing(request.id, handle.name, handle.uuid, String(shardNumber));
     if (body['scripted_upsert'] === true) {
       const outcome = runWriteScript(script, { source: upsert as Record<string, unknown>, index: handle.name, id: request.id, version: undefined, routing, op: 'create' }, clock);
       // Elasticsearch creates on `create` and does nothing for any other op.
@@ -564,7 +564,7 @@ function scriptedUpdate(service: IndicesService, request: UpdateDocumentRequest,
       source = upsert as Record<string, unknown>;
     }
   } else {
-    checkSeqNo(request.id, handle.name, request, current);
+    checkSeqNo(request.id, handle.name, request, current, shardNumber);
     const existing = JSON.parse(current.source) as Record<string, unknown>;
     const outcome = runWriteScript(script, { source: existing, index: handle.name, id: request.id, version: current.version, routing: current.routing, op: 'index' }, clock);
     op = outcome.op === 'create' ? 'noop' : outcome.op;
@@ -591,7 +591,7 @@ function scriptedUpdate(service: IndicesService, request: UpdateDocumentRequest,
     return { handle, status: 200, body: writeBody(handle, request.id, version, 'deleted', written.seqNo, written.primaryTerm), wrote: true };
   }
   applyMapping(service, handle, request.id, source);
-  const version = current === undefined ? nextVersion(request.id, handle.name, shard, {}) : current.version + 1;
+  const version = current === undefined ? nextVersion(request.id, handle.name, shard, {}, shardNumber) : current.version + 1;
   const written = shard.index(request.id, JSON.stringify(source), version, routing);
   service.noteWrite(handle, written.seqNo, shardNumber);
   const created = current === undefined;
@@ -652,14 +652,15 @@ export function getDocument(service: IndicesService, request: GetDocumentRequest
   service.openShardsOf(handle);
   service.checkReadBlock(handle);
   const routing = resolveRouting(handle, request.index, request.id, request.routing);
-  const document = service.routeDocument(handle, request.id, routing).store.get(request.id);
+  const { number: shardNumber, store } = service.routeDocument(handle, request.id, routing);
+  const document = store.get(request.id);
   const restriction = request.restriction;
   const hidden =
     document !== undefined && restriction?.query !== undefined && !documentMatchesQuery(handle, request.id, document.source, restriction.query, service.nowMs());
   if (document === undefined || hidden) return { found: false, body: { _index: handle.name, _id: request.id, found: false }, source: undefined };
   // Reads compare versions for equality whatever the version type (VersionType.isVersionConflictForReads).
   if (request.version !== undefined && request.version !== versionMatchAny && document.version !== request.version) {
-    throw errors.versionConflict(request.id, `current version [${document.version}] is different than the one provided [${request.version}]`, handle.name);
+    throw errors.versionConflict(request.id, `current version [${document.version}] is different than the one provided [${request.version}]`, handle.name, String(shardNumber));
   }
   const stored = JSON.parse(document.source) as unknown;
   const source = restriction?.fields === undefined ? stored : filterSourceFields(stored, restriction.fields);
