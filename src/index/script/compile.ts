@@ -145,7 +145,7 @@ export function compileProgram(program: Program, environment: CompileEnvironment
 }
 
 /** Attaches the node's offset to a Java exception raised inside it (the innermost node wins). */
-function located(node: { readonly start: number }, evaluate: Eval): Eval {
+function located<T extends Value | Signal>(node: { readonly start: number }, evaluate: (frame: Frame) => T): (frame: Frame) => T {
   return (frame) => {
     try {
       return evaluate(frame);
@@ -203,14 +203,7 @@ class Compiler {
     const exec = this.statementOf(statement, scope, context);
     if (statement.type !== 'while' && statement.type !== 'doWhile' && statement.type !== 'for' && statement.type !== 'forEach') return exec;
     // The loop counter and the clock fail at the loop itself, as Painless's counter check does.
-    return (frame) => {
-      try {
-        return exec(frame);
-      } catch (error) {
-        if (error instanceof JavaFault && error.offset === undefined) error.offset = statement.start;
-        throw error;
-      }
-    };
+    return located(statement, exec);
   }
 
   private statementOf(statement: Stmt, scope: Scope, context: { loops: number; last: boolean }): Exec {
