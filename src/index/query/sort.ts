@@ -165,6 +165,7 @@ export function fieldSortValue(segment: Segment, spec: Extract<SortSpec, { kind:
  * `numeric_type: date_nanos`) accept epoch nanoseconds as a number or as exact digits.
  */
 export function normalizeSearchAfter(value: SortValue, spec: SortSpec, mappings: FieldMappings): SortValue {
+  if (spec.kind === 'geo_distance' && value !== null) return geoDistanceSearchAfter(value, spec.field);
   if (spec.kind !== 'field' || value === null) return value;
   const type = mappings[spec.field]?.type;
   const nanoKeys = spec.numericType === 'date_nanos' || (type === 'date_nanos' && spec.numericType === undefined);
@@ -172,6 +173,21 @@ export function normalizeSearchAfter(value: SortValue, spec: SortSpec, mappings:
   if (typeof value === 'number' && Number.isFinite(value)) return value < 0 ? nanoSortKey(-1, 0) : BigInt(Math.round(value)).toString().padStart(19, '0');
   if (typeof value === 'string' && /^\d{1,19}$/.test(value)) return value.padStart(19, '0');
   throw errors.illegalArgument(`Failed to parse search_after value for field [${spec.field}].`);
+}
+
+/** Java's Double.parseDouble grammar (decimal forms, `Infinity`, `NaN`, an optional d/f suffix). */
+const javaDoublePattern = /^[+-]?(?:NaN|Infinity|(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?[dDfF]?)$/;
+
+/**
+ * A `_geo_distance` search_after value as the double key it sorts by. Elasticsearch reads the
+ * double sort type from a number or from text through Double.parseDouble, so the `"Infinity"` a
+ * document without a point renders as comes back as +∞; anything else is refused.
+ */
+function geoDistanceSearchAfter(value: Exclude<SortValue, null>, field: string): number {
+  if (typeof value === 'number') return value;
+  const text = String(value).trim();
+  if (typeof value === 'string' && javaDoublePattern.test(text)) return text.endsWith('NaN') ? Number.NaN : Number.parseFloat(text.replace(/[dDfF]$/, ''));
+  throw errors.illegalArgument(`Failed to parse search_after value for field [${field}].`);
 }
 
 /** Compares two keys for one spec in that spec's order, placing missing values as asked. */

@@ -1,9 +1,11 @@
-// Keyword split_queries_on_whitespace, strict date parsing of mapped formats, and date aggregation
-// keys rendered with the field's format, end to end over a real segment.
+// Keyword split_queries_on_whitespace, strict date parsing of mapped formats, date aggregation
+// keys rendered with the field's format, and search_after on _geo_distance sorts, end to end over
+// a real segment.
 // References: keyword.html (split_queries_on_whitespace: "full text queries split the input on
 // whitespace"), mapping-date-format.html (strict parsing refuses impossible dates),
 // search-aggregations-bucket-datehistogram-aggregation.html and -daterange- ("if no format is
-// specified, the first date format of the field mapping is used").
+// specified, the first date format of the field mapping is used"), SearchAfterBuilder (a
+// geo-distance sort is a double sort: its search_after text is read as Java reads a double).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { EsError } from '../../../src/common/index.js';
@@ -102,4 +104,24 @@ test("date_histogram and date_range render keys with the field's mapped format u
   assert.deepEqual(keys('ranges', 'doc_count'), [1, 1]);
   assert.deepEqual(keys('ranges_own', 'from_as_string'), ['2023-01-01']);
   assert.deepEqual(keys('ranges_own', 'to_as_string'), ['2023-02-01']);
+});
+
+test('search_after reads back the "Infinity" a _geo_distance sort gives a document without a point', () => {
+  const search = index({ properties: { place: { type: 'geo_point' } } }, [
+    { place: { lat: 0, lon: 0 } },
+    { place: { lat: 0, lon: 1 } },
+    { other: 1 },
+    { other: 2 },
+  ]);
+  const sort = [{ _geo_distance: { place: { lat: 0, lon: 0 }, order: 'asc', unit: 'km' } }, { other: { order: 'asc', missing: '_first' } }];
+  assert.deepEqual(search({ sort, query: { match_all: {} } }).ids, ['1', '2', '3', '4']);
+  // After the first point-less document ("Infinity", other 1): only the second is left.
+  assert.deepEqual(search({ sort, search_after: ['Infinity', 1] }).ids, ['4']);
+  // After the second point: the point-less documents (text numbers are read as doubles too).
+  assert.deepEqual(search({ sort, search_after: ['1.112e2', null] }).ids, ['3', '4']);
+  assert.throws(
+    () => search({ sort, search_after: ['far', 1] }),
+    (error: unknown) =>
+      error instanceof EsError && error.status === 400 && error.type === 'illegal_argument_exception' && error.message === 'Failed to parse search_after value for field [place].',
+  );
 });
