@@ -11,8 +11,7 @@ import type { SortSpec } from '../query/sort.js';
 import { parseSort } from '../query/sort.js';
 import { type CompositeSpec, parseComposite } from './composite.js';
 import { type GeoDistanceSpec, parseGeoDistanceAggregation } from './geo-distance.js';
-import { type GeoGridKind, parseGeoBounds, parseGeoCentroid, parseGeoGrid } from './geo-aggs.js';
-import type { GeoBox } from '../mapping/geo-point.js';
+import { type GeoGridSpec, parseGeoBounds, parseGeoCentroid, parseGeoGrid } from './geo-aggs.js';
 import { autoBucketCeiling, roundingIndexOf } from './auto-date-histogram.js';
 import { type PipelineNode, parentPipelineKinds, parsePipelineBody, pipelineKinds, siblingPipelineKinds } from './pipeline-ast.js';
 
@@ -131,14 +130,7 @@ export type AggregationNode = {
       readonly include: RegExp | readonly string[] | undefined;
       readonly exclude: RegExp | readonly string[] | undefined;
     }
-  | {
-      readonly kind: GeoGridKind;
-      readonly field: string;
-      readonly precision: number;
-      readonly size: number;
-      readonly shardSize: number | undefined;
-      readonly bounds: GeoBox | undefined;
-    }
+  | GeoGridSpec
   | { readonly kind: 'geo_bounds'; readonly field: string; readonly wrapLongitude: boolean }
   | { readonly kind: 'geo_centroid'; readonly field: string }
   | PipelineNode
