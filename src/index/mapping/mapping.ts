@@ -175,6 +175,7 @@ const updateableParameters: ReadonlySet<string> = new Set([
   'copy_to',
   'fielddata_frequency_filter',
   'depth_limit', // flattened
+  'split_queries_on_whitespace', // keyword: only the search-time analysis changes
 ]);
 
 /** Defaults used to decide whether an update "changes" a parameter (absent = its default). */
@@ -300,7 +301,7 @@ function parseProperty(name: string, path: string, definition: unknown, depth: n
     throw errors.mapperParsing(`unknown parameter [${unknown[0]}] on mapper [${path}] of type [${type}]`);
   }
   const normalized: PropertyMapping = { ...definition, type };
-  for (const parameter of ['index', 'doc_values', 'store', 'norms', 'coerce', 'ignore_malformed', 'eager_global_ordinals', 'fielddata']) {
+  for (const parameter of ['index', 'doc_values', 'store', 'norms', 'coerce', 'ignore_malformed', 'eager_global_ordinals', 'fielddata', 'split_queries_on_whitespace']) {
     if (definition[parameter] !== undefined) normalized[parameter] = parseBooleanParameter(definition[parameter], parameter, path);
   }
   if (definition['ignore_above'] !== undefined) {

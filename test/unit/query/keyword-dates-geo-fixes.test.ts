@@ -125,3 +125,15 @@ test('search_after reads back the "Infinity" a _geo_distance sort gives a docume
       error instanceof EsError && error.status === 400 && error.type === 'illegal_argument_exception' && error.message === 'Failed to parse search_after value for field [place].',
   );
 });
+
+test('split_queries_on_whitespace is a boolean parameter that a mapping update may change (KeywordFieldMapper: updateable)', () => {
+  assert.throws(
+    () => parseMapping({ properties: { tag: { type: 'keyword', split_queries_on_whitespace: 'yes' } } }),
+    (error: unknown) => error instanceof EsError && error.status === 400 && error.type === 'mapper_parsing_exception',
+  );
+  const before = parseMapping({ properties: { tag: { type: 'keyword' } } });
+  const after = mergeMappings(before, parseMapping({ properties: { tag: { type: 'keyword', split_queries_on_whitespace: 'true' } } }));
+  assert.deepEqual(after['properties'], { tag: { type: 'keyword', split_queries_on_whitespace: true } });
+  const back = mergeMappings(after, parseMapping({ properties: { tag: { type: 'keyword', split_queries_on_whitespace: false } } }));
+  assert.deepEqual(back['properties'], { tag: { type: 'keyword', split_queries_on_whitespace: false } });
+});
