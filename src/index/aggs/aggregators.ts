@@ -155,48 +155,12 @@ function createAggregator(original: CollectedAggregationNode, context: Aggregati
     }
     case 'rare_terms': {
       const mapping = mappingFor(node.field, context, node.kind);
-      const { include, exclude } = keyedTermFilters(node, mapping, context);
-      const inner: Extract<AggregationNode, { kind: 'terms' }> = {
-        kind: 'terms',
-        name: node.name,
-        subAggregations: node.subAggregations,
-        meta: undefined,
-        field: node.field,
-        size: Number.MAX_SAFE_INTEGER,
-        shardSize: Number.MAX_SAFE_INTEGER,
-        minDocCount: 1,
-        order: [
-          { key: '_count', direction: 'asc' },
-          { key: '_key', direction: 'asc' },
-        ],
-        missing: node.missing,
-        showTermDocCountError: false,
-        include,
-        exclude,
-      };
+      const inner = everyTermNode(node, 'asc', node.missing, keyedTermFilters(node, mapping, context));
       return new RareTermsAggregator(node.maxDocCount, new TermsAggregator(inner, mapping, { ...context, shardCount: 1 }, subs()));
     }
     case 'significant_terms': {
       const mapping = mappingFor(node.field, context, node.kind);
-      const { include, exclude } = keyedTermFilters(node, mapping, context);
-      const inner: Extract<AggregationNode, { kind: 'terms' }> = {
-        kind: 'terms',
-        name: node.name,
-        subAggregations: node.subAggregations,
-        meta: undefined,
-        field: node.field,
-        size: Number.MAX_SAFE_INTEGER,
-        shardSize: Number.MAX_SAFE_INTEGER,
-        minDocCount: 1,
-        order: [
-          { key: '_count', direction: 'desc' },
-          { key: '_key', direction: 'asc' },
-        ],
-        missing: undefined,
-        showTermDocCountError: false,
-        include,
-        exclude,
-      };
+      const inner = everyTermNode(node, 'desc', undefined, keyedTermFilters(node, mapping, context));
       // The background set is what the index shows through the search's aliases (Elasticsearch
       // builds it with the alias filter added: sig_terms.yml "Test alias background filter").
       const filters = [node.backgroundFilter, context.aliasFilter].filter((filter) => filter !== undefined);
@@ -632,6 +596,36 @@ function termsValueType(mapping: FieldMapping | undefined): TermsValueType {
  * Elasticsearch's IncludeExclude parses values through the field's DocValueFormat, so that
  * acceptsTerm compares like with like; a regular expression applies to string fields only.
  */
+/**
+ * The terms node rare_terms and significant_terms collect through: every term of the shard (no
+ * size cut, min_doc_count 1), ordered by count (`countDirection`) then key.
+ */
+function everyTermNode(
+  node: { readonly name: string; readonly subAggregations: readonly AggregationNode[]; readonly field: string },
+  countDirection: 'asc' | 'desc',
+  missing: string | number | boolean | undefined,
+  filters: { include: RegExp | readonly string[] | undefined; exclude: RegExp | readonly string[] | undefined },
+): Extract<AggregationNode, { kind: 'terms' }> {
+  return {
+    kind: 'terms',
+    name: node.name,
+    subAggregations: node.subAggregations,
+    meta: undefined,
+    field: node.field,
+    size: Number.MAX_SAFE_INTEGER,
+    shardSize: Number.MAX_SAFE_INTEGER,
+    minDocCount: 1,
+    order: [
+      { key: '_count', direction: countDirection },
+      { key: '_key', direction: 'asc' },
+    ],
+    missing,
+    showTermDocCountError: false,
+    include: filters.include,
+    exclude: filters.exclude,
+  };
+}
+
 function keyedTermFilters(
   node: { readonly name: string; readonly include: RegExp | readonly string[] | undefined; readonly exclude: RegExp | readonly string[] | undefined },
   mapping: FieldMapping | undefined,
