@@ -569,14 +569,7 @@ class TermsAggregator extends Aggregator {
       .filter((bucket) => bucket.docCount >= Math.min(1, this.node.minDocCount) || this.node.minDocCount === 0)
       .filter((bucket) => acceptsTerm(bucket.key, this.node.include, true) && !acceptsTerm(bucket.key, this.node.exclude, false));
     sortTermsBuckets(buckets, this.node.order);
-    const shardSize = this.context.shardCount <= 1 ? this.node.size : (this.node.shardSize ?? Math.floor(this.node.size * 1.5 + 10));
-    const kept = buckets.slice(0, Math.max(shardSize, this.node.size));
-    let otherDocCount = 0;
-    for (let index = kept.length; index < buckets.length; index++) otherDocCount += buckets[index]!.docCount;
-    const countOrdered = this.node.order[0]?.key === '_count' && this.node.order[0].direction === 'desc';
-    // One shard: its counts are final, so Elasticsearch reports no error.
-    const errorBound = this.context.shardCount > 1 && buckets.length > kept.length && countOrdered ? kept[kept.length - 1]!.docCount : 0;
-    return { type: 'terms', valueType: this.valueType, buckets: kept, otherDocCount, errorBound };
+    return { type: 'terms', valueType: this.valueType, ...shardCut(buckets, this.node, this.context.shardCount) };
   }
 }
 
@@ -596,6 +589,26 @@ function termsValueType(mapping: FieldMapping | undefined): TermsValueType {
  * Elasticsearch's IncludeExclude parses values through the field's DocValueFormat, so that
  * acceptsTerm compares like with like; a regular expression applies to string fields only.
  */
+/**
+ * A terms or multi_terms shard's cut of its sorted buckets: the top `shard_size` (at least `size`;
+ * just `size` on a lone shard), the doc count of the rest, and the error bound (the last kept
+ * count when buckets were cut under a descending count order).
+ */
+function shardCut<B extends { readonly docCount: number }>(
+  buckets: readonly B[],
+  node: { readonly size: number; readonly shardSize: number | undefined; readonly order: readonly BucketOrder[] },
+  shardCount: number,
+): { buckets: B[]; otherDocCount: number; errorBound: number } {
+  const shardSize = shardCount <= 1 ? node.size : (node.shardSize ?? Math.floor(node.size * 1.5 + 10));
+  const kept = buckets.slice(0, Math.max(shardSize, node.size));
+  let otherDocCount = 0;
+  for (let index = kept.length; index < buckets.length; index++) otherDocCount += buckets[index]!.docCount;
+  const countOrdered = node.order[0]?.key === '_count' && node.order[0].direction === 'desc';
+  // One shard: its counts are final, so Elasticsearch reports no error.
+  const errorBound = shardCount > 1 && buckets.length > kept.length && countOrdered ? kept[kept.length - 1]!.docCount : 0;
+  return { buckets: kept, otherDocCount, errorBound };
+}
+
 /**
  * The terms node rare_terms and significant_terms collect through: every term of the shard (no
  * size cut, min_doc_count 1), ordered by count (`countDirection`) then key.
@@ -1107,13 +1120,7 @@ class MultiTermsAggregator extends Aggregator {
       .map((ordinal) => ({ key: this.tuples.get(ordinal)!, docCount: this.ordinals.docCounts.get(ordinal), errorBound: 0, aggs: subPartials(this.subs, ordinal) }))
       .filter((bucket) => bucket.docCount >= Math.min(1, this.node.minDocCount));
     sortTupleBuckets(buckets, this.node.order);
-    const shardSize = this.context.shardCount <= 1 ? this.node.size : (this.node.shardSize ?? Math.floor(this.node.size * 1.5 + 10));
-    const kept = buckets.slice(0, Math.max(shardSize, this.node.size));
-    let otherDocCount = 0;
-    for (let index = kept.length; index < buckets.length; index++) otherDocCount += buckets[index]!.docCount;
-    const countOrdered = this.node.order[0]?.key === '_count' && this.node.order[0].direction === 'desc';
-    const errorBound = this.context.shardCount > 1 && buckets.length > kept.length && countOrdered ? kept[kept.length - 1]!.docCount : 0;
-    return { type: 'multi_terms', valueTypes: this.readers.map((reader) => reader.valueType), buckets: kept, otherDocCount, errorBound };
+    return { type: 'multi_terms', valueTypes: this.readers.map((reader) => reader.valueType), ...shardCut(buckets, this.node, this.context.shardCount) };
   }
 }
 
