@@ -10,7 +10,7 @@ import { checkTimeZone, dateIndexNameExpression, formatWithPattern, isDateRoundi
 import { compileGrok, grokPatternBank, matchGrok, type CompiledGrok } from './grok.js';
 import { compileScript, parseScriptSpec, runIngestScript } from '../script/index.js';
 import { runNestedProcessor, scriptClock, type ProcessorBody, type ProcessorConfig, type ProcessorFactory } from './pipeline.js';
-import { compileTemplate, compileValue, renderTemplate } from './template.js';
+import { compileTemplate, compileValue, renderTemplate, type Template } from './template.js';
 
 /** Java's `Object.toString()` of a JSON value, as messages and `join` show it. */
 function javaString(value: unknown): string {
@@ -340,6 +340,14 @@ function parseDateWithFormats(value: string, formats: readonly string[], timeZon
     if (parsed !== undefined && Number.isFinite(parsed)) return parsed;
   }
   throw errors.illegalArgumentCausedBy(`unable to parse date [${value}]`, errors.illegalArgument(`failed to parse date field [${value}] with formats [${formats.join(', ')}]`));
+}
+
+/** How the date and date_index_name processors read `field`: its text parsed by the first of `formats` that fits, in the rendered (and checked) `timezone`. */
+function documentDate(document: IngestDocument, field: string, timeZone: Template, formats: readonly string[], nowMs: number): { utcMs: number; zone: string } {
+  const value = document.get(field);
+  const zone = renderTemplate(timeZone, document);
+  checkTimeZone(zone);
+  return { utcMs: parseDateWithFormats(javaString(value), formats, zone, nowMs), zone };
 }
 
 function checkDateFormats(config: ProcessorConfig, property: string, formats: readonly string[]): void {
@@ -693,11 +701,7 @@ const dateFactory: ProcessorFactory = (config) => {
   const outputFormat = config.string('output_format', dateOutputDefault);
   checkDateFormats(config, 'output_format', [outputFormat]);
   return (document, context) => {
-    const value = document.get(field);
-    const zone = renderTemplate(timeZone, document);
-    checkTimeZone(zone);
-    const text = javaString(value);
-    const utcMs = parseDateWithFormats(text, formats, zone, context.nowMs);
+    const { utcMs, zone } = documentDate(document, field, timeZone, formats, context.nowMs);
     document.set(targetField, formatWithPattern(utcMs, outputFormat, zone));
   };
 };
@@ -712,11 +716,7 @@ const dateIndexNameFactory: ProcessorFactory = (config) => {
   config.string('locale', 'ENGLISH');
   const indexNameFormat = compileTemplate(config.string('index_name_format', 'yyyy-MM-dd'));
   return (document, context) => {
-    const value = document.get(field);
-    const zone = renderTemplate(timeZone, document);
-    checkTimeZone(zone);
-    const text = javaString(value);
-    const utcMs = parseDateWithFormats(text, formats, zone, context.nowMs);
+    const { utcMs, zone } = documentDate(document, field, timeZone, formats, context.nowMs);
     const unit = renderTemplate(rounding, document);
     if (!isDateRounding(unit)) throw errors.illegalArgument(`date rounding [${unit}] not supported, use one of [y, M, w, d, h, m, s]`);
     document.set('_index', dateIndexNameExpression(renderTemplate(prefix, document), utcMs, unit, renderTemplate(indexNameFormat, document), zone));
