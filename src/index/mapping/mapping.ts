@@ -10,6 +10,7 @@ import { getAnalyzer } from '../analysis/index.js';
 import { validateRuntimeSection } from '../script/runtime-fields.js';
 import { flattenedParameters, parseFlattenedParameters } from './flattened.js';
 import { completionParameters, parseCompletionParameters } from './completion.js';
+import { checkSupportedParameterValues } from './parameter-support.js';
 
 /** One property as stored: an object mapper (`properties`) or a field mapper (`type`). */
 export type PropertyMapping = Record<string, unknown>;
@@ -304,6 +305,7 @@ function parseProperty(name: string, path: string, definition: unknown, depth: n
   for (const parameter of ['index', 'doc_values', 'store', 'norms', 'coerce', 'ignore_malformed', 'eager_global_ordinals', 'fielddata', 'split_queries_on_whitespace']) {
     if (definition[parameter] !== undefined) normalized[parameter] = parseBooleanParameter(definition[parameter], parameter, path);
   }
+  checkSupportedParameterValues(path, type, definition);
   if (definition['ignore_above'] !== undefined) {
     const ignoreAbove = Number(definition['ignore_above']);
     if (!Number.isInteger(ignoreAbove) || ignoreAbove < 0) {
