@@ -38,3 +38,10 @@ export function editDistance(left: readonly number[], right: readonly number[], 
   }
   return prefixOfRight ? Math.min(...previous) : previous[right.length]!;
 }
+
+/** `editDistance` over two strings' UTF-16 code units (the length check comes before the copy to units, which most far-apart candidates never need). */
+export function utf16EditDistance(left: string, right: string, limit: number, options: EditDistanceOptions = {}): number {
+  if (!(options.prefixOfRight ?? false) && Math.abs(left.length - right.length) > limit) return limit + 1;
+  const units = (text: string): number[] => Array.from({ length: text.length }, (_, index) => text.charCodeAt(index));
+  return editDistance(units(left), units(right), limit, options);
+}

@@ -6,4 +6,4 @@ export { claimFormatVersion } from './sql.js';
 export * from './version.js';
 export { checkJsonNestingDepth, decodeUtf8, findInvalidUtf8, jsonTokenName } from './json.js';
 export { runToEnd } from './steps.js';
-export { editDistance, type EditDistanceOptions } from './edit-distance.js';
+export { editDistance, utf16EditDistance, type EditDistanceOptions } from './edit-distance.js';

@@ -3,7 +3,7 @@
  * https://www.elastic.co/guide/en/elasticsearch/reference/current/search-aggregations.html
  */
 import { errors } from '../../common/errors.js';
-import { editDistance } from '../../common/edit-distance.js';
+import { utf16EditDistance } from '../../common/edit-distance.js';
 import { type QueryNode, deepFreeze } from '../query/ast.js';
 import { parseNode } from '../query/parse.js';
 import { isValidTimeZone } from '../query/date-math.js';
@@ -217,10 +217,9 @@ const aggregationDepthMax = 20;
 
 const significanceHeuristics = ['jlh', 'percentage', 'mutual_information', 'chi_square', 'gnd', 'script_heuristic'];
 
-/** Levenshtein distance (no transpositions) over UTF-16 code units, for Elasticsearch's "did you mean" on a misspelled field. */
+/** Within `edits` by Levenshtein distance (no transpositions) over UTF-16 code units, for Elasticsearch's "did you mean" on a misspelled field. */
 function withinEdits(left: string, right: string, edits: number): boolean {
-  const units = (text: string): number[] => Array.from({ length: text.length }, (_, index) => text.charCodeAt(index));
-  return editDistance(units(left), units(right), edits, { transpositions: false }) <= edits;
+  return utf16EditDistance(left, right, edits, { transpositions: false }) <= edits;
 }
 
 /** Elasticsearch's factory class name for an aggregation kind, as its parent errors quote it. */

@@ -6,6 +6,7 @@
  * with N = docs having the field, no (k1 + 1) factor), in float precision as Lucene computes it.
  */
 import { errors, type EsError } from '../../common/errors.js';
+import { utf16EditDistance } from '../../common/edit-distance.js';
 import { getAnalyzer, type Analyzer } from '../analysis/index.js';
 import { resolveAnalyzer, toNumericValue } from '../engine/segment-builder.js';
 import { type FieldMapping, type FieldMappings, type NumericDocValues, type PostingsField, type Segment, numericFieldTypes, sourceOf } from '../engine/segment.js';
@@ -1073,28 +1074,9 @@ export function fuzzinessEdits(fuzziness: string, term: string): number {
   return Math.min(2, Math.floor(edits));
 }
 
-/** Optimal string alignment distance, giving up above `limit`. */
+/** Optimal string alignment distance over UTF-16 code units, giving up above `limit`. */
 export function editDistance(left: string, right: string, limit: number, transpositions: boolean): number {
-  if (Math.abs(left.length - right.length) > limit) return limit + 1;
-  const width = right.length + 1;
-  let previousPrevious = new Int32Array(width);
-  let previous = new Int32Array(width);
-  let current = new Int32Array(width);
-  for (let j = 0; j < width; j++) previous[j] = j;
-  for (let i = 1; i <= left.length; i++) {
-    current[0] = i;
-    let rowMin = i;
-    for (let j = 1; j < width; j++) {
-      const cost = left[i - 1] === right[j - 1] ? 0 : 1;
-      let value = Math.min(previous[j]! + 1, current[j - 1]! + 1, previous[j - 1]! + cost);
-      if (transpositions && i > 1 && j > 1 && left[i - 1] === right[j - 2] && left[i - 2] === right[j - 1]) value = Math.min(value, previousPrevious[j - 2]! + 1);
-      current[j] = value;
-      if (value < rowMin) rowMin = value;
-    }
-    if (rowMin > limit) return limit + 1;
-    [previousPrevious, previous, current] = [previous, current, previousPrevious];
-  }
-  return previous[right.length]!;
+  return utf16EditDistance(left, right, limit, { transpositions });
 }
 
 /**

@@ -6,7 +6,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { editDistance } from '../../../src/common/edit-distance.js';
+import { editDistance, utf16EditDistance } from '../../../src/common/edit-distance.js';
 
 const points = (text: string): number[] => Array.from(text, (ch) => ch.codePointAt(0)!);
 
@@ -31,4 +31,13 @@ test('prefix form: the query against the nearest prefix of the input', () => {
 
 test('code points, not UTF-16 units: one astral character is one unit', () => {
   assert.equal(editDistance(points('a😀b'), points('a😁b'), 1), 1);
+});
+
+test('the string form counts UTF-16 code units, as the fuzzy query and the aggregation did-you-mean do', () => {
+  // '😀' and '😁' share their high surrogate: one unit differs.
+  assert.equal(utf16EditDistance('a😀b', 'a😁b', 2), 1);
+  // An astral character in place of one ASCII letter is a substitution plus an insertion.
+  assert.equal(utf16EditDistance('size', 'si😀e', 2), 2);
+  assert.equal(utf16EditDistance('abc', 'acb', 2, { transpositions: false }), 2);
+  assert.ok(utf16EditDistance('a', 'abcd', 2) > 2);
 });
