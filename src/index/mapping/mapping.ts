@@ -10,7 +10,7 @@ import { getAnalyzer } from '../analysis/index.js';
 import { validateRuntimeSection } from '../script/runtime-fields.js';
 import { flattenedParameters, parseFlattenedParameters } from './flattened.js';
 import { completionParameters, parseCompletionParameters } from './completion.js';
-import { checkSupportedParameterValues } from './parameter-support.js';
+import { checkSupportedParameterValues, checkSupportedRootParameters } from './parameter-support.js';
 
 /** One property as stored: an object mapper (`properties`) or a field mapper (`type`). */
 export type PropertyMapping = Record<string, unknown>;
@@ -419,6 +419,7 @@ export function parseMapping(input: unknown): RootMapping {
       `Root mapping definition has unsupported parameters:  ${unsupported.map((key) => `[${key} : ${javaMapPreview(input[key])}]`).join(' ')}`,
     );
   }
+  checkSupportedRootParameters(input);
   const root: RootMapping = {};
   if (input['dynamic'] !== undefined) root['dynamic'] = parseDynamic(input['dynamic'], '');
   // Root `enabled: false`: documents are kept in _source only (document.ts indexes nothing of them).

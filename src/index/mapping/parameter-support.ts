@@ -102,3 +102,25 @@ export function checkSupportedParameterValues(path: string, type: string, defini
     refuse('enable_position_increments', value('enable_position_increments'), path, 'only [true] is supported');
   }
 }
+
+/**
+ * Throws 400 mapper_parsing_exception for root mapping parameters Strait does not implement:
+ * `dynamic_templates` (new fields are always mapped by the default dynamic rules, document.ts) and
+ * a `_source` that is disabled, filtered or synthetic (the whole `_source` is always kept).
+ * `_meta` is informational (rendered back); `_routing.required` is honoured by documents.ts.
+ */
+export function checkSupportedRootParameters(input: Definition): void {
+  const templates = input['dynamic_templates'];
+  if (templates !== undefined && !(Array.isArray(templates) && templates.length === 0)) {
+    throw errors.mapperParsing('Failed to parse mapping: [dynamic_templates] are not supported by Strait (new fields are mapped by the default dynamic rules)');
+  }
+  const source = input['_source'];
+  if (source === undefined) return;
+  const plain = source !== null && typeof source === 'object' && !Array.isArray(source);
+  const keepsAll = plain && Object.entries(source).every(([key, value]) => key === 'enabled' && (value === true || value === 'true'));
+  if (!keepsAll) {
+    throw errors.mapperParsing(
+      `Failed to parse mapping: [_source] value [${JSON.stringify(source)}] is not supported by Strait (the whole _source is always stored)`,
+    );
+  }
+}

@@ -84,3 +84,18 @@ test('parameters that change no result stay accepted', () => {
   accepted({ type: 'text', eager_global_ordinals: true, index_phrases: true, index_prefixes: { min_chars: 2 }, term_vector: 'with_positions_offsets' });
   accepted({ type: 'long', time_series_metric: 'gauge' });
 });
+
+test('root mapping: dynamic_templates and a disabled, filtered or synthetic _source are refused', () => {
+  const rootRefused = (mapping: Record<string, unknown>, parameter: string): void => {
+    assert.throws(
+      () => parseMapping(mapping),
+      (error: unknown) => error instanceof EsError && error.status === 400 && error.type === 'mapper_parsing_exception' && error.message.includes(`[${parameter}]`) && error.message.includes('not supported by Strait'),
+      JSON.stringify(mapping),
+    );
+  };
+  rootRefused({ dynamic_templates: [{ strings: { match_mapping_type: 'string', mapping: { type: 'keyword' } } }] }, 'dynamic_templates');
+  rootRefused({ _source: { enabled: false } }, '_source');
+  rootRefused({ _source: { excludes: ['secret'] } }, '_source');
+  rootRefused({ _source: { mode: 'synthetic' } }, '_source');
+  assert.doesNotThrow(() => parseMapping({ dynamic_templates: [], _source: { enabled: true }, _meta: { owner: 'x' } }));
+});
