@@ -10,7 +10,7 @@
  *
  * Reference: https://www.elastic.co/guide/en/elasticsearch/reference/current/flattened.html
  */
-import { errors } from '../../common/index.js';
+import { errors, jsonTokenName } from '../../common/index.js';
 import type { PropertyMapping } from './mapping.js';
 
 // Local, not mapping.ts's: mapping.ts imports this module's parameter list at load time.
@@ -85,7 +85,7 @@ export interface FlattenedLeaf {
  */
 export function flattenedLeaves(mapping: PropertyMapping, path: string, value: unknown): FlattenedLeaf[] {
   if (!isPlainObject(value)) {
-    throw errors.parsing(`Failed to parse object: expecting token of type [START_OBJECT] but found [${tokenName(value)}]`);
+    throw errors.parsing(`Failed to parse object: expecting token of type [START_OBJECT] but found [${jsonTokenName(value)}]`);
   }
   const depthLimit = typeof mapping['depth_limit'] === 'number' ? mapping['depth_limit'] : flattenedDepthLimitDefault;
   const ignoreAbove = typeof mapping['ignore_above'] === 'number' ? mapping['ignore_above'] : Number.POSITIVE_INFINITY;
@@ -126,13 +126,6 @@ export function flattenedLeaves(mapping: PropertyMapping, path: string, value: u
   };
   walkObject(value, '', 0);
   return leaves;
-}
-
-function tokenName(value: unknown): string {
-  if (typeof value === 'string') return 'VALUE_STRING';
-  if (typeof value === 'number') return 'VALUE_NUMBER';
-  if (typeof value === 'boolean') return 'VALUE_BOOLEAN';
-  return 'VALUE_NULL';
 }
 
 /**

@@ -102,6 +102,13 @@ test('flattened: a concrete value where the object belongs, a key with \\0 and d
     },
   );
   throwsEs(() => parseDocument(mapping, { labels: { 'a\0b': 'x' } }, '1'), 'document_parsing_exception', /of type \[flattened\]/);
+  // The cause names the token found where the object belongs.
+  for (const [value, token] of [['text', 'VALUE_STRING'], [5, 'VALUE_NUMBER'], [true, 'VALUE_BOOLEAN']] as const) {
+    assert.throws(
+      () => parseDocument(mapping, { labels: value }, '1'),
+      (error: unknown) => error instanceof EsError && error.causedBy?.message === `Failed to parse object: expecting token of type [START_OBJECT] but found [${token}]`,
+    );
+  }
 });
 
 test('flattened: exists, term, terms, prefix, range, match and query_string on the field and on key paths (340_flattened.yml)', () => {
