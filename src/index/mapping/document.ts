@@ -23,6 +23,7 @@ import {
   type RootMapping,
 } from './mapping.js';
 import { flattenedLeaves } from './flattened.js';
+import { copyToTargets } from './copy-to.js';
 import { completeCompletionContexts, completionInputs, contextMappingsOf, truncateInput } from './completion.js';
 import { checkGeoPoint, normalizeGeoPoint, parseGeoPoint } from './geo-point.js';
 
@@ -43,6 +44,8 @@ interface Walk {
   changed: boolean;
   /** `index.mapping.ignore_malformed`: the default of fields that do not set `ignore_malformed`. */
   readonly ignoreMalformed: boolean;
+  /** Set while a value is copied by `copy_to`: a target's own copy_to is not followed (as Elasticsearch). */
+  copying?: boolean;
 }
 
 /** Index settings that change how documents are parsed. */
@@ -437,18 +440,61 @@ function parseValue(walk: Walk, mapping: PropertyMapping, path: string, value: u
     const cause = errors.illegalArgument(`Cannot write to a field alias [${path}].`);
     throw errors.documentParsing(`failed to parse: ${cause.message}`, cause);
   }
-  if (mapping['type'] === 'flattened') {
-    indexFlattened(walk, path, mapping, value);
-    return;
-  }
-  if (mapping['type'] === 'completion') {
-    indexCompletion(walk, path, mapping, value);
-    return;
-  }
-  if (isPlainObject(value) && mapping['type'] !== 'geo_point') {
+  if (mapping['type'] === 'flattened') indexFlattened(walk, path, mapping, value);
+  else if (mapping['type'] === 'completion') indexCompletion(walk, path, mapping, value);
+  else if (isPlainObject(value) && mapping['type'] !== 'geo_point') {
     throw fieldError(walk, path, String(mapping['type']), value, errors.illegalArgument(`Can't get text on a START_OBJECT`));
+  } else indexField(walk, path, mapping, value);
+  if (mapping['copy_to'] !== undefined && walk.copying !== true) {
+    for (const target of copyToTargets(mapping)) copyValue(walk, target, value);
   }
-  indexField(walk, path, mapping, value);
+}
+
+/**
+ * `copy_to`: indexes `value` also into the field at `target` (a path from the root), not into
+ * `_source`. A missing target (and its missing parent objects) is mapped by the dynamic rules of
+ * the objects on its path, as Elasticsearch does; the target's own copy_to is not followed.
+ */
+function copyValue(walk: Walk, target: string, value: unknown): void {
+  const parts = target.split('.');
+  let object: PropertyMapping | RootMapping = walk.root;
+  let objectPath = '';
+  let dynamic = dynamicSetting('true', walk.root);
+  for (let index = 0; index < parts.length; index++) {
+    const part = parts[index]!;
+    const path = objectPath === '' ? part : `${objectPath}.${part}`;
+    const last = index === parts.length - 1;
+    let mapping = (object['properties'] as Record<string, PropertyMapping> | undefined)?.[part];
+    if (mapping === undefined) {
+      if (dynamic === 'strict') throw errors.strictDynamicMapping(part, objectPath === '' ? '_doc' : objectPath);
+      if (dynamic === 'false' || dynamic === 'runtime') return;
+      const leaf = dynamicMappingFor(walk, value);
+      if (leaf === undefined) return;
+      if (!last) checkDynamicObjectDepth(path);
+      mapping = last ? leaf : { type: 'object' };
+      ((object['properties'] as Record<string, PropertyMapping> | undefined) ??= {})[part] = mapping;
+      if (object['type'] === 'object') delete object['type'];
+      walk.changed = true;
+    }
+    if (last) {
+      walk.copying = true;
+      try {
+        parseValue(walk, mapping, path, value, dynamic);
+      } finally {
+        walk.copying = false;
+      }
+      return;
+    }
+    if (!isObjectMapping(mapping)) {
+      const cause = errors.illegalArgument(
+        `Could not dynamically add mapping for field [${target}]. Existing mapping for [${path}] must be of type object but found [${String(mapping['type'])}].`,
+      );
+      throw errors.documentParsing(`failed to parse: ${cause.message}`, cause);
+    }
+    object = mapping;
+    objectPath = path;
+    dynamic = dynamicSetting(dynamic, mapping);
+  }
 }
 
 /**

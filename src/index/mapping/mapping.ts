@@ -11,6 +11,7 @@ import { validateRuntimeSection } from '../script/runtime-fields.js';
 import { flattenedParameters, parseFlattenedParameters } from './flattened.js';
 import { completionParameters, parseCompletionParameters } from './completion.js';
 import { checkSupportedParameterValues, checkSupportedRootParameters } from './parameter-support.js';
+import { checkCopyTo, checkCopyToValue, copyToTargets } from './copy-to.js';
 
 /** One property as stored: an object mapper (`properties`) or a field mapper (`type`). */
 export type PropertyMapping = Record<string, unknown>;
@@ -306,6 +307,9 @@ function parseProperty(name: string, path: string, definition: unknown, depth: n
     if (definition[parameter] !== undefined) normalized[parameter] = parseBooleanParameter(definition[parameter], parameter, path);
   }
   checkSupportedParameterValues(path, type, definition);
+  checkCopyToValue(path, definition['copy_to']);
+  // Elasticsearch renders copy_to as a list, whichever form was given.
+  if (definition['copy_to'] !== undefined) normalized['copy_to'] = [...copyToTargets(definition)];
   if (definition['ignore_above'] !== undefined) {
     const ignoreAbove = Number(definition['ignore_above']);
     if (!Number.isInteger(ignoreAbove) || ignoreAbove < 0) {
@@ -444,6 +448,7 @@ export function parseMapping(input: unknown): RootMapping {
     if (!isPlainObject(properties)) throw errors.mapperParsing('Failed to parse mapping: [properties] must be an object');
     root['properties'] = parseProperties(properties, '', 1);
   }
+  checkCopyTo(root);
   return root;
 }
 
@@ -669,6 +674,7 @@ export function checkFieldLimits(root: RootMapping, totalFieldsLimit: number): v
   if (count > totalFieldsLimit) {
     throw errors.illegalArgument(`Limit of total fields [${totalFieldsLimit}] has been exceeded`);
   }
+  checkCopyTo(root); // targets may be fields of an earlier mapping update
   const flattened = flattenMapping(root);
   for (const field of flattened.fields.values()) {
     if (field.aliasPath === undefined) continue;

@@ -8,7 +8,8 @@
  * accepted.
  *
  * Accepted parameters not checked here, and why:
- * - honoured elsewhere: index, doc_values, store, meta (`_field_caps`), null_value, coerce,
+ * - honoured elsewhere: index, doc_values, store, meta (`_field_caps`), null_value, coerce, copy_to
+ *   (copy-to.ts),
  *   ignore_malformed, ignore_above, analyzer, search_analyzer, format, scaling_factor,
  *   split_queries_on_whitespace, ignore_z_value (document.ts, segment-builder.ts, query planner);
  * - change no result, only loading or indexing speed: eager_global_ordinals (when global ordinals
@@ -51,8 +52,6 @@ export function checkSupportedParameterValues(path: string, type: string, defini
   const has = (parameter: string): boolean => definition[parameter] !== undefined;
   const value = (parameter: string): unknown => definition[parameter];
 
-  // copy_to: Strait does not copy values into other fields, so a query on the target would miss them.
-  if (has('copy_to')) refuse('copy_to', value('copy_to'), path, 'values are not copied to other fields');
   // Index-time field boost (deprecated in Elasticsearch) multiplies scores; Strait scores without it.
   if (has('boost') && Number(value('boost')) !== 1) refuse('boost', value('boost'), path, 'only the default boost [1.0] is supported');
   // Strait scores every field with BM25 (Elasticsearch's default similarity).
