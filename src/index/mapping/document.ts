@@ -24,6 +24,7 @@ import {
 } from './mapping.js';
 import { flattenedLeaves } from './flattened.js';
 import { copyToTargets } from './copy-to.js';
+import { dynamicTemplateMapping } from './dynamic-templates.js';
 import { completeCompletionContexts, completionInputs, contextMappingsOf, truncateInput } from './completion.js';
 import { checkGeoPoint, normalizeGeoPoint, parseGeoPoint } from './geo-point.js';
 
@@ -363,6 +364,34 @@ function dynamicMappingFor(walk: Walk, value: unknown): PropertyMapping | undefi
   return { type: 'text', fields: { keyword: { type: 'keyword', ignore_above: 256 } } };
 }
 
+/** The JSON kind `match_mapping_type` sees for a new value (after date and numeric detection); undefined for null and empty arrays. */
+function dynamicMatchType(walk: Walk, value: unknown): string | undefined {
+  if (value === null) return undefined;
+  if (Array.isArray(value)) {
+    const first = value.find((item) => item !== null);
+    return first === undefined ? undefined : dynamicMatchType(walk, first);
+  }
+  if (isPlainObject(value)) return 'object';
+  if (typeof value === 'boolean') return 'boolean';
+  if (typeof value === 'number') return Number.isInteger(value) ? 'long' : 'double';
+  const text = String(value);
+  if (matchesDateFormats(walk, text) !== undefined) return 'date';
+  if (walk.root['numeric_detection'] === true && /^[+-]?\d+(\.\d+)?$/.test(text.trim())) return text.includes('.') ? 'double' : 'long';
+  return 'string';
+}
+
+/** The mapping dynamic mapping gives a new field: the first matching dynamic template's, else the default rules'. */
+function introducedMapping(walk: Walk, name: string, path: string, value: unknown): PropertyMapping | undefined {
+  const templates = walk.root['dynamic_templates'];
+  if (Array.isArray(templates) && templates.length > 0) {
+    const matchType = dynamicMatchType(walk, value);
+    if (matchType === undefined) return undefined;
+    const templated = dynamicTemplateMapping(templates, name, path, matchType);
+    if (templated !== undefined) return templated;
+  }
+  return dynamicMappingFor(walk, value);
+}
+
 function parseObjectValue(
   walk: Walk,
   objectMapping: PropertyMapping | RootMapping,
@@ -396,9 +425,9 @@ function parseObjectValue(
         throw errors.strictDynamicMapping(key, objectPath === '' ? '_doc' : objectPath);
       }
       if (dynamic === 'false' || dynamic === 'runtime') continue;
-      const introduced = dynamicMappingFor(walk, child);
+      const introduced = introducedMapping(walk, key, path, child);
       if (introduced === undefined) continue;
-      if (introduced['type'] === 'object') checkDynamicObjectDepth(path);
+      if (isObjectMapping(introduced)) checkDynamicObjectDepth(path);
       properties[key] = introduced;
       mapping = introduced;
       walk.changed = true;
@@ -468,7 +497,7 @@ function copyValue(walk: Walk, target: string, value: unknown): void {
     if (mapping === undefined) {
       if (dynamic === 'strict') throw errors.strictDynamicMapping(part, objectPath === '' ? '_doc' : objectPath);
       if (dynamic === 'false' || dynamic === 'runtime') return;
-      const leaf = dynamicMappingFor(walk, value);
+      const leaf = last ? introducedMapping(walk, part, path, value) : dynamicMappingFor(walk, value);
       if (leaf === undefined) return;
       if (!last) checkDynamicObjectDepth(path);
       mapping = last ? leaf : { type: 'object' };

@@ -12,6 +12,7 @@ import { flattenedParameters, parseFlattenedParameters } from './flattened.js';
 import { completionParameters, parseCompletionParameters } from './completion.js';
 import { checkSupportedParameterValues, checkSupportedRootParameters } from './parameter-support.js';
 import { checkCopyTo, checkCopyToValue, copyToTargets } from './copy-to.js';
+import { mergeDynamicTemplates, parseDynamicTemplates } from './dynamic-templates.js';
 
 /** One property as stored: an object mapper (`properties`) or a field mapper (`type`). */
 export type PropertyMapping = Record<string, unknown>;
@@ -443,6 +444,7 @@ export function parseMapping(input: unknown): RootMapping {
   for (const parameter of ['dynamic_templates', '_source', '_meta', '_routing', 'runtime']) {
     if (input[parameter] !== undefined) root[parameter] = input[parameter];
   }
+  if (input['dynamic_templates'] !== undefined) root['dynamic_templates'] = parseDynamicTemplates(input['dynamic_templates']);
   const properties = input['properties'];
   if (properties !== undefined) {
     if (!isPlainObject(properties)) throw errors.mapperParsing('Failed to parse mapping: [properties] must be an object');
@@ -566,7 +568,7 @@ export function mergeMappings(existing: RootMapping, incoming: RootMapping): Roo
   }
   for (const [parameter, value] of Object.entries(incoming)) {
     if (parameter === 'properties') continue;
-    merged[parameter] = value;
+    merged[parameter] = parameter === 'dynamic_templates' ? mergeDynamicTemplates(existing[parameter], value) : value;
   }
   const properties = mergeProperties(
     '',

@@ -104,15 +104,10 @@ export function checkSupportedParameterValues(path: string, type: string, defini
 
 /**
  * Throws 400 mapper_parsing_exception for root mapping parameters Strait does not implement:
- * `dynamic_templates` (new fields are always mapped by the default dynamic rules, document.ts) and
  * a `_source` that is disabled, filtered or synthetic (the whole `_source` is always kept).
  * `_meta` is informational (rendered back); `_routing.required` is honoured by documents.ts.
  */
 export function checkSupportedRootParameters(input: Definition): void {
-  const templates = input['dynamic_templates'];
-  if (templates !== undefined && !(Array.isArray(templates) && templates.length === 0)) {
-    throw errors.mapperParsing('Failed to parse mapping: [dynamic_templates] are not supported by Strait (new fields are mapped by the default dynamic rules)');
-  }
   const source = input['_source'];
   if (source === undefined) return;
   const plain = source !== null && typeof source === 'object' && !Array.isArray(source);

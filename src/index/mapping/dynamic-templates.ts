@@ -1,0 +1,140 @@
+/**
+ * Root `dynamic_templates` (pure): their validation at mapping time, their merge on a mapping
+ * update, and the choice of the mapping a new field gets when dynamic mapping adds it
+ * (document.ts). Runtime templates (`runtime` instead of `mapping`) are refused: Strait does not
+ * add runtime fields dynamically.
+ *
+ * Reference: https://www.elastic.co/guide/en/elasticsearch/reference/current/dynamic-templates.html
+ */
+import { errors } from '../../common/index.js';
+import { isPlainObject, parseMapping, type PropertyMapping } from './mapping.js';
+
+/** The JSON kinds a template's `match_mapping_type` names, with the field type each maps to by default. */
+const defaultTypes: Readonly<Record<string, string>> = {
+  object: 'object', string: 'text', long: 'long', double: 'float', boolean: 'boolean', date: 'date', binary: 'binary',
+};
+
+const templateParameters = new Set(['match_mapping_type', 'unmatch_mapping_type', 'match', 'unmatch', 'path_match', 'path_unmatch', 'match_pattern', 'mapping', 'runtime']);
+
+type Template = Readonly<Record<string, Record<string, unknown>>>;
+
+function listOf(value: unknown): string[] | undefined {
+  if (value === undefined) return undefined;
+  return Array.isArray(value) ? value.map(String) : [String(value)];
+}
+
+/** Substitutes `{name}` and `{dynamic_type}` (also `{dynamicType}`) in every string of a template mapping. */
+function substitute(value: unknown, name: string, dynamicType: string): unknown {
+  if (typeof value === 'string') return value.replaceAll('{name}', name).replaceAll('{dynamic_type}', dynamicType).replaceAll('{dynamicType}', dynamicType);
+  if (Array.isArray(value)) return value.map((item) => substitute(item, name, dynamicType));
+  if (isPlainObject(value)) return Object.fromEntries(Object.entries(value).map(([key, item]) => [substitute(key, name, dynamicType) as string, substitute(item, name, dynamicType)]));
+  return value;
+}
+
+/**
+ * Validates a `dynamic_templates` value and returns it: a list of single-key objects whose
+ * configuration has a `mapping`, known `match_mapping_type` names and a `match_pattern` of
+ * `simple` or `regex`; each mapping must parse for every type it can match (Elasticsearch 8.x).
+ */
+export function parseDynamicTemplates(value: unknown): Template[] {
+  if (!Array.isArray(value)) throw errors.mapperParsing(`Dynamic template syntax error. An array of named objects is expected.`);
+  const templates: Template[] = [];
+  for (const entry of value) {
+    if (!isPlainObject(entry) || Object.keys(entry).length !== 1) {
+      throw errors.mapperParsing(`Dynamic template syntax error. An array of named objects is expected.`);
+    }
+    const [name, config] = Object.entries(entry)[0]!;
+    if (!isPlainObject(config)) throw errors.mapperParsing(`Dynamic template syntax error. An array of named objects is expected.`);
+    for (const key of Object.keys(config)) {
+      if (!templateParameters.has(key)) throw errors.mapperParsing(`Illegal dynamic template parameter: [${key}]`);
+    }
+    if (config['runtime'] !== undefined) {
+      throw errors.mapperParsing(`Failed to parse mapping: dynamic template [${name}] with [runtime] is not supported by Strait (runtime fields are not added dynamically)`);
+    }
+    if (config['mapping'] === undefined) throw errors.mapperParsing(`template [${name}] must have either mapping or runtime set`);
+    if (!isPlainObject(config['mapping'])) throw errors.mapperParsing(`Failed to parse mapping: [mapping] of dynamic template [${name}] must be an object`);
+    const pattern = config['match_pattern'] ?? 'simple';
+    if (pattern !== 'simple' && pattern !== 'regex') throw errors.illegalArgument(`No matching pattern found for [${String(pattern)}]`);
+    const types = [...(listOf(config['match_mapping_type']) ?? []), ...(listOf(config['unmatch_mapping_type']) ?? [])];
+    for (const type of types) {
+      if (type !== '*' && defaultTypes[type] === undefined) {
+        throw errors.mapperParsing(`No field type matched on [${type}], possible values are [object, string, long, double, boolean, date, binary]`);
+      }
+    }
+    if (pattern === 'regex') {
+      for (const key of ['match', 'unmatch', 'path_match', 'path_unmatch']) {
+        for (const regex of listOf(config[key]) ?? []) {
+          try {
+            new RegExp(regex);
+          } catch {
+            throw errors.illegalArgument(`Invalid regex pattern [${regex}] in dynamic template [${name}]`);
+          }
+        }
+      }
+    }
+    // Elasticsearch 8.x refuses a template whose mapping does not parse for a type it can match.
+    const matchTypes = listOf(config['match_mapping_type']);
+    const candidates = matchTypes === undefined || matchTypes.includes('*') ? Object.keys(defaultTypes) : matchTypes;
+    for (const type of candidates) {
+      const mapping = substitute(config['mapping'], '__dynamic__', defaultTypes[type]!) as Record<string, unknown>;
+      const withType = mapping['type'] === undefined && type !== 'object' ? { ...mapping, type: defaultTypes[type] } : mapping;
+      try {
+        parseMapping({ properties: { __dynamic__: withType } });
+      } catch (error) {
+        throw errors.mapperParsing(
+          `dynamic template [${name}] has invalid content [${JSON.stringify({ [name]: config })}], attempted to validate it with the following match_mapping_type: [${type}], caused by [${error instanceof Error ? error.message : String(error)}]`,
+        );
+      }
+    }
+    templates.push({ [name]: config });
+  }
+  return templates;
+}
+
+/** A mapping update's templates replace those of the same name (keeping their place); new names are appended. */
+export function mergeDynamicTemplates(existing: unknown, incoming: unknown): unknown {
+  if (!Array.isArray(existing) || !Array.isArray(incoming)) return incoming ?? existing;
+  const byName = new Map<string, unknown>();
+  for (const template of [...existing, ...incoming] as Template[]) byName.set(Object.keys(template)[0]!, template);
+  return [...byName.values()];
+}
+
+function globMatch(pattern: string, text: string): boolean {
+  const regex = new RegExp(`^${pattern.split('*').map((part) => part.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`);
+  return regex.test(text);
+}
+
+function anyMatch(patterns: string[] | undefined, text: string, regex: boolean): boolean {
+  if (patterns === undefined) return false;
+  return patterns.some((pattern) => (regex ? new RegExp(`^(?:${pattern})$`).test(text) : globMatch(pattern, text)));
+}
+
+/**
+ * The mapping of the first template matching a new field (`name` its last path part, `path` its
+ * full path, `matchType` the JSON kind: string, long, double, boolean, date, object), with
+ * `{name}` and `{dynamic_type}` substituted; undefined when no template matches.
+ */
+export function dynamicTemplateMapping(templates: unknown, name: string, path: string, matchType: string): PropertyMapping | undefined {
+  if (!Array.isArray(templates)) return undefined;
+  for (const template of templates as Template[]) {
+    const config = Object.values(template)[0]!;
+    const regex = config['match_pattern'] === 'regex';
+    const types = listOf(config['match_mapping_type']);
+    if (types !== undefined && !types.includes('*') && !types.includes(matchType)) continue;
+    const unmatchTypes = listOf(config['unmatch_mapping_type']);
+    if (unmatchTypes !== undefined && unmatchTypes.includes(matchType)) continue;
+    const match = listOf(config['match']);
+    if (match !== undefined && !anyMatch(match, name, regex)) continue;
+    if (anyMatch(listOf(config['unmatch']), name, regex)) continue;
+    const pathMatch = listOf(config['path_match']);
+    if (pathMatch !== undefined && !anyMatch(pathMatch, path, regex)) continue;
+    if (anyMatch(listOf(config['path_unmatch']), path, regex)) continue;
+    const dynamicType = defaultTypes[matchType]!;
+    const mapping = substitute(config['mapping'], name, dynamicType) as Record<string, unknown>;
+    const withType = mapping['type'] === undefined && matchType !== 'object' ? { ...mapping, type: dynamicType } : mapping;
+    // The stored form, as a mapping update with this field would store it.
+    const parsed = parseMapping({ properties: { __dynamic__: withType } });
+    return (parsed['properties'] as Record<string, PropertyMapping>)['__dynamic__'];
+  }
+  return undefined;
+}
