@@ -802,6 +802,11 @@ export function parseBulkBody(text: string, defaults: BulkDefaults): BulkItem[] 
       if (structured && (Array.isArray(value) || (key !== '_source' && key !== 'dynamic_templates'))) {
         throw errors.illegalArgument(`Malformed action/metadata line [${lineNumber}], expected a simple value for field [${key}] but found [${tokenName(value)}]`);
       }
+      // Per-document dynamic templates (field path → template name) are not applied by Strait's
+      // dynamic mapping; refuse them rather than map the fields another way than asked.
+      if (key === 'dynamic_templates' && isPlainObject(value) && Object.keys(value).length > 0) {
+        throw errors.illegalArgument(`Action/metadata line [${lineNumber}]: the [dynamic_templates] parameter is not supported by Strait`);
+      }
     }
     const indexName = metadata['_index'] ?? defaults.index;
     if (indexName === undefined) throw errors.actionRequestValidation(['index is missing']);

@@ -249,3 +249,14 @@ test('bulk: an index item with op_type create answers under create, as Elasticse
   assert.equal(items[1]!['create']!.status, 409);
   assert.equal(items[1]!['create']!.error!.type, 'version_conflict_engine_exception');
 });
+
+test('bulk: per-document dynamic_templates are refused, not ignored (Strait does not apply them)', async (t) => {
+  const h = openHarness(t);
+  const text = [JSON.stringify({ index: { _index: 'dt', _id: '1', dynamic_templates: { location: 'points' } } }), JSON.stringify({ location: '1,2' }), ''].join('\n');
+  const refused = await h.call('POST', '/_bulk', { text });
+  assert.equal(refused.status, 400);
+  assert.equal(refused.body.error.type, 'illegal_argument_exception');
+  assert.match(refused.body.error.reason, /\[dynamic_templates\] parameter is not supported by Strait/);
+  const empty = [JSON.stringify({ index: { _index: 'dt', _id: '1', dynamic_templates: {} } }), JSON.stringify({ a: 1 }), ''].join('\n');
+  assert.equal((await h.call('POST', '/_bulk', { text: empty })).status, 200);
+});
