@@ -45,6 +45,21 @@ function parseOrder(value: string | undefined): number | undefined {
 
 const acknowledged = { status: 200, body: { acknowledged: true } };
 
+/** The three template kinds delete alike: by name (a pattern or list), answering `acknowledged`. */
+function deleteRoute(path: string, action: string, remove: (name: string) => void): Route {
+  return {
+    method: 'DELETE',
+    path,
+    action,
+    scope: 'cluster',
+    params: MASTER,
+    handle: (request) => {
+      remove(request.params['name']!);
+      return acknowledged;
+    },
+  };
+}
+
 /** `_cat/templates` columns (Elasticsearch's RestTemplatesAction). */
 const catTemplateColumns: readonly CatColumn[] = [
   { name: 'name', aliases: ['n'], description: 'template name', byDefault: true },
@@ -137,17 +152,7 @@ export function templateRoutes(templates: TemplateService): readonly Route[] {
     { method: 'GET', path: '/_index_template', action: composableGet, scope: 'cluster', params: GET_PARAMS, handle: (request) => getComposable(request, false) },
     { method: 'GET', path: '/_index_template/:name', action: composableGet, scope: 'cluster', params: GET_PARAMS, handle: (request) => getComposable(request, false) },
     { method: 'HEAD', path: '/_index_template/:name', action: composableGet, scope: 'cluster', params: GET_PARAMS, handle: (request) => getComposable(request, true) },
-    {
-      method: 'DELETE',
-      path: '/_index_template/:name',
-      action: 'indices:admin/index_template/delete',
-      scope: 'cluster',
-      params: MASTER,
-      handle: (request) => {
-        templates.deleteComposable(request.params['name']!);
-        return acknowledged;
-      },
-    },
+    deleteRoute('/_index_template/:name', 'indices:admin/index_template/delete', (name) => templates.deleteComposable(name)),
     {
       method: 'POST',
       path: '/_index_template/_simulate_index/:name',
@@ -170,17 +175,7 @@ export function templateRoutes(templates: TemplateService): readonly Route[] {
     { method: 'GET', path: '/_component_template', action: componentGet, scope: 'cluster', params: GET_PARAMS, handle: (request) => getComponent(request, false) },
     { method: 'GET', path: '/_component_template/:name', action: componentGet, scope: 'cluster', params: GET_PARAMS, handle: (request) => getComponent(request, false) },
     { method: 'HEAD', path: '/_component_template/:name', action: componentGet, scope: 'cluster', params: GET_PARAMS, handle: (request) => getComponent(request, true) },
-    {
-      method: 'DELETE',
-      path: '/_component_template/:name',
-      action: 'cluster:admin/component_template/delete',
-      scope: 'cluster',
-      params: MASTER,
-      handle: (request) => {
-        templates.deleteComponent(request.params['name']!);
-        return acknowledged;
-      },
-    },
+    deleteRoute('/_component_template/:name', 'cluster:admin/component_template/delete', (name) => templates.deleteComponent(name)),
     // _cat/templates: legacy and composable templates in one table
     { method: 'GET', path: '/_cat/templates', action: 'cluster:monitor/state', scope: 'cluster', params: CAT_PARAMS, handle: (request) => renderCat(request, catTemplateColumns, catTemplateRows(templates, undefined)) },
     {
@@ -196,16 +191,6 @@ export function templateRoutes(templates: TemplateService): readonly Route[] {
     { method: 'GET', path: '/_template', action: legacyGet, scope: 'cluster', params: GET_PARAMS, handle: (request) => getLegacy(request, false) },
     { method: 'GET', path: '/_template/:name', action: legacyGet, scope: 'cluster', params: GET_PARAMS, handle: (request) => getLegacy(request, false) },
     { method: 'HEAD', path: '/_template/:name', action: legacyGet, scope: 'cluster', params: GET_PARAMS, handle: (request) => getLegacy(request, true) },
-    {
-      method: 'DELETE',
-      path: '/_template/:name',
-      action: 'indices:admin/template/delete',
-      scope: 'cluster',
-      params: MASTER,
-      handle: (request) => {
-        templates.deleteLegacy(request.params['name']!);
-        return acknowledged;
-      },
-    },
+    deleteRoute('/_template/:name', 'indices:admin/template/delete', (name) => templates.deleteLegacy(name)),
   ];
 }
