@@ -218,7 +218,8 @@ export function compileScript(spec: ScriptSpec, context: ScriptContext, stored: 
     execute(variables, clock, functions = {}) {
       const frame: Frame = {
         locals: new Array<Value>(entry.compiled.localCount).fill(null),
-        variables: { params: fromJson(spec.params), ...variables },
+        // Callers that add `params._source` pass their own fresh `params`; build one only when they do not.
+        variables: variables.params === undefined ? { params: fromJson(spec.params), ...variables } : variables,
         functions: context === 'score' ? { ...scoreFunctions, ...functions } : functions,
         budget: { loop: limits.scriptLoopStatementsMax, ticks: 0, depth: 0 },
         deadlineMs: clock.nowMs() + limits.scriptRunMsMax,
