@@ -7,7 +7,7 @@
  * query-dsl-script-score-query.html, query-dsl-function-score-query.html.
  */
 import { errors } from '../../common/errors.js';
-import type { Segment } from '../engine/segment.js';
+import { isLive, sourceOf, type Segment } from '../engine/segment.js';
 import { compileScript, fromJson, segmentDocLookup, fault, wallClock, parseScriptSpec, ParamsWithSource, type CompiledScript, type ScriptSpec, type Value } from '../script/index.js';
 import { JDouble, JFloat, asNumber, numericKind } from '../script/values.js';
 import type { QueryNode } from './ast.js';
@@ -190,14 +190,12 @@ function scoreOf(script: CompiledScript, value: Value): number {
 
 /** `params` with the document's `_source` behind `params._source`, parsed only if the script reads it. */
 function paramsFor(script: CompiledScript, segment: Segment, doc: number): Value {
-  return new ParamsWithSource(fromJson(script.params) as Map<unknown, Value>, () => JSON.parse(segment.sources[doc]!) as unknown);
+  return new ParamsWithSource(fromJson(script.params) as Map<unknown, Value>, () => sourceOf(segment, doc));
 }
 
 function runScore(script: CompiledScript, segment: Segment, context: PlanContext, doc: number, score: number): number {
   return scoreOf(script, script.execute({ doc: docFor(segment, context, doc), params: paramsFor(script, segment, doc), _score: new JDouble(score) }, wallClock));
 }
-
-const isLive = (segment: Segment, doc: number): boolean => segment.liveDocs === null || (segment.liveDocs[doc >>> 5]! & (1 << (doc & 31))) !== 0;
 
 /** Plans a scripted query; `plan` plans inner queries (boost 1, the given scoring). */
 export function planScriptQuery(node: ScriptQueryNode, context: PlanContext, boost: number, scoring: boolean, plan: (query: QueryNode, scoring: boolean) => Weight): Weight {

@@ -4,7 +4,7 @@
  * Reference: https://www.elastic.co/guide/en/elasticsearch/reference/current/sort-search-results.html#script-based-sorting
  */
 import { errors } from '../../common/errors.js';
-import type { Segment } from '../engine/segment.js';
+import { sourceOf, type Segment } from '../engine/segment.js';
 import { compileScript, fromJson, segmentDocLookup, fault, wallClock, javaString, parseScriptSpec, JDouble, ParamsWithSource, type Value } from '../script/index.js';
 import { numericKind, asNumber } from '../script/values.js';
 import type { SortSpec, SortValue } from './sort.js';
@@ -39,7 +39,7 @@ export function parseScriptSort(options: Readonly<Record<string, unknown>>): Scr
 export function scriptSortValue(segment: Segment, spec: ScriptSort, doc: number, score: number): SortValue {
   const script = compileScript(spec.script, 'sort');
   const lookup = segmentDocLookup(segment, segment.mappings, '_na_', doc);
-  const params = new ParamsWithSource(fromJson(script.params) as Map<unknown, Value>, () => JSON.parse(segment.sources[doc]!) as unknown);
+  const params = new ParamsWithSource(fromJson(script.params) as Map<unknown, Value>, () => sourceOf(segment, doc));
   const value = script.execute({ doc: lookup, params, _score: new JDouble(score) }, wallClock);
   if (spec.type === 'string') return value === null ? null : javaString(value);
   if (numericKind(value) === undefined) throw script.runtimeFailure(fault('class_cast_exception', `Cannot cast from [${value === null ? 'null' : typeof value}] to [double]`));
