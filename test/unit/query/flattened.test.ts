@@ -5,57 +5,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { EsError } from '../../../src/common/index.js';
-import { deserializeSegment, mergeSegments, serializeSegment, sourceOf, type Segment } from '../../../src/index/engine/index.js';
-import { flattenMapping, mergeMappings, parseDocument, parseMapping, type RootMapping } from '../../../src/index/mapping/index.js';
-import { mergeShardResults, parseSearchRequest, searchShard } from '../../../src/index/query/index.js';
-import { engineMappings, toSegmentInputs } from '../../../src/index/searcher/document-input.js';
-import { buildSegment } from '../../../src/index/engine/segment-builder.js';
-import { renderFields } from '../../../src/search/fetch.js';
+import { mergeMappings, parseDocument, parseMapping } from '../../../src/index/mapping/index.js';
+import { segmentIndex, throwsEs } from './segment-index.js';
 
-const throwsEs = (fn: () => unknown, type: string, reason: RegExp | string): void => {
-  assert.throws(fn, (error: unknown) => {
-    assert.ok(error instanceof EsError, `an EsError, got ${String(error)}`);
-    assert.equal(error.type, type);
-    if (typeof reason === 'string') assert.equal(error.message, reason);
-    else assert.match(error.message, reason);
-    return true;
-  });
-};
+const buckets = (aggregations: unknown, name: string) => (aggregations as Record<string, { buckets: { key: unknown; doc_count: number }[] }>)[name]!.buckets;
 
-/**
- * One index whose documents are split over two segments (built, serialized, then merged into
- * one), so that key paths only some segments have survive the codec and the merge.
- */
-function index(definition: unknown, sources: readonly Record<string, unknown>[]) {
-  let root: RootMapping = parseMapping(definition);
-  sources.forEach((source, position) => {
-    const update = parseDocument(root, source, String(position + 1)).mappingUpdate;
-    if (update !== undefined) root = mergeMappings(root, update);
-  });
-  const flat = flattenMapping(root);
-  const mappings = engineMappings(flat);
-  const documents = sources.map((source, position) => ({ id: String(position + 1), source: JSON.stringify(source) }));
-  const half = Math.ceil(documents.length / 2);
-  const segments = [documents.slice(0, half), documents.slice(half)].filter((part) => part.length > 0).map((part, number) => {
-    const { inputs, unparsable } = toSegmentInputs(part, root);
-    assert.deepEqual(unparsable, []);
-    return deserializeSegment(serializeSegment(buildSegment(inputs, mappings, { name: `_${number}`, maxSeqNo: number })));
-  });
-  const segment: Segment = mergeSegments(segments, '_m');
-  const context = { mappings, indexName: 'idx', shardKey: 'idx:0', nowMs: Date.UTC(2024, 0, 15) };
-  const search = (body: unknown) => {
-    const request = parseSearchRequest(body);
-    const merged = mergeShardResults([searchShard([segment], undefined, request, context)], request);
-    return {
-      ids: merged.hits.map((hit) => segment.ids[hit.doc]!),
-      sorts: merged.hits.map((hit) => hit.sortValues),
-      fields: (pattern: string) => merged.hits.map((hit) => renderFields(sourceOf(segment, hit.doc), flat, [{ pattern, format: undefined }])),
-      aggregations: merged.aggregations as Record<string, { buckets: { key: unknown; doc_count: number }[] }> | undefined,
-      total: merged.total?.value,
-    };
-  };
-  return { root, flat, segment, search };
-}
+const index = (definition: unknown, sources: readonly Record<string, unknown>[]) => segmentIndex(definition, sources, { split: true });
 
 const headers = [
   { headers: { 'content-type': 'application/javascript', origin: 'elastic.co' } },
@@ -131,11 +86,11 @@ test('flattened: exists, term, terms, prefix, range, match and query_string on t
 test('flattened: terms aggregation and sort on the field and on a key path read doc values', () => {
   const { search } = index({ properties: { headers: { type: 'flattened' } } }, headers);
   const result = search({ size: 0, aggs: { origins: { terms: { field: 'headers.origin' } }, all: { terms: { field: 'headers', size: 2 } } } });
-  assert.deepEqual(result.aggregations!['origins']!.buckets.map((bucket) => [bucket.key, bucket.doc_count]), [['elastic.co', 2], ['example.org', 1]]);
-  assert.deepEqual(result.aggregations!['all']!.buckets.map((bucket) => [bucket.key, bucket.doc_count]), [['elastic.co', 2], ['7', 1]]);
+  assert.deepEqual(buckets(result.aggregations, 'origins').map((bucket) => [bucket.key, bucket.doc_count]), [['elastic.co', 2], ['example.org', 1]]);
+  assert.deepEqual(buckets(result.aggregations, 'all').map((bucket) => [bucket.key, bucket.doc_count]), [['elastic.co', 2], ['7', 1]]);
   const sorted = search({ sort: [{ 'headers.content-type': 'desc' }] });
   assert.deepEqual(sorted.ids, ['2', '3', '1']);
-  assert.deepEqual(sorted.sorts, [['text/plain'], ['text/html'], ['application/javascript']]);
+  assert.deepEqual(sorted.keys, [['text/plain'], ['text/html'], ['application/javascript']]);
   // A document without the key sorts last (missing: _last).
   assert.deepEqual(search({ sort: [{ 'headers.release': 'asc' }, '_doc'] }).ids, ['2', '1', '3']);
 });

@@ -6,57 +6,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { EsError } from '../../../src/common/index.js';
-import { deserializeSegment, mergeSegments, serializeSegment, sourceOf, type Segment } from '../../../src/index/engine/index.js';
 import { decodeLatitude, decodeLongitude, encodeLatitude, encodeLongitude } from '../../../src/index/engine/geo-encoding.js';
-import { flattenMapping, mergeMappings, parseDocument, parseMapping, type RootMapping } from '../../../src/index/mapping/index.js';
+import { parseDocument, parseMapping } from '../../../src/index/mapping/index.js';
 import { geohashCell, normalizeGeoPoint, parseGeoPoint } from '../../../src/index/mapping/geo-point.js';
-import { mergeShardResults, parseSearchRequest, searchShard } from '../../../src/index/query/index.js';
 import { arcDistanceMeters, parseDistance, planeDistanceMeters } from '../../../src/index/query/geo.js';
-import { engineMappings, toSegmentInputs } from '../../../src/index/searcher/document-input.js';
-import { buildSegment } from '../../../src/index/engine/segment-builder.js';
-import { renderDocValueFields, renderFields, renderSortValues } from '../../../src/search/fetch.js';
+import { segmentIndex, throwsEs } from './segment-index.js';
 
-const throwsEs = (fn: () => unknown, type: string, reason: RegExp | string): void => {
-  assert.throws(fn, (error: unknown) => {
-    assert.ok(error instanceof EsError, `an EsError, got ${String(error)}`);
-    assert.equal(error.type, type);
-    if (typeof reason === 'string') assert.equal(error.message, reason);
-    else assert.match(error.message, reason);
-    return true;
-  });
-};
-
-function index(definition: unknown, sources: readonly Record<string, unknown>[]) {
-  let root: RootMapping = parseMapping(definition);
-  sources.forEach((source, position) => {
-    const update = parseDocument(root, source, String(position + 1)).mappingUpdate;
-    if (update !== undefined) root = mergeMappings(root, update);
-  });
-  const flat = flattenMapping(root);
-  const mappings = engineMappings(flat);
-  const documents = sources.map((source, position) => ({ id: String(position + 1), source: JSON.stringify(source) }));
-  const half = Math.ceil(documents.length / 2);
-  const segments = [documents.slice(0, half), documents.slice(half)].filter((part) => part.length > 0).map((part, number) => {
-    const { inputs, unparsable } = toSegmentInputs(part, root);
-    assert.deepEqual(unparsable, []);
-    return deserializeSegment(serializeSegment(buildSegment(inputs, mappings, { name: `_${number}`, maxSeqNo: number })));
-  });
-  const segment: Segment = mergeSegments(segments, '_m');
-  const context = { mappings, indexName: 'idx', shardKey: 'idx:0', nowMs: Date.UTC(2024, 0, 15) };
-  const search = (body: unknown) => {
-    const request = parseSearchRequest(body);
-    const merged = mergeShardResults([searchShard([segment], undefined, request, context)], request);
-    return {
-      ids: merged.hits.map((hit) => segment.ids[hit.doc]!),
-      sorts: merged.hits.map((hit) => renderSortValues(hit.sortValues ?? [], request.sort, flat)),
-      fields: (pattern: string, format?: string) => merged.hits.map((hit) => renderFields(sourceOf(segment, hit.doc), flat, [{ pattern, format }])),
-      docValues: (pattern: string) => merged.hits.map((hit) => renderDocValueFields(segment, hit.doc, flat, mappings, [{ pattern, format: undefined }], 'idx')),
-      total: merged.total?.value,
-      aggregations: merged.aggregations,
-    };
-  };
-  return { root, flat, segment, search };
-}
+const index = (definition: unknown, sources: readonly Record<string, unknown>[]) => segmentIndex(definition, sources, { split: true });
 
 // 400_geo_bounding_box_query.yml's documents.
 const yamlPoints = [

@@ -6,60 +6,14 @@
 // sort-search-results.html (numeric_type), rest-api-spec search/240_date_nanos.yml.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { EsError } from '../../../src/common/index.js';
-import { deserializeSegment, mergeSegments, serializeSegment, SEGMENT_FORMAT_VERSION, SegmentFormatError, sourceOf, type Segment } from '../../../src/index/engine/index.js';
-import { checkFieldLimits, flattenMapping, mergeMappings, parseDocument, parseMapping, type RootMapping } from '../../../src/index/mapping/index.js';
+import type { EsError } from '../../../src/common/index.js';
+import { deserializeSegment, serializeSegment, SEGMENT_FORMAT_VERSION, SegmentFormatError } from '../../../src/index/engine/index.js';
+import { checkFieldLimits, flattenMapping, mergeMappings, parseDocument, parseMapping } from '../../../src/index/mapping/index.js';
 import { formatDateNanos, parseDateNanos } from '../../../src/index/query/date-math.js';
 import { formatIp, normalizeIp, parseCidr } from '../../../src/index/query/ip.js';
-import { mergeShardResults, parseSearchRequest, searchShard } from '../../../src/index/query/index.js';
-import { engineMappings, toSegmentInputs } from '../../../src/index/searcher/document-input.js';
-import { buildSegment } from '../../../src/index/engine/segment-builder.js';
-import { renderDocValueFields, renderFields, renderSortValues } from '../../../src/search/fetch.js';
+import { segmentIndex, throwsEs } from './segment-index.js';
 
-const throwsEs = (fn: () => unknown, type: string, reason: RegExp | string): void => {
-  assert.throws(fn, (error: unknown) => {
-    assert.ok(error instanceof EsError, `an EsError, got ${String(error)}`);
-    assert.equal(error.type, type);
-    if (typeof reason === 'string') assert.equal(error.message, reason);
-    else assert.match(error.message, reason);
-    return true;
-  });
-};
-
-/** One index: its mapping (grown by the documents, as the index layer does) and one segment. */
-function index(definition: unknown, sources: readonly Record<string, unknown>[]) {
-  let root: RootMapping = parseMapping(definition);
-  sources.forEach((source, position) => {
-    const update = parseDocument(root, source, String(position + 1)).mappingUpdate;
-    if (update !== undefined) root = mergeMappings(root, update);
-  });
-  const flat = flattenMapping(root);
-  const mappings = engineMappings(flat);
-  const { inputs, unparsable } = toSegmentInputs(
-    sources.map((source, position) => ({ id: String(position + 1), source: JSON.stringify(source) })),
-    root,
-  );
-  assert.deepEqual(unparsable, []);
-  // Through the codec and a merge, so both keep what the builder made.
-  const built = buildSegment(inputs, mappings, { name: '_0', maxSeqNo: sources.length - 1 });
-  const segment: Segment = mergeSegments([deserializeSegment(serializeSegment(built))], '_1');
-  const context = { mappings, indexName: 'idx', shardKey: 'idx:0', nowMs: Date.UTC(2024, 0, 15) };
-  const search = (body: unknown) => {
-    const request = parseSearchRequest(body);
-    const merged = mergeShardResults([searchShard([segment], undefined, request, context)], request);
-    return {
-      ids: merged.hits.map((hit) => segment.ids[hit.doc]!),
-      scores: merged.hits.map((hit) => hit.score),
-      sorts: merged.hits.map((hit) => renderSortValues(hit.sortValues ?? [], request.sort, flat)),
-      keys: merged.hits.map((hit) => hit.sortValues),
-      docValues: (pattern: string, format?: string) => merged.hits.map((hit) => renderDocValueFields(segment, hit.doc, flat, mappings, [{ pattern, format }], 'idx')),
-      fields: (pattern: string, format?: string) => merged.hits.map((hit) => renderFields(sourceOf(segment, hit.doc), flat, [{ pattern, format }])),
-      aggregations: merged.aggregations,
-      total: merged.total?.value,
-    };
-  };
-  return { root, flat, segment, search };
-}
+const index = (definition: unknown, sources: readonly Record<string, unknown>[]) => segmentIndex(definition, sources);
 
 test('term, terms and match on _id compare any JSON value as a string; ids accepts numbers (mapping-id-field, query-dsl-term-query)', () => {
   const { search } = index({ properties: { k: { type: 'keyword' } } }, [{ k: 'a' }, { k: 'b' }, { k: 'c' }]);
