@@ -1,4 +1,4 @@
-import { errors, EsError } from '../../common/index.js';
+import { errors } from '../../common/index.js';
 import { actionMatcher, parseTaskId, taskActions, taskHeaders, type Task, type TaskManager } from '../../tasks/task-manager.js';
 import { booleanParam } from '../request.js';
 import { headerOf, type RestRequest, type Route } from '../route.js';
