@@ -39,7 +39,7 @@ export const bulkByScrollLimits = {
 } as const;
 
 /** `requests_per_second`: a positive float, or Infinity for `-1` (no throttling). */
-export function parseRequestsPerSecond(value: string | undefined): number {
+function parseRequestsPerSecond(value: string | undefined): number {
   if (value === undefined) return Infinity;
   const number = Number(value);
   if (value.trim() === '-1') return Infinity;
@@ -50,12 +50,12 @@ export function parseRequestsPerSecond(value: string | undefined): number {
 }
 
 /** The wire form of a rate: -1 for unlimited (Elasticsearch renders Float.POSITIVE_INFINITY as -1). */
-export function renderRequestsPerSecond(requestsPerSecond: number): number {
+function renderRequestsPerSecond(requestsPerSecond: number): number {
   return requestsPerSecond === Infinity ? -1 : requestsPerSecond;
 }
 
 /** `slices`: a positive integer or `auto`. */
-export function parseSlices(value: string | undefined): number | 'auto' {
+function parseSlices(value: string | undefined): number | 'auto' {
   if (value === undefined) return 1;
   if (value === 'auto') return 'auto';
   const number = Number(value);
@@ -274,8 +274,8 @@ export const byQuerySearchParams = [
 
 export type BulkByScrollSpec = ReindexSpec | ByQuerySpec;
 
-export const sortDeprecation = 'The sort option in reindex is deprecated. Instead consider using query filtering to find the desired subset of data.';
-export const sizeDeprecation = 'Deprecated field [size] used, expected [max_docs] instead';
+const sortDeprecation = 'The sort option in reindex is deprecated. Instead consider using query filtering to find the desired subset of data.';
+const sizeDeprecation = 'Deprecated field [size] used, expected [max_docs] instead';
 
 /** Elasticsearch's `Warning` header value for a deprecation (RFC 7234 warn-code 299). */
 export function warningHeader(text: string): string {
@@ -602,7 +602,7 @@ export type BulkByScrollFailure =
   | { readonly kind: 'bulk'; readonly index: string; readonly id: string | null; readonly cause: Record<string, unknown>; readonly status: number }
   | { readonly kind: 'search'; readonly index: string | null; readonly shard: number | null; readonly node: string | null; readonly reason: Record<string, unknown>; readonly status: number };
 
-export function renderFailure(failure: BulkByScrollFailure): Record<string, unknown> {
+function renderFailure(failure: BulkByScrollFailure): Record<string, unknown> {
   if (failure.kind === 'bulk') return { index: failure.index, id: failure.id, cause: failure.cause, status: failure.status };
   return { index: failure.index, shard: failure.shard, node: failure.node, reason: failure.reason, status: failure.status };
 }

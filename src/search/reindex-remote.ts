@@ -45,7 +45,7 @@ export interface RemotePage {
 }
 
 /** Elasticsearch's failure to reach a remote (`connect_exception`); names only the address. */
-export function remoteConnectFailure(remote: RemoteSource, reason: string): EsError {
+function remoteConnectFailure(remote: RemoteSource, reason: string): EsError {
   return errors.remoteConnect(`${reason}: ${remote.scheme}://${remote.host}:${remote.port}`);
 }
 
