@@ -274,11 +274,14 @@ export class GeoGridAggregator implements Aggregator {
   collect(doc: number, owner: number, score: number): void {
     const column = this.column;
     if (column === undefined) return;
-    const seen = new Set<string>(); // a document counts once per cell
-    for (let at = column.valueStart[doc]!; at < column.valueStart[doc + 1]!; at++) {
+    const start = column.valueStart[doc]!;
+    const end = column.valueStart[doc + 1]!;
+    // A document counts once per cell; a single-valued one (the usual case) needs no set.
+    const seen = end - start > 1 ? new Set<string>() : undefined;
+    for (let at = start; at < end; at++) {
       const key = cellKey(this.spec, column.lats[at]!, column.lons[at]!, this.ranges);
-      if (key === undefined || seen.has(key)) continue;
-      seen.add(key);
+      if (key === undefined || seen?.has(key) === true) continue;
+      seen?.add(key);
       const ordinalKey = `${owner}\u0000${key}`;
       let ordinal = this.ordinals.get(ordinalKey);
       if (ordinal === undefined) {
@@ -338,10 +341,9 @@ export function mergeGeoBounds(parts: readonly GeoBoundsState[]): GeoBoundsState
   );
 }
 
-/** Per owning bucket: the extremes of latitudes, and of positive and negative longitudes apart (for wrap_longitude). */
-export class GeoBoundsAggregator implements Aggregator {
+/** geo_bounds and geo_centroid: leaf metrics that read each point of a document's geo_point values. */
+abstract class GeoPointMetricAggregator implements Aggregator {
   private column: ReturnType<typeof geoColumn>;
-  private readonly states: GeoBoundsState[] = [];
   constructor(
     readonly name: string,
     private readonly field: string,
@@ -349,59 +351,51 @@ export class GeoBoundsAggregator implements Aggregator {
   setSegment(segment: Segment): void {
     this.column = geoColumn(segment, this.field);
   }
+  protected abstract add(owner: number, lat: number, lon: number): void;
   collect(doc: number, owner: number): void {
     const column = this.column;
     if (column === undefined) return;
-    let state = this.states[owner] ?? emptyGeoBounds;
-    for (let at = column.valueStart[doc]!; at < column.valueStart[doc + 1]!; at++) {
-      const lat = decodeLatitude(column.lats[at]!);
-      const lon = decodeLongitude(column.lons[at]!);
-      state = {
-        top: Math.max(state.top, lat),
-        bottom: Math.min(state.bottom, lat),
-        posLeft: lon >= 0 ? Math.min(state.posLeft, lon) : state.posLeft,
-        posRight: lon >= 0 ? Math.max(state.posRight, lon) : state.posRight,
-        negLeft: lon < 0 ? Math.min(state.negLeft, lon) : state.negLeft,
-        negRight: lon < 0 ? Math.max(state.negRight, lon) : state.negRight,
-      };
-    }
-    this.states[owner] = state;
+    for (let at = column.valueStart[doc]!; at < column.valueStart[doc + 1]!; at++) this.add(owner, decodeLatitude(column.lats[at]!), decodeLongitude(column.lons[at]!));
   }
   collectAllDocs(maxDoc: number): void {
     for (let doc = 0; doc < maxDoc; doc++) this.collect(doc, 0);
   }
   finish(): void {}
+  abstract partial(owner: number): AggregationPartial;
+}
+
+/** Per owning bucket: the extremes of latitudes, and of positive and negative longitudes apart (for wrap_longitude). */
+export class GeoBoundsAggregator extends GeoPointMetricAggregator {
+  /** Updated in place: a point must not allocate. */
+  private readonly states: { -readonly [K in keyof GeoBoundsState]: number }[] = [];
+  protected add(owner: number, lat: number, lon: number): void {
+    let state = this.states[owner];
+    if (state === undefined) this.states[owner] = state = { ...emptyGeoBounds };
+    state.top = Math.max(state.top, lat);
+    state.bottom = Math.min(state.bottom, lat);
+    if (lon >= 0) {
+      state.posLeft = Math.min(state.posLeft, lon);
+      state.posRight = Math.max(state.posRight, lon);
+    } else {
+      state.negLeft = Math.min(state.negLeft, lon);
+      state.negRight = Math.max(state.negRight, lon);
+    }
+  }
   partial(owner: number): AggregationPartial {
     return { type: 'geo_bounds', ...(this.states[owner] ?? emptyGeoBounds) };
   }
 }
 
 /** Per owning bucket: the count and sums of latitudes and longitudes. */
-export class GeoCentroidAggregator implements Aggregator {
-  private column: ReturnType<typeof geoColumn>;
+export class GeoCentroidAggregator extends GeoPointMetricAggregator {
   private readonly counts: number[] = [];
   private readonly latSums: number[] = [];
   private readonly lonSums: number[] = [];
-  constructor(
-    readonly name: string,
-    private readonly field: string,
-  ) {}
-  setSegment(segment: Segment): void {
-    this.column = geoColumn(segment, this.field);
+  protected add(owner: number, lat: number, lon: number): void {
+    this.counts[owner] = (this.counts[owner] ?? 0) + 1;
+    this.latSums[owner] = (this.latSums[owner] ?? 0) + lat;
+    this.lonSums[owner] = (this.lonSums[owner] ?? 0) + lon;
   }
-  collect(doc: number, owner: number): void {
-    const column = this.column;
-    if (column === undefined) return;
-    for (let at = column.valueStart[doc]!; at < column.valueStart[doc + 1]!; at++) {
-      this.counts[owner] = (this.counts[owner] ?? 0) + 1;
-      this.latSums[owner] = (this.latSums[owner] ?? 0) + decodeLatitude(column.lats[at]!);
-      this.lonSums[owner] = (this.lonSums[owner] ?? 0) + decodeLongitude(column.lons[at]!);
-    }
-  }
-  collectAllDocs(maxDoc: number): void {
-    for (let doc = 0; doc < maxDoc; doc++) this.collect(doc, 0);
-  }
-  finish(): void {}
   partial(owner: number): AggregationPartial {
     return { type: 'geo_centroid', count: this.counts[owner] ?? 0, latSum: this.latSums[owner] ?? 0, lonSum: this.lonSums[owner] ?? 0 };
   }

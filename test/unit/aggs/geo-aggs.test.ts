@@ -111,3 +111,21 @@ test('metric aggregations take no sub-aggregations (Elasticsearch: cannot accept
     );
   }
 });
+
+test('a document with several points counts once per grid cell; geo_bounds and geo_centroid keep a state per parent bucket', () => {
+  // Two points of one doc in u17 and one in u09: u17 counts the doc once (GeoGridAggregator's per-doc dedupe).
+  const multi: Doc[] = [
+    { location: [{ lat: 52.374081, lon: 4.91235 }, { lat: 52.369219, lon: 4.901618 }, { lat: 48.861111, lon: 2.336389 }], tag: 'x' },
+    { location: { lat: 52.371667, lon: 4.914722 }, tag: 'y' },
+  ];
+  assert.deepEqual(buckets(searchAggs(multi, mappings, { aggs: { grid: { geohash_grid: { field: 'location', precision: 3 } } } })['grid']), [['u17', 2], ['u09', 1]]);
+  const body = { aggs: { tags: { terms: { field: 'tag' }, aggs: { b: { geo_bounds: { field: 'location' } }, c: { geo_centroid: { field: 'location' } } } } } };
+  const [x, y] = searchAggs(multi, mappings, body)['tags'].buckets;
+  assert.equal(x.key, 'x');
+  assert.ok(Math.abs(x.b.bounds.top_left.lat - 52.374081) < 0.00001 && Math.abs(x.b.bounds.bottom_right.lat - 48.861111) < 0.00001);
+  assert.ok(Math.abs(x.b.bounds.top_left.lon - 2.336389) < 0.00001 && Math.abs(x.b.bounds.bottom_right.lon - 4.91235) < 0.00001);
+  assert.equal(x.c.count, 3);
+  assert.equal(y.key, 'y');
+  assert.ok(Math.abs(y.b.bounds.top_left.lat - 52.371667) < 0.00001 && Math.abs(y.b.bounds.bottom_right.lon - 4.914722) < 0.00001);
+  assert.equal(y.c.count, 1);
+});
