@@ -54,8 +54,14 @@ function offsetOf(text: string): number | undefined {
   return (match[1] === '-' ? -1 : 1) * (Number(match[2]) * 3_600_000 + Number(match[3] ?? 0) * 60_000 + Number(match[4] ?? 0) * 1000);
 }
 
-/** Parses `text` with a Java pattern; undefined when it does not match. */
-function parsePattern(text: string, pattern: string, timeZone: string, defaultYear: number): number | undefined {
+/** Parses a text in a time zone, with the year to take when the text names none; undefined when it does not match. */
+export type DateParser = (text: string, timeZone: string, defaultYear: number) => number | undefined;
+
+/**
+ * Compiles a Java pattern once into its parser (the regex and the field setters depend only on
+ * the pattern, so a processor builds them when the pipeline is parsed, not per document).
+ */
+function compilePattern(pattern: string): DateParser {
   let regex = '^';
   const setters: ((value: string, fields: Fields) => boolean)[] = [];
   const number = (min: number, max: number, set: (value: number, fields: Fields) => void): void => {
@@ -164,7 +170,18 @@ function parsePattern(text: string, pattern: string, timeZone: string, defaultYe
         throw errors.illegalArgument(`Unknown pattern letter: ${letter}`);
     }
   }
-  const match = new RegExp(`${regex}$`).exec(text);
+  const compiled = new RegExp(`${regex}$`);
+  return (text, timeZone, defaultYear) => matchPattern(compiled, setters, text, timeZone, defaultYear);
+}
+
+function matchPattern(
+  compiled: RegExp,
+  setters: readonly ((value: string, fields: Fields) => boolean)[],
+  text: string,
+  timeZone: string,
+  defaultYear: number,
+): number | undefined {
+  const match = compiled.exec(text);
   if (match === null) return undefined;
   const fields: Fields = {};
   for (let index = 0; index < setters.length; index++) if (!setters[index]!(match[index + 1]!, fields)) return undefined;
@@ -223,26 +240,33 @@ function parseTai64n(text: string): number | undefined {
  * offset; undefined when it does not match (the processor then tries its next format).
  */
 export function parseWithFormat(value: string, format: string, timeZone: string, defaultYear: number): number | undefined {
-  const text = value.trim();
+  return compileDateFormat(format)(value, timeZone, defaultYear);
+}
+
+/** `parseWithFormat` with the format compiled once. Throws on a pattern letter it does not know. */
+export function compileDateFormat(format: string): DateParser {
+  const parse = formatParser(format);
+  return (value, timeZone, defaultYear) => parse(value.trim(), timeZone, defaultYear);
+}
+
+function formatParser(format: string): DateParser {
   switch (format) {
     case 'ISO8601':
-      return tryNamed(text, 'strict_date_optional_time', timeZone);
-    case 'UNIX': {
+      return (text, timeZone) => tryNamed(text, 'strict_date_optional_time', timeZone);
+    case 'UNIX':
       // Elasticsearch: (long) (Double.parseDouble(text) * 1000), which truncates.
-      if (!/^-?\d+(\.\d+)?$/.test(text)) return undefined;
-      return Math.trunc(Number(text) * 1000);
-    }
+      return (text) => (/^-?\d+(\.\d+)?$/.test(text) ? Math.trunc(Number(text) * 1000) : undefined);
     case 'UNIX_MS':
-      return /^-?\d+$/.test(text) ? Number(text) : undefined;
+      return (text) => (/^-?\d+$/.test(text) ? Number(text) : undefined);
     case 'TAI64N':
-      return parseTai64n(text);
+      return (text) => parseTai64n(text);
     default:
       break;
   }
   // Fractions of epoch seconds below a millisecond are truncated, as Elasticsearch's epoch parser does.
-  if (format === 'epoch_second') return /^-?\d+(\.\d+)?$/.test(text) ? Math.trunc(Number(text) * 1000) : undefined;
-  if (/^[a-z_]+$/.test(format)) return tryNamed(text, format, timeZone);
-  return parsePattern(text, format, timeZone, defaultYear);
+  if (format === 'epoch_second') return (text) => (/^-?\d+(\.\d+)?$/.test(text) ? Math.trunc(Number(text) * 1000) : undefined);
+  if (/^[a-z_]+$/.test(format)) return (text, timeZone) => tryNamed(text, format, timeZone);
+  return compilePattern(format);
 }
 
 function tryNamed(text: string, format: string, timeZone: string): number | undefined {

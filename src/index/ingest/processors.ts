@@ -6,7 +6,7 @@
 import { isIP } from 'node:net';
 import { checkJsonNestingDepth, errors } from '../../common/index.js';
 import { castError, deepCopy, IngestDocument, isPlainObject, javaTypeName, type IngestMap } from './document.js';
-import { checkTimeZone, dateIndexNameExpression, formatWithPattern, isDateRounding, parseWithFormat } from './dates.js';
+import { checkTimeZone, compileDateFormat, dateIndexNameExpression, formatWithPattern, isDateRounding, type DateParser } from './dates.js';
 import { compileGrok, grokPatternBank, matchGrok, type CompiledGrok } from './grok.js';
 import { compileScript, parseScriptSpec, runIngestScript } from '../script/index.js';
 import { runNestedProcessor, scriptClock, type ProcessorBody, type ProcessorConfig, type ProcessorFactory } from './pipeline.js';
@@ -333,17 +333,23 @@ function stripBrackets(text: string): string {
 
 const dateOutputDefault = "yyyy-MM-dd'T'HH:mm:ss.SSSXXX";
 
-function parseDateWithFormats(value: string, formats: readonly string[], timeZone: string, nowMs: number): number {
+/** A processor's date formats, each compiled once when the pipeline is parsed. */
+interface DateFormats {
+  readonly names: readonly string[];
+  readonly parsers: readonly DateParser[];
+}
+
+function parseDateWithFormats(value: string, formats: DateFormats, timeZone: string, nowMs: number): number {
   const defaultYear = new Date(nowMs).getUTCFullYear();
-  for (const format of formats) {
-    const parsed = parseWithFormat(value, format, timeZone, defaultYear);
+  for (const parse of formats.parsers) {
+    const parsed = parse(value, timeZone, defaultYear);
     if (parsed !== undefined && Number.isFinite(parsed)) return parsed;
   }
-  throw errors.illegalArgumentCausedBy(`unable to parse date [${value}]`, errors.illegalArgument(`failed to parse date field [${value}] with formats [${formats.join(', ')}]`));
+  throw errors.illegalArgumentCausedBy(`unable to parse date [${value}]`, errors.illegalArgument(`failed to parse date field [${value}] with formats [${formats.names.join(', ')}]`));
 }
 
 /** How the date and date_index_name processors read `field`: its text parsed by the first of `formats` that fits, in the rendered (and checked) `timezone`. */
-function documentDate(document: IngestDocument, field: string, timeZone: Template, formats: readonly string[], nowMs: number): { utcMs: number; zone: string } {
+function documentDate(document: IngestDocument, field: string, timeZone: Template, formats: DateFormats, nowMs: number): { utcMs: number; zone: string } {
   const value = document.get(field);
   const zone = renderTemplate(timeZone, document);
   checkTimeZone(zone);
@@ -357,6 +363,16 @@ function checkDateFormats(config: ProcessorConfig, property: string, formats: re
     } catch (error) {
       throw config.error(property, `Invalid format: [${format}]: ${error instanceof Error ? error.message : String(error)}`);
     }
+  }
+}
+
+/** Checks the formats, then compiles them for the processor's body. */
+function dateFormats(config: ProcessorConfig, property: string, names: readonly string[]): DateFormats {
+  checkDateFormats(config, property, names);
+  try {
+    return { names, parsers: names.map(compileDateFormat) };
+  } catch (error) {
+    throw config.error(property, `Invalid format: [${names.join(', ')}]: ${error instanceof Error ? error.message : String(error)}`);
   }
 }
 
@@ -693,8 +709,7 @@ const convertFactory: ProcessorFactory = (config) => {
 const dateFactory: ProcessorFactory = (config) => {
   const field = config.string('field');
   const targetField = config.string('target_field', '@timestamp');
-  const formats = config.stringList('formats', true)!;
-  checkDateFormats(config, 'formats', formats);
+  const formats = dateFormats(config, 'formats', config.stringList('formats', true)!);
   const timeZone = compileTemplate(config.string('timezone', 'UTC'));
   const locale = config.string('locale', 'ENGLISH');
   if (!/^(ENGLISH|ROOT|en([_-][A-Za-z]+)*)$/i.test(locale)) throw config.error('locale', `Strait parses dates in English only; locale [${locale}] is not supported`);
@@ -710,8 +725,7 @@ const dateIndexNameFactory: ProcessorFactory = (config) => {
   const field = config.string('field');
   const prefix = compileTemplate(config.string('index_name_prefix', ''));
   const rounding = compileTemplate(config.string('date_rounding'));
-  const formats = config.stringList('date_formats', false) ?? ["yyyy-MM-dd'T'HH:mm:ss.SSSXX"];
-  checkDateFormats(config, 'date_formats', formats);
+  const formats = dateFormats(config, 'date_formats', config.stringList('date_formats', false) ?? ["yyyy-MM-dd'T'HH:mm:ss.SSSXX"]);
   const timeZone = compileTemplate(config.string('timezone', 'UTC'));
   config.string('locale', 'ENGLISH');
   const indexNameFormat = compileTemplate(config.string('index_name_format', 'yyyy-MM-dd'));

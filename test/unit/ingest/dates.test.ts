@@ -4,7 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { dateIndexNameExpression, formatWithPattern, parseWithFormat, resolveDateIndexName } from '../../../src/index/ingest/dates.js';
+import { compileDateFormat, dateIndexNameExpression, formatWithPattern, parseWithFormat, resolveDateIndexName } from '../../../src/index/ingest/dates.js';
 
 test('Java patterns parse names, 12-hour clocks, fractions and offsets; formatting mirrors them', () => {
   assert.equal(parseWithFormat('Mon, 02 Jan 2006 03:04:05 PM +0100', 'EEE, dd MMM yyyy hh:mm:ss a Z', 'UTC', 2024), Date.UTC(2006, 0, 2, 14, 4, 5));
@@ -40,4 +40,13 @@ test('the samples of 30_date_processor.yml: offsets, H:m:s, epoch_second truncat
   assert.equal(iso(parseWithFormat('2020-33', 'YYYY-ww', 'UTC', 2024)), '2020-08-10T00:00:00.000Z');
   assert.equal(formatWithPattern(Date.UTC(2021, 0, 3), 'YYYY-ww', 'UTC'), '2020-53');
   assert.equal(formatWithPattern(Date.UTC(2010, 5, 1), "yyyy-MM-dd'T'HH:mm:ss.SSSXXX", '+01:00'), '2010-06-01T01:00:00.000+01:00');
+});
+
+test('a format compiles once into a parser that serves every document; an unknown pattern letter fails the compile, not a document', () => {
+  const parse = compileDateFormat('dd/MMM/yyyy:H:m:s Z');
+  assert.equal(parse(' 10/Aug/2018:09:45:56 +0200 ', 'UTC', 2024), Date.UTC(2018, 7, 10, 7, 45, 56));
+  assert.equal(parse('11/Aug/2018:09:45:56 +0200', 'UTC', 2024), Date.UTC(2018, 7, 11, 7, 45, 56));
+  assert.equal(parse('not a date', 'UTC', 2024), undefined);
+  assert.equal(compileDateFormat('dd/MM')('12/06', '+02:00', 2024), Date.UTC(2024, 5, 11, 22));
+  assert.throws(() => compileDateFormat('yyyy-qq'), /Unknown pattern letter: q/);
 });
