@@ -220,7 +220,7 @@ export class TemplateService {
     if (body !== undefined) {
       const template = parseComposableTemplate(body);
       const temporary = 'simulate_index_template';
-      state = { ...state, composable: new Map([...state.composable, [temporary, template]]) };
+      state = this.stateWith('composable', temporary, template);
       validateComposableTemplate(temporary, template, state);
       checkPriorityOverlap(temporary, template, this.state());
     }
@@ -241,7 +241,7 @@ export class TemplateService {
     if (body !== undefined) {
       template = parseComposableTemplate(body);
       templateName = name ?? 'simulate_template';
-      state = { ...state, composable: new Map([...state.composable, [templateName, template]]) };
+      state = this.stateWith('composable', templateName, template);
       validateComposableTemplate(templateName, template, state);
       checkPriorityOverlap(templateName, template, this.state());
     } else {
