@@ -233,10 +233,23 @@ export function renderFields(source: unknown, mapping: FlattenedMapping, request
  * are read from `_source`, as the store holds them, and rendered as the `fields` option renders them.
  */
 function renderStoredFields(source: unknown, mapping: FlattenedMapping, names: readonly string[]): Json | undefined {
-  const stored = new Map([...mapping.fields].filter(([, field]) => field.stored === true));
-  if (stored.size === 0) return undefined;
+  const stored = storedFieldsMapping(mapping);
+  if (stored === undefined) return undefined;
   const requests = names.filter((name) => !name.startsWith('_')).map((pattern) => ({ pattern, format: undefined }));
-  return renderFields(source, { ...mapping, fields: stored }, requests);
+  return renderFields(source, stored, requests);
+}
+
+/** Per (immutable) mapping, the mapping of its `store: true` fields alone (undefined: none), built once rather than per hit. */
+const storedMappings = new WeakMap<FlattenedMapping, FlattenedMapping | null>();
+
+function storedFieldsMapping(mapping: FlattenedMapping): FlattenedMapping | undefined {
+  let stored = storedMappings.get(mapping);
+  if (stored === undefined) {
+    const fields = new Map([...mapping.fields].filter(([, field]) => field.stored === true));
+    stored = fields.size === 0 ? null : { ...mapping, fields };
+    storedMappings.set(mapping, stored);
+  }
+  return stored ?? undefined;
 }
 
 function sourceGeoValues(source: unknown, path: string): unknown[] {
