@@ -6,7 +6,7 @@
  */
 import { errors, EsError, limits } from '../common/index.js';
 import type { FieldMappings, Segment } from '../index/engine/segment.js';
-import { compileScript, fromJson, JDouble, wallClock, parseScriptSpec, segmentDocLookup, toJson, type ScriptSpec, type Value } from '../index/script/index.js';
+import { compileScript, fromJson, JDouble, wallClock, parseScriptSpec, segmentDocLookup, toJson, type CompiledScript, type ScriptSpec, type Value } from '../index/script/index.js';
 import { wildcardMatch } from '../index/expression.js';
 import { renderRuntimeValues, runtimeValues, type RuntimeField } from '../index/script/runtime-fields.js';
 
@@ -44,6 +44,9 @@ export function parseScriptFields(value: unknown): readonly ScriptField[] | unde
   return fields;
 }
 
+/** Each parsed script field's script, compiled on its first hit rather than once per hit (a field lives for one request). */
+const compiled = new WeakMap<ScriptField, CompiledScript>();
+
 /** The script fields of one hit, by name (undefined when none is asked). */
 export function renderScriptFields(
   fields: readonly ScriptField[] | undefined,
@@ -55,7 +58,8 @@ export function renderScriptFields(
   const rendered: Record<string, unknown[]> = {};
   const doc = segmentDocLookup(hit.segment, mappings, indexName, hit.doc);
   for (const field of fields) {
-    const script = compileScript(field.script, 'field');
+    let script = compiled.get(field);
+    if (script === undefined) compiled.set(field, (script = compileScript(field.script, 'field')));
     const params = fromJson(field.script.params) as Map<unknown, Value>;
     params.set('_source', fromJson(hit.source));
     let value: Value;

@@ -5,7 +5,7 @@
  */
 import { errors } from '../../common/errors.js';
 import { sourceOf, type Segment } from '../engine/segment.js';
-import { compileScript, fromJson, segmentDocLookup, fault, wallClock, javaString, parseScriptSpec, JDouble, ParamsWithSource, type Value } from '../script/index.js';
+import { compileScript, fromJson, segmentDocLookup, fault, wallClock, javaString, parseScriptSpec, JDouble, ParamsWithSource, type CompiledScript, type Value } from '../script/index.js';
 import { numericKind, asNumber } from '../script/values.js';
 import type { SortSpec, SortValue } from './sort.js';
 
@@ -35,9 +35,13 @@ export function parseScriptSort(options: Readonly<Record<string, unknown>>): Scr
   return { kind: 'script', order, type, script };
 }
 
+/** Each parsed sort's script, compiled on its first document rather than once per document (a sort spec lives for one request). */
+const compiled = new WeakMap<ScriptSort, CompiledScript>();
+
 /** The sort key of one document: the script runs with `doc`, `params` and `_score`. */
 export function scriptSortValue(segment: Segment, spec: ScriptSort, doc: number, score: number): SortValue {
-  const script = compileScript(spec.script, 'sort');
+  let script = compiled.get(spec);
+  if (script === undefined) compiled.set(spec, (script = compileScript(spec.script, 'sort')));
   const lookup = segmentDocLookup(segment, segment.mappings, '_na_', doc);
   const params = new ParamsWithSource(fromJson(script.params) as Map<unknown, Value>, () => sourceOf(segment, doc));
   const value = script.execute({ doc: lookup, params, _score: new JDouble(score) }, wallClock);
