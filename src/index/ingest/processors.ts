@@ -105,9 +105,13 @@ function javaReplacement(replacement: string): string {
   return output;
 }
 
-/** Java's String.split(regex, limit): no capture groups in the output; limit 0 drops trailing empty strings. */
+/**
+ * Java's String.split(regex, limit): no capture groups in the output; limit 0 drops trailing empty
+ * strings. A global `separator` (what the processors compile) is used as it is, from its start.
+ */
 export function javaSplit(text: string, separator: RegExp, preserveTrailing: boolean, limit = 0): string[] {
-  const global = new RegExp(separator.source, separator.flags.includes('g') ? separator.flags : `${separator.flags}g`);
+  const global = separator.global ? separator : new RegExp(separator.source, `${separator.flags}g`);
+  global.lastIndex = 0;
   const parts: string[] = [];
   let start = 0;
   for (let match = global.exec(text); match !== null; match = global.exec(text)) {
@@ -668,7 +672,7 @@ const terminateFactory: ProcessorFactory = () => (document) => {
 const splitFactory: ProcessorFactory = (config) => {
   const field = config.string('field');
   const separatorText = config.string('separator');
-  const separator = compileRegex(config, 'separator', separatorText);
+  const separator = compileRegex(config, 'separator', separatorText, 'g');
   const targetField = config.string('target_field', field);
   const ignoreMissing = config.boolean('ignore_missing', false);
   const preserveTrailing = config.boolean('preserve_trailing', false);
@@ -908,8 +912,8 @@ const kvFactory: ProcessorFactory = (config) => {
   const field = config.string('field');
   const fieldSplitText = config.string('field_split');
   const valueSplitText = config.string('value_split');
-  const fieldSplit = compileRegex(config, 'field_split', fieldSplitText);
-  const valueSplit = compileRegex(config, 'value_split', valueSplitText);
+  const fieldSplit = compileRegex(config, 'field_split', fieldSplitText, 'g');
+  const valueSplit = compileRegex(config, 'value_split', valueSplitText, 'g');
   const targetField = config.optionalString('target_field');
   const includeKeys = config.stringList('include_keys', false);
   const excludeKeys = config.stringList('exclude_keys', false);

@@ -5,7 +5,8 @@
  */
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { configError, run } from './helpers.js';
+import { executePipeline, IngestDocument } from '../../../src/index/ingest/index.js';
+import { configError, nowMs, pipelineOf, run } from './helpers.js';
 
 test('set: value with a {{field}} template, override false keeps a value, copy_from copies deeply (270_set_processor.yml)', () => {
   assert.deepEqual(run([{ set: { field: 'b', value: 'x-{{a}}-{{missing}}' } }], { a: 1 }).source, { a: 1, b: 'x-1-' });
@@ -85,6 +86,28 @@ test('split and join: Java split semantics (trailing empties dropped unless pres
   assert.deepEqual(run([{ split: { field: 'a', separator: '(-)' } }], { a: 'x-y' }).source['a'], ['x', 'y']);
   assert.deepEqual(run([{ join: { field: 'a', separator: '-' } }], { a: ['x', 1, true] }).source, { a: 'x-1-true' });
   assert.equal(run([{ join: { field: 'a', separator: '-' } }], { a: 'x' }).error?.message, 'field [a] of type [java.lang.String] cannot be cast to [java.util.List]');
+});
+
+test('split, kv and date compile their patterns with the pipeline: one parsed pipeline serves document after document', () => {
+  const pipeline = pipelineOf({
+    processors: [
+      { split: { field: 'list', separator: ',' } },
+      { kv: { field: 'pairs', field_split: '&', value_split: '=' } },
+      { date: { field: 'when', formats: ['dd/MM/yyyy'], target_field: 'at' } },
+    ],
+  });
+  const runOnce = (source: Record<string, unknown>): Record<string, unknown> => {
+    const document = IngestDocument.of({ _index: 'index', _id: 'id' }, source, new Date(nowMs).toISOString());
+    executePipeline(pipeline, document, { nowMs, elapsedMs: () => 0, pipeline: () => undefined, trace: undefined, stats: undefined });
+    return document.source();
+  };
+  for (const day of ['01', '02', '03']) {
+    const source = runOnce({ list: `a,${day},b`, pairs: `x=${day}&y=2`, when: `${day}/03/2020` });
+    assert.deepEqual(source['list'], ['a', day, 'b']);
+    assert.equal(source['x'], day);
+    assert.equal(source['y'], '2');
+    assert.equal(source['at'], `2020-03-${day}T00:00:00.000Z`);
+  }
 });
 
 test('convert: each type, lists, and the errors (90_simulate.yml "verbose simulate with exception thrown")', () => {
