@@ -356,7 +356,8 @@ export function* buildSegmentStepwise(documents: SegmentDocuments, mappings: Fie
       let slot = slots.get(path);
       if (slot === undefined) {
         // A flattened field's key path: a keyword the mappings answer for without listing it.
-        const keyed = keyedPaths.has(path) || Object.hasOwn(mappings, path) ? undefined : mappings[path];
+        // (A key path seen before already has its slot.)
+        const keyed = Object.hasOwn(mappings, path) ? undefined : mappings[path];
         if (keyed === undefined || keyed.type !== 'keyword' || keyed.aliasOf !== undefined) continue;
         slot = { mapping: keyed, inverter: undefined, analyzer: undefined, norms: undefined, keywords: new KeywordColumn(), numbers: undefined, kind: fieldKeyword };
         slots.set(path, slot);
@@ -402,9 +403,10 @@ export function* buildSegmentStepwise(documents: SegmentDocuments, mappings: Fie
       } else if (kind === fieldDateNanos) {
         const column = slot.numbers!;
         const first = column.values.length;
+        // geo_point columns carry (latitude step, longitude step) pairs the same way.
+        const encode = slot.mapping.type === 'geo_point' ? encodeGeoPoint : toNanoInstant;
         for (let valueIndex = 0; valueIndex < values.length; valueIndex++) {
-          // geo_point columns carry (latitude step, longitude step) pairs the same way.
-          const instant = slot.mapping.type === 'geo_point' ? encodeGeoPoint(values[valueIndex]) : toNanoInstant(values[valueIndex]);
+          const instant = encode(values[valueIndex]);
           if (instant === undefined) continue;
           column.values.push(instant.millis);
           column.nanos!.push(instant.nanos);
