@@ -76,9 +76,11 @@ const maxSizeDeprecation = 'Use of the [max_size] rollover condition has been de
 function maximumTimestamp(handles: readonly IndexHandle[], field: string): number {
   let maximum = 0;
   for (const handle of handles) {
-    for (const document of (handle.shards ?? []).flatMap((shard) => [...shard.scan()])) {
-      const value = timestampMs((JSON.parse(document.source) as Record<string, unknown>)[field]);
-      if (value !== undefined && value > maximum) maximum = value;
+    for (const shard of handle.shards ?? []) {
+      for (const document of shard.scan()) {
+        const value = timestampMs((JSON.parse(document.source) as Record<string, unknown>)[field]);
+        if (value !== undefined && value > maximum) maximum = value;
+      }
     }
   }
   return maximum;
