@@ -12,7 +12,7 @@ import type { RestRequest, Route } from '../route.js';
 
 const MASTER = ['master_timeout', 'timeout'];
 
-export function scriptRoutes(scripts: SqlStoredScripts, indices?: IndicesService): readonly Route[] {
+export function scriptRoutes(scripts: SqlStoredScripts, indices: IndicesService): readonly Route[] {
   const put = (request: RestRequest) => {
     const id = request.params['id']!;
     const body = request.json();
@@ -32,7 +32,6 @@ export function scriptRoutes(scripts: SqlStoredScripts, indices?: IndicesService
         const parsed = parseExecuteRequest(request.json());
         let index;
         if (parsed.index !== undefined) {
-          if (indices === undefined) throw errors.illegalArgument('[context_setup] [index] is not available on this node');
           const handle = indices.singleIndex(parsed.index);
           index = { name: handle.name, rootMapping: handle.metadata.mappings, mapping: handle.mapping };
         }
