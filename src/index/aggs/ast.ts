@@ -13,6 +13,7 @@ import { type CompositeSpec, parseComposite } from './composite.js';
 import { type GeoDistanceSpec, parseGeoDistanceAggregation } from './geo-distance.js';
 import { type GeoGridSpec, parseGeoBounds, parseGeoCentroid, parseGeoGrid } from './geo-aggs.js';
 import { autoBucketCeiling, roundingIndexOf } from './auto-date-histogram.js';
+import { compressionDefault } from './tdigest.js';
 import { type PipelineNode, parentPipelineKinds, parsePipelineBody, pipelineKinds, siblingPipelineKinds } from './pipeline-ast.js';
 
 export type CalendarUnit = 'minute' | 'hour' | 'day' | 'week' | 'month' | 'quarter' | 'year';
@@ -376,7 +377,7 @@ function parsePercentiles(kind: 'percentiles' | 'percentile_ranks', body: Json, 
   const hint = tdigest?.['execution_hint'];
   if (hint === 'high_accuracy') throw errors.illegalArgument(`[tdigest.execution_hint] [high_accuracy] is not supported: [${name}]`);
   if (hint !== undefined && hint !== 'default') throw errors.illegalArgument(`Invalid execution_hint [${String(hint)}], valid values are [default, high_accuracy]`);
-  const compression = numberOf(tdigest?.['compression'], 'compression', 100);
+  const compression = numberOf(tdigest?.['compression'], 'compression', compressionDefault);
   if (compression < 0) throw errors.illegalArgument(`[compression] must be greater than or equal to 0. Found [${javaDouble(compression)}] in [${name}]`);
   const missing = body['missing'];
   if (missing !== undefined && typeof missing !== 'number' && typeof missing !== 'string') throw errors.parsing(`[missing] must be a number or a string in [${name}]`);
