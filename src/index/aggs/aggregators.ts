@@ -584,12 +584,6 @@ function termsValueType(mapping: FieldMapping | undefined): TermsValueType {
 }
 
 /**
- * include/exclude of terms, rare_terms and significant_terms as the keys of the field: a value list
- * is read with the field's type (a date parses to its epoch milliseconds, `true` to 1), as
- * Elasticsearch's IncludeExclude parses values through the field's DocValueFormat, so that
- * acceptsTerm compares like with like; a regular expression applies to string fields only.
- */
-/**
  * A terms or multi_terms shard's cut of its sorted buckets: the top `shard_size` (at least `size`;
  * just `size` on a lone shard), the doc count of the rest, and the error bound (the last kept
  * count when buckets were cut under a descending count order).
@@ -639,6 +633,12 @@ function everyTermNode(
   };
 }
 
+/**
+ * include/exclude of terms, rare_terms and significant_terms as the keys of the field: a value list
+ * is read with the field's type (a date parses to its epoch milliseconds, `true` to 1), as
+ * Elasticsearch's IncludeExclude parses values through the field's DocValueFormat, so that
+ * acceptsTerm compares like with like; a regular expression applies to string fields only.
+ */
 function keyedTermFilters(
   node: { readonly name: string; readonly include: RegExp | readonly string[] | undefined; readonly exclude: RegExp | readonly string[] | undefined },
   mapping: FieldMapping | undefined,
@@ -1013,6 +1013,11 @@ class CompositeAggregator extends Aggregator {
         if (!reader.source.missingBucket) return;
         values = [null];
       }
+      if (values.length === 1) {
+        // Single-valued (the usual case): extend each combination in place, no copies.
+        for (const prefix of combinations) prefix.push(values[0]!);
+        continue;
+      }
       const next: CompositeKeyValue[][] = [];
       for (const prefix of combinations) for (const value of values) next.push([...prefix, value]);
       combinations = next;
@@ -1100,6 +1105,11 @@ class MultiTermsAggregator extends Aggregator {
       if (values.length === 0) {
         if (missing === undefined) return;
         values = [missing];
+      }
+      if (values.length === 1) {
+        // Single-valued (the usual case): extend each combination in place, no copies.
+        for (const prefix of combinations) prefix.push(values[0]!);
+        continue;
       }
       const next: (string | number)[][] = [];
       for (const prefix of combinations) for (const value of values) next.push([...prefix, value]);
