@@ -80,7 +80,6 @@ export function wireIndices(options: { config: NodeConfig; nodeDb: SqlDatabase; 
   const search = new SearchService({
     indices: service,
     searchers,
-    log: options.log.child({ layer: 'search' }),
     nowMs: options.nowMs,
     nodeId: readNodeId(options.nodeDb, options.config.nodeName),
   });

@@ -9,7 +9,6 @@
  * fetch function for whichever of its hits make the final page.
  */
 import { randomBytes as nodeRandomBytes } from 'node:crypto';
-import type { Logger } from 'pino';
 import { errors, EsError } from '../common/index.js';
 import {
   parseIndicesOptions,
@@ -106,7 +105,6 @@ export interface SearchInput {
 export interface SearchServiceOptions {
   readonly indices: IndicesService;
   readonly searchers: SearcherService;
-  readonly log: Logger;
   readonly nowMs: () => number;
   /** Shown as `_node` in explained hits and in shard failures. */
   readonly nodeId: string;
@@ -228,7 +226,6 @@ function withDfsStatistics(targets: Target[], searchType: string | undefined): T
 export class SearchService {
   private readonly indices: IndicesService;
   private readonly searchers: SearcherService;
-  private readonly log: Logger;
   private readonly nowMs: () => number;
   private readonly nodeId: string;
   private readonly randomBytes: (size: number) => Buffer;
@@ -246,7 +243,6 @@ export class SearchService {
   constructor(options: SearchServiceOptions) {
     this.indices = options.indices;
     this.searchers = options.searchers;
-    this.log = options.log;
     this.nowMs = options.nowMs;
     this.nodeId = options.nodeId;
     this.randomBytes = options.randomBytes ?? nodeRandomBytes;

@@ -30,7 +30,7 @@ export function openHarness(t: { after: (fn: () => void) => void }, options: { n
   const nodeDb = new Database(':memory:') as unknown as SqlDatabase;
   const service = openIndicesService({ nodeDb, pathData: dir, log: pino({ level: 'silent' }), nowMs: options.nowMs ?? (() => 1_700_000_000_000), refreshTickMs: 0 });
   const searchers = new SearcherService(service, pino({ level: 'silent' }));
-  const search = new SearchService({ indices: service, searchers, log: pino({ level: 'silent' }), nowMs: options.nowMs ?? (() => 1_700_000_000_000), nodeId: 'test-node' });
+  const search = new SearchService({ indices: service, searchers, nowMs: options.nowMs ?? (() => 1_700_000_000_000), nodeId: 'test-node' });
   const routes: Route[] = [
     ...indicesRoutes(service),
     ...documentRoutes(service),

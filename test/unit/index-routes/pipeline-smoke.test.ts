@@ -27,7 +27,7 @@ test('official client against the index routes through the real pipeline', async
   const log = pino({ level: 'silent' });
   const service = openIndicesService({ nodeDb: new Database(':memory:') as unknown as SqlDatabase, pathData: dir, log, nowMs: () => Date.now(), refreshTickMs: 0 });
   const searchers = new SearcherService(service, log);
-  const search = new SearchService({ indices: service, searchers, log, nowMs: () => Date.now(), nodeId: 'test-node' });
+  const search = new SearchService({ indices: service, searchers, nowMs: () => Date.now(), nodeId: 'test-node' });
   const server = await startHttpServer({
     host: '127.0.0.1',
     port: 0,

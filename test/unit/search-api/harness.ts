@@ -42,7 +42,7 @@ function open(dir: string, nodeDb: SqlDatabase, clock: { now: number }, onOpen: 
   const log = pino({ level: 'silent' });
   const service = openIndicesService({ nodeDb, pathData: dir, log, nowMs: () => clock.now, refreshTickMs: 0 });
   const searchers = new SearcherService(service, log);
-  const search = new SearchService({ indices: service, searchers, log, nowMs: () => clock.now, nodeId: 'node-test', scrollSweepMs: 0 });
+  const search = new SearchService({ indices: service, searchers, nowMs: () => clock.now, nodeId: 'node-test', scrollSweepMs: 0 });
   const bulkByScroll = new BulkByScrollService({ search, indices: service, tasks: search.tasks, log, nowMs: () => clock.now, remoteWhitelist: [], remoteTls: defaultRemoteTls });
   const routes: Route[] = [...indicesRoutes(service), ...documentRoutes(service), ...searchRoutes(search), ...reindexRoutes(bulkByScroll)];
   const harness: SearchHarness = {
