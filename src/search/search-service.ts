@@ -193,8 +193,11 @@ export interface LocalSearchOptions {
   readonly snapshots?: ReadonlyMap<string, readonly ShardSnapshot[]>;
 }
 
+/** A shard's fetch target with its shard number, which a fetch failure names. */
+type ShardFetchTarget = FetchTarget & { readonly shard: number };
+
 interface ScrollState {
-  readonly fetchTargets: ReadonlyMap<string, FetchTarget>;
+  readonly fetchTargets: ReadonlyMap<string, ShardFetchTarget>;
   readonly hits: readonly ShardHit[];
   offset: number;
   readonly size: number;
@@ -347,13 +350,14 @@ export class SearchService {
     return targets;
   }
 
-  private fetchTarget(target: Target, query: QueryNode): FetchTarget {
+  private fetchTarget(target: Target, query: QueryNode): ShardFetchTarget {
     const nowMs = this.nowMs();
     let weight: Weight | undefined;
     const matcher = namedQueryMatcher(query, () => ({ stats: target.snapshot.stats, segments: target.segments, mappings: target.mappings, nowMs, indexName: target.indexName }));
     return {
       ...(matcher !== undefined ? { matchedQueries: (hit: ShardHit) => matcher(hit.segmentIndex, hit.doc) } : {}),
       indexName: target.indexName,
+      shard: target.shard,
       segments: target.snapshot.state.segments,
       metadata: target.snapshot.state.metadata,
       mapping: target.mapping,
@@ -438,7 +442,7 @@ export class SearchService {
   }
 
   /** Renders hits; an EsError while fetching (e.g. docvalue_fields on a text field) fails the fetch phase. */
-  private fetchHits(fetchTargets: ReadonlyMap<string, FetchTarget>, hits: readonly ShardHit[], sort: SearchRequest['sort'], options: FetchOptions): Record<string, unknown>[] {
+  private fetchHits(fetchTargets: ReadonlyMap<string, ShardFetchTarget>, hits: readonly ShardHit[], sort: SearchRequest['sort'], options: FetchOptions): Record<string, unknown>[] {
     return hits.map((hit) => {
       const target = fetchTargets.get(hit.shardKey);
       if (target === undefined) throw errors.illegalState(`hit from unknown shard [${hit.shardKey}]`);
@@ -446,7 +450,7 @@ export class SearchService {
         return renderHit(target, hit, sort, options);
       } catch (error) {
         if (!(error instanceof EsError)) throw error;
-        throw allShardsFailed([{ index: target.indexName, shard: 0, node: this.nodeId, cause: error }], 'fetch');
+        throw allShardsFailed([{ index: target.indexName, shard: target.shard, node: this.nodeId, cause: error }], 'fetch');
       }
     });
   }
