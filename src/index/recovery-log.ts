@@ -31,20 +31,9 @@ export interface StoreRecovery {
   readonly shards: readonly ShardFiles[];
 }
 
-/**
- * How many shard stores an open index has (0 when closed). Written against both index layouts
- * (`shard`, one store per index, and `shards`, one per shard number, issue #14) so that it
- * compiles while the per-shard layout lands; the `shard` branch can go once it has.
- */
+/** How many shard stores an open index has (0 when closed). */
 export function openShardCount(handle: IndexHandle): number {
-  const view = handle as unknown as { readonly shards?: readonly unknown[]; readonly shard?: unknown };
-  if (handle.metadata.state !== 'open') return 0;
-  return view.shards !== undefined ? view.shards.length : view.shard !== undefined ? 1 : 0;
-}
-
-/** The directory of shard `shard`'s persisted segments (`searcher/` for shard 0 in both layouts). */
-export function shardSearcherDirectory(indexDirectory: string, shard: number): string {
-  return (searcherDirectory as (directory: string, shard?: number) => string)(indexDirectory, shard);
+  return handle.metadata.state === 'open' ? (handle.shards?.length ?? 0) : 0;
 }
 
 function filesIn(directory: string, accept: (name: string) => boolean): ShardFiles {
@@ -73,7 +62,7 @@ function filesIn(directory: string, accept: (name: string) => boolean): ShardFil
 /** A shard's files: its store (`shard-N.db` with SQLite's -wal/-shm) and its persisted segments. */
 function shardFiles(indexDirectory: string, shard: number): ShardFiles {
   const store = filesIn(indexDirectory, (name) => name.startsWith(`shard-${shard}.db`));
-  const segments = filesIn(shardSearcherDirectory(indexDirectory, shard), () => true);
+  const segments = filesIn(searcherDirectory(indexDirectory, shard), () => true);
   return { files: store.files + segments.files, bytes: store.bytes + segments.bytes };
 }
 

@@ -20,8 +20,8 @@ import path from 'node:path';
 import { BUILD_FLAVOR, BUILD_TYPE, ES_API_VERSION } from '../../common/index.js';
 import { SEGMENT_FORMAT_VERSION } from '../../index/engine/index.js';
 import { clusterHealth, parseIndicesOptions, wildcardMatch, type IndexHandle, type IndicesService } from '../../index/index.js';
-import { openShardCount, shardSearcherDirectory, type RecoveryLog } from '../../index/recovery-log.js';
-import type { SearcherService, ShardSnapshot } from '../../index/searcher/index.js';
+import { openShardCount, type RecoveryLog } from '../../index/recovery-log.js';
+import { searcherDirectory, type SearcherService, type ShardSnapshot } from '../../index/searcher/index.js';
 import { booleanParam } from '../request.js';
 import type { RequestContext, RestRequest, RestResponse, Route } from '../route.js';
 import { bytesCell, catColumn as column, CAT_COMMON_PARAMS, renderCat, timeCell, type CatColumn, type CatRow } from './cat-table.js';
@@ -251,9 +251,8 @@ const pendingTasksColumns: readonly CatColumn[] = [
 
 /** The searchable snapshot of every shard of an open index (shard number = position). */
 function shardSnapshots(searchers: SearcherService, handle: IndexHandle): readonly ShardSnapshot[] {
-  const view = searchers as unknown as { snapshots?: (handle: IndexHandle) => ShardSnapshot[]; snapshot: (handle: IndexHandle, shard?: number) => ShardSnapshot };
   if (openShardCount(handle) === 0) return [];
-  return typeof view.snapshots === 'function' ? view.snapshots(handle) : [view.snapshot(handle, 0)];
+  return searchers.snapshots(handle);
 }
 
 /** The segment names the shard's last persisted manifest names (Lucene's committed segments). */
@@ -398,7 +397,7 @@ export function catMoreRoutes(options: CatMoreOptions): readonly Route[] {
     const rows: CatRow[] = [];
     for (const handle of handles) {
       shardSnapshots(searchers, handle).forEach((snapshot, shard) => {
-        const directory = shardSearcherDirectory(indices.indexDirectory(handle.uuid), shard);
+        const directory = searcherDirectory(indices.indexDirectory(handle.uuid), shard);
         const committed = committedSegments(directory);
         for (const segment of snapshot.state.segments) {
           const isCommitted = committed.has(segment.name);
