@@ -240,20 +240,30 @@ export function processorStatsName(processor: Processor): { readonly key: string
 /** The counters of `GET /_nodes/stats/ingest`: in total, per pipeline, per top-level processor. */
 export class IngestStats {
   readonly total = newCounters();
-  private readonly pipelines = new Map<string, { counters: Counters; processors: Map<number, { key: string; type: string; counters: Counters }> }>();
+  private readonly pipelines = new Map<string, { counters: Counters; processors: Map<number, { key: string; type: string; counters: Counters; processor: Processor }> }>();
 
-  pipeline(id: string): Counters {
+  private entry(id: string): { counters: Counters; processors: Map<number, { key: string; type: string; counters: Counters; processor: Processor }> } {
     let entry = this.pipelines.get(id);
     if (entry === undefined) this.pipelines.set(id, (entry = { counters: newCounters(), processors: new Map() }));
-    return entry.counters;
+    return entry;
   }
 
+  pipeline(id: string): Counters {
+    return this.entry(id).counters;
+  }
+
+  /**
+   * The counters of the processor at `position` (called per document and processor). The name is
+   * built only when the processor object changes: a replaced pipeline keeps the counters of a
+   * processor whose name stays the same, as Elasticsearch carries them over.
+   */
   processor(pipelineId: string, position: number, processor: Processor): Counters {
-    this.pipeline(pipelineId);
-    const processors = this.pipelines.get(pipelineId)!.processors;
+    const processors = this.entry(pipelineId).processors;
     let entry = processors.get(position);
+    if (entry?.processor === processor) return entry.counters;
     const { key, type } = processorStatsName(processor);
-    if (entry === undefined || entry.key !== key) processors.set(position, (entry = { key, type, counters: newCounters() }));
+    if (entry === undefined || entry.key !== key) processors.set(position, (entry = { key, type, counters: newCounters(), processor }));
+    else entry.processor = processor;
     return entry.counters;
   }
 

@@ -195,6 +195,22 @@ test('stats name processors as Elasticsearch does: type:tag, conditional, the co
   );
 });
 
+test('processor stats count per document, and a replaced pipeline keeps the counters of a processor whose name is unchanged', () => {
+  const stats = new IngestStats();
+  const runWith = (pipeline: ReturnType<typeof pipelineOf>): void =>
+    executePipeline(pipeline, IngestDocument.of({ _index: 'i' }, {}, 't'), { nowMs: 0, elapsedMs: () => 0, pipeline: () => undefined, trace: undefined, stats });
+  const counts = (pipeline: ReturnType<typeof pipelineOf>): unknown =>
+    ((stats.toJson(new Map([['p', pipeline]])) as any).pipelines.p.processors as Record<string, any>[]).map((entry) => Object.entries(entry).map(([key, value]) => [key, value.stats.count])[0]);
+  const first = pipelineOf({ processors: [{ set: { tag: 'a', field: 'x', value: 1 } }, { set: { tag: 'b', field: 'y', value: 2 } }] });
+  runWith(first);
+  runWith(first);
+  assert.deepEqual(counts(first), [['set:a', 2], ['set:b', 2]]);
+  // The pipeline put again: the first processor keeps its name (and counters), the second is renamed (and starts over).
+  const replaced = pipelineOf({ processors: [{ set: { tag: 'a', field: 'x', value: 3 } }, { set: { tag: 'c', field: 'y', value: 2 } }] });
+  runWith(replaced);
+  assert.deepEqual(counts(replaced), [['set:a', 3], ['set:c', 1]]);
+});
+
 test('an empty pipeline on_failure is refused with Elasticsearch\'s message (50_on_failure.yml)', () => {
   assert.throws(
     () => pipelineOf({ processors: [{ set: { field: 'foo', value: '_message' } }], on_failure: [] }, 'my_pipeline'),
