@@ -6,7 +6,7 @@
  */
 import { errors, EsError, limits } from '../common/index.js';
 import type { FieldMappings, Segment } from '../index/engine/segment.js';
-import { compileScript, fromJson, JDouble, wallClock, parseScriptSpec, segmentDocLookup, toJson, type CompiledScript, type ScriptSpec, type Value } from '../index/script/index.js';
+import { compileScript, fromJson, JDouble, ParamsWithSource, wallClock, parseScriptSpec, segmentDocLookup, toJson, type CompiledScript, type ScriptSpec, type Value } from '../index/script/index.js';
 import { wildcardMatch } from '../index/expression.js';
 import { renderRuntimeValues, runtimeValues, type RuntimeField } from '../index/script/runtime-fields.js';
 
@@ -60,8 +60,7 @@ export function renderScriptFields(
   for (const field of fields) {
     let script = compiled.get(field);
     if (script === undefined) compiled.set(field, (script = compileScript(field.script, 'field')));
-    const params = fromJson(field.script.params) as Map<unknown, Value>;
-    params.set('_source', fromJson(hit.source));
+    const params = new ParamsWithSource(fromJson(field.script.params) as Map<unknown, Value>, () => hit.source);
     let value: Value;
     try {
       value = script.execute({ doc, params, _score: new JDouble(Number.isNaN(hit.score) ? 0 : hit.score) }, wallClock);

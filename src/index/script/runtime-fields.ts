@@ -11,7 +11,7 @@ import { buildSegment } from '../engine/segment-builder.js';
 import type { FieldMapping, FieldMappings, Segment } from '../engine/segment.js';
 import { segmentDocLookup } from './doc.js';
 import { checkCompiles, compileScript, parseScriptSpec, wallClock, type ScriptSpec } from './index.js';
-import { JavaFault, asNumber, fromJson, javaClassName, numericKind, type Value } from './values.js';
+import { JavaFault, ParamsWithSource, asNumber, fromJson, javaClassName, numericKind, type Value } from './values.js';
 
 export type RuntimeFieldType = 'keyword' | 'long' | 'double' | 'date' | 'boolean';
 
@@ -98,8 +98,7 @@ export function runtimeValues(field: RuntimeField, segment: Segment, mappings: F
   }
   const script = compileScript(field.script, 'runtime_field');
   const emitted: unknown[] = [];
-  const params = fromJson(field.script.params) as Map<unknown, Value>;
-  params.set('_source', fromJson(source()));
+  const params = new ParamsWithSource(fromJson(field.script.params) as Map<unknown, Value>, source);
   script.execute({ doc: segmentDocLookup(segment, mappings, indexName, doc), params }, wallClock, {
     emit: (args) => {
       if (emitted.length >= EMITTED_VALUES_MAX) {
