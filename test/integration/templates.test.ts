@@ -56,6 +56,7 @@ test('put and get a composable template (10_basic "Put index template"): setting
   assert.equal((await call('HEAD', '/_index_template/nothing-*')).status, 404, 'a wildcard matching nothing does not exist');
   assert.equal((await call('HEAD', '/_index_template/bas*')).status, 200);
   assert.equal((await call('HEAD', '/_component_template/nothing-*')).status, 404);
+  assert.equal((await call('HEAD', '/_component_template/nothing-here')).status, 404, 'a missing literal name is a bare 404');
 });
 
 test('aliases in a template: routing splits into index_routing and search_routing, filters kept', async () => {

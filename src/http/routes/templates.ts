@@ -45,6 +45,16 @@ function parseOrder(value: string | undefined): number | undefined {
 
 const acknowledged = { status: 200, body: { acknowledged: true } };
 
+/** HEAD answers a bare status: 200 when something matched, 404 (without a body) when nothing or a missing name. */
+function headStatus(find: () => readonly unknown[]): RestResponse {
+  try {
+    return { status: find().length > 0 ? 200 : 404 };
+  } catch (error) {
+    if ((error as { status?: number }).status === 404) return { status: 404 };
+    throw error;
+  }
+}
+
 /** The three template kinds delete alike: by name (a pattern or list), answering `acknowledged`. */
 function deleteRoute(path: string, action: string, remove: (name: string) => void): Route {
   return {
@@ -93,26 +103,16 @@ const legacyDeprecation = 'Legacy index templates are deprecated in favor of com
 
 export function templateRoutes(templates: TemplateService): readonly Route[] {
   const getComposable = (request: RestRequest, head: boolean): RestResponse => {
-    try {
-      const found = templates.getComposable(request.params['name']);
-      if (head) return { status: found.length > 0 ? 200 : 404 };
-      return { status: 200, body: { index_templates: found.map(([name, template]) => ({ name, index_template: renderComposable(template, booleanParam(request.query['flat_settings'])) })) } };
-    } catch (error) {
-      if (head && (error as { status?: number }).status === 404) return { status: 404 };
-      throw error;
-    }
+    if (head) return headStatus(() => templates.getComposable(request.params['name']));
+    const found = templates.getComposable(request.params['name']);
+    return { status: 200, body: { index_templates: found.map(([name, template]) => ({ name, index_template: renderComposable(template, booleanParam(request.query['flat_settings'])) })) } };
   };
   const getComponent = (request: RestRequest, head: boolean): RestResponse => {
-    try {
-      const found = templates.getComponent(request.params['name']);
-      if (head) return { status: found.length > 0 ? 200 : 404 };
-      const response = { status: 200, body: { component_templates: found.map(([name, template]) => ({ name, component_template: renderComponent(template, booleanParam(request.query['flat_settings'])) })) } };
-      // One node: `local` changes nothing, and Elasticsearch says so (cluster.component_template 10_basic).
-      return request.query['local'] === undefined ? response : withWarnings(response, [localDeprecation]);
-    } catch (error) {
-      if (head && (error as { status?: number }).status === 404) return { status: 404 };
-      throw error;
-    }
+    if (head) return headStatus(() => templates.getComponent(request.params['name']));
+    const found = templates.getComponent(request.params['name']);
+    const response = { status: 200, body: { component_templates: found.map(([name, template]) => ({ name, component_template: renderComponent(template, booleanParam(request.query['flat_settings'])) })) } };
+    // One node: `local` changes nothing, and Elasticsearch says so (cluster.component_template 10_basic).
+    return request.query['local'] === undefined ? response : withWarnings(response, [localDeprecation]);
   };
   const getLegacy = (request: RestRequest, head: boolean): RestResponse => {
     const found = templates.getLegacy(request.params['name']);
