@@ -75,6 +75,19 @@ export interface FetchTarget {
 type Json = Record<string, unknown>;
 const isObject = (value: unknown): value is Json => value !== null && typeof value === 'object' && !Array.isArray(value);
 
+/** A `fields` or `docvalue_fields` list (of the search body or an inner hit): names or `{field, format}` objects. */
+export function parseFieldRequests(value: unknown, name: string): FieldRequest[] {
+  if (value === undefined || value === null) return [];
+  const items = Array.isArray(value) ? value : [value];
+  return items.map((item) => {
+    if (typeof item === 'string') return { pattern: item, format: undefined };
+    if (isObject(item) && typeof item['field'] === 'string') {
+      return { pattern: item['field'], format: typeof item['format'] === 'string' ? item['format'] : undefined };
+    }
+    throw errors.parsing(`[${name}] expected a field name or an object with [field]`);
+  });
+}
+
 /**
  * Values at a dotted path of a source document, arrays flattened, nulls dropped. Both object
  * nesting (`{"user":{"name":..}}`) and dotted keys (`{"user.name":..}`) are followed.

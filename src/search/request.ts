@@ -7,7 +7,7 @@
 import { errors, jsonTokenName, limits } from '../common/index.js';
 import { fetchWholeSource, sourceFilterFromBody, sourceFilterFromQuery } from '../index/index.js';
 import { parseQuery, parseSearchRequest, type QueryNode, type SearchRequest } from '../index/searcher/index.js';
-import type { FetchOptions, FieldRequest } from './fetch.js';
+import { parseFieldRequests, type FetchOptions } from './fetch.js';
 import { parseHighlight } from './highlight.js';
 import { parseSearchExtras, type SearchExtras } from './search-extras.js';
 import { parseTimeValueMs } from './time-value.js';
@@ -92,18 +92,6 @@ function bodyBoolean(value: unknown, name: string): boolean | undefined {
 
 function list(value: string | undefined): string[] {
   return value === undefined ? [] : value.split(',').map((item) => item.trim()).filter((item) => item !== '');
-}
-
-function fieldRequests(value: unknown, name: string): FieldRequest[] {
-  if (value === undefined || value === null) return [];
-  const items = Array.isArray(value) ? value : [value];
-  return items.map((item) => {
-    if (typeof item === 'string') return { pattern: item, format: undefined };
-    if (isObject(item) && typeof item['field'] === 'string') {
-      return { pattern: item['field'], format: typeof item['format'] === 'string' ? item['format'] : undefined };
-    }
-    throw errors.parsing(`[${name}] expected a field name or an object with [field]`);
-  });
 }
 
 /** The `q` parameter as a query_string query, with its companion parameters. */
@@ -218,12 +206,12 @@ export function parseSearch(query: Readonly<Record<string, string>>, bodyInput: 
     if (body['fields'] !== undefined) problems.push('[stored_fields] cannot be disabled when using the [fields] option');
     if (problems.length > 0) throw errors.actionRequestValidation(problems);
   }
-  const docvalueFields = query['docvalue_fields'] !== undefined ? list(query['docvalue_fields']).map((pattern) => ({ pattern, format: undefined })) : fieldRequests(body['docvalue_fields'], 'docvalue_fields');
+  const docvalueFields = query['docvalue_fields'] !== undefined ? list(query['docvalue_fields']).map((pattern) => ({ pattern, format: undefined })) : parseFieldRequests(body['docvalue_fields'], 'docvalue_fields');
   const fetch: FetchOptions = {
     source,
     storedFieldsNone: storedFields?.includes('_none_') === true,
     storedFieldsOnly: storedFields !== undefined && !storedFields.includes('_source') && !explicitSource,
-    fields: fieldRequests(body['fields'], 'fields'),
+    fields: parseFieldRequests(body['fields'], 'fields'),
     docvalueFields,
     highlight: body['highlight'] === undefined ? undefined : parseHighlight(body['highlight']),
     explain: urlBoolean(query, 'explain') ?? bodyBoolean(body['explain'], 'explain') ?? false,

@@ -27,7 +27,7 @@ import {
 } from '../index/query/index.js';
 import { fetchWholeSource, sourceFilterFromBody } from '../index/index.js';
 import type { FieldMappings, Segment } from '../index/searcher/index.js';
-import type { FetchOptions, FieldRequest } from './fetch.js';
+import { parseFieldRequests, type FetchOptions } from './fetch.js';
 import { parseSuggest, type SuggestSpec } from './suggest.js';
 
 type Json = Record<string, unknown>;
@@ -134,15 +134,6 @@ function parseRescorer(value: unknown): Rescorer {
 
 const innerHitsKeys = ['name', 'from', 'size', 'sort', 'version', 'seq_no_primary_term', '_source', 'fields', 'docvalue_fields'];
 
-function fieldRequests(value: unknown, name: string): FieldRequest[] {
-  if (value === undefined || value === null) return [];
-  return (Array.isArray(value) ? value : [value]).map((item) => {
-    if (typeof item === 'string') return { pattern: item, format: undefined };
-    if (isObject(item) && typeof item['field'] === 'string') return { pattern: item['field'], format: typeof item['format'] === 'string' ? item['format'] : undefined };
-    throw errors.parsing(`[${name}] expected a field name or an object with [field]`);
-  });
-}
-
 function flag(value: unknown, name: string): boolean {
   if (value === undefined) return false;
   if (typeof value !== 'boolean') throw errors.parsing(`[inner_hits] failed to parse field [${name}]`);
@@ -155,8 +146,8 @@ function innerHitsFetch(item: Json, sorted: boolean): FetchOptions {
     source: sourceFilterFromBody(item['_source']) ?? fetchWholeSource,
     storedFieldsNone: false,
     storedFieldsOnly: false,
-    fields: fieldRequests(item['fields'], 'fields'),
-    docvalueFields: fieldRequests(item['docvalue_fields'], 'docvalue_fields'),
+    fields: parseFieldRequests(item['fields'], 'fields'),
+    docvalueFields: parseFieldRequests(item['docvalue_fields'], 'docvalue_fields'),
     highlight: undefined,
     explain: false,
     version: flag(item['version'], 'version'),
