@@ -300,11 +300,15 @@ export const errors = {
   actionNotFoundTransport: (action: string) =>
     new EsError(500, 'action_not_found_transport_exception', `No handler for action [${action}]`),
   // Reindex from remote (src/search/reindex-remote.ts) and bulk-by-scroll writes. Messages name the
-  // remote's address only, never its credentials.
+  // remote's address only, never its credentials. The remote is named by the request (host,
+  // timeouts), so what it does wrong is the request's to fix: 400 with Elasticsearch's types, where
+  // Elasticsearch answers 500 (Strait answers a 5xx only for its own faults).
   /** The remote source could not be reached (Java's ConnectException, as Elasticsearch renders it). */
-  remoteConnect: (reason: string) => new EsError(500, 'connect_exception', reason),
+  remoteConnect: (reason: string) => new EsError(400, 'connect_exception', reason),
   /** The remote source stopped answering within `socket_timeout` (Java's SocketTimeoutException). */
-  remoteSocketTimeout: (reason: string) => new EsError(500, 'socket_timeout_exception', reason),
+  remoteSocketTimeout: (reason: string) => new EsError(400, 'socket_timeout_exception', reason),
+  /** The remote source answered something that is not a usable search response. */
+  remoteResponse: (reason: string) => new EsError(400, 'illegal_state_exception', reason),
   /** The remote source answered with an HTTP error and no Elasticsearch error body (ElasticsearchStatusException). */
   status: (status: number, reason: string) => new EsError(status, 'status_exception', reason),
   /** A write waited `timeout` for more active shard copies than exist (`wait_for_active_shards`). */

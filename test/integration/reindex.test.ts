@@ -10,6 +10,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Client } from '@elastic/elasticsearch';
 import { readFileSync } from 'node:fs';
+import http from 'node:http';
 import https from 'node:https';
 import net, { type AddressInfo } from 'node:net';
 import path from 'node:path';
@@ -437,17 +438,32 @@ test('reindex from remote: not whitelisted, unreachable, bad credentials; creden
   const notListed = await call('POST', '/_reindex', { source: { remote: { host: 'http://badremote:9200' }, index: 'test' }, dest: { index: 'dest' } });
   assert.deepEqual([notListed.status, notListed.body.error.type, notListed.body.error.reason], [400, 'illegal_argument_exception', '[badremote:9200] not whitelisted in reindex.remote.whitelist']);
   const unreachable = await call('POST', '/_reindex', { source: { remote: { host: 'http://127.0.0.1:1', connect_timeout: '5s' }, index: 'test' }, dest: { index: 'dest-unreachable' } });
-  assert.equal(unreachable.body.error.type, 'connect_exception');
+  // Elasticsearch answers 500; the remote is the request's own, so Strait answers 400.
+  assert.deepEqual([unreachable.status, unreachable.body.error.type], [400, 'connect_exception']);
   // A remote that accepts the connection and never answers: socket_timeout ends the wait.
   const silent = net.createServer(() => undefined);
   await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
   try {
     const started = Date.now();
     const timedOut = await call('POST', '/_reindex', { source: { remote: { host: `http://127.0.0.1:${(silent.address() as AddressInfo).port}`, socket_timeout: '1s' }, index: 'test' }, dest: { index: 'dest-silent' } });
-    assert.equal(timedOut.body.error.type, 'socket_timeout_exception');
+    assert.deepEqual([timedOut.status, timedOut.body.error.type], [400, 'socket_timeout_exception']);
     assert.ok(Date.now() - started < 10_000);
   } finally {
     silent.close();
+  }
+  // A remote that is not Elasticsearch (a body that is not JSON, or JSON without hits) is the
+  // request's mistake: a 400 naming the address, never a 5xx.
+  for (const answer of ['hello, I am a web page', '{"took":1}']) {
+    const impostor = http.createServer((_request, response) => response.end(answer));
+    await new Promise<void>((resolve) => impostor.listen(0, '127.0.0.1', resolve));
+    try {
+      const port = (impostor.address() as AddressInfo).port;
+      const refused = await call('POST', '/_reindex', { source: { remote: { host: `http://127.0.0.1:${port}` }, index: 'test' }, dest: { index: 'dest-impostor' } });
+      assert.deepEqual([refused.status, refused.body.error.type], [400, 'illegal_state_exception'], answer);
+      assert.match(refused.body.error.reason, new RegExp(`^remote \\[127\\.0\\.0\\.1:${port}\\] answered`), answer);
+    } finally {
+      impostor.close();
+    }
   }
   const secret = 'not-the-password-77';
   const wrong = await call('POST', '/_reindex', { source: { remote: { host: `https://${remoteHost}`, username: 'elastic', password: secret }, index: 'remote-src' }, dest: { index: 'dest-wrong' } });
