@@ -299,8 +299,6 @@ export interface Pipeline {
   readonly onFailure: readonly Processor[];
 }
 
-const commonProcessorOptions = ['tag', 'description', 'if', 'ignore_failure', 'on_failure'];
-
 /** Parses one `{type: {options}}` entry (Elasticsearch's ConfigurationUtils.readProcessor). */
 export function parseProcessor(definition: unknown, registry: ReadonlyMap<string, ProcessorFactory>, scripts?: StoredScriptLookup): Processor {
   if (!isPlainObject(definition)) throw errors.ingestConfiguration(`processor definition isn't a map, but of type [${javaTypeName(definition)}]`);
@@ -340,8 +338,6 @@ export function parseProcessor(definition: unknown, registry: ReadonlyMap<string
     ...(typeof made === 'function' ? {} : { callsPipeline: made.callsPipeline, pipelineName: made.pipelineName }),
   };
 }
-
-export { commonProcessorOptions };
 
 /** Parses a pipeline definition (`description`, `version`, `_meta`, `processors`, `on_failure`, `deprecated`). */
 export function parsePipeline(id: string, definition: unknown, registry: ReadonlyMap<string, ProcessorFactory>, scripts?: StoredScriptLookup): Pipeline {

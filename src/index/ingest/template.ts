@@ -12,7 +12,7 @@ const variablePattern = /\{\{\{\s*([^{}]+?)\s*\}\}\}|\{\{\s*([^{}#^/!>&][^{}]*?)
 
 export type Template = string | ((document: IngestDocument) => string);
 
-export function isTemplate(text: string): boolean {
+function isTemplate(text: string): boolean {
   variablePattern.lastIndex = 0;
   return variablePattern.test(text);
 }
