@@ -78,15 +78,20 @@ export function searchRoutingFor(
   if (elements.length === 0 || elements.includes('_all')) return paramRouting;
   let routing: Set<string> | undefined;
   let noRouting = false;
+  let reached = false; // through its name or one of its aliases
   const plain = (): void => {
     if (noRouting) return;
     noRouting = true;
     routing = paramRouting === undefined ? undefined : new Set(paramRouting);
   };
   for (const element of elements) {
-    if (wildcardMatch(element, indexName)) plain();
+    if (wildcardMatch(element, indexName)) {
+      reached = true;
+      plain();
+    }
     for (const [alias, definition] of Object.entries(aliases)) {
       if (noRouting || !wildcardMatch(element, alias)) continue;
+      reached = true;
       const values = (definition.search_routing ?? '').split(',').filter((value) => value !== '');
       if (values.length === 0) {
         plain();
@@ -98,6 +103,8 @@ export function searchRoutingFor(
       routing = next.size === 0 ? undefined : next;
     }
   }
+  // Reached otherwise (a data stream's backing index, date math): a concrete index, the request's routing.
+  if (!reached) return paramRouting;
   return routing === undefined ? undefined : [...routing];
 }
 

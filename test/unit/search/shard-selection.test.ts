@@ -73,3 +73,11 @@ test('preference: _shards restricts, | chains, unknown types and bad shard ids a
   assert.equal(elsewhere.type, 'illegal_argument_exception');
   assert.equal(elsewhere.status, 400);
 });
+
+// An index reached through neither its name nor an alias (a data stream's backing index, a date
+// math expression) is a concrete index to resolveSearchRouting: the request's routing applies.
+test('an index reached through a data stream or date math keeps the request routing', () => {
+  assert.deepEqual(searchRoutingFor('logs', '.ds-logs-2026.12.06-000001', {}, ['a']), ['a']);
+  assert.deepEqual(searchRoutingFor('<logs-{now/d}>', 'logs-2026.12.06', {}, ['a', 'b']), ['a', 'b']);
+  assert.equal(searchRoutingFor('logs', '.ds-logs-2026.12.06-000001', {}, undefined), undefined);
+});
