@@ -276,8 +276,13 @@ export const errors = {
   failProcessor: (message: string) => new EsError(400, 'fail_processor_exception', message),
   /** A `pipeline` processor that calls a pipeline already running, or nests too deep (8.13+'s GraphStructureException). */
   pipelineGraph: (reason: string) => new EsError(400, 'graph_structure_exception', reason),
-  /** A pipeline that names a missing pipeline, or a final pipeline that changes `_index`. */
-  pipelineState: (reason: string) => new EsError(400, 'illegal_state_exception', reason),
+  /**
+   * Elasticsearch's IllegalStateException where the request caused it (a pipeline naming a missing
+   * pipeline, a final pipeline changing `_index`, a reindex remote that is not Elasticsearch, a
+   * collapse on a multi-valued field): Elasticsearch answers 500, Strait 400 with the same type.
+   * `illegalState` stays for Strait's own faults.
+   */
+  illegalStateOfRequest: (reason: string) => new EsError(400, 'illegal_state_exception', reason),
   invalidAliasName: (alias: string, reason: string) =>
     new EsError(400, 'invalid_alias_name_exception', `Invalid alias name [${alias}]: ${reason}`),
   indexBlocked: (index: string, block: string, status = 403) =>
@@ -307,8 +312,7 @@ export const errors = {
   remoteConnect: (reason: string) => new EsError(400, 'connect_exception', reason),
   /** The remote source stopped answering within `socket_timeout` (Java's SocketTimeoutException). */
   remoteSocketTimeout: (reason: string) => new EsError(400, 'socket_timeout_exception', reason),
-  /** The remote source answered something that is not a usable search response. */
-  remoteResponse: (reason: string) => new EsError(400, 'illegal_state_exception', reason),
+
   /** The remote source answered with an HTTP error and no Elasticsearch error body (ElasticsearchStatusException). */
   status: (status: number, reason: string) => new EsError(status, 'status_exception', reason),
   /** A write waited `timeout` for more active shard copies than exist (`wait_for_active_shards`). */

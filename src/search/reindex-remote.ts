@@ -111,7 +111,7 @@ function send(remote: RemoteSource, tls: RemoteTlsOptions, method: string, path:
       response.on('data', (chunk: Buffer) => {
         size += chunk.length;
         if (size > bulkByScrollLimits.remoteResponseBytesMax) {
-          fail(errors.remoteResponse(`remote [${remote.host}:${remote.port}] answered with more than [${bulkByScrollLimits.remoteResponseBytesMax}] bytes`));
+          fail(errors.illegalStateOfRequest(`remote [${remote.host}:${remote.port}] answered with more than [${bulkByScrollLimits.remoteResponseBytesMax}] bytes`));
           return;
         }
         chunks.push(chunk);
@@ -127,7 +127,7 @@ function send(remote: RemoteSource, tls: RemoteTlsOptions, method: string, path:
         try {
           parsed = text === '' ? undefined : JSON.parse(text);
         } catch {
-          reject(errors.remoteResponse(`remote [${remote.host}:${remote.port}] answered with a body that is not JSON (status [${response.statusCode ?? 0}])`));
+          reject(errors.illegalStateOfRequest(`remote [${remote.host}:${remote.port}] answered with a body that is not JSON (status [${response.statusCode ?? 0}])`));
           return;
         }
         const status = response.statusCode ?? 0;
@@ -143,7 +143,7 @@ function send(remote: RemoteSource, tls: RemoteTlsOptions, method: string, path:
 function pageOf(body: unknown, remote: RemoteSource): RemotePage {
   const hitsBlock = (body as { hits?: { total?: unknown; hits?: unknown } } | undefined)?.hits;
   if (hitsBlock === undefined || !Array.isArray(hitsBlock.hits)) {
-    throw errors.remoteResponse(`remote [${remote.host}:${remote.port}] answered a search without hits`);
+    throw errors.illegalStateOfRequest(`remote [${remote.host}:${remote.port}] answered a search without hits`);
   }
   const totalRaw = hitsBlock.total;
   const total = typeof totalRaw === 'number' ? totalRaw : typeof totalRaw === 'object' && totalRaw !== null ? Number((totalRaw as { value?: unknown }).value ?? 0) : 0;

@@ -446,7 +446,7 @@ export function checkCollapseField(field: string, mappings: FieldMappings, segme
   for (const segment of segments) {
     const values = segment.docValues.get(field);
     if (values !== undefined && !values.singleValued) {
-      throw errors.illegalState(`failed to collapse ${segment.name}, the collapse field must be single valued`);
+      throw errors.illegalStateOfRequest(`failed to collapse ${segment.name}, the collapse field must be single valued`);
     }
   }
 }

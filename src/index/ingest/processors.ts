@@ -963,7 +963,7 @@ const pipelineFactory: ProcessorFactory = (config) => {
     callsPipeline: (document, context) => {
       const id = renderTemplate(name, document);
       const pipeline = context.pipeline(id);
-      if (pipeline === undefined && !ignoreMissingPipeline) throw errors.pipelineState(`Pipeline processor configured for non-existent pipeline [${id}]`);
+      if (pipeline === undefined && !ignoreMissingPipeline) throw errors.illegalStateOfRequest(`Pipeline processor configured for non-existent pipeline [${id}]`);
       return pipeline;
     },
   };

@@ -257,7 +257,7 @@ export class IngestService {
         this.run(final, document, context);
         executed.push(final);
         if (document.dropped) return this.dropped(target, request.id);
-        if (indexOf(document) !== before) throw errors.pipelineState(`final pipeline [${final}] can't change the target index`);
+        if (indexOf(document) !== before) throw errors.illegalStateOfRequest(`final pipeline [${final}] can't change the target index`);
       }
       const changed = metadataFields.filter((name) => !['_index', '_id', '_routing'].includes(name) && document.root[name] !== undefined);
       if (changed.length > 0) throw errors.illegalArgument(`Strait does not take [${changed.join(', ')}] from an ingest pipeline`);

@@ -194,6 +194,12 @@ test('collapse: one hit per group with fields, inner_hits per group, errors (110
   await harness.index('txt', { 1: { body: 'x' } });
   const onText = await search(harness, 'txt', { collapse: { field: 'body' } });
   assert.equal(onText.status, 400);
+  // A multi-valued group field is the documents' doing: Elasticsearch's IllegalStateException (500
+  // there), a 400 here.
+  await harness.index('test', { 7: { numeric_group: [1, 3], tag: 'A', sort: 1 } });
+  const multi = await search(harness, 'test', { collapse: { field: 'numeric_group' } });
+  assert.equal(multi.status, 400);
+  assert.match(JSON.stringify(multi.body), /illegal_state_exception.*the collapse field must be single valued/);
 });
 
 test('slice: scroll slices partition the documents by _id hash; point-in-time slices by document ranges; slice needs scroll or pit', async (t) => {
