@@ -359,9 +359,12 @@ class Worker {
         // The next page is read now, its context kept alive through the wait (as far as search.max_keep_alive
         // lets it: a rethrottle may end a longer wait early, and the page is in hand by then).
         page = await source.next(Math.max(0, Math.min(delayMs, scrollLimits.keepAliveMsMax - this.spec.scrollKeepAliveMs)));
-        const waitStartMs = nowMs();
-        await this.throttle.wait(delayMs, this.task.signal);
-        this.status.throttledMs += nowMs() - waitStartMs;
+        // Only a real wait counts as throttled time (an unthrottled run reports 0, however busy the loop).
+        if (delayMs > 0) {
+          const waitStartMs = nowMs();
+          await this.throttle.wait(delayMs, this.task.signal);
+          this.status.throttledMs += nowMs() - waitStartMs;
+        }
       }
     } catch (error) {
       if (!(error instanceof EsError) || !this.task.cancelled) throw error;

@@ -78,10 +78,11 @@ function open(dir: string, nodeDb: SqlDatabase, clock: { now: number }, onOpen: 
   return harness;
 }
 
-export function openSearchHarness(t: { after: (fn: () => void) => void }, options: { now?: number } = {}): SearchHarness {
+/** `clock` replaces the manual clock (a test may give one whose `now` moves on every read). */
+export function openSearchHarness(t: { after: (fn: () => void) => void }, options: { now?: number; clock?: { now: number } } = {}): SearchHarness {
   const dir = mkdtempSync(path.join(tmpdir(), 'strait-search-'));
   const nodeDb = new Database(path.join(dir, 'node.db')) as unknown as SqlDatabase;
-  const clock = { now: options.now ?? 1_700_000_000_000 };
+  const clock = options.clock ?? { now: options.now ?? 1_700_000_000_000 };
   let current: SearchHarness | undefined;
   const harness = open(dir, nodeDb, clock, (opened) => (current = opened));
   t.after(() => {

@@ -41,3 +41,21 @@ test('delete by query counts deleted documents only; denied indices are refused 
   assert.deepEqual([wildcard.status, wildcard.body.deleted], [200, 1]); // the wildcard expands to readable indices only
   assert.equal((await h.call('GET', '/:index/_doc/:id', { params: { index: 'secret', id: 's' } })).body.found, true);
 });
+
+test('an unthrottled reindex reports throttled_millis 0 however slow the clock between batches (a 1 was seen on a loaded machine)', async (t) => {
+  // Every read of this clock moves it 5 ms on, as a busy event loop would between two reads.
+  let ms = 1_700_000_000_000;
+  const clock = {
+    get now() {
+      return (ms += 5);
+    },
+    set now(value: number) {
+      ms = value;
+    },
+  };
+  const h = openSearchHarness(t, { clock });
+  await h.index('src', { '1': { a: 1 }, '2': { a: 2 }, '3': { a: 3 } });
+  const reindex = await h.call('POST', '/_reindex', { query: { refresh: 'true' }, body: { source: { index: 'src', size: 1 }, dest: { index: 'dest' } } });
+  assert.deepEqual([reindex.status, reindex.body.created, reindex.body.batches, reindex.body.requests_per_second], [200, 3, 3, -1]);
+  assert.equal(reindex.body.throttled_millis, 0);
+});
