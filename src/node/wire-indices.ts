@@ -131,7 +131,7 @@ export function wireIndices(options: { config: NodeConfig; nodeDb: SqlDatabase; 
       const timeout = effective['search.default_search_timeout'];
       search.setDefaultSearchTimeout(timeout === undefined ? undefined : parseTimeValueMs(String(timeout), 'search.default_search_timeout'));
     },
-    nodeCatRoutes: (node) => catMoreRoutes({ indices: service, searchers, node, figures: nodeFiguresProbe(options.config.pathData), recoveries }),
+    nodeCatRoutes: (node) => catMoreRoutes({ indices: service, searchers, node, figures: nodeFiguresProbe(options.config.pathData), recoveries, searchPool: pool === undefined ? undefined : () => pool.stats() }),
     close: () => {
       clearInterval(asyncSweep);
       asyncSearches.close();

@@ -59,7 +59,24 @@ function comparable(response: Record<string, unknown>): unknown {
   return rest;
 }
 
+/** Jobs the search pool's workers answered (`_cat/thread_pool`). */
+async function completedJobs(): Promise<number> {
+  const [row] = (await client.cat.threadPool({ thread_pool_patterns: 'search', h: 'completed,size', format: 'json' })) as unknown as { completed: string; size: string }[];
+  assert.equal(row?.size, '2', 'thread_pool.search.size is honoured');
+  return Number(row.completed);
+}
+
 test('_search on the worker pool answers as the main thread does: shards, deletes, updates, sorts, aggregations, post_filter', async () => {
+  // Workers start with the first search and take shards once loaded.
+  await client.search({ index: 'places' });
+  const deadline = Date.now() + 30_000;
+  let completed = await completedJobs();
+  while (completed === 0 && Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    await client.search({ index: 'places' });
+    completed = await completedJobs();
+  }
+  assert.ok(completed > 0, 'the workers answer shards');
   for (const index of ['places', 'big-places']) {
     const pooled = await Promise.all(bodies.map((body) => client.search({ index, ...body }) as Promise<unknown>));
     const inline = await client.msearch({ searches: bodies.flatMap((body) => [{ index }, body]) });
@@ -74,6 +91,7 @@ test('_search on the worker pool answers as the main thread does: shards, delete
   // Deletes ran first in the second bulk: an update of a deleted id indexes it again.
   const expected = Array.from({ length: 600 }, (_, i) => i).filter((i) => i % 11 === 1 || (i % 9 !== 0 && hasAlpha(i))).length;
   assert.equal(alpha.hits.total.value, expected, 'deleted and updated copies are not counted twice');
+  assert.ok((await completedJobs()) >= completed + 3 * bodies.length * 2, 'every _search shard ran on a worker (ids ones handed back)');
 });
 
 test('a point in time keeps its segments on the workers after more writes and a refresh', async () => {

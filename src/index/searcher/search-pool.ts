@@ -163,6 +163,7 @@ class PoolWorker {
   constructor(
     readonly number: number,
     onExit: (worker: PoolWorker, reason: string) => void,
+    onAnswer: () => void,
   ) {
     this.worker = spawnSearchWorker();
     this.worker.unref();
@@ -174,6 +175,7 @@ class PoolWorker {
       const job = this.pending.get(message.id);
       if (job === undefined) return;
       this.pending.delete(message.id);
+      onAnswer();
       if (message.kind === 'result') job.resolve(message.result);
       else if (message.kind === 'inline') job.resolve(undefined);
       else job.reject(reviveError(message.error));
@@ -193,9 +195,27 @@ function spawnSearchWorker(): Worker {
   return new Worker(bootstrap, { eval: true, execArgv: [] });
 }
 
+/** What `_cat/thread_pool` shows of the search pool (Elasticsearch's thread pool stats). */
+export interface SearchPoolStats {
+  /** `thread_pool.search.size`. */
+  readonly size: number;
+  /** Worker threads running now (they start with the first search). */
+  readonly threads: number;
+  /** Workers running a job. */
+  readonly active: number;
+  /** Jobs sent to a busy worker, waiting for it. */
+  readonly queue: number;
+  /** Most workers ever running at once. */
+  readonly largest: number;
+  /** Jobs a worker answered (a result, an error, or a hand-back to the main thread). */
+  readonly completed: number;
+}
+
 export class SearchPool {
   private readonly workers: PoolWorker[] = [];
   private nextJobId = 1;
+  private completed = 0;
+  private largest = 0;
   private closed = false;
   /** Segment cores sent to some worker: when one is collected, the workers drop their views of it. */
   private readonly released = new FinalizationRegistry<number>((key) => {
@@ -210,12 +230,24 @@ export class SearchPool {
   constructor(
     readonly size: number,
     private readonly onWorkerExit: (number: number, reason: string) => void = () => undefined,
-  ) {
-    for (let number = 0; number < size; number++) this.workers.push(this.spawn(number));
+  ) {}
+
+  /**
+   * Workers start with the first search (a node that never searches, as most test nodes, starts
+   * none); until they have loaded, shards run on the main thread.
+   */
+  private start(): void {
+    if (this.workers.length > 0 || this.closed) return;
+    for (let number = 0; number < this.size; number++) this.workers.push(this.spawn(number));
+    this.largest = this.size;
   }
 
   private spawn(number: number): PoolWorker {
-    return new PoolWorker(number, (worker, reason) => this.workerExited(worker, reason));
+    return new PoolWorker(
+      number,
+      (worker, reason) => this.workerExited(worker, reason),
+      () => (this.completed += 1),
+    );
   }
 
   private workerExited(worker: PoolWorker, reason: string): void {
@@ -236,7 +268,8 @@ export class SearchPool {
    * 500 when the worker died, and with `signal`'s reason once it aborts.
    */
   run(job: ShardJob, signal?: AbortSignal): Promise<ShardResult | undefined> {
-    if (this.closed || this.workers.length === 0) return Promise.resolve(undefined);
+    this.start();
+    if (this.closed) return Promise.resolve(undefined);
     if (signal?.aborted === true) return Promise.reject(signal.reason as Error);
     const { request } = job;
     if (!isPlainPart(request.query) || !isPlainPart(request.aggregations) || !isPlainPart(request.sort) || !isPlainPart(request.searchAfter) || !isPlainPart(job.postFiltered) || request.runtimeFields !== undefined) {
@@ -291,13 +324,21 @@ export class SearchPool {
     return best;
   }
 
-  /** Jobs sent and not answered yet, per worker (for `_cat/thread_pool`-like views and tests). */
-  activeJobs(): number[] {
-    return this.workers.map((worker) => worker.pending.size);
+  stats(): SearchPoolStats {
+    const alive = this.workers.filter((worker) => worker.alive);
+    return {
+      size: this.size,
+      threads: alive.length,
+      active: alive.filter((worker) => worker.pending.size > 0).length,
+      queue: alive.reduce((sum, worker) => sum + Math.max(0, worker.pending.size - 1), 0),
+      largest: this.largest,
+      completed: this.completed,
+    };
   }
 
   /** Resolves once every worker has started (tests; searches do not wait: they run inline meanwhile). */
   async started(): Promise<void> {
+    this.start();
     while (this.workers.some((worker) => !worker.ready)) await new Promise((resolve) => setTimeout(resolve, 10));
   }
 
