@@ -23,12 +23,17 @@ after(async () => {
 });
 
 /** The error an official-client call fails with: status, type and reason. */
-async function failure(call: Promise<unknown>): Promise<{ status: number; type: string; reason: string }> {
+async function failure(call: Promise<unknown>): Promise<{ status: number; type: string; reason: string; rootCause?: { type: string; reason: string } }> {
   try {
     await call;
   } catch (error) {
-    const meta = (error as { meta?: { statusCode?: number; body?: { error?: { type?: string; reason?: string } } } }).meta;
-    if (meta?.statusCode !== undefined) return { status: meta.statusCode, type: String(meta.body?.error?.type), reason: String(meta.body?.error?.reason) };
+    type Body = { error?: { type?: string; reason?: string; root_cause?: { type: string; reason: string }[] } };
+    const meta = (error as { meta?: { statusCode?: number; body?: Body } }).meta;
+    if (meta?.statusCode !== undefined) {
+      const answer = { status: meta.statusCode, type: String(meta.body?.error?.type), reason: String(meta.body?.error?.reason) };
+      const rootCause = meta.body?.error?.root_cause?.[0];
+      return rootCause === undefined || (rootCause.type === answer.type && rootCause.reason === answer.reason) ? answer : { ...answer, rootCause };
+    }
     throw error;
   }
   assert.fail('the call succeeded');
@@ -75,7 +80,12 @@ test('_analyze with a normalizer: the index normalizer, the built-in lowercase, 
 
 test('normalizer refusals: an unknown name in a mapping, a filter that tokenizes, what Strait lacks; nothing is created', async () => {
   const unknown = await failure(client.indices.create({ index: 'bad1', mappings: { properties: { f: { type: 'keyword', normalizer: 'nope' } } } }));
-  assert.deepEqual(unknown, { status: 400, type: 'mapper_parsing_exception', reason: 'Failed to parse mapping: normalizer [nope] not found for field [f]' });
+  assert.deepEqual(unknown, {
+    status: 400,
+    type: 'mapper_parsing_exception',
+    reason: 'Failed to parse mapping: normalizer [nope] not found for field [f]',
+    rootCause: { type: 'mapper_parsing_exception', reason: 'normalizer [nope] not found for field [f]' },
+  });
   const stop = await failure(client.indices.create({
     index: 'bad2',
     settings: { analysis: { normalizer: { b: { type: 'custom', filter: ['stop'] } } } },
@@ -90,4 +100,40 @@ test('normalizer refusals: an unknown name in a mapping, a filter that tokenizes
   assert.equal(putMapping.status, 400);
   assert.equal(putMapping.type, 'mapper_parsing_exception');
   assert.match(putMapping.reason, /normalizer \[missing\] not found for field \[other\]/);
+});
+
+test('aggregation scripts: value scripts with _value and params, scripts alone with doc[...], errors as 400s', async () => {
+  await client.indices.create({ index: 'sales', mappings: { properties: { price: { type: 'double' }, qty: { type: 'long' }, shop: { type: 'keyword' } } } });
+  await client.bulk({
+    refresh: true,
+    operations: [
+      { index: { _index: 'sales', _id: '1' } }, { price: 10, qty: 1, shop: 'North' },
+      { index: { _index: 'sales', _id: '2' } }, { price: 20, qty: 2, shop: 'South' },
+      { index: { _index: 'sales', _id: '3' } }, { price: 30, qty: 3, shop: 'North' },
+    ],
+  });
+  const response = await client.search({
+    index: 'sales',
+    size: 0,
+    aggs: {
+      taxed: { sum: { field: 'price', script: { source: '_value * params.rate', params: { rate: 1.5 } } } },
+      revenue: { avg: { script: "doc['price'].value * doc['qty'].value" } },
+      shops: { terms: { field: 'shop', script: '_value.toLowerCase()' }, aggs: { most: { max: { field: 'qty', script: '_value * 100' } } } },
+      bands: { range: { script: "doc['qty'].value * 10", ranges: [{ to: 15 }, { from: 15 }] } },
+    },
+  });
+  const aggs = response.aggregations as Record<string, any>;
+  assert.equal(aggs['taxed'].value, 90);
+  assert.equal(aggs['revenue'].value, (10 + 40 + 90) / 3);
+  assert.deepEqual(aggs['shops'].buckets, [{ key: 'north', doc_count: 2, most: { value: 300 } }, { key: 'south', doc_count: 1, most: { value: 200 } }]);
+  assert.deepEqual(aggs['bands'].buckets.map((bucket: any) => [bucket.key, bucket.doc_count]), [['*-15.0', 1], ['15.0-*', 2]]);
+
+  const compile = await failure(client.search({ index: 'sales', size: 0, aggs: { a: { sum: { field: 'price', script: '_value +' } } } }));
+  assert.deepEqual([compile.status, compile.type, compile.reason], [400, 'script_exception', 'compile error']);
+  const runtime = await failure(client.search({ index: 'sales', size: 0, aggs: { a: { sum: { script: "doc['missing_field'].value" } } } }));
+  assert.equal(runtime.status, 400);
+  // A failure on the shards: Elasticsearch's search_phase_execution_exception with the shard's cause.
+  const wrongKind = await failure(client.search({ index: 'sales', size: 0, aggs: { a: { sum: { script: "doc['shop'].value" } } } }));
+  assert.deepEqual([wrongKind.status, wrongKind.type, wrongKind.rootCause?.type], [400, 'search_phase_execution_exception', 'illegal_argument_exception']);
+  assert.match(wrongKind.rootCause!.reason, /Unsupported script value \[North\]/);
 });
