@@ -231,9 +231,10 @@ export const errors = {
   /** A request line over the limit (Elasticsearch: `http.max_initial_line_length`). */
   tooLongHttpLine: (bytesMax: number) => new EsError(400, 'too_long_http_line_exception', `An HTTP line is larger than ${bytesMax} bytes.`),
   // 409
-  versionConflict: (id: string, reason: string, index: string, shard = '0') =>
+  /** `uuid`: the index's uuid (EngineException carries the shard id); `_na_` only where there is no index. */
+  versionConflict: (id: string, reason: string, index: string, shard = '0', uuid = '_na_') =>
     new EsError(409, 'version_conflict_engine_exception', `[${id}]: version conflict, ${reason}`, {
-      extra: { index_uuid: '_na_', shard, index },
+      extra: { index_uuid: uuid, shard, index },
     }),
   // 400 — index exists (Elasticsearch answers 400 for this one)
   resourceAlreadyExists: (index: string, uuid: string) =>

@@ -187,12 +187,12 @@ function validateConcurrency(concurrency: Concurrency, kind: WriteKind, hasId = 
   if (problems.length > 0) throw errors.actionRequestValidation(problems);
 }
 
-function checkSeqNo(id: string, index: string, concurrency: Concurrency, current: { seqNo: number; primaryTerm: number } | undefined, shardNumber: number): void {
+function checkSeqNo(id: string, index: { readonly name: string; readonly uuid: string }, concurrency: Concurrency, current: { seqNo: number; primaryTerm: number } | undefined, shardNumber: number): void {
   if (concurrency.ifSeqNo === undefined) return;
   const required = `required seqNo [${concurrency.ifSeqNo}], primary term [${concurrency.ifPrimaryTerm}].`;
-  if (current === undefined) throw errors.versionConflict(id, `${required} but no document was found`, index, String(shardNumber));
+  if (current === undefined) throw errors.versionConflict(id, `${required} but no document was found`, index.name, String(shardNumber), index.uuid);
   if (current.seqNo !== concurrency.ifSeqNo || current.primaryTerm !== concurrency.ifPrimaryTerm) {
-    throw errors.versionConflict(id, `${required} current document has seqNo [${current.seqNo}] and primary term [${current.primaryTerm}]`, index, String(shardNumber));
+    throw errors.versionConflict(id, `${required} current document has seqNo [${current.seqNo}] and primary term [${current.primaryTerm}]`, index.name, String(shardNumber), index.uuid);
   }
 }
 
@@ -202,12 +202,12 @@ function checkSeqNo(id: string, index: string, concurrency: Concurrency, current
  * conflicts with a live document; external versions must be newer (`external_gte`: not older)
  * than the id's last version and become the document's version.
  */
-function nextVersion(id: string, index: string, shard: ShardStore, concurrency: Concurrency, shardNumber: number): number {
+function nextVersion(id: string, index: { readonly name: string; readonly uuid: string }, shard: ShardStore, concurrency: Concurrency, shardNumber: number): number {
   const info = shard.versionInfo(id);
   const versionType = concurrency.versionType ?? 'internal';
   if (versionType === 'internal') {
     if (concurrency.version === versionMatchDeleted && info !== undefined && !info.deleted) {
-      throw errors.versionConflict(id, `document already exists (current version [${info.version}])`, index, String(shardNumber));
+      throw errors.versionConflict(id, `document already exists (current version [${info.version}])`, index.name, String(shardNumber), index.uuid);
     }
     return info === undefined ? 1 : info.version + 1;
   }
@@ -215,10 +215,10 @@ function nextVersion(id: string, index: string, shard: ShardStore, concurrency: 
   assert(provided >= 0, 'validation required a non-negative external version');
   if (info !== undefined) {
     if (versionType === 'external' && provided <= info.version) {
-      throw errors.versionConflict(id, `current version [${info.version}] is higher or equal to the one provided [${provided}]`, index, String(shardNumber));
+      throw errors.versionConflict(id, `current version [${info.version}] is higher or equal to the one provided [${provided}]`, index.name, String(shardNumber), index.uuid);
     }
     if (versionType === 'external_gte' && provided < info.version) {
-      throw errors.versionConflict(id, `current version [${info.version}] is higher than the one provided [${provided}]`, index, String(shardNumber));
+      throw errors.versionConflict(id, `current version [${info.version}] is higher than the one provided [${provided}]`, index.name, String(shardNumber), index.uuid);
     }
   }
   return provided;
@@ -350,10 +350,10 @@ export function indexDocument(service: IndicesService, request: IndexDocumentReq
   applyMapping(service, handle, id, request.source);
   const current = shard.get(id);
   if (request.opType === 'create' && current !== undefined) {
-    throw errors.versionConflict(id, `document already exists (current version [${current.version}])`, handle.name, String(shardNumber));
+    throw errors.versionConflict(id, `document already exists (current version [${current.version}])`, handle.name, String(shardNumber), handle.uuid);
   }
-  checkSeqNo(id, handle.name, request, current, shardNumber);
-  const version = nextVersion(id, handle.name, shard, request, shardNumber);
+  checkSeqNo(id, handle, request, current, shardNumber);
+  const version = nextVersion(id, handle, shard, request, shardNumber);
   const written = shard.index(id, JSON.stringify(request.source), version, routing);
   service.noteWrite(handle, written.seqNo, shardNumber);
   const created = current === undefined;
@@ -386,8 +386,8 @@ export function deleteDocument(service: IndicesService, request: DeleteDocumentR
   service.checkWriteBlock(handle, 'delete');
   request.beforeWrite?.(shard);
   const current = shard.get(request.id);
-  checkSeqNo(request.id, handle.name, request, current, shardNumber);
-  const version = nextVersion(request.id, handle.name, shard, request, shardNumber);
+  checkSeqNo(request.id, handle, request, current, shardNumber);
+  const version = nextVersion(request.id, handle, shard, request, shardNumber);
   const written = shard.delete(request.id, version);
   service.noteWrite(handle, written.seqNo, shardNumber);
   const found = current !== undefined;
@@ -507,7 +507,7 @@ export function updateDocument(service: IndicesService, request: UpdateDocumentR
     source = docAsUpsert ? doc : (upsert as Record<string, unknown>);
     result = 'created';
   } else {
-    checkSeqNo(request.id, handle.name, request, current, shardNumber);
+    checkSeqNo(request.id, handle, request, current, shardNumber);
     const existing = JSON.parse(current.source) as Record<string, unknown>;
     source = mergeSource(existing, doc);
     result = 'updated';
@@ -526,7 +526,7 @@ export function updateDocument(service: IndicesService, request: UpdateDocumentR
     }
   }
   applyMapping(service, handle, request.id, source);
-  const version = current === undefined ? nextVersion(request.id, handle.name, shard, {}, shardNumber) : current.version + 1;
+  const version = current === undefined ? nextVersion(request.id, handle, shard, {}, shardNumber) : current.version + 1;
   const written = shard.index(request.id, JSON.stringify(source), version, routing);
   service.noteWrite(handle, written.seqNo, shardNumber);
   const response = writeBody(handle, request.id, version, result, written.seqNo, written.primaryTerm);
@@ -566,7 +566,7 @@ function scriptedUpdate(service: IndicesService, request: UpdateDocumentRequest,
       source = upsert as Record<string, unknown>;
     }
   } else {
-    checkSeqNo(request.id, handle.name, request, current, shardNumber);
+    checkSeqNo(request.id, handle, request, current, shardNumber);
     const existing = JSON.parse(current.source) as Record<string, unknown>;
     const outcome = runWriteScript(script, { source: existing, index: handle.name, id: request.id, version: current.version, routing: current.routing, op: 'index' }, clock);
     op = outcome.op === 'create' ? 'noop' : outcome.op;
@@ -593,7 +593,7 @@ function scriptedUpdate(service: IndicesService, request: UpdateDocumentRequest,
     return { handle, status: 200, body: writeBody(handle, request.id, version, 'deleted', written.seqNo, written.primaryTerm), wrote: true };
   }
   applyMapping(service, handle, request.id, source);
-  const version = current === undefined ? nextVersion(request.id, handle.name, shard, {}, shardNumber) : current.version + 1;
+  const version = current === undefined ? nextVersion(request.id, handle, shard, {}, shardNumber) : current.version + 1;
   const written = shard.index(request.id, JSON.stringify(source), version, routing);
   service.noteWrite(handle, written.seqNo, shardNumber);
   const created = current === undefined;
@@ -662,7 +662,7 @@ export function getDocument(service: IndicesService, request: GetDocumentRequest
   if (document === undefined || hidden) return { found: false, body: { _index: handle.name, _id: request.id, found: false }, source: undefined };
   // Reads compare versions for equality whatever the version type (VersionType.isVersionConflictForReads).
   if (request.version !== undefined && request.version !== versionMatchAny && document.version !== request.version) {
-    throw errors.versionConflict(request.id, `current version [${document.version}] is different than the one provided [${request.version}]`, handle.name, String(shardNumber));
+    throw errors.versionConflict(request.id, `current version [${document.version}] is different than the one provided [${request.version}]`, handle.name, String(shardNumber), handle.uuid);
   }
   const stored = JSON.parse(document.source) as unknown;
   const source = restriction?.fields === undefined ? stored : filterSourceFields(stored, restriction.fields);

@@ -98,3 +98,30 @@ test('date_nanos: keys in milliseconds, printed with the field format (default: 
   assert.equal(aggs.custom.buckets[0].key_as_string, '2024-03-01 10:00:00.123000000');
   assert.deepEqual(aggs.customMax, { value: millis, value_as_string: '2024-03-01 10:00:00.123000000' });
 });
+
+// ---------------------------------------------------------------- 3. index_uuid of version conflicts
+
+test('version_conflict_engine_exception names the index uuid (create, if_seq_no, external version, get version)', async () => {
+  await ok('PUT', '/conflicts', { settings: { number_of_shards: 1 } });
+  const uuid = (await ok('GET', '/conflicts/_settings')).conflicts.settings.index.uuid;
+  await ok('PUT', '/conflicts/_doc/1', { a: 1 });
+  const attempts = [
+    await call('PUT', '/conflicts/_create/1', { a: 2 }),
+    await call('PUT', '/conflicts/_doc/1?if_seq_no=9&if_primary_term=1', { a: 2 }),
+    await call('PUT', '/conflicts/_doc/1?version=1&version_type=external', { a: 2 }),
+    await call('DELETE', '/conflicts/_doc/1?if_seq_no=9&if_primary_term=1'),
+    await call('POST', '/conflicts/_update/1?if_seq_no=9&if_primary_term=1', { doc: { a: 2 } }),
+    await call('GET', '/conflicts/_doc/1?version=7'),
+  ];
+  for (const answer of attempts) {
+    assert.equal(answer.status, 409, answer.text);
+    assert.equal(answer.body.error.type, 'version_conflict_engine_exception');
+    assert.equal(answer.body.error.index_uuid, uuid, answer.text);
+    assert.equal(answer.body.error.root_cause[0].index_uuid, uuid);
+    assert.equal(answer.body.error.index, 'conflicts');
+    assert.equal(answer.body.error.shard, '0');
+  }
+  const bulk = await ok('POST', '/_bulk', '{"create":{"_index":"conflicts","_id":"1"}}\n{"a":3}\n');
+  assert.equal(bulk.items[0].create.status, 409);
+  assert.equal(bulk.items[0].create.error.index_uuid, uuid);
+});
