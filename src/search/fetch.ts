@@ -371,7 +371,7 @@ function scoreOf(hit: ShardHit): number | null {
 }
 
 /** The document's `_ignored` field names (a keyword's doc values), those field level security lets the caller see. */
-function ignoredFields(segment: Segment, doc: number, visible: ((path: string) => boolean) | undefined): string[] {
+export function ignoredFields(segment: Segment, doc: number, visible: ((path: string) => boolean) | undefined): string[] {
   const values = segment.docValues.get('_ignored');
   const terms = segment.postings.get('_ignored')?.terms;
   if (values === undefined || values.kind !== 'keyword' || terms === undefined) return [];

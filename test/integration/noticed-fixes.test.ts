@@ -99,6 +99,28 @@ test('date_nanos: keys in milliseconds, printed with the field format (default: 
   assert.deepEqual(aggs.customMax, { value: millis, value_as_string: '2024-03-01 10:00:00.123000000' });
 });
 
+// ---------------------------------------------------------------- 2. _ignored
+
+test('_ignored: get and explain show it; the update API get section and GET _source do not', async () => {
+  await ok('PUT', '/ignored-docs', { mappings: { properties: { code: { type: 'keyword', ignore_above: 3 }, n: { type: 'long', ignore_malformed: true } } } });
+  await ok('PUT', '/ignored-docs/_doc/1?refresh=true', { code: 'toolong', n: 'x' });
+
+  const got = await ok('GET', '/ignored-docs/_doc/1');
+  assert.deepEqual(got._ignored, ['code', 'n']);
+  assert.deepEqual(Object.keys(got), ['_index', '_id', '_version', '_seq_no', '_primary_term', '_ignored', 'found', '_source']);
+
+  const source = await ok('GET', '/ignored-docs/_source/1');
+  assert.deepEqual(source, { code: 'toolong', n: 'x' });
+
+  const updated = await ok('POST', '/ignored-docs/_update/1?_source=true', { doc: { other: 1 } });
+  assert.deepEqual(updated.get, { _seq_no: 1, _primary_term: 1, found: true, _source: { code: 'toolong', n: 'x', other: 1 } });
+
+  await ok('POST', '/ignored-docs/_refresh');
+  const explained = await ok('POST', '/ignored-docs/_explain/1?_source=true', { query: { match_all: {} } });
+  assert.deepEqual(explained.get._ignored, ['code', 'n']);
+  assert.deepEqual(Object.keys(explained.get), ['_seq_no', '_primary_term', '_ignored', 'found', '_source']);
+});
+
 // ---------------------------------------------------------------- 3. index_uuid of version conflicts
 
 test('version_conflict_engine_exception names the index uuid (create, if_seq_no, external version, get version)', async () => {
