@@ -8,7 +8,7 @@
  */
 import { assert, checkJsonNestingDepth, errors, EsError, limits } from '../common/index.js';
 import type { IndexHandle, IndicesService } from './indices-service.js';
-import { checkFieldLimits, checkNormalizerNames, deepFreezeMapping, parseDocument, parseDocumentAgainst, type RootMapping } from './mapping/index.js';
+import { checkFieldLimits, checkNormalizerNames, deepFreezeMapping, keepsWholeSource, parseDocument, parseDocumentAgainst, sourceMappingOf, storedSourceOf, type RootMapping } from './mapping/index.js';
 import { storedNormalizersOf } from './analysis/index.js';
 import { validateDocumentId } from './names.js';
 import { settingBoolean, settingInteger } from './settings.js';
@@ -481,8 +481,21 @@ function updateTarget(service: IndicesService, request: UpdateDocumentRequest) {
   const { number: shardNumber, store: shard } = service.routeDocument(handle, request.id, requestRouting);
   service.checkWriteBlock(handle);
   request.beforeWrite?.(shard);
-  const current = shard.get(request.id);
+  const current = withStoredSource(handle, shard.get(request.id), request.id, shardNumber);
   return { handle, shardNumber, shard, current, routing: requestRouting ?? current?.routing };
+}
+
+/**
+ * The current document as an update reads it: its source as the `_source` mapping keeps it
+ * (an update rewrites the document from the filtered source, as in Elasticsearch); none kept is
+ * Elasticsearch's 400 document_source_missing_exception.
+ */
+function withStoredSource<T extends { readonly source: string }>(handle: IndexHandle, current: T | undefined, id: string, shardNumber: number): T | undefined {
+  const options = sourceMappingOf(handle.metadata.mappings);
+  if (current === undefined || keepsWholeSource(options)) return current;
+  const stored = storedSourceOf(options, JSON.parse(current.source) as unknown);
+  if (stored === undefined) throw errors.documentSourceMissing(id, handle.name, handle.uuid, String(shardNumber));
+  return { ...current, source: JSON.stringify(stored) };
 }
 
 export function updateDocument(service: IndicesService, request: UpdateDocumentRequest): WriteOutcome {
@@ -664,8 +677,10 @@ export function getDocument(service: IndicesService, request: GetDocumentRequest
   if (request.version !== undefined && request.version !== versionMatchAny && document.version !== request.version) {
     throw errors.versionConflict(request.id, `current version [${document.version}] is different than the one provided [${request.version}]`, handle.name, String(shardNumber), handle.uuid);
   }
-  const stored = JSON.parse(document.source) as unknown;
-  const source = restriction?.fields === undefined ? stored : filterSourceFields(stored, restriction.fields);
+  const whole = JSON.parse(document.source) as unknown;
+  // What the `_source` mapping keeps (undefined: none).
+  const stored = storedSourceOf(sourceMappingOf(handle.metadata.mappings), whole);
+  const source = restriction?.fields === undefined || stored === undefined ? stored : filterSourceFields(stored, restriction.fields);
   // GetResult's order: metadata fields such as `_routing` come between `_primary_term` and `found`.
   const body: Record<string, unknown> = {
     _index: handle.name,
@@ -675,12 +690,12 @@ export function getDocument(service: IndicesService, request: GetDocumentRequest
     _primary_term: document.primaryTerm,
     ...(document.routing !== undefined ? { _routing: document.routing } : {}),
   };
-  const ignored = ignoredFieldsOf(handle, request.id, stored, restriction?.fields);
+  const ignored = ignoredFieldsOf(handle, request.id, whole, restriction?.fields);
   if (ignored.length > 0) body['_ignored'] = ignored;
   body['found'] = true;
   const withSource = request.sourceFilter.fetch && (request.storedFields === undefined || request.explicitSource === true);
-  if (withSource) body['_source'] = filterSource(source, request.sourceFilter);
-  return { found: true, body, source: filterSource(source, request.sourceFilter) };
+  if (withSource && source !== undefined) body['_source'] = filterSource(source, request.sourceFilter);
+  return { found: true, body, source: source === undefined ? undefined : filterSource(source, request.sourceFilter) };
 }
 
 // ---------------------------------------------------------------- bulk

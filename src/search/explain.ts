@@ -467,8 +467,8 @@ export class ExplainService {
       get['found'] = true;
       if (request.source.fetch && (request.storedFields === undefined || request.explicitSource)) {
         const stored = sourceOf(segment, doc);
-        const visible = restriction?.fields === undefined ? stored : filterSourceFields(stored, restriction.fields);
-        get['_source'] = filterSource(visible, request.source);
+        const visible = restriction?.fields === undefined || stored === null ? stored : filterSourceFields(stored, restriction.fields);
+        if (visible !== null) get['_source'] = filterSource(visible, request.source); // null: the index keeps no `_source`
       }
       body['get'] = get;
     }
