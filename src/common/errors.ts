@@ -326,6 +326,9 @@ export const errors = {
   /** A shard operation reached a node without that shard copy. */
   shardNotFound: (index: string, shard: number) =>
     new EsError(404, 'shard_not_found_exception', `no such shard`, { extra: { index, shard: String(shard) } }),
+  /** No started copy of a shard to search (NoShardAvailableActionException). */
+  noShardAvailable: (index: string, shard: number) =>
+    new EsError(503, 'no_shard_available_action_exception', `[${index}][${shard}] has no started copy`, { extra: { index, shard: String(shard) } }),
   /** Peer recovery of a shard copy failed (RecoveryFailedException). */
   recoveryFailed: (index: string, shard: number, source: string, target: string, causedBy: EsError) =>
     new EsError(500, 'recovery_failed_exception', `[${index}][${shard}]: Recovery failed from ${source} into ${target}`, { extra: { index, shard: String(shard) }, causedBy }),
