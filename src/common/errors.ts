@@ -231,9 +231,10 @@ export const errors = {
   /** A request line over the limit (Elasticsearch: `http.max_initial_line_length`). */
   tooLongHttpLine: (bytesMax: number) => new EsError(400, 'too_long_http_line_exception', `An HTTP line is larger than ${bytesMax} bytes.`),
   // 409
-  versionConflict: (id: string, reason: string, index: string, shard = '0') =>
+  /** `uuid`: the index's uuid (EngineException carries the shard id); `_na_` only where there is no index. */
+  versionConflict: (id: string, reason: string, index: string, shard = '0', uuid = '_na_') =>
     new EsError(409, 'version_conflict_engine_exception', `[${id}]: version conflict, ${reason}`, {
-      extra: { index_uuid: '_na_', shard, index },
+      extra: { index_uuid: uuid, shard, index },
     }),
   // 400 — index exists (Elasticsearch answers 400 for this one)
   resourceAlreadyExists: (index: string, uuid: string) =>
@@ -256,6 +257,9 @@ export const errors = {
     new EsError(400, 'routing_missing_exception', `routing is required for [${index}]/[${id}]`, { extra: { index_uuid: '_na_', index } }),
   documentMissing: (id: string, index: string, uuid = '_na_', shard = '0') =>
     new EsError(404, 'document_missing_exception', `[${id}]: document missing`, { extra: { index_uuid: uuid, shard, index } }),
+  /** An update of a document whose index keeps no `_source` (`_source.enabled: false`). */
+  documentSourceMissing: (id: string, index: string, uuid: string, shard: string) =>
+    new EsError(400, 'document_source_missing_exception', `[${id}]: document source missing`, { extra: { index_uuid: uuid, shard, index } }),
   strictDynamicMapping: (field: string, parent: string) =>
     new EsError(400, 'strict_dynamic_mapping_exception', `mapping set to strict, dynamic introduction of [${field}] within [${parent}] is not allowed`),
   illegalState: (reason: string) => new EsError(500, 'illegal_state_exception', reason),

@@ -137,3 +137,41 @@ test('aggregation scripts: value scripts with _value and params, scripts alone w
   assert.deepEqual([wrongKind.status, wrongKind.type, wrongKind.rootCause?.type], [400, 'search_phase_execution_exception', 'illegal_argument_exception']);
   assert.match(wrongKind.rootCause!.reason, /Unsupported script value \[North\]/);
 });
+
+test('_source.enabled: false: fields indexed and searchable, no _source anywhere; update, update by query and reindex refuse', async () => {
+  await client.indices.create({ index: 'nosource', mappings: { _source: { enabled: false }, properties: { title: { type: 'keyword' }, n: { type: 'long' } } } });
+  await client.index({ index: 'nosource', id: '1', document: { title: 'alpha', n: 1 }, refresh: true });
+  const mapping = await client.indices.getMapping({ index: 'nosource' });
+  assert.deepEqual(mapping['nosource']!.mappings._source, { enabled: false });
+  const get = await client.get({ index: 'nosource', id: '1' });
+  assert.equal(get.found, true);
+  assert.equal('_source' in get, false);
+  const search = await client.search({ index: 'nosource', query: { term: { title: 'alpha' } }, aggs: { top: { top_hits: {} } } });
+  assert.equal(search.hits.hits.length, 1);
+  assert.equal('_source' in search.hits.hits[0]!, false);
+  assert.equal('_source' in (search.aggregations!['top'] as any).hits.hits[0], false);
+  assert.deepEqual(await failure(client.getSource({ index: 'nosource', id: '1' })), { status: 404, type: 'resource_not_found_exception', reason: 'Source not found [nosource]/[1]' });
+  assert.deepEqual(await failure(client.update({ index: 'nosource', id: '1', doc: { n: 2 } })), { status: 400, type: 'document_source_missing_exception', reason: '[1]: document source missing' });
+  const byQuery = await failure(client.updateByQuery({ index: 'nosource', refresh: true }));
+  assert.deepEqual([byQuery.status, byQuery.type, byQuery.reason], [400, 'illegal_argument_exception', "[nosource][_doc][1] didn't store _source"]);
+  const reindex = await failure(client.reindex({ source: { index: 'nosource' }, dest: { index: 'nosource-copy' }, refresh: true }));
+  assert.deepEqual([reindex.status, reindex.type, reindex.reason], [400, 'illegal_argument_exception', "[nosource][_doc][1] didn't store _source"]);
+  // Nothing changed: the document is as it was.
+  assert.equal((await client.search({ index: 'nosource', query: { term: { n: 1 } } })).hits.hits.length, 1);
+});
+
+test('_source includes/excludes: every read shows the kept part, excluded fields stay searchable, an update rewrites from the kept part', async () => {
+  await client.indices.create({ index: 'filtered', mappings: { _source: { excludes: ['secret'] }, properties: { title: { type: 'keyword' }, secret: { type: 'keyword' } } } });
+  await client.index({ index: 'filtered', id: '1', document: { title: 'alpha', secret: 'hunter2' }, refresh: true });
+  assert.deepEqual((await client.get({ index: 'filtered', id: '1' }))._source, { title: 'alpha' });
+  assert.deepEqual(await client.getSource({ index: 'filtered', id: '1' }), { title: 'alpha' });
+  const hit = (await client.search({ index: 'filtered', query: { term: { secret: 'hunter2' } } })).hits.hits[0]!;
+  assert.deepEqual(hit._source, { title: 'alpha' });
+  await client.update({ index: 'filtered', id: '1', doc: { title: 'beta' }, refresh: true });
+  assert.deepEqual((await client.get({ index: 'filtered', id: '1' }))._source, { title: 'beta' });
+  // The update rewrote the document from the kept source: the excluded value is gone, as in Elasticsearch.
+  assert.equal((await client.search({ index: 'filtered', query: { term: { secret: 'hunter2' } } })).hits.hits.length, 0);
+  const conflict = await failure(client.indices.putMapping({ index: 'filtered', _source: { excludes: [] } }));
+  assert.equal(conflict.status, 400);
+  assert.match(conflict.reason, /Mapper for \[_source\] conflicts with existing mapper/);
+});
