@@ -24,7 +24,7 @@ import {
 } from './mapping.js';
 import { flattenedLeaves } from './flattened.js';
 import { copyToTargets } from './copy-to.js';
-import { dynamicTemplateMapping } from './dynamic-templates.js';
+import { dynamicTemplateMatch } from './dynamic-templates.js';
 import { completeCompletionContexts, completionInputs, contextMappingsOf, truncateInput } from './completion.js';
 import { checkGeoPoint, normalizeGeoPoint, parseGeoPoint } from './geo-point.js';
 
@@ -380,14 +380,28 @@ function dynamicMatchType(walk: Walk, value: unknown): string | undefined {
   return 'string';
 }
 
+/** Adds a runtime field to the mapping's `runtime` section (a runtime dynamic template matched). */
+function addRuntimeField(walk: Walk, path: string, definition: Record<string, unknown>): void {
+  const runtime = walk.root['runtime'] as Record<string, unknown> | undefined;
+  if (runtime?.[path] !== undefined) return;
+  // On a frozen mapping (parseDocumentAgainst) this throws: the caller parses again on a copy.
+  const section = runtime ?? (walk.root['runtime'] = {});
+  (section as Record<string, unknown>)[path] = definition;
+  walk.changed = true;
+}
+
 /** The mapping dynamic mapping gives a new field: the first matching dynamic template's, else the default rules'. */
 function introducedMapping(walk: Walk, name: string, path: string, value: unknown): PropertyMapping | undefined {
   const templates = walk.root['dynamic_templates'];
   if (Array.isArray(templates) && templates.length > 0) {
     const matchType = dynamicMatchType(walk, value);
     if (matchType === undefined) return undefined;
-    const templated = dynamicTemplateMapping(templates, name, path, matchType);
-    if (templated !== undefined) return templated;
+    const templated = dynamicTemplateMatch(templates, name, path, matchType);
+    if (templated?.runtime !== undefined) {
+      addRuntimeField(walk, path, templated.runtime);
+      return undefined; // a runtime field is not indexed: the value stays in _source only
+    }
+    if (templated !== undefined) return templated.mapping;
   }
   return dynamicMappingFor(walk, value);
 }
