@@ -319,6 +319,23 @@ export const errors = {
 
   /** The remote source answered with an HTTP error and no Elasticsearch error body (ElasticsearchStatusException). */
   status: (status: number, reason: string) => new EsError(status, 'status_exception', reason),
+  // Replication between shard copies (src/index/replication). Statuses as Elasticsearch's:
+  // ElasticsearchException defaults to 500, IllegalIndexShardStateException answers 404.
+  /** The master refused a shard failure report from an older primary term (ShardStateAction). */
+  noLongerPrimaryShard: (index: string, shard: number, reason: string) =>
+    new EsError(500, 'no_longer_primary_shard_exception', reason, { extra: { index, shard: String(shard) } }),
+  /** A primary-only operation reached a copy that is not (or no longer) the primary. */
+  shardNotInPrimaryMode: (index: string, shard: number, currentState: string) =>
+    new EsError(404, 'shard_not_in_primary_mode_exception', `CurrentState[${currentState}] shard is not in primary mode`, { extra: { index, shard: String(shard) } }),
+  /** A shard operation reached a node without that shard copy. */
+  shardNotFound: (index: string, shard: number) =>
+    new EsError(404, 'shard_not_found_exception', `no such shard`, { extra: { index, shard: String(shard) } }),
+  /** No started copy of a shard to search (NoShardAvailableActionException). */
+  noShardAvailable: (index: string, shard: number) =>
+    new EsError(503, 'no_shard_available_action_exception', `[${index}][${shard}] has no started copy`, { extra: { index, shard: String(shard) } }),
+  /** Peer recovery of a shard copy failed (RecoveryFailedException). */
+  recoveryFailed: (index: string, shard: number, source: string, target: string, causedBy: EsError) =>
+    new EsError(500, 'recovery_failed_exception', `[${index}][${shard}]: Recovery failed from ${source} into ${target}`, { extra: { index, shard: String(shard) }, causedBy }),
   /** A write waited `timeout` for more active shard copies than exist (`wait_for_active_shards`). */
   unavailableShards: (index: string, reason: string) => new EsError(503, 'unavailable_shards_exception', reason, { extra: { index, shard: '0' } }),
 } as const;

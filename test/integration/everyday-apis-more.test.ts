@@ -175,3 +175,58 @@ test('_source includes/excludes: every read shows the kept part, excluded fields
   assert.equal(conflict.status, 400);
   assert.match(conflict.reason, /Mapper for \[_source\] conflicts with existing mapper/);
 });
+
+test('runtime fields from dynamic templates: mapped under runtime, queryable and aggregatable from _source', async () => {
+  await client.indices.create({
+    index: 'dynrt',
+    // A runtime template may leave `type` out (the client's types require it): the JSON kind decides.
+    mappings: { dynamic_templates: [{ strings_as_runtime: { match_mapping_type: 'string', runtime: {} } }, { counts: { match: 'count_*', runtime: { type: 'long' } } }] } as never,
+  });
+  await client.bulk({
+    refresh: true,
+    operations: [
+      { index: { _index: 'dynrt', _id: '1' } }, { host: 'a', count_errors: 3 },
+      { index: { _index: 'dynrt', _id: '2' } }, { host: 'b', count_errors: 5 },
+      { index: { _index: 'dynrt', _id: '3' } }, { host: 'a', count_errors: 1 },
+    ],
+  });
+  const mapping = await client.indices.getMapping({ index: 'dynrt' });
+  assert.deepEqual(mapping['dynrt']!.mappings.runtime, { host: { type: 'keyword' }, count_errors: { type: 'long' } });
+  assert.equal(mapping['dynrt']!.mappings.properties, undefined);
+  const response = await client.search({
+    index: 'dynrt',
+    query: { term: { host: 'a' } },
+    aggs: { total: { sum: { field: 'count_errors' } } },
+    fields: ['host'],
+    sort: [{ count_errors: 'desc' }],
+  });
+  assert.deepEqual(response.hits.hits.map((hit) => [hit._id, hit.fields]), [['1', { host: ['a'] }], ['3', { host: ['a'] }]]);
+  assert.equal((response.aggregations!['total'] as { value: number }).value, 4);
+});
+
+test('GET /_cat lists the cat endpoints the node serves, in Elasticsearch order', async () => {
+  const answer = await client.transport.request<string>({ method: 'GET', path: '/_cat' }, { meta: true });
+  assert.equal(answer.statusCode, 200);
+  assert.match(String(answer.headers['content-type']), /^text\/plain/);
+  const lines = answer.body.split('\n');
+  assert.equal(lines[0], '=^.^=');
+  assert.equal(lines[lines.length - 1], '');
+  for (const path of ['/_cat/allocation', '/_cat/shards', '/_cat/shards/{index}', '/_cat/indices/{index}', '/_cat/aliases/{alias}', '/_cat/thread_pool/{thread_pools}', '/_cat/templates']) {
+    assert.ok(lines.includes(path), `${path} in ${answer.body}`);
+  }
+  assert.ok(lines.indexOf('/_cat/allocation') < lines.indexOf('/_cat/shards') && lines.indexOf('/_cat/health') < lines.indexOf('/_cat/aliases'));
+  // Only what is served: Strait has no snapshot repositories.
+  assert.equal(lines.includes('/_cat/repositories'), false);
+});
+
+test('dynamic: runtime adds runtime fields that searches read from _source', async () => {
+  await client.indices.create({ index: 'rtmode', mappings: { dynamic: 'runtime' } });
+  await client.index({ index: 'rtmode', id: '1', document: { user: { name: 'kim' }, visits: 3 }, refresh: true });
+  await client.index({ index: 'rtmode', id: '2', document: { user: { name: 'lee' }, visits: 9 }, refresh: true });
+  const mapping = await client.indices.getMapping({ index: 'rtmode' });
+  assert.deepEqual(mapping['rtmode']!.mappings.runtime, { 'user.name': { type: 'keyword' }, visits: { type: 'long' } });
+  const response = await client.search({ index: 'rtmode', query: { range: { visits: { gte: 5 } } } });
+  assert.deepEqual(response.hits.hits.map((hit) => hit._id), ['2']);
+  const byName = await client.search({ index: 'rtmode', query: { term: { 'user.name': 'kim' } } });
+  assert.deepEqual(byName.hits.hits.map((hit) => hit._id), ['1']);
+});
