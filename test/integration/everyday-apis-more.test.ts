@@ -218,3 +218,15 @@ test('GET /_cat lists the cat endpoints the node serves, in Elasticsearch order'
   // Only what is served: Strait has no snapshot repositories.
   assert.equal(lines.includes('/_cat/repositories'), false);
 });
+
+test('dynamic: runtime adds runtime fields that searches read from _source', async () => {
+  await client.indices.create({ index: 'rtmode', mappings: { dynamic: 'runtime' } });
+  await client.index({ index: 'rtmode', id: '1', document: { user: { name: 'kim' }, visits: 3 }, refresh: true });
+  await client.index({ index: 'rtmode', id: '2', document: { user: { name: 'lee' }, visits: 9 }, refresh: true });
+  const mapping = await client.indices.getMapping({ index: 'rtmode' });
+  assert.deepEqual(mapping['rtmode']!.mappings.runtime, { 'user.name': { type: 'keyword' }, visits: { type: 'long' } });
+  const response = await client.search({ index: 'rtmode', query: { range: { visits: { gte: 5 } } } });
+  assert.deepEqual(response.hits.hits.map((hit) => hit._id), ['2']);
+  const byName = await client.search({ index: 'rtmode', query: { term: { 'user.name': 'kim' } } });
+  assert.deepEqual(byName.hits.hits.map((hit) => hit._id), ['1']);
+});

@@ -46,3 +46,20 @@ test('invalid runtime templates are refused when the mapping is put', () => {
   refused([{ t: { match: 'x', runtime: { type: 'keyword' }, mapping: { type: 'keyword' } } }], /must have either mapping or runtime set/);
   refused([{ t: { match_mapping_type: 'binary', runtime: {} } }], /type \[binary\] is not supported as runtime field/);
 });
+
+test('dynamic: runtime maps new values as runtime fields of their kind, objects as objects; templates still decide first', () => {
+  const root = parseMapping({
+    dynamic: 'runtime',
+    dynamic_templates: [{ tags: { match: 'tag', mapping: { type: 'keyword' } } }],
+    properties: { known: { type: 'long' } },
+  });
+  const parsed = parseDocument(root, { known: 1, name: 'x', count: 2, ratio: 0.5, on: true, when: '2024-01-02', tag: 't', inner: { deep: 'y' }, none: null }, '1');
+  const update = parsed.mappingUpdate!;
+  assert.deepEqual(update['runtime'], {
+    name: { type: 'keyword' }, count: { type: 'long' }, ratio: { type: 'double' }, on: { type: 'boolean' }, when: { type: 'date' }, 'inner.deep': { type: 'keyword' },
+  });
+  const properties = update['properties'] as Record<string, Record<string, unknown>>;
+  assert.deepEqual(Object.keys(properties).sort(), ['inner', 'known', 'tag']);
+  assert.deepEqual(properties['tag'], { type: 'keyword' });
+  assert.deepEqual(Object.keys(parsed.fields).sort(), ['known', 'tag']);
+});
