@@ -12,6 +12,7 @@ import { existsSync, readdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import type { Logger } from 'pino';
 import { assert, errors, EsError, type SqlDatabase } from '../common/index.js';
+import { timeValueMsOrReason } from '../common/time-value.js';
 import {
   allowAllAccess,
   resolveIndexExpression,
@@ -23,7 +24,8 @@ import {
   type IndexView,
   type IndicesOptions,
 } from './expression.js';
-import { checkFieldLimits, flattenMapping, mergeMappings, parseMapping, type FlattenedMapping, type RootMapping } from './mapping/index.js';
+import { checkFieldLimits, checkNormalizerNames, flattenMapping, mergeMappings, parseMapping, type FlattenedMapping, type RootMapping } from './mapping/index.js';
+import { normalizersOf, storedNormalizersOf } from './analysis/index.js';
 import { validateIndexName } from './names.js';
 import { isDateMathName, resolveDateMathExpression, resolveDateMathName } from './date-math-names.js';
 import { checkShardLimit, maxShardsPerNodeDefault, shardCopies } from './shard-limit.js';
@@ -147,7 +149,7 @@ class MutableHandle implements IndexHandle {
     public shards: ShardStore[] | undefined,
   ) {
     this.refreshedSeqNos = (shards ?? []).map(() => -1);
-    this.mapping = flattenMapping(metadata.mappings);
+    this.mapping = flattenMapping(metadata.mappings, storedNormalizersOf(metadata.settings));
   }
   get name(): string {
     return this.metadata.name;
@@ -506,6 +508,7 @@ export class IndicesService {
       throw error;
     }
     checkFieldLimits(mappings, settingInteger(settings, 'index.mapping.total_fields.limit'));
+    checkNormalizerNames(mappings, normalizersOf(settings));
     if (settings['index.number_of_routing_shards'] !== undefined) {
       validateRoutingShards(Number(settings['index.number_of_shards']), Number(settings['index.number_of_routing_shards']));
     }
@@ -580,6 +583,8 @@ export class IndicesService {
 
   private replaceMetadata(handle: MutableHandle, metadata: IndexMetadata): void {
     this.metadataStore.put(metadata);
+    // Normalizers are analysis settings: the flattened mapping resolves them anew when settings change.
+    if (metadata.settings !== handle.metadata.settings) handle.mapping = flattenMapping(metadata.mappings, storedNormalizersOf(metadata.settings));
     handle.metadata = metadata;
   }
 
@@ -621,6 +626,7 @@ export class IndicesService {
       this.checkMetadataBlock(handle);
       const mappings = mergeMappings(handle.metadata.mappings, update);
       checkFieldLimits(mappings, settingInteger(handle.metadata.settings, 'index.mapping.total_fields.limit'));
+      checkNormalizerNames(mappings, storedNormalizersOf(handle.metadata.settings));
       return { handle: this.handles.get(handle.name)!, mappings };
     });
     for (const { handle, mappings } of merged) this.setMapping(handle, mappings);
@@ -702,7 +708,7 @@ export class IndicesService {
     const mutable = this.handles.get(handle.name);
     assert(mutable !== undefined, 'the index exists');
     this.replaceMetadata(mutable, { ...mutable.metadata, mappings, version: mutable.metadata.version + 1 });
-    mutable.mapping = flattenMapping(mappings);
+    mutable.mapping = flattenMapping(mappings, storedNormalizersOf(mutable.metadata.settings));
     this.emit((listener) => listener.mappingChanged?.(mutable));
   }
 
@@ -867,15 +873,14 @@ export function parseAliasDefinition(input: unknown): AliasMetadata {
   return definition as AliasMetadata;
 }
 
-/** Elasticsearch time value → milliseconds (-1 stays -1). */
+/**
+ * An index setting's time value → milliseconds (-1 stays -1), by common/time-value.ts. The
+ * settings validator refused what does not parse, so a value that still does not (a setting
+ * stored before that validation) counts as -1, off.
+ */
 export function parseTimeMs(value: string): number {
-  if (value === '-1') return -1;
-  const match = /^(\d+(?:\.\d+)?)(nanos|micros|ms|s|m|h|d)?$/.exec(value.trim());
-  if (match === null) return -1;
-  const amount = Number(match[1]);
-  const unit = match[2] ?? 'ms';
-  const factor: Record<string, number> = { nanos: 1e-6, micros: 1e-3, ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
-  return amount * factor[unit]!;
+  const parsed = timeValueMsOrReason(value, '');
+  return 'ms' in parsed ? parsed.ms : -1;
 }
 
 export function openIndicesService(options: OpenIndicesServiceOptions): IndicesService {

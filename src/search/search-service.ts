@@ -26,6 +26,7 @@ import {
   planQuery,
   searchShard,
   shardStatsOf,
+  storedNormalizersOf,
   type FieldMappings,
   type PartialMap,
   type QueryNode,
@@ -997,7 +998,7 @@ export class SearchService {
     if (index === undefined) return analyze(body, { mappings: undefined });
     access.indices(searchActions.analyze, [index]);
     const handle = this.indices.singleIndex(index);
-    return analyze(body, { mappings: engineMappings(handle.mapping) });
+    return analyze(body, { mappings: engineMappings(handle.mapping), normalizers: storedNormalizersOf(handle.metadata.settings) });
   }
 }
 

@@ -6,7 +6,7 @@
  * uses typed arrays indexed by segment ordinals or bucket table indexes where it can.
  */
 import { assert } from '../../common/assert.js';
-import { errors } from '../../common/errors.js';
+import { type EsError, errors } from '../../common/errors.js';
 import { type FieldMapping, type FieldMappings, type KeywordDocValues, type NumericDocValues, type Segment, isLive, numericFieldTypes } from '../engine/segment.js';
 import type { ShardStats } from '../engine/shard-stats.js';
 import { type Weight, planQuery } from '../query/plan.js';
@@ -27,6 +27,7 @@ import { chooseRoundingIndex, reroundBuckets, roundingFor } from './auto-date-hi
 import { reduceAggregations } from './reduce.js';
 import { type CompositeBucketPartial, type CompositeKeyValue, CompositeSourceReader, compareCompositeKeys } from './composite.js';
 import { limits } from '../../common/limits.js';
+import { type ValueScript, resolvedValueType, scriptedMappings, scriptedSegment } from './value-scripts.js';
 
 export interface AggregationContext {
   readonly mappings: FieldMappings;
@@ -76,6 +77,7 @@ function mappingFor(field: string, context: AggregationContext, kind: string): F
 }
 
 function createAggregator(original: CollectedAggregationNode, context: AggregationContext): Aggregator {
+  if (original.valueScript !== undefined) return createScriptedAggregator(original, original.valueScript, context);
   // An aggregation on a field alias reads its target's values.
   const aliasOf = 'field' in original ? context.mappings[original.field]?.aliasOf : undefined;
   const node = aliasOf === undefined ? original : ({ ...original, field: aliasOf } as CollectedAggregationNode);
@@ -149,7 +151,7 @@ function createAggregator(original: CollectedAggregationNode, context: Aggregati
         const source = { name: String(index), field, direction: 'asc', missingBucket: false, missingOrder: 'default', type: 'terms' } as const;
         const valueType = termsValueType(mapping);
         const missing = term.missing === undefined ? undefined : termsKeyOf(term.missing, valueType, context);
-        return { reader: new CompositeSourceReader(source, mapping, context.segments), valueType, missing };
+        return { reader: new CompositeSourceReader(source, mapping, context.segments), valueType, format: valueType === 'date' ? mapping?.format : undefined, missing };
       });
       return new MultiTermsAggregator(node, readers, context, subs());
     }
@@ -217,6 +219,50 @@ function createAggregator(original: CollectedAggregationNode, context: Aggregati
  * date and date_nanos fields aggregate alike: in epoch milliseconds (a date_nanos field's doc values
  * hold its milliseconds next to the nanoseconds, and Elasticsearch's aggregations read milliseconds).
  */
+/**
+ * An aggregation with a `script`: the aggregator made for its synthetic field, fed segments that
+ * carry the script's values as that field's doc values (value-scripts.ts).
+ */
+function createScriptedAggregator(node: CollectedAggregationNode, script: ValueScript, context: AggregationContext): Aggregator {
+  const sourceMapping = script.field === undefined ? undefined : mappingFor(script.field, context, node.kind);
+  const valueType = resolvedValueType(script, sourceMapping);
+  const scriptedContext: AggregationContext = { ...context, mappings: scriptedMappings(context.mappings, script, valueType) };
+  const { valueScript: _script, ...plain } = node;
+  return new ScriptValuesAggregator(createAggregator(plain as CollectedAggregationNode, scriptedContext), script, valueType, context);
+}
+
+class ScriptValuesAggregator extends Aggregator {
+  private failures: ReadonlyMap<number, EsError> = new Map();
+  constructor(
+    private readonly inner: Aggregator,
+    private readonly script: ValueScript,
+    private readonly valueType: ReturnType<typeof resolvedValueType>,
+    private readonly context: AggregationContext,
+  ) {
+    super(inner.name);
+  }
+  setSegment(segment: Segment, segmentIndex: number, docBase: number): void {
+    const scripted = scriptedSegment(segment, this.script, this.valueType, this.context.mappings, this.context.indexName);
+    this.failures = scripted.failures;
+    this.inner.setSegment(scripted.segment, segmentIndex, docBase);
+  }
+  collect(doc: number, bucket: number, score: number): void {
+    const failure = this.failures.get(doc);
+    if (failure !== undefined) throw failure;
+    this.inner.collect(doc, bucket, score);
+  }
+  override collectAllDocs(maxDoc: number, score: number): void {
+    if (this.failures.size > 0) throw this.failures.values().next().value!;
+    this.inner.collectAllDocs(maxDoc, score);
+  }
+  partial(bucket: number): AggregationPartial {
+    return this.inner.partial(bucket);
+  }
+  override finish(): void {
+    this.inner.finish();
+  }
+}
+
 function isDateField(mapping: FieldMapping | undefined): boolean {
   return mapping?.type === 'date' || mapping?.type === 'date_nanos';
 }
@@ -331,6 +377,7 @@ class StatsAggregator extends Aggregator {
       max: this.maxs.get(bucket),
       sumOfSquares: this.sumsOfSquares.get(bucket),
       isDate: isDateField(this.mapping),
+      ...(isDateField(this.mapping) && this.mapping?.format !== undefined ? { format: this.mapping.format } : {}),
     };
   }
 }
@@ -448,6 +495,8 @@ class TermsAggregator extends Aggregator {
   private segmentToBucket: Int32Array | null = null;
   private postingsStart: Int32Array | null = null;
   private readonly missingKey: string | number | undefined;
+  /** A date field's mapped format: it prints key_as_string. */
+  private readonly dateFormat: string | undefined;
   constructor(
     private readonly node: Extract<AggregationNode, { kind: 'terms' }>,
     mapping: FieldMapping | undefined,
@@ -466,6 +515,7 @@ class TermsAggregator extends Aggregator {
             : type === 'double' || type === 'float'
               ? 'double'
               : 'long';
+    this.dateFormat = this.valueType === 'date' ? mapping?.format : undefined;
     const missing = node.missing;
     if (missing === undefined) this.missingKey = undefined;
     else if (this.valueType === 'string') this.missingKey = String(missing);
@@ -569,7 +619,7 @@ class TermsAggregator extends Aggregator {
       .filter((bucket) => bucket.docCount >= Math.min(1, this.node.minDocCount) || this.node.minDocCount === 0)
       .filter((bucket) => acceptsTerm(bucket.key, this.node.include, true) && !acceptsTerm(bucket.key, this.node.exclude, false));
     sortTermsBuckets(buckets, this.node.order);
-    return { type: 'terms', valueType: this.valueType, ...shardCut(buckets, this.node, this.context.shardCount) };
+    return { type: 'terms', valueType: this.valueType, ...(this.dateFormat === undefined ? {} : { format: this.dateFormat }), ...shardCut(buckets, this.node, this.context.shardCount) };
   }
 }
 
@@ -962,7 +1012,7 @@ class TopHitsAggregator extends Aggregator {
     if (list === undefined) this.perBucket[bucket] = list = [];
     const segment = this.segment!;
     const sortValues = this.sort?.map((spec): SortValue => (spec.kind === 'score' ? score : spec.kind === 'doc' ? this.docBase + doc : fieldSortValue(segment, spec, doc)));
-    const hit: TopHitPartial = { index: this.context.indexName, id: segment.ids[doc]!, score, sortValues, shardKey: this.context.shardKey, globalDoc: this.docBase + doc, source: segment.sources[doc] };
+    const hit: TopHitPartial = { index: this.context.indexName, id: segment.ids[doc]!, score, sortValues, shardKey: this.context.shardKey, globalDoc: this.docBase + doc, source: segment.sources.text(doc) };
     // The source stays text until the bucket's hits are chosen (partial()): only those are parsed.
     list.push(hit);
     if (list.length > this.count * 4 + 16) {
@@ -1088,7 +1138,7 @@ class MultiTermsAggregator extends Aggregator {
   private readonly tuples = new Map<number, readonly (string | number)[]>();
   constructor(
     private readonly node: Extract<AggregationNode, { kind: 'multi_terms' }>,
-    private readonly readers: readonly { reader: CompositeSourceReader; valueType: TermsValueType; missing: string | number | undefined }[],
+    private readonly readers: readonly { reader: CompositeSourceReader; valueType: TermsValueType; format: string | undefined; missing: string | number | undefined }[],
     private readonly context: AggregationContext,
     private readonly subs: readonly Aggregator[],
   ) {
@@ -1130,7 +1180,7 @@ class MultiTermsAggregator extends Aggregator {
       .map((ordinal) => ({ key: this.tuples.get(ordinal)!, docCount: this.ordinals.docCounts.get(ordinal), errorBound: 0, aggs: subPartials(this.subs, ordinal) }))
       .filter((bucket) => bucket.docCount >= Math.min(1, this.node.minDocCount));
     sortTupleBuckets(buckets, this.node.order);
-    return { type: 'multi_terms', valueTypes: this.readers.map((reader) => reader.valueType), ...shardCut(buckets, this.node, this.context.shardCount) };
+    return { type: 'multi_terms', valueTypes: this.readers.map((reader) => reader.valueType), formats: this.readers.map((reader) => reader.format), ...shardCut(buckets, this.node, this.context.shardCount) };
   }
 }
 
@@ -1163,6 +1213,7 @@ class RareTermsAggregator extends Aggregator {
     return {
       type: 'rare_terms',
       valueType: terms.valueType,
+      ...(terms.format === undefined ? {} : { format: terms.format }),
       buckets: terms.buckets.filter((bucket) => bucket.docCount <= this.maxDocCount),
       frequentKeys: terms.buckets.filter((bucket) => bucket.docCount > this.maxDocCount).map((bucket) => bucket.key),
     };
@@ -1277,7 +1328,7 @@ class SignificantTermsAggregator extends Aggregator {
       });
     scored.sort((left, right) => right.score - left.score || (left.key < right.key ? -1 : left.key > right.key ? 1 : 0));
     const shardSize = this.context.shardCount <= 1 ? Number.MAX_SAFE_INTEGER : (this.node.shardSize ?? Math.floor(this.node.size * 1.5 + 10));
-    return { type: 'significant_terms', valueType: terms.valueType, subsetSize, supersetSize, buckets: scored.slice(0, Math.max(shardSize, this.node.size)) };
+    return { type: 'significant_terms', valueType: terms.valueType, ...(terms.format === undefined ? {} : { format: terms.format }), subsetSize, supersetSize, buckets: scored.slice(0, Math.max(shardSize, this.node.size)) };
   }
 }
 

@@ -16,6 +16,7 @@
  *   memory once (cached by the bitset, which is never mutated) and requests carry it.
  */
 import type { DocValues, FieldMappings, PostingsField, Segment } from './segment.js';
+import type { SourceTexts } from './source-texts.js';
 
 type TypedArray = Int8Array | Uint8Array | Uint8ClampedArray | Int16Array | Uint16Array | Int32Array | Uint32Array | Float32Array | Float64Array | BigInt64Array | BigUint64Array;
 type TypedArrayConstructor = new (buffer: ArrayBufferLike, byteOffset: number, length: number) => TypedArray;
@@ -247,7 +248,7 @@ class WorkerSegment implements Segment {
     throw new MainThreadOnly('_id');
   }
 
-  get sources(): readonly string[] {
+  get sources(): SourceTexts {
     throw new MainThreadOnly('_source');
   }
 }

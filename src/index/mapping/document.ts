@@ -24,7 +24,7 @@ import {
 } from './mapping.js';
 import { flattenedLeaves } from './flattened.js';
 import { copyToTargets } from './copy-to.js';
-import { dynamicTemplateMapping } from './dynamic-templates.js';
+import { dynamicTemplateMatch, namedDynamicTemplate } from './dynamic-templates.js';
 import { completeCompletionContexts, completionInputs, contextMappingsOf, truncateInput } from './completion.js';
 import { checkGeoPoint, normalizeGeoPoint, parseGeoPoint } from './geo-point.js';
 
@@ -47,12 +47,16 @@ interface Walk {
   readonly ignoreMalformed: boolean;
   /** Set while a value is copied by `copy_to`: a target's own copy_to is not followed (as Elasticsearch). */
   copying?: boolean;
+  /** A bulk item's `dynamic_templates`: field path → the template a new field at that path uses. */
+  readonly dynamicTemplates?: Readonly<Record<string, string>> | undefined;
 }
 
 /** Index settings that change how documents are parsed. */
 export interface DocumentParseOptions {
   /** `index.mapping.ignore_malformed`. */
   readonly ignoreMalformed?: boolean;
+  /** A bulk item's `dynamic_templates` (field path → template name); write time only. */
+  readonly dynamicTemplates?: Readonly<Record<string, string>>;
 }
 
 /** Field types with an `ignore_malformed` parameter: the index-level default applies to these only. */
@@ -380,14 +384,57 @@ function dynamicMatchType(walk: Walk, value: unknown): string | undefined {
   return 'string';
 }
 
+/** Adds a runtime field to the mapping's `runtime` section (a runtime dynamic template matched). */
+function addRuntimeField(walk: Walk, path: string, definition: Record<string, unknown>): void {
+  const runtime = walk.root['runtime'] as Record<string, unknown> | undefined;
+  if (runtime?.[path] !== undefined) return;
+  // On a frozen mapping (parseDocumentAgainst) this throws: the caller parses again on a copy.
+  const section = runtime ?? (walk.root['runtime'] = {});
+  (section as Record<string, unknown>)[path] = definition;
+  walk.changed = true;
+}
+
+/** The runtime field type `dynamic: runtime` gives each JSON kind (Elasticsearch's dynamic field mapping table). */
+const runtimeTypeOfKind: Readonly<Record<string, string>> = { string: 'keyword', long: 'long', double: 'double', boolean: 'boolean', date: 'date' };
+
+/**
+ * `dynamic: runtime`: a matching dynamic template still decides (a mapping template maps the
+ * field, a runtime one adds a runtime field); otherwise an object is mapped as an object (its
+ * fields follow the same rule) and a value becomes a runtime field of its kind's type, in the
+ * mapping's `runtime` section and not indexed. Returns the mapping to add, if any.
+ */
+function introducedUnderRuntime(walk: Walk, name: string, path: string, value: unknown): PropertyMapping | undefined {
+  const matchType = dynamicMatchType(walk, value);
+  if (matchType === undefined) return undefined;
+  const templates = walk.root['dynamic_templates'];
+  const named = walk.dynamicTemplates?.[path];
+  if (named !== undefined || (Array.isArray(templates) && templates.length > 0)) {
+    const templated = named !== undefined ? namedDynamicTemplate(templates, named, name, path, matchType) : dynamicTemplateMatch(templates, name, path, matchType);
+    if (templated?.runtime !== undefined) {
+      addRuntimeField(walk, path, templated.runtime);
+      return undefined;
+    }
+    if (templated !== undefined) return templated.mapping;
+  }
+  if (matchType === 'object') return { type: 'object' };
+  const type = runtimeTypeOfKind[matchType];
+  if (type !== undefined) addRuntimeField(walk, path, { type });
+  return undefined;
+}
+
 /** The mapping dynamic mapping gives a new field: the first matching dynamic template's, else the default rules'. */
 function introducedMapping(walk: Walk, name: string, path: string, value: unknown): PropertyMapping | undefined {
   const templates = walk.root['dynamic_templates'];
-  if (Array.isArray(templates) && templates.length > 0) {
+  const named = walk.dynamicTemplates?.[path];
+  if (named !== undefined || (Array.isArray(templates) && templates.length > 0)) {
     const matchType = dynamicMatchType(walk, value);
     if (matchType === undefined) return undefined;
-    const templated = dynamicTemplateMapping(templates, name, path, matchType);
-    if (templated !== undefined) return templated;
+    const templated = named !== undefined ? namedDynamicTemplate(templates, named, name, path, matchType) : dynamicTemplateMatch(templates, name, path, matchType);
+    if (templated?.runtime !== undefined) {
+      addRuntimeField(walk, path, templated.runtime);
+      return undefined; // a runtime field is not indexed: the value stays in _source only
+    }
+    if (templated !== undefined) return templated.mapping;
   }
   return dynamicMappingFor(walk, value);
 }
@@ -424,8 +471,8 @@ function parseObjectValue(
       if (dynamic === 'strict') {
         throw errors.strictDynamicMapping(key, objectPath === '' ? '_doc' : objectPath);
       }
-      if (dynamic === 'false' || dynamic === 'runtime') continue;
-      const introduced = introducedMapping(walk, key, path, child);
+      if (dynamic === 'false') continue;
+      const introduced = dynamic === 'runtime' ? introducedUnderRuntime(walk, key, path, child) : introducedMapping(walk, key, path, child);
       if (introduced === undefined) continue;
       if (isObjectMapping(introduced)) checkDynamicObjectDepth(path);
       properties[key] = introduced;
@@ -586,7 +633,7 @@ export function parseDocument(mapping: RootMapping, source: unknown, id: string,
   // Root `enabled: false`: the whole document is kept in _source, nothing of it parsed or indexed.
   if (mapping['enabled'] === false) return { fields: {}, mappingUpdate: undefined };
   const root = structuredClone(mapping) as RootMapping;
-  const walk: Walk = { id, root, fields: {}, changed: false, ignoreMalformed: options.ignoreMalformed === true };
+  const walk: Walk = { id, root, fields: {}, changed: false, ignoreMalformed: options.ignoreMalformed === true, dynamicTemplates: options.dynamicTemplates };
   parseObjectValue(walk, root, '', source, dynamicSetting('true', root));
   completeCompletionContexts(mapping, walk.fields);
   return { fields: walk.fields, mappingUpdate: walk.changed ? root : undefined };
@@ -610,7 +657,7 @@ export function deepFreezeMapping<T>(value: T): T {
 export function parseDocumentAgainst(frozen: RootMapping, source: unknown, id: string, options: DocumentParseOptions = parseOptionsOf(frozen)): ParsedDocument | undefined {
   if (!isPlainObject(source)) return undefined;
   if (frozen['enabled'] === false) return { fields: {}, mappingUpdate: undefined };
-  const walk: Walk = { id, root: frozen, fields: {}, changed: false, ignoreMalformed: options.ignoreMalformed === true };
+  const walk: Walk = { id, root: frozen, fields: {}, changed: false, ignoreMalformed: options.ignoreMalformed === true, dynamicTemplates: options.dynamicTemplates };
   try {
     parseObjectValue(walk, frozen, '', source, dynamicSetting('true', frozen));
   } catch (error) {

@@ -119,13 +119,14 @@ export class ShardStore {
   private readonly db: Database.Database;
   private readonly statements;
   private maxSeqNoValue: number;
-  private readonly primaryTermValue: number;
+  private primaryTermValue: number;
   private liveCountCache: number | undefined;
   private openTransactionDepth = 0;
   private transactionStartSeqNo = -1;
   /** Committed operations with contiguous seq_nos ending at the newest commit (see recentOperationsLimits). */
-  private recent: Operation[] = [];
-  private recentStart = 0; // index of the oldest kept entry in `recent` (dropped ones are compacted away lazily)
+  /** Entries before `recentStart` are dropped: emptied at once (they held a `_source` each), compacted away lazily. */
+  private recent: (Operation | undefined)[] = [];
+  private recentStart = 0; // index of the oldest kept entry in `recent`
   private recentChars = 0;
   /** Operations written in the open transaction: remembered when it commits, forgotten if it rolls back. */
   private uncommitted: Operation[] = [];
@@ -204,6 +205,13 @@ export class ShardStore {
 
   get primaryTerm(): number {
     return this.primaryTermValue;
+  }
+
+  /** A replica promoted to primary writes under its new term from now on (terms never go back). */
+  raisePrimaryTerm(primaryTerm: number): void {
+    assert(Number.isSafeInteger(primaryTerm) && primaryTerm >= this.primaryTermValue, 'primary terms never go back');
+    this.statements.metaSet.run('primary_term', String(primaryTerm));
+    this.primaryTermValue = primaryTerm;
   }
 
   /** The highest seq_no written; -1 for an empty shard. */
@@ -328,7 +336,7 @@ export class ShardStore {
     const kept = this.recent.length - this.recentStart;
     if (kept > 0 && limit > 0) {
       const index = fromSeqNo - this.recent[this.recentStart]!.seqNo;
-      if (index >= 0 && index < kept) return this.recent.slice(this.recentStart + index, this.recentStart + Math.min(kept, index + limit));
+      if (index >= 0 && index < kept) return this.recent.slice(this.recentStart + index, this.recentStart + Math.min(kept, index + limit)) as Operation[];
     }
     return this.statements.opsFrom.all(fromSeqNo, limit).map((row) => ({
       seqNo: row.seq_no,
@@ -370,6 +378,9 @@ export class ShardStore {
 
   private forgetOldest(): void {
     this.recentChars -= charsOf(this.recent[this.recentStart]!);
+    // Up to as many dropped operations as kept ones wait for the compaction: they must not keep
+    // their sources alive meanwhile (a bulk of 50,000 documents held twice the bound in the heap).
+    this.recent[this.recentStart] = undefined;
     this.recentStart++;
   }
 
@@ -469,11 +480,14 @@ export class ShardStore {
     this.liveCountCache = undefined;
   }
 
-  /** Ends a bootstrap: the shard now stands at the snapshot's max seq_no. */
-  finishImport(maxSeqNo: number): void {
+  /**
+   * Ends a bootstrap: the shard now stands at the snapshot's max seq_no. A peer recovery's full copy
+   * (`'peer_recovery'`) ends the same way without marking the shard as a follower's bootstrap.
+   */
+  finishImport(maxSeqNo: number, copyOf: 'ccr_bootstrap' | 'peer_recovery' = 'ccr_bootstrap'): void {
     assert(this.maxSeqNoValue <= maxSeqNo, 'a bootstrap never moves max_seq_no backwards');
     this.statements.metaSet.run('max_seq_no', String(maxSeqNo));
-    this.statements.metaSet.run('ccr_bootstrapped', 'true');
+    if (copyOf === 'ccr_bootstrap') this.statements.metaSet.run('ccr_bootstrapped', 'true');
     this.maxSeqNoValue = maxSeqNo;
     this.forgetRecent(); // the shard jumped to the snapshot's seq_no without history
   }

@@ -27,14 +27,9 @@ function accepted(field: Record<string, unknown>): void {
   assert.doesNotThrow(() => parseMapping({ properties: { f: field } }), `${JSON.stringify(field)} is accepted`);
 }
 
-test('keyword normalizer is refused: keyword values are not normalized (lowercase or custom)', () => {
-  refused({ type: 'keyword', normalizer: 'lowercase' }, 'normalizer');
-  refused({ type: 'keyword', normalizer: 'my_normalizer' }, 'normalizer');
-  // also inside multi-fields
-  assert.throws(
-    () => parseMapping({ properties: { f: { type: 'text', fields: { raw: { type: 'keyword', normalizer: 'lowercase' } } } } }),
-    (error: unknown) => error instanceof EsError && error.type === 'mapper_parsing_exception' && /\[normalizer\].*\[f\.raw\]/.test(error.message),
-  );
+test('keyword normalizer is accepted (honoured: keyword-normalizer.test.ts); its name is checked against the index settings when the index is written', () => {
+  accepted({ type: 'keyword', normalizer: 'lowercase' });
+  accepted({ type: 'text', fields: { raw: { type: 'keyword', normalizer: 'my_normalizer' } } });
 });
 
 test('copy_to is accepted (honoured, mapping-copy-to.test.ts); a non-default index-time boost is refused', () => {
@@ -85,7 +80,7 @@ test('parameters that change no result stay accepted', () => {
   accepted({ type: 'long', time_series_metric: 'gauge' });
 });
 
-test('root mapping: a disabled, filtered or synthetic _source is refused; dynamic_templates are accepted (mapping-dynamic-templates.test.ts)', () => {
+test('root mapping: a synthetic _source is refused; disabled and filtered ones are accepted (source-mapping.test.ts); dynamic_templates are accepted (mapping-dynamic-templates.test.ts)', () => {
   const rootRefused = (mapping: Record<string, unknown>, parameter: string): void => {
     assert.throws(
       () => parseMapping(mapping),
@@ -94,8 +89,8 @@ test('root mapping: a disabled, filtered or synthetic _source is refused; dynami
     );
   };
   assert.doesNotThrow(() => parseMapping({ dynamic_templates: [{ strings: { match_mapping_type: 'string', mapping: { type: 'keyword' } } }] }));
-  rootRefused({ _source: { enabled: false } }, '_source');
-  rootRefused({ _source: { excludes: ['secret'] } }, '_source');
+  assert.doesNotThrow(() => parseMapping({ _source: { enabled: false } }));
+  assert.doesNotThrow(() => parseMapping({ _source: { excludes: ['secret'] } }));
   rootRefused({ _source: { mode: 'synthetic' } }, '_source');
   assert.doesNotThrow(() => parseMapping({ dynamic_templates: [], _source: { enabled: true }, _meta: { owner: 'x' } }));
 });

@@ -1,0 +1,235 @@
+// Issue #15's remaining everyday APIs over one real node with the official client: keyword
+// normalizers, aggregation value scripts, `_source` mapping options, `GET /_cat`, and runtime
+// fields in dynamic templates.
+// References: analysis-normalizers.html and normalizer.html; indices-analyze.html (normalizer);
+// rest-api-spec search.aggregation/20_terms.yml (normalizer keys); the Elasticsearch error texts
+// of KeywordFieldMapper ("normalizer [..] not found for field [..]") and AnalysisRegistry
+// ("Custom normalizer [..] may not use filter [..]").
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { Client } from '@elastic/elasticsearch';
+import { startNode, type StartedNode } from '../harness/cluster.js';
+
+let node: StartedNode;
+let client: Client;
+
+before(async () => {
+  node = await startNode({ nodeName: 'everyday-more-1' });
+  client = node.client();
+});
+
+after(async () => {
+  await node?.destroy();
+});
+
+/** The error an official-client call fails with: status, type and reason. */
+async function failure(call: Promise<unknown>): Promise<{ status: number; type: string; reason: string; rootCause?: { type: string; reason: string } }> {
+  try {
+    await call;
+  } catch (error) {
+    type Body = { error?: { type?: string; reason?: string; root_cause?: { type: string; reason: string }[] } };
+    const meta = (error as { meta?: { statusCode?: number; body?: Body } }).meta;
+    if (meta?.statusCode !== undefined) {
+      const answer = { status: meta.statusCode, type: String(meta.body?.error?.type), reason: String(meta.body?.error?.reason) };
+      const rootCause = meta.body?.error?.root_cause?.[0];
+      return rootCause === undefined || (rootCause.type === answer.type && rootCause.reason === answer.reason) ? answer : { ...answer, rootCause };
+    }
+    throw error;
+  }
+  assert.fail('the call succeeded');
+}
+
+test('keyword normalizer: values indexed and queried normalized, aggregation keys normalized, _source kept', async () => {
+  await client.indices.create({
+    index: 'norm',
+    settings: { analysis: { normalizer: { folded: { type: 'custom', char_filter: [], filter: ['lowercase', 'asciifolding'] } } } },
+    mappings: { properties: { name: { type: 'keyword', normalizer: 'folded' }, tag: { type: 'keyword', normalizer: 'lowercase' } } },
+  });
+  await client.bulk({
+    refresh: true,
+    operations: [
+      { index: { _index: 'norm', _id: '1' } }, { name: 'Crème BRÛLÉE', tag: 'Dessert' },
+      { index: { _index: 'norm', _id: '2' } }, { name: 'creme brulee', tag: 'DESSERT' },
+      { index: { _index: 'norm', _id: '3' } }, { name: 'Apple', tag: 'fruit' },
+    ],
+  });
+  const term = await client.search({ index: 'norm', query: { term: { name: 'CREME BRULEE' } }, sort: ['_doc'] });
+  assert.deepEqual(term.hits.hits.map((hit) => hit._id), ['1', '2']);
+  assert.deepEqual(term.hits.hits[0]!._source, { name: 'Crème BRÛLÉE', tag: 'Dessert' });
+  // Highlighting compares the normalized value and marks the original one.
+  const highlighted = await client.search({ index: 'norm', query: { term: { name: 'CREME BRULEE' } }, highlight: { fields: { name: {} } }, sort: ['_doc'] });
+  assert.deepEqual(highlighted.hits.hits.map((hit) => hit.highlight), [{ name: ['<em>Crème BRÛLÉE</em>'] }, { name: ['<em>creme brulee</em>'] }]);
+  const match = await client.search({ index: 'norm', query: { match: { tag: 'DeSSeRT' } } });
+  assert.equal((match.hits.total as { value: number }).value, 2);
+  const aggs = await client.search({ index: 'norm', size: 0, aggs: { names: { terms: { field: 'name' } }, tags: { terms: { field: 'tag' } } } });
+  assert.deepEqual((aggs.aggregations!['names'] as { buckets: unknown[] }).buckets, [{ key: 'creme brulee', doc_count: 2 }, { key: 'apple', doc_count: 1 }]);
+  assert.deepEqual((aggs.aggregations!['tags'] as { buckets: unknown[] }).buckets, [{ key: 'dessert', doc_count: 2 }, { key: 'fruit', doc_count: 1 }]);
+});
+
+test('_analyze with a normalizer: the index normalizer, the built-in lowercase, and a keyword field with one', async () => {
+  const custom = await client.indices.analyze({ index: 'norm', normalizer: 'folded', text: 'ÀB Cd' });
+  assert.deepEqual(custom.tokens, [{ token: 'ab cd', start_offset: 0, end_offset: 5, type: 'word', position: 0 }]);
+  const builtIn = await client.indices.analyze({ index: 'norm', normalizer: 'lowercase', text: ['ABC', 'Def'] });
+  assert.deepEqual(builtIn.tokens!.map((token) => [token.token, token.position, token.start_offset]), [['abc', 0, 0], ['def', 101, 4]]);
+  const field = await client.indices.analyze({ index: 'norm', field: 'name', text: 'ÉCLAIR' });
+  assert.deepEqual(field.tokens!.map((token) => token.token), ['eclair']);
+  assert.deepEqual(await failure(client.indices.analyze({ normalizer: 'lowercase', text: 'x' })), {
+    status: 400, type: 'illegal_argument_exception', reason: 'analysis based on a normalizer requires an index',
+  });
+  assert.deepEqual(await failure(client.indices.analyze({ index: 'norm', normalizer: 'nope', text: 'x' })), {
+    status: 400, type: 'illegal_argument_exception', reason: 'failed to find normalizer under [nope]',
+  });
+});
+
+test('normalizer refusals: an unknown name in a mapping, a filter that tokenizes, what Strait lacks; nothing is created', async () => {
+  const unknown = await failure(client.indices.create({ index: 'bad1', mappings: { properties: { f: { type: 'keyword', normalizer: 'nope' } } } }));
+  assert.deepEqual(unknown, {
+    status: 400,
+    type: 'mapper_parsing_exception',
+    reason: 'Failed to parse mapping: normalizer [nope] not found for field [f]',
+    rootCause: { type: 'mapper_parsing_exception', reason: 'normalizer [nope] not found for field [f]' },
+  });
+  const stop = await failure(client.indices.create({
+    index: 'bad2',
+    settings: { analysis: { normalizer: { b: { type: 'custom', filter: ['stop'] } } } },
+    mappings: { properties: { f: { type: 'keyword', normalizer: 'b' } } },
+  }));
+  assert.deepEqual(stop, { status: 400, type: 'illegal_argument_exception', reason: 'Custom normalizer [b] may not use filter [stop]' });
+  const charFilter = await failure(client.indices.create({ index: 'bad3', settings: { analysis: { normalizer: { c: { type: 'custom', char_filter: ['html_strip'] } } } } }));
+  assert.equal(charFilter.status, 400);
+  assert.match(charFilter.reason, /char_filter \[html_strip\]/);
+  for (const index of ['bad1', 'bad2', 'bad3']) assert.equal(await client.indices.exists({ index }), false);
+  const putMapping = await failure(client.indices.putMapping({ index: 'norm', properties: { other: { type: 'keyword', normalizer: 'missing' } } }));
+  assert.equal(putMapping.status, 400);
+  assert.equal(putMapping.type, 'mapper_parsing_exception');
+  assert.match(putMapping.reason, /normalizer \[missing\] not found for field \[other\]/);
+});
+
+test('aggregation scripts: value scripts with _value and params, scripts alone with doc[...], errors as 400s', async () => {
+  await client.indices.create({ index: 'sales', mappings: { properties: { price: { type: 'double' }, qty: { type: 'long' }, shop: { type: 'keyword' } } } });
+  await client.bulk({
+    refresh: true,
+    operations: [
+      { index: { _index: 'sales', _id: '1' } }, { price: 10, qty: 1, shop: 'North' },
+      { index: { _index: 'sales', _id: '2' } }, { price: 20, qty: 2, shop: 'South' },
+      { index: { _index: 'sales', _id: '3' } }, { price: 30, qty: 3, shop: 'North' },
+    ],
+  });
+  const response = await client.search({
+    index: 'sales',
+    size: 0,
+    aggs: {
+      taxed: { sum: { field: 'price', script: { source: '_value * params.rate', params: { rate: 1.5 } } } },
+      revenue: { avg: { script: "doc['price'].value * doc['qty'].value" } },
+      shops: { terms: { field: 'shop', script: '_value.toLowerCase()' }, aggs: { most: { max: { field: 'qty', script: '_value * 100' } } } },
+      bands: { range: { script: "doc['qty'].value * 10", ranges: [{ to: 15 }, { from: 15 }] } },
+    },
+  });
+  const aggs = response.aggregations as Record<string, any>;
+  assert.equal(aggs['taxed'].value, 90);
+  assert.equal(aggs['revenue'].value, (10 + 40 + 90) / 3);
+  assert.deepEqual(aggs['shops'].buckets, [{ key: 'north', doc_count: 2, most: { value: 300 } }, { key: 'south', doc_count: 1, most: { value: 200 } }]);
+  assert.deepEqual(aggs['bands'].buckets.map((bucket: any) => [bucket.key, bucket.doc_count]), [['*-15.0', 1], ['15.0-*', 2]]);
+
+  const compile = await failure(client.search({ index: 'sales', size: 0, aggs: { a: { sum: { field: 'price', script: '_value +' } } } }));
+  assert.deepEqual([compile.status, compile.type, compile.reason], [400, 'script_exception', 'compile error']);
+  const runtime = await failure(client.search({ index: 'sales', size: 0, aggs: { a: { sum: { script: "doc['missing_field'].value" } } } }));
+  assert.equal(runtime.status, 400);
+  // A failure on the shards: Elasticsearch's search_phase_execution_exception with the shard's cause.
+  const wrongKind = await failure(client.search({ index: 'sales', size: 0, aggs: { a: { sum: { script: "doc['shop'].value" } } } }));
+  assert.deepEqual([wrongKind.status, wrongKind.type, wrongKind.rootCause?.type], [400, 'search_phase_execution_exception', 'illegal_argument_exception']);
+  assert.match(wrongKind.rootCause!.reason, /Unsupported script value \[North\]/);
+});
+
+test('_source.enabled: false: fields indexed and searchable, no _source anywhere; update, update by query and reindex refuse', async () => {
+  await client.indices.create({ index: 'nosource', mappings: { _source: { enabled: false }, properties: { title: { type: 'keyword' }, n: { type: 'long' } } } });
+  await client.index({ index: 'nosource', id: '1', document: { title: 'alpha', n: 1 }, refresh: true });
+  const mapping = await client.indices.getMapping({ index: 'nosource' });
+  assert.deepEqual(mapping['nosource']!.mappings._source, { enabled: false });
+  const get = await client.get({ index: 'nosource', id: '1' });
+  assert.equal(get.found, true);
+  assert.equal('_source' in get, false);
+  const search = await client.search({ index: 'nosource', query: { term: { title: 'alpha' } }, aggs: { top: { top_hits: {} } } });
+  assert.equal(search.hits.hits.length, 1);
+  assert.equal('_source' in search.hits.hits[0]!, false);
+  assert.equal('_source' in (search.aggregations!['top'] as any).hits.hits[0], false);
+  assert.deepEqual(await failure(client.getSource({ index: 'nosource', id: '1' })), { status: 404, type: 'resource_not_found_exception', reason: 'Source not found [nosource]/[1]' });
+  assert.deepEqual(await failure(client.update({ index: 'nosource', id: '1', doc: { n: 2 } })), { status: 400, type: 'document_source_missing_exception', reason: '[1]: document source missing' });
+  const byQuery = await failure(client.updateByQuery({ index: 'nosource', refresh: true }));
+  assert.deepEqual([byQuery.status, byQuery.type, byQuery.reason], [400, 'illegal_argument_exception', "[nosource][_doc][1] didn't store _source"]);
+  const reindex = await failure(client.reindex({ source: { index: 'nosource' }, dest: { index: 'nosource-copy' }, refresh: true }));
+  assert.deepEqual([reindex.status, reindex.type, reindex.reason], [400, 'illegal_argument_exception', "[nosource][_doc][1] didn't store _source"]);
+  // Nothing changed: the document is as it was.
+  assert.equal((await client.search({ index: 'nosource', query: { term: { n: 1 } } })).hits.hits.length, 1);
+});
+
+test('_source includes/excludes: every read shows the kept part, excluded fields stay searchable, an update rewrites from the kept part', async () => {
+  await client.indices.create({ index: 'filtered', mappings: { _source: { excludes: ['secret'] }, properties: { title: { type: 'keyword' }, secret: { type: 'keyword' } } } });
+  await client.index({ index: 'filtered', id: '1', document: { title: 'alpha', secret: 'hunter2' }, refresh: true });
+  assert.deepEqual((await client.get({ index: 'filtered', id: '1' }))._source, { title: 'alpha' });
+  assert.deepEqual(await client.getSource({ index: 'filtered', id: '1' }), { title: 'alpha' });
+  const hit = (await client.search({ index: 'filtered', query: { term: { secret: 'hunter2' } } })).hits.hits[0]!;
+  assert.deepEqual(hit._source, { title: 'alpha' });
+  await client.update({ index: 'filtered', id: '1', doc: { title: 'beta' }, refresh: true });
+  assert.deepEqual((await client.get({ index: 'filtered', id: '1' }))._source, { title: 'beta' });
+  // The update rewrote the document from the kept source: the excluded value is gone, as in Elasticsearch.
+  assert.equal((await client.search({ index: 'filtered', query: { term: { secret: 'hunter2' } } })).hits.hits.length, 0);
+  const conflict = await failure(client.indices.putMapping({ index: 'filtered', _source: { excludes: [] } }));
+  assert.equal(conflict.status, 400);
+  assert.match(conflict.reason, /Mapper for \[_source\] conflicts with existing mapper/);
+});
+
+test('runtime fields from dynamic templates: mapped under runtime, queryable and aggregatable from _source', async () => {
+  await client.indices.create({
+    index: 'dynrt',
+    // A runtime template may leave `type` out (the client's types require it): the JSON kind decides.
+    mappings: { dynamic_templates: [{ strings_as_runtime: { match_mapping_type: 'string', runtime: {} } }, { counts: { match: 'count_*', runtime: { type: 'long' } } }] } as never,
+  });
+  await client.bulk({
+    refresh: true,
+    operations: [
+      { index: { _index: 'dynrt', _id: '1' } }, { host: 'a', count_errors: 3 },
+      { index: { _index: 'dynrt', _id: '2' } }, { host: 'b', count_errors: 5 },
+      { index: { _index: 'dynrt', _id: '3' } }, { host: 'a', count_errors: 1 },
+    ],
+  });
+  const mapping = await client.indices.getMapping({ index: 'dynrt' });
+  assert.deepEqual(mapping['dynrt']!.mappings.runtime, { host: { type: 'keyword' }, count_errors: { type: 'long' } });
+  assert.equal(mapping['dynrt']!.mappings.properties, undefined);
+  const response = await client.search({
+    index: 'dynrt',
+    query: { term: { host: 'a' } },
+    aggs: { total: { sum: { field: 'count_errors' } } },
+    fields: ['host'],
+    sort: [{ count_errors: 'desc' }],
+  });
+  assert.deepEqual(response.hits.hits.map((hit) => [hit._id, hit.fields]), [['1', { host: ['a'] }], ['3', { host: ['a'] }]]);
+  assert.equal((response.aggregations!['total'] as { value: number }).value, 4);
+});
+
+test('GET /_cat lists the cat endpoints the node serves, in Elasticsearch order', async () => {
+  const answer = await client.transport.request<string>({ method: 'GET', path: '/_cat' }, { meta: true });
+  assert.equal(answer.statusCode, 200);
+  assert.match(String(answer.headers['content-type']), /^text\/plain/);
+  const lines = answer.body.split('\n');
+  assert.equal(lines[0], '=^.^=');
+  assert.equal(lines[lines.length - 1], '');
+  for (const path of ['/_cat/allocation', '/_cat/shards', '/_cat/shards/{index}', '/_cat/indices/{index}', '/_cat/aliases/{alias}', '/_cat/thread_pool/{thread_pools}', '/_cat/templates']) {
+    assert.ok(lines.includes(path), `${path} in ${answer.body}`);
+  }
+  assert.ok(lines.indexOf('/_cat/allocation') < lines.indexOf('/_cat/shards') && lines.indexOf('/_cat/health') < lines.indexOf('/_cat/aliases'));
+  // Only what is served: Strait has no snapshot repositories.
+  assert.equal(lines.includes('/_cat/repositories'), false);
+});
+
+test('dynamic: runtime adds runtime fields that searches read from _source', async () => {
+  await client.indices.create({ index: 'rtmode', mappings: { dynamic: 'runtime' } });
+  await client.index({ index: 'rtmode', id: '1', document: { user: { name: 'kim' }, visits: 3 }, refresh: true });
+  await client.index({ index: 'rtmode', id: '2', document: { user: { name: 'lee' }, visits: 9 }, refresh: true });
+  const mapping = await client.indices.getMapping({ index: 'rtmode' });
+  assert.deepEqual(mapping['rtmode']!.mappings.runtime, { 'user.name': { type: 'keyword' }, visits: { type: 'long' } });
+  const response = await client.search({ index: 'rtmode', query: { range: { visits: { gte: 5 } } } });
+  assert.deepEqual(response.hits.hits.map((hit) => hit._id), ['2']);
+  const byName = await client.search({ index: 'rtmode', query: { term: { 'user.name': 'kim' } } });
+  assert.deepEqual(byName.hits.hits.map((hit) => hit._id), ['1']);
+});
