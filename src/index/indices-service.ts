@@ -23,7 +23,8 @@ import {
   type IndexView,
   type IndicesOptions,
 } from './expression.js';
-import { checkFieldLimits, flattenMapping, mergeMappings, parseMapping, type FlattenedMapping, type RootMapping } from './mapping/index.js';
+import { checkFieldLimits, checkNormalizerNames, flattenMapping, mergeMappings, parseMapping, type FlattenedMapping, type RootMapping } from './mapping/index.js';
+import { normalizersOf, storedNormalizersOf } from './analysis/index.js';
 import { validateIndexName } from './names.js';
 import { isDateMathName, resolveDateMathExpression, resolveDateMathName } from './date-math-names.js';
 import { checkShardLimit, maxShardsPerNodeDefault, shardCopies } from './shard-limit.js';
@@ -147,7 +148,7 @@ class MutableHandle implements IndexHandle {
     public shards: ShardStore[] | undefined,
   ) {
     this.refreshedSeqNos = (shards ?? []).map(() => -1);
-    this.mapping = flattenMapping(metadata.mappings);
+    this.mapping = flattenMapping(metadata.mappings, storedNormalizersOf(metadata.settings));
   }
   get name(): string {
     return this.metadata.name;
@@ -506,6 +507,7 @@ export class IndicesService {
       throw error;
     }
     checkFieldLimits(mappings, settingInteger(settings, 'index.mapping.total_fields.limit'));
+    checkNormalizerNames(mappings, normalizersOf(settings));
     if (settings['index.number_of_routing_shards'] !== undefined) {
       validateRoutingShards(Number(settings['index.number_of_shards']), Number(settings['index.number_of_routing_shards']));
     }
@@ -580,6 +582,8 @@ export class IndicesService {
 
   private replaceMetadata(handle: MutableHandle, metadata: IndexMetadata): void {
     this.metadataStore.put(metadata);
+    // Normalizers are analysis settings: the flattened mapping resolves them anew when settings change.
+    if (metadata.settings !== handle.metadata.settings) handle.mapping = flattenMapping(metadata.mappings, storedNormalizersOf(metadata.settings));
     handle.metadata = metadata;
   }
 
@@ -621,6 +625,7 @@ export class IndicesService {
       this.checkMetadataBlock(handle);
       const mappings = mergeMappings(handle.metadata.mappings, update);
       checkFieldLimits(mappings, settingInteger(handle.metadata.settings, 'index.mapping.total_fields.limit'));
+      checkNormalizerNames(mappings, storedNormalizersOf(handle.metadata.settings));
       return { handle: this.handles.get(handle.name)!, mappings };
     });
     for (const { handle, mappings } of merged) this.setMapping(handle, mappings);
@@ -702,7 +707,7 @@ export class IndicesService {
     const mutable = this.handles.get(handle.name);
     assert(mutable !== undefined, 'the index exists');
     this.replaceMetadata(mutable, { ...mutable.metadata, mappings, version: mutable.metadata.version + 1 });
-    mutable.mapping = flattenMapping(mappings);
+    mutable.mapping = flattenMapping(mappings, storedNormalizersOf(mutable.metadata.settings));
     this.emit((listener) => listener.mappingChanged?.(mutable));
   }
 

@@ -4,7 +4,7 @@
  * Reference: https://www.elastic.co/guide/en/elasticsearch/reference/current/indices-analyze.html
  */
 import { errors } from '../common/index.js';
-import { analyzeForApi, builtInAnalyzers, englishStopWords, getAnalyzer, porterStem, resolveAnalyzer, type Analyzer, type AnalyzeToken, type FieldMappings } from '../index/searcher/index.js';
+import { analyzeForApi, builtInAnalyzers, englishStopWords, getAnalyzer, normalizeKeyword, porterStem, resolveAnalyzer, type Analyzer, type AnalyzeToken, type FieldMappings, type NormalizerDefinition } from '../index/searcher/index.js';
 
 type Json = Record<string, unknown>;
 const isObject = (value: unknown): value is Json => value !== null && typeof value === 'object' && !Array.isArray(value);
@@ -149,6 +149,32 @@ function explainTokens(tokens: readonly AnalyzeToken[]): Json[] {
 export interface AnalyzeContext {
   /** Mappings of the index in the path, when there is one. */
   readonly mappings: FieldMappings | undefined;
+  /** Normalizers of the index in the path (its own and the built-in `lowercase`), when there is one. */
+  readonly normalizers?: ReadonlyMap<string, NormalizerDefinition>;
+}
+
+/**
+ * A normalizer as an analyzer: the keyword tokenizer (the whole text, type `word`) and the
+ * normalizer's filters, as Elasticsearch builds it.
+ */
+function normalizerAnalyzer(definition: NormalizerDefinition): Analyzer {
+  return {
+    name: definition.name,
+    analyze(text) {
+      return { terms: [normalizeKeyword(definition, text)], positions: [0], startOffsets: [0], endOffsets: [text.length], types: ['word'] };
+    },
+  };
+}
+
+/** `explain` for a normalizer: Elasticsearch shows it as a custom analyzer over the keyword tokenizer. */
+function explainNormalizer(definition: NormalizerDefinition, texts: readonly string[]): Json {
+  const keyword = getAnalyzer('keyword')!;
+  const stages: Json[] = [];
+  for (let count = 1; count <= definition.filters.length; count++) {
+    const partial: NormalizerDefinition = { name: definition.name, filters: definition.filters.slice(0, count) };
+    stages.push({ name: definition.filters[count - 1]!, tokens: explainTokens(analyzeForApi(normalizerAnalyzer(partial), texts, positionIncrementGap)) });
+  }
+  return { detail: { custom_analyzer: true, charfilters: [], tokenizer: { name: 'keyword', tokens: explainTokens(analyzeForApi(keyword, texts, positionIncrementGap)) }, tokenfilters: stages } };
 }
 
 /** Answers one `_analyze` body. */
@@ -164,8 +190,16 @@ export function analyze(body: unknown, context: AnalyzeContext): Json {
     const first = asList(body['char_filter'])[0];
     throw errors.illegalArgument(`failed to find global char_filter under [${typeof first === 'string' ? first : String((first as Json)['type'])}]`);
   }
-  if (body['normalizer'] !== undefined) throw errors.illegalArgument(`failed to find normalizer under [${String(body['normalizer'])}]`);
   const analyzerName = body['analyzer'];
+  if (body['normalizer'] !== undefined) {
+    // Elasticsearch's AnalyzeAction.Request.validate, then TransportAnalyzeAction's lookup order.
+    if (body['tokenizer'] !== undefined || analyzerName !== undefined) throw errors.actionRequestValidation(['tokenizer/analyze should be null if normalizer is specified']);
+    if (context.mappings === undefined) throw errors.illegalArgument('analysis based on a normalizer requires an index');
+    const definition = context.normalizers?.get(String(body['normalizer']));
+    if (definition === undefined) throw errors.illegalArgument(`failed to find normalizer under [${String(body['normalizer'])}]`);
+    if (explain) return explainNormalizer(definition, texts);
+    return { tokens: analyzeForApi(normalizerAnalyzer(definition), texts, positionIncrementGap) };
+  }
   if (analyzerName !== undefined && (body['tokenizer'] !== undefined || filters.length > 0)) {
     throw errors.illegalArgument('cannot define extra components on a named analyzer');
   }
@@ -192,7 +226,14 @@ export function analyze(body: unknown, context: AnalyzeContext): Json {
   } else if (body['field'] !== undefined) {
     if (context.mappings === undefined) throw errors.illegalArgument('analysis with a [field] requires an index');
     const mapping = context.mappings[String(body['field'])];
-    analyzer = mapping === undefined ? getAnalyzer('standard')! : mapping.type === 'text' ? resolveAnalyzer(mapping, false) : getAnalyzer('keyword')!;
+    analyzer =
+      mapping === undefined
+        ? getAnalyzer('standard')!
+        : mapping.type === 'text'
+          ? resolveAnalyzer(mapping, false)
+          : mapping.normalizer !== undefined
+            ? normalizerAnalyzer(mapping.normalizer)
+            : getAnalyzer('keyword')!;
   } else {
     analyzer = getAnalyzer('standard')!;
   }

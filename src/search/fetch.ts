@@ -12,7 +12,7 @@ import { errors } from '../common/index.js';
 import { filterSource, filterSourceFields, indexableValue, wildcardMatch, type FlattenedMapping, type MappedField, type SourceFilter } from '../index/index.js';
 import { formatDateNanos, parseDateNanos } from '../index/query/date-math.js';
 import { normalizeIp } from '../index/query/ip.js';
-import { parseDate, sourceOf, type DocMetadata, type FieldMappings, type Segment, type ShardHit, type QueryNode, type SortSpec, type SortValue } from '../index/searcher/index.js';
+import { normalizeKeyword, parseDate, sourceOf, type DocMetadata, type FieldMappings, type Segment, type ShardHit, type QueryNode, type SortSpec, type SortValue } from '../index/searcher/index.js';
 import { highlightHit, type HighlightSpec } from './highlight.js';
 import type { Explanation } from './explain.js';
 import { mergeRuntimeFields, renderRuntimeFields, renderScriptFields, type ScriptField } from './script-fields.js';
@@ -140,7 +140,8 @@ function fieldValue(field: MappedField, value: unknown, format: string | undefin
       if (isObject(value)) return undefined;
       const text = String(value);
       if ((field.type === 'keyword' || field.type === 'wildcard') && field.ignoreAbove !== undefined && text.length > field.ignoreAbove) return undefined;
-      return text;
+      // Elasticsearch's keyword value fetcher returns the normalized value.
+      return field.normalizer === undefined ? text : normalizeKeyword(field.normalizer, text);
     }
     case 'scaled_float': {
       const number = Number(value);

@@ -25,6 +25,7 @@ import {
   mergeShardResults,
   planQuery,
   searchShard,
+  storedNormalizersOf,
   type FieldMappings,
   type PartialMap,
   type QueryNode,
@@ -944,7 +945,7 @@ export class SearchService {
     if (index === undefined) return analyze(body, { mappings: undefined });
     access.indices(searchActions.analyze, [index]);
     const handle = this.indices.singleIndex(index);
-    return analyze(body, { mappings: engineMappings(handle.mapping) });
+    return analyze(body, { mappings: engineMappings(handle.mapping), normalizers: storedNormalizersOf(handle.metadata.settings) });
   }
 }
 

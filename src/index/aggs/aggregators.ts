@@ -6,7 +6,7 @@
  * uses typed arrays indexed by segment ordinals or bucket table indexes where it can.
  */
 import { assert } from '../../common/assert.js';
-import { errors } from '../../common/errors.js';
+import { type EsError, errors } from '../../common/errors.js';
 import { type FieldMapping, type FieldMappings, type KeywordDocValues, type NumericDocValues, type Segment, isLive, numericFieldTypes } from '../engine/segment.js';
 import type { ShardStats } from '../engine/shard-stats.js';
 import { type Weight, planQuery } from '../query/plan.js';
@@ -27,6 +27,7 @@ import { chooseRoundingIndex, reroundBuckets, roundingFor } from './auto-date-hi
 import { reduceAggregations } from './reduce.js';
 import { type CompositeBucketPartial, type CompositeKeyValue, CompositeSourceReader, compareCompositeKeys } from './composite.js';
 import { limits } from '../../common/limits.js';
+import { type ValueScript, resolvedValueType, scriptedMappings, scriptedSegment } from './value-scripts.js';
 
 export interface AggregationContext {
   readonly mappings: FieldMappings;
@@ -76,6 +77,7 @@ function mappingFor(field: string, context: AggregationContext, kind: string): F
 }
 
 function createAggregator(original: CollectedAggregationNode, context: AggregationContext): Aggregator {
+  if (original.valueScript !== undefined) return createScriptedAggregator(original, original.valueScript, context);
   // An aggregation on a field alias reads its target's values.
   const aliasOf = 'field' in original ? context.mappings[original.field]?.aliasOf : undefined;
   const node = aliasOf === undefined ? original : ({ ...original, field: aliasOf } as CollectedAggregationNode);
@@ -217,6 +219,50 @@ function createAggregator(original: CollectedAggregationNode, context: Aggregati
  * date and date_nanos fields aggregate alike: in epoch milliseconds (a date_nanos field's doc values
  * hold its milliseconds next to the nanoseconds, and Elasticsearch's aggregations read milliseconds).
  */
+/**
+ * An aggregation with a `script`: the aggregator made for its synthetic field, fed segments that
+ * carry the script's values as that field's doc values (value-scripts.ts).
+ */
+function createScriptedAggregator(node: CollectedAggregationNode, script: ValueScript, context: AggregationContext): Aggregator {
+  const sourceMapping = script.field === undefined ? undefined : mappingFor(script.field, context, node.kind);
+  const valueType = resolvedValueType(script, sourceMapping);
+  const scriptedContext: AggregationContext = { ...context, mappings: scriptedMappings(context.mappings, script, valueType) };
+  const { valueScript: _script, ...plain } = node;
+  return new ScriptValuesAggregator(createAggregator(plain as CollectedAggregationNode, scriptedContext), script, valueType, context);
+}
+
+class ScriptValuesAggregator extends Aggregator {
+  private failures: ReadonlyMap<number, EsError> = new Map();
+  constructor(
+    private readonly inner: Aggregator,
+    private readonly script: ValueScript,
+    private readonly valueType: ReturnType<typeof resolvedValueType>,
+    private readonly context: AggregationContext,
+  ) {
+    super(inner.name);
+  }
+  setSegment(segment: Segment, segmentIndex: number, docBase: number): void {
+    const scripted = scriptedSegment(segment, this.script, this.valueType, this.context.mappings, this.context.indexName);
+    this.failures = scripted.failures;
+    this.inner.setSegment(scripted.segment, segmentIndex, docBase);
+  }
+  collect(doc: number, bucket: number, score: number): void {
+    const failure = this.failures.get(doc);
+    if (failure !== undefined) throw failure;
+    this.inner.collect(doc, bucket, score);
+  }
+  override collectAllDocs(maxDoc: number, score: number): void {
+    if (this.failures.size > 0) throw this.failures.values().next().value!;
+    this.inner.collectAllDocs(maxDoc, score);
+  }
+  partial(bucket: number): AggregationPartial {
+    return this.inner.partial(bucket);
+  }
+  override finish(): void {
+    this.inner.finish();
+  }
+}
+
 function isDateField(mapping: FieldMapping | undefined): boolean {
   return mapping?.type === 'date' || mapping?.type === 'date_nanos';
 }

@@ -15,6 +15,7 @@ import { type GeoGridSpec, parseGeoBounds, parseGeoCentroid, parseGeoGrid } from
 import { autoBucketCeiling, roundingIndexOf } from './auto-date-histogram.js';
 import { compressionDefault } from './tdigest.js';
 import { type PipelineNode, parentPipelineKinds, parsePipelineBody, pipelineKinds, siblingPipelineKinds } from './pipeline-ast.js';
+import { type ValueScript, splitValueScript } from './value-scripts.js';
 
 export type CalendarUnit = 'minute' | 'hour' | 'day' | 'week' | 'month' | 'quarter' | 'year';
 
@@ -35,6 +36,8 @@ export type AggregationNode = {
   readonly subAggregations: readonly AggregationNode[];
   /** `meta`: an object Elasticsearch echoes back unchanged in the aggregation's result. */
   readonly meta: Readonly<Record<string, unknown>> | undefined;
+  /** A `script` (alone or beside `field`): the node's `field` is then synthetic (value-scripts.ts). */
+  readonly valueScript?: ValueScript;
 } & (
   | {
       readonly kind: 'terms';
@@ -265,8 +268,9 @@ function parseAggregationMap(json: unknown, depth: number, parentKind: string | 
     if (kind === 'composite' && parentKind !== undefined) {
       throw errors.illegalArgument(`[composite] aggregation cannot be used with a parent aggregation of type: [${factoryName(parentKind)}]`);
     }
-    const parsed = pipelineKinds.has(kind) ? parsePipelineBody(kind, body, name) : kind === 'composite' ? { kind, ...parseComposite(body, name) } : parseBody(kind, body, name);
-    result.push({ name, subAggregations, meta, ...parsed } as unknown as AggregationNode);
+    const scripted = splitValueScript(kind, body, name, depth);
+    const parsed = pipelineKinds.has(kind) ? parsePipelineBody(kind, body, name) : kind === 'composite' ? { kind, ...parseComposite(body, name) } : parseBody(kind, scripted.body, name);
+    result.push({ name, subAggregations, meta, ...parsed, ...(scripted.script === undefined ? {} : { valueScript: scripted.script }) } as unknown as AggregationNode);
   }
   return result;
 }
@@ -291,7 +295,7 @@ function checkTimeZone(value: unknown): void {
 
 function requireField(body: Json, kind: string, name: string): string {
   const field = body['field'];
-  // Value scripts are not run; refusing them (also beside a field) keeps a wrong, script-less result from passing as right.
+  // Kinds without script support (value-scripts.ts scriptableKinds) refuse one rather than run without it.
   if (body['script'] !== undefined) throw errors.illegalArgument(`scripts are not supported in [${kind}] aggregation [${name}]`);
   if (typeof field !== 'string') {
     throw errors.illegalArgument(`Required one of fields [field, script], but none were specified. `);

@@ -4,7 +4,7 @@
  */
 import { assert } from '../../common/assert.js';
 import { runToEnd } from '../../common/steps.js';
-import { getAnalyzer, type Analyzer } from '../analysis/index.js';
+import { getAnalyzer, normalizeKeyword, type Analyzer } from '../analysis/index.js';
 import {
   type DocValues,
   type FieldMapping,
@@ -395,10 +395,11 @@ export function* buildSegmentStepwise(documents: SegmentDocuments, mappings: Fie
         if (length > 0) slot.norms![doc] = intToByte4(length);
       } else if (kind === fieldKeyword) {
         const column = slot.keywords!;
+        const normalizer = slot.mapping.normalizer;
         for (let valueIndex = 0; valueIndex < values.length; valueIndex++) {
           const value = values[valueIndex];
           if (value === null || value === undefined) continue;
-          column.add(String(value), doc);
+          column.add(normalizer === undefined ? String(value) : normalizeKeyword(normalizer, String(value)), doc);
         }
       } else if (kind === fieldDateNanos) {
         const column = slot.numbers!;

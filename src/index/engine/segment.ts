@@ -12,6 +12,8 @@
  *   document; plus a sorted (value, doc) "points" column for range and term queries.
  * - Deletes: a live-docs bitset replaced, never mutated, by `withDeletes`.
  */
+import type { NormalizerDefinition } from '../analysis/index.js';
+
 export type FieldType =
   | 'text'
   | 'keyword'
@@ -64,6 +66,8 @@ export interface FieldMapping {
    * tokenizer, so match-family queries look up each whitespace-separated token as its own term.
    */
   readonly splitQueriesOnWhitespace?: boolean;
+  /** keyword `normalizer`: applied to each value when it is indexed and to query values (normalizers.ts). */
+  readonly normalizer?: NormalizerDefinition;
 }
 
 export type FieldMappings = Readonly<Record<string, FieldMapping>>;

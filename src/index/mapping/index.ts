@@ -4,6 +4,7 @@ export {
   flattenMapping,
   countMappedFields,
   checkFieldLimits,
+  checkNormalizerNames,
   findProperty,
   fieldTypes,
   numericTypes,

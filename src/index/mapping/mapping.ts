@@ -6,7 +6,7 @@
  * Reference: https://www.elastic.co/guide/en/elasticsearch/reference/current/mapping.html
  */
 import { errors, limits } from '../../common/index.js';
-import { getAnalyzer } from '../analysis/index.js';
+import { getAnalyzer, type NormalizerDefinition } from '../analysis/index.js';
 import { validateRuntimeSection } from '../script/runtime-fields.js';
 import { flattenedParameters, parseFlattenedParameters } from './flattened.js';
 import { completionParameters, parseCompletionParameters } from './completion.js';
@@ -607,6 +607,8 @@ export interface MappedField {
   readonly stored?: boolean;
   /** keyword `split_queries_on_whitespace: true`: full-text queries split their text on whitespace. */
   readonly splitQueriesOnWhitespace?: boolean;
+  /** keyword `normalizer`, resolved against the index's analysis settings (see flattenMapping). */
+  readonly normalizer?: NormalizerDefinition;
 }
 
 export interface FlattenedMapping {
@@ -615,7 +617,7 @@ export interface FlattenedMapping {
   readonly objects: ReadonlyMap<string, ObjectType>;
 }
 
-function toMappedField(path: string, mapping: PropertyMapping, nestedPath: string | undefined, parentPath?: string): MappedField {
+function toMappedField(path: string, mapping: PropertyMapping, nestedPath: string | undefined, parentPath: string | undefined, normalizers: ReadonlyMap<string, NormalizerDefinition>): MappedField {
   const field: {
     -readonly [K in keyof MappedField]: MappedField[K];
   } = { path, type: mapping['type'] as FieldType, indexed: mapping['index'] !== false };
@@ -630,6 +632,8 @@ function toMappedField(path: string, mapping: PropertyMapping, nestedPath: strin
   if (mapping['store'] === true) field.stored = true;
   const split = mapping['split_queries_on_whitespace'];
   if (field.type === 'keyword' && (split === true || split === 'true')) field.splitQueriesOnWhitespace = true;
+  const normalizer = field.type === 'keyword' && typeof mapping['normalizer'] === 'string' ? normalizers.get(mapping['normalizer']) : undefined;
+  if (normalizer !== undefined) field.normalizer = normalizer;
   const meta = mapping['meta'];
   if (meta !== null && typeof meta === 'object' && !Array.isArray(meta) && Object.keys(meta).length > 0) field.meta = meta as Record<string, string>;
   if (nestedPath !== undefined) field.nestedPath = nestedPath;
@@ -637,8 +641,13 @@ function toMappedField(path: string, mapping: PropertyMapping, nestedPath: strin
   return field;
 }
 
-/** The flattened field list (path → field) of a mapping: what search and aggregations resolve against. */
-export function flattenMapping(root: RootMapping): FlattenedMapping {
+/**
+ * The flattened field list (path → field) of a mapping: what search and aggregations resolve against.
+ * `normalizers` are the index's (normalizers.ts `normalizersOf`): a keyword field's `normalizer`
+ * name resolves to its definition there; a name missing from them (checkNormalizerNames refuses
+ * it when a mapping is written) leaves the field without one.
+ */
+export function flattenMapping(root: RootMapping, normalizers: ReadonlyMap<string, NormalizerDefinition> = new Map()): FlattenedMapping {
   const fields = new Map<string, MappedField>();
   const objects = new Map<string, ObjectType>();
   const walk = (properties: Record<string, PropertyMapping>, prefix: string, nestedPath: string | undefined): void => {
@@ -650,9 +659,9 @@ export function flattenMapping(root: RootMapping): FlattenedMapping {
         walk((mapping['properties'] ?? {}) as Record<string, PropertyMapping>, path, type === 'nested' ? path : nestedPath);
         continue;
       }
-      fields.set(path, toMappedField(path, mapping, nestedPath));
+      fields.set(path, toMappedField(path, mapping, nestedPath, undefined, normalizers));
       for (const [subName, sub] of Object.entries((mapping['fields'] ?? {}) as Record<string, PropertyMapping>)) {
-        fields.set(`${path}.${subName}`, toMappedField(`${path}.${subName}`, sub, nestedPath, path));
+        fields.set(`${path}.${subName}`, toMappedField(`${path}.${subName}`, sub, nestedPath, path, normalizers));
       }
     }
   };
@@ -688,6 +697,33 @@ export function checkFieldLimits(root: RootMapping, totalFieldsLimit: number): v
       throw errors.mapperParsing(`Invalid [path] value [${field.aliasPath}] for field alias [${field.path}]: an alias cannot refer to another alias.`);
     }
   }
+}
+
+/**
+ * Refuses, as Elasticsearch does when a mapping is created or updated, a keyword field whose
+ * `normalizer` names none of the index's normalizers: 400 mapper_parsing_exception
+ * "Failed to parse mapping: normalizer [n] not found for field [f]".
+ */
+export function checkNormalizerNames(root: RootMapping, normalizers: ReadonlyMap<string, NormalizerDefinition>): void {
+  const walk = (properties: Record<string, PropertyMapping>, prefix: string): void => {
+    for (const [name, mapping] of Object.entries(properties)) {
+      const path = prefix === '' ? name : `${prefix}.${name}`;
+      if (isObjectMapping(mapping)) {
+        walk((mapping['properties'] ?? {}) as Record<string, PropertyMapping>, path);
+        continue;
+      }
+      const fields: [string, PropertyMapping][] = [[path, mapping], ...Object.entries((mapping['fields'] ?? {}) as Record<string, PropertyMapping>).map(([sub, value]): [string, PropertyMapping] => [`${path}.${sub}`, value])];
+      for (const [fieldPath, field] of fields) {
+        const normalizer = field['normalizer'];
+        if (field['type'] !== 'keyword' || normalizer === undefined || normalizer === null) continue;
+        if (typeof normalizer !== 'string' || !normalizers.has(normalizer)) {
+          const cause = errors.mapperParsing(`normalizer [${String(normalizer)}] not found for field [${fieldPath}]`);
+          throw errors.mapperParsing(`Failed to parse mapping: ${cause.message}`, cause);
+        }
+      }
+    }
+  };
+  walk((root['properties'] ?? {}) as Record<string, PropertyMapping>, '');
 }
 
 /** Looks up a property mapping by dotted path (objects only walked through `properties`). */

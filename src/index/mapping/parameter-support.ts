@@ -11,7 +11,8 @@
  * - honoured elsewhere: index, doc_values, store, meta (`_field_caps`), null_value, coerce, copy_to
  *   (copy-to.ts),
  *   ignore_malformed, ignore_above, analyzer, search_analyzer, format, scaling_factor,
- *   split_queries_on_whitespace, ignore_z_value (document.ts, segment-builder.ts, query planner);
+ *   split_queries_on_whitespace, ignore_z_value (document.ts, segment-builder.ts, query planner),
+ *   normalizer (analysis/normalizers.ts; names checked by mapping.ts checkNormalizerNames);
  * - change no result, only loading or indexing speed: eager_global_ordinals (when global ordinals
  *   are built), index_phrases and index_prefixes (extra index structures that make phrase and
  *   prefix queries faster; the matches and scores are the same), term_vector (Strait has no term
@@ -58,8 +59,6 @@ export function checkSupportedParameterValues(path: string, type: string, defini
   if (has('similarity') && value('similarity') !== 'BM25') refuse('similarity', value('similarity'), path, 'only [BM25] is supported');
 
   if (type === 'keyword') {
-    // Normalizers (lowercase, custom char_filter/filter chains) are not applied to keyword values.
-    if (has('normalizer')) refuse('normalizer', value('normalizer'), path, 'keyword normalizers are not applied');
     // Keyword fields are indexed without norms and with docs only, as Elasticsearch's defaults.
     if (has('norms') && !isFalse(value('norms'))) refuse('norms', value('norms'), path, 'keyword fields have no norms');
     if (has('index_options') && value('index_options') !== 'docs') refuse('index_options', value('index_options'), path, 'only [docs] is supported for keyword fields');

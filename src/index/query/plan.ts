@@ -7,7 +7,7 @@
  */
 import { errors, type EsError } from '../../common/errors.js';
 import { utf16EditDistance } from '../../common/edit-distance.js';
-import { getAnalyzer, type Analyzer } from '../analysis/index.js';
+import { getAnalyzer, normalizeKeyword, normalizeWildcardPattern, type Analyzer } from '../analysis/index.js';
 import { resolveAnalyzer, toNumericValue } from '../engine/segment-builder.js';
 import { type FieldMapping, type FieldMappings, type NumericDocValues, type PostingsField, type Segment, numericFieldTypes, sourceOf } from '../engine/segment.js';
 import type { ShardStats } from '../engine/shard-stats.js';
@@ -658,8 +658,10 @@ function numericQueryValue(value: TermValue, field: string, mapping: FieldMappin
   return number;
 }
 
-function keywordValue(value: TermValue): string {
-  return String(value);
+/** A query value as a term; a keyword field's normalizer applies to it, as Elasticsearch's indexedValueForSearch. */
+function keywordValue(value: TermValue, mapping?: FieldMapping): string {
+  const normalizer = mapping?.normalizer;
+  return normalizer === undefined ? String(value) : normalizeKeyword(normalizer, String(value));
 }
 
 /** First point index whose instant is > bound (exclusive) or >= bound (inclusive). */
@@ -816,10 +818,10 @@ function planField(node: QueryNode, field: string, mapping: FieldMapping, contex
         return new DocSetWeight(`term ${field}:${value}`, scoring ? Math.fround(score) : 0, (segment, s) => numericSetScorer(segment, field, [value], s));
       }
       if (node.caseInsensitive) {
-        const lower = keywordValue(node.value).toLowerCase();
+        const lower = keywordValue(node.value, mapping).toLowerCase();
         return expansionWeight(`term ${field}:${lower} case_insensitive`, field, context, score, scoring, (term) => term.toLowerCase() === lower);
       }
-      return new TermWeight(field, keywordValue(node.value), score, scoring, context.stats);
+      return new TermWeight(field, keywordValue(node.value, mapping), score, scoring, context.stats);
     }
     case 'terms': {
       const score = scoring ? Math.fround(boost * node.boost) : 0;
@@ -831,7 +833,7 @@ function planField(node: QueryNode, field: string, mapping: FieldMapping, contex
           .filter((v): v is number => v !== undefined);
         return new DocSetWeight(`terms ${field}:[${numbers.join(',')}]`, score, (segment, s) => numericSetScorer(segment, field, numbers, s));
       }
-      const values = [...new Set(node.values.map(keywordValue))].sort();
+      const values = [...new Set(node.values.map((value) => keywordValue(value, mapping)))].sort();
       return new DocSetWeight(`terms ${field}:[${values.join(',')}]`, score, (segment, s) =>
         termSetScorer(segment, field, (postings) => values.map((value) => postings.termOrdinals.get(value)).filter((o): o is number => o !== undefined), s),
       );
@@ -858,8 +860,8 @@ function planField(node: QueryNode, field: string, mapping: FieldMapping, contex
       }
       const lower = node.gte ?? node.gt;
       const upper = node.lte ?? node.lt;
-      const lowerText = lower === undefined ? undefined : keywordValue(lower);
-      const upperText = upper === undefined ? undefined : keywordValue(upper);
+      const lowerText = lower === undefined ? undefined : keywordValue(lower, mapping);
+      const upperText = upper === undefined ? undefined : keywordValue(upper, mapping);
       const includeLower = node.gte !== undefined;
       const includeUpper = node.lte !== undefined;
       const text = `range ${field}:${includeLower ? '[' : '{'}${lowerText ?? '*'} TO ${upperText ?? '*'}${includeUpper ? ']' : '}'}`;
@@ -875,7 +877,9 @@ function planField(node: QueryNode, field: string, mapping: FieldMapping, contex
     case 'wildcard': {
       if (isNumeric) throw fieldTypeError(node.kind, field, mapping, context);
       const score = scoring ? Math.fround(boost * node.boost) : 0;
-      const value = node.caseInsensitive ? node.value.toLowerCase() : node.value;
+      const normalizer = mapping.normalizer;
+      const normalized = normalizer === undefined ? node.value : node.kind === 'prefix' ? normalizeKeyword(normalizer, node.value) : normalizeWildcardPattern(normalizer, node.value);
+      const value = node.caseInsensitive ? normalized.toLowerCase() : normalized;
       const transform = node.caseInsensitive ? (term: string) => term.toLowerCase() : (term: string) => term;
       if (node.kind === 'prefix') {
         return new DocSetWeight(`prefix ${field}:${value}`, score, (segment, s) =>
@@ -887,7 +891,7 @@ function planField(node: QueryNode, field: string, mapping: FieldMapping, contex
     }
     case 'fuzzy': {
       if (isNumeric) throw fieldTypeError('fuzzy', field, mapping, context);
-      return fuzzyWeight(field, node.value, node.fuzziness, node.prefixLength, node.maxExpansions, node.transpositions, context, boost * node.boost, scoring);
+      return fuzzyWeight(field, keywordValue(node.value, mapping), node.fuzziness, node.prefixLength, node.maxExpansions, node.transpositions, context, boost * node.boost, scoring);
     }
     case 'match': {
       const score = boost * node.boost;
@@ -901,15 +905,15 @@ function planField(node: QueryNode, field: string, mapping: FieldMapping, contex
           }
         }
         if (mapping.splitQueriesOnWhitespace !== true) {
-          if (node.fuzziness !== undefined) return fuzzyWeight(field, keywordValue(node.query), node.fuzziness, node.prefixLength, node.maxExpansions, true, context, score, scoring);
-          return new TermWeight(field, keywordValue(node.query), score, scoring, context.stats);
+          if (node.fuzziness !== undefined) return fuzzyWeight(field, keywordValue(node.query, mapping), node.fuzziness, node.prefixLength, node.maxExpansions, true, context, score, scoring);
+          return new TermWeight(field, keywordValue(node.query, mapping), score, scoring, context.stats);
         }
       }
       // Text fields analyze the query; a split_queries_on_whitespace keyword field's search analyzer
       // is a whitespace tokenizer, so each whitespace-separated token is looked up as a term.
       const text = keywordValue(node.query);
       const tokens =
-        isKeyword && node.analyzer === undefined ? { terms: text.split(/\s+/u).filter((term) => term !== '') } : queryAnalyzer(node.analyzer, mapping).analyze(text);
+        isKeyword && node.analyzer === undefined ? { terms: text.split(/\s+/u).filter((term) => term !== '').map((term) => keywordValue(term, mapping)) } : queryAnalyzer(node.analyzer, mapping).analyze(text);
       if (tokens.terms.length === 0) return node.zeroTermsQuery === 'all' ? new MatchAllWeight(scoring ? Math.fround(score) : 0) : new MatchNoneWeight('no terms');
       const termWeights = tokens.terms.map((term) =>
         node.fuzziness !== undefined

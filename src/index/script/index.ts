@@ -28,7 +28,7 @@ export { JDouble, JFloat, JChar, JavaFault, ParamsWithSource, fault, asNumber, n
 export { docLookup, segmentDocLookup, type DocFieldValues } from './doc.js';
 
 /** The script contexts Strait runs, each with the variables and functions Elasticsearch gives it. */
-export type ScriptContext = 'update' | 'update_by_query' | 'reindex' | 'ingest' | 'score' | 'filter' | 'field' | 'sort' | 'runtime_field' | 'bucket_aggregation' | 'aggregation_selector' | 'moving_function' | 'painless_test';
+export type ScriptContext = 'update' | 'update_by_query' | 'reindex' | 'ingest' | 'score' | 'filter' | 'field' | 'sort' | 'runtime_field' | 'aggs' | 'bucket_aggregation' | 'aggregation_selector' | 'moving_function' | 'painless_test';
 
 const environments: Record<ScriptContext, CompileEnvironment> = {
   update: { variables: ['ctx', 'params'], functions: {} },
@@ -40,6 +40,8 @@ const environments: Record<ScriptContext, CompileEnvironment> = {
   field: { variables: ['doc', 'params', '_score'], functions: {} },
   sort: { variables: ['doc', 'params', '_score'], functions: {} },
   runtime_field: { variables: ['doc', 'params'], functions: { emit: [1] } },
+  // Aggregation scripts (aggs/value-scripts.ts): `_value` is the field value a value script maps.
+  aggs: { variables: ['doc', 'params', '_value'], functions: {} },
   // The execute API's default context: params only.
   painless_test: { variables: ['params'], functions: {} },
   // Pipeline aggregations (bucket_script, bucket_selector): the buckets_path values arrive in params.

@@ -58,6 +58,7 @@ function engineField(field: MappedField): FieldMapping | undefined {
   if (field.constantValue !== undefined) mapping.constantValue = field.constantValue;
   if (field.scalingFactor !== undefined) mapping.scalingFactor = field.scalingFactor;
   if (field.splitQueriesOnWhitespace === true && field.type === 'keyword') mapping.splitQueriesOnWhitespace = true;
+  if (field.normalizer !== undefined && field.type === 'keyword') mapping.normalizer = field.normalizer;
   return mapping;
 }
 

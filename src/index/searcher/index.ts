@@ -55,4 +55,4 @@ export {
   type SortValue,
 } from '../query/index.js';
 export { parseAggregations, renderAggregations, type AggregationNode, type PartialMap } from '../aggs/index.js';
-export { analyzeForApi, builtInAnalyzers, englishStopWords, getAnalyzer, porterStem, type Analyzer, type AnalyzeToken } from '../analysis/index.js';
+export { analyzeForApi, builtInAnalyzers, englishStopWords, getAnalyzer, normalizeKeyword, normalizersOf, storedNormalizersOf, porterStem, type Analyzer, type AnalyzeToken, type NormalizerDefinition } from '../analysis/index.js';

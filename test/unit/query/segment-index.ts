@@ -8,6 +8,7 @@ import { flattenMapping, mergeMappings, parseDocument, parseMapping, type RootMa
 import { mergeShardResults, parseSearchRequest, searchShard } from '../../../src/index/query/index.js';
 import { engineMappings, toSegmentInputs } from '../../../src/index/searcher/document-input.js';
 import { buildSegment } from '../../../src/index/engine/segment-builder.js';
+import type { NormalizerDefinition } from '../../../src/index/analysis/index.js';
 import { renderDocValueFields, renderFields, renderSortValues } from '../../../src/search/fetch.js';
 
 export const throwsEs = (fn: () => unknown, type: string, reason: RegExp | string): void => {
@@ -25,13 +26,17 @@ export const throwsEs = (fn: () => unknown, type: string, reason: RegExp | strin
  * segments (each serialized and read back) that the merge joins, so that fields or key paths only
  * some segments have survive the codec and the merge; otherwise one segment goes through both.
  */
-export function segmentIndex(definition: unknown, sources: readonly Record<string, unknown>[], options: { split?: boolean } = {}) {
+export function segmentIndex(
+  definition: unknown,
+  sources: readonly Record<string, unknown>[],
+  options: { split?: boolean; normalizers?: ReadonlyMap<string, NormalizerDefinition> } = {},
+) {
   let root: RootMapping = parseMapping(definition);
   sources.forEach((source, position) => {
     const update = parseDocument(root, source, String(position + 1)).mappingUpdate;
     if (update !== undefined) root = mergeMappings(root, update);
   });
-  const flat = flattenMapping(root);
+  const flat = flattenMapping(root, options.normalizers);
   const mappings = engineMappings(flat);
   const documents = sources.map((source, position) => ({ id: String(position + 1), source: JSON.stringify(source) }));
   const half = Math.ceil(documents.length / 2);
