@@ -94,6 +94,8 @@ export class EtcdCoordinator {
   private masterQueue: Promise<void> = Promise.resolve();
   private campaigning = false;
   private readonly responseWaiters = new Map<string, (record: ResponseRecord) => void>();
+  /** This node as registered (the HTTP address is added once bound). */
+  private node: DiscoveryNode;
   clusterUuid = '';
 
   private constructor(private readonly options: CoordinatorOptions) {
@@ -116,6 +118,7 @@ export class EtcdCoordinator {
       ...(config.username === undefined ? {} : { auth: { username: config.username, password: config.password ?? '' } }),
     };
     this.client = new Etcd3(etcdOptions);
+    this.node = options.node;
     this.applied = emptyClusterState(options.clusterName, '_na_');
     this.lastRenewalMs = options.nowMs();
   }
@@ -164,11 +167,10 @@ export class EtcdCoordinator {
     this.applied = emptyClusterState(clusterName, this.clusterUuid);
     this.checkVersions(await this.members());
     await this.grantAndRegister(true);
-    await this.loadState();
-    await this.watch();
+    await this.watch(await this.loadState());
     this.timer = setInterval(() => void this.tick(), config.keepAliveIntervalMs);
     this.timer.unref();
-    if (isMasterEligible(this.options.node)) void this.campaign();
+    if (isMasterEligible(this.node)) void this.campaign();
   }
 
   private connectError(error: unknown): CoordinationStartError {
@@ -213,7 +215,8 @@ export class EtcdCoordinator {
 
   /** A new lease, the name claimed, the node registered (at start, and again after a lost lease). */
   private async grantAndRegister(starting: boolean): Promise<void> {
-    const { config, nodeId, node } = this.options;
+    const { config, nodeId } = this.options;
+    const node = this.node;
     const lease = this.client.lease(config.leaseTtlSeconds, { autoKeepAlive: false });
     const leaseId = await lease.grant();
     const nameKey = this.key(`names/${node.name}`);
@@ -240,14 +243,17 @@ export class EtcdCoordinator {
     this.lastRenewalMs = this.options.nowMs();
   }
 
-  private async loadState(): Promise<void> {
+  /** Reads the published state; returns the etcd revision of the read, from which the watch starts. */
+  private async loadState(): Promise<string> {
     const response = await this.client.get(this.key('state')).exec();
     const kv = response.kvs[0];
     if (kv !== undefined) this.apply(JSON.parse(kv.value.toString('utf8')) as ClusterState);
+    return response.header.revision;
   }
 
-  private async watch(): Promise<void> {
-    const watcher = await this.client.watch().prefix(this.prefix).create();
+  /** Watches every key of the cluster from just after `revision`, so no publication falls between the read and the watch. */
+  private async watch(revision: string): Promise<void> {
+    const watcher = await this.client.watch().prefix(this.prefix).startRevision(String(BigInt(revision) + 1n)).create();
     this.watcher = watcher;
     watcher.on('put', (kv) => this.onPut(kv.key.toString('utf8'), kv.value.toString('utf8'), kv.create_revision));
     watcher.on('delete', (kv) => this.onDelete(kv.key.toString('utf8')));
@@ -279,7 +285,7 @@ export class EtcdCoordinator {
         this.options.log.warn({ term: this.mastership.term }, 'master key gone: this node is no longer the master');
         this.mastership = undefined;
       }
-      if (isMasterEligible(this.options.node)) void this.campaign();
+      if (isMasterEligible(this.node)) void this.campaign();
     } else if (name.startsWith('nodes/')) {
       if (this.mastership !== undefined) this.enqueueMaster(async () => this.runMaster({ kind: 'nodes_changed', nodes: await this.members() }));
       if (name === `nodes/${this.options.nodeId}` && !this.closed) void this.rejoin('this node was removed from the cluster (its lease expired)');
@@ -309,7 +315,11 @@ export class EtcdCoordinator {
         return;
       }
       this.lastRenewalMs = this.options.nowMs();
-      if (this.applied.master_node === null && isMasterEligible(this.options.node) && this.mastership === undefined) void this.campaign();
+      if (this.mastership !== undefined) this.enqueueMaster(() => this.reconcile());
+      else if (isMasterEligible(this.node)) {
+        const master = await this.client.get(this.key('master')).exists();
+        if (!master) void this.campaign();
+      }
     } catch (error) {
       const name = (error as { constructor?: { name?: string } })?.constructor?.name ?? '';
       if (name === 'EtcdLeaseInvalidError') await this.rejoin('the etcd lease expired');
@@ -325,7 +335,7 @@ export class EtcdCoordinator {
     try {
       this.lease?.release();
       await this.grantAndRegister(false);
-      if (isMasterEligible(this.options.node)) void this.campaign();
+      if (isMasterEligible(this.node)) void this.campaign();
     } catch (error) {
       this.options.log.warn({ err: describe(error) }, 'rejoining failed; retrying at the next renewal');
       this.lease = this.client.lease(this.options.config.leaseTtlSeconds, { autoKeepAlive: false });
@@ -333,6 +343,12 @@ export class EtcdCoordinator {
     } finally {
       this.rejoining = false;
     }
+  }
+
+  /** Re-registers this node with new details (its HTTP address once bound), under the same lease. */
+  async updateNode(node: DiscoveryNode): Promise<void> {
+    this.node = node;
+    await this.client.put(this.key(`nodes/${this.options.nodeId}`)).value(JSON.stringify(node)).lease(this.leaseId);
   }
 
   /** True while the lease was renewed within its TTL: etcd (and so the master) is reachable. */
@@ -409,6 +425,21 @@ export class EtcdCoordinator {
     }
   }
 
+  /**
+   * The master's periodic check (each renewal): the published nodes match the live ones, and no
+   * request waits unseen. Watch events make changes quick; this makes them certain, even after a
+   * failed step or a watch that missed events while etcd was away.
+   */
+  private async reconcile(): Promise<void> {
+    if (this.mastership === undefined) return;
+    const members = await this.members();
+    const published = (this.lastPublished ?? this.applied).nodes;
+    const same = Object.keys(members).length === Object.keys(published).length && Object.entries(members).every(([id, node]) => JSON.stringify(published[id]) === JSON.stringify(node));
+    if (!same) await this.runMaster({ kind: 'nodes_changed', nodes: members });
+    const pending = await this.client.getAll().prefix(this.key('requests/')).strings();
+    for (const [key, value] of Object.entries(pending)) await this.runMaster(undefined, { id: key.slice(this.key('requests/').length), record: JSON.parse(value) as RequestRecord });
+  }
+
   private enqueueMaster(work: () => Promise<void>): void {
     this.masterQueue = this.masterQueue.then(work).catch((error: unknown) => this.options.log.error({ err: describe(error) }, 'master step failed'));
   }
@@ -438,19 +469,19 @@ export class EtcdCoordinator {
       operations.push(this.client.put(this.key(`responses/${request.id}`)).value(JSON.stringify(response)).lease(request.record.lease));
     }
     if (operations.length === 0) return;
-    const txn = await this.client
-      .if(this.key('master'), 'Create', '==', Number(mastership.fence))
-      .and(this.key('state'), 'Mod', '==', Number(mastership.stateRevision))
-      .then(...operations)
-      .commit();
-    if (!txn.succeeded) {
-      // Deposed (the fence moved) or the state moved under us: re-read; a deposed master stops.
+    let txn = this.client.if(this.key('master'), 'Create', '==', Number(mastership.fence)).and(this.key('state'), 'Mod', '==', Number(mastership.stateRevision));
+    // The request must still be pending: a request seen twice (watch and rescan) is applied once.
+    if (requestKey !== undefined) txn = txn.and(requestKey, 'Create', '>', 0);
+    const committed = await txn.then(...operations).commit();
+    if (!committed.succeeded) {
+      // Deposed (the fence moved), the request already consumed, or the state moved under us.
       const master = await this.client.get(this.key('master')).exec();
       if (master.kvs[0]?.create_revision !== mastership.fence) {
         this.options.log.warn({ term: mastership.term }, 'publication refused: another master was elected');
         this.mastership = undefined;
         return;
       }
+      if (requestKey !== undefined && !(await this.client.get(requestKey).exists())) return;
       const stateKv = (await this.client.get(this.key('state')).exec()).kvs[0];
       mastership.stateRevision = stateKv?.mod_revision ?? '0';
       this.lastPublished = stateKv === undefined ? undefined : (JSON.parse(stateKv.value.toString('utf8')) as ClusterState);
@@ -458,7 +489,7 @@ export class EtcdCoordinator {
       return;
     }
     if (result.ok && result.changed) {
-      mastership.stateRevision = txn.header.revision;
+      mastership.stateRevision = committed.header.revision;
       this.lastPublished = result.state;
       this.apply(result.state);
     }

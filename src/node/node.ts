@@ -218,6 +218,22 @@ export async function startNode(config: NodeConfig, options: StartOptions): Prom
     closers.push(() => autoFollow.close());
     ccr.attachAutoFollowStats(() => autoFollow.statsJson());
     autoFollow.start();
+    // Multi-node (issue #14): join the cluster through etcd before serving; a refusal stops the
+    // start. Loaded only then, so a single node never loads the etcd client.
+    const coordination =
+      config.discoveryType === 'multi-node'
+        ? await (await import('./wire-coordination.js')).startCoordination({
+            config,
+            nodeId,
+            version: remote.handshake().version,
+            attributes: remote.handshake().attributes ?? {},
+            transportAddress: remote.transportAddress() ?? `${config.transportHost}:${config.transportPort}`,
+            indices: indices.indices,
+            log,
+            nowMs,
+          })
+        : undefined;
+    if (coordination !== undefined) closers.push(() => coordination.close());
     let httpServer: HttpServer | undefined;
     const build = buildInfo();
     const identity: NodeIdentity = {
@@ -259,12 +275,13 @@ export async function startNode(config: NodeConfig, options: StartOptions): Prom
       // Elasticsearch compresses plain HTTP responses by default, HTTPS ones only when asked (BREACH).
       compression: { enabled: config.httpCompression ?? tls === undefined, level: config.httpCompressionLevel },
       nowMs,
-      routes,
+      routes: coordination === undefined ? routes : coordination.applyTo(routes),
       security: security.service,
       log,
     });
     const server = httpServer;
     closers.push(() => server.close());
+    await coordination?.publishHttpAddress(publishedHttpAddress(config, server.address));
     const httpScheme = tls === undefined ? 'http' : 'https';
     log.info(
       {

@@ -16,10 +16,10 @@ import type { CoordinationConfig } from '../../src/config/coordination.js';
 import { etcdSkipReason, startEtcd, type RunningEtcd } from '../harness/etcd.js';
 
 const skip = etcdSkipReason();
-const log = pino({ level: 'silent' });
+const log = pino({ level: process.env['STRAIT_TEST_LOG'] ?? 'silent' });
 
 function config(endpoint: string, prefix: string, extra: Partial<CoordinationConfig> = {}): CoordinationConfig {
-  return { endpoints: [endpoint], tls: undefined, username: undefined, password: undefined, prefix, keepAliveIntervalMs: 500, leaseTtlSeconds: 2, connectTimeoutMs: 2_000, ...extra };
+  return { endpoints: [endpoint], tls: undefined, username: undefined, password: undefined, prefix, keepAliveIntervalMs: 1_000, leaseTtlSeconds: 4, connectTimeoutMs: 5_000, ...extra };
 }
 
 function node(name: string, version = '9.1.0', roles = ['data', 'master']): DiscoveryNode {
@@ -64,7 +64,7 @@ describe('coordination on etcd', { skip }, () => {
     const prefix = '/strait/west/';
     for (const name of ['n1', 'n2', 'n3']) coordinators.push(await join(etcd.endpoint, prefix, name));
     const [c1, c2, c3] = coordinators as [EtcdCoordinator, EtcdCoordinator, EtcdCoordinator];
-    for (const c of coordinators) assert.ok(await c.waitForState((s) => Object.keys(s.nodes).length === 3 && s.master_node !== null, 10_000), 'formed');
+    for (const c of coordinators) assert.ok(await c.waitForState((s) => Object.keys(s.nodes).length === 3 && s.master_node !== null, 30_000), 'formed');
     assert.equal(coordinators.filter((c) => c.isMaster()).length, 1);
     const master = c1.state().master_node;
     assert.equal(c1.state().term, 1);
@@ -102,7 +102,7 @@ describe('coordination on etcd', { skip }, () => {
     coordinators.splice(coordinators.indexOf(master), 1);
     await master.close();
     for (const c of coordinators) {
-      assert.ok(await c.waitForState((s) => s.master_node !== null && s.master_node !== before.master_node && Object.keys(s.nodes).length === 2, 10_000), 'new master');
+      assert.ok(await c.waitForState((s) => s.master_node !== null && s.master_node !== before.master_node && Object.keys(s.nodes).length === 2, 30_000), 'new master');
     }
     const after = coordinators[0]!.state();
     assert.ok(after.term > before.term, `term ${after.term} > ${before.term}`);
