@@ -80,7 +80,8 @@ function filterDecision(metadata: IndexMetadata, nodeId: string, node: Discovery
   const yes: Decision = { decider: 'filter', decision: 'YES', explanation: 'node passes include/exclude/require filters' };
   for (const kind of ['require', 'include', 'exclude'] as const) {
     const prefix = `index.routing.allocation.${kind}.`;
-    const filters = Object.entries(metadata.settings).filter(([key]) => key.startsWith(prefix));
+    // `_tier_preference` belongs to the data tier decider, not to the filters.
+    const filters = Object.entries(metadata.settings).filter(([key]) => key.startsWith(prefix) && key !== `${prefix}_tier_preference`);
     if (filters.length === 0) continue;
     const matches = filters.map(([key, value]) => {
       const attribute = key.slice(prefix.length);
@@ -114,11 +115,17 @@ export function decide(
 ): Decision[] {
   const node = state.nodes[nodeId]!;
   const decisions: Decision[] = [];
-  decisions.push(
-    isDataNode(node)
-      ? { decider: 'data_tier', decision: 'YES', explanation: 'node has a data role' }
-      : { decider: 'data_tier', decision: 'NO', explanation: `node does not have a data role [${[...node.roles].sort().join(', ')}]` },
-  );
+  // DataTierAllocationDecider: the generic `data` role holds every tier; otherwise the node needs a
+  // role of the index's `_tier_preference` (the first tier any node has, as Elasticsearch picks).
+  const preference = (metadata.settings['index.routing.allocation.include._tier_preference'] ?? '').split(',').map((tier) => tier.trim()).filter((tier) => tier !== '');
+  const present = preference.find((tier) => Object.values(state.nodes).some((other) => other.roles.includes(tier) || other.roles.includes('data')));
+  if (!isDataNode(node)) {
+    decisions.push({ decider: 'data_tier', decision: 'NO', explanation: `node does not have a data role [${[...node.roles].sort().join(', ')}]` });
+  } else if (present !== undefined && !node.roles.includes('data') && !node.roles.includes(present)) {
+    decisions.push({ decider: 'data_tier', decision: 'NO', explanation: `index has a preference for tiers [${preference.join(',')}] and node does not meet the required [${present}] tier` });
+  } else {
+    decisions.push({ decider: 'data_tier', decision: 'YES', explanation: 'node passes tier preference filters' });
+  }
   const same = copies.find((other) => other !== copy && (other.node === nodeId || other.relocating_node === nodeId));
   decisions.push(
     same === undefined
