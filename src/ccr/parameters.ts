@@ -4,6 +4,7 @@
  * integers, sizes byte-size strings (`32mb`, `1024k`), times time-value strings (`30s`).
  */
 import { errors } from '../common/index.js';
+import { formatTimeValue, parseTimeValueMs } from '../common/time-value.js';
 import type { FollowParameters } from './types.js';
 
 /** Elasticsearch's "unlimited" write request size, rendered `9223372036854775807b`. */
@@ -68,7 +69,6 @@ function parseMaxLag(raw: unknown, problems: string[]): { maxLagMs?: number; max
 }
 
 const BYTE_FACTORS: Readonly<Record<string, number>> = { b: 1, k: 1024, kb: 1024, m: 1024 ** 2, mb: 1024 ** 2, g: 1024 ** 3, gb: 1024 ** 3, t: 1024 ** 4, tb: 1024 ** 4, p: 1024 ** 5, pb: 1024 ** 5 };
-const TIME_FACTORS: Readonly<Record<string, number>> = { nanos: 1e-6, micros: 1e-3, ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
 
 /** A byte-size value (Elasticsearch's ByteSizeValue units); 400 `parse_exception` naming the field otherwise. */
 export function parseByteSizeValue(field: string, value: unknown): number {
@@ -81,24 +81,16 @@ export function parseByteSizeValue(field: string, value: unknown): number {
   return Math.min(unlimitedBytes, Math.floor(Number(match[1]) * BYTE_FACTORS[match[2]!]!));
 }
 
-/** A time value (`500ms`, `30s`); 400 `parse_exception` naming the field otherwise. */
+/** A time value (`500ms`, `30s`; common/time-value.ts); 400 `parse_exception` with Elasticsearch's reason otherwise. */
 export function parseTimeValue(field: string, value: unknown): number {
-  const text = typeof value === 'string' ? value.trim().toLowerCase() : undefined;
-  if (text === '-1' || text === '0') return Number(text);
-  const match = text === undefined ? null : /^(\d+(?:\.\d+)?)\s*(nanos|micros|ms|s|m|h|d)$/.exec(text);
-  if (match === null) {
+  if (typeof value !== 'string') {
     throw errors.parse(`failed to parse setting [${field}] with value [${String(value)}] as a time value: unit is missing or unrecognized`);
   }
-  return Number(match[1]) * TIME_FACTORS[match[2]!]!;
+  return parseTimeValueMs(value, field, errors.parse);
 }
 
 /** Renders milliseconds as Elasticsearch prints a TimeValue (`500ms`, `1m`, `30s`). */
-export function renderTimeValue(ms: number): string {
-  for (const [unit, factor] of [['d', 86_400_000], ['h', 3_600_000], ['m', 60_000], ['s', 1000]] as const) {
-    if (ms >= factor && ms % factor === 0) return `${ms / factor}${unit}`;
-  }
-  return `${ms}ms`;
-}
+export const renderTimeValue = formatTimeValue;
 
 /** Renders bytes as Elasticsearch prints a ByteSizeValue (`32mb`, `512mb`, `9223372036854775807b`). */
 export function renderByteSize(bytes: number): string {

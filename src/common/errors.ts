@@ -231,9 +231,10 @@ export const errors = {
   /** A request line over the limit (Elasticsearch: `http.max_initial_line_length`). */
   tooLongHttpLine: (bytesMax: number) => new EsError(400, 'too_long_http_line_exception', `An HTTP line is larger than ${bytesMax} bytes.`),
   // 409
-  versionConflict: (id: string, reason: string, index: string, shard = '0') =>
+  /** `uuid`: the index's uuid (EngineException carries the shard id); `_na_` only where there is no index. */
+  versionConflict: (id: string, reason: string, index: string, shard = '0', uuid = '_na_') =>
     new EsError(409, 'version_conflict_engine_exception', `[${id}]: version conflict, ${reason}`, {
-      extra: { index_uuid: '_na_', shard, index },
+      extra: { index_uuid: uuid, shard, index },
     }),
   // 400 — index exists (Elasticsearch answers 400 for this one)
   resourceAlreadyExists: (index: string, uuid: string) =>
@@ -256,6 +257,9 @@ export const errors = {
     new EsError(400, 'routing_missing_exception', `routing is required for [${index}]/[${id}]`, { extra: { index_uuid: '_na_', index } }),
   documentMissing: (id: string, index: string, uuid = '_na_', shard = '0') =>
     new EsError(404, 'document_missing_exception', `[${id}]: document missing`, { extra: { index_uuid: uuid, shard, index } }),
+  /** An update of a document whose index keeps no `_source` (`_source.enabled: false`). */
+  documentSourceMissing: (id: string, index: string, uuid: string, shard: string) =>
+    new EsError(400, 'document_source_missing_exception', `[${id}]: document source missing`, { extra: { index_uuid: uuid, shard, index } }),
   strictDynamicMapping: (field: string, parent: string) =>
     new EsError(400, 'strict_dynamic_mapping_exception', `mapping set to strict, dynamic introduction of [${field}] within [${parent}] is not allowed`),
   illegalState: (reason: string) => new EsError(500, 'illegal_state_exception', reason),
@@ -315,6 +319,23 @@ export const errors = {
 
   /** The remote source answered with an HTTP error and no Elasticsearch error body (ElasticsearchStatusException). */
   status: (status: number, reason: string) => new EsError(status, 'status_exception', reason),
+  // Replication between shard copies (src/index/replication). Statuses as Elasticsearch's:
+  // ElasticsearchException defaults to 500, IllegalIndexShardStateException answers 404.
+  /** The master refused a shard failure report from an older primary term (ShardStateAction). */
+  noLongerPrimaryShard: (index: string, shard: number, reason: string) =>
+    new EsError(500, 'no_longer_primary_shard_exception', reason, { extra: { index, shard: String(shard) } }),
+  /** A primary-only operation reached a copy that is not (or no longer) the primary. */
+  shardNotInPrimaryMode: (index: string, shard: number, currentState: string) =>
+    new EsError(404, 'shard_not_in_primary_mode_exception', `CurrentState[${currentState}] shard is not in primary mode`, { extra: { index, shard: String(shard) } }),
+  /** A shard operation reached a node without that shard copy. */
+  shardNotFound: (index: string, shard: number) =>
+    new EsError(404, 'shard_not_found_exception', `no such shard`, { extra: { index, shard: String(shard) } }),
+  /** No started copy of a shard to search (NoShardAvailableActionException). */
+  noShardAvailable: (index: string, shard: number) =>
+    new EsError(503, 'no_shard_available_action_exception', `[${index}][${shard}] has no started copy`, { extra: { index, shard: String(shard) } }),
+  /** Peer recovery of a shard copy failed (RecoveryFailedException). */
+  recoveryFailed: (index: string, shard: number, source: string, target: string, causedBy: EsError) =>
+    new EsError(500, 'recovery_failed_exception', `[${index}][${shard}]: Recovery failed from ${source} into ${target}`, { extra: { index, shard: String(shard) }, causedBy }),
   /** A write waited `timeout` for more active shard copies than exist (`wait_for_active_shards`). */
   unavailableShards: (index: string, reason: string) => new EsError(503, 'unavailable_shards_exception', reason, { extra: { index, shard: '0' } }),
 } as const;

@@ -3,6 +3,8 @@
  * standing for one namespace segment (an alias in `cluster.remote.*.seeds`). Later layers add
  * rows here; an unknown key stops the start naming it, as Elasticsearch does.
  */
+import { timeValueMsOrReason } from '../common/time-value.js';
+
 export type SettingType =
   | { readonly kind: 'string' }
   | { readonly kind: 'boolean' }
@@ -158,13 +160,8 @@ export function parseByteSize(text: string): number | undefined {
   return Math.floor(Number(match[1]) * BYTE_UNITS[match[2]!.toLowerCase()]!);
 }
 
-const TIME_UNITS: Readonly<Record<string, number>> = { nanos: 1e-6, micros: 1e-3, ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
-
-/** `30s` → 30000; `-1` → -1; undefined when unparsable. */
+/** `30s` → 30000; `-1` → -1; undefined when unparsable (common/time-value.ts, Elasticsearch's rules). */
 export function parseTimeValueMs(text: string): number | undefined {
-  const trimmed = text.trim();
-  if (trimmed === '-1' || trimmed === '0') return Number(trimmed);
-  const match = /^(\d+(?:\.\d+)?)(nanos|micros|ms|s|m|h|d)$/.exec(trimmed);
-  if (match === null) return undefined;
-  return Number(match[1]) * TIME_UNITS[match[2]!]!;
+  const parsed = timeValueMsOrReason(text, '');
+  return 'ms' in parsed ? parsed.ms : undefined;
 }

@@ -10,6 +10,7 @@
  * the rest-api-spec tests data_stream/10_basic, indices.rollover/*.
  */
 import { errors, EsError } from '../common/index.js';
+import { parseTimeValueMs } from '../common/time-value.js';
 import { validateIndexName } from './names.js';
 
 export const BACKING_INDEX_PREFIX = '.ds-';
@@ -95,13 +96,10 @@ export interface RolloverStats {
   readonly primaryShardSizeBytesMax: number;
 }
 
-const timeUnitsMs: Readonly<Record<string, number>> = { nanos: 1e-6, micros: 1e-3, ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
 const byteUnits: Readonly<Record<string, number>> = { b: 1, kb: 1024, mb: 1024 ** 2, gb: 1024 ** 3, tb: 1024 ** 4, pb: 1024 ** 5 };
 
 function parseTimeValue(text: string, field: string): number {
-  const match = /^(\d+(?:\.\d+)?)(nanos|micros|ms|s|m|h|d)$/.exec(text.trim());
-  if (match === null) throw errors.parse(`failed to parse setting [${field}] with value [${text}] as a time value: unit is missing or unrecognized`);
-  return Number(match[1]) * timeUnitsMs[match[2]!]!;
+  return parseTimeValueMs(text, field, errors.parse);
 }
 
 function parseByteSize(text: string, field: string): number {

@@ -8,7 +8,7 @@
  */
 import { assert, checkJsonNestingDepth, errors, EsError, limits } from '../common/index.js';
 import type { IndexHandle, IndicesService } from './indices-service.js';
-import { checkFieldLimits, checkNormalizerNames, deepFreezeMapping, parseDocument, parseDocumentAgainst, type RootMapping } from './mapping/index.js';
+import { checkFieldLimits, checkNormalizerNames, deepFreezeMapping, keepsWholeSource, parseDocument, parseDocumentAgainst, sourceMappingOf, storedSourceOf, type RootMapping } from './mapping/index.js';
 import { storedNormalizersOf } from './analysis/index.js';
 import { validateDocumentId } from './names.js';
 import { settingBoolean, settingInteger } from './settings.js';
@@ -187,12 +187,12 @@ function validateConcurrency(concurrency: Concurrency, kind: WriteKind, hasId = 
   if (problems.length > 0) throw errors.actionRequestValidation(problems);
 }
 
-function checkSeqNo(id: string, index: string, concurrency: Concurrency, current: { seqNo: number; primaryTerm: number } | undefined, shardNumber: number): void {
+function checkSeqNo(id: string, index: { readonly name: string; readonly uuid: string }, concurrency: Concurrency, current: { seqNo: number; primaryTerm: number } | undefined, shardNumber: number): void {
   if (concurrency.ifSeqNo === undefined) return;
   const required = `required seqNo [${concurrency.ifSeqNo}], primary term [${concurrency.ifPrimaryTerm}].`;
-  if (current === undefined) throw errors.versionConflict(id, `${required} but no document was found`, index, String(shardNumber));
+  if (current === undefined) throw errors.versionConflict(id, `${required} but no document was found`, index.name, String(shardNumber), index.uuid);
   if (current.seqNo !== concurrency.ifSeqNo || current.primaryTerm !== concurrency.ifPrimaryTerm) {
-    throw errors.versionConflict(id, `${required} current document has seqNo [${current.seqNo}] and primary term [${current.primaryTerm}]`, index, String(shardNumber));
+    throw errors.versionConflict(id, `${required} current document has seqNo [${current.seqNo}] and primary term [${current.primaryTerm}]`, index.name, String(shardNumber), index.uuid);
   }
 }
 
@@ -202,12 +202,12 @@ function checkSeqNo(id: string, index: string, concurrency: Concurrency, current
  * conflicts with a live document; external versions must be newer (`external_gte`: not older)
  * than the id's last version and become the document's version.
  */
-function nextVersion(id: string, index: string, shard: ShardStore, concurrency: Concurrency, shardNumber: number): number {
+function nextVersion(id: string, index: { readonly name: string; readonly uuid: string }, shard: ShardStore, concurrency: Concurrency, shardNumber: number): number {
   const info = shard.versionInfo(id);
   const versionType = concurrency.versionType ?? 'internal';
   if (versionType === 'internal') {
     if (concurrency.version === versionMatchDeleted && info !== undefined && !info.deleted) {
-      throw errors.versionConflict(id, `document already exists (current version [${info.version}])`, index, String(shardNumber));
+      throw errors.versionConflict(id, `document already exists (current version [${info.version}])`, index.name, String(shardNumber), index.uuid);
     }
     return info === undefined ? 1 : info.version + 1;
   }
@@ -215,10 +215,10 @@ function nextVersion(id: string, index: string, shard: ShardStore, concurrency: 
   assert(provided >= 0, 'validation required a non-negative external version');
   if (info !== undefined) {
     if (versionType === 'external' && provided <= info.version) {
-      throw errors.versionConflict(id, `current version [${info.version}] is higher or equal to the one provided [${provided}]`, index, String(shardNumber));
+      throw errors.versionConflict(id, `current version [${info.version}] is higher or equal to the one provided [${provided}]`, index.name, String(shardNumber), index.uuid);
     }
     if (versionType === 'external_gte' && provided < info.version) {
-      throw errors.versionConflict(id, `current version [${info.version}] is higher than the one provided [${provided}]`, index, String(shardNumber));
+      throw errors.versionConflict(id, `current version [${info.version}] is higher than the one provided [${provided}]`, index.name, String(shardNumber), index.uuid);
     }
   }
   return provided;
@@ -350,10 +350,10 @@ export function indexDocument(service: IndicesService, request: IndexDocumentReq
   applyMapping(service, handle, id, request.source);
   const current = shard.get(id);
   if (request.opType === 'create' && current !== undefined) {
-    throw errors.versionConflict(id, `document already exists (current version [${current.version}])`, handle.name, String(shardNumber));
+    throw errors.versionConflict(id, `document already exists (current version [${current.version}])`, handle.name, String(shardNumber), handle.uuid);
   }
-  checkSeqNo(id, handle.name, request, current, shardNumber);
-  const version = nextVersion(id, handle.name, shard, request, shardNumber);
+  checkSeqNo(id, handle, request, current, shardNumber);
+  const version = nextVersion(id, handle, shard, request, shardNumber);
   const written = shard.index(id, JSON.stringify(request.source), version, routing);
   service.noteWrite(handle, written.seqNo, shardNumber);
   const created = current === undefined;
@@ -386,8 +386,8 @@ export function deleteDocument(service: IndicesService, request: DeleteDocumentR
   service.checkWriteBlock(handle, 'delete');
   request.beforeWrite?.(shard);
   const current = shard.get(request.id);
-  checkSeqNo(request.id, handle.name, request, current, shardNumber);
-  const version = nextVersion(request.id, handle.name, shard, request, shardNumber);
+  checkSeqNo(request.id, handle, request, current, shardNumber);
+  const version = nextVersion(request.id, handle, shard, request, shardNumber);
   const written = shard.delete(request.id, version);
   service.noteWrite(handle, written.seqNo, shardNumber);
   const found = current !== undefined;
@@ -481,8 +481,21 @@ function updateTarget(service: IndicesService, request: UpdateDocumentRequest) {
   const { number: shardNumber, store: shard } = service.routeDocument(handle, request.id, requestRouting);
   service.checkWriteBlock(handle);
   request.beforeWrite?.(shard);
-  const current = shard.get(request.id);
+  const current = withStoredSource(handle, shard.get(request.id), request.id, shardNumber);
   return { handle, shardNumber, shard, current, routing: requestRouting ?? current?.routing };
+}
+
+/**
+ * The current document as an update reads it: its source as the `_source` mapping keeps it
+ * (an update rewrites the document from the filtered source, as in Elasticsearch); none kept is
+ * Elasticsearch's 400 document_source_missing_exception.
+ */
+function withStoredSource<T extends { readonly source: string }>(handle: IndexHandle, current: T | undefined, id: string, shardNumber: number): T | undefined {
+  const options = sourceMappingOf(handle.metadata.mappings);
+  if (current === undefined || keepsWholeSource(options)) return current;
+  const stored = storedSourceOf(options, JSON.parse(current.source) as unknown);
+  if (stored === undefined) throw errors.documentSourceMissing(id, handle.name, handle.uuid, String(shardNumber));
+  return { ...current, source: JSON.stringify(stored) };
 }
 
 export function updateDocument(service: IndicesService, request: UpdateDocumentRequest): WriteOutcome {
@@ -507,7 +520,7 @@ export function updateDocument(service: IndicesService, request: UpdateDocumentR
     source = docAsUpsert ? doc : (upsert as Record<string, unknown>);
     result = 'created';
   } else {
-    checkSeqNo(request.id, handle.name, request, current, shardNumber);
+    checkSeqNo(request.id, handle, request, current, shardNumber);
     const existing = JSON.parse(current.source) as Record<string, unknown>;
     source = mergeSource(existing, doc);
     result = 'updated';
@@ -526,7 +539,7 @@ export function updateDocument(service: IndicesService, request: UpdateDocumentR
     }
   }
   applyMapping(service, handle, request.id, source);
-  const version = current === undefined ? nextVersion(request.id, handle.name, shard, {}, shardNumber) : current.version + 1;
+  const version = current === undefined ? nextVersion(request.id, handle, shard, {}, shardNumber) : current.version + 1;
   const written = shard.index(request.id, JSON.stringify(source), version, routing);
   service.noteWrite(handle, written.seqNo, shardNumber);
   const response = writeBody(handle, request.id, version, result, written.seqNo, written.primaryTerm);
@@ -566,7 +579,7 @@ function scriptedUpdate(service: IndicesService, request: UpdateDocumentRequest,
       source = upsert as Record<string, unknown>;
     }
   } else {
-    checkSeqNo(request.id, handle.name, request, current, shardNumber);
+    checkSeqNo(request.id, handle, request, current, shardNumber);
     const existing = JSON.parse(current.source) as Record<string, unknown>;
     const outcome = runWriteScript(script, { source: existing, index: handle.name, id: request.id, version: current.version, routing: current.routing, op: 'index' }, clock);
     op = outcome.op === 'create' ? 'noop' : outcome.op;
@@ -593,7 +606,7 @@ function scriptedUpdate(service: IndicesService, request: UpdateDocumentRequest,
     return { handle, status: 200, body: writeBody(handle, request.id, version, 'deleted', written.seqNo, written.primaryTerm), wrote: true };
   }
   applyMapping(service, handle, request.id, source);
-  const version = current === undefined ? nextVersion(request.id, handle.name, shard, {}, shardNumber) : current.version + 1;
+  const version = current === undefined ? nextVersion(request.id, handle, shard, {}, shardNumber) : current.version + 1;
   const written = shard.index(request.id, JSON.stringify(source), version, routing);
   service.noteWrite(handle, written.seqNo, shardNumber);
   const created = current === undefined;
@@ -662,10 +675,12 @@ export function getDocument(service: IndicesService, request: GetDocumentRequest
   if (document === undefined || hidden) return { found: false, body: { _index: handle.name, _id: request.id, found: false }, source: undefined };
   // Reads compare versions for equality whatever the version type (VersionType.isVersionConflictForReads).
   if (request.version !== undefined && request.version !== versionMatchAny && document.version !== request.version) {
-    throw errors.versionConflict(request.id, `current version [${document.version}] is different than the one provided [${request.version}]`, handle.name, String(shardNumber));
+    throw errors.versionConflict(request.id, `current version [${document.version}] is different than the one provided [${request.version}]`, handle.name, String(shardNumber), handle.uuid);
   }
-  const stored = JSON.parse(document.source) as unknown;
-  const source = restriction?.fields === undefined ? stored : filterSourceFields(stored, restriction.fields);
+  const whole = JSON.parse(document.source) as unknown;
+  // What the `_source` mapping keeps (undefined: none).
+  const stored = storedSourceOf(sourceMappingOf(handle.metadata.mappings), whole);
+  const source = restriction?.fields === undefined || stored === undefined ? stored : filterSourceFields(stored, restriction.fields);
   // GetResult's order: metadata fields such as `_routing` come between `_primary_term` and `found`.
   const body: Record<string, unknown> = {
     _index: handle.name,
@@ -675,12 +690,12 @@ export function getDocument(service: IndicesService, request: GetDocumentRequest
     _primary_term: document.primaryTerm,
     ...(document.routing !== undefined ? { _routing: document.routing } : {}),
   };
-  const ignored = ignoredFieldsOf(handle, request.id, stored, restriction?.fields);
+  const ignored = ignoredFieldsOf(handle, request.id, whole, restriction?.fields);
   if (ignored.length > 0) body['_ignored'] = ignored;
   body['found'] = true;
   const withSource = request.sourceFilter.fetch && (request.storedFields === undefined || request.explicitSource === true);
-  if (withSource) body['_source'] = filterSource(source, request.sourceFilter);
-  return { found: true, body, source: filterSource(source, request.sourceFilter) };
+  if (withSource && source !== undefined) body['_source'] = filterSource(source, request.sourceFilter);
+  return { found: true, body, source: source === undefined ? undefined : filterSource(source, request.sourceFilter) };
 }
 
 // ---------------------------------------------------------------- bulk

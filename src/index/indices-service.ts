@@ -12,6 +12,7 @@ import { existsSync, readdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import type { Logger } from 'pino';
 import { assert, errors, EsError, type SqlDatabase } from '../common/index.js';
+import { timeValueMsOrReason } from '../common/time-value.js';
 import {
   allowAllAccess,
   resolveIndexExpression,
@@ -872,15 +873,14 @@ export function parseAliasDefinition(input: unknown): AliasMetadata {
   return definition as AliasMetadata;
 }
 
-/** Elasticsearch time value → milliseconds (-1 stays -1). */
+/**
+ * An index setting's time value → milliseconds (-1 stays -1), by common/time-value.ts. The
+ * settings validator refused what does not parse, so a value that still does not (a setting
+ * stored before that validation) counts as -1, off.
+ */
 export function parseTimeMs(value: string): number {
-  if (value === '-1') return -1;
-  const match = /^(\d+(?:\.\d+)?)(nanos|micros|ms|s|m|h|d)?$/.exec(value.trim());
-  if (match === null) return -1;
-  const amount = Number(match[1]);
-  const unit = match[2] ?? 'ms';
-  const factor: Record<string, number> = { nanos: 1e-6, micros: 1e-3, ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
-  return amount * factor[unit]!;
+  const parsed = timeValueMsOrReason(value, '');
+  return 'ms' in parsed ? parsed.ms : -1;
 }
 
 export function openIndicesService(options: OpenIndicesServiceOptions): IndicesService {

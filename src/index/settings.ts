@@ -4,6 +4,7 @@
  * Values are kept as strings, as Elasticsearch renders them in `GET /{index}/_settings`.
  */
 import { errors } from '../common/index.js';
+import { parseTimeValueMs } from '../common/time-value.js';
 
 export type FlatSettings = Readonly<Record<string, string>>;
 
@@ -43,13 +44,9 @@ const booleanValue: Validator = (value, key) => {
 const anyValue: Validator = () => undefined;
 
 /** Elasticsearch time values: `-1`, `0`, or a number with a unit (nanos..d). */
+/** Elasticsearch's time values (common/time-value.ts), refused with its reasons as illegal_argument_exception. */
 const timeValue: Validator = (value, key) => {
-  if (value === '-1' || value === '0') return;
-  if (!/^\d+(\.\d+)?(nanos|micros|ms|s|m|h|d)$/.test(value)) {
-    throw errors.illegalArgument(
-      `failed to parse setting [${key}] with value [${value}] as a time value: unit is missing or unrecognized`,
-    );
-  }
+  parseTimeValueMs(value, key);
 };
 
 const oneOf =

@@ -18,6 +18,7 @@ import { bytesPerSecOf, recoveryBytesPerSecDefault } from '../ccr/pacer.js';
 import { AutoFollowService, autoFollowLeaderActions, isAutoFollowSystemAction } from '../ccr/auto-follow.js';
 import { ccrRoutes } from '../http/routes/ccr.js';
 import { autoFollowRoutes } from '../http/routes/ccr-auto-follow.js';
+import { catListRoutes } from '../http/routes/cat-list.js';
 import { parseAutoCreateIndex } from '../index/index.js';
 import { wireSecurity } from './wire-security.js';
 import { protocolsFrom, wireRemote } from './wire-remote.js';
@@ -266,6 +267,7 @@ export async function startNode(config: NodeConfig, options: StartOptions): Prom
       ...autoFollowRoutes(autoFollow),
       ...indices.nodeCatRoutes(identity),
     ];
+    routes.push(...catListRoutes(routes));
     const tls = readTls(config);
     httpServer = await startHttpServer({
       host: config.httpHost,

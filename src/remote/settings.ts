@@ -1,4 +1,5 @@
 import { errors } from '../common/index.js';
+import { timeValueMsOrReason } from '../common/time-value.js';
 
 /**
  * Remote cluster settings (`cluster.remote.<alias>.*`, spec §2): which aliases exist, how each
@@ -55,13 +56,10 @@ export function formatAddress(address: Address): string {
   return address.host.includes(':') ? `[${address.host}]:${address.port}` : `${address.host}:${address.port}`;
 }
 
-/** Time value → ms; `-1` (off) stays -1. */
+/** A node setting's time value → whole ms (common/time-value.ts); `-1` (off) stays -1, as does a value the settings validation would have refused. */
 export function timeValueMs(text: string): number {
-  if (text === '-1') return -1;
-  const match = /^(\d+(?:\.\d+)?)(nanos|micros|ms|s|m|h|d)?$/.exec(text.trim());
-  if (match === null) return -1;
-  const factor: Record<string, number> = { nanos: 1e-6, micros: 1e-3, ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
-  return Math.round(Number(match[1]) * factor[match[2] ?? 'ms']!);
+  const parsed = timeValueMsOrReason(text, '');
+  return 'ms' in parsed ? Math.round(parsed.ms) : -1;
 }
 
 function aliasKeys(flat: Flat): Map<string, Map<string, FlatSettingValue>> {

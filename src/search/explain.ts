@@ -47,6 +47,7 @@ import {
 } from '../index/query/index.js';
 import { engineMappings, isLive, parseQuery, planQuery, sourceOf, type QueryNode, type SearcherService, type Segment } from '../index/searcher/index.js';
 import { aliasFilterFor, withFilter } from './alias-filter.js';
+import { ignoredFields } from './fetch.js';
 import { documentLevelSegments, visibleEngineMappings, visibleSegments } from './read-restriction.js';
 import { queryFromUrl } from './request.js';
 
@@ -460,11 +461,14 @@ export class ExplainService {
       const get: Record<string, unknown> = { _seq_no: metadata.seqNos[doc], _primary_term: metadata.primaryTerms[doc] };
       const documentRouting = metadata.routings?.[doc];
       if (documentRouting !== undefined && documentRouting !== null) get['_routing'] = documentRouting;
+      // Elasticsearch's FieldsVisitor always loads `_ignored`, so the explain's get shows it as a get does.
+      const ignored = ignoredFields(snapshot.state.segments[segmentIndex]!, doc, restriction?.fields);
+      if (ignored.length > 0) get['_ignored'] = ignored;
       get['found'] = true;
       if (request.source.fetch && (request.storedFields === undefined || request.explicitSource)) {
         const stored = sourceOf(segment, doc);
-        const visible = restriction?.fields === undefined ? stored : filterSourceFields(stored, restriction.fields);
-        get['_source'] = filterSource(visible, request.source);
+        const visible = restriction?.fields === undefined || stored === null ? stored : filterSourceFields(stored, restriction.fields);
+        if (visible !== null) get['_source'] = filterSource(visible, request.source); // null: the index keeps no `_source`
       }
       body['get'] = get;
     }

@@ -371,7 +371,7 @@ function scoreOf(hit: ShardHit): number | null {
 }
 
 /** The document's `_ignored` field names (a keyword's doc values), those field level security lets the caller see. */
-function ignoredFields(segment: Segment, doc: number, visible: ((path: string) => boolean) | undefined): string[] {
+export function ignoredFields(segment: Segment, doc: number, visible: ((path: string) => boolean) | undefined): string[] {
   const values = segment.docValues.get('_ignored');
   const terms = segment.postings.get('_ignored')?.terms;
   if (values === undefined || values.kind !== 'keyword' || terms === undefined) return [];
@@ -405,8 +405,9 @@ export function renderHit(target: FetchTarget, hit: ShardHit, sort: readonly Sor
   const ignored = target.mappings['_ignored'] === undefined || options.storedFieldsNone ? [] : ignoredFields(segment, hit.doc, target.fieldVisibility);
   if (ignored.length > 0) rendered['_ignored'] = ignored;
   const stored = sourceOf(segment, hit.doc);
-  const source = target.fieldVisibility === undefined ? stored : filterSourceFields(stored, target.fieldVisibility);
-  if (options.source.fetch && !options.storedFieldsNone && !options.storedFieldsOnly) rendered['_source'] = filterSource(source, options.source);
+  // `null`: the index keeps no `_source` (mapping `_source.enabled: false`, source-mapping.ts).
+  const source = target.fieldVisibility === undefined || stored === null ? stored : filterSourceFields(stored, target.fieldVisibility);
+  if (options.source.fetch && !options.storedFieldsNone && !options.storedFieldsOnly && source !== null) rendered['_source'] = filterSource(source, options.source);
   const fields: Json = {
     ...(options.storedFields === undefined ? {} : (renderStoredFields(source, target.mapping, options.storedFields) ?? {})),
     ...(renderFields(source, target.mapping, options.fields) ?? {}),

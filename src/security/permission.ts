@@ -1,6 +1,7 @@
 import { accessOfEntries, documentFieldSecurityOf, intersectAccess, type DocumentFieldSecurity, type IndexAccess } from './document-field-access.js';
 import { compilePatterns, globCovers, type NameMatcher } from './patterns.js';
 import { compilePrivileges, resolvePrivilege, type ActionMatcher } from './privileges.js';
+import { isRestrictedIndex, patternMayNameRestricted } from './restricted-indices.js';
 import type { RoleDescriptor } from './roles.js';
 
 /**
@@ -26,6 +27,8 @@ export interface Permission {
 interface IndexGroup {
   readonly patterns: readonly string[];
   readonly names: NameMatcher;
+  /** `allow_restricted_indices`: without it the group's names never reach a restricted index (restricted-indices.ts). */
+  readonly allowRestrictedIndices: boolean;
   readonly actions: ActionMatcher;
   readonly security: DocumentFieldSecurity;
 }
@@ -39,16 +42,18 @@ export function compilePermission(descriptors: readonly RoleDescriptor[]): Permi
     d.indices.map((entry) => ({
       patterns: entry.names,
       names: compilePatterns(entry.names),
+      allowRestrictedIndices: entry.allowRestrictedIndices,
       actions: compilePrivileges('index', entry.privileges),
       security: documentFieldSecurityOf(entry),
     })),
   );
   const accessCache = new Map<string, IndexAccess>();
+  const reaches = (group: IndexGroup, name: string): boolean => group.names(name) && (group.allowRestrictedIndices || !isRestrictedIndex(name));
   return {
     roleNames: descriptors.map((d) => d.name),
     descriptors,
     allowsCluster: (action) => cluster.matches(action),
-    allowsIndex: (action, index) => groups.some((group) => group.actions.matches(action) && group.names(index)),
+    allowsIndex: (action, index) => groups.some((group) => group.actions.matches(action) && reaches(group, index)),
     // An index read through an alias: entries naming the alias grant it too, so they count as alternatives.
     // Remembered (a permission lives as long as its roles), so that the same access object, and
     // with it the compiled field predicate (fieldVisibilityOf), serves every request.
@@ -57,7 +62,7 @@ export function compilePermission(descriptors: readonly RoleDescriptor[]): Permi
       let access = accessCache.get(key);
       if (access === undefined) {
         access = accessOfEntries(
-          groups.filter((group) => group.actions.matches(action) && (group.names(index) || aliases.some((alias) => group.names(alias)))).map((group) => group.security),
+          groups.filter((group) => group.actions.matches(action) && (reaches(group, index) || aliases.some((alias) => reaches(group, alias)))).map((group) => group.security),
         );
         if (accessCache.size >= indexAccessCacheEntriesMax) accessCache.clear();
         accessCache.set(key, access);
@@ -68,13 +73,17 @@ export function compilePermission(descriptors: readonly RoleDescriptor[]): Permi
       const definition = resolvePrivilege('cluster', privilege);
       return definition !== undefined && cluster.covers(definition);
     },
-    hasIndexPrivilege: (indexPattern, privilege) => {
+    hasIndexPrivilege: (indexPattern, privilege, allowRestricted) => {
       const definition = resolvePrivilege('index', privilege);
       if (definition === undefined) return false;
-      // Every action pattern of the privilege must be covered by some group that covers the index pattern.
+      // Every action pattern of the privilege must be covered by some group that covers the index
+      // pattern. Asked with allow_restricted_indices, the restricted names the pattern can name
+      // must be covered too: a group without the flag then covers only a pattern naming none.
+      const restrictedAsked = allowRestricted && patternMayNameRestricted(indexPattern);
       return definition.include.every((actionPattern) =>
         groups.some(
           (group) =>
+            (group.allowRestrictedIndices || !restrictedAsked) &&
             group.patterns.some((pattern) => globCovers(pattern, indexPattern)) &&
             group.actions.covers({ include: [actionPattern] }),
         ),

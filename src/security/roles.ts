@@ -254,6 +254,9 @@ const role = (name: string, body: Omit<Partial<RoleDescriptor>, 'name'>): RoleDe
   metadata: { _reserved: true, ...(body.metadata ?? {}) },
 });
 const allIndices = (privileges: string[], restricted = false): IndicesPrivileges => ({ names: ['*'], privileges, allowRestrictedIndices: restricted });
+const entries = (names: string[], privileges: string[]): IndicesPrivileges => ({ names, privileges, allowRestrictedIndices: false });
+/** The indices monitoring_user reads, locally and on every remote cluster. */
+const monitoringIndices = ['.monitoring-*', '/metrics-(beats|elasticsearch|enterprisesearch|kibana|logstash).*/', 'metricbeat-*'];
 
 /** Built-in (reserved) roles: cannot be changed or deleted; listed by GET role with `_reserved`. */
 export const reservedRoles: ReadonlyMap<string, RoleDescriptor> = new Map(
@@ -267,18 +270,41 @@ export const reservedRoles: ReadonlyMap<string, RoleDescriptor> = new Map(
       applications: [{ application: '*', privileges: ['*'], resources: ['*'] }],
       description: 'Grants full access to cluster management and data indices.',
     }),
+    // viewer, editor and monitoring_user as Elasticsearch 9's ReservedRolesStore defines them: data
+    // indices are the names not starting with `.` or `ilm-history-`, plus the named solution indices.
     role('viewer', {
-      indices: [allIndices(['read', 'view_index_metadata'])],
-      description: 'Grants read-only access to all features in Kibana and to all indices.',
+      indices: [
+        entries(['/~(([.]|ilm-history-).*)/'], ['read', 'view_index_metadata']),
+        entries(['.slo-observability.*'], ['read', 'view_index_metadata']),
+        entries(['.siem-signals*', '.lists-*', '.items-*'], ['read', 'view_index_metadata']),
+        entries(['.alerts*', '.preview.alerts*'], ['read', 'view_index_metadata']),
+        entries(['profiling-*', '.profiling-*'], ['read', 'view_index_metadata']),
+      ],
+      applications: [{ application: 'kibana-.kibana', privileges: ['read'], resources: ['*'] }],
+      description: 'Grants read-only access to all features in Kibana (including Solutions) and to data indices.',
     }),
     role('editor', {
-      indices: [allIndices(['read', 'view_index_metadata'])],
-      description: 'Grants full access to all features in Kibana and read-only access to data indices.',
+      indices: [
+        entries(['/~(([.]|ilm-history-).*)/'], ['read', 'view_index_metadata']),
+        entries(['observability-annotations'], ['read', 'view_index_metadata', 'write']),
+        entries(['.slo-observability.*'], ['read', 'view_index_metadata', 'write', 'manage']),
+        entries(['.siem-signals*', '.lists-*', '.items-*'], ['read', 'view_index_metadata', 'write', 'maintenance']),
+        entries(['.internal.alerts*', '.alerts*', '.internal.preview.alerts*', '.preview.alerts*'], ['read', 'view_index_metadata', 'write', 'maintenance']),
+        entries(['profiling-*', '.profiling-*'], ['read', 'view_index_metadata']),
+      ],
+      applications: [{ application: 'kibana-.kibana', privileges: ['all'], resources: ['*'] }],
+      description: 'Grants full access to all features in Kibana (including Solutions) and read-only access to data indices.',
     }),
     role('monitoring_user', {
-      cluster: ['cluster:monitor/main', 'cluster:monitor/xpack/info'],
-      indices: [{ names: ['.monitoring-*', 'metrics-*'], privileges: ['read', 'read_cross_cluster'], allowRestrictedIndices: false }],
-      description: 'Grants the minimum privileges required for any user of X-Pack monitoring.',
+      cluster: ['cluster:monitor/main', 'cluster:monitor/xpack/info', 'cluster:monitor/remote/info'],
+      indices: monitoringIndices.map((name) => entries([name], ['read', 'read_cross_cluster'])),
+      remoteIndices: monitoringIndices.map((name) => ({ ...entries([name], ['read', 'read_cross_cluster']), clusters: ['*'] })),
+      applications: [{ application: 'kibana-*', privileges: ['reserved_monitoring'], resources: ['*'] }],
+      description:
+        'Grants the minimum privileges required for any user of X-Pack monitoring other than those required to use Kibana. ' +
+        'This role grants access to the monitoring indices and grants privileges necessary for reading basic cluster information. ' +
+        'This role also includes all Kibana privileges for the Elastic Stack monitoring features. ' +
+        'Monitoring users should also be assigned the kibana_admin role, or another role with access to the Kibana instance.',
     }),
     role('remote_monitoring_agent', {
       cluster: ['manage_index_templates', 'manage_ingest_pipelines', 'monitor'],

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Logger } from 'pino';
 import { errors, type EsError, type SqlDatabase } from '../common/index.js';
+import { parseTimeValueMs } from '../common/time-value.js';
 import type { RequestAuthorizer } from '../http/route.js';
 import { hashSecret, hashSecretSync, isSecretHash, VerificationCache, verifySecret } from './hashing.js';
 import { readRestrictionOf } from './document-field-access.js';
@@ -90,15 +91,12 @@ export function decodeApiKeyCredential(encoded: string): { id: string; secret: s
   return { id: decoded.slice(0, colon), secret: decoded.slice(colon + 1) };
 }
 
-/** A time value (`1d`, `30m`, `500ms`) in milliseconds; throws a 400 naming the field otherwise. */
+/** A time value (`1d`, `30m`, `500ms`; common/time-value.ts) in whole milliseconds; a 400 `parse_exception` with Elasticsearch's reason otherwise. */
 export function parseTimeValue(field: string, value: unknown): number {
-  const text = typeof value === 'string' ? value.trim() : '';
-  const match = /^(\d+)(nanos|micros|ms|s|m|h|d)$/.exec(text);
-  if (match === null) {
+  if (typeof value !== 'string') {
     throw errors.parse(`failed to parse setting [${field}] with value [${String(value)}] as a time value: unit is missing or unrecognized`);
   }
-  const factor: Record<string, number> = { nanos: 1e-6, micros: 1e-3, ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
-  return Math.floor(Number(match[1]) * factor[match[2]!]!);
+  return Math.floor(parseTimeValueMs(value, field, errors.parse));
 }
 
 export class NativeSecurityService {

@@ -137,3 +137,96 @@ test('aggregation scripts: value scripts with _value and params, scripts alone w
   assert.deepEqual([wrongKind.status, wrongKind.type, wrongKind.rootCause?.type], [400, 'search_phase_execution_exception', 'illegal_argument_exception']);
   assert.match(wrongKind.rootCause!.reason, /Unsupported script value \[North\]/);
 });
+
+test('_source.enabled: false: fields indexed and searchable, no _source anywhere; update, update by query and reindex refuse', async () => {
+  await client.indices.create({ index: 'nosource', mappings: { _source: { enabled: false }, properties: { title: { type: 'keyword' }, n: { type: 'long' } } } });
+  await client.index({ index: 'nosource', id: '1', document: { title: 'alpha', n: 1 }, refresh: true });
+  const mapping = await client.indices.getMapping({ index: 'nosource' });
+  assert.deepEqual(mapping['nosource']!.mappings._source, { enabled: false });
+  const get = await client.get({ index: 'nosource', id: '1' });
+  assert.equal(get.found, true);
+  assert.equal('_source' in get, false);
+  const search = await client.search({ index: 'nosource', query: { term: { title: 'alpha' } }, aggs: { top: { top_hits: {} } } });
+  assert.equal(search.hits.hits.length, 1);
+  assert.equal('_source' in search.hits.hits[0]!, false);
+  assert.equal('_source' in (search.aggregations!['top'] as any).hits.hits[0], false);
+  assert.deepEqual(await failure(client.getSource({ index: 'nosource', id: '1' })), { status: 404, type: 'resource_not_found_exception', reason: 'Source not found [nosource]/[1]' });
+  assert.deepEqual(await failure(client.update({ index: 'nosource', id: '1', doc: { n: 2 } })), { status: 400, type: 'document_source_missing_exception', reason: '[1]: document source missing' });
+  const byQuery = await failure(client.updateByQuery({ index: 'nosource', refresh: true }));
+  assert.deepEqual([byQuery.status, byQuery.type, byQuery.reason], [400, 'illegal_argument_exception', "[nosource][_doc][1] didn't store _source"]);
+  const reindex = await failure(client.reindex({ source: { index: 'nosource' }, dest: { index: 'nosource-copy' }, refresh: true }));
+  assert.deepEqual([reindex.status, reindex.type, reindex.reason], [400, 'illegal_argument_exception', "[nosource][_doc][1] didn't store _source"]);
+  // Nothing changed: the document is as it was.
+  assert.equal((await client.search({ index: 'nosource', query: { term: { n: 1 } } })).hits.hits.length, 1);
+});
+
+test('_source includes/excludes: every read shows the kept part, excluded fields stay searchable, an update rewrites from the kept part', async () => {
+  await client.indices.create({ index: 'filtered', mappings: { _source: { excludes: ['secret'] }, properties: { title: { type: 'keyword' }, secret: { type: 'keyword' } } } });
+  await client.index({ index: 'filtered', id: '1', document: { title: 'alpha', secret: 'hunter2' }, refresh: true });
+  assert.deepEqual((await client.get({ index: 'filtered', id: '1' }))._source, { title: 'alpha' });
+  assert.deepEqual(await client.getSource({ index: 'filtered', id: '1' }), { title: 'alpha' });
+  const hit = (await client.search({ index: 'filtered', query: { term: { secret: 'hunter2' } } })).hits.hits[0]!;
+  assert.deepEqual(hit._source, { title: 'alpha' });
+  await client.update({ index: 'filtered', id: '1', doc: { title: 'beta' }, refresh: true });
+  assert.deepEqual((await client.get({ index: 'filtered', id: '1' }))._source, { title: 'beta' });
+  // The update rewrote the document from the kept source: the excluded value is gone, as in Elasticsearch.
+  assert.equal((await client.search({ index: 'filtered', query: { term: { secret: 'hunter2' } } })).hits.hits.length, 0);
+  const conflict = await failure(client.indices.putMapping({ index: 'filtered', _source: { excludes: [] } }));
+  assert.equal(conflict.status, 400);
+  assert.match(conflict.reason, /Mapper for \[_source\] conflicts with existing mapper/);
+});
+
+test('runtime fields from dynamic templates: mapped under runtime, queryable and aggregatable from _source', async () => {
+  await client.indices.create({
+    index: 'dynrt',
+    // A runtime template may leave `type` out (the client's types require it): the JSON kind decides.
+    mappings: { dynamic_templates: [{ strings_as_runtime: { match_mapping_type: 'string', runtime: {} } }, { counts: { match: 'count_*', runtime: { type: 'long' } } }] } as never,
+  });
+  await client.bulk({
+    refresh: true,
+    operations: [
+      { index: { _index: 'dynrt', _id: '1' } }, { host: 'a', count_errors: 3 },
+      { index: { _index: 'dynrt', _id: '2' } }, { host: 'b', count_errors: 5 },
+      { index: { _index: 'dynrt', _id: '3' } }, { host: 'a', count_errors: 1 },
+    ],
+  });
+  const mapping = await client.indices.getMapping({ index: 'dynrt' });
+  assert.deepEqual(mapping['dynrt']!.mappings.runtime, { host: { type: 'keyword' }, count_errors: { type: 'long' } });
+  assert.equal(mapping['dynrt']!.mappings.properties, undefined);
+  const response = await client.search({
+    index: 'dynrt',
+    query: { term: { host: 'a' } },
+    aggs: { total: { sum: { field: 'count_errors' } } },
+    fields: ['host'],
+    sort: [{ count_errors: 'desc' }],
+  });
+  assert.deepEqual(response.hits.hits.map((hit) => [hit._id, hit.fields]), [['1', { host: ['a'] }], ['3', { host: ['a'] }]]);
+  assert.equal((response.aggregations!['total'] as { value: number }).value, 4);
+});
+
+test('GET /_cat lists the cat endpoints the node serves, in Elasticsearch order', async () => {
+  const answer = await client.transport.request<string>({ method: 'GET', path: '/_cat' }, { meta: true });
+  assert.equal(answer.statusCode, 200);
+  assert.match(String(answer.headers['content-type']), /^text\/plain/);
+  const lines = answer.body.split('\n');
+  assert.equal(lines[0], '=^.^=');
+  assert.equal(lines[lines.length - 1], '');
+  for (const path of ['/_cat/allocation', '/_cat/shards', '/_cat/shards/{index}', '/_cat/indices/{index}', '/_cat/aliases/{alias}', '/_cat/thread_pool/{thread_pools}', '/_cat/templates']) {
+    assert.ok(lines.includes(path), `${path} in ${answer.body}`);
+  }
+  assert.ok(lines.indexOf('/_cat/allocation') < lines.indexOf('/_cat/shards') && lines.indexOf('/_cat/health') < lines.indexOf('/_cat/aliases'));
+  // Only what is served: Strait has no snapshot repositories.
+  assert.equal(lines.includes('/_cat/repositories'), false);
+});
+
+test('dynamic: runtime adds runtime fields that searches read from _source', async () => {
+  await client.indices.create({ index: 'rtmode', mappings: { dynamic: 'runtime' } });
+  await client.index({ index: 'rtmode', id: '1', document: { user: { name: 'kim' }, visits: 3 }, refresh: true });
+  await client.index({ index: 'rtmode', id: '2', document: { user: { name: 'lee' }, visits: 9 }, refresh: true });
+  const mapping = await client.indices.getMapping({ index: 'rtmode' });
+  assert.deepEqual(mapping['rtmode']!.mappings.runtime, { 'user.name': { type: 'keyword' }, visits: { type: 'long' } });
+  const response = await client.search({ index: 'rtmode', query: { range: { visits: { gte: 5 } } } });
+  assert.deepEqual(response.hits.hits.map((hit) => hit._id), ['2']);
+  const byName = await client.search({ index: 'rtmode', query: { term: { 'user.name': 'kim' } } });
+  assert.deepEqual(byName.hits.hits.map((hit) => hit._id), ['1']);
+});

@@ -88,7 +88,8 @@ test('master_timeout and timeout are time values wherever a route takes them (Re
     const refused = await fetch(`${base}/a/_echo?${query}`);
     assert.equal(refused.status, 400, query);
     const body = (await refused.json()) as { error: { type: string; reason: string } };
-    assert.equal(body.error.type, 'parse_exception', query);
+    // TimeValue.parseTimeValue raises an IllegalArgumentException.
+    assert.equal(body.error.type, 'illegal_argument_exception', query);
     assert.match(body.error.reason, /^failed to parse setting \[(master_)?timeout\] with value \[.*\] as a time value: unit is missing or unrecognized$/, query);
   }
   for (const query of ['master_timeout=30s', 'timeout=-1', 'timeout=0', 'master_timeout=1500ms']) {

@@ -170,6 +170,8 @@ export function documentRoutes(service: IndicesService, ingest?: IngestService):
     });
     if (sourceOnly) {
       if (!outcome.found) throw errors.resourceNotFound(`Document not found [${name}]/[${request.params['id']}]`);
+      // The index keeps no `_source` (mapping `_source.enabled: false`): RestGetSourceAction's 404.
+      if (outcome.source === undefined) throw errors.resourceNotFound(`Source not found [${name}]/[${request.params['id']}]`);
       return { status: 200, body: outcome.source };
     }
     return { status: outcome.found ? 200 : 404, body: outcome.body };

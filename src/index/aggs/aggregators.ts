@@ -151,7 +151,7 @@ function createAggregator(original: CollectedAggregationNode, context: Aggregati
         const source = { name: String(index), field, direction: 'asc', missingBucket: false, missingOrder: 'default', type: 'terms' } as const;
         const valueType = termsValueType(mapping);
         const missing = term.missing === undefined ? undefined : termsKeyOf(term.missing, valueType, context);
-        return { reader: new CompositeSourceReader(source, mapping, context.segments), valueType, missing };
+        return { reader: new CompositeSourceReader(source, mapping, context.segments), valueType, format: valueType === 'date' ? mapping?.format : undefined, missing };
       });
       return new MultiTermsAggregator(node, readers, context, subs());
     }
@@ -377,6 +377,7 @@ class StatsAggregator extends Aggregator {
       max: this.maxs.get(bucket),
       sumOfSquares: this.sumsOfSquares.get(bucket),
       isDate: isDateField(this.mapping),
+      ...(isDateField(this.mapping) && this.mapping?.format !== undefined ? { format: this.mapping.format } : {}),
     };
   }
 }
@@ -494,6 +495,8 @@ class TermsAggregator extends Aggregator {
   private segmentToBucket: Int32Array | null = null;
   private postingsStart: Int32Array | null = null;
   private readonly missingKey: string | number | undefined;
+  /** A date field's mapped format: it prints key_as_string. */
+  private readonly dateFormat: string | undefined;
   constructor(
     private readonly node: Extract<AggregationNode, { kind: 'terms' }>,
     mapping: FieldMapping | undefined,
@@ -512,6 +515,7 @@ class TermsAggregator extends Aggregator {
             : type === 'double' || type === 'float'
               ? 'double'
               : 'long';
+    this.dateFormat = this.valueType === 'date' ? mapping?.format : undefined;
     const missing = node.missing;
     if (missing === undefined) this.missingKey = undefined;
     else if (this.valueType === 'string') this.missingKey = String(missing);
@@ -615,7 +619,7 @@ class TermsAggregator extends Aggregator {
       .filter((bucket) => bucket.docCount >= Math.min(1, this.node.minDocCount) || this.node.minDocCount === 0)
       .filter((bucket) => acceptsTerm(bucket.key, this.node.include, true) && !acceptsTerm(bucket.key, this.node.exclude, false));
     sortTermsBuckets(buckets, this.node.order);
-    return { type: 'terms', valueType: this.valueType, ...shardCut(buckets, this.node, this.context.shardCount) };
+    return { type: 'terms', valueType: this.valueType, ...(this.dateFormat === undefined ? {} : { format: this.dateFormat }), ...shardCut(buckets, this.node, this.context.shardCount) };
   }
 }
 
@@ -1134,7 +1138,7 @@ class MultiTermsAggregator extends Aggregator {
   private readonly tuples = new Map<number, readonly (string | number)[]>();
   constructor(
     private readonly node: Extract<AggregationNode, { kind: 'multi_terms' }>,
-    private readonly readers: readonly { reader: CompositeSourceReader; valueType: TermsValueType; missing: string | number | undefined }[],
+    private readonly readers: readonly { reader: CompositeSourceReader; valueType: TermsValueType; format: string | undefined; missing: string | number | undefined }[],
     private readonly context: AggregationContext,
     private readonly subs: readonly Aggregator[],
   ) {
@@ -1176,7 +1180,7 @@ class MultiTermsAggregator extends Aggregator {
       .map((ordinal) => ({ key: this.tuples.get(ordinal)!, docCount: this.ordinals.docCounts.get(ordinal), errorBound: 0, aggs: subPartials(this.subs, ordinal) }))
       .filter((bucket) => bucket.docCount >= Math.min(1, this.node.minDocCount));
     sortTupleBuckets(buckets, this.node.order);
-    return { type: 'multi_terms', valueTypes: this.readers.map((reader) => reader.valueType), ...shardCut(buckets, this.node, this.context.shardCount) };
+    return { type: 'multi_terms', valueTypes: this.readers.map((reader) => reader.valueType), formats: this.readers.map((reader) => reader.format), ...shardCut(buckets, this.node, this.context.shardCount) };
   }
 }
 
@@ -1209,6 +1213,7 @@ class RareTermsAggregator extends Aggregator {
     return {
       type: 'rare_terms',
       valueType: terms.valueType,
+      ...(terms.format === undefined ? {} : { format: terms.format }),
       buckets: terms.buckets.filter((bucket) => bucket.docCount <= this.maxDocCount),
       frequentKeys: terms.buckets.filter((bucket) => bucket.docCount > this.maxDocCount).map((bucket) => bucket.key),
     };
@@ -1323,7 +1328,7 @@ class SignificantTermsAggregator extends Aggregator {
       });
     scored.sort((left, right) => right.score - left.score || (left.key < right.key ? -1 : left.key > right.key ? 1 : 0));
     const shardSize = this.context.shardCount <= 1 ? Number.MAX_SAFE_INTEGER : (this.node.shardSize ?? Math.floor(this.node.size * 1.5 + 10));
-    return { type: 'significant_terms', valueType: terms.valueType, subsetSize, supersetSize, buckets: scored.slice(0, Math.max(shardSize, this.node.size)) };
+    return { type: 'significant_terms', valueType: terms.valueType, ...(terms.format === undefined ? {} : { format: terms.format }), subsetSize, supersetSize, buckets: scored.slice(0, Math.max(shardSize, this.node.size)) };
   }
 }
 

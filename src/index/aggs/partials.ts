@@ -35,12 +35,14 @@ export type AggregationPartial =
   | {
       readonly type: 'terms';
       readonly valueType: TermsValueType;
+      /** A date field's mapped format: it prints key_as_string (date-value-format.ts). */
+      readonly format?: string;
       readonly buckets: readonly TermsBucketPartial[];
       readonly otherDocCount: number;
       /** The count of the last returned bucket when the shard cut its list (0 when complete). */
       readonly errorBound: number;
     }
-  | { readonly type: 'stats'; readonly metric: 'value_count' | 'min' | 'max' | 'avg' | 'sum' | 'stats' | 'extended_stats'; readonly count: number; readonly sum: number; readonly min: number; readonly max: number; readonly sumOfSquares: number; readonly isDate: boolean }
+  | { readonly type: 'stats'; readonly metric: 'value_count' | 'min' | 'max' | 'avg' | 'sum' | 'stats' | 'extended_stats'; readonly count: number; readonly sum: number; readonly min: number; readonly max: number; readonly sumOfSquares: number; readonly isDate: boolean; /** A date field's mapped format, for the *_as_string values. */ readonly format?: string }
   | { readonly type: 'cardinality'; readonly values: readonly (string | number)[] }
   /** A t-digest (tdigest.ts) of the values, for percentiles and percentile_ranks. */
   | { readonly type: 'percentiles'; readonly digest: TDigest }
@@ -53,6 +55,8 @@ export type AggregationPartial =
   | {
       readonly type: 'multi_terms';
       readonly valueTypes: readonly TermsValueType[];
+      /** Per term: a date field's mapped format. */
+      readonly formats?: readonly (string | undefined)[];
       readonly buckets: readonly { readonly key: readonly (string | number)[]; readonly docCount: number; readonly errorBound: number; readonly aggs: PartialMap }[];
       readonly otherDocCount: number;
       readonly errorBound: number;
@@ -62,7 +66,7 @@ export type AggregationPartial =
    * often (exact, where Elasticsearch keeps a cuckoo filter), so the reduce drops a term rare on one
    * shard but frequent on another.
    */
-  | { readonly type: 'rare_terms'; readonly valueType: TermsValueType; readonly buckets: readonly TermsBucketPartial[]; readonly frequentKeys: readonly (string | number)[] }
+  | { readonly type: 'rare_terms'; readonly valueType: TermsValueType; readonly format?: string; readonly buckets: readonly TermsBucketPartial[]; readonly frequentKeys: readonly (string | number)[] }
   /**
    * significant_terms: the foreground (subset: the parent bucket's documents) and background
    * (superset: the index, or background_filter) sizes, and per candidate term both frequencies;
@@ -71,6 +75,7 @@ export type AggregationPartial =
   | {
       readonly type: 'significant_terms';
       readonly valueType: TermsValueType;
+      readonly format?: string;
       readonly subsetSize: number;
       readonly supersetSize: number;
       readonly buckets: readonly { readonly key: string | number; readonly docCount: number; readonly bgCount: number; readonly score: number; readonly aggs: PartialMap }[];

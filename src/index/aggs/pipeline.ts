@@ -9,6 +9,7 @@
  */
 import { errors } from '../../common/errors.js';
 import { formatDate } from '../query/date-math.js';
+import { formatDateValue } from './date-value-format.js';
 import { type AggregationNode, type CollectedAggregationNode, type PipelineAggregationNode, isPipeline } from './ast.js';
 import type { AggregationPartial, PartialMap } from './partials.js';
 import { type BucketsPath, type GapPolicy, type PathElement, type SiblingPipelineKind, siblingPipelineKinds } from './pipeline-ast.js';
@@ -113,7 +114,7 @@ function bucketViews(node: CollectedAggregationNode, partial: AggregationPartial
           partial.valueType === 'boolean'
             ? bucket.key === 1 ? 'true' : 'false'
             : partial.valueType === 'date'
-              ? formatDate(bucket.key as number, undefined)
+              ? formatDateValue(bucket.key as number, partial.format)
               : partial.valueType === 'double'
                 ? javaDoubleString(bucket.key as number)
                 : String(bucket.key),
@@ -154,10 +155,10 @@ function bucketViews(node: CollectedAggregationNode, partial: AggregationPartial
       }));
     case 'rare_terms':
     case 'significant_terms':
-      return partial.buckets.map((bucket, index) => ({ index, key: bucket.key, keyString: termKeyString(bucket.key, partial.valueType), docCount: bucket.docCount, aggs: bucket.aggs }));
+      return partial.buckets.map((bucket, index) => ({ index, key: bucket.key, keyString: termKeyString(bucket.key, partial.valueType, partial.format), docCount: bucket.docCount, aggs: bucket.aggs }));
     case 'multi_terms':
       return partial.buckets.map((bucket, index) => {
-        const keyString = bucket.key.map((value, position) => termKeyString(value, partial.valueTypes[position] ?? 'string')).join('|');
+        const keyString = bucket.key.map((value, position) => termKeyString(value, partial.valueTypes[position] ?? 'string', partial.formats?.[position])).join('|');
         return { index, key: keyString, keyString, docCount: bucket.docCount, aggs: bucket.aggs };
       });
     default:

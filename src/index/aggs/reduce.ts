@@ -10,6 +10,7 @@ import { limits } from '../../common/limits.js';
 import { formatDate, parseDate } from '../query/date-math.js';
 import { type AggregationNode, type CollectedAggregationNode, isPipeline } from './ast.js';
 import { formatDecimal } from './decimal-format.js';
+import { formatDateValue } from './date-value-format.js';
 import { finalizeAggregations, percentileOfBuckets } from './pipeline.js';
 import { cdf, emptyDigest, mergeDigests, quantile } from './tdigest.js';
 import { type CompositeBucketPartial, compareCompositeKeys, renderKeyValue } from './composite.js';
@@ -56,7 +57,8 @@ function reduceOne(node: AggregationNode, partials: readonly AggregationPartial[
         min = Math.min(min, partial.min);
         max = Math.max(max, partial.max);
       }
-      return { type: 'stats', metric: first.metric, count, sum, min, max, sumOfSquares, isDate: first.isDate };
+      const format = sorted.find((partial) => partial.format !== undefined)?.format;
+      return { type: 'stats', metric: first.metric, count, sum, min, max, sumOfSquares, isDate: sorted.some((partial) => partial.isDate), ...(format === undefined ? {} : { format }) };
     }
     case 'cardinality': {
       const set = new Set<string | number>();
@@ -100,7 +102,8 @@ function reduceOne(node: AggregationNode, partials: readonly AggregationPartial[
       // min_doc_count and size apply after the last reduce (finalizeAggregations): a term under
       // min_doc_count in every part may be over it in all of them.
       sortTermsBuckets(buckets as { key: string | number; docCount: number; aggs: PartialMap }[], node.order);
-      return { type: 'terms', valueType: terms.find((partial) => partial.buckets.length > 0)?.valueType ?? first.valueType, buckets, otherDocCount, errorBound };
+      const format = terms.find((partial) => partial.format !== undefined)?.format;
+      return { type: 'terms', valueType: terms.find((partial) => partial.buckets.length > 0)?.valueType ?? first.valueType, ...(format === undefined ? {} : { format }), buckets, otherDocCount, errorBound };
     }
     case 'histogram': {
       const merged = new Map<number, { docCount: number; parts: PartialMap[] }>();
@@ -154,7 +157,8 @@ function reduceOne(node: AggregationNode, partials: readonly AggregationPartial[
       sortTupleBuckets(buckets, node.order);
       const valueTypes = multis.find((partial) => partial.buckets.length > 0)?.valueTypes ?? first.valueTypes;
       // min_doc_count and size apply after the last reduce (finalizeAggregations).
-      return { type: 'multi_terms', valueTypes, buckets, otherDocCount, errorBound };
+      const formats = multis.find((partial) => partial.formats !== undefined)?.formats;
+      return { type: 'multi_terms', valueTypes, ...(formats === undefined ? {} : { formats }), buckets, otherDocCount, errorBound };
     }
     case 'variable_width_histogram': {
       assert(node.kind === 'variable_width_histogram', 'variable_width_histogram partial belongs to its node');
@@ -193,7 +197,8 @@ function reduceOne(node: AggregationNode, partials: readonly AggregationPartial[
         .sort((left, right) => right.score - left.score || (left.key < right.key ? -1 : left.key > right.key ? 1 : 0))
         .map((entry) => ({ key: entry.key, docCount: entry.docCount, bgCount: entry.bgCount, score: entry.score, aggs: reduceAggregations(node.subAggregations, entry.parts) }));
       const valueType = parts.find((partial) => partial.buckets.length > 0)?.valueType ?? first.valueType;
-      return { type: 'significant_terms', valueType, subsetSize, supersetSize, buckets };
+      const format = parts.find((partial) => partial.format !== undefined)?.format;
+      return { type: 'significant_terms', valueType, ...(format === undefined ? {} : { format }), subsetSize, supersetSize, buckets };
     }
     case 'rare_terms': {
       assert(node.kind === 'rare_terms', 'rare_terms partial belongs to a rare_terms node');
@@ -217,7 +222,8 @@ function reduceOne(node: AggregationNode, partials: readonly AggregationPartial[
       // Elasticsearch orders rare terms by count, then key, ascending.
       sortTermsBuckets(buckets as { key: string | number; docCount: number; aggs: PartialMap }[], [{ key: '_count', direction: 'asc' }, { key: '_key', direction: 'asc' }]);
       const valueType = rares.find((partial) => partial.buckets.length > 0 || partial.frequentKeys.length > 0)?.valueType ?? first.valueType;
-      return { type: 'rare_terms', valueType, buckets, frequentKeys: [...frequent].sort((left, right) => (left < right ? -1 : left > right ? 1 : 0)) };
+      const format = rares.find((partial) => partial.format !== undefined)?.format;
+      return { type: 'rare_terms', valueType, ...(format === undefined ? {} : { format }), buckets, frequentKeys: [...frequent].sort((left, right) => (left < right ? -1 : left > right ? 1 : 0)) };
     }
     case 'composite': {
       assert(node.kind === 'composite', 'composite partial belongs to a composite node');
@@ -295,10 +301,10 @@ function reduceOne(node: AggregationNode, partials: readonly AggregationPartial[
   }
 }
 
-/** A terms key as Elasticsearch formats it (key_as_string, max_bucket keys): dates, booleans, doubles. */
-export function termKeyString(key: string | number, valueType: TermsValueType): string {
+/** A terms key as Elasticsearch formats it (key_as_string, max_bucket keys): dates (with the field's format), booleans, doubles. */
+export function termKeyString(key: string | number, valueType: TermsValueType, dateFormat?: string): string {
   if (valueType === 'boolean') return key === 1 ? 'true' : 'false';
-  if (valueType === 'date') return formatDate(key as number, undefined);
+  if (valueType === 'date') return formatDateValue(key as number, dateFormat);
   if (valueType === 'double') return javaDoubleString(key as number);
   return String(key);
 }
@@ -449,7 +455,7 @@ function renderOne(node: CollectedAggregationNode, partialOrUndefined: Aggregati
         buckets: partial.buckets.map((bucket) => {
           const rendered: Record<string, unknown> = { key: bucket.key };
           if (partial.valueType === 'boolean') rendered['key_as_string'] = bucket.key === 1 ? 'true' : 'false';
-          if (partial.valueType === 'date') rendered['key_as_string'] = formatDate(bucket.key as number, undefined);
+          if (partial.valueType === 'date') rendered['key_as_string'] = formatDateValue(bucket.key as number, partial.format);
           rendered['doc_count'] = bucket.docCount;
           if (node.showTermDocCountError) rendered['doc_count_error_upper_bound'] = bucket.errorBound;
           return { ...rendered, ...subs(bucket.aggs) };
@@ -503,7 +509,7 @@ function renderOne(node: CollectedAggregationNode, partialOrUndefined: Aggregati
         buckets: partial.buckets.map((bucket) => {
           const rendered: Record<string, unknown> = {
             key: bucket.key.map((value, index) => (partial.valueTypes[index] === 'boolean' ? value === 1 : value)),
-            key_as_string: bucket.key.map((value, index) => termKeyString(value, partial.valueTypes[index] ?? 'string')).join('|'),
+            key_as_string: bucket.key.map((value, index) => termKeyString(value, partial.valueTypes[index] ?? 'string', partial.formats?.[index])).join('|'),
             doc_count: bucket.docCount,
           };
           if (node.showTermDocCountError) rendered['doc_count_error_upper_bound'] = bucket.errorBound;
@@ -527,7 +533,7 @@ function renderOne(node: CollectedAggregationNode, partialOrUndefined: Aggregati
         bg_count: partial.supersetSize,
         buckets: partial.buckets.map((bucket) => {
           const rendered: Record<string, unknown> = { key: bucket.key };
-          if (partial.valueType === 'boolean' || partial.valueType === 'date') rendered['key_as_string'] = termKeyString(bucket.key, partial.valueType);
+          if (partial.valueType === 'boolean' || partial.valueType === 'date') rendered['key_as_string'] = termKeyString(bucket.key, partial.valueType, partial.format);
           return { ...rendered, doc_count: bucket.docCount, score: bucket.score, bg_count: bucket.bgCount, ...subs(bucket.aggs) };
         }),
       };
@@ -535,7 +541,7 @@ function renderOne(node: CollectedAggregationNode, partialOrUndefined: Aggregati
       return {
         buckets: partial.buckets.map((bucket) => {
           const rendered: Record<string, unknown> = { key: bucket.key };
-          if (partial.valueType === 'boolean' || partial.valueType === 'date') rendered['key_as_string'] = termKeyString(bucket.key, partial.valueType);
+          if (partial.valueType === 'boolean' || partial.valueType === 'date') rendered['key_as_string'] = termKeyString(bucket.key, partial.valueType, partial.format);
           return { ...rendered, doc_count: bucket.docCount, ...subs(bucket.aggs) };
         }),
       };
@@ -557,7 +563,8 @@ function renderOne(node: CollectedAggregationNode, partialOrUndefined: Aggregati
     case 'top_hits': {
       assert(node.kind === 'top_hits', 'top_hits node');
       const hits = partial.hits.slice(node.from, node.from + node.size).map((hit) => {
-        const rendered: Record<string, unknown> = { _index: hit.index, _id: hit.id, _score: node.sort === undefined ? hit.score : null, _source: hit.source };
+        const rendered: Record<string, unknown> = { _index: hit.index, _id: hit.id, _score: node.sort === undefined ? hit.score : null };
+        if (hit.source !== null) rendered['_source'] = hit.source; // null: the index keeps no `_source`
         if (node.sort !== undefined) rendered['sort'] = hit.sortValues;
         return rendered;
       });
@@ -578,7 +585,7 @@ function renderStats(kind: AggregationNode['kind'], sigma: number, partial: Extr
   const { count, sum, min, max, sumOfSquares } = partial;
   const isDate = partial.isDate;
   const withString = (key: string, value: number | null): Record<string, unknown> =>
-    isDate && value !== null ? { [key]: value, [`${key}_as_string`]: formatDate(value, undefined) } : { [key]: value };
+    isDate && value !== null ? { [key]: value, [`${key}_as_string`]: formatDateValue(value, partial.format) } : { [key]: value };
   switch (kind) {
     case 'value_count':
       return { value: count };
@@ -597,7 +604,7 @@ function renderStats(kind: AggregationNode['kind'], sigma: number, partial: Extr
         max: count === 0 ? null : max,
         avg: count === 0 ? null : sum / count,
         sum,
-        ...(isDate && count > 0 ? { min_as_string: formatDate(min, undefined), max_as_string: formatDate(max, undefined), avg_as_string: formatDate(sum / count, undefined), sum_as_string: formatDate(sum, undefined) } : {}),
+        ...(isDate && count > 0 ? { min_as_string: formatDateValue(min, partial.format), max_as_string: formatDateValue(max, partial.format), avg_as_string: formatDateValue(sum / count, partial.format), sum_as_string: formatDateValue(sum, partial.format) } : {}),
       };
     case 'extended_stats': {
       if (count === 0) {

@@ -24,7 +24,7 @@ import {
 } from './mapping.js';
 import { flattenedLeaves } from './flattened.js';
 import { copyToTargets } from './copy-to.js';
-import { dynamicTemplateMapping } from './dynamic-templates.js';
+import { dynamicTemplateMatch } from './dynamic-templates.js';
 import { completeCompletionContexts, completionInputs, contextMappingsOf, truncateInput } from './completion.js';
 import { checkGeoPoint, normalizeGeoPoint, parseGeoPoint } from './geo-point.js';
 
@@ -380,14 +380,55 @@ function dynamicMatchType(walk: Walk, value: unknown): string | undefined {
   return 'string';
 }
 
+/** Adds a runtime field to the mapping's `runtime` section (a runtime dynamic template matched). */
+function addRuntimeField(walk: Walk, path: string, definition: Record<string, unknown>): void {
+  const runtime = walk.root['runtime'] as Record<string, unknown> | undefined;
+  if (runtime?.[path] !== undefined) return;
+  // On a frozen mapping (parseDocumentAgainst) this throws: the caller parses again on a copy.
+  const section = runtime ?? (walk.root['runtime'] = {});
+  (section as Record<string, unknown>)[path] = definition;
+  walk.changed = true;
+}
+
+/** The runtime field type `dynamic: runtime` gives each JSON kind (Elasticsearch's dynamic field mapping table). */
+const runtimeTypeOfKind: Readonly<Record<string, string>> = { string: 'keyword', long: 'long', double: 'double', boolean: 'boolean', date: 'date' };
+
+/**
+ * `dynamic: runtime`: a matching dynamic template still decides (a mapping template maps the
+ * field, a runtime one adds a runtime field); otherwise an object is mapped as an object (its
+ * fields follow the same rule) and a value becomes a runtime field of its kind's type, in the
+ * mapping's `runtime` section and not indexed. Returns the mapping to add, if any.
+ */
+function introducedUnderRuntime(walk: Walk, name: string, path: string, value: unknown): PropertyMapping | undefined {
+  const matchType = dynamicMatchType(walk, value);
+  if (matchType === undefined) return undefined;
+  const templates = walk.root['dynamic_templates'];
+  if (Array.isArray(templates) && templates.length > 0) {
+    const templated = dynamicTemplateMatch(templates, name, path, matchType);
+    if (templated?.runtime !== undefined) {
+      addRuntimeField(walk, path, templated.runtime);
+      return undefined;
+    }
+    if (templated !== undefined) return templated.mapping;
+  }
+  if (matchType === 'object') return { type: 'object' };
+  const type = runtimeTypeOfKind[matchType];
+  if (type !== undefined) addRuntimeField(walk, path, { type });
+  return undefined;
+}
+
 /** The mapping dynamic mapping gives a new field: the first matching dynamic template's, else the default rules'. */
 function introducedMapping(walk: Walk, name: string, path: string, value: unknown): PropertyMapping | undefined {
   const templates = walk.root['dynamic_templates'];
   if (Array.isArray(templates) && templates.length > 0) {
     const matchType = dynamicMatchType(walk, value);
     if (matchType === undefined) return undefined;
-    const templated = dynamicTemplateMapping(templates, name, path, matchType);
-    if (templated !== undefined) return templated;
+    const templated = dynamicTemplateMatch(templates, name, path, matchType);
+    if (templated?.runtime !== undefined) {
+      addRuntimeField(walk, path, templated.runtime);
+      return undefined; // a runtime field is not indexed: the value stays in _source only
+    }
+    if (templated !== undefined) return templated.mapping;
   }
   return dynamicMappingFor(walk, value);
 }
@@ -424,8 +465,8 @@ function parseObjectValue(
       if (dynamic === 'strict') {
         throw errors.strictDynamicMapping(key, objectPath === '' ? '_doc' : objectPath);
       }
-      if (dynamic === 'false' || dynamic === 'runtime') continue;
-      const introduced = introducedMapping(walk, key, path, child);
+      if (dynamic === 'false') continue;
+      const introduced = dynamic === 'runtime' ? introducedUnderRuntime(walk, key, path, child) : introducedMapping(walk, key, path, child);
       if (introduced === undefined) continue;
       if (isObjectMapping(introduced)) checkDynamicObjectDepth(path);
       properties[key] = introduced;

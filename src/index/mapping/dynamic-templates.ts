@@ -1,13 +1,19 @@
 /**
  * Root `dynamic_templates` (pure): their validation at mapping time, their merge on a mapping
  * update, and the choice of the mapping a new field gets when dynamic mapping adds it
- * (document.ts). Runtime templates (`runtime` instead of `mapping`) are refused: Strait does not
- * add runtime fields dynamically.
+ * (document.ts). A runtime template (`runtime` instead of `mapping`) adds the new field to the
+ * mapping's `runtime` section instead (not indexed; its values read from `_source` at search
+ * time), its `type` by default the one Elasticsearch gives each JSON kind (string → keyword,
+ * long, double, boolean, date); it cannot match objects or binary values.
  *
  * Reference: https://www.elastic.co/guide/en/elasticsearch/reference/current/dynamic-templates.html
  */
 import { errors } from '../../common/index.js';
 import { isPlainObject, parseMapping, type PropertyMapping } from './mapping.js';
+import { parseRuntimeMappings } from '../script/runtime-fields.js';
+
+/** The runtime field type a runtime template gives each JSON kind when it names none (DynamicFieldsBuilder's runtime strategy). */
+const defaultRuntimeTypes: Readonly<Record<string, string>> = { string: 'keyword', long: 'long', double: 'double', boolean: 'boolean', date: 'date' };
 
 /** The JSON kinds a template's `match_mapping_type` names, with the field type each maps to by default. */
 const defaultTypes: Readonly<Record<string, string>> = {
@@ -48,10 +54,12 @@ export function parseDynamicTemplates(value: unknown): Template[] {
     for (const key of Object.keys(config)) {
       if (!templateParameters.has(key)) throw errors.mapperParsing(`Illegal dynamic template parameter: [${key}]`);
     }
+    if ((config['mapping'] === undefined) === (config['runtime'] === undefined)) throw errors.mapperParsing(`template [${name}] must have either mapping or runtime set`);
     if (config['runtime'] !== undefined) {
-      throw errors.mapperParsing(`Failed to parse mapping: dynamic template [${name}] with [runtime] is not supported by Strait (runtime fields are not added dynamically)`);
+      validateRuntimeTemplate(name, config);
+      templates.push({ [name]: config });
+      continue;
     }
-    if (config['mapping'] === undefined) throw errors.mapperParsing(`template [${name}] must have either mapping or runtime set`);
     if (!isPlainObject(config['mapping'])) throw errors.mapperParsing(`Failed to parse mapping: [mapping] of dynamic template [${name}] must be an object`);
     const pattern = config['match_pattern'] ?? 'simple';
     if (pattern !== 'simple' && pattern !== 'regex') throw errors.illegalArgument(`No matching pattern found for [${String(pattern)}]`);
@@ -91,6 +99,38 @@ export function parseDynamicTemplates(value: unknown): Template[] {
   return templates;
 }
 
+/** A runtime template: its definition must be a runtime field for each kind it can match, and no object or binary kind. */
+function validateRuntimeTemplate(name: string, config: Readonly<Record<string, unknown>>): void {
+  if (!isPlainObject(config['runtime'])) throw errors.mapperParsing(`Failed to parse mapping: [runtime] of dynamic template [${name}] must be an object`);
+  const pattern = config['match_pattern'] ?? 'simple';
+  if (pattern !== 'simple' && pattern !== 'regex') throw errors.illegalArgument(`No matching pattern found for [${String(pattern)}]`);
+  const matchTypes = listOf(config['match_mapping_type']);
+  for (const type of [...(matchTypes ?? []), ...(listOf(config['unmatch_mapping_type']) ?? [])]) {
+    if (type !== '*' && defaultTypes[type] === undefined) throw errors.mapperParsing(`No field type matched on [${type}], possible values are [object, string, long, double, boolean, date, binary]`);
+  }
+  const candidates = matchTypes === undefined || matchTypes.includes('*') ? Object.keys(defaultRuntimeTypes) : matchTypes;
+  for (const type of candidates) {
+    const runtimeType = defaultRuntimeTypes[type];
+    if (runtimeType === undefined) {
+      throw errors.mapperParsing(`Dynamic template [${name}] defines a runtime field but type [${type}] is not supported as runtime field`);
+    }
+    try {
+      parseRuntimeMappings({ __dynamic__: runtimeDefinition(config['runtime'] as Record<string, unknown>, '__dynamic__', type) });
+    } catch (error) {
+      throw errors.mapperParsing(
+        `dynamic template [${name}] has invalid content [${JSON.stringify({ [name]: config })}], attempted to validate it with the following match_mapping_type: [${type}], caused by [${error instanceof Error ? error.message : String(error)}]`,
+      );
+    }
+  }
+}
+
+/** A runtime template's definition for one field: `{name}`/`{dynamic_type}` substituted, the kind's type when it names none. */
+function runtimeDefinition(runtime: Readonly<Record<string, unknown>>, name: string, matchType: string): Record<string, unknown> {
+  const dynamicType = defaultRuntimeTypes[matchType] ?? defaultTypes[matchType]!;
+  const definition = substitute(runtime, name, dynamicType) as Record<string, unknown>;
+  return definition['type'] === undefined ? { ...definition, type: dynamicType } : definition;
+}
+
 /** A mapping update's templates replace those of the same name (keeping their place); new names are appended. */
 export function mergeDynamicTemplates(existing: unknown, incoming: unknown): unknown {
   if (!Array.isArray(existing) || !Array.isArray(incoming)) return incoming ?? existing;
@@ -110,11 +150,17 @@ function anyMatch(patterns: string[] | undefined, text: string, regex: boolean):
 }
 
 /**
- * The mapping of the first template matching a new field (`name` its last path part, `path` its
- * full path, `matchType` the JSON kind: string, long, double, boolean, date, object), with
- * `{name}` and `{dynamic_type}` substituted; undefined when no template matches.
+ * The first template matching a new field (`name` its last path part, `path` its full path,
+ * `matchType` the JSON kind: string, long, double, boolean, date, object): a field mapping, or a
+ * runtime field definition; `{name}` and `{dynamic_type}` substituted; undefined when none
+ * matches (a runtime template matches no object or binary value).
  */
-export function dynamicTemplateMapping(templates: unknown, name: string, path: string, matchType: string): PropertyMapping | undefined {
+export function dynamicTemplateMatch(
+  templates: unknown,
+  name: string,
+  path: string,
+  matchType: string,
+): { readonly mapping: PropertyMapping; readonly runtime?: undefined } | { readonly runtime: Record<string, unknown>; readonly mapping?: undefined } | undefined {
   if (!Array.isArray(templates)) return undefined;
   for (const template of templates as Template[]) {
     const config = Object.values(template)[0]!;
@@ -129,12 +175,16 @@ export function dynamicTemplateMapping(templates: unknown, name: string, path: s
     const pathMatch = listOf(config['path_match']);
     if (pathMatch !== undefined && !anyMatch(pathMatch, path, regex)) continue;
     if (anyMatch(listOf(config['path_unmatch']), path, regex)) continue;
+    if (config['runtime'] !== undefined) {
+      if (defaultRuntimeTypes[matchType] === undefined) continue;
+      return { runtime: runtimeDefinition(config['runtime'] as Record<string, unknown>, name, matchType) };
+    }
     const dynamicType = defaultTypes[matchType]!;
     const mapping = substitute(config['mapping'], name, dynamicType) as Record<string, unknown>;
     const withType = mapping['type'] === undefined && matchType !== 'object' ? { ...mapping, type: dynamicType } : mapping;
     // The stored form, as a mapping update with this field would store it.
     const parsed = parseMapping({ properties: { __dynamic__: withType } });
-    return (parsed['properties'] as Record<string, PropertyMapping>)['__dynamic__'];
+    return { mapping: (parsed['properties'] as Record<string, PropertyMapping>)['__dynamic__']! };
   }
   return undefined;
 }

@@ -20,3 +20,4 @@ export {
   type FlattenedMapping,
 } from './mapping.js';
 export { parseDocument, parseDocumentAgainst, deepFreezeMapping, indexableValue, DEFAULT_DYNAMIC_DATE_FORMATS, parseOptionsOf, withParseOptions, type DocumentParseOptions, type ParsedDocument } from './document.js';
+export { keepsWholeSource, sourceMappingOf, storedSourceOf, storedSourceText, type SourceMapping } from './source-mapping.js';

@@ -13,6 +13,7 @@ import { completionParameters, parseCompletionParameters } from './completion.js
 import { checkSupportedParameterValues, checkSupportedRootParameters } from './parameter-support.js';
 import { checkCopyTo, checkCopyToValue, copyToTargets } from './copy-to.js';
 import { mergeDynamicTemplates, parseDynamicTemplates } from './dynamic-templates.js';
+import { checkSourceMappingUpdate, checkSourceWithCompletion } from './source-mapping.js';
 
 /** One property as stored: an object mapper (`properties`) or a field mapper (`type`). */
 export type PropertyMapping = Record<string, unknown>;
@@ -562,6 +563,7 @@ function mergeProperties(
 
 /** Merges a parsed update into the current mapping with Elasticsearch's conflict rules. */
 export function mergeMappings(existing: RootMapping, incoming: RootMapping): RootMapping {
+  checkSourceMappingUpdate(existing, incoming);
   const merged: RootMapping = { ...existing };
   if (incoming['enabled'] !== undefined && incoming['enabled'] !== (existing['enabled'] ?? true)) {
     throw errors.illegalArgument(`the [enabled] parameter can't be updated for the object mapping [_doc]`);
@@ -687,6 +689,7 @@ export function checkFieldLimits(root: RootMapping, totalFieldsLimit: number): v
   }
   checkCopyTo(root); // targets may be fields of an earlier mapping update
   const flattened = flattenMapping(root);
+  checkSourceWithCompletion(root, [...flattened.fields.values()].filter((field) => field.type === 'completion').map((field) => field.path));
   for (const field of flattened.fields.values()) {
     if (field.aliasPath === undefined) continue;
     const target = field.aliasPath === field.path ? undefined : flattened.fields.get(field.aliasPath);

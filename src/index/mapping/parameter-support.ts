@@ -23,6 +23,7 @@
  * Reference: https://www.elastic.co/guide/en/elasticsearch/reference/current/mapping-params.html
  */
 import { errors } from '../../common/index.js';
+import { checkSourceMapping } from './source-mapping.js';
 
 type Definition = Readonly<Record<string, unknown>>;
 
@@ -102,18 +103,10 @@ export function checkSupportedParameterValues(path: string, type: string, defini
 }
 
 /**
- * Throws 400 mapper_parsing_exception for root mapping parameters Strait does not implement:
- * a `_source` that is disabled, filtered or synthetic (the whole `_source` is always kept).
- * `_meta` is informational (rendered back); `_routing.required` is honoured by documents.ts.
+ * Root mapping parameters: `_source` is checked by source-mapping.ts (enabled, includes,
+ * excludes and mode are honoured; synthetic sources are refused). `_meta` is informational
+ * (rendered back); `_routing.required` is honoured by documents.ts.
  */
 export function checkSupportedRootParameters(input: Definition): void {
-  const source = input['_source'];
-  if (source === undefined) return;
-  const plain = source !== null && typeof source === 'object' && !Array.isArray(source);
-  const keepsAll = plain && Object.entries(source).every(([key, value]) => key === 'enabled' && (value === true || value === 'true'));
-  if (!keepsAll) {
-    throw errors.mapperParsing(
-      `Failed to parse mapping: [_source] value [${JSON.stringify(source)}] is not supported by Strait (the whole _source is always stored)`,
-    );
-  }
+  checkSourceMapping(input);
 }

@@ -5,6 +5,7 @@
  * Reference: https://www.elastic.co/guide/en/elasticsearch/reference/current/query-dsl-script-score-query.html#script-score-functions
  */
 import { parseDate } from '../query/date-math.js';
+import { timeValueMsOrReason } from '../../common/time-value.js';
 import { JavaFault, asNumber, isObjectLike, javaString, makeDouble, numericKind, type Value } from './values.js';
 
 type Fn = (args: readonly Value[]) => Value;
@@ -14,15 +15,11 @@ function numberArg(value: Value | undefined, name: string): number {
   return asNumber(value);
 }
 
-const timeUnitsMs: Readonly<Record<string, number>> = { nanos: 1e-6, micros: 1e-3, ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
-
 /** A time value (`1h`, `30m`; `0` needs no unit) in milliseconds, as the date decay functions read scale and offset. */
 function timeValueMs(value: Value | undefined, name: string): number {
-  const text = value === undefined || value === null ? '' : javaString(value).trim().toLowerCase();
-  if (text === '0') return 0;
-  const match = /^(\d+(?:\.\d+)?)\s*(nanos|micros|ms|s|m|h|d)$/.exec(text);
-  if (match === null) throw new JavaFault('illegal_argument_exception', `failed to parse setting [${name}] with value [${text}] as a time value: unit is missing or unrecognized`);
-  return Number(match[1]) * timeUnitsMs[match[2]!]!;
+  const parsed = timeValueMsOrReason(value === undefined || value === null ? '' : javaString(value), name);
+  if ('reason' in parsed) throw new JavaFault('illegal_argument_exception', parsed.reason);
+  return parsed.ms;
 }
 
 function dateMillis(value: Value | undefined): number {

@@ -13,7 +13,7 @@
  */
 import type { FieldMapping, FieldMappings, FieldType as EngineFieldType, SegmentDocumentInput } from '../engine/index.js';
 import { keyedFieldMappings } from './flattened-keys.js';
-import { deepFreezeMapping, parseDocument, parseDocumentAgainst, parseOptionsOf, type FlattenedMapping, type MappedField, type RootMapping } from '../mapping/index.js';
+import { deepFreezeMapping, keepsWholeSource, parseDocument, parseDocumentAgainst, parseOptionsOf, sourceMappingOf, storedSourceText, type FlattenedMapping, type MappedField, type RootMapping } from '../mapping/index.js';
 
 const bridgedTypes: Readonly<Record<string, EngineFieldType | undefined>> = {
   text: 'text',
@@ -126,6 +126,9 @@ export function lazySegmentInputs(documents: readonly SourceDocument[], mapping:
   // The index's parse options travel with its root mapping object, not with the copy.
   const options = parseOptionsOf(mapping);
   const frozen = deepFreezeMapping(structuredClone(mapping));
+  // Fields are indexed from the whole document; reads see what the `_source` mapping keeps.
+  const sourceMapping = sourceMappingOf(mapping);
+  const wholeSource = keepsWholeSource(sourceMapping);
   const at = (docId: number): SegmentDocumentInput => {
     const document = documents[docId]!;
     let source = document.source;
@@ -138,7 +141,7 @@ export function lazySegmentInputs(documents: readonly SourceDocument[], mapping:
       unparsable.push(document.id);
       if (parsed === undefined) source = '{}'; // not JSON at all: nothing of it can be shown
     }
-    return { docId, id: document.id, source, fields };
+    return { docId, id: document.id, source: wholeSource ? source : storedSourceText(sourceMapping, source), fields };
   };
   return { inputs: { length: documents.length, at }, unparsable };
 }

@@ -119,7 +119,7 @@ export class ShardStore {
   private readonly db: Database.Database;
   private readonly statements;
   private maxSeqNoValue: number;
-  private readonly primaryTermValue: number;
+  private primaryTermValue: number;
   private liveCountCache: number | undefined;
   private openTransactionDepth = 0;
   private transactionStartSeqNo = -1;
@@ -204,6 +204,13 @@ export class ShardStore {
 
   get primaryTerm(): number {
     return this.primaryTermValue;
+  }
+
+  /** A replica promoted to primary writes under its new term from now on (terms never go back). */
+  raisePrimaryTerm(primaryTerm: number): void {
+    assert(Number.isSafeInteger(primaryTerm) && primaryTerm >= this.primaryTermValue, 'primary terms never go back');
+    this.statements.metaSet.run('primary_term', String(primaryTerm));
+    this.primaryTermValue = primaryTerm;
   }
 
   /** The highest seq_no written; -1 for an empty shard. */
@@ -469,11 +476,14 @@ export class ShardStore {
     this.liveCountCache = undefined;
   }
 
-  /** Ends a bootstrap: the shard now stands at the snapshot's max seq_no. */
-  finishImport(maxSeqNo: number): void {
+  /**
+   * Ends a bootstrap: the shard now stands at the snapshot's max seq_no. A peer recovery's full copy
+   * (`'peer_recovery'`) ends the same way without marking the shard as a follower's bootstrap.
+   */
+  finishImport(maxSeqNo: number, copyOf: 'ccr_bootstrap' | 'peer_recovery' = 'ccr_bootstrap'): void {
     assert(this.maxSeqNoValue <= maxSeqNo, 'a bootstrap never moves max_seq_no backwards');
     this.statements.metaSet.run('max_seq_no', String(maxSeqNo));
-    this.statements.metaSet.run('ccr_bootstrapped', 'true');
+    if (copyOf === 'ccr_bootstrap') this.statements.metaSet.run('ccr_bootstrapped', 'true');
     this.maxSeqNoValue = maxSeqNo;
     this.forgetRecent(); // the shard jumped to the snapshot's seq_no without history
   }

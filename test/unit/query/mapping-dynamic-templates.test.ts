@@ -82,7 +82,8 @@ test('invalid templates are refused at put time', () => {
   refused({ dynamic_templates: [{ t: { match_mapping_type: 'foo', mapping: {} } }] }, 'mapper_parsing_exception', /No field type matched on \[foo\], possible values are/);
   refused({ dynamic_templates: [{ t: { match: 'x' } }] }, 'mapper_parsing_exception', /template \[t\] must have either mapping or runtime set/);
   refused({ dynamic_templates: [{ t: { match_mapping_type: 'string', mapping: { type: 'keyword', analyzer: 'nope' } } }] }, 'mapper_parsing_exception', /dynamic template \[t\] has invalid content/);
-  refused({ dynamic_templates: [{ t: { match: 'x', runtime: { type: 'keyword' } } }] }, 'mapper_parsing_exception', /\[runtime\] is not supported by Strait/);
+  // Runtime templates are accepted (runtime-dynamic-templates.test.ts); they cannot match objects.
+  refused({ dynamic_templates: [{ t: { match_mapping_type: 'object', runtime: {} } }] }, 'mapper_parsing_exception', /defines a runtime field but type \[object\] is not supported as runtime field/);
   refused({ dynamic_templates: [{ t: { match: 'x', foo: 1, mapping: {} } }] }, 'mapper_parsing_exception', /Illegal dynamic template parameter: \[foo\]/);
   refused({ dynamic_templates: { t: {} } }, 'mapper_parsing_exception', /Dynamic template syntax error/);
 });

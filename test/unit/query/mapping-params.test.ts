@@ -80,7 +80,7 @@ test('parameters that change no result stay accepted', () => {
   accepted({ type: 'long', time_series_metric: 'gauge' });
 });
 
-test('root mapping: a disabled, filtered or synthetic _source is refused; dynamic_templates are accepted (mapping-dynamic-templates.test.ts)', () => {
+test('root mapping: a synthetic _source is refused; disabled and filtered ones are accepted (source-mapping.test.ts); dynamic_templates are accepted (mapping-dynamic-templates.test.ts)', () => {
   const rootRefused = (mapping: Record<string, unknown>, parameter: string): void => {
     assert.throws(
       () => parseMapping(mapping),
@@ -89,8 +89,8 @@ test('root mapping: a disabled, filtered or synthetic _source is refused; dynami
     );
   };
   assert.doesNotThrow(() => parseMapping({ dynamic_templates: [{ strings: { match_mapping_type: 'string', mapping: { type: 'keyword' } } }] }));
-  rootRefused({ _source: { enabled: false } }, '_source');
-  rootRefused({ _source: { excludes: ['secret'] } }, '_source');
+  assert.doesNotThrow(() => parseMapping({ _source: { enabled: false } }));
+  assert.doesNotThrow(() => parseMapping({ _source: { excludes: ['secret'] } }));
   rootRefused({ _source: { mode: 'synthetic' } }, '_source');
   assert.doesNotThrow(() => parseMapping({ dynamic_templates: [], _source: { enabled: true }, _meta: { owner: 'x' } }));
 });

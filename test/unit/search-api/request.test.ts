@@ -41,7 +41,7 @@ test('scroll requests: keep-alive parsed; from, search_after and untracked total
   assert.equal(parseSearch({ scroll: '1m' }, {}, { scroll: true }).scrollKeepAliveMs, 60_000);
   assert.equal(parseSearch({ scroll: '1m' }, {}, { scroll: true }).request.trackTotalHits, true);
   assert.throws(() => parseSearch({ scroll: '1m' }, { from: 3 }, { scroll: true }), { type: 'action_request_validation_exception', message: 'Validation Failed: 1: using [from] is not allowed in a scroll context;' });
-  assert.throws(() => parseSearch({ scroll: 'soon' }, {}, { scroll: true }), { type: 'parse_exception' });
+  assert.throws(() => parseSearch({ scroll: 'soon' }, {}, { scroll: true }), { type: 'illegal_argument_exception' });
 });
 
 test('result window per index; scroll batches checked by size alone', () => {

@@ -1,0 +1,633 @@
+/**
+ * The replication data plane's I/O shell: shard copies on this node, their transport actions, and
+ * the effects of the pure machines (primary.ts, replica.ts, recovery.ts). Reaches other nodes
+ * through a NodeChannel (the mutual-TLS transport in practice, see node-channel.ts).
+ *
+ * - Primary: `write` runs a shard's bulk items on the store in one commit, then sends the new
+ *   operations to every replication target, one request in flight per target so each copy gets
+ *   them in seq_no order (requests queued meanwhile go together). A target's failure is reported
+ *   to the master; the answer (or the applied cluster state) feeds the tracker, which decides when
+ *   the write is acknowledged.
+ * - Replica: `indices:data/write/bulk[s][r]` fenced by primary term, applied without gaps.
+ * - Recovery: the target asks the primary (`start_recovery`); the primary starts sending it new
+ *   writes (held back until the replay is done, so the copy sees every operation once, in order),
+ *   copies documents if it must, replays the operations since, releases the held writes and
+ *   finalizes; the target then reports `internal:cluster/shard/started` to the master.
+ *
+ * Which copies exist, and where, comes from the applied cluster state (`applyShardState`).
+ */
+import type { Logger } from 'pino';
+import { assert } from '../../common/assert.js';
+import { errors, isEsError, type EsError } from '../../common/errors.js';
+import type { TransportHandler } from '../../transport/index.js';
+import { ShardSnapshot } from '../store/shard-snapshot.js';
+import type { ShardStore } from '../store/shard-store.js';
+import {
+  encodeOperation,
+  encodeShardTarget,
+  parseOperations,
+  readInteger,
+  readShardTarget,
+  readString,
+  REPLICATION_ACTIONS,
+  shardKey,
+  type ShardTarget,
+} from './actions.js';
+import { createPrimaryState, stepPrimary, type PrimaryEffect, type PrimaryEvent, type PrimaryState, type WriteFailure } from './primary.js';
+import { planRecovery } from './recovery.js';
+import { createReplicaState, stepReplica, type ReplicaState } from './replica.js';
+import type { ShardWriteItem, ShardWriter, ShardWriteResult } from './shard-writer.js';
+
+export const replicationLimits = {
+  operationsPerRequestMax: 1_000, // ours: operations in one bulk[s][r] or translog_ops request
+  requestTimeoutMs: 60_000, // ours: a replica or recovery request unanswered for this long fails the copy
+  recoveryTimeoutMs: 30 * 60_000, // indices.recovery.internal_action_long_timeout default (30m)
+  recoveryChunkBytesMax: 512 * 1024, // indices.recovery chunk size default (512kb)
+  recoveryChunkDocumentsMax: 1_000, // ours
+  queuedWritesPerCopyMax: 10_000, // ours: writes waiting for one copy; beyond it the copy is failed
+  itemsPerShardRequestMax: 10_000, // ours: items in one bulk[s] request
+  tickMs: 250, // ours: how often failure reports are retried when due
+} as const;
+
+/** How this node reaches another: one request, one answer (or an EsError). */
+export interface NodeChannel {
+  request(nodeId: string, action: string, body: unknown, timeoutMs: number): Promise<unknown>;
+}
+
+/** The applied cluster state's view of one shard. */
+export interface AppliedShardState {
+  readonly primaryTerm: number;
+  readonly primaryAllocationId: string | undefined;
+  readonly inSync: readonly string[];
+  /** Assigned copies (allocation id to node id). */
+  readonly copies: Readonly<Record<string, string>>;
+}
+
+export interface ShardBulkResponse {
+  readonly items: readonly Record<string, unknown>[];
+  readonly shards: { readonly total: number; readonly successful: number; readonly failed: number; readonly failures: readonly WriteFailure[] };
+  readonly globalCheckpoint: number;
+}
+
+export interface RecoveryOutcome {
+  readonly phase: 'operations' | 'documents';
+  readonly reason?: string;
+  readonly documents: number;
+  readonly operations: number;
+}
+
+export interface ReplicationServiceOptions {
+  readonly nodeId: string;
+  /** This cluster, as handshakes name it: internode actions from any other are refused. */
+  readonly cluster: { readonly clusterName: string; readonly clusterUuid: string };
+  readonly channel: NodeChannel;
+  readonly logger: Logger;
+  readonly writer: ShardWriter;
+  /** The elected master's node id, if one is known. */
+  readonly masterNodeId: () => string | undefined;
+  readonly nowMs: () => number;
+}
+
+interface WriteWaiter {
+  readonly resolve: (value: { succeeded: number; failures: readonly WriteFailure[]; globalCheckpoint: number }) => void;
+  readonly reject: (error: EsError) => void;
+  readonly fromSeqNo: number;
+  readonly toSeqNo: number;
+}
+
+/** The operations one copy still has to receive, sent one request at a time. */
+class CopySender {
+  readonly queue: number[] = [];
+  busy = false;
+  held: boolean;
+  failed = false;
+  constructor(
+    readonly allocationId: string,
+    held: boolean,
+  ) {
+    this.held = held;
+  }
+}
+
+class PrimaryCopy {
+  state: PrimaryState;
+  copies: Record<string, string>;
+  readonly waiters = new Map<number, WriteWaiter>();
+  readonly senders = new Map<string, CopySender>();
+  /** Peer recovery retention leases: the lowest seq_no each recovering or tracked copy may still need. */
+  readonly leases = new Map<string, number>();
+  nextRequestId = 1;
+  constructor(
+    readonly target: ShardTarget,
+    readonly store: ShardStore,
+    allocationId: string,
+    applied: AppliedShardState,
+  ) {
+    assert(applied.primaryAllocationId === allocationId, 'a primary copy opens where the cluster state names it primary');
+    this.state = createPrimaryState(allocationId, applied.primaryTerm, store.localCheckpoint, applied.inSync);
+    this.copies = { ...applied.copies };
+  }
+}
+
+class ReplicaCopy {
+  recovering = true;
+  constructor(
+    readonly target: ShardTarget,
+    public store: ShardStore,
+    public state: ReplicaState,
+    readonly resetStore: () => ShardStore,
+  ) {}
+}
+
+export class ReplicationService {
+  private readonly primaries = new Map<string, PrimaryCopy>();
+  private readonly replicas = new Map<string, ReplicaCopy>();
+  private readonly timer: NodeJS.Timeout;
+  private readonly log: Logger;
+
+  constructor(private readonly options: ReplicationServiceOptions) {
+    this.log = options.logger.child({ component: 'replication' });
+    this.timer = setInterval(() => {
+      for (const copy of this.primaries.values()) this.step(copy, { kind: 'tick', nowMs: this.options.nowMs() });
+    }, replicationLimits.tickMs);
+    this.timer.unref();
+  }
+
+  close(): void {
+    clearInterval(this.timer);
+    for (const copy of this.primaries.values()) for (const waiter of copy.waiters.values()) waiter.reject(errors.shardNotInPrimaryMode(copy.target.index, copy.target.shard, 'CLOSED'));
+    this.primaries.clear();
+    this.replicas.clear();
+  }
+
+  /** The transport handlers this node serves for shard copies (the master's two come from the coordination layer). */
+  handlers(): Map<string, TransportHandler> {
+    // Internode actions: only nodes of this cluster (by handshake) may send them; the transport
+    // interface also serves remote clusters, whose nodes must never write shard copies here.
+    const internal = (handle: (body: unknown) => unknown): TransportHandler => async (request) => {
+      const { clusterName, clusterUuid } = request.peer.handshake;
+      if (clusterName !== this.options.cluster.clusterName || clusterUuid !== this.options.cluster.clusterUuid) {
+        throw errors.actionDenied(request.action, `node [${request.peer.handshake.nodeName}] of cluster [${clusterName}]`, '');
+      }
+      return handle(request.body);
+    };
+    return new Map<string, TransportHandler>([
+      [REPLICATION_ACTIONS.bulkShard, internal((body) => this.handleBulkShard(body))],
+      [REPLICATION_ACTIONS.bulkShardReplica, internal((body) => this.handleReplicaOperations(REPLICATION_ACTIONS.bulkShardReplica, body))],
+      [REPLICATION_ACTIONS.translogOps, internal((body) => this.handleReplicaOperations(REPLICATION_ACTIONS.translogOps, body))],
+      [REPLICATION_ACTIONS.startRecovery, internal((body) => this.handleStartRecovery(body))],
+      [REPLICATION_ACTIONS.filesInfo, internal((body) => this.handleFilesInfo(body))],
+      [REPLICATION_ACTIONS.fileChunk, internal((body) => this.handleFileChunk(body))],
+      [REPLICATION_ACTIONS.cleanFiles, internal((body) => this.handleCleanFiles(body))],
+      [REPLICATION_ACTIONS.finalize, internal((body) => this.handleFinalize(body))],
+    ]);
+  }
+
+  // ------------------------------------------------------------------ opening copies
+
+  openPrimary(target: ShardTarget, store: ShardStore, allocationId: string, applied: AppliedShardState): void {
+    const key = shardKey(target);
+    assert(!this.primaries.has(key) && !this.replicas.has(key), 'one copy of a shard per node');
+    if (store.primaryTerm < applied.primaryTerm) store.raisePrimaryTerm(applied.primaryTerm);
+    const copy = new PrimaryCopy(target, store, allocationId, applied);
+    this.primaries.set(key, copy);
+  }
+
+  /** A replica copy that must recover (`recover`) before it serves as an in-sync copy. */
+  openReplica(target: ShardTarget, store: ShardStore, allocationId: string, primaryTerm: number, resetStore: () => ShardStore): void {
+    const key = shardKey(target);
+    assert(!this.primaries.has(key) && !this.replicas.has(key), 'one copy of a shard per node');
+    this.replicas.set(key, new ReplicaCopy(target, store, createReplicaState(allocationId, primaryTerm, store.localCheckpoint, -1), resetStore));
+  }
+
+  /** The cluster state applied on this node, for one shard. */
+  applyShardState(target: ShardTarget, applied: AppliedShardState): void {
+    const key = shardKey(target);
+    const primary = this.primaries.get(key);
+    if (primary !== undefined) {
+      primary.copies = { ...applied.copies };
+      for (const id of [...primary.leases.keys()]) if (applied.copies[id] === undefined) primary.leases.delete(id);
+      this.step(primary, { kind: 'cluster_state', primaryAllocationId: applied.primaryAllocationId, primaryTerm: applied.primaryTerm, inSync: applied.inSync, assigned: Object.keys(applied.copies) });
+      return;
+    }
+    const replica = this.replicas.get(key);
+    if (replica === undefined) return;
+    if (applied.primaryAllocationId === replica.state.allocationId && !replica.recovering) {
+      // Promotion: this in-sync replica is the primary under the new term.
+      this.replicas.delete(key);
+      this.log.info({ index: target.index, shard: target.shard, term: applied.primaryTerm }, 'shard copy promoted to primary');
+      this.openPrimary(target, replica.store, replica.state.allocationId, applied);
+      return;
+    }
+    replica.state = stepReplica(replica.state, { kind: 'cluster_state', primaryTerm: applied.primaryTerm })[0];
+  }
+
+  closeCopy(target: ShardTarget): void {
+    const key = shardKey(target);
+    const primary = this.primaries.get(key);
+    if (primary !== undefined) {
+      for (const waiter of primary.waiters.values()) waiter.reject(errors.shardNotInPrimaryMode(target.index, target.shard, 'CLOSED'));
+      this.primaries.delete(key);
+    }
+    this.replicas.delete(key);
+  }
+
+  /** The lowest seq_no a copy of this shard may still need from the primary's history (undefined: none). */
+  retentionFloor(target: ShardTarget): number | undefined {
+    const primary = this.primaries.get(shardKey(target));
+    if (primary === undefined || primary.leases.size === 0) return undefined;
+    return Math.min(...primary.leases.values());
+  }
+
+  primaryState(target: ShardTarget): PrimaryState | undefined {
+    return this.primaries.get(shardKey(target))?.state;
+  }
+
+  replicaState(target: ShardTarget): ReplicaState | undefined {
+    return this.replicas.get(shardKey(target))?.state;
+  }
+
+  // ------------------------------------------------------------------ writes on the primary
+
+  /** Runs `items` on the local primary and resolves once the write may be acknowledged. */
+  async write(target: ShardTarget, items: readonly ShardWriteItem[]): Promise<ShardBulkResponse> {
+    const copy = this.primaries.get(shardKey(target));
+    if (copy === undefined) throw errors.shardNotFound(target.index, target.shard);
+    if (copy.state.mode !== 'primary') throw errors.shardNotInPrimaryMode(target.index, target.shard, 'STARTED');
+    const before = copy.store.maxSeqNo;
+    const results = copy.store.transaction(() => this.options.writer(copy.store, items, target));
+    const after = copy.store.maxSeqNo;
+    const copiesTotal = Object.keys(copy.copies).length;
+    if (after === before) return { items: results.map(renderItem), shards: { total: copiesTotal, successful: 1, failed: 0, failures: [] }, globalCheckpoint: copy.state.globalCheckpoint };
+    const requestId = copy.nextRequestId++;
+    const done = new Promise<{ succeeded: number; failures: readonly WriteFailure[]; globalCheckpoint: number }>((resolve, reject) => {
+      copy.waiters.set(requestId, { resolve, reject, fromSeqNo: before + 1, toSeqNo: after });
+    });
+    this.step(copy, { kind: 'written', requestId, seqNoMax: after, localCheckpoint: copy.store.localCheckpoint });
+    const acknowledged = await done;
+    return {
+      items: results.map(renderItem),
+      shards: { total: Math.max(copiesTotal, acknowledged.succeeded + acknowledged.failures.length), successful: acknowledged.succeeded, failed: acknowledged.failures.length, failures: acknowledged.failures },
+      globalCheckpoint: acknowledged.globalCheckpoint,
+    };
+  }
+
+  /** Coordinating side: a shard's items to the node holding its primary. */
+  async sendBulkShard(nodeId: string, target: ShardTarget, items: readonly ShardWriteItem[]): Promise<Record<string, unknown>> {
+    const body = {
+      ...encodeShardTarget(target),
+      items: items.map((item) => ({ op: item.op, id: item.id, source: item.source ?? null, routing: item.routing ?? null, if_seq_no: item.ifSeqNo ?? null, if_primary_term: item.ifPrimaryTerm ?? null })),
+    };
+    return (await this.options.channel.request(nodeId, REPLICATION_ACTIONS.bulkShard, body, replicationLimits.recoveryTimeoutMs)) as Record<string, unknown>;
+  }
+
+  private async handleBulkShard(body: unknown): Promise<Record<string, unknown>> {
+    const action = REPLICATION_ACTIONS.bulkShard;
+    const { body: object, target } = readShardTarget(action, body);
+    const rawItems = object['items'];
+    if (!Array.isArray(rawItems) || rawItems.length === 0 || rawItems.length > replicationLimits.itemsPerShardRequestMax) {
+      throw errors.illegalArgument(`malformed [${action}] request: [items] must hold 1 to [${replicationLimits.itemsPerShardRequestMax}] items`);
+    }
+    const items = rawItems.map((raw, index): ShardWriteItem => {
+      if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) throw errors.illegalArgument(`malformed [${action}] request: item [${index}] is not an object`);
+      const item = raw as Record<string, unknown>;
+      const op = item['op'];
+      if (op !== 'index' && op !== 'create' && op !== 'delete') throw errors.illegalArgument(`malformed [${action}] request: item [${index}] has an unknown op`);
+      const id = readString(action, item, 'id');
+      const source = item['source'];
+      if (op === 'delete' ? source !== null && source !== undefined : typeof source !== 'string') throw errors.illegalArgument(`malformed [${action}] request: item [${index}] has a source that does not fit its op`);
+      const optionalInteger = (name: string, min: number): number | undefined => (item[name] === null || item[name] === undefined ? undefined : readInteger(action, item, name, min));
+      const routing = item['routing'];
+      if (routing !== null && routing !== undefined && typeof routing !== 'string') throw errors.illegalArgument(`malformed [${action}] request: item [${index}] has a malformed routing`);
+      const ifSeqNo = optionalInteger('if_seq_no', 0);
+      const ifPrimaryTerm = optionalInteger('if_primary_term', 1);
+      return {
+        op,
+        id,
+        ...(typeof source === 'string' ? { source } : {}),
+        ...(typeof routing === 'string' ? { routing } : {}),
+        ...(ifSeqNo !== undefined ? { ifSeqNo } : {}),
+        ...(ifPrimaryTerm !== undefined ? { ifPrimaryTerm } : {}),
+      };
+    });
+    const response = await this.write(target, items);
+    return {
+      items: response.items,
+      _shards: {
+        total: response.shards.total,
+        successful: response.shards.successful,
+        failed: response.shards.failed,
+        ...(response.shards.failures.length > 0 ? { failures: response.shards.failures.map((failure) => ({ _index: target.index, _shard: target.shard, allocation_id: failure.allocationId, reason: failure.reason, primary: false })) } : {}),
+      },
+      global_checkpoint: response.globalCheckpoint,
+    };
+  }
+
+  // ------------------------------------------------------------------ the primary's effects
+
+  private step(copy: PrimaryCopy, event: PrimaryEvent): void {
+    const [state, effects] = stepPrimary(copy.state, event);
+    copy.state = state;
+    for (const effect of effects) this.perform(copy, effect);
+  }
+
+  private perform(copy: PrimaryCopy, effect: PrimaryEffect): void {
+    switch (effect.kind) {
+      case 'replicate': {
+        let sender = copy.senders.get(effect.allocationId);
+        if (sender === undefined || sender.failed) {
+          sender = new CopySender(effect.allocationId, false);
+          copy.senders.set(effect.allocationId, sender);
+        }
+        if (sender.queue.length >= replicationLimits.queuedWritesPerCopyMax) {
+          this.step(copy, { kind: 'replica_failed', requestId: effect.requestId, allocationId: effect.allocationId, reason: `more than [${replicationLimits.queuedWritesPerCopyMax}] writes wait for this copy` });
+          return;
+        }
+        sender.queue.push(effect.requestId);
+        this.pump(copy, sender);
+        return;
+      }
+      case 'report_failure':
+        this.reportFailure(copy, effect.allocationId, effect.primaryTerm, effect.reason);
+        return;
+      case 'acknowledge': {
+        const waiter = copy.waiters.get(effect.requestId);
+        copy.waiters.delete(effect.requestId);
+        waiter?.resolve({ succeeded: effect.succeeded, failures: effect.failures, globalCheckpoint: effect.globalCheckpoint });
+        return;
+      }
+      case 'refuse': {
+        const waiter = copy.waiters.get(effect.requestId);
+        copy.waiters.delete(effect.requestId);
+        waiter?.reject(errors.noLongerPrimaryShard(copy.target.index, copy.target.shard, effect.reason));
+        return;
+      }
+    }
+  }
+
+  /** Sends a copy its queued writes' operations, one request at a time, in seq_no order. */
+  private pump(copy: PrimaryCopy, sender: CopySender): void {
+    if (sender.busy || sender.held || sender.failed || sender.queue.length === 0) return;
+    const nodeId = copy.copies[sender.allocationId];
+    const requestIds: number[] = [];
+    let operationCount = 0;
+    let fromSeqNo = -1;
+    let toSeqNo = -1;
+    while (sender.queue.length > 0) {
+      const waiter = copy.waiters.get(sender.queue[0]!);
+      if (waiter === undefined) {
+        sender.queue.shift(); // settled meanwhile (the primary went stale)
+        continue;
+      }
+      const count = waiter.toSeqNo - waiter.fromSeqNo + 1;
+      if (requestIds.length > 0 && (operationCount + count > replicationLimits.operationsPerRequestMax || waiter.fromSeqNo !== toSeqNo + 1)) break;
+      if (requestIds.length === 0) fromSeqNo = waiter.fromSeqNo;
+      requestIds.push(sender.queue.shift()!);
+      operationCount += count;
+      toSeqNo = waiter.toSeqNo;
+    }
+    if (requestIds.length === 0) return;
+    sender.busy = true;
+    const fail = (reason: string): void => {
+      sender.busy = false;
+      sender.failed = true;
+      const dropped = [...requestIds, ...sender.queue.splice(0)];
+      for (const requestId of dropped) this.step(copy, { kind: 'replica_failed', requestId, allocationId: sender.allocationId, reason });
+    };
+    if (nodeId === undefined) {
+      fail('the copy is not assigned to any node in the applied cluster state');
+      return;
+    }
+    const operations = copy.store.readOps(fromSeqNo, toSeqNo - fromSeqNo + 1);
+    if (operations.length !== toSeqNo - fromSeqNo + 1) {
+      fail(`the primary no longer retains operations [${fromSeqNo}] to [${toSeqNo}]`);
+      return;
+    }
+    const body = {
+      ...encodeShardTarget(copy.target),
+      allocation_id: sender.allocationId,
+      primary_term: copy.state.primaryTerm,
+      global_checkpoint: copy.state.globalCheckpoint,
+      operations: operations.map(encodeOperation),
+    };
+    this.options.channel.request(nodeId, REPLICATION_ACTIONS.bulkShardReplica, body, replicationLimits.requestTimeoutMs).then(
+      (response) => {
+        const localCheckpoint = (response as Record<string, unknown> | null)?.['local_checkpoint'];
+        if (typeof localCheckpoint !== 'number' || !Number.isSafeInteger(localCheckpoint) || localCheckpoint < toSeqNo) {
+          fail(`the copy answered without having written up to [${toSeqNo}]`);
+          return;
+        }
+        sender.busy = false;
+        copy.leases.set(sender.allocationId, localCheckpoint + 1);
+        for (const requestId of requestIds) this.step(copy, { kind: 'replica_ok', requestId, allocationId: sender.allocationId, localCheckpoint });
+        this.pump(copy, sender);
+      },
+      (error: unknown) => fail(isEsError(error) ? `${error.type}: ${error.message}` : String(error)),
+    );
+  }
+
+  private reportFailure(copy: PrimaryCopy, allocationId: string, primaryTerm: number, reason: string): void {
+    const master = this.options.masterNodeId();
+    const answer = (value: 'confirmed' | 'stale_primary' | 'unreachable'): void => {
+      if (this.primaries.get(shardKey(copy.target)) !== copy) return;
+      this.step(copy, { kind: 'failure_answer', allocationId, answer: value, nowMs: this.options.nowMs() });
+    };
+    if (master === undefined) {
+      queueMicrotask(() => answer('unreachable'));
+      return;
+    }
+    this.log.warn({ index: copy.target.index, shard: copy.target.shard, allocation_id: allocationId, reason }, 'failing a shard copy that did not take a write');
+    const body = { ...encodeShardTarget(copy.target), allocation_id: allocationId, primary_term: primaryTerm, message: `failed to perform indices:data/write/bulk[s] on replica: ${reason}`, mark_as_stale: true };
+    this.options.channel.request(master, REPLICATION_ACTIONS.shardFailure, body, replicationLimits.requestTimeoutMs).then(
+      () => answer('confirmed'),
+      (error: unknown) => answer(isEsError(error) && error.type === 'no_longer_primary_shard_exception' ? 'stale_primary' : 'unreachable'),
+    );
+  }
+
+  // ------------------------------------------------------------------ replica side
+
+  private replicaFor(action: string, body: unknown): { copy: ReplicaCopy; object: Record<string, unknown> } {
+    const { body: object, target } = readShardTarget(action, body);
+    const allocationId = readString(action, object, 'allocation_id');
+    const copy = this.replicas.get(shardKey(target));
+    if (copy === undefined || copy.state.allocationId !== allocationId) throw errors.shardNotFound(target.index, target.shard);
+    return { copy, object };
+  }
+
+  private handleReplicaOperations(action: string, body: unknown): Record<string, unknown> {
+    const { copy, object } = this.replicaFor(action, body);
+    const primaryTerm = readInteger(action, object, 'primary_term', 1);
+    const globalCheckpoint = readInteger(action, object, 'global_checkpoint', -1);
+    const operations = parseOperations(action, object['operations'], replicationLimits.operationsPerRequestMax);
+    const [state, outcome] = stepReplica(copy.state, { kind: 'operations', primaryTerm, globalCheckpoint, operations });
+    copy.state = state;
+    if (outcome.kind === 'refuse') throw errors.illegalState(outcome.reason);
+    if (outcome.kind === 'apply' && outcome.operations.length > 0) {
+      try {
+        copy.store.applyOperations(outcome.operations);
+      } catch (error) {
+        // The machine moved on assuming the write; the copy cannot serve any more.
+        this.replicas.delete(shardKey(copy.target));
+        throw errors.illegalState(`shard copy [${copy.state.allocationId}] failed to apply operations: ${(error as Error).message}`);
+      }
+    }
+    return { local_checkpoint: copy.state.localCheckpoint, global_checkpoint: copy.state.globalCheckpoint };
+  }
+
+  // ------------------------------------------------------------------ recovery, target side
+
+  /**
+   * Recovers the local replica of `target` from the primary on `primaryNodeId`, then asks the
+   * master to start it (which adds it to the in-sync set).
+   */
+  async recover(target: ShardTarget, primaryNodeId: string): Promise<RecoveryOutcome> {
+    const copy = this.replicas.get(shardKey(target));
+    assert(copy !== undefined, 'recovery runs for an open replica copy');
+    const localCheckpoint = copy.store.localCheckpoint;
+    const lastOperation = localCheckpoint >= 0 ? copy.store.readOps(localCheckpoint, 1)[0] : undefined;
+    const body = {
+      ...encodeShardTarget(target),
+      target_allocation_id: copy.state.allocationId,
+      target_node_id: this.options.nodeId,
+      local_checkpoint: localCheckpoint,
+      last_operation_term: lastOperation?.seqNo === localCheckpoint ? lastOperation.primaryTerm : null,
+    };
+    let response: Record<string, unknown>;
+    try {
+      response = (await this.options.channel.request(primaryNodeId, REPLICATION_ACTIONS.startRecovery, body, replicationLimits.recoveryTimeoutMs)) as Record<string, unknown>;
+    } catch (error) {
+      throw errors.recoveryFailed(target.index, target.shard, primaryNodeId, this.options.nodeId, isEsError(error) ? error : errors.internal(String(error)));
+    }
+    copy.recovering = false;
+    const master = this.options.masterNodeId();
+    if (master !== undefined) {
+      await this.options.channel.request(master, REPLICATION_ACTIONS.shardStarted, { ...encodeShardTarget(target), allocation_id: copy.state.allocationId, primary_term: copy.state.operationPrimaryTerm, message: 'after peer recovery' }, replicationLimits.requestTimeoutMs);
+    }
+    return {
+      phase: response['phase'] === 'documents' ? 'documents' : 'operations',
+      ...(typeof response['reason'] === 'string' ? { reason: response['reason'] } : {}),
+      documents: Number(response['documents'] ?? 0),
+      operations: Number(response['operations'] ?? 0),
+    };
+  }
+
+  private handleFilesInfo(body: unknown): Record<string, unknown> {
+    const { copy } = this.replicaFor(REPLICATION_ACTIONS.filesInfo, body);
+    if (!copy.recovering) throw errors.illegalState(`shard copy [${copy.state.allocationId}] is not recovering`);
+    copy.store = copy.resetStore();
+    assert(copy.store.maxSeqNo === -1, 'a reset store is empty');
+    copy.state = { ...copy.state, localCheckpoint: -1, globalCheckpoint: -1, mustRecover: false };
+    return {};
+  }
+
+  private handleFileChunk(body: unknown): Record<string, unknown> {
+    const action = REPLICATION_ACTIONS.fileChunk;
+    const { copy, object } = this.replicaFor(action, body);
+    if (!copy.recovering) throw errors.illegalState(`shard copy [${copy.state.allocationId}] is not recovering`);
+    const documents = parseOperations(action, object['documents'], replicationLimits.recoveryChunkDocumentsMax);
+    copy.store.importDocuments(documents.map((document) => ({ id: document.id, source: document.source!, seqNo: document.seqNo, primaryTerm: document.primaryTerm, version: document.version, ...(typeof document.routing === 'string' ? { routing: document.routing } : {}) })));
+    return {};
+  }
+
+  private handleCleanFiles(body: unknown): Record<string, unknown> {
+    const action = REPLICATION_ACTIONS.cleanFiles;
+    const { copy, object } = this.replicaFor(action, body);
+    if (!copy.recovering) throw errors.illegalState(`shard copy [${copy.state.allocationId}] is not recovering`);
+    const maxSeqNo = readInteger(action, object, 'max_seq_no', -1);
+    copy.store.finishImport(maxSeqNo, 'peer_recovery');
+    copy.state = { ...copy.state, localCheckpoint: maxSeqNo, globalCheckpoint: -1, mustRecover: false };
+    return {};
+  }
+
+  private handleFinalize(body: unknown): Record<string, unknown> {
+    const action = REPLICATION_ACTIONS.finalize;
+    const { copy, object } = this.replicaFor(action, body);
+    const globalCheckpoint = readInteger(action, object, 'global_checkpoint', -1);
+    copy.state = { ...copy.state, globalCheckpoint: Math.max(copy.state.globalCheckpoint, Math.min(globalCheckpoint, copy.state.localCheckpoint)), mustRecover: false };
+    return { local_checkpoint: copy.state.localCheckpoint };
+  }
+
+  // ------------------------------------------------------------------ recovery, source side
+
+  private async handleStartRecovery(body: unknown): Promise<Record<string, unknown>> {
+    const action = REPLICATION_ACTIONS.startRecovery;
+    const { body: object, target } = readShardTarget(action, body);
+    const targetAllocationId = readString(action, object, 'target_allocation_id');
+    const targetNodeId = readString(action, object, 'target_node_id');
+    const localCheckpoint = readInteger(action, object, 'local_checkpoint', -1);
+    const lastTerm = object['last_operation_term'];
+    if (lastTerm !== null && (typeof lastTerm !== 'number' || !Number.isSafeInteger(lastTerm) || lastTerm < 1)) throw errors.illegalArgument(`malformed [${action}] request: [last_operation_term] must be a primary term or null`);
+    const copy = this.primaries.get(shardKey(target));
+    if (copy === undefined) throw errors.shardNotFound(target.index, target.shard);
+    if (copy.state.mode !== 'primary') throw errors.shardNotInPrimaryMode(target.index, target.shard, 'STARTED');
+    if (copy.copies[targetAllocationId] !== targetNodeId) {
+      throw errors.illegalState(`delaying recovery of [${target.index}][${target.shard}] as it is not listed as assigned to target node [${targetNodeId}]`);
+    }
+    const store = copy.store;
+    const retained = store.opsRetained();
+    const plan = planRecovery(
+      { localCheckpoint, lastOperationTerm: lastTerm as number | null },
+      { maxSeqNo: store.maxSeqNo, minRetainedSeqNo: retained.minSeqNo, termAt: (seqNo) => store.readOps(seqNo, 1).find((operation) => operation.seqNo === seqNo)?.primaryTerm },
+    );
+    // From here every new write is queued for the target, held until the replay below is done.
+    copy.leases.set(targetAllocationId, plan.kind === 'operations' ? plan.startingSeqNo : 0);
+    const sender = new CopySender(targetAllocationId, true);
+    copy.senders.set(targetAllocationId, sender);
+    this.step(copy, { kind: 'track', allocationId: targetAllocationId });
+    const trackedFrom = store.maxSeqNo + 1;
+    let documents = 0;
+    let operations = 0;
+    const send = (sendAction: string, payload: Record<string, unknown>): Promise<unknown> =>
+      this.options.channel.request(targetNodeId, sendAction, { ...encodeShardTarget(target), allocation_id: targetAllocationId, ...payload }, replicationLimits.requestTimeoutMs);
+    try {
+      let startingSeqNo: number;
+      if (plan.kind === 'documents') {
+        this.log.info({ index: target.index, shard: target.shard, target: targetAllocationId, reason: plan.reason }, 'peer recovery copies documents');
+        const snapshot = ShardSnapshot.open(store.file);
+        try {
+          await send(REPLICATION_ACTIONS.filesInfo, { max_seq_no: snapshot.maxSeqNo, doc_count: snapshot.docCount });
+          let afterId = '';
+          for (;;) {
+            const chunk = snapshot.read(afterId, replicationLimits.recoveryChunkDocumentsMax, replicationLimits.recoveryChunkBytesMax);
+            if (chunk.length === 0) break;
+            await send(REPLICATION_ACTIONS.fileChunk, { documents: chunk.map((document) => encodeOperation({ seqNo: document.seqNo, op: 'index', id: document.id, source: document.source, primaryTerm: document.primaryTerm, version: document.version, routing: document.routing ?? null })) });
+            documents += chunk.length;
+            afterId = chunk[chunk.length - 1]!.id;
+          }
+          await send(REPLICATION_ACTIONS.cleanFiles, { max_seq_no: snapshot.maxSeqNo });
+          startingSeqNo = snapshot.maxSeqNo + 1;
+          copy.leases.set(targetAllocationId, startingSeqNo);
+        } finally {
+          snapshot.close();
+        }
+      } else {
+        startingSeqNo = plan.startingSeqNo;
+      }
+      // The operations between the copy's state and the first write it was sent live.
+      for (let from = startingSeqNo; from < trackedFrom; ) {
+        const batch = store.readOps(from, Math.min(replicationLimits.operationsPerRequestMax, trackedFrom - from));
+        if (batch.length === 0 || batch[0]!.seqNo !== from) throw errors.illegalState(`the primary no longer retains operation [${from}]`);
+        await send(REPLICATION_ACTIONS.translogOps, { primary_term: copy.state.primaryTerm, global_checkpoint: copy.state.globalCheckpoint, operations: batch.map(encodeOperation) });
+        operations += batch.length;
+        from = batch[batch.length - 1]!.seqNo + 1;
+      }
+      sender.held = false;
+      this.pump(copy, sender);
+      await send(REPLICATION_ACTIONS.finalize, { global_checkpoint: copy.state.globalCheckpoint });
+    } catch (error) {
+      const reason = isEsError(error) ? `${error.type}: ${error.message}` : String(error);
+      sender.held = false;
+      sender.failed = true;
+      for (const requestId of sender.queue.splice(0)) this.step(copy, { kind: 'replica_failed', requestId, allocationId: targetAllocationId, reason });
+      this.step(copy, { kind: 'untrack', allocationId: targetAllocationId });
+      copy.leases.delete(targetAllocationId);
+      throw isEsError(error) ? error : errors.internal(reason);
+    }
+    return { phase: plan.kind, ...(plan.kind === 'documents' ? { reason: plan.reason } : {}), documents, operations };
+  }
+}
+
+function renderItem(result: ShardWriteResult): Record<string, unknown> {
+  if ('error' in result) return { _id: result.id, status: result.error.status, error: result.error.toCause() };
+  return { _id: result.id, _version: result.version, _seq_no: result.seqNo, _primary_term: result.primaryTerm, result: result.result, status: result.status };
+}

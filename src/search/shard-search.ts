@@ -1,0 +1,279 @@
+/**
+ * Searching shards that live on several nodes of one cluster (issue #14). The coordinating node
+ * picks one copy of each shard, round robin over the started copies (Elasticsearch's default
+ * before adaptive replica selection), asks each node for the query phase of its picked shards
+ * (`indices:data/read/search[phase/query]`, with `preference=_shards:...` so the node searches
+ * exactly those), reduces every shard's result with the pure merge local and cross-cluster
+ * searches use (mergeShardResults), then has each node fetch only the hits of the page
+ * (`[phase/fetch/id]`) and free the other contexts (`[free_context]`). A node that fails its part
+ * is retried once on other copies of its shards; what still fails is reported per shard.
+ *
+ * The shard-level actions share their names with the cross-cluster ones (src/remote/server.ts):
+ * the node's transport handler for each name serves peers of this cluster here and remote
+ * clusters there (by the handshake's cluster), see `shardSearchHandlers`.
+ */
+import { errors, EsError } from '../common/errors.js';
+import { mergeShardResults, type FieldMappings, type ShardHit, type ShardResult } from '../index/searcher/index.js';
+import type { TransportHandler, TransportRequest } from '../transport/index.js';
+import { typedKeys } from './response.js';
+import type { ScrollOwner } from './scroll.js';
+import { rejectAcrossClusters } from './search-extras.js';
+import type { RemoteQueryPhase, SearchAuthorizer, SearchInput, SearchService } from './search-service.js';
+
+export const SHARD_SEARCH_ACTIONS = {
+  query: 'indices:data/read/search[phase/query]',
+  fetch: 'indices:data/read/search[phase/fetch/id]',
+  freeContext: 'indices:data/read/search[free_context]',
+} as const;
+
+export const shardSearchLimits = {
+  requestTimeoutMs: 60_000, // ours: a node's query or fetch phase unanswered for this long fails its shards
+} as const;
+
+/** A shard of an index and where its copies are (from the applied routing table). */
+export interface ShardCopies {
+  readonly index: string;
+  readonly shard: number;
+  /** Node ids of the started copies, primary first. */
+  readonly nodes: readonly string[];
+}
+
+export interface ShardSelection {
+  readonly index: string;
+  readonly shard: number;
+  readonly nodeId: string;
+  /** The other started copies, in the order a retry tries them. */
+  readonly alternatives: readonly string[];
+}
+
+/**
+ * One copy per shard, round robin: the `cursor`-th search starts at copy `cursor mod copies`, so
+ * consecutive searches spread over every copy. Shards without a started copy are returned apart.
+ * Pure; the caller keeps the cursor (returned advanced by one).
+ */
+export function selectShardCopies(shards: readonly ShardCopies[], cursor: number): { readonly selections: ShardSelection[]; readonly unavailable: ShardCopies[]; readonly cursor: number } {
+  const selections: ShardSelection[] = [];
+  const unavailable: ShardCopies[] = [];
+  for (const shard of shards) {
+    if (shard.nodes.length === 0) {
+      unavailable.push(shard);
+      continue;
+    }
+    const first = cursor % shard.nodes.length;
+    const rotated = [...shard.nodes.slice(first), ...shard.nodes.slice(0, first)];
+    selections.push({ index: shard.index, shard: shard.shard, nodeId: rotated[0]!, alternatives: rotated.slice(1) });
+  }
+  return { selections, unavailable, cursor: cursor + 1 };
+}
+
+/** Requests to one node for one index's picked shards. */
+export interface NodePart {
+  readonly nodeId: string;
+  readonly index: string;
+  readonly shards: readonly number[];
+}
+
+export function groupByNode(selections: readonly Pick<ShardSelection, 'index' | 'shard' | 'nodeId'>[]): NodePart[] {
+  const parts = new Map<string, { nodeId: string; index: string; shards: number[] }>();
+  for (const selection of selections) {
+    const key = `${selection.nodeId}\u0000${selection.index}`;
+    const part = parts.get(key) ?? { nodeId: selection.nodeId, index: selection.index, shards: [] };
+    part.shards.push(selection.shard);
+    parts.set(key, part);
+  }
+  return [...parts.values()].map((part) => ({ ...part, shards: part.shards.sort((a, b) => a - b) }));
+}
+
+/** How the coordinating node reaches the data nodes (a NodeChannel in practice). */
+export interface ShardSearchChannel {
+  request(nodeId: string, action: string, body: unknown, timeoutMs: number): Promise<unknown>;
+}
+
+function partInput(part: NodePart, input: SearchInput): SearchInput {
+  return { expression: part.index, params: { ...input.params, preference: `_shards:${part.shards.join(',')}` }, body: input.body };
+}
+
+/**
+ * `_search` over shards on several nodes; the same response as a search of those shards on one
+ * node. `localNodeId`'s parts run in this process.
+ */
+export async function searchShardsOnNodes(options: {
+  readonly search: SearchService;
+  readonly input: SearchInput;
+  readonly shards: readonly ShardCopies[];
+  readonly cursor: number;
+  readonly localNodeId: string;
+  readonly channel: ShardSearchChannel;
+  readonly access: SearchAuthorizer;
+  readonly owner: ScrollOwner;
+  readonly nowMs: () => number;
+}): Promise<Record<string, unknown>> {
+  const { search, input, localNodeId, channel, access, owner } = options;
+  const started = options.nowMs();
+  for (const name of ['preference', 'scroll']) {
+    if (input.params[name] !== undefined) throw errors.illegalArgument(`[${name}] is not supported by Strait for searches whose shards live on several nodes`);
+  }
+  const parsed = search.parseForClusters(input);
+  rejectAcrossClusters(parsed.extras);
+  const { selections, unavailable } = selectShardCopies(options.shards, options.cursor);
+
+  const queryPart = (part: NodePart): Promise<RemoteQueryPhase> =>
+    part.nodeId === localNodeId
+      ? Promise.resolve().then(() => search.queryPhaseAsRemote(partInput(part, input), access, owner, undefined))
+      : (channel.request(part.nodeId, SHARD_SEARCH_ACTIONS.query, { expression: part.index, params: partInput(part, input).params, body: input.body ?? null }, shardSearchLimits.requestTimeoutMs) as Promise<RemoteQueryPhase>);
+
+  // Query phase; a failed node's shards get one more try on their other copies.
+  const phases: { part: NodePart; phase: RemoteQueryPhase }[] = [];
+  const failures: { index: string; shard: number; node: string | null; cause: EsError }[] = [];
+  const run = async (parts: readonly NodePart[]): Promise<{ part: NodePart; error: unknown }[]> => {
+    const outcomes = await Promise.allSettled(parts.map(queryPart));
+    const failed: { part: NodePart; error: unknown }[] = [];
+    outcomes.forEach((outcome, i) => {
+      if (outcome.status === 'fulfilled') phases.push({ part: parts[i]!, phase: outcome.value });
+      else failed.push({ part: parts[i]!, error: outcome.reason });
+    });
+    return failed;
+  };
+  const firstFailures = await run(groupByNode(selections));
+  const retries: ShardSelection[] = [];
+  const failedNodes = new Set(firstFailures.map((failure) => failure.part.nodeId));
+  const failShard = (index: string, shard: number, nodeId: string | null, error: unknown): void => {
+    failures.push({ index, shard, node: nodeId, cause: error instanceof EsError ? error : errors.internal(String(error)) });
+  };
+  const rendered = (): Record<string, unknown>[] => failures.map((failure) => ({ shard: failure.shard, index: failure.index, node: failure.node, reason: failure.cause.toCause() }));
+  for (const { part, error } of firstFailures) {
+    // Errors of the request itself (a bad query) would fail on every copy: not retried.
+    const retryable = !(error instanceof EsError) || error.status >= 500;
+    for (const shard of part.shards) {
+      const selection = selections.find((candidate) => candidate.index === part.index && candidate.shard === shard)!;
+      const next = selection.alternatives.find((nodeId) => !failedNodes.has(nodeId));
+      if (retryable && next !== undefined) retries.push({ ...selection, nodeId: next, alternatives: [] });
+      else failShard(part.index, shard, part.nodeId, error);
+    }
+  }
+  for (const { part, error } of await run(groupByNode(retries))) for (const shard of part.shards) failShard(part.index, shard, part.nodeId, error);
+  for (const shard of unavailable) failShard(shard.index, shard.shard, null, errors.noShardAvailable(shard.index, shard.shard));
+
+  const releaseAll = async (keep: ReadonlySet<number>): Promise<void> => {
+    await Promise.all(
+      phases.map(({ part, phase }, i) => {
+        if (keep.has(i)) return undefined;
+        if (part.nodeId === localNodeId) return search.freeQueryContext(phase.contextId, owner);
+        return channel.request(part.nodeId, SHARD_SEARCH_ACTIONS.freeContext, { context_id: phase.contextId }, shardSearchLimits.requestTimeoutMs).catch(() => undefined);
+      }),
+    );
+  };
+  const total = options.shards.length;
+  if (phases.length === 0) throw errors.searchPhaseFailed(503, 'all shards failed', 'query', failures.map((failure) => failure.cause), failures[0]?.cause, rendered());
+  if (failures.length > 0 && !parsed.allowPartialSearchResults) {
+    await releaseAll(new Set());
+    throw errors.searchPhaseFailed(503, 'Partial shards failure', 'query', failures.map((failure) => failure.cause), failures[0]!.cause, rendered());
+  }
+
+  const partFailures: Record<string, unknown>[] = [];
+  const shardResults: ShardResult[] = [];
+  const partOf = new Map<ShardHit, number>();
+  const mappings: Record<string, FieldMappings[string]> = {};
+  phases.forEach(({ phase }, i) => {
+    for (const result of phase.shardResults) {
+      shardResults.push(result);
+      for (const hit of result.hits) partOf.set(hit, i);
+    }
+    for (const [path, mapping] of Object.entries(phase.mappings)) mappings[path] ??= mapping;
+    partFailures.push(...phase.failures);
+  });
+  const merged = mergeShardResults(shardResults, parsed.request);
+  const byPart = new Map<number, ShardHit[]>();
+  for (const hit of merged.hits) {
+    const i = partOf.get(hit)!;
+    byPart.set(i, [...(byPart.get(i) ?? []), hit]);
+  }
+  await releaseAll(new Set(byPart.keys()));
+  const documentsOf = new Map<ShardHit, Record<string, unknown>>();
+  await Promise.all(
+    [...byPart].map(async ([i, hits]) => {
+      const { part, phase } = phases[i]!;
+      const documents =
+        part.nodeId === localNodeId
+          ? search.fetchAsRemote(phase.contextId, hits, owner)
+          : ((await channel.request(part.nodeId, SHARD_SEARCH_ACTIONS.fetch, { context_id: phase.contextId, hits: [...hits] }, shardSearchLimits.requestTimeoutMs)) as { hits: Record<string, unknown>[] }).hits;
+      hits.forEach((hit, k) => documentsOf.set(hit, documents[k]!));
+    }),
+  );
+  const allFailures = [...rendered(), ...partFailures];
+  const failed = allFailures.length;
+  const aggregations = merged.aggregations === undefined ? undefined : parsed.typedKeys ? typedKeys(merged.aggregations, parsed.request.aggregations, mappings) : merged.aggregations;
+  const response: Record<string, unknown> = {
+    took: options.nowMs() - started,
+    timed_out: merged.timedOut,
+    ...(parsed.request.terminateAfter !== undefined ? { terminated_early: merged.terminatedEarly } : {}),
+    _shards: { total, successful: total - failed, skipped: 0, failed, ...(failed > 0 ? { failures: allFailures } : {}) },
+    hits: {
+      ...(merged.total !== undefined ? { total: parsed.restTotalHitsAsInt ? merged.total.value : merged.total } : {}),
+      max_score: merged.maxScore,
+      hits: merged.hits.map((hit) => documentsOf.get(hit)!),
+    },
+  };
+  if (aggregations !== undefined) response['aggregations'] = aggregations;
+  return response;
+}
+
+/**
+ * The data node's side of the three actions for peers of this cluster. `authorize` turns the
+ * request (its thread-context headers) into the caller's access; a peer of another cluster is
+ * left to `otherCluster` (the cross-cluster handlers of the same names), or refused without one.
+ */
+export function shardSearchHandlers(options: {
+  readonly search: SearchService;
+  readonly cluster: { readonly clusterName: string; readonly clusterUuid: string };
+  readonly authorize: (request: TransportRequest) => { readonly access: SearchAuthorizer; readonly owner: ScrollOwner };
+  readonly otherCluster?: ReadonlyMap<string, TransportHandler>;
+}): Map<string, TransportHandler> {
+  const { search, cluster } = options;
+  const sameCluster = (request: TransportRequest): boolean => request.peer.handshake.clusterName === cluster.clusterName && request.peer.handshake.clusterUuid === cluster.clusterUuid;
+  const body = (request: TransportRequest): Record<string, unknown> => {
+    const value = request.body;
+    if (value === null || typeof value !== 'object' || Array.isArray(value)) throw errors.illegalArgument(`malformed [${request.action}] request: the body is not an object`);
+    return value as Record<string, unknown>;
+  };
+  const contextId = (request: TransportRequest): string => {
+    const value = body(request)['context_id'];
+    if (typeof value !== 'string' || value.length === 0) throw errors.illegalArgument(`malformed [${request.action}] request: [context_id] must be a non-empty string`);
+    return value;
+  };
+  const serve =
+    (action: string, handle: (request: TransportRequest) => unknown): TransportHandler =>
+    async (request) => {
+      if (!sameCluster(request)) {
+        const other = options.otherCluster?.get(action);
+        if (other !== undefined) return other(request);
+        throw errors.actionDenied(action, `node [${request.peer.handshake.nodeName}] of cluster [${request.peer.handshake.clusterName}]`);
+      }
+      return handle(request);
+    };
+  return new Map<string, TransportHandler>([
+    [
+      SHARD_SEARCH_ACTIONS.query,
+      serve(SHARD_SEARCH_ACTIONS.query, (request) => {
+        const object = body(request);
+        const expression = object['expression'];
+        const params = object['params'];
+        if (typeof expression !== 'string' || expression.length === 0) throw errors.illegalArgument(`malformed [${request.action}] request: [expression] must be a non-empty string`);
+        if (params === null || typeof params !== 'object' || Array.isArray(params) || !Object.values(params).every((value) => typeof value === 'string')) {
+          throw errors.illegalArgument(`malformed [${request.action}] request: [params] must map names to strings`);
+        }
+        const { access, owner } = options.authorize(request);
+        return search.queryPhaseAsRemote({ expression, params: params as Record<string, string>, body: object['body'] ?? undefined }, access, owner, undefined);
+      }),
+    ],
+    [
+      SHARD_SEARCH_ACTIONS.fetch,
+      serve(SHARD_SEARCH_ACTIONS.fetch, (request) => {
+        const hits = body(request)['hits'];
+        if (!Array.isArray(hits)) throw errors.illegalArgument(`malformed [${request.action}] request: [hits] must be an array`);
+        return { hits: search.fetchAsRemote(contextId(request), hits as ShardHit[], options.authorize(request).owner) };
+      }),
+    ],
+    [SHARD_SEARCH_ACTIONS.freeContext, serve(SHARD_SEARCH_ACTIONS.freeContext, (request) => ({ freed: search.freeQueryContext(contextId(request), options.authorize(request).owner) }))],
+  ]);
+}

@@ -1,0 +1,179 @@
+// Shard-level search over the transport (issue #14): a coordinating node asks one copy of each
+// shard (round robin over the started copies) for its query phase
+// (indices:data/read/search[phase/query]), merges every shard with the pure merge, and has each
+// node fetch its hits of the page ([phase/fetch/id]); the answer equals the same search on one node.
+// Three nodes with real mutual-TLS transport endpoints on 127.0.0.1 (certificates from the test CA),
+// each holding a copy of every shard of a 3-shard index with the same documents.
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { after, before, test } from 'node:test';
+import { pino } from 'pino';
+import type { EsError } from '../../../src/common/errors.js';
+import { TransportNodeChannel } from '../../../src/index/replication/node-channel.js';
+import { groupByNode, searchShardsOnNodes, selectShardCopies, shardSearchHandlers, SHARD_SEARCH_ACTIONS, type ShardCopies } from '../../../src/search/shard-search.js';
+import { connectTransport, startTransportServer, TRANSPORT_FORMAT_VERSION, type HandshakeInfo, type TransportServer } from '../../../src/transport/index.js';
+import { makeCa, makeNodeCertificate, makeTempDir, type Certificates } from '../../harness/cluster.js';
+import { openSearchHarness, type SearchHarness } from '../search-api/harness.js';
+
+const logger = pino({ level: 'silent' });
+const allowAll = { indices: () => {}, allowsIndex: () => true };
+const owner = { username: 'elastic', realm: 'reserved' };
+
+function handshake(nodeId: string, clusterName = 'strait', clusterUuid = 'cluster-uuid'): HandshakeInfo {
+  return { clusterName, clusterUuid, nodeId, nodeName: nodeId, version: '9.1.0', roles: ['data'], attributes: {}, transportFormatVersion: TRANSPORT_FORMAT_VERSION };
+}
+
+interface Node {
+  readonly id: string;
+  readonly harness: SearchHarness;
+  server: TransportServer | undefined;
+  readonly queries: string[];
+}
+
+let ca: Certificates;
+const pems = new Map<string, { key: string; cert: string }>();
+const nodes = new Map<string, Node>();
+let coordinator: TransportNodeChannel;
+const harnessCleanups: (() => void)[] = [];
+
+/** Copies of each shard: primaries spread a, b, c; replicas on the next nodes. */
+const shards: ShardCopies[] = [
+  { index: 'logs', shard: 0, nodes: ['a', 'b', 'c'] },
+  { index: 'logs', shard: 1, nodes: ['b', 'c', 'a'] },
+  { index: 'logs', shard: 2, nodes: ['c', 'a', 'b'] },
+];
+
+const documents: Record<string, Record<string, unknown>> = {};
+for (let n = 0; n < 60; n++) documents[`doc-${n}`] = { n, kind: ['red', 'green', 'blue'][n % 3], text: n % 2 === 0 ? 'quick fox' : 'lazy dog' };
+
+before(async () => {
+  ca = makeCa();
+  for (const id of ['a', 'b', 'c']) {
+    const dir = makeTempDir(`strait-shard-search-cert-${id}-`);
+    makeNodeCertificate(ca, dir, id);
+    pems.set(id, { key: readFileSync(path.join(dir, `${id}.key`), 'utf8'), cert: readFileSync(path.join(dir, `${id}.crt`), 'utf8') });
+  }
+  for (const id of ['a', 'b', 'c']) {
+    const harness = openSearchHarness({ after: (fn) => harnessCleanups.push(fn) });
+    const created = await harness.call('PUT', '/:index', { params: { index: 'logs' }, body: { settings: { number_of_shards: 3 }, mappings: { properties: { kind: { type: 'keyword' }, n: { type: 'integer' } } } } });
+    assert.equal(created.status, 200);
+    await harness.index('logs', documents);
+    const node: Node = { id, harness, server: undefined, queries: [] };
+    const handlers = shardSearchHandlers({ search: harness.search, cluster: { clusterName: 'strait', clusterUuid: 'cluster-uuid' }, authorize: () => ({ access: allowAll, owner }) });
+    const query = handlers.get(SHARD_SEARCH_ACTIONS.query)!;
+    handlers.set(SHARD_SEARCH_ACTIONS.query, async (request) => {
+      node.queries.push(String((request.body as { params: Record<string, string> }).params['preference']));
+      return query(request);
+    });
+    const pem = pems.get(id)!;
+    node.server = await startTransportServer({ host: '127.0.0.1', port: 0, local: handshake(id), handlers, logger, tls: { key: pem.key, cert: pem.cert, ca: ca.caPem, clientAuthentication: 'required' } });
+    nodes.set(id, node);
+  }
+  const pem = pems.get('a')!;
+  coordinator = new TransportNodeChannel({
+    local: handshake('a'),
+    logger,
+    tls: { ca: ca.caPem, cert: pem.cert, key: pem.key, verificationMode: 'full' },
+    addressOf: (nodeId) => {
+      const server = nodes.get(nodeId)?.server;
+      return server === undefined ? undefined : { host: '127.0.0.1', port: server.address.port };
+    },
+    connectTimeoutMs: 2_000,
+  });
+});
+
+after(async () => {
+  coordinator?.close();
+  for (const node of nodes.values()) await node.server?.close();
+  for (const cleanup of harnessCleanups) cleanup();
+});
+
+function searchOnNodes(body: Record<string, unknown>, cursor: number, params: Record<string, string> = {}, copies: readonly ShardCopies[] = shards) {
+  const a = nodes.get('a')!;
+  return searchShardsOnNodes({ search: a.harness.search, input: { expression: 'logs', params, body }, shards: copies, cursor, localNodeId: 'a', channel: coordinator, access: allowAll, owner, nowMs: () => Date.now() });
+}
+
+function comparable(response: Record<string, any>): unknown {
+  return { total: response.hits.total, max_score: response.hits.max_score, hits: response.hits.hits, aggregations: response.aggregations };
+}
+
+const request = {
+  query: { match: { text: 'quick' } },
+  size: 7,
+  from: 2,
+  sort: [{ n: 'desc' }],
+  aggs: { kinds: { terms: { field: 'kind' } }, total: { sum: { field: 'n' } } },
+};
+
+test('selectShardCopies: round robin over the started copies, one per shard; a shard without copies is unavailable', () => {
+  const first = selectShardCopies(shards, 0);
+  assert.deepEqual(first.selections.map((selection) => `${selection.shard}@${selection.nodeId}`), ['0@a', '1@b', '2@c']);
+  assert.deepEqual(first.selections[0]!.alternatives, ['b', 'c']);
+  assert.equal(first.cursor, 1);
+  assert.deepEqual(selectShardCopies(shards, 1).selections.map((selection) => `${selection.shard}@${selection.nodeId}`), ['0@b', '1@c', '2@a']);
+  assert.deepEqual(selectShardCopies(shards, 5).selections.map((selection) => selection.alternatives.join('')), ['ab', 'bc', 'ca']);
+  const some = selectShardCopies([{ index: 'x', shard: 0, nodes: [] }, { index: 'x', shard: 1, nodes: ['a'] }], 3);
+  assert.deepEqual(some.unavailable.map((shard) => shard.shard), [0]);
+  assert.deepEqual(groupByNode([{ index: 'x', shard: 2, nodeId: 'a' }, { index: 'x', shard: 0, nodeId: 'a' }, { index: 'x', shard: 1, nodeId: 'b' }]), [
+    { nodeId: 'a', index: 'x', shards: [0, 2] },
+    { nodeId: 'b', index: 'x', shards: [1] },
+  ]);
+});
+
+test('a search over shards on three nodes answers as the same search on one node, asking each node for its picked shard', async () => {
+  for (const node of nodes.values()) node.queries.length = 0;
+  const local = await nodes.get('b')!.harness.call('POST', '/:index/_search', { params: { index: 'logs' }, body: request });
+  assert.equal(local.status, 200);
+  const spread = await searchOnNodes(request, 0);
+  assert.deepEqual(spread['_shards'], { total: 3, successful: 3, skipped: 0, failed: 0 });
+  assert.deepEqual(comparable(spread), comparable(local.body));
+  assert.equal((spread['hits'] as any).hits.length, 7);
+  // Shard 0 ran on a (in process), shard 1 on b, shard 2 on c, each over the transport.
+  assert.deepEqual(nodes.get('b')!.queries, ['_shards:1']);
+  assert.deepEqual(nodes.get('c')!.queries, ['_shards:2']);
+  // The next search starts one copy further (shard 2 on a, the coordinating node itself: no transport).
+  assert.deepEqual(comparable(await searchOnNodes(request, 1)), comparable(local.body));
+  assert.deepEqual(nodes.get('b')!.queries, ['_shards:1', '_shards:0']);
+  assert.deepEqual(nodes.get('c')!.queries, ['_shards:2', '_shards:1']);
+  assert.deepEqual(nodes.get('a')!.queries, []);
+});
+
+test('a node that fails its part: its shards are retried on other copies, the answer is unchanged', async () => {
+  const local = await nodes.get('a')!.harness.call('POST', '/:index/_search', { params: { index: 'logs' }, body: request });
+  const c = nodes.get('c')!;
+  await c.server!.close();
+  c.server = undefined;
+  try {
+    const spread = await searchOnNodes(request, 0);
+    assert.deepEqual(spread['_shards'], { total: 3, successful: 3, skipped: 0, failed: 0 });
+    assert.deepEqual(comparable(spread), comparable(local.body));
+    // No copy left for a shard: partial results name it (allow_partial_search_results defaults to true) ...
+    const onlyC: ShardCopies[] = [shards[0]!, shards[1]!, { index: 'logs', shard: 2, nodes: ['c'] }];
+    const partial = await searchOnNodes(request, 0, {}, onlyC);
+    const summary = partial['_shards'] as Record<string, any>;
+    assert.equal(summary['failed'], 1);
+    assert.equal(summary['successful'], 2);
+    assert.equal(summary['failures'][0].shard, 2);
+    assert.equal(summary['failures'][0].reason.type, 'connect_transport_exception');
+    // ... and fail the search with allow_partial_search_results=false.
+    await assert.rejects(searchOnNodes(request, 0, { allow_partial_search_results: 'false' }, onlyC), (error: EsError) => error.type === 'search_phase_execution_exception' && error.status === 503);
+  } finally {
+    const pem = pems.get('c')!;
+    const handlers = shardSearchHandlers({ search: c.harness.search, cluster: { clusterName: 'strait', clusterUuid: 'cluster-uuid' }, authorize: () => ({ access: allowAll, owner }) });
+    c.server = await startTransportServer({ host: '127.0.0.1', port: 0, local: handshake('c'), handlers, logger, tls: { key: pem.key, cert: pem.cert, ca: ca.caPem, clientAuthentication: 'required' } });
+  }
+});
+
+test('bad input: a bad query is the caller’s 400 (not retried elsewhere), preference and scroll are refused, peers of another cluster are refused', async () => {
+  await assert.rejects(searchOnNodes({ query: { no_such_query: {} } }, 0), (error: EsError) => error.status === 400);
+  await assert.rejects(searchOnNodes(request, 0, { preference: '_local' }), (error: EsError) => error.status === 400 && /\[preference\] is not supported by Strait for searches whose shards live on several nodes/.test(error.message));
+  await assert.rejects(searchOnNodes(request, 0, { scroll: '1m' }), (error: EsError) => error.status === 400 && /\[scroll\]/.test(error.message));
+  const pem = pems.get('a')!;
+  const foreign = await connectTransport({ address: { host: '127.0.0.1', port: nodes.get('b')!.server!.address.port }, local: handshake('x', 'elsewhere', 'other'), logger, tls: { ca: ca.caPem, cert: pem.cert, key: pem.key, verificationMode: 'full' } });
+  try {
+    await assert.rejects(foreign.request(SHARD_SEARCH_ACTIONS.query, { expression: 'logs', params: {}, body: {} }), (error: EsError) => error.type === 'security_exception' && error.status === 403);
+  } finally {
+    foreign.close();
+  }
+});
