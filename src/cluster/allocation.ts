@@ -24,6 +24,16 @@
  */
 import type { ClusterState, DiscoveryNode, IndexMetadata, IndexRoutingTable, ShardRouting, UnassignedReason } from './state.js';
 import { isDataNode } from './state.js';
+import { dynamicSettingTypes, type DynamicSetting } from './settings.js';
+
+/**
+ * `cluster.routing.allocation.awareness.attributes`: accepted only in multi-node mode (node.ts adds
+ * it there), where the master's allocation honours it; a single node has nothing to spread.
+ */
+export const awarenessAttributesSetting: DynamicSetting = { key: 'cluster.routing.allocation.awareness.attributes', normalize: dynamicSettingTypes.list };
+
+/** The cluster settings the master's allocation reads from the published state. */
+export const allocationClusterSettingKeys: readonly string[] = ['cluster.routing.allocation.awareness.attributes', 'cluster.routing.allocation.enable'];
 
 export interface AllocationContext {
   readonly nowIso: string;
@@ -137,6 +147,10 @@ export function decide(
         },
   );
   decisions.push(filterDecision(metadata, nodeId, node));
+  // EnableAllocationDecider: `primaries` places no new replica (the one-node registry refuses the other values).
+  if (!copy.primary && copy.state === 'UNASSIGNED' && state.metadata.persistent_settings['cluster.routing.allocation.enable'] === 'primaries') {
+    decisions.push({ decider: 'enable', decision: 'NO', explanation: 'replica allocations are forbidden due to cluster setting [cluster.routing.allocation.enable=primaries]' });
+  }
   if (!copy.primary) {
     const primary = copies.find((other) => other.primary);
     decisions.push(

@@ -516,7 +516,7 @@ export class EtcdCoordinator {
       const response = await Promise.race([answered, timeout]);
       if (response === undefined) {
         await this.client.delete().key(this.key(`requests/${id}`)).exec().catch(() => undefined);
-        throw new EsError(503, 'process_cluster_event_timeout_exception', `failed to process cluster event (${event.kind}) within ${timeoutMs}ms`);
+        throw errors.processClusterEventTimeout(event.kind, timeoutMs);
       }
       await this.client.delete().key(this.key(`responses/${id}`)).exec().catch(() => undefined);
       if (!response.ok) throw new EsError(response.error!.status, response.error!.type, response.error!.reason);

@@ -3,6 +3,7 @@ import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeSync } from 
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ClusterSettingsStore, baseDynamicSettings, pinoLevelOf } from '../cluster/settings.js';
+import { awarenessAttributesSetting } from '../cluster/allocation.js';
 import type { SqlDatabase } from '../common/index.js';
 import type { NodeConfig } from '../config/types.js';
 import { startHttpServer, type HttpServer, type HttpTlsOptions } from '../http/server.js';
@@ -137,7 +138,8 @@ export async function startNode(config: NodeConfig, options: StartOptions): Prom
     closers.push(() => security.close());
     const indices = wireIndices({ config, nodeDb, log, nowMs });
     closers.push(() => indices.close());
-    const clusterSettings = new ClusterSettingsStore(nodeDb, [...baseDynamicSettings]);
+    // Allocation awareness means something only with several nodes: accepted (and honoured) in multi-node mode.
+    const clusterSettings = new ClusterSettingsStore(nodeDb, [...baseDynamicSettings, ...(config.discoveryType === 'multi-node' ? [awarenessAttributesSetting] : [])]);
     // Cross-key checks the registry's per-key normalizers cannot make, then every accepted change
     // takes effect at once; the stored (persistent) settings take effect at start.
     clusterSettings.addValidator((effective) => {
@@ -230,6 +232,7 @@ export async function startNode(config: NodeConfig, options: StartOptions): Prom
             attributes: remote.handshake().attributes ?? {},
             transportAddress: remote.transportAddress() ?? `${config.transportHost}:${config.transportPort}`,
             indices: indices.indices,
+            clusterSettings: () => clusterSettings.effective(),
             log,
             nowMs,
           })

@@ -16,7 +16,7 @@ import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { Logger } from 'pino';
 import { CoordinationStartError, EtcdCoordinator } from '../cluster/etcd-coordinator.js';
-import { explainCopy } from '../cluster/allocation.js';
+import { allocationClusterSettingKeys, explainCopy } from '../cluster/allocation.js';
 import { healthStatusOf, type MasterEvent } from '../cluster/master.js';
 import { allShardRoutings, isDataNode, isMasterEligible, type ClusterState, type DiscoveryNode, type ShardRouting } from '../cluster/state.js';
 import { errors } from '../common/index.js';
@@ -51,6 +51,8 @@ export interface CoordinationWiringOptions {
   readonly attributes: Readonly<Record<string, string>>;
   readonly transportAddress: string;
   readonly indices: IndicesService;
+  /** The node's effective dynamic cluster settings (the allocation ones are sent to the master). */
+  readonly clusterSettings: () => Readonly<Record<string, string | readonly string[]>>;
   readonly log: Logger;
   readonly nowMs: () => number;
 }
@@ -128,7 +130,7 @@ export async function startCoordination(options: CoordinationWiringOptions): Pro
       const before = new Map(indices.all().map((handle) => [handle.name, handle.uuid]));
       const response = await route.handle(request, context);
       try {
-        for (const event of changesForMaster(coordinator.state(), indices)) await coordinator.submit(event, masterTimeoutMs);
+        for (const event of changesForMaster(coordinator.state(), indices, options.clusterSettings())) await coordinator.submit(event, masterTimeoutMs);
       } catch (error) {
         // The master refused: undo what this node created, so no node keeps an index the cluster does not have.
         const created = indices.all().filter((handle) => !before.has(handle.name));
@@ -162,8 +164,15 @@ export async function startCoordination(options: CoordinationWiringOptions): Pro
 }
 
 /** The local index metadata the published state should carry (pure over the two). */
-function changesForMaster(state: ClusterState, indices: IndicesService): MasterEvent[] {
+function changesForMaster(state: ClusterState, indices: IndicesService, clusterSettings: Readonly<Record<string, string | readonly string[]>>): MasterEvent[] {
   const events: MasterEvent[] = [];
+  const persistent: Record<string, string | null> = {};
+  for (const key of allocationClusterSettingKeys) {
+    const raw = clusterSettings[key];
+    const value = raw === undefined ? undefined : typeof raw === 'string' ? raw : raw.join(',');
+    if (state.metadata.persistent_settings[key] !== value) persistent[key] = value ?? null;
+  }
+  if (Object.keys(persistent).length > 0) events.push({ kind: 'cluster_settings', persistent });
   const local = new Map(indices.all().map((handle) => [handle.name, handle]));
   for (const [name, handle] of local) {
     const published = state.metadata.indices[name];
@@ -524,5 +533,5 @@ function coordinationRoutes(coordinator: EtcdCoordinator, options: CoordinationW
 }
 
 /** Index-level write actions that go through the master in multi-node mode. */
-export const masterRoutedActions: ReadonlySet<string> = new Set(['indices:admin/create', 'indices:admin/delete', 'indices:admin/mapping/put', 'indices:admin/settings/update']);
+export const masterRoutedActions: ReadonlySet<string> = new Set(['indices:admin/create', 'indices:admin/delete', 'indices:admin/mapping/put', 'indices:admin/settings/update', 'cluster:admin/settings/update']);
 

@@ -26,12 +26,12 @@ function node(name: string, version = '9.1.0', roles = ['data', 'master']): Disc
   return { name, ephemeral_id: randomUUID(), transport_address: '127.0.0.1:9300', external_id: name, attributes: {}, roles, version };
 }
 
-async function join(endpoint: string, prefix: string, name: string, options: { id?: string; version?: string; clusterName?: string; config?: Partial<CoordinationConfig> } = {}): Promise<EtcdCoordinator> {
+async function join(endpoint: string, prefix: string, name: string, options: { id?: string; version?: string; roles?: string[]; clusterName?: string; config?: Partial<CoordinationConfig> } = {}): Promise<EtcdCoordinator> {
   return EtcdCoordinator.join({
     config: config(endpoint, prefix, options.config),
     clusterName: options.clusterName ?? 'west',
     nodeId: options.id ?? `id-${name}`,
-    node: node(name, options.version),
+    node: node(name, options.version, options.roles),
     log,
     nowMs: () => Date.now(),
     newUuid: () => randomUUID(),
@@ -120,6 +120,19 @@ describe('coordination on etcd', { skip }, () => {
     // Nothing of the refused nodes stays behind.
     const state = coordinators[0]!.state();
     assert.equal(Object.values(state.nodes).some((n) => ['e1', 'old'].includes(n.name)), false);
+  });
+
+  test('without a master-eligible node a change times out with process_cluster_event_timeout_exception (503)', async () => {
+    const lonely = await join(etcd.endpoint, '/strait/no-master/', 'd1', { roles: ['data'] });
+    try {
+      await assert.rejects(
+        lonely.submit({ kind: 'delete_index', name: 'x' }, 500),
+        (error: { status?: number; type?: string; message?: string }) => error.status === 503 && error.type === 'process_cluster_event_timeout_exception' && /within 500ms/.test(error.message ?? ''),
+      );
+      assert.equal(lonely.state().master_node, null);
+    } finally {
+      await lonely.close();
+    }
   });
 
   test('refusal: etcd down at start names the endpoints setting', async () => {
