@@ -8,12 +8,14 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
 import { pino } from 'pino';
 import { CoordinationStartError, EtcdCoordinator } from '../../src/cluster/etcd-coordinator.js';
 import type { DiscoveryNode } from '../../src/cluster/state.js';
 import type { CoordinationConfig } from '../../src/config/coordination.js';
 import { etcdSkipReason, startEtcd, type RunningEtcd } from '../harness/etcd.js';
+import { makeCa, makeNodeCertificate, makeTempDir } from '../harness/cluster.js';
 
 const skip = etcdSkipReason();
 const log = pino({ level: process.env['STRAIT_TEST_LOG'] ?? 'silent' });
@@ -157,5 +159,34 @@ describe('coordination on etcd with authentication', { skip }, () => {
     await good.close();
     const message = await refusal(join(etcd.endpoint, '/strait/west/', 'a2', { config: { username: 'strait', password: 'wrong' } }));
     assert.match(message, /refused the credentials of \[cluster\.coordination\.etcd\.username\] \[strait\]/);
+  });
+});
+
+describe('coordination on etcd over TLS', { skip }, () => {
+  let etcd: RunningEtcd;
+  let certs: string;
+  let otherCa: string;
+  before(async () => {
+    const ca = makeCa();
+    certs = makeTempDir('strait-etcd-certs-');
+    makeNodeCertificate(ca, certs, 'node');
+    writeFileSync(path.join(certs, 'ca.crt'), ca.caPem);
+    otherCa = path.join(certs, 'other-ca.crt');
+    writeFileSync(otherCa, makeCa().caPem);
+    etcd = await startEtcd({ tls: { certFile: path.join(certs, 'node.crt'), keyFile: path.join(certs, 'node.key'), trustedCaFile: path.join(certs, 'ca.crt') } });
+  });
+  after(async () => {
+    await etcd?.destroy();
+  });
+
+  test('mutual TLS joins; a CA that does not sign etcd, or no client certificate, is refused naming the ssl settings', async () => {
+    const tls = { certificateAuthorities: [path.join(certs, 'ca.crt')], certificate: path.join(certs, 'node.crt'), key: path.join(certs, 'node.key') };
+    const good = await join(etcd.endpoint, '/strait/west/', 't1', { config: { tls } });
+    assert.ok(await good.waitForState((s) => s.master_node !== null, 30_000));
+    await good.close();
+    const wrongCa = await refusal(join(etcd.endpoint, '/strait/west/', 't2', { config: { tls: { ...tls, certificateAuthorities: [otherCa] }, connectTimeoutMs: 2_000 } }));
+    assert.match(wrongCa, /cannot reach etcd at \[https:\/\/127\.0\.0\.1:\d+\].*check \[cluster\.coordination\.etcd\.ssl\.certificate_authorities\]/);
+    const noClientCertificate = await refusal(join(etcd.endpoint, '/strait/west/', 't3', { config: { tls: { ...tls, certificate: undefined, key: undefined }, connectTimeoutMs: 2_000 } }));
+    assert.match(noClientCertificate, /\[cluster\.coordination\.etcd\.ssl\.certificate\]/);
   });
 });
