@@ -282,11 +282,11 @@ function frozenMappingOf(mappings: RootMapping): RootMapping {
 }
 
 /** Parses the document against the mapping and stores dynamic mapping updates first, as Elasticsearch does. */
-function applyMapping(service: IndicesService, handle: IndexHandle, id: string, source: unknown): void {
+function applyMapping(service: IndicesService, handle: IndexHandle, id: string, source: unknown, dynamicTemplates?: Readonly<Record<string, string>>): void {
   // Most documents fit the mapping as it is: checked against the frozen copy without copying it.
   // One that would change it is parsed again on a copy, which decides as before; an invalid one
   // throws the same error either way (both walks are the same up to the first mapping change).
-  const options = { ignoreMalformed: settingBoolean(handle.metadata.settings, 'index.mapping.ignore_malformed') };
+  const options = { ignoreMalformed: settingBoolean(handle.metadata.settings, 'index.mapping.ignore_malformed'), ...(dynamicTemplates !== undefined ? { dynamicTemplates } : {}) };
   if (parseDocumentAgainst(frozenMappingOf(handle.metadata.mappings), source, id, options) !== undefined) return;
   const parsed = parseDocument(handle.metadata.mappings, source, id, options);
   if (parsed.mappingUpdate === undefined) return;
@@ -326,6 +326,8 @@ export interface IndexDocumentRequest extends Concurrency {
   readonly authorizeCreate?: (index: string) => void;
   /** Called with the document's shard before it is read or written (bulk opens that shard's transaction). */
   readonly beforeWrite?: (shard: ShardStore) => void;
+  /** A bulk item's `dynamic_templates`: field path → the dynamic template a new field there uses. */
+  readonly dynamicTemplates?: Readonly<Record<string, string>>;
 }
 
 /** Indexes (or creates) one document. Auto-creates the index; resolves aliases to their write index. */
@@ -347,7 +349,7 @@ export function indexDocument(service: IndicesService, request: IndexDocumentReq
   if (!isPlainObject(request.source)) {
     throw errors.documentParsing('failed to parse, document is empty', errors.illegalArgument('root value must be an object'));
   }
-  applyMapping(service, handle, id, request.source);
+  applyMapping(service, handle, id, request.source, request.dynamicTemplates);
   const current = shard.get(id);
   if (request.opType === 'create' && current !== undefined) {
     throw errors.versionConflict(id, `document already exists (current version [${current.version}])`, handle.name, String(shardNumber), handle.uuid);
@@ -755,6 +757,20 @@ const bulkMetadataFields = new Set([
   'op_type',
 ]);
 
+/**
+ * A bulk item's `dynamic_templates` (BulkRequestParser): an object of field path → template name,
+ * on index and create items only.
+ */
+function checkBulkDynamicTemplates(value: unknown, operation: string, lineNumber: number): void {
+  if (value === null) return;
+  if (!isPlainObject(value) || !Object.values(value).every((name) => typeof name === 'string')) {
+    throw errors.illegalArgument(`Malformed action/metadata line [${lineNumber}], [dynamic_templates] must be an object of field names to template names`);
+  }
+  if (Object.keys(value).length > 0 && (operation === 'update' || operation === 'delete')) {
+    throw errors.illegalArgument(`${operation === 'update' ? 'Update' : 'Delete'} request in line [${lineNumber}] does not accept dynamic_templates`);
+  }
+}
+
 function tokenName(value: unknown): string {
   if (value === null) return 'VALUE_NULL';
   if (Array.isArray(value)) return 'START_ARRAY';
@@ -819,11 +835,7 @@ export function parseBulkBody(text: string, defaults: BulkDefaults): BulkItem[] 
       if (structured && (Array.isArray(value) || (key !== '_source' && key !== 'dynamic_templates'))) {
         throw errors.illegalArgument(`Malformed action/metadata line [${lineNumber}], expected a simple value for field [${key}] but found [${tokenName(value)}]`);
       }
-      // Per-document dynamic templates (field path → template name) are not applied by Strait's
-      // dynamic mapping; refuse them rather than map the fields another way than asked.
-      if (key === 'dynamic_templates' && isPlainObject(value) && Object.keys(value).length > 0) {
-        throw errors.illegalArgument(`Action/metadata line [${lineNumber}]: the [dynamic_templates] parameter is not supported by Strait`);
-      }
+      if (key === 'dynamic_templates') checkBulkDynamicTemplates(value, operation, lineNumber);
     }
     const indexName = metadata['_index'] ?? defaults.index;
     if (indexName === undefined) throw errors.actionRequestValidation(['index is missing']);
@@ -995,7 +1007,18 @@ function runBulkItem(service: IndicesService, item: BulkItem, defaults: BulkDefa
     case 'index':
     case 'create': {
       const opType: OpType = item.operation === 'create' || item.metadata['op_type'] === 'create' ? 'create' : 'index';
-      return indexDocument(service, { ...concurrency, ...routing, target: item.index, id: item.id, source: item.payload, opType, requireAlias, requireDataStream: requireDataStreamOf(item, defaults) });
+      const dynamicTemplates = item.metadata['dynamic_templates'] as Readonly<Record<string, string>> | null | undefined;
+      return indexDocument(service, {
+        ...concurrency,
+        ...routing,
+        target: item.index,
+        id: item.id,
+        source: item.payload,
+        opType,
+        requireAlias,
+        requireDataStream: requireDataStreamOf(item, defaults),
+        ...(dynamicTemplates !== undefined && dynamicTemplates !== null ? { dynamicTemplates } : {}),
+      });
     }
     case 'delete':
       assert(item.id !== undefined, 'parseBulkBody refused a delete without id');

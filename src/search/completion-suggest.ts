@@ -29,6 +29,7 @@ import { deepFreezeMapping, findProperty, parseDocument, parseDocumentAgainst, w
 import { fuzzinessEdits } from '../index/query/plan.js';
 import { regexFlagsFromNames } from '../index/query/text-queries-parse.js';
 import type { Segment, ShardHit } from '../index/searcher/index.js';
+import type { SourceTexts } from '../index/engine/index.js';
 import { settingBoolean, type FlatSettings } from '../index/settings.js';
 
 type Json = Record<string, unknown>;
@@ -216,7 +217,7 @@ function fieldSettings(root: RootMapping, mapping: FlattenedMapping, field: stri
 }
 
 /** Per segment (its source array, shared by every view of the segment): the completion inputs per field, for one mapping. */
-const inputsCache = new WeakMap<readonly string[], { readonly root: RootMapping; readonly fields: Map<string, FieldInputs> }>();
+const inputsCache = new WeakMap<SourceTexts, { readonly root: RootMapping; readonly fields: Map<string, FieldInputs> }>();
 
 function segmentInputs(segment: Segment, root: RootMapping, field: string, settings: FieldSettings): FieldInputs {
   let cached = inputsCache.get(segment.sources);
@@ -228,10 +229,10 @@ function segmentInputs(segment: Segment, root: RootMapping, field: string, setti
   if (known !== undefined) return known;
   const frozen = deepFreezeMapping(structuredClone(root));
   const entries: { form: string; input: string; weight: number; doc: number; contexts: CompletionInput['contexts'] }[] = [];
-  for (let doc = 0; doc < segment.sources.length; doc++) {
+  for (let doc = 0; doc < segment.sources.count; doc++) {
     let values: readonly unknown[] | undefined;
     try {
-      const source = JSON.parse(segment.sources[doc]!) as unknown;
+      const source = JSON.parse(segment.sources.text(doc)) as unknown;
       const id = segment.ids[doc] ?? '';
       values = (parseDocumentAgainst(frozen, source, id) ?? parseDocument(root, source, id)).fields[field];
     } catch {

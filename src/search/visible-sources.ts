@@ -7,28 +7,34 @@
  */
 import { filterSourceFields } from '../index/index.js';
 import type { Segment } from '../index/searcher/index.js';
+import type { SourceTexts } from '../index/engine/index.js';
 
 export function withVisibleSources(segments: readonly Segment[], visible: ((path: string) => boolean) | undefined): readonly Segment[] {
   if (visible === undefined) return segments;
   return segments.map((segment) => {
     const stored = segment.sources;
     const filtered = new Map<number, string>();
-    const sources = new Proxy(stored as string[], {
-      get(target, property, receiver) {
-        if (typeof property === 'string' && /^\d+$/.test(property)) {
-          const doc = Number(property);
-          let text = filtered.get(doc);
-          if (text === undefined) {
-            const raw = target[doc];
-            if (raw === undefined) return undefined;
-            text = JSON.stringify(filterSourceFields(JSON.parse(raw) as unknown, visible));
-            filtered.set(doc, text);
-          }
-          return text;
+    const sources: SourceTexts = {
+      count: stored.count,
+      text(doc: number): string {
+        let text = filtered.get(doc);
+        if (text === undefined) {
+          text = JSON.stringify(filterSourceFields(JSON.parse(stored.text(doc)) as unknown, visible));
+          filtered.set(doc, text);
         }
-        return Reflect.get(target, property, receiver) as unknown;
+        return text;
       },
-    });
+      // The query phase reads texts; only merges and persisting read bytes, never through this view.
+      get byteLength(): number {
+        throw new Error('a field-filtered source view is read as texts only');
+      },
+      offsetOf(): number {
+        throw new Error('a field-filtered source view is read as texts only');
+      },
+      bytesOf(): Uint8Array {
+        throw new Error('a field-filtered source view is read as texts only');
+      },
+    };
     return { ...segment, sources };
   });
 }

@@ -159,11 +159,19 @@ export function actionMatcher(patterns: string | undefined): (action: string) =>
   return (action) => list.some((pattern) => wildcardMatch(pattern, action));
 }
 
-/** Parses `<nodeId>:<number>` (Elasticsearch's TaskId), or throws its 400. */
+/** Java's Long.MAX_VALUE: TaskId reads the number as a long. */
+const taskNumberMax = 2n ** 63n - 1n;
+
+/**
+ * Parses `<nodeId>:<number>` as Elasticsearch's TaskId(String) does, or throws its 400: split at
+ * the first colon (`a:b:1` is malformed), the node id may be empty, the number is a Java long
+ * (past Long.MAX_VALUE it is malformed; past 2^53 `id` is approximate, which names no task here).
+ * Strait refuses a sign before the number, which Long.parseLong would read.
+ */
 export function parseTaskId(value: string): { nodeId: string; id: number } {
-  const colon = value.lastIndexOf(':');
+  const colon = value.indexOf(':');
   const number = value.slice(colon + 1);
-  if (colon <= 0 || !/^\d+$/.test(number) || !Number.isSafeInteger(Number(number))) throw errors.illegalArgument(`malformed task id ${value}`);
+  if (colon < 0 || !/^\d+$/.test(number) || BigInt(number) > taskNumberMax) throw errors.illegalArgument(`malformed task id ${value}`);
   return { nodeId: value.slice(0, colon), id: Number(number) };
 }
 

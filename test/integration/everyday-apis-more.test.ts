@@ -56,6 +56,9 @@ test('keyword normalizer: values indexed and queried normalized, aggregation key
   const term = await client.search({ index: 'norm', query: { term: { name: 'CREME BRULEE' } }, sort: ['_doc'] });
   assert.deepEqual(term.hits.hits.map((hit) => hit._id), ['1', '2']);
   assert.deepEqual(term.hits.hits[0]!._source, { name: 'Crème BRÛLÉE', tag: 'Dessert' });
+  // Highlighting compares the normalized value and marks the original one.
+  const highlighted = await client.search({ index: 'norm', query: { term: { name: 'CREME BRULEE' } }, highlight: { fields: { name: {} } }, sort: ['_doc'] });
+  assert.deepEqual(highlighted.hits.hits.map((hit) => hit.highlight), [{ name: ['<em>Crème BRÛLÉE</em>'] }, { name: ['<em>creme brulee</em>'] }]);
   const match = await client.search({ index: 'norm', query: { match: { tag: 'DeSSeRT' } } });
   assert.equal((match.hits.total as { value: number }).value, 2);
   const aggs = await client.search({ index: 'norm', size: 0, aggs: { names: { terms: { field: 'name' } }, tags: { terms: { field: 'tag' } } } });

@@ -6,7 +6,8 @@
 // - `_ignored` where Elasticsearch returns it: get and explain (FieldsVisitor always loads it),
 //   never the update API's `get` (UpdateHelper.extractGetResult builds it without metadata fields)
 //   nor `GET _source` (the source alone). Reference: mapping-ignored-field.html;
-// - version_conflict_engine_exception names the index's uuid (EngineException carries the shard id).
+// - version_conflict_engine_exception names the index's uuid (EngineException carries the shard id);
+// - task ids parse alike in the task APIs and the rethrottle APIs, as TaskId(String) does.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startNode, type StartedNode } from '../harness/cluster.js';
@@ -146,4 +147,22 @@ test('version_conflict_engine_exception names the index uuid (create, if_seq_no,
   const bulk = await ok('POST', '/_bulk', '{"create":{"_index":"conflicts","_id":"1"}}\n{"a":3}\n');
   assert.equal(bulk.items[0].create.status, 409);
   assert.equal(bulk.items[0].create.error.index_uuid, uuid);
+});
+
+// ---------------------------------------------------------------- 6. task ids
+
+test('task ids parse as TaskId does in the task and rethrottle APIs: first colon, a Java long', async () => {
+  const nodeId = Object.keys((await ok('GET', '/_nodes')).nodes)[0]!;
+  for (const path of ['/_tasks/a:b:1', '/_tasks/a:9223372036854775808', '/_reindex/a:b:1/_rethrottle?requests_per_second=1', '/_update_by_query/a:9223372036854775808/_rethrottle?requests_per_second=1']) {
+    const answer = await call(path.startsWith('/_tasks') ? 'GET' : 'POST', path);
+    assert.equal(answer.status, 400, `${path}: ${answer.text}`);
+    assert.equal(answer.body.error.type, 'illegal_argument_exception');
+    assert.equal(answer.body.error.reason, `malformed task id ${path.split('/')[2]}`);
+  }
+  // Past 2^53 but within a long: a task id, of no task.
+  const big = await call('GET', `/_tasks/${nodeId}:9007199254740993`);
+  assert.equal(big.status, 404, big.text);
+  assert.equal(big.body.error.type, 'resource_not_found_exception');
+  const rethrottled = await ok('POST', `/_delete_by_query/${nodeId}:9007199254740993/_rethrottle?requests_per_second=1`);
+  assert.equal(rethrottled.task_failures[0].status, 'NOT_FOUND');
 });

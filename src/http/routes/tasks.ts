@@ -42,15 +42,10 @@ export function taskRoutes(identity: NodeIdentity, tasks?: TaskManager): readonl
     params: ['requests_per_second', 'group_by'],
     handle: (request) => {
       const taskId = request.params['task_id']!;
-      const colon = taskId.indexOf(':');
-      // TaskId parses the number as a Java long: past Long.MAX_VALUE it is malformed too
-      if (colon <= 0 || !/^\d+$/.test(taskId.slice(colon + 1)) || BigInt(taskId.slice(colon + 1)) > 2n ** 63n - 1n) {
-        throw errors.illegalArgument(`malformed task id ${taskId}`);
-      }
+      const { nodeId, id } = parseTaskId(taskId);
       const rps = request.query['requests_per_second'];
       if (rps === undefined) throw errors.actionRequestValidation(['requestsPerSecond must be set']);
       if (rps !== '-1' && !(Number(rps) > 0)) throw errors.actionRequestValidation([`requests_per_second must be more than 0 but was [${rps}]`]);
-      const nodeId = taskId.slice(0, colon);
       if (nodeId !== identity.nodeId) {
         const causedBy = { type: 'no_such_node_exception', reason: `No such node [${nodeId}]`, node_id: nodeId };
         return { status: 200, body: { nodes: {}, node_failures: [{ type: 'failed_node_exception', reason: `Failed node [${nodeId}]`, node_id: nodeId, caused_by: causedBy }] } };
@@ -61,7 +56,7 @@ export function taskRoutes(identity: NodeIdentity, tasks?: TaskManager): readonl
         return { status: 200, body: render([running], true, groupByOf(request)) };
       }
       const missing = errors.resourceNotFound(`task [${taskId}] is missing`).toCause();
-      return { status: 200, body: { nodes: {}, task_failures: [{ task_id: Number(taskId.slice(colon + 1)), node_id: nodeId, status: 'NOT_FOUND', reason: missing }] } };
+      return { status: 200, body: { nodes: {}, task_failures: [{ task_id: id, node_id: nodeId, status: 'NOT_FOUND', reason: missing }] } };
     },
   });
   const nodeBody = (infos: Record<string, unknown>): Record<string, unknown> => {

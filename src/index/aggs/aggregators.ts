@@ -1012,7 +1012,7 @@ class TopHitsAggregator extends Aggregator {
     if (list === undefined) this.perBucket[bucket] = list = [];
     const segment = this.segment!;
     const sortValues = this.sort?.map((spec): SortValue => (spec.kind === 'score' ? score : spec.kind === 'doc' ? this.docBase + doc : fieldSortValue(segment, spec, doc)));
-    const hit: TopHitPartial = { index: this.context.indexName, id: segment.ids[doc]!, score, sortValues, shardKey: this.context.shardKey, globalDoc: this.docBase + doc, source: segment.sources[doc] };
+    const hit: TopHitPartial = { index: this.context.indexName, id: segment.ids[doc]!, score, sortValues, shardKey: this.context.shardKey, globalDoc: this.docBase + doc, source: segment.sources.text(doc) };
     // The source stays text until the bucket's hits are chosen (partial()): only those are parsed.
     list.push(hit);
     if (list.length > this.count * 4 + 16) {

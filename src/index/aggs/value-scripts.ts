@@ -167,7 +167,7 @@ export function scriptedSegment(segment: Segment, script: ValueScript, valueType
     const out: unknown[] = [];
     if (!isLive(segment, doc)) return out;
     let parsed: unknown;
-    const source = (): unknown => (parsed ??= JSON.parse(segment.sources[doc]!) as unknown);
+    const source = (): unknown => (parsed ??= JSON.parse(segment.sources.text(doc)) as unknown);
     try {
       const docLookup = segmentDocLookup(segment, mappings, indexName, doc);
       if (sourceField === undefined) {

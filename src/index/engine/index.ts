@@ -5,3 +5,4 @@ export { mergeSegments, mergeSegmentsStepwise, mergeSliceLimits, type MergedSegm
 export { computeShardStats, type ShardStats, type FieldStats } from './shard-stats.js';
 export { intToByte4, byte4ToInt, normLengthTable } from './small-float.js';
 export { docGeoPoints, decodeLatitude, decodeLongitude, encodeGeoPoint, type GeoPointValue } from './geo-encoding.js';
+export { allSourceTexts, copyRange, memorySourceSink, memorySourceTexts, OffsetsColumn, sourceCopyBytesMax, sourceTextsOf, type SourceTexts, type SourceTextsSink } from './source-texts.js';

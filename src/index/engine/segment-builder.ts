@@ -18,6 +18,7 @@ import {
 } from './segment.js';
 import { intToByte4, toHalfFloat } from './small-float.js';
 import { encodeGeoPoint } from './geo-encoding.js';
+import { memorySourceSink, type SourceTexts, type SourceTextsSink } from './source-texts.js';
 
 export interface SegmentDocumentInput {
   /** Segment-local doc id: documents must be given with ids 0, 1, 2, ... in order. */
@@ -43,6 +44,8 @@ export interface SegmentDocuments {
 export interface BuildSegmentOptions {
   readonly name: string;
   readonly maxSeqNo: number;
+  /** Where the `_source` texts go (default: a buffer in memory); a fresh sink per build. */
+  readonly sourceSink?: SourceTextsSink;
 }
 
 /** Elasticsearch's default position_increment_gap between values of a multi-valued text field. */
@@ -329,7 +332,7 @@ export const buildSliceDocs = 1_000;
 export function* buildSegmentStepwise(documents: SegmentDocuments, mappings: FieldMappings, options: BuildSegmentOptions): Generator<void, Segment, void> {
   const maxDoc = documents.length;
   const ids: string[] = new Array(maxDoc);
-  const sources: string[] = new Array<string>(maxDoc);
+  const sourceSink = options.sourceSink ?? memorySourceSink();
   const slots = new Map<string, FieldSlot>();
   for (const [path, mapping] of Object.entries(mappings)) {
     if (mapping.aliasOf !== undefined) continue; // nothing is indexed under a field alias
@@ -348,7 +351,7 @@ export function* buildSegmentStepwise(documents: SegmentDocuments, mappings: Fie
     const input = documents.at(doc)!;
     assert(input.docId === doc, 'documents arrive with dense, ordered doc ids');
     ids[doc] = input.id;
-    sources[doc] = input.source;
+    sourceSink.appendText(input.source);
     const fields = input.fields;
     for (const path in fields) {
       const values = fields[path]!;
@@ -470,7 +473,7 @@ export function* buildSegmentStepwise(documents: SegmentDocuments, mappings: Fie
   }
   // Key paths indexed above join the segment's own mappings, so that merges carry them on.
   const segmentMappings = keyedPaths.size === 0 ? mappings : Object.freeze({ ...mappings, ...Object.fromEntries(keyedPaths) });
-  return createSegment({ name: options.name, maxSeqNo: options.maxSeqNo, mappings: segmentMappings, ids, sources, postings, docValues, liveDocs: null });
+  return createSegment({ name: options.name, maxSeqNo: options.maxSeqNo, mappings: segmentMappings, ids, sources: sourceSink.finish(), postings, docValues, liveDocs: null });
 }
 
 /**
@@ -510,7 +513,7 @@ export function createSegment(parts: {
   maxSeqNo: number;
   mappings: FieldMappings;
   ids: readonly string[];
-  sources: readonly string[];
+  sources: SourceTexts;
   postings: Map<string, PostingsField>;
   docValues: Map<string, DocValues>;
   liveDocs: Uint32Array | null;

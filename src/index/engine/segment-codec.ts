@@ -12,6 +12,7 @@
 import { crc32 } from 'node:zlib';
 import { createSegment } from './segment-builder.js';
 import type { DocValues, FieldMappings, PostingsField, Segment } from './segment.js';
+import { memorySourceTexts, type SourceTexts } from './source-texts.js';
 
 /**
  * Version 2: date_nanos doc values (`nanos`, `pointNanos` sections) and the engine types
@@ -43,8 +44,6 @@ export class SegmentFormatError extends Error {
 export const SEGMENT_CRC_OFFSET = 16;
 /** Pieces of `serializeSegmentPieces` stay about this small (bytes), so that a writer can pause between them. */
 const pieceBytesMax = 4 * 1024 * 1024;
-/** Texts packed into one piece of a `text` section. */
-const textsPerPiece = 16_384;
 
 /** A piece of the file, made when it is written (texts are packed then, not all at once). */
 type Piece = Uint8Array | (() => Uint8Array);
@@ -67,28 +66,26 @@ export function* serializeSegmentPieces(segment: Segment): Generator<Uint8Array,
   };
   const section = (type: SectionType, data: Int32Array | Uint32Array | Uint8Array | Float64Array | unknown): SectionRef => {
     if (type === 'text') {
-      const texts = data as readonly string[];
-      const starts = new Int32Array(texts.length + 1);
-      let total = 0;
-      for (let index = 0; index < texts.length; index++) {
-        starts[index] = total;
-        total += Buffer.byteLength(texts[index]!, 'utf8');
-      }
-      starts[texts.length] = total;
+      const texts = data as SourceTexts;
+      const count = texts.count;
+      const total = texts.byteLength;
+      if (total > 0x7fffffff) throw new SegmentFormatError('a segment holds at most 2 GiB of _source texts');
+      const starts = new Int32Array(count + 1);
+      for (let index = 0; index <= count; index++) starts[index] = texts.offsetOf(index);
       const offsets = section('i32', starts);
       const at = offset;
-      for (let first = 0; first < texts.length; first += textsPerPiece) {
-        const last = Math.min(texts.length, first + textsPerPiece);
-        pieces.push(() => {
-          const bytes = Buffer.allocUnsafe(starts[last]! - starts[first]!);
-          let position = 0;
-          for (let index = first; index < last; index++) position += bytes.write(texts[index]!, position, 'utf8');
-          return bytes;
-        });
+      // Pieces of whole documents, read from the texts (possibly a file) only when written.
+      let first = 0;
+      while (first < count) {
+        let last = first + 1;
+        while (last < count && starts[last + 1]! - starts[first]! <= pieceBytesMax) last++;
+        const [from, to] = [first, last];
+        pieces.push(() => texts.bytesOf(from, to));
+        first = last;
       }
       offset += total;
       pad();
-      return { type, offset: at, length: texts.length, offsets };
+      return { type, offset: at, length: count, offsets };
     }
     let bytes: Uint8Array;
     let length: number;
@@ -202,11 +199,9 @@ export function deserializeSegment(buffer: Buffer): Segment {
     const start = sectionBase + ref.offset;
     if (ref.type === 'json') return JSON.parse(Buffer.from(data, start, ref.length).toString('utf8'));
     if (ref.type === 'text') {
-      const offsets = new Int32Array(data, sectionBase + ref.offsets!.offset, ref.length + 1);
-      const bytes = Buffer.from(data, start, offsets[ref.length]!);
-      const texts = new Array<string>(ref.length);
-      for (let index = 0; index < ref.length; index++) texts[index] = bytes.toString('utf8', offsets[index]!, offsets[index + 1]!);
-      return texts;
+      // Viewed in place (off the heap), not decoded into one string per document.
+      const offsets = Float64Array.from(new Int32Array(data, sectionBase + ref.offsets!.offset, ref.length + 1));
+      return memorySourceTexts(new Uint8Array(data, start, offsets[ref.length]!), offsets);
     }
     if (ref.type === 'i32') return new Int32Array(data, start, ref.length);
     if (ref.type === 'u32') return new Uint32Array(data, start, ref.length);

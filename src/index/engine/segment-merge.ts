@@ -10,6 +10,7 @@
 import { runToEnd } from '../../common/steps.js';
 import { createSegment, finishPostingsStepwise, sortNanoPoints, sortPoints } from './segment-builder.js';
 import { type DocValues, type FieldMapping, type PostingsField, type Segment, isLive, numericFieldTypes } from './segment.js';
+import { memorySourceSink, type SourceTextsSink } from './source-texts.js';
 
 /** Work between two yields of a stepwise merge (style P4). */
 export const mergeSliceLimits = {
@@ -28,22 +29,33 @@ export function mergeSegments(segments: readonly Segment[], name: string): Segme
   return runToEnd(mergeSegmentsStepwise(segments, name)).segment;
 }
 
-export function* mergeSegmentsStepwise(segments: readonly Segment[], name: string): Generator<void, MergedSegment, void> {
+/** `sourceSink`: where the merged `_source` texts go (default: a buffer in memory). */
+export function* mergeSegmentsStepwise(segments: readonly Segment[], name: string, sourceSink: SourceTextsSink = memorySourceSink()): Generator<void, MergedSegment, void> {
   const mappings: Record<string, FieldMapping> = {};
   for (const segment of segments) Object.assign(mappings, segment.mappings);
   const docMaps: Int32Array[] = [];
   const ids: string[] = [];
-  const sources: string[] = [];
   let maxSeqNo = -1;
   for (const segment of segments) {
     const docMap = new Int32Array(segment.maxDoc).fill(-1);
+    // Live documents' sources are copied a run of consecutive live docs at a time (bytes as they are).
+    let runStart = -1;
     for (let doc = 0; doc < segment.maxDoc; doc++) {
-      if (!isLive(segment, doc)) continue;
+      if (!isLive(segment, doc)) {
+        if (runStart >= 0) sourceSink.appendRange(segment.sources, runStart, doc);
+        runStart = -1;
+        continue;
+      }
+      if (runStart < 0) runStart = doc;
       docMap[doc] = ids.length;
       ids.push(segment.ids[doc]!);
-      sources.push(segment.sources[doc]!);
-      if (ids.length % mergeSliceLimits.docsPerSlice === 0) yield;
+      if (ids.length % mergeSliceLimits.docsPerSlice === 0) {
+        sourceSink.appendRange(segment.sources, runStart, doc + 1);
+        runStart = -1;
+        yield;
+      }
     }
+    if (runStart >= 0) sourceSink.appendRange(segment.sources, runStart, segment.maxDoc);
     docMaps.push(docMap);
     maxSeqNo = Math.max(maxSeqNo, segment.maxSeqNo);
   }
@@ -69,7 +81,7 @@ export function* mergeSegmentsStepwise(segments: readonly Segment[], name: strin
     if (doc > 0 && doc % mergeSliceLimits.docsPerSlice === 0) yield;
     idOrdinals.set(ids[doc]!, doc);
   }
-  return { segment: createSegment({ name, maxSeqNo, mappings, ids, sources, postings, docValues, liveDocs: null, idOrdinals }), docMaps };
+  return { segment: createSegment({ name, maxSeqNo, mappings, ids, sources: sourceSink.finish(), postings, docValues, liveDocs: null, idOrdinals }), docMaps };
 }
 
 function* mergePostings(

@@ -13,6 +13,7 @@
  * - Deletes: a live-docs bitset replaced, never mutated, by `withDeletes`.
  */
 import type { NormalizerDefinition } from '../analysis/index.js';
+import type { SourceTexts } from './source-texts.js';
 
 export type FieldType =
   | 'text'
@@ -144,11 +145,12 @@ export interface Segment {
   readonly ids: readonly string[];
   readonly idOrdinals: ReadonlyMap<string, number>;
   /**
-   * Each document's `_source` as the stored JSON text: one string per document, parsed only for
-   * the hits a fetch renders (`sourceOf`). Parsed object graphs of every document made the
-   * collector trace millions of objects per refresh, merge and bootstrap.
+   * Each document's `_source` as the stored JSON text, parsed only for the hits a fetch renders
+   * (`sourceOf`). Kept as UTF-8 bytes off the JS heap, in memory or in a file (source-texts.ts):
+   * parsed object graphs, and later one string per document, made the collector trace (and V8
+   * size the heap for) every document's source.
    */
-  readonly sources: readonly string[];
+  readonly sources: SourceTexts;
   readonly postings: ReadonlyMap<string, PostingsField>;
   readonly docValues: ReadonlyMap<string, DocValues>;
   /** Bit per doc (1 = live); null when nothing is deleted. */
@@ -158,7 +160,12 @@ export interface Segment {
 
 /** The parsed `_source` of one document (a fresh object: callers may change it). */
 export function sourceOf(segment: Segment, doc: number): unknown {
-  return JSON.parse(segment.sources[doc]!) as unknown;
+  return JSON.parse(segment.sources.text(doc)) as unknown;
+}
+
+/** The stored JSON text of one document's `_source`. */
+export function sourceTextOf(segment: Segment, doc: number): string {
+  return segment.sources.text(doc);
 }
 
 export function isLive(segment: Segment, doc: number): boolean {

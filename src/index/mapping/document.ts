@@ -24,7 +24,7 @@ import {
 } from './mapping.js';
 import { flattenedLeaves } from './flattened.js';
 import { copyToTargets } from './copy-to.js';
-import { dynamicTemplateMatch } from './dynamic-templates.js';
+import { dynamicTemplateMatch, namedDynamicTemplate } from './dynamic-templates.js';
 import { completeCompletionContexts, completionInputs, contextMappingsOf, truncateInput } from './completion.js';
 import { checkGeoPoint, normalizeGeoPoint, parseGeoPoint } from './geo-point.js';
 
@@ -47,12 +47,16 @@ interface Walk {
   readonly ignoreMalformed: boolean;
   /** Set while a value is copied by `copy_to`: a target's own copy_to is not followed (as Elasticsearch). */
   copying?: boolean;
+  /** A bulk item's `dynamic_templates`: field path → the template a new field at that path uses. */
+  readonly dynamicTemplates?: Readonly<Record<string, string>> | undefined;
 }
 
 /** Index settings that change how documents are parsed. */
 export interface DocumentParseOptions {
   /** `index.mapping.ignore_malformed`. */
   readonly ignoreMalformed?: boolean;
+  /** A bulk item's `dynamic_templates` (field path → template name); write time only. */
+  readonly dynamicTemplates?: Readonly<Record<string, string>>;
 }
 
 /** Field types with an `ignore_malformed` parameter: the index-level default applies to these only. */
@@ -403,8 +407,9 @@ function introducedUnderRuntime(walk: Walk, name: string, path: string, value: u
   const matchType = dynamicMatchType(walk, value);
   if (matchType === undefined) return undefined;
   const templates = walk.root['dynamic_templates'];
-  if (Array.isArray(templates) && templates.length > 0) {
-    const templated = dynamicTemplateMatch(templates, name, path, matchType);
+  const named = walk.dynamicTemplates?.[path];
+  if (named !== undefined || (Array.isArray(templates) && templates.length > 0)) {
+    const templated = named !== undefined ? namedDynamicTemplate(templates, named, name, path, matchType) : dynamicTemplateMatch(templates, name, path, matchType);
     if (templated?.runtime !== undefined) {
       addRuntimeField(walk, path, templated.runtime);
       return undefined;
@@ -420,10 +425,11 @@ function introducedUnderRuntime(walk: Walk, name: string, path: string, value: u
 /** The mapping dynamic mapping gives a new field: the first matching dynamic template's, else the default rules'. */
 function introducedMapping(walk: Walk, name: string, path: string, value: unknown): PropertyMapping | undefined {
   const templates = walk.root['dynamic_templates'];
-  if (Array.isArray(templates) && templates.length > 0) {
+  const named = walk.dynamicTemplates?.[path];
+  if (named !== undefined || (Array.isArray(templates) && templates.length > 0)) {
     const matchType = dynamicMatchType(walk, value);
     if (matchType === undefined) return undefined;
-    const templated = dynamicTemplateMatch(templates, name, path, matchType);
+    const templated = named !== undefined ? namedDynamicTemplate(templates, named, name, path, matchType) : dynamicTemplateMatch(templates, name, path, matchType);
     if (templated?.runtime !== undefined) {
       addRuntimeField(walk, path, templated.runtime);
       return undefined; // a runtime field is not indexed: the value stays in _source only
@@ -627,7 +633,7 @@ export function parseDocument(mapping: RootMapping, source: unknown, id: string,
   // Root `enabled: false`: the whole document is kept in _source, nothing of it parsed or indexed.
   if (mapping['enabled'] === false) return { fields: {}, mappingUpdate: undefined };
   const root = structuredClone(mapping) as RootMapping;
-  const walk: Walk = { id, root, fields: {}, changed: false, ignoreMalformed: options.ignoreMalformed === true };
+  const walk: Walk = { id, root, fields: {}, changed: false, ignoreMalformed: options.ignoreMalformed === true, dynamicTemplates: options.dynamicTemplates };
   parseObjectValue(walk, root, '', source, dynamicSetting('true', root));
   completeCompletionContexts(mapping, walk.fields);
   return { fields: walk.fields, mappingUpdate: walk.changed ? root : undefined };
@@ -651,7 +657,7 @@ export function deepFreezeMapping<T>(value: T): T {
 export function parseDocumentAgainst(frozen: RootMapping, source: unknown, id: string, options: DocumentParseOptions = parseOptionsOf(frozen)): ParsedDocument | undefined {
   if (!isPlainObject(source)) return undefined;
   if (frozen['enabled'] === false) return { fields: {}, mappingUpdate: undefined };
-  const walk: Walk = { id, root: frozen, fields: {}, changed: false, ignoreMalformed: options.ignoreMalformed === true };
+  const walk: Walk = { id, root: frozen, fields: {}, changed: false, ignoreMalformed: options.ignoreMalformed === true, dynamicTemplates: options.dynamicTemplates };
   try {
     parseObjectValue(walk, frozen, '', source, dynamicSetting('true', frozen));
   } catch (error) {

@@ -166,6 +166,10 @@ export function dynamicTemplateMatch(
     const config = Object.values(template)[0]!;
     const regex = config['match_pattern'] === 'regex';
     const types = listOf(config['match_mapping_type']);
+    // Without match_mapping_type, a template matches every kind only when it has a match or
+    // path_match; with neither it matches nothing and is used by name only (bulk dynamic_templates),
+    // as Elasticsearch's DynamicTemplate.parse decides.
+    if (types === undefined && config['match'] === undefined && config['path_match'] === undefined) continue;
     if (types !== undefined && !types.includes('*') && !types.includes(matchType)) continue;
     const unmatchTypes = listOf(config['unmatch_mapping_type']);
     if (unmatchTypes !== undefined && unmatchTypes.includes(matchType)) continue;
@@ -175,16 +179,36 @@ export function dynamicTemplateMatch(
     const pathMatch = listOf(config['path_match']);
     if (pathMatch !== undefined && !anyMatch(pathMatch, path, regex)) continue;
     if (anyMatch(listOf(config['path_unmatch']), path, regex)) continue;
-    if (config['runtime'] !== undefined) {
-      if (defaultRuntimeTypes[matchType] === undefined) continue;
-      return { runtime: runtimeDefinition(config['runtime'] as Record<string, unknown>, name, matchType) };
-    }
-    const dynamicType = defaultTypes[matchType]!;
-    const mapping = substitute(config['mapping'], name, dynamicType) as Record<string, unknown>;
-    const withType = mapping['type'] === undefined && matchType !== 'object' ? { ...mapping, type: dynamicType } : mapping;
-    // The stored form, as a mapping update with this field would store it.
-    const parsed = parseMapping({ properties: { __dynamic__: withType } });
-    return { mapping: (parsed['properties'] as Record<string, PropertyMapping>)['__dynamic__']! };
+    if (config['runtime'] !== undefined && defaultRuntimeTypes[matchType] === undefined) continue;
+    return templateResult(config, name, matchType);
   }
   return undefined;
+}
+
+type TemplateResult = { readonly mapping: PropertyMapping; readonly runtime?: undefined } | { readonly runtime: Record<string, unknown>; readonly mapping?: undefined };
+
+/** What one template gives a field of this name and JSON kind. */
+function templateResult(config: Readonly<Record<string, unknown>>, name: string, matchType: string): TemplateResult {
+  if (config['runtime'] !== undefined) return { runtime: runtimeDefinition(config['runtime'] as Record<string, unknown>, name, matchType) };
+  const dynamicType = defaultTypes[matchType]!;
+  const mapping = substitute(config['mapping'], name, dynamicType) as Record<string, unknown>;
+  const withType = mapping['type'] === undefined && matchType !== 'object' ? { ...mapping, type: dynamicType } : mapping;
+  // The stored form, as a mapping update with this field would store it.
+  const parsed = parseMapping({ properties: { __dynamic__: withType } });
+  return { mapping: (parsed['properties'] as Record<string, PropertyMapping>)['__dynamic__']! };
+}
+
+/**
+ * The template a bulk item names for a new field (its `dynamic_templates` parameter): used
+ * whatever its match conditions, as in Elasticsearch; a name no template has is a 400
+ * document_parsing_exception.
+ */
+export function namedDynamicTemplate(templates: unknown, templateName: string, name: string, path: string, matchType: string): TemplateResult {
+  const found = Array.isArray(templates) ? (templates as Template[]).find((template) => Object.keys(template)[0] === templateName) : undefined;
+  if (found === undefined) throw errors.documentParsing(`failed to parse: Can't find dynamic template for dynamic template name [${templateName}] of field [${path}]`);
+  const config = Object.values(found)[0]!;
+  if (config['runtime'] !== undefined && defaultRuntimeTypes[matchType] === undefined) {
+    throw errors.documentParsing(`Dynamic template [${templateName}] defines a runtime field but type [${matchType}] is not supported as runtime field (field [${path}])`);
+  }
+  return templateResult(config, name, matchType);
 }

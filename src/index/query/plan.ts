@@ -577,7 +577,7 @@ function sourceExistsScorer(segment: Segment, path: string, score: number): Scor
   // could spell it otherwise): most documents are ruled out without parsing them.
   const key = `${path.slice(path.lastIndexOf('.') + 1)}"`;
   for (let doc = 0; doc < segment.maxDoc; doc++) {
-    const text = segment.sources[doc]!;
+    const text = segment.sources.text(doc);
     if (!text.includes(key) && !text.includes('\\')) continue;
     if (hasSourceValue(sourceOf(segment, doc), path)) docs.push(doc);
   }

@@ -11,9 +11,14 @@
  *   Strait's store keeps no second history, so a copy that diverged gets a full copy instead.
  * - A full copy otherwise: the documents of a point-in-time snapshot of the primary's store
  *   (store/shard-snapshot.ts), then the operations after the snapshot. Documents rather than the
- *   database file: the snapshot reads without a temporary file on the primary, the copy carries
- *   live documents only (not the operation history or tombstones), and a chunk is bounded by bytes
- *   like the cross-cluster replication bootstrap that already uses it.
+ *   database file, measured on a 20,000-document shard with half its documents updated once
+ *   (12 MB database, 30,000 retained operations): the document copy sent 5.3 MB and took 577 ms
+ *   end to end in one process, the file copy (SQLite online backup, then the bytes) sent 12 MB
+ *   and took 128 ms. The file carries the whole operation history, the tombstones and the index
+ *   pages, so it moves 2.3 times the bytes through `indices.recovery.max_bytes_per_sec`, which
+ *   bounds recovery long before the target's CPU does; and SQLite's online backup restarts
+ *   whenever another connection writes the source, so under a steady write load it may never
+ *   finish, while the WAL snapshot reads undisturbed as the primary keeps writing.
  * - Only after both does the copy ask the master to start it and add it to the in-sync set.
  */
 export interface RecoveryRequest {

@@ -86,6 +86,11 @@ export interface ReplicationServiceOptions {
   /** The elected master's node id, if one is known. */
   readonly masterNodeId: () => string | undefined;
   readonly nowMs: () => number;
+  /**
+   * Waits until `bytes` more recovery data may leave this node (`indices.recovery.max_bytes_per_sec`,
+   * the node-wide Pacer the cross-cluster replication leader uses too); absent: unlimited.
+   */
+  readonly pace?: (bytes: number) => Promise<void>;
 }
 
 interface WriteWaiter {
@@ -590,6 +595,7 @@ export class ReplicationService {
           for (;;) {
             const chunk = snapshot.read(afterId, replicationLimits.recoveryChunkDocumentsMax, replicationLimits.recoveryChunkBytesMax);
             if (chunk.length === 0) break;
+            await this.options.pace?.(chunk.reduce((bytes, document) => bytes + document.id.length + document.source.length, 0));
             await send(REPLICATION_ACTIONS.fileChunk, { documents: chunk.map((document) => encodeOperation({ seqNo: document.seqNo, op: 'index', id: document.id, source: document.source, primaryTerm: document.primaryTerm, version: document.version, routing: document.routing ?? null })) });
             documents += chunk.length;
             afterId = chunk[chunk.length - 1]!.id;
@@ -607,6 +613,7 @@ export class ReplicationService {
       for (let from = startingSeqNo; from < trackedFrom; ) {
         const batch = store.readOps(from, Math.min(replicationLimits.operationsPerRequestMax, trackedFrom - from));
         if (batch.length === 0 || batch[0]!.seqNo !== from) throw errors.illegalState(`the primary no longer retains operation [${from}]`);
+        await this.options.pace?.(batch.reduce((bytes, operation) => bytes + operation.id.length + (operation.source?.length ?? 0), 0));
         await send(REPLICATION_ACTIONS.translogOps, { primary_term: copy.state.primaryTerm, global_checkpoint: copy.state.globalCheckpoint, operations: batch.map(encodeOperation) });
         operations += batch.length;
         from = batch[batch.length - 1]!.seqNo + 1;

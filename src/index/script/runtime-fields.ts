@@ -145,7 +145,7 @@ export function withRuntimeFields(
         at: (docId) => {
           const fieldValues: Record<string, unknown[]> = {};
           let parsed: unknown;
-          const source = (): unknown => (parsed ??= JSON.parse(segment.sources[docId]!) as unknown);
+          const source = (): unknown => (parsed ??= JSON.parse(segment.sources.text(docId)) as unknown);
           for (const field of fields) fieldValues[field.name] = runtimeValues(field, segment, mappings, indexName, docId, source);
           return { docId, id: segment.ids[docId]!, source: '{}', fields: fieldValues };
         },

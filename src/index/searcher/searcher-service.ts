@@ -11,10 +11,11 @@
  */
 import type { Logger } from 'pino';
 import { runToEnd } from '../../common/index.js';
-import { computeShardStats, mergeSegmentsStepwise, type FieldMappings, type MergedSegment, type ShardStats } from '../engine/index.js';
+import { computeShardStats, mergeSegmentsStepwise, type FieldMappings, type MergedSegment, type ShardStats, type SourceTextsSink } from '../engine/index.js';
 import type { IndexHandle, IndicesService } from '../indices-service.js';
 import type { ShardStore } from '../store/index.js';
 import { engineMappings } from './document-input.js';
+import { spillingSourceSink } from './source-file.js';
 import { withParseOptions } from '../mapping/index.js';
 import { settingBoolean } from '../settings.js';
 import { clearSearcherFiles, loadSearcherFiles, SearcherFilesError, searcherDirectory, writeManifest, writeSearcherFiles, writeSegmentFilesStepwise } from './searcher-files.js';
@@ -72,6 +73,8 @@ class ShardSearcher {
   private closed = false;
   state: SearcherState = emptySearcherState;
   private readonly directory: string;
+  /** Large segments keep their `_source` texts in a scratch file, not in memory (source-file.ts). */
+  private readonly sourceSinks: () => SourceTextsSink;
 
   constructor(
     private readonly handle: IndexHandle,
@@ -80,6 +83,7 @@ class ShardSearcher {
     private readonly log: Logger,
   ) {
     this.directory = searcherDirectory(indexDirectory, shardNumber);
+    this.sourceSinks = () => spillingSourceSink(this.directory);
   }
 
   private get store(): ShardStore | undefined {
@@ -143,7 +147,7 @@ class ShardSearcher {
     let steps: Generator<void, BuiltSegment, void> | undefined;
     if (plan.documents.length > 0) {
       const { root, engine } = this.mappings();
-      steps = buildSearcherSegmentStepwise(plan.documents, root, engine, segmentName(this.state.nextSegmentNumber), plan.refreshedSeqNo);
+      steps = buildSearcherSegmentStepwise(plan.documents, root, engine, segmentName(this.state.nextSegmentNumber), plan.refreshedSeqNo, this.sourceSinks);
       this.state = { ...this.state, nextSegmentNumber: this.state.nextSegmentNumber + 1 }; // its name is reserved
     }
     this.building = { plan, steps, built: undefined, nextTarget: targetSeqNo };
@@ -198,7 +202,7 @@ class ShardSearcher {
         return;
       }
       const { root, engine } = this.mappings();
-      const step = applyOperations(this.state, operations, root, engine);
+      const step = applyOperations(this.state, operations, root, engine, this.sourceSinks);
       this.reportUnparsable(step.unparsable);
       this.state = step.state;
       changed = true;
@@ -220,7 +224,7 @@ class ShardSearcher {
     const metadata: SearcherState['metadata'][number][] = [];
     let chunk: VersionedDocument[] = [];
     const flush = (): void => {
-      const step = rebuildState(chunk, root, engine, refreshedSeqNo, nextSegmentNumber);
+      const step = rebuildState(chunk, root, engine, refreshedSeqNo, nextSegmentNumber, this.sourceSinks);
       this.reportUnparsable(step.unparsable);
       segments.push(...step.state.segments);
       metadata.push(...step.state.metadata);
@@ -286,7 +290,7 @@ class ShardSearcher {
         }
         const started = startMerge(this.state, choice);
         this.state = started.state;
-        this.merge = { plan: started.plan, steps: mergeSegmentsStepwise(started.plan.inputs, started.plan.name) };
+        this.merge = { plan: started.plan, steps: mergeSegmentsStepwise(started.plan.inputs, started.plan.name, this.sourceSinks()) };
       }
       const merge = this.merge;
       const deadline = performance.now() + refreshLimits.mergeSliceMs;

@@ -9,7 +9,7 @@
  * Reference: https://www.elastic.co/guide/en/elasticsearch/reference/current/near-real-time.html
  */
 import { assert, runToEnd } from '../../common/index.js';
-import { buildSegmentStepwise, isLive, mergeSegmentsStepwise, withDeletes, type FieldMappings, type MergedSegment, type Segment } from '../engine/index.js';
+import { buildSegmentStepwise, isLive, mergeSegmentsStepwise, withDeletes, type FieldMappings, type MergedSegment, type Segment, type SourceTextsSink } from '../engine/index.js';
 import type { RootMapping } from '../mapping/index.js';
 import type { Operation } from '../store/index.js';
 import { lazySegmentInputs } from './document-input.js';
@@ -73,15 +73,21 @@ export interface BuiltSegment {
   readonly unparsable: readonly string[];
 }
 
+/**
+ * Where a build or merge puts the `_source` texts of the segment it makes: a fresh sink per call
+ * (the searcher service passes one that spills large segments' texts to a file; default: memory).
+ */
+export type SourceSinks = () => SourceTextsSink;
+
 /** Builds one segment from documents in the given order. */
-export function buildSearcherSegment(documents: readonly VersionedDocument[], root: RootMapping, mappings: FieldMappings, name: string, maxSeqNo: number): BuiltSegment {
-  return runToEnd(buildSearcherSegmentStepwise(documents, root, mappings, name, maxSeqNo));
+export function buildSearcherSegment(documents: readonly VersionedDocument[], root: RootMapping, mappings: FieldMappings, name: string, maxSeqNo: number, sourceSinks?: SourceSinks): BuiltSegment {
+  return runToEnd(buildSearcherSegmentStepwise(documents, root, mappings, name, maxSeqNo, sourceSinks));
 }
 
 /** `buildSearcherSegment` in steps (see `buildSegmentStepwise`). */
-export function* buildSearcherSegmentStepwise(documents: readonly VersionedDocument[], root: RootMapping, mappings: FieldMappings, name: string, maxSeqNo: number): Generator<void, BuiltSegment, void> {
+export function* buildSearcherSegmentStepwise(documents: readonly VersionedDocument[], root: RootMapping, mappings: FieldMappings, name: string, maxSeqNo: number, sourceSinks?: SourceSinks): Generator<void, BuiltSegment, void> {
   const { inputs, unparsable } = lazySegmentInputs(documents, root);
-  const segment = yield* buildSegmentStepwise(inputs, mappings, { name, maxSeqNo });
+  const segment = yield* buildSegmentStepwise(inputs, mappings, { name, maxSeqNo, ...(sourceSinks === undefined ? {} : { sourceSink: sourceSinks() }) });
   const metadata: DocMetadata = {
     seqNos: Float64Array.from(documents, (document) => document.seqNo),
     versions: Float64Array.from(documents, (document) => document.version),
@@ -101,10 +107,10 @@ export interface RefreshStep {
  * shell rebuilds from the store instead when history is missing). The last operation per id wins;
  * every earlier live copy of a touched id is deleted.
  */
-export function applyOperations(state: SearcherState, operations: readonly Operation[], root: RootMapping, mappings: FieldMappings): RefreshStep {
+export function applyOperations(state: SearcherState, operations: readonly Operation[], root: RootMapping, mappings: FieldMappings, sourceSinks?: SourceSinks): RefreshStep {
   if (operations.length === 0) return { state, unparsable: [] };
   const plan = planRefresh(state, operations);
-  const built = plan.documents.length > 0 ? buildSearcherSegment(plan.documents, root, mappings, segmentName(state.nextSegmentNumber), plan.refreshedSeqNo) : undefined;
+  const built = plan.documents.length > 0 ? buildSearcherSegment(plan.documents, root, mappings, segmentName(state.nextSegmentNumber), plan.refreshedSeqNo, sourceSinks) : undefined;
   return {
     state: finishRefresh({ ...state, nextSegmentNumber: state.nextSegmentNumber + (built === undefined ? 0 : 1) }, plan, built === undefined ? [] : [built]),
     unparsable: built?.unparsable ?? [],
@@ -174,9 +180,9 @@ export function finishRefresh(state: SearcherState, plan: RefreshPlan, built: re
 }
 
 /** A state holding exactly these documents (a rebuild from the store's current documents). */
-export function rebuildState(documents: readonly VersionedDocument[], root: RootMapping, mappings: FieldMappings, refreshedSeqNo: number, nextSegmentNumber: number): RefreshStep {
+export function rebuildState(documents: readonly VersionedDocument[], root: RootMapping, mappings: FieldMappings, refreshedSeqNo: number, nextSegmentNumber: number, sourceSinks?: SourceSinks): RefreshStep {
   if (documents.length === 0) return { state: { segments: [], metadata: [], refreshedSeqNo, nextSegmentNumber }, unparsable: [] };
-  const built = buildSearcherSegment(documents, root, mappings, segmentName(nextSegmentNumber), refreshedSeqNo);
+  const built = buildSearcherSegment(documents, root, mappings, segmentName(nextSegmentNumber), refreshedSeqNo, sourceSinks);
   return {
     state: { segments: [built.segment], metadata: [built.metadata], refreshedSeqNo, nextSegmentNumber: nextSegmentNumber + 1 },
     unparsable: built.unparsable,

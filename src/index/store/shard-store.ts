@@ -124,8 +124,9 @@ export class ShardStore {
   private openTransactionDepth = 0;
   private transactionStartSeqNo = -1;
   /** Committed operations with contiguous seq_nos ending at the newest commit (see recentOperationsLimits). */
-  private recent: Operation[] = [];
-  private recentStart = 0; // index of the oldest kept entry in `recent` (dropped ones are compacted away lazily)
+  /** Entries before `recentStart` are dropped: emptied at once (they held a `_source` each), compacted away lazily. */
+  private recent: (Operation | undefined)[] = [];
+  private recentStart = 0; // index of the oldest kept entry in `recent`
   private recentChars = 0;
   /** Operations written in the open transaction: remembered when it commits, forgotten if it rolls back. */
   private uncommitted: Operation[] = [];
@@ -335,7 +336,7 @@ export class ShardStore {
     const kept = this.recent.length - this.recentStart;
     if (kept > 0 && limit > 0) {
       const index = fromSeqNo - this.recent[this.recentStart]!.seqNo;
-      if (index >= 0 && index < kept) return this.recent.slice(this.recentStart + index, this.recentStart + Math.min(kept, index + limit));
+      if (index >= 0 && index < kept) return this.recent.slice(this.recentStart + index, this.recentStart + Math.min(kept, index + limit)) as Operation[];
     }
     return this.statements.opsFrom.all(fromSeqNo, limit).map((row) => ({
       seqNo: row.seq_no,
@@ -377,6 +378,9 @@ export class ShardStore {
 
   private forgetOldest(): void {
     this.recentChars -= charsOf(this.recent[this.recentStart]!);
+    // Up to as many dropped operations as kept ones wait for the compaction: they must not keep
+    // their sources alive meanwhile (a bulk of 50,000 documents held twice the bound in the heap).
+    this.recent[this.recentStart] = undefined;
     this.recentStart++;
   }
 

@@ -250,13 +250,54 @@ test('bulk: an index item with op_type create answers under create, as Elasticse
   assert.equal(items[1]!['create']!.error!.type, 'version_conflict_engine_exception');
 });
 
-test('bulk: per-document dynamic_templates are refused, not ignored (Strait does not apply them)', async (t) => {
+// rest-api-spec bulk/11_dynamic_templates.yml: a bulk item's dynamic_templates names the template
+// a new field uses, whatever the template's match conditions.
+test('bulk: per-document dynamic_templates map new fields with the named template (bulk/11_dynamic_templates.yml)', async (t) => {
   const h = openHarness(t);
-  const text = [JSON.stringify({ index: { _index: 'dt', _id: '1', dynamic_templates: { location: 'points' } } }), JSON.stringify({ location: '1,2' }), ''].join('\n');
-  const refused = await h.call('POST', '/_bulk', { text });
-  assert.equal(refused.status, 400);
-  assert.equal(refused.body.error.type, 'illegal_argument_exception');
-  assert.match(refused.body.error.reason, /\[dynamic_templates\] parameter is not supported by Strait/);
-  const empty = [JSON.stringify({ index: { _index: 'dt', _id: '1', dynamic_templates: {} } }), JSON.stringify({ a: 1 }), ''].join('\n');
-  assert.equal((await h.call('POST', '/_bulk', { text: empty })).status, 200);
+  const mappings = {
+    dynamic_templates: [
+      { location: { mapping: { type: 'geo_point' } } },
+      { my_location: { match: 'my*', mapping: { type: 'geo_point' } } },
+      { string: { mapping: { type: 'keyword' } } },
+    ],
+  };
+  assert.equal((await h.call('PUT', '/:index', { params: { index: 'dt' }, body: { mappings } })).status, 200);
+  const lines = (items: readonly unknown[]): string => items.map((item) => JSON.stringify(item)).join('\n') + '\n';
+  const first = await h.call('POST', '/_bulk', {
+    query: { refresh: 'true' },
+    text: lines([
+      { create: { _index: 'dt', _id: 'id_1', dynamic_templates: { location: 'location' } } }, { location: '41.12,-71.34' },
+      { index: { _index: 'dt', _id: 'id_2', dynamic_templates: { location: 'location' } } }, { location: [-71.34, 41.12] },
+    ]),
+  });
+  assert.equal(first.body.errors, false, JSON.stringify(first.body));
+  const mapping = await h.call('GET', '/:index/_mapping', { params: { index: 'dt' } });
+  assert.deepEqual(mapping.body.dt.mappings.properties.location, { type: 'geo_point' });
+  const found = await h.call('POST', '/:index/_search', {
+    params: { index: 'dt' },
+    body: { query: { geo_bounding_box: { location: { top_left: { lat: 42, lon: -72 }, bottom_right: { lat: 40, lon: -74 } } } } },
+  });
+  assert.equal(found.body.hits.total.value, 2);
+
+  const second = await h.call('POST', '/_bulk', {
+    text: lines([
+      { index: { _index: 'dt', _id: 'id_5', dynamic_templates: { location: 'foo_bar' } } }, { location: [-71.34, 41.12] },
+      { index: { _index: 'dt', _id: 'id_8', dynamic_templates: { foo_location: 'bar_foo' } } }, { foo_location: [-71.34, 41.12] },
+      { index: { _index: 'dt', _id: 'id_11', dynamic_templates: { foo: 'string' } } }, { 'foo.bar': 'hello world' },
+      { index: { _index: 'dt', _id: 'id_12', dynamic_templates: { 'foo.bar': 'string' } } }, { 'foo.bar': 'hello world' },
+    ]),
+  });
+  const items = second.body.items as Record<string, { status: number; error?: { type: string; reason: string } }>[];
+  // A name no template has is an error only for a field that is new.
+  assert.equal(items[0]!['index']!.status, 201);
+  assert.equal(items[1]!['index']!.status, 400);
+  assert.equal(items[1]!['index']!.error!.type, 'document_parsing_exception');
+  assert.equal(items[1]!['index']!.error!.reason, "failed to parse: Can't find dynamic template for dynamic template name [bar_foo] of field [foo_location]");
+  assert.equal(items[2]!['index']!.status, 400);
+  assert.equal(items[2]!['index']!.error!.reason, "failed to parse field [foo] of type [keyword] in document with id 'id_11'. Preview of field's value: '{bar=hello world}'");
+  assert.equal(items[3]!['index']!.status, 201, JSON.stringify(items[3]));
+
+  const update = await h.call('POST', '/_bulk', { text: lines([{ update: { _index: 'dt', _id: 'id_1', dynamic_templates: { a: 'string' } } }, { doc: { a: 'x' } }]) });
+  assert.equal(update.status, 400);
+  assert.equal(update.body.error.reason, 'Update request in line [1] does not accept dynamic_templates');
 });

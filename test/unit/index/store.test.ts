@@ -7,6 +7,9 @@ import Database from 'better-sqlite3';
 import pino from 'pino';
 import type { SqlDatabase } from '../../../src/common/index.js';
 import { openIndicesService, ShardStore, StoreFormatError } from '../../../src/index/index.js';
+import { recentOperationsLimits } from '../../../src/index/store/shard-store.js';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 
 function tempDir(t: { after: (fn: () => void) => void }): string {
   const dir = mkdtempSync(path.join(tmpdir(), 'strait-store-'));
@@ -157,4 +160,23 @@ test(`shard store: recent operations read from memory equal the database's, thro
     assert.deepEqual(store.readOps(from, limit), fromDatabase(from, limit), `step ${step}: readOps(${from}, ${limit})`);
     assert.deepEqual(store.readOps(trimmedTo - 1 < 0 ? 0 : trimmedTo - 1, 3), fromDatabase(trimmedTo - 1 < 0 ? 0 : trimmedTo - 1, 3), `step ${step}: around the trim point`);
   }
+});
+
+test('shard store: an operation dropped from the recent ones in memory is no longer held (issue 13: it kept its _source in the heap until a compaction)', async (t) => {
+  setFlagsFromString('--expose-gc');
+  const collect = runInNewContext('gc') as () => void;
+  const dir = tempDir(t);
+  const store = ShardStore.open(path.join(dir, 'shard-0.db'), { indexUuid: 'u1', durability: 'async' });
+  t.after(() => store.close());
+  // Sources of an eighth of the character bound: the ninth write drops the first from memory.
+  const large = JSON.stringify({ text: 'x'.repeat(recentOperationsLimits.chars / 8) });
+  store.index('first', large, 1);
+  const first = new WeakRef(store.readOps(0, 1)[0]!);
+  for (let n = 0; n < 12; n++) store.index(`d${n}`, large, 1);
+  await new Promise((resolve) => setImmediate(resolve));
+  collect();
+  assert.equal(first.deref(), undefined, 'the dropped operation was collected');
+  // Reads still answer from the database for what memory dropped, and from memory for the rest.
+  assert.equal(store.readOps(0, 1)[0]!.id, 'first');
+  assert.deepEqual(store.readOps(12, 1).map((op) => op.id), ['d11']);
 });

@@ -87,3 +87,9 @@ test('invalid templates are refused at put time', () => {
   refused({ dynamic_templates: [{ t: { match: 'x', foo: 1, mapping: {} } }] }, 'mapper_parsing_exception', /Illegal dynamic template parameter: \[foo\]/);
   refused({ dynamic_templates: { t: {} } }, 'mapper_parsing_exception', /Dynamic template syntax error/);
 });
+
+test('a template with no match_mapping_type, match or path_match matches nothing by itself (DynamicTemplate.parse: no types)', () => {
+  const props = added({ dynamic_templates: [{ location: { mapping: { type: 'geo_point' } } }, { unmatched_only: { unmatch: 'x', mapping: { type: 'keyword' } } }] }, { a: 'text', b: { c: 1 } });
+  assert.equal(props['a']!['type'], 'text');
+  assert.equal(props['b']!['type'], undefined, 'an object, not a geo_point');
+});

@@ -43,6 +43,8 @@ let ca: Certificates;
 const pems = new Map<string, { key: string; cert: string }>();
 const nodes = new Map<string, TestNode>();
 const masterLog: string[] = [];
+/** Recovery bytes each node (as a recovery source) passed through its rate limit. */
+const pacedBytes = new Map<string, number>();
 let master: ShardStateView;
 
 function storeFile(dir: string, generation: number): string {
@@ -123,6 +125,9 @@ async function startNode(id: string): Promise<TestNode> {
     writer: internalVersionWriter,
     masterNodeId: () => 'a',
     nowMs: () => Date.now(),
+    pace: async (bytes) => {
+      pacedBytes.set(id, (pacedBytes.get(id) ?? 0) + bytes);
+    },
   });
   const node: TestNode = { id, service, channel, server: undefined, port: 0, store: ShardStore.open(storeFile(dir, 0), { indexUuid: target.indexUuid, durability: 'async' }), dir };
   nodes.set(id, node);
@@ -333,6 +338,7 @@ test('a write during a full copy is held for the recovering copy and reaches it 
   c.store.trimOpsBelow(c.store.maxSeqNo); // and the history a would need is gone: full copy
   openReplica(a, 'ra2', 2);
   let done = false;
+  pacedBytes.delete('c');
   const recovering = a.service.recover(target, 'c').finally(() => {
     done = true;
   });
@@ -348,6 +354,8 @@ test('a write during a full copy is held for the recovering copy and reaches it 
   }
   const outcome = await recovering;
   assert.equal(outcome.phase, 'documents');
+  // Every copied document went through indices.recovery.max_bytes_per_sec's pacer.
+  assert.ok((pacedBytes.get('c') ?? 0) >= 2_500 * '{"n":1000}'.length, 'the copied documents were paced');
   assert.match(outcome.reason ?? '', /no longer retains operations/);
   assert.ok(writesWhileTracked > 0, 'some writes happened while the copy was tracked');
   assert.equal(documentsOf(a.store), documentsOf(c.store));

@@ -81,7 +81,10 @@ test('a remote cancel reaches only the children that the same caller started, an
 
 test('task ids, task headers', () => {
   assert.deepEqual(parseTaskId('abc:12'), { nodeId: 'abc', id: 12 });
-  for (const bad of ['abc', ':1', 'abc:', 'abc:x', 'abc:-1']) assert.throws(() => parseTaskId(bad), (error: unknown) => error instanceof EsError && error.status === 400 && error.reason === `malformed task id ${bad}`);
+  // Elasticsearch's TaskId(String): split at the first colon, an empty node id allowed, a Java long.
+  assert.deepEqual(parseTaskId(':1'), { nodeId: '', id: 1 });
+  assert.deepEqual(parseTaskId('abc:9223372036854775807'), { nodeId: 'abc', id: 9223372036854775807 });
+  for (const bad of ['abc', 'abc:', 'abc:x', 'abc:-1', 'a:b:1', 'abc:9223372036854775808']) assert.throws(() => parseTaskId(bad), (error: unknown) => error instanceof EsError && error.status === 400 && error.reason === `malformed task id ${bad}`);
   const incoming: Record<string, string> = { 'x-opaque-id': 'op', traceparent: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01' };
   assert.deepEqual(taskHeaders((name) => incoming[name]), { 'X-Opaque-Id': 'op', 'trace.id': '0af7651916cd43dd8448eb211c80319c' });
   assert.deepEqual(taskHeaders(() => undefined), {});

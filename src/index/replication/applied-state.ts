@@ -1,0 +1,103 @@
+/**
+ * From the applied cluster state (src/cluster/state.ts, Elasticsearch's shapes) to the data plane
+ * (pure, style P1): the view of one shard a ReplicationService needs, the started copies a search
+ * picks from, and what this node must do with its shard copies when a new state is applied
+ * (Elasticsearch's IndicesClusterStateService): open an assigned primary from its store, open an
+ * assigned replica and recover it from the primary's node, hand every open copy the new view of
+ * its shard (which is how a replica learns of its promotion), close copies no longer assigned
+ * here, and report copies the state says are started here but that this node does not hold.
+ */
+import { activeCopiesOf, inSyncAllocationIdsOf, primaryOf, primaryTermOf, routingsOnNode, shardCopiesOf, type ClusterState } from '../../cluster/state.js';
+import type { AppliedShardState } from './service.js';
+
+export function appliedShardStateOf(state: ClusterState, index: string, shard: number): AppliedShardState {
+  const copies: Record<string, string> = {};
+  for (const copy of shardCopiesOf(state, index, shard)) if (copy.node !== null && copy.allocation_id !== undefined) copies[copy.allocation_id.id] = copy.node;
+  const primary = primaryOf(state, index, shard);
+  return {
+    primaryTerm: primaryTermOf(state, index, shard),
+    primaryAllocationId: primary?.node !== null ? primary?.allocation_id?.id : undefined,
+    inSync: [...inSyncAllocationIdsOf(state, index, shard)],
+    copies,
+  };
+}
+
+/** A shard and the nodes of its started copies, primary first (the search layer's ShardCopies). */
+export interface SearchableShard {
+  readonly index: string;
+  readonly shard: number;
+  readonly nodes: readonly string[];
+}
+
+/** Every shard of `index` with the nodes of its started copies (for src/search/shard-search.ts). */
+export function searchableCopiesOf(state: ClusterState, index: string): SearchableShard[] {
+  const table = state.routing_table.indices[index];
+  if (table === undefined) return [];
+  return Object.keys(table.shards)
+    .map(Number)
+    .sort((a, b) => a - b)
+    .map((shard) => {
+      const active = activeCopiesOf(state, index, shard).filter((copy) => copy.node !== null);
+      const ordered = [...active.filter((copy) => copy.primary), ...active.filter((copy) => !copy.primary)];
+      return { index, shard, nodes: ordered.map((copy) => copy.node!) };
+    });
+}
+
+/** A shard copy open on this node. */
+export interface LocalCopy {
+  readonly index: string;
+  readonly shard: number;
+  readonly allocationId: string;
+}
+
+export type CopyAction =
+  | { readonly kind: 'open_primary'; readonly index: string; readonly shard: number; readonly allocationId: string; readonly fromStore: 'EMPTY_STORE' | 'EXISTING_STORE'; readonly applied: AppliedShardState }
+  | { readonly kind: 'open_replica'; readonly index: string; readonly shard: number; readonly allocationId: string; readonly primaryTerm: number; readonly primaryNodeId: string }
+  | { readonly kind: 'apply'; readonly index: string; readonly shard: number; readonly applied: AppliedShardState }
+  | { readonly kind: 'close'; readonly index: string; readonly shard: number; readonly allocationId: string; readonly reason: string }
+  /** The state has a started copy here that this node does not hold: `internal:cluster/shard/failure` (primary term 0: the copy failed itself). */
+  | { readonly kind: 'report_failed'; readonly index: string; readonly shard: number; readonly allocationId: string; readonly reason: string };
+
+/**
+ * What `nodeId` does with its copies once `state` is applied; `local` is what it holds now.
+ * Closes come first (a new allocation of a shard replaces the old copy), then opens and views,
+ * in index and shard order.
+ */
+export function reconcileLocalCopies(state: ClusterState, nodeId: string, local: readonly LocalCopy[]): CopyAction[] {
+  const closes: CopyAction[] = [];
+  const rest: CopyAction[] = [];
+  const assigned = routingsOnNode(state, nodeId).filter((copy) => copy.node === nodeId && copy.allocation_id !== undefined);
+  const held = new Map(local.map((copy) => [`${copy.index}\u0000${copy.shard}`, copy]));
+  const wanted = new Set<string>();
+  for (const routing of assigned) {
+    const key = `${routing.index}\u0000${routing.shard}`;
+    wanted.add(key);
+    const allocationId = routing.allocation_id!.id;
+    const applied = appliedShardStateOf(state, routing.index, routing.shard);
+    const current = held.get(key);
+    if (current !== undefined && current.allocationId === allocationId) {
+      rest.push({ kind: 'apply', index: routing.index, shard: routing.shard, applied });
+      continue;
+    }
+    if (current !== undefined) closes.push({ kind: 'close', index: routing.index, shard: routing.shard, allocationId: current.allocationId, reason: `replaced by allocation [${allocationId}]` });
+    if (routing.state !== 'INITIALIZING') {
+      rest.push({ kind: 'report_failed', index: routing.index, shard: routing.shard, allocationId, reason: `the cluster state has a [${routing.state}] copy on this node that the node does not hold` });
+      continue;
+    }
+    if (routing.primary) {
+      const fromStore = routing.recovery_source?.type === 'EXISTING_STORE' ? 'EXISTING_STORE' : 'EMPTY_STORE';
+      rest.push({ kind: 'open_primary', index: routing.index, shard: routing.shard, allocationId, fromStore, applied });
+      continue;
+    }
+    // A replica recovers from a started primary; until there is one, it waits for a later state.
+    const primary = primaryOf(state, routing.index, routing.shard);
+    if (primary?.state === 'STARTED' && primary.node !== null) {
+      rest.push({ kind: 'open_replica', index: routing.index, shard: routing.shard, allocationId, primaryTerm: applied.primaryTerm, primaryNodeId: primary.node });
+    }
+  }
+  for (const copy of local) {
+    const key = `${copy.index}\u0000${copy.shard}`;
+    if (!wanted.has(key)) closes.push({ kind: 'close', index: copy.index, shard: copy.shard, allocationId: copy.allocationId, reason: state.metadata.indices[copy.index] === undefined ? 'the index was deleted' : 'the copy is no longer assigned to this node' });
+  }
+  return [...closes, ...rest];
+}
