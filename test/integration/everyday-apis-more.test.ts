@@ -248,5 +248,9 @@ test('normalizers change only on a closed index, and only to definitions that bu
   await client.indices.open({ index: 'norm2' });
   // Segments hold what was indexed ("abc"); queries now normalize to upper case, as on Elasticsearch until a reindex.
   assert.equal((await client.search({ index: 'norm2', query: { term: { k: 'abc' } } })).hits.hits.length, 0);
-  assert.equal((await client.search({ index: 'norm2', query: { term: { k: 'x' } } })).hits.hits.length, 0);
+  // A document indexed now is normalized by the new definition, and found by it.
+  await client.index({ index: 'norm2', id: '2', document: { k: 'def' }, refresh: true });
+  const found = await client.search({ index: 'norm2', query: { term: { k: 'Def' } }, aggs: { keys: { terms: { field: 'k' } } } });
+  assert.deepEqual(found.hits.hits.map((hit) => hit._id), ['2']);
+  assert.ok((found.aggregations!['keys'] as { buckets: { key: string }[] }).buckets.some((bucket) => bucket.key === 'DEF'));
 });
