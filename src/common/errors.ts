@@ -263,6 +263,9 @@ export const errors = {
   strictDynamicMapping: (field: string, parent: string) =>
     new EsError(400, 'strict_dynamic_mapping_exception', `mapping set to strict, dynamic introduction of [${field}] within [${parent}] is not allowed`),
   illegalState: (reason: string) => new EsError(500, 'illegal_state_exception', reason),
+  /** A change for the elected master (multi-node) not applied within its timeout (ProcessClusterEventTimeoutException, 503). */
+  processClusterEventTimeout: (source: string, timeoutMs: number) =>
+    new EsError(503, 'process_cluster_event_timeout_exception', `failed to process cluster event (${source}) within ${timeoutMs}ms`),
   // Ingest pipelines (src/index/ingest). A processor's configuration error names the processor
   // type, tag and property as Elasticsearch's ConfigurationUtils headers do.
   ingestConfiguration: (reason: string, processorType?: string, processorTag?: string, propertyName?: string) =>

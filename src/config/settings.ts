@@ -3,6 +3,7 @@ import path from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import type { NodeConfig, SecureSettings, SslConfig } from './types.js';
 import { findDefinition, parseByteSize, parseTimeValueMs, type SettingDefinition } from './schema.js';
+import { coordinationConfigOf } from './coordination.js';
 
 /** A setting problem the operator must fix; the CLI prints it and exits 78, as Elasticsearch does. */
 export class ConfigError extends Error {
@@ -164,9 +165,11 @@ export function buildNodeConfig(configDir: string, settings: FlatConfig, secure:
   const httpHost = resolveHost(text(settings['http.host']) ?? text(settings['http.bind_host']) ?? bindHost);
   const transportHost = resolveHost(text(settings['transport.host']) ?? text(settings['transport.bind_host']) ?? bindHost);
   const maxContent = text(settings['http.max_content_length']);
+  const clusterName = text(settings['cluster.name']) ?? 'elasticsearch';
+  const { discoveryType, coordination } = coordinationConfigOf(settings, secure, clusterName, resolvePath);
   return {
     configDir,
-    clusterName: text(settings['cluster.name']) ?? 'elasticsearch',
+    clusterName,
     nodeName: text(settings['node.name']) ?? hostname(),
     nodeRoles: roles,
     pathData: resolvePath(text(settings['path.data']) ?? path.join('..', 'data')),
@@ -182,6 +185,8 @@ export function buildNodeConfig(configDir: string, settings: FlatConfig, secure:
     httpSsl: ssl('xpack.security.http.ssl', { clientAuthentication: 'none' }),
     transportSsl: ssl('xpack.security.transport.ssl', { clientAuthentication: 'required' }),
     secure,
+    discoveryType,
+    coordination,
     flat: settings,
   };
 }

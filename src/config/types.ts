@@ -1,3 +1,5 @@
+import type { CoordinationConfig, DiscoveryType } from './coordination.js';
+
 /** TLS settings of one interface (`xpack.security.http.ssl.*`, `xpack.security.transport.ssl.*`). */
 export interface SslConfig {
   readonly enabled: boolean;
@@ -39,6 +41,9 @@ export interface NodeConfig {
   readonly httpSsl: SslConfig;
   readonly transportSsl: SslConfig;
   readonly secure: SecureSettings;
+  readonly discoveryType: DiscoveryType; // discovery.type, default 'single-node'
+  /** The etcd coordination settings; undefined for a single node. */
+  readonly coordination: CoordinationConfig | undefined;
   /** Every setting given, flat, with values as strings or string lists (for `GET /_nodes`). */
   readonly flat: Readonly<Record<string, string | readonly string[]>>;
 }

@@ -725,6 +725,11 @@ export class IndicesService {
         .filter((key) => settings[key] !== handle.metadata.settings[key])
         .every((key) => key.startsWith('index.blocks.'));
       if (!onlyBlocks) this.checkMetadataBlock(handle);
+      // New analysis (allowed on a closed index) must build, and still define the mapping's normalizers.
+      const analysisKeys = [...Object.keys(settings), ...Object.keys(handle.metadata.settings)].filter((key) => key.startsWith('index.analysis.'));
+      if (analysisKeys.some((key) => settings[key] !== handle.metadata.settings[key])) {
+        checkNormalizerNames(handle.metadata.mappings, normalizersOf(settings));
+      }
       return { handle: this.handles.get(handle.name)!, settings };
     });
     for (const { handle, settings } of updates) {

@@ -3,6 +3,7 @@ import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeSync } from 
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ClusterSettingsStore, baseDynamicSettings, pinoLevelOf } from '../cluster/settings.js';
+import { awarenessAttributesSetting } from '../cluster/allocation.js';
 import type { SqlDatabase } from '../common/index.js';
 import type { NodeConfig } from '../config/types.js';
 import { startHttpServer, type HttpServer, type HttpTlsOptions } from '../http/server.js';
@@ -137,7 +138,8 @@ export async function startNode(config: NodeConfig, options: StartOptions): Prom
     closers.push(() => security.close());
     const indices = wireIndices({ config, nodeDb, log, nowMs });
     closers.push(() => indices.close());
-    const clusterSettings = new ClusterSettingsStore(nodeDb, [...baseDynamicSettings]);
+    // Allocation awareness means something only with several nodes: accepted (and honoured) in multi-node mode.
+    const clusterSettings = new ClusterSettingsStore(nodeDb, [...baseDynamicSettings, ...(config.discoveryType === 'multi-node' ? [awarenessAttributesSetting] : [])]);
     // Cross-key checks the registry's per-key normalizers cannot make, then every accepted change
     // takes effect at once; the stored (persistent) settings take effect at start.
     clusterSettings.addValidator((effective) => {
@@ -219,6 +221,23 @@ export async function startNode(config: NodeConfig, options: StartOptions): Prom
     closers.push(() => autoFollow.close());
     ccr.attachAutoFollowStats(() => autoFollow.statsJson());
     autoFollow.start();
+    // Multi-node (issue #14): join the cluster through etcd before serving; a refusal stops the
+    // start. Loaded only then, so a single node never loads the etcd client.
+    const coordination =
+      config.discoveryType === 'multi-node'
+        ? await (await import('./wire-coordination.js')).startCoordination({
+            config,
+            nodeId,
+            version: remote.handshake().version,
+            attributes: remote.handshake().attributes ?? {},
+            transportAddress: remote.transportAddress() ?? `${config.transportHost}:${config.transportPort}`,
+            indices: indices.indices,
+            clusterSettings: () => clusterSettings.effective(),
+            log,
+            nowMs,
+          })
+        : undefined;
+    if (coordination !== undefined) closers.push(() => coordination.close());
     let httpServer: HttpServer | undefined;
     const build = buildInfo();
     const identity: NodeIdentity = {
@@ -261,12 +280,13 @@ export async function startNode(config: NodeConfig, options: StartOptions): Prom
       // Elasticsearch compresses plain HTTP responses by default, HTTPS ones only when asked (BREACH).
       compression: { enabled: config.httpCompression ?? tls === undefined, level: config.httpCompressionLevel },
       nowMs,
-      routes,
+      routes: coordination === undefined ? routes : coordination.applyTo(routes),
       security: security.service,
       log,
     });
     const server = httpServer;
     closers.push(() => server.close());
+    await coordination?.publishHttpAddress(publishedHttpAddress(config, server.address));
     const httpScheme = tls === undefined ? 'http' : 'https';
     log.info(
       {

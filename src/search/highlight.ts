@@ -12,7 +12,8 @@
  */
 import { errors } from '../common/index.js';
 import { wildcardMatch } from '../index/index.js';
-import { getAnalyzer, parseQuery, resolveAnalyzer, type Analyzer, type FieldMapping, type FieldMappings, type QueryNode } from '../index/searcher/index.js';
+import { getAnalyzer, normalizeKeyword, parseQuery, resolveAnalyzer, type Analyzer, type FieldMapping, type FieldMappings, type QueryNode } from '../index/searcher/index.js';
+import { normalizeWildcardPattern } from '../index/analysis/index.js';
 import { highlightTextQuery } from './highlight-text-queries.js';
 
 export interface HighlightFieldSpec {
@@ -151,8 +152,17 @@ export function collectQueryTerms(query: QueryNode, mappings: FieldMappings): Ma
   const terms = new Map<string, Matcher[]>();
   const add = (field: string, matcher: Matcher): void => {
     const list = terms.get(field) ?? [];
-    list.push(matcher);
+    // A keyword normalizer applies to query terms as it does in the query (highlightValues normalizes the values).
+    const normalizer = mappings[field]?.normalizer;
+    if (normalizer === undefined || matcher.kind === 'regex') list.push(matcher);
+    else if (matcher.kind === 'term') list.push({ kind: 'term', term: normalizeKeyword(normalizer, matcher.term) });
+    else list.push({ ...matcher, prefix: normalizeKeyword(normalizer, matcher.prefix) });
     terms.set(field, list);
+  };
+  /** A wildcard pattern as the query on this field runs it (normalized on a keyword field with a normalizer). */
+  const wildcardOf = (field: string, pattern: string): string => {
+    const normalizer = mappings[field]?.normalizer;
+    return normalizer === undefined ? pattern : normalizeWildcardPattern(normalizer, pattern);
   };
   const addText = (pattern: string, text: string, analyzerName: string | undefined, lastIsPrefix: boolean): void => {
     for (const field of fieldsMatching(pattern, mappings)) {
@@ -179,7 +189,7 @@ export function collectQueryTerms(query: QueryNode, mappings: FieldMappings): Ma
         return;
       case 'term':
         for (const field of fieldsMatching(node.field, mappings)) {
-          add(field, node.caseInsensitive ? { kind: 'regex', regex: wildcardRegex(String(node.value), true) } : { kind: 'term', term: String(node.value) });
+          add(field, node.caseInsensitive ? { kind: 'regex', regex: wildcardRegex(wildcardOf(field, String(node.value)), true) } : { kind: 'term', term: String(node.value) });
         }
         return;
       case 'terms':
@@ -189,7 +199,7 @@ export function collectQueryTerms(query: QueryNode, mappings: FieldMappings): Ma
         for (const field of fieldsMatching(node.field, mappings)) add(field, { kind: 'prefix', prefix: node.value, caseInsensitive: node.caseInsensitive });
         return;
       case 'wildcard':
-        for (const field of fieldsMatching(node.field, mappings)) add(field, { kind: 'regex', regex: wildcardRegex(node.value, node.caseInsensitive) });
+        for (const field of fieldsMatching(node.field, mappings)) add(field, { kind: 'regex', regex: wildcardRegex(wildcardOf(field, node.value), node.caseInsensitive) });
         return;
       case 'fuzzy':
         for (const field of fieldsMatching(node.field, mappings)) add(field, { kind: 'term', term: node.value });
@@ -300,7 +310,9 @@ export function highlightValues(values: readonly string[], matchers: readonly Ma
         if (matches(matchers, tokens.terms[index]!)) spans.push({ start: tokens.startOffsets[index]!, end: tokens.endOffsets[index]! });
       }
     } else {
-      spans = matches(matchers, value) ? [{ start: 0, end: value.length }] : [];
+      // A keyword field matches on its indexed (normalized) value; the whole original value is highlighted.
+      const indexed = mapping.normalizer === undefined ? value : normalizeKeyword(mapping.normalizer, value);
+      spans = matches(matchers, indexed) ? [{ start: 0, end: value.length }] : [];
     }
     if (spans.length === 0) continue;
     if (spec.numberOfFragments === 0 || value.length <= spec.fragmentSize || mapping.type !== 'text') {

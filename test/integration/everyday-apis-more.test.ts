@@ -56,6 +56,9 @@ test('keyword normalizer: values indexed and queried normalized, aggregation key
   const term = await client.search({ index: 'norm', query: { term: { name: 'CREME BRULEE' } }, sort: ['_doc'] });
   assert.deepEqual(term.hits.hits.map((hit) => hit._id), ['1', '2']);
   assert.deepEqual(term.hits.hits[0]!._source, { name: 'Crème BRÛLÉE', tag: 'Dessert' });
+  // Highlighting compares the normalized value and marks the original one.
+  const highlighted = await client.search({ index: 'norm', query: { term: { name: 'CREME BRULEE' } }, highlight: { fields: { name: {} } }, sort: ['_doc'] });
+  assert.deepEqual(highlighted.hits.hits.map((hit) => hit.highlight), [{ name: ['<em>Crème BRÛLÉE</em>'] }, { name: ['<em>creme brulee</em>'] }]);
   const match = await client.search({ index: 'norm', query: { match: { tag: 'DeSSeRT' } } });
   assert.equal((match.hits.total as { value: number }).value, 2);
   const aggs = await client.search({ index: 'norm', size: 0, aggs: { names: { terms: { field: 'name' } }, tags: { terms: { field: 'tag' } } } });
@@ -229,4 +232,25 @@ test('dynamic: runtime adds runtime fields that searches read from _source', asy
   assert.deepEqual(response.hits.hits.map((hit) => hit._id), ['2']);
   const byName = await client.search({ index: 'rtmode', query: { term: { 'user.name': 'kim' } } });
   assert.deepEqual(byName.hits.hits.map((hit) => hit._id), ['1']);
+});
+
+test('normalizers change only on a closed index, and only to definitions that build and keep the mapping whole', async () => {
+  await client.indices.create({
+    index: 'norm2',
+    settings: { analysis: { normalizer: { n: { type: 'custom', filter: ['lowercase'] } } } },
+    mappings: { properties: { k: { type: 'keyword', normalizer: 'n' } } },
+  });
+  await client.index({ index: 'norm2', id: '1', document: { k: 'ABC' }, refresh: true });
+  await client.indices.close({ index: 'norm2' });
+  const bad = await failure(client.indices.putSettings({ index: 'norm2', settings: { analysis: { normalizer: { n: { type: 'custom', filter: ['stop'] } } } } }));
+  assert.deepEqual(bad, { status: 400, type: 'illegal_argument_exception', reason: 'Custom normalizer [n] may not use filter [stop]' });
+  await client.indices.putSettings({ index: 'norm2', settings: { analysis: { normalizer: { n: { type: 'custom', filter: ['uppercase'] } } } } });
+  await client.indices.open({ index: 'norm2' });
+  // Segments hold what was indexed ("abc"); queries now normalize to upper case, as on Elasticsearch until a reindex.
+  assert.equal((await client.search({ index: 'norm2', query: { term: { k: 'abc' } } })).hits.hits.length, 0);
+  // A document indexed now is normalized by the new definition, and found by it.
+  await client.index({ index: 'norm2', id: '2', document: { k: 'def' }, refresh: true });
+  const found = await client.search({ index: 'norm2', query: { term: { k: 'Def' } }, aggs: { keys: { terms: { field: 'k' } } } });
+  assert.deepEqual(found.hits.hits.map((hit) => hit._id), ['2']);
+  assert.ok((found.aggregations!['keys'] as { buckets: { key: string }[] }).buckets.some((bucket) => bucket.key === 'DEF'));
 });

@@ -6,6 +6,7 @@
 import { errors } from '../../common/errors.js';
 import { limits } from '../../common/limits.js';
 import { type ParsedRegex, RegexSyntaxError, parseLuceneRegex, regexMatchesWhole } from '../../common/lucene-regexp.js';
+import { normalizeKeyword } from '../analysis/index.js';
 import { resolveAnalyzer } from '../engine/segment-builder.js';
 import type { FieldMapping, Segment } from '../engine/segment.js';
 import { intToByte4, normLengthTable } from '../engine/small-float.js';
@@ -122,7 +123,7 @@ function planMatchBoolPrefix(node: MatchBoolPrefixNode, field: string, mapping: 
   const score = boost * node.boost;
   const prefixWeight = (prefix: string): Weight =>
     new DocSetWeight(`prefix ${field}:${prefix}`, scoring ? Math.fround(score) : 0, (segment, s) => termSetScorer(segment, field, (postings) => ordinalRange(...prefixRange(postings.terms, prefix)), s));
-  if (mapping.type === 'keyword') return prefixWeight(node.query);
+  if (mapping.type === 'keyword') return prefixWeight(mapping.normalizer === undefined ? node.query : normalizeKeyword(mapping.normalizer, node.query));
   if (mapping.type !== 'text') throw fieldTypeError('prefix', field, mapping, context);
   const analyzer = queryAnalyzer(node.analyzer, mapping);
   const terms = analyzer.analyze(node.query).terms;

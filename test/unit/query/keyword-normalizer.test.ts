@@ -43,6 +43,8 @@ for (const split of [false, true]) {
     assert.deepEqual(ids({ wildcard: { name: 'CR?ME*' } }), ['1', '2']);
     assert.deepEqual(ids({ range: { name: { gte: 'APPLE', lte: 'APPLE' } } }), ['3']);
     assert.deepEqual(ids({ fuzzy: { name: { value: 'APLE' } } }), ['3']);
+    assert.deepEqual(ids({ match_bool_prefix: { name: 'CRÈME B' } }), ['1', '2']);
+    assert.deepEqual(ids({ multi_match: { query: 'APPLE', fields: ['name', 'plain'] } }), ['3']);
     assert.deepEqual(ids({ regexp: { name: 'Apple' } }), []);
     assert.deepEqual(ids({ regexp: { name: 'apple' } }), ['3']);
   });

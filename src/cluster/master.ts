@@ -1,0 +1,165 @@
+/**
+ * The elected master's state machine (pure, style.md P1): `stepMaster(state, event, input)` returns
+ * the next cluster state to publish (version + 1, a new `state_uuid`, the master's term) or the
+ * same state when nothing changed, or the error to answer the request with. The shell
+ * (etcd-coordinator.ts) publishes the result with a compare-and-swap on etcd and feeds the next
+ * event only after that; time, the new state uuid and new allocation ids arrive in `input`.
+ *
+ * Index-level changes (create, delete, mappings, settings) arrive as events from any node (the
+ * shell forwards them); membership changes arrive from etcd (the live node keys); shard reports
+ * from the data plane (`internal:cluster/shard/started`, `internal:cluster/shard/failure`).
+ */
+import { errors, type EsError } from '../common/index.js';
+import { allocate, failShard, startShard } from './allocation.js';
+import type { ClusterState, DiscoveryNode, IndexMetadata, ShardStateReport } from './state.js';
+import { clusterStateViolation } from './state.js';
+
+export type MasterEvent =
+  /** This node won the election with `term`: it takes over the last published state. */
+  | { readonly kind: 'elected'; readonly nodeId: string; readonly term: number; readonly nodes: Readonly<Record<string, DiscoveryNode>> }
+  | { readonly kind: 'nodes_changed'; readonly nodes: Readonly<Record<string, DiscoveryNode>> }
+  | {
+      readonly kind: 'create_index';
+      readonly name: string;
+      readonly uuid: string;
+      /** Flat `index.*` settings, already validated by the index layer. */
+      readonly settings: Readonly<Record<string, string>>;
+      readonly mappings: Readonly<Record<string, unknown>>;
+      readonly aliases: Readonly<Record<string, Readonly<Record<string, unknown>>>>;
+      readonly routingNumShards: number;
+    }
+  | { readonly kind: 'delete_index'; readonly name: string }
+  | { readonly kind: 'put_mapping'; readonly name: string; readonly mappings: Readonly<Record<string, unknown>> }
+  /** Dynamic index settings (`index.number_of_replicas`, allocation filters...), flat; null removes. */
+  | { readonly kind: 'update_settings'; readonly name: string; readonly settings: Readonly<Record<string, string | null>> }
+  | { readonly kind: 'cluster_settings'; readonly persistent: Readonly<Record<string, string | null>> }
+  | { readonly kind: 'shard_report'; readonly report: ShardStateReport };
+
+export interface MasterInput {
+  readonly nowIso: string;
+  readonly stateUuid: string;
+  readonly newAllocationId: () => string;
+}
+
+export type MasterResult = { readonly ok: true; readonly state: ClusterState; readonly changed: boolean } | { readonly ok: false; readonly error: EsError };
+
+/** Index settings that a running index may change (the others are fixed at creation). */
+const dynamicIndexSetting = /^index\.(number_of_replicas|routing\.allocation\.(require|include|exclude)\.[^.]+|refresh_interval|max_result_window|blocks\.[a-z_]+)$/;
+
+function applySettings(base: Readonly<Record<string, string>>, changes: Readonly<Record<string, string | null>>): Record<string, string> {
+  const next: Record<string, string> = { ...base };
+  for (const [key, value] of Object.entries(changes)) {
+    if (value === null) delete next[key];
+    else next[key] = value;
+  }
+  return next;
+}
+
+export function stepMaster(state: ClusterState, event: MasterEvent, input: MasterInput): MasterResult {
+  const ctx = { nowIso: input.nowIso, newAllocationId: input.newAllocationId };
+  let next: ClusterState;
+  switch (event.kind) {
+    case 'elected': {
+      if (event.term <= state.term) return { ok: false, error: errors.illegalState(`term [${event.term}] is not above the published term [${state.term}]`) };
+      next = { ...state, term: event.term, master_node: event.nodeId, nodes: event.nodes, metadata: { ...state.metadata, cluster_coordination: { term: event.term } } };
+      break;
+    }
+    case 'nodes_changed':
+      next = { ...state, nodes: event.nodes, master_node: state.master_node !== null && event.nodes[state.master_node] !== undefined ? state.master_node : null };
+      break;
+    case 'create_index': {
+      const existing = state.metadata.indices[event.name];
+      if (existing !== undefined) return { ok: false, error: errors.resourceAlreadyExists(event.name, existing.settings['index.uuid'] ?? '_na_') };
+      const shards = Number(event.settings['index.number_of_shards'] ?? '1');
+      const metadata: IndexMetadata = {
+        version: 1,
+        mapping_version: 1,
+        settings_version: 1,
+        aliases_version: 1,
+        routing_num_shards: event.routingNumShards,
+        state: 'open',
+        settings: { 'index.number_of_shards': '1', 'index.number_of_replicas': '1', ...event.settings, 'index.uuid': event.uuid },
+        mappings: event.mappings,
+        aliases: event.aliases,
+        primary_terms: Object.fromEntries(Array.from({ length: shards }, (_, shard) => [String(shard), 1])),
+        in_sync_allocations: Object.fromEntries(Array.from({ length: shards }, (_, shard) => [String(shard), []])),
+      };
+      next = { ...state, metadata: { ...state.metadata, indices: { ...state.metadata.indices, [event.name]: metadata } } };
+      break;
+    }
+    case 'delete_index': {
+      if (state.metadata.indices[event.name] === undefined) return { ok: false, error: errors.indexNotFound(event.name) };
+      const indices = { ...state.metadata.indices };
+      delete indices[event.name];
+      const tables = { ...state.routing_table.indices };
+      delete tables[event.name];
+      next = { ...state, metadata: { ...state.metadata, indices }, routing_table: { indices: tables } };
+      break;
+    }
+    case 'put_mapping': {
+      const metadata = state.metadata.indices[event.name];
+      if (metadata === undefined) return { ok: false, error: errors.indexNotFound(event.name) };
+      if (JSON.stringify(metadata.mappings) === JSON.stringify(event.mappings)) return { ok: true, state, changed: false };
+      next = withIndex(state, event.name, { ...metadata, mappings: event.mappings, version: metadata.version + 1, mapping_version: metadata.mapping_version + 1 });
+      break;
+    }
+    case 'update_settings': {
+      const metadata = state.metadata.indices[event.name];
+      if (metadata === undefined) return { ok: false, error: errors.indexNotFound(event.name) };
+      const fixed = Object.keys(event.settings).find((key) => !dynamicIndexSetting.test(key));
+      if (fixed !== undefined) return { ok: false, error: errors.illegalArgument(`Can't update non dynamic settings [[${fixed}]] for open indices [[${event.name}/${metadata.settings['index.uuid']}]]`) };
+      const replicas = event.settings['index.number_of_replicas'];
+      if (replicas !== undefined && replicas !== null && !/^\d+$/.test(replicas)) {
+        return { ok: false, error: errors.illegalArgument(`Failed to parse value [${replicas}] for setting [index.number_of_replicas] must be >= 0`) };
+      }
+      next = withIndex(state, event.name, { ...metadata, settings: applySettings(metadata.settings, event.settings), version: metadata.version + 1, settings_version: metadata.settings_version + 1 });
+      break;
+    }
+    case 'cluster_settings':
+      next = { ...state, metadata: { ...state.metadata, persistent_settings: applySettings(state.metadata.persistent_settings, event.persistent) } };
+      break;
+    case 'shard_report': {
+      const report = event.report;
+      const term = state.metadata.indices[report.index]?.primary_terms[String(report.shard)];
+      // A report from an older primary term is stale (the copy was replaced meanwhile): ignored, as ShardStateAction does.
+      if (term === undefined || report.primaryTerm < term) return { ok: true, state, changed: false };
+      next = report.kind === 'shard_started' ? startShard(state, report.index, report.shard, report.allocationId) : failShard(state, report.index, report.shard, report.allocationId, report.message, report.markAsStale, ctx);
+      break;
+    }
+  }
+  next = allocate(next, ctx);
+  if (sameContent(state, next)) return { ok: true, state, changed: false };
+  const published: ClusterState = { ...next, version: state.version + 1, state_uuid: input.stateUuid };
+  const violation = clusterStateViolation(published);
+  // A master that computed a malformed state has a bug; publishing it would spread it (style.md P3).
+  if (violation !== undefined) throw new Error(`refusing to publish cluster state version ${published.version}: ${violation}`);
+  return { ok: true, state: published, changed: true };
+}
+
+function withIndex(state: ClusterState, name: string, metadata: IndexMetadata): ClusterState {
+  return { ...state, metadata: { ...state.metadata, indices: { ...state.metadata.indices, [name]: metadata } } };
+}
+
+/** Equal apart from version and uuid (unassigned timestamps count: they only change with a real change). */
+function sameContent(a: ClusterState, b: ClusterState): boolean {
+  return JSON.stringify({ ...a, version: 0, state_uuid: '' }) === JSON.stringify({ ...b, version: 0, state_uuid: '' });
+}
+
+/** ClusterHealthStatus of the routing table: red when a primary is not active, yellow when a replica is not, else green. */
+export function healthStatusOf(state: ClusterState, indices?: readonly string[]): 'green' | 'yellow' | 'red' {
+  let status: 'green' | 'yellow' | 'red' = 'green';
+  for (const [index, table] of Object.entries(state.routing_table.indices)) {
+    if (indices !== undefined && !indices.includes(index)) continue;
+    for (const copies of Object.values(table.shards)) {
+      for (const copy of copies) {
+        if (copy.state === 'STARTED' || copy.state === 'RELOCATING') continue;
+        if (copy.state === 'INITIALIZING' && copy.relocating_node !== null) continue;
+        // A new index's primary that is still being created is yellow, not red (ClusterShardHealth.getInactivePrimaryHealth).
+        const created = copy.recovery_source?.type === 'EMPTY_STORE' && (copy.state === 'INITIALIZING' || copy.unassigned_info?.allocation_status === 'no_attempt');
+        if (copy.primary && !created) return 'red';
+        status = 'yellow';
+      }
+    }
+  }
+  return status;
+}

@@ -1,0 +1,537 @@
+/**
+ * Wiring of multi-node coordination (`discovery.type: multi-node`, issue #14): joins the cluster
+ * through etcd, keeps the node's local index metadata in step with the published cluster state,
+ * sends index-level changes made on this node to the master, and serves the cluster-wide APIs
+ * (`_cluster/state`, `_cluster/health`, `_nodes`, `_cat/nodes`, `_cat/shards`,
+ * `_cluster/allocation/explain`) from the applied state. A single node never loads this file's
+ * etcd client: node.ts calls it only in multi-node mode.
+ *
+ * Index changes: the REST handler runs on this node's IndicesService first (so every validation
+ * and error is the one a single node gives), then the change goes to the master; when the master
+ * refuses it (another node created the same index meanwhile), the local change is undone and the
+ * master's error answered. Every other node applies the published metadata to its own
+ * IndicesService (create, delete, mappings, dynamic settings).
+ */
+import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import type { Logger } from 'pino';
+import { CoordinationStartError, EtcdCoordinator } from '../cluster/etcd-coordinator.js';
+import { allocationClusterSettingKeys, explainCopy } from '../cluster/allocation.js';
+import { healthStatusOf, type MasterEvent } from '../cluster/master.js';
+import { allShardRoutings, isDataNode, isMasterEligible, type ClusterState, type DiscoveryNode, type ShardRouting } from '../cluster/state.js';
+import { errors } from '../common/index.js';
+import type { NodeConfig } from '../config/types.js';
+import type { IndicesService, IndexHandle } from '../index/index.js';
+import { parseClusterStateMetrics } from '../index/cluster-state.js';
+import { routingLayoutOf } from '../index/routing.js';
+import type { RequestContext, RestRequest, RestResponse, Route } from '../http/route.js';
+import { renderCat, type CatColumn, type CatRow } from '../http/routes/cat.js';
+import { NodeStartError } from './errors.js';
+
+/** How long an index change waits for the master (Elasticsearch's master_timeout default, 30s). */
+const masterTimeoutMs = 30_000;
+/** `_cluster/health` `timeout` default (30s). */
+const healthTimeoutMs = 30_000;
+
+export interface CoordinationWiring {
+  readonly coordinator: EtcdCoordinator;
+  /** Index-level write routes (create, delete, mappings, settings) go through the master. */
+  wrap(route: Route): Route;
+  /** The node's routes with the cluster-wide ones replaced and the index-level writes going through the master. */
+  applyTo(routes: readonly Route[]): Route[];
+  /** Publishes the HTTP address once the HTTP server is bound (it starts after the join). */
+  publishHttpAddress(address: string): Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface CoordinationWiringOptions {
+  readonly config: NodeConfig;
+  readonly nodeId: string;
+  readonly version: string;
+  readonly attributes: Readonly<Record<string, string>>;
+  readonly transportAddress: string;
+  readonly indices: IndicesService;
+  /** The node's effective dynamic cluster settings (the allocation ones are sent to the master). */
+  readonly clusterSettings: () => Readonly<Record<string, string | readonly string[]>>;
+  readonly log: Logger;
+  readonly nowMs: () => number;
+}
+
+const newId = (): string => randomBytes(16).toString('base64url').slice(0, 22);
+
+/** Settings a node sets itself at creation: never copied from the cluster state into a local create. */
+const nodeSetSetting = /^index\.(uuid|creation_date|version\..*|provided_name|history\.uuid|resize\..*)$/;
+
+export async function startCoordination(options: CoordinationWiringOptions): Promise<CoordinationWiring> {
+  const { config, indices, log } = options;
+  const coordination = config.coordination;
+  if (coordination === undefined) throw new NodeStartError('multi-node coordination needs [cluster.coordination.etcd.endpoints]');
+  const node: DiscoveryNode = {
+    name: config.nodeName,
+    ephemeral_id: newId(),
+    transport_address: options.transportAddress,
+    external_id: config.nodeName,
+    attributes: { ...options.attributes },
+    roles: [...config.nodeRoles].sort(),
+    version: options.version,
+  };
+  let coordinator: EtcdCoordinator;
+  try {
+    coordinator = await EtcdCoordinator.join({
+      config: coordination,
+      clusterName: config.clusterName,
+      nodeId: options.nodeId,
+      node,
+      log: log.child({ layer: 'coordination' }),
+      nowMs: options.nowMs,
+      newUuid: newId,
+      readFile: (setting, file) => {
+        try {
+          return readFileSync(file);
+        } catch (error) {
+          throw new CoordinationStartError(`cannot read [${setting}] file [${file}]: ${(error as Error).message}`);
+        }
+      },
+    });
+  } catch (error) {
+    if (error instanceof CoordinationStartError) throw new NodeStartError(error.message);
+    throw error;
+  }
+  // Store recovery of primaries: a primary assigned to this node from an empty or existing store
+  // starts from the local shard store, as Elasticsearch's store recovery does; replicas wait for
+  // peer recovery (the data plane), which reports them started itself.
+  const reported = new Set<string>();
+  const startLocalPrimaries = (state: ClusterState): void => {
+    for (const copy of allShardRoutings(state)) {
+      if (copy.node !== options.nodeId || copy.state !== 'INITIALIZING' || !copy.primary || copy.recovery_source?.type === 'PEER') continue;
+      const handle = indices.get(copy.index);
+      const allocationId = copy.allocation_id!.id;
+      if (handle === undefined || reported.has(allocationId)) continue;
+      reported.add(allocationId);
+      const primaryTerm = state.metadata.indices[copy.index]?.primary_terms[String(copy.shard)] ?? 1;
+      coordinator
+        .submit({ kind: 'shard_report', report: { kind: 'shard_started', index: copy.index, shard: copy.shard, allocationId, primaryTerm } }, masterTimeoutMs)
+        .catch((error: unknown) => {
+          reported.delete(allocationId);
+          log.warn({ err: error, index: copy.index, shard: copy.shard }, 'cannot report a started primary to the master; retrying at the next state');
+        });
+    }
+  };
+  const onState = (state: ClusterState): void => {
+    mirrorMetadata(state, indices, log);
+    startLocalPrimaries(state);
+  };
+  coordinator.onApplied(onState);
+  onState(coordinator.state());
+
+  const wrap = (route: Route): Route => ({
+    ...route,
+    handle: async (request: RestRequest, context: RequestContext): Promise<RestResponse> => {
+      const before = new Map(indices.all().map((handle) => [handle.name, handle.uuid]));
+      const response = await route.handle(request, context);
+      try {
+        for (const event of changesForMaster(coordinator.state(), indices, options.clusterSettings())) await coordinator.submit(event, masterTimeoutMs);
+      } catch (error) {
+        // The master refused: undo what this node created, so no node keeps an index the cluster does not have.
+        const created = indices.all().filter((handle) => !before.has(handle.name));
+        if (created.length > 0) indices.deleteIndices(created);
+        throw error;
+      }
+      return response;
+    },
+  });
+
+  return {
+    coordinator,
+    wrap,
+    applyTo: (routes) => {
+      const replacements = coordinationRoutes(coordinator, options);
+      const methodsOf = (route: Route): readonly string[] => (typeof route.method === 'string' ? [route.method] : route.method);
+      const replaced = new Set(replacements.flatMap((route) => methodsOf(route).map((method) => `${method} ${route.path}`)));
+      const kept = routes
+        .map((route): Route | undefined => {
+          const methods = methodsOf(route).filter((method) => !replaced.has(`${method} ${route.path}`));
+          if (methods.length === 0) return undefined;
+          const narrowed = methods.length === methodsOf(route).length ? route : { ...route, method: methods as Route['method'] };
+          return masterRoutedActions.has(route.action) ? wrap(narrowed) : narrowed;
+        })
+        .filter((route): route is Route => route !== undefined);
+      return [...kept, ...replacements];
+    },
+    publishHttpAddress: (address) => coordinator.updateNode({ ...node, http_address: address }),
+    close: () => coordinator.close(),
+  };
+}
+
+/** The local index metadata the published state should carry (pure over the two). */
+function changesForMaster(state: ClusterState, indices: IndicesService, clusterSettings: Readonly<Record<string, string | readonly string[]>>): MasterEvent[] {
+  const events: MasterEvent[] = [];
+  const persistent: Record<string, string | null> = {};
+  for (const key of allocationClusterSettingKeys) {
+    const raw = clusterSettings[key];
+    const value = raw === undefined ? undefined : typeof raw === 'string' ? raw : raw.join(',');
+    if (state.metadata.persistent_settings[key] !== value) persistent[key] = value ?? null;
+  }
+  if (Object.keys(persistent).length > 0) events.push({ kind: 'cluster_settings', persistent });
+  const local = new Map(indices.all().map((handle) => [handle.name, handle]));
+  for (const [name, handle] of local) {
+    const published = state.metadata.indices[name];
+    const mappings = mappingsOf(handle);
+    if (published === undefined) {
+      events.push({ kind: 'create_index', name, uuid: handle.uuid, settings: handle.metadata.settings, mappings, aliases: {}, routingNumShards: routingLayoutOf(handle.metadata.settings).routingShards });
+      continue;
+    }
+    if (JSON.stringify(published.mappings) !== JSON.stringify(mappings)) events.push({ kind: 'put_mapping', name, mappings });
+    const changed: Record<string, string | null> = {};
+    for (const key of new Set([...Object.keys(published.settings), ...Object.keys(handle.metadata.settings)])) {
+      if (nodeSetSetting.test(key) || !/^index\.(number_of_replicas|routing\.allocation\.)/.test(key)) continue;
+      const value = handle.metadata.settings[key];
+      if (published.settings[key] !== value) changed[key] = value ?? null;
+    }
+    if (Object.keys(changed).length > 0) events.push({ kind: 'update_settings', name, settings: changed });
+  }
+  for (const name of Object.keys(state.metadata.indices)) if (!local.has(name)) events.push({ kind: 'delete_index', name });
+  return events;
+}
+
+function mappingsOf(handle: IndexHandle): Record<string, unknown> {
+  return Object.keys(handle.metadata.mappings).length === 0 ? {} : { _doc: handle.metadata.mappings };
+}
+
+/** Applies the published index metadata to this node's IndicesService. */
+function mirrorMetadata(state: ClusterState, indices: IndicesService, log: Logger): void {
+  if (state.version === 0) return;
+  for (const [name, metadata] of Object.entries(state.metadata.indices)) {
+    try {
+      const handle = indices.get(name);
+      const settings = Object.fromEntries(Object.entries(metadata.settings).filter(([key]) => !nodeSetSetting.test(key)));
+      const mappings = (metadata.mappings['_doc'] ?? {}) as Record<string, unknown>;
+      if (handle === undefined) {
+        indices.createIndex(name, { settings, mappings }, { templates: false });
+        continue;
+      }
+      if (JSON.stringify(mappingsOf(handle)) !== JSON.stringify(metadata.mappings) && Object.keys(mappings).length > 0) indices.putMapping([handle], mappings);
+      const replicas = metadata.settings['index.number_of_replicas'];
+      if (replicas !== undefined && handle.metadata.settings['index.number_of_replicas'] !== replicas) indices.updateSettings([handle], { index: { number_of_replicas: replicas } });
+    } catch (error) {
+      log.error({ err: error, index: name, version: state.version }, 'cannot apply the published index metadata on this node');
+    }
+  }
+  const gone = indices.all().filter((handle) => state.metadata.indices[handle.name] === undefined);
+  if (gone.length > 0) {
+    try {
+      indices.deleteIndices(gone);
+    } catch (error) {
+      log.error({ err: error, version: state.version }, 'cannot delete an index the published state no longer has');
+    }
+  }
+}
+
+// -------------------------------------------------------------------------------------------
+// Cluster-wide APIs over the applied state.
+// -------------------------------------------------------------------------------------------
+
+function publicNode(node: DiscoveryNode): Record<string, unknown> {
+  return { name: node.name, ephemeral_id: node.ephemeral_id, transport_address: node.transport_address, external_id: node.external_id, attributes: { ...node.attributes }, roles: [...node.roles].sort(), version: node.version };
+}
+
+function hostOf(address: string): string {
+  return address.slice(0, address.lastIndexOf(':')).replace(/^\[|\]$/g, '');
+}
+
+/** `GET /_cluster/state` from the published state (ClusterState.toXContentChunked). */
+export function renderPublishedState(state: ClusterState, request: RestRequest, indices: IndicesService): Record<string, unknown> {
+  const metrics = parseClusterStateMetrics(request.params['metric']);
+  const expression = request.params['index'];
+  const selected = expression === undefined ? Object.keys(state.metadata.indices) : indices.resolve(expression, { ignoreUnavailable: true, allowNoIndices: true, expandWildcards: new Set(['open']) }).map((handle) => handle.name);
+  const body: Record<string, unknown> = { cluster_name: state.cluster_name, cluster_uuid: state.cluster_uuid };
+  if (metrics.has('version')) {
+    body['version'] = state.version;
+    body['state_uuid'] = state.state_uuid;
+  }
+  if (metrics.has('master_node')) body['master_node'] = state.master_node;
+  if (metrics.has('blocks')) body['blocks'] = {};
+  if (metrics.has('nodes')) body['nodes'] = Object.fromEntries(Object.entries(state.nodes).map(([id, node]) => [id, publicNode(node)]));
+  if (metrics.has('metadata')) {
+    body['metadata'] = {
+      cluster_uuid: state.metadata.cluster_uuid,
+      cluster_uuid_committed: state.metadata.cluster_uuid_committed,
+      cluster_coordination: { term: state.term },
+      indices: Object.fromEntries(selected.filter((name) => state.metadata.indices[name] !== undefined).map((name) => [name, state.metadata.indices[name]])),
+    };
+  }
+  if (metrics.has('routing_table')) {
+    body['routing_table'] = { indices: Object.fromEntries(selected.filter((name) => state.routing_table.indices[name] !== undefined).map((name) => [name, state.routing_table.indices[name]])) };
+  }
+  if (metrics.has('routing_nodes')) {
+    const routings = allShardRoutings(state).filter((copy) => selected.includes(copy.index));
+    body['routing_nodes'] = {
+      unassigned: routings.filter((copy) => copy.state === 'UNASSIGNED'),
+      nodes: Object.fromEntries(Object.keys(state.nodes).map((id) => [id, routings.filter((copy) => copy.node === id)])),
+    };
+  }
+  return body;
+}
+
+function healthCounts(state: ClusterState, names: readonly string[] | undefined): Record<string, number> {
+  const routings = allShardRoutings(state).filter((copy) => names === undefined || names.includes(copy.index));
+  const active = routings.filter((copy) => copy.state === 'STARTED' || copy.state === 'RELOCATING');
+  const total = routings.filter((copy) => !(copy.state === 'INITIALIZING' && copy.relocating_node !== null)).length;
+  return {
+    active_primary_shards: active.filter((copy) => copy.primary).length,
+    active_shards: active.length,
+    relocating_shards: routings.filter((copy) => copy.state === 'RELOCATING').length,
+    initializing_shards: routings.filter((copy) => copy.state === 'INITIALIZING').length,
+    unassigned_shards: routings.filter((copy) => copy.state === 'UNASSIGNED').length,
+    active_shards_percent_as_number: total === 0 ? 100 : (active.length / total) * 100,
+  };
+}
+
+/** `wait_for_nodes`: `N`, `>=N`, `<=N`, `>N`, `<N`, `ge(N)`, `le(N)`, `gt(N)`, `lt(N)` (ClusterHealthRequest). */
+export function parseWaitForNodes(value: string): (count: number) => boolean {
+  const match = /^(>=|<=|>|<|ge\(|le\(|gt\(|lt\()?\s*(\d+)\)?$/.exec(value.trim());
+  if (match === null) throw errors.illegalArgument(`failed to parse [wait_for_nodes] value [${value}]`);
+  const n = Number(match[2]);
+  switch (match[1]) {
+    case '>=':
+    case 'ge(':
+      return (count) => count >= n;
+    case '<=':
+    case 'le(':
+      return (count) => count <= n;
+    case '>':
+    case 'gt(':
+      return (count) => count > n;
+    case '<':
+    case 'lt(':
+      return (count) => count < n;
+    default:
+      return (count) => count === n;
+  }
+}
+
+const statusRank = { green: 0, yellow: 1, red: 2 } as const;
+
+function parseTimeout(value: string | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  const match = /^(\d+)(ms|s|m|h|d)?$/.exec(value.trim());
+  if (match === null) throw errors.illegalArgument(`failed to parse setting [timeout] with value [${value}] as a time value: unit is missing or unrecognized`);
+  const unit = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 }[match[2] ?? 'ms' as 'ms']!;
+  return Number(match[1]) * unit;
+}
+
+const nodeColumns: readonly CatColumn[] = [
+  { name: 'ip', aliases: ['i'], description: 'ip address', byDefault: true },
+  { name: 'node.role', aliases: ['r', 'role', 'nodeRole'], description: 'm:master eligible node, d:data node, i:ingest node, -:coordinating node only', byDefault: true },
+  { name: 'master', aliases: ['m'], description: '*:current master', byDefault: true },
+  { name: 'name', aliases: ['n'], description: 'node name', byDefault: true },
+  { name: 'id', aliases: ['nodeId'], description: 'unique node id', byDefault: false },
+  { name: 'version', aliases: ['v'], description: 'es version', byDefault: false },
+  { name: 'http_address', aliases: ['http'], description: 'bound http address', byDefault: false },
+  { name: 'port', aliases: ['po'], description: 'bound transport port', byDefault: false, numeric: true },
+];
+
+const shardColumns: readonly CatColumn[] = [
+  { name: 'index', aliases: ['i', 'idx'], description: 'index name', byDefault: true },
+  { name: 'shard', aliases: ['s', 'sh'], description: 'shard name', byDefault: true, numeric: true },
+  { name: 'prirep', aliases: ['p', 'pr', 'primaryOrReplica'], description: 'primary or replica', byDefault: true },
+  { name: 'state', aliases: ['st'], description: 'shard state', byDefault: true },
+  { name: 'ip', aliases: [], description: 'ip of node where it lives', byDefault: true },
+  { name: 'node', aliases: ['n'], description: 'name of node where it lives', byDefault: true },
+  { name: 'id', aliases: [], description: 'unique id of node where it lives', byDefault: false },
+  { name: 'unassigned.reason', aliases: ['ur'], description: 'reason shard became unassigned', byDefault: false },
+  { name: 'unassigned.at', aliases: ['ua'], description: 'time shard became unassigned (UTC)', byDefault: false },
+];
+
+/** DiscoveryNodeRole abbreviations, sorted as Elasticsearch prints them. */
+const roleLetters: Readonly<Record<string, string>> = { data: 'd', data_cold: 'c', data_content: 's', data_frozen: 'f', data_hot: 'h', data_warm: 'w', ingest: 'i', master: 'm', ml: 'l', remote_cluster_client: 'r', transform: 't', voting_only: 'v' };
+
+function explainBody(state: ClusterState, request: RestRequest): Record<string, unknown> {
+  const body = (request.body === undefined || request.body.length === 0 ? {} : request.json()) as { index?: unknown; shard?: unknown; primary?: unknown };
+  let target: ShardRouting | undefined;
+  if (body.index === undefined && body.shard === undefined && body.primary === undefined) {
+    target = allShardRoutings(state).find((copy) => copy.state === 'UNASSIGNED');
+    if (target === undefined) throw errors.illegalArgument('There are no unassigned shards in this cluster. Specify an assigned shard in the request body to explain its allocation.');
+  } else {
+    if (typeof body.index !== 'string' || typeof body.shard !== 'number' || typeof body.primary !== 'boolean') {
+      throw errors.illegalArgument('the [index], [shard] and [primary] fields are all required to explain a specific shard');
+    }
+    if (state.metadata.indices[body.index] === undefined) throw errors.indexNotFound(body.index);
+    const copies = state.routing_table.indices[body.index]?.shards[String(body.shard)];
+    if (copies === undefined) throw errors.illegalArgument(`No shard [${body.shard}] in index [${body.index}]`);
+    target = copies.find((copy) => copy.primary === body.primary && copy.state === 'UNASSIGNED') ?? copies.find((copy) => copy.primary === body.primary);
+    if (target === undefined) throw errors.illegalArgument(`No shard was found for [${body.index}][${body.shard}] primary [${body.primary}]`);
+  }
+  const decisions = explainCopy(state, target.index, target.shard, target.primary) ?? [];
+  const rendered = decisions.map((decision) => ({
+    node_id: decision.nodeId,
+    node_name: decision.nodeName,
+    transport_address: decision.transportAddress,
+    node_attributes: { ...decision.attributes },
+    node_decision: decision.decision,
+    weight_ranking: decision.weightRanking,
+    deciders: decision.deciders.map((d) => ({ decider: d.decider, decision: d.decision, explanation: d.explanation })),
+  }));
+  const common = { index: target.index, shard: target.shard, primary: target.primary, current_state: target.state.toLowerCase() };
+  if (target.state === 'UNASSIGNED') {
+    const yes = decisions.some((decision) => decision.decision === 'yes');
+    return {
+      ...common,
+      unassigned_info: { reason: target.unassigned_info?.reason, at: target.unassigned_info?.at, last_allocation_status: target.unassigned_info?.allocation_status },
+      can_allocate: yes ? 'yes' : target.unassigned_info?.allocation_status === 'no_valid_shard_copy' ? 'no_valid_shard_copy' : 'no',
+      allocate_explanation: yes
+        ? 'Elasticsearch can allocate the shard.'
+        : target.unassigned_info?.allocation_status === 'no_valid_shard_copy'
+          ? 'Elasticsearch cannot allocate this shard because all the copies of this shard are either stale or corrupt.'
+          : "Elasticsearch isn't allowed to allocate this shard to any of the nodes in the cluster. Choose a node to which you expect this shard to be allocated, find this node in the node-by-node explanation, and address the reasons which prevent Elasticsearch from allocating this shard there.",
+      node_allocation_decisions: rendered,
+    };
+  }
+  const current = state.nodes[target.node!];
+  return {
+    ...common,
+    current_node: { id: target.node, name: current?.name, transport_address: current?.transport_address, attributes: { ...(current?.attributes ?? {}) } },
+    can_remain_on_current_node: 'yes',
+    can_rebalance_cluster: 'yes',
+    can_rebalance_to_other_node: 'no',
+    rebalance_explanation: 'Elasticsearch cannot rebalance this shard to another node since there is no node to which allocation is permitted which would improve the cluster balance.',
+  };
+}
+
+function coordinationRoutes(coordinator: EtcdCoordinator, options: CoordinationWiringOptions): Route[] {
+  const { indices, config } = options;
+  const stateRoute = (path: string): Route => ({
+    method: 'GET',
+    path,
+    action: 'cluster:monitor/state',
+    scope: 'cluster',
+    params: ['local', 'master_timeout', 'flat_settings', 'wait_for_metadata_version', 'wait_for_timeout', 'ignore_unavailable', 'allow_no_indices', 'expand_wildcards'],
+    handle: (request) => ({ status: 200, body: renderPublishedState(coordinator.state(), request, indices) }),
+  });
+  const health = async (request: RestRequest): Promise<RestResponse> => {
+    const timeoutMs = parseTimeout(request.query['timeout'], healthTimeoutMs);
+    const waitNodes = request.query['wait_for_nodes'] === undefined ? undefined : parseWaitForNodes(request.query['wait_for_nodes']);
+    const waitStatus = request.query['wait_for_status'];
+    if (waitStatus !== undefined && !(waitStatus in statusRank)) throw errors.illegalArgument(`unknown cluster health status [${waitStatus}]`);
+    const expression = request.params['index'];
+    const names = expression === undefined ? undefined : indices.resolve(expression, { ignoreUnavailable: false, allowNoIndices: true, expandWildcards: new Set(['open']) }).map((handle) => handle.name);
+    const satisfied = (state: ClusterState): boolean =>
+      (waitNodes === undefined || waitNodes(Object.keys(state.nodes).length)) &&
+      (waitStatus === undefined || statusRank[healthStatusOf(state, names)] <= statusRank[waitStatus as keyof typeof statusRank]);
+    const met = waitNodes === undefined && waitStatus === undefined ? true : await coordinator.waitForState(satisfied, timeoutMs);
+    const state = coordinator.state();
+    const nodes = Object.values(state.nodes);
+    const body: Record<string, unknown> = {
+      cluster_name: state.cluster_name,
+      status: healthStatusOf(state, names),
+      timed_out: !met,
+      number_of_nodes: nodes.length,
+      number_of_data_nodes: nodes.filter(isDataNode).length,
+      ...healthCounts(state, names),
+      delayed_unassigned_shards: 0,
+      number_of_pending_tasks: 0,
+      number_of_in_flight_fetch: 0,
+      task_max_waiting_in_queue_millis: 0,
+    };
+    // Strait's addition: whether this node can reach the coordination service (etcd). Without it the
+    // node keeps serving reads from the last state it applied, and the state shown may be stale.
+    body['coordination'] = coordinator.available()
+      ? { available: true, master_node: state.master_node }
+      : { available: false, reason: `etcd at [${config.coordination!.endpoints.join(', ')}] is unreachable; serving the last applied cluster state (version ${state.version})` };
+    const order = ['cluster_name', 'status', 'timed_out', 'number_of_nodes', 'number_of_data_nodes', 'active_primary_shards', 'active_shards', 'relocating_shards', 'initializing_shards', 'unassigned_shards', 'delayed_unassigned_shards', 'number_of_pending_tasks', 'number_of_in_flight_fetch', 'task_max_waiting_in_queue_millis', 'active_shards_percent_as_number', 'coordination'];
+    const ordered = Object.fromEntries(order.map((key) => [key, body[key]]));
+    return { status: met ? 200 : 408, body: ordered };
+  };
+  const nodesInfo = (filter: string | undefined): Record<string, unknown> => {
+    const state = coordinator.state();
+    const wanted = (id: string, node: DiscoveryNode): boolean => {
+      if (filter === undefined || filter === '_all') return true;
+      return filter.split(',').some((part) => part === id || part === node.name || (part === '_local' && id === options.nodeId) || (part === '_master' && id === state.master_node) || (part === 'master:true' && isMasterEligible(node)) || (part === 'data:true' && isDataNode(node)));
+    };
+    const entries = Object.entries(state.nodes).filter(([id, node]) => wanted(id, node));
+    return {
+      _nodes: { total: entries.length, successful: entries.length, failed: 0 },
+      cluster_name: state.cluster_name,
+      nodes: Object.fromEntries(
+        entries.map(([id, node]) => [
+          id,
+          {
+            name: node.name,
+            transport_address: node.transport_address,
+            host: hostOf(node.transport_address),
+            ip: hostOf(node.transport_address),
+            version: node.version,
+            roles: [...node.roles].sort(),
+            attributes: { ...node.attributes },
+            ...(node.http_address === undefined ? {} : { http: { publish_address: node.http_address, bound_address: [node.http_address] } }),
+            transport: { publish_address: node.transport_address, bound_address: [node.transport_address] },
+          },
+        ]),
+      ),
+    };
+  };
+  const catNodes = (request: RestRequest): RestResponse => {
+    const state = coordinator.state();
+    const rows: CatRow[] = Object.entries(state.nodes).map(([id, node]) => ({
+      ip: hostOf(node.transport_address),
+      'node.role': node.roles.map((role) => roleLetters[role] ?? '').sort().join('') || '-',
+      master: id === state.master_node ? '*' : '-',
+      name: node.name,
+      id: request.query['full_id'] === 'true' ? id : id.slice(0, 4),
+      version: node.version,
+      http_address: node.http_address ?? null,
+      port: Number(node.transport_address.slice(node.transport_address.lastIndexOf(':') + 1)),
+    }));
+    return renderCat(request, nodeColumns, rows);
+  };
+  const catShards = (request: RestRequest, context: RequestContext): RestResponse => {
+    const state = coordinator.state();
+    const expression = request.params['index'];
+    const names = expression === undefined ? undefined : indices.resolve(expression, { ignoreUnavailable: false, allowNoIndices: true, expandWildcards: new Set(['open', 'closed']) }).map((handle) => handle.name);
+    if (names !== undefined) context.authorize.indices('indices:monitor/stats', names);
+    const rows: CatRow[] = allShardRoutings(state)
+      .filter((copy) => names === undefined || names.includes(copy.index))
+      .map((copy) => {
+        const node = copy.node === null ? undefined : state.nodes[copy.node];
+        return {
+          index: copy.index,
+          shard: copy.shard,
+          prirep: copy.primary ? 'p' : 'r',
+          state: copy.state,
+          ip: node === undefined ? null : hostOf(node.transport_address),
+          node: node === undefined ? null : copy.relocating_node === null ? node.name : `${node.name} -> ${state.nodes[copy.relocating_node]?.name ?? copy.relocating_node}`,
+          id: copy.node,
+          'unassigned.reason': copy.unassigned_info?.reason ?? null,
+          'unassigned.at': copy.unassigned_info?.at ?? null,
+        };
+      });
+    return renderCat(request, shardColumns, rows);
+  };
+  const explain = (request: RestRequest): RestResponse => ({ status: 200, body: explainBody(coordinator.state(), request) });
+  const catParams = ['format', 'h', 'help', 's', 'v', 'local', 'master_timeout', 'bytes', 'time', 'full_id', 'include_unloaded_segments'];
+  return [
+    stateRoute('/_cluster/state'),
+    stateRoute('/_cluster/state/:metric'),
+    stateRoute('/_cluster/state/:metric/:index'),
+    ...['/_cluster/health', '/_cluster/health/:index'].map(
+      (path): Route => ({
+        method: 'GET',
+        path,
+        action: 'cluster:monitor/health',
+        scope: 'cluster',
+        params: ['timeout', 'wait_for_nodes', 'wait_for_status', 'level', 'local', 'master_timeout', 'wait_for_active_shards', 'wait_for_no_relocating_shards', 'wait_for_no_initializing_shards', 'wait_for_events', 'expand_wildcards'],
+        handle: (request) => health(request),
+      }),
+    ),
+    { method: 'GET', path: '/_nodes', action: 'cluster:monitor/nodes/info', scope: 'cluster', params: ['flat_settings', 'timeout'], handle: () => ({ status: 200, body: nodesInfo(undefined) }) },
+    { method: 'GET', path: '/_nodes/:target', action: 'cluster:monitor/nodes/info', scope: 'cluster', params: ['flat_settings', 'timeout'], handle: (request) => ({ status: 200, body: nodesInfo(request.params['target']) }) },
+    { method: 'GET', path: '/_cat/nodes', action: 'cluster:monitor/nodes/info', scope: 'cluster', params: catParams, handle: catNodes },
+    { method: 'GET', path: '/_cat/shards', action: 'cluster:monitor/state', scope: 'cluster', params: catParams, handle: catShards },
+    { method: 'GET', path: '/_cat/shards/:index', action: 'cluster:monitor/state', scope: 'cluster', params: catParams, handle: catShards },
+    ...(['GET', 'POST'] as const).map((method): Route => ({ method, path: '/_cluster/allocation/explain', action: 'cluster:monitor/allocation/explain', scope: 'cluster', params: ['include_disk_info', 'include_yes_decisions', 'master_timeout'], handle: explain })),
+  ];
+}
+
+/** Index-level write actions that go through the master in multi-node mode. */
+export const masterRoutedActions: ReadonlySet<string> = new Set(['indices:admin/create', 'indices:admin/delete', 'indices:admin/mapping/put', 'indices:admin/settings/update', 'cluster:admin/settings/update']);
+

@@ -1,0 +1,192 @@
+/**
+ * Coordination on a real etcd (issue #14 "Many nodes" and "Bad input"): membership by lease,
+ * election with a rising term, the cluster state written only by the master and applied in
+ * order everywhere, index requests from any node, and each start-up refusal naming the problem.
+ * The coordinators run in this process (one per simulated node) against one etcd 3.4 process;
+ * test/integration/multi-node.test.ts runs real Strait nodes.
+ */
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { pino } from 'pino';
+import { CoordinationStartError, EtcdCoordinator } from '../../src/cluster/etcd-coordinator.js';
+import type { DiscoveryNode } from '../../src/cluster/state.js';
+import type { CoordinationConfig } from '../../src/config/coordination.js';
+import { etcdSkipReason, startEtcd, type RunningEtcd } from '../harness/etcd.js';
+import { makeCa, makeNodeCertificate, makeTempDir } from '../harness/cluster.js';
+
+const skip = etcdSkipReason();
+const log = pino({ level: process.env['STRAIT_TEST_LOG'] ?? 'silent' });
+
+function config(endpoint: string, prefix: string, extra: Partial<CoordinationConfig> = {}): CoordinationConfig {
+  return { endpoints: [endpoint], tls: undefined, username: undefined, password: undefined, prefix, keepAliveIntervalMs: 1_000, leaseTtlSeconds: 4, connectTimeoutMs: 5_000, ...extra };
+}
+
+function node(name: string, version = '9.1.0', roles = ['data', 'master']): DiscoveryNode {
+  return { name, ephemeral_id: randomUUID(), transport_address: '127.0.0.1:9300', external_id: name, attributes: {}, roles, version };
+}
+
+async function join(endpoint: string, prefix: string, name: string, options: { id?: string; version?: string; roles?: string[]; clusterName?: string; config?: Partial<CoordinationConfig> } = {}): Promise<EtcdCoordinator> {
+  return EtcdCoordinator.join({
+    config: config(endpoint, prefix, options.config),
+    clusterName: options.clusterName ?? 'west',
+    nodeId: options.id ?? `id-${name}`,
+    node: node(name, options.version, options.roles),
+    log,
+    nowMs: () => Date.now(),
+    newUuid: () => randomUUID(),
+    readFile: (_setting, file) => readFileSync(file),
+  });
+}
+
+async function refusal(promise: Promise<unknown>): Promise<string> {
+  try {
+    await promise;
+  } catch (error) {
+    assert.ok(error instanceof CoordinationStartError, `expected a CoordinationStartError, got ${String(error)}`);
+    return error.message;
+  }
+  assert.fail('expected a refusal');
+}
+
+describe('coordination on etcd', { skip }, () => {
+  let etcd: RunningEtcd;
+  const coordinators: EtcdCoordinator[] = [];
+  before(async () => {
+    etcd = await startEtcd();
+  });
+  after(async () => {
+    for (const coordinator of coordinators) await coordinator.close();
+    await etcd?.destroy();
+  });
+
+  test('three nodes: one master with term 1, every node applies the same state, index requests from any node', async () => {
+    const prefix = '/strait/west/';
+    for (const name of ['n1', 'n2', 'n3']) coordinators.push(await join(etcd.endpoint, prefix, name));
+    const [c1, c2, c3] = coordinators as [EtcdCoordinator, EtcdCoordinator, EtcdCoordinator];
+    for (const c of coordinators) assert.ok(await c.waitForState((s) => Object.keys(s.nodes).length === 3 && s.master_node !== null, 30_000), 'formed');
+    assert.equal(coordinators.filter((c) => c.isMaster()).length, 1);
+    const master = c1.state().master_node;
+    assert.equal(c1.state().term, 1);
+    assert.equal(c2.state().master_node, master);
+    const follower = coordinators.find((c) => !c.isMaster())!;
+    const created = await follower.submit(
+      { kind: 'create_index', name: 'logs', uuid: 'u1', settings: { 'index.number_of_shards': '3', 'index.number_of_replicas': '1' }, mappings: {}, aliases: {}, routingNumShards: 768 },
+      10_000,
+    );
+    assert.deepEqual(Object.keys(created.routing_table.indices['logs']!.shards), ['0', '1', '2']);
+    const primaries = Object.values(created.routing_table.indices['logs']!.shards).map((copies) => copies.find((c) => c.primary)!.node);
+    assert.equal(new Set(primaries).size, 3, 'one primary per node');
+    for (const c of coordinators) assert.ok(await c.waitForState((s) => s.version >= created.version, 5_000));
+    assert.equal(c3.state().state_uuid, created.state_uuid);
+    await assert.rejects(
+      follower.submit({ kind: 'create_index', name: 'logs', uuid: 'u2', settings: {}, mappings: {}, aliases: {}, routingNumShards: 1024 }, 10_000),
+      (error: { status?: number; type?: string }) => error.status === 400 && error.type === 'resource_already_exists_exception',
+    );
+    // Shard reports: every copy starts; the state goes green on every node.
+    for (let round = 0; round < 3; round++) {
+      const state = follower.state();
+      for (const copies of Object.values(state.routing_table.indices['logs']!.shards)) {
+        for (const copy of copies.filter((c) => c.state === 'INITIALIZING')) {
+          await follower.submit({ kind: 'shard_report', report: { kind: 'shard_started', index: 'logs', shard: copy.shard, allocationId: copy.allocation_id!.id, primaryTerm: 1 } }, 10_000);
+        }
+      }
+    }
+    const started = follower.state().routing_table.indices['logs']!.shards;
+    assert.ok(Object.values(started).every((copies) => copies.length === 2 && copies.every((c) => c.state === 'STARTED')));
+  });
+
+  test('the master leaves: another is elected with a higher term and the nodes list drops it', async () => {
+    const master = coordinators.find((c) => c.isMaster())!;
+    const before = master.state();
+    coordinators.splice(coordinators.indexOf(master), 1);
+    await master.close();
+    for (const c of coordinators) {
+      assert.ok(await c.waitForState((s) => s.master_node !== null && s.master_node !== before.master_node && Object.keys(s.nodes).length === 2, 30_000), 'new master');
+    }
+    const after = coordinators[0]!.state();
+    assert.ok(after.term > before.term, `term ${after.term} > ${before.term}`);
+    assert.ok(after.version > before.version);
+    // The primaries of the departed node were promoted replicas, with a primary term of 2.
+    const terms = Object.values(after.metadata.indices['logs']!.primary_terms);
+    assert.ok(terms.includes(2), `a primary term went up: ${terms}`);
+  });
+
+  test('refusals: duplicate node.name, another cluster at the prefix, an incompatible version', async () => {
+    const prefix = '/strait/west/';
+    assert.match(await refusal(join(etcd.endpoint, prefix, 'n2', { id: 'someone-else' })), /node name \[n2\] \(\[node\.name\]\) is already used by node \[id-n2\]/);
+    assert.match(await refusal(join(etcd.endpoint, prefix, 'e1', { clusterName: 'east' })), /\[cluster\.coordination\.etcd\.prefix\]\) belongs to cluster \[west\], but this node's \[cluster\.name\] is \[east\]/);
+    assert.match(await refusal(join(etcd.endpoint, prefix, 'old', { version: '7.10.0' })), /remote node version \[9\.1\.0\] is incompatible with local node version \[7\.10\.0\]/);
+    // Nothing of the refused nodes stays behind.
+    const state = coordinators[0]!.state();
+    assert.equal(Object.values(state.nodes).some((n) => ['e1', 'old'].includes(n.name)), false);
+  });
+
+  test('without a master-eligible node a change times out with process_cluster_event_timeout_exception (503)', async () => {
+    const lonely = await join(etcd.endpoint, '/strait/no-master/', 'd1', { roles: ['data'] });
+    try {
+      await assert.rejects(
+        lonely.submit({ kind: 'delete_index', name: 'x' }, 500),
+        (error: { status?: number; type?: string; message?: string }) => error.status === 503 && error.type === 'process_cluster_event_timeout_exception' && /within 500ms/.test(error.message ?? ''),
+      );
+      assert.equal(lonely.state().master_node, null);
+    } finally {
+      await lonely.close();
+    }
+  });
+
+  test('refusal: etcd down at start names the endpoints setting', async () => {
+    const message = await refusal(join('http://127.0.0.1:1', '/strait/down/', 'x', { config: { connectTimeoutMs: 1_000 } }));
+    assert.match(message, /cannot reach etcd at \[http:\/\/127\.0\.0\.1:1\] \(\[cluster\.coordination\.etcd\.endpoints\]\)/);
+  });
+});
+
+describe('coordination on etcd with authentication', { skip }, () => {
+  let etcd: RunningEtcd;
+  before(async () => {
+    etcd = await startEtcd();
+    await etcd.enableAuth('strait', 'right-password');
+  });
+  after(async () => {
+    await etcd?.destroy();
+  });
+
+  test('right credentials join; wrong ones are refused naming the username setting', async () => {
+    const good = await join(etcd.endpoint, '/strait/west/', 'a1', { config: { username: 'strait', password: 'right-password' } });
+    assert.ok(await good.waitForState((s) => s.master_node !== null, 10_000));
+    await good.close();
+    const message = await refusal(join(etcd.endpoint, '/strait/west/', 'a2', { config: { username: 'strait', password: 'wrong' } }));
+    assert.match(message, /refused the credentials of \[cluster\.coordination\.etcd\.username\] \[strait\]/);
+  });
+});
+
+describe('coordination on etcd over TLS', { skip }, () => {
+  let etcd: RunningEtcd;
+  let certs: string;
+  let otherCa: string;
+  before(async () => {
+    const ca = makeCa();
+    certs = makeTempDir('strait-etcd-certs-');
+    makeNodeCertificate(ca, certs, 'node');
+    writeFileSync(path.join(certs, 'ca.crt'), ca.caPem);
+    otherCa = path.join(certs, 'other-ca.crt');
+    writeFileSync(otherCa, makeCa().caPem);
+    etcd = await startEtcd({ tls: { certFile: path.join(certs, 'node.crt'), keyFile: path.join(certs, 'node.key'), trustedCaFile: path.join(certs, 'ca.crt') } });
+  });
+  after(async () => {
+    await etcd?.destroy();
+  });
+
+  test('mutual TLS joins; a CA that does not sign etcd, or no client certificate, is refused naming the ssl settings', async () => {
+    const tls = { certificateAuthorities: [path.join(certs, 'ca.crt')], certificate: path.join(certs, 'node.crt'), key: path.join(certs, 'node.key') };
+    const good = await join(etcd.endpoint, '/strait/west/', 't1', { config: { tls } });
+    assert.ok(await good.waitForState((s) => s.master_node !== null, 30_000));
+    await good.close();
+    const wrongCa = await refusal(join(etcd.endpoint, '/strait/west/', 't2', { config: { tls: { ...tls, certificateAuthorities: [otherCa] }, connectTimeoutMs: 2_000 } }));
+    assert.match(wrongCa, /cannot reach etcd at \[https:\/\/127\.0\.0\.1:\d+\].*check \[cluster\.coordination\.etcd\.ssl\.certificate_authorities\]/);
+    const noClientCertificate = await refusal(join(etcd.endpoint, '/strait/west/', 't3', { config: { tls: { ...tls, certificate: undefined, key: undefined }, connectTimeoutMs: 2_000 } }));
+    assert.match(noClientCertificate, /\[cluster\.coordination\.etcd\.ssl\.certificate\]/);
+  });
+});

@@ -1,0 +1,159 @@
+/**
+ * Real Strait nodes coordinated by a real etcd (issue #14 "Tests"): three nodes form a cluster
+ * (discovery-settings.html `discovery.type: multi-node`); `_cluster/state` shows version,
+ * state_uuid, master_node and the nodes (cluster-state.html); index creation on any node goes
+ * through the master and every node sees it; `_cluster/health` waits with `wait_for_nodes` and
+ * `wait_for_status` (cluster-health.html); `number_of_replicas` above the nodes stays yellow and
+ * allocation explain says why (cluster-allocation-explain.html); kill -9 of the master elects
+ * another with a higher term and the node leaves with its lease; with etcd stopped, nodes keep
+ * serving searches and health says coordination is unavailable; start-up refusals name the setting.
+ */
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { startNode, type StartedNode } from '../harness/cluster.js';
+import { jsonCall } from '../harness/json-call.js';
+import { etcdSkipReason, startEtcd, type RunningEtcd } from '../harness/etcd.js';
+
+const skip = etcdSkipReason();
+
+function multiNodeYaml(endpoint: string, zone: string): string {
+  return ['discovery.type: multi-node', `cluster.coordination.etcd.endpoints: ${endpoint}`, `node.attr.zone: ${zone}`].join('\n');
+}
+
+async function eventually<T>(probe: () => Promise<T>, ok: (value: T) => boolean, timeoutMs = 30_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (ok(value) || Date.now() > deadline) return value;
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+}
+
+describe('three Strait nodes on etcd', { skip }, () => {
+  let etcd: RunningEtcd;
+  const nodes: StartedNode[] = [];
+  before(async () => {
+    etcd = await startEtcd();
+    for (const [name, zone] of [['node-a', 'z1'], ['node-b', 'z2'], ['node-c', 'z3']] as const) {
+      nodes.push(await startNode({ security: false, clusterName: 'multi', nodeName: name, yaml: multiNodeYaml(etcd.endpoint, zone) }));
+    }
+  });
+  after(async () => {
+    for (const node of nodes) await node.destroy();
+    await etcd?.destroy();
+  });
+
+  test('the cluster forms: health waits for 3 nodes; _cluster/state, _nodes and _cat/nodes list them with one master', async () => {
+    const health = await jsonCall(nodes[2]!, 'GET', '/_cluster/health?wait_for_nodes=3&timeout=30s');
+    assert.equal(health.status, 200, health.text);
+    assert.equal(health.body.number_of_nodes, 3);
+    assert.equal(health.body.timed_out, false);
+    assert.equal(health.body.coordination.available, true);
+    const state = await jsonCall(nodes[1]!, 'GET', '/_cluster/state');
+    assert.equal(state.status, 200);
+    assert.ok(state.body.version >= 1 && typeof state.body.state_uuid === 'string');
+    assert.ok(state.body.master_node in state.body.nodes);
+    assert.deepEqual(Object.values(state.body.nodes).map((n: any) => n.name).sort(), ['node-a', 'node-b', 'node-c']);
+    assert.equal(state.body.metadata.cluster_coordination.term >= 1, true);
+    const info = await jsonCall(nodes[0]!, 'GET', '/_nodes');
+    assert.equal(info.body._nodes.total, 3);
+    assert.ok(Object.values(info.body.nodes).every((n: any) => typeof n.http.publish_address === 'string'));
+    const cat = await jsonCall(nodes[0]!, 'GET', '/_cat/nodes?format=json&h=name,master,node.role');
+    assert.equal(cat.body.length, 3);
+    assert.equal(cat.body.filter((row: any) => row.master === '*').length, 1);
+    const timedOut = await jsonCall(nodes[0]!, 'GET', '/_cluster/health?wait_for_nodes=5&timeout=1s');
+    assert.equal(timedOut.status, 408);
+    assert.equal(timedOut.body.timed_out, true);
+  });
+
+  test('an index created on one node goes through the master: every node has it, its primaries start, health green with 0 replicas', async () => {
+    const created = await jsonCall(nodes[1]!, 'PUT', '/logs', { settings: { number_of_shards: 3, number_of_replicas: 0 }, mappings: { properties: { msg: { type: 'text' } } } });
+    assert.equal(created.status, 200, created.text);
+    const health = await jsonCall(nodes[0]!, 'GET', '/_cluster/health/logs?wait_for_status=green&timeout=30s');
+    assert.equal(health.status, 200, health.text);
+    assert.equal(health.body.status, 'green');
+    assert.equal(health.body.active_primary_shards, 3);
+    for (const node of nodes) {
+      const mapping = await eventually(() => jsonCall(node, 'GET', '/logs/_mapping'), (answer) => answer.status === 200);
+      assert.equal(mapping.body.logs.mappings.properties.msg.type, 'text');
+    }
+    const state = await jsonCall(nodes[2]!, 'GET', '/_cluster/state/routing_table,metadata/logs');
+    const primaries = Object.values(state.body.routing_table.indices.logs.shards).map((copies: any) => copies[0]);
+    assert.equal(new Set(primaries.map((copy: any) => copy.node)).size, 3, 'one primary per node');
+    assert.ok(primaries.every((copy: any) => copy.state === 'STARTED' && state.body.metadata.indices.logs.in_sync_allocations[String(copy.shard)].includes(copy.allocation_id.id)));
+    const twice = await jsonCall(nodes[2]!, 'PUT', '/logs', {});
+    assert.equal(twice.status, 400);
+    assert.equal(twice.body.error.type, 'resource_already_exists_exception');
+    const shards = await jsonCall(nodes[0]!, 'GET', '/_cat/shards/logs?format=json');
+    assert.equal(shards.body.length, 3);
+  });
+
+  test('number_of_replicas above the nodes stays yellow and allocation explain names same_shard', async () => {
+    const created = await jsonCall(nodes[0]!, 'PUT', '/wide', { settings: { number_of_shards: 1, number_of_replicas: 3 } });
+    assert.equal(created.status, 200, created.text);
+    const health = await eventually(() => jsonCall(nodes[1]!, 'GET', '/_cluster/health/wide'), (answer) => answer.body.active_primary_shards === 1);
+    assert.equal(health.body.status, 'yellow');
+    const explain = await eventually(
+      () => jsonCall(nodes[1]!, 'GET', '/_cluster/allocation/explain', { index: 'wide', shard: 0, primary: false }),
+      (answer) => answer.body?.can_allocate === 'no',
+    );
+    assert.equal(explain.status, 200, explain.text);
+    assert.equal(explain.body.current_state, 'unassigned');
+    assert.ok(explain.body.node_allocation_decisions.some((decision: any) => decision.deciders.some((d: any) => d.decider === 'same_shard' && d.decision === 'NO')));
+    const missing = await jsonCall(nodes[1]!, 'GET', '/_cluster/allocation/explain', { index: 'nope', shard: 0, primary: true });
+    assert.equal(missing.status, 404);
+    assert.equal(missing.body.error.type, 'index_not_found_exception');
+    const deleted = await jsonCall(nodes[2]!, 'DELETE', '/wide');
+    assert.equal(deleted.status, 200);
+    await eventually(() => jsonCall(nodes[0]!, 'GET', '/wide'), (answer) => answer.status === 404);
+  });
+
+  test('start-up refusals name the setting: a duplicate node.name, another cluster name at the same prefix', async () => {
+    await assert.rejects(
+      startNode({ security: false, clusterName: 'multi', nodeName: 'node-a', yaml: multiNodeYaml(etcd.endpoint, 'z1') }),
+      /node name \[node-a\] \(\[node\.name\]\) is already used/,
+    );
+    await assert.rejects(
+      startNode({ security: false, clusterName: 'other', nodeName: 'x', yaml: `${multiNodeYaml(etcd.endpoint, 'z1')}\ncluster.coordination.etcd.prefix: /strait/multi/` }),
+      /belongs to cluster \[multi\], but this node's \[cluster\.name\] is \[other\]/,
+    );
+    await assert.rejects(
+      startNode({ security: false, clusterName: 'multi', nodeName: 'y', yaml: ['discovery.type: multi-node', 'cluster.coordination.etcd.endpoints: http://127.0.0.1:1'].join('\n') }),
+      /cannot reach etcd at \[http:\/\/127\.0\.0\.1:1\] \(\[cluster\.coordination\.etcd\.endpoints\]\)/,
+    );
+  });
+
+  test('kill -9 of the master: another node is elected with a higher term and the dead node leaves with its lease', async () => {
+    const before = await jsonCall(nodes[0]!, 'GET', '/_cluster/state/master_node,nodes,metadata');
+    const masterId = before.body.master_node;
+    const masterName = before.body.nodes[masterId].name;
+    const victim = nodes.find((node) => node.logs.some((line) => line.includes(`"node_id":"${masterId}"`)))!;
+    assert.ok(victim !== undefined, `the master ${masterName} is one of ours`);
+    const survivor = nodes.find((node) => node !== victim)!;
+    const killedAt = Date.now();
+    await victim.kill9();
+    const after = await eventually(() => jsonCall(survivor, 'GET', '/_cluster/state/master_node,nodes,metadata'), (answer) => answer.body.master_node !== masterId && answer.body.master_node !== null && Object.keys(answer.body.nodes).length === 2);
+    assert.notEqual(after.body.master_node, masterId);
+    assert.ok(after.body.metadata.cluster_coordination.term > before.body.metadata.cluster_coordination.term);
+    assert.ok(Date.now() - killedAt < 15_000, `failover took ${Date.now() - killedAt} ms`);
+    nodes.splice(nodes.indexOf(victim), 1);
+    await victim.destroy();
+  });
+
+  test('etcd stopped: nodes keep serving searches and health says coordination is unavailable; restarted, it resumes', async () => {
+    const node = nodes[0]!;
+    await jsonCall(node, 'POST', '/logs/_doc?refresh=true', { msg: 'still here' });
+    await etcd.stop();
+    const health = await eventually(() => jsonCall(node, 'GET', '/_cluster/health'), (answer) => answer.body?.coordination?.available === false, 20_000);
+    assert.equal(health.status, 200);
+    assert.equal(health.body.coordination.available, false);
+    assert.match(health.body.coordination.reason, /unreachable/);
+    const search = await jsonCall(node, 'GET', '/logs/_search?q=msg:still');
+    assert.equal(search.status, 200, search.text);
+    assert.equal(search.body.hits.total.value, 1);
+    await etcd.start();
+    const back = await eventually(() => jsonCall(node, 'GET', '/_cluster/health'), (answer) => answer.body?.coordination?.available === true, 30_000);
+    assert.equal(back.body.coordination.available, true);
+    assert.equal(back.body.number_of_nodes, 2);
+  });
+});
