@@ -2,7 +2,10 @@
 // process (HTTPS, security on), raw HTTP so every field is checked as sent:
 // - task ids read their number as Long.parseLong does (TaskId(String)): a sign is allowed, `-1`
 //   is the unset id (GetTaskRequest.validate: "task id is required"; a cancel or rethrottle with
-//   it targets every matching task), and errors name the id as TaskId.toString prints it.
+//   it targets every matching task), and errors name the id as TaskId.toString prints it;
+// - a second service account token of the same name is the create's 409 on its `.security-7`
+//   document (IndexServiceAccountTokenStore.createToken, OpType.CREATE): version_conflict_engine_exception
+//   naming the index, shard 0 and the index's uuid (here the security store's), never `_na_`.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startNode, type StartedNode } from '../harness/cluster.js';
@@ -59,4 +62,26 @@ test('task ids: a signed number is a Java long, -1 is the unset id (TaskId, GetT
   assert.deepEqual(await ok('POST', `/_update_by_query/${nodeId}:-1/_rethrottle?requests_per_second=5`), { nodes: {} });
   // The list filter: parent_task_id=<node>:+0 is <node>:0, a parent of nothing.
   assert.deepEqual((await ok('GET', `/_tasks?parent_task_id=${nodeId}:%2B0&group_by=none`)).tasks, []);
+});
+
+// ---------------------------------------------------------------- service account token conflicts
+
+test('a duplicate service account token name is a 409 version conflict on .security-7 with its uuid', async () => {
+  await ok('POST', '/_security/service/elastic/fleet-server/credential/token/dup-token');
+  const uuids = new Set<string>();
+  for (const method of ['POST', 'PUT']) {
+    const body = await fails(method, '/_security/service/elastic/fleet-server/credential/token/dup-token', undefined, 409, 'version_conflict_engine_exception',
+      '[service_account_token-elastic/fleet-server/dup-token]: version conflict, document already exists (current version [1])');
+    for (const error of [body.error, body.error.root_cause[0]]) {
+      assert.equal(error.index, '.security-7');
+      assert.equal(error.shard, '0');
+      assert.match(error.index_uuid, /^[A-Za-z0-9_-]{22}$/);
+      uuids.add(error.index_uuid);
+    }
+  }
+  // One store, one uuid.
+  assert.equal(uuids.size, 1);
+  // Another account's token of the same name is another document.
+  await ok('POST', '/_security/service/elastic/kibana/credential/token/dup-token');
+  assert.deepEqual(Object.keys((await ok('GET', '/_security/service/elastic/fleet-server/credential')).tokens), ['dup-token']);
 });
