@@ -269,7 +269,9 @@ export class NativeSecurityService {
     const secret = randomBytes(16).toString('base64url');
     const created = this.store.createServiceToken({ principal: account.principal, name: tokenName, hash: await hashSecret(secret), creationMs: this.nowMs() });
     if (!created) {
-      throw errors.versionConflict(`service_account_token-${account.principal}/${tokenName}`, 'document already exists (current version [1])', '.security-7');
+      // Elasticsearch's create of the token document fails on its shard of `.security-7`, naming that index's uuid.
+      const uuid = this.store.storeUuid(() => randomBytes(16).toString('base64url'));
+      throw errors.versionConflict(`service_account_token-${account.principal}/${tokenName}`, 'document already exists (current version [1])', '.security-7', '0', uuid);
     }
     return { name: tokenName, value: encodeServiceToken(account.principal, tokenName, secret) };
   }

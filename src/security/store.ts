@@ -75,6 +75,7 @@ CREATE TABLE IF NOT EXISTS security_api_keys (
   role_descriptors TEXT NOT NULL, owner_roles TEXT NOT NULL, access TEXT);
 CREATE TABLE IF NOT EXISTS security_service_tokens (
   principal TEXT NOT NULL, name TEXT NOT NULL, hash TEXT NOT NULL, creation_ms INTEGER NOT NULL, PRIMARY KEY (principal, name));
+CREATE TABLE IF NOT EXISTS security_store_uuid (uuid TEXT NOT NULL);
 `;
 
 /** A service account token (its secret only as a salted slow hash). */
@@ -264,6 +265,18 @@ export class SecurityStore {
   }
 
   /** Returns false when a token of that name exists already (tokens are never overwritten). */
+  /**
+   * The uuid of this store, which holds what Elasticsearch keeps in its `.security-7` index: its
+   * errors name it where Elasticsearch names that index's uuid. Made once (from `newUuid`) and kept.
+   */
+  storeUuid(newUuid: () => string): string {
+    const row = this.statement('SELECT uuid FROM security_store_uuid').get() as { uuid: string } | undefined;
+    if (row !== undefined) return row.uuid;
+    const uuid = newUuid();
+    this.statement('INSERT INTO security_store_uuid (uuid) VALUES (?)').run(uuid);
+    return uuid;
+  }
+
   createServiceToken(token: StoredServiceToken): boolean {
     return this.statement('INSERT INTO security_service_tokens (principal, name, hash, creation_ms) VALUES (?, ?, ?, ?) ON CONFLICT(principal, name) DO NOTHING').run(token.principal, token.name, token.hash, token.creationMs).changes > 0;
   }

@@ -159,20 +159,36 @@ export function actionMatcher(patterns: string | undefined): (action: string) =>
   return (action) => list.some((pattern) => wildcardMatch(pattern, action));
 }
 
-/** Java's Long.MAX_VALUE: TaskId reads the number as a long. */
+/** Java's long range: TaskId reads the number with Long.parseLong. */
+const taskNumberMin = -(2n ** 63n);
 const taskNumberMax = 2n ** 63n - 1n;
 
+/** A task id as Elasticsearch's TaskId holds it. */
+export interface ParsedTaskId {
+  readonly nodeId: string;
+  /** Past 2^53 approximate, which names no task here. */
+  readonly id: number;
+  /** TaskId.isSet(): false for an empty id, `unset`, or the number -1 (whatever the node id). */
+  readonly set: boolean;
+  /** TaskId.toString(): `<nodeId>:<number>` with the number as a long prints (`abc:+05` is `abc:5`), or `unset`. */
+  readonly taskId: string;
+}
+
 /**
- * Parses `<nodeId>:<number>` as Elasticsearch's TaskId(String) does, or throws its 400: split at
- * the first colon (`a:b:1` is malformed), the node id may be empty, the number is a Java long
- * (past Long.MAX_VALUE it is malformed; past 2^53 `id` is approximate, which names no task here).
- * Strait refuses a sign before the number, which Long.parseLong would read.
+ * Parses a task id as Elasticsearch's TaskId(String) does, or throws its 400: empty or `unset` is
+ * the unset id; otherwise split at the first colon (`a:b:1` is malformed), the node id may be
+ * empty, and the number is read by Long.parseLong, so a sign is allowed (`abc:+5` is task 5 of
+ * `abc`, `abc:-1` is the unset id, `abc:-5` a task id of no task) and past the long range it is
+ * malformed.
  */
-export function parseTaskId(value: string): { nodeId: string; id: number } {
+export function parseTaskId(value: string): ParsedTaskId {
+  if (value === '' || value === 'unset') return { nodeId: '', id: -1, set: false, taskId: 'unset' };
   const colon = value.indexOf(':');
   const number = value.slice(colon + 1);
-  if (colon < 0 || !/^\d+$/.test(number) || BigInt(number) > taskNumberMax) throw errors.illegalArgument(`malformed task id ${value}`);
-  return { nodeId: value.slice(0, colon), id: Number(number) };
+  const long = colon >= 0 && /^[+-]?\d+$/.test(number) ? BigInt(number) : undefined;
+  if (long === undefined || long < taskNumberMin || long > taskNumberMax) throw errors.illegalArgument(`malformed task id ${value}`);
+  if (long === -1n) return { nodeId: value.slice(0, colon), id: -1, set: false, taskId: 'unset' };
+  return { nodeId: value.slice(0, colon), id: Number(long), set: true, taskId: `${value.slice(0, colon)}:${long}` };
 }
 
 /** The caller's headers a task keeps (Elasticsearch's task headers): `X-Opaque-Id`, and `trace.id` from a W3C `traceparent`. */
@@ -276,8 +292,8 @@ export class TaskManager {
 
   /** The task with this `<nodeId>:<number>` id on this node. */
   get(taskId: string): Task | undefined {
-    const { nodeId, id } = parseTaskId(taskId);
-    return nodeId === this.nodeId ? this.tasks.get(id) : undefined;
+    const { nodeId, id, set } = parseTaskId(taskId);
+    return set && nodeId === this.nodeId ? this.tasks.get(id) : undefined;
   }
 
   list(filter: TaskFilter = {}): Task[] {

@@ -41,11 +41,17 @@ export function taskRoutes(identity: NodeIdentity, tasks?: TaskManager): readonl
     scope: 'cluster',
     params: ['requests_per_second', 'group_by'],
     handle: (request) => {
-      const taskId = request.params['task_id']!;
-      const { nodeId, id } = parseTaskId(taskId);
+      const { nodeId, id, set, taskId } = parseTaskId(request.params['task_id']!);
       const rps = request.query['requests_per_second'];
       if (rps === undefined) throw errors.actionRequestValidation(['requestsPerSecond must be set']);
       if (rps !== '-1' && !(Number(rps) > 0)) throw errors.actionRequestValidation([`requests_per_second must be more than 0 but was [${rps}]`]);
+      if (!set) {
+        // Elasticsearch's unset id (`unset`, `<node>:-1`) names no one task: the request applies to
+        // every task it matches, here every running rethrottlable (bulk-by-scroll) task.
+        const running = tasks?.list().filter((task) => task.start.rethrottle !== undefined && !task.cancelled) ?? [];
+        for (const task of running) task.start.rethrottle!(rps === '-1' ? Infinity : Number(rps));
+        return { status: 200, body: tasks === undefined ? { nodes: {} } : render(running, true, groupByOf(request)) };
+      }
       if (nodeId !== identity.nodeId) {
         const causedBy = { type: 'no_such_node_exception', reason: `No such node [${nodeId}]`, node_id: nodeId };
         return { status: 200, body: { nodes: {}, node_failures: [{ type: 'failed_node_exception', reason: `Failed node [${nodeId}]`, node_id: nodeId, caused_by: causedBy }] } };
@@ -96,17 +102,30 @@ export function taskRoutes(identity: NodeIdentity, tasks?: TaskManager): readonl
 
   const parentFilter = (request: RestRequest): string | undefined => {
     const parent = request.query['parent_task_id'];
-    if (parent === undefined || parent === '' || parent === '-1') return undefined;
-    parseTaskId(parent);
-    return parent;
+    if (parent === undefined || parent === '-1') return undefined;
+    const parsed = parseTaskId(parent);
+    return parsed.set ? parsed.taskId : undefined;
   };
 
   const cancelResponse = (request: RestRequest, cancelled: readonly Task[], failures: Record<string, unknown> = {}) =>
     ({ status: 200, body: render(cancelled, true, groupByOf(request), failures) });
 
+  /** Cancels every cancellable task the request's `nodes`, `actions` and `parent_task_id` match. */
+  const cancelMatching = async (request: RestRequest): Promise<{ status: number; body: Record<string, unknown> }> => {
+    if (!selectsNode(request.query['nodes'], identity)) return cancelResponse(request, []);
+    const parent = parentFilter(request);
+    const listed = tasks
+      .list({ actions: actionMatcher(request.query['actions']), ...(parent !== undefined ? { parentTaskId: parent } : {}) })
+      .filter((task) => task.start.cancellable);
+    for (const task of listed) tasks.cancel(task, 'by user request');
+    if (booleanParam(request.query['wait_for_completion'])) await Promise.all(listed.map((task) => task.done));
+    return cancelResponse(request, listed);
+  };
+
   const getTask = async (request: RestRequest): Promise<{ status: number; body: Record<string, unknown> }> => {
-    const taskId = request.params['task_id']!;
-    const { nodeId } = parseTaskId(taskId);
+    const { nodeId, set, taskId } = parseTaskId(request.params['task_id']!);
+    // GetTaskRequest.validate: the unset id (`unset`, `<node>:-1`) is no task id.
+    if (!set) throw errors.actionRequestValidation(['task id is required']);
     const task = tasks.get(taskId);
     if (task === undefined) {
       if (nodeId !== identity.nodeId) throw errors.resourceNotFound(`task [${taskId}] belongs to the node [${nodeId}] which isn't part of the cluster and there is no record of the task`);
@@ -162,8 +181,10 @@ export function taskRoutes(identity: NodeIdentity, tasks?: TaskManager): readonl
       params: ['wait_for_completion', 'group_by'],
       handle: (request) =>
         own(request, taskActions.cancel, async () => {
-          const taskId = request.params['task_id']!;
-          const { nodeId } = parseTaskId(taskId);
+          const { nodeId, set, taskId } = parseTaskId(request.params['task_id']!);
+          // The unset id (`unset`, `<node>:-1`) targets no one task: Elasticsearch cancels every
+          // cancellable task the request matches, as `POST /_tasks/_cancel` does.
+          if (!set) return cancelMatching(request);
           const task = tasks.get(taskId);
           // As Elasticsearch: a task that cannot be cancelled fails this node's part of the request.
           const problem =
@@ -187,17 +208,7 @@ export function taskRoutes(identity: NodeIdentity, tasks?: TaskManager): readonl
       action: taskActions.cancel,
       scope: 'cluster',
       params: ['actions', 'nodes', 'parent_task_id', 'wait_for_completion', 'group_by'],
-      handle: (request) =>
-        own(request, taskActions.cancel, async () => {
-          if (!selectsNode(request.query['nodes'], identity)) return cancelResponse(request, []);
-          const parent = parentFilter(request);
-          const listed = tasks
-            .list({ actions: actionMatcher(request.query['actions']), ...(parent !== undefined ? { parentTaskId: parent } : {}) })
-            .filter((task) => task.start.cancellable);
-          for (const task of listed) tasks.cancel(task, 'by user request');
-          if (booleanParam(request.query['wait_for_completion'])) await Promise.all(listed.map((task) => task.done));
-          return cancelResponse(request, listed);
-        }),
+      handle: (request) => own(request, taskActions.cancel, () => cancelMatching(request)),
     },
   ];
 }

@@ -11,6 +11,8 @@ export const REPLICATION_ACTIONS = {
   bulkShard: 'indices:data/write/bulk[s]',
   /** The primary's operations, to each replication target. */
   bulkShardReplica: 'indices:data/write/bulk[s][r]',
+  /** A newly promoted primary to each in-sync copy: its operations above the global checkpoint. */
+  resync: 'internal:index/seq_no/resync',
   shardFailure: 'internal:cluster/shard/failure',
   shardStarted: 'internal:cluster/shard/started',
   /** Recovery target to the primary's node: recover me. */

@@ -34,7 +34,20 @@ export interface ReplicatedOperation {
 
 export type ReplicaEvent =
   | { readonly kind: 'cluster_state'; readonly primaryTerm: number; readonly globalCheckpoint?: number }
-  | { readonly kind: 'operations'; readonly primaryTerm: number; readonly globalCheckpoint: number; readonly operations: readonly ReplicatedOperation[] };
+  | { readonly kind: 'operations'; readonly primaryTerm: number; readonly globalCheckpoint: number; readonly operations: readonly ReplicatedOperation[] }
+  /**
+   * Primary-replica resync (Elasticsearch PrimaryReplicaSyncer): a newly promoted primary sends its
+   * operations above its global checkpoint, up to its max seq_no. `localTerms` are this copy's
+   * primary terms at those seq_nos it already holds (read by the shell from its history).
+   */
+  | {
+      readonly kind: 'resync';
+      readonly primaryTerm: number;
+      readonly globalCheckpoint: number;
+      readonly maxSeqNo: number;
+      readonly operations: readonly ReplicatedOperation[];
+      readonly localTerms: Readonly<Record<number, number>>;
+    };
 
 export type ReplicaOutcome<Op> =
   | { readonly kind: 'apply'; readonly operations: readonly Op[]; readonly localCheckpoint: number; readonly globalCheckpoint: number }
@@ -55,6 +68,7 @@ export function stepReplica<Op extends ReplicatedOperation>(state: ReplicaState,
     const raised = raiseTerm(state, event.primaryTerm);
     return [raised, { kind: 'none' }];
   }
+  if (event.kind === 'resync') return resync(state, event);
   if (event.primaryTerm < state.operationPrimaryTerm) {
     return [state, { kind: 'refuse', fenced: true, reason: `operation primary term [${event.primaryTerm}] is too old (current [${state.operationPrimaryTerm}])` }];
   }
@@ -78,4 +92,33 @@ export function stepReplica<Op extends ReplicatedOperation>(state: ReplicaState,
   // The primary's global checkpoint may run ahead of a recovering copy; the copy's own never does.
   const globalCheckpoint = Math.max(raised.globalCheckpoint, Math.min(event.globalCheckpoint, localCheckpoint));
   return [{ ...raised, localCheckpoint, globalCheckpoint }, { kind: 'apply', operations: fresh, localCheckpoint, globalCheckpoint }];
+}
+
+/**
+ * A copy holding operations above the new primary's global checkpoint keeps them only when the
+ * primary has the very same ones (same primary term at each seq_no) and nothing beyond the
+ * primary's max seq_no; it then stays in sync and takes the operations it lacks. Otherwise it
+ * refuses and recovers. This is how a failover avoids recovering every replica.
+ */
+function resync<Op extends ReplicatedOperation>(state: ReplicaState, event: Extract<ReplicaEvent, { kind: 'resync' }>): readonly [ReplicaState, ReplicaOutcome<Op>] {
+  if (event.primaryTerm < state.operationPrimaryTerm) {
+    return [state, { kind: 'refuse', fenced: true, reason: `operation primary term [${event.primaryTerm}] is too old (current [${state.operationPrimaryTerm}])` }];
+  }
+  const raised = { ...state, operationPrimaryTerm: event.primaryTerm };
+  const mustRecover = (reason: string): readonly [ReplicaState, ReplicaOutcome<Op>] => [{ ...raised, mustRecover: true }, { kind: 'refuse', fenced: false, reason: `shard copy [${state.allocationId}] ${reason} and must recover from the primary` }];
+  if (state.localCheckpoint > event.maxSeqNo) return mustRecover(`holds operations up to [${state.localCheckpoint}], beyond the new primary's [${event.maxSeqNo}]`);
+  const first = event.operations[0]?.seqNo ?? event.maxSeqNo + 1;
+  if (state.localCheckpoint >= event.globalCheckpoint + 1 && first > event.globalCheckpoint + 1) return mustRecover('cannot compare its operations above the global checkpoint');
+  for (const operation of event.operations) {
+    if (operation.seqNo > state.localCheckpoint) break;
+    if (event.localTerms[operation.seqNo] !== operation.primaryTerm) {
+      return mustRecover(`has operation [${operation.seqNo}] under primary term [${event.localTerms[operation.seqNo]}] where the new primary has [${operation.primaryTerm}]`);
+    }
+  }
+  const fresh = (event.operations as readonly Op[]).filter((operation) => operation.seqNo > state.localCheckpoint);
+  if (fresh.length === 0 && state.localCheckpoint < event.maxSeqNo) return mustRecover(`did not receive operations [${state.localCheckpoint + 1}] to [${event.maxSeqNo}]`);
+  if (fresh.length > 0 && fresh[0]!.seqNo !== state.localCheckpoint + 1) return mustRecover(`expected operation [${state.localCheckpoint + 1}] but received [${fresh[0]!.seqNo}]`);
+  const localCheckpoint = Math.max(state.localCheckpoint, event.maxSeqNo);
+  const globalCheckpoint = Math.max(state.globalCheckpoint, Math.min(event.globalCheckpoint, localCheckpoint));
+  return [{ ...raised, localCheckpoint, globalCheckpoint, mustRecover: false }, { kind: 'apply', operations: fresh, localCheckpoint, globalCheckpoint }];
 }

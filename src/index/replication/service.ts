@@ -21,7 +21,7 @@ import { assert } from '../../common/assert.js';
 import { errors, isEsError, type EsError } from '../../common/errors.js';
 import type { TransportHandler } from '../../transport/index.js';
 import { ShardSnapshot } from '../store/shard-snapshot.js';
-import type { ShardStore } from '../store/shard-store.js';
+import type { Operation, ShardStore } from '../store/shard-store.js';
 import {
   encodeOperation,
   encodeShardTarget,
@@ -33,18 +33,20 @@ import {
   shardKey,
   type ShardTarget,
 } from './actions.js';
-import { createPrimaryState, stepPrimary, type PrimaryEffect, type PrimaryEvent, type PrimaryState, type WriteFailure } from './primary.js';
+import { createPrimaryState, replicationTargets, stepPrimary, type PrimaryEffect, type PrimaryEvent, type PrimaryState, type WriteFailure } from './primary.js';
 import { planRecovery } from './recovery.js';
 import { createReplicaState, stepReplica, type ReplicaState } from './replica.js';
 import type { ShardWriteItem, ShardWriter, ShardWriteResult } from './shard-writer.js';
 
 export const replicationLimits = {
   operationsPerRequestMax: 1_000, // ours: operations in one bulk[s][r] or translog_ops request
+  operationBytesPerRequestMax: 16 * 1024 * 1024, // ours: ids and sources in one such request (at least one operation)
   requestTimeoutMs: 60_000, // ours: a replica or recovery request unanswered for this long fails the copy
   recoveryTimeoutMs: 30 * 60_000, // indices.recovery.internal_action_long_timeout default (30m)
   recoveryChunkBytesMax: 512 * 1024, // indices.recovery chunk size default (512kb)
   recoveryChunkDocumentsMax: 1_000, // ours
   queuedWritesPerCopyMax: 10_000, // ours: writes waiting for one copy; beyond it the copy is failed
+  resyncOperationsMax: 10_000, // ours: operations above the global checkpoint a promotion resends; beyond it the copies recover
   itemsPerShardRequestMax: 10_000, // ours: items in one bulk[s] request
   tickMs: 250, // ours: how often failure reports are retried when due
 } as const;
@@ -180,6 +182,7 @@ export class ReplicationService {
       [REPLICATION_ACTIONS.bulkShard, internal((body) => this.handleBulkShard(body))],
       [REPLICATION_ACTIONS.bulkShardReplica, internal((body) => this.handleReplicaOperations(REPLICATION_ACTIONS.bulkShardReplica, body))],
       [REPLICATION_ACTIONS.translogOps, internal((body) => this.handleReplicaOperations(REPLICATION_ACTIONS.translogOps, body))],
+      [REPLICATION_ACTIONS.resync, internal((body) => this.handleResync(body))],
       [REPLICATION_ACTIONS.startRecovery, internal((body) => this.handleStartRecovery(body))],
       [REPLICATION_ACTIONS.filesInfo, internal((body) => this.handleFilesInfo(body))],
       [REPLICATION_ACTIONS.fileChunk, internal((body) => this.handleFileChunk(body))],
@@ -222,6 +225,7 @@ export class ReplicationService {
       this.replicas.delete(key);
       this.log.info({ index: target.index, shard: target.shard, term: applied.primaryTerm }, 'shard copy promoted to primary');
       this.openPrimary(target, replica.store, replica.state.allocationId, applied);
+      this.resync(this.primaries.get(key)!, replica.state.globalCheckpoint);
       return;
     }
     replica.state = stepReplica(replica.state, { kind: 'cluster_state', primaryTerm: applied.primaryTerm })[0];
@@ -403,25 +407,34 @@ export class ReplicationService {
       fail('the copy is not assigned to any node in the applied cluster state');
       return;
     }
-    const operations = copy.store.readOps(fromSeqNo, toSeqNo - fromSeqNo + 1);
-    if (operations.length !== toSeqNo - fromSeqNo + 1) {
-      fail(`the primary no longer retains operations [${fromSeqNo}] to [${toSeqNo}]`);
-      return;
-    }
-    const body = {
-      ...encodeShardTarget(copy.target),
-      allocation_id: sender.allocationId,
-      primary_term: copy.state.primaryTerm,
-      global_checkpoint: copy.state.globalCheckpoint,
-      operations: operations.map(encodeOperation),
-    };
-    this.options.channel.request(nodeId, REPLICATION_ACTIONS.bulkShardReplica, body, replicationLimits.requestTimeoutMs).then(
-      (response) => {
-        const localCheckpoint = (response as Record<string, unknown> | null)?.['local_checkpoint'];
-        if (typeof localCheckpoint !== 'number' || !Number.isSafeInteger(localCheckpoint) || localCheckpoint < toSeqNo) {
-          fail(`the copy answered without having written up to [${toSeqNo}]`);
-          return;
+    // One write may hold more operations than a request carries: its range goes in several, in order.
+    const send = async (): Promise<number> => {
+      let localCheckpoint = -1;
+      for (let chunkFrom = fromSeqNo; chunkFrom <= toSeqNo; ) {
+        const wanted = Math.min(replicationLimits.operationsPerRequestMax, toSeqNo - chunkFrom + 1);
+        const read = copy.store.readOps(chunkFrom, wanted);
+        if (read.length !== wanted || read[0]!.seqNo !== chunkFrom) throw errors.illegalState(`the primary no longer retains operations [${chunkFrom}] to [${chunkFrom + wanted - 1}]`);
+        const operations = withinBytes(read, replicationLimits.operationBytesPerRequestMax);
+        const count = operations.length;
+        const body = {
+          ...encodeShardTarget(copy.target),
+          allocation_id: sender.allocationId,
+          primary_term: copy.state.primaryTerm,
+          global_checkpoint: copy.state.globalCheckpoint,
+          operations: operations.map(encodeOperation),
+        };
+        const response = await this.options.channel.request(nodeId, REPLICATION_ACTIONS.bulkShardReplica, body, replicationLimits.requestTimeoutMs);
+        const answered = (response as Record<string, unknown> | null)?.['local_checkpoint'];
+        if (typeof answered !== 'number' || !Number.isSafeInteger(answered) || answered < chunkFrom + count - 1) {
+          throw errors.illegalState(`the copy answered without having written up to [${chunkFrom + count - 1}]`);
         }
+        localCheckpoint = answered;
+        chunkFrom += count;
+      }
+      return localCheckpoint;
+    };
+    send().then(
+      (localCheckpoint) => {
         sender.busy = false;
         copy.leases.set(sender.allocationId, localCheckpoint + 1);
         for (const requestId of requestIds) this.step(copy, { kind: 'replica_ok', requestId, allocationId: sender.allocationId, localCheckpoint });
@@ -449,7 +462,66 @@ export class ReplicationService {
     );
   }
 
+  /**
+   * After a promotion: every in-sync copy gets this primary's operations above `globalCheckpoint`
+   * before any new write (held meanwhile), so copies that hold the same operations stay in sync.
+   */
+  private resync(copy: PrimaryCopy, globalCheckpoint: number): void {
+    for (const allocationId of replicationTargets(copy.state)) {
+      const sender = new CopySender(allocationId, true);
+      copy.senders.set(allocationId, sender);
+      const fail = (reason: string): void => {
+        sender.held = false;
+        sender.failed = true;
+        for (const requestId of [-1, ...sender.queue.splice(0)]) this.step(copy, { kind: 'replica_failed', requestId, allocationId, reason });
+      };
+      const nodeId = copy.copies[allocationId];
+      const maxSeqNo = copy.store.maxSeqNo;
+      const from = globalCheckpoint + 1;
+      const count = Math.max(0, maxSeqNo - from + 1);
+      if (nodeId === undefined || count > replicationLimits.resyncOperationsMax) {
+        fail(nodeId === undefined ? 'the copy is not assigned to any node in the applied cluster state' : `[${count}] operations above the global checkpoint are more than a resync sends`);
+        continue;
+      }
+      const operations = count === 0 ? [] : copy.store.readOps(from, count);
+      const body = { ...encodeShardTarget(copy.target), allocation_id: allocationId, primary_term: copy.state.primaryTerm, global_checkpoint: globalCheckpoint, max_seq_no: maxSeqNo, operations: operations.map(encodeOperation) };
+      this.options.channel.request(nodeId, REPLICATION_ACTIONS.resync, body, replicationLimits.requestTimeoutMs).then(
+        (response) => {
+          const localCheckpoint = (response as Record<string, unknown> | null)?.['local_checkpoint'];
+          if (typeof localCheckpoint !== 'number' || localCheckpoint < maxSeqNo) {
+            fail(`the copy answered the resync without having written up to [${maxSeqNo}]`);
+            return;
+          }
+          sender.held = false;
+          copy.leases.set(allocationId, localCheckpoint + 1);
+          this.pump(copy, sender);
+        },
+        (error: unknown) => fail(isEsError(error) ? `${error.type}: ${error.message}` : String(error)),
+      );
+    }
+  }
+
   // ------------------------------------------------------------------ replica side
+
+  private handleResync(body: unknown): Record<string, unknown> {
+    const action = REPLICATION_ACTIONS.resync;
+    const { copy, object } = this.replicaFor(action, body);
+    const primaryTerm = readInteger(action, object, 'primary_term', 1);
+    const globalCheckpoint = readInteger(action, object, 'global_checkpoint', -1);
+    const maxSeqNo = readInteger(action, object, 'max_seq_no', -1);
+    const operations = parseOperations(action, object['operations'], replicationLimits.resyncOperationsMax);
+    // This copy's terms where it already holds the operations sent (its history).
+    const localTerms: Record<number, number> = {};
+    const overlapFrom = operations[0]?.seqNo;
+    if (overlapFrom !== undefined && overlapFrom <= copy.state.localCheckpoint) {
+      for (const operation of copy.store.readOps(overlapFrom, copy.state.localCheckpoint - overlapFrom + 1)) localTerms[operation.seqNo] = operation.primaryTerm;
+    }
+    const [state, outcome] = stepReplica(copy.state, { kind: 'resync', primaryTerm, globalCheckpoint, maxSeqNo, operations, localTerms });
+    copy.state = state;
+    if (outcome.kind === 'refuse') throw errors.illegalState(outcome.reason);
+    if (outcome.kind === 'apply' && outcome.operations.length > 0) copy.store.applyOperations(outcome.operations as typeof operations);
+    return { local_checkpoint: copy.state.localCheckpoint, global_checkpoint: copy.state.globalCheckpoint };
+  }
 
   private replicaFor(action: string, body: unknown): { copy: ReplicaCopy; object: Record<string, unknown> } {
     const { body: object, target } = readShardTarget(action, body);
@@ -611,8 +683,9 @@ export class ReplicationService {
       }
       // The operations between the copy's state and the first write it was sent live.
       for (let from = startingSeqNo; from < trackedFrom; ) {
-        const batch = store.readOps(from, Math.min(replicationLimits.operationsPerRequestMax, trackedFrom - from));
-        if (batch.length === 0 || batch[0]!.seqNo !== from) throw errors.illegalState(`the primary no longer retains operation [${from}]`);
+        const read = store.readOps(from, Math.min(replicationLimits.operationsPerRequestMax, trackedFrom - from));
+        if (read.length === 0 || read[0]!.seqNo !== from) throw errors.illegalState(`the primary no longer retains operation [${from}]`);
+        const batch = withinBytes(read, replicationLimits.operationBytesPerRequestMax);
         await this.options.pace?.(batch.reduce((bytes, operation) => bytes + operation.id.length + (operation.source?.length ?? 0), 0));
         await send(REPLICATION_ACTIONS.translogOps, { primary_term: copy.state.primaryTerm, global_checkpoint: copy.state.globalCheckpoint, operations: batch.map(encodeOperation) });
         operations += batch.length;
@@ -632,6 +705,16 @@ export class ReplicationService {
     }
     return { phase: plan.kind, ...(plan.kind === 'documents' ? { reason: plan.reason } : {}), documents, operations };
   }
+}
+
+/** The longest prefix of `operations` within `bytesMax` of ids and sources (never empty). */
+function withinBytes(operations: readonly Operation[], bytesMax: number): readonly Operation[] {
+  let bytes = 0;
+  for (let index = 0; index < operations.length; index++) {
+    bytes += operations[index]!.id.length + (operations[index]!.source?.length ?? 0);
+    if (bytes > bytesMax && index > 0) return operations.slice(0, index);
+  }
+  return operations;
 }
 
 function renderItem(result: ShardWriteResult): Record<string, unknown> {

@@ -78,12 +78,18 @@ export class ReplicationScript {
       this.replica = createReplicaState(text('copy'), number('term'), number('checkpoint'), number('gcp'));
       return summarizeReplica(this.replica);
     }
-    if (verb === 'ops' || verb === 'replica_cluster_state') {
+    if (verb === 'ops' || verb === 'replica_cluster_state' || verb === 'resync') {
       if (this.replica === undefined) throw new Error('no replica');
+      // resync: `seq=6..9` with `terms=1,1,2,2` (one per operation; default all `term`), `local=6:1,7:1` the copy's own.
+      const operationTerms = list(args.get('terms')).map(Number);
+      const operations = seqNos(args.get('seq') ?? '').map((seqNo, index) => ({ seqNo, primaryTerm: operationTerms[index] ?? number('term') }));
+      const localTerms = Object.fromEntries(list(args.get('local')).map((pair) => pair.split(':').map(Number) as [number, number]));
       const [next, outcome] =
         verb === 'ops'
-          ? stepReplica(this.replica, { kind: 'operations', primaryTerm: number('term'), globalCheckpoint: number('gcp'), operations: seqNos(text('seq')).map((seqNo) => ({ seqNo, primaryTerm: number('term') })) })
-          : stepReplica(this.replica, { kind: 'cluster_state', primaryTerm: number('term') });
+          ? stepReplica(this.replica, { kind: 'operations', primaryTerm: number('term'), globalCheckpoint: number('gcp'), operations })
+          : verb === 'resync'
+            ? stepReplica(this.replica, { kind: 'resync', primaryTerm: number('term'), globalCheckpoint: number('gcp'), maxSeqNo: number('max'), operations, localTerms })
+            : stepReplica(this.replica, { kind: 'cluster_state', primaryTerm: number('term') });
       this.replica = next;
       const shown =
         outcome.kind === 'apply'

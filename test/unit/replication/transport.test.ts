@@ -334,7 +334,10 @@ test('a write during a full copy is held for the recovering copy and reaches it 
   a.service.closeCopy(target);
   const view: ShardStateView = { ...master, inSync: master.inSync.filter((id) => id !== 'ra'), copies: [...master.copies.filter((copy) => copy.allocationId !== 'ra'), { allocationId: 'ra2', nodeId: 'a', primary: false, state: 'INITIALIZING' }] };
   publish(view);
-  await c.service.write(target, indexItems(1000, 2_500)); // a misses these: three chunks to copy
+  const big = await c.service.write(target, indexItems(1000, 2_500)); // a misses these: three chunks to copy
+  // One write of more operations than a replica request carries reaches b in several requests.
+  assert.deepEqual({ successful: big.shards.successful, failed: big.shards.failed }, { successful: 2, failed: 0 });
+  assert.ok(master.inSync.includes('rb2'));
   c.store.trimOpsBelow(c.store.maxSeqNo); // and the history a would need is gone: full copy
   openReplica(a, 'ra2', 2);
   let done = false;
@@ -361,4 +364,32 @@ test('a write during a full copy is held for the recovering copy and reaches it 
   assert.equal(documentsOf(a.store), documentsOf(c.store));
   assert.equal(a.store.maxSeqNo, c.store.maxSeqNo);
   assert.ok(master.inSync.includes('ra2'));
+});
+
+test('after a promotion the new primary resyncs its in-sync copies (internal:index/seq_no/resync): a copy holding the same operations stays in sync without recovering', async () => {
+  const c = nodes.get('c')!;
+  publishTo = ['a', 'b', 'c'];
+  assert.deepEqual([...master.inSync].sort(), ['ra2', 'rb2', 'rc']);
+  // The replicas hold the last write but know a global checkpoint one behind it.
+  const a = nodes.get('a')!;
+  assert.ok(a.service.replicaState(target)!.localCheckpoint > a.service.replicaState(target)!.globalCheckpoint);
+  // c's node dies; the master promotes the first started in-sync replica under the next term.
+  await c.server!.close();
+  c.server = undefined;
+  c.service.closeCopy(target);
+  publishTo = ['a', 'b'];
+  const promoted = decideShardFailed(master, { allocationId: 'rc', primaryTerm: 0, markAsStale: true });
+  assert.equal(promoted.outcome, 'applied');
+  if (promoted.outcome !== 'applied') return;
+  masterLog.length = 0;
+  publish(promoted.shard, publishTo);
+  const primaryId = promoted.shard.copies.find((copy) => copy.primary)!.nodeId;
+  const primary = nodes.get(primaryId)!;
+  const other = nodes.get(primaryId === 'a' ? 'b' : 'a')!;
+  const written = await primary.service.write(target, indexItems(9_000, 3));
+  assert.deepEqual({ successful: written.shards.successful, failed: written.shards.failed }, { successful: 2, failed: 0 });
+  assert.deepEqual(masterLog, []);
+  assert.equal(written.items[0]!['_primary_term'], promoted.shard.primaryTerm);
+  assert.equal(documentsOf(other.store), documentsOf(primary.store));
+  assert.equal(other.service.replicaState(target)?.mustRecover, false);
 });

@@ -80,11 +80,16 @@ test('a remote cancel reaches only the children that the same caller started, an
 });
 
 test('task ids, task headers', () => {
-  assert.deepEqual(parseTaskId('abc:12'), { nodeId: 'abc', id: 12 });
-  // Elasticsearch's TaskId(String): split at the first colon, an empty node id allowed, a Java long.
-  assert.deepEqual(parseTaskId(':1'), { nodeId: '', id: 1 });
-  assert.deepEqual(parseTaskId('abc:9223372036854775807'), { nodeId: 'abc', id: 9223372036854775807 });
-  for (const bad of ['abc', 'abc:', 'abc:x', 'abc:-1', 'a:b:1', 'abc:9223372036854775808']) assert.throws(() => parseTaskId(bad), (error: unknown) => error instanceof EsError && error.status === 400 && error.reason === `malformed task id ${bad}`);
+  assert.deepEqual(parseTaskId('abc:12'), { nodeId: 'abc', id: 12, set: true, taskId: 'abc:12' });
+  // Elasticsearch's TaskId(String): split at the first colon, an empty node id allowed, a Java long
+  // read by Long.parseLong (a sign allowed; -1 is the unset id, as are '' and 'unset').
+  assert.deepEqual(parseTaskId(':1'), { nodeId: '', id: 1, set: true, taskId: ':1' });
+  assert.deepEqual(parseTaskId('abc:9223372036854775807'), { nodeId: 'abc', id: 9223372036854775807, set: true, taskId: 'abc:9223372036854775807' });
+  assert.deepEqual(parseTaskId('abc:+05'), { nodeId: 'abc', id: 5, set: true, taskId: 'abc:5' });
+  assert.deepEqual(parseTaskId('abc:-5'), { nodeId: 'abc', id: -5, set: true, taskId: 'abc:-5' });
+  assert.deepEqual(parseTaskId('abc:-9223372036854775808'), { nodeId: 'abc', id: -9223372036854775808, set: true, taskId: 'abc:-9223372036854775808' });
+  for (const unset of ['abc:-1', 'abc:-01', '', 'unset']) assert.equal(parseTaskId(unset).set, false, unset);
+  for (const bad of ['abc', 'abc:', 'abc:x', 'abc:+', 'abc:--1', 'a:b:1', 'abc:9223372036854775808', 'abc:-9223372036854775809']) assert.throws(() => parseTaskId(bad), (error: unknown) => error instanceof EsError && error.status === 400 && error.reason === `malformed task id ${bad}`);
   const incoming: Record<string, string> = { 'x-opaque-id': 'op', traceparent: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01' };
   assert.deepEqual(taskHeaders((name) => incoming[name]), { 'X-Opaque-Id': 'op', 'trace.id': '0af7651916cd43dd8448eb211c80319c' });
   assert.deepEqual(taskHeaders(() => undefined), {});
