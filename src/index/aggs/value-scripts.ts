@@ -12,10 +12,11 @@
  * compile error is a 400 then) and taken from the compile cache per shard.
  *
  * Value types, as Elasticsearch's ValuesSourceConfig resolves them: a value script has its
- * field's kind (strings for keyword fields, numbers otherwise; numbers become doubles, as
- * Elasticsearch's scripted numeric values are floating point); a script alone gives strings for
- * terms, cardinality and value_count (their default KEYWORD source: `1` becomes "1", `1.0` "1.0")
- * and doubles elsewhere; `value_type` overrides both.
+ * field's kind (strings for keyword fields, epoch milliseconds for dates, numbers otherwise;
+ * numbers become doubles, as Elasticsearch's scripted numeric values are floating point); a
+ * script alone gives strings for terms, cardinality and value_count (their default KEYWORD
+ * source: `1` becomes "1", `1.0` "1.0"), dates for date_histogram and date_range, and doubles
+ * elsewhere; `value_type` overrides both.
  *
  * Not available: `_score` (scripts run per segment before scoring; a script naming it is refused
  * with a 400).
@@ -32,7 +33,11 @@ import { JDouble, JFloat, JavaFault, ParamsWithSource, fromJson, isObjectLike, j
 /** The kinds that take a `script` (others keep refusing it, naming the aggregation). */
 export const scriptableKinds: ReadonlySet<string> = new Set([
   'value_count', 'cardinality', 'min', 'max', 'avg', 'sum', 'stats', 'extended_stats', 'percentiles', 'percentile_ranks', 'terms', 'histogram', 'range',
+  'date_histogram', 'date_range',
 ]);
+
+/** Kinds whose values are dates when a script stands alone (Elasticsearch's DATE default source). */
+const dateDefaultKinds: ReadonlySet<string> = new Set(['date_histogram', 'date_range']);
 
 /** Kinds whose values default to strings when a script stands alone (Elasticsearch's KEYWORD default source). */
 const keywordDefaultKinds: ReadonlySet<string> = new Set(['terms', 'cardinality', 'value_count']);
@@ -75,7 +80,7 @@ export function splitValueScript(kind: string, body: Readonly<Record<string, unk
   if (typeName !== undefined) {
     valueType = typeof typeName === 'string' ? valueTypes[typeName] : undefined;
     if (valueType === undefined) throw errors.illegalArgument(`Unknown value type [${String(typeName)}]`);
-  } else if (field === undefined) valueType = keywordDefaultKinds.has(kind) ? 'keyword' : 'double';
+  } else if (field === undefined) valueType = keywordDefaultKinds.has(kind) ? 'keyword' : dateDefaultKinds.has(kind) ? 'date' : 'double';
   if (spec.source !== undefined) {
     checkScoreFree(spec.source, name);
     checkCompiles(spec.source, 'aggs');
@@ -92,6 +97,7 @@ function checkScoreFree(source: string, name: string): void {
 /** The value type of a value script on `mapping`'s field (a script alone has its type already). */
 export function resolvedValueType(script: ValueScript, mapping: FieldMapping | undefined): ScriptValueType {
   if (script.valueType !== undefined) return script.valueType;
+  if (mapping?.type === 'date' || mapping?.type === 'date_nanos') return 'date'; // the script maps epoch milliseconds
   return mapping === undefined || mapping.type === 'keyword' || mapping.type === 'constant_keyword' ? 'keyword' : 'double';
 }
 

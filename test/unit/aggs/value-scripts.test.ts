@@ -89,11 +89,29 @@ test('bad scripts are 400s when the request is parsed; kinds without script supp
   assert.throws(() => parse({ a: { terms: { script: 'x', value_type: 'nope' } } }), (error: unknown) => error instanceof EsError && error.message === 'Unknown value type [nope]');
   assert.throws(() => parse({ a: { avg: { script: { source: '1', lang: 'expression' } } } }), (error: unknown) => error instanceof EsError && error.message === 'script_lang not supported [expression]');
   assert.throws(
-    () => parse({ a: { date_histogram: { field: 'd', script: '_value', calendar_interval: 'day' } } }),
-    (error: unknown) => error instanceof EsError && error.message === 'scripts are not supported in [date_histogram] aggregation [a]',
+    () => parse({ a: { geo_centroid: { field: 'd', script: '_value' } } }),
+    (error: unknown) => error instanceof EsError && error.message === 'scripts are not supported in [geo_centroid] aggregation [a]',
   );
   assert.throws(
     () => searchAggs(docs, mappings, { aggs: { a: { sum: { script: "doc['tag'].value" } } } }),
     (error: unknown) => error instanceof EsError && error.status === 400 && /Unsupported script value \[Even\]/.test(error.message),
   );
+});
+
+test('date_histogram and date_range: a script alone gives dates, a value script on a date field maps epoch milliseconds', () => {
+  const dates: FieldMappings = { d: { type: 'date' } };
+  const days = [{ d: '2024-01-01T10:00:00Z' }, { d: '2024-01-01T23:00:00Z' }, { d: '2024-01-02T05:00:00Z' }];
+  const aggs = searchAggs(days, dates, {
+    aggs: {
+      alone: { date_histogram: { script: "doc['d'].value", calendar_interval: 'day' } },
+      shifted: { date_histogram: { field: 'd', script: { source: '_value + params.hours * 3600000L', params: { hours: 2 } }, calendar_interval: 'day' } },
+      ranges: { date_range: { field: 'd', script: '_value + 86400000L', ranges: [{ to: '2024-01-03' }, { from: '2024-01-03' }] } },
+      latest: { max: { field: 'd', script: '_value + 1000' } },
+    },
+  });
+  const counts = (name: string): [string, number][] => aggs[name].buckets.map((bucket: { key_as_string: string; doc_count: number }) => [bucket.key_as_string, bucket.doc_count]);
+  assert.deepEqual(counts('alone'), [['2024-01-01T00:00:00.000Z', 2], ['2024-01-02T00:00:00.000Z', 1]]);
+  assert.deepEqual(counts('shifted'), [['2024-01-01T00:00:00.000Z', 1], ['2024-01-02T00:00:00.000Z', 2]]);
+  assert.deepEqual(aggs['ranges'].buckets.map((bucket: { doc_count: number }) => bucket.doc_count), [2, 1]);
+  assert.equal(aggs['latest'].value_as_string, '2024-01-02T05:00:01.000Z');
 });
