@@ -24,6 +24,7 @@ import type { NodeConfig } from '../config/types.js';
 import type { IndicesService, IndexHandle } from '../index/index.js';
 import { parseClusterStateMetrics } from '../index/cluster-state.js';
 import { routingLayoutOf } from '../index/routing.js';
+import { nestFlatSettings } from '../index/settings.js';
 import type { RequestContext, RestRequest, RestResponse, Route } from '../http/route.js';
 import { renderCat, type CatColumn, type CatRow } from '../http/routes/cat.js';
 import { NodeStartError } from './errors.js';
@@ -153,6 +154,7 @@ export async function startCoordination(options: CoordinationWiringOptions): Pro
           const methods = methodsOf(route).filter((method) => !replaced.has(`${method} ${route.path}`));
           if (methods.length === 0) return undefined;
           const narrowed = methods.length === methodsOf(route).length ? route : { ...route, method: methods as Route['method'] };
+          if (refusedActions.has(route.action)) return refuse(narrowed);
           return masterRoutedActions.has(route.action) ? wrap(narrowed) : narrowed;
         })
         .filter((route): route is Route => route !== undefined);
@@ -257,7 +259,16 @@ export function renderPublishedState(state: ClusterState, request: RestRequest, 
       cluster_uuid: state.metadata.cluster_uuid,
       cluster_uuid_committed: state.metadata.cluster_uuid_committed,
       cluster_coordination: { term: state.term },
-      indices: Object.fromEntries(selected.filter((name) => state.metadata.indices[name] !== undefined).map((name) => [name, state.metadata.indices[name]])),
+      indices: Object.fromEntries(
+        selected
+          .filter((name) => state.metadata.indices[name] !== undefined)
+          .map((name) => {
+            const metadata = state.metadata.indices[name]!;
+            // IndexMetadata.toXContent: nested settings unless flat_settings, alias names as a list.
+            const flat = request.query['flat_settings'] === 'true';
+            return [name, { ...metadata, settings: flat ? metadata.settings : nestFlatSettings(metadata.settings), aliases: Object.keys(metadata.aliases).sort() }];
+          }),
+      ),
     };
   }
   if (metrics.has('routing_table')) {
@@ -530,6 +541,21 @@ function coordinationRoutes(coordinator: EtcdCoordinator, options: CoordinationW
     { method: 'GET', path: '/_cat/shards/:index', action: 'cluster:monitor/state', scope: 'cluster', params: catParams, handle: catShards },
     ...(['GET', 'POST'] as const).map((method): Route => ({ method, path: '/_cluster/allocation/explain', action: 'cluster:monitor/allocation/explain', scope: 'cluster', params: ['include_disk_info', 'include_yes_decisions', 'master_timeout'], handle: explain })),
   ];
+}
+
+/**
+ * Closing and opening an index change its routing table; the master's step does not model them
+ * yet, so in multi-node mode they are refused rather than left to drift between nodes.
+ */
+const refusedActions: ReadonlySet<string> = new Set(['indices:admin/close', 'indices:admin/open']);
+
+function refuse(route: Route): Route {
+  return {
+    ...route,
+    handle: () => {
+      throw errors.illegalArgument(`[${route.action}] is not supported in a multi-node cluster yet ([discovery.type] is [multi-node])`);
+    },
+  };
 }
 
 /** Index-level write actions that go through the master in multi-node mode. */

@@ -171,8 +171,19 @@ export function serializeSegment(segment: Segment): Buffer {
   return output;
 }
 
+export interface DeserializeOptions {
+  /**
+   * Makes the `_source` texts from where they lie in the file (`position`: the byte position of
+   * the first text, `offsets`: each text's start, from there) instead of viewing them in `buffer`;
+   * undefined keeps the view. When it answers, every other section is copied out of `buffer`, so
+   * that the whole file read into memory is not kept alive for them (the loader reads large
+   * segments' texts from the file at fetch instead: searcher/source-file.ts).
+   */
+  readonly sources?: (position: number, offsets: Float64Array) => SourceTexts | undefined;
+}
+
 /** Loads a serialized segment; throws SegmentFormatError when the bytes are not a valid segment. */
-export function deserializeSegment(buffer: Buffer): Segment {
+export function deserializeSegment(buffer: Buffer, options: DeserializeOptions = {}): Segment {
   if (buffer.length < fixedHeaderBytes || !buffer.subarray(0, 8).equals(magic)) throw new SegmentFormatError('not a Strait segment');
   const version = buffer.readUInt32LE(8);
   if (version !== SEGMENT_FORMAT_VERSION) throw new SegmentFormatError(`unsupported segment format version [${version}]`);
@@ -195,7 +206,34 @@ export function deserializeSegment(buffer: Buffer): Segment {
     data = copy.buffer;
     sectionBase = 0;
   }
+  const textRef: SectionRef = header.sources;
+  let sources: SourceTexts | undefined;
+  let textEnd = Infinity; // sections from here on (after the texts) are read from `original`
+  const original = { data, sectionBase };
+  if (options.sources !== undefined) {
+    const offsets = Float64Array.from(new Int32Array(data, sectionBase + textRef.offsets!.offset, textRef.length + 1));
+    sources = options.sources(fixedHeaderBytes + headerLength + textRef.offset, offsets);
+    if (sources !== undefined) {
+      // Sections lie in the order they were written; the texts come after every section a query
+      // reads (only live docs may follow, which a copy of their own carries).
+      const before = new Uint8Array(textRef.offset);
+      before.set(new Uint8Array(data, sectionBase, textRef.offset));
+      data = before.buffer;
+      sectionBase = 0;
+      textEnd = textRef.offset + offsets[textRef.length]!;
+    }
+  }
   const read = (ref: SectionRef): any => {
+    if (ref.offset >= textEnd) {
+      const from = original.sectionBase + ref.offset;
+      const bytes = ref.type === 'u32' || ref.type === 'i32' ? ref.length * 4 : ref.type === 'f64' ? ref.length * 8 : ref.length;
+      const copy = new Uint8Array(bytes);
+      copy.set(new Uint8Array(original.data, from, bytes));
+      return readIn({ ...ref, offset: 0 }, copy.buffer, 0);
+    }
+    return readIn(ref, data, sectionBase);
+  };
+  const readIn = (ref: SectionRef, data: ArrayBuffer, sectionBase: number): any => {
     const start = sectionBase + ref.offset;
     if (ref.type === 'json') return JSON.parse(Buffer.from(data, start, ref.length).toString('utf8'));
     if (ref.type === 'text') {
@@ -256,7 +294,7 @@ export function deserializeSegment(buffer: Buffer): Segment {
     maxSeqNo: header.maxSeqNo,
     mappings: header.mappings as FieldMappings,
     ids: read(header.ids),
-    sources: read(header.sources),
+    sources: sources ?? read(header.sources),
     postings,
     docValues,
     liveDocs: header.liveDocs === null ? null : read(header.liveDocs),

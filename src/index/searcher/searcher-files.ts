@@ -19,6 +19,7 @@ import path from 'node:path';
 import { crc32 } from 'node:zlib';
 import { deserializeSegment, SEGMENT_CRC_OFFSET, serializeSegmentPieces, withDeletes, type Segment } from '../engine/index.js';
 import { deletedDocs, type DocMetadata, type SearcherState } from './searcher-state.js';
+import { segmentFileSourceTexts, sourceBytesInMemoryMax } from './source-file.js';
 
 export const SEARCHER_MANIFEST_FORMAT_VERSION = 1;
 /** Format 1: three float64 arrays. Format 2 appends the routings as a JSON array (P12: 1 still loads). */
@@ -114,7 +115,11 @@ export function loadSearcherFiles(directory: string, indexUuid: string): Searche
     let segment: Segment;
     let docMetadata: DocMetadata;
     try {
-      segment = deserializeSegment(readFileSync(path.join(directory, `${entry.name}.seg`)));
+      const file = path.join(directory, `${entry.name}.seg`);
+      // A large segment's texts stay in its file (read at fetch); only small ones are kept in memory.
+      segment = deserializeSegment(readFileSync(file), {
+        sources: (position, offsets) => (offsets[offsets.length - 1]! > sourceBytesInMemoryMax ? segmentFileSourceTexts(file, position, offsets) : undefined),
+      });
       docMetadata = decodeDocMetadata(readFileSync(path.join(directory, `${entry.name}.meta`)));
     } catch (error) {
       throw new SearcherFilesError(`segment [${entry.name}]: ${(error as Error).message}`);

@@ -20,7 +20,7 @@ import { copyRange, memorySourceSink, OffsetsColumn, sourceCopyBytesMax, type So
 /** A segment's texts stay in memory up to this many bytes; beyond, they go to a scratch file (style P4). */
 export const sourceBytesInMemoryMax = 1024 * 1024;
 
-/** An open scratch file; its descriptor is closed when nothing refers to it any more. */
+/** An open file (scratch or segment); its descriptor is closed when nothing refers to it any more. */
 class ScratchFile {
   constructor(readonly descriptor: number) {}
 }
@@ -55,10 +55,12 @@ function readFully(descriptor: number, bytes: Uint8Array, position: number): voi
   }
 }
 
+/** Texts in a file: `offsets` are positions in the file, the first text at `base`. */
 class FileSourceTexts implements SourceTexts {
   constructor(
     private readonly file: ScratchFile,
     private readonly offsets: Float64Array,
+    private readonly base = 0,
   ) {}
 
   get count(): number {
@@ -66,7 +68,7 @@ class FileSourceTexts implements SourceTexts {
   }
 
   get byteLength(): number {
-    return this.offsets[this.offsets.length - 1]!;
+    return this.offsets[this.offsets.length - 1]! - this.base;
   }
 
   text(doc: number): string {
@@ -77,7 +79,7 @@ class FileSourceTexts implements SourceTexts {
   }
 
   offsetOf(doc: number): number {
-    return this.offsets[doc]!;
+    return this.offsets[doc]! - this.base;
   }
 
   bytesOf(first: number, last: number): Uint8Array {
@@ -162,4 +164,19 @@ export function spillingSourceSink(directory: string, inMemoryMax = sourceBytesI
       return new FileSourceTexts(file!, offsets.finish());
     },
   };
+}
+
+/**
+ * The texts of a persisted segment, read from its `.seg` file (`position`: where the first text
+ * starts, `offsets` from there). Segment files are written once under names never used again, so
+ * the file does not change under the descriptor; one removed after a merge stays readable
+ * through it until the segment is collected.
+ */
+export function segmentFileSourceTexts(file: string, position: number, offsets: Float64Array): SourceTexts {
+  const descriptor = openSync(file, 'r');
+  const opened = new ScratchFile(descriptor);
+  openFiles.register(opened, descriptor);
+  const shifted = new Float64Array(offsets.length);
+  for (let index = 0; index < offsets.length; index++) shifted[index] = offsets[index]! + position;
+  return new FileSourceTexts(opened, shifted, position);
 }

@@ -5,7 +5,7 @@
  * https://www.elastic.co/guide/en/elasticsearch/reference/current/mapping-source-field.html).
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
@@ -13,6 +13,7 @@ import {
   allSourceTexts,
   buildSegment,
   deserializeSegment,
+  isLive,
   memorySourceSink,
   mergeSegmentsStepwise,
   serializeSegment,
@@ -23,7 +24,7 @@ import {
   type SourceTexts,
 } from '../../../src/index/engine/index.js';
 import { runToEnd } from '../../../src/common/index.js';
-import { spillingSourceSink } from '../../../src/index/searcher/source-file.js';
+import { segmentFileSourceTexts, spillingSourceSink } from '../../../src/index/searcher/source-file.js';
 import { corpusMappings, createRandom, testSeed } from './test-corpus.js';
 
 const alphabet = ['a', 'Z', '0', ' ', '"', '\\', '\u00e9', '\u6771', '\ud83d\ude00', '\n'];
@@ -101,6 +102,40 @@ test(`segments whose sources are in scratch files merge, persist and load with e
     assertSameTexts(loaded.sources, live);
     // A segment file is the same whether its texts were read from a scratch file or from memory.
     assert.ok(serializeSegment(merged).equals(serializeSegment({ ...merged, sources: sourceTextsOf(live) })));
+  } finally {
+    rmSync(directory, { recursive: true, force: true });
+  }
+});
+
+test(`a segment loaded with its texts left in its file reads them from there, and keeps every other section, live docs included (seed=${seed})`, () => {
+  const random = createRandom(seed + 2);
+  const directory = mkdtempSync(path.join(tmpdir(), 'strait-sources-'));
+  try {
+    const texts = randomTexts(random, 200);
+    const built = buildSegment(
+      texts.map((source, docId) => ({ docId, id: String(docId), source, fields: { title: [`word${docId % 7}`], count: [docId] } })),
+      corpusMappings,
+      { name: 's', maxSeqNo: 3 },
+    );
+    const segment = withDeletes(built, [1, 199]);
+    const bytes = serializeSegment(segment); // live docs are written after the texts
+    const file = path.join(directory, 's.seg');
+    writeFileSync(file, bytes);
+    let asked = 0;
+    const loaded = deserializeSegment(Buffer.from(bytes), {
+      sources: (position, offsets) => {
+        asked++;
+        return segmentFileSourceTexts(file, position, offsets);
+      },
+    });
+    assert.equal(asked, 1);
+    assertSameTexts(loaded.sources, texts);
+    assert.equal(loaded.liveDocCount, 198);
+    assert.equal(isLive(loaded, 1), false);
+    assert.equal(isLive(loaded, 2), true);
+    assert.ok(serializeSegment(loaded).equals(bytes), 'every section survives the load');
+    // Answering undefined keeps the texts in memory, viewed in the buffer.
+    assertSameTexts(deserializeSegment(bytes, { sources: () => undefined }).sources, texts);
   } finally {
     rmSync(directory, { recursive: true, force: true });
   }
