@@ -61,6 +61,10 @@ describe('three Strait nodes on etcd', { skip }, () => {
     const cat = await jsonCall(nodes[0]!, 'GET', '/_cat/nodes?format=json&h=name,master,node.role');
     assert.equal(cat.body.length, 3);
     assert.equal(cat.body.filter((row: any) => row.master === '*').length, 1);
+    const waited = await jsonCall(nodes[0]!, 'GET', `/_cluster/state/version?wait_for_metadata_version=${state.body.version}&wait_for_timeout=5s`);
+    assert.equal(waited.body.version >= state.body.version, true);
+    const notYet = await jsonCall(nodes[0]!, 'GET', `/_cluster/state/version?wait_for_metadata_version=${state.body.version + 1000}&wait_for_timeout=200ms`);
+    assert.equal(notYet.body.wait_for_timed_out, true);
     const timedOut = await jsonCall(nodes[0]!, 'GET', '/_cluster/health?wait_for_nodes=5&timeout=1s');
     assert.equal(timedOut.status, 408);
     assert.equal(timedOut.body.timed_out, true);
@@ -106,6 +110,14 @@ describe('three Strait nodes on etcd', { skip }, () => {
     assert.equal(explain.status, 200, explain.text);
     assert.equal(explain.body.current_state, 'unassigned');
     assert.ok(explain.body.node_allocation_decisions.some((decision: any) => decision.deciders.some((d: any) => d.decider === 'same_shard' && d.decision === 'NO')));
+    const withYes = await jsonCall(nodes[1]!, 'GET', '/_cluster/allocation/explain?include_yes_decisions=true', { index: 'wide', shard: 0, primary: false });
+    assert.ok(withYes.body.node_allocation_decisions.every((decision: any) => decision.deciders.some((d: any) => d.decision === 'YES')));
+    const indexHealth = await jsonCall(nodes[1]!, 'GET', '/_cluster/health/wide?level=shards');
+    assert.equal(indexHealth.body.indices.wide.status, 'yellow');
+    assert.equal(indexHealth.body.indices.wide.number_of_replicas, 3);
+    assert.equal(indexHealth.body.indices.wide.shards['0'].primary_active, true);
+    const badLevel = await jsonCall(nodes[1]!, 'GET', '/_cluster/health?level=nodes');
+    assert.equal(badLevel.status, 400);
     const missing = await jsonCall(nodes[1]!, 'GET', '/_cluster/allocation/explain', { index: 'nope', shard: 0, primary: true });
     assert.equal(missing.status, 404);
     assert.equal(missing.body.error.type, 'index_not_found_exception');
