@@ -56,7 +56,7 @@ export interface NodeDecision {
   readonly attributes: Readonly<Record<string, string>>;
   /** `yes` when every decider says YES, otherwise `no`. */
   readonly decision: 'yes' | 'no';
-  /** The deciders that said NO (all of them when none did, as explain with include_yes_decisions). */
+  /** Every decider's verdict (explain shows the NO ones, and the YES ones with include_yes_decisions). */
   readonly deciders: readonly Decision[];
   readonly weightRanking: number;
 }
@@ -474,7 +474,7 @@ export function explainCopy(state: ClusterState, index: string, shard: number, p
     const node = state.nodes[nodeId]!;
     const all = decide(state, awareness, metadata, copies, copy, nodeId);
     const no = all.filter((decision) => decision.decision === 'NO');
-    return { nodeId, nodeName: node.name, transportAddress: node.transport_address, attributes: node.attributes, decision: no.length === 0 ? 'yes' : 'no', deciders: no.length === 0 ? all : no, weightRanking: 0 } as NodeDecision;
+    return { nodeId, nodeName: node.name, transportAddress: node.transport_address, attributes: node.attributes, decision: no.length === 0 ? 'yes' : 'no', deciders: all, weightRanking: 0 } as NodeDecision;
   });
   const ranked = [...decisions].sort((a, b) => counts.get(a.nodeId)! - counts.get(b.nodeId)! || (a.nodeId < b.nodeId ? -1 : 1));
   return decisions.map((decision) => ({ ...decision, weightRanking: ranked.indexOf(decision) + 1 }));

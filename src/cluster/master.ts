@@ -121,8 +121,14 @@ export function stepMaster(state: ClusterState, event: MasterEvent, input: Maste
     case 'shard_report': {
       const report = event.report;
       const term = state.metadata.indices[report.index]?.primary_terms[String(report.shard)];
-      // A report from an older primary term is stale (the copy was replaced meanwhile): ignored, as ShardStateAction does.
-      if (term === undefined || report.primaryTerm < term) return { ok: true, state, changed: false };
+      if (term === undefined) return { ok: true, state, changed: false };
+      // A failure report from a primary of an older term is refused: that primary was replaced and
+      // must not acknowledge the write it was replicating (ShardFailedClusterStateTaskExecutor).
+      if (report.kind === 'shard_failed' && report.primaryTerm < term) {
+        return { ok: false, error: errors.noLongerPrimaryShard(report.index, report.shard, `primary term [${report.primaryTerm}] did not match current primary term [${term}]`) };
+      }
+      // A started report of an older term is stale (the copy was replaced meanwhile): ignored.
+      if (report.primaryTerm < term) return { ok: true, state, changed: false };
       next = report.kind === 'shard_started' ? startShard(state, report.index, report.shard, report.allocationId) : failShard(state, report.index, report.shard, report.allocationId, report.message, report.markAsStale, ctx);
       break;
     }

@@ -24,6 +24,7 @@ import type { NodeConfig } from '../config/types.js';
 import type { IndicesService, IndexHandle } from '../index/index.js';
 import { parseClusterStateMetrics } from '../index/cluster-state.js';
 import { routingLayoutOf } from '../index/routing.js';
+import { nestFlatSettings } from '../index/settings.js';
 import type { RequestContext, RestRequest, RestResponse, Route } from '../http/route.js';
 import { renderCat, type CatColumn, type CatRow } from '../http/routes/cat.js';
 import { NodeStartError } from './errors.js';
@@ -153,6 +154,7 @@ export async function startCoordination(options: CoordinationWiringOptions): Pro
           const methods = methodsOf(route).filter((method) => !replaced.has(`${method} ${route.path}`));
           if (methods.length === 0) return undefined;
           const narrowed = methods.length === methodsOf(route).length ? route : { ...route, method: methods as Route['method'] };
+          if (refusedActions.has(route.action)) return refuse(narrowed);
           return masterRoutedActions.has(route.action) ? wrap(narrowed) : narrowed;
         })
         .filter((route): route is Route => route !== undefined);
@@ -257,7 +259,16 @@ export function renderPublishedState(state: ClusterState, request: RestRequest, 
       cluster_uuid: state.metadata.cluster_uuid,
       cluster_uuid_committed: state.metadata.cluster_uuid_committed,
       cluster_coordination: { term: state.term },
-      indices: Object.fromEntries(selected.filter((name) => state.metadata.indices[name] !== undefined).map((name) => [name, state.metadata.indices[name]])),
+      indices: Object.fromEntries(
+        selected
+          .filter((name) => state.metadata.indices[name] !== undefined)
+          .map((name) => {
+            const metadata = state.metadata.indices[name]!;
+            // IndexMetadata.toXContent: nested settings unless flat_settings, alias names as a list.
+            const flat = request.query['flat_settings'] === 'true';
+            return [name, { ...metadata, settings: flat ? metadata.settings : nestFlatSettings(metadata.settings), aliases: Object.keys(metadata.aliases).sort() }];
+          }),
+      ),
     };
   }
   if (metrics.has('routing_table')) {
@@ -346,7 +357,7 @@ const shardColumns: readonly CatColumn[] = [
 /** DiscoveryNodeRole abbreviations, sorted as Elasticsearch prints them. */
 const roleLetters: Readonly<Record<string, string>> = { data: 'd', data_cold: 'c', data_content: 's', data_frozen: 'f', data_hot: 'h', data_warm: 'w', ingest: 'i', master: 'm', ml: 'l', remote_cluster_client: 'r', transform: 't', voting_only: 'v' };
 
-function explainBody(state: ClusterState, request: RestRequest): Record<string, unknown> {
+function explainBody(state: ClusterState, request: RestRequest, includeYes: boolean): Record<string, unknown> {
   const body = (request.body === undefined || request.body.length === 0 ? {} : request.json()) as { index?: unknown; shard?: unknown; primary?: unknown };
   let target: ShardRouting | undefined;
   if (body.index === undefined && body.shard === undefined && body.primary === undefined) {
@@ -370,7 +381,10 @@ function explainBody(state: ClusterState, request: RestRequest): Record<string, 
     node_attributes: { ...decision.attributes },
     node_decision: decision.decision,
     weight_ranking: decision.weightRanking,
-    deciders: decision.deciders.map((d) => ({ decider: d.decider, decision: d.decision, explanation: d.explanation })),
+    ...(() => {
+      const shown = decision.deciders.filter((d) => includeYes || d.decision !== 'YES');
+      return shown.length === 0 ? {} : { deciders: shown.map((d) => ({ decider: d.decider, decision: d.decision, explanation: d.explanation })) };
+    })(),
   }));
   const common = { index: target.index, shard: target.shard, primary: target.primary, current_state: target.state.toLowerCase() };
   if (target.state === 'UNASSIGNED') {
@@ -405,8 +419,18 @@ function coordinationRoutes(coordinator: EtcdCoordinator, options: CoordinationW
     path,
     action: 'cluster:monitor/state',
     scope: 'cluster',
-    params: ['local', 'master_timeout', 'flat_settings', 'wait_for_metadata_version', 'wait_for_timeout', 'ignore_unavailable', 'allow_no_indices', 'expand_wildcards'],
-    handle: (request) => ({ status: 200, body: renderPublishedState(coordinator.state(), request, indices) }),
+    // `local` and `master_timeout`: every node answers from the state it applied (always local).
+    params: ['local', 'master_timeout', 'flat_settings', 'wait_for_metadata_version', 'wait_for_timeout'],
+    handle: async (request) => {
+      const wanted = request.query['wait_for_metadata_version'];
+      if (wanted !== undefined) {
+        if (!/^\d+$/.test(wanted)) throw errors.illegalArgument(`failed to parse [wait_for_metadata_version] value [${wanted}]`);
+        const met = await coordinator.waitForState((state) => state.version >= Number(wanted), parseTimeout(request.query['wait_for_timeout'], 60_000));
+        // ClusterStateResponse when the wait timed out: only the flag.
+        if (!met) return { status: 200, body: { cluster_name: coordinator.state().cluster_name, wait_for_timed_out: true } };
+      }
+      return { status: 200, body: renderPublishedState(coordinator.state(), request, indices) };
+    },
   });
   const health = async (request: RestRequest): Promise<RestResponse> => {
     const timeoutMs = parseTimeout(request.query['timeout'], healthTimeoutMs);
@@ -415,10 +439,25 @@ function coordinationRoutes(coordinator: EtcdCoordinator, options: CoordinationW
     if (waitStatus !== undefined && !(waitStatus in statusRank)) throw errors.illegalArgument(`unknown cluster health status [${waitStatus}]`);
     const expression = request.params['index'];
     const names = expression === undefined ? undefined : indices.resolve(expression, { ignoreUnavailable: false, allowNoIndices: true, expandWildcards: new Set(['open']) }).map((handle) => handle.name);
-    const satisfied = (state: ClusterState): boolean =>
-      (waitNodes === undefined || waitNodes(Object.keys(state.nodes).length)) &&
-      (waitStatus === undefined || statusRank[healthStatusOf(state, names)] <= statusRank[waitStatus as keyof typeof statusRank]);
-    const met = waitNodes === undefined && waitStatus === undefined ? true : await coordinator.waitForState(satisfied, timeoutMs);
+    const level = request.query['level'] ?? 'cluster';
+    if (!['cluster', 'indices', 'shards'].includes(level)) throw errors.illegalArgument(`No enum constant org.elasticsearch.action.admin.cluster.health.ClusterHealthRequest.Level.${level.toUpperCase()}`);
+    const noRelocating = request.query['wait_for_no_relocating_shards'] === 'true';
+    const noInitializing = request.query['wait_for_no_initializing_shards'] === 'true';
+    const activeShards = request.query['wait_for_active_shards'];
+    if (activeShards !== undefined && activeShards !== 'all' && !/^\d+$/.test(activeShards)) throw errors.illegalArgument(`failed to parse [wait_for_active_shards] value [${activeShards}]`);
+    const satisfied = (state: ClusterState): boolean => {
+      const counts = healthCounts(state, names);
+      const total = allShardRoutings(state).filter((copy) => (names === undefined || names.includes(copy.index)) && !(copy.state === 'INITIALIZING' && copy.relocating_node !== null)).length;
+      return (
+        (waitNodes === undefined || waitNodes(Object.keys(state.nodes).length)) &&
+        (waitStatus === undefined || statusRank[healthStatusOf(state, names)] <= statusRank[waitStatus as keyof typeof statusRank]) &&
+        (!noRelocating || counts['relocating_shards'] === 0) &&
+        (!noInitializing || counts['initializing_shards'] === 0) &&
+        (activeShards === undefined || counts['active_shards']! >= (activeShards === 'all' ? total : Number(activeShards)))
+      );
+    };
+    const waiting = waitNodes !== undefined || waitStatus !== undefined || noRelocating || noInitializing || activeShards !== undefined;
+    const met = waiting ? await coordinator.waitForState(satisfied, timeoutMs) : true;
     const state = coordinator.state();
     const nodes = Object.values(state.nodes);
     const body: Record<string, unknown> = {
@@ -439,7 +478,33 @@ function coordinationRoutes(coordinator: EtcdCoordinator, options: CoordinationW
       ? { available: true, master_node: state.master_node }
       : { available: false, reason: `etcd at [${config.coordination!.endpoints.join(', ')}] is unreachable; serving the last applied cluster state (version ${state.version})` };
     const order = ['cluster_name', 'status', 'timed_out', 'number_of_nodes', 'number_of_data_nodes', 'active_primary_shards', 'active_shards', 'relocating_shards', 'initializing_shards', 'unassigned_shards', 'delayed_unassigned_shards', 'number_of_pending_tasks', 'number_of_in_flight_fetch', 'task_max_waiting_in_queue_millis', 'active_shards_percent_as_number', 'coordination'];
-    const ordered = Object.fromEntries(order.map((key) => [key, body[key]]));
+    const ordered: Record<string, unknown> = Object.fromEntries(order.map((key) => [key, body[key]]));
+    if (level !== 'cluster') {
+      // ClusterIndexHealth per index (and ClusterShardHealth per shard with level=shards).
+      const perIndex: Record<string, unknown> = {};
+      for (const name of Object.keys(state.routing_table.indices).sort()) {
+        if (names !== undefined && !names.includes(name)) continue;
+        const metadata = state.metadata.indices[name]!;
+        const entry: Record<string, unknown> = {
+          status: healthStatusOf(state, [name]),
+          number_of_shards: Number(metadata.settings['index.number_of_shards'] ?? '1'),
+          number_of_replicas: Number(metadata.settings['index.number_of_replicas'] ?? '1'),
+          ...healthCounts(state, [name]),
+        };
+        delete entry['active_shards_percent_as_number'];
+        if (level === 'shards') {
+          entry['shards'] = Object.fromEntries(
+            Object.entries(state.routing_table.indices[name]!.shards).map(([shard, copies]) => {
+              const single: ClusterState = { ...state, routing_table: { indices: { [name]: { shards: { [shard]: copies } } } } };
+              const shardCounts = healthCounts(single, [name]);
+              return [shard, { status: healthStatusOf(single, [name]), primary_active: copies.some((copy) => copy.primary && (copy.state === 'STARTED' || copy.state === 'RELOCATING')), active_shards: shardCounts['active_shards'], relocating_shards: shardCounts['relocating_shards'], initializing_shards: shardCounts['initializing_shards'], unassigned_shards: shardCounts['unassigned_shards'] }];
+            }),
+          );
+        }
+        perIndex[name] = entry;
+      }
+      ordered['indices'] = perIndex;
+    }
     return { status: met ? 200 : 408, body: ordered };
   };
   const nodesInfo = (filter: string | undefined): Record<string, unknown> => {
@@ -507,8 +572,8 @@ function coordinationRoutes(coordinator: EtcdCoordinator, options: CoordinationW
       });
     return renderCat(request, shardColumns, rows);
   };
-  const explain = (request: RestRequest): RestResponse => ({ status: 200, body: explainBody(coordinator.state(), request) });
-  const catParams = ['format', 'h', 'help', 's', 'v', 'local', 'master_timeout', 'bytes', 'time', 'full_id', 'include_unloaded_segments'];
+  const explain = (request: RestRequest): RestResponse => ({ status: 200, body: explainBody(coordinator.state(), request, request.query['include_yes_decisions'] === 'true') });
+  const catParams = ['format', 'h', 'help', 's', 'v', 'local', 'master_timeout', 'full_id'];
   return [
     stateRoute('/_cluster/state'),
     stateRoute('/_cluster/state/:metric'),
@@ -519,17 +584,32 @@ function coordinationRoutes(coordinator: EtcdCoordinator, options: CoordinationW
         path,
         action: 'cluster:monitor/health',
         scope: 'cluster',
-        params: ['timeout', 'wait_for_nodes', 'wait_for_status', 'level', 'local', 'master_timeout', 'wait_for_active_shards', 'wait_for_no_relocating_shards', 'wait_for_no_initializing_shards', 'wait_for_events', 'expand_wildcards'],
+        params: ['timeout', 'wait_for_nodes', 'wait_for_status', 'level', 'local', 'master_timeout', 'wait_for_active_shards', 'wait_for_no_relocating_shards', 'wait_for_no_initializing_shards'],
         handle: (request) => health(request),
       }),
     ),
-    { method: 'GET', path: '/_nodes', action: 'cluster:monitor/nodes/info', scope: 'cluster', params: ['flat_settings', 'timeout'], handle: () => ({ status: 200, body: nodesInfo(undefined) }) },
-    { method: 'GET', path: '/_nodes/:target', action: 'cluster:monitor/nodes/info', scope: 'cluster', params: ['flat_settings', 'timeout'], handle: (request) => ({ status: 200, body: nodesInfo(request.params['target']) }) },
+    { method: 'GET', path: '/_nodes', action: 'cluster:monitor/nodes/info', scope: 'cluster', params: ['timeout'], handle: () => ({ status: 200, body: nodesInfo(undefined) }) },
+    { method: 'GET', path: '/_nodes/:target', action: 'cluster:monitor/nodes/info', scope: 'cluster', params: ['timeout'], handle: (request) => ({ status: 200, body: nodesInfo(request.params['target']) }) },
     { method: 'GET', path: '/_cat/nodes', action: 'cluster:monitor/nodes/info', scope: 'cluster', params: catParams, handle: catNodes },
     { method: 'GET', path: '/_cat/shards', action: 'cluster:monitor/state', scope: 'cluster', params: catParams, handle: catShards },
     { method: 'GET', path: '/_cat/shards/:index', action: 'cluster:monitor/state', scope: 'cluster', params: catParams, handle: catShards },
-    ...(['GET', 'POST'] as const).map((method): Route => ({ method, path: '/_cluster/allocation/explain', action: 'cluster:monitor/allocation/explain', scope: 'cluster', params: ['include_disk_info', 'include_yes_decisions', 'master_timeout'], handle: explain })),
+    ...(['GET', 'POST'] as const).map((method): Route => ({ method, path: '/_cluster/allocation/explain', action: 'cluster:monitor/allocation/explain', scope: 'cluster', params: ['include_yes_decisions', 'master_timeout'], handle: explain })),
   ];
+}
+
+/**
+ * Closing and opening an index change its routing table; the master's step does not model them
+ * yet, so in multi-node mode they are refused rather than left to drift between nodes.
+ */
+const refusedActions: ReadonlySet<string> = new Set(['indices:admin/close', 'indices:admin/open']);
+
+function refuse(route: Route): Route {
+  return {
+    ...route,
+    handle: () => {
+      throw errors.illegalArgument(`[${route.action}] is not supported in a multi-node cluster yet ([discovery.type] is [multi-node])`);
+    },
+  };
 }
 
 /** Index-level write actions that go through the master in multi-node mode. */

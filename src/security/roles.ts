@@ -255,20 +255,32 @@ const role = (name: string, body: Omit<Partial<RoleDescriptor>, 'name'>): RoleDe
 });
 const allIndices = (privileges: string[], restricted = false): IndicesPrivileges => ({ names: ['*'], privileges, allowRestrictedIndices: restricted });
 const entries = (names: string[], privileges: string[]): IndicesPrivileges => ({ names, privileges, allowRestrictedIndices: false });
+/** superuser's index entries: everything but the restricted indices, and only reading those. */
+const superuserIndices: readonly IndicesPrivileges[] = [
+  allIndices(['all']),
+  allIndices(['monitor', 'read', 'view_index_metadata', 'read_cross_cluster'], true),
+];
 /** The indices monitoring_user reads, locally and on every remote cluster. */
 const monitoringIndices = ['.monitoring-*', '/metrics-(beats|elasticsearch|enterprisesearch|kibana|logstash).*/', 'metricbeat-*'];
 
 /** Built-in (reserved) roles: cannot be changed or deleted; listed by GET role with `_reserved`. */
 export const reservedRoles: ReadonlyMap<string, RoleDescriptor> = new Map(
   [
+    // Elasticsearch 9's superuser: `all` on every index but the restricted (system) ones, which it
+    // may only read and monitor, locally and on every remote cluster (ReservedRolesStore).
     role('superuser', {
       cluster: ['all'],
-      indices: [allIndices(['all'], true)],
-      remoteIndices: [{ ...allIndices(['all'], true), clusters: ['*'] }],
+      indices: superuserIndices,
+      remoteIndices: superuserIndices.map((entry) => ({ ...entry, clusters: ['*'] })),
       remoteCluster: [{ privileges: ['monitor_enrich', 'monitor_stats'], clusters: ['*'] }],
       runAs: ['*'],
       applications: [{ application: '*', privileges: ['*'], resources: ['*'] }],
-      description: 'Grants full access to cluster management and data indices.',
+      description:
+        'Grants full access to cluster management and data indices. ' +
+        'This role also grants direct read-only access to restricted indices like .security. ' +
+        'A user with this role can impersonate any other user in the system, ' +
+        'manage security and create roles with unlimited privileges. ' +
+        'Take extra care when assigning it to a user.',
     }),
     // viewer, editor and monitoring_user as Elasticsearch 9's ReservedRolesStore defines them: data
     // indices are the names not starting with `.` or `ilm-history-`, plus the named solution indices.

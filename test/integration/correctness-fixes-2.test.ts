@@ -5,7 +5,10 @@
 //   it targets every matching task), and errors name the id as TaskId.toString prints it;
 // - a second service account token of the same name is the create's 409 on its `.security-7`
 //   document (IndexServiceAccountTokenStore.createToken, OpType.CREATE): version_conflict_engine_exception
-//   naming the index, shard 0 and the index's uuid (here the security store's), never `_na_`.
+//   naming the index, shard 0 and the index's uuid (here the security store's), never `_na_`;
+// - date and date_nanos fields with a Java pattern holding a quoted literal and nine fraction
+//   digits (`yyyy-MM-dd'T'HH:mm:ss.SSSSSSSSS`, mapping-date-format.html#custom-date-formats) index,
+//   match range queries and print with it (a date keeps milliseconds: zeros past them).
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startNode, type StartedNode } from '../harness/cluster.js';
@@ -84,4 +87,38 @@ test('a duplicate service account token name is a 409 version conflict on .secur
   // Another account's token of the same name is another document.
   await ok('POST', '/_security/service/elastic/kibana/credential/token/dup-token');
   assert.deepEqual(Object.keys((await ok('GET', '/_security/service/elastic/fleet-server/credential')).tokens), ['dup-token']);
+});
+
+// ---------------------------------------------------------------- Java patterns: quoted literals, nine fraction digits
+
+test("date and date_nanos with yyyy-MM-dd'T'HH:mm:ss.SSSSSSSSS: index, range queries, printed values", async () => {
+  const format = "yyyy-MM-dd'T'HH:mm:ss.SSSSSSSSS";
+  await ok('PUT', '/nine-digits', { mappings: { properties: { nanos: { type: 'date_nanos', format }, millis: { type: 'date', format } } } });
+  await ok('PUT', '/nine-digits/_doc/1', { nanos: '2024-03-01T10:20:30.123456789', millis: '2024-03-01T10:20:30.123456789' });
+  await ok('PUT', '/nine-digits/_doc/2?refresh=true', { nanos: '2024-03-01T10:20:30.123456790', millis: '2024-03-01T10:20:31.000000000' });
+  // Strict: exactly nine digits, the quoted T, a real date.
+  for (const bad of ['2024-03-01T10:20:30.1234', '2024-03-01 10:20:30.123456789', '2024-02-30T10:20:30.123456789']) {
+    const answer = await call('PUT', '/nine-digits/_doc/bad', { nanos: bad });
+    assert.equal(answer.status, 400, answer.text);
+    assert.equal(answer.body.error.type, 'document_parsing_exception');
+    assert.equal(answer.body.error.reason, `failed to parse field [nanos] of type [date_nanos] in document with id 'bad'. Preview of field's value: '${bad}'`);
+    assert.equal(answer.body.error.caused_by.reason, `failed to parse date field [${bad}] with format [${format}]`);
+  }
+  const search = async (query: unknown): Promise<any> => ok('POST', '/nine-digits/_search', { query, sort: [{ nanos: 'asc' }], fields: ['nanos', 'millis'], _source: false });
+  // The nanosecond decides: only document 2 is after ...789.
+  const after789 = await search({ range: { nanos: { gt: '2024-03-01T10:20:30.123456789' } } });
+  assert.deepEqual(after789.hits.hits.map((hit: any) => hit._id), ['2']);
+  assert.deepEqual(after789.hits.hits[0].fields, { nanos: ['2024-03-01T10:20:30.123456790'], millis: ['2024-03-01T10:20:31.000000000'] });
+  const both = await search({ range: { millis: { gte: '2024-03-01T10:20:30.123000000', lte: '2024-03-01T10:20:31.000000000' } } });
+  assert.deepEqual(both.hits.hits.map((hit: any) => [hit._id, hit.fields.millis[0], hit.fields.nanos[0]]), [
+    ['1', '2024-03-01T10:20:30.123000000', '2024-03-01T10:20:30.123456789'],
+    ['2', '2024-03-01T10:20:31.000000000', '2024-03-01T10:20:30.123456790'],
+  ]);
+  // A range bound in another pattern given by the query's own format.
+  const byQueryFormat = await search({ range: { nanos: { gte: "01/03/2024 10:20:30.123456790", format: "dd/MM/yyyy HH:mm:ss.SSSSSSSSS" } } });
+  assert.deepEqual(byQueryFormat.hits.hits.map((hit: any) => hit._id), ['2']);
+  const aggs = await ok('POST', '/nine-digits/_search', { size: 0, aggs: { first: { min: { field: 'nanos' } }, last: { max: { field: 'millis' } } } });
+  // Aggregations work in milliseconds, also on date_nanos (date_nanos.html#_limitations).
+  assert.equal(aggs.aggregations.first.value_as_string, '2024-03-01T10:20:30.123000000');
+  assert.equal(aggs.aggregations.last.value_as_string, '2024-03-01T10:20:31.000000000');
 });

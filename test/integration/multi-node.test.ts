@@ -61,6 +61,10 @@ describe('three Strait nodes on etcd', { skip }, () => {
     const cat = await jsonCall(nodes[0]!, 'GET', '/_cat/nodes?format=json&h=name,master,node.role');
     assert.equal(cat.body.length, 3);
     assert.equal(cat.body.filter((row: any) => row.master === '*').length, 1);
+    const waited = await jsonCall(nodes[0]!, 'GET', `/_cluster/state/version?wait_for_metadata_version=${state.body.version}&wait_for_timeout=5s`);
+    assert.equal(waited.body.version >= state.body.version, true);
+    const notYet = await jsonCall(nodes[0]!, 'GET', `/_cluster/state/version?wait_for_metadata_version=${state.body.version + 1000}&wait_for_timeout=200ms`);
+    assert.equal(notYet.body.wait_for_timed_out, true);
     const timedOut = await jsonCall(nodes[0]!, 'GET', '/_cluster/health?wait_for_nodes=5&timeout=1s');
     assert.equal(timedOut.status, 408);
     assert.equal(timedOut.body.timed_out, true);
@@ -86,6 +90,12 @@ describe('three Strait nodes on etcd', { skip }, () => {
     assert.equal(twice.body.error.type, 'resource_already_exists_exception');
     const shards = await jsonCall(nodes[0]!, 'GET', '/_cat/shards/logs?format=json');
     assert.equal(shards.body.length, 3);
+    assert.equal(state.body.metadata.indices.logs.settings.index.number_of_shards, '3');
+    const flat = await jsonCall(nodes[2]!, 'GET', '/_cluster/state/metadata/logs?flat_settings=true');
+    assert.equal(flat.body.metadata.indices.logs.settings['index.number_of_shards'], '3');
+    const close = await jsonCall(nodes[0]!, 'POST', '/logs/_close');
+    assert.equal(close.status, 400);
+    assert.match(close.body.error.reason, /not supported in a multi-node cluster yet/);
   });
 
   test('number_of_replicas above the nodes stays yellow and allocation explain names same_shard', async () => {
@@ -100,6 +110,14 @@ describe('three Strait nodes on etcd', { skip }, () => {
     assert.equal(explain.status, 200, explain.text);
     assert.equal(explain.body.current_state, 'unassigned');
     assert.ok(explain.body.node_allocation_decisions.some((decision: any) => decision.deciders.some((d: any) => d.decider === 'same_shard' && d.decision === 'NO')));
+    const withYes = await jsonCall(nodes[1]!, 'GET', '/_cluster/allocation/explain?include_yes_decisions=true', { index: 'wide', shard: 0, primary: false });
+    assert.ok(withYes.body.node_allocation_decisions.every((decision: any) => decision.deciders.some((d: any) => d.decision === 'YES')));
+    const indexHealth = await jsonCall(nodes[1]!, 'GET', '/_cluster/health/wide?level=shards');
+    assert.equal(indexHealth.body.indices.wide.status, 'yellow');
+    assert.equal(indexHealth.body.indices.wide.number_of_replicas, 3);
+    assert.equal(indexHealth.body.indices.wide.shards['0'].primary_active, true);
+    const badLevel = await jsonCall(nodes[1]!, 'GET', '/_cluster/health?level=nodes');
+    assert.equal(badLevel.status, 400);
     const missing = await jsonCall(nodes[1]!, 'GET', '/_cluster/allocation/explain', { index: 'nope', shard: 0, primary: true });
     assert.equal(missing.status, 404);
     assert.equal(missing.body.error.type, 'index_not_found_exception');
@@ -121,6 +139,26 @@ describe('three Strait nodes on etcd', { skip }, () => {
       startNode({ security: false, clusterName: 'multi', nodeName: 'y', yaml: ['discovery.type: multi-node', 'cluster.coordination.etcd.endpoints: http://127.0.0.1:1'].join('\n') }),
       /cannot reach etcd at \[http:\/\/127\.0\.0\.1:1\] \(\[cluster\.coordination\.etcd\.endpoints\]\)/,
     );
+  });
+
+  test('SIGSTOP of the master past its lease: another is elected with a higher term; after SIGCONT the old master is a follower and rejoins', async () => {
+    const before = await jsonCall(nodes[0]!, 'GET', '/_cluster/state/master_node,nodes,metadata');
+    const masterId = before.body.master_node;
+    const paused = nodes.find((node) => node.logs.some((line) => line.includes(`"node_id":"${masterId}"`)))!;
+    const other = nodes.find((node) => node !== paused)!;
+    process.kill(paused.pid, 'SIGSTOP');
+    try {
+      const during = await eventually(() => jsonCall(other, 'GET', '/_cluster/state/master_node,nodes,metadata'), (answer) => answer.body.master_node !== masterId && answer.body.master_node !== null);
+      assert.notEqual(during.body.master_node, masterId);
+      assert.ok(during.body.metadata.cluster_coordination.term > before.body.metadata.cluster_coordination.term);
+      assert.equal(during.body.nodes[masterId], undefined, 'the paused node left with its lease');
+    } finally {
+      process.kill(paused.pid, 'SIGCONT');
+    }
+    // Back: it applies the newer state (a follower now) and joins again with a new lease.
+    const rejoined = await eventually(() => jsonCall(paused, 'GET', '/_cluster/state/master_node,nodes'), (answer) => answer.body.nodes?.[masterId] !== undefined && answer.body.master_node !== masterId && Object.keys(answer.body.nodes).length === 3);
+    assert.notEqual(rejoined.body.master_node, masterId);
+    assert.equal(Object.keys(rejoined.body.nodes).length, 3);
   });
 
   test('kill -9 of the master: another node is elected with a higher term and the dead node leaves with its lease', async () => {

@@ -4,6 +4,8 @@
  * date math (`now-1d/d`, `2024-01-01||+1M/d`) and time zones (`+01:00`, `Europe/Paris` via Intl).
  * https://www.elastic.co/guide/en/elasticsearch/reference/current/common-options.html#date-math
  */
+import { formatDatePattern, parseDatePattern } from './date-pattern.js';
+
 const fixedOffsetPattern = /^([+-])(\d{2}):?(\d{2})$/;
 const zoneFormatters = new Map<string, Intl.DateTimeFormat>();
 
@@ -78,34 +80,10 @@ function tryFormat(text: string, format: string, timeZone: string | undefined): 
   if (/^(strict_)?(date_optional_time|date_time|date_time_no_millis|date|date_hour_minute_second|date_hour_minute|year_month_day|year_month|year)$/.test(format) || format === 'strict_date_optional_time_nanos' || format === 'iso8601') {
     return parseIso(text, timeZone);
   }
-  // A few Java-style patterns: yyyy-MM-dd, yyyy/MM/dd, yyyy-MM-dd HH:mm:ss, dd/MM/yyyy. The ingest
-  // date processor has a fuller Java-pattern parser (ingest/dates.ts); why they are apart is said there.
-  const tokens = format.match(/yyyy|uuuu|MM|dd|HH|mm|ss|SSS|[^A-Za-z]+|[A-Za-z]+/g);
-  if (tokens === null) return undefined;
-  let regex = '^';
-  const fields: string[] = [];
-  for (const token of tokens) {
-    if (token === 'yyyy' || token === 'uuuu') (regex += '(\\d{4})'), fields.push('y');
-    else if (['MM', 'dd', 'HH', 'mm', 'ss'].includes(token)) (regex += '(\\d{2})'), fields.push(token);
-    else if (token === 'SSS') (regex += '(\\d{3})'), fields.push('S');
-    else if (/^[A-Za-z]+$/.test(token)) return undefined;
-    else regex += token.replace(/[.*+?^${}()|[\]\\]/g, '\\$&').replace(/'/g, '');
-  }
-  const match = new RegExp(regex + '$').exec(text);
-  if (match === null) return undefined;
-  const get = (name: string, fallback: number): number => {
-    const index = fields.indexOf(name);
-    return index < 0 ? fallback : Number(match[index + 1]);
-  };
-  const [year, month, day, hour, minute, second] = [get('y', 1970), get('MM', 1), get('dd', 1), get('HH', 0), get('mm', 0), get('ss', 0)];
-  // Elasticsearch parses patterns strictly: an impossible date (2023-02-30, month 13, hour 24) is
-  // refused, where Date.UTC would roll it over into the next month or day.
-  if (month < 1 || month > 12 || day < 1 || hour > 23 || minute > 59 || second > 59) return undefined;
-  const date = new Date(0);
-  date.setUTCFullYear(year, month - 1, day);
-  if (date.getUTCMonth() !== month - 1) return undefined;
-  date.setUTCHours(hour, minute, second, get('S', 0));
-  return localToUtc(timeZone, date.getTime());
+  // Java patterns (yyyy-MM-dd, dd/MM/yyyy, yyyy-MM-dd'T'HH:mm:ss.SSSSSSSSS): date-pattern.ts. The
+  // ingest date processor has a fuller Java-pattern parser (ingest/dates.ts); why they are apart is said there.
+  const parts = parseDatePattern(text, format);
+  return parts === undefined ? undefined : localToUtc(timeZone, parts.localMs);
 }
 
 function parseIso(text: string, timeZone: string | undefined): number | undefined {
@@ -234,17 +212,9 @@ export function formatDate(utcMs: number, timeZone: string | undefined, formats?
   const offset = zoneOffsetMs(timeZone, utcMs);
   const local = new Date(utcMs + offset);
   const pad = (value: number, width = 2): string => String(value).padStart(width, '0');
-  if (format !== undefined && !/date_optional_time|date_time/.test(format) && /^[yMdHmsS\-/: .T']+$/.test(format)) {
-    return format
-      .replace(/yyyy|uuuu/g, String(local.getUTCFullYear()))
-      .replace(/MM/g, pad(local.getUTCMonth() + 1))
-      .replace(/dd/g, pad(local.getUTCDate()))
-      .replace(/HH/g, pad(local.getUTCHours()))
-      .replace(/mm/g, pad(local.getUTCMinutes()))
-      .replace(/ss/g, pad(local.getUTCSeconds()))
-      .replace(/SSS/g, pad(local.getUTCMilliseconds(), 3))
-      .replace(/'/g, '');
-  }
+  // A Java pattern (date-pattern.ts): a millisecond date prints zeros past the millisecond.
+  const patterned = format === undefined ? undefined : formatDatePattern(format, utcMs + offset, 0, offset);
+  if (patterned !== undefined) return patterned;
   const base = `${pad(local.getUTCFullYear(), 4)}-${pad(local.getUTCMonth() + 1)}-${pad(local.getUTCDate())}T${pad(local.getUTCHours())}:${pad(local.getUTCMinutes())}:${pad(local.getUTCSeconds())}.${pad(local.getUTCMilliseconds(), 3)}`;
   if (offset === 0) return `${base}Z`;
   const sign = offset < 0 ? '-' : '+';
@@ -313,20 +283,15 @@ function tryFormatNanos(text: string, format: string, timeZone: string | undefin
     const fraction = (match[2] ?? '').padEnd(9, '0');
     return { millis: Number(match[1]) * 1000 + Number(fraction.slice(0, 3)), nanos: Number(fraction.slice(3)) };
   }
-  const millis = tryFormat(text, format, timeZone);
-  if (millis === undefined) return undefined;
   if (isoNameFormat.test(format) || format === 'iso8601') {
+    const millis = tryFormat(text, format, timeZone);
+    if (millis === undefined) return undefined;
     const fraction = isoPattern.exec(text)?.[7];
     return { millis, nanos: fraction === undefined ? 0 : nanosOfFraction(fraction.slice(3)) };
   }
-  // Java-style patterns with more than three S read the digits beyond the millisecond.
-  const digits = /S{4,9}/.exec(format);
-  if (digits !== null) {
-    const at = format.indexOf(digits[0]);
-    const fraction = text.slice(at + 3, at + digits[0].length);
-    if (/^\d+$/.test(fraction)) return { millis, nanos: nanosOfFraction(fraction) };
-  }
-  return { millis, nanos: 0 };
+  // A Java pattern's fraction (S to SSSSSSSSS) reads the digits beyond the millisecond too.
+  const parts = parseDatePattern(text, format);
+  return parts === undefined ? undefined : { millis: localToUtc(timeZone, parts.localMs), nanos: parts.nanos };
 }
 
 /**
@@ -393,25 +358,8 @@ export function formatDateNanos(instant: NanoInstant, timeZone: string | undefin
     const fraction = nineDigits.replace(/0+$/, '').padEnd(3, '0');
     return base.replace(/\.\d{3}/, `.${fraction}`);
   }
-  if (/^[yuMdHmsSX\-/: .T']+$/.test(name) && !/date_optional_time|date_time/.test(name)) {
-    const offset = zoneOffsetMs(timeZone, instant.millis);
-    const local = new Date(instant.millis + offset);
-    const pad = (value: number, width = 2): string => String(value).padStart(width, '0');
-    const offsetText = offset === 0 ? 'Z' : `${offset < 0 ? '-' : '+'}${pad(Math.floor(Math.abs(offset) / 3_600_000))}:${pad((Math.abs(offset) / 60_000) % 60)}`;
-    let output = '';
-    for (const token of name.match(/'[^']*'|yyyy|uuuu|MM|dd|HH|mm|ss|S{1,9}|X{1,3}|./g) ?? []) {
-      if (token.startsWith("'")) output += token.slice(1, -1);
-      else if (token === 'yyyy' || token === 'uuuu') output += pad(local.getUTCFullYear(), 4);
-      else if (token === 'MM') output += pad(local.getUTCMonth() + 1);
-      else if (token === 'dd') output += pad(local.getUTCDate());
-      else if (token === 'HH') output += pad(local.getUTCHours());
-      else if (token === 'mm') output += pad(local.getUTCMinutes());
-      else if (token === 'ss') output += pad(local.getUTCSeconds());
-      else if (token.startsWith('S')) output += nineDigits.slice(0, token.length);
-      else if (token.startsWith('X')) output += offsetText;
-      else output += token;
-    }
-    return output;
-  }
+  const offset = zoneOffsetMs(timeZone, instant.millis);
+  const patterned = formatDatePattern(name, instant.millis + offset, instant.nanos, offset);
+  if (patterned !== undefined) return patterned;
   return formatDate(instant.millis, timeZone, name);
 }

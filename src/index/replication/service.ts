@@ -19,6 +19,7 @@
 import type { Logger } from 'pino';
 import { assert } from '../../common/assert.js';
 import { errors, isEsError, type EsError } from '../../common/errors.js';
+import type { ShardStateReport } from '../../cluster/state.js';
 import type { TransportHandler } from '../../transport/index.js';
 import { ShardSnapshot } from '../store/shard-snapshot.js';
 import type { Operation, ShardStore } from '../store/shard-store.js';
@@ -85,8 +86,14 @@ export interface ReplicationServiceOptions {
   readonly channel: NodeChannel;
   readonly logger: Logger;
   readonly writer: ShardWriter;
-  /** The elected master's node id, if one is known. */
+  /** The elected master's node id, if one is known (reports go there over the transport). */
   readonly masterNodeId: () => string | undefined;
+  /**
+   * Delivers a shard report to the master another way (the etcd coordinator's request queue);
+   * resolves once the master applied it. A refusal of a stale primary's failure report must reject
+   * with `no_longer_primary_shard_exception`, any other rejection counts as the master unreachable.
+   */
+  readonly reportShard?: (report: ShardStateReport) => Promise<void>;
   readonly nowMs: () => number;
   /**
    * Waits until `bytes` more recovery data may leave this node (`indices.recovery.max_bytes_per_sec`,
@@ -450,16 +457,27 @@ export class ReplicationService {
       if (this.primaries.get(shardKey(copy.target)) !== copy) return;
       this.step(copy, { kind: 'failure_answer', allocationId, answer: value, nowMs: this.options.nowMs() });
     };
-    if (master === undefined) {
+    if (master === undefined && this.options.reportShard === undefined) {
       queueMicrotask(() => answer('unreachable'));
       return;
     }
     this.log.warn({ index: copy.target.index, shard: copy.target.shard, allocation_id: allocationId, reason }, 'failing a shard copy that did not take a write');
-    const body = { ...encodeShardTarget(copy.target), allocation_id: allocationId, primary_term: primaryTerm, message: `failed to perform indices:data/write/bulk[s] on replica: ${reason}`, mark_as_stale: true };
-    this.options.channel.request(master, REPLICATION_ACTIONS.shardFailure, body, replicationLimits.requestTimeoutMs).then(
+    const report: ShardStateReport = { kind: 'shard_failed', index: copy.target.index, shard: copy.target.shard, allocationId, primaryTerm, message: `failed to perform indices:data/write/bulk[s] on replica: ${reason}`, markAsStale: true };
+    this.sendShardReport(copy.target, report, master).then(
       () => answer('confirmed'),
       (error: unknown) => answer(isEsError(error) && error.type === 'no_longer_primary_shard_exception' ? 'stale_primary' : 'unreachable'),
     );
+  }
+
+  /** A shard report to the master: through `reportShard` when given, else `internal:cluster/shard/*` to the master node. */
+  private async sendShardReport(target: ShardTarget, report: ShardStateReport, master: string | undefined): Promise<void> {
+    if (this.options.reportShard !== undefined) return this.options.reportShard(report);
+    if (master === undefined) throw errors.nodeDisconnected(undefined, undefined, report.kind === 'shard_failed' ? REPLICATION_ACTIONS.shardFailure : REPLICATION_ACTIONS.shardStarted);
+    const body =
+      report.kind === 'shard_failed'
+        ? { ...encodeShardTarget(target), allocation_id: report.allocationId, primary_term: report.primaryTerm, message: report.message, mark_as_stale: report.markAsStale }
+        : { ...encodeShardTarget(target), allocation_id: report.allocationId, primary_term: report.primaryTerm, message: 'after peer recovery' };
+    await this.options.channel.request(master, report.kind === 'shard_failed' ? REPLICATION_ACTIONS.shardFailure : REPLICATION_ACTIONS.shardStarted, body, replicationLimits.requestTimeoutMs);
   }
 
   /**
@@ -576,10 +594,7 @@ export class ReplicationService {
       throw errors.recoveryFailed(target.index, target.shard, primaryNodeId, this.options.nodeId, isEsError(error) ? error : errors.internal(String(error)));
     }
     copy.recovering = false;
-    const master = this.options.masterNodeId();
-    if (master !== undefined) {
-      await this.options.channel.request(master, REPLICATION_ACTIONS.shardStarted, { ...encodeShardTarget(target), allocation_id: copy.state.allocationId, primary_term: copy.state.operationPrimaryTerm, message: 'after peer recovery' }, replicationLimits.requestTimeoutMs);
-    }
+    await this.sendShardReport(target, { kind: 'shard_started', index: target.index, shard: target.shard, allocationId: copy.state.allocationId, primaryTerm: copy.state.operationPrimaryTerm }, this.options.masterNodeId());
     return {
       phase: response['phase'] === 'documents' ? 'documents' : 'operations',
       ...(typeof response['reason'] === 'string' ? { reason: response['reason'] } : {}),

@@ -86,7 +86,8 @@ class Runner {
       case 'started':
       case 'failed': {
         const [index, shard, allocationId] = args;
-        const term = this.state.metadata.indices[index!]?.primary_terms[shard!] ?? 1;
+        const named = words(args.slice(3));
+        const term = named['term'] === undefined ? (this.state.metadata.indices[index!]?.primary_terms[shard!] ?? 1) : Number(named['term']);
         const report =
           verb === 'started'
             ? ({ kind: 'shard_started', index: index!, shard: Number(shard), allocationId: allocationId!, primaryTerm: term } as const)

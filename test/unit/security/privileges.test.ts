@@ -80,7 +80,9 @@ test('has-privilege checks on index patterns and named privileges', () => {
   assert.equal(permission.hasIndexPrivilege('books', 'read', false), true);
   assert.equal(permission.hasIndexPrivilege('books', 'write', false), false);
   const superuser = compilePermission([reservedRoles.get('superuser')!]);
-  assert.equal(superuser.hasIndexPrivilege('*', 'all', true), true);
+  assert.equal(superuser.hasIndexPrivilege('*', 'all', false), true);
+  // Elasticsearch 9: superuser only reads the restricted indices.
+  assert.equal(superuser.hasIndexPrivilege('*', 'all', true), false);
   assert.equal(superuser.hasClusterPrivilege('manage_security'), true);
 });
 

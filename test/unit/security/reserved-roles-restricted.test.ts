@@ -102,3 +102,37 @@ test('allow_restricted_indices: a role on * without it never reaches a restricte
   assert.equal(plain.hasIndexPrivilege('logs-*', 'read', true), true);
   assert.equal(restricted.hasIndexPrivilege('*', 'read', true), true);
 });
+
+// ReservedRolesStore.SUPERUSER_ROLE_DESCRIPTOR (Elasticsearch 9); built-in-roles.html#built-in-roles-superuser:
+// "direct read-only access to restricted indices like .security".
+test('superuser: all on every index but the restricted ones, which it only reads and monitors, locally and remotely', () => {
+  const rendered = renderRoleDescriptor(reserved('superuser'), { transientMetadata: false });
+  assert.deepEqual(rendered['cluster'], ['all']);
+  const indices = [
+    { names: ['*'], privileges: ['all'], allow_restricted_indices: false },
+    { names: ['*'], privileges: ['monitor', 'read', 'view_index_metadata', 'read_cross_cluster'], allow_restricted_indices: true },
+  ];
+  assert.deepEqual(rendered['indices'], indices);
+  assert.deepEqual(rendered['remote_indices'], indices.map((entry) => ({ clusters: ['*'], ...entry })));
+  assert.deepEqual(rendered['remote_cluster'], [{ privileges: ['monitor_enrich', 'monitor_stats'], clusters: ['*'] }]);
+  assert.deepEqual(rendered['run_as'], ['*']);
+  assert.deepEqual(rendered['applications'], [{ application: '*', privileges: ['*'], resources: ['*'] }]);
+  assert.match(rendered['description'] as string, /^Grants full access to cluster management and data indices\. This role also grants direct read-only access to restricted indices like \.security\./);
+  const permission = compilePermission([reserved('superuser')]);
+  assert.equal(permission.allowsCluster('cluster:admin/xpack/security/user/put'), true);
+  for (const name of ['logs', '.kibana_1']) {
+    assert.equal(permission.allowsIndex(search, name), true, name);
+    assert.equal(permission.allowsIndex(write, name), true, name);
+    assert.equal(permission.allowsIndex('indices:admin/delete', name), true, name);
+  }
+  for (const name of ['.security-7', '.tasks', '.async-search']) {
+    assert.equal(permission.allowsIndex(search, name), true, name);
+    assert.equal(permission.allowsIndex('indices:admin/mappings/get', name), true, name);
+    assert.equal(permission.allowsIndex(write, name), false, name);
+    assert.equal(permission.allowsIndex('indices:admin/delete', name), false, name);
+  }
+  // _has_privileges: `all` on `*` holds without the restricted names, not with them; `read` holds with them.
+  assert.equal(permission.hasIndexPrivilege('*', 'all', false), true);
+  assert.equal(permission.hasIndexPrivilege('*', 'all', true), false);
+  assert.equal(permission.hasIndexPrivilege('*', 'read', true), true);
+});
