@@ -1,0 +1,52 @@
+// Differences from Elasticsearch checked against its source, docs and REST tests, on one real node
+// process, raw HTTP so every field is checked as sent:
+// - a mapping error at index creation is wrapped once: MapperService.parseMapping answers
+//   "Failed to parse mapping: <cause>" with the cause as the root cause, never the prefix twice;
+// - runtime fields count against `index.mapping.total_fields.limit` (mapping-settings-limit.html:
+//   "Mapped runtime fields count towards this limit"; MappingLookup counts each runtime entry);
+// - the update API's `get` section is the source the update wrote (UpdateHelper.extractGetResult
+//   returns the index request's source, filtered only by the request's `_source`), the stored
+//   source read before it being the one the `_source` mapping keeps.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { startNode, type StartedNode } from '../harness/cluster.js';
+import { jsonCall, type JsonAnswer } from '../harness/json-call.js';
+
+let node: StartedNode;
+before(async () => {
+  node = await startNode({ clusterName: 'correctness-fixes-3', nodeName: 'n1' });
+});
+after(async () => {
+  await node?.destroy();
+});
+
+const call = (method: string, path: string, body?: unknown): Promise<JsonAnswer> => jsonCall(node, method, path, body);
+
+async function ok(method: string, path: string, body?: unknown): Promise<any> {
+  const answer = await call(method, path, body);
+  assert.ok(answer.status < 300, `${method} ${path}: ${answer.status} ${answer.text}`);
+  return answer.body;
+}
+
+async function fails(method: string, path: string, body: unknown, status: number, type: string, reason?: string | RegExp): Promise<any> {
+  const answer = await call(method, path, body);
+  assert.equal(answer.status, status, `${method} ${path}: ${answer.text}`);
+  assert.equal(answer.body.status, status);
+  assert.equal(answer.body.error.type, type, answer.text);
+  if (typeof reason === 'string') assert.equal(answer.body.error.reason, reason);
+  else if (reason !== undefined) assert.match(answer.body.error.reason, reason);
+  return answer.body;
+}
+
+// ---------------------------------------------------------------- item 2: one prefix
+
+test('index creation: a mapping refusal says "Failed to parse mapping:" once, its cause is the root cause', async () => {
+  const inner = '[similarity] value [boolean] on mapper [f] is not supported by Strait (only [BM25] is supported)';
+  const body = await fails('PUT', '/prefix-once', { mappings: { properties: { f: { type: 'text', similarity: 'boolean' } } } }, 400, 'mapper_parsing_exception', `Failed to parse mapping: ${inner}`);
+  assert.deepEqual(body.error.root_cause, [{ type: 'mapper_parsing_exception', reason: inner }]);
+  assert.equal(body.error.caused_by.reason, inner);
+  // An error raised without the prefix keeps Elasticsearch's shape too.
+  const unknown = await fails('PUT', '/prefix-once', { mappings: { properties: { f: { type: 'no_such_type' } } } }, 400, 'mapper_parsing_exception', 'Failed to parse mapping: No handler for type [no_such_type] declared on field [f]');
+  assert.equal(unknown.error.root_cause[0].reason, 'No handler for type [no_such_type] declared on field [f]');
+  assert.equal((await call('HEAD', '/prefix-once')).status, 404);
+});
