@@ -50,3 +50,19 @@ test('index creation: a mapping refusal says "Failed to parse mapping:" once, it
   assert.equal(unknown.error.root_cause[0].reason, 'No handler for type [no_such_type] declared on field [f]');
   assert.equal((await call('HEAD', '/prefix-once')).status, 404);
 });
+
+// ---------------------------------------------------------------- item 3: runtime fields counted
+
+test('runtime fields count against index.mapping.total_fields.limit, at creation and on put mapping', async () => {
+  const settings = { 'index.mapping.total_fields.limit': 2 };
+  await fails('PUT', '/runtime-limit-a', { settings, mappings: { properties: { a: { type: 'keyword' }, b: { type: 'keyword' } }, runtime: { r: { type: 'keyword' } } } },
+    400, 'illegal_argument_exception', 'Limit of total fields [2] has been exceeded');
+  await ok('PUT', '/runtime-limit-b', { settings, mappings: { properties: { a: { type: 'keyword' } }, runtime: { r: { type: 'keyword' } } } });
+  await fails('PUT', '/runtime-limit-b/_mapping', { runtime: { s: { type: 'long' } } }, 400, 'illegal_argument_exception', 'Limit of total fields [2] has been exceeded');
+  const mapping = await ok('GET', '/runtime-limit-b/_mapping');
+  assert.deepEqual(Object.keys(mapping['runtime-limit-b'].mappings.runtime), ['r']);
+  // Removing a runtime field (null) frees its place.
+  await ok('PUT', '/runtime-limit-b/_mapping', { runtime: { r: null, s: { type: 'long' } } });
+  const freed = await ok('GET', '/runtime-limit-b/_mapping');
+  assert.deepEqual(freed['runtime-limit-b'].mappings.runtime, { s: { type: 'long' } });
+});
