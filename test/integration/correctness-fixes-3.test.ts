@@ -66,3 +66,23 @@ test('runtime fields count against index.mapping.total_fields.limit, at creation
   const freed = await ok('GET', '/runtime-limit-b/_mapping');
   assert.deepEqual(freed['runtime-limit-b'].mappings.runtime, { s: { type: 'long' } });
 });
+
+// ---------------------------------------------------------------- item 4: update get section
+
+test('update with _source: the get section is the written source; the stored one read first is what the mapping keeps', async () => {
+  await ok('PUT', '/update-get', { mappings: { _source: { excludes: ['secret'] }, properties: { a: { type: 'long' }, b: { type: 'long' }, secret: { type: 'keyword' } } } });
+  await ok('PUT', '/update-get/_doc/1?refresh=true', { a: 1, secret: 'x' });
+  assert.deepEqual((await ok('GET', '/update-get/_doc/1'))._source, { a: 1 });
+  const updated = await ok('POST', '/update-get/_update/1?_source=true', { doc: { b: 2 } });
+  assert.deepEqual(updated.get._source, { a: 1, b: 2 });
+  // The request's own fields are in it, as the update wrote them, even an excluded one.
+  const withSecret = await ok('POST', '/update-get/_update/1?_source=true', { doc: { secret: 'y' } });
+  assert.deepEqual(withSecret.get._source, { a: 1, b: 2, secret: 'y' });
+  assert.deepEqual((await ok('GET', '/update-get/_doc/1'))._source, { a: 1, b: 2 });
+  // The request's `_source` filter applies on top.
+  const filtered = await ok('POST', '/update-get/_update/1', { doc: { b: 3 }, _source: { includes: ['b', 'secret'] } });
+  assert.deepEqual(filtered.get._source, { b: 3 });
+  const noop = await ok('POST', '/update-get/_update/1?_source=true', { doc: { b: 3 } });
+  assert.equal(noop.result, 'noop');
+  assert.deepEqual(noop.get._source, { a: 1, b: 3 });
+});
