@@ -275,6 +275,10 @@ export class SearchPool {
     if (!isPlainPart(request.query) || !isPlainPart(request.aggregations) || !isPlainPart(request.sort) || !isPlainPart(request.searchAfter) || !isPlainPart(job.postFiltered) || request.runtimeFields !== undefined) {
       return Promise.resolve(undefined);
     }
+    // No worker ready (they are still loading, or all are full): the shard runs on the main
+    // thread, and no segment is described (a description encodes every term) for nobody.
+    const worker = this.leastBusy();
+    if (worker === undefined || worker.pending.size >= searchPoolLimits.jobsPerWorkerMax) return Promise.resolve(undefined);
     const segments: JobSegment[] = [];
     const descriptions: SharedSegmentDescription[] = [];
     for (const segment of job.segments) {
@@ -287,8 +291,6 @@ export class SearchPool {
         this.released.register(segmentCoreOf(segment), description.key);
       }
     }
-    const worker = this.leastBusy();
-    if (worker === undefined || worker.pending.size >= searchPoolLimits.jobsPerWorkerMax) return Promise.resolve(undefined);
     for (const description of descriptions) {
       if (worker.known.has(description.key)) continue;
       worker.known.add(description.key);
