@@ -52,10 +52,12 @@ export {
   type FlatSettings,
 } from './settings.js';
 export * from './mapping/index.js';
+export { bulkSliceLimits, executeBulkInSlices } from './bulk-slices.js';
 export { filterSource, filterSourceFields, fetchWholeSource, sourceFilterFromBody, sourceFilterFromQuery, type ReadRestriction, type SourceFilter } from './source-filter.js';
 export {
   deleteDocument,
   executeBulk,
+  executeBulkStepwise,
   executeMget,
   getDocument,
   readRestrictionFor,

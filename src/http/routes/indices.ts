@@ -393,17 +393,20 @@ export function indicesRoutes(service: IndicesService): readonly Route[] {
         action: 'indices:admin/refresh',
         scope: 'indices',
         params: INDICES_OPTIONS,
-        handle: (request, context) => {
+        handle: async (request, context) => {
           const handles = resolveForRoute(service, context, 'indices:admin/refresh', request.params['index'], parseIndicesOptions(request.query));
           let total = 0;
           let successful = 0;
+          const refreshes: Promise<void>[] = [];
           for (const handle of handles) {
             service.openShardsOf(handle);
             const shards = settingInteger(handle.metadata.settings, 'index.number_of_shards');
             total += shards * (1 + settingInteger(handle.metadata.settings, 'index.number_of_replicas'));
             successful += shards;
-            service.refresh(handle);
+            // Built stepwise: other requests are served while a large refresh runs.
+            refreshes.push(service.refreshStepwise(handle));
           }
+          await Promise.all(refreshes);
           return { status: 200, body: { _shards: { total, successful, failed: 0 } } };
         },
       }),
