@@ -117,6 +117,8 @@ export const nodeSettingDefinitions: readonly SettingDefinition[] = [
   { key: 'cluster.remote.*.credentials', type: string, secure: true },
   // Reindex from remote (src/search/reindex-remote.ts): which hosts, and how their HTTPS is trusted.
   { key: 'reindex.remote.whitelist', type: list },
+  // Worker threads for shards' query phases (src/index/searcher/search-pool.ts); 0: the main thread.
+  { key: 'thread_pool.search.size', type: { kind: 'integer', min: 0, max: 64 } },
   { key: 'reindex.ssl.certificate_authorities', type: pathList },
   { key: 'reindex.ssl.verification_mode', type: { kind: 'enum', values: ['full', 'certificate', 'none'] } },
   { key: 'reindex.ssl.certificate', type: pathType },

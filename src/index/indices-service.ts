@@ -503,7 +503,12 @@ export class IndicesService {
       mappings = parseMapping(mappingsInput);
     } catch (error) {
       if (error instanceof EsError && error.type === 'mapper_parsing_exception') {
-        throw errors.mapperParsing(`Failed to parse mapping: ${error.message}`, error);
+        // Elasticsearch wraps a mapping error once ("Failed to parse mapping: <cause>"); some of
+        // our parsers already say it (their text is also the put-mapping answer), so the cause is
+        // the text without it and the prefix never doubles.
+        const prefix = 'Failed to parse mapping: ';
+        const cause = error.message.startsWith(prefix) ? errors.mapperParsing(error.message.slice(prefix.length)) : error;
+        throw errors.mapperParsing(`${prefix}${cause.message}`, cause);
       }
       throw error;
     }

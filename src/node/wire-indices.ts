@@ -29,6 +29,7 @@ import { SqlAsyncSearchResults } from '../search/async-search-results.js';
 import { randomBytes } from 'node:crypto';
 import { openIndicesService, type IndicesService } from '../index/index.js';
 import { SearcherService } from '../index/searcher/index.js';
+import { SearchPool, searchPoolSize } from '../index/searcher/search-pool.js';
 import { SearchService, type RemoteClusters } from '../search/index.js';
 import { parseTimeValueMs } from '../search/time-value.js';
 import type { FlatSettings } from '../cluster/settings.js';
@@ -75,9 +76,15 @@ export function wireIndices(options: { config: NodeConfig; nodeDb: SqlDatabase; 
   // Templates and data streams hook into index creation before any request can create an index.
   const templates = TemplateService.open(options.nodeDb, log.child({ component: 'templates' }));
   const dataStreams = DataStreamService.open({ nodeDb: options.nodeDb, indices: service, templates, log: log.child({ component: 'data-streams' }) });
+  // Shards' query phases run on `thread_pool.search.size` worker threads (default: one per core;
+  // 0: on the main thread), which read the segments in shared memory.
+  const poolSize = searchPoolSize(options.config.flat['thread_pool.search.size']);
+  const poolLog = log.child({ component: 'search-pool' });
+  const pool = poolSize === 0 ? undefined : new SearchPool(poolSize, (number, reason) => poolLog.error({ worker: number, reason }, 'a search worker stopped; starting another'));
   // The searchers subscribe to the indices service's refresh hooks before any write can happen.
-  const searchers = new SearcherService(service, log.child({ component: 'searcher' }));
+  const searchers = new SearcherService(service, log.child({ component: 'searcher' }), pool !== undefined);
   const search = new SearchService({
+    pool,
     indices: service,
     searchers,
     nowMs: options.nowMs,
@@ -124,12 +131,13 @@ export function wireIndices(options: { config: NodeConfig; nodeDb: SqlDatabase; 
       const timeout = effective['search.default_search_timeout'];
       search.setDefaultSearchTimeout(timeout === undefined ? undefined : parseTimeValueMs(String(timeout), 'search.default_search_timeout'));
     },
-    nodeCatRoutes: (node) => catMoreRoutes({ indices: service, searchers, node, figures: nodeFiguresProbe(options.config.pathData), recoveries }),
+    nodeCatRoutes: (node) => catMoreRoutes({ indices: service, searchers, node, figures: nodeFiguresProbe(options.config.pathData), recoveries, searchPool: pool === undefined ? undefined : () => pool.stats() }),
     close: () => {
       clearInterval(asyncSweep);
       asyncSearches.close();
       bulkByScroll.close();
       search.close();
+      void pool?.close();
       searchers.close();
       service.close();
     },

@@ -9,7 +9,7 @@
  * fetch function for whichever of its hits make the final page.
  */
 import { randomBytes as nodeRandomBytes } from 'node:crypto';
-import { errors, EsError } from '../common/index.js';
+import { assert, errors, EsError } from '../common/index.js';
 import {
   parseIndicesOptions,
   settingInteger,
@@ -25,6 +25,7 @@ import {
   mergeShardResults,
   planQuery,
   searchShard,
+  shardStatsOf,
   storedNormalizersOf,
   type FieldMappings,
   type PartialMap,
@@ -53,27 +54,39 @@ import { allShardsFailed, renderSearchResponse, renderShards, typedKeys, type Sh
 import { decodeScrollId, encodeScrollId, ScrollRegistry, scrollLimits, type ScrollOwner } from './scroll.js';
 import { parseTimeValueMs } from './time-value.js';
 import { decodePitId, encodePitId, parsePitKeepAlive, pitActions, PointInTimeRegistry, type PinnedIndex } from './pit.js';
-import { checkpoint, TaskManager } from '../tasks/task-manager.js';
+import { checkpoint, currentTask, TaskManager } from '../tasks/task-manager.js';
 import { routingLayoutOf } from '../index/routing.js';
 import { parseShardSelection, searchRoutingFor, selectShards } from './shard-selection.js';
 import { aggregatedStats } from './dfs.js';
 import { effectiveRuntimeFields, withRuntimeFields } from '../index/script/runtime-fields.js';
 import { withVisibleSources } from './visible-sources.js';
+import { ShardBatch, type BatchedShard, type SearchSteps } from './shard-batch.js';
+import type { SearchPool, ShardJob } from '../index/searcher/search-pool.js';
+import { runShardQuery } from '../index/query/shard-query.js';
 
 /**
  * Runs a search's steps (a generator that yields before each shard's query phase) to the end at
  * once: the synchronous callers (count, msearch, scroll, by-query, cross-cluster local parts).
  */
-function drain<T>(steps: Generator<void, T>): T {
+function drain<T>(steps: SearchSteps<T>): T {
   let next = steps.next();
-  while (next.done !== true) next = steps.next();
+  while (next.done !== true) next = steps.next(next.value instanceof ShardBatch ? next.value.runInline() : undefined);
   return next.value;
 }
 
-/** Runs a search's steps, pausing at each yield: the search may be cancelled there (its task fails it with task_cancelled_exception). */
-async function drainAsync<T>(steps: Generator<void, T>, pause: () => Promise<void>): Promise<T> {
+/**
+ * Runs a search's steps, pausing at each yield: the search may be cancelled there (its task fails
+ * it with task_cancelled_exception). Shard batches run on the search pool when there is one.
+ */
+async function drainAsync<T>(steps: SearchSteps<T>, pause: () => Promise<void>, poolForBatch: () => SearchPool | undefined): Promise<T> {
   let next = steps.next();
   while (next.done !== true) {
+    const step = next.value;
+    if (step instanceof ShardBatch) {
+      const pool = poolForBatch();
+      next = steps.next(pool === undefined ? step.runInline() : await step.run(pool, currentTask.getStore()?.signal));
+      continue;
+    }
     await pause();
     next = steps.next();
   }
@@ -112,6 +125,8 @@ export interface SearchServiceOptions {
   readonly randomBytes?: (size: number) => Buffer;
   /** How often expired scroll contexts are dropped (ms; 0: only when scrolls are used). */
   readonly scrollSweepMs?: number;
+  /** Worker threads for shards' query phases (`thread_pool.search.size`; none: all on the main thread). */
+  readonly pool?: SearchPool | undefined;
 }
 
 /** One searched shard of this cluster. */
@@ -243,8 +258,12 @@ export class SearchService {
   readonly tasks: TaskManager;
   /** TEST ONLY (`strait.test.search.shard_delay`): a wait before each shard's query phase of a cancellable search. */
   private testShardDelayMs = 0;
+  private readonly pool: SearchPool | undefined;
+  /** Cancellable searches between their start and their answer (`poolForBatch`). */
+  private searchesRunning = 0;
 
   constructor(options: SearchServiceOptions) {
+    this.pool = options.pool;
     this.indices = options.indices;
     this.searchers = options.searchers;
     this.nowMs = options.nowMs;
@@ -280,6 +299,27 @@ export class SearchService {
   setTestShardDelay(delayMs: number): void {
     this.testShardDelayMs = Math.max(0, delayMs);
   }
+
+  /** Runs a cancellable search's steps, counted among the searches running while it does. */
+  private async drainCancellable<T>(steps: SearchSteps<T>): Promise<T> {
+    this.searchesRunning += 1;
+    try {
+      return await drainAsync(steps, this.pause, this.poolForBatch);
+    } finally {
+      this.searchesRunning -= 1;
+    }
+  }
+
+  /**
+   * Where a search's shards run: on the worker pool while other searches are running, here when
+   * this one runs alone. Alone, a worker round trip only adds latency (the main thread would wait
+   * idle for it); with others, this thread has their parsing, authorization, fetching and
+   * rendering to do while the workers run query phases, which is what keeps every core busy.
+   * Concurrent searches are counted truthfully because each pauses (setImmediate) before its
+   * shards, after every request read in the same turn has started. A lone expensive search
+   * still holds this thread, as before the pool.
+   */
+  private readonly poolForBatch = (): SearchPool | undefined => (this.searchesRunning > 1 ? this.pool : undefined);
 
   /** The yield point of a cancellable search: before each shard's query phase. */
   private readonly pause = (): Promise<void> => checkpoint(this.testShardDelayMs);
@@ -385,11 +425,36 @@ export class SearchService {
   /** Runs one shard's query phase with the search's extra features (search-extras.ts) around it. */
   private queryShard(target: Target, request: SearchRequest, postFilter: QueryNode | undefined, shardCount: number, nowMs: number): ShardResult {
     if (target.extras === undefined) return this.queryShardPlain(target, request, postFilter, shardCount, nowMs);
+    return this.queryShardWithExtras(target, target.extras, request, postFilter, shardCount, nowMs);
+  }
+
+  private queryShardWithExtras(target: Target, extras: NonNullable<Target['extras']>, request: SearchRequest, postFilter: QueryNode | undefined, shardCount: number, nowMs: number): ShardResult {
     // A completion suggestion on a field that is not a completion field fails the shard, as in Elasticsearch.
-    checkCompletionFields(target.extras.features.suggest, target);
+    checkCompletionFields(extras.features.suggest, target);
     const plan = { stats: target.snapshot.stats, segments: target.segments, mappings: target.mappings, nowMs, indexName: target.indexName };
-    const shard = shardRequest(request, target.extras.features, { plan, indexBoost: target.extras.indexBoost, pit: target.extras.pit });
-    return shardResult(this.queryShardPlain(target, shard, postFilter, shardCount, nowMs), target.extras.features, plan);
+    const shard = shardRequest(request, extras.features, { plan, indexBoost: extras.indexBoost, pit: extras.pit });
+    return shardResult(this.queryShardPlain(target, shard, postFilter, shardCount, nowMs), extras.features, plan);
+  }
+
+  /**
+   * A shard's query phase as a worker can run it: a plain search (no search extras, runtime
+   * fields or field level security, whose shard work reads `_source` or wraps the segments) over
+   * the searcher's segments. Undefined: it runs on the main thread.
+   */
+  private shardJob(target: Target, request: SearchRequest, postFilter: QueryNode | undefined, shardCount: number, nowMs: number): ShardJob | undefined {
+    if (this.pool === undefined || target.extras !== undefined || target.fieldVisibility !== undefined || request.runtimeFields !== undefined) return undefined;
+    if (effectiveRuntimeFields(target.handle.metadata.mappings, undefined) !== undefined) return undefined;
+    // The worker computes the statistics over the segments' postings: they must be the snapshot's
+    // own (not a DFS phase's), over the same postings (document level security only narrows live docs).
+    const state = target.snapshot.state;
+    if (target.snapshot.stats !== shardStatsOf(state) || target.segments.some((segment, index) => segment.postings !== state.segments[index]?.postings)) return undefined;
+    const query = withFilter(request.query, target.aliasFilter);
+    return {
+      segments: target.segments,
+      request: { ...request, query },
+      postFiltered: postFilter === undefined ? undefined : withFilter(query, postFilter),
+      context: { mappings: target.mappings, indexName: target.indexName, shardKey: target.shardKey, nowMs, shardCount, aliasFilter: target.aliasFilter },
+    };
   }
 
   /** Runs one shard's query phase (post_filter narrows hits, not aggregations). */
@@ -402,11 +467,7 @@ export class SearchService {
     const segments = runtime?.segments ?? visible;
     const context = { mappings: runtime?.mappings ?? target.mappings, indexName: target.indexName, shardKey: target.shardKey, nowMs, shardCount, aliasFilter: target.aliasFilter };
     const query = withFilter(request.query, target.aliasFilter);
-    if (postFilter === undefined) return searchShard(segments, target.snapshot.stats, { ...request, query }, context);
-    const hits = searchShard(segments, target.snapshot.stats, { ...request, query: withFilter(query, postFilter), aggregations: [] }, context);
-    if (request.aggregations.length === 0) return hits;
-    const aggregations = searchShard(segments, target.snapshot.stats, { ...request, query, from: 0, size: 0, trackTotalHits: false }, context);
-    return { ...hits, aggregations: aggregations.aggregations };
+    return runShardQuery(segments, target.snapshot.stats, { ...request, query }, postFilter === undefined ? undefined : withFilter(query, postFilter), context);
   }
 
   /** The query phase over every target (results, failures and the `_shards` summary), yielding before each shard (a cancellable search pauses there). */
@@ -416,22 +477,37 @@ export class SearchService {
     postFilter: QueryNode | undefined,
     scroll: boolean,
     allowPartial: boolean,
-  ): Generator<void, { results: ShardResult[]; shards: ShardsSummary }> {
+  ): SearchSteps<{ results: ShardResult[]; shards: ShardsSummary }> {
     const nowMs = this.nowMs();
     const results: ShardResult[] = [];
     const failures: ShardFailure[] = [];
     let total = 0;
     let failed = 0;
+    const batched: { target: Target; shard: BatchedShard }[] = [];
     for (const target of targets) {
       yield;
       total += 1;
       try {
         checkResultWindow(request, settingInteger(target.handle.metadata.settings, 'index.max_result_window'), scroll);
-        results.push(this.queryShard(target, request, postFilter, targets.length, nowMs));
+        batched.push({ target, shard: { inline: () => this.queryShard(target, request, postFilter, targets.length, nowMs), job: this.shardJob(target, request, postFilter, targets.length, nowMs) } });
       } catch (error) {
         if (!(error instanceof EsError)) throw error;
         failed += 1;
         failures.push({ index: target.indexName, shard: target.shard, node: this.nodeId, cause: error });
+      }
+    }
+    if (batched.length > 0) {
+      const outcomes = yield new ShardBatch(batched.map((entry) => entry.shard));
+      assert(outcomes !== undefined && outcomes.length === batched.length, 'a shard batch is answered shard by shard');
+      for (let index = 0; index < batched.length; index++) {
+        const outcome = outcomes[index]!;
+        if ('result' in outcome) {
+          results.push(outcome.result);
+          continue;
+        }
+        if (!(outcome.error instanceof EsError)) throw outcome.error;
+        failed += 1;
+        failures.push({ index: batched[index]!.target.indexName, shard: batched[index]!.target.shard, node: this.nodeId, cause: outcome.error });
       }
     }
     if (failures.length > 0 && results.length === 0) throw allShardsFailed(failures);
@@ -472,7 +548,7 @@ export class SearchService {
     return drain(this.searchParsedSteps(input, parsed, access, options));
   }
 
-  private *searchParsedSteps(input: SearchInput, parsed: ParsedSearch, access: SearchAuthorizer, options: LocalSearchOptions): Generator<void, LocalSearchResult & { targets: readonly Target[] }> {
+  private *searchParsedSteps(input: SearchInput, parsed: ParsedSearch, access: SearchAuthorizer, options: LocalSearchOptions): SearchSteps<LocalSearchResult & { targets: readonly Target[] }> {
     if (parsed.pit !== undefined && options.snapshots === undefined) {
       // Through a point in time (also the local or remote part of a cross-cluster one): its indices, its snapshots.
       const pinned = this.pinnedIndices(parsed.pit);
@@ -508,10 +584,10 @@ export class SearchService {
    * cancelled task (the current one, see src/tasks) fails it with `task_cancelled_exception`.
    */
   searchCancellable(input: SearchInput, access: SearchAuthorizer, owner: ScrollOwner): Promise<Record<string, unknown>> {
-    return drainAsync(this.searchSteps(input, access, owner), this.pause);
+    return this.drainCancellable(this.searchSteps(input, access, owner));
   }
 
-  private *searchSteps(input: SearchInput, access: SearchAuthorizer, owner: ScrollOwner): Generator<void, Record<string, unknown>> {
+  private *searchSteps(input: SearchInput, access: SearchAuthorizer, owner: ScrollOwner): SearchSteps<Record<string, unknown>> {
     const started = this.nowMs();
     const scroll = input.params['scroll'] !== undefined;
     const parsed = this.parseWithDefaults(input.params, input.body, { scroll });
@@ -707,10 +783,10 @@ export class SearchService {
 
   /** `queryPhaseAsRemote` as a cancellable task's work (the remote side of another cluster's search task). */
   queryPhaseAsRemoteCancellable(input: SearchInput, access: SearchAuthorizer, owner: ScrollOwner, clusterAlias: string | undefined): Promise<RemoteQueryPhase> {
-    return drainAsync(this.queryPhaseAsRemoteSteps(input, access, owner, clusterAlias), this.pause);
+    return this.drainCancellable(this.queryPhaseAsRemoteSteps(input, access, owner, clusterAlias));
   }
 
-  private *queryPhaseAsRemoteSteps(input: SearchInput, access: SearchAuthorizer, owner: ScrollOwner, clusterAlias: string | undefined): Generator<void, RemoteQueryPhase> {
+  private *queryPhaseAsRemoteSteps(input: SearchInput, access: SearchAuthorizer, owner: ScrollOwner, clusterAlias: string | undefined): SearchSteps<RemoteQueryPhase> {
     const parsed = this.parseWithDefaults(input.params, input.body, { scroll: false });
     const local = yield* this.searchParsedSteps(input, parsed, access, clusterAlias === undefined ? {} : { clusterAlias });
     const contextId = this.randomBytes(12).toString('hex');
@@ -819,10 +895,10 @@ export class SearchService {
    * cluster's search task).
    */
   searchAsRemoteCancellable(input: SearchInput, access: SearchAuthorizer, clusterAlias: string): Promise<ClusterSearchResult> {
-    return drainAsync(this.searchAsRemoteSteps(input, access, clusterAlias), this.pause);
+    return this.drainCancellable(this.searchAsRemoteSteps(input, access, clusterAlias));
   }
 
-  private *searchAsRemoteSteps(input: SearchInput, access: SearchAuthorizer, clusterAlias: string): Generator<void, ClusterSearchResult> {
+  private *searchAsRemoteSteps(input: SearchInput, access: SearchAuthorizer, clusterAlias: string): SearchSteps<ClusterSearchResult> {
     const started = this.nowMs();
     const parsed = this.parseWithDefaults(input.params, input.body, { scroll: false });
     const window = parsed.request.from + parsed.request.size;

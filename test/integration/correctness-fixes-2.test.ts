@@ -8,7 +8,10 @@
 //   naming the index, shard 0 and the index's uuid (here the security store's), never `_na_`;
 // - date and date_nanos fields with a Java pattern holding a quoted literal and nine fraction
 //   digits (`yyyy-MM-dd'T'HH:mm:ss.SSSSSSSSS`, mapping-date-format.html#custom-date-formats) index,
-//   match range queries and print with it (a date keeps milliseconds: zeros past them).
+//   match range queries and print with it (a date keeps milliseconds: zeros past them);
+// - the aggregation `format` parameter builds the field's DocValueFormat, as Elasticsearch does:
+//   a DecimalFormat pattern on numbers (`*_as_string`, range keys), a date format on dates, and
+//   "does not support custom formats" on other fields (search-aggregations-metrics-*-aggregation.html#format).
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startNode, type StartedNode } from '../harness/cluster.js';
@@ -121,4 +124,65 @@ test("date and date_nanos with yyyy-MM-dd'T'HH:mm:ss.SSSSSSSSS: index, range que
   // Aggregations work in milliseconds, also on date_nanos (date_nanos.html#_limitations).
   assert.equal(aggs.aggregations.first.value_as_string, '2024-03-01T10:20:30.123000000');
   assert.equal(aggs.aggregations.last.value_as_string, '2024-03-01T10:20:31.000000000');
+});
+
+// ---------------------------------------------------------------- aggregation format
+
+test('aggregation format: DecimalFormat on numbers, date formats on dates, refused on keyword', async () => {
+  await ok('PUT', '/agg-format', { mappings: { properties: { n: { type: 'long' }, d: { type: 'double' }, t: { type: 'date' }, k: { type: 'keyword' } } } });
+  await ok('PUT', '/agg-format/_doc/1', { n: 5, d: 1234.5, t: '2024-03-01T10:00:00Z', k: 'a' });
+  await ok('PUT', '/agg-format/_doc/2?refresh=true', { n: 15, d: 0.125, t: '2024-03-02T10:00:00Z', k: 'b' });
+  const decimal = '#,##0.00';
+  const day = 'yyyy/MM/dd';
+  const answer = await ok('POST', '/agg-format/_search', {
+    size: 0,
+    aggs: {
+      terms: { terms: { field: 'n', format: decimal } },
+      days: { terms: { field: 't', format: day } },
+      min: { min: { field: 'd', format: decimal } },
+      max: { max: { field: 'n', format: decimal } },
+      avg: { avg: { field: 'n', format: decimal } },
+      sum: { sum: { field: 'd', format: decimal } },
+      stats: { stats: { field: 'n', format: decimal } },
+      first: { min: { field: 't', format: day } },
+      per_day: { date_histogram: { field: 't', calendar_interval: 'day', format: day } },
+      histogram: { histogram: { field: 'n', interval: 10, format: decimal } },
+      ranges: { range: { field: 'n', format: decimal, ranges: [{ to: 10 }, { from: 10 }] } },
+      date_ranges: { date_range: { field: 't', format: day, ranges: [{ to: '2024/03/02' }] } },
+      plain: { range: { field: 'n', ranges: [{ to: 10 }] } },
+    },
+  });
+  const aggs = answer.aggregations;
+  assert.deepEqual(aggs.terms.buckets.map((bucket: any) => [bucket.key, bucket.key_as_string]), [[5, '5.00'], [15, '15.00']]);
+  assert.deepEqual(aggs.days.buckets.map((bucket: any) => bucket.key_as_string), ['2024/03/01', '2024/03/02']);
+  // DecimalFormat rounds HALF_EVEN: 0.125 is 0.12, 1234.625 is 1,234.62.
+  assert.deepEqual(aggs.min, { value: 0.125, value_as_string: '0.12' });
+  assert.deepEqual(aggs.max, { value: 15, value_as_string: '15.00' });
+  assert.deepEqual(aggs.avg, { value: 10, value_as_string: '10.00' });
+  assert.deepEqual(aggs.sum, { value: 1234.625, value_as_string: '1,234.62' });
+  assert.deepEqual(aggs.stats, { count: 2, min: 5, max: 15, avg: 10, sum: 20, min_as_string: '5.00', max_as_string: '15.00', avg_as_string: '10.00', sum_as_string: '20.00' });
+  assert.deepEqual(aggs.first, { value: Date.UTC(2024, 2, 1, 10), value_as_string: '2024/03/01' });
+  assert.deepEqual(aggs.per_day.buckets.map((bucket: any) => bucket.key_as_string), ['2024/03/01', '2024/03/02']);
+  assert.deepEqual(aggs.histogram.buckets, [{ key_as_string: '0.00', key: 0, doc_count: 1 }, { key_as_string: '10.00', key: 10, doc_count: 1 }]);
+  assert.deepEqual(aggs.ranges.buckets, [
+    { key: '*-10.00', to: 10, to_as_string: '10.00', doc_count: 1 },
+    { key: '10.00-*', from: 10, from_as_string: '10.00', doc_count: 1 },
+  ]);
+  assert.deepEqual(aggs.date_ranges.buckets, [{ key: '*-2024/03/02', to: Date.UTC(2024, 2, 2), to_as_string: '2024/03/02', doc_count: 1 }]);
+  // Without a format a numeric range prints Java doubles and no *_as_string (DocValueFormat.RAW).
+  assert.deepEqual(aggs.plain.buckets, [{ key: '*-10.0', to: 10, doc_count: 1 }]);
+  // Refusals: a keyword takes no format; a pattern DecimalFormat cannot read is a 400.
+  const refused = async (agg: unknown, reason: string | RegExp): Promise<void> => {
+    const answer = await call('POST', '/agg-format/_search', { size: 0, aggs: { a: agg } });
+    assert.equal(answer.status, 400, answer.text);
+    const body = answer.body;
+    assert.equal(body.error.type, 'search_phase_execution_exception');
+    assert.equal(body.error.root_cause[0].type, 'illegal_argument_exception');
+    if (typeof reason === 'string') assert.equal(body.error.caused_by.reason, reason);
+    else assert.match(body.error.caused_by.reason, reason);
+    assert.equal(body.error.caused_by.type, 'illegal_argument_exception');
+  };
+  await refused({ terms: { field: 'k', format: decimal } }, 'Field [k] of type [keyword] does not support custom formats');
+  await refused({ sum: { field: 'n', format: '#.#.#' } }, /^Invalid format: \[#\.#\.#\]/);
+  await refused({ extended_stats: { field: 'n', format: decimal } }, '[format] is not supported for [extended_stats] aggregation [a]');
 });

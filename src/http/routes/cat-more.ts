@@ -5,8 +5,9 @@
  * - the node's figures come from this process and its machine (node-figures.ts); columns
  *   Elasticsearch fills from the JVM or from caches Strait does not keep are not offered;
  * - `plugins` is empty: Strait has no plugins;
- * - `thread_pool` is empty: Strait runs every request on Node's one event loop and keeps no
- *   thread pools, so there is no pool whose active, queued or rejected tasks it could count;
+ * - `thread_pool` shows the one pool Strait keeps, `search` (worker threads running shards' query
+ *   phases, index/searcher/search-pool.ts), when `thread_pool.search.size` is not 0; every other
+ *   request runs on Node's one event loop, which is no pool whose tasks could be counted;
  * - `pending_tasks` is empty: cluster-state changes are applied at once, never queued;
  * - the node is the elected master of its cluster, as `GET /_cluster/state` says;
  * - `recovery` shows each shard's store recovery when it opened (index/recovery-log.ts).
@@ -22,6 +23,7 @@ import { SEGMENT_FORMAT_VERSION } from '../../index/engine/index.js';
 import { clusterHealth, parseIndicesOptions, wildcardMatch, type IndexHandle, type IndicesService } from '../../index/index.js';
 import { openShardCount, type RecoveryLog } from '../../index/recovery-log.js';
 import { searcherDirectory, type SearcherService, type ShardSnapshot } from '../../index/searcher/index.js';
+import { searchPoolLimits, type SearchPoolStats } from '../../index/searcher/search-pool.js';
 import { booleanParam } from '../request.js';
 import type { RequestContext, RestRequest, RestResponse, Route } from '../route.js';
 import { bytesCell, catColumn as column, CAT_COMMON_PARAMS, renderCat, timeCell, type CatColumn, type CatRow } from './cat-table.js';
@@ -49,6 +51,8 @@ export interface CatMoreOptions {
   readonly figures: () => NodeFigures;
   /** How each shard's store was recovered when it opened (`_cat/recovery`). */
   readonly recoveries: RecoveryLog;
+  /** The search thread pool's figures (undefined: `thread_pool.search.size` is 0). */
+  readonly searchPool?: (() => SearchPoolStats) | undefined;
 }
 
 const STATE_ACTION = 'cluster:monitor/state';
@@ -360,7 +364,36 @@ export function catMoreRoutes(options: CatMoreOptions): readonly Route[] {
   const threadPool = (request: RestRequest, context: RequestContext): RestResponse => {
     context.authorize.cluster(STATE_ACTION);
     context.authorize.cluster(NODES_STATS_ACTION);
-    return renderCat(request, threadPoolColumns, []);
+    const patterns = (request.params['thread_pool_patterns'] ?? '*').split(',').map((pattern) => pattern.trim());
+    const rows: CatRow[] = [];
+    const pool = options.searchPool?.();
+    if (pool !== undefined && patterns.some((pattern) => wildcardMatch(pattern, 'search'))) {
+      const figures = options.figures();
+      rows.push({
+        node_name: node.nodeName,
+        node_id: node.nodeId,
+        ephemeral_node_id: node.nodeId,
+        pid: figures.pid,
+        host: ip(),
+        ip: ip(),
+        port: portOf(node.transportAddress()),
+        name: 'search',
+        type: 'fixed',
+        active: pool.active,
+        pool_size: pool.threads,
+        queue: pool.queue,
+        // A shard beyond a worker's queue runs on the main thread: nothing is rejected.
+        queue_size: pool.size * searchPoolLimits.jobsPerWorkerMax,
+        rejected: 0,
+        largest: pool.largest,
+        completed: pool.completed,
+        core: null,
+        max: null,
+        size: pool.size,
+        keep_alive: null,
+      });
+    }
+    return renderCat(request, threadPoolColumns, rows);
   };
 
   const allocation = (request: RestRequest, context: RequestContext): RestResponse => {

@@ -27,6 +27,7 @@ import { chooseRoundingIndex, reroundBuckets, roundingFor } from './auto-date-hi
 import { reduceAggregations } from './reduce.js';
 import { type CompositeBucketPartial, type CompositeKeyValue, CompositeSourceReader, compareCompositeKeys } from './composite.js';
 import { limits } from '../../common/limits.js';
+import { mappingWithAggregationFormat } from './value-format.js';
 import { type ValueScript, resolvedValueType, scriptedMappings, scriptedSegment } from './value-scripts.js';
 
 export interface AggregationContext {
@@ -84,7 +85,7 @@ function createAggregator(original: CollectedAggregationNode, context: Aggregati
   const subs = () => createAggregators(node.subAggregations, context);
   switch (node.kind) {
     case 'terms': {
-      const mapping = mappingFor(node.field, context, node.kind);
+      const mapping = mappingWithAggregationFormat(node.format, mappingFor(node.field, context, node.kind), node.field, node.name);
       return new TermsAggregator({ ...node, ...keyedTermFilters(node, mapping, context) }, mapping, context, subs());
     }
     case 'value_count':
@@ -95,10 +96,13 @@ function createAggregator(original: CollectedAggregationNode, context: Aggregati
     case 'sum':
     case 'stats':
     case 'extended_stats': {
-      const mapping = mappingFor(node.field, context, node.kind);
-      if (mapping?.type === 'keyword' && node.kind !== 'value_count' && node.kind !== 'cardinality') {
+      const fieldMapping = mappingFor(node.field, context, node.kind);
+      if (fieldMapping?.type === 'keyword' && node.kind !== 'value_count' && node.kind !== 'cardinality') {
         throw errors.illegalArgument(`Field [${node.field}] of type [keyword] is not supported for aggregation [${node.kind}]`);
       }
+      const mapping = mappingWithAggregationFormat(node.format, fieldMapping, node.field, node.name);
+      // Elasticsearch prints every extended_stats value with the format too; Strait does not yet, so it refuses one.
+      if (node.kind === 'extended_stats' && node.format !== undefined) throw errors.illegalArgument(`[format] is not supported for [extended_stats] aggregation [${node.name}]`);
       if (node.kind === 'cardinality') return new CardinalityAggregator(node.name, node.field, mapping);
       return new StatsAggregator(node.name, node.kind, node.field, mapping, missingNumber(node.missing, mapping, context));
     }
@@ -112,12 +116,14 @@ function createAggregator(original: CollectedAggregationNode, context: Aggregati
     case 'date_histogram': {
       const mapping = mappingFor(node.field, context, node.kind);
       if (mapping?.type === 'keyword') throw errors.illegalArgument(`Field [${node.field}] of type [keyword] is not supported for aggregation [${node.kind}]`);
+      if (node.kind === 'histogram') mappingWithAggregationFormat(node.format, mapping, node.field, node.name);
       return new HistogramAggregator(node, context, subs());
     }
     case 'range':
     case 'date_range': {
       const mapping = mappingFor(node.field, context, node.kind);
       if (mapping?.type === 'keyword') throw errors.illegalArgument(`Field [${node.field}] of type [keyword] is not supported for aggregation [${node.kind}]`);
+      if (node.kind === 'range') mappingWithAggregationFormat(node.format, mapping, node.field, node.name);
       const bounds = node.ranges.map((range) => ({
         // Text bounds parse with the aggregation's format, else the field's (`epoch_second`,
         // `yyyy-MM-dd||epoch_millis`); JSON numbers are epoch milliseconds, as Elasticsearch reads them.

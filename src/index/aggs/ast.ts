@@ -51,8 +51,10 @@ export type AggregationNode = {
       /** `include`/`exclude`: a regular expression (whole-term match, Lucene syntax approximated by JS) or exact values. */
       readonly include: RegExp | readonly string[] | undefined;
       readonly exclude: RegExp | readonly string[] | undefined;
+      /** `format`: the field's DocValueFormat from it (value-format.ts). */
+      readonly format?: string | undefined;
     }
-  | { readonly kind: 'value_count' | 'cardinality' | 'min' | 'max' | 'avg' | 'sum' | 'stats' | 'extended_stats'; readonly field: string; readonly missing: number | string | undefined; readonly sigma: number }
+  | { readonly kind: 'value_count' | 'cardinality' | 'min' | 'max' | 'avg' | 'sum' | 'stats' | 'extended_stats'; readonly field: string; readonly missing: number | string | undefined; readonly sigma: number; readonly format?: string | undefined }
   | {
       readonly kind: 'percentiles' | 'percentile_ranks';
       readonly field: string;
@@ -72,6 +74,7 @@ export type AggregationNode = {
       readonly extendedBounds: { readonly min: number; readonly max: number } | undefined;
       readonly order: readonly BucketOrder[];
       readonly keyed: boolean;
+      readonly format?: string | undefined;
     }
   | {
       readonly kind: 'date_histogram';
@@ -422,6 +425,7 @@ function parseBody(kind: string, body: Json, name: string): Record<string, unkno
         showTermDocCountError: body['show_term_doc_count_error'] === true,
         include: termFilter(body['include'], 'include'),
         exclude: termFilter(body['exclude'], 'exclude'),
+        format: body['format'] as string | undefined,
       };
     }
     case 'percentiles':
@@ -530,6 +534,7 @@ function parseBody(kind: string, body: Json, name: string): Record<string, unkno
         extendedBounds: bounds === undefined ? undefined : { min: numberOf(bounds['min'], 'min', 0), max: numberOf(bounds['max'], 'max', 0) },
         order: parseOrder(body['order'], [{ key: '_key', direction: 'asc' }]),
         keyed: body['keyed'] === true,
+        format: body['format'] as string | undefined,
       };
     }
     case 'date_histogram': {
@@ -605,7 +610,7 @@ function parseBody(kind: string, body: Json, name: string): Record<string, unkno
       };
     default:
       if (metricKinds.has(kind)) {
-        return { kind, field: requireField(body, kind, name), missing: body['missing'] as number | string | undefined, sigma: numberOf(body['sigma'], 'sigma', 2) };
+        return { kind, field: requireField(body, kind, name), missing: body['missing'] as number | string | undefined, sigma: numberOf(body['sigma'], 'sigma', 2), format: body['format'] as string | undefined };
       }
       throw errors.parsing(`Unknown aggregation type [${kind}]`);
   }

@@ -9,7 +9,7 @@ import { errors } from '../../common/errors.js';
 import { limits } from '../../common/limits.js';
 import { formatDate, parseDate } from '../query/date-math.js';
 import { type AggregationNode, type CollectedAggregationNode, isPipeline } from './ast.js';
-import { formatDecimal } from './decimal-format.js';
+import { type DecimalFormat, formatDecimal, parseDecimalFormat } from './decimal-format.js';
 import { formatDateValue } from './date-value-format.js';
 import { finalizeAggregations, percentileOfBuckets } from './pipeline.js';
 import { cdf, emptyDigest, mergeDigests, quantile } from './tdigest.js';
@@ -301,6 +301,11 @@ function reduceOne(node: AggregationNode, partials: readonly AggregationPartial[
   }
 }
 
+/** The DecimalFormat of a field aggregation's `format` (checked against the field on the shards). */
+function aggregationDecimalFormat(node: AggregationNode): DecimalFormat | undefined {
+  return 'format' in node && typeof node.format === 'string' ? parseDecimalFormat(node.format) : undefined;
+}
+
 /** A terms key as Elasticsearch formats it (key_as_string, max_bucket keys): dates (with the field's format), booleans, doubles. */
 export function termKeyString(key: string | number, valueType: TermsValueType, dateFormat?: string): string {
   if (valueType === 'boolean') return key === 1 ? 'true' : 'false';
@@ -437,7 +442,7 @@ function renderOne(node: CollectedAggregationNode, partialOrUndefined: Aggregati
     case 'geo_centroid':
       return renderGeoCentroid(partial.count, partial.latSum, partial.lonSum);
     case 'stats':
-      return renderStats(node.kind, 'sigma' in node ? node.sigma : 2, partial);
+      return renderStats(node.kind, 'sigma' in node ? node.sigma : 2, partial, partial.isDate ? undefined : aggregationDecimalFormat(node));
     case 'cardinality':
       return { value: partial.values.length };
     case 'percentiles': {
@@ -449,6 +454,7 @@ function renderOne(node: CollectedAggregationNode, partialOrUndefined: Aggregati
     }
     case 'terms': {
       assert(node.kind === 'terms', 'terms node');
+      const decimal = partial.valueType === 'long' || partial.valueType === 'double' ? aggregationDecimalFormat(node) : undefined;
       return {
         doc_count_error_upper_bound: partial.errorBound,
         sum_other_doc_count: partial.otherDocCount,
@@ -456,6 +462,7 @@ function renderOne(node: CollectedAggregationNode, partialOrUndefined: Aggregati
           const rendered: Record<string, unknown> = { key: bucket.key };
           if (partial.valueType === 'boolean') rendered['key_as_string'] = bucket.key === 1 ? 'true' : 'false';
           if (partial.valueType === 'date') rendered['key_as_string'] = formatDateValue(bucket.key as number, partial.format);
+          if ((partial.valueType === 'long' || partial.valueType === 'double') && decimal !== undefined) rendered['key_as_string'] = formatDecimal(decimal, bucket.key as number);
           rendered['doc_count'] = bucket.docCount;
           if (node.showTermDocCountError) rendered['doc_count_error_upper_bound'] = bucket.errorBound;
           return { ...rendered, ...subs(bucket.aggs) };
@@ -464,12 +471,15 @@ function renderOne(node: CollectedAggregationNode, partialOrUndefined: Aggregati
     }
     case 'histogram': {
       assert(node.kind === 'histogram' || node.kind === 'date_histogram', 'histogram node');
+      const decimal = node.kind === 'histogram' ? aggregationDecimalFormat(node) : undefined;
       // Empty buckets and the order were applied by the final reduce (finalizeAggregations).
       const rendered = partial.buckets.map((bucket) => {
         const base: Record<string, unknown> =
           node.kind === 'date_histogram'
             ? { key_as_string: formatDate(bucket.key, node.timeZone, node.format ?? partial.format), key: bucket.key, doc_count: bucket.docCount }
-            : { key: bucket.key, doc_count: bucket.docCount };
+            : decimal !== undefined
+              ? { key_as_string: formatDecimal(decimal, bucket.key), key: bucket.key, doc_count: bucket.docCount }
+              : { key: bucket.key, doc_count: bucket.docCount };
         return { ...base, ...subs(bucket.aggs) };
       });
       if (node.keyed) return { buckets: Object.fromEntries(rendered.map((bucket) => [String(bucket['key_as_string'] ?? javaDoubleString(bucket['key'] as number)), bucket])) };
@@ -478,20 +488,23 @@ function renderOne(node: CollectedAggregationNode, partialOrUndefined: Aggregati
     case 'range': {
       assert(node.kind === 'range' || node.kind === 'date_range' || node.kind === 'geo_distance', 'range node');
       const isDate = node.kind === 'date_range';
+      // A numeric range's `format` (DocValueFormat.Decimal) prints its keys and bounds.
+      const decimal = node.kind === 'range' && partial.format === undefined ? aggregationDecimalFormat(node) : undefined;
+      const printed = (value: number): string => (isDate ? formatDate(value, node.timeZone, node.format ?? partial.format) : decimal !== undefined ? formatDecimal(decimal, value) : javaDoubleString(value));
       const rendered = node.ranges.map((range, index) => {
         const bucket = partial.buckets[index]!;
         const from = Number.isFinite(bucket.from) ? bucket.from : undefined;
         const to = Number.isFinite(bucket.to) ? bucket.to : undefined;
-        const fromText = from === undefined ? '*' : isDate ? formatDate(from, node.timeZone, node.format ?? partial.format) : javaDoubleString(from);
-        const toText = to === undefined ? '*' : isDate ? formatDate(to, node.timeZone, node.format ?? partial.format) : javaDoubleString(to);
+        const fromText = from === undefined ? '*' : printed(from);
+        const toText = to === undefined ? '*' : printed(to);
         const result: Record<string, unknown> = { key: range.key ?? `${fromText}-${toText}` };
         if (from !== undefined) {
           result['from'] = from;
-          if (isDate) result['from_as_string'] = fromText;
+          if (isDate || decimal !== undefined) result['from_as_string'] = fromText;
         }
         if (to !== undefined) {
           result['to'] = to;
-          if (isDate) result['to_as_string'] = toText;
+          if (isDate || decimal !== undefined) result['to_as_string'] = toText;
         }
         result['doc_count'] = bucket.docCount;
         return { ...result, ...subs(bucket.aggs) };
@@ -581,16 +594,24 @@ function renderOne(node: CollectedAggregationNode, partialOrUndefined: Aggregati
   }
 }
 
-function renderStats(kind: AggregationNode['kind'], sigma: number, partial: Extract<AggregationPartial, { type: 'stats' }>): Record<string, unknown> {
+/**
+ * `decimal`: a numeric field's aggregation `format` (value-format.ts): values then print
+ * `*_as_string` too, as Elasticsearch's DocValueFormat.Decimal does.
+ */
+function renderStats(kind: AggregationNode['kind'], sigma: number, partial: Extract<AggregationPartial, { type: 'stats' }>, decimal?: DecimalFormat): Record<string, unknown> {
   const { count, sum, min, max, sumOfSquares } = partial;
   const isDate = partial.isDate;
-  const withString = (key: string, value: number | null): Record<string, unknown> =>
-    isDate && value !== null ? { [key]: value, [`${key}_as_string`]: formatDateValue(value, partial.format) } : { [key]: value };
+  const printed = (value: number): string | undefined => (isDate ? formatDateValue(value, partial.format) : decimal === undefined ? undefined : formatDecimal(decimal, value));
+  const withString = (key: string, value: number | null): Record<string, unknown> => {
+    const text = value === null ? undefined : printed(value);
+    return text === undefined ? { [key]: value } : { [key]: value, [`${key}_as_string`]: text };
+  };
   switch (kind) {
     case 'value_count':
       return { value: count };
     case 'sum':
-      return { value: sum };
+      // InternalSum prints value_as_string whenever the format is not RAW (a numeric field's `format`).
+      return !isDate && decimal !== undefined ? withString('value', sum) : { value: sum };
     case 'min':
       return withString('value', count === 0 ? null : min);
     case 'max':
@@ -604,7 +625,7 @@ function renderStats(kind: AggregationNode['kind'], sigma: number, partial: Extr
         max: count === 0 ? null : max,
         avg: count === 0 ? null : sum / count,
         sum,
-        ...(isDate && count > 0 ? { min_as_string: formatDateValue(min, partial.format), max_as_string: formatDateValue(max, partial.format), avg_as_string: formatDateValue(sum / count, partial.format), sum_as_string: formatDateValue(sum, partial.format) } : {}),
+        ...(count > 0 && printed(min) !== undefined ? { min_as_string: printed(min), max_as_string: printed(max), avg_as_string: printed(sum / count), sum_as_string: printed(sum) } : {}),
       };
     case 'extended_stats': {
       if (count === 0) {

@@ -561,6 +561,20 @@ function mergeProperties(
   return merged;
 }
 
+/**
+ * Elasticsearch merges the `runtime` section by name (RootObjectMapper): an update adds or
+ * replaces the fields it names, `null` removes one, and the others stay.
+ */
+function mergeRuntime(merged: RootMapping, existing: unknown, incoming: unknown): void {
+  const runtime: Record<string, unknown> = isPlainObject(existing) ? { ...existing } : {};
+  for (const [name, definition] of Object.entries(isPlainObject(incoming) ? incoming : {})) {
+    if (definition === null) delete runtime[name];
+    else runtime[name] = definition;
+  }
+  if (Object.keys(runtime).length > 0) merged['runtime'] = runtime;
+  else delete merged['runtime'];
+}
+
 /** Merges a parsed update into the current mapping with Elasticsearch's conflict rules. */
 export function mergeMappings(existing: RootMapping, incoming: RootMapping): RootMapping {
   checkSourceMappingUpdate(existing, incoming);
@@ -570,6 +584,10 @@ export function mergeMappings(existing: RootMapping, incoming: RootMapping): Roo
   }
   for (const [parameter, value] of Object.entries(incoming)) {
     if (parameter === 'properties') continue;
+    if (parameter === 'runtime') {
+      mergeRuntime(merged, existing[parameter], value);
+      continue;
+    }
     merged[parameter] = parameter === 'dynamic_templates' ? mergeDynamicTemplates(existing[parameter], value) : value;
   }
   const properties = mergeProperties(
@@ -674,7 +692,11 @@ export function flattenMapping(root: RootMapping, normalizers: ReadonlyMap<strin
 /** Fields counted against `index.mapping.total_fields.limit` (fields, multi-fields and objects). */
 export function countMappedFields(root: RootMapping): number {
   const flattened = flattenMapping(root);
-  return flattened.fields.size + flattened.objects.size;
+  // Elasticsearch's MappingLookup counts each entry of the `runtime` section too (a composite
+  // runtime field is one entry however many sub-fields it emits).
+  const runtime = root['runtime'];
+  const runtimeCount = isPlainObject(runtime) ? Object.values(runtime).filter((definition) => definition !== null).length : 0;
+  return flattened.fields.size + flattened.objects.size + runtimeCount;
 }
 
 /**

@@ -46,10 +46,14 @@ export const trackTotalHitsDefault = 10_000;
 /** A search's `timeout` as a clock deadline; collectors ask every 256 hits and between segments. */
 class Deadline {
   private readonly at: number;
-  constructor(timeoutMs: number | undefined) {
+  constructor(
+    timeoutMs: number | undefined,
+    private readonly interrupted?: () => boolean,
+  ) {
     this.at = timeoutMs === undefined ? Infinity : performance.now() + timeoutMs;
   }
   passed(): boolean {
+    if (this.interrupted !== undefined && this.interrupted()) return true;
     return this.at !== Infinity && performance.now() > this.at;
   }
   /** The cheap per-hit check: only every 256th hit reads the clock. */
@@ -128,6 +132,11 @@ export interface ShardSearchContext {
   readonly shardCount?: number;
   /** The filtered aliases' filter, already in the query; aggregations that look past the query (significant_terms' background) honour it. */
   readonly aliasFilter?: QueryNode | undefined;
+  /**
+   * Asked with the timeout: true stops collection as a passed timeout does. A search worker's
+   * cancelled job answers this way, so the worker is free for the next one (its answer is dropped).
+   */
+  readonly interrupted?: () => boolean;
 }
 
 export interface ShardHit {
@@ -338,7 +347,7 @@ function collectByScore(segments: readonly Segment[], weight: Weight, request: S
   const capacity = request.from + request.size;
   const countLimit = threshold(request);
   const collector = new ScoreCollector(capacity, countLimit, request, aggregators);
-  collector.deadline = new Deadline(request.timeoutMs);
+  collector.deadline = new Deadline(request.timeoutMs, context.interrupted);
   let docBase = 0;
   for (let segmentIndex = 0; segmentIndex < segments.length; segmentIndex++) {
     const segment = segments[segmentIndex]!;
@@ -500,7 +509,7 @@ function collectBySort(segments: readonly Segment[], weight: Weight, request: Se
   const countLimit = threshold(request);
   const after = request.searchAfter?.map((value, index) => normalizeSearchAfter(value, sort[index]!, context.mappings));
   const collector = new SortCollector(sort, capacity, request, aggregators, after);
-  collector.deadline = new Deadline(request.timeoutMs);
+  collector.deadline = new Deadline(request.timeoutMs, context.interrupted);
   let docBase = 0;
   for (let segmentIndex = 0; segmentIndex < segments.length; segmentIndex++) {
     const segment = segments[segmentIndex]!;

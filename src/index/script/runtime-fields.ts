@@ -179,14 +179,23 @@ export function renderRuntimeValues(field: RuntimeField, values: readonly unknow
  * `runtime_mappings`, and inline scripts that compile (as Elasticsearch compiles them then).
  */
 export function validateRuntimeSection(value: unknown): void {
-  for (const field of parseRuntimeMappings(value) ?? []) {
+  for (const field of parseRuntimeMappings(withoutRemovals(value)) ?? []) {
     if (field.script?.source !== undefined) checkCompiles(field.script.source, 'runtime_field');
   }
 }
 
+/**
+ * A mapping's `runtime` section without its `null` entries: in a mapping (unlike a search's
+ * `runtime_mappings`) Elasticsearch reads `null` as the removal of that runtime field.
+ */
+function withoutRemovals(value: unknown): unknown {
+  if (!isObject(value)) return value;
+  return Object.fromEntries(Object.entries(value).filter(([, definition]) => definition !== null));
+}
+
 /** The runtime fields of a search on one index: the mapping's `runtime` section, overridden by name by the request's. */
 export function effectiveRuntimeFields(indexMappings: Readonly<Record<string, unknown>>, request: readonly RuntimeField[] | undefined): readonly RuntimeField[] | undefined {
-  const fromIndex = indexMappings['runtime'] === undefined ? [] : (parseRuntimeMappings(indexMappings['runtime']) ?? []);
+  const fromIndex = indexMappings['runtime'] === undefined ? [] : (parseRuntimeMappings(withoutRemovals(indexMappings['runtime'])) ?? []);
   if (fromIndex.length === 0) return request;
   const byName = new Map<string, RuntimeField>();
   for (const field of [...fromIndex, ...(request ?? [])]) byName.set(field.name, field);

@@ -15,6 +15,7 @@ import { computeShardStats, mergeSegmentsStepwise, type FieldMappings, type Merg
 import type { IndexHandle, IndicesService } from '../indices-service.js';
 import type { ShardStore } from '../store/index.js';
 import { engineMappings } from './document-input.js';
+import { shareSegmentArrays } from '../engine/shared-segment.js';
 import { spillingSourceSink } from './source-file.js';
 import { withParseOptions } from '../mapping/index.js';
 import { settingBoolean } from '../settings.js';
@@ -71,7 +72,7 @@ class ShardSearcher {
   /** A segment being written, a piece per slice. */
   private writing: { readonly name: string; readonly steps: Generator<void, void, void> } | undefined;
   private closed = false;
-  state: SearcherState = emptySearcherState;
+  private current: SearcherState = emptySearcherState;
   private readonly directory: string;
   /** Large segments keep their `_source` texts in a scratch file, not in memory (source-file.ts). */
   private readonly sourceSinks: () => SourceTextsSink;
@@ -81,9 +82,19 @@ class ShardSearcher {
     private readonly shardNumber: number,
     indexDirectory: string,
     private readonly log: Logger,
+    /** Search workers read the segments: every state's segments go to shared memory as they are made. */
+    private readonly shareSegments: boolean,
   ) {
     this.directory = searcherDirectory(indexDirectory, shardNumber);
     this.sourceSinks = () => spillingSourceSink(this.directory);
+  }
+
+  get state(): SearcherState {
+    return this.current;
+  }
+
+  set state(state: SearcherState) {
+    this.current = this.shareSegments ? withSharedSegments(state) : state;
   }
 
   private get store(): ShardStore | undefined {
@@ -118,7 +129,7 @@ class ShardSearcher {
       return;
     }
     this.state = loaded;
-    this.persisted = loaded;
+    this.persisted = this.state;
     this.written = new Set(loaded.segments.map((segment) => segment.name));
     this.refreshTo(store.maxSeqNo);
   }
@@ -375,6 +386,15 @@ export interface ShardSnapshot {
   readonly stats: ShardStats;
 }
 
+/**
+ * The state with its segments' arrays in shared memory (shared-segment.ts): new segments are moved
+ * there once, when a refresh, merge, rebuild or load makes them; the heap copies are dropped.
+ */
+function withSharedSegments(state: SearcherState): SearcherState {
+  const segments = state.segments.map(shareSegmentArrays);
+  return segments.every((segment, index) => segment === state.segments[index]) ? state : { ...state, segments };
+}
+
 function searcherKey(uuid: string, shard: number): string {
   return `${uuid}/${shard}`;
 }
@@ -386,11 +406,13 @@ export class SearcherService {
   constructor(
     private readonly indices: IndicesService,
     private readonly log: Logger,
+    /** True when search workers read the segments (their arrays then live in shared memory). */
+    private readonly shareSegments = false,
   ) {
     this.removeListener = indices.addListener({
       indexCreated: (handle) => {
         // A new index is empty: nothing to load, so its searchers exist from the start.
-        (handle.shards ?? []).forEach((_, shard) => this.searchers.set(searcherKey(handle.uuid, shard), new ShardSearcher(handle, shard, indices.indexDirectory(handle.uuid), log)));
+        (handle.shards ?? []).forEach((_, shard) => this.searchers.set(searcherKey(handle.uuid, shard), new ShardSearcher(handle, shard, indices.indexDirectory(handle.uuid), log, shareSegments)));
       },
       indexDeleted: (index) => this.forget(index.uuid, false),
       indexClosed: (index) => this.forget(index.uuid, true),
@@ -409,7 +431,7 @@ export class SearcherService {
     const key = searcherKey(handle.uuid, shard);
     let searcher = this.searchers.get(key);
     if (searcher === undefined) {
-      searcher = new ShardSearcher(handle, shard, this.indices.indexDirectory(handle.uuid), this.log);
+      searcher = new ShardSearcher(handle, shard, this.indices.indexDirectory(handle.uuid), this.log, this.shareSegments);
       searcher.open();
       this.searchers.set(key, searcher);
     }

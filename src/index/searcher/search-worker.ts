@@ -1,0 +1,42 @@
+/**
+ * A search worker thread (search-pool.ts starts it): keeps the segments it was sent (their arrays
+ * shared with the main thread), and runs query phases over them, one job at a time.
+ */
+import { parentPort } from 'node:worker_threads';
+import { EsError } from '../../common/errors.js';
+import { reviveSharedSegment, segmentWithLiveDocs, type RevivedSegmentCore } from '../engine/shared-segment.js';
+import { computeShardStats } from '../engine/shard-stats.js';
+import { runShardQuery } from '../query/shard-query.js';
+import { isPlainData, serializeError, type FromWorker, type ToWorker } from './search-pool.js';
+
+const port = parentPort;
+if (port === null) throw new Error('search-worker.ts runs as a worker thread');
+const cores = new Map<number, RevivedSegmentCore>();
+
+function answer(message: Extract<ToWorker, { type: 'job' }>): FromWorker {
+  const { id, interrupt } = message;
+  const segments = [];
+  for (const { key, liveDocs, liveDocCount } of message.segments) {
+    const core = cores.get(key);
+    if (core === undefined) return { id, kind: 'inline', reason: `segment [${key}] was not sent` };
+    segments.push(segmentWithLiveDocs(core, liveDocs, liveDocCount));
+  }
+  try {
+    const context = { ...message.context, interrupted: () => Atomics.load(interrupt, 0) !== 0 };
+    const result = runShardQuery(segments, computeShardStats(segments), message.request, message.postFiltered, context);
+    if (!isPlainData(result)) return { id, kind: 'inline', reason: 'the shard result is not plain data' };
+    return { id, kind: 'result', result };
+  } catch (error) {
+    if (error instanceof EsError) return { id, kind: 'error', error: serializeError(error) };
+    // Reading `_id`s or `_source`s (MainThreadOnly), or anything else: the main thread runs the
+    // same search again and answers as it would have without the pool.
+    return { id, kind: 'inline', reason: error instanceof Error ? error.message : String(error) };
+  }
+}
+
+port.postMessage({ kind: 'ready' } satisfies FromWorker);
+port.on('message', (message: ToWorker) => {
+  if (message.type === 'segment') cores.set(message.description.key, reviveSharedSegment(message.description));
+  else if (message.type === 'release') cores.delete(message.key);
+  else port.postMessage(answer(message));
+});

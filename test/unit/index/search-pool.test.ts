@@ -1,0 +1,122 @@
+// Issue 13: the search pool runs shards' query phases on worker threads. Its answers equal the
+// main thread's (hits, scores, sort values, aggregation partials); a 400 the query phase raises
+// comes back as the same EsError; what a worker cannot run (`_id`s, `_source`s) is handed back to
+// the main thread; and its failure paths hold: a cancelled job stops waiting at once, a timeout is
+// honoured inside the worker, and a worker that dies fails its job with a 500 and is replaced.
+import assert from 'node:assert/strict';
+import { after, before, test } from 'node:test';
+import { EsError } from '../../../src/common/errors.js';
+import { shareSegmentArrays } from '../../../src/index/engine/shared-segment.js';
+import { computeShardStats } from '../../../src/index/engine/shard-stats.js';
+import { withDeletes, type Segment } from '../../../src/index/engine/index.js';
+import { parseSearchRequest, type SearchRequest } from '../../../src/index/query/index.js';
+import { runShardQuery } from '../../../src/index/query/shard-query.js';
+import { isPlainData, SearchPool, type ShardJob } from '../../../src/index/searcher/search-pool.js';
+import { buildSegments, corpusMappings, createRandom, generateCorpus, testSeed } from '../engine/test-corpus.js';
+
+const seed = testSeed();
+const docs = generateCorpus(1500, seed);
+const segments: Segment[] = buildSegments(docs, createRandom(seed), 3)
+  .map((segment, index) => (index === 0 ? withDeletes(segment, [2, 4, 6]) : segment))
+  .map(shareSegmentArrays);
+const stats = computeShardStats(segments);
+const context = { mappings: corpusMappings, indexName: 'corpus', shardKey: 'corpus:0', nowMs: Date.UTC(2024, 0, 15), shardCount: 1 };
+
+function job(body: unknown, overrides: Partial<SearchRequest> = {}): ShardJob {
+  const request = { ...parseSearchRequest(body), ...overrides };
+  const postFilter = (body as { post_filter?: unknown }).post_filter;
+  return { segments, request, postFiltered: postFilter === undefined ? undefined : parseSearchRequest({ query: { bool: { must: [(body as { query?: unknown }).query ?? { match_all: {} }], filter: [postFilter] } } }).query, context };
+}
+
+function inline(shard: ShardJob): unknown {
+  return runShardQuery(shard.segments, stats, shard.request, shard.postFiltered, shard.context);
+}
+
+let pool: SearchPool;
+before(async () => {
+  pool = new SearchPool(2);
+  await pool.started();
+});
+after(async () => {
+  await pool.close();
+});
+
+test(`worker answers equal the main thread's: hits, scores, sorts, aggregations, post_filter (seed ${seed})`, async () => {
+  const bodies: unknown[] = [
+    { query: { match: { body: 'alpha gamma' } } },
+    { query: { bool: { must: [{ match: { body: 'beta' } }], filter: [{ range: { price: { gte: 10 } } }, { term: { tag: 'red' } }] } }, track_total_hits: true },
+    { size: 0, aggs: { tags: { terms: { field: 'tag', include: 'b.*' } }, months: { date_histogram: { field: 'date', calendar_interval: 'month' } }, p: { percentiles: { field: 'price' } } } },
+    { query: { match: { title: 'gammas' } }, sort: [{ price: 'desc' }, { count: 'asc' }], size: 20 },
+    { query: { match: { body: 'delta' } }, post_filter: { term: { flag: true } }, aggs: { tags: { terms: { field: 'tag' } } } },
+  ];
+  for (const body of bodies) {
+    const shard = job(body);
+    const pooled = await Promise.all([pool.run(shard), pool.run(shard)]);
+    for (const result of pooled) {
+      assert.ok(result !== undefined, `ran on a worker: ${JSON.stringify(body)}`);
+      assert.deepEqual(result, structuredClone(inline(shard)), JSON.stringify(body));
+    }
+  }
+});
+
+test('a 400 from the query phase comes back as the same EsError', async () => {
+  const shard = job({ query: { match_all: {} }, aggs: { bad: { terms: { field: 'body' } } } });
+  let expected: unknown;
+  try {
+    inline(shard);
+  } catch (error) {
+    expected = error;
+  }
+  assert.ok(expected instanceof EsError && expected.status === 400, 'the main thread refuses terms on a text field');
+  await assert.rejects(pool.run(shard), (error: unknown) => {
+    assert.ok(error instanceof EsError);
+    assert.deepEqual(error.toBody(), expected.toBody());
+    return true;
+  });
+});
+
+test('what reads _id or _source, and requests that are not plain data, are handed back to the main thread', async () => {
+  assert.equal(await pool.run(job({ query: { ids: { values: ['d1', 'd7'] } } })), undefined);
+  assert.equal(await pool.run(job({ query: { match_all: {} }, aggs: { top: { top_hits: { size: 1 } } } })), undefined);
+  class NotPlain {}
+  assert.equal(isPlainData({ a: [1, 'b', new Map([[1, /x/u]])] }), true);
+  assert.equal(isPlainData({ a: new NotPlain() }), false);
+  assert.equal(isPlainData({ a: () => 1 }), false);
+});
+
+test('a timeout is honoured in the worker: timed_out with what was collected', async () => {
+  const shard = job({ query: { match: { body: 'alpha' } }, track_total_hits: true }, { timeoutMs: -1 });
+  const result = await pool.run(shard);
+  assert.ok(result !== undefined);
+  assert.equal(result.timedOut, true);
+  assert.deepEqual(result, structuredClone(inline(shard)));
+});
+
+test('a cancelled job rejects with the abort reason at once, and the pool goes on answering', async () => {
+  const controller = new AbortController();
+  const reason = new EsError(400, 'task_cancelled_exception', 'task cancelled [by user]');
+  const running = pool.run(job({ query: { match: { body: 'alpha beta gamma' } }, track_total_hits: true }), controller.signal);
+  controller.abort(reason);
+  await assert.rejects(running, (error: unknown) => error === reason);
+  await assert.rejects(pool.run(job({ query: { match_all: {} } }), controller.signal), (error: unknown) => error === reason);
+  const next = job({ query: { term: { tag: 'red' } } });
+  assert.deepEqual(await pool.run(next), structuredClone(inline(next)));
+});
+
+test('a worker that dies fails its running job with a 500, and a new worker takes its place', async () => {
+  const exits: number[] = [];
+  const single = new SearchPool(1, (number) => exits.push(number));
+  try {
+    const shard = job({ query: { match: { body: 'alpha' } } });
+    assert.equal(await single.run(shard), undefined, 'a worker still starting leaves the shard to the main thread');
+    await single.started();
+    const running = single.run(shard);
+    await single.terminateWorker(0);
+    await assert.rejects(running, (error: unknown) => error instanceof EsError && error.status === 500 && error.type === 'exception' && /search worker \[0\] stopped/u.test(error.message));
+    await single.started();
+    assert.deepEqual(await single.run(shard), structuredClone(inline(shard)), 'the replacement worker answers');
+  } finally {
+    await single.close();
+  }
+  assert.deepEqual(exits, [0], 'the stop is reported once');
+});
