@@ -78,13 +78,13 @@ function drain<T>(steps: SearchSteps<T>): T {
  * Runs a search's steps, pausing at each yield: the search may be cancelled there (its task fails
  * it with task_cancelled_exception). Shard batches run on the search pool when there is one.
  */
-async function drainAsync<T>(steps: SearchSteps<T>, pause: () => Promise<void>, pool: SearchPool | undefined): Promise<T> {
+async function drainAsync<T>(steps: SearchSteps<T>, pause: () => Promise<void>, poolForBatch: () => SearchPool | undefined): Promise<T> {
   let next = steps.next();
   while (next.done !== true) {
     const step = next.value;
     if (step instanceof ShardBatch) {
-      const task = currentTask.getStore();
-      next = steps.next(pool === undefined ? step.runInline() : await step.run(pool, task?.signal));
+      const pool = poolForBatch();
+      next = steps.next(pool === undefined ? step.runInline() : await step.run(pool, currentTask.getStore()?.signal));
       continue;
     }
     await pause();
@@ -259,6 +259,8 @@ export class SearchService {
   /** TEST ONLY (`strait.test.search.shard_delay`): a wait before each shard's query phase of a cancellable search. */
   private testShardDelayMs = 0;
   private readonly pool: SearchPool | undefined;
+  /** Cancellable searches between their start and their answer (`poolForBatch`). */
+  private searchesRunning = 0;
 
   constructor(options: SearchServiceOptions) {
     this.pool = options.pool;
@@ -297,6 +299,27 @@ export class SearchService {
   setTestShardDelay(delayMs: number): void {
     this.testShardDelayMs = Math.max(0, delayMs);
   }
+
+  /** Runs a cancellable search's steps, counted among the searches running while it does. */
+  private async drainCancellable<T>(steps: SearchSteps<T>): Promise<T> {
+    this.searchesRunning += 1;
+    try {
+      return await drainAsync(steps, this.pause, this.poolForBatch);
+    } finally {
+      this.searchesRunning -= 1;
+    }
+  }
+
+  /**
+   * Where a search's shards run: on the worker pool while other searches are running, here when
+   * this one runs alone. Alone, a worker round trip only adds latency (the main thread would wait
+   * idle for it); with others, this thread has their parsing, authorization, fetching and
+   * rendering to do while the workers run query phases, which is what keeps every core busy.
+   * Concurrent searches are counted truthfully because each pauses (setImmediate) before its
+   * shards, after every request read in the same turn has started. A lone expensive search
+   * still holds this thread, as before the pool.
+   */
+  private readonly poolForBatch = (): SearchPool | undefined => (this.searchesRunning > 1 ? this.pool : undefined);
 
   /** The yield point of a cancellable search: before each shard's query phase. */
   private readonly pause = (): Promise<void> => checkpoint(this.testShardDelayMs);
@@ -561,7 +584,7 @@ export class SearchService {
    * cancelled task (the current one, see src/tasks) fails it with `task_cancelled_exception`.
    */
   searchCancellable(input: SearchInput, access: SearchAuthorizer, owner: ScrollOwner): Promise<Record<string, unknown>> {
-    return drainAsync(this.searchSteps(input, access, owner), this.pause, this.pool);
+    return this.drainCancellable(this.searchSteps(input, access, owner));
   }
 
   private *searchSteps(input: SearchInput, access: SearchAuthorizer, owner: ScrollOwner): SearchSteps<Record<string, unknown>> {
@@ -760,7 +783,7 @@ export class SearchService {
 
   /** `queryPhaseAsRemote` as a cancellable task's work (the remote side of another cluster's search task). */
   queryPhaseAsRemoteCancellable(input: SearchInput, access: SearchAuthorizer, owner: ScrollOwner, clusterAlias: string | undefined): Promise<RemoteQueryPhase> {
-    return drainAsync(this.queryPhaseAsRemoteSteps(input, access, owner, clusterAlias), this.pause, this.pool);
+    return this.drainCancellable(this.queryPhaseAsRemoteSteps(input, access, owner, clusterAlias));
   }
 
   private *queryPhaseAsRemoteSteps(input: SearchInput, access: SearchAuthorizer, owner: ScrollOwner, clusterAlias: string | undefined): SearchSteps<RemoteQueryPhase> {
@@ -872,7 +895,7 @@ export class SearchService {
    * cluster's search task).
    */
   searchAsRemoteCancellable(input: SearchInput, access: SearchAuthorizer, clusterAlias: string): Promise<ClusterSearchResult> {
-    return drainAsync(this.searchAsRemoteSteps(input, access, clusterAlias), this.pause, this.pool);
+    return this.drainCancellable(this.searchAsRemoteSteps(input, access, clusterAlias));
   }
 
   private *searchAsRemoteSteps(input: SearchInput, access: SearchAuthorizer, clusterAlias: string): SearchSteps<ClusterSearchResult> {
