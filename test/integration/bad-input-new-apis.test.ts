@@ -736,7 +736,7 @@ test('reindex, tasks and rethrottle refuse bad input', async () => {
     { method: 'POST', path: '/_reindex?refresh=sometimes', body: { source: { index: 'bi-data' }, dest: { index: 'bi-copy' } } },
     { method: 'POST', path: '/_reindex?max_docs=-2', body: { source: { index: 'bi-data' }, dest: { index: 'bi-copy' } } },
     { method: 'POST', path: '/_reindex/not-a-task-id/_rethrottle?requests_per_second=5' },
-    { method: 'POST', path: '/_reindex/x:-1/_rethrottle?requests_per_second=5' },
+    { method: 'POST', path: '/_reindex/x:+-1/_rethrottle?requests_per_second=5' }, // x:-1 is TaskId's unset id (every matching task), not bad input
     { method: 'POST', path: '/_reindex/x:99999999999999999999/_rethrottle?requests_per_second=5' }, // past Long.MAX_VALUE
     { method: 'POST', path: '/_reindex/x:1/_rethrottle' },
     { method: 'POST', path: '/_reindex/x:1/_rethrottle?requests_per_second=fast' },

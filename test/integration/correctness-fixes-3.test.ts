@@ -86,3 +86,40 @@ test('update with _source: the get section is the written source; the stored one
   assert.equal(noop.result, 'noop');
   assert.deepEqual(noop.get._source, { a: 1, b: 3 });
 });
+
+// ---------------------------------------------------------------- item 5: templates validated at put
+
+test('templates: a normalizer the settings do not define fails the put (legacy, component, composable, simulate), nothing stored', async () => {
+  const badMappings = { properties: { f: { type: 'keyword', normalizer: 'folded' } } };
+  const folded = { analysis: { normalizer: { folded: { type: 'custom', filter: ['lowercase', 'asciifolding'] } } } };
+  const inner = 'normalizer [folded] not found for field [f]';
+  // Legacy: the mapping error itself, as an index creation answers it.
+  const legacy = await fails('PUT', '/_template/t-legacy', { index_patterns: ['tl-*'], mappings: badMappings }, 400, 'mapper_parsing_exception', `Failed to parse mapping: ${inner}`);
+  assert.deepEqual(legacy.error.root_cause, [{ type: 'mapper_parsing_exception', reason: inner }]);
+  assert.equal((await call('GET', '/_template/t-legacy')).status, 404);
+  await ok('PUT', '/_template/t-legacy', { index_patterns: ['tl-*'], settings: folded, mappings: badMappings });
+  // Component: the same.
+  await fails('PUT', '/_component_template/c-bad', { template: { mappings: badMappings } }, 400, 'mapper_parsing_exception', `Failed to parse mapping: ${inner}`);
+  assert.equal((await call('GET', '/_component_template/c-bad')).status, 404);
+  // Composable: wrapped twice, the outer exception the root cause.
+  const composable = await fails('PUT', '/_index_template/t-comp', { index_patterns: ['tc-*'], template: { mappings: badMappings } }, 400, 'illegal_argument_exception', 'composable template [t-comp] template after composition is invalid');
+  assert.deepEqual(composable.error.root_cause, [{ type: 'illegal_argument_exception', reason: 'composable template [t-comp] template after composition is invalid' }]);
+  assert.equal(composable.error.caused_by.type, 'illegal_argument_exception');
+  assert.equal(composable.error.caused_by.reason, 'invalid composite mappings for [t-comp]');
+  assert.equal(composable.error.caused_by.caused_by.type, 'mapper_parsing_exception');
+  assert.equal(composable.error.caused_by.caused_by.reason, `Failed to parse mapping: ${inner}`);
+  assert.equal((await call('GET', '/_index_template/t-comp')).status, 404);
+  // The normalizer may come from a component template's settings.
+  await ok('PUT', '/_component_template/c-settings', { template: { settings: folded } });
+  await ok('PUT', '/_index_template/t-comp', { index_patterns: ['tc-*'], composed_of: ['c-settings'], template: { mappings: badMappings } });
+  // ... and removing it from the component breaks the composable template: refused.
+  const update = await fails('PUT', '/_component_template/c-settings', { template: { settings: { number_of_shards: 1 } } }, 400, 'illegal_argument_exception',
+    'updating component template [c-settings] results in invalid composable template [t-comp] after templates are merged');
+  assert.equal(update.error.caused_by.reason, 'composable template [t-comp] template after composition with component templates [c-settings] is invalid');
+  assert.ok(JSON.stringify((await ok('GET', '/_component_template/c-settings')).component_templates[0].component_template.template.settings).includes('folded'));
+  // Simulate validates as the put does.
+  await fails('POST', '/_index_template/_simulate', { index_patterns: ['ts-*'], template: { mappings: badMappings } }, 400, 'illegal_argument_exception', 'composable template [simulate_template] template after composition is invalid');
+  await fails('POST', '/_index_template/_simulate_index/ts-1', { index_patterns: ['ts-*'], template: { mappings: badMappings } }, 400, 'illegal_argument_exception', 'composable template [simulate_index_template] template after composition is invalid');
+  // An analyzer that does not exist was refused at put before (the mapping error itself).
+  await fails('PUT', '/_index_template/t-an', { index_patterns: ['ta-*'], template: { mappings: { properties: { t: { type: 'text', analyzer: 'nope' } } } } }, 400, 'mapper_parsing_exception', 'analyzer [nope] has not been configured in mappings');
+});
