@@ -28,6 +28,7 @@ import { nestFlatSettings } from '../index/settings.js';
 import type { RequestContext, RestRequest, RestResponse, Route } from '../http/route.js';
 import { renderCat, type CatColumn, type CatRow } from '../http/routes/cat.js';
 import { NodeStartError } from './errors.js';
+import { renderFlatSettingValues } from '../index/setting-lists.js';
 
 /** How long an index change waits for the master (Elasticsearch's master_timeout default, 30s). */
 const masterTimeoutMs = 30_000;
@@ -275,7 +276,7 @@ export function renderPublishedState(state: ClusterState, request: RestRequest, 
             const metadata = state.metadata.indices[name]!;
             // IndexMetadata.toXContent: nested settings unless flat_settings, alias names as a list.
             const flat = request.query['flat_settings'] === 'true';
-            return [name, { ...metadata, settings: flat ? metadata.settings : nestFlatSettings(metadata.settings), aliases: Object.keys(metadata.aliases).sort() }];
+            return [name, { ...metadata, settings: flat ? renderFlatSettingValues(metadata.settings) : nestFlatSettings(metadata.settings), aliases: Object.keys(metadata.aliases).sort() }];
           }),
       ),
     };

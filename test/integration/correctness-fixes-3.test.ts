@@ -123,3 +123,41 @@ test('templates: a normalizer the settings do not define fails the put (legacy, 
   // An analyzer that does not exist was refused at put before (the mapping error itself).
   await fails('PUT', '/_index_template/t-an', { index_patterns: ['ta-*'], template: { mappings: { properties: { t: { type: 'text', analyzer: 'nope' } } } } }, 400, 'mapper_parsing_exception', 'analyzer [nope] has not been configured in mappings');
 });
+
+// ---------------------------------------------------------------- item 6: list settings stay lists
+
+test('index settings: a list stays a list in GET _settings (nested and flat_settings), an item with a comma survives', async () => {
+  await ok('PUT', '/list-settings', {
+    settings: {
+      analysis: {
+        normalizer: { folded: { type: 'custom', filter: ['lowercase', 'asciifolding'] } },
+        filter: { stop_x: { type: 'stop', stopwords: ['a,b', 'c'] } },
+      },
+    },
+    mappings: { properties: { name: { type: 'keyword', normalizer: 'folded' } } },
+  });
+  const nested = await ok('GET', '/list-settings/_settings');
+  const analysis = nested['list-settings'].settings.index.analysis;
+  assert.deepEqual(analysis.normalizer.folded.filter, ['lowercase', 'asciifolding']);
+  assert.deepEqual(analysis.filter.stop_x.stopwords, ['a,b', 'c']);
+  const flat = await ok('GET', '/list-settings/_settings?flat_settings=true');
+  assert.deepEqual(flat['list-settings'].settings['index.analysis.normalizer.folded.filter'], ['lowercase', 'asciifolding']);
+  assert.deepEqual(flat['list-settings'].settings['index.analysis.filter.stop_x.stopwords'], ['a,b', 'c']);
+  assert.equal(flat['list-settings'].settings['index.analysis.normalizer.folded.type'], 'custom');
+  // The index and the cluster state print it alike.
+  assert.deepEqual((await ok('GET', '/list-settings?flat_settings=true'))['list-settings'].settings['index.analysis.normalizer.folded.filter'], ['lowercase', 'asciifolding']);
+  const state = await ok('GET', '/_cluster/state/metadata/list-settings?flat_settings=true');
+  assert.deepEqual(state.metadata.indices['list-settings'].settings['index.analysis.normalizer.folded.filter'], ['lowercase', 'asciifolding']);
+  // The normalizer still works from the kept list.
+  await ok('PUT', '/list-settings/_doc/1?refresh=true', { name: 'Crème' });
+  assert.equal((await ok('POST', '/list-settings/_search', { query: { term: { name: 'CREME' } } })).hits.total.value, 1);
+  // A comma-delimited string is a list too (Elasticsearch's getAsList), printed as given.
+  await ok('PUT', '/list-settings-string', { settings: { analysis: { normalizer: { folded: { type: 'custom', filter: 'lowercase,asciifolding' } } } }, mappings: { properties: { name: { type: 'keyword', normalizer: 'folded' } } } });
+  assert.equal((await ok('GET', '/list-settings-string/_settings?flat_settings=true'))['list-settings-string'].settings['index.analysis.normalizer.folded.filter'], 'lowercase,asciifolding');
+  await ok('PUT', '/list-settings-string/_doc/1?refresh=true', { name: 'Crème' });
+  assert.equal((await ok('POST', '/list-settings-string/_search', { query: { term: { name: 'CREME' } } })).hits.total.value, 1);
+  // Templates keep lists as well.
+  await ok('PUT', '/_index_template/list-template', { index_patterns: ['lt-*'], template: { settings: { analysis: { normalizer: { n: { type: 'custom', filter: ['lowercase'] } } } } } });
+  const template = await ok('GET', '/_index_template/list-template?flat_settings=true');
+  assert.deepEqual(template.index_templates[0].index_template.template.settings['index.analysis.normalizer.n.filter'], ['lowercase']);
+});

@@ -6,6 +6,7 @@ import { errors } from '../../common/index.js';
 import {
   defaultSettings,
   nestFlatSettings,
+  renderFlatSettingValues,
   parseAliasDefinition,
   parseIndicesOptions,
   renderFlatSettings,
@@ -66,7 +67,7 @@ function objectBody(request: RestRequest, required: boolean): Record<string, unk
 function renderSettings(handle: IndexHandle, flat: boolean, names?: readonly string[]): Record<string, unknown> {
   let settings: Record<string, string> = renderFlatSettings(handle.metadata);
   if (names !== undefined) settings = Object.fromEntries(Object.entries(settings).filter(([key]) => names.some((name) => wildcardMatch(name, key))));
-  return flat ? Object.fromEntries(Object.entries(settings).sort(([a], [b]) => (a < b ? -1 : 1))) : nestFlatSettings(settings);
+  return flat ? renderFlatSettingValues(Object.fromEntries(Object.entries(settings).sort(([a], [b]) => (a < b ? -1 : 1)))) : nestFlatSettings(settings);
 }
 
 function renderDefaults(handle: IndexHandle, flat: boolean, names?: readonly string[]): Record<string, unknown> {
