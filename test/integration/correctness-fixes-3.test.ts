@@ -161,3 +161,15 @@ test('index settings: a list stays a list in GET _settings (nested and flat_sett
   const template = await ok('GET', '/_index_template/list-template?flat_settings=true');
   assert.deepEqual(template.index_templates[0].index_template.template.settings['index.analysis.normalizer.n.filter'], ['lowercase']);
 });
+
+// ---------------------------------------------------------------- item 1: aggregation keys over HTTP
+
+test('aggregations: an unknown key is a 400 with the parser\'s error, never ignored', async () => {
+  await ok('PUT', '/agg-keys/_doc/1?refresh=true', { n: 1, k: 'a' });
+  const body = await fails('POST', '/agg-keys/_search', { size: 0, aggs: { a: { terms: { script: { source: "doc['k.keyword'].value" }, params: { x: 1 } } } } }, 400, 'x_content_parse_exception', '[terms] unknown field [params]');
+  assert.deepEqual(body.error.root_cause, [{ type: 'x_content_parse_exception', reason: '[terms] unknown field [params]' }]);
+  await fails('POST', '/agg-keys/_search', { size: 0, aggs: { a: { avg: { field: 'n', missng: 0 } } } }, 400, 'x_content_parse_exception', '[avg] unknown field [missng] did you mean [missing]?');
+  await fails('POST', '/agg-keys/_search', { size: 0, aggs: { a: { top_hits: { sizes: 1 } } } }, 400, 'parsing_exception', 'Unknown key for a VALUE_NUMBER in [a]: [sizes].');
+  const answer = await ok('POST', '/agg-keys/_search', { size: 0, aggs: { a: { avg: { field: 'n', missing: 0 } } } });
+  assert.equal(answer.aggregations.a.value, 1);
+});

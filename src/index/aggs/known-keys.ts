@@ -9,7 +9,8 @@
  *   SuggestingErrorOnUnknown (Lucene's Levenshtein similarity above 0.5, best first). Elasticsearch
  *   prefixes its reason with the `[line:col]` of the key; Strait parses JSON before it reads
  *   aggregations and has no positions, so its reason starts at the parser name.
- * - hand-written parsers (top_hits, filters, derivative, serial_diff, the bucket-metrics siblings):
+ * - hand-written parsers (top_hits, filters, derivative, serial_diff, bucket_selector, the
+ *   bucket-metrics siblings):
  *   400 parsing_exception with their own sentence ("Unknown key for a VALUE_STRING in [name]:
  *   [x].", "Unexpected token VALUE_STRING [x] in [name]").
  * A key Elasticsearch declares but Strait does not implement is refused with a 400 that says so,
@@ -18,9 +19,9 @@
  * accepted: terms `execution_hint` and `collect_mode`, cardinality `precision_threshold` and
  * `execution_hint`.
  *
- * Kinds whose parsers already check their keys (significant_terms, rare_terms,
- * variable_width_histogram, auto_date_histogram, composite, the geo aggregations, moving_fn,
- * bucket_script, bucket_selector) and `filter` (its body is a query) are not listed here.
+ * Not listed here: the geo aggregations (geo-aggs.ts and geo-distance.ts check their keys, with
+ * parsing_exception where Elasticsearch's ObjectParser answers x_content_parse_exception) and
+ * `filter` (its body is a query, refused by the query parser).
  *
  * References: ValuesSourceAggregationBuilder#declareFields and each *AggregationBuilder's PARSER
  * or parse method in elastic/elasticsearch; ObjectParser and SuggestingErrorOnUnknown.
@@ -31,7 +32,7 @@ import { utf16EditDistance } from '../../common/edit-distance.js';
 type Json = Readonly<Record<string, unknown>>;
 
 /** How the kind's Elasticsearch parser words an unknown key. */
-type Wording = 'object_parser' | 'unknown_key' | 'unexpected_token' | 'derivative';
+type Wording = 'object_parser' | 'unknown_key' | 'unexpected_token' | 'derivative' | 'bucket_selector';
 
 interface KindKeys {
   readonly wording: Wording;
@@ -85,6 +86,17 @@ const kindKeys: Readonly<Record<string, KindKeys>> = {
     keys: ['from', 'size', 'sort', '_source', 'explain', 'version', 'seq_no_primary_term', 'track_scores', 'stored_fields', 'docvalue_fields', 'fields', 'script_fields', 'highlight'],
     unsupported: { explain: false, version: false, seq_no_primary_term: false, track_scores: false, stored_fields: undefined, docvalue_fields: undefined, fields: undefined, script_fields: undefined, highlight: undefined },
   },
+  significant_terms: {
+    wording: 'object_parser',
+    keys: ['field', 'size', 'shard_size', 'min_doc_count', 'shard_min_doc_count', 'include', 'exclude', 'background_filter', 'execution_hint', 'jlh', 'percentage', 'mutual_information', 'chi_square', 'gnd', 'script_heuristic'],
+  },
+  rare_terms: { wording: 'object_parser', keys: ['field', 'max_doc_count', 'missing', 'include', 'exclude', 'precision', 'value_type'] },
+  variable_width_histogram: { wording: 'object_parser', keys: ['field', 'buckets', 'shard_size', 'initial_buffer'] },
+  auto_date_histogram: { wording: 'object_parser', keys: ['field', 'buckets', 'minimum_interval', 'time_zone', 'format', 'missing'] },
+  composite: { wording: 'object_parser', keys: ['sources', 'size', 'after'] },
+  moving_fn: { wording: 'object_parser', keys: ['buckets_path', 'script', 'window', 'shift', 'gap_policy', 'format'] },
+  bucket_script: { wording: 'object_parser', keys: ['buckets_path', 'script', 'gap_policy', 'format'] },
+  bucket_selector: { wording: 'bucket_selector', keys: ['buckets_path', 'script', 'gap_policy'] },
   cumulative_sum: { wording: 'object_parser', keys: ['buckets_path', 'format'] },
   bucket_sort: { wording: 'object_parser', keys: ['sort', 'from', 'size', 'gap_policy'] },
   derivative: { wording: 'derivative', keys: ['buckets_path', 'format', 'gap_policy', 'unit'] },
@@ -160,6 +172,12 @@ function unknownKey(kind: string, known: KindKeys, key: string, value: unknown, 
       return errors.parsing(`Unknown key for a ${token} in [${name}]: [${key}].`);
     case 'unexpected_token':
       return errors.parsing(`Unexpected token ${token} [${key}] in [${name}]`);
+    case 'bucket_selector':
+      // BucketSelectorPipelineAggregationBuilder#parse: a string, an array or an object under an
+      // unknown key names it; a number, a boolean or null does not.
+      return token === 'VALUE_STRING' || token === 'START_ARRAY' || token === 'START_OBJECT'
+        ? errors.parsing(`Unknown key for a ${token} in [${name}]: [${key}].`)
+        : errors.parsing(`Unexpected token ${token} in [${name}].`);
     case 'derivative':
       // DerivativePipelineAggregationBuilder#parse (and serial_diff's, written alike): a string,
       // an array or (serial_diff's `lag`) a number under an unknown key names it; another token does not.

@@ -84,3 +84,13 @@ test('every key Strait honours still parses', () => {
   });
   assert.equal(parsed.length, 16);
 });
+
+test('kinds that checked their keys before answer as their Elasticsearch parser does', () => {
+  refused({ a: { significant_terms: { field: 'x', jlp: {} } } }, 'x_content_parse_exception', '[significant_terms] unknown field [jlp] did you mean [jlh]?');
+  refused({ a: { rare_terms: { field: 'x', max_doc_counts: 1 } } }, 'x_content_parse_exception', '[rare_terms] unknown field [max_doc_counts] did you mean [max_doc_count]?');
+  refused({ a: { composite: { sources: [], sise: 1 } } }, 'x_content_parse_exception', '[composite] unknown field [sise] did you mean [size]?');
+  const histogram = (pipeline: Record<string, unknown>): unknown => ({ h: { histogram: { field: 'x', interval: 1 }, aggs: { m: { max: { field: 'x' } }, p: pipeline } } });
+  refused(histogram({ bucket_script: { buckets_path: { v: 'm' }, script: 'params.v', params: {} } }), 'x_content_parse_exception', '[bucket_script] unknown field [params]');
+  refused(histogram({ bucket_selector: { buckets_path: { v: 'm' }, script: 'params.v > 1', format: '0.0' } }), 'parsing_exception', 'Unknown key for a VALUE_STRING in [p]: [format].');
+  refused(histogram({ bucket_selector: { buckets_path: { v: 'm' }, script: 'params.v > 1', size: 1 } }), 'parsing_exception', 'Unexpected token VALUE_NUMBER in [p].');
+});
