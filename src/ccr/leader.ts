@@ -406,6 +406,14 @@ export class CcrLeaderService {
     this.outbound.setRate(bytesPerSec);
   }
 
+  /**
+   * Waits until `bytes` more recovery data may leave this node: peer recovery shares this pacer, as
+   * `indices.recovery.max_bytes_per_sec` is one node-wide limit in Elasticsearch.
+   */
+  paceOutbound(bytes: number): Promise<void> {
+    return this.outbound.pace(bytes);
+  }
+
   async restoreFileChunk(body: Record<string, unknown>, access: LeaderAuthorizer): Promise<Record<string, unknown>> {
     const name = stringField(body, 'index');
     this.checkInternal(CCR_ACTIONS.restoreFileChunk, name, access);

@@ -16,6 +16,7 @@ import type { IndexHandle } from './indices-service.js';
 import { routingLayoutOf } from './routing.js';
 import { nestFlatSettings, settingBoolean, settingInteger } from './settings.js';
 import { renderFlatSettings } from './indices-service.js';
+import { renderFlatSettingValues } from './setting-lists.js';
 
 /** Elasticsearch's cluster state metrics (ClusterState.Metric). */
 export const clusterStateMetrics = ['version', 'master_node', 'blocks', 'nodes', 'metadata', 'routing_table', 'routing_nodes', 'customs'] as const;
@@ -130,7 +131,7 @@ export function renderIndexMetadata(handle: IndexHandle, flatSettings: boolean):
     version: metadata.version,
     state: metadata.state,
     routing_num_shards: layout.routingShards,
-    settings: flatSettings ? settings : nestFlatSettings(settings),
+    settings: flatSettings ? renderFlatSettingValues(settings) : nestFlatSettings(settings),
     mappings: Object.keys(metadata.mappings).length === 0 ? {} : { _doc: metadata.mappings },
     aliases: Object.keys(metadata.aliases).sort(),
     primary_terms: primaryTerms,

@@ -6,7 +6,7 @@
  * (optimistic concurrency: if_seq_no/if_primary_term; external versions), docs-update.html,
  * docs-bulk.html, docs-multi-get.html.
  */
-import { assert, checkJsonNestingDepth, errors, EsError, limits } from '../common/index.js';
+import { assert, checkJsonNestingDepth, errors, EsError, limits, runToEnd } from '../common/index.js';
 import type { IndexHandle, IndicesService } from './indices-service.js';
 import { checkFieldLimits, checkNormalizerNames, deepFreezeMapping, keepsWholeSource, parseDocument, parseDocumentAgainst, sourceMappingOf, storedSourceOf, type RootMapping } from './mapping/index.js';
 import { storedNormalizersOf } from './analysis/index.js';
@@ -895,6 +895,11 @@ function itemError(item: BulkItem, index: string, error: EsError): Record<string
   return { _index: index, _id: item.id ?? null, status: error.status, error: error.toCause() };
 }
 
+export interface BulkResult {
+  readonly body: Record<string, unknown>;
+  readonly touched: IndexHandle[];
+}
+
 /**
  * Runs bulk items in order. Consecutive items for the same shard share one commit (one fsync);
  * the whole response is sent only after every commit.
@@ -906,7 +911,26 @@ export function executeBulk(
   authorizer: BulkAuthorizer,
   nowMs: () => number,
   ingest?: (request: IngestRequest) => IngestOutcome,
-): { body: Record<string, unknown>; touched: IndexHandle[] } {
+): BulkResult {
+  return runToEnd(executeBulkStepwise(service, items, defaults, authorizer, nowMs, ingest, () => false));
+}
+
+/**
+ * `executeBulk` in slices: after each item, `sliceDone` says whether the slice is over; then the
+ * open transaction is committed (with the index's durability: an fsync for `request`) and the
+ * generator yields, with no transaction open, so the caller can let other requests run before the
+ * next slice. Between slices other writes may land, as they may between the shard-level requests
+ * Elasticsearch splits a bulk into; each item still runs against the store as it is then.
+ */
+export function* executeBulkStepwise(
+  service: IndicesService,
+  items: readonly BulkItem[],
+  defaults: BulkDefaults,
+  authorizer: BulkAuthorizer,
+  nowMs: () => number,
+  ingest: ((request: IngestRequest) => IngestOutcome) | undefined,
+  sliceDone: () => boolean,
+): Generator<void, BulkResult, void> {
   const started = nowMs();
   const results: Record<string, unknown>[] = [];
   const touched = new Map<string, IndexHandle>();
@@ -918,8 +942,13 @@ export function executeBulk(
     if (shard !== undefined) shard.begin();
   };
   let errorsSeen = false;
+  let position = 0;
   try {
     for (const requested of items) {
+      if (position++ > 0 && sliceDone()) {
+        switchTo(undefined); // the slice is committed before anything else runs
+        yield;
+      }
       // Ingest pipelines run on index and create items before anything is written (src/index/ingest).
       const requestedPipeline = requested.metadata['pipeline'];
       const ingested =

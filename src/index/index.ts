@@ -52,10 +52,12 @@ export {
   type FlatSettings,
 } from './settings.js';
 export * from './mapping/index.js';
+export { bulkSliceLimits, executeBulkInSlices } from './bulk-slices.js';
 export { filterSource, filterSourceFields, fetchWholeSource, sourceFilterFromBody, sourceFilterFromQuery, type ReadRestriction, type SourceFilter } from './source-filter.js';
 export {
   deleteDocument,
   executeBulk,
+  executeBulkStepwise,
   executeMget,
   getDocument,
   readRestrictionFor,
@@ -82,3 +84,4 @@ export {
 export { ShardStore, MetadataStore, STORE_FORMAT_VERSION, StoreFormatError, type Operation, type StoredDocument, type IndexMetadata, type AliasMetadata } from './store/index.js';
 export { openVersionedTables, JsonDocumentTable } from './store/index.js';
 export { clusterHealth, indexHealth, statusSatisfies, worstStatus, type ClusterHealthSummary, type HealthStatus, type IndexHealth, type IndexShape } from './health.js';
+export { renderFlatSettingValues, settingList } from './setting-lists.js';

@@ -69,6 +69,8 @@ export interface IndexListener {
   written?(index: IndexHandle, seqNo: number, shard: number): void;
   /** Operations of shard `shard` up to `maxSeqNo` must become searchable (refresh API, `refresh=true|wait_for`, refresh_interval). */
   refreshed?(index: IndexHandle, shard: number, maxSeqNo: number, scheduled?: boolean): void;
+  /** As `refreshed`, for a refresh somebody waits for that may be done stepwise: settles when the operations are searchable. */
+  refreshedStepwise?(index: IndexHandle, shard: number, maxSeqNo: number): Promise<void>;
 }
 
 export type BlockName = 'metadata' | 'read' | 'read_only' | 'write';
@@ -747,7 +749,7 @@ export class IndicesService {
    * Makes everything written so far searchable (notifies the search engine). `scheduled`: the
    * `index.refresh_interval` refresh, which nobody waits for (the engine may spread its work).
    */
-  refresh(handle: IndexHandle, scheduled = false): void {
+  refresh(handle: IndexHandle, scheduled = false, pending?: Promise<void>[]): void {
     const mutable = this.handles.get(handle.name);
     if (mutable === undefined || mutable.shards === undefined) return;
     mutable.lastRefreshMs = this.nowMs();
@@ -760,13 +762,27 @@ export class IndicesService {
       // A scheduled refresh leaves shards without new writes alone.
       if (scheduled && maxSeqNo <= mutable.refreshedSeqNos[number]!) return;
       mutable.refreshedSeqNos[number] = maxSeqNo;
-      this.emit((listener) => listener.refreshed?.(mutable, number, maxSeqNo, scheduled));
+      this.emit((listener) => {
+        if (pending !== undefined && listener.refreshedStepwise !== undefined) pending.push(listener.refreshedStepwise(mutable, number, maxSeqNo));
+        else listener.refreshed?.(mutable, number, maxSeqNo, scheduled);
+      });
       // With the default (0) nothing is trimmed, so the leases are not even read on this hot path.
       if (retained <= 0) return;
       const floor = this.retentionFloor(mutable, number) ?? Number.MAX_SAFE_INTEGER;
       const trimBelow = Math.min(maxSeqNo - retained + 1, floor);
       if (trimBelow > 0) shard.trimOpsBelow(trimBelow);
     });
+  }
+
+  /**
+   * `refresh` for the refresh API: the engine builds the new segments a step per event-loop turn,
+   * so other requests are served meanwhile; settles once every operation written before the call
+   * is searchable.
+   */
+  async refreshStepwise(handle: IndexHandle): Promise<void> {
+    const pending: Promise<void>[] = [];
+    this.refresh(handle, false, pending);
+    await Promise.all(pending);
   }
 
   /** Called after each committed write (of shard `shard`). */

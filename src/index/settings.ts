@@ -5,6 +5,7 @@
  */
 import { errors } from '../common/index.js';
 import { parseTimeValueMs } from '../common/time-value.js';
+import { encodeSettingList, renderSettingValue } from './setting-lists.js';
 
 export type FlatSettings = Readonly<Record<string, string>>;
 
@@ -206,7 +207,12 @@ function scalarToString(value: unknown, key: string): string | null {
   if (value === null) return null;
   if (typeof value === 'string') return value;
   if (typeof value === 'number' || typeof value === 'boolean') return String(value);
-  if (Array.isArray(value)) return value.map((item) => scalarToString(item, key)).join(',');
+  if (Array.isArray(value)) {
+    const items = value.map((item) => scalarToString(item, key) ?? '');
+    // A group setting (analysis lists: filter, stopwords...) keeps its list (setting-lists.ts);
+    // a named setting keeps the comma-joined string it always had.
+    return indexSettingSpecs[key] === undefined ? encodeSettingList(items) : items.join(',');
+  }
   throw errors.illegalArgument(`Failed to parse value for setting [${key}]`);
 }
 
@@ -334,7 +340,7 @@ export function nestFlatSettings(flat: Readonly<Record<string, unknown>>): Recor
       if (next === null || typeof next !== 'object' || Array.isArray(next)) cursor[part] = {};
       cursor = cursor[part] as Record<string, unknown>;
     }
-    cursor[parts[parts.length - 1]!] = flat[key];
+    cursor[parts[parts.length - 1]!] = renderSettingValue(flat[key]);
   }
   return nested;
 }

@@ -5,7 +5,7 @@
  */
 import type { Logger } from 'pino';
 import { errors, type SqlDatabase } from '../common/index.js';
-import { parseMapping } from './mapping/index.js';
+import { checkComposedTemplate, checkTemplateContent, componentBreaksComposable } from './template-validation.js';
 import { TemplateStore, type TemplateKind } from './store/template-store.js';
 import {
   checkPriorityOverlap,
@@ -105,7 +105,7 @@ export class TemplateService {
     const next = this.stateWith('composable', name, template);
     validateComposableTemplate(name, template, next);
     checkPriorityOverlap(name, template, this.state());
-    parseMapping(composeTemplate(template, next).mappings);
+    checkComposedTemplate(name, template, composeTemplate(template, next));
     const streams = this.templatesInUse().get(name);
     if (streams !== undefined && streams.length > 0 && template.data_stream === undefined) {
       throw errors.illegalArgument(
@@ -146,11 +146,15 @@ export class TemplateService {
     const template = parseComponentTemplate(body);
     if (options.create && this.component.has(name)) throw errors.illegalArgument(`component template [${name}] already exists`);
     // Every composable template using it must still compose (Elasticsearch validates them all).
+    checkTemplateContent(template.template);
     const next = this.stateWith('component', name, template);
     for (const [templateName, composable] of this.composable) {
       if (!composable.composed_of.includes(name)) continue;
-      const composed = composeTemplate(composable, next);
-      parseMapping(composed.mappings);
+      try {
+        checkComposedTemplate(templateName, composable, composeTemplate(composable, next));
+      } catch (error) {
+        throw componentBreaksComposable(name, templateName, error);
+      }
       validateComposableTemplate(templateName, composable, next);
     }
     this.commit('component', name, template, options.cause);
@@ -186,7 +190,7 @@ export class TemplateService {
       throw errors.invalidIndexTemplate(name, 'global templates may not specify the setting index.hidden');
     }
     if (options.create && this.legacy.has(name)) throw errors.illegalArgument(`index_template [${name}] already exists`);
-    parseMapping(template.content.mappings);
+    checkTemplateContent(template.content);
     this.commit('legacy', name, template, options.cause);
     this.legacy.set(name, template);
   }
@@ -223,6 +227,7 @@ export class TemplateService {
       state = this.stateWith('composable', temporary, template);
       validateComposableTemplate(temporary, template, state);
       checkPriorityOverlap(temporary, template, this.state());
+      checkComposedTemplate(temporary, template, composeTemplate(template, state));
     }
     // Simulation is of composable templates only, as Elasticsearch's: without one, nothing.
     const resolved = resolveTemplates(state, index, false);
@@ -244,6 +249,7 @@ export class TemplateService {
       state = this.stateWith('composable', templateName, template);
       validateComposableTemplate(templateName, template, state);
       checkPriorityOverlap(templateName, template, this.state());
+      checkComposedTemplate(templateName, template, composeTemplate(template, state));
     } else {
       if (name === undefined) throw errors.actionRequestValidation(['must specify either a template name or a template body']);
       const found = this.composable.get(name);

@@ -21,6 +21,7 @@ import { parseAliasDefinition } from './indices-service.js';
 import { wildcardMatch } from './expression.js';
 import { nestFlatSettings, parseCreateSettings } from './settings.js';
 import type { AliasMetadata } from './store/index.js';
+import { renderFlatSettingValues } from './setting-lists.js';
 
 /** What a template gives a new index: flat `index.*` settings, a mapping, aliases. */
 export interface TemplateContent {
@@ -530,7 +531,7 @@ export function requestIsHidden(settingsInput: unknown): boolean {
 
 /** Settings as GET renders them: nested, or flat and sorted with `flat_settings=true`. */
 function renderSettings(settings: Readonly<Record<string, string>>, flat: boolean): Record<string, unknown> {
-  return flat ? Object.fromEntries(Object.entries(settings).sort(([left], [right]) => (left < right ? -1 : 1))) : nestFlatSettings(settings);
+  return flat ? renderFlatSettingValues(Object.fromEntries(Object.entries(settings).sort(([left], [right]) => (left < right ? -1 : 1)))) : nestFlatSettings(settings);
 }
 
 export function renderContent(content: TemplateContent, flat = false): Record<string, unknown> {

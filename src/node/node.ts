@@ -132,7 +132,10 @@ export async function startNode(config: NodeConfig, options: StartOptions): Prom
   try {
     const nodeDb = openDatabase(path.join(config.pathData, 'node.db'));
     closers.push(() => nodeDb.close());
-    const { nodeId, clusterUuid } = loadIdentityRow(nodeDb);
+    const { nodeId, clusterUuid: localClusterUuid } = loadIdentityRow(nodeDb);
+    // A multi-node node takes the cluster's uuid (kept in etcd) once it joins; handshakes and
+    // `GET /` then name the cluster, not this node's own database.
+    const clusterIdentity = { nodeId, clusterUuid: localClusterUuid };
     const nowMs = (): number => Date.now();
     const security = await wireSecurity({ config, nodeDb, log, nowMs, elasticPassword: options.elasticPassword });
     closers.push(() => security.close());
@@ -162,7 +165,7 @@ export async function startNode(config: NodeConfig, options: StartOptions): Prom
     closers.push(() => ccrLeader.close());
     const remote = wireRemote({
       config,
-      identity: { nodeId, clusterUuid },
+      identity: clusterIdentity,
       clusterSettings,
       search: indices.search,
       security: security.native,
@@ -237,7 +240,24 @@ export async function startNode(config: NodeConfig, options: StartOptions): Prom
             nowMs,
           })
         : undefined;
-    if (coordination !== undefined) closers.push(() => coordination.close());
+    if (coordination !== undefined) {
+      closers.push(() => coordination.close());
+      clusterIdentity.clusterUuid = coordination.coordinator.clusterUuid;
+      const dataPlane = (await import('./wire-data-plane.js')).startDataPlane({
+        nodeId,
+        coordination,
+        handshake: remote.handshake(),
+        transportTls: remote.transportClientTls,
+        addTransportHandlers: (handlers) => remote.addTransportHandlers(handlers),
+        indices: indices.indices,
+        ccrRetentionFloor: (index, shard) => ccrLeader.retentionFloor(index, shard),
+        pace: (bytes) => ccrLeader.paceOutbound(bytes),
+        log,
+        nowMs,
+      });
+      closers.push(() => dataPlane.close());
+    }
+    const clusterUuid = clusterIdentity.clusterUuid;
     let httpServer: HttpServer | undefined;
     const build = buildInfo();
     const identity: NodeIdentity = {

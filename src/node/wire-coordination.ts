@@ -18,7 +18,7 @@ import type { Logger } from 'pino';
 import { CoordinationStartError, EtcdCoordinator } from '../cluster/etcd-coordinator.js';
 import { allocationClusterSettingKeys, explainCopy } from '../cluster/allocation.js';
 import { healthStatusOf, type MasterEvent } from '../cluster/master.js';
-import { allShardRoutings, isDataNode, isMasterEligible, type ClusterState, type DiscoveryNode, type ShardRouting } from '../cluster/state.js';
+import { allShardRoutings, isDataNode, isMasterEligible, type ClusterState, type DiscoveryNode, type ShardRouting, type ShardStateReport } from '../cluster/state.js';
 import { errors } from '../common/index.js';
 import type { NodeConfig } from '../config/types.js';
 import type { IndicesService, IndexHandle } from '../index/index.js';
@@ -28,6 +28,7 @@ import { nestFlatSettings } from '../index/settings.js';
 import type { RequestContext, RestRequest, RestResponse, Route } from '../http/route.js';
 import { renderCat, type CatColumn, type CatRow } from '../http/routes/cat.js';
 import { NodeStartError } from './errors.js';
+import { renderFlatSettingValues } from '../index/setting-lists.js';
 
 /** How long an index change waits for the master (Elasticsearch's master_timeout default, 30s). */
 const masterTimeoutMs = 30_000;
@@ -40,6 +41,12 @@ export interface CoordinationWiring {
   wrap(route: Route): Route;
   /** The node's routes with the cluster-wide ones replaced and the index-level writes going through the master. */
   applyTo(routes: readonly Route[]): Route[];
+  /**
+   * A shard report for the master (the data plane's `internal:cluster/shard/started` and
+   * `internal:cluster/shard/failure`): resolves once the published state holds its effect; a failure
+   * report from a replaced primary rejects with no_longer_primary_shard_exception.
+   */
+  reportShard(report: ShardStateReport): Promise<void>;
   /** Publishes the HTTP address once the HTTP server is bound (it starts after the join). */
   publishHttpAddress(address: string): Promise<void>;
   close(): Promise<void>;
@@ -160,6 +167,9 @@ export async function startCoordination(options: CoordinationWiringOptions): Pro
         .filter((route): route is Route => route !== undefined);
       return [...kept, ...replacements];
     },
+    reportShard: async (report) => {
+      await coordinator.submit({ kind: 'shard_report', report }, masterTimeoutMs);
+    },
     publishHttpAddress: (address) => coordinator.updateNode({ ...node, http_address: address }),
     close: () => coordinator.close(),
   };
@@ -266,7 +276,7 @@ export function renderPublishedState(state: ClusterState, request: RestRequest, 
             const metadata = state.metadata.indices[name]!;
             // IndexMetadata.toXContent: nested settings unless flat_settings, alias names as a list.
             const flat = request.query['flat_settings'] === 'true';
-            return [name, { ...metadata, settings: flat ? metadata.settings : nestFlatSettings(metadata.settings), aliases: Object.keys(metadata.aliases).sort() }];
+            return [name, { ...metadata, settings: flat ? renderFlatSettingValues(metadata.settings) : nestFlatSettings(metadata.settings), aliases: Object.keys(metadata.aliases).sort() }];
           }),
       ),
     };

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { getCiphers } from 'node:tls';
 import type { Logger } from 'pino';
 import { ClusterSettingsStore, dynamicSettingTypes, type DynamicSetting } from '../cluster/settings.js';
-import { ES_API_VERSION } from '../common/index.js';
+import { assert, ES_API_VERSION } from '../common/index.js';
 import { Keystore, type NodeConfig, type SecureSettings, type SslConfig } from '../config/index.js';
 import { remoteRoutes } from '../http/routes/remote.js';
 import { remoteDoctorRoutes } from '../http/routes/remote-doctor.js';
@@ -18,7 +18,7 @@ import { DIAGNOSE_STEP_TIMEOUT_MS_MAX } from '../remote/doctor.js';
 import { buildRemoteHandlers, remoteClusterHandshakeCheck, type ExtraRemoteAction } from '../remote/server.js';
 import type { SearchService } from '../search/index.js';
 import type { NativeSecurityService } from '../security/index.js';
-import { startTransportServer, tlsProtocols, TRANSPORT_FORMAT_VERSION, type HandshakeInfo, type TlsProtocols, type TransportServer } from '../transport/index.js';
+import { startTransportServer, tlsProtocols, TRANSPORT_FORMAT_VERSION, type HandshakeInfo, type TlsProtocols, type TransportHandler, type TransportServer } from '../transport/index.js';
 import type { TransportClientTlsOptions } from '../transport/tls.js';
 import { NodeStartError } from './errors.js';
 import { enrollmentEffects, PinnedAliasCas, remoteClusterCa } from './remote-enroll.js';
@@ -124,6 +124,10 @@ export interface WiredRemote {
   readonly transportAddress: () => string | undefined;
   readonly remoteClusterAddress: () => string | undefined;
   readonly client: RemoteClustersClient;
+  /** TLS for this node's own connections to other nodes' transport interface (undefined: plain TCP). */
+  readonly transportClientTls: TransportClientTlsOptions | undefined;
+  /** Adds actions to the transport interface (looked up per request, so also after start). */
+  addTransportHandlers(handlers: ReadonlyMap<string, TransportHandler>): void;
   routes(identity: NodeIdentity): Route[];
   start(): Promise<void>;
   close(): Promise<void>;
@@ -153,7 +157,11 @@ export function wireRemote(options: {
   let remoteClusterServer: TransportServer | undefined;
   const handshake = (): HandshakeInfo => ({
     clusterName: config.clusterName,
-    clusterUuid: options.identity.clusterUuid,
+    // Read at each handshake: a multi-node node takes its cluster's uuid once it joins (after the
+    // transport server started), and every later handshake must carry that one.
+    get clusterUuid() {
+      return options.identity.clusterUuid;
+    },
     nodeId: options.identity.nodeId,
     nodeName: config.nodeName,
     version,
@@ -280,6 +288,7 @@ export function wireRemote(options: {
     log: log.child({ component: 'remote-server' }),
     ...(options.extraRemoteActions !== undefined ? { extraActions: options.extraRemoteActions } : {}),
   };
+  const transportHandlers = buildRemoteHandlers(remoteSide, 'transport');
   return {
     handshake,
     transportAddress,
@@ -330,6 +339,13 @@ export function wireRemote(options: {
         },
       }),
     ],
+    transportClientTls: modelOptions.transportTls,
+    addTransportHandlers: (handlers) => {
+      for (const [action, handler] of handlers) {
+        assert(!transportHandlers.has(action), `transport action [${action}] is registered once`);
+        transportHandlers.set(action, handler);
+      }
+    },
     start: async () => {
       const transportTls =
         config.securityEnabled && transportSsl.enabled
@@ -348,7 +364,7 @@ export function wireRemote(options: {
         host: config.transportHost,
         port: config.transportPort,
         local: handshake(),
-        handlers: buildRemoteHandlers(remoteSide, 'transport'),
+        handlers: transportHandlers,
         logger: log.child({ component: 'transport' }),
         ...(transportTls !== undefined ? { tls: transportTls } : {}),
         name: 'transport',

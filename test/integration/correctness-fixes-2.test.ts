@@ -185,4 +185,11 @@ test('aggregation format: DecimalFormat on numbers, date formats on dates, refus
   await refused({ terms: { field: 'k', format: decimal } }, 'Field [k] of type [keyword] does not support custom formats');
   await refused({ sum: { field: 'n', format: '#.#.#' } }, /^Invalid format: \[#\.#\.#\]/);
   await refused({ extended_stats: { field: 'n', format: decimal } }, '[format] is not supported for [extended_stats] aggregation [a]');
+  const percentiles = await call('POST', '/agg-format/_search', { size: 0, aggs: { a: { percentiles: { field: 'n', format: decimal } } } });
+  assert.equal(percentiles.status, 400, percentiles.text);
+  assert.equal(percentiles.body.error.type, 'illegal_argument_exception');
+  assert.equal(percentiles.body.error.reason, '[format] is not supported for [percentiles] aggregation [a]');
+  // A date format Strait cannot print (a named format it does not know, an unquoted letter) is refused, not printed otherwise.
+  await refused({ date_histogram: { field: 't', calendar_interval: 'day', format: 'basic_date' } }, /^Invalid format: \[basic_date\]/);
+  await refused({ terms: { field: 't', format: "yyyy-MM-ddTHH" } }, /^Invalid format: \[yyyy-MM-ddTHH\]/);
 });

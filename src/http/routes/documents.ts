@@ -5,7 +5,7 @@
 import { errors } from '../../common/index.js';
 import {
   deleteDocument,
-  executeBulk,
+  executeBulkInSlices,
   executeMget,
   fetchWholeSource,
   getDocument,
@@ -177,7 +177,7 @@ export function documentRoutes(service: IndicesService, ingest?: IngestService):
     return { status: outcome.found ? 200 : 404, body: outcome.body };
   };
 
-  const bulk = (request: RestRequest, context: RequestContext): RestResponse => {
+  const bulk = async (request: RestRequest, context: RequestContext): Promise<RestResponse> => {
     const defaultIndex = request.params['index'];
     if (ingest === undefined) checkPipeline(request);
     const refresh = parseRefresh(request.query['refresh']);
@@ -203,7 +203,8 @@ export function documentRoutes(service: IndicesService, ingest?: IngestService):
     const authorize = context.authorize;
     const readRestriction =
       authorize.readRestriction === undefined ? undefined : (action: string, name: string, aliases?: readonly string[]) => authorize.readRestriction!(action, name, aliases);
-    const result = executeBulk(
+    // In slices, each committed before other requests run (bulk-slices.ts).
+    const result = await executeBulkInSlices(
       service,
       items,
       defaults,

@@ -6,6 +6,7 @@ import { errors } from '../../common/index.js';
 import {
   defaultSettings,
   nestFlatSettings,
+  renderFlatSettingValues,
   parseAliasDefinition,
   parseIndicesOptions,
   renderFlatSettings,
@@ -66,7 +67,7 @@ function objectBody(request: RestRequest, required: boolean): Record<string, unk
 function renderSettings(handle: IndexHandle, flat: boolean, names?: readonly string[]): Record<string, unknown> {
   let settings: Record<string, string> = renderFlatSettings(handle.metadata);
   if (names !== undefined) settings = Object.fromEntries(Object.entries(settings).filter(([key]) => names.some((name) => wildcardMatch(name, key))));
-  return flat ? Object.fromEntries(Object.entries(settings).sort(([a], [b]) => (a < b ? -1 : 1))) : nestFlatSettings(settings);
+  return flat ? renderFlatSettingValues(Object.fromEntries(Object.entries(settings).sort(([a], [b]) => (a < b ? -1 : 1)))) : nestFlatSettings(settings);
 }
 
 function renderDefaults(handle: IndexHandle, flat: boolean, names?: readonly string[]): Record<string, unknown> {
@@ -393,17 +394,20 @@ export function indicesRoutes(service: IndicesService): readonly Route[] {
         action: 'indices:admin/refresh',
         scope: 'indices',
         params: INDICES_OPTIONS,
-        handle: (request, context) => {
+        handle: async (request, context) => {
           const handles = resolveForRoute(service, context, 'indices:admin/refresh', request.params['index'], parseIndicesOptions(request.query));
           let total = 0;
           let successful = 0;
+          const refreshes: Promise<void>[] = [];
           for (const handle of handles) {
             service.openShardsOf(handle);
             const shards = settingInteger(handle.metadata.settings, 'index.number_of_shards');
             total += shards * (1 + settingInteger(handle.metadata.settings, 'index.number_of_replicas'));
             successful += shards;
-            service.refresh(handle);
+            // Built stepwise: other requests are served while a large refresh runs.
+            refreshes.push(service.refreshStepwise(handle));
           }
+          await Promise.all(refreshes);
           return { status: 200, body: { _shards: { total, successful, failed: 0 } } };
         },
       }),

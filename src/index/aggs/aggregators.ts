@@ -116,14 +116,15 @@ function createAggregator(original: CollectedAggregationNode, context: Aggregati
     case 'date_histogram': {
       const mapping = mappingFor(node.field, context, node.kind);
       if (mapping?.type === 'keyword') throw errors.illegalArgument(`Field [${node.field}] of type [keyword] is not supported for aggregation [${node.kind}]`);
-      if (node.kind === 'histogram') mappingWithAggregationFormat(node.format, mapping, node.field, node.name);
+      // date_histogram's format on a date field: the same check (a date format Strait prints).
+      if (node.kind === 'histogram' || isDateField(mapping)) mappingWithAggregationFormat(node.format, mapping, node.field, node.name);
       return new HistogramAggregator(node, context, subs());
     }
     case 'range':
     case 'date_range': {
       const mapping = mappingFor(node.field, context, node.kind);
       if (mapping?.type === 'keyword') throw errors.illegalArgument(`Field [${node.field}] of type [keyword] is not supported for aggregation [${node.kind}]`);
-      if (node.kind === 'range') mappingWithAggregationFormat(node.format, mapping, node.field, node.name);
+      if (node.kind === 'range' || isDateField(mapping)) mappingWithAggregationFormat(node.format, mapping, node.field, node.name);
       const bounds = node.ranges.map((range) => ({
         // Text bounds parse with the aggregation's format, else the field's (`epoch_second`,
         // `yyyy-MM-dd||epoch_millis`); JSON numbers are epoch milliseconds, as Elasticsearch reads them.

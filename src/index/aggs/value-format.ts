@@ -21,6 +21,7 @@ const printedDateNames: ReadonlySet<string> = new Set([
   'date_optional_time',
   'strict_date_optional_time_nanos',
   'date_optional_time_nanos',
+  'iso8601',
 ]);
 
 const numericTypes: ReadonlySet<string> = new Set(['long', 'integer', 'short', 'byte', 'double', 'float', 'half_float', 'scaled_float', 'unsigned_long']);

@@ -18,6 +18,7 @@
  * Reference: https://www.elastic.co/guide/en/elasticsearch/reference/current/analysis-normalizers.html
  */
 import { errors } from '../../common/index.js';
+import { settingList } from '../setting-lists.js';
 
 /** One filter of a normalizer chain, by the Lucene filter it stands for. */
 export type NormalizerFilterKind = 'lowercase' | 'uppercase' | 'asciifolding' | 'trim';
@@ -53,11 +54,8 @@ const tokenizingFilters: ReadonlySet<string> = new Set([
 
 const normalizerPrefix = 'index.analysis.normalizer.';
 
-/** A settings list value: flat settings keep arrays joined with commas. */
-function listOf(value: string | undefined): string[] {
-  if (value === undefined || value === '') return [];
-  return value.split(',').map((item) => item.trim()).filter((item) => item !== '');
-}
+/** A settings list value (setting-lists.ts: a kept list, or a comma-delimited string). */
+const listOf = settingList;
 
 /** The filter kind a name in a normalizer's `filter` list stands for, or the error Elasticsearch gives. */
 function resolveFilter(normalizer: string, filterName: string, settings: Settings): NormalizerFilterKind {

@@ -72,6 +72,8 @@ class ShardSearcher {
   /** A segment being written, a piece per slice. */
   private writing: { readonly name: string; readonly steps: Generator<void, void, void> } | undefined;
   private closed = false;
+  /** Stepwise refreshes somebody waits for (`refreshStepwise`), settled once their target is searchable. */
+  private waiters: { readonly target: number; readonly resolve: () => void }[] = [];
   private current: SearcherState = emptySearcherState;
   private readonly directory: string;
   /** Large segments keep their `_source` texts in a scratch file, not in memory (source-file.ts). */
@@ -183,6 +185,34 @@ class ShardSearcher {
     });
   }
 
+  /**
+   * A refresh somebody waits for, built stepwise as a scheduled one is (the refresh API: a large
+   * refresh takes seconds, and the node keeps answering meanwhile); settles when operations up to
+   * `targetSeqNo` (at most the store's max seq_no now) are searchable.
+   */
+  refreshStepwise(targetSeqNo: number): Promise<void> {
+    const store = this.store;
+    if (store === undefined || this.closed) return Promise.resolve();
+    const target = Math.min(targetSeqNo, store.maxSeqNo);
+    if (this.state.refreshedSeqNo >= target) return Promise.resolve();
+    const done = new Promise<void>((resolve) => this.waiters.push({ target, resolve }));
+    this.refreshInSlices(target);
+    this.settleWaiters(); // the history may be missing: refreshInSlices then refreshed at once
+    return done;
+  }
+
+  /** Settles the waiters whose operations are searchable (all of them once closed: a new searcher catches up on open). */
+  private settleWaiters(): void {
+    if (this.waiters.length === 0) return;
+    const reached = this.state.refreshedSeqNo;
+    const waiting = this.waiters;
+    this.waiters = [];
+    for (const waiter of waiting) {
+      if (this.closed || waiter.target <= reached) waiter.resolve();
+      else this.waiters.push(waiter);
+    }
+  }
+
   /** Builds what is left of a sliced refresh now, and makes it searchable. */
   private publishBuild(): void {
     const building = this.building;
@@ -193,6 +223,7 @@ class ShardSearcher {
     this.state = finishRefresh(this.state, building.plan, building.built === undefined ? [] : [building.built]);
     this.changedAt = performance.now();
     this.scheduleBackgroundWork();
+    this.settleWaiters();
   }
 
   /** Makes operations up to `targetSeqNo` searchable. */
@@ -222,6 +253,7 @@ class ShardSearcher {
       this.changedAt = performance.now();
       this.scheduleBackgroundWork();
     }
+    this.settleWaiters();
   }
 
   /** Replaces the state by segments built from the store's current documents. */
@@ -253,6 +285,7 @@ class ShardSearcher {
     this.building = undefined; // the rebuild covers its operations
     this.changedAt = performance.now();
     this.scheduleBackgroundWork();
+    this.settleWaiters();
   }
 
   /**
@@ -328,6 +361,7 @@ class ShardSearcher {
     this.writing = undefined;
     if (flush && !this.closed && this.persisted !== this.state && this.state !== emptySearcherState) this.persist();
     this.closed = true;
+    this.settleWaiters();
   }
 
   private reportUnparsable(ids: readonly string[]): void {
@@ -423,6 +457,7 @@ export class SearcherService {
         if (scheduled === true) searcher?.refreshInSlices(maxSeqNo);
         else searcher?.refreshTo(maxSeqNo);
       },
+      refreshedStepwise: (handle, shard, maxSeqNo) => this.searchers.get(searcherKey(handle.uuid, shard))?.refreshStepwise(maxSeqNo) ?? Promise.resolve(),
     });
   }
 

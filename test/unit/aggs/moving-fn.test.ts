@@ -70,7 +70,7 @@ test('moving_fn refusals: bad path, bad window, no histogram parent, a script th
   refused(under({ buckets_path: 'missing', window: 2, script: 'MovingFunctions.min(values)' }), 'action_request_validation_exception', /No aggregation found for path \[missing\]/);
   refused(under({ buckets_path: 'v', window: -1, script: 'MovingFunctions.max(values)' }), 'illegal_argument_exception', /\[window\] must be a positive, non-zero integer\./);
   refused(under({ buckets_path: 'v', window: 2, script: 'MovingFunctions.max(values' }), 'script_exception', /compile error/);
-  refused(under({ buckets_path: 'v', window: 2, script: 'MovingFunctions.max(values)', lag: 1 }), 'parsing_exception', /\[moving_fn\] unknown field \[lag\]/);
+  refused(under({ buckets_path: 'v', window: 2, script: 'MovingFunctions.max(values)', lag: 1 }), 'x_content_parse_exception', /\[moving_fn\] unknown field \[lag\]/);
   refused(
     { aggs: { the_avg: { avg: { field: 'v' } }, the_mov_fn: { moving_fn: { buckets_path: 'the_avg', window: 1, script: 'MovingFunctions.max(values)' } } } },
     'action_request_validation_exception',
