@@ -5,7 +5,7 @@
 // ../shared/conformance/clients-tests); outside CI a missing suite is reported as skipped.
 import { readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { constants as osConstants } from 'node:os';
 
 const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
@@ -24,10 +24,21 @@ if (files.length === 0) {
   console.error('no test files matched');
   process.exit(1);
 }
+// Nodes and CLI calls the tests start run from dist/ (see STRAIT_TEST_FROM_DIST in
+// test/harness/cluster.ts), so src/ is compiled first: a stale dist/ would test old code.
+// STRAIT_TEST_FROM_SOURCE=1 skips the compile and runs them through tsx instead.
+const fromSource = process.env['STRAIT_TEST_FROM_SOURCE'] === '1';
+if (!fromSource) {
+  const compiled = spawnSync(process.execPath, [path.join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.json'], { cwd: root, stdio: 'inherit' });
+  if (compiled.status !== 0) {
+    console.error('tsc failed: not running the tests');
+    process.exit(compiled.status ?? 1);
+  }
+}
 const runner = spawn(
   process.execPath,
   ['--import', 'tsx', '--test', '--test-concurrency=2', '--test-reporter=spec', ...files],
-  { cwd: root, stdio: 'inherit' },
+  { cwd: root, stdio: 'inherit', env: { ...process.env, STRAIT_TEST_FROM_DIST: fromSource ? '0' : '1' } },
 );
 // A signal that stops this script (npm forwarding SIGTERM, a CI timeout) goes on to the test
 // runner, which stops the test files, whose harness stops their nodes; waiting here (rather than

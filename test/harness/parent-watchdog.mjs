@@ -1,5 +1,5 @@
 /**
- * Preloaded (`node --import`) into every node the harness starts, never part of Strait itself: the
+ * Plain JavaScript, so that nodes started from `dist/` need no tsx. Preloaded (`node --import`) into every node the harness starts, never part of Strait itself: the
  * node ends once the process that started it is gone, however it went (a test file that crashed
  * while loading, one killed with SIGKILL, a runner stopped by CI), since a dead parent runs no
  * cleanup of its own. The parent's death shows as a change of parent id (the orphan is adopted by
@@ -19,7 +19,7 @@ const parentCheckMs = 200;
 const parentPid = Number(process.env['STRAIT_TEST_PARENT_PID']);
 const nodeRoot = process.env['STRAIT_TEST_NODE_ROOT'];
 
-function endOrphan(): void {
+function endOrphan() {
   if (nodeRoot !== undefined && nodeRoot !== '') rmSync(nodeRoot, { recursive: true, force: true });
   process.kill(process.pid, 'SIGKILL');
 }
