@@ -21,6 +21,7 @@
  * (default 60), BENCH_CCR_DOCS for the bootstrap (default 200000), BENCH_CCR_API_KEY=0 to measure
  * the lag over the certificate model only, BENCH_CCR_SECTIONS=lag,throughput,bootstrap to pick parts, BENCH_CCR_RATE for the paced rate (default 5000 docs/s),
  * BENCH_CCR_REFRESH_INTERVAL for the lag indices' refresh_interval (-1: lag without scheduled refreshes).
+ * BENCH_STRAIT_SETTINGS: extra node settings for the measured Strait node (`thread_pool.search.size=0`).
  */
 import { existsSync, lstatSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -36,6 +37,8 @@ import { startHttpFloor } from './http-floor.js';
 import { locateLucene, runLuceneBench, type LuceneHit, type LuceneResult } from './lucene.js';
 
 const DOCS = Number(process.env['BENCH_DOCS'] ?? 200_000);
+/** BENCH_STRAIT_SETTINGS: node settings for the measured Strait node, space-separated `key=value` (e.g. `thread_pool.search.size=0`). */
+const STRAIT_SETTINGS = (process.env['BENCH_STRAIT_SETTINGS'] ?? '').split(' ').filter((setting) => setting !== '');
 const SECONDS = Number(process.env['BENCH_SECONDS'] ?? 30);
 const REFERENCE_SECONDS = Number(process.env['BENCH_REFERENCE_SECONDS'] ?? 10);
 const LIVE_DOCS = Number(process.env['BENCH_LIVE_DOCS'] ?? Math.max(1000, Math.round(DOCS / 4)));
@@ -245,7 +248,7 @@ const topHits = (response: { hits: { hits: { _id?: string | null; _score?: numbe
  */
 async function runStrait(documents: readonly Record<string, unknown>[], queries: Record<string, Record<string, unknown>>): Promise<StraitRun> {
   const docs = documents.length;
-  let node: StartedNode = await startNode({ clusterName: 'bench', security: true, httpTls: false });
+  let node: StartedNode = await startNode({ clusterName: 'bench', security: true, httpTls: false, settings: STRAIT_SETTINGS });
   const sampler = new RssSampler(node.pid);
   let step = 'index creation';
   try {
