@@ -163,11 +163,6 @@ export function sourceOf(segment: Segment, doc: number): unknown {
   return JSON.parse(segment.sources.text(doc)) as unknown;
 }
 
-/** The stored JSON text of one document's `_source`. */
-export function sourceTextOf(segment: Segment, doc: number): string {
-  return segment.sources.text(doc);
-}
-
 export function isLive(segment: Segment, doc: number): boolean {
   const live = segment.liveDocs;
   return live === null || (live[doc >>> 5]! & (1 << (doc & 31))) !== 0;
