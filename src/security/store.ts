@@ -264,7 +264,6 @@ export class SecurityStore {
     return (this.statement('SELECT name FROM security_service_tokens WHERE principal = ? ORDER BY name').all(principal) as { name: string }[]).map((row) => row.name);
   }
 
-  /** Returns false when a token of that name exists already (tokens are never overwritten). */
   /**
    * The uuid of this store, which holds what Elasticsearch keeps in its `.security-7` index: its
    * errors name it where Elasticsearch names that index's uuid. Made once (from `newUuid`) and kept.
@@ -277,6 +276,7 @@ export class SecurityStore {
     return uuid;
   }
 
+  /** Returns false when a token of that name exists already (tokens are never overwritten). */
   createServiceToken(token: StoredServiceToken): boolean {
     return this.statement('INSERT INTO security_service_tokens (principal, name, hash, creation_ms) VALUES (?, ?, ?, ?) ON CONFLICT(principal, name) DO NOTHING').run(token.principal, token.name, token.hash, token.creationMs).changes > 0;
   }
