@@ -10,4 +10,4 @@ export {
   standardTokenLengthMax,
 } from './analyzers.js';
 export { porterStem } from './porter-stemmer.js';
-export { lowercaseNormalizer, normalizeKeyword, normalizersOf, normalizeWildcardPattern, storedNormalizersOf, type NormalizerDefinition, type NormalizerFilterKind } from './normalizers.js';
+export { normalizeKeyword, normalizersOf, normalizeWildcardPattern, storedNormalizersOf, type NormalizerDefinition } from './normalizers.js';

@@ -54,9 +54,6 @@ const tokenizingFilters: ReadonlySet<string> = new Set([
 
 const normalizerPrefix = 'index.analysis.normalizer.';
 
-/** A settings list value (setting-lists.ts: a kept list, or a comma-delimited string). */
-const listOf = settingList;
-
 /** The filter kind a name in a normalizer's `filter` list stands for, or the error Elasticsearch gives. */
 function resolveFilter(normalizer: string, filterName: string, settings: Settings): NormalizerFilterKind {
   const customPrefix = `index.analysis.filter.${filterName}.`;
@@ -86,11 +83,11 @@ function parseNormalizer(name: string, settings: Settings): NormalizerDefinition
     const parameter = key.slice(prefix.length).replace(/\.\d+$/, '');
     if (parameter === 'type') continue;
     if (parameter === 'filter') {
-      for (const filterName of listOf(settings[key])) filters.push(resolveFilter(name, filterName, settings));
+      for (const filterName of settingList(settings[key])) filters.push(resolveFilter(name, filterName, settings));
       continue;
     }
     if (parameter === 'char_filter') {
-      const charFilters = listOf(settings[key]);
+      const charFilters = settingList(settings[key]);
       if (charFilters.length > 0) {
         throw errors.illegalArgument(`Custom normalizer [${name}] uses char_filter [${charFilters.join(', ')}]: character filters are not supported by Strait`);
       }
