@@ -44,7 +44,6 @@ const booleanValue: Validator = (value, key) => {
 
 const anyValue: Validator = () => undefined;
 
-/** Elasticsearch time values: `-1`, `0`, or a number with a unit (nanos..d). */
 /** Elasticsearch's time values (common/time-value.ts), refused with its reasons as illegal_argument_exception. */
 const timeValue: Validator = (value, key) => {
   parseTimeValueMs(value, key);
