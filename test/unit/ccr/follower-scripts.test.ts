@@ -3,34 +3,16 @@
 // review the diff in git. Each script names the spec section it enforces (shared/spec/ccr.md §4.2,
 // §4.4, §3.6).
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { createFollowerState, retryDelayMs, stepFollower } from '../../../src/ccr/follower.js';
 import { parseScript, renderScript, scriptDefaultParameters, ScriptRunner } from './follower-script.js';
+import { replayScriptCases } from '../../harness/script-cases.js';
 
 const casesDirectory = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../cases/ccr');
 
-for (const file of readdirSync(casesDirectory).filter((name) => name.endsWith('.txt')).sort()) {
-  test(`ccr follower script ${file}`, () => {
-    const original = readFileSync(path.join(casesDirectory, file), 'utf8');
-    const runner = new ScriptRunner();
-    const blocks = parseScript(original).map((block) => {
-      if (block.command === '') return block;
-      let actual: string;
-      try {
-        actual = runner.run(block.command);
-      } catch (error) {
-        actual = `error: ${(error as Error).message}`;
-      }
-      return { ...block, expected: actual };
-    });
-    const rewritten = renderScript(blocks);
-    if (process.env['REWRITE'] === '1') writeFileSync(path.join(casesDirectory, file), rewritten);
-    else assert.equal(rewritten, original);
-  });
-}
+replayScriptCases({ label: 'ccr follower script', directory: casesDirectory, newRunner: () => new ScriptRunner(), parse: parseScript, render: renderScript, skipEmptyCommands: true });
 
 // Spec §4.2 step 2: every read carries read_poll_timeout and max_read_request_size.
 test('ccr follower reads carry read_poll_timeout and max_read_request_size', () => {

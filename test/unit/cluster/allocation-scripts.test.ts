@@ -3,14 +3,12 @@
 // primary terms and health. REWRITE=1 regenerates the expectations; review the diff in git. Each
 // script names the Elasticsearch behaviour it pins (cluster-allocation-explain.html,
 // shard-allocation-filtering.html, shard-allocation-awareness.html, issue #14 "Allocation").
-import assert from 'node:assert/strict';
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { emptyClusterState, type ClusterState, type DiscoveryNode } from '../../../src/cluster/state.js';
 import { healthStatusOf, stepMaster, type MasterEvent } from '../../../src/cluster/master.js';
 import { explainCopy } from '../../../src/cluster/allocation.js';
+import { replayScriptCases } from '../../harness/script-cases.js';
 
 const casesDirectory = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../cases/cluster');
 
@@ -142,21 +140,4 @@ function render(blocks: readonly Block[]): string {
   return blocks.map((block) => [...block.comments, block.command, '----', block.expected].join('\n')).join('\n\n') + '\n';
 }
 
-for (const file of readdirSync(casesDirectory).filter((name) => name.endsWith('.txt')).sort()) {
-  test(`cluster allocation script ${file}`, () => {
-    const original = readFileSync(path.join(casesDirectory, file), 'utf8');
-    const runner = new Runner();
-    const blocks = parse(original).map((block) => {
-      let actual: string;
-      try {
-        actual = runner.run(block.command);
-      } catch (error) {
-        actual = `error: ${(error as Error).message}`;
-      }
-      return { ...block, expected: actual };
-    });
-    const rewritten = render(blocks);
-    if (process.env['REWRITE'] === '1') writeFileSync(path.join(casesDirectory, file), rewritten);
-    else assert.equal(rewritten, original);
-  });
-}
+replayScriptCases({ label: 'cluster allocation script', directory: casesDirectory, newRunner: () => new Runner(), parse, render, skipEmptyCommands: false });

@@ -2,35 +2,17 @@
 // printed effects and state must match the text under it. REWRITE=1 regenerates the expectations;
 // review the diff in git. Each script names the Elasticsearch rule it enforces.
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { createPrimaryState, stepPrimary } from '../../../src/index/replication/primary.js';
 import { parseScript, renderScript } from '../ccr/follower-script.js';
 import { ReplicationScript } from './script.js';
+import { replayScriptCases } from '../../harness/script-cases.js';
 
 const casesDirectory = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../cases/replication');
 
-for (const file of readdirSync(casesDirectory).filter((name) => name.endsWith('.txt')).sort()) {
-  test(`replication script ${file}`, () => {
-    const original = readFileSync(path.join(casesDirectory, file), 'utf8');
-    const runner = new ReplicationScript();
-    const blocks = parseScript(original).map((block) => {
-      if (block.command === '') return block;
-      let actual: string;
-      try {
-        actual = runner.run(block.command);
-      } catch (error) {
-        actual = `error: ${(error as Error).message}`;
-      }
-      return { ...block, expected: actual };
-    });
-    const rewritten = renderScript(blocks);
-    if (process.env['REWRITE'] === '1') writeFileSync(path.join(casesDirectory, file), rewritten);
-    else assert.equal(rewritten, original);
-  });
-}
+replayScriptCases({ label: 'replication script', directory: casesDirectory, newRunner: () => new ReplicationScript(), parse: parseScript, render: renderScript, skipEmptyCommands: true });
 
 // Style P1: a step never changes the state it was given.
 test('primary replication steps leave their input state unchanged', () => {
