@@ -27,6 +27,7 @@ import { routingLayoutOf } from '../index/routing.js';
 import { nestFlatSettings } from '../index/settings.js';
 import type { RequestContext, RestRequest, RestResponse, Route } from '../http/route.js';
 import { renderCat, type CatColumn, type CatRow } from '../http/routes/cat.js';
+import { NODE_INFO_METRICS } from '../http/routes/node-info.js';
 import { NodeStartError } from './errors.js';
 import { renderFlatSettingValues } from '../index/setting-lists.js';
 
@@ -422,6 +423,39 @@ function explainBody(state: ClusterState, request: RestRequest, includeYes: bool
   };
 }
 
+/**
+ * `GET /_nodes[/{target}]` over the published nodes. As in the single-node route, `{target}` is a
+ * metric list when every part names a node-info metric (`/_nodes/http`), else a node filter.
+ */
+export function nodesInfoFromState(state: ClusterState, target: string | undefined, localNodeId: string): Record<string, unknown> {
+  const filter = target === undefined || target.split(',').every((part) => NODE_INFO_METRICS.has(part.trim())) ? undefined : target;
+  const wanted = (id: string, node: DiscoveryNode): boolean => {
+    if (filter === undefined) return true;
+    return filter.split(',').some((part) => part === '_all' || part === '*' || part === id || part === node.name || (part === '_local' && id === localNodeId) || (part === '_master' && id === state.master_node) || (part === 'master:true' && isMasterEligible(node)) || (part === 'data:true' && isDataNode(node)));
+  };
+  const entries = Object.entries(state.nodes).filter(([id, node]) => wanted(id, node));
+  return {
+    _nodes: { total: entries.length, successful: entries.length, failed: 0 },
+    cluster_name: state.cluster_name,
+    nodes: Object.fromEntries(
+      entries.map(([id, node]) => [
+        id,
+        {
+          name: node.name,
+          transport_address: node.transport_address,
+          host: hostOf(node.transport_address),
+          ip: hostOf(node.transport_address),
+          version: node.version,
+          roles: [...node.roles].sort(),
+          attributes: { ...node.attributes },
+          ...(node.http_address === undefined ? {} : { http: { publish_address: node.http_address, bound_address: [node.http_address] } }),
+          transport: { publish_address: node.transport_address, bound_address: [node.transport_address] },
+        },
+      ]),
+    ),
+  };
+}
+
 function coordinationRoutes(coordinator: EtcdCoordinator, options: CoordinationWiringOptions): Route[] {
   const { indices, config } = options;
   const stateRoute = (path: string): Route => ({
@@ -517,34 +551,7 @@ function coordinationRoutes(coordinator: EtcdCoordinator, options: CoordinationW
     }
     return { status: met ? 200 : 408, body: ordered };
   };
-  const nodesInfo = (filter: string | undefined): Record<string, unknown> => {
-    const state = coordinator.state();
-    const wanted = (id: string, node: DiscoveryNode): boolean => {
-      if (filter === undefined || filter === '_all') return true;
-      return filter.split(',').some((part) => part === id || part === node.name || (part === '_local' && id === options.nodeId) || (part === '_master' && id === state.master_node) || (part === 'master:true' && isMasterEligible(node)) || (part === 'data:true' && isDataNode(node)));
-    };
-    const entries = Object.entries(state.nodes).filter(([id, node]) => wanted(id, node));
-    return {
-      _nodes: { total: entries.length, successful: entries.length, failed: 0 },
-      cluster_name: state.cluster_name,
-      nodes: Object.fromEntries(
-        entries.map(([id, node]) => [
-          id,
-          {
-            name: node.name,
-            transport_address: node.transport_address,
-            host: hostOf(node.transport_address),
-            ip: hostOf(node.transport_address),
-            version: node.version,
-            roles: [...node.roles].sort(),
-            attributes: { ...node.attributes },
-            ...(node.http_address === undefined ? {} : { http: { publish_address: node.http_address, bound_address: [node.http_address] } }),
-            transport: { publish_address: node.transport_address, bound_address: [node.transport_address] },
-          },
-        ]),
-      ),
-    };
-  };
+  const nodesInfo = (target: string | undefined): Record<string, unknown> => nodesInfoFromState(coordinator.state(), target, options.nodeId);
   const catNodes = (request: RestRequest): RestResponse => {
     const state = coordinator.state();
     const rows: CatRow[] = Object.entries(state.nodes).map(([id, node]) => ({

@@ -35,7 +35,7 @@ export interface NodeIdentity {
 }
 
 /** The metrics `GET /_nodes/{node_id}/{metric}` knows. */
-const NODE_INFO_METRICS = new Set([
+export const NODE_INFO_METRICS: ReadonlySet<string> = new Set([
   'settings', 'os', 'process', 'jvm', 'thread_pool', 'transport', 'http', 'plugins', 'ingest',
   'aggregations', 'indices', 'remote_cluster_server', '_all', '_none',
 ]);

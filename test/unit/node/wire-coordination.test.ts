@@ -4,7 +4,8 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { parseWaitForNodes } from '../../../src/node/wire-coordination.js';
+import { nodesInfoFromState, parseWaitForNodes } from '../../../src/node/wire-coordination.js';
+import { emptyClusterState, type ClusterState } from '../../../src/cluster/state.js';
 import { EsError } from '../../../src/common/index.js';
 
 test('wait_for_nodes comparisons', () => {
@@ -17,4 +18,24 @@ test('wait_for_nodes comparisons', () => {
 
 test('a malformed wait_for_nodes is a 400 illegal_argument_exception', () => {
   assert.throws(() => parseWaitForNodes('three'), (error: unknown) => error instanceof EsError && error.status === 400 && error.type === 'illegal_argument_exception');
+});
+
+// nodes-info.html: `GET /_nodes/{node_id}` and `GET /_nodes/{metric}` share the path; a target whose
+// parts are all metrics (`http`, `settings,os`) lists every node, as the single-node route does.
+test('GET /_nodes/{target} in multi-node: a metric list selects all nodes, a node filter selects by id, name, _local, _master', () => {
+  const node = (name: string, port: number, roles: readonly string[]) => ({ name, ephemeral_id: `e-${name}`, transport_address: `127.0.0.1:${port}`, external_id: name, attributes: {}, roles, version: '8.15.0' });
+  const state: ClusterState = { ...emptyClusterState('c', 'u'), master_node: 'idA', nodes: { idA: node('a', 9300, ['master', 'data']), idB: node('b', 9301, ['data']) } };
+  const ids = (target: string | undefined): string[] => Object.keys((nodesInfoFromState(state, target, 'idB') as { nodes: Record<string, unknown> }).nodes).sort();
+  assert.deepEqual(ids(undefined), ['idA', 'idB']);
+  assert.deepEqual(ids('http'), ['idA', 'idB']);
+  assert.deepEqual(ids('settings,os'), ['idA', 'idB']);
+  assert.deepEqual(ids('_all'), ['idA', 'idB']);
+  assert.deepEqual(ids('b'), ['idB']);
+  assert.deepEqual(ids('idA'), ['idA']);
+  assert.deepEqual(ids('_local'), ['idB']);
+  assert.deepEqual(ids('_master'), ['idA']);
+  assert.deepEqual(ids('nosuchnode'), []);
+  const body = nodesInfoFromState(state, 'b', 'idB') as { _nodes: Record<string, number>; nodes: Record<string, { host: string; roles: string[] }> };
+  assert.deepEqual(body._nodes, { total: 1, successful: 1, failed: 0 });
+  assert.equal(body.nodes['idB']!.host, '127.0.0.1');
 });
