@@ -186,7 +186,9 @@ export async function searchShardsOnNodes(options: {
   const byPart = new Map<number, ShardHit[]>();
   for (const hit of merged.hits) {
     const i = partOf.get(hit)!;
-    byPart.set(i, [...(byPart.get(i) ?? []), hit]);
+    const hits = byPart.get(i);
+    if (hits === undefined) byPart.set(i, [hit]);
+    else hits.push(hit);
   }
   await releaseAll(new Set(byPart.keys()));
   const documentsOf = new Map<ShardHit, Record<string, unknown>>();
