@@ -15,9 +15,10 @@
  */
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
-import { EsError, errors } from '../../common/errors.js';
+import { errors } from '../../common/errors.js';
 import { describeSharedSegment, segmentCoreOf, sharedLiveDocs, type SharedSegmentDescription } from '../engine/shared-segment.js';
 import type { Segment } from '../engine/segment.js';
+import { parseErrorBody } from '../../transport/message.js';
 import type { QueryNode } from '../query/ast.js';
 import type { SearchRequest, ShardResult, ShardSearchContext } from '../query/search.js';
 
@@ -71,43 +72,13 @@ export type ToWorker =
       readonly interrupt: Int32Array;
     };
 
-export interface SerializedError {
-  readonly status: number;
-  readonly type: string;
-  readonly reason: string;
-  readonly extra: Record<string, unknown>;
-  readonly headers: Record<string, string>;
-  readonly causedBy?: SerializedError;
-  readonly rootCauses?: readonly SerializedError[];
-}
-
 export type FromWorker =
   /** Sent once, when the worker has loaded its modules: until then its shards run on the main thread. */
   | { readonly kind: 'ready' }
   | { readonly id: number; readonly kind: 'result'; readonly result: ShardResult }
-  | { readonly id: number; readonly kind: 'error'; readonly error: SerializedError }
+  /** `error`: the EsError as a transport error frame carries it (transport/message.ts): plain data. */
+  | { readonly id: number; readonly kind: 'error'; readonly error: Record<string, unknown> }
   | { readonly id: number; readonly kind: 'inline'; readonly reason: string };
-
-export function serializeError(error: EsError): SerializedError {
-  return {
-    status: error.status,
-    type: error.type,
-    reason: error.message,
-    extra: error.extra,
-    headers: error.headers,
-    ...(error.causedBy !== undefined ? { causedBy: serializeError(error.causedBy) } : {}),
-    ...(error.rootCauses !== undefined ? { rootCauses: error.rootCauses.map(serializeError) } : {}),
-  };
-}
-
-export function reviveError(error: SerializedError): EsError {
-  return new EsError(error.status, error.type, error.reason, {
-    extra: error.extra,
-    headers: error.headers,
-    ...(error.causedBy !== undefined ? { causedBy: reviveError(error.causedBy) } : {}),
-    ...(error.rootCauses !== undefined ? { rootCauses: error.rootCauses.map(reviveError) } : {}),
-  });
-}
 
 /**
  * True when structured cloning keeps `value` as it is: primitives, plain objects and arrays,
@@ -178,7 +149,12 @@ class PoolWorker {
       onAnswer();
       if (message.kind === 'result') job.resolve(message.result);
       else if (message.kind === 'inline') job.resolve(undefined);
-      else job.reject(reviveError(message.error));
+      else {
+        // A frame that does not parse cannot come from our worker; the main thread then answers.
+        const error = parseErrorBody(message.error);
+        if (error === undefined) job.resolve(undefined);
+        else job.reject(error);
+      }
     });
     this.worker.on('error', (error: Error) => onExit(this, error.message));
     this.worker.on('exit', (code: number) => onExit(this, `exit code [${code}]`));

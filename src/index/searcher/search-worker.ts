@@ -7,7 +7,8 @@ import { EsError } from '../../common/errors.js';
 import { reviveSharedSegment, segmentWithLiveDocs, type RevivedSegmentCore } from '../engine/shared-segment.js';
 import { computeShardStats } from '../engine/shard-stats.js';
 import { runShardQuery } from '../query/shard-query.js';
-import { isPlainData, serializeError, type FromWorker, type ToWorker } from './search-pool.js';
+import { encodeErrorBody } from '../../transport/message.js';
+import { isPlainData, type FromWorker, type ToWorker } from './search-pool.js';
 
 const port = parentPort;
 if (port === null) throw new Error('search-worker.ts runs as a worker thread');
@@ -27,7 +28,7 @@ function answer(message: Extract<ToWorker, { type: 'job' }>): FromWorker {
     if (!isPlainData(result)) return { id, kind: 'inline', reason: 'the shard result is not plain data' };
     return { id, kind: 'result', result };
   } catch (error) {
-    if (error instanceof EsError) return { id, kind: 'error', error: serializeError(error) };
+    if (error instanceof EsError) return { id, kind: 'error', error: encodeErrorBody(error) };
     // Reading `_id`s or `_source`s (MainThreadOnly), or anything else: the main thread runs the
     // same search again and answers as it would have without the pool.
     return { id, kind: 'inline', reason: error instanceof Error ? error.message : String(error) };
