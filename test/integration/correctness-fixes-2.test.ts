@@ -15,7 +15,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startNode, type StartedNode } from '../harness/cluster.js';
-import { jsonCall, type JsonAnswer } from '../harness/json-call.js';
+import { jsonAsserts } from '../harness/json-asserts.js';
 
 let node: StartedNode;
 let nodeId: string;
@@ -27,23 +27,14 @@ after(async () => {
   await node?.destroy();
 });
 
-const call = (method: string, path: string, body?: unknown): Promise<JsonAnswer> => jsonCall(node, method, path, body);
+const json = jsonAsserts(() => node);
+const { call, ok } = json;
 
-async function ok(method: string, path: string, body?: unknown): Promise<any> {
-  const answer = await call(method, path, body);
-  assert.ok(answer.status < 300, `${method} ${path}: ${answer.status} ${answer.text}`);
-  return answer.body;
-}
-
+/** The shared refusal check, and the root cause of the same type (these refusals have no inner cause). */
 async function fails(method: string, path: string, body: unknown, status: number, type: string, reason?: string | RegExp): Promise<any> {
-  const answer = await call(method, path, body);
-  assert.equal(answer.status, status, `${method} ${path}: ${answer.text}`);
-  assert.equal(answer.body.status, status);
-  assert.equal(answer.body.error.type, type, answer.text);
-  assert.equal(answer.body.error.root_cause[0].type, type);
-  if (typeof reason === 'string') assert.equal(answer.body.error.reason, reason);
-  else if (reason !== undefined) assert.match(answer.body.error.reason, reason);
-  return answer.body;
+  const answer = await json.fails(method, path, body, status, type, reason);
+  assert.equal(answer.error.root_cause[0].type, type);
+  return answer;
 }
 
 // ---------------------------------------------------------------- task ids with a sign

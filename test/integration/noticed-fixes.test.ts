@@ -11,7 +11,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startNode, type StartedNode } from '../harness/cluster.js';
-import { jsonCall, type JsonAnswer } from '../harness/json-call.js';
+import { jsonAsserts } from '../harness/json-asserts.js';
 
 let node: StartedNode;
 before(async () => {
@@ -21,13 +21,7 @@ after(async () => {
   await node?.destroy();
 });
 
-const call = (method: string, path: string, body?: unknown): Promise<JsonAnswer> => jsonCall(node, method, path, body);
-
-async function ok(method: string, path: string, body?: unknown): Promise<any> {
-  const answer = await call(method, path, body);
-  assert.ok(answer.status < 300, `${method} ${path}: ${answer.status} ${answer.text}`);
-  return answer.body;
-}
+const { call, ok } = jsonAsserts(() => node);
 
 // ---------------------------------------------------------------- 1. date formats in aggregations
 
