@@ -95,3 +95,15 @@ test('a shared segment serializes to the same bytes as its heap copy, and loads 
 test('a heap segment has no worker description (it is searched on the main thread)', () => {
   assert.equal(describeSharedSegment(buildSegments(docs.slice(0, 20), createRandom(2), 1)[0]!), undefined);
 });
+
+// The refresh cost per document (issue #13): a segment's arrays are copied into shared memory once,
+// when it is published; later states (deletes, new segments beside it) must not copy it again.
+test('a segment is shared once: sharing it again, or a copy of it with deletes, copies nothing', () => {
+  const shared = shareSegmentArrays(buildSegments(docs.slice(0, 50), createRandom(4), 1)[0]!);
+  assert.equal(shareSegmentArrays(shared), shared);
+  const deleted = withDeletes(shared, [0, 3]);
+  const again = shareSegmentArrays(deleted);
+  assert.equal(again, deleted);
+  assert.equal(again.postings, shared.postings);
+  assert.equal(describeSharedSegment(again), describeSharedSegment(shared), 'one worker description per segment core');
+});
