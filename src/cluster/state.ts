@@ -13,7 +13,6 @@
  * References: ClusterState.toXContentChunked, DiscoveryNode.toXContent, IndexMetadata.toXContent,
  * ShardRouting.toXContent, UnassignedInfo.toXContent, RecoverySource, AllocationId.
  */
-import { assert } from '../common/index.js';
 
 /** ShardRoutingState. RELOCATING is listed for completeness; Strait's allocation never relocates in place (it adds a copy, then drops one). */
 export type ShardRoutingState = 'UNASSIGNED' | 'INITIALIZING' | 'STARTED' | 'RELOCATING';
@@ -299,10 +298,4 @@ export function clusterStateViolation(state: ClusterState): string | undefined {
     if (state.metadata.indices[index]!.state === 'open' && state.routing_table.indices[index] === undefined) return `open index [${index}] has no routing table`;
   }
   return undefined;
-}
-
-/** Asserts the invariants (a master about to publish a malformed state is a bug: style.md P3). */
-export function assertClusterState(state: ClusterState): void {
-  const violation = clusterStateViolation(state);
-  assert(violation === undefined, `cluster state version ${state.version}: ${violation}`);
 }
