@@ -11,7 +11,7 @@
 import { errors } from '../../common/errors.js';
 import type { FieldMapping } from '../engine/segment.js';
 import { tokenizeDatePattern } from '../query/date-pattern.js';
-import { type DecimalFormat, parseDecimalFormat } from './decimal-format.js';
+import { parseDecimalFormat } from './decimal-format.js';
 
 /** Named date formats Strait prints exactly as Elasticsearch does; other names are refused rather than printed otherwise. */
 const printedDateNames: ReadonlySet<string> = new Set([
@@ -55,9 +55,4 @@ function checkDateFormat(format: string, aggregation: string): void {
     if (printedDateNames.has(part) || tokenizeDatePattern(part) !== undefined) continue;
     throw errors.illegalArgument(`Invalid format: [${format}] of aggregation [${aggregation}]: Strait prints dates with epoch_millis, epoch_second, strict_date_optional_time(_nanos) or patterns of the letters yyyy uuuu MM dd HH mm ss S X`);
   }
-}
-
-/** A numeric aggregation's DecimalFormat, or undefined when it has no `format`. */
-export function decimalFormatOf(format: unknown): DecimalFormat | undefined {
-  return typeof format === 'string' ? parseDecimalFormat(format) : undefined;
 }
