@@ -120,3 +120,15 @@ test('a worker that dies fails its running job with a 500, and a new worker take
   }
   assert.deepEqual(exits, [0], 'the stop is reported once');
 });
+
+// `thread_pool.search.size: 0` (modules-threadpool.html): no workers, so a refresh must not pay for
+// copying its segments into shared memory (the searchers are built without `shareSegments`).
+test('without a pool, refreshed segments stay on the heap (nothing is copied into shared memory)', async (t) => {
+  const { openSearchHarness } = await import('../search-api/harness.js');
+  const { isSharedView } = await import('../../../src/index/engine/shared-segment.js');
+  const h = openSearchHarness(t);
+  await h.index('heap', { '1': { body: 'alpha' }, '2': { body: 'beta' } });
+  const segments = h.searchers.snapshots(h.service.get('heap')!).flatMap((snapshot) => snapshot.state.segments);
+  assert.ok(segments.length > 0);
+  for (const segment of segments) for (const field of segment.postings.values()) assert.equal(isSharedView(field.docs), false);
+});
