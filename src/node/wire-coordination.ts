@@ -20,6 +20,7 @@ import { allocationClusterSettingKeys, explainCopy } from '../cluster/allocation
 import { healthStatusOf, type MasterEvent } from '../cluster/master.js';
 import { allShardRoutings, isDataNode, isMasterEligible, type ClusterState, type DiscoveryNode, type ShardRouting, type ShardStateReport } from '../cluster/state.js';
 import { errors } from '../common/index.js';
+import { parseTimeValueMs } from '../common/time-value.js';
 import type { NodeConfig } from '../config/types.js';
 import type { IndicesService, IndexHandle } from '../index/index.js';
 import { parseClusterStateMetrics } from '../index/cluster-state.js';
@@ -33,6 +34,7 @@ import { renderFlatSettingValues } from '../index/setting-lists.js';
 
 /** How long an index change waits for the master (Elasticsearch's master_timeout default, 30s). */
 const masterTimeoutMs = 30_000;
+const timerMaxMs = 2 ** 31 - 1;
 /** `_cluster/health` `timeout` default (30s). */
 const healthTimeoutMs = 30_000;
 
@@ -138,8 +140,9 @@ export async function startCoordination(options: CoordinationWiringOptions): Pro
     handle: async (request: RestRequest, context: RequestContext): Promise<RestResponse> => {
       const before = new Map(indices.all().map((handle) => [handle.name, handle.uuid]));
       const response = await route.handle(request, context);
+      const waitMs = masterTimeoutOf(request);
       try {
-        for (const event of changesForMaster(coordinator.state(), indices, options.clusterSettings())) await coordinator.submit(event, masterTimeoutMs);
+        for (const event of changesForMaster(coordinator.state(), indices, options.clusterSettings())) await coordinator.submit(event, waitMs);
       } catch (error) {
         // The master refused: undo what this node created, so no node keeps an index the cluster does not have.
         const created = indices.all().filter((handle) => !before.has(handle.name));
@@ -174,6 +177,18 @@ export async function startCoordination(options: CoordinationWiringOptions): Pro
     publishHttpAddress: (address) => coordinator.updateNode({ ...node, http_address: address }),
     close: () => coordinator.close(),
   };
+}
+
+/**
+ * The request's `master_timeout` (already validated by the HTTP layer), else Elasticsearch's 30s;
+ * `-1` waits without bound.
+ */
+export function masterTimeoutOf(request: Pick<RestRequest, 'query'>): number {
+  const raw = request.query['master_timeout'];
+  if (typeof raw !== 'string' || raw === '') return masterTimeoutMs;
+  const ms = parseTimeValueMs(raw, 'master_timeout');
+  // A timer longer than 2^31 - 1 ms would fire at once: that bound stands for "no bound".
+  return ms < 0 ? timerMaxMs : Math.min(ms, timerMaxMs);
 }
 
 /** The local index metadata the published state should carry (pure over the two). */

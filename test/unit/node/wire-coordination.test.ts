@@ -4,7 +4,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { nodesInfoFromState, parseWaitForNodes } from '../../../src/node/wire-coordination.js';
+import { masterTimeoutOf, nodesInfoFromState, parseWaitForNodes } from '../../../src/node/wire-coordination.js';
 import { emptyClusterState, type ClusterState } from '../../../src/cluster/state.js';
 import { EsError } from '../../../src/common/index.js';
 
@@ -38,4 +38,12 @@ test('GET /_nodes/{target} in multi-node: a metric list selects all nodes, a nod
   const body = nodesInfoFromState(state, 'b', 'idB') as { _nodes: Record<string, number>; nodes: Record<string, { host: string; roles: string[] }> };
   assert.deepEqual(body._nodes, { total: 1, successful: 1, failed: 0 });
   assert.equal(body.nodes['idB']!.host, '127.0.0.1');
+});
+
+test('a change routed to the master waits the request master_timeout (it waited a fixed 30s), -1 without bound', () => {
+  assert.equal(masterTimeoutOf({ query: {} }), 30_000);
+  assert.equal(masterTimeoutOf({ query: { master_timeout: '5s' } }), 5_000);
+  assert.equal(masterTimeoutOf({ query: { master_timeout: '250ms' } }), 250);
+  assert.equal(masterTimeoutOf({ query: { master_timeout: '-1' } }), 2 ** 31 - 1);
+  assert.equal(masterTimeoutOf({ query: { master_timeout: '90d' } }), 2 ** 31 - 1);
 });
