@@ -7,3 +7,4 @@ export * from './version.js';
 export { checkJsonNestingDepth, decodeUtf8, findInvalidUtf8, jsonTokenName } from './json.js';
 export { runToEnd } from './steps.js';
 export { editDistance, utf16EditDistance, type EditDistanceOptions } from './edit-distance.js';
+export { hostOf } from './address.js';

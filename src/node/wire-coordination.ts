@@ -31,6 +31,7 @@ import { renderCat, type CatColumn, type CatRow } from '../http/routes/cat.js';
 import { NODE_INFO_METRICS } from '../http/routes/node-info.js';
 import { NodeStartError } from './errors.js';
 import { renderFlatSettingValues } from '../index/setting-lists.js';
+import { hostOf } from '../common/index.js';
 
 /** How long an index change waits for the master (Elasticsearch's master_timeout default, 30s). */
 const masterTimeoutMs = 30_000;
@@ -261,10 +262,6 @@ function mirrorMetadata(state: ClusterState, indices: IndicesService, log: Logge
 
 function publicNode(node: DiscoveryNode): Record<string, unknown> {
   return { name: node.name, ephemeral_id: node.ephemeral_id, transport_address: node.transport_address, external_id: node.external_id, attributes: { ...node.attributes }, roles: [...node.roles].sort(), version: node.version };
-}
-
-function hostOf(address: string): string {
-  return address.slice(0, address.lastIndexOf(':')).replace(/^\[|\]$/g, '');
 }
 
 /** `GET /_cluster/state` from the published state (ClusterState.toXContentChunked). */

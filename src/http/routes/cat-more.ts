@@ -30,6 +30,7 @@ import { bytesCell, catColumn as column, CAT_COMMON_PARAMS, renderCat, timeCell,
 import { healthOf } from './cluster-health.js';
 import { resolveForRoute } from './indices.js';
 import { directoryBytes, type NodeFigures } from './node-figures.js';
+import { hostOf } from '../../common/index.js';
 
 /** What the node tables need to know about the node (node-info.ts's NodeIdentity has it all). */
 export interface CatNodeIdentity {
@@ -87,10 +88,6 @@ const ROLE_ABBREVIATIONS: Readonly<Record<string, string>> = {
 export function roleAbbreviations(roles: readonly string[]): string {
   const letters = roles.map((role) => ROLE_ABBREVIATIONS[role]).filter((letter): letter is string => letter !== undefined);
   return letters.length === 0 ? '-' : letters.sort().join('');
-}
-
-function hostOf(address: string): string {
-  return address.slice(0, address.lastIndexOf(':')).replace(/^\[|\]$/g, '');
 }
 
 function portOf(address: string | undefined): number | null {

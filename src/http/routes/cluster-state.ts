@@ -19,6 +19,7 @@ import type { RequestContext, RestRequest, RestResponse, Route } from '../route.
 import { formatBytes, renderCat, type CatColumn, type CatRow } from './cat.js';
 import type { NodeIdentity } from './node-info.js';
 import { resolveForRoute } from './indices.js';
+import { hostOf } from '../../common/index.js';
 
 const CAT_PARAMS = ['format', 'h', 'help', 's', 'v', 'local', 'master_timeout'];
 const STATE_ACTION = 'cluster:monitor/state';
@@ -26,10 +27,6 @@ const STATS_ACTION = 'indices:monitor/stats';
 
 /** ClusterStateRequest's default: lenient, open indices. */
 const clusterStateIndicesOptions: IndicesOptions = { ignoreUnavailable: true, allowNoIndices: true, expandWildcards: new Set(['open']) };
-
-function hostOf(address: string): string {
-  return address.slice(0, address.lastIndexOf(':')).replace(/^\[|\]$/g, '');
-}
 
 const column = (name: string, aliases: string[], description: string, byDefault: boolean, numeric = false): CatColumn => ({ name, aliases, description, byDefault, numeric });
 

@@ -10,6 +10,7 @@ import type { Route } from '../route.js';
 import { nestFlatSettings } from '../../index/index.js';
 import { errors } from '../../common/index.js';
 import { transportStats } from '../../transport/index.js';
+import { hostOf } from '../../common/index.js';
 
 /** What the info routes need to know about the node; filled in by node wiring. */
 export interface NodeIdentity {
@@ -56,10 +57,6 @@ function versionBody(identity: NodeIdentity): Record<string, unknown> {
 
 /** Settings as `GET /_nodes` nests them: `{"cluster":{"name":"x"}}`. Secure settings never appear here. */
 export const nestSettings = nestFlatSettings;
-
-function hostOf(address: string): string {
-  return address.slice(0, address.lastIndexOf(':')).replace(/^\[|\]$/g, '');
-}
 
 function nodeInfo(identity: NodeIdentity, metrics: ReadonlySet<string> | undefined): Record<string, unknown> {
   const wants = (metric: string): boolean => metrics === undefined || metrics.has(metric) || metrics.has('_all');

@@ -4,15 +4,12 @@ import { booleanParam } from '../request.js';
 import { headerOf, type RestRequest, type Route } from '../route.js';
 import type { NodeIdentity } from './node-info.js';
 import { parseTimeValueMs } from '../../search/time-value.js';
+import { hostOf } from '../../common/index.js';
 
 /** Node's setTimeout fires at once past this delay: a longer `timeout` waits this long (about 24.8 days). */
 const TIMER_MS_MAX = 2 ** 31 - 1;
 /** Elasticsearch's default `timeout` of `GET /_tasks/{id}?wait_for_completion` (30s). */
 const WAIT_TIMEOUT_MS_DEFAULT = 30_000;
-
-function hostOf(address: string): string {
-  return address.slice(0, address.lastIndexOf(':')).replace(/^\[|\]$/g, '');
-}
 
 /** Does the `nodes` filter (ids, names, `_all`, `_local`, `*` patterns) select this node? */
 function selectsNode(nodes: string | undefined, identity: NodeIdentity): boolean {
