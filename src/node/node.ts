@@ -240,6 +240,7 @@ export async function startNode(config: NodeConfig, options: StartOptions): Prom
             nowMs,
           })
         : undefined;
+    let documents: import('./wire-documents.js').DocumentsWiring | undefined;
     if (coordination !== undefined) {
       closers.push(() => coordination.close());
       clusterIdentity.clusterUuid = coordination.coordinator.clusterUuid;
@@ -256,6 +257,17 @@ export async function startNode(config: NodeConfig, options: StartOptions): Prom
         nowMs,
       });
       closers.push(() => dataPlane.close());
+      // Document APIs route to primaries (wire-documents.ts).
+      documents = (await import('./wire-documents.js')).wireDocuments({
+        nodeId,
+        coordination,
+        dataPlane,
+        indices: indices.indices,
+        ingest: indices.ingest,
+        addTransportHandlers: (handlers) => remote.addTransportHandlers(handlers),
+        log,
+        nowMs,
+      });
     }
     const clusterUuid = clusterIdentity.clusterUuid;
     let httpServer: HttpServer | undefined;
@@ -300,7 +312,7 @@ export async function startNode(config: NodeConfig, options: StartOptions): Prom
       // Elasticsearch compresses plain HTTP responses by default, HTTPS ones only when asked (BREACH).
       compression: { enabled: config.httpCompression ?? tls === undefined, level: config.httpCompressionLevel },
       nowMs,
-      routes: coordination === undefined ? routes : coordination.applyTo(routes),
+      routes: coordination === undefined ? routes : coordination.applyTo(documents?.applyTo(routes) ?? routes),
       security: security.service,
       log,
     });
