@@ -241,6 +241,7 @@ export async function startNode(config: NodeConfig, options: StartOptions): Prom
           })
         : undefined;
     let documents: import('./wire-documents.js').DocumentsWiring | undefined;
+    let searchWiring: import('./wire-search.js').SearchWiring | undefined;
     if (coordination !== undefined) {
       closers.push(() => coordination.close());
       clusterIdentity.clusterUuid = coordination.coordinator.clusterUuid;
@@ -265,6 +266,17 @@ export async function startNode(config: NodeConfig, options: StartOptions): Prom
         indices: indices.indices,
         ingest: indices.ingest,
         addTransportHandlers: (handlers) => remote.addTransportHandlers(handlers),
+        log,
+        nowMs,
+      });
+      // Searches fan out to the nodes holding the shards (wire-search.ts).
+      searchWiring = (await import('./wire-search.js')).wireSearch({
+        nodeId,
+        coordination,
+        dataPlane,
+        indices: indices.indices,
+        search: indices.search,
+        wrapTransportHandler: (action, wrap) => remote.wrapTransportHandler(action, wrap),
         log,
         nowMs,
       });
@@ -312,7 +324,7 @@ export async function startNode(config: NodeConfig, options: StartOptions): Prom
       // Elasticsearch compresses plain HTTP responses by default, HTTPS ones only when asked (BREACH).
       compression: { enabled: config.httpCompression ?? tls === undefined, level: config.httpCompressionLevel },
       nowMs,
-      routes: coordination === undefined ? routes : coordination.applyTo(documents?.applyTo(routes) ?? routes),
+      routes: coordination === undefined ? routes : coordination.applyTo([documents, searchWiring].reduce((wired, wiring) => wiring?.applyTo(wired) ?? wired, routes)),
       security: security.service,
       log,
     });

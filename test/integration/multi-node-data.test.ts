@@ -50,11 +50,11 @@ async function layoutOf(node: StartedNode, index: string): Promise<{ ids: Record
   return { ids, shards };
 }
 
-/** What one node's copy of one shard holds (its local search over that shard), by id. */
+/** What one node's copy of one shard holds (a search of that shard on that node only: `_shards:N|_only_local`), by id. */
 async function copyOf(node: StartedNode, index: string, shard: string): Promise<Map<string, CopyDoc>> {
   const refreshed = await jsonCall(node, 'POST', `/${index}/_refresh`);
   assert.equal(refreshed.status, 200, refreshed.text);
-  const answer = await jsonCall(node, 'GET', `/${index}/_search?preference=_shards:${shard}&size=10000&seq_no_primary_term=true&version=true`);
+  const answer = await jsonCall(node, 'GET', `/${index}/_search?preference=_shards:${shard}|_only_local&size=10000&seq_no_primary_term=true&version=true`);
   assert.equal(answer.status, 200, answer.text);
   return new Map(answer.body.hits.hits.map((hit: any) => [hit._id, { seqNo: hit._seq_no, version: hit._version, source: JSON.stringify(hit._source) }]));
 }
@@ -214,11 +214,41 @@ describe('data plane on three Strait nodes over etcd', { skip }, () => {
     const refreshed = await jsonCall(nodes[0]!, 'PUT', '/books/_doc/fresh?refresh=true', { title: 'fresh', shelf: 'top' });
     assert.equal(refreshed.body.forced_refresh, true);
     let holders = 0;
-    for (const node of nodes) holders += (await jsonCall(node, 'GET', '/books/_search?q=shelf:top')).body.hits.total.value;
+    for (const [shard, { primary, replicas }] of Object.entries(shards)) {
+      for (const id of [primary, ...replicas]) holders += (await jsonCall(await byId(id), 'GET', `/books/_search?preference=_shards:${shard}|_only_local&q=shelf:top`)).body.hits.total.value;
+    }
     assert.equal(holders, 2, 'the primary and the replica both found it');
     const all = await assertCopiesIdentical('books');
     assert.equal(all.size, 12 - 1 + 9 + 1 + 1);
     assert.equal(all.get('b1')?.version, 2);
+  });
+
+  test('a search through any node reads one copy of every shard on the nodes holding them and merges them: hits, _shards, aggregations, _count', async () => {
+    const expected = (await assertCopiesIdentical('books')).size;
+    for (const node of nodes) {
+      for (let round = 0; round < 2; round++) {
+        // Two rounds: round robin picks other copies the second time.
+        const answer = await jsonCall(node, 'POST', '/books/_search', { size: 100, query: { match_all: {} }, aggs: { many: { range: { field: 'n', ranges: [{ from: 100 }] } } } });
+        assert.equal(answer.status, 200, answer.text);
+        assert.deepEqual(answer.body._shards, { total: 3, successful: 3, skipped: 0, failed: 0 });
+        assert.equal(answer.body.hits.total.value, expected);
+        assert.equal(answer.body.hits.hits.length, expected);
+        assert.equal(answer.body.aggregations.many.buckets[0].doc_count, 9, 'the nine bulk documents, from every shard');
+      }
+      const count = await jsonCall(node, 'GET', '/books/_count?q=title:bulk');
+      assert.equal(count.status, 200, count.text);
+      assert.deepEqual(count.body, { count: 9, _shards: { total: 3, successful: 3, skipped: 0, failed: 0 } });
+      // Routing selects the shard: one shard searched.
+      const routed = await jsonCall(node, 'GET', '/books/_search?routing=b5&q=title:book');
+      assert.equal(routed.body._shards.total, 1);
+      assert.ok(routed.body.hits.hits.some((hit: any) => hit._id === 'b5'));
+    }
+    // What is not carried across nodes yet is refused, not answered from this node's copies only.
+    const scroll = await jsonCall(nodes[0]!, 'GET', '/books/_search?scroll=1m');
+    assert.equal(scroll.status, 400, scroll.text);
+    assert.match(scroll.body.error.reason, /not supported by Strait for searches whose shards live on several nodes/);
+    const mget = await jsonCall(nodes[0]!, 'POST', '/books/_mget', { ids: ['b1'] });
+    assert.equal(mget.status, 400, mget.text);
   });
 
   test('a write whose shard has no started primary waits its timeout, then answers 503 unavailable_shards_exception', async () => {
