@@ -95,6 +95,15 @@ export function shareSegmentArrays(segment: Segment): Segment {
   return { ...segment, postings, docValues };
 }
 
+/** The bytes of a segment's postings and doc values arrays (what sharing it copies). */
+export function segmentArrayBytes(segment: Segment): number {
+  let bytes = 0;
+  for (const fields of [segment.postings.values(), segment.docValues.values()]) {
+    for (const field of fields) for (const value of Object.values(field)) if (isTypedArray(value)) bytes += value.byteLength;
+  }
+  return bytes;
+}
+
 /** Whether a segment's postings and doc values are in shared memory (a worker can search it). */
 export function isSharedSegment(segment: Segment): boolean {
   return sharedPostings.has(segment.postings);

@@ -10,12 +10,13 @@
  * max seq_no — like Elasticsearch's recovery, which makes every acknowledged write searchable.
  */
 import type { Logger } from 'pino';
-import { runToEnd } from '../../common/index.js';
+import { backgroundLane, runToEnd } from '../../common/index.js';
 import { computeShardStats, mergeSegmentsStepwise, type FieldMappings, type MergedSegment, type ShardStats, type SourceTextsSink } from '../engine/index.js';
 import type { IndexHandle, IndicesService } from '../indices-service.js';
 import type { ShardStore } from '../store/index.js';
 import { engineMappings } from './document-input.js';
-import { isSharedSegment, shareSegmentArrays } from '../engine/shared-segment.js';
+import { isSharedSegment, segmentArrayBytes, shareSegmentArrays } from '../engine/shared-segment.js';
+import { collectGarbage } from '../../common/heap.js';
 import { spillingSourceSink } from './source-file.js';
 import { withParseOptions } from '../mapping/index.js';
 import { settingBoolean } from '../settings.js';
@@ -44,6 +45,12 @@ export const refreshLimits = {
    * after a crash replays from the store (as `index.translog.flush_threshold_size` bounds it).
    */
   persistOperationsMax: 200_000,
+  /**
+   * Bytes of segment arrays moved into shared memory (for the search pool) after which the heap
+   * copies they leave behind are collected, so that the process briefly holds about this much of
+   * an index twice, not all of it.
+   */
+  sharedCopyCollectBytes: 32 * 1024 * 1024,
 } as const;
 
 const statsCache = new WeakMap<SearcherState, ShardStats>();
@@ -111,16 +118,27 @@ class ShardSearcher {
   shareSoon(): void {
     if (!this.shareSegments || this.sharing || this.closed) return;
     this.sharing = true;
+    let copied = 0;
     const step = (): void => {
       const state = this.current;
       const index = this.closed ? -1 : state.segments.findIndex((segment) => !isSharedSegment(segment));
       if (index < 0) {
         this.sharing = false;
+        if (copied > 0) collectGarbage();
         return;
       }
       const segments = state.segments.slice();
+      copied += segmentArrayBytes(segments[index]!);
       segments[index] = shareSegmentArrays(segments[index]!);
       this.current = { ...state, segments };
+      // The same segments, written already: the persisted state must not keep the heap copies alive.
+      if (this.persisted === state) this.persisted = this.current;
+      // The heap copies are garbage now, but V8 sees no pressure to collect them (its heap did not
+      // grow): without a collection the process would hold the index twice.
+      if (copied >= refreshLimits.sharedCopyCollectBytes) {
+        copied = 0;
+        collectGarbage();
+      }
       setImmediate(step);
     };
     setImmediate(step);
@@ -195,7 +213,8 @@ class ShardSearcher {
   }
 
   private scheduleBuildSlice(): void {
-    setImmediate(() => {
+    // A slice per turn of the background lane (one per event-loop turn, none while a search runs).
+    backgroundLane.schedule(() => {
       const building = this.building;
       if (this.closed || building === undefined) return;
       const deadline = performance.now() + refreshLimits.mergeSliceMs;
@@ -333,7 +352,8 @@ class ShardSearcher {
     // Two hops: an immediate set from an I/O callback (the refresh) runs before the loop polls
     // again, one set from an immediate runs after it, so requests that waited for the refresh are
     // read before the first background step starts.
-    setImmediate(() => setImmediate(() => {
+    // The second hop is a turn of the background lane (one slice per turn, none while a search runs).
+    setImmediate(() => backgroundLane.schedule(() => {
       this.backgroundScheduled = false;
       if (this.closed) return;
       if (this.merge === undefined) {

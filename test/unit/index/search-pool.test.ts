@@ -177,3 +177,21 @@ test('with a pool, segments go to shared memory only when a worker search asks f
   await h.index('lazy', { '4': { body: 'delta' } });
   assert.deepEqual(snapshot().state.segments.map(isSharedSegment), [true, true, false]);
 });
+
+// After a restart the loaded segments are also the persisted ones: once shared, the heap copies
+// must be unreachable (the persisted state kept them alive: the index was held twice).
+test('segments loaded at start and then shared leave no heap copy alive', async (t) => {
+  const { openSearchHarness } = await import('../search-api/harness.js');
+  const { isSharedSegment } = await import('../../../src/index/engine/shared-segment.js');
+  const { collectGarbage } = await import('../../../src/common/heap.js');
+  const first = openSearchHarness(t, { shareSegments: true });
+  await first.index('loaded', { '1': { body: 'alpha' }, '2': { body: 'beta' } });
+  const h = first.reopen();
+  const heapPostings = new WeakRef(h.searchers.snapshot(h.service.get('loaded')!, 0).state.segments[0]!.postings);
+  assert.equal(isSharedSegment(h.searchers.snapshot(h.service.get('loaded')!, 0).state.segments[0]!), false, 'loaded on the heap');
+  h.searchers.snapshot(h.service.get('loaded')!, 0).shareSegments!();
+  for (let turn = 0; turn < 5; turn++) await new Promise((resolve) => setImmediate(resolve));
+  assert.equal(isSharedSegment(h.searchers.snapshot(h.service.get('loaded')!, 0).state.segments[0]!), true);
+  collectGarbage();
+  assert.equal(heapPostings.deref(), undefined, 'the heap copy was collected');
+});
