@@ -10,7 +10,7 @@
  * max seq_no — like Elasticsearch's recovery, which makes every acknowledged write searchable.
  */
 import type { Logger } from 'pino';
-import { runToEnd } from '../../common/index.js';
+import { backgroundLane, runToEnd } from '../../common/index.js';
 import { computeShardStats, mergeSegmentsStepwise, type FieldMappings, type MergedSegment, type ShardStats, type SourceTextsSink } from '../engine/index.js';
 import type { IndexHandle, IndicesService } from '../indices-service.js';
 import type { ShardStore } from '../store/index.js';
@@ -213,7 +213,8 @@ class ShardSearcher {
   }
 
   private scheduleBuildSlice(): void {
-    setImmediate(() => {
+    // A slice per turn of the background lane (one per event-loop turn, none while a search runs).
+    backgroundLane.schedule(() => {
       const building = this.building;
       if (this.closed || building === undefined) return;
       const deadline = performance.now() + refreshLimits.mergeSliceMs;
@@ -351,7 +352,8 @@ class ShardSearcher {
     // Two hops: an immediate set from an I/O callback (the refresh) runs before the loop polls
     // again, one set from an immediate runs after it, so requests that waited for the refresh are
     // read before the first background step starts.
-    setImmediate(() => setImmediate(() => {
+    // The second hop is a turn of the background lane (one slice per turn, none while a search runs).
+    setImmediate(() => backgroundLane.schedule(() => {
       this.backgroundScheduled = false;
       if (this.closed) return;
       if (this.merge === undefined) {
