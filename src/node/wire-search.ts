@@ -185,8 +185,27 @@ export function wireSearch(options: SearchWiringOptions): SearchWiring {
       routes.map((route) => {
         if (route.path === '/_search' || route.path === '/:index/_search') return searchRoute(route);
         if (route.path === '/_count' || route.path === '/:index/_count') return countRoute(route);
+        // Searches not carried across nodes yet: refused rather than answered from this node's copies only.
+        if (multiNodeRefusedSearchActions.has(route.action) || route.path.startsWith('/_cat/count')) return refuse(route);
         return route;
       }),
+  };
+}
+
+/** Search APIs that would read only this node's shard copies: refused in multi-node mode until routed. */
+export const multiNodeRefusedSearchActions: ReadonlySet<string> = new Set([
+  'indices:data/read/msearch',
+  'indices:data/read/async_search/submit',
+  'indices:data/read/open_point_in_time',
+  'indices:data/read/explain',
+]);
+
+function refuse(route: Route): Route {
+  return {
+    ...route,
+    handle: () => {
+      throw errors.illegalArgument(`[${route.path}] is not supported in a multi-node cluster yet ([discovery.type] is [multi-node]): it would read only this node's shard copies`);
+    },
   };
 }
 

@@ -249,6 +249,9 @@ describe('data plane on three Strait nodes over etcd', { skip }, () => {
     assert.match(scroll.body.error.reason, /not supported by Strait for searches whose shards live on several nodes/);
     const mget = await jsonCall(nodes[0]!, 'POST', '/books/_mget', { ids: ['b1'] });
     assert.equal(mget.status, 400, mget.text);
+    const msearch = await jsonCall(nodes[1]!, 'POST', '/_msearch', `{"index":"books"}\n{}\n`);
+    assert.equal(msearch.status, 400, msearch.text);
+    assert.match(msearch.body.error.reason, /would read only this node's shard copies/);
   });
 
   test('a write whose shard has no started primary waits its timeout, then answers 503 unavailable_shards_exception', async () => {
