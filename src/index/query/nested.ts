@@ -54,7 +54,7 @@ export interface NestedLevel {
   readonly parentOf: Int32Array;
   /** Per doc of that segment (maxDoc + 1 entries): its first nested document. */
   readonly childStart: Int32Array;
-  /** `_nested` of a nested document as inner hits render it (`{field, offset, _nested?}`), relative to the segment asked for. */
+  /** `_nested` of a nested document as inner hits render it (`{field, offset, _nested?}`), from the root document down. */
   identity(child: number): Json;
 }
 
@@ -106,6 +106,8 @@ export function checkNestedPath(scope: NestedScope, path: string, what: string, 
 // Parsing
 
 const innerHitsKeys = ['name', 'from', 'size', '_source'];
+/** `index.max_inner_result_window` default (the setting itself is not read: as for collapse's inner hits). */
+const innerResultWindowMax = 100;
 
 function parseInnerHits(value: unknown): NestedInnerHits {
   if (!isObject(value)) throw errors.parsing('[inner_hits] failed to parse field [inner_hits]');
@@ -189,6 +191,11 @@ export function nestedQueryParser(kind: string, parseNode: (json: unknown) => Qu
     }
     if (path === undefined) throw errors.parsing("[nested] requires 'path' field");
     if (query === undefined) throw errors.parsing("[nested] requires 'query' field");
+    if (innerHits !== undefined && innerHits.from + innerHits.size > innerResultWindowMax) {
+      throw errors.illegalArgument(
+        `Inner result window is too large, the inner hit definition's [${innerHits.name ?? path}]'s from + size must be less than or equal to: [${innerResultWindowMax}] but was [${innerHits.from + innerHits.size}]. This limit can be set by changing the [index.max_inner_result_window] index level setting.`,
+      );
+    }
     return { kind: 'nested', path, query, scoreMode, ignoreUnmapped, innerHits, boost };
   };
 }
@@ -215,7 +222,7 @@ export function planNestedQuery(
   const inner = innerContext(context, levels);
   const innerScoring = scoring && node.scoreMode !== 'none';
   const weight = planInner(node.query, inner, boost * node.boost, innerScoring);
-  return new NestedWeight(node, scope, weight, innerScoring);
+  return new NestedWeight(node, scope, weight, innerScoring, inner);
 }
 
 /** The plan context of the nested documents (their segments and statistics). */
@@ -230,6 +237,8 @@ export class NestedWeight implements Weight {
     readonly scope: NestedScope,
     readonly inner: Weight,
     private readonly scoring: boolean,
+    /** The nested documents' plan context: inner hits plan the inner query again in it, scoring. */
+    readonly innerPlanContext: PlanContext,
   ) {
     this.children = [inner];
   }
@@ -274,14 +283,14 @@ export class NestedWeight implements Weight {
 }
 
 /** The nested documents of one parent that match the inner query, with their scores (inner hits). */
-export function matchingChildren(weight: NestedWeight, segment: Segment, parent: number): { readonly level: NestedLevel; readonly docs: readonly number[]; readonly scores: readonly number[] } {
+export function matchingChildren(weight: NestedWeight, segment: Segment, parent: number, inner: Weight = weight.inner): { readonly level: NestedLevel; readonly docs: readonly number[]; readonly scores: readonly number[] } {
   const level = weight.scope.level(segment, weight.node.path);
   const docs: number[] = [];
   const scores: number[] = [];
   const first = level.childStart[parent]!;
   const end = level.childStart[parent + 1]!;
   if (first === end) return { level, docs, scores };
-  const scorer = weight.inner.scorer(level.segment);
+  const scorer = inner.scorer(level.segment);
   if (scorer === null) return { level, docs, scores };
   for (let doc = scorer.advance(first); doc < end; doc = scorer.nextDoc()) {
     docs.push(doc);

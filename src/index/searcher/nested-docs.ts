@@ -142,14 +142,15 @@ function levelView(nested: SegmentNested, fromPath: string, path: string, parent
   for (let index = 0; index < parentOf.length; index++) childStart[parentOf[index]! + 1]!++;
   for (let doc = 0; doc < parentMaxDoc; doc++) childStart[doc + 1]! += childStart[doc]!;
   const identity = (child: number): Json => {
-    // Outermost first: `_nested` names each level's field relative to the one above it.
+    // From the root whatever level asked (as Elasticsearch's nested identity), outermost first:
+    // `_nested` names each level's field relative to the one above it.
     const steps: { field: string; offset: number }[] = [];
     let index = child;
     let at = stored;
     for (;;) {
       const field = at.parentPath === '' ? at.path : at.path.slice(at.parentPath.length + 1);
       steps.unshift({ field, offset: at.offsets[index]! });
-      if (at.parentPath === fromPath) break;
+      if (at.parentPath === '') break;
       index = at.parentOf[index]!;
       at = nested.levels.get(at.parentPath)!;
     }
