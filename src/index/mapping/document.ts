@@ -77,6 +77,8 @@ interface Walk {
   nestedOffsets: Map<string, number> | undefined;
   nestedCount: number;
   readonly nestedObjectsLimit: number;
+  /** The nested documents being parsed, outermost first (copy_to finds its target's among them). */
+  readonly nestedStack: { readonly path: string; readonly fields: Record<string, unknown[]> }[];
 }
 
 /** Index settings that change how documents are parsed. */
@@ -137,16 +139,27 @@ function parseNestedObject(walk: Walk, mapping: PropertyMapping, path: string, v
   walk.fields = document.fields;
   walk.nested = document.children as NestedDocument[];
   walk.nestedOffsets = undefined;
+  walk.nestedStack.push({ path, fields: document.fields });
   try {
     parseObjectValue(walk, mapping, path, value, dynamic);
   } finally {
     walk.fields = parentFields;
     walk.nested = parentNested;
     walk.nestedOffsets = offsets;
+    walk.nestedStack.pop();
   }
   const inParent = mapping['include_in_parent'] === true;
   if (inParent) copyFields(document.fields, parentFields);
   if (mapping['include_in_root'] === true && !(inParent && parentFields === walk.rootFields)) copyFields(document.fields, walk.rootFields);
+}
+
+/** The fields of the innermost document being parsed whose nested path holds `target` (the root's when none does). */
+function copyTargetFields(walk: Walk, target: string): Record<string, unknown[]> {
+  for (let index = walk.nestedStack.length - 1; index >= 0; index--) {
+    const entry = walk.nestedStack[index]!;
+    if (target.startsWith(`${entry.path}.`)) return entry.fields;
+  }
+  return walk.rootFields;
 }
 
 function copyFields(from: Record<string, unknown[]>, into: Record<string, unknown[]>): void {
@@ -631,11 +644,16 @@ function copyValue(walk: Walk, target: string, value: unknown): void {
       walk.changed = true;
     }
     if (last) {
+      // The copy goes to the document of the target's nested object (an enclosing one or the
+      // root), not necessarily to the nested document being parsed (checkCopyTo allows only those).
+      const fields = walk.fields;
+      walk.fields = copyTargetFields(walk, target);
       walk.copying = true;
       try {
         parseValue(walk, mapping, path, value, dynamic);
       } finally {
         walk.copying = false;
+        walk.fields = fields;
       }
       return;
     }
@@ -730,6 +748,7 @@ function newWalk(id: string, root: RootMapping, options: DocumentParseOptions): 
     nested: [],
     nestedOffsets: undefined,
     nestedCount: 0,
+    nestedStack: [],
     nestedObjectsLimit: options.nestedObjectsLimit ?? Infinity,
   };
 }

@@ -149,3 +149,17 @@ test('type nested from a dynamic template; GET mapping shows it (dynamic-templat
   const both = { bool: { must: [{ match: { 'n_items.a': 'p' } }, { match: { 'n_items.b': 's' } }] } };
   assert.deepEqual(search({ query: { nested: { path: 'n_items', query: both } } }).ids, ['2']);
 });
+
+test('copy_to from a nested field reaches its target document: the root, or the nested object itself (copy-to.html)', () => {
+  const mapping = {
+    properties: {
+      all: { type: 'text' },
+      n: { type: 'nested', properties: { first: { type: 'keyword', copy_to: ['all', 'n.full'] }, last: { type: 'keyword', copy_to: 'n.full' }, full: { type: 'text' } } },
+    },
+  };
+  const { search } = segmentIndex(mapping, [{ n: [{ first: 'john', last: 'smith' }, { first: 'alice', last: 'white' }] }]);
+  assert.deepEqual(search({ query: { match: { all: 'alice' } } }).ids, ['1']);
+  assert.deepEqual(search({ query: { match: { 'n.full': 'alice' } } }).ids, []);
+  assert.deepEqual(search({ query: { nested: { path: 'n', query: { match: { 'n.full': { query: 'alice white', operator: 'and' } } } } } }).ids, ['1']);
+  assert.deepEqual(search({ query: { nested: { path: 'n', query: { match: { 'n.full': { query: 'alice smith', operator: 'and' } } } } } }).ids, []);
+});
