@@ -227,3 +227,14 @@ test('explain: the score of a parent from its matching nested documents (ToParen
   const explained = await client.explain({ index: 'posts', id: '3', query });
   assert.equal(explained.matched, false);
 });
+
+test('after a flush and a restart, nested documents are derived again from the persisted segments (style P12)', async () => {
+  assert.equal((await jsonCall(node, 'POST', '/posts/_flush')).status, 200);
+  node = await node.restart();
+  const client = node.client();
+  const response = await client.search({ index: 'posts', query: { nested: { path: 'comments', query: both('kimchy', 2), inner_hits: {} } } });
+  assert.deepEqual(ids(response), ['2']);
+  assert.equal((response.hits.hits[0] as any).inner_hits.comments.hits.hits[0]._source.text, 'meh');
+  const agg = await client.search({ index: 'posts', size: 0, aggs: { comments: { nested: { path: 'comments' } } } });
+  assert.equal((agg.aggregations as any).comments.doc_count, 3);
+});
