@@ -6,6 +6,7 @@
  * and its committed size (in parentheses): what the heap holds, and what it keeps reserved.
  *
  * Run: node --import tsx bench/memory-phases.ts [docs]
+ * BENCH_STRAIT_SETTINGS: node settings, space-separated `key=value` (e.g. `thread_pool.search.size=0`).
  * Heap snapshot after the refresh: MEMORY_SNAPSHOT=1 STRAIT_NODE_FLAGS="--heapsnapshot-signal=SIGUSR2
  * --diagnostic-dir=/tmp/x" (written by the node, which needs about twice its heap meanwhile).
  */
@@ -16,7 +17,8 @@ import { bulkIndexDocuments, generateGeonames, geonamesMappings } from './geonam
 const DOCS = Number(process.argv[2] ?? 200_000);
 const LONG_REQUEST = { requestTimeout: 600_000 };
 const documents = generateGeonames(DOCS, 42).map((doc) => doc.source as Record<string, unknown>);
-let node = await startNode({ clusterName: 'bench-memory', security: true, httpTls: false });
+const settings = (process.env['BENCH_STRAIT_SETTINGS'] ?? '').split(' ').filter((setting) => setting !== '');
+let node = await startNode({ clusterName: 'bench-memory', security: true, httpTls: false, settings });
 
 function memoryMb(): { rss: number; hwm: number } {
   const status = readFileSync(`/proc/${node.pid}/status`, 'utf8');
@@ -25,8 +27,14 @@ function memoryMb(): { rss: number; hwm: number } {
 }
 
 function report(phase: string): void {
-  const lastFullGc = node.logs.filter((line) => line.includes('Mark-Compact')).at(-1);
-  const heap = lastFullGc === undefined ? '' : (/Mark-Compact[^,]*/.exec(lastFullGc)?.[0] ?? '');
+  // One isolate per thread (the main thread, then each search worker): the last full GC of each.
+  const lastFullGc = new Map<string, string>();
+  for (const line of node.logs) {
+    if (!line.includes('Mark-Compact')) continue;
+    const isolate = /\[\d+:(0x[0-9a-f]+)\]/.exec(line)?.[1] ?? '?';
+    lastFullGc.set(isolate, /Mark-Compact[^,]*/.exec(line)?.[0] ?? '');
+  }
+  const heap = [...lastFullGc.values()].join(' | ');
   console.log(`${phase.padEnd(32)} ${JSON.stringify(memoryMb())} ${heap}`);
 }
 

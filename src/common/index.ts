@@ -8,3 +8,4 @@ export { checkJsonNestingDepth, decodeUtf8, findInvalidUtf8, jsonTokenName } fro
 export { runToEnd } from './steps.js';
 export { editDistance, utf16EditDistance, type EditDistanceOptions } from './edit-distance.js';
 export { hostOf } from './address.js';
+export { backgroundLane, backgroundLaneLimits, BackgroundLane, decideLaneTurn, type LaneDecision, type LaneHost } from './background-lane.js';

@@ -34,4 +34,6 @@ export const limits = {
   ingestPipelinesMax: 10_000, // ours (Elasticsearch: ingest.pipeline.max_pipelines): a put adding one more is refused
   ingestPipelineBytesMax: 1024 * 1024, // ours (Elasticsearch: ingest.pipeline.max_pipeline_size): a larger definition is refused
   ingestNestedPipelinesMax: 100, // Elasticsearch's IngestDocument.MAX_PIPELINES: pipelines running inside one another on a document
+  userAgentCacheEntriesMax: 1000, // Elasticsearch's ingest.user_agent.cache_size default: parsed user agent strings kept
+  userAgentCharsMax: 8192, // ours: a longer string is refused by the user_agent processor (its ~1,200 regexes backtrack; no real browser sends one)
 } as const;

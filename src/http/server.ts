@@ -7,7 +7,7 @@ import { promisify } from 'node:util';
 import { deflate, gzip } from 'node:zlib';
 import FindMyWay from 'find-my-way';
 import type { Logger } from 'pino';
-import { assert, AssertionError, errors, EsError, isEsError, limits } from '../common/index.js';
+import { assert, AssertionError, backgroundLane, errors, EsError, isEsError, limits } from '../common/index.js';
 import { resolveDateMathExpression } from '../index/index.js';
 import { parseTimeValueMs } from '../search/time-value.js';
 import type { SecurityService } from '../security/types.js';
@@ -233,6 +233,7 @@ async function handleRequest(
   const rendering: Rendering = { pretty: false, filterPath: undefined, errorTrace: false, accept: undefined };
   let result: RestResponse;
   let action: string | undefined;
+  let leaveForeground: (() => void) | undefined;
   try {
     const query = parseQuery(queryStart === -1 ? '' : url.slice(queryStart + 1));
     rendering.pretty = booleanParam(query['pretty']);
@@ -263,6 +264,9 @@ async function handleRequest(
     // Authenticate before reading a possibly large body from an unknown caller.
     const authentication = await options.security.authenticate(incoming.headers, rawPath);
     const rawBody = await readBody(incoming, options.bodyBytesMax);
+    // Reads (search, count, get...) go before the background lane's slices until answered; only
+    // once their body is in, so that a client slow to send one holds nothing back.
+    if (action.startsWith('indices:data/read/')) leaveForeground = backgroundLane.enterForeground();
     if (rawBody !== undefined) checkContentType(contentType, headerValue(incoming.headers['content-type']));
     const body =
       rawBody === undefined ? undefined : decodeBody(rawBody, headerValue(incoming.headers['content-encoding']), options.bodyBytesMax);
@@ -302,7 +306,11 @@ async function handleRequest(
     options.compression?.enabled === true
       ? { encoding: negotiateContentEncoding(headerValue(incoming.headers['accept-encoding'])), level: options.compression.level }
       : undefined;
-  await writeResponse(response, method, result, rendering, opaqueId, compression);
+  try {
+    await writeResponse(response, method, result, rendering, opaqueId, compression);
+  } finally {
+    leaveForeground?.();
+  }
   const tookMs = Number(process.hrtime.bigint() - started) / 1e6;
   if (result.status >= 400) {
     options.log.info({ method, path: rawPath, status: result.status, action, opaque_id: opaqueId, took_ms: tookMs }, 'request failed');

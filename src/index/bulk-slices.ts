@@ -5,6 +5,7 @@
  * other requests run; the response is sent only after the last slice commits, so every
  * acknowledged item is as durable as before.
  */
+import { backgroundLane } from '../common/index.js';
 import { executeBulkStepwise, type BulkResult } from './documents.js';
 
 /** Limits of bulk slicing (style P4). */
@@ -31,10 +32,11 @@ export async function executeBulkInSlices(
   let sliceStarted = performance.now();
   const steps = executeBulkStepwise(service, items, defaults, authorizer, nowMs, ingest, () => performance.now() - sliceStarted >= bulkSliceLimits.sliceMs);
   for (;;) {
+    // Each slice, the first too, waits for its turn in the background lane: one slice per
+    // event-loop turn, none while a search is in flight (background-lane.ts).
+    await backgroundLane.turn();
+    sliceStarted = performance.now();
     const step = steps.next();
     if (step.done === true) return step.value;
-    // setImmediate runs after the loop polls for I/O: requests that arrived meanwhile are read first.
-    await new Promise<void>((resolve) => setImmediate(resolve));
-    sliceStarted = performance.now();
   }
 }

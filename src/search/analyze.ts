@@ -169,12 +169,23 @@ function normalizerAnalyzer(definition: NormalizerDefinition): Analyzer {
 /** `explain` for a normalizer: Elasticsearch shows it as a custom analyzer over the keyword tokenizer. */
 function explainNormalizer(definition: NormalizerDefinition, texts: readonly string[]): Json {
   const keyword = getAnalyzer('keyword')!;
+  const charFilters = definition.charFilters ?? [];
+  // Each char filter's stage: the texts as filtered so far (Elasticsearch's `filtered_text`).
+  const charfilters = charFilters.map((charFilter, index) => {
+    const partial: NormalizerDefinition = { name: definition.name, filters: [], charFilters: charFilters.slice(0, index + 1) };
+    return { name: charFilter.name, filtered_text: texts.map((text) => normalizeKeyword(partial, text)) };
+  });
+  const filtered = charfilters.length === 0 ? texts : (charfilters[charfilters.length - 1]!.filtered_text as string[]);
   const stages: Json[] = [];
   for (let count = 1; count <= definition.filters.length; count++) {
-    const partial: NormalizerDefinition = { name: definition.name, filters: definition.filters.slice(0, count) };
+    const partial: NormalizerDefinition = { name: definition.name, filters: definition.filters.slice(0, count), charFilters };
     stages.push({ name: definition.filters[count - 1]!, tokens: explainTokens(analyzeForApi(normalizerAnalyzer(partial), texts, positionIncrementGap)) });
   }
-  return { detail: { custom_analyzer: true, charfilters: [], tokenizer: { name: 'keyword', tokens: explainTokens(analyzeForApi(keyword, texts, positionIncrementGap)) }, tokenfilters: stages } };
+  // The keyword tokenizer reads the filtered text; offsets stay those of the original (Lucene's correctOffset).
+  const original = analyzeForApi(keyword, texts, positionIncrementGap);
+  const tokenized = analyzeForApi(keyword, filtered, positionIncrementGap);
+  const tokens = tokenized.length === original.length ? tokenized.map((token, index) => ({ ...token, start_offset: original[index]!.start_offset, end_offset: original[index]!.end_offset })) : tokenized;
+  return { detail: { custom_analyzer: true, charfilters, tokenizer: { name: 'keyword', tokens: explainTokens(tokens) }, tokenfilters: stages } };
 }
 
 /** Answers one `_analyze` body. */

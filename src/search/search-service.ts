@@ -457,6 +457,7 @@ export class SearchService {
       request: { ...request, query },
       postFiltered: postFilter === undefined ? undefined : withFilter(query, postFilter),
       context: { mappings: target.mappings, indexName: target.indexName, shardKey: target.shardKey, nowMs, shardCount, aliasFilter: target.aliasFilter },
+      ...(target.snapshot.shareSegments === undefined ? {} : { share: target.snapshot.shareSegments }),
     };
   }
 

@@ -299,7 +299,32 @@ test('GET /_nodes lists the ingest processor types this node runs (10_basic.yml)
   for (const type of ['append', 'bytes', 'convert', 'date', 'date_index_name', 'dissect', 'dot_expander', 'fail', 'foreach', 'grok', 'gsub', 'join', 'json', 'kv', 'lowercase', 'remove', 'rename', 'script', 'set', 'sort', 'split', 'trim', 'uppercase']) {
     assert.ok(types.includes(type), type);
   }
-  assert.ok(!types.includes('user_agent'));
+  assert.ok(types.includes('user_agent'));
+});
+
+test('user_agent parses on index: Chrome on Mac OS X with defaults, and target_field with properties (ingest-useragent 20_useragent_processor.yml)', async () => {
+  const chrome = 'Mozilla/5.0 (Macintosh; Intel Mac OS X 10_9_2) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/33.0.1750.149 Safari/537.36';
+  await admin.ingest.putPipeline({ id: 'ua_defaults', description: '_description', processors: [{ user_agent: { field: 'field1' } }] });
+  await admin.index({ index: 'ua_test', id: '1', pipeline: 'ua_defaults', document: { field1: chrome } });
+  const parsed = (await admin.get({ index: 'ua_test', id: '1' }))._source as any;
+  assert.equal(parsed.field1, chrome);
+  assert.equal(parsed.user_agent.name, 'Chrome');
+  assert.equal(parsed.user_agent.original, chrome);
+  assert.deepEqual(parsed.user_agent.os, { name: 'Mac OS X', version: '10.9.2', full: 'Mac OS X 10.9.2' });
+  assert.equal(parsed.user_agent.version, '33.0.1750.149');
+  await admin.ingest.putPipeline({ id: 'ua_params', processors: [{ user_agent: { field: 'field1', target_field: 'field2', properties: ['os'] } }] });
+  await admin.index({ index: 'ua_test', id: '2', pipeline: 'ua_params', document: { field1: chrome } });
+  const subset = (await admin.get({ index: 'ua_test', id: '2' }))._source as any;
+  assert.equal(subset.field2.os.full, 'Mac OS X 10.9.2');
+  assert.equal(subset.user_agent, undefined);
+  assert.equal(subset.field2.name, undefined);
+  assert.equal(subset.field2.device, undefined);
+  assert.equal(subset.field2.original, undefined);
+  const refused = await raw('PUT', '/_ingest/pipeline/ua_bad', { processors: [{ user_agent: { field: 'f', regex_file: 'custom.yml' } }] });
+  assert.equal(refused.status, 400);
+  assert.equal(refused.body.error.type, 'parse_exception');
+  assert.equal(refused.body.error.reason, "[regex_file] regex file [custom.yml] doesn't exist (has to exist at node startup)");
+  assert.equal((await raw('GET', '/_ingest/pipeline/ua_bad')).status, 404);
 });
 
 test('a pipeline larger than the size limit is refused and not stored (25_pipeline_limits.yml; limits.ingestPipelineBytesMax)', async () => {

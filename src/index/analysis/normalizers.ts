@@ -9,16 +9,20 @@
  *
  * Supported: the built-in `lowercase` normalizer, and `type: custom` normalizers whose `filter`
  * list names the per-character filters Strait implements (`lowercase`, `uppercase`,
- * `asciifolding`, `trim`), built-in or defined under `analysis.filter` with only `type`.
+ * `asciifolding`, `trim`), built-in or defined under `analysis.filter` with only `type`, after
+ * the `char_filter` list: the `mapping` and `pattern_replace` character filters defined under
+ * `analysis.char_filter` (char-filters.ts), the two Elasticsearch allows in a normalizer.
  * Elasticsearch refuses filters that do not work per character (`stop`, stemmers, ...) in a
- * normalizer with "Custom normalizer [n] may not use filter [f]"; Strait does the same. Character
- * filters (`char_filter`) and Elasticsearch's other normalizing filters (`cjk_width`,
- * `elision`, the language normalizations, ...) are refused with a 400 naming them, never ignored.
+ * normalizer with "Custom normalizer [n] may not use filter [f]", and character filters that are
+ * not normalizing (`html_strip`) with "may not use char filter [c]"; Strait does the same.
+ * Elasticsearch's other normalizing filters (`cjk_width`, `elision`, the language
+ * normalizations, ...) are refused with a 400 naming them, never ignored.
  *
  * Reference: https://www.elastic.co/guide/en/elasticsearch/reference/current/analysis-normalizers.html
  */
 import { errors } from '../../common/index.js';
 import { settingList } from '../setting-lists.js';
+import { compileCharFilter, compileJavaRegex, javaRegexFlags, parseJavaReplacement, parseMappingRules, type CharFilterDefinition } from './char-filters.js';
 
 /** One filter of a normalizer chain, by the Lucene filter it stands for. */
 export type NormalizerFilterKind = 'lowercase' | 'uppercase' | 'asciifolding' | 'trim';
@@ -26,6 +30,8 @@ export type NormalizerFilterKind = 'lowercase' | 'uppercase' | 'asciifolding' | 
 export interface NormalizerDefinition {
   readonly name: string;
   readonly filters: readonly NormalizerFilterKind[];
+  /** Applied, in order, before `filters`; absent when there are none. */
+  readonly charFilters?: readonly CharFilterDefinition[];
 }
 
 type Settings = Readonly<Record<string, string>>;
@@ -74,10 +80,52 @@ function resolveFilter(normalizer: string, filterName: string, settings: Setting
   throw errors.illegalArgument(`Custom normalizer [${normalizer}] failed to find filter under name [${filterName}]`);
 }
 
+/** Character filters Elasticsearch has that are not normalizing (refused in a normalizer by name). */
+const tokenizingCharFilters: ReadonlySet<string> = new Set(['html_strip', 'icu_normalizer', 'kuromoji_iteration_mark']);
+
+/** The parameters each normalizing char filter type takes. */
+const charFilterParameters: Readonly<Record<string, ReadonlySet<string>>> = {
+  mapping: new Set(['type', 'mappings', 'mappings_path']),
+  pattern_replace: new Set(['type', 'pattern', 'replacement', 'flags']),
+};
+
+/** A name in a normalizer's `char_filter` list, resolved as Elasticsearch's CustomNormalizerProvider does. */
+function resolveCharFilter(normalizer: string, charFilterName: string, settings: Settings): CharFilterDefinition {
+  const prefix = `index.analysis.char_filter.${charFilterName}.`;
+  const parameters = new Map<string, string>();
+  for (const key of Object.keys(settings)) if (key.startsWith(prefix)) parameters.set(key.slice(prefix.length).replace(/\.\d+$/, ''), settings[key]!);
+  if (parameters.size === 0) {
+    if (tokenizingCharFilters.has(charFilterName)) throw errors.illegalArgument(`Custom normalizer [${normalizer}] may not use char filter [${charFilterName}]`);
+    throw errors.illegalArgument(`Custom normalizer [${normalizer}] failed to find char_filter under name [${charFilterName}]`);
+  }
+  const type = parameters.get('type');
+  if (type === undefined) throw errors.illegalArgument(`char_filter [${charFilterName}] must specify either an analyzer type, or a tokenizer`);
+  const known = charFilterParameters[type];
+  if (known === undefined) {
+    if (tokenizingCharFilters.has(type)) throw errors.illegalArgument(`Custom normalizer [${normalizer}] may not use char filter [${charFilterName}]`);
+    throw errors.illegalArgument(`Unknown char_filter type [${type}] for [${charFilterName}]`);
+  }
+  const extra = [...parameters.keys()].filter((parameter) => !known.has(parameter));
+  if (extra.length > 0) throw errors.illegalArgument(`char_filter [${charFilterName}] of type [${type}] has [${extra.join(', ')}], which Strait does not support`);
+  if (type === 'mapping') {
+    if (parameters.has('mappings_path')) throw errors.illegalArgument(`char_filter [${charFilterName}]: [mappings_path] is not supported by Strait (it reads no files from the config directory); give the rules in [mappings]`);
+    const rules = parameters.get('mappings');
+    if (rules === undefined) throw errors.illegalArgument('mapping requires either `mappings` or `mappings_path` to be configured');
+    return Object.freeze({ name: charFilterName, type, mappings: Object.freeze(parseMappingRules(settingList(rules))) });
+  }
+  const pattern = parameters.get('pattern');
+  if (pattern === undefined || pattern === '') throw errors.illegalArgument(`pattern is missing for [${charFilterName}] char filter of type 'pattern_replace'`);
+  const flags = javaRegexFlags(parameters.get('flags'));
+  const replacement = parameters.get('replacement') ?? '';
+  parseJavaReplacement(replacement, compileJavaRegex(pattern, flags));
+  return Object.freeze({ name: charFilterName, type: 'pattern_replace', pattern, flags, replacement });
+}
+
 /** Parses one `index.analysis.normalizer.<name>` group; throws Elasticsearch's 400 for a bad one. */
 function parseNormalizer(name: string, settings: Settings): NormalizerDefinition {
   const prefix = `${normalizerPrefix}${name}.`;
   const filters: NormalizerFilterKind[] = [];
+  const charFilters: CharFilterDefinition[] = [];
   for (const key of Object.keys(settings)) {
     if (!key.startsWith(prefix)) continue;
     const parameter = key.slice(prefix.length).replace(/\.\d+$/, '');
@@ -87,17 +135,16 @@ function parseNormalizer(name: string, settings: Settings): NormalizerDefinition
       continue;
     }
     if (parameter === 'char_filter') {
-      const charFilters = settingList(settings[key]);
-      if (charFilters.length > 0) {
-        throw errors.illegalArgument(`Custom normalizer [${name}] uses char_filter [${charFilters.join(', ')}]: character filters are not supported by Strait`);
-      }
+      for (const charFilterName of settingList(settings[key])) charFilters.push(resolveCharFilter(name, charFilterName, settings));
       continue;
     }
+    if (parameter === 'tokenizer') throw errors.illegalArgument(`Custom normalizer [${name}] cannot configure a tokenizer`);
     throw errors.illegalArgument(`Custom normalizer [${name}] has parameter [${parameter}], which Strait does not support (type, filter, char_filter)`);
   }
   const type = settings[`${prefix}type`];
   if (type !== undefined && type !== 'custom') throw errors.illegalArgument(`Unknown normalizer type [${type}] for [${name}]`);
-  return Object.freeze({ name, filters: Object.freeze(filters) });
+  if (charFilters.length === 0) return Object.freeze({ name, filters: Object.freeze(filters) });
+  return Object.freeze({ name, filters: Object.freeze(filters), charFilters: Object.freeze(charFilters) });
 }
 
 const cache = new WeakMap<object, ReadonlyMap<string, NormalizerDefinition>>();
@@ -206,7 +253,7 @@ const filterFunctions: Readonly<Record<NormalizerFilterKind, (value: string) => 
 const compiled = new WeakMap<NormalizerDefinition, (value: string) => string>();
 
 function compile(definition: NormalizerDefinition): (value: string) => string {
-  const steps = definition.filters.map((kind) => filterFunctions[kind]);
+  const steps = [...(definition.charFilters ?? []).map(compileCharFilter), ...definition.filters.map((kind) => filterFunctions[kind])];
   if (steps.length === 1) return steps[0]!;
   return (value) => {
     let result = value;

@@ -4,6 +4,8 @@
  * - `shareSegmentArrays` moves every typed array of a segment's postings and doc values into one
  *   SharedArrayBuffer (8-byte aligned sections) and returns the same segment over those views: the
  *   searcher keeps that copy and drops the heap one, so sharing costs one memcpy, not a second index.
+ *   Searchers share a segment only once a worker is asked to search it (ShardSearcher.shareSoon),
+ *   so refreshes on a node whose searches all run on the main thread copy nothing.
  * - `describeSharedSegment` is what a worker is sent once per segment: the shared views, the scalar
  *   fields, and each field's terms as UTF-8 bytes with an offsets array (one shared buffer per
  *   segment: strings and Maps cannot be shared between threads). It is made on first use and kept
@@ -57,6 +59,8 @@ function packShared(arrays: readonly TypedArray[]): TypedArray[] {
 
 /** Postings maps whose fields' arrays are all shared (the segments `shareSegmentArrays` made, and their copies with deletes). */
 const sharedPostings = new WeakSet<object>();
+/** A heap core's shared copy, by the heap postings map (kept while the heap core lives). */
+const sharedCores = new WeakMap<object, { readonly postings: ReadonlyMap<string, PostingsField>; readonly docValues: ReadonlyMap<string, DocValues> }>();
 
 /** The typed-array entries of a field (postings or doc values) that are not in shared memory yet. */
 function unsharedArrays(field: object): [string, TypedArray][] {
@@ -69,6 +73,10 @@ function unsharedArrays(field: object): [string, TypedArray][] {
  */
 export function shareSegmentArrays(segment: Segment): Segment {
   if (sharedPostings.has(segment.postings)) return segment;
+  // The same heap core seen again (a copy with deletes made before its sharing was swapped in):
+  // the shared copy made the first time, not a second one.
+  const known = sharedCores.get(segment.postings);
+  if (known !== undefined) return { ...segment, postings: known.postings, docValues: known.docValues };
   const fields: { kind: 'postings' | 'docValues'; path: string; field: object; entries: [string, TypedArray][] }[] = [];
   for (const [path, field] of segment.postings) fields.push({ kind: 'postings', path, field, entries: unsharedArrays(field) });
   for (const [path, field] of segment.docValues) fields.push({ kind: 'docValues', path, field, entries: unsharedArrays(field) });
@@ -83,7 +91,22 @@ export function shareSegmentArrays(segment: Segment): Segment {
     else docValues.set(path, replaced as unknown as DocValues);
   }
   sharedPostings.add(postings);
+  sharedCores.set(segment.postings, { postings, docValues });
   return { ...segment, postings, docValues };
+}
+
+/** The bytes of a segment's postings and doc values arrays (what sharing it copies). */
+export function segmentArrayBytes(segment: Segment): number {
+  let bytes = 0;
+  for (const fields of [segment.postings.values(), segment.docValues.values()]) {
+    for (const field of fields) for (const value of Object.values(field)) if (isTypedArray(value)) bytes += value.byteLength;
+  }
+  return bytes;
+}
+
+/** Whether a segment's postings and doc values are in shared memory (a worker can search it). */
+export function isSharedSegment(segment: Segment): boolean {
+  return sharedPostings.has(segment.postings);
 }
 
 const sharedLiveDocsCache = new WeakMap<Uint32Array, Uint32Array>();

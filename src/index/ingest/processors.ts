@@ -11,6 +11,7 @@ import { compileGrok, grokPatternBank, matchGrok, type CompiledGrok } from './gr
 import { compileScript, parseScriptSpec, runIngestScript } from '../script/index.js';
 import { runNestedProcessor, scriptClock, type ProcessorBody, type ProcessorConfig, type ProcessorFactory } from './pipeline.js';
 import { compileTemplate, compileValue, renderTemplate, type Template } from './template.js';
+import { userAgentFactory } from './user-agent.js';
 
 /** Java's `Object.toString()` of a JSON value, as messages and `join` show it. */
 function javaString(value: unknown): string {
@@ -1032,16 +1033,7 @@ const scriptFactory: ProcessorFactory = (config, context) => {
 
 /** The processor types Strait runs (`GET /_nodes` lists them under `ingest.processors`). */
 export function availableProcessorTypes(): string[] {
-  return [...processorRegistry.keys()].filter((type) => !unavailableTypes.has(type)).sort();
-}
-
-const unavailableTypes = new Set(['user_agent']);
-
-/** Types Elasticsearch has that Strait refuses by name, with the reason (rather than "no processor type"). */
-function unavailable(reason: string): ProcessorFactory {
-  return (config) => {
-    throw config.error(undefined, reason);
-  };
+  return [...processorRegistry.keys()].sort();
 }
 
 export const processorRegistry: ReadonlyMap<string, ProcessorFactory> = new Map<string, ProcessorFactory>([
@@ -1074,5 +1066,5 @@ export const processorRegistry: ReadonlyMap<string, ProcessorFactory> = new Map<
   ['pipeline', pipelineFactory],
   ['foreach', foreachFactory],
   ['script', scriptFactory],
-  ['user_agent', unavailable('the [user_agent] processor needs a user agent parser library, which Strait does not include')],
+  ['user_agent', userAgentFactory],
 ]);

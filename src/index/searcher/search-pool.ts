@@ -9,7 +9,9 @@
  * and parsed request. A job comes back as the shard result, as an EsError (a 400 the query
  * phase raised), or as "inline": the worker could not run it (it reads `_id`s or `_source`s, its
  * request or result is not plain data, or a bug threw) and the caller runs it on the main thread,
- * which then answers exactly as it did before the pool. Cancellation sets a shared flag the
+ * which then answers exactly as it did before the pool. A job naming a segment still on the
+ * heap also runs there, and asks its searcher to share the segments (in the following turns).
+ * Cancellation sets a shared flag the
  * worker's collectors read with the timeout, and the caller stops waiting at once; a worker that
  * dies fails its running jobs (500 shard failures) and is replaced.
  */
@@ -50,6 +52,8 @@ export interface ShardJob {
   readonly postFiltered: QueryNode | undefined;
   /** Without `interrupted`: the worker adds its own. */
   readonly context: Omit<ShardSearchContext, 'interrupted'>;
+  /** Asks for the shard's segments in shared memory: called when one is not yet (this job then runs on the main thread). */
+  readonly share?: () => void;
 }
 
 export interface JobSegment {
@@ -259,7 +263,10 @@ export class SearchPool {
     const descriptions: SharedSegmentDescription[] = [];
     for (const segment of job.segments) {
       const description = describeSharedSegment(segment);
-      if (description === undefined) return Promise.resolve(undefined);
+      if (description === undefined) {
+        job.share?.();
+        return Promise.resolve(undefined);
+      }
       descriptions.push(description);
       segments.push({ key: description.key, liveDocs: sharedLiveDocs(segment.liveDocs), liveDocCount: segment.liveDocCount });
       if (!this.registered.has(description.key)) {

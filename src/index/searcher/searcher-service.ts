@@ -10,12 +10,13 @@
  * max seq_no — like Elasticsearch's recovery, which makes every acknowledged write searchable.
  */
 import type { Logger } from 'pino';
-import { runToEnd } from '../../common/index.js';
+import { backgroundLane, runToEnd } from '../../common/index.js';
 import { computeShardStats, mergeSegmentsStepwise, type FieldMappings, type MergedSegment, type ShardStats, type SourceTextsSink } from '../engine/index.js';
 import type { IndexHandle, IndicesService } from '../indices-service.js';
 import type { ShardStore } from '../store/index.js';
 import { engineMappings } from './document-input.js';
-import { shareSegmentArrays } from '../engine/shared-segment.js';
+import { isSharedSegment, segmentArrayBytes, shareSegmentArrays } from '../engine/shared-segment.js';
+import { collectGarbage } from '../../common/heap.js';
 import { spillingSourceSink } from './source-file.js';
 import { withParseOptions } from '../mapping/index.js';
 import { settingBoolean } from '../settings.js';
@@ -44,6 +45,12 @@ export const refreshLimits = {
    * after a crash replays from the store (as `index.translog.flush_threshold_size` bounds it).
    */
   persistOperationsMax: 200_000,
+  /**
+   * Bytes of segment arrays moved into shared memory (for the search pool) after which the heap
+   * copies they leave behind are collected, so that the process briefly holds about this much of
+   * an index twice, not all of it.
+   */
+  sharedCopyCollectBytes: 32 * 1024 * 1024,
 } as const;
 
 const statsCache = new WeakMap<SearcherState, ShardStats>();
@@ -72,6 +79,7 @@ class ShardSearcher {
   /** A segment being written, a piece per slice. */
   private writing: { readonly name: string; readonly steps: Generator<void, void, void> } | undefined;
   private closed = false;
+  private sharing = false;
   /** Stepwise refreshes somebody waits for (`refreshStepwise`), settled once their target is searchable. */
   private waiters: { readonly target: number; readonly resolve: () => void }[] = [];
   private current: SearcherState = emptySearcherState;
@@ -84,7 +92,7 @@ class ShardSearcher {
     private readonly shardNumber: number,
     indexDirectory: string,
     private readonly log: Logger,
-    /** Search workers read the segments: every state's segments go to shared memory as they are made. */
+    /** Search workers may read the segments: they go to shared memory when a worker first needs them (`shareSoon`). */
     private readonly shareSegments: boolean,
   ) {
     this.directory = searcherDirectory(indexDirectory, shardNumber);
@@ -96,7 +104,44 @@ class ShardSearcher {
   }
 
   set state(state: SearcherState) {
-    this.current = this.shareSegments ? withSharedSegments(state) : state;
+    this.current = state;
+  }
+
+  /**
+   * Moves the current segments that are still on the heap into shared memory, one segment per
+   * event-loop turn, swapping each shared copy into the state as it is made (same name, arrays and
+   * live docs: refreshes, merges and deletes meanwhile go on from whichever copy the state holds).
+   * Called by the search pool when a job names a segment that is not shared: sharing costs a copy
+   * of the segment, paid only by a node whose searches actually run on workers, not by every
+   * refresh (a bulk load with no concurrent searches copies nothing).
+   */
+  shareSoon(): void {
+    if (!this.shareSegments || this.sharing || this.closed) return;
+    this.sharing = true;
+    let copied = 0;
+    const step = (): void => {
+      const state = this.current;
+      const index = this.closed ? -1 : state.segments.findIndex((segment) => !isSharedSegment(segment));
+      if (index < 0) {
+        this.sharing = false;
+        if (copied > 0) collectGarbage();
+        return;
+      }
+      const segments = state.segments.slice();
+      copied += segmentArrayBytes(segments[index]!);
+      segments[index] = shareSegmentArrays(segments[index]!);
+      this.current = { ...state, segments };
+      // The same segments, written already: the persisted state must not keep the heap copies alive.
+      if (this.persisted === state) this.persisted = this.current;
+      // The heap copies are garbage now, but V8 sees no pressure to collect them (its heap did not
+      // grow): without a collection the process would hold the index twice.
+      if (copied >= refreshLimits.sharedCopyCollectBytes) {
+        copied = 0;
+        collectGarbage();
+      }
+      setImmediate(step);
+    };
+    setImmediate(step);
   }
 
   private get store(): ShardStore | undefined {
@@ -168,7 +213,8 @@ class ShardSearcher {
   }
 
   private scheduleBuildSlice(): void {
-    setImmediate(() => {
+    // A slice per turn of the background lane (one per event-loop turn, none while a search runs).
+    backgroundLane.schedule(() => {
       const building = this.building;
       if (this.closed || building === undefined) return;
       const deadline = performance.now() + refreshLimits.mergeSliceMs;
@@ -306,7 +352,8 @@ class ShardSearcher {
     // Two hops: an immediate set from an I/O callback (the refresh) runs before the loop polls
     // again, one set from an immediate runs after it, so requests that waited for the refresh are
     // read before the first background step starts.
-    setImmediate(() => setImmediate(() => {
+    // The second hop is a turn of the background lane (one slice per turn, none while a search runs).
+    setImmediate(() => backgroundLane.schedule(() => {
       this.backgroundScheduled = false;
       if (this.closed) return;
       if (this.merge === undefined) {
@@ -418,15 +465,8 @@ export interface ShardSnapshot {
   readonly shard: number;
   readonly state: SearcherState;
   readonly stats: ShardStats;
-}
-
-/**
- * The state with its segments' arrays in shared memory (shared-segment.ts): new segments are moved
- * there once, when a refresh, merge, rebuild or load makes them; the heap copies are dropped.
- */
-function withSharedSegments(state: SearcherState): SearcherState {
-  const segments = state.segments.map(shareSegmentArrays);
-  return segments.every((segment, index) => segment === state.segments[index]) ? state : { ...state, segments };
+  /** Asks for the shard's segments in shared memory (soon: the search pool calls it when a job cannot run on a worker yet). */
+  readonly shareSegments?: () => void;
 }
 
 function searcherKey(uuid: string, shard: number): string {
@@ -471,7 +511,8 @@ export class SearcherService {
       this.searchers.set(key, searcher);
     }
     const state = searcher.state;
-    return { index: handle.name, uuid: handle.uuid, shard, state, stats: shardStatsOf(state) };
+    const owner = searcher;
+    return { index: handle.name, uuid: handle.uuid, shard, state, stats: shardStatsOf(state), shareSegments: () => owner.shareSoon() };
   }
 
   /** The current searchable views of every shard of an open index, by shard number. */

@@ -107,3 +107,17 @@ test('a segment is shared once: sharing it again, or a copy of it with deletes, 
   assert.equal(again.postings, shared.postings);
   assert.equal(describeSharedSegment(again), describeSharedSegment(shared), 'one worker description per segment core');
 });
+
+// Searchers share lazily (a segment per turn): a delete may have made a heap copy with new live
+// docs before the first copy was swapped in; sharing that one reuses the shared core.
+test('a heap segment and its copy with deletes share one shared core', () => {
+  const heap = buildSegments(docs.slice(0, 50), createRandom(5), 1)[0]!;
+  const deleted = withDeletes(heap, [1, 2]);
+  const first = shareSegmentArrays(heap);
+  const second = shareSegmentArrays(deleted);
+  assert.notEqual(second.postings, heap.postings);
+  assert.equal(second.postings, first.postings, 'no second copy of the core');
+  assert.equal(second.docValues, first.docValues);
+  assert.equal(second.liveDocs, deleted.liveDocs, 'the copy keeps its own live docs');
+  assert.equal(second.liveDocCount, deleted.liveDocCount);
+});

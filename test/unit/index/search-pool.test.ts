@@ -142,3 +142,56 @@ test('without a pool, refreshed segments stay on the heap (nothing is copied int
   assert.ok(segments.length > 0);
   for (const segment of segments) for (const field of segment.postings.values()) assert.equal(isSharedView(field.docs), false);
 });
+
+// Sharing is lazy: a refresh with a pool copies nothing either; the segments go to shared memory
+// only once the pool is asked to search them (`shareSegments`), a segment per event-loop turn, and
+// the answers stay the same. The bulk load of issue 13's bench, with no concurrent search, then
+// pays no copy per refresh.
+test('with a pool, segments go to shared memory only when a worker search asks for them', async (t) => {
+  const { openSearchHarness } = await import('../search-api/harness.js');
+  const { isSharedSegment } = await import('../../../src/index/engine/shared-segment.js');
+  const h = openSearchHarness(t, { shareSegments: true });
+  await h.index('lazy', { '1': { body: 'alpha beta', n: 1 }, '2': { body: 'beta', n: 2 } });
+  await h.index('lazy', { '3': { body: 'alpha', n: 3 }, '1': { body: 'gamma', n: 4 } });
+  const snapshot = (): { state: { segments: readonly import('../../../src/index/engine/segment.js').Segment[] }; shareSegments?: () => void } => h.searchers.snapshot(h.service.get('lazy')!, 0);
+  const segments = snapshot().state.segments;
+  assert.equal(segments.length, 2, 'two refreshes, two segments');
+  assert.deepEqual(segments.map(isSharedSegment), [false, false], 'refreshes copy nothing into shared memory');
+  const query = { params: { index: 'lazy' }, body: { query: { match: { body: 'alpha beta gamma' } }, aggs: { n: { sum: { field: 'n' } } } } };
+  const before = (await h.call('POST', '/:index/_search', query)).body;
+  snapshot().shareSegments!();
+  snapshot().shareSegments!(); // asked twice: one sharing pass
+  await new Promise((resolve) => setImmediate(resolve));
+  assert.deepEqual(snapshot().state.segments.map(isSharedSegment), [true, false], 'one segment per turn');
+  for (let turn = 0; turn < 5; turn++) await new Promise((resolve) => setImmediate(resolve));
+  const shared = snapshot().state.segments;
+  assert.deepEqual(shared.map(isSharedSegment), [true, true]);
+  assert.deepEqual(shared.map((segment) => segment.name), segments.map((segment) => segment.name));
+  assert.deepEqual(shared.map((segment) => segment.liveDocs), segments.map((segment) => segment.liveDocs), 'live docs kept as they were');
+  const after = (await h.call('POST', '/:index/_search', query)).body;
+  delete before.took;
+  delete after.took;
+  assert.deepEqual(after, before, 'the same answer from the shared copies');
+  // A later delete and refresh: the shared segments stay shared, the new one waits for a worker.
+  await h.call('DELETE', '/:index/_doc/:id', { params: { index: 'lazy', id: '3' }, query: { refresh: 'true' } });
+  await h.index('lazy', { '4': { body: 'delta' } });
+  assert.deepEqual(snapshot().state.segments.map(isSharedSegment), [true, true, false]);
+});
+
+// After a restart the loaded segments are also the persisted ones: once shared, the heap copies
+// must be unreachable (the persisted state kept them alive: the index was held twice).
+test('segments loaded at start and then shared leave no heap copy alive', async (t) => {
+  const { openSearchHarness } = await import('../search-api/harness.js');
+  const { isSharedSegment } = await import('../../../src/index/engine/shared-segment.js');
+  const { collectGarbage } = await import('../../../src/common/heap.js');
+  const first = openSearchHarness(t, { shareSegments: true });
+  await first.index('loaded', { '1': { body: 'alpha' }, '2': { body: 'beta' } });
+  const h = first.reopen();
+  const heapPostings = new WeakRef(h.searchers.snapshot(h.service.get('loaded')!, 0).state.segments[0]!.postings);
+  assert.equal(isSharedSegment(h.searchers.snapshot(h.service.get('loaded')!, 0).state.segments[0]!), false, 'loaded on the heap');
+  h.searchers.snapshot(h.service.get('loaded')!, 0).shareSegments!();
+  for (let turn = 0; turn < 5; turn++) await new Promise((resolve) => setImmediate(resolve));
+  assert.equal(isSharedSegment(h.searchers.snapshot(h.service.get('loaded')!, 0).state.segments[0]!), true);
+  collectGarbage();
+  assert.equal(heapPostings.deref(), undefined, 'the heap copy was collected');
+});
