@@ -64,6 +64,8 @@ export interface FetchTarget {
   /** Field level security: `_source` loses the fields this predicate hides (`mapping` already has). */
   readonly fieldVisibility?: (path: string) => boolean;
   readonly nodeId: string;
+  /** The shard number (`_shard` in explained hits). */
+  readonly shard: number;
   /** The hit's `_explanation`: the query (with alias filters) explained for its document (see explain.ts). */
   explain(hit: ShardHit): Explanation;
   /** The index mapping's runtime fields (`runtime`); the request's `runtime_mappings` override them by name. */
@@ -391,7 +393,7 @@ export function renderHit(target: FetchTarget, hit: ShardHit, sort: readonly Sor
   const metadata = target.metadata[hit.segmentIndex]!;
   const rendered: Json = {};
   if (options.explain) {
-    rendered['_shard'] = `[${target.indexName}][0]`;
+    rendered['_shard'] = `[${target.indexName}][${target.shard}]`;
     rendered['_node'] = target.nodeId;
   }
   rendered['_index'] = target.indexName;

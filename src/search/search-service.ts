@@ -211,10 +211,9 @@ export interface LocalSearchOptions {
 }
 
 /** A shard's fetch target with its shard number, which a fetch failure names. */
-type ShardFetchTarget = FetchTarget & { readonly shard: number };
 
 interface ScrollState {
-  readonly fetchTargets: ReadonlyMap<string, ShardFetchTarget>;
+  readonly fetchTargets: ReadonlyMap<string, FetchTarget>;
   readonly hits: readonly ShardHit[];
   offset: number;
   readonly size: number;
@@ -392,7 +391,7 @@ export class SearchService {
     return targets;
   }
 
-  private fetchTarget(target: Target, query: QueryNode): ShardFetchTarget {
+  private fetchTarget(target: Target, query: QueryNode): FetchTarget {
     const nowMs = this.nowMs();
     let weight: Weight | undefined;
     const matcher = namedQueryMatcher(query, () => ({ stats: target.snapshot.stats, segments: target.segments, mappings: target.mappings, nowMs, indexName: target.indexName }));
@@ -523,7 +522,7 @@ export class SearchService {
   }
 
   /** Renders hits; an EsError while fetching (e.g. docvalue_fields on a text field) fails the fetch phase. */
-  private fetchHits(fetchTargets: ReadonlyMap<string, ShardFetchTarget>, hits: readonly ShardHit[], sort: SearchRequest['sort'], options: FetchOptions): Record<string, unknown>[] {
+  private fetchHits(fetchTargets: ReadonlyMap<string, FetchTarget>, hits: readonly ShardHit[], sort: SearchRequest['sort'], options: FetchOptions): Record<string, unknown>[] {
     return hits.map((hit) => {
       const target = fetchTargets.get(hit.shardKey);
       if (target === undefined) throw errors.illegalState(`hit from unknown shard [${hit.shardKey}]`);

@@ -1040,8 +1040,9 @@ test('new aggregations refuse bad input', async () => {
     aggs({ t: { terms: { field: 'tag', script: "_value + 'x" } } }),
     aggs({ h: { histogram: { field: 'n', interval: 1, script: '_score * 2' } } }),
     aggs({ r: { range: { field: 'n', ranges: [{ to: 2 }], script: { source: '_value * 2', lang: 'expression-x' } } } }),
-    aggs({ r: { rare_terms: { field: 'tag', script: "_value + 'x'" } } }),
-    aggs({ c: { composite: { sources: [{ a: { terms: { field: 'tag', script: "_value + 'x'" } } }] } } }),
+    aggs({ r: { rare_terms: { field: 'tag', script: "_value + 'x" } } }),
+    aggs({ c: { composite: { sources: [{ a: { terms: { field: 'tag', script: "_value + 'x" } } }] } } }),
+    aggs({ c: { multi_terms: { terms: [{ field: 'tag' }, { script: '_score' }] } } }),
     // search.max_buckets (65,536): the empty-bucket fill stopped silently at 100,000 buckets
     aggs({ h: { histogram: { field: 'n', interval: 0.00001 } } }),
     aggs({ h: { histogram: { field: 'n', interval: 1, extended_bounds: { min: 0, max: 1e7 } } } }),

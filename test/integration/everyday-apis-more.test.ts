@@ -143,6 +143,38 @@ test('normalizer refusals: an unknown name in a mapping, a filter that tokenizes
   assert.match(putMapping.reason, /normalizer \[missing\] not found for field \[other\]/);
 });
 
+test('scripts in rare_terms, multi_terms terms and composite sources, over the official client (search-aggregations-bucket-composite-aggregation.html "Script")', async () => {
+  await client.indices.create({ index: 'sales_scripts', mappings: { properties: { qty: { type: 'long' }, shop: { type: 'keyword' } } } });
+  await client.bulk({
+    refresh: true,
+    operations: [
+      { index: { _index: 'sales_scripts', _id: '1' } }, { qty: 1, shop: 'North' },
+      { index: { _index: 'sales_scripts', _id: '2' } }, { qty: 2, shop: 'South' },
+      { index: { _index: 'sales_scripts', _id: '3' } }, { qty: 3, shop: 'North' },
+    ],
+  });
+  const response = await client.search({
+    index: 'sales_scripts',
+    size: 0,
+    aggs: {
+      rare: { rare_terms: { script: "doc['shop'].value.toLowerCase()" } },
+      pairs: { multi_terms: { terms: [{ field: 'shop' }, { script: "doc['qty'].value > 1 ? 'many' : 'one'" }] } },
+      groups: { composite: { sources: [{ shop: { terms: { script: "doc['shop'].value.substring(0, 1)" } } }, { qty: { histogram: { script: "doc['qty'].value * 10", interval: 20 } } }] } },
+    } as any, // the client's types omit rare_terms' `script`, which Elasticsearch's parser declares (ValuesSourceAggregationBuilder.declareFields)
+  });
+  const aggs = response.aggregations as Record<string, any>;
+  assert.deepEqual(aggs['rare'].buckets, [{ key: 'south', doc_count: 1 }]);
+  assert.deepEqual(aggs['pairs'].buckets.map((bucket: any) => [bucket.key, bucket.doc_count]), [[['North', 'many'], 1], [['North', 'one'], 1], [['South', 'many'], 1]]);
+  assert.deepEqual(aggs['groups'].buckets, [
+    { key: { shop: 'N', qty: 0 }, doc_count: 1 },
+    { key: { shop: 'N', qty: 20 }, doc_count: 1 },
+    { key: { shop: 'S', qty: 20 }, doc_count: 1 },
+  ]);
+  const broken = await failure(client.search({ index: 'sales_scripts', aggs: { groups: { composite: { sources: [{ s: { terms: { script: "doc['shop'" } } }] } } } }));
+  assert.equal(broken.status, 400);
+  assert.equal(broken.type, 'script_exception');
+});
+
 test('aggregation scripts: value scripts with _value and params, scripts alone with doc[...], errors as 400s', async () => {
   await client.indices.create({ index: 'sales', mappings: { properties: { price: { type: 'double' }, qty: { type: 'long' }, shop: { type: 'keyword' } } } });
   await client.bulk({

@@ -28,7 +28,7 @@ import { reduceAggregations } from './reduce.js';
 import { type CompositeBucketPartial, type CompositeKeyValue, CompositeSourceReader, compareCompositeKeys } from './composite.js';
 import { limits } from '../../common/limits.js';
 import { mappingWithAggregationFormat } from './value-format.js';
-import { type ValueScript, resolvedValueType, scriptedMappings, scriptedSegment } from './value-scripts.js';
+import { type ScriptedSegment, type ValueScript, resolvedValueType, scriptedMappings, segmentWithScripts } from './value-scripts.js';
 import { type NestedAggregationLevel, createNestedAggregator, createReverseNestedAggregator } from './nested-aggs.js';
 
 export interface AggregationContext {
@@ -81,7 +81,9 @@ function mappingFor(field: string, context: AggregationContext, kind: string): F
 }
 
 function createAggregator(original: CollectedAggregationNode, context: AggregationContext): Aggregator {
-  if (original.valueScript !== undefined) return createScriptedAggregator(original, original.valueScript, context);
+  if (original.valueScript !== undefined || original.valueScripts !== undefined) {
+    return createScriptedAggregator(original, [...(original.valueScript === undefined ? [] : [original.valueScript]), ...(original.valueScripts ?? [])], context);
+  }
   // An aggregation on a field alias reads its target's values.
   const aliasOf = 'field' in original ? context.mappings[original.field]?.aliasOf : undefined;
   const node = aliasOf === undefined ? original : ({ ...original, field: aliasOf } as CollectedAggregationNode);
@@ -237,26 +239,33 @@ function createAggregator(original: CollectedAggregationNode, context: Aggregati
  * An aggregation with a `script`: the aggregator made for its synthetic field, fed segments that
  * carry the script's values as that field's doc values (value-scripts.ts).
  */
-function createScriptedAggregator(node: CollectedAggregationNode, script: ValueScript, context: AggregationContext): Aggregator {
-  const sourceMapping = script.field === undefined ? undefined : mappingFor(script.field, context, node.kind);
-  const valueType = resolvedValueType(script, sourceMapping);
-  const scriptedContext: AggregationContext = { ...context, mappings: scriptedMappings(context.mappings, script, valueType) };
-  const { valueScript: _script, ...plain } = node;
-  return new ScriptValuesAggregator(createAggregator(plain as CollectedAggregationNode, scriptedContext), script, valueType, context);
+function createScriptedAggregator(node: CollectedAggregationNode, scripts: readonly ValueScript[], context: AggregationContext): Aggregator {
+  const valueTypes = scripts.map((script) => resolvedValueType(script, script.field === undefined ? undefined : mappingFor(script.field, context, node.kind)));
+  let mappings = context.mappings;
+  scripts.forEach((script, index) => (mappings = scriptedMappings(mappings, script, valueTypes[index]!)));
+  const scriptedOf = (segment: Segment): ScriptedSegment => segmentWithScripts(segment, scripts, valueTypes, context.mappings, context.indexName);
+  // These read every segment of the shard, not only the one collected (significant_terms'
+  // background frequencies, the multi_terms and composite readers' value ranges): they get all
+  // segments with the scripts' values up front; other kinds script one segment at a time.
+  const everySegment = kindsReadingEverySegment.has(node.kind) ? new Map(context.segments.map((segment) => [segment, scriptedOf(segment)] as const)) : undefined;
+  const segments = everySegment === undefined ? context.segments : [...everySegment.values()].map((scripted) => scripted.segment);
+  const { valueScript: _script, valueScripts: _scripts, ...plain } = node;
+  const inner = createAggregator(plain as CollectedAggregationNode, { ...context, mappings, segments });
+  return new ScriptValuesAggregator(inner, (segment) => everySegment?.get(segment) ?? scriptedOf(segment));
 }
+
+const kindsReadingEverySegment: ReadonlySet<string> = new Set(['significant_terms', 'multi_terms', 'composite']);
 
 class ScriptValuesAggregator extends Aggregator {
   private failures: ReadonlyMap<number, EsError> = new Map();
   constructor(
     private readonly inner: Aggregator,
-    private readonly script: ValueScript,
-    private readonly valueType: ReturnType<typeof resolvedValueType>,
-    private readonly context: AggregationContext,
+    private readonly scriptedOf: (segment: Segment) => ScriptedSegment,
   ) {
     super(inner.name);
   }
   setSegment(segment: Segment, segmentIndex: number, docBase: number): void {
-    const scripted = scriptedSegment(segment, this.script, this.valueType, this.context.mappings, this.context.indexName);
+    const scripted = this.scriptedOf(segment);
     this.failures = scripted.failures;
     this.inner.setSegment(scripted.segment, segmentIndex, docBase);
   }

@@ -16,7 +16,7 @@ import { type GeoGridSpec, parseGeoBounds, parseGeoCentroid, parseGeoGrid } from
 import { autoBucketCeiling, roundingIndexOf } from './auto-date-histogram.js';
 import { compressionDefault } from './tdigest.js';
 import { type PipelineNode, parentPipelineKinds, parsePipelineBody, pipelineKinds, siblingPipelineKinds } from './pipeline-ast.js';
-import { type ValueScript, splitValueScript } from './value-scripts.js';
+import { type ValueScript, splitSourceScripts, splitValueScript } from './value-scripts.js';
 
 export type CalendarUnit = 'minute' | 'hour' | 'day' | 'week' | 'month' | 'quarter' | 'year';
 
@@ -39,6 +39,8 @@ export type AggregationNode = {
   readonly meta: Readonly<Record<string, unknown>> | undefined;
   /** A `script` (alone or beside `field`): the node's `field` is then synthetic (value-scripts.ts). */
   readonly valueScript?: ValueScript;
+  /** Scripts of multi_terms terms and composite sources, each on its own synthetic field (value-scripts.ts). */
+  readonly valueScripts?: readonly ValueScript[];
 } & (
   | {
       readonly kind: 'terms';
@@ -278,8 +280,10 @@ function parseAggregationMap(json: unknown, depth: number, parentKind: string | 
     }
     checkAggregationKeys(kind, body, name);
     const scripted = splitValueScript(kind, body, name, depth);
-    const parsed = pipelineKinds.has(kind) ? parsePipelineBody(kind, body, name) : kind === 'composite' ? { kind, ...parseComposite(body, name) } : parseBody(kind, scripted.body, name);
-    result.push({ name, subAggregations, meta, ...parsed, ...(scripted.script === undefined ? {} : { valueScript: scripted.script }) } as unknown as AggregationNode);
+    const sourced = splitSourceScripts(kind, scripted.body, name, depth);
+    const parsed = pipelineKinds.has(kind) ? parsePipelineBody(kind, body, name) : kind === 'composite' ? { kind, ...parseComposite(sourced.body, name) } : parseBody(kind, sourced.body, name);
+    const scripts = { ...(scripted.script === undefined ? {} : { valueScript: scripted.script }), ...(sourced.scripts.length === 0 ? {} : { valueScripts: sourced.scripts }) };
+    result.push({ name, subAggregations, meta, ...parsed, ...scripts } as unknown as AggregationNode);
   }
   return result;
 }

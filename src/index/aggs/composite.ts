@@ -108,7 +108,7 @@ function parseSource(item: unknown): CompositeSource {
     throw errors.parsing(`Unknown value source type [${type}] for composite source [${name}]`);
   }
   const field = body['field'];
-  // Value scripts are not run; refused also beside a field rather than silently dropped.
+  // A source's script was moved to a synthetic field before parsing (value-scripts.ts splitSourceScripts).
   if (body['script'] !== undefined) throw errors.illegalArgument(`scripts are not supported in composite source [${name}]`);
   if (typeof field !== 'string') {
     throw errors.illegalArgument(`Required one of fields [field, script], but none were specified. `);

@@ -11,6 +11,10 @@
  * scripts on collected documents only). The script is compiled when the request is parsed (a
  * compile error is a 400 then) and taken from the compile cache per shard.
  *
+ * multi_terms terms and composite sources take a script each (`splitSourceScripts`), every one on
+ * its own synthetic field; significant_terms, multi_terms and composite read every segment of the
+ * shard, so their segments are all scripted before collection.
+ *
  * Value types, as Elasticsearch's ValuesSourceConfig resolves them: a value script has its
  * field's kind (strings for keyword fields, epoch milliseconds for dates, numbers otherwise;
  * numbers become doubles, as Elasticsearch's scripted numeric values are floating point); a
@@ -33,14 +37,14 @@ import { JDouble, JFloat, JavaFault, ParamsWithSource, fromJson, isObjectLike, j
 /** The kinds that take a `script` (others keep refusing it, naming the aggregation). */
 export const scriptableKinds: ReadonlySet<string> = new Set([
   'value_count', 'cardinality', 'min', 'max', 'avg', 'sum', 'stats', 'extended_stats', 'percentiles', 'percentile_ranks', 'terms', 'histogram', 'range',
-  'date_histogram', 'date_range',
+  'date_histogram', 'date_range', 'rare_terms', 'significant_terms', 'auto_date_histogram', 'variable_width_histogram',
 ]);
 
 /** Kinds whose values are dates when a script stands alone (Elasticsearch's DATE default source). */
-const dateDefaultKinds: ReadonlySet<string> = new Set(['date_histogram', 'date_range']);
+const dateDefaultKinds: ReadonlySet<string> = new Set(['date_histogram', 'date_range', 'auto_date_histogram']);
 
 /** Kinds whose values default to strings when a script stands alone (Elasticsearch's KEYWORD default source). */
-const keywordDefaultKinds: ReadonlySet<string> = new Set(['terms', 'cardinality', 'value_count']);
+const keywordDefaultKinds: ReadonlySet<string> = new Set(['terms', 'cardinality', 'value_count', 'rare_terms', 'significant_terms']);
 
 /** The engine type a script's values are collected as. */
 export type ScriptValueType = 'keyword' | 'double' | 'long' | 'date' | 'boolean';
@@ -88,6 +92,55 @@ export function splitValueScript(kind: string, body: Readonly<Record<string, unk
   const syntheticField = `${syntheticFieldPrefix}\u0000${depth}\u0000${name}`;
   const { script: _script, value_type: _valueType, ...rest } = body;
   return { body: { ...rest, field: syntheticField }, script: { spec, field, syntheticField, valueType } };
+}
+
+/**
+ * multi_terms `terms` and composite `sources` take a `script` per entry (Elasticsearch's
+ * MultiValuesSourceFieldConfig and CompositeValuesSourceBuilder): each scripted entry gets its own
+ * synthetic field. Default types of a script alone: strings for a multi_terms term and a `terms`
+ * source, doubles for a `histogram` source, dates for a `date_histogram` source; a composite
+ * source's `value_type` overrides them. Other kinds: the body as it is, no scripts.
+ */
+export function splitSourceScripts(kind: string, body: Readonly<Record<string, unknown>>, name: string, depth: number): { body: Record<string, unknown>; scripts: ValueScript[] } {
+  const scripts: ValueScript[] = [];
+  const split = (entry: Readonly<Record<string, unknown>>, label: string, defaultType: ScriptValueType, allowValueType: boolean): Record<string, unknown> => {
+    if (entry['script'] === undefined) return { ...entry };
+    const spec = parseScriptSpec(entry['script']);
+    const field = entry['field'];
+    if (field !== undefined && typeof field !== 'string') throw errors.parsing(`[${kind}] failed to parse field [field]`);
+    let valueType: ScriptValueType | undefined;
+    const typeName = allowValueType ? entry['value_type'] : undefined;
+    if (typeName !== undefined) {
+      valueType = typeof typeName === 'string' ? valueTypes[typeName] : undefined;
+      if (valueType === undefined) throw errors.illegalArgument(`Unknown value type [${String(typeName)}]`);
+    } else if (field === undefined) valueType = defaultType;
+    if (spec.source !== undefined) {
+      checkScoreFree(spec.source, name);
+      checkCompiles(spec.source, 'aggs');
+    }
+    const syntheticField = `${syntheticFieldPrefix}\u0000${depth}\u0000${name}\u0000${label}`;
+    scripts.push({ spec, field, syntheticField, valueType });
+    const { script: _script, value_type: _valueType, ...rest } = entry;
+    return { ...rest, field: syntheticField };
+  };
+  const isEntry = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
+  if (kind === 'multi_terms' && Array.isArray(body['terms'])) {
+    const terms = body['terms'].map((term: unknown, index) => (isEntry(term) ? split(term, String(index), 'keyword', false) : term));
+    return { body: { ...body, terms }, scripts };
+  }
+  if (kind === 'composite' && Array.isArray(body['sources'])) {
+    const defaults: Readonly<Record<string, ScriptValueType>> = { terms: 'keyword', histogram: 'double', date_histogram: 'date' };
+    const sources = body['sources'].map((source: unknown) => {
+      if (!isEntry(source) || Object.keys(source).length !== 1) return source;
+      const [sourceName, definition] = Object.entries(source)[0]!;
+      if (!isEntry(definition) || Object.keys(definition).length !== 1) return source;
+      const [type, sourceBody] = Object.entries(definition)[0]!;
+      if (!isEntry(sourceBody) || defaults[type] === undefined) return source;
+      return { [sourceName]: { [type]: split(sourceBody, sourceName, defaults[type], true) } };
+    });
+    return { body: { ...body, sources }, scripts };
+  }
+  return { body: { ...body }, scripts };
 }
 
 function checkScoreFree(source: string, name: string): void {
@@ -146,6 +199,21 @@ function collectedValues(result: Value, valueType: ScriptValueType, out: unknown
   else if (isObjectLike(result) && result.javaType === 'java.time.ZonedDateTime' && result.call !== undefined) out.push(Number(result.call('toEpochMilli', []) as bigint));
   // Elasticsearch's AggregationExecutionException text, as a 400: the request's script caused it.
   else throw errors.illegalArgument(`Unsupported script value [${javaString(result)}], expected a number, date, or boolean`);
+}
+
+/**
+ * `scriptedSegment` for several scripts (multi_terms terms, composite sources): each adds its
+ * synthetic field; a document keeps its first script error.
+ */
+export function segmentWithScripts(segment: Segment, scripts: readonly ValueScript[], valueTypes: readonly ScriptValueType[], mappings: FieldMappings, indexName: string): ScriptedSegment {
+  let current = segment;
+  const failures = new Map<number, EsError>();
+  scripts.forEach((script, index) => {
+    const scripted = scriptedSegment(current, script, valueTypes[index]!, mappings, indexName);
+    current = scripted.segment;
+    for (const [doc, failure] of scripted.failures) if (!failures.has(doc)) failures.set(doc, failure);
+  });
+  return { segment: current, failures };
 }
 
 /** A segment with the script's values as doc values of the synthetic field, and the per-document script errors. */
