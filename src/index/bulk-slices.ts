@@ -1,12 +1,15 @@
 /**
  * A `_bulk` request run in slices (issue 13): a bulk of thousands of items takes tens to hundreds
  * of milliseconds, and run in one go it holds the event loop, so every search hop waits behind it.
- * Each slice commits what it wrote (with the index's durability, an fsync for `request`) before
- * other requests run; the response is sent only after the last slice commits, so every
- * acknowledged item is as durable as before.
+ * Each slice commits what it wrote before other requests run, without an fsync; the response is
+ * sent only after the last slice commits and, under `index.translog.durability: request`, after
+ * one fsync of each written shard's log, run on libuv's thread pool (shard-store.ts
+ * `syncDeferred`), so every acknowledged item is as durable as before. Slices take turns with the
+ * other background work in the background lane (src/common/background-lane.ts).
  */
 import { backgroundLane } from '../common/index.js';
 import { executeBulkStepwise, type BulkResult } from './documents.js';
+import type { ShardStore } from './store/index.js';
 
 /** Limits of bulk slicing (style P4). */
 export const bulkSliceLimits = {
@@ -30,13 +33,19 @@ export async function executeBulkInSlices(
   ingest: StepwiseArgs[5],
 ): Promise<BulkResult> {
   let sliceStarted = performance.now();
-  const steps = executeBulkStepwise(service, items, defaults, authorizer, nowMs, ingest, () => performance.now() - sliceStarted >= bulkSliceLimits.sliceMs);
+  // The slices' commits skip their fsync; one fsync per shard, off the event loop, makes them all
+  // durable before the bulk answers (shard-store.ts `syncDeferred`).
+  const committed = new Set<ShardStore>();
+  const steps = executeBulkStepwise(service, items, defaults, authorizer, nowMs, ingest, () => performance.now() - sliceStarted >= bulkSliceLimits.sliceMs, committed);
   for (;;) {
     // Each slice, the first too, waits for its turn in the background lane: one slice per
     // event-loop turn, none while a search is in flight (background-lane.ts).
     await backgroundLane.turn();
     sliceStarted = performance.now();
     const step = steps.next();
-    if (step.done === true) return step.value;
+    if (step.done === true) {
+      await Promise.all([...committed].map((shard) => shard.syncDeferred()));
+      return step.value;
+    }
   }
 }

@@ -934,6 +934,8 @@ export function* executeBulkStepwise(
   nowMs: () => number,
   ingest: ((request: IngestRequest) => IngestOutcome) | undefined,
   sliceDone: () => boolean,
+  /** Given: commits skip their fsync and the shards are collected here, for the caller to `syncDeferred()` before answering. */
+  deferredSync?: Set<ShardStore>,
 ): Generator<void, BulkResult, void> {
   const started = nowMs();
   const results: Record<string, unknown>[] = [];
@@ -943,7 +945,10 @@ export function* executeBulkStepwise(
     if (shard === openShard) return;
     if (openShard !== undefined) openShard.commit();
     openShard = shard;
-    if (shard !== undefined) shard.begin();
+    if (shard !== undefined) {
+      shard.begin({ deferSync: deferredSync !== undefined });
+      deferredSync?.add(shard);
+    }
   };
   let errorsSeen = false;
   let position = 0;

@@ -61,3 +61,23 @@ test('searches back to back from several clients hold no bulk or scheduled refre
   assert.equal(searchable, DOCS, 'the scheduled refresh made every document searchable');
   assert.ok(searches > SEARCH_CLIENTS, `searches were answered meanwhile (${searches})`);
 });
+
+test('a bulk of many slices, committed without an fsync each, is durable once acknowledged: kill -9 keeps every item', async () => {
+  // Each slice commits without its fsync; the bulk answers after one fsync of the shard's log
+  // (Elasticsearch's translog durability `request`: fsynced before the bulk is acknowledged).
+  const created = await rawRequest(node, 'PUT', '/lane-durable', { body: JSON.stringify({ settings: { number_of_shards: 1, number_of_replicas: 0 } }), headers: json });
+  assert.equal(created.status, 200, created.text);
+  const count = 20_000;
+  const lines: string[] = [];
+  for (let i = 0; i < count; i++) lines.push(JSON.stringify({ index: { _id: `k${i}` } }), JSON.stringify({ n: i, text: `durable word${i % 17}` }));
+  const response = await rawRequest(node, 'POST', '/lane-durable/_bulk', { body: `${lines.join('\n')}\n`, headers: { 'content-type': 'application/x-ndjson' } });
+  assert.equal(response.status, 200, response.text);
+  assert.equal((response.json() as { errors: boolean }).errors, false);
+  await node.kill9();
+  node = await node.restart();
+  const counted = await rawRequest(node, 'GET', '/lane-durable/_count');
+  assert.equal((counted.json() as { count: number }).count, count);
+  const last = await rawRequest(node, 'GET', `/lane-durable/_doc/k${count - 1}`);
+  assert.deepEqual((last.json() as { _source: unknown; _seq_no: number })._source, { n: count - 1, text: `durable word${(count - 1) % 17}` });
+  assert.equal((last.json() as { _seq_no: number })._seq_no, count - 1);
+});

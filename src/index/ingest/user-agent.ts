@@ -246,6 +246,9 @@ export const userAgentFactory: ProcessorFactory = (config) => {
     throw config.error('extract_device_type', 'Strait does not extract the device type: it needs device type rules that the uap-core data does not include');
   }
   const ignoreMissing = config.boolean('ignore_missing', false);
+  // `ecs` (7.x pipelines, Beats modules) chose the output shape; Elasticsearch 8 removes it
+  // unread with a deprecation warning, its output always being the ECS one written here.
+  config.optional('ecs');
   return (document) => {
     const value = ignoreMissing ? document.getOptional(field) : document.get(field);
     if (value === undefined || value === null) {

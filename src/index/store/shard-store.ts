@@ -20,9 +20,13 @@
  *
  * Writes are serialized by the single Node thread, so `local_checkpoint == max_seq_no` after each
  * commit. Each write commits before it returns; with `index.translog.durability: request`
- * (default) the commit is fsynced (synchronous=FULL), with `async` it is not (NORMAL).
+ * (default) the commit is fsynced (synchronous=FULL), with `async` it is not (NORMAL). A `_bulk`'s
+ * slices commit without the fsync (`begin({ deferSync: true })`) and the bulk answers after one
+ * `syncDeferred()`, an fsync of the write-ahead log off the event loop (libuv's thread pool) that
+ * makes all of them durable at once, as Elasticsearch fsyncs its translog once per bulk shard request.
  */
 import { existsSync, mkdirSync, statSync } from 'node:fs';
+import { open as openFile } from 'node:fs/promises';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { assert } from '../../common/index.js';
@@ -130,6 +134,13 @@ export class ShardStore {
   private recentChars = 0;
   /** Operations written in the open transaction: remembered when it commits, forgotten if it rolls back. */
   private uncommitted: Operation[] = [];
+  private durability: Durability = 'request';
+  /** The open transaction commits without an fsync (begun with `deferSync` under `request` durability). */
+  private transactionDefersSync = false;
+  /** Commits made without their fsync so far, and how many of them an fsync has covered. */
+  private deferredCommits = 0;
+  private syncedCommits = 0;
+  private syncing: Promise<void> | undefined;
 
   private constructor(
     readonly file: string,
@@ -196,11 +207,14 @@ export class ShardStore {
       db.close();
       throw error;
     }
-    return new ShardStore(file, db);
+    const store = new ShardStore(file, db);
+    store.durability = options.durability;
+    return store;
   }
 
   setDurability(durability: Durability): void {
     this.db.pragma(`synchronous = ${durability === 'async' ? 'NORMAL' : 'FULL'}`);
+    this.durability = durability;
   }
 
   get primaryTerm(): number {
@@ -302,8 +316,12 @@ export class ShardStore {
    * Opens a transaction spanning several writes (a bulk request's run of items for this shard);
    * `commit` makes them durable together, `rollback` forgets them.
    */
-  begin(): void {
+  begin(options: { readonly deferSync?: boolean } = {}): void {
     assert(this.openTransactionDepth === 0, 'no transaction is open');
+    // SQLite refuses to change the safety level inside a transaction: it is lowered before it
+    // begins and raised again once it ends (commit or rollback), nothing else runs in between.
+    this.transactionDefersSync = options.deferSync === true && this.durability === 'request';
+    if (this.transactionDefersSync) this.db.pragma('synchronous = NORMAL');
     this.db.exec('BEGIN IMMEDIATE');
     this.openTransactionDepth = 1;
     this.transactionStartSeqNo = this.maxSeqNoValue;
@@ -314,6 +332,10 @@ export class ShardStore {
     assert(this.openTransactionDepth === 1, 'a transaction opened by begin() is open');
     this.db.exec('COMMIT');
     this.openTransactionDepth = 0;
+    if (this.transactionDefersSync) {
+      this.deferredCommits++;
+      this.restoreSyncAfterDeferred();
+    }
     this.remember(this.uncommitted);
     this.uncommitted = [];
   }
@@ -321,6 +343,7 @@ export class ShardStore {
   rollback(): void {
     if (this.openTransactionDepth !== 1) return;
     if (this.db.inTransaction) this.db.exec('ROLLBACK');
+    if (this.transactionDefersSync) this.restoreSyncAfterDeferred();
     this.openTransactionDepth = 0;
     this.uncommitted = [];
     this.maxSeqNoValue = this.transactionStartSeqNo;
@@ -505,8 +528,65 @@ export class ShardStore {
     this.db.pragma('wal_checkpoint(TRUNCATE)');
   }
 
+  /** Commits made without their fsync that no fsync has covered yet. */
+  get unsyncedCommits(): number {
+    return this.deferredCommits - this.syncedCommits;
+  }
+
+  /** Whether a commit outside a deferred transaction fsyncs: SQLite's `synchronous` (2 FULL, 1 NORMAL). */
+  get synchronousLevel(): number {
+    return this.db.pragma('synchronous', { simple: true }) as number;
+  }
+
+  private restoreSyncAfterDeferred(): void {
+    this.transactionDefersSync = false;
+    if (this.db.open) this.db.pragma('synchronous = FULL');
+  }
+
+  /**
+   * Makes every commit made without its fsync durable: resolves once an fsync of the write-ahead
+   * log that started after the last of them has ended (one fsync serves every caller waiting
+   * when it starts). Rejects when the fsync fails: those writes must not be acknowledged.
+   */
+  async syncDeferred(): Promise<void> {
+    const target = this.deferredCommits;
+    while (this.syncedCommits < target) {
+      if (this.syncing === undefined) {
+        const covers = this.deferredCommits;
+        this.syncing = fsyncWal(`${this.file}-wal`)
+          .then(() => {
+            this.syncedCommits = Math.max(this.syncedCommits, covers);
+          })
+          .finally(() => {
+            this.syncing = undefined;
+          });
+      }
+      await this.syncing;
+    }
+  }
+
   close(): void {
     if (this.db.open) this.db.close();
+  }
+}
+
+/**
+ * fsync of a write-ahead log file on libuv's thread pool (fsync is per file, so another
+ * descriptor of it flushes what SQLite wrote). A missing file was folded into the database when
+ * its connection closed, which SQLite does durably.
+ */
+async function fsyncWal(file: string): Promise<void> {
+  let handle;
+  try {
+    handle = await openFile(file, 'r+');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return;
+    throw error;
+  }
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
   }
 }
 

@@ -84,6 +84,8 @@ test('user_agent: configuration errors (UserAgentProcessorFactoryTests): propert
   assert.equal(deviceType.extra['property_name'], 'extract_device_type');
   assert.equal(run([{ user_agent: { field: 'ua', extract_device_type: false } }], { ua: 'x' }).error, undefined);
   assert.equal(configError([{ user_agent: {} }]).message, '[field] required property is missing');
+  // 7.x pipelines' `ecs` is dropped unread, as Elasticsearch 8 does (its output is always ECS).
+  assert.deepEqual(run([{ user_agent: { field: 'ua', ecs: true, properties: ['name'] } }], { ua: 'Something I made up v42.0.1' }).source['user_agent'], { name: 'Other' });
   assert.equal(configError([{ user_agent: { field: 'ua', bogus: 1 } }]).message, 'processor [user_agent] doesn\'t support one or more provided configuration parameters [bogus]');
 });
 
