@@ -286,12 +286,16 @@ function applyMapping(service: IndicesService, handle: IndexHandle, id: string, 
   // Most documents fit the mapping as it is: checked against the frozen copy without copying it.
   // One that would change it is parsed again on a copy, which decides as before; an invalid one
   // throws the same error either way (both walks are the same up to the first mapping change).
-  const options = { ignoreMalformed: settingBoolean(handle.metadata.settings, 'index.mapping.ignore_malformed'), ...(dynamicTemplates !== undefined ? { dynamicTemplates } : {}) };
+  const options = {
+    ignoreMalformed: settingBoolean(handle.metadata.settings, 'index.mapping.ignore_malformed'),
+    nestedObjectsLimit: settingInteger(handle.metadata.settings, 'index.mapping.nested_objects.limit'),
+    ...(dynamicTemplates !== undefined ? { dynamicTemplates } : {}),
+  };
   if (parseDocumentAgainst(frozenMappingOf(handle.metadata.mappings), source, id, options) !== undefined) return;
   const parsed = parseDocument(handle.metadata.mappings, source, id, options);
   if (parsed.mappingUpdate === undefined) return;
   try {
-    checkFieldLimits(parsed.mappingUpdate, settingInteger(handle.metadata.settings, 'index.mapping.total_fields.limit'));
+    checkFieldLimits(parsed.mappingUpdate, settingInteger(handle.metadata.settings, 'index.mapping.total_fields.limit'), settingInteger(handle.metadata.settings, 'index.mapping.nested_fields.limit'));
     checkNormalizerNames(parsed.mappingUpdate, storedNormalizersOf(handle.metadata.settings)); // a dynamic template may name one
   } catch (error) {
     if (error instanceof EsError) throw errors.documentParsing(`failed to parse: ${error.message}`, error);

@@ -536,7 +536,7 @@ export class IndicesService {
       }
       throw error;
     }
-    checkFieldLimits(mappings, settingInteger(settings, 'index.mapping.total_fields.limit'));
+    checkFieldLimits(mappings, settingInteger(settings, 'index.mapping.total_fields.limit'), settingInteger(settings, 'index.mapping.nested_fields.limit'));
     checkNormalizerNames(mappings, normalizersOf(settings));
     if (settings['index.number_of_routing_shards'] !== undefined) {
       validateRoutingShards(Number(settings['index.number_of_shards']), Number(settings['index.number_of_routing_shards']));
@@ -655,7 +655,7 @@ export class IndicesService {
     const merged = handles.map((handle) => {
       this.checkMetadataBlock(handle);
       const mappings = mergeMappings(handle.metadata.mappings, update);
-      checkFieldLimits(mappings, settingInteger(handle.metadata.settings, 'index.mapping.total_fields.limit'));
+      checkFieldLimits(mappings, settingInteger(handle.metadata.settings, 'index.mapping.total_fields.limit'), settingInteger(handle.metadata.settings, 'index.mapping.nested_fields.limit'));
       checkNormalizerNames(mappings, storedNormalizersOf(handle.metadata.settings));
       return { handle: this.handles.get(handle.name)!, mappings };
     });
