@@ -12,6 +12,7 @@ import { fetchWholeSource, filterSource, sourceFilterFromBody } from '../index/s
 import { NestedWeight, planQuery, type NestedInnerHits, type PlanContext, type QueryNode, type Weight } from '../index/query/index.js';
 import { matchingChildren } from '../index/query/nested.js';
 import { sourceOf, type Segment } from '../index/searcher/index.js';
+import type { DocMetadata } from '../index/searcher/searcher-state.js';
 
 type Json = Record<string, unknown>;
 
@@ -51,11 +52,18 @@ export function nestedInnerHitsOf(query: QueryNode): boolean {
  * The renderer of one shard's hits' `inner_hits` (undefined when the query asks for none). The
  * query is planned once, on the first hit; `segments` are the ones the query phase searched.
  */
-export function nestedInnerHitsRenderer(query: QueryNode, plan: () => PlanContext, segments: readonly Segment[], indexName: string): ((segmentIndex: number, doc: number) => Json | undefined) | undefined {
+export function nestedInnerHitsRenderer(
+  query: QueryNode,
+  plan: () => PlanContext,
+  segments: readonly Segment[],
+  indexName: string,
+  metadata?: readonly DocMetadata[],
+): ((segmentIndex: number, doc: number) => Json | undefined) | undefined {
   if (!nestedInnerHitsOf(query)) return undefined;
   let weights: NestedWeight[] | undefined;
   const scoringInner = new Map<NestedWeight, Weight>();
-  const render = (found: readonly NestedWeight[], segment: Segment, doc: number): Json | undefined => {
+  // `root` is the hit: its version and sequence number are every nested document's.
+  const render = (found: readonly NestedWeight[], segment: Segment, doc: number, root: { readonly segmentIndex: number; readonly doc: number }): Json | undefined => {
     if (found.length === 0) return undefined;
     const result: Json = {};
     for (const weight of found) {
@@ -72,9 +80,16 @@ export function nestedInnerHitsRenderer(query: QueryNode, plan: () => PlanContex
       const nested = innerHitWeights(weight.inner);
       const hits = order.slice(spec.from, spec.from + spec.size).map((index) => {
         const child = docs[index]!;
-        const hit: Json = { _index: indexName, _id: level.segment.ids[child], _nested: level.identity(child), _score: scores[index]! };
+        const hit: Json = { _index: indexName, _id: level.segment.ids[child], _nested: level.identity(child) };
+        const parent = metadata?.[root.segmentIndex];
+        if (spec.version && parent !== undefined) hit['_version'] = parent.versions[root.doc];
+        if (spec.seqNoPrimaryTerm && parent !== undefined) {
+          hit['_seq_no'] = parent.seqNos[root.doc];
+          hit['_primary_term'] = parent.primaryTerms[root.doc];
+        }
+        hit['_score'] = scores[index]!;
         if (filter.fetch) hit['_source'] = nestedSource(sourceOf(level.segment, child), weight.node.path, filter);
-        const deeper = render(nested, level.segment, child);
+        const deeper = render(nested, level.segment, child, root);
         if (deeper !== undefined) hit['inner_hits'] = deeper;
         return hit;
       });
@@ -86,7 +101,7 @@ export function nestedInnerHitsRenderer(query: QueryNode, plan: () => PlanContex
   };
   return (segmentIndex, doc) => {
     if (weights === undefined) weights = innerHitWeights(planQuery(query, plan()));
-    return render(weights, segments[segmentIndex]!, doc);
+    return render(weights, segments[segmentIndex]!, doc, { segmentIndex, doc });
   };
 }
 

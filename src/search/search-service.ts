@@ -395,7 +395,7 @@ export class SearchService {
     const nowMs = this.nowMs();
     let weight: Weight | undefined;
     const matcher = namedQueryMatcher(query, () => ({ stats: target.snapshot.stats, segments: target.segments, mappings: target.mappings, nowMs, indexName: target.indexName }));
-    const innerHits = nestedInnerHitsRenderer(query, () => ({ stats: target.snapshot.stats, segments: target.segments, mappings: target.mappings, nowMs, indexName: target.indexName }), target.segments, target.indexName);
+    const innerHits = nestedInnerHitsRenderer(query, () => ({ stats: target.snapshot.stats, segments: target.segments, mappings: target.mappings, nowMs, indexName: target.indexName }), target.segments, target.indexName, target.snapshot.state.metadata);
     return {
       ...(matcher !== undefined ? { matchedQueries: (hit: ShardHit) => matcher(hit.segmentIndex, hit.doc) } : {}),
       ...(innerHits !== undefined ? { nestedInnerHits: (hit: ShardHit) => innerHits(hit.segmentIndex, hit.doc) } : {}),

@@ -108,6 +108,12 @@ test('inner_hits: the matching comments of each post with _nested, _source, name
     { field: 'comments', offset: 0, _nested: { field: 'votes', offset: 1 } },
   ]);
   assert.deepEqual(first.hits[1]._source, { voter: 'b', value: 2 });
+  // version and seq_no_primary_term: the parent document's (10_basic.yml "Nested doc version and seqIDs").
+  const versioned = await client.search({ index: 'posts', version: true, seq_no_primary_term: true, query: { nested: { path: 'comments', query: both('kimchy', 2), inner_hits: { version: true, seq_no_primary_term: true } } } });
+  const hit = versioned.hits.hits[0] as any;
+  const innerHit = hit.inner_hits.comments.hits.hits[0];
+  assert.deepEqual([innerHit._version, innerHit._seq_no, innerHit._primary_term], [hit._version, hit._seq_no, hit._primary_term]);
+  assert.deepEqual(Object.keys(innerHit), ['_index', '_id', '_nested', '_version', '_seq_no', '_primary_term', '_score', '_source']);
 });
 
 test('nested and reverse_nested aggregations: doc_count counts nested documents, then parents (nested-aggregation.html)', async () => {
@@ -150,6 +156,10 @@ test('updating or deleting a parent updates its nested documents (nested.html)',
   assert.deepEqual(await withK('c'), ['1']);
   await client.delete({ index: 'changing', id: '2', refresh: true });
   assert.deepEqual(await withK('a'), []);
+  assert.equal((await client.count({ index: 'changing', query: { nested: { path: 'items', query: { term: { 'items.k': 'c' } } } } })).count, 1);
+  await client.index({ index: 'changing', id: '3', document: { items: [{ k: 'gone' }] }, refresh: true });
+  const deleted = await client.deleteByQuery({ index: 'changing', refresh: true, query: { nested: { path: 'items', query: { term: { 'items.k': 'gone' } } } } });
+  assert.equal(deleted.deleted, 1);
   const agg = await client.search({ index: 'changing', size: 0, aggs: { items: { nested: { path: 'items' } } } });
   assert.equal((agg.aggregations as any).items.doc_count, 1);
 });

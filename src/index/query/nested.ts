@@ -30,6 +30,9 @@ export interface NestedInnerHits {
   readonly size: number;
   /** `_source` as given (parsed by the fetch phase's source filter parser). */
   readonly source: unknown;
+  /** `version` and `seq_no_primary_term`: the parent document's, as in Elasticsearch. */
+  readonly version: boolean;
+  readonly seqNoPrimaryTerm: boolean;
 }
 
 export interface NestedQueryNode {
@@ -105,7 +108,7 @@ export function checkNestedPath(scope: NestedScope, path: string, what: string, 
 // ---------------------------------------------------------------------------------------------
 // Parsing
 
-const innerHitsKeys = ['name', 'from', 'size', '_source'];
+const innerHitsKeys = ['name', 'from', 'size', '_source', 'version', 'seq_no_primary_term'];
 /** `index.max_inner_result_window` default (the setting itself is not read: as for collapse's inner hits). */
 const innerResultWindowMax = 100;
 
@@ -132,7 +135,13 @@ function parseInnerHits(value: unknown): NestedInnerHits {
   if (size < 0) throw errors.illegalArgument(`[size] parameter cannot be negative, found [${size}]`);
   const name = value['name'];
   if (name !== undefined && typeof name !== 'string') throw errors.parsing('[inner_hits] failed to parse field [name]');
-  return { name, from, size, source: value['_source'] };
+  const flag = (key: string): boolean => {
+    const raw = value[key];
+    if (raw === undefined) return false;
+    if (typeof raw !== 'boolean') throw errors.parsing(`[inner_hits] failed to parse field [${key}]`);
+    return raw;
+  };
+  return { name, from, size, source: value['_source'], version: flag('version'), seqNoPrimaryTerm: flag('seq_no_primary_term') };
 }
 
 function isScoreSort(value: unknown): boolean {

@@ -5,7 +5,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { computeShardStats } from '../../../src/index/engine/index.js';
-import { parseQuery } from '../../../src/index/query/index.js';
+import { parseQuery, planQuery } from '../../../src/index/query/index.js';
+import { visibleEngineMappings } from '../../../src/search/read-restriction.js';
 import { engineMappings } from '../../../src/index/searcher/document-input.js';
 import { nestedInnerHitsOf, nestedInnerHitsRenderer } from '../../../src/search/nested-inner-hits.js';
 import { segmentIndex, throwsEs } from '../query/segment-index.js';
@@ -90,4 +91,12 @@ test('inner hits: one name twice, a window over 100, and options not implemented
   );
   throwsEs(() => parseQuery({ nested: { path: 'comments', query: { match_all: {} }, inner_hits: { highlight: {} } } }), 'illegal_argument_exception', '[inner_hits] option [highlight] of a [nested] query is not supported by Strait');
   throwsEs(() => parseQuery({ nested: { path: 'comments', query: { match_all: {} }, inner_hits: { sort: [{ 'comments.author': 'asc' }] } } }), 'illegal_argument_exception', '[inner_hits] of a [nested] query: only sorting by [_score] is supported by Strait');
+});
+
+test('under field level security, nested queries are refused with a 400 rather than derived with every field (read-restriction.ts)', () => {
+  const index = segmentIndex(mapping, documents);
+  const visible = visibleEngineMappings(engineMappings(index.flat), (path) => path !== 'comments.text');
+  const context = { stats: computeShardStats([index.segment]), segments: [index.segment], mappings: visible, nowMs: 0, indexName: 'idx' };
+  throwsEs(() => planQuery(parseQuery({ nested: { path: 'comments', query: { match_all: {} } } }), context), 'illegal_argument_exception', '[nested] queries and aggregations under field level security are not supported by Strait');
+  throwsEs(() => planQuery(parseQuery({ nested: { path: 'title', query: { match_all: {} } } }), context), 'query_shard_exception', '[nested] failed to find nested object under path [title]');
 });
