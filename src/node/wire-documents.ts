@@ -89,6 +89,30 @@ export function startedPrimaryNode(state: ClusterState, target: ShardTarget): st
   return primary !== undefined && (primary.state === 'STARTED' || primary.state === 'RELOCATING') && primary.node !== null ? primary.node : undefined;
 }
 
+/**
+ * `wait_for_active_shards` (Elasticsearch's ActiveShardCount.parseString): `all`, a count of at
+ * least 0, or `default` / absent, which is the index's `index.write.wait_for_active_shards` (1).
+ */
+export function parseActiveShardCount(raw: string | undefined, indexSetting: string | undefined): number | 'all' {
+  const value = raw === undefined || raw === 'default' ? (indexSetting ?? '1') : raw;
+  if (value === 'all') return 'all';
+  if (!/^-?\d+$/.test(value) || !Number.isSafeInteger(Number(value))) throw errors.illegalArgument(`cannot parse ActiveShardCount[${value}]`);
+  if (Number(value) < 0) throw errors.illegalArgument('shard count cannot be a negative value');
+  return Number(value);
+}
+
+/**
+ * Why a write may not start yet on `target` (ReplicationOperation.checkActiveShardCount): fewer
+ * active copies than it waits for; undefined when there are enough.
+ */
+export function activeShardsShortfall(state: ClusterState, target: ShardTarget, wanted: number | 'all'): string | undefined {
+  const copies = shardCopiesOf(state, target.index, target.shard);
+  const active = copies.filter((copy) => copy.state === 'STARTED' || copy.state === 'RELOCATING').length;
+  const needed = wanted === 'all' ? copies.length : wanted;
+  if (active >= needed) return undefined;
+  return `Not enough active copies to meet shard count of [${wanted === 'all' ? 'ALL' : wanted}] (have ${active}, needed ${needed}).`;
+}
+
 /** True when the published state no longer has the index (or has another index of that name). */
 function indexGone(state: ClusterState, target: ShardTarget): boolean {
   return state.metadata.indices[target.index]?.settings['index.uuid'] !== target.indexUuid;
@@ -297,14 +321,15 @@ export function wireDocuments(options: DocumentsWiringOptions): DocumentsWiring 
     return ms < 0 ? writeTimeoutDefaultMs : ms;
   };
 
-  const unavailable = (target: ShardTarget, timeoutMs: number, count: number): EsError =>
-    new EsError(503, 'unavailable_shards_exception', `[${target.index}][${target.shard}] primary shard is not active Timeout: [${formatTimeout(timeoutMs)}], request: [BulkShardRequest [[${target.index}][${target.shard}]] containing [${count}] requests]`, {
+  const unavailable = (target: ShardTarget, timeoutMs: number, count: number, reason = 'primary shard is not active'): EsError =>
+    new EsError(503, 'unavailable_shards_exception', `[${target.index}][${target.shard}] ${reason} Timeout: [${formatTimeout(timeoutMs)}], request: [BulkShardRequest [[${target.index}][${target.shard}]] containing [${count}] requests]`, {
       extra: { index: target.index, shard: String(target.shard), index_uuid: target.indexUuid },
     });
 
   /** Sends one shard's request to its started primary (waiting for one up to `timeoutMs`), retrying on a lost primary. */
-  const toPrimary = async (action: string, target: ShardTarget, request: ShardRequest, timeoutMs: number, count: number): Promise<RestResponse> => {
+  const toPrimary = async (action: string, target: ShardTarget, request: ShardRequest, timeoutMs: number, count: number, activeShards?: string): Promise<RestResponse> => {
     const deadline = options.nowMs() + timeoutMs;
+    const wanted = action === SHARD_WRITE_ACTION ? parseActiveShardCount(activeShards, indices.get(target.index)?.metadata.settings['index.write.wait_for_active_shards']) : 0;
     for (;;) {
       const state = coordinator.state();
       if (indexGone(state, target)) throw errors.indexNotFound(target.index);
@@ -313,6 +338,13 @@ export function wireDocuments(options: DocumentsWiringOptions): DocumentsWiring 
       if (primary === undefined) {
         if (action === SHARD_GET_ACTION) throw errors.noShardAvailable(target.index, target.shard);
         if (remaining <= 0 || !(await coordinator.waitForState((next) => startedPrimaryNode(next, target) !== undefined || indexGone(next, target), remaining))) throw unavailable(target, timeoutMs, count);
+        continue;
+      }
+      // `wait_for_active_shards`: the write starts once that many copies of the shard are active.
+      const shortfall = activeShardsShortfall(state, target, wanted);
+      if (shortfall !== undefined) {
+        const enough = (next: ClusterState): boolean => indexGone(next, target) || activeShardsShortfall(next, target, wanted) === undefined;
+        if (remaining <= 0 || !(await coordinator.waitForState(enough, remaining))) throw unavailable(target, timeoutMs, count, shortfall);
         continue;
       }
       try {
@@ -367,7 +399,7 @@ export function wireDocuments(options: DocumentsWiringOptions): DocumentsWiring 
   /** Queries the primary's handler sees: what the coordinator resolved is removed or replaced. */
   const forwardedQuery = (query: Readonly<Record<string, string>>, routing: string | undefined, extra: Record<string, string> = {}): Record<string, string> => {
     const forwarded: Record<string, string> = {};
-    for (const [key, value] of Object.entries(query)) if (!['pipeline', 'require_alias', 'require_data_stream', 'routing', 'list_executed_pipelines', 'timeout'].includes(key)) forwarded[key] = value;
+    for (const [key, value] of Object.entries(query)) if (!['pipeline', 'require_alias', 'require_data_stream', 'routing', 'list_executed_pipelines', 'timeout', 'wait_for_active_shards'].includes(key)) forwarded[key] = value;
     if (routing !== undefined) forwarded['routing'] = routing;
     return { ...forwarded, ...extra };
   };
@@ -383,6 +415,7 @@ export function wireDocuments(options: DocumentsWiringOptions): DocumentsWiring 
     if (ingest === undefined && pipeline !== undefined && pipeline !== '_none') throw pipelineNotSupported(pipeline);
     parseRefresh(request.query['refresh']);
     const timeoutMs = timeoutOf(request);
+    if (request.query['wait_for_active_shards'] !== undefined) parseActiveShardCount(request.query['wait_for_active_shards'], undefined);
     const requestSource = request.json();
     if (requestSource === undefined) throw errors.bodyRequired();
     const requestRouting = parseRouting(request.query['routing']);
@@ -404,7 +437,7 @@ export function wireDocuments(options: DocumentsWiringOptions): DocumentsWiring 
     const id = givenId ?? indices.newDocumentId();
     const routing = resolveRouting(handle, writeTarget, id, write !== undefined ? write.routing : requestRouting);
     const shard = shardOf(handle, id, routing);
-    const response = await toPrimary(SHARD_WRITE_ACTION, shard, { kind: 'doc', method: 'PUT', path: '/:index/_doc/:id', params: { index: handle.name, id }, query: forwardedQuery(request.query, routing, { op_type: effectiveOpType }), body: source }, timeoutMs, 1);
+    const response = await toPrimary(SHARD_WRITE_ACTION, shard, { kind: 'doc', method: 'PUT', path: '/:index/_doc/:id', params: { index: handle.name, id }, query: forwardedQuery(request.query, routing, { op_type: effectiveOpType }), body: source }, timeoutMs, 1, request.query['wait_for_active_shards']);
     if (!booleanParam(request.query['list_executed_pipelines'])) return response;
     return { ...response, body: { ...(response.body as Record<string, unknown>), executed_pipelines: write?.pipelines ?? [] } };
   };
@@ -414,13 +447,14 @@ export function wireDocuments(options: DocumentsWiringOptions): DocumentsWiring 
     context.authorize.indices('indices:data/write/delete', [target]);
     parseRefresh(request.query['refresh']);
     const timeoutMs = timeoutOf(request);
+    if (request.query['wait_for_active_shards'] !== undefined) parseActiveShardCount(request.query['wait_for_active_shards'], undefined);
     const id = request.params['id']!;
     // Deletes never auto-create an index.
     if (indices.get(target) === undefined && !indices.isAliasOrDataStream(target)) throw errors.indexNotFound(target);
     const handle = indices.writeIndex(target);
     indices.checkDocumentWrite({ target, index: handle, opType: 'delete', conditional: request.query['if_seq_no'] !== undefined });
     const routing = resolveRouting(handle, target, id, parseRouting(request.query['routing']));
-    return toPrimary(SHARD_WRITE_ACTION, shardOf(handle, id, routing), { kind: 'doc', method: 'DELETE', path: '/:index/_doc/:id', params: { index: handle.name, id }, query: forwardedQuery(request.query, routing), body: undefined }, timeoutMs, 1);
+    return toPrimary(SHARD_WRITE_ACTION, shardOf(handle, id, routing), { kind: 'doc', method: 'DELETE', path: '/:index/_doc/:id', params: { index: handle.name, id }, query: forwardedQuery(request.query, routing), body: undefined }, timeoutMs, 1, request.query['wait_for_active_shards']);
   };
 
   const updateWrite = async (request: RestRequest, context: RequestContext): Promise<RestResponse> => {
@@ -432,6 +466,7 @@ export function wireDocuments(options: DocumentsWiringOptions): DocumentsWiring 
       throw errors.actionRequestValidation(['internal versioning can not be used for optimistic concurrency control. Please use `if_seq_no` and `if_primary_term` instead']);
     }
     const timeoutMs = timeoutOf(request);
+    if (request.query['wait_for_active_shards'] !== undefined) parseActiveShardCount(request.query['wait_for_active_shards'], undefined);
     const id = request.params['id']!;
     const routingParam = parseRouting(request.query['routing']);
     const requestBody = request.json();
@@ -446,7 +481,7 @@ export function wireDocuments(options: DocumentsWiringOptions): DocumentsWiring 
     indices.checkDocumentWrite({ target, index: handle, opType: 'update', conditional: request.query['if_seq_no'] !== undefined });
     const routing = resolveRouting(handle, target, id, routingParam);
     const body = ingested?.kind === 'write' ? ingested.source : requestBody;
-    return toPrimary(SHARD_WRITE_ACTION, shardOf(handle, id, routing), { kind: 'doc', method: 'POST', path: '/:index/_update/:id', params: { index: handle.name, id }, query: forwardedQuery(request.query, routing), body }, timeoutMs, 1);
+    return toPrimary(SHARD_WRITE_ACTION, shardOf(handle, id, routing), { kind: 'doc', method: 'POST', path: '/:index/_update/:id', params: { index: handle.name, id }, query: forwardedQuery(request.query, routing), body }, timeoutMs, 1, request.query['wait_for_active_shards']);
   };
 
   const getRead = async (request: RestRequest, context: RequestContext, path: string): Promise<RestResponse> => {
@@ -474,6 +509,7 @@ export function wireDocuments(options: DocumentsWiringOptions): DocumentsWiring 
     if (ingest === undefined && pipelineParam !== undefined && pipelineParam !== '_none') throw pipelineNotSupported(pipelineParam);
     parseRefresh(request.query['refresh']);
     const timeoutMs = timeoutOf(request);
+    if (request.query['wait_for_active_shards'] !== undefined) parseActiveShardCount(request.query['wait_for_active_shards'], undefined);
     const querySource = ['_source', '_source_includes', '_source_excludes'].some((name) => request.query[name] !== undefined) ? sourceFilterFromQuery(request.query) : undefined;
     const defaults = {
       requireDataStream: booleanParam(request.query['require_data_stream']),
@@ -566,7 +602,7 @@ export function wireDocuments(options: DocumentsWiringOptions): DocumentsWiring 
     await Promise.all(
       [...groups.values()].map(async (group) => {
         try {
-          const answer = await toPrimary(SHARD_WRITE_ACTION, group.target, { kind: 'bulk', ndjson: group.lines.join(''), query }, timeoutMs, group.lines.length);
+          const answer = await toPrimary(SHARD_WRITE_ACTION, group.target, { kind: 'bulk', ndjson: group.lines.join(''), query }, timeoutMs, group.lines.length, request.query['wait_for_active_shards']);
           const answered = (answer.body as { items: Record<string, Record<string, unknown>>[] }).items;
           group.positions.forEach((position, index) => {
             results[position] = answered[index]!;

@@ -271,6 +271,28 @@ describe('data plane on three Strait nodes over etcd', { skip }, () => {
     assert.equal((await jsonCall(nodes[0]!, 'DELETE', '/nowhere')).status, 200);
   });
 
+  test('wait_for_active_shards: a write waits for that many active copies, then 503; by default one (the primary) is enough and _shards counts the unassigned replica', async () => {
+    // Both copies may only live on data-a: the replica stays unassigned (yellow).
+    const created = await jsonCall(nodes[0]!, 'PUT', '/halfway', { settings: { number_of_shards: 1, number_of_replicas: 1, 'index.routing.allocation.require._name': 'data-a' } });
+    assert.equal(created.status, 200, created.text);
+    assert.equal((await jsonCall(nodes[0]!, 'GET', '/_cluster/health/halfway?wait_for_status=yellow&timeout=30s')).body.status, 'yellow');
+    const written = await jsonCall(nodes[1]!, 'PUT', '/halfway/_doc/1', { a: 1 });
+    assert.equal(written.status, 201, written.text);
+    assert.deepEqual(written.body._shards, { total: 2, successful: 1, failed: 0 });
+    const all = await jsonCall(nodes[2]!, 'PUT', '/halfway/_doc/2?wait_for_active_shards=all&timeout=500ms', { a: 2 });
+    assert.equal(all.status, 503, all.text);
+    assert.equal(all.body.error.type, 'unavailable_shards_exception');
+    assert.match(all.body.error.reason, /^\[halfway\]\[0\] Not enough active copies to meet shard count of \[ALL\] \(have 1, needed 2\)\. Timeout: \[500ms\]/);
+    const two = await jsonCall(nodes[2]!, 'POST', '/_bulk?wait_for_active_shards=2&timeout=200ms', `${JSON.stringify({ index: { _index: 'halfway', _id: '3' } })}\n{"a":3}\n`);
+    assert.equal(two.body.items[0].index.status, 503, two.text);
+    assert.match(two.body.items[0].index.error.reason, /shard count of \[2\] \(have 1, needed 2\)/);
+    const bad = await jsonCall(nodes[2]!, 'PUT', '/halfway/_doc/4?wait_for_active_shards=many', { a: 4 });
+    assert.equal(bad.status, 400, bad.text);
+    assert.equal(bad.body.error.reason, 'cannot parse ActiveShardCount[many]');
+    assert.equal((await jsonCall(nodes[2]!, 'GET', '/halfway/_doc/2')).status, 404, 'the refused write wrote nothing');
+    assert.equal((await jsonCall(nodes[0]!, 'DELETE', '/halfway')).status, 200);
+  });
+
   test('number_of_replicas 0 to 1 at runtime: the new replica recovers from the primary and holds the same documents', async () => {
     const created = await jsonCall(nodes[2]!, 'PUT', '/grow', { settings: { number_of_shards: 2, number_of_replicas: 0 } });
     assert.equal(created.status, 200, created.text);

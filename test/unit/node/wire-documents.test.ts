@@ -13,7 +13,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { emptyClusterState, type ClusterState, type ShardRouting } from '../../../src/cluster/state.js';
 import { parseBulkBody } from '../../../src/index/documents.js';
-import { formatTimeout, shardBulkLines, startedPrimaryNode, withShardCounts } from '../../../src/node/wire-documents.js';
+import { activeShardsShortfall, formatTimeout, parseActiveShardCount, shardBulkLines, startedPrimaryNode, withShardCounts } from '../../../src/node/wire-documents.js';
 
 const target = { indexUuid: 'u1', index: 'books', shard: 1 };
 
@@ -85,4 +85,22 @@ test('the timeout of unavailable_shards_exception prints as a TimeValue', () => 
   assert.equal(formatTimeout(1_500), '1500ms');
   assert.equal(formatTimeout(7_200_000), '2h');
   assert.equal(formatTimeout(0), '0ms');
+});
+
+test('wait_for_active_shards parses as ActiveShardCount.parseString; default is the index setting, else 1', () => {
+  assert.equal(parseActiveShardCount(undefined, undefined), 1);
+  assert.equal(parseActiveShardCount('default', '2'), 2);
+  assert.equal(parseActiveShardCount(undefined, 'all'), 'all');
+  assert.equal(parseActiveShardCount('all', '2'), 'all');
+  assert.equal(parseActiveShardCount('0', undefined), 0);
+  assert.throws(() => parseActiveShardCount('many', undefined), (error: any) => error.type === 'illegal_argument_exception' && error.message === 'cannot parse ActiveShardCount[many]');
+  assert.throws(() => parseActiveShardCount('-2', undefined), (error: any) => error.message === 'shard count cannot be a negative value');
+});
+
+test('a write waits until enough copies of its shard are active (ReplicationOperation.checkActiveShardCount)', () => {
+  const yellow = stateWith([copy(true, 'n1', 'STARTED'), copy(false, null, 'UNASSIGNED')]);
+  assert.equal(activeShardsShortfall(yellow, target, 1), undefined);
+  assert.equal(activeShardsShortfall(yellow, target, 'all'), 'Not enough active copies to meet shard count of [ALL] (have 1, needed 2).');
+  assert.equal(activeShardsShortfall(yellow, target, 2), 'Not enough active copies to meet shard count of [2] (have 1, needed 2).');
+  assert.equal(activeShardsShortfall(stateWith([copy(true, 'n1', 'STARTED'), copy(false, 'n2', 'STARTED')]), target, 'all'), undefined);
 });
