@@ -12,8 +12,9 @@
  * A write whose shard has no started primary waits for one up to its `timeout` (1m, as
  * Elasticsearch's replication timeout), then answers 503 unavailable_shards_exception; a primary
  * lost mid-request (its node left, or it was demoted) is retried on the next one within that time.
- * APIs that would write local stores directly are refused in multi-node mode (reindex, by-query,
- * CCR follow), as is `_mget` (not routed yet). Loaded only in multi-node mode (node.ts).
+ * `_mget` reads each document on its shard's primary (the documents of one node in one
+ * `indices:data/read/mget[shard][s]`). APIs that would write local stores directly are refused in
+ * multi-node mode (reindex, by-query, CCR follow). Loaded only in multi-node mode (node.ts).
  */
 import type { Logger } from 'pino';
 import { primaryOf, shardCopiesOf, type ClusterState } from '../cluster/state.js';
@@ -22,13 +23,16 @@ import { parseTimeValueMs } from '../common/time-value.js';
 import type { IndicesService, IndexHandle } from '../index/index.js';
 import {
   executeBulk,
+  executeMget,
   parseBulkBody,
+  parseMgetBody,
   parseRefresh,
   parseRouting,
   pipelineNotSupported,
   readRestrictionFor,
   resolveRouting,
   type BulkItem,
+  type MgetDoc,
 } from '../index/documents.js';
 import type { IngestService } from '../index/ingest/index.js';
 import { routingLayoutOf, shardNumber } from '../index/routing.js';
@@ -46,6 +50,8 @@ import type { DataPlaneWiring } from './wire-data-plane.js';
 export const SHARD_WRITE_ACTION = 'indices:data/write/bulk[s]';
 /** The shard-level realtime GET (TransportGetAction's shard action). */
 export const SHARD_GET_ACTION = 'indices:data/read/get[s]';
+/** The shard-level part of a multi-get (TransportShardMultiGetAction): one node's documents. */
+export const SHARD_MGET_ACTION = 'indices:data/read/mget[shard][s]';
 
 /** A refresh of a replica's copy after a write with `refresh=true|wait_for` (TransportShardRefreshAction's replica action). */
 export const REPLICA_REFRESH_ACTION = 'indices:admin/refresh[s][r]';
@@ -74,7 +80,6 @@ export const multiNodeRefusedDocumentActions: ReadonlySet<string> = new Set([
   'indices:data/write/update/byquery',
   'indices:data/write/delete/byquery',
   'indices:admin/xpack/ccr/put_follow',
-  'indices:data/read/mget',
 ]);
 
 /** What a coordinating node sends the primary's node for one shard. */
@@ -298,6 +303,19 @@ export function wireDocuments(options: DocumentsWiringOptions): DocumentsWiring 
           const handle = typeof index === 'string' ? indices.get(index) : undefined;
           if (handle !== undefined && handle.uuid === indexUuid && handle.shards !== undefined) indices.refresh(handle);
           return {};
+        }),
+      ],
+      [
+        SHARD_MGET_ACTION,
+        replication.internalHandler((raw) => {
+          const object = (raw ?? {}) as Record<string, unknown>;
+          const docs = object['docs'];
+          if (!Array.isArray(docs)) throw errors.illegalArgument(`malformed [${SHARD_MGET_ACTION}] request: [docs] must be an array`);
+          if (object['refresh'] === true) for (const name of new Set((docs as MgetDoc[]).map((doc) => doc.index))) {
+            const handle = indices.get(name);
+            if (handle?.shards !== undefined) indices.refresh(handle);
+          }
+          return executeMget(indices, docs as MgetDoc[], { allowsIndex: () => true, username: '_system' });
         }),
       ],
       [
@@ -624,6 +642,82 @@ export function wireDocuments(options: DocumentsWiringOptions): DocumentsWiring 
     return { status: 200, body };
   };
 
+  const mget = async (request: RestRequest, context: RequestContext): Promise<RestResponse> => {
+    const body = request.json();
+    if (body === undefined) throw errors.bodyRequired();
+    const storedFields = request.query['stored_fields']?.split(',').filter((field) => field !== '');
+    const explicitSource = request.query['_source'] !== undefined || request.query['_source_includes'] !== undefined;
+    const docs = parseMgetBody(body, request.params['index'], sourceFilterFromQuery(request.query), explicitSource, parseRouting(request.query['routing'])).map((doc) =>
+      storedFields !== undefined && doc.storedFields === undefined ? { ...doc, storedFields } : doc,
+    );
+    const refresh = booleanParam(request.query['refresh']);
+    const authorize = context.authorize;
+    const authorizer = { allowsIndex: (action: string, name: string) => authorize.allowsIndex(action, name), ...(authorize.readRestriction !== undefined ? { readRestriction: (action: string, name: string, aliases?: readonly string[]) => authorize.readRestriction!(action, name, aliases) } : {}), username: context.authentication.user.username };
+    const results: Record<string, unknown>[] = new Array(docs.length);
+    const local: number[] = [];
+    const remote = new Map<string, { docs: MgetDoc[]; positions: number[] }>();
+    const state = coordinator.state();
+    docs.forEach((doc, position) => {
+      // What fails before a store is read (a missing index, no permission, a bad routing) is answered as a single node answers it.
+      const resolved = ((): { handle: IndexHandle; routing: string | undefined } | undefined => {
+        if (!authorize.allowsIndex('indices:data/read/mget[shard]', doc.index)) return undefined;
+        try {
+          const handle = indices.singleIndex(doc.index);
+          return { handle, routing: resolveRouting(handle, doc.index, doc.id, doc.routing) };
+        } catch (error) {
+          if (isEsError(error)) return undefined;
+          throw error;
+        }
+      })();
+      if (resolved === undefined) {
+        local.push(position);
+        return;
+      }
+      const { handle, routing } = resolved;
+      const target = shardOf(handle, doc.id, routing);
+      const primary = startedPrimaryNode(state, target);
+      if (primary === nodeId || primary === undefined) {
+        if (primary === undefined) results[position] = { _index: handle.name, _id: doc.id, error: errors.noShardAvailable(target.index, target.shard).toBody().error };
+        else local.push(position);
+        return;
+      }
+      if (readRestrictionFor(indices, authorizer, 'indices:data/read/mget[shard]', doc.index) !== undefined) {
+        results[position] = { _index: handle.name, _id: doc.id, error: errors.illegalArgument(`a multi-get under document or field level security reads the shard's primary on this node only; [${target.index}][${target.shard}] has its primary on another node in this multi-node cluster`).toBody().error };
+        return;
+      }
+      let part = remote.get(primary);
+      if (part === undefined) remote.set(primary, (part = { docs: [], positions: [] }));
+      part.docs.push({ ...doc, index: handle.name, ...(routing !== undefined ? { routing } : {}) });
+      part.positions.push(position);
+    });
+    if (refresh) {
+      for (const name of new Set(local.map((position) => docs[position]!.index))) {
+        const handle = indices.get(name);
+        if (handle?.shards !== undefined && authorize.allowsIndex('indices:data/read/mget[shard]', name)) indices.refresh(handle);
+      }
+    }
+    const answered = (executeMget(indices, local.map((position) => docs[position]!), authorizer)['docs'] as Record<string, unknown>[]);
+    local.forEach((position, i) => {
+      results[position] = answered[i]!;
+    });
+    await Promise.all(
+      [...remote].map(async ([node, part]) => {
+        try {
+          const answer = (await channel.request(node, SHARD_MGET_ACTION, { docs: part.docs, refresh }, writeTimeoutDefaultMs)) as { docs: Record<string, unknown>[] };
+          part.positions.forEach((position, i) => {
+            results[position] = answer.docs[i]!;
+          });
+        } catch (error) {
+          const failure = isEsError(error) ? error : errors.internal(String(error));
+          part.positions.forEach((position, i) => {
+            results[position] = { _index: part.docs[i]!.index, _id: part.docs[i]!.id, error: failure.toBody().error };
+          });
+        }
+      }),
+    );
+    return { status: 200, body: { docs: results } };
+  };
+
   const replacements = new Map<string, (request: RestRequest, context: RequestContext) => Promise<RestResponse>>([
     ['PUT /:index/_doc/:id', (request, context) => indexWrite(request, context, undefined)],
     ['POST /:index/_doc/:id', (request, context) => indexWrite(request, context, undefined)],
@@ -640,6 +734,10 @@ export function wireDocuments(options: DocumentsWiringOptions): DocumentsWiring 
     ['PUT /_bulk', bulk],
     ['POST /:index/_bulk', bulk],
     ['PUT /:index/_bulk', bulk],
+    ['GET /_mget', mget],
+    ['POST /_mget', mget],
+    ['GET /:index/_mget', mget],
+    ['POST /:index/_mget', mget],
   ]);
 
   return {
