@@ -8,7 +8,7 @@
  * other background work in the background lane (src/common/background-lane.ts).
  */
 import { backgroundLane } from '../common/index.js';
-import { executeBulkStepwise, type BulkResult } from './documents.js';
+import { executeBulkStepwise, parseBulkBodyStepwise, type BulkDefaults, type BulkResult } from './documents.js';
 import type { ShardStore } from './store/index.js';
 
 /** Limits of bulk slicing (style P4). */
@@ -24,6 +24,22 @@ export const bulkSliceLimits = {
 } as const;
 
 type StepwiseArgs = Parameters<typeof executeBulkStepwise>;
+
+/**
+ * Parses a bulk body in slices of about `sliceMs`, each on its turn of the background lane (the
+ * body of 1,000 documents takes several milliseconds). A malformed line still fails the request
+ * before anything is written.
+ */
+export async function parseBulkBodyInSlices(text: string, defaults: BulkDefaults): Promise<StepwiseArgs[1]> {
+  let sliceStarted = performance.now();
+  const steps = parseBulkBodyStepwise(text, defaults, () => performance.now() - sliceStarted >= bulkSliceLimits.sliceMs);
+  for (;;) {
+    const step = steps.next();
+    if (step.done === true) return step.value;
+    await backgroundLane.turn();
+    sliceStarted = performance.now();
+  }
+}
 
 /** Runs a bulk's items in order, in slices of about `sliceMs`, yielding to other work between them. */
 export async function executeBulkInSlices(
@@ -47,6 +63,8 @@ export async function executeBulkInSlices(
     const step = steps.next();
     if (step.done === true) {
       await Promise.all([...committed].map((shard) => shard.syncDeferred()));
+      // The response (a thousand items) is rendered on a turn of its own too, not during a search.
+      await backgroundLane.turn();
       return step.value;
     }
   }
