@@ -22,6 +22,7 @@
  * the lag over the certificate model only, BENCH_CCR_SECTIONS=lag,throughput,bootstrap to pick parts, BENCH_CCR_RATE for the paced rate (default 5000 docs/s),
  * BENCH_CCR_REFRESH_INTERVAL for the lag indices' refresh_interval (-1: lag without scheduled refreshes).
  * BENCH_STRAIT_SETTINGS: extra node settings for the measured Strait node (`thread_pool.search.size=0`).
+ * BENCH_NODES=0 skips issue #14's many-node rows, BENCH_ONLY=nodes runs only them, BENCH_NODES_DOCS sizes them.
  */
 import { existsSync, lstatSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -33,6 +34,7 @@ import { bulkIndexDocuments, generateGeonames, geonamesMappings } from './geonam
 import { runCcsBench } from './ccs.js';
 import { waitUntilIdle } from './node-idle.js';
 import { printCcrTable, runCcrBench, type CcrBenchOptions } from './ccr.js';
+import { printManyNodesTable, runManyNodesBench, type ManyNodesResults } from './many-nodes.js';
 import { startHttpFloor } from './http-floor.js';
 import { locateLucene, runLuceneBench, type LuceneHit, type LuceneResult } from './lucene.js';
 
@@ -40,6 +42,8 @@ const DOCS = Number(process.env['BENCH_DOCS'] ?? 200_000);
 /** BENCH_STRAIT_SETTINGS: node settings for the measured Strait node, space-separated `key=value` (e.g. `thread_pool.search.size=0`). */
 const STRAIT_SETTINGS = (process.env['BENCH_STRAIT_SETTINGS'] ?? '').split(' ').filter((setting) => setting !== '');
 const SECONDS = Number(process.env['BENCH_SECONDS'] ?? 30);
+/** Issue #14's rows (bench/many-nodes.ts): BENCH_NODES=0 skips them, BENCH_ONLY=nodes runs only them, BENCH_NODES_DOCS documents (default 50,000). */
+const MANY_NODES_OPTIONS = { docs: Number(process.env['BENCH_NODES_DOCS'] ?? 50_000), seconds: Math.min(Number(process.env['BENCH_SECONDS'] ?? 30), 10) };
 const REFERENCE_SECONDS = Number(process.env['BENCH_REFERENCE_SECONDS'] ?? 10);
 const LIVE_DOCS = Number(process.env['BENCH_LIVE_DOCS'] ?? Math.max(1000, Math.round(DOCS / 4)));
 const SCALE_DOCS = Number(process.env['BENCH_SCALE_DOCS'] ?? 1_000_000);
@@ -402,6 +406,13 @@ async function main(): Promise<void> {
     console.log(JSON.stringify(await runCcsBench({ seconds: SECONDS, measure }), null, 2));
     return;
   }
+  if (process.env['BENCH_ONLY'] === 'nodes') {
+    const nodesOnly = { node: process.version, date: new Date().toISOString(), many_nodes: await runManyNodesBench(MANY_NODES_OPTIONS) };
+    printManyNodesTable(nodesOnly.many_nodes);
+    console.log('\nJSON:');
+    console.log(JSON.stringify(nodesOnly, null, 2));
+    return;
+  }
   if (process.env['BENCH_ONLY'] === 'ccr') {
     const ccrOnly = { node: process.version, date: new Date().toISOString(), ccr: await runCcrBench(CCR_OPTIONS) };
     printCcrTable(ccrOnly.ccr);
@@ -492,10 +503,12 @@ async function main(): Promise<void> {
 
   if (process.env['BENCH_CCS'] !== '0') results['ccs'] = await runCcsBench({ seconds: Math.min(SECONDS, 15), measure });
   if (process.env['BENCH_CCR'] !== '0') results['ccr'] = await runCcrBench(CCR_OPTIONS);
+  if (process.env['BENCH_NODES'] !== '0') results['many_nodes'] = await runManyNodesBench(MANY_NODES_OPTIONS);
 
   const baselineFile = process.env['BENCH_BASELINE'];
   const baseline = baselineFile === undefined ? undefined : (JSON.parse(readFileSync(baselineFile, 'utf8')) as { strait?: Record<string, Record<string, Figures>> }).strait;
   printTable(results, strait, baseline);
+  if (results['many_nodes'] !== undefined) printManyNodesTable(results['many_nodes'] as ManyNodesResults);
   const outDir = path.join(repoRoot, 'bench', 'results');
   mkdirSync(outDir, { recursive: true });
   const file = path.join(outDir, `${new Date().toISOString().replace(/[:.]/g, '-')}.json`);

@@ -15,7 +15,8 @@ export interface FollowTaskPorts {
   /** `shard_changes` on the leader, as the task's stored identity. */
   readChanges(request: { fromSeqNo: number; maxOperationCount: number; pollTimeoutMs: number; maxBatchSizeBytes: number }): Promise<ShardChangesResponse>;
   /** Applies leader operations to the follower shard; returns the follower's max seq_no after it. */
-  write(operations: readonly ChangeOperation[]): number;
+  /** Applies the operations; resolves to the shard's max_seq_no once they are durable. */
+  write(operations: readonly ChangeOperation[]): number | Promise<number>;
   /** Brings the follower's mappings and settings up to the leader's current ones; returns the leader metadata version reached. */
   syncMetadata(): Promise<number>;
   /** Renews the task's retention lease on the leader (best effort). */
@@ -167,7 +168,7 @@ export class FollowTask {
     if (this.stopped) return;
     if (effects.syncMetadata !== undefined) void this.sync();
     for (const request of effects.reads) void this.read(request);
-    for (const batch of effects.writes) this.write(batch);
+    for (const batch of effects.writes) void this.write(batch);
     if (effects.wakeAtMs !== undefined) {
       clearTimeout(this.wakeTimer);
       this.wakeTimer = setTimeout(() => this.feed({ kind: 'tick', nowMs: this.ports.nowMs() }), Math.max(0, effects.wakeAtMs - this.ports.nowMs()));
@@ -190,14 +191,16 @@ export class FollowTask {
     }
   }
 
-  private write(batch: readonly ChangeOperation[]): void {
+  private async write(batch: readonly ChangeOperation[]): Promise<void> {
     const started = this.ports.nowMs();
     const fromSeqNo = batch[0]?.seqNo ?? -1;
     const toSeqNo = batch[batch.length - 1]?.seqNo ?? -1;
     try {
-      const maxSeqNo = this.ports.write(batch);
+      const maxSeqNo = await this.ports.write(batch);
+      if (this.stopped) return;
       this.feed({ kind: 'write_ok', nowMs: this.ports.nowMs(), fromSeqNo, toSeqNo, followerCheckpoint: maxSeqNo, followerMaxSeqNo: maxSeqNo, tookMs: this.ports.nowMs() - started });
     } catch (error) {
+      if (this.stopped) return;
       const reason = followError(error);
       this.log.warn({ follower: this.followerIndex, from_seq_no: fromSeqNo, type: reason.type, reason: reason.reason }, 'applying leader operations failed');
       this.feed({ kind: 'write_failed', nowMs: this.ports.nowMs(), fromSeqNo, error: reason, random: this.ports.random() });

@@ -403,11 +403,16 @@ export class CcrService {
             },
             record.subject,
           )) as ShardChangesResponse,
-        write: (operations) => {
+        write: async (operations) => {
           const current = indices.get(record.followerIndex);
           if (current === undefined || current.uuid !== record.followerUuid) throw errors.indexNotFound(record.followerIndex);
-          indices.applyFollowerOperations(current, shard, operations);
-          return indices.openShardOf(current, shard).maxSeqNo;
+          indices.applyFollowerOperations(current, shard, operations, { deferSync: true });
+          const store = indices.openShardOf(current, shard);
+          const maxSeqNo = store.maxSeqNo;
+          // Durable before the checkpoint moves on (the leader's retention lease follows it): one
+          // fsync off the event loop for every batch committed meanwhile, as a bulk answers.
+          await store.syncDeferred();
+          return maxSeqNo;
         },
         syncMetadata: async () => {
           const latest = this.records.get(record.followerUuid) ?? record;

@@ -286,12 +286,16 @@ function applyMapping(service: IndicesService, handle: IndexHandle, id: string, 
   // Most documents fit the mapping as it is: checked against the frozen copy without copying it.
   // One that would change it is parsed again on a copy, which decides as before; an invalid one
   // throws the same error either way (both walks are the same up to the first mapping change).
-  const options = { ignoreMalformed: settingBoolean(handle.metadata.settings, 'index.mapping.ignore_malformed'), ...(dynamicTemplates !== undefined ? { dynamicTemplates } : {}) };
+  const options = {
+    ignoreMalformed: settingBoolean(handle.metadata.settings, 'index.mapping.ignore_malformed'),
+    nestedObjectsLimit: settingInteger(handle.metadata.settings, 'index.mapping.nested_objects.limit'),
+    ...(dynamicTemplates !== undefined ? { dynamicTemplates } : {}),
+  };
   if (parseDocumentAgainst(frozenMappingOf(handle.metadata.mappings), source, id, options) !== undefined) return;
   const parsed = parseDocument(handle.metadata.mappings, source, id, options);
   if (parsed.mappingUpdate === undefined) return;
   try {
-    checkFieldLimits(parsed.mappingUpdate, settingInteger(handle.metadata.settings, 'index.mapping.total_fields.limit'));
+    checkFieldLimits(parsed.mappingUpdate, settingInteger(handle.metadata.settings, 'index.mapping.total_fields.limit'), settingInteger(handle.metadata.settings, 'index.mapping.nested_fields.limit'));
     checkNormalizerNames(parsed.mappingUpdate, storedNormalizersOf(handle.metadata.settings)); // a dynamic template may name one
   } catch (error) {
     if (error instanceof EsError) throw errors.documentParsing(`failed to parse: ${error.message}`, error);
@@ -947,15 +951,20 @@ export function* executeBulkStepwise(
   const started = nowMs();
   const results: Record<string, unknown>[] = [];
   const touched = new Map<string, IndexHandle>();
-  let openShard: ShardStore | undefined;
+  // Each shard written in the slice keeps its transaction open until the slice ends (shards are
+  // separate databases): items of an index with several shards alternate between them, and a
+  // commit at every alternation cost a commit (an fsync, before deferred syncs) per document.
+  const openShards = new Set<ShardStore>();
   const switchTo = (shard: ShardStore | undefined): void => {
-    if (shard === openShard) return;
-    if (openShard !== undefined) openShard.commit();
-    openShard = shard;
-    if (shard !== undefined) {
-      shard.begin({ deferSync: deferredSync !== undefined });
-      deferredSync?.add(shard);
+    if (shard === undefined) {
+      for (const open of openShards) open.commit();
+      openShards.clear();
+      return;
     }
+    if (openShards.has(shard)) return;
+    shard.begin({ deferSync: deferredSync !== undefined });
+    openShards.add(shard);
+    deferredSync?.add(shard);
   };
   let errorsSeen = false;
   let position = 0;
@@ -1024,7 +1033,7 @@ export function* executeBulkStepwise(
     }
     switchTo(undefined);
   } catch (error) {
-    openShard?.rollback();
+    for (const open of openShards) open.rollback();
     throw error;
   }
   return {

@@ -514,7 +514,7 @@ export class IndicesService {
       }
       throw error;
     }
-    checkFieldLimits(mappings, settingInteger(settings, 'index.mapping.total_fields.limit'));
+    checkFieldLimits(mappings, settingInteger(settings, 'index.mapping.total_fields.limit'), settingInteger(settings, 'index.mapping.nested_fields.limit'));
     checkNormalizerNames(mappings, normalizersOf(settings));
     if (settings['index.number_of_routing_shards'] !== undefined) {
       validateRoutingShards(Number(settings['index.number_of_shards']), Number(settings['index.number_of_routing_shards']));
@@ -632,7 +632,7 @@ export class IndicesService {
     const merged = handles.map((handle) => {
       this.checkMetadataBlock(handle);
       const mappings = mergeMappings(handle.metadata.mappings, update);
-      checkFieldLimits(mappings, settingInteger(handle.metadata.settings, 'index.mapping.total_fields.limit'));
+      checkFieldLimits(mappings, settingInteger(handle.metadata.settings, 'index.mapping.total_fields.limit'), settingInteger(handle.metadata.settings, 'index.mapping.nested_fields.limit'));
       checkNormalizerNames(mappings, storedNormalizersOf(handle.metadata.settings));
       return { handle: this.handles.get(handle.name)!, mappings };
     });
@@ -676,9 +676,23 @@ export class IndicesService {
   }
 
   /** Applies leader operations of one shard to the same shard of a follower (spec ccr.md §4.2 step 6); idempotent by seq_no. */
-  applyFollowerOperations(handle: IndexHandle, shardNumber: number, operations: readonly Operation[]): number {
+  applyFollowerOperations(handle: IndexHandle, shardNumber: number, operations: readonly Operation[], options: { readonly deferSync?: boolean } = {}): number {
     const shard = this.openShardOf(handle, shardNumber);
-    const applied = shard.applyOperations(operations);
+    let applied: number;
+    if (options.deferSync === true) {
+      // Committed without its fsync: the caller awaits the shard's `syncDeferred()` (an fsync off
+      // the event loop) before it counts the operations as written.
+      shard.begin({ deferSync: true });
+      try {
+        applied = shard.applyOperations(operations);
+        shard.commit();
+      } catch (error) {
+        shard.rollback();
+        throw error;
+      }
+    } else {
+      applied = shard.applyOperations(operations);
+    }
     if (applied > 0) this.noteWrite(handle, shard.maxSeqNo, shardNumber);
     return applied;
   }

@@ -178,7 +178,7 @@ function explainNormalizer(definition: NormalizerDefinition, texts: readonly str
   const filtered = charfilters.length === 0 ? texts : (charfilters[charfilters.length - 1]!.filtered_text as string[]);
   const stages: Json[] = [];
   for (let count = 1; count <= definition.filters.length; count++) {
-    const partial: NormalizerDefinition = { name: definition.name, filters: definition.filters.slice(0, count), charFilters };
+    const partial: NormalizerDefinition = { name: definition.name, filters: definition.filters.slice(0, count), charFilters, ...(definition.filterOptions === undefined ? {} : { filterOptions: definition.filterOptions.slice(0, count) }) };
     stages.push({ name: definition.filters[count - 1]!, tokens: explainTokens(analyzeForApi(normalizerAnalyzer(partial), texts, positionIncrementGap)) });
   }
   // The keyword tokenizer reads the filtered text; offsets stay those of the original (Lucene's correctOffset).

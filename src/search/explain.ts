@@ -39,6 +39,8 @@ import {
   DocSetWeight,
   MatchAllWeight,
   MatchNoneWeight,
+  matchingChildren,
+  NestedWeight,
   PhraseWeight,
   TermWeight,
   type PhraseScorer,
@@ -169,6 +171,7 @@ export function queryText(weight: Weight): string {
     const showMinimum = weight.minimumShouldMatch > 1 || (weight.minimumShouldMatch > 0 && weight.must.length + weight.filter.length > 0);
     return showMinimum ? `(${parts.join(' ')})~${weight.minimumShouldMatch}` : parts.join(' ');
   }
+  if (weight instanceof NestedWeight) return `ToParentBlockJoinQuery (${queryText(weight.inner)})`;
   return weight.describe();
 }
 
@@ -310,6 +313,24 @@ function explainDisMax(weight: DisMaxWeight, segment: Segment, doc: number): Exp
   return matched(scorer.score(), description, details);
 }
 
+/** Lucene's ScoreMode names, as ToParentBlockJoinQuery's explanation prints them. */
+const luceneScoreModes: Readonly<Record<string, string>> = { avg: 'Avg', max: 'Max', min: 'Min', sum: 'Total', none: 'None' };
+
+/**
+ * A nested query (ToParentBlockJoinQuery.BlockJoinWeight#explain): the parent's score from its
+ * matching nested documents, the best of them explained beneath (nested doc ids are those of the
+ * nested level's segment, query/nested.ts).
+ */
+function explainNested(weight: NestedWeight, segment: Segment, doc: number): ExplainedNode {
+  const scorer = scorerOn(weight, segment, doc);
+  if (scorer === null) return notMatched('Not a match');
+  const { level, docs, scores } = matchingChildren(weight, segment, doc);
+  let best = 0;
+  for (let index = 1; index < docs.length; index++) if (scores[index]! > scores[best]!) best = index;
+  const description = `Score based on ${docs.length} child docs in range from ${docs[0]} to ${docs[docs.length - 1]}, using score mode ${luceneScoreModes[weight.node.scoreMode]}`;
+  return matched(scorer.score(), description, [explainNode(weight.inner, level.segment, docs[best]!)]);
+}
+
 /** Explains one node of a weight tree for `doc` of `segment` (its doc id within the segment). */
 export function explainNode(weight: Weight, segment: Segment, doc: number): ExplainedNode {
   if (weight instanceof TermWeight) return explainTerm(weight, segment, doc);
@@ -320,6 +341,7 @@ export function explainNode(weight: Weight, segment: Segment, doc: number): Expl
   if (weight instanceof DocSetWeight) return explainConstant(weight, weight.score, segment, doc);
   if (weight instanceof MatchAllWeight) return explainConstant(weight, weight.score, segment, doc);
   if (weight instanceof MatchNoneWeight) return notMatched(weight.reason === '' ? 'MatchNoDocsQuery' : weight.reason);
+  if (weight instanceof NestedWeight) return explainNested(weight, segment, doc);
   // A weight without a faithful tree (none is planned today): its real score, named, no details.
   const scorer = scorerOn(weight, segment, doc);
   return scorer === null ? notMatched(`${weight.describe()} doesn't match id ${doc}`) : matched(scorer.score(), weight.describe());

@@ -72,6 +72,8 @@ export interface FetchTarget {
   readonly runtimeFields?: readonly RuntimeField[] | undefined;
   /** The named clauses the hit's document matches, with their scores (undefined: the query names none). */
   matchedQueries?(hit: ShardHit): ReadonlyMap<string, number> | undefined;
+  /** The hit's `inner_hits` of nested queries (search/nested-inner-hits.ts; undefined: none asked). */
+  nestedInnerHits?(hit: ShardHit): Json | undefined;
 }
 
 type Json = Record<string, unknown>;
@@ -438,5 +440,7 @@ export function renderHit(target: FetchTarget, hit: ShardHit, sort: readonly Sor
   const matched = target.matchedQueries?.(hit);
   if (matched !== undefined && matched.size > 0) rendered['matched_queries'] = options.namedQueriesScore === true ? Object.fromEntries(matched) : [...matched.keys()];
   if (options.explain) rendered['_explanation'] = target.explain(hit);
+  const innerHits = target.nestedInnerHits?.(hit);
+  if (innerHits !== undefined) rendered['inner_hits'] = innerHits;
   return rendered;
 }

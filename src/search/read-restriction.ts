@@ -12,7 +12,8 @@
  * Reference: https://www.elastic.co/guide/en/elasticsearch/reference/current/field-and-document-access-control.html
  */
 import type { FlattenedMapping, ReadRestriction } from '../index/index.js';
-import { noMoreDocs } from '../index/query/index.js';
+import { nestedScopeOf, noMoreDocs, registerNestedScope } from '../index/query/index.js';
+import { errors } from '../common/errors.js';
 import { isLive, parseQuery, planQuery, type FieldMappings, type Segment, type ShardStats } from '../index/searcher/index.js';
 
 /** Views of one shard's segments, keyed by the role query, reused while the segments live. */
@@ -74,7 +75,19 @@ export function visibleMapping(mapping: FlattenedMapping, visible: ((path: strin
 /** Engine mappings with only the visible fields (an alias is visible under its own name). */
 export function visibleEngineMappings(mappings: FieldMappings, visible: ((path: string) => boolean) | undefined): FieldMappings {
   if (visible === undefined) return mappings;
-  return Object.freeze(Object.fromEntries(Object.entries(mappings).filter(([path, mapping]) => visible(path) && (mapping.aliasOf === undefined || visible(mapping.aliasOf)))));
+  const result = Object.freeze(Object.fromEntries(Object.entries(mappings).filter(([path, mapping]) => visible(path) && (mapping.aliasOf === undefined || visible(mapping.aliasOf)))));
+  // Nested documents are derived with every field: under field level security they are refused.
+  const scope = nestedScopeOf(mappings);
+  if (scope !== undefined) {
+    registerNestedScope(result, {
+      nestedPaths: scope.nestedPaths,
+      objectPaths: scope.objectPaths,
+      level: () => {
+        throw errors.illegalArgument('[nested] queries and aggregations under field level security are not supported by Strait');
+      },
+    });
+  }
+  return result;
 }
 
 /**

@@ -50,6 +50,7 @@ import { profileShard } from './profile.js';
 import { renderSuggest } from './suggest.js';
 import { checkCompletionFields } from './completion-suggest.js';
 import { expandCollapsed, mergeCollapsed, namedQueryMatcher, noSearchExtras, resolveIndicesBoost, shardRequest, shardResult, type CollapseSpec, type SearchExtras } from './search-extras.js';
+import { nestedInnerHitsRenderer } from './nested-inner-hits.js';
 import { allShardsFailed, renderSearchResponse, renderShards, typedKeys, type ShardFailure, type ShardsSummary } from './response.js';
 import { decodeScrollId, encodeScrollId, ScrollRegistry, scrollLimits, type ScrollOwner } from './scroll.js';
 import { parseTimeValueMs } from './time-value.js';
@@ -394,8 +395,10 @@ export class SearchService {
     const nowMs = this.nowMs();
     let weight: Weight | undefined;
     const matcher = namedQueryMatcher(query, () => ({ stats: target.snapshot.stats, segments: target.segments, mappings: target.mappings, nowMs, indexName: target.indexName }));
+    const innerHits = nestedInnerHitsRenderer(query, () => ({ stats: target.snapshot.stats, segments: target.segments, mappings: target.mappings, nowMs, indexName: target.indexName }), target.segments, target.indexName, target.snapshot.state.metadata);
     return {
       ...(matcher !== undefined ? { matchedQueries: (hit: ShardHit) => matcher(hit.segmentIndex, hit.doc) } : {}),
+      ...(innerHits !== undefined ? { nestedInnerHits: (hit: ShardHit) => innerHits(hit.segmentIndex, hit.doc) } : {}),
       indexName: target.indexName,
       shard: target.shard,
       segments: target.snapshot.state.segments,

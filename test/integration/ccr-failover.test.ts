@@ -169,7 +169,11 @@ test('lag objective: stats report lag in seconds and operations; health turns ye
     max_lag: { time: '1s', operations: 1000 },
   });
   await converged('lagged', 'lagged-dr');
-  const idle = (await followerAdmin.ccr.followStats({ index: 'lagged-dr' })) as unknown as { indices: { lag: Record<string, unknown> }[] };
+  // A batch counts once durable (its fsync ends just after the commit the convergence check saw).
+  const idle = await until('the follower stats to count the converged operation', async () => {
+    const stats = (await followerAdmin.ccr.followStats({ index: 'lagged-dr' })) as unknown as { indices: { lag: Record<string, unknown> }[] };
+    return stats.indices[0]!.lag['operations'] === 0 ? stats : undefined;
+  });
   assert.deepEqual(idle.indices[0]!.lag, { seconds: 0, operations: 0, max_lag: { time: '1s', operations: 1000 }, within_max_lag: true });
   const info = await followerAdmin.ccr.followInfo({ index: 'lagged-dr' });
   assert.deepEqual((info.follower_indices[0]!.parameters as unknown as Record<string, unknown>)['max_lag'], { time: '1s', operations: 1000 });

@@ -87,7 +87,8 @@ test('an alias moved from the API key model to the certificate model carries its
   await connected('ev');
   for (let i = 6; i <= 8; i++) await leaderAdmin.index({ index: 'events', id: String(i), document: { n: i } });
   await caughtUp('events', 'events-copy');
-  assert.ok((await operationsWritten('events-copy')) >= before + 3);
+  // Stats count a batch once it is durable (its fsync ends after the commit a search may already see).
+  await until('the follower to count the 3 operations written', async () => ((await operationsWritten('events-copy')) >= before + 3 ? true : undefined));
   const info = await followerAdmin.ccr.followInfo({ index: 'events-copy' });
   assert.equal(info.follower_indices[0]!.status, 'active');
 });

@@ -94,8 +94,12 @@ test('certificate model, sniff: follow bootstraps, tails index/update/delete wit
     max_retry_delay: '500ms',
     read_poll_timeout: '1m',
   });
-  const stats = (await followerAdmin.ccr.followStats({ index: 'orders-copy' })) as unknown as { indices: { index: string; shards: Record<string, unknown>[] }[] };
-  const shard = stats.indices[0]!.shards[0]!;
+  // Stats count a batch once it is durable (its fsync ends after the commit a search may already see).
+  const shard = await until('the follower stats to count the converged operations', async () => {
+    const stats = (await followerAdmin.ccr.followStats({ index: 'orders-copy' })) as unknown as { indices: { index: string; shards: Record<string, unknown>[] }[] };
+    const first = stats.indices[0]!.shards[0]!;
+    return first['follower_global_checkpoint'] === first['leader_global_checkpoint'] && Number(first['operations_written']) >= 3 ? first : undefined;
+  });
   assert.equal(shard['remote_cluster'], 'lc');
   assert.equal(shard['leader_index'], 'orders');
   assert.equal(shard['follower_index'], 'orders-copy');

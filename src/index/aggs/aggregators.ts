@@ -29,6 +29,7 @@ import { type CompositeBucketPartial, type CompositeKeyValue, CompositeSourceRea
 import { limits } from '../../common/limits.js';
 import { mappingWithAggregationFormat } from './value-format.js';
 import { type ScriptedSegment, type ValueScript, resolvedValueType, scriptedMappings, segmentWithScripts } from './value-scripts.js';
+import { type NestedAggregationLevel, createNestedAggregator, createReverseNestedAggregator } from './nested-aggs.js';
 
 export interface AggregationContext {
   readonly mappings: FieldMappings;
@@ -41,6 +42,8 @@ export interface AggregationContext {
   readonly shardCount: number;
   /** The filter of the filtered aliases the search came through: it bounds significant_terms' background too. */
   readonly aliasFilter?: QueryNode | undefined;
+  /** Inside a `nested` aggregation: the nested level the segments hold (nested-aggs.ts). */
+  readonly nested?: NestedAggregationLevel;
 }
 
 export abstract class Aggregator {
@@ -144,6 +147,10 @@ function createAggregator(original: CollectedAggregationNode, context: Aggregati
     }
     case 'filter':
       return new FiltersAggregator(node.name, [{ key: '', weight: planQuery(node.filter, { ...context }) }], undefined, true, subs);
+    case 'nested':
+      return createNestedAggregator(node.name, node.path, context, (inner) => createAggregators(node.subAggregations, inner));
+    case 'reverse_nested':
+      return createReverseNestedAggregator(node.name, node.path, context, (inner) => createAggregators(node.subAggregations, inner));
     case 'filters':
       return new FiltersAggregator(
         node.name,

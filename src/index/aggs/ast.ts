@@ -95,6 +95,10 @@ export type AggregationNode = {
   | { readonly kind: 'range' | 'date_range'; readonly field: string; readonly ranges: readonly RangeSpec[]; readonly keyed: boolean; readonly format: string | undefined; readonly timeZone: string | undefined }
   | GeoDistanceSpec
   | { readonly kind: 'filter'; readonly filter: QueryNode }
+  /** Single bucket: the nested documents of `path` (nested-aggs.ts). */
+  | { readonly kind: 'nested'; readonly path: string }
+  /** Single bucket, inside `nested`: the parents at `path` (undefined: the root documents). */
+  | { readonly kind: 'reverse_nested'; readonly path: string | undefined }
   | { readonly kind: 'filters'; readonly filters: readonly { readonly key: string; readonly query: QueryNode }[]; readonly keyed: boolean; readonly otherBucketKey: string | undefined }
   | { readonly kind: 'top_hits'; readonly size: number; readonly from: number; readonly sort: readonly SortSpec[] | undefined; readonly source: unknown }
   | ({ readonly kind: 'composite' } & CompositeSpec)
@@ -160,7 +164,7 @@ type Json = Record<string, unknown>;
 const isObject = (value: unknown): value is Json => value !== null && typeof value === 'object' && !Array.isArray(value);
 
 const metricKinds = new Set(['value_count', 'cardinality', 'min', 'max', 'avg', 'sum', 'stats', 'extended_stats']);
-const knownKinds = new Set([...metricKinds, ...pipelineKinds, 'terms', 'multi_terms', 'rare_terms', 'significant_terms', 'auto_date_histogram', 'variable_width_histogram', 'composite', 'percentiles', 'percentile_ranks', 'histogram', 'date_histogram', 'range', 'date_range', 'geo_distance', 'filter', 'filters', 'top_hits', 'geohash_grid', 'geotile_grid', 'geo_bounds', 'geo_centroid']);
+const knownKinds = new Set([...metricKinds, ...pipelineKinds, 'terms', 'multi_terms', 'rare_terms', 'significant_terms', 'auto_date_histogram', 'variable_width_histogram', 'composite', 'percentiles', 'percentile_ranks', 'histogram', 'date_histogram', 'range', 'date_range', 'geo_distance', 'filter', 'filters', 'top_hits', 'geohash_grid', 'geotile_grid', 'geo_bounds', 'geo_centroid', 'nested', 'reverse_nested']);
 const calendarNames: Readonly<Record<string, CalendarUnit>> = {
   minute: 'minute', '1m': 'minute', hour: 'hour', '1h': 'hour', day: 'day', '1d': 'day', week: 'week', '1w': 'week',
   month: 'month', '1M': 'month', quarter: 'quarter', '1q': 'quarter', year: 'year', '1y': 'year',
@@ -600,6 +604,17 @@ function parseBody(kind: string, body: Json, name: string): Record<string, unkno
       return { ...parseGeoDistanceAggregation(body, requireField(body, kind, name), name) };
     case 'filter':
       return { kind, filter: parseNode(body) };
+    case 'nested': {
+      // NestedAggregationBuilder.parse: `path`, a string, required.
+      const path = body['path'];
+      if (typeof path !== 'string') throw errors.parsing(`Missing [path] field for nested aggregation [${name}]`);
+      return { kind, path };
+    }
+    case 'reverse_nested': {
+      const path = body['path'];
+      if (path !== undefined && typeof path !== 'string') throw errors.parsing(`Unexpected token ${Array.isArray(path) ? 'START_ARRAY' : path === null ? 'VALUE_NULL' : typeof path === 'object' ? 'START_OBJECT' : typeof path === 'number' ? 'VALUE_NUMBER' : 'VALUE_BOOLEAN'} [path] in [${name}]`);
+      return { kind, path };
+    }
     case 'filters': {
       const filters = body['filters'];
       const otherBucket = body['other_bucket'] === true || body['other_bucket_key'] !== undefined;

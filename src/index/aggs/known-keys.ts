@@ -81,6 +81,8 @@ const kindKeys: Readonly<Record<string, KindKeys>> = {
   range: { wording: 'object_parser', keys: [...valuesSource, 'ranges', 'keyed'], unsupported: { missing: undefined } },
   date_range: { wording: 'object_parser', keys: [...valuesSource, 'time_zone', 'ranges', 'keyed'], unsupported: { missing: undefined } },
   filters: { wording: 'unknown_key', keys: ['filters', 'other_bucket', 'other_bucket_key', 'keyed'] },
+  nested: { wording: 'unexpected_token', keys: ['path'] },
+  reverse_nested: { wording: 'unexpected_token', keys: ['path'] },
   top_hits: {
     wording: 'unknown_key',
     keys: ['from', 'size', 'sort', '_source', 'explain', 'version', 'seq_no_primary_term', 'track_scores', 'stored_fields', 'docvalue_fields', 'fields', 'script_fields', 'highlight'],

@@ -402,6 +402,8 @@ export function emptyPartial(node: CollectedAggregationNode): AggregationPartial
     case 'geo_distance':
       return { type: 'range', buckets: node.ranges.map((range) => ({ from: typeof range.from === 'number' ? range.from : -Infinity, to: typeof range.to === 'number' ? range.to : Infinity, docCount: 0, aggs: {} })) };
     case 'filter':
+    case 'nested':
+    case 'reverse_nested':
       return { type: 'single_bucket', docCount: 0, aggs: {} };
     case 'filters':
       return { type: 'filters', buckets: node.filters.map((filter) => ({ key: filter.key, docCount: 0, aggs: {} })) };

@@ -178,9 +178,14 @@ export function parseJavaReplacement(replacement: string, regex: RegExp): readon
   return parts;
 }
 
-function compilePatternReplace(pattern: string, flags: string, replacement: string): (text: string) => string {
-  const regex = compileJavaRegex(pattern, flags);
-  const parts = parseJavaReplacement(replacement, regex);
+/**
+ * Java's Matcher.replaceAll (or replaceFirst, `all` false: the pattern_replace token filter's
+ * option) as a function. Throws 400 for a bad pattern or replacement.
+ */
+export function compilePatternReplace(pattern: string, flags: string, replacement: string, all = true): (text: string) => string {
+  const global = compileJavaRegex(pattern, flags);
+  const regex = all ? global : new RegExp(global.source, global.flags.replace('g', ''));
+  const parts = parseJavaReplacement(replacement, global);
   return (text) =>
     text.replace(regex, (...args: unknown[]) => {
       const named = typeof args[args.length - 1] === 'object' ? (args[args.length - 1] as Record<string, string | undefined>) : {};

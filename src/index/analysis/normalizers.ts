@@ -20,18 +20,30 @@
  *
  * Reference: https://www.elastic.co/guide/en/elasticsearch/reference/current/analysis-normalizers.html
  */
-import { errors } from '../../common/index.js';
+import { assert, errors } from '../../common/index.js';
 import { settingList } from '../setting-lists.js';
-import { compileCharFilter, compileJavaRegex, javaRegexFlags, parseJavaReplacement, parseMappingRules, type CharFilterDefinition } from './char-filters.js';
+import { compileCharFilter, compileJavaRegex, compilePatternReplace, javaRegexFlags, parseJavaReplacement, parseMappingRules, type CharFilterDefinition } from './char-filters.js';
 
 /** One filter of a normalizer chain, by the Lucene filter it stands for. */
-export type NormalizerFilterKind = 'lowercase' | 'uppercase' | 'asciifolding' | 'trim';
+export type NormalizerFilterKind = 'lowercase' | 'uppercase' | 'asciifolding' | 'trim' | 'pattern_replace';
+
+/** A `pattern_replace` token filter's options (PatternReplaceTokenFilterFactory). */
+export interface PatternReplaceFilterOptions {
+  readonly pattern: string;
+  /** JavaScript flags, from Elasticsearch's `flags` names. */
+  readonly flags: string;
+  readonly replacement: string;
+  /** Every match (true, the default) or the first one only. */
+  readonly all: boolean;
+}
 
 export interface NormalizerDefinition {
   readonly name: string;
   readonly filters: readonly NormalizerFilterKind[];
   /** Applied, in order, before `filters`; absent when there are none. */
   readonly charFilters?: readonly CharFilterDefinition[];
+  /** Beside `filters`, index for index: the options of each `pattern_replace` (null for the others); absent when none. */
+  readonly filterOptions?: readonly (PatternReplaceFilterOptions | null)[];
 }
 
 type Settings = Readonly<Record<string, string>>;
@@ -41,12 +53,15 @@ export const lowercaseNormalizer: NormalizerDefinition = Object.freeze({ name: '
 
 const implementedFilters: ReadonlySet<string> = new Set<NormalizerFilterKind>(['lowercase', 'uppercase', 'asciifolding', 'trim']);
 
+/** Parameters of the configurable filter Strait implements in a normalizer. */
+const patternReplaceParameters: ReadonlySet<string> = new Set(['type', 'pattern', 'replacement', 'flags', 'all']);
+
 /** Filters Elasticsearch allows in a normalizer (NormalizingTokenFilterFactory) that Strait does not implement. */
 const unimplementedNormalizingFilters: ReadonlySet<string> = new Set([
   'arabic_normalization', 'bengali_normalization', 'cjk_width', 'decimal_digit', 'elision', 'german_normalization',
   'hindi_normalization', 'indic_normalization', 'persian_normalization', 'scandinavian_folding',
   'scandinavian_normalization', 'serbian_normalization', 'sorani_normalization', 'apostrophe', 'classic', 'icu_folding',
-  'icu_normalizer', 'icu_transform', 'irish_lowercase', 'greek_lowercase', 'turkish_lowercase', 'pattern_replace',
+  'icu_normalizer', 'icu_transform', 'irish_lowercase', 'greek_lowercase', 'turkish_lowercase',
 ]);
 
 /** Built-in token filters that exist in Elasticsearch but do not work per character: refused in a normalizer. */
@@ -60,22 +75,36 @@ const tokenizingFilters: ReadonlySet<string> = new Set([
 
 const normalizerPrefix = 'index.analysis.normalizer.';
 
-/** The filter kind a name in a normalizer's `filter` list stands for, or the error Elasticsearch gives. */
-function resolveFilter(normalizer: string, filterName: string, settings: Settings): NormalizerFilterKind {
+/** A custom `pattern_replace` filter's options, checked as PatternReplaceTokenFilterFactory checks them. */
+function patternReplaceOptions(filterName: string, customPrefix: string, settings: Settings): PatternReplaceFilterOptions {
+  const pattern = settings[`${customPrefix}pattern`];
+  if (pattern === undefined || pattern === '') throw errors.illegalArgument(`pattern is missing for [${filterName}] token filter of type 'pattern_replace'`);
+  const flags = javaRegexFlags(settings[`${customPrefix}flags`]);
+  const replacement = settings[`${customPrefix}replacement`] ?? '';
+  const allText = settings[`${customPrefix}all`] ?? 'true';
+  if (allText !== 'true' && allText !== 'false') throw errors.illegalArgument(`Failed to parse value [${allText}] as only [true] or [false] are allowed.`);
+  compilePatternReplace(pattern, flags, replacement);
+  return Object.freeze({ pattern, flags, replacement, all: allText === 'true' });
+}
+
+/** The filter kind a name in a normalizer's `filter` list stands for (with its options), or the error Elasticsearch gives. */
+function resolveFilter(normalizer: string, filterName: string, settings: Settings): { kind: NormalizerFilterKind; options: PatternReplaceFilterOptions | null } {
   const customPrefix = `index.analysis.filter.${filterName}.`;
   const customKeys = Object.keys(settings).filter((key) => key.startsWith(customPrefix));
   let type = filterName;
   if (customKeys.length > 0) {
     type = settings[`${customPrefix}type`] ?? '';
-    const extra = customKeys.map((key) => key.slice(customPrefix.length)).filter((key) => key !== 'type');
+    const allowed = type === 'pattern_replace' ? patternReplaceParameters : new Set(['type']);
+    const extra = customKeys.map((key) => key.slice(customPrefix.length)).filter((key) => !allowed.has(key));
+    if (type === 'pattern_replace' && extra.length === 0) return { kind: 'pattern_replace', options: patternReplaceOptions(filterName, customPrefix, settings) };
     if (extra.length > 0) {
       throw errors.illegalArgument(`Custom normalizer [${normalizer}] uses filter [${filterName}] with [${extra.join(', ')}], which Strait does not support in a normalizer`);
     }
   }
-  if (implementedFilters.has(type)) return type as NormalizerFilterKind;
+  if (implementedFilters.has(type)) return { kind: type as NormalizerFilterKind, options: null };
   if (tokenizingFilters.has(type)) throw errors.illegalArgument(`Custom normalizer [${normalizer}] may not use filter [${filterName}]`);
   if (unimplementedNormalizingFilters.has(type)) {
-    throw errors.illegalArgument(`Custom normalizer [${normalizer}] uses filter [${filterName}] of type [${type}], which Strait does not implement (lowercase, uppercase, asciifolding and trim are)`);
+    throw errors.illegalArgument(`Custom normalizer [${normalizer}] uses filter [${filterName}] of type [${type}], which Strait does not implement (lowercase, uppercase, asciifolding, trim and pattern_replace are)`);
   }
   throw errors.illegalArgument(`Custom normalizer [${normalizer}] failed to find filter under name [${filterName}]`);
 }
@@ -125,13 +154,18 @@ function resolveCharFilter(normalizer: string, charFilterName: string, settings:
 function parseNormalizer(name: string, settings: Settings): NormalizerDefinition {
   const prefix = `${normalizerPrefix}${name}.`;
   const filters: NormalizerFilterKind[] = [];
+  const filterOptions: (PatternReplaceFilterOptions | null)[] = [];
   const charFilters: CharFilterDefinition[] = [];
   for (const key of Object.keys(settings)) {
     if (!key.startsWith(prefix)) continue;
     const parameter = key.slice(prefix.length).replace(/\.\d+$/, '');
     if (parameter === 'type') continue;
     if (parameter === 'filter') {
-      for (const filterName of settingList(settings[key])) filters.push(resolveFilter(name, filterName, settings));
+      for (const filterName of settingList(settings[key])) {
+        const { kind, options } = resolveFilter(name, filterName, settings);
+        filters.push(kind);
+        filterOptions.push(options);
+      }
       continue;
     }
     if (parameter === 'char_filter') {
@@ -143,8 +177,12 @@ function parseNormalizer(name: string, settings: Settings): NormalizerDefinition
   }
   const type = settings[`${prefix}type`];
   if (type !== undefined && type !== 'custom') throw errors.illegalArgument(`Unknown normalizer type [${type}] for [${name}]`);
-  if (charFilters.length === 0) return Object.freeze({ name, filters: Object.freeze(filters) });
-  return Object.freeze({ name, filters: Object.freeze(filters), charFilters: Object.freeze(charFilters) });
+  return Object.freeze({
+    name,
+    filters: Object.freeze(filters),
+    ...(charFilters.length === 0 ? {} : { charFilters: Object.freeze(charFilters) }),
+    ...(filterOptions.every((options) => options === null) ? {} : { filterOptions: Object.freeze(filterOptions) }),
+  });
 }
 
 const cache = new WeakMap<object, ReadonlyMap<string, NormalizerDefinition>>();
@@ -248,12 +286,18 @@ function trim(value: string): string {
   return value.replace(trimPattern, '');
 }
 
-const filterFunctions: Readonly<Record<NormalizerFilterKind, (value: string) => string>> = { lowercase, uppercase, asciifolding, trim };
+const filterFunctions: Readonly<Record<Exclude<NormalizerFilterKind, 'pattern_replace'>, (value: string) => string>> = { lowercase, uppercase, asciifolding, trim };
+
+function filterFunction(kind: NormalizerFilterKind, options: PatternReplaceFilterOptions | null | undefined): (value: string) => string {
+  if (kind !== 'pattern_replace') return filterFunctions[kind];
+  assert(options !== null && options !== undefined, 'a pattern_replace filter carries its options');
+  return compilePatternReplace(options.pattern, options.flags, options.replacement, options.all);
+}
 
 const compiled = new WeakMap<NormalizerDefinition, (value: string) => string>();
 
 function compile(definition: NormalizerDefinition): (value: string) => string {
-  const steps = [...(definition.charFilters ?? []).map(compileCharFilter), ...definition.filters.map((kind) => filterFunctions[kind])];
+  const steps = [...(definition.charFilters ?? []).map(compileCharFilter), ...definition.filters.map((kind, index) => filterFunction(kind, definition.filterOptions?.[index]))];
   if (steps.length === 1) return steps[0]!;
   return (value) => {
     let result = value;

@@ -16,10 +16,14 @@ import { memorySourceTexts, type SourceTexts } from './source-texts.js';
 
 /**
  * Version 2: date_nanos doc values (`nanos`, `pointNanos` sections) and the engine types
- * constant_keyword and binary. Version 3: sources as UTF-8 texts with offsets (`text` sections). Segments are derived from the store, so a segment of another
- * version is not migrated: loading refuses it and the searcher rebuilds it from the store.
+ * constant_keyword and binary. Version 3: sources as UTF-8 texts with offsets (`text` sections).
+ * Version 4: the same layout, but fields under a `nested` object are no longer indexed in their
+ * parent document (nested queries derive nested documents apart, query/nested.ts), so a version 3
+ * segment of an index with nested objects would match them where Elasticsearch does not.
+ * Segments are derived from the store, so a segment of another version is not migrated: loading
+ * refuses it and the searcher rebuilds it from the store.
  */
-export const SEGMENT_FORMAT_VERSION = 3;
+export const SEGMENT_FORMAT_VERSION = 4;
 const magic = Buffer.from('STRSEG01', 'latin1');
 const fixedHeaderBytes = 8 + 4 + 4 + 4; // magic, version, header length, CRC-32
 const zeroPadding = new Uint8Array(8);

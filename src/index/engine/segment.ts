@@ -69,6 +69,12 @@ export interface FieldMapping {
   readonly splitQueriesOnWhitespace?: boolean;
   /** keyword `normalizer`: applied to each value when it is indexed and to query values (normalizers.ts). */
   readonly normalizer?: NormalizerDefinition;
+  /**
+   * The innermost `nested` object holding this field, when its values are in nested documents
+   * only (not also in the root document through `include_in_root`/`include_in_parent`): sorting
+   * on it needs a nested context, as in Elasticsearch.
+   */
+  readonly nestedPath?: string;
 }
 
 export type FieldMappings = Readonly<Record<string, FieldMapping>>;

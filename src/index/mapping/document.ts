@@ -31,8 +31,27 @@ import { checkGeoPoint, normalizeGeoPoint, parseGeoPoint } from './geo-point.js'
 export interface ParsedDocument {
   /** Indexable values per field path, multi-fields included (`title.keyword`). */
   readonly fields: Record<string, unknown[]>;
+  /**
+   * The document's `nested` objects, each a document of its own (Elasticsearch's hidden nested
+   * Lucene documents): their fields are not in `fields` unless `include_in_parent`/`include_in_root`
+   * copied them there. Empty for a mapping without nested objects.
+   */
+  readonly nested: readonly NestedDocument[];
   /** The mapping with dynamically introduced fields; undefined when the document added none. */
   readonly mappingUpdate: RootMapping | undefined;
+}
+
+/** One object under a `nested` mapping, parsed as a document of its own. */
+export interface NestedDocument {
+  /** The nested object's full path (`comments`, `comments.votes`). */
+  readonly path: string;
+  /** Its position among the objects of `path` in its parent (the root or the enclosing nested object). */
+  readonly offset: number;
+  /** The object as it is in `_source`. */
+  readonly source: Record<string, unknown>;
+  readonly fields: Record<string, unknown[]>;
+  /** The nested objects inside this one. */
+  readonly children: readonly NestedDocument[];
 }
 
 /** Elasticsearch's default `dynamic_date_formats`. */
@@ -41,7 +60,8 @@ export const DEFAULT_DYNAMIC_DATE_FORMATS = ['strict_date_optional_time', 'yyyy/
 interface Walk {
   readonly id: string;
   readonly root: RootMapping;
-  readonly fields: Record<string, unknown[]>;
+  /** Where values go: the root document's fields, or the nested document's being parsed. */
+  fields: Record<string, unknown[]>;
   changed: boolean;
   /** `index.mapping.ignore_malformed`: the default of fields that do not set `ignore_malformed`. */
   readonly ignoreMalformed: boolean;
@@ -49,6 +69,16 @@ interface Walk {
   copying?: boolean;
   /** A bulk item's `dynamic_templates`: field path → the template a new field at that path uses. */
   readonly dynamicTemplates?: Readonly<Record<string, string>> | undefined;
+  /** The root document's fields (`fields` is the nested document's while one is parsed). */
+  readonly rootFields: Record<string, unknown[]>;
+  /** Where a nested object found now goes: the children of the document being parsed. */
+  nested: NestedDocument[];
+  /** Per path, how many nested objects the document being parsed has had (their offsets). */
+  nestedOffsets: Map<string, number> | undefined;
+  nestedCount: number;
+  readonly nestedObjectsLimit: number;
+  /** The nested documents being parsed, outermost first (copy_to finds its target's among them). */
+  readonly nestedStack: { readonly path: string; readonly fields: Record<string, unknown[]> }[];
 }
 
 /** Index settings that change how documents are parsed. */
@@ -57,6 +87,11 @@ export interface DocumentParseOptions {
   readonly ignoreMalformed?: boolean;
   /** A bulk item's `dynamic_templates` (field path → template name); write time only. */
   readonly dynamicTemplates?: Readonly<Record<string, string>>;
+  /**
+   * `index.mapping.nested_objects.limit`, checked when a document is written. Unset (a refresh
+   * parsing documents already written): no limit, as the setting may have changed since.
+   */
+  readonly nestedObjectsLimit?: number;
 }
 
 /** Field types with an `ignore_malformed` parameter: the index-level default applies to these only. */
@@ -79,6 +114,61 @@ export function withParseOptions<T extends object>(root: T, options: DocumentPar
 /** The options recorded for this root mapping object (none: the defaults). */
 export function parseOptionsOf(root: object): DocumentParseOptions {
   return parseOptionsByRoot.get(root) ?? {};
+}
+
+/**
+ * One object under a `nested` mapping: parsed into a nested document of its own, whose fields are
+ * copied to the parent document with `include_in_parent` and to the root with `include_in_root`
+ * (after its own nested objects copied theirs into it, so copies reach up level by level, as
+ * Elasticsearch's DocumentParser makes them).
+ */
+function parseNestedObject(walk: Walk, mapping: PropertyMapping, path: string, value: Record<string, unknown>, dynamic: string): void {
+  walk.nestedCount++;
+  if (walk.nestedCount > walk.nestedObjectsLimit) {
+    throw errors.documentParsing(
+      `The number of nested documents has exceeded the allowed limit of [${walk.nestedObjectsLimit}]. This limit can be set by changing the [index.mapping.nested_objects.limit] index level setting.`,
+    );
+  }
+  const offsets = (walk.nestedOffsets ??= new Map());
+  const offset = offsets.get(path) ?? 0;
+  offsets.set(path, offset + 1);
+  const document: NestedDocument = { path, offset, source: value, fields: {}, children: [] };
+  walk.nested.push(document);
+  const parentFields = walk.fields;
+  const parentNested = walk.nested;
+  walk.fields = document.fields;
+  walk.nested = document.children as NestedDocument[];
+  walk.nestedOffsets = undefined;
+  walk.nestedStack.push({ path, fields: document.fields });
+  try {
+    parseObjectValue(walk, mapping, path, value, dynamic);
+  } finally {
+    walk.fields = parentFields;
+    walk.nested = parentNested;
+    walk.nestedOffsets = offsets;
+    walk.nestedStack.pop();
+  }
+  const inParent = mapping['include_in_parent'] === true;
+  if (inParent) copyFields(document.fields, parentFields);
+  if (mapping['include_in_root'] === true && !(inParent && parentFields === walk.rootFields)) copyFields(document.fields, walk.rootFields);
+}
+
+/** The fields of the innermost document being parsed whose nested path holds `target` (the root's when none does). */
+function copyTargetFields(walk: Walk, target: string): Record<string, unknown[]> {
+  for (let index = walk.nestedStack.length - 1; index >= 0; index--) {
+    const entry = walk.nestedStack[index]!;
+    if (target.startsWith(`${entry.path}.`)) return entry.fields;
+  }
+  return walk.rootFields;
+}
+
+function copyFields(from: Record<string, unknown[]>, into: Record<string, unknown[]>): void {
+  for (const path in from) {
+    if (!Object.hasOwn(from, path)) continue;
+    const values = into[path];
+    if (values === undefined) into[path] = [...from[path]!];
+    else values.push(...from[path]!);
+  }
 }
 
 function add(walk: Walk, path: string, value: unknown): void {
@@ -509,7 +599,8 @@ function parseValue(walk: Walk, mapping: PropertyMapping, path: string, value: u
     if (!isPlainObject(value)) {
       throw errors.documentParsing(`object mapping for [${path}] tried to parse field [${path.split('.').pop()}] as object, but found a concrete value`);
     }
-    parseObjectValue(walk, mapping, path, value, dynamicSetting(parentDynamic, mapping));
+    if (mapping['type'] === 'nested') parseNestedObject(walk, mapping, path, value, dynamicSetting(parentDynamic, mapping));
+    else parseObjectValue(walk, mapping, path, value, dynamicSetting(parentDynamic, mapping));
     return;
   }
   if (mapping['type'] === 'alias') {
@@ -553,11 +644,16 @@ function copyValue(walk: Walk, target: string, value: unknown): void {
       walk.changed = true;
     }
     if (last) {
+      // The copy goes to the document of the target's nested object (an enclosing one or the
+      // root), not necessarily to the nested document being parsed (checkCopyTo allows only those).
+      const fields = walk.fields;
+      walk.fields = copyTargetFields(walk, target);
       walk.copying = true;
       try {
         parseValue(walk, mapping, path, value, dynamic);
       } finally {
         walk.copying = false;
+        walk.fields = fields;
       }
       return;
     }
@@ -631,12 +727,30 @@ export function parseDocument(mapping: RootMapping, source: unknown, id: string,
     throw errors.documentParsing('failed to parse: root value must be an object', errors.illegalArgument('root value must be an object'));
   }
   // Root `enabled: false`: the whole document is kept in _source, nothing of it parsed or indexed.
-  if (mapping['enabled'] === false) return { fields: {}, mappingUpdate: undefined };
+  if (mapping['enabled'] === false) return { fields: {}, nested: [], mappingUpdate: undefined };
   const root = structuredClone(mapping) as RootMapping;
-  const walk: Walk = { id, root, fields: {}, changed: false, ignoreMalformed: options.ignoreMalformed === true, dynamicTemplates: options.dynamicTemplates };
+  const walk = newWalk(id, root, options);
   parseObjectValue(walk, root, '', source, dynamicSetting('true', root));
   completeCompletionContexts(mapping, walk.fields);
-  return { fields: walk.fields, mappingUpdate: walk.changed ? root : undefined };
+  return { fields: walk.fields, nested: walk.nested, mappingUpdate: walk.changed ? root : undefined };
+}
+
+function newWalk(id: string, root: RootMapping, options: DocumentParseOptions): Walk {
+  const fields: Record<string, unknown[]> = {};
+  return {
+    id,
+    root,
+    fields,
+    rootFields: fields,
+    changed: false,
+    ignoreMalformed: options.ignoreMalformed === true,
+    dynamicTemplates: options.dynamicTemplates,
+    nested: [],
+    nestedOffsets: undefined,
+    nestedCount: 0,
+    nestedStack: [],
+    nestedObjectsLimit: options.nestedObjectsLimit ?? Infinity,
+  };
 }
 
 /** Freezes a mapping tree so that any attempt to change it throws (used by `parseDocumentAgainst`). */
@@ -656,8 +770,8 @@ export function deepFreezeMapping<T>(value: T): T {
  */
 export function parseDocumentAgainst(frozen: RootMapping, source: unknown, id: string, options: DocumentParseOptions = parseOptionsOf(frozen)): ParsedDocument | undefined {
   if (!isPlainObject(source)) return undefined;
-  if (frozen['enabled'] === false) return { fields: {}, mappingUpdate: undefined };
-  const walk: Walk = { id, root: frozen, fields: {}, changed: false, ignoreMalformed: options.ignoreMalformed === true, dynamicTemplates: options.dynamicTemplates };
+  if (frozen['enabled'] === false) return { fields: {}, nested: [], mappingUpdate: undefined };
+  const walk = newWalk(id, frozen, options);
   try {
     parseObjectValue(walk, frozen, '', source, dynamicSetting('true', frozen));
   } catch (error) {
@@ -665,5 +779,5 @@ export function parseDocumentAgainst(frozen: RootMapping, source: unknown, id: s
     throw error;
   }
   if (!walk.changed) completeCompletionContexts(frozen, walk.fields);
-  return walk.changed ? undefined : { fields: walk.fields, mappingUpdate: undefined };
+  return walk.changed ? undefined : { fields: walk.fields, nested: walk.nested, mappingUpdate: undefined };
 }

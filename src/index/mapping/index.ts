@@ -2,6 +2,7 @@ export {
   parseMapping,
   mergeMappings,
   flattenMapping,
+  rootMappingOf,
   countMappedFields,
   checkFieldLimits,
   checkNormalizerNames,
@@ -19,5 +20,5 @@ export {
   type MappedField,
   type FlattenedMapping,
 } from './mapping.js';
-export { parseDocument, parseDocumentAgainst, deepFreezeMapping, indexableValue, DEFAULT_DYNAMIC_DATE_FORMATS, parseOptionsOf, withParseOptions, type DocumentParseOptions, type ParsedDocument } from './document.js';
+export { parseDocument, parseDocumentAgainst, deepFreezeMapping, indexableValue, DEFAULT_DYNAMIC_DATE_FORMATS, parseOptionsOf, withParseOptions, type DocumentParseOptions, type NestedDocument, type ParsedDocument } from './document.js';
 export { keepsWholeSource, sourceMappingOf, storedSourceOf, storedSourceText, type SourceMapping } from './source-mapping.js';

@@ -686,7 +686,17 @@ export function flattenMapping(root: RootMapping, normalizers: ReadonlyMap<strin
     }
   };
   walk((root['properties'] ?? {}) as Record<string, PropertyMapping>, '', undefined);
-  return { fields, objects };
+  const flattened = { fields, objects };
+  flattenedRoots.set(flattened, root);
+  return flattened;
+}
+
+/** Each flattened mapping's root mapping (nested documents are parsed against the root). */
+const flattenedRoots = new WeakMap<FlattenedMapping, RootMapping>();
+
+/** The root mapping `flattened` was made from. */
+export function rootMappingOf(flattened: FlattenedMapping): RootMapping | undefined {
+  return flattenedRoots.get(flattened);
 }
 
 /** Fields counted against `index.mapping.total_fields.limit` (fields, multi-fields and objects). */
@@ -704,10 +714,16 @@ export function countMappedFields(root: RootMapping): number {
  * fields limit, and that each field alias names an existing field that is not itself an alias
  * (an alias can point at a field of an earlier mapping update, so this cannot run per update).
  */
-export function checkFieldLimits(root: RootMapping, totalFieldsLimit: number): void {
+export function checkFieldLimits(root: RootMapping, totalFieldsLimit: number, nestedFieldsLimit = Infinity): void {
   const count = countMappedFields(root);
   if (count > totalFieldsLimit) {
     throw errors.illegalArgument(`Limit of total fields [${totalFieldsLimit}] has been exceeded`);
+  }
+  // `index.mapping.nested_fields.limit`: nested mappers in the whole mapping (MappingLookup.checkNestedLimit).
+  if (nestedFieldsLimit !== Infinity) {
+    let nestedCount = 0;
+    for (const type of flattenMapping(root).objects.values()) if (type === 'nested') nestedCount++;
+    if (nestedCount > nestedFieldsLimit) throw errors.illegalArgument(`Limit of nested fields [${nestedFieldsLimit}] has been exceeded`);
   }
   checkCopyTo(root); // targets may be fields of an earlier mapping update
   const flattened = flattenMapping(root);

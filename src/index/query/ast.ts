@@ -5,6 +5,7 @@
 import type { TextQueryNode } from './text-queries-ast.js';
 import type { ScriptQueryNode } from './script-queries.js';
 import type { GeoQueryNode } from './geo.js';
+import type { NestedQueryNode } from './nested.js';
 
 export type Nodes = readonly QueryNode[];
 export type TermValue = string | number | boolean;
@@ -96,7 +97,8 @@ export type QueryNode =
   | { readonly kind: 'dis_max'; readonly queries: Nodes; readonly tieBreaker: number; readonly boost: number }
   | TextQueryNode
   | ScriptQueryNode
-  | GeoQueryNode;
+  | GeoQueryNode
+  | NestedQueryNode;
 
 export type QueryKind = QueryNode['kind'];
 

@@ -19,3 +19,4 @@ export {
   type ShardResult,
   type MergedSearchResult,
 } from './search.js';
+export { matchingChildren, nestedScopeOf, registerNestedScope, NestedWeight, type NestedLevel, type NestedScope, type NestedInnerHits, type NestedQueryNode } from './nested.js';

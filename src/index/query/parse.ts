@@ -13,6 +13,7 @@ import { nameQuery, queryNameOf } from './named-queries.js';
 import { textQueryParser } from './text-queries-parse.js';
 import { scriptQueryParser } from './script-queries.js';
 import { geoQueryParser } from './geo.js';
+import { nestedQueryParser } from './nested.js';
 
 type Json = Record<string, unknown>;
 
@@ -51,7 +52,7 @@ function parseClause(json: unknown): QueryNode {
   if (keys.length > 1) throw errors.parsing(`[${keys[0]}] malformed query, expected [END_OBJECT] but found [FIELD_NAME]`);
   const kind = keys[0]!;
   const body = json[kind];
-  const parser = Object.hasOwn(parsers, kind) ? parsers[kind] : (textQueryParser(kind) ?? scriptQueryParser(kind, parseNode) ?? geoQueryParser(kind));
+  const parser = Object.hasOwn(parsers, kind) ? parsers[kind] : (textQueryParser(kind) ?? scriptQueryParser(kind, parseNode) ?? geoQueryParser(kind) ?? nestedQueryParser(kind, parseNode));
   if (parser === undefined) throw errors.parsing(`unknown query [${kind}]`);
   if (!isObject(body)) throw errors.parsing(`[${kind}] query malformed, no start_object after query name`);
   const node = parser(body);

@@ -17,6 +17,7 @@ import { formatIp, parseCidr, parseIp } from './ip.js';
 import { planCombinedFields, planTextQuery, textQueryMatchesConstant } from './text-queries-plan.js';
 import { planScriptQuery } from './script-queries.js';
 import { geoPointFieldQueryError, planGeoQuery } from './geo.js';
+import { planNestedQuery } from './nested.js';
 import { DateParseError, type NanoInstant, compareNanoInstants, evaluateDateMath, evaluateDateMathNanos, maxNanoInstant, parseDate } from './date-math.js';
 import {
   AllDocsScorer,
@@ -448,6 +449,8 @@ function plan(node: QueryNode, context: PlanContext, boost: number, scoring: boo
     case 'geo_distance':
     case 'geo_bounding_box':
       return planGeoQuery(node, context, boost, scoring);
+    case 'nested':
+      return planNestedQuery(node, context, boost, scoring, plan);
     default:
       break;
   }

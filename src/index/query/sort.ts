@@ -70,6 +70,8 @@ function specFor(field: string, options: Json): SortSpec {
   if (field === '_script') return parseScriptSort(options);
   if (field === '_geo_distance' || field === '_geoDistance') return parseGeoDistanceSort(options);
   for (const key of Object.keys(options)) {
+    // Sorting parents by values of their nested objects is not implemented: refused, not ignored.
+    if (key === 'nested' || key === 'nested_path' || key === 'nested_filter') throw errors.illegalArgument(`[field_sort] option [${key}] (sorting by fields of nested objects) is not supported by Strait`);
     if (!['order', 'missing', 'mode', 'unmapped_type', 'format', 'numeric_type'].includes(key)) throw errors.parsing(`[field_sort] unknown field [${key}]`);
   }
   const mode = options['mode'];
@@ -136,6 +138,8 @@ export function checkSortFields(sort: readonly SortSpec[], mappings: FieldMappin
     }
     if (mapping.type === 'text') throw fielddataDisabled(spec.field, indexName);
     if (mapping.type === 'geo_point') throw errors.illegalArgument(`can't sort on geo_point field without using specific sorting feature, like geo_distance`);
+    // FieldSortBuilder.validateMissingNestedPath: the value is only in nested documents.
+    if (mapping.nestedPath !== undefined) throw errors.queryShard(`it is mandatory to set the [nested] context on the nested sort field: [${spec.field}].`, indexName);
   }
 }
 

@@ -13,7 +13,9 @@
  */
 import type { FieldMapping, FieldMappings, FieldType as EngineFieldType, SegmentDocumentInput } from '../engine/index.js';
 import { keyedFieldMappings } from './flattened-keys.js';
-import { deepFreezeMapping, keepsWholeSource, parseDocument, parseDocumentAgainst, parseOptionsOf, sourceMappingOf, storedSourceText, type FlattenedMapping, type MappedField, type RootMapping } from '../mapping/index.js';
+import { deepFreezeMapping, findProperty, keepsWholeSource, parseDocument, parseDocumentAgainst, parseOptionsOf, rootMappingOf, sourceMappingOf, storedSourceText, type FlattenedMapping, type MappedField, type RootMapping } from '../mapping/index.js';
+import { registerNestedScope } from '../query/nested.js';
+import { createNestedScope } from './nested-docs.js';
 
 const bridgedTypes: Readonly<Record<string, EngineFieldType | undefined>> = {
   text: 'text',
@@ -69,14 +71,35 @@ function withFlattenedKeys(result: FieldMappings, mapping: FlattenedMapping): Fi
   return roots.length === 0 ? result : keyedFieldMappings(result, roots);
 }
 
+/**
+ * `nestedPath` unless the nested object's values also reach the root document: `include_in_root`,
+ * or `include_in_parent` on a nested object whose parent is the root.
+ */
+function nestedOnlyPath(root: RootMapping, nestedPath: string): string | undefined {
+  const nested = findProperty(root, nestedPath);
+  if (nested?.['include_in_root'] === true) return undefined;
+  const parentIsRoot = ![...nestedPath].includes('.') || !hasNestedAncestor(root, nestedPath);
+  if (nested?.['include_in_parent'] === true && parentIsRoot) return undefined;
+  return nestedPath;
+}
+
+function hasNestedAncestor(root: RootMapping, path: string): boolean {
+  const parts = path.split('.');
+  for (let length = parts.length - 1; length > 0; length--) if (findProperty(root, parts.slice(0, length).join('.'))?.['type'] === 'nested') return true;
+  return false;
+}
+
 /** The engine's view of an index mapping (cached per flattened mapping, which is immutable). */
 export function engineMappings(mapping: FlattenedMapping): FieldMappings {
   const cached = cache.get(mapping);
   if (cached !== undefined) return cached;
   const result: Record<string, FieldMapping> = {};
+  const root = rootMappingOf(mapping);
   for (const [path, field] of mapping.fields) {
     const bridged = engineField(field);
-    if (bridged !== undefined) result[path] = bridged;
+    if (bridged === undefined) continue;
+    const nestedPath = field.nestedPath === undefined || root === undefined ? undefined : nestedOnlyPath(root, field.nestedPath);
+    result[path] = nestedPath === undefined ? bridged : { ...bridged, nestedPath };
   }
   // Field aliases repeat their target's engine mapping and name it (the mapping layer validated it).
   for (const [path, field] of mapping.fields) {
@@ -88,6 +111,8 @@ export function engineMappings(mapping: FlattenedMapping): FieldMappings {
   Object.freeze(result);
   const withKeyed = withFlattenedKeys(result, mapping);
   cache.set(mapping, withKeyed);
+  // Nested queries and aggregations find the index's nested documents through its engine mappings.
+  if (root !== undefined) registerNestedScope(withKeyed, createNestedScope(root, mapping, withKeyed));
   return withKeyed;
 }
 

@@ -96,3 +96,21 @@ test('\\p{..} classes work (JavaScript unicode mode)', () => {
   const analysis = { char_filter: { p: { type: 'pattern_replace', pattern: '[^\\p{L}\\p{N}]+', replacement: '' } }, normalizer: { n: { char_filter: ['p'], filter: ['lowercase'] } } };
   assert.equal(normalize(analysis, 'n', 'Ünïcode-Text 42!'), 'ünïcodetext42');
 });
+
+test('the pattern_replace token filter in a normalizer: after the filters before it, all (default true) or the first match (analysis-pattern_replace-tokenfilter.html)', () => {
+  const analysis = {
+    filter: {
+      dots: { type: 'pattern_replace', pattern: '\\.', replacement: '-' },
+      first: { type: 'pattern_replace', pattern: '\\.', replacement: '-', all: false },
+      upper_a: { type: 'pattern_replace', pattern: 'A', replacement: '[$0]' },
+    },
+    normalizer: { all: { filter: ['dots'] }, once: { filter: ['first'] }, ordered: { filter: ['lowercase', 'upper_a'] }, reversed: { filter: ['upper_a', 'lowercase'] } },
+  };
+  assert.equal(normalize(analysis, 'all', 'a.b.c'), 'a-b-c');
+  assert.equal(normalize(analysis, 'once', 'a.b.c'), 'a-b.c');
+  assert.equal(normalize(analysis, 'ordered', 'ABA'), 'aba', 'lowercase first leaves no A');
+  assert.equal(normalize(analysis, 'reversed', 'ABA'), '[a]b[a]');
+  refused({ filter: { p: { type: 'pattern_replace' } }, normalizer: { n: { filter: ['p'] } } }, "pattern is missing for [p] token filter of type 'pattern_replace'");
+  refused({ filter: { p: { type: 'pattern_replace', pattern: 'a', all: 'maybe' } }, normalizer: { n: { filter: ['p'] } } }, /only \[true\] or \[false\]/);
+  refused({ filter: { p: { type: 'pattern_replace', pattern: 'a', bogus: 1 } }, normalizer: { n: { filter: ['p'] } } }, /\[bogus\]/);
+});

@@ -115,7 +115,7 @@ test('root enabled: false keeps every document in _source only: nothing indexed,
   const mapping = parseMapping({ enabled: false });
   assert.deepEqual(mapping, { enabled: false });
   const parsed = parseDocument(mapping, { title: 'hello', n: { deep: [1, 'x', { y: null }] } }, '1');
-  assert.deepEqual(parsed, { fields: {}, mappingUpdate: undefined });
+  assert.deepEqual(parsed, { fields: {}, nested: [], mappingUpdate: undefined });
   const { search, flat } = index({ enabled: false }, [{ title: 'hello' }, { title: 5 }]);
   assert.equal(flat.fields.size, 0);
   assert.equal(search({ query: { match_all: {} } }).total, 2);

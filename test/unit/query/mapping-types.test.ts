@@ -132,8 +132,8 @@ test('date and date_nanos sorted together: numeric_type date_nanos converts mill
   assert.ok(keys[0]! < keys[1]!);
 });
 
-test('segment format version 3 (sources as texts), with the nanosecond doc values of version 2; an older segment is refused, so the searcher rebuilds it from the store (style P12)', () => {
-  assert.equal(SEGMENT_FORMAT_VERSION, 3);
+test('segment format version 4 (nested fields left out of parents; sources as texts since 3), with the nanosecond doc values of version 2; an older segment is refused, so the searcher rebuilds it from the store (style P12)', () => {
+  assert.equal(SEGMENT_FORMAT_VERSION, 4);
   const { segment } = index({ properties: { d: { type: 'date_nanos' } } }, [{ d: '2018-10-29T12:12:12.123456789Z' }]);
   const bytes = serializeSegment(segment);
   const reloaded = deserializeSegment(bytes).docValues.get('d');
@@ -141,6 +141,8 @@ test('segment format version 3 (sources as texts), with the nanosecond doc value
   assert.deepEqual([...reloaded.values, ...reloaded.nanos!, ...reloaded.pointNanos!], [1540815132123, 456789, 456789]);
   bytes.writeUInt32LE(2, 8);
   assert.throws(() => deserializeSegment(bytes), (error: Error) => error instanceof SegmentFormatError && error.message === 'unsupported segment format version [2]');
+  bytes.writeUInt32LE(3, 8);
+  assert.throws(() => deserializeSegment(bytes), (error: Error) => error instanceof SegmentFormatError && error.message === 'unsupported segment format version [3]');
 });
 
 test('scaled_float and half_float round values as Elasticsearch stores them (number.html)', () => {
