@@ -249,7 +249,7 @@ export function parseRouting(value: unknown): string | undefined {
  * and resolveWriteIndexRouting): through an alias with `index_routing`, the alias's routing,
  * which refuses a different one; otherwise the request's. Then `_routing.required` is checked.
  */
-function resolveRouting(handle: IndexHandle, target: string, id: string, routing: string | undefined): string | undefined {
+export function resolveRouting(handle: IndexHandle, target: string, id: string, routing: string | undefined): string | undefined {
   const aliasRouting = target === handle.name ? undefined : handle.metadata.aliases[target]?.index_routing;
   let resolved = routing;
   if (aliasRouting !== undefined) {
@@ -725,7 +725,7 @@ export interface BulkAuthorizer {
 
 type BulkOperation = 'index' | 'create' | 'update' | 'delete';
 
-interface BulkItem {
+export interface BulkItem {
   readonly operation: BulkOperation;
   readonly line: number;
   readonly metadata: Record<string, unknown>;

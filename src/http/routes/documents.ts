@@ -83,7 +83,7 @@ function checkPipeline(request: RestRequest): void {
  * `list_executed_pipelines` (the request parameter or an item's metadata): index and create items
  * that were written list the pipelines that ran on them, as Elasticsearch's bulk answer does.
  */
-function listExecutedPipelines(
+export function listExecutedPipelines(
   request: RestRequest,
   items: readonly { readonly operation: string; readonly metadata: Readonly<Record<string, unknown>> }[],
   results: Record<string, Record<string, unknown>>[],

@@ -491,6 +491,13 @@ export class SearcherService {
       indexDeleted: (index) => this.forget(index.uuid, false),
       indexClosed: (index) => this.forget(index.uuid, true),
       indexOpened: (handle) => this.forget(handle.uuid, true),
+      shardReset: (handle, shard) => {
+        // Segments built from the old store would answer for documents the new one lacks.
+        const key = searcherKey(handle.uuid, shard);
+        this.searchers.get(key)?.close(false);
+        this.searchers.delete(key);
+        clearSearcherFiles(searcherDirectory(indices.indexDirectory(handle.uuid), shard));
+      },
       refreshed: (handle, shard, maxSeqNo, scheduled) => {
         // A searcher not opened yet catches up with the store when it opens.
         const searcher = this.searchers.get(searcherKey(handle.uuid, shard));
