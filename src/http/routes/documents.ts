@@ -11,7 +11,7 @@ import {
   getDocument,
   readRestrictionFor,
   indexDocument,
-  parseBulkBody,
+  parseBulkBodyInSlices,
   parseConcurrency,
   parseLong,
   parseMgetBody,
@@ -191,7 +191,7 @@ export function documentRoutes(service: IndicesService, ingest?: IngestService):
     };
     const text = request.text();
     if (text.trim() === '') throw errors.bodyRequired();
-    const items = parseBulkBody(text, defaults);
+    const items = await parseBulkBodyInSlices(text, defaults); // in slices, like its execution (bulk-slices.ts)
     // BulkRequest.validate refuses the whole request for an empty pipeline name (IndexRequest.validate).
     if (ingest !== undefined && (request.query['pipeline'] === '' || items.some((item) => item.operation !== 'delete' && item.metadata['pipeline'] === ''))) {
       throw errors.actionRequestValidation(['pipeline cannot be an empty string']);

@@ -34,7 +34,7 @@ export const refreshLimits = {
    * work (ms): they run in slices of about this much (one step more at most), one per event-loop
    * turn, so requests are answered between them.
    */
-  mergeSliceMs: 10,
+  mergeSliceMs: 4, // was 10: a search waits for at most one slice (bulk-slices.ts sliceMs, measured alike)
   /**
    * Persisting waits until the shard has had no refresh for this long (ms), as Elasticsearch
    * flushes a shard that went inactive, so that segments merged away soon are not written at all...
