@@ -82,6 +82,13 @@ test('GET mapping shows type nested; a nested field matches only through a neste
   assert.deepEqual(ids(votes), ['2']);
   const scored = await client.search({ index: 'posts', query: { nested: { path: 'comments', score_mode: 'sum', query: { constant_score: { filter: { exists: { field: 'comments.author' } }, boost: 2 } } } }, sort: ['_doc'], track_scores: true });
   assert.deepEqual(scored.hits.hits.map((hit) => hit._score), [4, 2]);
+  // With runtime fields in the search (their segments are views over the same sources).
+  const runtime = await client.search({
+    index: 'posts',
+    runtime_mappings: { loud: { type: 'keyword', script: { source: "emit(doc['tags'].value.toUpperCase())" } } },
+    query: { bool: { filter: [{ term: { loud: 'NEWS' } }, { nested: { path: 'comments', query: both('kimchy', 5) } }] } },
+  });
+  assert.deepEqual(ids(runtime), ['1']);
 });
 
 test('inner_hits: the matching comments of each post with _nested, _source, name, size and totals (search.inner_hits/10_basic.yml)', async () => {
