@@ -121,6 +121,9 @@ test('inner_hits: the matching comments of each post with _nested, _source, name
   const innerHit = hit.inner_hits.comments.hits.hits[0];
   assert.deepEqual([innerHit._version, innerHit._seq_no, innerHit._primary_term], [hit._version, hit._seq_no, hit._primary_term]);
   assert.deepEqual(Object.keys(innerHit), ['_index', '_id', '_nested', '_version', '_seq_no', '_primary_term', '_score', '_source']);
+  const asInt = await jsonCall(node, 'POST', '/posts/_search?rest_total_hits_as_int=true', { query: { nested: { path: 'comments', query: { match_all: {} }, inner_hits: {} } }, sort: ['_doc'] });
+  assert.equal(asInt.body.hits.total, 2);
+  assert.equal(asInt.body.hits.hits[0].inner_hits.comments.hits.total, 2);
 });
 
 test('nested and reverse_nested aggregations: doc_count counts nested documents, then parents (nested-aggregation.html)', async () => {
