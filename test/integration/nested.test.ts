@@ -91,6 +91,16 @@ test('GET mapping shows type nested; a nested field matches only through a neste
   assert.deepEqual(ids(runtime), ['1']);
 });
 
+test('sorting posts by their comments: the nested sort option with path and filter (sort-search-results.html#nested-sorting)', async () => {
+  const client = node.client();
+  const byStars = await client.search({ index: 'posts', sort: [{ 'comments.stars': { order: 'desc', nested: { path: 'comments' } } }] });
+  assert.deepEqual(ids(byStars), ['1', '2', '3']);
+  assert.deepEqual(byStars.hits.hits.slice(0, 2).map((hit) => hit.sort), [[5], [2]]);
+  const kimchyOnly = await client.search({ index: 'posts', sort: [{ 'comments.stars': { order: 'asc', nested: { path: 'comments', filter: { term: { 'comments.author': 'kimchy' } } } } }] });
+  assert.deepEqual(ids(kimchyOnly), ['2', '1', '3']);
+  assert.deepEqual(kimchyOnly.hits.hits.slice(0, 2).map((hit) => hit.sort), [[2], [5]]);
+});
+
 test('inner_hits: the matching comments of each post with _nested, _source, name, size and totals (search.inner_hits/10_basic.yml)', async () => {
   const client = node.client();
   const response = await client.search({
@@ -206,9 +216,9 @@ test('bad input: a path that is not nested, sorting on a nested field, the limit
   assert.equal(sorted.status, 400);
   assert.equal(sorted.body.error.root_cause[0].type, 'query_shard_exception');
   assert.equal(sorted.body.error.root_cause[0].reason, 'it is mandatory to set the [nested] context on the nested sort field: [comments.stars].');
-  const nestedSort = await jsonCall(node, 'POST', '/posts/_search', { sort: [{ 'comments.stars': { order: 'asc', nested: { path: 'comments' } } }] });
-  assert.equal(nestedSort.status, 400);
-  assert.equal(nestedSort.body.error.type, 'illegal_argument_exception');
+  const maxChildren = await jsonCall(node, 'POST', '/posts/_search', { sort: [{ 'comments.stars': { order: 'asc', nested: { path: 'comments', max_children: 1 } } }] });
+  assert.equal(maxChildren.status, 400);
+  assert.equal(maxChildren.body.error.type, 'illegal_argument_exception');
   const badAgg = await jsonCall(node, 'POST', '/posts/_search', { aggs: { r: { reverse_nested: {} } } });
   assert.equal(badAgg.status, 400);
   assert.equal(badAgg.body.error.root_cause[0].type, 'illegal_argument_exception');
