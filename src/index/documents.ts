@@ -249,7 +249,7 @@ export function parseRouting(value: unknown): string | undefined {
  * and resolveWriteIndexRouting): through an alias with `index_routing`, the alias's routing,
  * which refuses a different one; otherwise the request's. Then `_routing.required` is checked.
  */
-function resolveRouting(handle: IndexHandle, target: string, id: string, routing: string | undefined): string | undefined {
+export function resolveRouting(handle: IndexHandle, target: string, id: string, routing: string | undefined): string | undefined {
   const aliasRouting = target === handle.name ? undefined : handle.metadata.aliases[target]?.index_routing;
   let resolved = routing;
   if (aliasRouting !== undefined) {
@@ -725,7 +725,7 @@ export interface BulkAuthorizer {
 
 type BulkOperation = 'index' | 'create' | 'update' | 'delete';
 
-interface BulkItem {
+export interface BulkItem {
   readonly operation: BulkOperation;
   readonly line: number;
   readonly metadata: Record<string, unknown>;
@@ -802,6 +802,15 @@ function parseLine(text: string, line: number): unknown {
  * while writing (conflicts, mapping errors) fail only their item later.
  */
 export function parseBulkBody(text: string, defaults: BulkDefaults): BulkItem[] {
+  return runToEnd(parseBulkBodyStepwise(text, defaults, () => false));
+}
+
+/**
+ * `parseBulkBody` as a generator that yields between lines when `sliceDone` says so (a `_bulk`
+ * of thousands of items takes milliseconds to parse). Nothing is written before the whole body
+ * parsed, so a malformed line still refuses the whole request.
+ */
+export function* parseBulkBodyStepwise(text: string, defaults: BulkDefaults, sliceDone: () => boolean): Generator<void, BulkItem[], void> {
   if (text.length > 0 && !text.endsWith('\n')) {
     throw errors.illegalArgument('The bulk request must be terminated by a newline [\\n]');
   }
@@ -809,6 +818,7 @@ export function parseBulkBody(text: string, defaults: BulkDefaults): BulkItem[] 
   const items: BulkItem[] = [];
   const problems: string[] = [];
   for (let index = 0; index < lines.length; index++) {
+    if (index > 0 && sliceDone()) yield;
     const raw = lines[index]!;
     if (raw.trim() === '') continue;
     const lineNumber = index + 1;
@@ -921,7 +931,8 @@ export function executeBulk(
 
 /**
  * `executeBulk` in slices: after each item, `sliceDone` says whether the slice is over; then the
- * open transaction is committed (with the index's durability: an fsync for `request`) and the
+ * open transaction is committed (with the index's durability: an fsync for `request`, unless
+ * `deferredSync` is given: then the caller fsyncs once at the end) and the
  * generator yields, with no transaction open, so the caller can let other requests run before the
  * next slice. Between slices other writes may land, as they may between the shard-level requests
  * Elasticsearch splits a bulk into; each item still runs against the store as it is then.

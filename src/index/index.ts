@@ -52,7 +52,7 @@ export {
   type FlatSettings,
 } from './settings.js';
 export * from './mapping/index.js';
-export { bulkSliceLimits, executeBulkInSlices } from './bulk-slices.js';
+export { bulkSliceLimits, executeBulkInSlices, parseBulkBodyInSlices } from './bulk-slices.js';
 export { filterSource, filterSourceFields, fetchWholeSource, sourceFilterFromBody, sourceFilterFromQuery, type ReadRestriction, type SourceFilter } from './source-filter.js';
 export {
   deleteDocument,

@@ -65,6 +65,8 @@ export interface IndexListener {
   indexOpened?(index: IndexHandle): void;
   indexClosed?(index: { readonly name: string; readonly uuid: string }): void;
   mappingChanged?(index: IndexHandle): void;
+  /** Shard `shard`'s store was replaced by an empty one (`resetShard`): what was built from the old one is stale. */
+  shardReset?(index: IndexHandle, shard: number): void;
   /** A write was committed at `seqNo` on shard `shard` (not yet searchable). */
   written?(index: IndexHandle, seqNo: number, shard: number): void;
   /** Operations of shard `shard` up to `maxSeqNo` must become searchable (refresh API, `refresh=true|wait_for`, refresh_interval). */
@@ -410,6 +412,26 @@ export class IndicesService {
     return handle.shards;
   }
 
+  /**
+   * Drops one shard copy's documents and history and opens it empty (a peer recovery's full copy
+   * follows); the index's other shards are untouched. Throws unless the index is open.
+   */
+  resetShard(handle: IndexHandle, number: number): ShardStore {
+    const mutable = this.handles.get(handle.name);
+    if (mutable === undefined || mutable.uuid !== handle.uuid || mutable.shards === undefined) throw errors.indexClosed(handle.name, handle.uuid);
+    const old = mutable.shards[number];
+    assert(old !== undefined, `shard [${number}] of [${handle.name}] exists`);
+    old.close();
+    for (const suffix of ['', '-wal', '-shm']) rmSync(`${old.file}${suffix}`, { force: true });
+    const durability = (settingValue(mutable.metadata.settings, 'index.translog.durability') ?? 'request') as Durability;
+    const store = ShardStore.open(old.file, { indexUuid: mutable.uuid, durability });
+    mutable.shards[number] = store;
+    mutable.refreshedSeqNos[number] = -1;
+    this.log.info({ index: handle.name, uuid: handle.uuid, shard: number }, 'reset a shard copy for a full copy from its primary');
+    this.emit((listener) => listener.shardReset?.(mutable, number));
+    return store;
+  }
+
   /** Throws unless the index is open; returns the store of shard `number`. */
   openShardOf(handle: IndexHandle, number: number): ShardStore {
     const shards = this.openShardsOf(handle);
@@ -468,7 +490,7 @@ export class IndicesService {
    * Creates an index (PUT /{index}, or auto-create on first write when `body` is undefined).
    * Throws 400 for a bad name, settings, mappings or aliases; 400 resource_already_exists_exception.
    */
-  createIndex(nameOrDateMath: string, body: unknown, options: { readonly templates?: boolean } = {}): IndexHandle {
+  createIndex(nameOrDateMath: string, body: unknown, options: { readonly templates?: boolean; readonly uuid?: string } = {}): IndexHandle {
     const name = this.resolveDateMath(nameOrDateMath);
     validateIndexName(name);
     const existing = this.handles.get(name);
@@ -523,7 +545,8 @@ export class IndicesService {
     const aliases = this.parseCreateAliases(name, aliasesInput);
     const metadata: IndexMetadata = {
       name,
-      uuid: this.newUuid(),
+      // A multi-node node takes the uuid of the published index, so every copy names one index.
+      uuid: options.uuid ?? this.newUuid(),
       creationDateMs: this.nowMs(),
       state: 'open',
       settings,

@@ -240,6 +240,8 @@ export async function startNode(config: NodeConfig, options: StartOptions): Prom
             nowMs,
           })
         : undefined;
+    let documents: import('./wire-documents.js').DocumentsWiring | undefined;
+    let searchWiring: import('./wire-search.js').SearchWiring | undefined;
     if (coordination !== undefined) {
       closers.push(() => coordination.close());
       clusterIdentity.clusterUuid = coordination.coordinator.clusterUuid;
@@ -256,6 +258,28 @@ export async function startNode(config: NodeConfig, options: StartOptions): Prom
         nowMs,
       });
       closers.push(() => dataPlane.close());
+      // Document APIs route to primaries (wire-documents.ts).
+      documents = (await import('./wire-documents.js')).wireDocuments({
+        nodeId,
+        coordination,
+        dataPlane,
+        indices: indices.indices,
+        ingest: indices.ingest,
+        addTransportHandlers: (handlers) => remote.addTransportHandlers(handlers),
+        log,
+        nowMs,
+      });
+      // Searches fan out to the nodes holding the shards (wire-search.ts).
+      searchWiring = (await import('./wire-search.js')).wireSearch({
+        nodeId,
+        coordination,
+        dataPlane,
+        indices: indices.indices,
+        search: indices.search,
+        wrapTransportHandler: (action, wrap) => remote.wrapTransportHandler(action, wrap),
+        log,
+        nowMs,
+      });
     }
     const clusterUuid = clusterIdentity.clusterUuid;
     let httpServer: HttpServer | undefined;
@@ -300,7 +324,7 @@ export async function startNode(config: NodeConfig, options: StartOptions): Prom
       // Elasticsearch compresses plain HTTP responses by default, HTTPS ones only when asked (BREACH).
       compression: { enabled: config.httpCompression ?? tls === undefined, level: config.httpCompressionLevel },
       nowMs,
-      routes: coordination === undefined ? routes : coordination.applyTo(routes),
+      routes: coordination === undefined ? routes : coordination.applyTo([documents, searchWiring].reduce((wired, wiring) => wiring?.applyTo(wired) ?? wired, routes)),
       security: security.service,
       log,
     });

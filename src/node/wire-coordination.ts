@@ -51,6 +51,14 @@ export interface CoordinationWiring {
    * report from a replaced primary rejects with no_longer_primary_shard_exception.
    */
   reportShard(report: ShardStateReport): Promise<void>;
+  /**
+   * Sends the index changes this node made locally (indices created, mappings, dynamic settings)
+   * to the master and resolves once published; indices created since `before` (names) are
+   * deleted again when the master refuses.
+   */
+  publishLocalChanges(before: ReadonlySet<string>, waitMs: number): Promise<void>;
+  /** Sends index `name`'s local mapping to the master when it differs from the published one (dynamic mappings of a write on a primary). */
+  publishMapping(name: string, waitMs: number): Promise<void>;
   /** Publishes the HTTP address once the HTTP server is bound (it starts after the join). */
   publishHttpAddress(address: string): Promise<void>;
   close(): Promise<void>;
@@ -109,47 +117,33 @@ export async function startCoordination(options: CoordinationWiringOptions): Pro
     if (error instanceof CoordinationStartError) throw new NodeStartError(error.message);
     throw error;
   }
-  // Store recovery of primaries: a primary assigned to this node from an empty or existing store
-  // starts from the local shard store, as Elasticsearch's store recovery does; replicas wait for
-  // peer recovery (the data plane), which reports them started itself.
-  const reported = new Set<string>();
-  const startLocalPrimaries = (state: ClusterState): void => {
-    for (const copy of allShardRoutings(state)) {
-      if (copy.node !== options.nodeId || copy.state !== 'INITIALIZING' || !copy.primary || copy.recovery_source?.type === 'PEER') continue;
-      const handle = indices.get(copy.index);
-      const allocationId = copy.allocation_id!.id;
-      if (handle === undefined || reported.has(allocationId)) continue;
-      reported.add(allocationId);
-      const primaryTerm = state.metadata.indices[copy.index]?.primary_terms[String(copy.shard)] ?? 1;
-      coordinator
-        .submit({ kind: 'shard_report', report: { kind: 'shard_started', index: copy.index, shard: copy.shard, allocationId, primaryTerm } }, masterTimeoutMs)
-        .catch((error: unknown) => {
-          reported.delete(allocationId);
-          log.warn({ err: error, index: copy.index, shard: copy.shard }, 'cannot report a started primary to the master; retrying at the next state');
-        });
-    }
-  };
+  // Shard copies (which to open, recover, start) are the data plane's (wire-data-plane.ts), which
+  // applies each state after this metadata mirror.
   const onState = (state: ClusterState): void => {
     mirrorMetadata(state, indices, log);
-    startLocalPrimaries(state);
   };
   coordinator.onApplied(onState);
   onState(coordinator.state());
 
+  /** Sends the local index changes made since `before` was taken to the master; undoes local creations it refuses. */
+  const publishLocalChanges = async (before: ReadonlySet<string>, waitMs: number): Promise<void> => {
+    try {
+      for (const event of changesForMaster(coordinator.state(), indices, options.clusterSettings())) await coordinator.submit(event, waitMs);
+    } catch (error) {
+      // The master refused: undo what this node created, so no node keeps an index the cluster does
+      // not have (an index mirrored meanwhile from the published state, same uuid, stays).
+      const published = coordinator.state().metadata.indices;
+      const created = indices.all().filter((handle) => !before.has(handle.name) && published[handle.name]?.settings['index.uuid'] !== handle.uuid);
+      if (created.length > 0) indices.deleteIndices(created);
+      throw error;
+    }
+  };
   const wrap = (route: Route): Route => ({
     ...route,
     handle: async (request: RestRequest, context: RequestContext): Promise<RestResponse> => {
-      const before = new Map(indices.all().map((handle) => [handle.name, handle.uuid]));
+      const before = new Set(indices.all().map((handle) => handle.name));
       const response = await route.handle(request, context);
-      const waitMs = masterTimeoutOf(request);
-      try {
-        for (const event of changesForMaster(coordinator.state(), indices, options.clusterSettings())) await coordinator.submit(event, waitMs);
-      } catch (error) {
-        // The master refused: undo what this node created, so no node keeps an index the cluster does not have.
-        const created = indices.all().filter((handle) => !before.has(handle.name));
-        if (created.length > 0) indices.deleteIndices(created);
-        throw error;
-      }
+      await publishLocalChanges(before, masterTimeoutOf(request));
       return response;
     },
   });
@@ -171,6 +165,14 @@ export async function startCoordination(options: CoordinationWiringOptions): Pro
         })
         .filter((route): route is Route => route !== undefined);
       return [...kept, ...replacements];
+    },
+    publishLocalChanges,
+    publishMapping: async (name, waitMs) => {
+      const handle = indices.get(name);
+      const published = coordinator.state().metadata.indices[name];
+      if (handle === undefined || published === undefined || published.settings['index.uuid'] !== handle.uuid) return;
+      const mappings = mappingsOf(handle);
+      if (JSON.stringify(published.mappings) !== JSON.stringify(mappings)) await coordinator.submit({ kind: 'put_mapping', name, mappings }, waitMs);
     },
     reportShard: async (report) => {
       await coordinator.submit({ kind: 'shard_report', report }, masterTimeoutMs);
@@ -232,11 +234,19 @@ function mirrorMetadata(state: ClusterState, indices: IndicesService, log: Logge
   if (state.version === 0) return;
   for (const [name, metadata] of Object.entries(state.metadata.indices)) {
     try {
-      const handle = indices.get(name);
+      const local = indices.get(name);
       const settings = Object.fromEntries(Object.entries(metadata.settings).filter(([key]) => !nodeSetSetting.test(key)));
       const mappings = (metadata.mappings['_doc'] ?? {}) as Record<string, unknown>;
+      const uuid = metadata.settings['index.uuid'];
+      if (local !== undefined && uuid !== undefined && local.uuid !== uuid) {
+        // A local index of the same name from another incarnation (made before this node joined,
+        // or refused by the master): the published one replaces it, so copies agree on one uuid.
+        log.warn({ index: name, local_uuid: local.uuid, uuid }, 'replacing a local index whose uuid differs from the published one');
+        indices.deleteIndices([local]);
+      }
+      const handle = indices.get(name);
       if (handle === undefined) {
-        indices.createIndex(name, { settings, mappings }, { templates: false });
+        indices.createIndex(name, { settings, mappings }, { templates: false, ...(uuid !== undefined ? { uuid } : {}) });
         continue;
       }
       if (JSON.stringify(mappingsOf(handle)) !== JSON.stringify(metadata.mappings) && Object.keys(mappings).length > 0) indices.putMapping([handle], mappings);

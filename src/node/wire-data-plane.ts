@@ -5,20 +5,31 @@
  * node's transport interface, and the history retention floor (peer recovery leases combined with
  * cross-cluster replication's). Loaded only in multi-node mode (node.ts), like wire-coordination.
  *
- * Not wired yet (README): opening shard copies from applied states, routing writes to primaries and
- * searching across nodes; until then every node keeps its own full copy of each index.
+ * Shard copies follow the applied cluster state (step 2): after each state is applied (and its
+ * index metadata mirrored, wire-coordination.ts), the ShardCopiesApplier opens the primaries and
+ * replicas the routing table assigns to this node from the IndicesService's shard stores, recovers
+ * replicas from their primary and reports copies started or failed to the master. Document writes
+ * reach the primaries through wire-documents.ts.
  */
 import type { Logger } from 'pino';
 import type { IndexHandle, IndicesService } from '../index/index.js';
 import { ReplicationService } from '../index/replication/service.js';
 import { TransportNodeChannel } from '../index/replication/node-channel.js';
+import { ShardCopiesApplier, type ShardStoreProvider } from '../index/replication/copies-applier.js';
+import { REPLICATION_ACTIONS, type ShardTarget } from '../index/replication/actions.js';
+import type { ShardStore } from '../index/store/index.js';
 import { internalVersionWriter } from '../index/replication/shard-writer.js';
-import type { HandshakeInfo, TransportAddress } from '../transport/index.js';
+import type { HandshakeInfo, TransportAddress, TransportHandler } from '../transport/index.js';
 import type { TransportClientTlsOptions } from '../transport/tls.js';
 import type { CoordinationWiring } from './wire-coordination.js';
 
 export interface DataPlaneWiring {
   readonly replication: ReplicationService;
+  /** How this node reaches the other nodes of its cluster (for shard-level requests). */
+  readonly channel: TransportNodeChannel;
+  readonly applier: ShardCopiesApplier;
+  /** Takes over `indices:data/write/bulk[s]` (given the replication service's own handler to fall back on). */
+  serveShardBulk(handler: (own: TransportHandler) => TransportHandler): void;
   close(): void;
 }
 
@@ -28,7 +39,7 @@ export interface DataPlaneOptions {
   /** This node's transport handshake (it carries the cluster's uuid once the node joined). */
   readonly handshake: HandshakeInfo;
   readonly transportTls: TransportClientTlsOptions | undefined;
-  readonly addTransportHandlers: (handlers: ReadonlyMap<string, import('../transport/index.js').TransportHandler>) => void;
+  readonly addTransportHandlers: (handlers: ReadonlyMap<string, TransportHandler>) => void;
   readonly indices: IndicesService;
   /** Cross-cluster replication's floor (its leader's retention leases). */
   readonly ccrRetentionFloor: (index: IndexHandle, shard: number) => number | undefined;
@@ -51,6 +62,28 @@ export function parseTransportAddress(address: string): TransportAddress | undef
 export function lowestFloor(...floors: readonly (number | undefined)[]): number | undefined {
   const set = floors.filter((floor): floor is number => floor !== undefined);
   return set.length === 0 ? undefined : Math.min(...set);
+}
+
+/**
+ * Shard stores for the applier: the IndicesService's store of the shard, once the index with that
+ * uuid exists on this node (the metadata mirror creates it with the published uuid).
+ */
+export function indicesShardStores(indices: IndicesService): ShardStoreProvider {
+  const handleOf = (target: ShardTarget): IndexHandle | undefined => {
+    const handle = indices.get(target.index);
+    return handle === undefined || handle.uuid !== target.indexUuid || handle.shards === undefined ? undefined : handle;
+  };
+  return {
+    open: (target): ShardStore | undefined => {
+      const handle = handleOf(target);
+      return handle === undefined ? undefined : indices.openShardOf(handle, target.shard);
+    },
+    reset: (target): ShardStore => {
+      const handle = handleOf(target);
+      if (handle === undefined) throw new Error(`index [${target.index}] with uuid [${target.indexUuid}] is not open on this node`);
+      return indices.resetShard(handle, target.shard);
+    },
+  };
 }
 
 export function startDataPlane(options: DataPlaneOptions): DataPlaneWiring {
@@ -76,13 +109,36 @@ export function startDataPlane(options: DataPlaneOptions): DataPlaneWiring {
     nowMs: options.nowMs,
     pace: options.pace,
   });
-  options.addTransportHandlers(replication.handlers());
+  // `indices:data/write/bulk[s]` is also what coordinating nodes send primaries (wire-documents.ts
+  // takes it over once wired); the replication service's own format stays its fallback.
+  const handlers = replication.handlers();
+  const ownShardBulk = handlers.get(REPLICATION_ACTIONS.bulkShard)!;
+  let shardBulk: TransportHandler = ownShardBulk;
+  handlers.set(REPLICATION_ACTIONS.bulkShard, (request) => shardBulk(request));
+  options.addTransportHandlers(handlers);
+  // Shard copies follow every applied state (listeners run in registration order: the metadata
+  // mirror registered first, so an index exists here before its copies open).
+  const applier = new ShardCopiesApplier({ nodeId: options.nodeId, service: replication, stores: indicesShardStores(options.indices), report: (report) => options.coordination.reportShard(report), logger: log });
+  const apply = (state: Parameters<typeof applier.apply>[0]): void => {
+    try {
+      applier.apply(state);
+    } catch (error) {
+      log.error({ err: error, version: state.version }, 'cannot apply the shard copies of a published state');
+    }
+  };
+  coordinator.onApplied(apply);
+  apply(coordinator.state());
   // Operations a recovering copy still needs are kept as long as a cross-cluster follower's are.
   options.indices.setRetentionFloor((index, shard) =>
     lowestFloor(options.ccrRetentionFloor(index, shard), replication.retentionFloor({ indexUuid: index.uuid, index: index.name, shard })),
   );
   return {
     replication,
+    channel,
+    applier,
+    serveShardBulk: (handler) => {
+      shardBulk = handler(ownShardBulk);
+    },
     close: () => {
       options.indices.setRetentionFloor(options.ccrRetentionFloor);
       replication.close();

@@ -128,6 +128,8 @@ export interface WiredRemote {
   readonly transportClientTls: TransportClientTlsOptions | undefined;
   /** Adds actions to the transport interface (looked up per request, so also after start). */
   addTransportHandlers(handlers: ReadonlyMap<string, TransportHandler>): void;
+  /** Replaces one transport action's handler; `wrap` gets the one registered so far (undefined: none). */
+  wrapTransportHandler(action: string, wrap: (own: TransportHandler | undefined) => TransportHandler): void;
   routes(identity: NodeIdentity): Route[];
   start(): Promise<void>;
   close(): Promise<void>;
@@ -345,6 +347,9 @@ export function wireRemote(options: {
         assert(!transportHandlers.has(action), `transport action [${action}] is registered once`);
         transportHandlers.set(action, handler);
       }
+    },
+    wrapTransportHandler: (action, wrap) => {
+      transportHandlers.set(action, wrap(transportHandlers.get(action)));
     },
     start: async () => {
       const transportTls =

@@ -5,6 +5,14 @@
  * own cluster only, and every node names the cluster's uuid: in `GET /` (rest-api/root.html,
  * `cluster_uuid` is the cluster's, the same on every node) and in its transport handshake, which is
  * how the data plane tells its own cluster's nodes from a remote cluster's.
+ *
+ * Wiring steps 2-3: shard copies follow the published routing table (an index with 3 shards and 1
+ * replica goes green on 3 nodes: cluster-health.html), and every document write goes to its
+ * shard's primary, which replicates it to each in-sync copy before answering (docs-replication.html:
+ * "the primary shard ... forwards the operation to each replica in the current in-sync copies";
+ * `_shards.total` counts the copies, docs-index_.html#index-api-response-body). Realtime GET reads
+ * the primary; a write with no started primary waits `timeout` then answers 503
+ * unavailable_shards_exception (docs-index_.html#index-wait-for-active-shards, `timeout` 1m).
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -13,6 +21,43 @@ import { startNode, type StartedNode } from '../harness/cluster.js';
 import { jsonCall } from '../harness/json-call.js';
 import { etcdSkipReason, startEtcd, type RunningEtcd } from '../harness/etcd.js';
 import { connectTransport, TRANSPORT_FORMAT_VERSION, type TransportConnection } from '../../src/transport/index.js';
+
+async function eventually<T>(probe: () => Promise<T>, ok: (value: T) => boolean, timeoutMs = 30_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (ok(value) || Date.now() > deadline) return value;
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+}
+
+interface CopyDoc {
+  readonly seqNo: number;
+  readonly version: number;
+  readonly source: string;
+}
+
+/** Node id by node name, and the nodes holding each shard copy of `index` (primary first), from the published state. */
+async function layoutOf(node: StartedNode, index: string): Promise<{ ids: Record<string, string>; shards: Record<string, { primary: string; replicas: string[] }> }> {
+  const state = await jsonCall(node, 'GET', `/_cluster/state/nodes,routing_table/${index}`);
+  assert.equal(state.status, 200, state.text);
+  const ids: Record<string, string> = {};
+  for (const [id, info] of Object.entries<any>(state.body.nodes)) ids[info.name] = id;
+  const shards: Record<string, { primary: string; replicas: string[] }> = {};
+  for (const [shard, copies] of Object.entries<any[]>(state.body.routing_table.indices[index].shards)) {
+    shards[shard] = { primary: copies.find((copy) => copy.primary).node, replicas: copies.filter((copy) => !copy.primary && copy.state === 'STARTED').map((copy) => copy.node) };
+  }
+  return { ids, shards };
+}
+
+/** What one node's copy of one shard holds (a search of that shard on that node only: `_shards:N|_only_local`), by id. */
+async function copyOf(node: StartedNode, index: string, shard: string): Promise<Map<string, CopyDoc>> {
+  const refreshed = await jsonCall(node, 'POST', `/${index}/_refresh`);
+  assert.equal(refreshed.status, 200, refreshed.text);
+  const answer = await jsonCall(node, 'GET', `/${index}/_search?preference=_shards:${shard}|_only_local&size=10000&seq_no_primary_term=true&version=true`);
+  assert.equal(answer.status, 200, answer.text);
+  return new Map(answer.body.hits.hits.map((hit: any) => [hit._id, { seqNo: hit._seq_no, version: hit._version, source: JSON.stringify(hit._source) }]));
+}
 
 const skip = etcdSkipReason();
 
@@ -76,6 +121,223 @@ describe('data plane on three Strait nodes over etcd', { skip }, () => {
       await assert.rejects(foreign.request('internal:index/shard/recovery/start_recovery', recovery, { timeoutMs: 10_000 }), (error: any) => error.type === 'security_exception' && /start_recovery\] is unauthorized/.test(error.message));
     } finally {
       foreign.close();
+    }
+  });
+
+  /** The started node whose node id is `id`. */
+  const byId = async (id: string): Promise<StartedNode> => {
+    for (const node of nodes) {
+      const info = await jsonCall(node, 'GET', '/_nodes/_local');
+      if (Object.keys(info.body.nodes)[0] === id) return node;
+    }
+    throw new Error(`no running node has id ${id}`);
+  };
+
+  /** Every copy of every shard of `index` holds the same documents, seq_nos and versions. */
+  const assertCopiesIdentical = async (index: string): Promise<Map<string, CopyDoc>> => {
+    const { shards } = await layoutOf(nodes[0]!, index);
+    const all = new Map<string, CopyDoc>();
+    for (const [shard, { primary, replicas }] of Object.entries(shards)) {
+      const primaryCopy = await copyOf(await byId(primary), index, shard);
+      for (const replica of replicas) {
+        const replicaCopy = await copyOf(await byId(replica), index, shard);
+        assert.deepEqual([...replicaCopy.entries()].sort(), [...primaryCopy.entries()].sort(), `the copies of [${index}][${shard}] differ`);
+      }
+      for (const [id, doc] of primaryCopy) {
+        assert.ok(!all.has(id), `[${id}] is in two shards`);
+        all.set(id, doc);
+      }
+    }
+    return all;
+  };
+
+  test('an index with 3 shards and 1 replica goes green; writes through any node reach the primary and its replica, and every node finds them by GET', async () => {
+    const created = await jsonCall(nodes[0]!, 'PUT', '/books', { settings: { number_of_shards: 3, number_of_replicas: 1 } });
+    assert.equal(created.status, 200, created.text);
+    const health = await jsonCall(nodes[1]!, 'GET', '/_cluster/health/books?wait_for_status=green&timeout=60s');
+    assert.equal(health.status, 200, health.text);
+    assert.equal(health.body.status, 'green');
+    assert.equal(health.body.active_shards, 6);
+    const { shards } = await layoutOf(nodes[0]!, 'books');
+    for (const { primary, replicas } of Object.values(shards)) assert.deepEqual(replicas.filter((replica) => replica === primary), [], 'never two copies of a shard on one node');
+
+    for (let i = 0; i < 12; i++) {
+      const answer = await jsonCall(nodes[i % 3]!, 'PUT', `/books/_doc/b${i}`, { title: `book ${i}`, n: i });
+      assert.equal(answer.status, 201, answer.text);
+      assert.equal(answer.body.result, 'created');
+      assert.deepEqual(answer.body._shards, { total: 2, successful: 2, failed: 0 });
+      assert.equal(answer.body._version, 1);
+    }
+    const lines = Array.from({ length: 9 }, (_, i) => `${JSON.stringify({ index: { _index: 'books', _id: `bulk${i}` } })}\n${JSON.stringify({ title: `bulk ${i}`, n: 100 + i })}\n`).join('');
+    const bulk = await jsonCall(nodes[1]!, 'POST', '/_bulk', lines);
+    assert.equal(bulk.status, 200, bulk.text);
+    assert.equal(bulk.body.errors, false, bulk.text);
+    assert.equal(bulk.body.items.length, 9);
+    for (const item of bulk.body.items) {
+      assert.equal(item.index.status, 201);
+      assert.deepEqual(item.index._shards, { total: 2, successful: 2, failed: 0 });
+    }
+    // An auto-generated id and an update and a delete, each through another node.
+    const auto = await jsonCall(nodes[2]!, 'POST', '/books/_doc', { title: 'no id' });
+    assert.equal(auto.status, 201, auto.text);
+    assert.equal(auto.body.result, 'created');
+    const updated = await jsonCall(nodes[2]!, 'POST', '/books/_update/b1', { doc: { title: 'book one' } });
+    assert.equal(updated.status, 200, updated.text);
+    assert.equal(updated.body.result, 'updated');
+    assert.equal(updated.body._version, 2);
+    assert.deepEqual(updated.body._shards, { total: 2, successful: 2, failed: 0 });
+    const deleted = await jsonCall(nodes[0]!, 'DELETE', '/books/_doc/b2');
+    assert.equal(deleted.status, 200, deleted.text);
+    assert.equal(deleted.body.result, 'deleted');
+    // A create of an existing id is the primary's version conflict, answered through any node.
+    const conflict = await jsonCall(nodes[1]!, 'PUT', '/books/_create/b3', { title: 'again' });
+    assert.equal(conflict.status, 409, conflict.text);
+    assert.equal(conflict.body.error.type, 'version_conflict_engine_exception');
+
+    for (const node of nodes) {
+      for (let i = 0; i < 12; i++) {
+        const got = await jsonCall(node, 'GET', `/books/_doc/b${i}`);
+        if (i === 2) {
+          assert.equal(got.status, 404, got.text);
+          continue;
+        }
+        assert.equal(got.status, 200, got.text);
+        assert.equal(got.body._source.title, i === 1 ? 'book one' : `book ${i}`);
+      }
+      const bulkDoc = await jsonCall(node, 'GET', `/books/_doc/bulk4`);
+      assert.equal(bulkDoc.body._source.n, 104);
+      const autoDoc = await jsonCall(node, 'GET', `/books/_doc/${auto.body._id}`);
+      assert.equal(autoDoc.body._source.title, 'no id');
+    }
+    // refresh=true makes the write searchable on both copies before it answers, under the mapping its
+    // new field added (each node searches its own copies here).
+    const refreshed = await jsonCall(nodes[0]!, 'PUT', '/books/_doc/fresh?refresh=true', { title: 'fresh', shelf: 'top' });
+    assert.equal(refreshed.body.forced_refresh, true);
+    let holders = 0;
+    for (const [shard, { primary, replicas }] of Object.entries(shards)) {
+      for (const id of [primary, ...replicas]) holders += (await jsonCall(await byId(id), 'GET', `/books/_search?preference=_shards:${shard}|_only_local&q=shelf:top`)).body.hits.total.value;
+    }
+    assert.equal(holders, 2, 'the primary and the replica both found it');
+    const all = await assertCopiesIdentical('books');
+    assert.equal(all.size, 12 - 1 + 9 + 1 + 1);
+    assert.equal(all.get('b1')?.version, 2);
+  });
+
+  test('a search through any node reads one copy of every shard on the nodes holding them and merges them: hits, _shards, aggregations, _count', async () => {
+    const expected = (await assertCopiesIdentical('books')).size;
+    for (const node of nodes) {
+      for (let round = 0; round < 2; round++) {
+        // Two rounds: round robin picks other copies the second time.
+        const answer = await jsonCall(node, 'POST', '/books/_search', { size: 100, query: { match_all: {} }, aggs: { many: { range: { field: 'n', ranges: [{ from: 100 }] } } } });
+        assert.equal(answer.status, 200, answer.text);
+        assert.deepEqual(answer.body._shards, { total: 3, successful: 3, skipped: 0, failed: 0 });
+        assert.equal(answer.body.hits.total.value, expected);
+        assert.equal(answer.body.hits.hits.length, expected);
+        assert.equal(answer.body.aggregations.many.buckets[0].doc_count, 9, 'the nine bulk documents, from every shard');
+      }
+      const count = await jsonCall(node, 'GET', '/books/_count?q=title:bulk');
+      assert.equal(count.status, 200, count.text);
+      assert.deepEqual(count.body, { count: 9, _shards: { total: 3, successful: 3, skipped: 0, failed: 0 } });
+      // Routing selects the shard: one shard searched.
+      const routed = await jsonCall(node, 'GET', '/books/_search?routing=b5&q=title:book');
+      assert.equal(routed.body._shards.total, 1);
+      assert.ok(routed.body.hits.hits.some((hit: any) => hit._id === 'b5'));
+    }
+    // What is not carried across nodes yet is refused, not answered from this node's copies only.
+    const scroll = await jsonCall(nodes[0]!, 'GET', '/books/_search?scroll=1m');
+    assert.equal(scroll.status, 400, scroll.text);
+    assert.match(scroll.body.error.reason, /not supported by Strait for searches whose shards live on several nodes/);
+    const mget = await jsonCall(nodes[0]!, 'POST', '/books/_mget', { ids: ['b1'] });
+    assert.equal(mget.status, 400, mget.text);
+    const msearch = await jsonCall(nodes[1]!, 'POST', '/_msearch', `{"index":"books"}\n{}\n`);
+    assert.equal(msearch.status, 400, msearch.text);
+    assert.match(msearch.body.error.reason, /would read only this node's shard copies/);
+  });
+
+  test('a write whose shard has no started primary waits its timeout, then answers 503 unavailable_shards_exception', async () => {
+    const created = await jsonCall(nodes[0]!, 'PUT', '/nowhere', { settings: { number_of_shards: 1, number_of_replicas: 0, 'index.routing.allocation.require._name': 'no-such-node' } });
+    assert.equal(created.status, 200, created.text);
+    const started = Date.now();
+    const answer = await jsonCall(nodes[1]!, 'PUT', '/nowhere/_doc/1?timeout=1s', { a: 1 });
+    assert.equal(answer.status, 503, answer.text);
+    assert.equal(answer.body.error.type, 'unavailable_shards_exception');
+    assert.match(answer.body.error.reason, /^\[nowhere\]\[0\] primary shard is not active Timeout: \[1s\]/);
+    assert.ok(Date.now() - started >= 900, 'it waited the timeout');
+    const bulk = await jsonCall(nodes[2]!, 'POST', '/_bulk?timeout=500ms', `${JSON.stringify({ index: { _index: 'nowhere', _id: '2' } })}\n{"a":2}\n`);
+    assert.equal(bulk.status, 200, bulk.text);
+    assert.equal(bulk.body.errors, true);
+    assert.equal(bulk.body.items[0].index.status, 503);
+    assert.equal(bulk.body.items[0].index.error.type, 'unavailable_shards_exception');
+    assert.equal((await jsonCall(nodes[0]!, 'DELETE', '/nowhere')).status, 200);
+  });
+
+  test('number_of_replicas 0 to 1 at runtime: the new replica recovers from the primary and holds the same documents', async () => {
+    const created = await jsonCall(nodes[2]!, 'PUT', '/grow', { settings: { number_of_shards: 2, number_of_replicas: 0 } });
+    assert.equal(created.status, 200, created.text);
+    assert.equal((await jsonCall(nodes[0]!, 'GET', '/_cluster/health/grow?wait_for_status=green&timeout=60s')).body.status, 'green');
+    const lines = Array.from({ length: 40 }, (_, i) => `${JSON.stringify({ index: { _index: 'grow', _id: `g${i}` } })}\n${JSON.stringify({ n: i })}\n`).join('');
+    const bulk = await jsonCall(nodes[0]!, 'POST', '/_bulk', lines);
+    assert.equal(bulk.body.errors, false, bulk.text);
+    assert.deepEqual(bulk.body.items[0].index._shards, { total: 1, successful: 1, failed: 0 });
+    const changed = await jsonCall(nodes[1]!, 'PUT', '/grow/_settings', { index: { number_of_replicas: 1 } });
+    assert.equal(changed.status, 200, changed.text);
+    const health = await jsonCall(nodes[2]!, 'GET', '/_cluster/health/grow?wait_for_status=green&timeout=60s');
+    assert.equal(health.body.status, 'green', health.text);
+    assert.equal(health.body.active_shards, 4);
+    const all = await assertCopiesIdentical('grow');
+    assert.equal(all.size, 40);
+    const after = await jsonCall(nodes[1]!, 'PUT', '/grow/_doc/g0', { n: -1 });
+    assert.deepEqual(after.body._shards, { total: 2, successful: 2, failed: 0 });
+  });
+
+  test('kill -9 of the node holding the most primaries while 4 writers index through the others: no acknowledged write is lost, none twice, every copy identical after recovery', async () => {
+    const created = await jsonCall(nodes[0]!, 'PUT', '/ledger', { settings: { number_of_shards: 3, number_of_replicas: 1 } });
+    assert.equal(created.status, 200, created.text);
+    assert.equal((await jsonCall(nodes[0]!, 'GET', '/_cluster/health/ledger?wait_for_status=green&timeout=60s')).body.status, 'green');
+    const { shards } = await layoutOf(nodes[0]!, 'ledger');
+    const primaries = new Map<string, number>();
+    for (const { primary } of Object.values(shards)) primaries.set(primary, (primaries.get(primary) ?? 0) + 1);
+    const victimId = [...primaries.entries()].sort((a, b) => b[1] - a[1])[0]![0];
+    const victim = await byId(victimId);
+    const survivors = nodes.filter((node) => node !== victim);
+    const acknowledged = new Map<string, number>();
+    let stop = false;
+    const writer = async (k: number): Promise<void> => {
+      for (let n = 0; !stop; n++) {
+        const id = `w${k}-${n}`;
+        const through = survivors[(k + n) % survivors.length]!;
+        try {
+          const answer = await jsonCall(through, 'PUT', `/ledger/_doc/${id}?timeout=20s`, { writer: k, n });
+          if (answer.status === 201 || answer.status === 200) acknowledged.set(id, answer.body._seq_no);
+        } catch {
+          // Not acknowledged: the ledger does not count it.
+        }
+      }
+    };
+    const writers = [0, 1, 2, 3].map(writer);
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    const beforeKill = acknowledged.size;
+    await victim.kill9();
+    await new Promise((resolve) => setTimeout(resolve, 6000));
+    stop = true;
+    await Promise.all(writers);
+    nodes.splice(nodes.indexOf(victim), 1);
+    await victim.destroy();
+    assert.ok(beforeKill > 0, 'writes were acknowledged before the kill');
+    assert.ok(acknowledged.size > beforeKill, 'writes were acknowledged after the kill');
+    const health = await jsonCall(survivors[0]!, 'GET', '/_cluster/health/ledger?wait_for_status=green&wait_for_nodes=2&timeout=60s');
+    assert.equal(health.body.status, 'green', health.text);
+    for (const [id] of acknowledged) {
+      for (const node of survivors) {
+        const got = await jsonCall(node, 'GET', `/ledger/_doc/${id}`);
+        assert.equal(got.status, 200, `acknowledged [${id}] is lost: ${got.text}`);
+      }
+    }
+    const all = await assertCopiesIdentical('ledger');
+    for (const id of acknowledged.keys()) assert.ok(all.has(id), `acknowledged [${id}] is missing from the copies`);
+    for (const [id, doc] of all) {
+      const [, writer, n] = /^w(\d)-(\d+)$/.exec(id)!;
+      assert.deepEqual(JSON.parse(doc.source), { writer: Number(writer), n: Number(n) });
     }
   });
 });

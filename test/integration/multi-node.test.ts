@@ -180,13 +180,18 @@ describe('three Strait nodes on etcd', { skip }, () => {
 
   test('etcd stopped: nodes keep serving searches and health says coordination is unavailable; restarted, it resumes', async () => {
     const node = nodes[0]!;
-    await jsonCall(node, 'POST', '/logs/_doc?refresh=true', { msg: 'still here' });
+    // Documents live on their shard's copies (the primary and its replica): with two nodes left, an
+    // index of one shard and one replica has a copy on each, so this node searches its own.
+    assert.equal((await jsonCall(node, 'PUT', '/kept', { settings: { number_of_shards: 1, number_of_replicas: 1 } })).status, 200);
+    assert.equal((await jsonCall(node, 'GET', '/_cluster/health/kept?wait_for_status=green&timeout=30s')).body.status, 'green');
+    const written = await jsonCall(node, 'POST', '/kept/_doc?refresh=true', { msg: 'still here' });
+    assert.equal(written.status, 201, written.text);
     await etcd.stop();
     const health = await eventually(() => jsonCall(node, 'GET', '/_cluster/health'), (answer) => answer.body?.coordination?.available === false, 20_000);
     assert.equal(health.status, 200);
     assert.equal(health.body.coordination.available, false);
     assert.match(health.body.coordination.reason, /unreachable/);
-    const search = await jsonCall(node, 'GET', '/logs/_search?q=msg:still');
+    const search = await jsonCall(node, 'GET', '/kept/_search?q=msg:still');
     assert.equal(search.status, 200, search.text);
     assert.equal(search.body.hits.total.value, 1);
     await etcd.start();

@@ -11,7 +11,7 @@ import {
   getDocument,
   readRestrictionFor,
   indexDocument,
-  parseBulkBody,
+  parseBulkBodyInSlices,
   parseConcurrency,
   parseLong,
   parseMgetBody,
@@ -83,7 +83,7 @@ function checkPipeline(request: RestRequest): void {
  * `list_executed_pipelines` (the request parameter or an item's metadata): index and create items
  * that were written list the pipelines that ran on them, as Elasticsearch's bulk answer does.
  */
-function listExecutedPipelines(
+export function listExecutedPipelines(
   request: RestRequest,
   items: readonly { readonly operation: string; readonly metadata: Readonly<Record<string, unknown>> }[],
   results: Record<string, Record<string, unknown>>[],
@@ -191,7 +191,7 @@ export function documentRoutes(service: IndicesService, ingest?: IngestService):
     };
     const text = request.text();
     if (text.trim() === '') throw errors.bodyRequired();
-    const items = parseBulkBody(text, defaults);
+    const items = await parseBulkBodyInSlices(text, defaults); // in slices, like its execution (bulk-slices.ts)
     // BulkRequest.validate refuses the whole request for an empty pipeline name (IndexRequest.validate).
     if (ingest !== undefined && (request.query['pipeline'] === '' || items.some((item) => item.operation !== 'delete' && item.metadata['pipeline'] === ''))) {
       throw errors.actionRequestValidation(['pipeline cannot be an empty string']);

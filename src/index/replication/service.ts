@@ -178,13 +178,7 @@ export class ReplicationService {
   handlers(): Map<string, TransportHandler> {
     // Internode actions: only nodes of this cluster (by handshake) may send them; the transport
     // interface also serves remote clusters, whose nodes must never write shard copies here.
-    const internal = (handle: (body: unknown) => unknown): TransportHandler => async (request) => {
-      const { clusterName, clusterUuid } = request.peer.handshake;
-      if (clusterName !== this.options.cluster.clusterName || clusterUuid !== this.options.cluster.clusterUuid) {
-        throw errors.actionDenied(request.action, `node [${request.peer.handshake.nodeName}] of cluster [${clusterName}]`, '');
-      }
-      return handle(request.body);
-    };
+    const internal = (handle: (body: unknown) => unknown): TransportHandler => this.internalHandler(handle);
     return new Map<string, TransportHandler>([
       [REPLICATION_ACTIONS.bulkShard, internal((body) => this.handleBulkShard(body))],
       [REPLICATION_ACTIONS.bulkShardReplica, internal((body) => this.handleReplicaOperations(REPLICATION_ACTIONS.bulkShardReplica, body))],
@@ -267,24 +261,65 @@ export class ReplicationService {
 
   /** Runs `items` on the local primary and resolves once the write may be acknowledged. */
   async write(target: ShardTarget, items: readonly ShardWriteItem[]): Promise<ShardBulkResponse> {
+    const { result, shards, globalCheckpoint } = await this.writeWith(target, (store) => store.transaction(() => this.options.writer(store, items, target)));
+    return { items: result.map(renderItem), shards, globalCheckpoint };
+  }
+
+  /**
+   * Runs `run` on the local primary's store and resolves once what it wrote may be acknowledged
+   * (every in-sync copy wrote it, or was failed by the master). `run` is synchronous, so the
+   * operations it writes are one contiguous seq_no range no other write interleaves with. When it
+   * throws after writing, the written operations are still replicated before the error is
+   * rethrown (a copy must never miss an operation the primary holds).
+   */
+  async writeWith<R>(target: ShardTarget, run: (store: ShardStore) => R): Promise<{ readonly result: R; readonly shards: ShardBulkResponse['shards']; readonly globalCheckpoint: number }> {
     const copy = this.primaries.get(shardKey(target));
     if (copy === undefined) throw errors.shardNotFound(target.index, target.shard);
     if (copy.state.mode !== 'primary') throw errors.shardNotInPrimaryMode(target.index, target.shard, 'STARTED');
     const before = copy.store.maxSeqNo;
-    const results = copy.store.transaction(() => this.options.writer(copy.store, items, target));
+    let result: R | undefined;
+    let failure: unknown;
+    let failed = false;
+    try {
+      result = run(copy.store);
+    } catch (error) {
+      failure = error;
+      failed = true;
+    }
     const after = copy.store.maxSeqNo;
     const copiesTotal = Object.keys(copy.copies).length;
-    if (after === before) return { items: results.map(renderItem), shards: { total: copiesTotal, successful: 1, failed: 0, failures: [] }, globalCheckpoint: copy.state.globalCheckpoint };
-    const requestId = copy.nextRequestId++;
-    const done = new Promise<{ succeeded: number; failures: readonly WriteFailure[]; globalCheckpoint: number }>((resolve, reject) => {
-      copy.waiters.set(requestId, { resolve, reject, fromSeqNo: before + 1, toSeqNo: after });
-    });
-    this.step(copy, { kind: 'written', requestId, seqNoMax: after, localCheckpoint: copy.store.localCheckpoint });
-    const acknowledged = await done;
-    return {
-      items: results.map(renderItem),
-      shards: { total: Math.max(copiesTotal, acknowledged.succeeded + acknowledged.failures.length), successful: acknowledged.succeeded, failed: acknowledged.failures.length, failures: acknowledged.failures },
-      globalCheckpoint: acknowledged.globalCheckpoint,
+    let shards: ShardBulkResponse['shards'] = { total: copiesTotal, successful: 1, failed: 0, failures: [] };
+    let globalCheckpoint = copy.state.globalCheckpoint;
+    if (after !== before) {
+      const requestId = copy.nextRequestId++;
+      const done = new Promise<{ succeeded: number; failures: readonly WriteFailure[]; globalCheckpoint: number }>((resolve, reject) => {
+        copy.waiters.set(requestId, { resolve, reject, fromSeqNo: before + 1, toSeqNo: after });
+      });
+      this.step(copy, { kind: 'written', requestId, seqNoMax: after, localCheckpoint: copy.store.localCheckpoint });
+      const acknowledged = await done;
+      shards = { total: Math.max(copiesTotal, acknowledged.succeeded + acknowledged.failures.length), successful: acknowledged.succeeded, failed: acknowledged.failures.length, failures: acknowledged.failures };
+      globalCheckpoint = acknowledged.globalCheckpoint;
+    }
+    if (failed) throw failure;
+    return { result: result as R, shards, globalCheckpoint };
+  }
+
+  /** True when this node holds the primary copy of `target` in primary mode. */
+  isPrimaryHere(target: ShardTarget): boolean {
+    return this.primaries.get(shardKey(target))?.state.mode === 'primary';
+  }
+
+  /**
+   * A handler that serves only nodes of this cluster (by handshake), as the replication actions
+   * do: for further internode actions on shard copies.
+   */
+  internalHandler(handle: (body: unknown) => unknown): TransportHandler {
+    return async (request) => {
+      const { clusterName, clusterUuid } = request.peer.handshake;
+      if (clusterName !== this.options.cluster.clusterName || clusterUuid !== this.options.cluster.clusterUuid) {
+        throw errors.actionDenied(request.action, `node [${request.peer.handshake.nodeName}] of cluster [${clusterName}]`, '');
+      }
+      return handle(request.body);
     };
   }
 

@@ -34,7 +34,7 @@ export const refreshLimits = {
    * work (ms): they run in slices of about this much (one step more at most), one per event-loop
    * turn, so requests are answered between them.
    */
-  mergeSliceMs: 10,
+  mergeSliceMs: 4, // was 10: a search waits for at most one slice (bulk-slices.ts sliceMs, measured alike)
   /**
    * Persisting waits until the shard has had no refresh for this long (ms), as Elasticsearch
    * flushes a shard that went inactive, so that segments merged away soon are not written at all...
@@ -491,6 +491,13 @@ export class SearcherService {
       indexDeleted: (index) => this.forget(index.uuid, false),
       indexClosed: (index) => this.forget(index.uuid, true),
       indexOpened: (handle) => this.forget(handle.uuid, true),
+      shardReset: (handle, shard) => {
+        // Segments built from the old store would answer for documents the new one lacks.
+        const key = searcherKey(handle.uuid, shard);
+        this.searchers.get(key)?.close(false);
+        this.searchers.delete(key);
+        clearSearcherFiles(searcherDirectory(indices.indexDirectory(handle.uuid), shard));
+      },
       refreshed: (handle, shard, maxSeqNo, scheduled) => {
         // A searcher not opened yet catches up with the store when it opens.
         const searcher = this.searchers.get(searcherKey(handle.uuid, shard));

@@ -1,0 +1,639 @@
+/**
+ * Document APIs on a multi-node node (issue #14, wiring step 3). Any node coordinates: it runs what
+ * Elasticsearch runs on the coordinating node (authorization, ingest pipelines, the write index
+ * and its auto-creation through the master, auto-generated ids, routing), groups the items by
+ * shard and sends each group to the node holding the shard's primary as
+ * `indices:data/write/bulk[s]`. The primary runs the items with the single-node document code
+ * (versions, update scripts, dynamic mappings) in one synchronous step, replicates the operations
+ * it wrote to every in-sync copy (`[s][r]`, ReplicationService.writeWith) and answers once they
+ * all wrote; a dynamic mapping change goes to the master before the answer. Each item then
+ * carries the true `_shards` counts. Realtime GET reads the primary (`indices:data/read/get[s]`).
+ *
+ * A write whose shard has no started primary waits for one up to its `timeout` (1m, as
+ * Elasticsearch's replication timeout), then answers 503 unavailable_shards_exception; a primary
+ * lost mid-request (its node left, or it was demoted) is retried on the next one within that time.
+ * APIs that would write local stores directly are refused in multi-node mode (reindex, by-query,
+ * CCR follow), as is `_mget` (not routed yet). Loaded only in multi-node mode (node.ts).
+ */
+import type { Logger } from 'pino';
+import { primaryOf, shardCopiesOf, type ClusterState } from '../cluster/state.js';
+import { errors, EsError, isEsError } from '../common/errors.js';
+import { parseTimeValueMs } from '../common/time-value.js';
+import type { IndicesService, IndexHandle } from '../index/index.js';
+import {
+  executeBulk,
+  parseBulkBody,
+  parseRefresh,
+  parseRouting,
+  pipelineNotSupported,
+  readRestrictionFor,
+  resolveRouting,
+  type BulkItem,
+} from '../index/documents.js';
+import type { IngestService } from '../index/ingest/index.js';
+import { routingLayoutOf, shardNumber } from '../index/routing.js';
+import { settingInteger } from '../index/settings.js';
+import { sourceFilterFromQuery } from '../index/source-filter.js';
+import type { ShardTarget } from '../index/replication/actions.js';
+import { booleanParam, createRestRequest } from '../http/request.js';
+import type { HttpMethod, RequestAuthorizer, RequestContext, RestRequest, RestResponse, Route } from '../http/route.js';
+import { documentRoutes, listExecutedPipelines } from '../http/routes/documents.js';
+import type { TransportHandler } from '../transport/index.js';
+import type { CoordinationWiring } from './wire-coordination.js';
+import type { DataPlaneWiring } from './wire-data-plane.js';
+
+/** Elasticsearch's shard-level write action (TransportShardBulkAction): every document write goes through it. */
+export const SHARD_WRITE_ACTION = 'indices:data/write/bulk[s]';
+/** The shard-level realtime GET (TransportGetAction's shard action). */
+export const SHARD_GET_ACTION = 'indices:data/read/get[s]';
+
+/** A refresh of a replica's copy after a write with `refresh=true|wait_for` (TransportShardRefreshAction's replica action). */
+export const REPLICA_REFRESH_ACTION = 'indices:admin/refresh[s][r]';
+
+/** ReplicationRequest's default `timeout` (1m): how long a write waits for a started primary. */
+export const writeTimeoutDefaultMs = 60_000;
+/** Ours: how long a copy's node waits to apply the state a refreshing primary published (its mapping) before it refreshes anyway. */
+const replicaStateWaitMs = 30_000;
+/** Ours: after a retriable failure, how long the coordinator waits for a newer cluster state before trying again. */
+const retryStateWaitMs = 500;
+
+/** Errors after which the same write is retried on the shard's (new) primary, as ReplicationOperation's reroute phase does. */
+const retriableTypes: ReadonlySet<string> = new Set([
+  'node_disconnected_exception',
+  'node_not_connected_exception',
+  'connect_transport_exception',
+  'node_closed_exception',
+  'shard_not_found_exception',
+  'shard_not_in_primary_mode_exception',
+  'no_longer_primary_shard_exception',
+]);
+
+/** Actions that write shard stores without going through a primary: refused until they are routed. */
+export const multiNodeRefusedDocumentActions: ReadonlySet<string> = new Set([
+  'indices:data/write/reindex',
+  'indices:data/write/update/byquery',
+  'indices:data/write/delete/byquery',
+  'indices:admin/xpack/ccr/put_follow',
+  'indices:data/read/mget',
+]);
+
+/** What a coordinating node sends the primary's node for one shard. */
+export type ShardRequest =
+  | { readonly kind: 'bulk'; readonly ndjson: string; readonly query: Readonly<Record<string, string>> }
+  | { readonly kind: 'doc'; readonly method: HttpMethod; readonly path: string; readonly params: Readonly<Record<string, string>>; readonly query: Readonly<Record<string, string>>; readonly body: unknown };
+
+/** The shard's started primary's node in `state` (undefined: none, or the index is another incarnation). */
+export function startedPrimaryNode(state: ClusterState, target: ShardTarget): string | undefined {
+  if (state.metadata.indices[target.index]?.settings['index.uuid'] !== target.indexUuid) return undefined;
+  const primary = primaryOf(state, target.index, target.shard);
+  return primary !== undefined && (primary.state === 'STARTED' || primary.state === 'RELOCATING') && primary.node !== null ? primary.node : undefined;
+}
+
+/** True when the published state no longer has the index (or has another index of that name). */
+function indexGone(state: ClusterState, target: ShardTarget): boolean {
+  return state.metadata.indices[target.index]?.settings['index.uuid'] !== target.indexUuid;
+}
+
+/**
+ * An item's true `_shards` (ReplicationResponse.ShardInfo): how many copies the shard has and how
+ * many wrote the operation; a noop wrote nothing and keeps its zeros.
+ */
+export function withShardCounts(
+  body: Record<string, unknown>,
+  shards: { readonly total: number; readonly successful: number; readonly failed: number; readonly failures: readonly { readonly allocationId: string; readonly reason: string }[] },
+  target: ShardTarget,
+  copiesInTable: number,
+): Record<string, unknown> {
+  const current = body['_shards'] as { total?: number } | undefined;
+  if (current === undefined || current.total === 0 || body['error'] !== undefined) return body;
+  return {
+    ...body,
+    _shards: {
+      // Unassigned copies count in `total` (ReplicationOperation adds the skipped shards): a yellow index answers total 2, successful 1.
+      total: Math.max(shards.total, copiesInTable),
+      successful: shards.successful,
+      failed: shards.failed,
+      ...(shards.failures.length > 0
+        ? { failures: shards.failures.map((failure) => ({ _index: target.index, _shard: target.shard, _node: null, reason: { type: 'replication_failure', reason: failure.reason }, status: 'INTERNAL_SERVER_ERROR', primary: false })) }
+        : {}),
+    },
+  };
+}
+
+/** Copies of each shard of the index: the primary and its replicas, assigned or not. */
+function copiesInTable(handle: IndexHandle): number {
+  return 1 + settingInteger(handle.metadata.settings, 'index.number_of_replicas');
+}
+
+/** Bulk metadata the coordinating node resolved: the primary runs the item against the concrete index. */
+const coordinatorOnlyMetadata = new Set(['pipeline', 'require_alias', 'require_data_stream', 'list_executed_pipelines']);
+
+/** One item of a shard's bulk, as NDJSON lines (the concrete index, id and routing resolved). */
+export function shardBulkLines(item: BulkItem, index: string, id: string | undefined, routing: string | undefined): string {
+  const metadata: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(item.metadata)) if (!coordinatorOnlyMetadata.has(key) && key !== 'routing') metadata[key] = value;
+  metadata['_index'] = index;
+  if (id !== undefined) metadata['_id'] = id;
+  if (routing !== undefined) metadata['routing'] = routing;
+  const action = `${JSON.stringify({ [item.operation]: metadata })}\n`;
+  return item.operation === 'delete' ? action : `${action}${JSON.stringify(item.payload)}\n`;
+}
+
+const ALLOW_ALL: RequestAuthorizer = { cluster: () => undefined, indices: () => undefined, allowsIndex: () => true };
+
+export interface DocumentsWiringOptions {
+  readonly nodeId: string;
+  readonly coordination: CoordinationWiring;
+  readonly dataPlane: DataPlaneWiring;
+  readonly indices: IndicesService;
+  readonly ingest: IngestService | undefined;
+  readonly addTransportHandlers: (handlers: ReadonlyMap<string, TransportHandler>) => void;
+  readonly log: Logger;
+  readonly nowMs: () => number;
+}
+
+export interface DocumentsWiring {
+  /** The node's routes with the document APIs routed to primaries and the unrouted writers refused. */
+  applyTo(routes: readonly Route[]): Route[];
+}
+
+export function wireDocuments(options: DocumentsWiringOptions): DocumentsWiring {
+  const { indices, ingest, coordination, dataPlane, nodeId } = options;
+  const { coordinator } = coordination;
+  const { replication, channel } = dataPlane;
+  const log = options.log.child({ layer: 'documents' });
+  // The single-node handlers, run on the primary's node as they run on a single node (authorization,
+  // ingest and index resolution already done by the coordinating node).
+  const local = documentRoutes(indices);
+  const localRoute = (method: HttpMethod, path: string): Route => {
+    const route = local.find((candidate) => candidate.path === path && (typeof candidate.method === 'string' ? candidate.method === method : candidate.method.includes(method)));
+    if (route === undefined) throw errors.illegalArgument(`malformed [${SHARD_WRITE_ACTION}] request: no document route [${method} ${path}]`);
+    return route;
+  };
+  const internalContext = (authentication: RequestContext['authentication']): RequestContext => ({ authentication, authorize: ALLOW_ALL });
+  const systemAuthentication: RequestContext['authentication'] = {
+    user: { username: '_system', roles: [], fullName: null, email: null, metadata: {}, enabled: true },
+    authenticatingRealm: { name: '__attach', type: '__attach' },
+    lookupRealm: { name: '__attach', type: '__attach' },
+    authenticationType: 'internal',
+  };
+  const restRequestOf = (method: HttpMethod, params: Readonly<Record<string, string>>, query: Readonly<Record<string, string>>, body: string | undefined): RestRequest =>
+    createRestRequest({ method, rawPath: '', params: { ...params }, query: { ...query }, headers: {}, body: body === undefined ? undefined : Buffer.from(body, 'utf8') });
+
+  // ------------------------------------------------------------------ primary side
+
+  /** Runs one shard's request on the local primary and answers once every in-sync copy wrote it. */
+  const executeOnPrimary = async (target: ShardTarget, request: ShardRequest, timeoutMs: number): Promise<RestResponse> => {
+    const handle = indices.get(target.index);
+    if (handle === undefined || handle.uuid !== target.indexUuid) throw errors.shardNotFound(target.index, target.shard);
+    let response: RestResponse;
+    if (request.kind === 'doc') {
+      const route = localRoute(request.method, request.path);
+      const rest = restRequestOf(request.method, request.params, request.query, request.body === undefined ? undefined : JSON.stringify(request.body));
+      const written = await replication.writeWith(target, () => {
+        const answer = route.handle(rest, internalContext(systemAuthentication));
+        if (answer instanceof Promise) throw errors.illegalState(`document route [${request.method} ${request.path}] is not synchronous`);
+        return answer;
+      });
+      response = { ...written.result, body: withShardCounts(written.result.body as Record<string, unknown>, written.shards, target, copiesInTable(handle)) };
+    } else {
+      const query = request.query;
+      const hasSourceParams = ['_source', '_source_includes', '_source_excludes'].some((name) => query[name] !== undefined);
+      const defaults = { index: undefined, requireAlias: false, requireDataStream: false, sourceFilter: hasSourceParams ? sourceFilterFromQuery(query) : undefined, routing: undefined };
+      const items = parseBulkBody(request.ndjson, defaults);
+      const written = await replication.writeWith(target, () => executeBulk(indices, items, defaults, { allowsIndex: () => true, username: '_system' }, options.nowMs));
+      if (parseRefresh(query['refresh']) !== 'false') for (const touched of written.result.touched) indices.refresh(touched);
+      const rendered = (written.result.body['items'] as Record<string, Record<string, unknown>>[]).map((item) =>
+        Object.fromEntries(Object.entries(item).map(([operation, body]) => [operation, withShardCounts(body, written.shards, target, copiesInTable(handle))])),
+      );
+      response = { status: 200, body: { items: rendered } };
+    }
+    // A dynamic mapping change of this write is the master's to publish (the other copies read it from there).
+    await coordination.publishMapping(handle.name, timeoutMs);
+    // `refresh=true|wait_for` makes the write searchable on every copy, not only here, under the
+    // mapping just published (each copy's node applies that state first).
+    if (parseRefresh(request.query['refresh']) !== 'false') await refreshReplicas(target, coordinator.state().version);
+    return response;
+  };
+
+  /**
+   * Asks the other nodes holding a copy of `target` to refresh it (they hold what was acknowledged)
+   * once they applied state `version`.
+   */
+  const refreshReplicas = async (target: ShardTarget, version: number): Promise<void> => {
+    const state = coordinator.state();
+    const others = shardCopiesOf(state, target.index, target.shard).filter((copy) => copy.node !== null && copy.node !== nodeId && copy.state !== 'UNASSIGNED');
+    await Promise.all(
+      others.map((copy) =>
+        channel.request(copy.node!, REPLICA_REFRESH_ACTION, { index_uuid: target.indexUuid, index: target.index, shard: target.shard, state_version: version }, writeTimeoutDefaultMs).catch((error: unknown) => {
+          log.warn({ err: error, index: target.index, shard: target.shard, node: copy.node }, 'a copy did not refresh after a write asking for it');
+        }),
+      ),
+    );
+  };
+
+  const readOnPrimary = (request: ShardRequest): RestResponse => {
+    if (request.kind !== 'doc') throw errors.illegalArgument(`malformed [${SHARD_GET_ACTION}] request`);
+    const route = localRoute(request.method, request.path);
+    const answer = route.handle(restRequestOf(request.method, request.params, request.query, undefined), internalContext(systemAuthentication));
+    if (answer instanceof Promise) throw errors.illegalState(`document route [${request.method} ${request.path}] is not synchronous`);
+    return answer;
+  };
+
+  const readShardRequest = (action: string, body: unknown): { target: ShardTarget; request: ShardRequest; timeoutMs: number } => {
+    if (body === null || typeof body !== 'object' || Array.isArray(body)) throw errors.illegalArgument(`malformed [${action}] request`);
+    const object = body as Record<string, unknown>;
+    const { index_uuid: indexUuid, index, shard, request, timeout_ms: timeoutMs } = object;
+    if (typeof indexUuid !== 'string' || typeof index !== 'string' || typeof shard !== 'number' || !Number.isSafeInteger(shard) || shard < 0 || request === null || typeof request !== 'object') {
+      throw errors.illegalArgument(`malformed [${action}] request`);
+    }
+    const kind = (request as Record<string, unknown>)['kind'];
+    if (kind !== 'bulk' && kind !== 'doc') throw errors.illegalArgument(`malformed [${action}] request: unknown kind`);
+    return { target: { indexUuid, index, shard }, request: request as ShardRequest, timeoutMs: typeof timeoutMs === 'number' && timeoutMs > 0 ? timeoutMs : writeTimeoutDefaultMs };
+  };
+
+  // The replication service's own `bulk[s]` format (items of ShardWriteItem) stays served; a
+  // coordinating node's request carries `request`.
+  dataPlane.serveShardBulk((own) => {
+    const routed = replication.internalHandler(async (raw) => {
+      const { target, request, timeoutMs } = readShardRequest(SHARD_WRITE_ACTION, raw);
+      return executeOnPrimary(target, request, timeoutMs);
+    });
+    return (transportRequest) => {
+      const body = transportRequest.body as Record<string, unknown> | null;
+      return body !== null && typeof body === 'object' && body['request'] !== undefined ? routed(transportRequest) : own(transportRequest);
+    };
+  });
+  options.addTransportHandlers(
+    new Map<string, TransportHandler>([
+      [
+        REPLICA_REFRESH_ACTION,
+        replication.internalHandler(async (raw) => {
+          const { index_uuid: indexUuid, index, state_version: version } = (raw ?? {}) as Record<string, unknown>;
+          if (typeof version === 'number') await coordinator.waitForState((state) => state.version >= version, replicaStateWaitMs);
+          const handle = typeof index === 'string' ? indices.get(index) : undefined;
+          if (handle !== undefined && handle.uuid === indexUuid && handle.shards !== undefined) indices.refresh(handle);
+          return {};
+        }),
+      ],
+      [
+        SHARD_GET_ACTION,
+        replication.internalHandler((raw) => {
+          const { target, request } = readShardRequest(SHARD_GET_ACTION, raw);
+          const handle = indices.get(target.index);
+          if (handle === undefined || handle.uuid !== target.indexUuid || !replication.isPrimaryHere(target)) throw errors.shardNotFound(target.index, target.shard);
+          return readOnPrimary(request);
+        }),
+      ],
+    ]),
+  );
+
+  // ------------------------------------------------------------------ coordinating side
+
+  const timeoutOf = (request: RestRequest): number => {
+    const raw = request.query['timeout'];
+    if (raw === undefined || raw === '') return writeTimeoutDefaultMs;
+    const ms = parseTimeValueMs(raw, 'timeout');
+    return ms < 0 ? writeTimeoutDefaultMs : ms;
+  };
+
+  const unavailable = (target: ShardTarget, timeoutMs: number, count: number): EsError =>
+    new EsError(503, 'unavailable_shards_exception', `[${target.index}][${target.shard}] primary shard is not active Timeout: [${formatTimeout(timeoutMs)}], request: [BulkShardRequest [[${target.index}][${target.shard}]] containing [${count}] requests]`, {
+      extra: { index: target.index, shard: String(target.shard), index_uuid: target.indexUuid },
+    });
+
+  /** Sends one shard's request to its started primary (waiting for one up to `timeoutMs`), retrying on a lost primary. */
+  const toPrimary = async (action: string, target: ShardTarget, request: ShardRequest, timeoutMs: number, count: number): Promise<RestResponse> => {
+    const deadline = options.nowMs() + timeoutMs;
+    for (;;) {
+      const state = coordinator.state();
+      if (indexGone(state, target)) throw errors.indexNotFound(target.index);
+      const primary = startedPrimaryNode(state, target);
+      const remaining = deadline - options.nowMs();
+      if (primary === undefined) {
+        if (action === SHARD_GET_ACTION) throw errors.noShardAvailable(target.index, target.shard);
+        if (remaining <= 0 || !(await coordinator.waitForState((next) => startedPrimaryNode(next, target) !== undefined || indexGone(next, target), remaining))) throw unavailable(target, timeoutMs, count);
+        continue;
+      }
+      try {
+        if (primary === nodeId) return action === SHARD_GET_ACTION ? readOnPrimaryChecked(target, request) : await executeOnPrimary(target, request, timeoutMs);
+        const answer = (await channel.request(primary, action, { index_uuid: target.indexUuid, index: target.index, shard: target.shard, timeout_ms: Math.max(1, remaining), request }, Math.max(1, remaining))) as RestResponse;
+        return { status: answer.status, body: answer.body };
+      } catch (error) {
+        if (!isEsError(error) || !retriableTypes.has(error.type) || options.nowMs() >= deadline) throw error;
+        log.debug({ err: error, index: target.index, shard: target.shard, primary }, 'retrying a shard request on the next cluster state');
+        const version = state.version;
+        await coordinator.waitForState((next) => next.version > version, Math.max(1, Math.min(retryStateWaitMs, deadline - options.nowMs())));
+      }
+    }
+  };
+
+  const readOnPrimaryChecked = (target: ShardTarget, request: ShardRequest): RestResponse => {
+    if (!replication.isPrimaryHere(target)) throw errors.shardNotFound(target.index, target.shard);
+    return readOnPrimary(request);
+  };
+
+  const shardOf = (handle: IndexHandle, id: string, routing: string | undefined): ShardTarget => ({
+    indexUuid: handle.uuid,
+    index: handle.name,
+    shard: shardNumber(routingLayoutOf(handle.metadata.settings), routing ?? id),
+  });
+
+  /** The write index of `target` (auto-created locally, then through the master, as the create index API). */
+  const writeIndexOf = async (target: string, flags: { requireAlias: boolean; requireDataStream: boolean; authorizeCreate?: (index: string) => void }, timeoutMs: number): Promise<IndexHandle> => {
+    const before = new Set(indices.all().map((handle) => handle.name));
+    const handle = indices.writeIndex(target, { requireAlias: flags.requireAlias, requireDataStream: flags.requireDataStream, ...(flags.authorizeCreate !== undefined ? { authorizeCreate: flags.authorizeCreate } : {}) });
+    if (before.has(handle.name) && indices.all().length === before.size) return handle;
+    await publishCreated(before, timeoutMs);
+    return indices.get(handle.name) ?? handle;
+  };
+
+  /**
+   * Indices this request auto-created go to the master. Another node may have created one of them
+   * meanwhile (the master answers that it exists): the write then goes to the published index,
+   * which this node mirrors once it applies that state.
+   */
+  const publishCreated = async (before: ReadonlySet<string>, timeoutMs: number): Promise<void> => {
+    const created = indices.all().filter((handle) => !before.has(handle.name)).map((handle) => handle.name);
+    try {
+      await coordination.publishLocalChanges(before, timeoutMs);
+    } catch (error) {
+      if (!isEsError(error) || error.type !== 'resource_already_exists_exception') throw error;
+      const mirrored = (state: ClusterState): boolean => created.every((name) => state.metadata.indices[name] !== undefined && indices.get(name)?.uuid === state.metadata.indices[name]!.settings['index.uuid']);
+      if (!(await coordinator.waitForState(mirrored, timeoutMs))) throw error;
+    }
+  };
+
+  /** Queries the primary's handler sees: what the coordinator resolved is removed or replaced. */
+  const forwardedQuery = (query: Readonly<Record<string, string>>, routing: string | undefined, extra: Record<string, string> = {}): Record<string, string> => {
+    const forwarded: Record<string, string> = {};
+    for (const [key, value] of Object.entries(query)) if (!['pipeline', 'require_alias', 'require_data_stream', 'routing', 'list_executed_pipelines', 'timeout'].includes(key)) forwarded[key] = value;
+    if (routing !== undefined) forwarded['routing'] = routing;
+    return { ...forwarded, ...extra };
+  };
+
+  const indexWrite = async (request: RestRequest, context: RequestContext, opType: 'index' | 'create' | undefined): Promise<RestResponse> => {
+    const target = request.params['index']!;
+    const requested = request.query['op_type'];
+    if (requested !== undefined && requested !== 'index' && requested !== 'create') throw errors.illegalArgument(`opType must be 'create' or 'index', found: [${requested}]`);
+    const creates = (opType ?? requested) === 'create' || request.params['id'] === undefined;
+    const action = creates ? 'indices:data/write/index:op_type/create' : 'indices:data/write/index';
+    context.authorize.indices(action, [target]);
+    const pipeline = request.query['pipeline'];
+    if (ingest === undefined && pipeline !== undefined && pipeline !== '_none') throw pipelineNotSupported(pipeline);
+    parseRefresh(request.query['refresh']);
+    const timeoutMs = timeoutOf(request);
+    const requestSource = request.json();
+    if (requestSource === undefined) throw errors.bodyRequired();
+    const requestRouting = parseRouting(request.query['routing']);
+    const ingested = ingest?.applyPipelines({ index: target, id: request.params['id'], routing: requestRouting, source: requestSource, pipeline });
+    if (ingested?.kind === 'dropped') return { status: 200, body: ingested.body };
+    if (ingested?.kind === 'failed') throw ingested.error;
+    const write = ingested?.kind === 'write' ? ingested : undefined;
+    if (write !== undefined && write.index !== target) context.authorize.indices(action, [write.index]);
+    const writeTarget = write?.index ?? target;
+    const handle = await writeIndexOf(writeTarget, {
+      requireAlias: booleanParam(request.query['require_alias']),
+      requireDataStream: booleanParam(request.query['require_data_stream']),
+      authorizeCreate: (name) => context.authorize.indices('indices:admin/auto_create', [name]),
+    }, timeoutMs);
+    const givenId = write !== undefined ? write.id : request.params['id'];
+    const effectiveOpType = opType ?? (requested as 'index' | 'create' | undefined) ?? (givenId === undefined ? 'create' : 'index');
+    const source = write?.source ?? requestSource;
+    indices.checkDocumentWrite({ target: writeTarget, index: handle, opType: effectiveOpType, source, conditional: request.query['if_seq_no'] !== undefined });
+    const id = givenId ?? indices.newDocumentId();
+    const routing = resolveRouting(handle, writeTarget, id, write !== undefined ? write.routing : requestRouting);
+    const shard = shardOf(handle, id, routing);
+    const response = await toPrimary(SHARD_WRITE_ACTION, shard, { kind: 'doc', method: 'PUT', path: '/:index/_doc/:id', params: { index: handle.name, id }, query: forwardedQuery(request.query, routing, { op_type: effectiveOpType }), body: source }, timeoutMs, 1);
+    if (!booleanParam(request.query['list_executed_pipelines'])) return response;
+    return { ...response, body: { ...(response.body as Record<string, unknown>), executed_pipelines: write?.pipelines ?? [] } };
+  };
+
+  const deleteWrite = async (request: RestRequest, context: RequestContext): Promise<RestResponse> => {
+    const target = request.params['index']!;
+    context.authorize.indices('indices:data/write/delete', [target]);
+    parseRefresh(request.query['refresh']);
+    const timeoutMs = timeoutOf(request);
+    const id = request.params['id']!;
+    // Deletes never auto-create an index.
+    if (indices.get(target) === undefined && !indices.isAliasOrDataStream(target)) throw errors.indexNotFound(target);
+    const handle = indices.writeIndex(target);
+    indices.checkDocumentWrite({ target, index: handle, opType: 'delete', conditional: request.query['if_seq_no'] !== undefined });
+    const routing = resolveRouting(handle, target, id, parseRouting(request.query['routing']));
+    return toPrimary(SHARD_WRITE_ACTION, shardOf(handle, id, routing), { kind: 'doc', method: 'DELETE', path: '/:index/_doc/:id', params: { index: handle.name, id }, query: forwardedQuery(request.query, routing), body: undefined }, timeoutMs, 1);
+  };
+
+  const updateWrite = async (request: RestRequest, context: RequestContext): Promise<RestResponse> => {
+    const target = request.params['index']!;
+    context.authorize.indices('indices:data/write/update', [target]);
+    if (readRestrictionFor(indices, context.authorize, 'indices:data/write/update', target) !== undefined) throw errors.updateWithDocumentFieldSecurity();
+    parseRefresh(request.query['refresh']);
+    if (request.query['version'] !== undefined || request.query['version_type'] !== undefined) {
+      throw errors.actionRequestValidation(['internal versioning can not be used for optimistic concurrency control. Please use `if_seq_no` and `if_primary_term` instead']);
+    }
+    const timeoutMs = timeoutOf(request);
+    const id = request.params['id']!;
+    const routingParam = parseRouting(request.query['routing']);
+    const requestBody = request.json();
+    const scriptedUpsert = typeof requestBody === 'object' && requestBody !== null && ['true', true].includes((requestBody as Record<string, unknown>)['scripted_upsert'] as string | boolean);
+    const ingested = scriptedUpsert ? undefined : ingest?.applyPipelines({ index: target, id, routing: routingParam, source: requestBody, pipeline: undefined, update: true });
+    if (ingested?.kind === 'dropped') return { status: 200, body: ingested.body };
+    if (ingested?.kind === 'failed') throw ingested.error;
+    const handle = await writeIndexOf(target, { requireAlias: booleanParam(request.query['require_alias']), requireDataStream: false, authorizeCreate: (name) => context.authorize.indices('indices:admin/auto_create', [name]) }, timeoutMs);
+    if (scriptedUpsert && ingest !== undefined && ['index.default_pipeline', 'index.final_pipeline'].some((key) => (handle.metadata.settings[key] ?? '_none') !== '_none')) {
+      throw errors.illegalArgument(`a scripted upsert into an index with ingest pipelines ([index.default_pipeline], [index.final_pipeline]) is not supported in a multi-node cluster yet ([discovery.type] is [multi-node])`);
+    }
+    indices.checkDocumentWrite({ target, index: handle, opType: 'update', conditional: request.query['if_seq_no'] !== undefined });
+    const routing = resolveRouting(handle, target, id, routingParam);
+    const body = ingested?.kind === 'write' ? ingested.source : requestBody;
+    return toPrimary(SHARD_WRITE_ACTION, shardOf(handle, id, routing), { kind: 'doc', method: 'POST', path: '/:index/_update/:id', params: { index: handle.name, id }, query: forwardedQuery(request.query, routing), body }, timeoutMs, 1);
+  };
+
+  const getRead = async (request: RestRequest, context: RequestContext, path: string): Promise<RestResponse> => {
+    const name = request.params['index']!;
+    context.authorize.indices('indices:data/read/get', [name]);
+    const id = request.params['id']!;
+    const handle = indices.singleIndex(name);
+    const routing = resolveRouting(handle, name, id, parseRouting(request.query['routing']));
+    const target = shardOf(handle, id, routing);
+    const primary = startedPrimaryNode(coordinator.state(), target);
+    const restriction = readRestrictionFor(indices, context.authorize, 'indices:data/read/get', name);
+    // Document and field level security: the caller's restriction applies where the caller was authorized.
+    if (primary === nodeId || (primary === undefined && restriction !== undefined)) {
+      if (primary === undefined) throw errors.noShardAvailable(target.index, target.shard);
+      return localRoute(request.method, path).handle(request, context);
+    }
+    if (restriction !== undefined) throw errors.illegalArgument(`a realtime GET under document or field level security reads the shard's primary on this node only; [${target.index}][${target.shard}] has its primary on another node in this multi-node cluster`);
+    const params = { index: handle.name, id };
+    return toPrimary(SHARD_GET_ACTION, target, { kind: 'doc', method: request.method === 'HEAD' ? 'HEAD' : 'GET', path, params, query: forwardedQuery(request.query, routing), body: undefined }, writeTimeoutDefaultMs, 1);
+  };
+
+  const bulk = async (request: RestRequest, context: RequestContext): Promise<RestResponse> => {
+    const started = options.nowMs();
+    const pipelineParam = request.query['pipeline'];
+    if (ingest === undefined && pipelineParam !== undefined && pipelineParam !== '_none') throw pipelineNotSupported(pipelineParam);
+    parseRefresh(request.query['refresh']);
+    const timeoutMs = timeoutOf(request);
+    const querySource = ['_source', '_source_includes', '_source_excludes'].some((name) => request.query[name] !== undefined) ? sourceFilterFromQuery(request.query) : undefined;
+    const defaults = {
+      requireDataStream: booleanParam(request.query['require_data_stream']),
+      index: request.params['index'],
+      requireAlias: booleanParam(request.query['require_alias']),
+      sourceFilter: querySource,
+      routing: parseRouting(request.query['routing']),
+    };
+    const text = request.text();
+    if (text.trim() === '') throw errors.bodyRequired();
+    const items = parseBulkBody(text, defaults);
+    if (ingest !== undefined && (pipelineParam === '' || items.some((item) => item.operation !== 'delete' && item.metadata['pipeline'] === ''))) {
+      throw errors.actionRequestValidation(['pipeline cannot be an empty string']);
+    }
+    const authorize = context.authorize;
+    const username = context.authentication.user.username;
+    const results: Record<string, Record<string, unknown>>[] = new Array(items.length);
+    const executedPipelines: (readonly string[])[] = [];
+    let ingestTookMs: number | undefined;
+    const groups = new Map<string, { target: ShardTarget; lines: string[]; positions: number[] }>();
+    const before = new Set(indices.all().map((handle) => handle.name));
+    const failItem = (position: number, item: BulkItem, index: string, error: EsError): void => {
+      results[position] = { [item.operation]: { _index: index, _id: item.id ?? null, status: error.status, error: error.toCause() } };
+    };
+    items.forEach((requested, position) => {
+      // Ingest runs on the coordinating node before the item is routed (it may change index, id and routing).
+      let item: BulkItem = requested;
+      if (ingest !== undefined && requested.operation !== 'delete') {
+        const itemPipeline = requested.metadata['pipeline'];
+        const ingestStarted = options.nowMs();
+        const outcome = ingest.applyPipelines({
+          index: requested.index,
+          id: requested.id,
+          routing: requested.routing,
+          source: requested.payload,
+          pipeline: itemPipeline === undefined || itemPipeline === null ? pipelineParam : String(itemPipeline),
+          update: requested.operation === 'update',
+        });
+        if (outcome.kind !== 'unchanged') ingestTookMs = (ingestTookMs ?? 0) + options.nowMs() - ingestStarted;
+        executedPipelines.push(outcome.kind === 'write' ? outcome.pipelines : []);
+        if (outcome.kind === 'dropped') {
+          results[position] = { [requested.operation]: { ...outcome.body, status: 200 } };
+          return;
+        }
+        if (outcome.kind === 'failed') {
+          results[position] = { [requested.operation]: { _index: outcome.index, _id: outcome.id, status: outcome.error.status, error: outcome.error.toCause() } };
+          return;
+        }
+        if (outcome.kind === 'write') item = requested.operation === 'update' ? { ...requested, payload: outcome.source } : { ...requested, index: outcome.index, id: outcome.id, routing: outcome.routing, payload: outcome.source };
+      }
+      const action = { index: 'indices:data/write/index', create: 'indices:data/write/index:op_type/create', update: 'indices:data/write/update', delete: 'indices:data/write/delete' }[item.operation];
+      if (!authorize.allowsIndex(action, item.index)) {
+        failItem(position, item, item.index, errors.actionDenied(action.replace(/:op_type\/create$/, ''), username, ` on indices [${item.index}]`));
+        return;
+      }
+      try {
+        const itemPipeline = item.metadata['pipeline'];
+        if (ingest === undefined && itemPipeline !== undefined && itemPipeline !== null && itemPipeline !== '_none' && item.operation !== 'delete') throw pipelineNotSupported(String(itemPipeline));
+        if (item.operation === 'delete' && indices.get(item.index) === undefined && !indices.isAliasOrDataStream(item.index)) throw errors.indexNotFound(item.index);
+        const requireDataStream = item.operation === 'update' || item.operation === 'delete' ? false : item.metadata['require_data_stream'] === undefined || item.metadata['require_data_stream'] === null ? defaults.requireDataStream : item.metadata['require_data_stream'] === true || item.metadata['require_data_stream'] === 'true';
+        const handle = indices.writeIndex(item.index, {
+          requireAlias: item.metadata['require_alias'] === true || defaults.requireAlias,
+          requireDataStream,
+          authorizeCreate: (index) => {
+            if (!authorize.allowsIndex('indices:admin/auto_create', index)) throw errors.actionDenied('indices:admin/auto_create', username, ` on indices [${index}]`);
+          },
+        });
+        if (item.operation === 'update' && readRestrictionFor(indices, authorize, action, item.index) !== undefined) {
+          throw errors.updateWithDocumentFieldSecurity();
+        }
+        const opType = item.operation === 'index' && item.metadata['op_type'] === 'create' ? 'create' : item.operation;
+        indices.checkDocumentWrite({ target: item.index, index: handle, opType, ...(item.operation === 'delete' ? {} : { source: item.payload }), conditional: item.concurrency.ifSeqNo !== undefined });
+        const id = item.id ?? (item.operation === 'index' || item.operation === 'create' ? indices.newDocumentId() : undefined);
+        const routing = resolveRouting(handle, item.index, id ?? '', item.routing);
+        const target = shardOf(handle, id ?? '', routing);
+        const key = `${target.indexUuid}/${target.shard}`;
+        let group = groups.get(key);
+        if (group === undefined) groups.set(key, (group = { target, lines: [], positions: [] }));
+        group.lines.push(shardBulkLines(item, handle.name, id, routing));
+        group.positions.push(position);
+      } catch (error) {
+        if (!isEsError(error)) throw error;
+        failItem(position, item, indices.get(item.index)?.name ?? item.index, error);
+      }
+    });
+    // Indices auto-created by this request exist for the whole cluster before any item is sent.
+    if (indices.all().some((handle) => !before.has(handle.name))) await publishCreated(before, timeoutMs);
+    const query: Record<string, string> = {};
+    for (const name of ['refresh', '_source', '_source_includes', '_source_excludes']) if (request.query[name] !== undefined) query[name] = request.query[name]!;
+    await Promise.all(
+      [...groups.values()].map(async (group) => {
+        try {
+          const answer = await toPrimary(SHARD_WRITE_ACTION, group.target, { kind: 'bulk', ndjson: group.lines.join(''), query }, timeoutMs, group.lines.length);
+          const answered = (answer.body as { items: Record<string, Record<string, unknown>>[] }).items;
+          group.positions.forEach((position, index) => {
+            results[position] = answered[index]!;
+          });
+        } catch (error) {
+          const failure = isEsError(error) ? error : errors.internal(String(error));
+          group.positions.forEach((position) => {
+            const item = items[position]!;
+            failItem(position, item, group.target.index, failure);
+          });
+        }
+      }),
+    );
+    const errorsSeen = results.some((result) => Object.values(result)[0]?.['error'] !== undefined);
+    const body: Record<string, unknown> = { errors: errorsSeen, took: Math.max(0, Math.round(options.nowMs() - started)) };
+    if (ingestTookMs !== undefined) body['ingest_took'] = Math.max(0, Math.round(ingestTookMs));
+    body['items'] = results;
+    listExecutedPipelines(request, items, results, executedPipelines);
+    return { status: 200, body };
+  };
+
+  const replacements = new Map<string, (request: RestRequest, context: RequestContext) => Promise<RestResponse>>([
+    ['PUT /:index/_doc/:id', (request, context) => indexWrite(request, context, undefined)],
+    ['POST /:index/_doc/:id', (request, context) => indexWrite(request, context, undefined)],
+    ['POST /:index/_doc', (request, context) => indexWrite(request, context, undefined)],
+    ['PUT /:index/_create/:id', (request, context) => indexWrite(request, context, 'create')],
+    ['POST /:index/_create/:id', (request, context) => indexWrite(request, context, 'create')],
+    ['DELETE /:index/_doc/:id', deleteWrite],
+    ['POST /:index/_update/:id', updateWrite],
+    ['GET /:index/_doc/:id', (request, context) => getRead(request, context, '/:index/_doc/:id')],
+    ['HEAD /:index/_doc/:id', (request, context) => getRead(request, context, '/:index/_doc/:id')],
+    ['GET /:index/_source/:id', (request, context) => getRead(request, context, '/:index/_source/:id')],
+    ['HEAD /:index/_source/:id', (request, context) => getRead(request, context, '/:index/_source/:id')],
+    ['POST /_bulk', bulk],
+    ['PUT /_bulk', bulk],
+    ['POST /:index/_bulk', bulk],
+    ['PUT /:index/_bulk', bulk],
+  ]);
+
+  return {
+    applyTo: (routes) =>
+      routes.flatMap((route): Route[] => {
+        if (multiNodeRefusedDocumentActions.has(route.action)) return [refuse(route)];
+        const methods = typeof route.method === 'string' ? [route.method] : [...route.method];
+        if (!methods.some((method) => replacements.has(`${method} ${route.path}`))) return [route];
+        // One route per method, so each method gets its replacement.
+        return methods.map((method): Route => {
+          const replacement = replacements.get(`${method} ${route.path}`);
+          return replacement === undefined ? { ...route, method } : { ...route, method, handle: replacement };
+        });
+      }),
+  };
+}
+
+function refuse(route: Route): Route {
+  return {
+    ...route,
+    handle: () => {
+      throw errors.illegalArgument(`[${route.action}] is not supported in a multi-node cluster yet ([discovery.type] is [multi-node])`);
+    },
+  };
+}
+
+/** A timeout as Elasticsearch prints a TimeValue (`1m`, `30s`, `500ms`). */
+export function formatTimeout(ms: number): string {
+  if (ms > 0 && ms % 3_600_000 === 0) return `${ms / 3_600_000}h`;
+  if (ms > 0 && ms % 60_000 === 0) return `${ms / 60_000}m`;
+  if (ms > 0 && ms % 1000 === 0) return `${ms / 1000}s`;
+  return `${ms}ms`;
+}

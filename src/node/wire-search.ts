@@ -1,0 +1,214 @@
+/**
+ * Searches across the nodes of a multi-node cluster (issue #14, wiring step 4). `_search` and
+ * `_count` on any node resolve and authorize their indices there (the coordinating node, as in
+ * Elasticsearch), pick one started copy of each shard round robin and run the shards' query and
+ * fetch phases on the nodes holding them (searchShardsOnNodes, src/search/shard-search.ts), merged
+ * as a single node merges its shards; `_shards` counts every shard searched. The data nodes serve
+ * those phases to this cluster's nodes under the coordinating node's authorization: the caller's
+ * credentials never travel. A caller whose role restricts documents or fields (DLS/FLS) on a
+ * searched index, a filtered or routed alias, scroll and point in time are refused with a 400 for
+ * now (their restrictions would have to travel with the phases); `preference=_shards:N|_only_local`
+ * reads this node's own copies of those shards (how a copy is inspected).
+ * Loaded only in multi-node mode (node.ts).
+ */
+import type { Logger } from 'pino';
+import type { ClusterState } from '../cluster/state.js';
+import { errors } from '../common/errors.js';
+import { parseIndicesOptions } from '../index/expression.js';
+import type { IndicesService, IndexHandle } from '../index/index.js';
+import { searchableCopiesOf } from '../index/replication/applied-state.js';
+import { routingLayoutOf, shardNumber } from '../index/routing.js';
+import type { RequestContext, RestRequest, RestResponse, Route } from '../http/route.js';
+import { scrollOwner } from '../http/routes/search.js';
+import { aliasFilterFor } from '../search/alias-filter.js';
+import { searchShardsOnNodes, shardSearchHandlers, SHARD_SEARCH_ACTIONS, type ShardCopies } from '../search/shard-search.js';
+import { searchRoutingFor } from '../search/shard-selection.js';
+import { checkCountQueryParams, checkQueryStringParams } from '../search/request.js';
+import type { SearchAuthorizer, SearchInput, SearchService } from '../search/search-service.js';
+import type { ScrollOwner } from '../search/scroll.js';
+import type { TransportHandler } from '../transport/index.js';
+import type { CoordinationWiring } from './wire-coordination.js';
+import type { DataPlaneWiring } from './wire-data-plane.js';
+
+const searchAction = 'indices:data/read/search';
+/** Search's default indices options (SearchRequest.DEFAULT_INDICES_OPTIONS: strict, open indices). */
+const searchIndicesOptions = { ignoreUnavailable: false, allowNoIndices: true, expandWildcards: new Set(['open'] as const) };
+
+/** The coordinating node authorized the search: a data node runs its phases for it as asked. */
+const COORDINATED: SearchAuthorizer = { indices: () => undefined, allowsIndex: () => true };
+/** Owner of the shard contexts data nodes keep for coordinating nodes of this cluster. */
+const COORDINATED_OWNER: ScrollOwner = { username: '_system', realm: '__cluster' };
+
+/** `preference=_shards:0,2|_only_local`: the shard numbers, or undefined for any other value. */
+export function onlyLocalShards(preference: string | undefined): number[] | undefined {
+  const match = preference === undefined ? null : /^_shards:(\d+(?:,\d+)*)\|_only_local$/.exec(preference);
+  return match === null ? undefined : match[1]!.split(',').map(Number);
+}
+
+/**
+ * The shards of `handle` a search reads (all, or those its routing values select) with the nodes
+ * of their started copies; undefined when the published state has another incarnation of the index.
+ */
+export function shardsToSearch(state: ClusterState, handle: Pick<IndexHandle, 'name' | 'uuid' | 'metadata'>, routing: readonly string[] | undefined): ShardCopies[] | undefined {
+  if (state.metadata.indices[handle.name]?.settings['index.uuid'] !== handle.uuid) return undefined;
+  const layout = routingLayoutOf(handle.metadata.settings);
+  const wanted = routing === undefined ? undefined : new Set(routing.map((value) => shardNumber(layout, value)));
+  return searchableCopiesOf(state, handle.name).filter((shard) => wanted === undefined || wanted.has(shard.shard));
+}
+
+export interface SearchWiringOptions {
+  readonly nodeId: string;
+  readonly coordination: CoordinationWiring;
+  readonly dataPlane: DataPlaneWiring;
+  readonly indices: IndicesService;
+  readonly search: SearchService;
+  /** Replaces a transport action's handler (given the one registered before, the cross-cluster side). */
+  readonly wrapTransportHandler: (action: string, wrap: (own: TransportHandler | undefined) => TransportHandler) => void;
+  readonly log: Logger;
+  readonly nowMs: () => number;
+}
+
+export interface SearchWiring {
+  applyTo(routes: readonly Route[]): Route[];
+}
+
+export function wireSearch(options: SearchWiringOptions): SearchWiring {
+  const { indices, search, nodeId, dataPlane } = options;
+  const { coordinator } = options.coordination;
+  // Remote clusters keep reaching the cross-cluster handlers of the same action names.
+  const otherCluster = new Map<string, TransportHandler>();
+  const handlers = shardSearchHandlers({
+    search,
+    cluster: { clusterName: coordinator.state().cluster_name, clusterUuid: coordinator.clusterUuid },
+    authorize: () => ({ access: COORDINATED, owner: COORDINATED_OWNER }),
+    otherCluster,
+  });
+  for (const action of Object.values(SHARD_SEARCH_ACTIONS)) {
+    options.wrapTransportHandler(action, (own) => {
+      if (own !== undefined) otherCluster.set(action, own);
+      return handlers.get(action)!;
+    });
+  }
+  let cursor = 0;
+
+  /**
+   * The shards of a search over this cluster's nodes, or undefined when the search reads this
+   * node's own copies (`_shards:N|_only_local`, each named shard held here).
+   */
+  const plan = (input: SearchInput, context: RequestContext): ShardCopies[] | 'local' => {
+    const expression = input.expression;
+    if (expression !== undefined && expression.split(',').some((element) => element.includes(':'))) throw unsupported('cross-cluster search');
+    const body = input.body as Record<string, unknown> | undefined;
+    if (body !== null && typeof body === 'object' && body['pit'] !== undefined) throw unsupported('a point in time');
+    if (input.params['scroll'] !== undefined) throw unsupported('[scroll]');
+    const local = onlyLocalShards(input.params['preference']);
+    if (input.params['preference'] !== undefined && local === undefined) throw unsupported(`[preference] [${input.params['preference']}] (only [_shards:N|_only_local])`);
+    const access = context.authorize;
+    const handles = indices.resolve(expression, parseIndicesOptions(input.params, searchIndicesOptions), {
+      allows: (name) => access.allowsIndex(searchAction, name),
+      authorizeLiterals: (names) => access.indices(searchAction, names),
+    });
+    const state = coordinator.state();
+    const routingParam = input.params['routing']?.split(',').filter((value) => value !== '');
+    const shards: ShardCopies[] = [];
+    for (const handle of handles) {
+      if (handle.metadata.state !== 'open' || handle.shards === undefined) continue; // the search itself answers as a single node does
+      const aliases = Object.keys(handle.metadata.aliases);
+      if (access.readRestriction?.(searchAction, handle.name, aliases) !== undefined) throw unsupported(`document or field level security on [${handle.name}]`);
+      if (aliasFilterFor(expression, handle.name, handle.metadata.aliases) !== undefined) throw unsupported(`a filtered alias of [${handle.name}]`);
+      const routing = searchRoutingFor(expression, handle.name, handle.metadata.aliases, routingParam);
+      if (local !== undefined) {
+        for (const shard of local) {
+          const copy = shardsToSearch(state, handle, undefined)?.find((candidate) => candidate.shard === shard);
+          if (copy === undefined || !copy.nodes.includes(nodeId)) throw errors.illegalArgument(`no started copy of shard [${shard}] of [${handle.name}] on this node for [preference] [${input.params['preference']}]`);
+        }
+        continue;
+      }
+      const found = shardsToSearch(state, handle, routing);
+      if (found === undefined) throw errors.noShardAvailable(handle.name, 0);
+      shards.push(...found);
+    }
+    return local !== undefined ? 'local' : shards;
+  };
+
+  const searchAcross = async (input: SearchInput, context: RequestContext, shards: readonly ShardCopies[]): Promise<Record<string, unknown>> =>
+    searchShardsOnNodes({
+      search,
+      input,
+      shards,
+      cursor: cursor++,
+      localNodeId: nodeId,
+      channel: dataPlane.channel,
+      access: context.authorize,
+      owner: scrollOwner(context),
+      nowMs: options.nowMs,
+    });
+
+  const searchRoute = (original: Route): Route => ({
+    ...original,
+    handle: async (request: RestRequest, context: RequestContext): Promise<RestResponse> => {
+      const input = { expression: request.params['index'], params: request.query, body: request.json() };
+      checkQueryStringParams(request.query, request.rawPath);
+      const shards = plan(input, context);
+      // This node's own copies, or no shard at all (an empty answer exactly as a single node gives it).
+      if (shards === 'local' || shards.length === 0) return original.handle(request, context);
+      return { status: 200, body: await searchAcross(input, context, shards) };
+    },
+  });
+
+  const countRoute = (original: Route): Route => ({
+    ...original,
+    handle: async (request: RestRequest, context: RequestContext): Promise<RestResponse> => {
+      const body = request.json();
+      const input = { expression: request.params['index'], params: request.query, body };
+      const shards = plan(input, context);
+      if (shards === 'local' || shards.length === 0) return original.handle(request, context);
+      checkCountQueryParams(request.query, body !== undefined, request.rawPath);
+      // A body other than `{query}` gets the single-node count's 400.
+      if (body !== undefined && (body === null || typeof body !== 'object' || Array.isArray(body) || Object.keys(body).some((key) => key !== 'query'))) return original.handle(request, context);
+      // A count is a search for the total only (TransportCountAction runs a size-0 search).
+      const searchParams: Record<string, string> = { size: '0', track_total_hits: 'true' };
+      for (const name of ['q', 'df', 'default_operator', 'analyzer', 'analyze_wildcard', 'lenient', 'terminate_after', 'routing', 'ignore_unavailable', 'allow_no_indices', 'expand_wildcards', 'ignore_throttled']) {
+        if (request.query[name] !== undefined) searchParams[name] = request.query[name]!;
+      }
+      const minScore = request.query['min_score'];
+      if (minScore !== undefined && !Number.isFinite(Number(minScore))) throw errors.illegalArgument(`failed to parse [min_score] value [${minScore}]`);
+      const searchBody = { ...((body as Record<string, unknown> | undefined) ?? {}), ...(minScore !== undefined ? { min_score: Number(minScore) } : {}) };
+      const answer = await searchAcross({ expression: input.expression, params: searchParams, body: Object.keys(searchBody).length === 0 ? undefined : searchBody }, context, shards);
+      const total = (answer['hits'] as { total: { value: number } | number }).total;
+      return { status: 200, body: { count: typeof total === 'number' ? total : total.value, _shards: answer['_shards'] } };
+    },
+  });
+
+  return {
+    applyTo: (routes) =>
+      routes.map((route) => {
+        if (route.path === '/_search' || route.path === '/:index/_search') return searchRoute(route);
+        if (route.path === '/_count' || route.path === '/:index/_count') return countRoute(route);
+        // Searches not carried across nodes yet: refused rather than answered from this node's copies only.
+        if (multiNodeRefusedSearchActions.has(route.action) || route.path.startsWith('/_cat/count')) return refuse(route);
+        return route;
+      }),
+  };
+}
+
+/** Search APIs that would read only this node's shard copies: refused in multi-node mode until routed. */
+export const multiNodeRefusedSearchActions: ReadonlySet<string> = new Set([
+  'indices:data/read/msearch',
+  'indices:data/read/async_search/submit',
+  'indices:data/read/open_point_in_time',
+  'indices:data/read/explain',
+]);
+
+function refuse(route: Route): Route {
+  return {
+    ...route,
+    handle: () => {
+      throw errors.illegalArgument(`[${route.path}] is not supported in a multi-node cluster yet ([discovery.type] is [multi-node]): it would read only this node's shard copies`);
+    },
+  };
+}
+
+function unsupported(what: string) {
+  return errors.illegalArgument(`${what} is not supported by Strait for searches whose shards live on several nodes yet ([discovery.type] is [multi-node])`);
+}
