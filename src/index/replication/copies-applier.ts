@@ -6,7 +6,7 @@
  * what started or failed. Stores come from a provider (the IndicesService's shard stores in a node).
  */
 import type { Logger } from 'pino';
-import type { ClusterState, ShardStateReport } from '../../cluster/state.js';
+import { primaryTermOf, shardCopiesOf, type ClusterState, type ShardStateReport } from '../../cluster/state.js';
 import { isEsError } from '../../common/errors.js';
 import type { ShardStore } from '../store/shard-store.js';
 import { shardKey, type ShardTarget } from './actions.js';
@@ -20,8 +20,32 @@ export interface ShardStoreProvider {
   reset(target: ShardTarget): ShardStore;
 }
 
+/** Ours: how long a replica retries a recovery its primary is not ready for yet, and how often. */
+export const recoveryRetry = { delayMs: 500, attemptsMax: 60 } as const;
+
+/**
+ * A recovery the primary's node refused because it is not ready for it yet (it has not applied the
+ * state that assigns this copy, or not opened its primary yet): Elasticsearch's DelayRecoveryException
+ * and the shard-not-ready answers, which the target retries rather than failing the copy.
+ */
+export function recoveryIsRetryable(error: unknown): boolean {
+  if (!isEsError(error) || error.type !== 'recovery_failed_exception' || error.causedBy === undefined) return false;
+  const cause = error.causedBy;
+  return (
+    (cause.type === 'illegal_state_exception' && cause.message.startsWith('delaying recovery')) ||
+    cause.type === 'shard_not_found_exception' ||
+    cause.type === 'shard_not_in_primary_mode_exception' ||
+    cause.type === 'node_disconnected_exception' ||
+    cause.type === 'node_not_connected_exception' ||
+    cause.type === 'connect_transport_exception'
+  );
+}
+
 export class ShardCopiesApplier {
   private readonly local = new Map<string, LocalCopy & { readonly target: ShardTarget }>();
+  /** Copies ready to serve whose `shard_started` the master has not applied yet (re-sent at each state until it is). */
+  private readonly started = new Set<string>();
+  private readonly reporting = new Set<string>();
 
   constructor(
     private readonly options: {
@@ -40,6 +64,22 @@ export class ShardCopiesApplier {
   }
 
   apply(state: ClusterState): void {
+    this.reconcile(state);
+    // A started report lost on its way (the master changed, etcd was briefly unreachable) is made
+    // again while the state still shows the copy initializing; without it the copy would stay
+    // INITIALIZING for good.
+    for (const copy of this.local.values()) {
+      if (!this.started.has(copy.allocationId) || this.reporting.has(copy.allocationId)) continue;
+      const routing = shardCopiesOf(state, copy.index, copy.shard).find((candidate) => candidate.allocation_id?.id === copy.allocationId);
+      if (routing === undefined || routing.state !== 'INITIALIZING') {
+        this.started.delete(copy.allocationId);
+        continue;
+      }
+      this.sendStarted({ kind: 'shard_started', index: copy.index, shard: copy.shard, allocationId: copy.allocationId, primaryTerm: primaryTermOf(state, copy.index, copy.shard) });
+    }
+  }
+
+  private reconcile(state: ClusterState): void {
     const { service, stores, nodeId } = this.options;
     for (const action of reconcileLocalCopies(state, nodeId, this.copies())) {
       const indexUuid = state.metadata.indices[action.index]?.settings['index.uuid'];
@@ -49,6 +89,7 @@ export class ShardCopiesApplier {
         case 'close':
           service.closeCopy(target);
           this.local.delete(shardKey(target));
+          this.started.delete(action.allocationId);
           break;
         case 'apply':
           service.applyShardState(target, action.applied);
@@ -61,7 +102,8 @@ export class ShardCopiesApplier {
           if (store === undefined) break; // the index metadata is not applied here yet: a later state opens it
           service.openPrimary(target, store, action.allocationId, action.applied);
           this.local.set(shardKey(target), { index: action.index, shard: action.shard, allocationId: action.allocationId, target });
-          this.send({ kind: 'shard_started', index: action.index, shard: action.shard, allocationId: action.allocationId, primaryTerm: action.applied.primaryTerm });
+          this.started.add(action.allocationId);
+          this.sendStarted({ kind: 'shard_started', index: action.index, shard: action.shard, allocationId: action.allocationId, primaryTerm: action.applied.primaryTerm });
           break;
         }
         case 'open_replica': {
@@ -70,18 +112,50 @@ export class ShardCopiesApplier {
           service.openReplica(target, store, action.allocationId, action.primaryTerm, () => stores.reset(target));
           this.local.set(shardKey(target), { index: action.index, shard: action.shard, allocationId: action.allocationId, target });
           // recover() reports the copy started itself; a failed recovery fails the copy, and the
-          // master allocates it again.
-          service.recover(target, action.primaryNodeId).catch((error: unknown) => {
-            this.options.logger.warn({ err: error, index: action.index, shard: action.shard }, 'peer recovery failed');
-            if (this.local.get(shardKey(target))?.allocationId !== action.allocationId) return;
-            service.closeCopy(target);
-            this.local.delete(shardKey(target));
-            this.send({ kind: 'shard_failed', index: action.index, shard: action.shard, allocationId: action.allocationId, primaryTerm: 0, message: `failed recovery: ${isEsError(error) ? `${error.type}: ${error.message}` : String(error)}`, markAsStale: true });
-          });
+          // master allocates it again. A primary not ready for it yet is asked again a little later;
+          // a recovery that succeeded but whose report was lost is reported again at the next state.
+          const held = (): boolean => this.local.get(shardKey(target))?.allocationId === action.allocationId;
+          const attempt = (left: number): void => {
+            this.reporting.add(action.allocationId);
+            service.recover(target, action.primaryNodeId).then(
+              () => this.reporting.delete(action.allocationId),
+              (error: unknown) => {
+                this.reporting.delete(action.allocationId);
+                if (!held()) return;
+                if (isEsError(error) && error.type !== 'recovery_failed_exception') {
+                  this.options.logger.warn({ err: error, index: action.index, shard: action.shard }, 'a recovered copy could not report itself started; reporting again at the next state');
+                  this.started.add(action.allocationId);
+                  return;
+                }
+                if (recoveryIsRetryable(error) && left > 0) {
+                  setTimeout(() => {
+                    if (held()) attempt(left - 1);
+                  }, recoveryRetry.delayMs).unref();
+                  return;
+                }
+                this.options.logger.warn({ err: error, index: action.index, shard: action.shard }, 'peer recovery failed');
+                service.closeCopy(target);
+                this.local.delete(shardKey(target));
+                this.send({ kind: 'shard_failed', index: action.index, shard: action.shard, allocationId: action.allocationId, primaryTerm: 0, message: `failed recovery: ${isEsError(error) ? `${error.type}: ${error.message}` : String(error)}`, markAsStale: true });
+              },
+            );
+          };
+          attempt(recoveryRetry.attemptsMax);
           break;
         }
       }
     }
+  }
+
+  private sendStarted(report: ShardStateReport): void {
+    this.reporting.add(report.allocationId);
+    this.options.report(report).then(
+      () => this.reporting.delete(report.allocationId),
+      (error: unknown) => {
+        this.reporting.delete(report.allocationId);
+        this.options.logger.warn({ err: error, index: report.index, shard: report.shard }, 'cannot deliver a shard started report to the master; reporting again at the next state');
+      },
+    );
   }
 
   private send(report: ShardStateReport): void {
