@@ -58,6 +58,8 @@ export function nestedInnerHitsRenderer(
   segments: readonly Segment[],
   indexName: string,
   metadata?: readonly DocMetadata[],
+  /** `rest_total_hits_as_int`: inner hits' totals are plain numbers too. */
+  restTotalHitsAsInt = false,
 ): ((segmentIndex: number, doc: number) => Json | undefined) | undefined {
   if (!nestedInnerHitsOf(query)) return undefined;
   let weights: NestedWeight[] | undefined;
@@ -95,7 +97,7 @@ export function nestedInnerHitsRenderer(
       });
       let maxScore = -Infinity;
       for (const score of scores) if (score > maxScore) maxScore = score;
-      result[spec.name ?? weight.node.path] = { hits: { total: { value: docs.length, relation: 'eq' }, max_score: docs.length === 0 ? null : maxScore, hits } };
+      result[spec.name ?? weight.node.path] = { hits: { total: restTotalHitsAsInt ? docs.length : { value: docs.length, relation: 'eq' }, max_score: docs.length === 0 ? null : maxScore, hits } };
     }
     return result;
   };

@@ -391,11 +391,11 @@ export class SearchService {
     return targets;
   }
 
-  private fetchTarget(target: Target, query: QueryNode): FetchTarget {
+  private fetchTarget(target: Target, query: QueryNode, restTotalHitsAsInt = false): FetchTarget {
     const nowMs = this.nowMs();
     let weight: Weight | undefined;
     const matcher = namedQueryMatcher(query, () => ({ stats: target.snapshot.stats, segments: target.segments, mappings: target.mappings, nowMs, indexName: target.indexName }));
-    const innerHits = nestedInnerHitsRenderer(query, () => ({ stats: target.snapshot.stats, segments: target.segments, mappings: target.mappings, nowMs, indexName: target.indexName }), target.segments, target.indexName, target.snapshot.state.metadata);
+    const innerHits = nestedInnerHitsRenderer(query, () => ({ stats: target.snapshot.stats, segments: target.segments, mappings: target.mappings, nowMs, indexName: target.indexName }), target.segments, target.indexName, target.snapshot.state.metadata, restTotalHitsAsInt);
     return {
       ...(matcher !== undefined ? { matchedQueries: (hit: ShardHit) => matcher(hit.segmentIndex, hit.doc) } : {}),
       ...(innerHits !== undefined ? { nestedInnerHits: (hit: ShardHit) => innerHits(hit.segmentIndex, hit.doc) } : {}),
@@ -565,7 +565,7 @@ export class SearchService {
     );
     const targets = parsed.extras === noSearchExtras ? resolved : resolved.map((target) => ({ ...target, extras: { features: parsed.extras, indexBoost: boosts.get(target.handle.name), pit: parsed.pit !== undefined } }));
     const { results, shards } = yield* this.queryPhaseSteps(targets, parsed.request, parsed.postFilter, parsed.scrollKeepAliveMs !== undefined, parsed.allowPartialSearchResults);
-    const fetchTargets = new Map(targets.map((target) => [target.shardKey, this.fetchTarget(target, parsed.request.query)]));
+    const fetchTargets = new Map(targets.map((target) => [target.shardKey, this.fetchTarget(target, parsed.request.query, parsed.restTotalHitsAsInt)]));
     return {
       request: parsed.request,
       parsed,
@@ -632,7 +632,7 @@ export class SearchService {
   /** A collapsed page: each group head with its collapse value and the group's inner hits (one search per group and inner_hits entry). */
   private expandCollapsedHits(local: LocalSearchResult & { readonly targets: readonly Target[] }, parsed: ParsedSearch, hits: readonly ShardHit[], collapse: CollapseSpec): Record<string, unknown>[] {
     const nowMs = this.nowMs();
-    const fetchTargets = new Map(local.targets.map((target) => [target.shardKey, this.fetchTarget(target, parsed.request.query)]));
+    const fetchTargets = new Map(local.targets.map((target) => [target.shardKey, this.fetchTarget(target, parsed.request.query, parsed.restTotalHitsAsInt)]));
     return expandCollapsed(local.fetch(hits), hits, collapse, (_hit, key) => key, (group, spec) => {
       const sort = spec.sort === undefined || (spec.sort.length === 1 && spec.sort[0]!.kind === 'score' && spec.sort[0]!.order === 'desc') ? undefined : spec.sort;
       const request: SearchRequest = { ...parsed.request, query: withFilter(withFilter(parsed.request.query, group), parsed.postFilter), from: spec.from, size: spec.size, sort, searchAfter: undefined, aggregations: [], trackTotalHits: true };
@@ -736,7 +736,7 @@ export class SearchService {
       return this.queryShard(target, request, parsed.postFilter, local.targets.length, nowMs);
     });
     const ordered = mergeShardResults(allResults, { ...parsed.request, from: 0, size: total, aggregations: [], trackTotalHits: true });
-    const fetchTargets = new Map(local.targets.map((target) => [target.shardKey, this.fetchTarget(target, parsed.request.query)]));
+    const fetchTargets = new Map(local.targets.map((target) => [target.shardKey, this.fetchTarget(target, parsed.request.query, parsed.restTotalHitsAsInt)]));
     const state: ScrollState = {
       fetchTargets,
       hits: ordered.hits,

@@ -82,6 +82,23 @@ test('GET mapping shows type nested; a nested field matches only through a neste
   assert.deepEqual(ids(votes), ['2']);
   const scored = await client.search({ index: 'posts', query: { nested: { path: 'comments', score_mode: 'sum', query: { constant_score: { filter: { exists: { field: 'comments.author' } }, boost: 2 } } } }, sort: ['_doc'], track_scores: true });
   assert.deepEqual(scored.hits.hits.map((hit) => hit._score), [4, 2]);
+  // With runtime fields in the search (their segments are views over the same sources).
+  const runtime = await client.search({
+    index: 'posts',
+    runtime_mappings: { loud: { type: 'keyword', script: { source: "emit(doc['tags'].value.toUpperCase())" } } },
+    query: { bool: { filter: [{ term: { loud: 'NEWS' } }, { nested: { path: 'comments', query: both('kimchy', 5) } }] } },
+  });
+  assert.deepEqual(ids(runtime), ['1']);
+});
+
+test('sorting posts by their comments: the nested sort option with path and filter (sort-search-results.html#nested-sorting)', async () => {
+  const client = node.client();
+  const byStars = await client.search({ index: 'posts', sort: [{ 'comments.stars': { order: 'desc', nested: { path: 'comments' } } }] });
+  assert.deepEqual(ids(byStars), ['1', '2', '3']);
+  assert.deepEqual(byStars.hits.hits.slice(0, 2).map((hit) => hit.sort), [[5], [2]]);
+  const kimchyOnly = await client.search({ index: 'posts', sort: [{ 'comments.stars': { order: 'asc', nested: { path: 'comments', filter: { term: { 'comments.author': 'kimchy' } } } } }] });
+  assert.deepEqual(ids(kimchyOnly), ['2', '1', '3']);
+  assert.deepEqual(kimchyOnly.hits.hits.slice(0, 2).map((hit) => hit.sort), [[2], [5]]);
 });
 
 test('inner_hits: the matching comments of each post with _nested, _source, name, size and totals (search.inner_hits/10_basic.yml)', async () => {
@@ -114,6 +131,9 @@ test('inner_hits: the matching comments of each post with _nested, _source, name
   const innerHit = hit.inner_hits.comments.hits.hits[0];
   assert.deepEqual([innerHit._version, innerHit._seq_no, innerHit._primary_term], [hit._version, hit._seq_no, hit._primary_term]);
   assert.deepEqual(Object.keys(innerHit), ['_index', '_id', '_nested', '_version', '_seq_no', '_primary_term', '_score', '_source']);
+  const asInt = await jsonCall(node, 'POST', '/posts/_search?rest_total_hits_as_int=true', { query: { nested: { path: 'comments', query: { match_all: {} }, inner_hits: {} } }, sort: ['_doc'] });
+  assert.equal(asInt.body.hits.total, 2);
+  assert.equal(asInt.body.hits.hits[0].inner_hits.comments.hits.total, 2);
 });
 
 test('nested and reverse_nested aggregations: doc_count counts nested documents, then parents (nested-aggregation.html)', async () => {
@@ -196,9 +216,9 @@ test('bad input: a path that is not nested, sorting on a nested field, the limit
   assert.equal(sorted.status, 400);
   assert.equal(sorted.body.error.root_cause[0].type, 'query_shard_exception');
   assert.equal(sorted.body.error.root_cause[0].reason, 'it is mandatory to set the [nested] context on the nested sort field: [comments.stars].');
-  const nestedSort = await jsonCall(node, 'POST', '/posts/_search', { sort: [{ 'comments.stars': { order: 'asc', nested: { path: 'comments' } } }] });
-  assert.equal(nestedSort.status, 400);
-  assert.equal(nestedSort.body.error.type, 'illegal_argument_exception');
+  const maxChildren = await jsonCall(node, 'POST', '/posts/_search', { sort: [{ 'comments.stars': { order: 'asc', nested: { path: 'comments', max_children: 1 } } }] });
+  assert.equal(maxChildren.status, 400);
+  assert.equal(maxChildren.body.error.type, 'illegal_argument_exception');
   const badAgg = await jsonCall(node, 'POST', '/posts/_search', { aggs: { r: { reverse_nested: {} } } });
   assert.equal(badAgg.status, 400);
   assert.equal(badAgg.body.error.root_cause[0].type, 'illegal_argument_exception');

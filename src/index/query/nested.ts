@@ -12,10 +12,12 @@
  * Reference: https://www.elastic.co/guide/en/elasticsearch/reference/current/query-dsl-nested-query.html
  */
 import { errors } from '../../common/errors.js';
-import type { FieldMappings, Segment } from '../engine/segment.js';
+import type { DocValues, FieldMappings, KeywordDocValues, Segment } from '../engine/segment.js';
+import { finishNumericField } from '../engine/segment-builder.js';
 import { computeShardStats } from '../engine/shard-stats.js';
 import type { QueryNode } from './ast.js';
-import { MatchNoneWeight, type PlanContext, type Weight } from './plan.js';
+import { MatchNoneWeight, planQuery, type PlanContext, type Weight } from './plan.js';
+import type { SortSpec } from './sort.js';
 import { type HitCollector, Scorer, noMoreDocs } from './scorers.js';
 
 type Json = Record<string, unknown>;
@@ -359,4 +361,77 @@ export class ParentListScorer extends Scorer {
   maxScore(): number {
     return this.top;
   }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Sorting by fields of nested objects
+
+/**
+ * Field sorts with a `nested` option read, per parent, the values of its nested documents at
+ * `path` that match `filter`: the segments become views with those values as a column of their
+ * own (under a name no query can reach), and each such sort reads that column; `mode` (or the
+ * order's default, min ascending and max descending) picks the key as for any multi-valued field.
+ * Undefined when no sort has a `nested` option.
+ */
+export function withNestedSortValues(segments: readonly Segment[], sort: readonly SortSpec[], context: PlanContext): { readonly segments: readonly Segment[]; readonly sort: readonly SortSpec[] } | undefined {
+  if (!sort.some((spec) => spec.kind === 'field' && spec.nested !== undefined)) return undefined;
+  const scope = requireNestedScope(context.mappings);
+  const views = segments.map((segment) => ({ ...segment, docValues: new Map(segment.docValues), postings: new Map(segment.postings) }));
+  const rewritten = sort.map((spec, position): SortSpec => {
+    if (spec.kind !== 'field' || spec.nested === undefined) return spec;
+    const path = spec.nested.path;
+    checkNestedPath(scope, path, 'nested', context.indexName);
+    if (context.mappings[spec.field]?.type === 'date_nanos') throw errors.illegalArgument(`sorting on the date_nanos field [${spec.field}] of nested objects is not supported by Strait`);
+    const name = `${spec.field}\u0000nested${position}`;
+    const levels = segments.map((segment) => scope.level(segment, path));
+    const filter = spec.nested.filter === undefined ? undefined : planQuery(spec.nested.filter, innerContext(context, levels.map((level) => level.segment)));
+    levels.forEach((level, index) => {
+      const accepted = filter === undefined ? undefined : matchingDocs(filter.scorer(level.segment), level.segment.maxDoc);
+      const values = level.segment.docValues.get(spec.field);
+      if (values === undefined) return;
+      views[index]!.docValues.set(name, parentValues(values, level, accepted, segments[index]!.maxDoc));
+      const postings = level.segment.postings.get(spec.field);
+      if (postings !== undefined) views[index]!.postings.set(name, postings); // keyword keys are the level's term ordinals
+    });
+    const { nested: _resolved, ...plain } = spec;
+    return { ...plain, field: name };
+  });
+  return { segments: views, sort: rewritten };
+}
+
+function matchingDocs(scorer: Scorer | null, maxDoc: number): Uint8Array {
+  const accepted = new Uint8Array(maxDoc);
+  if (scorer !== null) for (let doc = scorer.nextDoc(); doc !== noMoreDocs; doc = scorer.nextDoc()) accepted[doc] = 1;
+  return accepted;
+}
+
+/** A column over the parents: each parent's values are those of its (accepted) nested documents, ascending. */
+function parentValues(values: DocValues, level: NestedLevel, accepted: Uint8Array | undefined, parentMaxDoc: number): DocValues {
+  const starts = level.childStart;
+  if (values.kind === 'numeric') {
+    const perDoc: (number[] | undefined)[] = new Array(parentMaxDoc);
+    for (let parent = 0; parent < parentMaxDoc; parent++) {
+      for (let child = starts[parent]!; child < starts[parent + 1]!; child++) {
+        if (accepted !== undefined && accepted[child] === 0) continue;
+        for (let at = values.valueStart[child]!; at < values.valueStart[child + 1]!; at++) (perDoc[parent] ??= []).push(values.values[at]!);
+      }
+    }
+    return finishNumericField(perDoc, parentMaxDoc);
+  }
+  const valueStart = new Int32Array(parentMaxDoc + 1);
+  const ordinals: number[] = [];
+  let singleValued = true;
+  for (let parent = 0; parent < parentMaxDoc; parent++) {
+    valueStart[parent] = ordinals.length;
+    const own = new Set<number>();
+    for (let child = starts[parent]!; child < starts[parent + 1]!; child++) {
+      if (accepted !== undefined && accepted[child] === 0) continue;
+      for (let at = values.valueStart[child]!; at < values.valueStart[child + 1]!; at++) own.add(values.ordinals[at]!);
+    }
+    if (own.size > 1) singleValued = false;
+    ordinals.push(...[...own].sort((left, right) => left - right));
+  }
+  valueStart[parentMaxDoc] = ordinals.length;
+  const column: KeywordDocValues = { kind: 'keyword', valueStart, ordinals: Int32Array.from(ordinals), singleValued };
+  return column;
 }

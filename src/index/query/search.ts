@@ -18,6 +18,7 @@ import { type ShardStats, computeShardStats } from '../engine/shard-stats.js';
 import type { QueryNode } from './ast.js';
 import { parseQuery } from './parse.js';
 import { type PlanContext, type Weight, planQuery } from './plan.js';
+import { withNestedSortValues } from './nested.js';
 import { AllDocsScorer, type HitCollector, type Scorer } from './scorers.js';
 import { type SortSpec, type SortValue, applyMissing, checkSortFields, compareHits, compareSortValues, fieldSortValue, normalizeSearchAfter, parseSort, resolveSortAliases } from './sort.js';
 import type { RuntimeField } from '../script/runtime-fields.js';
@@ -173,6 +174,8 @@ export function searchShard(segments: readonly Segment[], stats: ShardStats | un
   const planContext: PlanContext = { stats: shardStats, segments, mappings: context.mappings, nowMs: context.nowMs, indexName: context.indexName };
   const weight = planQuery(request.query, planContext);
   if (request.sort !== undefined) checkSortFields(request.sort, context.mappings, context.indexName);
+  // Sorts on fields of nested objects read a column derived from the nested documents (nested.ts).
+  const nestedSort = request.sort === undefined ? undefined : withNestedSortValues(segments, request.sort, planContext);
   const aggregationContext: AggregationContext = {
     mappings: context.mappings,
     indexName: context.indexName,
@@ -184,7 +187,12 @@ export function searchShard(segments: readonly Segment[], stats: ShardStats | un
     aliasFilter: context.aliasFilter,
   };
   const aggregators = createAggregators(request.aggregations, aggregationContext);
-  const result = request.sort === undefined ? collectByScore(segments, weight, request, context, aggregators) : collectBySort(segments, weight, request, context, aggregators);
+  const result =
+    request.sort === undefined
+      ? collectByScore(segments, weight, request, context, aggregators)
+      : nestedSort === undefined
+        ? collectBySort(segments, weight, request, context, aggregators)
+        : collectBySort(nestedSort.segments, weight, { ...request, sort: nestedSort.sort }, context, aggregators);
   let aggregations: PartialMap | undefined;
   if (aggregators.length > 0) {
     for (const aggregator of aggregators) aggregator.finish();

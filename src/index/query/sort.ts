@@ -7,6 +7,8 @@ import type { FieldMappings, Segment } from '../engine/segment.js';
 import { epochNanosString } from './date-math.js';
 import type { ScriptSpec } from '../script/index.js';
 import { parseScriptSort, scriptSortValue } from './script-sort.js';
+import type { QueryNode } from './ast.js';
+import { parseQuery } from './parse.js';
 import { checkGeoDistanceSort, geoDistanceSortValue, geoSortField, parseGeoDistanceSort, type GeoDistanceSortSpec } from './geo.js';
 
 export type SortOrder = 'asc' | 'desc';
@@ -28,11 +30,18 @@ export type SortSpec =
        * `date_nanos` convert dates of the other resolution; `long` truncates, `double` keeps).
        */
       readonly numericType?: NumericType;
+      /** `nested`: the key comes from the parent's nested documents at `path` that match `filter` (nested.ts). */
+      readonly nested?: NestedSortSpec;
     }
   /** `_script`: a script computes each document's key (a double for `number`, a string for `string`). */
   | { readonly kind: 'script'; readonly order: SortOrder; readonly type: 'number' | 'string'; readonly script: ScriptSpec }
   /** `_geo_distance`: each document's distance from the sort points (geo.ts). */
   | GeoDistanceSortSpec;
+
+export interface NestedSortSpec {
+  readonly path: string;
+  readonly filter: QueryNode | undefined;
+}
 
 export type NumericType = 'long' | 'double' | 'date' | 'date_nanos';
 const numericTypes: readonly NumericType[] = ['long', 'double', 'date', 'date_nanos'];
@@ -70,9 +79,9 @@ function specFor(field: string, options: Json): SortSpec {
   if (field === '_script') return parseScriptSort(options);
   if (field === '_geo_distance' || field === '_geoDistance') return parseGeoDistanceSort(options);
   for (const key of Object.keys(options)) {
-    // Sorting parents by values of their nested objects is not implemented: refused, not ignored.
-    if (key === 'nested' || key === 'nested_path' || key === 'nested_filter') throw errors.illegalArgument(`[field_sort] option [${key}] (sorting by fields of nested objects) is not supported by Strait`);
-    if (!['order', 'missing', 'mode', 'unmapped_type', 'format', 'numeric_type'].includes(key)) throw errors.parsing(`[field_sort] unknown field [${key}]`);
+    // The forms Elasticsearch 8 removed (nested_path, nested_filter) are refused, not ignored.
+    if (key === 'nested_path' || key === 'nested_filter') throw errors.illegalArgument(`[field_sort] option [${key}] is not supported by Strait: use [nested]`);
+    if (!['order', 'missing', 'mode', 'unmapped_type', 'format', 'numeric_type', 'nested'].includes(key)) throw errors.parsing(`[field_sort] unknown field [${key}]`);
   }
   const mode = options['mode'];
   if (mode !== undefined && mode !== 'min' && mode !== 'max') throw errors.illegalArgument(`Unsupported sort mode [${String(mode)}]`);
@@ -90,7 +99,20 @@ function specFor(field: string, options: Json): SortSpec {
     mode: mode as 'min' | 'max' | undefined,
     unmappedType: options['unmapped_type'] as string | undefined,
     format: options['format'] as string | undefined,
+    ...(options['nested'] === undefined ? {} : { nested: parseNestedSort(options['nested']) }),
   };
+}
+
+/** A field sort's `nested` option: `path` and `filter`; `max_children` and a deeper `nested` are refused (not implemented). */
+function parseNestedSort(value: unknown): NestedSortSpec {
+  if (!isObject(value)) throw errors.parsing('[nested] failed to parse field [nested]');
+  for (const key of Object.keys(value)) {
+    if (key === 'max_children' || key === 'nested') throw errors.illegalArgument(`[nested] sort option [${key}] is not supported by Strait`);
+    if (key !== 'path' && key !== 'filter') throw errors.parsing(`[nested] unknown field [${key}]`);
+  }
+  const path = value['path'];
+  if (typeof path !== 'string') throw errors.parsing("[nested] requires 'path' field");
+  return { path, filter: value['filter'] === undefined ? undefined : parseQuery(value['filter']) };
 }
 
 /** Parses `sort` in all its forms: "field", {"field": "desc"}, {"field": {...}}, and arrays of these. */
@@ -139,7 +161,7 @@ export function checkSortFields(sort: readonly SortSpec[], mappings: FieldMappin
     if (mapping.type === 'text') throw fielddataDisabled(spec.field, indexName);
     if (mapping.type === 'geo_point') throw errors.illegalArgument(`can't sort on geo_point field without using specific sorting feature, like geo_distance`);
     // FieldSortBuilder.validateMissingNestedPath: the value is only in nested documents.
-    if (mapping.nestedPath !== undefined) throw errors.queryShard(`it is mandatory to set the [nested] context on the nested sort field: [${spec.field}].`, indexName);
+    if (mapping.nestedPath !== undefined && spec.nested === undefined) throw errors.queryShard(`it is mandatory to set the [nested] context on the nested sort field: [${spec.field}].`, indexName);
   }
 }
 

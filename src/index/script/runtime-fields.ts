@@ -12,6 +12,7 @@ import type { FieldMapping, FieldMappings, Segment } from '../engine/segment.js'
 import { segmentDocLookup } from './doc.js';
 import { checkCompiles, compileScript, parseScriptSpec, wallClock, type ScriptSpec } from './index.js';
 import { JavaFault, ParamsWithSource, asNumber, fromJson, javaClassName, numericKind, type Value } from './values.js';
+import { nestedScopeOf, registerNestedScope } from '../query/nested.js';
 
 export type RuntimeFieldType = 'keyword' | 'long' | 'double' | 'date' | 'boolean';
 
@@ -165,7 +166,11 @@ export function withRuntimeFields(
     }
     return { ...segment, mappings: { ...segment.mappings, ...runtimeMappings }, docValues, postings };
   });
-  return { segments: augmented, mappings: { ...mappings, ...runtimeMappings } };
+  const augmentedMappings = { ...mappings, ...runtimeMappings };
+  // The segments keep their `_source` texts: nested queries derive the same nested documents.
+  const scope = nestedScopeOf(mappings);
+  if (scope !== undefined) registerNestedScope(augmentedMappings, scope);
+  return { segments: augmented, mappings: augmentedMappings };
 }
 
 /** Renders a runtime field's values for `fields` in a hit (dates as ISO 8601, as Elasticsearch's default format). */

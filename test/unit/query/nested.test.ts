@@ -115,10 +115,28 @@ test('a nested path that is not nested, or not mapped: query_shard_exception unl
   throwsEs(() => search({ query: { nested: { path: 'user', query: { match_all: {} }, foo: 1 } } }), 'parsing_exception', '[nested] query does not support [foo]');
 });
 
-test('sorting on a nested field needs a nested context; the nested sort option is refused, not ignored (sort-search-results.html#nested-sorting)', () => {
+test('sorting on a nested field needs a nested context: min ascending, max descending, mode, filter, keyword keys (sort-search-results.html#nested-sorting)', () => {
   const { search } = segmentIndex(userMapping(), users);
   throwsEs(() => search({ sort: [{ 'user.age': 'asc' }] }), 'query_shard_exception', 'it is mandatory to set the [nested] context on the nested sort field: [user.age].');
-  throwsEs(() => search({ sort: [{ 'user.age': { order: 'asc', nested: { path: 'user' } } }] }), 'illegal_argument_exception', '[field_sort] option [nested] (sorting by fields of nested objects) is not supported by Strait');
+  const sorted = (spec: Record<string, unknown>) => {
+    const result = search({ sort: [{ 'user.age': { nested: { path: 'user' }, ...spec } }] });
+    return [result.ids, result.keys.map((key) => key![0])];
+  };
+  assert.deepEqual(sorted({ order: 'asc' }), [['1', '2', '3'], [20, 40, null]]);
+  assert.deepEqual(sorted({ order: 'desc' }), [['2', '1', '3'], [40, 30, null]]);
+  assert.deepEqual(sorted({ order: 'asc', mode: 'max' }), [['1', '2', '3'], [30, 40, null]]);
+  const johns = search({ sort: [{ 'user.age': { order: 'asc', nested: { path: 'user', filter: { term: { 'user.first': 'John' } } } } }] });
+  assert.deepEqual([johns.ids, johns.keys.map((key) => key![0])], [['1', '2', '3'], [30, 40, null]]);
+  const names = search({ sort: [{ 'user.last': { order: 'desc', nested: { path: 'user' } } }, '_doc'] });
+  assert.deepEqual([names.ids, names.keys.map((key) => key![0])], [['1', '2', '3'], ['White', 'White', null]]);
+  const firstNames = search({ sort: [{ 'user.first': { order: 'asc', nested: { path: 'user' } } }] });
+  assert.deepEqual(firstNames.keys.map((key) => key![0]), ['Alice', 'John', null]);
+  // With the query: only parents that match, keys from all their (filtered) nested documents.
+  const queried = search({ query: { term: { title: 'one' } }, sort: [{ 'user.age': { order: 'desc', nested: { path: 'user' } } }] });
+  assert.deepEqual(queried.keys.map((key) => key![0]), [30]);
+  throwsEs(() => search({ sort: [{ 'user.age': { nested: { path: 'owner' } } }] }), 'query_shard_exception', '[nested] nested object under path [owner] is not of nested type');
+  throwsEs(() => search({ sort: [{ 'user.age': { nested: { path: 'user', max_children: 2 } } }] }), 'illegal_argument_exception', '[nested] sort option [max_children] is not supported by Strait');
+  throwsEs(() => search({ sort: [{ 'user.age': { nested_path: 'user' } }] }), 'illegal_argument_exception', '[field_sort] option [nested_path] is not supported by Strait: use [nested]');
 });
 
 test('index.mapping.nested_fields.limit and index.mapping.nested_objects.limit (mapping-settings-limit.html)', () => {

@@ -1,0 +1,63 @@
+/**
+ * Test harness for multi-node tests (issue #14): where each shard copy of an index lives (from the
+ * published cluster state), what one node's copy holds, and a check that every copy of every
+ * shard holds the same documents with the same seq_nos and versions.
+ */
+import assert from 'node:assert/strict';
+import type { StartedNode } from './cluster.js';
+import { jsonCall } from './json-call.js';
+
+export interface CopyDoc {
+  readonly seqNo: number;
+  readonly version: number;
+  readonly source: string;
+}
+
+/** Node id by node name, and the nodes holding each started copy of `index` (primary first). */
+export async function shardLayout(node: StartedNode, index: string): Promise<{ ids: Record<string, string>; shards: Record<string, { primary: string; replicas: string[] }> }> {
+  const state = await jsonCall(node, 'GET', `/_cluster/state/nodes,routing_table/${index}`);
+  assert.equal(state.status, 200, state.text);
+  const ids: Record<string, string> = {};
+  for (const [id, info] of Object.entries<{ name: string }>(state.body.nodes)) ids[info.name] = id;
+  const shards: Record<string, { primary: string; replicas: string[] }> = {};
+  for (const [shard, copies] of Object.entries<{ primary: boolean; node: string; state: string }[]>(state.body.routing_table.indices[index].shards)) {
+    shards[shard] = { primary: copies.find((copy) => copy.primary)!.node, replicas: copies.filter((copy) => !copy.primary && copy.state === 'STARTED').map((copy) => copy.node) };
+  }
+  return { ids, shards };
+}
+
+/** What one node's copy of one shard holds (a search of that shard on that node only), by id. */
+export async function copyOf(node: StartedNode, index: string, shard: string): Promise<Map<string, CopyDoc>> {
+  const refreshed = await jsonCall(node, 'POST', `/${index}/_refresh`);
+  assert.equal(refreshed.status, 200, refreshed.text);
+  const answer = await jsonCall(node, 'GET', `/${index}/_search?preference=_shards:${shard}|_only_local&size=10000&seq_no_primary_term=true&version=true`);
+  assert.equal(answer.status, 200, answer.text);
+  return new Map(answer.body.hits.hits.map((hit: { _id: string; _seq_no: number; _version: number; _source: unknown }) => [hit._id, { seqNo: hit._seq_no, version: hit._version, source: JSON.stringify(hit._source) }]));
+}
+
+/** The running node with this node id. */
+export async function nodeById(nodes: readonly StartedNode[], id: string): Promise<StartedNode> {
+  for (const node of nodes) {
+    const info = await jsonCall(node, 'GET', '/_nodes/_local');
+    if (Object.keys(info.body.nodes)[0] === id) return node;
+  }
+  throw new Error(`no running node has id ${id}`);
+}
+
+/** Every copy of every shard of `index` holds the same documents, seq_nos and versions; the documents by id. */
+export async function assertCopiesIdentical(nodes: readonly StartedNode[], index: string): Promise<Map<string, CopyDoc>> {
+  const { shards } = await shardLayout(nodes[0]!, index);
+  const all = new Map<string, CopyDoc>();
+  for (const [shard, { primary, replicas }] of Object.entries(shards)) {
+    const primaryCopy = await copyOf(await nodeById(nodes, primary), index, shard);
+    for (const replica of replicas) {
+      const replicaCopy = await copyOf(await nodeById(nodes, replica), index, shard);
+      assert.deepEqual([...replicaCopy.entries()].sort(), [...primaryCopy.entries()].sort(), `the copies of [${index}][${shard}] differ`);
+    }
+    for (const [id, doc] of primaryCopy) {
+      assert.ok(!all.has(id), `[${id}] is in two shards`);
+      all.set(id, doc);
+    }
+  }
+  return all;
+}
