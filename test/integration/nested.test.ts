@@ -223,6 +223,13 @@ test('bad input: a path that is not nested, sorting on a nested field, the limit
   assert.equal(badAgg.status, 400);
   assert.equal(badAgg.body.error.root_cause[0].type, 'illegal_argument_exception');
 
+  // Nested documents are derived from _source: an index that does not keep all of it refuses, clearly.
+  assert.equal((await jsonCall(node, 'PUT', '/no_source', { mappings: { _source: { enabled: false }, properties: { n: { type: 'nested' } } } })).status, 200);
+  assert.equal((await jsonCall(node, 'PUT', '/no_source/_doc/1?refresh=true', { n: [{ a: 1 }] })).status, 201);
+  const noSource = await jsonCall(node, 'POST', '/no_source/_search', { query: { nested: { path: 'n', query: { match_all: {} } } } });
+  assert.equal(noSource.status, 400);
+  assert.equal(noSource.body.error.root_cause[0].type, 'illegal_argument_exception');
+  assert.match(noSource.body.error.root_cause[0].reason, /need the whole _source/);
   const fields = await jsonCall(node, 'PUT', '/too_many_nested', { settings: { 'index.mapping.nested_fields.limit': 1 }, mappings: { properties: { a: { type: 'nested' }, b: { type: 'nested' } } } });
   assert.equal(fields.status, 400);
   assert.equal(fields.body.error.type, 'illegal_argument_exception');

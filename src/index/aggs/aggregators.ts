@@ -30,6 +30,7 @@ import { limits } from '../../common/limits.js';
 import { mappingWithAggregationFormat } from './value-format.js';
 import { type ScriptedSegment, type ValueScript, resolvedValueType, scriptedMappings, segmentWithScripts } from './value-scripts.js';
 import { type NestedAggregationLevel, createNestedAggregator, createReverseNestedAggregator } from './nested-aggs.js';
+import { nestedScopeOf } from '../query/nested.js';
 
 export interface AggregationContext {
   readonly mappings: FieldMappings;
@@ -1035,7 +1036,8 @@ class TopHitsAggregator extends Aggregator {
     if (list === undefined) this.perBucket[bucket] = list = [];
     const segment = this.segment!;
     const sortValues = this.sort?.map((spec): SortValue => (spec.kind === 'score' ? score : spec.kind === 'doc' ? this.docBase + doc : fieldSortValue(segment, spec, doc)));
-    const hit: TopHitPartial = { index: this.context.indexName, id: segment.ids[doc]!, score, sortValues, shardKey: this.context.shardKey, globalDoc: this.docBase + doc, source: segment.sources.text(doc) };
+    const nested = this.context.nested === undefined ? undefined : nestedScopeOf(this.context.mappings)?.identity?.(segment, doc);
+    const hit: TopHitPartial = { index: this.context.indexName, id: segment.ids[doc]!, score, sortValues, shardKey: this.context.shardKey, globalDoc: this.docBase + doc, source: segment.sources.text(doc), ...(nested === undefined ? {} : { nested }) };
     // The source stays text until the bucket's hits are chosen (partial()): only those are parsed.
     list.push(hit);
     if (list.length > this.count * 4 + 16) {

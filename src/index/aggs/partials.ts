@@ -29,6 +29,8 @@ export interface TopHitPartial {
   readonly shardKey: string;
   readonly globalDoc: number;
   readonly source: unknown;
+  /** Under a `nested` aggregation: the hit's `_nested` (its path and offset, level by level). */
+  readonly nested?: Readonly<Record<string, unknown>>;
 }
 
 export type AggregationPartial =

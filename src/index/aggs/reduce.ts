@@ -578,7 +578,7 @@ function renderOne(node: CollectedAggregationNode, partialOrUndefined: Aggregati
     case 'top_hits': {
       assert(node.kind === 'top_hits', 'top_hits node');
       const hits = partial.hits.slice(node.from, node.from + node.size).map((hit) => {
-        const rendered: Record<string, unknown> = { _index: hit.index, _id: hit.id, _score: node.sort === undefined ? hit.score : null };
+        const rendered: Record<string, unknown> = { _index: hit.index, _id: hit.id, ...(hit.nested === undefined ? {} : { _nested: hit.nested }), _score: node.sort === undefined ? hit.score : null };
         if (hit.source !== null) rendered['_source'] = hit.source; // null: the index keeps no `_source`
         if (node.sort !== undefined) rendered['sort'] = hit.sortValues;
         return rendered;

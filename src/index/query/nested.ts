@@ -74,6 +74,8 @@ export interface NestedScope {
    * enclosing nested path). Throws an EsError when the index cannot derive them.
    */
   level(segment: Segment, path: string): NestedLevel;
+  /** `_nested` of a document of a level's segment (undefined for a shard segment's, or when the scope cannot tell). */
+  identity?(segment: Segment, doc: number): Json | undefined;
 }
 
 /**

@@ -119,7 +119,13 @@ export function createNestedScope(root: RootMapping, flattened: FlattenedMapping
     return view;
   };
 
-  return { nestedPaths, objectPaths, level };
+  const identity = (segment: Segment, doc: number): Json | undefined => {
+    const origin = origins.get(segment);
+    const stored = origin?.nested.levels.get(origin.path);
+    return origin === undefined || stored === undefined || stored.segment !== segment ? undefined : nestedIdentity(origin.nested, stored, doc);
+  };
+
+  return { nestedPaths, objectPaths, level, identity };
 }
 
 /** A level's nested documents with parents among the documents of `fromPath` (an ancestor level, or the root). */
@@ -141,22 +147,25 @@ function levelView(nested: SegmentNested, fromPath: string, path: string, parent
   const childStart = new Int32Array(parentMaxDoc + 1);
   for (let index = 0; index < parentOf.length; index++) childStart[parentOf[index]! + 1]!++;
   for (let doc = 0; doc < parentMaxDoc; doc++) childStart[doc + 1]! += childStart[doc]!;
-  const identity = (child: number): Json => {
-    // From the root whatever level asked (as Elasticsearch's nested identity), outermost first:
-    // `_nested` names each level's field relative to the one above it.
-    const steps: { field: string; offset: number }[] = [];
-    let index = child;
-    let at = stored;
-    for (;;) {
-      const field = at.parentPath === '' ? at.path : at.path.slice(at.parentPath.length + 1);
-      steps.unshift({ field, offset: at.offsets[index]! });
-      if (at.parentPath === '') break;
-      index = at.parentOf[index]!;
-      at = nested.levels.get(at.parentPath)!;
-    }
-    let result: Json | undefined;
-    for (let step = steps.length - 1; step >= 0; step--) result = { field: steps[step]!.field, offset: steps[step]!.offset, ...(result === undefined ? {} : { _nested: result }) };
-    return result!;
-  };
-  return { path, segment: stored.segment, parentOf, childStart, identity };
+  return { path, segment: stored.segment, parentOf, childStart, identity: (child) => nestedIdentity(nested, stored, child) };
+}
+
+/**
+ * `_nested` of a nested document: from the root whatever level asked (as Elasticsearch's nested
+ * identity), outermost first, each level's field relative to the one above it.
+ */
+function nestedIdentity(nested: SegmentNested, stored: StoredLevel, child: number): Json {
+  const steps: { field: string; offset: number }[] = [];
+  let index = child;
+  let at = stored;
+  for (;;) {
+    const field = at.parentPath === '' ? at.path : at.path.slice(at.parentPath.length + 1);
+    steps.unshift({ field, offset: at.offsets[index]! });
+    if (at.parentPath === '') break;
+    index = at.parentOf[index]!;
+    at = nested.levels.get(at.parentPath)!;
+  }
+  let result: Json | undefined;
+  for (let step = steps.length - 1; step >= 0; step--) result = { field: steps[step]!.field, offset: steps[step]!.offset, ...(result === undefined ? {} : { _nested: result }) };
+  return result!;
 }

@@ -91,3 +91,12 @@ test('nested aggregation errors: a path that is not nested, a missing path, reve
   const unmapped = search({ size: 0, aggs: { n: { nested: { path: 'nope' }, aggs: { m: { max: { field: 'nope.v' } } } } } });
   assert.deepEqual((unmapped.aggregations as Record<string, any>)['n'], { doc_count: 0, m: { value: null } });
 });
+
+test('top_hits under nested: the nested objects, each with its _nested (search-aggregations-metrics-top-hits-aggregation.html#_top_hits_support_in_a_nested_or_reverse_nested_aggregator)', () => {
+  const { search } = segmentIndex(mapping, products);
+  const body = { size: 0, aggs: { comments: { nested: { path: 'comments' }, aggs: { replies: { nested: { path: 'comments.replies' }, aggs: { top: { top_hits: { size: 1, sort: [{ 'comments.replies.by': 'desc' }] } } } }, top: { top_hits: { size: 1 } } } } } };
+  const comments = (search(body).aggregations as Record<string, any>)['comments'];
+  assert.deepEqual(comments.top.hits.hits[0], { _index: 'idx', _id: '1', _nested: { field: 'comments', offset: 0 }, _score: 1, _source: { username: 'u1', replies: [{ by: 'x' }, { by: 'y' }] } });
+  assert.deepEqual(comments.replies.top.hits.hits[0]._nested, { field: 'comments', offset: 0, _nested: { field: 'replies', offset: 1 } });
+  assert.deepEqual(comments.replies.top.hits.hits[0]._source, { by: 'y' });
+});
