@@ -180,7 +180,7 @@ test('function_score with script_score and weight functions, filters, score_mode
   assert.deepEqual(replaced.body['hits']['hits'].map((hit: Json) => [hit['_id'], hit['_score']]), [['3', 31], ['2', 12], ['1', 1]]);
   const inline = await call('POST', '/books/_search', { query: { function_score: { query: { term: { tag: 'animal' } }, script_score: { script: { source: 'params.k', params: { k: 2 } } }, boost_mode: 'replace' } } });
   assert.deepEqual(inline.body['hits']['hits'].map((hit: Json) => hit['_score']), [2, 2]);
-  const refused = await call('POST', '/books/_search', { query: { function_score: { random_score: {} } } });
+  const refused = await call('POST', '/books/_search', { query: { function_score: { random_score: { seed: {} } } } });
   assert.equal(refused.status, 400);
 });
 

@@ -1,6 +1,6 @@
 /**
  * The scripted queries (pure, style P7): `script` (a filter), `script_score` and `function_score`
- * (with `script_score` and `weight` functions). Parsing keeps the script as data; planning
+ * (with `script_score` and `weight` functions, and the built-in ones of score-functions.ts). Parsing keeps the script as data; planning
  * compiles it (so a bad script fails the shard, as Elasticsearch reports it) and binds it to a
  * segment's doc values through `doc['field']`.
  * Reference: https://www.elastic.co/guide/en/elasticsearch/reference/current/query-dsl-script-query.html,
@@ -13,6 +13,7 @@ import { JDouble, JFloat, asNumber, numericKind } from '../script/values.js';
 import type { QueryNode } from './ast.js';
 import type { PlanContext, Weight } from './plan.js';
 import { Scorer, noMoreDocs } from './scorers.js';
+import { bindBuiltinFunction, builtinFunctionNames, parseBuiltinFunction, type BuiltinFunction } from './score-functions.js';
 
 export type ScoreMode = 'multiply' | 'sum' | 'avg' | 'first' | 'max' | 'min';
 export type BoostMode = 'multiply' | 'replace' | 'sum' | 'avg' | 'max' | 'min';
@@ -21,6 +22,8 @@ export interface ScoreFunction {
   readonly filter: QueryNode | undefined;
   /** undefined: the function is its weight alone. */
   readonly script: ScriptSpec | undefined;
+  /** field_value_factor, a decay function or random_score (score-functions.ts). */
+  readonly builtin?: BuiltinFunction | undefined;
   readonly weight: number;
 }
 
@@ -92,14 +95,18 @@ function parseScriptScore(body: Json, parseNode: (json: unknown) => QueryNode): 
 
 const scoreModes: readonly ScoreMode[] = ['multiply', 'sum', 'avg', 'first', 'max', 'min'];
 const boostModes: readonly BoostMode[] = ['multiply', 'replace', 'sum', 'avg', 'max', 'min'];
-/** Functions Elasticsearch knows that Strait does not compute: refused, never ignored. */
-const unsupportedFunctions = new Set(['field_value_factor', 'random_score', 'gauss', 'linear', 'exp']);
 
 /** One function of `functions`, or the single function written inline in the function_score body. */
 function parseFunction(json: Json, parseNode: (json: unknown) => QueryNode, allowFilter: boolean): ScoreFunction {
   let filter: QueryNode | undefined;
   let script: ScriptSpec | undefined;
+  let builtin: BuiltinFunction | undefined;
+  let functionName: string | undefined;
   let weight: number | undefined;
+  const oneFunction = (name: string): void => {
+    if (functionName !== undefined) throw errors.parsing(`failed to parse function_score functions. already found [${functionName}], now encountering [${name}].`);
+    functionName = name;
+  };
   for (const [key, value] of Object.entries(json)) {
     if (key === 'filter' && allowFilter) filter = parseNode(value);
     else if (key === 'weight') {
@@ -108,15 +115,18 @@ function parseFunction(json: Json, parseNode: (json: unknown) => QueryNode, allo
       if (weight < 0) throw errors.illegalArgument('[weight] cannot be negative  for a filtering function');
     }
     else if (key === 'script_score') {
+      oneFunction(key);
       if (!isObject(value)) throw errors.parsing('[function_score] malformed score function [script_score]');
       for (const inner of Object.keys(value)) if (inner !== 'script') throw errors.parsing(`script_score query does not support [${inner}]`);
       if (value['script'] === undefined) throw errors.parsing('script_score function requires a [script]');
       script = parseScriptSpec(value['script']);
-    } else if (unsupportedFunctions.has(key)) throw errors.illegalArgument(`[function_score] function [${key}] is not supported by Strait; use [script_score] or [weight]`);
-    else throw errors.parsing(`failed to parse [function_score] query. field [${key}] is not supported`);
+    } else if (builtinFunctionNames.has(key)) {
+      oneFunction(key);
+      builtin = parseBuiltinFunction(key, value);
+    } else throw errors.parsing(`failed to parse [function_score] query. field [${key}] is not supported`);
   }
-  if (script === undefined && weight === undefined) throw errors.parsing('failed to parse [function_score] query. an entry in functions list is missing a function.');
-  return { filter, script, weight: weight ?? 1 };
+  if (script === undefined && builtin === undefined && weight === undefined) throw errors.parsing('failed to parse [function_score] query. an entry in functions list is missing a function.');
+  return { filter, script, builtin, weight: weight ?? 1 };
 }
 
 function parseFunctionScore(body: Json, parseNode: (json: unknown) => QueryNode): QueryNode {
@@ -160,11 +170,15 @@ function parseFunctionScore(body: Json, parseNode: (json: unknown) => QueryNode)
       case '_name':
         break;
       case 'weight':
-      case 'script_score':
         inline[key] = value;
         break;
       default:
-        if (unsupportedFunctions.has(key)) throw errors.illegalArgument(`[function_score] function [${key}] is not supported by Strait; use [script_score] or [weight]`);
+        if (key === 'script_score' || builtinFunctionNames.has(key)) {
+          const found = Object.keys(inline).find((name) => name !== 'weight');
+          if (found !== undefined) throw errors.parsing(`failed to parse [function_score] query. already found function [${found}], now encountering [${key}]. use [functions] array if you want to define several functions.`);
+          inline[key] = value;
+          break;
+        }
         throw errors.parsing(`failed to parse [function_score] query. field [${key}] is not supported`);
     }
   }
@@ -241,6 +255,7 @@ export function planScriptQuery(node: ScriptQueryNode, context: PlanContext, boo
       const functions = node.functions.map((fn) => ({
         filter: fn.filter === undefined ? undefined : plan(fn.filter, false),
         script: fn.script === undefined ? undefined : compileScript(fn.script, 'score'),
+        builtin: fn.builtin === undefined ? undefined : bindBuiltinFunction(fn.builtin, context),
         weight: fn.weight,
       }));
       const factor = scoring ? boost * node.boost : 0;
@@ -252,6 +267,7 @@ export function planScriptQuery(node: ScriptQueryNode, context: PlanContext, boo
           const scorer = inner.scorer(segment);
           if (scorer === null) return null;
           const filters = functions.map((fn) => (fn.filter === undefined ? undefined : fn.filter.scorer(segment)));
+          const builtins = functions.map((fn) => fn.builtin?.forSegment(segment));
           return new ComputedScorer(scorer, minScore, (doc, queryScore) => {
             const scores: number[] = [];
             const weights: number[] = [];
@@ -262,7 +278,8 @@ export function planScriptQuery(node: ScriptQueryNode, context: PlanContext, boo
                 if (filter.doc < doc) filter.advance(doc);
                 if (filter.doc !== doc) return;
               }
-              const value = fn.script === undefined ? 1 : runScore(fn.script, segment, context, doc, queryScore);
+              const builtin = builtins[index];
+              const value = fn.script !== undefined ? runScore(fn.script, segment, context, doc, queryScore) : builtin !== undefined ? builtin(doc) : 1;
               scores.push(fn.weight * value);
               weights.push(fn.weight);
             });
