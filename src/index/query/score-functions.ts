@@ -72,7 +72,10 @@ function parseFieldValueFactor(body: Json): BuiltinFunction {
     if (key === 'field') {
       if (typeof value !== 'string') throw errors.parsing('[field_value_factor] field [field] must be a string');
       field = value;
-    } else if (key === 'factor') factor = numberOf(value, 'factor');
+    } else if (key === 'factor') {
+      if (typeof value === 'object' && value !== null) throw errors.parsing("[field_value_factor] field 'factor' does not support lists or objects");
+      factor = numberOf(value, 'factor');
+    }
     else if (key === 'missing') missing = numberOf(value, 'missing');
     else if (key === 'modifier') {
       const text = typeof value === 'string' ? value.toLowerCase() : '';
@@ -398,8 +401,8 @@ function bindRandom(fn: Extract<BuiltinFunction, { kind: 'random_score' }>, cont
   const seed = mix32(fn.seed, salt);
   if (fn.field === '_seq_no') throw failed('[random_score] on [_seq_no] is not supported by Strait (it keeps no _seq_no doc values); use another field, or omit [field] to hash each document\'s _id', context);
   if (fn.field === undefined) {
-    // Elasticsearch 7+ deprecates a seed without a field and then hashes _seq_no, which Strait
-    // keeps no doc values for; the document's _id is the stable per-document value used instead.
+    // Elasticsearch deprecates a seed without a field (7.0); it then hashed each document's _id
+    // (7.x; 8.x hashes _seq_no, which Strait keeps no doc values for). Strait hashes the _id.
     return {
       description: `random_score seed=${fn.seed} field=_id`,
       forSegment: (segment) => (doc) => randomScoreOf(murmur3(utf8.encode(segment.ids[doc] ?? ''), seed)),

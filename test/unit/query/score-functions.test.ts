@@ -79,6 +79,8 @@ test('field_value_factor end to end: sorted hits, missing, filters and weights',
   throwsEs(() => fscore({ field_value_factor: { field: 'tag' } }), 'query_shard_exception', /not numeric/);
   throwsEs(() => fscore({ field_value_factor: { field: 'n', modifier: 'cube' } }), 'illegal_argument_exception', /Modifier\.CUBE/);
   throwsEs(() => fscore({ field_value_factor: { factor: 2 } }), 'parsing_exception', "[field_value_factor] required field 'field' missing");
+  throwsEs(() => fscore({ field_value_factor: { field: 'n', factor: [2] } }), 'parsing_exception', "[field_value_factor] field 'factor' does not support lists or objects");
+  throwsEs(() => fscore({ field_value_factor: { field: 'n', scale: 2 } }), 'parsing_exception', 'field_value_factor query does not support [scale]');
   // a date is its epoch millis
   const dates = fscore({ query: { exists: { field: 'when' } }, field_value_factor: { field: 'when', modifier: 'log' } });
   assert.deepEqual(dates.ids, ['1', '2', '3']);
@@ -155,6 +157,9 @@ test('random_score: [0, 1), stable for a seed and field, different seeds order d
   throwsEs(() => run({ seed: 1, field: 'nope' }), 'query_shard_exception', 'failed to create query: Field [nope] is not mapped on [[idx]] and cannot be used as a source of random numbers.');
   throwsEs(() => run({ seed: {} }), 'parsing_exception', /random_score seed must be an int, long or string/);
   throwsEs(() => run({ seed: 1, size: 2 }), 'parsing_exception', 'random_score query does not support [size]');
+  throwsEs(() => run({ seed: 1, field: '_seq_no' }), 'query_shard_exception', /\[_seq_no\] is not supported by Strait/);
+  // a long seed folds to an int as Long.hashCode does: 2^32 + 5 and 4 hash alike ((2^32+5) ^ 1 = 4 in the low word)
+  assert.deepEqual(run({ seed: 2 ** 32 + 5, field: 'k' }).scores, run({ seed: 4, field: 'k' }).scores);
 });
 
 test('function_score parsing: one function per entry, one inline function', () => {
