@@ -13,6 +13,7 @@ import { allSourceTexts, buildSegment, buildSliceDocs, deserializeSegment, seria
 import { loadSearcherFiles, mergePolicy, refreshLimits, searcherDirectory } from '../../../src/index/searcher/index.js';
 import { writeSegmentFilesStepwise } from '../../../src/index/searcher/searcher-files.js';
 import { openSearchHarness, type SearchHarness } from './harness.js';
+import { indexDocument } from '../../../src/index/documents.js';
 
 const words = ['alpha', 'beta', 'gamma', 'delta'];
 const refreshes = mergePolicy.segmentsPerShardMax + 3;
@@ -29,15 +30,16 @@ async function searchAll(harness: SearchHarness): Promise<{ hits: unknown; bucke
 test('a refresh leaves merging to later event-loop turns; results are the same before and after the merges', async (t) => {
   const harness = openSearchHarness(t);
   assert.equal((await harness.call('PUT', '/:index', { params: { index: 'logs' }, body: { settings: { refresh_interval: '-1' }, mappings: { properties: { body: { type: 'text' }, tag: { type: 'keyword' } } } } })).status, 200);
+  const handle = harness.service.get('logs')!;
+  // Written and refreshed in one turn (a `_bulk` answers over several turns, in which merges may
+  // already run): one segment per batch, and no turn yet for the merges.
   for (let batch = 0; batch < refreshes; batch++) {
-    const documents: Record<string, Record<string, unknown>> = {};
     for (let index = 0; index < 5; index++) {
       const n = batch * 5 + index;
-      documents[`d${n}`] = { body: `${words[n % 4]} ${words[(n * 7) % 4]} ${words[(n * 3) % 4]}`, tag: `t${n % 3}` };
+      indexDocument(harness.service, { target: 'logs', id: `d${n}`, source: { body: `${words[n % 4]} ${words[(n * 7) % 4]} ${words[(n * 3) % 4]}`, tag: `t${n % 3}` }, opType: 'index' });
     }
-    await harness.index('logs', documents); // refresh=true: one segment per batch
+    harness.service.refresh(handle);
   }
-  const handle = harness.service.get('logs')!;
   const before = harness.searchers.snapshot(handle, 0);
   assert.ok(before.state.segments.length > mergePolicy.segmentsPerShardMax, `the refresh returned before merging (${before.state.segments.length} segments)`);
   const resultsBefore = await searchAll(harness);
