@@ -17,7 +17,8 @@
  * multi-node mode (reindex, by-query, CCR follow). Loaded only in multi-node mode (node.ts).
  */
 import type { Logger } from 'pino';
-import { primaryOf, shardCopiesOf, type ClusterState } from '../cluster/state.js';
+import { allShardRoutings, primaryOf, shardCopiesOf, type ClusterState } from '../cluster/state.js';
+import { parseIndicesOptions } from '../index/expression.js';
 import { errors, EsError, isEsError } from '../common/errors.js';
 import { parseTimeValueMs } from '../common/time-value.js';
 import type { IndicesService, IndexHandle } from '../index/index.js';
@@ -740,10 +741,53 @@ export function wireDocuments(options: DocumentsWiringOptions): DocumentsWiring 
     ['POST /:index/_mget', mget],
   ]);
 
+  /**
+   * The refresh API refreshes every copy of the indices (Elasticsearch's broadcast refresh): this
+   * node's as a single node does, then every other node holding a copy; `_shards.successful`
+   * counts the active copies refreshed.
+   */
+  const refreshRoute = (original: Route): Route => ({
+    ...original,
+    handle: async (request, context) => {
+      const local = await original.handle(request, context);
+      const handles = indices.resolve(request.params['index'], parseIndicesOptions(request.query), {
+        allows: (name) => context.authorize.allowsIndex('indices:admin/refresh', name),
+        authorizeLiterals: () => undefined, // the local refresh authorized them
+      });
+      const state = coordinator.state();
+      const byNode = new Map<string, IndexHandle[]>();
+      let active = 0;
+      for (const handle of handles) {
+        if (state.metadata.indices[handle.name]?.settings['index.uuid'] !== handle.uuid) continue;
+        const copies = allShardRoutings(state).filter((copy) => copy.index === handle.name && (copy.state === 'STARTED' || copy.state === 'RELOCATING') && copy.node !== null);
+        active += copies.length;
+        for (const node of new Set(copies.map((copy) => copy.node!))) if (node !== nodeId) byNode.set(node, [...(byNode.get(node) ?? []), handle]);
+      }
+      let failedCopies = 0;
+      const failures: Record<string, unknown>[] = [];
+      await Promise.all(
+        [...byNode].map(async ([node, held]) => {
+          for (const handle of held) {
+            try {
+              await channel.request(node, REPLICA_REFRESH_ACTION, { index_uuid: handle.uuid, index: handle.name }, writeTimeoutDefaultMs);
+            } catch (error) {
+              const copies = allShardRoutings(state).filter((copy) => copy.index === handle.name && copy.node === node && (copy.state === 'STARTED' || copy.state === 'RELOCATING'));
+              failedCopies += copies.length;
+              for (const copy of copies) failures.push({ shard: copy.shard, index: handle.name, status: 'INTERNAL_SERVER_ERROR', reason: (isEsError(error) ? error : errors.internal(String(error))).toCause() });
+            }
+          }
+        }),
+      );
+      const shards = (local.body as { _shards: { total: number } })._shards;
+      return { status: 200, body: { _shards: { total: shards.total, successful: active - failedCopies, failed: failedCopies, ...(failures.length > 0 ? { failures } : {}) } } };
+    },
+  });
+
   return {
     applyTo: (routes) =>
       routes.flatMap((route): Route[] => {
         if (multiNodeRefusedDocumentActions.has(route.action)) return [refuse(route)];
+        if (route.path === '/_refresh' || route.path === '/:index/_refresh') return [refreshRoute(route)];
         const methods = typeof route.method === 'string' ? [route.method] : [...route.method];
         if (!methods.some((method) => replacements.has(`${method} ${route.path}`))) return [route];
         // One route per method, so each method gets its replacement.

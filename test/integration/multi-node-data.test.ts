@@ -262,6 +262,24 @@ describe('data plane on three Strait nodes over etcd', { skip }, () => {
     assert.match(msearch.body.error.reason, /would read only this node's shard copies/);
   });
 
+  test('the refresh API refreshes every copy on every node (refresh_interval -1: nothing else does)', async () => {
+    const created = await jsonCall(nodes[0]!, 'PUT', '/quiet', { settings: { number_of_shards: 2, number_of_replicas: 1, refresh_interval: '-1' } });
+    assert.equal(created.status, 200, created.text);
+    assert.equal((await jsonCall(nodes[0]!, 'GET', '/_cluster/health/quiet?wait_for_status=green&timeout=60s')).body.status, 'green');
+    const lines = Array.from({ length: 10 }, (_, i) => `${JSON.stringify({ index: { _index: 'quiet', _id: `q${i}` } })}\n{"q":${i}}\n`).join('');
+    assert.equal((await jsonCall(nodes[1]!, 'POST', '/_bulk', lines)).body.errors, false);
+    assert.equal((await jsonCall(nodes[1]!, 'GET', '/quiet/_count')).body.count, 0, 'not searchable before a refresh');
+    const refreshed = await jsonCall(nodes[2]!, 'POST', '/quiet/_refresh');
+    assert.equal(refreshed.status, 200, refreshed.text);
+    assert.deepEqual(refreshed.body._shards, { total: 4, successful: 4, failed: 0 });
+    const { shards } = await layoutOf(nodes[0]!, 'quiet');
+    let found = 0;
+    for (const [shard, { primary, replicas }] of Object.entries(shards)) {
+      for (const id of [primary, ...replicas]) found += (await jsonCall(await byId(id), 'GET', `/quiet/_search?preference=_shards:${shard}|_only_local`)).body.hits.total.value;
+    }
+    assert.equal(found, 20, 'every copy of both shards holds the ten documents searchable');
+  });
+
   test('a write whose shard has no started primary waits its timeout, then answers 503 unavailable_shards_exception', async () => {
     const created = await jsonCall(nodes[0]!, 'PUT', '/nowhere', { settings: { number_of_shards: 1, number_of_replicas: 0, 'index.routing.allocation.require._name': 'no-such-node' } });
     assert.equal(created.status, 200, created.text);
