@@ -468,7 +468,9 @@ export class SearchService {
     const visible = withVisibleSources(target.segments, target.fieldVisibility);
     const runtime = runtimeFields === undefined ? undefined : withRuntimeFields(visible, target.mappings, runtimeFields, target.indexName);
     const segments = runtime?.segments ?? visible;
-    const context = { mappings: runtime?.mappings ?? target.mappings, indexName: target.indexName, shardKey: target.shardKey, nowMs, shardCount, aliasFilter: target.aliasFilter };
+    const state = target.snapshot.state;
+    const seqNos = new Map(state.segments.map((segment, position) => [segment.name, state.metadata[position]!.seqNos] as const));
+    const context = { mappings: runtime?.mappings ?? target.mappings, indexName: target.indexName, shardKey: target.shardKey, nowMs, shardCount, aliasFilter: target.aliasFilter, seqNos };
     const query = withFilter(request.query, target.aliasFilter);
     return runShardQuery(segments, target.snapshot.stats, { ...request, query }, postFilter === undefined ? undefined : withFilter(query, postFilter), context);
   }

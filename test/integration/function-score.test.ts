@@ -91,6 +91,17 @@ test('random_score: [0, 1), the same for a seed and field across requests, seeds
   assert.equal(byId.get('1'), byId.get('3'));
   const seeds = await Promise.all([1, 2, 3, 4, 5].map((seed) => scored({ random_score: { seed, field: 'likes' } })));
   assert.ok(new Set(seeds.map((hits) => JSON.stringify(hits.map(([id]) => id)))).size > 1, 'different seeds, different orders');
+  // rest-api-spec search/610_function_score.yml: `_seq_no` as the field; an update gives the document a new _seq_no, so a new score
+  const bySeqNo = await scored({ random_score: { seed: 10, field: '_seq_no' } });
+  assert.equal(bySeqNo.length, 4);
+  assert.deepEqual(await scored({ random_score: { seed: 10, field: '_seq_no' } }), bySeqNo);
+  assert.equal(new Set(bySeqNo.map(([, score]) => score)).size, 4);
+  const seqNoScore = async (): Promise<number> => (await scored({ query: { ids: { values: ['4'] } }, random_score: { seed: 10, field: '_seq_no' } }))[0]![1];
+  const before = await seqNoScore();
+  await node.client().index({ index, id: '4', document: { rank: 4, tag: 'c' }, refresh: true });
+  assert.notEqual(await seqNoScore(), before);
+  // a seed without a field (deprecated) hashes _seq_no, as Elasticsearch 8 does
+  assert.deepEqual(await scored({ random_score: { seed: 10 } }), await scored({ random_score: { seed: 10, field: '_seq_no' } }));
   const bad = await failure(node.client().search({ index, query: { function_score: { random_score: { seed: 1, field: 'nope' } } } } as never));
   assert.equal(bad.status, 400);
 });

@@ -48,6 +48,8 @@ export interface PlanContext {
   readonly nowMs: number;
   /** For error messages (query_shard_exception carries the index). */
   readonly indexName: string;
+  /** Each segment's `_seq_no`s by segment name, where the caller has them (search.ts ShardSearchContext). */
+  readonly seqNos?: ReadonlyMap<string, ArrayLike<number>>;
 }
 
 export interface Weight {

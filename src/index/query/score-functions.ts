@@ -15,6 +15,7 @@ import { errors, type EsError } from '../../common/errors.js';
 import { murmur3 } from '../../common/murmur3.js';
 import { timeValueMsOrReason } from '../../common/time-value.js';
 import { docGeoPoints, type FieldMapping, type NumericDocValues, type Segment } from '../engine/index.js';
+import { MainThreadOnly } from '../engine/shared-segment.js';
 import { javaDouble, parseGeoPoint, type GeoPoint } from '../mapping/geo-point.js';
 import { DateParseError, evaluateDateMath } from './date-math.js';
 import { arcDistanceMeters, parseDistance } from './geo.js';
@@ -399,13 +400,21 @@ function bindRandom(fn: Extract<BuiltinFunction, { kind: 'random_score' }>, cont
     };
   }
   const seed = mix32(fn.seed, salt);
-  if (fn.field === '_seq_no') throw failed('[random_score] on [_seq_no] is not supported by Strait (it keeps no _seq_no doc values); use another field, or omit [field] to hash each document\'s _id', context);
-  if (fn.field === undefined) {
-    // Elasticsearch deprecates a seed without a field (7.0); it then hashed each document's _id
-    // (7.x; 8.x hashes _seq_no, which Strait keeps no doc values for). Strait hashes the _id.
+  // A seed without a field is deprecated since 7.0; Elasticsearch 8 then hashes `_seq_no`.
+  if (fn.field === undefined || fn.field === '_seq_no') {
+    // The `_seq_no` field data is a long: its text is what gets hashed.
+    const seqNos = context.seqNos;
     return {
-      description: `random_score seed=${fn.seed} field=_id`,
-      forSegment: (segment) => (doc) => randomScoreOf(murmur3(utf8.encode(segment.ids[doc] ?? ''), seed)),
+      description: `random_score seed=${fn.seed} field=${fn.field ?? '_seq_no'}`,
+      forSegment: (segment) => {
+        // Only the main thread's search has the shard's doc metadata.
+        if (seqNos === undefined) throw new MainThreadOnly('_seq_no');
+        const values = seqNos.get(segment.name);
+        return (doc) => {
+          const seqNo = values?.[doc];
+          return randomScoreOf(seqNo === undefined ? seed : murmur3(utf8.encode(String(seqNo)), seed));
+        };
+      },
     };
   }
   const mapping = mappingOf(fn.field, context);

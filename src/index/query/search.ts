@@ -138,6 +138,11 @@ export interface ShardSearchContext {
    * cancelled job answers this way, so the worker is free for the next one (its answer is dropped).
    */
   readonly interrupted?: () => boolean;
+  /**
+   * Each segment's `_seq_no`s by segment name (random_score over `_seq_no` reads them); set on the
+   * main thread only, so a search worker asked for them hands the search back (MainThreadOnly).
+   */
+  readonly seqNos?: ReadonlyMap<string, ArrayLike<number>>;
 }
 
 export interface ShardHit {
@@ -171,7 +176,7 @@ export function searchShard(segments: readonly Segment[], stats: ShardStats | un
   const sort = original.sort === undefined ? undefined : resolveSortAliases(original.sort, context.mappings);
   const request: SearchRequest = sort === original.sort ? original : { ...original, sort };
   const shardStats = stats ?? computeShardStats(segments);
-  const planContext: PlanContext = { stats: shardStats, segments, mappings: context.mappings, nowMs: context.nowMs, indexName: context.indexName };
+  const planContext: PlanContext = { stats: shardStats, segments, mappings: context.mappings, nowMs: context.nowMs, indexName: context.indexName, ...(context.seqNos === undefined ? {} : { seqNos: context.seqNos }) };
   const weight = planQuery(request.query, planContext);
   if (request.sort !== undefined) checkSortFields(request.sort, context.mappings, context.indexName);
   // Sorts on fields of nested objects read a column derived from the nested documents (nested.ts).
