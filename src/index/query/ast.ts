@@ -6,6 +6,7 @@ import type { TextQueryNode } from './text-queries-ast.js';
 import type { ScriptQueryNode } from './script-queries.js';
 import type { GeoQueryNode } from './geo.js';
 import type { NestedQueryNode } from './nested.js';
+import type { MoreLikeThisNode } from './more-like-this.js';
 
 export type Nodes = readonly QueryNode[];
 export type TermValue = string | number | boolean;
@@ -98,7 +99,8 @@ export type QueryNode =
   | TextQueryNode
   | ScriptQueryNode
   | GeoQueryNode
-  | NestedQueryNode;
+  | NestedQueryNode
+  | MoreLikeThisNode;
 
 export type QueryKind = QueryNode['kind'];
 
