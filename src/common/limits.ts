@@ -14,6 +14,7 @@ export const limits = {
   queryNestedDepthMax: 30, // indices.query.bool.max_nested_depth default: queries inside queries
   regexLengthMax: 1000, // index.max_regex_length default: a longer regexp query pattern is refused with 400
   intervalsExpansionsMax: 128, // Lucene's Intervals default: a prefix/wildcard/fuzzy/regexp/range rule expanding to more terms is refused
+  spanMultiExpansionsMax: 1024, // Lucene's IndexSearcher max clause count default: a span_multi expanding to more terms is refused with 400
   intervalsSearchStepsMax: 1_000_000, // ours: ordered/max_gaps interval combinations one document may try; beyond it 400
   collapseShardHitsMax: 100_000, // ours: ordered hits one shard hands to field collapsing (groups are picked from them)
   apiKeyNameBytesMax: 1024,

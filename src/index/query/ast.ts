@@ -7,6 +7,7 @@ import type { ScriptQueryNode } from './script-queries.js';
 import type { GeoQueryNode } from './geo.js';
 import type { NestedQueryNode } from './nested.js';
 import type { MoreLikeThisNode } from './more-like-this.js';
+import type { SpanQueryNode } from './span.js';
 
 export type Nodes = readonly QueryNode[];
 export type TermValue = string | number | boolean;
@@ -100,6 +101,7 @@ export type QueryNode =
   | ScriptQueryNode
   | GeoQueryNode
   | NestedQueryNode
+  | SpanQueryNode
   | MoreLikeThisNode;
 
 export type QueryKind = QueryNode['kind'];

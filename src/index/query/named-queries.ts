@@ -11,7 +11,7 @@ const names = new WeakMap<object, string>();
 
 /** Query kinds whose options sit under a field name (`{"match": {"title": {"query": .., "_name": ..}}}`). */
 const singleFieldKinds: ReadonlySet<string> = new Set([
-  'match', 'match_phrase', 'match_phrase_prefix', 'match_bool_prefix', 'term', 'range', 'prefix', 'wildcard', 'fuzzy', 'regexp', 'intervals',
+  'match', 'match_phrase', 'match_phrase_prefix', 'match_bool_prefix', 'term', 'range', 'prefix', 'wildcard', 'fuzzy', 'regexp', 'intervals', 'span_term',
 ]);
 
 /** The `_name` of a clause body as written, beside the query's options or inside its field's object. */

@@ -19,6 +19,7 @@ import { planScriptQuery } from './script-queries.js';
 import { geoPointFieldQueryError, planGeoQuery } from './geo.js';
 import { planNestedQuery } from './nested.js';
 import { planMoreLikeThis } from './more-like-this.js';
+import { planSpanQuery } from './span.js';
 import { DateParseError, type NanoInstant, compareNanoInstants, evaluateDateMath, evaluateDateMathNanos, maxNanoInstant, parseDate } from './date-math.js';
 import {
   AllDocsScorer,
@@ -456,6 +457,8 @@ function plan(node: QueryNode, context: PlanContext, boost: number, scoring: boo
       return planNestedQuery(node, context, boost, scoring, plan);
     case 'more_like_this':
       return planMoreLikeThis(node, context, boost, scoring);
+    case 'span':
+      return planSpanQuery(node, context, boost, scoring);
     default:
       break;
   }
