@@ -39,6 +39,7 @@ import {
 } from '../index/searcher/index.js';
 import { aliasFilterFor, withFilter } from './alias-filter.js';
 import { analyze } from './analyze.js';
+import { bindMoreLikeThisDocuments } from './mlt-documents.js';
 import { documentLevelSegments, visibleEngineMappings, visibleMapping, visibleSegments } from './read-restriction.js';
 import { renderHit, type FetchOptions, type FetchTarget } from './fetch.js';
 import { explainDocument, renderExplanation } from './explain.js';
@@ -560,6 +561,7 @@ export class SearchService {
       const snapshots = new Map(pinned.map((index) => [index.uuid, index.snapshots]));
       return yield* this.searchParsedSteps({ ...input, expression: pinned.map((index) => index.name).join(',') }, parsed, access, { ...options, snapshots });
     }
+    bindMoreLikeThisDocuments([parsed.request.query, parsed.postFilter], this.indices, access);
     const indicesOptions = parseIndicesOptions(input.params, options.indicesOptions ?? searchIndicesOptions);
     const resolved = withDfsStatistics(this.resolveTargets(input.expression, indicesOptions, access, searchActions.search, options.clusterAlias, options.snapshots, input.params), input.params['search_type']);
     const boosts = resolveIndicesBoost(parsed.extras, (expression) =>
@@ -1004,6 +1006,7 @@ export class SearchService {
   /** `_count`: the number of documents matching a query. */
   count(input: SearchInput, access: SearchAuthorizer): Record<string, unknown> {
     const request = parseCount(input.params, input.body);
+    bindMoreLikeThisDocuments([request.query], this.indices, access);
     const targets = this.resolveTargets(input.expression, parseIndicesOptions(input.params, searchIndicesOptions), access, searchActions.count, undefined, undefined, input.params);
     const { results, shards } = drain(this.queryPhaseSteps(targets, request, undefined, false, true));
     const count = results.reduce((sum, result) => sum + result.totalHits, 0);

@@ -6,6 +6,7 @@ import type { TextQueryNode } from './text-queries-ast.js';
 import type { ScriptQueryNode } from './script-queries.js';
 import type { GeoQueryNode } from './geo.js';
 import type { NestedQueryNode } from './nested.js';
+import type { MoreLikeThisNode } from './more-like-this.js';
 import type { SpanQueryNode } from './span.js';
 
 export type Nodes = readonly QueryNode[];
@@ -100,7 +101,8 @@ export type QueryNode =
   | ScriptQueryNode
   | GeoQueryNode
   | NestedQueryNode
-  | SpanQueryNode;
+  | SpanQueryNode
+  | MoreLikeThisNode;
 
 export type QueryKind = QueryNode['kind'];
 

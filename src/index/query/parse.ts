@@ -14,6 +14,7 @@ import { textQueryParser } from './text-queries-parse.js';
 import { scriptQueryParser } from './script-queries.js';
 import { geoQueryParser } from './geo.js';
 import { nestedQueryParser } from './nested.js';
+import { parseMoreLikeThis } from './more-like-this.js';
 import { spanQueryParser } from './span.js';
 
 type Json = Record<string, unknown>;
@@ -53,7 +54,7 @@ function parseClause(json: unknown): QueryNode {
   if (keys.length > 1) throw errors.parsing(`[${keys[0]}] malformed query, expected [END_OBJECT] but found [FIELD_NAME]`);
   const kind = keys[0]!;
   const body = json[kind];
-  const parser = Object.hasOwn(parsers, kind) ? parsers[kind] : (textQueryParser(kind) ?? scriptQueryParser(kind, parseNode) ?? geoQueryParser(kind) ?? nestedQueryParser(kind, parseNode) ?? spanQueryParser(kind, parseNode));
+  const parser = Object.hasOwn(parsers, kind) ? parsers[kind] : (textQueryParser(kind) ?? scriptQueryParser(kind, parseNode) ?? geoQueryParser(kind) ?? nestedQueryParser(kind, parseNode) ?? spanQueryParser(kind, parseNode) ?? (kind === 'more_like_this' ? parseMoreLikeThis : undefined));
   if (parser === undefined) throw errors.parsing(`unknown query [${kind}]`);
   if (!isObject(body)) throw errors.parsing(`[${kind}] query malformed, no start_object after query name`);
   const node = parser(body);

@@ -18,6 +18,7 @@ import { planCombinedFields, planTextQuery, textQueryMatchesConstant } from './t
 import { planScriptQuery } from './script-queries.js';
 import { geoPointFieldQueryError, planGeoQuery } from './geo.js';
 import { planNestedQuery } from './nested.js';
+import { planMoreLikeThis } from './more-like-this.js';
 import { planSpanQuery } from './span.js';
 import { DateParseError, type NanoInstant, compareNanoInstants, evaluateDateMath, evaluateDateMathNanos, maxNanoInstant, parseDate } from './date-math.js';
 import {
@@ -454,6 +455,8 @@ function plan(node: QueryNode, context: PlanContext, boost: number, scoring: boo
       return planGeoQuery(node, context, boost, scoring);
     case 'nested':
       return planNestedQuery(node, context, boost, scoring, plan);
+    case 'more_like_this':
+      return planMoreLikeThis(node, context, boost, scoring);
     case 'span':
       return planSpanQuery(node, context, boost, scoring);
     default:
