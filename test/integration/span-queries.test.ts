@@ -72,6 +72,16 @@ test('span_term and span_near: slop and in_order decide the hits; tighter matche
   assert.deepEqual(highlighted.hits.hits.map((hit) => hit.highlight), [{ text: ['the quick brown fox jumps over the <em>lazy</em> <em>dog</em>'] }]);
   const named = await node.client().search({ index, query: { span_term: { text: { value: 'lazy', _name: 'lz' } } } } as never);
   assert.deepEqual(named.hits.hits[0]!.matched_queries, ['lz']);
+  // slop defaults to 0; a span_gap skips exact positions without spending slop.
+  assert.deepEqual((await ids({ span_near: { clauses: [term('quick'), term('fox')] } })).sort(), ['2', '5']);
+  // quick, one position, fox: doc 1 (brown), doc 4 (red), doc 5 (the second quick is the gap).
+  assert.deepEqual((await ids({ span_near: { clauses: [term('quick'), { span_gap: { text: 1 } }, term('fox')], slop: 0, in_order: true } })).sort(), ['1', '4', '5']);
+  assert.deepEqual(await ids({ span_near: { clauses: [term('quick'), { span_gap: { text: 2 } }, term('fox')], slop: 0, in_order: true } }), ['5']);
+  assert.deepEqual((await ids({ span_near: { clauses: [term('the'), { span_gap: { text: 2 } }, term('fox')], slop: 0, in_order: true } })).sort(), ['1', '4']);
+  const unorderedGap = await failure(node.client().search({ index, query: { span_near: { clauses: [term('quick'), { span_gap: { text: 1 } }, term('fox')], in_order: false } } } as never));
+  assert.deepEqual(unorderedGap, { status: 400, type: 'illegal_argument_exception', reason: 'Cannot add gaps to unordered SpanNearQuery' });
+  const gapField = await failure(node.client().search({ index, query: { span_near: { clauses: [term('quick'), { span_gap: { stems: 1 } }, term('fox')] } } } as never));
+  assert.deepEqual(gapField, { status: 400, type: 'illegal_argument_exception', reason: '[span_near] clauses must have same field' });
   // Three clauses in order.
   assert.deepEqual(await ids({ span_near: { clauses: [term('quick'), term('brown'), term('fox')], slop: 0, in_order: true } }), ['1']);
 });
@@ -128,7 +138,6 @@ test('span_containing, span_within, field_masking_span and mixed fields', async 
 
 test('bad input: parse errors, nested boosts, non-text fields', async () => {
   const search = (query: unknown) => failure(node.client().search({ index, query } as never));
-  assert.deepEqual(await search({ span_near: { clauses: [term('a')] } }), { status: 400, type: 'parsing_exception', reason: 'span_near must include [slop]' });
   assert.deepEqual(await search({ span_near: { clauses: [{ match: { text: 'a' } }], slop: 0 } }), {
     status: 400,
     type: 'parsing_exception',

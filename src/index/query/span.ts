@@ -41,6 +41,8 @@ export type SpanMultiTermNode = Extract<QueryNode, { kind: 'prefix' | 'wildcard'
 
 export type SpanNode =
   | { readonly kind: 'span_term'; readonly field: string; readonly value: string; readonly boost: number }
+  /** Only as a clause of an in-order span_near: `width` positions skipped (Lucene's SpanNearQuery.Builder#addGap). */
+  | { readonly kind: 'span_gap'; readonly field: string; readonly width: number; readonly boost: number }
   | { readonly kind: 'span_near'; readonly clauses: readonly SpanNode[]; readonly slop: number; readonly inOrder: boolean; readonly boost: number }
   | { readonly kind: 'span_or'; readonly clauses: readonly SpanNode[]; readonly boost: number }
   | { readonly kind: 'span_not'; readonly include: SpanNode; readonly exclude: SpanNode; readonly pre: number; readonly post: number; readonly boost: number }
@@ -82,6 +84,10 @@ const javaFloat = (value: number): string => (Number.isInteger(value) ? `${value
 function clause(json: unknown, parent: string, part: string, parseNode: ParseNode): SpanNode {
   if (isObject(json) && Object.keys(json).length === 1) {
     const kind = Object.keys(json)[0]!;
+    if (kind === 'span_gap') {
+      if (parent !== 'span_near') throw errors.parsing(`${parent} [${part}] may not hold a [span_gap]: it is only a clause of [span_near]`);
+      return parseGap(json[kind]);
+    }
     if (spanKinds.has(kind)) {
       const node = parseNode(json);
       if (node.kind !== 'span') throw errors.internal(`span clause [${kind}] parsed as [${node.kind}]`);
@@ -91,6 +97,20 @@ function clause(json: unknown, parent: string, part: string, parseNode: ParseNod
   }
   parseNode(json); // a malformed or unknown query is reported as such first
   throw errors.parsing(`${parent} [${part}] must be of type span query`);
+}
+
+/** `{"span_gap": {"field": width}}`. */
+function parseGap(body: unknown): SpanNode {
+  if (!isObject(body)) throw errors.parsing('[span_gap] query malformed, no start_object after query name');
+  let field: string | undefined;
+  let width = 0;
+  for (const [key, value] of Object.entries(body)) {
+    if (field !== undefined) throw errors.parsing(`[span_gap] query doesn't support multiple fields, found [${field}] and [${key}]`);
+    field = key;
+    width = integer(value, 'span_gap', key);
+  }
+  if (field === undefined || field === '') throw errors.illegalArgument('[span_gap] field name is null or empty');
+  return { kind: 'span_gap', field, width, boost: 1 };
 }
 
 function integer(value: unknown, query: string, name: string): number {
@@ -119,11 +139,10 @@ function parseSpan(kind: string, body: Json, parseNode: ParseNode): SpanNode {
       if (raw !== undefined && !Array.isArray(raw)) throw errors.parsing('[span_near] query does not support [clauses]');
       const clauses = (raw ?? []).map((item) => clause(item, 'span_near', 'clauses', parseNode));
       if (clauses.length === 0) throw errors.parsing('span_near must include [clauses]');
-      if (body['slop'] === undefined) throw errors.parsing('span_near must include [slop]');
       return {
         kind: 'span_near',
         clauses,
-        slop: integer(body['slop'], 'span_near', 'slop'),
+        slop: body['slop'] === undefined ? 0 : integer(body['slop'], 'span_near', 'slop'), // SpanNearQueryBuilder.DEFAULT_SLOP
         inOrder: body['in_order'] === undefined ? true : boolean(body['in_order'], 'span_near', 'in_order'),
         boost: boostOf(body, 'span_near'),
       };
@@ -201,15 +220,20 @@ export interface Span {
 const byStartThenEnd = (a: Span, b: Span): number => a.start - b.start || a.end - b.end;
 
 /** Lucene's NearSpansOrdered over the clauses' spans of one document. */
-export function nearOrdered(lists: readonly (readonly Span[])[], slop: number): Span[] {
+export function nearOrdered(lists: readonly (readonly Span[] | number)[], slop: number): Span[] {
   const found: Span[] = [];
-  if (lists.some((list) => list.length === 0)) return found;
+  if (lists.some((list) => typeof list !== 'number' && list.length === 0) || typeof lists[0] === 'number') return found;
   const cursor = lists.map(() => 0);
-  for (const first of lists[0]!) {
+  for (const first of lists[0] as readonly Span[]) {
     let previousEnd = first.end;
     let gaps = 0;
     for (let index = 1; index < lists.length; index++) {
       const list = lists[index]!;
+      if (typeof list === 'number') {
+        // A span_gap is the `list` positions right after the previous clause: not counted as slop.
+        previousEnd += list;
+        continue;
+      }
       while (cursor[index]! < list.length && list[cursor[index]!]!.start < previousEnd) cursor[index]!++;
       if (cursor[index]! >= list.length) return found; // a later clause is exhausted: no more matches
       const next = list[cursor[index]!]!;
@@ -276,6 +300,7 @@ export function spanWithin(big: readonly Span[], little: readonly Span[]): Span[
 type Resolved =
   | { readonly kind: 'terms'; readonly field: string; readonly terms: readonly string[] }
   | { readonly kind: 'near'; readonly clauses: readonly Resolved[]; readonly slop: number; readonly inOrder: boolean }
+  | { readonly kind: 'gap'; readonly width: number }
   | { readonly kind: 'or'; readonly clauses: readonly Resolved[] }
   | { readonly kind: 'not'; readonly include: Resolved; readonly exclude: Resolved; readonly pre: number; readonly post: number }
   | { readonly kind: 'first'; readonly match: Resolved; readonly end: number }
@@ -404,10 +429,23 @@ function resolve(node: SpanNode, context: PlanContext): Resolution {
       const field = resolveField(node.match.field, context, 'Span multi term');
       return { node: { kind: 'terms', field, terms: expandMulti(node.match, field, context) }, field };
     }
+    case 'span_gap': {
+      const mapping = context.mappings[node.field];
+      return { node: { kind: 'gap', width: node.width }, field: mapping?.aliasOf ?? node.field };
+    }
     case 'span_near':
     case 'span_or': {
       const clauses = node.clauses.map((inner) => resolve(inner, context));
-      sameField(clauses.map((inner) => inner.field));
+      if (node.kind === 'span_near' && node.clauses.some((inner) => inner.kind === 'span_gap')) {
+        // Lucene's SpanNearQuery.Builder refuses these (an exception there; bad input here).
+        if (!node.inOrder) throw errors.illegalArgument('Cannot add gaps to unordered SpanNearQuery');
+        if (node.clauses[0]!.kind === 'span_gap') throw errors.illegalArgument('[span_near] a [span_gap] may not be the first clause');
+        const nearField = clauses[0]!.field;
+        node.clauses.forEach((inner, index) => {
+          if (inner.kind === 'span_gap' && clauses[index]!.field !== nearField) throw errors.illegalArgument('[span_near] clauses must have same field');
+        });
+      }
+      sameField(clauses.filter((_, index) => node.kind !== 'span_near' || node.clauses[index]!.kind !== 'span_gap').map((inner) => inner.field));
       const resolved = clauses.map((inner) => inner.node);
       return {
         node: node.kind === 'span_near' ? { kind: 'near', clauses: resolved, slop: node.slop, inOrder: node.inOrder } : { kind: 'or', clauses: resolved },
@@ -445,6 +483,8 @@ function scoredTerms(node: Resolved, out: { field: string; term: string }[]): vo
     case 'terms':
       for (const term of node.terms) out.push({ field: node.field, term });
       return;
+    case 'gap':
+      return;
     case 'near':
     case 'or':
       for (const inner of node.clauses) scoredTerms(inner, out);
@@ -467,6 +507,8 @@ function describe(node: Resolved): string {
   switch (node.kind) {
     case 'terms':
       return node.terms.length === 1 ? `${node.field}:${node.terms[0]}` : `${node.field}:[${node.terms.join('|')}]`;
+    case 'gap':
+      return `gap(${node.width})`;
     case 'near':
       return `near${node.inOrder ? '' : '_unordered'}/${node.slop}(${node.clauses.map(describe).join(',')})`;
     case 'or':
@@ -518,10 +560,12 @@ function bind(root: Resolved, segment: Segment): { readonly candidates: Readonly
           return ordinals.length === 1 ? found : found.sort(byStartThenEnd);
         };
       }
+      case 'gap':
+        return () => [];
       case 'near': {
-        const inner = node.clauses.map((child) => visit(child, collect));
-        const combine = node.inOrder ? nearOrdered : nearUnordered;
-        return (doc) => combine(inner.map((evaluate) => evaluate(doc)), node.slop);
+        const inner = node.clauses.map((child) => (child.kind === 'gap' ? child.width : visit(child, collect)));
+        if (node.inOrder) return (doc) => nearOrdered(inner.map((evaluate) => (typeof evaluate === 'number' ? evaluate : evaluate(doc))), node.slop);
+        return (doc) => nearUnordered(inner.map((evaluate) => (evaluate as DocSpans)(doc)), node.slop);
       }
       case 'or': {
         const inner = node.clauses.map((child) => visit(child, collect));
@@ -608,6 +652,8 @@ export function spanHighlightLeaves(node: SpanNode): { readonly terms: { field: 
         return;
       case 'span_multi':
         multi.push(span.match);
+        return;
+      case 'span_gap':
         return;
       case 'span_near':
       case 'span_or':

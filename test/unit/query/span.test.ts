@@ -28,6 +28,15 @@ test('span_near in order: slop counts the gaps between the clauses', () => {
   assert.deepEqual(bounds(nearOrdered([at(3), at(3)], 5)), []);
 });
 
+test('span_near in order with a span_gap: the gap positions are skipped, not counted as slop', () => {
+  // "a x x b": a@0, gap 2, b@3.
+  assert.deepEqual(bounds(nearOrdered([at(0), 2, at(3)], 0)), ['0-4']);
+  assert.equal(nearOrdered([at(0), 2, at(3)], 0)[0]!.width, 0);
+  assert.deepEqual(bounds(nearOrdered([at(0), 1, at(3)], 0)), []);
+  assert.deepEqual(bounds(nearOrdered([at(0), 1, at(3)], 1)), ['0-4']);
+  assert.deepEqual(bounds(nearOrdered([at(0), 3, at(3)], 5)), []); // b would have to start at 4 or later
+});
+
 test('span_near unordered: any order, slop over the window minus the spans', () => {
   assert.deepEqual(bounds(nearUnordered([at(2), at(0)], 0)), []);
   assert.deepEqual(bounds(nearUnordered([at(2), at(0)], 1)), ['0-3']);
@@ -67,7 +76,14 @@ test('parsing: shapes, required keys and nested boosts are refused as Elasticsea
     assert.fail(`accepted ${JSON.stringify(query)}`);
   };
   const term = { span_term: { f: 'a' } };
-  assert.deepEqual(refusal({ span_near: { clauses: [term] } }), { type: 'parsing_exception', reason: 'span_near must include [slop]' });
+  // slop defaults to 0 (SpanNearQueryBuilder.DEFAULT_SLOP).
+  const defaulted = parseQuery({ span_near: { clauses: [term] } });
+  assert.equal(defaulted.kind === 'span' && defaulted.span.kind === 'span_near' ? defaulted.span.slop : -1, 0);
+  assert.deepEqual(refusal({ span_or: { clauses: [{ span_gap: { f: 1 } }] } }), {
+    type: 'parsing_exception',
+    reason: 'span_or [clauses] may not hold a [span_gap]: it is only a clause of [span_near]',
+  });
+  assert.deepEqual(refusal({ span_near: { clauses: [term, { span_gap: { f: 1, g: 2 } }] } }), { type: 'parsing_exception', reason: "[span_gap] query doesn't support multiple fields, found [f] and [g]" });
   assert.deepEqual(refusal({ span_near: { clauses: [], slop: 1 } }), { type: 'parsing_exception', reason: 'span_near must include [clauses]' });
   assert.deepEqual(refusal({ span_near: { clauses: [term], slop: 1, bogus: 1 } }), { type: 'parsing_exception', reason: '[span_near] query does not support [bogus]' });
   assert.deepEqual(refusal({ span_near: { clauses: [{ term: { f: 'a' } }], slop: 1 } }), { type: 'parsing_exception', reason: 'span_near [clauses] must be of type span query' });
