@@ -15,6 +15,7 @@ import { wildcardMatch } from '../index/index.js';
 import { getAnalyzer, normalizeKeyword, parseQuery, resolveAnalyzer, type Analyzer, type FieldMapping, type FieldMappings, type QueryNode } from '../index/searcher/index.js';
 import { normalizeWildcardPattern } from '../index/analysis/index.js';
 import { highlightTextQuery } from './highlight-text-queries.js';
+import { spanHighlightLeaves } from '../index/query/span.js';
 
 export interface HighlightFieldSpec {
   /** A field name or `*` pattern. */
@@ -218,6 +219,12 @@ export function collectQueryTerms(query: QueryNode, mappings: FieldMappings): Ma
         // The scripts only score; the wrapped query's terms are what matched.
         visit(node.query);
         return;
+      case 'span': {
+        const leaves = spanHighlightLeaves(node.span);
+        for (const { field: pattern, term } of leaves.terms) for (const field of fieldsMatching(pattern, mappings)) add(field, { kind: 'term', term });
+        for (const multi of leaves.multi) visit(multi);
+        return;
+      }
       case 'regexp':
       case 'match_bool_prefix':
       case 'combined_fields':

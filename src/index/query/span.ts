@@ -293,7 +293,7 @@ function resolveField(field: string, context: PlanContext, query: string): strin
   const target = mapping.aliasOf ?? field;
   const resolved = context.mappings[target];
   if (resolved !== undefined && resolved.type !== 'text') {
-    throw errors.illegalArgument(`${query} query requires position data, but field [${field}] was indexed without position data`);
+    throw errors.illegalArgument(`${query} query requires position data, but field ${field} was indexed without position data`);
   }
   return target;
 }
@@ -349,6 +349,22 @@ function multiTermPredicate(node: SpanMultiTermNode, context: PlanContext): (ter
   }
 }
 
+/** The multi-term query as Lucene prints it (`text:qu*`, `text:/r.d/`, `text:[a TO b}`), for the expansion error. */
+function luceneText(node: SpanMultiTermNode, field: string): string {
+  switch (node.kind) {
+    case 'prefix':
+      return `${field}:${node.value}*`;
+    case 'wildcard':
+      return `${field}:${node.value}`;
+    case 'regexp':
+      return `${field}:/${node.value}/`;
+    case 'fuzzy':
+      return `${field}:${node.value}~${fuzzinessEdits(node.fuzziness, node.value)}`;
+    case 'range':
+      return `${field}:${node.gte !== undefined ? '[' : '{'}${node.gte ?? node.gt ?? '*'} TO ${node.lte ?? node.lt ?? '*'}${node.lte !== undefined ? ']' : '}'}`;
+  }
+}
+
 /** The terms a span_multi expands to: all of them (at most the clause limit), or fuzzy's closest max_expansions. */
 function expandMulti(node: SpanMultiTermNode, field: string, context: PlanContext): string[] {
   const accept = multiTermPredicate(node, context);
@@ -360,8 +376,9 @@ function expandMulti(node: SpanMultiTermNode, field: string, context: PlanContex
       if (terms.has(term) || !accept(term)) continue;
       terms.add(term);
       if (node.kind !== 'fuzzy' && terms.size > limits.spanMultiExpansionsMax) {
-        // Elasticsearch's SpanBooleanQueryRewriteWithMaxClause refuses the rewrite.
-        throw errors.illegalArgument(`[${node.kind} ${field}:${'value' in node ? node.value : ''}] exceeds maxClauseCount [ Boolean maxClauseCount is set to ${limits.spanMultiExpansionsMax} ]`);
+        // Elasticsearch's SpanBooleanQueryRewriteWithMaxClause refuses the rewrite (a runtime_exception
+        // there, a 5xx; bad input here is a 400).
+        throw errors.illegalArgument(`[${luceneText(node, field)} ] exceeds maxClauseCount [ Boolean maxClauseCount is set to ${limits.spanMultiExpansionsMax}]`);
       }
     }
   }
@@ -384,7 +401,7 @@ function resolve(node: SpanNode, context: PlanContext): Resolution {
       return { node: { kind: 'terms', field, terms: [node.value] }, field };
     }
     case 'span_multi': {
-      const field = resolveField(node.match.field, context, 'Span multi');
+      const field = resolveField(node.match.field, context, 'Span multi term');
       return { node: { kind: 'terms', field, terms: expandMulti(node.match, field, context) }, field };
     }
     case 'span_near':
@@ -575,4 +592,43 @@ export function planSpanQuery(node: SpanQueryNode, context: PlanContext, boost: 
   scoredTerms(root, terms);
   if (terms.length === 0) return new MatchNoneWeight(`span ${describe(root)}: no terms`);
   return new SpanWeight(field, root, Math.fround(boost * node.boost), scoring, context);
+}
+
+/**
+ * The leaves a highlighter marks: span_term terms and span_multi queries, span_not's exclude left
+ * out (it never matches what is returned), as Elasticsearch's highlighters extract them.
+ */
+export function spanHighlightLeaves(node: SpanNode): { readonly terms: { field: string; term: string }[]; readonly multi: SpanMultiTermNode[] } {
+  const terms: { field: string; term: string }[] = [];
+  const multi: SpanMultiTermNode[] = [];
+  const visit = (span: SpanNode): void => {
+    switch (span.kind) {
+      case 'span_term':
+        terms.push({ field: span.field, term: span.value });
+        return;
+      case 'span_multi':
+        multi.push(span.match);
+        return;
+      case 'span_near':
+      case 'span_or':
+        span.clauses.forEach(visit);
+        return;
+      case 'span_not':
+        visit(span.include);
+        return;
+      case 'span_first':
+        visit(span.match);
+        return;
+      case 'span_containing':
+      case 'span_within':
+        visit(span.big);
+        visit(span.little);
+        return;
+      case 'field_masking_span':
+        visit(span.query);
+        return;
+    }
+  };
+  visit(node);
+  return { terms, multi };
 }
