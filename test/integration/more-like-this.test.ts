@@ -101,6 +101,30 @@ test('count, highlight and explain with more_like_this', async () => {
   assert.ok(explained.status === 200, JSON.stringify(explained.body));
 });
 
+test('dynamic mappings: every text field and its keyword sub-field are liked by default', async () => {
+  // As rest-api-spec mlt/20_docs and mlt/30_unlike assert: a mix of artificial and stored items, and
+  // unlike removing the shared terms (from `foo` and `foo.keyword`) so that only the liked document is left.
+  const client = node.client();
+  await client.bulk({
+    refresh: true,
+    operations: [
+      { index: { _index: 'dyn', _id: '1' } }, { foo: 'bar baz selected' },
+      { index: { _index: 'dyn', _id: '2' } }, { foo: 'bar' },
+      { index: { _index: 'dyn', _id: '3' } }, { foo: 'bar baz' },
+    ],
+  });
+  const mixed = await client.search({
+    index: 'dyn',
+    query: { more_like_this: { like: [{ _index: 'dyn', doc: { foo: 'selected' } }, { _index: 'dyn', _id: '2' }, { _id: '3' }], include: true, min_doc_freq: 0, min_term_freq: 0 } },
+  });
+  assert.deepEqual(ids(mixed), ['1', '2', '3']);
+  const unliked = await client.search({
+    index: 'dyn',
+    query: { more_like_this: { like: { _index: 'dyn', _id: '1' }, unlike: { _index: 'dyn', _id: '3' }, include: true, min_doc_freq: 0, min_term_freq: 0 } },
+  });
+  assert.deepEqual(ids(unliked), ['1']);
+});
+
 test('bad input is a 400 with Elasticsearch error types', async () => {
   const noLike = await jsonCall(node, 'POST', '/books/_search', { query: { more_like_this: { fields: ['body'] } } });
   assert.equal(noLike.status, 400);
