@@ -79,6 +79,18 @@ test('minimum_should_match counts the selected terms', async () => {
   assert.deepEqual(ids(two), []);
 });
 
+test('max_query_terms keeps the best tf * idf terms; boost_terms weighs them by that score', async () => {
+  // basil (in one document) scores above pasta (in two): with one query term only basil is asked for.
+  const one = await mlt({ fields: ['body'], like: 'pasta basil', max_query_terms: 1 });
+  assert.deepEqual(ids(one), ['4']);
+  const both = await mlt({ fields: ['body'], like: 'pasta basil', max_query_terms: 2 });
+  assert.deepEqual(ids(both), ['3', '4']);
+  const boosted = await mlt({ fields: ['body'], like: 'pasta basil', boost_terms: 1, minimum_should_match: 1 });
+  const plain = await mlt({ fields: ['body'], like: 'pasta basil', minimum_should_match: 1 });
+  assert.deepEqual(ids(boosted), ['3', '4']);
+  assert.notEqual(boosted.hits.max_score, plain.hits.max_score);
+});
+
 test('keyword fields and the default fields', async () => {
   const keyword = await mlt({ fields: ['tag'], like: 'food' });
   assert.deepEqual(ids(keyword), ['3', '4']);
@@ -135,6 +147,14 @@ test('bad input is a 400 with Elasticsearch error types', async () => {
   const numeric = await jsonCall(node, 'POST', '/books/_search', { query: { more_like_this: { like: '2001', fields: ['year'] } } });
   assert.equal(numeric.status, 400);
   assert.match(JSON.stringify(numeric.body), /more_like_this only supports text\/keyword fields: \[year\]/);
+  const missingIndex = await jsonCall(node, 'POST', '/books/_search', { query: { more_like_this: { like: [{ _index: 'nope', _id: '1' }] } } });
+  assert.ok(missingIndex.status >= 400 && missingIndex.status < 500, JSON.stringify(missingIndex.body));
+  assert.equal(missingIndex.body.error.root_cause[0].type, 'index_not_found_exception');
+  const missingDocument = await jsonCall(node, 'POST', '/books/_search', { query: { more_like_this: { like: [{ _id: 'nope' }] } } });
+  assert.equal(missingDocument.status, 200);
+  assert.equal(missingDocument.body.hits.hits.length, 0);
+  const numberLike = await jsonCall(node, 'POST', '/books/_search', { query: { more_like_this: { like: 5 } } });
+  assert.equal(numberLike.status, 400);
   const lenient = await jsonCall(node, 'POST', '/books/_search', { query: { more_like_this: { like: 'fox', fields: ['year', 'title'], fail_on_unsupported_field: false, min_term_freq: 1, min_doc_freq: 1 } } });
   assert.equal(lenient.status, 200);
   assert.deepEqual(lenient.body.hits.hits.map((hit: { _id: string }) => hit._id).sort(), ['1', '2']);
