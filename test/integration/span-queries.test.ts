@@ -36,7 +36,7 @@ before(async () => {
   await client.indices.create({
     index,
     settings: { number_of_shards: 1 },
-    mappings: { properties: { text: { type: 'text' }, stems: { type: 'text', analyzer: 'whitespace' }, tag: { type: 'keyword' } } },
+    mappings: { properties: { text: { type: 'text' }, stems: { type: 'text', analyzer: 'whitespace' }, tag: { type: 'keyword' }, mot: { type: 'match_only_text' } } },
   });
   const docs = [
     { text: 'the quick brown fox jumps over the lazy dog', stems: 'QUICK fox' },
@@ -157,6 +157,8 @@ test('bad input: parse errors, nested boosts, non-text fields', async () => {
   assert.equal(keyword.status, 400);
   assert.equal(keyword.type, 'illegal_argument_exception');
   assert.equal(keyword.reason, 'Span term query requires position data, but field tag was indexed without position data');
+  const matchOnly = await search({ span_near: { clauses: [{ span_multi: { match: { prefix: { mot: 'a' } } } }, term('b', 'mot')] } });
+  assert.deepEqual(matchOnly, { status: 400, type: 'illegal_argument_exception', reason: 'Span multi term query requires position data, but field mot was indexed without position data' });
   // Unmapped fields match nothing, as term queries do.
   assert.deepEqual(await ids(term('x', 'nope')), []);
 });

@@ -317,7 +317,8 @@ function resolveField(field: string, context: PlanContext, query: string): strin
   if (mapping === undefined) return field; // unmapped: matches nothing
   const target = mapping.aliasOf ?? field;
   const resolved = context.mappings[target];
-  if (resolved !== undefined && resolved.type !== 'text') {
+  // match_only_text is bridged as text but, as in Elasticsearch, keeps no positions for span queries.
+  if (resolved !== undefined && (resolved.type !== 'text' || resolved.mappedType === 'match_only_text')) {
     throw errors.illegalArgument(`${query} query requires position data, but field ${field} was indexed without position data`);
   }
   return target;
