@@ -20,6 +20,7 @@ import pino from 'pino';
 import { startNode, type StartedNode } from '../harness/cluster.js';
 import { jsonCall } from '../harness/json-call.js';
 import { etcdSkipReason, startEtcd, type RunningEtcd } from '../harness/etcd.js';
+import { assertCopiesIdentical as assertIdentical, nodeById, shardLayout } from '../harness/shard-copies.js';
 import { connectTransport, TRANSPORT_FORMAT_VERSION, type TransportConnection } from '../../src/transport/index.js';
 
 async function eventually<T>(probe: () => Promise<T>, ok: (value: T) => boolean, timeoutMs = 30_000): Promise<T> {
@@ -29,34 +30,6 @@ async function eventually<T>(probe: () => Promise<T>, ok: (value: T) => boolean,
     if (ok(value) || Date.now() > deadline) return value;
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
-}
-
-interface CopyDoc {
-  readonly seqNo: number;
-  readonly version: number;
-  readonly source: string;
-}
-
-/** Node id by node name, and the nodes holding each shard copy of `index` (primary first), from the published state. */
-async function layoutOf(node: StartedNode, index: string): Promise<{ ids: Record<string, string>; shards: Record<string, { primary: string; replicas: string[] }> }> {
-  const state = await jsonCall(node, 'GET', `/_cluster/state/nodes,routing_table/${index}`);
-  assert.equal(state.status, 200, state.text);
-  const ids: Record<string, string> = {};
-  for (const [id, info] of Object.entries<any>(state.body.nodes)) ids[info.name] = id;
-  const shards: Record<string, { primary: string; replicas: string[] }> = {};
-  for (const [shard, copies] of Object.entries<any[]>(state.body.routing_table.indices[index].shards)) {
-    shards[shard] = { primary: copies.find((copy) => copy.primary).node, replicas: copies.filter((copy) => !copy.primary && copy.state === 'STARTED').map((copy) => copy.node) };
-  }
-  return { ids, shards };
-}
-
-/** What one node's copy of one shard holds (a search of that shard on that node only: `_shards:N|_only_local`), by id. */
-async function copyOf(node: StartedNode, index: string, shard: string): Promise<Map<string, CopyDoc>> {
-  const refreshed = await jsonCall(node, 'POST', `/${index}/_refresh`);
-  assert.equal(refreshed.status, 200, refreshed.text);
-  const answer = await jsonCall(node, 'GET', `/${index}/_search?preference=_shards:${shard}|_only_local&size=10000&seq_no_primary_term=true&version=true`);
-  assert.equal(answer.status, 200, answer.text);
-  return new Map(answer.body.hits.hits.map((hit: any) => [hit._id, { seqNo: hit._seq_no, version: hit._version, source: JSON.stringify(hit._source) }]));
 }
 
 const skip = etcdSkipReason();
@@ -125,31 +98,8 @@ describe('data plane on three Strait nodes over etcd', { skip }, () => {
   });
 
   /** The started node whose node id is `id`. */
-  const byId = async (id: string): Promise<StartedNode> => {
-    for (const node of nodes) {
-      const info = await jsonCall(node, 'GET', '/_nodes/_local');
-      if (Object.keys(info.body.nodes)[0] === id) return node;
-    }
-    throw new Error(`no running node has id ${id}`);
-  };
-
-  /** Every copy of every shard of `index` holds the same documents, seq_nos and versions. */
-  const assertCopiesIdentical = async (index: string): Promise<Map<string, CopyDoc>> => {
-    const { shards } = await layoutOf(nodes[0]!, index);
-    const all = new Map<string, CopyDoc>();
-    for (const [shard, { primary, replicas }] of Object.entries(shards)) {
-      const primaryCopy = await copyOf(await byId(primary), index, shard);
-      for (const replica of replicas) {
-        const replicaCopy = await copyOf(await byId(replica), index, shard);
-        assert.deepEqual([...replicaCopy.entries()].sort(), [...primaryCopy.entries()].sort(), `the copies of [${index}][${shard}] differ`);
-      }
-      for (const [id, doc] of primaryCopy) {
-        assert.ok(!all.has(id), `[${id}] is in two shards`);
-        all.set(id, doc);
-      }
-    }
-    return all;
-  };
+  const byId = (id: string): Promise<StartedNode> => nodeById(nodes, id);
+  const assertCopiesIdentical = (index: string): ReturnType<typeof assertIdentical> => assertIdentical(nodes, index);
 
   test('an index with 3 shards and 1 replica goes green; writes through any node reach the primary and its replica, and every node finds them by GET', async () => {
     const created = await jsonCall(nodes[0]!, 'PUT', '/books', { settings: { number_of_shards: 3, number_of_replicas: 1 } });
@@ -158,7 +108,7 @@ describe('data plane on three Strait nodes over etcd', { skip }, () => {
     assert.equal(health.status, 200, health.text);
     assert.equal(health.body.status, 'green');
     assert.equal(health.body.active_shards, 6);
-    const { shards } = await layoutOf(nodes[0]!, 'books');
+    const { shards } = await shardLayout(nodes[0]!, 'books');
     for (const { primary, replicas } of Object.values(shards)) assert.deepEqual(replicas.filter((replica) => replica === primary), [], 'never two copies of a shard on one node');
 
     for (let i = 0; i < 12; i++) {
@@ -272,7 +222,7 @@ describe('data plane on three Strait nodes over etcd', { skip }, () => {
     const refreshed = await jsonCall(nodes[2]!, 'POST', '/quiet/_refresh');
     assert.equal(refreshed.status, 200, refreshed.text);
     assert.deepEqual(refreshed.body._shards, { total: 4, successful: 4, failed: 0 });
-    const { shards } = await layoutOf(nodes[0]!, 'quiet');
+    const { shards } = await shardLayout(nodes[0]!, 'quiet');
     let found = 0;
     for (const [shard, { primary, replicas }] of Object.entries(shards)) {
       for (const id of [primary, ...replicas]) found += (await jsonCall(await byId(id), 'GET', `/quiet/_search?preference=_shards:${shard}|_only_local`)).body.hits.total.value;
@@ -342,7 +292,7 @@ describe('data plane on three Strait nodes over etcd', { skip }, () => {
     const created = await jsonCall(nodes[0]!, 'PUT', '/ledger', { settings: { number_of_shards: 3, number_of_replicas: 1 } });
     assert.equal(created.status, 200, created.text);
     assert.equal((await jsonCall(nodes[0]!, 'GET', '/_cluster/health/ledger?wait_for_status=green&timeout=60s')).body.status, 'green');
-    const { shards } = await layoutOf(nodes[0]!, 'ledger');
+    const { shards } = await shardLayout(nodes[0]!, 'ledger');
     const primaries = new Map<string, number>();
     for (const { primary } of Object.values(shards)) primaries.set(primary, (primaries.get(primary) ?? 0) + 1);
     const victimId = [...primaries.entries()].sort((a, b) => b[1] - a[1])[0]![0];
