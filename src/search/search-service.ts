@@ -211,8 +211,6 @@ export interface LocalSearchOptions {
   readonly snapshots?: ReadonlyMap<string, readonly ShardSnapshot[]>;
 }
 
-/** A shard's fetch target with its shard number, which a fetch failure names. */
-
 interface ScrollState {
   readonly fetchTargets: ReadonlyMap<string, FetchTarget>;
   readonly hits: readonly ShardHit[];
