@@ -5,28 +5,11 @@
 // MappingCharFilterFactory and PatternReplaceCharFilterFactory error texts.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { EsError } from '../../../src/common/index.js';
 import { normalizeKeyword, normalizersOf } from '../../../src/index/analysis/index.js';
-import { flattenSettings } from '../../../src/index/settings.js';
-
-const settingsOf = (analysis: unknown): Record<string, string> => flattenSettings({ analysis }) as Record<string, string>;
+import { refused, settingsOf } from './normalizer-settings.js';
 
 function normalize(analysis: unknown, name: string, value: string): string {
   return normalizeKeyword(normalizersOf(settingsOf(analysis)).get(name)!, value);
-}
-
-function refused(analysis: unknown, reason: string | RegExp): void {
-  assert.throws(
-    () => normalizersOf(settingsOf(analysis)),
-    (error: unknown) => {
-      assert.ok(error instanceof EsError, `an EsError, got ${String(error)}`);
-      assert.equal(error.status, 400);
-      assert.equal(error.type, 'illegal_argument_exception');
-      if (typeof reason === 'string') assert.equal(error.message, reason);
-      else assert.match(error.message, reason);
-      return true;
-    },
-  );
 }
 
 test('the docs example: a mapping char filter turns « and » into quotes before lowercase and asciifolding (analysis-normalizers.html)', () => {

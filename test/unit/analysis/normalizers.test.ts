@@ -4,25 +4,8 @@
 // analysis-lowercase-tokenfilter.html, analysis-asciifolding-tokenfilter.html, analysis-trim-tokenfilter.html.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { EsError } from '../../../src/common/index.js';
 import { normalizeKeyword, normalizersOf, normalizeWildcardPattern } from '../../../src/index/analysis/index.js';
-import { flattenSettings } from '../../../src/index/settings.js';
-
-const settingsOf = (analysis: unknown): Record<string, string> => flattenSettings({ analysis }) as Record<string, string>;
-
-function refused(analysis: unknown, reason: string | RegExp): void {
-  assert.throws(
-    () => normalizersOf(settingsOf(analysis)),
-    (error: unknown) => {
-      assert.ok(error instanceof EsError, `an EsError, got ${String(error)}`);
-      assert.equal(error.status, 400);
-      assert.equal(error.type, 'illegal_argument_exception');
-      if (typeof reason === 'string') assert.equal(error.message, reason);
-      else assert.match(error.message, reason);
-      return true;
-    },
-  );
-}
+import { refused, settingsOf } from './normalizer-settings.js';
 
 test('the built-in lowercase normalizer exists in every index; custom ones chain their filters in order', () => {
   const normalizers = normalizersOf(settingsOf({
