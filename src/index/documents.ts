@@ -736,7 +736,7 @@ export interface BulkItem {
   readonly routing: string | undefined;
 }
 
-const bulkActions: Readonly<Record<BulkOperation, string>> = {
+export const bulkActions: Readonly<Record<BulkOperation, string>> = {
   index: 'indices:data/write/index',
   create: 'indices:data/write/index:op_type/create',
   update: 'indices:data/write/update',

@@ -23,6 +23,7 @@ import { errors, EsError, isEsError } from '../common/errors.js';
 import { parseTimeValueMs } from '../common/time-value.js';
 import type { IndicesService, IndexHandle } from '../index/index.js';
 import {
+  bulkActions,
   executeBulk,
   executeMget,
   parseBulkBody,
@@ -579,7 +580,7 @@ export function wireDocuments(options: DocumentsWiringOptions): DocumentsWiring 
         }
         if (outcome.kind === 'write') item = requested.operation === 'update' ? { ...requested, payload: outcome.source } : { ...requested, index: outcome.index, id: outcome.id, routing: outcome.routing, payload: outcome.source };
       }
-      const action = { index: 'indices:data/write/index', create: 'indices:data/write/index:op_type/create', update: 'indices:data/write/update', delete: 'indices:data/write/delete' }[item.operation];
+      const action = bulkActions[item.operation];
       if (!authorize.allowsIndex(action, item.index)) {
         failItem(position, item, item.index, errors.actionDenied(action.replace(/:op_type\/create$/, ''), username, ` on indices [${item.index}]`));
         return;
