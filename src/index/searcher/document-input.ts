@@ -78,8 +78,7 @@ function withFlattenedKeys(result: FieldMappings, mapping: FlattenedMapping): Fi
 function nestedOnlyPath(root: RootMapping, nestedPath: string): string | undefined {
   const nested = findProperty(root, nestedPath);
   if (nested?.['include_in_root'] === true) return undefined;
-  const parentIsRoot = ![...nestedPath].includes('.') || !hasNestedAncestor(root, nestedPath);
-  if (nested?.['include_in_parent'] === true && parentIsRoot) return undefined;
+  if (nested?.['include_in_parent'] === true && !hasNestedAncestor(root, nestedPath)) return undefined;
   return nestedPath;
 }
 
