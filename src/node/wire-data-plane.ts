@@ -27,7 +27,6 @@ export interface DataPlaneWiring {
   readonly replication: ReplicationService;
   /** How this node reaches the other nodes of its cluster (for shard-level requests). */
   readonly channel: TransportNodeChannel;
-  readonly applier: ShardCopiesApplier;
   /** Takes over `indices:data/write/bulk[s]` (given the replication service's own handler to fall back on). */
   serveShardBulk(handler: (own: TransportHandler) => TransportHandler): void;
   close(): void;
@@ -135,7 +134,6 @@ export function startDataPlane(options: DataPlaneOptions): DataPlaneWiring {
   return {
     replication,
     channel,
-    applier,
     serveShardBulk: (handler) => {
       shardBulk = handler(ownShardBulk);
     },
