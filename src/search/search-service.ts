@@ -34,6 +34,7 @@ import {
   type SearchRequest,
   type ShardHit,
   type ShardResult,
+  type SearcherState,
   type ShardSnapshot,
   type Segment,
 } from '../index/searcher/index.js';
@@ -224,6 +225,18 @@ interface ScrollState {
 }
 
 const searchIndicesOptions: IndicesOptions = { ignoreUnavailable: false, allowNoIndices: true, expandWildcards: new Set(['open']) };
+
+const seqNosCache = new WeakMap<SearcherState, ReadonlyMap<string, ArrayLike<number>>>();
+
+/** Each segment's `_seq_no`s by segment name (random_score reads them): made once per searcher state, not per search. */
+function seqNosOf(state: SearcherState): ReadonlyMap<string, ArrayLike<number>> {
+  let seqNos = seqNosCache.get(state);
+  if (seqNos === undefined) {
+    seqNos = new Map(state.segments.map((segment, position) => [segment.name, state.metadata[position]!.seqNos] as const));
+    seqNosCache.set(state, seqNos);
+  }
+  return seqNos;
+}
 
 function unionMappings(targets: readonly { mappings: FieldMappings }[]): FieldMappings {
   const union: Record<string, FieldMappings[string]> = {};
@@ -467,8 +480,7 @@ export class SearchService {
     const visible = withVisibleSources(target.segments, target.fieldVisibility);
     const runtime = runtimeFields === undefined ? undefined : withRuntimeFields(visible, target.mappings, runtimeFields, target.indexName);
     const segments = runtime?.segments ?? visible;
-    const state = target.snapshot.state;
-    const seqNos = new Map(state.segments.map((segment, position) => [segment.name, state.metadata[position]!.seqNos] as const));
+    const seqNos = seqNosOf(target.snapshot.state);
     const context = { mappings: runtime?.mappings ?? target.mappings, indexName: target.indexName, shardKey: target.shardKey, nowMs, shardCount, aliasFilter: target.aliasFilter, seqNos };
     const query = withFilter(request.query, target.aliasFilter);
     return runShardQuery(segments, target.snapshot.stats, { ...request, query }, postFilter === undefined ? undefined : withFilter(query, postFilter), context);
