@@ -519,7 +519,9 @@ export class SearcherService {
     }
     const state = searcher.state;
     const owner = searcher;
-    return { index: handle.name, uuid: handle.uuid, shard, state, stats: shardStatsOf(state), shareSegments: () => owner.shareSoon() };
+    // Only a searcher that shares its segments (a search pool runs) offers to: the search pool's job
+    // then carries no `share` that would do nothing.
+    return { index: handle.name, uuid: handle.uuid, shard, state, stats: shardStatsOf(state), ...(this.shareSegments ? { shareSegments: () => owner.shareSoon() } : {}) };
   }
 
   /** The current searchable views of every shard of an open index, by shard number. */
