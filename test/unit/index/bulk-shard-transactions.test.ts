@@ -23,7 +23,7 @@ test('a bulk into 3 shards commits each shard once per slice, and every item lan
   const answer = await h.call('POST', '/_bulk', { text: `${lines.join('\n')}\n`, query: { refresh: 'true' } });
   assert.equal(answer.status, 200);
   assert.equal(answer.body.errors, false);
-  // Three per slice (a slice runs about 10 ms; a loaded machine may need a few): not one per item.
+  // Three per slice (a slice runs about 4 ms, bulk-slices.ts sliceMs; a loaded machine may need a few): not one per item.
   assert.ok(commits < 20, `commits per shard and slice, not per item (${commits})`);
   const shards = new Set(answer.body.items.map((item: { index: { _seq_no: number } }) => item.index._seq_no));
   assert.ok(shards.size < 300, 'seq_nos are per shard');
