@@ -49,7 +49,7 @@ export interface NormalizerDefinition {
 type Settings = Readonly<Record<string, string>>;
 
 /** Elasticsearch's built-in `lowercase` normalizer (a LowerCaseFilter over the keyword tokenizer). */
-export const lowercaseNormalizer: NormalizerDefinition = Object.freeze({ name: 'lowercase', filters: Object.freeze(['lowercase'] as const) });
+const lowercaseNormalizer: NormalizerDefinition = Object.freeze({ name: 'lowercase', filters: Object.freeze(['lowercase'] as const) });
 
 const implementedFilters: ReadonlySet<string> = new Set<NormalizerFilterKind>(['lowercase', 'uppercase', 'asciifolding', 'trim']);
 
