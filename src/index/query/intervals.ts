@@ -333,7 +333,7 @@ export function filterIntervals(kind: IntervalsFilterKind, main: readonly Interv
 }
 
 /** Positions of one term in one document, or none. */
-function termPositions(postings: PostingsField, ordinal: number, doc: number): Int32Array | undefined {
+export function termPositions(postings: PostingsField, ordinal: number, doc: number): Int32Array | undefined {
   let low = postings.postingsStart[ordinal]!;
   let high = postings.postingsStart[ordinal + 1]!;
   while (low < high) {

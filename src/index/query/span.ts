@@ -28,6 +28,7 @@ import { limits } from '../../common/limits.js';
 import { parseLuceneRegex, regexMatchesWhole, RegexSyntaxError } from '../../common/lucene-regexp.js';
 import type { PostingsField, Segment } from '../engine/segment.js';
 import type { QueryNode } from './ast.js';
+import { termPositions } from './intervals.js';
 import { boolean, checkKnown, number, singleField, stringValue } from './parse.js';
 import { MatchNoneWeight, type PlanContext, type Weight, bm25For, editDistance, fuzzinessEdits, wildcardToRegex } from './plan.js';
 import type { Scorer } from './scorers.js';
@@ -524,18 +525,6 @@ function describe(node: Resolved): string {
   }
 }
 
-function positionsOf(postings: PostingsField, ordinal: number, doc: number): Int32Array | undefined {
-  let low = postings.postingsStart[ordinal]!;
-  let high = postings.postingsStart[ordinal + 1]!;
-  while (low < high) {
-    const middle = (low + high) >>> 1;
-    if (postings.docs[middle]! < doc) low = middle + 1;
-    else high = middle;
-  }
-  if (low >= postings.postingsStart[ordinal + 1]! || postings.docs[low] !== doc) return undefined;
-  return postings.positions.subarray(postings.positionsStart[low]!, postings.positionsStart[low + 1]!);
-}
-
 type DocSpans = (doc: number) => readonly Span[];
 
 /** Binds the tree to a segment: candidate documents (those holding a scored leaf term) and the per-document spans. */
@@ -555,7 +544,7 @@ function bind(root: Resolved, segment: Segment): { readonly candidates: Readonly
         return (doc) => {
           const found: Span[] = [];
           for (const ordinal of ordinals) {
-            const positions = positionsOf(postings, ordinal, doc);
+            const positions = termPositions(postings, ordinal, doc);
             if (positions !== undefined) for (const position of positions) found.push({ start: position, end: position + 1, width: 0 });
           }
           return ordinals.length === 1 ? found : found.sort(byStartThenEnd);
