@@ -8,10 +8,9 @@ import type { IndicesService } from '../index/indices-service.js';
 import { fetchWholeSource } from '../index/source-filter.js';
 import { bindMoreLikeThisLookup } from '../index/query/more-like-this.js';
 import type { QueryNode } from '../index/query/ast.js';
+import type { SearchAuthorizer } from './search-service.js';
 
 const getAction = 'indices:data/read/get';
-
-import type { SearchAuthorizer } from './search-service.js';
 
 /** Binds a document lookup to the `more_like_this` clauses of these queries. */
 export function bindMoreLikeThisDocuments(queries: readonly (QueryNode | undefined)[], service: IndicesService, access: SearchAuthorizer): void {
