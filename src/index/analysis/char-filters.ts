@@ -113,7 +113,7 @@ const javaOnlyEscapes = /\\[AZzGQEhHRXK]/;
  * A Java pattern as a JavaScript RegExp (global: replaceAll). `\p{..}` classes need JavaScript's
  * unicode mode; Java-only escapes and syntax JavaScript refuses are 400s, never silently different.
  */
-export function compileJavaRegex(pattern: string, flags: string): RegExp {
+function compileJavaRegex(pattern: string, flags: string): RegExp {
   const javaOnly = javaOnlyEscapes.exec(pattern.replace(/\\\\/g, ''));
   if (javaOnly !== null) throw errors.illegalArgument(`Invalid regex pattern [${pattern}]: [${javaOnly[0]}] is not supported by Strait`);
   const unicode = /\\[pP]\{/.test(pattern) ? 'u' : '';
@@ -136,7 +136,7 @@ function groupCount(regex: RegExp): number {
  * `\x` for a literal x. A reference to a group the pattern does not have is refused when the
  * filter is defined (Java fails at the first match instead).
  */
-export function parseJavaReplacement(replacement: string, regex: RegExp): readonly ReplacementPart[] {
+function parseJavaReplacement(replacement: string, regex: RegExp): readonly ReplacementPart[] {
   const groups = groupCount(regex);
   const parts: ReplacementPart[] = [];
   let literal = '';

@@ -22,7 +22,7 @@
  */
 import { assert, errors } from '../../common/index.js';
 import { settingList } from '../setting-lists.js';
-import { compileCharFilter, compileJavaRegex, compilePatternReplace, javaRegexFlags, parseJavaReplacement, parseMappingRules, type CharFilterDefinition } from './char-filters.js';
+import { compileCharFilter, compilePatternReplace, javaRegexFlags, parseMappingRules, type CharFilterDefinition } from './char-filters.js';
 
 /** One filter of a normalizer chain, by the Lucene filter it stands for. */
 export type NormalizerFilterKind = 'lowercase' | 'uppercase' | 'asciifolding' | 'trim' | 'pattern_replace';
@@ -146,7 +146,8 @@ function resolveCharFilter(normalizer: string, charFilterName: string, settings:
   if (pattern === undefined || pattern === '') throw errors.illegalArgument(`pattern is missing for [${charFilterName}] char filter of type 'pattern_replace'`);
   const flags = javaRegexFlags(parameters.get('flags'));
   const replacement = parameters.get('replacement') ?? '';
-  parseJavaReplacement(replacement, compileJavaRegex(pattern, flags));
+  // Checked now (400 when the index is created), as for the token filter above.
+  compilePatternReplace(pattern, flags, replacement);
   return Object.freeze({ name: charFilterName, type: 'pattern_replace', pattern, flags, replacement });
 }
 
