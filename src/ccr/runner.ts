@@ -14,9 +14,8 @@ import type { ChangeOperation, FollowError, FollowParameters, ShardChangesRespon
 export interface FollowTaskPorts {
   /** `shard_changes` on the leader, as the task's stored identity. */
   readChanges(request: { fromSeqNo: number; maxOperationCount: number; pollTimeoutMs: number; maxBatchSizeBytes: number }): Promise<ShardChangesResponse>;
-  /** Applies leader operations to the follower shard; returns the follower's max seq_no after it. */
-  /** Applies the operations; resolves to the shard's max_seq_no once they are durable. */
-  write(operations: readonly ChangeOperation[]): number | Promise<number>;
+  /** Applies leader operations to the follower shard; resolves to its max seq_no once they are durable. */
+  write(operations: readonly ChangeOperation[]): Promise<number>;
   /** Brings the follower's mappings and settings up to the leader's current ones; returns the leader metadata version reached. */
   syncMetadata(): Promise<number>;
   /** Renews the task's retention lease on the leader (best effort). */
