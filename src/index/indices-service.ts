@@ -38,6 +38,7 @@ import {
   settingInteger,
   settingValue,
   withAutoExpandedReplicas,
+  type FlatSettings,
 } from './settings.js';
 import { routingLayoutOf, shardNumber, validateRoutingShards } from './routing.js';
 import { MetadataStore, ShardStore, type AliasMetadata, type Durability, type IndexMetadata, type Operation, type StoredDocument } from './store/index.js';
@@ -167,6 +168,11 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
   return value !== null && typeof value === 'object' && !Array.isArray(value);
 }
 
+/** The shard stores' fsync policy from `index.translog.durability` (Elasticsearch's default: request). */
+function durabilityOf(settings: FlatSettings): Durability {
+  return (settingValue(settings, 'index.translog.durability') ?? 'request') as Durability;
+}
+
 export class IndicesService {
   private readonly handles = new Map<string, MutableHandle>();
   private readonly listeners = new Set<IndexListener>();
@@ -218,7 +224,7 @@ export class IndicesService {
   /** Opens (creating when absent) the store of every shard of the index; all or none. */
   private openShardStores(metadata: IndexMetadata): ShardStore[] {
     const count = routingLayoutOf(metadata.settings).shards;
-    const durability = (settingValue(metadata.settings, 'index.translog.durability') ?? 'request') as Durability;
+    const durability = durabilityOf(metadata.settings);
     const stores: ShardStore[] = [];
     try {
       for (let shard = 0; shard < count; shard++) {
@@ -423,7 +429,7 @@ export class IndicesService {
     assert(old !== undefined, `shard [${number}] of [${handle.name}] exists`);
     old.close();
     for (const suffix of ['', '-wal', '-shm']) rmSync(`${old.file}${suffix}`, { force: true });
-    const durability = (settingValue(mutable.metadata.settings, 'index.translog.durability') ?? 'request') as Durability;
+    const durability = durabilityOf(mutable.metadata.settings);
     const store = ShardStore.open(old.file, { indexUuid: mutable.uuid, durability });
     mutable.shards[number] = store;
     mutable.refreshedSeqNos[number] = -1;
@@ -778,7 +784,7 @@ export class IndicesService {
     });
     for (const { handle, settings } of updates) {
       this.replaceMetadata(handle, { ...handle.metadata, settings, version: handle.metadata.version + 1 });
-      for (const shard of handle.shards ?? []) shard.setDurability((settingValue(settings, 'index.translog.durability') ?? 'request') as Durability);
+      for (const shard of handle.shards ?? []) shard.setDurability(durabilityOf(settings));
     }
   }
 
