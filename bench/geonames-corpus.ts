@@ -61,6 +61,22 @@ export function engineInputs(documents: readonly GeonamesDocument[]): SegmentDoc
   return documents.map((doc) => ({ ...doc, source: JSON.stringify(doc.source) }));
 }
 
+/** The benches' common term: the description word whose document frequency is nearest 70%. */
+export function commonTerm(descriptions: readonly string[]): string {
+  const df = new Map<string, number>();
+  for (const text of descriptions) for (const term of new Set(text.split(' '))) df.set(term, (df.get(term) ?? 0) + 1);
+  let best = '';
+  let gap = Infinity;
+  for (const [term, count] of df) {
+    const distance = Math.abs(count / descriptions.length - 0.7);
+    if (distance < gap) {
+      gap = distance;
+      best = term;
+    }
+  }
+  return best;
+}
+
 export function generateGeonames(count: number, seed: number): GeonamesDocument[] {
   const random = createRandom(seed);
   const vocabulary: string[] = [];

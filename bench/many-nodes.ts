@@ -13,7 +13,7 @@
 import type { Client } from '@elastic/elasticsearch';
 import { startNode, type StartedNode } from '../test/harness/cluster.js';
 import { startEtcd, type RunningEtcd } from '../test/harness/etcd.js';
-import { bulkIndexDocuments, generateGeonames, geonamesMappings } from './geonames-corpus.js';
+import { bulkIndexDocuments, commonTerm, generateGeonames, geonamesMappings } from './geonames-corpus.js';
 import { spawnSync } from 'node:child_process';
 
 export interface ManyNodesOptions {
@@ -47,20 +47,6 @@ async function sequentialP50(seconds: number, operation: () => Promise<unknown>)
   return Math.round(p50(latencies) * 1000) / 1000;
 }
 
-function commonTerm(documents: readonly Record<string, unknown>[]): string {
-  const df = new Map<string, number>();
-  for (const doc of documents) for (const term of new Set(String(doc['description']).split(' '))) df.set(term, (df.get(term) ?? 0) + 1);
-  let best = '';
-  let gap = Infinity;
-  for (const [term, count] of df) {
-    if (Math.abs(count / documents.length - 0.7) < gap) {
-      gap = Math.abs(count / documents.length - 0.7);
-      best = term;
-    }
-  }
-  return best;
-}
-
 async function createIndex(client: Client, index: string, shards: number, replicas: number): Promise<void> {
   await client.indices.create({ index, settings: { number_of_shards: shards, number_of_replicas: replicas }, mappings: { properties: geonamesMappings as never } }, LONG);
 }
@@ -90,7 +76,7 @@ async function primaries(client: Client, index: string): Promise<{ names: Record
 
 export async function runManyNodesBench(options: ManyNodesOptions): Promise<ManyNodesResults> {
   const documents = generateGeonames(options.docs, 77).map((doc) => (typeof doc.source === 'string' ? JSON.parse(doc.source) : doc.source) as Record<string, unknown>);
-  const term = commonTerm(documents);
+  const term = commonTerm(documents.map((doc) => String(doc['description'])));
   const query = { query: { match: { description: term } } };
 
   // One node: throughput into 3 shards, then search p50 over 3 shards vs 1 shard.

@@ -14,7 +14,7 @@ import { spawnSync } from 'node:child_process';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { bulkIndexDocuments, generateGeonames, geonamesMappings } from './geonames-corpus.js';
+import { bulkIndexDocuments, commonTerm, generateGeonames, geonamesMappings } from './geonames-corpus.js';
 import { cpuMs, waitUntilIdle } from './node-idle.js';
 
 const DOCS = Number(process.env['BENCH_DOCS'] ?? 100_000);
@@ -54,18 +54,6 @@ function summarize(latencies: number[]): Figures {
 }
 
 const median = (values: number[]): number => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
-
-/** The bench's choice of term: the one whose document frequency is nearest 70%. */
-function commonTerm(descriptions: string[]): string {
-  const df = new Map<string, number>();
-  for (const text of descriptions) for (const term of new Set(text.split(' '))) df.set(term, (df.get(term) ?? 0) + 1);
-  let best = '';
-  let gap = Infinity;
-  for (const [term, count] of df) {
-    if (Math.abs(count / descriptions.length - 0.7) < gap) (gap = Math.abs(count / descriptions.length - 0.7)), (best = term);
-  }
-  return best;
-}
 
 const documents = generateGeonames(DOCS, 42).map((doc) => doc.source);
 const term = commonTerm(documents.map((doc) => String(doc['description'])));
