@@ -9,13 +9,12 @@ import path from 'node:path';
 import { test } from 'node:test';
 import { pino } from 'pino';
 import { emptyClusterState, type ClusterState, type ShardRouting, type ShardStateReport } from '../../../src/cluster/state.js';
-import { errors } from '../../../src/common/errors.js';
 import { shardKey, type ShardTarget } from '../../../src/index/replication/actions.js';
 import { ShardCopiesApplier } from '../../../src/index/replication/copies-applier.js';
-import { ReplicationService, type NodeChannel } from '../../../src/index/replication/service.js';
+import { ReplicationService } from '../../../src/index/replication/service.js';
 import { internalVersionWriter } from '../../../src/index/replication/shard-writer.js';
 import { ShardStore } from '../../../src/index/store/shard-store.js';
-import { TRANSPORT_FORMAT_VERSION } from '../../../src/transport/index.js';
+import { inProcessChannel } from './in-process-channel.js';
 import { makeTempDir } from '../../harness/cluster.js';
 
 function routing(primary: boolean, node: string | null, state: ShardRouting['state'], id?: string, source?: 'EMPTY_STORE' | 'PEER'): ShardRouting {
@@ -46,14 +45,7 @@ test('primary opened and reported started, replica recovered and reported starte
   const dir = makeTempDir('strait-applier-');
   const reports: string[] = [];
   const services = new Map<string, ReplicationService>();
-  const channel: NodeChannel = {
-    request: async (nodeId, action, body) => {
-      const handler = services.get(nodeId)?.handlers().get(action);
-      if (handler === undefined) throw errors.nodeDisconnected(nodeId, undefined, action);
-      const handshake = { clusterName: 'strait', clusterUuid: 'cu', nodeId: 'x', nodeName: 'x', version: '9.1.0', roles: [], attributes: {}, transportFormatVersion: TRANSPORT_FORMAT_VERSION };
-      return handler({ action, headers: {}, body, peer: { address: 'in-process', certificate: undefined, handshake } });
-    },
-  };
+  const channel = inProcessChannel(services);
   const report = async (entry: ShardStateReport): Promise<void> => void reports.push(`${entry.kind} ${entry.allocationId}`);
   const stores = new Map<string, ShardStore>();
   const appliers = new Map<string, ShardCopiesApplier>();

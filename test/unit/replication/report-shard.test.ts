@@ -10,24 +10,17 @@ import { pino } from 'pino';
 import type { ShardStateReport } from '../../../src/cluster/state.js';
 import { errors, type EsError } from '../../../src/common/errors.js';
 import type { ShardTarget } from '../../../src/index/replication/actions.js';
-import { ReplicationService, type NodeChannel } from '../../../src/index/replication/service.js';
+import { ReplicationService } from '../../../src/index/replication/service.js';
 import { internalVersionWriter } from '../../../src/index/replication/shard-writer.js';
 import { ShardStore } from '../../../src/index/store/shard-store.js';
-import { TRANSPORT_FORMAT_VERSION } from '../../../src/transport/index.js';
+import { inProcessChannel } from './in-process-channel.js';
 import { makeTempDir } from '../../harness/cluster.js';
 
 const target: ShardTarget = { indexUuid: 'u', index: 'logs', shard: 0 };
 
 function pair(reportShard: (report: ShardStateReport) => Promise<void>) {
   const services = new Map<string, ReplicationService>();
-  const channel: NodeChannel = {
-    request: async (nodeId, action, body) => {
-      const handler = services.get(nodeId)?.handlers().get(action);
-      if (handler === undefined) throw errors.nodeDisconnected(nodeId, undefined, action);
-      const handshake = { clusterName: 'strait', clusterUuid: 'cu', nodeId: 'x', nodeName: 'x', version: '9.1.0', roles: [], attributes: {}, transportFormatVersion: TRANSPORT_FORMAT_VERSION };
-      return handler({ action, headers: {}, body, peer: { address: 'in-process', certificate: undefined, handshake } });
-    },
-  };
+  const channel = inProcessChannel(services);
   const dir = makeTempDir('strait-report-shard-');
   const make = (id: string) =>
     new ReplicationService({ nodeId: id, cluster: { clusterName: 'strait', clusterUuid: 'cu' }, channel, logger: pino({ level: 'silent' }), writer: internalVersionWriter, masterNodeId: () => undefined, reportShard, nowMs: () => Date.now() });

@@ -11,24 +11,17 @@ import assert from 'node:assert/strict';
 import path from 'node:path';
 import pino from 'pino';
 import { errors } from '../../../src/common/errors.js';
-import { ReplicationService, type AppliedShardState, type NodeChannel } from '../../../src/index/replication/service.js';
+import { ReplicationService, type AppliedShardState } from '../../../src/index/replication/service.js';
 import { internalVersionWriter } from '../../../src/index/replication/shard-writer.js';
 import type { ShardTarget } from '../../../src/index/replication/actions.js';
 import { ShardStore } from '../../../src/index/store/shard-store.js';
-import { TRANSPORT_FORMAT_VERSION } from '../../../src/transport/index.js';
+import { inProcessChannel } from './in-process-channel.js';
 import { makeTempDir } from '../../harness/cluster.js';
 
 test('what a write step wrote reaches the replica before the answer, also when the step throws after writing', async () => {
   const dir = makeTempDir('strait-write-with-');
   const services = new Map<string, ReplicationService>();
-  const channel: NodeChannel = {
-    request: async (nodeId, action, body) => {
-      const handler = services.get(nodeId)?.handlers().get(action);
-      if (handler === undefined) throw errors.nodeDisconnected(nodeId, undefined, action);
-      const handshake = { clusterName: 'strait', clusterUuid: 'cu', nodeId: 'x', nodeName: 'x', version: '9.1.0', roles: [], attributes: {}, transportFormatVersion: TRANSPORT_FORMAT_VERSION };
-      return handler({ action, headers: {}, body, peer: { address: 'in-process', certificate: undefined, handshake } });
-    },
-  };
+  const channel = inProcessChannel(services);
   for (const id of ['a', 'b']) {
     services.set(id, new ReplicationService({ nodeId: id, cluster: { clusterName: 'strait', clusterUuid: 'cu' }, channel, logger: pino({ level: 'silent' }), writer: internalVersionWriter, masterNodeId: () => undefined, reportShard: async () => undefined, nowMs: () => Date.now() }));
   }
