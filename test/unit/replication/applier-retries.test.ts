@@ -10,31 +10,17 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { pino } from 'pino';
 import path from 'node:path';
-import { emptyClusterState, type ClusterState, type ShardRouting, type ShardStateReport } from '../../../src/cluster/state.js';
+import type { ClusterState, ShardRouting, ShardStateReport } from '../../../src/cluster/state.js';
 import { errors } from '../../../src/common/errors.js';
 import { ShardCopiesApplier, recoveryIsRetryable } from '../../../src/index/replication/copies-applier.js';
 import { ReplicationService } from '../../../src/index/replication/service.js';
 import { internalVersionWriter } from '../../../src/index/replication/shard-writer.js';
 import { ShardStore } from '../../../src/index/store/shard-store.js';
 import { makeTempDir } from '../../harness/cluster.js';
+import { clusterState, routing } from './logs-state.js';
 
 function state(version: number, primaryState: ShardRouting['state']): ClusterState {
-  const empty = emptyClusterState('strait', 'cu');
-  return {
-    ...empty,
-    version,
-    metadata: {
-      ...empty.metadata,
-      indices: {
-        logs: {
-          version: 1, mapping_version: 1, settings_version: 1, aliases_version: 1, routing_num_shards: 1024, state: 'open',
-          settings: { 'index.number_of_shards': '1', 'index.uuid': 'logs-uuid' }, mappings: {}, aliases: {},
-          primary_terms: { '0': 1 }, in_sync_allocations: { '0': primaryState === 'STARTED' ? ['pa'] : [] },
-        },
-      },
-    },
-    routing_table: { indices: { logs: { shards: { '0': [{ state: primaryState, primary: true, node: 'a', relocating_node: null, shard: 0, index: 'logs', allocation_id: { id: 'pa' }, ...(primaryState === 'INITIALIZING' ? { recovery_source: { type: 'EMPTY_STORE' as const } } : {}) }] } } } },
-  };
+  return clusterState(version, [routing(true, 'a', primaryState, 'pa', primaryState === 'INITIALIZING' ? 'EMPTY_STORE' : undefined)], primaryState === 'STARTED' ? ['pa'] : []);
 }
 
 test('a started report the master did not get is made again at the next state while the copy still initializes, and no more once started', async () => {

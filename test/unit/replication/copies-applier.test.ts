@@ -8,38 +8,15 @@ import { rmSync } from 'node:fs';
 import path from 'node:path';
 import { test } from 'node:test';
 import { pino } from 'pino';
-import { emptyClusterState, type ClusterState, type ShardRouting, type ShardStateReport } from '../../../src/cluster/state.js';
+import type { ClusterState, ShardStateReport } from '../../../src/cluster/state.js';
 import { shardKey, type ShardTarget } from '../../../src/index/replication/actions.js';
 import { ShardCopiesApplier } from '../../../src/index/replication/copies-applier.js';
 import { ReplicationService } from '../../../src/index/replication/service.js';
 import { internalVersionWriter } from '../../../src/index/replication/shard-writer.js';
 import { ShardStore } from '../../../src/index/store/shard-store.js';
 import { inProcessChannel } from './in-process-channel.js';
+import { clusterState, routing } from './logs-state.js';
 import { makeTempDir } from '../../harness/cluster.js';
-
-function routing(primary: boolean, node: string | null, state: ShardRouting['state'], id?: string, source?: 'EMPTY_STORE' | 'PEER'): ShardRouting {
-  return { state, primary, node, relocating_node: null, shard: 0, index: 'logs', ...(id !== undefined ? { allocation_id: { id } } : {}), ...(source !== undefined ? { recovery_source: { type: source } } : {}) };
-}
-
-function clusterState(version: number, copies: ShardRouting[] | undefined, inSync: string[]): ClusterState {
-  const empty = emptyClusterState('strait', 'cu');
-  if (copies === undefined) return { ...empty, version };
-  return {
-    ...empty,
-    version,
-    metadata: {
-      ...empty.metadata,
-      indices: {
-        logs: {
-          version: 1, mapping_version: 1, settings_version: 1, aliases_version: 1, routing_num_shards: 1024, state: 'open',
-          settings: { 'index.number_of_shards': '1', 'index.uuid': 'logs-uuid' }, mappings: {}, aliases: {},
-          primary_terms: { '0': 1 }, in_sync_allocations: { '0': inSync },
-        },
-      },
-    },
-    routing_table: { indices: { logs: { shards: { '0': copies } } } },
-  };
-}
 
 test('primary opened and reported started, replica recovered and reported started, writes replicated, copies closed with their index', async () => {
   const dir = makeTempDir('strait-applier-');
