@@ -40,7 +40,7 @@ import type { IngestService } from '../index/ingest/index.js';
 import { routingLayoutOf, shardNumber } from '../index/routing.js';
 import { settingInteger } from '../index/settings.js';
 import { sourceFilterFromQuery } from '../index/source-filter.js';
-import type { ShardTarget } from '../index/replication/actions.js';
+import { REPLICATION_ACTIONS, type ShardTarget } from '../index/replication/actions.js';
 import { booleanParam, createRestRequest } from '../http/request.js';
 import type { HttpMethod, RequestAuthorizer, RequestContext, RestRequest, RestResponse, Route } from '../http/route.js';
 import { documentRoutes, listExecutedPipelines } from '../http/routes/documents.js';
@@ -49,17 +49,17 @@ import type { CoordinationWiring } from './wire-coordination.js';
 import type { DataPlaneWiring } from './wire-data-plane.js';
 
 /** Elasticsearch's shard-level write action (TransportShardBulkAction): every document write goes through it. */
-export const SHARD_WRITE_ACTION = 'indices:data/write/bulk[s]';
+const SHARD_WRITE_ACTION = REPLICATION_ACTIONS.bulkShard;
 /** The shard-level realtime GET (TransportGetAction's shard action). */
-export const SHARD_GET_ACTION = 'indices:data/read/get[s]';
+const SHARD_GET_ACTION = 'indices:data/read/get[s]';
 /** The shard-level part of a multi-get (TransportShardMultiGetAction): one node's documents. */
-export const SHARD_MGET_ACTION = 'indices:data/read/mget[shard][s]';
+const SHARD_MGET_ACTION = 'indices:data/read/mget[shard][s]';
 
 /** A refresh of a replica's copy after a write with `refresh=true|wait_for` (TransportShardRefreshAction's replica action). */
-export const REPLICA_REFRESH_ACTION = 'indices:admin/refresh[s][r]';
+const REPLICA_REFRESH_ACTION = 'indices:admin/refresh[s][r]';
 
 /** ReplicationRequest's default `timeout` (1m): how long a write waits for a started primary. */
-export const writeTimeoutDefaultMs = 60_000;
+const writeTimeoutDefaultMs = 60_000;
 /** Ours: how long a copy's node waits to apply the state a refreshing primary published (its mapping) before it refreshes anyway. */
 const replicaStateWaitMs = 30_000;
 /** Ours: after a retriable failure, how long the coordinator waits for a newer cluster state before trying again. */
@@ -77,7 +77,7 @@ const retriableTypes: ReadonlySet<string> = new Set([
 ]);
 
 /** Actions that write shard stores without going through a primary: refused until they are routed. */
-export const multiNodeRefusedDocumentActions: ReadonlySet<string> = new Set([
+const multiNodeRefusedDocumentActions: ReadonlySet<string> = new Set([
   'indices:data/write/reindex',
   'indices:data/write/update/byquery',
   'indices:data/write/delete/byquery',
@@ -85,7 +85,7 @@ export const multiNodeRefusedDocumentActions: ReadonlySet<string> = new Set([
 ]);
 
 /** What a coordinating node sends the primary's node for one shard. */
-export type ShardRequest =
+type ShardRequest =
   | { readonly kind: 'bulk'; readonly ndjson: string; readonly query: Readonly<Record<string, string>> }
   | { readonly kind: 'doc'; readonly method: HttpMethod; readonly path: string; readonly params: Readonly<Record<string, string>>; readonly query: Readonly<Record<string, string>>; readonly body: unknown };
 

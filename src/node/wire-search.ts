@@ -193,7 +193,7 @@ export function wireSearch(options: SearchWiringOptions): SearchWiring {
 }
 
 /** Search APIs that would read only this node's shard copies: refused in multi-node mode until routed. */
-export const multiNodeRefusedSearchActions: ReadonlySet<string> = new Set([
+const multiNodeRefusedSearchActions: ReadonlySet<string> = new Set([
   'indices:data/read/msearch',
   'indices:data/read/async_search/submit',
   'indices:data/read/open_point_in_time',
