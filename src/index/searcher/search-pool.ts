@@ -33,10 +33,10 @@ export const searchPoolLimits = {
   jobsPerWorkerMax: 1_000,
 } as const;
 
-/** `thread_pool.search.size` (validated by the node settings schema): default one worker per core. */
-export function searchPoolSize(setting: unknown): number {
+/** `thread_pool.search.size` (validated by the node settings schema): default one worker per core, at most `sizeMax`. */
+export function searchPoolSize(setting: unknown, cores = availableParallelism()): number {
   if (typeof setting === 'string' && setting !== '') return Number(setting);
-  return availableParallelism();
+  return Math.min(cores, searchPoolLimits.sizeMax);
 }
 
 /** One shard's query phase, as the pool runs it (see query/shard-query.ts). */
