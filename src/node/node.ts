@@ -242,6 +242,7 @@ export async function startNode(config: NodeConfig, options: StartOptions): Prom
         : undefined;
     let documents: import('./wire-documents.js').DocumentsWiring | undefined;
     let searchWiring: import('./wire-search.js').SearchWiring | undefined;
+    let statsWiring: import('./wire-stats.js').StatsWiring | undefined;
     if (coordination !== undefined) {
       closers.push(() => coordination.close());
       clusterIdentity.clusterUuid = coordination.coordinator.clusterUuid;
@@ -279,6 +280,15 @@ export async function startNode(config: NodeConfig, options: StartOptions): Prom
         wrapTransportHandler: (action, wrap) => remote.wrapTransportHandler(action, wrap),
         log,
         nowMs,
+      });
+      // Index stats, `_cat/indices` and flush cover every node's copies (wire-stats.ts).
+      statsWiring = (await import('./wire-stats.js')).wireStats({
+        nodeId,
+        coordination,
+        dataPlane,
+        indices: indices.indices,
+        addTransportHandlers: (handlers) => remote.addTransportHandlers(handlers),
+        log,
       });
     }
     const clusterUuid = clusterIdentity.clusterUuid;
@@ -324,7 +334,7 @@ export async function startNode(config: NodeConfig, options: StartOptions): Prom
       // Elasticsearch compresses plain HTTP responses by default, HTTPS ones only when asked (BREACH).
       compression: { enabled: config.httpCompression ?? tls === undefined, level: config.httpCompressionLevel },
       nowMs,
-      routes: coordination === undefined ? routes : coordination.applyTo([documents, searchWiring].reduce((wired, wiring) => wiring?.applyTo(wired) ?? wired, routes)),
+      routes: coordination === undefined ? routes : coordination.applyTo([documents, searchWiring, statsWiring].reduce((wired, wiring) => wiring?.applyTo(wired) ?? wired, routes)),
       security: security.service,
       log,
     });
