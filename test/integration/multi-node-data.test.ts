@@ -230,6 +230,26 @@ describe('data plane on three Strait nodes over etcd', { skip }, () => {
     assert.equal(found, 20, 'every copy of both shards holds the ten documents searchable');
   });
 
+  test('primaries on different nodes adding different dynamic fields at once: the published mapping keeps every field, on every node', async () => {
+    const created = await jsonCall(nodes[0]!, 'PUT', '/fields', { settings: { number_of_shards: 3, number_of_replicas: 0 } });
+    assert.equal(created.status, 200, created.text);
+    assert.equal((await jsonCall(nodes[0]!, 'GET', '/_cluster/health/fields?wait_for_status=green&timeout=60s')).body.status, 'green');
+    // Six writes at once, through every node, each adding its own field (ids spread over the three shards).
+    const writes = Array.from({ length: 6 }, (_, i) => jsonCall(nodes[i % 3]!, 'PUT', `/fields/_doc/f${i}`, { [`field_${i}`]: i }));
+    for (const answer of await Promise.all(writes)) assert.equal(answer.status, 201, answer.text);
+    const expected = Array.from({ length: 6 }, (_, i) => `field_${i}`);
+    for (const node of nodes) {
+      let fields: string[] = [];
+      for (const deadline = Date.now() + 10_000; Date.now() < deadline; await new Promise((resolve) => setTimeout(resolve, 100))) {
+        fields = Object.keys((await jsonCall(node, 'GET', '/fields/_mapping')).body.fields.mappings.properties ?? {}).sort();
+        if (fields.length === expected.length) break;
+      }
+      assert.deepEqual(fields, expected);
+    }
+    const state = await jsonCall(nodes[2]!, 'GET', '/_cluster/state/metadata/fields');
+    assert.deepEqual(Object.keys(state.body.metadata.indices.fields.mappings._doc.properties).sort(), expected);
+  });
+
   test('a write whose shard has no started primary waits its timeout, then answers 503 unavailable_shards_exception', async () => {
     const created = await jsonCall(nodes[0]!, 'PUT', '/nowhere', { settings: { number_of_shards: 1, number_of_replicas: 0, 'index.routing.allocation.require._name': 'no-such-node' } });
     assert.equal(created.status, 200, created.text);
