@@ -353,6 +353,11 @@ export class EtcdCoordinator {
     await this.client.put(this.key(`nodes/${this.options.nodeId}`)).value(JSON.stringify(node)).lease(this.leaseId);
   }
 
+  /** The etcd client, shared by the other ranges this node keeps in etcd (security metadata: etcd-metadata-range.ts). */
+  etcdClient(): Etcd3 {
+    return this.client;
+  }
+
   /** True while the lease was renewed within its TTL: etcd (and so the master) is reachable. */
   available(): boolean {
     return !this.closed && this.options.nowMs() - this.lastRenewalMs < this.options.config.leaseTtlSeconds * 1000;
