@@ -241,10 +241,18 @@ export async function startNode(config: NodeConfig, options: StartOptions): Prom
             nowMs,
           })
         : undefined;
+    let securitySharing: import('./wire-security-sharing.js').SecuritySharing | undefined;
     let documents: import('./wire-documents.js').DocumentsWiring | undefined;
     let searchWiring: import('./wire-search.js').SearchWiring | undefined;
+    let statsWiring: import('./wire-stats.js').StatsWiring | undefined;
     if (coordination !== undefined) {
       closers.push(() => coordination.close());
+      // Users, roles, API keys ... shared by every node through etcd, loaded before serving (wire-security-sharing.ts).
+      if (security.native !== undefined && config.coordination !== undefined) {
+        const sharing = await (await import('./wire-security-sharing.js')).startSecuritySharing({ coordinator: coordination.coordinator, prefix: config.coordination.prefix, security: security.native, log });
+        closers.push(() => sharing.close());
+        securitySharing = sharing;
+      }
       clusterIdentity.clusterUuid = coordination.coordinator.clusterUuid;
       const dataPlane = (await import('./wire-data-plane.js')).startDataPlane({
         nodeId,
@@ -292,6 +300,15 @@ export async function startNode(config: NodeConfig, options: StartOptions): Prom
       });
       closers.push(() => remoteSearch.close());
       remote.serveClusterWide(remoteSearch);
+      // Index stats, `_cat/indices` and flush cover every node's copies (wire-stats.ts).
+      statsWiring = (await import('./wire-stats.js')).wireStats({
+        nodeId,
+        coordination,
+        dataPlane,
+        indices: indices.indices,
+        addTransportHandlers: (handlers) => remote.addTransportHandlers(handlers),
+        log,
+      });
     }
     const clusterUuid = clusterIdentity.clusterUuid;
     let httpServer: HttpServer | undefined;
@@ -336,7 +353,7 @@ export async function startNode(config: NodeConfig, options: StartOptions): Prom
       // Elasticsearch compresses plain HTTP responses by default, HTTPS ones only when asked (BREACH).
       compression: { enabled: config.httpCompression ?? tls === undefined, level: config.httpCompressionLevel },
       nowMs,
-      routes: coordination === undefined ? routes : coordination.applyTo([documents, searchWiring].reduce((wired, wiring) => wiring?.applyTo(wired) ?? wired, routes)),
+      routes: coordination === undefined ? routes : coordination.applyTo([documents, searchWiring, statsWiring, securitySharing].reduce((wired, wiring) => wiring?.applyTo(wired) ?? wired, routes)),
       security: security.service,
       log,
     });
