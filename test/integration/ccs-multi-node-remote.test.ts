@@ -15,49 +15,39 @@
  *   shard stays available, the local cluster keeps searching through its other gateway, and no
  *   search that reports success answers wrong documents.
  * - Certificate model (remote-clusters-cert.html): the local user's role names are resolved on the
- *   remote. API key model (remote-clusters-api-key.html): see the last tests.
+ *   remote. API key model (remote-clusters-api-key.html): a cross-cluster API key made through one
+ * node is valid on every node (security metadata is cluster-wide), each gateway intersects it
+ * with the caller's remote_indices.
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Client } from '@elastic/elasticsearch';
-import { makeCa, REMOTE_CLUSTER_CLIENT_YAML, REMOTE_CLUSTER_SERVER_YAML, startNode, type Certificates, type StartedNode } from '../harness/cluster.js';
-import { etcdSkipReason, startEtcd, type RunningEtcd } from '../harness/etcd.js';
+import { REMOTE_CLUSTER_CLIENT_YAML, startNode, type StartedNode } from '../harness/cluster.js';
+import { etcdSkipReason } from '../harness/etcd.js';
 import { jsonCall } from '../harness/json-call.js';
+import { startMultiNodeCluster, type MultiNodeCluster } from '../harness/multi-node-cluster.js';
 import { failure, until } from '../harness/wait.js';
 
 const skip = etcdSkipReason();
 const DOCS = 60;
 
 describe('cross-cluster search against a three-node remote cluster', { skip }, () => {
-  let etcd: RunningEtcd;
-  let ca: Certificates;
-  const remote: StartedNode[] = [];
+  let cluster: MultiNodeCluster;
+  let remote: StartedNode[];
   let local: StartedNode;
   let localAdmin: Client;
-  /** Remote node ids by node name. */
-  const ids: Record<string, string> = {};
 
   const remoteInfo = async (alias: string): Promise<Record<string, unknown>> =>
     ((await localAdmin.cluster.remoteInfo()) as unknown as Record<string, Record<string, unknown>>)[alias] ?? {};
+  const connected = (alias: string) => until(`${alias} to connect`, async () => ((await remoteInfo(alias))['connected'] === true ? true : undefined));
 
   before(async () => {
-    etcd = await startEtcd();
-    ca = makeCa();
-    const multiNode = (attr: boolean) =>
-      ['discovery.type: multi-node', `cluster.coordination.etcd.endpoints: ${etcd.endpoint}`, REMOTE_CLUSTER_SERVER_YAML, ...(attr ? ['node.attr.gateway: true'] : [])].join('\n');
-    // remote-1 is no gateway for a cluster that asks for node.attr.gateway (its seed only).
-    for (const [name, attr] of [['remote-1', false], ['remote-2', true], ['remote-3', true]] as const) {
-      remote.push(await startNode({ ca, clusterName: 'far', nodeName: name, yaml: multiNode(attr) }));
-    }
-    local = await startNode({ ca, clusterName: 'near', nodeName: 'near-1', yaml: [REMOTE_CLUSTER_CLIENT_YAML, 'cluster.remote.node.attr: gateway'].join('\n') });
+    // far-1 is no gateway for a cluster that asks for node.attr.gateway (it is the seed only).
+    cluster = await startMultiNodeCluster({ clusterName: 'far', nodes: 3, remoteClusterServer: true, yaml: (index) => (index === 0 ? '' : 'node.attr.gateway: true') });
+    remote = cluster.nodes;
+    local = await startNode({ ca: cluster.ca!, clusterName: 'near', nodeName: 'near-1', yaml: [REMOTE_CLUSTER_CLIENT_YAML, 'cluster.remote.node.attr: gateway'].join('\n') });
     localAdmin = local.client();
-    const health = await jsonCall(remote[0]!, 'GET', '/_cluster/health?wait_for_nodes=3&timeout=30s');
-    assert.equal(health.status, 200, health.text);
-    const nodes = await jsonCall(remote[0]!, 'GET', '/_cluster/state/nodes');
-    for (const [id, info] of Object.entries<{ name: string }>(nodes.body.nodes)) ids[info.name] = id;
 
-    // No scheduled refresh: only the refresh API and recovery make documents searchable, so a copy
-    // that recovery brought must have been refreshed by it (IndexShard.postRecovery's refresh).
     const created = await jsonCall(remote[0]!, 'PUT', '/logs', { settings: { number_of_shards: 3, number_of_replicas: 1, refresh_interval: '-1' }, mappings: { properties: { n: { type: 'integer' }, kind: { type: 'keyword' }, text: { type: 'text' } } } });
     assert.equal(created.status, 200, created.text);
     const green = await jsonCall(remote[1]!, 'GET', '/_cluster/health/logs?wait_for_status=green&timeout=60s');
@@ -67,29 +57,41 @@ describe('cross-cluster search against a three-node remote cluster', { skip }, (
     assert.equal(bulk.body.errors, false, bulk.text);
     assert.equal((await jsonCall(remote[0]!, 'POST', '/logs/_refresh')).status, 200);
 
-    // Security is per node until it is cluster-wide: the role the certificate model resolves on
-    // whichever gateway answers exists on every remote node.
-    for (const node of remote) {
-      const role = await jsonCall(node, 'PUT', '/_security/role/log_reader', { indices: [{ names: ['logs*'], privileges: ['read', 'view_index_metadata'] }] });
-      assert.equal(role.status, 200, role.text);
-      const dls = await jsonCall(node, 'PUT', '/_security/role/red_only', { indices: [{ names: ['logs*'], privileges: ['read'], query: { term: { kind: 'red' } } }] });
-      assert.equal(dls.status, 200, dls.text);
-    }
+    // Security metadata is cluster-wide: roles made through far-1 only, which is no gateway, are
+    // what the gateways far-2 and far-3 resolve.
+    const role = await jsonCall(remote[0]!, 'PUT', '/_security/role/log_reader', { indices: [{ names: ['logs*'], privileges: ['read', 'view_index_metadata'] }] });
+    assert.equal(role.status, 200, role.text);
+    const dls = await jsonCall(remote[0]!, 'PUT', '/_security/role/red_only', { indices: [{ names: ['logs*'], privileges: ['read'], query: { term: { kind: 'red' } } }] });
+    assert.equal(dls.status, 200, dls.text);
+    for (const node of remote) await until(`the roles on ${node.url}`, async () => ((await jsonCall(node, 'GET', '/_security/role/log_reader,red_only')).body?.red_only !== undefined ? true : undefined));
     await localAdmin.security.putRole({ name: 'log_reader', indices: [] });
     await localAdmin.security.putRole({ name: 'red_only', indices: [] });
     await localAdmin.security.putUser({ username: 'ana', password: 'ana-password', roles: ['log_reader'] });
     await localAdmin.security.putUser({ username: 'rex', password: 'rex-password', roles: ['red_only'] });
 
-    // Certificate model, sniff: seeded with remote-1 (not a gateway here), up to 3 connections.
+    // Certificate model, sniff: seeded with far-1 (not a gateway here), up to 3 connections.
     await localAdmin.cluster.putSettings({
       persistent: { 'cluster.remote.far.mode': 'sniff', 'cluster.remote.far.seeds': [remote[0]!.transportAddress], 'cluster.remote.far.node_connections': 3, 'cluster.remote.far.skip_unavailable': false },
     });
-    await until('far to connect', async () => ((await remoteInfo('far'))['connected'] === true ? true : undefined));
+    await connected('far');
+
+    // API key model, sniff: a cross-cluster API key made through far-1 only is valid on every node.
+    const key = await jsonCall(remote[0]!, 'POST', '/_security/cross_cluster/api_key', { name: 'for-near', access: { search: [{ names: ['logs*'] }] } });
+    assert.equal(key.status, 200, key.text);
+    for (const node of remote) await until(`the key on ${node.url}`, async () => ((await jsonCall(node, 'GET', `/_security/api_key?id=${key.body.id}`)).body?.api_keys?.length === 1 ? true : undefined));
+    local.keystoreAdd('cluster.remote.farkey.credentials', key.body.encoded);
+    assert.equal((await localAdmin.nodes.reloadSecureSettings())._nodes?.failed, 0);
+    await localAdmin.security.putRole({ name: 'remote_reader', remote_indices: [{ clusters: ['farkey'], names: ['logs*'], privileges: ['read', 'read_cross_cluster', 'view_index_metadata'] }] });
+    await localAdmin.security.putUser({ username: 'rita', password: 'rita-password', roles: ['remote_reader'] });
+    await localAdmin.cluster.putSettings({
+      persistent: { 'cluster.remote.farkey.mode': 'sniff', 'cluster.remote.farkey.seeds': [remote[0]!.remoteClusterAddress!], 'cluster.remote.farkey.node_connections': 3, 'cluster.remote.farkey.skip_unavailable': false },
+    });
+    await connected('farkey');
   });
 
   after(async () => {
-    await Promise.all([local?.destroy(), ...remote.map((node) => node.destroy())]);
-    await etcd?.destroy();
+    await local?.destroy();
+    await cluster?.destroy();
   });
 
   /** What a search of the remote cluster itself answers (ids in order, totals). */
@@ -103,18 +105,18 @@ describe('cross-cluster search against a three-node remote cluster', { skip }, (
     return (await client.search({ index: `${alias}:logs`, ccs_minimize_roundtrips: minimize, ...body } as never)) as unknown as Record<string, any>;
   };
 
-  test('sniff: every remote node is listed with its transport address, roles and attributes; only gateways carrying the attribute are connected', async () => {
+  test('certificate model, sniff: every remote node is listed with its transport address; only gateways carrying the attribute are connected, at most node_connections', async () => {
     const diagnosis = await jsonCall(local, 'GET', '/_remote/far/_diagnose');
     assert.equal(diagnosis.status, 200, diagnosis.text);
     const sniffed = (diagnosis.body.nodes as { source: string; address: string }[]).filter((node) => node.source === 'sniffed');
     assert.deepEqual(sniffed.map((node) => node.address).sort(), remote.map((node) => node.transportAddress).sort());
     const info = await remoteInfo('far');
-    // remote-1 has no node.attr.gateway: two gateways of three nodes, under node_connections 3.
+    // far-1 has no node.attr.gateway: two gateways of three nodes, under node_connections 3.
     assert.equal(info['num_nodes_connected'], 2);
     assert.equal(info['max_connections_per_cluster'], 3);
     // node_connections bounds the gateways: one connection under 1.
     await localAdmin.cluster.putSettings({ persistent: { 'cluster.remote.one.mode': 'sniff', 'cluster.remote.one.seeds': [remote[0]!.transportAddress], 'cluster.remote.one.node_connections': 1 } });
-    await until('one to connect', async () => ((await remoteInfo('one'))['connected'] === true ? true : undefined));
+    await connected('one');
     assert.equal((await remoteInfo('one'))['num_nodes_connected'], 1);
     await localAdmin.cluster.putSettings({ persistent: { 'cluster.remote.one.mode': null, 'cluster.remote.one.seeds': null, 'cluster.remote.one.node_connections': null } });
   });
@@ -146,9 +148,23 @@ describe('cross-cluster search against a three-node remote cluster', { skip }, (
     await check(false);
   });
 
-  test('certificate model, as a user whose role exists on the remote: the same answers', async () => {
+  test('certificate model, as a user whose role was made through one remote node only (no gateway): the same answers', async () => {
     await check(true, { username: 'ana', password: 'ana-password' });
     await check(false, { username: 'ana', password: 'ana-password' });
+  });
+
+  test('API key model, sniff: every node with the remote cluster interface is listed with that address; the key made through one node serves every gateway', async () => {
+    const diagnosis = await jsonCall(local, 'GET', '/_remote/farkey/_diagnose');
+    assert.equal(diagnosis.status, 200, diagnosis.text);
+    const sniffed = (diagnosis.body.nodes as { source: string; address: string }[]).filter((node) => node.source === 'sniffed');
+    assert.deepEqual(sniffed.map((node) => node.address).sort(), remote.map((node) => node.remoteClusterAddress!).sort());
+    const info = await remoteInfo('farkey');
+    assert.equal(info['num_nodes_connected'], 2);
+    assert.equal(info['cluster_credentials'], '::es_redacted::');
+    await check(true, undefined, 'farkey');
+    await check(false, undefined, 'farkey');
+    await check(true, { username: 'rita', password: 'rita-password' }, 'farkey');
+    await check(false, { username: 'rita', password: 'rita-password' }, 'farkey');
   });
 
   test('field caps and resolve cluster answer for the whole remote cluster', async () => {
@@ -176,27 +192,27 @@ describe('cross-cluster search against a three-node remote cluster', { skip }, (
   });
 
   test('kill -9 of a gateway node while searches run: the local cluster keeps searching through the other gateway, never with wrong documents', async () => {
-    // The gateways are remote-2 and remote-3; remote-2 goes.
+    // The gateways are far-2 and far-3 (under both models); far-2 goes.
     const victim = remote[1]!;
     const expectedIds = Array.from({ length: DOCS }, (_, n) => `d${n}`);
     let stop = false;
     let killedAt = 0;
-    const outcomes: { at: number; end: number; ok: boolean; reason?: string }[] = [];
-    const loop = async (minimize: boolean) => {
+    const outcomes: { at: number; end: number; alias: string; ok: boolean; reason?: string }[] = [];
+    const loop = async (minimize: boolean, alias: string) => {
       while (!stop) {
         const at = Date.now();
         try {
-          const answer = await through(minimize, { size: 100, sort: [{ n: 'asc' }] });
+          const answer = await through(minimize, { size: 100, sort: [{ n: 'asc' }] }, undefined, alias);
           const complete = answer._shards.failed === 0 && answer._clusters.skipped === 0;
           if (complete) assert.deepEqual(answer.hits.hits.map((hit: { _id: string }) => hit._id), expectedIds, 'a search that reports every shard answers every document');
-          outcomes.push({ at, end: Date.now(), ok: complete, ...(complete ? {} : { reason: JSON.stringify(answer._shards.failures ?? answer._clusters) }) });
+          outcomes.push({ at, end: Date.now(), alias, ok: complete, ...(complete ? {} : { reason: JSON.stringify(answer._shards.failures ?? answer._clusters) }) });
         } catch (error) {
           if (error instanceof assert.AssertionError) throw error;
-          outcomes.push({ at, end: Date.now(), ok: false, reason: (error as Error).message });
+          outcomes.push({ at, end: Date.now(), alias, ok: false, reason: (error as Error).message });
         }
       }
     };
-    const loops = [loop(true), loop(false)];
+    const loops = [loop(true, 'far'), loop(false, 'far'), loop(true, 'farkey'), loop(false, 'farkey')];
     await new Promise((resolve) => setTimeout(resolve, 1_000));
     killedAt = Date.now();
     await victim.kill9();
@@ -212,20 +228,24 @@ describe('cross-cluster search against a three-node remote cluster', { skip }, (
     const lastFailure = failed.length === 0 ? killedAt : Math.max(...failed.map((outcome) => outcome.end));
     const recoveredAfterMs = lastFailure - killedAt;
     // Reported by the test run: how long searches failed after the kill, and how many.
-    console.log(`gateway kill: ${afterKill.length} searches after the kill, ${failed.length} failed, the last failure ${recoveredAfterMs} ms after the kill; failures: ${JSON.stringify(failed.map((outcome) => outcome.reason).slice(0, 3))}`);
+    console.log(`gateway kill: ${afterKill.length} searches after the kill, ${failed.length} failed (${failed.filter((outcome) => outcome.alias === 'far').length} certificate model, ${failed.filter((outcome) => outcome.alias === 'farkey').length} API key model), the last failure ${recoveredAfterMs} ms after the kill; failures: ${JSON.stringify(failed.map((outcome) => outcome.reason).slice(0, 4))}`);
     const settled = afterKill.filter((outcome) => outcome.at > lastFailure);
     assert.ok(settled.length >= 10, `searches succeed again after the kill (${settled.length} did)`);
     assert.ok(recoveredAfterMs < 5_000, `searches recover within 5 s of the kill (took ${recoveredAfterMs} ms)`);
-    const info = await remoteInfo('far');
-    assert.equal(info['connected'], true);
-    assert.equal(info['num_nodes_connected'], 1);
+    for (const alias of ['far', 'farkey']) {
+      const info = await remoteInfo(alias);
+      assert.equal(info['connected'], true);
+      assert.equal(info['num_nodes_connected'], 1, `${alias} keeps its other gateway`);
+    }
     // Once the lost copies are rebuilt on the two nodes left, every copy answers every document
     // (the searches go round robin over both copies of each shard).
     const green = await jsonCall(remote[0]!, 'GET', '/_cluster/health/logs?wait_for_status=green&wait_for_nodes=2&timeout=60s');
     assert.equal(green.body.status, 'green', green.text);
-    for (let i = 0; i < 3; i++) {
-      await check(true);
-      await check(false);
+    for (let i = 0; i < 2; i++) {
+      for (const alias of ['far', 'farkey']) {
+        await check(true, undefined, alias);
+        await check(false, undefined, alias);
+      }
     }
   });
 });
