@@ -18,7 +18,7 @@ const documents = [
   { id: '3', source: JSON.stringify({ team: 'a', secret: 's3' }) },
 ];
 const segment = buildSegment(toSegmentInputs(documents, root).inputs, mappings, { name: 's0', maxSeqNo: 2 });
-const context = { stats: computeShardStats([segment]), mappings, nowMs: 0, indexName: 'docs' };
+const context = { stats: computeShardStats([segment]), mappings, nowMs: 0, indexName: 'docs', defaultFields: ['*'] };
 const liveIds = (views: readonly typeof segment[]): string[] => views.flatMap((view) => view.ids.filter((_, doc) => isLive(view, doc)));
 
 test('the role query decides which documents are live; no restriction leaves segments as they are', () => {
