@@ -29,6 +29,14 @@ test('the role query decides which documents are live; no restriction leaves seg
   assert.equal(documentLevelSegments([segment], { query: { term: { team: 'a' } } }, context)[0], views[0], 'cached per segment and query');
 });
 
+test('a role query without fields searches the index\'s default fields, read anew after a settings update', () => {
+  // q=s1 style role query: which documents it shows depends on index.query.default_field.
+  const restriction = { query: { query_string: { query: 'a s1' } } };
+  assert.deepEqual(liveIds(documentLevelSegments([segment], restriction, { ...context, defaultFields: ['team'] })), ['1', '3']);
+  assert.deepEqual(liveIds(documentLevelSegments([segment], restriction, { ...context, defaultFields: ['secret'] })), ['1']);
+  assert.deepEqual(liveIds(documentLevelSegments([segment], restriction, { ...context, defaultFields: ['team'] })), ['1', '3']);
+});
+
 test('the role query may use a field that field level security hides', () => {
   const hideSecret = (path: string): boolean => path !== 'secret';
   const views = visibleSegments(documentLevelSegments([segment], { query: { term: { secret: 's3' } }, fields: hideSecret }, context), hideSecret);
