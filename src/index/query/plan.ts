@@ -469,8 +469,8 @@ function plan(node: QueryNode, context: PlanContext, boost: number, scoring: boo
       break;
   }
   // Single-field queries: a field pattern expands into a dis_max over the matching fields.
-  const field = node.field;
-  if (field === DEFAULT_FIELDS) return planDefaultFields(node, context, boost, scoring);
+  if (node.field === DEFAULT_FIELDS) return planDefaultFields(node, context, boost, scoring);
+  const field = node.kind === 'exists' ? existsTarget(node.field, context.mappings) : node.field;
   if (field.includes('*')) {
     const fields = expandFieldPattern(field, context.mappings);
     if (fields.length === 0) return new MatchNoneWeight(`no field matches [${field}]`);
@@ -635,6 +635,17 @@ function planLenient(node: QueryNode, context: PlanContext, boost: number, scori
     if ((error as EsError).status === 400) return new MatchNoneWeight('lenient');
     throw error;
   }
+}
+
+/**
+ * The field (or pattern) an exists query reads: an object path, which names no mapped field,
+ * stands for its sub-fields, as Elasticsearch retries `<field>.*` when the field or pattern
+ * matches nothing (ExistsQueryBuilder).
+ */
+function existsTarget(field: string, mappings: FieldMappings): string {
+  if (expandFieldPattern(field, mappings).length > 0) return field;
+  const objectPattern = `${field}.*`;
+  return expandFieldPattern(objectPattern, mappings).length > 0 ? objectPattern : field;
 }
 
 export function expandFieldPattern(pattern: string, mappings: FieldMappings): string[] {
