@@ -243,6 +243,7 @@ export async function startNode(config: NodeConfig, options: StartOptions): Prom
     let securitySharing: import('./wire-security-sharing.js').SecuritySharing | undefined;
     let documents: import('./wire-documents.js').DocumentsWiring | undefined;
     let searchWiring: import('./wire-search.js').SearchWiring | undefined;
+    let statsWiring: import('./wire-stats.js').StatsWiring | undefined;
     if (coordination !== undefined) {
       closers.push(() => coordination.close());
       // Users, roles, API keys ... shared by every node through etcd, loaded before serving (wire-security-sharing.ts).
@@ -286,6 +287,15 @@ export async function startNode(config: NodeConfig, options: StartOptions): Prom
         wrapTransportHandler: (action, wrap) => remote.wrapTransportHandler(action, wrap),
         log,
         nowMs,
+      });
+      // Index stats, `_cat/indices` and flush cover every node's copies (wire-stats.ts).
+      statsWiring = (await import('./wire-stats.js')).wireStats({
+        nodeId,
+        coordination,
+        dataPlane,
+        indices: indices.indices,
+        addTransportHandlers: (handlers) => remote.addTransportHandlers(handlers),
+        log,
       });
     }
     const clusterUuid = clusterIdentity.clusterUuid;
@@ -331,7 +341,7 @@ export async function startNode(config: NodeConfig, options: StartOptions): Prom
       // Elasticsearch compresses plain HTTP responses by default, HTTPS ones only when asked (BREACH).
       compression: { enabled: config.httpCompression ?? tls === undefined, level: config.httpCompressionLevel },
       nowMs,
-      routes: coordination === undefined ? routes : coordination.applyTo([documents, searchWiring, securitySharing].reduce((wired, wiring) => wiring?.applyTo(wired) ?? wired, routes)),
+      routes: coordination === undefined ? routes : coordination.applyTo([documents, searchWiring, statsWiring, securitySharing].reduce((wired, wiring) => wiring?.applyTo(wired) ?? wired, routes)),
       security: security.service,
       log,
     });

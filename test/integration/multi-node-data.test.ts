@@ -212,6 +212,33 @@ describe('data plane on three Strait nodes over etcd', { skip }, () => {
     assert.match(msearch.body.error.reason, /would read only this node's shard copies/);
   });
 
+  test('index stats, _cat/indices and flush through any node cover every copy on every node', async () => {
+    const count = (await jsonCall(nodes[0]!, 'GET', '/books/_count')).body.count as number;
+    assert.ok(count > 0);
+    for (const node of nodes) {
+      const stats = await jsonCall(node, 'GET', '/books/_stats?level=shards');
+      assert.equal(stats.status, 200, stats.text);
+      assert.deepEqual(stats.body._shards, { total: 6, successful: 6, failed: 0 });
+      assert.equal(stats.body._all.primaries.docs.count, count);
+      assert.equal(stats.body._all.total.docs.count, 2 * count, 'the replicas count in total');
+      assert.equal(stats.body.indices.books.health, 'green');
+      for (const copies of Object.values(stats.body.indices.books.shards) as any[][]) {
+        assert.equal(copies.length, 2);
+        assert.deepEqual(copies.map((copy) => copy.routing.primary), [true, false]);
+        assert.notEqual(copies[0].routing.node, copies[1].routing.node);
+        assert.equal(copies[0].docs.count, copies[1].docs.count);
+      }
+      const cat = await jsonCall(node, 'GET', '/_cat/indices/books?format=json&bytes=b');
+      assert.equal(cat.status, 200, cat.text);
+      assert.equal(Number(cat.body[0]['docs.count']), count);
+      assert.equal(cat.body[0].health, 'green');
+      assert.ok(Number(cat.body[0]['store.size']) > Number(cat.body[0]['pri.store.size']));
+    }
+    const flushed = await jsonCall(nodes[1]!, 'POST', '/books/_flush');
+    assert.equal(flushed.status, 200, flushed.text);
+    assert.deepEqual(flushed.body._shards, { total: 6, successful: 6, failed: 0 });
+  });
+
   test('the refresh API refreshes every copy on every node (refresh_interval -1: nothing else does)', async () => {
     const created = await jsonCall(nodes[0]!, 'PUT', '/quiet', { settings: { number_of_shards: 2, number_of_replicas: 1, refresh_interval: '-1' } });
     assert.equal(created.status, 200, created.text);
