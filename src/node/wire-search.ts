@@ -35,9 +35,9 @@ const searchAction = 'indices:data/read/search';
 const searchIndicesOptions = { ignoreUnavailable: false, allowNoIndices: true, expandWildcards: new Set(['open'] as const) };
 
 /** The coordinating node authorized the search: a data node runs its phases for it as asked. */
-const COORDINATED: SearchAuthorizer = { indices: () => undefined, allowsIndex: () => true };
+export const COORDINATED: SearchAuthorizer = { indices: () => undefined, allowsIndex: () => true };
 /** Owner of the shard contexts data nodes keep for coordinating nodes of this cluster. */
-const COORDINATED_OWNER: ScrollOwner = { username: '_system', realm: '__cluster' };
+export const COORDINATED_OWNER: ScrollOwner = { username: '_system', realm: '__cluster' };
 
 /** `preference=_shards:0,2|_only_local`: the shard numbers, or undefined for any other value. */
 export function onlyLocalShards(preference: string | undefined): number[] | undefined {
@@ -54,6 +54,52 @@ export function shardsToSearch(state: ClusterState, handle: Pick<IndexHandle, 'n
   const layout = routingLayoutOf(handle.metadata.settings);
   const wanted = routing === undefined ? undefined : new Set(routing.map((value) => shardNumber(layout, value)));
   return searchableCopiesOf(state, handle.name).filter((shard) => wanted === undefined || wanted.has(shard.shard));
+}
+
+/**
+ * The shards of a search over this cluster's nodes, or `local` when the search reads this node's
+ * own copies (`_shards:N|_only_local`, each named shard held here). `access` resolves and
+ * authorizes the indices: the REST caller's, or a remote cluster's caller on the node it reached
+ * (src/node/wire-remote-search.ts). What would lose the caller's restrictions across nodes is refused.
+ */
+export function planSearchShards(
+  deps: { readonly indices: IndicesService; readonly state: () => ClusterState; readonly nodeId: string },
+  input: SearchInput,
+  access: SearchAuthorizer,
+): ShardCopies[] | 'local' {
+  const { indices, nodeId } = deps;
+  const expression = input.expression;
+  if (expression !== undefined && expression.split(',').some((element) => element.includes(':'))) throw unsupported('cross-cluster search');
+  const body = input.body as Record<string, unknown> | undefined;
+  if (body !== null && typeof body === 'object' && body['pit'] !== undefined) throw unsupported('a point in time');
+  if (input.params['scroll'] !== undefined) throw unsupported('[scroll]');
+  const local = onlyLocalShards(input.params['preference']);
+  if (input.params['preference'] !== undefined && local === undefined) throw unsupported(`[preference] [${input.params['preference']}] (only [_shards:N|_only_local])`);
+  const handles = indices.resolve(expression, parseIndicesOptions(input.params, searchIndicesOptions), {
+    allows: (name) => access.allowsIndex(searchAction, name),
+    authorizeLiterals: (names) => access.indices(searchAction, names),
+  });
+  const state = deps.state();
+  const routingParam = input.params['routing']?.split(',').filter((value) => value !== '');
+  const shards: ShardCopies[] = [];
+  for (const handle of handles) {
+    if (handle.metadata.state !== 'open' || handle.shards === undefined) continue; // the search itself answers as a single node does
+    const aliases = Object.keys(handle.metadata.aliases);
+    if (access.readRestriction?.(searchAction, handle.name, aliases) !== undefined) throw unsupported(`document or field level security on [${handle.name}]`);
+    if (aliasFilterFor(expression, handle.name, handle.metadata.aliases) !== undefined) throw unsupported(`a filtered alias of [${handle.name}]`);
+    const routing = searchRoutingFor(expression, handle.name, handle.metadata.aliases, routingParam);
+    if (local !== undefined) {
+      for (const shard of local) {
+        const copy = shardsToSearch(state, handle, undefined)?.find((candidate) => candidate.shard === shard);
+        if (copy === undefined || !copy.nodes.includes(nodeId)) throw errors.illegalArgument(`no started copy of shard [${shard}] of [${handle.name}] on this node for [preference] [${input.params['preference']}]`);
+      }
+      continue;
+    }
+    const found = shardsToSearch(state, handle, routing);
+    if (found === undefined) throw errors.noShardAvailable(handle.name, 0);
+    shards.push(...found);
+  }
+  return local !== undefined ? 'local' : shards;
 }
 
 export interface SearchWiringOptions {
@@ -91,45 +137,8 @@ export function wireSearch(options: SearchWiringOptions): SearchWiring {
   }
   let cursor = 0;
 
-  /**
-   * The shards of a search over this cluster's nodes, or undefined when the search reads this
-   * node's own copies (`_shards:N|_only_local`, each named shard held here).
-   */
-  const plan = (input: SearchInput, context: RequestContext): ShardCopies[] | 'local' => {
-    const expression = input.expression;
-    if (expression !== undefined && expression.split(',').some((element) => element.includes(':'))) throw unsupported('cross-cluster search');
-    const body = input.body as Record<string, unknown> | undefined;
-    if (body !== null && typeof body === 'object' && body['pit'] !== undefined) throw unsupported('a point in time');
-    if (input.params['scroll'] !== undefined) throw unsupported('[scroll]');
-    const local = onlyLocalShards(input.params['preference']);
-    if (input.params['preference'] !== undefined && local === undefined) throw unsupported(`[preference] [${input.params['preference']}] (only [_shards:N|_only_local])`);
-    const access = context.authorize;
-    const handles = indices.resolve(expression, parseIndicesOptions(input.params, searchIndicesOptions), {
-      allows: (name) => access.allowsIndex(searchAction, name),
-      authorizeLiterals: (names) => access.indices(searchAction, names),
-    });
-    const state = coordinator.state();
-    const routingParam = input.params['routing']?.split(',').filter((value) => value !== '');
-    const shards: ShardCopies[] = [];
-    for (const handle of handles) {
-      if (handle.metadata.state !== 'open' || handle.shards === undefined) continue; // the search itself answers as a single node does
-      const aliases = Object.keys(handle.metadata.aliases);
-      if (access.readRestriction?.(searchAction, handle.name, aliases) !== undefined) throw unsupported(`document or field level security on [${handle.name}]`);
-      if (aliasFilterFor(expression, handle.name, handle.metadata.aliases) !== undefined) throw unsupported(`a filtered alias of [${handle.name}]`);
-      const routing = searchRoutingFor(expression, handle.name, handle.metadata.aliases, routingParam);
-      if (local !== undefined) {
-        for (const shard of local) {
-          const copy = shardsToSearch(state, handle, undefined)?.find((candidate) => candidate.shard === shard);
-          if (copy === undefined || !copy.nodes.includes(nodeId)) throw errors.illegalArgument(`no started copy of shard [${shard}] of [${handle.name}] on this node for [preference] [${input.params['preference']}]`);
-        }
-        continue;
-      }
-      const found = shardsToSearch(state, handle, routing);
-      if (found === undefined) throw errors.noShardAvailable(handle.name, 0);
-      shards.push(...found);
-    }
-    return local !== undefined ? 'local' : shards;
-  };
+  const plan = (input: SearchInput, context: RequestContext): ShardCopies[] | 'local' =>
+    planSearchShards({ indices, state: () => coordinator.state(), nodeId }, input, context.authorize);
 
   const searchAcross = async (input: SearchInput, context: RequestContext, shards: readonly ShardCopies[]): Promise<Record<string, unknown>> =>
     searchShardsOnNodes({
@@ -209,6 +218,6 @@ function refuse(route: Route): Route {
   };
 }
 
-function unsupported(what: string) {
+export function unsupported(what: string) {
   return errors.illegalArgument(`${what} is not supported by Strait for searches whose shards live on several nodes yet ([discovery.type] is [multi-node])`);
 }
