@@ -40,7 +40,7 @@ for (const term of postings.terms) {
 }
 console.log(`common term "${common}" df=${stats.docFreq('description', common)}; rare term "${rare}" df=${stats.docFreq('description', rare)}`);
 
-const context = { mappings: geonamesMappings, indexName: 'geonames', shardKey: 'geonames:0', nowMs: Date.UTC(2024, 0, 1) };
+const context = { mappings: geonamesMappings, indexName: 'geonames', shardKey: 'geonames:0', nowMs: Date.UTC(2024, 0, 1), defaultFields: ['*'] };
 const queries: Record<string, SearchRequest> = {
   '(a) match common term, top 10': parseSearchRequest({ query: { match: { description: common } } }),
   '(b) match rare term, top 10': parseSearchRequest({ query: { match: { description: rare } } }),

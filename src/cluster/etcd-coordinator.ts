@@ -30,7 +30,7 @@ import { Etcd3, type IOptions, type Lease, type Watcher } from 'etcd3';
 import { EsError, errors } from '../common/index.js';
 import type { CoordinationConfig } from '../config/coordination.js';
 import { incompatibilityReason, parseVersion } from '../transport/version.js';
-import { stepMaster, type MasterEvent } from './master.js';
+import { stepMaster, type MasterEvent, type MasterInput } from './master.js';
 import { emptyClusterState, isMasterEligible, type ClusterState, type DiscoveryNode } from './state.js';
 
 /** etcd's default `--max-request-bytes` (1.5 MiB): a larger state cannot be written in one request. */
@@ -54,6 +54,8 @@ export interface CoordinatorOptions {
   readonly newUuid: () => string;
   /** Reads a TLS file named by a setting (throws naming the setting when unreadable). */
   readonly readFile: (setting: string, file: string) => Buffer;
+  /** The master's merge of a put-mapping into the published mapping (MasterInput.mergeMappings). */
+  readonly mergeMappings: MasterInput['mergeMappings'];
 }
 
 interface ResponseRecord {
@@ -351,6 +353,11 @@ export class EtcdCoordinator {
     await this.client.put(this.key(`nodes/${this.options.nodeId}`)).value(JSON.stringify(node)).lease(this.leaseId);
   }
 
+  /** The etcd client, shared by the other ranges this node keeps in etcd (security metadata: etcd-metadata-range.ts). */
+  etcdClient(): Etcd3 {
+    return this.client;
+  }
+
   /** True while the lease was renewed within its TTL: etcd (and so the master) is reachable. */
   available(): boolean {
     return !this.closed && this.options.nowMs() - this.lastRenewalMs < this.options.config.leaseTtlSeconds * 1000;
@@ -454,7 +461,7 @@ export class EtcdCoordinator {
     if (mastership === undefined) return;
     const current = base ?? this.lastPublished ?? this.applied;
     const step = event ?? request!.record.event;
-    let result = stepMaster(current, step, { nowIso: new Date(this.options.nowMs()).toISOString(), stateUuid: this.options.newUuid(), newAllocationId: this.options.newUuid });
+    let result = stepMaster(current, step, { nowIso: new Date(this.options.nowMs()).toISOString(), stateUuid: this.options.newUuid(), newAllocationId: this.options.newUuid, mergeMappings: this.options.mergeMappings });
     const requestKey = request === undefined ? undefined : this.key(`requests/${request.id}`);
     if (result.ok && result.changed && Buffer.byteLength(JSON.stringify(result.state)) > etcdRequestBytesMax) {
       result = { ok: false, error: errors.illegalArgument(`the cluster state would exceed [${etcdRequestBytesMax}] bytes, etcd's request limit`) };

@@ -9,7 +9,7 @@
  * shell forwards them); membership changes arrive from etcd (the live node keys); shard reports
  * from the data plane (`internal:cluster/shard/started`, `internal:cluster/shard/failure`).
  */
-import { errors, type EsError } from '../common/index.js';
+import { EsError, errors } from '../common/index.js';
 import { allocate, failShard, startShard } from './allocation.js';
 import type { ClusterState, DiscoveryNode, IndexMetadata, ShardStateReport } from './state.js';
 import { clusterStateViolation } from './state.js';
@@ -39,6 +39,11 @@ export interface MasterInput {
   readonly nowIso: string;
   readonly stateUuid: string;
   readonly newAllocationId: () => string;
+  /**
+   * Folds a put-mapping into the published mapping (the index layer's merge, given by the shell);
+   * throws the EsError to answer with when the update conflicts.
+   */
+  readonly mergeMappings: (published: Readonly<Record<string, unknown>>, incoming: Readonly<Record<string, unknown>>) => Record<string, unknown>;
 }
 
 export type MasterResult = { readonly ok: true; readonly state: ClusterState; readonly changed: boolean } | { readonly ok: false; readonly error: EsError };
@@ -99,8 +104,16 @@ export function stepMaster(state: ClusterState, event: MasterEvent, input: Maste
     case 'put_mapping': {
       const metadata = state.metadata.indices[event.name];
       if (metadata === undefined) return { ok: false, error: errors.indexNotFound(event.name) };
-      if (JSON.stringify(metadata.mappings) === JSON.stringify(event.mappings)) return { ok: true, state, changed: false };
-      next = withIndex(state, event.name, { ...metadata, mappings: event.mappings, version: metadata.version + 1, mapping_version: metadata.mapping_version + 1 });
+      // Merged, not replaced: two primaries adding different dynamic fields at once both keep theirs.
+      let mappings: Record<string, unknown>;
+      try {
+        mappings = input.mergeMappings(metadata.mappings, event.mappings);
+      } catch (error) {
+        if (error instanceof EsError) return { ok: false, error };
+        throw error;
+      }
+      if (JSON.stringify(metadata.mappings) === JSON.stringify(mappings)) return { ok: true, state, changed: false };
+      next = withIndex(state, event.name, { ...metadata, mappings, version: metadata.version + 1, mapping_version: metadata.mapping_version + 1 });
       break;
     }
     case 'update_settings': {

@@ -9,7 +9,7 @@ import type { IndexHandle } from './indices-service.js';
 import { parseSearchRequest, searchShard } from './query/index.js';
 import { engineMappings, toSegmentInputs } from './searcher/document-input.js';
 import { withParseOptions } from './mapping/index.js';
-import { settingBoolean } from './settings.js';
+import { queryDefaultFields, settingBoolean } from './settings.js';
 
 export function documentMatchesQuery(handle: IndexHandle, id: string, sourceText: string, query: Readonly<Record<string, unknown>>, nowMs: number): boolean {
   const mappings = engineMappings(handle.mapping);
@@ -17,6 +17,6 @@ export function documentMatchesQuery(handle: IndexHandle, id: string, sourceText
   const { inputs } = toSegmentInputs([{ id, source: sourceText }], root);
   const segment = buildSegment(inputs, mappings, { name: '_document_level_security', maxSeqNo: 0 });
   const request = parseSearchRequest({ query, size: 0 }, { trackTotalHits: true });
-  const result = searchShard([segment], undefined, request, { mappings, indexName: handle.name, shardKey: `${handle.name}:0`, nowMs });
+  const result = searchShard([segment], undefined, request, { mappings, indexName: handle.name, shardKey: `${handle.name}:0`, nowMs, defaultFields: queryDefaultFields(handle.metadata.settings) });
   return result.totalHits > 0;
 }

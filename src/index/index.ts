@@ -44,6 +44,7 @@ export {
   nestFlatSettings,
   parseAutoExpandReplicas,
   parseCreateSettings,
+  queryDefaultFields,
   settingBoolean,
   settingInteger,
   settingValue,

@@ -43,6 +43,7 @@ import {
 import { routingLayoutOf, shardNumber, validateRoutingShards } from './routing.js';
 import { MetadataStore, ShardStore, type AliasMetadata, type Durability, type IndexMetadata, type Operation, type StoredDocument } from './store/index.js';
 import { SqlStoredScripts } from './script/stored.js';
+import type { WalCheckpointer } from './store/wal-checkpointer.js';
 
 /**
  * One index as the rest of the node sees it. `shards` (one store per shard number, each with its
@@ -142,6 +143,8 @@ export interface OpenIndicesServiceOptions {
   readonly destructiveRequiresName?: boolean;
   /** How often the scheduled refresh checks `index.refresh_interval` (ms; 0 disables the timer). */
   readonly refreshTickMs?: number;
+  /** Runs the shard stores' write-ahead log checkpoints on its thread; without it SQLite runs them inside commits. */
+  readonly walCheckpointer?: WalCheckpointer;
 }
 
 class MutableHandle implements IndexHandle {
@@ -189,8 +192,10 @@ export class IndicesService {
   readonly pathData: string;
   /** Stored scripts (`PUT _scripts/{id}`), which scripted updates and searches resolve by id. */
   readonly storedScripts: SqlStoredScripts;
+  private readonly walCheckpointer: WalCheckpointer | undefined;
 
   constructor(options: OpenIndicesServiceOptions) {
+    this.walCheckpointer = options.walCheckpointer;
     this.log = options.log;
     this.nowMs = options.nowMs;
     this.pathData = options.pathData;
@@ -228,7 +233,7 @@ export class IndicesService {
     const stores: ShardStore[] = [];
     try {
       for (let shard = 0; shard < count; shard++) {
-        stores.push(ShardStore.open(path.join(this.indexDirectory(metadata.uuid), `shard-${shard}.db`), { indexUuid: metadata.uuid, durability }));
+        stores.push(ShardStore.open(path.join(this.indexDirectory(metadata.uuid), `shard-${shard}.db`), { indexUuid: metadata.uuid, durability, checkpointer: this.walCheckpointer }));
       }
     } catch (error) {
       for (const store of stores) store.close();
@@ -430,7 +435,7 @@ export class IndicesService {
     old.close();
     for (const suffix of ['', '-wal', '-shm']) rmSync(`${old.file}${suffix}`, { force: true });
     const durability = durabilityOf(mutable.metadata.settings);
-    const store = ShardStore.open(old.file, { indexUuid: mutable.uuid, durability });
+    const store = ShardStore.open(old.file, { indexUuid: mutable.uuid, durability, checkpointer: this.walCheckpointer });
     mutable.shards[number] = store;
     mutable.refreshedSeqNos[number] = -1;
     this.log.info({ index: handle.name, uuid: handle.uuid, shard: number }, 'reset a shard copy for a full copy from its primary');

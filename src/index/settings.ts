@@ -5,7 +5,7 @@
  */
 import { errors } from '../common/index.js';
 import { parseTimeValueMs } from '../common/time-value.js';
-import { encodeSettingList, renderSettingValue } from './setting-lists.js';
+import { encodeSettingList, renderSettingValue, settingList } from './setting-lists.js';
 
 export type FlatSettings = Readonly<Record<string, string>>;
 
@@ -20,6 +20,8 @@ interface SettingSpec {
   readonly internal?: boolean;
   /** Settings that can never change after creation, even on a closed index. */
   readonly final?: boolean;
+  /** List settings (Elasticsearch's listSetting): a list given is kept and rendered as a list (setting-lists.ts). */
+  readonly list?: boolean;
 }
 
 const failedToParse = (value: string, key: string, detail = ''): never => {
@@ -152,7 +154,9 @@ export const indexSettingSpecs: Readonly<Record<string, SettingSpec>> = {
   // Marks a cross-cluster replication follower (spec ccr.md §6): set by put-follow, removed by unfollow.
   'index.xpack.ccr.following_index': { dynamic: false, validate: booleanValue, internal: true },
   'index.priority': { dynamic: true, validate: integerIn(0, 2 ** 31 - 1) },
-  'index.query.default_field': { dynamic: true, defaultValue: '*', validate: anyValue },
+  // Entries are field names or patterns with an optional ^boost, unchecked here as in Elasticsearch:
+  // the queries that read them refuse a bad boost (query/default-fields.ts).
+  'index.query.default_field': { dynamic: true, list: true, defaultValue: encodeSettingList(['*']), validate: anyValue },
   'index.translog.durability': { dynamic: true, defaultValue: 'request', validate: oneOf('request', 'async') },
   'index.translog.sync_interval': { dynamic: false, defaultValue: '5s', validate: timeValue },
   'index.translog.flush_threshold_size': { dynamic: true, defaultValue: '10gb', validate: anyValue },
@@ -207,10 +211,13 @@ function scalarToString(value: unknown, key: string): string | null {
   if (typeof value === 'string') return value;
   if (typeof value === 'number' || typeof value === 'boolean') return String(value);
   if (Array.isArray(value)) {
+    // Settings hold lists of values only (Elasticsearch's Settings parser), never lists of lists.
+    if (value.some(Array.isArray)) throw errors.illegalArgument(`Failed to parse value for setting [${key}]`);
     const items = value.map((item) => scalarToString(item, key) ?? '');
-    // A group setting (analysis lists: filter, stopwords...) keeps its list (setting-lists.ts);
-    // a named setting keeps the comma-joined string it always had.
-    return indexSettingSpecs[key] === undefined ? encodeSettingList(items) : items.join(',');
+    // A group setting (analysis lists: filter, stopwords...) and a list setting keep their list
+    // (setting-lists.ts); another named setting keeps the comma-joined string it always had.
+    const spec = indexSettingSpecs[key];
+    return spec === undefined || spec.list === true ? encodeSettingList(items) : items.join(',');
   }
   throw errors.illegalArgument(`Failed to parse value for setting [${key}]`);
 }
@@ -317,6 +324,15 @@ export function defaultSettings(settings: FlatSettings): Record<string, string> 
 /** A setting's value, falling back to its Elasticsearch default. */
 export function settingValue(settings: FlatSettings, key: string): string | undefined {
   return settings[key] ?? indexSettingSpecs[key]?.defaultValue;
+}
+
+/**
+ * `index.query.default_field`: the fields and patterns (with optional `^boost`) that queries naming
+ * no fields search (query/default-fields.ts); a comma-delimited string is a list, as Elasticsearch's
+ * list settings read one.
+ */
+export function queryDefaultFields(settings: FlatSettings): string[] {
+  return settingList(settingValue(settings, 'index.query.default_field'));
 }
 
 export function settingBoolean(settings: FlatSettings, key: string): boolean {

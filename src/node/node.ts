@@ -242,10 +242,18 @@ export async function startNode(config: NodeConfig, options: StartOptions): Prom
             nowMs,
           })
         : undefined;
+    let securitySharing: import('./wire-security-sharing.js').SecuritySharing | undefined;
     let documents: import('./wire-documents.js').DocumentsWiring | undefined;
     let searchWiring: import('./wire-search.js').SearchWiring | undefined;
+    let statsWiring: import('./wire-stats.js').StatsWiring | undefined;
     if (coordination !== undefined) {
       closers.push(() => coordination.close());
+      // Users, roles, API keys ... shared by every node through etcd, loaded before serving (wire-security-sharing.ts).
+      if (security.native !== undefined && config.coordination !== undefined) {
+        const sharing = await (await import('./wire-security-sharing.js')).startSecuritySharing({ coordinator: coordination.coordinator, prefix: config.coordination.prefix, security: security.native, log });
+        closers.push(() => sharing.close());
+        securitySharing = sharing;
+      }
       clusterIdentity.clusterUuid = coordination.coordinator.clusterUuid;
       const dataPlane = (await import('./wire-data-plane.js')).startDataPlane({
         nodeId,
@@ -281,6 +289,15 @@ export async function startNode(config: NodeConfig, options: StartOptions): Prom
         wrapTransportHandler: (action, wrap) => remote.wrapTransportHandler(action, wrap),
         log,
         nowMs,
+      });
+      // Index stats, `_cat/indices` and flush cover every node's copies (wire-stats.ts).
+      statsWiring = (await import('./wire-stats.js')).wireStats({
+        nodeId,
+        coordination,
+        dataPlane,
+        indices: indices.indices,
+        addTransportHandlers: (handlers) => remote.addTransportHandlers(handlers),
+        log,
       });
       // Cross-cluster replication's leader actions run on the shards' primaries (wire-ccr-leader.ts).
       const ccrLeaderWiring = (await import('./wire-ccr-leader.js')).wireCcrLeader({
@@ -338,7 +355,7 @@ export async function startNode(config: NodeConfig, options: StartOptions): Prom
       // Elasticsearch compresses plain HTTP responses by default, HTTPS ones only when asked (BREACH).
       compression: { enabled: config.httpCompression ?? tls === undefined, level: config.httpCompressionLevel },
       nowMs,
-      routes: coordination === undefined ? routes : coordination.applyTo([documents, searchWiring].reduce((wired, wiring) => wiring?.applyTo(wired) ?? wired, routes)),
+      routes: coordination === undefined ? routes : coordination.applyTo([documents, searchWiring, statsWiring, securitySharing].reduce((wired, wiring) => wiring?.applyTo(wired) ?? wired, routes)),
       security: security.service,
       log,
     });

@@ -30,6 +30,7 @@ import type { RequestContext, RestRequest, RestResponse, Route } from '../http/r
 import { renderCat, type CatColumn, type CatRow } from '../http/routes/cat.js';
 import { NODE_INFO_METRICS } from '../http/routes/node-info.js';
 import { NodeStartError } from './errors.js';
+import { mergePublishedMappings } from './published-mappings.js';
 import { renderFlatSettingValues } from '../index/setting-lists.js';
 import { hostOf } from '../common/index.js';
 
@@ -105,6 +106,7 @@ export async function startCoordination(options: CoordinationWiringOptions): Pro
       log: log.child({ layer: 'coordination' }),
       nowMs: options.nowMs,
       newUuid: newId,
+      mergeMappings: mergePublishedMappings,
       readFile: (setting, file) => {
         try {
           return readFileSync(file);

@@ -28,6 +28,7 @@ import { AsyncSearchStore } from '../search/async-search.js';
 import { SqlAsyncSearchResults } from '../search/async-search-results.js';
 import { randomBytes } from 'node:crypto';
 import { openIndicesService, type IndicesService } from '../index/index.js';
+import { WalCheckpointer } from '../index/store/wal-checkpointer.js';
 import { SearcherService } from '../index/searcher/index.js';
 import { SearchPool, searchPoolSize } from '../index/searcher/search-pool.js';
 import { SearchService, type RemoteClusters } from '../search/index.js';
@@ -65,11 +66,14 @@ export function wireIndices(options: { config: NodeConfig; nodeDb: SqlDatabase; 
 } {
   const log = options.log.child({ layer: 'index' });
   const storesOpeningMs = options.nowMs();
+  // The shard stores' write-ahead log checkpoints run on their own thread, out of the commits.
+  const walCheckpointer = new WalCheckpointer(log.child({ component: 'wal-checkpointer' }));
   const service = openIndicesService({
     nodeDb: options.nodeDb,
     pathData: options.config.pathData,
     log,
     nowMs: options.nowMs,
+    walCheckpointer,
   });
   // Each shard store's recovery, for _cat/recovery: those on disk opened just now.
   const recoveries = new RecoveryLog(service, storesOpeningMs, options.nowMs);
@@ -140,6 +144,7 @@ export function wireIndices(options: { config: NodeConfig; nodeDb: SqlDatabase; 
       void pool?.close();
       searchers.close();
       service.close();
+      void walCheckpointer.stop();
     },
   };
 }

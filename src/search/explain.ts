@@ -22,6 +22,7 @@ import {
   filterSource,
   filterSourceFields,
   parseRouting,
+  queryDefaultFields,
   routingRequired,
   sourceFilterFromQuery,
   type IndicesService,
@@ -455,7 +456,8 @@ export class ExplainService {
     const snapshot = searchers.snapshot(handle, indices.routeDocument(handle, id, routing).number);
     const nowMs = this.options.nowMs();
     const fullMappings = engineMappings(handle.mapping);
-    const documentLevel = documentLevelSegments(snapshot.state.segments, restriction, { stats: snapshot.stats, mappings: fullMappings, nowMs, indexName: handle.name });
+    const defaultFields = queryDefaultFields(handle.metadata.settings);
+    const documentLevel = documentLevelSegments(snapshot.state.segments, restriction, { stats: snapshot.stats, mappings: fullMappings, nowMs, indexName: handle.name, defaultFields });
     const segments = visibleSegments(documentLevel, restriction?.fields);
     const absent = { status: 404, body: { _index: handle.name, _id: id, matched: false } };
 
@@ -473,7 +475,7 @@ export class ExplainService {
     if (segmentIndex < 0 || !isLive(segments[segmentIndex]!, doc)) return absent;
 
     const query = withFilter(request.query, aliasFilterFor(target, handle.name, handle.metadata.aliases));
-    const weight = planQuery(query, { stats: snapshot.stats, segments, mappings: visibleEngineMappings(fullMappings, restriction?.fields), nowMs, indexName: handle.name });
+    const weight = planQuery(query, { stats: snapshot.stats, segments, mappings: visibleEngineMappings(fullMappings, restriction?.fields), nowMs, indexName: handle.name, defaultFields });
     const explained = explainDocument(weight, segments[segmentIndex]!, doc);
     const body: Record<string, unknown> = { _index: handle.name, _id: id, matched: explained.match, explanation: renderExplanation(explained) };
     if (request.source !== undefined && (request.source.fetch || request.storedFields !== undefined)) {

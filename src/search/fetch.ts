@@ -59,6 +59,8 @@ export interface FetchTarget {
   readonly metadata: readonly DocMetadata[];
   readonly mapping: FlattenedMapping;
   readonly mappings: FieldMappings;
+  /** The index's `index.query.default_field` the query phase read: highlighting follows it for queries without fields. */
+  readonly defaultFields: readonly string[];
   /** The query as written (before alias filters), for highlighting and explanations. */
   readonly query: QueryNode;
   /** Field level security: `_source` loses the fields this predicate hides (`mapping` already has). */
@@ -429,7 +431,7 @@ export function renderHit(target: FetchTarget, hit: ShardHit, sort: readonly Sor
   }
   if (Object.keys(ignoredValues).length > 0) rendered['ignored_field_values'] = ignoredValues;
   if (options.highlight !== undefined) {
-    const highlight = highlightHit(options.highlight, target.query, target.mappings, (path) => {
+    const highlight = highlightHit(options.highlight, target.query, target.mappings, target.defaultFields, (path) => {
       const field = target.mapping.fields.get(path);
       return sourceValues(source, field?.parentPath ?? path);
     });

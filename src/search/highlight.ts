@@ -16,6 +16,7 @@ import { getAnalyzer, normalizeKeyword, parseQuery, resolveAnalyzer, type Analyz
 import { normalizeWildcardPattern } from '../index/analysis/index.js';
 import { highlightTextQuery } from './highlight-text-queries.js';
 import { spanHighlightLeaves } from '../index/query/span.js';
+import { DEFAULT_FIELDS, defaultFieldNames } from '../index/query/default-fields.js';
 
 export interface HighlightFieldSpec {
   /** A field name or `*` pattern. */
@@ -132,7 +133,9 @@ type Matcher =
 /** Terms per field path; the key `*` holds terms of every field (require_field_match: false). */
 export type QueryTerms = ReadonlyMap<string, readonly Matcher[]>;
 
-function fieldsMatching(pattern: string, mappings: FieldMappings): string[] {
+function fieldsMatching(pattern: string, mappings: FieldMappings, defaultFields: readonly string[]): string[] {
+  // A query without fields searched the index's default fields (index.query.default_field).
+  if (pattern === DEFAULT_FIELDS) return [...new Set(defaultFieldNames(defaultFields).flatMap((name) => fieldsMatching(name, mappings, defaultFields)))];
   if (!pattern.includes('*')) return mappings[pattern] !== undefined ? [pattern] : [];
   return Object.keys(mappings).filter((path) => wildcardMatch(pattern, path) && (mappings[path]!.type === 'text' || mappings[path]!.type === 'keyword'));
 }
@@ -148,8 +151,12 @@ function wildcardRegex(pattern: string, caseInsensitive: boolean): RegExp {
   return new RegExp(`^${source}$`, caseInsensitive ? 'i' : '');
 }
 
-/** Collects the terms a query would highlight, per field (must_not clauses excluded, as Elasticsearch does). */
-export function collectQueryTerms(query: QueryNode, mappings: FieldMappings): Map<string, Matcher[]> {
+/**
+ * Collects the terms a query would highlight, per field (must_not clauses excluded, as Elasticsearch
+ * does); `defaultFields` (the index's `index.query.default_field`) are the fields of a query that
+ * names none.
+ */
+export function collectQueryTerms(query: QueryNode, mappings: FieldMappings, defaultFields: readonly string[]): Map<string, Matcher[]> {
   const terms = new Map<string, Matcher[]>();
   const add = (field: string, matcher: Matcher): void => {
     const list = terms.get(field) ?? [];
@@ -166,7 +173,7 @@ export function collectQueryTerms(query: QueryNode, mappings: FieldMappings): Ma
     return normalizer === undefined ? pattern : normalizeWildcardPattern(normalizer, pattern);
   };
   const addText = (pattern: string, text: string, analyzerName: string | undefined, lastIsPrefix: boolean): void => {
-    for (const field of fieldsMatching(pattern, mappings)) {
+    for (const field of fieldsMatching(pattern, mappings, defaultFields)) {
       const mapping = mappings[field]!;
       const analyzer = analyzerFor(mapping, analyzerName);
       if (analyzer === undefined) {
@@ -189,21 +196,21 @@ export function collectQueryTerms(query: QueryNode, mappings: FieldMappings): Ma
         for (const { field } of node.fields) addText(field, String(node.query), node.analyzer, node.type === 'phrase_prefix' || node.type === 'bool_prefix');
         return;
       case 'term':
-        for (const field of fieldsMatching(node.field, mappings)) {
+        for (const field of fieldsMatching(node.field, mappings, defaultFields)) {
           add(field, node.caseInsensitive ? { kind: 'regex', regex: wildcardRegex(wildcardOf(field, String(node.value)), true) } : { kind: 'term', term: String(node.value) });
         }
         return;
       case 'terms':
-        for (const field of fieldsMatching(node.field, mappings)) for (const value of node.values) add(field, { kind: 'term', term: String(value) });
+        for (const field of fieldsMatching(node.field, mappings, defaultFields)) for (const value of node.values) add(field, { kind: 'term', term: String(value) });
         return;
       case 'prefix':
-        for (const field of fieldsMatching(node.field, mappings)) add(field, { kind: 'prefix', prefix: node.value, caseInsensitive: node.caseInsensitive });
+        for (const field of fieldsMatching(node.field, mappings, defaultFields)) add(field, { kind: 'prefix', prefix: node.value, caseInsensitive: node.caseInsensitive });
         return;
       case 'wildcard':
-        for (const field of fieldsMatching(node.field, mappings)) add(field, { kind: 'regex', regex: wildcardRegex(wildcardOf(field, node.value), node.caseInsensitive) });
+        for (const field of fieldsMatching(node.field, mappings, defaultFields)) add(field, { kind: 'regex', regex: wildcardRegex(wildcardOf(field, node.value), node.caseInsensitive) });
         return;
       case 'fuzzy':
-        for (const field of fieldsMatching(node.field, mappings)) add(field, { kind: 'term', term: node.value });
+        for (const field of fieldsMatching(node.field, mappings, defaultFields)) add(field, { kind: 'term', term: node.value });
         return;
       case 'bool':
         for (const child of [...node.must, ...node.should, ...node.filter]) visit(child);
@@ -221,7 +228,7 @@ export function collectQueryTerms(query: QueryNode, mappings: FieldMappings): Ma
         return;
       case 'span': {
         const leaves = spanHighlightLeaves(node.span);
-        for (const { field: pattern, term } of leaves.terms) for (const field of fieldsMatching(pattern, mappings)) add(field, { kind: 'term', term });
+        for (const { field: pattern, term } of leaves.terms) for (const field of fieldsMatching(pattern, mappings, defaultFields)) add(field, { kind: 'term', term });
         for (const multi of leaves.multi) visit(multi);
         return;
       }
@@ -232,7 +239,7 @@ export function collectQueryTerms(query: QueryNode, mappings: FieldMappings): Ma
         highlightTextQuery(node, {
           text: (pattern, text, analyzer, lastIsPrefix) => addText(pattern, text, analyzer, lastIsPrefix),
           predicate: (pattern, test) => {
-            for (const field of fieldsMatching(pattern, mappings)) add(field, { kind: 'regex', regex: { test } });
+            for (const field of fieldsMatching(pattern, mappings, defaultFields)) add(field, { kind: 'regex', regex: { test } });
           },
         });
         return;
@@ -353,13 +360,19 @@ export function highlightValues(values: readonly string[], matchers: readonly Ma
  * The `highlight` section of one hit. `valuesOf(path)` returns a field's values as stored in
  * `_source` (strings; multi-fields read their parent's values).
  */
-export function highlightHit(spec: HighlightSpec, query: QueryNode, mappings: FieldMappings, valuesOf: (path: string) => readonly unknown[]): Record<string, string[]> | undefined {
+export function highlightHit(
+  spec: HighlightSpec,
+  query: QueryNode,
+  mappings: FieldMappings,
+  defaultFields: readonly string[],
+  valuesOf: (path: string) => readonly unknown[],
+): Record<string, string[]> | undefined {
   const result: Record<string, string[]> = {};
   const termsByQuery = new Map<QueryNode, Map<string, Matcher[]>>();
   const termsOf = (node: QueryNode): Map<string, Matcher[]> => {
     let terms = termsByQuery.get(node);
     if (terms === undefined) {
-      terms = collectQueryTerms(node, mappings);
+      terms = collectQueryTerms(node, mappings, defaultFields);
       termsByQuery.set(node, terms);
     }
     return terms;

@@ -26,6 +26,8 @@ export interface DocumentLevelContext {
   readonly mappings: FieldMappings;
   readonly nowMs: number;
   readonly indexName: string;
+  /** The index's `index.query.default_field` now: a role query without fields searches these. */
+  readonly defaultFields: readonly string[];
 }
 
 /**
@@ -35,13 +37,21 @@ export interface DocumentLevelContext {
  */
 export function documentLevelSegments(segments: readonly Segment[], restriction: ReadRestriction | undefined, context: DocumentLevelContext): readonly Segment[] {
   if (restriction?.query === undefined) return segments;
-  const key = JSON.stringify(restriction.query);
+  // The default fields are part of the key: after a settings update the role query selects anew.
+  const key = JSON.stringify([restriction.query, context.defaultFields]);
   let weight: ReturnType<typeof planQuery> | undefined;
   return segments.map((segment) => {
     let views = documentLevelViews.get(segment);
     const cached = views?.get(key);
     if (cached !== undefined) return cached;
-    weight ??= planQuery(parseQuery(restriction.query), { stats: context.stats, segments, mappings: context.mappings, nowMs: context.nowMs, indexName: context.indexName });
+    weight ??= planQuery(parseQuery(restriction.query), {
+      stats: context.stats,
+      segments,
+      mappings: context.mappings,
+      nowMs: context.nowMs,
+      indexName: context.indexName,
+      defaultFields: context.defaultFields,
+    });
     const live = new Uint32Array((segment.maxDoc + 31) >>> 5);
     let liveDocCount = 0;
     const scorer = weight.scorer(segment);

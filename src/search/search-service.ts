@@ -12,6 +12,7 @@ import { randomBytes as nodeRandomBytes } from 'node:crypto';
 import { assert, errors, EsError } from '../common/index.js';
 import {
   parseIndicesOptions,
+  queryDefaultFields,
   settingInteger,
   type FlattenedMapping,
   type IndexHandle,
@@ -44,7 +45,7 @@ import { bindMoreLikeThisDocuments } from './mlt-documents.js';
 import { documentLevelSegments, visibleEngineMappings, visibleMapping, visibleSegments } from './read-restriction.js';
 import { renderHit, type FetchOptions, type FetchTarget } from './fetch.js';
 import { explainDocument, renderExplanation } from './explain.js';
-import type { Weight } from '../index/query/index.js';
+import type { PlanContext, Weight } from '../index/query/index.js';
 import { fieldCaps, parseFieldCapsOptions, type FieldCapsIndex } from './field-caps.js';
 import { checkResultWindow, parseCount, parseSearch, type ParsedSearch } from './request.js';
 import { anyDocumentMatches } from './field-caps-filter.js';
@@ -147,6 +148,8 @@ interface Target {
   readonly indexName: string;
   readonly mapping: FlattenedMapping;
   readonly mappings: FieldMappings;
+  /** The index's `index.query.default_field` as this search read it (queries without fields search these). */
+  readonly defaultFields: readonly string[];
   /** indices_boost, rescore, slice, collapse of the search (search-extras.ts), with this index's boost. */
   readonly extras?: { readonly features: SearchExtras; readonly indexBoost: number | undefined; readonly pit: boolean };
 }
@@ -376,6 +379,8 @@ export class SearchService {
       // A point in time over an index deleted (and maybe re-created) since: its context is gone.
       if (snapshots !== undefined && pinned === undefined) throw allShardsFailed([{ index: handle.name, shard: 0, node: this.nodeId, cause: errors.searchContextMissing(handle.uuid) }]);
       const fullMappings = engineMappings(handle.mapping);
+      // Read per search, so that a settings update applies to the next one.
+      const defaultFields = queryDefaultFields(handle.metadata.settings);
       const aliasFilter = aliasFilterFor(expression, handle.name, handle.metadata.aliases);
       const mapping = visibleMapping(handle.mapping, restriction?.fields);
       const mappings = visibleEngineMappings(fullMappings, restriction?.fields);
@@ -385,7 +390,7 @@ export class SearchService {
         // A point in time reads the shards it pinned (those its own routing selected).
         const snapshot = pinned === undefined ? this.searchers.snapshot(handle, shard) : pinned[shard];
         if (snapshot === undefined) continue;
-        const documentLevel = documentLevelSegments(snapshot.state.segments, restriction, { stats: snapshot.stats, mappings: fullMappings, nowMs: this.nowMs(), indexName });
+        const documentLevel = documentLevelSegments(snapshot.state.segments, restriction, { stats: snapshot.stats, mappings: fullMappings, nowMs: this.nowMs(), indexName, defaultFields });
         targets.push({
           handle,
           shard,
@@ -397,17 +402,23 @@ export class SearchService {
           indexName,
           mapping,
           mappings,
+          defaultFields,
         });
       }
     }
     return targets;
   }
 
+  /** What planning a query over the target reads: its statistics, segments, mappings and default fields. */
+  private planContext(target: Target, nowMs: number): PlanContext {
+    return { stats: target.snapshot.stats, segments: target.segments, mappings: target.mappings, nowMs, indexName: target.indexName, defaultFields: target.defaultFields };
+  }
+
   private fetchTarget(target: Target, query: QueryNode, restTotalHitsAsInt = false): FetchTarget {
     const nowMs = this.nowMs();
     let weight: Weight | undefined;
-    const matcher = namedQueryMatcher(query, () => ({ stats: target.snapshot.stats, segments: target.segments, mappings: target.mappings, nowMs, indexName: target.indexName }));
-    const innerHits = nestedInnerHitsRenderer(query, () => ({ stats: target.snapshot.stats, segments: target.segments, mappings: target.mappings, nowMs, indexName: target.indexName }), target.segments, target.indexName, target.snapshot.state.metadata, restTotalHitsAsInt);
+    const matcher = namedQueryMatcher(query, () => this.planContext(target, nowMs));
+    const innerHits = nestedInnerHitsRenderer(query, () => this.planContext(target, nowMs), target.segments, target.indexName, target.snapshot.state.metadata, restTotalHitsAsInt);
     return {
       ...(matcher !== undefined ? { matchedQueries: (hit: ShardHit) => matcher(hit.segmentIndex, hit.doc) } : {}),
       ...(innerHits !== undefined ? { nestedInnerHits: (hit: ShardHit) => innerHits(hit.segmentIndex, hit.doc) } : {}),
@@ -417,6 +428,7 @@ export class SearchService {
       metadata: target.snapshot.state.metadata,
       mapping: target.mapping,
       mappings: target.mappings,
+      defaultFields: target.defaultFields,
       query,
       ...(target.fieldVisibility !== undefined ? { fieldVisibility: target.fieldVisibility } : {}),
       runtimeFields: effectiveRuntimeFields(target.handle.metadata.mappings, undefined),
@@ -424,13 +436,7 @@ export class SearchService {
       // The query as the query phase ran it: alias filters, and the segments document and field
       // level security leave to the caller; planned once per shard, on the first explained hit.
       explain: (hit) => {
-        weight ??= planQuery(withFilter(query, target.aliasFilter), {
-          stats: target.snapshot.stats,
-          segments: target.segments,
-          mappings: target.mappings,
-          nowMs,
-          indexName: target.indexName,
-        });
+        weight ??= planQuery(withFilter(query, target.aliasFilter), this.planContext(target, nowMs));
         return renderExplanation(explainDocument(weight, target.segments[hit.segmentIndex]!, hit.doc));
       },
     };
@@ -445,7 +451,7 @@ export class SearchService {
   private queryShardWithExtras(target: Target, extras: NonNullable<Target['extras']>, request: SearchRequest, postFilter: QueryNode | undefined, shardCount: number, nowMs: number): ShardResult {
     // A completion suggestion on a field that is not a completion field fails the shard, as in Elasticsearch.
     checkCompletionFields(extras.features.suggest, target);
-    const plan = { stats: target.snapshot.stats, segments: target.segments, mappings: target.mappings, nowMs, indexName: target.indexName };
+    const plan = this.planContext(target, nowMs);
     const shard = shardRequest(request, extras.features, { plan, indexBoost: extras.indexBoost, pit: extras.pit });
     return shardResult(this.queryShardPlain(target, shard, postFilter, shardCount, nowMs), extras.features, plan);
   }
@@ -467,7 +473,7 @@ export class SearchService {
       segments: target.segments,
       request: { ...request, query },
       postFiltered: postFilter === undefined ? undefined : withFilter(query, postFilter),
-      context: { mappings: target.mappings, indexName: target.indexName, shardKey: target.shardKey, nowMs, shardCount, aliasFilter: target.aliasFilter },
+      context: { mappings: target.mappings, indexName: target.indexName, shardKey: target.shardKey, nowMs, shardCount, aliasFilter: target.aliasFilter, defaultFields: target.defaultFields },
       ...(target.snapshot.shareSegments === undefined ? {} : { share: target.snapshot.shareSegments }),
     };
   }
@@ -481,7 +487,7 @@ export class SearchService {
     const runtime = runtimeFields === undefined ? undefined : withRuntimeFields(visible, target.mappings, runtimeFields, target.indexName);
     const segments = runtime?.segments ?? visible;
     const seqNos = seqNosOf(target.snapshot.state);
-    const context = { mappings: runtime?.mappings ?? target.mappings, indexName: target.indexName, shardKey: target.shardKey, nowMs, shardCount, aliasFilter: target.aliasFilter, seqNos };
+    const context = { mappings: runtime?.mappings ?? target.mappings, indexName: target.indexName, shardKey: target.shardKey, nowMs, shardCount, aliasFilter: target.aliasFilter, seqNos, defaultFields: target.defaultFields };
     const query = withFilter(request.query, target.aliasFilter);
     return runShardQuery(segments, target.snapshot.stats, { ...request, query }, postFilter === undefined ? undefined : withFilter(query, postFilter), context);
   }
@@ -635,7 +641,7 @@ export class SearchService {
     if (!parsed.extras.profile) return response;
     const nowMs = this.nowMs();
     const shards = local.targets.map((target) => {
-      const plan = { stats: target.snapshot.stats, segments: target.segments, mappings: target.mappings, nowMs, indexName: target.indexName };
+      const plan = this.planContext(target, nowMs);
       const extras = target.extras;
       const query = extras === undefined ? parsed.request.query : shardRequest(parsed.request, extras.features, { plan, indexBoost: extras.indexBoost, pit: extras.pit }).query;
       return profileShard({ nodeId: this.nodeId, indexName: target.indexName, clusterAlias: undefined }, () => planQuery(withFilter(withFilter(query, target.aliasFilter), parsed.postFilter), plan), target.segments, process.hrtime.bigint);
@@ -968,7 +974,7 @@ export class SearchService {
     const mappings = engineMappings(handle.mapping);
     // Any shard holding a matching document is enough.
     return this.searchers.snapshots(handle).some((snapshot) => {
-      const context = { stats: snapshot.stats, mappings, nowMs: this.nowMs(), indexName: handle.name };
+      const context = { stats: snapshot.stats, mappings, nowMs: this.nowMs(), indexName: handle.name, defaultFields: queryDefaultFields(handle.metadata.settings) };
       const segments = visibleSegments(documentLevelSegments(snapshot.state.segments, restriction, context), restriction?.fields);
       return anyDocumentMatches(filter, { ...context, segments, mappings: visibleEngineMappings(mappings, restriction?.fields) });
     });

@@ -10,7 +10,8 @@ import { compilePermission, intersectPermissions, type Permission } from './perm
 import { privilegesGranting } from './privileges.js';
 import { reservedRoles, type RoleDescriptor } from './roles.js';
 import { decodeServiceToken, encodeServiceToken, serviceAccounts, tokenNameProblem, type ServiceAccount } from './service-accounts.js';
-import { SecurityStore, type StoredApiKey, type StoredUser } from './store.js';
+import { decodeRecord, encodeRecord, parseSecurityKey, planLoad, recordKey, type SecurityRecord } from './replication.js';
+import { SecurityStore, type SecurityChange, type StoredApiKey, type StoredUser } from './store.js';
 import type { Authentication, AuthenticatedUser, RealmRef } from './types.js';
 
 /** Reserved users: their roles are fixed; only password and enabled state can change. */
@@ -132,7 +133,75 @@ export class NativeSecurityService {
   /** Sets the elastic password when none is stored yet (security auto-configuration on first start). */
   ensureElasticPassword(password: string): void {
     if (this.store.getUser('elastic', true)?.passwordHash) return;
-    this.store.putUser(this.reservedRow('elastic', { passwordHash: hashSecretSync(password) }), true);
+    // The node's own bootstrap password, never shared: see replication.ts.
+    this.store.putUser(this.reservedRow('elastic', { passwordHash: hashSecretSync(password) }), true, { local: true });
+  }
+
+  // ---- multi-node sharing (replication.ts; the etcd side is cluster/etcd-metadata-range.ts) ---
+
+  /** Every write of the store from now on goes to `publish` (as a key and an encoded record, or null). */
+  shareChanges(publish: (key: string, value: string | null) => void): void {
+    this.store.setChangeSink((change: SecurityChange) => publish(change.key, change.record === null ? null : encodeRecord(change.record)));
+  }
+
+  /**
+   * A full read of the shared range from the etcd of cluster `clusterUuid`: applied as planLoad
+   * says, every cache emptied. Returns the local records to publish when still absent.
+   */
+  loadShared(entries: ReadonlyMap<string, { readonly value: string; readonly revision: number }>, clusterUuid: string): { key: string; value: string }[] {
+    const state = this.store.replicationState();
+    const plan = planLoad({ entries, tracked: state.clusterUuid === clusterUuid ? state.revisions : new Map(), local: this.store.records() });
+    for (const { key, reason } of plan.invalid) this.log.error({ key, reason }, 'skipping a shared security record this node cannot read');
+    for (const { key, record, revision } of plan.puts) this.store.applyShared(key, record, revision, true);
+    for (const key of plan.deletes) this.store.applyShared(key, null, 0, true);
+    this.store.resetShared(clusterUuid, plan.revisions);
+    this.passwordCache.clear();
+    this.apiKeyCache.clear();
+    this.rolesChanged();
+    if (plan.puts.length + plan.deletes.length > 0) this.log.info({ written: plan.puts.length, deleted: plan.deletes.length }, 'loaded the shared security metadata');
+    return plan.adopt.map((record) => ({ key: recordKey(record), value: encodeRecord(record) }));
+  }
+
+  /** One watched change at its etcd revision: applied when newer than the held one, and forgotten by the caches. */
+  applyShared(key: string, value: string | null, revision: number): void {
+    let record: SecurityRecord | null = null;
+    if (value !== null) {
+      const decoded = decodeRecord(key, value);
+      if (!decoded.ok) {
+        this.log.error({ key, reason: decoded.reason }, 'skipping a shared security record this node cannot read');
+        return;
+      }
+      record = decoded.record;
+    } else if (parseSecurityKey(key) === undefined) {
+      return;
+    }
+    if (this.store.applyShared(key, record, revision)) this.forgetCached(key);
+  }
+
+  /** What the caches remember about one object goes (a password, a key's secret, compiled roles). */
+  private forgetCached(key: string): void {
+    const parsed = parseSecurityKey(key);
+    if (parsed === undefined) return;
+    const [first = '', second = ''] = parsed.parts;
+    switch (parsed.kind) {
+      case 'user':
+        this.passwordCache.invalidate(`${NATIVE_REALM.name}/${first}`);
+        return;
+      case 'reserved_user':
+        this.passwordCache.invalidate(`${RESERVED_REALM.name}/${first}`);
+        return;
+      case 'role':
+        this.rolesChanged();
+        return;
+      case 'api_key':
+        this.apiKeyCache.invalidate(first);
+        return;
+      case 'service_token':
+        this.passwordCache.invalidate(serviceTokenCacheKey(first, second));
+        return;
+      case 'privilege':
+        return;
+    }
   }
 
   close(): void {

@@ -1,5 +1,6 @@
 import type { SqlDatabase, SqlStatement } from '../common/index.js';
 import type { RoleDescriptor } from './roles.js';
+import { parseSecurityKey, recordKey, securityKeys, type SecurityRecord } from './replication.js';
 
 /** Security objects in node.db: native users, reserved-user passwords, roles and API keys. */
 export interface StoredUser {
@@ -76,7 +77,18 @@ CREATE TABLE IF NOT EXISTS security_api_keys (
 CREATE TABLE IF NOT EXISTS security_service_tokens (
   principal TEXT NOT NULL, name TEXT NOT NULL, hash TEXT NOT NULL, creation_ms INTEGER NOT NULL, PRIMARY KEY (principal, name));
 CREATE TABLE IF NOT EXISTS security_store_uuid (uuid TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS security_replication (key TEXT PRIMARY KEY, revision INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS security_replication_source (cluster_uuid TEXT NOT NULL);
 `;
+
+/**
+ * One write of the store, as shared in a multi-node cluster (replication.ts): the object's key
+ * and its record, or null when it was deleted.
+ */
+export interface SecurityChange {
+  readonly key: string;
+  readonly record: SecurityRecord | null;
+}
 
 /** A service account token (its secret only as a salted slow hash). */
 export interface StoredServiceToken {
@@ -126,8 +138,22 @@ export class SecurityStore {
   /** Prepared once: every authenticated request reads a user or a key. */
   private readonly statements = new Map<string, SqlStatement>();
 
+  /** Multi-node mode: told of every write (after it is in the database), to publish it. */
+  private sink: ((change: SecurityChange) => void) | undefined;
+
   constructor(private readonly db: SqlDatabase) {
     db.exec(SCHEMA);
+  }
+
+  /** Every later write is also given to `sink` (multi-node mode); its key's held revision becomes 0 (unconfirmed). */
+  setChangeSink(sink: (change: SecurityChange) => void): void {
+    this.sink = sink;
+  }
+
+  private changed(key: string, record: SecurityRecord | null): void {
+    if (this.sink === undefined) return;
+    this.statement('INSERT INTO security_replication (key, revision) VALUES (?, 0) ON CONFLICT(key) DO UPDATE SET revision = 0').run(key);
+    this.sink({ key, record });
   }
 
   private statement(sql: string): SqlStatement {
@@ -146,7 +172,16 @@ export class SecurityStore {
     return (this.statement('SELECT * FROM security_users WHERE reserved = 0 ORDER BY username').all() as UserRow[]).map(toUser);
   }
 
-  putUser(user: StoredUser, reserved: boolean): void {
+  /**
+   * `local`: the write stays this node's own (the bootstrap `elastic` password of auto-configuration),
+   * never shared with other nodes.
+   */
+  putUser(user: StoredUser, reserved: boolean, options: { local?: boolean } = {}): void {
+    this.writeUser(user, reserved);
+    if (options.local !== true) this.changed(securityKeys.user(user.username, reserved), { kind: reserved ? 'reserved_user' : 'user', user });
+  }
+
+  private writeUser(user: StoredUser, reserved: boolean): void {
     this
       .statement(
         `INSERT INTO security_users (username, password_hash, roles, full_name, email, metadata, enabled, reserved)
@@ -159,7 +194,9 @@ export class SecurityStore {
   }
 
   deleteUser(username: string): boolean {
-    return this.statement('DELETE FROM security_users WHERE username = ? AND reserved = 0').run(username).changes > 0;
+    const deleted = this.statement('DELETE FROM security_users WHERE username = ? AND reserved = 0').run(username).changes > 0;
+    if (deleted) this.changed(securityKeys.user(username, false), null);
+    return deleted;
   }
 
   getRole(name: string): RoleDescriptor | undefined {
@@ -176,14 +213,21 @@ export class SecurityStore {
   /** Returns true when the role was created (false: updated). */
   putRole(role: RoleDescriptor): boolean {
     const existed = this.getRole(role.name) !== undefined;
-    this
-      .statement('INSERT INTO security_roles (name, descriptor) VALUES (?, ?) ON CONFLICT(name) DO UPDATE SET descriptor = excluded.descriptor')
-      .run(role.name, JSON.stringify(role));
+    this.writeRole(role);
+    this.changed(securityKeys.role(role.name), { kind: 'role', role });
     return !existed;
   }
 
+  private writeRole(role: RoleDescriptor): void {
+    this
+      .statement('INSERT INTO security_roles (name, descriptor) VALUES (?, ?) ON CONFLICT(name) DO UPDATE SET descriptor = excluded.descriptor')
+      .run(role.name, JSON.stringify(role));
+  }
+
   deleteRole(name: string): boolean {
-    return this.statement('DELETE FROM security_roles WHERE name = ?').run(name).changes > 0;
+    const deleted = this.statement('DELETE FROM security_roles WHERE name = ?').run(name).changes > 0;
+    if (deleted) this.changed(securityKeys.role(name), null);
+    return deleted;
   }
 
   /** Keys read per request (API key authentication); this store is their only writer, so it can cache them. */
@@ -205,6 +249,11 @@ export class SecurityStore {
   }
 
   putApiKey(key: StoredApiKey): void {
+    this.writeApiKey(key);
+    this.changed(securityKeys.apiKey(key.id), { kind: 'api_key', key });
+  }
+
+  private writeApiKey(key: StoredApiKey): void {
     this.keyCache.delete(key.id);
     this
       .statement(
@@ -243,14 +292,21 @@ export class SecurityStore {
   /** Returns true when created (false: updated). */
   putApplicationPrivilege(privilege: ApplicationPrivilege): boolean {
     const existed = this.statement('SELECT 1 FROM security_app_privileges WHERE application = ? AND name = ?').get(privilege.application, privilege.name) !== undefined;
-    this
-      .statement('INSERT INTO security_app_privileges (application, name, actions, metadata) VALUES (?, ?, ?, ?) ON CONFLICT(application, name) DO UPDATE SET actions = excluded.actions, metadata = excluded.metadata')
-      .run(privilege.application, privilege.name, JSON.stringify(privilege.actions), JSON.stringify(privilege.metadata));
+    this.writeApplicationPrivilege(privilege);
+    this.changed(securityKeys.privilege(privilege.application, privilege.name), { kind: 'privilege', privilege });
     return !existed;
   }
 
+  private writeApplicationPrivilege(privilege: ApplicationPrivilege): void {
+    this
+      .statement('INSERT INTO security_app_privileges (application, name, actions, metadata) VALUES (?, ?, ?, ?) ON CONFLICT(application, name) DO UPDATE SET actions = excluded.actions, metadata = excluded.metadata')
+      .run(privilege.application, privilege.name, JSON.stringify(privilege.actions), JSON.stringify(privilege.metadata));
+  }
+
   deleteApplicationPrivilege(application: string, name: string): boolean {
-    return this.statement('DELETE FROM security_app_privileges WHERE application = ? AND name = ?').run(application, name).changes > 0;
+    const deleted = this.statement('DELETE FROM security_app_privileges WHERE application = ? AND name = ?').run(application, name).changes > 0;
+    if (deleted) this.changed(securityKeys.privilege(application, name), null);
+    return deleted;
   }
 
   getServiceToken(principal: string, name: string): StoredServiceToken | undefined {
@@ -278,10 +334,112 @@ export class SecurityStore {
 
   /** Returns false when a token of that name exists already (tokens are never overwritten). */
   createServiceToken(token: StoredServiceToken): boolean {
-    return this.statement('INSERT INTO security_service_tokens (principal, name, hash, creation_ms) VALUES (?, ?, ?, ?) ON CONFLICT(principal, name) DO NOTHING').run(token.principal, token.name, token.hash, token.creationMs).changes > 0;
+    const created = this.statement('INSERT INTO security_service_tokens (principal, name, hash, creation_ms) VALUES (?, ?, ?, ?) ON CONFLICT(principal, name) DO NOTHING').run(token.principal, token.name, token.hash, token.creationMs).changes > 0;
+    if (created) this.changed(securityKeys.serviceToken(token.principal, token.name), { kind: 'service_token', token });
+    return created;
   }
 
   deleteServiceToken(principal: string, name: string): boolean {
-    return this.statement('DELETE FROM security_service_tokens WHERE principal = ? AND name = ?').run(principal, name).changes > 0;
+    const deleted = this.statement('DELETE FROM security_service_tokens WHERE principal = ? AND name = ?').run(principal, name).changes > 0;
+    if (deleted) this.changed(securityKeys.serviceToken(principal, name), null);
+    return deleted;
+  }
+
+  // ---- multi-node sharing (replication.ts) ---------------------------------------------------
+
+  /** Every shareable record this store holds, by key (reserved rows too: planLoad keeps them local). */
+  records(): Map<string, SecurityRecord> {
+    const all: SecurityRecord[] = [
+      ...(this.statement('SELECT * FROM security_users').all() as (UserRow & { reserved: number })[]).map(
+        (row): SecurityRecord => (row.reserved === 1 ? { kind: 'reserved_user', user: toUser(row) } : { kind: 'user', user: toUser(row) }),
+      ),
+      ...this.listRoles().map((role): SecurityRecord => ({ kind: 'role', role })),
+      ...this.listApiKeys().map((key): SecurityRecord => ({ kind: 'api_key', key })),
+      ...this.listApplicationPrivileges().map((privilege): SecurityRecord => ({ kind: 'privilege', privilege })),
+      ...(this.statement('SELECT * FROM security_service_tokens').all() as { principal: string; name: string; hash: string; creation_ms: number }[]).map(
+        (row): SecurityRecord => ({ kind: 'service_token', token: { principal: row.principal, name: row.name, hash: row.hash, creationMs: row.creation_ms } }),
+      ),
+    ];
+    return new Map(all.map((record) => [recordKey(record), record]));
+  }
+
+  /** The held revision of each tracked key, and the cluster uuid they were read from. */
+  replicationState(): { readonly clusterUuid: string | undefined; readonly revisions: Map<string, number> } {
+    const source = this.statement('SELECT cluster_uuid FROM security_replication_source').get() as { cluster_uuid: string } | undefined;
+    const rows = this.statement('SELECT key, revision FROM security_replication').all() as { key: string; revision: number }[];
+    return { clusterUuid: source?.cluster_uuid, revisions: new Map(rows.map((row) => [row.key, row.revision])) };
+  }
+
+  /**
+   * Applies one shared change at an etcd revision when it is newer than the held one (or, with
+   * `force`, always: a full load), without telling the sink. Returns whether it was written.
+   */
+  applyShared(key: string, record: SecurityRecord | null, revision: number, force = false): boolean {
+    return this.db.transaction(() => {
+      const held = this.statement('SELECT revision FROM security_replication WHERE key = ?').get(key) as { revision: number } | undefined;
+      if (!force && held !== undefined && revision <= held.revision) return false;
+      if (record === null) this.deleteByKey(key);
+      else this.writeRecord(record);
+      this.statement('INSERT INTO security_replication (key, revision) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET revision = excluded.revision').run(key, revision);
+      return true;
+    })();
+  }
+
+  /** After a full load: exactly these keys are tracked, read from the etcd of `clusterUuid`. */
+  resetShared(clusterUuid: string, revisions: ReadonlyMap<string, number>): void {
+    this.db.transaction(() => {
+      this.statement('DELETE FROM security_replication').run();
+      for (const [key, revision] of revisions) this.statement('INSERT INTO security_replication (key, revision) VALUES (?, ?)').run(key, revision);
+      this.statement('DELETE FROM security_replication_source').run();
+      this.statement('INSERT INTO security_replication_source (cluster_uuid) VALUES (?)').run(clusterUuid);
+    })();
+  }
+
+  private writeRecord(record: SecurityRecord): void {
+    switch (record.kind) {
+      case 'user':
+        return this.writeUser(record.user, false);
+      case 'reserved_user':
+        return this.writeUser(record.user, true);
+      case 'role':
+        return this.writeRole(record.role);
+      case 'api_key':
+        return this.writeApiKey(record.key);
+      case 'privilege':
+        return this.writeApplicationPrivilege(record.privilege);
+      case 'service_token':
+        this.statement('INSERT INTO security_service_tokens (principal, name, hash, creation_ms) VALUES (?, ?, ?, ?) ON CONFLICT(principal, name) DO UPDATE SET hash = excluded.hash, creation_ms = excluded.creation_ms').run(
+          record.token.principal,
+          record.token.name,
+          record.token.hash,
+          record.token.creationMs,
+        );
+        return;
+    }
+  }
+
+  private deleteByKey(key: string): void {
+    const parsed = parseSecurityKey(key);
+    if (parsed === undefined) return;
+    const [first = '', second = ''] = parsed.parts;
+    switch (parsed.kind) {
+      case 'user':
+      case 'reserved_user':
+        this.statement('DELETE FROM security_users WHERE username = ? AND reserved = ?').run(first, parsed.kind === 'reserved_user' ? 1 : 0);
+        return;
+      case 'role':
+        this.statement('DELETE FROM security_roles WHERE name = ?').run(first);
+        return;
+      case 'api_key':
+        this.keyCache.delete(first);
+        this.statement('DELETE FROM security_api_keys WHERE id = ?').run(first);
+        return;
+      case 'privilege':
+        this.statement('DELETE FROM security_app_privileges WHERE application = ? AND name = ?').run(first, second);
+        return;
+      case 'service_token':
+        this.statement('DELETE FROM security_service_tokens WHERE principal = ? AND name = ?').run(first, second);
+        return;
+    }
   }
 }

@@ -94,8 +94,12 @@ test('max_query_terms keeps the best tf * idf terms; boost_terms weighs them by 
 test('keyword fields and the default fields', async () => {
   const keyword = await mlt({ fields: ['tag'], like: 'food' });
   assert.deepEqual(ids(keyword), ['3', '4']);
-  const defaults = await mlt({ like: 'basil', minimum_should_match: 1 });
-  assert.deepEqual(ids(defaults), ['4']);
+  // No fields: the index's index.query.default_field, `*` by default, under which Elasticsearch
+  // refuses free text (which field's analyzer would read it?); default-field.test.ts has the rest.
+  const defaults = await jsonCall(node, 'POST', '/books/_search', { query: { more_like_this: { like: 'basil', min_term_freq: 1, min_doc_freq: 1 } } });
+  assert.equal(defaults.status, 400, defaults.text);
+  assert.equal(defaults.body.error.root_cause[0].type, 'query_shard_exception');
+  assert.match(defaults.body.error.root_cause[0].reason, /^failed to create query: \[more_like_this\] query cannot infer the field to analyze the free text/);
 });
 
 test('count, highlight and explain with more_like_this', async () => {

@@ -212,6 +212,33 @@ describe('data plane on three Strait nodes over etcd', { skip }, () => {
     assert.match(msearch.body.error.reason, /would read only this node's shard copies/);
   });
 
+  test('index stats, _cat/indices and flush through any node cover every copy on every node', async () => {
+    const count = (await jsonCall(nodes[0]!, 'GET', '/books/_count')).body.count as number;
+    assert.ok(count > 0);
+    for (const node of nodes) {
+      const stats = await jsonCall(node, 'GET', '/books/_stats?level=shards');
+      assert.equal(stats.status, 200, stats.text);
+      assert.deepEqual(stats.body._shards, { total: 6, successful: 6, failed: 0 });
+      assert.equal(stats.body._all.primaries.docs.count, count);
+      assert.equal(stats.body._all.total.docs.count, 2 * count, 'the replicas count in total');
+      assert.equal(stats.body.indices.books.health, 'green');
+      for (const copies of Object.values(stats.body.indices.books.shards) as any[][]) {
+        assert.equal(copies.length, 2);
+        assert.deepEqual(copies.map((copy) => copy.routing.primary), [true, false]);
+        assert.notEqual(copies[0].routing.node, copies[1].routing.node);
+        assert.equal(copies[0].docs.count, copies[1].docs.count);
+      }
+      const cat = await jsonCall(node, 'GET', '/_cat/indices/books?format=json&bytes=b');
+      assert.equal(cat.status, 200, cat.text);
+      assert.equal(Number(cat.body[0]['docs.count']), count);
+      assert.equal(cat.body[0].health, 'green');
+      assert.ok(Number(cat.body[0]['store.size']) > Number(cat.body[0]['pri.store.size']));
+    }
+    const flushed = await jsonCall(nodes[1]!, 'POST', '/books/_flush');
+    assert.equal(flushed.status, 200, flushed.text);
+    assert.deepEqual(flushed.body._shards, { total: 6, successful: 6, failed: 0 });
+  });
+
   test('the refresh API refreshes every copy on every node (refresh_interval -1: nothing else does)', async () => {
     const created = await jsonCall(nodes[0]!, 'PUT', '/quiet', { settings: { number_of_shards: 2, number_of_replicas: 1, refresh_interval: '-1' } });
     assert.equal(created.status, 200, created.text);
@@ -228,6 +255,26 @@ describe('data plane on three Strait nodes over etcd', { skip }, () => {
       for (const id of [primary, ...replicas]) found += (await jsonCall(await byId(id), 'GET', `/quiet/_search?preference=_shards:${shard}|_only_local`)).body.hits.total.value;
     }
     assert.equal(found, 20, 'every copy of both shards holds the ten documents searchable');
+  });
+
+  test('primaries on different nodes adding different dynamic fields at once: the published mapping keeps every field, on every node', async () => {
+    const created = await jsonCall(nodes[0]!, 'PUT', '/fields', { settings: { number_of_shards: 3, number_of_replicas: 0 } });
+    assert.equal(created.status, 200, created.text);
+    assert.equal((await jsonCall(nodes[0]!, 'GET', '/_cluster/health/fields?wait_for_status=green&timeout=60s')).body.status, 'green');
+    // Six writes at once, through every node, each adding its own field (ids spread over the three shards).
+    const writes = Array.from({ length: 6 }, (_, i) => jsonCall(nodes[i % 3]!, 'PUT', `/fields/_doc/f${i}`, { [`field_${i}`]: i }));
+    for (const answer of await Promise.all(writes)) assert.equal(answer.status, 201, answer.text);
+    const expected = Array.from({ length: 6 }, (_, i) => `field_${i}`);
+    for (const node of nodes) {
+      let fields: string[] = [];
+      for (const deadline = Date.now() + 10_000; Date.now() < deadline; await new Promise((resolve) => setTimeout(resolve, 100))) {
+        fields = Object.keys((await jsonCall(node, 'GET', '/fields/_mapping')).body.fields.mappings.properties ?? {}).sort();
+        if (fields.length === expected.length) break;
+      }
+      assert.deepEqual(fields, expected);
+    }
+    const state = await jsonCall(nodes[2]!, 'GET', '/_cluster/state/metadata/fields');
+    assert.deepEqual(Object.keys(state.body.metadata.indices.fields.mappings._doc.properties).sort(), expected);
   });
 
   test('a write whose shard has no started primary waits its timeout, then answers 503 unavailable_shards_exception', async () => {

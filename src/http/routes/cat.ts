@@ -9,6 +9,7 @@ import {
   parseIndicesOptions,
   settingInteger,
   wildcardMatch,
+  type IndexHandle,
   type IndicesService,
 } from '../../index/index.js';
 import { bytesCell, catColumn, renderCat, type CatColumn, type CatRow } from './cat-table.js';
@@ -23,7 +24,7 @@ const CAT_PARAMS = ['format', 'h', 'help', 's', 'v', 'ts', 'bytes', 'time', 'loc
 
 const column = catColumn;
 
-const indicesColumns: readonly CatColumn[] = [
+export const indicesColumns: readonly CatColumn[] = [
   column('health', ['h'], 'current health status', true),
   column('status', ['s'], 'open/close status', true),
   column('index', ['i', 'idx'], 'index name', true),
@@ -96,6 +97,32 @@ function clock(nowMs: number): { epoch: number; timestamp: string } {
   return { epoch: Math.floor(nowMs / 1000), timestamp: new Date(nowMs).toISOString().slice(11, 19) };
 }
 
+/** What `_cat/indices` shows of an open index's copies (undefined for a closed index: empty cells). */
+export interface CatIndexFigures {
+  readonly primaryDocs: number;
+  readonly primaryBytes: number;
+  readonly totalBytes: number;
+}
+
+/** One `_cat/indices` row. */
+export function catIndexRow(handle: IndexHandle, health: string, figures: CatIndexFigures | undefined): CatRow {
+  return {
+    health,
+    status: handle.metadata.state,
+    index: handle.name,
+    uuid: handle.uuid,
+    pri: settingInteger(handle.metadata.settings, 'index.number_of_shards'),
+    rep: settingInteger(handle.metadata.settings, 'index.number_of_replicas'),
+    'docs.count': figures === undefined ? null : figures.primaryDocs,
+    'docs.deleted': figures === undefined ? null : 0,
+    'creation.date': handle.metadata.creationDateMs,
+    'creation.date.string': new Date(handle.metadata.creationDateMs).toISOString(),
+    'store.size': figures === undefined ? null : bytesCell(figures.totalBytes),
+    'pri.store.size': figures === undefined ? null : bytesCell(figures.primaryBytes),
+    'dataset.size': figures === undefined ? null : bytesCell(figures.totalBytes),
+  };
+}
+
 export function catRoutes(service: IndicesService, options: { clusterName: string }): readonly Route[] {
   const indices = (request: RestRequest, context: RequestContext): RestResponse => {
     const expandWildcards = parseExpandWildcards(request.query['expand_wildcards'] ?? 'all');
@@ -106,25 +133,13 @@ export function catRoutes(service: IndicesService, options: { clusterName: strin
     const wantedHealth = request.query['health'];
     const rows: CatRow[] = [];
     for (const handle of handles) {
-      const health = healthOf(handle);
-      if (wantedHealth !== undefined && health.status !== wantedHealth) continue;
+      const health = healthOf(handle).status;
+      if (wantedHealth !== undefined && health !== wantedHealth) continue;
       const shards = handle.metadata.state === 'open' ? handle.shards : undefined;
-      const size = shards === undefined ? null : shards.reduce((sum, shard) => sum + shard.sizeBytes(), 0);
-      rows.push({
-        health: health.status,
-        status: handle.metadata.state,
-        index: handle.name,
-        uuid: handle.uuid,
-        pri: settingInteger(handle.metadata.settings, 'index.number_of_shards'),
-        rep: settingInteger(handle.metadata.settings, 'index.number_of_replicas'),
-        'docs.count': shards === undefined ? null : shards.reduce((sum, shard) => sum + shard.docCount(), 0),
-        'docs.deleted': shards === undefined ? null : 0,
-        'creation.date': handle.metadata.creationDateMs,
-        'creation.date.string': new Date(handle.metadata.creationDateMs).toISOString(),
-        'store.size': size === null ? null : bytesCell(size),
-        'pri.store.size': size === null ? null : bytesCell(size),
-        'dataset.size': size === null ? null : bytesCell(size),
-      });
+      // One copy of each shard on one node: the primaries are the whole index.
+      const size = shards === undefined ? 0 : shards.reduce((sum, shard) => sum + shard.sizeBytes(), 0);
+      const docs = shards === undefined ? 0 : shards.reduce((sum, shard) => sum + shard.docCount(), 0);
+      rows.push(catIndexRow(handle, health, shards === undefined ? undefined : { primaryDocs: docs, primaryBytes: size, totalBytes: size }));
     }
     return renderCat(request, indicesColumns, rows);
   };

@@ -16,9 +16,9 @@ import type { RequestContext, RestRequest, RestResponse, Route } from '../route.
 import { healthOf } from './cluster-health.js';
 import { resolveForRoute } from './indices.js';
 
-const STATS_ACTION = 'indices:monitor/stats';
-const FLUSH_ACTION = 'indices:admin/flush';
-const INDICES_OPTIONS = ['ignore_unavailable', 'allow_no_indices', 'expand_wildcards'];
+export const STATS_ACTION = 'indices:monitor/stats';
+export const FLUSH_ACTION = 'indices:admin/flush';
+export const INDICES_OPTIONS = ['ignore_unavailable', 'allow_no_indices', 'expand_wildcards'];
 
 /** The metrics of Elasticsearch's indices stats (CommonStatsFlags.Flag), and the ones Strait reports. */
 const knownMetrics = new Set([
@@ -26,9 +26,9 @@ const knownMetrics = new Set([
   'segments', 'store', 'translog', 'warmer', 'bulk', 'shard_stats', 'dense_vector', 'sparse_vector', 'mappings',
 ]);
 const reportedMetrics = ['docs', 'store'] as const;
-type Metric = (typeof reportedMetrics)[number];
+export type Metric = (typeof reportedMetrics)[number];
 
-function parseMetrics(value: string | undefined, path: string): Set<Metric> {
+export function parseMetrics(value: string | undefined, path: string): Set<Metric> {
   if (value === undefined || value === '_all') return new Set(reportedMetrics);
   const names = value.split(',').map((name) => name.trim());
   const unknown = names.filter((name) => !knownMetrics.has(name) && name !== '_all');
@@ -41,29 +41,35 @@ function parseMetrics(value: string | undefined, path: string): Set<Metric> {
   return new Set(names as Metric[]);
 }
 
-interface ShardFigures {
+export interface ShardFigures {
   readonly docs: number;
   readonly bytes: number;
 }
 
-function render(metrics: ReadonlySet<Metric>, figures: ShardFigures): Record<string, unknown> {
+export function render(metrics: ReadonlySet<Metric>, figures: ShardFigures): Record<string, unknown> {
   const body: Record<string, unknown> = {};
   if (metrics.has('docs')) body['docs'] = { count: figures.docs, deleted: 0 };
   if (metrics.has('store')) body['store'] = { size_in_bytes: figures.bytes, total_data_set_size_in_bytes: figures.bytes, reserved_in_bytes: 0 };
   return body;
 }
 
-function sum(figures: readonly ShardFigures[]): ShardFigures {
+export function sum(figures: readonly ShardFigures[]): ShardFigures {
   return figures.reduce((total, shard) => ({ docs: total.docs + shard.docs, bytes: total.bytes + shard.bytes }), { docs: 0, bytes: 0 });
+}
+
+/** The metrics and `level` of a stats request (400s for unknown ones). */
+export function parseStatsRequest(request: RestRequest): { metrics: Set<Metric>; level: 'cluster' | 'indices' | 'shards' } {
+  const index = request.params['index'];
+  const metric = request.params['metric'];
+  const metrics = parseMetrics(metric, `${index === undefined ? '' : `/${index}`}/_stats/${metric ?? ''}`);
+  const level = request.query['level'] ?? 'indices';
+  if (level !== 'cluster' && level !== 'indices' && level !== 'shards') throw errors.illegalArgument(`level parameter must be one of [cluster] or [indices] or [shards] but was [${level}]`);
+  return { metrics, level };
 }
 
 export function indexStatsRoutes(service: IndicesService, nodeId: () => string): readonly Route[] {
   const stats = (request: RestRequest, context: RequestContext): RestResponse => {
-    const index = request.params['index'];
-    const metric = request.params['metric'];
-    const metrics = parseMetrics(metric, `${index === undefined ? '' : `/${index}`}/_stats/${metric ?? ''}`);
-    const level = request.query['level'] ?? 'indices';
-    if (level !== 'cluster' && level !== 'indices' && level !== 'shards') throw errors.illegalArgument(`level parameter must be one of [cluster] or [indices] or [shards] but was [${level}]`);
+    const { metrics, level } = parseStatsRequest(request);
     const handles = resolveForRoute(service, context, STATS_ACTION, request.params['index'], parseIndicesOptions(request.query));
     let total = 0;
     let successful = 0;

@@ -73,7 +73,7 @@ function renderSettings(handle: IndexHandle, flat: boolean, names?: readonly str
 function renderDefaults(handle: IndexHandle, flat: boolean, names?: readonly string[]): Record<string, unknown> {
   let defaults = defaultSettings(renderFlatSettings(handle.metadata));
   if (names !== undefined) defaults = Object.fromEntries(Object.entries(defaults).filter(([key]) => names.some((name) => wildcardMatch(name, key))));
-  return flat ? defaults : nestFlatSettings(defaults);
+  return flat ? renderFlatSettingValues(defaults) : nestFlatSettings(defaults);
 }
 
 function renderAliases(handle: IndexHandle, names?: readonly string[]): Record<string, unknown> {

@@ -45,6 +45,8 @@ export interface AggregationContext {
   readonly aliasFilter?: QueryNode | undefined;
   /** Inside a `nested` aggregation: the nested level the segments hold (nested-aggs.ts). */
   readonly nested?: NestedAggregationLevel;
+  /** The index's `index.query.default_field` entries, for the queries of filter(s) aggregations (PlanContext). */
+  readonly defaultFields: readonly string[];
 }
 
 export abstract class Aggregator {

@@ -13,6 +13,7 @@ import { errors } from '../../common/errors.js';
 import { normalizeKeyword } from '../analysis/index.js';
 import type { FieldMapping, Segment } from '../engine/segment.js';
 import type { QueryNode } from './ast.js';
+import { defaultFieldBoosts } from './default-fields.js';
 import { boolean, boostOf, checkKnown, minimumShouldMatch, number, optionalString, stringValue } from './parse.js';
 import {
   BoolWeight,
@@ -42,7 +43,7 @@ export type MltDocumentLookup = (index: string, id: string) => unknown;
 
 export interface MoreLikeThisNode {
   readonly kind: 'more_like_this';
-  /** undefined: every text and keyword field of the index. */
+  /** undefined: the index's `index.query.default_field` (default `*`: every text and keyword field). */
   readonly fields: readonly string[] | undefined;
   readonly like: readonly MltItem[];
   readonly unlike: readonly MltItem[];
@@ -214,10 +215,24 @@ export function selectTerms(
 
 const isStringField = (mapping: FieldMapping): boolean => mapping.type === 'text' || mapping.type === 'keyword';
 
-/** The fields the query analyzes: the named ones (patterns expanded), or every text/keyword field. */
+/**
+ * The fields the query analyzes: the named ones (patterns expanded), or else the index's
+ * `index.query.default_field` (`*`: every text/keyword field). As Elasticsearch, free text cannot
+ * be liked under the default `*` alone: which field's analyzer would read it is unknown.
+ */
 function mltFields(node: MoreLikeThisNode, context: PlanContext): string[] {
+  let patterns = node.fields;
+  if (patterns === undefined) {
+    const hasText = [...node.like, ...node.unlike].some((item) => item.kind === 'text');
+    if (hasText && context.defaultFields.length === 1 && context.defaultFields[0] === '*') {
+      const reason =
+        '[more_like_this] query cannot infer the field to analyze the free text, you should update the [index.query.default_field] index setting to a field that exists in the mapping or set the [fields] option in the query.';
+      throw errors.queryShard(`failed to create query: ${reason}`, context.indexName, errors.illegalArgument(reason));
+    }
+    patterns = defaultFieldBoosts(context.defaultFields, context.indexName).map((entry) => entry.field);
+  }
   const fields: string[] = [];
-  for (const pattern of node.fields ?? ['*']) {
+  for (const pattern of patterns) {
     const names = pattern.includes('*') ? expandFieldPattern(pattern, context.mappings) : [pattern];
     for (const name of names) {
       let mapping = context.mappings[name];

@@ -16,6 +16,7 @@ import { geoQueryParser } from './geo.js';
 import { nestedQueryParser } from './nested.js';
 import { parseMoreLikeThis } from './more-like-this.js';
 import { spanQueryParser } from './span.js';
+import { DEFAULT_FIELDS } from './default-fields.js';
 
 type Json = Record<string, unknown>;
 
@@ -162,6 +163,9 @@ export function operatorOf(value: unknown, query: string): 'or' | 'and' {
   return text;
 }
 
+/** The fields of a query that names none: the index's `index.query.default_field`, resolved by the planner. */
+const defaultFields: readonly FieldBoost[] = Object.freeze([Object.freeze({ field: DEFAULT_FIELDS, boost: 1 })]);
+
 const parsers: Record<string, (body: Json) => QueryNode> = {
   match_all: (body) => {
     checkKnown('match_all', body, ['boost', '_name']);
@@ -206,7 +210,7 @@ const parsers: Record<string, (body: Json) => QueryNode> = {
     }
     return {
       kind: 'multi_match',
-      fields: fields.length === 0 ? [{ field: '*', boost: 1 }] : fields,
+      fields: fields.length === 0 ? defaultFields : fields,
       query: termValue(body['query'], 'multi_match'),
       type: type as (typeof types)[number],
       tieBreaker: body['tie_breaker'] === undefined ? 0 : number(body['tie_breaker'], 'multi_match', 'tie_breaker'),
@@ -340,7 +344,9 @@ const parsers: Record<string, (body: Json) => QueryNode> = {
       'fuzzy_max_expansions', 'fuzzy_prefix_length', 'fuzzy_transpositions', 'quote_field_suffix',
     ]);
     if (body['query'] === undefined) throw errors.parsing('[query_string] must be provided with a [query]');
-    const fields = body['fields'] !== undefined ? fieldBoosts(body['fields'], 'query_string') : [{ field: optionalString(body['default_field'], 'query_string', 'default_field') ?? '*', boost: 1 }];
+    const defaultField = optionalString(body['default_field'], 'query_string', 'default_field');
+    const listed = fieldBoosts(body['fields'], 'query_string');
+    const fields = listed.length > 0 ? listed : defaultField !== undefined ? [{ field: defaultField, boost: 1 }] : defaultFields;
     return parseQueryString(stringValue(body['query'], 'query_string', 'query'), {
       fields,
       defaultOperator: operatorOf(body['default_operator'], 'query_string'),
@@ -357,7 +363,8 @@ const parsers: Record<string, (body: Json) => QueryNode> = {
       'auto_generate_synonyms_phrase_query', 'fuzzy_max_expansions', 'fuzzy_prefix_length', 'fuzzy_transpositions', 'quote_field_suffix',
     ]);
     if (body['query'] === undefined) throw errors.parsing('[simple_query_string] query text missing');
-    const fields = body['fields'] !== undefined ? fieldBoosts(body['fields'], 'simple_query_string') : [{ field: '*', boost: 1 }];
+    const listed = fieldBoosts(body['fields'], 'simple_query_string');
+    const fields = listed.length > 0 ? listed : defaultFields;
     return parseQueryString(stringValue(body['query'], 'simple_query_string', 'query'), {
       fields,
       defaultOperator: operatorOf(body['default_operator'], 'simple_query_string'),

@@ -20,6 +20,7 @@ import { geoPointFieldQueryError, planGeoQuery } from './geo.js';
 import { planNestedQuery } from './nested.js';
 import { planMoreLikeThis } from './more-like-this.js';
 import { planSpanQuery } from './span.js';
+import { DEFAULT_FIELDS, resolveQueryFields } from './default-fields.js';
 import { DateParseError, type NanoInstant, compareNanoInstants, evaluateDateMath, evaluateDateMathNanos, maxNanoInstant, parseDate } from './date-math.js';
 import {
   AllDocsScorer,
@@ -52,6 +53,11 @@ export interface PlanContext {
   readonly indexName: string;
   /** Each segment's `_seq_no`s by segment name, where the caller has them (search.ts ShardSearchContext). */
   readonly seqNos?: ReadonlyMap<string, ArrayLike<number>>;
+  /**
+   * The index's `index.query.default_field` entries (default-fields.ts): what a query parsed
+   * without fields searches. Required, so that no way into the planner can forget the setting.
+   */
+  readonly defaultFields: readonly string[];
 }
 
 export interface Weight {
@@ -463,7 +469,8 @@ function plan(node: QueryNode, context: PlanContext, boost: number, scoring: boo
       break;
   }
   // Single-field queries: a field pattern expands into a dis_max over the matching fields.
-  const field = node.field;
+  if (node.field === DEFAULT_FIELDS) return planDefaultFields(node, context, boost, scoring);
+  const field = node.kind === 'exists' ? existsTarget(node.field, context.mappings) : node.field;
   if (field.includes('*')) {
     const fields = expandFieldPattern(field, context.mappings);
     if (fields.length === 0) return new MatchNoneWeight(`no field matches [${field}]`);
@@ -606,6 +613,21 @@ function hasSourceValue(value: unknown, rest: string): boolean {
   return false;
 }
 
+/**
+ * A single-field query parsed without fields (query_string, simple_query_string): a dis_max over
+ * the index's default fields, each planned as if the query named it (patterns expand and are
+ * lenient as above; `*` is every eligible field), its `^boost` times the query's.
+ */
+function planDefaultFields(node: QueryNode & { readonly field: string }, context: PlanContext, boost: number, scoring: boolean): Weight {
+  const fields = resolveQueryFields([{ field: DEFAULT_FIELDS, boost: 1 }], context.defaultFields, context.indexName);
+  if (fields.length === 0) return new MatchNoneWeight('no default fields');
+  const weights = fields.map(({ field, boost: fieldBoost }) => {
+    const boosted = fieldBoost === 1 || !('boost' in node) ? node : { ...node, boost: node.boost * fieldBoost };
+    return plan({ ...boosted, field } as QueryNode, context, boost, scoring);
+  });
+  return weights.length === 1 ? weights[0]! : new DisMaxWeight(weights, 0);
+}
+
 function planLenient(node: QueryNode, context: PlanContext, boost: number, scoring: boolean): Weight {
   try {
     return plan(node, context, boost, scoring);
@@ -613,6 +635,17 @@ function planLenient(node: QueryNode, context: PlanContext, boost: number, scori
     if ((error as EsError).status === 400) return new MatchNoneWeight('lenient');
     throw error;
   }
+}
+
+/**
+ * The field (or pattern) an exists query reads: an object path, which names no mapped field,
+ * stands for its sub-fields, as Elasticsearch retries `<field>.*` when the field or pattern
+ * matches nothing (ExistsQueryBuilder).
+ */
+function existsTarget(field: string, mappings: FieldMappings): string {
+  if (expandFieldPattern(field, mappings).length > 0) return field;
+  const objectPattern = `${field}.*`;
+  return expandFieldPattern(objectPattern, mappings).length > 0 ? objectPattern : field;
 }
 
 export function expandFieldPattern(pattern: string, mappings: FieldMappings): string[] {
@@ -977,7 +1010,7 @@ export function queryAnalyzer(name: string | undefined, mapping: FieldMapping): 
 
 function planMultiMatch(node: Extract<QueryNode, { kind: 'multi_match' }>, context: PlanContext, boost: number, scoring: boolean): Weight {
   const weights: Weight[] = [];
-  for (const { field: pattern, boost: fieldBoost } of node.fields) {
+  for (const { field: pattern, boost: fieldBoost } of resolveQueryFields(node.fields, context.defaultFields, context.indexName)) {
     for (const field of expandFieldPattern(pattern, context.mappings)) {
       const perField: QueryNode =
         node.type === 'bool_prefix'

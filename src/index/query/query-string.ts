@@ -8,6 +8,7 @@
  */
 import { errors } from '../../common/errors.js';
 import type { FieldBoost, QueryNode } from './ast.js';
+import { DEFAULT_FIELDS } from './default-fields.js';
 
 export interface QueryStringOptions {
   readonly fields: readonly FieldBoost[];
@@ -235,7 +236,8 @@ export function parseQueryString(text: string, options: QueryStringOptions): Que
       if (fields.length === 1) return { kind: 'match_phrase', field: fields[0]!.field, query: value, slop, analyzer: options.analyzer, prefixExpansions: 0, boost: fields[0]!.boost };
       return multiMatch(fields, value, 'phrase', slop);
     }
-    if (hasWildcard && !(value === '*' && fields.length === 1 && fields[0]!.field !== '*')) {
+    // `*` alone on one field is `exists`; on every field (`*`, or default fields that may be `*`) it stays a wildcard per field.
+    if (hasWildcard && !(value === '*' && fields.length === 1 && fields[0]!.field !== '*' && fields[0]!.field !== DEFAULT_FIELDS)) {
       const lower = value.toLowerCase(); // ES lowercases wildcard terms for text fields (normalizer)
       const isPrefix = /^[^*?]+\*$/.test(lower);
       return perField(fields, (field) =>

@@ -143,6 +143,8 @@ export interface ShardSearchContext {
    * main thread only, so a search worker asked for them hands the search back (MainThreadOnly).
    */
   readonly seqNos?: ReadonlyMap<string, ArrayLike<number>>;
+  /** The index's `index.query.default_field` entries, read for this search (PlanContext.defaultFields). */
+  readonly defaultFields: readonly string[];
 }
 
 export interface ShardHit {
@@ -176,7 +178,15 @@ export function searchShard(segments: readonly Segment[], stats: ShardStats | un
   const sort = original.sort === undefined ? undefined : resolveSortAliases(original.sort, context.mappings);
   const request: SearchRequest = sort === original.sort ? original : { ...original, sort };
   const shardStats = stats ?? computeShardStats(segments);
-  const planContext: PlanContext = { stats: shardStats, segments, mappings: context.mappings, nowMs: context.nowMs, indexName: context.indexName, ...(context.seqNos === undefined ? {} : { seqNos: context.seqNos }) };
+  const planContext: PlanContext = {
+    stats: shardStats,
+    segments,
+    mappings: context.mappings,
+    nowMs: context.nowMs,
+    indexName: context.indexName,
+    defaultFields: context.defaultFields,
+    ...(context.seqNos === undefined ? {} : { seqNos: context.seqNos }),
+  };
   const weight = planQuery(request.query, planContext);
   if (request.sort !== undefined) checkSortFields(request.sort, context.mappings, context.indexName);
   // Sorts on fields of nested objects read a column derived from the nested documents (nested.ts).
@@ -190,6 +200,7 @@ export function searchShard(segments: readonly Segment[], stats: ShardStats | un
     shardKey: context.shardKey,
     shardCount: context.shardCount ?? 1,
     aliasFilter: context.aliasFilter,
+    defaultFields: context.defaultFields,
   };
   const aggregators = createAggregators(request.aggregations, aggregationContext);
   const result =

@@ -16,8 +16,9 @@
  * dies fails its running jobs (500 shard failures) and is replaced.
  */
 import { availableParallelism } from 'node:os';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import { errors } from '../../common/errors.js';
+import { spawnModuleWorker } from '../../common/module-worker.js';
 import { describeSharedSegment, segmentCoreOf, sharedLiveDocs, type SharedSegmentDescription } from '../engine/shared-segment.js';
 import type { Segment } from '../engine/segment.js';
 import { parseErrorBody } from '../../transport/message.js';
@@ -32,10 +33,10 @@ export const searchPoolLimits = {
   jobsPerWorkerMax: 1_000,
 } as const;
 
-/** `thread_pool.search.size` (validated by the node settings schema): default one worker per core. */
-export function searchPoolSize(setting: unknown): number {
+/** `thread_pool.search.size` (validated by the node settings schema): default one worker per core, at most `sizeMax`. */
+export function searchPoolSize(setting: unknown, cores = availableParallelism()): number {
   if (typeof setting === 'string' && setting !== '') return Number(setting);
-  return availableParallelism();
+  return Math.min(cores, searchPoolLimits.sizeMax);
 }
 
 /** One shard's query phase, as the pool runs it (see query/shard-query.ts). */
@@ -167,12 +168,7 @@ class PoolWorker {
 
 /** A worker thread running search-worker.ts (from source through tsx in tests and the bench). */
 function spawnSearchWorker(): Worker {
-  const fromSource = import.meta.url.endsWith('.ts');
-  const entry = new URL(fromSource ? './search-worker.ts' : './search-worker.js', import.meta.url);
-  if (!fromSource) return new Worker(entry, { execArgv: [] });
-  const tsx = import.meta.resolve('tsx/esm/api');
-  const bootstrap = `import(${JSON.stringify(tsx)}).then((api) => { api.register(); return import(${JSON.stringify(entry.href)}); });`;
-  return new Worker(bootstrap, { eval: true, execArgv: [] });
+  return spawnModuleWorker(import.meta.url, 'search-worker');
 }
 
 /** What `_cat/thread_pool` shows of the search pool (Elasticsearch's thread pool stats). */

@@ -24,6 +24,8 @@
  * slices commit without the fsync (`begin({ deferSync: true })`) and the bulk answers after one
  * `syncDeferred()`, an fsync of the write-ahead log off the event loop (libuv's thread pool) that
  * makes all of them durable at once, as Elasticsearch fsyncs its translog once per bulk shard request.
+ * In a node, the write-ahead log is folded into the database by the checkpointer thread
+ * (wal-checkpointer.ts), not inside this thread's commits.
  */
 import { existsSync, mkdirSync, statSync } from 'node:fs';
 import { open as openFile } from 'node:fs/promises';
@@ -31,6 +33,7 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { assert } from '../../common/index.js';
 import { migrateShardStore } from './migrations/index.js';
+import { walCheckpointerLimits, type CheckpointSlot, type WalCheckpointer } from './wal-checkpointer.js';
 
 /** Bump only with a migration in index/store/migrations/. */
 export const STORE_FORMAT_VERSION = 3;
@@ -141,6 +144,8 @@ export class ShardStore {
   private deferredCommits = 0;
   private syncedCommits = 0;
   private syncing: Promise<void> | undefined;
+  /** Registered with the node's write-ahead log checkpointer (undefined: SQLite checkpoints inside commits). */
+  private checkpointSlot: CheckpointSlot | undefined;
 
   private constructor(
     readonly file: string,
@@ -173,9 +178,10 @@ export class ShardStore {
    * Opens (creating when absent) the shard database. Refuses a file of another index or of a
    * format this build does not know.
    */
-  static open(file: string, options: { readonly indexUuid: string; readonly durability: Durability }): ShardStore {
+  static open(file: string, options: { readonly indexUuid: string; readonly durability: Durability; readonly checkpointer?: WalCheckpointer | undefined }): ShardStore {
     mkdirSync(path.dirname(file), { recursive: true });
     const db = new Database(file);
+    let slot: CheckpointSlot | undefined;
     try {
       db.pragma('journal_mode = WAL');
       db.pragma(`synchronous = ${options.durability === 'async' ? 'NORMAL' : 'FULL'}`);
@@ -203,12 +209,19 @@ export class ShardStore {
         // An earlier release wrote this file: bring it to the current format before any use.
         if (version < STORE_FORMAT_VERSION) migrateShardStore(db, version, STORE_FORMAT_VERSION);
       }
+      // Checkpoints run on the node's checkpointer thread, not inside this thread's commits.
+      slot = options.checkpointer?.register(file, () => {
+        if (db.open) db.pragma(`wal_autocheckpoint = ${walCheckpointerLimits.framesMin}`);
+      });
+      if (slot !== undefined) db.pragma('wal_autocheckpoint = 0');
     } catch (error) {
+      slot?.release();
       db.close();
       throw error;
     }
     const store = new ShardStore(file, db);
     store.durability = options.durability;
+    store.checkpointSlot = slot;
     return store;
   }
 
@@ -538,6 +551,11 @@ export class ShardStore {
     return this.db.pragma('synchronous', { simple: true }) as number;
   }
 
+  /** SQLite's `wal_autocheckpoint` on this connection: 0 while the node's checkpointer does it. */
+  get autoCheckpointPages(): number {
+    return this.db.pragma('wal_autocheckpoint', { simple: true }) as number;
+  }
+
   private restoreSyncAfterDeferred(): void {
     this.transactionDefersSync = false;
     if (this.db.open) this.db.pragma('synchronous = FULL');
@@ -566,6 +584,9 @@ export class ShardStore {
   }
 
   close(): void {
+    // The checkpointer lets go of the file first: its connection must never outlive this one.
+    this.checkpointSlot?.release();
+    this.checkpointSlot = undefined;
     if (this.db.open) this.db.close();
   }
 }

@@ -48,7 +48,7 @@ function shardResults(docs: readonly Doc[], mappings: FieldMappings, body: Recor
   for (let shard = 0; shard < shardCount; shard++) {
     const mine = docs.map((doc, index) => ({ doc, index })).filter(({ index }) => index % shardCount === shard);
     const segments = mine.length === 0 ? [] : [buildSegment(mine.map(({ doc, index }, docId) => ({ docId, id: String(index), source: JSON.stringify(doc), fields: fieldsOf(doc, mappings) })), mappings, { name: `s${shard}`, maxSeqNo: mine.length - 1 })];
-    results.push(searchShard(segments, undefined, request, { mappings, indexName: 'test', shardKey: `test:${shard}`, nowMs: Date.UTC(2024, 0, 1), shardCount }));
+    results.push(searchShard(segments, undefined, request, { mappings, indexName: 'test', shardKey: `test:${shard}`, nowMs: Date.UTC(2024, 0, 1), shardCount, defaultFields: ['*'] }));
   }
   return { request, results };
 }

@@ -9,7 +9,7 @@ import { buildSegments, type CorpusDoc, corpusMappings, corpusTags, createRandom
 const seed = 77;
 const docs = generateCorpus(900, seed);
 const segments = buildSegments(docs, createRandom(seed), 3);
-const context = { mappings: corpusMappings, indexName: 'corpus', shardKey: 'corpus:0', nowMs: Date.UTC(2024, 0, 15) };
+const context = { mappings: corpusMappings, indexName: 'corpus', shardKey: 'corpus:0', nowMs: Date.UTC(2024, 0, 15), defaultFields: ['*'] };
 
 function aggs(body: Record<string, unknown>, query?: unknown): Record<string, any> {
   const request = parseSearchRequest({ size: 0, aggs: body, ...(query === undefined ? {} : { query }) });

@@ -15,6 +15,9 @@ test('thread_pool.search.size: 0..64 accepted and honoured; default one per core
     writeFileSync(path.join(dir, 'strait.yml'), '');
     assert.equal(searchPoolSize(loadNodeConfig(dir).flat['thread_pool.search.size']), availableParallelism());
     for (const size of [0, 1, 3, 64]) assert.equal(searchPoolSize(loadNodeConfig(dir, [`thread_pool.search.size=${size}`]).flat['thread_pool.search.size']), size);
+    // The default follows the cores up to the setting's own maximum (a 96-core machine gets 64 workers).
+    assert.equal(searchPoolSize(undefined, 96), 64);
+    assert.equal(searchPoolSize(undefined, 3), 3);
     for (const size of ['-1', '65', 'two']) assert.throws(() => loadNodeConfig(dir, [`thread_pool.search.size=${size}`]), (error: unknown) => error instanceof ConfigError && /thread_pool\.search\.size/u.test(error.message), size);
   } finally {
     rmSync(dir, { recursive: true, force: true });

@@ -7,7 +7,7 @@ import { buildSegment, byte4ToInt, intToByte4 } from '../../../src/index/engine/
 import { parseSearchRequest, searchShard } from '../../../src/index/query/index.js';
 import { buildSegments, corpusMappings, createRandom, generateCorpus, testSeed } from './test-corpus.js';
 
-const context = { mappings: corpusMappings, indexName: 'i', shardKey: 'i:0', nowMs: 0 };
+const context = { mappings: corpusMappings, indexName: 'i', shardKey: 'i:0', nowMs: 0, defaultFields: ['*'] };
 
 test('one document, "fox" in "quick brown fox": idf 0.2876821 (as Elasticsearch explains it) × tf 1/2.2', () => {
   const segment = buildSegment([{ docId: 0, id: '1', source: '{}', fields: { body: ['quick brown fox'] } }], corpusMappings, { name: 's', maxSeqNo: 0 });

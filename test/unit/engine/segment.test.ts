@@ -142,7 +142,7 @@ test(`merge of segments with deletes equals one segment built from the live docs
     } else if (values.kind === 'keyword' && other.kind === 'keyword') assert.deepEqual([...other.ordinals], [...values.ordinals], path);
   }
   const request = parseSearchRequest({ query: { match: { body: 'alpha gamma' } }, track_total_hits: true });
-  const context = { mappings: corpusMappings, indexName: 'i', shardKey: 'i:0', nowMs: 0 };
+  const context = { mappings: corpusMappings, indexName: 'i', shardKey: 'i:0', nowMs: 0, defaultFields: ['*'] };
   const left = searchShard([merged], undefined, request, context);
   const right = searchShard([rebuilt], undefined, request, context);
   assert.equal(left.totalHits, right.totalHits);

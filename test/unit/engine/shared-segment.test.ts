@@ -14,7 +14,7 @@ import { buildSegments, corpusMappings, createRandom, generateCorpus, testSeed }
 const seed = testSeed();
 const docs = generateCorpus(900, seed);
 const nowMs = Date.UTC(2024, 0, 15, 12, 0, 0);
-const context = { mappings: corpusMappings, indexName: 'corpus', shardKey: 'corpus:0', nowMs };
+const context = { mappings: corpusMappings, indexName: 'corpus', shardKey: 'corpus:0', nowMs, defaultFields: ['*'] };
 
 const bodies: unknown[] = [
   { query: { match: { body: 'alpha gamma' } } },

@@ -20,7 +20,7 @@ const segments: Segment[] = buildSegments(docs, createRandom(seed), 3)
   .map((segment, index) => (index === 0 ? withDeletes(segment, [2, 4, 6]) : segment))
   .map(shareSegmentArrays);
 const stats = computeShardStats(segments);
-const context = { mappings: corpusMappings, indexName: 'corpus', shardKey: 'corpus:0', nowMs: Date.UTC(2024, 0, 15), shardCount: 1 };
+const context = { mappings: corpusMappings, indexName: 'corpus', shardKey: 'corpus:0', nowMs: Date.UTC(2024, 0, 15), shardCount: 1, defaultFields: ['*'] };
 
 function job(body: unknown, overrides: Partial<SearchRequest> = {}): ShardJob {
   const request = { ...parseSearchRequest(body), ...overrides };
@@ -57,6 +57,18 @@ test(`worker answers equal the main thread's: hits, scores, sorts, aggregations,
       assert.deepEqual(result, structuredClone(inline(shard)), JSON.stringify(body));
     }
   }
+});
+
+test('the index\'s index.query.default_field reaches the worker: queries without fields search those fields there too', async () => {
+  const totals: number[] = [];
+  for (const defaultFields of [['title'], ['body']]) {
+    const shard = { ...job({ query: { query_string: { query: 'alpha' } }, track_total_hits: true }), context: { ...context, defaultFields } };
+    const pooled = await pool.run(shard);
+    assert.ok(pooled !== undefined, 'ran on a worker');
+    assert.deepEqual(pooled, structuredClone(inline(shard)), defaultFields.join());
+    totals.push(pooled.totalHits);
+  }
+  assert.notEqual(totals[0], totals[1], 'title and body hold the term in different documents');
 });
 
 test('a 400 from the query phase comes back as the same EsError', async () => {

@@ -26,7 +26,7 @@ function index(definition: unknown, sources: readonly Record<string, unknown>[])
     root,
   );
   const segment = buildSegment(inputs, mappings, { name: '_0', maxSeqNo: sources.length - 1 });
-  const context = { mappings, indexName: 'idx', shardKey: 'idx:0', nowMs: Date.UTC(2024, 0, 15) };
+  const context = { mappings, indexName: 'idx', shardKey: 'idx:0', nowMs: Date.UTC(2024, 0, 15), defaultFields: ['*'] };
   return (body: unknown) => {
     const request = parseSearchRequest(body);
     const merged = mergeShardResults([searchShard([segment], undefined, request, context)], request);

@@ -252,3 +252,17 @@ test('field types Elasticsearch knows but Strait does not implement are refused 
   }
   throwsEs(() => parseMapping({ properties: { f: { type: 'no_such_type' } } }), 'mapper_parsing_exception', 'No handler for type [no_such_type] declared on field [f]');
 });
+
+test('exists on an object path matches documents with any sub-field; a mapped field or pattern is not widened (query-dsl-exists-query)', () => {
+  const { search } = index(
+    { properties: { user: { properties: { name: { type: 'keyword' }, age: { type: 'integer' } } }, username: { type: 'keyword' }, empty: { type: 'object' } } },
+    [{ user: { name: 'a' } }, { user: { age: 3 } }, { username: 'c' }, { user: {} }],
+  );
+  assert.deepEqual(search({ query: { exists: { field: 'user' } }, sort: ['_doc'] }).ids, ['1', '2']);
+  // Elasticsearch tries `<field>.*` only when the field (or pattern) matches no mapped field.
+  assert.deepEqual(search({ query: { exists: { field: 'user*' } }, sort: ['_doc'] }).ids, ['1', '2', '3']);
+  assert.deepEqual(search({ query: { exists: { field: 'user.name' } }, sort: ['_doc'] }).ids, ['1']);
+  assert.deepEqual(search({ query: { bool: { must_not: { exists: { field: 'user' } } } }, sort: ['_doc'] }).ids, ['3', '4']);
+  assert.equal(search({ query: { exists: { field: 'empty' } } }).total, 0);
+  assert.equal(search({ query: { exists: { field: 'missing' } } }).total, 0);
+});

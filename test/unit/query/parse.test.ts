@@ -55,7 +55,7 @@ test('malformed sort: unknown order and unknown option', () => {
 });
 
 const segments = buildSegments(generateCorpus(50, 3), createRandom(3), 2);
-const context = { mappings: corpusMappings, indexName: 'corpus', shardKey: 'corpus:0', nowMs: 0 };
+const context = { mappings: corpusMappings, indexName: 'corpus', shardKey: 'corpus:0', nowMs: 0, defaultFields: ['*'] };
 
 test('wrong field types at planning: query_shard_exception / parse_exception as Elasticsearch', () => {
   const search = (body: unknown) => () => searchShard(segments, undefined, parseSearchRequest(body), context);
@@ -71,7 +71,7 @@ test('wrong field types at planning: query_shard_exception / parse_exception as 
 });
 
 test('plans pinned as text (style P7)', () => {
-  const planContext = { stats: computeShardStats(segments), segments, mappings: corpusMappings, nowMs: Date.UTC(2024, 0, 15, 10), indexName: 'corpus' };
+  const planContext = { stats: computeShardStats(segments), segments, mappings: corpusMappings, nowMs: Date.UTC(2024, 0, 15, 10), indexName: 'corpus', defaultFields: ['*'] };
   const plan = (query: unknown): string => explainPlan(planQuery(parseQuery(query), planContext));
   assert.equal(
     plan({

@@ -6,7 +6,7 @@ import { withDeletes } from '../../../src/index/engine/index.js';
 import { parseSearchRequest, searchShard } from '../../../src/index/query/index.js';
 import { buildSegments, corpusMappings, corpusTags, corpusWords, createRandom, generateCorpus, testSeed } from '../engine/test-corpus.js';
 
-const context = { mappings: corpusMappings, indexName: 'i', shardKey: 'i:0', nowMs: 0 };
+const context = { mappings: corpusMappings, indexName: 'i', shardKey: 'i:0', nowMs: 0, defaultFields: ['*'] };
 const baseSeed = testSeed();
 
 for (let round = 0; round < 4; round++) {

@@ -10,7 +10,7 @@ const seed = 20261124;
 const docs = generateCorpus(1200, seed);
 const segments = buildSegments(docs, createRandom(seed), 3);
 const nowMs = Date.UTC(2024, 0, 15, 12, 0, 0);
-const context = { mappings: corpusMappings, indexName: 'corpus', shardKey: 'corpus:0', nowMs };
+const context = { mappings: corpusMappings, indexName: 'corpus', shardKey: 'corpus:0', nowMs, defaultFields: ['*'] };
 const standard = getAnalyzer('standard')!;
 const english = getAnalyzer('english')!;
 const bodyTokens = docs.map((doc) => standard.analyze(doc.body).terms);

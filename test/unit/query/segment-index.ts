@@ -48,7 +48,7 @@ export function segmentIndex(
     return deserializeSegment(serializeSegment(buildSegment(inputs, mappings, { name: `_${number}`, maxSeqNo })));
   });
   const segment: Segment = mergeSegments(segments, '_m');
-  const context = { mappings, indexName: 'idx', shardKey: 'idx:0', nowMs: Date.UTC(2024, 0, 15) };
+  const context = { mappings, indexName: 'idx', shardKey: 'idx:0', nowMs: Date.UTC(2024, 0, 15), defaultFields: ['*'] };
   const search = (body: unknown) => {
     const request = parseSearchRequest(body);
     const merged = mergeShardResults([searchShard([segment], undefined, request, context)], request);

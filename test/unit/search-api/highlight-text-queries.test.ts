@@ -9,7 +9,7 @@ import { highlightHit, parseHighlight } from '../../../src/search/index.js';
 const mappings: FieldMappings = { title: { type: 'text' }, body: { type: 'text' }, tag: { type: 'keyword' } };
 
 function highlight(query: unknown, source: Record<string, string>): Record<string, string[]> | undefined {
-  return highlightHit(parseHighlight({ fields: { '*': {} } }), parseQuery(query), mappings, (path) => (source[path] === undefined ? [] : [source[path]!]));
+  return highlightHit(parseHighlight({ fields: { '*': {} } }), parseQuery(query), mappings, ['*'], (path) => (source[path] === undefined ? [] : [source[path]!]));
 }
 
 test('regexp, match_bool_prefix, combined_fields and intervals highlight the tokens they match', () => {

@@ -7,14 +7,14 @@ import { collectQueryTerms, highlightHit, parseHighlight } from '../../../src/se
 const mappings: FieldMappings = { title: { type: 'text' }, body: { type: 'text', analyzer: 'english' }, tag: { type: 'keyword' }, year: { type: 'long' } };
 
 function highlight(query: unknown, spec: unknown, source: Record<string, unknown>): Record<string, string[]> | undefined {
-  return highlightHit(parseHighlight(spec), parseQuery(query), mappings, (path) => {
+  return highlightHit(parseHighlight(spec), parseQuery(query), mappings, ['*'], (path) => {
     const value = source[path];
     return value === undefined ? [] : Array.isArray(value) ? value : [value];
   });
 }
 
 test('query terms are collected per field with the search analyzer; must_not is left out', () => {
-  const terms = collectQueryTerms(parseQuery({ bool: { must: [{ match: { body: 'running dogs' } }], must_not: [{ match: { title: 'cats' } }], filter: [{ term: { tag: 'A' } }] } }), mappings);
+  const terms = collectQueryTerms(parseQuery({ bool: { must: [{ match: { body: 'running dogs' } }], must_not: [{ match: { title: 'cats' } }], filter: [{ term: { tag: 'A' } }] } }), mappings, ['*']);
   assert.deepEqual([...terms.keys()].sort(), ['body', 'tag']);
   assert.deepEqual(terms.get('body'), [{ kind: 'term', term: 'run' }, { kind: 'term', term: 'dog' }]);
 });

@@ -89,7 +89,7 @@ test('doc metadata codec round-trips and detects corruption (style P12)', () => 
 /** A search over the state finds exactly the model's even documents, and sums their values. */
 function assertSearchMatches(state: SearcherState, model: ReadonlyMap<string, number>): void {
   const request = parseSearchRequest({ query: { term: { word: 'even' } }, size: 0, track_total_hits: true, aggs: { total: { sum: { field: 'n' } } } });
-  const merged = mergeShardResults([searchShard(state.segments, undefined, request, { mappings, indexName: 'i', shardKey: 'i:0', nowMs: 0 })], request);
+  const merged = mergeShardResults([searchShard(state.segments, undefined, request, { mappings, indexName: 'i', shardKey: 'i:0', nowMs: 0, defaultFields: ['*'] })], request);
   const evens = [...model.values()].filter((n) => n % 2 === 0);
   assert.equal(merged.total?.value, evens.length);
   assert.equal((merged.aggregations!['total'] as { value: number }).value, evens.reduce((sum, n) => sum + n, 0));

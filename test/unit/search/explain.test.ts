@@ -13,8 +13,8 @@ import { buildSegments, corpusMappings, createRandom, generateCorpus, testSeed }
 const seed = testSeed();
 const segments = buildSegments(generateCorpus(120, seed), createRandom(seed), 3);
 const stats = computeShardStats(segments);
-const planContext = { stats, segments, mappings: corpusMappings, nowMs: Date.UTC(2024, 0, 15), indexName: 'corpus' };
-const searchContext = { mappings: corpusMappings, indexName: 'corpus', shardKey: 'corpus:0', nowMs: planContext.nowMs };
+const planContext = { stats, segments, mappings: corpusMappings, nowMs: Date.UTC(2024, 0, 15), indexName: 'corpus', defaultFields: ['*'] };
+const searchContext = { mappings: corpusMappings, indexName: 'corpus', shardKey: 'corpus:0', nowMs: planContext.nowMs, defaultFields: ['*'] };
 
 /** Every hit of `query` with its explanation. */
 function explainHits(query: unknown): { score: number; explanation: ExplainedNode }[] {

@@ -34,7 +34,7 @@ test('inner hits of a nested query: _nested, _source, order by score, from/size/
   const index = segmentIndex(mapping, documents);
   const render = (body: unknown) => {
     const query = parseQuery(body);
-    const renderer = nestedInnerHitsRenderer(query, () => ({ stats: computeShardStats([index.segment]), segments: [index.segment], mappings: engineMappings(index.flat), nowMs: 0, indexName: 'idx' }), [index.segment], 'idx');
+    const renderer = nestedInnerHitsRenderer(query, () => ({ stats: computeShardStats([index.segment]), segments: [index.segment], mappings: engineMappings(index.flat), nowMs: 0, indexName: 'idx', defaultFields: ['*'] }), [index.segment], 'idx');
     return renderer?.(0, 0);
   };
   const basic = render({ nested: { path: 'comments', query: { match: { 'comments.text': 'nice' } }, inner_hits: {} } }) as Record<string, any>;
@@ -62,7 +62,7 @@ test('inner hits of a nested query: _nested, _source, order by score, from/size/
 test('multi-level inner hits: inside the outer inner hits, or beside them with a _nested chain (10_basic.yml)', () => {
   const index = segmentIndex(mapping, documents);
   const render = (body: unknown) =>
-    nestedInnerHitsRenderer(parseQuery(body), () => ({ stats: computeShardStats([index.segment]), segments: [index.segment], mappings: engineMappings(index.flat), nowMs: 0, indexName: 'idx' }), [index.segment], 'idx')!(0, 0) as Record<string, any>;
+    nestedInnerHitsRenderer(parseQuery(body), () => ({ stats: computeShardStats([index.segment]), segments: [index.segment], mappings: engineMappings(index.flat), nowMs: 0, indexName: 'idx', defaultFields: ['*'] }), [index.segment], 'idx')!(0, 0) as Record<string, any>;
   const votes = { nested: { path: 'comments.votes', query: { range: { 'comments.votes.value': { gte: 2 } } }, inner_hits: {} } };
   const inside = render({ nested: { path: 'comments', query: votes, inner_hits: {} } });
   assert.equal(inside['comments'].hits.total.value, 2);
@@ -96,7 +96,7 @@ test('inner hits: one name twice, a window over 100, and options not implemented
 test('under field level security, nested queries are refused with a 400 rather than derived with every field (read-restriction.ts)', () => {
   const index = segmentIndex(mapping, documents);
   const visible = visibleEngineMappings(engineMappings(index.flat), (path) => path !== 'comments.text');
-  const context = { stats: computeShardStats([index.segment]), segments: [index.segment], mappings: visible, nowMs: 0, indexName: 'idx' };
+  const context = { stats: computeShardStats([index.segment]), segments: [index.segment], mappings: visible, nowMs: 0, indexName: 'idx', defaultFields: ['*'] };
   throwsEs(() => planQuery(parseQuery({ nested: { path: 'comments', query: { match_all: {} } } }), context), 'illegal_argument_exception', '[nested] queries and aggregations under field level security are not supported by Strait');
   throwsEs(() => planQuery(parseQuery({ nested: { path: 'title', query: { match_all: {} } } }), context), 'query_shard_exception', '[nested] failed to find nested object under path [title]');
 });

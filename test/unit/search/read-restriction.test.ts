@@ -18,7 +18,7 @@ const documents = [
   { id: '3', source: JSON.stringify({ team: 'a', secret: 's3' }) },
 ];
 const segment = buildSegment(toSegmentInputs(documents, root).inputs, mappings, { name: 's0', maxSeqNo: 2 });
-const context = { stats: computeShardStats([segment]), mappings, nowMs: 0, indexName: 'docs' };
+const context = { stats: computeShardStats([segment]), mappings, nowMs: 0, indexName: 'docs', defaultFields: ['*'] };
 const liveIds = (views: readonly typeof segment[]): string[] => views.flatMap((view) => view.ids.filter((_, doc) => isLive(view, doc)));
 
 test('the role query decides which documents are live; no restriction leaves segments as they are', () => {
@@ -27,6 +27,14 @@ test('the role query decides which documents are live; no restriction leaves seg
   assert.deepEqual(liveIds(views), ['1', '3']);
   assert.equal(views[0]!.liveDocCount, 2);
   assert.equal(documentLevelSegments([segment], { query: { term: { team: 'a' } } }, context)[0], views[0], 'cached per segment and query');
+});
+
+test('a role query without fields searches the index\'s default fields, read anew after a settings update', () => {
+  // q=s1 style role query: which documents it shows depends on index.query.default_field.
+  const restriction = { query: { query_string: { query: 'a s1' } } };
+  assert.deepEqual(liveIds(documentLevelSegments([segment], restriction, { ...context, defaultFields: ['team'] })), ['1', '3']);
+  assert.deepEqual(liveIds(documentLevelSegments([segment], restriction, { ...context, defaultFields: ['secret'] })), ['1']);
+  assert.deepEqual(liveIds(documentLevelSegments([segment], restriction, { ...context, defaultFields: ['team'] })), ['1', '3']);
 });
 
 test('the role query may use a field that field level security hides', () => {

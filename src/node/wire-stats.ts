@@ -1,0 +1,245 @@
+/**
+ * Index stats, `_cat/indices` and flush across the nodes of a multi-node cluster (issue #14: "the
+ * stats APIs reflect the whole cluster"). The coordinating node resolves and authorizes the indices
+ * (as a single node does), asks every node holding a started copy of them for that copy's figures
+ * (`indices:monitor/stats[n]`, Elasticsearch's node-level stats action) or to flush it
+ * (`indices:admin/flush[n]`), and sums them: `primaries` over primary copies, `total` over every
+ * copy, `_shards` counting copies (a node that does not answer fails its copies, listed in
+ * `_shards.failures`). Both actions are served to nodes of this cluster only. Without it, each node
+ * reported and flushed its own copies only.
+ * Loaded only in multi-node mode (node.ts).
+ */
+import type { Logger } from 'pino';
+import type { ClusterState, ShardRouting } from '../cluster/state.js';
+import { healthStatusOf } from '../cluster/master.js';
+import { EsError, errors } from '../common/index.js';
+import { parseIndicesOptions, parseExpandWildcards, settingInteger, type IndexHandle, type IndicesService } from '../index/index.js';
+import type { RequestContext, RestRequest, RestResponse, Route } from '../http/route.js';
+import { catIndexRow, indicesColumns } from '../http/routes/cat.js';
+import { renderCat, type CatRow } from '../http/routes/cat-table.js';
+import { FLUSH_ACTION, STATS_ACTION, parseStatsRequest, render, sum, type ShardFigures } from '../http/routes/index-stats.js';
+import { resolveForRoute } from '../http/routes/indices.js';
+import type { TransportHandler } from '../transport/index.js';
+import type { CoordinationWiring } from './wire-coordination.js';
+import type { DataPlaneWiring } from './wire-data-plane.js';
+
+export const STATS_NODE_ACTIONS = {
+  stats: 'indices:monitor/stats[n]',
+  flush: 'indices:admin/flush[n]',
+} as const;
+
+/** How long the coordinating node waits for each node's answer. */
+const nodeRequestTimeoutMs = 30_000;
+
+/** One started copy's figures, as a node reports them. */
+export interface CopyFigures {
+  readonly index: string;
+  readonly shard: number;
+  readonly primary: boolean;
+  readonly node: string;
+  readonly docs: number;
+  readonly bytes: number;
+  readonly maxSeqNo: number;
+  readonly localCheckpoint: number;
+}
+
+/** RestStatus names of the statuses a node's failure carries (DefaultShardOperationFailedException `status`). */
+function restStatusName(status: number): string {
+  return status === 502 ? 'BAD_GATEWAY' : status === 503 ? 'SERVICE_UNAVAILABLE' : status === 429 ? 'TOO_MANY_REQUESTS' : 'INTERNAL_SERVER_ERROR';
+}
+
+interface IndexRef {
+  readonly name: string;
+  readonly uuid: string;
+}
+
+/** The started copies of `indices` that `state` places on `nodeId` (relocation does not exist yet). */
+function startedCopiesOn(state: ClusterState, indices: readonly IndexRef[], nodeId: string | undefined): ShardRouting[] {
+  const copies: ShardRouting[] = [];
+  for (const ref of indices) {
+    if (state.metadata.indices[ref.name]?.settings['index.uuid'] !== ref.uuid) continue;
+    for (const shardCopies of Object.values(state.routing_table.indices[ref.name]?.shards ?? {})) {
+      for (const copy of shardCopies) if (copy.state === 'STARTED' && copy.node !== null && (nodeId === undefined || copy.node === nodeId)) copies.push(copy);
+    }
+  }
+  return copies;
+}
+
+function parseIndexRefs(body: unknown): IndexRef[] {
+  const list = (body as { indices?: unknown } | null)?.indices;
+  if (!Array.isArray(list) || !list.every((ref) => typeof ref?.name === 'string' && typeof ref?.uuid === 'string')) throw errors.illegalArgument('a node stats or flush request names its indices as [{name, uuid}]');
+  return list as IndexRef[];
+}
+
+export interface StatsWiringOptions {
+  readonly nodeId: string;
+  readonly coordination: CoordinationWiring;
+  readonly dataPlane: DataPlaneWiring;
+  readonly indices: IndicesService;
+  readonly addTransportHandlers: (handlers: ReadonlyMap<string, TransportHandler>) => void;
+  readonly log: Logger;
+}
+
+export interface StatsWiring {
+  applyTo(routes: readonly Route[]): Route[];
+}
+
+export function wireStats(options: StatsWiringOptions): StatsWiring {
+  const { indices, nodeId, dataPlane } = options;
+  const { coordinator } = options.coordination;
+
+  /** This node's started copies of `refs`, each through `visit` (its store, on this node's index of that uuid). */
+  const localCopies = <T>(refs: readonly IndexRef[], visit: (copy: ShardRouting, handle: IndexHandle) => T): T[] => {
+    const results: T[] = [];
+    for (const copy of startedCopiesOn(coordinator.state(), refs, nodeId)) {
+      const handle = indices.get(copy.index);
+      if (handle === undefined || handle.shards?.[copy.shard] === undefined || handle.metadata.state !== 'open') continue;
+      if (handle.uuid !== refs.find((ref) => ref.name === copy.index)?.uuid) continue;
+      results.push(visit(copy, handle));
+    }
+    return results;
+  };
+  const nodeStats = (body: unknown): { copies: CopyFigures[] } => ({
+    copies: localCopies(parseIndexRefs(body), (copy, handle) => {
+      const store = handle.shards![copy.shard]!;
+      return { index: copy.index, shard: copy.shard, primary: copy.primary, node: nodeId, docs: store.docCount(), bytes: store.sizeBytes(), maxSeqNo: store.maxSeqNo, localCheckpoint: store.localCheckpoint };
+    }),
+  });
+  const nodeFlush = (body: unknown): { flushed: number } => ({
+    flushed: localCopies(parseIndexRefs(body), (copy, handle) => handle.shards![copy.shard]!.flush()).length,
+  });
+  options.addTransportHandlers(
+    new Map<string, TransportHandler>([
+      [STATS_NODE_ACTIONS.stats, dataPlane.replication.internalHandler(nodeStats)],
+      [STATS_NODE_ACTIONS.flush, dataPlane.replication.internalHandler(nodeFlush)],
+    ]),
+  );
+
+  /**
+   * Asks every node holding a started copy of `handles`; per node, its answer or the reason it
+   * failed. This node answers for itself without the transport.
+   */
+  const askNodes = async <T>(action: string, handles: readonly IndexHandle[], local: (body: unknown) => T): Promise<{ state: ClusterState; answers: Map<string, T | EsError> }> => {
+    const state = coordinator.state();
+    const refs = handles.filter((handle) => handle.metadata.state === 'open').map((handle) => ({ name: handle.name, uuid: handle.uuid }));
+    const nodes = new Set(startedCopiesOn(state, refs, undefined).map((copy) => copy.node!));
+    const body = { indices: refs };
+    const answers = new Map<string, T | EsError>();
+    await Promise.all(
+      [...nodes].map(async (node) => {
+        try {
+          answers.set(node, node === nodeId ? local(body) : ((await dataPlane.channel.request(node, action, body, nodeRequestTimeoutMs)) as T));
+        } catch (error) {
+          options.log.warn({ err: error, node, action }, 'a node did not answer for its shard copies');
+          answers.set(node, error instanceof EsError ? error : errors.connectTransport(node, undefined, error instanceof Error ? error.message : String(error)));
+        }
+      }),
+    );
+    return { state, answers };
+  };
+
+  /** `_shards` over the copies of `handles` (total: every copy the settings ask for), with failures of nodes that did not answer. */
+  const shardsHeader = (state: ClusterState, handles: readonly IndexHandle[], answers: ReadonlyMap<string, unknown>, successful: number): Record<string, unknown> => {
+    let total = 0;
+    for (const handle of handles) if (handle.metadata.state === 'open') total += settingInteger(handle.metadata.settings, 'index.number_of_shards') * (1 + settingInteger(handle.metadata.settings, 'index.number_of_replicas'));
+    const refs = handles.map((handle) => ({ name: handle.name, uuid: handle.uuid }));
+    const failures: Record<string, unknown>[] = [];
+    for (const [node, answer] of answers) {
+      if (!(answer instanceof EsError)) continue;
+      for (const copy of startedCopiesOn(state, refs, node)) {
+        failures.push({ shard: copy.shard, index: copy.index, status: restStatusName(answer.status), reason: { type: answer.type, reason: answer.message } });
+      }
+    }
+    return failures.length === 0 ? { total, successful, failed: 0 } : { total, successful, failed: failures.length, failures };
+  };
+
+  /** Every copy reported by the nodes that answered. */
+  const gatherCopies = async (handles: readonly IndexHandle[]) => {
+    const { state, answers } = await askNodes<{ copies: CopyFigures[] }>(STATS_NODE_ACTIONS.stats, handles, nodeStats);
+    const copies = [...answers.values()].flatMap((answer) => (answer instanceof EsError ? [] : answer.copies));
+    return { state, answers, copies };
+  };
+
+  const stats = async (request: RestRequest, context: RequestContext): Promise<RestResponse> => {
+    const { metrics, level } = parseStatsRequest(request);
+    const handles = resolveForRoute(indices, context, STATS_ACTION, request.params['index'], parseIndicesOptions(request.query));
+    const { state, answers, copies } = await gatherCopies(handles);
+    const figures = (list: readonly CopyFigures[]): ShardFigures => sum(list.map((copy) => ({ docs: copy.docs, bytes: copy.bytes })));
+    const body: Record<string, unknown> = {
+      _shards: shardsHeader(state, handles, answers, copies.length),
+      _all: { primaries: render(metrics, figures(copies.filter((copy) => copy.primary))), total: render(metrics, figures(copies)) },
+    };
+    if (level !== 'cluster') {
+      const entries: Record<string, unknown> = {};
+      for (const handle of handles) {
+        if (handle.metadata.state !== 'open') continue; // a closed index has no started shards to report
+        const own = copies.filter((copy) => copy.index === handle.name);
+        const entry: Record<string, unknown> = {
+          uuid: handle.uuid,
+          health: healthStatusOf(state, [handle.name]),
+          status: handle.metadata.state,
+          primaries: render(metrics, figures(own.filter((copy) => copy.primary))),
+          total: render(metrics, figures(own)),
+        };
+        if (level === 'shards') {
+          const shards: Record<string, unknown[]> = {};
+          for (const copy of [...own].sort((a, b) => a.shard - b.shard || Number(b.primary) - Number(a.primary))) {
+            (shards[String(copy.shard)] ??= []).push({
+              routing: { state: 'STARTED', primary: copy.primary, node: copy.node, relocating_node: null },
+              ...render(metrics, { docs: copy.docs, bytes: copy.bytes }),
+              seq_no: { max_seq_no: copy.maxSeqNo, local_checkpoint: copy.localCheckpoint, global_checkpoint: copy.localCheckpoint },
+            });
+          }
+          entry['shards'] = shards;
+        }
+        entries[handle.name] = entry;
+      }
+      body['indices'] = entries;
+    }
+    return { status: 200, body };
+  };
+
+  const catIndices = async (request: RestRequest, context: RequestContext): Promise<RestResponse> => {
+    const handles = resolveForRoute(indices, context, STATS_ACTION, request.params['index'], {
+      ...parseIndicesOptions(request.query),
+      expandWildcards: parseExpandWildcards(request.query['expand_wildcards'] ?? 'all'),
+    });
+    const { state, copies } = await gatherCopies(handles);
+    const wantedHealth = request.query['health'];
+    const rows: CatRow[] = [];
+    for (const handle of handles) {
+      const health = handle.metadata.state === 'open' ? healthStatusOf(state, [handle.name]) : 'red';
+      if (wantedHealth !== undefined && health !== wantedHealth) continue;
+      const own = copies.filter((copy) => copy.index === handle.name);
+      const primaries = own.filter((copy) => copy.primary);
+      rows.push(
+        catIndexRow(
+          handle,
+          health,
+          handle.metadata.state !== 'open'
+            ? undefined
+            : { primaryDocs: primaries.reduce((total, copy) => total + copy.docs, 0), primaryBytes: primaries.reduce((total, copy) => total + copy.bytes, 0), totalBytes: own.reduce((total, copy) => total + copy.bytes, 0) },
+        ),
+      );
+    }
+    return renderCat(request, indicesColumns, rows);
+  };
+
+  const flush = async (request: RestRequest, context: RequestContext): Promise<RestResponse> => {
+    const handles = resolveForRoute(indices, context, FLUSH_ACTION, request.params['index'], parseIndicesOptions(request.query));
+    for (const handle of handles) indices.openShardsOf(handle); // a closed index: 400, as on one node
+    const { state, answers } = await askNodes<{ flushed: number }>(STATS_NODE_ACTIONS.flush, handles, nodeFlush);
+    const successful = [...answers.values()].reduce((total, answer) => total + (answer instanceof EsError ? 0 : answer.flushed), 0);
+    return { status: 200, body: { _shards: shardsHeader(state, handles, answers, successful) } };
+  };
+
+  return {
+    applyTo: (routes) =>
+      routes.map((route): Route => {
+        if (route.action === STATS_ACTION && route.path.includes('/_stats')) return { ...route, handle: stats };
+        if (route.action === FLUSH_ACTION) return { ...route, handle: flush };
+        if (route.path === '/_cat/indices' || route.path === '/_cat/indices/:index') return { ...route, handle: catIndices };
+        return route;
+      }),
+  };
+}

@@ -1,0 +1,223 @@
+/**
+ * Security metadata shared by every node of a multi-node cluster (issue #14), with security on:
+ * Elasticsearch keeps users, roles and API keys in the replicated `.security` index, so a user,
+ * role or key made through one node works on every node, and an invalidated key stops working
+ * everywhere (security-api-put-user.html, security-api-put-role.html,
+ * security-api-create-api-key.html, security-api-create-cross-cluster-api-key.html,
+ * security-api-invalidate-api-key.html). Strait shares them through etcd
+ * (`<prefix>security/<kind>/<id>`, src/security/replication.ts): three real nodes on a real etcd.
+ */
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { rawRequest, type StartedNode } from '../harness/cluster.js';
+import { etcdSkipReason } from '../harness/etcd.js';
+import { jsonCall } from '../harness/json-call.js';
+import { startMultiNodeCluster, type MultiNodeCluster } from '../harness/multi-node-cluster.js';
+
+const skip = etcdSkipReason();
+const prefix = '/strait/shared-sec/security/';
+
+async function eventually<T>(probe: () => Promise<T>, ok: (value: T) => boolean, timeoutMs = 10_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (ok(value) || Date.now() > deadline) return value;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+/** One request under the given Authorization header (Basic user:password or ApiKey). */
+async function callAs(node: StartedNode, authorization: string, method: string, path: string, body?: unknown): Promise<{ status: number; body: any; text: string }> {
+  const response = await rawRequest(node, method, path, {
+    headers: { authorization, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  });
+  return { status: response.status, text: response.text, body: response.text === '' ? undefined : response.json() };
+}
+
+const basic = (user: string, password: string): string => `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
+
+describe('security metadata shared by three nodes through etcd', { skip }, () => {
+  let cluster: MultiNodeCluster;
+  const node = (index: number): StartedNode => cluster.nodes[index]!;
+  const sharedKeys = async (): Promise<string[]> => {
+    const client = cluster.etcd.client();
+    try {
+      return Object.keys(await client.getAll().prefix(prefix).strings()).sort();
+    } finally {
+      client.close();
+    }
+  };
+
+  before(async () => {
+    cluster = await startMultiNodeCluster({ clusterName: 'shared-sec', nodes: 3 });
+  });
+  after(async () => {
+    await cluster?.destroy();
+  });
+
+  test('a user and a role made through node A authenticate and authorize through B and C; read-your-write on A', async () => {
+    const role = await jsonCall(node(0), 'PUT', '/_security/role/monitor_only', { cluster: ['monitor'] });
+    assert.equal(role.status, 200, role.text);
+    assert.equal(role.body.role.created, true);
+    const user = await jsonCall(node(0), 'PUT', '/_security/user/alice', { password: 'alice-secret', roles: ['monitor_only'], full_name: 'Alice' });
+    assert.equal(user.status, 200, user.text);
+    assert.equal(user.body.created, true);
+    // The write answered: node A has it at once.
+    const onA = await callAs(node(0), basic('alice', 'alice-secret'), 'GET', '/_security/_authenticate');
+    assert.equal(onA.status, 200, onA.text);
+    for (const index of [1, 2]) {
+      const answer = await eventually(() => callAs(node(index), basic('alice', 'alice-secret'), 'GET', '/_security/_authenticate'), (value) => value.status === 200);
+      assert.equal(answer.status, 200, answer.text);
+      assert.equal(answer.body.username, 'alice');
+      assert.deepEqual(answer.body.roles, ['monitor_only']);
+      assert.equal(answer.body.full_name, 'Alice');
+      const health = await callAs(node(index), basic('alice', 'alice-secret'), 'GET', '/_cluster/health');
+      assert.equal(health.status, 200, health.text);
+      const denied = await callAs(node(index), basic('alice', 'alice-secret'), 'PUT', '/_security/role/nope', { cluster: [] });
+      assert.equal(denied.status, 403);
+      assert.equal(denied.body.error.type, 'security_exception');
+      const wrong = await callAs(node(index), basic('alice', 'not-her-password'), 'GET', '/_security/_authenticate');
+      assert.equal(wrong.status, 401);
+    }
+    const listed = await jsonCall(node(2), 'GET', '/_security/role/monitor_only');
+    assert.deepEqual(listed.body.monitor_only.cluster, ['monitor']);
+    assert.ok((await sharedKeys()).includes(`${prefix}user/alice`));
+    assert.ok((await sharedKeys()).includes(`${prefix}role/monitor_only`));
+  });
+
+  test('etcd holds the salted slow hash, never the password', async () => {
+    const client = cluster.etcd.client();
+    try {
+      const value = await client.get(`${prefix}user/alice`).string();
+      assert.ok(value !== null);
+      assert.doesNotMatch(value, /alice-secret/);
+      assert.equal(JSON.parse(value).user.username, 'alice');
+      assert.match(JSON.parse(value).user.passwordHash, /^\S+$/);
+    } finally {
+      client.close();
+    }
+  });
+
+  test('an API key and a cross-cluster API key made on A work on C; invalidated on B, refused on A and C', async () => {
+    const created = await jsonCall(node(0), 'POST', '/_security/api_key', { name: 'shared-key' });
+    assert.equal(created.status, 200, created.text);
+    const apiKey = `ApiKey ${created.body.encoded}`;
+    const onC = await eventually(() => callAs(node(2), apiKey, 'GET', '/_security/_authenticate'), (value) => value.status === 200);
+    assert.equal(onC.status, 200, onC.text);
+    assert.equal(onC.body.api_key.id, created.body.id);
+    assert.equal(onC.body.authentication_type, 'api_key');
+
+    const crossCluster = await jsonCall(node(0), 'POST', '/_security/cross_cluster/api_key', { name: 'shared-cc', access: { search: [{ names: ['logs-*'] }] } });
+    assert.equal(crossCluster.status, 200, crossCluster.text);
+    // Node C knows the key and its secret: as a REST credential it is refused for its type, not as unknown.
+    const ccOnC = await eventually(
+      () => callAs(node(2), `ApiKey ${crossCluster.body.encoded}`, 'GET', '/_security/_authenticate'),
+      (value) => /has type \[cross_cluster\]/.test(value.text),
+    );
+    assert.equal(ccOnC.status, 401, ccOnC.text);
+    assert.match(ccOnC.body.error.reason, /authentication expected API key type of \[rest\], but API key \[[^\]]+\] has type \[cross_cluster\]/);
+    const ccInfo = await jsonCall(node(2), 'GET', `/_security/api_key?id=${crossCluster.body.id}`);
+    assert.equal(ccInfo.body.api_keys[0].type, 'cross_cluster');
+    assert.equal(ccInfo.body.api_keys[0].invalidated, false);
+
+    // Node B must know the keys before it can invalidate them.
+    await eventually(() => jsonCall(node(1), 'GET', `/_security/api_key?id=${crossCluster.body.id}`), (value) => value.status === 200);
+    const invalidated = await jsonCall(node(1), 'DELETE', '/_security/api_key', { ids: [created.body.id, crossCluster.body.id] });
+    assert.equal(invalidated.status, 200, invalidated.text);
+    assert.deepEqual([...invalidated.body.invalidated_api_keys].sort(), [created.body.id, crossCluster.body.id].sort());
+    // Node B answered after etcd accepted it: B refuses at once, A and C within a short wait.
+    const onB = await callAs(node(1), apiKey, 'GET', '/_security/_authenticate');
+    assert.equal(onB.status, 401);
+    for (const index of [0, 2]) {
+      const refused = await eventually(() => callAs(node(index), apiKey, 'GET', '/_security/_authenticate'), (value) => value.status === 401, 5_000);
+      assert.equal(refused.status, 401, refused.text);
+      assert.match(refused.body.error.root_cause[0].reason ?? refused.text, /unable to authenticate|invalidated/);
+      const info = await eventually(() => jsonCall(node(index), 'GET', `/_security/api_key?id=${crossCluster.body.id}`), (value) => value.body.api_keys[0].invalidated === true, 5_000);
+      assert.equal(info.body.api_keys[0].invalidated, true);
+    }
+  });
+
+  test('a role updated on C changes what its users may do on A', async () => {
+    const before = await callAs(node(0), basic('alice', 'alice-secret'), 'POST', '/_security/user/_has_privileges', { cluster: ['monitor'] });
+    assert.equal(before.status, 200, before.text);
+    assert.equal(before.body.has_all_requested, true);
+    const updated = await jsonCall(node(2), 'PUT', '/_security/role/monitor_only', { cluster: [], indices: [{ names: ['logs-*'], privileges: ['read'] }] });
+    assert.equal(updated.status, 200, updated.text);
+    assert.equal(updated.body.role.created, false);
+    const after = await eventually(
+      () => callAs(node(0), basic('alice', 'alice-secret'), 'POST', '/_security/user/_has_privileges', { cluster: ['monitor'] }),
+      (value) => value.body?.has_all_requested === false,
+      5_000,
+    );
+    assert.equal(after.body.has_all_requested, false, after.text);
+    const health = await callAs(node(0), basic('alice', 'alice-secret'), 'GET', '/_cluster/health');
+    assert.equal(health.status, 403);
+  });
+
+  test('with security on, the data plane works across nodes, and a shared role grants reads on every node', async () => {
+    const created = await jsonCall(node(0), 'PUT', '/logs-1', { settings: { number_of_shards: 1, number_of_replicas: 1 } });
+    assert.equal(created.status, 200, created.text);
+    const health = await jsonCall(node(1), 'GET', '/_cluster/health/logs-1?wait_for_status=green&timeout=30s');
+    assert.equal(health.body.status, 'green', health.text);
+    const indexed = await jsonCall(node(1), 'PUT', '/logs-1/_doc/1?refresh=true', { msg: 'hello' });
+    assert.equal(indexed.status, 201, indexed.text);
+    // alice's role (updated on C above) reads logs-*; she may not write.
+    const found = await callAs(node(2), basic('alice', 'alice-secret'), 'GET', '/logs-1/_search');
+    assert.equal(found.status, 200, found.text);
+    assert.equal(found.body.hits.total.value, 1);
+    const write = await callAs(node(0), basic('alice', 'alice-secret'), 'PUT', '/logs-1/_doc/2', { msg: 'no' });
+    assert.equal(write.status, 403, write.text);
+  });
+
+  test('two nodes writing one user at once: every node ends with the same user', async () => {
+    const writes = await Promise.all([
+      jsonCall(node(0), 'PUT', '/_security/user/racer', { password: 'racer-secret', roles: ['monitor_only'], full_name: 'from A' }),
+      jsonCall(node(1), 'PUT', '/_security/user/racer', { password: 'racer-secret', roles: ['monitor_only'], full_name: 'from B' }),
+    ]);
+    for (const write of writes) assert.equal(write.status, 200, write.text);
+    const client = cluster.etcd.client();
+    let winner: string;
+    try {
+      winner = JSON.parse((await client.get(`${prefix}user/racer`).string())!).user.fullName;
+    } finally {
+      client.close();
+    }
+    for (const index of [0, 1, 2]) {
+      const user = await eventually(() => jsonCall(node(index), 'GET', '/_security/user/racer'), (value) => value.body?.racer?.full_name === winner, 5_000);
+      assert.equal(user.body.racer.full_name, winner, `node ${index}`);
+    }
+  });
+
+  test('bad input stays a 400 and publishes nothing', async () => {
+    const keys = await sharedKeys();
+    const noRoles = await jsonCall(node(0), 'PUT', '/_security/user/bob', { password: 'bob-secret' });
+    assert.equal(noRoles.status, 400);
+    assert.equal(noRoles.body.error.type, 'action_request_validation_exception');
+    const badRole = await jsonCall(node(1), 'PUT', '/_security/role/broken', { cluster: ['not_a_privilege'] });
+    assert.equal(badRole.status, 400, badRole.text);
+    const badKey = await jsonCall(node(2), 'POST', '/_security/cross_cluster/api_key', { name: 'x', access: { nope: [] } });
+    assert.equal(badKey.status, 400, badKey.text);
+    assert.deepEqual(await sharedKeys(), keys);
+  });
+
+  test('a node stopped while users change catches up when it starts again', async () => {
+    await node(2).stop();
+    const created = await jsonCall(node(0), 'PUT', '/_security/user/carol', { password: 'carol-secret', roles: ['monitor_only'] });
+    assert.equal(created.status, 200, created.text);
+    const deleted = await jsonCall(node(1), 'DELETE', '/_security/user/racer');
+    assert.equal(deleted.status, 200, deleted.text);
+    const password = await jsonCall(node(0), 'PUT', '/_security/user/alice/_password', { password: 'alice-secret-2' });
+    assert.equal(password.status, 200, password.text);
+    const restarted = await cluster.restart(2);
+    // Loaded before the node served its first request: no wait.
+    const carol = await callAs(restarted, basic('carol', 'carol-secret'), 'GET', '/_security/_authenticate');
+    assert.equal(carol.status, 200, carol.text);
+    const racer = await jsonCall(restarted, 'GET', '/_security/user/racer');
+    assert.equal(racer.status, 404);
+    const oldPassword = await callAs(restarted, basic('alice', 'alice-secret'), 'GET', '/_security/_authenticate');
+    assert.equal(oldPassword.status, 401);
+    const newPassword = await callAs(restarted, basic('alice', 'alice-secret-2'), 'GET', '/_security/_authenticate');
+    assert.equal(newPassword.status, 200, newPassword.text);
+  });
+});

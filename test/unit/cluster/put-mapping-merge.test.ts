@@ -1,0 +1,51 @@
+// Issue #14: two primaries on different nodes add different dynamic fields at once; each sends its
+// whole local mapping to the master. The master merges each update into the published mapping, as
+// Elasticsearch's MetadataMappingService merges a put-mapping into the current one, so neither
+// field is dropped; a conflicting type is refused (illegal_argument_exception) and publishes nothing.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { emptyClusterState, type ClusterState } from '../../../src/cluster/state.js';
+import { stepMaster, type MasterEvent, type MasterInput } from '../../../src/cluster/master.js';
+import { mergePublishedMappings } from '../../../src/node/published-mappings.js';
+
+let uuids = 0;
+const input: MasterInput = { nowIso: '2026-12-06T00:00:00.000Z', stateUuid: 's', newAllocationId: () => `a${++uuids}`, mergeMappings: mergePublishedMappings };
+
+function step(state: ClusterState, event: MasterEvent): ClusterState {
+  const result = stepMaster(state, event, { ...input, stateUuid: `s${++uuids}` });
+  assert.ok(result.ok, result.ok ? '' : result.error.message);
+  return result.state;
+}
+
+function withIndex(): ClusterState {
+  let state = step(emptyClusterState('test', 'cu'), {
+    kind: 'elected',
+    nodeId: 'n1',
+    term: 1,
+    nodes: { n1: { name: 'n1', ephemeral_id: 'e1', transport_address: '127.0.0.1:9300', external_id: 'n1', attributes: {}, roles: ['data', 'master'], version: '9.1.0' } },
+  });
+  state = step(state, { kind: 'create_index', name: 'logs', uuid: 'u1', settings: { 'index.uuid': 'u1', 'index.number_of_shards': '2', 'index.number_of_replicas': '0' }, mappings: { _doc: { properties: { message: { type: 'text' } } } }, aliases: {}, routingNumShards: 2 });
+  return state;
+}
+
+test('two put_mappings with different new fields: the published mapping keeps both', () => {
+  let state = withIndex();
+  state = step(state, { kind: 'put_mapping', name: 'logs', mappings: { _doc: { properties: { message: { type: 'text' }, a: { type: 'long' } } } } });
+  state = step(state, { kind: 'put_mapping', name: 'logs', mappings: { _doc: { properties: { message: { type: 'text' }, b: { type: 'keyword' } } } } });
+  const properties = (state.metadata.indices['logs']!.mappings['_doc'] as { properties: Record<string, { type: string }> }).properties;
+  assert.deepEqual(Object.keys(properties).sort(), ['a', 'b', 'message']);
+  assert.equal(properties['a']!.type, 'long');
+  assert.equal(properties['b']!.type, 'keyword');
+  // A stale update (a subset of what is published) changes nothing.
+  const again = stepMaster(state, { kind: 'put_mapping', name: 'logs', mappings: { _doc: { properties: { message: { type: 'text' } } } } }, input);
+  assert.ok(again.ok && !again.changed);
+});
+
+test('a conflicting field type is refused and publishes nothing', () => {
+  let state = withIndex();
+  state = step(state, { kind: 'put_mapping', name: 'logs', mappings: { _doc: { properties: { a: { type: 'long' } } } } });
+  const result = stepMaster(state, { kind: 'put_mapping', name: 'logs', mappings: { _doc: { properties: { a: { type: 'text' } } } } }, input);
+  assert.ok(!result.ok);
+  assert.equal(result.error.type, 'illegal_argument_exception');
+  assert.match(result.error.message, /\[a\]/);
+});
