@@ -139,9 +139,12 @@ export class NativeSecurityService {
 
   // ---- multi-node sharing (replication.ts; the etcd side is cluster/etcd-metadata-range.ts) ---
 
-  /** Every write of the store from now on goes to `publish` (as a key and an encoded record, or null). */
-  shareChanges(publish: (key: string, value: string | null) => void): void {
-    this.store.setChangeSink((change: SecurityChange) => publish(change.key, change.record === null ? null : encodeRecord(change.record)));
+  /**
+   * Every write of the store from now on goes to `publish` (as a key and an encoded record, or
+   * null); a record encoding to more than `recordBytesMax` bytes is refused with a 400 first.
+   */
+  shareChanges(publish: (key: string, value: string | null) => void, recordBytesMax: number): void {
+    this.store.setChangeSink((change: SecurityChange) => publish(change.key, change.record === null ? null : encodeRecord(change.record)), recordBytesMax);
   }
 
   /**

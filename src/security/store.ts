@@ -1,6 +1,7 @@
 import type { SqlDatabase, SqlStatement } from '../common/index.js';
 import type { RoleDescriptor } from './roles.js';
-import { parseSecurityKey, recordKey, securityKeys, type SecurityRecord } from './replication.js';
+import { errors } from '../common/index.js';
+import { encodeRecord, parseSecurityKey, recordKey, securityKeys, type SecurityRecord } from './replication.js';
 
 /** Security objects in node.db: native users, reserved-user passwords, roles and API keys. */
 export interface StoredUser {
@@ -145,9 +146,25 @@ export class SecurityStore {
     db.exec(SCHEMA);
   }
 
-  /** Every later write is also given to `sink` (multi-node mode); its key's held revision becomes 0 (unconfirmed). */
-  setChangeSink(sink: (change: SecurityChange) => void): void {
+  /** The largest record the sink can publish (etcd's request limit, less room for the key and framing). */
+  private recordBytesMax = Number.POSITIVE_INFINITY;
+
+  /**
+   * Every later write is also given to `sink` (multi-node mode); its key's held revision becomes 0
+   * (unconfirmed). A record encoding to more than `recordBytesMax` bytes is refused before anything is written.
+   */
+  setChangeSink(sink: (change: SecurityChange) => void, recordBytesMax: number): void {
     this.sink = sink;
+    this.recordBytesMax = recordBytesMax;
+  }
+
+  /** Bad input (a role or user with megabytes of metadata) gets a 400 here, not a failed publication after the write. */
+  private checkShareable(record: SecurityRecord): void {
+    if (this.sink === undefined) return;
+    const bytes = Buffer.byteLength(encodeRecord(record));
+    if (bytes > this.recordBytesMax) {
+      throw errors.illegalArgument(`[${record.kind}] [${recordKey(record)}] takes [${bytes}] bytes, more than the [${this.recordBytesMax}] bytes a multi-node cluster can share through etcd`);
+    }
   }
 
   private changed(key: string, record: SecurityRecord | null): void {
@@ -177,8 +194,10 @@ export class SecurityStore {
    * never shared with other nodes.
    */
   putUser(user: StoredUser, reserved: boolean, options: { local?: boolean } = {}): void {
+    const record: SecurityRecord = { kind: reserved ? 'reserved_user' : 'user', user };
+    if (options.local !== true) this.checkShareable(record);
     this.writeUser(user, reserved);
-    if (options.local !== true) this.changed(securityKeys.user(user.username, reserved), { kind: reserved ? 'reserved_user' : 'user', user });
+    if (options.local !== true) this.changed(recordKey(record), record);
   }
 
   private writeUser(user: StoredUser, reserved: boolean): void {
@@ -213,8 +232,10 @@ export class SecurityStore {
   /** Returns true when the role was created (false: updated). */
   putRole(role: RoleDescriptor): boolean {
     const existed = this.getRole(role.name) !== undefined;
+    const record: SecurityRecord = { kind: 'role', role };
+    this.checkShareable(record);
     this.writeRole(role);
-    this.changed(securityKeys.role(role.name), { kind: 'role', role });
+    this.changed(recordKey(record), record);
     return !existed;
   }
 
@@ -249,8 +270,10 @@ export class SecurityStore {
   }
 
   putApiKey(key: StoredApiKey): void {
+    const record: SecurityRecord = { kind: 'api_key', key };
+    this.checkShareable(record);
     this.writeApiKey(key);
-    this.changed(securityKeys.apiKey(key.id), { kind: 'api_key', key });
+    this.changed(recordKey(record), record);
   }
 
   private writeApiKey(key: StoredApiKey): void {
@@ -292,8 +315,10 @@ export class SecurityStore {
   /** Returns true when created (false: updated). */
   putApplicationPrivilege(privilege: ApplicationPrivilege): boolean {
     const existed = this.statement('SELECT 1 FROM security_app_privileges WHERE application = ? AND name = ?').get(privilege.application, privilege.name) !== undefined;
+    const record: SecurityRecord = { kind: 'privilege', privilege };
+    this.checkShareable(record);
     this.writeApplicationPrivilege(privilege);
-    this.changed(securityKeys.privilege(privilege.application, privilege.name), { kind: 'privilege', privilege });
+    this.changed(recordKey(record), record);
     return !existed;
   }
 
@@ -334,6 +359,7 @@ export class SecurityStore {
 
   /** Returns false when a token of that name exists already (tokens are never overwritten). */
   createServiceToken(token: StoredServiceToken): boolean {
+    this.checkShareable({ kind: 'service_token', token });
     const created = this.statement('INSERT INTO security_service_tokens (principal, name, hash, creation_ms) VALUES (?, ?, ?, ?) ON CONFLICT(principal, name) DO NOTHING').run(token.principal, token.name, token.hash, token.creationMs).changes > 0;
     if (created) this.changed(securityKeys.serviceToken(token.principal, token.name), { kind: 'service_token', token });
     return created;

@@ -9,7 +9,7 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { rawRequest, type StartedNode } from '../harness/cluster.js';
+import { rawRequest, REMOTE_CLUSTER_CLIENT_YAML, startNode, type StartedNode } from '../harness/cluster.js';
 import { etcdSkipReason } from '../harness/etcd.js';
 import { jsonCall } from '../harness/json-call.js';
 import { startMultiNodeCluster, type MultiNodeCluster } from '../harness/multi-node-cluster.js';
@@ -50,7 +50,8 @@ describe('security metadata shared by three nodes through etcd', { skip }, () =>
   };
 
   before(async () => {
-    cluster = await startMultiNodeCluster({ clusterName: 'shared-sec', nodes: 3 });
+    // A short etcd deadline keeps the etcd-outage case quick.
+    cluster = await startMultiNodeCluster({ clusterName: 'shared-sec', nodes: 3, remoteClusterServer: true, yaml: 'cluster.coordination.etcd.connect_timeout: 3s' });
   });
   after(async () => {
     await cluster?.destroy();
@@ -138,6 +139,31 @@ describe('security metadata shared by three nodes through etcd', { skip }, () =>
     }
   });
 
+  test('API key model: a cross-cluster key made on A lets another cluster connect to C; invalidated on B, C refuses it', async () => {
+    const key = await jsonCall(node(0), 'POST', '/_security/cross_cluster/api_key', { name: 'for-qc', access: { search: [{ names: ['logs-*'] }] } });
+    assert.equal(key.status, 200, key.text);
+    const querying = await startNode({ ca: cluster.ca!, clusterName: 'qc', nodeName: 'qc-1', yaml: REMOTE_CLUSTER_CLIENT_YAML });
+    try {
+      querying.keystoreAdd('cluster.remote.shared.credentials', key.body.encoded);
+      assert.equal((await jsonCall(querying, 'POST', '/_nodes/reload_secure_settings')).status, 200);
+      // C's remote cluster interface checks the key at the handshake: connected means C knows it.
+      const settings = await jsonCall(querying, 'PUT', '/_cluster/settings', {
+        persistent: { 'cluster.remote.shared.mode': 'proxy', 'cluster.remote.shared.proxy_address': node(2).remoteClusterAddress, 'cluster.remote.shared.skip_unavailable': false },
+      });
+      assert.equal(settings.status, 200, settings.text);
+      const info = await eventually(() => jsonCall(querying, 'GET', '/_remote/info'), (value) => value.body?.shared?.connected === true);
+      assert.equal(info.body.shared.connected, true, info.text);
+      assert.equal(info.body.shared.cluster_credentials, '::es_redacted::');
+      const invalidated = await jsonCall(node(1), 'DELETE', '/_security/api_key', { ids: [key.body.id] });
+      assert.deepEqual(invalidated.body.invalidated_api_keys, [key.body.id]);
+      const refused = await eventually(() => jsonCall(querying, 'GET', '/shared:logs-*/_search'), (value) => value.status === 401, 5_000);
+      assert.equal(refused.status, 401, refused.text);
+      assert.match(refused.text, /refused by remote cluster \[shared\]/);
+    } finally {
+      await querying.destroy();
+    }
+  });
+
   test('a role updated on C changes what its users may do on A', async () => {
     const before = await callAs(node(0), basic('alice', 'alice-secret'), 'POST', '/_security/user/_has_privileges', { cluster: ['monitor'] });
     assert.equal(before.status, 200, before.text);
@@ -190,6 +216,11 @@ describe('security metadata shared by three nodes through etcd', { skip }, () =>
   });
 
   test('bad input stays a 400 and publishes nothing', async () => {
+    const huge = await jsonCall(node(0), 'PUT', '/_security/role/huge', { cluster: [], metadata: { blob: 'x'.repeat(2 * 1024 * 1024) } });
+    assert.equal(huge.status, 400, huge.text.slice(0, 500));
+    assert.equal(huge.body.error.type, 'illegal_argument_exception');
+    assert.match(huge.body.error.reason, /more than the \[\d+\] bytes a multi-node cluster can share through etcd/);
+    assert.equal((await jsonCall(node(0), 'GET', '/_security/role/huge')).status, 404);
     const keys = await sharedKeys();
     const noRoles = await jsonCall(node(0), 'PUT', '/_security/user/bob', { password: 'bob-secret' });
     assert.equal(noRoles.status, 400);
@@ -219,5 +250,26 @@ describe('security metadata shared by three nodes through etcd', { skip }, () =>
     assert.equal(oldPassword.status, 401);
     const newPassword = await callAs(restarted, basic('alice', 'alice-secret-2'), 'GET', '/_security/_authenticate');
     assert.equal(newPassword.status, 200, newPassword.text);
+  });
+
+  test('while etcd is away a security write answers 503 and is undone once etcd is back; then writes flow again', async () => {
+    await cluster.etcd.stop();
+    try {
+      const during = await jsonCall(node(0), 'PUT', '/_security/user/dave', { password: 'dave-secret', roles: [] });
+      assert.equal(during.status, 503, during.text);
+      assert.equal(during.body.error.type, 'unavailable_shards_exception');
+      assert.match(during.body.error.reason, /etcd did not accept it/);
+    } finally {
+      await cluster.etcd.start();
+    }
+    const undone = await eventually(() => jsonCall(node(0), 'GET', '/_security/user/dave'), (value) => value.status === 404, 30_000);
+    assert.equal(undone.status, 404, 'the write etcd never accepted is gone again');
+    const created = await eventually(() => jsonCall(node(0), 'PUT', '/_security/user/erin', { password: 'erin-secret', roles: [] }), (value) => value.status === 200, 30_000);
+    assert.equal(created.status, 200, created.text);
+    for (const index of [1, 2]) {
+      const erin = await eventually(() => callAs(node(index), basic('erin', 'erin-secret'), 'GET', '/_security/_authenticate'), (value) => value.status === 200, 30_000);
+      assert.equal(erin.status, 200, erin.text);
+      assert.equal((await jsonCall(node(index), 'GET', '/_security/user/dave')).status, 404);
+    }
   });
 });

@@ -94,7 +94,7 @@ test('planLoad: etcd is the truth; tracked keys gone from it are deleted; untrac
 test('the store tells its sink each write (the held revision becomes 0); shared changes are applied in revision order only', () => {
   const store = openStore();
   const changes: SecurityChange[] = [];
-  store.setChangeSink((change) => changes.push(change));
+  store.setChangeSink((change) => changes.push(change), 10_000);
   store.putUser(user('alice', 'local'), false);
   store.putUser(user('elastic'), true, { local: true });
   assert.deepEqual(changes.map((change) => change.key), ['user/alice'], 'a local-only write is not shared');
@@ -141,7 +141,7 @@ test('the service forgets a cached password when a shared change replaces it, an
   const db = new Database(':memory:') as unknown as SqlDatabase;
   const service = new NativeSecurityService({ db, log: pino({ level: 'silent' }), nowMs: () => 1_000 });
   const published: [string, string | null][] = [];
-  service.shareChanges((key, value) => published.push([key, value]));
+  service.shareChanges((key, value) => published.push([key, value]), 10_000);
   await service.putUser('alice', { password: 'first-secret', roles: ['r1'] });
   assert.deepEqual(published.map(([key]) => key), ['user/alice']);
   await service.authenticatePassword('alice', 'first-secret', 'test'); // now remembered by the cache
@@ -162,4 +162,23 @@ test('the service forgets a cached password when a shared change replaces it, an
   assert.deepEqual(again, []);
   assert.equal(service.store.getUser('alice', false), undefined, 'tracked and gone from etcd: deleted');
   assert.equal(service.store.getUser('bob', false)?.username, 'bob');
+});
+
+test('a record too large for etcd is refused with a 400 before anything is written or published', () => {
+  const store = openStore();
+  const changes: SecurityChange[] = [];
+  store.setChangeSink((change) => changes.push(change), 2_000);
+  const role = { name: 'big', cluster: [], indices: [], applications: [], run_as: [], metadata: { blob: 'x'.repeat(3_000) } } as never;
+  assert.throws(() => store.putRole(role), (error: { status?: number; type?: string; message?: string }) => {
+    assert.equal(error.status, 400);
+    assert.equal(error.type, 'illegal_argument_exception');
+    assert.match(error.message ?? '', /\[role\] \[role\/big\] takes \[\d+\] bytes, more than the \[2000\] bytes a multi-node cluster can share through etcd/);
+    return true;
+  });
+  assert.equal(store.getRole('big'), undefined);
+  assert.deepEqual(changes, []);
+  // A single node (no sink) has no such limit.
+  const single = openStore();
+  single.putRole(role);
+  assert.equal(single.getRole('big')?.name, 'big');
 });
