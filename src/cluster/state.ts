@@ -104,6 +104,12 @@ export interface DiscoveryNode {
   readonly roles: readonly string[];
   readonly version: string;
   readonly http_address?: string;
+  /**
+   * Strait's: the remote cluster interface's publish address of a node with
+   * `remote_cluster_server.enabled` (NodeInfo's remote_cluster_server section in Elasticsearch),
+   * which remote clusters sniffing under the API key model dial.
+   */
+  readonly remote_cluster_address?: string;
 }
 
 /** IndexMetadata.toXContent in the API context (flat settings: `index.uuid`, `index.number_of_shards`, ...). */

@@ -236,6 +236,7 @@ export async function startNode(config: NodeConfig, options: StartOptions): Prom
             version: remote.handshake().version,
             attributes: remote.handshake().attributes ?? {},
             transportAddress: remote.transportAddress() ?? `${config.transportHost}:${config.transportPort}`,
+            ...(remote.remoteClusterAddress() !== undefined ? { remoteClusterAddress: remote.remoteClusterAddress()! } : {}),
             indices: indices.indices,
             clusterSettings: () => clusterSettings.effective(),
             log,
@@ -290,6 +291,17 @@ export async function startNode(config: NodeConfig, options: StartOptions): Prom
         log,
         nowMs,
       });
+      // Remote clusters' sniffing and searches answered for the whole cluster (wire-remote-search.ts).
+      const remoteSearch = (await import('./wire-remote-search.js')).wireRemoteSearch({
+        nodeId,
+        state: () => coordination.coordinator.state(),
+        channel: dataPlane.channel,
+        indices: indices.indices,
+        search: indices.search,
+        nowMs,
+      });
+      closers.push(() => remoteSearch.close());
+      remote.serveClusterWide(remoteSearch);
       // Index stats, `_cat/indices` and flush cover every node's copies (wire-stats.ts).
       statsWiring = (await import('./wire-stats.js')).wireStats({
         nodeId,

@@ -71,6 +71,8 @@ export interface CoordinationWiringOptions {
   readonly version: string;
   readonly attributes: Readonly<Record<string, string>>;
   readonly transportAddress: string;
+  /** Set when the node opens the remote cluster interface (remote clusters sniff it, API key model). */
+  readonly remoteClusterAddress?: string;
   readonly indices: IndicesService;
   /** The node's effective dynamic cluster settings (the allocation ones are sent to the master). */
   readonly clusterSettings: () => Readonly<Record<string, string | readonly string[]>>;
@@ -95,6 +97,7 @@ export async function startCoordination(options: CoordinationWiringOptions): Pro
     attributes: { ...options.attributes },
     roles: [...config.nodeRoles].sort(),
     version: options.version,
+    ...(options.remoteClusterAddress !== undefined ? { remote_cluster_address: options.remoteClusterAddress } : {}),
   };
   let coordinator: EtcdCoordinator;
   try {

@@ -107,6 +107,10 @@ export function startDataPlane(options: DataPlaneOptions): DataPlaneWiring {
     reportShard: (report) => options.coordination.reportShard(report),
     nowMs: options.nowMs,
     pace: options.pace,
+    recovered: async (target) => {
+      const handle = options.indices.get(target.index);
+      if (handle !== undefined && handle.uuid === target.indexUuid) await options.indices.refreshStepwise(handle);
+    },
   });
   // `indices:data/write/bulk[s]` is also what coordinating nodes send primaries (wire-documents.ts
   // takes it over once wired); the replication service's own format stays its fallback.

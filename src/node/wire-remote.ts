@@ -15,7 +15,7 @@ import { AuditTrail } from '../remote/audit.js';
 import { CredentialRotation } from '../remote/rotation.js';
 import { apiKeyModel, certificateModel, RemoteClustersClient, type ModelOptions } from '../remote/client.js';
 import { DIAGNOSE_STEP_TIMEOUT_MS_MAX } from '../remote/doctor.js';
-import { buildRemoteHandlers, remoteClusterHandshakeCheck, type ExtraRemoteAction } from '../remote/server.js';
+import { buildRemoteHandlers, remoteClusterHandshakeCheck, type ExtraRemoteAction, type RemoteClusterSide } from '../remote/server.js';
 import type { SearchService } from '../search/index.js';
 import type { NativeSecurityService } from '../security/index.js';
 import { startTransportServer, tlsProtocols, TRANSPORT_FORMAT_VERSION, type HandshakeInfo, type TlsProtocols, type TransportHandler, type TransportServer } from '../transport/index.js';
@@ -131,6 +131,8 @@ export interface WiredRemote {
   /** Replaces one transport action's handler; `wrap` gets the one registered so far (undefined: none). */
   wrapTransportHandler(action: string, wrap: (own: TransportHandler | undefined) => TransportHandler): void;
   routes(identity: NodeIdentity): Route[];
+  /** Multi-node (issue #14): remote clusters' requests are answered for the whole cluster from now on. */
+  serveClusterWide(side: RemoteClusterSide): void;
   start(): Promise<void>;
   close(): Promise<void>;
 }
@@ -282,8 +284,10 @@ export function wireRemote(options: {
   };
 
   // ---- remote side: the interfaces other clusters call
+  let clusterSide: RemoteClusterSide | undefined;
   const remoteSide = {
     node: { handshake, transportAddress, remoteClusterAddress },
+    cluster: () => clusterSide,
     search: options.search,
     security: options.security,
     audit,
@@ -342,6 +346,9 @@ export function wireRemote(options: {
       }),
     ],
     transportClientTls: modelOptions.transportTls,
+    serveClusterWide: (side) => {
+      clusterSide = side;
+    },
     addTransportHandlers: (handlers) => {
       for (const [action, handler] of handlers) {
         assert(!transportHandlers.has(action), `transport action [${action}] is registered once`);

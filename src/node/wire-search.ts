@@ -5,25 +5,31 @@
  * fetch phases on the nodes holding them (searchShardsOnNodes, src/search/shard-search.ts), merged
  * as a single node merges its shards; `_shards` counts every shard searched. The data nodes serve
  * those phases to this cluster's nodes under the coordinating node's authorization: the caller's
- * credentials never travel. A caller whose role restricts documents or fields (DLS/FLS) on a
- * searched index, a filtered or routed alias, scroll and point in time are refused with a 400 for
- * now (their restrictions would have to travel with the phases); `preference=_shards:N|_only_local`
- * reads this node's own copies of those shards (how a copy is inspected).
+ * credentials never travel. `_msearch` runs each item so (at most `max_concurrent_searches` at a
+ * time) and `_cat/count` counts so. A caller whose role restricts documents or fields (DLS/FLS) on
+ * a searched index, a filtered alias, scroll, point in time and DFS over several shards are refused
+ * with a 400 for now (their restrictions or statistics would have to travel with the phases);
+ * `preference=_shards:N|_only_local` reads this node's own copies of those shards (how a copy is
+ * inspected).
  * Loaded only in multi-node mode (node.ts).
  */
+import { availableParallelism } from 'node:os';
 import type { Logger } from 'pino';
-import type { ClusterState } from '../cluster/state.js';
-import { errors } from '../common/errors.js';
+import { isDataNode, type ClusterState } from '../cluster/state.js';
+import { errors, EsError } from '../common/errors.js';
 import { parseIndicesOptions } from '../index/expression.js';
 import type { IndicesService, IndexHandle } from '../index/index.js';
 import { searchableCopiesOf } from '../index/replication/applied-state.js';
 import { routingLayoutOf, shardNumber } from '../index/routing.js';
 import type { RequestContext, RestRequest, RestResponse, Route } from '../http/route.js';
 import { scrollOwner } from '../http/routes/search.js';
+import { renderCatCount } from '../http/routes/cat.js';
+import { defaultMaxConcurrentSearches, runLimited } from '../search/multi-node-search.js';
 import { aliasFilterFor } from '../search/alias-filter.js';
 import { searchShardsOnNodes, shardSearchHandlers, SHARD_SEARCH_ACTIONS, type ShardCopies } from '../search/shard-search.js';
 import { searchRoutingFor } from '../search/shard-selection.js';
 import { checkCountQueryParams, checkQueryStringParams } from '../search/request.js';
+import { parseMsearchLines } from '../search/search-service.js';
 import type { SearchAuthorizer, SearchInput, SearchService } from '../search/search-service.js';
 import type { ScrollOwner } from '../search/scroll.js';
 import type { TransportHandler } from '../transport/index.js';
@@ -35,9 +41,9 @@ const searchAction = 'indices:data/read/search';
 const searchIndicesOptions = { ignoreUnavailable: false, allowNoIndices: true, expandWildcards: new Set(['open'] as const) };
 
 /** The coordinating node authorized the search: a data node runs its phases for it as asked. */
-const COORDINATED: SearchAuthorizer = { indices: () => undefined, allowsIndex: () => true };
+export const COORDINATED: SearchAuthorizer = { indices: () => undefined, allowsIndex: () => true };
 /** Owner of the shard contexts data nodes keep for coordinating nodes of this cluster. */
-const COORDINATED_OWNER: ScrollOwner = { username: '_system', realm: '__cluster' };
+export const COORDINATED_OWNER: ScrollOwner = { username: '_system', realm: '__cluster' };
 
 /** `preference=_shards:0,2|_only_local`: the shard numbers, or undefined for any other value. */
 export function onlyLocalShards(preference: string | undefined): number[] | undefined {
@@ -54,6 +60,54 @@ export function shardsToSearch(state: ClusterState, handle: Pick<IndexHandle, 'n
   const layout = routingLayoutOf(handle.metadata.settings);
   const wanted = routing === undefined ? undefined : new Set(routing.map((value) => shardNumber(layout, value)));
   return searchableCopiesOf(state, handle.name).filter((shard) => wanted === undefined || wanted.has(shard.shard));
+}
+
+/**
+ * The shards of a search over this cluster's nodes, or `local` when the search reads this node's
+ * own copies (`_shards:N|_only_local`, each named shard held here). `access` resolves and
+ * authorizes the indices: the REST caller's, or a remote cluster's caller on the node it reached
+ * (src/node/wire-remote-search.ts). What would lose the caller's restrictions across nodes is refused.
+ */
+export function planSearchShards(
+  deps: { readonly indices: IndicesService; readonly state: () => ClusterState; readonly nodeId: string },
+  input: SearchInput,
+  access: SearchAuthorizer,
+): ShardCopies[] | 'local' {
+  const { indices, nodeId } = deps;
+  const expression = input.expression;
+  if (expression !== undefined && expression.split(',').some((element) => element.includes(':'))) throw unsupported('cross-cluster search');
+  const body = input.body as Record<string, unknown> | undefined;
+  if (body !== null && typeof body === 'object' && body['pit'] !== undefined) throw unsupported('a point in time');
+  if (input.params['scroll'] !== undefined) throw unsupported('[scroll]');
+  const local = onlyLocalShards(input.params['preference']);
+  if (input.params['preference'] !== undefined && local === undefined) throw unsupported(`[preference] [${input.params['preference']}] (only [_shards:N|_only_local])`);
+  const handles = indices.resolve(expression, parseIndicesOptions(input.params, searchIndicesOptions), {
+    allows: (name) => access.allowsIndex(searchAction, name),
+    authorizeLiterals: (names) => access.indices(searchAction, names),
+  });
+  const state = deps.state();
+  const routingParam = input.params['routing']?.split(',').filter((value) => value !== '');
+  const shards: ShardCopies[] = [];
+  for (const handle of handles) {
+    if (handle.metadata.state !== 'open' || handle.shards === undefined) continue; // the search itself answers as a single node does
+    const aliases = Object.keys(handle.metadata.aliases);
+    if (access.readRestriction?.(searchAction, handle.name, aliases) !== undefined) throw unsupported(`document or field level security on [${handle.name}]`);
+    if (aliasFilterFor(expression, handle.name, handle.metadata.aliases) !== undefined) throw unsupported(`a filtered alias of [${handle.name}]`);
+    const routing = searchRoutingFor(expression, handle.name, handle.metadata.aliases, routingParam);
+    if (local !== undefined) {
+      for (const shard of local) {
+        const copy = shardsToSearch(state, handle, undefined)?.find((candidate) => candidate.shard === shard);
+        if (copy === undefined || !copy.nodes.includes(nodeId)) throw errors.illegalArgument(`no started copy of shard [${shard}] of [${handle.name}] on this node for [preference] [${input.params['preference']}]`);
+      }
+      continue;
+    }
+    const found = shardsToSearch(state, handle, routing);
+    if (found === undefined) throw errors.noShardAvailable(handle.name, 0);
+    shards.push(...found);
+  }
+  // DFS sums the term statistics of every shard searched (dfs.ts); each node would sum only its own.
+  if (local === undefined && shards.length > 1 && input.params['search_type'] === 'dfs_query_then_fetch') throw unsupported('[search_type] [dfs_query_then_fetch] over several shards');
+  return local !== undefined ? 'local' : shards;
 }
 
 export interface SearchWiringOptions {
@@ -91,45 +145,8 @@ export function wireSearch(options: SearchWiringOptions): SearchWiring {
   }
   let cursor = 0;
 
-  /**
-   * The shards of a search over this cluster's nodes, or undefined when the search reads this
-   * node's own copies (`_shards:N|_only_local`, each named shard held here).
-   */
-  const plan = (input: SearchInput, context: RequestContext): ShardCopies[] | 'local' => {
-    const expression = input.expression;
-    if (expression !== undefined && expression.split(',').some((element) => element.includes(':'))) throw unsupported('cross-cluster search');
-    const body = input.body as Record<string, unknown> | undefined;
-    if (body !== null && typeof body === 'object' && body['pit'] !== undefined) throw unsupported('a point in time');
-    if (input.params['scroll'] !== undefined) throw unsupported('[scroll]');
-    const local = onlyLocalShards(input.params['preference']);
-    if (input.params['preference'] !== undefined && local === undefined) throw unsupported(`[preference] [${input.params['preference']}] (only [_shards:N|_only_local])`);
-    const access = context.authorize;
-    const handles = indices.resolve(expression, parseIndicesOptions(input.params, searchIndicesOptions), {
-      allows: (name) => access.allowsIndex(searchAction, name),
-      authorizeLiterals: (names) => access.indices(searchAction, names),
-    });
-    const state = coordinator.state();
-    const routingParam = input.params['routing']?.split(',').filter((value) => value !== '');
-    const shards: ShardCopies[] = [];
-    for (const handle of handles) {
-      if (handle.metadata.state !== 'open' || handle.shards === undefined) continue; // the search itself answers as a single node does
-      const aliases = Object.keys(handle.metadata.aliases);
-      if (access.readRestriction?.(searchAction, handle.name, aliases) !== undefined) throw unsupported(`document or field level security on [${handle.name}]`);
-      if (aliasFilterFor(expression, handle.name, handle.metadata.aliases) !== undefined) throw unsupported(`a filtered alias of [${handle.name}]`);
-      const routing = searchRoutingFor(expression, handle.name, handle.metadata.aliases, routingParam);
-      if (local !== undefined) {
-        for (const shard of local) {
-          const copy = shardsToSearch(state, handle, undefined)?.find((candidate) => candidate.shard === shard);
-          if (copy === undefined || !copy.nodes.includes(nodeId)) throw errors.illegalArgument(`no started copy of shard [${shard}] of [${handle.name}] on this node for [preference] [${input.params['preference']}]`);
-        }
-        continue;
-      }
-      const found = shardsToSearch(state, handle, routing);
-      if (found === undefined) throw errors.noShardAvailable(handle.name, 0);
-      shards.push(...found);
-    }
-    return local !== undefined ? 'local' : shards;
-  };
+  const plan = (input: SearchInput, context: RequestContext): ShardCopies[] | 'local' =>
+    planSearchShards({ indices, state: () => coordinator.state(), nodeId }, input, context.authorize);
 
   const searchAcross = async (input: SearchInput, context: RequestContext, shards: readonly ShardCopies[]): Promise<Record<string, unknown>> =>
     searchShardsOnNodes({
@@ -153,6 +170,56 @@ export function wireSearch(options: SearchWiringOptions): SearchWiring {
       // This node's own copies, or no shard at all (an empty answer exactly as a single node gives it).
       if (shards === 'local' || shards.length === 0) return original.handle(request, context);
       return { status: 200, body: await searchAcross(input, context, shards) };
+    },
+  });
+
+  /** One search (an `_msearch` item) across nodes, or as a single node answers it when it reads this node's copies or none. */
+  const searchOne = async (input: SearchInput, context: RequestContext): Promise<Record<string, unknown>> => {
+    const shards = plan(input, context);
+    if (shards === 'local' || shards.length === 0) return search.search(input, context.authorize, scrollOwner(context));
+    return searchAcross(input, context, shards);
+  };
+
+  /**
+   * `_msearch`: every item is a search across nodes, answered on its own (an item's error is its
+   * response with its status, as on one node), at most `max_concurrent_searches` at a time.
+   */
+  const msearchRoute = (original: Route): Route => ({
+    ...original,
+    handle: async (request: RestRequest, context: RequestContext): Promise<RestResponse> => {
+      const started = options.nowMs();
+      const text = request.text();
+      if (text.trim() === '') throw errors.bodyRequired();
+      if (!text.endsWith('\n')) throw errors.illegalArgument('The msearch request must be terminated by a newline [\\n]');
+      const maxConcurrent = request.query['max_concurrent_searches'];
+      if (maxConcurrent !== undefined && !(Number(maxConcurrent) >= 1)) throw errors.illegalArgument('maxConcurrentSearchRequests must be positive');
+      const items = parseMsearchLines(request.ndjson(), { expression: request.params['index'], params: request.query });
+      const dataNodes = Object.values(coordinator.state().nodes).filter(isDataNode).length;
+      const limit = maxConcurrent === undefined ? defaultMaxConcurrentSearches(dataNodes, availableParallelism()) : Math.floor(Number(maxConcurrent));
+      const responses = await runLimited(items, limit, async (item) => {
+        try {
+          return { ...(await searchOne(item, context)), status: 200 };
+        } catch (error) {
+          if (!(error instanceof EsError)) throw error;
+          return { ...error.toBody() };
+        }
+      });
+      return { status: 200, body: { took: options.nowMs() - started, responses } };
+    },
+  });
+
+  /** `_cat/count`: the cross-node count of the indices (every document; a size-0 search for the total). */
+  const catCountRoute = (original: Route): Route => ({
+    ...original,
+    handle: async (request: RestRequest, context: RequestContext): Promise<RestResponse> => {
+      const params: Record<string, string> = { size: '0', track_total_hits: 'true' };
+      for (const name of ['ignore_unavailable', 'allow_no_indices', 'expand_wildcards']) if (request.query[name] !== undefined) params[name] = request.query[name]!;
+      const input = { expression: request.params['index'], params, body: undefined };
+      const shards = plan(input, context);
+      if (shards === 'local' || shards.length === 0) return original.handle(request, context);
+      const answer = await searchAcross(input, context, shards);
+      const total = (answer['hits'] as { total: { value: number } }).total.value;
+      return renderCatCount(request, options.nowMs(), total);
     },
   });
 
@@ -185,8 +252,10 @@ export function wireSearch(options: SearchWiringOptions): SearchWiring {
       routes.map((route) => {
         if (route.path === '/_search' || route.path === '/:index/_search') return searchRoute(route);
         if (route.path === '/_count' || route.path === '/:index/_count') return countRoute(route);
+        if (route.path === '/_msearch' || route.path === '/:index/_msearch') return msearchRoute(route);
+        if (route.path === '/_cat/count' || route.path === '/_cat/count/:index') return catCountRoute(route);
         // Searches not carried across nodes yet: refused rather than answered from this node's copies only.
-        if (multiNodeRefusedSearchActions.has(route.action) || route.path.startsWith('/_cat/count')) return refuse(route);
+        if (multiNodeRefusedSearchActions.has(route.action)) return refuse(route);
         return route;
       }),
   };
@@ -194,7 +263,6 @@ export function wireSearch(options: SearchWiringOptions): SearchWiring {
 
 /** Search APIs that would read only this node's shard copies: refused in multi-node mode until routed. */
 const multiNodeRefusedSearchActions: ReadonlySet<string> = new Set([
-  'indices:data/read/msearch',
   'indices:data/read/async_search/submit',
   'indices:data/read/open_point_in_time',
   'indices:data/read/explain',
@@ -209,6 +277,6 @@ function refuse(route: Route): Route {
   };
 }
 
-function unsupported(what: string) {
+export function unsupported(what: string) {
   return errors.illegalArgument(`${what} is not supported by Strait for searches whose shards live on several nodes yet ([discovery.type] is [multi-node])`);
 }

@@ -229,7 +229,19 @@ export class RemoteClustersClient implements RemoteClusters {
     return this.send(alias, action, body, stored?.authentication, indices, stored);
   }
 
-  private async send(alias: string, action: string, body: Record<string, unknown>, caller: unknown, indices: readonly string[], stored?: StoredCaller): Promise<unknown> {
+  /**
+   * `route.nodeId` sends over a connection to that remote node; `route.used` learns the node the
+   * request went to.
+   */
+  private async send(
+    alias: string,
+    action: string,
+    body: Record<string, unknown>,
+    caller: unknown,
+    indices: readonly string[],
+    stored?: StoredCaller,
+    route: { readonly nodeId?: string; readonly used?: (nodeId: string) => void } = {},
+  ): Promise<unknown> {
     const requestId = randomUUID();
     const authentication = caller as Authentication | undefined;
     const base = {
@@ -245,7 +257,8 @@ export class RemoteClustersClient implements RemoteClusters {
       // The connection first: under the API key model its handshake authenticates the key, and a
       // bad credential is the remote's 401 before any local check of remote privileges (as in
       // Elasticsearch, where the handshake precedes the interceptor's check).
-      const connection = await this.service.connection(alias);
+      const connection = await this.service.connection(alias, route.nodeId !== undefined ? { nodeId: route.nodeId } : {});
+      route.used?.(connection.remote.nodeId);
       // The running task's `X-Opaque-Id` and `trace.id` travel along, so the remote's tasks show them.
       const headers = { ...(currentTask.getStore()?.start.headers ?? {}), ...this.headersFor(alias, action, caller, requestId, stored) };
       const result = await this.requestRotating(connection, alias, action, { ...body, cluster_alias: alias }, headers);
@@ -309,21 +322,32 @@ export class RemoteClustersClient implements RemoteClusters {
     return { parent_task_id: task.taskId };
   }
 
-  /** ccs_minimize_roundtrips=false: the query phase on the alias's cluster, every shard's own result. */
+  /**
+   * ccs_minimize_roundtrips=false: the query phase on the alias's cluster, every shard's own
+   * result. The context id returned here names the remote node that answered: the fetch and the
+   * free go back to it, which keeps the contexts (on a cluster of many nodes, the gateway that
+   * coordinated the phase; Elasticsearch likewise fetches from the node that ran a shard's query).
+   */
   async queryPhase(alias: string, input: SearchInput, caller: unknown): Promise<RemoteQueryPhase> {
     const expression = input.expression ?? '';
     const parent = this.childOfCurrentTask(alias, caller);
-    return (await this.send(alias, REMOTE_ACTIONS.queryPhase, { expression, params: input.params, body: input.body ?? null, ...parent }, caller, expression.split(','))) as RemoteQueryPhase;
+    let nodeId = '';
+    const phase = (await this.send(alias, REMOTE_ACTIONS.queryPhase, { expression, params: input.params, body: input.body ?? null, ...parent }, caller, expression.split(','), undefined, {
+      used: (used) => (nodeId = used),
+    })) as RemoteQueryPhase;
+    return { ...phase, contextId: JSON.stringify([nodeId, phase.contextId]) };
   }
 
   /** Fetches the picked hits of a query phase on the alias's cluster (which frees its context). */
   async fetchPhase(alias: string, contextId: string, hits: readonly ShardHit[], caller: unknown): Promise<Record<string, unknown>[]> {
-    const answer = (await this.send(alias, REMOTE_ACTIONS.fetchPhase, { context_id: contextId, hits: [...hits] }, caller, [])) as { hits: Record<string, unknown>[] };
+    const [nodeId, remoteId] = JSON.parse(contextId) as [string, string];
+    const answer = (await this.send(alias, REMOTE_ACTIONS.fetchPhase, { context_id: remoteId, hits: [...hits] }, caller, [], undefined, { nodeId })) as { hits: Record<string, unknown>[] };
     return answer.hits;
   }
 
   async freeContext(alias: string, contextId: string, caller: unknown): Promise<void> {
-    await this.send(alias, REMOTE_ACTIONS.freeContext, { context_id: contextId }, caller, []);
+    const [nodeId, remoteId] = JSON.parse(contextId) as [string, string];
+    await this.send(alias, REMOTE_ACTIONS.freeContext, { context_id: remoteId }, caller, [], undefined, { nodeId });
   }
 
   /** Opens a point in time on the alias's cluster: its id there and its shards. */

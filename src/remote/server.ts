@@ -2,6 +2,9 @@ import type { Logger } from 'pino';
 import { EsError, errors } from '../common/index.js';
 import type { FlattenedMapping } from '../index/index.js';
 import type { SearchAuthorizer, SearchService } from '../search/index.js';
+import type { ShardHit } from '../index/searcher/index.js';
+import type { ScrollOwner } from '../search/scroll.js';
+import type { ClusterSearchResult, RemoteQueryPhase, SearchInput } from '../search/search-service.js';
 import { crossClusterKeyProblem, isRestricted, readRestrictionOf } from '../security/document-field-access.js';
 import { compilePermission, intersectPermissions, type NativeSecurityService, type Permission } from '../security/index.js';
 import type { HandshakeInfo, TransportHandler, TransportHandshakeRequest, TransportRequest } from '../transport/index.js';
@@ -80,8 +83,29 @@ export interface ExtraRemoteAction {
   readonly remoteCluster: boolean;
 }
 
+/**
+ * A multi-node cluster's answers to remote clusters (issue #14, src/node/wire-remote-search.ts):
+ * every node of the published state for sniffing, and searches coordinated over the nodes holding
+ * the shards. A single node has none and answers from its own shards.
+ */
+export interface RemoteClusterSide {
+  /** Every node the remote side of `iface` serves: transport addresses, or the remote cluster interface's of the nodes that open it. */
+  nodes(iface: 'transport' | 'remote_cluster'): Record<string, unknown>[];
+  /** The minimized search's answer; undefined when this node's own copies answer (no shard, or `_only_local`). */
+  search(input: SearchInput, access: SearchAuthorizer, clusterAlias: string): Promise<ClusterSearchResult | undefined>;
+  /** The unminimized query phase, its contexts kept for `caller`; undefined as for `search`. */
+  queryPhase(input: SearchInput, access: SearchAuthorizer, caller: ScrollOwner, clusterAlias: string): Promise<RemoteQueryPhase | undefined>;
+  /** Undefined when `contextId` is not a context this side keeps (a single node's own). */
+  fetch(contextId: string, hits: readonly ShardHit[], caller: ScrollOwner): Promise<Record<string, unknown>[] | undefined>;
+  free(contextId: string, caller: ScrollOwner): Promise<boolean | undefined>;
+  /** The 400 for what would read only this node's copies (scroll, point in time, a field caps `index_filter`). */
+  unsupported(what: string): EsError;
+}
+
 export interface RemoteSideOptions {
   readonly node: RemoteSideNode;
+  /** Read per request: a multi-node node gets its side once it has joined (after its interfaces started). */
+  readonly cluster?: () => RemoteClusterSide | undefined;
   readonly extraActions?: readonly ExtraRemoteAction[];
   readonly search: SearchService;
   /** Undefined when security is disabled on this node. */
@@ -141,6 +165,7 @@ function memo<V>(max: number): (key: string, make: () => V) => V {
 
 export function buildRemoteHandlers(options: RemoteSideOptions, iface: 'transport' | 'remote_cluster'): Map<string, TransportHandler> {
   const { security, search, node, audit } = options;
+  const cluster = (): RemoteClusterSide | undefined => options.cluster?.();
   const extraAllowed = new Set((options.extraActions ?? []).filter((extra) => extra.remoteCluster).map((extra) => extra.action));
   // Compiling descriptors builds regular expressions; requests repeat the same keys and subjects.
   const keyPermissions = memo<Permission>(1000);
@@ -332,22 +357,28 @@ export function buildRemoteHandlers(options: RemoteSideOptions, iface: 'transpor
   if (iface === 'transport') {
     handlers.set(
       REMOTE_ACTIONS.clusterState,
-      handler(REMOTE_ACTIONS.clusterState, () => ({ cluster_name: node.handshake().clusterName, nodes: nodesList(node.transportAddress()) })),
+      handler(REMOTE_ACTIONS.clusterState, () => ({ cluster_name: node.handshake().clusterName, nodes: cluster()?.nodes('transport') ?? nodesList(node.transportAddress()) })),
     );
   } else {
-    handlers.set(REMOTE_ACTIONS.remoteNodes, handler(REMOTE_ACTIONS.remoteNodes, () => ({ nodes: nodesList(node.remoteClusterAddress()) })));
+    handlers.set(REMOTE_ACTIONS.remoteNodes, handler(REMOTE_ACTIONS.remoteNodes, () => ({ nodes: cluster()?.nodes('remote_cluster') ?? nodesList(node.remoteClusterAddress()) })));
   }
   handlers.set(
     REMOTE_ACTIONS.search,
     handler(
       REMOTE_ACTIONS.search,
-      (request, caller, body) =>
+      (request, caller, body) => {
+        const input = { expression: expressionOf(body), params: paramsOf(body), body: body['body'] };
         // A cross-cluster scroll opens its context here (`scroll` set); other searches answer at once.
-        paramsOf(body)['scroll'] !== undefined
-          ? search.openScrollAsRemote({ expression: expressionOf(body), params: paramsOf(body), body: body['body'] }, authorizerFor(caller), scrollOwnerOf(caller), aliasOf(body))
-          : search.tasks.run(searchTaskStart(REMOTE_ACTIONS.search, request, caller, body), () =>
-              search.searchAsRemoteCancellable({ expression: expressionOf(body), params: paramsOf(body), body: body['body'] }, authorizerFor(caller), aliasOf(body)),
-            ),
+        if (input.params['scroll'] !== undefined) {
+          const side = cluster();
+          if (side !== undefined) throw side.unsupported('[scroll]');
+          return search.openScrollAsRemote(input, authorizerFor(caller), scrollOwnerOf(caller), aliasOf(body));
+        }
+        // Several nodes: this node coordinates over the nodes holding the shards (wire-remote-search.ts).
+        return search.tasks.run(searchTaskStart(REMOTE_ACTIONS.search, request, caller, body), async () =>
+          (await cluster()?.search(input, authorizerFor(caller), aliasOf(body))) ?? search.searchAsRemoteCancellable(input, authorizerFor(caller), aliasOf(body)),
+        );
+      },
       indicesOf,
     ),
   );
@@ -373,33 +404,41 @@ export function buildRemoteHandlers(options: RemoteSideOptions, iface: 'transpor
     REMOTE_ACTIONS.queryPhase,
     handler(
       REMOTE_ACTIONS.queryPhase,
-      (request, caller, body) =>
-        search.tasks.run(searchTaskStart(REMOTE_ACTIONS.queryPhase, request, caller, body), () =>
-          search.queryPhaseAsRemoteCancellable({ expression: expressionOf(body), params: paramsOf(body), body: body['body'] }, authorizerFor(caller), scrollOwnerOf(caller), aliasOf(body)),
-        ),
+      (request, caller, body) => {
+        const input = { expression: expressionOf(body), params: paramsOf(body), body: body['body'] };
+        return search.tasks.run(searchTaskStart(REMOTE_ACTIONS.queryPhase, request, caller, body), async () =>
+          (await cluster()?.queryPhase(input, authorizerFor(caller), scrollOwnerOf(caller), aliasOf(body))) ??
+          search.queryPhaseAsRemoteCancellable(input, authorizerFor(caller), scrollOwnerOf(caller), aliasOf(body)),
+        );
+      },
       indicesOf,
     ),
   );
   // The fetch and the free name a context only its creator may use, as scroll pages do.
   handlers.set(
     REMOTE_ACTIONS.fetchPhase,
-    handler(REMOTE_ACTIONS.fetchPhase, (_request, caller, body) => {
+    handler(REMOTE_ACTIONS.fetchPhase, async (_request, caller, body) => {
       if (typeof body['context_id'] !== 'string' || !Array.isArray(body['hits'])) throw errors.badRequest('malformed cross-cluster request: [context_id] and [hits] are required');
-      return { hits: search.fetchAsRemote(body['context_id'], body['hits'] as never[], scrollOwnerOf(caller)) };
+      const hits = body['hits'] as ShardHit[];
+      return { hits: (await cluster()?.fetch(body['context_id'], hits, scrollOwnerOf(caller))) ?? search.fetchAsRemote(body['context_id'], hits, scrollOwnerOf(caller)) };
     }),
   );
   handlers.set(
     REMOTE_ACTIONS.freeContext,
-    handler(REMOTE_ACTIONS.freeContext, (_request, caller, body) => {
+    handler(REMOTE_ACTIONS.freeContext, async (_request, caller, body) => {
       if (typeof body['context_id'] !== 'string') throw errors.badRequest('malformed cross-cluster request: [context_id] is required');
-      return { freed: search.freeQueryContext(body['context_id'], scrollOwnerOf(caller)) };
+      return { freed: (await cluster()?.free(body['context_id'], scrollOwnerOf(caller))) ?? search.freeQueryContext(body['context_id'], scrollOwnerOf(caller)) };
     }),
   );
   handlers.set(
     REMOTE_ACTIONS.openPointInTime,
     handler(
       REMOTE_ACTIONS.openPointInTime,
-      (_request, caller, body) => search.openPointInTime({ expression: expressionOf(body), params: paramsOf(body), body: undefined }, authorizerFor(caller)),
+      (_request, caller, body) => {
+        const side = cluster();
+        if (side !== undefined) throw side.unsupported('a point in time');
+        return search.openPointInTime({ expression: expressionOf(body), params: paramsOf(body), body: undefined }, authorizerFor(caller));
+      },
       indicesOf,
     ),
   );
@@ -422,10 +461,16 @@ export function buildRemoteHandlers(options: RemoteSideOptions, iface: 'transpor
     REMOTE_ACTIONS.fieldCaps,
     handler(
       REMOTE_ACTIONS.fieldCaps,
-      (_request, caller, body) =>
-        search
+      (_request, caller, body) => {
+        // Every node mirrors the published index metadata and mappings, so field capabilities
+        // answer here; an `index_filter` would read this node's shard copies only.
+        const filter = body['body'] as Record<string, unknown> | null | undefined;
+        const side = cluster();
+        if (side !== undefined && typeof filter === 'object' && filter !== null && filter['index_filter'] !== undefined) throw side.unsupported('a field capabilities [index_filter]');
+        return search
           .fieldCapsIndices({ expression: expressionOf(body), params: paramsOf(body), body: body['body'] }, authorizerFor(caller), aliasOf(body))
-          .map((index) => ({ name: index.name, mapping: mappingToWire(index.mapping) })),
+          .map((index) => ({ name: index.name, mapping: mappingToWire(index.mapping) }));
+      },
       indicesOf,
     ),
   );

@@ -153,11 +153,12 @@ export class RemoteClusterService {
    * A connection to the alias. skip_unavailable=false waits for a connect attempt (bounded by
    * transport.connect_timeout); true fails fast while reconnecting in the background (spec §9).
    */
-  async connection(alias: string, options: { wait?: boolean } = {}): Promise<RemoteConnection> {
+  async connection(alias: string, options: { wait?: boolean; nodeId?: string } = {}): Promise<RemoteConnection> {
     const client = this.options.remoteClusterClient;
     if (client !== undefined && !client.enabled) throw errors.illegalArgument(`node [${client.nodeName}] does not have the [remote_cluster_client] role`);
     const entry = this.aliases.get(alias);
     if (entry === undefined) throw errors.noSuchRemoteCluster(alias);
+    if (options.nodeId !== undefined) return entry.connections.acquireTo(options.nodeId);
     const wait = options.wait ?? !entry.settings.skipUnavailable;
     return entry.connections.acquire(wait ? this.options.connectTimeoutMs : 0);
   }

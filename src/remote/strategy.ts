@@ -224,6 +224,16 @@ export class RemoteConnections {
     }
   }
 
+  /**
+   * A live connection to the remote node `nodeId` (a fetch goes to the node that ran its query
+   * phase, which keeps the contexts); `node_disconnected_exception` when none is open any more.
+   */
+  acquireTo(nodeId: string): RemoteConnection {
+    const ready = this.open.filter((connection) => !connection.closed && connection.remote.nodeId === nodeId);
+    if (ready.length === 0) throw errors.nodeDisconnected(nodeId, undefined);
+    return ready[this.cursor++ % ready.length]!;
+  }
+
   /** A connection for the next request: waits for a connect attempt up to `waitMs` (0: fail fast). */
   async acquire(waitMs: number): Promise<RemoteConnection> {
     const live = this.open.filter((connection) => !connection.closed);

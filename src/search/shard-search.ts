@@ -18,6 +18,7 @@ import type { TransportHandler, TransportRequest } from '../transport/index.js';
 import { typedKeys } from './response.js';
 import type { ScrollOwner } from './scroll.js';
 import { rejectAcrossClusters } from './search-extras.js';
+import type { ParsedSearch } from './request.js';
 import type { RemoteQueryPhase, SearchAuthorizer, SearchInput, SearchService } from './search-service.js';
 
 export const SHARD_SEARCH_ACTIONS = {
@@ -93,11 +94,8 @@ function partInput(part: NodePart, input: SearchInput): SearchInput {
   return { expression: part.index, params: { ...input.params, preference: `_shards:${part.shards.join(',')}` }, body: input.body };
 }
 
-/**
- * `_search` over shards on several nodes; the same response as a search of those shards on one
- * node. `localNodeId`'s parts run in this process.
- */
-export async function searchShardsOnNodes(options: {
+/** What the data nodes need to run a search's shard phases (the coordinating node's side). */
+export interface NodePhaseOptions {
   readonly search: SearchService;
   readonly input: SearchInput;
   readonly shards: readonly ShardCopies[];
@@ -106,10 +104,27 @@ export async function searchShardsOnNodes(options: {
   readonly channel: ShardSearchChannel;
   readonly access: SearchAuthorizer;
   readonly owner: ScrollOwner;
-  readonly nowMs: () => number;
-}): Promise<Record<string, unknown>> {
-  const { search, input, localNodeId, channel, access, owner } = options;
-  const started = options.nowMs();
+  /** A remote cluster's search (this cluster is the remote): `_index` and shard keys read `alias:index`. */
+  readonly clusterAlias?: string;
+}
+
+/** The query phases of a search's shards on the nodes holding them: each node's answer, and the shards that failed. */
+export interface NodeQueryPhases {
+  readonly parsed: ParsedSearch;
+  readonly phases: readonly { readonly part: NodePart; readonly phase: RemoteQueryPhase }[];
+  /** The shards that failed (after one retry on other copies), rendered as `_shards.failures` entries. */
+  readonly failures: readonly Record<string, unknown>[];
+  /** Every shard searched (failed ones included). */
+  readonly total: number;
+}
+
+/**
+ * Runs the query phase of every shard on one started copy (round robin), retrying a failed node's
+ * shards once on their other copies. Throws `search_phase_execution_exception` when every shard
+ * failed, or some did and partial results are not allowed (freeing what succeeded).
+ */
+export async function queryPhasesOnNodes(options: NodePhaseOptions): Promise<NodeQueryPhases> {
+  const { search, input, localNodeId, channel, access, owner, clusterAlias } = options;
   for (const name of ['preference', 'scroll']) {
     if (input.params[name] !== undefined) throw errors.illegalArgument(`[${name}] is not supported by Strait for searches whose shards live on several nodes`);
   }
@@ -119,8 +134,13 @@ export async function searchShardsOnNodes(options: {
 
   const queryPart = (part: NodePart): Promise<RemoteQueryPhase> =>
     part.nodeId === localNodeId
-      ? Promise.resolve().then(() => search.queryPhaseAsRemote(partInput(part, input), access, owner, undefined))
-      : (channel.request(part.nodeId, SHARD_SEARCH_ACTIONS.query, { expression: part.index, params: partInput(part, input).params, body: input.body ?? null }, shardSearchLimits.requestTimeoutMs) as Promise<RemoteQueryPhase>);
+      ? Promise.resolve().then(() => search.queryPhaseAsRemote(partInput(part, input), access, owner, clusterAlias))
+      : (channel.request(
+          part.nodeId,
+          SHARD_SEARCH_ACTIONS.query,
+          { expression: part.index, params: partInput(part, input).params, body: input.body ?? null, ...(clusterAlias !== undefined ? { cluster_alias: clusterAlias } : {}) },
+          shardSearchLimits.requestTimeoutMs,
+        ) as Promise<RemoteQueryPhase>);
 
   // Query phase; a failed node's shards get one more try on their other copies.
   const phases: { part: NodePart; phase: RemoteQueryPhase }[] = [];
@@ -154,47 +174,50 @@ export async function searchShardsOnNodes(options: {
   for (const { part, error } of await run(groupByNode(retries))) for (const shard of part.shards) failShard(part.index, shard, part.nodeId, error);
   for (const shard of unavailable) failShard(shard.index, shard.shard, null, errors.noShardAvailable(shard.index, shard.shard));
 
-  const releaseAll = async (keep: ReadonlySet<number>): Promise<void> => {
-    await Promise.all(
-      phases.map(({ part, phase }, i) => {
-        if (keep.has(i)) return undefined;
-        if (part.nodeId === localNodeId) return search.freeQueryContext(phase.contextId, owner);
-        return channel.request(part.nodeId, SHARD_SEARCH_ACTIONS.freeContext, { context_id: phase.contextId }, shardSearchLimits.requestTimeoutMs).catch(() => undefined);
-      }),
-    );
-  };
-  const total = options.shards.length;
   if (phases.length === 0) throw errors.searchPhaseFailed(503, 'all shards failed', 'query', failures.map((failure) => failure.cause), failures[0]?.cause, rendered());
   if (failures.length > 0 && !parsed.allowPartialSearchResults) {
-    await releaseAll(new Set());
+    await releasePhases({ search, channel, localNodeId, owner, phases, keep: new Set() });
     throw errors.searchPhaseFailed(503, 'Partial shards failure', 'query', failures.map((failure) => failure.cause), failures[0]!.cause, rendered());
   }
+  return { parsed, phases, failures: rendered(), total: options.shards.length };
+}
 
-  const partFailures: Record<string, unknown>[] = [];
-  const shardResults: ShardResult[] = [];
-  const partOf = new Map<ShardHit, number>();
-  const mappings: Record<string, FieldMappings[string]> = {};
-  phases.forEach(({ phase }, i) => {
-    for (const result of phase.shardResults) {
-      shardResults.push(result);
-      for (const hit of result.hits) partOf.set(hit, i);
-    }
-    for (const [path, mapping] of Object.entries(phase.mappings)) mappings[path] ??= mapping;
-    partFailures.push(...phase.failures);
-  });
-  const merged = mergeShardResults(shardResults, parsed.request);
-  const byPart = new Map<number, ShardHit[]>();
-  for (const hit of merged.hits) {
-    const i = partOf.get(hit)!;
-    const hits = byPart.get(i);
-    if (hits === undefined) byPart.set(i, [hit]);
-    else hits.push(hit);
-  }
-  await releaseAll(new Set(byPart.keys()));
+/** Frees the query contexts of the phases not in `keep` (by position), on the nodes holding them. */
+export async function releasePhases(options: {
+  readonly search: SearchService;
+  readonly channel: ShardSearchChannel;
+  readonly localNodeId: string;
+  readonly owner: ScrollOwner;
+  readonly phases: readonly { readonly part: Pick<NodePart, 'nodeId'>; readonly phase: Pick<RemoteQueryPhase, 'contextId'> }[];
+  readonly keep: ReadonlySet<number>;
+}): Promise<void> {
+  const { search, channel, localNodeId, owner } = options;
+  await Promise.all(
+    options.phases.map(({ part, phase }, i) => {
+      if (options.keep.has(i)) return undefined;
+      if (part.nodeId === localNodeId) return search.freeQueryContext(phase.contextId, owner);
+      return channel.request(part.nodeId, SHARD_SEARCH_ACTIONS.freeContext, { context_id: phase.contextId }, shardSearchLimits.requestTimeoutMs).catch(() => undefined);
+    }),
+  );
+}
+
+/**
+ * The fetch phase: each phase (by position) renders its picked hits on the node holding its
+ * context, which frees it; the rendered documents by hit.
+ */
+export async function fetchOnNodes(options: {
+  readonly search: SearchService;
+  readonly channel: ShardSearchChannel;
+  readonly localNodeId: string;
+  readonly owner: ScrollOwner;
+  readonly phases: readonly { readonly part: Pick<NodePart, 'nodeId'>; readonly phase: Pick<RemoteQueryPhase, 'contextId'> }[];
+  readonly hitsByPhase: ReadonlyMap<number, readonly ShardHit[]>;
+}): Promise<Map<ShardHit, Record<string, unknown>>> {
+  const { search, channel, localNodeId, owner } = options;
   const documentsOf = new Map<ShardHit, Record<string, unknown>>();
   await Promise.all(
-    [...byPart].map(async ([i, hits]) => {
-      const { part, phase } = phases[i]!;
+    [...options.hitsByPhase].map(async ([i, hits]) => {
+      const { part, phase } = options.phases[i]!;
       const documents =
         part.nodeId === localNodeId
           ? search.fetchAsRemote(phase.contextId, hits, owner)
@@ -202,7 +225,51 @@ export async function searchShardsOnNodes(options: {
       hits.forEach((hit, k) => documentsOf.set(hit, documents[k]!));
     }),
   );
-  const allFailures = [...rendered(), ...partFailures];
+  return documentsOf;
+}
+
+/** The merged page's hits grouped by the phase (position) that found each. */
+export function hitsByPhase(hits: readonly ShardHit[], phaseOf: ReadonlyMap<ShardHit, number>): Map<number, ShardHit[]> {
+  const byPhase = new Map<number, ShardHit[]>();
+  for (const hit of hits) {
+    const i = phaseOf.get(hit)!;
+    const list = byPhase.get(i);
+    if (list === undefined) byPhase.set(i, [hit]);
+    else list.push(hit);
+  }
+  return byPhase;
+}
+
+/** Every shard result of the phases, the phase (position) each hit came from, and the first mapping of each field. */
+export function collectPhases(phases: NodeQueryPhases['phases']): { shardResults: ShardResult[]; phaseOf: Map<ShardHit, number>; mappings: FieldMappings; failures: Record<string, unknown>[] } {
+  const shardResults: ShardResult[] = [];
+  const phaseOf = new Map<ShardHit, number>();
+  const mappings: Record<string, FieldMappings[string]> = {};
+  const failures: Record<string, unknown>[] = [];
+  phases.forEach(({ phase }, i) => {
+    for (const result of phase.shardResults) {
+      shardResults.push(result);
+      for (const hit of result.hits) phaseOf.set(hit, i);
+    }
+    for (const [path, mapping] of Object.entries(phase.mappings)) mappings[path] ??= mapping;
+    failures.push(...phase.failures);
+  });
+  return { shardResults, phaseOf, mappings, failures };
+}
+
+/**
+ * `_search` over shards on several nodes; the same response as a search of those shards on one
+ * node. `localNodeId`'s parts run in this process.
+ */
+export async function searchShardsOnNodes(options: NodePhaseOptions & { readonly nowMs: () => number }): Promise<Record<string, unknown>> {
+  const started = options.nowMs();
+  const { parsed, phases, failures, total } = await queryPhasesOnNodes(options);
+  const { shardResults, phaseOf, mappings, failures: partFailures } = collectPhases(phases);
+  const merged = mergeShardResults(shardResults, parsed.request);
+  const byPart = hitsByPhase(merged.hits, phaseOf);
+  await releasePhases({ ...options, phases, keep: new Set(byPart.keys()) });
+  const documentsOf = await fetchOnNodes({ ...options, phases, hitsByPhase: byPart });
+  const allFailures = [...failures, ...partFailures];
   const failed = allFailures.length;
   const aggregations = merged.aggregations === undefined ? undefined : parsed.typedKeys ? typedKeys(merged.aggregations, parsed.request.aggregations, mappings) : merged.aggregations;
   const response: Record<string, unknown> = {
@@ -264,8 +331,11 @@ export function shardSearchHandlers(options: {
         if (params === null || typeof params !== 'object' || Array.isArray(params) || !Object.values(params).every((value) => typeof value === 'string')) {
           throw errors.illegalArgument(`malformed [${request.action}] request: [params] must map names to strings`);
         }
+        // A remote cluster's search coordinated by a peer (src/node/wire-remote-search.ts) names its alias.
+        const alias = object['cluster_alias'];
+        if (alias !== undefined && (typeof alias !== 'string' || alias.length === 0)) throw errors.illegalArgument(`malformed [${request.action}] request: [cluster_alias] must be a non-empty string`);
         const { access, owner } = options.authorize(request);
-        return search.queryPhaseAsRemote({ expression, params: params as Record<string, string>, body: object['body'] ?? undefined }, access, owner, undefined);
+        return search.queryPhaseAsRemote({ expression, params: params as Record<string, string>, body: object['body'] ?? undefined }, access, owner, alias);
       }),
     ],
     [

@@ -196,6 +196,37 @@ describe('security metadata shared by three nodes through etcd', { skip }, () =>
     assert.equal(write.status, 403, write.text);
   });
 
+  test('a reserved user\'s password, application privileges and service account tokens are shared too', async () => {
+    // kibana_system has no password on any node until one is set through the API.
+    const password = await jsonCall(node(0), 'PUT', '/_security/user/kibana_system/_password', { password: 'kibana-secret' });
+    assert.equal(password.status, 200, password.text);
+    const kibana = await eventually(() => callAs(node(2), basic('kibana_system', 'kibana-secret'), 'GET', '/_security/_authenticate'), (value) => value.status === 200);
+    assert.equal(kibana.status, 200, kibana.text);
+    assert.equal(kibana.body.authentication_realm.type, 'reserved');
+
+    const privilege = await jsonCall(node(1), 'PUT', '/_security/privilege', { myapp: { read: { actions: ['data:read/*'] } } });
+    assert.equal(privilege.status, 200, privilege.text);
+    const onC = await eventually(() => jsonCall(node(2), 'GET', '/_security/privilege/myapp/read'), (value) => value.body?.myapp?.read !== undefined);
+    assert.deepEqual(onC.body.myapp.read.actions, ['data:read/*']);
+
+    const token = await jsonCall(node(0), 'POST', '/_security/service/elastic/fleet-server/credential/token/shared-token');
+    assert.equal(token.status, 200, token.text);
+    const bearer = `Bearer ${token.body.token.value}`;
+    const tokenOnB = await eventually(() => callAs(node(1), bearer, 'GET', '/_security/_authenticate'), (value) => value.status === 200);
+    assert.equal(tokenOnB.status, 200, tokenOnB.text);
+    assert.equal(tokenOnB.body.username, 'elastic/fleet-server');
+    const listed = await jsonCall(node(2), 'GET', '/_security/service/elastic/fleet-server/credential');
+    assert.ok('shared-token' in listed.body.tokens, listed.text);
+    const deleted = await jsonCall(node(2), 'DELETE', '/_security/service/elastic/fleet-server/credential/token/shared-token');
+    assert.equal(deleted.status, 200, deleted.text);
+    const refused = await eventually(() => callAs(node(1), bearer, 'GET', '/_security/_authenticate'), (value) => value.status === 401, 5_000);
+    assert.equal(refused.status, 401);
+    const removed = await eventually(() => jsonCall(node(0), 'DELETE', '/_security/privilege/myapp/read'), (value) => value.status === 200);
+    assert.equal(removed.status, 200, removed.text);
+    const gone = await eventually(() => jsonCall(node(2), 'GET', '/_security/privilege/myapp/read'), (value) => value.body?.myapp === undefined, 5_000);
+    assert.deepEqual(gone.body, {});
+  });
+
   test('two nodes writing one user at once: every node ends with the same user', async () => {
     const writes = await Promise.all([
       jsonCall(node(0), 'PUT', '/_security/user/racer', { password: 'racer-secret', roles: ['monitor_only'], full_name: 'from A' }),

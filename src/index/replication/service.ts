@@ -100,6 +100,12 @@ export interface ReplicationServiceOptions {
    * the node-wide Pacer the cross-cluster replication leader uses too); absent: unlimited.
    */
   readonly pace?: (bytes: number) => Promise<void>;
+  /**
+   * Makes a recovered copy's operations searchable before it reports itself started (Elasticsearch
+   * refreshes after recovery, IndexShard.postRecovery): searches pick started copies at once, and
+   * one answering from its last scheduled refresh would miss what recovery brought.
+   */
+  readonly recovered?: (target: ShardTarget) => Promise<void>;
 }
 
 interface WriteWaiter {
@@ -629,6 +635,7 @@ export class ReplicationService {
       throw errors.recoveryFailed(target.index, target.shard, primaryNodeId, this.options.nodeId, isEsError(error) ? error : errors.internal(String(error)));
     }
     copy.recovering = false;
+    await this.options.recovered?.(target);
     await this.sendShardReport(target, { kind: 'shard_started', index: target.index, shard: target.shard, allocationId: copy.state.allocationId, primaryTerm: copy.state.operationPrimaryTerm }, this.options.masterNodeId());
     return {
       phase: response['phase'] === 'documents' ? 'documents' : 'operations',

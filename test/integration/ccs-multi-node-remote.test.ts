@@ -1,0 +1,251 @@
+/**
+ * Cross-cluster search against a remote cluster of three nodes (issue #14, "remote clusters meet
+ * many nodes"): real processes, a real etcd, security and TLS from our certutil on both clusters.
+ *
+ * - Sniff mode (modules-remote-clusters.html#sniff-mode): the local cluster reads the remote's nodes
+ *   through a seed and connects to up to `node_connections` gateway nodes; with
+ *   `cluster.remote.node.attr` only nodes carrying that attribute set to true are gateways
+ *   (remote-clusters-settings.html#remote-cluster-sniff-settings). `GET /_remote/info` counts
+ *   `num_nodes_connected`.
+ * - The gateway a request reaches coordinates the remote's part over the nodes holding the shards,
+ *   so a search through the remote cluster answers exactly as a search on the remote does, with
+ *   either `ccs_minimize_roundtrips` (modules-cross-cluster-search.html#ccs-min-roundtrips), and
+ *   `_clusters`/`_shards` count true (search-search.html#search-api-response-body).
+ * - kill -9 of a gateway node the local cluster uses while searches run: with one replica every
+ *   shard stays available, the local cluster keeps searching through its other gateway, and no
+ *   search that reports success answers wrong documents.
+ * - Certificate model (remote-clusters-cert.html): the local user's role names are resolved on the
+ *   remote. API key model (remote-clusters-api-key.html): a cross-cluster API key made through one
+ * node is valid on every node (security metadata is cluster-wide), each gateway intersects it
+ * with the caller's remote_indices.
+ */
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { Client } from '@elastic/elasticsearch';
+import { REMOTE_CLUSTER_CLIENT_YAML, startNode, type StartedNode } from '../harness/cluster.js';
+import { etcdSkipReason } from '../harness/etcd.js';
+import { jsonCall } from '../harness/json-call.js';
+import { startMultiNodeCluster, type MultiNodeCluster } from '../harness/multi-node-cluster.js';
+import { failure, until } from '../harness/wait.js';
+
+const skip = etcdSkipReason();
+const DOCS = 60;
+
+describe('cross-cluster search against a three-node remote cluster', { skip }, () => {
+  let cluster: MultiNodeCluster;
+  let remote: StartedNode[];
+  let local: StartedNode;
+  let localAdmin: Client;
+
+  const remoteInfo = async (alias: string): Promise<Record<string, unknown>> =>
+    ((await localAdmin.cluster.remoteInfo()) as unknown as Record<string, Record<string, unknown>>)[alias] ?? {};
+  const connected = (alias: string) => until(`${alias} to connect`, async () => ((await remoteInfo(alias))['connected'] === true ? true : undefined));
+
+  before(async () => {
+    // far-1 is no gateway for a cluster that asks for node.attr.gateway (it is the seed only).
+    cluster = await startMultiNodeCluster({ clusterName: 'far', nodes: 3, remoteClusterServer: true, yaml: (index) => (index === 0 ? '' : 'node.attr.gateway: true') });
+    remote = cluster.nodes;
+    local = await startNode({ ca: cluster.ca!, clusterName: 'near', nodeName: 'near-1', yaml: [REMOTE_CLUSTER_CLIENT_YAML, 'cluster.remote.node.attr: gateway'].join('\n') });
+    localAdmin = local.client();
+
+    const created = await jsonCall(remote[0]!, 'PUT', '/logs', { settings: { number_of_shards: 3, number_of_replicas: 1, refresh_interval: '-1' }, mappings: { properties: { n: { type: 'integer' }, kind: { type: 'keyword' }, text: { type: 'text' } } } });
+    assert.equal(created.status, 200, created.text);
+    const green = await jsonCall(remote[1]!, 'GET', '/_cluster/health/logs?wait_for_status=green&timeout=60s');
+    assert.equal(green.body.status, 'green', green.text);
+    const lines = Array.from({ length: DOCS }, (_, n) => `${JSON.stringify({ index: { _index: 'logs', _id: `d${n}` } })}\n${JSON.stringify({ n, kind: ['red', 'green', 'blue'][n % 3], text: n % 2 === 0 ? 'quick fox' : 'lazy dog' })}\n`).join('');
+    const bulk = await jsonCall(remote[2]!, 'POST', '/_bulk', lines);
+    assert.equal(bulk.body.errors, false, bulk.text);
+    assert.equal((await jsonCall(remote[0]!, 'POST', '/logs/_refresh')).status, 200);
+
+    // Security metadata is cluster-wide: roles made through far-1 only, which is no gateway, are
+    // what the gateways far-2 and far-3 resolve.
+    const role = await jsonCall(remote[0]!, 'PUT', '/_security/role/log_reader', { indices: [{ names: ['logs*'], privileges: ['read', 'view_index_metadata'] }] });
+    assert.equal(role.status, 200, role.text);
+    const dls = await jsonCall(remote[0]!, 'PUT', '/_security/role/red_only', { indices: [{ names: ['logs*'], privileges: ['read'], query: { term: { kind: 'red' } } }] });
+    assert.equal(dls.status, 200, dls.text);
+    for (const node of remote) await until(`the roles on ${node.url}`, async () => ((await jsonCall(node, 'GET', '/_security/role/log_reader,red_only')).body?.red_only !== undefined ? true : undefined));
+    await localAdmin.security.putRole({ name: 'log_reader', indices: [] });
+    await localAdmin.security.putRole({ name: 'red_only', indices: [] });
+    await localAdmin.security.putUser({ username: 'ana', password: 'ana-password', roles: ['log_reader'] });
+    await localAdmin.security.putUser({ username: 'rex', password: 'rex-password', roles: ['red_only'] });
+
+    // Certificate model, sniff: seeded with far-1 (not a gateway here), up to 3 connections.
+    await localAdmin.cluster.putSettings({
+      persistent: { 'cluster.remote.far.mode': 'sniff', 'cluster.remote.far.seeds': [remote[0]!.transportAddress], 'cluster.remote.far.node_connections': 3, 'cluster.remote.far.skip_unavailable': false },
+    });
+    await connected('far');
+
+    // API key model, sniff: a cross-cluster API key made through far-1 only is valid on every node.
+    const key = await jsonCall(remote[0]!, 'POST', '/_security/cross_cluster/api_key', { name: 'for-near', access: { search: [{ names: ['logs*'] }] } });
+    assert.equal(key.status, 200, key.text);
+    for (const node of remote) await until(`the key on ${node.url}`, async () => ((await jsonCall(node, 'GET', `/_security/api_key?id=${key.body.id}`)).body?.api_keys?.length === 1 ? true : undefined));
+    local.keystoreAdd('cluster.remote.farkey.credentials', key.body.encoded);
+    assert.equal((await localAdmin.nodes.reloadSecureSettings())._nodes?.failed, 0);
+    await localAdmin.security.putRole({ name: 'remote_reader', remote_indices: [{ clusters: ['farkey'], names: ['logs*'], privileges: ['read', 'read_cross_cluster', 'view_index_metadata'] }] });
+    await localAdmin.security.putUser({ username: 'rita', password: 'rita-password', roles: ['remote_reader'] });
+    await localAdmin.cluster.putSettings({
+      persistent: { 'cluster.remote.farkey.mode': 'sniff', 'cluster.remote.farkey.seeds': [remote[0]!.remoteClusterAddress!], 'cluster.remote.farkey.node_connections': 3, 'cluster.remote.farkey.skip_unavailable': false },
+    });
+    await connected('farkey');
+  });
+
+  after(async () => {
+    await local?.destroy();
+    await cluster?.destroy();
+  });
+
+  /** What a search of the remote cluster itself answers (ids in order, totals). */
+  const direct = async (body: Record<string, unknown>) => {
+    const answer = await jsonCall(remote[0]!, 'POST', '/logs/_search', body);
+    assert.equal(answer.status, 200, answer.text);
+    return answer.body;
+  };
+  const through = async (minimize: boolean, body: Record<string, unknown>, user?: { username: string; password: string }, alias = 'far') => {
+    const client = user === undefined ? localAdmin : local.client(user);
+    return (await client.search({ index: `${alias}:logs`, ccs_minimize_roundtrips: minimize, ...body } as never)) as unknown as Record<string, any>;
+  };
+
+  test('certificate model, sniff: every remote node is listed with its transport address; only gateways carrying the attribute are connected, at most node_connections', async () => {
+    const diagnosis = await jsonCall(local, 'GET', '/_remote/far/_diagnose');
+    assert.equal(diagnosis.status, 200, diagnosis.text);
+    const sniffed = (diagnosis.body.nodes as { source: string; address: string }[]).filter((node) => node.source === 'sniffed');
+    assert.deepEqual(sniffed.map((node) => node.address).sort(), remote.map((node) => node.transportAddress).sort());
+    const info = await remoteInfo('far');
+    // far-1 has no node.attr.gateway: two gateways of three nodes, under node_connections 3.
+    assert.equal(info['num_nodes_connected'], 2);
+    assert.equal(info['max_connections_per_cluster'], 3);
+    // node_connections bounds the gateways: one connection under 1.
+    await localAdmin.cluster.putSettings({ persistent: { 'cluster.remote.one.mode': 'sniff', 'cluster.remote.one.seeds': [remote[0]!.transportAddress], 'cluster.remote.one.node_connections': 1 } });
+    await connected('one');
+    assert.equal((await remoteInfo('one'))['num_nodes_connected'], 1);
+    await localAdmin.cluster.putSettings({ persistent: { 'cluster.remote.one.mode': null, 'cluster.remote.one.seeds': null, 'cluster.remote.one.node_connections': null } });
+  });
+
+  const check = async (minimize: boolean, user?: { username: string; password: string }, alias = 'far') => {
+    // Every document, totals and shard counts as the remote itself counts them.
+    const all = await through(minimize, { size: 100, sort: [{ n: 'asc' }] }, user, alias);
+    const mine = await direct({ size: 100, sort: [{ n: 'asc' }] });
+    assert.deepEqual(all.hits.hits.map((hit: { _id: string }) => hit._id), mine.hits.hits.map((hit: { _id: string }) => hit._id));
+    assert.equal(all.hits.hits.length, DOCS);
+    assert.ok(all.hits.hits.every((hit: { _index: string }) => hit._index === `${alias}:logs`));
+    assert.deepEqual(all.hits.total, { value: DOCS, relation: 'eq' });
+    assert.deepEqual(all._shards, { total: 3, successful: 3, skipped: 0, failed: 0 });
+    assert.equal(all._clusters.total, 1);
+    assert.equal(all._clusters.successful, 1);
+    assert.equal(all._clusters.skipped, 0);
+    assert.deepEqual(all._clusters.details[alias]._shards, { total: 3, successful: 3, skipped: 0, failed: 0 });
+    // A page from the middle, by score, with aggregations: the same as on the remote.
+    const body = { query: { match: { text: 'quick' } }, from: 4, size: 7, sort: [{ n: 'desc' }], aggs: { kinds: { terms: { field: 'kind' } }, total: { sum: { field: 'n' } } } };
+    const page = await through(minimize, body, user, alias);
+    const expected = await direct(body);
+    assert.deepEqual(page.hits.hits.map((hit: { _id: string; _source: unknown; sort: unknown }) => [hit._id, hit._source, hit.sort]), expected.hits.hits.map((hit: { _id: string; _source: unknown; sort: unknown }) => [hit._id, hit._source, hit.sort]));
+    assert.deepEqual(page.hits.total, expected.hits.total);
+    assert.deepEqual(page.aggregations, expected.aggregations);
+  };
+
+  test('certificate model, as the local superuser: every document and true counts, both ccs_minimize_roundtrips values', async () => {
+    await check(true);
+    await check(false);
+  });
+
+  test('certificate model, as a user whose role was made through one remote node only (no gateway): the same answers', async () => {
+    await check(true, { username: 'ana', password: 'ana-password' });
+    await check(false, { username: 'ana', password: 'ana-password' });
+  });
+
+  test('API key model, sniff: every node with the remote cluster interface is listed with that address; the key made through one node serves every gateway', async () => {
+    const diagnosis = await jsonCall(local, 'GET', '/_remote/farkey/_diagnose');
+    assert.equal(diagnosis.status, 200, diagnosis.text);
+    const sniffed = (diagnosis.body.nodes as { source: string; address: string }[]).filter((node) => node.source === 'sniffed');
+    assert.deepEqual(sniffed.map((node) => node.address).sort(), remote.map((node) => node.remoteClusterAddress!).sort());
+    const info = await remoteInfo('farkey');
+    assert.equal(info['num_nodes_connected'], 2);
+    assert.equal(info['cluster_credentials'], '::es_redacted::');
+    await check(true, undefined, 'farkey');
+    await check(false, undefined, 'farkey');
+    await check(true, { username: 'rita', password: 'rita-password' }, 'farkey');
+    await check(false, { username: 'rita', password: 'rita-password' }, 'farkey');
+  });
+
+  test('field caps and resolve cluster answer for the whole remote cluster', async () => {
+    const caps = (await localAdmin.fieldCaps({ index: 'far:logs', fields: 'n,kind' })) as unknown as Record<string, any>;
+    assert.deepEqual(caps.indices, ['far:logs']);
+    assert.equal(caps.fields.n.integer.type, 'integer');
+    assert.equal(caps.fields.kind.keyword.searchable, true);
+    const resolved = await jsonCall(local, 'GET', '/_resolve/cluster/far:logs');
+    assert.equal(resolved.status, 200, resolved.text);
+    assert.equal(resolved.body.far.connected, true);
+    assert.equal(resolved.body.far.matching_indices, true);
+  });
+
+  test('what would read one node’s copies only is a clear 400: document level security of the remote caller, a point in time, a field caps index_filter', async () => {
+    const dls = await failure(local.client({ username: 'rex', password: 'rex-password' }).search({ index: 'far:logs' }));
+    assert.equal(dls.status, 400);
+    assert.equal(dls.type, 'illegal_argument_exception');
+    assert.match(dls.reason, /document or field level security on \[logs\] is not supported by Strait for searches whose shards live on several nodes yet/);
+    const pit = await failure(localAdmin.openPointInTime({ index: 'far:logs', keep_alive: '1m' }));
+    assert.equal(pit.status, 400);
+    assert.match(pit.reason, /a point in time is not supported by Strait for searches whose shards live on several nodes yet/);
+    const filtered = await failure(localAdmin.fieldCaps({ index: 'far:logs', fields: 'n', index_filter: { range: { n: { gte: 10 } } } }));
+    assert.equal(filtered.status, 400);
+    assert.match(filtered.reason, /index_filter\] is not supported by Strait for searches whose shards live on several nodes yet/);
+  });
+
+  test('kill -9 of a gateway node while searches run: the local cluster keeps searching through the other gateway, never with wrong documents', async () => {
+    // The gateways are far-2 and far-3 (under both models); far-2 goes.
+    const victim = remote[1]!;
+    const expectedIds = Array.from({ length: DOCS }, (_, n) => `d${n}`);
+    let stop = false;
+    let killedAt = 0;
+    const outcomes: { at: number; end: number; alias: string; ok: boolean; reason?: string }[] = [];
+    const loop = async (minimize: boolean, alias: string) => {
+      while (!stop) {
+        const at = Date.now();
+        try {
+          const answer = await through(minimize, { size: 100, sort: [{ n: 'asc' }] }, undefined, alias);
+          const complete = answer._shards.failed === 0 && answer._clusters.skipped === 0;
+          if (complete) assert.deepEqual(answer.hits.hits.map((hit: { _id: string }) => hit._id), expectedIds, 'a search that reports every shard answers every document');
+          outcomes.push({ at, end: Date.now(), alias, ok: complete, ...(complete ? {} : { reason: JSON.stringify(answer._shards.failures ?? answer._clusters) }) });
+        } catch (error) {
+          if (error instanceof assert.AssertionError) throw error;
+          outcomes.push({ at, end: Date.now(), alias, ok: false, reason: (error as Error).message });
+        }
+      }
+    };
+    const loops = [loop(true, 'far'), loop(false, 'far'), loop(true, 'farkey'), loop(false, 'farkey')];
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    killedAt = Date.now();
+    await victim.kill9();
+    // Searches go on for a while after the kill.
+    await new Promise((resolve) => setTimeout(resolve, 8_000));
+    stop = true;
+    await Promise.all(loops);
+    // Searches answered before the kill all succeeded; those in flight at the kill or after it may fail for a while.
+    const before = outcomes.filter((outcome) => outcome.end < killedAt);
+    const afterKill = outcomes.filter((outcome) => outcome.end >= killedAt);
+    assert.ok(before.length > 0 && before.every((outcome) => outcome.ok), JSON.stringify(before.filter((outcome) => !outcome.ok)));
+    const failed = afterKill.filter((outcome) => !outcome.ok);
+    const lastFailure = failed.length === 0 ? killedAt : Math.max(...failed.map((outcome) => outcome.end));
+    const recoveredAfterMs = lastFailure - killedAt;
+    // Reported by the test run: how long searches failed after the kill, and how many.
+    console.log(`gateway kill: ${afterKill.length} searches after the kill, ${failed.length} failed (${failed.filter((outcome) => outcome.alias === 'far').length} certificate model, ${failed.filter((outcome) => outcome.alias === 'farkey').length} API key model), the last failure ${recoveredAfterMs} ms after the kill; failures: ${JSON.stringify(failed.map((outcome) => outcome.reason).slice(0, 4))}`);
+    const settled = afterKill.filter((outcome) => outcome.at > lastFailure);
+    assert.ok(settled.length >= 10, `searches succeed again after the kill (${settled.length} did)`);
+    assert.ok(recoveredAfterMs < 5_000, `searches recover within 5 s of the kill (took ${recoveredAfterMs} ms)`);
+    for (const alias of ['far', 'farkey']) {
+      const info = await remoteInfo(alias);
+      assert.equal(info['connected'], true);
+      assert.equal(info['num_nodes_connected'], 1, `${alias} keeps its other gateway`);
+    }
+    // Once the lost copies are rebuilt on the two nodes left, every copy answers every document
+    // (the searches go round robin over both copies of each shard).
+    const green = await jsonCall(remote[0]!, 'GET', '/_cluster/health/logs?wait_for_status=green&wait_for_nodes=2&timeout=60s');
+    assert.equal(green.body.status, 'green', green.text);
+    for (let i = 0; i < 2; i++) {
+      for (const alias of ['far', 'farkey']) {
+        await check(true, undefined, alias);
+        await check(false, undefined, alias);
+      }
+    }
+  });
+});
