@@ -5,25 +5,31 @@
  * fetch phases on the nodes holding them (searchShardsOnNodes, src/search/shard-search.ts), merged
  * as a single node merges its shards; `_shards` counts every shard searched. The data nodes serve
  * those phases to this cluster's nodes under the coordinating node's authorization: the caller's
- * credentials never travel. A caller whose role restricts documents or fields (DLS/FLS) on a
- * searched index, a filtered or routed alias, scroll and point in time are refused with a 400 for
- * now (their restrictions would have to travel with the phases); `preference=_shards:N|_only_local`
- * reads this node's own copies of those shards (how a copy is inspected).
+ * credentials never travel. `_msearch` runs each item so (at most `max_concurrent_searches` at a
+ * time) and `_cat/count` counts so. A caller whose role restricts documents or fields (DLS/FLS) on
+ * a searched index, a filtered alias, scroll, point in time and DFS over several shards are refused
+ * with a 400 for now (their restrictions or statistics would have to travel with the phases);
+ * `preference=_shards:N|_only_local` reads this node's own copies of those shards (how a copy is
+ * inspected).
  * Loaded only in multi-node mode (node.ts).
  */
+import { availableParallelism } from 'node:os';
 import type { Logger } from 'pino';
-import type { ClusterState } from '../cluster/state.js';
-import { errors } from '../common/errors.js';
+import { isDataNode, type ClusterState } from '../cluster/state.js';
+import { errors, EsError } from '../common/errors.js';
 import { parseIndicesOptions } from '../index/expression.js';
 import type { IndicesService, IndexHandle } from '../index/index.js';
 import { searchableCopiesOf } from '../index/replication/applied-state.js';
 import { routingLayoutOf, shardNumber } from '../index/routing.js';
 import type { RequestContext, RestRequest, RestResponse, Route } from '../http/route.js';
 import { scrollOwner } from '../http/routes/search.js';
+import { renderCatCount } from '../http/routes/cat.js';
+import { defaultMaxConcurrentSearches, runLimited } from '../search/multi-node-search.js';
 import { aliasFilterFor } from '../search/alias-filter.js';
 import { searchShardsOnNodes, shardSearchHandlers, SHARD_SEARCH_ACTIONS, type ShardCopies } from '../search/shard-search.js';
 import { searchRoutingFor } from '../search/shard-selection.js';
 import { checkCountQueryParams, checkQueryStringParams } from '../search/request.js';
+import { parseMsearchLines } from '../search/search-service.js';
 import type { SearchAuthorizer, SearchInput, SearchService } from '../search/search-service.js';
 import type { ScrollOwner } from '../search/scroll.js';
 import type { TransportHandler } from '../transport/index.js';
@@ -99,6 +105,8 @@ export function planSearchShards(
     if (found === undefined) throw errors.noShardAvailable(handle.name, 0);
     shards.push(...found);
   }
+  // DFS sums the term statistics of every shard searched (dfs.ts); each node would sum only its own.
+  if (local === undefined && shards.length > 1 && input.params['search_type'] === 'dfs_query_then_fetch') throw unsupported('[search_type] [dfs_query_then_fetch] over several shards');
   return local !== undefined ? 'local' : shards;
 }
 
@@ -165,6 +173,56 @@ export function wireSearch(options: SearchWiringOptions): SearchWiring {
     },
   });
 
+  /** One search (an `_msearch` item) across nodes, or as a single node answers it when it reads this node's copies or none. */
+  const searchOne = async (input: SearchInput, context: RequestContext): Promise<Record<string, unknown>> => {
+    const shards = plan(input, context);
+    if (shards === 'local' || shards.length === 0) return search.search(input, context.authorize, scrollOwner(context));
+    return searchAcross(input, context, shards);
+  };
+
+  /**
+   * `_msearch`: every item is a search across nodes, answered on its own (an item's error is its
+   * response with its status, as on one node), at most `max_concurrent_searches` at a time.
+   */
+  const msearchRoute = (original: Route): Route => ({
+    ...original,
+    handle: async (request: RestRequest, context: RequestContext): Promise<RestResponse> => {
+      const started = options.nowMs();
+      const text = request.text();
+      if (text.trim() === '') throw errors.bodyRequired();
+      if (!text.endsWith('\n')) throw errors.illegalArgument('The msearch request must be terminated by a newline [\\n]');
+      const maxConcurrent = request.query['max_concurrent_searches'];
+      if (maxConcurrent !== undefined && !(Number(maxConcurrent) >= 1)) throw errors.illegalArgument('maxConcurrentSearchRequests must be positive');
+      const items = parseMsearchLines(request.ndjson(), { expression: request.params['index'], params: request.query });
+      const dataNodes = Object.values(coordinator.state().nodes).filter(isDataNode).length;
+      const limit = maxConcurrent === undefined ? defaultMaxConcurrentSearches(dataNodes, availableParallelism()) : Math.floor(Number(maxConcurrent));
+      const responses = await runLimited(items, limit, async (item) => {
+        try {
+          return { ...(await searchOne(item, context)), status: 200 };
+        } catch (error) {
+          if (!(error instanceof EsError)) throw error;
+          return { ...error.toBody() };
+        }
+      });
+      return { status: 200, body: { took: options.nowMs() - started, responses } };
+    },
+  });
+
+  /** `_cat/count`: the cross-node count of the indices (every document; a size-0 search for the total). */
+  const catCountRoute = (original: Route): Route => ({
+    ...original,
+    handle: async (request: RestRequest, context: RequestContext): Promise<RestResponse> => {
+      const params: Record<string, string> = { size: '0', track_total_hits: 'true' };
+      for (const name of ['ignore_unavailable', 'allow_no_indices', 'expand_wildcards']) if (request.query[name] !== undefined) params[name] = request.query[name]!;
+      const input = { expression: request.params['index'], params, body: undefined };
+      const shards = plan(input, context);
+      if (shards === 'local' || shards.length === 0) return original.handle(request, context);
+      const answer = await searchAcross(input, context, shards);
+      const total = (answer['hits'] as { total: { value: number } }).total.value;
+      return renderCatCount(request, options.nowMs(), total);
+    },
+  });
+
   const countRoute = (original: Route): Route => ({
     ...original,
     handle: async (request: RestRequest, context: RequestContext): Promise<RestResponse> => {
@@ -194,8 +252,10 @@ export function wireSearch(options: SearchWiringOptions): SearchWiring {
       routes.map((route) => {
         if (route.path === '/_search' || route.path === '/:index/_search') return searchRoute(route);
         if (route.path === '/_count' || route.path === '/:index/_count') return countRoute(route);
+        if (route.path === '/_msearch' || route.path === '/:index/_msearch') return msearchRoute(route);
+        if (route.path === '/_cat/count' || route.path === '/_cat/count/:index') return catCountRoute(route);
         // Searches not carried across nodes yet: refused rather than answered from this node's copies only.
-        if (multiNodeRefusedSearchActions.has(route.action) || route.path.startsWith('/_cat/count')) return refuse(route);
+        if (multiNodeRefusedSearchActions.has(route.action)) return refuse(route);
         return route;
       }),
   };
@@ -203,7 +263,6 @@ export function wireSearch(options: SearchWiringOptions): SearchWiring {
 
 /** Search APIs that would read only this node's shard copies: refused in multi-node mode until routed. */
 const multiNodeRefusedSearchActions: ReadonlySet<string> = new Set([
-  'indices:data/read/msearch',
   'indices:data/read/async_search/submit',
   'indices:data/read/open_point_in_time',
   'indices:data/read/explain',

@@ -97,6 +97,11 @@ function clock(nowMs: number): { epoch: number; timestamp: string } {
   return { epoch: Math.floor(nowMs / 1000), timestamp: new Date(nowMs).toISOString().slice(11, 19) };
 }
 
+/** `_cat/count`'s answer for a count made elsewhere (the cross-node count of a multi-node cluster, src/node/wire-search.ts). */
+export function renderCatCount(request: RestRequest, nowMs: number, count: number): RestResponse {
+  return renderCat(request, countColumns, [{ ...clock(nowMs), count }]);
+}
+
 /** What `_cat/indices` shows of an open index's copies (undefined for a closed index: empty cells). */
 export interface CatIndexFigures {
   readonly primaryDocs: number;

@@ -1,0 +1,132 @@
+/**
+ * Searches a multi-node cluster carries across nodes beyond `_search` and `_count` (issue #14):
+ * a real etcd, three real nodes, an index with 3 shards and 1 replica, and a single node holding
+ * the same documents in 3 shards. Every answer through every node of the cluster is compared with
+ * the same request on the single node (Elasticsearch answers alike whichever node coordinates:
+ * "Any node ... can handle search requests", modules-node.html, coordinating node).
+ * - `_msearch` and `/{index}/_msearch`: each item is a search across nodes, an item's error is that
+ *   item's response with its status (search-multi-search.html, "responses ... in the original
+ *   multi search request order"; rest-api-spec msearch/10_basic.yml asserts per-item errors), and
+ *   `max_concurrent_searches` must be positive.
+ * - `_cat/count`: the count of every document of the indices, over every shard (cat-count.html).
+ */
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { startNode, type StartedNode } from '../harness/cluster.js';
+import { jsonCall, type JsonAnswer } from '../harness/json-call.js';
+import { etcdSkipReason } from '../harness/etcd.js';
+import { startMultiNodeCluster, type MultiNodeCluster } from '../harness/multi-node-cluster.js';
+
+const skip = etcdSkipReason();
+
+const genres = ['fantasy', 'crime', 'poetry', 'history'];
+const words = ['river', 'stone', 'night', 'garden', 'winter', 'harbor', 'lantern', 'mirror'];
+
+/** 40 books; every fifth one routed by its genre (a custom routing value). */
+function books(): { id: string; routing: string | undefined; source: Record<string, unknown> }[] {
+  return Array.from({ length: 40 }, (_, i) => ({
+    id: `b${i}`,
+    routing: i % 5 === 0 ? genres[i % genres.length] : undefined,
+    source: { title: `${words[i % words.length]} ${words[(i * 3 + 1) % words.length]} ${i % 7 === 0 ? words[(i + 2) % words.length] : ''}`.trim(), genre: genres[i % genres.length], n: i, year: 1900 + ((i * 7) % 120) },
+  }));
+}
+
+/** The answer without what differs between two runs of the same search (`took`, here and per item). */
+function comparable(body: any): any {
+  if (body === null || typeof body !== 'object') return body;
+  const { took: _took, ...rest } = body;
+  if (Array.isArray(rest.responses)) rest.responses = rest.responses.map(comparable);
+  return rest;
+}
+
+describe('searches across three Strait nodes over etcd, compared with one node', { skip }, () => {
+  let cluster: MultiNodeCluster;
+  let single: StartedNode;
+  const nodes = (): StartedNode[] => cluster.nodes;
+
+  before(async () => {
+    [cluster, single] = await Promise.all([startMultiNodeCluster({ clusterName: 'mnsearch', security: false }), startNode({ security: false, nodeName: 'alone' })]);
+    const mappings = { properties: { title: { type: 'text' }, genre: { type: 'keyword' }, n: { type: 'integer' }, year: { type: 'integer' } } };
+    const created = await jsonCall(nodes()[0]!, 'PUT', '/books', { settings: { number_of_shards: 3, number_of_replicas: 1 }, mappings });
+    assert.equal(created.status, 200, created.text);
+    const alone = await jsonCall(single, 'PUT', '/books', { settings: { number_of_shards: 3, number_of_replicas: 0 }, mappings });
+    assert.equal(alone.status, 200, alone.text);
+    const health = await jsonCall(nodes()[1]!, 'GET', '/_cluster/health/books?wait_for_status=green&timeout=60s');
+    assert.equal(health.body.status, 'green', health.text);
+    const bulk = books().map((book) => `${JSON.stringify({ index: { _id: book.id, ...(book.routing !== undefined ? { routing: book.routing } : {}) } })}\n${JSON.stringify(book.source)}\n`).join('');
+    for (const target of [nodes()[2]!, single]) {
+      const written = await jsonCall(target, 'POST', '/books/_bulk?refresh=true', bulk);
+      assert.equal(written.status, 200, written.text);
+      assert.equal(written.body.errors, false, written.text);
+    }
+  });
+  after(async () => {
+    await Promise.all([cluster?.destroy(), single?.destroy()]);
+  });
+
+  /** The same request on the single node and through every node of the cluster: each cluster answer equals the single node's. */
+  const sameEverywhere = async (method: string, path: string, body?: unknown): Promise<JsonAnswer> => {
+    const expected = await jsonCall(single, method, path, body);
+    for (const [i, node] of nodes().entries()) {
+      const answer = await jsonCall(node, method, path, body);
+      assert.equal(answer.status, expected.status, `${method} ${path} through node ${i}: ${answer.text}`);
+      assert.deepEqual(comparable(answer.body), comparable(expected.body), `${method} ${path} through node ${i}`);
+    }
+    return expected;
+  };
+
+  test('_msearch: every item searches every shard across nodes; per-item errors stay per item, as on one node', async () => {
+    const lines = [
+      {},
+      { query: { match: { title: 'river' } }, size: 5 },
+      { index: 'books' },
+      { size: 0, aggs: { genres: { terms: { field: 'genre' } }, years: { stats: { field: 'year' } } } },
+      { index: 'books', routing: 'crime' },
+      { query: { match_all: {} }, size: 50, sort: [{ n: 'asc' }] },
+      { index: 'no-such-books' },
+      { query: { match_all: {} } },
+      { index: 'books' },
+      { query: { no_such_query: {} } },
+      { index: 'books', search_type: 'dfs_query_then_fetch', routing: 'b3' },
+      { query: { match: { title: 'stone night' } }, from: 2, size: 4 },
+    ];
+    const ndjson = lines.map((line) => `${JSON.stringify(line)}\n`).join('');
+    const answer = await sameEverywhere('POST', '/books/_msearch', ndjson);
+    assert.equal(answer.status, 200, answer.text);
+    const responses = answer.body.responses;
+    assert.equal(responses.length, 6);
+    assert.deepEqual(responses[0]._shards, { total: 3, successful: 3, skipped: 0, failed: 0 });
+    assert.ok(responses[0].hits.total.value > 0);
+    assert.equal(responses[1].aggregations.years.count, 40);
+    assert.equal(responses[2]._shards.total, 1, 'routing reads one shard');
+    assert.ok(responses[2].hits.hits.every((hit: any) => hit._routing === undefined || hit._routing === 'crime'));
+    assert.deepEqual([responses[3].status, responses[3].error.type], [404, 'index_not_found_exception']);
+    assert.deepEqual([responses[4].status, responses[4].error.type], [400, 'parsing_exception']);
+    assert.equal(responses[5].status, 200);
+    assert.equal(responses[5]._shards.total, 1);
+    // DFS over several shards would sum each node's statistics only: refused per item (and as a search).
+    const dfs = await jsonCall(nodes()[0]!, 'POST', '/_msearch', `{"index":"books","search_type":"dfs_query_then_fetch"}\n{}\n{"index":"books"}\n{"size":0}\n`);
+    assert.equal(dfs.status, 200, dfs.text);
+    assert.deepEqual([dfs.body.responses[0].status, dfs.body.responses[0].error.type], [400, 'illegal_argument_exception']);
+    assert.match(dfs.body.responses[0].error.reason, /dfs_query_then_fetch\] over several shards is not supported/);
+    assert.equal(dfs.body.responses[1].hits.total.value, 40);
+    assert.equal((await jsonCall(nodes()[1]!, 'GET', '/books/_search?search_type=dfs_query_then_fetch')).status, 400);
+    // `max_concurrent_searches`: one at a time gives the same answers; it must be positive.
+    const serial = await jsonCall(nodes()[1]!, 'POST', '/books/_msearch?max_concurrent_searches=1', ndjson);
+    assert.deepEqual(comparable(serial.body), comparable(answer.body));
+    await sameEverywhere('POST', '/_msearch?max_concurrent_searches=0', ndjson);
+    // The body's own errors fail the whole request, as on one node.
+    await sameEverywhere('POST', '/_msearch', '{"index":"books"}\n');
+    await sameEverywhere('POST', '/_msearch', `{"index":"books","bogus":1}\n{}\n`);
+    await sameEverywhere('POST', '/_msearch', `{"index":"books"}\n{}`);
+  });
+
+  test('_cat/count counts every document of every shard across nodes', async () => {
+    const count = await sameEverywhere('GET', '/_cat/count/books?format=json&h=count');
+    assert.deepEqual(count.body, [{ count: '40' }]);
+    await sameEverywhere('GET', '/_cat/count?format=json&h=count');
+    await sameEverywhere('GET', '/_cat/count/no-such-books?format=json');
+    const text = await jsonCall(nodes()[0]!, 'GET', '/_cat/count/books?h=count');
+    assert.equal(text.text.trim(), '40');
+  });
+});
