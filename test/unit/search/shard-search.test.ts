@@ -11,7 +11,8 @@ import { after, before, test } from 'node:test';
 import { pino } from 'pino';
 import type { EsError } from '../../../src/common/errors.js';
 import { TransportNodeChannel } from '../../../src/index/replication/node-channel.js';
-import { groupByNode, searchShardsOnNodes, selectShardCopies, shardSearchHandlers, SHARD_SEARCH_ACTIONS, type ShardCopies } from '../../../src/search/shard-search.js';
+import { GatewayQueryContexts, remoteFetchOnNodes, remoteFreeOnNodes, remoteQueryPhaseOnNodes, remoteSearchOnNodes } from '../../../src/search/remote-shard-search.js';
+import { groupByNode, releasePhases, searchShardsOnNodes, selectShardCopies, shardSearchHandlers, SHARD_SEARCH_ACTIONS, type ShardCopies } from '../../../src/search/shard-search.js';
 import { connectTransport, startTransportServer, TRANSPORT_FORMAT_VERSION, type HandshakeInfo, type TransportServer } from '../../../src/transport/index.js';
 import { makeCa, makeNodeCertificate, makeTempDir, type Certificates } from '../../harness/cluster.js';
 import { openSearchHarness, type SearchHarness } from '../search-api/harness.js';
@@ -176,4 +177,55 @@ test('bad input: a bad query is the caller’s 400 (not retried elsewhere), pref
   } finally {
     foreign.close();
   }
+});
+
+// This cluster as a remote (issue #14, src/search/remote-shard-search.ts): the gateway a remote
+// cluster reached coordinates its part over the nodes, and answers exactly what one node holding
+// every shard answers (SearchService.searchAsRemoteCancellable, queryPhaseAsRemote + fetchAsRemote),
+// `_index` named `alias:index` (modules-cross-cluster-search.html).
+test('a remote cluster’s gateway: the minimized answer and the unminimized query phase and fetch over three nodes equal one node’s', async () => {
+  const a = nodes.get('a')!;
+  const input = { expression: 'logs', params: {}, body: request };
+  const base = { search: a.harness.search, shards, localNodeId: 'a', channel: coordinator, access: allowAll, owner, clusterAlias: 'far' };
+  const single = await a.harness.search.searchAsRemoteCancellable(input, allowAll, 'far');
+  const summary = (answer: typeof single) => ({ totalHits: answer.totalHits, totalRelation: answer.totalRelation, maxScore: answer.maxScore, hits: answer.hits.map((hit) => hit.rendered), aggregations: answer.aggregations, shards: answer.shards.total });
+  for (const cursor of [0, 1, 2]) {
+    const gateway = await remoteSearchOnNodes({ ...base, input, cursor, nowMs: () => Date.now() });
+    assert.deepEqual(summary(gateway), summary(single));
+    assert.deepEqual(gateway.shards, { total: 3, successful: 3, skipped: 0, failed: 0 });
+  }
+  assert.equal(single.hits.length, 9); // from + size: the querying cluster applies `from`
+  assert.equal((single.hits[0]!.rendered as { _index: string })._index, 'far:logs');
+
+  let made = 0;
+  const contexts = new GatewayQueryContexts(
+    () => `gateway-${++made}`,
+    (context) => releasePhases({ search: a.harness.search, channel: coordinator, localNodeId: 'a', owner, phases: context.phases, keep: new Set() }),
+  );
+  const gatewayOptions = { search: a.harness.search, channel: coordinator, localNodeId: 'a', nodeOwner: owner, contexts };
+  const caller = { username: 'remote-user', realm: 'remote:transport:native' };
+  const phase = await remoteQueryPhaseOnNodes({ ...base, input, cursor: 1, contexts, caller });
+  const onOne = a.harness.search.queryPhaseAsRemote(input, allowAll, caller, 'far');
+  const byShard = (results: typeof phase.shardResults) => [...results].sort((x, y) => x.shardKey.localeCompare(y.shardKey));
+  assert.deepEqual(byShard(phase.shardResults).map((result) => [result.shardKey, result.totalHits, result.hits.length]), byShard(onOne.shardResults).map((result) => [result.shardKey, result.totalHits, result.hits.length]));
+  assert.deepEqual(phase.shards, { total: 3, successful: 3, skipped: 0, failed: 0 });
+  // Two hits of each shard, as a coordinator's merge might pick them (they cross the wire as JSON).
+  const picked = (results: typeof phase.shardResults) => JSON.parse(JSON.stringify(byShard(results).flatMap((result) => result.hits.slice(0, 2))));
+  // Another caller cannot use the gateway's context (nor tell it exists).
+  await assert.rejects(remoteFetchOnNodes(gatewayOptions, phase.contextId, picked(phase.shardResults), { username: 'someone-else', realm: 'remote:transport:native' }), (error: EsError) => error.type === 'search_phase_execution_exception' && /No search context found/.test(JSON.stringify(error.toBody())));
+  const fetched = await remoteFetchOnNodes(gatewayOptions, phase.contextId, picked(phase.shardResults), caller);
+  assert.deepEqual(fetched, a.harness.search.fetchAsRemote(onOne.contextId, picked(onOne.shardResults), caller));
+  assert.equal(fetched!.length, 6);
+  // Fetched once: the context is gone; an id the gateway never made is a single node's own (undefined).
+  assert.equal(contexts.size, 0);
+  assert.equal(await remoteFetchOnNodes(gatewayOptions, phase.contextId, [], caller), undefined);
+  assert.equal(await remoteFreeOnNodes(gatewayOptions, 'not-a-gateway-context', caller), undefined);
+  // A hit of a shard the phase did not search is the caller's 400; freeing frees every node's part.
+  const other = await remoteQueryPhaseOnNodes({ ...base, input, cursor: 2, contexts, caller });
+  await assert.rejects(remoteFetchOnNodes(gatewayOptions, other.contextId, [{ ...picked(other.shardResults)[0], shardKey: 'far:other:0' }], caller), (error: EsError) => error.status === 400 && /did not search/.test(error.message));
+  const freed = await remoteQueryPhaseOnNodes({ ...base, input, cursor: 0, contexts, caller });
+  assert.equal(await remoteFreeOnNodes(gatewayOptions, freed.contextId, { username: 'someone-else', realm: 'x' }), false);
+  assert.equal(await remoteFreeOnNodes(gatewayOptions, freed.contextId, caller), true);
+  assert.equal(contexts.size, 0);
+  contexts.close();
 });
