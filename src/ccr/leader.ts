@@ -52,7 +52,10 @@ export const leaderLimits = {
   shardChangesOperationsMax: 100_000, // ours: a larger max_operation_count is clamped
   pollTimeoutMsMax: 5 * 60_000, // ours: a longer read_poll_timeout is clamped
   retentionLeasePeriodMs: 12 * 3_600_000, // index.soft_deletes.retention_lease.period default (12h)
+  routedAnswerMs: 30_000, // ours: how long a gateway waits for the node it routed a leader action to (beyond a long poll)
+  checkpointPollMs: 5, // ours: how often shard_changes looks again while its operations reach the other copies
 } as const;
+const { routedAnswerMs, checkpointPollMs } = leaderLimits;
 
 /** Who is asking, as the leader's handler sees it: may the caller run `action` on `index`? */
 export interface LeaderAuthorizer {
@@ -61,6 +64,39 @@ export interface LeaderAuthorizer {
   readRestricted?(action: string, index: string): boolean;
   /** Certificate model: the leader resolves role names, and adds per-action detail to refusals. */
   readonly model: 'certificate' | 'api_key' | 'none';
+}
+
+/**
+ * Where shard-level leader actions run when the leader cluster has many nodes (multi-node mode;
+ * undefined on one node, where every shard is here). The node that received the follower's request
+ * (the gateway) authorizes it, then the router runs the shard's work on the node holding that
+ * shard's primary, as Elasticsearch serves shard_changes, retention leases and restore sessions on
+ * the primary: locally (`local`) when this node holds it, else over the cluster's internal
+ * transport (the caller's credentials never travel; the gateway's decision does).
+ */
+export interface LeaderShardRouter {
+  /** This node's id (restore session ids carry the node that holds the session). */
+  readonly nodeId: string;
+  /** Runs `action` for `shard` of `handle` on its started primary; `local` when that is this node. */
+  onPrimary(action: string, handle: IndexHandle, shard: number, body: Record<string, unknown>, local: () => unknown, timeoutMs: number): Promise<unknown>;
+  /** Runs `action` on node `nodeId` (a restore session's follow-ups go where the session is); `local` when that is this node. */
+  onNode(nodeId: string, action: string, body: Record<string, unknown>, local: () => unknown): Promise<unknown>;
+  /**
+   * The global checkpoint of this node's primary copy of the shard: operations at or below it are
+   * on every in-sync copy, so a follower never reads one a failover could lose. Undefined: no
+   * primary copy here.
+   */
+  globalCheckpoint(handle: IndexHandle, shard: number): number | undefined;
+  /** The shard's retention leases changed on its primary (here): the other copies get the whole set, so the leases survive a failover. */
+  syncLeases(handle: IndexHandle, shard: number, leases: readonly StoredLease[]): Promise<void>;
+}
+
+/** One retention lease as the leader stores it (and sends a shard's other copies). */
+export interface StoredLease {
+  readonly lease_id: string;
+  readonly retaining_seq_no: number;
+  readonly source: string;
+  readonly timestamp_ms: number;
 }
 
 /** The settings a follower never copies from its leader (spec §4.2 step 4, "non-replicated"). */
@@ -142,6 +178,8 @@ export class CcrLeaderService {
   private readonly outbound: Pacer;
   /** Read at every refresh of every index (the retention floor): prepared once. */
   private readonly leasesOfIndex: SqlStatement;
+  /** Set on a node of a multi-node leader cluster: shard-level work runs on the shard's primary. */
+  private router: LeaderShardRouter | undefined;
 
   constructor(
     private readonly indices: IndicesService,
@@ -175,6 +213,11 @@ export class CcrLeaderService {
     indices.setRetentionFloor((index, shard) => this.retentionFloor(index, shard));
     this.sweepTimer = setInterval(() => this.sweep(), 5_000);
     this.sweepTimer.unref();
+  }
+
+  /** Multi-node mode: from now on shard-level actions run where the shard's primary is. */
+  setRouter(router: LeaderShardRouter | undefined): void {
+    this.router = router;
   }
 
   close(): void {
@@ -233,20 +276,34 @@ export class CcrLeaderService {
 
   // ------------------------------------------------------------------ leader info
 
-  leaderInfo(body: Record<string, unknown>, access: LeaderAuthorizer): LeaderIndexInfo {
+  /**
+   * The index's metadata from this node (on many nodes every node mirrors the published cluster
+   * state's metadata); each shard's max seq_no from its primary.
+   */
+  async leaderInfo(body: Record<string, unknown>, access: LeaderAuthorizer): Promise<LeaderIndexInfo> {
     const name = stringField(body, 'index');
     const handle = this.concrete(name);
     this.checkFollowPrivileges(handle.name, access);
     this.checkWholeDocuments(CCR_ACTIONS.shardChanges, handle.name, access);
     const settings: Record<string, string> = {};
     for (const [key, value] of Object.entries(handle.metadata.settings)) if (isReplicatedSetting(key)) settings[key] = value;
-    const maxSeqNos = (handle.shards ?? []).map((shard) => shard.maxSeqNo);
+    const router = this.router;
+    const maxSeqNos =
+      router === undefined || handle.metadata.state !== 'open'
+        ? (handle.shards ?? []).map((shard) => shard.maxSeqNo)
+        : await Promise.all(
+            Array.from({ length: shardCountOf(handle) }, async (_, shard) => {
+              const shardBody = { index: handle.name, shard };
+              const answer = (await router.onPrimary(SHARD_CHECKPOINT_ACTION, handle, shard, shardBody, () => this.serveShardCheckpoint(shardBody), routedAnswerMs)) as { max_seq_no: number };
+              return answer.max_seq_no;
+            }),
+          );
     const maxSeqNo = maxSeqNos[0] ?? -1;
     return {
       index: handle.name,
       uuid: handle.uuid,
       history_uuid: handle.uuid,
-      number_of_shards: Number(handle.metadata.settings['index.number_of_shards'] ?? '1'),
+      number_of_shards: shardCountOf(handle),
       settings,
       mappings: handle.metadata.mappings as Record<string, unknown>,
       metadata_version: handle.metadata.version,
@@ -274,10 +331,20 @@ export class CcrLeaderService {
    * 404 `resource_not_found_exception` with `requested_operations_missing`.
    */
   async shardChanges(body: Record<string, unknown>, access: LeaderAuthorizer): Promise<ShardChangesResponse> {
-    const started = this.nowMs();
     const name = stringField(body, 'index');
     if (!access.allowsIndex(CCR_ACTIONS.shardChanges, name)) this.checkFollowPrivileges(name, access);
     this.checkWholeDocuments(CCR_ACTIONS.shardChanges, name, access);
+    const router = this.router;
+    if (router === undefined) return this.serveShardChanges(body);
+    const handle = this.byUuid(name, typeof body['expected_history_uuid'] === 'string' ? body['expected_history_uuid'] : undefined);
+    const pollTimeoutMs = typeof body['poll_timeout_ms'] === 'number' ? Math.min(leaderLimits.pollTimeoutMsMax, Math.max(0, body['poll_timeout_ms'])) : 0;
+    return (await router.onPrimary(CCR_ACTIONS.shardChanges, handle, this.routedShard(body, handle), body, () => this.serveShardChanges(body), pollTimeoutMs + routedAnswerMs)) as ShardChangesResponse;
+  }
+
+  /** shard_changes on the node holding the shard (its primary, on many nodes), already authorized. */
+  private async serveShardChanges(body: Record<string, unknown>): Promise<ShardChangesResponse> {
+    const started = this.nowMs();
+    const name = stringField(body, 'index');
     const fromSeqNo = integerField(body, 'from_seq_no');
     const count = Math.min(leaderLimits.shardChangesOperationsMax, integerField(body, 'max_operation_count'));
     const pollTimeoutMs = Math.min(leaderLimits.pollTimeoutMsMax, Math.max(0, integerField(body, 'poll_timeout_ms')));
@@ -289,12 +356,17 @@ export class CcrLeaderService {
     let handle = this.byUuid(name, expectedHistory);
     const shardNumber = this.shardField(body, handle);
     let shard = this.indices.openShardOf(handle, shardNumber);
-    if (fromSeqNo > shard.maxSeqNo && pollTimeoutMs > 0) {
-      await this.waitFor(waiterKey(handle.uuid, shardNumber), fromSeqNo, pollTimeoutMs);
+    // One node: every written operation is readable. Many: only those every in-sync copy holds.
+    const checkpointOf = (current: IndexHandle): number => this.router?.globalCheckpoint(current, shardNumber) ?? shard.maxSeqNo;
+    const deadline = started + pollTimeoutMs;
+    while (fromSeqNo > checkpointOf(handle) && this.nowMs() < deadline) {
+      // Written here but not yet on every copy: the copies answer within milliseconds.
+      if (fromSeqNo <= shard.maxSeqNo) await sleep(Math.min(checkpointPollMs, deadline - this.nowMs()));
+      else await this.waitFor(waiterKey(handle.uuid, shardNumber), fromSeqNo, deadline - this.nowMs());
       handle = this.byUuid(name, expectedHistory);
       shard = this.indices.openShardOf(handle, this.shardField(body, handle));
     }
-    const globalCheckpoint = shard.maxSeqNo;
+    const globalCheckpoint = Math.min(shard.maxSeqNo, checkpointOf(handle));
     const operations: ChangeOperation[] = [];
     if (fromSeqNo <= globalCheckpoint && count > 0) {
       const toSeqNo = Math.min(globalCheckpoint, fromSeqNo + count - 1);
@@ -336,6 +408,48 @@ export class CcrLeaderService {
       aliasesVersion: version,
       tookMs: this.nowMs() - started,
     };
+  }
+
+  /** The shard a routed request names (`shard`, 0 when absent), by the index's metadata; a 400 for one the index does not have. */
+  private routedShard(body: Record<string, unknown>, handle: IndexHandle): number {
+    const shard = body['shard'] === undefined ? 0 : integerField(body, 'shard');
+    if (shard < 0 || shard >= shardCountOf(handle)) throw errors.badRequest(`malformed cross-cluster replication request: index [${handle.name}] has no shard [${shard}]`);
+    return shard;
+  }
+
+  /** One shard's max seq_no and readable checkpoint on this node's copy (leader info on many nodes asks each primary). */
+  private serveShardCheckpoint(body: Record<string, unknown>): Record<string, unknown> {
+    const handle = this.concrete(stringField(body, 'index'));
+    const shardNumber = this.shardField(body, handle);
+    const maxSeqNo = this.indices.openShardOf(handle, shardNumber).maxSeqNo;
+    return { max_seq_no: maxSeqNo, global_checkpoint: Math.min(maxSeqNo, this.router?.globalCheckpoint(handle, shardNumber) ?? maxSeqNo) };
+  }
+
+  /**
+   * A leader action another node of this cluster (the gateway) authorized and routed here, to the
+   * node holding the shard's primary or the restore session (ROUTED_LEADER_ACTIONS).
+   */
+  async serveRouted(action: string, body: Record<string, unknown>): Promise<unknown> {
+    switch (action) {
+      case CCR_ACTIONS.shardChanges:
+        return this.serveShardChanges(body);
+      case CCR_ACTIONS.restoreSessionPut:
+        return { ...this.serveRestoreSessionPut(body), node: this.router?.nodeId };
+      case CCR_ACTIONS.restoreFileChunk:
+        return this.serveRestoreFileChunk(body);
+      case CCR_ACTIONS.restoreSessionClear:
+        return this.serveRestoreSessionClear(body);
+      case CCR_ACTIONS.addRetentionLease:
+        return this.serveRetentionLease('add', body);
+      case CCR_ACTIONS.renewRetentionLease:
+        return this.serveRetentionLease('renew', body);
+      case CCR_ACTIONS.removeRetentionLease:
+        return this.serveRetentionLease('remove', body);
+      case SHARD_CHECKPOINT_ACTION:
+        return this.serveShardCheckpoint(body);
+      default:
+        throw errors.illegalArgument(`[${action}] is not a routed cross-cluster replication leader action`);
+    }
   }
 
   /** The shard number a request names (`shard`, 0 when absent); a 400 for one the index does not have. */
@@ -385,10 +499,25 @@ export class CcrLeaderService {
 
   // ------------------------------------------------------------------ restore sessions
 
-  restoreSessionPut(body: Record<string, unknown>, access: LeaderAuthorizer): Record<string, unknown> {
+  restoreSessionPut(body: Record<string, unknown>, access: LeaderAuthorizer): Record<string, unknown> | Promise<Record<string, unknown>> {
     const name = stringField(body, 'index');
     this.checkInternal(CCR_ACTIONS.restoreSessionPut, name, access);
     this.checkWholeDocuments(CCR_ACTIONS.restoreSessionPut, name, access);
+    const router = this.router;
+    if (router === undefined) return this.serveRestoreSessionPut(body);
+    // The copy is the primary's; the session lives on its node, whose id the session's id carries
+    // (any gateway, also another one after this one died, sends the follow-ups there).
+    const handle = this.concrete(name);
+    return (async () => {
+      const answer = (await router.onPrimary(CCR_ACTIONS.restoreSessionPut, handle, this.routedShard(body, handle), body, () => ({ ...this.serveRestoreSessionPut(body), node: router.nodeId }), routedAnswerMs)) as Record<string, unknown>;
+      const { node, ...rest } = answer;
+      return { ...rest, session_uuid: `${String(node)}${SESSION_NODE_SEPARATOR}${String(answer['session_uuid'])}` };
+    })();
+  }
+
+  /** Opens a restore session on this node's copy of the shard, already authorized. */
+  private serveRestoreSessionPut(body: Record<string, unknown>): Record<string, unknown> {
+    const name = stringField(body, 'index');
     const handle = this.concrete(name);
     const shard = this.indices.openShardOf(handle, this.shardField(body, handle));
     if (this.sessions.size >= leaderLimits.restoreSessionsMax) {
@@ -418,6 +547,25 @@ export class CcrLeaderService {
     const name = stringField(body, 'index');
     this.checkInternal(CCR_ACTIONS.restoreFileChunk, name, access);
     this.checkWholeDocuments(CCR_ACTIONS.restoreFileChunk, name, access);
+    return (await this.onSessionNode(CCR_ACTIONS.restoreFileChunk, body, (local) => this.serveRestoreFileChunk(local))) as Record<string, unknown>;
+  }
+
+  /**
+   * Runs a restore session's follow-up where the session is: on one node here; on many, on the
+   * node its id names (the id without that prefix is the node's own).
+   */
+  private onSessionNode(action: string, body: Record<string, unknown>, serve: (body: Record<string, unknown>) => unknown): unknown {
+    const router = this.router;
+    if (router === undefined) return serve(body);
+    const id = stringField(body, 'session_uuid');
+    const separator = id.indexOf(SESSION_NODE_SEPARATOR);
+    if (separator <= 0) throw errors.resourceNotFound(`restore session [${id}] not found`);
+    const local = { ...body, session_uuid: id.slice(separator + 1) };
+    return router.onNode(id.slice(0, separator), action, local, () => serve(local));
+  }
+
+  /** A chunk of a restore session on this node, already authorized. */
+  private async serveRestoreFileChunk(body: Record<string, unknown>): Promise<Record<string, unknown>> {
     const session = this.sessions.get(stringField(body, 'session_uuid'));
     if (session === undefined) throw errors.resourceNotFound(`restore session [${String(body['session_uuid'])}] not found`);
     session.lastUsedMs = this.nowMs();
@@ -429,9 +577,13 @@ export class CcrLeaderService {
     return { documents, done: documents.length === 0 };
   }
 
-  restoreSessionClear(body: Record<string, unknown>, access: LeaderAuthorizer): Record<string, unknown> {
+  async restoreSessionClear(body: Record<string, unknown>, access: LeaderAuthorizer): Promise<Record<string, unknown>> {
     const name = stringField(body, 'index');
     this.checkInternal(CCR_ACTIONS.restoreSessionClear, name, access);
+    return (await this.onSessionNode(CCR_ACTIONS.restoreSessionClear, body, (local) => this.serveRestoreSessionClear(local))) as Record<string, unknown>;
+  }
+
+  private serveRestoreSessionClear(body: Record<string, unknown>): Record<string, unknown> {
     this.closeSession(stringField(body, 'session_uuid'));
     return { acknowledged: true };
   }
@@ -515,10 +667,55 @@ export class CcrLeaderService {
     return handle === undefined ? [] : this.leasesOf(handle, shard).map((lease) => ({ id: lease.lease_id, retaining_seq_no: lease.retaining_seq_no, source: lease.source }));
   }
 
-  retentionLease(kind: 'add' | 'renew' | 'remove', body: Record<string, unknown>, access: LeaderAuthorizer): Record<string, unknown> {
+  retentionLease(kind: 'add' | 'renew' | 'remove', body: Record<string, unknown>, access: LeaderAuthorizer): Record<string, unknown> | Promise<Record<string, unknown>> {
     const name = stringField(body, 'index');
-    const action = kind === 'add' ? CCR_ACTIONS.addRetentionLease : kind === 'renew' ? CCR_ACTIONS.renewRetentionLease : CCR_ACTIONS.removeRetentionLease;
+    const action = leaseActionOf(kind);
     this.checkInternal(action, name, access);
+    const router = this.router;
+    if (router === undefined) return this.serveRetentionLease(kind, body);
+    const handle = this.concrete(name);
+    return router.onPrimary(action, handle, this.routedShard(body, handle), body, () => this.serveRetentionLease(kind, body), routedAnswerMs) as Promise<Record<string, unknown>>;
+  }
+
+  /**
+   * A lease change on this node's copy of the shard (its primary, on many nodes), already
+   * authorized. On many nodes the primary then gives the shard's other copies its whole lease set
+   * and answers once they hold it (Elasticsearch's retention lease sync), so that a replica
+   * promoted after a failover still holds the follower's lease, and keeps the history it retains.
+   */
+  private serveRetentionLease(kind: 'add' | 'renew' | 'remove', body: Record<string, unknown>): Record<string, unknown> | Promise<Record<string, unknown>> {
+    const answer = this.writeRetentionLease(kind, body);
+    const router = this.router;
+    if (router === undefined) return answer;
+    const handle = this.concrete(stringField(body, 'index'));
+    const shard = body['shard'] === undefined ? 0 : integerField(body, 'shard');
+    return router.syncLeases(handle, shard, this.storedLeases(handle, shard)).then(() => answer);
+  }
+
+  /** Every lease this node stores for the shard (expired ones too: each copy expires them by the same period). */
+  storedLeases(handle: IndexHandle, shard: number): StoredLease[] {
+    return this.leasesOfIndex.all(handle.uuid, shard) as unknown as StoredLease[];
+  }
+
+  /** A shard's whole lease set, as its primary sent it (a copy's side of the sync). */
+  replaceLeases(body: Record<string, unknown>): Record<string, unknown> {
+    const handle = this.concrete(stringField(body, 'index'));
+    const shard = integerField(body, 'shard');
+    if (handle.uuid !== body['index_uuid']) throw errors.shardNotFound(handle.name, shard);
+    const leases = body['leases'];
+    if (!Array.isArray(leases)) throw errors.badRequest('malformed retention lease sync: [leases] must be an array');
+    const insert = this.db.prepare('INSERT INTO ccr_shard_retention_leases (index_uuid, shard, lease_id, retaining_seq_no, timestamp_ms, source) VALUES (?, ?, ?, ?, ?, ?)');
+    this.db.transaction(() => {
+      this.db.prepare('DELETE FROM ccr_shard_retention_leases WHERE index_uuid = ? AND shard = ?').run(handle.uuid, shard);
+      for (const raw of leases as Record<string, unknown>[]) {
+        insert.run(handle.uuid, shard, stringField(raw, 'lease_id'), integerField(raw, 'retaining_seq_no'), integerField(raw, 'timestamp_ms'), stringField(raw, 'source'));
+      }
+    })();
+    return { acknowledged: true };
+  }
+
+  private writeRetentionLease(kind: 'add' | 'renew' | 'remove', body: Record<string, unknown>): Record<string, unknown> {
+    const name = stringField(body, 'index');
     const handle = this.concrete(name);
     const leaseId = stringField(body, 'lease_id');
     const shardNumber = body['shard'] === undefined ? 0 : integerField(body, 'shard');
@@ -542,11 +739,60 @@ export class CcrLeaderService {
   }
 
   /** `POST /{leader}/_ccr/forget_follower`: removes the lease the follower's identity names (spec §3.4). */
-  forgetFollower(leaderIndex: IndexHandle, leaseId: string): { total: number; successful: number; failed: number } {
-    this.db.prepare('DELETE FROM ccr_shard_retention_leases WHERE index_uuid = ? AND lease_id = ?').run(leaderIndex.uuid, leaseId);
-    const shards = Number(leaderIndex.metadata.settings['index.number_of_shards'] ?? '1');
-    return { total: shards, successful: shards, failed: 0 };
+  async forgetFollower(leaderIndex: IndexHandle, leaseId: string): Promise<{ total: number; successful: number; failed: number }> {
+    const shards = shardCountOf(leaderIndex);
+    const router = this.router;
+    if (router === undefined) {
+      this.db.prepare('DELETE FROM ccr_shard_retention_leases WHERE index_uuid = ? AND lease_id = ?').run(leaderIndex.uuid, leaseId);
+      return { total: shards, successful: shards, failed: 0 };
+    }
+    // On many nodes each shard's primary removes it (and its copies follow); a shard without a reachable primary fails.
+    const results = await Promise.allSettled(
+      Array.from({ length: shards }, (_, shard) => {
+        const body = { index: leaderIndex.name, shard, lease_id: leaseId };
+        return router.onPrimary(CCR_ACTIONS.removeRetentionLease, leaderIndex, shard, body, () => this.serveRetentionLease('remove', body), routedAnswerMs);
+      }),
+    );
+    const failed = results.filter((result) => result.status === 'rejected').length;
+    return { total: shards, successful: shards - failed, failed };
   }
+}
+
+/** Leader info's per-shard part, on many nodes asked of each primary (the shard-level form of `indices:monitor/stats`). */
+const SHARD_CHECKPOINT_ACTION = `${CCR_ACTIONS.leaderInfo}[s]`;
+
+/**
+ * The leader actions a gateway routes to another node of its cluster: `shard` ones to the node
+ * holding the shard's primary, `node` ones to the node holding the restore session. Served there
+ * by `serveRouted` (the wiring registers them under these names plus `[s]` / `[n]`).
+ */
+export const ROUTED_LEADER_ACTIONS: readonly { readonly action: string; readonly to: 'shard' | 'node' }[] = [
+  { action: CCR_ACTIONS.shardChanges, to: 'shard' },
+  { action: CCR_ACTIONS.restoreSessionPut, to: 'shard' },
+  { action: CCR_ACTIONS.addRetentionLease, to: 'shard' },
+  { action: CCR_ACTIONS.renewRetentionLease, to: 'shard' },
+  { action: CCR_ACTIONS.removeRetentionLease, to: 'shard' },
+  { action: SHARD_CHECKPOINT_ACTION, to: 'shard' },
+  { action: CCR_ACTIONS.restoreFileChunk, to: 'node' },
+  { action: CCR_ACTIONS.restoreSessionClear, to: 'node' },
+];
+
+/** What a shard's primary sends its other copies (Elasticsearch's RetentionLeaseSyncAction, replica side). */
+export const RETENTION_LEASE_SYNC_ACTION = 'indices:admin/seq_no/retention_lease_sync[r]';
+
+/** Between a restore session's node id and the node's own session id (node ids and uuids never hold it). */
+const SESSION_NODE_SEPARATOR = '~';
+
+function shardCountOf(handle: IndexHandle): number {
+  return Number(handle.metadata.settings['index.number_of_shards'] ?? '1');
+}
+
+function leaseActionOf(kind: 'add' | 'renew' | 'remove'): string {
+  return kind === 'add' ? CCR_ACTIONS.addRetentionLease : kind === 'renew' ? CCR_ACTIONS.renewRetentionLease : CCR_ACTIONS.removeRetentionLease;
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, Math.max(0, ms)).unref());
 }
 
 function waiterKey(indexUuid: string, shard: number): string {

@@ -163,6 +163,8 @@ export async function startNode(config: NodeConfig, options: StartOptions): Prom
     // interfaces; the follower side runs follow tasks through the remote clusters client.
     const ccrLeader = new CcrLeaderService(indices.indices, nodeDb, nowMs, log.child({ layer: 'ccr', side: 'leader' }), indices.dataStreams);
     closers.push(() => ccrLeader.close());
+    // Many nodes: until this node joined, it does not know where a leader shard's primary is.
+    if (config.discoveryType === 'multi-node') ccrLeader.setRouter((await import('./wire-ccr-leader.js')).unjoinedRouter(nodeId));
     const remote = wireRemote({
       config,
       identity: clusterIdentity,
@@ -309,6 +311,18 @@ export async function startNode(config: NodeConfig, options: StartOptions): Prom
         addTransportHandlers: (handlers) => remote.addTransportHandlers(handlers),
         log,
       });
+      // Cross-cluster replication's leader actions run on the shards' primaries (wire-ccr-leader.ts).
+      const ccrLeaderWiring = (await import('./wire-ccr-leader.js')).wireCcrLeader({
+        nodeId,
+        leader: ccrLeader,
+        indices: indices.indices,
+        coordination,
+        dataPlane,
+        addTransportHandlers: (handlers) => remote.addTransportHandlers(handlers),
+        log,
+        nowMs,
+      });
+      closers.push(() => ccrLeaderWiring.close());
     }
     const clusterUuid = clusterIdentity.clusterUuid;
     let httpServer: HttpServer | undefined;

@@ -66,7 +66,7 @@ const replicaStateWaitMs = 30_000;
 const retryStateWaitMs = 500;
 
 /** Errors after which the same write is retried on the shard's (new) primary, as ReplicationOperation's reroute phase does. */
-const retriableTypes: ReadonlySet<string> = new Set([
+export const shardRetriableTypes: ReadonlySet<string> = new Set([
   'node_disconnected_exception',
   'node_not_connected_exception',
   'connect_transport_exception',
@@ -372,7 +372,7 @@ export function wireDocuments(options: DocumentsWiringOptions): DocumentsWiring 
         const answer = (await channel.request(primary, action, { index_uuid: target.indexUuid, index: target.index, shard: target.shard, timeout_ms: Math.max(1, remaining), request }, Math.max(1, remaining))) as RestResponse;
         return { status: answer.status, body: answer.body };
       } catch (error) {
-        if (!isEsError(error) || !retriableTypes.has(error.type) || options.nowMs() >= deadline) throw error;
+        if (!isEsError(error) || !shardRetriableTypes.has(error.type) || options.nowMs() >= deadline) throw error;
         log.debug({ err: error, index: target.index, shard: target.shard, primary }, 'retrying a shard request on the next cluster state');
         const version = state.version;
         await coordinator.waitForState((next) => next.version > version, Math.max(1, Math.min(retryStateWaitMs, deadline - options.nowMs())));

@@ -108,7 +108,7 @@ export function ccrRoutes(ccr: CcrService, leader: CcrLeaderService, indices: In
       action: 'indices:admin/xpack/ccr/forget_follower',
       scope: 'indices',
       params: MASTER,
-      handle: (request, context) => {
+      handle: async (request, context) => {
         const name = request.params['index']!;
         context.authorize.indices('indices:admin/xpack/ccr/forget_follower', [name]);
         const body = request.json();
@@ -128,7 +128,7 @@ export function ccrRoutes(ccr: CcrService, leader: CcrLeaderService, indices: In
           handle.name,
           handle.uuid,
         );
-        return { status: 200, body: { _shards: leader.forgetFollower(handle, leaseId) } };
+        return { status: 200, body: { _shards: await leader.forgetFollower(handle, leaseId) } };
       },
     },
   ];
