@@ -20,6 +20,7 @@
  */
 import type { Logger } from 'pino';
 import type { Etcd3, Watcher } from 'etcd3';
+import { limits } from '../common/index.js';
 
 export interface MetadataRangeTarget {
   /**
@@ -31,11 +32,6 @@ export interface MetadataRangeTarget {
   apply(key: string, value: string | null, revision: number): void;
 }
 
-/**
- * How long a publication waits for the watch to bring its own revision back (ours; normally a few
- * milliseconds). Past it the write stands, etcd having accepted it, and the caller is answered.
- */
-const ownEventWaitMsMax = 10_000;
 
 export interface MetadataRangeOptions {
   readonly client: Etcd3;
@@ -90,7 +86,10 @@ export class EtcdMetadataRange {
     });
   }
 
-  /** Resolves once the target has seen `revision` (or after ownEventWaitMsMax, logged). */
+  /**
+   * Resolves once the target has seen `revision` (normally within milliseconds), or after
+   * limits.sharedMetadataOwnEventWaitMsMax, logged: the write stands, etcd having accepted it.
+   */
   private revisionSeen(revision: number): Promise<void> {
     if (this.seenRevision >= revision || this.closed) return Promise.resolve();
     return new Promise((resolve) => {
@@ -105,7 +104,7 @@ export class EtcdMetadataRange {
       const timer = setTimeout(() => {
         this.options.log.warn({ revision, seen: this.seenRevision }, 'the shared metadata watch did not bring this write back in time; answering anyway (etcd accepted it)');
         waiter.resolve();
-      }, ownEventWaitMsMax);
+      }, limits.sharedMetadataOwnEventWaitMsMax);
       this.revisionWaiters.add(waiter);
     });
   }

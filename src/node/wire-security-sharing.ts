@@ -11,16 +11,14 @@
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
 import type { Logger } from 'pino';
-import { etcdRequestBytesMax, type EtcdCoordinator } from '../cluster/etcd-coordinator.js';
+import type { EtcdCoordinator } from '../cluster/etcd-coordinator.js';
 import { EtcdMetadataRange } from '../cluster/etcd-metadata-range.js';
-import { errors } from '../common/index.js';
+import { errors, limits } from '../common/index.js';
 import type { RequestContext, RestRequest, RestResponse, Route } from '../http/route.js';
 import type { NativeSecurityService } from '../security/index.js';
 
 /** Between full loads while etcd is away (after a failed publish or a cancelled watch). */
 const reloadRetryMs = 1_000;
-/** The largest shared record: etcd's request limit less room for the key and the request's framing (ours). */
-const recordBytesMax = etcdRequestBytesMax - 16 * 1024;
 
 export interface SecuritySharing {
   /** The routes, each answering only once the security writes it made are in etcd. */
@@ -54,7 +52,7 @@ export async function startSecuritySharing(options: {
     const collected = publications.getStore();
     if (collected !== undefined) collected.push(published);
     else published.catch(() => undefined); // logged by the range, which reloads once etcd answers
-  }, recordBytesMax);
+  }, limits.sharedSecurityRecordBytesMax);
   await range.start();
   const wrapRoute = (route: Route): Route => ({
     ...route,
