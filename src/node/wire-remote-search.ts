@@ -78,6 +78,7 @@ export function wireRemoteSearch(options: RemoteSearchWiringOptions): RemoteClus
     fetch: (contextId, hits, caller) => remoteFetchOnNodes(gateway, contextId, hits, caller),
     free: (contextId, caller) => remoteFreeOnNodes(gateway, contextId, caller),
     unsupported,
+    checkMetadata: () => undefined,
     close: () => contexts.close(),
   };
 }

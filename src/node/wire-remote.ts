@@ -15,7 +15,7 @@ import { AuditTrail } from '../remote/audit.js';
 import { CredentialRotation } from '../remote/rotation.js';
 import { apiKeyModel, certificateModel, RemoteClustersClient, type ModelOptions } from '../remote/client.js';
 import { DIAGNOSE_STEP_TIMEOUT_MS_MAX } from '../remote/doctor.js';
-import { buildRemoteHandlers, remoteClusterHandshakeCheck, type ExtraRemoteAction, type RemoteClusterSide } from '../remote/server.js';
+import { buildRemoteHandlers, notJoinedRemoteSide, remoteClusterHandshakeCheck, type ExtraRemoteAction, type RemoteClusterSide } from '../remote/server.js';
 import type { SearchService } from '../search/index.js';
 import type { NativeSecurityService } from '../security/index.js';
 import { startTransportServer, tlsProtocols, TRANSPORT_FORMAT_VERSION, type HandshakeInfo, type TlsProtocols, type TransportHandler, type TransportServer } from '../transport/index.js';
@@ -284,7 +284,8 @@ export function wireRemote(options: {
   };
 
   // ---- remote side: the interfaces other clusters call
-  let clusterSide: RemoteClusterSide | undefined;
+  // Multi-node: until the node joined (its interfaces start first), remote clusters are refused.
+  let clusterSide: RemoteClusterSide | undefined = config.discoveryType === 'multi-node' ? notJoinedRemoteSide() : undefined;
   const remoteSide = {
     node: { handshake, transportAddress, remoteClusterAddress },
     cluster: () => clusterSide,

@@ -6,8 +6,9 @@
  * as a single node merges its shards; `_shards` counts every shard searched. The data nodes serve
  * those phases to this cluster's nodes under the coordinating node's authorization: the caller's
  * credentials never travel. `_msearch` runs each item so (at most `max_concurrent_searches` at a
- * time) and `_cat/count` counts so. A caller whose role restricts documents or fields (DLS/FLS) on
- * a searched index, a filtered alias, scroll, point in time and DFS over several shards are refused
+ * time) and `_cat/count` counts so. A filtered alias's filter travels with the shard requests of
+ * its index (the data node sees only the index's name). A caller whose role restricts documents
+ * or fields (DLS/FLS) on a searched index, scroll, point in time and DFS over several shards are refused
  * with a 400 for now (their restrictions or statistics would have to travel with the phases);
  * `preference=_shards:N|_only_local` reads this node's own copies of those shards (how a copy is
  * inspected).
@@ -25,7 +26,7 @@ import type { RequestContext, RestRequest, RestResponse, Route } from '../http/r
 import { scrollOwner } from '../http/routes/search.js';
 import { renderCatCount } from '../http/routes/cat.js';
 import { defaultMaxConcurrentSearches, runLimited } from '../search/multi-node-search.js';
-import { aliasFilterFor } from '../search/alias-filter.js';
+import { aliasFilterDefinitions } from '../search/alias-filter.js';
 import { searchShardsOnNodes, shardSearchHandlers, SHARD_SEARCH_ACTIONS, type ShardCopies } from '../search/shard-search.js';
 import { searchRoutingFor } from '../search/shard-selection.js';
 import { checkCountQueryParams, checkQueryStringParams } from '../search/request.js';
@@ -92,7 +93,8 @@ export function planSearchShards(
     if (handle.metadata.state !== 'open' || handle.shards === undefined) continue; // the search itself answers as a single node does
     const aliases = Object.keys(handle.metadata.aliases);
     if (access.readRestriction?.(searchAction, handle.name, aliases) !== undefined) throw unsupported(`document or field level security on [${handle.name}]`);
-    if (aliasFilterFor(expression, handle.name, handle.metadata.aliases) !== undefined) throw unsupported(`a filtered alias of [${handle.name}]`);
+    // A filtered alias's filter goes with every shard request of this index (shard-search.ts).
+    const aliasFilter = aliasFilterDefinitions(expression, handle.name, handle.metadata.aliases);
     const routing = searchRoutingFor(expression, handle.name, handle.metadata.aliases, routingParam);
     if (local !== undefined) {
       for (const shard of local) {
@@ -103,7 +105,7 @@ export function planSearchShards(
     }
     const found = shardsToSearch(state, handle, routing);
     if (found === undefined) throw errors.noShardAvailable(handle.name, 0);
-    shards.push(...found);
+    shards.push(...(aliasFilter === undefined ? found : found.map((shard) => ({ ...shard, aliasFilter }))));
   }
   // DFS sums the term statistics of every shard searched (dfs.ts); each node would sum only its own.
   if (local === undefined && shards.length > 1 && input.params['search_type'] === 'dfs_query_then_fetch') throw unsupported('[search_type] [dfs_query_then_fetch] over several shards');

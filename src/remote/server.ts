@@ -100,6 +100,28 @@ export interface RemoteClusterSide {
   free(contextId: string, caller: ScrollOwner): Promise<boolean | undefined>;
   /** The 400 for what would read only this node's copies (scroll, point in time, a field caps `index_filter`). */
   unsupported(what: string): EsError;
+  /** Throws while the index metadata this node mirrors is not its cluster's yet (field caps, resolve cluster read it). */
+  checkMetadata(): void;
+}
+
+/**
+ * A multi-node node before it joined its cluster (its remote interfaces start first): it answers
+ * no remote cluster, since its own copies and metadata may be stale or not its cluster's
+ * (Elasticsearch blocks a node's state until it is recovered).
+ */
+export function notJoinedRemoteSide(): RemoteClusterSide {
+  const blocked = (): never => {
+    throw errors.stateNotRecovered();
+  };
+  return {
+    nodes: blocked,
+    search: async () => blocked(),
+    queryPhase: async () => blocked(),
+    fetch: async () => undefined,
+    free: async () => undefined,
+    unsupported: () => errors.stateNotRecovered(),
+    checkMetadata: blocked,
+  };
 }
 
 export interface RemoteSideOptions {
@@ -466,6 +488,7 @@ export function buildRemoteHandlers(options: RemoteSideOptions, iface: 'transpor
         // answer here; an `index_filter` would read this node's shard copies only.
         const filter = body['body'] as Record<string, unknown> | null | undefined;
         const side = cluster();
+        side?.checkMetadata();
         if (side !== undefined && typeof filter === 'object' && filter !== null && filter['index_filter'] !== undefined) throw side.unsupported('a field capabilities [index_filter]');
         return search
           .fieldCapsIndices({ expression: expressionOf(body), params: paramsOf(body), body: body['body'] }, authorizerFor(caller), aliasOf(body))
@@ -479,6 +502,7 @@ export function buildRemoteHandlers(options: RemoteSideOptions, iface: 'transpor
     handler(
       REMOTE_ACTIONS.resolveCluster,
       (_request, caller, body) => {
+        cluster()?.checkMetadata();
         const expression = expressionOf(body);
         const version = node.handshake().version;
         return {

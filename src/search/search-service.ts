@@ -213,6 +213,8 @@ export interface LocalSearchOptions {
   readonly indicesOptions?: IndicesOptions;
   /** A point in time's pinned snapshots by index uuid and shard number: the search reads these instead of the latest. */
   readonly snapshots?: ReadonlyMap<string, readonly ShardSnapshot[]>;
+  /** Alias filters by index name, decided by a multi-node search's coordinating node (the expression here names the index itself). */
+  readonly aliasFilters?: ReadonlyMap<string, QueryNode>;
 }
 
 interface ScrollState {
@@ -360,6 +362,7 @@ export class SearchService {
     clusterAlias?: string,
     snapshots?: ReadonlyMap<string, readonly ShardSnapshot[]>,
     params: Readonly<Record<string, string>> = {},
+    aliasFilters?: ReadonlyMap<string, QueryNode>,
   ): Target[] {
     const selection = parseShardSelection(params['routing'], params['preference']);
     const handles = this.indices.resolve(expression, options, {
@@ -381,7 +384,7 @@ export class SearchService {
       const fullMappings = engineMappings(handle.mapping);
       // Read per search, so that a settings update applies to the next one.
       const defaultFields = queryDefaultFields(handle.metadata.settings);
-      const aliasFilter = aliasFilterFor(expression, handle.name, handle.metadata.aliases);
+      const aliasFilter = aliasFilters?.get(handle.name) ?? aliasFilterFor(expression, handle.name, handle.metadata.aliases);
       const mapping = visibleMapping(handle.mapping, restriction?.fields);
       const mappings = visibleEngineMappings(fullMappings, restriction?.fields);
       const routing = searchRoutingFor(expression, handle.name, handle.metadata.aliases, selection.routing);
@@ -579,7 +582,7 @@ export class SearchService {
     }
     bindMoreLikeThisDocuments([parsed.request.query, parsed.postFilter], this.indices, access);
     const indicesOptions = parseIndicesOptions(input.params, options.indicesOptions ?? searchIndicesOptions);
-    const resolved = withDfsStatistics(this.resolveTargets(input.expression, indicesOptions, access, searchActions.search, options.clusterAlias, options.snapshots, input.params), input.params['search_type']);
+    const resolved = withDfsStatistics(this.resolveTargets(input.expression, indicesOptions, access, searchActions.search, options.clusterAlias, options.snapshots, input.params, options.aliasFilters), input.params['search_type']);
     const boosts = resolveIndicesBoost(parsed.extras, (expression) =>
       this.indices.resolve(expression, indicesOptions, { allows: (name) => access.allowsIndex(searchActions.search, name), authorizeLiterals: () => undefined }).map((handle) => handle.name),
     );
@@ -800,8 +803,8 @@ export class SearchService {
    * (top from + size hits, unrendered; partial aggregations), and a context the coordinator
    * fetches the hits it picked from (`fetchAsRemote`) or frees (`freeQueryContext`).
    */
-  queryPhaseAsRemote(input: SearchInput, access: SearchAuthorizer, owner: ScrollOwner, clusterAlias: string | undefined): RemoteQueryPhase {
-    return drain(this.queryPhaseAsRemoteSteps(input, access, owner, clusterAlias));
+  queryPhaseAsRemote(input: SearchInput, access: SearchAuthorizer, owner: ScrollOwner, clusterAlias: string | undefined, aliasFilters?: ReadonlyMap<string, QueryNode>): RemoteQueryPhase {
+    return drain(this.queryPhaseAsRemoteSteps(input, access, owner, clusterAlias, aliasFilters));
   }
 
   /** `queryPhaseAsRemote` as a cancellable task's work (the remote side of another cluster's search task). */
@@ -809,9 +812,9 @@ export class SearchService {
     return this.drainCancellable(this.queryPhaseAsRemoteSteps(input, access, owner, clusterAlias));
   }
 
-  private *queryPhaseAsRemoteSteps(input: SearchInput, access: SearchAuthorizer, owner: ScrollOwner, clusterAlias: string | undefined): SearchSteps<RemoteQueryPhase> {
+  private *queryPhaseAsRemoteSteps(input: SearchInput, access: SearchAuthorizer, owner: ScrollOwner, clusterAlias: string | undefined, aliasFilters?: ReadonlyMap<string, QueryNode>): SearchSteps<RemoteQueryPhase> {
     const parsed = this.parseWithDefaults(input.params, input.body, { scroll: false });
-    const local = yield* this.searchParsedSteps(input, parsed, access, clusterAlias === undefined ? {} : { clusterAlias });
+    const local = yield* this.searchParsedSteps(input, parsed, access, { ...(clusterAlias === undefined ? {} : { clusterAlias }), ...(aliasFilters === undefined ? {} : { aliasFilters }) });
     const contextId = this.randomBytes(12).toString('hex');
     this.queryContexts.open(contextId, owner, local.fetch, queryContextKeepAliveMs, this.nowMs());
     return {

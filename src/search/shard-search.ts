@@ -13,11 +13,12 @@
  * clusters there (by the handshake's cluster), see `shardSearchHandlers`.
  */
 import { errors, EsError } from '../common/errors.js';
-import { mergeShardResults, type FieldMappings, type ShardHit, type ShardResult } from '../index/searcher/index.js';
+import { mergeShardResults, type FieldMappings, type QueryNode, type ShardHit, type ShardResult } from '../index/searcher/index.js';
 import type { TransportHandler, TransportRequest } from '../transport/index.js';
 import { typedKeys } from './response.js';
 import type { ScrollOwner } from './scroll.js';
 import { rejectAcrossClusters } from './search-extras.js';
+import { combinedAliasFilter } from './alias-filter.js';
 import type { ParsedSearch } from './request.js';
 import type { RemoteQueryPhase, SearchAuthorizer, SearchInput, SearchService } from './search-service.js';
 
@@ -37,6 +38,12 @@ export interface ShardCopies {
   readonly shard: number;
   /** Node ids of the started copies, primary first. */
   readonly nodes: readonly string[];
+  /**
+   * The filters of the aliases the search reached this index through (as defined, unparsed): the
+   * coordinating node decides them and they travel with the shard request, as Elasticsearch's
+   * ShardSearchRequest carries its AliasFilter, because the data node sees only the index's name.
+   */
+  readonly aliasFilter?: readonly unknown[];
 }
 
 export interface ShardSelection {
@@ -131,14 +138,25 @@ export async function queryPhasesOnNodes(options: NodePhaseOptions): Promise<Nod
   const parsed = search.parseForClusters(input);
   rejectAcrossClusters(parsed.extras);
   const { selections, unavailable } = selectShardCopies(options.shards, options.cursor);
+  const aliasFilters = new Map(options.shards.flatMap((shard) => (shard.aliasFilter === undefined ? [] : [[shard.index, shard.aliasFilter] as const])));
+  const localAliasFilter = (index: string): ReadonlyMap<string, QueryNode> | undefined => {
+    const filter = combinedAliasFilter(aliasFilters.get(index));
+    return filter === undefined ? undefined : new Map([[index, filter]]);
+  };
 
   const queryPart = (part: NodePart): Promise<RemoteQueryPhase> =>
     part.nodeId === localNodeId
-      ? Promise.resolve().then(() => search.queryPhaseAsRemote(partInput(part, input), access, owner, clusterAlias))
+      ? Promise.resolve().then(() => search.queryPhaseAsRemote(partInput(part, input), access, owner, clusterAlias, localAliasFilter(part.index)))
       : (channel.request(
           part.nodeId,
           SHARD_SEARCH_ACTIONS.query,
-          { expression: part.index, params: partInput(part, input).params, body: input.body ?? null, ...(clusterAlias !== undefined ? { cluster_alias: clusterAlias } : {}) },
+          {
+            expression: part.index,
+            params: partInput(part, input).params,
+            body: input.body ?? null,
+            ...(clusterAlias !== undefined ? { cluster_alias: clusterAlias } : {}),
+            ...(aliasFilters.has(part.index) ? { alias_filter: aliasFilters.get(part.index) } : {}),
+          },
           shardSearchLimits.requestTimeoutMs,
         ) as Promise<RemoteQueryPhase>);
 
@@ -334,8 +352,11 @@ export function shardSearchHandlers(options: {
         // A remote cluster's search coordinated by a peer (src/node/wire-remote-search.ts) names its alias.
         const alias = object['cluster_alias'];
         if (alias !== undefined && (typeof alias !== 'string' || alias.length === 0)) throw errors.illegalArgument(`malformed [${request.action}] request: [cluster_alias] must be a non-empty string`);
+        const aliasFilter = object['alias_filter'];
+        if (aliasFilter !== undefined && (!Array.isArray(aliasFilter) || aliasFilter.length === 0)) throw errors.illegalArgument(`malformed [${request.action}] request: [alias_filter] must be a non-empty array`);
+        const filter = combinedAliasFilter(aliasFilter as unknown[] | undefined);
         const { access, owner } = options.authorize(request);
-        return search.queryPhaseAsRemote({ expression, params: params as Record<string, string>, body: object['body'] ?? undefined }, access, owner, alias);
+        return search.queryPhaseAsRemote({ expression, params: params as Record<string, string>, body: object['body'] ?? undefined }, access, owner, alias, filter === undefined ? undefined : new Map([[expression, filter]]));
       }),
     ],
     [

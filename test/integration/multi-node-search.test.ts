@@ -9,6 +9,9 @@
  *   multi search request order"; rest-api-spec msearch/10_basic.yml asserts per-item errors), and
  *   `max_concurrent_searches` must be positive.
  * - `_cat/count`: the count of every document of the indices, over every shard (cat-count.html).
+ * - Filtered aliases: the filter applies on every shard, wherever it lives (aliases.html#filter-alias:
+ *   "Filters are only applied when the alias is used"; several filtered aliases are OR-ed, naming
+ *   the index itself searches it unfiltered), routed aliases read the shards their routing selects.
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -128,5 +131,44 @@ describe('searches across three Strait nodes over etcd, compared with one node',
     await sameEverywhere('GET', '/_cat/count/no-such-books?format=json');
     const text = await jsonCall(nodes()[0]!, 'GET', '/_cat/count/books?h=count');
     assert.equal(text.text.trim(), '40');
+  });
+
+  test('filtered aliases (and routed ones) apply their filter on every shard across nodes, as one node does', async () => {
+    const actions = [
+      { add: { index: 'books', alias: 'fantasy-books', filter: { term: { genre: 'fantasy' } } } },
+      { add: { index: 'books', alias: 'old-books', filter: { range: { year: { lt: 1960 } } } } },
+      { add: { index: 'books', alias: 'crime-routed', filter: { term: { genre: 'crime' } }, routing: 'crime' } },
+      { add: { index: 'books', alias: 'all-books' } },
+    ];
+    // Aliases are per node in multi-node mode (README): every node gets them, as the single node does.
+    for (const node of [single, ...nodes()]) {
+      const added = await jsonCall(node, 'POST', '/_aliases', { actions });
+      assert.equal(added.status, 200, added.text);
+    }
+    const fantasy = await sameEverywhere('POST', '/fantasy-books/_search', { size: 50, sort: [{ n: 'asc' }], aggs: { genres: { terms: { field: 'genre' } } } });
+    assert.deepEqual(fantasy.body.hits.hits.map((hit: any) => hit._source.genre), Array(10).fill('fantasy'));
+    assert.deepEqual(fantasy.body.aggregations.genres.buckets, [{ key: 'fantasy', doc_count: 10 }]);
+    assert.deepEqual(fantasy.body._shards, { total: 3, successful: 3, skipped: 0, failed: 0 });
+    // Scored queries through a filter: the filter does not score.
+    await sameEverywhere('POST', '/fantasy-books/_search', { query: { match: { title: 'river stone' } }, size: 20 });
+    // Two filtered aliases: OR-ed.
+    const either = await sameEverywhere('POST', '/fantasy-books,old-books/_search', { size: 0, track_total_hits: true });
+    const old = books().filter((book) => (book.source['year'] as number) < 1960 || book.source['genre'] === 'fantasy').length;
+    assert.equal(either.body.hits.total.value, old);
+    // The index named as well, or an alias without a filter: no filter.
+    assert.equal((await sameEverywhere('POST', '/fantasy-books,books/_search', { size: 0 })).body.hits.total.value, 40);
+    assert.equal((await sameEverywhere('POST', '/fantasy-books,all-books/_search', { size: 0 })).body.hits.total.value, 40);
+    // A routed and filtered alias: one shard, filtered.
+    const routed = await sameEverywhere('POST', '/crime-routed/_search', { size: 50, sort: [{ n: 'asc' }] });
+    assert.equal(routed.body._shards.total, 1);
+    assert.ok(routed.body.hits.hits.length > 0 && routed.body.hits.hits.every((hit: any) => hit._source.genre === 'crime'));
+    // _count, _msearch and _cat/count through the aliases.
+    assert.equal((await sameEverywhere('GET', '/fantasy-books/_count')).body.count, 10);
+    assert.equal((await sameEverywhere('GET', '/fantasy-books/_count?q=title:river')).body._shards.total, 3);
+    const items = `{"index":"fantasy-books"}\n{"query":{"match":{"title":"night"}}}\n{"index":"old-books"}\n{"size":0,"aggs":{"y":{"max":{"field":"year"}}}}\n`;
+    const msearch = await sameEverywhere('POST', '/_msearch', items);
+    assert.ok(msearch.body.responses[1].aggregations.y.value < 1960);
+    const count = await jsonCall(nodes()[1]!, 'GET', '/_cat/count/fantasy-books?format=json&h=count');
+    assert.deepEqual(count.body, [{ count: '10' }]);
   });
 });

@@ -17,3 +17,12 @@ test('one filtered alias, two OR-ed, unfiltered paths win', () => {
   assert.equal(aliasFilterFor(undefined, 'paint', aliases), undefined);
   assert.equal(aliasFilterFor('re*', 'paint', aliases)?.kind, 'term');
 });
+
+test('the definitions a multi-node search sends with its shard requests combine to the same filter', async () => {
+  const { aliasFilterDefinitions, combinedAliasFilter } = await import('../../../src/search/alias-filter.js');
+  assert.deepEqual(aliasFilterDefinitions('red,blue', 'paint', aliases), [{ term: { color: 'red' } }, { term: { color: 'blue' } }]);
+  assert.equal(aliasFilterDefinitions('red,everything', 'paint', aliases), undefined);
+  assert.equal(aliasFilterDefinitions('paint', 'paint', aliases), undefined);
+  assert.deepEqual(combinedAliasFilter(aliasFilterDefinitions('red,blue', 'paint', aliases)), aliasFilterFor('red,blue', 'paint', aliases));
+  assert.equal(combinedAliasFilter(undefined), undefined);
+});
