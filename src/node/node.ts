@@ -287,7 +287,9 @@ export async function startNode(config: NodeConfig, options: StartOptions): Prom
         dataPlane,
         indices: indices.indices,
         search: indices.search,
+        explainer: indices.explainer,
         wrapTransportHandler: (action, wrap) => remote.wrapTransportHandler(action, wrap),
+        addTransportHandlers: (handlers) => remote.addTransportHandlers(handlers),
         log,
         nowMs,
       });

@@ -52,6 +52,8 @@ export function wireIndices(options: { config: NodeConfig; nodeDb: SqlDatabase; 
   routes(identity: ClusterHealthOptions & { readonly node: NodeIdentity }, remotes?: RemoteClusters): Route[];
   /** The search coordinator (cross-cluster search calls `search.searchLocal`). */
   readonly search: SearchService;
+  /** `_explain` (a multi-node cluster runs it on a node holding the document's shard, wire-search.ts). */
+  readonly explainer: ExplainService;
   /** The indices service (cross-cluster replication writes followers and reads leaders through it). */
   readonly indices: IndicesService;
   /** Data streams (cross-cluster replication puts follower backing indices into replicated streams). */
@@ -107,6 +109,7 @@ export function wireIndices(options: { config: NodeConfig; nodeDb: SqlDatabase; 
   const clusterStateVersions = new ClusterStateVersions(options.nodeDb, () => randomBytes(16).toString('base64url').slice(0, 22));
   // Stored pipelines live in node.db; the elapsed-time clock only feeds the ingest counters.
   const ingest = new IngestService(SqlPipelineStore.open(options.nodeDb), service, options.nowMs, () => performance.now(), (name) => templates.resolve(name, false)?.content.settings);
+  const explainer = new ExplainService({ indices: service, searchers, nowMs: options.nowMs });
   const bulkByScroll = wireReindex({ config: options.config, nodeDb: options.nodeDb, search, indices: service, ingest, log, nowMs: options.nowMs });
   return {
     routes: (identity, remotes) => [
@@ -119,7 +122,7 @@ export function wireIndices(options: { config: NodeConfig; nodeDb: SqlDatabase; 
       ...reindexRoutes(bulkByScroll),
       ...asyncSearchRoutes(search, asyncSearches, remotes),
       ...pitRoutes(search, remotes),
-      ...explainRoutes(new ExplainService({ indices: service, searchers, nowMs: options.nowMs })),
+      ...explainRoutes(explainer),
       ...scriptRoutes(service.storedScripts, service),
       ...catRoutes(service, identity),
       ...clusterHealthRoutes(service, identity),
@@ -127,6 +130,7 @@ export function wireIndices(options: { config: NodeConfig; nodeDb: SqlDatabase; 
       ...indexStatsRoutes(service, () => identity.node.nodeId),
     ],
     search,
+    explainer,
     indices: service,
     dataStreams,
     ingest,

@@ -7,7 +7,8 @@
  * those phases to this cluster's nodes under the coordinating node's authorization: the caller's
  * credentials never travel. `_msearch` runs each item so (at most `max_concurrent_searches` at a
  * time) and `_cat/count` counts so. A filtered alias's filter travels with the shard requests of
- * its index (the data node sees only the index's name). A caller whose role restricts documents
+ * its index (the data node sees only the index's name). `_explain` reads one copy of the
+ * document's shard on the node holding it (wire-explain.ts). A caller whose role restricts documents
  * or fields (DLS/FLS) on a searched index, scroll, point in time and DFS over several shards are refused
  * with a 400 for now (their restrictions or statistics would have to travel with the phases);
  * `preference=_shards:N|_only_local` reads this node's own copies of those shards (how a copy is
@@ -36,6 +37,8 @@ import type { ScrollOwner } from '../search/scroll.js';
 import type { TransportHandler } from '../transport/index.js';
 import type { CoordinationWiring } from './wire-coordination.js';
 import type { DataPlaneWiring } from './wire-data-plane.js';
+import { wireExplain } from './wire-explain.js';
+import { explainAction, type ExplainService } from '../search/explain.js';
 
 const searchAction = 'indices:data/read/search';
 /** Search's default indices options (SearchRequest.DEFAULT_INDICES_OPTIONS: strict, open indices). */
@@ -118,6 +121,9 @@ export interface SearchWiringOptions {
   readonly dataPlane: DataPlaneWiring;
   readonly indices: IndicesService;
   readonly search: SearchService;
+  readonly explainer: ExplainService;
+  /** Adds transport handlers (`_explain`'s shard action, wire-explain.ts). */
+  readonly addTransportHandlers: (handlers: ReadonlyMap<string, TransportHandler>) => void;
   /** Replaces a transport action's handler (given the one registered before, the cross-cluster side). */
   readonly wrapTransportHandler: (action: string, wrap: (own: TransportHandler | undefined) => TransportHandler) => void;
   readonly log: Logger;
@@ -146,6 +152,17 @@ export function wireSearch(options: SearchWiringOptions): SearchWiring {
     });
   }
   let cursor = 0;
+  // `_explain` reads one copy of the document's shard, on the node holding it (wire-explain.ts).
+  const explain = wireExplain({
+    nodeId,
+    indices,
+    explainer: options.explainer,
+    state: () => coordinator.state(),
+    copiesOf: (state, handle, shard) => shardsToSearch(state, handle, undefined)?.find((copies) => copies.shard === shard),
+    request: (node, action, body, timeoutMs) => dataPlane.channel.request(node, action, body, timeoutMs),
+    internalHandler: (handle) => dataPlane.replication.internalHandler(handle),
+  });
+  options.addTransportHandlers(explain.handlers);
 
   const plan = (input: SearchInput, context: RequestContext): ShardCopies[] | 'local' =>
     planSearchShards({ indices, state: () => coordinator.state(), nodeId }, input, context.authorize);
@@ -256,6 +273,7 @@ export function wireSearch(options: SearchWiringOptions): SearchWiring {
         if (route.path === '/_count' || route.path === '/:index/_count') return countRoute(route);
         if (route.path === '/_msearch' || route.path === '/:index/_msearch') return msearchRoute(route);
         if (route.path === '/_cat/count' || route.path === '/_cat/count/:index') return catCountRoute(route);
+        if (route.action === explainAction) return explain.route(route);
         // Searches not carried across nodes yet: refused rather than answered from this node's copies only.
         if (multiNodeRefusedSearchActions.has(route.action)) return refuse(route);
         return route;
@@ -267,7 +285,6 @@ export function wireSearch(options: SearchWiringOptions): SearchWiring {
 const multiNodeRefusedSearchActions: ReadonlySet<string> = new Set([
   'indices:data/read/async_search/submit',
   'indices:data/read/open_point_in_time',
-  'indices:data/read/explain',
 ]);
 
 function refuse(route: Route): Route {

@@ -25,6 +25,7 @@ import {
   queryDefaultFields,
   routingRequired,
   sourceFilterFromQuery,
+  type IndexHandle,
   type IndicesService,
   type ReadRestriction,
   type SourceFilter,
@@ -49,7 +50,7 @@ import {
   type Weight,
 } from '../index/query/index.js';
 import { engineMappings, isLive, parseQuery, planQuery, sourceOf, type QueryNode, type SearcherService, type Segment } from '../index/searcher/index.js';
-import { aliasFilterFor, withFilter } from './alias-filter.js';
+import { aliasFilterDefinitions, combinedAliasFilter, withFilter } from './alias-filter.js';
 import { ignoredFields } from './fetch.js';
 import { documentLevelSegments, visibleEngineMappings, visibleSegments } from './read-restriction.js';
 import { queryFromUrl } from './request.js';
@@ -434,7 +435,18 @@ export class ExplainService {
    * `matched: false` when the document does not exist or the caller may not see it.
    */
   explain(target: string, id: string, request: ExplainRequest, access: ExplainAuthorizer): { status: number; body: Record<string, unknown> } {
-    const { indices, searchers } = this.options;
+    const { handle, routing, aliasFilter } = this.resolve(target, id, request, access);
+    const restriction = access.readRestriction?.(explainAction, handle.name, Object.keys(handle.metadata.aliases));
+    return this.explainShard(handle, id, request, routing, combinedAliasFilter(aliasFilter), restriction);
+  }
+
+  /**
+   * `_explain`'s target resolved and authorized: the index, the routing (the request's, or the
+   * alias's index routing) and the alias's filter definitions. A multi-node cluster's coordinating
+   * node resolves here, then the node holding a copy of the shard runs `explainShard`.
+   */
+  resolve(target: string, id: string, request: ExplainRequest, access: ExplainAuthorizer): { handle: IndexHandle; routing: string | undefined; aliasFilter: unknown[] | undefined } {
+    const { indices } = this.options;
     access.indices(explainAction, [target]);
     const handle = indices.singleIndex(target);
     indices.openShardsOf(handle);
@@ -450,8 +462,12 @@ export class ExplainService {
       routing = aliasRouting;
     }
     if (routing === undefined && routingRequired(handle)) throw errors.routingMissing(handle.name, id);
+    return { handle, routing, aliasFilter: aliasFilterDefinitions(target, handle.name, handle.metadata.aliases) };
+  }
 
-    const restriction = access.readRestriction?.(explainAction, handle.name, Object.keys(handle.metadata.aliases));
+  /** Explains document `id` of `handle` on this node's copy of its shard (routed by `routing`, or the id), under the alias filter and the caller's restriction. */
+  explainShard(handle: IndexHandle, id: string, request: ExplainRequest, routing: string | undefined, aliasFilter: QueryNode | undefined, restriction: ReadRestriction | undefined): { status: number; body: Record<string, unknown> } {
+    const { indices, searchers } = this.options;
     // The document's shard, routed as its writes were (the routing, or the id).
     const snapshot = searchers.snapshot(handle, indices.routeDocument(handle, id, routing).number);
     const nowMs = this.options.nowMs();
@@ -474,7 +490,7 @@ export class ExplainService {
     // Document level security: a document the role query hides does not exist for the caller.
     if (segmentIndex < 0 || !isLive(segments[segmentIndex]!, doc)) return absent;
 
-    const query = withFilter(request.query, aliasFilterFor(target, handle.name, handle.metadata.aliases));
+    const query = withFilter(request.query, aliasFilter);
     const weight = planQuery(query, { stats: snapshot.stats, segments, mappings: visibleEngineMappings(fullMappings, restriction?.fields), nowMs, indexName: handle.name, defaultFields });
     const explained = explainDocument(weight, segments[segmentIndex]!, doc);
     const body: Record<string, unknown> = { _index: handle.name, _id: id, matched: explained.match, explanation: renderExplanation(explained) };

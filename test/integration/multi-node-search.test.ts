@@ -12,6 +12,8 @@
  * - Filtered aliases: the filter applies on every shard, wherever it lives (aliases.html#filter-alias:
  *   "Filters are only applied when the alias is used"; several filtered aliases are OR-ed, naming
  *   the index itself searches it unfiltered), routed aliases read the shards their routing selects.
+ * - `_explain`: a single-shard read of the document's shard (search-explain.html; `routing` and
+ *   `preference` as on GET), answered by a node holding a copy, as one node answers it.
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -170,5 +172,32 @@ describe('searches across three Strait nodes over etcd, compared with one node',
     assert.ok(msearch.body.responses[1].aggregations.y.value < 1960);
     const count = await jsonCall(nodes()[1]!, 'GET', '/_cat/count/fantasy-books?format=json&h=count');
     assert.deepEqual(count.body, [{ count: '10' }]);
+  });
+
+  test('_explain reads a copy of the document\'s shard on the node holding it: routing, aliases, _source, errors as on one node', async () => {
+    const query = { query: { match: { title: 'river stone' } } };
+    // b16 and b17 match; b5 is routed by its genre (crime); b4 is a fantasy book, b1 a crime one.
+    for (const id of ['b16', 'b17', 'b3', 'b20', 'b33']) {
+      await sameEverywhere('POST', `/books/_explain/${id}`, query);
+      await sameEverywhere('GET', `/books/_explain/${id}?q=title:night&_source=true`);
+    }
+    const routed = await sameEverywhere('POST', '/books/_explain/b5?routing=crime&_source_includes=title', { query: { match_all: {} } });
+    assert.deepEqual([routed.status, routed.body.matched, routed.body.get._routing, Object.keys(routed.body.get._source)], [200, true, 'crime', ['title']]);
+    await sameEverywhere('POST', '/books/_explain/b5', { query: { match_all: {} } });
+    // Through aliases: the filter joins the query; the routed alias routes.
+    const fantasy = await sameEverywhere('POST', '/fantasy-books/_explain/b4', query);
+    assert.equal(fantasy.status, 200);
+    const filteredOut = await sameEverywhere('POST', '/fantasy-books/_explain/b1', { query: { match_all: {} } });
+    assert.equal(filteredOut.body.matched, false);
+    assert.equal((await sameEverywhere('POST', '/crime-routed/_explain/b5', { query: { term: { genre: 'crime' } } })).body.matched, true);
+    // Preferences that choose among copies give the same answer.
+    for (const preference of ['_local', 'my-session', '_prefer_nodes:nobody']) await sameEverywhere('POST', `/books/_explain/b16?preference=${preference}`, query);
+    // Errors as on one node.
+    await sameEverywhere('POST', '/no-such-books/_explain/b1', query);
+    await sameEverywhere('POST', '/books/_explain/b1');
+    await sameEverywhere('POST', '/books/_explain/b1', { query: { match_all: {} }, size: 3 });
+    await sameEverywhere('GET', '/books/_explain/missing?q=title:river');
+    const shardsPreference = await jsonCall(nodes()[0]!, 'GET', '/books/_explain/b1?q=title:river&preference=_shards:0');
+    assert.equal(shardsPreference.status, 400, shardsPreference.text);
   });
 });
