@@ -33,7 +33,20 @@ export type MasterEvent =
   /** Dynamic index settings (`index.number_of_replicas`, allocation filters...), flat; null removes. */
   | { readonly kind: 'update_settings'; readonly name: string; readonly settings: Readonly<Record<string, string | null>> }
   | { readonly kind: 'cluster_settings'; readonly persistent: Readonly<Record<string, string | null>> }
+  /**
+   * `indices:admin/aliases` (IndicesAliasesRequest, PUT/DELETE `/{index}/_alias/{name}`): every
+   * alias change of one request, and the indices its `remove_index` actions delete, applied as one
+   * step, so a request moving an alias (or its write index) between indices never publishes half.
+   */
+  | { readonly kind: 'update_aliases'; readonly changes: readonly AliasChange[]; readonly deleteIndices: readonly string[] }
   | { readonly kind: 'shard_report'; readonly report: ShardStateReport };
+
+/** One alias of one index set to `definition` (filter, index/search routing, is_write_index, is_hidden), or removed (null). */
+export interface AliasChange {
+  readonly index: string;
+  readonly alias: string;
+  readonly definition: Readonly<Record<string, unknown>> | null;
+}
 
 export interface MasterInput {
   readonly nowIso: string;
@@ -128,6 +141,12 @@ export function stepMaster(state: ClusterState, event: MasterEvent, input: Maste
       next = withIndex(state, event.name, { ...metadata, settings: applySettings(metadata.settings, event.settings), version: metadata.version + 1, settings_version: metadata.settings_version + 1 });
       break;
     }
+    case 'update_aliases': {
+      const applied = applyAliasChanges(state, event.changes, event.deleteIndices);
+      if (!applied.ok) return applied;
+      next = applied.state;
+      break;
+    }
     case 'cluster_settings':
       next = { ...state, metadata: { ...state.metadata, persistent_settings: applySettings(state.metadata.persistent_settings, event.persistent) } };
       break;
@@ -153,6 +172,48 @@ export function stepMaster(state: ClusterState, event: MasterEvent, input: Maste
   // A master that computed a malformed state has a bug; publishing it would spread it (style.md P3).
   if (violation !== undefined) throw new Error(`refusing to publish cluster state version ${published.version}: ${violation}`);
   return { ok: true, state: published, changed: true };
+}
+
+/**
+ * The published state with an alias request's changes, checked against that state (a node checked
+ * them against its own copy, which another node's request may have changed meanwhile, as
+ * MetadataIndexAliasesService re-validates on the master): every index exists, no alias is named
+ * like an index, and an alias has at most one write index.
+ */
+function applyAliasChanges(state: ClusterState, changes: readonly AliasChange[], deleteIndices: readonly string[]): MasterResult {
+  const indices: Record<string, IndexMetadata> = { ...state.metadata.indices };
+  const tables = { ...state.routing_table.indices };
+  for (const name of deleteIndices) {
+    if (indices[name] === undefined) return { ok: false, error: errors.indexNotFound(name) };
+    delete indices[name];
+    delete tables[name];
+  }
+  const touched = new Set<string>();
+  for (const change of changes) {
+    const metadata = indices[change.index];
+    if (metadata === undefined) return { ok: false, error: errors.indexNotFound(change.index) };
+    const aliases = { ...metadata.aliases };
+    if (change.definition === null) {
+      if (aliases[change.alias] === undefined) continue;
+      delete aliases[change.alias];
+    } else {
+      if (indices[change.alias] !== undefined) return { ok: false, error: errors.invalidAliasName(change.alias, 'an index or data stream exists with the same name as the alias') };
+      if (JSON.stringify(aliases[change.alias]) === JSON.stringify(change.definition)) continue;
+      aliases[change.alias] = change.definition;
+    }
+    // One version step per index and request, however many of its aliases changed.
+    const bump = touched.has(change.index) ? 0 : 1;
+    touched.add(change.index);
+    indices[change.index] = { ...metadata, aliases, version: metadata.version + bump, aliases_version: metadata.aliases_version + bump };
+  }
+  const writers = new Map<string, string[]>();
+  for (const [name, metadata] of Object.entries(indices)) {
+    for (const [alias, definition] of Object.entries(metadata.aliases)) if (definition['is_write_index'] === true) writers.set(alias, [...(writers.get(alias) ?? []), name]);
+  }
+  for (const [alias, names] of writers) {
+    if (names.length > 1) return { ok: false, error: errors.illegalArgument(`alias [${alias}] has more than one write index [${names.sort().join(',')}]`) };
+  }
+  return { ok: true, state: { ...state, metadata: { ...state.metadata, indices }, routing_table: { indices: tables } }, changed: true };
 }
 
 function withIndex(state: ClusterState, name: string, metadata: IndexMetadata): ClusterState {

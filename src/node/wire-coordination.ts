@@ -17,12 +17,12 @@ import { readFileSync } from 'node:fs';
 import type { Logger } from 'pino';
 import { CoordinationStartError, EtcdCoordinator } from '../cluster/etcd-coordinator.js';
 import { allocationClusterSettingKeys, explainCopy } from '../cluster/allocation.js';
-import { healthStatusOf, type MasterEvent } from '../cluster/master.js';
+import { healthStatusOf, type AliasChange, type MasterEvent } from '../cluster/master.js';
 import { allShardRoutings, isDataNode, isMasterEligible, type ClusterState, type DiscoveryNode, type ShardRouting, type ShardStateReport } from '../cluster/state.js';
 import { errors } from '../common/index.js';
 import { parseTimeValueMs } from '../common/time-value.js';
 import type { NodeConfig } from '../config/types.js';
-import type { IndicesService, IndexHandle } from '../index/index.js';
+import type { AliasAction, AliasMetadata, IndicesService, IndexHandle } from '../index/index.js';
 import { parseClusterStateMetrics } from '../index/cluster-state.js';
 import { routingLayoutOf } from '../index/routing.js';
 import { nestFlatSettings } from '../index/settings.js';
@@ -124,8 +124,12 @@ export async function startCoordination(options: CoordinationWiringOptions): Pro
   }
   // Shard copies (which to open, recover, start) are the data plane's (wire-data-plane.ts), which
   // applies each state after this metadata mirror.
+  // Alias requests of this node applied locally and not yet published: the mirror leaves the
+  // local aliases alone meanwhile (it would flip them back to the published ones for a moment),
+  // and puts them on the published ones once the last of them is answered.
+  let aliasRequestsInFlight = 0;
   const onState = (state: ClusterState): void => {
-    mirrorMetadata(state, indices, log);
+    mirrorMetadata(state, indices, log, aliasRequestsInFlight === 0);
   };
   coordinator.onApplied(onState);
   onState(coordinator.state());
@@ -140,6 +144,8 @@ export async function startCoordination(options: CoordinationWiringOptions): Pro
       const published = coordinator.state().metadata.indices;
       const created = indices.all().filter((handle) => !before.has(handle.name) && published[handle.name]?.settings['index.uuid'] !== handle.uuid);
       if (created.length > 0) indices.deleteIndices(created);
+      // Alias changes the master refused go back to the published ones.
+      mirrorAliases(coordinator.state(), indices, log);
       throw error;
     }
   };
@@ -147,9 +153,15 @@ export async function startCoordination(options: CoordinationWiringOptions): Pro
     ...route,
     handle: async (request: RestRequest, context: RequestContext): Promise<RestResponse> => {
       const before = new Set(indices.all().map((handle) => handle.name));
-      const response = await route.handle(request, context);
-      await publishLocalChanges(before, masterTimeoutOf(request));
-      return response;
+      const aliasRequest = route.action === 'indices:admin/aliases';
+      if (aliasRequest) aliasRequestsInFlight++;
+      try {
+        const response = await route.handle(request, context);
+        await publishLocalChanges(before, masterTimeoutOf(request));
+        return response;
+      } finally {
+        if (aliasRequest && --aliasRequestsInFlight === 0) mirrorAliases(coordinator.state(), indices, log);
+      }
     },
   });
 
@@ -210,13 +222,15 @@ function changesForMaster(state: ClusterState, indices: IndicesService, clusterS
   }
   if (Object.keys(persistent).length > 0) events.push({ kind: 'cluster_settings', persistent });
   const local = new Map(indices.all().map((handle) => [handle.name, handle]));
+  const aliasChanges: AliasChange[] = [];
   for (const [name, handle] of local) {
     const published = state.metadata.indices[name];
     const mappings = mappingsOf(handle);
     if (published === undefined) {
-      events.push({ kind: 'create_index', name, uuid: handle.uuid, settings: handle.metadata.settings, mappings, aliases: {}, routingNumShards: routingLayoutOf(handle.metadata.settings).routingShards });
+      events.push({ kind: 'create_index', name, uuid: handle.uuid, settings: handle.metadata.settings, mappings, aliases: publishedAliases(handle), routingNumShards: routingLayoutOf(handle.metadata.settings).routingShards });
       continue;
     }
+    aliasChanges.push(...aliasChangesOf(name, published.aliases, publishedAliases(handle)));
     if (JSON.stringify(published.mappings) !== JSON.stringify(mappings)) events.push({ kind: 'put_mapping', name, mappings });
     const changed: Record<string, string | null> = {};
     for (const key of new Set([...Object.keys(published.settings), ...Object.keys(handle.metadata.settings)])) {
@@ -226,8 +240,49 @@ function changesForMaster(state: ClusterState, indices: IndicesService, clusterS
     }
     if (Object.keys(changed).length > 0) events.push({ kind: 'update_settings', name, settings: changed });
   }
-  for (const name of Object.keys(state.metadata.indices)) if (!local.has(name)) events.push({ kind: 'delete_index', name });
+  const deleted = Object.keys(state.metadata.indices).filter((name) => !local.has(name));
+  // An alias request's index removals (`remove_index`) travel with its alias changes: one step.
+  if (aliasChanges.length > 0) events.push({ kind: 'update_aliases', changes: aliasChanges, deleteIndices: deleted });
+  else for (const name of deleted) events.push({ kind: 'delete_index', name });
   return events;
+}
+
+/** The local aliases in the cluster state's shape (the same JSON). */
+function publishedAliases(handle: IndexHandle): Readonly<Record<string, Readonly<Record<string, unknown>>>> {
+  return handle.metadata.aliases as Readonly<Record<string, AliasMetadata>> as unknown as Readonly<Record<string, Readonly<Record<string, unknown>>>>;
+}
+
+/** The changes that turn index `index`'s aliases `from` into `to` (pure). */
+export function aliasChangesOf(index: string, from: Readonly<Record<string, unknown>>, to: Readonly<Record<string, Readonly<Record<string, unknown>>>>): AliasChange[] {
+  const changes: AliasChange[] = [];
+  for (const [alias, definition] of Object.entries(to)) if (JSON.stringify(from[alias]) !== JSON.stringify(definition)) changes.push({ index, alias, definition });
+  for (const alias of Object.keys(from)) if (to[alias] === undefined) changes.push({ index, alias, definition: null });
+  return changes;
+}
+
+/**
+ * Puts the local aliases of every published index this node has on the published ones (added,
+ * changed: filter, routing, is_write_index, is_hidden; removed), in one atomic local step so that
+ * a write index moving between indices never counts twice.
+ */
+function mirrorAliases(state: ClusterState, indices: IndicesService, log: Logger): void {
+  if (state.version === 0) return;
+  const actions: AliasAction[] = [];
+  for (const [name, metadata] of Object.entries(state.metadata.indices)) {
+    const handle = indices.get(name);
+    if (handle === undefined || handle.uuid !== metadata.settings['index.uuid']) continue;
+    for (const change of aliasChangesOf(name, publishedAliases(handle), metadata.aliases)) {
+      actions.push(change.definition === null ? { kind: 'remove', index: name, alias: change.alias, mustExist: false } : { kind: 'add', index: name, alias: change.alias, definition: change.definition as AliasMetadata });
+    }
+  }
+  if (actions.length === 0) return;
+  // Removals first: an alias moving to another index is free again before it is added there.
+  actions.sort((a, b) => (a.kind === 'remove' ? 0 : 1) - (b.kind === 'remove' ? 0 : 1));
+  try {
+    indices.applyAliasActions(actions);
+  } catch (error) {
+    log.error({ err: error, version: state.version }, 'cannot apply the published aliases on this node');
+  }
 }
 
 function mappingsOf(handle: IndexHandle): Record<string, unknown> {
@@ -235,7 +290,7 @@ function mappingsOf(handle: IndexHandle): Record<string, unknown> {
 }
 
 /** Applies the published index metadata to this node's IndicesService. */
-function mirrorMetadata(state: ClusterState, indices: IndicesService, log: Logger): void {
+function mirrorMetadata(state: ClusterState, indices: IndicesService, log: Logger, withAliases: boolean): void {
   if (state.version === 0) return;
   for (const [name, metadata] of Object.entries(state.metadata.indices)) {
     try {
@@ -251,7 +306,7 @@ function mirrorMetadata(state: ClusterState, indices: IndicesService, log: Logge
       }
       const handle = indices.get(name);
       if (handle === undefined) {
-        indices.createIndex(name, { settings, mappings }, { templates: false, ...(uuid !== undefined ? { uuid } : {}) });
+        indices.createIndex(name, { settings, mappings, aliases: metadata.aliases }, { templates: false, ...(uuid !== undefined ? { uuid } : {}) });
         continue;
       }
       if (JSON.stringify(mappingsOf(handle)) !== JSON.stringify(metadata.mappings) && Object.keys(mappings).length > 0) indices.putMapping([handle], mappings);
@@ -269,6 +324,7 @@ function mirrorMetadata(state: ClusterState, indices: IndicesService, log: Logge
       log.error({ err: error, version: state.version }, 'cannot delete an index the published state no longer has');
     }
   }
+  if (withAliases) mirrorAliases(state, indices, log);
 }
 
 // -------------------------------------------------------------------------------------------
@@ -657,5 +713,5 @@ function refuse(route: Route): Route {
 }
 
 /** Index-level write actions that go through the master in multi-node mode. */
-export const masterRoutedActions: ReadonlySet<string> = new Set(['indices:admin/create', 'indices:admin/delete', 'indices:admin/mapping/put', 'indices:admin/settings/update', 'cluster:admin/settings/update']);
+export const masterRoutedActions: ReadonlySet<string> = new Set(['indices:admin/create', 'indices:admin/delete', 'indices:admin/mapping/put', 'indices:admin/settings/update', 'cluster:admin/settings/update', 'indices:admin/aliases']);
 

@@ -253,6 +253,15 @@ describe('cross-cluster replication from a three-node leader cluster', { skip },
       },
       (node) => node.remoteClusterAddress!,
     );
+    // Fenced promotion (Strait's) is refused against a leader of many nodes, and changes nothing.
+    const promote = await jsonCall(follower, 'POST', '/orders-k-copy/_ccr/promote');
+    assert.equal(promote.status, 400, promote.text);
+    assert.equal(promote.body.error.type, 'illegal_argument_exception');
+    assert.match(promote.body.error.reason, /cannot fence leader index \[orders-k\]: fencing a leader index of a cluster of many nodes is not supported yet/);
+    assert.equal((await followerAdmin.ccr.followInfo({ index: 'orders-k-copy' })).follower_indices[0]!.status, 'active');
+    const leaderSettings = await jsonCall(running()[0]!, 'GET', '/orders-k/_settings?flat_settings=true');
+    assert.equal(leaderSettings.status, 200, leaderSettings.text);
+    assert.equal(leaderSettings.body['orders-k'].settings['index.blocks.write'], undefined, 'the leader has no write block');
     t.diagnostic(`API key model: kill -9 of the gateway (with primaries) -> every follower shard applying operations again ${figures.resumedMs} ms; ${figures.documents} documents compared`);
   });
 });
