@@ -144,6 +144,13 @@ export function apiKeyModel(options: ModelOptions, credentials: string | Credent
   };
 }
 
+/**
+ * Reads that may go to another gateway when the connection they were sent on closed before the
+ * answer (its node died or left): Strait's, Elasticsearch fails them. A fetch or free is pinned to
+ * the node holding its contexts and is not among them.
+ */
+const RESENT_ON_DISCONNECT = new Set<string>([REMOTE_ACTIONS.search, REMOTE_ACTIONS.queryPhase, REMOTE_ACTIONS.fieldCaps, REMOTE_ACTIONS.resolveCluster]);
+
 /** Failures that mean the remote cluster could not be reached (Elasticsearch's isRemoteUnavailableException). */
 const REMOTE_UNAVAILABLE_TYPES = new Set(['connect_transport_exception', 'node_disconnected_exception', 'no_such_remote_cluster_exception']);
 
@@ -258,10 +265,21 @@ export class RemoteClustersClient implements RemoteClusters {
       // bad credential is the remote's 401 before any local check of remote privileges (as in
       // Elasticsearch, where the handshake precedes the interceptor's check).
       const connection = await this.service.connection(alias, route.nodeId !== undefined ? { nodeId: route.nodeId } : {});
-      route.used?.(connection.remote.nodeId);
       // The running task's `X-Opaque-Id` and `trace.id` travel along, so the remote's tasks show them.
       const headers = { ...(currentTask.getStore()?.start.headers ?? {}), ...this.headersFor(alias, action, caller, requestId, stored) };
-      const result = await this.requestRotating(connection, alias, action, { ...body, cluster_alias: alias }, headers);
+      const sendOn = (chosen: RemoteConnection): Promise<unknown> => {
+        route.used?.(chosen.remote.nodeId);
+        return this.requestRotating(chosen, alias, action, { ...body, cluster_alias: alias }, headers);
+      };
+      let result: unknown;
+      try {
+        result = await sendOn(connection);
+      } catch (error) {
+        const lost = error instanceof EsError && error.type === 'node_disconnected_exception' && connection.closed;
+        if (!lost || route.nodeId !== undefined || !RESENT_ON_DISCONNECT.has(action)) throw error;
+        this.log.info({ alias, action, node: connection.remote.nodeName }, 'the remote node closed the connection before answering; sending the read to another node of the cluster');
+        result = await sendOn(await this.service.connection(alias));
+      }
       this.audit.record({ ...base, 'event.action': 'cross_cluster_request', decision: 'granted' });
       return result;
     } catch (error) {

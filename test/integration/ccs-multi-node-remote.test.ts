@@ -13,7 +13,8 @@
  *   `_clusters`/`_shards` count true (search-search.html#search-api-response-body).
  * - kill -9 of a gateway node the local cluster uses while searches run: with one replica every
  *   shard stays available, the local cluster keeps searching through its other gateway, and no
- *   search that reports success answers wrong documents.
+ *   search that reports success answers wrong documents. A read lost with its connection is sent
+ *   once to another gateway (Strait's; Elasticsearch fails it), so minimized searches never fail.
  * - Certificate model (remote-clusters-cert.html): the local user's role names are resolved on the
  *   remote. API key model (remote-clusters-api-key.html): a cross-cluster API key made through one
  * node is valid on every node (security metadata is cluster-wide), each gateway intersects it
@@ -148,6 +149,14 @@ describe('cross-cluster search against a three-node remote cluster', { skip }, (
     await check(false);
   });
 
+  test('certificate model, proxy mode: one address reaches a node that answers for the whole remote cluster', async () => {
+    await localAdmin.cluster.putSettings({ persistent: { 'cluster.remote.farproxy.mode': 'proxy', 'cluster.remote.farproxy.proxy_address': remote[0]!.transportAddress, 'cluster.remote.farproxy.skip_unavailable': false } });
+    await connected('farproxy');
+    await check(true, undefined, 'farproxy');
+    await check(false, undefined, 'farproxy');
+    await localAdmin.cluster.putSettings({ persistent: { 'cluster.remote.farproxy.mode': null, 'cluster.remote.farproxy.proxy_address': null, 'cluster.remote.farproxy.skip_unavailable': null } });
+  });
+
   test('certificate model, as a user whose role was made through one remote node only (no gateway): the same answers', async () => {
     await check(true, { username: 'ana', password: 'ana-password' });
     await check(false, { username: 'ana', password: 'ana-password' });
@@ -197,7 +206,7 @@ describe('cross-cluster search against a three-node remote cluster', { skip }, (
     const expectedIds = Array.from({ length: DOCS }, (_, n) => `d${n}`);
     let stop = false;
     let killedAt = 0;
-    const outcomes: { at: number; end: number; alias: string; ok: boolean; reason?: string }[] = [];
+    const outcomes: { at: number; end: number; alias: string; minimize: boolean; ok: boolean; reason?: string }[] = [];
     const loop = async (minimize: boolean, alias: string) => {
       while (!stop) {
         const at = Date.now();
@@ -205,10 +214,10 @@ describe('cross-cluster search against a three-node remote cluster', { skip }, (
           const answer = await through(minimize, { size: 100, sort: [{ n: 'asc' }] }, undefined, alias);
           const complete = answer._shards.failed === 0 && answer._clusters.skipped === 0;
           if (complete) assert.deepEqual(answer.hits.hits.map((hit: { _id: string }) => hit._id), expectedIds, 'a search that reports every shard answers every document');
-          outcomes.push({ at, end: Date.now(), alias, ok: complete, ...(complete ? {} : { reason: JSON.stringify(answer._shards.failures ?? answer._clusters) }) });
+          outcomes.push({ at, end: Date.now(), alias, minimize, ok: complete, ...(complete ? {} : { reason: JSON.stringify(answer._shards.failures ?? answer._clusters) }) });
         } catch (error) {
           if (error instanceof assert.AssertionError) throw error;
-          outcomes.push({ at, end: Date.now(), alias, ok: false, reason: (error as Error).message });
+          outcomes.push({ at, end: Date.now(), alias, minimize, ok: false, reason: (error as Error).message });
         }
       }
     };
@@ -231,6 +240,9 @@ describe('cross-cluster search against a three-node remote cluster', { skip }, (
     console.log(`gateway kill: ${afterKill.length} searches after the kill, ${failed.length} failed (${failed.filter((outcome) => outcome.alias === 'far').length} certificate model, ${failed.filter((outcome) => outcome.alias === 'farkey').length} API key model), the last failure ${recoveredAfterMs} ms after the kill; failures: ${JSON.stringify(failed.map((outcome) => outcome.reason).slice(0, 4))}`);
     const settled = afterKill.filter((outcome) => outcome.at > lastFailure);
     assert.ok(settled.length >= 10, `searches succeed again after the kill (${settled.length} did)`);
+    // A minimized search lost with its connection goes to the other gateway (Strait's resend):
+    // none fails. Only an unminimized fetch pinned to the dead gateway's contexts can.
+    assert.deepEqual(failed.filter((outcome) => outcome.minimize).map((outcome) => outcome.reason), []);
     assert.ok(recoveredAfterMs < 5_000, `searches recover within 5 s of the kill (took ${recoveredAfterMs} ms)`);
     for (const alias of ['far', 'farkey']) {
       const info = await remoteInfo(alias);
