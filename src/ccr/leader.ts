@@ -628,6 +628,14 @@ export class CcrLeaderService {
     // The follower's leader was deleted and re-created under the same name: a conflict with the
     // cluster's state the caller can see and resolve, not a server fault.
     if (expected !== undefined && expected !== handle.uuid) throw new EsError(409, 'status_exception', `unexpected history uuid, expected [${expected}], actual [${handle.uuid}]`);
+    // On many nodes the block would have to stop writes on every primary before the seq_nos are
+    // read; published index settings other than the replica count do not reach the other nodes'
+    // copies yet, so a fence here would promise what it cannot keep.
+    if (this.router !== undefined) {
+      throw errors.illegalArgument(
+        `cannot fence leader index [${handle.name}]: fencing a leader index of a cluster of many nodes is not supported yet; stop writes to the leader, then pause, close and unfollow [the follower index] to make it writable`,
+      );
+    }
     this.indices.updateSettings([handle], { 'index.blocks.write': 'true' });
     const maxSeqNos = (handle.shards ?? []).map((shard) => shard.maxSeqNo);
     const maxSeqNo = maxSeqNos[0] ?? -1;

@@ -8,8 +8,9 @@
  * credentials never travel. `_msearch` runs each item so (at most `max_concurrent_searches` at a
  * time) and `_cat/count` counts so. A filtered alias's filter travels with the shard requests of
  * its index (the data node sees only the index's name). `_explain` reads one copy of the
- * document's shard on the node holding it (wire-explain.ts). A caller whose role restricts documents
- * or fields (DLS/FLS) on a searched index, scroll, point in time and DFS over several shards are refused
+ * document's shard on the node holding it (wire-explain.ts); a scroll keeps its contexts on the
+ * data nodes and its id names them (wire-scroll.ts). A caller whose role restricts documents or
+ * fields (DLS/FLS) on a searched index, point in time and DFS over several shards are refused
  * with a 400 for now (their restrictions or statistics would have to travel with the phases);
  * `preference=_shards:N|_only_local` reads this node's own copies of those shards (how a copy is
  * inspected).
@@ -38,6 +39,7 @@ import type { TransportHandler } from '../transport/index.js';
 import type { CoordinationWiring } from './wire-coordination.js';
 import type { DataPlaneWiring } from './wire-data-plane.js';
 import { wireExplain } from './wire-explain.js';
+import { wireScroll } from './wire-scroll.js';
 import { explainAction, type ExplainService } from '../search/explain.js';
 
 const searchAction = 'indices:data/read/search';
@@ -163,6 +165,17 @@ export function wireSearch(options: SearchWiringOptions): SearchWiring {
     internalHandler: (handle) => dataPlane.replication.internalHandler(handle),
   });
   options.addTransportHandlers(explain.handlers);
+  // Scroll contexts stay on the data nodes; the scroll id names them (wire-scroll.ts).
+  const scrolls = wireScroll({
+    nodeId,
+    search,
+    state: () => coordinator.state(),
+    request: (node, action, body, timeoutMs) => dataPlane.channel.request(node, action, body, timeoutMs),
+    internalHandler: (handle) => dataPlane.replication.internalHandler(handle),
+    coordinated: COORDINATED,
+    nowMs: options.nowMs,
+  });
+  options.addTransportHandlers(scrolls.handlers);
 
   const plan = (input: SearchInput, context: RequestContext): ShardCopies[] | 'local' =>
     planSearchShards({ indices, state: () => coordinator.state(), nodeId }, input, context.authorize);
@@ -185,9 +198,12 @@ export function wireSearch(options: SearchWiringOptions): SearchWiring {
     handle: async (request: RestRequest, context: RequestContext): Promise<RestResponse> => {
       const input = { expression: request.params['index'], params: request.query, body: request.json() };
       checkQueryStringParams(request.query, request.rawPath);
-      const shards = plan(input, context);
+      // A scroll plans its shards as a search does, then keeps its contexts on the data nodes.
+      const { scroll, ...unscrolled } = input.params;
+      const shards = plan(scroll === undefined ? input : { ...input, params: unscrolled }, context);
       // This node's own copies, or no shard at all (an empty answer exactly as a single node gives it).
       if (shards === 'local' || shards.length === 0) return original.handle(request, context);
+      if (scroll !== undefined) return { status: 200, body: await scrolls.open(input, shards, context) };
       return { status: 200, body: await searchAcross(input, context, shards) };
     },
   });
@@ -274,6 +290,7 @@ export function wireSearch(options: SearchWiringOptions): SearchWiring {
         if (route.path === '/_msearch' || route.path === '/:index/_msearch') return msearchRoute(route);
         if (route.path === '/_cat/count' || route.path === '/_cat/count/:index') return catCountRoute(route);
         if (route.action === explainAction) return explain.route(route);
+        if (route.path === '/_search/scroll' || route.path === '/_search/scroll/:scroll_id') return scrolls.route(route);
         // Searches not carried across nodes yet: refused rather than answered from this node's copies only.
         if (multiNodeRefusedSearchActions.has(route.action)) return refuse(route);
         return route;

@@ -781,11 +781,11 @@ export class SearchService {
    * scroll context here and answers its first page as mergeable hits (rendered here, `_index` as
    * `alias:index`) with this cluster's totals and partial aggregations.
    */
-  openScrollAsRemote(input: SearchInput, access: SearchAuthorizer, owner: ScrollOwner, clusterAlias: string | undefined): ClusterScrollPage {
+  openScrollAsRemote(input: SearchInput, access: SearchAuthorizer, owner: ScrollOwner, clusterAlias: string | undefined, aliasFilters?: ReadonlyMap<string, QueryNode>): ClusterScrollPage {
     const started = this.nowMs();
     const parsed = this.parseWithDefaults(input.params, input.body, { scroll: true });
     if (parsed.scrollKeepAliveMs === undefined) throw errors.illegalArgument('a cross-cluster scroll needs [scroll]');
-    const { contextId, state, local } = this.createScroll(input, parsed, access, owner, clusterAlias === undefined ? {} : { clusterAlias });
+    const { contextId, state, local } = this.createScroll(input, parsed, access, owner, { ...(clusterAlias === undefined ? {} : { clusterAlias }), ...(aliasFilters === undefined ? {} : { aliasFilters }) });
     const request = { ...parsed.request, trackTotalHits: true };
     return {
       ...this.clusterScrollPage(state, encodeScrollId(contextId), started),
@@ -837,6 +837,22 @@ export class SearchService {
   /** Frees a query phase's context none of whose hits made the page. */
   freeQueryContext(contextId: string, owner: ScrollOwner): boolean {
     return this.queryContexts.free(contextId, owner);
+  }
+
+  /**
+   * A multi-node scroll's part on this node (src/node/wire-scroll.ts): the page of hits from
+   * `offset` in this node's merged order, rendered, with the part's totals. The coordinating
+   * node's scroll id keeps each node's offset (so any node can continue the scroll); the
+   * context's own offset is not used. Renews the keep-alive.
+   */
+  scrollPartAt(scrollId: string, offset: number, keepAlive: string | undefined, owner: ScrollOwner): Pick<ClusterScrollPage, 'hits' | 'totalHits' | 'totalRelation' | 'maxScore'> {
+    const contextId = decodeScrollId(scrollId);
+    const keepAliveMs = keepAlive === undefined ? undefined : parseTimeValueMs(keepAlive, 'scroll');
+    const state = this.scrolls.use(contextId, owner, keepAliveMs, this.nowMs());
+    if (state === undefined) throw allShardsFailed([{ index: null, shard: -1, node: undefined, cause: errors.searchContextMissing(contextId) }]);
+    const page = state.hits.slice(offset, offset + state.size);
+    const rendered = this.fetchHits(state.fetchTargets, page, state.sort, state.fetch);
+    return { hits: page.map((hit, i) => ({ ...hit, rendered: rendered[i]! })), totalHits: state.total?.value ?? 0, totalRelation: state.total?.relation ?? 'eq', maxScore: state.maxScore };
   }
 
   /** The next page of a scroll opened by `openScrollAsRemote`. */

@@ -17,6 +17,9 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import pino from 'pino';
 import type { Client } from '@elastic/elasticsearch';
 import { REMOTE_CLUSTER_CLIENT_YAML, startNode, type StartedNode } from '../harness/cluster.js';
 import { jsonCall } from '../harness/json-call.js';
@@ -24,6 +27,7 @@ import { etcdSkipReason } from '../harness/etcd.js';
 import { startMultiNodeCluster, type MultiNodeCluster } from '../harness/multi-node-cluster.js';
 import { shardLayout } from '../harness/shard-copies.js';
 import { until } from '../harness/wait.js';
+import { connectTransport, TRANSPORT_FORMAT_VERSION } from '../../src/transport/index.js';
 
 const skip = etcdSkipReason();
 
@@ -253,6 +257,35 @@ describe('cross-cluster replication from a three-node leader cluster', { skip },
       },
       (node) => node.remoteClusterAddress!,
     );
+    // Fenced promotion (Strait's) is refused against a leader of many nodes, and changes nothing.
+    const promote = await jsonCall(follower, 'POST', '/orders-k-copy/_ccr/promote');
+    assert.equal(promote.status, 400, promote.text);
+    assert.equal(promote.body.error.type, 'illegal_argument_exception');
+    assert.match(promote.body.error.reason, /cannot fence leader index \[orders-k\]: fencing a leader index of a cluster of many nodes is not supported yet/);
+    assert.equal((await followerAdmin.ccr.followInfo({ index: 'orders-k-copy' })).follower_indices[0]!.status, 'active');
+    const leaderSettings = await jsonCall(running()[0]!, 'GET', '/orders-k/_settings?flat_settings=true');
+    assert.equal(leaderSettings.status, 200, leaderSettings.text);
+    assert.equal(leaderSettings.body['orders-k'].settings['index.blocks.write'], undefined, 'the leader has no write block');
     t.diagnostic(`API key model: kill -9 of the gateway (with primaries) -> every follower shard applying operations again ${figures.resumedMs} ms; ${figures.documents} documents compared`);
+  });
+  test('the routed shard-level actions serve nodes of the leader cluster only: another cluster cannot skip the gateway authorization', async () => {
+    const leader = running()[0]!;
+    const version = String((await jsonCall(leader, 'GET', '/')).body.version.number);
+    const colon = leader.transportAddress.lastIndexOf(':');
+    // The follower node's own certificate (the same CA): the TLS layer accepts it, the action does not.
+    const connection = await connectTransport({
+      address: { host: leader.transportAddress.slice(0, colon), port: Number(leader.transportAddress.slice(colon + 1)) },
+      local: { clusterName: 'followers', clusterUuid: 'another-cluster', nodeId: 'probe', nodeName: 'probe', version, roles: ['data'], attributes: {}, transportFormatVersion: TRANSPORT_FORMAT_VERSION },
+      logger: pino({ level: 'silent' }),
+      tls: { ca: cluster.ca!.caPem, cert: readFileSync(path.join(follower.configDir, 'certs', 'node.crt')), key: readFileSync(path.join(follower.configDir, 'certs', 'node.key')), verificationMode: 'full' },
+    });
+    try {
+      const body = { index_uuid: 'x', index: 'orders-k', shard: 0, body: { index: 'orders-k', shard: 0, from_seq_no: 0, max_operation_count: 10, poll_timeout_ms: 0, max_batch_size: 1024 } };
+      for (const action of ['indices:data/read/xpack/ccr/shard_changes[s]', 'indices:internal/admin/ccr/restore/session/put[s]', 'indices:admin/seq_no/retention_lease_sync[r]']) {
+        await assert.rejects(connection.request(action, body, { timeoutMs: 10_000 }), (error: any) => error.type === 'security_exception' && error.message.includes(`action [${action}] is unauthorized`), action);
+      }
+    } finally {
+      connection.close();
+    }
   });
 });

@@ -12,6 +12,9 @@
  * - Filtered aliases: the filter applies on every shard, wherever it lives (aliases.html#filter-alias:
  *   "Filters are only applied when the alias is used"; several filtered aliases are OR-ed, naming
  *   the index itself searches it unfiltered), routed aliases read the shards their routing selects.
+ * - Scroll: pages through every hit exactly once, in the search's order, continued through any node
+ *   (paginate-search-results.html#scroll-search-results: "always use the most recently received
+ *   _scroll_id"), keep-alive renewed, cleared by id or `_all` (clear-scroll-api.html).
  * - `_explain`: a single-shard read of the document's shard (search-explain.html; `routing` and
  *   `preference` as on GET), answered by a node holding a copy, as one node answers it.
  */
@@ -199,5 +202,62 @@ describe('searches across three Strait nodes over etcd, compared with one node',
     await sameEverywhere('GET', '/books/_explain/missing?q=title:river');
     const shardsPreference = await jsonCall(nodes()[0]!, 'GET', '/books/_explain/b1?q=title:river&preference=_shards:0');
     assert.equal(shardsPreference.status, 400, shardsPreference.text);
+  });
+
+  /** Every page of a scroll: opened through `via[0]`, continued through the next node each page. */
+  const scrollAll = async (via: readonly StartedNode[], path: string, body: unknown): Promise<{ first: any; hits: any[]; lastId: string }> => {
+    const first = await jsonCall(via[0]!, 'POST', path, body);
+    assert.equal(first.status, 200, first.text);
+    const hits = [...first.body.hits.hits];
+    let id = first.body._scroll_id as string;
+    for (let page = 1; page < 50; page++) {
+      const next = await jsonCall(via[page % via.length]!, 'POST', '/_search/scroll', { scroll_id: id, scroll: '1m' });
+      assert.equal(next.status, 200, next.text);
+      assert.deepEqual(next.body.hits.total, first.body.hits.total);
+      id = next.body._scroll_id;
+      if (next.body.hits.hits.length === 0) break;
+      hits.push(...next.body.hits.hits);
+    }
+    return { first: first.body, hits, lastId: id };
+  };
+
+  test('scroll: contexts stay on the data nodes, every hit once in the search\'s order through any node, keep-alive, clear by id and _all', async () => {
+    for (const [path, body] of [
+      ['/books/_search?scroll=1m', { size: 7, sort: [{ n: 'asc' }], aggs: { genres: { terms: { field: 'genre' } } } }],
+      ['/books/_search?scroll=30s', { size: 4, query: { match: { title: 'river night' } } }],
+      ['/fantasy-books/_search?scroll=1m', { size: 3, sort: [{ year: 'desc' }, { n: 'asc' }] }],
+    ] as const) {
+      const expected = await scrollAll([single], path, body);
+      for (let i = 0; i < nodes().length; i++) {
+        const via = [...nodes().slice(i), ...nodes().slice(0, i)];
+        const answer = await scrollAll(via, path, body);
+        assert.deepEqual(answer.hits, expected.hits, `${path} opened through node ${i}`);
+        const { _scroll_id: _a, took: _b, ...firstRest } = answer.first;
+        const { _scroll_id: _c, took: _d, ...expectedRest } = expected.first;
+        assert.deepEqual({ ...firstRest, hits: { ...firstRest.hits, hits: [] } }, { ...expectedRest, hits: { ...expectedRest.hits, hits: [] } });
+      }
+    }
+    const all = await scrollAll([nodes()[1]!], '/books/_search?scroll=1m', { size: 9 });
+    assert.deepEqual(all.hits.map((hit) => hit._id).sort(), books().map((book) => book.id).sort(), 'every document once');
+    // Clear by id (any node): the contexts are gone on every node.
+    const opened = await jsonCall(nodes()[0]!, 'POST', '/books/_search?scroll=1m', { size: 2 });
+    const id = opened.body._scroll_id;
+    const cleared = await jsonCall(nodes()[2]!, 'DELETE', '/_search/scroll', { scroll_id: id });
+    assert.equal(cleared.status, 200, cleared.text);
+    assert.equal(cleared.body.succeeded, true);
+    assert.ok(cleared.body.num_freed >= 2, cleared.text);
+    const gone = await jsonCall(nodes()[1]!, 'POST', '/_search/scroll', { scroll_id: id, scroll: '1m' });
+    assert.equal(gone.status, 404, gone.text);
+    assert.equal(gone.body.error.root_cause[0].type, 'search_context_missing_exception');
+    assert.equal((await jsonCall(nodes()[2]!, 'DELETE', '/_search/scroll', { scroll_id: id })).status, 404, 'nothing left to free');
+    // Clear `_all` through one node frees the contexts every node holds.
+    const another = await jsonCall(nodes()[0]!, 'POST', '/books/_search?scroll=1m', { size: 2 });
+    const clearedAll = await jsonCall(nodes()[1]!, 'DELETE', '/_search/scroll/_all');
+    assert.equal(clearedAll.status, 200, clearedAll.text);
+    assert.ok(clearedAll.body.num_freed >= 2, clearedAll.text);
+    assert.equal((await jsonCall(nodes()[2]!, 'POST', '/_search/scroll', { scroll_id: another.body._scroll_id })).status, 404);
+    // A keep-alive past the limit is refused as on one node; an id we never issued too.
+    await sameEverywhere('POST', '/books/_search?scroll=2d', { size: 2 });
+    await sameEverywhere('POST', '/_search/scroll', { scroll_id: 'not-a-scroll-id' });
   });
 });
