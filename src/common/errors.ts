@@ -294,6 +294,11 @@ export const errors = {
     new EsError(400, 'invalid_alias_name_exception', `Invalid alias name [${alias}]: ${reason}`),
   /** ClusterBlockException of STATE_NOT_RECOVERED_BLOCK: a node that has not applied its cluster's state yet (503). */
   stateNotRecovered: () => new EsError(503, 'cluster_block_exception', 'blocked by: [SERVICE_UNAVAILABLE/1/state not recovered / initialized];'),
+  /**
+   * ClusterBlockException of NoMasterBlockService's block (id 2, 503): a metadata write that
+   * could not reach the cluster's coordination (multi-node: etcd did not accept it).
+   */
+  noMaster: () => new EsError(503, 'cluster_block_exception', 'blocked by: [SERVICE_UNAVAILABLE/2/no master];'),
   indexBlocked: (index: string, block: string, status = 403) =>
     new EsError(status, 'cluster_block_exception', `index [${index}] blocked by: [${block}];`),
   // Transport layer (src/transport). Statuses as Elasticsearch's: TransportException defaults to

@@ -62,6 +62,8 @@ export class TemplateService {
   private readonly legacy = new Map<string, LegacyTemplate>();
   /** Composable templates in use by data streams (their names), so they cannot be deleted. */
   private templatesInUse: () => ReadonlyMap<string, readonly string[]> = () => new Map();
+  /** Multi-node mode: every put and delete also goes here (node/wire-metadata-sharing.ts), before the store commits it. */
+  private sink: ((kind: TemplateKind, name: string, body: unknown) => void) | undefined;
 
   private constructor(
     private readonly store: TemplateStore,
@@ -90,7 +92,45 @@ export class TemplateService {
     return { ...this.state(), component: new Map([...this.component, [name, template as ComponentTemplate]]) };
   }
 
+  /**
+   * From now on every put and delete (body null) is handed to `sink` too, after validation and
+   * before the store commits it; the sink may refuse the change (it throws the EsError to answer).
+   */
+  shareChanges(sink: (kind: TemplateKind, name: string, body: unknown) => void): void {
+    this.sink = sink;
+  }
+
+  /** Every template held, for sharing: kind, name and the body as stored. */
+  sharedEntries(): Array<[TemplateKind, string, unknown]> {
+    return [
+      ...[...this.composable].map(([name, body]): [TemplateKind, string, unknown] => ['composable', name, body]),
+      ...[...this.component].map(([name, body]): [TemplateKind, string, unknown] => ['component', name, body]),
+      ...[...this.legacy].map(([name, body]): [TemplateKind, string, unknown] => ['legacy', name, body]),
+    ];
+  }
+
+  /**
+   * A template another node put (body) or deleted (null), as it stored it: written without the
+   * validation its put passed there, and not handed to the sink.
+   */
+  applyShared(kind: TemplateKind, name: string, body: unknown): void {
+    const map: Map<string, unknown> = kind === 'composable' ? this.composable : kind === 'component' ? this.component : this.legacy;
+    if (body === null) {
+      this.store.removeAll(kind, [name]);
+      map.delete(name);
+    } else {
+      this.store.put(kind, name, body);
+      map.set(name, body);
+    }
+  }
+
+  private removeShared(kind: TemplateKind, names: readonly string[]): void {
+    for (const name of names) this.sink?.(kind, name, null);
+    this.store.removeAll(kind, names);
+  }
+
   private commit(kind: TemplateKind, name: string, body: unknown, cause: string | undefined): void {
+    this.sink?.(kind, name, body);
     this.store.put(kind, name, body);
     this.log.info({ kind, template: name, cause }, 'put index template');
   }
@@ -135,7 +175,7 @@ export class TemplateService {
       const streams = used.flatMap((name) => inUse.get(name) ?? []).sort();
       throw errors.illegalArgument(`unable to remove composable templates [${used.join(', ')}] as they are in use by a data streams [${streams.join(', ')}]`);
     }
-    this.store.removeAll('composable', found);
+    this.removeShared('composable', found);
     for (const name of found) this.composable.delete(name);
   }
 
@@ -178,7 +218,7 @@ export class TemplateService {
         `component templates [${used.join(', ')}] cannot be removed as they are still in use by index templates [${users.map(([name]) => name).join(', ')}]`,
       );
     }
-    this.store.removeAll('component', found);
+    this.removeShared('component', found);
     for (const name of found) this.component.delete(name);
   }
 
@@ -204,7 +244,7 @@ export class TemplateService {
   deleteLegacy(expression: string): void {
     const { found, missing } = selectNames(this.legacy.keys(), expression);
     if (missing.length > 0 || found.length === 0) throw errors.indexTemplateMissing(missing.length > 0 ? missing.join(',') : expression);
-    this.store.removeAll('legacy', found);
+    this.removeShared('legacy', found);
     for (const name of found) this.legacy.delete(name);
   }
 

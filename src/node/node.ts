@@ -244,6 +244,7 @@ export async function startNode(config: NodeConfig, options: StartOptions): Prom
           })
         : undefined;
     let securitySharing: import('./wire-security-sharing.js').SecuritySharing | undefined;
+    let metadataSharing: import('./wire-metadata-sharing.js').MetadataSharing | undefined;
     let documents: import('./wire-documents.js').DocumentsWiring | undefined;
     let searchWiring: import('./wire-search.js').SearchWiring | undefined;
     let statsWiring: import('./wire-stats.js').StatsWiring | undefined;
@@ -254,6 +255,20 @@ export async function startNode(config: NodeConfig, options: StartOptions): Prom
         const sharing = await (await import('./wire-security-sharing.js')).startSecuritySharing({ coordinator: coordination.coordinator, prefix: config.coordination.prefix, security: security.native, log });
         closers.push(() => sharing.close());
         securitySharing = sharing;
+      }
+      // Templates, pipelines and stored scripts shared by every node through etcd, loaded before serving (wire-metadata-sharing.ts).
+      if (config.coordination !== undefined) {
+        const sharing = await (await import('./wire-metadata-sharing.js')).startMetadataSharing({
+          coordinator: coordination.coordinator,
+          prefix: config.coordination.prefix,
+          templates: indices.templates,
+          ingest: indices.ingest,
+          scripts: indices.indices.storedScripts,
+          nodeDb,
+          log,
+        });
+        closers.push(() => sharing.close());
+        metadataSharing = sharing;
       }
       clusterIdentity.clusterUuid = coordination.coordinator.clusterUuid;
       const dataPlane = (await import('./wire-data-plane.js')).startDataPlane({
@@ -369,7 +384,7 @@ export async function startNode(config: NodeConfig, options: StartOptions): Prom
       // Elasticsearch compresses plain HTTP responses by default, HTTPS ones only when asked (BREACH).
       compression: { enabled: config.httpCompression ?? tls === undefined, level: config.httpCompressionLevel },
       nowMs,
-      routes: coordination === undefined ? routes : coordination.applyTo([documents, searchWiring, statsWiring, securitySharing].reduce((wired, wiring) => wiring?.applyTo(wired) ?? wired, routes)),
+      routes: coordination === undefined ? routes : coordination.applyTo([documents, searchWiring, statsWiring, securitySharing, metadataSharing].reduce((wired, wiring) => wiring?.applyTo(wired) ?? wired, routes)),
       security: security.service,
       log,
     });

@@ -60,6 +60,8 @@ export function wireIndices(options: { config: NodeConfig; nodeDb: SqlDatabase; 
   readonly dataStreams: DataStreamService;
   /** Ingest pipelines (`_nodes/stats/ingest` reads their counters). */
   readonly ingest: IngestService;
+  /** Index templates (shared with the other nodes in multi-node mode, wire-metadata-sharing.ts). */
+  readonly templates: TemplateService;
   /** Makes the dynamic cluster settings of the index and search layers take effect (start and every change). */
   applyClusterSettings(effective: FlatSettings): void;
   /** The node and segment `_cat` APIs; they need the node's identity, known once it listens. */
@@ -134,6 +136,7 @@ export function wireIndices(options: { config: NodeConfig; nodeDb: SqlDatabase; 
     indices: service,
     dataStreams,
     ingest,
+    templates,
     applyClusterSettings: (effective) => {
       service.applyClusterSettings(effective);
       const timeout = effective['search.default_search_timeout'];

@@ -13,9 +13,9 @@
  *   the nodes holding started copies under this node's authorization (src/search/remote-shard-search.ts);
  * - field capabilities and resolve cluster read the index metadata and mappings every node mirrors
  *   from the published state, so the gateway answers them itself.
- * Refused with a 400 (their state or restrictions would have to travel with the phases): the remote
- * caller's document or field level security, filtered aliases, scroll, point in time, and a field
- * capabilities `index_filter`.
+ * A filtered alias's filter travels with the shard requests, as for a local search. Refused with a
+ * 400 (their state or restrictions would have to travel with the phases): the remote caller's
+ * document or field level security, scroll, point in time, and a field capabilities `index_filter`.
  */
 import { randomBytes } from 'node:crypto';
 import type { ClusterState } from '../cluster/state.js';

@@ -9,13 +9,13 @@
  * the watch's latency. A write etcd did not accept fails its request with a 503, and the node goes
  * back to etcd's values as soon as etcd answers.
  */
-import { AsyncLocalStorage } from 'node:async_hooks';
 import type { Logger } from 'pino';
 import type { EtcdCoordinator } from '../cluster/etcd-coordinator.js';
 import { EtcdMetadataRange } from '../cluster/etcd-metadata-range.js';
 import { errors, limits } from '../common/index.js';
-import type { RequestContext, RestRequest, RestResponse, Route } from '../http/route.js';
+import type { Route } from '../http/route.js';
 import type { NativeSecurityService } from '../security/index.js';
+import { RequestPublications } from './shared-metadata-publications.js';
 
 /** Between full loads while etcd is away (after a failed publish or a cancelled watch). */
 const reloadRetryMs = 1_000;
@@ -45,35 +45,14 @@ export async function startSecuritySharing(options: {
     log,
     retryMs: reloadRetryMs,
   });
-  // The publications a request started: its answer waits for them.
-  const publications = new AsyncLocalStorage<Promise<number>[]>();
-  security.shareChanges((key, value) => {
-    const published = range.publish(key, value);
-    const collected = publications.getStore();
-    if (collected !== undefined) collected.push(published);
-    else published.catch(() => undefined); // logged by the range, which reloads once etcd answers
-  }, limits.sharedSecurityRecordBytesMax);
+  // The publications a request started: its answer waits for them (shared-metadata-publications.ts).
+  const publications = new RequestPublications((cause) =>
+    errors.unavailableShards('.security', `the security metadata change was applied on this node but etcd did not accept it (${cause}); this node returns to etcd's values once etcd answers`),
+  );
+  security.shareChanges((key, value) => publications.track(range.publish(key, value)), limits.sharedSecurityRecordBytesMax);
   await range.start();
-  const wrapRoute = (route: Route): Route => ({
-    ...route,
-    handle: async (request: RestRequest, context: RequestContext): Promise<RestResponse> => {
-      const collected: Promise<number>[] = [];
-      const response = await publications.run(collected, () => route.handle(request, context));
-      if (collected.length > 0) {
-        try {
-          await Promise.all(collected);
-        } catch (error) {
-          throw errors.unavailableShards(
-            '.security',
-            `the security metadata change was applied on this node but etcd did not accept it (${error instanceof Error ? error.message : String(error)}); this node returns to etcd's values once etcd answers`,
-          );
-        }
-      }
-      return response;
-    },
-  });
   return {
-    applyTo: (routes) => routes.map(wrapRoute),
+    applyTo: (routes) => publications.applyTo(routes),
     close: () => range.close(),
   };
 }

@@ -17,6 +17,9 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import pino from 'pino';
 import type { Client } from '@elastic/elasticsearch';
 import { REMOTE_CLUSTER_CLIENT_YAML, startNode, type StartedNode } from '../harness/cluster.js';
 import { jsonCall } from '../harness/json-call.js';
@@ -24,6 +27,7 @@ import { etcdSkipReason } from '../harness/etcd.js';
 import { startMultiNodeCluster, type MultiNodeCluster } from '../harness/multi-node-cluster.js';
 import { shardLayout } from '../harness/shard-copies.js';
 import { until } from '../harness/wait.js';
+import { connectTransport, TRANSPORT_FORMAT_VERSION } from '../../src/transport/index.js';
 
 const skip = etcdSkipReason();
 
@@ -263,5 +267,66 @@ describe('cross-cluster replication from a three-node leader cluster', { skip },
     assert.equal(leaderSettings.status, 200, leaderSettings.text);
     assert.equal(leaderSettings.body['orders-k'].settings['index.blocks.write'], undefined, 'the leader has no write block');
     t.diagnostic(`API key model: kill -9 of the gateway (with primaries) -> every follower shard applying operations again ${figures.resumedMs} ms; ${figures.documents} documents compared`);
+  });
+  test('the routed shard-level actions serve nodes of the leader cluster only: another cluster cannot skip the gateway authorization', async () => {
+    const leader = running()[0]!;
+    const version = String((await jsonCall(leader, 'GET', '/')).body.version.number);
+    const colon = leader.transportAddress.lastIndexOf(':');
+    // The follower node's own certificate (the same CA): the TLS layer accepts it, the action does not.
+    const connection = await connectTransport({
+      address: { host: leader.transportAddress.slice(0, colon), port: Number(leader.transportAddress.slice(colon + 1)) },
+      local: { clusterName: 'followers', clusterUuid: 'another-cluster', nodeId: 'probe', nodeName: 'probe', version, roles: ['data'], attributes: {}, transportFormatVersion: TRANSPORT_FORMAT_VERSION },
+      logger: pino({ level: 'silent' }),
+      tls: { ca: cluster.ca!.caPem, cert: readFileSync(path.join(follower.configDir, 'certs', 'node.crt')), key: readFileSync(path.join(follower.configDir, 'certs', 'node.key')), verificationMode: 'full' },
+    });
+    try {
+      const body = { index_uuid: 'x', index: 'orders-k', shard: 0, body: { index: 'orders-k', shard: 0, from_seq_no: 0, max_operation_count: 10, poll_timeout_ms: 0, max_batch_size: 1024 } };
+      for (const action of ['indices:data/read/xpack/ccr/shard_changes[s]', 'indices:internal/admin/ccr/restore/session/put[s]', 'indices:admin/seq_no/retention_lease_sync[r]']) {
+        await assert.rejects(connection.request(action, body, { timeoutMs: 10_000 }), (error: any) => error.type === 'security_exception' && error.message.includes(`action [${action}] is unauthorized`), action);
+      }
+    } finally {
+      connection.close();
+    }
+  });
+  test('an idle leader after a failover: a promoted primary with another live replica hands out the operations it resynced, without a further write', async () => {
+    for (const index of killed.splice(0)) await cluster.restart(index);
+    const nodes = running();
+    const admin = nodes[0]!.client();
+    // Two replicas: the promoted primary has another in-sync copy whose checkpoint it must learn.
+    await admin.indices.create({ index: 'quiet', settings: { number_of_shards: 1, number_of_replicas: 2 } });
+    const green = await jsonCall(nodes[1]!, 'GET', '/_cluster/health/quiet?wait_for_status=green&timeout=60s');
+    assert.equal(green.body.status, 'green', green.text);
+    await followerAdmin.cluster.putSettings({ persistent: { 'cluster.remote.lk.seeds': nodes.map((node) => node.remoteClusterAddress!) } });
+    const key = await admin.security.createCrossClusterApiKey({ name: 'quiet', access: { replication: [{ names: ['quiet'] }] } });
+    follower.keystoreAdd('cluster.remote.lq.credentials', key.encoded);
+    await followerAdmin.nodes.reloadSecureSettings();
+    await followerAdmin.cluster.putSettings({ persistent: { 'cluster.remote.lq.mode': 'sniff', 'cluster.remote.lq.seeds': nodes.map((node) => node.remoteClusterAddress!), 'cluster.remote.lq.skip_unavailable': false } });
+    await until('lq connected to every leader node', async () => {
+      const info = (await followerAdmin.cluster.remoteInfo()) as Record<string, { connected: boolean; num_nodes_connected: number }>;
+      return info['lq']?.connected === true && info['lq']!.num_nodes_connected === 3 ? true : undefined;
+    });
+    await followerAdmin.ccr.follow({ index: 'quiet-copy', remote_cluster: 'lq', leader_index: 'quiet', wait_for_active_shards: 1 });
+    await followerAdmin.ccr.pauseFollow({ index: 'quiet-copy' });
+    for (let i = 0; i < 20; i++) await writeUntilAcknowledged(() => nodes[1]!, 'PUT', `/quiet/_doc/q-${i}`, { i });
+    const { shards } = await shardLayout(nodes[0]!, 'quiet');
+    const primaryId = shards['0']!.primary;
+    const ids = await Promise.all(nodes.map(nodeIdOf));
+    const victim = ids.indexOf(primaryId);
+    await nodes[victim]!.kill9();
+    killed.push(cluster.nodes.indexOf(nodes[victim]!));
+    const other = nodes[(victim + 1) % 3]!;
+    await until('a replica promoted', async () => {
+      const layout = await shardLayout(other, 'quiet').catch(() => undefined);
+      return layout !== undefined && layout.shards['0']!.primary !== primaryId && layout.shards['0']!.primary !== undefined ? true : undefined;
+    }, 300);
+    // No write after the failover: the follower still gets every acknowledged document.
+    await followerAdmin.ccr.resumeFollow({ index: 'quiet-copy' });
+    const expected = await documentsOf(other.client(), 'quiet');
+    assert.equal(expected.size, 20);
+    const copied = await until('the follower to hold every document of the idle leader', async () => {
+      const copy = await documentsOf(followerAdmin, 'quiet-copy');
+      return copy.size === expected.size ? copy : undefined;
+    }, 200);
+    assert.deepEqual([...copied.entries()].sort(), [...expected.entries()].sort());
   });
 });

@@ -176,6 +176,23 @@ describe('cross-cluster search against a three-node remote cluster', { skip }, (
     await check(false, { username: 'rita', password: 'rita-password' }, 'farkey');
   });
 
+  test('a filtered alias of the remote: its filter goes with every shard request, as on the remote itself', async () => {
+    const aliased = await jsonCall(remote[0]!, 'POST', '/_aliases', { actions: [{ add: { index: 'logs', alias: 'logs-reds', filter: { term: { kind: 'red' } } } }] });
+    assert.equal(aliased.status, 200, aliased.text);
+    const expected = await until('the alias on every node', async () => {
+      const answers = await Promise.all(remote.map((node) => jsonCall(node, 'POST', '/logs-reds/_search', { size: 100, sort: [{ n: 'asc' }] })));
+      return answers.every((answer) => answer.status === 200) ? answers[0]!.body : undefined;
+    });
+    assert.equal(expected.hits.hits.length, DOCS / 3);
+    for (const minimize of [true, false]) {
+      for (const alias of ['far', 'farkey']) {
+        const answer = (await localAdmin.search({ index: `${alias}:logs-reds`, ccs_minimize_roundtrips: minimize, size: 100, sort: [{ n: 'asc' }] } as never)) as unknown as Record<string, any>;
+        assert.deepEqual(answer.hits.hits.map((hit: { _id: string }) => hit._id), expected.hits.hits.map((hit: { _id: string }) => hit._id));
+        assert.deepEqual(answer.hits.total, { value: DOCS / 3, relation: 'eq' });
+      }
+    }
+  });
+
   test('field caps and resolve cluster answer for the whole remote cluster', async () => {
     const caps = (await localAdmin.fieldCaps({ index: 'far:logs', fields: 'n,kind' })) as unknown as Record<string, any>;
     assert.deepEqual(caps.indices, ['far:logs']);

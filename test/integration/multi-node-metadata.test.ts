@@ -104,4 +104,134 @@ describe('cluster-wide metadata on three nodes', { skip }, () => {
       assert.equal(extra.status, 404, `node ${index}: ${extra.text}`);
     }
   });
+  test('a component and a composable template put through A apply to an index created through B, as GET on C shows', async () => {
+    const component = await jsonCall(node(0), 'PUT', '/_component_template/shop-mappings', { template: { mappings: { properties: { sku: { type: 'keyword' }, price: { type: 'double' } } } } });
+    assert.equal(component.status, 200, component.text);
+    const composable = await jsonCall(node(0), 'PUT', '/_index_template/shop', {
+      index_patterns: ['shop-*'],
+      priority: 10,
+      composed_of: ['shop-mappings'],
+      template: { settings: { number_of_shards: 2, number_of_replicas: 1 }, aliases: { shop: {} } },
+    });
+    assert.equal(composable.status, 200, composable.text);
+    for (const index of [1, 2]) {
+      const got = await jsonCall(node(index), 'GET', '/_index_template/shop');
+      assert.equal(got.status, 200, got.text);
+      assert.deepEqual(got.body.index_templates[0].index_template.composed_of, ['shop-mappings']);
+    }
+    const created = await jsonCall(node(1), 'PUT', '/shop-eu');
+    assert.equal(created.status, 200, created.text);
+    const onC = await jsonCall(node(2), 'GET', '/shop-eu');
+    assert.equal(onC.status, 200, onC.text);
+    const index = onC.body['shop-eu'];
+    assert.deepEqual(index.aliases, { shop: {} });
+    assert.deepEqual(index.mappings, { properties: { price: { type: 'double' }, sku: { type: 'keyword' } } });
+    assert.equal(index.settings.index.number_of_shards, '2');
+    assert.equal(index.settings.index.number_of_replicas, '1');
+    // A legacy template put through C applies to an index auto-created by a write through A.
+    const legacy = await jsonCall(node(2), 'PUT', '/_template/audit', { index_patterns: ['audit-*'], settings: { number_of_shards: 1, number_of_replicas: 0 }, mappings: { properties: { who: { type: 'keyword' } } } });
+    assert.equal(legacy.status, 200, legacy.text);
+    const written = await jsonCall(node(0), 'PUT', '/audit-1/_doc/1?refresh=true', { who: 'ann' });
+    assert.equal(written.status, 201, written.text);
+    const mapping = await jsonCall(node(1), 'GET', '/audit-1/_mapping');
+    assert.deepEqual(mapping.body['audit-1'].mappings.properties.who, { type: 'keyword' });
+  });
+
+  test('a pipeline put through B runs for writes through C (?pipeline= and index.default_pipeline)', async () => {
+    const put = await jsonCall(node(1), 'PUT', '/_ingest/pipeline/tag', { description: 'tags documents', processors: [{ set: { field: 'tagged_by', value: 'tag' } }, { uppercase: { field: 'name' } }] });
+    assert.equal(put.status, 200, put.text);
+    const onA = await jsonCall(node(0), 'GET', '/_ingest/pipeline/tag');
+    assert.equal(onA.body.tag.description, 'tags documents');
+    const created = await jsonCall(node(2), 'PUT', '/people', { settings: { number_of_shards: 1, number_of_replicas: 1, 'index.default_pipeline': 'tag' } });
+    assert.equal(created.status, 200, created.text);
+    const byDefault = await jsonCall(node(2), 'PUT', '/people/_doc/1?refresh=true', { name: 'ada' });
+    assert.equal(byDefault.status, 201, byDefault.text);
+    const plain = await jsonCall(node(2), 'PUT', '/books-1/_doc/3?refresh=true&pipeline=tag', { name: 'bob' });
+    assert.equal(plain.status, 201, plain.text);
+    for (const [target, id, name] of [['people', '1', 'ADA'], ['books-1', '3', 'BOB']] as const) {
+      const doc = await jsonCall(node(0), 'GET', `/${target}/_doc/${id}`);
+      assert.deepEqual(doc.body._source, { name, tagged_by: 'tag' });
+    }
+    // A pipeline an index uses as its default cannot be deleted, on any node (the single-node rule, every node holding the index).
+    const inUse = await jsonCall(node(0), 'DELETE', '/_ingest/pipeline/tag');
+    assert.equal(inUse.status, 400, inUse.text);
+  });
+
+  test('a stored script put through C is used by a search and an update through A', async () => {
+    const put = await jsonCall(node(2), 'PUT', '/_scripts/double-price', { script: { lang: 'painless', source: "doc['price'].value * params.factor" } });
+    assert.equal(put.status, 200, put.text);
+    const update = await jsonCall(node(2), 'PUT', '/_scripts/raise', { script: { lang: 'painless', source: 'ctx._source.price += params.by' } });
+    assert.equal(update.status, 200, update.text);
+    const written = await jsonCall(node(0), 'PUT', '/shop-eu/_doc/1?refresh=true', { sku: 'a', price: 10 });
+    assert.equal(written.status, 201, written.text);
+    const search = await jsonCall(node(0), 'POST', '/shop-eu/_search', { script_fields: { doubled: { script: { id: 'double-price', params: { factor: 2 } } } } });
+    assert.equal(search.status, 200, search.text);
+    assert.deepEqual(search.body.hits.hits[0].fields.doubled, [20]);
+    const updated = await jsonCall(node(0), 'POST', '/shop-eu/_update/1', { script: { id: 'raise', params: { by: 5 } } });
+    assert.equal(updated.status, 200, updated.text);
+    const doc = await jsonCall(node(1), 'GET', '/shop-eu/_doc/1');
+    assert.equal(doc.body._source.price, 15);
+  });
+
+  test('deletions propagate: template, component, pipeline and script deleted through one node are gone on the others', async () => {
+    const put = await jsonCall(node(0), 'PUT', '/_ingest/pipeline/short-lived', { processors: [{ set: { field: 'x', value: 1 } }] });
+    assert.equal(put.status, 200, put.text);
+    for (const [via, path] of [[1, '/_index_template/shop'], [2, '/_component_template/shop-mappings'], [0, '/_template/audit'], [2, '/_ingest/pipeline/short-lived'], [1, '/_scripts/raise']] as const) {
+      const deleted = await jsonCall(node(via), 'DELETE', path);
+      assert.equal(deleted.status, 200, `${path}: ${deleted.text}`);
+      for (const index of [0, 1, 2]) {
+        const gone = await jsonCall(node(index), 'GET', path);
+        assert.equal(gone.status, 404, `${path} on node ${index}: ${gone.text}`);
+      }
+    }
+    // An index created now gets no template.
+    const created = await jsonCall(node(2), 'PUT', '/shop-us', { settings: { number_of_replicas: 0 } });
+    assert.equal(created.status, 200, created.text);
+    const onA = await jsonCall(node(0), 'GET', '/shop-us');
+    assert.deepEqual(onA.body['shop-us'].aliases, {});
+  });
+
+  test('a node stopped while metadata changes catches up when it starts again', async () => {
+    await node(2).stop();
+    const steps: [string, string, unknown?][] = [
+      ['PUT', '/_index_template/late', { index_patterns: ['late-*'], template: { settings: { number_of_replicas: 0 }, mappings: { properties: { at: { type: 'date' } } } } }],
+      ['PUT', '/_ingest/pipeline/late', { processors: [{ set: { field: 'late', value: true } }] }],
+      ['PUT', '/_scripts/late', { script: { lang: 'painless', source: 'params.a + 1' } }],
+      ['DELETE', '/_scripts/double-price'],
+      ['PUT', '/books-1/_alias/late-books'],
+    ];
+    for (const [method, path, body] of steps) {
+      const answer = await jsonCall(node(0), method, path, body);
+      assert.equal(answer.status, 200, `${method} ${path}: ${answer.text}`);
+    }
+    const restarted = await cluster.restart(2);
+    // Loaded before the node served its first request.
+    assert.equal((await jsonCall(restarted, 'GET', '/_index_template/late')).status, 200);
+    assert.equal((await jsonCall(restarted, 'GET', '/_ingest/pipeline/late')).status, 200);
+    assert.equal((await jsonCall(restarted, 'GET', '/_scripts/late')).status, 200);
+    assert.equal((await jsonCall(restarted, 'GET', '/_scripts/double-price')).status, 404);
+    const alias = await eventually(() => jsonCall(restarted, 'GET', '/_alias/late-books'), (value) => value.status === 200);
+    assert.deepEqual(alias.body, { 'books-1': { aliases: { 'late-books': {} } } });
+    const created = await jsonCall(restarted, 'PUT', '/late-1');
+    assert.equal(created.status, 200, created.text);
+    const mapping = await jsonCall(node(0), 'GET', '/late-1/_mapping');
+    assert.deepEqual(mapping.body['late-1'].mappings.properties.at, { type: 'date' });
+  });
+
+  test('while etcd is away a template put answers 503 and is undone once etcd is back', async () => {
+    await cluster.etcd.stop();
+    try {
+      const during = await jsonCall(node(0), 'PUT', '/_index_template/never', { index_patterns: ['never-*'] });
+      assert.equal(during.status, 503, during.text);
+      assert.equal(during.body.error.type, 'cluster_block_exception');
+    } finally {
+      await cluster.etcd.start();
+    }
+    const undone = await eventually(() => jsonCall(node(0), 'GET', '/_index_template/never'), (value) => value.status === 404, 30_000);
+    assert.equal(undone.status, 404, 'the write etcd never accepted is gone again');
+    const again = await eventually(() => jsonCall(node(1), 'PUT', '/_scripts/after', { script: { lang: 'painless', source: 'params.a' } }), (value) => value.status === 200, 30_000);
+    assert.equal(again.status, 200, again.text);
+    const onC = await eventually(() => jsonCall(node(2), 'GET', '/_scripts/after'), (value) => value.status === 200, 30_000);
+    assert.equal(onC.status, 200, onC.text);
+  });
 });

@@ -55,6 +55,8 @@ interface Entry {
 export class IngestService {
   private readonly entries = new Map<string, Entry>();
   readonly stats = new IngestStats();
+  /** Multi-node mode: every put and delete also goes here (node/wire-metadata-sharing.ts), before the store commits it. */
+  private sink: ((id: string, definition: Record<string, unknown> | null) => void) | undefined;
 
   constructor(
     private readonly store: SqlPipelineStore,
@@ -99,8 +101,37 @@ export class IngestService {
       throw errors.illegalArgument(`cannot add pipeline [${id}]: this node holds [${this.entries.size}] pipelines, the most it keeps (max_pipelines)`);
     }
     const pipeline = parsePipeline(id, body, processorRegistry, this.indices.storedScripts);
+    this.sink?.(id, body);
     this.store.put(id, body);
     this.entries.set(id, { definition: body, pipeline });
+  }
+
+  /**
+   * From now on every put and delete (null) is handed to `sink` too, after validation and before
+   * the store commits it; the sink may refuse the change (it throws the EsError to answer).
+   */
+  shareChanges(sink: (id: string, definition: Record<string, unknown> | null) => void): void {
+    this.sink = sink;
+  }
+
+  /** Every pipeline held, for sharing: id and definition as put. */
+  sharedEntries(): Array<[string, Record<string, unknown>]> {
+    return [...this.entries].map(([id, entry]) => [id, entry.definition]);
+  }
+
+  /**
+   * A pipeline another node put (definition) or deleted (null): stored as it was put there, not
+   * handed to the sink. A definition this node cannot parse is kept with its error, as at start.
+   */
+  applyShared(id: string, definition: Record<string, unknown> | null): void {
+    if (definition === null) {
+      this.store.remove([id]);
+      this.entries.delete(id);
+      this.stats.forget(id);
+      return;
+    }
+    this.store.put(id, definition);
+    this.entries.set(id, { definition, pipeline: this.parseStored(id, definition) });
   }
 
   /** `GET /_ingest/pipeline[/{id}]`: comma-separated ids with `*` wildcards; empty when none matches. */
@@ -132,6 +163,7 @@ export class IngestService {
         }
       }
     }
+    for (const id of matched) this.sink?.(id, null);
     this.store.remove(matched);
     for (const id of matched) {
       this.entries.delete(id);

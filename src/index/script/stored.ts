@@ -16,7 +16,26 @@ import { compileError } from './index.js';
 export const STORED_SCRIPTS_FORMAT_VERSION = 1;
 
 export class SqlStoredScripts implements StoredScriptLookup {
+  /** Multi-node mode: every put and delete also goes here (node/wire-metadata-sharing.ts), before the table commits it. */
+  private sink: ((id: string, script: StoredScript | null) => void) | undefined;
+
   private constructor(private readonly table: JsonDocumentTable<StoredScript>) {}
+
+  /** From now on every put and delete (null) is handed to `sink` first; the sink may refuse it (throws). */
+  shareChanges(sink: (id: string, script: StoredScript | null) => void): void {
+    this.sink = sink;
+  }
+
+  /** Every stored script, for sharing. */
+  sharedEntries(): Array<[string, StoredScript]> {
+    return this.table.entries();
+  }
+
+  /** A script another node put or deleted (null): stored as it was there, not handed to the sink. */
+  applyShared(id: string, script: StoredScript | null): void {
+    if (script === null) this.table.remove(id);
+    else this.table.put(id, script);
+  }
 
   static open(db: SqlDatabase): SqlStoredScripts {
     const store = new SqlStoredScripts(
@@ -38,10 +57,12 @@ export class SqlStoredScripts implements StoredScriptLookup {
   }
 
   put(id: string, script: StoredScript): void {
+    this.sink?.(id, script);
     this.table.put(id, script);
   }
 
   remove(id: string): boolean {
+    if (this.sink !== undefined && this.table.get(id) !== undefined) this.sink(id, null);
     return this.table.remove(id);
   }
 }
