@@ -288,4 +288,45 @@ describe('cross-cluster replication from a three-node leader cluster', { skip },
       connection.close();
     }
   });
+  test('an idle leader after a failover: a promoted primary with another live replica hands out the operations it resynced, without a further write', async () => {
+    for (const index of killed.splice(0)) await cluster.restart(index);
+    const nodes = running();
+    const admin = nodes[0]!.client();
+    // Two replicas: the promoted primary has another in-sync copy whose checkpoint it must learn.
+    await admin.indices.create({ index: 'quiet', settings: { number_of_shards: 1, number_of_replicas: 2 } });
+    const green = await jsonCall(nodes[1]!, 'GET', '/_cluster/health/quiet?wait_for_status=green&timeout=60s');
+    assert.equal(green.body.status, 'green', green.text);
+    await followerAdmin.cluster.putSettings({ persistent: { 'cluster.remote.lk.seeds': nodes.map((node) => node.remoteClusterAddress!) } });
+    const key = await admin.security.createCrossClusterApiKey({ name: 'quiet', access: { replication: [{ names: ['quiet'] }] } });
+    follower.keystoreAdd('cluster.remote.lq.credentials', key.encoded);
+    await followerAdmin.nodes.reloadSecureSettings();
+    await followerAdmin.cluster.putSettings({ persistent: { 'cluster.remote.lq.mode': 'sniff', 'cluster.remote.lq.seeds': nodes.map((node) => node.remoteClusterAddress!), 'cluster.remote.lq.skip_unavailable': false } });
+    await until('lq connected to every leader node', async () => {
+      const info = (await followerAdmin.cluster.remoteInfo()) as Record<string, { connected: boolean; num_nodes_connected: number }>;
+      return info['lq']?.connected === true && info['lq']!.num_nodes_connected === 3 ? true : undefined;
+    });
+    await followerAdmin.ccr.follow({ index: 'quiet-copy', remote_cluster: 'lq', leader_index: 'quiet', wait_for_active_shards: 1 });
+    await followerAdmin.ccr.pauseFollow({ index: 'quiet-copy' });
+    for (let i = 0; i < 20; i++) await writeUntilAcknowledged(() => nodes[1]!, 'PUT', `/quiet/_doc/q-${i}`, { i });
+    const { shards } = await shardLayout(nodes[0]!, 'quiet');
+    const primaryId = shards['0']!.primary;
+    const ids = await Promise.all(nodes.map(nodeIdOf));
+    const victim = ids.indexOf(primaryId);
+    await nodes[victim]!.kill9();
+    killed.push(cluster.nodes.indexOf(nodes[victim]!));
+    const other = nodes[(victim + 1) % 3]!;
+    await until('a replica promoted', async () => {
+      const layout = await shardLayout(other, 'quiet').catch(() => undefined);
+      return layout !== undefined && layout.shards['0']!.primary !== primaryId && layout.shards['0']!.primary !== undefined ? true : undefined;
+    }, 300);
+    // No write after the failover: the follower still gets every acknowledged document.
+    await followerAdmin.ccr.resumeFollow({ index: 'quiet-copy' });
+    const expected = await documentsOf(other.client(), 'quiet');
+    assert.equal(expected.size, 20);
+    const copied = await until('the follower to hold every document of the idle leader', async () => {
+      const copy = await documentsOf(followerAdmin, 'quiet-copy');
+      return copy.size === expected.size ? copy : undefined;
+    }, 200);
+    assert.deepEqual([...copied.entries()].sort(), [...expected.entries()].sort());
+  });
 });

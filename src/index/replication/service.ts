@@ -553,6 +553,10 @@ export class ReplicationService {
           }
           sender.held = false;
           copy.leases.set(allocationId, localCheckpoint + 1);
+          // The copy holds everything up to its checkpoint: the promoted primary's global checkpoint
+          // may move on now, not only at the next write (an idle shard's resynced operations become
+          // readable, e.g. by cross-cluster followers, which read up to it).
+          this.step(copy, { kind: 'replica_ok', requestId: -1, allocationId, localCheckpoint });
           this.pump(copy, sender);
         },
         (error: unknown) => fail(isEsError(error) ? `${error.type}: ${error.message}` : String(error)),
