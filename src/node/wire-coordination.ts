@@ -10,7 +10,9 @@
  * and error is the one a single node gives), then the change goes to the master; when the master
  * refuses it (another node created the same index meanwhile), the local change is undone and the
  * master's error answered. Every other node applies the published metadata to its own
- * IndicesService (create, delete, mappings, dynamic settings).
+ * IndicesService (create, delete, mappings, dynamic settings, aliases). An alias request
+ * (`indices:admin/aliases`, rollover) is one `update_aliases` event: all its alias changes, and
+ * the indices its `remove_index` actions delete, published in one state or refused together.
  */
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
@@ -153,7 +155,7 @@ export async function startCoordination(options: CoordinationWiringOptions): Pro
     ...route,
     handle: async (request: RestRequest, context: RequestContext): Promise<RestResponse> => {
       const before = new Set(indices.all().map((handle) => handle.name));
-      const aliasRequest = route.action === 'indices:admin/aliases';
+      const aliasRequest = route.action === 'indices:admin/aliases' || route.action === 'indices:admin/rollover';
       if (aliasRequest) aliasRequestsInFlight++;
       try {
         const response = await route.handle(request, context);
@@ -713,5 +715,5 @@ function refuse(route: Route): Route {
 }
 
 /** Index-level write actions that go through the master in multi-node mode. */
-export const masterRoutedActions: ReadonlySet<string> = new Set(['indices:admin/create', 'indices:admin/delete', 'indices:admin/mapping/put', 'indices:admin/settings/update', 'cluster:admin/settings/update', 'indices:admin/aliases']);
+export const masterRoutedActions: ReadonlySet<string> = new Set(['indices:admin/create', 'indices:admin/delete', 'indices:admin/mapping/put', 'indices:admin/settings/update', 'cluster:admin/settings/update', 'indices:admin/aliases', 'indices:admin/rollover']);
 

@@ -104,6 +104,22 @@ describe('cluster-wide metadata on three nodes', { skip }, () => {
       assert.equal(extra.status, 404, `node ${index}: ${extra.text}`);
     }
   });
+  test('a rollover of an alias through B moves the write alias to the new index on every node', async () => {
+    const rolled = await jsonCall(node(1), 'POST', '/logs/_rollover');
+    assert.equal(rolled.status, 200, rolled.text);
+    assert.equal(rolled.body.new_index, 'logs-000003');
+    assert.equal(rolled.body.rolled_over, true);
+    for (const index of [0, 2]) {
+      const aliases = await jsonCall(node(index), 'GET', '/_alias/logs');
+      assert.equal(aliases.status, 200, aliases.text);
+      assert.deepEqual(aliases.body['logs-2'], { aliases: { logs: { is_write_index: false } } });
+      assert.deepEqual(aliases.body['logs-000003'], { aliases: { logs: { is_write_index: true } } });
+    }
+    const written = await jsonCall(node(2), 'POST', '/logs/_doc?refresh=true', { level: 'warn' });
+    assert.equal(written.status, 201, written.text);
+    assert.equal(written.body._index, 'logs-000003');
+  });
+
   test('a component and a composable template put through A apply to an index created through B, as GET on C shows', async () => {
     const component = await jsonCall(node(0), 'PUT', '/_component_template/shop-mappings', { template: { mappings: { properties: { sku: { type: 'keyword' }, price: { type: 'double' } } } } });
     assert.equal(component.status, 200, component.text);
