@@ -156,10 +156,14 @@ describe('searches across three Strait nodes over etcd, compared with one node',
       { add: { index: 'books', alias: 'crime-routed', filter: { term: { genre: 'crime' } }, routing: 'crime' } },
       { add: { index: 'books', alias: 'all-books' } },
     ];
-    // Aliases are per node in multi-node mode (README): every node gets them, as the single node does.
-    for (const node of [single, ...nodes()]) {
+    // Aliases go through the master in multi-node mode: added once, every node applies them.
+    for (const node of [single, nodes()[0]!]) {
       const added = await jsonCall(node, 'POST', '/_aliases', { actions });
       assert.equal(added.status, 200, added.text);
+    }
+    for (const node of nodes()) {
+      const deadline = Date.now() + 10_000;
+      while ((await jsonCall(node, 'GET', '/_alias/crime-routed')).status !== 200 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 100));
     }
     const fantasy = await sameEverywhere('POST', '/fantasy-books/_search', { size: 50, sort: [{ n: 'asc' }], aggs: { genres: { terms: { field: 'genre' } } } });
     assert.deepEqual(fantasy.body.hits.hits.map((hit: any) => hit._source.genre), Array(10).fill('fantasy'));
