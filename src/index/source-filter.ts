@@ -115,6 +115,12 @@ export interface ReadRestriction {
   readonly query?: Readonly<Record<string, unknown>>;
   /** FLS: is this dotted field path readable? undefined: every field. */
   readonly fields?: (path: string) => boolean;
+  /**
+   * FLS as the roles grant it, which `fields` was compiled from (`{grant, except}` patterns: union
+   * within a set, intersection across sets): what travels to the node holding a shard in a
+   * multi-node cluster, which compiles `fields` again.
+   */
+  readonly fieldSets?: readonly (readonly { readonly grant: readonly string[]; readonly except: readonly string[] }[])[];
 }
 
 const isPlainObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);

@@ -5,8 +5,8 @@
  * shard and asks one started copy of that shard (`preference` chooses which; none: round robin)
  * on the node holding it (`indices:data/read/explain[s]`). That node runs the single-node explain
  * on its copy, under the alias filter the coordinating node decided (the data node sees only the
- * index's name) and the coordinating node's authorization. A caller whose role restricts documents
- * or fields is refused with a 400: the restriction would have to travel with the request.
+ * index's name), the coordinating node's authorization and the caller's document and field level
+ * security (which travels with the request, travelling-restriction.ts).
  * Loaded only in multi-node mode (through wire-search.ts).
  */
 import type { ClusterState } from '../cluster/state.js';
@@ -19,6 +19,7 @@ import { explainAction, parseExplainRequest, type ExplainService } from '../sear
 import { pickCopy } from '../search/multi-node-search.js';
 import type { ShardCopies } from '../search/shard-search.js';
 import type { TransportHandler } from '../transport/index.js';
+import { restrictionFromWire, restrictionToWire, type TravellingRestriction } from './travelling-restriction.js';
 
 /** The shard-level explain action (Elasticsearch's name for the single-shard request). */
 export const EXPLAIN_SHARD_ACTION = 'indices:data/read/explain[s]';
@@ -37,6 +38,8 @@ interface ExplainShardRequest {
   readonly body: unknown;
   readonly path: string;
   readonly alias_filter: readonly unknown[] | null;
+  /** The caller's document and field level security on the index (travelling-restriction.ts). */
+  readonly read_restriction: TravellingRestriction | null;
 }
 
 export interface ExplainWiringOptions {
@@ -80,7 +83,7 @@ export function wireExplain(options: ExplainWiringOptions): { readonly handlers:
     const handle = indices.get(request.index);
     if (handle === undefined || handle.uuid !== request.index_uuid || handle.shards?.[request.shard] === undefined) throw errors.shardNotFound(request.index, request.shard);
     const parsed = parseExplainRequest(request.params, request.body ?? undefined, request.path);
-    return explainer.explainShard(handle, request.id, parsed, request.routing ?? undefined, combinedAliasFilter(request.alias_filter ?? undefined), undefined);
+    return explainer.explainShard(handle, request.id, parsed, request.routing ?? undefined, combinedAliasFilter(request.alias_filter ?? undefined), restrictionFromWire(request.read_restriction));
   };
 
   const route = (original: Route): Route => ({
@@ -91,9 +94,7 @@ export function wireExplain(options: ExplainWiringOptions): { readonly handlers:
       const body = request.json();
       const parsed = parseExplainRequest(request.query, body, request.rawPath);
       const { handle, routing, aliasFilter } = explainer.resolve(target, id, parsed, context.authorize);
-      if (context.authorize.readRestriction?.(explainAction, handle.name, Object.keys(handle.metadata.aliases)) !== undefined) {
-        throw errors.illegalArgument(`document or field level security on [${handle.name}] is not supported by Strait for [_explain] in a multi-node cluster yet ([discovery.type] is [multi-node])`);
-      }
+      const restriction = context.authorize.readRestriction?.(explainAction, handle.name, Object.keys(handle.metadata.aliases));
       const shard = shardNumber(routingLayoutOf(handle.metadata.settings), routing ?? id);
       const copies = options.copiesOf(options.state(), handle, shard);
       const node = copies === undefined ? undefined : pickCopy(copies.nodes, nodeId, request.query['preference'], cursor++);
@@ -108,6 +109,7 @@ export function wireExplain(options: ExplainWiringOptions): { readonly handlers:
         body: body ?? null,
         path: request.rawPath,
         alias_filter: aliasFilter ?? null,
+        read_restriction: restriction === undefined ? null : restrictionToWire(restriction, handle.name),
       };
       if (node === nodeId) return explainHere(shardRequest);
       return (await options.request(node, EXPLAIN_SHARD_ACTION, shardRequest, explainRequestTimeoutMs)) as RestResponse;

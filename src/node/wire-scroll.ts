@@ -28,6 +28,7 @@ import type { ClusterScrollPage, SearchAuthorizer, SearchInput, SearchService } 
 import { groupByNode, selectShardCopies, type ShardCopies } from '../search/shard-search.js';
 import { parseTimeValueMs } from '../search/time-value.js';
 import type { TransportHandler } from '../transport/index.js';
+import { coordinatedAccess, restrictionFromWire, restrictionToWire } from './travelling-restriction.js';
 
 export const SCROLL_NODE_ACTIONS = {
   /** Ours: opens a scroll context over the named shards of one index on this node. */
@@ -116,7 +117,8 @@ export function wireScroll(options: ScrollWiringOptions): ScrollWiring {
     const aliasFilter = body['alias_filter'];
     if (aliasFilter !== undefined && aliasFilter !== null && !Array.isArray(aliasFilter)) throw errors.illegalArgument(`malformed [${SCROLL_NODE_ACTIONS.open}] request: [alias_filter]`);
     const filter = combinedAliasFilter((aliasFilter as unknown[] | null | undefined) ?? undefined);
-    return search.openScrollAsRemote({ expression, params: params as Record<string, string>, body: body['body'] ?? undefined }, options.coordinated, ownerOf(body['owner']), undefined, filter === undefined ? undefined : new Map([[expression, filter]]));
+    const access = coordinatedAccess(options.coordinated, expression, restrictionFromWire(body['read_restriction']));
+    return search.openScrollAsRemote({ expression, params: params as Record<string, string>, body: body['body'] ?? undefined }, access, ownerOf(body['owner']), undefined, filter === undefined ? undefined : new Map([[expression, filter]]));
   };
   const pageHere = (body: Record<string, unknown>): PartPage => {
     const { scroll_id: id, offset, scroll } = body;
@@ -174,10 +176,12 @@ export function wireScroll(options: ScrollWiringOptions): ScrollWiring {
     const { selections, unavailable } = selectShardCopies(shards, cursor++);
     if (unavailable.length > 0) throw errors.noShardAvailable(unavailable[0]!.index, unavailable[0]!.shard);
     const aliasFilters = new Map(shards.flatMap((shard) => (shard.aliasFilter === undefined ? [] : [[shard.index, shard.aliasFilter] as const])));
+    // The caller's document and field level security goes with each part (travelling-restriction.ts).
+    const restrictions = new Map(shards.flatMap((shard) => (shard.readRestriction === undefined ? [] : [[shard.index, restrictionToWire(shard.readRestriction, shard.index)] as const])));
     const parts = groupByNode(selections);
     const outcomes = await Promise.allSettled(
       parts.map((part) =>
-        onNode(part.nodeId, SCROLL_NODE_ACTIONS.open, { expression: part.index, params: { ...input.params, preference: `_shards:${part.shards.join(',')}` }, body: input.body ?? null, alias_filter: aliasFilters.get(part.index) ?? null, owner }, openHere),
+        onNode(part.nodeId, SCROLL_NODE_ACTIONS.open, { expression: part.index, params: { ...input.params, preference: `_shards:${part.shards.join(',')}` }, body: input.body ?? null, alias_filter: aliasFilters.get(part.index) ?? null, read_restriction: restrictions.get(part.index) ?? null, owner }, openHere),
       ),
     );
     const failed = outcomes.find((outcome): outcome is PromiseRejectedResult => outcome.status === 'rejected');

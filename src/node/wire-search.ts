@@ -10,8 +10,9 @@
  * its index (the data node sees only the index's name). `_explain` reads one copy of the
  * document's shard on the node holding it (wire-explain.ts); a scroll keeps its contexts on the
  * data nodes and its id names them (wire-scroll.ts). A caller whose role restricts documents or
- * fields (DLS/FLS) on a searched index, point in time and DFS over several shards are refused
- * with a 400 for now (their restrictions or statistics would have to travel with the phases);
+ * fields (DLS/FLS) has the restriction travel with every shard request (travelling-restriction.ts).
+ * Point in time and DFS over several shards are refused with a 400 for now (their contexts or
+ * statistics would have to span the nodes);
  * `preference=_shards:N|_only_local` reads this node's own copies of those shards (how a copy is
  * inspected).
  * Loaded only in multi-node mode (node.ts).
@@ -40,6 +41,7 @@ import type { CoordinationWiring } from './wire-coordination.js';
 import type { DataPlaneWiring } from './wire-data-plane.js';
 import { wireExplain } from './wire-explain.js';
 import { wireScroll } from './wire-scroll.js';
+import { coordinatedAccess, restrictionFromWire, restrictionToWire } from './travelling-restriction.js';
 import { explainAction, type ExplainService } from '../search/explain.js';
 
 const searchAction = 'indices:data/read/search';
@@ -75,7 +77,17 @@ export function shardsToSearch(state: ClusterState, handle: Pick<IndexHandle, 'n
  * (src/node/wire-remote-search.ts). What would lose the caller's restrictions across nodes is refused.
  */
 export function planSearchShards(
-  deps: { readonly indices: IndicesService; readonly state: () => ClusterState; readonly nodeId: string },
+  deps: {
+    readonly indices: IndicesService;
+    readonly state: () => ClusterState;
+    readonly nodeId: string;
+    /**
+     * The caller's document and field level security travels with the shard requests (this
+     * cluster's REST searches); without it such a caller is refused with a 400 (a remote
+     * cluster's caller, until that side carries it).
+     */
+    readonly restrictionsTravel?: boolean;
+  },
   input: SearchInput,
   access: SearchAuthorizer,
 ): ShardCopies[] | 'local' {
@@ -97,7 +109,10 @@ export function planSearchShards(
   for (const handle of handles) {
     if (handle.metadata.state !== 'open' || handle.shards === undefined) continue; // the search itself answers as a single node does
     const aliases = Object.keys(handle.metadata.aliases);
-    if (access.readRestriction?.(searchAction, handle.name, aliases) !== undefined) throw unsupported(`document or field level security on [${handle.name}]`);
+    // The caller's document and field level security travels with the shard requests (travelling-restriction.ts).
+    const readRestriction = access.readRestriction?.(searchAction, handle.name, aliases);
+    if (readRestriction !== undefined && deps.restrictionsTravel !== true) throw unsupported(`document or field level security on [${handle.name}]`);
+    if (readRestriction !== undefined) restrictionToWire(readRestriction, handle.name);
     // A filtered alias's filter goes with every shard request of this index (shard-search.ts).
     const aliasFilter = aliasFilterDefinitions(expression, handle.name, handle.metadata.aliases);
     const routing = searchRoutingFor(expression, handle.name, handle.metadata.aliases, routingParam);
@@ -110,7 +125,7 @@ export function planSearchShards(
     }
     const found = shardsToSearch(state, handle, routing);
     if (found === undefined) throw errors.noShardAvailable(handle.name, 0);
-    shards.push(...(aliasFilter === undefined ? found : found.map((shard) => ({ ...shard, aliasFilter }))));
+    shards.push(...(aliasFilter === undefined && readRestriction === undefined ? found : found.map((shard) => ({ ...shard, ...(aliasFilter !== undefined ? { aliasFilter } : {}), ...(readRestriction !== undefined ? { readRestriction } : {}) }))));
   }
   // DFS sums the term statistics of every shard searched (dfs.ts); each node would sum only its own.
   if (local === undefined && shards.length > 1 && input.params['search_type'] === 'dfs_query_then_fetch') throw unsupported('[search_type] [dfs_query_then_fetch] over several shards');
@@ -144,7 +159,12 @@ export function wireSearch(options: SearchWiringOptions): SearchWiring {
   const handlers = shardSearchHandlers({
     search,
     cluster: { clusterName: coordinator.state().cluster_name, clusterUuid: coordinator.clusterUuid },
-    authorize: () => ({ access: COORDINATED, owner: COORDINATED_OWNER }),
+    // Authorized on the coordinating node; read under the caller's restriction when one travelled with the request.
+    authorize: (request) => {
+      const body = request.body as { expression?: unknown; read_restriction?: unknown } | null;
+      const expression = typeof body?.expression === 'string' ? body.expression : '';
+      return { access: coordinatedAccess(COORDINATED, expression, restrictionFromWire(body?.read_restriction)), owner: COORDINATED_OWNER };
+    },
     otherCluster,
   });
   for (const action of Object.values(SHARD_SEARCH_ACTIONS)) {
@@ -178,7 +198,7 @@ export function wireSearch(options: SearchWiringOptions): SearchWiring {
   options.addTransportHandlers(scrolls.handlers);
 
   const plan = (input: SearchInput, context: RequestContext): ShardCopies[] | 'local' =>
-    planSearchShards({ indices, state: () => coordinator.state(), nodeId }, input, context.authorize);
+    planSearchShards({ indices, state: () => coordinator.state(), nodeId, restrictionsTravel: true }, input, context.authorize);
 
   const searchAcross = async (input: SearchInput, context: RequestContext, shards: readonly ShardCopies[]): Promise<Record<string, unknown>> =>
     searchShardsOnNodes({

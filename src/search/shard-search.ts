@@ -14,6 +14,7 @@
  */
 import { errors, EsError } from '../common/errors.js';
 import { mergeShardResults, type FieldMappings, type QueryNode, type ShardHit, type ShardResult } from '../index/searcher/index.js';
+import type { ReadRestriction } from '../index/index.js';
 import type { TransportHandler, TransportRequest } from '../transport/index.js';
 import { typedKeys } from './response.js';
 import type { ScrollOwner } from './scroll.js';
@@ -44,6 +45,12 @@ export interface ShardCopies {
    * ShardSearchRequest carries its AliasFilter, because the data node sees only the index's name.
    */
   readonly aliasFilter?: readonly unknown[];
+  /**
+   * The caller's document and field level security on this index, decided by the coordinating
+   * node: it travels with the shard request (`read_restriction`: the DLS query and the FLS sets)
+   * and the data node reads its copy under it.
+   */
+  readonly readRestriction?: ReadRestriction;
 }
 
 export interface ShardSelection {
@@ -139,6 +146,14 @@ export async function queryPhasesOnNodes(options: NodePhaseOptions): Promise<Nod
   rejectAcrossClusters(parsed.extras);
   const { selections, unavailable } = selectShardCopies(options.shards, options.cursor);
   const aliasFilters = new Map(options.shards.flatMap((shard) => (shard.aliasFilter === undefined ? [] : [[shard.index, shard.aliasFilter] as const])));
+  const restrictions = new Map(options.shards.flatMap((shard) => (shard.readRestriction === undefined ? [] : [[shard.index, shard.readRestriction] as const])));
+  const localAccess: SearchAuthorizer =
+    restrictions.size === 0 ? access : { ...access, readRestriction: (action, index, aliases) => restrictions.get(index) ?? access.readRestriction?.(action, index, aliases) };
+  const travelling = (index: string): Record<string, unknown> => {
+    const restriction = restrictions.get(index);
+    if (restriction === undefined) return {};
+    return { read_restriction: { ...(restriction.query !== undefined ? { query: restriction.query } : {}), ...(restriction.fieldSets !== undefined ? { field_sets: restriction.fieldSets } : {}) } };
+  };
   const localAliasFilter = (index: string): ReadonlyMap<string, QueryNode> | undefined => {
     const filter = combinedAliasFilter(aliasFilters.get(index));
     return filter === undefined ? undefined : new Map([[index, filter]]);
@@ -146,7 +161,7 @@ export async function queryPhasesOnNodes(options: NodePhaseOptions): Promise<Nod
 
   const queryPart = (part: NodePart): Promise<RemoteQueryPhase> =>
     part.nodeId === localNodeId
-      ? Promise.resolve().then(() => search.queryPhaseAsRemote(partInput(part, input), access, owner, clusterAlias, localAliasFilter(part.index)))
+      ? Promise.resolve().then(() => search.queryPhaseAsRemote(partInput(part, input), localAccess, owner, clusterAlias, localAliasFilter(part.index)))
       : (channel.request(
           part.nodeId,
           SHARD_SEARCH_ACTIONS.query,
@@ -156,6 +171,7 @@ export async function queryPhasesOnNodes(options: NodePhaseOptions): Promise<Nod
             body: input.body ?? null,
             ...(clusterAlias !== undefined ? { cluster_alias: clusterAlias } : {}),
             ...(aliasFilters.has(part.index) ? { alias_filter: aliasFilters.get(part.index) } : {}),
+            ...travelling(part.index),
           },
           shardSearchLimits.requestTimeoutMs,
         ) as Promise<RemoteQueryPhase>);

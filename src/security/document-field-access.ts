@@ -267,7 +267,18 @@ export function readRestrictionOf(access: IndexAccess, user: TemplateUser): Read
   if (!isRestricted(access)) return undefined;
   const query = dlsQueryOf(access, user);
   const fields = fieldVisibilityOf(access);
-  return { ...(query !== undefined ? { query } : {}), ...(fields !== undefined ? { fields } : {}) };
+  return { ...(query !== undefined ? { query } : {}), ...(fields !== undefined ? { fields, fieldSets: access.fields } : {}) };
+}
+
+/**
+ * A restriction that travelled to this node with a multi-node search's shard request: the DLS
+ * query as the coordinating node resolved it (templates rendered) and the FLS sets it compiled
+ * from; the field predicate is compiled here as there.
+ */
+export function readRestrictionFromParts(query: Readonly<Record<string, unknown>> | undefined, fieldSets: readonly (readonly FieldSecurity[])[] | undefined): ReadRestriction | undefined {
+  if (query === undefined && (fieldSets === undefined || fieldSets.length === 0)) return undefined;
+  const fields = fieldSets === undefined || fieldSets.length === 0 ? undefined : compileFieldVisibility({ queries: [], fields: fieldSets });
+  return { ...(query !== undefined ? { query } : {}), ...(fields !== undefined ? { fields, fieldSets: fieldSets! } : {}) };
 }
 
 /**

@@ -15,12 +15,14 @@
  * - Scroll: pages through every hit exactly once, in the search's order, continued through any node
  *   (paginate-search-results.html#scroll-search-results: "always use the most recently received
  *   _scroll_id"), keep-alive renewed, cleared by id or `_all` (clear-scroll-api.html).
+ * - Document and field level security (field-and-document-access-control.html): a caller whose
+ *   role restricts documents and fields gets through every node exactly what one node gives.
  * - `_explain`: a single-shard read of the document's shard (search-explain.html; `routing` and
  *   `preference` as on GET), answered by a node holding a copy, as one node answers it.
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startNode, type StartedNode } from '../harness/cluster.js';
+import { rawRequest, startNode, type StartedNode } from '../harness/cluster.js';
 import { jsonCall, type JsonAnswer } from '../harness/json-call.js';
 import { etcdSkipReason } from '../harness/etcd.js';
 import { startMultiNodeCluster, type MultiNodeCluster } from '../harness/multi-node-cluster.js';
@@ -53,7 +55,7 @@ describe('searches across three Strait nodes over etcd, compared with one node',
   const nodes = (): StartedNode[] => cluster.nodes;
 
   before(async () => {
-    [cluster, single] = await Promise.all([startMultiNodeCluster({ clusterName: 'mnsearch', security: false }), startNode({ security: false, nodeName: 'alone' })]);
+    [cluster, single] = await Promise.all([startMultiNodeCluster({ clusterName: 'mnsearch' }), startNode({ nodeName: 'alone' })]);
     const mappings = { properties: { title: { type: 'text' }, genre: { type: 'keyword' }, n: { type: 'integer' }, year: { type: 'integer' } } };
     const created = await jsonCall(nodes()[0]!, 'PUT', '/books', { settings: { number_of_shards: 3, number_of_replicas: 1 }, mappings });
     assert.equal(created.status, 200, created.text);
@@ -72,11 +74,20 @@ describe('searches across three Strait nodes over etcd, compared with one node',
     await Promise.all([cluster?.destroy(), single?.destroy()]);
   });
 
+  /** A request as `user` (password `<user>-password`), or as `elastic` without one. */
+  const call = async (node: StartedNode, method: string, path: string, body: unknown, user: string | undefined): Promise<JsonAnswer> => {
+    if (user === undefined) return jsonCall(node, method, path, body);
+    const text = body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body);
+    const headers = { authorization: `Basic ${Buffer.from(`${user}:${user}-password`).toString('base64')}`, ...(text === undefined ? {} : { 'content-type': typeof body === 'string' ? 'application/x-ndjson' : 'application/json' }) };
+    const response = await rawRequest(node, method, path, { ...(text === undefined ? {} : { body: text }), headers });
+    return { status: response.status, text: response.text, body: response.text === '' ? undefined : response.json() };
+  };
+
   /** The same request on the single node and through every node of the cluster: each cluster answer equals the single node's. */
-  const sameEverywhere = async (method: string, path: string, body?: unknown): Promise<JsonAnswer> => {
-    const expected = await jsonCall(single, method, path, body);
+  const sameEverywhere = async (method: string, path: string, body?: unknown, user?: string): Promise<JsonAnswer> => {
+    const expected = await call(single, method, path, body, user);
     for (const [i, node] of nodes().entries()) {
-      const answer = await jsonCall(node, method, path, body);
+      const answer = await call(node, method, path, body, user);
       assert.equal(answer.status, expected.status, `${method} ${path} through node ${i}: ${answer.text}`);
       assert.deepEqual(comparable(answer.body), comparable(expected.body), `${method} ${path} through node ${i}`);
     }
@@ -145,10 +156,14 @@ describe('searches across three Strait nodes over etcd, compared with one node',
       { add: { index: 'books', alias: 'crime-routed', filter: { term: { genre: 'crime' } }, routing: 'crime' } },
       { add: { index: 'books', alias: 'all-books' } },
     ];
-    // Aliases are per node in multi-node mode (README): every node gets them, as the single node does.
-    for (const node of [single, ...nodes()]) {
+    // Aliases go through the master in multi-node mode: added once, every node applies them.
+    for (const node of [single, nodes()[0]!]) {
       const added = await jsonCall(node, 'POST', '/_aliases', { actions });
       assert.equal(added.status, 200, added.text);
+    }
+    for (const node of nodes()) {
+      const deadline = Date.now() + 10_000;
+      while ((await jsonCall(node, 'GET', '/_alias/crime-routed')).status !== 200 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 100));
     }
     const fantasy = await sameEverywhere('POST', '/fantasy-books/_search', { size: 50, sort: [{ n: 'asc' }], aggs: { genres: { terms: { field: 'genre' } } } });
     assert.deepEqual(fantasy.body.hits.hits.map((hit: any) => hit._source.genre), Array(10).fill('fantasy'));
@@ -260,4 +275,58 @@ describe('searches across three Strait nodes over etcd, compared with one node',
     await sameEverywhere('POST', '/books/_search?scroll=2d', { size: 2 });
     await sameEverywhere('POST', '/_search/scroll', { scroll_id: 'not-a-scroll-id' });
   });
+
+  test('document and field level security travel with the shard requests: search, count, msearch, scroll, explain as on one node', async () => {
+    const role = { indices: [{ names: ['books'], privileges: ['read'], query: { terms: { genre: ['poetry', 'crime'] } }, field_security: { grant: ['title', 'genre', 'n'] } }] };
+    for (const node of [single, nodes()[0]!]) {
+      assert.equal((await jsonCall(node, 'PUT', '/_security/role/shelf_reader', role)).status, 200);
+      assert.equal((await jsonCall(node, 'PUT', '/_security/user/reader', { password: 'reader-password', roles: ['shelf_reader'] })).status, 200);
+    }
+    // Security metadata is shared through etcd: every node knows the user within a short wait.
+    for (const node of nodes()) {
+      const deadline = Date.now() + 10_000;
+      while ((await call(node, 'GET', '/_security/_authenticate', undefined, 'reader')).status !== 200 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    const visible = books().filter((book) => book.source['genre'] === 'poetry' || book.source['genre'] === 'crime');
+    const all = await sameEverywhere('POST', '/books/_search', { size: 50, sort: [{ n: 'asc' }], aggs: { years: { max: { field: 'year' } }, genres: { terms: { field: 'genre' } } } }, 'reader');
+    assert.equal(all.status, 200, all.text);
+    assert.deepEqual(all.body.hits.hits.map((hit: any) => hit._id), visible.map((book) => book.id));
+    assert.ok(all.body.hits.hits.every((hit: any) => hit._source.year === undefined && hit._source.title !== undefined), 'the hidden field is never shown');
+    assert.equal(all.body.aggregations.years.value, null, 'a hidden field aggregates as a missing one');
+    assert.deepEqual(all.body.aggregations.genres.buckets.map((bucket: any) => bucket.key).sort(), ['crime', 'poetry']);
+    // Queries on a hidden field match nothing; scored queries see only the visible documents.
+    assert.equal((await sameEverywhere('POST', '/books/_search', { query: { range: { year: { gte: 0 } } } }, 'reader')).body.hits.total.value, 0);
+    await sameEverywhere('POST', '/books/_search', { query: { match: { title: 'river stone night' } }, size: 20, highlight: { fields: { title: {} } } }, 'reader');
+    assert.equal((await sameEverywhere('GET', '/books/_count', undefined, 'reader')).body.count, visible.length);
+    await sameEverywhere('POST', '/_msearch', `{"index":"books"}\n{"query":{"match":{"title":"night"}}}\n{"index":"books"}\n{"size":0,"aggs":{"y":{"sum":{"field":"year"}}}}\n`, 'reader');
+    const fantasyId = books().find((book) => book.source['genre'] === 'fantasy' && book.routing === undefined)!.id;
+    const poetryId = books().find((book) => book.source['genre'] === 'poetry' && book.routing === undefined)!.id;
+    assert.equal((await sameEverywhere('GET', `/books/_explain/${fantasyId}?q=title:river`, undefined, 'reader')).status, 404, 'a hidden document does not exist for the caller');
+    const explained = await sameEverywhere('GET', `/books/_explain/${poetryId}?q=genre:poetry&_source=true`, undefined, 'reader');
+    assert.deepEqual([explained.status, explained.body.matched, explained.body.get._source.year], [200, true, undefined]);
+    // Scroll under the restriction, through every node.
+    const expected = await scrollAllAs([single], 'reader');
+    for (let i = 0; i < nodes().length; i++) assert.deepEqual(await scrollAllAs([...nodes().slice(i), ...nodes().slice(0, i)], 'reader'), expected);
+    assert.equal(expected.length, visible.length);
+    // The scroll is the caller's: another user cannot continue it.
+    const opened = await call(nodes()[0]!, 'POST', '/books/_search?scroll=1m', { size: 2 }, 'reader');
+    const stolen = await jsonCall(nodes()[1]!, 'POST', '/_search/scroll', { scroll_id: opened.body._scroll_id });
+    assert.equal(stolen.status, 404, stolen.text);
+  });
+
+  /** Every hit of a sorted scroll as `user`, continued through the next node each page. */
+  const scrollAllAs = async (via: readonly StartedNode[], user: string): Promise<unknown[]> => {
+    const first = await call(via[0]!, 'POST', '/books/_search?scroll=1m', { size: 3, sort: [{ n: 'desc' }] }, user);
+    assert.equal(first.status, 200, first.text);
+    const hits = [...first.body.hits.hits];
+    let id = first.body._scroll_id;
+    for (let page = 1; page < 50; page++) {
+      const next = await call(via[page % via.length]!, 'POST', '/_search/scroll', { scroll_id: id }, user);
+      assert.equal(next.status, 200, next.text);
+      id = next.body._scroll_id;
+      if (next.body.hits.hits.length === 0) break;
+      hits.push(...next.body.hits.hits);
+    }
+    return hits;
+  };
 });
