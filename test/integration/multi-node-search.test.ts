@@ -156,10 +156,14 @@ describe('searches across three Strait nodes over etcd, compared with one node',
       { add: { index: 'books', alias: 'crime-routed', filter: { term: { genre: 'crime' } }, routing: 'crime' } },
       { add: { index: 'books', alias: 'all-books' } },
     ];
-    // Aliases are per node in multi-node mode (README): every node gets them, as the single node does.
-    for (const node of [single, ...nodes()]) {
+    // Aliases go through the master in multi-node mode: added once, every node applies them.
+    for (const node of [single, nodes()[0]!]) {
       const added = await jsonCall(node, 'POST', '/_aliases', { actions });
       assert.equal(added.status, 200, added.text);
+    }
+    for (const node of nodes()) {
+      const deadline = Date.now() + 10_000;
+      while ((await jsonCall(node, 'GET', '/_alias/crime-routed')).status !== 200 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 100));
     }
     const fantasy = await sameEverywhere('POST', '/fantasy-books/_search', { size: 50, sort: [{ n: 'asc' }], aggs: { genres: { terms: { field: 'genre' } } } });
     assert.deepEqual(fantasy.body.hits.hits.map((hit: any) => hit._source.genre), Array(10).fill('fantasy'));
@@ -267,6 +271,17 @@ describe('searches across three Strait nodes over etcd, compared with one node',
     assert.equal(clearedAll.status, 200, clearedAll.text);
     assert.ok(clearedAll.body.num_freed >= 2, clearedAll.text);
     assert.equal((await jsonCall(nodes()[2]!, 'POST', '/_search/scroll', { scroll_id: another.body._scroll_id })).status, 404);
+    // Keep-alive: each page renews every node's context for the keep-alive it names; past it the context is gone.
+    const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+    const short = await jsonCall(nodes()[0]!, 'POST', '/books/_search?scroll=500ms', { size: 2 });
+    const renewed = await jsonCall(nodes()[1]!, 'POST', '/_search/scroll', { scroll_id: short.body._scroll_id, scroll: '3s' });
+    assert.equal(renewed.status, 200, renewed.text);
+    await sleep(900);
+    const alive = await jsonCall(nodes()[2]!, 'POST', '/_search/scroll', { scroll_id: renewed.body._scroll_id, scroll: '300ms' });
+    assert.equal(alive.status, 200, `renewed for 3s: ${alive.text}`);
+    await sleep(900);
+    const expired = await jsonCall(nodes()[0]!, 'POST', '/_search/scroll', { scroll_id: alive.body._scroll_id });
+    assert.equal(expired.status, 404, expired.text);
     // A keep-alive past the limit is refused as on one node; an id we never issued too.
     await sameEverywhere('POST', '/books/_search?scroll=2d', { size: 2 });
     await sameEverywhere('POST', '/_search/scroll', { scroll_id: 'not-a-scroll-id' });
