@@ -137,9 +137,9 @@ export async function startCoordination(options: CoordinationWiringOptions): Pro
   onState(coordinator.state());
 
   /** Sends the local index changes made since `before` was taken to the master; undoes local creations it refuses. */
-  const publishLocalChanges = async (before: ReadonlySet<string>, waitMs: number): Promise<void> => {
+  const publishLocalChanges = async (before: ReadonlySet<string>, waitMs: number, aliasChanges: readonly AliasChange[] = []): Promise<void> => {
     try {
-      for (const event of changesForMaster(coordinator.state(), indices, options.clusterSettings())) await coordinator.submit(event, waitMs);
+      for (const event of changesForMaster(coordinator.state(), indices, options.clusterSettings(), aliasChanges)) await coordinator.submit(event, waitMs);
     } catch (error) {
       // The master refused: undo what this node created, so no node keeps an index the cluster does
       // not have (an index mirrored meanwhile from the published state, same uuid, stays).
@@ -156,10 +156,18 @@ export async function startCoordination(options: CoordinationWiringOptions): Pro
     handle: async (request: RestRequest, context: RequestContext): Promise<RestResponse> => {
       const before = new Set(indices.all().map((handle) => handle.name));
       const aliasRequest = route.action === 'indices:admin/aliases' || route.action === 'indices:admin/rollover';
+      // The request's own alias changes: its indices' aliases after it ran against before. Not the
+      // local aliases against the published ones: those lag while the mirror waits (see above), and
+      // the difference would undo another node's change.
+      const aliasesBefore = aliasRequest ? new Map(indices.all().map((handle) => [handle.name, publishedAliases(handle)])) : undefined;
       if (aliasRequest) aliasRequestsInFlight++;
       try {
         const response = await route.handle(request, context);
-        await publishLocalChanges(before, masterTimeoutOf(request));
+        const aliasChanges = indices.all().flatMap((handle) => {
+          const earlier = aliasesBefore?.get(handle.name);
+          return earlier === undefined ? [] : aliasChangesOf(handle.name, earlier, publishedAliases(handle));
+        });
+        await publishLocalChanges(before, masterTimeoutOf(request), aliasChanges);
         return response;
       } finally {
         if (aliasRequest && --aliasRequestsInFlight === 0) mirrorAliases(coordinator.state(), indices, log);
@@ -214,7 +222,7 @@ export function masterTimeoutOf(request: Pick<RestRequest, 'query'>): number {
 }
 
 /** The local index metadata the published state should carry (pure over the two). */
-function changesForMaster(state: ClusterState, indices: IndicesService, clusterSettings: Readonly<Record<string, string | readonly string[]>>): MasterEvent[] {
+function changesForMaster(state: ClusterState, indices: IndicesService, clusterSettings: Readonly<Record<string, string | readonly string[]>>, aliasChanges: readonly AliasChange[]): MasterEvent[] {
   const events: MasterEvent[] = [];
   const persistent: Record<string, string | null> = {};
   for (const key of allocationClusterSettingKeys) {
@@ -224,7 +232,6 @@ function changesForMaster(state: ClusterState, indices: IndicesService, clusterS
   }
   if (Object.keys(persistent).length > 0) events.push({ kind: 'cluster_settings', persistent });
   const local = new Map(indices.all().map((handle) => [handle.name, handle]));
-  const aliasChanges: AliasChange[] = [];
   for (const [name, handle] of local) {
     const published = state.metadata.indices[name];
     const mappings = mappingsOf(handle);
@@ -232,7 +239,6 @@ function changesForMaster(state: ClusterState, indices: IndicesService, clusterS
       events.push({ kind: 'create_index', name, uuid: handle.uuid, settings: handle.metadata.settings, mappings, aliases: publishedAliases(handle), routingNumShards: routingLayoutOf(handle.metadata.settings).routingShards });
       continue;
     }
-    aliasChanges.push(...aliasChangesOf(name, published.aliases, publishedAliases(handle)));
     if (JSON.stringify(published.mappings) !== JSON.stringify(mappings)) events.push({ kind: 'put_mapping', name, mappings });
     const changed: Record<string, string | null> = {};
     for (const key of new Set([...Object.keys(published.settings), ...Object.keys(handle.metadata.settings)])) {
@@ -243,8 +249,10 @@ function changesForMaster(state: ClusterState, indices: IndicesService, clusterS
     if (Object.keys(changed).length > 0) events.push({ kind: 'update_settings', name, settings: changed });
   }
   const deleted = Object.keys(state.metadata.indices).filter((name) => !local.has(name));
-  // An alias request's index removals (`remove_index`) travel with its alias changes: one step.
-  if (aliasChanges.length > 0) events.push({ kind: 'update_aliases', changes: aliasChanges, deleteIndices: deleted });
+  // An alias request's changes of existing indices (the new ones carry theirs in create_index), and
+  // its index removals (`remove_index`), travel as one step.
+  const existing = aliasChanges.filter((change) => state.metadata.indices[change.index] !== undefined);
+  if (existing.length > 0) events.push({ kind: 'update_aliases', changes: existing, deleteIndices: deleted });
   else for (const name of deleted) events.push({ kind: 'delete_index', name });
   return events;
 }

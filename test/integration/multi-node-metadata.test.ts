@@ -104,6 +104,23 @@ describe('cluster-wide metadata on three nodes', { skip }, () => {
       assert.equal(extra.status, 404, `node ${index}: ${extra.text}`);
     }
   });
+  test('alias requests made at once through all three nodes all land, on every node', async () => {
+    const names = Array.from({ length: 12 }, (_, i) => `many-${i}`);
+    const answers = await Promise.all(names.map((alias, i) => jsonCall(node(i % 3), 'PUT', `/logs-1/_alias/${alias}`)));
+    for (const answer of answers) assert.equal(answer.status, 200, answer.text);
+    for (const index of [0, 1, 2]) {
+      const aliases = await eventually(() => jsonCall(node(index), 'GET', '/logs-1/_alias/many-*'), (value) => Object.keys(value.body['logs-1']?.aliases ?? {}).length === names.length);
+      assert.deepEqual(Object.keys(aliases.body['logs-1'].aliases).sort(), [...names].sort(), `node ${index}`);
+    }
+    const removed = await Promise.all(names.map((alias, i) => jsonCall(node((i + 1) % 3), 'DELETE', `/logs-1/_alias/${alias}`)));
+    for (const answer of removed) assert.equal(answer.status, 200, answer.text);
+    for (const index of [0, 1, 2]) {
+      // A wildcard that matches no alias: 200 with nothing (RestGetAliasesAction answers 404 only for a missing named alias).
+      const gone = await eventually(() => jsonCall(node(index), 'GET', '/_alias/many-*'), (value) => value.status === 200 && Object.keys(value.body).length === 0);
+      assert.deepEqual(gone.body, {}, `node ${index}: ${gone.text}`);
+    }
+  });
+
   test('a rollover of an alias through B moves the write alias to the new index on every node', async () => {
     const rolled = await jsonCall(node(1), 'POST', '/logs/_rollover');
     assert.equal(rolled.status, 200, rolled.text);
