@@ -2,7 +2,7 @@ import type { Logger } from 'pino';
 import type { SqlDatabase } from '../common/index.js';
 import type { NodeConfig } from '../config/types.js';
 import type { Route } from '../http/route.js';
-import { catRoutes } from '../http/routes/cat.js';
+import { catRoutes, countThroughSearch } from '../http/routes/cat.js';
 import { clusterHealthRoutes, type ClusterHealthOptions } from '../http/routes/cluster-health.js';
 import { documentRoutes } from '../http/routes/documents.js';
 import { indicesRoutes } from '../http/routes/indices.js';
@@ -126,7 +126,7 @@ export function wireIndices(options: { config: NodeConfig; nodeDb: SqlDatabase; 
       ...pitRoutes(search, remotes),
       ...explainRoutes(explainer),
       ...scriptRoutes(service.storedScripts, service),
-      ...catRoutes(service, identity),
+      ...catRoutes(service, { clusterName: identity.clusterName, countDocuments: countThroughSearch(search) }),
       ...clusterHealthRoutes(service, identity),
       ...clusterStateRoutes(service, identity.node, clusterStateVersions),
       ...indexStatsRoutes(service, () => identity.node.nodeId),

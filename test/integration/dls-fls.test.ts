@@ -124,6 +124,14 @@ test('role DLS: aggregations run over visible documents only (counts do not leak
   assert.equal(sorted.status, 400);
 });
 
+test('role DLS: _cat/count counts the visible documents only (a count through a search, as Elasticsearch does)', async () => {
+  const ann = fc.client({ username: 'ann', password: 'ann-password' });
+  assert.deepEqual((await ann.cat.count({ index: 'docs', format: 'json' })).map((row) => row.count), ['2']);
+  const al = fc.client({ username: 'al', password: 'al-password' });
+  assert.deepEqual((await al.cat.count({ index: 'docs-b', format: 'json' })).map((row) => row.count), ['1']);
+  assert.deepEqual((await fcAdmin.cat.count({ index: 'docs', format: 'json' })).map((row) => row.count), ['4']);
+});
+
 test('role DLS/FLS on get, mget, _source, msearch, scroll and field_caps', async () => {
   const ann = fc.client({ username: 'ann', password: 'ann-password' });
   const one = await ann.get({ index: 'docs', id: '1' });

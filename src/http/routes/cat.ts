@@ -14,6 +14,7 @@ import {
 } from '../../index/index.js';
 import { bytesCell, catColumn, renderCat, type CatColumn, type CatRow } from './cat-table.js';
 import type { RequestContext, RestRequest, RestResponse, Route } from '../route.js';
+import type { SearchService } from '../../search/search-service.js';
 import { healthOf } from './cluster-health.js';
 import { resolveForRoute } from './indices.js';
 
@@ -128,7 +129,26 @@ export function catIndexRow(handle: IndexHandle, health: string, figures: CatInd
   };
 }
 
-export function catRoutes(service: IndicesService, options: { clusterName: string }): readonly Route[] {
+export interface CatOptions {
+  readonly clusterName: string;
+  /**
+   * `_cat/count`: how many documents of the request's indices the caller's search would count
+   * (a size-0 search, as Elasticsearch's RestCountAction does: refreshed documents only, through
+   * alias filters and the caller's document level security).
+   */
+  readonly countDocuments: (request: RestRequest, context: RequestContext) => number;
+}
+
+/** `_cat/count` through the search service's `_count` (the request's index options only). */
+export function countThroughSearch(search: Pick<SearchService, 'count'>): CatOptions['countDocuments'] {
+  return (request, context) => {
+    const params: Record<string, string> = {};
+    for (const name of ['ignore_unavailable', 'allow_no_indices', 'expand_wildcards']) if (request.query[name] !== undefined) params[name] = request.query[name]!;
+    return search.count({ expression: request.params['index'], params, body: undefined }, context.authorize)['count'] as number;
+  };
+}
+
+export function catRoutes(service: IndicesService, options: CatOptions): readonly Route[] {
   const indices = (request: RestRequest, context: RequestContext): RestResponse => {
     const expandWildcards = parseExpandWildcards(request.query['expand_wildcards'] ?? 'all');
     const handles = resolveForRoute(service, context, 'indices:monitor/stats', request.params['index'], {
@@ -149,12 +169,8 @@ export function catRoutes(service: IndicesService, options: { clusterName: strin
     return renderCat(request, indicesColumns, rows);
   };
 
-  const count = (request: RestRequest, context: RequestContext): RestResponse => {
-    const handles = resolveForRoute(service, context, 'indices:data/read/search', request.params['index'], parseIndicesOptions(request.query));
-    let total = 0;
-    for (const handle of handles) for (const shard of service.openShardsOf(handle)) total += shard.docCount();
-    return renderCat(request, countColumns, [{ ...clock(service.nowMs()), count: total }]);
-  };
+  const count = (request: RestRequest, context: RequestContext): RestResponse =>
+    renderCat(request, countColumns, [{ ...clock(service.nowMs()), count: options.countDocuments(request, context) }]);
 
   const health = (request: RestRequest): RestResponse => {
     const summary = clusterHealth(service.all().map(healthOf));

@@ -7,7 +7,7 @@ import pino from 'pino';
 import type { SqlDatabase } from '../../../src/common/index.js';
 import type { HttpMethod, Route } from '../../../src/http/route.js';
 import { callRoute, type RouteCallOptions } from '../../harness/routes.js';
-import { catRoutes } from '../../../src/http/routes/cat.js';
+import { catRoutes, countThroughSearch } from '../../../src/http/routes/cat.js';
 import { clusterHealthRoutes } from '../../../src/http/routes/cluster-health.js';
 import { documentRoutes } from '../../../src/http/routes/documents.js';
 import { indicesRoutes } from '../../../src/http/routes/indices.js';
@@ -35,7 +35,7 @@ export function openHarness(t: { after: (fn: () => void) => void }, options: { n
     ...indicesRoutes(service),
     ...documentRoutes(service),
     ...searchRoutes(search),
-    ...catRoutes(service, { clusterName: 'strait' }),
+    ...catRoutes(service, { clusterName: 'strait', countDocuments: countThroughSearch(search) }),
     ...clusterHealthRoutes(service, { clusterName: 'strait' }),
   ];
   const harness: Harness = {

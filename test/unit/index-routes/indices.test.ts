@@ -159,6 +159,10 @@ test('_cat/indices, _cat/count, _cat/health text and json; cluster health yellow
   assert.equal(json.body[0]['docs.count'], '1');
   const text = await h.call('GET', '/_cat/indices', { query: { v: 'true', h: 'index,pri,rep,docs.count', s: 'index' } });
   assert.equal(text.body, 'index      pri rep docs.count\ngreen_one    1   0          0\nyellow_one   1   1          1\n');
+  // _cat/count is a count search: near real-time, so the document counts once refreshed (RestCountAction).
+  const unrefreshed = await h.call('GET', '/_cat/count', { query: { format: 'json' } });
+  assert.deepEqual(unrefreshed.body, [{ epoch: '1700000000', timestamp: '22:13:20', count: '0' }]);
+  await h.call('POST', '/:index/_refresh', { params: { index: 'yellow_one' } });
   const count = await h.call('GET', '/_cat/count', { query: { format: 'json' } });
   assert.deepEqual(count.body, [{ epoch: '1700000000', timestamp: '22:13:20', count: '1' }]);
   const health = await h.call('GET', '/_cat/health', { query: { format: 'json' } });

@@ -12,7 +12,7 @@ import pino from 'pino';
 import { Client } from '@elastic/elasticsearch';
 import type { SqlDatabase } from '../../../src/common/index.js';
 import { startHttpServer } from '../../../src/http/server.js';
-import { catRoutes } from '../../../src/http/routes/cat.js';
+import { catRoutes, countThroughSearch } from '../../../src/http/routes/cat.js';
 import { clusterHealthRoutes } from '../../../src/http/routes/cluster-health.js';
 import { documentRoutes } from '../../../src/http/routes/documents.js';
 import { indicesRoutes } from '../../../src/http/routes/indices.js';
@@ -33,7 +33,7 @@ test('official client against the index routes through the real pipeline', async
     port: 0,
     tls: undefined,
     bodyBytesMax: 10 * 1024 * 1024,
-    routes: [...indicesRoutes(service), ...documentRoutes(service), ...searchRoutes(search), ...catRoutes(service, { clusterName: 'c' }), ...clusterHealthRoutes(service, { clusterName: 'c' })],
+    routes: [...indicesRoutes(service), ...documentRoutes(service), ...searchRoutes(search), ...catRoutes(service, { clusterName: 'c', countDocuments: countThroughSearch(search) }), ...clusterHealthRoutes(service, { clusterName: 'c' })],
     security: disabledSecurityService(),
     log,
   });
