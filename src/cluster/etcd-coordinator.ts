@@ -56,6 +56,7 @@ export interface CoordinatorOptions {
   readonly readFile: (setting: string, file: string) => Buffer;
   /** The master's merge of a put-mapping into the published mapping (MasterInput.mergeMappings). */
   readonly mergeMappings: MasterInput['mergeMappings'];
+  readonly isDynamicIndexSetting: MasterInput['isDynamicIndexSetting'];
 }
 
 interface ResponseRecord {
@@ -461,7 +462,7 @@ export class EtcdCoordinator {
     if (mastership === undefined) return;
     const current = base ?? this.lastPublished ?? this.applied;
     const step = event ?? request!.record.event;
-    let result = stepMaster(current, step, { nowIso: new Date(this.options.nowMs()).toISOString(), stateUuid: this.options.newUuid(), newAllocationId: this.options.newUuid, mergeMappings: this.options.mergeMappings });
+    let result = stepMaster(current, step, { nowIso: new Date(this.options.nowMs()).toISOString(), stateUuid: this.options.newUuid(), newAllocationId: this.options.newUuid, mergeMappings: this.options.mergeMappings, isDynamicIndexSetting: this.options.isDynamicIndexSetting });
     const requestKey = request === undefined ? undefined : this.key(`requests/${request.id}`);
     if (result.ok && result.changed && Buffer.byteLength(JSON.stringify(result.state)) > etcdRequestBytesMax) {
       result = { ok: false, error: errors.illegalArgument(`the cluster state would exceed [${etcdRequestBytesMax}] bytes, etcd's request limit`) };

@@ -57,12 +57,11 @@ export interface MasterInput {
    * throws the EsError to answer with when the update conflicts.
    */
   readonly mergeMappings: (published: Readonly<Record<string, unknown>>, incoming: Readonly<Record<string, unknown>>) => Record<string, unknown>;
+  /** Whether a running index may change this flat setting (the index layer's dynamic flags, given by the shell). */
+  readonly isDynamicIndexSetting: (key: string) => boolean;
 }
 
 export type MasterResult = { readonly ok: true; readonly state: ClusterState; readonly changed: boolean } | { readonly ok: false; readonly error: EsError };
-
-/** Index settings that a running index may change (the others are fixed at creation). */
-const dynamicIndexSetting = /^index\.(number_of_replicas|routing\.allocation\.(require|include|exclude)\.[^.]+|refresh_interval|max_result_window|blocks\.[a-z_]+)$/;
 
 function applySettings(base: Readonly<Record<string, string>>, changes: Readonly<Record<string, string | null>>): Record<string, string> {
   const next: Record<string, string> = { ...base };
@@ -132,7 +131,7 @@ export function stepMaster(state: ClusterState, event: MasterEvent, input: Maste
     case 'update_settings': {
       const metadata = state.metadata.indices[event.name];
       if (metadata === undefined) return { ok: false, error: errors.indexNotFound(event.name) };
-      const fixed = Object.keys(event.settings).find((key) => !dynamicIndexSetting.test(key));
+      const fixed = Object.keys(event.settings).find((key) => !input.isDynamicIndexSetting(key));
       if (fixed !== undefined) return { ok: false, error: errors.illegalArgument(`Can't update non dynamic settings [[${fixed}]] for open indices [[${event.name}/${metadata.settings['index.uuid']}]]`) };
       const replicas = event.settings['index.number_of_replicas'];
       if (replicas !== undefined && replicas !== null && !/^\d+$/.test(replicas)) {

@@ -199,6 +199,12 @@ const groupPrefixes: readonly { prefix: string; dynamic: boolean }[] = [
 /** The `index.version.created` Strait records: Elasticsearch 9.1's index version id. */
 export const INDEX_VERSION_CREATED = '9033000';
 
+/** Whether a running index may change `key` (Elasticsearch's dynamic index settings; not final or internal ones). */
+export function isDynamicIndexSetting(key: string): boolean {
+  const spec = specOf(key);
+  return spec !== undefined && spec.dynamic && spec.final !== true && spec.internal !== true;
+}
+
 function specOf(key: string): { dynamic: boolean; final?: boolean; validate: Validator; internal?: boolean } | undefined {
   const spec = indexSettingSpecs[key];
   if (spec !== undefined) return spec;

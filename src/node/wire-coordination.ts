@@ -27,7 +27,7 @@ import type { NodeConfig } from '../config/types.js';
 import type { AliasAction, AliasMetadata, IndicesService, IndexHandle } from '../index/index.js';
 import { parseClusterStateMetrics } from '../index/cluster-state.js';
 import { routingLayoutOf } from '../index/routing.js';
-import { nestFlatSettings } from '../index/settings.js';
+import { isDynamicIndexSetting, nestFlatSettings } from '../index/settings.js';
 import type { RequestContext, RestRequest, RestResponse, Route } from '../http/route.js';
 import { renderCat, type CatColumn, type CatRow } from '../http/routes/cat.js';
 import { NODE_INFO_METRICS } from '../http/routes/node-info.js';
@@ -112,6 +112,7 @@ export async function startCoordination(options: CoordinationWiringOptions): Pro
       nowMs: options.nowMs,
       newUuid: newId,
       mergeMappings: mergePublishedMappings,
+      isDynamicIndexSetting,
       readFile: (setting, file) => {
         try {
           return readFileSync(file);
@@ -240,12 +241,7 @@ function changesForMaster(state: ClusterState, indices: IndicesService, clusterS
       continue;
     }
     if (JSON.stringify(published.mappings) !== JSON.stringify(mappings)) events.push({ kind: 'put_mapping', name, mappings });
-    const changed: Record<string, string | null> = {};
-    for (const key of new Set([...Object.keys(published.settings), ...Object.keys(handle.metadata.settings)])) {
-      if (nodeSetSetting.test(key) || !/^index\.(number_of_replicas|routing\.allocation\.)/.test(key)) continue;
-      const value = handle.metadata.settings[key];
-      if (published.settings[key] !== value) changed[key] = value ?? null;
-    }
+    const changed = dynamicSettingChanges(published.settings, handle.metadata.settings);
     if (Object.keys(changed).length > 0) events.push({ kind: 'update_settings', name, settings: changed });
   }
   const deleted = Object.keys(state.metadata.indices).filter((name) => !local.has(name));
@@ -295,6 +291,19 @@ function mirrorAliases(state: ClusterState, indices: IndicesService, log: Logger
   }
 }
 
+/**
+ * The dynamic index settings that turn `from` into `to` (null: removed), flat (pure). Settings a
+ * node sets itself and static ones never travel: they are fixed when the index is created.
+ */
+export function dynamicSettingChanges(from: Readonly<Record<string, string>>, to: Readonly<Record<string, string>>): Record<string, string | null> {
+  const changed: Record<string, string | null> = {};
+  for (const key of new Set([...Object.keys(from), ...Object.keys(to)])) {
+    if (nodeSetSetting.test(key) || !isDynamicIndexSetting(key)) continue;
+    if (from[key] !== to[key]) changed[key] = to[key] ?? null;
+  }
+  return changed;
+}
+
 function mappingsOf(handle: IndexHandle): Record<string, unknown> {
   return Object.keys(handle.metadata.mappings).length === 0 ? {} : { _doc: handle.metadata.mappings };
 }
@@ -320,8 +329,9 @@ function mirrorMetadata(state: ClusterState, indices: IndicesService, log: Logge
         continue;
       }
       if (JSON.stringify(mappingsOf(handle)) !== JSON.stringify(metadata.mappings) && Object.keys(mappings).length > 0) indices.putMapping([handle], mappings);
-      const replicas = metadata.settings['index.number_of_replicas'];
-      if (replicas !== undefined && handle.metadata.settings['index.number_of_replicas'] !== replicas) indices.updateSettings([handle], { index: { number_of_replicas: replicas } });
+      // Every dynamic setting (replicas, refresh interval, blocks, pipelines, ...) as published.
+      const settingChanges = dynamicSettingChanges(handle.metadata.settings, metadata.settings);
+      if (Object.keys(settingChanges).length > 0) indices.updateSettings([handle], settingChanges);
     } catch (error) {
       log.error({ err: error, index: name, version: state.version }, 'cannot apply the published index metadata on this node');
     }

@@ -10,7 +10,7 @@
  * Loaded only in multi-node mode (through wire-search.ts).
  */
 import type { ClusterState } from '../cluster/state.js';
-import { errors } from '../common/errors.js';
+import { errors, EsError } from '../common/errors.js';
 import type { IndexHandle, IndicesService } from '../index/index.js';
 import { routingLayoutOf, shardNumber } from '../index/routing.js';
 import type { RequestContext, RestRequest, RestResponse, Route } from '../http/route.js';
@@ -97,7 +97,8 @@ export function wireExplain(options: ExplainWiringOptions): { readonly handlers:
       const restriction = context.authorize.readRestriction?.(explainAction, handle.name, Object.keys(handle.metadata.aliases));
       const shard = shardNumber(routingLayoutOf(handle.metadata.settings), routing ?? id);
       const copies = options.copiesOf(options.state(), handle, shard);
-      const node = copies === undefined ? undefined : pickCopy(copies.nodes, nodeId, request.query['preference'], cursor++);
+      const preference = request.query['preference'];
+      const node = copies === undefined ? undefined : pickCopy(copies.nodes, nodeId, preference, cursor++);
       if (node === undefined) throw errors.noShardAvailable(handle.name, shard);
       const shardRequest: ExplainShardRequest = {
         index: handle.name,
@@ -111,8 +112,16 @@ export function wireExplain(options: ExplainWiringOptions): { readonly handlers:
         alias_filter: aliasFilter ?? null,
         read_restriction: restriction === undefined ? null : restrictionToWire(restriction, handle.name),
       };
-      if (node === nodeId) return explainHere(shardRequest);
-      return (await options.request(node, EXPLAIN_SHARD_ACTION, shardRequest, explainRequestTimeoutMs)) as RestResponse;
+      const ask = async (on: string): Promise<RestResponse> => (on === nodeId ? explainHere(shardRequest) : ((await options.request(on, EXPLAIN_SHARD_ACTION, shardRequest, explainRequestTimeoutMs)) as RestResponse));
+      try {
+        return await ask(node);
+      } catch (error) {
+        // A copy that is gone or unreachable: one more try on another started copy (a bad request would fail on any).
+        const retryable = !(error instanceof EsError) || error.status >= 500 || error.type === 'shard_not_found_exception';
+        const other = preference === undefined ? copies!.nodes.find((candidate) => candidate !== node) : undefined;
+        if (!retryable || other === undefined) throw error;
+        return ask(other);
+      }
     },
   });
 

@@ -14,6 +14,7 @@ import { pino } from 'pino';
 import { CoordinationStartError, EtcdCoordinator } from '../../src/cluster/etcd-coordinator.js';
 import type { DiscoveryNode } from '../../src/cluster/state.js';
 import type { CoordinationConfig } from '../../src/config/coordination.js';
+import { isDynamicIndexSetting } from '../../src/index/settings.js';
 import { mergePublishedMappings } from '../../src/node/published-mappings.js';
 import { etcdSkipReason, startEtcd, type RunningEtcd } from '../harness/etcd.js';
 import { makeCa, makeNodeCertificate, makeTempDir } from '../harness/cluster.js';
@@ -39,7 +40,7 @@ async function join(endpoint: string, prefix: string, name: string, options: { i
     nowMs: () => Date.now(),
     newUuid: () => randomUUID(),
     readFile: (_setting, file) => readFileSync(file),
-    mergeMappings: mergePublishedMappings,
+    mergeMappings: mergePublishedMappings, isDynamicIndexSetting,
   });
 }
 

@@ -277,6 +277,35 @@ describe('data plane on three Strait nodes over etcd', { skip }, () => {
     assert.deepEqual(Object.keys(state.body.metadata.indices.fields.mappings._doc.properties).sort(), expected);
   });
 
+  test('dynamic index settings updated through one node apply on every node: refresh_interval, a write block, a default pipeline', async () => {
+    const created = await jsonCall(nodes[0]!, 'PUT', '/tuned', { settings: { number_of_shards: 3, number_of_replicas: 1 } });
+    assert.equal(created.status, 200, created.text);
+    assert.equal((await jsonCall(nodes[0]!, 'GET', '/_cluster/health/tuned?wait_for_status=green&timeout=60s')).body.status, 'green');
+    const updated = await jsonCall(nodes[1]!, 'PUT', '/tuned/_settings', { index: { refresh_interval: '7s', 'blocks.write': true } });
+    assert.equal(updated.status, 200, updated.text);
+    for (const node of nodes) {
+      let settings: any;
+      for (const deadline = Date.now() + 10_000; Date.now() < deadline; await new Promise((resolve) => setTimeout(resolve, 100))) {
+        settings = (await jsonCall(node, 'GET', '/tuned/_settings?flat_settings=true')).body.tuned.settings;
+        if (settings['index.blocks.write'] === 'true') break;
+      }
+      assert.equal(settings['index.refresh_interval'], '7s');
+      assert.equal(settings['index.blocks.write'], 'true');
+    }
+    // The block holds on every primary, whichever node the write goes through.
+    for (let i = 0; i < 6; i++) {
+      const refused = await jsonCall(nodes[i % 3]!, 'PUT', `/tuned/_doc/t${i}`, { i });
+      assert.equal(refused.status, 403, refused.text);
+      assert.equal(refused.body.error.type, 'cluster_block_exception');
+    }
+    assert.equal((await jsonCall(nodes[2]!, 'PUT', '/tuned/_settings', { index: { 'blocks.write': null } })).status, 200);
+    for (const deadline = Date.now() + 10_000; Date.now() < deadline; await new Promise((resolve) => setTimeout(resolve, 100))) {
+      const answers = await Promise.all(nodes.map((node) => jsonCall(node, 'GET', '/tuned/_settings?flat_settings=true')));
+      if (answers.every((answer) => answer.body.tuned.settings['index.blocks.write'] === undefined)) break;
+    }
+    for (let i = 0; i < 6; i++) assert.equal((await jsonCall(nodes[i % 3]!, 'PUT', `/tuned/_doc/t${i}`, { i })).status, 201);
+  });
+
   test('a write whose shard has no started primary waits its timeout, then answers 503 unavailable_shards_exception', async () => {
     const created = await jsonCall(nodes[0]!, 'PUT', '/nowhere', { settings: { number_of_shards: 1, number_of_replicas: 0, 'index.routing.allocation.require._name': 'no-such-node' } });
     assert.equal(created.status, 200, created.text);

@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { emptyClusterState, type ClusterState, type DiscoveryNode } from '../../../src/cluster/state.js';
 import { healthStatusOf, stepMaster, type MasterEvent } from '../../../src/cluster/master.js';
 import { explainCopy } from '../../../src/cluster/allocation.js';
+import { isDynamicIndexSetting } from '../../../src/index/settings.js';
 import { mergePublishedMappings } from '../../../src/node/published-mappings.js';
 import { replayScriptCases } from '../../harness/script-cases.js';
 
@@ -27,7 +28,7 @@ class Runner {
 
   private step(event: MasterEvent): string {
     this.clock += 1;
-    const result = stepMaster(this.state, event, { nowIso: new Date(this.clock * 1000).toISOString(), stateUuid: `s${++this.uuids}`, newAllocationId: () => `a${++this.ids}`, mergeMappings: mergePublishedMappings });
+    const result = stepMaster(this.state, event, { nowIso: new Date(this.clock * 1000).toISOString(), stateUuid: `s${++this.uuids}`, newAllocationId: () => `a${++this.ids}`, mergeMappings: mergePublishedMappings, isDynamicIndexSetting });
     if (!result.ok) return `error: ${result.error.type}: ${result.error.message}`;
     this.state = result.state;
     return result.changed ? this.render() : 'unchanged';

@@ -7,11 +7,12 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { emptyClusterState, type ClusterState } from '../../../src/cluster/state.js';
 import { stepMaster, type MasterEvent, type MasterInput } from '../../../src/cluster/master.js';
+import { isDynamicIndexSetting } from '../../../src/index/settings.js';
 import { mergePublishedMappings } from '../../../src/node/published-mappings.js';
 import { aliasChangesOf } from '../../../src/node/wire-coordination.js';
 
 let uuids = 0;
-const input = (): MasterInput => ({ nowIso: '2026-12-06T00:00:00.000Z', stateUuid: `s${++uuids}`, newAllocationId: () => `a${++uuids}`, mergeMappings: mergePublishedMappings });
+const input = (): MasterInput => ({ nowIso: '2026-12-06T00:00:00.000Z', stateUuid: `s${++uuids}`, newAllocationId: () => `a${++uuids}`, mergeMappings: mergePublishedMappings, isDynamicIndexSetting });
 
 function step(state: ClusterState, event: MasterEvent): ClusterState {
   const result = stepMaster(state, event, input());

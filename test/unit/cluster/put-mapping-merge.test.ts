@@ -6,10 +6,12 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { emptyClusterState, type ClusterState } from '../../../src/cluster/state.js';
 import { stepMaster, type MasterEvent, type MasterInput } from '../../../src/cluster/master.js';
+import { isDynamicIndexSetting } from '../../../src/index/settings.js';
 import { mergePublishedMappings } from '../../../src/node/published-mappings.js';
+import { dynamicSettingChanges } from '../../../src/node/wire-coordination.js';
 
 let uuids = 0;
-const input: MasterInput = { nowIso: '2026-12-06T00:00:00.000Z', stateUuid: 's', newAllocationId: () => `a${++uuids}`, mergeMappings: mergePublishedMappings };
+const input: MasterInput = { nowIso: '2026-12-06T00:00:00.000Z', stateUuid: 's', newAllocationId: () => `a${++uuids}`, mergeMappings: mergePublishedMappings, isDynamicIndexSetting };
 
 function step(state: ClusterState, event: MasterEvent): ClusterState {
   const result = stepMaster(state, event, { ...input, stateUuid: `s${++uuids}` });
@@ -48,4 +50,22 @@ test('a conflicting field type is refused and publishes nothing', () => {
   assert.ok(!result.ok);
   assert.equal(result.error.type, 'illegal_argument_exception');
   assert.match(result.error.message, /\[a\]/);
+});
+
+test('update_settings: every dynamic index setting is published (pipelines, refresh, blocks, default fields); static ones are refused', () => {
+  let state = withIndex();
+  state = step(state, { kind: 'update_settings', name: 'logs', settings: { 'index.default_pipeline': 'p1', 'index.query.default_field': 'message', 'index.refresh_interval': '5s', 'index.blocks.write': 'true' } });
+  const settings = state.metadata.indices['logs']!.settings;
+  assert.equal(settings['index.default_pipeline'], 'p1');
+  assert.equal(settings['index.query.default_field'], 'message');
+  assert.equal(settings['index.blocks.write'], 'true');
+  const refused = stepMaster(state, { kind: 'update_settings', name: 'logs', settings: { 'index.number_of_shards': '3' } }, input);
+  assert.ok(!refused.ok);
+  assert.match(refused.error.message, /Can't update non dynamic settings \[\[index\.number_of_shards\]\]/);
+});
+
+test('dynamicSettingChanges: what turns the settings of one node into the published ones, dynamic keys only', () => {
+  const from = { 'index.uuid': 'u1', 'index.number_of_shards': '1', 'index.refresh_interval': '1s', 'index.blocks.write': 'true' };
+  const to = { 'index.uuid': 'u2', 'index.number_of_shards': '2', 'index.refresh_interval': '5s', 'index.default_pipeline': 'p' };
+  assert.deepEqual(dynamicSettingChanges(from, to), { 'index.refresh_interval': '5s', 'index.blocks.write': null, 'index.default_pipeline': 'p' });
 });
