@@ -42,7 +42,7 @@ describe('cluster-wide metadata on three nodes', { skip }, () => {
     assert.equal(added.body.acknowledged, true);
     // Answered once published: every node already holds the alias.
     for (const index of [1, 2]) {
-      const alias = await jsonCall(node(index), 'GET', '/_alias/books');
+      const alias = await eventually(() => jsonCall(node(index), 'GET', '/_alias/books'), (value) => value.status === 200);
       assert.equal(alias.status, 200, alias.text);
       assert.deepEqual(alias.body, { 'books-1': { aliases: { books: { is_write_index: true } } } });
     }
@@ -59,7 +59,7 @@ describe('cluster-wide metadata on three nodes', { skip }, () => {
     }
     const removed = await jsonCall(node(2), 'DELETE', '/books-1/_alias/books');
     assert.equal(removed.status, 200, removed.text);
-    const gone = await jsonCall(node(0), 'GET', '/_alias/books');
+    const gone = await eventually(() => jsonCall(node(0), 'GET', '/_alias/books'), (value) => value.status === 404);
     assert.equal(gone.status, 404, gone.text);
     const search = await jsonCall(node(0), 'POST', '/books/_search', {});
     assert.equal(search.status, 404);
@@ -71,7 +71,7 @@ describe('cluster-wide metadata on three nodes', { skip }, () => {
       const created = await jsonCall(node(1), 'PUT', `/${name}`, { settings: { number_of_shards: 1, number_of_replicas: 0 }, aliases: name === 'logs-1' ? { logs: { is_write_index: true } } : {} });
       assert.equal(created.status, 200, created.text);
     }
-    const onC = await jsonCall(node(2), 'GET', '/logs-1/_alias');
+    const onC = await eventually(() => jsonCall(node(2), 'GET', '/logs-1/_alias'), (value) => value.status === 200);
     assert.deepEqual(onC.body, { 'logs-1': { aliases: { logs: { is_write_index: true } } } });
     // Rollover by hand: the write index moves, a filtered alias and a routed alias are added.
     const moved = await jsonCall(node(1), 'POST', '/_aliases', {
@@ -84,7 +84,7 @@ describe('cluster-wide metadata on three nodes', { skip }, () => {
     });
     assert.equal(moved.status, 200, moved.text);
     for (const index of [0, 2]) {
-      const aliases = await jsonCall(node(index), 'GET', '/logs-*/_alias');
+      const aliases = await eventually(() => jsonCall(node(index), 'GET', '/logs-*/_alias'), (value) => value.body['logs-2']?.aliases?.errors !== undefined);
       assert.deepEqual(aliases.body, {
         'logs-1': { aliases: { logs: { is_write_index: false }, routed: { index_routing: '7', search_routing: '7' } } },
         'logs-2': { aliases: { errors: { filter: { term: { level: 'error' } } }, logs: { is_write_index: true } } },
@@ -127,7 +127,7 @@ describe('cluster-wide metadata on three nodes', { skip }, () => {
     assert.equal(rolled.body.new_index, 'logs-000003');
     assert.equal(rolled.body.rolled_over, true);
     for (const index of [0, 2]) {
-      const aliases = await jsonCall(node(index), 'GET', '/_alias/logs');
+      const aliases = await eventually(() => jsonCall(node(index), 'GET', '/_alias/logs'), (value) => value.body['logs-000003'] !== undefined);
       assert.equal(aliases.status, 200, aliases.text);
       assert.deepEqual(aliases.body['logs-2'], { aliases: { logs: { is_write_index: false } } });
       assert.deepEqual(aliases.body['logs-000003'], { aliases: { logs: { is_write_index: true } } });
@@ -148,13 +148,13 @@ describe('cluster-wide metadata on three nodes', { skip }, () => {
     });
     assert.equal(composable.status, 200, composable.text);
     for (const index of [1, 2]) {
-      const got = await jsonCall(node(index), 'GET', '/_index_template/shop');
+      const got = await eventually(() => jsonCall(node(index), 'GET', '/_index_template/shop'), (value) => value.status === 200);
       assert.equal(got.status, 200, got.text);
       assert.deepEqual(got.body.index_templates[0].index_template.composed_of, ['shop-mappings']);
     }
     const created = await jsonCall(node(1), 'PUT', '/shop-eu');
     assert.equal(created.status, 200, created.text);
-    const onC = await jsonCall(node(2), 'GET', '/shop-eu');
+    const onC = await eventually(() => jsonCall(node(2), 'GET', '/shop-eu'), (value) => value.status === 200);
     assert.equal(onC.status, 200, onC.text);
     const index = onC.body['shop-eu'];
     assert.deepEqual(index.aliases, { shop: {} });
@@ -166,15 +166,17 @@ describe('cluster-wide metadata on three nodes', { skip }, () => {
     assert.equal(legacy.status, 200, legacy.text);
     const written = await jsonCall(node(0), 'PUT', '/audit-1/_doc/1?refresh=true', { who: 'ann' });
     assert.equal(written.status, 201, written.text);
-    const mapping = await jsonCall(node(1), 'GET', '/audit-1/_mapping');
+    const mapping = await eventually(() => jsonCall(node(1), 'GET', '/audit-1/_mapping'), (value) => value.status === 200);
     assert.deepEqual(mapping.body['audit-1'].mappings.properties.who, { type: 'keyword' });
   });
 
   test('a pipeline put through B runs for writes through C (?pipeline= and index.default_pipeline)', async () => {
     const put = await jsonCall(node(1), 'PUT', '/_ingest/pipeline/tag', { description: 'tags documents', processors: [{ set: { field: 'tagged_by', value: 'tag' } }, { uppercase: { field: 'name' } }] });
     assert.equal(put.status, 200, put.text);
-    const onA = await jsonCall(node(0), 'GET', '/_ingest/pipeline/tag');
-    assert.equal(onA.body.tag.description, 'tags documents');
+    for (const index of [0, 2]) {
+      const got = await eventually(() => jsonCall(node(index), 'GET', '/_ingest/pipeline/tag'), (value) => value.status === 200);
+      assert.equal(got.body.tag.description, 'tags documents');
+    }
     const created = await jsonCall(node(2), 'PUT', '/people', { settings: { number_of_shards: 1, number_of_replicas: 1, 'index.default_pipeline': 'tag' } });
     assert.equal(created.status, 200, created.text);
     const byDefault = await jsonCall(node(2), 'PUT', '/people/_doc/1?refresh=true', { name: 'ada' });
@@ -195,6 +197,13 @@ describe('cluster-wide metadata on three nodes', { skip }, () => {
     assert.equal(put.status, 200, put.text);
     const update = await jsonCall(node(2), 'PUT', '/_scripts/raise', { script: { lang: 'painless', source: 'ctx._source.price += params.by' } });
     assert.equal(update.status, 200, update.text);
+    // Every node holds them (the search and the update run on the nodes holding the shard copies).
+    for (const id of ['double-price', 'raise']) {
+      for (const index of [0, 1]) {
+        const got = await eventually(() => jsonCall(node(index), 'GET', `/_scripts/${id}`), (value) => value.status === 200);
+        assert.equal(got.status, 200, got.text);
+      }
+    }
     const written = await jsonCall(node(0), 'PUT', '/shop-eu/_doc/1?refresh=true', { sku: 'a', price: 10 });
     assert.equal(written.status, 201, written.text);
     const search = await jsonCall(node(0), 'POST', '/shop-eu/_search', { script_fields: { doubled: { script: { id: 'double-price', params: { factor: 2 } } } } });
@@ -213,15 +222,39 @@ describe('cluster-wide metadata on three nodes', { skip }, () => {
       const deleted = await jsonCall(node(via), 'DELETE', path);
       assert.equal(deleted.status, 200, `${path}: ${deleted.text}`);
       for (const index of [0, 1, 2]) {
-        const gone = await jsonCall(node(index), 'GET', path);
+        const gone = await eventually(() => jsonCall(node(index), 'GET', path), (value) => value.status === 404);
         assert.equal(gone.status, 404, `${path} on node ${index}: ${gone.text}`);
       }
     }
     // An index created now gets no template.
     const created = await jsonCall(node(2), 'PUT', '/shop-us', { settings: { number_of_replicas: 0 } });
     assert.equal(created.status, 200, created.text);
-    const onA = await jsonCall(node(0), 'GET', '/shop-us');
+    const onA = await eventually(() => jsonCall(node(0), 'GET', '/shop-us'), (value) => value.status === 200);
     assert.deepEqual(onA.body['shop-us'].aliases, {});
+  });
+
+  test('bad input stays a 400 and publishes nothing; a record too large for etcd is refused before anything is written', async () => {
+    const client = cluster.etcd.client();
+    const prefix = '/strait/shared-meta/metadata/';
+    const sharedKeys = async (): Promise<string[]> => Object.keys(await client.getAll().prefix(prefix).strings()).map((key) => key.slice(prefix.length)).sort();
+    try {
+      const keys = await sharedKeys();
+      assert.ok(keys.includes('pipelines/tag') && keys.includes('scripts/double-price'), keys.join(','));
+      const badTemplate = await jsonCall(node(0), 'PUT', '/_index_template/bad', { index_patterns: ['bad-*'], composed_of: ['no-such-component'] });
+      assert.equal(badTemplate.status, 400, badTemplate.text);
+      const badPipeline = await jsonCall(node(1), 'PUT', '/_ingest/pipeline/bad', { processors: [{ no_such_processor: {} }] });
+      assert.equal(badPipeline.status, 400, badPipeline.text);
+      const badScript = await jsonCall(node(2), 'PUT', '/_scripts/bad', { script: { lang: 'painless', source: 'ctx._source.x +' } });
+      assert.equal(badScript.status, 400, badScript.text);
+      const huge = await jsonCall(node(0), 'PUT', '/_component_template/huge', { template: { settings: { number_of_replicas: 0 } }, _meta: { blob: 'x'.repeat(1_600_000) } });
+      assert.equal(huge.status, 400, huge.text);
+      assert.equal(huge.body.error.type, 'illegal_argument_exception');
+      assert.match(huge.body.error.reason, /bytes a multi-node cluster can share through etcd/);
+      assert.equal((await jsonCall(node(0), 'GET', '/_component_template/huge')).status, 404);
+      assert.deepEqual(await sharedKeys(), keys);
+    } finally {
+      client.close();
+    }
   });
 
   test('a node stopped while metadata changes catches up when it starts again', async () => {
@@ -247,7 +280,7 @@ describe('cluster-wide metadata on three nodes', { skip }, () => {
     assert.deepEqual(alias.body, { 'books-1': { aliases: { 'late-books': {} } } });
     const created = await jsonCall(restarted, 'PUT', '/late-1');
     assert.equal(created.status, 200, created.text);
-    const mapping = await jsonCall(node(0), 'GET', '/late-1/_mapping');
+    const mapping = await eventually(() => jsonCall(node(0), 'GET', '/late-1/_mapping'), (value) => value.status === 200);
     assert.deepEqual(mapping.body['late-1'].mappings.properties.at, { type: 'date' });
   });
 
