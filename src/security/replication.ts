@@ -104,16 +104,6 @@ export function decodeRecord(key: string, value: string): DecodedRecord {
   return { ok: true, record };
 }
 
-/**
- * The revision a node holds for a key: the etcd revision of the last event it applied for it (a
- * deletion too), or 0 after a local write etcd has not confirmed yet. An event is applied only
- * when newer, so an event older than one already applied (a node's own write answered before the
- * watch delivered an earlier writer's event) never goes back in time.
- */
-export function isNewer(held: number | undefined, revision: number): boolean {
-  return held === undefined || revision > held;
-}
-
 export interface LoadInput {
   /** The whole range as read, with each key's mod revision. */
   readonly entries: ReadonlyMap<string, { readonly value: string; readonly revision: number }>;

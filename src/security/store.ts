@@ -1,3 +1,4 @@
+import { isNewerRevision } from '../cluster/shared-metadata.js';
 import type { SqlDatabase, SqlStatement } from '../common/index.js';
 import type { RoleDescriptor } from './roles.js';
 import { errors } from '../common/index.js';
@@ -403,7 +404,8 @@ export class SecurityStore {
   applyShared(key: string, record: SecurityRecord | null, revision: number, force = false): boolean {
     return this.db.transaction(() => {
       const held = this.statement('SELECT revision FROM security_replication WHERE key = ?').get(key) as { revision: number } | undefined;
-      if (!force && held !== undefined && revision <= held.revision) return false;
+      // The held revision: the last applied event's (a deletion too), 0 for an own write etcd has not confirmed.
+      if (!force && !isNewerRevision(held?.revision, revision)) return false;
       if (record === null) this.deleteByKey(key);
       else this.writeRecord(record);
       this.statement('INSERT INTO security_replication (key, revision) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET revision = excluded.revision').run(key, revision);

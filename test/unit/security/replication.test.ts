@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import Database from 'better-sqlite3';
 import { pino } from 'pino';
 import type { SqlDatabase } from '../../../src/common/index.js';
-import { decodeRecord, encodeRecord, isNewer, parseSecurityKey, planLoad, recordKey, securityKeys, SECURITY_RECORD_FORMAT, type SecurityRecord } from '../../../src/security/replication.js';
+import { decodeRecord, encodeRecord, parseSecurityKey, planLoad, recordKey, securityKeys, SECURITY_RECORD_FORMAT, type SecurityRecord } from '../../../src/security/replication.js';
 import { SecurityStore, type SecurityChange, type StoredUser } from '../../../src/security/store.js';
 import { NativeSecurityService } from '../../../src/security/service.js';
 import { hashSecret } from '../../../src/security/hashing.js';
@@ -52,14 +52,6 @@ test('a record round-trips with its format; a wrong format, kind, key or text is
   assert.match(refused('user/alice', '{'), /not JSON/);
   assert.match(refused('user/alice', JSON.stringify({ format: 1, kind: 'group', group: {} })), /unknown record kind \[group\]/);
   assert.match(refused('user/alice', JSON.stringify({ format: 1, kind: 'user' })), /unknown record kind/);
-});
-
-test('isNewer: only a higher revision than the held one (none held: any)', () => {
-  assert.equal(isNewer(undefined, 1), true);
-  assert.equal(isNewer(0, 1), true);
-  assert.equal(isNewer(7, 7), false);
-  assert.equal(isNewer(7, 6), false);
-  assert.equal(isNewer(7, 8), true);
 });
 
 test('planLoad: etcd is the truth; tracked keys gone from it are deleted; untracked local records are adopted, reserved ones stay local', () => {
