@@ -134,3 +134,15 @@ export function jsonTokenName(value: unknown): string {
   if (typeof value === 'boolean') return 'VALUE_BOOLEAN';
   return 'START_OBJECT';
 }
+
+/**
+ * JSON text with every object's keys sorted: equal for two values that differ only in key order
+ * (a mapping merged on two nodes in different orders, for instance).
+ */
+export function canonicalJson(value: unknown): string {
+  return JSON.stringify(value, (_key, inner: unknown) =>
+    inner !== null && typeof inner === 'object' && !Array.isArray(inner)
+      ? Object.fromEntries(Object.entries(inner as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
+      : inner,
+  );
+}

@@ -34,7 +34,7 @@ import { NODE_INFO_METRICS } from '../http/routes/node-info.js';
 import { NodeStartError } from './errors.js';
 import { mergePublishedMappings } from './published-mappings.js';
 import { renderFlatSettingValues } from '../index/setting-lists.js';
-import { hostOf } from '../common/index.js';
+import { canonicalJson, hostOf } from '../common/index.js';
 
 /** How long an index change waits for the master (Elasticsearch's master_timeout default, 30s). */
 const masterTimeoutMs = 30_000;
@@ -200,7 +200,7 @@ export async function startCoordination(options: CoordinationWiringOptions): Pro
       const published = coordinator.state().metadata.indices[name];
       if (handle === undefined || published === undefined || published.settings['index.uuid'] !== handle.uuid) return;
       const mappings = mappingsOf(handle);
-      if (JSON.stringify(published.mappings) !== JSON.stringify(mappings)) await coordinator.submit({ kind: 'put_mapping', name, mappings }, waitMs);
+      if (canonicalJson(published.mappings) !== canonicalJson(mappings)) await coordinator.submit({ kind: 'put_mapping', name, mappings }, waitMs);
     },
     reportShard: async (report) => {
       await coordinator.submit({ kind: 'shard_report', report }, masterTimeoutMs);
@@ -240,7 +240,7 @@ function changesForMaster(state: ClusterState, indices: IndicesService, clusterS
       events.push({ kind: 'create_index', name, uuid: handle.uuid, settings: handle.metadata.settings, mappings, aliases: publishedAliases(handle), routingNumShards: routingLayoutOf(handle.metadata.settings).routingShards });
       continue;
     }
-    if (JSON.stringify(published.mappings) !== JSON.stringify(mappings)) events.push({ kind: 'put_mapping', name, mappings });
+    if (canonicalJson(published.mappings) !== canonicalJson(mappings)) events.push({ kind: 'put_mapping', name, mappings });
     const changed = dynamicSettingChanges(published.settings, handle.metadata.settings);
     if (Object.keys(changed).length > 0) events.push({ kind: 'update_settings', name, settings: changed });
   }
@@ -328,7 +328,7 @@ function mirrorMetadata(state: ClusterState, indices: IndicesService, log: Logge
         indices.createIndex(name, { settings, mappings, aliases: metadata.aliases }, { templates: false, ...(uuid !== undefined ? { uuid } : {}) });
         continue;
       }
-      if (JSON.stringify(mappingsOf(handle)) !== JSON.stringify(metadata.mappings) && Object.keys(mappings).length > 0) indices.putMapping([handle], mappings);
+      if (canonicalJson(mappingsOf(handle)) !== canonicalJson(metadata.mappings) && Object.keys(mappings).length > 0) indices.putMapping([handle], mappings);
       // Every dynamic setting (replicas, refresh interval, blocks, pipelines, ...) as published.
       const settingChanges = dynamicSettingChanges(handle.metadata.settings, metadata.settings);
       if (Object.keys(settingChanges).length > 0) indices.updateSettings([handle], settingChanges);
