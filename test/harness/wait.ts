@@ -23,6 +23,18 @@ export async function failure(promise: Promise<unknown>): Promise<{ status: numb
   assert.fail('expected an error response');
 }
 
+/** The first root cause of a request that must fail with Elasticsearch's error shape (per-shard failures name the cause there). */
+export async function rootCauseFailure(promise: Promise<unknown>): Promise<{ status: number; type: string; reason: string }> {
+  try {
+    await promise;
+  } catch (error) {
+    assert.ok(error instanceof clientErrors.ResponseError, String(error));
+    const body = error.meta.body as { error: { root_cause: { type: string; reason: string }[] } };
+    return { status: error.meta.statusCode ?? 0, type: body.error.root_cause[0]!.type, reason: body.error.root_cause[0]!.reason };
+  }
+  assert.fail('expected an error response');
+}
+
 /** Waits until `client`'s cluster reports the remote cluster `alias` connected (`GET /_remote/info`). */
 export async function remoteConnected(client: { cluster: { remoteInfo(): Promise<unknown> } }, alias: string): Promise<Record<string, unknown>> {
   return until(`${alias} to connect`, async () => {

@@ -8,21 +8,11 @@
 // Expected values are computed by hand from the documents below.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { errors as clientErrors } from '@elastic/elasticsearch';
 import { startNode, type StartedNode } from '../harness/cluster.js';
+import { rootCauseFailure as failure } from '../harness/wait.js';
 
 let node: StartedNode;
 
-async function failure(promise: Promise<unknown>): Promise<{ status: number; type: string; reason: string }> {
-  try {
-    await promise;
-  } catch (error) {
-    assert.ok(error instanceof clientErrors.ResponseError, String(error));
-    const body = error.meta.body as { error: { root_cause: { type: string; reason: string }[] } };
-    return { status: error.meta.statusCode ?? 0, type: body.error.root_cause[0]!.type, reason: body.error.root_cause[0]!.reason };
-  }
-  assert.fail('expected an error response');
-}
 
 // Hourly readings: v is 1, 2, (no document at 02:00), 1, 4.
 const readings = [

@@ -5,22 +5,12 @@
 // input answered with Elasticsearch's 400s.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { errors as clientErrors } from '@elastic/elasticsearch';
 import { startNode, type StartedNode } from '../harness/cluster.js';
+import { rootCauseFailure as failure } from '../harness/wait.js';
 
 let node: StartedNode;
 const index = 'fscore';
 
-async function failure(promise: Promise<unknown>): Promise<{ status: number; type: string; reason: string }> {
-  try {
-    await promise;
-  } catch (error) {
-    assert.ok(error instanceof clientErrors.ResponseError, String(error));
-    const body = error.meta.body as { error: { root_cause: { type: string; reason: string }[] } };
-    return { status: error.meta.statusCode ?? 0, type: body.error.root_cause[0]!.type, reason: body.error.root_cause[0]!.reason };
-  }
-  assert.fail('expected an error');
-}
 
 async function scored(functionScore: Record<string, unknown>): Promise<[string, number][]> {
   const response = await node.client().search({ index, size: 20, query: { function_score: { boost_mode: 'replace', ...functionScore } }, sort: ['_score', { rank: 'asc' }] } as never);

@@ -6,22 +6,12 @@
 // span query page; SpanNearQueryBuilderTests and friends for the parse errors).
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { errors as clientErrors } from '@elastic/elasticsearch';
 import { startNode, type StartedNode } from '../harness/cluster.js';
+import { rootCauseFailure as failure } from '../harness/wait.js';
 
 let node: StartedNode;
 const index = 'spans';
 
-async function failure(promise: Promise<unknown>): Promise<{ status: number; type: string; reason: string }> {
-  try {
-    await promise;
-  } catch (error) {
-    assert.ok(error instanceof clientErrors.ResponseError, String(error));
-    const body = error.meta.body as { error: { root_cause: { type: string; reason: string }[] } };
-    return { status: error.meta.statusCode ?? 0, type: body.error.root_cause[0]!.type, reason: body.error.root_cause[0]!.reason };
-  }
-  assert.fail('expected an error');
-}
 
 async function ids(query: unknown, target = index): Promise<string[]> {
   const response = await node.client().search({ index: target, size: 50, query } as never);
