@@ -41,18 +41,13 @@ export type MltItem =
 /** Reads a stored document's `_source` (undefined: no such document or index). */
 export type MltDocumentLookup = (index: string, id: string) => unknown;
 
-export interface MoreLikeThisNode {
+/** The term selection limits (TermSelectionOptions) as parsed, with the stop words as listed. */
+export interface MoreLikeThisNode extends Omit<TermSelectionOptions, 'stopWords'> {
   readonly kind: 'more_like_this';
   /** undefined: the index's `index.query.default_field` (default `*`: every text and keyword field). */
   readonly fields: readonly string[] | undefined;
   readonly like: readonly MltItem[];
   readonly unlike: readonly MltItem[];
-  readonly maxQueryTerms: number;
-  readonly minTermFreq: number;
-  readonly minDocFreq: number;
-  readonly maxDocFreq: number;
-  readonly minWordLength: number;
-  readonly maxWordLength: number;
   readonly stopWords: readonly string[];
   readonly analyzer: string | undefined;
   readonly minimumShouldMatch: string;
