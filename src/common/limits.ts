@@ -37,7 +37,7 @@ export const limits = {
   ingestNestedPipelinesMax: 100, // Elasticsearch's IngestDocument.MAX_PIPELINES: pipelines running inside one another on a document
   userAgentCacheEntriesMax: 1000, // Elasticsearch's ingest.user_agent.cache_size default: parsed user agent strings kept
   userAgentCharsMax: 8192, // ours: a longer string is refused by the user_agent processor (its ~1,200 regexes backtrack; no real browser sends one)
-  sharedSecurityRecordBytesMax: 1.5 * 1024 * 1024 - 16 * 1024, // etcd's --max-request-bytes default (1.5 MiB) less room for the key and framing: a larger user, role or key is refused with 400 in multi-node mode
-  sharedClusterMetadataRecordBytesMax: 1.5 * 1024 * 1024 - 16 * 1024, // etcd's --max-request-bytes default (1.5 MiB) less room for the key and framing: a larger template, pipeline or stored script is refused with 400 in multi-node mode
+  sharedMetadataRecordBytesMax: 1.5 * 1024 * 1024 - 16 * 1024, // etcd's --max-request-bytes default (1.5 MiB) less room for the key and framing: a larger user, role, key, template, pipeline or stored script is refused with 400 in multi-node mode
   sharedMetadataOwnEventWaitMsMax: 10_000, // ours: a multi-node security write waits this long for the watch to bring it back, then answers anyway (etcd accepted it)
+  sharedMetadataReloadRetryMs: 1_000, // ours: between full loads of a shared etcd range while etcd is away (after a failed publish or a cancelled watch)
 } as const;

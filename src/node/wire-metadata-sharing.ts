@@ -31,8 +31,6 @@ import type { TemplateService } from '../index/template-service.js';
 import type { TemplateKind } from '../index/store/template-store.js';
 import { RequestPublications } from './shared-metadata-publications.js';
 
-/** Between full loads while etcd is away (after a failed publish or a cancelled watch). */
-const reloadRetryMs = 1_000;
 /** The format of the `shared_metadata_sources` rows (P12). */
 const SHARED_METADATA_SOURCES_FORMAT_VERSION = 1;
 const rangeName = 'metadata';
@@ -123,7 +121,7 @@ export async function startMetadataSharing(options: {
       },
     },
     log,
-    retryMs: reloadRetryMs,
+    retryMs: limits.sharedMetadataReloadRetryMs,
   });
 
   const publications = new RequestPublications((cause) => {
@@ -134,8 +132,8 @@ export async function startMetadataSharing(options: {
   const share = (kind: SharedMetadataKind, name: string, body: unknown): void => {
     const key = sharedMetadataKey(kind, name);
     const value = body === null ? null : encodeSharedMetadata(body);
-    if (value !== null && Buffer.byteLength(value) > limits.sharedClusterMetadataRecordBytesMax) {
-      throw errors.illegalArgument(`[${kind}] [${name}] takes [${Buffer.byteLength(value)}] bytes, more than the [${limits.sharedClusterMetadataRecordBytesMax}] bytes a multi-node cluster can share through etcd`);
+    if (value !== null && Buffer.byteLength(value) > limits.sharedMetadataRecordBytesMax) {
+      throw errors.illegalArgument(`[${kind}] [${name}] takes [${Buffer.byteLength(value)}] bytes, more than the [${limits.sharedMetadataRecordBytesMax}] bytes a multi-node cluster can share through etcd`);
     }
     held.set(key, 0);
     publications.track(range.publish(key, value));

@@ -17,8 +17,6 @@ import type { Route } from '../http/route.js';
 import type { NativeSecurityService } from '../security/index.js';
 import { RequestPublications } from './shared-metadata-publications.js';
 
-/** Between full loads while etcd is away (after a failed publish or a cancelled watch). */
-const reloadRetryMs = 1_000;
 
 export interface SecuritySharing {
   /** The routes, each answering only once the security writes it made are in etcd. */
@@ -43,13 +41,13 @@ export async function startSecuritySharing(options: {
       apply: (key, value, revision) => security.applyShared(key, value, revision),
     },
     log,
-    retryMs: reloadRetryMs,
+    retryMs: limits.sharedMetadataReloadRetryMs,
   });
   // The publications a request started: its answer waits for them (shared-metadata-publications.ts).
   const publications = new RequestPublications((cause) =>
     errors.unavailableShards('.security', `the security metadata change was applied on this node but etcd did not accept it (${cause}); this node returns to etcd's values once etcd answers`),
   );
-  security.shareChanges((key, value) => publications.track(range.publish(key, value)), limits.sharedSecurityRecordBytesMax);
+  security.shareChanges((key, value) => publications.track(range.publish(key, value)), limits.sharedMetadataRecordBytesMax);
   await range.start();
   return {
     applyTo: (routes) => publications.applyTo(routes),
