@@ -65,7 +65,9 @@ export function decodeMultiNodeScrollId(id: string): ScrollIdState | undefined {
   if (body === undefined) return undefined;
   try {
     const state = JSON.parse(body) as ScrollIdState;
-    if (Array.isArray(state.parts) && Number.isInteger(state.size)) return state;
+    const wellFormed = (part: unknown): boolean =>
+      Array.isArray(part) && part.length === 4 && typeof part[0] === 'string' && typeof part[1] === 'string' && Number.isSafeInteger(part[2]) && part[2] >= 0 && Number.isSafeInteger(part[3]) && part[3] >= 0;
+    if (Array.isArray(state.parts) && state.parts.every(wellFormed) && Number.isSafeInteger(state.size) && state.size >= 0) return state;
   } catch {
     // not ours after all
   }
@@ -138,8 +140,12 @@ export function wireScroll(options: ScrollWiringOptions): ScrollWiring {
   ]);
 
   /** This node runs its own part in process; the others over the data-plane channel. */
-  const onNode = <T>(node: string, action: string, body: Record<string, unknown>, local: (body: Record<string, unknown>) => T): Promise<T> =>
-    node === nodeId ? Promise.resolve().then(() => local(body)) : (options.request(node, action, body, scrollRequestTimeoutMs) as Promise<T>);
+  const onNode = <T>(node: string, action: string, body: Record<string, unknown>, local: (body: Record<string, unknown>) => T): Promise<T> => {
+    if (node === nodeId) return Promise.resolve().then(() => local(body));
+    // A node that is not (or no longer) in the cluster holds no context of this scroll (a forged or stale id).
+    if (options.state().nodes[node] === undefined) return Promise.reject(errors.searchContextMissing(String(body['scroll_id'] ?? (body['scroll_ids'] as unknown[] | undefined)?.[0] ?? '')));
+    return options.request(node, action, body, scrollRequestTimeoutMs) as Promise<T>;
+  };
 
   const freeParts = async (parts: readonly (readonly [string, string, ...unknown[]])[], owner: ScrollOwner): Promise<number> => {
     const freed = await Promise.all(

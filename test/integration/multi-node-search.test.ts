@@ -23,6 +23,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { rawRequest, startNode, type StartedNode } from '../harness/cluster.js';
+import { encodeOpaqueId } from '../../src/search/scroll.js';
 import { jsonCall, type JsonAnswer } from '../harness/json-call.js';
 import { etcdSkipReason } from '../harness/etcd.js';
 import { startMultiNodeCluster, type MultiNodeCluster } from '../harness/multi-node-cluster.js';
@@ -285,6 +286,18 @@ describe('searches across three Strait nodes over etcd, compared with one node',
     // A keep-alive past the limit is refused as on one node; an id we never issued too.
     await sameEverywhere('POST', '/books/_search?scroll=2d', { size: 2 });
     await sameEverywhere('POST', '/_search/scroll', { scroll_id: 'not-a-scroll-id' });
+  });
+
+  test('a forged multi-node scroll id is answered with a 4xx: a node not in the cluster holds no context (404), malformed parts do not parse (400)', async () => {
+    const forged = (state: unknown): string => encodeOpaqueId('strait-mn-scroll:', JSON.stringify(state));
+    const unknownNode = forged({ parts: [['no-such-node', 'x', 0, 5]], size: 2, sort: null, shards: { total: 1, successful: 1, skipped: 0, failed: 0 } });
+    for (const node of nodes()) {
+      const missing = await jsonCall(node, 'POST', '/_search/scroll', { scroll_id: unknownNode, scroll: '1m' });
+      assert.equal(missing.status, 404, missing.text);
+      assert.equal(missing.body.error.root_cause[0].type, 'search_context_missing_exception');
+      const malformed = await jsonCall(node, 'POST', '/_search/scroll', { scroll_id: forged({ parts: [[1, {}, -3, 'x']], size: 2 }), scroll: '1m' });
+      assert.ok(malformed.status >= 400 && malformed.status < 500, malformed.text);
+    }
   });
 
   test('document and field level security travel with the shard requests: search, count, msearch, scroll, explain as on one node', async () => {
