@@ -123,6 +123,9 @@ export const errors = {
       'action_request_validation_exception',
       `Validation Failed: ${problems.map((p, i) => `${i + 1}: ${p};`).join('')}`,
     ),
+  /** Elasticsearch's QueryValidationException: a query whose parameters contradict each other. */
+  queryValidation: (problems: readonly string[]) =>
+    new EsError(400, 'query_validation_exception', `Validation Failed: ${problems.map((p, i) => `${i + 1}: ${p};`).join('')}`),
   /** Elasticsearch's ValidationException (type `validation_exception`), as the shard limit uses. */
   validation: (problems: readonly string[]) =>
     new EsError(400, 'validation_exception', `Validation Failed: ${problems.map((p, i) => `${i + 1}: ${p};`).join('')}`),

@@ -346,6 +346,8 @@ const parsers: Record<string, (body: Json) => QueryNode> = {
     if (body['query'] === undefined) throw errors.parsing('[query_string] must be provided with a [query]');
     const defaultField = optionalString(body['default_field'], 'query_string', 'default_field');
     const listed = fieldBoosts(body['fields'], 'query_string');
+    // Both would be accepted and one ignored: Elasticsearch refuses the pair (QueryStringQueryBuilder).
+    if (listed.length > 0 && defaultField !== undefined) throw errors.queryValidation(['cannot use [fields] parameter in conjunction with [default_field]']);
     const fields = listed.length > 0 ? listed : defaultField !== undefined ? [{ field: defaultField, boost: 1 }] : defaultFields;
     return parseQueryString(stringValue(body['query'], 'query_string', 'query'), {
       fields,

@@ -129,3 +129,14 @@ test('highlighting collects the terms of the fields the default fields resolve t
   for (const field of ['body', 'tag', 'title']) assert.ok(fields({ simple_query_string: { query: 'fox' } }, ['*']).includes(field), field);
   assert.deepEqual(fields({ query_string: { query: 'fox', fields: ['body'] } }, ['title']), ['body']);
 });
+
+test('query_string with both fields and default_field is refused, not half-ignored (QueryStringQueryBuilder: 400)', () => {
+  assert.throws(
+    () => parseQuery({ query_string: { query: 'alpha', fields: ['title'], default_field: 'body' } }),
+    (error: unknown) =>
+      error instanceof EsError && error.status === 400 && error.type === 'query_validation_exception' && error.message === 'Validation Failed: 1: cannot use [fields] parameter in conjunction with [default_field];',
+  );
+  // Either alone is fine.
+  parseQuery({ query_string: { query: 'alpha', fields: ['title'] } });
+  parseQuery({ query_string: { query: 'alpha', default_field: 'body' } });
+});
