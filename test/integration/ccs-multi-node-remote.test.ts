@@ -257,9 +257,14 @@ describe('cross-cluster search against a three-node remote cluster', { skip }, (
     console.log(`gateway kill: ${afterKill.length} searches after the kill, ${failed.length} failed (${failed.filter((outcome) => outcome.alias === 'far').length} certificate model, ${failed.filter((outcome) => outcome.alias === 'farkey').length} API key model), the last failure ${recoveredAfterMs} ms after the kill; failures: ${JSON.stringify(failed.map((outcome) => outcome.reason).slice(0, 4))}`);
     const settled = afterKill.filter((outcome) => outcome.at > lastFailure);
     assert.ok(settled.length >= 10, `searches succeed again after the kill (${settled.length} did)`);
-    // A minimized search lost with its connection goes to the other gateway (Strait's resend):
-    // none fails. Only an unminimized fetch pinned to the dead gateway's contexts can.
-    assert.deepEqual(failed.filter((outcome) => outcome.minimize).map((outcome) => outcome.reason), []);
+    // A minimized search lost with its connection goes to the other gateway (Strait's resend). What
+    // can still fail is a phase in flight on the dying node itself: an unminimized fetch pinned to its
+    // contexts, or a gateway's fetch from it as a data node (seen once in CI, 1 of ~1,000 searches);
+    // each such failure names that node's lost connection and comes right after the kill.
+    for (const outcome of failed.filter((candidate) => candidate.minimize)) {
+      assert.match(outcome.reason ?? '', /\[far-2\].*disconnected/, JSON.stringify(outcome));
+      assert.ok(outcome.at <= killedAt + 1_000, `a minimized search failing long after the kill: ${JSON.stringify(outcome)}`);
+    }
     assert.ok(recoveredAfterMs < 5_000, `searches recover within 5 s of the kill (took ${recoveredAfterMs} ms)`);
     for (const alias of ['far', 'farkey']) {
       const info = await remoteInfo(alias);
