@@ -11,6 +11,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { rawRequest, startNode, type StartedNode } from '../harness/cluster.js';
+import { prebuildLimits } from '../../src/index/searcher/index.js';
 
 let node: StartedNode;
 
@@ -62,7 +63,7 @@ test('searches back to back from several clients hold no bulk or scheduled refre
   assert.ok(searches > SEARCH_CLIENTS, `searches were answered meanwhile (${searches})`);
 });
 
-test('a bulk of many slices, committed without an fsync each, is durable once acknowledged: kill -9 keeps every item', async () => {
+test('a bulk of many slices, committed without an fsync each, is durable once acknowledged: kill -9 keeps every item, also of segments built ahead of a refresh', async () => {
   // Each slice commits without its fsync; the bulk answers after one fsync of the shard's log
   // (Elasticsearch's translog durability `request`: fsynced before the bulk is acknowledged).
   const created = await rawRequest(node, 'PUT', '/lane-durable', { body: JSON.stringify({ settings: { number_of_shards: 1, number_of_replicas: 0 } }), headers: json });
@@ -73,8 +74,25 @@ test('a bulk of many slices, committed without an fsync each, is durable once ac
   const response = await rawRequest(node, 'POST', '/lane-durable/_bulk', { body: `${lines.join('\n')}\n`, headers: { 'content-type': 'application/x-ndjson' } });
   assert.equal(response.status, 200, response.text);
   assert.equal((response.json() as { errors: boolean }).errors, false);
+  // Segments built ahead of the refresh (segment-prebuilder.ts): more operations than a piece
+  // needs, under refresh_interval -1, so the node builds segments between the bulk's slices that
+  // nothing searches yet; they live in memory only (the store is the truth a restart replays).
+  const ahead = await rawRequest(node, 'PUT', '/lane-ahead', { body: JSON.stringify({ settings: { number_of_shards: 1, number_of_replicas: 0, refresh_interval: '-1' } }), headers: json });
+  assert.equal(ahead.status, 200, ahead.text);
+  const aheadCount = prebuildLimits.operationsMin + 5_000;
+  const aheadLines: string[] = [];
+  for (let i = 0; i < aheadCount; i++) aheadLines.push(JSON.stringify({ index: { _id: `a${i}` } }), JSON.stringify({ n: i, text: `ahead word${i % 13}` }));
+  const aheadResponse = await rawRequest(node, 'POST', '/lane-ahead/_bulk', { body: `${aheadLines.join('\n')}\n`, headers: { 'content-type': 'application/x-ndjson' } });
+  assert.equal(aheadResponse.status, 200, aheadResponse.text);
+  assert.equal((aheadResponse.json() as { errors: boolean }).errors, false);
+  const aheadBefore = await rawRequest(node, 'GET', '/lane-ahead/_count');
+  assert.equal((aheadBefore.json() as { count: number }).count, 0, 'nothing is searchable before a refresh');
   await node.kill9();
   node = await node.restart();
+  const aheadRefreshed = await rawRequest(node, 'POST', '/lane-ahead/_refresh');
+  assert.equal(aheadRefreshed.status, 200, aheadRefreshed.text);
+  const aheadCounted = await rawRequest(node, 'GET', '/lane-ahead/_count', { body: JSON.stringify({ query: { match: { text: 'word5' } } }), headers: json });
+  assert.equal((aheadCounted.json() as { count: number }).count, Math.ceil((aheadCount - 5) / 13));
   const counted = await rawRequest(node, 'GET', '/lane-durable/_count');
   assert.equal((counted.json() as { count: number }).count, count);
   const last = await rawRequest(node, 'GET', `/lane-durable/_doc/k${count - 1}`);

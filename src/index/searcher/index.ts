@@ -33,6 +33,7 @@ export {
   writeSearcherFiles,
 } from './searcher-files.js';
 export { refreshLimits, SearcherService, shardStatsOf, type ShardSnapshot } from './searcher-service.js';
+export { prebuildLimits, type PrebuildLimits } from './segment-prebuilder.js';
 
 export { isLive, sourceOf, resolveAnalyzer, type FieldMapping, type FieldMappings, type Segment, type ShardStats } from '../engine/index.js';
 export {

@@ -21,6 +21,7 @@ import { spillingSourceSink } from './source-file.js';
 import { withParseOptions } from '../mapping/index.js';
 import { settingBoolean } from '../settings.js';
 import { clearSearcherFiles, loadSearcherFiles, SearcherFilesError, searcherDirectory, writeManifest, writeSearcherFiles, writeSegmentFilesStepwise } from './searcher-files.js';
+import { finishPieceBuild, pieceBuilt, pieceDone, prebuildLimits, publishPieces, sameMappingKey, SegmentPrebuilder, type MappingKey, type PrebuildLimits, type PrebuiltPiece } from './segment-prebuilder.js';
 import { applyOperations, buildSearcherSegmentStepwise, emptySearcherState, finishMerge, finishRefresh, pickMerge, planRefresh, rebuildState, segmentName, startMerge, type BuiltSegment, type MergePlan, type RefreshPlan, type SearcherState, type VersionedDocument } from './searcher-state.js';
 
 /** Limits of refresh work (style P4). */
@@ -86,6 +87,8 @@ class ShardSearcher {
   private readonly directory: string;
   /** Large segments keep their `_source` texts in a scratch file, not in memory (source-file.ts). */
   private readonly sourceSinks: () => SourceTextsSink;
+  /** Segments built from committed operations before a refresh asks for them (segment-prebuilder.ts). */
+  readonly prebuilder: SegmentPrebuilder;
 
   constructor(
     private readonly handle: IndexHandle,
@@ -94,9 +97,26 @@ class ShardSearcher {
     private readonly log: Logger,
     /** Search workers may read the segments: they go to shared memory when a worker first needs them (`shareSoon`). */
     private readonly shareSegments: boolean,
+    prebuild: PrebuildLimits = prebuildLimits,
   ) {
     this.directory = searcherDirectory(indexDirectory, shardNumber);
     this.sourceSinks = () => spillingSourceSink(this.directory);
+    this.prebuilder = new SegmentPrebuilder(
+      {
+        store: () => this.store,
+        refreshedSeqNo: () => this.state.refreshedSeqNo,
+        accepting: () => !this.closed && this.building === undefined,
+        mappings: () => this.mappings(),
+        reserveSegmentName: () => {
+          const name = segmentName(this.state.nextSegmentNumber);
+          this.state = { ...this.state, nextSegmentNumber: this.state.nextSegmentNumber + 1 };
+          return name;
+        },
+        sourceSinks: this.sourceSinks,
+        schedule: (slice) => backgroundLane.schedule(slice),
+      },
+      prebuild,
+    );
   }
 
   get state(): SearcherState {
@@ -148,9 +168,53 @@ class ShardSearcher {
     return this.handle.shards?.[this.shardNumber];
   }
 
-  private mappings(): { root: Record<string, unknown>; engine: FieldMappings } {
-    const root = withParseOptions(this.handle.metadata.mappings, { ignoreMalformed: settingBoolean(this.handle.metadata.settings, 'index.mapping.ignore_malformed') });
-    return { root, engine: engineMappings(this.handle.mapping) };
+  private mappings(): { root: Record<string, unknown>; engine: FieldMappings; key: MappingKey } {
+    const ignoreMalformed = settingBoolean(this.handle.metadata.settings, 'index.mapping.ignore_malformed');
+    const root = withParseOptions(this.handle.metadata.mappings, { ignoreMalformed });
+    return { root, engine: engineMappings(this.handle.mapping), key: { mappings: this.handle.metadata.mappings, flattened: this.handle.mapping, ignoreMalformed } };
+  }
+
+  /**
+   * Publishes the segments built ahead that continue the state, up to `targetSeqNo`, oldest first,
+   * as refreshes over their ranges would; the rest are dropped, and the caller builds their
+   * operations itself. A piece still in progress is finished now when `wait`; otherwise it becomes
+   * the sliced refresh's build (true is returned: the caller continues it).
+   */
+  private publishPrebuilt(targetSeqNo: number, wait: boolean): boolean {
+    const pieces = this.prebuilder.take();
+    if (pieces.length === 0) return false;
+    const { key } = this.mappings();
+    const ready: PrebuiltPiece[] = [];
+    let unfinished: PrebuiltPiece | undefined;
+    let next = this.state.refreshedSeqNo + 1;
+    for (const piece of pieces) {
+      if (piece.plan.fromSeqNo !== next || piece.plan.refreshedSeqNo > targetSeqNo || !sameMappingKey(piece.key, key)) break;
+      if (!pieceDone(piece)) {
+        unfinished = piece; // only the last piece is ever in progress
+        break;
+      }
+      ready.push(piece);
+      next = piece.plan.refreshedSeqNo + 1;
+    }
+    let continued = false;
+    for (const piece of ready) if (piece.built !== undefined) this.reportUnparsable(piece.built.unparsable);
+    this.state = publishPieces(this.state, ready);
+    if (unfinished !== undefined) {
+      if (!pieceBuilt(unfinished) && !wait) {
+        this.building = { plan: unfinished.plan, steps: unfinished.build, built: undefined, nextTarget: targetSeqNo };
+        continued = true;
+      } else {
+        // Built but not checked against the others: published as any refresh is.
+        finishPieceBuild(unfinished);
+        if (unfinished.built !== undefined) this.reportUnparsable(unfinished.built.unparsable);
+        this.state = finishRefresh(this.state, unfinished.plan, unfinished.built === undefined ? [] : [unfinished.built]);
+      }
+    }
+    if (ready.length > 0 || (unfinished !== undefined && !continued)) {
+      this.changedAt = performance.now();
+      this.scheduleBackgroundWork();
+    }
+    return continued;
   }
 
   /** Loads persisted segments, then catches up with the store. */
@@ -191,6 +255,10 @@ class ShardSearcher {
     if (store === undefined || this.closed) return;
     if (this.building !== undefined) {
       this.building.nextTarget = Math.max(this.building.nextTarget, targetSeqNo);
+      return;
+    }
+    if (this.publishPrebuilt(targetSeqNo, false)) {
+      this.scheduleBuildSlice();
       return;
     }
     const from = this.state.refreshedSeqNo + 1;
@@ -278,6 +346,7 @@ class ShardSearcher {
     if (store === undefined) return;
     this.publishBuild();
     const target = Math.min(targetSeqNo, store.maxSeqNo);
+    this.publishPrebuilt(target, true);
     let changed = false;
     while (this.state.refreshedSeqNo < target) {
       const from = this.state.refreshedSeqNo + 1;
@@ -329,6 +398,7 @@ class ShardSearcher {
     this.written = new Set();
     this.merge = undefined; // its inputs are gone
     this.building = undefined; // the rebuild covers its operations
+    this.prebuilder.discard(); // and theirs
     this.changedAt = performance.now();
     this.scheduleBackgroundWork();
     this.settleWaiters();
@@ -406,6 +476,7 @@ class ShardSearcher {
     // A segment half written stays unnamed by any manifest (the next manifest write removes it).
     this.writing?.steps.return();
     this.writing = undefined;
+    this.prebuilder.discard(); // derived from the store, which a restart replays
     if (flush && !this.closed && this.persisted !== this.state && this.state !== emptySearcherState) this.persist();
     this.closed = true;
     this.settleWaiters();
@@ -482,11 +553,13 @@ export class SearcherService {
     private readonly log: Logger,
     /** True when search workers read the segments (their arrays then live in shared memory). */
     private readonly shareSegments = false,
+    /** When segments are built ahead of refreshes (segment-prebuilder.ts; tests make pieces small). */
+    private readonly prebuild: PrebuildLimits = prebuildLimits,
   ) {
     this.removeListener = indices.addListener({
       indexCreated: (handle) => {
         // A new index is empty: nothing to load, so its searchers exist from the start.
-        (handle.shards ?? []).forEach((_, shard) => this.searchers.set(searcherKey(handle.uuid, shard), new ShardSearcher(handle, shard, indices.indexDirectory(handle.uuid), log, shareSegments)));
+        (handle.shards ?? []).forEach((_, shard) => this.searchers.set(searcherKey(handle.uuid, shard), new ShardSearcher(handle, shard, indices.indexDirectory(handle.uuid), log, shareSegments, prebuild)));
       },
       indexDeleted: (index) => this.forget(index.uuid, false),
       indexClosed: (index) => this.forget(index.uuid, true),
@@ -504,6 +577,8 @@ export class SearcherService {
         if (scheduled === true) searcher?.refreshInSlices(maxSeqNo);
         else searcher?.refreshTo(maxSeqNo);
       },
+      // Committed writes are built into segments ahead of the refresh that will publish them.
+      written: (handle, _seqNo, shard) => this.searchers.get(searcherKey(handle.uuid, shard))?.prebuilder.written(),
       refreshedStepwise: (handle, shard, maxSeqNo) => this.searchers.get(searcherKey(handle.uuid, shard))?.refreshStepwise(maxSeqNo) ?? Promise.resolve(),
     });
   }
@@ -513,7 +588,7 @@ export class SearcherService {
     const key = searcherKey(handle.uuid, shard);
     let searcher = this.searchers.get(key);
     if (searcher === undefined) {
-      searcher = new ShardSearcher(handle, shard, this.indices.indexDirectory(handle.uuid), this.log, this.shareSegments);
+      searcher = new ShardSearcher(handle, shard, this.indices.indexDirectory(handle.uuid), this.log, this.shareSegments, this.prebuild);
       searcher.open();
       this.searchers.set(key, searcher);
     }
@@ -522,6 +597,12 @@ export class SearcherService {
     // Only a searcher that shares its segments (a search pool runs) offers to: the search pool's job
     // then carries no `share` that would do nothing.
     return { index: handle.name, uuid: handle.uuid, shard, state, stats: shardStatsOf(state), ...(this.shareSegments ? { shareSegments: () => owner.shareSoon() } : {}) };
+  }
+
+  /** Segments built ahead of the next refresh of a shard, not searchable yet (for tests and stats). */
+  prebuilt(handle: IndexHandle, shard: number): { readonly pieces: number; readonly operations: number; readonly inProgress: boolean } {
+    const prebuilder = this.searchers.get(searcherKey(handle.uuid, shard))?.prebuilder;
+    return { pieces: prebuilder?.pieceCount ?? 0, operations: prebuilder?.unpublishedOperations ?? 0, inProgress: prebuilder?.inProgress ?? false };
   }
 
   /** The current searchable views of every shard of an open index, by shard number. */

@@ -246,6 +246,11 @@ export class ShardStore {
     return this.maxSeqNoValue;
   }
 
+  /** A transaction (`begin`) is open: operations above its start may still roll back. */
+  get inTransaction(): boolean {
+    return this.openTransactionDepth !== 0;
+  }
+
   /** Every operation up to this seq_no is committed (writes are sequential, so it equals maxSeqNo). */
   get localCheckpoint(): number {
     return this.maxSeqNoValue;
