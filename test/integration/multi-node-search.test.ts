@@ -90,7 +90,7 @@ describe('searches across three Strait nodes over etcd, compared with one node',
     for (const [i, node] of nodes().entries()) {
       const answer = await call(node, method, path, body, user);
       assert.equal(answer.status, expected.status, `${method} ${path} through node ${i}: ${answer.text}`);
-      assert.deepEqual(comparable(answer.body), comparable(expected.body), `${method} ${path} through node ${i}`);
+      assert.deepEqual(comparable(answer.body), comparable(expected.body), `${method} ${path} through node ${i}: ${answer.text} ≠ ${expected.text} (one node)`);
     }
     return expected;
   };
