@@ -204,11 +204,18 @@ describe('cross-cluster search against a three-node remote cluster', { skip }, (
     assert.equal(resolved.body.far.matching_indices, true);
   });
 
-  test('what would read one node’s copies only is a clear 400: document level security of the remote caller, a point in time, a field caps index_filter', async () => {
-    const dls = await failure(local.client({ username: 'rex', password: 'rex-password' }).search({ index: 'far:logs' }));
-    assert.equal(dls.status, 400);
-    assert.equal(dls.type, 'illegal_argument_exception');
-    assert.match(dls.reason, /document or field level security on \[logs\] is not supported by Strait for searches whose shards live on several nodes yet/);
+  test('document level security of the remote caller (its role on the remote) applies on every shard, wherever it lives', async () => {
+    const expected = await direct({ size: 100, sort: [{ n: 'asc' }], query: { term: { kind: 'red' } } });
+    assert.equal(expected.hits.hits.length, DOCS / 3);
+    for (const minimize of [true, false]) {
+      const answer = await through(minimize, { size: 100, sort: [{ n: 'asc' }], aggs: { kinds: { terms: { field: 'kind' } } } }, { username: 'rex', password: 'rex-password' });
+      assert.deepEqual(answer.hits.hits.map((hit: { _id: string }) => hit._id), expected.hits.hits.map((hit: { _id: string }) => hit._id));
+      assert.deepEqual(answer.hits.total, { value: DOCS / 3, relation: 'eq' });
+      assert.deepEqual(answer.aggregations.kinds.buckets, [{ key: 'red', doc_count: DOCS / 3 }]);
+    }
+  });
+
+  test('what would read one node’s copies only is a clear 400: a point in time, a field caps index_filter', async () => {
     const pit = await failure(localAdmin.openPointInTime({ index: 'far:logs', keep_alive: '1m' }));
     assert.equal(pit.status, 400);
     assert.match(pit.reason, /a point in time is not supported by Strait for searches whose shards live on several nodes yet/);
