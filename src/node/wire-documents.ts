@@ -227,6 +227,14 @@ export function wireDocuments(options: DocumentsWiringOptions): DocumentsWiring 
   const executeOnPrimary = async (target: ShardTarget, request: ShardRequest, timeoutMs: number): Promise<RestResponse> => {
     const handle = indices.get(target.index);
     if (handle === undefined || handle.uuid !== target.indexUuid) throw errors.shardNotFound(target.index, target.shard);
+    // The state the other copies must apply before they take this write's operations: the one
+    // publishing the mapping the write changed, else the one this node applied (it holds the mapping
+    // the documents were parsed against). A copy indexing them without it never finds them by a
+    // new field, whatever refreshes later.
+    const mappingState = async (): Promise<number> => {
+      await coordination.publishMapping(handle.name, timeoutMs);
+      return coordinator.state().version;
+    };
     let response: RestResponse;
     if (request.kind === 'doc') {
       const route = localRoute(request.method, request.path);
@@ -235,14 +243,14 @@ export function wireDocuments(options: DocumentsWiringOptions): DocumentsWiring 
         const answer = route.handle(rest, internalContext(systemAuthentication));
         if (answer instanceof Promise) throw errors.illegalState(`document route [${request.method} ${request.path}] is not synchronous`);
         return answer;
-      });
+      }, mappingState);
       response = { ...written.result, body: withShardCounts(written.result.body as Record<string, unknown>, written.shards, target, copiesInTable(handle)) };
     } else {
       const query = request.query;
       const hasSourceParams = ['_source', '_source_includes', '_source_excludes'].some((name) => query[name] !== undefined);
       const defaults = { index: undefined, requireAlias: false, requireDataStream: false, sourceFilter: hasSourceParams ? sourceFilterFromQuery(query) : undefined, routing: undefined };
       const items = parseBulkBody(request.ndjson, defaults);
-      const written = await replication.writeWith(target, () => executeBulk(indices, items, defaults, { allowsIndex: () => true, username: '_system' }, options.nowMs));
+      const written = await replication.writeWith(target, () => executeBulk(indices, items, defaults, { allowsIndex: () => true, username: '_system' }, options.nowMs), mappingState);
       if (parseRefresh(query['refresh']) !== 'false') for (const touched of written.result.touched) indices.refresh(touched);
       const rendered = (written.result.body['items'] as Record<string, Record<string, unknown>>[]).map((item) =>
         Object.fromEntries(Object.entries(item).map(([operation, body]) => [operation, withShardCounts(body, written.shards, target, copiesInTable(handle))])),
