@@ -264,6 +264,7 @@ export async function startNode(config: NodeConfig, options: StartOptions): Prom
           templates: indices.templates,
           ingest: indices.ingest,
           scripts: indices.indices.storedScripts,
+          clusterSettings,
           nodeDb,
           log,
         });
@@ -325,6 +326,7 @@ export async function startNode(config: NodeConfig, options: StartOptions): Prom
         coordination,
         dataPlane,
         indices: indices.indices,
+        searchers: indices.searchers,
         addTransportHandlers: (handlers) => remote.addTransportHandlers(handlers),
         log,
       });
