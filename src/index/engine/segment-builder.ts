@@ -321,8 +321,13 @@ export function buildSegment(documents: SegmentDocuments, mappings: FieldMapping
   return runToEnd(buildSegmentStepwise(documents, mappings, options));
 }
 
-/** Documents inverted between two yields of a stepwise build (style P4). */
-export const buildSliceDocs = 1_000;
+/**
+ * Documents inverted between two yields of a stepwise build (style P4): about 3-4 ms of geonames-like
+ * documents (15 µs each), within the 4 ms slices of the background lane's jobs; at 1,000 a step
+ * held the loop ~15 ms, and a bulk slice queued behind a build ahead of the refresh waited that
+ * long (segment-prebuilder.ts), which cut the bulk rate.
+ */
+export const buildSliceDocs = 250;
 
 /**
  * `buildSegment` as a generator that yields every `buildSliceDocs` documents and between the

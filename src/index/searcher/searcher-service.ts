@@ -123,6 +123,7 @@ class ShardSearcher {
         },
         sourceSinks: this.sourceSinks,
         schedule: (slice) => backgroundLane.schedule(slice),
+        backlog: () => backgroundLane.queued,
       },
       prebuild,
     );

@@ -6,10 +6,12 @@
  * the tail written since. This is Lucene's indexing buffer flushed into segments not yet visible:
  * a document still becomes searchable only at a refresh.
  *
- * Measured before choosing (bench/refresh-path.ts, bench/index-path.ts profiled): a refresh of a
- * 200,000-document bulk spent its time in the segment build (analysis and inversion ~40%, garbage
- * collection ~25%, the JSON and mapping parse of each stored source ~15%, the postings finish and
- * the `_id` map ~15%); none of it depends on the refresh itself, so all of it can run earlier.
+ * Measured before choosing (CPU profiles of bench/refresh-path.ts and of a node under
+ * bench/index-path.ts): a refresh after a 200,000-document bulk spends its time building segments
+ * from the stored operations — analysis and inversion ~32%, JSON.parse of each source and the
+ * builder's field loop ~23%, the mapping parse ~13%, the postings finish ~11%, the `_id` map ~8%,
+ * copying the `_source` texts ~8% — plus garbage collection on top; none of it needs the refresh,
+ * so all of it can run earlier.
  *
  * Each piece covers a contiguous range of operations and is built exactly as a refresh over that
  * range builds (`planRefresh`: the last write per id, in order; its deletes and overwrites of older
@@ -43,6 +45,16 @@ export interface PrebuildLimits {
   readonly operationsUnpublishedMax: number;
   /** Longest one slice of building runs (ms; as `refreshLimits.mergeSliceMs` and bulk slices). */
   readonly sliceMs: number;
+  /**
+   * Fraction of the time building ahead takes at most while other background work (a bulk's
+   * slices) waits in the lane: after a slice it then waits `sliceMs × (1 / share − 1)` before
+   * queueing the next; with nothing else queued it goes on at the next turn. On one thread every
+   * µs built ahead during a bulk is a µs the bulk waits, so this trades the bulk rate against the
+   * refresh; the refresh builds what building ahead did not reach (and continues a piece in
+   * progress). Measured A/B with bench/index-path.ts on a loaded shared machine: see the report
+   * of issue 13's refresh work (the bulk rate fell, the refresh fell from 20–74 to 2–9 µs/doc).
+   */
+  readonly share: number;
 }
 
 export const prebuildLimits: PrebuildLimits = Object.freeze({
@@ -50,6 +62,7 @@ export const prebuildLimits: PrebuildLimits = Object.freeze({
   operationsPerPieceMax: 50_000,
   operationsUnpublishedMax: 1_000_000,
   sliceMs: 4,
+  share: 0.2,
 });
 
 /** What a piece was built against: a piece built against another mapping is discarded, not published. */
@@ -115,6 +128,8 @@ export interface PrebuildHost {
   readonly sourceSinks: SourceSinks;
   /** Runs `slice` on a later turn of the background lane. */
   schedule(slice: () => void): void;
+  /** Slices of other background work waiting in the lane. */
+  backlog(): number;
 }
 
 export class SegmentPrebuilder {
@@ -175,8 +190,14 @@ export class SegmentPrebuilder {
   private scheduleSlice(): void {
     this.scheduled = true;
     this.host.schedule(() => {
-      this.scheduled = false;
-      if (this.slice()) this.scheduleSlice();
+      if (!this.slice()) {
+        this.scheduled = false;
+        return;
+      }
+      // Other work waits (a bulk's slices): leave it the loop for a while (`share`).
+      if (this.host.backlog() === 0 || this.limits.share >= 1) return this.scheduleSlice();
+      const pauseMs = this.limits.sliceMs * (1 / this.limits.share - 1);
+      setTimeout(() => this.scheduleSlice(), pauseMs).unref();
     });
   }
 

@@ -6,13 +6,12 @@
 // only) and buckets. https://www.elastic.co/guide/en/elasticsearch/reference/current/near-real-time.html
 // https://www.elastic.co/guide/en/elasticsearch/reference/current/indices-refresh.html
 import assert from 'node:assert/strict';
-import { setImmediate as nextTurn } from 'node:timers/promises';
 import { test } from 'node:test';
 import type { PrebuildLimits } from '../../../src/index/searcher/index.js';
 import { openSearchHarness, type SearchHarness } from './harness.js';
 
 /** Pieces of 20-40 operations, so that a few hundred documents make several. */
-const small: PrebuildLimits = { operationsMin: 20, operationsPerPieceMax: 40, operationsUnpublishedMax: 10_000, sliceMs: 4 };
+const small: PrebuildLimits = { operationsMin: 20, operationsPerPieceMax: 40, operationsUnpublishedMax: 10_000, sliceMs: 4, share: 0.25 };
 /** Nothing built ahead: every refresh builds its operations itself (the reference). */
 const never: PrebuildLimits = { ...small, operationsMin: Number.MAX_SAFE_INTEGER };
 
@@ -37,10 +36,11 @@ async function create(harness: SearchHarness, index: string, body: Record<string
 async function prebuilt(harness: SearchHarness, index: string): Promise<{ pieces: number; operations: number }> {
   const handle = harness.service.get(index)!;
   const written = handle.shards![0]!.maxSeqNo + 1;
-  for (let turn = 0; turn < 2_000; turn++) {
+  const deadline = performance.now() + 20_000;
+  while (performance.now() < deadline) {
     const state = harness.searchers.prebuilt(handle, 0);
     if (written - state.operations < small.operationsMin && !state.inProgress) return state;
-    await nextTurn();
+    await new Promise((resolve) => setTimeout(resolve, 1));
   }
   assert.fail(`the building ahead caught up with ${written} operations (${JSON.stringify(harness.searchers.prebuilt(handle, 0))})`);
 }
