@@ -9,7 +9,8 @@ import { EsError } from '../../../src/common/errors.js';
 import { shareSegmentArrays } from '../../../src/index/engine/shared-segment.js';
 import { computeShardStats } from '../../../src/index/engine/shard-stats.js';
 import { withDeletes, type Segment } from '../../../src/index/engine/index.js';
-import { parseSearchRequest, type SearchRequest } from '../../../src/index/query/index.js';
+import { mergeShardResults, parseSearchRequest, type SearchRequest, type ShardResult } from '../../../src/index/query/index.js';
+import { takeRenderedAggregations } from '../../../src/index/query/prerendered-aggregations.js';
 import { runShardQuery } from '../../../src/index/query/shard-query.js';
 import { isPlainData, SearchPool, type ShardJob } from '../../../src/index/searcher/search-pool.js';
 import { buildSegments, corpusMappings, createRandom, generateCorpus, testSeed } from '../engine/test-corpus.js';
@@ -56,6 +57,38 @@ test(`worker answers equal the main thread's: hits, scores, sorts, aggregations,
       assert.ok(result !== undefined, `ran on a worker: ${JSON.stringify(body)}`);
       assert.deepEqual(result, structuredClone(inline(shard)), JSON.stringify(body));
     }
+  }
+});
+
+test('a one-shard search\'s aggregations are reduced and rendered on the worker, equal to the main thread\'s rendering', async () => {
+  const bodies: unknown[] = [
+    { size: 0, aggs: { months: { date_histogram: { field: 'date', calendar_interval: 'month' }, aggs: { spent: { sum: { field: 'price' } } } } } },
+    { size: 0, aggs: { months: { date_histogram: { field: 'date', calendar_interval: 'month', time_zone: '-05:00', keyed: true } } } },
+    { size: 0, aggs: { tags: { terms: { field: 'tag' } }, top: { max_bucket: { buckets_path: 'tags>_count' } } } },
+    { size: 0, aggs: { days: { date_histogram: { field: 'date', calendar_interval: 'day', min_doc_count: 0 }, aggs: { sum: { sum: { field: 'price' } }, change: { derivative: { buckets_path: 'sum' } } } } } },
+    { query: { match: { body: 'delta' } }, aggs: { prices: { histogram: { field: 'price', interval: 10 } } } },
+  ];
+  for (const body of bodies) {
+    const shard = job(body);
+    const expected = mergeShardResults([inline(shard) as ShardResult], shard.request).aggregations;
+    const result = await pool.run(shard);
+    assert.ok(result !== undefined, `ran on a worker: ${JSON.stringify(body)}`);
+    assert.equal(takeRenderedAggregations([result], [...shard.request.aggregations]), undefined, 'rendered for these very nodes only');
+    assert.equal(takeRenderedAggregations([result, result], shard.request.aggregations), undefined, 'the rendering of one shard answers a merge of that shard only');
+    const rendered = takeRenderedAggregations([result], shard.request.aggregations);
+    assert.ok(rendered !== undefined, `the worker rendered: ${JSON.stringify(body)}`);
+    assert.deepEqual(rendered, expected, JSON.stringify(body));
+    assert.equal(takeRenderedAggregations([result], shard.request.aggregations), undefined, 'taken once');
+    // Taken, the merge renders on this thread: the same answer.
+    assert.deepEqual(mergeShardResults([result], shard.request).aggregations, expected, JSON.stringify(body));
+    const again = await pool.run(shard);
+    assert.ok(again !== undefined);
+    assert.deepEqual(mergeShardResults([again], shard.request).aggregations, expected, 'the merge takes what the worker rendered');
+    assert.equal(takeRenderedAggregations([again], shard.request.aggregations), undefined, 'taken by the merge');
+    // A search of more shards renders on the main thread after the merge of every shard's partials.
+    const twoShards = await pool.run({ ...shard, context: { ...shard.context, shardCount: 2 } });
+    assert.ok(twoShards !== undefined);
+    assert.equal(takeRenderedAggregations([twoShards], shard.request.aggregations), undefined, JSON.stringify(body));
   }
 });
 
