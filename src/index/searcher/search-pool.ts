@@ -23,7 +23,7 @@ import { describeSharedSegment, segmentCoreOf, sharedLiveDocs, type SharedSegmen
 import type { Segment } from '../engine/segment.js';
 import { parseErrorBody } from '../../transport/message.js';
 import type { QueryNode } from '../query/ast.js';
-import { rememberRenderedAggregations } from '../query/prerendered-aggregations.js';
+import { rememberRenderedAggregations, withLazyPartials, type RenderedAggregations } from '../query/prerendered-aggregations.js';
 import type { SearchRequest, ShardResult, ShardSearchContext } from '../query/search.js';
 
 /** Limits of the search pool (style P4). */
@@ -82,7 +82,14 @@ export type FromWorker =
   /** Sent once, when the worker has loaded its modules: until then its shards run on the main thread. */
   | { readonly kind: 'ready' }
   /** `aggregations`: the search's aggregations reduced and rendered from this one shard's (prerendered-aggregations.ts). */
-  | { readonly id: number; readonly kind: 'result'; readonly result: ShardResult; readonly aggregations?: Record<string, unknown> }
+  | {
+      readonly id: number;
+      readonly kind: 'result';
+      readonly result: ShardResult;
+      readonly aggregations?: RenderedAggregations;
+      /** The result's aggregation partials as JSON text (sent so when `aggregations` is, and JSON holds them exactly). */
+      readonly partialsJson?: string;
+    }
   /** `error`: the EsError as a transport error frame carries it (transport/message.ts): plain data. */
   | { readonly id: number; readonly kind: 'error'; readonly error: Record<string, unknown> }
   | { readonly id: number; readonly kind: 'inline'; readonly reason: string };
@@ -157,8 +164,9 @@ class PoolWorker {
       this.pending.delete(message.id);
       onAnswer();
       if (message.kind === 'result') {
-        if (message.aggregations !== undefined) rememberRenderedAggregations(message.result, job.aggregations, message.aggregations);
-        job.resolve(message.result);
+        const result = message.partialsJson === undefined ? message.result : withLazyPartials(message.result, message.partialsJson);
+        if (message.aggregations !== undefined) rememberRenderedAggregations(result, job.aggregations, message.aggregations);
+        job.resolve(result);
       }
       else if (message.kind === 'inline') job.resolve(undefined);
       else {

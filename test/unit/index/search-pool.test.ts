@@ -10,7 +10,7 @@ import { shareSegmentArrays } from '../../../src/index/engine/shared-segment.js'
 import { computeShardStats } from '../../../src/index/engine/shard-stats.js';
 import { withDeletes, type Segment } from '../../../src/index/engine/index.js';
 import { mergeShardResults, parseSearchRequest, type SearchRequest, type ShardResult } from '../../../src/index/query/index.js';
-import { takeRenderedAggregations } from '../../../src/index/query/prerendered-aggregations.js';
+import { encodeRenderedAggregations, isJsonExact, takeRenderedAggregations, withLazyPartials } from '../../../src/index/query/prerendered-aggregations.js';
 import { runShardQuery } from '../../../src/index/query/shard-query.js';
 import { isPlainData, SearchPool, type ShardJob } from '../../../src/index/searcher/search-pool.js';
 import { buildSegments, corpusMappings, createRandom, generateCorpus, testSeed } from '../engine/test-corpus.js';
@@ -85,11 +85,26 @@ test('a one-shard search\'s aggregations are reduced and rendered on the worker,
     assert.ok(again !== undefined);
     assert.deepEqual(mergeShardResults([again], shard.request).aggregations, expected, 'the merge takes what the worker rendered');
     assert.equal(takeRenderedAggregations([again], shard.request.aggregations), undefined, 'taken by the merge');
+    // The partials (sent as JSON text when it holds them exactly) read as the main thread's own.
+    assert.deepEqual(again.aggregations, structuredClone((inline(shard) as ShardResult).aggregations), JSON.stringify(body));
+    assert.deepEqual({ ...again }, structuredClone(inline(shard)), JSON.stringify(body));
     // A search of more shards renders on the main thread after the merge of every shard's partials.
     const twoShards = await pool.run({ ...shard, context: { ...shard.context, shardCount: 2 } });
     assert.ok(twoShards !== undefined);
     assert.equal(takeRenderedAggregations([twoShards], shard.request.aggregations), undefined, JSON.stringify(body));
   }
+});
+
+test('rendered aggregations and partials travel as JSON text only when JSON holds them exactly', () => {
+  assert.equal(isJsonExact({ a: [1, 'x', true, null, { b: 2.5 }] }), true);
+  for (const inexact of [{ a: Number.NaN }, { a: Infinity }, { a: -0 }, { a: undefined }, { a: new Map() }, { a: new Float64Array(1) }, { a: () => 1 }]) assert.equal(isJsonExact(inexact), false, String(Object.values(inexact)[0]));
+  const exact = { months: { buckets: [{ key_as_string: '2024-01-01T00:00:00.000Z', key: 1_704_067_200_000, doc_count: 3 }] } };
+  assert.deepEqual(encodeRenderedAggregations(exact), { json: JSON.stringify(exact) });
+  const inexact = { spent: { value: Number.NaN } };
+  assert.deepEqual(encodeRenderedAggregations(inexact), { object: inexact });
+  const result = withLazyPartials({ totalHits: 1, aggregations: undefined }, '{"t":{"type":"terms","buckets":[]}}');
+  assert.deepEqual(result.aggregations, { t: { type: 'terms', buckets: [] } });
+  assert.equal(result.aggregations, result.aggregations, 'parsed once');
 });
 
 test('the index\'s index.query.default_field reaches the worker: queries without fields search those fields there too', async () => {
