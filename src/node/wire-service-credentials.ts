@@ -39,7 +39,7 @@ export function renderNodesCredentials(answers: ReadonlyMap<string, { readonly n
   const failures: Record<string, unknown>[] = [];
   for (const [nodeId, { nodeName, answer }] of answers) {
     if (answer instanceof EsError) {
-      failures.push({ type: 'failed_node_exception', reason: `Failed node [${nodeId}]`, node_id: nodeId, caused_by: { type: answer.type, reason: answer.message } });
+      failures.push(errors.failedNode(nodeId, answer).toCause());
       continue;
     }
     for (const name of answer.file_tokens) (fileTokens[name] ??= { nodes: [] }).nodes.push(nodeName);
