@@ -325,6 +325,7 @@ export async function startNode(config: NodeConfig, options: StartOptions): Prom
         coordination,
         dataPlane,
         indices: indices.indices,
+        searchers: indices.searchers,
         addTransportHandlers: (handlers) => remote.addTransportHandlers(handlers),
         log,
       });

@@ -33,7 +33,8 @@ import { aliasFilterDefinitions } from '../search/alias-filter.js';
 import { searchShardsOnNodes, shardSearchHandlers, SHARD_SEARCH_ACTIONS, type ShardCopies } from '../search/shard-search.js';
 import { searchRoutingFor } from '../search/shard-selection.js';
 import { checkCountQueryParams, checkQueryStringParams } from '../search/request.js';
-import { parseMsearchLines } from '../search/search-service.js';
+import { parseMsearchLines, searchActions } from '../search/search-service.js';
+import { parseFieldCapsOptions } from '../search/field-caps.js';
 import type { SearchAuthorizer, SearchInput, SearchService } from '../search/search-service.js';
 import type { ScrollOwner } from '../search/scroll.js';
 import type { TransportHandler } from '../transport/index.js';
@@ -45,6 +46,7 @@ import { coordinatedAccess, restrictionFromWire, restrictionToWire } from './tra
 import { explainAction, type ExplainService } from '../search/explain.js';
 
 const searchAction = 'indices:data/read/search';
+const fieldCapsAction = searchActions.fieldCaps;
 /** Search's default indices options (SearchRequest.DEFAULT_INDICES_OPTIONS: strict, open indices). */
 const searchIndicesOptions = { ignoreUnavailable: false, allowNoIndices: true, expandWildcards: new Set(['open'] as const) };
 
@@ -278,6 +280,55 @@ export function wireSearch(options: SearchWiringOptions): SearchWiring {
     },
   });
 
+  /**
+   * `_field_caps` with an `index_filter`: whether an index takes part depends on its documents,
+   * which live on the nodes holding its shards, so one started copy of each shard answers (a
+   * size-0 search, as a count runs), under the caller's document and field level security on the
+   * index; it takes part when any shard holds a matching document (field-caps-filter.ts). The rest
+   * is the single-node answer: mappings are the same on every node.
+   */
+  const fieldCapsRoute = (original: Route): Route => ({
+    ...original,
+    handle: async (request: RestRequest, context: RequestContext): Promise<RestResponse> => {
+      const body = request.json();
+      const expression = request.params['index'];
+      const filter = parseFieldCapsOptions(request.query, body).indexFilter;
+      // Cross-cluster expressions keep their own path (refused from a multi-node cluster).
+      if (filter === undefined || (expression !== undefined && expression.includes(':'))) return original.handle(request, context);
+      const access = context.authorize;
+      const input = { expression, params: request.query, body };
+      const handles = indices.resolve(expression, parseIndicesOptions(request.query, searchIndicesOptions), {
+        allows: (name) => access.allowsIndex(fieldCapsAction, name),
+        authorizeLiterals: (names) => access.indices(fieldCapsAction, names),
+      });
+      const state = coordinator.state();
+      const matching = new Set<string>();
+      await Promise.all(
+        handles.map(async (handle) => {
+          if (handle.metadata.state !== 'open' || handle.shards === undefined) return;
+          const found = shardsToSearch(state, handle, undefined);
+          if (found === undefined || found.length === 0) return;
+          const restriction = access.readRestriction?.(fieldCapsAction, handle.name, Object.keys(handle.metadata.aliases));
+          if (restriction !== undefined) restrictionToWire(restriction, handle.name);
+          const answer = await searchShardsOnNodes({
+            search,
+            input: { expression: handle.name, params: { size: '0', track_total_hits: '1' }, body: { query: (body as Record<string, unknown>)['index_filter'] } },
+            shards: restriction === undefined ? found : found.map((shard) => ({ ...shard, readRestriction: restriction })),
+            cursor: cursor++,
+            localNodeId: nodeId,
+            channel: dataPlane.channel,
+            // Authorized above for field capabilities (which `read` is not needed for).
+            access: COORDINATED,
+            owner: COORDINATED_OWNER,
+            nowMs: options.nowMs,
+          });
+          if ((answer['hits'] as { total: { value: number } }).total.value > 0) matching.add(handle.name);
+        }),
+      );
+      return { status: 200, body: search.fieldCaps(input, access, [], (handle) => matching.has(handle.name)) };
+    },
+  });
+
   const countRoute = (original: Route): Route => ({
     ...original,
     handle: async (request: RestRequest, context: RequestContext): Promise<RestResponse> => {
@@ -307,6 +358,7 @@ export function wireSearch(options: SearchWiringOptions): SearchWiring {
       routes.map((route) => {
         if (route.path === '/_search' || route.path === '/:index/_search') return searchRoute(route);
         if (route.path === '/_count' || route.path === '/:index/_count') return countRoute(route);
+        if (route.path === '/_field_caps' || route.path === '/:index/_field_caps') return fieldCapsRoute(route);
         if (route.path === '/_msearch' || route.path === '/:index/_msearch') return msearchRoute(route);
         if (route.path === '/_cat/count' || route.path === '/_cat/count/:index') return catCountRoute(route);
         if (route.action === explainAction) return explain.route(route);
