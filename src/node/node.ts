@@ -264,6 +264,7 @@ export async function startNode(config: NodeConfig, options: StartOptions): Prom
           templates: indices.templates,
           ingest: indices.ingest,
           scripts: indices.indices.storedScripts,
+          clusterSettings,
           nodeDb,
           log,
         });
