@@ -300,7 +300,8 @@ export class EtcdCoordinator {
     const previous = this.applied;
     if (state.version <= previous.version || state.term < previous.term) return;
     this.applied = state;
-    for (const listener of this.listeners) {
+    // A copy: a satisfied waiter removes its listener while this runs.
+    for (const listener of [...this.listeners]) {
       try {
         listener(state, previous);
       } catch (error) {
@@ -382,15 +383,19 @@ export class EtcdCoordinator {
     return new Promise((resolve) => {
       const timer = setTimeout(() => finish(false), timeoutMs);
       let done = false;
+      const listener: StateListener = (state) => {
+        if (!done && predicate(state)) finish(true);
+      };
       const finish = (result: boolean): void => {
         if (done) return;
         done = true;
         clearTimeout(timer);
+        // A waiter's listener goes with it: each write waiting for a state would otherwise leave one behind.
+        const at = this.listeners.indexOf(listener);
+        if (at >= 0) this.listeners.splice(at, 1);
         resolve(result);
       };
-      this.listeners.push((state) => {
-        if (!done && predicate(state)) finish(true);
-      });
+      this.listeners.push(listener);
     });
   }
 

@@ -229,16 +229,79 @@ export class ClusterSettingsStore {
     const persistent = applySettingsUpdate(this.registry, 'persistent', this.persistentSettings, flattenSettings(body.persistent));
     const transient = applySettingsUpdate(this.registry, 'transient', this.transientSettings, flattenSettings(body.transient));
     for (const validate of this.validators) validate({ ...persistent.next, ...transient.next });
-    const write = this.db.transaction((settings: FlatSettings) => {
-      this.db.prepare('DELETE FROM cluster_settings').run();
-      const insert = this.db.prepare('INSERT INTO cluster_settings (key, value) VALUES (?, ?)');
-      for (const [key, value] of Object.entries(settings)) insert.run(key, JSON.stringify(value));
-    });
-    write(persistent.next);
-    this.persistentSettings = persistent.next;
-    this.transientSettings = transient.next;
+    // A multi-node cluster shares each changed scope with every node (wire-metadata-sharing.ts).
+    if (this.share !== undefined) {
+      if (!sameSettings(persistent.next, this.persistentSettings)) this.share('persistent', persistent.next);
+      if (!sameSettings(transient.next, this.transientSettings)) this.share('transient', transient.next);
+    }
+    this.replace(persistent.next, transient.next);
     const effective = this.effective();
     for (const listener of this.listeners) listener(effective);
     return { persistent: persistent.changed, transient: transient.changed };
   }
+
+  private replace(persistent: FlatSettings, transient: FlatSettings): void {
+    if (!sameSettings(persistent, this.persistentSettings)) {
+      const write = this.db.transaction((settings: FlatSettings) => {
+        this.db.prepare('DELETE FROM cluster_settings').run();
+        const insert = this.db.prepare('INSERT INTO cluster_settings (key, value) VALUES (?, ?)');
+        for (const [key, value] of Object.entries(settings)) insert.run(key, JSON.stringify(value));
+      });
+      write(persistent);
+    }
+    this.persistentSettings = persistent;
+    this.transientSettings = transient;
+  }
+
+  // ------------------------------------------------------------------ multi-node sharing
+
+  private share: ((scope: 'persistent' | 'transient', settings: FlatSettings) => void) | undefined;
+
+  /** Hands every accepted change of a scope (its whole settings) to `share` before it is committed; `share` may refuse it. */
+  shareChanges(share: (scope: 'persistent' | 'transient', settings: FlatSettings) => void): void {
+    this.share = share;
+  }
+
+  /** The scopes holding settings, for the shared range's first load. */
+  sharedEntries(): [scope: 'persistent' | 'transient', settings: FlatSettings][] {
+    return (
+      [
+        ['persistent', this.persistentSettings],
+        ['transient', this.transientSettings],
+      ] as [scope: 'persistent' | 'transient', settings: FlatSettings][]
+    ).filter(([, settings]) => Object.keys(settings).length > 0);
+  }
+
+  /**
+   * A scope as another node of the cluster changed it (null: emptied): that node validated it, so
+   * it is taken as it is (a value that is not a string or a list of strings is left out). Returns
+   * what the listeners threw (each listener still runs).
+   */
+  applyShared(scope: 'persistent' | 'transient', body: unknown): unknown[] {
+    const settings: Record<string, SettingValue> = {};
+    if (body !== null && typeof body === 'object' && !Array.isArray(body)) {
+      for (const [key, value] of Object.entries(body as Record<string, unknown>)) {
+        if (typeof value === 'string' || (Array.isArray(value) && value.every((item) => typeof item === 'string'))) settings[key] = value as SettingValue;
+      }
+    }
+    const current = scope === 'persistent' ? this.persistentSettings : this.transientSettings;
+    if (sameSettings(settings, current)) return [];
+    if (scope === 'persistent') this.replace(settings, this.transientSettings);
+    else this.replace(this.persistentSettings, settings);
+    const effective = this.effective();
+    const failures: unknown[] = [];
+    for (const listener of this.listeners) {
+      try {
+        listener(effective);
+      } catch (error) {
+        failures.push(error);
+      }
+    }
+    return failures;
+  }
+}
+
+function sameSettings(a: FlatSettings, b: FlatSettings): boolean {
+  const keys = Object.keys(a);
+  return keys.length === Object.keys(b).length && keys.every((key) => JSON.stringify(a[key]) === JSON.stringify(b[key]));
 }

@@ -23,7 +23,7 @@
 /** The version of a record's JSON in etcd (P12): a node refuses a record of another format. */
 export const SHARED_METADATA_FORMAT = 1;
 
-export type SharedMetadataKind = 'composable_template' | 'component_template' | 'legacy_template' | 'pipeline' | 'script';
+export type SharedMetadataKind = 'composable_template' | 'component_template' | 'legacy_template' | 'pipeline' | 'script' | 'cluster_settings';
 
 const prefixes: Readonly<Record<SharedMetadataKind, string>> = {
   composable_template: 'templates/composable/',
@@ -31,6 +31,8 @@ const prefixes: Readonly<Record<SharedMetadataKind, string>> = {
   legacy_template: 'templates/legacy/',
   pipeline: 'pipelines/',
   script: 'scripts/',
+  // `persistent` and `transient`: each scope's whole flat settings (PUT /_cluster/settings).
+  cluster_settings: 'cluster_settings/',
 };
 
 /** The key of one object, relative to the range's prefix; the name is URI-encoded (one key part whatever it holds). */
@@ -143,7 +145,7 @@ export function planSharedLoad(input: SharedLoadInput): SharedLoadPlan {
   return { puts, deletes, adopt, invalid, revisions };
 }
 
-const kindOrder: readonly SharedMetadataKind[] = ['script', 'component_template', 'composable_template', 'legacy_template', 'pipeline'];
+const kindOrder: readonly SharedMetadataKind[] = ['cluster_settings', 'script', 'component_template', 'composable_template', 'legacy_template', 'pipeline'];
 
 function kindRank(key: string): number {
   return kindOrder.indexOf(parseSharedMetadataKey(key)!.kind);

@@ -248,6 +248,7 @@ export async function startNode(config: NodeConfig, options: StartOptions): Prom
     let documents: import('./wire-documents.js').DocumentsWiring | undefined;
     let searchWiring: import('./wire-search.js').SearchWiring | undefined;
     let statsWiring: import('./wire-stats.js').StatsWiring | undefined;
+    let credentialsWiring: import('./wire-service-credentials.js').ServiceCredentialsWiring | undefined;
     if (coordination !== undefined) {
       closers.push(() => coordination.close());
       // Users, roles, API keys ... shared by every node through etcd, loaded before serving (wire-security-sharing.ts).
@@ -264,6 +265,7 @@ export async function startNode(config: NodeConfig, options: StartOptions): Prom
           templates: indices.templates,
           ingest: indices.ingest,
           scripts: indices.indices.storedScripts,
+          clusterSettings,
           nodeDb,
           log,
         });
@@ -325,6 +327,15 @@ export async function startNode(config: NodeConfig, options: StartOptions): Prom
         coordination,
         dataPlane,
         indices: indices.indices,
+        searchers: indices.searchers,
+        addTransportHandlers: (handlers) => remote.addTransportHandlers(handlers),
+        log,
+      });
+      // The service account credentials API's `nodes_credentials` asks every node (wire-service-credentials.ts).
+      credentialsWiring = (await import('./wire-service-credentials.js')).wireServiceCredentials({
+        nodeId,
+        coordination,
+        dataPlane,
         addTransportHandlers: (handlers) => remote.addTransportHandlers(handlers),
         log,
       });
@@ -384,7 +395,7 @@ export async function startNode(config: NodeConfig, options: StartOptions): Prom
       // Elasticsearch compresses plain HTTP responses by default, HTTPS ones only when asked (BREACH).
       compression: { enabled: config.httpCompression ?? tls === undefined, level: config.httpCompressionLevel },
       nowMs,
-      routes: coordination === undefined ? routes : coordination.applyTo([documents, searchWiring, statsWiring, securitySharing, metadataSharing].reduce((wired, wiring) => wiring?.applyTo(wired) ?? wired, routes)),
+      routes: coordination === undefined ? routes : coordination.applyTo([documents, searchWiring, statsWiring, credentialsWiring, securitySharing, metadataSharing].reduce((wired, wiring) => wiring?.applyTo(wired) ?? wired, routes)),
       security: security.service,
       log,
     });

@@ -111,6 +111,7 @@ export function startDataPlane(options: DataPlaneOptions): DataPlaneWiring {
       const handle = options.indices.get(target.index);
       if (handle !== undefined && handle.uuid === target.indexUuid) await options.indices.refreshStepwise(handle);
     },
+    awaitStateVersion: (version, timeoutMs) => coordinator.waitForState((state) => state.version >= version, timeoutMs),
   });
   // `indices:data/write/bulk[s]` is also what coordinating nodes send primaries (wire-documents.ts
   // takes it over once wired); the replication service's own format stays its fallback.

@@ -47,6 +47,7 @@ import { documentRoutes, listExecutedPipelines } from '../http/routes/documents.
 import type { TransportHandler } from '../transport/index.js';
 import type { CoordinationWiring } from './wire-coordination.js';
 import type { DataPlaneWiring } from './wire-data-plane.js';
+import { restrictionFromWire, restrictionToWire, type TravellingRestriction } from './travelling-restriction.js';
 
 /** Elasticsearch's shard-level write action (TransportShardBulkAction): every document write goes through it. */
 const SHARD_WRITE_ACTION = REPLICATION_ACTIONS.bulkShard;
@@ -87,7 +88,16 @@ const multiNodeRefusedDocumentActions: ReadonlySet<string> = new Set([
 /** What a coordinating node sends the primary's node for one shard. */
 type ShardRequest =
   | { readonly kind: 'bulk'; readonly ndjson: string; readonly query: Readonly<Record<string, string>> }
-  | { readonly kind: 'doc'; readonly method: HttpMethod; readonly path: string; readonly params: Readonly<Record<string, string>>; readonly query: Readonly<Record<string, string>>; readonly body: unknown };
+  | {
+      readonly kind: 'doc';
+      readonly method: HttpMethod;
+      readonly path: string;
+      readonly params: Readonly<Record<string, string>>;
+      readonly query: Readonly<Record<string, string>>;
+      readonly body: unknown;
+      /** A read's caller's document and field level security on `params.index` (src/node/travelling-restriction.ts). */
+      readonly read_restriction?: TravellingRestriction;
+    };
 
 /** The shard's started primary's node in `state` (undefined: none, or the index is another incarnation). */
 export function startedPrimaryNode(state: ClusterState, target: ShardTarget): string | undefined {
@@ -217,6 +227,14 @@ export function wireDocuments(options: DocumentsWiringOptions): DocumentsWiring 
   const executeOnPrimary = async (target: ShardTarget, request: ShardRequest, timeoutMs: number): Promise<RestResponse> => {
     const handle = indices.get(target.index);
     if (handle === undefined || handle.uuid !== target.indexUuid) throw errors.shardNotFound(target.index, target.shard);
+    // The state the other copies must apply before they take this write's operations: the one
+    // publishing the mapping the write changed, else the one this node applied (it holds the mapping
+    // the documents were parsed against). A copy indexing them without it never finds them by a
+    // new field, whatever refreshes later.
+    const mappingState = async (): Promise<number> => {
+      await coordination.publishMapping(handle.name, timeoutMs);
+      return coordinator.state().version;
+    };
     let response: RestResponse;
     if (request.kind === 'doc') {
       const route = localRoute(request.method, request.path);
@@ -225,14 +243,14 @@ export function wireDocuments(options: DocumentsWiringOptions): DocumentsWiring 
         const answer = route.handle(rest, internalContext(systemAuthentication));
         if (answer instanceof Promise) throw errors.illegalState(`document route [${request.method} ${request.path}] is not synchronous`);
         return answer;
-      });
+      }, mappingState);
       response = { ...written.result, body: withShardCounts(written.result.body as Record<string, unknown>, written.shards, target, copiesInTable(handle)) };
     } else {
       const query = request.query;
       const hasSourceParams = ['_source', '_source_includes', '_source_excludes'].some((name) => query[name] !== undefined);
       const defaults = { index: undefined, requireAlias: false, requireDataStream: false, sourceFilter: hasSourceParams ? sourceFilterFromQuery(query) : undefined, routing: undefined };
       const items = parseBulkBody(request.ndjson, defaults);
-      const written = await replication.writeWith(target, () => executeBulk(indices, items, defaults, { allowsIndex: () => true, username: '_system' }, options.nowMs));
+      const written = await replication.writeWith(target, () => executeBulk(indices, items, defaults, { allowsIndex: () => true, username: '_system' }, options.nowMs), mappingState);
       if (parseRefresh(query['refresh']) !== 'false') for (const touched of written.result.touched) indices.refresh(touched);
       const rendered = (written.result.body['items'] as Record<string, Record<string, unknown>>[]).map((item) =>
         Object.fromEntries(Object.entries(item).map(([operation, body]) => [operation, withShardCounts(body, written.shards, target, copiesInTable(handle))])),
@@ -263,10 +281,17 @@ export function wireDocuments(options: DocumentsWiringOptions): DocumentsWiring 
     );
   };
 
+  /** The access a data node reads with for a coordinating node: authorized there, restricted as the caller is on `index`. */
+  const restrictedContext = (index: string | undefined, travelling: unknown): RequestContext => {
+    const restriction = restrictionFromWire(travelling);
+    if (restriction === undefined) return internalContext(systemAuthentication);
+    return { authentication: systemAuthentication, authorize: { ...ALLOW_ALL, readRestriction: (_action, name) => (name === index ? restriction : undefined) } };
+  };
+
   const readOnPrimary = (request: ShardRequest): RestResponse => {
     if (request.kind !== 'doc') throw errors.illegalArgument(`malformed [${SHARD_GET_ACTION}] request`);
     const route = localRoute(request.method, request.path);
-    const answer = route.handle(restRequestOf(request.method, request.params, request.query, undefined), internalContext(systemAuthentication));
+    const answer = route.handle(restRequestOf(request.method, request.params, request.query, undefined), restrictedContext(request.params['index'], request.read_restriction));
     if (answer instanceof Promise) throw errors.illegalState(`document route [${request.method} ${request.path}] is not synchronous`);
     return answer;
   };
@@ -317,7 +342,11 @@ export function wireDocuments(options: DocumentsWiringOptions): DocumentsWiring 
             const handle = indices.get(name);
             if (handle?.shards !== undefined) indices.refresh(handle);
           }
-          return executeMget(indices, docs as MgetDoc[], { allowsIndex: () => true, username: '_system' });
+          // Each index's travelling restriction (the caller's document and field level security there).
+          const travelling = object['read_restrictions'];
+          if (travelling !== undefined && (travelling === null || typeof travelling !== 'object' || Array.isArray(travelling))) throw errors.illegalArgument(`malformed [${SHARD_MGET_ACTION}] request: [read_restrictions] must be an object`);
+          const restrictions = new Map(Object.entries((travelling ?? {}) as Record<string, unknown>).map(([index, wire]) => [index, restrictionFromWire(wire)]));
+          return executeMget(indices, docs as MgetDoc[], { allowsIndex: () => true, readRestriction: (_action, name) => restrictions.get(name), username: '_system' });
         }),
       ],
       [
@@ -513,14 +542,11 @@ export function wireDocuments(options: DocumentsWiringOptions): DocumentsWiring 
     const target = shardOf(handle, id, routing);
     const primary = startedPrimaryNode(coordinator.state(), target);
     const restriction = readRestrictionFor(indices, context.authorize, 'indices:data/read/get', name);
-    // Document and field level security: the caller's restriction applies where the caller was authorized.
-    if (primary === nodeId || (primary === undefined && restriction !== undefined)) {
-      if (primary === undefined) throw errors.noShardAvailable(target.index, target.shard);
-      return localRoute(request.method, path).handle(request, context);
-    }
-    if (restriction !== undefined) throw errors.illegalArgument(`a realtime GET under document or field level security reads the shard's primary on this node only; [${target.index}][${target.shard}] has its primary on another node in this multi-node cluster`);
+    if (primary === nodeId) return localRoute(request.method, path).handle(request, context);
     const params = { index: handle.name, id };
-    return toPrimary(SHARD_GET_ACTION, target, { kind: 'doc', method: request.method === 'HEAD' ? 'HEAD' : 'GET', path, params, query: forwardedQuery(request.query, routing), body: undefined }, writeTimeoutDefaultMs, 1);
+    // The caller's restriction travels with the read; the primary's node applies it as this node would.
+    const travelling = restriction === undefined ? {} : { read_restriction: restrictionToWire(restriction, name) };
+    return toPrimary(SHARD_GET_ACTION, target, { kind: 'doc', method: request.method === 'HEAD' ? 'HEAD' : 'GET', path, params, query: forwardedQuery(request.query, routing), body: undefined, ...travelling }, writeTimeoutDefaultMs, 1);
   };
 
   const bulk = async (request: RestRequest, context: RequestContext): Promise<RestResponse> => {
@@ -657,7 +683,7 @@ export function wireDocuments(options: DocumentsWiringOptions): DocumentsWiring 
     const authorizer = { allowsIndex: (action: string, name: string) => authorize.allowsIndex(action, name), ...(authorize.readRestriction !== undefined ? { readRestriction: (action: string, name: string, aliases?: readonly string[]) => authorize.readRestriction!(action, name, aliases) } : {}), username: context.authentication.user.username };
     const results: Record<string, unknown>[] = new Array(docs.length);
     const local: number[] = [];
-    const remote = new Map<string, { docs: MgetDoc[]; positions: number[] }>();
+    const remote = new Map<string, { docs: MgetDoc[]; positions: number[]; restrictions: Record<string, TravellingRestriction> }>();
     const state = coordinator.state();
     docs.forEach((doc, position) => {
       // What fails before a store is read (a missing index, no permission, a bad routing) is answered as a single node answers it.
@@ -683,12 +709,19 @@ export function wireDocuments(options: DocumentsWiringOptions): DocumentsWiring 
         else local.push(position);
         return;
       }
-      if (readRestrictionFor(indices, authorizer, 'indices:data/read/mget[shard]', doc.index) !== undefined) {
-        results[position] = { _index: handle.name, _id: doc.id, error: errors.illegalArgument(`a multi-get under document or field level security reads the shard's primary on this node only; [${target.index}][${target.shard}] has its primary on another node in this multi-node cluster`).toBody().error };
-        return;
-      }
       let part = remote.get(primary);
-      if (part === undefined) remote.set(primary, (part = { docs: [], positions: [] }));
+      if (part === undefined) remote.set(primary, (part = { docs: [], positions: [], restrictions: {} }));
+      // The caller's document and field level security on the index travels with its documents.
+      const restriction = readRestrictionFor(indices, authorizer, 'indices:data/read/mget[shard]', doc.index);
+      if (restriction !== undefined) {
+        try {
+          part.restrictions[handle.name] = restrictionToWire(restriction, doc.index);
+        } catch (error) {
+          if (!isEsError(error)) throw error;
+          results[position] = { _index: handle.name, _id: doc.id, error: error.toBody().error };
+          return;
+        }
+      }
       part.docs.push({ ...doc, index: handle.name, ...(routing !== undefined ? { routing } : {}) });
       part.positions.push(position);
     });
@@ -705,7 +738,7 @@ export function wireDocuments(options: DocumentsWiringOptions): DocumentsWiring 
     await Promise.all(
       [...remote].map(async ([node, part]) => {
         try {
-          const answer = (await channel.request(node, SHARD_MGET_ACTION, { docs: part.docs, refresh }, writeTimeoutDefaultMs)) as { docs: Record<string, unknown>[] };
+          const answer = (await channel.request(node, SHARD_MGET_ACTION, { docs: part.docs, refresh, read_restrictions: part.restrictions }, writeTimeoutDefaultMs)) as { docs: Record<string, unknown>[] };
           part.positions.forEach((position, i) => {
             results[position] = answer.docs[i]!;
           });

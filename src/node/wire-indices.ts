@@ -19,6 +19,7 @@ import { templateRoutes } from '../http/routes/templates.js';
 import { dataStreamRoutes } from '../http/routes/data-streams.js';
 import { clusterStateRoutes } from '../http/routes/cluster-state.js';
 import { indexStatsRoutes } from '../http/routes/index-stats.js';
+import { forceMergeRoutes } from '../http/routes/force-merge.js';
 import type { NodeIdentity } from '../http/routes/node-info.js';
 import { ClusterStateVersions } from '../index/cluster-state.js';
 import { TemplateService } from '../index/template-service.js';
@@ -54,6 +55,8 @@ export function wireIndices(options: { config: NodeConfig; nodeDb: SqlDatabase; 
   readonly search: SearchService;
   /** `_explain` (a multi-node cluster runs it on a node holding the document's shard, wire-search.ts). */
   readonly explainer: ExplainService;
+  /** The shards' searchable segments (a multi-node cluster's stats and force merge read and merge each node's copies, wire-stats.ts). */
+  readonly searchers: SearcherService;
   /** The indices service (cross-cluster replication writes followers and reads leaders through it). */
   readonly indices: IndicesService;
   /** Data streams (cross-cluster replication puts follower backing indices into replicated streams). */
@@ -126,13 +129,15 @@ export function wireIndices(options: { config: NodeConfig; nodeDb: SqlDatabase; 
       ...pitRoutes(search, remotes),
       ...explainRoutes(explainer),
       ...scriptRoutes(service.storedScripts, service),
-      ...catRoutes(service, { clusterName: identity.clusterName, countDocuments: countThroughSearch(search) }),
+      ...catRoutes(service, { clusterName: identity.clusterName, countDocuments: countThroughSearch(search), docsDeleted: (handle, shard) => searchers.docsDeleted(handle, shard) }),
       ...clusterHealthRoutes(service, identity),
       ...clusterStateRoutes(service, identity.node, clusterStateVersions),
-      ...indexStatsRoutes(service, () => identity.node.nodeId),
+      ...indexStatsRoutes(service, () => identity.node.nodeId, (handle, shard) => searchers.docsDeleted(handle, shard)),
+      ...forceMergeRoutes(service, searchers),
     ],
     search,
     explainer,
+    searchers,
     indices: service,
     dataStreams,
     ingest,

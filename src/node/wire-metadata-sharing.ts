@@ -1,7 +1,8 @@
 /**
  * Wiring of the cluster metadata shared through etcd in multi-node mode (issue #14): index
- * templates (composable, component, legacy), ingest pipelines and stored scripts put or deleted
- * through any node exist on every node, as Elasticsearch's cluster state makes them. The rules
+ * templates (composable, component, legacy), ingest pipelines, stored scripts and the persistent
+ * and transient cluster settings put or deleted through any node exist on every node, as
+ * Elasticsearch's cluster state makes them. The rules
  * are cluster/shared-metadata.ts (keys, format, apply rules), the etcd side is
  * cluster/etcd-metadata-range.ts (range `<prefix>metadata/`); this file joins them to the owning
  * services. Each service writes locally first (every validation and error is a single node's),
@@ -23,6 +24,7 @@ import {
 } from '../cluster/shared-metadata.js';
 import { errors, limits, type SqlDatabase } from '../common/index.js';
 import type { Route } from '../http/route.js';
+import type { ClusterSettingsStore } from '../cluster/settings.js';
 import type { IngestService } from '../index/ingest/index.js';
 import type { StoredScript } from '../index/script/index.js';
 import type { SqlStoredScripts } from '../index/script/stored.js';
@@ -50,10 +52,12 @@ export async function startMetadataSharing(options: {
   readonly templates: TemplateService;
   readonly ingest: IngestService;
   readonly scripts: SqlStoredScripts;
+  /** Persistent and transient cluster settings (`PUT /_cluster/settings`). */
+  readonly clusterSettings: ClusterSettingsStore;
   readonly nodeDb: SqlDatabase;
   readonly log: Logger;
 }): Promise<MetadataSharing> {
-  const { coordinator, templates, ingest, scripts } = options;
+  const { coordinator, templates, ingest, scripts, clusterSettings } = options;
   const log = options.log.child({ layer: 'cluster', shared: 'metadata' });
   // The cluster (uuid) whose range this node last loaded: a node that never did adopts what it had.
   const sources = JsonDocumentTable.open<{ cluster_uuid: string }>(options.nodeDb, {
@@ -72,6 +76,7 @@ export async function startMetadataSharing(options: {
     for (const [kind, name, body] of templates.sharedEntries()) local.set(sharedMetadataKey(templateKinds[kind], name), encodeSharedMetadata(body));
     for (const [id, definition] of ingest.sharedEntries()) local.set(sharedMetadataKey('pipeline', id), encodeSharedMetadata(definition));
     for (const [id, script] of scripts.sharedEntries()) local.set(sharedMetadataKey('script', id), encodeSharedMetadata(script));
+    for (const [scope, settings] of clusterSettings.sharedEntries()) local.set(sharedMetadataKey('cluster_settings', scope), encodeSharedMetadata(settings));
     return local;
   };
   const writeLocal = (key: string, body: unknown): void => {
@@ -88,6 +93,11 @@ export async function startMetadataSharing(options: {
         return ingest.applyShared(parsed.name, body as Record<string, unknown> | null);
       case 'script':
         return scripts.applyShared(parsed.name, body as StoredScript | null);
+      case 'cluster_settings': {
+        if (parsed.name !== 'persistent' && parsed.name !== 'transient') return;
+        for (const err of clusterSettings.applyShared(parsed.name, body)) log.error({ err, scope: parsed.name }, 'applying cluster settings shared by another node failed here');
+        return;
+      }
     }
   };
 
@@ -141,6 +151,7 @@ export async function startMetadataSharing(options: {
   templates.shareChanges((kind, name, body) => share(templateKinds[kind], name, body));
   ingest.shareChanges((id, definition) => share('pipeline', id, definition));
   scripts.shareChanges((id, script) => share('script', id, script));
+  clusterSettings.shareChanges((scope, settings) => share('cluster_settings', scope, Object.keys(settings).length === 0 ? null : settings));
   await range.start();
   return {
     applyTo: (routes) => publications.applyTo(routes),

@@ -6,7 +6,8 @@
  * (`indices:admin/flush[n]`), and sums them: `primaries` over primary copies, `total` over every
  * copy, `_shards` counting copies (a node that does not answer fails its copies, listed in
  * `_shards.failures`). Both actions are served to nodes of this cluster only. Without it, each node
- * reported and flushed its own copies only.
+ * reported and flushed its own copies only. Force merge fans out the same way
+ * (`indices:admin/forcemerge[n]`): each node merges the copies it holds.
  * Loaded only in multi-node mode (node.ts).
  */
 import type { Logger } from 'pino';
@@ -19,6 +20,9 @@ import { catIndexRow, indicesColumns } from '../http/routes/cat.js';
 import { renderCat, type CatRow } from '../http/routes/cat-table.js';
 import { FLUSH_ACTION, STATS_ACTION, parseStatsRequest, render, sum, type ShardFigures } from '../http/routes/index-stats.js';
 import { resolveForRoute } from '../http/routes/indices.js';
+import { FORCE_MERGE_ACTION, parseForceMergeRequest } from '../http/routes/force-merge.js';
+import type { ForceMergeRequest, SearcherService } from '../index/searcher/index.js';
+import { booleanParam } from '../http/request.js';
 import type { TransportHandler } from '../transport/index.js';
 import type { CoordinationWiring } from './wire-coordination.js';
 import type { DataPlaneWiring } from './wire-data-plane.js';
@@ -26,6 +30,7 @@ import type { DataPlaneWiring } from './wire-data-plane.js';
 export const STATS_NODE_ACTIONS = {
   stats: 'indices:monitor/stats[n]',
   flush: 'indices:admin/flush[n]',
+  forceMerge: 'indices:admin/forcemerge[n]',
 } as const;
 
 /** How long the coordinating node waits for each node's answer. */
@@ -38,6 +43,8 @@ export interface CopyFigures {
   readonly primary: boolean;
   readonly node: string;
   readonly docs: number;
+  /** Absent from a node of an older Strait: counted as 0. */
+  readonly deleted?: number;
   readonly bytes: number;
   readonly maxSeqNo: number;
   readonly localCheckpoint: number;
@@ -76,6 +83,7 @@ export interface StatsWiringOptions {
   readonly coordination: CoordinationWiring;
   readonly dataPlane: DataPlaneWiring;
   readonly indices: IndicesService;
+  readonly searchers: SearcherService;
   readonly addTransportHandlers: (handlers: ReadonlyMap<string, TransportHandler>) => void;
   readonly log: Logger;
 }
@@ -102,16 +110,29 @@ export function wireStats(options: StatsWiringOptions): StatsWiring {
   const nodeStats = (body: unknown): { copies: CopyFigures[] } => ({
     copies: localCopies(parseIndexRefs(body), (copy, handle) => {
       const store = handle.shards![copy.shard]!;
-      return { index: copy.index, shard: copy.shard, primary: copy.primary, node: nodeId, docs: store.docCount(), bytes: store.sizeBytes(), maxSeqNo: store.maxSeqNo, localCheckpoint: store.localCheckpoint };
+      return { index: copy.index, shard: copy.shard, primary: copy.primary, node: nodeId, docs: store.docCount(), deleted: options.searchers.docsDeleted(handle, copy.shard), bytes: store.sizeBytes(), maxSeqNo: store.maxSeqNo, localCheckpoint: store.localCheckpoint };
     }),
   });
   const nodeFlush = (body: unknown): { flushed: number } => ({
     flushed: localCopies(parseIndexRefs(body), (copy, handle) => handle.shards![copy.shard]!.flush()).length,
   });
+  /** Merges this node's copies as asked, one after the other, then flushes each unless told not to. */
+  const nodeForceMerge = async (body: unknown): Promise<{ flushed: number }> => {
+    const { merge, flush } = (body ?? {}) as { merge?: ForceMergeRequest; flush?: boolean };
+    if (merge === undefined || typeof merge.onlyExpungeDeletes !== 'boolean') throw errors.illegalArgument('a node force merge request names its merge');
+    const copies = localCopies(parseIndexRefs(body), (copy, handle) => ({ copy, handle }));
+    for (const { copy, handle } of copies) {
+      await options.searchers.forceMergeShard(handle, copy.shard, { maxNumSegments: merge.maxNumSegments ?? undefined, onlyExpungeDeletes: merge.onlyExpungeDeletes });
+      const store = handle.metadata.state === 'open' ? handle.shards?.[copy.shard] : undefined;
+      if (flush !== false) store?.flush();
+    }
+    return { flushed: copies.length };
+  };
   options.addTransportHandlers(
     new Map<string, TransportHandler>([
       [STATS_NODE_ACTIONS.stats, dataPlane.replication.internalHandler(nodeStats)],
       [STATS_NODE_ACTIONS.flush, dataPlane.replication.internalHandler(nodeFlush)],
+      [STATS_NODE_ACTIONS.forceMerge, dataPlane.replication.internalHandler(nodeForceMerge)],
     ]),
   );
 
@@ -119,16 +140,16 @@ export function wireStats(options: StatsWiringOptions): StatsWiring {
    * Asks every node holding a started copy of `handles`; per node, its answer or the reason it
    * failed. This node answers for itself without the transport.
    */
-  const askNodes = async <T>(action: string, handles: readonly IndexHandle[], local: (body: unknown) => T): Promise<{ state: ClusterState; answers: Map<string, T | EsError> }> => {
+  const askNodes = async <T>(action: string, handles: readonly IndexHandle[], local: (body: unknown) => T | Promise<T>, extra: Record<string, unknown> = {}): Promise<{ state: ClusterState; answers: Map<string, T | EsError> }> => {
     const state = coordinator.state();
     const refs = handles.filter((handle) => handle.metadata.state === 'open').map((handle) => ({ name: handle.name, uuid: handle.uuid }));
     const nodes = new Set(startedCopiesOn(state, refs, undefined).map((copy) => copy.node!));
-    const body = { indices: refs };
+    const body = { ...extra, indices: refs };
     const answers = new Map<string, T | EsError>();
     await Promise.all(
       [...nodes].map(async (node) => {
         try {
-          answers.set(node, node === nodeId ? local(body) : ((await dataPlane.channel.request(node, action, body, nodeRequestTimeoutMs)) as T));
+          answers.set(node, node === nodeId ? await local(body) : ((await dataPlane.channel.request(node, action, body, nodeRequestTimeoutMs)) as T));
         } catch (error) {
           options.log.warn({ err: error, node, action }, 'a node did not answer for its shard copies');
           answers.set(node, error instanceof EsError ? error : errors.connectTransport(node, undefined, error instanceof Error ? error.message : String(error)));
@@ -164,7 +185,7 @@ export function wireStats(options: StatsWiringOptions): StatsWiring {
     const { metrics, level } = parseStatsRequest(request);
     const handles = resolveForRoute(indices, context, STATS_ACTION, request.params['index'], parseIndicesOptions(request.query));
     const { state, answers, copies } = await gatherCopies(handles);
-    const figures = (list: readonly CopyFigures[]): ShardFigures => sum(list.map((copy) => ({ docs: copy.docs, bytes: copy.bytes })));
+    const figures = (list: readonly CopyFigures[]): ShardFigures => sum(list.map((copy) => ({ docs: copy.docs, deleted: copy.deleted ?? 0, bytes: copy.bytes })));
     const body: Record<string, unknown> = {
       _shards: shardsHeader(state, handles, answers, copies.length),
       _all: { primaries: render(metrics, figures(copies.filter((copy) => copy.primary))), total: render(metrics, figures(copies)) },
@@ -186,7 +207,7 @@ export function wireStats(options: StatsWiringOptions): StatsWiring {
           for (const copy of [...own].sort((a, b) => a.shard - b.shard || Number(b.primary) - Number(a.primary))) {
             (shards[String(copy.shard)] ??= []).push({
               routing: { state: 'STARTED', primary: copy.primary, node: copy.node, relocating_node: null },
-              ...render(metrics, { docs: copy.docs, bytes: copy.bytes }),
+              ...render(metrics, { docs: copy.docs, deleted: copy.deleted ?? 0, bytes: copy.bytes }),
               seq_no: { max_seq_no: copy.maxSeqNo, local_checkpoint: copy.localCheckpoint, global_checkpoint: copy.localCheckpoint },
             });
           }
@@ -218,7 +239,7 @@ export function wireStats(options: StatsWiringOptions): StatsWiring {
           health,
           handle.metadata.state !== 'open'
             ? undefined
-            : { primaryDocs: primaries.reduce((total, copy) => total + copy.docs, 0), primaryBytes: primaries.reduce((total, copy) => total + copy.bytes, 0), totalBytes: own.reduce((total, copy) => total + copy.bytes, 0) },
+            : { primaryDocs: primaries.reduce((total, copy) => total + copy.docs, 0), primaryDocsDeleted: primaries.reduce((total, copy) => total + (copy.deleted ?? 0), 0), primaryBytes: primaries.reduce((total, copy) => total + copy.bytes, 0), totalBytes: own.reduce((total, copy) => total + copy.bytes, 0) },
         ),
       );
     }
@@ -233,11 +254,23 @@ export function wireStats(options: StatsWiringOptions): StatsWiring {
     return { status: 200, body: { _shards: shardsHeader(state, handles, answers, successful) } };
   };
 
+  const forceMerge = async (request: RestRequest, context: RequestContext): Promise<RestResponse> => {
+    const merge = parseForceMergeRequest(request.query);
+    const flush = booleanParam(request.query['flush'], true);
+    const handles = resolveForRoute(indices, context, FORCE_MERGE_ACTION, request.params['index'], parseIndicesOptions(request.query));
+    for (const handle of handles) indices.openShardsOf(handle); // a closed index: 400, as on one node
+    // JSON has no undefined: "not set" travels as null.
+    const { state, answers } = await askNodes<{ flushed: number }>(STATS_NODE_ACTIONS.forceMerge, handles, nodeForceMerge, { merge: { maxNumSegments: merge.maxNumSegments ?? null, onlyExpungeDeletes: merge.onlyExpungeDeletes }, flush });
+    const successful = [...answers.values()].reduce((total, answer) => total + (answer instanceof EsError ? 0 : answer.flushed), 0);
+    return { status: 200, body: { _shards: shardsHeader(state, handles, answers, successful) } };
+  };
+
   return {
     applyTo: (routes) =>
       routes.map((route): Route => {
         if (route.action === STATS_ACTION && route.path.includes('/_stats')) return { ...route, handle: stats };
         if (route.action === FLUSH_ACTION) return { ...route, handle: flush };
+        if (route.action === FORCE_MERGE_ACTION) return { ...route, handle: forceMerge };
         if (route.path === '/_cat/indices' || route.path === '/_cat/indices/:index') return { ...route, handle: catIndices };
         return route;
       }),

@@ -21,7 +21,7 @@ import { mergeAggregationPartials, mergeShardResults, type ShardHit } from '../i
 import { allShardsFailed } from './response.js';
 import type { ScrollOwner } from './scroll.js';
 import type { ClusterSearchResult, RemoteQueryPhase, SearchService } from './search-service.js';
-import { collectPhases, fetchOnNodes, hitsByPhase, queryPhasesOnNodes, releasePhases, type NodePart, type NodePhaseOptions, type ShardSearchChannel } from './shard-search.js';
+import { collectPhases, fetchOnNodes, fetchPage, hitsByPhase, queryPhasesOnNodes, releasePhases, type NodePart, type NodePhaseOptions, type ShardSearchChannel } from './shard-search.js';
 
 export const remoteShardSearchLimits = {
   /** As a single node's query contexts for another cluster's fetch (search-service.ts): unfetched after this long, freed. */
@@ -43,7 +43,8 @@ export async function remoteSearchOnNodes(options: RemoteNodeOptions & { readonl
   const merged = mergeShardResults(shardResults, { ...parsed.request, from: 0, size: window, aggregations: [] });
   const byPhase = hitsByPhase(merged.hits, phaseOf);
   await releasePhases({ ...options, phases, keep: new Set(byPhase.keys()) });
-  const documents = await fetchOnNodes({ ...options, phases, hitsByPhase: byPhase });
+  // A data node lost during the fetch fails its shards, not the search (shard-search.ts fetchPage).
+  const page = await fetchPage({ ...options, phases, hitsByPhase: byPhase, allowPartialSearchResults: parsed.allowPartialSearchResults }, merged.hits);
   let totalHits = 0;
   let gte = false;
   let maxScore = -Infinity;
@@ -52,14 +53,14 @@ export async function remoteSearchOnNodes(options: RemoteNodeOptions & { readonl
     gte ||= result.totalRelation === 'gte';
     if (result.maxScore > maxScore) maxScore = result.maxScore;
   }
-  const allFailures = [...failures, ...partFailures];
+  const allFailures = [...failures, ...partFailures, ...page.failures];
   return {
     tookMs: options.nowMs() - started,
     shards: { total, successful: total - allFailures.length, skipped: 0, failed: allFailures.length, ...(allFailures.length > 0 ? { failures: allFailures } : {}) },
     totalHits,
     totalRelation: gte ? 'gte' : 'eq',
     maxScore: Number.isFinite(maxScore) ? maxScore : null,
-    hits: merged.hits.map((hit) => ({ ...hit, rendered: documents.get(hit)! })),
+    hits: page.hits.map(({ hit, document }) => ({ ...hit, rendered: document })),
     aggregations: parsed.request.aggregations.length === 0 ? undefined : mergeAggregationPartials(parsed.request.aggregations, shardResults.map((result) => result.aggregations ?? {})),
     terminatedEarly: shardResults.some((result) => result.terminatedEarly),
     timedOut: shardResults.some((result) => result.timedOut === true),

@@ -971,15 +971,19 @@ export class SearchService {
     };
   }
 
-  /** This cluster's indices and mappings for a cross-cluster `_field_caps` (names prefixed with the alias). */
-  fieldCapsIndices(input: SearchInput, access: SearchAuthorizer, clusterAlias?: string): FieldCapsIndex[] {
+  /**
+   * This cluster's indices and mappings for a cross-cluster `_field_caps` (names prefixed with the
+   * alias). `indexFilterMatches`: whether an index passes the `index_filter`, when someone else
+   * decides it (a multi-node cluster asks the nodes holding the shards); else this node's copies.
+   */
+  fieldCapsIndices(input: SearchInput, access: SearchAuthorizer, clusterAlias?: string, indexFilterMatches?: (handle: IndexHandle) => boolean): FieldCapsIndex[] {
     const indicesOptions = parseIndicesOptions(input.params, searchIndicesOptions);
     const handles = this.indices.resolve(input.expression, indicesOptions, {
       allows: (name) => access.allowsIndex(searchActions.fieldCaps, name),
       authorizeLiterals: (names) => access.indices(searchActions.fieldCaps, names),
     });
     const filter = parseFieldCapsOptions(input.params, input.body).indexFilter;
-    return handles.filter((handle) => filter === undefined || this.indexFilterMatches(handle, filter, access)).map((handle) => ({
+    return handles.filter((handle) => filter === undefined || (indexFilterMatches !== undefined ? indexFilterMatches(handle) : this.indexFilterMatches(handle, filter, access))).map((handle) => ({
       name: clusterAlias === undefined ? handle.name : `${clusterAlias}:${handle.name}`,
       // Field level security: field capabilities list only the fields the caller may read.
       mapping: visibleMapping(handle.mapping, access.readRestriction?.(searchActions.fieldCaps, handle.name, Object.keys(handle.metadata.aliases))?.fields),
@@ -1053,9 +1057,9 @@ export class SearchService {
 
   // ---------------------------------------------------------------- field caps, analyze
 
-  fieldCaps(input: SearchInput, access: SearchAuthorizer, remoteIndices: readonly FieldCapsIndex[] = []): Record<string, unknown> {
+  fieldCaps(input: SearchInput, access: SearchAuthorizer, remoteIndices: readonly FieldCapsIndex[] = [], indexFilterMatches?: (handle: IndexHandle) => boolean): Record<string, unknown> {
     const options = parseFieldCapsOptions(input.params, input.body);
-    const local = input.expression === '' ? [] : this.fieldCapsIndices(input, access);
+    const local = input.expression === '' ? [] : this.fieldCapsIndices(input, access, undefined, indexFilterMatches);
     return fieldCaps([...local, ...remoteIndices], options);
   }
 

@@ -235,31 +235,82 @@ export async function releasePhases(options: {
   );
 }
 
+type PhaseRefs = readonly { readonly part: Pick<NodePart, 'nodeId'>; readonly phase: Pick<RemoteQueryPhase, 'contextId'> }[];
+
+/** The fetch phase's documents by hit, and the phases (by position) whose fetch failed, with the error. */
+export interface FetchOutcome {
+  readonly documentsOf: Map<ShardHit, Record<string, unknown>>;
+  readonly failed: ReadonlyMap<number, unknown>;
+}
+
 /**
  * The fetch phase: each phase (by position) renders its picked hits on the node holding its
- * context, which frees it; the rendered documents by hit.
+ * context, which frees it. A phase whose fetch fails (its node died with the context) is reported
+ * in `failed`, its hits left unrendered; the others' documents stand.
  */
-export async function fetchOnNodes(options: {
+export async function fetchOnNodesSettled(options: {
   readonly search: SearchService;
   readonly channel: ShardSearchChannel;
   readonly localNodeId: string;
   readonly owner: ScrollOwner;
-  readonly phases: readonly { readonly part: Pick<NodePart, 'nodeId'>; readonly phase: Pick<RemoteQueryPhase, 'contextId'> }[];
+  readonly phases: PhaseRefs;
   readonly hitsByPhase: ReadonlyMap<number, readonly ShardHit[]>;
-}): Promise<Map<ShardHit, Record<string, unknown>>> {
+}): Promise<FetchOutcome> {
   const { search, channel, localNodeId, owner } = options;
   const documentsOf = new Map<ShardHit, Record<string, unknown>>();
+  const failed = new Map<number, unknown>();
   await Promise.all(
     [...options.hitsByPhase].map(async ([i, hits]) => {
       const { part, phase } = options.phases[i]!;
-      const documents =
-        part.nodeId === localNodeId
-          ? search.fetchAsRemote(phase.contextId, hits, owner)
-          : ((await channel.request(part.nodeId, SHARD_SEARCH_ACTIONS.fetch, { context_id: phase.contextId, hits: [...hits] }, shardSearchLimits.requestTimeoutMs)) as { hits: Record<string, unknown>[] }).hits;
-      hits.forEach((hit, k) => documentsOf.set(hit, documents[k]!));
+      try {
+        const documents =
+          part.nodeId === localNodeId
+            ? search.fetchAsRemote(phase.contextId, hits, owner)
+            : ((await channel.request(part.nodeId, SHARD_SEARCH_ACTIONS.fetch, { context_id: phase.contextId, hits: [...hits] }, shardSearchLimits.requestTimeoutMs)) as { hits: Record<string, unknown>[] }).hits;
+        hits.forEach((hit, k) => documentsOf.set(hit, documents[k]!));
+      } catch (error) {
+        failed.set(i, error);
+      }
     }),
   );
+  return { documentsOf, failed };
+}
+
+/** `fetchOnNodesSettled`, failing as a whole when any phase's fetch fails (with that error). */
+export async function fetchOnNodes(options: Parameters<typeof fetchOnNodesSettled>[0]): Promise<Map<ShardHit, Record<string, unknown>>> {
+  const { documentsOf, failed } = await fetchOnNodesSettled(options);
+  for (const error of failed.values()) throw error;
   return documentsOf;
+}
+
+/**
+ * The fetch phase of a search whose page spans nodes, as Elasticsearch's FetchSearchPhase treats a
+ * shard whose fetch fails: a failed shard of the search (in `_shards.failures`), its hits left out
+ * of the page (SearchPhaseController.merge skips hits without a fetch result), the other shards'
+ * hits kept; with `allow_partial_search_results=false` the search fails. A fetch is not retried on
+ * another copy: that copy could render other documents (or versions) than the ones the query phase
+ * ranked. Errors of the request itself (400, e.g. a script that fails to render) still fail the
+ * search, as they would on every copy; a context gone with a restarted node (404) is a lost shard.
+ */
+export async function fetchPage(
+  options: Parameters<typeof fetchOnNodesSettled>[0] & { readonly phases: NodeQueryPhases['phases']; readonly allowPartialSearchResults: boolean },
+  hits: readonly ShardHit[],
+): Promise<{ readonly hits: readonly { readonly hit: ShardHit; readonly document: Record<string, unknown> }[]; readonly failures: readonly Record<string, unknown>[] }> {
+  const { documentsOf, failed } = await fetchOnNodesSettled(options);
+  const failures: { index: string; shard: number; node: string; cause: EsError }[] = [];
+  for (const [i, error] of failed) {
+    if (error instanceof EsError && error.status === 400) throw error;
+    const cause = error instanceof EsError ? error : errors.internal(String(error));
+    const { part } = options.phases[i]!;
+    // The shards whose hits this phase had to render (a hit's shard key ends with its shard number).
+    const shards = new Set((options.hitsByPhase.get(i) ?? []).map((hit) => Number(hit.shardKey.slice(hit.shardKey.lastIndexOf(':') + 1))));
+    for (const shard of [...shards].sort((a, b) => a - b)) failures.push({ index: part.index, shard, node: part.nodeId, cause });
+  }
+  const rendered = failures.map((failure) => ({ shard: failure.shard, index: failure.index, node: failure.node, reason: failure.cause.toCause() }));
+  if (failures.length > 0 && !options.allowPartialSearchResults) {
+    throw errors.searchPhaseFailed(503, 'Partial shards failure', 'fetch', failures.map((failure) => failure.cause), failures[0]!.cause, rendered);
+  }
+  return { hits: hits.flatMap((hit) => (documentsOf.has(hit) ? [{ hit, document: documentsOf.get(hit)! }] : [])), failures: rendered };
 }
 
 /** The merged page's hits grouped by the phase (position) that found each. */
@@ -302,8 +353,8 @@ export async function searchShardsOnNodes(options: NodePhaseOptions & { readonly
   const merged = mergeShardResults(shardResults, parsed.request);
   const byPart = hitsByPhase(merged.hits, phaseOf);
   await releasePhases({ ...options, phases, keep: new Set(byPart.keys()) });
-  const documentsOf = await fetchOnNodes({ ...options, phases, hitsByPhase: byPart });
-  const allFailures = [...failures, ...partFailures];
+  const page = await fetchPage({ ...options, phases, hitsByPhase: byPart, allowPartialSearchResults: parsed.allowPartialSearchResults }, merged.hits);
+  const allFailures = [...failures, ...partFailures, ...page.failures];
   const failed = allFailures.length;
   const aggregations = merged.aggregations === undefined ? undefined : parsed.typedKeys ? typedKeys(merged.aggregations, parsed.request.aggregations, mappings) : merged.aggregations;
   const response: Record<string, unknown> = {
@@ -314,7 +365,7 @@ export async function searchShardsOnNodes(options: NodePhaseOptions & { readonly
     hits: {
       ...(merged.total !== undefined ? { total: parsed.restTotalHitsAsInt ? merged.total.value : merged.total } : {}),
       max_score: merged.maxScore,
-      hits: merged.hits.map((hit) => documentsOf.get(hit)!),
+      hits: page.hits.map(({ document }) => document),
     },
   };
   if (aggregations !== undefined) response['aggregations'] = aggregations;

@@ -320,3 +320,62 @@ describe('_cat/recovery (cat.recovery/10_basic.yml)', () => {
     }
   });
 });
+
+describe('docs.deleted in _stats and _cat/indices, and _forcemerge (indices-stats.html, indices-forcemerge.html)', () => {
+  const stats = async (index: string) => {
+    const response = await client.indices.stats({ index, metric: 'docs', level: 'shards' });
+    const entry = response.indices![index]!;
+    return { primaries: entry.primaries!.docs, total: entry.total!.docs, all: response._all.primaries!.docs, shard: entry.shards!['0']![0]!.docs };
+  };
+  const catDeleted = async (index: string) => ((await client.cat.indices({ index, format: 'json', h: 'docs.count,docs.deleted' })) as Record<string, string>[])[0];
+  const segmentsDeleted = async (index: string) => {
+    const rows = (await client.cat.segments({ index, format: 'json', h: 'docs.deleted' })) as Record<string, string>[];
+    return { segments: rows.length, deleted: rows.reduce((sum, row) => sum + Number(row['docs.deleted']), 0) };
+  };
+
+  test('deletes and overwrites count until a merge drops them; max_num_segments=1 and only_expunge_deletes bring it to 0', async () => {
+    const index = 'cat-deleted';
+    // No scheduled refresh: the bulk's own refresh makes its ten documents one segment (a scheduled
+    // refresh mid-bulk could split them, and a segment all of whose documents are deleted is dropped).
+    await client.indices.create({ index, settings: { number_of_shards: 1, number_of_replicas: 0, refresh_interval: '-1' } });
+    await client.bulk({ index, refresh: true, operations: Array.from({ length: 10 }, (_, id) => [{ index: { _id: String(id) } }, { n: id }]).flat() });
+    for (const id of ['1', '2', '3']) await client.delete({ index, id });
+    await client.indices.refresh({ index });
+    const one = { count: 7, deleted: 3 };
+    assert.deepEqual(await stats(index), { primaries: one, total: one, all: one, shard: one });
+    assert.deepEqual(await catDeleted(index), { 'docs.count': '7', 'docs.deleted': '3' });
+    assert.deepEqual(await segmentsDeleted(index), { segments: 1, deleted: 3 });
+    // An overwrite deletes the old copy too.
+    await client.index({ index, id: '4', document: { n: 40 }, refresh: true });
+    assert.deepEqual((await stats(index)).primaries, { count: 7, deleted: 4 });
+
+    const merged = await client.indices.forcemerge({ index, max_num_segments: 1 });
+    assert.deepEqual(merged._shards, { total: 1, successful: 1, failed: 0 });
+    const none = { count: 7, deleted: 0 };
+    assert.deepEqual(await stats(index), { primaries: none, total: none, all: none, shard: none });
+    assert.deepEqual(await catDeleted(index), { 'docs.count': '7', 'docs.deleted': '0' });
+    assert.deepEqual(await segmentsDeleted(index), { segments: 1, deleted: 0 });
+    // The merged segment serves the same documents.
+    assert.equal((await client.count({ index })).count, 7);
+    assert.equal((await client.search({ index, query: { term: { n: 40 } } })).hits.hits[0]?._id, '4');
+
+    // 2 of 7 deleted (over expunge_deletes_allowed's 10%): expunged.
+    await client.delete({ index, id: '5' });
+    await client.delete({ index, id: '6', refresh: true });
+    assert.deepEqual((await stats(index)).primaries, { count: 5, deleted: 2 });
+    await client.indices.forcemerge({ index, only_expunge_deletes: true });
+    assert.deepEqual((await stats(index)).primaries, { count: 5, deleted: 0 });
+    assert.equal((await client.count({ index })).count, 5);
+  });
+
+  test('_forcemerge refuses contradicting or bad parameters with a 400 and merges nothing', async () => {
+    const both = await rawRequest(node, 'POST', '/cat-one/_forcemerge?max_num_segments=1&only_expunge_deletes=true');
+    assert.equal(both.status, 400);
+    const error = JSON.parse(both.text).error;
+    assert.equal(error.type, 'action_request_validation_exception');
+    assert.equal(error.reason, 'Validation Failed: 1: cannot set only_expunge_deletes and max_num_segments at the same time, those two parameters are mutually exclusive;');
+    assert.equal((await rawRequest(node, 'POST', '/cat-one/_forcemerge?max_num_segments=x')).status, 400);
+    assert.equal((await rawRequest(node, 'POST', '/cat-one/_forcemerge?wait_for_completion=false')).status, 400);
+    assert.equal((await rawRequest(node, 'POST', '/no-such-index/_forcemerge')).status, 404);
+  });
+});

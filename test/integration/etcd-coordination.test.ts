@@ -99,6 +99,17 @@ describe('coordination on etcd', { skip }, () => {
     }
     const started = follower.state().routing_table.indices['logs']!.shards;
     assert.ok(Object.values(started).every((copies) => copies.length === 2 && copies.every((c) => c.state === 'STARTED')));
+    // A waiter leaves no state listener behind, satisfied or timed out (each replica waiting for a
+    // write's state added one for good), and one leaving does not make the others miss the state.
+    const listeners = (follower as unknown as { listeners: unknown[] }).listeners;
+    const registered = listeners.length;
+    assert.equal(await follower.waitForState(() => false, 10), false);
+    const current = follower.state().version;
+    const waiting = [1, 2, 3].map(() => follower.waitForState((s) => s.version > current, 10_000));
+    assert.equal(listeners.length, registered + 3);
+    await follower.submit({ kind: 'create_index', name: 'tiny', uuid: 'u3', settings: { 'index.number_of_shards': '1', 'index.number_of_replicas': '0' }, mappings: {}, aliases: {}, routingNumShards: 1 }, 10_000);
+    assert.deepEqual(await Promise.all(waiting), [true, true, true]);
+    assert.equal(listeners.length, registered);
   });
 
   test('the master leaves: another is elected with a higher term and the nodes list drops it', async () => {

@@ -239,6 +239,30 @@ describe('data plane on three Strait nodes over etcd', { skip }, () => {
     assert.deepEqual(flushed.body._shards, { total: 6, successful: 6, failed: 0 });
   });
 
+  test('docs.deleted counts every copy\'s deleted documents; _forcemerge through any node merges every copy (indices-stats.html, indices-forcemerge.html)', async () => {
+    // No scheduled refresh: each copy makes the bulk one segment (cat.test.ts says why).
+    const created = await jsonCall(nodes[0]!, 'PUT', '/purge', { settings: { number_of_shards: 1, number_of_replicas: 1, refresh_interval: '-1' } });
+    assert.equal(created.status, 200, created.text);
+    assert.equal((await jsonCall(nodes[0]!, 'GET', '/_cluster/health/purge?wait_for_status=green&timeout=60s')).body.status, 'green');
+    const lines = Array.from({ length: 10 }, (_, i) => `${JSON.stringify({ index: { _index: 'purge', _id: `p${i}` } })}\n{"p":${i}}\n`).join('');
+    assert.equal((await jsonCall(nodes[1]!, 'POST', '/_bulk?refresh=true', lines)).body.errors, false);
+    for (const id of ['p1', 'p2', 'p3']) assert.equal((await jsonCall(nodes[2]!, 'DELETE', `/purge/_doc/${id}`)).status, 200);
+    assert.equal((await jsonCall(nodes[0]!, 'POST', '/purge/_refresh')).status, 200);
+    const docs = async (node: StartedNode) => {
+      const stats = await jsonCall(node, 'GET', '/purge/_stats/docs');
+      const cat = await jsonCall(node, 'GET', '/_cat/indices/purge?format=json&h=docs.count,docs.deleted');
+      return { primaries: stats.body._all.primaries.docs, total: stats.body._all.total.docs, cat: cat.body[0] };
+    };
+    for (const node of nodes) assert.deepEqual(await docs(node), { primaries: { count: 7, deleted: 3 }, total: { count: 14, deleted: 6 }, cat: { 'docs.count': '7', 'docs.deleted': '3' } });
+    const merged = await jsonCall(nodes[2]!, 'POST', '/purge/_forcemerge?max_num_segments=1');
+    assert.equal(merged.status, 200, merged.text);
+    assert.deepEqual(merged.body._shards, { total: 2, successful: 2, failed: 0 });
+    assert.deepEqual(await docs(nodes[1]!), { primaries: { count: 7, deleted: 0 }, total: { count: 14, deleted: 0 }, cat: { 'docs.count': '7', 'docs.deleted': '0' } });
+    const both = await jsonCall(nodes[0]!, 'POST', '/purge/_forcemerge?max_num_segments=1&only_expunge_deletes=true');
+    assert.equal(both.status, 400, both.text);
+    assert.equal(both.body.error.type, 'action_request_validation_exception');
+  });
+
   test('the refresh API refreshes every copy on every node (refresh_interval -1: nothing else does)', async () => {
     const created = await jsonCall(nodes[0]!, 'PUT', '/quiet', { settings: { number_of_shards: 2, number_of_replicas: 1, refresh_interval: '-1' } });
     assert.equal(created.status, 200, created.text);

@@ -215,6 +215,34 @@ describe('cluster-wide metadata on three nodes', { skip }, () => {
     assert.equal(doc.body._source.price, 15);
   });
 
+  test('cluster settings put through A hold on B and C (cluster-update-settings.html: "cluster-wide"): persistent and transient, honoured there, reset with null', async () => {
+    const put = await jsonCall(node(0), 'PUT', '/_cluster/settings', { persistent: { 'action.auto_create_index': 'false' }, transient: { 'search.default_search_timeout': '30s' } });
+    assert.equal(put.status, 200, put.text);
+    for (const index of [1, 2]) {
+      const settings = await eventually(() => jsonCall(node(index), 'GET', '/_cluster/settings?flat_settings=true'), (value) => value.body.persistent?.['action.auto_create_index'] === 'false');
+      assert.deepEqual(settings.body, { persistent: { 'action.auto_create_index': 'false' }, transient: { 'search.default_search_timeout': '30s' } }, `node ${index}`);
+      // Honoured on that node: a write to a missing index no longer creates it.
+      const refused = await jsonCall(node(index), 'PUT', `/not-auto-${index}/_doc/1`, { a: 1 });
+      assert.equal(refused.status, 404, refused.text);
+      assert.equal(refused.body.error.type, 'index_not_found_exception');
+    }
+    // An update through C that leaves the other scope alone, then a reset of both through B.
+    assert.equal((await jsonCall(node(2), 'PUT', '/_cluster/settings', { persistent: { 'cluster.max_shards_per_node': 500 } })).status, 200);
+    const onA = await eventually(() => jsonCall(node(0), 'GET', '/_cluster/settings?flat_settings=true'), (value) => value.body.persistent?.['cluster.max_shards_per_node'] === '500');
+    assert.deepEqual(onA.body, { persistent: { 'action.auto_create_index': 'false', 'cluster.max_shards_per_node': '500' }, transient: { 'search.default_search_timeout': '30s' } });
+    const reset = await jsonCall(node(1), 'PUT', '/_cluster/settings', { persistent: { 'action.auto_create_index': null, 'cluster.max_shards_per_node': null }, transient: { 'search.default_search_timeout': null } });
+    assert.equal(reset.status, 200, reset.text);
+    for (const index of [0, 2]) {
+      const settings = await eventually(() => jsonCall(node(index), 'GET', '/_cluster/settings'), (value) => Object.keys(value.body.persistent ?? {}).length === 0);
+      assert.deepEqual(settings.body, { persistent: {}, transient: {} }, `node ${index}`);
+    }
+    const created = await jsonCall(node(0), 'PUT', '/auto-again/_doc/1', { a: 1 });
+    assert.equal(created.status, 201, created.text);
+    // A bad setting is a 400 and reaches no node.
+    const bad = await jsonCall(node(0), 'PUT', '/_cluster/settings', { persistent: { 'no.such.setting': 1 } });
+    assert.equal(bad.status, 400, bad.text);
+  });
+
   test('deletions propagate: template, component, pipeline and script deleted through one node are gone on the others', async () => {
     const put = await jsonCall(node(0), 'PUT', '/_ingest/pipeline/short-lived', { processors: [{ set: { field: 'x', value: 1 } }] });
     assert.equal(put.status, 200, put.text);

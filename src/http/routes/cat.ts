@@ -106,6 +106,8 @@ export function renderCatCount(request: RestRequest, nowMs: number, count: numbe
 /** What `_cat/indices` shows of an open index's copies (undefined for a closed index: empty cells). */
 export interface CatIndexFigures {
   readonly primaryDocs: number;
+  /** Deleted documents the primaries' segments still hold (index-stats.ts `docs.deleted`). */
+  readonly primaryDocsDeleted: number;
   readonly primaryBytes: number;
   readonly totalBytes: number;
 }
@@ -120,7 +122,7 @@ export function catIndexRow(handle: IndexHandle, health: string, figures: CatInd
     pri: settingInteger(handle.metadata.settings, 'index.number_of_shards'),
     rep: settingInteger(handle.metadata.settings, 'index.number_of_replicas'),
     'docs.count': figures === undefined ? null : figures.primaryDocs,
-    'docs.deleted': figures === undefined ? null : 0,
+    'docs.deleted': figures === undefined ? null : figures.primaryDocsDeleted,
     'creation.date': handle.metadata.creationDateMs,
     'creation.date.string': new Date(handle.metadata.creationDateMs).toISOString(),
     'store.size': figures === undefined ? null : bytesCell(figures.totalBytes),
@@ -137,6 +139,8 @@ export interface CatOptions {
    * alias filters and the caller's document level security).
    */
   readonly countDocuments: (request: RestRequest, context: RequestContext) => number;
+  /** `docs.deleted` of one shard of an open index (SearcherService.docsDeleted). */
+  readonly docsDeleted: (handle: IndexHandle, shard: number) => number;
 }
 
 /** `_cat/count` through the search service's `_count` (the request's index options only). */
@@ -164,7 +168,8 @@ export function catRoutes(service: IndicesService, options: CatOptions): readonl
       // One copy of each shard on one node: the primaries are the whole index.
       const size = shards === undefined ? 0 : shards.reduce((sum, shard) => sum + shard.sizeBytes(), 0);
       const docs = shards === undefined ? 0 : shards.reduce((sum, shard) => sum + shard.docCount(), 0);
-      rows.push(catIndexRow(handle, health, shards === undefined ? undefined : { primaryDocs: docs, primaryBytes: size, totalBytes: size }));
+      const deleted = shards === undefined ? 0 : shards.reduce((sum, _, shard) => sum + options.docsDeleted(handle, shard), 0);
+      rows.push(catIndexRow(handle, health, shards === undefined ? undefined : { primaryDocs: docs, primaryDocsDeleted: deleted, primaryBytes: size, totalBytes: size }));
     }
     return renderCat(request, indicesColumns, rows);
   };

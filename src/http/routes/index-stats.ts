@@ -1,8 +1,9 @@
 /**
  * `GET [/{index}]/_stats[/{metric}]` and `POST [/{index}]/_flush`, shard by shard.
  *
- * Stats report the metrics Strait keeps per shard: `docs` (live documents; deleted ones are
- * not counted, as `_cat/indices` shows) and `store` (the shard store's bytes on disk), at `level`
+ * Stats report the metrics Strait keeps per shard: `docs` (`count`: live documents; `deleted`:
+ * documents its searchable segments still hold deleted until a merge drops them, as
+ * `_cat/segments` shows them, src/index/searcher/docs-deleted.ts) and `store` (the shard store's bytes on disk), at `level`
  * `cluster`, `indices` (default) or `shards` (each copy with its routing and sequence numbers).
  * Elasticsearch's other metrics (indexing, search, merges, caches...) are counters Strait does not
  * keep: naming one is a 400 that says so, rather than zeros that would be wrong.
@@ -43,18 +44,19 @@ export function parseMetrics(value: string | undefined, path: string): Set<Metri
 
 export interface ShardFigures {
   readonly docs: number;
+  readonly deleted: number;
   readonly bytes: number;
 }
 
 export function render(metrics: ReadonlySet<Metric>, figures: ShardFigures): Record<string, unknown> {
   const body: Record<string, unknown> = {};
-  if (metrics.has('docs')) body['docs'] = { count: figures.docs, deleted: 0 };
+  if (metrics.has('docs')) body['docs'] = { count: figures.docs, deleted: figures.deleted };
   if (metrics.has('store')) body['store'] = { size_in_bytes: figures.bytes, total_data_set_size_in_bytes: figures.bytes, reserved_in_bytes: 0 };
   return body;
 }
 
 export function sum(figures: readonly ShardFigures[]): ShardFigures {
-  return figures.reduce((total, shard) => ({ docs: total.docs + shard.docs, bytes: total.bytes + shard.bytes }), { docs: 0, bytes: 0 });
+  return figures.reduce((total, shard) => ({ docs: total.docs + shard.docs, deleted: total.deleted + shard.deleted, bytes: total.bytes + shard.bytes }), { docs: 0, deleted: 0, bytes: 0 });
 }
 
 /** The metrics and `level` of a stats request (400s for unknown ones). */
@@ -67,7 +69,10 @@ export function parseStatsRequest(request: RestRequest): { metrics: Set<Metric>;
   return { metrics, level };
 }
 
-export function indexStatsRoutes(service: IndicesService, nodeId: () => string): readonly Route[] {
+/** `docs.deleted` of one shard of an open index (SearcherService.docsDeleted). */
+export type DocsDeletedOf = (handle: IndexHandle, shard: number) => number;
+
+export function indexStatsRoutes(service: IndicesService, nodeId: () => string, docsDeleted: DocsDeletedOf): readonly Route[] {
   const stats = (request: RestRequest, context: RequestContext): RestResponse => {
     const { metrics, level } = parseStatsRequest(request);
     const handles = resolveForRoute(service, context, STATS_ACTION, request.params['index'], parseIndicesOptions(request.query));
@@ -80,7 +85,7 @@ export function indexStatsRoutes(service: IndicesService, nodeId: () => string):
       if (stores === undefined) continue; // a closed index has no started shards to report
       total += stores.length * (1 + settingInteger(handle.metadata.settings, 'index.number_of_replicas'));
       successful += stores.length;
-      const figures = stores.map((store) => ({ docs: store.docCount(), bytes: store.sizeBytes() }));
+      const figures = stores.map((store, shard) => ({ docs: store.docCount(), deleted: docsDeleted(handle, shard), bytes: store.sizeBytes() }));
       all.push(...figures);
       const entry: Record<string, unknown> = {
         uuid: handle.uuid,
@@ -108,7 +113,7 @@ export function indexStatsRoutes(service: IndicesService, nodeId: () => string):
       if (!copy.primary || store === undefined) continue; // unassigned replicas report nothing
       (shards[String(copy.shard)] ??= []).push({
         routing: { state: copy.state, primary: copy.primary, node: copy.node, relocating_node: null },
-        ...render(metrics, { docs: store.docCount(), bytes: store.sizeBytes() }),
+        ...render(metrics, { docs: store.docCount(), deleted: docsDeleted(handle, copy.shard), bytes: store.sizeBytes() }),
         seq_no: { max_seq_no: store.maxSeqNo, local_checkpoint: store.localCheckpoint, global_checkpoint: store.localCheckpoint },
       });
     }

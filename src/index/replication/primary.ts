@@ -84,8 +84,14 @@ export type PrimaryEffect =
   | { readonly kind: 'acknowledge'; readonly requestId: number; readonly succeeded: number; readonly failures: readonly WriteFailure[]; readonly globalCheckpoint: number }
   | { readonly kind: 'refuse'; readonly requestId: number; readonly reason: string };
 
-export function createPrimaryState(allocationId: string, primaryTerm: number, localCheckpoint: number, inSync: readonly string[]): PrimaryState {
+/**
+ * `globalCheckpoint`: what this copy already knew (a replica tracks the one its primary sent it);
+ * a promoted primary starts from it, as Elasticsearch's ReplicationTracker does on promotion, so
+ * what readers of the global checkpoint (cross-cluster followers, stats) saw never goes back.
+ */
+export function createPrimaryState(allocationId: string, primaryTerm: number, localCheckpoint: number, inSync: readonly string[], globalCheckpoint = -1): PrimaryState {
   assert(primaryTerm >= 1, 'primary terms start at 1');
+  assert(globalCheckpoint <= localCheckpoint, 'a copy never knows a global checkpoint above its own local checkpoint');
   const state: PrimaryState = {
     allocationId,
     primaryTerm,
@@ -93,7 +99,7 @@ export function createPrimaryState(allocationId: string, primaryTerm: number, lo
     inSync: [...new Set([...inSync, allocationId])].sort(),
     recovering: [],
     checkpoints: { [allocationId]: localCheckpoint },
-    globalCheckpoint: -1,
+    globalCheckpoint,
     pending: [],
     failed: {},
   };

@@ -50,6 +50,7 @@ export const replicationLimits = {
   resyncOperationsMax: 10_000, // ours: operations above the global checkpoint a promotion resends; beyond it the copies recover
   itemsPerShardRequestMax: 10_000, // ours: items in one bulk[s] request
   tickMs: 250, // ours: how often failure reports are retried when due
+  stateWaitMs: 30_000, // ours: how long a replica waits to apply the cluster state holding its operations' mapping
 } as const;
 
 /** How this node reaches another: one request, one answer (or an EsError). */
@@ -106,6 +107,13 @@ export interface ReplicationServiceOptions {
    * one answering from its last scheduled refresh would miss what recovery brought.
    */
   readonly recovered?: (target: ShardTarget) => Promise<void>;
+  /**
+   * Resolves true once this node applied cluster state `version` (false after `timeoutMs`). A
+   * replica waits for the state a write names before applying it: that state holds the mapping its
+   * documents need, and a copy that indexed them for search without it would never find them by
+   * their new fields (Elasticsearch's replica waits for a missing mapping the same way).
+   */
+  readonly awaitStateVersion?: (version: number, timeoutMs: number) => Promise<boolean>;
 }
 
 interface WriteWaiter {
@@ -113,6 +121,8 @@ interface WriteWaiter {
   readonly reject: (error: EsError) => void;
   readonly fromSeqNo: number;
   readonly toSeqNo: number;
+  /** The cluster state version the copies must have applied before they take these operations (undefined: none). */
+  readonly stateVersion: Promise<number | undefined> | undefined;
 }
 
 /** The operations one copy still has to receive, sent one request at a time. */
@@ -142,9 +152,10 @@ class PrimaryCopy {
     readonly store: ShardStore,
     allocationId: string,
     applied: AppliedShardState,
+    globalCheckpoint: number,
   ) {
     assert(applied.primaryAllocationId === allocationId, 'a primary copy opens where the cluster state names it primary');
-    this.state = createPrimaryState(allocationId, applied.primaryTerm, store.localCheckpoint, applied.inSync);
+    this.state = createPrimaryState(allocationId, applied.primaryTerm, store.localCheckpoint, applied.inSync, globalCheckpoint);
     this.copies = { ...applied.copies };
   }
 }
@@ -187,7 +198,7 @@ export class ReplicationService {
     const internal = (handle: (body: unknown) => unknown): TransportHandler => this.internalHandler(handle);
     return new Map<string, TransportHandler>([
       [REPLICATION_ACTIONS.bulkShard, internal((body) => this.handleBulkShard(body))],
-      [REPLICATION_ACTIONS.bulkShardReplica, internal((body) => this.handleReplicaOperations(REPLICATION_ACTIONS.bulkShardReplica, body))],
+      [REPLICATION_ACTIONS.bulkShardReplica, internal((body) => this.handleReplicaBulk(body))],
       [REPLICATION_ACTIONS.translogOps, internal((body) => this.handleReplicaOperations(REPLICATION_ACTIONS.translogOps, body))],
       [REPLICATION_ACTIONS.resync, internal((body) => this.handleResync(body))],
       [REPLICATION_ACTIONS.startRecovery, internal((body) => this.handleStartRecovery(body))],
@@ -200,11 +211,12 @@ export class ReplicationService {
 
   // ------------------------------------------------------------------ opening copies
 
-  openPrimary(target: ShardTarget, store: ShardStore, allocationId: string, applied: AppliedShardState): void {
+  /** `globalCheckpoint`: the one this copy knew before (a promoted replica's); -1 when unknown. */
+  openPrimary(target: ShardTarget, store: ShardStore, allocationId: string, applied: AppliedShardState, globalCheckpoint = -1): void {
     const key = shardKey(target);
     assert(!this.primaries.has(key) && !this.replicas.has(key), 'one copy of a shard per node');
     if (store.primaryTerm < applied.primaryTerm) store.raisePrimaryTerm(applied.primaryTerm);
-    const copy = new PrimaryCopy(target, store, allocationId, applied);
+    const copy = new PrimaryCopy(target, store, allocationId, applied, globalCheckpoint);
     this.primaries.set(key, copy);
   }
 
@@ -231,7 +243,8 @@ export class ReplicationService {
       // Promotion: this in-sync replica is the primary under the new term.
       this.replicas.delete(key);
       this.log.info({ index: target.index, shard: target.shard, term: applied.primaryTerm }, 'shard copy promoted to primary');
-      this.openPrimary(target, replica.store, replica.state.allocationId, applied);
+      // It keeps the global checkpoint it tracked as a replica (never above what its store holds).
+      this.openPrimary(target, replica.store, replica.state.allocationId, applied, Math.min(replica.state.globalCheckpoint, replica.store.localCheckpoint));
       this.resync(this.primaries.get(key)!, replica.state.globalCheckpoint);
       return;
     }
@@ -276,9 +289,11 @@ export class ReplicationService {
    * (every in-sync copy wrote it, or was failed by the master). `run` is synchronous, so the
    * operations it writes are one contiguous seq_no range no other write interleaves with. When it
    * throws after writing, the written operations are still replicated before the error is
-   * rethrown (a copy must never miss an operation the primary holds).
+   * rethrown (a copy must never miss an operation the primary holds). `stateVersion`, called once
+   * `run` wrote, resolves with the cluster state version the other copies must apply before they
+   * take the operations (the one publishing the mapping they need); they are sent once it settles.
    */
-  async writeWith<R>(target: ShardTarget, run: (store: ShardStore) => R): Promise<{ readonly result: R; readonly shards: ShardBulkResponse['shards']; readonly globalCheckpoint: number }> {
+  async writeWith<R>(target: ShardTarget, run: (store: ShardStore) => R, stateVersion?: () => Promise<number | undefined>): Promise<{ readonly result: R; readonly shards: ShardBulkResponse['shards']; readonly globalCheckpoint: number }> {
     const copy = this.primaries.get(shardKey(target));
     if (copy === undefined) throw errors.shardNotFound(target.index, target.shard);
     if (copy.state.mode !== 'primary') throw errors.shardNotInPrimaryMode(target.index, target.shard, 'STARTED');
@@ -298,8 +313,10 @@ export class ReplicationService {
     let globalCheckpoint = copy.state.globalCheckpoint;
     if (after !== before) {
       const requestId = copy.nextRequestId++;
+      // A state that could not be published: the copies take the operations anyway (they must hold what the primary holds).
+      const required = stateVersion?.().catch(() => undefined);
       const done = new Promise<{ succeeded: number; failures: readonly WriteFailure[]; globalCheckpoint: number }>((resolve, reject) => {
-        copy.waiters.set(requestId, { resolve, reject, fromSeqNo: before + 1, toSeqNo: after });
+        copy.waiters.set(requestId, { resolve, reject, fromSeqNo: before + 1, toSeqNo: after, stateVersion: required });
       });
       this.step(copy, { kind: 'written', requestId, seqNoMax: after, localCheckpoint: copy.store.localCheckpoint });
       const acknowledged = await done;
@@ -430,6 +447,7 @@ export class ReplicationService {
     let operationCount = 0;
     let fromSeqNo = -1;
     let toSeqNo = -1;
+    const stateVersions: Promise<number | undefined>[] = [];
     while (sender.queue.length > 0) {
       const waiter = copy.waiters.get(sender.queue[0]!);
       if (waiter === undefined) {
@@ -439,6 +457,7 @@ export class ReplicationService {
       const count = waiter.toSeqNo - waiter.fromSeqNo + 1;
       if (requestIds.length > 0 && (operationCount + count > replicationLimits.operationsPerRequestMax || waiter.fromSeqNo !== toSeqNo + 1)) break;
       if (requestIds.length === 0) fromSeqNo = waiter.fromSeqNo;
+      if (waiter.stateVersion !== undefined) stateVersions.push(waiter.stateVersion);
       requestIds.push(sender.queue.shift()!);
       operationCount += count;
       toSeqNo = waiter.toSeqNo;
@@ -457,6 +476,9 @@ export class ReplicationService {
     }
     // One write may hold more operations than a request carries: its range goes in several, in order.
     const send = async (): Promise<number> => {
+      // The copy is sent nothing else meanwhile (one request in flight): the seq_no order holds.
+      const versions = (await Promise.all(stateVersions)).filter((version): version is number => version !== undefined);
+      const stateVersion = versions.length === 0 ? undefined : Math.max(...versions);
       let localCheckpoint = -1;
       for (let chunkFrom = fromSeqNo; chunkFrom <= toSeqNo; ) {
         const wanted = Math.min(replicationLimits.operationsPerRequestMax, toSeqNo - chunkFrom + 1);
@@ -469,6 +491,7 @@ export class ReplicationService {
           allocation_id: sender.allocationId,
           primary_term: copy.state.primaryTerm,
           global_checkpoint: copy.state.globalCheckpoint,
+          ...(stateVersion !== undefined ? { state_version: stateVersion } : {}),
           operations: operations.map(encodeOperation),
         };
         const response = await this.options.channel.request(nodeId, REPLICATION_ACTIONS.bulkShardReplica, body, replicationLimits.requestTimeoutMs);
@@ -592,6 +615,18 @@ export class ReplicationService {
     const copy = this.replicas.get(shardKey(target));
     if (copy === undefined || copy.state.allocationId !== allocationId) throw errors.shardNotFound(target.index, target.shard);
     return { copy, object };
+  }
+
+  /** `bulk[s][r]`: once this node applied the state the primary names (the mapping of the operations), as any replica operations. */
+  private async handleReplicaBulk(body: unknown): Promise<Record<string, unknown>> {
+    const action = REPLICATION_ACTIONS.bulkShardReplica;
+    const { copy, object } = this.replicaFor(action, body);
+    if (object['state_version'] !== undefined) {
+      const version = readInteger(action, object, 'state_version', 0);
+      const applied = (await this.options.awaitStateVersion?.(version, replicationLimits.stateWaitMs)) ?? true;
+      if (!applied) throw errors.illegalState(`shard copy [${copy.state.allocationId}] did not apply cluster state version [${version}], which holds the mapping of its operations, within [${replicationLimits.stateWaitMs}ms]`);
+    }
+    return this.handleReplicaOperations(action, body);
   }
 
   private handleReplicaOperations(action: string, body: unknown): Record<string, unknown> {

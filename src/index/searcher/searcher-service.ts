@@ -21,7 +21,9 @@ import { spillingSourceSink } from './source-file.js';
 import { withParseOptions } from '../mapping/index.js';
 import { settingBoolean } from '../settings.js';
 import { clearSearcherFiles, loadSearcherFiles, SearcherFilesError, searcherDirectory, writeManifest, writeSearcherFiles, writeSegmentFilesStepwise } from './searcher-files.js';
-import { applyOperations, buildSearcherSegmentStepwise, emptySearcherState, finishMerge, finishRefresh, pickMerge, planRefresh, rebuildState, segmentName, startMerge, type BuiltSegment, type MergePlan, type RefreshPlan, type SearcherState, type VersionedDocument } from './searcher-state.js';
+import { applyOperations, buildSearcherSegmentStepwise, emptySearcherState, finishMerge, finishRefresh, pickMerge, planRefresh, rebuildState, segmentName, startMerge, type BuiltSegment, type MergeChoice, type MergePlan, type RefreshPlan, type SearcherState, type VersionedDocument } from './searcher-state.js';
+import { pickForceMerge, type ForceMergeRequest } from './force-merge.js';
+import { docsDeletedOf } from './docs-deleted.js';
 
 /** Limits of refresh work (style P4). */
 export const refreshLimits = {
@@ -86,6 +88,13 @@ class ShardSearcher {
   private readonly directory: string;
   /** Large segments keep their `_source` texts in a scratch file, not in memory (source-file.ts). */
   private readonly sourceSinks: () => SourceTextsSink;
+  /**
+   * The force merge under way (force-merge.ts): its request, the segments it may merge (those it
+   * started with and the ones its merges made) and who waits for it. Force merges run one at a
+   * time, in the order they came (`forceMerges` chains them), as Elasticsearch queues them.
+   */
+  private forced: { readonly request: ForceMergeRequest; readonly eligible: Set<string>; readonly done: () => void } | undefined;
+  private forceMerges: Promise<void> = Promise.resolve();
 
   constructor(
     private readonly handle: IndexHandle,
@@ -357,7 +366,7 @@ class ShardSearcher {
       this.backgroundScheduled = false;
       if (this.closed) return;
       if (this.merge === undefined) {
-        const choice = pickMerge(this.state.segments);
+        const choice = this.nextMerge();
         if (choice === undefined) {
           if (this.persisted === this.state && this.writing === undefined) return;
           const idleFor = performance.now() - this.changedAt;
@@ -390,6 +399,8 @@ class ShardSearcher {
       if (step.done === true) {
         this.merge = undefined;
         this.state = finishMerge(this.state, merge.plan, step.value).state;
+        const eligible = this.forced?.eligible;
+        if (eligible !== undefined && merge.plan.inputs.some((input) => eligible.has(input.name))) eligible.add(merge.plan.name);
       }
       this.scheduleBackgroundWork();
     }));
@@ -408,7 +419,40 @@ class ShardSearcher {
     this.writing = undefined;
     if (flush && !this.closed && this.persisted !== this.state && this.state !== emptySearcherState) this.persist();
     this.closed = true;
+    this.forced?.done();
+    this.forced = undefined;
     this.settleWaiters();
+  }
+
+  /**
+   * Merges this shard's segments as `request` asks (the force merge API); settles once no merge it
+   * wants is left (or the searcher closed). The merges run in the background lane's slices, as the
+   * policy's do.
+   */
+  forceMerge(request: ForceMergeRequest): Promise<void> {
+    const run = (): Promise<void> =>
+      new Promise<void>((resolve) => {
+        if (this.closed) return resolve();
+        this.forced = { request, eligible: new Set(this.state.segments.map((segment) => segment.name)), done: resolve };
+        this.scheduleBackgroundWork();
+      });
+    this.forceMerges = this.forceMerges.then(run);
+    return this.forceMerges;
+  }
+
+  /** The next merge: a force merge's while one is under way (over the segments it may touch, a prefix), then the policy's. */
+  private nextMerge(): MergeChoice | undefined {
+    const forced = this.forced;
+    if (forced !== undefined) {
+      const segments = this.state.segments;
+      let prefix = 0;
+      while (prefix < segments.length && forced.eligible.has(segments[prefix]!.name)) prefix++;
+      const choice = pickForceMerge(segments.slice(0, prefix), forced.request);
+      if (choice !== undefined) return choice;
+      this.forced = undefined;
+      forced.done();
+    }
+    return pickMerge(this.state.segments);
   }
 
   private reportUnparsable(ids: readonly string[]): void {
@@ -527,6 +571,22 @@ export class SearcherService {
   /** The current searchable views of every shard of an open index, by shard number. */
   snapshots(handle: IndexHandle): ShardSnapshot[] {
     return (handle.shards ?? []).map((_, shard) => this.snapshot(handle, shard));
+  }
+
+  /** `docs.deleted` of one shard of an open index (docs-deleted.ts; opens its searcher on first use, as `_cat/segments` does). */
+  docsDeleted(handle: IndexHandle, shard: number): number {
+    return docsDeletedOf(this.snapshot(handle, shard).state);
+  }
+
+  /** Force merges every shard of an open index (opening their searchers); settles when all are done. */
+  async forceMerge(handle: IndexHandle, request: ForceMergeRequest): Promise<void> {
+    await Promise.all((handle.shards ?? []).map((_, shard) => this.forceMergeShard(handle, shard, request)));
+  }
+
+  /** Force merges one shard of an open index (a multi-node cluster merges the copies a node holds). */
+  forceMergeShard(handle: IndexHandle, shard: number, request: ForceMergeRequest): Promise<void> {
+    this.snapshot(handle, shard); // opens the searcher on first use
+    return this.searchers.get(searcherKey(handle.uuid, shard))!.forceMerge(request);
   }
 
   private forget(uuid: string, flush: boolean): void {

@@ -144,6 +144,14 @@ export class ShardStore {
   private deferredCommits = 0;
   private syncedCommits = 0;
   private syncing: Promise<void> | undefined;
+  /**
+   * Elasticsearch's persisted local checkpoint: every operation up to it is committed and fsynced
+   * (or committed under `async` durability, which never waits for an fsync). A deferred commit
+   * counts only once `syncDeferred`'s fsync covered it.
+   */
+  private persistedSeqNoValue: number;
+  /** Callers of `waitForPersisted`, settled as the persisted checkpoint moves or the store closes. */
+  private persistedWaiters: { readonly seqNo: number; readonly settle: () => void }[] = [];
   /** Registered with the node's write-ahead log checkpointer (undefined: SQLite checkpoints inside commits). */
   private checkpointSlot: CheckpointSlot | undefined;
 
@@ -172,6 +180,8 @@ export class ShardStore {
     };
     this.maxSeqNoValue = Number(this.statements.metaGet.get('max_seq_no')?.value ?? '-1');
     this.primaryTermValue = Number(this.statements.metaGet.get('primary_term')?.value ?? '1');
+    // What the file holds when it opens is what survived: it is the persisted history.
+    this.persistedSeqNoValue = this.maxSeqNoValue;
   }
 
   /**
@@ -298,6 +308,7 @@ export class ShardStore {
       this.remember([operation]);
     }
     this.maxSeqNoValue = seqNo;
+    if (this.openTransactionDepth === 0) this.persisted(seqNo);
     this.liveCountCache = undefined;
     return { seqNo, primaryTerm: this.primaryTermValue };
   }
@@ -314,6 +325,7 @@ export class ShardStore {
     try {
       const result = this.db.transaction(fn)();
       this.remember(this.uncommitted);
+      this.persisted(this.maxSeqNoValue);
       return result;
     } catch (error) {
       this.maxSeqNoValue = before;
@@ -348,6 +360,8 @@ export class ShardStore {
     if (this.transactionDefersSync) {
       this.deferredCommits++;
       this.restoreSyncAfterDeferred();
+    } else {
+      this.persisted(this.maxSeqNoValue);
     }
     this.remember(this.uncommitted);
     this.uncommitted = [];
@@ -492,6 +506,7 @@ export class ShardStore {
       } else {
         this.db.transaction(run)();
         this.remember(written);
+        this.persisted(this.maxSeqNoValue);
       }
     } catch (error) {
       this.maxSeqNoValue = before;
@@ -525,6 +540,7 @@ export class ShardStore {
     this.statements.metaSet.run('max_seq_no', String(maxSeqNo));
     if (copyOf === 'ccr_bootstrap') this.statements.metaSet.run('ccr_bootstrapped', 'true');
     this.maxSeqNoValue = maxSeqNo;
+    this.persisted(maxSeqNo);
     this.forgetRecent(); // the shard jumped to the snapshot's seq_no without history
   }
 
@@ -571,9 +587,12 @@ export class ShardStore {
     while (this.syncedCommits < target) {
       if (this.syncing === undefined) {
         const covers = this.deferredCommits;
+        // No transaction is open across an await: everything committed so far is in the log.
+        const coversSeqNo = this.openTransactionDepth > 0 ? this.transactionStartSeqNo : this.maxSeqNoValue;
         this.syncing = fsyncWal(`${this.file}-wal`)
           .then(() => {
             this.syncedCommits = Math.max(this.syncedCommits, covers);
+            this.persisted(coversSeqNo);
           })
           .finally(() => {
             this.syncing = undefined;
@@ -583,7 +602,54 @@ export class ShardStore {
     }
   }
 
+  /**
+   * The persisted local checkpoint (see `persistedSeqNoValue`): what cross-cluster replication may
+   * hand to a follower, as Elasticsearch's global checkpoint only counts fsynced operations
+   * (elastic/elasticsearch#43205), so a follower never holds an operation its leader could lose.
+   */
+  get persistedLocalCheckpoint(): number {
+    return this.persistedSeqNoValue;
+  }
+
+  /**
+   * Settles once the persisted checkpoint reaches `seqNo` (true), after `timeoutMs` (false), or when
+   * the store closes (false).
+   */
+  waitForPersisted(seqNo: number, timeoutMs: number): Promise<boolean> {
+    if (this.persistedSeqNoValue >= seqNo) return Promise.resolve(true);
+    if (!this.db.open || timeoutMs <= 0) return Promise.resolve(false);
+    return new Promise((resolve) => {
+      const waiter = {
+        seqNo,
+        settle: () => {
+          clearTimeout(timer);
+          resolve(this.persistedSeqNoValue >= seqNo);
+        },
+      };
+      const timer = setTimeout(() => {
+        this.persistedWaiters = this.persistedWaiters.filter((other) => other !== waiter);
+        resolve(this.persistedSeqNoValue >= seqNo);
+      }, timeoutMs);
+      timer.unref();
+      this.persistedWaiters.push(waiter);
+    });
+  }
+
+  /** Operations up to `seqNo` are durable: the persisted checkpoint moves on (never back). */
+  private persisted(seqNo: number): void {
+    if (seqNo <= this.persistedSeqNoValue) return;
+    this.persistedSeqNoValue = seqNo;
+    if (this.persistedWaiters.length === 0) return;
+    const due = this.persistedWaiters.filter((waiter) => waiter.seqNo <= seqNo);
+    if (due.length === 0) return;
+    this.persistedWaiters = this.persistedWaiters.filter((waiter) => waiter.seqNo > seqNo);
+    for (const waiter of due) waiter.settle();
+  }
+
   close(): void {
+    const waiting = this.persistedWaiters;
+    this.persistedWaiters = [];
+    for (const waiter of waiting) waiter.settle();
     // The checkpointer lets go of the file first: its connection must never outlive this one.
     this.checkpointSlot?.release();
     this.checkpointSlot = undefined;

@@ -70,3 +70,43 @@ test('an invalid update changes neither scope', () => {
   assert.throws(() => store.update({ persistent: { 'action.auto_create_index': 'false' }, transient: { bogus: 1 } }));
   assert.deepEqual(store.persistent, {});
 });
+
+test('multi-node sharing: an accepted change hands over each changed scope whole before it is committed; a refusal there changes nothing', () => {
+  const store = new ClusterSettingsStore(new Database(':memory:') as unknown as SqlDatabase, [...baseDynamicSettings]);
+  const shared: [string, unknown][] = [];
+  let refuse = false;
+  store.shareChanges((scope, settings) => {
+    if (refuse) throw new EsError(400, 'illegal_argument_exception', 'too large');
+    shared.push([scope, settings]);
+  });
+  store.update({ persistent: { 'action.auto_create_index': 'false' } });
+  assert.deepEqual(shared, [['persistent', { 'action.auto_create_index': 'false' }]]);
+  store.update({ transient: { 'search.default_search_timeout': '5s' }, persistent: { 'action.auto_create_index': 'false' } });
+  assert.deepEqual(shared.slice(1), [['transient', { 'search.default_search_timeout': '5s' }]], 'an unchanged scope is not shared again');
+  refuse = true;
+  assert.throws(() => store.update({ persistent: { 'cluster.max_shards_per_node': 7 } }), EsError);
+  assert.deepEqual(store.persistent, { 'action.auto_create_index': 'false' });
+  assert.deepEqual(store.sharedEntries(), [
+    ['persistent', { 'action.auto_create_index': 'false' }],
+    ['transient', { 'search.default_search_timeout': '5s' }],
+  ]);
+});
+
+test('multi-node sharing: another node\'s scope replaces this one, is persisted, reaches every listener even when one throws', () => {
+  const db = new Database(':memory:') as unknown as SqlDatabase;
+  const store = new ClusterSettingsStore(db, [...baseDynamicSettings]);
+  const seen: unknown[] = [];
+  store.onChange(() => {
+    throw new Error('boom');
+  });
+  store.onChange((effective) => seen.push(effective));
+  const failures = store.applyShared('persistent', { 'action.auto_create_index': 'false', 'bad.value': 7 });
+  assert.equal(failures.length, 1);
+  assert.deepEqual(seen, [{ 'action.auto_create_index': 'false' }], 'a value that is not a string or list of strings is left out');
+  assert.deepEqual(new ClusterSettingsStore(db, [...baseDynamicSettings]).persistent, { 'action.auto_create_index': 'false' });
+  assert.deepEqual(store.applyShared('persistent', { 'action.auto_create_index': 'false' }), [], 'the same settings again: no listener runs');
+  assert.equal(seen.length, 1);
+  store.applyShared('transient', { 'search.default_search_timeout': '1s' });
+  store.applyShared('persistent', null);
+  assert.deepEqual([store.persistent, store.transient], [{}, { 'search.default_search_timeout': '1s' }]);
+});

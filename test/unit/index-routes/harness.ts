@@ -35,7 +35,7 @@ export function openHarness(t: { after: (fn: () => void) => void }, options: { n
     ...indicesRoutes(service),
     ...documentRoutes(service),
     ...searchRoutes(search),
-    ...catRoutes(service, { clusterName: 'strait', countDocuments: countThroughSearch(search) }),
+    ...catRoutes(service, { clusterName: 'strait', countDocuments: countThroughSearch(search), docsDeleted: (handle, shard) => searchers.docsDeleted(handle, shard) }),
     ...clusterHealthRoutes(service, { clusterName: 'strait' }),
   ];
   const harness: Harness = {

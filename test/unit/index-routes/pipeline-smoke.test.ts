@@ -33,7 +33,7 @@ test('official client against the index routes through the real pipeline', async
     port: 0,
     tls: undefined,
     bodyBytesMax: 10 * 1024 * 1024,
-    routes: [...indicesRoutes(service), ...documentRoutes(service), ...searchRoutes(search), ...catRoutes(service, { clusterName: 'c', countDocuments: countThroughSearch(search) }), ...clusterHealthRoutes(service, { clusterName: 'c' })],
+    routes: [...indicesRoutes(service), ...documentRoutes(service), ...searchRoutes(search), ...catRoutes(service, { clusterName: 'c', countDocuments: countThroughSearch(search), docsDeleted: (handle, shard) => searchers.docsDeleted(handle, shard) }), ...clusterHealthRoutes(service, { clusterName: 'c' })],
     security: disabledSecurityService(),
     log,
   });

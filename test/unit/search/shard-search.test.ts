@@ -9,7 +9,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { pino } from 'pino';
-import type { EsError } from '../../../src/common/errors.js';
+import { errors, type EsError } from '../../../src/common/errors.js';
 import { TransportNodeChannel } from '../../../src/index/replication/node-channel.js';
 import { GatewayQueryContexts, remoteFetchOnNodes, remoteFreeOnNodes, remoteQueryPhaseOnNodes, remoteSearchOnNodes } from '../../../src/search/remote-shard-search.js';
 import { groupByNode, releasePhases, searchShardsOnNodes, selectShardCopies, shardSearchHandlers, SHARD_SEARCH_ACTIONS, type ShardCopies } from '../../../src/search/shard-search.js';
@@ -164,6 +164,44 @@ test('a node that fails its part: its shards are retried on other copies, the an
     const handlers = shardSearchHandlers({ search: c.harness.search, cluster: { clusterName: 'strait', clusterUuid: 'cluster-uuid' }, authorize: () => ({ access: allowAll, owner }) });
     c.server = await startTransportServer({ host: '127.0.0.1', port: 0, local: handshake('c'), handlers, logger, tls: { key: pem.key, cert: pem.cert, ca: ca.caPem, clientAuthentication: 'required' } });
   }
+});
+
+// Elasticsearch's FetchSearchPhase: a shard whose fetch fails is a failed shard (its hits are left
+// out, SearchPhaseController.merge skips hits without a fetch result), unless
+// allow_partial_search_results=false fails the search. A node lost between the two phases (kill -9)
+// must not fail a search, nor the minimized answer a remote cluster's gateway gives.
+test('a node lost between the query and the fetch phase: its shards are failed shards, the other shards’ hits are answered', async () => {
+  const body = { query: { match: { text: 'quick' } }, size: 100, sort: [{ n: 'desc' }] };
+  const a = nodes.get('a')!;
+  const ids = async (params: Record<string, string>) => ((await a.harness.call('POST', '/:index/_search', { params: { index: 'logs' }, query: params, body })).body.hits.hits as { _id: string }[]).map((hit) => hit._id);
+  const onShard2 = new Set(await ids({ preference: '_shards:2' }));
+  const expected = (await ids({})).filter((id) => !onShard2.has(id));
+  assert.ok(onShard2.size > 0 && expected.length > 0);
+  // Node c (holding shard 2's picked copy at cursor 0) answers its query phase, then is gone.
+  const lossy = {
+    request: (nodeId: string, action: string, payload: unknown, timeoutMs: number) =>
+      nodeId === 'c' && action === SHARD_SEARCH_ACTIONS.fetch ? Promise.reject(errors.nodeDisconnected('c', '127.0.0.1:9', action)) : coordinator.request(nodeId, action, payload, timeoutMs),
+  };
+  const base = { search: a.harness.search, shards, cursor: 0, localNodeId: 'a', channel: lossy, access: allowAll, owner, nowMs: () => Date.now() };
+  const answer = await searchShardsOnNodes({ ...base, input: { expression: 'logs', params: {}, body } });
+  const summary = answer['_shards'] as Record<string, any>;
+  assert.deepEqual({ total: summary['total'], successful: summary['successful'], failed: summary['failed'] }, { total: 3, successful: 2, failed: 1 });
+  assert.deepEqual(summary['failures'].map((failure: any) => [failure.index, failure.shard, failure.node, failure.reason.type]), [['logs', 2, 'c', 'node_disconnected_exception']]);
+  assert.deepEqual((answer['hits'] as any).hits.map((hit: { _id: string }) => hit._id), expected);
+  assert.equal((answer['hits'] as any).total.value, 30, 'the query phase counted every shard');
+  await assert.rejects(searchShardsOnNodes({ ...base, input: { expression: 'logs', params: { allow_partial_search_results: 'false' }, body } }), (error: EsError) => error.type === 'search_phase_execution_exception' && error.status === 503 && /"phase":"fetch"/.test(JSON.stringify(error.toBody())));
+  // The minimized answer of a remote cluster's gateway, the same way.
+  const gateway = await remoteSearchOnNodes({ ...base, input: { expression: 'logs', params: {}, body }, clusterAlias: 'far' });
+  assert.deepEqual({ ...gateway.shards, failures: gateway.shards.failures?.map((failure: any) => [failure.shard, failure.reason.type]) }, { total: 3, successful: 2, skipped: 0, failed: 1, failures: [[2, 'node_disconnected_exception']] });
+  assert.deepEqual(gateway.hits.map((hit) => (hit.rendered as { _id: string })._id), expected);
+  // A request error while fetching is still the caller's, as on one node.
+  const refusing = { request: (nodeId: string, action: string, payload: unknown, timeoutMs: number) => (action === SHARD_SEARCH_ACTIONS.fetch && nodeId === 'c' ? Promise.reject(errors.illegalArgument('bad fetch')) : coordinator.request(nodeId, action, payload, timeoutMs)) };
+  await assert.rejects(searchShardsOnNodes({ ...base, channel: refusing, input: { expression: 'logs', params: {}, body } }), (error: EsError) => error.status === 400 && error.message === 'bad fetch');
+  // A node restarted between the phases has no context any more: a lost shard too.
+  const restarted = { request: (nodeId: string, action: string, payload: unknown, timeoutMs: number) => (action === SHARD_SEARCH_ACTIONS.fetch && nodeId === 'c' ? Promise.reject(errors.searchContextMissing('c-ctx')) : coordinator.request(nodeId, action, payload, timeoutMs)) };
+  const afterRestart = await searchShardsOnNodes({ ...base, channel: restarted, input: { expression: 'logs', params: {}, body } });
+  assert.deepEqual((afterRestart['_shards'] as any).failures.map((failure: any) => [failure.shard, failure.reason.type]), [[2, 'search_context_missing_exception']]);
+  assert.deepEqual((afterRestart['hits'] as any).hits.map((hit: { _id: string }) => hit._id), expected);
 });
 
 test('bad input: a bad query is the caller’s 400 (not retried elsewhere), preference and scroll are refused, peers of another cluster are refused', async () => {
