@@ -8,7 +8,7 @@
  */
 import { errors } from '../../common/errors.js';
 import type { FieldBoost, QueryNode } from './ast.js';
-import { DEFAULT_FIELDS } from './default-fields.js';
+import { isDefaultFields } from './default-fields.js';
 
 export interface QueryStringOptions {
   readonly fields: readonly FieldBoost[];
@@ -237,7 +237,7 @@ export function parseQueryString(text: string, options: QueryStringOptions): Que
       return multiMatch(fields, value, 'phrase', slop);
     }
     // `*` alone on one field is `exists`; on every field (`*`, or default fields that may be `*`) it stays a wildcard per field.
-    if (hasWildcard && !(value === '*' && fields.length === 1 && fields[0]!.field !== '*' && fields[0]!.field !== DEFAULT_FIELDS)) {
+    if (hasWildcard && !(value === '*' && fields.length === 1 && fields[0]!.field !== '*' && !isDefaultFields(fields[0]!.field))) {
       const lower = value.toLowerCase(); // ES lowercases wildcard terms for text fields (normalizer)
       const isPrefix = /^[^*?]+\*$/.test(lower);
       return perField(fields, (field) =>
