@@ -20,7 +20,9 @@ import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import { errors, EsError, type SqlDatabase, type SqlStatement } from '../common/index.js';
 import { parseTimeMs, type IndexHandle, type IndicesService } from '../index/index.js';
+import type { Operation, ShardStore } from '../index/store/index.js';
 import { ShardSnapshot } from '../index/store/shard-snapshot.js';
+import { encodeOperationColumns } from './operation-columns.js';
 import { Pacer, recoveryBytesPerSecDefault } from './pacer.js';
 import type { ChangeOperation, ShardChangesResponse } from './types.js';
 
@@ -54,8 +56,9 @@ export const leaderLimits = {
   retentionLeasePeriodMs: 12 * 3_600_000, // index.soft_deletes.retention_lease.period default (12h)
   routedAnswerMs: 30_000, // ours: how long a gateway waits for the node it routed a leader action to (beyond a long poll)
   checkpointPollMs: 5, // ours: how often shard_changes looks again while its operations reach the other copies
+  persistWaitMs: 1_000, // ours: how long shard_changes waits for a write's own fsync before it fsyncs the operations itself
 } as const;
-const { routedAnswerMs, checkpointPollMs } = leaderLimits;
+const { routedAnswerMs, checkpointPollMs, persistWaitMs } = leaderLimits;
 
 /** Who is asking, as the leader's handler sees it: may the caller run `action` on `index`? */
 export interface LeaderAuthorizer {
@@ -356,33 +359,30 @@ export class CcrLeaderService {
     let handle = this.byUuid(name, expectedHistory);
     const shardNumber = this.shardField(body, handle);
     let shard = this.indices.openShardOf(handle, shardNumber);
-    // One node: every written operation is readable. Many: only those every in-sync copy holds.
-    const checkpointOf = (current: IndexHandle): number => this.router?.globalCheckpoint(current, shardNumber) ?? shard.maxSeqNo;
+    // Only persisted operations are readable (committed and fsynced here, as Elasticsearch's global
+    // checkpoint counts only fsynced ones: elastic/elasticsearch#43205), so a follower never holds
+    // an operation its leader could still lose; on many nodes, only those every in-sync copy holds.
+    // A bulk's operations become readable together, at its one fsync, and reach the follower in one
+    // batch rather than one per slice the bulk committed.
+    const checkpointOf = (current: IndexHandle): number => Math.min(shard.persistedLocalCheckpoint, this.router?.globalCheckpoint(current, shardNumber) ?? Number.MAX_SAFE_INTEGER);
     const deadline = started + pollTimeoutMs;
     while (fromSeqNo > checkpointOf(handle) && this.nowMs() < deadline) {
-      // Written here but not yet on every copy: the copies answer within milliseconds.
-      if (fromSeqNo <= shard.maxSeqNo) await sleep(Math.min(checkpointPollMs, deadline - this.nowMs()));
+      if (fromSeqNo > shard.persistedLocalCheckpoint && fromSeqNo <= shard.maxSeqNo) await this.persistedOrSynced(shard, fromSeqNo, deadline);
+      // Persisted here but not yet on every copy: the copies answer within milliseconds.
+      else if (fromSeqNo <= shard.maxSeqNo) await sleep(Math.min(checkpointPollMs, deadline - this.nowMs()));
       else await this.waitFor(waiterKey(handle.uuid, shardNumber), fromSeqNo, deadline - this.nowMs());
       handle = this.byUuid(name, expectedHistory);
       shard = this.indices.openShardOf(handle, this.shardField(body, handle));
     }
     const globalCheckpoint = Math.min(shard.maxSeqNo, checkpointOf(handle));
-    const operations: ChangeOperation[] = [];
+    // The stored operations themselves (shared, never changed): rendered once, below.
+    const operations: Operation[] = [];
     if (fromSeqNo <= globalCheckpoint && count > 0) {
       const toSeqNo = Math.min(globalCheckpoint, fromSeqNo + count - 1);
       let bytes = 0;
       for (const op of shard.readOps(fromSeqNo, toSeqNo - fromSeqNo + 1)) {
         if (op.seqNo !== fromSeqNo + operations.length) break;
-        operations.push({
-          seqNo: op.seqNo,
-          op: op.op,
-          id: op.id,
-          source: op.source,
-          primaryTerm: op.primaryTerm,
-          version: op.version,
-          ...(op.routing !== undefined && op.routing !== null ? { routing: op.routing } : {}),
-          ...(op.timestampMs !== undefined ? { timestampMs: op.timestampMs } : {}),
-        });
+        operations.push(op);
         bytes += (op.source?.length ?? 0) + op.id.length + 50;
         if (bytes >= maxBatchBytes) break;
       }
@@ -399,7 +399,7 @@ export class CcrLeaderService {
     // Metadata versions are read after the operations, so they are at least as new as those the operations used.
     const version = this.indices.get(name)?.metadata.version ?? handle.metadata.version;
     return {
-      operations,
+      ...(body['operation_columns'] === true ? { operations: [], operationColumns: encodeOperationColumns(operations) } : { operations: operations.map(changeOperation) }),
       globalCheckpoint,
       maxSeqNo: shard.maxSeqNo,
       maxSeqNoOfUpdatesOrDeletes: shard.maxSeqNo,
@@ -458,6 +458,18 @@ export class CcrLeaderService {
     const count = this.indices.openShardsOf(handle).length;
     if (shard < 0 || shard >= count) throw errors.badRequest(`malformed cross-cluster replication request: index [${handle.name}] has no shard [${shard}]`);
     return shard;
+  }
+
+  /**
+   * Waits (until `deadline`) for the fsync that the write of `seqNo` runs before it answers; a write
+   * that never got to it (a bulk that failed after committing slices) is fsynced here after
+   * `persistWaitMs`, so its operations do not wait for the next write.
+   */
+  private async persistedOrSynced(shard: ShardStore, seqNo: number, deadline: number): Promise<void> {
+    const persisted = await shard.waitForPersisted(seqNo, Math.min(persistWaitMs, deadline - this.nowMs()));
+    if (!persisted && this.nowMs() < deadline) {
+      await shard.syncDeferred().catch((error: unknown) => this.log.warn({ reason: (error as Error).message }, 'fsync of leader operations for shard_changes failed'));
+    }
   }
 
   private wake(key: string, seqNo: number): void {
@@ -797,6 +809,20 @@ function shardCountOf(handle: IndexHandle): number {
 
 function leaseActionOf(kind: 'add' | 'renew' | 'remove'): string {
   return kind === 'add' ? CCR_ACTIONS.addRetentionLease : kind === 'renew' ? CCR_ACTIONS.renewRetentionLease : CCR_ACTIONS.removeRetentionLease;
+}
+
+/** A stored operation as `shard_changes` answers it without columns (older followers). */
+function changeOperation(op: Operation): ChangeOperation {
+  return {
+    seqNo: op.seqNo,
+    op: op.op,
+    id: op.id,
+    source: op.source,
+    primaryTerm: op.primaryTerm,
+    version: op.version,
+    ...(op.routing !== undefined && op.routing !== null ? { routing: op.routing } : {}),
+    ...(op.timestampMs !== undefined ? { timestampMs: op.timestampMs } : {}),
+  };
 }
 
 function sleep(ms: number): Promise<void> {

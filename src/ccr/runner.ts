@@ -196,6 +196,9 @@ export class FollowTask {
     const toSeqNo = batch[batch.length - 1]?.seqNo ?? -1;
     try {
       const maxSeqNo = await this.ports.write(batch);
+      // Applied: their acknowledgement times are no longer needed for the lag (kept, they grew by
+      // one entry per operation for as long as nobody asked for stats or health).
+      for (const operation of batch) this.opTimestamps.delete(operation.seqNo);
       if (this.stopped) return;
       this.feed({ kind: 'write_ok', nowMs: this.ports.nowMs(), fromSeqNo, toSeqNo, followerCheckpoint: maxSeqNo, followerMaxSeqNo: maxSeqNo, tookMs: this.ports.nowMs() - started });
     } catch (error) {

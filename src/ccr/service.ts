@@ -19,6 +19,7 @@ import type { RoleDescriptor } from '../security/index.js';
 import type { Authentication } from '../security/types.js';
 import { AutoFollowStats } from './auto-follow.js';
 import { FollowerRecords, type FollowerRecord, type StoredSubject } from './follower-records.js';
+import { decodeOperationColumns } from './operation-columns.js';
 import { CCR_ACTIONS, isReplicatedSetting, retentionLeaseId, type LeaderDataStream, type LeaderIndexInfo } from './leader.js';
 import { isFollowParameterField, parseFollowParameters, renderFollowParameters } from './parameters.js';
 import { Pacer, recoveryBytesPerSecDefault } from './pacer.js';
@@ -388,8 +389,8 @@ export class CcrService {
       record.params,
       { followerCheckpoint, metadataVersion: record.leaderMetadataVersion },
       {
-        readChanges: async (request) =>
-          (await remote.send(
+        readChanges: async (request) => {
+          const response = (await remote.send(
             record.remoteCluster,
             CCR_ACTIONS.shardChanges,
             {
@@ -400,9 +401,15 @@ export class CcrService {
               max_operation_count: request.maxOperationCount,
               poll_timeout_ms: request.pollTimeoutMs,
               max_batch_size: request.maxBatchSizeBytes,
+              // Columns are cheaper to send and to read; a leader that does not know them sends `operations`.
+              operation_columns: true,
             },
             record.subject,
-          )) as ShardChangesResponse,
+          )) as ShardChangesResponse;
+          if (response.operationColumns === undefined) return response;
+          const { operationColumns, ...rest } = response;
+          return { ...rest, operations: decodeOperationColumns(operationColumns) };
+        },
         write: async (operations) => {
           const current = indices.get(record.followerIndex);
           if (current === undefined || current.uuid !== record.followerUuid) throw errors.indexNotFound(record.followerIndex);

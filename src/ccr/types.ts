@@ -41,7 +41,10 @@ export interface ChangeOperation {
 
 /** The answer of `indices:data/read/xpack/ccr/shard_changes` (spec §4.2 step 3). */
 export interface ShardChangesResponse {
+  /** Empty when the follower asked for `operation_columns` and the leader answered with them. */
   readonly operations: readonly ChangeOperation[];
+  /** The operations in column form (operation-columns.ts), when the follower asked for it. */
+  readonly operationColumns?: unknown;
   readonly globalCheckpoint: number;
   readonly maxSeqNo: number;
   readonly maxSeqNoOfUpdatesOrDeletes: number;

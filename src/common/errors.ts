@@ -306,6 +306,8 @@ export const errors = {
     new EsError(status, 'cluster_block_exception', `index [${index}] blocked by: [${block}];`),
   // Transport layer (src/transport). Statuses as Elasticsearch's: TransportException defaults to
   // 500; ConnectTransportException answers 502 since 8.18 so clients retry (elastic/elasticsearch#118681).
+  /** A node of a nodes action (`..[n]`) did not answer: listed in the response's `_nodes.failures` (FailedNodeException). */
+  failedNode: (nodeId: string, causedBy: EsError) => new EsError(500, 'failed_node_exception', `Failed node [${nodeId}]`, { extra: { node_id: nodeId }, causedBy }),
   /** A connection could not be opened or its handshake failed; `causedBy` carries a remote refusal. */
   connectTransport: (node: string | undefined, address: string | undefined, reason: string, causedBy?: EsError) =>
     new EsError(502, 'connect_transport_exception', transportMessage(node, address, undefined, reason), causedBy ? { causedBy } : {}),

@@ -248,6 +248,7 @@ export async function startNode(config: NodeConfig, options: StartOptions): Prom
     let documents: import('./wire-documents.js').DocumentsWiring | undefined;
     let searchWiring: import('./wire-search.js').SearchWiring | undefined;
     let statsWiring: import('./wire-stats.js').StatsWiring | undefined;
+    let credentialsWiring: import('./wire-service-credentials.js').ServiceCredentialsWiring | undefined;
     if (coordination !== undefined) {
       closers.push(() => coordination.close());
       // Users, roles, API keys ... shared by every node through etcd, loaded before serving (wire-security-sharing.ts).
@@ -330,6 +331,14 @@ export async function startNode(config: NodeConfig, options: StartOptions): Prom
         addTransportHandlers: (handlers) => remote.addTransportHandlers(handlers),
         log,
       });
+      // The service account credentials API's `nodes_credentials` asks every node (wire-service-credentials.ts).
+      credentialsWiring = (await import('./wire-service-credentials.js')).wireServiceCredentials({
+        nodeId,
+        coordination,
+        dataPlane,
+        addTransportHandlers: (handlers) => remote.addTransportHandlers(handlers),
+        log,
+      });
       // Cross-cluster replication's leader actions run on the shards' primaries (wire-ccr-leader.ts).
       const ccrLeaderWiring = (await import('./wire-ccr-leader.js')).wireCcrLeader({
         nodeId,
@@ -386,7 +395,7 @@ export async function startNode(config: NodeConfig, options: StartOptions): Prom
       // Elasticsearch compresses plain HTTP responses by default, HTTPS ones only when asked (BREACH).
       compression: { enabled: config.httpCompression ?? tls === undefined, level: config.httpCompressionLevel },
       nowMs,
-      routes: coordination === undefined ? routes : coordination.applyTo([documents, searchWiring, statsWiring, securitySharing, metadataSharing].reduce((wired, wiring) => wiring?.applyTo(wired) ?? wired, routes)),
+      routes: coordination === undefined ? routes : coordination.applyTo([documents, searchWiring, statsWiring, credentialsWiring, securitySharing, metadataSharing].reduce((wired, wiring) => wiring?.applyTo(wired) ?? wired, routes)),
       security: security.service,
       log,
     });

@@ -14,8 +14,9 @@
  * - field capabilities and resolve cluster read the index metadata and mappings every node mirrors
  *   from the published state, so the gateway answers them itself.
  * A filtered alias's filter and the remote caller's document and field level security travel with
- * the shard requests, as for a local search. Refused with a 400 (their state would have to travel
- * with the phases): scroll, point in time, and a field capabilities `index_filter`.
+ * the shard requests, as for a local search; a field capabilities `index_filter` is read on the
+ * nodes holding the shards (indicesMatchingFilter). Refused with a 400 (their state would have to
+ * travel with the phases): scroll and point in time.
  */
 import { randomBytes } from 'node:crypto';
 import type { ClusterState } from '../cluster/state.js';
@@ -30,7 +31,7 @@ import {
 } from '../search/remote-shard-search.js';
 import type { SearchAuthorizer, SearchInput, SearchService } from '../search/search-service.js';
 import { releasePhases, type ShardCopies, type ShardSearchChannel } from '../search/shard-search.js';
-import { COORDINATED, COORDINATED_OWNER, planSearchShards, unsupported } from './wire-search.js';
+import { COORDINATED, COORDINATED_OWNER, indicesMatchingFilter, planSearchShards, unsupported } from './wire-search.js';
 
 export interface RemoteSearchWiringOptions {
   readonly nodeId: string;
@@ -80,6 +81,8 @@ export function wireRemoteSearch(options: RemoteSearchWiringOptions): RemoteClus
     fetch: (contextId, hits, caller) => remoteFetchOnNodes(gateway, contextId, hits, caller),
     free: (contextId, caller) => remoteFreeOnNodes(gateway, contextId, caller),
     unsupported,
+    fieldCapsMatching: (input, access) =>
+      indicesMatchingFilter({ indices: options.indices, search, state: options.state, nodeId, channel, cursor: () => cursor++, nowMs: options.nowMs }, input, access),
     checkMetadata: () => undefined,
     close: () => contexts.close(),
   };

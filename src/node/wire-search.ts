@@ -30,7 +30,7 @@ import { scrollOwner } from '../http/routes/search.js';
 import { renderCatCount } from '../http/routes/cat.js';
 import { defaultMaxConcurrentSearches, runLimited } from '../search/multi-node-search.js';
 import { aliasFilterDefinitions } from '../search/alias-filter.js';
-import { searchShardsOnNodes, shardSearchHandlers, SHARD_SEARCH_ACTIONS, type ShardCopies } from '../search/shard-search.js';
+import { searchShardsOnNodes, shardSearchHandlers, SHARD_SEARCH_ACTIONS, type ShardCopies, type ShardSearchChannel } from '../search/shard-search.js';
 import { searchRoutingFor } from '../search/shard-selection.js';
 import { checkCountQueryParams, checkQueryStringParams } from '../search/request.js';
 import { parseMsearchLines, searchActions } from '../search/search-service.js';
@@ -132,6 +132,58 @@ export function planSearchShards(
   // DFS sums the term statistics of every shard searched (dfs.ts); each node would sum only its own.
   if (local === undefined && shards.length > 1 && input.params['search_type'] === 'dfs_query_then_fetch') throw unsupported('[search_type] [dfs_query_then_fetch] over several shards');
   return local !== undefined ? 'local' : shards;
+}
+
+/**
+ * The indices of a `_field_caps` request whose `index_filter` (in `input.body`) matches a document
+ * the caller may see, read on one started copy of each shard wherever it lives (a size-0 search,
+ * as a count runs, under the caller's document and field level security on the index); an index
+ * takes part when any shard holds a matching document (field-caps-filter.ts). The indices are
+ * resolved and authorized for field capabilities, which do not need `read`.
+ */
+export async function indicesMatchingFilter(
+  deps: {
+    readonly indices: IndicesService;
+    readonly search: SearchService;
+    readonly state: () => ClusterState;
+    readonly nodeId: string;
+    readonly channel: ShardSearchChannel;
+    readonly cursor: () => number;
+    readonly nowMs: () => number;
+  },
+  input: SearchInput,
+  access: SearchAuthorizer,
+): Promise<Set<string>> {
+  const filter = (input.body as Record<string, unknown> | undefined)?.['index_filter'];
+  const handles = deps.indices.resolve(input.expression, parseIndicesOptions(input.params, searchIndicesOptions), {
+    allows: (name) => access.allowsIndex(fieldCapsAction, name),
+    authorizeLiterals: (names) => access.indices(fieldCapsAction, names),
+  });
+  const state = deps.state();
+  const matching = new Set<string>();
+  await Promise.all(
+    handles.map(async (handle) => {
+      if (handle.metadata.state !== 'open' || handle.shards === undefined) return;
+      const found = shardsToSearch(state, handle, undefined);
+      if (found === undefined || found.length === 0) return;
+      const restriction = access.readRestriction?.(fieldCapsAction, handle.name, Object.keys(handle.metadata.aliases));
+      if (restriction !== undefined) restrictionToWire(restriction, handle.name);
+      const answer = await searchShardsOnNodes({
+        search: deps.search,
+        input: { expression: handle.name, params: { size: '0', track_total_hits: '1' }, body: { query: filter } },
+        shards: restriction === undefined ? found : found.map((shard) => ({ ...shard, readRestriction: restriction })),
+        cursor: deps.cursor(),
+        localNodeId: deps.nodeId,
+        channel: deps.channel,
+        // Authorized above for field capabilities; the restriction travels with the shards.
+        access: COORDINATED,
+        owner: COORDINATED_OWNER,
+        nowMs: deps.nowMs,
+      });
+      if ((answer['hits'] as { total: { value: number } }).total.value > 0) matching.add(handle.name);
+    }),
+  );
+  return matching;
 }
 
 export interface SearchWiringOptions {
@@ -282,10 +334,8 @@ export function wireSearch(options: SearchWiringOptions): SearchWiring {
 
   /**
    * `_field_caps` with an `index_filter`: whether an index takes part depends on its documents,
-   * which live on the nodes holding its shards, so one started copy of each shard answers (a
-   * size-0 search, as a count runs), under the caller's document and field level security on the
-   * index; it takes part when any shard holds a matching document (field-caps-filter.ts). The rest
-   * is the single-node answer: mappings are the same on every node.
+   * which live on the nodes holding its shards (indicesMatchingFilter). The rest is the
+   * single-node answer: mappings are the same on every node.
    */
   const fieldCapsRoute = (original: Route): Route => ({
     ...original,
@@ -295,37 +345,9 @@ export function wireSearch(options: SearchWiringOptions): SearchWiring {
       const filter = parseFieldCapsOptions(request.query, body).indexFilter;
       // Cross-cluster expressions keep their own path (refused from a multi-node cluster).
       if (filter === undefined || (expression !== undefined && expression.includes(':'))) return original.handle(request, context);
-      const access = context.authorize;
       const input = { expression, params: request.query, body };
-      const handles = indices.resolve(expression, parseIndicesOptions(request.query, searchIndicesOptions), {
-        allows: (name) => access.allowsIndex(fieldCapsAction, name),
-        authorizeLiterals: (names) => access.indices(fieldCapsAction, names),
-      });
-      const state = coordinator.state();
-      const matching = new Set<string>();
-      await Promise.all(
-        handles.map(async (handle) => {
-          if (handle.metadata.state !== 'open' || handle.shards === undefined) return;
-          const found = shardsToSearch(state, handle, undefined);
-          if (found === undefined || found.length === 0) return;
-          const restriction = access.readRestriction?.(fieldCapsAction, handle.name, Object.keys(handle.metadata.aliases));
-          if (restriction !== undefined) restrictionToWire(restriction, handle.name);
-          const answer = await searchShardsOnNodes({
-            search,
-            input: { expression: handle.name, params: { size: '0', track_total_hits: '1' }, body: { query: (body as Record<string, unknown>)['index_filter'] } },
-            shards: restriction === undefined ? found : found.map((shard) => ({ ...shard, readRestriction: restriction })),
-            cursor: cursor++,
-            localNodeId: nodeId,
-            channel: dataPlane.channel,
-            // Authorized above for field capabilities (which `read` is not needed for).
-            access: COORDINATED,
-            owner: COORDINATED_OWNER,
-            nowMs: options.nowMs,
-          });
-          if ((answer['hits'] as { total: { value: number } }).total.value > 0) matching.add(handle.name);
-        }),
-      );
-      return { status: 200, body: search.fieldCaps(input, access, [], (handle) => matching.has(handle.name)) };
+      const matching = await indicesMatchingFilter({ indices, search, state: () => coordinator.state(), nodeId, channel: dataPlane.channel, cursor: () => cursor++, nowMs: options.nowMs }, input, context.authorize);
+      return { status: 200, body: search.fieldCaps(input, context.authorize, [], (handle) => matching.has(handle.name)) };
     },
   });
 

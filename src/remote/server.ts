@@ -98,8 +98,13 @@ export interface RemoteClusterSide {
   /** Undefined when `contextId` is not a context this side keeps (a single node's own). */
   fetch(contextId: string, hits: readonly ShardHit[], caller: ScrollOwner): Promise<Record<string, unknown>[] | undefined>;
   free(contextId: string, caller: ScrollOwner): Promise<boolean | undefined>;
-  /** The 400 for what would read only this node's copies (scroll, point in time, a field caps `index_filter`). */
+  /** The 400 for what would read only this node's copies (scroll, point in time). */
   unsupported(what: string): EsError;
+  /**
+   * A field capabilities `index_filter`: the names of the indices where a document the caller may
+   * see matches, read on the nodes holding their shards (absent: refused with `unsupported`).
+   */
+  fieldCapsMatching?(input: SearchInput, access: SearchAuthorizer): Promise<ReadonlySet<string>>;
   /** Throws while the index metadata this node mirrors is not its cluster's yet (field caps, resolve cluster read it). */
   checkMetadata(): void;
 }
@@ -483,15 +488,20 @@ export function buildRemoteHandlers(options: RemoteSideOptions, iface: 'transpor
     REMOTE_ACTIONS.fieldCaps,
     handler(
       REMOTE_ACTIONS.fieldCaps,
-      (_request, caller, body) => {
+      async (_request, caller, body) => {
         // Every node mirrors the published index metadata and mappings, so field capabilities
-        // answer here; an `index_filter` would read this node's shard copies only.
+        // answer here; an `index_filter` is read on the nodes holding the shards.
         const filter = body['body'] as Record<string, unknown> | null | undefined;
         const side = cluster();
         side?.checkMetadata();
-        if (side !== undefined && typeof filter === 'object' && filter !== null && filter['index_filter'] !== undefined) throw side.unsupported('a field capabilities [index_filter]');
+        const input = { expression: expressionOf(body), params: paramsOf(body), body: body['body'] };
+        let matching: ReadonlySet<string> | undefined;
+        if (side !== undefined && typeof filter === 'object' && filter !== null && filter['index_filter'] !== undefined) {
+          if (side.fieldCapsMatching === undefined) throw side.unsupported('a field capabilities [index_filter]');
+          matching = await side.fieldCapsMatching(input, authorizerFor(caller));
+        }
         return search
-          .fieldCapsIndices({ expression: expressionOf(body), params: paramsOf(body), body: body['body'] }, authorizerFor(caller), aliasOf(body))
+          .fieldCapsIndices(input, authorizerFor(caller), aliasOf(body), matching === undefined ? undefined : (handle) => matching.has(handle.name))
           .map((index) => ({ name: index.name, mapping: mappingToWire(index.mapping) }));
       },
       indicesOf,

@@ -16,7 +16,7 @@ import { getAnalyzer, normalizeKeyword, parseQuery, resolveAnalyzer, type Analyz
 import { normalizeWildcardPattern } from '../index/analysis/index.js';
 import { highlightTextQuery } from './highlight-text-queries.js';
 import { spanHighlightLeaves } from '../index/query/span.js';
-import { DEFAULT_FIELDS, defaultFieldNames } from '../index/query/default-fields.js';
+import { defaultFieldNames, isDefaultFields } from '../index/query/default-fields.js';
 
 export interface HighlightFieldSpec {
   /** A field name or `*` pattern. */
@@ -135,7 +135,7 @@ export type QueryTerms = ReadonlyMap<string, readonly Matcher[]>;
 
 function fieldsMatching(pattern: string, mappings: FieldMappings, defaultFields: readonly string[]): string[] {
   // A query without fields searched the index's default fields (index.query.default_field).
-  if (pattern === DEFAULT_FIELDS) return [...new Set(defaultFieldNames(defaultFields).flatMap((name) => fieldsMatching(name, mappings, defaultFields)))];
+  if (isDefaultFields(pattern)) return [...new Set(defaultFieldNames(defaultFields).flatMap((name) => fieldsMatching(name, mappings, defaultFields)))];
   if (!pattern.includes('*')) return mappings[pattern] !== undefined ? [pattern] : [];
   return Object.keys(mappings).filter((path) => wildcardMatch(pattern, path) && (mappings[path]!.type === 'text' || mappings[path]!.type === 'keyword'));
 }

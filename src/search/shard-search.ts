@@ -289,8 +289,8 @@ export async function fetchOnNodes(options: Parameters<typeof fetchOnNodesSettle
  * of the page (SearchPhaseController.merge skips hits without a fetch result), the other shards'
  * hits kept; with `allow_partial_search_results=false` the search fails. A fetch is not retried on
  * another copy: that copy could render other documents (or versions) than the ones the query phase
- * ranked. Errors of the request itself (4xx, e.g. a script that fails to render) still fail the
- * search, as they would on every copy.
+ * ranked. Errors of the request itself (400, e.g. a script that fails to render) still fail the
+ * search, as they would on every copy; a context gone with a restarted node (404) is a lost shard.
  */
 export async function fetchPage(
   options: Parameters<typeof fetchOnNodesSettled>[0] & { readonly phases: NodeQueryPhases['phases']; readonly allowPartialSearchResults: boolean },
@@ -299,7 +299,7 @@ export async function fetchPage(
   const { documentsOf, failed } = await fetchOnNodesSettled(options);
   const failures: { index: string; shard: number; node: string; cause: EsError }[] = [];
   for (const [i, error] of failed) {
-    if (error instanceof EsError && error.status < 500) throw error;
+    if (error instanceof EsError && error.status === 400) throw error;
     const cause = error instanceof EsError ? error : errors.internal(String(error));
     const { part } = options.phases[i]!;
     // The shards whose hits this phase had to render (a hit's shard key ends with its shard number).

@@ -335,7 +335,9 @@ describe('docs.deleted in _stats and _cat/indices, and _forcemerge (indices-stat
 
   test('deletes and overwrites count until a merge drops them; max_num_segments=1 and only_expunge_deletes bring it to 0', async () => {
     const index = 'cat-deleted';
-    await client.indices.create({ index, settings: { number_of_shards: 1, number_of_replicas: 0 } });
+    // No scheduled refresh: the bulk's own refresh makes its ten documents one segment (a scheduled
+    // refresh mid-bulk could split them, and a segment all of whose documents are deleted is dropped).
+    await client.indices.create({ index, settings: { number_of_shards: 1, number_of_replicas: 0, refresh_interval: '-1' } });
     await client.bulk({ index, refresh: true, operations: Array.from({ length: 10 }, (_, id) => [{ index: { _id: String(id) } }, { n: id }]).flat() });
     for (const id of ['1', '2', '3']) await client.delete({ index, id });
     await client.indices.refresh({ index });

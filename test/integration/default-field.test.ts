@@ -124,3 +124,30 @@ test('bad values: 400 with Elasticsearch errors; a bad boost fails the searches 
   // Queries that name their fields do not read the setting.
   assert.equal((await jsonCall(node, 'GET', '/boosted/_search?q=fox&df=title')).status, 200);
 });
+
+test('`*` beside boosted entries: multi_match and simple_query_string keep the boosts, query_string (and q=) search every field alike (QueryParserHelper.resolveMappingFields)', async () => {
+  const client = node.client();
+  const documents = [{ title: 'fox', body: 'quiet' }, { title: 'quiet', body: 'fox' }];
+  for (const [index, defaultField] of [['plain-star', ['*']], ['boosted-star', ['*', 'title^3']]] as const) {
+    await client.indices.create({ index, settings: { 'index.query.default_field': [...defaultField] }, mappings: { properties: { title: { type: 'text' }, body: { type: 'text' } } } });
+    await client.bulk({ index, refresh: true, operations: documents.flatMap((document, position) => [{ index: { _id: `d${position}` } }, document]) });
+  }
+  const scores = async (index: string, query: unknown, path = `/${index}/_search`): Promise<Record<string, number>> =>
+    Object.fromEntries((await search(path, query === undefined ? undefined : { query })).hits.hits.map((hit: { _id: string; _score: number }) => [hit._id, hit._score]));
+  for (const [query, titleRatio] of [
+    [{ multi_match: { query: 'fox' } }, 3],
+    [{ simple_query_string: { query: 'fox' } }, 3],
+    [{ query_string: { query: 'fox' } }, 1],
+  ] as const) {
+    const plain = await scores('plain-star', query);
+    const boosted = await scores('boosted-star', query);
+    const label = JSON.stringify(query);
+    assert.ok(Math.abs(boosted['d0']! / plain['d0']! - titleRatio) < 1e-5, `${label}: title match ${boosted['d0']} vs ${plain['d0']}`);
+    assert.ok(Math.abs(boosted['d1']! - plain['d1']!) < 1e-6, `${label}: body match ${boosted['d1']} vs ${plain['d1']}`);
+  }
+  // The URI search's q= is a query_string: all-fields mode too.
+  const uri = await scores('boosted-star', undefined, '/boosted-star/_search?q=fox');
+  const uriPlain = await scores('plain-star', undefined, '/plain-star/_search?q=fox');
+  assert.ok(Math.abs(uri['d0']! - uriPlain['d0']!) < 1e-6, `q=: ${uri['d0']} vs ${uriPlain['d0']}`);
+  await client.indices.delete({ index: 'plain-star,boosted-star' });
+});

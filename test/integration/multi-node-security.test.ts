@@ -217,6 +217,16 @@ describe('security metadata shared by three nodes through etcd', { skip }, () =>
     assert.equal(tokenOnB.body.username, 'elastic/fleet-server');
     const listed = await jsonCall(node(2), 'GET', '/_security/service/elastic/fleet-server/credential');
     assert.ok('shared-token' in listed.body.tokens, listed.text);
+    // security-api-get-service-credentials.html: `tokens` are the cluster's (shared), `nodes_credentials`
+    // gathers every node's file-backed tokens (Strait keeps none), `_nodes` counting every node asked.
+    for (const index of [0, 1, 2]) {
+      const credentials = await eventually(() => jsonCall(node(index), 'GET', '/_security/service/elastic/fleet-server/credential'), (value) => 'shared-token' in (value.body?.tokens ?? {}));
+      assert.equal(credentials.status, 200, credentials.text);
+      assert.deepEqual(
+        { account: credentials.body.service_account, count: credentials.body.count, tokens: credentials.body.tokens, nodes: credentials.body.nodes_credentials },
+        { account: 'elastic/fleet-server', count: 1, tokens: { 'shared-token': {} }, nodes: { _nodes: { total: 3, successful: 3, failed: 0 }, file_tokens: {} } },
+      );
+    }
     const deleted = await jsonCall(node(2), 'DELETE', '/_security/service/elastic/fleet-server/credential/token/shared-token');
     assert.equal(deleted.status, 200, deleted.text);
     const refused = await eventually(() => callAs(node(1), bearer, 'GET', '/_security/_authenticate'), (value) => value.status === 401, 5_000);

@@ -34,6 +34,9 @@ before(async () => {
   for (let i = 1; i < 600; i += 11) changes.push({ index: { _index: 'places', _id: `p${i}` } }, { text: 'alpha alpha updated', country: 'EE', population: i, founded: Date.UTC(2000, 0, 1) });
   await client.bulk({ refresh: true, operations: changes });
   await client.indices.putAlias({ index: 'places', name: 'big-places', filter: { range: { population: { gte: 50_000 } } } });
+  // One shard: its workers also reduce and render the aggregations (prerendered-aggregations.ts).
+  await client.indices.create({ index: 'one-shard', settings: { number_of_shards: 1, number_of_replicas: 0 }, mappings: { properties: { text: { type: 'text' }, country: { type: 'keyword' }, population: { type: 'long' }, founded: { type: 'date' } } } });
+  await client.bulk({ refresh: true, operations: operations.map((operation) => ('index' in operation ? { index: { ...operation.index, _index: 'one-shard' } } : operation)) });
 });
 
 after(async () => {
@@ -46,6 +49,7 @@ const bodies: Record<string, unknown>[] = [
   { query: { bool: { must: [{ match: { text: 'alpha gamma' } }], filter: [{ range: { population: { gte: 10_000 } } }, { term: { country: 'AA' } }] } }, track_total_hits: true },
   { size: 0, aggs: { countries: { terms: { field: 'country' } } } },
   { size: 0, aggs: { decades: { date_histogram: { field: 'founded', calendar_interval: 'year' }, aggs: { people: { sum: { field: 'population' } } } } } },
+  { size: 0, aggs: { months: { date_histogram: { field: 'founded', calendar_interval: 'month', time_zone: '+05:30' }, aggs: { people: { sum: { field: 'population' } }, change: { derivative: { buckets_path: 'people' } } } }, top: { max_bucket: { buckets_path: 'months>_count' } } } },
   { query: { match: { text: 'beta' } }, sort: [{ population: 'desc' }, { founded: 'asc' }], size: 15 },
   { query: { match: { text: 'delta' } }, post_filter: { term: { country: 'BB' } }, aggs: { countries: { terms: { field: 'country' } } } },
   { query: { match: { text: 'epsilon' } }, sort: [{ population: 'asc' }], search_after: [20_000], size: 5 },
@@ -79,7 +83,7 @@ test('_search on the worker pool answers as the main thread does: shards, delete
     completed = await completedJobs();
   }
   assert.ok(completed > 0, 'the workers answer shards');
-  for (const index of ['places', 'big-places']) {
+  for (const index of ['places', 'big-places', 'one-shard']) {
     const pooled = await Promise.all(bodies.map((body) => client.search({ index, ...body }) as Promise<unknown>));
     const inline = await client.msearch({ searches: bodies.flatMap((body) => [{ index }, body]) });
     for (let i = 0; i < bodies.length; i++) {

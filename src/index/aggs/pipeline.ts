@@ -57,6 +57,9 @@ function finalizeOne(node: CollectedAggregationNode, input: AggregationPartial):
   partial = applyFinalCuts(node, partial);
   if (partial.type === 'variable_width_histogram' && node.kind === 'variable_width_histogram') partial = { type: 'variable_width_histogram', clusters: mergeClusters(partial.clusters, node.buckets) };
   if (partial.type === 'single_bucket') return { ...partial, aggs: finalizeAggregations(node.subAggregations, partial.aggs) };
+  // No sub-aggregation: no bucket has anything to finalize and no parent pipeline runs, so the
+  // views below would rebuild the same buckets (after formatting every key once more for nothing).
+  if (node.subAggregations.length === 0) return partial;
   const views = bucketViews(node, partial);
   if (views === undefined) return partial;
   let buckets: BucketView[] = views.map((view) => ({ ...view, aggs: finalizeAggregations(node.subAggregations, view.aggs) }));

@@ -206,10 +206,18 @@ export function evaluateDateMath(
 /** Formats epoch millis as Elasticsearch's default key_as_string (strict_date_optional_time, UTC or zone offset). */
 export function formatDate(utcMs: number, timeZone: string | undefined, formats?: string): string {
   // Of `a||b` formats Elasticsearch prints with the first (the others only parse).
-  const format = formats?.split('||')[0];
+  const format = formats === undefined ? undefined : firstFormat(formats);
   if (format === 'epoch_millis') return String(utcMs);
   if (format === 'epoch_second') return String(Math.floor(utcMs / 1000));
   const offset = zoneOffsetMs(timeZone, utcMs);
+  // Years 0 to 9999 (every date of a histogram's buckets in practice): the text below computed
+  // from the epoch day, with no Date object and no string per field (a date_histogram renders each
+  // bucket's key_as_string with it, on the thread that answers every request).
+  const localMs = utcMs + offset;
+  if (Number.isInteger(localMs) && localMs >= isoFastFromMs && localMs < isoFastToMs && (format === undefined || isoNamedFormat(format))) {
+    const text = isoLocalText(localMs);
+    return offset === 0 ? `${text}Z` : `${text}${offsetSuffix(offset)}`;
+  }
   const local = new Date(utcMs + offset);
   const pad = (value: number, width = 2): string => String(value).padStart(width, '0');
   // A Java pattern (date-pattern.ts): a millisecond date prints zeros past the millisecond.
@@ -217,10 +225,74 @@ export function formatDate(utcMs: number, timeZone: string | undefined, formats?
   if (patterned !== undefined) return patterned;
   const base = `${pad(local.getUTCFullYear(), 4)}-${pad(local.getUTCMonth() + 1)}-${pad(local.getUTCDate())}T${pad(local.getUTCHours())}:${pad(local.getUTCMinutes())}:${pad(local.getUTCSeconds())}.${pad(local.getUTCMilliseconds(), 3)}`;
   if (offset === 0) return `${base}Z`;
-  const sign = offset < 0 ? '-' : '+';
-  const absolute = Math.abs(offset) / 60_000;
-  return `${base}${sign}${pad(Math.floor(absolute / 60))}:${pad(absolute % 60)}`;
+  return `${base}${offsetSuffix(offset)}`;
 }
+
+/** 0000-01-01T00:00:00.000 to 9999-12-31T23:59:59.999 (wall-clock milliseconds): `isoLocalText`'s range. */
+const isoFastFromMs = -62_167_219_200_000;
+const isoFastToMs = 253_402_300_800_000;
+const twoDigits = Array.from({ length: 100 }, (_, value) => String(value).padStart(2, '0'));
+const threeDigits = Array.from({ length: 1000 }, (_, value) => String(value).padStart(3, '0'));
+const dayMs = 86_400_000;
+
+/**
+ * `yyyy-MM-ddTHH:mm:ss.SSS` of wall-clock milliseconds in `isoFastFromMs..isoFastToMs`: the
+ * proleptic Gregorian date of the epoch day (the civil-from-days arithmetic), as Date prints it.
+ */
+function isoLocalText(localMs: number): string {
+  const days = Math.floor(localMs / dayMs);
+  let rest = localMs - days * dayMs;
+  const shifted = days + 719_468; // days since 0000-03-01
+  const era = Math.floor(shifted / 146_097);
+  const dayOfEra = shifted - era * 146_097;
+  const yearOfEra = Math.floor((dayOfEra - Math.floor(dayOfEra / 1460) + Math.floor(dayOfEra / 36_524) - Math.floor(dayOfEra / 146_096)) / 365);
+  const dayOfYear = dayOfEra - (365 * yearOfEra + Math.floor(yearOfEra / 4) - Math.floor(yearOfEra / 100));
+  const monthFromMarch = Math.floor((5 * dayOfYear + 2) / 153);
+  const day = dayOfYear - Math.floor((153 * monthFromMarch + 2) / 5) + 1;
+  const month = monthFromMarch < 10 ? monthFromMarch + 3 : monthFromMarch - 9;
+  const year = yearOfEra + era * 400 + (month <= 2 ? 1 : 0);
+  const hours = Math.floor(rest / 3_600_000);
+  rest -= hours * 3_600_000;
+  const minutes = Math.floor(rest / 60_000);
+  rest -= minutes * 60_000;
+  const seconds = Math.floor(rest / 1000);
+  const millis = rest - seconds * 1000;
+  const yearText = year >= 1000 ? String(year) : String(year).padStart(4, '0');
+  return `${yearText}-${twoDigits[month]}-${twoDigits[day]}T${twoDigits[hours]}:${twoDigits[minutes]}:${twoDigits[seconds]}.${threeDigits[millis]}`;
+}
+
+/** `+hh:mm` or `-hh:mm` for a non-zero zone offset. */
+function offsetSuffix(offset: number): string {
+  const absolute = Math.abs(offset) / 60_000;
+  return `${offset < 0 ? '-' : '+'}${String(Math.floor(absolute / 60)).padStart(2, '0')}:${String(absolute % 60).padStart(2, '0')}`;
+}
+
+/** The first of `a||b` formats, by the formats text (a histogram formats every key with one). */
+const firstFormats = new Map<string, string>();
+function firstFormat(formats: string): string {
+  let first = firstFormats.get(formats);
+  if (first === undefined) {
+    first = formats.split('||')[0]!;
+    if (firstFormats.size >= dateFormatCacheMax) firstFormats.clear();
+    firstFormats.set(formats, first);
+  }
+  return first;
+}
+
+/** Formats that print as the default does (no Java pattern): `formatDatePattern` answers undefined for them. */
+const isoNamedFormats = new Map<string, boolean>();
+function isoNamedFormat(format: string): boolean {
+  let iso = isoNamedFormats.get(format);
+  if (iso === undefined) {
+    iso = formatDatePattern(format, 0, 0, 0) === undefined;
+    if (isoNamedFormats.size >= dateFormatCacheMax) isoNamedFormats.clear();
+    isoNamedFormats.set(format, iso);
+  }
+  return iso;
+}
+
+/** Distinct format texts remembered by `formatDate` (they come from mappings and requests). */
+const dateFormatCacheMax = 256;
 
 // ---------------------------------------------------------------------------------------------
 // Nanosecond resolution (`date_nanos`)

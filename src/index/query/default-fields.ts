@@ -19,6 +19,18 @@ import type { FieldBoost } from './ast.js';
  */
 export const DEFAULT_FIELDS = '\u0000index.query.default_field';
 
+/**
+ * The field name `simple_query_string` and `multi_match` are parsed with when they name no fields:
+ * unlike `query_string` (`DEFAULT_FIELDS`), they keep the boosts of the other entries when the
+ * setting holds `*` (field-resolution.ts).
+ */
+export const DEFAULT_FIELDS_WEIGHTED = '\u0000index.query.default_field^';
+
+/** Whether a field name stands for the index's default fields (either sentinel). */
+export function isDefaultFields(field: string): boolean {
+  return field === DEFAULT_FIELDS || field === DEFAULT_FIELDS_WEIGHTED;
+}
+
 /** Java's Float.parseFloat, as Elasticsearch reads a `^boost`; its NumberFormatException's message otherwise. */
 function javaParseFloat(text: string): number | string {
   const trimmed = text.trim();
@@ -56,17 +68,19 @@ export function hasAllFieldsWildcard(fields: readonly FieldBoost[]): boolean {
 }
 
 /**
- * The fields and boosts a query's field list stands for: `DEFAULT_FIELDS` replaced by the index's
- * default fields (their boosts times its own). When those hold `*`, they search every eligible
- * field, as Elasticsearch's all-fields mode does, so `*` alone replaces them.
+ * The fields and boosts a query's field list stands for: a default-fields sentinel replaced by the
+ * index's default fields (their boosts times its own). For `DEFAULT_FIELDS` (`query_string`), when
+ * the setting holds the entry `*` the query searches every eligible field with boost 1, as
+ * Elasticsearch's all-fields mode does, so `*` alone replaces them; `DEFAULT_FIELDS_WEIGHTED` keeps
+ * every entry (field-resolution.ts then multiplies the boosts of a field reached twice).
  */
 export function resolveQueryFields(fields: readonly FieldBoost[], defaultFields: readonly string[], indexName: string): FieldBoost[] {
-  if (!fields.some((entry) => entry.field === DEFAULT_FIELDS)) return [...fields];
+  if (!fields.some((entry) => isDefaultFields(entry.field))) return [...fields];
   const defaults = defaultFieldBoosts(defaultFields, indexName);
   const resolved: FieldBoost[] = [];
   for (const entry of fields) {
-    if (entry.field !== DEFAULT_FIELDS) resolved.push(entry);
-    else if (hasAllFieldsWildcard(defaults)) resolved.push({ field: '*', boost: entry.boost });
+    if (!isDefaultFields(entry.field)) resolved.push(entry);
+    else if (entry.field === DEFAULT_FIELDS && defaultFields.includes('*')) resolved.push({ field: '*', boost: entry.boost });
     else for (const field of defaults) resolved.push({ field: field.field, boost: entry.boost * field.boost });
   }
   return resolved;

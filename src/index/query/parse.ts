@@ -16,7 +16,7 @@ import { geoQueryParser } from './geo.js';
 import { nestedQueryParser } from './nested.js';
 import { parseMoreLikeThis } from './more-like-this.js';
 import { spanQueryParser } from './span.js';
-import { DEFAULT_FIELDS } from './default-fields.js';
+import { DEFAULT_FIELDS, DEFAULT_FIELDS_WEIGHTED } from './default-fields.js';
 
 type Json = Record<string, unknown>;
 
@@ -165,6 +165,8 @@ export function operatorOf(value: unknown, query: string): 'or' | 'and' {
 
 /** The fields of a query that names none: the index's `index.query.default_field`, resolved by the planner. */
 const defaultFields: readonly FieldBoost[] = Object.freeze([Object.freeze({ field: DEFAULT_FIELDS, boost: 1 })]);
+/** The same for `simple_query_string` and `multi_match`, which keep every default field's boost (default-fields.ts). */
+const weightedDefaultFields: readonly FieldBoost[] = Object.freeze([Object.freeze({ field: DEFAULT_FIELDS_WEIGHTED, boost: 1 })]);
 
 const parsers: Record<string, (body: Json) => QueryNode> = {
   match_all: (body) => {
@@ -210,7 +212,7 @@ const parsers: Record<string, (body: Json) => QueryNode> = {
     }
     return {
       kind: 'multi_match',
-      fields: fields.length === 0 ? defaultFields : fields,
+      fields: fields.length === 0 ? weightedDefaultFields : fields,
       query: termValue(body['query'], 'multi_match'),
       type: type as (typeof types)[number],
       tieBreaker: body['tie_breaker'] === undefined ? 0 : number(body['tie_breaker'], 'multi_match', 'tie_breaker'),
@@ -366,7 +368,7 @@ const parsers: Record<string, (body: Json) => QueryNode> = {
     ]);
     if (body['query'] === undefined) throw errors.parsing('[simple_query_string] query text missing');
     const listed = fieldBoosts(body['fields'], 'simple_query_string');
-    const fields = listed.length > 0 ? listed : defaultFields;
+    const fields = listed.length > 0 ? listed : weightedDefaultFields;
     return parseQueryString(stringValue(body['query'], 'simple_query_string', 'query'), {
       fields,
       defaultOperator: operatorOf(body['default_operator'], 'simple_query_string'),

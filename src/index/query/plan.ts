@@ -20,7 +20,8 @@ import { geoPointFieldQueryError, planGeoQuery } from './geo.js';
 import { planNestedQuery } from './nested.js';
 import { planMoreLikeThis } from './more-like-this.js';
 import { planSpanQuery } from './span.js';
-import { DEFAULT_FIELDS, resolveQueryFields } from './default-fields.js';
+import { DEFAULT_FIELDS, isDefaultFields, resolveQueryFields } from './default-fields.js';
+import { resolveFieldBoosts } from './field-resolution.js';
 import { DateParseError, type NanoInstant, compareNanoInstants, evaluateDateMath, evaluateDateMathNanos, maxNanoInstant, parseDate } from './date-math.js';
 import {
   AllDocsScorer,
@@ -469,7 +470,7 @@ function plan(node: QueryNode, context: PlanContext, boost: number, scoring: boo
       break;
   }
   // Single-field queries: a field pattern expands into a dis_max over the matching fields.
-  if (node.field === DEFAULT_FIELDS) return planDefaultFields(node, context, boost, scoring);
+  if (isDefaultFields(node.field)) return planDefaultFields(node, context, boost, scoring);
   const field = node.kind === 'exists' ? existsTarget(node.field, context.mappings) : node.field;
   if (field.includes('*')) {
     const fields = expandFieldPattern(field, context.mappings);
@@ -619,12 +620,20 @@ function hasSourceValue(value: unknown, rest: string): boolean {
  * lenient as above; `*` is every eligible field), its `^boost` times the query's.
  */
 function planDefaultFields(node: QueryNode & { readonly field: string }, context: PlanContext, boost: number, scoring: boolean): Weight {
-  const fields = resolveQueryFields([{ field: DEFAULT_FIELDS, boost: 1 }], context.defaultFields, context.indexName);
-  if (fields.length === 0) return new MatchNoneWeight('no default fields');
-  const weights = fields.map(({ field, boost: fieldBoost }) => {
-    const boosted = fieldBoost === 1 || !('boost' in node) ? node : { ...node, boost: node.boost * fieldBoost };
-    return plan({ ...boosted, field } as QueryNode, context, boost, scoring);
-  });
+  const entries = resolveQueryFields([{ field: node.field, boost: 1 }], context.defaultFields, context.indexName);
+  const boosted = (fieldBoost: number): QueryNode => (fieldBoost === 1 || !('boost' in node) ? node : ({ ...node, boost: node.boost * fieldBoost } as QueryNode));
+  let weights: Weight[];
+  if (entries.length === 1 && entries[0]!.field === '*') {
+    // query_string's all-fields mode (field-resolution.ts): `*` alone, planned as a field pattern.
+    weights = [plan({ ...boosted(entries[0]!.boost), field: '*' } as QueryNode, context, boost, scoring)];
+  } else {
+    // Each field once, with the product of the boosts of the entries reaching it (field-resolution.ts).
+    weights = resolveFieldBoosts(entries, (entry) => fieldsOfEntry(entry, context.mappings)).map(({ field, boost: fieldBoost, fromPattern }) => {
+      const perField = { ...boosted(fieldBoost), field } as QueryNode;
+      return fromPattern ? planLenient(perField.kind === 'match' ? { ...perField, lenient: true } : perField, context, boost, scoring) : plan(perField, context, boost, scoring);
+    });
+  }
+  if (weights.length === 0) return new MatchNoneWeight('no default fields');
   return weights.length === 1 ? weights[0]! : new DisMaxWeight(weights, 0);
 }
 
@@ -646,6 +655,11 @@ function existsTarget(field: string, mappings: FieldMappings): string {
   if (expandFieldPattern(field, mappings).length > 0) return field;
   const objectPattern = `${field}.*`;
   return expandFieldPattern(objectPattern, mappings).length > 0 ? objectPattern : field;
+}
+
+/** The mapped fields a field list entry stands for (an alias is its target, as a pattern expands to it), none when unmapped. */
+function fieldsOfEntry(entry: string, mappings: FieldMappings): string[] {
+  return expandFieldPattern(entry, mappings).map((name) => mappings[name]?.aliasOf ?? name);
 }
 
 export function expandFieldPattern(pattern: string, mappings: FieldMappings): string[] {
@@ -1010,30 +1024,29 @@ export function queryAnalyzer(name: string | undefined, mapping: FieldMapping): 
 
 function planMultiMatch(node: Extract<QueryNode, { kind: 'multi_match' }>, context: PlanContext, boost: number, scoring: boolean): Weight {
   const weights: Weight[] = [];
-  for (const { field: pattern, boost: fieldBoost } of resolveQueryFields(node.fields, context.defaultFields, context.indexName)) {
-    for (const field of expandFieldPattern(pattern, context.mappings)) {
-      const perField: QueryNode =
-        node.type === 'bool_prefix'
-          ? { kind: 'match_bool_prefix', field, query: String(node.query), analyzer: node.analyzer, operator: node.operator, minimumShouldMatch: node.minimumShouldMatch, fuzziness: node.fuzziness, prefixLength: 0, maxExpansions: 50, transpositions: true, boost: fieldBoost }
-          : node.type === 'phrase' || node.type === 'phrase_prefix'
-          ? { kind: 'match_phrase', field, query: String(node.query), slop: node.slop, analyzer: node.analyzer, prefixExpansions: node.type === 'phrase_prefix' ? 50 : 0, boost: fieldBoost }
-          : {
-              kind: 'match',
-              field,
-              query: node.query,
-              operator: node.operator,
-              minimumShouldMatch: node.minimumShouldMatch,
-              fuzziness: node.fuzziness,
-              prefixLength: 0,
-              maxExpansions: 50,
-              analyzer: node.analyzer,
-              zeroTermsQuery: 'none',
-              lenient: node.lenient || pattern.includes('*'),
-              boost: fieldBoost,
-            };
-      const lenient = node.lenient || pattern.includes('*');
-      weights.push(lenient ? planLenient(perField, context, boost, scoring) : plan(perField, context, boost, scoring));
-    }
+  // Each field once, with the product of the boosts of the entries reaching it (field-resolution.ts).
+  for (const { field, boost: fieldBoost, fromPattern } of resolveFieldBoosts(resolveQueryFields(node.fields, context.defaultFields, context.indexName), (entry) => fieldsOfEntry(entry, context.mappings))) {
+    const perField: QueryNode =
+      node.type === 'bool_prefix'
+        ? { kind: 'match_bool_prefix', field, query: String(node.query), analyzer: node.analyzer, operator: node.operator, minimumShouldMatch: node.minimumShouldMatch, fuzziness: node.fuzziness, prefixLength: 0, maxExpansions: 50, transpositions: true, boost: fieldBoost }
+        : node.type === 'phrase' || node.type === 'phrase_prefix'
+        ? { kind: 'match_phrase', field, query: String(node.query), slop: node.slop, analyzer: node.analyzer, prefixExpansions: node.type === 'phrase_prefix' ? 50 : 0, boost: fieldBoost }
+        : {
+            kind: 'match',
+            field,
+            query: node.query,
+            operator: node.operator,
+            minimumShouldMatch: node.minimumShouldMatch,
+            fuzziness: node.fuzziness,
+            prefixLength: 0,
+            maxExpansions: 50,
+            analyzer: node.analyzer,
+            zeroTermsQuery: 'none',
+            lenient: node.lenient || fromPattern,
+            boost: fieldBoost,
+          };
+    const lenient = node.lenient || fromPattern;
+    weights.push(lenient ? planLenient(perField, context, boost, scoring) : plan(perField, context, boost, scoring));
   }
   if (weights.length === 0) return new MatchNoneWeight('no fields');
   if (weights.length === 1) return weights[0]!;

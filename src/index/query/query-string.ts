@@ -8,7 +8,7 @@
  */
 import { errors } from '../../common/errors.js';
 import type { FieldBoost, QueryNode } from './ast.js';
-import { DEFAULT_FIELDS } from './default-fields.js';
+import { isDefaultFields } from './default-fields.js';
 
 export interface QueryStringOptions {
   readonly fields: readonly FieldBoost[];
@@ -167,7 +167,7 @@ export function parseQueryString(text: string, options: QueryStringOptions): Que
       else if (!options.simple) throw errors.parsing(`Failed to parse query [${text}]`);
     } else if (token.type === 'range') {
       position++;
-      node = perField(clauseFields, (field) => ({
+      node = perField(clauseFields, options.simple, (field) => ({
         kind: 'range',
         field,
         gt: !token.includeLower && token.lower !== '*' ? token.lower : undefined,
@@ -220,7 +220,7 @@ export function parseQueryString(text: string, options: QueryStringOptions): Que
       const inclusive = value[1] === '=';
       const bound = value.slice(inclusive ? 2 : 1);
       const lower = value[0] === '>';
-      return perField(fields, (field) => ({
+      return perField(fields, options.simple, (field) => ({
         kind: 'range',
         field,
         gt: lower && !inclusive ? bound : undefined,
@@ -237,19 +237,20 @@ export function parseQueryString(text: string, options: QueryStringOptions): Que
       return multiMatch(fields, value, 'phrase', slop);
     }
     // `*` alone on one field is `exists`; on every field (`*`, or default fields that may be `*`) it stays a wildcard per field.
-    if (hasWildcard && !(value === '*' && fields.length === 1 && fields[0]!.field !== '*' && fields[0]!.field !== DEFAULT_FIELDS)) {
+    if (hasWildcard && !(value === '*' && fields.length === 1 && fields[0]!.field !== '*' && !isDefaultFields(fields[0]!.field))) {
       const lower = value.toLowerCase(); // ES lowercases wildcard terms for text fields (normalizer)
       const isPrefix = /^[^*?]+\*$/.test(lower);
-      return perField(fields, (field) =>
+      return perField(fields, options.simple, (field) =>
         isPrefix ? { kind: 'prefix', field, value: lower.slice(0, -1), caseInsensitive: false, boost: 1 } : { kind: 'wildcard', field, value: lower, caseInsensitive: false, boost: 1 },
       );
     }
     if (value === '*') return { kind: 'exists', field: fields[0]!.field, boost: 1 };
     if (fuzziness !== undefined) {
-      return perField(fields, (field) => ({ kind: 'fuzzy', field, value: value.toLowerCase(), fuzziness, prefixLength: 0, maxExpansions: 50, transpositions: true, boost: 1 }));
+      return perField(fields, options.simple, (field) => ({ kind: 'fuzzy', field, value: value.toLowerCase(), fuzziness, prefixLength: 0, maxExpansions: 50, transpositions: true, boost: 1 }));
     }
     void original;
-    if (fields.length === 1) {
+    // simple_query_string sums the fields' scores (most_fields) wherever one entry stands for several fields.
+    if (fields.length === 1 && !(options.simple && (fields[0]!.field.includes('*') || isDefaultFields(fields[0]!.field)))) {
       return {
         kind: 'match',
         field: fields[0]!.field,
@@ -265,10 +266,10 @@ export function parseQueryString(text: string, options: QueryStringOptions): Que
         boost: fields[0]!.boost,
       };
     }
-    return multiMatch(fields, value, 'best_fields', 0);
+    return multiMatch(fields, value, options.simple ? 'most_fields' : 'best_fields', 0);
   };
 
-  const multiMatch = (fields: readonly FieldBoost[], value: string, type: 'best_fields' | 'phrase', slop: number): QueryNode => ({
+  const multiMatch = (fields: readonly FieldBoost[], value: string, type: 'best_fields' | 'most_fields' | 'phrase', slop: number): QueryNode => ({
     kind: 'multi_match',
     fields,
     query: value,
@@ -288,9 +289,14 @@ export function parseQueryString(text: string, options: QueryStringOptions): Que
   return options.boost === 1 ? root : withBoost(root, options.boost);
 }
 
-function perField(fields: readonly FieldBoost[], build: (field: string) => QueryNode): QueryNode {
+/**
+ * A term query per field entry, the best field's score: query_string's default (best_fields,
+ * tie_breaker 0); simple_query_string adds them up (dis_max with tie_breaker 1, as its parser's
+ * prefix and fuzzy queries are).
+ */
+function perField(fields: readonly FieldBoost[], simple: boolean, build: (field: string) => QueryNode): QueryNode {
   if (fields.length === 1) return withBoost(build(fields[0]!.field), fields[0]!.boost);
-  return { kind: 'dis_max', queries: fields.map((field) => withBoost(build(field.field), field.boost)), tieBreaker: 0, boost: 1 };
+  return { kind: 'dis_max', queries: fields.map((field) => withBoost(build(field.field), field.boost)), tieBreaker: simple ? 1 : 0, boost: 1 };
 }
 
 function withBoost(node: QueryNode, boost: number): QueryNode {

@@ -12,11 +12,12 @@ import { limits } from '../../common/limits.js';
 import { type AggregationNode, parseAggregations } from '../aggs/ast.js';
 import { type AggregationContext, type Aggregator, createAggregators } from '../aggs/aggregators.js';
 import type { PartialMap } from '../aggs/partials.js';
-import { reduceAggregations, renderAggregations } from '../aggs/reduce.js';
+import { reduceAggregations } from '../aggs/reduce.js';
 import { type FieldMappings, type NumericDocValues, type Segment } from '../engine/segment.js';
 import { type ShardStats, computeShardStats } from '../engine/shard-stats.js';
 import type { QueryNode } from './ast.js';
 import { parseQuery } from './parse.js';
+import { renderShardAggregations, takeRenderedAggregations } from './prerendered-aggregations.js';
 import { type PlanContext, type Weight, planQuery } from './plan.js';
 import { withNestedSortValues } from './nested.js';
 import { AllDocsScorer, type HitCollector, type Scorer } from './scorers.js';
@@ -606,7 +607,7 @@ export function mergeShardResults(results: readonly ShardResult[], request: Sear
   const aggregations =
     request.aggregations.length === 0
       ? undefined
-      : renderAggregations(request.aggregations, mergeAggregationPartials(request.aggregations, results.map((result) => result.aggregations ?? {})));
+      : (takeRenderedAggregations(results, request.aggregations) ?? renderShardAggregations(request.aggregations, results.map((result) => result.aggregations ?? {})));
   return {
     total,
     maxScore: Number.isFinite(maxScore) && !Number.isNaN(maxScore) ? maxScore : null,

@@ -23,6 +23,7 @@ import { describeSharedSegment, segmentCoreOf, sharedLiveDocs, type SharedSegmen
 import type { Segment } from '../engine/segment.js';
 import { parseErrorBody } from '../../transport/message.js';
 import type { QueryNode } from '../query/ast.js';
+import { rememberRenderedAggregations, withLazyPartials, type RenderedAggregations } from '../query/prerendered-aggregations.js';
 import type { SearchRequest, ShardResult, ShardSearchContext } from '../query/search.js';
 
 /** Limits of the search pool (style P4). */
@@ -80,7 +81,15 @@ export type ToWorker =
 export type FromWorker =
   /** Sent once, when the worker has loaded its modules: until then its shards run on the main thread. */
   | { readonly kind: 'ready' }
-  | { readonly id: number; readonly kind: 'result'; readonly result: ShardResult }
+  /** `aggregations`: the search's aggregations reduced and rendered from this one shard's (prerendered-aggregations.ts). */
+  | {
+      readonly id: number;
+      readonly kind: 'result';
+      readonly result: ShardResult;
+      readonly aggregations?: RenderedAggregations;
+      /** The result's aggregation partials as JSON text (sent so when `aggregations` is, and JSON holds them exactly). */
+      readonly partialsJson?: string;
+    }
   /** `error`: the EsError as a transport error frame carries it (transport/message.ts): plain data. */
   | { readonly id: number; readonly kind: 'error'; readonly error: Record<string, unknown> }
   | { readonly id: number; readonly kind: 'inline'; readonly reason: string };
@@ -123,6 +132,8 @@ function isPlainPart(part: unknown): boolean {
 }
 
 interface PendingJob {
+  /** The job's aggregation nodes (the main thread's array), which rendered aggregations answer for. */
+  readonly aggregations: SearchRequest['aggregations'];
   readonly resolve: (result: ShardResult | undefined) => void;
   readonly reject: (error: unknown) => void;
   readonly interrupt: Int32Array;
@@ -152,7 +163,11 @@ class PoolWorker {
       if (job === undefined) return;
       this.pending.delete(message.id);
       onAnswer();
-      if (message.kind === 'result') job.resolve(message.result);
+      if (message.kind === 'result') {
+        const result = message.partialsJson === undefined ? message.result : withLazyPartials(message.result, message.partialsJson);
+        if (message.aggregations !== undefined) rememberRenderedAggregations(result, job.aggregations, message.aggregations);
+        job.resolve(result);
+      }
       else if (message.kind === 'inline') job.resolve(undefined);
       else {
         // A frame that does not parse cannot come from our worker; the main thread then answers.
@@ -285,6 +300,7 @@ export class SearchPool {
       signal?.addEventListener('abort', onAbort, { once: true });
       const done = (): void => signal?.removeEventListener('abort', onAbort);
       worker.pending.set(id, {
+        aggregations: request.aggregations,
         interrupt,
         resolve: (result) => {
           done();

@@ -7,6 +7,8 @@ import { EsError } from '../../common/errors.js';
 import { reviveSharedSegment, segmentWithLiveDocs, type RevivedSegmentCore } from '../engine/shared-segment.js';
 import { computeShardStats } from '../engine/shard-stats.js';
 import { runShardQuery } from '../query/shard-query.js';
+import { encodeRenderedAggregations, isJsonExact, renderShardAggregations, type RenderedAggregations } from '../query/prerendered-aggregations.js';
+import type { ShardResult } from '../query/search.js';
 import { encodeErrorBody } from '../../transport/message.js';
 import { isPlainData, type FromWorker, type ToWorker } from './search-pool.js';
 
@@ -26,12 +28,35 @@ function answer(message: Extract<ToWorker, { type: 'job' }>): FromWorker {
     const context = { ...message.context, interrupted: () => Atomics.load(interrupt, 0) !== 0 };
     const result = runShardQuery(segments, computeShardStats(segments), message.request, message.postFiltered, context);
     if (!isPlainData(result)) return { id, kind: 'inline', reason: 'the shard result is not plain data' };
-    return { id, kind: 'result', result };
+    const aggregations = renderedAggregations(message, result);
+    if (aggregations === undefined) return { id, kind: 'result', result };
+    // Rendered here, the partials are read on the main thread only if that rendering is not
+    // taken: as JSON text they cost one string copy instead of a clone of every bucket.
+    if (result.aggregations !== undefined && isJsonExact(result.aggregations)) {
+      return { id, kind: 'result', result: { ...result, aggregations: undefined }, aggregations, partialsJson: JSON.stringify(result.aggregations) };
+    }
+    return { id, kind: 'result', result, aggregations };
   } catch (error) {
     if (error instanceof EsError) return { id, kind: 'error', error: encodeErrorBody(error) };
     // Reading `_id`s or `_source`s (MainThreadOnly), or anything else: the main thread runs the
     // same search again and answers as it would have without the pool.
     return { id, kind: 'inline', reason: error instanceof Error ? error.message : String(error) };
+  }
+}
+
+/**
+ * A search of one shard with aggregations: their final reduce and rendering, done here rather
+ * than on the main thread (prerendered-aggregations.ts). Undefined when the search has more
+ * shards, or when rendering fails (the main thread then renders, and fails, as without the pool).
+ */
+function renderedAggregations(message: Extract<ToWorker, { type: 'job' }>, result: ShardResult): RenderedAggregations | undefined {
+  const nodes = message.request.aggregations;
+  if (nodes.length === 0 || message.context.shardCount !== 1) return undefined;
+  try {
+    const rendered = renderShardAggregations(nodes, [result.aggregations ?? {}]);
+    return isPlainData(rendered) ? encodeRenderedAggregations(rendered) : undefined;
+  } catch {
+    return undefined;
   }
 }
 

@@ -13,10 +13,13 @@ import { closeSync, openSync, readSync } from 'node:fs';
 import { parentPort, workerData } from 'node:worker_threads';
 import Database from 'better-sqlite3';
 import { SLOT, type CheckpointerMessage, type CheckpointerReport, type CheckpointerWorkerData } from './wal-checkpointer.js';
+import { shouldCheckpoint } from './wal-checkpoint-policy.js';
 
 const data = workerData as CheckpointerWorkerData;
 const states = new Int32Array(data.states);
 const files = new Map<number, string>();
+/** When each store was last checkpointed with an unreadable header (wal-checkpoint-policy.ts). */
+const blindAt = new Map<number, number>();
 const header = Buffer.alloc(100);
 const WAL_INDEX_VERSION = 3007000;
 
@@ -56,15 +59,19 @@ function checkpoint(slot: number, file: string): void {
 }
 
 function tick(): void {
+  const nowMs = performance.now();
   for (const [slot, file] of files) {
     const state = Atomics.load(states, slot);
     if (state === SLOT.closed) {
       files.delete(slot);
+      blindAt.delete(slot);
       continue;
     }
     const pending = pendingFrames(file);
-    // An unreadable header: checkpoint anyway (PASSIVE does nothing when nothing waits).
-    if (pending === undefined || pending >= data.framesMin) checkpoint(slot, file);
+    // An unreadable header: checkpoint anyway (PASSIVE does nothing when nothing waits), but not at every tick.
+    if (!shouldCheckpoint(pending, blindAt.get(slot), nowMs, data)) continue;
+    if (pending === undefined) blindAt.set(slot, nowMs);
+    checkpoint(slot, file);
   }
 }
 

@@ -28,6 +28,8 @@ export const walCheckpointerLimits = {
   framesMin: 1_000,
   /** How often the worker reads each store's wal-index header (ms). */
   tickMs: 100,
+  /** A store whose wal-index header cannot be read is checkpointed at most this often (ms; wal-checkpoint-policy.ts). */
+  blindIntervalMs: 5_000,
   /** How long a closing store waits for a running checkpoint before giving up on the worker (ms). */
   releaseWaitMs: 60_000,
 } as const;
@@ -36,6 +38,7 @@ export interface CheckpointerWorkerData {
   readonly states: SharedArrayBuffer;
   readonly framesMin: number;
   readonly tickMs: number;
+  readonly blindIntervalMs: number;
 }
 
 export type CheckpointerMessage = { readonly kind: 'add'; readonly slot: number; readonly file: string };
@@ -58,7 +61,12 @@ export class WalCheckpointer {
   private readonly worker: Worker;
 
   constructor(private readonly log: Logger) {
-    const workerData: CheckpointerWorkerData = { states: this.states.buffer as SharedArrayBuffer, framesMin: walCheckpointerLimits.framesMin, tickMs: walCheckpointerLimits.tickMs };
+    const workerData: CheckpointerWorkerData = {
+      states: this.states.buffer as SharedArrayBuffer,
+      framesMin: walCheckpointerLimits.framesMin,
+      tickMs: walCheckpointerLimits.tickMs,
+      blindIntervalMs: walCheckpointerLimits.blindIntervalMs,
+    };
     this.worker = spawnModuleWorker(import.meta.url, 'wal-checkpoint-worker', { workerData });
     this.worker.unref();
     this.worker.on('message', (report: CheckpointerReport) => {

@@ -9,7 +9,8 @@ import { EsError } from '../../../src/common/errors.js';
 import { shareSegmentArrays } from '../../../src/index/engine/shared-segment.js';
 import { computeShardStats } from '../../../src/index/engine/shard-stats.js';
 import { withDeletes, type Segment } from '../../../src/index/engine/index.js';
-import { parseSearchRequest, type SearchRequest } from '../../../src/index/query/index.js';
+import { mergeShardResults, parseSearchRequest, type SearchRequest, type ShardResult } from '../../../src/index/query/index.js';
+import { encodeRenderedAggregations, isJsonExact, takeRenderedAggregations, withLazyPartials } from '../../../src/index/query/prerendered-aggregations.js';
 import { runShardQuery } from '../../../src/index/query/shard-query.js';
 import { isPlainData, SearchPool, type ShardJob } from '../../../src/index/searcher/search-pool.js';
 import { buildSegments, corpusMappings, createRandom, generateCorpus, testSeed } from '../engine/test-corpus.js';
@@ -57,6 +58,53 @@ test(`worker answers equal the main thread's: hits, scores, sorts, aggregations,
       assert.deepEqual(result, structuredClone(inline(shard)), JSON.stringify(body));
     }
   }
+});
+
+test('a one-shard search\'s aggregations are reduced and rendered on the worker, equal to the main thread\'s rendering', async () => {
+  const bodies: unknown[] = [
+    { size: 0, aggs: { months: { date_histogram: { field: 'date', calendar_interval: 'month' }, aggs: { spent: { sum: { field: 'price' } } } } } },
+    { size: 0, aggs: { months: { date_histogram: { field: 'date', calendar_interval: 'month', time_zone: '-05:00', keyed: true } } } },
+    { size: 0, aggs: { tags: { terms: { field: 'tag' } }, top: { max_bucket: { buckets_path: 'tags>_count' } } } },
+    { size: 0, aggs: { days: { date_histogram: { field: 'date', calendar_interval: 'day', min_doc_count: 0 }, aggs: { sum: { sum: { field: 'price' } }, change: { derivative: { buckets_path: 'sum' } } } } } },
+    { query: { match: { body: 'delta' } }, aggs: { prices: { histogram: { field: 'price', interval: 10 } } } },
+  ];
+  for (const body of bodies) {
+    const shard = job(body);
+    const expected = mergeShardResults([inline(shard) as ShardResult], shard.request).aggregations;
+    const result = await pool.run(shard);
+    assert.ok(result !== undefined, `ran on a worker: ${JSON.stringify(body)}`);
+    assert.equal(takeRenderedAggregations([result], [...shard.request.aggregations]), undefined, 'rendered for these very nodes only');
+    assert.equal(takeRenderedAggregations([result, result], shard.request.aggregations), undefined, 'the rendering of one shard answers a merge of that shard only');
+    const rendered = takeRenderedAggregations([result], shard.request.aggregations);
+    assert.ok(rendered !== undefined, `the worker rendered: ${JSON.stringify(body)}`);
+    assert.deepEqual(rendered, expected, JSON.stringify(body));
+    assert.equal(takeRenderedAggregations([result], shard.request.aggregations), undefined, 'taken once');
+    // Taken, the merge renders on this thread: the same answer.
+    assert.deepEqual(mergeShardResults([result], shard.request).aggregations, expected, JSON.stringify(body));
+    const again = await pool.run(shard);
+    assert.ok(again !== undefined);
+    assert.deepEqual(mergeShardResults([again], shard.request).aggregations, expected, 'the merge takes what the worker rendered');
+    assert.equal(takeRenderedAggregations([again], shard.request.aggregations), undefined, 'taken by the merge');
+    // The partials (sent as JSON text when it holds them exactly) read as the main thread's own.
+    assert.deepEqual(again.aggregations, structuredClone((inline(shard) as ShardResult).aggregations), JSON.stringify(body));
+    assert.deepEqual({ ...again }, structuredClone(inline(shard)), JSON.stringify(body));
+    // A search of more shards renders on the main thread after the merge of every shard's partials.
+    const twoShards = await pool.run({ ...shard, context: { ...shard.context, shardCount: 2 } });
+    assert.ok(twoShards !== undefined);
+    assert.equal(takeRenderedAggregations([twoShards], shard.request.aggregations), undefined, JSON.stringify(body));
+  }
+});
+
+test('rendered aggregations and partials travel as JSON text only when JSON holds them exactly', () => {
+  assert.equal(isJsonExact({ a: [1, 'x', true, null, { b: 2.5 }] }), true);
+  for (const inexact of [{ a: Number.NaN }, { a: Infinity }, { a: -0 }, { a: undefined }, { a: new Map() }, { a: new Float64Array(1) }, { a: () => 1 }]) assert.equal(isJsonExact(inexact), false, String(Object.values(inexact)[0]));
+  const exact = { months: { buckets: [{ key_as_string: '2024-01-01T00:00:00.000Z', key: 1_704_067_200_000, doc_count: 3 }] } };
+  assert.deepEqual(encodeRenderedAggregations(exact), { json: JSON.stringify(exact) });
+  const inexact = { spent: { value: Number.NaN } };
+  assert.deepEqual(encodeRenderedAggregations(inexact), { object: inexact });
+  const result = withLazyPartials({ totalHits: 1, aggregations: undefined }, '{"t":{"type":"terms","buckets":[]}}');
+  assert.deepEqual(result.aggregations, { t: { type: 'terms', buckets: [] } });
+  assert.equal(result.aggregations, result.aggregations, 'parsed once');
 });
 
 test('the index\'s index.query.default_field reaches the worker: queries without fields search those fields there too', async () => {

@@ -14,6 +14,7 @@ import path from 'node:path';
 import pino from 'pino';
 import { ShardStore } from '../../../src/index/index.js';
 import { WalCheckpointer, walCheckpointerLimits } from '../../../src/index/store/wal-checkpointer.js';
+import { shouldCheckpoint } from '../../../src/index/store/wal-checkpoint-policy.js';
 
 function tempDir(t: { after: (fn: () => void) => void }): string {
   const dir = mkdtempSync(path.join(tmpdir(), 'strait-wal-checkpointer-'));
@@ -97,4 +98,34 @@ test('when the checkpointer stops, its stores checkpoint on their own again', as
   const later = ShardStore.open(path.join(dir, 'shard-1.db'), { indexUuid: 'u1', durability: 'request', checkpointer });
   t.after(() => later.close());
   assert.equal(later.autoCheckpointPages, walCheckpointerLimits.framesMin);
+});
+
+test('the checkpoint rule: SQLite\'s 1,000 frames from a readable header; an unreadable one at most every blindIntervalMs (wal-checkpoint-policy.ts)', () => {
+  const policy = { framesMin: 1_000, blindIntervalMs: 5_000 };
+  assert.equal(shouldCheckpoint(999, undefined, 0, policy), false);
+  assert.equal(shouldCheckpoint(1_000, undefined, 0, policy), true);
+  // A readable header ignores when the store was last checkpointed blind.
+  assert.equal(shouldCheckpoint(1_500, 100, 150, policy), true);
+  assert.equal(shouldCheckpoint(undefined, undefined, 0, policy), true, 'never checkpointed blind: at once');
+  assert.equal(shouldCheckpoint(undefined, 1_000, 1_100, policy), false, 'one tick later: not again');
+  assert.equal(shouldCheckpoint(undefined, 1_000, 5_999, policy), false);
+  assert.equal(shouldCheckpoint(undefined, 1_000, 6_000, policy), true);
+});
+
+test('a store whose wal-index header cannot be read is not checkpointed at every tick', async (t) => {
+  const dir = tempDir(t);
+  const checkpointer = new WalCheckpointer(pino({ level: 'silent' }));
+  t.after(() => checkpointer.stop());
+  // A database closed cleanly has no -shm file: each checkpoint's connection creates one and its
+  // close removes it again, so the header stays unreadable at every tick.
+  const file = path.join(dir, 'shard-0.db');
+  const store = ShardStore.open(file, { indexUuid: 'u1', durability: 'request' });
+  store.index('a', '{}', 1);
+  store.close();
+  const slot = checkpointer.register(file, () => {});
+  assert.ok(slot !== undefined);
+  t.after(() => slot.release());
+  // Ten ticks: one blind checkpoint at first, none after (it was one per tick).
+  await new Promise((resolve) => setTimeout(resolve, walCheckpointerLimits.tickMs * 10));
+  assert.ok(checkpointer.checkpoints <= 1, `${checkpointer.checkpoints} checkpoints in 10 ticks`);
 });

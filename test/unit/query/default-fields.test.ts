@@ -140,3 +140,36 @@ test('query_string with both fields and default_field is refused, not half-ignor
   parseQuery({ query_string: { query: 'alpha', fields: ['title'] } });
   parseQuery({ query_string: { query: 'alpha', default_field: 'body' } });
 });
+
+test('`*` with boosted entries: multi_match and simple_query_string keep the boosts, query_string\'s all-fields mode does not (QueryParserHelper.resolveMappingFields; QueryStringQueryBuilder.doToQuery)', () => {
+  const scores = (query: unknown, defaultFields: readonly string[]): Record<string, number> => {
+    const request = parseSearchRequest({ query });
+    const merged = mergeShardResults([searchShard([segment], undefined, request, { mappings, indexName: 'idx', shardKey: 'idx:0', nowMs: 0, defaultFields })], request);
+    return Object.fromEntries(merged.hits.map((hit) => [segment.ids[hit.doc]!, hit.score]));
+  };
+  for (const [query, titleRatio] of [
+    [{ multi_match: { query: 'fox' } }, 3],
+    [{ simple_query_string: { query: 'fox' } }, 3],
+    [{ query_string: { query: 'fox' } }, 1],
+  ] as const) {
+    const plain = scores(query, ['*']);
+    const boosted = scores(query, ['*', 'title^3']);
+    const label = JSON.stringify(query);
+    assert.deepEqual(Object.keys(boosted).sort(), ['1', '2', '3'], label);
+    // Doc 1 has fox in its title: 3 times the score of `*` alone (or the same for query_string).
+    assert.ok(Math.abs(boosted['1']! / plain['1']! - titleRatio) < 1e-6, `${label}: ${boosted['1']} vs ${plain['1']}`);
+    // Docs 2 (body) and 3 (tag) keep their `*` scores.
+    assert.equal(boosted['2'], plain['2'], label);
+    assert.equal(boosted['3'], plain['3'], label);
+  }
+  // A field reached twice gets the product of its boosts, once: `*^2` and `title^3` give title 6, body 2.
+  const twice = scores({ multi_match: { query: 'fox', type: 'most_fields' } }, ['*^2', 'title^3']);
+  const plain = scores({ multi_match: { query: 'fox', type: 'most_fields' } }, ['*']);
+  assert.ok(Math.abs(twice['1']! / plain['1']! - 6) < 1e-6, `${twice['1']} vs ${plain['1']}`);
+  assert.ok(Math.abs(twice['2']! / plain['2']! - 2) < 1e-6, `${twice['2']} vs ${plain['2']}`);
+  // query_string: `*^2` is not the entry `*` (hasAllFieldsWildcard reads the strings), so its boosts are resolved too.
+  const stringTwice = scores({ query_string: { query: 'fox' } }, ['*^2', 'title^3']);
+  const stringPlain = scores({ query_string: { query: 'fox' } }, ['*']);
+  assert.ok(Math.abs(stringTwice['1']! / stringPlain['1']! - 6) < 1e-6, `${stringTwice['1']} vs ${stringPlain['1']}`);
+  assert.ok(Math.abs(stringTwice['2']! / stringPlain['2']! - 2) < 1e-6, `${stringTwice['2']} vs ${stringPlain['2']}`);
+});

@@ -156,3 +156,38 @@ test('shard merge: any order of shard results gives the same page (P8)', () => {
   assert.deepEqual(backward, forward);
   assert.equal(forward.hits.length, 30);
 });
+
+test('simple_query_string over several fields sums the fields\' scores (most_fields; prefix and fuzzy as dis_max with tie_breaker 1), phrases take the best field (SimpleQueryStringQueryParser)', () => {
+  const scores = (query: unknown): Map<string, number> => {
+    const request = parseSearchRequest({ query, size: 2000 });
+    const merged = mergeShardResults([searchShard(segments, undefined, request, context)], request);
+    return new Map(merged.hits.map((hit) => [segments[hit.segmentIndex]!.ids[hit.doc]!, hit.score]));
+  };
+  const inBoth = [...new Set(bodyTokens.flat())].find((term) => docs.some((_, i) => bodyTokens[i]!.includes(term) && titleTokens[i]!.includes(term)))!;
+  assert.ok(inBoth !== undefined, 'a term found in both fields of one document');
+  const same = (actual: Map<string, number>, expected: Map<string, number>, what: string): void => {
+    assert.deepEqual([...actual.keys()].sort(), [...expected.keys()].sort(), what);
+    for (const [id, score] of expected) assert.ok(Math.abs(actual.get(id)! - score) < 1e-5, `${what}: ${id} ${actual.get(id)} vs ${score}`);
+  };
+  same(
+    scores({ simple_query_string: { query: inBoth, fields: ['body', 'title^2'] } }),
+    scores({ bool: { should: [{ match: { body: inBoth } }, { match: { title: { query: inBoth, boost: 2 } } }] } }),
+    'terms: most_fields',
+  );
+  same(
+    scores({ simple_query_string: { query: `${inBoth.slice(0, 3)}*`, fields: ['body', 'title'] } }),
+    scores({ dis_max: { tie_breaker: 1, queries: [{ prefix: { body: inBoth.slice(0, 3) } }, { prefix: { title: inBoth.slice(0, 3) } }] } }),
+    'prefix: dis_max with tie_breaker 1',
+  );
+  same(
+    scores({ simple_query_string: { query: `"${inBoth}"`, fields: ['body', 'title'] } }),
+    scores({ dis_max: { queries: [{ match_phrase: { body: inBoth } }, { match_phrase: { title: inBoth } }] } }),
+    'phrase: the best field',
+  );
+  // query_string keeps best_fields (its default type, tie_breaker 0).
+  same(
+    scores({ query_string: { query: inBoth, fields: ['body', 'title'] } }),
+    scores({ dis_max: { queries: [{ match: { body: inBoth } }, { match: { title: inBoth } }] } }),
+    'query_string: best_fields',
+  );
+});

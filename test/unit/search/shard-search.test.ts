@@ -197,6 +197,11 @@ test('a node lost between the query and the fetch phase: its shards are failed s
   // A request error while fetching is still the caller's, as on one node.
   const refusing = { request: (nodeId: string, action: string, payload: unknown, timeoutMs: number) => (action === SHARD_SEARCH_ACTIONS.fetch && nodeId === 'c' ? Promise.reject(errors.illegalArgument('bad fetch')) : coordinator.request(nodeId, action, payload, timeoutMs)) };
   await assert.rejects(searchShardsOnNodes({ ...base, channel: refusing, input: { expression: 'logs', params: {}, body } }), (error: EsError) => error.status === 400 && error.message === 'bad fetch');
+  // A node restarted between the phases has no context any more: a lost shard too.
+  const restarted = { request: (nodeId: string, action: string, payload: unknown, timeoutMs: number) => (action === SHARD_SEARCH_ACTIONS.fetch && nodeId === 'c' ? Promise.reject(errors.searchContextMissing('c-ctx')) : coordinator.request(nodeId, action, payload, timeoutMs)) };
+  const afterRestart = await searchShardsOnNodes({ ...base, channel: restarted, input: { expression: 'logs', params: {}, body } });
+  assert.deepEqual((afterRestart['_shards'] as any).failures.map((failure: any) => [failure.shard, failure.reason.type]), [[2, 'search_context_missing_exception']]);
+  assert.deepEqual((afterRestart['hits'] as any).hits.map((hit: { _id: string }) => hit._id), expected);
 });
 
 test('bad input: a bad query is the caller’s 400 (not retried elsewhere), preference and scroll are refused, peers of another cluster are refused', async () => {
