@@ -51,8 +51,11 @@ export interface PrebuildLimits {
    * queueing the next; with nothing else queued it goes on at the next turn. On one thread every
    * µs built ahead during a bulk is a µs the bulk waits, so this trades the bulk rate against the
    * refresh; the refresh builds what building ahead did not reach (and continues a piece in
-   * progress). Measured A/B with bench/index-path.ts on a loaded shared machine: see the report
-   * of issue 13's refresh work (the bulk rate fell, the refresh fell from 20–74 to 2–9 µs/doc).
+   * progress). Measured A/B with bench/index-path.ts (200,000 documents, 2 clients, on a shared
+   * machine at load 4-7; bulk docs/s and refresh µs/doc, base → this): a share of 0.2 gave
+   * 20,450 → 13,624 and 15,997 → 11,725 docs/s with 31 → 3-4 µs/doc; 0.1 gave 15,722 → 10,794 and
+   * 14,021 → 10,545 with 28-31 → 8-11; 0.05 gave 16,892 → 18,871 and 18,472 → 16,419 with 31 → 18
+   * and 21 → 17. The bulk rate must stay (issue 13's ≥ 25,000 from ~35,000), so 0.05.
    */
   readonly share: number;
 }
@@ -62,7 +65,7 @@ export const prebuildLimits: PrebuildLimits = Object.freeze({
   operationsPerPieceMax: 50_000,
   operationsUnpublishedMax: 1_000_000,
   sliceMs: 4,
-  share: 0.2,
+  share: 0.05,
 });
 
 /** What a piece was built against: a piece built against another mapping is discarded, not published. */
