@@ -20,7 +20,7 @@
  * forceMergeDeletes.
  */
 import type { Segment } from '../engine/index.js';
-import { pickMerge, type MergeChoice } from './searcher-state.js';
+import { cheapestWindow, pickMerge, type MergeChoice } from './searcher-state.js';
 
 export const forceMergeLimits = {
   /** Elasticsearch's `index.merge.policy.expunge_deletes_allowed` default (percent of a segment's docs). */
@@ -44,21 +44,7 @@ export function pickForceMerge(segments: readonly SegmentCounts[], request: Forc
   }
   const target = request.maxNumSegments;
   if (target === undefined) return pickMerge(segments);
-  const count = segments.length;
-  if (count > target) {
-    const width = count - target + 1;
-    let best: MergeChoice | undefined;
-    let bestDocs = Infinity;
-    for (let start = 0; start + width <= count; start++) {
-      let docs = 0;
-      for (let position = start; position < start + width; position++) docs += segments[position]!.liveDocCount;
-      if (docs < bestDocs) {
-        bestDocs = docs;
-        best = { start, end: start + width };
-      }
-    }
-    return best;
-  }
+  if (segments.length > target) return cheapestWindow(segments, segments.length - target + 1);
   const position = segments.findIndex((segment) => segment.liveDocCount < segment.maxDoc);
   return position < 0 ? undefined : { start: position, end: position + 1 };
 }

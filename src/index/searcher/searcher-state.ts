@@ -202,20 +202,7 @@ export interface MergeChoice {
  */
 export function pickMerge(segments: readonly Pick<Segment, 'maxDoc' | 'liveDocCount'>[], policy: { readonly [K in keyof typeof mergePolicy]: number } = mergePolicy): MergeChoice | undefined {
   const count = segments.length;
-  if (count > policy.segmentsPerShardMax) {
-    const width = Math.min(policy.segmentsPerMergeMax, count);
-    let best: MergeChoice | undefined;
-    let bestDocs = Infinity;
-    for (let start = 0; start + width <= count; start++) {
-      let docs = 0;
-      for (let position = start; position < start + width; position++) docs += segments[position]!.liveDocCount;
-      if (docs < bestDocs) {
-        bestDocs = docs;
-        best = { start, end: start + width };
-      }
-    }
-    return best;
-  }
+  if (count > policy.segmentsPerShardMax) return cheapestWindow(segments, Math.min(policy.segmentsPerMergeMax, count));
   for (let position = 0; position < count; position++) {
     const segment = segments[position]!;
     if (segment.maxDoc >= policy.expungeDocsMin && segment.maxDoc - segment.liveDocCount > segment.maxDoc * policy.deletedFractionMax) {
@@ -223,6 +210,21 @@ export function pickMerge(segments: readonly Pick<Segment, 'maxDoc' | 'liveDocCo
     }
   }
   return undefined;
+}
+
+/** The window of `width` adjacent segments holding the fewest live documents (the first such, from the oldest). */
+export function cheapestWindow(segments: readonly Pick<Segment, 'liveDocCount'>[], width: number): MergeChoice | undefined {
+  let best: MergeChoice | undefined;
+  let bestDocs = Infinity;
+  for (let start = 0; start + width <= segments.length; start++) {
+    let docs = 0;
+    for (let position = start; position < start + width; position++) docs += segments[position]!.liveDocCount;
+    if (docs < bestDocs) {
+      bestDocs = docs;
+      best = { start, end: start + width };
+    }
+  }
+  return best;
 }
 
 /**
