@@ -74,8 +74,8 @@ export type QueryNode =
     }
   | { readonly kind: 'exists'; readonly field: string; readonly boost: number }
   | { readonly kind: 'ids'; readonly values: readonly string[]; readonly boost: number }
-  | { readonly kind: 'prefix'; readonly field: string; readonly value: string; readonly caseInsensitive: boolean; readonly boost: number }
-  | { readonly kind: 'wildcard'; readonly field: string; readonly value: string; readonly caseInsensitive: boolean; readonly boost: number }
+  | { readonly kind: 'prefix'; readonly field: string; readonly value: string; readonly caseInsensitive: boolean; readonly boost: number; readonly patternTieBreaker?: number }
+  | { readonly kind: 'wildcard'; readonly field: string; readonly value: string; readonly caseInsensitive: boolean; readonly boost: number; readonly patternTieBreaker?: number }
   | {
       readonly kind: 'fuzzy';
       readonly field: string;
@@ -85,6 +85,11 @@ export type QueryNode =
       readonly maxExpansions: number;
       readonly transpositions: boolean;
       readonly boost: number;
+      /**
+       * The tie breaker over the fields a pattern (or the default fields) expands to: 0 (the best
+       * field scores) but for simple_query_string, whose fields add up (1).
+       */
+      readonly patternTieBreaker?: number;
     }
   | {
       readonly kind: 'bool';

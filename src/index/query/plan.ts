@@ -477,7 +477,7 @@ function plan(node: QueryNode, context: PlanContext, boost: number, scoring: boo
     if (fields.length === 0) return new MatchNoneWeight(`no field matches [${field}]`);
     const lenientNode = node.kind === 'match' ? { ...node, lenient: true } : node;
     const weights = fields.map((name) => planLenient({ ...lenientNode, field: name } as QueryNode, context, boost, scoring));
-    return weights.length === 1 ? weights[0]! : new DisMaxWeight(weights, 0);
+    return weights.length === 1 ? weights[0]! : new DisMaxWeight(weights, patternTieBreakerOf(node));
   }
   if (field === '_id') return planIdField(node, context, boost, scoring);
   const mapping = context.mappings[field];
@@ -634,7 +634,12 @@ function planDefaultFields(node: QueryNode & { readonly field: string }, context
     });
   }
   if (weights.length === 0) return new MatchNoneWeight('no default fields');
-  return weights.length === 1 ? weights[0]! : new DisMaxWeight(weights, 0);
+  return weights.length === 1 ? weights[0]! : new DisMaxWeight(weights, patternTieBreakerOf(node));
+}
+
+/** How the fields a pattern or the default fields expand to combine (ast.ts `patternTieBreaker`; 0: the best one). */
+function patternTieBreakerOf(node: QueryNode): number {
+  return 'patternTieBreaker' in node && typeof node.patternTieBreaker === 'number' ? node.patternTieBreaker : 0;
 }
 
 function planLenient(node: QueryNode, context: PlanContext, boost: number, scoring: boolean): Weight {

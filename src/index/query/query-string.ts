@@ -241,12 +241,12 @@ export function parseQueryString(text: string, options: QueryStringOptions): Que
       const lower = value.toLowerCase(); // ES lowercases wildcard terms for text fields (normalizer)
       const isPrefix = /^[^*?]+\*$/.test(lower);
       return perField(fields, options.simple, (field) =>
-        isPrefix ? { kind: 'prefix', field, value: lower.slice(0, -1), caseInsensitive: false, boost: 1 } : { kind: 'wildcard', field, value: lower, caseInsensitive: false, boost: 1 },
+        isPrefix ? { kind: 'prefix', field, value: lower.slice(0, -1), caseInsensitive: false, boost: 1, ...fieldsAddUp } : { kind: 'wildcard', field, value: lower, caseInsensitive: false, boost: 1, ...fieldsAddUp },
       );
     }
     if (value === '*') return { kind: 'exists', field: fields[0]!.field, boost: 1 };
     if (fuzziness !== undefined) {
-      return perField(fields, options.simple, (field) => ({ kind: 'fuzzy', field, value: value.toLowerCase(), fuzziness, prefixLength: 0, maxExpansions: 50, transpositions: true, boost: 1 }));
+      return perField(fields, options.simple, (field) => ({ kind: 'fuzzy', field, value: value.toLowerCase(), fuzziness, prefixLength: 0, maxExpansions: 50, transpositions: true, boost: 1, ...fieldsAddUp }));
     }
     void original;
     // simple_query_string sums the fields' scores (most_fields) wherever one entry stands for several fields.
@@ -268,6 +268,9 @@ export function parseQueryString(text: string, options: QueryStringOptions): Que
     }
     return multiMatch(fields, value, options.simple ? 'most_fields' : 'best_fields', 0);
   };
+
+  // simple_query_string: the fields one pattern (or the default fields) stands for add up too.
+  const fieldsAddUp = options.simple ? { patternTieBreaker: 1 } : {};
 
   const multiMatch = (fields: readonly FieldBoost[], value: string, type: 'best_fields' | 'most_fields' | 'phrase', slop: number): QueryNode => ({
     kind: 'multi_match',

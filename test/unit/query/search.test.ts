@@ -184,6 +184,23 @@ test('simple_query_string over several fields sums the fields\' scores (most_fie
     scores({ dis_max: { queries: [{ match_phrase: { body: inBoth } }, { match_phrase: { title: inBoth } }] } }),
     'phrase: the best field',
   );
+  // The fields a pattern, or the default fields (`*` here), stand for add up as well.
+  const prefix = inBoth.slice(0, 3);
+  same(
+    scores({ simple_query_string: { query: `${prefix}*`, fields: ['t*', 'body'] } }),
+    scores({ dis_max: { tie_breaker: 1, queries: [{ prefix: { title: prefix } }, { prefix: { tag: prefix } }, { prefix: { body: prefix } }] } }),
+    'prefix over a field pattern',
+  );
+  same(
+    scores({ simple_query_string: { query: `${prefix}*` } }),
+    scores({ dis_max: { tie_breaker: 1, queries: [{ prefix: { body: prefix } }, { prefix: { title: prefix } }, { prefix: { tag: prefix } }] } }),
+    'prefix over the default fields',
+  );
+  same(
+    scores({ simple_query_string: { query: inBoth } }),
+    scores({ bool: { should: [{ match: { body: inBoth } }, { match: { title: inBoth } }, { match: { tag: inBoth } }] } }),
+    'terms over the default fields',
+  );
   // query_string keeps best_fields (its default type, tie_breaker 0).
   same(
     scores({ query_string: { query: inBoth, fields: ['body', 'title'] } }),
