@@ -9,6 +9,7 @@
  * field answers with `operations` as before, so either side may be older.
  */
 import { errors } from '../common/index.js';
+import type { Operation } from '../index/store/index.js';
 import type { ChangeOperation } from './types.js';
 
 export interface OperationColumns {
@@ -30,20 +31,11 @@ export interface OperationColumns {
   readonly timestamps_ms: readonly number[];
 }
 
-/** What the encoder reads of an operation (the shard store's and the wire's shapes both fit). */
-export interface ColumnOperation {
-  readonly seqNo: number;
-  readonly op: 'index' | 'delete';
-  readonly id: string;
-  readonly source: string | null;
-  readonly primaryTerm: number;
-  readonly version: number;
-  readonly routing?: string | null | undefined;
-  readonly timestampMs?: number | undefined;
-}
-
-/** Operations with consecutive seq_nos (the leader reads a contiguous range) into columns. */
-export function encodeOperationColumns(operations: readonly ColumnOperation[]): OperationColumns {
+/**
+ * Operations with consecutive seq_nos (the leader reads a contiguous range) into columns; the
+ * shard store's `Operation`, which a follower's `ChangeOperation` also fits.
+ */
+export function encodeOperationColumns(operations: readonly Operation[]): OperationColumns {
   const count = operations.length;
   const fromSeqNo = count === 0 ? 0 : operations[0]!.seqNo;
   let ops = '';
