@@ -159,24 +159,36 @@ export function planRefresh(state: SearcherState, operations: readonly Operation
  */
 export function finishRefresh(state: SearcherState, plan: RefreshPlan, built: readonly BuiltSegment[]): SearcherState {
   assert(state.refreshedSeqNo === plan.fromSeqNo - 1, `the refresh continues the refreshed state (at ${state.refreshedSeqNo}, planned from ${plan.fromSeqNo})`);
+  const { segments, metadata } = withoutTouched(state, [plan.touchedIds]);
+  for (const piece of built) {
+    segments.push(piece.segment);
+    metadata.push(piece.metadata);
+  }
+  return { ...state, segments, metadata, refreshedSeqNo: plan.refreshedSeqNo };
+}
+
+/**
+ * The state's segments without the live copies of the ids written again or deleted (`touched`:
+ * one list per refresh range applied at once), one lookup per id per segment; a segment left
+ * without live documents is dropped.
+ */
+export function withoutTouched(state: SearcherState, touched: readonly (readonly string[])[]): { segments: Segment[]; metadata: DocMetadata[] } {
   const segments: Segment[] = [];
   const metadata: DocMetadata[] = [];
   state.segments.forEach((segment, segmentIndex) => {
     const deleted: number[] = [];
-    for (const id of plan.touchedIds) {
-      const doc = segment.idOrdinals.get(id);
-      if (doc !== undefined && isLive(segment, doc)) deleted.push(doc);
+    for (const ids of touched) {
+      for (const id of ids) {
+        const doc = segment.idOrdinals.get(id);
+        if (doc !== undefined && isLive(segment, doc)) deleted.push(doc);
+      }
     }
     const next = deleted.length === 0 ? segment : withDeletes(segment, deleted);
     if (next.liveDocCount === 0) return; // nothing left to search: drop it
     segments.push(next);
     metadata.push(state.metadata[segmentIndex]!);
   });
-  for (const piece of built) {
-    segments.push(piece.segment);
-    metadata.push(piece.metadata);
-  }
-  return { ...state, segments, metadata, refreshedSeqNo: plan.refreshedSeqNo };
+  return { segments, metadata };
 }
 
 /** A state holding exactly these documents (a rebuild from the store's current documents). */

@@ -22,10 +22,10 @@
  * builds those operations itself as before.
  */
 import { assert, runToEnd } from '../../common/index.js';
-import { isLive, withDeletes, type FieldMappings, type Segment } from '../engine/index.js';
+import { withDeletes, type FieldMappings } from '../engine/index.js';
 import type { RootMapping } from '../mapping/index.js';
 import type { ShardStore } from '../store/index.js';
-import { buildSearcherSegmentStepwise, emptySearcherState, planRefresh, type BuiltSegment, type DocMetadata, type RefreshPlan, type SearcherState, type SourceSinks } from './searcher-state.js';
+import { buildSearcherSegmentStepwise, emptySearcherState, planRefresh, type BuiltSegment, type RefreshPlan, type SearcherState, type SourceSinks, withoutTouched } from './searcher-state.js';
 
 /** Limits of building ahead (style P4). */
 export interface PrebuildLimits {
@@ -275,24 +275,10 @@ export function publishPieces(state: SearcherState, pieces: readonly PrebuiltPie
   if (pieces.length === 0) return state;
   let expected = state.refreshedSeqNo + 1;
   for (const piece of pieces) {
-      assert(piece.plan.fromSeqNo === expected && pieceDone(piece), 'published pieces continue the state, are built, and were checked against each other');
+    assert(piece.plan.fromSeqNo === expected && pieceDone(piece), 'published pieces continue the state, are built, and were checked against each other');
     expected = piece.plan.refreshedSeqNo + 1;
   }
-  const segments: Segment[] = [];
-  const metadata: DocMetadata[] = [];
-  state.segments.forEach((segment, segmentIndex) => {
-    const deleted: number[] = [];
-    for (const piece of pieces) {
-      for (const id of piece.plan.touchedIds) {
-        const doc = segment.idOrdinals.get(id);
-        if (doc !== undefined && isLive(segment, doc)) deleted.push(doc);
-      }
-    }
-    const next = deleted.length === 0 ? segment : withDeletes(segment, deleted);
-    if (next.liveDocCount === 0) return;
-    segments.push(next);
-    metadata.push(state.metadata[segmentIndex]!);
-  });
+  const { segments, metadata } = withoutTouched(state, pieces.map((piece) => piece.plan.touchedIds));
   for (const piece of pieces) {
     if (piece.built === undefined) continue;
     const segment = piece.laterDeletes.length === 0 ? piece.built.segment : withDeletes(piece.built.segment, piece.laterDeletes);
