@@ -231,10 +231,9 @@ export function wireDocuments(options: DocumentsWiringOptions): DocumentsWiring 
     // publishing the mapping the write changed, else the one this node applied (it holds the mapping
     // the documents were parsed against). A copy indexing them without it never finds them by a
     // new field, whatever refreshes later.
-    const mappingState = async (): Promise<number> => {
-      await coordination.publishMapping(handle.name, timeoutMs);
-      return coordinator.state().version;
-    };
+    let published: Promise<number> | undefined;
+    const mappingState = (): Promise<number> =>
+      (published ??= coordination.publishMapping(handle.name, timeoutMs).then(() => coordinator.state().version));
     let response: RestResponse;
     if (request.kind === 'doc') {
       const route = localRoute(request.method, request.path);
@@ -257,8 +256,11 @@ export function wireDocuments(options: DocumentsWiringOptions): DocumentsWiring 
       );
       response = { status: 200, body: { items: rendered } };
     }
-    // A dynamic mapping change of this write is the master's to publish (the other copies read it from there).
-    await coordination.publishMapping(handle.name, timeoutMs);
+    // A dynamic mapping change of this write is the master's to publish (the other copies read it
+    // from there): published above before the copies took the operations (once only, since both
+    // compare the whole mapping), tried again here if that failed, or now when nothing was written.
+    if (published === undefined) await coordination.publishMapping(handle.name, timeoutMs);
+    else await published.catch(() => coordination.publishMapping(handle.name, timeoutMs));
     // `refresh=true|wait_for` makes the write searchable on every copy, not only here, under the
     // mapping just published (each copy's node applies that state first).
     if (parseRefresh(request.query['refresh']) !== 'false') await refreshReplicas(target, coordinator.state().version);
