@@ -62,11 +62,6 @@ export function defaultFieldBoosts(entries: readonly string[], indexName: string
   return [...boosts].map(([field, boost]) => ({ field, boost }));
 }
 
-/** True when the entries hold the all-fields pattern `*` (Elasticsearch's hasAllFieldsWildcard). */
-export function hasAllFieldsWildcard(fields: readonly FieldBoost[]): boolean {
-  return fields.some((entry) => entry.field === '*');
-}
-
 /**
  * The fields and boosts a query's field list stands for: a default-fields sentinel replaced by the
  * index's default fields (their boosts times its own). For `DEFAULT_FIELDS` (`query_string`), when
