@@ -199,8 +199,7 @@ export async function startCoordination(options: CoordinationWiringOptions): Pro
       const handle = indices.get(name);
       const published = coordinator.state().metadata.indices[name];
       if (handle === undefined || published === undefined || published.settings['index.uuid'] !== handle.uuid) return;
-      const mappings = mappingsOf(handle);
-      if (canonicalJson(published.mappings) !== canonicalJson(mappings)) await coordinator.submit({ kind: 'put_mapping', name, mappings }, waitMs);
+      if (!sameMappings(handle, published.mappings)) await coordinator.submit({ kind: 'put_mapping', name, mappings: mappingsOf(handle) }, waitMs);
     },
     reportShard: async (report) => {
       await coordinator.submit({ kind: 'shard_report', report }, masterTimeoutMs);
@@ -240,7 +239,7 @@ function changesForMaster(state: ClusterState, indices: IndicesService, clusterS
       events.push({ kind: 'create_index', name, uuid: handle.uuid, settings: handle.metadata.settings, mappings, aliases: publishedAliases(handle), routingNumShards: routingLayoutOf(handle.metadata.settings).routingShards });
       continue;
     }
-    if (canonicalJson(published.mappings) !== canonicalJson(mappings)) events.push({ kind: 'put_mapping', name, mappings });
+    if (!sameMappings(handle, published.mappings)) events.push({ kind: 'put_mapping', name, mappings });
     const changed = dynamicSettingChanges(published.settings, handle.metadata.settings);
     if (Object.keys(changed).length > 0) events.push({ kind: 'update_settings', name, settings: changed });
   }
@@ -308,6 +307,24 @@ function mappingsOf(handle: IndexHandle): Record<string, unknown> {
   return Object.keys(handle.metadata.mappings).length === 0 ? {} : { _doc: handle.metadata.mappings };
 }
 
+/**
+ * `canonicalJson` of a mapping object, computed once per object: a primary compares its mapping
+ * with the published one on every write. Mappings are replaced, never changed in place (the
+ * searcher's segments built ahead rely on that too), and a published state is never changed.
+ */
+const canonicalMappingTexts = new WeakMap<object, string>();
+function canonicalMappingText(mappings: Readonly<Record<string, unknown>>): string {
+  let text = canonicalMappingTexts.get(mappings);
+  if (text === undefined) canonicalMappingTexts.set(mappings, (text = canonicalJson(mappings)));
+  return text;
+}
+
+/** Whether this node's mapping of `handle` is the published one (`{_doc: ...}`, or `{}`), whatever the key order. */
+function sameMappings(handle: IndexHandle, published: Readonly<Record<string, unknown>>): boolean {
+  const local = Object.keys(handle.metadata.mappings).length === 0 ? '{}' : `{"_doc":${canonicalMappingText(handle.metadata.mappings)}}`;
+  return local === canonicalMappingText(published);
+}
+
 /** Applies the published index metadata to this node's IndicesService. */
 function mirrorMetadata(state: ClusterState, indices: IndicesService, log: Logger, withAliases: boolean): void {
   if (state.version === 0) return;
@@ -328,7 +345,7 @@ function mirrorMetadata(state: ClusterState, indices: IndicesService, log: Logge
         indices.createIndex(name, { settings, mappings, aliases: metadata.aliases }, { templates: false, ...(uuid !== undefined ? { uuid } : {}) });
         continue;
       }
-      if (canonicalJson(mappingsOf(handle)) !== canonicalJson(metadata.mappings) && Object.keys(mappings).length > 0) indices.putMapping([handle], mappings);
+      if (!sameMappings(handle, metadata.mappings) && Object.keys(mappings).length > 0) indices.putMapping([handle], mappings);
       // Every dynamic setting (replicas, refresh interval, blocks, pipelines, ...) as published.
       const settingChanges = dynamicSettingChanges(handle.metadata.settings, metadata.settings);
       if (Object.keys(settingChanges).length > 0) indices.updateSettings([handle], settingChanges);
