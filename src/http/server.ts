@@ -387,23 +387,26 @@ async function writeResponse(
     response.end();
     return;
   }
-  let bytes = Buffer.from(payload, 'utf8');
   // HEAD: the headers of the GET answer, no body (and nothing to encode).
   if (method === 'HEAD') {
-    response.setHeader('Content-Length', String(bytes.length));
+    response.setHeader('Content-Length', String(Buffer.byteLength(payload, 'utf8')));
     response.end();
     return;
   }
-  if (compression !== undefined) {
-    // The body depends on Accept-Encoding whenever compression is on: caches must key on it.
-    response.setHeader('Vary', 'Accept-Encoding');
-    if (compression.encoding !== undefined && bytes.length > 0) {
-      // Off the event loop: zlib runs on the thread pool.
-      const options = { level: compression.level };
-      bytes = compression.encoding === 'gzip' ? await gzipAsync(bytes, options) : await deflateAsync(bytes, options);
-      response.setHeader('Content-Encoding', compression.encoding);
-    }
+  // The body depends on Accept-Encoding whenever compression is on: caches must key on it.
+  if (compression !== undefined) response.setHeader('Vary', 'Accept-Encoding');
+  if (compression?.encoding === undefined || payload.length === 0) {
+    // As text, Node writes the head and the body in one string write (a Buffer goes as a writev
+    // of two chunks, after a copy into it): one copy less per answer.
+    response.setHeader('Content-Length', String(Buffer.byteLength(payload, 'utf8')));
+    response.end(payload, 'utf8');
+    return;
   }
+  // Off the event loop: zlib runs on the thread pool.
+  const options = { level: compression.level };
+  const plain = Buffer.from(payload, 'utf8');
+  const bytes = compression.encoding === 'gzip' ? await gzipAsync(plain, options) : await deflateAsync(plain, options);
+  response.setHeader('Content-Encoding', compression.encoding);
   response.setHeader('Content-Length', String(bytes.length));
   response.end(bytes);
 }

@@ -39,15 +39,23 @@ export class ShardBatch {
   async run(pool: SearchPool, signal: AbortSignal | undefined): Promise<ShardOutcome[]> {
     // Every worker answer is settled as it arrives (a rejection left waiting while an earlier
     // shard is awaited would be an unhandled one).
+    // A shard measured cheaper than the hop to a worker runs here (search-pool.ts prefersMainThread).
     const pooled = this.shards.map((shard) =>
-      shard.job === undefined
+      shard.job === undefined || pool.prefersMainThread(shard.job)
         ? undefined
         : pool.run(shard.job, signal).then(
             (result) => ({ result }),
             (error: unknown) => ({ error }),
           ),
     );
-    const outcomes: (ShardOutcome | undefined)[] = this.shards.map((shard, index) => (pooled[index] === undefined ? settle(shard.inline) : undefined));
+    const here = (shard: BatchedShard): ShardOutcome => {
+      if (shard.job === undefined) return settle(shard.inline);
+      const started = performance.now();
+      const outcome = settle(shard.inline);
+      pool.observeMainThread(shard.job, (performance.now() - started) * 1000);
+      return outcome;
+    };
+    const outcomes: (ShardOutcome | undefined)[] = this.shards.map((shard, index) => (pooled[index] === undefined ? here(shard) : undefined));
     for (let index = 0; index < this.shards.length; index++) {
       const running = pooled[index];
       if (running === undefined) continue;
@@ -56,7 +64,7 @@ export class ShardBatch {
         if (signal?.aborted === true) throw answer.error;
         outcomes[index] = answer;
       } else {
-        outcomes[index] = answer.result === undefined ? settle(this.shards[index]!.inline) : { result: answer.result };
+        outcomes[index] = answer.result === undefined ? here(this.shards[index]!) : { result: answer.result };
       }
     }
     return outcomes as ShardOutcome[];

@@ -111,6 +111,8 @@ export class NativeSecurityService {
   private readonly authenticatedKeys = new WeakMap<Authentication, StoredApiKey>();
   private readonly keyPermissions = new WeakMap<StoredApiKey, Permission>();
   private readonly permissionCache = new Map<string, Permission>();
+  /** permissionCache's answers by role list object (emptied with it when a role changes). */
+  private permissionsByList = new WeakMap<readonly string[], Permission>();
   /** A built-in service account's fixed descriptor, compiled once (kibana_system has ~80 index entries). */
   private readonly accountPermissions = new WeakMap<ServiceAccount, Permission>();
   private bootstrapHash: string | undefined;
@@ -497,9 +499,15 @@ export class NativeSecurityService {
 
   /** Unknown role names grant nothing (and are logged once per resolution). */
   permissionForRoles(roleNames: readonly string[]): Permission {
+    // The same list (a cached user's roles) answers without building its key again.
+    const byList = this.permissionsByList.get(roleNames);
+    if (byList !== undefined) return byList;
     const key = [...roleNames].sort().join('\u0000');
     const cached = this.permissionCache.get(key);
-    if (cached !== undefined) return cached;
+    if (cached !== undefined) {
+      this.permissionsByList.set(roleNames, cached);
+      return cached;
+    }
     const descriptors: RoleDescriptor[] = [];
     for (const name of roleNames) {
       const role = this.findRole(name);
@@ -509,11 +517,13 @@ export class NativeSecurityService {
     const permission = compilePermission(descriptors);
     if (this.permissionCache.size > 1000) this.permissionCache.clear();
     this.permissionCache.set(key, permission);
+    this.permissionsByList.set(roleNames, permission);
     return permission;
   }
 
   rolesChanged(): void {
     this.permissionCache.clear();
+    this.permissionsByList = new WeakMap();
   }
 
   permissionOf(authentication: Authentication): Permission {

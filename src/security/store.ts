@@ -136,6 +136,9 @@ export interface ApplicationPrivilege {
   readonly metadata: Record<string, unknown>;
 }
 
+/** Users kept in memory after a read (the oldest go first). */
+const USER_CACHE_ENTRIES_MAX = 10_000;
+
 export class SecurityStore {
   /** Prepared once: every authenticated request reads a user or a key. */
   private readonly statements = new Map<string, SqlStatement>();
@@ -180,10 +183,30 @@ export class SecurityStore {
     return prepared;
   }
 
+  /**
+   * Users read per request (Basic authentication, an API key's owner), as read from the database.
+   * This store is the only writer of node.db's security tables (replicated changes come through
+   * applyShared too), and every write of a user drops its entries, before and after the write: a
+   * cached user is never older than the database. Holds no secret beyond the stored salted hash.
+   */
+  private readonly userCache = new Map<string, StoredUser>();
+
+  private forgetUser(username: string): void {
+    this.userCache.delete(`1/${username}`);
+    this.userCache.delete(`0/${username}`);
+  }
+
   /** Native users and reserved users (reserved = 1 rows hold only a password and enabled flag). */
   getUser(username: string, reserved: boolean): StoredUser | undefined {
+    const cacheKey = `${reserved ? 1 : 0}/${username}`;
+    const cached = this.userCache.get(cacheKey);
+    if (cached !== undefined) return cached;
     const row = this.statement('SELECT * FROM security_users WHERE username = ? AND reserved = ?').get(username, reserved ? 1 : 0) as UserRow | undefined;
-    return row === undefined ? undefined : toUser(row);
+    if (row === undefined) return undefined;
+    const user = toUser(row);
+    if (this.userCache.size >= USER_CACHE_ENTRIES_MAX) this.userCache.delete(this.userCache.keys().next().value as string);
+    this.userCache.set(cacheKey, user);
+    return user;
   }
 
   listUsers(): StoredUser[] {
@@ -202,6 +225,7 @@ export class SecurityStore {
   }
 
   private writeUser(user: StoredUser, reserved: boolean): void {
+    this.forgetUser(user.username);
     this
       .statement(
         `INSERT INTO security_users (username, password_hash, roles, full_name, email, metadata, enabled, reserved)
@@ -211,9 +235,11 @@ export class SecurityStore {
            enabled = excluded.enabled, reserved = excluded.reserved`,
       )
       .run(user.username, user.passwordHash, JSON.stringify(user.roles), user.fullName, user.email, JSON.stringify(user.metadata), user.enabled ? 1 : 0, reserved ? 1 : 0);
+    this.forgetUser(user.username);
   }
 
   deleteUser(username: string): boolean {
+    this.forgetUser(username);
     const deleted = this.statement('DELETE FROM security_users WHERE username = ? AND reserved = 0').run(username).changes > 0;
     if (deleted) this.changed(securityKeys.user(username, false), null);
     return deleted;
@@ -453,6 +479,7 @@ export class SecurityStore {
     switch (parsed.kind) {
       case 'user':
       case 'reserved_user':
+        this.forgetUser(first);
         this.statement('DELETE FROM security_users WHERE username = ? AND reserved = ?').run(first, parsed.kind === 'reserved_user' ? 1 : 0);
         return;
       case 'role':

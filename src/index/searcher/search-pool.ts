@@ -25,6 +25,7 @@ import { parseErrorBody } from '../../transport/message.js';
 import type { QueryNode } from '../query/ast.js';
 import { rememberRenderedAggregations, withLazyPartials, type RenderedAggregations } from '../query/prerendered-aggregations.js';
 import type { SearchRequest, ShardResult, ShardSearchContext } from '../query/search.js';
+import { ShardCosts } from './shard-cost.js';
 
 /** Limits of the search pool (style P4). */
 export const searchPoolLimits = {
@@ -89,6 +90,8 @@ export type FromWorker =
       readonly aggregations?: RenderedAggregations;
       /** The result's aggregation partials as JSON text (sent so when `aggregations` is, and JSON holds them exactly). */
       readonly partialsJson?: string;
+      /** How long the query phase (and rendering) took on the worker, in µs (shard-cost.ts). */
+      readonly micros?: number;
     }
   /** `error`: the EsError as a transport error frame carries it (transport/message.ts): plain data. */
   | { readonly id: number; readonly kind: 'error'; readonly error: Record<string, unknown> }
@@ -132,6 +135,7 @@ function isPlainPart(part: unknown): boolean {
 }
 
 interface PendingJob {
+  readonly job: ShardJob;
   /** The job's aggregation nodes (the main thread's array), which rendered aggregations answer for. */
   readonly aggregations: SearchRequest['aggregations'];
   readonly resolve: (result: ShardResult | undefined) => void;
@@ -151,6 +155,7 @@ class PoolWorker {
     readonly number: number,
     onExit: (worker: PoolWorker, reason: string) => void,
     onAnswer: () => void,
+    costs: ShardCosts,
   ) {
     this.worker = spawnSearchWorker();
     this.worker.unref();
@@ -164,6 +169,7 @@ class PoolWorker {
       this.pending.delete(message.id);
       onAnswer();
       if (message.kind === 'result') {
+        if (message.micros !== undefined) costs.observe(job.job, message.micros);
         const result = message.partialsJson === undefined ? message.result : withLazyPartials(message.result, message.partialsJson);
         if (message.aggregations !== undefined) rememberRenderedAggregations(result, job.aggregations, message.aggregations);
         job.resolve(result);
@@ -217,6 +223,8 @@ export class SearchPool {
     }
   });
   private readonly registered = new Set<number>();
+  /** Measured query phase costs: what is cheaper than a hop runs on the main thread (shard-cost.ts). */
+  private readonly costs = new ShardCosts();
 
   constructor(
     readonly size: number,
@@ -238,6 +246,7 @@ export class SearchPool {
       number,
       (worker, reason) => this.workerExited(worker, reason),
       () => (this.completed += 1),
+      this.costs,
     );
   }
 
@@ -300,6 +309,7 @@ export class SearchPool {
       signal?.addEventListener('abort', onAbort, { once: true });
       const done = (): void => signal?.removeEventListener('abort', onAbort);
       worker.pending.set(id, {
+        job,
         aggregations: request.aggregations,
         interrupt,
         resolve: (result) => {
@@ -313,6 +323,24 @@ export class SearchPool {
       });
       worker.worker.postMessage({ type: 'job', id, segments, request, postFiltered: job.postFiltered, context: job.context, interrupt } satisfies ToWorker);
     });
+  }
+
+  /**
+   * True when this job was measured cheaper than a hop to a worker (shard-cost.ts): the caller
+   * runs it on the main thread (and reports the time through `observeMainThread`).
+   */
+  prefersMainThread(job: ShardJob): boolean {
+    return this.costs.prefersMainThread(job);
+  }
+
+  /** The job's measured cost in µs (undefined: never measured). */
+  estimateMicros(job: ShardJob): number | undefined {
+    return this.costs.estimate(job);
+  }
+
+  /** A run of the job's query phase on the main thread took `micros`. */
+  observeMainThread(job: ShardJob, micros: number): void {
+    this.costs.observe(job, micros);
   }
 
   private leastBusy(): PoolWorker | undefined {

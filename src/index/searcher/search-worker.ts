@@ -24,18 +24,21 @@ function answer(message: Extract<ToWorker, { type: 'job' }>): FromWorker {
     if (core === undefined) return { id, kind: 'inline', reason: `segment [${key}] was not sent` };
     segments.push(segmentWithLiveDocs(core, liveDocs, liveDocCount));
   }
+  const started = performance.now();
   try {
     const context = { ...message.context, interrupted: () => Atomics.load(interrupt, 0) !== 0 };
     const result = runShardQuery(segments, computeShardStats(segments), message.request, message.postFiltered, context);
     if (!isPlainData(result)) return { id, kind: 'inline', reason: 'the shard result is not plain data' };
     const aggregations = renderedAggregations(message, result);
-    if (aggregations === undefined) return { id, kind: 'result', result };
+    // The work's cost, for the pool's choice of where the same job runs next (shard-cost.ts).
+    const micros = Math.round((performance.now() - started) * 1000);
+    if (aggregations === undefined) return { id, kind: 'result', result, micros };
     // Rendered here, the partials are read on the main thread only if that rendering is not
     // taken: as JSON text they cost one string copy instead of a clone of every bucket.
     if (result.aggregations !== undefined && isJsonExact(result.aggregations)) {
-      return { id, kind: 'result', result: { ...result, aggregations: undefined }, aggregations, partialsJson: JSON.stringify(result.aggregations) };
+      return { id, kind: 'result', result: { ...result, aggregations: undefined }, aggregations, partialsJson: JSON.stringify(result.aggregations), micros };
     }
-    return { id, kind: 'result', result, aggregations };
+    return { id, kind: 'result', result, aggregations, micros };
   } catch (error) {
     if (error instanceof EsError) return { id, kind: 'error', error: encodeErrorBody(error) };
     // Reading `_id`s or `_source`s (MainThreadOnly), or anything else: the main thread runs the

@@ -119,6 +119,14 @@ test('the index\'s index.query.default_field reaches the worker: queries without
   assert.notEqual(totals[0], totals[1], 'title and body hold the term in different documents');
 });
 
+test('a worker\'s answer carries its measured cost: the pool remembers it for the same work (shard-cost.ts)', async () => {
+  const shard = job({ query: { match: { body: 'alpha' } }, size: 3 });
+  assert.equal(pool.estimateMicros(shard), undefined);
+  assert.ok((await pool.run(shard)) !== undefined, 'ran on a worker');
+  const estimate = pool.estimateMicros(job({ query: { match: { body: 'alpha' } }, size: 3 }));
+  assert.ok(estimate !== undefined && estimate > 0, String(estimate));
+});
+
 test('a 400 from the query phase comes back as the same EsError', async () => {
   const shard = job({ query: { match_all: {} }, aggs: { bad: { terms: { field: 'body' } } } });
   let expected: unknown;
