@@ -304,6 +304,7 @@ export async function startNode(config: NodeConfig, options: StartOptions): Prom
         dataPlane,
         indices: indices.indices,
         search: indices.search,
+        asyncSearches: indices.asyncSearches,
         explainer: indices.explainer,
         wrapTransportHandler: (action, wrap) => remote.wrapTransportHandler(action, wrap),
         addTransportHandlers: (handlers) => remote.addTransportHandlers(handlers),

@@ -53,6 +53,8 @@ export function wireIndices(options: { config: NodeConfig; nodeDb: SqlDatabase; 
   routes(identity: ClusterHealthOptions & { readonly node: NodeIdentity }, remotes?: RemoteClusters): Route[];
   /** The search coordinator (cross-cluster search calls `search.searchLocal`). */
   readonly search: SearchService;
+  /** This node's async searches (a multi-node cluster submits them across nodes, wire-async-search.ts). */
+  readonly asyncSearches: AsyncSearchStore;
   /** `_explain` (a multi-node cluster runs it on a node holding the document's shard, wire-search.ts). */
   readonly explainer: ExplainService;
   /** The shards' searchable segments (a multi-node cluster's stats and force merge read and merge each node's copies, wire-stats.ts). */
@@ -136,6 +138,7 @@ export function wireIndices(options: { config: NodeConfig; nodeDb: SqlDatabase; 
       ...forceMergeRoutes(service, searchers),
     ],
     search,
+    asyncSearches,
     explainer,
     searchers,
     indices: service,

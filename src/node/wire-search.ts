@@ -11,8 +11,9 @@
  * document's shard on the node holding it (wire-explain.ts); a scroll keeps its contexts on the
  * data nodes and its id names them (wire-scroll.ts). A caller whose role restricts documents or
  * fields (DLS/FLS) has the restriction travel with every shard request (travelling-restriction.ts).
- * Point in time and DFS over several shards are refused with a 400 for now (their contexts or
- * statistics would have to span the nodes);
+ * A point in time keeps its reader contexts on the data nodes and its id names them
+ * (wire-pit.ts). DFS over several shards is refused with a 400 for now (its statistics would have
+ * to span the nodes);
  * `preference=_shards:N|_only_local` reads this node's own copies of those shards (how a copy is
  * inspected).
  * Loaded only in multi-node mode (node.ts).
@@ -42,6 +43,11 @@ import type { CoordinationWiring } from './wire-coordination.js';
 import type { DataPlaneWiring } from './wire-data-plane.js';
 import { wireExplain } from './wire-explain.js';
 import { wireScroll } from './wire-scroll.js';
+import { wirePit } from './wire-pit.js';
+import { wireAsyncSearch } from './wire-async-search.js';
+import type { AsyncSearchStore } from '../search/async-search.js';
+import { asyncSearchActions } from '../http/routes/async-search.js';
+import { pitActions } from '../search/pit.js';
 import { coordinatedAccess, restrictionFromWire, restrictionToWire } from './travelling-restriction.js';
 import { explainAction, type ExplainService } from '../search/explain.js';
 
@@ -193,6 +199,8 @@ export interface SearchWiringOptions {
   readonly indices: IndicesService;
   readonly search: SearchService;
   readonly explainer: ExplainService;
+  /** This node's async searches (those it coordinates run here; wire-async-search.ts). */
+  readonly asyncSearches: AsyncSearchStore;
   /** Adds transport handlers (`_explain`'s shard action, wire-explain.ts). */
   readonly addTransportHandlers: (handlers: ReadonlyMap<string, TransportHandler>) => void;
   /** Replaces a transport action's handler (given the one registered before, the cross-cluster side). */
@@ -250,6 +258,19 @@ export function wireSearch(options: SearchWiringOptions): SearchWiring {
     nowMs: options.nowMs,
   });
   options.addTransportHandlers(scrolls.handlers);
+  // Point in time contexts stay on the data nodes; the id names each shard's node and context (wire-pit.ts).
+  const pits = wirePit({
+    nodeId,
+    indices,
+    search,
+    state: () => coordinator.state(),
+    channel: dataPlane.channel,
+    internalHandler: (handle) => dataPlane.replication.internalHandler(handle),
+    coordinated: COORDINATED,
+    shardsOf: (state, handle) => shardsToSearch(state, handle, undefined),
+    nowMs: options.nowMs,
+  });
+  options.addTransportHandlers(pits.handlers);
 
   const plan = (input: SearchInput, context: RequestContext): ShardCopies[] | 'local' =>
     planSearchShards({ indices, state: () => coordinator.state(), nodeId, restrictionsTravel: true }, input, context.authorize);
@@ -272,6 +293,7 @@ export function wireSearch(options: SearchWiringOptions): SearchWiring {
     handle: async (request: RestRequest, context: RequestContext): Promise<RestResponse> => {
       const input = { expression: request.params['index'], params: request.query, body: request.json() };
       checkQueryStringParams(request.query, request.rawPath);
+      if (pits.names(input.body)) return { status: 200, body: await pits.search(input, context) };
       // A scroll plans its shards as a search does, then keeps its contexts on the data nodes.
       const { scroll, ...unscrolled } = input.params;
       const shards = plan(scroll === undefined ? input : { ...input, params: unscrolled }, context);
@@ -282,8 +304,26 @@ export function wireSearch(options: SearchWiringOptions): SearchWiring {
     },
   });
 
+  // Async searches run across the nodes on the node that received the submit; their id names it (wire-async-search.ts).
+  const asyncSearches = wireAsyncSearch({
+    nodeId,
+    store: options.asyncSearches,
+    search,
+    state: () => coordinator.state(),
+    request: (node, action, body, timeoutMs) => dataPlane.channel.request(node, action, body, timeoutMs),
+    internalHandler: (handle) => dataPlane.replication.internalHandler(handle),
+    prepare: (input, context) => {
+      if (pits.names(input.body)) return () => pits.search(input, context);
+      const shards = plan(input, context);
+      if (shards === 'local' || shards.length === 0) return () => search.searchCancellable(input, context.authorize, scrollOwner(context));
+      return () => searchAcross(input, context, shards);
+    },
+  });
+  options.addTransportHandlers(asyncSearches.handlers);
+
   /** One search (an `_msearch` item) across nodes, or as a single node answers it when it reads this node's copies or none. */
   const searchOne = async (input: SearchInput, context: RequestContext): Promise<Record<string, unknown>> => {
+    if (pits.names(input.body)) return pits.search(input, context);
     const shards = plan(input, context);
     if (shards === 'local' || shards.length === 0) return search.search(input, context.authorize, scrollOwner(context));
     return searchAcross(input, context, shards);
@@ -385,25 +425,10 @@ export function wireSearch(options: SearchWiringOptions): SearchWiring {
         if (route.path === '/_cat/count' || route.path === '/_cat/count/:index') return catCountRoute(route);
         if (route.action === explainAction) return explain.route(route);
         if (route.path === '/_search/scroll' || route.path === '/_search/scroll/:scroll_id') return scrolls.route(route);
-        // Searches not carried across nodes yet: refused rather than answered from this node's copies only.
-        if (multiNodeRefusedSearchActions.has(route.action)) return refuse(route);
+        if (route.action === pitActions.open || route.action === pitActions.close) return pits.route(route);
+        if ([asyncSearchActions.submit, asyncSearchActions.get, asyncSearchActions.status, asyncSearchActions.delete].includes(route.action as never)) return asyncSearches.route(route);
         return route;
       }),
-  };
-}
-
-/** Search APIs that would read only this node's shard copies: refused in multi-node mode until routed. */
-const multiNodeRefusedSearchActions: ReadonlySet<string> = new Set([
-  'indices:data/read/async_search/submit',
-  'indices:data/read/open_point_in_time',
-]);
-
-function refuse(route: Route): Route {
-  return {
-    ...route,
-    handle: () => {
-      throw errors.illegalArgument(`[${route.path}] is not supported in a multi-node cluster yet ([discovery.type] is [multi-node]): it would read only this node's shard copies`);
-    },
   };
 }
 

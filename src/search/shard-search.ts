@@ -104,8 +104,8 @@ export interface ShardSearchChannel {
   request(nodeId: string, action: string, body: unknown, timeoutMs: number): Promise<unknown>;
 }
 
-function partInput(part: NodePart, input: SearchInput): SearchInput {
-  return { expression: part.index, params: { ...input.params, preference: `_shards:${part.shards.join(',')}` }, body: input.body };
+function partInput(part: NodePart, input: SearchInput, bodyFor?: (part: NodePart) => unknown): SearchInput {
+  return { expression: part.index, params: { ...input.params, preference: `_shards:${part.shards.join(',')}` }, body: bodyFor === undefined ? input.body : bodyFor(part) };
 }
 
 /** What the data nodes need to run a search's shard phases (the coordinating node's side). */
@@ -120,6 +120,8 @@ export interface NodePhaseOptions {
   readonly owner: ScrollOwner;
   /** A remote cluster's search (this cluster is the remote): `_index` and shard keys read `alias:index`. */
   readonly clusterAlias?: string;
+  /** The body each node's part runs with (a point in time names each node's own context, wire-pit.ts); `input.body` without it. */
+  readonly bodyFor?: (part: NodePart) => unknown;
 }
 
 /** The query phases of a search's shards on the nodes holding them: each node's answer, and the shards that failed. */
@@ -161,14 +163,14 @@ export async function queryPhasesOnNodes(options: NodePhaseOptions): Promise<Nod
 
   const queryPart = (part: NodePart): Promise<RemoteQueryPhase> =>
     part.nodeId === localNodeId
-      ? Promise.resolve().then(() => search.queryPhaseAsRemote(partInput(part, input), localAccess, owner, clusterAlias, localAliasFilter(part.index)))
+      ? Promise.resolve().then(() => search.queryPhaseAsRemote(partInput(part, input, options.bodyFor), localAccess, owner, clusterAlias, localAliasFilter(part.index)))
       : (channel.request(
           part.nodeId,
           SHARD_SEARCH_ACTIONS.query,
           {
             expression: part.index,
             params: partInput(part, input).params,
-            body: input.body ?? null,
+            body: partInput(part, input, options.bodyFor).body ?? null,
             ...(clusterAlias !== undefined ? { cluster_alias: clusterAlias } : {}),
             ...(aliasFilters.has(part.index) ? { alias_filter: aliasFilters.get(part.index) } : {}),
             ...travelling(part.index),

@@ -19,11 +19,24 @@
  *   role restricts documents and fields gets through every node exactly what one node gives.
  * - `_explain`: a single-shard read of the document's shard (search-explain.html; `routing` and
  *   `preference` as on GET), answered by a node holding a copy, as one node answers it.
+ * - Point in time (point-in-time-api.html): opened through one node, its reader contexts on the
+ *   nodes holding the shards; searched through another, it sees the documents as they were when it
+ *   opened ("the state of the data as it existed when initiated"), `search_after` pages every hit
+ *   once (paginate-search-results.html#search-after), `keep_alive` renews it, `DELETE /_pit` frees
+ *   every context (`succeeded`, `num_freed`; 404 once gone, as rest-api-spec
+ *   search/350_point_in_time.yml closes twice); a forged id is a 4xx.
+ * - Async search (async-search.html): submitted through one node, it searches every shard across
+ *   nodes; get, status and delete work through any node (the id names the node keeping it),
+ *   `keep_on_completion`, `keep_alive`, `wait_for_completion_timeout` as on one node; only the
+ *   submitter reads it (404 for others, as the rest-api-spec async_search yaml tests assert).
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { rawRequest, startNode, type StartedNode } from '../harness/cluster.js';
 import { encodeOpaqueId } from '../../src/search/scroll.js';
+import { decodeMultiNodePitId, encodeMultiNodePitId } from '../../src/search/multi-node-pit-id.js';
+import { encodePitId } from '../../src/search/pit.js';
+import { decodeMultiNodeAsyncId, encodeMultiNodeAsyncId } from '../../src/search/multi-node-async-id.js';
 import { jsonCall, type JsonAnswer } from '../harness/json-call.js';
 import { etcdSkipReason } from '../harness/etcd.js';
 import { startMultiNodeCluster, type MultiNodeCluster } from '../harness/multi-node-cluster.js';
@@ -412,4 +425,165 @@ describe('searches across three Strait nodes over etcd, compared with one node',
     }
     return hits;
   };
+
+  /** Every hit through a point in time, `size` a page, continued with `search_after` through the next node each page. */
+  const pitPages = async (via: readonly StartedNode[], id: string, size: number, user?: string): Promise<{ hits: any[]; pages: any[] }> => {
+    const hits: any[] = [];
+    const pages: any[] = [];
+    let after: unknown[] | undefined;
+    for (let page = 0; page < 100; page++) {
+      const answer = await call(via[page % via.length]!, 'POST', '/_search', { pit: { id, keep_alive: '1m' }, size, sort: [{ n: 'asc' }], ...(after === undefined ? {} : { search_after: after }) }, user);
+      assert.equal(answer.status, 200, answer.text);
+      pages.push(answer.body);
+      if (answer.body.hits.hits.length === 0) break;
+      hits.push(...answer.body.hits.hits);
+      after = answer.body.hits.hits.at(-1).sort;
+    }
+    return { hits, pages };
+  };
+
+  test('point in time across nodes: opened on one node, searched through another with search_after, later writes unseen, keep-alive, closed on every node', async () => {
+    const [a, b, c] = nodes() as [StartedNode, StartedNode, StartedNode];
+    const created = await jsonCall(a, 'PUT', '/pit-shelf', { settings: { number_of_shards: 3, number_of_replicas: 1 }, mappings: { properties: { n: { type: 'integer' }, shelf: { type: 'keyword' } } } });
+    assert.equal(created.status, 200, created.text);
+    assert.equal((await jsonCall(b, 'GET', '/_cluster/health/pit-shelf?wait_for_status=green&timeout=60s')).body.status, 'green');
+    const bulk = Array.from({ length: 30 }, (_, i) => `{"index":{"_id":"s${i}"}}\n${JSON.stringify({ n: i, shelf: `shelf-${i % 4}` })}\n`).join('');
+    assert.equal((await jsonCall(c, 'POST', '/pit-shelf/_bulk?refresh=true', bulk)).body.errors, false);
+
+    const client = a.client();
+    const opened = await client.openPointInTime({ index: 'pit-shelf', keep_alive: '1m' });
+    assert.deepEqual(opened._shards, { total: 3, successful: 3, skipped: 0, failed: 0 });
+    // Each shard's context is on a node holding a copy of it, not all on the coordinating node.
+    const contexts = decodeMultiNodePitId(opened.id)!;
+    assert.deepEqual(contexts.map((entry) => entry.shard).sort(), [0, 1, 2]);
+    assert.ok(new Set(contexts.map((entry) => entry.node)).size > 1, `contexts on several nodes: ${JSON.stringify(contexts)}`);
+
+    // Written after the point in time opened: a plain search sees them, the point in time does not.
+    const later = Array.from({ length: 5 }, (_, i) => `{"index":{"_id":"late${i}"}}\n${JSON.stringify({ n: 100 + i, shelf: 'late' })}\n`).join('');
+    assert.equal((await jsonCall(c, 'POST', '/pit-shelf/_bulk?refresh=true', later)).body.errors, false);
+    assert.equal((await b.client().count({ index: 'pit-shelf' })).count, 35);
+
+    const { hits, pages } = await pitPages([b, c, a], opened.id, 7);
+    assert.deepEqual(hits.map((hit) => hit._id), Array.from({ length: 30 }, (_, i) => `s${i}`), 'every document once, in order, none written later');
+    assert.equal(pages.length, 6, '5 pages of hits and an empty one');
+    for (const page of pages) {
+      assert.equal(page.pit_id, opened.id);
+      assert.deepEqual(page._shards, { total: 3, successful: 3, skipped: 0, failed: 0 });
+      assert.deepEqual(page.hits.total, { value: 30, relation: 'eq' });
+    }
+    // The official client through node B, with an aggregation: the pinned documents only.
+    const summed = await b.client().search({ pit: { id: opened.id }, size: 0, aggs: { total: { sum: { field: 'n' } }, shelves: { terms: { field: 'shelf' } } } });
+    assert.equal((summed.aggregations as any).total.value, (29 * 30) / 2);
+    assert.deepEqual((summed.aggregations as any).shelves.buckets.map((bucket: any) => bucket.key).sort(), ['shelf-0', 'shelf-1', 'shelf-2', 'shelf-3']);
+    // An index named with a point in time is refused, as on one node.
+    const named = await jsonCall(b, 'POST', '/pit-shelf/_search', { pit: { id: opened.id } });
+    assert.deepEqual([named.status, named.body.error.type], [400, 'action_request_validation_exception'], named.text);
+
+    const closed = await c.client().closePointInTime({ id: opened.id });
+    assert.deepEqual(closed, { succeeded: true, num_freed: 3 });
+    const gone = await jsonCall(a, 'POST', '/_search', { pit: { id: opened.id } });
+    assert.deepEqual([gone.status, gone.body.error.type, gone.body.error.root_cause[0].type], [404, 'search_phase_execution_exception', 'search_context_missing_exception'], gone.text);
+    const again = await jsonCall(b, 'DELETE', '/_pit', { id: opened.id });
+    assert.deepEqual([again.status, again.body], [404, { succeeded: true, num_freed: 0 }]);
+
+    // keep_alive: a search renews it on every node; a short one lets it expire.
+    const short = await client.openPointInTime({ index: 'pit-shelf', keep_alive: '500ms' });
+    assert.equal((await jsonCall(b, 'POST', '/_search', { pit: { id: short.id, keep_alive: '3s' }, size: 0 })).status, 200);
+    await new Promise((resolve) => setTimeout(resolve, 800));
+    const renewed = await jsonCall(c, 'POST', '/_search', { pit: { id: short.id, keep_alive: '100ms' }, size: 0, track_total_hits: true });
+    assert.deepEqual([renewed.status, renewed.body.hits?.total.value], [200, 35], renewed.text);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    assert.equal((await jsonCall(a, 'POST', '/_search', { pit: { id: short.id } })).status, 404);
+  });
+
+  test('a forged point in time id is a 4xx: malformed ids are 400, a node not in the cluster holds no context (404)', async () => {
+    const [a, b] = nodes() as [StartedNode, StartedNode];
+    const malformed = encodeOpaqueId('strait-mn-pit:', '{"shards":[["pit-shelf",0,7,"x"]]}');
+    for (const id of [malformed, 'garbage', encodePitId('0123')]) {
+      const searched = await jsonCall(a, 'POST', '/_search', { pit: { id } });
+      assert.ok(searched.status === 400 || searched.status === 404, `search ${id}: ${searched.text}`);
+      const closed = await jsonCall(b, 'DELETE', '/_pit', { id });
+      assert.ok(closed.status === 400 || closed.status === 404, `close ${id}: ${closed.text}`);
+    }
+    assert.deepEqual((await jsonCall(a, 'POST', '/_search', { pit: { id: malformed } })).body.error.type, 'illegal_argument_exception');
+    const elsewhere = encodeMultiNodePitId([{ index: 'pit-shelf', shard: 0, node: 'no-such-node', context: encodePitId('0123') }]);
+    const searched = await jsonCall(a, 'POST', '/_search', { pit: { id: elsewhere } });
+    assert.deepEqual([searched.status, searched.body.error?.root_cause?.[0]?.type], [404, 'search_context_missing_exception'], searched.text);
+    assert.deepEqual(await jsonCall(b, 'DELETE', '/_pit', { id: elsewhere }).then((answer) => [answer.status, answer.body]), [404, { succeeded: true, num_freed: 0 }]);
+    // A real node, a context it never opened.
+    const real = (await a.client().openPointInTime({ index: 'pit-shelf', keep_alive: '1m' })).id;
+    const contexts = decodeMultiNodePitId(real)!;
+    const unopened = encodeMultiNodePitId([{ ...contexts[0]!, context: encodePitId('feed') }]);
+    assert.equal((await jsonCall(b, 'POST', '/_search', { pit: { id: unopened } })).status, 404);
+    // One shard's node lost (not in the cluster): that shard fails in `_shards.failures`, the others answer.
+    const lostOne = encodeMultiNodePitId(contexts.map((entry, i) => (i === 0 ? { ...entry, node: 'gone-node' } : entry)));
+    const partial = await jsonCall(b, 'POST', '/_search', { pit: { id: lostOne }, size: 50 });
+    assert.equal(partial.status, 200, partial.text);
+    assert.deepEqual({ ...partial.body._shards, failures: undefined }, { total: 3, successful: 2, skipped: 0, failed: 1, failures: undefined });
+    assert.deepEqual([partial.body._shards.failures[0].shard, partial.body._shards.failures[0].reason.type], [contexts[0]!.shard, 'search_context_missing_exception']);
+    assert.ok(partial.body.hits.hits.length > 0 && partial.body.hits.hits.length < 30, partial.text);
+    const strict = await jsonCall(b, 'POST', '/_search?allow_partial_search_results=false', { pit: { id: lostOne } });
+    assert.equal(strict.status, 404, strict.text);
+    assert.equal((await jsonCall(a, 'DELETE', '/_pit', { id: real })).body.num_freed, 3);
+  });
+
+  test('point in time under document and field level security: the search is authorized on its indices and the restriction travels, as on one node', async () => {
+    const readerId = (await jsonCall(nodes()[0]!, 'POST', '/books/_pit?keep_alive=1m')).body.id;
+    const singleId = (await jsonCall(single, 'POST', '/books/_pit?keep_alive=1m')).body.id;
+    const expected = await pitPages([single], singleId, 6, 'reader');
+    assert.ok(expected.hits.length > 0 && expected.hits.length < 40, 'the reader sees some books only');
+    const across = await pitPages([nodes()[1]!, nodes()[2]!], readerId, 6, 'reader');
+    assert.deepEqual(across.hits, expected.hits);
+    // The reader may not read pit-shelf: a point in time over it is refused for them.
+    const shelf = (await jsonCall(nodes()[0]!, 'POST', '/pit-shelf/_pit?keep_alive=1m')).body.id;
+    const refused = await call(nodes()[2]!, 'POST', '/_search', { pit: { id: shelf } }, 'reader');
+    assert.deepEqual([refused.status, refused.body.error.type], [403, 'security_exception'], refused.text);
+    for (const id of [readerId, shelf]) assert.equal((await jsonCall(nodes()[1]!, 'DELETE', '/_pit', { id })).status, 200);
+  });
+
+  test('async search across nodes: submitted on one node, read, status and deleted through the others', async () => {
+    const [a, b, c] = nodes() as [StartedNode, StartedNode, StartedNode];
+    const expected = await jsonCall(single, 'POST', '/books/_search', { size: 50, sort: [{ n: 'asc' }], aggs: { genres: { terms: { field: 'genre' } } } });
+    const submitted = await a.client().asyncSearch.submit({ index: 'books', wait_for_completion_timeout: '0s', keep_on_completion: true, keep_alive: '1m', size: 50, sort: [{ n: 'asc' }], aggs: { genres: { terms: { field: 'genre' } } } });
+    assert.equal(typeof submitted.id, 'string');
+    // The id names the node that received the submit (it runs the search and keeps the result).
+    assert.deepEqual([decodeMultiNodeAsyncId(submitted.id!)!.node], Object.keys((await jsonCall(a, 'GET', '/_nodes/_local')).body.nodes));
+    const got = await b.client().asyncSearch.get({ id: submitted.id!, wait_for_completion_timeout: '30s' });
+    assert.deepEqual([got.id, got.is_running, got.is_partial], [submitted.id, false, false]);
+    assert.deepEqual(got.response._shards, { total: 3, successful: 3, skipped: 0, failed: 0 });
+    assert.deepEqual(got.response.hits.hits, expected.body.hits.hits);
+    assert.deepEqual(got.response.aggregations, expected.body.aggregations);
+    const status = await c.client().asyncSearch.status({ id: submitted.id! });
+    assert.deepEqual([status.id, status.is_running, (status as any).completion_status, (status as any)._shards.total], [submitted.id, false, 200, 3]);
+    // keep_alive on get renews the expiration, wherever the get arrives.
+    const renewed = await jsonCall(c, 'GET', `/_async_search/${submitted.id}?keep_alive=2m`);
+    assert.ok(renewed.body.expiration_time_in_millis > got.expiration_time_in_millis, renewed.text);
+    // Only the submitter reads it: another user sees no such search.
+    const stranger = await call(b, 'GET', `/_async_search/${submitted.id}`, undefined, 'reader');
+    assert.deepEqual([stranger.status, stranger.body.error.type], [404, 'resource_not_found_exception'], stranger.text);
+    assert.deepEqual(await c.client().asyncSearch.delete({ id: submitted.id! }), { acknowledged: true });
+    const gone = await jsonCall(a, 'GET', `/_async_search/${submitted.id}`);
+    assert.deepEqual([gone.status, gone.body.error.type, gone.body.error.reason], [404, 'resource_not_found_exception', submitted.id], gone.text);
+
+    // Finished within the wait and not kept: answered at once, without an id, from every shard.
+    const quick = await jsonCall(c, 'POST', '/books/_async_search?wait_for_completion_timeout=30s', { size: 0, track_total_hits: true });
+    assert.deepEqual([quick.status, quick.body.id, quick.body.is_running, quick.body.response.hits.total.value, quick.body.response._shards.total], [200, undefined, false, 40, 3], quick.text);
+    // Bad requests and forbidden indices fail the submit itself.
+    assert.equal((await jsonCall(b, 'POST', '/no-such-books/_async_search', {})).status, 404);
+    assert.equal((await call(b, 'POST', '/pit-shelf/_async_search', {}, 'reader')).status, 403);
+    // Through a point in time opened across nodes.
+    const pit = (await jsonCall(a, 'POST', '/books/_pit?keep_alive=1m')).body.id;
+    const throughPit = await jsonCall(b, 'POST', '/_async_search?wait_for_completion_timeout=30s', { pit: { id: pit }, size: 0, track_total_hits: true });
+    assert.deepEqual([throughPit.status, throughPit.body.response.hits.total.value, throughPit.body.response.pit_id], [200, 40, pit], throughPit.text);
+    assert.equal((await jsonCall(c, 'DELETE', '/_pit', { id: pit })).status, 200);
+
+    // Forged ids: malformed is a 400, a node not in the cluster keeps nothing (404).
+    const malformed = encodeOpaqueId('strait-mn-async:', '["n1", 3]');
+    assert.equal((await jsonCall(a, 'GET', `/_async_search/${malformed}`)).status, 400);
+    const elsewhere = encodeMultiNodeAsyncId({ node: 'no-such-node', local: encodeOpaqueId('strait-async:', 'abc') });
+    for (const [method, path] of [['GET', `/_async_search/${elsewhere}`], ['GET', `/_async_search/status/${elsewhere}`], ['DELETE', `/_async_search/${elsewhere}`]] as const) {
+      const answer = await jsonCall(b, method, path);
+      assert.deepEqual([answer.status, answer.body.error.type], [404, 'resource_not_found_exception'], `${method} ${path}: ${answer.text}`);
+    }
+  });
 });
