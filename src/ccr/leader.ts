@@ -291,16 +291,17 @@ export class CcrLeaderService {
     const settings: Record<string, string> = {};
     for (const [key, value] of Object.entries(handle.metadata.settings)) if (isReplicatedSetting(key)) settings[key] = value;
     const router = this.router;
-    const maxSeqNos =
+    const checkpoints: readonly { max_seq_no: number; global_checkpoint: number }[] =
       router === undefined || handle.metadata.state !== 'open'
-        ? (handle.shards ?? []).map((shard) => shard.maxSeqNo)
+        ? (handle.shards ?? []).map((shard) => ({ max_seq_no: shard.maxSeqNo, global_checkpoint: Math.min(shard.maxSeqNo, shard.persistedLocalCheckpoint) }))
         : await Promise.all(
             Array.from({ length: shardCountOf(handle) }, async (_, shard) => {
               const shardBody = { index: handle.name, shard };
-              const answer = (await router.onPrimary(SHARD_CHECKPOINT_ACTION, handle, shard, shardBody, () => this.serveShardCheckpoint(shardBody), routedAnswerMs)) as { max_seq_no: number };
-              return answer.max_seq_no;
+              return (await router.onPrimary(SHARD_CHECKPOINT_ACTION, handle, shard, shardBody, () => this.serveShardCheckpoint(shardBody), routedAnswerMs)) as { max_seq_no: number; global_checkpoint: number };
             }),
           );
+    const maxSeqNos = checkpoints.map((checkpoint) => checkpoint.max_seq_no);
+    // Shard 0's, as `max_seq_no` (each shard's own travel in `shard_max_seq_nos`).
     const maxSeqNo = maxSeqNos[0] ?? -1;
     return {
       index: handle.name,
@@ -312,7 +313,7 @@ export class CcrLeaderService {
       metadata_version: handle.metadata.version,
       open: handle.metadata.state === 'open',
       max_seq_no: maxSeqNo,
-      global_checkpoint: maxSeqNo,
+      global_checkpoint: checkpoints[0]?.global_checkpoint ?? -1,
       shard_max_seq_nos: maxSeqNos,
       ...this.dataStreamInfo(handle.name),
     };
@@ -421,8 +422,10 @@ export class CcrLeaderService {
   private serveShardCheckpoint(body: Record<string, unknown>): Record<string, unknown> {
     const handle = this.concrete(stringField(body, 'index'));
     const shardNumber = this.shardField(body, handle);
-    const maxSeqNo = this.indices.openShardOf(handle, shardNumber).maxSeqNo;
-    return { max_seq_no: maxSeqNo, global_checkpoint: Math.min(maxSeqNo, this.router?.globalCheckpoint(handle, shardNumber) ?? maxSeqNo) };
+    const shard = this.indices.openShardOf(handle, shardNumber);
+    const maxSeqNo = shard.maxSeqNo;
+    // As shard_changes counts it: persisted here, and on every in-sync copy when there are others.
+    return { max_seq_no: maxSeqNo, global_checkpoint: Math.min(maxSeqNo, shard.persistedLocalCheckpoint, this.router?.globalCheckpoint(handle, shardNumber) ?? maxSeqNo) };
   }
 
   /**

@@ -3,7 +3,6 @@ import { appendFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import path from 'node:path';
 import { CONFIG_FILE, Keystore, readFileSettings } from '../config/index.js';
-import { caFingerprint, generateCa, generateNodeCertificate, writePemPair } from '../security/certs/index.js';
 
 /**
  * First start with no security settings at all: configure security as Elasticsearch 8+ does
@@ -38,6 +37,8 @@ export function generatePassword(length = 20): string {
 }
 
 export async function autoConfigureSecurity(configDir: string, networkHost: string): Promise<AutoConfiguration> {
+  // Loaded here, not at the top: a node that is already configured (every start but the first) never needs it.
+  const { caFingerprint, generateCa, generateNodeCertificate, writePemPair } = await import('../security/certs/index.js');
   const certsDir = path.join(configDir, 'certs');
   mkdirSync(certsDir, { recursive: true });
   const ca = await generateCa({ commonName: 'Strait security auto-configuration HTTP CA' });

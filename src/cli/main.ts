@@ -4,9 +4,10 @@ import path from 'node:path';
 import { Command } from 'commander';
 import pino from 'pino';
 import { ConfigError, Keystore, loadNodeConfig } from '../config/index.js';
-import { generateCa, generateNodeCertificate, writePemPair } from '../security/certs/index.js';
-import { enrollStoppedNode } from './remote-enroll.js';
 import { autoConfigurationBanner, autoConfigureSecurity, needsAutoConfiguration, type AutoConfiguration } from './auto-configure.js';
+// The certificate code (@peculiar/x509) and remote enrollment (HTTP routes, transport) are loaded by
+// the commands that use them: each costs a process more start-up CPU than `keystore` or `start` needs
+// (a node start, its keystore and certificates are several processes; tests start hundreds).
 
 /** Elasticsearch exits with 78 (EX_CONFIG) for configuration errors. */
 const EXIT_CONFIG = 78;
@@ -220,6 +221,7 @@ remote
     if (options.mode !== 'proxy' && options.mode !== 'sniff') fail(`[--mode] must be proxy or sniff, not [${options.mode}]`);
     const token = (await readStdin()).toString('utf8').trim();
     if (token === '') fail('no enrollment token on standard input');
+    const { enrollStoppedNode } = await import('./remote-enroll.js');
     try {
       const done = await enrollStoppedNode({ configDir: options.configDir, alias, token, mode: options.mode as 'proxy' | 'sniff', skipUnavailable: options.skipUnavailable === true });
       process.stdout.write(`${done}\n`);
@@ -245,6 +247,7 @@ certutil
   .option('--days <n>', 'validity in days (default 1095)')
   .action(async (options: { out: string; name: string; days?: string }) => {
     const validity = days(options.days);
+    const { generateCa, writePemPair } = await import('../security/certs/index.js');
     const ca = await generateCa({ commonName: options.name, ...(validity !== undefined ? { days: validity } : {}) });
     const { certFile, keyFile } = writePemPair(path.resolve(options.out), 'ca', ca);
     process.stdout.write(`${certFile}\n${keyFile}\n`);
@@ -269,6 +272,7 @@ certutil
       fail(`cannot read the CA: ${(error as Error).message}`);
     }
     const validity = days(options.days);
+    const { generateNodeCertificate, writePemPair } = await import('../security/certs/index.js');
     try {
       const pair = await generateNodeCertificate({ ca, name: options.name, dns: options.dns, ip: options.ip, ...(validity !== undefined ? { days: validity } : {}) });
       const { certFile, keyFile } = writePemPair(path.resolve(options.out), options.name, pair);

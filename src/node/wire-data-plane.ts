@@ -13,7 +13,7 @@
  */
 import type { Logger } from 'pino';
 import type { IndexHandle, IndicesService } from '../index/index.js';
-import { ReplicationService } from '../index/replication/service.js';
+import { ReplicationService, replicationLimits } from '../index/replication/service.js';
 import { TransportNodeChannel } from '../index/replication/node-channel.js';
 import { ShardCopiesApplier, type ShardStoreProvider } from '../index/replication/copies-applier.js';
 import { REPLICATION_ACTIONS, type ShardTarget } from '../index/replication/actions.js';
@@ -112,6 +112,10 @@ export function startDataPlane(options: DataPlaneOptions): DataPlaneWiring {
       if (handle !== undefined && handle.uuid === target.indexUuid) await options.indices.refreshStepwise(handle);
     },
     awaitStateVersion: (version, timeoutMs) => coordinator.waitForState((state) => state.version >= version, timeoutMs),
+    recoveryStateVersion: async (target) => {
+      await options.coordination.publishMapping(target.index, replicationLimits.stateWaitMs);
+      return coordinator.state().version;
+    },
   });
   // `indices:data/write/bulk[s]` is also what coordinating nodes send primaries (wire-documents.ts
   // takes it over once wired); the replication service's own format stays its fallback.

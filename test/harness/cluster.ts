@@ -193,7 +193,8 @@ export async function startNode(options: NodeOptions = {}): Promise<StartedNode>
       'xpack.security.transport.ssl.certificate: certs/node.crt',
       `xpack.security.transport.ssl.certificate_authorities: [${authorities.join(', ')}]`,
     );
-    mustRunCli(['keystore', 'create', '--config-dir', configDir]);
+    // `keystore add` creates the keystore when there is none (test/integration/cli.test.ts covers
+    // `keystore create`): one CLI process less per node.
     mustRunCli(['keystore', 'add', 'bootstrap.password', '--stdin', '--config-dir', configDir], password);
   } else {
     yaml.push('xpack.security.enabled: false');

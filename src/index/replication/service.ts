@@ -114,6 +114,15 @@ export interface ReplicationServiceOptions {
    * their new fields (Elasticsearch's replica waits for a missing mapping the same way).
    */
   readonly awaitStateVersion?: (version: number, timeoutMs: number) => Promise<boolean>;
+  /**
+   * The cluster state version a recovering copy must apply before it takes the primary's documents
+   * and operations: one holding the mapping they were parsed against (publishing the primary's
+   * mapping first if the published one lags). Without it a copy recovering while a new field
+   * appeared could index the documents for search without that field, for good, as a replica
+   * taking a write would (Elasticsearch's recovery target waits for the mapping version the
+   * source names the same way). Undefined: nothing to wait for.
+   */
+  readonly recoveryStateVersion?: (target: ShardTarget) => Promise<number | undefined>;
 }
 
 interface WriteWaiter {
@@ -199,7 +208,7 @@ export class ReplicationService {
     return new Map<string, TransportHandler>([
       [REPLICATION_ACTIONS.bulkShard, internal((body) => this.handleBulkShard(body))],
       [REPLICATION_ACTIONS.bulkShardReplica, internal((body) => this.handleReplicaBulk(body))],
-      [REPLICATION_ACTIONS.translogOps, internal((body) => this.handleReplicaOperations(REPLICATION_ACTIONS.translogOps, body))],
+      [REPLICATION_ACTIONS.translogOps, internal((body) => this.handleRecoveryOperations(body))],
       [REPLICATION_ACTIONS.resync, internal((body) => this.handleResync(body))],
       [REPLICATION_ACTIONS.startRecovery, internal((body) => this.handleStartRecovery(body))],
       [REPLICATION_ACTIONS.filesInfo, internal((body) => this.handleFilesInfo(body))],
@@ -620,13 +629,24 @@ export class ReplicationService {
   /** `bulk[s][r]`: once this node applied the state the primary names (the mapping of the operations), as any replica operations. */
   private async handleReplicaBulk(body: unknown): Promise<Record<string, unknown>> {
     const action = REPLICATION_ACTIONS.bulkShardReplica;
-    const { copy, object } = this.replicaFor(action, body);
-    if (object['state_version'] !== undefined) {
-      const version = readInteger(action, object, 'state_version', 0);
-      const applied = (await this.options.awaitStateVersion?.(version, replicationLimits.stateWaitMs)) ?? true;
-      if (!applied) throw errors.illegalState(`shard copy [${copy.state.allocationId}] did not apply cluster state version [${version}], which holds the mapping of its operations, within [${replicationLimits.stateWaitMs}ms]`);
-    }
+    await this.awaitNamedState(action, body);
     return this.handleReplicaOperations(action, body);
+  }
+
+  /** Recovery's operation replay: as `bulk[s][r]`, after the state the source names. */
+  private async handleRecoveryOperations(body: unknown): Promise<Record<string, unknown>> {
+    const action = REPLICATION_ACTIONS.translogOps;
+    await this.awaitNamedState(action, body);
+    return this.handleReplicaOperations(action, body);
+  }
+
+  /** Waits until this node applied the request's `state_version` (when it names one): the state holding its documents' mapping. */
+  private async awaitNamedState(action: string, body: unknown): Promise<void> {
+    const { copy, object } = this.replicaFor(action, body);
+    if (object['state_version'] === undefined) return;
+    const version = readInteger(action, object, 'state_version', 0);
+    const applied = (await this.options.awaitStateVersion?.(version, replicationLimits.stateWaitMs)) ?? true;
+    if (!applied) throw errors.illegalState(`shard copy [${copy.state.allocationId}] did not apply cluster state version [${version}], which holds the mapping of its operations, within [${replicationLimits.stateWaitMs}ms]`);
   }
 
   private handleReplicaOperations(action: string, body: unknown): Record<string, unknown> {
@@ -693,8 +713,9 @@ export class ReplicationService {
     return {};
   }
 
-  private handleFileChunk(body: unknown): Record<string, unknown> {
+  private async handleFileChunk(body: unknown): Promise<Record<string, unknown>> {
     const action = REPLICATION_ACTIONS.fileChunk;
+    await this.awaitNamedState(action, body);
     const { copy, object } = this.replicaFor(action, body);
     if (!copy.recovering) throw errors.illegalState(`shard copy [${copy.state.allocationId}] is not recovering`);
     const documents = parseOperations(action, object['documents'], replicationLimits.recoveryChunkDocumentsMax);
@@ -753,6 +774,9 @@ export class ReplicationService {
     const send = (sendAction: string, payload: Record<string, unknown>): Promise<unknown> =>
       this.options.channel.request(targetNodeId, sendAction, { ...encodeShardTarget(target), allocation_id: targetAllocationId, ...payload }, replicationLimits.requestTimeoutMs);
     try {
+      // Every document and operation below was parsed against a mapping this state holds.
+      const stateVersion = await this.options.recoveryStateVersion?.(target);
+      const named = stateVersion === undefined ? {} : { state_version: stateVersion };
       let startingSeqNo: number;
       if (plan.kind === 'documents') {
         this.log.info({ index: target.index, shard: target.shard, target: targetAllocationId, reason: plan.reason }, 'peer recovery copies documents');
@@ -764,7 +788,7 @@ export class ReplicationService {
             const chunk = snapshot.read(afterId, replicationLimits.recoveryChunkDocumentsMax, replicationLimits.recoveryChunkBytesMax);
             if (chunk.length === 0) break;
             await this.options.pace?.(chunk.reduce((bytes, document) => bytes + document.id.length + document.source.length, 0));
-            await send(REPLICATION_ACTIONS.fileChunk, { documents: chunk.map((document) => encodeOperation({ seqNo: document.seqNo, op: 'index', id: document.id, source: document.source, primaryTerm: document.primaryTerm, version: document.version, routing: document.routing ?? null })) });
+            await send(REPLICATION_ACTIONS.fileChunk, { ...named, documents: chunk.map((document) => encodeOperation({ seqNo: document.seqNo, op: 'index', id: document.id, source: document.source, primaryTerm: document.primaryTerm, version: document.version, routing: document.routing ?? null })) });
             documents += chunk.length;
             afterId = chunk[chunk.length - 1]!.id;
           }
@@ -783,7 +807,7 @@ export class ReplicationService {
         if (read.length === 0 || read[0]!.seqNo !== from) throw errors.illegalState(`the primary no longer retains operation [${from}]`);
         const batch = withinBytes(read, replicationLimits.operationBytesPerRequestMax);
         await this.options.pace?.(batch.reduce((bytes, operation) => bytes + operation.id.length + (operation.source?.length ?? 0), 0));
-        await send(REPLICATION_ACTIONS.translogOps, { primary_term: copy.state.primaryTerm, global_checkpoint: copy.state.globalCheckpoint, operations: batch.map(encodeOperation) });
+        await send(REPLICATION_ACTIONS.translogOps, { ...named, primary_term: copy.state.primaryTerm, global_checkpoint: copy.state.globalCheckpoint, operations: batch.map(encodeOperation) });
         operations += batch.length;
         from = batch[batch.length - 1]!.seqNo + 1;
       }

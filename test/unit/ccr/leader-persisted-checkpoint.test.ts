@@ -95,3 +95,18 @@ test('a follower that asks for operation columns gets them; one that does not (o
   );
   assert.equal(columns.globalCheckpoint, 2);
 });
+
+// The leader index's info (ccr/leader_info) named its max_seq_no as its global checkpoint, though
+// committed operations not yet fsynced are past it; it now counts as shard_changes does.
+test('leader info reports the persisted global checkpoint, not the max_seq_no', async (t) => {
+  const { h, leader } = setUp(t);
+  assert.equal((await h.call('PUT', '/:index', { params: { index: 'leader' } })).status, 200);
+  const store = h.service.openShardOf(h.service.get('leader')!, 0);
+  commitSlice(h, ['a', 'b']);
+  const info = await leader.leaderInfo({ index: 'leader' }, access);
+  assert.equal(info.max_seq_no, 1);
+  assert.equal(info.global_checkpoint, -1, 'nothing fsynced yet');
+  await store.syncDeferred();
+  const after = await leader.leaderInfo({ index: 'leader' }, access);
+  assert.equal(after.global_checkpoint, 1);
+});

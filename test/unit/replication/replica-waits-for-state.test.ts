@@ -16,6 +16,7 @@ import { ReplicationService, type AppliedShardState } from '../../../src/index/r
 import { internalVersionWriter } from '../../../src/index/replication/shard-writer.js';
 import type { ShardTarget } from '../../../src/index/replication/actions.js';
 import { ShardStore } from '../../../src/index/store/shard-store.js';
+import { EsError } from '../../../src/common/errors.js';
 import { inProcessChannel } from './in-process-channel.js';
 import { makeTempDir } from '../../harness/cluster.js';
 
@@ -104,6 +105,95 @@ test('a replica applies a write only after the cluster state the primary named; 
     assert.equal(failing.shards.failed, 1);
     assert.match(failing.shards.failures[0]!.reason, /did not apply cluster state version \[9\]/);
     assert.deepEqual(reports.filter((kind) => kind === 'shard_failed'), ['shard_failed']);
+  } finally {
+    for (const service of services.values()) service.close();
+    primaryStore.close();
+    replicaStore.close();
+  }
+});
+
+// The same rule for a copy that recovers: the documents and operations the primary replays were
+// parsed against its mapping, so the copy takes them only once its node applied the state holding
+// it (the source names it: Elasticsearch's recovery target waits for the mapping version too).
+// Before, recovery applied them at once, and a refresh in that gap indexed them without new fields.
+test('a recovering copy takes the replayed documents and operations only after the state the primary named', async () => {
+  const dir = makeTempDir('strait-recovery-state-');
+  const services = new Map<string, ReplicationService>();
+  const channel = inProcessChannel(services);
+  const asked: number[] = [];
+  let stateApplied = deferred<boolean>();
+  const named: string[] = [];
+  for (const id of ['a', 'b']) {
+    services.set(
+      id,
+      new ReplicationService({
+        nodeId: id,
+        cluster: { clusterName: 'strait', clusterUuid: 'cu' },
+        channel,
+        logger: pino({ level: 'silent' }),
+        writer: internalVersionWriter,
+        masterNodeId: () => undefined,
+        reportShard: async () => {},
+        nowMs: () => Date.now(),
+        awaitStateVersion: (version) => {
+          asked.push(version);
+          return stateApplied.promise;
+        },
+        recoveryStateVersion: async (target) => {
+          named.push(target.index);
+          return 12;
+        },
+      }),
+    );
+  }
+  const target: ShardTarget = { indexUuid: 'u', index: 'books', shard: 0 };
+  const primaryStore = ShardStore.open(path.join(dir, 'a.db'), { indexUuid: 'u', durability: 'async' });
+  const replicaStore = ShardStore.open(path.join(dir, 'b.db'), { indexUuid: 'u', durability: 'async' });
+  const applied: AppliedShardState = { primaryTerm: 1, primaryAllocationId: 'pa', inSync: ['pa'], copies: { pa: 'a', rb: 'b' } };
+  try {
+    primaryStore.index('one', '{"shelf":"top"}', 1);
+    primaryStore.index('two', '{"shelf":"low","colour":"red"}', 1);
+    services.get('a')!.openPrimary(target, primaryStore, 'pa', applied);
+    services.get('b')!.openReplica(target, replicaStore, 'rb', 1, () => replicaStore);
+    let recovered = false;
+    const recovery = services.get('b')!.recover(target, 'a').then((outcome) => {
+      recovered = true;
+      return outcome;
+    });
+    await turns();
+    assert.deepEqual(named, ['books'], 'the source asks which state holds its mapping');
+    assert.deepEqual(asked, [12], 'the copy waits for that state');
+    assert.equal(replicaStore.get('one'), undefined, 'and takes nothing before its node applied it');
+    assert.equal(recovered, false);
+    stateApplied.resolve(true);
+    const outcome = await recovery;
+    assert.equal(outcome.documents + outcome.operations >= 2, true);
+    assert.equal(replicaStore.get('two')?.source, '{"shelf":"low","colour":"red"}');
+
+    // A copy whose node never applies it fails its recovery rather than index without the mapping.
+    const other = ShardStore.open(path.join(dir, 'c.db'), { indexUuid: 'u', durability: 'async' });
+    try {
+      stateApplied = deferred<boolean>();
+      stateApplied.resolve(false);
+      services.get('b')!.close();
+      const fresh = new ReplicationService({
+        nodeId: 'b',
+        cluster: { clusterName: 'strait', clusterUuid: 'cu' },
+        channel,
+        logger: pino({ level: 'silent' }),
+        writer: internalVersionWriter,
+        masterNodeId: () => undefined,
+        reportShard: async () => {},
+        nowMs: () => Date.now(),
+        awaitStateVersion: async () => false,
+      });
+      services.set('b', fresh);
+      fresh.openReplica(target, other, 'rb', 1, () => other);
+      await assert.rejects(fresh.recover(target, 'a'), (error: unknown) => error instanceof EsError && error.type === 'recovery_failed_exception' && /did not apply cluster state version \[12\]/u.test(JSON.stringify(error.toCause())));
+      assert.equal(other.get('one'), undefined);
+    } finally {
+      other.close();
+    }
   } finally {
     for (const service of services.values()) service.close();
     primaryStore.close();
