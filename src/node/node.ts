@@ -311,6 +311,7 @@ export async function startNode(config: NodeConfig, options: StartOptions): Prom
         explainer: indices.explainer,
         wrapTransportHandler: (action, wrap) => remote.wrapTransportHandler(action, wrap),
         addTransportHandlers: (handlers) => remote.addTransportHandlers(handlers),
+        remotes: remote.client,
         log,
         nowMs,
       });
