@@ -19,6 +19,12 @@ export const shardCostLimits = {
    * the bench machine).
    */
   inlineMicrosMax: 50,
+  /**
+   * The most a hop is taken to cost, whatever was measured: measurements are wall times, and a
+   * thread descheduled in the middle of a postMessage (a loaded machine) would otherwise make
+   * every query look cheaper than a hop, and, with nothing sent any more, keep that estimate.
+   */
+  hopMicrosMax: 100,
   /** Distinct shard jobs remembered (the oldest go first). */
   entriesMax: 2_000,
   /** Weight of the newest measurement in the running estimate (an index that grows makes a cheap query dear). */
@@ -68,13 +74,14 @@ export class ShardCosts {
   private hop: number | undefined;
 
   get hopMicros(): number {
-    return this.hop ?? this.inlineMicrosMax;
+    return Math.min(this.hop ?? this.inlineMicrosMax, shardCostLimits.hopMicrosMax);
   }
 
-  /** One hop's main-thread time, in µs. */
+  /** One hop's main-thread time, in µs (counted as at most `hopMicrosMax`). */
   observeHop(micros: number): void {
     if (!Number.isFinite(micros) || micros < 0) return;
-    this.hop = this.hop === undefined ? micros : this.hop + (micros - this.hop) * shardCostLimits.newestWeight;
+    const sample = Math.min(micros, shardCostLimits.hopMicrosMax);
+    this.hop = this.hop === undefined ? sample : this.hop + (sample - this.hop) * shardCostLimits.newestWeight;
   }
 
   /** True when this job was measured cheaper than a pool hop costs the main thread. */
