@@ -15,7 +15,9 @@
  * (wire-pit.ts). DFS over several shards is refused with a 400 for now (its statistics would have
  * to span the nodes);
  * `preference=_shards:N|_only_local` reads this node's own copies of those shards (how a copy is
- * inspected).
+ * inspected). A cross-cluster `_search`, `_count`, `_msearch` item or `_field_caps` runs its local
+ * part across this cluster's nodes and merges it with the remote clusters' answers as a single
+ * node does (src/search/ccs.ts); each remote part is sent as a single node sends it.
  * Loaded only in multi-node mode (node.ts).
  */
 import { availableParallelism } from 'node:os';
@@ -50,6 +52,9 @@ import { asyncSearchActions } from '../http/routes/async-search.js';
 import { pitActions } from '../search/pit.js';
 import { coordinatedAccess, restrictionFromWire, restrictionToWire } from './travelling-restriction.js';
 import { explainAction, type ExplainService } from '../search/explain.js';
+import { countAcrossClusters, fieldCapsAcrossClusters, planClusters, searchAcrossClusters, type ClusterPlan, type LocalAcross, type RemoteClusters } from '../search/ccs.js';
+import { remoteSearchOnNodes } from '../search/remote-shard-search.js';
+import { booleanParam } from '../http/request.js';
 
 const searchAction = 'indices:data/read/search';
 const fieldCapsAction = searchActions.fieldCaps;
@@ -101,7 +106,9 @@ export function planSearchShards(
 ): ShardCopies[] | 'local' {
   const { indices, nodeId } = deps;
   const expression = input.expression;
-  if (expression !== undefined && expression.split(',').some((element) => element.includes(':'))) throw unsupported('cross-cluster search');
+  if (expression !== undefined && expression.split(',').some((element) => element.includes(':'))) {
+    throw errors.illegalArgument('cross-cluster requests other than _search, _count, _msearch and _field_caps are not supported by Strait in a multi-node cluster yet ([discovery.type] is [multi-node])');
+  }
   const body = input.body as Record<string, unknown> | undefined;
   if (body !== null && typeof body === 'object' && body['pit'] !== undefined) throw unsupported('a point in time');
   if (input.params['scroll'] !== undefined) throw unsupported('[scroll]');
@@ -205,6 +212,8 @@ export interface SearchWiringOptions {
   readonly addTransportHandlers: (handlers: ReadonlyMap<string, TransportHandler>) => void;
   /** Replaces a transport action's handler (given the one registered before, the cross-cluster side). */
   readonly wrapTransportHandler: (action: string, wrap: (own: TransportHandler | undefined) => TransportHandler) => void;
+  /** The remote clusters this node searches (cross-cluster requests; their settings are the cluster's, their keystore credentials this node's). */
+  readonly remotes?: RemoteClusters;
   readonly log: Logger;
   readonly nowMs: () => number;
 }
@@ -290,12 +299,43 @@ export function wireSearch(options: SearchWiringOptions): SearchWiring {
       nowMs: options.nowMs,
     });
 
+  /** The clusters an expression names, or undefined when it names no remote cluster (planClusters). */
+  const crossClusters = (expression: string | undefined): ClusterPlan | undefined =>
+    options.remotes === undefined || expression === undefined || !expression.includes(':') ? undefined : planClusters(expression, options.remotes);
+
+  /**
+   * The local part of a cross-cluster request across this cluster's nodes, authorized here for the
+   * caller (planSearchShards): reduced to this cluster's top hits with partial aggregations, as a
+   * multi-node remote answers (remoteSearchOnNodes without a cluster alias, so `_index` names the
+   * local index). Undefined when this node's own copies answer it, or no shard: the single-node part.
+   */
+  const localAcross =
+    (context: RequestContext): LocalAcross =>
+    async (input) => {
+      const shards = plan(input, context);
+      if (shards === 'local' || shards.length === 0) return undefined;
+      return remoteSearchOnNodes({ search, input, shards, cursor: cursor++, localNodeId: nodeId, channel: dataPlane.channel, access: context.authorize, owner: scrollOwner(context), nowMs: options.nowMs });
+    };
+
+  /**
+   * A search over remote clusters too, `ccs_minimize_roundtrips=true` (Elasticsearch's default):
+   * each remote part goes as one request to its cluster, carrying the caller as a single node's
+   * does. The unminimized mode and scrolls would need shard-level contexts on both sides: refused.
+   */
+  const searchClusters = (input: SearchInput, context: RequestContext, clusters: ClusterPlan): Promise<Record<string, unknown>> => {
+    if (input.params['scroll'] !== undefined) throw unsupported('[scroll] over remote clusters');
+    if (!booleanParam(input.params['ccs_minimize_roundtrips'], true)) throw unsupported('[ccs_minimize_roundtrips] [false] over remote clusters');
+    return searchAcrossClusters(search, input, clusters, context.authorize, options.remotes!, context.authentication, localAcross(context));
+  };
+
   const searchRoute = (original: Route): Route => ({
     ...original,
     handle: async (request: RestRequest, context: RequestContext): Promise<RestResponse> => {
       const input = { expression: request.params['index'], params: request.query, body: request.json() };
       checkQueryStringParams(request.query, request.rawPath);
       if (pits.names(input.body)) return { status: 200, body: await pits.search(input, context) };
+      const clusters = crossClusters(input.expression);
+      if (clusters !== undefined) return { status: 200, body: await searchClusters(input, context, clusters) };
       // A scroll plans its shards as a search does, then keeps its contexts on the data nodes.
       const { scroll, ...unscrolled } = input.params;
       const shards = plan(scroll === undefined ? input : { ...input, params: unscrolled }, context);
@@ -326,6 +366,8 @@ export function wireSearch(options: SearchWiringOptions): SearchWiring {
   /** One search (an `_msearch` item) across nodes, or as a single node answers it when it reads this node's copies or none. */
   const searchOne = async (input: SearchInput, context: RequestContext): Promise<Record<string, unknown>> => {
     if (pits.names(input.body)) return pits.search(input, context);
+    const clusters = crossClusters(input.expression);
+    if (clusters !== undefined) return searchClusters(input, context, clusters);
     const shards = plan(input, context);
     if (shards === 'local' || shards.length === 0) return search.search(input, context.authorize, scrollOwner(context));
     return searchAcross(input, context, shards);
@@ -385,9 +427,15 @@ export function wireSearch(options: SearchWiringOptions): SearchWiring {
       const body = request.json();
       const expression = request.params['index'];
       const filter = parseFieldCapsOptions(request.query, body).indexFilter;
-      // Cross-cluster expressions keep their own path (refused from a multi-node cluster).
-      if (filter === undefined || (expression !== undefined && expression.includes(':'))) return original.handle(request, context);
       const input = { expression, params: request.query, body };
+      const clusters = crossClusters(expression);
+      // Across clusters: the local indices that take part under the filter are decided on the nodes holding their shards.
+      if (clusters !== undefined && filter !== undefined && clusters.local !== undefined) {
+        const local = { expression: clusters.local, params: request.query, body };
+        const matching = await indicesMatchingFilter({ indices, search, state: () => coordinator.state(), nodeId, channel: dataPlane.channel, cursor: () => cursor++, nowMs: options.nowMs }, local, context.authorize);
+        return { status: 200, body: await fieldCapsAcrossClusters(search, input, clusters, context.authorize, options.remotes!, context.authentication, (handle) => matching.has(handle.name)) };
+      }
+      if (filter === undefined || clusters !== undefined) return original.handle(request, context);
       const matching = await indicesMatchingFilter({ indices, search, state: () => coordinator.state(), nodeId, channel: dataPlane.channel, cursor: () => cursor++, nowMs: options.nowMs }, input, context.authorize);
       return { status: 200, body: search.fieldCaps(input, context.authorize, [], (handle) => matching.has(handle.name)) };
     },
@@ -398,6 +446,11 @@ export function wireSearch(options: SearchWiringOptions): SearchWiring {
     handle: async (request: RestRequest, context: RequestContext): Promise<RestResponse> => {
       const body = request.json();
       const input = { expression: request.params['index'], params: request.query, body };
+      const clusters = crossClusters(input.expression);
+      if (clusters !== undefined) {
+        checkCountQueryParams(request.query, body !== undefined, request.rawPath);
+        return { status: 200, body: await countAcrossClusters(search, input, clusters, context.authorize, options.remotes!, context.authentication, localAcross(context)) };
+      }
       const shards = plan(input, context);
       if (shards === 'local' || shards.length === 0) return original.handle(request, context);
       checkCountQueryParams(request.query, body !== undefined, request.rawPath);

@@ -21,6 +21,8 @@ export interface PinnedIndex {
   readonly name: string;
   readonly uuid: string;
   readonly snapshots: readonly ShardSnapshot[];
+  /** Each pinned shard's ordinal in the point in time, by shard number (`_shard_doc` sorts by it first). */
+  readonly ordinals?: readonly number[];
 }
 
 interface Entry {

@@ -33,8 +33,12 @@ export const remoteShardSearchLimits = {
 /** `owner` is the data nodes' (the coordinating node's), never the remote caller's. */
 type RemoteNodeOptions = NodePhaseOptions & { readonly clusterAlias: string };
 
-/** The minimized cross-cluster search's answer from this cluster, its shards read on the nodes holding them. */
-export async function remoteSearchOnNodes(options: RemoteNodeOptions & { readonly nowMs: () => number }): Promise<ClusterSearchResult> {
+/**
+ * The minimized cross-cluster search's answer from this cluster, its shards read on the nodes
+ * holding them; without `clusterAlias`, the local part of a cross-cluster search this cluster
+ * coordinates (src/node/wire-search.ts), merged with the remote clusters' answers alike.
+ */
+export async function remoteSearchOnNodes(options: NodePhaseOptions & { readonly nowMs: () => number }): Promise<ClusterSearchResult> {
   const started = options.nowMs();
   const { parsed, phases, failures, total } = await queryPhasesOnNodes(options);
   const { shardResults, phaseOf, mappings, failures: partFailures } = collectPhases(phases);

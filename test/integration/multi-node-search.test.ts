@@ -497,6 +497,43 @@ describe('searches across three Strait nodes over etcd, compared with one node',
     assert.equal((await jsonCall(a, 'POST', '/_search', { pit: { id: short.id } })).status, 404);
   });
 
+  test('_shard_doc breaks ties of a point in time\'s sort across shards and nodes: search_after pages every document once, as on one node', async () => {
+    /** Every hit of `sort` through a point in time of `books` opened on via[0], paged (7 a page) through each node in turn. */
+    const pageAll = async (via: readonly StartedNode[], sort: unknown[]): Promise<any[]> => {
+      const id = (await jsonCall(via[0]!, 'POST', '/books/_pit?keep_alive=1m')).body.id;
+      const hits: any[] = [];
+      let after: unknown[] | undefined;
+      for (let page = 0; page < 20; page++) {
+        const answer = await jsonCall(via[page % via.length]!, 'POST', '/_search', { pit: { id, keep_alive: '1m' }, size: 7, sort, _source: ['genre'], ...(after === undefined ? {} : { search_after: after }) });
+        assert.equal(answer.status, 200, answer.text);
+        if (answer.body.hits.hits.length === 0) break;
+        hits.push(...answer.body.hits.hits);
+        after = answer.body.hits.hits.at(-1).sort;
+      }
+      assert.equal((await jsonCall(via[0]!, 'DELETE', '/_pit', { id })).status, 200);
+      return hits;
+    };
+    const everyBook = books().map((book) => book.id).sort();
+    for (const sort of [[{ genre: 'asc' }, { _shard_doc: 'asc' }], [{ genre: 'desc' }, { _shard_doc: 'desc' }], ['_shard_doc']]) {
+      for (const via of [[single], nodes(), [nodes()[2]!, nodes()[0]!]]) {
+        const hits = await pageAll(via, sort);
+        assert.deepEqual(hits.map((hit) => hit._id).sort(), everyBook, `${JSON.stringify(sort)}: every book exactly once`);
+        const keys = hits.map((hit) => hit.sort.at(-1));
+        assert.ok(keys.every((key) => Number.isSafeInteger(key)), 'a _shard_doc value is a long');
+        assert.equal(new Set(keys).size, keys.length, '_shard_doc values are unique within the point in time');
+        if (sort.length === 2) {
+          const genresInOrder = hits.map((hit) => hit._source.genre);
+          assert.deepEqual(genresInOrder, [...genresInOrder].sort((x, y) => (sort[0] as any).genre === 'asc' ? x.localeCompare(y) : y.localeCompare(x)));
+        }
+      }
+    }
+    // SearchRequest#validate: the shard ordinals are a point in time's.
+    for (const node of [single, nodes()[1]!]) {
+      const refused = await jsonCall(node, 'POST', '/books/_search', { sort: ['_shard_doc'] });
+      assert.deepEqual([refused.status, refused.body.error.type, refused.body.error.reason], [400, 'action_request_validation_exception', 'Validation Failed: 1: [_shard_doc] sort field cannot be used without [point in time];'], refused.text);
+    }
+  });
+
   test('a forged point in time id is a 4xx: malformed ids are 400, a node not in the cluster holds no context (404)', async () => {
     const [a, b] = nodes() as [StartedNode, StartedNode];
     const malformed = encodeOpaqueId('strait-mn-pit:', '{"shards":[["pit-shelf",0,7,"x"]]}');

@@ -498,10 +498,10 @@ class SortCollector implements HitCollector {
           const from = numeric.valueStart[doc]!;
           const to = numeric.valueStart[doc + 1]!;
           firstKey = from === to ? applyMissing(null, spec) : numeric.values[this.firstUsesMax ? to - 1 : from]!;
-        } else firstKey = applyMissing(spec.kind === 'score' ? score : spec.kind === 'doc' ? this.docBase + doc : fieldSortValue(segment, spec, doc, score), spec);
+        } else firstKey = applyMissing(spec.kind === 'score' ? score : spec.kind === 'doc' ? (spec.base ?? 0) + this.docBase + doc : fieldSortValue(segment, spec, doc, score), spec);
         if (compareSortValues(firstKey, worst.keys[0]!, spec) > 0) return this.countAndContinue();
       }
-      const keys = sort.map((spec) => applyMissing(spec.kind === 'score' ? score : spec.kind === 'doc' ? this.docBase + doc : fieldSortValue(segment, spec, doc, score), spec));
+      const keys = sort.map((spec) => applyMissing(spec.kind === 'score' ? score : spec.kind === 'doc' ? (spec.base ?? 0) + this.docBase + doc : fieldSortValue(segment, spec, doc, score), spec));
       const candidate: SortedCandidate = { segmentIndex: this.segmentIndex, doc, globalDoc: this.docBase + doc, score, keys };
       const passes = this.after === undefined || compareBySort({ keys, globalDoc: 0 }, { keys: this.after, globalDoc: 0 }, sort) > 0;
       if (passes && (this.worst === undefined || this.candidates.length < this.capacity || compareBySort(candidate, this.worst, sort) < 0)) {
