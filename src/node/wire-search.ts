@@ -15,7 +15,7 @@
  * (wire-pit.ts). DFS over several shards is refused with a 400 for now (its statistics would have
  * to span the nodes);
  * `preference=_shards:N|_only_local` reads this node's own copies of those shards (how a copy is
- * inspected). A cross-cluster `_search`, `_count`, `_msearch` item or `_field_caps` runs its local
+ * inspected). A cross-cluster `_search`, async search, `_count`, `_msearch` item or `_field_caps` runs its local
  * part across this cluster's nodes and merges it with the remote clusters' answers as a single
  * node does (src/search/ccs.ts); each remote part is sent as a single node sends it.
  * Loaded only in multi-node mode (node.ts).
@@ -107,7 +107,7 @@ export function planSearchShards(
   const { indices, nodeId } = deps;
   const expression = input.expression;
   if (expression !== undefined && expression.split(',').some((element) => element.includes(':'))) {
-    throw errors.illegalArgument('cross-cluster requests other than _search, _count, _msearch and _field_caps are not supported by Strait in a multi-node cluster yet ([discovery.type] is [multi-node])');
+    throw errors.illegalArgument('cross-cluster requests other than _search, _async_search, _count, _msearch and _field_caps are not supported by Strait in a multi-node cluster yet ([discovery.type] is [multi-node])');
   }
   const body = input.body as Record<string, unknown> | undefined;
   if (body !== null && typeof body === 'object' && body['pit'] !== undefined) throw unsupported('a point in time');
@@ -322,9 +322,12 @@ export function wireSearch(options: SearchWiringOptions): SearchWiring {
    * each remote part goes as one request to its cluster, carrying the caller as a single node's
    * does. The unminimized mode and scrolls would need shard-level contexts on both sides: refused.
    */
-  const searchClusters = (input: SearchInput, context: RequestContext, clusters: ClusterPlan): Promise<Record<string, unknown>> => {
+  const checkClusterSearch = (input: SearchInput): void => {
     if (input.params['scroll'] !== undefined) throw unsupported('[scroll] over remote clusters');
     if (!booleanParam(input.params['ccs_minimize_roundtrips'], true)) throw unsupported('[ccs_minimize_roundtrips] [false] over remote clusters');
+  };
+  const searchClusters = (input: SearchInput, context: RequestContext, clusters: ClusterPlan): Promise<Record<string, unknown>> => {
+    checkClusterSearch(input);
     return searchAcrossClusters(search, input, clusters, context.authorize, options.remotes!, context.authentication, localAcross(context));
   };
 
@@ -356,6 +359,14 @@ export function wireSearch(options: SearchWiringOptions): SearchWiring {
     internalHandler: (handle) => dataPlane.replication.internalHandler(handle),
     prepare: (input, context) => {
       if (pits.names(input.body)) return () => pits.search(input, context);
+      const clusters = crossClusters(input.expression);
+      if (clusters !== undefined) {
+        // Refused or forbidden at the submit, as a local one: the local part is authorized here now.
+        checkClusterSearch(input);
+        context.authorize.delegateToRemote?.();
+        if (clusters.local !== undefined) plan({ ...input, expression: clusters.local }, context);
+        return () => searchClusters(input, context, clusters);
+      }
       const shards = plan(input, context);
       if (shards === 'local' || shards.length === 0) return () => search.searchCancellable(input, context.authorize, scrollOwner(context));
       return () => searchAcross(input, context, shards);

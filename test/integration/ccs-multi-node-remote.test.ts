@@ -287,6 +287,11 @@ describe('cross-cluster search against a three-node remote cluster', { skip }, (
         const capsNone = (await client.fieldCaps({ index: 'logs,near:nearidx', fields: 'n', index_filter: { range: { n: { lt: 0 } } } })) as unknown as Record<string, any>;
         assert.deepEqual(capsNone.indices, []);
       }
+      // An async search runs so on the node that received the submit.
+      const submitted = (await via.client().asyncSearch.submit({ index: 'logs,near:nearidx', wait_for_completion_timeout: '30s', size: 0 } as never)) as unknown as Record<string, any>;
+      assert.equal(submitted.is_running, false);
+      assert.deepEqual(submitted.response.hits.total, { value: DOCS + NEAR, relation: 'eq' });
+      assert.equal(submitted.response._clusters.successful, 2);
       const resolved = await jsonCall(via, 'GET', '/_resolve/cluster/logs,near:nearidx');
       assert.equal(resolved.status, 200, resolved.text);
       assert.equal(resolved.body['(local)'].matching_indices, true);
@@ -307,6 +312,12 @@ describe('cross-cluster search against a three-node remote cluster', { skip }, (
         assert.equal(refused.type, 'illegal_argument_exception');
         assert.match(refused.reason, /over remote clusters is not supported by Strait for searches whose shards live on several nodes yet/);
       }
+      const asyncRefused = await failure(via.client().asyncSearch.submit({ index: 'logs,near:nearidx', ccs_minimize_roundtrips: false } as never));
+      assert.equal(asyncRefused.status, 400);
+      assert.match(asyncRefused.reason, /\[ccs_minimize_roundtrips\] \[false\] over remote clusters is not supported/);
+      const pit = await failure(via.client().openPointInTime({ index: 'logs,near:nearidx', keep_alive: '1m' }));
+      assert.equal(pit.status, 400);
+      assert.match(pit.reason, /a cross-cluster point in time is not supported by Strait in a multi-node cluster yet/);
     }
     await jsonCall(remote[0]!, 'PUT', '/_cluster/settings', { persistent: { 'cluster.remote.near.mode': null, 'cluster.remote.near.seeds': null, 'cluster.remote.near.skip_unavailable': null } });
   });
