@@ -24,6 +24,7 @@ import { parseIndicesOptions } from '../index/expression.js';
 import type { IndicesService } from '../index/index.js';
 import type { RequestContext, RestRequest, RestResponse, Route } from '../http/route.js';
 import { scrollOwner } from '../http/routes/search.js';
+import { aliasFilterDefinitions, combinedAliasFilter } from '../search/alias-filter.js';
 import { contextsOf, decodeMultiNodePitId, encodeMultiNodePitId, type PitShardContext } from '../search/multi-node-pit-id.js';
 import { parsePitKeepAlive, pitActions } from '../search/pit.js';
 import { renderSearchResponse } from '../search/response.js';
@@ -97,6 +98,8 @@ export function wirePit(options: PitWiringOptions): PitWiring {
     const shards = isRecord(body) ? body['shards'] : undefined;
     const keepAlive = isRecord(body) ? body['keep_alive'] : undefined;
     const ordinals = isRecord(body) ? body['ordinals'] : undefined;
+    const aliasFilter = isRecord(body) ? body['alias_filter'] : undefined;
+    if (aliasFilter !== undefined && (!Array.isArray(aliasFilter) || aliasFilter.length === 0)) throw errors.illegalArgument(`malformed [${PIT_NODE_ACTIONS.open}] request: [alias_filter] must be a non-empty array`);
     const counts = (value: unknown): value is number[] => Array.isArray(value) && value.every((item) => Number.isSafeInteger(item) && item >= 0);
     if (typeof index !== 'string' || index === '' || typeof uuid !== 'string' || typeof keepAlive !== 'string' || !counts(shards) || shards.length === 0 || !counts(ordinals) || ordinals.length !== shards.length) {
       throw errors.illegalArgument(`malformed [${PIT_NODE_ACTIONS.open}] request`);
@@ -105,7 +108,14 @@ export function wirePit(options: PitWiringOptions): PitWiring {
     const handle = indices.resolve(index, pitIndicesOptions)[0];
     if (handle === undefined || handle.uuid !== uuid) throw errors.noShardAvailable(index, shards[0] as number);
     // Each shard's ordinal is its place among all the point in time's shards (`_shard_doc`), decided by the coordinating node.
-    const opened = search.openPointInTime({ expression: index, params: { keep_alive: keepAlive, preference: `_shards:${shards.join(',')}` }, body: undefined }, options.coordinated, (_name, shard) => ordinals[shards.indexOf(shard)]);
+    // The filtered alias(es) it was opened through, applied by every search of these contexts.
+    const filter = combinedAliasFilter(aliasFilter as unknown[] | undefined);
+    const opened = search.openPointInTime(
+      { expression: index, params: { keep_alive: keepAlive, preference: `_shards:${shards.join(',')}` }, body: undefined },
+      options.coordinated,
+      (_name, shard) => ordinals[shards.indexOf(shard)],
+      filter === undefined ? undefined : new Map([[index, filter]]),
+    );
     const id = opened['id'] as string;
     const pinned = (opened['_shards'] as { total: number }).total;
     if (pinned !== shards.length) {
@@ -164,6 +174,8 @@ export function wirePit(options: PitWiringOptions): PitWiring {
     const state = options.state();
     const shards: ShardCopies[] = [];
     const uuids = new Map<string, string>();
+    // The filters of the filtered aliases the expression names, per index: kept by the contexts.
+    const aliasFilters = new Map<string, unknown[]>();
     for (const handle of handles) {
       if (handle.metadata.state !== 'open' || handle.shards === undefined) {
         if (indicesOptions.ignoreUnavailable) continue;
@@ -173,6 +185,8 @@ export function wirePit(options: PitWiringOptions): PitWiring {
       const found = options.shardsOf(state, handle);
       if (found === undefined) throw errors.noShardAvailable(handle.name, 0);
       uuids.set(handle.name, handle.uuid);
+      const filter = aliasFilterDefinitions(expression, handle.name, handle.metadata.aliases);
+      if (filter !== undefined) aliasFilters.set(handle.name, filter);
       shards.push(...found);
     }
     const { selections, unavailable } = selectShardCopies(shards, cursor++);
@@ -183,7 +197,7 @@ export function wirePit(options: PitWiringOptions): PitWiring {
     const ordinalOf = new Map(ordered.map((selection, ordinal) => [`${selection.index}\u0000${selection.shard}`, ordinal]));
     const outcomes = await Promise.allSettled(
       parts.map((part) =>
-        onNode(part.nodeId, PIT_NODE_ACTIONS.open, { index: part.index, uuid: uuids.get(part.index)!, shards: part.shards, ordinals: part.shards.map((shard) => ordinalOf.get(`${part.index}\u0000${shard}`)!), keep_alive: keepAlive! }, openHere),
+        onNode(part.nodeId, PIT_NODE_ACTIONS.open, { index: part.index, uuid: uuids.get(part.index)!, shards: part.shards, ordinals: part.shards.map((shard) => ordinalOf.get(`${part.index}\u0000${shard}`)!), keep_alive: keepAlive!, ...(aliasFilters.has(part.index) ? { alias_filter: aliasFilters.get(part.index) } : {}) }, openHere),
       ),
     );
     const failed = outcomes.find((outcome): outcome is PromiseRejectedResult => outcome.status === 'rejected');

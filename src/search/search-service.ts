@@ -594,7 +594,10 @@ export class SearchService {
       const pinned = this.pinnedIndices(parsed.pit);
       const snapshots = new Map(pinned.map((index) => [index.uuid, index.snapshots]));
       const shardOrdinals = new Map(pinned.map((index) => [index.uuid, index.ordinals ?? []]));
-      return yield* this.searchParsedSteps({ ...input, expression: pinned.map((index) => index.name).join(',') }, parsed, access, { ...options, snapshots, shardOrdinals });
+      // The alias filters it was opened through (its indices are searched by name below).
+      const pinnedFilters = pinned.flatMap((index) => (index.aliasFilter === undefined ? [] : [[index.name, index.aliasFilter] as const]));
+      const aliasFilters = pinnedFilters.length === 0 ? options.aliasFilters : new Map([...(options.aliasFilters ?? []), ...pinnedFilters]);
+      return yield* this.searchParsedSteps({ ...input, expression: pinned.map((index) => index.name).join(',') }, parsed, access, { ...options, snapshots, shardOrdinals, ...(aliasFilters === undefined ? {} : { aliasFilters }) });
     }
     bindMoreLikeThisDocuments([parsed.request.query, parsed.postFilter], this.indices, access);
     const indicesOptions = parseIndicesOptions(input.params, options.indicesOptions ?? searchIndicesOptions);
@@ -685,15 +688,16 @@ export class SearchService {
   // ---------------------------------------------------------------- point in time
 
   /** `POST /{index}/_pit`: pins the current snapshot of every target index. */
-  openPointInTime(input: SearchInput, access: SearchAuthorizer, ordinalOf?: (index: string, shard: number) => number | undefined): Record<string, unknown> {
+  openPointInTime(input: SearchInput, access: SearchAuthorizer, ordinalOf?: (index: string, shard: number) => number | undefined, aliasFilters?: ReadonlyMap<string, QueryNode>): Record<string, unknown> {
     const keepAliveMs = parsePitKeepAlive(input.params['keep_alive']);
-    const targets = this.resolveTargets(input.expression, parseIndicesOptions(input.params, searchIndicesOptions), access, pitActions.open, undefined, undefined, input.params);
+    const targets = this.resolveTargets(input.expression, parseIndicesOptions(input.params, searchIndicesOptions), access, pitActions.open, undefined, undefined, input.params, aliasFilters);
     const contextId = this.randomBytes(12).toString('hex');
-    const pinned = new Map<string, { name: string; uuid: string; snapshots: ShardSnapshot[]; ordinals: number[] }>();
+    const pinned = new Map<string, { name: string; uuid: string; snapshots: ShardSnapshot[]; ordinals: number[]; aliasFilter?: QueryNode }>();
     for (const [position, target] of targets.entries()) {
       let index = pinned.get(target.handle.uuid);
       if (index === undefined) {
-        index = { name: target.handle.name, uuid: target.handle.uuid, snapshots: [], ordinals: [] };
+        // Opened through a filtered alias: its filter stays with the point in time.
+        index = { name: target.handle.name, uuid: target.handle.uuid, snapshots: [], ordinals: [], ...(target.aliasFilter === undefined ? {} : { aliasFilter: target.aliasFilter }) };
         pinned.set(target.handle.uuid, index);
       }
       index.snapshots[target.shard] = target.snapshot;

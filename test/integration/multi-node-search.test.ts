@@ -534,6 +534,23 @@ describe('searches across three Strait nodes over etcd, compared with one node',
     }
   });
 
+  // The filter of the filtered alias a point in time was opened through stays with its contexts on
+  // the data nodes (it was dropped, on one node too: a search through it read the whole index).
+  test('a point in time opened through a filtered alias applies its filter on every node\'s contexts', async () => {
+    const [a, b] = nodes() as [StartedNode, StartedNode];
+    const aliased = await jsonCall(a, 'POST', '/_aliases', { actions: [{ add: { index: 'pit-shelf', alias: 'pit-shelf-0', filter: { term: { shelf: 'shelf-0' } } } }] });
+    assert.equal(aliased.status, 200, aliased.text);
+    const opened = await a.client().openPointInTime({ index: 'pit-shelf-0', keep_alive: '1m' });
+    assert.ok(new Set(decodeMultiNodePitId(opened.id)!.map((entry) => entry.node)).size > 1, 'contexts on several nodes');
+    const searched = await jsonCall(b, 'POST', '/_search', { pit: { id: opened.id }, size: 100, query: { match_all: {} } });
+    assert.equal(searched.status, 200, searched.text);
+    const shelves = new Set(searched.body.hits.hits.map((hit: { _source: { shelf: string } }) => hit._source.shelf));
+    assert.deepEqual([...shelves], ['shelf-0'], searched.text);
+    assert.equal(searched.body.hits.total.value, 8, 'the 8 of the 30 documents on shelf-0 (n % 4 == 0)');
+    assert.equal((await jsonCall(b, 'DELETE', '/_pit', { id: opened.id })).status, 200);
+    assert.equal((await jsonCall(a, 'POST', '/_aliases', { actions: [{ remove: { index: 'pit-shelf', alias: 'pit-shelf-0' } }] })).status, 200);
+  });
+
   test('a forged point in time id is a 4xx: malformed ids are 400, a node not in the cluster holds no context (404)', async () => {
     const [a, b] = nodes() as [StartedNode, StartedNode];
     const malformed = encodeOpaqueId('strait-mn-pit:', '{"shards":[["pit-shelf",0,7,"x"]]}');

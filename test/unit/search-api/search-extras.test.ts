@@ -289,3 +289,23 @@ test('across clusters: collapse, suggest and profile are refused with 400 (their
   const rescored = (await run({ rescore: { window_size: 5, query: { rescore_query: { match: { title: 'remote' } }, query_weight: 0 } } })) as { hits: { hits: { _id: string }[] } };
   assert.equal(rescored.hits.hits[0]!._id, '2');
 });
+
+// A point in time opened through a filtered alias keeps the alias's filter: every search through it
+// sees only what the alias shows (Elasticsearch keeps alias filters in the point in time id). It
+// was dropped: a search through the point in time read the whole index.
+test('a point in time opened through a filtered alias applies the alias filter to every search through it', async (t) => {
+  const harness = openSearchHarness(t);
+  const documents: Record<string, unknown> = {};
+  for (let i = 0; i < 10; i++) documents[`doc-${i}`] = { n: i, shelf: i % 2 === 0 ? 'even' : 'odd' };
+  await harness.index('numbers', documents);
+  const aliased = await harness.call('PUT', '/:index/_alias/:name', { params: { index: 'numbers', name: 'evens' }, body: { filter: { term: { shelf: 'even' } } } });
+  assert.equal(aliased.status, 200, JSON.stringify(aliased.body));
+  const pit = harness.search.openPointInTime({ expression: 'evens', params: { keep_alive: '1m' }, body: undefined }, allowAll);
+  const response = await search(harness, undefined, { pit: { id: pit['id'] }, size: 100, sort: [{ n: 'asc' }] });
+  assert.equal(response.status, 200, JSON.stringify(response.body));
+  assert.equal(response.body.hits.total.value, 5);
+  assert.deepEqual(response.body.hits.hits.map((hit: any) => hit._id), ['doc-0', 'doc-2', 'doc-4', 'doc-6', 'doc-8']);
+  // Through the index itself: no filter.
+  const whole = harness.search.openPointInTime({ expression: 'numbers', params: { keep_alive: '1m' }, body: undefined }, allowAll);
+  assert.equal((await search(harness, undefined, { pit: { id: whole['id'] }, size: 0 })).body.hits.total.value, 10);
+});
