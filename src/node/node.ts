@@ -251,6 +251,7 @@ export async function startNode(config: NodeConfig, options: StartOptions): Prom
     let documents: import('./wire-documents.js').DocumentsWiring | undefined;
     let searchWiring: import('./wire-search.js').SearchWiring | undefined;
     let statsWiring: import('./wire-stats.js').StatsWiring | undefined;
+    let reindexWiring: import('./wire-reindex-multi-node.js').ReindexAcrossNodes | undefined;
     let credentialsWiring: import('./wire-service-credentials.js').ServiceCredentialsWiring | undefined;
     if (coordination !== undefined) {
       closers.push(() => coordination.close());
@@ -315,6 +316,21 @@ export async function startNode(config: NodeConfig, options: StartOptions): Prom
         log,
         nowMs,
       });
+      // Reindex and by-query read through the cross-node scroll and write through the routed bulk (wire-reindex-multi-node.ts).
+      const reindexAcross = (await import('./wire-reindex-multi-node.js')).wireReindexAcrossNodes({
+        nodeId,
+        config,
+        state: () => coordination.coordinator.state(),
+        indices: indices.indices,
+        search: indices.search,
+        ingest: indices.ingest,
+        documents,
+        searchWiring,
+        log,
+        nowMs,
+      });
+      closers.push(() => reindexAcross.close());
+      reindexWiring = reindexAcross;
       // Remote clusters' sniffing and searches answered for the whole cluster (wire-remote-search.ts).
       const remoteSearch = (await import('./wire-remote-search.js')).wireRemoteSearch({
         nodeId,
@@ -400,7 +416,7 @@ export async function startNode(config: NodeConfig, options: StartOptions): Prom
       // Elasticsearch compresses plain HTTP responses by default, HTTPS ones only when asked (BREACH).
       compression: { enabled: config.httpCompression ?? tls === undefined, level: config.httpCompressionLevel },
       nowMs,
-      routes: coordination === undefined ? routes : coordination.applyTo([documents, searchWiring, statsWiring, credentialsWiring, securitySharing, metadataSharing].reduce((wired, wiring) => wiring?.applyTo(wired) ?? wired, routes)),
+      routes: coordination === undefined ? routes : coordination.applyTo([documents, searchWiring, reindexWiring, statsWiring, credentialsWiring, securitySharing, metadataSharing].reduce((wired, wiring) => wiring?.applyTo(wired) ?? wired, routes)),
       security: security.service,
       log,
     });

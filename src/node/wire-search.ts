@@ -46,7 +46,7 @@ import type { TransportHandler } from '../transport/index.js';
 import type { CoordinationWiring } from './wire-coordination.js';
 import type { DataPlaneWiring } from './wire-data-plane.js';
 import { wireExplain } from './wire-explain.js';
-import { wireScroll } from './wire-scroll.js';
+import { wireScroll, type ScrollWiring } from './wire-scroll.js';
 import { wirePit } from './wire-pit.js';
 import { wireAsyncSearch } from './wire-async-search.js';
 import type { AsyncSearchStore } from '../search/async-search.js';
@@ -223,6 +223,8 @@ export interface SearchWiringOptions {
 
 export interface SearchWiring {
   applyTo(routes: readonly Route[]): Route[];
+  /** Scrolls across nodes (a reindex reads its source through them, wire-reindex-multi-node.ts). */
+  readonly scrolls: ScrollWiring;
 }
 
 export function wireSearch(options: SearchWiringOptions): SearchWiring {
@@ -513,6 +515,7 @@ export function wireSearch(options: SearchWiringOptions): SearchWiring {
   });
 
   return {
+    scrolls,
     applyTo: (routes) =>
       routes.map((route) => {
         if (route.path === '/_search' || route.path === '/:index/_search') return searchRoute(route);
