@@ -17,9 +17,11 @@
  * `preference=_shards:N|_only_local` reads this node's own copies of those shards (how a copy is
  * inspected). A cross-cluster `_search`, async search, `_count`, `_msearch` item or `_field_caps` runs its local
  * part across this cluster's nodes and merges it with the remote clusters' answers as a single
- * node does (src/search/ccs.ts); each remote part is sent as a single node sends it.
+ * node does (src/search/ccs.ts, with either `ccs_minimize_roundtrips`, ccs-roundtrips.ts); each
+ * remote part is sent as a single node sends it.
  * Loaded only in multi-node mode (node.ts).
  */
+import { randomBytes } from 'node:crypto';
 import { availableParallelism } from 'node:os';
 import type { Logger } from 'pino';
 import { isDataNode, type ClusterState } from '../cluster/state.js';
@@ -33,7 +35,7 @@ import { scrollOwner } from '../http/routes/search.js';
 import { renderCatCount } from '../http/routes/cat.js';
 import { defaultMaxConcurrentSearches, runLimited } from '../search/multi-node-search.js';
 import { aliasFilterDefinitions } from '../search/alias-filter.js';
-import { searchShardsOnNodes, shardSearchHandlers, SHARD_SEARCH_ACTIONS, type ShardCopies, type ShardSearchChannel } from '../search/shard-search.js';
+import { releasePhases, searchShardsOnNodes, shardSearchHandlers, SHARD_SEARCH_ACTIONS, type ShardCopies, type ShardSearchChannel } from '../search/shard-search.js';
 import { searchRoutingFor } from '../search/shard-selection.js';
 import { checkCountQueryParams, checkQueryStringParams } from '../search/request.js';
 import { parseMsearchLines, searchActions } from '../search/search-service.js';
@@ -53,7 +55,8 @@ import { pitActions } from '../search/pit.js';
 import { coordinatedAccess, restrictionFromWire, restrictionToWire } from './travelling-restriction.js';
 import { explainAction, type ExplainService } from '../search/explain.js';
 import { countAcrossClusters, fieldCapsAcrossClusters, planClusters, searchAcrossClusters, type ClusterPlan, type LocalAcross, type RemoteClusters } from '../search/ccs.js';
-import { remoteSearchOnNodes } from '../search/remote-shard-search.js';
+import { GatewayQueryContexts, remoteFetchOnNodes, remoteFreeOnNodes, remoteQueryPhaseOnNodes, remoteSearchOnNodes } from '../search/remote-shard-search.js';
+import { searchAcrossClustersUnminimized, type LocalQueryPhases, type QueryPhaseRemotes } from '../search/ccs-roundtrips.js';
 import { booleanParam } from '../http/request.js';
 
 const searchAction = 'indices:data/read/search';
@@ -317,17 +320,47 @@ export function wireSearch(options: SearchWiringOptions): SearchWiring {
       return remoteSearchOnNodes({ search, input, shards, cursor: cursor++, localNodeId: nodeId, channel: dataPlane.channel, access: context.authorize, owner: scrollOwner(context), nowMs: options.nowMs });
     };
 
+  // The unminimized local part: the data nodes' query contexts kept under one id here until this
+  // node fetches the page's hits (or frees them), as a multi-node remote keeps them for its caller.
+  const nodeSide = { search, channel: dataPlane.channel, localNodeId: nodeId, owner: COORDINATED_OWNER };
+  const localContexts = new GatewayQueryContexts(
+    () => randomBytes(12).toString('hex'),
+    (context) => releasePhases({ ...nodeSide, phases: context.phases, keep: new Set() }),
+  );
+  const gateway = { ...nodeSide, nodeOwner: COORDINATED_OWNER, contexts: localContexts };
+  /** The local part of a `ccs_minimize_roundtrips=false` search across this cluster's nodes; this node's stores when its own copies answer (or no shard). */
+  const localPhases = (context: RequestContext): LocalQueryPhases => {
+    const caller = scrollOwner(context);
+    return {
+      queryPhase: async (input) => {
+        const shards = plan(input, context);
+        if (shards === 'local' || shards.length === 0) return search.queryPhaseAsRemote(input, context.authorize, caller, undefined);
+        return remoteQueryPhaseOnNodes({ ...nodeSide, input, shards, cursor: cursor++, access: context.authorize, contexts: localContexts, caller });
+      },
+      fetch: async (contextId, hits) => (await remoteFetchOnNodes(gateway, contextId, hits, caller)) ?? search.fetchAsRemote(contextId, hits, caller),
+      free: async (contextId) => {
+        if ((await remoteFreeOnNodes(gateway, contextId, caller)) === undefined) search.freeQueryContext(contextId, caller);
+      },
+    };
+  };
+
   /**
-   * A search over remote clusters too, `ccs_minimize_roundtrips=true` (Elasticsearch's default):
-   * each remote part goes as one request to its cluster, carrying the caller as a single node's
-   * does. The unminimized mode and scrolls would need shard-level contexts on both sides: refused.
+   * A search over remote clusters too: each remote part goes to its cluster as a single node
+   * sends it, carrying the caller; `ccs_minimize_roundtrips=false` runs the local part's query
+   * phase across the nodes and fetches the page's local hits there. Scrolls would need contexts
+   * on both sides kept across requests: refused.
    */
   const checkClusterSearch = (input: SearchInput): void => {
     if (input.params['scroll'] !== undefined) throw unsupported('[scroll] over remote clusters');
-    if (!booleanParam(input.params['ccs_minimize_roundtrips'], true)) throw unsupported('[ccs_minimize_roundtrips] [false] over remote clusters');
+    booleanParam(input.params['ccs_minimize_roundtrips'], true);
   };
   const searchClusters = (input: SearchInput, context: RequestContext, clusters: ClusterPlan): Promise<Record<string, unknown>> => {
     checkClusterSearch(input);
+    const remotes = options.remotes!;
+    if (!booleanParam(input.params['ccs_minimize_roundtrips'], true) && 'queryPhase' in remotes) {
+      const unminimized = remotes as RemoteClusters & QueryPhaseRemotes;
+      return searchAcrossClustersUnminimized(search, input, clusters, context.authorize, unminimized, scrollOwner(context), context.authentication, localPhases(context));
+    }
     return searchAcrossClusters(search, input, clusters, context.authorize, options.remotes!, context.authentication, localAcross(context));
   };
 

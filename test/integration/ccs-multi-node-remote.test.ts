@@ -256,23 +256,25 @@ describe('cross-cluster search against a three-node remote cluster', { skip }, (
     const aggs = { kinds: { terms: { field: 'kind' } }, total: { sum: { field: 'n' } } };
     for (const via of [remote[1]!, remote[2]!]) {
       for (const client of [via.client(), via.client({ username: 'nina', password: 'nina-password' })]) {
-        const all = (await client.search({ index: 'logs,near:nearidx', size: 100, sort: [{ n: 'asc' }], aggs } as never)) as unknown as Record<string, any>;
-        assert.deepEqual(all.hits.hits.map((hit: { _id: string }) => hit._id), expectedIds);
-        assert.deepEqual([...new Set(all.hits.hits.map((hit: { _index: string }) => hit._index))], ['logs', 'near:nearidx']);
-        assert.deepEqual(all.hits.total, { value: DOCS + NEAR, relation: 'eq' });
-        assert.deepEqual(all._shards, { total: 4, successful: 4, skipped: 0, failed: 0 });
-        assert.equal(all._clusters.total, 2);
-        assert.equal(all._clusters.successful, 2);
-        assert.equal(all._clusters.details['(local)'].status, 'successful');
-        assert.deepEqual(all._clusters.details['(local)']._shards, { total: 3, successful: 3, skipped: 0, failed: 0 });
-        assert.equal(all._clusters.details.near.indices, 'nearidx');
-        assert.deepEqual(all._clusters.details.near._shards, { total: 1, successful: 1, skipped: 0, failed: 0 });
-        // Aggregations reduced over both clusters: 20 red, 20 green, 20 blue locally, 10 red there.
-        assert.deepEqual(all.aggregations.kinds.buckets, [{ key: 'red', doc_count: DOCS / 3 + NEAR }, { key: 'blue', doc_count: DOCS / 3 }, { key: 'green', doc_count: DOCS / 3 }]);
-        assert.equal(all.aggregations.total.value, ((DOCS + NEAR - 1) * (DOCS + NEAR)) / 2);
-        // A page across both clusters: from applies once, after the merge.
-        const page = (await client.search({ index: 'near:nearidx,logs', query: { match: { text: 'quick' } }, from: 8, size: 4, sort: [{ n: 'desc' }] } as never)) as unknown as Record<string, any>;
-        assert.deepEqual(page.hits.hits.map((hit: { _id: string }) => hit._id), ['n1', 'n0', 'd58', 'd56']);
+        for (const minimize of [true, false]) {
+          const all = (await client.search({ index: 'logs,near:nearidx', size: 100, sort: [{ n: 'asc' }], aggs, ccs_minimize_roundtrips: minimize } as never)) as unknown as Record<string, any>;
+          assert.deepEqual(all.hits.hits.map((hit: { _id: string }) => hit._id), expectedIds);
+          assert.deepEqual([...new Set(all.hits.hits.map((hit: { _index: string }) => hit._index))], ['logs', 'near:nearidx']);
+          assert.deepEqual(all.hits.total, { value: DOCS + NEAR, relation: 'eq' });
+          assert.deepEqual(all._shards, { total: 4, successful: 4, skipped: 0, failed: 0 });
+          assert.equal(all._clusters.total, 2);
+          assert.equal(all._clusters.successful, 2);
+          assert.equal(all._clusters.details['(local)'].status, 'successful');
+          assert.deepEqual(all._clusters.details['(local)']._shards, { total: 3, successful: 3, skipped: 0, failed: 0 });
+          assert.equal(all._clusters.details.near.indices, 'nearidx');
+          assert.deepEqual(all._clusters.details.near._shards, { total: 1, successful: 1, skipped: 0, failed: 0 });
+          // Aggregations reduced over both clusters: 20 red, 20 green, 20 blue locally, 10 red there.
+          assert.deepEqual(all.aggregations.kinds.buckets, [{ key: 'red', doc_count: DOCS / 3 + NEAR }, { key: 'blue', doc_count: DOCS / 3 }, { key: 'green', doc_count: DOCS / 3 }]);
+          assert.equal(all.aggregations.total.value, ((DOCS + NEAR - 1) * (DOCS + NEAR)) / 2);
+          // A page across both clusters: from applies once, after the merge.
+          const page = (await client.search({ index: 'near:nearidx,logs', query: { match: { text: 'quick' } }, from: 8, size: 4, sort: [{ n: 'desc' }], ccs_minimize_roundtrips: minimize } as never)) as unknown as Record<string, any>;
+          assert.deepEqual(page.hits.hits.map((hit: { _id: string }) => hit._id), ['n1', 'n0', 'd58', 'd56']);
+        }
         // Only the remote part: one cluster in _clusters.
         const only = (await client.search({ index: 'near:nearidx', size: 0 })) as unknown as Record<string, any>;
         assert.deepEqual(only.hits.total, { value: NEAR, relation: 'eq' });
@@ -288,10 +290,13 @@ describe('cross-cluster search against a three-node remote cluster', { skip }, (
         assert.deepEqual(capsNone.indices, []);
       }
       // An async search runs so on the node that received the submit.
-      const submitted = (await via.client().asyncSearch.submit({ index: 'logs,near:nearidx', wait_for_completion_timeout: '30s', size: 0 } as never)) as unknown as Record<string, any>;
-      assert.equal(submitted.is_running, false);
-      assert.deepEqual(submitted.response.hits.total, { value: DOCS + NEAR, relation: 'eq' });
-      assert.equal(submitted.response._clusters.successful, 2);
+      for (const minimize of [true, false]) {
+        const submitted = (await via.client().asyncSearch.submit({ index: 'logs,near:nearidx', wait_for_completion_timeout: '30s', size: 3, sort: [{ n: 'desc' }], ccs_minimize_roundtrips: minimize } as never)) as unknown as Record<string, any>;
+        assert.equal(submitted.is_running, false);
+        assert.deepEqual(submitted.response.hits.total, { value: DOCS + NEAR, relation: 'eq' });
+        assert.deepEqual(submitted.response.hits.hits.map((hit: { _id: string }) => hit._id), ['n9', 'n8', 'n7']);
+        assert.equal(submitted.response._clusters.successful, 2);
+      }
       const resolved = await jsonCall(via, 'GET', '/_resolve/cluster/logs,near:nearidx');
       assert.equal(resolved.status, 200, resolved.text);
       assert.equal(resolved.body['(local)'].matching_indices, true);
@@ -306,15 +311,10 @@ describe('cross-cluster search against a three-node remote cluster', { skip }, (
       const deniedItem = (await nina.msearch({ searches: [{ index: 'near:nearsecret' }, {}] })).responses[0] as any;
       assert.equal(deniedItem.status, 403);
       // Not supported from a multi-node cluster yet: a clear 400, never a wrong answer.
-      for (const params of [{ ccs_minimize_roundtrips: false }, { scroll: '1m' }]) {
-        const refused = await failure(via.client().search({ index: 'logs,near:nearidx', ...params } as never));
-        assert.equal(refused.status, 400);
-        assert.equal(refused.type, 'illegal_argument_exception');
-        assert.match(refused.reason, /over remote clusters is not supported by Strait for searches whose shards live on several nodes yet/);
-      }
-      const asyncRefused = await failure(via.client().asyncSearch.submit({ index: 'logs,near:nearidx', ccs_minimize_roundtrips: false } as never));
-      assert.equal(asyncRefused.status, 400);
-      assert.match(asyncRefused.reason, /\[ccs_minimize_roundtrips\] \[false\] over remote clusters is not supported/);
+      const refused = await failure(via.client().search({ index: 'logs,near:nearidx', scroll: '1m' } as never));
+      assert.equal(refused.status, 400);
+      assert.equal(refused.type, 'illegal_argument_exception');
+      assert.match(refused.reason, /\[scroll\] over remote clusters is not supported by Strait for searches whose shards live on several nodes yet/);
       const pit = await failure(via.client().openPointInTime({ index: 'logs,near:nearidx', keep_alive: '1m' }));
       assert.equal(pit.status, 400);
       assert.match(pit.reason, /a cross-cluster point in time is not supported by Strait in a multi-node cluster yet/);
