@@ -284,6 +284,9 @@ describe('cross-cluster search against a three-node remote cluster', { skip }, (
         assert.deepEqual(count._shards, { total: 4, successful: 4, skipped: 0, failed: 0 });
         const msearch = await client.msearch({ searches: [{ index: 'logs,near:nearidx' }, { size: 0 }, { index: 'near:nearsecret' }, { size: 0 }] });
         assert.equal(((msearch.responses[0] as any).hits.total as { value: number }).value, DOCS + NEAR);
+        const plain = (await client.fieldCaps({ index: 'logs,near:nearidx', fields: 'n,kind' })) as unknown as Record<string, any>;
+        assert.deepEqual([...plain.indices].sort(), ['logs', 'near:nearidx']);
+        assert.equal(plain.fields.kind.keyword.aggregatable, true);
         const caps = (await client.fieldCaps({ index: 'logs,near:nearidx', fields: 'n', index_filter: { range: { n: { gte: DOCS - 1 } } } })) as unknown as Record<string, any>;
         assert.deepEqual([...caps.indices].sort(), ['logs', 'near:nearidx']);
         const capsNone = (await client.fieldCaps({ index: 'logs,near:nearidx', fields: 'n', index_filter: { range: { n: { lt: 0 } } } })) as unknown as Record<string, any>;
