@@ -328,6 +328,9 @@ export async function startNode(config: NodeConfig, options: StartOptions): Prom
         searchWiring,
         log,
         nowMs,
+        request: (node, action, body, timeoutMs) => dataPlane.channel.request(node, action, body, timeoutMs),
+        internalHandler: (handle) => dataPlane.replication.internalHandler(handle),
+        addTransportHandlers: (handlers) => remote.addTransportHandlers(handlers),
       });
       closers.push(() => reindexAcross.close());
       reindexWiring = reindexAcross;

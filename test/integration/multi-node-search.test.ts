@@ -677,6 +677,18 @@ describe('searches across three Strait nodes over etcd, compared with one node',
     const history = books().filter((book) => book.source['genre'] === 'history').length;
     assert.deepEqual([task.body.completed, task.body.response.created, task.body.response.failures], [true, history, []]);
     assert.equal((await jsonCall(c, 'GET', '/books-history/_count')).body.count, history);
+    // Through another node: the id names the task's node, which answers over the transport (tasks.html, "GET _tasks/<task_id>").
+    const elsewhere = await jsonCall(b, 'GET', `/_tasks/${started.body.task}?wait_for_completion=true`);
+    assert.equal(elsewhere.status, 200, elsewhere.text);
+    assert.deepEqual(elsewhere.body, task.body);
+    const running = await jsonCall(c, 'POST', '/_reindex?wait_for_completion=false&requests_per_second=0.5', { source: { index: 'books', size: 1 }, dest: { index: 'books-slow' } });
+    const live = await jsonCall(b, 'GET', `/_tasks/${running.body.task}`);
+    assert.deepEqual([live.status, live.body.completed, live.body.task?.action, live.body.task?.status?.requests_per_second], [200, false, 'indices:data/write/reindex', 0.5], live.text);
+    // Cancelled on its own node (cancel through another node is not routed yet).
+    const cancelled = await jsonCall(c, 'POST', `/_tasks/${running.body.task}/_cancel`);
+    assert.deepEqual(Object.keys(cancelled.body.nodes ?? {}).length, 1, cancelled.text);
+    const unknownNode = await jsonCall(b, 'GET', '/_tasks/no-such-node:1');
+    assert.deepEqual([unknownNode.status, unknownNode.body.error.type], [404, 'resource_not_found_exception'], unknownNode.text);
 
     // Security: read on the source (its document and field level security travels with the reads),
     // write on the destination; without write the documents fail with 403, as on one node.
