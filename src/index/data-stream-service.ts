@@ -90,6 +90,8 @@ export class DataStreamService implements IndexCreationHooks {
   private readonly streams = new Map<string, DataStreamMetadata>();
   /** Backing index name → its data stream's name. */
   private readonly streamOfIndex = new Map<string, string>();
+  /** Why new data streams are refused here (a multi-node cluster: see `refuseNewStreams`), or undefined. */
+  private refusal: string | undefined;
 
   private constructor(
     private readonly indices: IndicesService,
@@ -277,7 +279,17 @@ export class DataStreamService implements IndexCreationHooks {
     return this.create(name, resolved.composable.name, resolved.composable.template);
   }
 
+  /**
+   * Refuses every new data stream (by API or by a first write) with a 400 naming `reason`: a
+   * multi-node cluster keeps this metadata per node, so a stream made through one node would be
+   * unknown to the others, and writes routed to its backing index's primary elsewhere fail.
+   */
+  refuseNewStreams(reason: string): void {
+    this.refusal = reason;
+  }
+
   private create(name: string, templateName: string, template: ComposableTemplate): DataStreamMetadata {
+    if (this.refusal !== undefined) throw errors.illegalArgument(`cannot create data stream [${name}]: ${this.refusal}`);
     validateDataStreamName(name);
     if (this.streams.has(name)) throw errors.dataStreamExists(name);
     const existing = this.indices.get(name);

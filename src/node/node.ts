@@ -226,6 +226,9 @@ export async function startNode(config: NodeConfig, options: StartOptions): Prom
     closers.push(() => autoFollow.close());
     ccr.attachAutoFollowStats(() => autoFollow.statsJson());
     autoFollow.start();
+    // Data stream metadata is kept per node, not in the shared cluster state yet: in a multi-node
+    // cluster a stream would exist on one node only, so new ones are refused there (issue #14).
+    if (config.discoveryType === 'multi-node') indices.dataStreams.refuseNewStreams('data streams are not supported in a multi-node cluster yet ([discovery.type] is [multi-node])');
     // Multi-node (issue #14): join the cluster through etcd before serving; a refusal stops the
     // start. Loaded only then, so a single node never loads the etcd client.
     const coordination =
@@ -248,6 +251,7 @@ export async function startNode(config: NodeConfig, options: StartOptions): Prom
     let documents: import('./wire-documents.js').DocumentsWiring | undefined;
     let searchWiring: import('./wire-search.js').SearchWiring | undefined;
     let statsWiring: import('./wire-stats.js').StatsWiring | undefined;
+    let reindexWiring: import('./wire-reindex-multi-node.js').ReindexAcrossNodes | undefined;
     let credentialsWiring: import('./wire-service-credentials.js').ServiceCredentialsWiring | undefined;
     if (coordination !== undefined) {
       closers.push(() => coordination.close());
@@ -308,9 +312,28 @@ export async function startNode(config: NodeConfig, options: StartOptions): Prom
         explainer: indices.explainer,
         wrapTransportHandler: (action, wrap) => remote.wrapTransportHandler(action, wrap),
         addTransportHandlers: (handlers) => remote.addTransportHandlers(handlers),
+        remotes: remote.client,
         log,
         nowMs,
       });
+      // Reindex and by-query read through the cross-node scroll and write through the routed bulk (wire-reindex-multi-node.ts).
+      const reindexAcross = (await import('./wire-reindex-multi-node.js')).wireReindexAcrossNodes({
+        nodeId,
+        config,
+        state: () => coordination.coordinator.state(),
+        indices: indices.indices,
+        search: indices.search,
+        ingest: indices.ingest,
+        documents,
+        searchWiring,
+        log,
+        nowMs,
+        request: (node, action, body, timeoutMs) => dataPlane.channel.request(node, action, body, timeoutMs),
+        internalHandler: (handle) => dataPlane.replication.internalHandler(handle),
+        addTransportHandlers: (handlers) => remote.addTransportHandlers(handlers),
+      });
+      closers.push(() => reindexAcross.close());
+      reindexWiring = reindexAcross;
       // Remote clusters' sniffing and searches answered for the whole cluster (wire-remote-search.ts).
       const remoteSearch = (await import('./wire-remote-search.js')).wireRemoteSearch({
         nodeId,
@@ -396,7 +419,7 @@ export async function startNode(config: NodeConfig, options: StartOptions): Prom
       // Elasticsearch compresses plain HTTP responses by default, HTTPS ones only when asked (BREACH).
       compression: { enabled: config.httpCompression ?? tls === undefined, level: config.httpCompressionLevel },
       nowMs,
-      routes: coordination === undefined ? routes : coordination.applyTo([documents, searchWiring, statsWiring, credentialsWiring, securitySharing, metadataSharing].reduce((wired, wiring) => wiring?.applyTo(wired) ?? wired, routes)),
+      routes: coordination === undefined ? routes : coordination.applyTo([documents, searchWiring, reindexWiring, statsWiring, credentialsWiring, securitySharing, metadataSharing].reduce((wired, wiring) => wiring?.applyTo(wired) ?? wired, routes)),
       security: security.service,
       log,
     });

@@ -14,7 +14,7 @@
  * lost mid-request (its node left, or it was demoted) is retried on the next one within that time.
  * `_mget` reads each document on its shard's primary (the documents of one node in one
  * `indices:data/read/mget[shard][s]`). APIs that would write local stores directly are refused in
- * multi-node mode (reindex, by-query, CCR follow). Loaded only in multi-node mode (node.ts).
+ * multi-node mode (CCR follow); reindex and by-query write through `bulkAs` (wire-reindex-multi-node.ts). Loaded only in multi-node mode (node.ts).
  */
 import type { Logger } from 'pino';
 import { allShardRoutings, primaryOf, shardCopiesOf, type ClusterState } from '../cluster/state.js';
@@ -79,9 +79,6 @@ export const shardRetriableTypes: ReadonlySet<string> = new Set([
 
 /** Actions that write shard stores without going through a primary: refused until they are routed. */
 const multiNodeRefusedDocumentActions: ReadonlySet<string> = new Set([
-  'indices:data/write/reindex',
-  'indices:data/write/update/byquery',
-  'indices:data/write/delete/byquery',
   'indices:admin/xpack/ccr/put_follow',
 ]);
 
@@ -196,6 +193,13 @@ export interface DocumentsWiringOptions {
 export interface DocumentsWiring {
   /** The node's routes with the document APIs routed to primaries and the unrouted writers refused. */
   applyTo(routes: readonly Route[]): Route[];
+  /**
+   * The coordinating bulk path (`POST /_bulk`) for a caller named by its authorizer and user name:
+   * a reindex's batches (wire-reindex-multi-node.ts).
+   */
+  bulkAs(ndjson: string, query: Readonly<Record<string, string>>, authorize: Pick<RequestAuthorizer, 'allowsIndex' | 'readRestriction'>, username: string): Promise<RestResponse>;
+  /** Refreshes every started copy of these indices, on every node holding one (after it applied this node's state). */
+  refreshCopies(names: readonly string[]): Promise<void>;
 }
 
 export function wireDocuments(options: DocumentsWiringOptions): DocumentsWiring {
@@ -551,7 +555,9 @@ export function wireDocuments(options: DocumentsWiringOptions): DocumentsWiring 
     return toPrimary(SHARD_GET_ACTION, target, { kind: 'doc', method: request.method === 'HEAD' ? 'HEAD' : 'GET', path, params, query: forwardedQuery(request.query, routing), body: undefined, ...travelling }, writeTimeoutDefaultMs, 1);
   };
 
-  const bulk = async (request: RestRequest, context: RequestContext): Promise<RestResponse> => {
+  const bulk = (request: RestRequest, context: RequestContext): Promise<RestResponse> => bulkAs(request, context.authorize, context.authentication.user.username);
+
+  const bulkAs = async (request: RestRequest, authorize: Pick<RequestAuthorizer, 'allowsIndex' | 'readRestriction'>, username: string): Promise<RestResponse> => {
     const started = options.nowMs();
     const pipelineParam = request.query['pipeline'];
     if (ingest === undefined && pipelineParam !== undefined && pipelineParam !== '_none') throw pipelineNotSupported(pipelineParam);
@@ -572,8 +578,6 @@ export function wireDocuments(options: DocumentsWiringOptions): DocumentsWiring 
     if (ingest !== undefined && (pipelineParam === '' || items.some((item) => item.operation !== 'delete' && item.metadata['pipeline'] === ''))) {
       throw errors.actionRequestValidation(['pipeline cannot be an empty string']);
     }
-    const authorize = context.authorize;
-    const username = context.authentication.user.username;
     const results: Record<string, Record<string, unknown>>[] = new Array(items.length);
     const executedPipelines: (readonly string[])[] = [];
     let ingestTookMs: number | undefined;
@@ -819,7 +823,30 @@ export function wireDocuments(options: DocumentsWiringOptions): DocumentsWiring 
     },
   });
 
+  const refreshCopies = async (names: readonly string[]): Promise<void> => {
+    const version = coordinator.state().version;
+    await Promise.all(
+      names.map(async (name) => {
+        const handle = indices.get(name);
+        if (handle === undefined) return;
+        if (handle.shards !== undefined) indices.refresh(handle);
+        const state = coordinator.state();
+        if (state.metadata.indices[handle.name]?.settings['index.uuid'] !== handle.uuid) return;
+        const nodes = new Set(allShardRoutings(state).filter((copy) => copy.index === handle.name && (copy.state === 'STARTED' || copy.state === 'RELOCATING') && copy.node !== null && copy.node !== nodeId).map((copy) => copy.node!));
+        await Promise.all(
+          [...nodes].map((node) =>
+            channel.request(node, REPLICA_REFRESH_ACTION, { index_uuid: handle.uuid, index: handle.name, state_version: version }, writeTimeoutDefaultMs).catch((error: unknown) => {
+              log.warn({ err: error, index: handle.name, node }, 'a node did not refresh its copies after a bulk-by-scroll request asking for it');
+            }),
+          ),
+        );
+      }),
+    );
+  };
+
   return {
+    bulkAs: (ndjson, query, authorize, username) => bulkAs(restRequestOf('POST', {}, query, ndjson), authorize, username),
+    refreshCopies,
     applyTo: (routes) =>
       routes.flatMap((route): Route[] => {
         if (multiNodeRefusedDocumentActions.has(route.action)) return [refuse(route)];

@@ -4,7 +4,9 @@
  * (round robin, as a search does) and has each node holding some of them open a reader context
  * over its copies of each index (`indices:data/read/open_reader_context`, Elasticsearch's name for
  * the shard-level open): the node pins those copies as a single node's point in time does
- * (src/search/pit.ts), with the keep-alive. The contexts stay on the data nodes; the id names, for
+ * (src/search/pit.ts), with the keep-alive and each shard's ordinal among all the point in time's
+ * shards (by index name, then shard number), which `_shard_doc` sorts by, so that its values are
+ * unique and stable across nodes as Elasticsearch's `(ordinal << 32) | doc`. The contexts stay on the data nodes; the id names, for
  * every shard, the node and the context (multi-node-pit-id.ts), so any node can search it. A
  * search with `pit: {id, keep_alive}` is authorized on the coordinating node against the indices
  * the point in time holds (with the caller's document and field level security travelling as for
@@ -22,6 +24,7 @@ import { parseIndicesOptions } from '../index/expression.js';
 import type { IndicesService } from '../index/index.js';
 import type { RequestContext, RestRequest, RestResponse, Route } from '../http/route.js';
 import { scrollOwner } from '../http/routes/search.js';
+import { aliasFilterDefinitions, combinedAliasFilter } from '../search/alias-filter.js';
 import { contextsOf, decodeMultiNodePitId, encodeMultiNodePitId, type PitShardContext } from '../search/multi-node-pit-id.js';
 import { parsePitKeepAlive, pitActions } from '../search/pit.js';
 import { renderSearchResponse } from '../search/response.js';
@@ -94,13 +97,25 @@ export function wirePit(options: PitWiringOptions): PitWiring {
     const uuid = isRecord(body) ? body['uuid'] : undefined;
     const shards = isRecord(body) ? body['shards'] : undefined;
     const keepAlive = isRecord(body) ? body['keep_alive'] : undefined;
-    if (typeof index !== 'string' || index === '' || typeof uuid !== 'string' || typeof keepAlive !== 'string' || !Array.isArray(shards) || shards.length === 0 || !shards.every((shard) => Number.isSafeInteger(shard) && shard >= 0)) {
+    const ordinals = isRecord(body) ? body['ordinals'] : undefined;
+    const aliasFilter = isRecord(body) ? body['alias_filter'] : undefined;
+    if (aliasFilter !== undefined && (!Array.isArray(aliasFilter) || aliasFilter.length === 0)) throw errors.illegalArgument(`malformed [${PIT_NODE_ACTIONS.open}] request: [alias_filter] must be a non-empty array`);
+    const counts = (value: unknown): value is number[] => Array.isArray(value) && value.every((item) => Number.isSafeInteger(item) && item >= 0);
+    if (typeof index !== 'string' || index === '' || typeof uuid !== 'string' || typeof keepAlive !== 'string' || !counts(shards) || shards.length === 0 || !counts(ordinals) || ordinals.length !== shards.length) {
       throw errors.illegalArgument(`malformed [${PIT_NODE_ACTIONS.open}] request`);
     }
     // The index the coordinating node resolved, not one re-created under its name since.
     const handle = indices.resolve(index, pitIndicesOptions)[0];
     if (handle === undefined || handle.uuid !== uuid) throw errors.noShardAvailable(index, shards[0] as number);
-    const opened = search.openPointInTime({ expression: index, params: { keep_alive: keepAlive, preference: `_shards:${shards.join(',')}` }, body: undefined }, options.coordinated);
+    // Each shard's ordinal is its place among all the point in time's shards (`_shard_doc`), decided by the coordinating node.
+    // The filtered alias(es) it was opened through, applied by every search of these contexts.
+    const filter = combinedAliasFilter(aliasFilter as unknown[] | undefined);
+    const opened = search.openPointInTime(
+      { expression: index, params: { keep_alive: keepAlive, preference: `_shards:${shards.join(',')}` }, body: undefined },
+      options.coordinated,
+      (_name, shard) => ordinals[shards.indexOf(shard)],
+      filter === undefined ? undefined : new Map([[index, filter]]),
+    );
     const id = opened['id'] as string;
     const pinned = (opened['_shards'] as { total: number }).total;
     if (pinned !== shards.length) {
@@ -159,6 +174,8 @@ export function wirePit(options: PitWiringOptions): PitWiring {
     const state = options.state();
     const shards: ShardCopies[] = [];
     const uuids = new Map<string, string>();
+    // The filters of the filtered aliases the expression names, per index: kept by the contexts.
+    const aliasFilters = new Map<string, unknown[]>();
     for (const handle of handles) {
       if (handle.metadata.state !== 'open' || handle.shards === undefined) {
         if (indicesOptions.ignoreUnavailable) continue;
@@ -168,12 +185,21 @@ export function wirePit(options: PitWiringOptions): PitWiring {
       const found = options.shardsOf(state, handle);
       if (found === undefined) throw errors.noShardAvailable(handle.name, 0);
       uuids.set(handle.name, handle.uuid);
+      const filter = aliasFilterDefinitions(expression, handle.name, handle.metadata.aliases);
+      if (filter !== undefined) aliasFilters.set(handle.name, filter);
       shards.push(...found);
     }
     const { selections, unavailable } = selectShardCopies(shards, cursor++);
     if (unavailable.length > 0) throw errors.noShardAvailable(unavailable[0]!.index, unavailable[0]!.shard);
     const parts = groupByNode(selections);
-    const outcomes = await Promise.allSettled(parts.map((part) => onNode(part.nodeId, PIT_NODE_ACTIONS.open, { index: part.index, uuid: uuids.get(part.index)!, shards: part.shards, keep_alive: keepAlive! }, openHere)));
+    // `_shard_doc` orders the shards by index name, then shard number: each shard's ordinal is its place there.
+    const ordered = [...selections].sort((left, right) => (left.index < right.index ? -1 : left.index > right.index ? 1 : left.shard - right.shard));
+    const ordinalOf = new Map(ordered.map((selection, ordinal) => [`${selection.index}\u0000${selection.shard}`, ordinal]));
+    const outcomes = await Promise.allSettled(
+      parts.map((part) =>
+        onNode(part.nodeId, PIT_NODE_ACTIONS.open, { index: part.index, uuid: uuids.get(part.index)!, shards: part.shards, ordinals: part.shards.map((shard) => ordinalOf.get(`${part.index}\u0000${shard}`)!), keep_alive: keepAlive!, ...(aliasFilters.has(part.index) ? { alias_filter: aliasFilters.get(part.index) } : {}) }, openHere),
+      ),
+    );
     const failed = outcomes.find((outcome): outcome is PromiseRejectedResult => outcome.status === 'rejected');
     if (failed !== undefined) {
       // One part failed: the point in time is not opened, and the contexts that did open are freed.

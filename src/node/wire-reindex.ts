@@ -12,7 +12,7 @@ import { BulkByScrollService } from '../search/bulk-by-scroll-runner.js';
 import type { RemoteTlsOptions } from '../search/reindex-remote.js';
 import type { SearchService } from '../search/index.js';
 
-function listSetting(value: string | readonly string[] | undefined): string[] {
+export function listSetting(value: string | readonly string[] | undefined): string[] {
   if (value === undefined) return [];
   const items = typeof value === 'string' ? value.split(',') : [...value];
   return items.map((item) => item.trim()).filter((item) => item !== '');

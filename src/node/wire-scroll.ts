@@ -100,6 +100,12 @@ export interface ScrollWiring {
   readonly handlers: ReadonlyMap<string, TransportHandler>;
   /** `_search?scroll=` over shards on several nodes. */
   open(input: SearchInput, shards: readonly ShardCopies[], context: RequestContext): Promise<Record<string, unknown>>;
+  /** `open` for a caller named by its scroll owner (a reindex's source scroll, wire-reindex-multi-node.ts). */
+  openAs(input: SearchInput, shards: readonly ShardCopies[], owner: ScrollOwner): Promise<Record<string, unknown>>;
+  /** The next page of a multi-node scroll (undefined: `id` is not a multi-node scroll's). */
+  next(id: string, keepAlive: string | undefined, owner: ScrollOwner): Promise<Record<string, unknown>> | undefined;
+  /** Frees a multi-node scroll's contexts on every node (false: `id` is not a multi-node scroll's). */
+  clear(id: string, owner: ScrollOwner): Promise<boolean>;
   /** Wraps the scroll and clear-scroll routes: multi-node ids here, the others as before. */
   route(original: Route): Route;
 }
@@ -173,12 +179,11 @@ export function wireScroll(options: ScrollWiringOptions): ScrollWiring {
 
   // ---------------------------------------------------------------- coordinating side
 
-  const open = async (input: SearchInput, shards: readonly ShardCopies[], context: RequestContext): Promise<Record<string, unknown>> => {
+  const openAs = async (input: SearchInput, shards: readonly ShardCopies[], owner: ScrollOwner): Promise<Record<string, unknown>> => {
     const started = options.nowMs();
     const parsed = search.parseForClusters(input);
     rejectAcrossClusters(parsed.extras);
     checkKeepAlive(parsed.scrollKeepAliveMs!);
-    const owner = scrollOwner(context);
     const { selections, unavailable } = selectShardCopies(shards, cursor++);
     if (unavailable.length > 0) throw errors.noShardAvailable(unavailable[0]!.index, unavailable[0]!.shard);
     const aliasFilters = new Map(shards.flatMap((shard) => (shard.aliasFilter === undefined ? [] : [[shard.index, shard.aliasFilter] as const])));
@@ -316,5 +321,20 @@ export function wireScroll(options: ScrollWiringOptions): ScrollWiring {
     },
   });
 
-  return { handlers, open, route };
+  return {
+    handlers,
+    open: (input, shards, context) => openAs(input, shards, scrollOwner(context)),
+    openAs,
+    next: (id, keepAlive, owner) => {
+      const state = decodeMultiNodeScrollId(id);
+      return state === undefined ? undefined : page(state, keepAlive, false, owner);
+    },
+    clear: async (id, owner) => {
+      const state = decodeMultiNodeScrollId(id);
+      if (state === undefined) return false;
+      await freeParts(state.parts, owner);
+      return true;
+    },
+    route,
+  };
 }

@@ -15,9 +15,13 @@
  * (wire-pit.ts). DFS over several shards is refused with a 400 for now (its statistics would have
  * to span the nodes);
  * `preference=_shards:N|_only_local` reads this node's own copies of those shards (how a copy is
- * inspected).
+ * inspected). A cross-cluster `_search`, async search, `_count`, `_msearch` item or `_field_caps` runs its local
+ * part across this cluster's nodes and merges it with the remote clusters' answers as a single
+ * node does (src/search/ccs.ts, with either `ccs_minimize_roundtrips`, ccs-roundtrips.ts); each
+ * remote part is sent as a single node sends it.
  * Loaded only in multi-node mode (node.ts).
  */
+import { randomBytes } from 'node:crypto';
 import { availableParallelism } from 'node:os';
 import type { Logger } from 'pino';
 import { isDataNode, type ClusterState } from '../cluster/state.js';
@@ -31,7 +35,7 @@ import { scrollOwner } from '../http/routes/search.js';
 import { renderCatCount } from '../http/routes/cat.js';
 import { defaultMaxConcurrentSearches, runLimited } from '../search/multi-node-search.js';
 import { aliasFilterDefinitions } from '../search/alias-filter.js';
-import { searchShardsOnNodes, shardSearchHandlers, SHARD_SEARCH_ACTIONS, type ShardCopies, type ShardSearchChannel } from '../search/shard-search.js';
+import { releasePhases, searchShardsOnNodes, shardSearchHandlers, SHARD_SEARCH_ACTIONS, type ShardCopies, type ShardSearchChannel } from '../search/shard-search.js';
 import { searchRoutingFor } from '../search/shard-selection.js';
 import { checkCountQueryParams, checkQueryStringParams } from '../search/request.js';
 import { parseMsearchLines, searchActions } from '../search/search-service.js';
@@ -42,7 +46,7 @@ import type { TransportHandler } from '../transport/index.js';
 import type { CoordinationWiring } from './wire-coordination.js';
 import type { DataPlaneWiring } from './wire-data-plane.js';
 import { wireExplain } from './wire-explain.js';
-import { wireScroll } from './wire-scroll.js';
+import { wireScroll, type ScrollWiring } from './wire-scroll.js';
 import { wirePit } from './wire-pit.js';
 import { wireAsyncSearch } from './wire-async-search.js';
 import type { AsyncSearchStore } from '../search/async-search.js';
@@ -50,6 +54,10 @@ import { asyncSearchActions } from '../http/routes/async-search.js';
 import { pitActions } from '../search/pit.js';
 import { coordinatedAccess, restrictionFromWire, restrictionToWire } from './travelling-restriction.js';
 import { explainAction, type ExplainService } from '../search/explain.js';
+import { countAcrossClusters, fieldCapsAcrossClusters, planClusters, searchAcrossClusters, type ClusterPlan, type LocalAcross, type RemoteClusters } from '../search/ccs.js';
+import { GatewayQueryContexts, remoteFetchOnNodes, remoteFreeOnNodes, remoteQueryPhaseOnNodes, remoteSearchOnNodes } from '../search/remote-shard-search.js';
+import { searchAcrossClustersUnminimized, type LocalQueryPhases, type QueryPhaseRemotes } from '../search/ccs-roundtrips.js';
+import { booleanParam } from '../http/request.js';
 
 const searchAction = 'indices:data/read/search';
 const fieldCapsAction = searchActions.fieldCaps;
@@ -101,7 +109,9 @@ export function planSearchShards(
 ): ShardCopies[] | 'local' {
   const { indices, nodeId } = deps;
   const expression = input.expression;
-  if (expression !== undefined && expression.split(',').some((element) => element.includes(':'))) throw unsupported('cross-cluster search');
+  if (expression !== undefined && expression.split(',').some((element) => element.includes(':'))) {
+    throw errors.illegalArgument('cross-cluster requests other than _search, _async_search, _count, _msearch and _field_caps are not supported by Strait in a multi-node cluster yet ([discovery.type] is [multi-node])');
+  }
   const body = input.body as Record<string, unknown> | undefined;
   if (body !== null && typeof body === 'object' && body['pit'] !== undefined) throw unsupported('a point in time');
   if (input.params['scroll'] !== undefined) throw unsupported('[scroll]');
@@ -205,12 +215,16 @@ export interface SearchWiringOptions {
   readonly addTransportHandlers: (handlers: ReadonlyMap<string, TransportHandler>) => void;
   /** Replaces a transport action's handler (given the one registered before, the cross-cluster side). */
   readonly wrapTransportHandler: (action: string, wrap: (own: TransportHandler | undefined) => TransportHandler) => void;
+  /** The remote clusters this node searches (cross-cluster requests; their settings are the cluster's, their keystore credentials this node's). */
+  readonly remotes?: RemoteClusters;
   readonly log: Logger;
   readonly nowMs: () => number;
 }
 
 export interface SearchWiring {
   applyTo(routes: readonly Route[]): Route[];
+  /** Scrolls across nodes (a reindex reads its source through them, wire-reindex-multi-node.ts). */
+  readonly scrolls: ScrollWiring;
 }
 
 export function wireSearch(options: SearchWiringOptions): SearchWiring {
@@ -288,12 +302,76 @@ export function wireSearch(options: SearchWiringOptions): SearchWiring {
       nowMs: options.nowMs,
     });
 
+  /** The clusters an expression names, or undefined when it names no remote cluster (planClusters). */
+  const crossClusters = (expression: string | undefined): ClusterPlan | undefined =>
+    options.remotes === undefined || expression === undefined || !expression.includes(':') ? undefined : planClusters(expression, options.remotes);
+
+  /**
+   * The local part of a cross-cluster request across this cluster's nodes, authorized here for the
+   * caller (planSearchShards): reduced to this cluster's top hits with partial aggregations, as a
+   * multi-node remote answers (remoteSearchOnNodes without a cluster alias, so `_index` names the
+   * local index). Undefined when this node's own copies answer it, or no shard: the single-node part.
+   */
+  const localAcross =
+    (context: RequestContext): LocalAcross =>
+    async (input) => {
+      const shards = plan(input, context);
+      if (shards === 'local' || shards.length === 0) return undefined;
+      return remoteSearchOnNodes({ search, input, shards, cursor: cursor++, localNodeId: nodeId, channel: dataPlane.channel, access: context.authorize, owner: scrollOwner(context), nowMs: options.nowMs });
+    };
+
+  // The unminimized local part: the data nodes' query contexts kept under one id here until this
+  // node fetches the page's hits (or frees them), as a multi-node remote keeps them for its caller.
+  const nodeSide = { search, channel: dataPlane.channel, localNodeId: nodeId, owner: COORDINATED_OWNER };
+  const localContexts = new GatewayQueryContexts(
+    () => randomBytes(12).toString('hex'),
+    (context) => releasePhases({ ...nodeSide, phases: context.phases, keep: new Set() }),
+  );
+  const gateway = { ...nodeSide, nodeOwner: COORDINATED_OWNER, contexts: localContexts };
+  /** The local part of a `ccs_minimize_roundtrips=false` search across this cluster's nodes; this node's stores when its own copies answer (or no shard). */
+  const localPhases = (context: RequestContext): LocalQueryPhases => {
+    const caller = scrollOwner(context);
+    return {
+      queryPhase: async (input) => {
+        const shards = plan(input, context);
+        if (shards === 'local' || shards.length === 0) return search.queryPhaseAsRemote(input, context.authorize, caller, undefined);
+        return remoteQueryPhaseOnNodes({ ...nodeSide, input, shards, cursor: cursor++, access: context.authorize, contexts: localContexts, caller });
+      },
+      fetch: async (contextId, hits) => (await remoteFetchOnNodes(gateway, contextId, hits, caller)) ?? search.fetchAsRemote(contextId, hits, caller),
+      free: async (contextId) => {
+        if ((await remoteFreeOnNodes(gateway, contextId, caller)) === undefined) search.freeQueryContext(contextId, caller);
+      },
+    };
+  };
+
+  /**
+   * A search over remote clusters too: each remote part goes to its cluster as a single node
+   * sends it, carrying the caller; `ccs_minimize_roundtrips=false` runs the local part's query
+   * phase across the nodes and fetches the page's local hits there. Scrolls would need contexts
+   * on both sides kept across requests: refused.
+   */
+  const checkClusterSearch = (input: SearchInput): void => {
+    if (input.params['scroll'] !== undefined) throw unsupported('[scroll] over remote clusters');
+    booleanParam(input.params['ccs_minimize_roundtrips'], true);
+  };
+  const searchClusters = (input: SearchInput, context: RequestContext, clusters: ClusterPlan): Promise<Record<string, unknown>> => {
+    checkClusterSearch(input);
+    const remotes = options.remotes!;
+    if (!booleanParam(input.params['ccs_minimize_roundtrips'], true) && 'queryPhase' in remotes) {
+      const unminimized = remotes as RemoteClusters & QueryPhaseRemotes;
+      return searchAcrossClustersUnminimized(search, input, clusters, context.authorize, unminimized, scrollOwner(context), context.authentication, localPhases(context));
+    }
+    return searchAcrossClusters(search, input, clusters, context.authorize, options.remotes!, context.authentication, localAcross(context));
+  };
+
   const searchRoute = (original: Route): Route => ({
     ...original,
     handle: async (request: RestRequest, context: RequestContext): Promise<RestResponse> => {
       const input = { expression: request.params['index'], params: request.query, body: request.json() };
       checkQueryStringParams(request.query, request.rawPath);
       if (pits.names(input.body)) return { status: 200, body: await pits.search(input, context) };
+      const clusters = crossClusters(input.expression);
+      if (clusters !== undefined) return { status: 200, body: await searchClusters(input, context, clusters) };
       // A scroll plans its shards as a search does, then keeps its contexts on the data nodes.
       const { scroll, ...unscrolled } = input.params;
       const shards = plan(scroll === undefined ? input : { ...input, params: unscrolled }, context);
@@ -314,6 +392,14 @@ export function wireSearch(options: SearchWiringOptions): SearchWiring {
     internalHandler: (handle) => dataPlane.replication.internalHandler(handle),
     prepare: (input, context) => {
       if (pits.names(input.body)) return () => pits.search(input, context);
+      const clusters = crossClusters(input.expression);
+      if (clusters !== undefined) {
+        // Refused or forbidden at the submit, as a local one: the local part is authorized here now.
+        checkClusterSearch(input);
+        context.authorize.delegateToRemote?.();
+        if (clusters.local !== undefined) plan({ ...input, expression: clusters.local }, context);
+        return () => searchClusters(input, context, clusters);
+      }
       const shards = plan(input, context);
       if (shards === 'local' || shards.length === 0) return () => search.searchCancellable(input, context.authorize, scrollOwner(context));
       return () => searchAcross(input, context, shards);
@@ -324,6 +410,8 @@ export function wireSearch(options: SearchWiringOptions): SearchWiring {
   /** One search (an `_msearch` item) across nodes, or as a single node answers it when it reads this node's copies or none. */
   const searchOne = async (input: SearchInput, context: RequestContext): Promise<Record<string, unknown>> => {
     if (pits.names(input.body)) return pits.search(input, context);
+    const clusters = crossClusters(input.expression);
+    if (clusters !== undefined) return searchClusters(input, context, clusters);
     const shards = plan(input, context);
     if (shards === 'local' || shards.length === 0) return search.search(input, context.authorize, scrollOwner(context));
     return searchAcross(input, context, shards);
@@ -383,9 +471,15 @@ export function wireSearch(options: SearchWiringOptions): SearchWiring {
       const body = request.json();
       const expression = request.params['index'];
       const filter = parseFieldCapsOptions(request.query, body).indexFilter;
-      // Cross-cluster expressions keep their own path (refused from a multi-node cluster).
-      if (filter === undefined || (expression !== undefined && expression.includes(':'))) return original.handle(request, context);
       const input = { expression, params: request.query, body };
+      const clusters = crossClusters(expression);
+      // Across clusters: the local indices that take part under the filter are decided on the nodes holding their shards.
+      if (clusters !== undefined && filter !== undefined && clusters.local !== undefined) {
+        const local = { expression: clusters.local, params: request.query, body };
+        const matching = await indicesMatchingFilter({ indices, search, state: () => coordinator.state(), nodeId, channel: dataPlane.channel, cursor: () => cursor++, nowMs: options.nowMs }, local, context.authorize);
+        return { status: 200, body: await fieldCapsAcrossClusters(search, input, clusters, context.authorize, options.remotes!, context.authentication, (handle) => matching.has(handle.name)) };
+      }
+      if (filter === undefined || clusters !== undefined) return original.handle(request, context);
       const matching = await indicesMatchingFilter({ indices, search, state: () => coordinator.state(), nodeId, channel: dataPlane.channel, cursor: () => cursor++, nowMs: options.nowMs }, input, context.authorize);
       return { status: 200, body: search.fieldCaps(input, context.authorize, [], (handle) => matching.has(handle.name)) };
     },
@@ -396,6 +490,11 @@ export function wireSearch(options: SearchWiringOptions): SearchWiring {
     handle: async (request: RestRequest, context: RequestContext): Promise<RestResponse> => {
       const body = request.json();
       const input = { expression: request.params['index'], params: request.query, body };
+      const clusters = crossClusters(input.expression);
+      if (clusters !== undefined) {
+        checkCountQueryParams(request.query, body !== undefined, request.rawPath);
+        return { status: 200, body: await countAcrossClusters(search, input, clusters, context.authorize, options.remotes!, context.authentication, localAcross(context)) };
+      }
       const shards = plan(input, context);
       if (shards === 'local' || shards.length === 0) return original.handle(request, context);
       checkCountQueryParams(request.query, body !== undefined, request.rawPath);
@@ -416,6 +515,7 @@ export function wireSearch(options: SearchWiringOptions): SearchWiring {
   });
 
   return {
+    scrolls,
     applyTo: (routes) =>
       routes.map((route) => {
         if (route.path === '/_search' || route.path === '/:index/_search') return searchRoute(route);

@@ -37,7 +37,7 @@ import {
 import { RemoteScroll, type RemotePage, type RemoteTlsOptions } from './reindex-remote.js';
 import { scrollLimits, type ScrollOwner } from './scroll.js';
 import { formatTimeValue } from './time-value.js';
-import { searchActions, type SearchAuthorizer, type SearchService } from './search-service.js';
+import { searchActions, type SearchAuthorizer, type SearchInput, type SearchService } from './search-service.js';
 
 /** Who runs the request: reads and writes are authorized as this caller. */
 export interface BulkByScrollCaller {
@@ -46,6 +46,39 @@ export interface BulkByScrollCaller {
   readonly username: string;
   /** `X-Opaque-Id` and trace headers, kept with the task. */
   readonly headers: Readonly<Record<string, string>>;
+}
+
+/**
+ * Where the source is read (a scroll search as the caller). Absent: this node's search service
+ * (its shard copies). A multi-node cluster reads through its cross-node scroll
+ * (src/node/wire-reindex-multi-node.ts), as Elasticsearch's engine reads with a scroll search any
+ * node coordinates.
+ */
+export interface BulkByScrollReader {
+  /** Opens the scroll (`input.params.scroll` holds the keep-alive): the first page's search response. */
+  open(input: SearchInput, caller: BulkByScrollCaller, task: Task): Promise<Record<string, unknown>>;
+  /** The next page of the scroll `scrollId`. */
+  next(scrollId: string, keepAlive: string, caller: BulkByScrollCaller): Promise<Record<string, unknown>>;
+  /** Frees the scroll's contexts (wherever they live). */
+  clear(scrollId: string, caller: BulkByScrollCaller): Promise<void>;
+}
+
+/** The bulk parameters of one batch write. */
+export interface BatchWriteOptions {
+  readonly timeoutMs: number;
+  readonly waitForActiveShards: number | 'all';
+}
+
+/**
+ * Where batches are written (a bulk request as the caller). Absent: this node's bulk path over its
+ * own stores. A multi-node cluster writes through the coordinating bulk path that routes each item
+ * to its shard's primary.
+ */
+export interface BulkByScrollWriter {
+  /** Runs the batch (bulk NDJSON) as the caller: one answered item per action, in order. */
+  bulk(ndjson: string, caller: BulkByScrollCaller, options: BatchWriteOptions): Promise<readonly Record<string, Record<string, unknown>>[]>;
+  /** Refreshes every copy of these indices (`refresh=true`, once the request is done). */
+  refresh(indexNames: readonly string[]): Promise<void>;
 }
 
 export interface BulkByScrollServiceOptions {
@@ -64,6 +97,10 @@ export interface BulkByScrollServiceOptions {
    * naming a pipeline is refused.
    */
   readonly ingest?: (request: IngestRequest) => IngestOutcome;
+  /** The source's reader port (absent: this node's search service). */
+  readonly reader?: BulkByScrollReader;
+  /** The destination's writer port (absent: this node's bulk path; `ingest` then runs the pipelines). */
+  readonly writer?: BulkByScrollWriter;
 }
 
 export interface BulkByScrollOutcome {
@@ -155,12 +192,13 @@ class LocalHitSource implements HitSource {
     private readonly keepAliveMs: number,
     private readonly caller: BulkByScrollCaller,
     private readonly task: Task,
+    private readonly reader: BulkByScrollReader | undefined,
   ) {}
 
   async first(): Promise<SourcePage> {
     const input = { expression: this.expression, params: { ...this.params, scroll: keepAliveText(this.keepAliveMs) }, body: this.body };
     // As the task's work: the search yields between shards and stops there once the task is cancelled.
-    const response = await currentTask.run(this.task, () => this.search.searchCancellable(input, this.caller.authorize, this.caller.owner));
+    const response = this.reader !== undefined ? await this.reader.open(input, this.caller, this.task) : await currentTask.run(this.task, () => this.search.searchCancellable(input, this.caller.authorize, this.caller.owner));
     const page = localPage(response);
     this.scrollId = page.scrollId;
     return page;
@@ -168,7 +206,11 @@ class LocalHitSource implements HitSource {
 
   async next(extraKeepAliveMs: number): Promise<SourcePage> {
     if (this.scrollId === undefined) return { total: 0, hits: [], timedOut: false, failures: [] };
-    const page = localPage(this.search.scroll(this.scrollId, keepAliveText(this.keepAliveMs + extraKeepAliveMs), false, this.caller.owner));
+    const keepAlive = keepAliveText(this.keepAliveMs + extraKeepAliveMs);
+    const response = this.reader !== undefined ? await this.reader.next(this.scrollId, keepAlive, this.caller) : this.search.scroll(this.scrollId, keepAlive, false, this.caller.owner);
+    const page = localPage(response);
+    // A multi-node scroll's id names each node's offset: the most recent one continues it.
+    if (page.scrollId !== undefined) this.scrollId = page.scrollId;
     return page;
   }
 
@@ -176,7 +218,8 @@ class LocalHitSource implements HitSource {
     if (this.scrollId === undefined) return;
     const scrollId = this.scrollId;
     this.scrollId = undefined;
-    this.search.clearScroll([scrollId], this.caller.owner);
+    if (this.reader !== undefined) await this.reader.clear(scrollId, this.caller);
+    else this.search.clearScroll([scrollId], this.caller.owner);
   }
 }
 
@@ -281,6 +324,8 @@ class Worker {
   readonly status: WorkerStatus;
   readonly failures: BulkByScrollFailure[] = [];
   readonly touched = new Map<string, IndexHandle>();
+  /** Indices the writer port wrote (refreshed at the end with `refresh`). */
+  readonly touchedNames = new Set<string>();
   timedOut = false;
   finished = false;
   private readonly throttle: ThrottleWait;
@@ -326,7 +371,7 @@ class Worker {
     if (spec.source.query !== undefined) body['query'] = spec.source.query;
     if (spec.source.sourceFilter !== undefined) body['_source'] = spec.source.sourceFilter;
     const params = spec.kind === 'reindex' ? {} : spec.params;
-    return new LocalHitSource(this.service.options.search, spec.source.indices.join(','), params, body, spec.scrollKeepAliveMs, this.caller, this.task);
+    return new LocalHitSource(this.service.options.search, spec.source.indices.join(','), params, body, spec.scrollKeepAliveMs, this.caller, this.task, this.service.options.reader);
   }
 
   async run(): Promise<void> {
@@ -470,29 +515,10 @@ class Worker {
     }
     // Every document was a noop: nothing to write (and no index to create).
     if (lines.length === 0) return;
-    const activeShards = await this.activeShardsProblem([...targets]);
-    if (activeShards !== undefined) {
-      for (const hit of hits) this.failures.push({ kind: 'bulk', index: spec.kind === 'reindex' ? spec.dest.index : hit.index, id: hit.id, cause: activeShards.toCause(), status: activeShards.status });
-      return;
-    }
-    const defaults = { index: undefined, requireAlias: false, sourceFilter: undefined, routing: undefined };
-    const items = parseBulkBody(`${lines.join('\n')}\n`, defaults);
-    const { indices, nowMs } = this.service.options;
-    const authorize = this.caller.authorize;
-    const result = executeBulk(
-      indices,
-      items,
-      defaults,
-      {
-        allowsIndex: (action, name) => authorize.allowsIndex(action, name),
-        ...(authorize.readRestriction !== undefined ? { readRestriction: (action: string, name: string, aliases?: readonly string[]) => authorize.readRestriction!(action, name, aliases) } : {}),
-        username: this.caller.username,
-      },
-      nowMs,
-      this.service.options.ingest,
-    );
-    for (const handle of result.touched) this.touched.set(handle.name, handle);
-    for (const item of result.body['items'] as Record<string, Record<string, unknown>>[]) {
+    const writer = this.service.options.writer;
+    const answered = writer !== undefined ? await this.writeThrough(writer, lines) : await this.writeHere(lines, targets, hits);
+    if (answered === undefined) return;
+    for (const item of answered) {
       const outcome = Object.values(item)[0]!;
       const error = outcome['error'] as Record<string, unknown> | undefined;
       if (error !== undefined) {
@@ -524,6 +550,47 @@ class Worker {
           break;
       }
     }
+  }
+
+  /** The batch through this node's bulk path over its own stores; undefined when `wait_for_active_shards` failed it. */
+  private async writeHere(lines: readonly string[], targets: ReadonlySet<string>, hits: readonly SourceHit[]): Promise<readonly Record<string, Record<string, unknown>>[] | undefined> {
+    const spec = this.spec;
+    const activeShards = await this.activeShardsProblem([...targets]);
+    if (activeShards !== undefined) {
+      for (const hit of hits) this.failures.push({ kind: 'bulk', index: spec.kind === 'reindex' ? spec.dest.index : hit.index, id: hit.id, cause: activeShards.toCause(), status: activeShards.status });
+      return undefined;
+    }
+    const defaults = { index: undefined, requireAlias: false, sourceFilter: undefined, routing: undefined };
+    const items = parseBulkBody(`${lines.join('\n')}\n`, defaults);
+    const { indices, nowMs } = this.service.options;
+    const authorize = this.caller.authorize;
+    const result = executeBulk(
+      indices,
+      items,
+      defaults,
+      {
+        allowsIndex: (action, name) => authorize.allowsIndex(action, name),
+        ...(authorize.readRestriction !== undefined ? { readRestriction: (action: string, name: string, aliases?: readonly string[]) => authorize.readRestriction!(action, name, aliases) } : {}),
+        username: this.caller.username,
+      },
+      nowMs,
+      this.service.options.ingest,
+    );
+    for (const handle of result.touched) this.touched.set(handle.name, handle);
+    return result.body['items'] as Record<string, Record<string, unknown>>[];
+  }
+
+  /**
+   * The batch through the writer port (the cluster's bulk path: `wait_for_active_shards` and
+   * `timeout` are its own); the indices written are refreshed at the end when asked.
+   */
+  private async writeThrough(writer: BulkByScrollWriter, lines: readonly string[]): Promise<readonly Record<string, Record<string, unknown>>[]> {
+    const items = await writer.bulk(`${lines.join('\n')}\n`, this.caller, { timeoutMs: this.spec.timeoutMs, waitForActiveShards: this.spec.waitForActiveShards });
+    for (const item of items) {
+      const outcome = Object.values(item)[0];
+      if (outcome !== undefined && outcome['error'] === undefined && typeof outcome['_index'] === 'string') this.touchedNames.add(outcome['_index']);
+    }
+    return items;
   }
 }
 
@@ -656,6 +723,8 @@ export class BulkByScrollService {
         const touched = new Map<string, IndexHandle>();
         for (const worker of workers) for (const [name, handle] of worker.touched) touched.set(name, handle);
         for (const handle of touched.values()) this.options.indices.refresh(handle);
+        const names = new Set(workers.flatMap((worker) => [...worker.touchedNames]));
+        if (names.size > 0) await this.options.writer?.refresh([...names]);
       }
       const statuses = workers.map((worker) => worker.status);
       const status = slices === 1 ? statuses[0]! : sumStatuses(statuses, requestsPerSecond);

@@ -21,6 +21,16 @@ export interface QueryPhaseRemotes {
   freeContext(alias: string, contextId: string, caller: unknown): Promise<void>;
 }
 
+/**
+ * The local part's query phase, fetch and free when they run on this cluster's nodes (a
+ * multi-node cluster, src/node/wire-search.ts) rather than in this node's stores.
+ */
+export interface LocalQueryPhases {
+  queryPhase(input: SearchInput): Promise<RemoteQueryPhase>;
+  fetch(contextId: string, hits: readonly ShardHit[]): Promise<Record<string, unknown>[]>;
+  free(contextId: string): Promise<void>;
+}
+
 function clusterFailure(error: unknown): Record<string, unknown> {
   const cause = error instanceof EsError ? error.toCause() : { type: 'exception', reason: error instanceof Error ? error.message : String(error) };
   return { shard: -1, index: null, reason: cause };
@@ -34,6 +44,7 @@ export async function searchAcrossClustersUnminimized(
   remotes: RemoteClusters & QueryPhaseRemotes,
   owner: ScrollOwner,
   caller: unknown,
+  local?: LocalQueryPhases,
 ): Promise<Record<string, unknown>> {
   const started = Date.now();
   access.delegateToRemote?.();
@@ -45,7 +56,8 @@ export async function searchAcrossClustersUnminimized(
   const outcomes = await Promise.allSettled(
     parts.map(async ({ alias, expression }) => {
       const clusterInput = { expression, params, body: input.body };
-      return alias === undefined ? service.queryPhaseAsRemote(clusterInput, access, owner, undefined) : remotes.queryPhase(alias, clusterInput, caller);
+      if (alias !== undefined) return remotes.queryPhase(alias, clusterInput, caller);
+      return local !== undefined ? local.queryPhase(clusterInput) : service.queryPhaseAsRemote(clusterInput, access, owner, undefined);
     }),
   );
   const release = (keep: ReadonlySet<number>): Promise<unknown> =>
@@ -53,7 +65,8 @@ export async function searchAcrossClustersUnminimized(
       outcomes.map((outcome, i) => {
         if (outcome.status !== 'fulfilled' || keep.has(i)) return undefined;
         const alias = parts[i]!.alias;
-        return alias === undefined ? service.freeQueryContext(outcome.value.contextId, owner) : remotes.freeContext(alias, outcome.value.contextId, caller).catch(() => undefined);
+        if (alias !== undefined) return remotes.freeContext(alias, outcome.value.contextId, caller).catch(() => undefined);
+        return local !== undefined ? local.free(outcome.value.contextId).catch(() => undefined) : service.freeQueryContext(outcome.value.contextId, owner);
       }),
     );
   for (const [i, outcome] of outcomes.entries()) {
@@ -108,7 +121,8 @@ export async function searchAcrossClustersUnminimized(
     [...byCluster].map(async ([i, hits]) => {
       const alias = parts[i]!.alias;
       const contextId = (outcomes[i] as PromiseFulfilledResult<RemoteQueryPhase>).value.contextId;
-      const documents = alias === undefined ? service.fetchAsRemote(contextId, hits, owner) : await remotes.fetchPhase(alias, contextId, hits, caller);
+      const documents =
+        alias !== undefined ? await remotes.fetchPhase(alias, contextId, hits, caller) : local !== undefined ? await local.fetch(contextId, hits) : service.fetchAsRemote(contextId, hits, owner);
       hits.forEach((hit, k) => rendered.set(hit, documents[k]!));
     }),
   );

@@ -1,5 +1,6 @@
 import { EsError, errors } from '../common/index.js';
 import { mergeShardResults, type FieldMappings, type ShardResult } from '../index/searcher/index.js';
+import type { IndexHandle } from '../index/index.js';
 import type { FieldCapsIndex } from './field-caps.js';
 import { splitIndexExpression } from './expression.js';
 import { renderShards, typedKeys } from './response.js';
@@ -19,6 +20,13 @@ export interface RemoteClusters {
   /** The alias's matching indices with their mappings (names as `alias:index`). */
   fieldCaps(alias: string, input: SearchInput, caller: unknown): Promise<FieldCapsIndex[]>;
 }
+
+/**
+ * Runs the local part of a cross-cluster search on this cluster's nodes (a multi-node cluster,
+ * src/node/wire-search.ts): this cluster's top hits rendered with partial aggregations, as a
+ * remote cluster answers them; undefined when this node's own stores answer it (localPart).
+ */
+export type LocalAcross = (input: SearchInput) => Promise<ClusterSearchResult | undefined>;
 
 /** Local authorization for a request that may also target other clusters (which authorize their own indices). */
 export type ClusterAuthorizer = SearchAuthorizer & { delegateToRemote?(): void };
@@ -99,6 +107,7 @@ export async function searchAcrossClusters(
   access: ClusterAuthorizer,
   remotes: RemoteClusters,
   caller: unknown,
+  localAcross?: LocalAcross,
 ): Promise<Record<string, unknown>> {
   const started = Date.now();
   access.delegateToRemote?.();
@@ -115,7 +124,11 @@ export async function searchAcrossClusters(
   const remoteRun = runRemotes(plan, remotes, (alias, expression) => remotes.search(alias, { expression, params, body: input.body }, caller));
   // Awaited below; if the local part throws first, a failing remote must not become an unhandled rejection (it would stop the node).
   remoteRun.catch(() => undefined);
-  if (plan.local !== undefined) {
+  // The local part on this cluster's nodes (a multi-node cluster): its answer merges as a remote's does.
+  const across = plan.local === undefined || localAcross === undefined ? undefined : await localAcross({ expression: plan.local, params, body: input.body });
+  if (across !== undefined) {
+    ({ shards } = addClusterResult('(local)', plan.local!, across, { shardResults, mappings, shards, failures, details }));
+  } else if (plan.local !== undefined) {
     const localStarted = Date.now();
     const local = service.localPart({ ...input, expression: plan.local }, parsed, access);
     shardResults.push(...local.shardResults);
@@ -139,33 +152,7 @@ export async function searchAcrossClusters(
       details.set(alias, { status: 'skipped', indices: expression, timed_out: false, failures: [clusterFailure(outcome.error)] });
       continue;
     }
-    const result = outcome.value;
-    shardResults.push({
-      shardKey: `${alias}:`,
-      totalHits: result.totalHits,
-      totalRelation: result.totalRelation,
-      maxScore: result.maxScore ?? -Infinity,
-      hits: result.hits,
-      aggregations: result.aggregations,
-      terminatedEarly: result.terminatedEarly,
-      ...(result.timedOut === true ? { timedOut: true } : {}),
-    });
-    for (const [path, mapping] of Object.entries(result.mappings)) mappings[path] ??= mapping;
-    shards = {
-      total: shards.total + result.shards.total,
-      successful: shards.successful + result.shards.successful,
-      skipped: shards.skipped + result.shards.skipped,
-      failed: shards.failed + result.shards.failed,
-    };
-    if (result.shards.failures !== undefined) failures.push(...result.shards.failures);
-    details.set(alias, {
-      status: result.shards.failed > 0 ? 'partial' : 'successful',
-      indices: expression,
-      took: result.tookMs,
-      timed_out: result.timedOut === true,
-      _shards: { total: result.shards.total, successful: result.shards.successful, skipped: result.shards.skipped, failed: result.shards.failed },
-      ...(result.shards.failures !== undefined && result.shards.failures.length > 0 ? { failures: [...result.shards.failures] } : {}),
-    });
+    ({ shards } = addClusterResult(alias, expression, outcome.value, { shardResults, mappings, shards, failures, details }));
   }
   const merged = mergeShardResults(shardResults, parsed.request);
   const localHits = merged.hits.filter((hit) => !('rendered' in hit));
@@ -191,6 +178,48 @@ export async function searchAcrossClusters(
   return response;
 }
 
+/** What the merge of a cross-cluster search gathers, cluster by cluster. */
+interface Gathered {
+  readonly shardResults: ShardResult[];
+  readonly mappings: Record<string, FieldMappings[string]>;
+  readonly shards: { total: number; successful: number; skipped: number; failed: number };
+  readonly failures: Record<string, unknown>[];
+  readonly details: Map<string, ClusterDetail>;
+}
+
+/** Adds one cluster's reduced answer (a remote's, or the local part run on a multi-node cluster's nodes); returns the new `_shards` sums. */
+function addClusterResult(cluster: string, expression: string, result: ClusterSearchResult, gathered: Gathered): { shards: Gathered['shards'] } {
+  gathered.shardResults.push({
+    shardKey: cluster === '(local)' ? '' : `${cluster}:`,
+    totalHits: result.totalHits,
+    totalRelation: result.totalRelation,
+    maxScore: result.maxScore ?? -Infinity,
+    hits: result.hits,
+    aggregations: result.aggregations,
+    terminatedEarly: result.terminatedEarly,
+    ...(result.timedOut === true ? { timedOut: true } : {}),
+  });
+  for (const [path, mapping] of Object.entries(result.mappings)) gathered.mappings[path] ??= mapping;
+  if (result.shards.failures !== undefined) gathered.failures.push(...result.shards.failures);
+  gathered.details.set(cluster, {
+    status: result.shards.failed > 0 ? 'partial' : 'successful',
+    indices: expression,
+    took: result.tookMs,
+    timed_out: result.timedOut === true,
+    _shards: { total: result.shards.total, successful: result.shards.successful, skipped: result.shards.skipped, failed: result.shards.failed },
+    ...(result.shards.failures !== undefined && result.shards.failures.length > 0 ? { failures: [...result.shards.failures] } : {}),
+  });
+  const { shards } = gathered;
+  return {
+    shards: {
+      total: shards.total + result.shards.total,
+      successful: shards.successful + result.shards.successful,
+      skipped: shards.skipped + result.shards.skipped,
+      failed: shards.failed + result.shards.failed,
+    },
+  };
+}
+
 /**
  * `num_reduce_phases` of a cross-cluster search, which Elasticsearch writes only when it is not 1.
  * One cluster alone answers with its own response (one reduce). Several clusters are merged as
@@ -212,12 +241,13 @@ export async function countAcrossClusters(
   access: ClusterAuthorizer,
   remotes: RemoteClusters,
   caller: unknown,
+  localAcross?: LocalAcross,
 ): Promise<Record<string, unknown>> {
   const body = (input.body ?? {}) as Record<string, unknown>;
   const unknown = Object.keys(body).filter((key) => key !== 'query');
   if (unknown.length > 0) throw errors.parsing(`request does not support [${unknown[0]}]`);
   const searchInput: SearchInput = { expression: input.expression, params: input.params, body: { ...body, size: 0, track_total_hits: true } };
-  const response = await searchAcrossClusters(service, searchInput, plan, access, remotes, caller);
+  const response = await searchAcrossClusters(service, searchInput, plan, access, remotes, caller, localAcross);
   const total = (response['hits'] as { total?: { value: number } | number }).total;
   return { count: typeof total === 'number' ? total : (total?.value ?? 0), _shards: response['_shards'], _clusters: response['_clusters'] };
 }
@@ -230,6 +260,8 @@ export async function fieldCapsAcrossClusters(
   access: ClusterAuthorizer,
   remotes: RemoteClusters,
   caller: unknown,
+  /** Whether a local index takes part under the request's `index_filter`, decided on this cluster's nodes (a multi-node cluster); read here without it. */
+  indexFilterMatches?: (handle: IndexHandle) => boolean,
 ): Promise<Record<string, unknown>> {
   access.delegateToRemote?.();
   const outcomes = await runRemotes(plan, remotes, (alias, expression) => remotes.fieldCaps(alias, { expression, params: input.params, body: input.body }, caller));
@@ -239,6 +271,6 @@ export async function fieldCapsAcrossClusters(
     if (outcome.ok) remoteIndices.push(...outcome.value);
     else failures.push({ indices: [`${alias}:*`], failure: outcome.error instanceof EsError ? outcome.error.toCause() : { type: 'exception', reason: String(outcome.error) } });
   }
-  const response = service.fieldCaps({ ...input, expression: plan.local ?? '' }, access, remoteIndices);
+  const response = service.fieldCaps({ ...input, expression: plan.local ?? '' }, access, remoteIndices, indexFilterMatches);
   return failures.length > 0 ? { ...response, failures } : response;
 }

@@ -7,6 +7,7 @@
  * Reference: https://www.elastic.co/guide/en/elasticsearch/reference/current/point-in-time-api.html
  */
 import { errors } from '../common/index.js';
+import type { QueryNode } from '../index/query/index.js';
 import type { ShardSnapshot } from '../index/searcher/index.js';
 import { checkKeepAlive, encodeOpaqueId, opaqueIdBody, scrollLimits } from './scroll.js';
 import { parseTimeValueMs } from './time-value.js';
@@ -21,6 +22,13 @@ export interface PinnedIndex {
   readonly name: string;
   readonly uuid: string;
   readonly snapshots: readonly ShardSnapshot[];
+  /** Each pinned shard's ordinal in the point in time, by shard number (`_shard_doc` sorts by it first). */
+  readonly ordinals?: readonly number[];
+  /**
+   * The filter of the filtered alias(es) the point in time was opened through: every search
+   * through it applies it, as Elasticsearch keeps alias filters in its point in time id.
+   */
+  readonly aliasFilter?: QueryNode;
 }
 
 interface Entry {

@@ -30,11 +30,13 @@ export const remoteShardSearchLimits = {
   gatewayContextsMax: 10_000,
 } as const;
 
-/** `owner` is the data nodes' (the coordinating node's), never the remote caller's. */
-type RemoteNodeOptions = NodePhaseOptions & { readonly clusterAlias: string };
 
-/** The minimized cross-cluster search's answer from this cluster, its shards read on the nodes holding them. */
-export async function remoteSearchOnNodes(options: RemoteNodeOptions & { readonly nowMs: () => number }): Promise<ClusterSearchResult> {
+/**
+ * The minimized cross-cluster search's answer from this cluster, its shards read on the nodes
+ * holding them; without `clusterAlias`, the local part of a cross-cluster search this cluster
+ * coordinates (src/node/wire-search.ts), merged with the remote clusters' answers alike.
+ */
+export async function remoteSearchOnNodes(options: NodePhaseOptions & { readonly nowMs: () => number }): Promise<ClusterSearchResult> {
   const started = options.nowMs();
   const { parsed, phases, failures, total } = await queryPhasesOnNodes(options);
   const { shardResults, phaseOf, mappings, failures: partFailures } = collectPhases(phases);
@@ -130,10 +132,11 @@ export class GatewayQueryContexts {
 
 /**
  * `ccs_minimize_roundtrips=false`: every shard's own result, the data nodes' contexts kept under
- * one gateway id that only `caller` (the remote caller) may fetch or free. `owner` is the one the
+ * one gateway id that only `caller` (the remote caller) may fetch or free. Without `clusterAlias`,
+ * the local part of an unminimized cross-cluster search this cluster coordinates (wire-search.ts). `owner` is the one the
  * data nodes open their contexts with.
  */
-export async function remoteQueryPhaseOnNodes(options: RemoteNodeOptions & { readonly contexts: GatewayQueryContexts; readonly caller: ScrollOwner }): Promise<RemoteQueryPhase> {
+export async function remoteQueryPhaseOnNodes(options: NodePhaseOptions & { readonly contexts: GatewayQueryContexts; readonly caller: ScrollOwner }): Promise<RemoteQueryPhase> {
   const { phases, failures, total } = await queryPhasesOnNodes(options);
   const { shardResults, mappings, failures: partFailures } = collectPhases(phases);
   const phaseOfShard = new Map<string, number>();

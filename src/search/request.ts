@@ -189,6 +189,10 @@ export function parseSearch(query: Readonly<Record<string, string>>, bodyInput: 
     pit = { id: value['id'], keepAliveMs: typeof value['keep_alive'] === 'string' ? parseTimeValueMs(value['keep_alive'], 'keep_alive') : undefined };
     if (query['scroll'] !== undefined) throw errors.actionRequestValidation(['using [point in time] is not allowed in a scroll context']);
   }
+  // A shard's ordinal is the point in time's (SearchRequest#validate refuses `_shard_doc` without one).
+  if (pit === undefined && request.sort?.some((spec) => spec.kind === 'doc' && spec.shardDoc === true)) {
+    throw errors.actionRequestValidation(['[_shard_doc] sort field cannot be used without [point in time]']);
+  }
 
   const bodySource = sourceFilterFromBody(body['_source']);
   const urlHasSource = ['_source', '_source_includes', '_source_excludes', '_source_include', '_source_exclude'].some((name) => query[name] !== undefined);

@@ -138,6 +138,8 @@ interface Target {
   readonly handle: IndexHandle;
   /** The shard number within the index. */
   readonly shard: number;
+  /** The shard's ordinal in the point in time searched (`_shard_doc`); undefined without one. */
+  readonly shardOrdinal?: number;
   readonly snapshot: ShardSnapshot;
   readonly aliasFilter: QueryNode | undefined;
   /** The segments the query phase reads: document level security's live documents, field level security's fields. */
@@ -215,6 +217,8 @@ export interface LocalSearchOptions {
   readonly snapshots?: ReadonlyMap<string, readonly ShardSnapshot[]>;
   /** Alias filters by index name, decided by a multi-node search's coordinating node (the expression here names the index itself). */
   readonly aliasFilters?: ReadonlyMap<string, QueryNode>;
+  /** A point in time's shard ordinals by index uuid and shard number (`_shard_doc`). */
+  readonly shardOrdinals?: ReadonlyMap<string, readonly number[]>;
 }
 
 interface ScrollState {
@@ -257,6 +261,16 @@ function withDfsStatistics(targets: Target[], searchType: string | undefined): T
   if (searchType !== 'dfs_query_then_fetch' || targets.length < 2) return targets;
   const stats = aggregatedStats(targets.map((target) => target.snapshot.stats));
   return targets.map((target) => ({ ...target, snapshot: { ...target.snapshot, stats } }));
+}
+
+/**
+ * The shard's request with `_shard_doc` keyed by the shard's ordinal in the point in time, then
+ * the document, as Elasticsearch's `(ordinal << 32) | doc` long: unique and stable across the
+ * point in time's shards, wherever they are searched.
+ */
+function withShardOrdinal(request: SearchRequest, ordinal: number | undefined): SearchRequest {
+  if (ordinal === undefined || request.sort === undefined || !request.sort.some((spec) => spec.kind === 'doc' && spec.shardDoc === true)) return request;
+  return { ...request, sort: request.sort.map((spec) => (spec.kind === 'doc' && spec.shardDoc === true ? { ...spec, base: ordinal * 2 ** 32 } : spec)) };
 }
 
 export class SearchService {
@@ -514,7 +528,8 @@ export class SearchService {
       total += 1;
       try {
         checkResultWindow(request, settingInteger(target.handle.metadata.settings, 'index.max_result_window'), scroll);
-        batched.push({ target, shard: { inline: () => this.queryShard(target, request, postFilter, targets.length, nowMs), job: this.shardJob(target, request, postFilter, targets.length, nowMs) } });
+        const shardRequest = withShardOrdinal(request, target.shardOrdinal);
+        batched.push({ target, shard: { inline: () => this.queryShard(target, shardRequest, postFilter, targets.length, nowMs), job: this.shardJob(target, shardRequest, postFilter, targets.length, nowMs) } });
       } catch (error) {
         if (!(error instanceof EsError)) throw error;
         failed += 1;
@@ -578,11 +593,17 @@ export class SearchService {
       // Through a point in time (also the local or remote part of a cross-cluster one): its indices, its snapshots.
       const pinned = this.pinnedIndices(parsed.pit);
       const snapshots = new Map(pinned.map((index) => [index.uuid, index.snapshots]));
-      return yield* this.searchParsedSteps({ ...input, expression: pinned.map((index) => index.name).join(',') }, parsed, access, { ...options, snapshots });
+      const shardOrdinals = new Map(pinned.map((index) => [index.uuid, index.ordinals ?? []]));
+      // The alias filters it was opened through (its indices are searched by name below).
+      const pinnedFilters = pinned.flatMap((index) => (index.aliasFilter === undefined ? [] : [[index.name, index.aliasFilter] as const]));
+      const aliasFilters = pinnedFilters.length === 0 ? options.aliasFilters : new Map([...(options.aliasFilters ?? []), ...pinnedFilters]);
+      return yield* this.searchParsedSteps({ ...input, expression: pinned.map((index) => index.name).join(',') }, parsed, access, { ...options, snapshots, shardOrdinals, ...(aliasFilters === undefined ? {} : { aliasFilters }) });
     }
     bindMoreLikeThisDocuments([parsed.request.query, parsed.postFilter], this.indices, access);
     const indicesOptions = parseIndicesOptions(input.params, options.indicesOptions ?? searchIndicesOptions);
-    const resolved = withDfsStatistics(this.resolveTargets(input.expression, indicesOptions, access, searchActions.search, options.clusterAlias, options.snapshots, input.params, options.aliasFilters), input.params['search_type']);
+    const found = withDfsStatistics(this.resolveTargets(input.expression, indicesOptions, access, searchActions.search, options.clusterAlias, options.snapshots, input.params, options.aliasFilters), input.params['search_type']);
+    const ordinals = options.shardOrdinals;
+    const resolved = ordinals === undefined ? found : found.map((target) => ({ ...target, shardOrdinal: ordinals.get(target.handle.uuid)?.[target.shard] }));
     const boosts = resolveIndicesBoost(parsed.extras, (expression) =>
       this.indices.resolve(expression, indicesOptions, { allows: (name) => access.allowsIndex(searchActions.search, name), authorizeLiterals: () => undefined }).map((handle) => handle.name),
     );
@@ -667,18 +688,21 @@ export class SearchService {
   // ---------------------------------------------------------------- point in time
 
   /** `POST /{index}/_pit`: pins the current snapshot of every target index. */
-  openPointInTime(input: SearchInput, access: SearchAuthorizer): Record<string, unknown> {
+  openPointInTime(input: SearchInput, access: SearchAuthorizer, ordinalOf?: (index: string, shard: number) => number | undefined, aliasFilters?: ReadonlyMap<string, QueryNode>): Record<string, unknown> {
     const keepAliveMs = parsePitKeepAlive(input.params['keep_alive']);
-    const targets = this.resolveTargets(input.expression, parseIndicesOptions(input.params, searchIndicesOptions), access, pitActions.open, undefined, undefined, input.params);
+    const targets = this.resolveTargets(input.expression, parseIndicesOptions(input.params, searchIndicesOptions), access, pitActions.open, undefined, undefined, input.params, aliasFilters);
     const contextId = this.randomBytes(12).toString('hex');
-    const pinned = new Map<string, { name: string; uuid: string; snapshots: ShardSnapshot[] }>();
-    for (const target of targets) {
+    const pinned = new Map<string, { name: string; uuid: string; snapshots: ShardSnapshot[]; ordinals: number[]; aliasFilter?: QueryNode }>();
+    for (const [position, target] of targets.entries()) {
       let index = pinned.get(target.handle.uuid);
       if (index === undefined) {
-        index = { name: target.handle.name, uuid: target.handle.uuid, snapshots: [] };
+        // Opened through a filtered alias: its filter stays with the point in time.
+        index = { name: target.handle.name, uuid: target.handle.uuid, snapshots: [], ordinals: [], ...(target.aliasFilter === undefined ? {} : { aliasFilter: target.aliasFilter }) };
         pinned.set(target.handle.uuid, index);
       }
       index.snapshots[target.shard] = target.snapshot;
+      // The shard's place among the point in time's shards (the coordinating node's, across nodes).
+      index.ordinals[target.shard] = ordinalOf?.(target.handle.name, target.shard) ?? position;
     }
     this.pits.open(contextId, [...pinned.values()], keepAliveMs, this.nowMs());
     const total = targets.length;

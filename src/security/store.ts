@@ -189,7 +189,7 @@ export class SecurityStore {
    * applyShared too), and every write of a user drops its entries, before and after the write: a
    * cached user is never older than the database. Holds no secret beyond the stored salted hash.
    */
-  private readonly userCache = new Map<string, StoredUser>();
+  private readonly userCache = new Map<string, StoredUser | null>();
 
   private forgetUser(username: string): void {
     this.userCache.delete(`1/${username}`);
@@ -200,13 +200,13 @@ export class SecurityStore {
   getUser(username: string, reserved: boolean): StoredUser | undefined {
     const cacheKey = `${reserved ? 1 : 0}/${username}`;
     const cached = this.userCache.get(cacheKey);
-    if (cached !== undefined) return cached;
+    if (cached !== undefined) return cached ?? undefined;
     const row = this.statement('SELECT * FROM security_users WHERE username = ? AND reserved = ?').get(username, reserved ? 1 : 0) as UserRow | undefined;
-    if (row === undefined) return undefined;
-    const user = toUser(row);
+    // An absent row is remembered too (null): `elastic` authenticating with the keystore's bootstrap password has none.
+    const user = row === undefined ? null : toUser(row);
     if (this.userCache.size >= USER_CACHE_ENTRIES_MAX) this.userCache.delete(this.userCache.keys().next().value as string);
     this.userCache.set(cacheKey, user);
-    return user;
+    return user ?? undefined;
   }
 
   listUsers(): StoredUser[] {

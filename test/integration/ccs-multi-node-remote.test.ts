@@ -230,6 +230,101 @@ describe('cross-cluster search against a three-node remote cluster', { skip }, (
     assert.match(pit.reason, /a point in time is not supported by Strait for searches whose shards live on several nodes yet/);
   });
 
+  // The other direction: the three-node cluster coordinates (modules-cross-cluster-search.html:
+  // any node of the querying cluster coordinates a cross-cluster search). The one-node cluster is
+  // its remote under the certificate model only: that node has no remote cluster interface (the
+  // API key model's server side) in this file's setup.
+  test('cross-cluster search coordinated by any node of the three-node cluster (certificate model): the local part across its nodes, merged with the remote part', async () => {
+    const NEAR = 10;
+    const nearLines = Array.from({ length: NEAR }, (_, i) => `${JSON.stringify({ index: { _index: 'nearidx', _id: `n${i}` } })}\n${JSON.stringify({ n: DOCS + i, kind: 'red', text: 'quick fox' })}\n`).join('');
+    await localAdmin.indices.create({ index: 'nearidx', mappings: { properties: { n: { type: 'integer' }, kind: { type: 'keyword' }, text: { type: 'text' } } } });
+    await localAdmin.indices.create({ index: 'nearsecret' });
+    assert.equal((await jsonCall(local, 'POST', '/_bulk?refresh=true', `${nearLines}{"index":{"_index":"nearsecret","_id":"s"}}\n{"n":1}\n`)).body.errors, false);
+    // Certificate model: far's role names are resolved on near; near_reader reads nearidx only.
+    await localAdmin.security.putRole({ name: 'near_reader', indices: [{ names: ['nearidx'], privileges: ['read', 'view_index_metadata'] }] });
+    const farRole = await jsonCall(remote[0]!, 'PUT', '/_security/role/near_reader', { indices: [{ names: ['logs*'], privileges: ['read', 'view_index_metadata'] }] });
+    assert.equal(farRole.status, 200, farRole.text);
+    assert.equal((await jsonCall(remote[0]!, 'PUT', '/_security/user/nina', { password: 'nina-password', roles: ['near_reader'] })).status, 200);
+    // Remote cluster settings are cluster settings: put through far-1, every node connects.
+    const put = await jsonCall(remote[0]!, 'PUT', '/_cluster/settings', { persistent: { 'cluster.remote.near.mode': 'sniff', 'cluster.remote.near.seeds': [local.transportAddress], 'cluster.remote.near.skip_unavailable': false } });
+    assert.equal(put.status, 200, put.text);
+    for (const node of remote) {
+      await until(`near connected from ${node.url}`, async () => ((await jsonCall(node, 'GET', '/_remote/info')).body?.near?.connected === true ? true : undefined));
+      await until(`nina on ${node.url}`, async () => ((await jsonCall(node, 'GET', '/_security/user/nina')).status === 200 ? true : undefined));
+    }
+    const expectedIds = [...Array.from({ length: DOCS }, (_, n) => `d${n}`), ...Array.from({ length: NEAR }, (_, i) => `n${i}`)];
+    const aggs = { kinds: { terms: { field: 'kind' } }, total: { sum: { field: 'n' } } };
+    for (const via of [remote[1]!, remote[2]!]) {
+      for (const client of [via.client(), via.client({ username: 'nina', password: 'nina-password' })]) {
+        for (const minimize of [true, false]) {
+          const all = (await client.search({ index: 'logs,near:nearidx', size: 100, sort: [{ n: 'asc' }], aggs, ccs_minimize_roundtrips: minimize } as never)) as unknown as Record<string, any>;
+          assert.deepEqual(all.hits.hits.map((hit: { _id: string }) => hit._id), expectedIds);
+          assert.deepEqual([...new Set(all.hits.hits.map((hit: { _index: string }) => hit._index))], ['logs', 'near:nearidx']);
+          assert.deepEqual(all.hits.total, { value: DOCS + NEAR, relation: 'eq' });
+          assert.deepEqual(all._shards, { total: 4, successful: 4, skipped: 0, failed: 0 });
+          assert.equal(all._clusters.total, 2);
+          assert.equal(all._clusters.successful, 2);
+          assert.equal(all._clusters.details['(local)'].status, 'successful');
+          assert.deepEqual(all._clusters.details['(local)']._shards, { total: 3, successful: 3, skipped: 0, failed: 0 });
+          assert.equal(all._clusters.details.near.indices, 'nearidx');
+          assert.deepEqual(all._clusters.details.near._shards, { total: 1, successful: 1, skipped: 0, failed: 0 });
+          // Aggregations reduced over both clusters: 20 red, 20 green, 20 blue locally, 10 red there.
+          assert.deepEqual(all.aggregations.kinds.buckets, [{ key: 'red', doc_count: DOCS / 3 + NEAR }, { key: 'blue', doc_count: DOCS / 3 }, { key: 'green', doc_count: DOCS / 3 }]);
+          assert.equal(all.aggregations.total.value, ((DOCS + NEAR - 1) * (DOCS + NEAR)) / 2);
+          // A page across both clusters: from applies once, after the merge.
+          const page = (await client.search({ index: 'near:nearidx,logs', query: { match: { text: 'quick' } }, from: 8, size: 4, sort: [{ n: 'desc' }], ccs_minimize_roundtrips: minimize } as never)) as unknown as Record<string, any>;
+          assert.deepEqual(page.hits.hits.map((hit: { _id: string }) => hit._id), ['n1', 'n0', 'd58', 'd56']);
+        }
+        // Only the remote part: one cluster in _clusters.
+        const only = (await client.search({ index: 'near:nearidx', size: 0 })) as unknown as Record<string, any>;
+        assert.deepEqual(only.hits.total, { value: NEAR, relation: 'eq' });
+        assert.equal(only._clusters.total, 1);
+        const count = (await client.count({ index: 'logs,near:nearidx', query: { term: { kind: 'red' } } })) as unknown as Record<string, any>;
+        assert.equal(count.count, DOCS / 3 + NEAR);
+        assert.deepEqual(count._shards, { total: 4, successful: 4, skipped: 0, failed: 0 });
+        const msearch = await client.msearch({ searches: [{ index: 'logs,near:nearidx' }, { size: 0 }, { index: 'near:nearsecret' }, { size: 0 }] });
+        assert.equal(((msearch.responses[0] as any).hits.total as { value: number }).value, DOCS + NEAR);
+        const plain = (await client.fieldCaps({ index: 'logs,near:nearidx', fields: 'n,kind' })) as unknown as Record<string, any>;
+        assert.deepEqual([...plain.indices].sort(), ['logs', 'near:nearidx']);
+        assert.equal(plain.fields.kind.keyword.aggregatable, true);
+        const caps = (await client.fieldCaps({ index: 'logs,near:nearidx', fields: 'n', index_filter: { range: { n: { gte: DOCS - 1 } } } })) as unknown as Record<string, any>;
+        assert.deepEqual([...caps.indices].sort(), ['logs', 'near:nearidx']);
+        const capsNone = (await client.fieldCaps({ index: 'logs,near:nearidx', fields: 'n', index_filter: { range: { n: { lt: 0 } } } })) as unknown as Record<string, any>;
+        assert.deepEqual(capsNone.indices, []);
+      }
+      // An async search runs so on the node that received the submit.
+      for (const minimize of [true, false]) {
+        const submitted = (await via.client().asyncSearch.submit({ index: 'logs,near:nearidx', wait_for_completion_timeout: '30s', size: 3, sort: [{ n: 'desc' }], ccs_minimize_roundtrips: minimize } as never)) as unknown as Record<string, any>;
+        assert.equal(submitted.is_running, false);
+        assert.deepEqual(submitted.response.hits.total, { value: DOCS + NEAR, relation: 'eq' });
+        assert.deepEqual(submitted.response.hits.hits.map((hit: { _id: string }) => hit._id), ['n9', 'n8', 'n7']);
+        assert.equal(submitted.response._clusters.successful, 2);
+      }
+      const resolved = await jsonCall(via, 'GET', '/_resolve/cluster/logs,near:nearidx');
+      assert.equal(resolved.status, 200, resolved.text);
+      assert.equal(resolved.body['(local)'].matching_indices, true);
+      assert.equal(resolved.body.near.connected, true);
+      assert.equal(resolved.body.near.matching_indices, true);
+      // The remote refuses what the caller's role names do not grant there, naming the side (as a single node's search does).
+      const nina = via.client({ username: 'nina', password: 'nina-password' });
+      const denied = await failure(nina.search({ index: 'logs,near:nearsecret' }));
+      assert.equal(denied.status, 403);
+      assert.match(denied.reason, /action \[indices:data\/read\/search\] towards remote cluster is unauthorized for user \[nina\]/);
+      assert.match(denied.reason, /refused by remote cluster \[near\]/);
+      const deniedItem = (await nina.msearch({ searches: [{ index: 'near:nearsecret' }, {}] })).responses[0] as any;
+      assert.equal(deniedItem.status, 403);
+      // Not supported from a multi-node cluster yet: a clear 400, never a wrong answer.
+      const refused = await failure(via.client().search({ index: 'logs,near:nearidx', scroll: '1m' } as never));
+      assert.equal(refused.status, 400);
+      assert.equal(refused.type, 'illegal_argument_exception');
+      assert.match(refused.reason, /\[scroll\] over remote clusters is not supported by Strait for searches whose shards live on several nodes yet/);
+      const pit = await failure(via.client().openPointInTime({ index: 'logs,near:nearidx', keep_alive: '1m' }));
+      assert.equal(pit.status, 400);
+      assert.match(pit.reason, /a cross-cluster point in time is not supported by Strait in a multi-node cluster yet/);
+    }
+    await jsonCall(remote[0]!, 'PUT', '/_cluster/settings', { persistent: { 'cluster.remote.near.mode': null, 'cluster.remote.near.seeds': null, 'cluster.remote.near.skip_unavailable': null } });
+  });
+
   test('kill -9 of a gateway node while searches run: the local cluster keeps searching through the other gateway, never with wrong documents', async () => {
     // The gateways are far-2 and far-3 (under both models); far-2 goes.
     const victim = remote[1]!;

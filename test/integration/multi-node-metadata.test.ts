@@ -285,6 +285,29 @@ describe('cluster-wide metadata on three nodes', { skip }, () => {
     }
   });
 
+  // Data stream metadata is per node (not in the shared state yet): a stream made through one node
+  // was unknown to the others, and even the first write through it failed on the backing index's
+  // primary ("op_type=create targeting backing indices is disallowed"). Refused with a 400, and
+  // nothing created, until it is shared.
+  test('data streams are refused with a 400 in a multi-node cluster, by API and by a first write, and nothing is created', async () => {
+    const template = await jsonCall(node(0), 'PUT', '/_index_template/logs-ds', { index_patterns: ['logs-ds-*'], data_stream: {}, template: { settings: { number_of_replicas: 0 } } });
+    assert.equal(template.status, 200, template.text);
+    const byApi = await jsonCall(node(1), 'PUT', '/_data_stream/logs-ds-api');
+    assert.equal(byApi.status, 400, byApi.text);
+    assert.equal(byApi.body.error.type, 'illegal_argument_exception');
+    assert.match(byApi.body.error.reason, /cannot create data stream \[logs-ds-api\]: data streams are not supported in a multi-node cluster yet/);
+    const byWrite = await jsonCall(node(2), 'POST', '/logs-ds-app/_doc', { '@timestamp': '2026-12-06T00:00:00Z', message: 'm' });
+    assert.equal(byWrite.status, 400, byWrite.text);
+    assert.match(byWrite.body.error.reason, /data streams are not supported in a multi-node cluster yet/);
+    for (const index of [0, 1, 2]) {
+      const streams = await jsonCall(node(index), 'GET', '/_data_stream/logs-ds-*');
+      assert.deepEqual(streams.body.data_streams, [], streams.text);
+      const backing = await jsonCall(node(index), 'GET', '/_cat/indices/.ds-logs-ds-*?format=json&expand_wildcards=all');
+      assert.deepEqual(backing.body, [], backing.text);
+    }
+    assert.equal((await jsonCall(node(0), 'DELETE', '/_index_template/logs-ds')).status, 200);
+  });
+
   test('a node stopped while metadata changes catches up when it starts again', async () => {
     await node(2).stop();
     const steps: [string, string, unknown?][] = [

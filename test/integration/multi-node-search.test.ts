@@ -39,6 +39,7 @@ import { encodePitId } from '../../src/search/pit.js';
 import { decodeMultiNodeAsyncId, encodeMultiNodeAsyncId } from '../../src/search/multi-node-async-id.js';
 import { jsonCall, type JsonAnswer } from '../harness/json-call.js';
 import { etcdSkipReason } from '../harness/etcd.js';
+import { assertCopiesIdentical } from '../harness/shard-copies.js';
 import { startMultiNodeCluster, type MultiNodeCluster } from '../harness/multi-node-cluster.js';
 
 const skip = etcdSkipReason();
@@ -496,6 +497,60 @@ describe('searches across three Strait nodes over etcd, compared with one node',
     assert.equal((await jsonCall(a, 'POST', '/_search', { pit: { id: short.id } })).status, 404);
   });
 
+  test('_shard_doc breaks ties of a point in time\'s sort across shards and nodes: search_after pages every document once, as on one node', async () => {
+    /** Every hit of `sort` through a point in time of `books` opened on via[0], paged (7 a page) through each node in turn. */
+    const pageAll = async (via: readonly StartedNode[], sort: unknown[]): Promise<any[]> => {
+      const id = (await jsonCall(via[0]!, 'POST', '/books/_pit?keep_alive=1m')).body.id;
+      const hits: any[] = [];
+      let after: unknown[] | undefined;
+      for (let page = 0; page < 20; page++) {
+        const answer = await jsonCall(via[page % via.length]!, 'POST', '/_search', { pit: { id, keep_alive: '1m' }, size: 7, sort, _source: ['genre'], ...(after === undefined ? {} : { search_after: after }) });
+        assert.equal(answer.status, 200, answer.text);
+        if (answer.body.hits.hits.length === 0) break;
+        hits.push(...answer.body.hits.hits);
+        after = answer.body.hits.hits.at(-1).sort;
+      }
+      assert.equal((await jsonCall(via[0]!, 'DELETE', '/_pit', { id })).status, 200);
+      return hits;
+    };
+    const everyBook = books().map((book) => book.id).sort();
+    for (const sort of [[{ genre: 'asc' }, { _shard_doc: 'asc' }], [{ genre: 'desc' }, { _shard_doc: 'desc' }], ['_shard_doc']]) {
+      for (const via of [[single], nodes(), [nodes()[2]!, nodes()[0]!]]) {
+        const hits = await pageAll(via, sort);
+        assert.deepEqual(hits.map((hit) => hit._id).sort(), everyBook, `${JSON.stringify(sort)}: every book exactly once`);
+        const keys = hits.map((hit) => hit.sort.at(-1));
+        assert.ok(keys.every((key) => Number.isSafeInteger(key)), 'a _shard_doc value is a long');
+        assert.equal(new Set(keys).size, keys.length, '_shard_doc values are unique within the point in time');
+        if (sort.length === 2) {
+          const genresInOrder = hits.map((hit) => hit._source.genre);
+          assert.deepEqual(genresInOrder, [...genresInOrder].sort((x, y) => (sort[0] as any).genre === 'asc' ? x.localeCompare(y) : y.localeCompare(x)));
+        }
+      }
+    }
+    // SearchRequest#validate: the shard ordinals are a point in time's.
+    for (const node of [single, nodes()[1]!]) {
+      const refused = await jsonCall(node, 'POST', '/books/_search', { sort: ['_shard_doc'] });
+      assert.deepEqual([refused.status, refused.body.error.type, refused.body.error.reason], [400, 'action_request_validation_exception', 'Validation Failed: 1: [_shard_doc] sort field cannot be used without [point in time];'], refused.text);
+    }
+  });
+
+  // The filter of the filtered alias a point in time was opened through stays with its contexts on
+  // the data nodes (it was dropped, on one node too: a search through it read the whole index).
+  test('a point in time opened through a filtered alias applies its filter on every node\'s contexts', async () => {
+    const [a, b] = nodes() as [StartedNode, StartedNode];
+    const aliased = await jsonCall(a, 'POST', '/_aliases', { actions: [{ add: { index: 'pit-shelf', alias: 'pit-shelf-0', filter: { term: { shelf: 'shelf-0' } } } }] });
+    assert.equal(aliased.status, 200, aliased.text);
+    const opened = await a.client().openPointInTime({ index: 'pit-shelf-0', keep_alive: '1m' });
+    assert.ok(new Set(decodeMultiNodePitId(opened.id)!.map((entry) => entry.node)).size > 1, 'contexts on several nodes');
+    const searched = await jsonCall(b, 'POST', '/_search', { pit: { id: opened.id }, size: 100, query: { match_all: {} } });
+    assert.equal(searched.status, 200, searched.text);
+    const shelves = new Set(searched.body.hits.hits.map((hit: { _source: { shelf: string } }) => hit._source.shelf));
+    assert.deepEqual([...shelves], ['shelf-0'], searched.text);
+    assert.equal(searched.body.hits.total.value, 8, 'the 8 of the 30 documents on shelf-0 (n % 4 == 0)');
+    assert.equal((await jsonCall(b, 'DELETE', '/_pit', { id: opened.id })).status, 200);
+    assert.equal((await jsonCall(a, 'POST', '/_aliases', { actions: [{ remove: { index: 'pit-shelf', alias: 'pit-shelf-0' } }] })).status, 200);
+  });
+
   test('a forged point in time id is a 4xx: malformed ids are 400, a node not in the cluster holds no context (404)', async () => {
     const [a, b] = nodes() as [StartedNode, StartedNode];
     const malformed = encodeOpaqueId('strait-mn-pit:', '{"shards":[["pit-shelf",0,7,"x"]]}');
@@ -539,6 +594,135 @@ describe('searches across three Strait nodes over etcd, compared with one node',
     const refused = await call(nodes()[2]!, 'POST', '/_search', { pit: { id: shelf } }, 'reader');
     assert.deepEqual([refused.status, refused.body.error.type], [403, 'security_exception'], refused.text);
     for (const id of [readerId, shelf]) assert.equal((await jsonCall(nodes()[1]!, 'DELETE', '/_pit', { id })).status, 200);
+  });
+
+  /**
+   * Reindex, update by query and delete by query read through the cross-node scroll and write
+   * through the bulk path that routes each item to its shard's primary (docs-reindex.html: "Reindex
+   * ... extracts the document source from the source index and indexes the documents into the
+   * destination index"; docs-update-by-query.html: a document changed between the snapshot and the
+   * write is a version conflict, `conflicts=proceed` counts it, else the request stops with 409, as
+   * rest-api-spec update_by_query/10_basic.yml "Response for version conflict" asserts). Each answer
+   * through the cluster equals the single node's for the same request.
+   */
+  test('reindex, update_by_query and delete_by_query across nodes: every document once, copies identical, scripts, conflicts, tasks, security, as on one node', async () => {
+    const [a, b, c] = nodes() as [StartedNode, StartedNode, StartedNode];
+    const mappings = { properties: { title: { type: 'text' }, genre: { type: 'keyword' }, n: { type: 'integer' }, year: { type: 'integer' } } };
+    for (const [node, replicas] of [[a, 1], [single, 0]] as const) {
+      const created = await jsonCall(node, 'PUT', '/books-copy', { settings: { number_of_shards: 3, number_of_replicas: replicas }, mappings });
+      assert.equal(created.status, 200, created.text);
+    }
+    assert.equal((await jsonCall(b, 'GET', '/_cluster/health/books-copy?wait_for_status=green&timeout=60s')).body.status, 'green');
+    const total = (await jsonCall(b, 'GET', '/books/_count')).body.count;
+    const expectedCopy = await jsonCall(single, 'POST', '/_reindex?refresh=true', { source: { index: 'books', size: 7 }, dest: { index: 'books-copy' } });
+    const copied = await jsonCall(a, 'POST', '/_reindex?refresh=true', { source: { index: 'books', size: 7 }, dest: { index: 'books-copy' } });
+    assert.equal(copied.status, 200, copied.text);
+    assert.deepEqual(comparable(copied.body), comparable(expectedCopy.body));
+    assert.deepEqual([copied.body.total, copied.body.created, copied.body.batches, copied.body.failures], [total, total, Math.ceil(total / 7), []]);
+    // Counted through another node: every document once; every copy of every shard holds the same.
+    assert.equal((await jsonCall(b, 'GET', '/books-copy/_count')).body.count, total);
+    const copies = await assertCopiesIdentical(nodes(), 'books-copy');
+    assert.deepEqual([...copies.keys()].sort(), (await jsonCall(b, 'POST', '/books/_search', { size: 100, _source: false })).body.hits.hits.map((hit: any) => hit._id).sort());
+    // The routing each document was written with is kept (dest.routing defaults to keep).
+    const routed = books().find((book) => book.routing !== undefined)!;
+    assert.equal((await jsonCall(c, 'GET', `/books-copy/_doc/${routed.id}?routing=${routed.routing}`)).body._routing, routed.routing);
+
+    // update_by_query with a script through a third node, sliced.
+    const updatePath = '/books-copy/_update_by_query?refresh=true&slices=2&scroll_size=4';
+    const updateBody = { query: { term: { genre: 'poetry' } }, script: { source: 'ctx._source.n += 1000' } };
+    const expectedUpdate = await jsonCall(single, 'POST', updatePath, updateBody);
+    const updated = await jsonCall(c, 'POST', updatePath, updateBody);
+    assert.equal(updated.status, 200, updated.text);
+    assert.deepEqual(comparable(updated.body), comparable(expectedUpdate.body));
+    const poetry = books().filter((book) => book.source['genre'] === 'poetry').length;
+    assert.deepEqual([updated.body.total, updated.body.updated, updated.body.version_conflicts], [poetry, poetry, 0]);
+    assert.equal((await jsonCall(a, 'POST', '/books-copy/_count', { query: { range: { n: { gte: 1000 } } } })).body.count, poetry);
+    // delete_by_query through the same node.
+    const expectedDelete = await jsonCall(single, 'POST', '/books-copy/_delete_by_query?refresh=true', { query: { term: { genre: 'crime' } } });
+    const deleted = await jsonCall(c, 'POST', '/books-copy/_delete_by_query?refresh=true', { query: { term: { genre: 'crime' } } });
+    assert.equal(deleted.status, 200, deleted.text);
+    assert.deepEqual(comparable(deleted.body), comparable(expectedDelete.body));
+    const crime = books().filter((book) => book.source['genre'] === 'crime').length;
+    assert.equal(deleted.body.deleted, crime);
+    assert.equal((await jsonCall(b, 'GET', '/books-copy/_count')).body.count, total - crime);
+    await assertCopiesIdentical(nodes(), 'books-copy');
+
+    // A document changed after the search's snapshot (not refreshed) is a version conflict: 409 with
+    // conflicts=abort, counted with conflicts=proceed.
+    const fantasy = books().find((book) => book.source['genre'] === 'fantasy' && book.routing === undefined)!;
+    for (const node of [a, single]) {
+      assert.equal((await jsonCall(node, 'PUT', '/books-copy/_settings', { index: { refresh_interval: '-1' } })).status, 200);
+      assert.equal((await jsonCall(node, 'PUT', `/books-copy/_doc/${fantasy.id}`, { ...fantasy.source, n: -1 })).status, 200);
+    }
+    const conflictBody = { query: { term: { genre: 'fantasy' } } };
+    const expectedAbort = await jsonCall(single, 'POST', '/books-copy/_update_by_query', conflictBody);
+    const aborted = await jsonCall(b, 'POST', '/books-copy/_update_by_query', conflictBody);
+    assert.equal(aborted.status, 409, aborted.text);
+    assert.equal(expectedAbort.status, 409, expectedAbort.text);
+    assert.equal(aborted.body.version_conflicts, 1, aborted.text);
+    assert.deepEqual(aborted.body.failures.map((failure: any) => [failure.id, failure.status, failure.cause.type]), [[fantasy.id, 409, 'version_conflict_engine_exception']]);
+    // The aborted request wrote the rest of its batch (unrefreshed): each of them now conflicts, counted.
+    const expectedProceed = await jsonCall(single, 'POST', '/books-copy/_delete_by_query?conflicts=proceed', conflictBody);
+    const proceeded = await jsonCall(c, 'POST', '/books-copy/_delete_by_query?conflicts=proceed', conflictBody);
+    assert.equal(proceeded.status, 200, proceeded.text);
+    assert.deepEqual(comparable(proceeded.body), comparable(expectedProceed.body));
+    assert.deepEqual([proceeded.body.version_conflicts, proceeded.body.deleted, proceeded.body.failures], [books().filter((book) => book.source['genre'] === 'fantasy').length, 0, []]);
+    for (const node of [a, single]) assert.equal((await jsonCall(node, 'PUT', '/books-copy/_settings', { index: { refresh_interval: null } })).status, 200);
+
+    // wait_for_completion=false: a task of the node that received the request, read there.
+    const started = await jsonCall(a, 'POST', '/_reindex?wait_for_completion=false&refresh=true', { source: { index: 'books', query: { term: { genre: 'history' } } }, dest: { index: 'books-history' } });
+    assert.equal(started.status, 200, started.text);
+    const task = await jsonCall(a, 'GET', `/_tasks/${started.body.task}?wait_for_completion=true&timeout=30s`);
+    assert.equal(task.status, 200, task.text);
+    const history = books().filter((book) => book.source['genre'] === 'history').length;
+    assert.deepEqual([task.body.completed, task.body.response.created, task.body.response.failures], [true, history, []]);
+    assert.equal((await jsonCall(c, 'GET', '/books-history/_count')).body.count, history);
+    // Through another node: the id names the task's node, which answers over the transport (tasks.html, "GET _tasks/<task_id>").
+    const elsewhere = await jsonCall(b, 'GET', `/_tasks/${started.body.task}?wait_for_completion=true`);
+    assert.equal(elsewhere.status, 200, elsewhere.text);
+    assert.deepEqual(elsewhere.body, task.body);
+    const running = await jsonCall(c, 'POST', '/_reindex?wait_for_completion=false&requests_per_second=0.5', { source: { index: 'books', size: 1 }, dest: { index: 'books-slow' } });
+    const live = await jsonCall(b, 'GET', `/_tasks/${running.body.task}`);
+    assert.deepEqual([live.status, live.body.completed, live.body.task?.action, live.body.task?.status?.requests_per_second], [200, false, 'indices:data/write/reindex', 0.5], live.text);
+    // Cancelled on its own node (cancel through another node is not routed yet).
+    const cancelled = await jsonCall(c, 'POST', `/_tasks/${running.body.task}/_cancel`);
+    assert.deepEqual(Object.keys(cancelled.body.nodes ?? {}).length, 1, cancelled.text);
+    const unknownNode = await jsonCall(b, 'GET', '/_tasks/no-such-node:1');
+    assert.deepEqual([unknownNode.status, unknownNode.body.error.type], [404, 'resource_not_found_exception'], unknownNode.text);
+
+    // Security: read on the source (its document and field level security travels with the reads),
+    // write on the destination; without write the documents fail with 403, as on one node.
+    const role = { indices: [{ names: ['books'], privileges: ['read'], query: { term: { genre: 'poetry' } }, field_security: { grant: ['title', 'n'] } }, { names: ['shelf-*'], privileges: ['all'] }] };
+    for (const node of [single, a]) {
+      assert.equal((await jsonCall(node, 'PUT', '/_security/role/copier', role)).status, 200);
+      assert.equal((await jsonCall(node, 'PUT', '/_security/user/copier', { password: 'copier-password', roles: ['copier'] })).status, 200);
+    }
+    for (const node of nodes()) {
+      const deadline = Date.now() + 10_000;
+      while ((await call(node, 'GET', '/_security/_authenticate', undefined, 'copier')).status !== 200 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    /** A write through `node` answers as the same write on the single node (once each: a second run would update). */
+    const sameAsOneNode = async (node: StartedNode, method: string, path: string, body: unknown, user: string): Promise<JsonAnswer> => {
+      const expected = await call(single, method, path, body, user);
+      const answer = await call(node, method, path, body, user);
+      assert.equal(answer.status, expected.status, answer.text);
+      assert.deepEqual(comparable(answer.body), comparable(expected.body), `${answer.text} ≠ ${expected.text} (one node)`);
+      return answer;
+    };
+    const restricted = await sameAsOneNode(c, 'POST', '/_reindex?refresh=true', { source: { index: 'books' }, dest: { index: 'shelf-poetry' } }, 'copier');
+    assert.deepEqual([restricted.status, restricted.body.created], [200, poetry], restricted.text);
+    const shelf = await jsonCall(b, 'POST', '/shelf-poetry/_search', { size: 100 });
+    assert.ok(shelf.body.hits.hits.every((hit: any) => Object.keys(hit._source).sort().join() === 'n,title'), 'only the granted fields are copied');
+    const forbidden = await sameAsOneNode(b, 'POST', '/_reindex', { source: { index: 'books' }, dest: { index: 'books-stolen' } }, 'copier');
+    assert.equal(forbidden.status, 403, forbidden.text);
+    assert.ok(forbidden.body.failures.every((failure: any) => failure.status === 403 && failure.cause.type === 'security_exception'));
+    assert.equal((await call(a, 'POST', '/books-copy/_delete_by_query', { query: { match_all: {} } }, 'copier')).status, 403);
+
+    // What a multi-node search cannot do yet stays a clear 400 (a preference other than _shards:N|_only_local).
+    const refused = await jsonCall(b, 'POST', '/books-copy/_update_by_query?preference=_local', {});
+    assert.equal(refused.status, 400, refused.text);
+    assert.equal(refused.body.error.type, 'illegal_argument_exception');
+    assert.match(refused.body.error.reason, /\[preference\] \[_local\].*multi-node/);
   });
 
   test('async search across nodes: submitted on one node, read, status and deleted through the others', async () => {

@@ -260,3 +260,43 @@ test('updates reach only the caller\'s own keys, even with manage_api_key (ES up
   // A manager invalidates anybody's key by id.
   assert.deepEqual((await manager.security.invalidateApiKey({ ids: [otherKeyId] })).invalidated_api_keys, [otherKeyId]);
 });
+
+// ---- issue 13: the users and permissions kept in memory never answer with a stale grant ---------
+
+test('a changed role, password, enabled state or invalidated API key takes effect on the very next request (ES: changes through the APIs clear the realm and role caches)', async () => {
+  const admin = node.client();
+  await admin.index({ index: 'cached1', id: '1', document: { n: 1 }, refresh: true });
+  await admin.index({ index: 'cached2', id: '1', document: { n: 2 }, refresh: true });
+  await admin.security.putRole({ name: 'cached_reader', indices: [{ names: ['cached1'], privileges: ['read'] }] });
+  await admin.security.putRole({ name: 'cached_keys', cluster: ['manage_own_api_key'] });
+  await admin.security.putUser({ username: 'cached', password: 'cached-password', roles: ['cached_reader', 'cached_keys'] });
+  const search = async (headers: Record<string, string>, index: string): Promise<number> => (await rawRequest(node, 'GET', `/${index}/_search`, { headers })).status;
+  const headers = basic('cached', 'cached-password');
+  for (let i = 0; i < 2; i++) assert.equal(await search(headers, 'cached1'), 200, 'warm: user, password and permission remembered');
+
+  await admin.security.putRole({ name: 'cached_reader', indices: [{ names: ['cached2'], privileges: ['read'] }] });
+  assert.equal(await search(headers, 'cached1'), 403, 'the role no longer grants cached1');
+  assert.equal(await search(headers, 'cached2'), 200);
+
+  await admin.security.disableUser({ username: 'cached' });
+  assert.equal(await search(headers, 'cached2'), 401, 'disabled');
+  await admin.security.enableUser({ username: 'cached' });
+  assert.equal(await search(headers, 'cached2'), 200, 'enabled again');
+
+  await admin.security.changePassword({ username: 'cached', password: 'cached-password-2' });
+  assert.equal(await search(headers, 'cached2'), 401, 'the old password');
+  assert.equal(await search(basic('cached', 'cached-password-2'), 'cached2'), 200, 'the new password');
+
+  const key = await node.client({ username: 'cached', password: 'cached-password-2' }).security.createApiKey({ name: 'cached-key' });
+  const keyHeaders = { authorization: `ApiKey ${key.encoded}` };
+  for (let i = 0; i < 2; i++) assert.equal(await search(keyHeaders, 'cached2'), 200);
+  await admin.security.putUser({ username: 'cached', roles: [] });
+  assert.equal(await search(keyHeaders, 'cached2'), 403, 'the key is limited by its owner\'s roles as they are now');
+  await admin.security.putUser({ username: 'cached', roles: ['cached_reader'] });
+  assert.equal(await search(keyHeaders, 'cached2'), 200);
+  await admin.security.invalidateApiKey({ ids: [key.id] });
+  assert.equal(await search(keyHeaders, 'cached2'), 401, 'invalidated');
+
+  await admin.security.deleteUser({ username: 'cached' });
+  assert.equal(await search(basic('cached', 'cached-password-2'), 'cached2'), 401, 'deleted');
+});

@@ -101,11 +101,20 @@ export function parseSearchRequest(body: unknown, overrides: { from?: number; si
     trackTotalHits = number === -1 ? true : number;
   }
   const sortRaw = overrides.sort ?? json['sort'];
-  const sort = sortRaw === undefined ? undefined : parseSort(sortRaw);
+  let sort = sortRaw === undefined ? undefined : parseSort(sortRaw);
   const aggsRaw = json['aggs'] ?? json['aggregations'];
   if (json['aggs'] !== undefined && json['aggregations'] !== undefined) throw errors.parsing('Found two aggregation definitions: [aggs] and [aggregations]'); // ES rejects both keys
   const searchAfter = json['search_after'];
   if (searchAfter !== undefined && !Array.isArray(searchAfter)) throw errors.parsing('[search_after] must be an array');
+  // A sorted search through a point in time gets `_shard_doc` as its last sort key when it has none
+  // (Elasticsearch's SearchRequest#rewrite: "All PIT search requests add an implicit sort tiebreaker
+  // field called _shard_doc"), so that search_after pages never skip or repeat documents whose sort
+  // values tie; a search_after without a value for it (one value per explicit sort) goes without.
+  if (json['pit'] !== undefined && sort !== undefined && sort.length > 0) {
+    const last = sort[sort.length - 1]!;
+    const hasTiebreaker = last.kind === 'doc' && last.shardDoc === true;
+    if (!hasTiebreaker && (searchAfter === undefined || searchAfter.length === sort.length + 1)) sort = [...sort, { kind: 'doc', order: 'asc', shardDoc: true }];
+  }
   if (searchAfter !== undefined && (sort === undefined ? 1 : sort.length) !== searchAfter.length) {
     throw errors.illegalArgument(`search_after has ${searchAfter.length} value(s) but sort has ${sort === undefined ? 1 : sort.length}.`);
   }
@@ -498,10 +507,10 @@ class SortCollector implements HitCollector {
           const from = numeric.valueStart[doc]!;
           const to = numeric.valueStart[doc + 1]!;
           firstKey = from === to ? applyMissing(null, spec) : numeric.values[this.firstUsesMax ? to - 1 : from]!;
-        } else firstKey = applyMissing(spec.kind === 'score' ? score : spec.kind === 'doc' ? this.docBase + doc : fieldSortValue(segment, spec, doc, score), spec);
+        } else firstKey = applyMissing(spec.kind === 'score' ? score : spec.kind === 'doc' ? (spec.base ?? 0) + this.docBase + doc : fieldSortValue(segment, spec, doc, score), spec);
         if (compareSortValues(firstKey, worst.keys[0]!, spec) > 0) return this.countAndContinue();
       }
-      const keys = sort.map((spec) => applyMissing(spec.kind === 'score' ? score : spec.kind === 'doc' ? this.docBase + doc : fieldSortValue(segment, spec, doc, score), spec));
+      const keys = sort.map((spec) => applyMissing(spec.kind === 'score' ? score : spec.kind === 'doc' ? (spec.base ?? 0) + this.docBase + doc : fieldSortValue(segment, spec, doc, score), spec));
       const candidate: SortedCandidate = { segmentIndex: this.segmentIndex, doc, globalDoc: this.docBase + doc, score, keys };
       const passes = this.after === undefined || compareBySort({ keys, globalDoc: 0 }, { keys: this.after, globalDoc: 0 }, sort) > 0;
       if (passes && (this.worst === undefined || this.candidates.length < this.capacity || compareBySort(candidate, this.worst, sort) < 0)) {

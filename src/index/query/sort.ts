@@ -15,7 +15,14 @@ export type SortOrder = 'asc' | 'desc';
 
 export type SortSpec =
   | { readonly kind: 'score'; readonly order: SortOrder }
-  | { readonly kind: 'doc'; readonly order: SortOrder }
+  | {
+      readonly kind: 'doc';
+      readonly order: SortOrder;
+      /** `_shard_doc`: a point in time's tiebreaker, the document within its shard after the shard's ordinal in the point in time. */
+      readonly shardDoc?: true;
+      /** The shard's ordinal shifted left 32 bits (Elasticsearch's `_shard_doc` long), set per shard by the search. */
+      readonly base?: number;
+    }
   | {
       readonly kind: 'field';
       readonly field: string;
@@ -76,6 +83,7 @@ function orderOf(value: unknown, field: string): SortOrder {
 function specFor(field: string, options: Json): SortSpec {
   if (field === '_score') return { kind: 'score', order: options['order'] === undefined ? 'desc' : orderOf(options['order'], field) };
   if (field === '_doc') return { kind: 'doc', order: options['order'] === undefined ? 'asc' : orderOf(options['order'], field) };
+  if (field === '_shard_doc') return { kind: 'doc', order: options['order'] === undefined ? 'asc' : orderOf(options['order'], field), shardDoc: true };
   if (field === '_script') return parseScriptSort(options);
   if (field === '_geo_distance' || field === '_geoDistance') return parseGeoDistanceSort(options);
   for (const key of Object.keys(options)) {

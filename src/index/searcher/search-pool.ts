@@ -136,6 +136,8 @@ function isPlainPart(part: unknown): boolean {
 
 interface PendingJob {
   readonly job: ShardJob;
+  /** The main thread's time posting it, in µs (with the answer's handling: a hop's cost). */
+  postMicros: number;
   /** The job's aggregation nodes (the main thread's array), which rendered aggregations answer for. */
   readonly aggregations: SearchRequest['aggregations'];
   readonly resolve: (result: ShardResult | undefined) => void;
@@ -168,6 +170,7 @@ class PoolWorker {
       if (job === undefined) return;
       this.pending.delete(message.id);
       onAnswer();
+      const answerStarted = performance.now();
       if (message.kind === 'result') {
         if (message.micros !== undefined) costs.observe(job.job, message.micros);
         const result = message.partialsJson === undefined ? message.result : withLazyPartials(message.result, message.partialsJson);
@@ -181,6 +184,7 @@ class PoolWorker {
         if (error === undefined) job.resolve(undefined);
         else job.reject(error);
       }
+      costs.observeHop(job.postMicros + (performance.now() - answerStarted) * 1000);
     });
     this.worker.on('error', (error: Error) => onExit(this, error.message));
     this.worker.on('exit', (code: number) => onExit(this, `exit code [${code}]`));
@@ -308,8 +312,9 @@ export class SearchPool {
       };
       signal?.addEventListener('abort', onAbort, { once: true });
       const done = (): void => signal?.removeEventListener('abort', onAbort);
-      worker.pending.set(id, {
+      const pending: PendingJob = {
         job,
+        postMicros: 0,
         aggregations: request.aggregations,
         interrupt,
         resolve: (result) => {
@@ -320,8 +325,11 @@ export class SearchPool {
           done();
           reject(error);
         },
-      });
+      };
+      worker.pending.set(id, pending);
+      const posting = performance.now();
       worker.worker.postMessage({ type: 'job', id, segments, request, postFiltered: job.postFiltered, context: job.context, interrupt } satisfies ToWorker);
+      pending.postMicros = (performance.now() - posting) * 1000;
     });
   }
 
@@ -336,6 +344,11 @@ export class SearchPool {
   /** The job's measured cost in µs (undefined: never measured). */
   estimateMicros(job: ShardJob): number | undefined {
     return this.costs.estimate(job);
+  }
+
+  /** What a hop to a worker costs the main thread, in µs (measured; the prior until then). */
+  hopMicros(): number {
+    return this.costs.hopMicros;
   }
 
   /** A run of the job's query phase on the main thread took `micros`. */

@@ -125,6 +125,7 @@ test('a worker\'s answer carries its measured cost: the pool remembers it for th
   assert.ok((await pool.run(shard)) !== undefined, 'ran on a worker');
   const estimate = pool.estimateMicros(job({ query: { match: { body: 'alpha' } }, size: 3 }));
   assert.ok(estimate !== undefined && estimate > 0, String(estimate));
+  assert.ok(pool.hopMicros() > 0, 'the hop\'s main-thread cost is measured too');
 });
 
 test('a 400 from the query phase comes back as the same EsError', async () => {

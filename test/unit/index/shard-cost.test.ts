@@ -36,6 +36,27 @@ test('never measured: the pool; measured under the limit: the main thread; the e
   assert.equal(shardCostKey(job({ query: { match_all: {} } }, { nowMs: 1 })), shardCostKey(job({ query: { match_all: {} } }, { nowMs: 2 })));
 });
 
+test('the limit is the measured main-thread cost of a hop (the prior until one is measured)', () => {
+  const costs = new ShardCosts(50, 100);
+  const medium = job({ query: { match: { body: 'medium' } } });
+  costs.observe(medium, 80);
+  assert.equal(costs.hopMicros, 50);
+  assert.equal(costs.prefersMainThread(medium), false, '80 µs of work against a 50 µs hop: the pool');
+  costs.observeHop(90);
+  assert.equal(costs.hopMicros, 90);
+  assert.equal(costs.prefersMainThread(medium), true, 'hops measured dearer than the work: the main thread');
+  for (let i = 0; i < 10; i++) costs.observeHop(10);
+  assert.equal(costs.prefersMainThread(medium), false, 'hops measured cheap again: the pool');
+  // A hop measured at milliseconds (the thread was descheduled) counts as hopMicrosMax: a query
+  // phase dearer than that never leaves the pool for it.
+  const dear = job({ query: { match: { body: 'dear' } } });
+  costs.observe(dear, shardCostLimits.hopMicrosMax + 50);
+  for (let i = 0; i < 10; i++) costs.observeHop(5_000);
+  assert.ok(costs.hopMicros <= shardCostLimits.hopMicrosMax && costs.hopMicros > 80, String(costs.hopMicros));
+  assert.equal(costs.prefersMainThread(dear), false);
+  assert.equal(costs.prefersMainThread(medium), true);
+});
+
 test('bounded: the oldest estimates go first; a request JSON cannot hold is never estimated', () => {
   const costs = new ShardCosts(50, 3);
   const jobs = ['a', 'b', 'c', 'd'].map((term) => job({ query: { term: { tag: term } } }));

@@ -289,3 +289,58 @@ test('across clusters: collapse, suggest and profile are refused with 400 (their
   const rescored = (await run({ rescore: { window_size: 5, query: { rescore_query: { match: { title: 'remote' } }, query_weight: 0 } } })) as { hits: { hits: { _id: string }[] } };
   assert.equal(rescored.hits.hits[0]!._id, '2');
 });
+
+// A point in time opened through a filtered alias keeps the alias's filter: every search through it
+// sees only what the alias shows (Elasticsearch keeps alias filters in the point in time id). It
+// was dropped: a search through the point in time read the whole index.
+test('a point in time opened through a filtered alias applies the alias filter to every search through it', async (t) => {
+  const harness = openSearchHarness(t);
+  const documents: Record<string, unknown> = {};
+  for (let i = 0; i < 10; i++) documents[`doc-${i}`] = { n: i, shelf: i % 2 === 0 ? 'even' : 'odd' };
+  await harness.index('numbers', documents);
+  const aliased = await harness.call('PUT', '/:index/_alias/:name', { params: { index: 'numbers', name: 'evens' }, body: { filter: { term: { shelf: 'even' } } } });
+  assert.equal(aliased.status, 200, JSON.stringify(aliased.body));
+  const pit = harness.search.openPointInTime({ expression: 'evens', params: { keep_alive: '1m' }, body: undefined }, allowAll);
+  const response = await search(harness, undefined, { pit: { id: pit['id'] }, size: 100, sort: [{ n: 'asc' }] });
+  assert.equal(response.status, 200, JSON.stringify(response.body));
+  assert.equal(response.body.hits.total.value, 5);
+  assert.deepEqual(response.body.hits.hits.map((hit: any) => hit._id), ['doc-0', 'doc-2', 'doc-4', 'doc-6', 'doc-8']);
+  // Through the index itself: no filter.
+  const whole = harness.search.openPointInTime({ expression: 'numbers', params: { keep_alive: '1m' }, body: undefined }, allowAll);
+  assert.equal((await search(harness, undefined, { pit: { id: whole['id'] }, size: 0 })).body.hits.total.value, 10);
+});
+
+// Elasticsearch adds `_shard_doc` as the last sort key of a sorted search through a point in time
+// (SearchRequest#rewrite; paginate-search-results.html: "All PIT search requests add an implicit
+// sort tiebreaker field called _shard_doc"). Without it, search_after over tied sort values skipped
+// every document sharing the last page's value.
+test('a sorted point in time search gets the implicit _shard_doc tiebreaker: search_after pages every document once over tied values', async (t) => {
+  const harness = openSearchHarness(t);
+  const documents: Record<string, unknown> = {};
+  for (let i = 0; i < 12; i++) documents[`doc-${i}`] = { bucket: i % 3 };
+  await harness.index('ties', documents);
+  const pit = harness.search.openPointInTime({ expression: 'ties', params: { keep_alive: '1m' }, body: undefined }, allowAll);
+  const seen: string[] = [];
+  let after: unknown[] | undefined;
+  for (let page = 0; page < 20; page++) {
+    const response = await search(harness, undefined, { pit: { id: pit['id'] }, size: 5, sort: [{ bucket: 'asc' }], ...(after === undefined ? {} : { search_after: after }) });
+    assert.equal(response.status, 200, JSON.stringify(response.body));
+    const hits = response.body.hits.hits as { _id: string; sort: unknown[] }[];
+    if (hits.length === 0) break;
+    for (const hit of hits) assert.equal(hit.sort.length, 2, 'the bucket and the tiebreaker');
+    seen.push(...hits.map((hit) => hit._id));
+    after = hits[hits.length - 1]!.sort;
+  }
+  assert.equal(seen.length, 12);
+  assert.equal(new Set(seen).size, 12);
+  // A search_after with one value per explicit sort goes without the tiebreaker (as Elasticsearch).
+  const short = await search(harness, undefined, { pit: { id: pit['id'] }, size: 20, sort: [{ bucket: 'asc' }], search_after: [0] });
+  assert.equal(short.status, 200, JSON.stringify(short.body));
+  assert.equal(short.body.hits.hits.length, 8);
+  assert.equal(short.body.hits.hits[0].sort.length, 1);
+  // Unsorted (by score): nothing is added; an explicit `_shard_doc` is not doubled.
+  const unsorted = await search(harness, undefined, { pit: { id: pit['id'] }, size: 1 });
+  assert.equal(unsorted.body.hits.hits[0].sort, undefined);
+  const explicit = await search(harness, undefined, { pit: { id: pit['id'] }, size: 1, sort: [{ bucket: 'asc' }, { _shard_doc: 'desc' }] });
+  assert.equal(explicit.body.hits.hits[0].sort.length, 2);
+});

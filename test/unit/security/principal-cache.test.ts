@@ -53,6 +53,16 @@ test('a cached user is read once from the store and read again after every write
   assert.equal(security.store.getUser('alice', false)?.fullName, 'Alice');
   security.store.deleteUser('alice');
   assert.equal(security.store.getUser('alice', false), undefined);
+  // An absent user is remembered as absent until a write creates it (here or through another node).
+  assert.equal(security.store.getUser('carol', false), undefined);
+  await security.putUser('carol', { password: 'carol-secret', roles: [] });
+  assert.equal(security.store.getUser('carol', false)?.username, 'carol');
+  assert.equal(security.store.getUser('dave', false), undefined);
+  security.store.applyShared('user/dave', { kind: 'user', user: { ...first!, username: 'dave' } }, 3);
+  assert.equal(security.store.getUser('dave', false)?.username, 'dave');
+  assert.equal(security.store.getUser('kibana_system', true), undefined);
+  await security.changePassword('kibana_system', 'kibana-secret', undefined);
+  assert.ok(security.store.getUser('kibana_system', true)?.passwordHash);
 });
 
 test('password, roles, role contents, enabled state and deletion take effect on the very next authentication', async () => {
