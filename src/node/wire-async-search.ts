@@ -18,12 +18,12 @@ import type { ClusterState } from '../cluster/state.js';
 import { EsError, errors } from '../common/errors.js';
 import { headerOf, type RequestContext, type RestRequest, type RestResponse, type Route } from '../http/route.js';
 import { scrollOwner } from '../http/routes/search.js';
-import { asyncSearchActions } from '../http/routes/async-search.js';
+import { asAsyncSearchTasks, asyncSearchActions } from '../http/routes/async-search.js';
 import { cancelled, parseAsyncKeepAlive, parseAsyncSubmitParams, parseWait, type AsyncSearchOwner, type AsyncSearchStore } from '../search/async-search.js';
 import { decodeMultiNodeAsyncId, encodeMultiNodeAsyncId } from '../search/multi-node-async-id.js';
 import { checkQueryStringParams } from '../search/request.js';
 import type { SearchInput, SearchService } from '../search/search-service.js';
-import { searchDescription, taskHeaders, untilAborted, untilCancelled, type Task } from '../tasks/task-manager.js';
+import { searchDescription, taskHeaders, untilAborted } from '../tasks/task-manager.js';
 import type { TransportHandler } from '../transport/index.js';
 
 export const ASYNC_NODE_ACTIONS = {
@@ -126,17 +126,9 @@ export function wireAsyncSearch(options: AsyncSearchWiringOptions): AsyncSearchW
     const runSearch = options.prepare(input, context);
     const headers = taskHeaders((name) => headerOf(request, name));
     const description = searchDescription(input.expression, input.body);
-    // The async search is a task with the search as its child, as on one node: deleting the async
-    // search cancels both (the nodes' shard phases finish, their answer is dropped).
-    const run = (signal: AbortSignal): Promise<Record<string, unknown>> =>
-      search.tasks.run({ action: asyncSearchActions.submit, description, cancellable: true, headers }, (submitTask: Task) => {
-        const cancel = (): void => search.tasks.cancel(submitTask, 'async search has been deleted');
-        if (signal.aborted) cancel();
-        else signal.addEventListener('abort', cancel, { once: true });
-        return search.tasks.run({ action: 'indices:data/read/search', description, cancellable: true, parentTaskId: submitTask.taskId, headers }, (task) =>
-          untilCancelled(untilAborted(runSearch(), signal, cancelled), task),
-        );
-      });
+    // As on one node: deleting the async search cancels both tasks (the nodes' shard phases
+    // finish, their answer is dropped).
+    const run = asAsyncSearchTasks(search.tasks, description, headers, (signal) => untilAborted(runSearch(), signal, cancelled));
     const answer = await store.submit(run, { owner: scrollOwner(context), keepAliveMs: params.keepAliveMs, keepOnCompletion: params.keepOnCompletion, waitMs: params.waitMs });
     if (!isRecord(answer.body) || typeof answer.body['id'] !== 'string') return answer;
     return withId(answer, encodeMultiNodeAsyncId({ node: nodeId, local: answer.body['id'] }));

@@ -26,13 +26,13 @@ import { reindexRoutes } from '../http/routes/reindex.js';
 import type { IndicesService } from '../index/index.js';
 import type { IngestService } from '../index/ingest/index.js';
 import { bulkByScrollActions } from '../search/bulk-by-scroll.js';
-import { BulkByScrollService, type BulkByScrollReader, type BulkByScrollWriter } from '../search/bulk-by-scroll-runner.js';
+import type { BulkByScrollReader, BulkByScrollWriter } from '../search/bulk-by-scroll-runner.js';
 import type { SearchService } from '../search/index.js';
 import { parseTimeValueMs } from '../search/time-value.js';
 import { currentTask, parseTaskId, taskActions } from '../tasks/task-manager.js';
 import type { TransportHandler } from '../transport/index.js';
 import type { DocumentsWiring } from './wire-documents.js';
-import { listSetting, reindexTls } from './wire-reindex.js';
+import { bulkByScrollService } from './wire-reindex.js';
 import { planSearchShards, type SearchWiring } from './wire-search.js';
 
 export interface ReindexAcrossNodesOptions {
@@ -100,21 +100,9 @@ export function crossNodeWriter(documents: DocumentsWiring): BulkByScrollWriter 
 }
 
 export function wireReindexAcrossNodes(options: ReindexAcrossNodesOptions): ReindexAcrossNodes {
-  const service = new BulkByScrollService({
-    search: options.search,
-    indices: options.indices,
-    // The node's task manager: `_tasks`, `_cancel` and `_rethrottle` see these requests as on one node
-    // (results of wait_for_completion=false are kept in node.db, set up by wire-reindex.ts).
-    tasks: options.search.tasks,
-    log: options.log.child({ component: 'reindex' }),
-    nowMs: options.nowMs,
-    remoteWhitelist: listSetting(options.config.flat['reindex.remote.whitelist']),
-    remoteTls: reindexTls(options.config),
-    // Only for the preflight check of a named pipeline: the coordinating bulk path runs the pipelines.
-    ingest: (request) => options.ingest.applyPipelines(request),
-    reader: crossNodeReader(options),
-    writer: crossNodeWriter(options.documents),
-  });
+  // The node's task manager: `_tasks`, `_cancel` and `_rethrottle` see these requests as on one node
+  // (results of wait_for_completion=false are kept in node.db, set up by wire-reindex.ts).
+  const service = bulkByScrollService(options, { reader: crossNodeReader(options), writer: crossNodeWriter(options.documents) });
   const replacements = reindexRoutes(service);
 
   // ------------------------------------------------------------------ task get on the task's node

@@ -8,7 +8,7 @@ import type { NodeConfig } from '../config/types.js';
 import { SqlTaskResults } from '../tasks/task-results.js';
 import type { IndicesService } from '../index/index.js';
 import type { IngestService } from '../index/ingest/index.js';
-import { BulkByScrollService } from '../search/bulk-by-scroll-runner.js';
+import { BulkByScrollService, type BulkByScrollReader, type BulkByScrollWriter } from '../search/bulk-by-scroll-runner.js';
 import type { RemoteTlsOptions } from '../search/reindex-remote.js';
 import type { SearchService } from '../search/index.js';
 
@@ -72,6 +72,17 @@ export function wireReindex(options: {
 }): BulkByScrollService {
   // Results of tasks run with wait_for_completion=false outlive a restart, as in Elasticsearch's `.tasks` index.
   options.search.tasks.keepResultsIn(SqlTaskResults.open(options.nodeDb));
+  return bulkByScrollService(options);
+}
+
+/**
+ * The bulk-by-scroll engine over the node's task manager and settings: reading and writing this
+ * node's shard copies, or through `ports` (a multi-node cluster's cross-node reader and writer).
+ */
+export function bulkByScrollService(
+  options: { config: NodeConfig; search: SearchService; indices: IndicesService; ingest: IngestService; log: Logger; nowMs: () => number },
+  ports: { reader?: BulkByScrollReader; writer?: BulkByScrollWriter } = {},
+): BulkByScrollService {
   return new BulkByScrollService({
     search: options.search,
     indices: options.indices,
@@ -80,7 +91,10 @@ export function wireReindex(options: {
     nowMs: options.nowMs,
     remoteWhitelist: listSetting(options.config.flat['reindex.remote.whitelist']),
     remoteTls: reindexTls(options.config),
-    // Written documents go through the destination's pipelines as bulk items do.
+    // Written documents go through the destination's pipelines as bulk items do (with a writer
+    // port, the routed bulk runs them; this serves the preflight check of a named pipeline).
     ingest: (request) => options.ingest.applyPipelines(request),
+    ...(ports.reader === undefined ? {} : { reader: ports.reader }),
+    ...(ports.writer === undefined ? {} : { writer: ports.writer }),
   });
 }

@@ -67,17 +67,8 @@ export function asyncSearchRoutes(search: SearchService, store: AsyncSearchStore
     const header = (name: string): string | undefined => headerOf(request, name);
     const headers = taskHeaders(header);
     const description = searchDescription(input.expression, input.body);
-    // The async search is a task with the search as its child (as in Elasticsearch): deleting the
-    // async search cancels both, and the search's children on remote clusters with them.
-    const run = (signal: AbortSignal): Promise<Record<string, unknown>> =>
-      search.tasks.run({ action: asyncSearchActions.submit, description, cancellable: true, headers }, (submitTask: Task) => {
-        const cancel = (): void => search.tasks.cancel(submitTask, 'async search has been deleted');
-        if (signal.aborted) cancel();
-        else signal.addEventListener('abort', cancel, { once: true });
-        return search.tasks.run({ action: 'indices:data/read/search', description, cancellable: true, parentTaskId: submitTask.taskId, headers }, (task) =>
-          untilCancelled(runSearch(signal), task),
-        );
-      });
+    // Deleting the async search cancels both tasks, and the search's children on remote clusters with them.
+    const run = asAsyncSearchTasks(search.tasks, description, headers, (signal) => runSearch(signal));
     const runSearch = (signal: AbortSignal): Promise<Record<string, unknown>> => {
       if (pitParts !== undefined && remotes !== undefined) {
         return untilAborted(searchPointInTimeAcrossClusters(search, input, pitParts, context.authorize, remotes, context.authentication), signal, cancelled);
@@ -137,4 +128,23 @@ export function asyncSearchRoutes(search: SearchService, store: AsyncSearchStore
       },
     },
   ];
+}
+
+/**
+ * An async search runs as a task with the search as its child (as in Elasticsearch): aborting the
+ * run (deleting the async search) cancels the submit task, which cancels the search task.
+ */
+export function asAsyncSearchTasks(
+  tasks: SearchService['tasks'],
+  description: string,
+  headers: ReturnType<typeof taskHeaders>,
+  runSearch: (signal: AbortSignal) => Promise<Record<string, unknown>>,
+): (signal: AbortSignal) => Promise<Record<string, unknown>> {
+  return (signal) =>
+    tasks.run({ action: asyncSearchActions.submit, description, cancellable: true, headers }, (submitTask: Task) => {
+      const cancel = (): void => tasks.cancel(submitTask, 'async search has been deleted');
+      if (signal.aborted) cancel();
+      else signal.addEventListener('abort', cancel, { once: true });
+      return tasks.run({ action: 'indices:data/read/search', description, cancellable: true, parentTaskId: submitTask.taskId, headers }, (task) => untilCancelled(runSearch(signal), task));
+    });
 }
