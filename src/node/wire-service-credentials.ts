@@ -18,6 +18,7 @@ import type { Route } from '../http/route.js';
 import type { TransportHandler } from '../transport/index.js';
 import type { CoordinationWiring } from './wire-coordination.js';
 import type { DataPlaneWiring } from './wire-data-plane.js';
+import { askEachNode } from './ask-nodes.js';
 
 export const SERVICE_CREDENTIALS_ACTION = 'cluster:admin/xpack/security/service_account/credential/get';
 export const SERVICE_CREDENTIALS_NODE_ACTION = `${SERVICE_CREDENTIALS_ACTION}[n]`;
@@ -74,20 +75,11 @@ export function wireServiceCredentials(options: ServiceCredentialsWiringOptions)
 
   const gather = async (principal: string): Promise<Record<string, unknown>> => {
     const state = coordinator.state();
-    const answers = new Map<string, { nodeName: string; answer: NodeCredentials | EsError }>();
-    await Promise.all(
-      Object.entries(state.nodes).map(async ([node, discovery]) => {
-        let answer: NodeCredentials | EsError;
-        try {
-          answer = node === nodeId ? local({ service_account: principal }) : ((await dataPlane.channel.request(node, SERVICE_CREDENTIALS_NODE_ACTION, { service_account: principal }, nodeRequestTimeoutMs)) as NodeCredentials);
-          if (!Array.isArray(answer.file_tokens)) throw errors.illegalArgument(`node [${node}] answered without [file_tokens]`);
-        } catch (error) {
-          options.log.warn({ err: error, node, action: SERVICE_CREDENTIALS_NODE_ACTION }, 'a node did not answer for its service account credentials');
-          answer = error instanceof EsError ? error : errors.connectTransport(node, undefined, error instanceof Error ? error.message : String(error));
-        }
-        answers.set(node, { nodeName: discovery.name, answer });
-      }),
-    );
+    const asked = await askEachNode({ nodeId, channel: dataPlane.channel, log: options.log }, Object.keys(state.nodes), SERVICE_CREDENTIALS_NODE_ACTION, { service_account: principal }, nodeRequestTimeoutMs, local, (answer, node) => {
+      if (!Array.isArray(answer.file_tokens)) throw errors.illegalArgument(`node [${node}] answered without [file_tokens]`);
+      return answer;
+    });
+    const answers = new Map([...asked].map(([node, answer]) => [node, { nodeName: state.nodes[node]!.name, answer }]));
     return renderNodesCredentials(answers);
   };
 

@@ -26,6 +26,7 @@ import { booleanParam } from '../http/request.js';
 import type { TransportHandler } from '../transport/index.js';
 import type { CoordinationWiring } from './wire-coordination.js';
 import type { DataPlaneWiring } from './wire-data-plane.js';
+import { askEachNode } from './ask-nodes.js';
 
 export const STATS_NODE_ACTIONS = {
   stats: 'indices:monitor/stats[n]',
@@ -144,18 +145,7 @@ export function wireStats(options: StatsWiringOptions): StatsWiring {
     const state = coordinator.state();
     const refs = handles.filter((handle) => handle.metadata.state === 'open').map((handle) => ({ name: handle.name, uuid: handle.uuid }));
     const nodes = new Set(startedCopiesOn(state, refs, undefined).map((copy) => copy.node!));
-    const body = { ...extra, indices: refs };
-    const answers = new Map<string, T | EsError>();
-    await Promise.all(
-      [...nodes].map(async (node) => {
-        try {
-          answers.set(node, node === nodeId ? await local(body) : ((await dataPlane.channel.request(node, action, body, nodeRequestTimeoutMs)) as T));
-        } catch (error) {
-          options.log.warn({ err: error, node, action }, 'a node did not answer for its shard copies');
-          answers.set(node, error instanceof EsError ? error : errors.connectTransport(node, undefined, error instanceof Error ? error.message : String(error)));
-        }
-      }),
-    );
+    const answers = await askEachNode({ nodeId, channel: dataPlane.channel, log: options.log }, nodes, action, { ...extra, indices: refs }, nodeRequestTimeoutMs, local);
     return { state, answers };
   };
 

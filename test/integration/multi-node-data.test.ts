@@ -32,6 +32,13 @@ async function eventually<T>(probe: () => Promise<T>, ok: (value: T) => boolean,
   }
 }
 
+/** Creates `name` through `through` with these index settings and waits until every copy started. */
+async function createGreen(through: StartedNode, name: string, settings: Record<string, unknown>, waitOn: StartedNode = through): Promise<void> {
+  const created = await jsonCall(through, 'PUT', `/${name}`, { settings });
+  assert.equal(created.status, 200, created.text);
+  assert.equal((await jsonCall(waitOn, 'GET', `/_cluster/health/${name}?wait_for_status=green&timeout=60s`)).body.status, 'green');
+}
+
 const skip = etcdSkipReason();
 
 describe('data plane on three Strait nodes over etcd', { skip }, () => {
@@ -241,9 +248,7 @@ describe('data plane on three Strait nodes over etcd', { skip }, () => {
 
   test('docs.deleted counts every copy\'s deleted documents; _forcemerge through any node merges every copy (indices-stats.html, indices-forcemerge.html)', async () => {
     // No scheduled refresh: each copy makes the bulk one segment (cat.test.ts says why).
-    const created = await jsonCall(nodes[0]!, 'PUT', '/purge', { settings: { number_of_shards: 1, number_of_replicas: 1, refresh_interval: '-1' } });
-    assert.equal(created.status, 200, created.text);
-    assert.equal((await jsonCall(nodes[0]!, 'GET', '/_cluster/health/purge?wait_for_status=green&timeout=60s')).body.status, 'green');
+    await createGreen(nodes[0]!, 'purge', { number_of_shards: 1, number_of_replicas: 1, refresh_interval: '-1' });
     const lines = Array.from({ length: 10 }, (_, i) => `${JSON.stringify({ index: { _index: 'purge', _id: `p${i}` } })}\n{"p":${i}}\n`).join('');
     assert.equal((await jsonCall(nodes[1]!, 'POST', '/_bulk?refresh=true', lines)).body.errors, false);
     for (const id of ['p1', 'p2', 'p3']) assert.equal((await jsonCall(nodes[2]!, 'DELETE', `/purge/_doc/${id}`)).status, 200);
@@ -264,9 +269,7 @@ describe('data plane on three Strait nodes over etcd', { skip }, () => {
   });
 
   test('the refresh API refreshes every copy on every node (refresh_interval -1: nothing else does)', async () => {
-    const created = await jsonCall(nodes[0]!, 'PUT', '/quiet', { settings: { number_of_shards: 2, number_of_replicas: 1, refresh_interval: '-1' } });
-    assert.equal(created.status, 200, created.text);
-    assert.equal((await jsonCall(nodes[0]!, 'GET', '/_cluster/health/quiet?wait_for_status=green&timeout=60s')).body.status, 'green');
+    await createGreen(nodes[0]!, 'quiet', { number_of_shards: 2, number_of_replicas: 1, refresh_interval: '-1' });
     const lines = Array.from({ length: 10 }, (_, i) => `${JSON.stringify({ index: { _index: 'quiet', _id: `q${i}` } })}\n{"q":${i}}\n`).join('');
     assert.equal((await jsonCall(nodes[1]!, 'POST', '/_bulk', lines)).body.errors, false);
     assert.equal((await jsonCall(nodes[1]!, 'GET', '/quiet/_count')).body.count, 0, 'not searchable before a refresh');
@@ -282,9 +285,7 @@ describe('data plane on three Strait nodes over etcd', { skip }, () => {
   });
 
   test('primaries on different nodes adding different dynamic fields at once: the published mapping keeps every field, on every node', async () => {
-    const created = await jsonCall(nodes[0]!, 'PUT', '/fields', { settings: { number_of_shards: 3, number_of_replicas: 0 } });
-    assert.equal(created.status, 200, created.text);
-    assert.equal((await jsonCall(nodes[0]!, 'GET', '/_cluster/health/fields?wait_for_status=green&timeout=60s')).body.status, 'green');
+    await createGreen(nodes[0]!, 'fields', { number_of_shards: 3, number_of_replicas: 0 });
     // Six writes at once, through every node, each adding its own field (ids spread over the three shards).
     const writes = Array.from({ length: 6 }, (_, i) => jsonCall(nodes[i % 3]!, 'PUT', `/fields/_doc/f${i}`, { [`field_${i}`]: i }));
     for (const answer of await Promise.all(writes)) assert.equal(answer.status, 201, answer.text);
@@ -302,9 +303,7 @@ describe('data plane on three Strait nodes over etcd', { skip }, () => {
   });
 
   test('dynamic index settings updated through one node apply on every node: refresh_interval, a write block, a default pipeline', async () => {
-    const created = await jsonCall(nodes[0]!, 'PUT', '/tuned', { settings: { number_of_shards: 3, number_of_replicas: 1 } });
-    assert.equal(created.status, 200, created.text);
-    assert.equal((await jsonCall(nodes[0]!, 'GET', '/_cluster/health/tuned?wait_for_status=green&timeout=60s')).body.status, 'green');
+    await createGreen(nodes[0]!, 'tuned', { number_of_shards: 3, number_of_replicas: 1 });
     const updated = await jsonCall(nodes[1]!, 'PUT', '/tuned/_settings', { index: { refresh_interval: '7s', 'blocks.write': true } });
     assert.equal(updated.status, 200, updated.text);
     for (const node of nodes) {
@@ -370,9 +369,7 @@ describe('data plane on three Strait nodes over etcd', { skip }, () => {
   });
 
   test('number_of_replicas 0 to 1 at runtime: the new replica recovers from the primary and holds the same documents', async () => {
-    const created = await jsonCall(nodes[2]!, 'PUT', '/grow', { settings: { number_of_shards: 2, number_of_replicas: 0 } });
-    assert.equal(created.status, 200, created.text);
-    assert.equal((await jsonCall(nodes[0]!, 'GET', '/_cluster/health/grow?wait_for_status=green&timeout=60s')).body.status, 'green');
+    await createGreen(nodes[2]!, 'grow', { number_of_shards: 2, number_of_replicas: 0 }, nodes[0]!);
     const lines = Array.from({ length: 40 }, (_, i) => `${JSON.stringify({ index: { _index: 'grow', _id: `g${i}` } })}\n${JSON.stringify({ n: i })}\n`).join('');
     const bulk = await jsonCall(nodes[0]!, 'POST', '/_bulk', lines);
     assert.equal(bulk.body.errors, false, bulk.text);
@@ -389,9 +386,7 @@ describe('data plane on three Strait nodes over etcd', { skip }, () => {
   });
 
   test('kill -9 of the node holding the most primaries while 4 writers index through the others: no acknowledged write is lost, none twice, every copy identical after recovery', async () => {
-    const created = await jsonCall(nodes[0]!, 'PUT', '/ledger', { settings: { number_of_shards: 3, number_of_replicas: 1 } });
-    assert.equal(created.status, 200, created.text);
-    assert.equal((await jsonCall(nodes[0]!, 'GET', '/_cluster/health/ledger?wait_for_status=green&timeout=60s')).body.status, 'green');
+    await createGreen(nodes[0]!, 'ledger', { number_of_shards: 3, number_of_replicas: 1 });
     const { shards } = await shardLayout(nodes[0]!, 'ledger');
     const primaries = new Map<string, number>();
     for (const { primary } of Object.values(shards)) primaries.set(primary, (primaries.get(primary) ?? 0) + 1);

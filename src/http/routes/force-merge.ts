@@ -21,8 +21,9 @@ export function parseForceMergeRequest(query: Readonly<Record<string, string | u
   const raw = query['max_num_segments'];
   let maxNumSegments: number | undefined;
   if (raw !== undefined) {
-    if (!/^-?\d+$/.test(raw)) throw errors.illegalArgument(`Failed to parse int parameter [max_num_segments] with value [${raw}]`);
     const value = Number.parseInt(raw, 10);
+    // Elasticsearch reads it with paramAsInt: a Java int, or this 400.
+    if (!/^-?\d+$/.test(raw) || value > 2_147_483_647 || value < -2_147_483_648) throw errors.illegalArgument(`Failed to parse int parameter [max_num_segments] with value [${raw}]`);
     // -1 is Elasticsearch's "not set"; any other value below 1 Lucene's forceMerge refuses.
     if (value !== -1) {
       if (value < 1) throw errors.illegalArgument(`maxNumSegments must be >= 1; got ${value}`);

@@ -57,7 +57,9 @@ function renderedAggregations(message: Extract<ToWorker, { type: 'job' }>, resul
   if (nodes.length === 0 || message.context.shardCount !== 1) return undefined;
   try {
     const rendered = renderShardAggregations(nodes, [result.aggregations ?? {}]);
-    return isPlainData(rendered) ? encodeRenderedAggregations(rendered) : undefined;
+    const encoded = encodeRenderedAggregations(rendered);
+    // JSON text is plain data: only an answer sent as the object itself needs the clone check.
+    return 'json' in encoded || isPlainData(rendered) ? encoded : undefined;
   } catch {
     return undefined;
   }

@@ -628,8 +628,8 @@ export class SearcherService {
     });
   }
 
-  /** The current searchable view of one shard of an open index (opens its searcher on first use). */
-  snapshot(handle: IndexHandle, shard: number): ShardSnapshot {
+  /** The searcher of one shard of an open index, opened on first use. */
+  private searcherOf(handle: IndexHandle, shard: number): ShardSearcher {
     const key = searcherKey(handle.uuid, shard);
     let searcher = this.searchers.get(key);
     if (searcher === undefined) {
@@ -637,6 +637,12 @@ export class SearcherService {
       searcher.open();
       this.searchers.set(key, searcher);
     }
+    return searcher;
+  }
+
+  /** The current searchable view of one shard of an open index (opens its searcher on first use). */
+  snapshot(handle: IndexHandle, shard: number): ShardSnapshot {
+    const searcher = this.searcherOf(handle, shard);
     const state = searcher.state;
     const owner = searcher;
     // Only a searcher that shares its segments (a search pool runs) offers to: the search pool's job
@@ -657,7 +663,7 @@ export class SearcherService {
 
   /** `docs.deleted` of one shard of an open index (docs-deleted.ts; opens its searcher on first use, as `_cat/segments` does). */
   docsDeleted(handle: IndexHandle, shard: number): number {
-    return docsDeletedOf(this.snapshot(handle, shard).state);
+    return docsDeletedOf(this.searcherOf(handle, shard).state);
   }
 
   /** Force merges every shard of an open index (opening their searchers); settles when all are done. */
@@ -667,8 +673,7 @@ export class SearcherService {
 
   /** Force merges one shard of an open index (a multi-node cluster merges the copies a node holds). */
   forceMergeShard(handle: IndexHandle, shard: number, request: ForceMergeRequest): Promise<void> {
-    this.snapshot(handle, shard); // opens the searcher on first use
-    return this.searchers.get(searcherKey(handle.uuid, shard))!.forceMerge(request);
+    return this.searcherOf(handle, shard).forceMerge(request);
   }
 
   private forget(uuid: string, flush: boolean): void {

@@ -68,7 +68,9 @@ test('bounded: the oldest estimates go first; a request JSON cannot hold is neve
   assert.equal(shardCostKey(unwritable), undefined);
   costs.observe(unwritable, 1);
   assert.equal(costs.prefersMainThread(unwritable), false);
-  assert.equal(shardCostLimits.inlineMicrosMax > 0, true);
+  // Not remembered: it took no entry from a job that was (the oldest would have gone first).
+  assert.equal(costs.size, 3);
+  assert.equal(costs.prefersMainThread(jobs[1]!), true, 'still estimated');
 });
 
 test('a batch runs a shard the pool prefers on the main thread (timed for the estimate), and sends the others', async () => {

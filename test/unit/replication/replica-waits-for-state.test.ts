@@ -11,13 +11,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
-import pino from 'pino';
-import { ReplicationService, type AppliedShardState } from '../../../src/index/replication/service.js';
-import { internalVersionWriter } from '../../../src/index/replication/shard-writer.js';
+import type { ReplicationService, AppliedShardState } from '../../../src/index/replication/service.js';
 import type { ShardTarget } from '../../../src/index/replication/actions.js';
 import { ShardStore } from '../../../src/index/store/shard-store.js';
 import { EsError } from '../../../src/common/errors.js';
 import { inProcessChannel } from './in-process-channel.js';
+import { replicationService, replicationServices, startPrimaryAndReplica } from './copy-pair.js';
 import { makeTempDir } from '../../harness/cluster.js';
 
 function deferred<T>(): { promise: Promise<T>; resolve: (value: T) => void } {
@@ -32,42 +31,25 @@ const turns = async (count = 10): Promise<void> => {
 
 test('a replica applies a write only after the cluster state the primary named; one that cannot apply it fails', async () => {
   const dir = makeTempDir('strait-replica-state-');
-  const services = new Map<string, ReplicationService>();
-  const channel = inProcessChannel(services);
   const asked: number[] = [];
   let stateApplied = deferred<boolean>();
   const reports: string[] = [];
-  for (const id of ['a', 'b']) {
-    services.set(
-      id,
-      new ReplicationService({
-        nodeId: id,
-        cluster: { clusterName: 'strait', clusterUuid: 'cu' },
-        channel,
-        logger: pino({ level: 'silent' }),
-        writer: internalVersionWriter,
-        masterNodeId: () => undefined,
-        reportShard: async (report) => {
-          reports.push(report.kind);
-        },
-        nowMs: () => Date.now(),
-        awaitStateVersion: (version) => {
-          asked.push(version);
-          return stateApplied.promise;
-        },
-      }),
-    );
-  }
+  const services = new Map<string, ReplicationService>();
+  replicationServices(services, ['a', 'b'], {
+    reportShard: async (report) => {
+      reports.push(report.kind);
+    },
+    awaitStateVersion: (version) => {
+      asked.push(version);
+      return stateApplied.promise;
+    },
+  });
   const target: ShardTarget = { indexUuid: 'u', index: 'books', shard: 0 };
   const primaryStore = ShardStore.open(path.join(dir, 'a.db'), { indexUuid: 'u', durability: 'async' });
   const replicaStore = ShardStore.open(path.join(dir, 'b.db'), { indexUuid: 'u', durability: 'async' });
   const applied: AppliedShardState = { primaryTerm: 1, primaryAllocationId: 'pa', inSync: ['pa', 'rb'], copies: { pa: 'a', rb: 'b' } };
   try {
-    services.get('a')!.openPrimary(target, primaryStore, 'pa', applied);
-    services.get('b')!.openReplica(target, replicaStore, 'rb', 1, () => replicaStore);
-    await services.get('b')!.recover(target, 'a');
-    services.get('a')!.applyShardState(target, applied);
-    services.get('b')!.applyShardState(target, applied);
+    await startPrimaryAndReplica(services, target, primaryStore, replicaStore, applied);
 
     // The primary publishes the mapping first: nothing goes to the copy before that settles.
     const published = deferred<number | undefined>();
@@ -118,23 +100,15 @@ test('a replica applies a write only after the cluster state the primary named; 
 // Before, recovery applied them at once, and a refresh in that gap indexed them without new fields.
 test('a recovering copy takes the replayed documents and operations only after the state the primary named', async () => {
   const dir = makeTempDir('strait-recovery-state-');
-  const services = new Map<string, ReplicationService>();
-  const channel = inProcessChannel(services);
   const asked: number[] = [];
   let stateApplied = deferred<boolean>();
   const named: string[] = [];
+  const services = new Map<string, ReplicationService>();
+  const channel = inProcessChannel(services);
   for (const id of ['a', 'b']) {
     services.set(
       id,
-      new ReplicationService({
-        nodeId: id,
-        cluster: { clusterName: 'strait', clusterUuid: 'cu' },
-        channel,
-        logger: pino({ level: 'silent' }),
-        writer: internalVersionWriter,
-        masterNodeId: () => undefined,
-        reportShard: async () => {},
-        nowMs: () => Date.now(),
+      replicationService(id, channel, {
         awaitStateVersion: (version) => {
           asked.push(version);
           return stateApplied.promise;
@@ -176,17 +150,7 @@ test('a recovering copy takes the replayed documents and operations only after t
       stateApplied = deferred<boolean>();
       stateApplied.resolve(false);
       services.get('b')!.close();
-      const fresh = new ReplicationService({
-        nodeId: 'b',
-        cluster: { clusterName: 'strait', clusterUuid: 'cu' },
-        channel,
-        logger: pino({ level: 'silent' }),
-        writer: internalVersionWriter,
-        masterNodeId: () => undefined,
-        reportShard: async () => {},
-        nowMs: () => Date.now(),
-        awaitStateVersion: async () => false,
-      });
+      const fresh = replicationService('b', channel, { awaitStateVersion: async () => false });
       services.set('b', fresh);
       fresh.openReplica(target, other, 'rb', 1, () => other);
       await assert.rejects(fresh.recover(target, 'a'), (error: unknown) => error instanceof EsError && error.type === 'recovery_failed_exception' && /did not apply cluster state version \[12\]/u.test(JSON.stringify(error.toCause())));

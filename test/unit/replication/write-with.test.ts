@@ -9,32 +9,23 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
-import pino from 'pino';
 import { errors } from '../../../src/common/errors.js';
-import { ReplicationService, type AppliedShardState } from '../../../src/index/replication/service.js';
-import { internalVersionWriter } from '../../../src/index/replication/shard-writer.js';
+import type { ReplicationService, AppliedShardState } from '../../../src/index/replication/service.js';
 import type { ShardTarget } from '../../../src/index/replication/actions.js';
 import { ShardStore } from '../../../src/index/store/shard-store.js';
-import { inProcessChannel } from './in-process-channel.js';
+import { replicationServices, startPrimaryAndReplica } from './copy-pair.js';
 import { makeTempDir } from '../../harness/cluster.js';
 
 test('what a write step wrote reaches the replica before the answer, also when the step throws after writing', async () => {
   const dir = makeTempDir('strait-write-with-');
   const services = new Map<string, ReplicationService>();
-  const channel = inProcessChannel(services);
-  for (const id of ['a', 'b']) {
-    services.set(id, new ReplicationService({ nodeId: id, cluster: { clusterName: 'strait', clusterUuid: 'cu' }, channel, logger: pino({ level: 'silent' }), writer: internalVersionWriter, masterNodeId: () => undefined, reportShard: async () => undefined, nowMs: () => Date.now() }));
-  }
+  replicationServices(services, ['a', 'b']);
   const target: ShardTarget = { indexUuid: 'u', index: 'logs', shard: 0 };
   const primaryStore = ShardStore.open(path.join(dir, 'a.db'), { indexUuid: 'u', durability: 'async' });
   const replicaStore = ShardStore.open(path.join(dir, 'b.db'), { indexUuid: 'u', durability: 'async' });
   const applied: AppliedShardState = { primaryTerm: 1, primaryAllocationId: 'pa', inSync: ['pa', 'rb'], copies: { pa: 'a', rb: 'b' } };
   try {
-    services.get('a')!.openPrimary(target, primaryStore, 'pa', applied);
-    services.get('b')!.openReplica(target, replicaStore, 'rb', 1, () => replicaStore);
-    await services.get('b')!.recover(target, 'a');
-    services.get('a')!.applyShardState(target, applied);
-    services.get('b')!.applyShardState(target, applied);
+    await startPrimaryAndReplica(services, target, primaryStore, replicaStore, applied);
 
     const written = await services.get('a')!.writeWith(target, (store) => store.index('one', '{"n":1}', 1).seqNo);
     assert.equal(written.result, 0);

@@ -72,6 +72,8 @@ test('parameters: max_num_segments with only_expunge_deletes is a validation err
   assert.deepEqual([both.status, both.type, both.message], [400, 'action_request_validation_exception', 'Validation Failed: 1: cannot set only_expunge_deletes and max_num_segments at the same time, those two parameters are mutually exclusive;']);
   assert.deepEqual([refused({ max_num_segments: 'x' }).type, refused({ max_num_segments: 'x' }).message], ['illegal_argument_exception', 'Failed to parse int parameter [max_num_segments] with value [x]']);
   assert.equal(refused({ max_num_segments: '0' }).status, 400);
+  // Beyond a Java int: paramAsInt's parse error, not a value accepted.
+  assert.deepEqual([refused({ max_num_segments: '2147483648' }).type, refused({ max_num_segments: '2147483648' }).message], ['illegal_argument_exception', 'Failed to parse int parameter [max_num_segments] with value [2147483648]']);
   assert.equal(refused({ only_expunge_deletes: 'maybe' }).type, 'illegal_argument_exception');
   assert.equal(refused({ wait_for_completion: 'false' }).status, 400);
 });
