@@ -18,7 +18,7 @@ import type { ClusterState } from '../cluster/state.js';
 import { EsError, errors } from '../common/errors.js';
 import { headerOf, type RequestContext, type RestRequest, type RestResponse, type Route } from '../http/route.js';
 import { scrollOwner } from '../http/routes/search.js';
-import { asAsyncSearchTasks, asyncSearchActions } from '../http/routes/async-search.js';
+import { asAsyncSearchTasks, asyncSearchActions, holds } from '../http/routes/async-search.js';
 import { cancelled, parseAsyncKeepAlive, parseAsyncSubmitParams, parseWait, type AsyncSearchOwner, type AsyncSearchStore } from '../search/async-search.js';
 import { decodeMultiNodeAsyncId, encodeMultiNodeAsyncId } from '../search/multi-node-async-id.js';
 import { checkQueryStringParams } from '../search/request.js';
@@ -58,17 +58,6 @@ export interface AsyncSearchWiring {
 }
 
 const isRecord = (value: unknown): value is Record<string, unknown> => value !== null && typeof value === 'object' && !Array.isArray(value);
-
-/** True when the caller holds `action` (the 403 it would raise is not an error here), as the single-node routes decide. */
-function holds(context: RequestContext, action: string): boolean {
-  try {
-    context.authorize.cluster(action);
-    return true;
-  } catch (error) {
-    if (error instanceof EsError && error.status === 403) return false;
-    throw error;
-  }
-}
 
 function ownerFromWire(value: unknown, action: string, any: boolean): WireOwner {
   if (any && value === 'any') return 'any';

@@ -28,7 +28,7 @@ import { aliasFilterDefinitions, combinedAliasFilter } from '../search/alias-fil
 import { contextsOf, decodeMultiNodePitId, encodeMultiNodePitId, type PitShardContext } from '../search/multi-node-pit-id.js';
 import { parsePitKeepAlive, pitActions } from '../search/pit.js';
 import { renderSearchResponse } from '../search/response.js';
-import type { SearchAuthorizer, SearchInput, SearchService } from '../search/search-service.js';
+import { searchIndicesOptions, type SearchAuthorizer, type SearchInput, type SearchService } from '../search/search-service.js';
 import { groupByNode, searchShardsOnNodes, selectShardCopies, type ShardCopies, type ShardSearchChannel } from '../search/shard-search.js';
 import type { TransportHandler } from '../transport/index.js';
 
@@ -42,8 +42,6 @@ export const PIT_NODE_ACTIONS = {
 const searchAction = 'indices:data/read/search';
 /** How long the coordinating node waits for a node's part of opening or closing (ours, as a scroll's). */
 const pitRequestTimeoutMs = 60_000;
-/** Open point in time's default indices options (strict, open indices), as a search's. */
-const pitIndicesOptions = { ignoreUnavailable: false, allowNoIndices: true, expandWildcards: new Set(['open'] as const) };
 
 export interface PitWiringOptions {
   readonly nodeId: string;
@@ -105,7 +103,7 @@ export function wirePit(options: PitWiringOptions): PitWiring {
       throw errors.illegalArgument(`malformed [${PIT_NODE_ACTIONS.open}] request`);
     }
     // The index the coordinating node resolved, not one re-created under its name since.
-    const handle = indices.resolve(index, pitIndicesOptions)[0];
+    const handle = indices.resolve(index, searchIndicesOptions)[0];
     if (handle === undefined || handle.uuid !== uuid) throw errors.noShardAvailable(index, shards[0] as number);
     // Each shard's ordinal is its place among all the point in time's shards (`_shard_doc`), decided by the coordinating node.
     // The filtered alias(es) it was opened through, applied by every search of these contexts.
@@ -166,7 +164,7 @@ export function wirePit(options: PitWiringOptions): PitWiring {
     }
     const keepAlive = input.params['keep_alive'];
     parsePitKeepAlive(keepAlive);
-    const indicesOptions = parseIndicesOptions(input.params, pitIndicesOptions);
+    const indicesOptions = parseIndicesOptions(input.params, searchIndicesOptions);
     const handles = indices.resolve(expression, indicesOptions, {
       allows: (name) => access.allowsIndex(pitActions.open, name),
       authorizeLiterals: (names) => access.indices(pitActions.open, names),
@@ -243,7 +241,7 @@ export function wirePit(options: PitWiringOptions): PitWiring {
     access.indices(searchAction, names);
     const restrictions = new Map(
       names.flatMap((name) => {
-        const aliases = Object.keys(indices.resolve(name, { ...pitIndicesOptions, ignoreUnavailable: true, allowNoIndices: true })[0]?.metadata.aliases ?? {});
+        const aliases = Object.keys(indices.resolve(name, { ...searchIndicesOptions, ignoreUnavailable: true, allowNoIndices: true })[0]?.metadata.aliases ?? {});
         const restriction = access.readRestriction?.(searchAction, name, aliases);
         return restriction === undefined ? [] : [[name, restriction] as const];
       }),

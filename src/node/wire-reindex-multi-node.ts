@@ -20,7 +20,7 @@ import type { Logger } from 'pino';
 import type { ClusterState } from '../cluster/state.js';
 import type { NodeConfig } from '../config/types.js';
 import { errors } from '../common/errors.js';
-import { createRestRequest } from '../http/request.js';
+import { booleanParam, createRestRequest } from '../http/request.js';
 import type { RequestContext, RestResponse, Route } from '../http/route.js';
 import { reindexRoutes } from '../http/routes/reindex.js';
 import type { IndicesService } from '../index/index.js';
@@ -144,7 +144,7 @@ export function wireReindexAcrossNodes(options: ReindexAcrossNodesOptions): Rein
       const query: Record<string, string> = {};
       for (const name of ['wait_for_completion', 'timeout']) if (request.query[name] !== undefined) query[name] = request.query[name]!;
       // The task's node waits up to `timeout` (30s by default) when asked to wait; this node waits a little longer for it.
-      const waitMs = query['wait_for_completion'] === 'true' || query['wait_for_completion'] === '' ? (query['timeout'] === undefined ? taskWaitMsDefault : parseTimeValueMs(query['timeout'], 'timeout')) : 0;
+      const waitMs = booleanParam(query['wait_for_completion']) ? (query['timeout'] === undefined ? taskWaitMsDefault : parseTimeValueMs(query['timeout'], 'timeout')) : 0;
       const answer = (await options.request(nodeId, TASK_GET_NODE_ACTION, { task_id: raw, query }, Math.max(0, waitMs) + taskGetMarginMs)) as RestResponse;
       return { status: answer.status, body: answer.body };
     },

@@ -38,7 +38,7 @@ import { aliasFilterDefinitions } from '../search/alias-filter.js';
 import { releasePhases, searchShardsOnNodes, shardSearchHandlers, SHARD_SEARCH_ACTIONS, type ShardCopies, type ShardSearchChannel } from '../search/shard-search.js';
 import { searchRoutingFor } from '../search/shard-selection.js';
 import { checkCountQueryParams, checkQueryStringParams } from '../search/request.js';
-import { parseMsearchLines, searchActions } from '../search/search-service.js';
+import { parseMsearchLines, searchActions, searchIndicesOptions } from '../search/search-service.js';
 import { parseFieldCapsOptions } from '../search/field-caps.js';
 import type { SearchAuthorizer, SearchInput, SearchService } from '../search/search-service.js';
 import type { ScrollOwner } from '../search/scroll.js';
@@ -61,8 +61,6 @@ import { booleanParam } from '../http/request.js';
 
 const searchAction = 'indices:data/read/search';
 const fieldCapsAction = searchActions.fieldCaps;
-/** Search's default indices options (SearchRequest.DEFAULT_INDICES_OPTIONS: strict, open indices). */
-const searchIndicesOptions = { ignoreUnavailable: false, allowNoIndices: true, expandWildcards: new Set(['open'] as const) };
 
 /** The coordinating node authorized the search: a data node runs its phases for it as asked. */
 export const COORDINATED: SearchAuthorizer = { indices: () => undefined, allowsIndex: () => true };
@@ -465,6 +463,7 @@ export function wireSearch(options: SearchWiringOptions): SearchWiring {
    * which live on the nodes holding its shards (indicesMatchingFilter). The rest is the
    * single-node answer: mappings are the same on every node.
    */
+  const filterDeps = { indices, search, state: () => coordinator.state(), nodeId, channel: dataPlane.channel, cursor: () => cursor++, nowMs: options.nowMs };
   const fieldCapsRoute = (original: Route): Route => ({
     ...original,
     handle: async (request: RestRequest, context: RequestContext): Promise<RestResponse> => {
@@ -476,11 +475,11 @@ export function wireSearch(options: SearchWiringOptions): SearchWiring {
       // Across clusters: the local indices that take part under the filter are decided on the nodes holding their shards.
       if (clusters !== undefined && filter !== undefined && clusters.local !== undefined) {
         const local = { expression: clusters.local, params: request.query, body };
-        const matching = await indicesMatchingFilter({ indices, search, state: () => coordinator.state(), nodeId, channel: dataPlane.channel, cursor: () => cursor++, nowMs: options.nowMs }, local, context.authorize);
+        const matching = await indicesMatchingFilter(filterDeps, local, context.authorize);
         return { status: 200, body: await fieldCapsAcrossClusters(search, input, clusters, context.authorize, options.remotes!, context.authentication, (handle) => matching.has(handle.name)) };
       }
       if (filter === undefined || clusters !== undefined) return original.handle(request, context);
-      const matching = await indicesMatchingFilter({ indices, search, state: () => coordinator.state(), nodeId, channel: dataPlane.channel, cursor: () => cursor++, nowMs: options.nowMs }, input, context.authorize);
+      const matching = await indicesMatchingFilter(filterDeps, input, context.authorize);
       return { status: 200, body: search.fieldCaps(input, context.authorize, [], (handle) => matching.has(handle.name)) };
     },
   });

@@ -30,7 +30,6 @@ export const remoteShardSearchLimits = {
   gatewayContextsMax: 10_000,
 } as const;
 
-
 /**
  * The minimized cross-cluster search's answer from this cluster, its shards read on the nodes
  * holding them; without `clusterAlias`, the local part of a cross-cluster search this cluster

@@ -233,7 +233,8 @@ interface ScrollState {
   readonly shards: ShardsSummary;
 }
 
-const searchIndicesOptions: IndicesOptions = { ignoreUnavailable: false, allowNoIndices: true, expandWildcards: new Set(['open']) };
+/** Search's default indices options (SearchRequest.DEFAULT_INDICES_OPTIONS: strict, open indices); a point in time opens with them too. */
+export const searchIndicesOptions: IndicesOptions = { ignoreUnavailable: false, allowNoIndices: true, expandWildcards: new Set(['open']) };
 
 const seqNosCache = new WeakMap<SearcherState, ReadonlyMap<string, ArrayLike<number>>>();
 

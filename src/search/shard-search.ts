@@ -161,22 +161,24 @@ export async function queryPhasesOnNodes(options: NodePhaseOptions): Promise<Nod
     return filter === undefined ? undefined : new Map([[index, filter]]);
   };
 
-  const queryPart = (part: NodePart): Promise<RemoteQueryPhase> =>
-    part.nodeId === localNodeId
-      ? Promise.resolve().then(() => search.queryPhaseAsRemote(partInput(part, input, options.bodyFor), localAccess, owner, clusterAlias, localAliasFilter(part.index)))
+  const queryPart = (part: NodePart): Promise<RemoteQueryPhase> => {
+    const sent = partInput(part, input, options.bodyFor);
+    return part.nodeId === localNodeId
+      ? Promise.resolve().then(() => search.queryPhaseAsRemote(sent, localAccess, owner, clusterAlias, localAliasFilter(part.index)))
       : (channel.request(
           part.nodeId,
           SHARD_SEARCH_ACTIONS.query,
           {
-            expression: part.index,
-            params: partInput(part, input).params,
-            body: partInput(part, input, options.bodyFor).body ?? null,
+            expression: sent.expression,
+            params: sent.params,
+            body: sent.body ?? null,
             ...(clusterAlias !== undefined ? { cluster_alias: clusterAlias } : {}),
             ...(aliasFilters.has(part.index) ? { alias_filter: aliasFilters.get(part.index) } : {}),
             ...travelling(part.index),
           },
           shardSearchLimits.requestTimeoutMs,
         ) as Promise<RemoteQueryPhase>);
+  };
 
   // Query phase; a failed node's shards get one more try on their other copies.
   const phases: { part: NodePart; phase: RemoteQueryPhase }[] = [];

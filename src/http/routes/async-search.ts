@@ -34,7 +34,7 @@ const INDICES_OPTIONS = ['ignore_unavailable', 'allow_no_indices', 'expand_wildc
 const SUBMIT_PARAMS = [...searchUrlParams, ...INDICES_OPTIONS, ...asyncSubmitParamNames];
 
 /** True when the caller holds `action` (the 403 it would raise is not an error here). */
-function holds(context: RequestContext, action: string): boolean {
+export function holds(context: RequestContext, action: string): boolean {
   try {
     context.authorize.cluster(action);
     return true;
