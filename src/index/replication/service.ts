@@ -207,8 +207,8 @@ export class ReplicationService {
     const internal = (handle: (body: unknown) => unknown): TransportHandler => this.internalHandler(handle);
     return new Map<string, TransportHandler>([
       [REPLICATION_ACTIONS.bulkShard, internal((body) => this.handleBulkShard(body))],
-      [REPLICATION_ACTIONS.bulkShardReplica, internal((body) => this.handleReplicaBulk(body))],
-      [REPLICATION_ACTIONS.translogOps, internal((body) => this.handleRecoveryOperations(body))],
+      [REPLICATION_ACTIONS.bulkShardReplica, internal((body) => this.handleReplicaOperationsAfterState(REPLICATION_ACTIONS.bulkShardReplica, body))],
+      [REPLICATION_ACTIONS.translogOps, internal((body) => this.handleReplicaOperationsAfterState(REPLICATION_ACTIONS.translogOps, body))],
       [REPLICATION_ACTIONS.resync, internal((body) => this.handleResync(body))],
       [REPLICATION_ACTIONS.startRecovery, internal((body) => this.handleStartRecovery(body))],
       [REPLICATION_ACTIONS.filesInfo, internal((body) => this.handleFilesInfo(body))],
@@ -626,16 +626,11 @@ export class ReplicationService {
     return { copy, object };
   }
 
-  /** `bulk[s][r]`: once this node applied the state the primary names (the mapping of the operations), as any replica operations. */
-  private async handleReplicaBulk(body: unknown): Promise<Record<string, unknown>> {
-    const action = REPLICATION_ACTIONS.bulkShardReplica;
-    await this.awaitNamedState(action, body);
-    return this.handleReplicaOperations(action, body);
-  }
-
-  /** Recovery's operation replay: as `bulk[s][r]`, after the state the source names. */
-  private async handleRecoveryOperations(body: unknown): Promise<Record<string, unknown>> {
-    const action = REPLICATION_ACTIONS.translogOps;
+  /**
+   * `bulk[s][r]` and recovery's operation replay: applied once this node applied the state the
+   * primary names (the mapping of the operations).
+   */
+  private async handleReplicaOperationsAfterState(action: string, body: unknown): Promise<Record<string, unknown>> {
     await this.awaitNamedState(action, body);
     return this.handleReplicaOperations(action, body);
   }
