@@ -118,8 +118,9 @@ export async function searchAcrossClusters(
   const details = new Map<string, ClusterDetail>();
   const shardResults: ShardResult[] = [];
   const mappings: Record<string, FieldMappings[string]> = {};
-  let shards = { total: 0, successful: 0, skipped: 0, failed: 0 };
+  const shards = { total: 0, successful: 0, skipped: 0, failed: 0 };
   const failures: Record<string, unknown>[] = [];
+  const gathered: Gathered = { shardResults, mappings, shards, failures, details };
   let fetchLocal: ((hits: readonly ShardResult['hits'][number][]) => Record<string, unknown>[]) | undefined;
   const remoteRun = runRemotes(plan, remotes, (alias, expression) => remotes.search(alias, { expression, params, body: input.body }, caller));
   // Awaited below; if the local part throws first, a failing remote must not become an unhandled rejection (it would stop the node).
@@ -127,7 +128,7 @@ export async function searchAcrossClusters(
   // The local part on this cluster's nodes (a multi-node cluster): its answer merges as a remote's does.
   const across = plan.local === undefined || localAcross === undefined ? undefined : await localAcross({ expression: plan.local, params, body: input.body });
   if (across !== undefined) {
-    ({ shards } = addClusterResult('(local)', plan.local!, across, { shardResults, mappings, shards, failures, details }));
+    addClusterResult('(local)', plan.local!, across, gathered);
   } else if (plan.local !== undefined) {
     const localStarted = Date.now();
     const local = service.localPart({ ...input, expression: plan.local }, parsed, access);
@@ -135,7 +136,7 @@ export async function searchAcrossClusters(
     Object.assign(mappings, local.mappings);
     fetchLocal = local.fetch;
     const rendered = renderShards(local.shards);
-    shards = { total: local.shards.total, successful: local.shards.successful, skipped: local.shards.skipped, failed: local.shards.failed };
+    Object.assign(shards, { total: local.shards.total, successful: local.shards.successful, skipped: local.shards.skipped, failed: local.shards.failed });
     if (Array.isArray(rendered['failures'])) failures.push(...(rendered['failures'] as Record<string, unknown>[]));
     details.set('(local)', {
       status: local.shards.failed > 0 ? 'partial' : 'successful',
@@ -152,7 +153,7 @@ export async function searchAcrossClusters(
       details.set(alias, { status: 'skipped', indices: expression, timed_out: false, failures: [clusterFailure(outcome.error)] });
       continue;
     }
-    ({ shards } = addClusterResult(alias, expression, outcome.value, { shardResults, mappings, shards, failures, details }));
+    addClusterResult(alias, expression, outcome.value, gathered);
   }
   const merged = mergeShardResults(shardResults, parsed.request);
   const localHits = merged.hits.filter((hit) => !('rendered' in hit));
@@ -187,8 +188,8 @@ interface Gathered {
   readonly details: Map<string, ClusterDetail>;
 }
 
-/** Adds one cluster's reduced answer (a remote's, or the local part run on a multi-node cluster's nodes); returns the new `_shards` sums. */
-function addClusterResult(cluster: string, expression: string, result: ClusterSearchResult, gathered: Gathered): { shards: Gathered['shards'] } {
+/** Adds one cluster's reduced answer (a remote's, or the local part run on a multi-node cluster's nodes), its `_shards` to the sums. */
+function addClusterResult(cluster: string, expression: string, result: ClusterSearchResult, gathered: Gathered): void {
   gathered.shardResults.push({
     shardKey: cluster === '(local)' ? '' : `${cluster}:`,
     totalHits: result.totalHits,
@@ -210,14 +211,10 @@ function addClusterResult(cluster: string, expression: string, result: ClusterSe
     ...(result.shards.failures !== undefined && result.shards.failures.length > 0 ? { failures: [...result.shards.failures] } : {}),
   });
   const { shards } = gathered;
-  return {
-    shards: {
-      total: shards.total + result.shards.total,
-      successful: shards.successful + result.shards.successful,
-      skipped: shards.skipped + result.shards.skipped,
-      failed: shards.failed + result.shards.failed,
-    },
-  };
+  shards.total += result.shards.total;
+  shards.successful += result.shards.successful;
+  shards.skipped += result.shards.skipped;
+  shards.failed += result.shards.failed;
 }
 
 /**
