@@ -17,7 +17,7 @@
  * multi-node mode (CCR follow); reindex and by-query write through `bulkAs` (wire-reindex-multi-node.ts). Loaded only in multi-node mode (node.ts).
  */
 import type { Logger } from 'pino';
-import { allShardRoutings, primaryOf, shardCopiesOf, type ClusterState } from '../cluster/state.js';
+import { allShardRoutings, primaryOf, shardCopiesOf, type ClusterState, type ShardRouting } from '../cluster/state.js';
 import { parseIndicesOptions } from '../index/expression.js';
 import { errors, EsError, isEsError } from '../common/errors.js';
 import { parseTimeValueMs } from '../common/time-value.js';
@@ -95,6 +95,11 @@ type ShardRequest =
       /** A read's caller's document and field level security on `params.index` (src/node/travelling-restriction.ts). */
       readonly read_restriction?: TravellingRestriction;
     };
+
+/** The copies of `index` on a node that can refresh them (started or relocating). */
+function activeCopiesOf(state: ClusterState, index: string): ShardRouting[] {
+  return allShardRoutings(state).filter((copy) => copy.index === index && (copy.state === 'STARTED' || copy.state === 'RELOCATING') && copy.node !== null);
+}
 
 /** The shard's started primary's node in `state` (undefined: none, or the index is another incarnation). */
 export function startedPrimaryNode(state: ClusterState, target: ShardTarget): string | undefined {
@@ -799,7 +804,7 @@ export function wireDocuments(options: DocumentsWiringOptions): DocumentsWiring 
       let active = 0;
       for (const handle of handles) {
         if (state.metadata.indices[handle.name]?.settings['index.uuid'] !== handle.uuid) continue;
-        const copies = allShardRoutings(state).filter((copy) => copy.index === handle.name && (copy.state === 'STARTED' || copy.state === 'RELOCATING') && copy.node !== null);
+        const copies = activeCopiesOf(state, handle.name);
         active += copies.length;
         for (const node of new Set(copies.map((copy) => copy.node!))) if (node !== nodeId) byNode.set(node, [...(byNode.get(node) ?? []), handle]);
       }
@@ -811,7 +816,7 @@ export function wireDocuments(options: DocumentsWiringOptions): DocumentsWiring 
             try {
               await channel.request(node, REPLICA_REFRESH_ACTION, { index_uuid: handle.uuid, index: handle.name }, writeTimeoutDefaultMs);
             } catch (error) {
-              const copies = allShardRoutings(state).filter((copy) => copy.index === handle.name && copy.node === node && (copy.state === 'STARTED' || copy.state === 'RELOCATING'));
+              const copies = activeCopiesOf(state, handle.name).filter((copy) => copy.node === node);
               failedCopies += copies.length;
               for (const copy of copies) failures.push({ shard: copy.shard, index: handle.name, status: 'INTERNAL_SERVER_ERROR', reason: (isEsError(error) ? error : errors.internal(String(error))).toCause() });
             }
@@ -832,7 +837,7 @@ export function wireDocuments(options: DocumentsWiringOptions): DocumentsWiring 
         if (handle.shards !== undefined) indices.refresh(handle);
         const state = coordinator.state();
         if (state.metadata.indices[handle.name]?.settings['index.uuid'] !== handle.uuid) return;
-        const nodes = new Set(allShardRoutings(state).filter((copy) => copy.index === handle.name && (copy.state === 'STARTED' || copy.state === 'RELOCATING') && copy.node !== null && copy.node !== nodeId).map((copy) => copy.node!));
+        const nodes = new Set(activeCopiesOf(state, handle.name).map((copy) => copy.node!).filter((node) => node !== nodeId));
         await Promise.all(
           [...nodes].map((node) =>
             channel.request(node, REPLICA_REFRESH_ACTION, { index_uuid: handle.uuid, index: handle.name, state_version: version }, writeTimeoutDefaultMs).catch((error: unknown) => {
