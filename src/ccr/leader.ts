@@ -365,7 +365,7 @@ export class CcrLeaderService {
     // an operation its leader could still lose; on many nodes, only those every in-sync copy holds.
     // A bulk's operations become readable together, at its one fsync, and reach the follower in one
     // batch rather than one per slice the bulk committed.
-    const checkpointOf = (current: IndexHandle): number => Math.min(shard.persistedLocalCheckpoint, this.router?.globalCheckpoint(current, shardNumber) ?? Number.MAX_SAFE_INTEGER);
+    const checkpointOf = (current: IndexHandle): number => this.readableCheckpoint(current, shardNumber, shard);
     const deadline = started + pollTimeoutMs;
     while (fromSeqNo > checkpointOf(handle) && this.nowMs() < deadline) {
       if (fromSeqNo > shard.persistedLocalCheckpoint && fromSeqNo <= shard.maxSeqNo) await this.persistedOrSynced(shard, fromSeqNo, deadline);
@@ -375,7 +375,7 @@ export class CcrLeaderService {
       handle = this.byUuid(name, expectedHistory);
       shard = this.indices.openShardOf(handle, this.shardField(body, handle));
     }
-    const globalCheckpoint = Math.min(shard.maxSeqNo, checkpointOf(handle));
+    const globalCheckpoint = checkpointOf(handle);
     // The stored operations themselves (shared, never changed): rendered once, below.
     const operations: Operation[] = [];
     if (fromSeqNo <= globalCheckpoint && count > 0) {
@@ -423,9 +423,15 @@ export class CcrLeaderService {
     const handle = this.concrete(stringField(body, 'index'));
     const shardNumber = this.shardField(body, handle);
     const shard = this.indices.openShardOf(handle, shardNumber);
-    const maxSeqNo = shard.maxSeqNo;
-    // As shard_changes counts it: persisted here, and on every in-sync copy when there are others.
-    return { max_seq_no: maxSeqNo, global_checkpoint: Math.min(maxSeqNo, shard.persistedLocalCheckpoint, this.router?.globalCheckpoint(handle, shardNumber) ?? maxSeqNo) };
+    return { max_seq_no: shard.maxSeqNo, global_checkpoint: this.readableCheckpoint(handle, shardNumber, shard) };
+  }
+
+  /**
+   * The last operation `shard_changes` may hand out (leader info reports it as the global
+   * checkpoint): written and persisted here, and on every in-sync copy when there are others.
+   */
+  private readableCheckpoint(handle: IndexHandle, shardNumber: number, shard: ShardStore): number {
+    return Math.min(shard.maxSeqNo, shard.persistedLocalCheckpoint, this.router?.globalCheckpoint(handle, shardNumber) ?? Number.MAX_SAFE_INTEGER);
   }
 
   /**
