@@ -656,9 +656,9 @@ export class SearcherService {
   }
 
   /** Segments built ahead of the next refresh of a shard, not searchable yet (for tests and stats). */
-  prebuilt(handle: IndexHandle, shard: number): { readonly pieces: number; readonly operations: number; readonly inProgress: boolean } {
+  prebuilt(handle: IndexHandle, shard: number): { readonly pieces: number; readonly operations: number; readonly inProgress: boolean; readonly heldDocuments: number } {
     const prebuilder = this.searchers.get(searcherKey(handle.uuid, shard))?.prebuilder;
-    return { pieces: prebuilder?.pieceCount ?? 0, operations: prebuilder?.unpublishedOperations ?? 0, inProgress: prebuilder?.inProgress ?? false };
+    return { pieces: prebuilder?.pieceCount ?? 0, operations: prebuilder?.unpublishedOperations ?? 0, inProgress: prebuilder?.inProgress ?? false, heldDocuments: prebuilder?.heldDocuments ?? 0 };
   }
 
   /** The current searchable views of every shard of an open index, by shard number. */
