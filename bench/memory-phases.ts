@@ -1,9 +1,13 @@
 /**
  * Memory by phase (issue 13; not a test): one node, geonames-like documents bulk-indexed over HTTP
- * by 2 clients, then refreshed, searched at concurrency 8, restarted and searched again; after
- * each phase the node's RSS now and its peak so far (VmRSS, VmHWM from /proc). With
- * STRAIT_NODE_FLAGS=--trace-gc the last full GC line of each phase shows the V8 heap's live size
- * and its committed size (in parentheses): what the heap holds, and what it keeps reserved.
+ * by 2 clients, then refreshed, searched, restarted and searched again; after
+ * each phase the node's RSS now and its peak so far (VmRSS, VmHWM from /proc), and the main
+ * thread's heap (committed, used), ArrayBuffer memory and the rest of the RSS (bench/memory-probe.mjs,
+ * loaded into the node). The queries are bench/run.ts's five, BENCH_SECONDS (default 3) each at
+ * concurrency 1 then 8, and the run ends as bench/run.ts's does (a restart, then query (a) while a
+ * quarter as many documents are bulk-indexed into a second index). With
+ * STRAIT_NODE_FLAGS=--trace-gc the last collection of each isolate (the main thread, the search
+ * workers, the WAL checkpointer) shows its heap's live size and committed size (in parentheses).
  *
  * Run: node --import tsx bench/memory-phases.ts [docs]
  * BENCH_STRAIT_SETTINGS: node settings, space-separated `key=value` (e.g. `thread_pool.search.size=0`).
@@ -18,6 +22,8 @@ const DOCS = Number(process.argv[2] ?? 200_000);
 const LONG_REQUEST = { requestTimeout: 600_000 };
 const documents = generateGeonames(DOCS, 42).map((doc) => doc.source as Record<string, unknown>);
 const settings = (process.env['BENCH_STRAIT_SETTINGS'] ?? '').split(' ').filter((setting) => setting !== '');
+// The node's own figures (heap, array buffers, the rest) beside its RSS: bench/memory-probe.mjs.
+process.env['STRAIT_NODE_FLAGS'] = `${process.env['STRAIT_NODE_FLAGS'] ?? ''} --import ${new URL('./memory-probe.mjs', import.meta.url).href}`;
 let node = await startNode({ clusterName: 'bench-memory', security: true, httpTls: false, settings });
 
 function memoryMb(): { rss: number; hwm: number } {
@@ -34,8 +40,8 @@ function report(phase: string): void {
     if (gc !== null) lastFullGc.set(gc[1]!, gc[2]!);
   }
   const heap = [...lastFullGc.values()].join(' | ');
-  const probe = node.logs.flatMap((chunk) => chunk.split('\n')).filter((line) => line.includes('PROBE')).at(-1) ?? '';
-  console.log(`${phase.padEnd(32)} ${JSON.stringify(memoryMb())} ${heap}${probe}`);
+  const probe = node.logs.flatMap((chunk) => chunk.split('\n')).filter((line) => line.includes('memory-probe')).at(-1)?.replace(/^.*memory-probe /, '') ?? '';
+  console.log(`${phase.padEnd(32)} ${JSON.stringify(memoryMb())} ${probe}${heap === '' ? '' : ` | ${heap}`}`);
 }
 
 async function searchFor(ms: number, body: Record<string, unknown>, concurrency = 8): Promise<void> {
