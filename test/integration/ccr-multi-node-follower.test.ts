@@ -54,13 +54,14 @@ describe('cross-cluster replication into a three-node follower cluster', { skip 
     // Remote cluster settings are cluster settings: put through one node, every node connects.
     await cluster.nodes[0]!.client().cluster.putSettings({ persistent: { 'cluster.remote.lead.seeds': [leader.transportAddress], 'cluster.remote.lead.skip_unavailable': false } });
     for (const node of cluster.nodes) {
-      await until(`${node.name} connected to the leader`, async () => {
+      await until(`${node.transportAddress} connected to the leader`, async () => {
         const info = (await node.client().cluster.remoteInfo()) as Record<string, { connected: boolean }>;
         return info['lead']?.connected === true ? true : undefined;
       });
     }
   });
   after(async () => {
+    if (process.env['CCR_DEBUG'] === '1') for (const [i, node] of [...(cluster?.nodes ?? []), leader].entries()) if (node !== undefined) (await import('node:fs')).writeFileSync(`/tmp/ccrdbg-${i}.log`, node.logs.join('\n'));
     await leader?.destroy();
     await cluster?.destroy();
   });
@@ -124,7 +125,7 @@ describe('cross-cluster replication into a three-node follower cluster', { skip 
     // Stats through every node list every shard, caught up; info through every node.
     for (const node of cluster.nodes) {
       const shards = await followStats(node, 'orders-copy');
-      assert.deepEqual(shards.map((shard) => shard.shard_id), [0, 1, 2], `stats through ${node.name}`);
+      assert.deepEqual(shards.map((shard) => shard.shard_id), [0, 1, 2], `stats through ${node.transportAddress}`);
       for (const shard of shards) {
         assert.equal(shard.fatal_exception, undefined);
         assert.equal(shard.follower_global_checkpoint, shard.leader_global_checkpoint, `shard ${shard.shard_id} caught up`);
@@ -147,7 +148,7 @@ describe('cross-cluster replication into a three-node follower cluster', { skip 
     const paused = await jsonCall(cluster.nodes[2]!, 'POST', '/orders-copy/_ccr/pause_follow');
     assert.equal(paused.status, 200, paused.text);
     for (const node of cluster.nodes) {
-      const stats = await until(`no task left on ${node.name}`, async () => {
+      const stats = await until(`no task left on ${node.transportAddress}`, async () => {
         const answer = await jsonCall(node, 'GET', '/orders-copy/_ccr/stats');
         return answer.status === 404 ? answer : undefined;
       });
@@ -214,7 +215,7 @@ describe('cross-cluster replication into a three-node follower cluster', { skip 
     assert.equal(unfollow.status, 200, unfollow.text);
     assert.deepEqual(unfollow.body, { acknowledged: true });
     for (const node of cluster.nodes) {
-      const settings = await until(`the follower marker gone on ${node.name}`, async () => {
+      const settings = await until(`the follower marker gone on ${node.transportAddress}`, async () => {
         const answer = await jsonCall(node, 'GET', '/orders-copy/_settings?flat_settings=true');
         return answer.body['orders-copy'].settings['index.xpack.ccr.following_index'] === undefined ? answer : undefined;
       });
