@@ -675,9 +675,9 @@ export class CcrService {
   async unfollow(name: string): Promise<void> {
     const { handle, record } = this.followerOf(name, (index) => errors.illegalArgument(`index [${index}] is not a follower index`));
     if (record.status === 'promoted') throw errors.illegalArgument(`index [${name}] is not a follower index`);
-    if (record.status === 'active') throw errors.illegalArgument(`cannot convert the follower index [${name}] to a non-follower, because it has not been paused`);
     // Many nodes: index close is not supported there yet, so a paused follower is enough (no task writes it).
     if (handle.metadata.state === 'open' && this.cluster === undefined) throw errors.illegalArgument(`cannot convert the follower index [${name}] to a non-follower, because it has not been closed`);
+    if (record.status === 'active') throw errors.illegalArgument(`cannot convert the follower index [${name}] to a non-follower, because it has not been paused`);
     this.options.indices.clearFollowing(handle);
     await this.cluster?.publishMetadata(handle, followerLimits.waitForActiveShardsMs);
     await this.removeRecord(record.followerUuid);

@@ -16,7 +16,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Client } from '@elastic/elasticsearch';
-import { startNode, type StartedNode } from '../harness/cluster.js';
+import { makeCa, removeTempDir, startNode, type Certificates, type StartedNode } from '../harness/cluster.js';
 import { jsonCall } from '../harness/json-call.js';
 import { etcdSkipReason } from '../harness/etcd.js';
 import { startMultiNodeCluster, type MultiNodeCluster } from '../harness/multi-node-cluster.js';
@@ -44,12 +44,17 @@ describe('cross-cluster replication into a three-node follower cluster', { skip 
   let cluster: MultiNodeCluster;
   let leader: StartedNode;
   let leaderAdmin: Client;
+  let ca: Certificates | undefined;
+  let leaderStarted: Promise<unknown> | undefined;
   const killed: number[] = [];
   const running = (): StartedNode[] => cluster.nodes.filter((_, index) => !killed.includes(index));
 
   before(async () => {
-    cluster = await startMultiNodeCluster({ clusterName: 'followers', nodes: 3, remoteClusterClient: true });
-    leader = await startNode({ ca: cluster.ca!, clusterName: 'leaders', nodeName: 'lead-1' });
+    // One CA for both clusters; the leader starts while the follower cluster does.
+    ca = makeCa();
+    leaderStarted = startNode({ ca, clusterName: 'leaders', nodeName: 'lead-1' }).then((node) => (leader = node));
+    cluster = await startMultiNodeCluster({ clusterName: 'followers', nodes: 3, remoteClusterClient: true, ca });
+    await leaderStarted;
     leaderAdmin = leader.client();
     // Remote cluster settings are cluster settings: put through one node, every node connects.
     await cluster.nodes[0]!.client().cluster.putSettings({ persistent: { 'cluster.remote.lead.seeds': [leader.transportAddress], 'cluster.remote.lead.skip_unavailable': false } });
@@ -61,9 +66,11 @@ describe('cross-cluster replication into a three-node follower cluster', { skip 
     }
   });
   after(async () => {
+    await leaderStarted?.catch(() => undefined);
     if (process.env['CCR_DEBUG'] === '1') for (const [i, node] of [...(cluster?.nodes ?? []), leader].entries()) if (node !== undefined) (await import('node:fs')).writeFileSync(`/tmp/ccrdbg-${i}.log`, node.logs.join('\n'));
     await leader?.destroy();
     await cluster?.destroy();
+    if (ca !== undefined) removeTempDir(ca.dir);
   });
 
   /** Waits until the follower holds the leader's documents (same seq_nos), then checks every copy of every shard against the leader. */
