@@ -67,7 +67,6 @@ describe('cross-cluster replication into a three-node follower cluster', { skip 
   });
   after(async () => {
     await leaderStarted?.catch(() => undefined);
-    if (process.env['CCR_DEBUG'] === '1') for (const [i, node] of [...(cluster?.nodes ?? []), leader].entries()) if (node !== undefined) (await import('node:fs')).writeFileSync(`/tmp/ccrdbg-${i}.log`, node.logs.join('\n'));
     await leader?.destroy();
     await cluster?.destroy();
     if (ca !== undefined) removeTempDir(ca.dir);
