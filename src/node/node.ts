@@ -3,7 +3,7 @@ import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeSync } from 
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ClusterSettingsStore, baseDynamicSettings, pinoLevelOf } from '../cluster/settings.js';
-import { awarenessAttributesSetting } from '../cluster/allocation.js';
+import { awarenessAttributesSetting, clusterFilterSettings } from '../cluster/allocation.js';
 import type { SqlDatabase } from '../common/index.js';
 import type { NodeConfig } from '../config/types.js';
 import { startHttpServer, type HttpServer, type HttpTlsOptions } from '../http/server.js';
@@ -142,7 +142,7 @@ export async function startNode(config: NodeConfig, options: StartOptions): Prom
     const indices = wireIndices({ config, nodeDb, log, nowMs });
     closers.push(() => indices.close());
     // Allocation awareness means something only with several nodes: accepted (and honoured) in multi-node mode.
-    const clusterSettings = new ClusterSettingsStore(nodeDb, [...baseDynamicSettings, ...(config.discoveryType === 'multi-node' ? [awarenessAttributesSetting] : [])]);
+    const clusterSettings = new ClusterSettingsStore(nodeDb, [...baseDynamicSettings, ...(config.discoveryType === 'multi-node' ? [awarenessAttributesSetting, ...clusterFilterSettings] : [])]);
     // Cross-key checks the registry's per-key normalizers cannot make, then every accepted change
     // takes effect at once; the stored (persistent) settings take effect at start.
     clusterSettings.addValidator((effective) => {
@@ -254,6 +254,7 @@ export async function startNode(config: NodeConfig, options: StartOptions): Prom
     let searchWiring: import('./wire-search.js').SearchWiring | undefined;
     let statsWiring: import('./wire-stats.js').StatsWiring | undefined;
     let reindexWiring: import('./wire-reindex-multi-node.js').ReindexAcrossNodes | undefined;
+    let tasksWiring: import('./wire-tasks-multi-node.js').TasksAcrossNodes | undefined;
     let credentialsWiring: import('./wire-service-credentials.js').ServiceCredentialsWiring | undefined;
     let ccrFollowerWiring: import('./wire-ccr-follower.js').CcrFollowerWiring | undefined;
     if (coordination !== undefined) {
@@ -339,6 +340,15 @@ export async function startNode(config: NodeConfig, options: StartOptions): Prom
       });
       closers.push(() => reindexAcross.close());
       reindexWiring = reindexAcross;
+      // `GET /_tasks`, `_cancel` and `_rethrottle` answer for every node (wire-tasks-multi-node.ts).
+      tasksWiring = (await import('./wire-tasks-multi-node.js')).wireTasksAcrossNodes({
+        nodeId,
+        state: () => coordination.coordinator.state(),
+        channel: dataPlane.channel,
+        internalHandler: (handle) => dataPlane.replication.internalHandler(handle),
+        addTransportHandlers: (handlers) => remote.addTransportHandlers(handlers),
+        log,
+      });
       // Remote clusters' sniffing and searches answered for the whole cluster (wire-remote-search.ts).
       const remoteSearch = (await import('./wire-remote-search.js')).wireRemoteSearch({
         nodeId,
@@ -439,7 +449,7 @@ export async function startNode(config: NodeConfig, options: StartOptions): Prom
       // Elasticsearch compresses plain HTTP responses by default, HTTPS ones only when asked (BREACH).
       compression: { enabled: config.httpCompression ?? tls === undefined, level: config.httpCompressionLevel },
       nowMs,
-      routes: coordination === undefined ? routes : coordination.applyTo([documents, searchWiring, reindexWiring, statsWiring, credentialsWiring, ccrFollowerWiring, securitySharing, metadataSharing].reduce((wired, wiring) => wiring?.applyTo(wired) ?? wired, routes)),
+      routes: coordination === undefined ? routes : coordination.applyTo([documents, searchWiring, reindexWiring, tasksWiring, statsWiring, credentialsWiring, ccrFollowerWiring, securitySharing, metadataSharing].reduce((wired, wiring) => wiring?.applyTo(wired) ?? wired, routes)),
       security: security.service,
       log,
     });
