@@ -90,8 +90,14 @@ export class DataStreamService implements IndexCreationHooks {
   private readonly streams = new Map<string, DataStreamMetadata>();
   /** Backing index name → its data stream's name. */
   private readonly streamOfIndex = new Map<string, string>();
-  /** Why new data streams are refused here (a multi-node cluster: see `refuseNewStreams`), or undefined. */
-  private refusal: string | undefined;
+  /**
+   * Set while a multi-node cluster's published metadata is applied (`applyPublished`): indices
+   * then come and go as the master decided, so the one-node rules on deleting a write index and
+   * on detaching a deleted index do not apply to them.
+   */
+  private applyingPublished = false;
+  /** The health of backing indices, when another source knows it better than their settings (a multi-node cluster's routing table). */
+  private healthSource: ((indices: readonly string[]) => 'green' | 'yellow' | 'red') | undefined;
 
   private constructor(
     private readonly indices: IndicesService,
@@ -110,7 +116,9 @@ export class DataStreamService implements IndexCreationHooks {
       return inUse;
     });
     indices.addListener({
-      indexDeleted: ({ name }) => this.detach(name),
+      indexDeleted: ({ name }) => {
+        if (!this.applyingPublished) this.detach(name);
+      },
     });
     indices.setCreationHooks(this);
   }
@@ -230,6 +238,7 @@ export class DataStreamService implements IndexCreationHooks {
   }
 
   checkDelete(indices: readonly string[]): void {
+    if (this.applyingPublished) return;
     for (const index of indices) {
       const stream = this.streamOf(index);
       if (stream !== undefined && stream.indices[stream.indices.length - 1] === index) {
@@ -279,17 +288,42 @@ export class DataStreamService implements IndexCreationHooks {
     return this.create(name, resolved.composable.name, resolved.composable.template);
   }
 
+  // ---------------------------------------------------------------- multi-node cluster
+
+  /** Every data stream of this node, by name. */
+  all(): DataStreamMetadata[] {
+    return [...this.streams.values()].sort((left, right) => (left.name < right.name ? -1 : 1));
+  }
+
   /**
-   * Refuses every new data stream (by API or by a first write) with a 400 naming `reason`: a
-   * multi-node cluster keeps this metadata per node, so a stream made through one node would be
-   * unknown to the others, and writes routed to its backing index's primary elsewhere fail.
+   * Applies a multi-node cluster's published metadata: `applyIndices` creates and deletes the
+   * published indices (the write-index rule is the master's there), then this node's data streams
+   * become exactly `published`.
    */
-  refuseNewStreams(reason: string): void {
-    this.refusal = reason;
+  applyPublished(published: readonly DataStreamMetadata[], applyIndices: () => void): void {
+    this.applyingPublished = true;
+    try {
+      applyIndices();
+    } finally {
+      this.applyingPublished = false;
+    }
+    const wanted = new Map(published.map((stream) => [stream.name, stream]));
+    for (const name of [...this.streams.keys()]) {
+      if (wanted.has(name)) continue;
+      const stream = this.streams.get(name)!;
+      this.store.remove(name);
+      this.streams.delete(name);
+      for (const index of stream.indices) this.streamOfIndex.delete(index);
+    }
+    for (const stream of published) if (JSON.stringify(this.streams.get(stream.name)) !== JSON.stringify(stream)) this.save(stream);
+  }
+
+  /** Backing index health from elsewhere (a multi-node cluster's routing table) instead of their settings. */
+  setHealthSource(source: (indices: readonly string[]) => 'green' | 'yellow' | 'red'): void {
+    this.healthSource = source;
   }
 
   private create(name: string, templateName: string, template: ComposableTemplate): DataStreamMetadata {
-    if (this.refusal !== undefined) throw errors.illegalArgument(`cannot create data stream [${name}]: ${this.refusal}`);
     validateDataStreamName(name);
     if (this.streams.has(name)) throw errors.dataStreamExists(name);
     const existing = this.indices.get(name);
@@ -372,7 +406,7 @@ export class DataStreamService implements IndexCreationHooks {
   /** The `GET /_data_stream` entry of one stream; `verbose` adds `maximum_timestamp`. */
   render(stream: DataStreamMetadata, verbose = false): Record<string, unknown> {
     const handles = stream.indices.map((index) => this.indices.get(index)).filter((handle): handle is IndexHandle => handle !== undefined);
-    const status = worstStatus(
+    const status = this.healthSource !== undefined ? this.healthSource(handles.map((handle) => handle.name)) : worstStatus(
       handles.map(
         (handle) =>
           indexHealth({

@@ -226,9 +226,6 @@ export async function startNode(config: NodeConfig, options: StartOptions): Prom
     closers.push(() => autoFollow.close());
     ccr.attachAutoFollowStats(() => autoFollow.statsJson());
     autoFollow.start();
-    // Data stream metadata is kept per node, not in the shared cluster state yet: in a multi-node
-    // cluster a stream would exist on one node only, so new ones are refused there (issue #14).
-    if (config.discoveryType === 'multi-node') indices.dataStreams.refuseNewStreams('data streams are not supported in a multi-node cluster yet ([discovery.type] is [multi-node])');
     // Multi-node (issue #14): join the cluster through etcd before serving; a refusal stops the
     // start. Loaded only then, so a single node never loads the etcd client.
     const coordination =
@@ -241,6 +238,7 @@ export async function startNode(config: NodeConfig, options: StartOptions): Prom
             transportAddress: remote.transportAddress() ?? `${config.transportHost}:${config.transportPort}`,
             ...(remote.remoteClusterAddress() !== undefined ? { remoteClusterAddress: remote.remoteClusterAddress()! } : {}),
             indices: indices.indices,
+            dataStreams: indices.dataStreams,
             clusterSettings: () => clusterSettings.effective(),
             log,
             nowMs,

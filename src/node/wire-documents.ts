@@ -248,7 +248,7 @@ export function wireDocuments(options: DocumentsWiringOptions): DocumentsWiring 
       const route = localRoute(request.method, request.path);
       const rest = restRequestOf(request.method, request.params, request.query, request.body === undefined ? undefined : JSON.stringify(request.body));
       const written = await replication.writeWith(target, () => {
-        const answer = route.handle(rest, internalContext(systemAuthentication));
+        const answer = indices.writeCheckedByCoordinatingNode(() => route.handle(rest, internalContext(systemAuthentication)));
         if (answer instanceof Promise) throw errors.illegalState(`document route [${request.method} ${request.path}] is not synchronous`);
         return answer;
       }, mappingState);
@@ -258,7 +258,7 @@ export function wireDocuments(options: DocumentsWiringOptions): DocumentsWiring 
       const hasSourceParams = ['_source', '_source_includes', '_source_excludes'].some((name) => query[name] !== undefined);
       const defaults = { index: undefined, requireAlias: false, requireDataStream: false, sourceFilter: hasSourceParams ? sourceFilterFromQuery(query) : undefined, routing: undefined };
       const items = parseBulkBody(request.ndjson, defaults);
-      const written = await replication.writeWith(target, () => executeBulk(indices, items, defaults, { allowsIndex: () => true, username: '_system' }, options.nowMs), mappingState);
+      const written = await replication.writeWith(target, () => indices.writeCheckedByCoordinatingNode(() => executeBulk(indices, items, defaults, { allowsIndex: () => true, username: '_system' }, options.nowMs)), mappingState);
       if (parseRefresh(query['refresh']) !== 'false') for (const touched of written.result.touched) indices.refresh(touched);
       const rendered = (written.result.body['items'] as Record<string, Record<string, unknown>>[]).map((item) =>
         Object.fromEntries(Object.entries(item).map(([operation, body]) => [operation, withShardCounts(body, written.shards, target, copiesInTable(handle))])),
