@@ -653,7 +653,16 @@ export function wireDocuments(options: DocumentsWiringOptions): DocumentsWiring 
       }
     });
     // Indices auto-created by this request exist for the whole cluster before any item is sent.
-    if (indices.all().some((handle) => !before.has(handle.name))) await publishCreated(before, timeoutMs);
+    if (indices.all().some((handle) => !before.has(handle.name))) {
+      await publishCreated(before, timeoutMs);
+      // Another node created one of them first (an index, or a data stream's backing index): the
+      // items go to the published index, which this node now holds under that index's uuid (same
+      // name, settings and so shard numbers).
+      for (const group of groups.values()) {
+        const published = indices.get(group.target.index);
+        if (published !== undefined && published.uuid !== group.target.indexUuid) group.target = { ...group.target, indexUuid: published.uuid };
+      }
+    }
     const query: Record<string, string> = {};
     for (const name of ['refresh', '_source', '_source_includes', '_source_excludes']) if (request.query[name] !== undefined) query[name] = request.query[name]!;
     await Promise.all(
