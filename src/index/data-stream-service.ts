@@ -18,7 +18,7 @@ import { resolveDateMathName, isDateMathName } from './date-math-names.js';
 import { validateIndexName } from './names.js';
 import { settingInteger } from './settings.js';
 import { DataStreamStore, type DataStreamMetadata } from './store/data-stream-store.js';
-import type { AliasMetadata } from './store/index.js';
+import type { AliasMetadata, ShardStore } from './store/index.js';
 import type { TemplateService } from './template-service.js';
 import { applyTemplateContent, requestIsHidden, type ComposableTemplate } from './templates.js';
 import {
@@ -75,13 +75,16 @@ const maxSizeDeprecation = 'Use of the [max_size] rollover condition has been de
  */
 function maximumTimestamp(handles: readonly IndexHandle[], field: string): number {
   let maximum = 0;
-  for (const handle of handles) {
-    for (const shard of handle.shards ?? []) {
-      for (const document of shard.scan()) {
-        const value = timestampMs((JSON.parse(document.source) as Record<string, unknown>)[field]);
-        if (value !== undefined && value > maximum) maximum = value;
-      }
-    }
+  for (const handle of handles) for (const shard of handle.shards ?? []) maximum = Math.max(maximum, maximumTimestampOfShard(shard, field));
+  return maximum;
+}
+
+/** The newest timestamp in one shard copy (0 without documents): a multi-node cluster asks each copy's node. */
+export function maximumTimestampOfShard(shard: Pick<ShardStore, 'scan'>, field: string): number {
+  let maximum = 0;
+  for (const document of shard.scan()) {
+    const value = timestampMs((JSON.parse(document.source) as Record<string, unknown>)[field]);
+    if (value !== undefined && value > maximum) maximum = value;
   }
   return maximum;
 }

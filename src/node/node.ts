@@ -350,6 +350,7 @@ export async function startNode(config: NodeConfig, options: StartOptions): Prom
         dataPlane,
         indices: indices.indices,
         searchers: indices.searchers,
+        dataStreams: indices.dataStreams,
         addTransportHandlers: (handlers) => remote.addTransportHandlers(handlers),
         log,
       });

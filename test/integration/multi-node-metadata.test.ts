@@ -342,6 +342,14 @@ describe('cluster-wide metadata on three nodes', { skip }, () => {
     assert.deepEqual(views[0]!.data_streams.map((stream) => [stream.name, stream.generation, stream.status, stream.indices.length]), [['logs-ds-api', 2, 'GREEN', 2], ['logs-ds-auto', 1, 'GREEN', 1], ['logs-ds-race', 1, 'GREEN', 1]]);
     assert.deepEqual(views[1], views[0]);
     assert.deepEqual(views[2], views[0]);
+    // _data_stream/_stats through any node counts every copy on every node (2 backing indices, 2 shards, 1 replica).
+    for (const index of [0, 1, 2]) {
+      const stats = await node(index).client().indices.dataStreamsStats({ name: 'logs-ds-api' });
+      assert.deepEqual(stats._shards, { total: 8, successful: 8, failed: 0 }, `node ${index}`);
+      assert.equal(stats.backing_indices, 2);
+      assert.equal(stats.data_streams[0]!.maximum_timestamp, Date.parse('2026-12-07T02:00:00Z'), `node ${index}`);
+      assert.ok(stats.data_streams[0]!.store_size_bytes > 0);
+    }
     const state = await node(2).client().cluster.state({ metric: 'metadata' });
     const published = (state.metadata as any).data_stream.data_stream['logs-ds-api'];
     assert.equal(published.generation, 2);

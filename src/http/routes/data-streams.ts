@@ -30,6 +30,11 @@ function optionalObjectBody(request: RestRequest): Record<string, unknown> | und
   return body as Record<string, unknown>;
 }
 
+/** The data streams a stats request names, authorized as a single node does (`indices:monitor/data_stream/stats`). */
+export function resolveStreamsForStats(streams: DataStreamService, request: RestRequest, context: RequestContext): ReturnType<DataStreamService['resolve']> {
+  return streams.resolve(request.params['index'], parseIndicesOptions(request.query, streamOptions), accessFor(context, 'indices:monitor/data_stream/stats'));
+}
+
 export function dataStreamRoutes(streams: DataStreamService): readonly Route[] {
   const get = (request: RestRequest, context: RequestContext) => {
     const action = 'indices:admin/data_stream/get';
@@ -38,9 +43,7 @@ export function dataStreamRoutes(streams: DataStreamService): readonly Route[] {
     return { status: 200, body: { data_streams: found.map((stream) => streams.render(stream, verbose)) } };
   };
   const stats = (request: RestRequest, context: RequestContext) => {
-    const action = 'indices:monitor/data_stream/stats';
-    const found = streams.resolve(request.params['index'], parseIndicesOptions(request.query, streamOptions), accessFor(context, action));
-    return { status: 200, body: streams.stats(found) };
+    return { status: 200, body: streams.stats(resolveStreamsForStats(streams, request, context)) };
   };
   const rollover = (request: RestRequest, context: RequestContext) => {
     const target = request.params['index']!;
