@@ -38,7 +38,15 @@ export interface RolloverRequest {
   readonly newIndex: string | undefined;
   readonly body: Record<string, unknown> | undefined;
   readonly dryRun: boolean;
+  /**
+   * The old write index's figures measured elsewhere (a multi-node cluster: its primaries on the
+   * nodes holding them); without them the local shard copies are measured.
+   */
+  readonly measured?: MeasuredRolloverStats;
 }
+
+/** What a rollover's conditions compare, but the age (read from the index's creation date). */
+export type MeasuredRolloverStats = Omit<RolloverStats, 'ageMs'>;
 
 export interface StreamAccess {
   /** May the caller see this data stream through a wildcard? */
@@ -61,8 +69,18 @@ function indexSizeBytes(handle: IndexHandle): number {
  * (DocsStats.totalSizeInBytes: 0 for an empty index, unlike its store size). Read once per rollover.
  */
 function documentBytes(handle: IndexHandle): number {
+  return (handle.shards ?? []).reduce((sum, shard) => sum + documentBytesOfShard(shard), 0);
+}
+
+/** Whether these conditions compare the documents' bytes (`max_size`, `min_size`), which means reading every document. */
+export function rolloverNeedsDocumentBytes(conditions: readonly { readonly name: string }[]): boolean {
+  return conditions.some((condition) => condition.name.endsWith('_size') && !condition.name.includes('primary'));
+}
+
+/** The bytes of one shard copy's live documents (as `documentBytes`), for a multi-node cluster's node. */
+export function documentBytesOfShard(shard: Pick<ShardStore, 'scan'>): number {
   let bytes = 0;
-  for (const shard of handle.shards ?? []) for (const document of shard.scan()) bytes += Buffer.byteLength(document.source) + Buffer.byteLength(document.id);
+  for (const document of shard.scan()) bytes += Buffer.byteLength(document.source) + Buffer.byteLength(document.id);
   return bytes;
 }
 
@@ -483,10 +501,12 @@ export class DataStreamService implements IndexCreationHooks {
     const now = this.indices.nowMs();
     const stats: RolloverStats = {
       ageMs: now - oldIndex.metadata.creationDateMs,
-      docs: indexDocs(oldIndex),
-      sizeBytes: conditions.some((condition) => condition.name.endsWith('_size') && !condition.name.includes('primary')) ? documentBytes(oldIndex) : 0,
-      primaryShardDocsMax: indexDocs(oldIndex),
-      primaryShardSizeBytesMax: indexSizeBytes(oldIndex),
+      ...(request.measured ?? {
+        docs: indexDocs(oldIndex),
+        sizeBytes: rolloverNeedsDocumentBytes(conditions) ? documentBytes(oldIndex) : 0,
+        primaryShardDocsMax: indexDocs(oldIndex),
+        primaryShardSizeBytesMax: indexSizeBytes(oldIndex),
+      }),
     };
     let newIndex: string;
     if (stream !== undefined) {
@@ -539,6 +559,12 @@ export class DataStreamService implements IndexCreationHooks {
     }
     this.log.info({ alias: request.target, old_index: oldIndex.name, new_index: newIndex }, 'rolled over alias');
     return answer(true);
+  }
+
+  /** The index `target` (a data stream or an alias with a write index) would roll over from; throws as a rollover of it would. */
+  rolloverSource(target: string): IndexHandle {
+    const stream = this.streams.get(target);
+    return stream !== undefined ? this.streamWriteIndex(stream) : this.aliasWriteIndex(target);
   }
 
   private streamWriteIndex(stream: DataStreamMetadata): IndexHandle {

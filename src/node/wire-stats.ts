@@ -27,9 +27,9 @@ import type { TransportHandler } from '../transport/index.js';
 import type { CoordinationWiring } from './wire-coordination.js';
 import type { DataPlaneWiring } from './wire-data-plane.js';
 import { askEachNode } from './ask-nodes.js';
-import { maximumTimestampOfShard, type DataStreamService } from '../index/data-stream-service.js';
+import { documentBytesOfShard, maximumTimestampOfShard, type DataStreamService, type MeasuredRolloverStats } from '../index/data-stream-service.js';
 import { TIMESTAMP_FIELD } from '../index/data-streams.js';
-import { resolveStreamsForStats } from '../http/routes/data-streams.js';
+import { resolveStreamsForStats, rolloverHandler } from '../http/routes/data-streams.js';
 
 export const STATS_NODE_ACTIONS = {
   stats: 'indices:monitor/stats[n]',
@@ -54,6 +54,8 @@ export interface CopyFigures {
   readonly localCheckpoint: number;
   /** The newest value of the request's `timestamp_field` in the copy (data stream stats ask for it), 0 without documents. */
   readonly maximumTimestamp?: number;
+  /** The bytes of the copy's live documents, when the request asks (`document_bytes`: a rollover's `max_size`). */
+  readonly documentBytes?: number;
 }
 
 /** RestStatus names of the statuses a node's failure carries (DefaultShardOperationFailedException `status`). */
@@ -117,11 +119,16 @@ export function wireStats(options: StatsWiringOptions): StatsWiring {
   const nodeStats = (body: unknown): { copies: CopyFigures[] } => {
     const field = (body as { timestamp_field?: unknown } | null)?.timestamp_field;
     if (field !== undefined && typeof field !== 'string') throw errors.illegalArgument('a node stats request names its [timestamp_field] as a string');
+    const withDocumentBytes = (body as { document_bytes?: unknown } | null)?.document_bytes === true;
     return {
       copies: localCopies(parseIndexRefs(body), (copy, handle) => {
         const store = handle.shards![copy.shard]!;
         const figures: CopyFigures = { index: copy.index, shard: copy.shard, primary: copy.primary, node: nodeId, docs: store.docCount(), deleted: options.searchers.docsDeleted(handle, copy.shard), bytes: store.sizeBytes(), maxSeqNo: store.maxSeqNo, localCheckpoint: store.localCheckpoint };
-        return field === undefined ? figures : { ...figures, maximumTimestamp: maximumTimestampOfShard(store, field) };
+        return {
+          ...figures,
+          ...(field === undefined ? {} : { maximumTimestamp: maximumTimestampOfShard(store, field) }),
+          ...(withDocumentBytes ? { documentBytes: documentBytesOfShard(store) } : {}),
+        };
       }),
     };
   };
@@ -299,10 +306,30 @@ export function wireStats(options: StatsWiringOptions): StatsWiring {
     };
   };
 
+  /**
+   * A rollover's figures of the old write index (RolloverAction's conditions read primaries'
+   * docs stats): every primary on the node holding it. A node that does not answer fails the
+   * rollover rather than letting it compare part of the index.
+   */
+  const measureRollover = async (oldIndex: IndexHandle, documentBytes: boolean): Promise<MeasuredRolloverStats> => {
+    const { answers, copies } = await gatherCopies([oldIndex], documentBytes ? { document_bytes: true } : {});
+    const failed = [...answers.values()].find((answer): answer is EsError => answer instanceof EsError);
+    if (failed !== undefined) throw failed;
+    const primaries = copies.filter((copy) => copy.primary);
+    return {
+      docs: primaries.reduce((total, copy) => total + copy.docs, 0),
+      sizeBytes: primaries.reduce((total, copy) => total + (copy.documentBytes ?? 0), 0),
+      primaryShardDocsMax: primaries.reduce((maximum, copy) => Math.max(maximum, copy.docs), 0),
+      primaryShardSizeBytesMax: primaries.reduce((maximum, copy) => Math.max(maximum, copy.bytes), 0),
+    };
+  };
+  const rollover = rolloverHandler(options.dataStreams, measureRollover);
+
   return {
     applyTo: (routes) =>
       routes.map((route): Route => {
         if (route.action === 'indices:monitor/data_stream/stats') return { ...route, handle: dataStreamStats };
+        if (route.action === 'indices:admin/rollover') return { ...route, handle: rollover };
         if (route.action === STATS_ACTION && route.path.includes('/_stats')) return { ...route, handle: stats };
         if (route.action === FLUSH_ACTION) return { ...route, handle: flush };
         if (route.action === FORCE_MERGE_ACTION) return { ...route, handle: forceMerge };

@@ -335,6 +335,14 @@ describe('cluster-wide metadata on three nodes', { skip }, () => {
     assert.equal(second._index, rolled.new_index);
     const found = await node(1).client().search({ index: 'logs-ds-api', sort: [{ '@timestamp': 'asc' }] });
     assert.deepEqual(found.hits.hits.map((hit) => hit._index), [first._index, rolled.new_index]);
+    // Rollover conditions compare the write index's primaries wherever they are, through any node
+    // (its one document sits on two of the three nodes only).
+    for (const index of [0, 1, 2]) {
+      const dry = await node(index).client().indices.rollover({ alias: 'logs-ds-api', dry_run: true, conditions: { max_docs: 1 } });
+      assert.deepEqual([dry.rolled_over, dry.dry_run, dry.conditions], [false, true, { '[max_docs: 1]': true }], `node ${index}`);
+      const unmet = await node(index).client().indices.rollover({ alias: 'logs-ds-api', conditions: { max_docs: 2 } });
+      assert.deepEqual([unmet.rolled_over, unmet.conditions], [false, { '[max_docs: 2]': false }], `node ${index}`);
+    }
     // GET /_data_stream is the same on every node once green, and the cluster state holds the streams.
     const health = await node(0).client().cluster.health({ wait_for_status: 'green', timeout: '30s' });
     assert.equal(health.status, 'green');
