@@ -18,7 +18,7 @@ import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { Logger } from 'pino';
 import { CoordinationStartError, EtcdCoordinator } from '../cluster/etcd-coordinator.js';
-import { allocationClusterSettingKeys, explainCopy } from '../cluster/allocation.js';
+import { allocationClusterSettingKeys, explainCopy, isAllocationClusterSetting } from '../cluster/allocation.js';
 import { healthStatusOf, type AliasChange, type CreateIndexRequest, type MasterEvent } from '../cluster/master.js';
 import { allShardRoutings, dataStreamsOf, isDataNode, isMasterEligible, type ClusterState, type DiscoveryNode, type ShardRouting, type ShardStateReport } from '../cluster/state.js';
 import type { DataStreamService } from '../index/data-stream-service.js';
@@ -290,7 +290,8 @@ function changesForMaster(state: ClusterState, indices: IndicesService, dataStre
   const covered = new Set<string>();
   const streamEvents = dataStreamChangesForMaster(state, indices, dataStreams, covered);
   const persistent: Record<string, string | null> = {};
-  for (const key of allocationClusterSettingKeys) {
+  const allocationKeys = new Set([...allocationClusterSettingKeys, ...Object.keys(clusterSettings).filter(isAllocationClusterSetting), ...Object.keys(state.metadata.persistent_settings).filter(isAllocationClusterSetting)]);
+  for (const key of allocationKeys) {
     const raw = clusterSettings[key];
     const value = raw === undefined ? undefined : typeof raw === 'string' ? raw : raw.join(',');
     if (state.metadata.persistent_settings[key] !== value) persistent[key] = value ?? null;
