@@ -191,6 +191,8 @@ export async function startNode(config: NodeConfig, options: StartOptions): Prom
     };
     const ccr = new CcrService({
       indices: indices.indices,
+      // Many nodes: tasks wait for the cluster (wire-ccr-follower.ts) to say where the primaries are.
+      multiNode: config.discoveryType === 'multi-node',
       dataStreams: indices.dataStreams,
       db: nodeDb,
       remote: ccrRemote,
@@ -252,6 +254,7 @@ export async function startNode(config: NodeConfig, options: StartOptions): Prom
     let reindexWiring: import('./wire-reindex-multi-node.js').ReindexAcrossNodes | undefined;
     let tasksWiring: import('./wire-tasks-multi-node.js').TasksAcrossNodes | undefined;
     let credentialsWiring: import('./wire-service-credentials.js').ServiceCredentialsWiring | undefined;
+    let ccrFollowerWiring: import('./wire-ccr-follower.js').CcrFollowerWiring | undefined;
     if (coordination !== undefined) {
       closers.push(() => coordination.close());
       // Users, roles, API keys ... shared by every node through etcd, loaded before serving (wire-security-sharing.ts).
@@ -285,6 +288,8 @@ export async function startNode(config: NodeConfig, options: StartOptions): Prom
         indices: indices.indices,
         ccrRetentionFloor: (index, shard) => ccrLeader.retentionFloor(index, shard),
         pace: (bytes) => ccrLeader.paceOutbound(bytes),
+        // A cross-cluster follower shard's primary copies its leader shard before it starts.
+        preparePrimary: (target, fromStore) => ccr.preparePrimary(target, fromStore),
         log,
         nowMs,
       });
@@ -384,6 +389,21 @@ export async function startNode(config: NodeConfig, options: StartOptions): Prom
         nowMs,
       });
       closers.push(() => ccrLeaderWiring.close());
+      // Cross-cluster replication's follow tasks run on the follower shards' primaries (wire-ccr-follower.ts).
+      if (config.coordination !== undefined) {
+        const follower = await (await import('./wire-ccr-follower.js')).wireCcrFollower({
+          nodeId,
+          ccr,
+          indices: indices.indices,
+          coordination,
+          dataPlane,
+          prefix: config.coordination.prefix,
+          addTransportHandlers: (handlers) => remote.addTransportHandlers(handlers),
+          log,
+        });
+        closers.push(() => follower.close());
+        ccrFollowerWiring = follower;
+      }
     }
     const clusterUuid = clusterIdentity.clusterUuid;
     let httpServer: HttpServer | undefined;
@@ -428,7 +448,7 @@ export async function startNode(config: NodeConfig, options: StartOptions): Prom
       // Elasticsearch compresses plain HTTP responses by default, HTTPS ones only when asked (BREACH).
       compression: { enabled: config.httpCompression ?? tls === undefined, level: config.httpCompressionLevel },
       nowMs,
-      routes: coordination === undefined ? routes : coordination.applyTo([documents, searchWiring, reindexWiring, tasksWiring, statsWiring, credentialsWiring, securitySharing, metadataSharing].reduce((wired, wiring) => wiring?.applyTo(wired) ?? wired, routes)),
+      routes: coordination === undefined ? routes : coordination.applyTo([documents, searchWiring, reindexWiring, tasksWiring, statsWiring, credentialsWiring, ccrFollowerWiring, securitySharing, metadataSharing].reduce((wired, wiring) => wiring?.applyTo(wired) ?? wired, routes)),
       security: security.service,
       log,
     });
