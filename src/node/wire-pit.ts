@@ -30,6 +30,7 @@ import { parsePitKeepAlive, pitActions } from '../search/pit.js';
 import { renderSearchResponse } from '../search/response.js';
 import { searchIndicesOptions, type SearchAuthorizer, type SearchInput, type SearchService } from '../search/search-service.js';
 import { groupByNode, searchShardsOnNodes, selectShardCopies, type ShardCopies, type ShardSearchChannel } from '../search/shard-search.js';
+import { parseShardSelection } from '../search/shard-selection.js';
 import type { TransportHandler } from '../transport/index.js';
 
 export const PIT_NODE_ACTIONS = {
@@ -172,6 +173,9 @@ export function wirePit(options: PitWiringOptions): PitWiring {
     const state = options.state();
     const shards: ShardCopies[] = [];
     const uuids = new Map<string, string>();
+    // `preference`: `_shards:` restricts the shards, the rest chooses each shard's copy.
+    const preference = input.params['preference'];
+    const preferredShards = preference === undefined ? undefined : parseShardSelection(undefined, preference).preferredShards;
     // The filters of the filtered aliases the expression names, per index: kept by the contexts.
     const aliasFilters = new Map<string, unknown[]>();
     for (const handle of handles) {
@@ -185,9 +189,9 @@ export function wirePit(options: PitWiringOptions): PitWiring {
       uuids.set(handle.name, handle.uuid);
       const filter = aliasFilterDefinitions(expression, handle.name, handle.metadata.aliases);
       if (filter !== undefined) aliasFilters.set(handle.name, filter);
-      shards.push(...found);
+      shards.push(...(preferredShards === undefined ? found : found.filter((shard) => preferredShards.has(shard.shard))));
     }
-    const { selections, unavailable } = selectShardCopies(shards, cursor++);
+    const { selections, unavailable } = selectShardCopies(shards, cursor++, preference, nodeId);
     if (unavailable.length > 0) throw errors.noShardAvailable(unavailable[0]!.index, unavailable[0]!.shard);
     const parts = groupByNode(selections);
     // `_shard_doc` orders the shards by index name, then shard number: each shard's ordinal is its place there.

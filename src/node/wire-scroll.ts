@@ -184,7 +184,7 @@ export function wireScroll(options: ScrollWiringOptions): ScrollWiring {
     const parsed = search.parseForClusters(input);
     rejectAcrossClusters(parsed.extras);
     checkKeepAlive(parsed.scrollKeepAliveMs!);
-    const { selections, unavailable } = selectShardCopies(shards, cursor++);
+    const { selections, unavailable } = selectShardCopies(shards, cursor++, input.params['preference'], nodeId);
     if (unavailable.length > 0) throw errors.noShardAvailable(unavailable[0]!.index, unavailable[0]!.shard);
     const aliasFilters = new Map(shards.flatMap((shard) => (shard.aliasFilter === undefined ? [] : [[shard.index, shard.aliasFilter] as const])));
     // The caller's document and field level security goes with each part (travelling-restriction.ts).

@@ -36,7 +36,7 @@ import { renderCatCount } from '../http/routes/cat.js';
 import { defaultMaxConcurrentSearches, runLimited } from '../search/multi-node-search.js';
 import { aliasFilterDefinitions } from '../search/alias-filter.js';
 import { releasePhases, searchShardsOnNodes, shardSearchHandlers, SHARD_SEARCH_ACTIONS, type ShardCopies, type ShardSearchChannel } from '../search/shard-search.js';
-import { searchRoutingFor } from '../search/shard-selection.js';
+import { parseShardSelection, searchRoutingFor } from '../search/shard-selection.js';
 import { checkCountQueryParams, checkQueryStringParams } from '../search/request.js';
 import { parseMsearchLines, searchActions, searchIndicesOptions } from '../search/search-service.js';
 import { parseFieldCapsOptions } from '../search/field-caps.js';
@@ -114,7 +114,9 @@ export function planSearchShards(
   if (body !== null && typeof body === 'object' && body['pit'] !== undefined) throw unsupported('a point in time');
   if (input.params['scroll'] !== undefined) throw unsupported('[scroll]');
   const local = onlyLocalShards(input.params['preference']);
-  if (input.params['preference'] !== undefined && local === undefined) throw unsupported(`[preference] [${input.params['preference']}] (only [_shards:N|_only_local])`);
+  // `_shards:` restricts the shards (checked here, with an unknown preference type's 400); the
+  // rest of the preference chooses each shard's copy (selectShardCopies).
+  const preferredShards = input.params['preference'] === undefined || local !== undefined ? undefined : parseShardSelection(undefined, input.params['preference']).preferredShards;
   const handles = indices.resolve(expression, parseIndicesOptions(input.params, searchIndicesOptions), {
     allows: (name) => access.allowsIndex(searchAction, name),
     authorizeLiterals: (names) => access.indices(searchAction, names),
@@ -139,8 +141,9 @@ export function planSearchShards(
       }
       continue;
     }
-    const found = shardsToSearch(state, handle, routing);
-    if (found === undefined) throw errors.noShardAvailable(handle.name, 0);
+    const all = shardsToSearch(state, handle, routing);
+    if (all === undefined) throw errors.noShardAvailable(handle.name, 0);
+    const found = preferredShards === undefined ? all : all.filter((shard) => preferredShards.has(shard.shard));
     shards.push(...(aliasFilter === undefined && readRestriction === undefined ? found : found.map((shard) => ({ ...shard, ...(aliasFilter !== undefined ? { aliasFilter } : {}), ...(readRestriction !== undefined ? { readRestriction } : {}) }))));
   }
   return local !== undefined ? 'local' : shards;

@@ -23,6 +23,8 @@ import { combinedAliasFilter } from './alias-filter.js';
 import type { ParsedSearch } from './request.js';
 import type { RemoteQueryPhase, SearchAuthorizer, SearchInput, SearchService } from './search-service.js';
 import { parseDfsStatistics, sumDfsStatistics, type DfsStatistics } from './dfs.js';
+import { copyPreferenceOf } from './shard-selection.js';
+import { pickCopy } from './multi-node-search.js';
 
 export const SHARD_SEARCH_ACTIONS = {
   dfs: 'indices:data/read/search[phase/dfs]',
@@ -68,9 +70,17 @@ export interface ShardSelection {
  * consecutive searches spread over every copy. Shards without a started copy are returned apart.
  * Pure; the caller keeps the cursor (returned advanced by one).
  */
-export function selectShardCopies(shards: readonly ShardCopies[], cursor: number): { readonly selections: ShardSelection[]; readonly unavailable: ShardCopies[]; readonly cursor: number } {
+export function selectShardCopies(
+  shards: readonly ShardCopies[],
+  cursor: number,
+  preference?: string,
+  localNodeId?: string,
+): { readonly selections: ShardSelection[]; readonly unavailable: ShardCopies[]; readonly cursor: number } {
   const selections: ShardSelection[] = [];
   const unavailable: ShardCopies[] = [];
+  // `preference` chooses the copy (`_local`, `_only_local`, `_prefer_nodes:`, `_only_nodes:`, a
+  // custom string: OperationRouting.preferenceActiveShardIterator); without one, round robin.
+  const copyPreference = copyPreferenceOf(preference);
   for (const shard of shards) {
     if (shard.nodes.length === 0) {
       unavailable.push(shard);
@@ -78,7 +88,19 @@ export function selectShardCopies(shards: readonly ShardCopies[], cursor: number
     }
     const first = cursor % shard.nodes.length;
     const rotated = [...shard.nodes.slice(first), ...shard.nodes.slice(0, first)];
-    selections.push({ index: shard.index, shard: shard.shard, nodeId: rotated[0]!, alternatives: rotated.slice(1) });
+    if (copyPreference === undefined) {
+      selections.push({ index: shard.index, shard: shard.shard, nodeId: rotated[0]!, alternatives: rotated.slice(1) });
+      continue;
+    }
+    const picked = pickCopy(shard.nodes, localNodeId ?? '', copyPreference, cursor);
+    if (picked === undefined) {
+      if (copyPreference.startsWith('_only_nodes:')) throw errors.illegalArgument(`no data nodes with criteria [${copyPreference.slice('_only_nodes:'.length)}] found for shard: [${shard.index}][${shard.shard}]`);
+      unavailable.push(shard); // `_only_local` without a copy here
+      continue;
+    }
+    // The `_only_` preferences never fall back to other copies.
+    const alternatives = copyPreference.startsWith('_only_') ? [] : rotated.filter((node) => node !== picked);
+    selections.push({ index: shard.index, shard: shard.shard, nodeId: picked, alternatives });
   }
   return { selections, unavailable, cursor: cursor + 1 };
 }
@@ -143,12 +165,10 @@ export interface NodeQueryPhases {
  */
 export async function queryPhasesOnNodes(options: NodePhaseOptions): Promise<NodeQueryPhases> {
   const { search, input, localNodeId, channel, access, owner, clusterAlias } = options;
-  for (const name of ['preference', 'scroll']) {
-    if (input.params[name] !== undefined) throw errors.illegalArgument(`[${name}] is not supported by Strait for searches whose shards live on several nodes`);
-  }
+  if (input.params['scroll'] !== undefined) throw errors.illegalArgument('[scroll] is not supported by Strait for searches whose shards live on several nodes');
   const parsed = search.parseForClusters(input);
   rejectAcrossClusters(parsed.extras);
-  const { selections, unavailable } = selectShardCopies(options.shards, options.cursor);
+  const { selections, unavailable } = selectShardCopies(options.shards, options.cursor, input.params['preference'], localNodeId);
   const aliasFilters = new Map(options.shards.flatMap((shard) => (shard.aliasFilter === undefined ? [] : [[shard.index, shard.aliasFilter] as const])));
   const restrictions = new Map(options.shards.flatMap((shard) => (shard.readRestriction === undefined ? [] : [[shard.index, shard.readRestriction] as const])));
   const localAccess: SearchAuthorizer =

@@ -32,6 +32,17 @@ function preferenceType(preference: string): string {
   return type;
 }
 
+/**
+ * The part of a `preference` that chooses among a shard's copies: what follows `_shards:...|`, or
+ * the whole preference when it does not restrict shards; undefined when nothing chooses (round robin).
+ */
+export function copyPreferenceOf(preference: string | undefined): string | undefined {
+  if (preference === undefined || preference === '') return undefined;
+  if (!preference.startsWith('_shards:')) return preference;
+  const bar = preference.indexOf('|');
+  return bar < 0 || bar === preference.length - 1 ? undefined : preference.slice(bar + 1);
+}
+
 /** Parses `routing` and `preference` search parameters. */
 export function parseShardSelection(routingParam: string | undefined, preferenceParam: string | undefined): ShardSelection {
   // Values are not trimmed: Elasticsearch routes "tw " and "tw" apart (Strings.splitStringByCommaToArray).

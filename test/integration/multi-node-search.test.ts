@@ -170,6 +170,29 @@ describe('searches across three Strait nodes over etcd, compared with one node',
     await sameEverywhere('POST', '/_msearch', `{"index":"books"}\n{}`);
   });
 
+  test('preference on searches across nodes: _local, _prefer_nodes, _only_nodes, a custom string and _shards:N|… read the copies they choose and answer as one node does', async () => {
+    const body = { query: { match: { title: 'river stone' } }, size: 40 };
+    for (const preference of ['_local', 'custom-string', '_shards:0,2|_local', '_shards:1', '_only_nodes:*']) {
+      const answer = await sameEverywhere('POST', `/books/_search?preference=${encodeURIComponent(preference)}`, body);
+      assert.equal(answer.status, 200, `${preference}: ${answer.text}`);
+    }
+    assert.equal((await jsonCall(nodes()[0]!, 'POST', `/books/_search?preference=${encodeURIComponent('_shards:0,2|_local')}`, body)).body._shards.total, 2);
+    // _prefer_nodes and _only_nodes name node ids; an _only_ preference never falls back.
+    const ids = Object.keys((await jsonCall(nodes()[0]!, 'GET', '/_nodes')).body.nodes);
+    const prefer = await jsonCall(nodes()[1]!, 'POST', `/books/_search?preference=_prefer_nodes:${ids[0]}`, body);
+    assert.deepEqual([prefer.status, prefer.body._shards.successful], [200, 3], prefer.text);
+    for (const node of nodes()) {
+      const none = await jsonCall(node, 'POST', '/books/_search?preference=_only_nodes:no-such-node', body);
+      assert.deepEqual([none.status, none.body.error?.type], [400, 'illegal_argument_exception'], none.text);
+      assert.match(none.body.error.reason, /no data nodes with criteria \[no-such-node\] found for shard/);
+    }
+    // An unknown preference type is refused as one node refuses it; a scroll's contexts open on the chosen copies.
+    await sameEverywhere('POST', '/books/_search?preference=_bogus', body);
+    const scrolled = await jsonCall(nodes()[2]!, 'POST', `/books/_search?preference=${encodeURIComponent('_shards:1|_local')}&scroll=1m`, body);
+    assert.deepEqual([scrolled.status, scrolled.body._shards?.total], [200, 1], scrolled.text);
+    await jsonCall(nodes()[2]!, 'DELETE', '/_search/scroll', { scroll_id: scrolled.body._scroll_id });
+  });
+
   test('_cat/count counts every document of every shard across nodes', async () => {
     const count = await sameEverywhere('GET', '/_cat/count/books?format=json&h=count');
     assert.deepEqual(count.body, [{ count: '40' }]);
@@ -754,11 +777,11 @@ describe('searches across three Strait nodes over etcd, compared with one node',
     assert.ok(forbidden.body.failures.every((failure: any) => failure.status === 403 && failure.cause.type === 'security_exception'));
     assert.equal((await call(a, 'POST', '/books-copy/_delete_by_query', { query: { match_all: {} } }, 'copier')).status, 403);
 
-    // What a multi-node search cannot do yet stays a clear 400 (a preference other than _shards:N|_only_local).
-    const refused = await jsonCall(b, 'POST', '/books-copy/_update_by_query?preference=_local', {});
-    assert.equal(refused.status, 400, refused.text);
-    assert.equal(refused.body.error.type, 'illegal_argument_exception');
-    assert.match(refused.body.error.reason, /\[preference\] \[_local\].*multi-node/);
+    // A preference chooses the copies the by-query scroll reads; an unknown one is a 400, as on one node.
+    const preferred = await jsonCall(b, 'POST', '/books-copy/_update_by_query?preference=_local&refresh=true', {});
+    assert.equal(preferred.status, 200, preferred.text);
+    assert.equal(preferred.body.updated, preferred.body.total);
+    assert.equal((await jsonCall(b, 'POST', '/books-copy/_update_by_query?preference=_bogus', {})).status, 400);
   });
 
   test('async search across nodes: submitted on one node, read, status and deleted through the others', async () => {
