@@ -179,6 +179,13 @@ export function stepMaster(state: ClusterState, event: MasterEvent, input: Maste
       }
       // A started report of an older term is stale (the copy was replaced meanwhile): ignored.
       if (report.primaryTerm < term) return { ok: true, state, changed: false };
+      // A closed index's copies are closed on their nodes: a replica refusing a write because it
+      // closed is not a failed copy (it keeps its place for the reopen), and the primary that was
+      // replicating that write must not acknowledge it; a started report changes nothing either.
+      if (state.metadata.indices[report.index]!.state === 'close') {
+        if (report.kind === 'shard_failed') return { ok: false, error: errors.indexClosed(report.index, state.metadata.indices[report.index]!.settings['index.uuid']) };
+        return { ok: true, state, changed: false };
+      }
       next = report.kind === 'shard_started' ? startShard(state, report.index, report.shard, report.allocationId) : failShard(state, report.index, report.shard, report.allocationId, report.message, report.markAsStale, ctx);
       break;
     }

@@ -253,6 +253,7 @@ export async function startNode(config: NodeConfig, options: StartOptions): Prom
     let statsWiring: import('./wire-stats.js').StatsWiring | undefined;
     let reindexWiring: import('./wire-reindex-multi-node.js').ReindexAcrossNodes | undefined;
     let credentialsWiring: import('./wire-service-credentials.js').ServiceCredentialsWiring | undefined;
+    let indexStateWiring: import('./wire-index-state.js').IndexStateWiring | undefined;
     if (coordination !== undefined) {
       closers.push(() => coordination.close());
       // Users, roles, API keys ... shared by every node through etcd, loaded before serving (wire-security-sharing.ts).
@@ -355,6 +356,15 @@ export async function startNode(config: NodeConfig, options: StartOptions): Prom
         addTransportHandlers: (handlers) => remote.addTransportHandlers(handlers),
         log,
       });
+      // Index close and open go through the master and every node's copies (wire-index-state.ts).
+      indexStateWiring = (await import('./wire-index-state.js')).wireIndexState({
+        nodeId,
+        coordination,
+        dataPlane,
+        indices: indices.indices,
+        addTransportHandlers: (handlers) => remote.addTransportHandlers(handlers),
+        log,
+      });
       // The service account credentials API's `nodes_credentials` asks every node (wire-service-credentials.ts).
       credentialsWiring = (await import('./wire-service-credentials.js')).wireServiceCredentials({
         nodeId,
@@ -419,7 +429,7 @@ export async function startNode(config: NodeConfig, options: StartOptions): Prom
       // Elasticsearch compresses plain HTTP responses by default, HTTPS ones only when asked (BREACH).
       compression: { enabled: config.httpCompression ?? tls === undefined, level: config.httpCompressionLevel },
       nowMs,
-      routes: coordination === undefined ? routes : coordination.applyTo([documents, searchWiring, reindexWiring, statsWiring, credentialsWiring, securitySharing, metadataSharing].reduce((wired, wiring) => wiring?.applyTo(wired) ?? wired, routes)),
+      routes: coordination === undefined ? routes : coordination.applyTo([documents, searchWiring, reindexWiring, statsWiring, indexStateWiring, credentialsWiring, securitySharing, metadataSharing].reduce((wired, wiring) => wiring?.applyTo(wired) ?? wired, routes)),
       security: security.service,
       log,
     });

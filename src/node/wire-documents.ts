@@ -137,6 +137,11 @@ function indexGone(state: ClusterState, target: ShardTarget): boolean {
   return state.metadata.indices[target.index]?.settings['index.uuid'] !== target.indexUuid;
 }
 
+/** True when the published state has the index closed. */
+function indexClosedIn(state: ClusterState, target: ShardTarget): boolean {
+  return state.metadata.indices[target.index]?.state === 'close';
+}
+
 /**
  * An item's true `_shards` (ReplicationResponse.ShardInfo): how many copies the shard has and how
  * many wrote the operation; a noop wrote nothing and keeps its zeros.
@@ -393,17 +398,20 @@ export function wireDocuments(options: DocumentsWiringOptions): DocumentsWiring 
     for (;;) {
       const state = coordinator.state();
       if (indexGone(state, target)) throw errors.indexNotFound(target.index);
+      // A closed index keeps its routing table (its copies stay listed, closed): nothing to wait for.
+      if (indexClosedIn(state, target)) throw errors.indexClosed(target.index, target.indexUuid);
+      const settled = (next: ClusterState): boolean => indexGone(next, target) || indexClosedIn(next, target);
       const primary = startedPrimaryNode(state, target);
       const remaining = deadline - options.nowMs();
       if (primary === undefined) {
         if (action === SHARD_GET_ACTION) throw errors.noShardAvailable(target.index, target.shard);
-        if (remaining <= 0 || !(await coordinator.waitForState((next) => startedPrimaryNode(next, target) !== undefined || indexGone(next, target), remaining))) throw unavailable(target, timeoutMs, count);
+        if (remaining <= 0 || !(await coordinator.waitForState((next) => startedPrimaryNode(next, target) !== undefined || settled(next), remaining))) throw unavailable(target, timeoutMs, count);
         continue;
       }
       // `wait_for_active_shards`: the write starts once that many copies of the shard are active.
       const shortfall = activeShardsShortfall(state, target, wanted);
       if (shortfall !== undefined) {
-        const enough = (next: ClusterState): boolean => indexGone(next, target) || activeShardsShortfall(next, target, wanted) === undefined;
+        const enough = (next: ClusterState): boolean => settled(next) || activeShardsShortfall(next, target, wanted) === undefined;
         if (remaining <= 0 || !(await coordinator.waitForState(enough, remaining))) throw unavailable(target, timeoutMs, count, shortfall);
         continue;
       }
