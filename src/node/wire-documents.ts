@@ -96,8 +96,9 @@ type ShardRequest =
       readonly read_restriction?: TravellingRestriction;
     };
 
-/** The copies of `index` on a node that can refresh them (started or relocating). */
+/** The copies of `index` on a node that can refresh them (started or relocating; none of a closed index). */
 function activeCopiesOf(state: ClusterState, index: string): ShardRouting[] {
+  if (state.metadata.indices[index]?.state !== 'open') return [];
   return allShardRoutings(state).filter((copy) => copy.index === index && (copy.state === 'STARTED' || copy.state === 'RELOCATING') && copy.node !== null);
 }
 

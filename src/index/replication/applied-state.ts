@@ -30,10 +30,13 @@ export interface SearchableShard {
   readonly nodes: readonly string[];
 }
 
-/** Every shard of `index` with the nodes of its started copies (for src/search/shard-search.ts). */
+/**
+ * Every shard of `index` with the nodes of its started copies (for src/search/shard-search.ts);
+ * none for a closed index, whose listed copies are closed on their nodes.
+ */
 export function searchableCopiesOf(state: ClusterState, index: string): SearchableShard[] {
   const table = state.routing_table.indices[index];
-  if (table === undefined) return [];
+  if (table === undefined || state.metadata.indices[index]?.state !== 'open') return [];
   return Object.keys(table.shards)
     .map(Number)
     .sort((a, b) => a - b)

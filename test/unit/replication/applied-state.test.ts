@@ -102,4 +102,6 @@ test('reconcileLocalCopies: a closed index keeps its routing table, and each nod
   ]);
   // A node holding nothing of it (it was away during the close) opens nothing and reports nothing.
   assert.deepEqual(reconcileLocalCopies(closed, 'a', []), []);
+  // No search is routed to a closed copy.
+  assert.deepEqual(searchableCopiesOf(closed, 'logs'), []);
 });
