@@ -460,7 +460,7 @@ describe('data plane on three Strait nodes over etcd', { skip }, () => {
     assert.equal(found.count, all.size + 1);
   });
 
-  test('close and open refusals as on one node: a missing index 404 (ignore_unavailable skips it), a wildcard close under action.destructive_requires_name 400, expand_wildcards', async () => {
+  test('close and open refusals as on one node: a missing index 404 (ignore_unavailable skips it), a wildcard close under action.destructive_requires_name 400, expand_wildcards, an index whose primary is not active stays open', async () => {
     await createGreen(nodes[0]!, 'lid-a', { number_of_shards: 1, number_of_replicas: 1 });
     await createGreen(nodes[0]!, 'lid-b', { number_of_shards: 1, number_of_replicas: 0 });
     const client = nodes[1]!.client();
@@ -475,6 +475,16 @@ describe('data plane on three Strait nodes over etcd', { skip }, () => {
     assert.equal((await client.cluster.state({ metric: ['metadata'], index: 'lid-a' }) as any).metadata.indices['lid-a'].state, 'close');
     assert.deepEqual(await client.indices.open({ index: 'lid-*' }), { acknowledged: true, shards_acknowledged: true });
     assert.equal((await nodes[2]!.client().cluster.health({ index: 'lid-*', wait_for_status: 'green', timeout: '60s' })).status, 'green');
+    // A primary that is not active cannot be verified before the close: that index stays open and
+    // is answered `closed: false` with the shard's failure, the others close.
+    await client.indices.create({ index: 'lid-nowhere', settings: { number_of_shards: 1, number_of_replicas: 0, 'index.routing.allocation.require._name': 'no-such-node' }, wait_for_active_shards: 0 });
+    const partly = await client.indices.close({ index: 'lid-a,lid-nowhere' });
+    assert.equal(partly.acknowledged, false);
+    assert.deepEqual(partly.indices['lid-a'], { closed: true });
+    assert.equal(partly.indices['lid-nowhere']!.closed, false);
+    assert.equal((partly.indices['lid-nowhere'] as any).failedShards['0'].failures[0].reason.type, 'unavailable_shards_exception');
+    const states = (await client.cluster.state({ metric: ['metadata'], index: 'lid-a,lid-nowhere' }) as any).metadata.indices;
+    assert.deepEqual([states['lid-a'].state, states['lid-nowhere'].state], ['close', 'open']);
   });
 
   test('a node stopped during a close has its copy closed when it returns; the reopen recovers every copy with all its documents', async () => {
