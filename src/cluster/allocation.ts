@@ -15,7 +15,11 @@
  * returns. Rebalancing (after a node joins) moves started replicas, never primaries: the source
  * copy is RELOCATING with `relocating_node` the target, the target INITIALIZING (PEER recovery)
  * with `relocating_node` the source; the source goes when the target starts, so the shard never
- * has fewer copies while it moves.
+ * has fewer copies while it moves. A started copy, primary or replica, that may no longer stay on
+ * its node (an index or cluster allocation filter now excludes it: FilterAllocationDecider's
+ * canRemain) moves the same way, before any rebalancing; a moved primary's target recovers as a
+ * replica and, once started, becomes the primary under primary term + 1 (Elasticsearch hands the
+ * primary over under the same term; the new term fences the old copy instead).
  *
  * Time (`nowIso`) and new allocation ids (`newAllocationId`) are inputs.
  * References: AllocationDeciders, SameShardAllocationDecider, FilterAllocationDecider,
@@ -32,8 +36,19 @@ import { dynamicSettingTypes, type DynamicSetting } from './settings.js';
  */
 export const awarenessAttributesSetting: DynamicSetting = { key: 'cluster.routing.allocation.awareness.attributes', normalize: dynamicSettingTypes.list };
 
+/**
+ * `cluster.routing.allocation.{require,include,exclude}.<attribute>`: the cluster-wide filters
+ * (decommissioning a node by `exclude._name`), accepted only in multi-node mode, as awareness.
+ */
+export const clusterFilterSettings: readonly DynamicSetting[] = (['require', 'include', 'exclude'] as const).map((kind) => ({ key: `cluster.routing.allocation.${kind}.*`, normalize: dynamicSettingTypes.list }));
+
 /** The cluster settings the master's allocation reads from the published state. */
 export const allocationClusterSettingKeys: readonly string[] = ['cluster.routing.allocation.awareness.attributes', 'cluster.routing.allocation.enable'];
+
+/** Whether the master's allocation reads this cluster setting (the fixed keys and the cluster filters). */
+export function isAllocationClusterSetting(key: string): boolean {
+  return allocationClusterSettingKeys.includes(key) || /^cluster\.routing\.allocation\.(require|include|exclude)\../.test(key);
+}
 
 export interface AllocationContext {
   readonly nowIso: string;
@@ -85,13 +100,20 @@ function nodeAttribute(nodeId: string, node: DiscoveryNode, attribute: string): 
   return node.attributes[attribute];
 }
 
-/** FilterAllocationDecider over the index's `index.routing.allocation.{require,include,exclude}.*`. */
-function filterDecision(metadata: IndexMetadata, nodeId: string, node: DiscoveryNode): Decision {
-  const yes: Decision = { decider: 'filter', decision: 'YES', explanation: 'node passes include/exclude/require filters' };
+/**
+ * FilterAllocationDecider: the index's `index.routing.allocation.{require,include,exclude}.*`, then
+ * the cluster's `cluster.routing.allocation.{require,include,exclude}.*`.
+ */
+function filterDecision(state: ClusterState, metadata: IndexMetadata, nodeId: string, node: DiscoveryNode): Decision {
+  return filterDecisionOver(metadata.settings, 'index', nodeId, node) ?? filterDecisionOver(state.metadata.persistent_settings, 'cluster', nodeId, node) ?? { decider: 'filter', decision: 'YES', explanation: 'node passes include/exclude/require filters' };
+}
+
+/** One scope's filters: a NO decision, or undefined when the node passes them. */
+function filterDecisionOver(settings: Readonly<Record<string, string>>, scope: 'index' | 'cluster', nodeId: string, node: DiscoveryNode): Decision | undefined {
   for (const kind of ['require', 'include', 'exclude'] as const) {
-    const prefix = `index.routing.allocation.${kind}.`;
+    const prefix = `${scope}.routing.allocation.${kind}.`;
     // `_tier_preference` belongs to the data tier decider, not to the filters.
-    const filters = Object.entries(metadata.settings).filter(([key]) => key.startsWith(prefix) && key !== `${prefix}_tier_preference`);
+    const filters = Object.entries(settings).filter(([key]) => key.startsWith(prefix) && key !== `${prefix}_tier_preference`);
     if (filters.length === 0) continue;
     const matches = filters.map(([key, value]) => {
       const attribute = key.slice(prefix.length);
@@ -101,17 +123,17 @@ function filterDecision(metadata: IndexMetadata, nodeId: string, node: Discovery
     });
     if (kind === 'require') {
       const failed = matches.find((match) => !match.matched);
-      if (failed !== undefined) return { decider: 'filter', decision: 'NO', explanation: `node does not match index setting [${failed.key}] filters [${failed.value}]` };
+      if (failed !== undefined) return { decider: 'filter', decision: 'NO', explanation: `node does not match ${scope} setting [${failed.key}] filters [${failed.value}]` };
     } else if (kind === 'include') {
       if (!matches.some((match) => match.matched)) {
-        return { decider: 'filter', decision: 'NO', explanation: `node does not match index setting [${prefix.slice(0, -1)}] filters [${matches.map((m) => `${m.key.slice(prefix.length)}:"${m.value}"`).join(' OR ')}]` };
+        return { decider: 'filter', decision: 'NO', explanation: `node does not match ${scope} setting [${prefix.slice(0, -1)}] filters [${matches.map((m) => `${m.key.slice(prefix.length)}:"${m.value}"`).join(' OR ')}]` };
       }
     } else {
       const hit = matches.find((match) => match.matched);
-      if (hit !== undefined) return { decider: 'filter', decision: 'NO', explanation: `node matches index setting [${hit.key}] filters [${hit.value}]` };
+      if (hit !== undefined) return { decider: 'filter', decision: 'NO', explanation: `node matches ${scope} setting [${hit.key}] filters [${hit.value}]` };
     }
   }
-  return yes;
+  return undefined;
 }
 
 /** The deciders for placing one copy of (index, shard) on a node, given the shard's other copies. */
@@ -146,7 +168,7 @@ export function decide(
           explanation: `a copy of this shard is already allocated to this node [[${copy.index}][${copy.shard}], node[${nodeId}], [${same.primary ? 'P' : 'R'}], s[${same.state}], a[id=${same.allocation_id?.id ?? ''}]]`,
         },
   );
-  decisions.push(filterDecision(metadata, nodeId, node));
+  decisions.push(filterDecision(state, metadata, nodeId, node));
   // EnableAllocationDecider: `primaries` places no new replica (the one-node registry refuses the other values).
   if (!copy.primary && copy.state === 'UNASSIGNED' && state.metadata.persistent_settings['cluster.routing.allocation.enable'] === 'primaries') {
     decisions.push({ decider: 'enable', decision: 'NO', explanation: 'replica allocations are forbidden due to cluster setting [cluster.routing.allocation.enable=primaries]' });
@@ -358,6 +380,7 @@ export function allocate(state: ClusterState, ctx: AllocationContext): ClusterSt
       void shard;
     }
   }
+  moveOffForbiddenNodes(state, awareness, plans, current, view, ctx);
   rebalance(state, awareness, plans, current, view, ctx);
   for (const [index, table] of Object.entries(current())) indices[index] = table;
   const byIndex = new Map<string, ShardPlan[]>();
@@ -393,6 +416,43 @@ function stopRelocations(state: ClusterState, index: string): ClusterState {
 function withStatus(copy: ShardRouting, status: 'decider_no' | 'no_valid_shard_copy'): ShardRouting {
   if (copy.unassigned_info === undefined || copy.unassigned_info.allocation_status === status) return copy;
   return { ...copy, unassigned_info: { ...copy.unassigned_info, allocation_status: status } };
+}
+
+/**
+ * Moves started copies (primaries too) off nodes the allocation filters no longer allow
+ * (AllocationService's moveShards, before rebalancing): each to the lightest node where every
+ * decider says YES, one move per shard at a time; with no such node the copy stays.
+ */
+function moveOffForbiddenNodes(
+  state: ClusterState,
+  awareness: readonly string[],
+  plans: { index: string; shard: number; plan: ShardPlan; metadata: IndexMetadata }[],
+  current: () => Record<string, IndexRoutingTable>,
+  view: () => ClusterState,
+  ctx: AllocationContext,
+): void {
+  for (const { plan, metadata } of plans) {
+    if (plan.copies.some((copy) => copy.state !== 'STARTED')) continue;
+    for (let index = 0; index < plan.copies.length; index++) {
+      const source = plan.copies[index]!;
+      const from = source.node!;
+      const node = state.nodes[from];
+      if (node === undefined || filterDecision(state, metadata, from, node).decision === 'YES') continue;
+      const counts = shardCounts(state, current());
+      const others = plan.copies.filter((copy) => copy !== source);
+      const target = Object.keys(state.nodes)
+        .filter((nodeId) => nodeId !== from)
+        .filter((nodeId) => {
+          const moved = { ...source, node: nodeId } as ShardRouting;
+          return decide(view(), awareness, metadata, [...others, moved], moved, nodeId).every((decision) => decision.decision === 'YES');
+        })
+        .sort((a, b) => counts.get(a)! - counts.get(b)! || (a < b ? -1 : 1))[0];
+      if (target === undefined) continue;
+      plan.copies[index] = { ...source, state: 'RELOCATING', relocating_node: target };
+      plan.copies.push({ state: 'INITIALIZING', primary: false, node: target, relocating_node: from, shard: source.shard, index: source.index, allocation_id: { id: ctx.newAllocationId() }, recovery_source: { type: 'PEER' } });
+      break;
+    }
+  }
 }
 
 /**
@@ -446,12 +506,16 @@ export function startShard(state: ClusterState, index: string, shard: number, al
   if (copies === undefined || metadata === undefined) return state;
   const target = copies.find((copy) => copy.allocation_id?.id === allocationId && copy.state === 'INITIALIZING');
   if (target === undefined) return state;
-  const next = copies
-    .filter((copy) => !(target.relocating_node !== null && copy.node === target.relocating_node && copy.state === 'RELOCATING'))
-    .map((copy): ShardRouting => (copy === target ? { state: 'STARTED', primary: copy.primary, node: copy.node, relocating_node: null, shard, index, allocation_id: copy.allocation_id! } : copy));
   const source = target.relocating_node === null ? undefined : copies.find((copy) => copy.node === target.relocating_node && copy.state === 'RELOCATING');
+  // A moved primary's target takes the primary over under a new term, which fences the old copy.
+  const handover = source?.primary === true;
+  const next = copies
+    .filter((copy) => copy !== source)
+    .map((copy): ShardRouting => (copy === target ? { state: 'STARTED', primary: copy.primary || handover, node: copy.node, relocating_node: null, shard, index, allocation_id: copy.allocation_id! } : copy));
+  next.sort((a, b) => Number(b.primary) - Number(a.primary));
   const inSync = [...new Set([...(metadata.in_sync_allocations[key] ?? []).filter((id) => id !== source?.allocation_id?.id), allocationId])];
-  return withShard(state, index, key, next, { ...metadata, in_sync_allocations: { ...metadata.in_sync_allocations, [key]: inSync } });
+  const primaryTerms = handover ? { ...metadata.primary_terms, [key]: (metadata.primary_terms[key] ?? 1) + 1 } : metadata.primary_terms;
+  return withShard(state, index, key, next, { ...metadata, primary_terms: primaryTerms, in_sync_allocations: { ...metadata.in_sync_allocations, [key]: inSync } });
 }
 
 /**

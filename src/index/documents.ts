@@ -281,6 +281,22 @@ function frozenMappingOf(mappings: RootMapping): RootMapping {
   return frozen;
 }
 
+/**
+ * A document needs a dynamic mapping update while the index's updates are held
+ * (IndicesService.holdingDynamicMappings): nothing of the document was written. `mappings` is the
+ * index's whole mapping with the update (validated here: field limits, normalizers), for the
+ * master to merge into the published one. Not an EsError: it never reaches a client.
+ */
+export class DynamicMappingUpdateRequired extends Error {
+  constructor(
+    readonly index: string,
+    readonly mappings: RootMapping,
+  ) {
+    super(`a document needs a dynamic mapping update of index [${index}] published first`);
+    this.name = 'DynamicMappingUpdateRequired';
+  }
+}
+
 /** Parses the document against the mapping and stores dynamic mapping updates first, as Elasticsearch does. */
 function applyMapping(service: IndicesService, handle: IndexHandle, id: string, source: unknown, dynamicTemplates?: Readonly<Record<string, string>>): void {
   // Most documents fit the mapping as it is: checked against the frozen copy without copying it.
@@ -301,6 +317,7 @@ function applyMapping(service: IndicesService, handle: IndexHandle, id: string, 
     if (error instanceof EsError) throw errors.documentParsing(`failed to parse: ${error.message}`, error);
     throw error;
   }
+  if (service.dynamicMappingsHeld) throw new DynamicMappingUpdateRequired(handle.name, parsed.mappingUpdate);
   service.setMapping(handle, parsed.mappingUpdate);
 }
 
@@ -912,6 +929,12 @@ function itemError(item: BulkItem, index: string, error: EsError): Record<string
 export interface BulkResult {
   readonly body: Record<string, unknown>;
   readonly touched: IndexHandle[];
+  /**
+   * Set when dynamic mappings are held (IndicesService.holdingDynamicMappings) and the item at
+   * `position` needs a mapping update: the run stopped there, `body.items` holds the items before
+   * it (written and committed), and that item and the ones after it were not run.
+   */
+  readonly mappingUpdateRequired?: { readonly position: number; readonly update: DynamicMappingUpdateRequired };
 }
 
 /**
@@ -968,6 +991,7 @@ export function* executeBulkStepwise(
   };
   let errorsSeen = false;
   let position = 0;
+  let mappingUpdateRequired: BulkResult['mappingUpdateRequired'];
   try {
     for (const requested of items) {
       if (position++ > 0 && sliceDone()) {
@@ -1026,6 +1050,11 @@ export function* executeBulkStepwise(
         touched.set(outcome.handle.name, outcome.handle);
         results.push({ [item.operation]: { ...outcome.body, status: outcome.status } });
       } catch (error) {
+        if (error instanceof DynamicMappingUpdateRequired) {
+          // Nothing of this item was written; the items before it are committed below.
+          mappingUpdateRequired = { position: position - 1, update: error };
+          break;
+        }
         if (!(error instanceof EsError)) throw error;
         errorsSeen = true;
         results.push({ [item.operation]: itemError(item, service.get(item.index)?.name ?? item.index, error) });
@@ -1039,6 +1068,7 @@ export function* executeBulkStepwise(
   return {
     body: { errors: errorsSeen, took: Math.max(0, Math.round(nowMs() - started)), items: results },
     touched: [...touched.values()],
+    ...(mappingUpdateRequired !== undefined ? { mappingUpdateRequired } : {}),
   };
 }
 

@@ -57,6 +57,7 @@ export { bulkSliceLimits, executeBulkInSlices, parseBulkBodyInSlices } from './b
 export { filterSource, filterSourceFields, fetchWholeSource, sourceFilterFromBody, sourceFilterFromQuery, type ReadRestriction, type SourceFilter } from './source-filter.js';
 export {
   deleteDocument,
+  DynamicMappingUpdateRequired,
   executeBulk,
   executeBulkStepwise,
   executeMget,

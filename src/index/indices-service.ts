@@ -763,6 +763,30 @@ export class IndicesService {
     this.replaceMetadata(mutable, { ...mutable.metadata, settings, version: mutable.metadata.version + 1 });
   }
 
+  /** Set while `holdingDynamicMappings` runs: a document's dynamic mapping update is refused here. */
+  private dynamicMappingsHeldDepth = 0;
+
+  /**
+   * Runs `run` (synchronous) with dynamic mapping updates held: a document that would add to an
+   * index's mapping throws DynamicMappingUpdateRequired (documents.ts) before anything of it is
+   * written, instead of changing the mapping here. A multi-node primary runs its writes so, asks
+   * the master to publish the update, and runs the document again under the mapping it applied,
+   * as Elasticsearch's primary does (TransportShardBulkAction: MAPPING_UPDATE_REQUIRED).
+   */
+  holdingDynamicMappings<R>(run: () => R): R {
+    this.dynamicMappingsHeldDepth++;
+    try {
+      return run();
+    } finally {
+      this.dynamicMappingsHeldDepth--;
+    }
+  }
+
+  /** True while `holdingDynamicMappings` runs. */
+  get dynamicMappingsHeld(): boolean {
+    return this.dynamicMappingsHeldDepth > 0;
+  }
+
   /** Stores a new mapping for one index (dynamic updates from documents come here too). */
   setMapping(handle: IndexHandle, mappings: RootMapping): void {
     const mutable = this.handles.get(handle.name);

@@ -3,7 +3,7 @@ import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeSync } from 
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ClusterSettingsStore, baseDynamicSettings, pinoLevelOf } from '../cluster/settings.js';
-import { awarenessAttributesSetting } from '../cluster/allocation.js';
+import { awarenessAttributesSetting, clusterFilterSettings } from '../cluster/allocation.js';
 import type { SqlDatabase } from '../common/index.js';
 import type { NodeConfig } from '../config/types.js';
 import { startHttpServer, type HttpServer, type HttpTlsOptions } from '../http/server.js';
@@ -142,7 +142,7 @@ export async function startNode(config: NodeConfig, options: StartOptions): Prom
     const indices = wireIndices({ config, nodeDb, log, nowMs });
     closers.push(() => indices.close());
     // Allocation awareness means something only with several nodes: accepted (and honoured) in multi-node mode.
-    const clusterSettings = new ClusterSettingsStore(nodeDb, [...baseDynamicSettings, ...(config.discoveryType === 'multi-node' ? [awarenessAttributesSetting] : [])]);
+    const clusterSettings = new ClusterSettingsStore(nodeDb, [...baseDynamicSettings, ...(config.discoveryType === 'multi-node' ? [awarenessAttributesSetting, ...clusterFilterSettings] : [])]);
     // Cross-key checks the registry's per-key normalizers cannot make, then every accepted change
     // takes effect at once; the stored (persistent) settings take effect at start.
     clusterSettings.addValidator((effective) => {

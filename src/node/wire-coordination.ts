@@ -18,7 +18,7 @@ import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { Logger } from 'pino';
 import { CoordinationStartError, EtcdCoordinator } from '../cluster/etcd-coordinator.js';
-import { allocationClusterSettingKeys, explainCopy } from '../cluster/allocation.js';
+import { allocationClusterSettingKeys, explainCopy, isAllocationClusterSetting } from '../cluster/allocation.js';
 import { healthStatusOf, type AliasChange, type MasterEvent } from '../cluster/master.js';
 import { allShardRoutings, isDataNode, isMasterEligible, type ClusterState, type DiscoveryNode, type ShardRouting, type ShardStateReport } from '../cluster/state.js';
 import { errors } from '../common/index.js';
@@ -224,7 +224,8 @@ export function masterTimeoutOf(request: Pick<RestRequest, 'query'>): number {
 function changesForMaster(state: ClusterState, indices: IndicesService, clusterSettings: Readonly<Record<string, string | readonly string[]>>, aliasChanges: readonly AliasChange[]): MasterEvent[] {
   const events: MasterEvent[] = [];
   const persistent: Record<string, string | null> = {};
-  for (const key of allocationClusterSettingKeys) {
+  const allocationKeys = new Set([...allocationClusterSettingKeys, ...Object.keys(clusterSettings).filter(isAllocationClusterSetting), ...Object.keys(state.metadata.persistent_settings).filter(isAllocationClusterSetting)]);
+  for (const key of allocationKeys) {
     const raw = clusterSettings[key];
     const value = raw === undefined ? undefined : typeof raw === 'string' ? raw : raw.join(',');
     if (state.metadata.persistent_settings[key] !== value) persistent[key] = value ?? null;

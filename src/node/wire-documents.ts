@@ -21,7 +21,7 @@ import { allShardRoutings, primaryOf, shardCopiesOf, type ClusterState, type Sha
 import { parseIndicesOptions } from '../index/expression.js';
 import { errors, EsError, isEsError } from '../common/errors.js';
 import { parseTimeValueMs } from '../common/time-value.js';
-import type { IndicesService, IndexHandle } from '../index/index.js';
+import { DynamicMappingUpdateRequired, type IndicesService, type IndexHandle } from '../index/index.js';
 import {
   bulkActions,
   executeBulk,
@@ -63,6 +63,17 @@ const REPLICA_REFRESH_ACTION = 'indices:admin/refresh[s][r]';
 const writeTimeoutDefaultMs = 60_000;
 /** Ours: how long a copy's node waits to apply the state a refreshing primary published (its mapping) before it refreshes anyway. */
 const replicaStateWaitMs = 30_000;
+/**
+ * Ours: how many times a primary runs one document that needs a dynamic mapping update (each time
+ * after the master published it) before failing it: a published update the node's mapping still
+ * lacks is a bug, not something another attempt mends.
+ */
+const mappingAttemptsMax = 3;
+
+/** The failure of a document whose published mapping update this node's mapping still lacks (see mappingAttemptsMax). */
+function mappingNotApplied(update: DynamicMappingUpdateRequired): EsError {
+  return errors.illegalState(`the dynamic mapping update of index [${update.index}] was published but this node's mapping still lacks it`);
+}
 /** Ours: after a retriable failure, how long the coordinator waits for a newer cluster state before trying again. */
 const retryStateWaitMs = 500;
 
@@ -238,44 +249,91 @@ export function wireDocuments(options: DocumentsWiringOptions): DocumentsWiring 
 
   // ------------------------------------------------------------------ primary side
 
-  /** Runs one shard's request on the local primary and answers once every in-sync copy wrote it. */
+  /**
+   * Asks the master to publish a document's dynamic mapping update and resolves once this node
+   * applied the state holding it; rejects with the master's EsError when it refuses (a field type
+   * another primary published first: illegal_argument_exception), which fails that document.
+   */
+  const publishDynamicUpdate = async (update: DynamicMappingUpdateRequired, timeoutMs: number): Promise<void> => {
+    await coordinator.submit({ kind: 'put_mapping', name: update.index, mappings: { _doc: update.mappings } }, timeoutMs);
+  };
+
+  /**
+   * Runs one shard's request on the local primary and answers once every in-sync copy wrote it.
+   * Dynamic mapping updates are held while a write runs (IndicesService.holdingDynamicMappings):
+   * a document that would add to the mapping stops before it is written, the master publishes the
+   * update (or refuses it: that document fails with its error), and the document runs again under
+   * the mapping this node then applied, as Elasticsearch's primary does. So no copy ever holds a
+   * field type the published mapping lacks.
+   */
   const executeOnPrimary = async (target: ShardTarget, request: ShardRequest, timeoutMs: number): Promise<RestResponse> => {
     const handle = indices.get(target.index);
     if (handle === undefined || handle.uuid !== target.indexUuid) throw errors.shardNotFound(target.index, target.shard);
-    // The state the other copies must apply before they take this write's operations: the one
-    // publishing the mapping the write changed, else the one this node applied (it holds the mapping
-    // the documents were parsed against). A copy indexing them without it never finds them by a
-    // new field, whatever refreshes later.
-    let published: Promise<number> | undefined;
-    const mappingState = (): Promise<number> =>
-      (published ??= coordination.publishMapping(handle.name, timeoutMs).then(() => coordinator.state().version));
+    // The state the other copies must apply before they take a write's operations: the one this
+    // node applied (it holds the mapping the documents were parsed against, the published one). A
+    // copy indexing them without it never finds them by a new field, whatever refreshes later.
+    const mappingState = (): Promise<number> => coordination.publishMapping(handle.name, timeoutMs).then(() => coordinator.state().version);
     let response: RestResponse;
     if (request.kind === 'doc') {
       const route = localRoute(request.method, request.path);
       const rest = restRequestOf(request.method, request.params, request.query, request.body === undefined ? undefined : JSON.stringify(request.body));
-      const written = await replication.writeWith(target, () => {
-        const answer = route.handle(rest, internalContext(systemAuthentication));
-        if (answer instanceof Promise) throw errors.illegalState(`document route [${request.method} ${request.path}] is not synchronous`);
-        return answer;
-      }, mappingState);
+      const run = (): RestResponse =>
+        indices.holdingDynamicMappings(() => {
+          const answer = route.handle(rest, internalContext(systemAuthentication));
+          if (answer instanceof Promise) throw errors.illegalState(`document route [${request.method} ${request.path}] is not synchronous`);
+          return answer;
+        });
+      let written: Awaited<ReturnType<typeof replication.writeWith<RestResponse>>> | undefined;
+      for (let attempt = 1; written === undefined; attempt++) {
+        try {
+          written = await replication.writeWith(target, run, mappingState);
+        } catch (error) {
+          if (!(error instanceof DynamicMappingUpdateRequired)) throw error;
+          if (attempt >= mappingAttemptsMax) throw mappingNotApplied(error);
+          await publishDynamicUpdate(error, timeoutMs);
+        }
+      }
       response = { ...written.result, body: withShardCounts(written.result.body as Record<string, unknown>, written.shards, target, copiesInTable(handle)) };
     } else {
       const query = request.query;
       const hasSourceParams = ['_source', '_source_includes', '_source_excludes'].some((name) => query[name] !== undefined);
       const defaults = { index: undefined, requireAlias: false, requireDataStream: false, sourceFilter: hasSourceParams ? sourceFilterFromQuery(query) : undefined, routing: undefined };
       const items = parseBulkBody(request.ndjson, defaults);
-      const written = await replication.writeWith(target, () => executeBulk(indices, items, defaults, { allowsIndex: () => true, username: '_system' }, options.nowMs), mappingState);
-      if (parseRefresh(query['refresh']) !== 'false') for (const touched of written.result.touched) indices.refresh(touched);
-      const rendered = (written.result.body['items'] as Record<string, Record<string, unknown>>[]).map((item) =>
-        Object.fromEntries(Object.entries(item).map(([operation, body]) => [operation, withShardCounts(body, written.shards, target, copiesInTable(handle))])),
-      );
+      const rendered: Record<string, unknown>[] = [];
+      const touched = new Map<string, IndexHandle>();
+      // Runs from the first item not yet answered; stops at an item needing a mapping update.
+      let from = 0;
+      let attempt = 0;
+      while (from < items.length) {
+        const remaining = from === 0 ? items : items.slice(from);
+        const written = await replication.writeWith(target, () => indices.holdingDynamicMappings(() => executeBulk(indices, remaining, defaults, { allowsIndex: () => true, username: '_system' }, options.nowMs)), mappingState);
+        for (const index of written.result.touched) touched.set(index.name, index);
+        for (const item of written.result.body['items'] as Record<string, Record<string, unknown>>[]) {
+          rendered.push(Object.fromEntries(Object.entries(item).map(([operation, body]) => [operation, withShardCounts(body, written.shards, target, copiesInTable(handle))])));
+        }
+        const required = written.result.mappingUpdateRequired;
+        if (required === undefined) break;
+        const position = from + required.position;
+        attempt = position === from ? attempt + 1 : 1;
+        try {
+          if (attempt >= mappingAttemptsMax) throw mappingNotApplied(required.update);
+          await publishDynamicUpdate(required.update, timeoutMs);
+          from = position;
+        } catch (error) {
+          if (!isEsError(error)) throw error;
+          // The master refused it (or did not answer in time): this item fails, the next ones run.
+          const item = items[position]!;
+          rendered.push({ [item.operation]: { _index: required.update.index, _id: item.id ?? null, status: error.status, error: error.toCause() } });
+          from = position + 1;
+          attempt = 0;
+        }
+      }
+      if (parseRefresh(query['refresh']) !== 'false') for (const index of touched.values()) indices.refresh(index);
       response = { status: 200, body: { items: rendered } };
     }
-    // A dynamic mapping change of this write is the master's to publish (the other copies read it
-    // from there): published above before the copies took the operations (once only, since both
-    // compare the whole mapping), tried again here if that failed, or now when nothing was written.
-    if (published === undefined) await coordination.publishMapping(handle.name, timeoutMs);
-    else await published.catch(() => coordination.publishMapping(handle.name, timeoutMs));
+    // Dynamic mapping updates were published before the documents were written; a local mapping
+    // change of another kind (none expected) still goes to the master before the answer.
+    await coordination.publishMapping(handle.name, timeoutMs);
     // `refresh=true|wait_for` makes the write searchable on every copy, not only here, under the
     // mapping just published (each copy's node applies that state first).
     if (parseRefresh(request.query['refresh']) !== 'false') await refreshReplicas(target, coordinator.state().version);

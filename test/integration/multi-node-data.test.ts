@@ -22,6 +22,7 @@ import { jsonCall } from '../harness/json-call.js';
 import { etcdSkipReason, startEtcd, type RunningEtcd } from '../harness/etcd.js';
 import { assertCopiesIdentical as assertIdentical, nodeById, shardLayout } from '../harness/shard-copies.js';
 import { connectTransport, TRANSPORT_FORMAT_VERSION, type TransportConnection } from '../../src/transport/index.js';
+import { routingLayoutOf, shardNumber } from '../../src/index/routing.js';
 
 async function eventually<T>(probe: () => Promise<T>, ok: (value: T) => boolean, timeoutMs = 30_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
@@ -300,6 +301,68 @@ describe('data plane on three Strait nodes over etcd', { skip }, () => {
     }
     const state = await jsonCall(nodes[2]!, 'GET', '/_cluster/state/metadata/fields');
     assert.deepEqual(Object.keys(state.body.metadata.indices.fields.mappings._doc.properties).sort(), expected);
+  });
+
+  test('two primaries on two nodes adding one dynamic field with conflicting types at once: one type is published, the other document is refused with a 400 and kept on no copy, every node answers the same mapping', async () => {
+    // Elasticsearch's primary asks the master to publish a document's dynamic mapping update before
+    // it indexes the document, and fails the document when the master refuses the update
+    // (docs-index_.html, "Automatically create data streams and indices"; dynamic-mapping.html).
+    await createGreen(nodes[0]!, 'clash', { number_of_shards: 2, number_of_replicas: 1 });
+    const { shards } = await shardLayout(nodes[0]!, 'clash');
+    assert.notEqual(shards['0']!.primary, shards['1']!.primary, 'the two primaries are on two nodes');
+    const primaryNode = async (shard: string): Promise<StartedNode> => nodeById(nodes, shards[shard]!.primary);
+    const [first, second] = [await primaryNode('0'), await primaryNode('1')];
+    const layout = routingLayoutOf({ 'index.number_of_shards': '2' });
+    const idOn = (shard: number, round: number): string => {
+      for (let n = 0; ; n++) if (shardNumber(layout, `r${round}-${n}`) === shard) return `r${round}-${n}`;
+    };
+    const rounds = 6;
+    for (let round = 0; round < rounds; round++) {
+      const field = `clash_${round}`;
+      // A number on one primary, an object on the other: each is refused under the other's type.
+      const [asNumber, asObject] = await Promise.all([
+        jsonCall(first, 'PUT', `/clash/_doc/${idOn(0, round)}`, { [field]: round }),
+        jsonCall(second, 'PUT', `/clash/_doc/${idOn(1, round)}`, { [field]: { inner: round } }),
+      ]);
+      const statuses = [asNumber.status, asObject.status].sort();
+      assert.deepEqual(statuses, [201, 400], `round ${round}: exactly one document is indexed (${asNumber.text} / ${asObject.text})`);
+      const [winner, loser, loserId, loserNode] = asNumber.status === 201 ? [asNumber, asObject, idOn(1, round), second] : [asObject, asNumber, idOn(0, round), first];
+      assert.equal(winner.body.result, 'created');
+      // Refused by the master (its merge), or parsed under the type this node applied already.
+      assert.ok(['illegal_argument_exception', 'document_parsing_exception'].includes(loser.body.error.type), loser.text);
+      assert.equal((await jsonCall(loserNode, 'GET', `/clash/_doc/${loserId}`)).status, 404, 'the refused document is not on its primary');
+      const expected = asNumber.status === 201 ? { type: 'long' } : { properties: { inner: { type: 'long' } } };
+      for (const node of nodes) {
+        const mapping = await eventually(
+          () => jsonCall(node, 'GET', '/clash/_mapping'),
+          (answer) => answer.body.clash?.mappings?.properties?.[field] !== undefined,
+          10_000,
+        );
+        assert.deepEqual(mapping.body.clash.mappings.properties[field], expected, `round ${round}: the mapping through ${node.url}`);
+      }
+    }
+    // One bulk on one primary: each new field is published before its item is written, and an
+    // item refused under the published mapping fails alone.
+    const published = (await jsonCall(first, 'GET', '/clash/_mapping')).body.clash.mappings.properties.clash_0;
+    const bulk = await jsonCall(second, 'POST', '/clash/_bulk', [
+      { index: { _id: idOn(1, 100) } }, { bulk_a: 1 },
+      { index: { _id: idOn(1, 101) } }, { clash_0: published.type === 'long' ? { inner: 1 } : 1 },
+      { index: { _id: idOn(1, 102) } }, { bulk_b: 'two' },
+    ].map((line) => JSON.stringify(line)).join('\n') + '\n');
+    assert.equal(bulk.status, 200, bulk.text);
+    assert.deepEqual(bulk.body.items.map((item: any) => item.index.status), [201, 400, 201], bulk.text);
+    assert.equal(bulk.body.items[1].index.error.type, 'document_parsing_exception');
+    for (const node of nodes) {
+      const properties = (await eventually(() => jsonCall(node, 'GET', '/clash/_mapping'), (answer) => answer.body.clash.mappings.properties.bulk_b !== undefined, 10_000)).body.clash.mappings.properties;
+      assert.equal(properties.bulk_a.type, 'long');
+      assert.equal(properties.bulk_b.type, 'text');
+      assert.deepEqual(properties.clash_0, published);
+    }
+    const state = await jsonCall(nodes[2]!, 'GET', '/_cluster/state/metadata/clash');
+    assert.equal(Object.keys(state.body.metadata.indices.clash.mappings._doc.properties).length, rounds + 2);
+    // Every copy holds only the indexed documents: one per round, two of the bulk.
+    const documents = await assertIdentical(nodes, 'clash');
+    assert.equal(documents.size, rounds + 2);
   });
 
   test('dynamic index settings updated through one node apply on every node: refresh_interval, a write block, a default pipeline', async () => {

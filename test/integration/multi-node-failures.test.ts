@@ -8,6 +8,9 @@
  *   rejoins as a replica and its copy converges.
  * - A rolling restart of all three nodes while writers index: every acknowledged write is found on
  *   every copy afterwards, and the copies are identical.
+ * - Allocation filters move started copies (shard-allocation-filtering.html): a node decommissioned
+ *   by `cluster.routing.allocation.exclude._name` while writers index loses every copy, primaries
+ *   included, with no acknowledged write lost.
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -116,5 +119,55 @@ describe('failures of a three-node cluster under writes', { skip }, () => {
       const [, k, n] = /^w(\d)-(\d+)$/.exec(id)!;
       assert.deepEqual(JSON.parse(doc.source), { k: Number(k), n: Number(n) });
     }
+  });
+
+  test('decommissioning a node by cluster.routing.allocation.exclude._name while two writers index: every copy, primaries included, moves off it; no acknowledged write lost, the copies identical', async () => {
+    const created = await jsonCall(nodes[0]!, 'PUT', '/moving', { settings: { number_of_shards: 2, number_of_replicas: 1 } });
+    assert.equal(created.status, 200, created.text);
+    await green(nodes[0]!, 'moving');
+    const { ids } = await shardLayout(nodes[0]!, 'moving');
+    // The node holding a primary of [moving] is the one decommissioned.
+    const before = await shardLayout(nodes[0]!, 'moving');
+    const leavingId = before.shards['0']!.primary;
+    const leavingName = Object.keys(ids).find((name) => ids[name] === leavingId)!;
+    const acknowledged = new Set<string>();
+    let stop = false;
+    const writer = async (k: number): Promise<void> => {
+      for (let n = 0; !stop; n++) {
+        const answer = await jsonCall(nodes[(k + n) % nodes.length]!, 'PUT', `/moving/_doc/w${k}-${n}?timeout=20s`, { k, n });
+        if (answer.status === 200 || answer.status === 201) acknowledged.add(`w${k}-${n}`);
+      }
+    };
+    const writers = [0, 1].map(writer);
+    try {
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      const excluded = await jsonCall(nodes[1]!, 'PUT', '/_cluster/settings', { persistent: { 'cluster.routing.allocation.exclude._name': leavingName } });
+      assert.equal(excluded.status, 200, excluded.text);
+      const deadline = Date.now() + 60_000;
+      for (;;) {
+        const shards = await jsonCall(nodes[0]!, 'GET', '/_cat/shards/moving?format=json&h=shard,prirep,state,node');
+        const rows = shards.body as { shard: string; prirep: string; state: string; node: string }[];
+        if (rows.length === 4 && rows.every((row) => row.state === 'STARTED' && row.node !== leavingName)) break;
+        assert.ok(Date.now() < deadline, `copies still on [${leavingName}] or moving: ${shards.text}`);
+        await new Promise((resolve) => setTimeout(resolve, 200));
+      }
+      await new Promise((resolve) => setTimeout(resolve, 300));
+    } finally {
+      stop = true;
+      await Promise.all(writers);
+    }
+    const after = await shardLayout(nodes[0]!, 'moving');
+    assert.notEqual(after.shards['0']!.primary, leavingId, 'the primary moved off the decommissioned node');
+    const term = await jsonCall(nodes[0]!, 'GET', '/_cluster/state/metadata/moving');
+    assert.equal(term.body.metadata.indices.moving.primary_terms['0'], 2, 'the moved primary took over under a new primary term');
+    await green(nodes[0]!, 'moving');
+    assert.ok(acknowledged.size > 0);
+    const copies = await assertCopiesIdentical(nodes, 'moving');
+    for (const id of acknowledged) assert.ok(copies.has(id), `acknowledged [${id}] is missing after the move`);
+    // Allowed again: the setting is removed (the cluster may rebalance back).
+    const cleared = await jsonCall(nodes[1]!, 'PUT', '/_cluster/settings', { persistent: { 'cluster.routing.allocation.exclude._name': null } });
+    assert.equal(cleared.status, 200, cleared.text);
+    const settings = await jsonCall(nodes[2]!, 'GET', '/_cluster/settings');
+    assert.equal(settings.body.persistent?.cluster?.routing?.allocation?.exclude?._name, undefined, settings.text);
   });
 });

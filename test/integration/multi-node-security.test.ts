@@ -294,17 +294,38 @@ describe('security metadata shared by three nodes through etcd', { skip }, () =>
   });
 
   test('while etcd is away a security write answers 503 and is undone once etcd is back; then writes flow again', async () => {
+    // A user whose password and role change while etcd is away (each answering 503), used on this
+    // node before and during the outage so every cache of it is warm.
+    const role = await jsonCall(node(0), 'PUT', '/_security/role/outage_role', { cluster: ['monitor'] });
+    assert.equal(role.status, 200, role.text);
+    const frank = await jsonCall(node(0), 'PUT', '/_security/user/frank', { password: 'frank-secret', roles: ['outage_role'] });
+    assert.equal(frank.status, 200, frank.text);
+    const grantsManage = async (password: string): Promise<number> => (await callAs(node(0), basic('frank', password), 'PUT', '/_security/role/frank_made', { cluster: [] })).status;
+    assert.equal(await grantsManage('frank-secret'), 403);
     await cluster.etcd.stop();
     try {
       const during = await jsonCall(node(0), 'PUT', '/_security/user/dave', { password: 'dave-secret', roles: [] });
       assert.equal(during.status, 503, during.text);
       assert.equal(during.body.error.type, 'unavailable_shards_exception');
       assert.match(during.body.error.reason, /etcd did not accept it/);
+      const password = await jsonCall(node(0), 'PUT', '/_security/user/frank/_password', { password: 'frank-during' });
+      assert.equal(password.status, 503, password.text);
+      const widened = await jsonCall(node(0), 'PUT', '/_security/role/outage_role', { cluster: ['manage_security'] });
+      assert.equal(widened.status, 503, widened.text);
+      // Until etcd answers this node holds its own writes (the caches follow them).
+      assert.equal((await callAs(node(0), basic('frank', 'frank-during'), 'GET', '/_security/_authenticate')).status, 200);
     } finally {
       await cluster.etcd.start();
     }
     const undone = await eventually(() => jsonCall(node(0), 'GET', '/_security/user/dave'), (value) => value.status === 404, 30_000);
     assert.equal(undone.status, 404, 'the write etcd never accepted is gone again');
+    // The rolled-back password and role are gone from every cache: the old password works and the
+    // new one does not; the role grants what etcd holds, not what the refused write said.
+    const restored = await eventually(() => callAs(node(0), basic('frank', 'frank-secret'), 'GET', '/_security/_authenticate'), (value) => value.status === 200, 30_000);
+    assert.equal(restored.status, 200, restored.text);
+    assert.equal((await callAs(node(0), basic('frank', 'frank-during'), 'GET', '/_security/_authenticate')).status, 401);
+    assert.equal(await grantsManage('frank-secret'), 403, 'the rolled-back role change grants nothing');
+    assert.deepEqual((await jsonCall(node(0), 'GET', '/_security/role/outage_role')).body.outage_role.cluster, ['monitor']);
     const created = await eventually(() => jsonCall(node(0), 'PUT', '/_security/user/erin', { password: 'erin-secret', roles: [] }), (value) => value.status === 200, 30_000);
     assert.equal(created.status, 200, created.text);
     for (const index of [1, 2]) {

@@ -100,9 +100,9 @@ export function reconcileLocalCopies(state: ClusterState, nodeId: string, local:
       rest.push({ kind: 'open_primary', index: routing.index, shard: routing.shard, allocationId, fromStore, applied });
       continue;
     }
-    // A replica recovers from a started primary; until there is one, it waits for a later state.
+    // A replica recovers from a started (or relocating) primary; until there is one, it waits for a later state.
     const primary = primaryOf(state, routing.index, routing.shard);
-    if (primary?.state === 'STARTED' && primary.node !== null) {
+    if ((primary?.state === 'STARTED' || primary?.state === 'RELOCATING') && primary.node !== null) {
       rest.push({ kind: 'open_replica', index: routing.index, shard: routing.shard, allocationId, primaryTerm: applied.primaryTerm, primaryNodeId: primary.node });
     }
   }

@@ -188,3 +188,76 @@ test('API keys: the owner\'s role change, the owner disabled, invalidation (loca
   security.applyShared(`api_key/${second.id}`, encodeRecord({ kind: 'api_key', key: { ...stored, invalidated: true, invalidationMs: now.ms } }), 20);
   await assert.rejects(security.authenticateApiKey(secondCredential, 'rest'), keyRefused(/api key \[.+\] has been invalidated/));
 });
+
+test('a shared write etcd refused is rolled back by the next full load, and authentication follows the restored records at once', async () => {
+  const security = service();
+  security.shareChanges(() => undefined, 1_000_000);
+  const etcd = new Map<string, { value: string; revision: number }>();
+  // What etcd accepted: every record this node holds now (each publication succeeded).
+  let revision = 1;
+  const publishAll = (): void => {
+    for (const [key, record] of security.store.records()) etcd.set(key, { value: encodeRecord(record), revision: revision++ });
+    security.loadShared(etcd, 'cluster-1');
+  };
+  security.putRole(reader('r1', 'logs'));
+  security.putRole(reader('r2', 'metrics'));
+  await security.putUser('alice', { password: 'alice-secret', roles: ['r1'] });
+  publishAll();
+  const warm = async (password = 'alice-secret'): Promise<Authentication> => {
+    let authentication: Authentication | undefined;
+    for (let i = 0; i < 2; i++) authentication = await security.authenticatePassword('alice', password, 'test');
+    return authentication!;
+  };
+  assert.equal(reads(security, await warm(), 'logs'), true);
+
+  // A role change etcd never accepted: in force locally until the reload, then gone.
+  security.putRole(reader('r1', 'metrics'));
+  assert.equal(reads(security, await warm(), 'logs'), false);
+  security.loadShared(etcd, 'cluster-1');
+  let authentication = await security.authenticatePassword('alice', 'alice-secret', 'test');
+  assert.equal(reads(security, authentication, 'logs'), true, 'the restored role grants logs again');
+  assert.equal(reads(security, authentication, 'metrics'), false, 'and no longer the rolled-back grant');
+
+  // A change of the user's roles.
+  await security.putUser('alice', { roles: ['r2'] });
+  assert.equal(reads(security, await warm(), 'metrics'), true);
+  security.loadShared(etcd, 'cluster-1');
+  authentication = await security.authenticatePassword('alice', 'alice-secret', 'test');
+  assert.deepEqual(authentication.user.roles, ['r1']);
+  assert.equal(reads(security, authentication, 'metrics'), false);
+
+  // A password change.
+  await security.changePassword('alice', 'alice-new', undefined);
+  await warm('alice-new');
+  security.loadShared(etcd, 'cluster-1');
+  await assert.rejects(security.authenticatePassword('alice', 'alice-new', 'test'), refused);
+  assert.equal((await security.authenticatePassword('alice', 'alice-secret', 'test')).user.username, 'alice');
+
+  // A role deleted, a role created.
+  security.deleteRole('r2');
+  security.putRole(reader('r3', 'secrets'));
+  await security.putUser('alice', { roles: ['r1', 'r2', 'r3'] });
+  assert.equal(reads(security, await warm(), 'secrets'), true);
+  security.loadShared(etcd, 'cluster-1');
+  authentication = await security.authenticatePassword('alice', 'alice-secret', 'test');
+  assert.equal(reads(security, authentication, 'secrets'), false);
+  assert.equal(security.store.getRole('r3'), undefined);
+  assert.ok(security.store.getRole('r2'));
+
+  // A reserved user's password, an API key's invalidation and its owner's disabling.
+  await security.changePassword('kibana_system', 'kibana-first', undefined);
+  const owner = await security.authenticatePassword('alice', 'alice-secret', 'test');
+  const key = await security.createApiKey(owner, { name: 'k', expirationMs: null, roleDescriptors: [], metadata: {}, type: 'rest', access: null });
+  const credential = Buffer.from(`${key.id}:${key.secret}`).toString('base64');
+  publishAll();
+  await security.authenticatePassword('kibana_system', 'kibana-first', 'test');
+  for (let i = 0; i < 2; i++) assert.equal(reads(security, await security.authenticateApiKey(credential, 'rest'), 'logs'), true);
+  await security.changePassword('kibana_system', 'kibana-second', undefined);
+  await security.authenticatePassword('kibana_system', 'kibana-second', 'test');
+  security.invalidateApiKeys([security.store.getApiKey(key.id)!]);
+  await assert.rejects(security.authenticateApiKey(credential, 'rest'), keyRefused(/has been invalidated/));
+  security.loadShared(etcd, 'cluster-1');
+  await assert.rejects(security.authenticatePassword('kibana_system', 'kibana-second', 'test'), /unable to authenticate user \[kibana_system\]/);
+  assert.equal((await security.authenticatePassword('kibana_system', 'kibana-first', 'test')).user.username, 'kibana_system');
+  assert.equal(reads(security, await security.authenticateApiKey(credential, 'rest'), 'logs'), true, 'the invalidation etcd refused is undone');
+});
