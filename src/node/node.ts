@@ -252,6 +252,7 @@ export async function startNode(config: NodeConfig, options: StartOptions): Prom
     let searchWiring: import('./wire-search.js').SearchWiring | undefined;
     let statsWiring: import('./wire-stats.js').StatsWiring | undefined;
     let reindexWiring: import('./wire-reindex-multi-node.js').ReindexAcrossNodes | undefined;
+    let tasksWiring: import('./wire-tasks-multi-node.js').TasksAcrossNodes | undefined;
     let credentialsWiring: import('./wire-service-credentials.js').ServiceCredentialsWiring | undefined;
     let indexStateWiring: import('./wire-index-state.js').IndexStateWiring | undefined;
     if (coordination !== undefined) {
@@ -335,6 +336,15 @@ export async function startNode(config: NodeConfig, options: StartOptions): Prom
       });
       closers.push(() => reindexAcross.close());
       reindexWiring = reindexAcross;
+      // `GET /_tasks`, `_cancel` and `_rethrottle` answer for every node (wire-tasks-multi-node.ts).
+      tasksWiring = (await import('./wire-tasks-multi-node.js')).wireTasksAcrossNodes({
+        nodeId,
+        state: () => coordination.coordinator.state(),
+        channel: dataPlane.channel,
+        internalHandler: (handle) => dataPlane.replication.internalHandler(handle),
+        addTransportHandlers: (handlers) => remote.addTransportHandlers(handlers),
+        log,
+      });
       // Remote clusters' sniffing and searches answered for the whole cluster (wire-remote-search.ts).
       const remoteSearch = (await import('./wire-remote-search.js')).wireRemoteSearch({
         nodeId,
@@ -429,7 +439,7 @@ export async function startNode(config: NodeConfig, options: StartOptions): Prom
       // Elasticsearch compresses plain HTTP responses by default, HTTPS ones only when asked (BREACH).
       compression: { enabled: config.httpCompression ?? tls === undefined, level: config.httpCompressionLevel },
       nowMs,
-      routes: coordination === undefined ? routes : coordination.applyTo([documents, searchWiring, reindexWiring, statsWiring, indexStateWiring, credentialsWiring, securitySharing, metadataSharing].reduce((wired, wiring) => wiring?.applyTo(wired) ?? wired, routes)),
+      routes: coordination === undefined ? routes : coordination.applyTo([documents, searchWiring, reindexWiring, tasksWiring, statsWiring, indexStateWiring, credentialsWiring, securitySharing, metadataSharing].reduce((wired, wiring) => wiring?.applyTo(wired) ?? wired, routes)),
       security: security.service,
       log,
     });

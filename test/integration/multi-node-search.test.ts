@@ -686,9 +686,39 @@ describe('searches across three Strait nodes over etcd, compared with one node',
     const running = await jsonCall(c, 'POST', '/_reindex?wait_for_completion=false&requests_per_second=0.5', { source: { index: 'books', size: 1 }, dest: { index: 'books-slow' } });
     const live = await jsonCall(b, 'GET', `/_tasks/${running.body.task}`);
     assert.deepEqual([live.status, live.body.completed, live.body.task?.action, live.body.task?.status?.requests_per_second], [200, false, 'indices:data/write/reindex', 0.5], live.text);
-    // Cancelled on its own node (cancel through another node is not routed yet).
-    const cancelled = await jsonCall(c, 'POST', `/_tasks/${running.body.task}/_cancel`);
-    assert.deepEqual(Object.keys(cancelled.body.nodes ?? {}).length, 1, cancelled.text);
+    // Rethrottle, list and cancel through nodes other than the task's: Elasticsearch's task actions
+    // run on the task's node (tasks.html; docs-reindex.html "Rethrottling"), the list asks every node.
+    const taskNode = String(running.body.task).split(':')[0]!;
+    const aNode = Object.keys((await jsonCall(a, 'GET', '/_nodes/_local')).body.nodes)[0]!;
+    assert.notEqual(taskNode, aNode);
+    const rethrottled = await jsonCall(b, 'POST', `/_reindex/${running.body.task}/_rethrottle?requests_per_second=0.25`);
+    assert.equal(rethrottled.status, 200, rethrottled.text);
+    assert.equal(rethrottled.body.node_failures, undefined, rethrottled.text);
+    assert.deepEqual(Object.keys(rethrottled.body.nodes), [taskNode]);
+    assert.equal(rethrottled.body.nodes[taskNode].tasks[running.body.task].status.requests_per_second, 0.25);
+    const listed = await jsonCall(a, 'GET', '/_tasks?actions=indices:data/write/reindex&detailed=true');
+    assert.equal(listed.status, 200, listed.text);
+    assert.deepEqual(Object.keys(listed.body.nodes), [taskNode], listed.text);
+    const listedTask = listed.body.nodes[taskNode].tasks[running.body.task];
+    assert.deepEqual([listedTask.action, listedTask.node, listedTask.status.requests_per_second, typeof listedTask.description], ['indices:data/write/reindex', taskNode, 0.25, 'string']);
+    // Every node's own list task is listed too (Elasticsearch lists the list action itself).
+    const everyNode = await jsonCall(b, 'GET', '/_tasks?actions=cluster:monitor/tasks/lists*');
+    assert.equal(Object.keys(everyNode.body.nodes).length, 3, everyNode.text);
+    const flat = await jsonCall(b, 'GET', '/_tasks?actions=indices:data/write/reindex&group_by=none');
+    assert.deepEqual(flat.body.tasks.map((info: any) => `${info.node}:${info.id}`), [running.body.task]);
+    const parents = await jsonCall(b, 'GET', '/_tasks?actions=indices:data/write/reindex&group_by=parents');
+    assert.deepEqual(Object.keys(parents.body.tasks), [running.body.task]);
+    const elsewhereOnly = await jsonCall(b, 'GET', `/_tasks?actions=indices:data/write/reindex&nodes=${aNode}`);
+    assert.deepEqual(elsewhereOnly.body, { nodes: {} });
+    const badGroup = await jsonCall(b, 'GET', '/_tasks?group_by=shards');
+    assert.deepEqual([badGroup.status, badGroup.body.error.type], [400, 'illegal_argument_exception']);
+    const cancelled = await jsonCall(b, 'POST', `/_tasks/${running.body.task}/_cancel`);
+    assert.equal(cancelled.status, 200, cancelled.text);
+    assert.equal(cancelled.body.node_failures, undefined, cancelled.text);
+    assert.deepEqual(Object.keys(cancelled.body.nodes), [taskNode], cancelled.text);
+    const ended = await jsonCall(a, 'GET', `/_tasks/${running.body.task}?wait_for_completion=true&timeout=30s`);
+    assert.equal(ended.status, 200, ended.text);
+    assert.deepEqual([ended.body.completed, ended.body.response.canceled], [true, 'by user request'], ended.text);
     const unknownNode = await jsonCall(b, 'GET', '/_tasks/no-such-node:1');
     assert.deepEqual([unknownNode.status, unknownNode.body.error.type], [404, 'resource_not_found_exception'], unknownNode.text);
 

@@ -12,13 +12,46 @@ const TIMER_MS_MAX = 2 ** 31 - 1;
 const WAIT_TIMEOUT_MS_DEFAULT = 30_000;
 
 /** Does the `nodes` filter (ids, names, `_all`, `_local`, `*` patterns) select this node? */
-function selectsNode(nodes: string | undefined, identity: NodeIdentity): boolean {
+export function selectsNode(nodes: string | undefined, identity: NodeIdentity): boolean {
   if (nodes === undefined || nodes === '') return true;
   return nodes.split(',').some((part) => {
     if (part === '_all' || part === '_local' || part === '_master' || part === '*') return true;
     const matches = actionMatcher(part);
     return matches(identity.nodeId) || matches(identity.nodeName);
   });
+}
+
+/** One node's part of a task list (`group_by=nodes`): the node's description and its tasks by task id. */
+export interface TaskNodeBody {
+  readonly tasks: Readonly<Record<string, Readonly<Record<string, unknown>>>>;
+  readonly [field: string]: unknown;
+}
+
+/**
+ * Task infos listed per node (each node's `group_by=nodes` part, from one node or from every node
+ * asked) as `group_by` asks: by node, a flat list (`none`), or by parent with children nested
+ * (`parents`; a child whose parent is not listed stays at the top), as Elasticsearch's
+ * ListTasksResponse groups them.
+ */
+export function groupTaskNodes(nodes: Readonly<Record<string, TaskNodeBody>>, groupBy: string, extra: Record<string, unknown> = {}): Record<string, unknown> {
+  if (groupBy === 'nodes') return { ...extra, nodes };
+  const infos = Object.values(nodes).flatMap((node) => Object.values(node.tasks));
+  if (groupBy === 'none') return { ...extra, tasks: infos };
+  const byId = new Map(infos.map((info) => [`${info['node'] as string}:${info['id'] as number}`, { ...info }]));
+  const top: Record<string, unknown> = {};
+  for (const [id, info] of byId) {
+    const parent = info['parent_task_id'] === undefined ? undefined : byId.get(info['parent_task_id'] as string);
+    if (parent === undefined) top[id] = info;
+    else ((parent['children'] as unknown[] | undefined) ?? (parent['children'] = [])).push(info);
+  }
+  return { ...extra, tasks: top };
+}
+
+/** The `group_by` parameter of the task APIs, or Elasticsearch's 400 for an unknown value. */
+export function groupByOf(request: RestRequest): string {
+  const groupBy = request.query['group_by'] ?? 'nodes';
+  if (groupBy !== 'nodes' && groupBy !== 'parents' && groupBy !== 'none') throw errors.illegalArgument(`Unknown group_by value [${groupBy}]`);
+  return groupBy;
 }
 
 /**
@@ -62,7 +95,7 @@ export function taskRoutes(identity: NodeIdentity, tasks?: TaskManager): readonl
       return { status: 200, body: { nodes: {}, task_failures: [{ task_id: id, node_id: nodeId, status: 'NOT_FOUND', reason: missing }] } };
     },
   });
-  const nodeBody = (infos: Record<string, unknown>): Record<string, unknown> => {
+  const nodeBody = (infos: Record<string, Readonly<Record<string, unknown>>>): TaskNodeBody => {
     const transport = identity.transportAddress() ?? identity.httpAddress();
     return { name: identity.nodeName, transport_address: transport, host: hostOf(transport), ip: transport, roles: identity.roles, tasks: infos };
   };
@@ -70,24 +103,8 @@ export function taskRoutes(identity: NodeIdentity, tasks?: TaskManager): readonl
   /** Renders tasks as `group_by` asks: by node (default), by parent (children nested), or a flat list. */
   function render(listed: readonly Task[], detailed: boolean, groupBy: string | undefined, extra: Record<string, unknown> = {}): Record<string, unknown> {
     const infos = listed.map((task) => tasks!.info(task, detailed));
-    if (groupBy === 'none') return { ...extra, tasks: infos };
-    if (groupBy === 'parents') {
-      const byId = new Map(infos.map((info) => [`${info['node'] as string}:${info['id'] as number}`, { ...info }]));
-      const top: Record<string, unknown> = {};
-      for (const [id, info] of byId) {
-        const parent = info['parent_task_id'] === undefined ? undefined : byId.get(info['parent_task_id'] as string);
-        if (parent === undefined) top[id] = info;
-        else ((parent['children'] as unknown[] | undefined) ?? (parent['children'] = [])).push(info);
-      }
-      return { ...extra, tasks: top };
-    }
-    return { ...extra, nodes: infos.length === 0 ? {} : { [identity.nodeId]: nodeBody(Object.fromEntries(infos.map((info) => [`${info['node'] as string}:${info['id'] as number}`, info]))) } };
-  }
-
-  function groupByOf(request: RestRequest): string {
-    const groupBy = request.query['group_by'] ?? 'nodes';
-    if (groupBy !== 'nodes' && groupBy !== 'parents' && groupBy !== 'none') throw errors.illegalArgument(`Unknown group_by value [${groupBy}]`);
-    return groupBy;
+    const nodes = infos.length === 0 ? {} : { [identity.nodeId]: nodeBody(Object.fromEntries(infos.map((info) => [`${info['node'] as string}:${info['id'] as number}`, info]))) };
+    return groupTaskNodes(nodes, groupBy ?? 'nodes', extra);
   }
 
   const rethrottles = [rethrottle('delete_by_query'), rethrottle('update_by_query'), rethrottle('reindex')];
