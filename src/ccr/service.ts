@@ -24,7 +24,7 @@ import { CCR_ACTIONS, isReplicatedSetting, retentionLeaseId, type LeaderDataStre
 import { isFollowParameterField, parseFollowParameters, renderFollowParameters } from './parameters.js';
 import { Pacer, recoveryBytesPerSecDefault } from './pacer.js';
 import { FollowTask } from './runner.js';
-import type { ShardChangesResponse } from './types.js';
+import type { ChangeOperation, ShardChangesResponse } from './types.js';
 
 /** How the follower reaches a leader cluster (the remote clusters client implements it). */
 export interface CcrRemote {
@@ -44,8 +44,41 @@ export interface ReplicatedDataStreams {
   detach(index: string): void;
 }
 
+/** One follow task's stats, as `_ccr/stats` lists it and a node sends another (multi-node). */
+export interface ShardTaskStats {
+  readonly shard: number;
+  readonly stats: Record<string, unknown>;
+  readonly lag: { readonly millis: number; readonly operations: number };
+}
+
+/**
+ * A follower cluster of many nodes (src/node/wire-ccr-follower.ts implements it; issues #10, #14).
+ * As in Elasticsearch, the follower index is made through the master, each follower shard's task
+ * runs on the node holding that shard's started primary (ShardFollowTasksExecutor assigns the
+ * persistent task there), the primary writes what it reads and replicates it to its copies, and
+ * the follow state (the records) is shared by every node.
+ */
+export interface CcrCluster {
+  /** Sends the follower index this node just created (absent from `before`) to the master; rejects (and undoes it) when refused. */
+  publishCreated(before: ReadonlySet<string>, timeoutMs: number): Promise<void>;
+  /** Sends this node's metadata of `handle` (mapping, settings, the follower marker) to the master. */
+  publishMetadata(handle: IndexHandle, timeoutMs: number): Promise<void>;
+  /** The shard numbers of `handle` whose started primary is on this node. */
+  primaryShardsHere(handle: IndexHandle): readonly number[];
+  /** Applies leader operations on this node's primary of the shard and replicates them to every in-sync copy; resolves to the shard's max_seq_no once they all hold them. */
+  write(handle: IndexHandle, shard: number, operations: readonly ChangeOperation[]): Promise<number>;
+  /** Shares a record (undefined: removed) with every node; resolves once shared. */
+  shareRecord(followerUuid: string, record: FollowerRecord | undefined): Promise<void>;
+  /** Waits until every shard of `handle` has a started (bootstrapped) primary and `wanted` active copies; false after `timeoutMs`. */
+  waitForActiveShards(handle: IndexHandle, wanted: number | 'all', timeoutMs: number): Promise<boolean>;
+  /** Every node's task stats by follower uuid (this node's included); a node that does not answer is left out. */
+  shardStatsOfEveryNode(): Promise<Map<string, ShardTaskStats[]>>;
+}
+
 export interface CcrServiceOptions {
   readonly indices: IndicesService;
+  /** A node of a multi-node cluster: its tasks start only once the cluster is attached (`attachCluster`). */
+  readonly multiNode?: boolean;
   /** Data streams of this node; without them a data stream's backing index is followed as a plain index. */
   readonly dataStreams?: ReplicatedDataStreams;
   readonly db: SqlDatabase;
@@ -62,6 +95,7 @@ export interface CcrServiceOptions {
 export const followerLimits = {
   bootstrapChunkDocs: 2_000, // ours: documents per restore chunk request
   bootstrapRetryMs: 5_000, // ours: wait before a failed background bootstrap starts again
+  waitForActiveShardsMs: 60_000, // ours: how long put-follow waits for the shards it was asked to wait for (multi-node)
   promoteCatchUpMs: 30_000, // ours: how long a promotion waits for the follower to reach the fenced leader
 } as const;
 
@@ -79,8 +113,10 @@ function randomUnit(): number {
 
 export class CcrService {
   private readonly records: FollowerRecords;
-  /** The follow tasks of each follower (by follower uuid), one per shard, by shard number. */
-  private readonly tasks = new Map<string, FollowTask[]>();
+  /** The follow tasks of each follower (by follower uuid), by shard number: every shard on one node, the shards whose primary is here on many. */
+  private readonly tasks = new Map<string, Map<number, FollowTask>>();
+  /** Set on a node of a multi-node cluster once its wiring is up (`attachCluster`). */
+  private cluster: CcrCluster | undefined;
   /** Bootstraps in progress, by follower uuid. */
   private readonly bootstraps = new Map<string, Promise<void>>();
   private readonly unlisten: () => void;
@@ -99,6 +135,7 @@ export class CcrService {
         this.stopTask(index.uuid);
         if (this.records.get(index.uuid) !== undefined) {
           this.records.remove(index.uuid);
+          this.cluster?.shareRecord(index.uuid, undefined).catch((error: unknown) => this.options.log.warn({ follower: index.name, reason: (error as Error).message }, 'could not share the removal of a deleted follower\'s record'));
           this.options.log.info({ follower: index.name }, 'follower index deleted; its follow task is gone');
         }
       },
@@ -114,8 +151,9 @@ export class CcrService {
     this.inbound.setRate(bytesPerSec);
   }
 
-  /** Starts the tasks of every active follower (node start). */
+  /** Starts the tasks of every active follower (node start); on many nodes, `attachCluster` does. */
   start(): void {
+    if (this.options.multiNode === true) return;
     for (const record of this.records.all()) {
       const handle = this.options.indices.get(record.followerIndex);
       if (handle === undefined || handle.uuid !== record.followerUuid) {
@@ -130,8 +168,98 @@ export class CcrService {
   close(): void {
     this.closed = true;
     this.unlisten();
-    for (const tasks of this.tasks.values()) for (const task of tasks) task.stop();
+    for (const tasks of this.tasks.values()) for (const task of tasks.values()) task.stop();
     this.tasks.clear();
+  }
+
+  // ------------------------------------------------------------------ many nodes
+
+  /** A multi-node node: from now on tasks follow where the primaries are (`reconcile`). */
+  attachCluster(cluster: CcrCluster): void {
+    this.cluster = cluster;
+    this.reconcile();
+  }
+
+  /**
+   * Many nodes: runs a task for each shard of an active follower whose started primary is on this
+   * node, and stops the others (a primary that moved away, a paused or removed follower). Called
+   * after every applied cluster state and every shared record change.
+   */
+  reconcile(): void {
+    if (this.cluster === undefined || this.closed) return;
+    const active = new Set<string>();
+    for (const record of this.records.all()) {
+      const handle = this.options.indices.get(record.followerIndex);
+      if (record.status !== 'active' || handle === undefined || handle.uuid !== record.followerUuid || handle.metadata.state !== 'open') continue;
+      active.add(record.followerUuid);
+      const wanted = new Set(this.cluster.primaryShardsHere(handle));
+      const tasks = this.tasks.get(record.followerUuid) ?? new Map<number, FollowTask>();
+      for (const [shard, task] of tasks) {
+        if (wanted.has(shard)) continue;
+        task.stop();
+        tasks.delete(shard);
+        this.options.log.info({ follower: record.followerIndex, shard }, 'the follower shard\'s primary is no longer on this node: its follow task stops here');
+      }
+      for (const shard of wanted) {
+        if (tasks.has(shard)) continue;
+        const task = this.shardTask(record, shard, this.options.indices.openShardOf(handle, shard).maxSeqNo);
+        tasks.set(shard, task);
+        task.start();
+        this.options.log.info({ follower: record.followerIndex, shard }, 'follow task started on the node of the follower shard\'s primary');
+      }
+      if (tasks.size > 0) this.tasks.set(record.followerUuid, tasks);
+      else this.tasks.delete(record.followerUuid);
+    }
+    for (const uuid of [...this.tasks.keys()]) if (!active.has(uuid)) this.stopTask(uuid);
+  }
+
+  /** Many nodes: a record another node shared (undefined: removed). */
+  applySharedRecord(followerUuid: string, record: FollowerRecord | undefined): void {
+    if (record === undefined) this.records.remove(followerUuid);
+    else this.records.put(record);
+    this.reconcile();
+  }
+
+  /** Many nodes: every record this node holds, to share when it first loads the shared ones. */
+  allRecords(): FollowerRecord[] {
+    return this.records.all();
+  }
+
+  /** Stores a record here and, on many nodes, shares it with every node. */
+  private async putRecord(record: FollowerRecord): Promise<void> {
+    this.records.put(record);
+    await this.cluster?.shareRecord(record.followerUuid, record);
+  }
+
+  private async removeRecord(followerUuid: string): Promise<void> {
+    this.records.remove(followerUuid);
+    await this.cluster?.shareRecord(followerUuid, undefined);
+  }
+
+  /**
+   * Many nodes: the work a new primary copy of a follower shard does before it reports itself
+   * started (Elasticsearch's follower shards recover from the leader, as from a snapshot, before
+   * they start): a shard created empty copies its leader shard. Undefined when there is none to do.
+   */
+  preparePrimary(target: { readonly indexUuid: string; readonly index: string; readonly shard: number }, fromStore: 'EMPTY_STORE' | 'EXISTING_STORE'): Promise<void> | undefined {
+    if (fromStore !== 'EMPTY_STORE') return undefined;
+    const handle = this.options.indices.get(target.index);
+    if (handle === undefined || handle.uuid !== target.indexUuid || handle.metadata.settings['index.xpack.ccr.following_index'] !== 'true') return undefined;
+    if (handle.shards?.[target.shard]?.bootstrapped === true) return undefined;
+    return (async () => {
+      const record = this.records.get(target.indexUuid);
+      if (record === undefined) throw errors.illegalState(`the follow record of [${target.index}] has not reached this node yet`);
+      await this.bootstrapShard(record, target.shard);
+      const current = this.options.indices.get(target.index);
+      if (current !== undefined && current.uuid === target.indexUuid) this.options.indices.refresh(current);
+    })();
+  }
+
+  /** This node's follow tasks' stats, by follower uuid (a node answers another with them). */
+  localShardStats(): Record<string, ShardTaskStats[]> {
+    const out: Record<string, ShardTaskStats[]> = {};
+    for (const [uuid, tasks] of this.tasks) out[uuid] = [...tasks].map(([shard, task]) => ({ shard, stats: task.stats(), lag: task.lag() }));
+    return out;
   }
 
   // ------------------------------------------------------------------ helpers
@@ -227,6 +355,7 @@ export class CcrService {
       throw errors.illegalArgument(`data stream name [${dataStreamName}] was given, but leader index [${leader.index}] is not a backing index of a data stream`);
     }
     if (localStream !== undefined) streams!.checkReplicated(localStream, followerName);
+    const before = new Set(this.options.indices.all().map((index) => index.name));
     const handle = this.options.indices.createFollowerIndex(followerName, { settings: leader.settings, mappings: leader.mappings }, settings, isReplicatedSetting);
     if (localStream !== undefined) {
       try {
@@ -249,6 +378,7 @@ export class CcrService {
       leaderMetadataVersion: leader.metadata_version,
       createdMs: this.options.nowMs(),
     };
+    if (this.cluster !== undefined) return this.followAcrossNodes(record, before, activeShards);
     this.records.put(record);
     this.options.log.info({ follower: handle.name, remote_cluster: record.remoteCluster, leader: record.leaderIndex }, 'created follower index');
     const bootstrap = this.bootstrap(record);
@@ -274,6 +404,33 @@ export class CcrService {
       follow_index_shards_acked: activeShardsReached(activeShards, this.options.indices.get(record.followerIndex)),
       index_following_started: this.tasks.has(record.followerUuid),
     };
+  }
+
+  /**
+   * Many nodes: the record goes to every node first, then the index to the master; each shard's
+   * primary copies its leader shard before it starts (`preparePrimary`) and its node runs the task.
+   * A refusal of the master removes both again.
+   */
+  private async followAcrossNodes(
+    record: FollowerRecord,
+    before: ReadonlySet<string>,
+    activeShards: number | 'all',
+  ): Promise<{ follow_index_created: boolean; follow_index_shards_acked: boolean; index_following_started: boolean }> {
+    const cluster = this.cluster!;
+    try {
+      await this.putRecord(record);
+      await cluster.publishCreated(before, followerLimits.waitForActiveShardsMs);
+    } catch (error) {
+      await this.removeRecord(record.followerUuid).catch(() => undefined);
+      const current = this.options.indices.get(record.followerIndex);
+      if (current !== undefined && current.uuid === record.followerUuid) this.options.indices.deleteIndices([current]);
+      throw error;
+    }
+    this.options.log.info({ follower: record.followerIndex, remote_cluster: record.remoteCluster, leader: record.leaderIndex }, 'created follower index through the master');
+    if (activeShards === 0) return { follow_index_created: true, follow_index_shards_acked: false, index_following_started: false };
+    const handle = this.options.indices.get(record.followerIndex);
+    const acked = handle !== undefined && (await cluster.waitForActiveShards(handle, activeShards, followerLimits.waitForActiveShardsMs));
+    return { follow_index_created: true, follow_index_shards_acked: acked, index_following_started: acked };
   }
 
   /**
@@ -366,6 +523,10 @@ export class CcrService {
 
   /** Starts one follow task per shard of the follower (each shard bootstrapped first). */
   private startTask(record: FollowerRecord): void {
+    if (this.cluster !== undefined || this.options.multiNode === true) {
+      this.reconcile();
+      return;
+    }
     if (this.closed || this.tasks.has(record.followerUuid)) return;
     const handle = this.options.indices.get(record.followerIndex);
     const shards = handle?.metadata.state === 'open' ? handle.shards : undefined;
@@ -376,9 +537,9 @@ export class CcrService {
       });
       return;
     }
-    const tasks = shards.map((store, shard) => this.shardTask(record, shard, store.maxSeqNo));
+    const tasks = new Map(shards.map((store, shard) => [shard, this.shardTask(record, shard, store.maxSeqNo)] as const));
     this.tasks.set(record.followerUuid, tasks);
-    for (const task of tasks) task.start();
+    for (const task of tasks.values()) task.start();
   }
 
   /** The follow task of one follower shard: its own state machine, reading its leader shard. */
@@ -413,6 +574,8 @@ export class CcrService {
         write: async (operations) => {
           const current = indices.get(record.followerIndex);
           if (current === undefined || current.uuid !== record.followerUuid) throw errors.indexNotFound(record.followerIndex);
+          // Many nodes: through the primary, which replicates them to its copies.
+          if (this.cluster !== undefined) return this.cluster.write(current, shard, operations);
           indices.applyFollowerOperations(current, shard, operations, { deferSync: true });
           const store = indices.openShardOf(current, shard);
           const maxSeqNo = store.maxSeqNo;
@@ -428,7 +591,9 @@ export class CcrService {
           const current = indices.get(record.followerIndex);
           if (current === undefined || current.uuid !== record.followerUuid) throw errors.indexNotFound(record.followerIndex);
           indices.syncFollowerMetadata(current, { settings: leader.settings, mappings: leader.mappings }, isReplicatedSetting);
-          this.records.put({ ...latest, leaderMetadataVersion: leader.metadata_version });
+          // Many nodes: the master publishes the new mapping before the operations needing it reach the replicas.
+          await this.cluster?.publishMetadata(current, followerLimits.waitForActiveShardsMs);
+          await this.putRecord({ ...(this.records.get(record.followerUuid) ?? latest), leaderMetadataVersion: leader.metadata_version });
           return leader.metadata_version;
         },
         renewLease: async (retainingSeqNo) => {
@@ -445,7 +610,7 @@ export class CcrService {
     const tasks = this.tasks.get(followerUuid);
     if (tasks === undefined) return;
     this.tasks.delete(followerUuid);
-    for (const task of tasks) task.stop();
+    for (const task of tasks.values()) task.stop();
   }
 
   /** Removes the follower's retention lease from every leader shard (best effort: forget_follower removes what is left). */
@@ -458,11 +623,10 @@ export class CcrService {
   }
 
   /** The lag of a follower: operations summed over its shards, time of the shard furthest behind. */
-  private static lagOf(tasks: readonly FollowTask[]): { millis: number; operations: number } {
+  private static lagOf(lags: Iterable<{ readonly millis: number; readonly operations: number }>): { millis: number; operations: number } {
     let millis = 0;
     let operations = 0;
-    for (const task of tasks) {
-      const lag = task.lag();
+    for (const lag of lags) {
       millis = Math.max(millis, lag.millis);
       operations += lag.operations;
     }
@@ -472,11 +636,11 @@ export class CcrService {
   // ------------------------------------------------------------------ life-cycle
 
   /** `POST /{follower}/_ccr/pause_follow` (spec §3.1). */
-  pause(name: string): void {
+  async pause(name: string): Promise<void> {
     const { record } = this.followerOf(name, (index) => errors.illegalArgument(`index [${index}] is not a follower index`));
     if (record.status === 'promoted') throw errors.illegalArgument(`index [${name}] is not a follower index`);
     if (record.status === 'paused') throw errors.illegalArgument(`no shard follow tasks for [${name}]`);
-    this.records.put({ ...record, status: 'paused' });
+    await this.putRecord({ ...record, status: 'paused' });
     this.stopTask(record.followerUuid);
     this.options.log.info({ follower: name }, 'paused following');
   }
@@ -489,7 +653,8 @@ export class CcrService {
     const params = parseFollowParameters(input as Record<string, unknown>);
     const { handle, record } = this.followerOf(name, (index) => errors.illegalArgument(`follow index [${index}] does not have ccr metadata`));
     if (record.status === 'promoted') throw errors.illegalArgument(`follow index [${name}] does not have ccr metadata`);
-    if (record.status === 'active' && this.tasks.has(record.followerUuid)) {
+    // Many nodes: the tasks run where the primaries are; an active record means they run.
+    if (record.status === 'active' && (this.tasks.has(record.followerUuid) || this.cluster !== undefined)) {
       throw new EsError(400, 'resource_already_exists_exception', `task with id {${record.followerUuid}-0} already exist`);
     }
     this.checkAlias(record.remoteCluster);
@@ -500,7 +665,7 @@ export class CcrService {
     }
     if (!leader.open || handle.metadata.state !== 'open') throw errors.illegalArgument('leader and follow index must be open');
     const next: FollowerRecord = { ...record, params, status: 'active', subject };
-    this.records.put(next);
+    await this.putRecord(next);
     this.stopTask(record.followerUuid);
     this.startTask(next);
     this.options.log.info({ follower: name }, 'resumed following');
@@ -510,10 +675,12 @@ export class CcrService {
   async unfollow(name: string): Promise<void> {
     const { handle, record } = this.followerOf(name, (index) => errors.illegalArgument(`index [${index}] is not a follower index`));
     if (record.status === 'promoted') throw errors.illegalArgument(`index [${name}] is not a follower index`);
-    if (handle.metadata.state === 'open') throw errors.illegalArgument(`cannot convert the follower index [${name}] to a non-follower, because it has not been closed`);
+    // Many nodes: index close is not supported there yet, so a paused follower is enough (no task writes it).
+    if (handle.metadata.state === 'open' && this.cluster === undefined) throw errors.illegalArgument(`cannot convert the follower index [${name}] to a non-follower, because it has not been closed`);
     if (record.status === 'active') throw errors.illegalArgument(`cannot convert the follower index [${name}] to a non-follower, because it has not been paused`);
     this.options.indices.clearFollowing(handle);
-    this.records.remove(record.followerUuid);
+    await this.cluster?.publishMetadata(handle, followerLimits.waitForActiveShardsMs);
+    await this.removeRecord(record.followerUuid);
     await this.removeLeases(record, Number(handle.metadata.settings['index.number_of_shards'] ?? '1'));
     this.options.log.info({ follower: name }, 'unfollowed: the index is an ordinary index now');
   }
@@ -576,7 +743,7 @@ export class CcrService {
       const checkpoint = handle?.shards?.[behind]?.maxSeqNo ?? -1;
       const seqNo = seqNos[behind]!;
       const tasks = this.tasks.get(record.followerUuid);
-      if (tasks?.some((task) => task.fatal) === true || this.options.nowMs() > deadline) {
+      if ([...(tasks?.values() ?? [])].some((task) => task.fatal) || this.options.nowMs() > deadline) {
         // A lagging or failed follower is a state the caller can retry against, not a server fault.
         throw new EsError(
           409,
@@ -601,7 +768,7 @@ export class CcrService {
     for (const name of names) if (this.options.indices.get(name) === undefined) throw errors.indexNotFound(name);
     return {
       follower_indices: this.matching(expression).map((record) => {
-        const fatal = this.tasks.get(record.followerUuid)?.map((task) => task.stats()['fatal_exception']).find((exception) => exception !== undefined);
+        const fatal = [...(this.tasks.get(record.followerUuid)?.values() ?? [])].map((task) => task.stats()['fatal_exception']).find((exception) => exception !== undefined);
         return {
           follower_index: record.followerIndex,
           remote_cluster: record.remoteCluster,
@@ -626,20 +793,21 @@ export class CcrService {
     };
   }
 
-  private indexStats(record: FollowerRecord): Record<string, unknown> | undefined {
-    const tasks = this.tasks.get(record.followerUuid);
-    if (tasks === undefined) return undefined;
-    const shards = tasks.map(
-      (task, shard) =>
-        ({
-          remote_cluster: record.remoteCluster,
-          leader_index: record.leaderIndex,
-          follower_index: record.followerIndex,
-          shard_id: shard,
-          ...task.stats(),
-        }) as Record<string, unknown>,
-    );
-    const lag = CcrService.lagOf(tasks);
+  private indexStats(record: FollowerRecord, entries: readonly ShardTaskStats[] | undefined): Record<string, unknown> | undefined {
+    if (entries === undefined || entries.length === 0) return undefined;
+    const shards = [...entries]
+      .sort((a, b) => a.shard - b.shard)
+      .map(
+        (entry) =>
+          ({
+            remote_cluster: record.remoteCluster,
+            leader_index: record.leaderIndex,
+            follower_index: record.followerIndex,
+            shard_id: entry.shard,
+            ...entry.stats,
+          }) as Record<string, unknown>,
+      );
+    const lag = CcrService.lagOf(entries.map((entry) => entry.lag));
     const objective = this.objectiveOf(record);
     return {
       index: record.followerIndex,
@@ -674,15 +842,17 @@ export class CcrService {
     for (const record of this.records.all()) {
       if (record.status !== 'active' || this.objectiveOf(record) === undefined) continue;
       const tasks = this.tasks.get(record.followerUuid);
-      if (tasks === undefined || tasks.some((task) => task.fatal) || this.pastObjective(record, CcrService.lagOf(tasks))) past.push(record.followerIndex);
+      if (tasks === undefined || [...tasks.values()].some((task) => task.fatal) || this.pastObjective(record, CcrService.lagOf([...tasks.values()].map((task) => task.lag())))) past.push(record.followerIndex);
     }
     return past;
   }
 
   /** `GET /{index}/_ccr/stats` (spec §3.6): 404 when none of the named followers has a running task. */
-  stats(expression: string | undefined): Record<string, unknown> {
+  async stats(expression: string | undefined): Promise<Record<string, unknown>> {
+    // Many nodes: each node reports the tasks it runs (those of the primaries it holds).
+    const entries = this.cluster !== undefined ? await this.cluster.shardStatsOfEveryNode() : new Map(Object.entries(this.localShardStats()));
     const indices = this.matching(expression)
-      .map((record) => this.indexStats(record))
+      .map((record) => this.indexStats(record, entries.get(record.followerUuid)))
       .filter((entry): entry is Record<string, unknown> => entry !== undefined);
     if (indices.length === 0 && expression !== undefined && expression !== '' && expression !== '_all' && expression !== '*') {
       throw errors.resourceNotFound(`No shard follow tasks for follower indices [${expression}]`);
@@ -691,10 +861,10 @@ export class CcrService {
   }
 
   /** `GET /_ccr/stats` (spec §3.7). */
-  clusterStats(): Record<string, unknown> {
+  async clusterStats(): Promise<Record<string, unknown>> {
     return {
       auto_follow_stats: this.autoFollowStats?.() ?? new AutoFollowStats().render(this.options.nowMs()),
-      follow_stats: this.stats(undefined),
+      follow_stats: await this.stats(undefined),
     };
   }
 

@@ -694,7 +694,16 @@ export class IndicesService {
     }
     // A follower is a copy of its leader: local templates do not apply (Elasticsearch restores it from a snapshot).
     const handle = this.createIndex(name, { settings: { ...leader.settings, ...own }, mappings: leader.mappings }, { templates: false });
-    const mutable = this.handles.get(handle.name)!;
+    return this.markFollowing(handle);
+  }
+
+  /**
+   * Puts the follower marker (`index.xpack.ccr.following_index`, private: no client may set it) on
+   * an index: a new follower, or on many nodes a follower the published cluster state names.
+   */
+  markFollowing(handle: IndexHandle): IndexHandle {
+    const mutable = this.handles.get(handle.name);
+    assert(mutable !== undefined && mutable.uuid === handle.uuid, 'the follower index exists');
     this.replaceMetadata(mutable, {
       ...mutable.metadata,
       settings: { ...mutable.metadata.settings, 'index.xpack.ccr.following_index': 'true' },

@@ -191,6 +191,8 @@ export async function startNode(config: NodeConfig, options: StartOptions): Prom
     };
     const ccr = new CcrService({
       indices: indices.indices,
+      // Many nodes: tasks wait for the cluster (wire-ccr-follower.ts) to say where the primaries are.
+      multiNode: config.discoveryType === 'multi-node',
       dataStreams: indices.dataStreams,
       db: nodeDb,
       remote: ccrRemote,
@@ -255,6 +257,7 @@ export async function startNode(config: NodeConfig, options: StartOptions): Prom
     let tasksWiring: import('./wire-tasks-multi-node.js').TasksAcrossNodes | undefined;
     let credentialsWiring: import('./wire-service-credentials.js').ServiceCredentialsWiring | undefined;
     let indexStateWiring: import('./wire-index-state.js').IndexStateWiring | undefined;
+    let ccrFollowerWiring: import('./wire-ccr-follower.js').CcrFollowerWiring | undefined;
     if (coordination !== undefined) {
       closers.push(() => coordination.close());
       // Users, roles, API keys ... shared by every node through etcd, loaded before serving (wire-security-sharing.ts).
@@ -288,6 +291,8 @@ export async function startNode(config: NodeConfig, options: StartOptions): Prom
         indices: indices.indices,
         ccrRetentionFloor: (index, shard) => ccrLeader.retentionFloor(index, shard),
         pace: (bytes) => ccrLeader.paceOutbound(bytes),
+        // A cross-cluster follower shard's primary copies its leader shard before it starts.
+        preparePrimary: (target, fromStore) => ccr.preparePrimary(target, fromStore),
         log,
         nowMs,
       });
@@ -395,6 +400,21 @@ export async function startNode(config: NodeConfig, options: StartOptions): Prom
         nowMs,
       });
       closers.push(() => ccrLeaderWiring.close());
+      // Cross-cluster replication's follow tasks run on the follower shards' primaries (wire-ccr-follower.ts).
+      if (config.coordination !== undefined) {
+        const follower = await (await import('./wire-ccr-follower.js')).wireCcrFollower({
+          nodeId,
+          ccr,
+          indices: indices.indices,
+          coordination,
+          dataPlane,
+          prefix: config.coordination.prefix,
+          addTransportHandlers: (handlers) => remote.addTransportHandlers(handlers),
+          log,
+        });
+        closers.push(() => follower.close());
+        ccrFollowerWiring = follower;
+      }
     }
     const clusterUuid = clusterIdentity.clusterUuid;
     let httpServer: HttpServer | undefined;
@@ -439,7 +459,7 @@ export async function startNode(config: NodeConfig, options: StartOptions): Prom
       // Elasticsearch compresses plain HTTP responses by default, HTTPS ones only when asked (BREACH).
       compression: { enabled: config.httpCompression ?? tls === undefined, level: config.httpCompressionLevel },
       nowMs,
-      routes: coordination === undefined ? routes : coordination.applyTo([documents, searchWiring, reindexWiring, tasksWiring, statsWiring, indexStateWiring, credentialsWiring, securitySharing, metadataSharing].reduce((wired, wiring) => wiring?.applyTo(wired) ?? wired, routes)),
+      routes: coordination === undefined ? routes : coordination.applyTo([documents, searchWiring, reindexWiring, tasksWiring, statsWiring, indexStateWiring, credentialsWiring, ccrFollowerWiring, securitySharing, metadataSharing].reduce((wired, wiring) => wiring?.applyTo(wired) ?? wired, routes)),
       security: security.service,
       log,
     });

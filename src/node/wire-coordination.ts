@@ -84,6 +84,18 @@ export interface CoordinationWiringOptions {
 
 const newId = (): string => randomBytes(16).toString('base64url').slice(0, 22);
 
+/**
+ * The follower marker of cross-cluster replication: static for clients, but unfollow removes it,
+ * and every node must see that (Elasticsearch's unfollow updates the index metadata through the
+ * master), so it travels with the dynamic settings.
+ */
+const followingIndexSetting = 'index.xpack.ccr.following_index';
+
+/** A setting whose changes travel through the master after the index exists. */
+function isPublishedIndexSetting(key: string): boolean {
+  return key === followingIndexSetting || isDynamicIndexSetting(key);
+}
+
 /** Settings a node sets itself at creation: never copied from the cluster state into a local create. */
 const nodeSetSetting = /^index\.(uuid|creation_date|version\..*|provided_name|history\.uuid|resize\..*)$/;
 
@@ -112,7 +124,7 @@ export async function startCoordination(options: CoordinationWiringOptions): Pro
       nowMs: options.nowMs,
       newUuid: newId,
       mergeMappings: mergePublishedMappings,
-      isDynamicIndexSetting,
+      isDynamicIndexSetting: isPublishedIndexSetting,
       readFile: (setting, file) => {
         try {
           return readFileSync(file);
@@ -297,7 +309,7 @@ function mirrorAliases(state: ClusterState, indices: IndicesService, log: Logger
 export function dynamicSettingChanges(from: Readonly<Record<string, string>>, to: Readonly<Record<string, string>>): Record<string, string | null> {
   const changed: Record<string, string | null> = {};
   for (const key of new Set([...Object.keys(from), ...Object.keys(to)])) {
-    if (nodeSetSetting.test(key) || !isDynamicIndexSetting(key)) continue;
+    if (nodeSetSetting.test(key) || !isPublishedIndexSetting(key)) continue;
     if (from[key] !== to[key]) changed[key] = to[key] ?? null;
   }
   return changed;
@@ -331,7 +343,8 @@ function mirrorMetadata(state: ClusterState, indices: IndicesService, log: Logge
   for (const [name, metadata] of Object.entries(state.metadata.indices)) {
     try {
       const local = indices.get(name);
-      const settings = Object.fromEntries(Object.entries(metadata.settings).filter(([key]) => !nodeSetSetting.test(key)));
+      // The follower marker is private (no create may set it): put on after the create.
+      const settings = Object.fromEntries(Object.entries(metadata.settings).filter(([key]) => !nodeSetSetting.test(key) && key !== followingIndexSetting));
       const mappings = (metadata.mappings['_doc'] ?? {}) as Record<string, unknown>;
       const uuid = metadata.settings['index.uuid'];
       if (local !== undefined && uuid !== undefined && local.uuid !== uuid) {
@@ -343,6 +356,7 @@ function mirrorMetadata(state: ClusterState, indices: IndicesService, log: Logge
       const handle = indices.get(name);
       if (handle === undefined) {
         const created = indices.createIndex(name, { settings, mappings, aliases: metadata.aliases }, { templates: false, ...(uuid !== undefined ? { uuid } : {}) });
+        if (metadata.settings[followingIndexSetting] === 'true') indices.markFollowing(created);
         if (metadata.state === 'close') indices.closeIndices([created]);
         continue;
       }
@@ -355,7 +369,9 @@ function mirrorMetadata(state: ClusterState, indices: IndicesService, log: Logge
       }
       if (!sameMappings(handle, metadata.mappings) && Object.keys(mappings).length > 0) indices.putMapping([handle], mappings);
       // Every dynamic setting (replicas, refresh interval, blocks, pipelines, ...) as published.
-      const settingChanges = dynamicSettingChanges(handle.metadata.settings, metadata.settings);
+      const { [followingIndexSetting]: following, ...settingChanges } = dynamicSettingChanges(handle.metadata.settings, metadata.settings);
+      // An unfollowed follower (the marker is only ever removed once the index exists).
+      if (following === null) indices.clearFollowing(handle);
       if (Object.keys(settingChanges).length > 0) indices.updateSettings([handle], settingChanges);
     } catch (error) {
       log.error({ err: error, index: name, version: state.version }, 'cannot apply the published index metadata on this node');

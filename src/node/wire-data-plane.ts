@@ -44,6 +44,8 @@ export interface DataPlaneOptions {
   readonly ccrRetentionFloor: (index: IndexHandle, shard: number) => number | undefined;
   /** The node-wide recovery pacer (`indices.recovery.max_bytes_per_sec`). */
   readonly pace: (bytes: number) => Promise<void>;
+  /** Work a new primary copy does before it starts (a cross-cluster follower shard's bootstrap); see ShardCopiesApplier. */
+  readonly preparePrimary?: (target: ShardTarget, fromStore: 'EMPTY_STORE' | 'EXISTING_STORE') => Promise<void> | undefined;
   readonly log: Logger;
   readonly nowMs: () => number;
 }
@@ -126,7 +128,7 @@ export function startDataPlane(options: DataPlaneOptions): DataPlaneWiring {
   options.addTransportHandlers(handlers);
   // Shard copies follow every applied state (listeners run in registration order: the metadata
   // mirror registered first, so an index exists here before its copies open).
-  const applier = new ShardCopiesApplier({ nodeId: options.nodeId, service: replication, stores: indicesShardStores(options.indices), report: (report) => options.coordination.reportShard(report), logger: log });
+  const applier = new ShardCopiesApplier({ nodeId: options.nodeId, service: replication, stores: indicesShardStores(options.indices), report: (report) => options.coordination.reportShard(report), logger: log, ...(options.preparePrimary !== undefined ? { preparePrimary: options.preparePrimary } : {}) });
   const apply = (state: Parameters<typeof applier.apply>[0]): void => {
     try {
       applier.apply(state);
@@ -147,6 +149,7 @@ export function startDataPlane(options: DataPlaneOptions): DataPlaneWiring {
       shardBulk = handler(ownShardBulk);
     },
     close: () => {
+      applier.close();
       options.indices.setRetentionFloor(options.ccrRetentionFloor);
       replication.close();
       channel.close();

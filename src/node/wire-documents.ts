@@ -13,8 +13,9 @@
  * Elasticsearch's replication timeout), then answers 503 unavailable_shards_exception; a primary
  * lost mid-request (its node left, or it was demoted) is retried on the next one within that time.
  * `_mget` reads each document on its shard's primary (the documents of one node in one
- * `indices:data/read/mget[shard][s]`). APIs that would write local stores directly are refused in
- * multi-node mode (CCR follow); reindex and by-query write through `bulkAs` (wire-reindex-multi-node.ts). Loaded only in multi-node mode (node.ts).
+ * `indices:data/read/mget[shard][s]`). Reindex and by-query write through `bulkAs`
+ * (wire-reindex-multi-node.ts); cross-cluster followers through their primaries
+ * (wire-ccr-follower.ts). Loaded only in multi-node mode (node.ts).
  */
 import type { Logger } from 'pino';
 import { allShardRoutings, primaryOf, shardCopiesOf, type ClusterState, type ShardRouting } from '../cluster/state.js';
@@ -86,11 +87,6 @@ export const shardRetriableTypes: ReadonlySet<string> = new Set([
   'shard_not_found_exception',
   'shard_not_in_primary_mode_exception',
   'no_longer_primary_shard_exception',
-]);
-
-/** Actions that write shard stores without going through a primary: refused until they are routed. */
-const multiNodeRefusedDocumentActions: ReadonlySet<string> = new Set([
-  'indices:admin/xpack/ccr/put_follow',
 ]);
 
 /** What a coordinating node sends the primary's node for one shard. */
@@ -921,7 +917,6 @@ export function wireDocuments(options: DocumentsWiringOptions): DocumentsWiring 
     refreshCopies,
     applyTo: (routes) =>
       routes.flatMap((route): Route[] => {
-        if (multiNodeRefusedDocumentActions.has(route.action)) return [refuse(route)];
         if (route.path === '/_refresh' || route.path === '/:index/_refresh') return [refreshRoute(route)];
         const methods = typeof route.method === 'string' ? [route.method] : [...route.method];
         if (!methods.some((method) => replacements.has(`${method} ${route.path}`))) return [route];
@@ -931,15 +926,6 @@ export function wireDocuments(options: DocumentsWiringOptions): DocumentsWiring 
           return replacement === undefined ? { ...route, method } : { ...route, method, handle: replacement };
         });
       }),
-  };
-}
-
-function refuse(route: Route): Route {
-  return {
-    ...route,
-    handle: () => {
-      throw errors.illegalArgument(`[${route.action}] is not supported in a multi-node cluster yet ([discovery.type] is [multi-node])`);
-    },
   };
 }
 

@@ -35,8 +35,8 @@ export function ccrRoutes(ccr: CcrService, leader: CcrLeaderService, indices: In
       action: 'cluster:admin/xpack/ccr/pause_follow',
       scope: 'cluster',
       params: MASTER,
-      handle: (request) => {
-        ccr.pause(request.params['index']!);
+      handle: async (request) => {
+        await ccr.pause(request.params['index']!);
         return { status: 200, body: { acknowledged: true } };
       },
     },
@@ -78,7 +78,7 @@ export function ccrRoutes(ccr: CcrService, leader: CcrLeaderService, indices: In
       action: 'cluster:monitor/ccr/follow_stats',
       scope: 'cluster',
       params: MASTER,
-      handle: (request) => ({ status: 200, body: ccr.stats(request.params['index']) }),
+      handle: async (request) => ({ status: 200, body: await ccr.stats(request.params['index']) }),
     },
     {
       method: 'GET',
@@ -86,7 +86,7 @@ export function ccrRoutes(ccr: CcrService, leader: CcrLeaderService, indices: In
       action: 'cluster:monitor/ccr/stats',
       scope: 'cluster',
       params: MASTER,
-      handle: () => ({ status: 200, body: ccr.clusterStats() }),
+      handle: async () => ({ status: 200, body: await ccr.clusterStats() }),
     },
     {
       // Strait's fenced failover (beyond Elasticsearch): managing the follower index's life-cycle.

@@ -20,6 +20,9 @@ export interface ShardStoreProvider {
   reset(target: ShardTarget): ShardStore;
 }
 
+/** Ours: how long a primary waits before it tries again the preparation (`preparePrimary`) that failed. */
+export const preparePrimaryRetryMs = 2_000;
+
 /** Ours: how long a replica retries a recovery its primary is not ready for yet, and how often. */
 export const recoveryRetry = { delayMs: 500, attemptsMax: 60 } as const;
 
@@ -46,6 +49,10 @@ export class ShardCopiesApplier {
   /** Copies ready to serve whose `shard_started` the master has not applied yet (re-sent at each state until it is). */
   private readonly started = new Set<string>();
   private readonly reporting = new Set<string>();
+  /** Primaries being prepared (`preparePrimary`) before they open, by shard key. */
+  private readonly preparing = new Set<string>();
+  private lastState: ClusterState | undefined;
+  private closed = false;
 
   constructor(
     private readonly options: {
@@ -55,6 +62,13 @@ export class ShardCopiesApplier {
       /** Delivers a report to the master (resolves once applied). */
       readonly report: (report: ShardStateReport) => Promise<void>;
       readonly logger: Logger;
+      /**
+       * Work a new primary copy does before it opens and reports itself started (a cross-cluster
+       * follower shard copies its leader shard, as Elasticsearch's follower shards recover from
+       * the leader); undefined when there is none. Replicas are assigned only once it started, so
+       * they recover what it prepared. Tried again after a failure.
+       */
+      readonly preparePrimary?: (target: ShardTarget, fromStore: 'EMPTY_STORE' | 'EXISTING_STORE') => Promise<void> | undefined;
     },
   ) {}
 
@@ -63,7 +77,13 @@ export class ShardCopiesApplier {
     return [...this.local.values()].map(({ index, shard, allocationId }) => ({ index, shard, allocationId }));
   }
 
+  /** Stops retrying preparations (node stop). */
+  close(): void {
+    this.closed = true;
+  }
+
   apply(state: ClusterState): void {
+    this.lastState = state;
     this.reconcile(state);
     // A started report lost on its way (the master changed, etcd was briefly unreachable) is made
     // again while the state still shows the copy initializing; without it the copy would stay
@@ -100,6 +120,27 @@ export class ShardCopiesApplier {
         case 'open_primary': {
           const store = indexUuid === undefined ? undefined : stores.open(target);
           if (store === undefined) break; // the index metadata is not applied here yet: a later state opens it
+          const key = shardKey(target);
+          if (this.preparing.has(key)) break;
+          const preparation = this.options.preparePrimary?.(target, action.fromStore);
+          if (preparation !== undefined) {
+            // Opened (and reported started) by the reconcile that follows the preparation.
+            this.preparing.add(key);
+            preparation.then(
+              () => {
+                this.preparing.delete(key);
+                if (!this.closed && this.lastState !== undefined) this.reconcile(this.lastState);
+              },
+              (error: unknown) => {
+                this.preparing.delete(key);
+                this.options.logger.warn({ err: error, index: action.index, shard: action.shard }, 'preparing a new primary copy failed; trying again');
+                setTimeout(() => {
+                  if (!this.closed && this.lastState !== undefined) this.reconcile(this.lastState);
+                }, preparePrimaryRetryMs).unref();
+              },
+            );
+            break;
+          }
           service.openPrimary(target, store, action.allocationId, action.applied);
           this.local.set(shardKey(target), { index: action.index, shard: action.shard, allocationId: action.allocationId, target });
           this.started.add(action.allocationId);

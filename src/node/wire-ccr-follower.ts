@@ -1,0 +1,206 @@
+/**
+ * Cross-cluster replication's follower side on a multi-node cluster (issues #10 and #14), as
+ * Elasticsearch runs it:
+ *
+ * - The follower index is made through the master (with the leader's settings and mappings, its
+ *   own `number_of_replicas`), after its follow record reached etcd.
+ * - Follow records (leader, parameters, status, the identity tasks run as) are shared by every
+ *   node through etcd (`<prefix>ccr/followers/<follower uuid>`, Elasticsearch keeps them in the
+ *   index metadata and the persistent tasks of the cluster state); each node mirrors them into its
+ *   node.db, so a restarted node has them before etcd answers, and etcd's copy wins once it does.
+ * - A follower shard's primary copies its leader shard before it reports itself started (as a
+ *   follower shard recovers from the leader in Elasticsearch); its replicas are assigned only
+ *   then, and recover the copied documents from it.
+ * - Each shard's follow task runs on the node holding the shard's started primary
+ *   (ShardFollowTasksExecutor assigns the persistent task there): after every applied state a node
+ *   starts the tasks of the primaries it holds and stops the others, so a promoted replica's node
+ *   resumes from its own copy's checkpoint. The task writes through the primary, which replicates
+ *   the operations (`indices:data/write/bulk[s][r]`) to every in-sync copy before the task's
+ *   checkpoint moves (TransportBulkShardOperationsAction is a replication action).
+ * - `_ccr/stats` through any node asks every node for the tasks it runs
+ *   (`cluster:monitor/ccr/follow_stats[n]`, this cluster's nodes only).
+ *
+ * Loaded only in multi-node mode (node.ts).
+ */
+import type { Logger } from 'pino';
+import { EtcdMetadataRange } from '../cluster/etcd-metadata-range.js';
+import { primaryOf, type ClusterState } from '../cluster/state.js';
+import { EsError, errors, limits } from '../common/index.js';
+import type { CcrCluster, CcrService, ShardTaskStats } from '../ccr/service.js';
+import type { FollowerRecord } from '../ccr/follower-records.js';
+import type { Route } from '../http/route.js';
+import type { IndexHandle, IndicesService } from '../index/index.js';
+import type { ShardTarget } from '../index/replication/actions.js';
+import type { TransportHandler } from '../transport/index.js';
+import { askEachNode } from './ask-nodes.js';
+import type { CoordinationWiring } from './wire-coordination.js';
+import type { DataPlaneWiring } from './wire-data-plane.js';
+import { activeShardsShortfall } from './wire-documents.js';
+
+/** The node-level part of `GET [/{index}]/_ccr/stats` (FollowStatsAction's tasks, asked node by node). */
+export const FOLLOW_STATS_NODE_ACTION = 'cluster:monitor/ccr/follow_stats[n]';
+/** Ours: how long a node waits for another's task stats. */
+const statsTimeoutMs = 10_000;
+const rangeName = 'ccr/followers';
+
+/** Actions still refused on a follower cluster of many nodes. */
+const refusedActions: ReadonlySet<string> = new Set(['cluster:admin/xpack/ccr/auto_follow_pattern/put', 'indices:admin/xpack/ccr/promote']);
+
+export interface CcrFollowerWiringOptions {
+  readonly nodeId: string;
+  readonly ccr: CcrService;
+  readonly indices: IndicesService;
+  readonly coordination: CoordinationWiring;
+  readonly dataPlane: DataPlaneWiring;
+  /** `cluster.coordination.etcd.prefix` (ends with `/`). */
+  readonly prefix: string;
+  readonly addTransportHandlers: (handlers: ReadonlyMap<string, TransportHandler>) => void;
+  readonly log: Logger;
+}
+
+export interface CcrFollowerWiring {
+  /** Refuses what is not supported on many nodes yet (auto-follow patterns, promotion). */
+  applyTo(routes: readonly Route[]): Route[];
+  close(): Promise<void>;
+}
+
+function decodeRecord(value: string): FollowerRecord | undefined {
+  try {
+    const record = JSON.parse(value) as FollowerRecord;
+    return typeof record.followerUuid === 'string' && typeof record.followerIndex === 'string' ? record : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Each follower shard's task stats once: during a failover two nodes may report one shard; the one further along wins. */
+export function mergeShardStats(parts: readonly Readonly<Record<string, readonly ShardTaskStats[]>>[]): Map<string, ShardTaskStats[]> {
+  const merged = new Map<string, Map<number, ShardTaskStats>>();
+  for (const part of parts) {
+    for (const [uuid, entries] of Object.entries(part)) {
+      const shards = merged.get(uuid) ?? new Map<number, ShardTaskStats>();
+      merged.set(uuid, shards);
+      for (const entry of entries) {
+        const held = shards.get(entry.shard);
+        const checkpoint = (stats: ShardTaskStats): number => Number(stats.stats['follower_global_checkpoint'] ?? -1);
+        if (held === undefined || checkpoint(entry) > checkpoint(held)) shards.set(entry.shard, entry);
+      }
+    }
+  }
+  return new Map([...merged].map(([uuid, shards]) => [uuid, [...shards.values()].sort((a, b) => a.shard - b.shard)]));
+}
+
+export async function wireCcrFollower(options: CcrFollowerWiringOptions): Promise<CcrFollowerWiring> {
+  const { ccr, indices, coordination, dataPlane, nodeId } = options;
+  const { coordinator } = coordination;
+  const { replication, channel } = dataPlane;
+  const log = options.log.child({ layer: 'ccr', side: 'follower' });
+  const targetOf = (handle: IndexHandle, shard: number): ShardTarget => ({ indexUuid: handle.uuid, index: handle.name, shard });
+  const published = (state: ClusterState, handle: IndexHandle): boolean => state.metadata.indices[handle.name]?.settings['index.uuid'] === handle.uuid;
+  const shardCount = (handle: IndexHandle): number => Number(handle.metadata.settings['index.number_of_shards'] ?? '1');
+
+  const range = new EtcdMetadataRange({
+    client: coordinator.etcdClient(),
+    prefix: `${options.prefix}${rangeName}/`,
+    target: {
+      // etcd holds the cluster's records: one this node has and etcd does not was removed meanwhile.
+      load: (entries) => {
+        const shared = new Set<string>();
+        for (const [uuid, { value }] of entries) {
+          const record = decodeRecord(value);
+          if (record === undefined) {
+            log.error({ key: uuid }, 'skipping a shared follow record this node cannot read');
+            continue;
+          }
+          shared.add(uuid);
+          ccr.applySharedRecord(uuid, record);
+        }
+        for (const record of ccr.allRecords()) if (!shared.has(record.followerUuid)) ccr.applySharedRecord(record.followerUuid, undefined);
+        return [];
+      },
+      apply: (uuid, value) => {
+        if (value === null) {
+          ccr.applySharedRecord(uuid, undefined);
+          return;
+        }
+        const record = decodeRecord(value);
+        if (record === undefined) log.error({ key: uuid }, 'skipping a shared follow record this node cannot read');
+        else ccr.applySharedRecord(uuid, record);
+      },
+    },
+    log,
+    retryMs: limits.sharedMetadataReloadRetryMs,
+  });
+
+  const cluster: CcrCluster = {
+    publishCreated: (before, timeoutMs) => coordination.publishLocalChanges(before, timeoutMs),
+    publishMetadata: (handle, timeoutMs) => coordination.publishLocalChanges(new Set(indices.all().map((index) => index.name)), timeoutMs),
+    primaryShardsHere: (handle) => {
+      const state = coordinator.state();
+      if (!published(state, handle)) return [];
+      const shards: number[] = [];
+      for (let shard = 0; shard < shardCount(handle); shard++) {
+        const primary = primaryOf(state, handle.name, shard);
+        if (primary?.node === nodeId && primary.state === 'STARTED' && replication.isPrimaryHere(targetOf(handle, shard))) shards.push(shard);
+      }
+      return shards;
+    },
+    write: async (handle, shard, operations) => {
+      const written = await replication.writeWith(
+        targetOf(handle, shard),
+        (store) => {
+          // The copies take a primary's operations as one contiguous seq_no range: a batch after a
+          // gap (an earlier batch failed and waits for its retry) waits too.
+          const fresh = operations.filter((operation) => operation.seqNo > store.maxSeqNo);
+          if (fresh.length === 0) return store.maxSeqNo;
+          if (fresh[0]!.seqNo !== store.maxSeqNo + 1) {
+            throw new EsError(429, 'es_rejected_execution_exception', `follower shard [${handle.name}][${shard}] holds operations up to [${store.maxSeqNo}]; operations from [${fresh[0]!.seqNo}] wait for the ones before them`);
+          }
+          indices.applyFollowerOperations(handle, shard, fresh);
+          return store.maxSeqNo;
+        },
+        // The copies take them under the state holding the follower's mapping (published by the metadata sync).
+        async () => coordinator.state().version,
+      );
+      return written.result;
+    },
+    shareRecord: async (uuid, record) => {
+      await range.publish(uuid, record === undefined ? null : JSON.stringify(record));
+    },
+    waitForActiveShards: (handle, wanted, timeoutMs) =>
+      coordinator.waitForState((state) => {
+        if (!published(state, handle)) return false;
+        for (let shard = 0; shard < shardCount(handle); shard++) {
+          const primary = primaryOf(state, handle.name, shard);
+          if (primary?.state !== 'STARTED') return false;
+          if (activeShardsShortfall(state, targetOf(handle, shard), wanted) !== undefined) return false;
+        }
+        return true;
+      }, timeoutMs),
+    shardStatsOfEveryNode: async () => {
+      const answers = await askEachNode({ nodeId, channel, log }, Object.keys(coordinator.state().nodes), FOLLOW_STATS_NODE_ACTION, {}, statsTimeoutMs, () => ccr.localShardStats());
+      const parts = [...answers.values()].filter((answer): answer is Record<string, ShardTaskStats[]> => !(answer instanceof EsError));
+      return mergeShardStats(parts);
+    },
+  };
+
+  options.addTransportHandlers(new Map<string, TransportHandler>([[FOLLOW_STATS_NODE_ACTION, replication.internalHandler(() => ccr.localShardStats())]]));
+  await range.start();
+  ccr.attachCluster(cluster);
+  // Tasks follow the primaries: every applied state (after the shard copies were opened) reconciles them.
+  coordinator.onApplied(() => ccr.reconcile());
+  return {
+    applyTo: (routes) =>
+      routes.map((route): Route =>
+        refusedActions.has(route.action)
+          ? {
+              ...route,
+              handle: () => {
+                throw errors.illegalArgument(`[${route.action}] is not supported on a follower cluster of many nodes yet ([discovery.type] is [multi-node])`);
+              },
+            }
+          : route,
+      ),
+    close: () => range.close(),
+  };
+}

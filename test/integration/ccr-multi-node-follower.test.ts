@@ -1,0 +1,234 @@
+/**
+ * Cross-cluster replication into a follower cluster of three nodes (issues #10 and #14). Real
+ * processes: a real etcd, three follower nodes in multi-node mode with security on and TLS from our
+ * certutil, one leader node (certificate model).
+ *
+ * What Elasticsearch does and this enforces (ccr-put-follow.html, ccr-overview.html "Replication
+ * mechanics"; spec ccr.md §2.3, §4.2): the follower index is created through the master with the
+ * leader's settings and mappings and its own `number_of_replicas`; each follower shard's follow task
+ * runs on the node holding that shard's primary (ShardFollowTasksExecutor assigns the persistent
+ * task to the primary's node) and writes what it reads through the primary, which replicates it to
+ * the replicas (TransportBulkShardOperationsAction is a replication action), so every copy holds
+ * the leader's documents with the leader's seq_no and version; pause, resume, unfollow, info and
+ * stats answer through any node for every shard; client writes stay refused; when a follower
+ * primary's node dies, the promoted replica's node resumes the task from its own checkpoint.
+ */
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { Client } from '@elastic/elasticsearch';
+import { makeCa, removeTempDir, startNode, type Certificates, type StartedNode } from '../harness/cluster.js';
+import { jsonCall } from '../harness/json-call.js';
+import { etcdSkipReason } from '../harness/etcd.js';
+import { startMultiNodeCluster, type MultiNodeCluster } from '../harness/multi-node-cluster.js';
+import { assertCopiesIdentical, nodeById, shardLayout, type CopyDoc } from '../harness/shard-copies.js';
+import { until } from '../harness/wait.js';
+
+const skip = etcdSkipReason();
+
+/** The leader's documents of `index` (refreshed first), by id. */
+async function leaderDocuments(client: Client, index: string): Promise<Map<string, CopyDoc>> {
+  await client.indices.refresh({ index });
+  const answer = await client.search({ index, size: 10_000, seq_no_primary_term: true, version: true, query: { match_all: {} } });
+  return new Map(answer.hits.hits.map((hit) => [hit._id!, { seqNo: hit._seq_no!, version: hit._version!, source: JSON.stringify(hit._source) }]));
+}
+
+interface ShardStats {
+  shard_id: number;
+  leader_global_checkpoint: number;
+  follower_global_checkpoint: number;
+  operations_written: number;
+  fatal_exception?: unknown;
+}
+
+describe('cross-cluster replication into a three-node follower cluster', { skip }, () => {
+  let cluster: MultiNodeCluster;
+  let leader: StartedNode;
+  let leaderAdmin: Client;
+  let ca: Certificates | undefined;
+  let leaderStarted: Promise<unknown> | undefined;
+  const killed: number[] = [];
+  const running = (): StartedNode[] => cluster.nodes.filter((_, index) => !killed.includes(index));
+
+  before(async () => {
+    // One CA for both clusters; the leader starts while the follower cluster does.
+    ca = makeCa();
+    leaderStarted = startNode({ ca, clusterName: 'leaders', nodeName: 'lead-1' }).then((node) => (leader = node));
+    cluster = await startMultiNodeCluster({ clusterName: 'followers', nodes: 3, remoteClusterClient: true, ca });
+    await leaderStarted;
+    leaderAdmin = leader.client();
+    // Remote cluster settings are cluster settings: put through one node, every node connects.
+    await cluster.nodes[0]!.client().cluster.putSettings({ persistent: { 'cluster.remote.lead.seeds': [leader.transportAddress], 'cluster.remote.lead.skip_unavailable': false } });
+    for (const node of cluster.nodes) {
+      await until(`${node.transportAddress} connected to the leader`, async () => {
+        const info = (await node.client().cluster.remoteInfo()) as Record<string, { connected: boolean }>;
+        return info['lead']?.connected === true ? true : undefined;
+      });
+    }
+  });
+  after(async () => {
+    await leaderStarted?.catch(() => undefined);
+    await leader?.destroy();
+    await cluster?.destroy();
+    if (ca !== undefined) removeTempDir(ca.dir);
+  });
+
+  /** Waits until the follower holds the leader's documents (same seq_nos), then checks every copy of every shard against the leader. */
+  const converged = async (leaderIndex: string, followerIndex: string): Promise<Map<string, CopyDoc>> => {
+    const expected = await leaderDocuments(leaderAdmin, leaderIndex);
+    const nodes = running();
+    await until(
+      'the follower to converge on the leader',
+      async () => {
+        const answer = await jsonCall(nodes[0]!, 'GET', `/${followerIndex}/_search?size=10000&seq_no_primary_term=true&version=true`).catch(() => undefined);
+        if (answer?.status !== 200) return undefined;
+        const hits = answer.body.hits.hits as { _id: string; _seq_no: number }[];
+        return hits.length === expected.size && hits.every((hit) => expected.get(hit._id)?.seqNo === hit._seq_no) ? true : undefined;
+      },
+      600,
+    );
+    const health = await jsonCall(nodes[0]!, 'GET', `/_cluster/health/${followerIndex}?wait_for_status=${nodes.length === 3 ? 'green' : 'yellow'}&timeout=60s`);
+    assert.equal(health.status, 200, health.text);
+    // Every copy (primary and replica of each shard, each read on its own node) equals the leader document by document.
+    const copies = await assertCopiesIdentical(nodes, followerIndex);
+    assert.deepEqual([...copies.entries()].sort(), [...expected.entries()].sort());
+    return copies;
+  };
+
+  const followStats = async (node: StartedNode, index: string): Promise<ShardStats[]> => {
+    const answer = await jsonCall(node, 'GET', `/${index}/_ccr/stats`);
+    assert.equal(answer.status, 200, answer.text);
+    return (answer.body.indices[0].shards as ShardStats[]).sort((a, b) => a.shard_id - b.shard_id);
+  };
+
+  test('put-follow through a node without primaries: bootstrap, tailing (index, update, delete), every replica identical, stats and info through every node, client writes refused', async () => {
+    await leaderAdmin.indices.create({ index: 'orders', settings: { number_of_shards: 3, number_of_replicas: 0 }, mappings: { properties: { n: { type: 'long' } } } });
+    const operations: unknown[] = [];
+    for (let i = 0; i < 150; i++) operations.push({ index: { _index: 'orders', _id: `pre-${i}` } }, { n: i, phase: 'before' });
+    assert.equal((await leaderAdmin.bulk({ operations: operations as never })).errors, false);
+    await leaderAdmin.delete({ index: 'orders', id: 'pre-7' });
+
+    const follow = await jsonCall(cluster.nodes[1]!, 'PUT', '/orders-copy/_ccr/follow?wait_for_active_shards=1', { remote_cluster: 'lead', leader_index: 'orders', settings: { 'index.number_of_replicas': 1 } });
+    assert.equal(follow.status, 200, follow.text);
+    assert.deepEqual(follow.body, { follow_index_created: true, follow_index_shards_acked: true, index_following_started: true });
+    // Created through the master: every node has it, with the leader's mapping and its own replicas.
+    for (const node of cluster.nodes) {
+      const settings = await jsonCall(node, 'GET', '/orders-copy/_settings?flat_settings=true');
+      assert.equal(settings.status, 200, settings.text);
+      assert.equal(settings.body['orders-copy'].settings['index.number_of_shards'], '3');
+      assert.equal(settings.body['orders-copy'].settings['index.number_of_replicas'], '1');
+      assert.equal(settings.body['orders-copy'].settings['index.xpack.ccr.following_index'], 'true');
+    }
+    await converged('orders', 'orders-copy');
+
+    // Tailing: new documents, updates and deletes reach every copy with the leader's seq_no and version.
+    for (let i = 0; i < 60; i++) await leaderAdmin.index({ index: 'orders', id: `tail-${i}`, document: { n: 1000 + i, phase: 'tail' } });
+    for (let i = 0; i < 20; i++) await leaderAdmin.update({ index: 'orders', id: `pre-${i * 3}`, doc: { touched: true } });
+    for (let i = 0; i < 10; i++) await leaderAdmin.delete({ index: 'orders', id: `pre-${100 + i}` });
+    const copies = await converged('orders', 'orders-copy');
+    assert.equal(copies.get('pre-3')?.version, 2);
+    assert.equal(copies.has('pre-100'), false);
+
+    // Stats through every node list every shard, caught up; info through every node.
+    for (const node of cluster.nodes) {
+      const shards = await followStats(node, 'orders-copy');
+      assert.deepEqual(shards.map((shard) => shard.shard_id), [0, 1, 2], `stats through ${node.transportAddress}`);
+      for (const shard of shards) {
+        assert.equal(shard.fatal_exception, undefined);
+        assert.equal(shard.follower_global_checkpoint, shard.leader_global_checkpoint, `shard ${shard.shard_id} caught up`);
+      }
+      const all = await jsonCall(node, 'GET', '/_ccr/stats');
+      assert.equal(all.status, 200, all.text);
+      assert.equal(all.body.follow_stats.indices[0].shards.length, 3);
+      const info = await jsonCall(node, 'GET', '/orders-copy/_ccr/info');
+      assert.equal(info.status, 200, info.text);
+      assert.equal(info.body.follower_indices[0].status, 'active');
+      assert.equal(info.body.follower_indices[0].leader_index, 'orders');
+    }
+    // Client writes to a follower stay refused on every node.
+    const write = await jsonCall(cluster.nodes[2]!, 'PUT', '/orders-copy/_doc/mine?timeout=5s', { mine: true });
+    assert.equal(write.status, 403, write.text);
+    assert.equal(write.body.error.type, 'status_exception');
+  });
+
+  test('pause through one node stops every shard task, resume through another starts them again', async () => {
+    const paused = await jsonCall(cluster.nodes[2]!, 'POST', '/orders-copy/_ccr/pause_follow');
+    assert.equal(paused.status, 200, paused.text);
+    for (const node of cluster.nodes) {
+      const stats = await until(`no task left on ${node.transportAddress}`, async () => {
+        const answer = await jsonCall(node, 'GET', '/orders-copy/_ccr/stats');
+        return answer.status === 404 ? answer : undefined;
+      });
+      assert.equal(stats.body.error.type, 'resource_not_found_exception');
+      assert.equal((await jsonCall(node, 'GET', '/orders-copy/_ccr/info')).body.follower_indices[0].status, 'paused');
+    }
+    for (let i = 0; i < 20; i++) await leaderAdmin.index({ index: 'orders', id: `paused-${i}`, document: { n: 2000 + i, phase: 'paused' } });
+    await leaderAdmin.indices.refresh({ index: 'orders' });
+    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    await jsonCall(cluster.nodes[0]!, 'POST', '/orders-copy/_refresh');
+    const count = await jsonCall(cluster.nodes[0]!, 'GET', '/orders-copy/_count?q=phase:paused');
+    assert.equal(count.body.count, 0, 'a paused follower reads nothing');
+    const again = await jsonCall(cluster.nodes[1]!, 'POST', '/orders-copy/_ccr/pause_follow');
+    assert.equal(again.status, 400, again.text);
+    const resumed = await jsonCall(cluster.nodes[0]!, 'POST', '/orders-copy/_ccr/resume_follow', {});
+    assert.equal(resumed.status, 200, resumed.text);
+    await converged('orders', 'orders-copy');
+  });
+
+  test('kill -9 of a node holding follower primaries while the leader is written: the promoted replicas resume from their own checkpoints, nothing lost or duplicated', async () => {
+    const { shards } = await shardLayout(cluster.nodes[0]!, 'orders-copy');
+    const primaries = Object.values(shards).map((shard) => shard.primary);
+    const victimId = primaries[0]!;
+    const victim = await nodeById(cluster.nodes, victimId);
+    let stop = false;
+    let written = 0;
+    const writer = (async () => {
+      for (let n = 0; !stop; n++) {
+        await leaderAdmin.index({ index: 'orders', id: `failover-${n}`, document: { n: 3000 + n, phase: 'failover' } });
+        if (n % 5 === 2) await leaderAdmin.update({ index: 'orders', id: `tail-${n % 60}`, doc: { failover: n } });
+        written++;
+      }
+    })();
+    await until('writes under way', async () => (written >= 20 ? true : undefined));
+    await victim.kill9();
+    killed.push(cluster.nodes.indexOf(victim));
+    const survivor = running()[0]!;
+    await until('a replica promoted for every shard the victim led', async () => {
+      const layout = await shardLayout(survivor, 'orders-copy').catch(() => undefined);
+      return layout !== undefined && Object.values(layout.shards).every((shard) => shard.primary !== victimId && shard.primary !== undefined && shard.primary !== null) ? true : undefined;
+    }, 300);
+    await until('more writes after the failover', async () => (written >= 80 ? true : undefined), 300);
+    stop = true;
+    await writer;
+    await converged('orders', 'orders-copy');
+    for (const shard of await followStats(survivor, 'orders-copy')) assert.equal(shard.fatal_exception, undefined);
+    // The killed node comes back as a replica holder; the copies converge again.
+    await cluster.restart(killed.pop()!);
+    await converged('orders', 'orders-copy');
+  });
+
+  test('unfollow through any node (paused first) makes an ordinary writable index on every node; auto-follow and promote stay refused', async () => {
+    const pattern = await jsonCall(cluster.nodes[0]!, 'PUT', '/_ccr/auto_follow/all', { remote_cluster: 'lead', leader_index_patterns: ['*'] });
+    assert.equal(pattern.status, 400, pattern.text);
+    assert.equal(pattern.body.error.type, 'illegal_argument_exception');
+    const promote = await jsonCall(cluster.nodes[0]!, 'POST', '/orders-copy/_ccr/promote');
+    assert.equal(promote.status, 400, promote.text);
+
+    const early = await jsonCall(cluster.nodes[0]!, 'POST', '/orders-copy/_ccr/unfollow');
+    assert.equal(early.status, 400, early.text);
+    assert.match(early.body.error.reason, /has not been paused/);
+    assert.equal((await jsonCall(cluster.nodes[1]!, 'POST', '/orders-copy/_ccr/pause_follow')).status, 200);
+    const unfollow = await jsonCall(cluster.nodes[2]!, 'POST', '/orders-copy/_ccr/unfollow');
+    assert.equal(unfollow.status, 200, unfollow.text);
+    assert.deepEqual(unfollow.body, { acknowledged: true });
+    for (const node of cluster.nodes) {
+      const settings = await until(`the follower marker gone on ${node.transportAddress}`, async () => {
+        const answer = await jsonCall(node, 'GET', '/orders-copy/_settings?flat_settings=true');
+        return answer.body['orders-copy'].settings['index.xpack.ccr.following_index'] === undefined ? answer : undefined;
+      });
+      assert.equal(settings.status, 200);
+      assert.deepEqual((await jsonCall(node, 'GET', '/orders-copy/_ccr/info')).body, { follower_indices: [] });
+    }
+    const write = await jsonCall(cluster.nodes[1]!, 'PUT', '/orders-copy/_doc/mine?refresh=true', { mine: true });
+    assert.equal(write.status, 201, write.text);
+  });
+});
