@@ -34,6 +34,18 @@ const cliEntry = fromDist ? path.join(repoRoot, 'dist', 'cli', 'main.js') : path
 const tsxArgs = fromDist ? [] : ['--import', 'tsx'];
 const watchdogArgs = ['--import', pathToFileURL(path.join(repoRoot, 'test', 'harness', 'parent-watchdog.mjs')).href];
 
+/**
+ * The environment `npm start` gives a node (package.json's start script), given to every node the
+ * tests and the benches start so that they measure what a user runs. glibc's malloc otherwise
+ * raises its mmap threshold to the size of the largest block freed (up to 32 MB), after which
+ * segment arrays, merge outputs and request buffers are carved from heaps it never returns to the
+ * system: measured with bench/memory-phases.ts (200,000 documents), the node's RSS outside the V8
+ * heap and its ArrayBuffers grew by 200 MB through a bulk, a refresh and searches with the
+ * threshold floating, and by 70 MB with it fixed at 128 KiB (glibc's starting value). A caller's
+ * own MALLOC_MMAP_THRESHOLD_ wins (an A/B run sets it to 33554432 to compare).
+ */
+export const nodeProcessEnv: Readonly<Record<string, string>> = { MALLOC_MMAP_THRESHOLD_: '131072' };
+
 const liveProcesses = new Set<ChildProcess>();
 const tempDirs = new Set<string>();
 
@@ -212,7 +224,7 @@ async function launch(spec: Launch): Promise<StartedNode> {
   const child = spawn(process.execPath, args, {
     cwd: repoRoot,
     stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, STRAIT_LOG_LEVEL: 'info', STRAIT_TEST_PARENT_PID: String(process.pid), STRAIT_TEST_NODE_ROOT: spec.root },
+    env: { ...nodeProcessEnv, ...process.env, STRAIT_LOG_LEVEL: 'info', STRAIT_TEST_PARENT_PID: String(process.pid), STRAIT_TEST_NODE_ROOT: spec.root },
   });
   liveProcesses.add(child);
   // A running node must not keep this process alive: when a test file fails (a throwing `before`,

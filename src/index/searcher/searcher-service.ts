@@ -16,7 +16,7 @@ import type { IndexHandle, IndicesService } from '../indices-service.js';
 import type { ShardStore } from '../store/index.js';
 import { engineMappings } from './document-input.js';
 import { isSharedSegment, segmentArrayBytes, shareSegmentArrays } from '../engine/shared-segment.js';
-import { collectGarbage } from '../../common/heap.js';
+import { collectGarbage, compactHeap } from '../../common/heap.js';
 import { spillingSourceSink } from './source-file.js';
 import { withParseOptions } from '../mapping/index.js';
 import { settingBoolean } from '../settings.js';
@@ -154,7 +154,8 @@ class ShardSearcher {
       const index = this.closed ? -1 : state.segments.findIndex((segment) => !isSharedSegment(segment));
       if (index < 0) {
         this.sharing = false;
-        if (copied > 0) collectGarbage();
+        // Compacting when the heap copies left much of it empty (compactHeap's threshold), else a plain collection.
+        if (copied > 0 && !compactHeap()) collectGarbage();
         return;
       }
       const segments = state.segments.slice();
@@ -565,6 +566,10 @@ class ShardSearcher {
       }
       this.written = writeManifest(this.directory, this.handle.uuid, this.state);
       this.persisted = this.state;
+      // The shard has settled (merged, written, idle for persistAfterIdleMs): the builds and
+      // merges that got it here left a heap of mostly empty pages, which V8 keeps (bench/memory-phases.ts:
+      // 257 MB committed for 98 MB in use after 200,000 documents) until it is compacted.
+      compactHeap();
     } catch (error) {
       this.writing = undefined;
       this.log.error({ err: error, index: this.handle.name }, 'failed to persist search segments');
@@ -651,9 +656,9 @@ export class SearcherService {
   }
 
   /** Segments built ahead of the next refresh of a shard, not searchable yet (for tests and stats). */
-  prebuilt(handle: IndexHandle, shard: number): { readonly pieces: number; readonly operations: number; readonly inProgress: boolean } {
+  prebuilt(handle: IndexHandle, shard: number): { readonly pieces: number; readonly operations: number; readonly inProgress: boolean; readonly heldDocuments: number } {
     const prebuilder = this.searchers.get(searcherKey(handle.uuid, shard))?.prebuilder;
-    return { pieces: prebuilder?.pieceCount ?? 0, operations: prebuilder?.unpublishedOperations ?? 0, inProgress: prebuilder?.inProgress ?? false };
+    return { pieces: prebuilder?.pieceCount ?? 0, operations: prebuilder?.unpublishedOperations ?? 0, inProgress: prebuilder?.inProgress ?? false, heldDocuments: prebuilder?.heldDocuments ?? 0 };
   }
 
   /** The current searchable views of every shard of an open index, by shard number. */

@@ -81,10 +81,15 @@ export function sameMappingKey(left: MappingKey, right: MappingKey): boolean {
 
 /** One range of operations built (or being built) ahead. */
 export interface PrebuiltPiece {
-  readonly plan: RefreshPlan;
+  /**
+   * Its range and the ids it touched; its documents (each with its `_source` text) only until its
+   * segment is built (`settle`): a piece waits for the refresh with its segment alone, not also
+   * with every document it was built from (at 100,000 documents those held 40 MB of the heap).
+   */
+  plan: RefreshPlan;
   readonly key: MappingKey;
-  /** Undefined when the range holds no document to index (deletes only). */
-  readonly build: Generator<void, BuiltSegment, void> | undefined;
+  /** Undefined when the range holds no document to index (deletes only), and once the segment is built. */
+  build: Generator<void, BuiltSegment, void> | undefined;
   built: BuiltSegment | undefined;
   /**
    * Docs of this piece's segment whose ids later pieces wrote again or deleted: found while those
@@ -108,6 +113,13 @@ export function pieceBuilt(piece: PrebuiltPiece): boolean {
   return piece.build === undefined || piece.built !== undefined;
 }
 
+/** Keeps a piece's built segment and lets go of what built it (its documents, the finished build). */
+function settle(piece: PrebuiltPiece, built: BuiltSegment): void {
+  piece.built = built;
+  piece.build = undefined;
+  piece.plan = { ...piece.plan, documents: [] };
+}
+
 /** Built and checked: `publishPieces` can take it. */
 export function pieceDone(piece: PrebuiltPiece): boolean {
   return pieceBuilt(piece) && piece.checked;
@@ -115,7 +127,7 @@ export function pieceDone(piece: PrebuiltPiece): boolean {
 
 /** Runs what is left of a piece's build now (a refresh somebody waits for synchronously). */
 export function finishPieceBuild(piece: PrebuiltPiece): void {
-  if (piece.build !== undefined) piece.built ??= runToEnd(piece.build);
+  if (piece.build !== undefined && piece.built === undefined) settle(piece, runToEnd(piece.build));
 }
 
 /** What the prebuilder needs from its shard's searcher. */
@@ -148,6 +160,13 @@ export class SegmentPrebuilder {
   get unpublishedOperations(): number {
     const last = this.pieces.at(-1);
     return last === undefined ? 0 : last.plan.refreshedSeqNo - this.pieces[0]!.plan.fromSeqNo + 1;
+  }
+
+  /** Documents the pieces hold to build from (those of the piece in progress: a built piece keeps its segment only). */
+  get heldDocuments(): number {
+    let documents = 0;
+    for (const piece of this.pieces) documents += piece.plan.documents.length;
+    return documents;
   }
 
   /** Pieces built ahead (the last may still be in progress). */
@@ -214,7 +233,7 @@ export class SegmentPrebuilder {
       const last = this.pieces.at(-1);
       if (last !== undefined && !pieceBuilt(last)) {
         const step = last.build!.next();
-        if (step.done === true) last.built = step.value;
+        if (step.done === true) settle(last, step.value);
       } else if (last !== undefined && !last.checked) {
         if (last.check.next().done === true) last.checked = true;
       } else if (!this.startPiece(store)) return false;
