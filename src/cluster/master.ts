@@ -11,24 +11,38 @@
  */
 import { EsError, errors } from '../common/index.js';
 import { allocate, failShard, startShard } from './allocation.js';
-import type { ClusterState, DiscoveryNode, IndexMetadata, ShardRouting, ShardStateReport } from './state.js';
-import { clusterStateViolation } from './state.js';
+import type { ClusterState, DataStreamState, DiscoveryNode, IndexMetadata, ShardRouting, ShardStateReport } from './state.js';
+import { clusterStateViolation, dataStreamsOf } from './state.js';
 
 export type MasterEvent =
   /** This node won the election with `term`: it takes over the last published state. */
   | { readonly kind: 'elected'; readonly nodeId: string; readonly term: number; readonly nodes: Readonly<Record<string, DiscoveryNode>> }
   | { readonly kind: 'nodes_changed'; readonly nodes: Readonly<Record<string, DiscoveryNode>> }
-  | {
-      readonly kind: 'create_index';
-      readonly name: string;
-      readonly uuid: string;
-      /** Flat `index.*` settings, already validated by the index layer. */
-      readonly settings: Readonly<Record<string, string>>;
-      readonly mappings: Readonly<Record<string, unknown>>;
-      readonly aliases: Readonly<Record<string, Readonly<Record<string, unknown>>>>;
-      readonly routingNumShards: number;
-    }
+  | ({ readonly kind: 'create_index' } & CreateIndexRequest)
   | { readonly kind: 'delete_index'; readonly name: string }
+  /**
+   * `indices:admin/data_stream/create` and a first write through a data stream template
+   * (MetadataCreateDataStreamService): the stream and its first backing index in one step, so no
+   * node ever applies one without the other; two nodes auto-creating one stream at once end with
+   * the stream of the first request the master takes, the other refused.
+   */
+  | {
+      readonly kind: 'create_data_stream';
+      readonly name: string;
+      readonly template: string;
+      readonly hidden: boolean;
+      readonly meta?: Readonly<Record<string, unknown>>;
+      readonly timestampField: string;
+      readonly backingIndex: CreateIndexRequest;
+    }
+  /**
+   * Rollover of a data stream (MetadataRolloverService): the new backing index and the generation
+   * bump in one step. `generation` is the one the node rolled over from: a stream another request
+   * rolled over meanwhile is refused rather than rolled twice.
+   */
+  | { readonly kind: 'rollover_data_stream'; readonly name: string; readonly generation: number; readonly backingIndex: CreateIndexRequest }
+  /** `indices:admin/data_stream/delete`: the streams and all their backing indices in one step. */
+  | { readonly kind: 'delete_data_streams'; readonly names: readonly string[] }
   | { readonly kind: 'put_mapping'; readonly name: string; readonly mappings: Readonly<Record<string, unknown>> }
   /** Dynamic index settings (`index.number_of_replicas`, allocation filters...), flat; null removes. */
   | { readonly kind: 'update_settings'; readonly name: string; readonly settings: Readonly<Record<string, string | null>> }
@@ -52,6 +66,17 @@ export type MasterEvent =
    */
   | { readonly kind: 'open_indices'; readonly names: readonly string[] }
   | { readonly kind: 'shard_report'; readonly report: ShardStateReport };
+
+/** A new index as the node that created it locally describes it (validated there by the index layer). */
+export interface CreateIndexRequest {
+  readonly name: string;
+  readonly uuid: string;
+  /** Flat `index.*` settings, already validated by the index layer. */
+  readonly settings: Readonly<Record<string, string>>;
+  readonly mappings: Readonly<Record<string, unknown>>;
+  readonly aliases: Readonly<Record<string, Readonly<Record<string, unknown>>>>;
+  readonly routingNumShards: number;
+}
 
 /** One alias of one index set to `definition` (filter, index/search routing, is_write_index, is_hidden), or removed (null). */
 export interface AliasChange {
@@ -97,32 +122,66 @@ export function stepMaster(state: ClusterState, event: MasterEvent, input: Maste
       next = { ...state, nodes: event.nodes, master_node: state.master_node !== null && event.nodes[state.master_node] !== undefined ? state.master_node : null };
       break;
     case 'create_index': {
-      const existing = state.metadata.indices[event.name];
-      if (existing !== undefined) return { ok: false, error: errors.resourceAlreadyExists(event.name, existing.settings['index.uuid'] ?? '_na_') };
-      const shards = Number(event.settings['index.number_of_shards'] ?? '1');
-      const metadata: IndexMetadata = {
-        version: 1,
-        mapping_version: 1,
-        settings_version: 1,
-        aliases_version: 1,
-        routing_num_shards: event.routingNumShards,
-        state: 'open',
-        settings: { 'index.number_of_shards': '1', 'index.number_of_replicas': '1', ...event.settings, 'index.uuid': event.uuid },
-        mappings: event.mappings,
-        aliases: event.aliases,
-        primary_terms: Object.fromEntries(Array.from({ length: shards }, (_, shard) => [String(shard), 1])),
-        in_sync_allocations: Object.fromEntries(Array.from({ length: shards }, (_, shard) => [String(shard), []])),
-      };
-      next = { ...state, metadata: { ...state.metadata, indices: { ...state.metadata.indices, [event.name]: metadata } } };
+      const created = withNewIndex(state, event);
+      if (!created.ok) return created;
+      next = created.state;
       break;
     }
     case 'delete_index': {
-      if (state.metadata.indices[event.name] === undefined) return { ok: false, error: errors.indexNotFound(event.name) };
-      const indices = { ...state.metadata.indices };
-      delete indices[event.name];
-      const tables = { ...state.routing_table.indices };
-      delete tables[event.name];
-      next = { ...state, metadata: { ...state.metadata, indices }, routing_table: { indices: tables } };
+      const deleted = withoutIndices(state, [event.name]);
+      if (!deleted.ok) return deleted;
+      next = deleted.state;
+      break;
+    }
+    case 'create_data_stream': {
+      if (dataStreamsOf(state)[event.name] !== undefined) return { ok: false, error: errors.dataStreamExists(event.name) };
+      const existing = state.metadata.indices[event.name];
+      if (existing !== undefined) return { ok: false, error: errors.resourceAlreadyExists(event.name, existing.settings['index.uuid'] ?? '_na_') };
+      if (Object.values(state.metadata.indices).some((metadata) => metadata.aliases[event.name] !== undefined)) {
+        return { ok: false, error: errors.illegalArgument(`data_stream [${event.name}] conflicts with an existing alias`) };
+      }
+      const created = withNewIndex(state, event.backingIndex);
+      if (!created.ok) return created;
+      const stream: DataStreamState = {
+        name: event.name,
+        timestamp_field: { name: event.timestampField },
+        indices: [{ index_name: event.backingIndex.name, index_uuid: event.backingIndex.uuid }],
+        generation: 1,
+        ...(event.meta !== undefined ? { _meta: event.meta } : {}),
+        hidden: event.hidden,
+        replicated: false,
+        system: false,
+        allow_custom_routing: false,
+        template: event.template,
+      };
+      next = withDataStreams(created.state, { ...dataStreamsOf(state), [event.name]: stream });
+      break;
+    }
+    case 'rollover_data_stream': {
+      const stream = dataStreamsOf(state)[event.name];
+      if (stream === undefined) return { ok: false, error: errors.indexNotFound(event.name) };
+      if (stream.generation !== event.generation) {
+        return { ok: false, error: errors.illegalArgument(`data stream [${event.name}] was rolled over meanwhile: its generation is [${stream.generation}], not [${event.generation}]`) };
+      }
+      const created = withNewIndex(state, event.backingIndex);
+      if (!created.ok) return created;
+      const rolled: DataStreamState = { ...stream, indices: [...stream.indices, { index_name: event.backingIndex.name, index_uuid: event.backingIndex.uuid }], generation: stream.generation + 1 };
+      next = withDataStreams(created.state, { ...dataStreamsOf(state), [event.name]: rolled });
+      break;
+    }
+    case 'delete_data_streams': {
+      const streams = { ...dataStreamsOf(state) };
+      const backing: string[] = [];
+      // A stream another request deleted meanwhile is already gone: nothing left to do for it.
+      for (const name of event.names) {
+        const stream = streams[name];
+        if (stream === undefined) continue;
+        backing.push(...stream.indices.map((index) => index.index_name));
+        delete streams[name];
+      }
+      const deleted = withoutIndices(withDataStreams(state, streams), backing);
+      if (!deleted.ok) return deleted;
+      next = deleted.state;
       break;
     }
     case 'put_mapping': {
@@ -162,6 +221,9 @@ export function stepMaster(state: ClusterState, event: MasterEvent, input: Maste
     case 'open_indices': {
       const missing = event.names.find((name) => state.metadata.indices[name] === undefined);
       if (missing !== undefined) return { ok: false, error: errors.indexNotFound(missing) };
+      // A data stream's write index stays open (MetadataIndexStateService, as on one node).
+      const writeIndices = event.kind === 'close_indices' ? event.names.filter((name) => Object.values(dataStreamsOf(state)).some((stream) => stream.indices[stream.indices.length - 1]?.index_name === name)) : [];
+      if (writeIndices.length > 0) return { ok: false, error: errors.illegalArgument(`cannot close the following data stream write indices [${writeIndices.join(',')}]`) };
       next = event.kind === 'close_indices' ? closeIndices(state, event.names) : openIndices(state, event.names, input.nowIso);
       break;
     }
@@ -205,14 +267,12 @@ export function stepMaster(state: ClusterState, event: MasterEvent, input: Maste
  * MetadataIndexAliasesService re-validates on the master): every index exists, no alias is named
  * like an index, and an alias has at most one write index.
  */
-function applyAliasChanges(state: ClusterState, changes: readonly AliasChange[], deleteIndices: readonly string[]): MasterResult {
+function applyAliasChanges(initial: ClusterState, changes: readonly AliasChange[], deleteIndices: readonly string[]): MasterResult {
+  const removed = withoutIndices(initial, deleteIndices);
+  if (!removed.ok) return removed;
+  const state = removed.state;
   const indices: Record<string, IndexMetadata> = { ...state.metadata.indices };
   const tables = { ...state.routing_table.indices };
-  for (const name of deleteIndices) {
-    if (indices[name] === undefined) return { ok: false, error: errors.indexNotFound(name) };
-    delete indices[name];
-    delete tables[name];
-  }
   const touched = new Set<string>();
   for (const change of changes) {
     const metadata = indices[change.index];
@@ -222,7 +282,9 @@ function applyAliasChanges(state: ClusterState, changes: readonly AliasChange[],
       if (aliases[change.alias] === undefined) continue;
       delete aliases[change.alias];
     } else {
-      if (indices[change.alias] !== undefined) return { ok: false, error: errors.invalidAliasName(change.alias, 'an index or data stream exists with the same name as the alias') };
+      if (indices[change.alias] !== undefined || dataStreamsOf(state)[change.alias] !== undefined) {
+        return { ok: false, error: errors.invalidAliasName(change.alias, 'an index or data stream exists with the same name as the alias') };
+      }
       if (JSON.stringify(aliases[change.alias]) === JSON.stringify(change.definition)) continue;
       aliases[change.alias] = change.definition;
     }
@@ -279,6 +341,57 @@ function openIndices(state: ClusterState, names: readonly string[], nowIso: stri
     next = { ...next, routing_table: { indices: { ...next.routing_table.indices, [name]: { shards } } } };
   }
   return next;
+}
+
+/** The state with a new open index (its routing table follows from allocation), or why not. */
+function withNewIndex(state: ClusterState, request: CreateIndexRequest): MasterResult {
+  const existing = state.metadata.indices[request.name];
+  if (existing !== undefined) return { ok: false, error: errors.resourceAlreadyExists(request.name, existing.settings['index.uuid'] ?? '_na_') };
+  if (dataStreamsOf(state)[request.name] !== undefined) return { ok: false, error: errors.invalidIndexName(request.name, 'already exists as data stream') };
+  const shards = Number(request.settings['index.number_of_shards'] ?? '1');
+  const metadata: IndexMetadata = {
+    version: 1,
+    mapping_version: 1,
+    settings_version: 1,
+    aliases_version: 1,
+    routing_num_shards: request.routingNumShards,
+    state: 'open',
+    settings: { 'index.number_of_shards': '1', 'index.number_of_replicas': '1', ...request.settings, 'index.uuid': request.uuid },
+    mappings: request.mappings,
+    aliases: request.aliases,
+    primary_terms: Object.fromEntries(Array.from({ length: shards }, (_, shard) => [String(shard), 1])),
+    in_sync_allocations: Object.fromEntries(Array.from({ length: shards }, (_, shard) => [String(shard), []])),
+  };
+  return { ok: true, state: withIndex(state, request.name, metadata), changed: true };
+}
+
+/**
+ * The state without these indices (metadata and routing table), each taken out of the data stream
+ * it backs; a stream's write index stays (IndexDeletionService's rule, as on one node), and a
+ * stream's last backing index goes only with the stream itself.
+ */
+function withoutIndices(state: ClusterState, names: readonly string[]): MasterResult {
+  const indices = { ...state.metadata.indices };
+  const tables = { ...state.routing_table.indices };
+  const streams = { ...dataStreamsOf(state) };
+  for (const name of names) {
+    if (indices[name] === undefined) return { ok: false, error: errors.indexNotFound(name) };
+    const stream = Object.values(streams).find((candidate) => candidate.indices.some((backing) => backing.index_name === name));
+    if (stream !== undefined) {
+      if (stream.indices[stream.indices.length - 1]!.index_name === name) {
+        return { ok: false, error: errors.illegalArgument(`index [${name}] is the write index for data stream [${stream.name}] and cannot be deleted`) };
+      }
+      streams[stream.name] = { ...stream, indices: stream.indices.filter((backing) => backing.index_name !== name) };
+    }
+    delete indices[name];
+    delete tables[name];
+  }
+  const without: ClusterState = { ...state, metadata: { ...state.metadata, indices }, routing_table: { indices: tables } };
+  return { ok: true, state: state.metadata.data_stream === undefined ? without : withDataStreams(without, streams), changed: true };
+}
+
+function withDataStreams(state: ClusterState, streams: Readonly<Record<string, DataStreamState>>): ClusterState {
+  return { ...state, metadata: { ...state.metadata, data_stream: { data_stream: streams, data_stream_aliases: {} } } };
 }
 
 function withIndex(state: ClusterState, name: string, metadata: IndexMetadata): ClusterState {

@@ -130,6 +130,31 @@ export interface IndexMetadata {
   readonly in_sync_allocations: Readonly<Record<string, readonly string[]>>;
 }
 
+/**
+ * DataStream.toXContent as the cluster state's `metadata.data_stream.data_stream.<name>` holds it:
+ * backing indices oldest first (the last is the write index), each named with its uuid.
+ * `template` is Strait's: the composable template the stream was made from (Elasticsearch finds
+ * it again by name when asked; a node here renders it from the state).
+ */
+export interface DataStreamState {
+  readonly name: string;
+  readonly timestamp_field: { readonly name: string };
+  readonly indices: readonly { readonly index_name: string; readonly index_uuid: string }[];
+  readonly generation: number;
+  readonly _meta?: Readonly<Record<string, unknown>>;
+  readonly hidden: boolean;
+  readonly replicated: boolean;
+  readonly system: boolean;
+  readonly allow_custom_routing: boolean;
+  readonly template: string;
+}
+
+/** DataStreamMetadata: the data streams (by name) and their aliases (none in Strait). */
+export interface DataStreamsMetadata {
+  readonly data_stream: Readonly<Record<string, DataStreamState>>;
+  readonly data_stream_aliases: Readonly<Record<string, never>>;
+}
+
 export interface Metadata {
   readonly cluster_uuid: string;
   readonly cluster_uuid_committed: boolean;
@@ -138,6 +163,18 @@ export interface Metadata {
   /** Persistent cluster settings (flat). */
   readonly persistent_settings: Readonly<Record<string, string>>;
   readonly indices: Readonly<Record<string, IndexMetadata>>;
+  /** Absent until the first data stream is created (a state published before data streams were shared has none). */
+  readonly data_stream?: DataStreamsMetadata;
+}
+
+/** The data streams of a state, by name. */
+export function dataStreamsOf(state: ClusterState): Readonly<Record<string, DataStreamState>> {
+  return state.metadata.data_stream?.data_stream ?? {};
+}
+
+/** The data stream whose backing indices include `index`, if any. */
+export function dataStreamOfIndex(state: ClusterState, index: string): DataStreamState | undefined {
+  return Object.values(dataStreamsOf(state)).find((stream) => stream.indices.some((backing) => backing.index_name === index));
 }
 
 /** The whole cluster state as etcd stores it and nodes apply it. */
@@ -302,6 +339,18 @@ export function clusterStateViolation(state: ClusterState): string | undefined {
   }
   for (const index of Object.keys(state.metadata.indices)) {
     if (state.metadata.indices[index]!.state === 'open' && state.routing_table.indices[index] === undefined) return `open index [${index}] has no routing table`;
+  }
+  const backed = new Set<string>();
+  for (const [name, stream] of Object.entries(dataStreamsOf(state))) {
+    if (stream.name !== name) return `data stream [${name}] is named [${stream.name}]`;
+    if (state.metadata.indices[name] !== undefined) return `data stream [${name}] is named like an index`;
+    if (stream.indices.length === 0) return `data stream [${name}] has no backing index`;
+    for (const backing of stream.indices) {
+      const metadata = state.metadata.indices[backing.index_name];
+      if (metadata === undefined || metadata.settings['index.uuid'] !== backing.index_uuid) return `data stream [${name}] backing index [${backing.index_name}] is not in the metadata`;
+      if (backed.has(backing.index_name)) return `index [${backing.index_name}] backs two data streams`;
+      backed.add(backing.index_name);
+    }
   }
   return undefined;
 }

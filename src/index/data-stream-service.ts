@@ -18,7 +18,7 @@ import { resolveDateMathName, isDateMathName } from './date-math-names.js';
 import { validateIndexName } from './names.js';
 import { settingInteger } from './settings.js';
 import { DataStreamStore, type DataStreamMetadata } from './store/data-stream-store.js';
-import type { AliasMetadata } from './store/index.js';
+import type { AliasMetadata, ShardStore } from './store/index.js';
 import type { TemplateService } from './template-service.js';
 import { applyTemplateContent, requestIsHidden, type ComposableTemplate } from './templates.js';
 import {
@@ -38,7 +38,15 @@ export interface RolloverRequest {
   readonly newIndex: string | undefined;
   readonly body: Record<string, unknown> | undefined;
   readonly dryRun: boolean;
+  /**
+   * The old write index's figures measured elsewhere (a multi-node cluster: its primaries on the
+   * nodes holding them); without them the local shard copies are measured.
+   */
+  readonly measured?: MeasuredRolloverStats;
 }
+
+/** What a rollover's conditions compare, but the age (read from the index's creation date). */
+export type MeasuredRolloverStats = Omit<RolloverStats, 'ageMs'>;
 
 export interface StreamAccess {
   /** May the caller see this data stream through a wildcard? */
@@ -61,8 +69,18 @@ function indexSizeBytes(handle: IndexHandle): number {
  * (DocsStats.totalSizeInBytes: 0 for an empty index, unlike its store size). Read once per rollover.
  */
 function documentBytes(handle: IndexHandle): number {
+  return (handle.shards ?? []).reduce((sum, shard) => sum + documentBytesOfShard(shard), 0);
+}
+
+/** Whether these conditions compare the documents' bytes (`max_size`, `min_size`), which means reading every document. */
+export function rolloverNeedsDocumentBytes(conditions: readonly { readonly name: string }[]): boolean {
+  return conditions.some((condition) => condition.name.endsWith('_size') && !condition.name.includes('primary'));
+}
+
+/** The bytes of one shard copy's live documents (as `documentBytes`), for a multi-node cluster's node. */
+export function documentBytesOfShard(shard: Pick<ShardStore, 'scan'>): number {
   let bytes = 0;
-  for (const shard of handle.shards ?? []) for (const document of shard.scan()) bytes += Buffer.byteLength(document.source) + Buffer.byteLength(document.id);
+  for (const document of shard.scan()) bytes += Buffer.byteLength(document.source) + Buffer.byteLength(document.id);
   return bytes;
 }
 
@@ -75,13 +93,16 @@ const maxSizeDeprecation = 'Use of the [max_size] rollover condition has been de
  */
 function maximumTimestamp(handles: readonly IndexHandle[], field: string): number {
   let maximum = 0;
-  for (const handle of handles) {
-    for (const shard of handle.shards ?? []) {
-      for (const document of shard.scan()) {
-        const value = timestampMs((JSON.parse(document.source) as Record<string, unknown>)[field]);
-        if (value !== undefined && value > maximum) maximum = value;
-      }
-    }
+  for (const handle of handles) for (const shard of handle.shards ?? []) maximum = Math.max(maximum, maximumTimestampOfShard(shard, field));
+  return maximum;
+}
+
+/** The newest timestamp in one shard copy (0 without documents): a multi-node cluster asks each copy's node. */
+export function maximumTimestampOfShard(shard: Pick<ShardStore, 'scan'>, field: string): number {
+  let maximum = 0;
+  for (const document of shard.scan()) {
+    const value = timestampMs((JSON.parse(document.source) as Record<string, unknown>)[field]);
+    if (value !== undefined && value > maximum) maximum = value;
   }
   return maximum;
 }
@@ -90,8 +111,14 @@ export class DataStreamService implements IndexCreationHooks {
   private readonly streams = new Map<string, DataStreamMetadata>();
   /** Backing index name → its data stream's name. */
   private readonly streamOfIndex = new Map<string, string>();
-  /** Why new data streams are refused here (a multi-node cluster: see `refuseNewStreams`), or undefined. */
-  private refusal: string | undefined;
+  /**
+   * Set while a multi-node cluster's published metadata is applied (`applyPublished`): indices
+   * then come and go as the master decided, so the one-node rules on deleting a write index and
+   * on detaching a deleted index do not apply to them.
+   */
+  private applyingPublished = false;
+  /** The health of backing indices, when another source knows it better than their settings (a multi-node cluster's routing table). */
+  private healthSource: ((indices: readonly string[]) => 'green' | 'yellow' | 'red') | undefined;
 
   private constructor(
     private readonly indices: IndicesService,
@@ -110,7 +137,9 @@ export class DataStreamService implements IndexCreationHooks {
       return inUse;
     });
     indices.addListener({
-      indexDeleted: ({ name }) => this.detach(name),
+      indexDeleted: ({ name }) => {
+        if (!this.applyingPublished) this.detach(name);
+      },
     });
     indices.setCreationHooks(this);
   }
@@ -148,8 +177,19 @@ export class DataStreamService implements IndexCreationHooks {
 
   // ---------------------------------------------------------------- cross-cluster replication (ReplicatedDataStreams)
 
+  /**
+   * Refuses every follower backing index (put-follow, auto-follow) with a 400 naming `reason`: a
+   * multi-node cluster publishes data streams through its master, which does not carry replicated
+   * streams yet.
+   */
+  refuseReplicatedStreams(reason: string): void {
+    this.replicatedRefusal = reason;
+  }
+  private replicatedRefusal: string | undefined;
+
   /** Spec ccr.md §2.3 "Data streams": a local stream that is no longer replicated takes no follower. */
   checkReplicated(name: string, followerIndex: string): void {
+    if (this.replicatedRefusal !== undefined) throw errors.illegalArgument(`cannot follow backing index [${followerIndex}] of data stream [${name}]: ${this.replicatedRefusal}`);
     validateDataStreamName(name);
     const stream = this.streams.get(name);
     if (stream !== undefined && !stream.replicated) {
@@ -230,6 +270,7 @@ export class DataStreamService implements IndexCreationHooks {
   }
 
   checkDelete(indices: readonly string[]): void {
+    if (this.applyingPublished) return;
     for (const index of indices) {
       const stream = this.streamOf(index);
       if (stream !== undefined && stream.indices[stream.indices.length - 1] === index) {
@@ -279,17 +320,42 @@ export class DataStreamService implements IndexCreationHooks {
     return this.create(name, resolved.composable.name, resolved.composable.template);
   }
 
+  // ---------------------------------------------------------------- multi-node cluster
+
+  /** Every data stream of this node, by name. */
+  all(): DataStreamMetadata[] {
+    return [...this.streams.values()].sort((left, right) => (left.name < right.name ? -1 : 1));
+  }
+
   /**
-   * Refuses every new data stream (by API or by a first write) with a 400 naming `reason`: a
-   * multi-node cluster keeps this metadata per node, so a stream made through one node would be
-   * unknown to the others, and writes routed to its backing index's primary elsewhere fail.
+   * Applies a multi-node cluster's published metadata: `applyIndices` creates and deletes the
+   * published indices (the write-index rule is the master's there), then this node's data streams
+   * become exactly `published`.
    */
-  refuseNewStreams(reason: string): void {
-    this.refusal = reason;
+  applyPublished(published: readonly DataStreamMetadata[], applyIndices: () => void): void {
+    this.applyingPublished = true;
+    try {
+      applyIndices();
+    } finally {
+      this.applyingPublished = false;
+    }
+    const wanted = new Map(published.map((stream) => [stream.name, stream]));
+    for (const name of [...this.streams.keys()]) {
+      if (wanted.has(name)) continue;
+      const stream = this.streams.get(name)!;
+      this.store.remove(name);
+      this.streams.delete(name);
+      for (const index of stream.indices) this.streamOfIndex.delete(index);
+    }
+    for (const stream of published) if (JSON.stringify(this.streams.get(stream.name)) !== JSON.stringify(stream)) this.save(stream);
+  }
+
+  /** Backing index health from elsewhere (a multi-node cluster's routing table) instead of their settings. */
+  setHealthSource(source: (indices: readonly string[]) => 'green' | 'yellow' | 'red'): void {
+    this.healthSource = source;
   }
 
   private create(name: string, templateName: string, template: ComposableTemplate): DataStreamMetadata {
-    if (this.refusal !== undefined) throw errors.illegalArgument(`cannot create data stream [${name}]: ${this.refusal}`);
     validateDataStreamName(name);
     if (this.streams.has(name)) throw errors.dataStreamExists(name);
     const existing = this.indices.get(name);
@@ -372,7 +438,7 @@ export class DataStreamService implements IndexCreationHooks {
   /** The `GET /_data_stream` entry of one stream; `verbose` adds `maximum_timestamp`. */
   render(stream: DataStreamMetadata, verbose = false): Record<string, unknown> {
     const handles = stream.indices.map((index) => this.indices.get(index)).filter((handle): handle is IndexHandle => handle !== undefined);
-    const status = worstStatus(
+    const status = this.healthSource !== undefined ? this.healthSource(handles.map((handle) => handle.name)) : worstStatus(
       handles.map(
         (handle) =>
           indexHealth({
@@ -446,10 +512,12 @@ export class DataStreamService implements IndexCreationHooks {
     const now = this.indices.nowMs();
     const stats: RolloverStats = {
       ageMs: now - oldIndex.metadata.creationDateMs,
-      docs: indexDocs(oldIndex),
-      sizeBytes: conditions.some((condition) => condition.name.endsWith('_size') && !condition.name.includes('primary')) ? documentBytes(oldIndex) : 0,
-      primaryShardDocsMax: indexDocs(oldIndex),
-      primaryShardSizeBytesMax: indexSizeBytes(oldIndex),
+      ...(request.measured ?? {
+        docs: indexDocs(oldIndex),
+        sizeBytes: rolloverNeedsDocumentBytes(conditions) ? documentBytes(oldIndex) : 0,
+        primaryShardDocsMax: indexDocs(oldIndex),
+        primaryShardSizeBytesMax: indexSizeBytes(oldIndex),
+      }),
     };
     let newIndex: string;
     if (stream !== undefined) {
@@ -502,6 +570,12 @@ export class DataStreamService implements IndexCreationHooks {
     }
     this.log.info({ alias: request.target, old_index: oldIndex.name, new_index: newIndex }, 'rolled over alias');
     return answer(true);
+  }
+
+  /** The index `target` (a data stream or an alias with a write index) would roll over from; throws as a rollover of it would. */
+  rolloverSource(target: string): IndexHandle {
+    const stream = this.streams.get(target);
+    return stream !== undefined ? this.streamWriteIndex(stream) : this.aliasWriteIndex(target);
   }
 
   private streamWriteIndex(stream: DataStreamMetadata): IndexHandle {

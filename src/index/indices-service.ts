@@ -263,10 +263,27 @@ export class IndicesService {
     return this.creationHooks?.streamAliases(index).find(([, view]) => view.dataStream === true)?.[0];
   }
 
-  /** Data stream rules for a document operation (no-op without data streams). */
+  /** Data stream rules for a document operation (no-op without data streams, or on a primary running a coordinated write). */
   checkDocumentWrite(write: DocumentWriteCheck): void {
+    if (this.writesCheckedByCoordinatingNode) return;
     this.creationHooks?.checkDocumentWrite(write);
   }
+
+  /**
+   * Runs `write` (synchronous) on a primary for a multi-node cluster's coordinating node, which
+   * already applied the data stream rules to the request's own target (the stream's name): the
+   * shard request names the backing index itself, which those rules would refuse for op_type
+   * create (as Elasticsearch checks them in TransportBulkAction, not on the shard).
+   */
+  writeCheckedByCoordinatingNode<T>(write: () => T): T {
+    this.writesCheckedByCoordinatingNode = true;
+    try {
+      return write();
+    } finally {
+      this.writesCheckedByCoordinatingNode = false;
+    }
+  }
+  private writesCheckedByCoordinatingNode = false;
 
   addListener(listener: IndexListener): () => void {
     this.listeners.add(listener);

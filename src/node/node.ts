@@ -189,6 +189,9 @@ export async function startNode(config: NodeConfig, options: StartOptions): Prom
           typeof body['index'] === 'string' ? [body['index']] : [],
         ),
     };
+    // Replicated data streams are not published by the master yet: following a leader's backing
+    // index into a multi-node cluster is refused (issue #14).
+    if (config.discoveryType === 'multi-node') indices.dataStreams.refuseReplicatedStreams('following data streams into a multi-node cluster is not supported yet ([discovery.type] is [multi-node])');
     const ccr = new CcrService({
       indices: indices.indices,
       // Many nodes: tasks wait for the cluster (wire-ccr-follower.ts) to say where the primaries are.
@@ -228,9 +231,6 @@ export async function startNode(config: NodeConfig, options: StartOptions): Prom
     closers.push(() => autoFollow.close());
     ccr.attachAutoFollowStats(() => autoFollow.statsJson());
     autoFollow.start();
-    // Data stream metadata is kept per node, not in the shared cluster state yet: in a multi-node
-    // cluster a stream would exist on one node only, so new ones are refused there (issue #14).
-    if (config.discoveryType === 'multi-node') indices.dataStreams.refuseNewStreams('data streams are not supported in a multi-node cluster yet ([discovery.type] is [multi-node])');
     // Multi-node (issue #14): join the cluster through etcd before serving; a refusal stops the
     // start. Loaded only then, so a single node never loads the etcd client.
     const coordination =
@@ -243,6 +243,7 @@ export async function startNode(config: NodeConfig, options: StartOptions): Prom
             transportAddress: remote.transportAddress() ?? `${config.transportHost}:${config.transportPort}`,
             ...(remote.remoteClusterAddress() !== undefined ? { remoteClusterAddress: remote.remoteClusterAddress()! } : {}),
             indices: indices.indices,
+            dataStreams: indices.dataStreams,
             clusterSettings: () => clusterSettings.effective(),
             log,
             nowMs,
@@ -368,6 +369,7 @@ export async function startNode(config: NodeConfig, options: StartOptions): Prom
         dataPlane,
         indices: indices.indices,
         searchers: indices.searchers,
+        dataStreams: indices.dataStreams,
         addTransportHandlers: (handlers) => remote.addTransportHandlers(handlers),
         log,
       });

@@ -19,8 +19,10 @@ import { readFileSync } from 'node:fs';
 import type { Logger } from 'pino';
 import { CoordinationStartError, EtcdCoordinator } from '../cluster/etcd-coordinator.js';
 import { allocationClusterSettingKeys, explainCopy, isAllocationClusterSetting } from '../cluster/allocation.js';
-import { healthStatusOf, type AliasChange, type MasterEvent } from '../cluster/master.js';
-import { allShardRoutings, isDataNode, isMasterEligible, type ClusterState, type DiscoveryNode, type ShardRouting, type ShardStateReport } from '../cluster/state.js';
+import { healthStatusOf, type AliasChange, type CreateIndexRequest, type MasterEvent } from '../cluster/master.js';
+import { allShardRoutings, dataStreamsOf, isDataNode, isMasterEligible, type ClusterState, type DiscoveryNode, type ShardRouting, type ShardStateReport } from '../cluster/state.js';
+import type { DataStreamService } from '../index/data-stream-service.js';
+import type { DataStreamMetadata } from '../index/store/data-stream-store.js';
 import { errors } from '../common/index.js';
 import { parseTimeValueMs } from '../common/time-value.js';
 import type { NodeConfig } from '../config/types.js';
@@ -76,6 +78,8 @@ export interface CoordinationWiringOptions {
   /** Set when the node opens the remote cluster interface (remote clusters sniff it, API key model). */
   readonly remoteClusterAddress?: string;
   readonly indices: IndicesService;
+  /** The node's data streams: published by the master, mirrored from the cluster state on every node. */
+  readonly dataStreams: DataStreamService;
   /** The node's effective dynamic cluster settings (the allocation ones are sent to the master). */
   readonly clusterSettings: () => Readonly<Record<string, string | readonly string[]>>;
   readonly log: Logger;
@@ -143,8 +147,11 @@ export async function startCoordination(options: CoordinationWiringOptions): Pro
   // local aliases alone meanwhile (it would flip them back to the published ones for a moment),
   // and puts them on the published ones once the last of them is answered.
   let aliasRequestsInFlight = 0;
+  const { dataStreams } = options;
+  // A data stream's health is its backing indices' health in the published routing table.
+  dataStreams.setHealthSource((names) => healthStatusOf(coordinator.state(), names));
   const onState = (state: ClusterState): void => {
-    mirrorMetadata(state, indices, log, aliasRequestsInFlight === 0);
+    mirrorMetadata(state, indices, dataStreams, log, aliasRequestsInFlight === 0);
   };
   coordinator.onApplied(onState);
   onState(coordinator.state());
@@ -152,13 +159,17 @@ export async function startCoordination(options: CoordinationWiringOptions): Pro
   /** Sends the local index changes made since `before` was taken to the master; undoes local creations it refuses. */
   const publishLocalChanges = async (before: ReadonlySet<string>, waitMs: number, aliasChanges: readonly AliasChange[] = []): Promise<void> => {
     try {
-      for (const event of changesForMaster(coordinator.state(), indices, options.clusterSettings(), aliasChanges)) await coordinator.submit(event, waitMs);
+      for (const event of changesForMaster(coordinator.state(), indices, dataStreams, options.clusterSettings(), aliasChanges)) await coordinator.submit(event, waitMs);
     } catch (error) {
       // The master refused: undo what this node created, so no node keeps an index the cluster does
-      // not have (an index mirrored meanwhile from the published state, same uuid, stays).
-      const published = coordinator.state().metadata.indices;
+      // not have (an index mirrored meanwhile from the published state, same uuid, stays), and put
+      // the data streams back on the published ones (a stream or a rollover refused goes).
+      const state = coordinator.state();
+      const published = state.metadata.indices;
       const created = indices.all().filter((handle) => !before.has(handle.name) && published[handle.name]?.settings['index.uuid'] !== handle.uuid);
-      if (created.length > 0) indices.deleteIndices(created);
+      dataStreams.applyPublished(publishedDataStreams(state), () => {
+        if (created.length > 0) indices.deleteIndices(created);
+      });
       // Alias changes the master refused go back to the published ones.
       mirrorAliases(coordinator.state(), indices, log);
       throw error;
@@ -232,9 +243,63 @@ export function masterTimeoutOf(request: Pick<RestRequest, 'query'>): number {
   return ms < 0 ? timerMaxMs : Math.min(ms, timerMaxMs);
 }
 
-/** The local index metadata the published state should carry (pure over the two). */
-function changesForMaster(state: ClusterState, indices: IndicesService, clusterSettings: Readonly<Record<string, string | readonly string[]>>, aliasChanges: readonly AliasChange[]): MasterEvent[] {
+/** The published data streams in the data stream service's shape. */
+function publishedDataStreams(state: ClusterState): DataStreamMetadata[] {
+  return Object.values(dataStreamsOf(state)).map((stream) => ({
+    name: stream.name,
+    indices: stream.indices.map((index) => index.index_name),
+    generation: stream.generation,
+    template: stream.template,
+    hidden: stream.hidden,
+    meta: stream._meta,
+    timestampField: stream.timestamp_field.name,
+    replicated: stream.replicated,
+  }));
+}
+
+/** A local index as the master's create request describes it. */
+function createRequestOf(handle: IndexHandle): CreateIndexRequest {
+  return { name: handle.name, uuid: handle.uuid, settings: handle.metadata.settings, mappings: mappingsOf(handle), aliases: publishedAliases(handle), routingNumShards: routingLayoutOf(handle.metadata.settings).routingShards };
+}
+
+/**
+ * The local data stream changes the published state lacks, one master step each: a new stream
+ * with its first backing index, each backing index a rollover added, the streams deleted. The
+ * backing indices these steps create or delete are left out of the plain index events.
+ */
+function dataStreamChangesForMaster(state: ClusterState, indices: IndicesService, dataStreams: DataStreamService, covered: Set<string>): MasterEvent[] {
   const events: MasterEvent[] = [];
+  const published = dataStreamsOf(state);
+  const local = dataStreams.all();
+  for (const stream of local) {
+    const publishedStream = published[stream.name];
+    const newIndices = stream.indices.filter((name) => state.metadata.indices[name] === undefined && indices.get(name) !== undefined);
+    if (publishedStream === undefined) {
+      const first = indices.get(stream.indices[0] ?? '');
+      if (first === undefined || state.metadata.indices[first.name] !== undefined) continue;
+      covered.add(first.name);
+      events.push({ kind: 'create_data_stream', name: stream.name, template: stream.template, hidden: stream.hidden, ...(stream.meta !== undefined ? { meta: stream.meta } : {}), timestampField: stream.timestampField, backingIndex: createRequestOf(first) });
+      continue;
+    }
+    newIndices.forEach((name, offset) => {
+      covered.add(name);
+      events.push({ kind: 'rollover_data_stream', name: stream.name, generation: publishedStream.generation + offset, backingIndex: createRequestOf(indices.get(name)!) });
+    });
+  }
+  const localNames = new Set(local.map((stream) => stream.name));
+  const deleted = Object.values(published).filter((stream) => !localNames.has(stream.name));
+  if (deleted.length > 0) {
+    for (const stream of deleted) for (const index of stream.indices) covered.add(index.index_name);
+    events.push({ kind: 'delete_data_streams', names: deleted.map((stream) => stream.name) });
+  }
+  return events;
+}
+
+/** The local index metadata the published state should carry (pure over the two). */
+function changesForMaster(state: ClusterState, indices: IndicesService, dataStreams: DataStreamService, clusterSettings: Readonly<Record<string, string | readonly string[]>>, aliasChanges: readonly AliasChange[]): MasterEvent[] {
+  const events: MasterEvent[] = [];
+  const covered = new Set<string>();
+  const streamEvents = dataStreamChangesForMaster(state, indices, dataStreams, covered);
   const persistent: Record<string, string | null> = {};
   const allocationKeys = new Set([...allocationClusterSettingKeys, ...Object.keys(clusterSettings).filter(isAllocationClusterSetting), ...Object.keys(state.metadata.persistent_settings).filter(isAllocationClusterSetting)]);
   for (const key of allocationKeys) {
@@ -248,14 +313,15 @@ function changesForMaster(state: ClusterState, indices: IndicesService, clusterS
     const published = state.metadata.indices[name];
     const mappings = mappingsOf(handle);
     if (published === undefined) {
-      events.push({ kind: 'create_index', name, uuid: handle.uuid, settings: handle.metadata.settings, mappings, aliases: publishedAliases(handle), routingNumShards: routingLayoutOf(handle.metadata.settings).routingShards });
+      if (!covered.has(name)) events.push({ kind: 'create_index', ...createRequestOf(handle) });
       continue;
     }
     if (!sameMappings(handle, published.mappings)) events.push({ kind: 'put_mapping', name, mappings });
     const changed = dynamicSettingChanges(published.settings, handle.metadata.settings);
     if (Object.keys(changed).length > 0) events.push({ kind: 'update_settings', name, settings: changed });
   }
-  const deleted = Object.keys(state.metadata.indices).filter((name) => !local.has(name));
+  events.push(...streamEvents);
+  const deleted = Object.keys(state.metadata.indices).filter((name) => !local.has(name) && !covered.has(name));
   // An alias request's changes of existing indices (the new ones carry theirs in create_index), and
   // its index removals (`remove_index`), travel as one step.
   const existing = aliasChanges.filter((change) => state.metadata.indices[change.index] !== undefined);
@@ -337,9 +403,14 @@ function sameMappings(handle: IndexHandle, published: Readonly<Record<string, un
   return local === canonicalMappingText(published);
 }
 
-/** Applies the published index metadata to this node's IndicesService. */
-function mirrorMetadata(state: ClusterState, indices: IndicesService, log: Logger, withAliases: boolean): void {
+/** Applies the published index metadata to this node's IndicesService, and the published data streams to its DataStreamService. */
+function mirrorMetadata(state: ClusterState, indices: IndicesService, dataStreams: DataStreamService, log: Logger, withAliases: boolean): void {
   if (state.version === 0) return;
+  dataStreams.applyPublished(publishedDataStreams(state), () => mirrorIndices(state, indices, log));
+  if (withAliases) mirrorAliases(state, indices, log);
+}
+
+function mirrorIndices(state: ClusterState, indices: IndicesService, log: Logger): void {
   for (const [name, metadata] of Object.entries(state.metadata.indices)) {
     try {
       const local = indices.get(name);
@@ -385,7 +456,6 @@ function mirrorMetadata(state: ClusterState, indices: IndicesService, log: Logge
       log.error({ err: error, version: state.version }, 'cannot delete an index the published state no longer has');
     }
   }
-  if (withAliases) mirrorAliases(state, indices, log);
 }
 
 // -------------------------------------------------------------------------------------------
@@ -429,6 +499,8 @@ export function renderPublishedState(state: ClusterState, request: RestRequest, 
           }),
       ),
     };
+    // DataStreamMetadata: every stream (Strait's `template` included), and no data stream aliases.
+    if (state.metadata.data_stream !== undefined) (body['metadata'] as Record<string, unknown>)['data_stream'] = state.metadata.data_stream;
   }
   if (metrics.has('routing_table')) {
     body['routing_table'] = { indices: Object.fromEntries(selected.filter((name) => state.routing_table.indices[name] !== undefined).map((name) => [name, state.routing_table.indices[name]])) };
@@ -764,5 +836,15 @@ function coordinationRoutes(coordinator: EtcdCoordinator, options: CoordinationW
 }
 
 /** Index-level write actions that go through the master in multi-node mode. */
-export const masterRoutedActions: ReadonlySet<string> = new Set(['indices:admin/create', 'indices:admin/delete', 'indices:admin/mapping/put', 'indices:admin/settings/update', 'cluster:admin/settings/update', 'indices:admin/aliases', 'indices:admin/rollover']);
+export const masterRoutedActions: ReadonlySet<string> = new Set([
+  'indices:admin/create',
+  'indices:admin/delete',
+  'indices:admin/mapping/put',
+  'indices:admin/settings/update',
+  'cluster:admin/settings/update',
+  'indices:admin/aliases',
+  'indices:admin/rollover',
+  'indices:admin/data_stream/create',
+  'indices:admin/data_stream/delete',
+]);
 

@@ -275,7 +275,7 @@ export function wireDocuments(options: DocumentsWiringOptions): DocumentsWiring 
       const rest = restRequestOf(request.method, request.params, request.query, request.body === undefined ? undefined : JSON.stringify(request.body));
       const run = (): RestResponse =>
         indices.holdingDynamicMappings(() => {
-          const answer = route.handle(rest, internalContext(systemAuthentication));
+          const answer = indices.writeCheckedByCoordinatingNode(() => route.handle(rest, internalContext(systemAuthentication)));
           if (answer instanceof Promise) throw errors.illegalState(`document route [${request.method} ${request.path}] is not synchronous`);
           return answer;
         });
@@ -302,7 +302,7 @@ export function wireDocuments(options: DocumentsWiringOptions): DocumentsWiring 
       let attempt = 0;
       while (from < items.length) {
         const remaining = from === 0 ? items : items.slice(from);
-        const written = await replication.writeWith(target, () => indices.holdingDynamicMappings(() => executeBulk(indices, remaining, defaults, { allowsIndex: () => true, username: '_system' }, options.nowMs)), mappingState);
+        const written = await replication.writeWith(target, () => indices.holdingDynamicMappings(() => indices.writeCheckedByCoordinatingNode(() => executeBulk(indices, remaining, defaults, { allowsIndex: () => true, username: '_system' }, options.nowMs))), mappingState);
         for (const index of written.result.touched) touched.set(index.name, index);
         for (const item of written.result.body['items'] as Record<string, Record<string, unknown>>[]) {
           rendered.push(Object.fromEntries(Object.entries(item).map(([operation, body]) => [operation, withShardCounts(body, written.shards, target, copiesInTable(handle))])));
@@ -716,7 +716,16 @@ export function wireDocuments(options: DocumentsWiringOptions): DocumentsWiring 
       }
     });
     // Indices auto-created by this request exist for the whole cluster before any item is sent.
-    if (indices.all().some((handle) => !before.has(handle.name))) await publishCreated(before, timeoutMs);
+    if (indices.all().some((handle) => !before.has(handle.name))) {
+      await publishCreated(before, timeoutMs);
+      // Another node created one of them first (an index, or a data stream's backing index): the
+      // items go to the published index, which this node now holds under that index's uuid (same
+      // name, settings and so shard numbers).
+      for (const group of groups.values()) {
+        const published = indices.get(group.target.index);
+        if (published !== undefined && published.uuid !== group.target.indexUuid) group.target = { ...group.target, indexUuid: published.uuid };
+      }
+    }
     const query: Record<string, string> = {};
     for (const name of ['refresh', '_source', '_source_includes', '_source_excludes']) if (request.query[name] !== undefined) query[name] = request.query[name]!;
     await Promise.all(

@@ -143,8 +143,6 @@ export function planSearchShards(
     if (found === undefined) throw errors.noShardAvailable(handle.name, 0);
     shards.push(...(aliasFilter === undefined && readRestriction === undefined ? found : found.map((shard) => ({ ...shard, ...(aliasFilter !== undefined ? { aliasFilter } : {}), ...(readRestriction !== undefined ? { readRestriction } : {}) }))));
   }
-  // DFS sums the term statistics of every shard searched (dfs.ts); each node would sum only its own.
-  if (local === undefined && shards.length > 1 && input.params['search_type'] === 'dfs_query_then_fetch') throw unsupported('[search_type] [dfs_query_then_fetch] over several shards');
   return local !== undefined ? 'local' : shards;
 }
 
@@ -375,7 +373,12 @@ export function wireSearch(options: SearchWiringOptions): SearchWiring {
       const shards = plan(scroll === undefined ? input : { ...input, params: unscrolled }, context);
       // This node's own copies, or no shard at all (an empty answer exactly as a single node gives it).
       if (shards === 'local' || shards.length === 0) return original.handle(request, context);
-      if (scroll !== undefined) return { status: 200, body: await scrolls.open(input, shards, context) };
+      if (scroll !== undefined) {
+        // A search's DFS phase asks every node first (shard-search.ts); a scroll's pages are cut by
+        // each node from its own part, which would sum only that node's statistics (dfs.ts).
+        if (shards.length > 1 && input.params['search_type'] === 'dfs_query_then_fetch') throw unsupported('[search_type] [dfs_query_then_fetch] with [scroll] over several shards');
+        return { status: 200, body: await scrolls.open(input, shards, context) };
+      }
       return { status: 200, body: await searchAcross(input, context, shards) };
     },
   });

@@ -27,6 +27,9 @@ import type { TransportHandler } from '../transport/index.js';
 import type { CoordinationWiring } from './wire-coordination.js';
 import type { DataPlaneWiring } from './wire-data-plane.js';
 import { askEachNode } from './ask-nodes.js';
+import { documentBytesOfShard, maximumTimestampOfShard, type DataStreamService, type MeasuredRolloverStats } from '../index/data-stream-service.js';
+import { TIMESTAMP_FIELD } from '../index/data-streams.js';
+import { resolveStreamsForStats, rolloverHandler } from '../http/routes/data-streams.js';
 
 export const STATS_NODE_ACTIONS = {
   stats: 'indices:monitor/stats[n]',
@@ -49,6 +52,10 @@ export interface CopyFigures {
   readonly bytes: number;
   readonly maxSeqNo: number;
   readonly localCheckpoint: number;
+  /** The newest value of the request's `timestamp_field` in the copy (data stream stats ask for it), 0 without documents. */
+  readonly maximumTimestamp?: number;
+  /** The bytes of the copy's live documents, when the request asks (`document_bytes`: a rollover's `max_size`). */
+  readonly documentBytes?: number;
 }
 
 /** RestStatus names of the statuses a node's failure carries (DefaultShardOperationFailedException `status`). */
@@ -85,6 +92,7 @@ export interface StatsWiringOptions {
   readonly dataPlane: DataPlaneWiring;
   readonly indices: IndicesService;
   readonly searchers: SearcherService;
+  readonly dataStreams: DataStreamService;
   readonly addTransportHandlers: (handlers: ReadonlyMap<string, TransportHandler>) => void;
   readonly log: Logger;
 }
@@ -108,12 +116,22 @@ export function wireStats(options: StatsWiringOptions): StatsWiring {
     }
     return results;
   };
-  const nodeStats = (body: unknown): { copies: CopyFigures[] } => ({
-    copies: localCopies(parseIndexRefs(body), (copy, handle) => {
-      const store = handle.shards![copy.shard]!;
-      return { index: copy.index, shard: copy.shard, primary: copy.primary, node: nodeId, docs: store.docCount(), deleted: options.searchers.docsDeleted(handle, copy.shard), bytes: store.sizeBytes(), maxSeqNo: store.maxSeqNo, localCheckpoint: store.localCheckpoint };
-    }),
-  });
+  const nodeStats = (body: unknown): { copies: CopyFigures[] } => {
+    const field = (body as { timestamp_field?: unknown } | null)?.timestamp_field;
+    if (field !== undefined && typeof field !== 'string') throw errors.illegalArgument('a node stats request names its [timestamp_field] as a string');
+    const withDocumentBytes = (body as { document_bytes?: unknown } | null)?.document_bytes === true;
+    return {
+      copies: localCopies(parseIndexRefs(body), (copy, handle) => {
+        const store = handle.shards![copy.shard]!;
+        const figures: CopyFigures = { index: copy.index, shard: copy.shard, primary: copy.primary, node: nodeId, docs: store.docCount(), deleted: options.searchers.docsDeleted(handle, copy.shard), bytes: store.sizeBytes(), maxSeqNo: store.maxSeqNo, localCheckpoint: store.localCheckpoint };
+        return {
+          ...figures,
+          ...(field === undefined ? {} : { maximumTimestamp: maximumTimestampOfShard(store, field) }),
+          ...(withDocumentBytes ? { documentBytes: documentBytesOfShard(store) } : {}),
+        };
+      }),
+    };
+  };
   const nodeFlush = (body: unknown): { flushed: number } => ({
     flushed: localCopies(parseIndexRefs(body), (copy, handle) => handle.shards![copy.shard]!.flush()).length,
   });
@@ -165,8 +183,8 @@ export function wireStats(options: StatsWiringOptions): StatsWiring {
   };
 
   /** Every copy reported by the nodes that answered. */
-  const gatherCopies = async (handles: readonly IndexHandle[]) => {
-    const { state, answers } = await askNodes<{ copies: CopyFigures[] }>(STATS_NODE_ACTIONS.stats, handles, nodeStats);
+  const gatherCopies = async (handles: readonly IndexHandle[], extra: Record<string, unknown> = {}) => {
+    const { state, answers } = await askNodes<{ copies: CopyFigures[] }>(STATS_NODE_ACTIONS.stats, handles, nodeStats, extra);
     const copies = [...answers.values()].flatMap((answer) => (answer instanceof EsError ? [] : answer.copies));
     return { state, answers, copies };
   };
@@ -257,9 +275,63 @@ export function wireStats(options: StatsWiringOptions): StatsWiring {
     return { status: 200, body: { _shards: shardsHeader(state, handles, answers, successful) } };
   };
 
+  /**
+   * `GET /_data_stream[/{name}]/_stats` (DataStreamsStatsAction): every started copy of every
+   * backing index, on the node holding it; `store_size_bytes` sums every copy, `maximum_timestamp`
+   * is the newest `@timestamp` any copy holds, `_shards` counts the copies.
+   */
+  const dataStreamStats = async (request: RestRequest, context: RequestContext): Promise<RestResponse> => {
+    const streams = resolveStreamsForStats(options.dataStreams, request, context);
+    const handlesOf = (stream: (typeof streams)[number]): IndexHandle[] => stream.indices.map((name) => indices.get(name)).filter((handle): handle is IndexHandle => handle !== undefined);
+    const handles = streams.flatMap(handlesOf);
+    const { state, answers, copies } = await gatherCopies(handles, { timestamp_field: TIMESTAMP_FIELD });
+    const entries = streams.map((stream) => {
+      const own = new Set(handlesOf(stream).map((handle) => handle.name));
+      const streamCopies = copies.filter((copy) => own.has(copy.index));
+      return {
+        data_stream: stream.name,
+        backing_indices: own.size,
+        store_size_bytes: streamCopies.reduce((total, copy) => total + copy.bytes, 0),
+        maximum_timestamp: streamCopies.reduce((maximum, copy) => Math.max(maximum, copy.maximumTimestamp ?? 0), 0),
+      };
+    });
+    const header = shardsHeader(state, handles, answers, copies.length);
+    return {
+      status: 200,
+      body: {
+        _shards: header,
+        data_stream_count: streams.length,
+        backing_indices: entries.reduce((total, entry) => total + entry.backing_indices, 0),
+        total_store_size_bytes: entries.reduce((total, entry) => total + entry.store_size_bytes, 0),
+        data_streams: entries,
+      },
+    };
+  };
+
+  /**
+   * A rollover's figures of the old write index (RolloverAction's conditions read primaries'
+   * docs stats): every primary on the node holding it. A node that does not answer fails the
+   * rollover rather than letting it compare part of the index.
+   */
+  const measureRollover = async (oldIndex: IndexHandle, documentBytes: boolean): Promise<MeasuredRolloverStats> => {
+    const { answers, copies } = await gatherCopies([oldIndex], documentBytes ? { document_bytes: true } : {});
+    const failed = [...answers.values()].find((answer): answer is EsError => answer instanceof EsError);
+    if (failed !== undefined) throw failed;
+    const primaries = copies.filter((copy) => copy.primary);
+    return {
+      docs: primaries.reduce((total, copy) => total + copy.docs, 0),
+      sizeBytes: primaries.reduce((total, copy) => total + (copy.documentBytes ?? 0), 0),
+      primaryShardDocsMax: primaries.reduce((maximum, copy) => Math.max(maximum, copy.docs), 0),
+      primaryShardSizeBytesMax: primaries.reduce((maximum, copy) => Math.max(maximum, copy.bytes), 0),
+    };
+  };
+  const rollover = rolloverHandler(options.dataStreams, measureRollover);
+
   return {
     applyTo: (routes) =>
       routes.map((route): Route => {
+        if (route.action === 'indices:monitor/data_stream/stats') return { ...route, handle: dataStreamStats };
+        if (route.action === 'indices:admin/rollover') return { ...route, handle: rollover };
         if (route.action === STATS_ACTION && route.path.includes('/_stats')) return { ...route, handle: stats };
         if (route.action === FLUSH_ACTION) return { ...route, handle: flush };
         if (route.action === FORCE_MERGE_ACTION) return { ...route, handle: forceMerge };

@@ -61,7 +61,7 @@ import { decodePitId, encodePitId, parsePitKeepAlive, pitActions, PointInTimeReg
 import { checkpoint, currentTask, TaskManager } from '../tasks/task-manager.js';
 import { routingLayoutOf } from '../index/routing.js';
 import { parseShardSelection, searchRoutingFor, selectShards } from './shard-selection.js';
-import { aggregatedStats } from './dfs.js';
+import { aggregatedStats, recordingStats, statsFromDfs, sumDfsStatistics, type DfsStatistics } from './dfs.js';
 import { effectiveRuntimeFields, withRuntimeFields } from '../index/script/runtime-fields.js';
 import { withVisibleSources } from './visible-sources.js';
 import { ShardBatch, type BatchedShard, type SearchSteps } from './shard-batch.js';
@@ -219,6 +219,8 @@ export interface LocalSearchOptions {
   readonly aliasFilters?: ReadonlyMap<string, QueryNode>;
   /** A point in time's shard ordinals by index uuid and shard number (`_shard_doc`). */
   readonly shardOrdinals?: ReadonlyMap<string, readonly number[]>;
+  /** `dfs_query_then_fetch` across nodes: the statistics of every shard searched, summed by the coordinating node (dfs.ts). */
+  readonly dfs?: DfsStatistics;
 }
 
 interface ScrollState {
@@ -602,7 +604,9 @@ export class SearchService {
     }
     bindMoreLikeThisDocuments([parsed.request.query, parsed.postFilter], this.indices, access);
     const indicesOptions = parseIndicesOptions(input.params, options.indicesOptions ?? searchIndicesOptions);
-    const found = withDfsStatistics(this.resolveTargets(input.expression, indicesOptions, access, searchActions.search, options.clusterAlias, options.snapshots, input.params, options.aliasFilters), input.params['search_type']);
+    const resolvedTargets = this.resolveTargets(input.expression, indicesOptions, access, searchActions.search, options.clusterAlias, options.snapshots, input.params, options.aliasFilters);
+    const dfs = options.dfs;
+    const found = dfs === undefined ? withDfsStatistics(resolvedTargets, input.params['search_type']) : resolvedTargets.map((target) => ({ ...target, snapshot: { ...target.snapshot, stats: statsFromDfs(dfs, target.snapshot.stats) } }));
     const ordinals = options.shardOrdinals;
     const resolved = ordinals === undefined ? found : found.map((target) => ({ ...target, shardOrdinal: ordinals.get(target.handle.uuid)?.[target.shard] }));
     const boosts = resolveIndicesBoost(parsed.extras, (expression) =>
@@ -828,8 +832,33 @@ export class SearchService {
    * (top from + size hits, unrendered; partial aggregations), and a context the coordinator
    * fetches the hits it picked from (`fetchAsRemote`) or frees (`freeQueryContext`).
    */
-  queryPhaseAsRemote(input: SearchInput, access: SearchAuthorizer, owner: ScrollOwner, clusterAlias: string | undefined, aliasFilters?: ReadonlyMap<string, QueryNode>): RemoteQueryPhase {
-    return drain(this.queryPhaseAsRemoteSteps(input, access, owner, clusterAlias, aliasFilters));
+  queryPhaseAsRemote(input: SearchInput, access: SearchAuthorizer, owner: ScrollOwner, clusterAlias: string | undefined, aliasFilters?: ReadonlyMap<string, QueryNode>, dfs?: DfsStatistics): RemoteQueryPhase {
+    return drain(this.queryPhaseAsRemoteSteps(input, access, owner, clusterAlias, aliasFilters, dfs));
+  }
+
+  /**
+   * The DFS phase of a multi-node `dfs_query_then_fetch` search on this node's shards (the
+   * expression and `preference=_shards:` name them): the statistics of the fields and terms the
+   * query scores with, summed over those shards, found by planning the query over each shard.
+   */
+  dfsPhaseAsRemote(input: SearchInput, access: SearchAuthorizer, aliasFilters?: ReadonlyMap<string, QueryNode>): DfsStatistics {
+    const parsed = this.parseWithDefaults(input.params, input.body, { scroll: false });
+    bindMoreLikeThisDocuments([parsed.request.query, parsed.postFilter], this.indices, access);
+    const indicesOptions = parseIndicesOptions(input.params, searchIndicesOptions);
+    // Through a point in time: its pinned snapshots (and the alias filters it was opened through).
+    const pinned = parsed.pit === undefined ? undefined : this.pinnedIndices(parsed.pit);
+    const snapshots = pinned === undefined ? undefined : new Map(pinned.map((index) => [index.uuid, index.snapshots]));
+    const expression = pinned === undefined ? input.expression : pinned.map((index) => index.name).join(',');
+    const filters = pinned === undefined ? aliasFilters : new Map([...(aliasFilters ?? []), ...pinned.flatMap((index) => (index.aliasFilter === undefined ? [] : [[index.name, index.aliasFilter] as const]))]);
+    const targets = this.resolveTargets(expression, indicesOptions, access, searchActions.search, undefined, snapshots, input.params, filters);
+    const nowMs = this.nowMs();
+    return sumDfsStatistics(
+      targets.map((target) => {
+        const recorder = recordingStats(target.snapshot.stats);
+        planQuery(parsed.request.query, { stats: recorder.stats, segments: target.segments, mappings: target.mappings, nowMs, indexName: target.indexName, defaultFields: target.defaultFields });
+        return recorder.collected();
+      }),
+    );
   }
 
   /** `queryPhaseAsRemote` as a cancellable task's work (the remote side of another cluster's search task). */
@@ -837,9 +866,9 @@ export class SearchService {
     return this.drainCancellable(this.queryPhaseAsRemoteSteps(input, access, owner, clusterAlias));
   }
 
-  private *queryPhaseAsRemoteSteps(input: SearchInput, access: SearchAuthorizer, owner: ScrollOwner, clusterAlias: string | undefined, aliasFilters?: ReadonlyMap<string, QueryNode>): SearchSteps<RemoteQueryPhase> {
+  private *queryPhaseAsRemoteSteps(input: SearchInput, access: SearchAuthorizer, owner: ScrollOwner, clusterAlias: string | undefined, aliasFilters?: ReadonlyMap<string, QueryNode>, dfs?: DfsStatistics): SearchSteps<RemoteQueryPhase> {
     const parsed = this.parseWithDefaults(input.params, input.body, { scroll: false });
-    const local = yield* this.searchParsedSteps(input, parsed, access, { ...(clusterAlias === undefined ? {} : { clusterAlias }), ...(aliasFilters === undefined ? {} : { aliasFilters }) });
+    const local = yield* this.searchParsedSteps(input, parsed, access, { ...(clusterAlias === undefined ? {} : { clusterAlias }), ...(aliasFilters === undefined ? {} : { aliasFilters }), ...(dfs === undefined ? {} : { dfs }) });
     const contextId = this.randomBytes(12).toString('hex');
     this.queryContexts.open(contextId, owner, local.fetch, queryContextKeepAliveMs, this.nowMs());
     return {

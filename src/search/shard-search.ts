@@ -22,8 +22,10 @@ import { rejectAcrossClusters } from './search-extras.js';
 import { combinedAliasFilter } from './alias-filter.js';
 import type { ParsedSearch } from './request.js';
 import type { RemoteQueryPhase, SearchAuthorizer, SearchInput, SearchService } from './search-service.js';
+import { parseDfsStatistics, sumDfsStatistics, type DfsStatistics } from './dfs.js';
 
 export const SHARD_SEARCH_ACTIONS = {
+  dfs: 'indices:data/read/search[phase/dfs]',
   query: 'indices:data/read/search[phase/query]',
   fetch: 'indices:data/read/search[phase/fetch/id]',
   freeContext: 'indices:data/read/search[free_context]',
@@ -161,23 +163,42 @@ export async function queryPhasesOnNodes(options: NodePhaseOptions): Promise<Nod
     return filter === undefined ? undefined : new Map([[index, filter]]);
   };
 
+  const wireBody = (part: NodePart, sent: SearchInput): Record<string, unknown> => ({
+    expression: sent.expression,
+    params: sent.params,
+    body: sent.body ?? null,
+    ...(clusterAlias !== undefined ? { cluster_alias: clusterAlias } : {}),
+    ...(aliasFilters.has(part.index) ? { alias_filter: aliasFilters.get(part.index) } : {}),
+    ...travelling(part.index),
+  });
+
+  // `dfs_query_then_fetch` over several shards: the DFS phase first, on the same copies; its
+  // statistics, summed, go with every query phase (dfs.ts). A node failing it fails the search.
+  let dfs: DfsStatistics | undefined;
+  if (input.params['search_type'] === 'dfs_query_then_fetch' && options.shards.length > 1) {
+    const parts = groupByNode(selections);
+    const outcomes = await Promise.allSettled(
+      parts.map((part) => {
+        const sent = partInput(part, input, options.bodyFor);
+        return part.nodeId === localNodeId
+          ? Promise.resolve().then(() => search.dfsPhaseAsRemote(sent, localAccess, localAliasFilter(part.index)))
+          : channel.request(part.nodeId, SHARD_SEARCH_ACTIONS.dfs, wireBody(part, sent), shardSearchLimits.requestTimeoutMs).then((answer) => parseDfsStatistics(answer, SHARD_SEARCH_ACTIONS.dfs));
+      }),
+    );
+    const failed = outcomes.flatMap((outcome, i) => (outcome.status === 'rejected' ? [{ part: parts[i]!, cause: outcome.reason instanceof EsError ? outcome.reason : errors.internal(String(outcome.reason)) }] : []));
+    if (failed.length > 0) {
+      const causes = failed.flatMap(({ part, cause }) => part.shards.map((shard) => ({ shard, index: part.index, node: part.nodeId, reason: cause.toCause() })));
+      const status = failed.some(({ cause }) => cause.status < 500) ? failed.find(({ cause }) => cause.status < 500)!.cause.status : 503;
+      throw errors.searchPhaseFailed(status, 'all shards failed', 'dfs', failed.map(({ cause }) => cause), failed[0]!.cause, causes);
+    }
+    dfs = sumDfsStatistics(outcomes.map((outcome) => (outcome as PromiseFulfilledResult<DfsStatistics>).value));
+  }
+
   const queryPart = (part: NodePart): Promise<RemoteQueryPhase> => {
     const sent = partInput(part, input, options.bodyFor);
     return part.nodeId === localNodeId
-      ? Promise.resolve().then(() => search.queryPhaseAsRemote(sent, localAccess, owner, clusterAlias, localAliasFilter(part.index)))
-      : (channel.request(
-          part.nodeId,
-          SHARD_SEARCH_ACTIONS.query,
-          {
-            expression: sent.expression,
-            params: sent.params,
-            body: sent.body ?? null,
-            ...(clusterAlias !== undefined ? { cluster_alias: clusterAlias } : {}),
-            ...(aliasFilters.has(part.index) ? { alias_filter: aliasFilters.get(part.index) } : {}),
-            ...travelling(part.index),
-          },
-          shardSearchLimits.requestTimeoutMs,
-        ) as Promise<RemoteQueryPhase>);
+      ? Promise.resolve().then(() => search.queryPhaseAsRemote(sent, localAccess, owner, clusterAlias, localAliasFilter(part.index), dfs))
+      : (channel.request(part.nodeId, SHARD_SEARCH_ACTIONS.query, { ...wireBody(part, sent), ...(dfs === undefined ? {} : { dfs }) }, shardSearchLimits.requestTimeoutMs) as Promise<RemoteQueryPhase>);
   };
 
   // Query phase; a failed node's shards get one more try on their other copies.
@@ -399,6 +420,23 @@ export function shardSearchHandlers(options: {
     if (typeof value !== 'string' || value.length === 0) throw errors.illegalArgument(`malformed [${request.action}] request: [context_id] must be a non-empty string`);
     return value;
   };
+  /** The search a shard phase request names: its expression, params and body, the cluster alias, the alias filter. */
+  const phaseInput = (request: TransportRequest): { input: SearchInput; alias: string | undefined; filters: ReadonlyMap<string, QueryNode> | undefined } => {
+    const object = body(request);
+    const expression = object['expression'];
+    const params = object['params'];
+    if (typeof expression !== 'string' || expression.length === 0) throw errors.illegalArgument(`malformed [${request.action}] request: [expression] must be a non-empty string`);
+    if (params === null || typeof params !== 'object' || Array.isArray(params) || !Object.values(params).every((value) => typeof value === 'string')) {
+      throw errors.illegalArgument(`malformed [${request.action}] request: [params] must map names to strings`);
+    }
+    // A remote cluster's search coordinated by a peer (src/node/wire-remote-search.ts) names its alias.
+    const alias = object['cluster_alias'];
+    if (alias !== undefined && (typeof alias !== 'string' || alias.length === 0)) throw errors.illegalArgument(`malformed [${request.action}] request: [cluster_alias] must be a non-empty string`);
+    const aliasFilter = object['alias_filter'];
+    if (aliasFilter !== undefined && (!Array.isArray(aliasFilter) || aliasFilter.length === 0)) throw errors.illegalArgument(`malformed [${request.action}] request: [alias_filter] must be a non-empty array`);
+    const filter = combinedAliasFilter(aliasFilter as unknown[] | undefined);
+    return { input: { expression, params: params as Record<string, string>, body: object['body'] ?? undefined }, alias: alias as string | undefined, filters: filter === undefined ? undefined : new Map([[expression, filter]]) };
+  };
   const serve =
     (action: string, handle: (request: TransportRequest) => unknown): TransportHandler =>
     async (request) => {
@@ -413,21 +451,18 @@ export function shardSearchHandlers(options: {
     [
       SHARD_SEARCH_ACTIONS.query,
       serve(SHARD_SEARCH_ACTIONS.query, (request) => {
+        const { input, alias, filters } = phaseInput(request);
         const object = body(request);
-        const expression = object['expression'];
-        const params = object['params'];
-        if (typeof expression !== 'string' || expression.length === 0) throw errors.illegalArgument(`malformed [${request.action}] request: [expression] must be a non-empty string`);
-        if (params === null || typeof params !== 'object' || Array.isArray(params) || !Object.values(params).every((value) => typeof value === 'string')) {
-          throw errors.illegalArgument(`malformed [${request.action}] request: [params] must map names to strings`);
-        }
-        // A remote cluster's search coordinated by a peer (src/node/wire-remote-search.ts) names its alias.
-        const alias = object['cluster_alias'];
-        if (alias !== undefined && (typeof alias !== 'string' || alias.length === 0)) throw errors.illegalArgument(`malformed [${request.action}] request: [cluster_alias] must be a non-empty string`);
-        const aliasFilter = object['alias_filter'];
-        if (aliasFilter !== undefined && (!Array.isArray(aliasFilter) || aliasFilter.length === 0)) throw errors.illegalArgument(`malformed [${request.action}] request: [alias_filter] must be a non-empty array`);
-        const filter = combinedAliasFilter(aliasFilter as unknown[] | undefined);
+        const dfs = object['dfs'] === undefined ? undefined : parseDfsStatistics(object['dfs'], request.action);
         const { access, owner } = options.authorize(request);
-        return search.queryPhaseAsRemote({ expression, params: params as Record<string, string>, body: object['body'] ?? undefined }, access, owner, alias, filter === undefined ? undefined : new Map([[expression, filter]]));
+        return search.queryPhaseAsRemote(input, access, owner, alias, filters, dfs);
+      }),
+    ],
+    [
+      SHARD_SEARCH_ACTIONS.dfs,
+      serve(SHARD_SEARCH_ACTIONS.dfs, (request) => {
+        const { input, filters } = phaseInput(request);
+        return search.dfsPhaseAsRemote(input, options.authorize(request).access, filters);
       }),
     ],
     [

@@ -285,24 +285,92 @@ describe('cluster-wide metadata on three nodes', { skip }, () => {
     }
   });
 
-  // Data stream metadata is per node (not in the shared state yet): a stream made through one node
-  // was unknown to the others, and even the first write through it failed on the backing index's
-  // primary ("op_type=create targeting backing indices is disallowed"). Refused with a 400, and
-  // nothing created, until it is shared.
-  test('data streams are refused with a 400 in a multi-node cluster, by API and by a first write, and nothing is created', async () => {
-    const template = await jsonCall(node(0), 'PUT', '/_index_template/logs-ds', { index_patterns: ['logs-ds-*'], data_stream: {}, template: { settings: { number_of_replicas: 0 } } });
-    assert.equal(template.status, 200, template.text);
-    const byApi = await jsonCall(node(1), 'PUT', '/_data_stream/logs-ds-api');
-    assert.equal(byApi.status, 400, byApi.text);
-    assert.equal(byApi.body.error.type, 'illegal_argument_exception');
-    assert.match(byApi.body.error.reason, /cannot create data stream \[logs-ds-api\]: data streams are not supported in a multi-node cluster yet/);
-    const byWrite = await jsonCall(node(2), 'POST', '/logs-ds-app/_doc', { '@timestamp': '2026-12-06T00:00:00Z', message: 'm' });
-    assert.equal(byWrite.status, 400, byWrite.text);
-    assert.match(byWrite.body.error.reason, /data streams are not supported in a multi-node cluster yet/);
+  // Data streams live in the cluster state's metadata (data-streams.html; GET /_cluster/state shows
+  // `metadata.data_stream.data_stream`): the master creates a stream with its first backing index,
+  // rolls it over and deletes it, one step each, and every node applies them in version order.
+  test('a data stream made through A takes writes through B, auto-creates through C, rolls over and is deleted through one node, as every node sees', async () => {
+    const template = await node(0).client().indices.putIndexTemplate({ name: 'logs-ds', index_patterns: ['logs-ds-*'], data_stream: {}, template: { settings: { number_of_shards: 2, number_of_replicas: 1 } } });
+    assert.equal(template.acknowledged, true);
+    for (const index of [1, 2]) await eventually(() => jsonCall(node(index), 'GET', '/_index_template/logs-ds'), (value) => value.status === 200);
+    assert.deepEqual(await node(0).client().indices.createDataStream({ name: 'logs-ds-api' }), { acknowledged: true });
+    // Answered once published: B writes through the stream at once, to its first backing index.
+    const first = await node(1).client().index({ index: 'logs-ds-api', document: { '@timestamp': '2026-12-07T01:00:00Z', message: 'one' }, refresh: true });
+    assert.equal(first.result, 'created');
+    assert.match(first._index, /^\.ds-logs-ds-api-\d{4}\.\d{2}\.\d{2}-000001$/);
+    // The stream's rules hold on any node: op_type create only, and an @timestamp.
+    const byIndex = await jsonCall(node(2), 'PUT', '/logs-ds-api/_doc/1', { '@timestamp': '2026-12-07T01:00:00Z' });
+    assert.equal(byIndex.status, 400, byIndex.text);
+    assert.equal(byIndex.body.error.reason, 'only write ops with an op_type of create are allowed in data streams');
+    const noTimestamp = await jsonCall(node(2), 'POST', '/logs-ds-api/_doc', { message: 'no time' });
+    assert.equal(noTimestamp.status, 400, noTimestamp.text);
+    // A first write through C auto-creates a stream through the template; A and B see it.
+    const auto = await node(2).client().bulk({ refresh: true, operations: [{ create: { _index: 'logs-ds-auto' } }, { '@timestamp': '2026-12-07T01:00:00Z', n: 1 }] });
+    assert.equal(auto.errors, false, JSON.stringify(auto.items));
+    // Three nodes auto-creating one stream at the same moment (two by index, one by bulk): the
+    // master takes one request's stream, and every write lands in it.
+    const [raceA, raceB, raceC] = await Promise.all([
+      ...[0, 1].map((index) => node(index).client().index({ index: 'logs-ds-race', document: { '@timestamp': '2026-12-07T01:00:00Z', by: index }, refresh: true })),
+      node(2).client().bulk({ refresh: true, operations: [{ create: { _index: 'logs-ds-race' } }, { '@timestamp': '2026-12-07T01:00:00Z', by: 2 }] }),
+    ]);
+    assert.equal((raceA as { result: string }).result, 'created');
+    assert.equal((raceB as { result: string }).result, 'created');
+    const raceBulk = raceC as { errors: boolean; items: { create?: { _index: string } }[] };
+    assert.equal(raceBulk.errors, false, JSON.stringify(raceBulk.items));
+    assert.equal((raceA as { _index: string })._index, (raceB as { _index: string })._index);
+    assert.equal(raceBulk.items[0]!.create!._index, (raceA as { _index: string })._index);
     for (const index of [0, 1, 2]) {
-      const streams = await jsonCall(node(index), 'GET', '/_data_stream/logs-ds-*');
+      const client = node(index).client();
+      assert.equal((await client.count({ index: 'logs-ds-api' })).count, 1, `node ${index}`);
+      assert.equal((await client.count({ index: 'logs-ds-auto' })).count, 1, `node ${index}`);
+      assert.equal((await client.count({ index: 'logs-ds-race' })).count, 3, `node ${index}`);
+      const race = await client.indices.getDataStream({ name: 'logs-ds-race' });
+      assert.equal(race.data_streams[0]!.indices.length, 1, `node ${index}`);
+    }
+    // Rollover through A; C keeps writing, now to the second backing index; B finds both documents.
+    const rolled = await node(0).client().indices.rollover({ alias: 'logs-ds-api' });
+    assert.equal(rolled.rolled_over, true);
+    assert.equal(rolled.old_index, first._index);
+    assert.match(rolled.new_index, /^\.ds-logs-ds-api-\d{4}\.\d{2}\.\d{2}-000002$/);
+    const second = await node(2).client().index({ index: 'logs-ds-api', document: { '@timestamp': '2026-12-07T02:00:00Z', message: 'two' }, refresh: true });
+    assert.equal(second._index, rolled.new_index);
+    const found = await node(1).client().search({ index: 'logs-ds-api', sort: [{ '@timestamp': 'asc' }] });
+    assert.deepEqual(found.hits.hits.map((hit) => hit._index), [first._index, rolled.new_index]);
+    // Rollover conditions compare the write index's primaries wherever they are, through any node
+    // (its one document sits on two of the three nodes only).
+    for (const index of [0, 1, 2]) {
+      const dry = await node(index).client().indices.rollover({ alias: 'logs-ds-api', dry_run: true, conditions: { max_docs: 1 } });
+      assert.deepEqual([dry.rolled_over, dry.dry_run, dry.conditions], [false, true, { '[max_docs: 1]': true }], `node ${index}`);
+      const unmet = await node(index).client().indices.rollover({ alias: 'logs-ds-api', conditions: { max_docs: 2 } });
+      assert.deepEqual([unmet.rolled_over, unmet.conditions], [false, { '[max_docs: 2]': false }], `node ${index}`);
+    }
+    // GET /_data_stream is the same on every node once green, and the cluster state holds the streams.
+    const health = await node(0).client().cluster.health({ wait_for_status: 'green', timeout: '30s' });
+    assert.equal(health.status, 'green');
+    const views = await Promise.all([0, 1, 2].map((index) => node(index).client().indices.getDataStream({ name: 'logs-ds-*' })));
+    assert.deepEqual(views[0]!.data_streams.map((stream) => [stream.name, stream.generation, stream.status, stream.indices.length]), [['logs-ds-api', 2, 'GREEN', 2], ['logs-ds-auto', 1, 'GREEN', 1], ['logs-ds-race', 1, 'GREEN', 1]]);
+    assert.deepEqual(views[1], views[0]);
+    assert.deepEqual(views[2], views[0]);
+    // _data_stream/_stats through any node counts every copy on every node (2 backing indices, 2 shards, 1 replica).
+    for (const index of [0, 1, 2]) {
+      const stats = await node(index).client().indices.dataStreamsStats({ name: 'logs-ds-api' });
+      assert.deepEqual(stats._shards, { total: 8, successful: 8, failed: 0 }, `node ${index}`);
+      assert.equal(stats.backing_indices, 2);
+      assert.equal(stats.data_streams[0]!.maximum_timestamp, Date.parse('2026-12-07T02:00:00Z'), `node ${index}`);
+      assert.ok(stats.data_streams[0]!.store_size_bytes > 0);
+    }
+    const state = await node(2).client().cluster.state({ metric: 'metadata' });
+    const published = (state.metadata as any).data_stream.data_stream['logs-ds-api'];
+    assert.equal(published.generation, 2);
+    assert.deepEqual(published.indices.map((index: { index_name: string }) => index.index_name), [first._index, rolled.new_index]);
+    // The write index cannot be deleted (through any node); the stream's delete through B removes every backing index everywhere.
+    const writeIndex = await jsonCall(node(1), 'DELETE', `/${rolled.new_index}`);
+    assert.equal(writeIndex.status, 400, writeIndex.text);
+    assert.match(writeIndex.body.error.reason, /is the write index for data stream \[logs-ds-api\] and cannot be deleted/);
+    assert.deepEqual(await node(1).client().indices.deleteDataStream({ name: 'logs-ds-*' }), { acknowledged: true });
+    for (const index of [0, 1, 2]) {
+      const streams = await eventually(() => jsonCall(node(index), 'GET', '/_data_stream/logs-ds-*'), (value) => value.body.data_streams?.length === 0);
       assert.deepEqual(streams.body.data_streams, [], streams.text);
-      const backing = await jsonCall(node(index), 'GET', '/_cat/indices/.ds-logs-ds-*?format=json&expand_wildcards=all');
+      const backing = await eventually(() => jsonCall(node(index), 'GET', '/_cat/indices/.ds-logs-ds-*?format=json&expand_wildcards=all'), (value) => Array.isArray(value.body) && value.body.length === 0);
       assert.deepEqual(backing.body, [], backing.text);
     }
     assert.equal((await jsonCall(node(0), 'DELETE', '/_index_template/logs-ds')).status, 200);

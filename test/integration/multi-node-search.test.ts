@@ -149,13 +149,17 @@ describe('searches across three Strait nodes over etcd, compared with one node',
     assert.deepEqual([responses[4].status, responses[4].error.type], [400, 'parsing_exception']);
     assert.equal(responses[5].status, 200);
     assert.equal(responses[5]._shards.total, 1);
-    // DFS over several shards would sum each node's statistics only: refused per item (and as a search).
-    const dfs = await jsonCall(nodes()[0]!, 'POST', '/_msearch', `{"index":"books","search_type":"dfs_query_then_fetch"}\n{}\n{"index":"books"}\n{"size":0}\n`);
+    // DFS over several shards (search-search.html#search-type): the DFS phase on every node first,
+    // so every shard scores with the statistics of all three, as one node holding them scores.
+    const dfsLines = `{"index":"books","search_type":"dfs_query_then_fetch"}\n{"query":{"match":{"title":"river night"}},"size":40}\n{"index":"books"}\n{"query":{"match":{"title":"river night"}},"size":40}\n`;
+    const dfs = await sameEverywhere('POST', '/_msearch', dfsLines);
     assert.equal(dfs.status, 200, dfs.text);
-    assert.deepEqual([dfs.body.responses[0].status, dfs.body.responses[0].error.type], [400, 'illegal_argument_exception']);
-    assert.match(dfs.body.responses[0].error.reason, /dfs_query_then_fetch\] over several shards is not supported/);
-    assert.equal(dfs.body.responses[1].hits.total.value, 40);
-    assert.equal((await jsonCall(nodes()[1]!, 'GET', '/books/_search?search_type=dfs_query_then_fetch')).status, 400);
+    const scores = (response: any): number[] => response.hits.hits.map((hit: any) => hit._score);
+    assert.ok(dfs.body.responses[0].hits.total.value > 3);
+    assert.notDeepEqual(scores(dfs.body.responses[0]), scores(dfs.body.responses[1]), 'DFS scores with every shard\'s statistics, not each shard\'s own');
+    await sameEverywhere('POST', '/books/_search?search_type=dfs_query_then_fetch', { query: { bool: { should: [{ match: { title: 'stone' } }, { term: { genre: 'crime' } }, { fuzzy: { title: 'harbr' } }] } }, size: 40 });
+    // With a scroll each node would cut its pages from its own part: still refused.
+    assert.equal((await jsonCall(nodes()[1]!, 'GET', '/books/_search?search_type=dfs_query_then_fetch&scroll=1m')).status, 400);
     // `max_concurrent_searches`: one at a time gives the same answers; it must be positive.
     const serial = await jsonCall(nodes()[1]!, 'POST', '/books/_msearch?max_concurrent_searches=1', ndjson);
     assert.deepEqual(comparable(serial.body), comparable(answer.body));

@@ -4,10 +4,11 @@
  * action names and answers.
  */
 import { errors } from '../../common/index.js';
-import type { DataStreamService, StreamAccess } from '../../index/data-stream-service.js';
+import type { DataStreamService, MeasuredRolloverStats, StreamAccess } from '../../index/data-stream-service.js';
+import type { IndexHandle } from '../../index/indices-service.js';
 import { parseIndicesOptions, type IndicesOptions } from '../../index/expression.js';
 import { booleanParam } from '../request.js';
-import type { RequestContext, RestRequest, Route } from '../route.js';
+import type { RequestContext, RestRequest, RestResponse, Route } from '../route.js';
 import { warningHeader } from './templates.js';
 
 const MASTER = ['master_timeout', 'timeout'];
@@ -30,6 +31,39 @@ function optionalObjectBody(request: RestRequest): Record<string, unknown> | und
   return body as Record<string, unknown>;
 }
 
+/**
+ * The rollover handler. `measure`, given in a multi-node cluster, reads the old write index's
+ * figures on the nodes holding its primaries (the local copies are only some of them).
+ */
+export function rolloverHandler(streams: DataStreamService, measure?: (oldIndex: IndexHandle, documentBytes: boolean) => Promise<MeasuredRolloverStats>) {
+  return async (request: RestRequest, context: RequestContext): Promise<RestResponse> => {
+    const target = request.params['index']!;
+    context.authorize.indices('indices:admin/rollover', [target]);
+    if (booleanParam(request.query['lazy'])) throw errors.illegalArgument('[lazy] rollover is not supported by Strait');
+    checkActiveShardCount(request.query['wait_for_active_shards']);
+    const requestBody = optionalObjectBody(request);
+    let measured: MeasuredRolloverStats | undefined;
+    const conditions = requestBody?.['conditions'];
+    // Measured only when there are conditions to compare; a bad target or body answers from rollover below.
+    if (measure !== undefined && conditions !== null && typeof conditions === 'object' && Object.keys(conditions).length > 0) {
+      let oldIndex: IndexHandle | undefined;
+      try {
+        oldIndex = streams.rolloverSource(target);
+      } catch {
+        oldIndex = undefined;
+      }
+      if (oldIndex !== undefined) measured = await measure(oldIndex, Object.keys(conditions).some((name) => name === 'max_size' || name === 'min_size'));
+    }
+    const { body, warnings } = streams.rollover({ target, newIndex: request.params['new_index'], body: requestBody, dryRun: booleanParam(request.query['dry_run']), ...(measured !== undefined ? { measured } : {}) });
+    return { status: 200, body, ...(warnings.length > 0 ? { headers: { Warning: warnings.map(warningHeader).join(', ') } } : {}) };
+  };
+}
+
+/** The data streams a stats request names, authorized as a single node does (`indices:monitor/data_stream/stats`). */
+export function resolveStreamsForStats(streams: DataStreamService, request: RestRequest, context: RequestContext): ReturnType<DataStreamService['resolve']> {
+  return streams.resolve(request.params['index'], parseIndicesOptions(request.query, streamOptions), accessFor(context, 'indices:monitor/data_stream/stats'));
+}
+
 export function dataStreamRoutes(streams: DataStreamService): readonly Route[] {
   const get = (request: RestRequest, context: RequestContext) => {
     const action = 'indices:admin/data_stream/get';
@@ -38,18 +72,9 @@ export function dataStreamRoutes(streams: DataStreamService): readonly Route[] {
     return { status: 200, body: { data_streams: found.map((stream) => streams.render(stream, verbose)) } };
   };
   const stats = (request: RestRequest, context: RequestContext) => {
-    const action = 'indices:monitor/data_stream/stats';
-    const found = streams.resolve(request.params['index'], parseIndicesOptions(request.query, streamOptions), accessFor(context, action));
-    return { status: 200, body: streams.stats(found) };
+    return { status: 200, body: streams.stats(resolveStreamsForStats(streams, request, context)) };
   };
-  const rollover = (request: RestRequest, context: RequestContext) => {
-    const target = request.params['index']!;
-    context.authorize.indices('indices:admin/rollover', [target]);
-    if (booleanParam(request.query['lazy'])) throw errors.illegalArgument('[lazy] rollover is not supported by Strait');
-    checkActiveShardCount(request.query['wait_for_active_shards']);
-    const { body, warnings } = streams.rollover({ target, newIndex: request.params['new_index'], body: optionalObjectBody(request), dryRun: booleanParam(request.query['dry_run']) });
-    return { status: 200, body, ...(warnings.length > 0 ? { headers: { Warning: warnings.map(warningHeader).join(', ') } } : {}) };
-  };
+  const rollover = rolloverHandler(streams);
   const rolloverParams = ['dry_run', 'lazy', 'wait_for_active_shards', ...MASTER];
   return [
     {

@@ -6,7 +6,7 @@
 // indices-close.html and indices-open-close.html for close-and-open.txt).
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { emptyClusterState, type ClusterState, type DiscoveryNode } from '../../../src/cluster/state.js';
+import { dataStreamsOf, emptyClusterState, type ClusterState, type DiscoveryNode } from '../../../src/cluster/state.js';
 import { healthStatusOf, stepMaster, type MasterEvent } from '../../../src/cluster/master.js';
 import { explainCopy } from '../../../src/cluster/allocation.js';
 import { isDynamicIndexSetting } from '../../../src/index/settings.js';
@@ -50,6 +50,9 @@ class Runner {
         lines.push(`${index}${closed}[${shard}] term=${metadata.primary_terms[shard]} in_sync=[${(metadata.in_sync_allocations[shard] ?? []).join(',')}] ${rendered.join(' ')}`);
       }
     }
+    for (const [name, stream] of Object.entries(dataStreamsOf(this.state)).sort()) {
+      lines.push(`data_stream ${name} generation=${stream.generation} template=${stream.template} hidden=${stream.hidden} indices=[${stream.indices.map((index) => `${index.index_name}/${index.index_uuid}`).join(',')}]`);
+    }
     return lines.join('\n');
   }
 
@@ -84,6 +87,21 @@ class Runner {
         return this.step({ kind: 'close_indices', names: args[0]!.split(',') });
       case 'open':
         return this.step({ kind: 'open_indices', names: args[0]!.split(',') });
+      case 'create-data-stream':
+      case 'rollover-data-stream': {
+        // The backing index a node made locally: `.ds-<stream>-<date>-<generation>`, uuid named by `uuid=` (two nodes racing give two uuids).
+        const name = args[0]!;
+        const generation = verb === 'create-data-stream' ? 1 : Number(named['from']) + 1;
+        const backing = `.ds-${name}-2026.12.07-${String(generation).padStart(6, '0')}`;
+        const settings = { 'index.hidden': 'true', 'index.number_of_replicas': named['number_of_replicas'] ?? '0' };
+        const backingIndex = { name: backing, uuid: named['uuid'] ?? `u-${backing}`, settings, mappings: {}, aliases: {}, routingNumShards: 1024 };
+        if (verb === 'rollover-data-stream') return this.step({ kind: 'rollover_data_stream', name, generation: Number(named['from']), backingIndex });
+        return this.step({ kind: 'create_data_stream', name, template: named['template'] ?? 'logs', hidden: false, timestampField: '@timestamp', backingIndex });
+      }
+      case 'delete-data-streams':
+        return this.step({ kind: 'delete_data_streams', names: args[0]!.split(',') });
+      case 'alias':
+        return this.step({ kind: 'update_aliases', changes: [{ index: args[0]!, alias: args[1]!, definition: {} }], deleteIndices: [] });
       case 'set': {
         const settings = Object.fromEntries(Object.entries(named).map(([key, value]) => [key, value === 'null' ? null : value]));
         return this.step({ kind: 'update_settings', name: args[0]!, settings });
