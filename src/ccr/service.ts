@@ -492,6 +492,10 @@ export class CcrService {
       await remote
         .send(record.remoteCluster, CCR_ACTIONS.renewRetentionLease, { index: record.leaderIndex, shard, lease_id: this.leaseId(record), retaining_seq_no: session.max_seq_no + 1 }, record.subject)
         .catch((error: unknown) => log.warn({ follower: record.followerIndex, shard, reason: (error as Error).message }, 'could not renew the retention lease on the leader'));
+      // What an earlier attempt copied goes first: this copy is of a newer snapshot.
+      const starting = indices.get(record.followerIndex);
+      if (starting === undefined || starting.uuid !== record.followerUuid) throw errors.indexNotFound(record.followerIndex);
+      indices.beginFollowerImport(starting, shard);
       let afterId = '';
       for (;;) {
         if (this.closed) throw errors.illegalState('node is closing');

@@ -729,6 +729,17 @@ export class IndicesService {
     return mutable;
   }
 
+  /**
+   * Starts a follower shard's bootstrap: a shard holding documents of an earlier attempt that did
+   * not finish (a crash or a failure mid-copy) is emptied first, so that the new copy of the
+   * leader's snapshot is exactly that snapshot (a document the leader deleted since is not kept).
+   */
+  beginFollowerImport(handle: IndexHandle, shardNumber: number): void {
+    const shard = this.openShardOf(handle, shardNumber);
+    assert(!shard.bootstrapped, 'a bootstrapped follower shard is not copied again');
+    if (shard.docCount() > 0 || shard.maxSeqNo >= 0) this.resetShard(handle, shardNumber);
+  }
+
   /** Bootstrap: leader documents of one shard copied as they are (no history rows), then the snapshot's seq_no. */
   importFollowerDocuments(handle: IndexHandle, shardNumber: number, documents: readonly StoredDocument[]): void {
     this.openShardOf(handle, shardNumber).importDocuments(documents);
