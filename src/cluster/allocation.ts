@@ -316,24 +316,34 @@ function settleShard(state: ClusterState, metadata: IndexMetadata, index: string
 }
 
 /**
- * Allocates every open index of `state` (closed indices have no routing table) and returns the
- * new routing table and the indices' metadata with their primary terms and in-sync sets. Leaves
- * `version`, `state_uuid` and `term` to the caller (the master's step).
+ * Allocates every open index of `state` (a closed index keeps its routing table, settled but not
+ * placed) and returns the new routing table and the indices' metadata with their primary terms and
+ * in-sync sets. Leaves `version`, `state_uuid` and `term` to the caller (the master's step).
  */
 export function allocate(state: ClusterState, ctx: AllocationContext): ClusterState {
   const awareness = awarenessAttributesOf(state);
   const indices: Record<string, IndexRoutingTable> = {};
   const metadataOut: Record<string, IndexMetadata> = {};
   const plans: { index: string; shard: number; plan: ShardPlan; metadata: IndexMetadata }[] = [];
+  /** Shards of closed indices: settled (nodes that left, failover) but never placed or moved. */
+  const closed: { index: string; shard: number; plan: ShardPlan; metadata: IndexMetadata }[] = [];
   for (const index of Object.keys(state.metadata.indices).sort()) {
     const metadata = state.metadata.indices[index]!;
     metadataOut[index] = metadata;
-    if (metadata.state !== 'open') continue;
+    if (metadata.state !== 'open') {
+      // A closed index keeps the routing table it had (Elasticsearch 7.2+ replicates closed
+      // indices), so a reopen finds each copy where its files are. Its copies are not recovered
+      // while it is closed: a copy lost meanwhile is placed again once the index is open.
+      if (state.routing_table.indices[index] === undefined) continue;
+      const stopped = stopRelocations(state, index);
+      for (let shard = 0; shard < shardsOf(metadata); shard++) closed.push({ index, shard, plan: settleShard(stopped, metadata, index, shard, ctx), metadata });
+      continue;
+    }
     for (let shard = 0; shard < shardsOf(metadata); shard++) plans.push({ index, shard, plan: settleShard(state, metadata, index, shard, ctx), metadata });
   }
   const current = (): Record<string, IndexRoutingTable> => {
     const tables: Record<string, { shards: Record<string, ShardRouting[]> }> = {};
-    for (const { index, shard, plan } of plans) (tables[index] ??= { shards: {} }).shards[String(shard)] = plan.copies;
+    for (const { index, shard, plan } of [...plans, ...closed]) (tables[index] ??= { shards: {} }).shards[String(shard)] = plan.copies;
     return tables;
   };
   const view = (): ClusterState => ({ ...state, routing_table: { indices: current() } });
@@ -374,7 +384,7 @@ export function allocate(state: ClusterState, ctx: AllocationContext): ClusterSt
   rebalance(state, awareness, plans, current, view, ctx);
   for (const [index, table] of Object.entries(current())) indices[index] = table;
   const byIndex = new Map<string, ShardPlan[]>();
-  for (const { index, plan } of plans) (byIndex.get(index) ?? byIndex.set(index, []).get(index)!).push(plan);
+  for (const { index, plan } of [...plans, ...closed]) (byIndex.get(index) ?? byIndex.set(index, []).get(index)!).push(plan);
   for (const [index, shardPlans] of byIndex) {
     const metadata = metadataOut[index]!;
     const primaryTerms: Record<string, number> = {};
@@ -386,6 +396,21 @@ export function allocate(state: ClusterState, ctx: AllocationContext): ClusterSt
     metadataOut[index] = { ...metadata, primary_terms: primaryTerms, in_sync_allocations: inSync };
   }
   return { ...state, metadata: { ...state.metadata, indices: metadataOut }, routing_table: { indices } };
+}
+
+/**
+ * A closed index's routing table without relocations: a relocation target (its files half copied)
+ * goes and its source stays where it is, started.
+ */
+function stopRelocations(state: ClusterState, index: string): ClusterState {
+  const table = state.routing_table.indices[index]!;
+  const relocating = Object.values(table.shards).some((copies) => copies.some((copy) => copy.relocating_node !== null));
+  if (!relocating) return state;
+  const shards: Record<string, ShardRouting[]> = {};
+  for (const [shard, copies] of Object.entries(table.shards)) {
+    shards[shard] = copies.filter((copy) => !(copy.state === 'INITIALIZING' && copy.relocating_node !== null)).map((copy) => (copy.state === 'RELOCATING' ? { ...copy, state: 'STARTED', relocating_node: null } : copy));
+  }
+  return { ...state, routing_table: { indices: { ...state.routing_table.indices, [index]: { shards } } } };
 }
 
 function withStatus(copy: ShardRouting, status: 'decider_no' | 'no_valid_shard_copy'): ShardRouting {

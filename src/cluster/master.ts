@@ -11,7 +11,7 @@
  */
 import { EsError, errors } from '../common/index.js';
 import { allocate, failShard, startShard } from './allocation.js';
-import type { ClusterState, DataStreamState, DiscoveryNode, IndexMetadata, ShardStateReport } from './state.js';
+import type { ClusterState, DataStreamState, DiscoveryNode, IndexMetadata, ShardRouting, ShardStateReport } from './state.js';
 import { clusterStateViolation, dataStreamsOf } from './state.js';
 
 export type MasterEvent =
@@ -53,6 +53,18 @@ export type MasterEvent =
    * step, so a request moving an alias (or its write index) between indices never publishes half.
    */
   | { readonly kind: 'update_aliases'; readonly changes: readonly AliasChange[]; readonly deleteIndices: readonly string[] }
+  /**
+   * `indices:admin/close` (MetadataIndexStateService.closeIndices): the indices' state becomes
+   * `close`; their routing tables stay, so every node knows which copies it holds (closed) and a
+   * reopen brings each copy back where its data is. Nodes close their copies when they apply it.
+   */
+  | { readonly kind: 'close_indices'; readonly names: readonly string[] }
+  /**
+   * `indices:admin/open` (MetadataIndexStateService.openIndices): the indices' state becomes `open`;
+   * each assigned copy initializes again on its node (primaries from their existing store, replicas
+   * from their primary), so health goes red or yellow until they have started again.
+   */
+  | { readonly kind: 'open_indices'; readonly names: readonly string[] }
   | { readonly kind: 'shard_report'; readonly report: ShardStateReport };
 
 /** A new index as the node that created it locally describes it (validated there by the index layer). */
@@ -205,6 +217,16 @@ export function stepMaster(state: ClusterState, event: MasterEvent, input: Maste
       next = applied.state;
       break;
     }
+    case 'close_indices':
+    case 'open_indices': {
+      const missing = event.names.find((name) => state.metadata.indices[name] === undefined);
+      if (missing !== undefined) return { ok: false, error: errors.indexNotFound(missing) };
+      // A data stream's write index stays open (MetadataIndexStateService, as on one node).
+      const writeIndices = event.kind === 'close_indices' ? event.names.filter((name) => Object.values(dataStreamsOf(state)).some((stream) => stream.indices[stream.indices.length - 1]?.index_name === name)) : [];
+      if (writeIndices.length > 0) return { ok: false, error: errors.illegalArgument(`cannot close the following data stream write indices [${writeIndices.join(',')}]`) };
+      next = event.kind === 'close_indices' ? closeIndices(state, event.names) : openIndices(state, event.names, input.nowIso);
+      break;
+    }
     case 'cluster_settings':
       next = { ...state, metadata: { ...state.metadata, persistent_settings: applySettings(state.metadata.persistent_settings, event.persistent) } };
       break;
@@ -219,6 +241,13 @@ export function stepMaster(state: ClusterState, event: MasterEvent, input: Maste
       }
       // A started report of an older term is stale (the copy was replaced meanwhile): ignored.
       if (report.primaryTerm < term) return { ok: true, state, changed: false };
+      // A closed index's copies are closed on their nodes: a replica refusing a write because it
+      // closed is not a failed copy (it keeps its place for the reopen), and the primary that was
+      // replicating that write must not acknowledge it; a started report changes nothing either.
+      if (state.metadata.indices[report.index]!.state === 'close') {
+        if (report.kind === 'shard_failed') return { ok: false, error: errors.indexClosed(report.index, state.metadata.indices[report.index]!.settings['index.uuid']) };
+        return { ok: true, state, changed: false };
+      }
       next = report.kind === 'shard_started' ? startShard(state, report.index, report.shard, report.allocationId) : failShard(state, report.index, report.shard, report.allocationId, report.message, report.markAsStale, ctx);
       break;
     }
@@ -272,6 +301,46 @@ function applyAliasChanges(initial: ClusterState, changes: readonly AliasChange[
     if (names.length > 1) return { ok: false, error: errors.illegalArgument(`alias [${alias}] has more than one write index [${names.sort().join(',')}]`) };
   }
   return { ok: true, state: { ...state, metadata: { ...state.metadata, indices }, routing_table: { indices: tables } }, changed: true };
+}
+
+/** The indices' state set to `close` (already closed ones unchanged); routing tables are kept. */
+function closeIndices(state: ClusterState, names: readonly string[]): ClusterState {
+  let next = state;
+  for (const name of names) {
+    const metadata = next.metadata.indices[name]!;
+    if (metadata.state === 'close') continue;
+    next = withIndex(next, name, { ...metadata, state: 'close', version: metadata.version + 1 });
+  }
+  return next;
+}
+
+/**
+ * The indices' state set to `open` (already open ones unchanged). Every assigned copy initializes
+ * again on the node holding its files, under its allocation id: a primary from its existing store,
+ * a replica from its primary (RoutingTable.Builder.addAsFromCloseToOpen, but in place rather than
+ * through the gateway allocator's search for the copies). Unassigned copies are marked
+ * INDEX_REOPENED and placed by the allocation (a primary only on the node it was last on).
+ */
+function openIndices(state: ClusterState, names: readonly string[], nowIso: string): ClusterState {
+  let next = state;
+  for (const name of names) {
+    const metadata = next.metadata.indices[name]!;
+    if (metadata.state === 'open') continue;
+    next = withIndex(next, name, { ...metadata, state: 'open', version: metadata.version + 1 });
+    const table = next.routing_table.indices[name];
+    if (table === undefined) continue;
+    const shards: Record<string, ShardRouting[]> = {};
+    for (const [shard, copies] of Object.entries(table.shards)) {
+      shards[shard] = copies.map((copy): ShardRouting => {
+        if (copy.node !== null && copy.allocation_id !== undefined) {
+          return { state: 'INITIALIZING', primary: copy.primary, node: copy.node, relocating_node: null, shard: copy.shard, index: copy.index, allocation_id: copy.allocation_id, recovery_source: { type: copy.primary ? 'EXISTING_STORE' : 'PEER' } };
+        }
+        return { ...copy, unassigned_info: { ...copy.unassigned_info!, reason: 'INDEX_REOPENED', at: nowIso, allocation_status: 'no_attempt' } };
+      });
+    }
+    next = { ...next, routing_table: { indices: { ...next.routing_table.indices, [name]: { shards } } } };
+  }
+  return next;
 }
 
 /** The state with a new open index (its routing table follows from allocation), or why not. */

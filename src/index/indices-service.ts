@@ -646,8 +646,13 @@ export class IndicesService {
     handle.metadata = metadata;
   }
 
-  closeIndices(handles: readonly IndexHandle[]): void {
+  /** Throws when one of the indices may not be closed (a data stream's write index), closing nothing. */
+  checkCloseAllowed(handles: readonly IndexHandle[]): void {
     this.creationHooks?.checkClose(handles.map((handle) => handle.name));
+  }
+
+  closeIndices(handles: readonly IndexHandle[]): void {
+    this.checkCloseAllowed(handles);
     for (const handle of handles) {
       const mutable = this.handles.get(handle.name)!;
       if (mutable.metadata.state === 'close') continue;

@@ -257,6 +257,7 @@ export async function startNode(config: NodeConfig, options: StartOptions): Prom
     let reindexWiring: import('./wire-reindex-multi-node.js').ReindexAcrossNodes | undefined;
     let tasksWiring: import('./wire-tasks-multi-node.js').TasksAcrossNodes | undefined;
     let credentialsWiring: import('./wire-service-credentials.js').ServiceCredentialsWiring | undefined;
+    let indexStateWiring: import('./wire-index-state.js').IndexStateWiring | undefined;
     let ccrFollowerWiring: import('./wire-ccr-follower.js').CcrFollowerWiring | undefined;
     if (coordination !== undefined) {
       closers.push(() => coordination.close());
@@ -372,6 +373,15 @@ export async function startNode(config: NodeConfig, options: StartOptions): Prom
         addTransportHandlers: (handlers) => remote.addTransportHandlers(handlers),
         log,
       });
+      // Index close and open go through the master and every node's copies (wire-index-state.ts).
+      indexStateWiring = (await import('./wire-index-state.js')).wireIndexState({
+        nodeId,
+        coordination,
+        dataPlane,
+        indices: indices.indices,
+        addTransportHandlers: (handlers) => remote.addTransportHandlers(handlers),
+        log,
+      });
       // The service account credentials API's `nodes_credentials` asks every node (wire-service-credentials.ts).
       credentialsWiring = (await import('./wire-service-credentials.js')).wireServiceCredentials({
         nodeId,
@@ -451,7 +461,7 @@ export async function startNode(config: NodeConfig, options: StartOptions): Prom
       // Elasticsearch compresses plain HTTP responses by default, HTTPS ones only when asked (BREACH).
       compression: { enabled: config.httpCompression ?? tls === undefined, level: config.httpCompressionLevel },
       nowMs,
-      routes: coordination === undefined ? routes : coordination.applyTo([documents, searchWiring, reindexWiring, tasksWiring, statsWiring, credentialsWiring, ccrFollowerWiring, securitySharing, metadataSharing].reduce((wired, wiring) => wiring?.applyTo(wired) ?? wired, routes)),
+      routes: coordination === undefined ? routes : coordination.applyTo([documents, searchWiring, reindexWiring, tasksWiring, statsWiring, indexStateWiring, credentialsWiring, ccrFollowerWiring, securitySharing, metadataSharing].reduce((wired, wiring) => wiring?.applyTo(wired) ?? wired, routes)),
       security: security.service,
       log,
     });

@@ -211,7 +211,6 @@ export async function startCoordination(options: CoordinationWiringOptions): Pro
           const methods = methodsOf(route).filter((method) => !replaced.has(`${method} ${route.path}`));
           if (methods.length === 0) return undefined;
           const narrowed = methods.length === methodsOf(route).length ? route : { ...route, method: methods as Route['method'] };
-          if (refusedActions.has(route.action)) return refuse(narrowed);
           return masterRoutedActions.has(route.action) ? wrap(narrowed) : narrowed;
         })
         .filter((route): route is Route => route !== undefined);
@@ -429,7 +428,15 @@ function mirrorIndices(state: ClusterState, indices: IndicesService, log: Logger
       if (handle === undefined) {
         const created = indices.createIndex(name, { settings, mappings, aliases: metadata.aliases }, { templates: false, ...(uuid !== undefined ? { uuid } : {}) });
         if (metadata.settings[followingIndexSetting] === 'true') indices.markFollowing(created);
+        if (metadata.state === 'close') indices.closeIndices([created]);
         continue;
+      }
+      // Open or closed as published (a node that was away during a close closes its copy now). The
+      // data plane, which runs after this mirror, closes the replication copies of a closed index
+      // in the same turn and opens those of a reopened one from the stores opened here.
+      if (handle.metadata.state !== metadata.state) {
+        if (metadata.state === 'close') indices.closeIndices([handle]);
+        else indices.openIndices([handle]);
       }
       if (!sameMappings(handle, metadata.mappings) && Object.keys(mappings).length > 0) indices.putMapping([handle], mappings);
       // Every dynamic setting (replicas, refresh interval, blocks, pipelines, ...) as published.
@@ -470,7 +477,11 @@ export function renderPublishedState(state: ClusterState, request: RestRequest, 
     body['state_uuid'] = state.state_uuid;
   }
   if (metrics.has('master_node')) body['master_node'] = state.master_node;
-  if (metrics.has('blocks')) body['blocks'] = {};
+  if (metrics.has('blocks')) {
+    // ClusterBlocks.toXContent: a closed index carries MetadataIndexStateService.INDEX_CLOSED_BLOCK.
+    const closed = selected.filter((name) => state.metadata.indices[name]?.state === 'close').sort();
+    body['blocks'] = closed.length === 0 ? {} : { indices: Object.fromEntries(closed.map((name) => [name, { '4': { description: 'index closed', retryable: false, levels: ['read', 'write'] } }])) };
+  }
   if (metrics.has('nodes')) body['nodes'] = Object.fromEntries(Object.entries(state.nodes).map(([id, node]) => [id, publicNode(node)]));
   if (metrics.has('metadata')) {
     body['metadata'] = {
@@ -691,7 +702,8 @@ function coordinationRoutes(coordinator: EtcdCoordinator, options: CoordinationW
     const waitStatus = request.query['wait_for_status'];
     if (waitStatus !== undefined && !(waitStatus in statusRank)) throw errors.illegalArgument(`unknown cluster health status [${waitStatus}]`);
     const expression = request.params['index'];
-    const names = expression === undefined ? undefined : indices.resolve(expression, { ignoreUnavailable: false, allowNoIndices: true, expandWildcards: new Set(['open']) }).map((handle) => handle.name);
+    // ClusterHealthRequest's indices options expand to closed indices too: their copies are counted.
+    const names = expression === undefined ? undefined : indices.resolve(expression, { ignoreUnavailable: false, allowNoIndices: true, expandWildcards: new Set(['open', 'closed']) }).map((handle) => handle.name);
     const level = request.query['level'] ?? 'cluster';
     if (!['cluster', 'indices', 'shards'].includes(level)) throw errors.illegalArgument(`No enum constant org.elasticsearch.action.admin.cluster.health.ClusterHealthRequest.Level.${level.toUpperCase()}`);
     const noRelocating = request.query['wait_for_no_relocating_shards'] === 'true';
@@ -821,21 +833,6 @@ function coordinationRoutes(coordinator: EtcdCoordinator, options: CoordinationW
     { method: 'GET', path: '/_cat/shards/:index', action: 'cluster:monitor/state', scope: 'cluster', params: catParams, handle: catShards },
     ...(['GET', 'POST'] as const).map((method): Route => ({ method, path: '/_cluster/allocation/explain', action: 'cluster:monitor/allocation/explain', scope: 'cluster', params: ['include_yes_decisions', 'master_timeout'], handle: explain })),
   ];
-}
-
-/**
- * Closing and opening an index change its routing table; the master's step does not model them
- * yet, so in multi-node mode they are refused rather than left to drift between nodes.
- */
-const refusedActions: ReadonlySet<string> = new Set(['indices:admin/close', 'indices:admin/open']);
-
-function refuse(route: Route): Route {
-  return {
-    ...route,
-    handle: () => {
-      throw errors.illegalArgument(`[${route.action}] is not supported in a multi-node cluster yet ([discovery.type] is [multi-node])`);
-    },
-  };
 }
 
 /** Index-level write actions that go through the master in multi-node mode. */

@@ -103,8 +103,9 @@ type ShardRequest =
       readonly read_restriction?: TravellingRestriction;
     };
 
-/** The copies of `index` on a node that can refresh them (started or relocating). */
+/** The copies of `index` on a node that can refresh them (started or relocating; none of a closed index). */
 function activeCopiesOf(state: ClusterState, index: string): ShardRouting[] {
+  if (state.metadata.indices[index]?.state !== 'open') return [];
   return allShardRoutings(state).filter((copy) => copy.index === index && (copy.state === 'STARTED' || copy.state === 'RELOCATING') && copy.node !== null);
 }
 
@@ -142,6 +143,11 @@ export function activeShardsShortfall(state: ClusterState, target: ShardTarget, 
 /** True when the published state no longer has the index (or has another index of that name). */
 function indexGone(state: ClusterState, target: ShardTarget): boolean {
   return state.metadata.indices[target.index]?.settings['index.uuid'] !== target.indexUuid;
+}
+
+/** True when the published state has the index closed. */
+function indexClosedIn(state: ClusterState, target: ShardTarget): boolean {
+  return state.metadata.indices[target.index]?.state === 'close';
 }
 
 /**
@@ -447,17 +453,20 @@ export function wireDocuments(options: DocumentsWiringOptions): DocumentsWiring 
     for (;;) {
       const state = coordinator.state();
       if (indexGone(state, target)) throw errors.indexNotFound(target.index);
+      // A closed index keeps its routing table (its copies stay listed, closed): nothing to wait for.
+      if (indexClosedIn(state, target)) throw errors.indexClosed(target.index, target.indexUuid);
+      const settled = (next: ClusterState): boolean => indexGone(next, target) || indexClosedIn(next, target);
       const primary = startedPrimaryNode(state, target);
       const remaining = deadline - options.nowMs();
       if (primary === undefined) {
         if (action === SHARD_GET_ACTION) throw errors.noShardAvailable(target.index, target.shard);
-        if (remaining <= 0 || !(await coordinator.waitForState((next) => startedPrimaryNode(next, target) !== undefined || indexGone(next, target), remaining))) throw unavailable(target, timeoutMs, count);
+        if (remaining <= 0 || !(await coordinator.waitForState((next) => startedPrimaryNode(next, target) !== undefined || settled(next), remaining))) throw unavailable(target, timeoutMs, count);
         continue;
       }
       // `wait_for_active_shards`: the write starts once that many copies of the shard are active.
       const shortfall = activeShardsShortfall(state, target, wanted);
       if (shortfall !== undefined) {
-        const enough = (next: ClusterState): boolean => indexGone(next, target) || activeShardsShortfall(next, target, wanted) === undefined;
+        const enough = (next: ClusterState): boolean => settled(next) || activeShardsShortfall(next, target, wanted) === undefined;
         if (remaining <= 0 || !(await coordinator.waitForState(enough, remaining))) throw unavailable(target, timeoutMs, count, shortfall);
         continue;
       }

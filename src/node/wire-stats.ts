@@ -237,7 +237,9 @@ export function wireStats(options: StatsWiringOptions): StatsWiring {
     const wantedHealth = request.query['health'];
     const rows: CatRow[] = [];
     for (const handle of handles) {
-      const health = handle.metadata.state === 'open' ? healthStatusOf(state, [handle.name]) : 'red';
+      // A closed index keeps its routing table in the published state (closed copies are counted, as
+      // Elasticsearch 7.2+ replicates closed indices); one without it has no health to give.
+      const health = state.routing_table.indices[handle.name] !== undefined ? healthStatusOf(state, [handle.name]) : 'red';
       if (wantedHealth !== undefined && health !== wantedHealth) continue;
       const own = copies.filter((copy) => copy.index === handle.name);
       const primaries = own.filter((copy) => copy.primary);

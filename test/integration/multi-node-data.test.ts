@@ -448,6 +448,132 @@ describe('data plane on three Strait nodes over etcd', { skip }, () => {
     assert.deepEqual(after.body._shards, { total: 2, successful: 2, failed: 0 });
   });
 
+  /** `call` is refused with this status and error type (the official client's ResponseError). */
+  const refused = async (call: Promise<unknown>, status: number, type: string): Promise<void> => {
+    await assert.rejects(call, (error: any) => {
+      assert.equal(error.meta?.statusCode, status, JSON.stringify(error.meta?.body));
+      assert.equal(error.meta.body.error.type, type, JSON.stringify(error.meta.body));
+      return true;
+    });
+  };
+
+  test('close and open through any node (indices-close.html, indices-open-close.html): closed on every node, searches and writes 400 index_closed_exception, no acknowledged write lost, every copy whole after the reopen', async () => {
+    await createGreen(nodes[0]!, 'shelf', { number_of_shards: 2, number_of_replicas: 1 });
+    const client = (i: number) => nodes[i]!.client();
+    const operations = Array.from({ length: 30 }, (_, i) => [{ index: { _index: 'shelf', _id: `s${i}` } }, { n: i }]).flat();
+    const bulk = await client(1).bulk({ operations, refresh: true });
+    assert.equal(bulk.errors, false);
+    // Two writers through two nodes while the index closes: a write is acknowledged, or refused.
+    const acknowledged = new Set<string>();
+    const refusals = new Set<string>();
+    let stop = false;
+    const writer = async (k: number): Promise<void> => {
+      for (let n = 0; !stop; n++) {
+        try {
+          await client(k).index({ index: 'shelf', id: `w${k}-${n}`, document: { writer: k, n } });
+          acknowledged.add(`w${k}-${n}`);
+        } catch (error: any) {
+          refusals.add(`${error.meta?.statusCode} ${error.meta?.body?.error?.type}`);
+        }
+      }
+    };
+    const writers = [writer(0), writer(2)];
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    const closed = await client(1).indices.close({ index: 'shelf' });
+    assert.deepEqual(closed, { acknowledged: true, shards_acknowledged: true, indices: { shelf: { closed: true } } });
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    stop = true;
+    await Promise.all(writers);
+    assert.ok(acknowledged.size > 0, 'writes were acknowledged before the close');
+    for (const refusal of refusals) assert.equal(refusal, '400 index_closed_exception', 'a write racing the close is refused as closed');
+    for (let i = 0; i < nodes.length; i++) {
+      // Every node applied the close before it was acknowledged: the state, the block, the refusals.
+      const state = await client(i).cluster.state({ metric: ['metadata', 'blocks', 'routing_table'], index: 'shelf' });
+      assert.equal((state.metadata as any).indices.shelf.state, 'close');
+      assert.deepEqual((state.blocks as any).indices.shelf['4'], { description: 'index closed', retryable: false, levels: ['read', 'write'] });
+      assert.equal(Object.keys((state.routing_table as any).indices.shelf.shards).length, 2, 'a closed index keeps its routing table');
+      await refused(client(i).search({ index: 'shelf', query: { match_all: {} } }), 400, 'index_closed_exception');
+      await refused(client(i).search({ index: 'shelf', preference: '_shards:0|_only_local' }), 400, 'index_closed_exception');
+      await refused(client(i).count({ index: 'shelf' }), 400, 'index_closed_exception');
+      await refused(client(i).index({ index: 'shelf', id: 'late', document: { n: -1 } }), 400, 'index_closed_exception');
+      await refused(client(i).bulk({ operations: [{ index: { _index: 'shelf', _id: 'late' } }, { n: -1 }] }).then((answer) => {
+        if (answer.errors) throw { meta: { statusCode: answer.items[0]!.index!.status, body: { error: answer.items[0]!.index!.error } } };
+        return answer;
+      }), 400, 'index_closed_exception');
+    }
+    // Health and _cat/indices count a closed index's copies (Elasticsearch 7.2+ replicates closed indices).
+    const health = await client(2).cluster.health({ index: 'shelf' });
+    assert.equal(health.status, 'green');
+    assert.equal(health.active_shards, 4);
+    const cat = await client(0).cat.indices({ index: 'shelf', format: 'json', h: ['health', 'status', 'index'] });
+    assert.deepEqual(cat, [{ health: 'green', status: 'close', index: 'shelf' }]);
+    // Opened through another node: green again, every document indexed before the close on every copy.
+    const opened = await client(2).indices.open({ index: 'shelf', wait_for_active_shards: 'all' });
+    assert.deepEqual(opened, { acknowledged: true, shards_acknowledged: true });
+    assert.equal((await client(0).cluster.health({ index: 'shelf', wait_for_status: 'green', timeout: '60s' })).status, 'green');
+    const all = await assertCopiesIdentical('shelf');
+    for (const id of acknowledged) assert.ok(all.has(id), `acknowledged [${id}] is missing after the reopen`);
+    // A write the close refused may still have reached the primary's files (unacknowledged, as in
+    // Elasticsearch); after the reopen every copy holds it alike.
+    for (const id of all.keys()) assert.match(id, /^(s\d+|w[02]-\d+)$/);
+    assert.ok(all.size >= 30 + acknowledged.size);
+    const after = await client(1).index({ index: 'shelf', id: 'after', document: { n: 99 }, refresh: true });
+    assert.deepEqual(after._shards, { total: 2, successful: 2, failed: 0 });
+    const found = await client(0).count({ index: 'shelf' });
+    assert.equal(found.count, all.size + 1);
+  });
+
+  test('close and open refusals as on one node: a missing index 404 (ignore_unavailable skips it), a wildcard close under action.destructive_requires_name 400, expand_wildcards, an index whose primary is not active stays open', async () => {
+    await createGreen(nodes[0]!, 'lid-a', { number_of_shards: 1, number_of_replicas: 1 });
+    await createGreen(nodes[0]!, 'lid-b', { number_of_shards: 1, number_of_replicas: 0 });
+    const client = nodes[1]!.client();
+    await refused(client.indices.close({ index: 'lid-missing' }), 404, 'index_not_found_exception');
+    await refused(client.indices.close({ index: 'lid-a,lid-missing' }), 404, 'index_not_found_exception');
+    assert.equal((await client.cluster.state({ metric: ['metadata'], index: 'lid-a' }) as any).metadata.indices['lid-a'].state, 'open', 'nothing was closed');
+    assert.deepEqual(await client.indices.close({ index: 'lid-a,lid-missing', ignore_unavailable: true }), { acknowledged: true, shards_acknowledged: true, indices: { 'lid-a': { closed: true } } });
+    await refused(client.indices.close({ index: 'lid-*' }), 400, 'illegal_argument_exception');
+    await refused(client.indices.open({ index: 'lid-missing' }), 404, 'index_not_found_exception');
+    // expand_wildcards=open finds no closed index to open: nothing happens.
+    assert.deepEqual(await client.indices.open({ index: 'lid-*', expand_wildcards: 'open' }), { acknowledged: true, shards_acknowledged: true });
+    assert.equal((await client.cluster.state({ metric: ['metadata'], index: 'lid-a' }) as any).metadata.indices['lid-a'].state, 'close');
+    assert.deepEqual(await client.indices.open({ index: 'lid-*' }), { acknowledged: true, shards_acknowledged: true });
+    assert.equal((await nodes[2]!.client().cluster.health({ index: 'lid-*', wait_for_status: 'green', timeout: '60s' })).status, 'green');
+    // A primary that is not active cannot be verified before the close: that index stays open and
+    // is answered `closed: false` with the shard's failure, the others close.
+    await client.indices.create({ index: 'lid-nowhere', settings: { number_of_shards: 1, number_of_replicas: 0, 'index.routing.allocation.require._name': 'no-such-node' }, wait_for_active_shards: 0 });
+    const partly = await client.indices.close({ index: 'lid-a,lid-nowhere' });
+    assert.equal(partly.acknowledged, false);
+    assert.deepEqual(partly.indices['lid-a'], { closed: true });
+    assert.equal(partly.indices['lid-nowhere']!.closed, false);
+    assert.equal((partly.indices['lid-nowhere'] as any).failedShards['0'].failures[0].reason.type, 'unavailable_shards_exception');
+    const states = (await client.cluster.state({ metric: ['metadata'], index: 'lid-a,lid-nowhere' }) as any).metadata.indices;
+    assert.deepEqual([states['lid-a'].state, states['lid-nowhere'].state], ['close', 'open']);
+  });
+
+  test('a node stopped during a close has its copy closed when it returns; the reopen recovers every copy with all its documents', async () => {
+    await createGreen(nodes[0]!, 'nap', { number_of_shards: 2, number_of_replicas: 1 });
+    const operations = Array.from({ length: 20 }, (_, i) => [{ index: { _index: 'nap', _id: `n${i}` } }, { n: i }]).flat();
+    assert.equal((await nodes[0]!.client().bulk({ operations, refresh: true })).errors, false);
+    const sleeper = nodes[2]!;
+    await sleeper.stop();
+    assert.equal((await jsonCall(nodes[0]!, 'GET', '/_cluster/health?wait_for_nodes=2&timeout=60s')).status, 200);
+    const closed = await nodes[1]!.client().indices.close({ index: 'nap' });
+    assert.equal(closed.acknowledged, true);
+    assert.deepEqual(closed.indices, { nap: { closed: true } });
+    const back = await sleeper.restart();
+    nodes[2] = back;
+    assert.equal((await jsonCall(nodes[0]!, 'GET', '/_cluster/health?wait_for_nodes=3&timeout=60s')).status, 200);
+    // The returning node closed its own copy of the index (it had it open when it stopped).
+    await eventually(() => jsonCall(back, 'GET', '/_cat/indices/nap?format=json&h=status'), (answer) => answer.body?.[0]?.status === 'close');
+    await refused(back.client().search({ index: 'nap', preference: '_shards:0|_only_local' }), 400, 'index_closed_exception');
+    await refused(back.client().index({ index: 'nap', id: 'late', document: {} }), 400, 'index_closed_exception');
+    const opened = await back.client().indices.open({ index: 'nap' });
+    assert.deepEqual(opened, { acknowledged: true, shards_acknowledged: true });
+    assert.equal((await nodes[0]!.client().cluster.health({ index: 'nap', wait_for_status: 'green', timeout: '60s' })).status, 'green');
+    const all = await assertCopiesIdentical('nap');
+    assert.equal(all.size, 20);
+  });
+
   test('kill -9 of the node holding the most primaries while 4 writers index through the others: no acknowledged write is lost, none twice, every copy identical after recovery', async () => {
     await createGreen(nodes[0]!, 'ledger', { number_of_shards: 3, number_of_replicas: 1 });
     const { shards } = await shardLayout(nodes[0]!, 'ledger');

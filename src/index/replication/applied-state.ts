@@ -5,7 +5,8 @@
  * (Elasticsearch's IndicesClusterStateService): open an assigned primary from its store, open an
  * assigned replica and recover it from the primary's node, hand every open copy the new view of
  * its shard (which is how a replica learns of its promotion), close copies no longer assigned
- * here, and report copies the state says are started here but that this node does not hold.
+ * here (every copy of a closed index), and report copies the state says are started here but that
+ * this node does not hold.
  */
 import { activeCopiesOf, inSyncAllocationIdsOf, primaryOf, primaryTermOf, routingsOnNode, shardCopiesOf, type ClusterState } from '../../cluster/state.js';
 import type { AppliedShardState } from './service.js';
@@ -29,10 +30,13 @@ export interface SearchableShard {
   readonly nodes: readonly string[];
 }
 
-/** Every shard of `index` with the nodes of its started copies (for src/search/shard-search.ts). */
+/**
+ * Every shard of `index` with the nodes of its started copies (for src/search/shard-search.ts);
+ * none for a closed index, whose listed copies are closed on their nodes.
+ */
 export function searchableCopiesOf(state: ClusterState, index: string): SearchableShard[] {
   const table = state.routing_table.indices[index];
-  if (table === undefined) return [];
+  if (table === undefined || state.metadata.indices[index]?.state !== 'open') return [];
   return Object.keys(table.shards)
     .map(Number)
     .sort((a, b) => a - b)
@@ -58,6 +62,12 @@ export type CopyAction =
   /** The state has a started copy here that this node does not hold: `internal:cluster/shard/failure` (primary term 0: the copy failed itself). */
   | { readonly kind: 'report_failed'; readonly index: string; readonly shard: number; readonly allocationId: string; readonly reason: string };
 
+function closeReason(state: ClusterState, index: string): string {
+  const metadata = state.metadata.indices[index];
+  if (metadata === undefined) return 'the index was deleted';
+  return metadata.state === 'close' ? 'the index was closed' : 'the copy is no longer assigned to this node';
+}
+
 /**
  * What `nodeId` does with its copies once `state` is applied; `local` is what it holds now.
  * Closes come first (a new allocation of a shard replaces the old copy), then opens and views,
@@ -66,7 +76,8 @@ export type CopyAction =
 export function reconcileLocalCopies(state: ClusterState, nodeId: string, local: readonly LocalCopy[]): CopyAction[] {
   const closes: CopyAction[] = [];
   const rest: CopyAction[] = [];
-  const assigned = routingsOnNode(state, nodeId).filter((copy) => copy.node === nodeId && copy.allocation_id !== undefined);
+  // A closed index's copies stay in the routing table but hold nothing open: this node closes them.
+  const assigned = routingsOnNode(state, nodeId).filter((copy) => copy.node === nodeId && copy.allocation_id !== undefined && state.metadata.indices[copy.index]?.state === 'open');
   const held = new Map(local.map((copy) => [`${copy.index}\u0000${copy.shard}`, copy]));
   const wanted = new Set<string>();
   for (const routing of assigned) {
@@ -97,7 +108,7 @@ export function reconcileLocalCopies(state: ClusterState, nodeId: string, local:
   }
   for (const copy of local) {
     const key = `${copy.index}\u0000${copy.shard}`;
-    if (!wanted.has(key)) closes.push({ kind: 'close', index: copy.index, shard: copy.shard, allocationId: copy.allocationId, reason: state.metadata.indices[copy.index] === undefined ? 'the index was deleted' : 'the copy is no longer assigned to this node' });
+    if (!wanted.has(key)) closes.push({ kind: 'close', index: copy.index, shard: copy.shard, allocationId: copy.allocationId, reason: closeReason(state, copy.index) });
   }
   return [...closes, ...rest];
 }

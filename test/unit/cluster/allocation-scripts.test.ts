@@ -2,7 +2,8 @@
 // feeds stepMaster (src/cluster/master.ts) one event and prints the routing table, in-sync sets,
 // primary terms and health. REWRITE=1 regenerates the expectations; review the diff in git. Each
 // script names the Elasticsearch behaviour it pins (cluster-allocation-explain.html,
-// shard-allocation-filtering.html, shard-allocation-awareness.html, issue #14 "Allocation").
+// shard-allocation-filtering.html, shard-allocation-awareness.html, issue #14 "Allocation",
+// indices-close.html and indices-open-close.html for close-and-open.txt).
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { dataStreamsOf, emptyClusterState, type ClusterState, type DiscoveryNode } from '../../../src/cluster/state.js';
@@ -44,7 +45,9 @@ class Runner {
           const moving = copy.relocating_node === null ? '' : `<->${copy.relocating_node}`;
           return `${copy.primary ? 'P' : 'R'}:${copy.state.slice(0, 4)}:${where}${moving}${copy.allocation_id === undefined ? '' : `:${copy.allocation_id.id}`}`;
         });
-        lines.push(`${index}[${shard}] term=${metadata.primary_terms[shard]} in_sync=[${(metadata.in_sync_allocations[shard] ?? []).join(',')}] ${rendered.join(' ')}`);
+        // A closed index is marked; open ones print as they always did.
+        const closed = metadata.state === 'close' ? ' (close)' : '';
+        lines.push(`${index}${closed}[${shard}] term=${metadata.primary_terms[shard]} in_sync=[${(metadata.in_sync_allocations[shard] ?? []).join(',')}] ${rendered.join(' ')}`);
       }
     }
     for (const [name, stream] of Object.entries(dataStreamsOf(this.state)).sort()) {
@@ -80,6 +83,10 @@ class Runner {
       }
       case 'delete':
         return this.step({ kind: 'delete_index', name: args[0]! });
+      case 'close':
+        return this.step({ kind: 'close_indices', names: args[0]!.split(',') });
+      case 'open':
+        return this.step({ kind: 'open_indices', names: args[0]!.split(',') });
       case 'create-data-stream':
       case 'rollover-data-stream': {
         // The backing index a node made locally: `.ds-<stream>-<date>-<generation>`, uuid named by `uuid=` (two nodes racing give two uuids).

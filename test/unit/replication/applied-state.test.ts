@@ -92,3 +92,16 @@ test('reconcileLocalCopies: closes replaced, unassigned and deleted copies first
   const replaced = reconcileLocalCopies(state, 'c', [{ index: 'logs', shard: 0, allocationId: 'stale' }]);
   assert.deepEqual(replaced.map((action) => action.kind), ['close', 'open_replica']);
 });
+
+test('reconcileLocalCopies: a closed index keeps its routing table, and each node closes the copies it holds of it, reporting nothing (indices-close.html)', () => {
+  const closed: ClusterState = { ...state, metadata: { ...state.metadata, indices: { logs: { ...state.metadata.indices['logs']!, state: 'close' } } } };
+  // Node b held the replica of shard 0 and the primary of shard 1: both close, neither is reported failed.
+  assert.deepEqual(reconcileLocalCopies(closed, 'b', [{ index: 'logs', shard: 0, allocationId: 'r0' }, { index: 'logs', shard: 1, allocationId: 'p1' }]), [
+    { kind: 'close', index: 'logs', shard: 0, allocationId: 'r0', reason: 'the index was closed' },
+    { kind: 'close', index: 'logs', shard: 1, allocationId: 'p1', reason: 'the index was closed' },
+  ]);
+  // A node holding nothing of it (it was away during the close) opens nothing and reports nothing.
+  assert.deepEqual(reconcileLocalCopies(closed, 'a', []), []);
+  // No search is routed to a closed copy.
+  assert.deepEqual(searchableCopiesOf(closed, 'logs'), []);
+});
