@@ -380,8 +380,9 @@ export function allocate(state: ClusterState, ctx: AllocationContext): ClusterSt
       void shard;
     }
   }
-  moveOffForbiddenNodes(state, awareness, plans, current, view, ctx);
-  rebalance(state, awareness, plans, current, view, ctx);
+  const round: AllocationRound = { state, awareness, plans, current, view, ctx };
+  moveOffForbiddenNodes(round);
+  rebalance(round);
   for (const [index, table] of Object.entries(current())) indices[index] = table;
   const byIndex = new Map<string, ShardPlan[]>();
   for (const { index, plan } of [...plans, ...closed]) (byIndex.get(index) ?? byIndex.set(index, []).get(index)!).push(plan);
@@ -418,19 +419,25 @@ function withStatus(copy: ShardRouting, status: 'decider_no' | 'no_valid_shard_c
   return { ...copy, unassigned_info: { ...copy.unassigned_info, allocation_status: status } };
 }
 
+/** One allocation's inputs and its shards' plans as they are being placed (`allocate`). */
+interface AllocationRound {
+  readonly state: ClusterState;
+  readonly awareness: readonly string[];
+  readonly plans: { index: string; shard: number; plan: ShardPlan; metadata: IndexMetadata }[];
+  /** The routing table the plans make so far. */
+  readonly current: () => Record<string, IndexRoutingTable>;
+  /** `state` with that routing table. */
+  readonly view: () => ClusterState;
+  readonly ctx: AllocationContext;
+}
+
 /**
  * Moves started copies (primaries too) off nodes the allocation filters no longer allow
  * (AllocationService's moveShards, before rebalancing): each to the lightest node where every
  * decider says YES, one move per shard at a time; with no such node the copy stays.
  */
-function moveOffForbiddenNodes(
-  state: ClusterState,
-  awareness: readonly string[],
-  plans: { index: string; shard: number; plan: ShardPlan; metadata: IndexMetadata }[],
-  current: () => Record<string, IndexRoutingTable>,
-  view: () => ClusterState,
-  ctx: AllocationContext,
-): void {
+function moveOffForbiddenNodes(round: AllocationRound): void {
+  const { state, awareness, plans, current, view, ctx } = round;
   for (const { plan, metadata } of plans) {
     if (plan.copies.some((copy) => copy.state !== 'STARTED')) continue;
     for (let index = 0; index < plan.copies.length; index++) {
@@ -460,14 +467,8 @@ function moveOffForbiddenNodes(
  * more than one copy, one relocation per shard at a time (BalancedShardsAllocator's goal, without
  * its weights).
  */
-function rebalance(
-  state: ClusterState,
-  awareness: readonly string[],
-  plans: { index: string; shard: number; plan: ShardPlan; metadata: IndexMetadata }[],
-  current: () => Record<string, IndexRoutingTable>,
-  view: () => ClusterState,
-  ctx: AllocationContext,
-): void {
+function rebalance(round: AllocationRound): void {
+  const { state, awareness, plans, current, view, ctx } = round;
   const dataNodes = Object.keys(state.nodes).filter((id) => isDataNode(state.nodes[id]!));
   if (dataNodes.length < 2) return;
   for (let moves = 0; moves < 1000; moves++) {

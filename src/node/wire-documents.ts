@@ -17,6 +17,7 @@
  * (wire-reindex-multi-node.ts); cross-cluster followers through their primaries
  * (wire-ccr-follower.ts). Loaded only in multi-node mode (node.ts).
  */
+import { ALLOW_ALL, SYSTEM_AUTHENTICATION } from './system-context.js';
 import type { Logger } from 'pino';
 import { allShardRoutings, primaryOf, shardCopiesOf, type ClusterState, type ShardRouting } from '../cluster/state.js';
 import { parseIndicesOptions } from '../index/expression.js';
@@ -195,7 +196,6 @@ export function shardBulkLines(item: BulkItem, index: string, id: string | undef
   return item.operation === 'delete' ? action : `${action}${JSON.stringify(item.payload)}\n`;
 }
 
-const ALLOW_ALL: RequestAuthorizer = { cluster: () => undefined, indices: () => undefined, allowsIndex: () => true };
 
 export interface DocumentsWiringOptions {
   readonly nodeId: string;
@@ -234,12 +234,7 @@ export function wireDocuments(options: DocumentsWiringOptions): DocumentsWiring 
     return route;
   };
   const internalContext = (authentication: RequestContext['authentication']): RequestContext => ({ authentication, authorize: ALLOW_ALL });
-  const systemAuthentication: RequestContext['authentication'] = {
-    user: { username: '_system', roles: [], fullName: null, email: null, metadata: {}, enabled: true },
-    authenticatingRealm: { name: '__attach', type: '__attach' },
-    lookupRealm: { name: '__attach', type: '__attach' },
-    authenticationType: 'internal',
-  };
+  const systemAuthentication = SYSTEM_AUTHENTICATION;
   const restRequestOf = (method: HttpMethod, params: Readonly<Record<string, string>>, query: Readonly<Record<string, string>>, body: string | undefined): RestRequest =>
     createRestRequest({ method, rawPath: '', params: { ...params }, query: { ...query }, headers: {}, body: body === undefined ? undefined : Buffer.from(body, 'utf8') });
 

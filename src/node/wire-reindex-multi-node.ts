@@ -16,6 +16,7 @@
  * it here over the transport (the task id names the node, as Elasticsearch's TransportGetTaskAction
  * sends the get to the node running the task). Loaded only in multi-node mode (node.ts).
  */
+import { SYSTEM_CONTEXT } from './system-context.js';
 import type { Logger } from 'pino';
 import type { ClusterState } from '../cluster/state.js';
 import type { NodeConfig } from '../config/types.js';
@@ -107,15 +108,7 @@ export function wireReindexAcrossNodes(options: ReindexAcrossNodesOptions): Rein
 
   // ------------------------------------------------------------------ task get on the task's node
   let taskGetHere: Route | undefined;
-  const internalContext: RequestContext = {
-    authentication: {
-      user: { username: '_system', roles: [], fullName: null, email: null, metadata: {}, enabled: true },
-      authenticatingRealm: { name: '__attach', type: '__attach' },
-      lookupRealm: { name: '__attach', type: '__attach' },
-      authenticationType: 'internal',
-    },
-    authorize: { cluster: () => undefined, indices: () => undefined, allowsIndex: () => true },
-  };
+  const internalContext: RequestContext = SYSTEM_CONTEXT;
   options.addTransportHandlers(
     new Map([
       [

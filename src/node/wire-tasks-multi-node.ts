@@ -14,6 +14,7 @@
  * Loaded only in multi-node mode (node.ts); `GET /_tasks/{id}` is forwarded by
  * wire-reindex-multi-node.ts.
  */
+import { SYSTEM_CONTEXT } from './system-context.js';
 import type { Logger } from 'pino';
 import type { ClusterState } from '../cluster/state.js';
 import { errors, isEsError } from '../common/errors.js';
@@ -51,15 +52,7 @@ interface NodePart {
   readonly query: Readonly<Record<string, string>>;
 }
 
-const internalContext: RequestContext = {
-  authentication: {
-    user: { username: '_system', roles: [], fullName: null, email: null, metadata: {}, enabled: true },
-    authenticatingRealm: { name: '__attach', type: '__attach' },
-    lookupRealm: { name: '__attach', type: '__attach' },
-    authenticationType: 'internal',
-  },
-  authorize: { cluster: () => undefined, indices: () => undefined, allowsIndex: () => true },
-};
+const internalContext: RequestContext = SYSTEM_CONTEXT;
 
 function isStringRecord(value: unknown): value is Record<string, string> {
   return value !== null && typeof value === 'object' && !Array.isArray(value) && Object.values(value).every((entry) => typeof entry === 'string');
