@@ -1,6 +1,6 @@
 #!/usr/bin/env node
-// Runs every test file under test/ (Node 20's --test takes no globs): unit tests, then
-// integration tests, each file in its own process. Extra arguments filter files by substring.
+// Runs every test file under test/ (Node 20's --test takes no globs), each file in its own
+// process, the longest first. Extra arguments filter files by substring.
 // The clients-tests conformance suite is read from STRAIT_CLIENTS_TESTS_DIR (default
 // ../shared/conformance/clients-tests); outside CI a missing suite is reported as skipped.
 import { readdirSync, statSync } from 'node:fs';
@@ -19,7 +19,13 @@ function walk(dir) {
   return files;
 }
 const filters = process.argv.slice(2);
-const files = walk(path.join(root, 'test')).filter((file) => filters.length === 0 || filters.some((f) => file.includes(f)));
+// The longest files first (those starting several nodes or clusters), then the other integration
+// files, then the unit files: with two files at a time, the short ones fill the end instead of one
+// long file running alone there.
+const weight = (file) => (/multi-node|ccr|ccs|three-cluster/.test(file) ? 0 : file.startsWith(path.join('test', 'integration')) ? 1 : 2);
+const files = walk(path.join(root, 'test'))
+  .filter((file) => filters.length === 0 || filters.some((f) => file.includes(f)))
+  .sort((a, b) => weight(a) - weight(b) || (a < b ? -1 : a > b ? 1 : 0));
 if (files.length === 0) {
   console.error('no test files matched');
   process.exit(1);

@@ -204,9 +204,10 @@ test('a node lost between the query and the fetch phase: its shards are failed s
   assert.deepEqual((afterRestart['hits'] as any).hits.map((hit: { _id: string }) => hit._id), expected);
 });
 
-test('bad input: a bad query is the caller’s 400 (not retried elsewhere), preference and scroll are refused, peers of another cluster are refused', async () => {
+test('bad input: a bad query is the caller’s 400 (not retried elsewhere), an unknown preference and a scroll are refused, peers of another cluster are refused', async () => {
   await assert.rejects(searchOnNodes({ query: { no_such_query: {} } }, 0), (error: EsError) => error.status === 400);
-  await assert.rejects(searchOnNodes(request, 0, { preference: '_local' }), (error: EsError) => error.status === 400 && /\[preference\] is not supported by Strait for searches whose shards live on several nodes/.test(error.message));
+  await assert.rejects(searchOnNodes(request, 0, { preference: '_bogus' }), (error: EsError) => error.status === 400 && /no Preference for \[_bogus\]/.test(error.message));
+  await assert.rejects(searchOnNodes(request, 0, { preference: '_only_nodes:nowhere' }), (error: EsError) => error.status === 400 && /no data nodes with criteria \[nowhere\] found for shard/.test(error.message));
   await assert.rejects(searchOnNodes(request, 0, { scroll: '1m' }), (error: EsError) => error.status === 400 && /\[scroll\]/.test(error.message));
   const pem = pems.get('a')!;
   const foreign = await connectTransport({ address: { host: '127.0.0.1', port: nodes.get('b')!.server!.address.port }, local: handshake('x', 'elsewhere', 'other'), logger, tls: { ca: ca.caPem, cert: pem.cert, key: pem.key, verificationMode: 'full' } });
