@@ -4,6 +4,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ClusterSettingsStore, baseDynamicSettings, pinoLevelOf } from '../cluster/settings.js';
 import { awarenessAttributesSetting, clusterFilterSettings } from '../cluster/allocation.js';
+import type { MultiNodeWiringOptions } from './multi-node-wiring.js';
 import type { SqlDatabase } from '../common/index.js';
 import type { NodeConfig } from '../config/types.js';
 import { startHttpServer, type HttpServer, type HttpTlsOptions } from '../http/server.js';
@@ -362,57 +363,32 @@ export async function startNode(config: NodeConfig, options: StartOptions): Prom
       });
       closers.push(() => remoteSearch.close());
       remote.serveClusterWide(remoteSearch);
+      // What the wirings below that ask every node share (multi-node-wiring.ts).
+      const nodeWiring: MultiNodeWiringOptions = { nodeId, coordination, dataPlane, addTransportHandlers: (handlers) => remote.addTransportHandlers(handlers), log };
       // Index stats, `_cat/indices` and flush cover every node's copies (wire-stats.ts).
       statsWiring = (await import('./wire-stats.js')).wireStats({
-        nodeId,
-        coordination,
-        dataPlane,
+        ...nodeWiring,
         indices: indices.indices,
         searchers: indices.searchers,
         dataStreams: indices.dataStreams,
-        addTransportHandlers: (handlers) => remote.addTransportHandlers(handlers),
-        log,
       });
       // Index close and open go through the master and every node's copies (wire-index-state.ts).
       indexStateWiring = (await import('./wire-index-state.js')).wireIndexState({
-        nodeId,
-        coordination,
-        dataPlane,
+        ...nodeWiring,
         indices: indices.indices,
-        addTransportHandlers: (handlers) => remote.addTransportHandlers(handlers),
-        log,
       });
       // The service account credentials API's `nodes_credentials` asks every node (wire-service-credentials.ts).
-      credentialsWiring = (await import('./wire-service-credentials.js')).wireServiceCredentials({
-        nodeId,
-        coordination,
-        dataPlane,
-        addTransportHandlers: (handlers) => remote.addTransportHandlers(handlers),
-        log,
-      });
+      credentialsWiring = (await import('./wire-service-credentials.js')).wireServiceCredentials(nodeWiring);
       // Cross-cluster replication's leader actions run on the shards' primaries (wire-ccr-leader.ts).
-      const ccrLeaderWiring = (await import('./wire-ccr-leader.js')).wireCcrLeader({
-        nodeId,
-        leader: ccrLeader,
-        indices: indices.indices,
-        coordination,
-        dataPlane,
-        addTransportHandlers: (handlers) => remote.addTransportHandlers(handlers),
-        log,
-        nowMs,
-      });
+      const ccrLeaderWiring = (await import('./wire-ccr-leader.js')).wireCcrLeader({ ...nodeWiring, leader: ccrLeader, indices: indices.indices, nowMs });
       closers.push(() => ccrLeaderWiring.close());
       // Cross-cluster replication's follow tasks run on the follower shards' primaries (wire-ccr-follower.ts).
       if (config.coordination !== undefined) {
         const follower = await (await import('./wire-ccr-follower.js')).wireCcrFollower({
-          nodeId,
+          ...nodeWiring,
           ccr,
           indices: indices.indices,
-          coordination,
-          dataPlane,
           prefix: config.coordination.prefix,
-          addTransportHandlers: (handlers) => remote.addTransportHandlers(handlers),
-          log,
         });
         closers.push(() => follower.close());
         ccrFollowerWiring = follower;

@@ -36,6 +36,7 @@ import { askEachNode } from './ask-nodes.js';
 import type { CoordinationWiring } from './wire-coordination.js';
 import type { DataPlaneWiring } from './wire-data-plane.js';
 import { activeShardsShortfall } from './wire-documents.js';
+import type { MultiNodeWiringOptions } from './multi-node-wiring.js';
 
 /** The node-level part of `GET [/{index}]/_ccr/stats` (FollowStatsAction's tasks, asked node by node). */
 export const FOLLOW_STATS_NODE_ACTION = 'cluster:monitor/ccr/follow_stats[n]';
@@ -46,16 +47,11 @@ const rangeName = 'ccr/followers';
 /** Actions still refused on a follower cluster of many nodes. */
 const refusedActions: ReadonlySet<string> = new Set(['cluster:admin/xpack/ccr/auto_follow_pattern/put', 'indices:admin/xpack/ccr/promote']);
 
-export interface CcrFollowerWiringOptions {
-  readonly nodeId: string;
+export interface CcrFollowerWiringOptions extends MultiNodeWiringOptions {
   readonly ccr: CcrService;
   readonly indices: IndicesService;
-  readonly coordination: CoordinationWiring;
-  readonly dataPlane: DataPlaneWiring;
   /** `cluster.coordination.etcd.prefix` (ends with `/`). */
   readonly prefix: string;
-  readonly addTransportHandlers: (handlers: ReadonlyMap<string, TransportHandler>) => void;
-  readonly log: Logger;
 }
 
 export interface CcrFollowerWiring {

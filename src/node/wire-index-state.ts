@@ -35,6 +35,7 @@ import { askEachNode } from './ask-nodes.js';
 import { masterTimeoutOf, type CoordinationWiring } from './wire-coordination.js';
 import type { DataPlaneWiring } from './wire-data-plane.js';
 import { parseActiveShardCount } from './wire-documents.js';
+import type { MultiNodeWiringOptions } from './multi-node-wiring.js';
 
 export const APPLIED_VERSION_ACTION = 'internal:cluster/coordination/applied_version';
 
@@ -44,13 +45,8 @@ const timerMaxMs = 2 ** 31 - 1;
 
 const expandClosed: IndicesOptions = { ignoreUnavailable: false, allowNoIndices: true, expandWildcards: new Set(['closed']) };
 
-export interface IndexStateWiringOptions {
-  readonly nodeId: string;
-  readonly coordination: CoordinationWiring;
-  readonly dataPlane: DataPlaneWiring;
+export interface IndexStateWiringOptions extends MultiNodeWiringOptions {
   readonly indices: IndicesService;
-  readonly addTransportHandlers: (handlers: ReadonlyMap<string, TransportHandler>) => void;
-  readonly log: Logger;
 }
 
 export interface IndexStateWiring {

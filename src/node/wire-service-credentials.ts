@@ -19,6 +19,7 @@ import type { TransportHandler } from '../transport/index.js';
 import type { CoordinationWiring } from './wire-coordination.js';
 import type { DataPlaneWiring } from './wire-data-plane.js';
 import { askEachNode } from './ask-nodes.js';
+import type { MultiNodeWiringOptions } from './multi-node-wiring.js';
 
 export const SERVICE_CREDENTIALS_ACTION = 'cluster:admin/xpack/security/service_account/credential/get';
 export const SERVICE_CREDENTIALS_NODE_ACTION = `${SERVICE_CREDENTIALS_ACTION}[n]`;
@@ -50,13 +51,7 @@ export function renderNodesCredentials(answers: ReadonlyMap<string, { readonly n
   return { _nodes: nodes, file_tokens: fileTokens };
 }
 
-export interface ServiceCredentialsWiringOptions {
-  readonly nodeId: string;
-  readonly coordination: CoordinationWiring;
-  readonly dataPlane: DataPlaneWiring;
-  readonly addTransportHandlers: (handlers: ReadonlyMap<string, TransportHandler>) => void;
-  readonly log: Logger;
-}
+export type ServiceCredentialsWiringOptions = MultiNodeWiringOptions;
 
 export interface ServiceCredentialsWiring {
   applyTo(routes: readonly Route[]): Route[];

@@ -30,6 +30,7 @@ import { askEachNode } from './ask-nodes.js';
 import { documentBytesOfShard, maximumTimestampOfShard, type DataStreamService, type MeasuredRolloverStats } from '../index/data-stream-service.js';
 import { TIMESTAMP_FIELD } from '../index/data-streams.js';
 import { resolveStreamsForStats, rolloverHandler } from '../http/routes/data-streams.js';
+import type { MultiNodeWiringOptions } from './multi-node-wiring.js';
 
 export const STATS_NODE_ACTIONS = {
   stats: 'indices:monitor/stats[n]',
@@ -86,15 +87,10 @@ function parseIndexRefs(body: unknown): IndexRef[] {
   return list as IndexRef[];
 }
 
-export interface StatsWiringOptions {
-  readonly nodeId: string;
-  readonly coordination: CoordinationWiring;
-  readonly dataPlane: DataPlaneWiring;
+export interface StatsWiringOptions extends MultiNodeWiringOptions {
   readonly indices: IndicesService;
   readonly searchers: SearcherService;
   readonly dataStreams: DataStreamService;
-  readonly addTransportHandlers: (handlers: ReadonlyMap<string, TransportHandler>) => void;
-  readonly log: Logger;
 }
 
 export interface StatsWiring {

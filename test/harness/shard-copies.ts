@@ -4,6 +4,7 @@
  * shard holds the same documents with the same seq_nos and versions.
  */
 import assert from 'node:assert/strict';
+import type { Client } from '@elastic/elasticsearch';
 import type { StartedNode } from './cluster.js';
 import { jsonCall } from './json-call.js';
 
@@ -60,4 +61,20 @@ export async function assertCopiesIdentical(nodes: readonly StartedNode[], index
     }
   }
   return all;
+}
+
+/** Every document of `index` (refreshed first) through `client`, by id: a whole index, wherever its shards live. */
+export async function documentsOf(client: Client, index: string): Promise<Map<string, CopyDoc>> {
+  await client.indices.refresh({ index });
+  const answer = await client.search({ index, size: 10_000, seq_no_primary_term: true, version: true, query: { match_all: {} } });
+  return new Map(answer.hits.hits.map((hit) => [hit._id!, { seqNo: hit._seq_no!, version: hit._version!, source: JSON.stringify(hit._source) }]));
+}
+
+/** One shard's entry of `GET /{index}/_ccr/stats`, as the CCR tests read it. */
+export interface FollowShardStats {
+  shard_id: number;
+  leader_global_checkpoint: number;
+  follower_global_checkpoint: number;
+  operations_written: number;
+  fatal_exception?: unknown;
 }

@@ -20,25 +20,10 @@ import { makeCa, removeTempDir, startNode, type Certificates, type StartedNode }
 import { jsonCall } from '../harness/json-call.js';
 import { etcdSkipReason } from '../harness/etcd.js';
 import { startMultiNodeCluster, type MultiNodeCluster } from '../harness/multi-node-cluster.js';
-import { assertCopiesIdentical, nodeById, shardLayout, type CopyDoc } from '../harness/shard-copies.js';
+import { assertCopiesIdentical, documentsOf, nodeById, shardLayout, type CopyDoc, type FollowShardStats } from '../harness/shard-copies.js';
 import { until } from '../harness/wait.js';
 
 const skip = etcdSkipReason();
-
-/** The leader's documents of `index` (refreshed first), by id. */
-async function leaderDocuments(client: Client, index: string): Promise<Map<string, CopyDoc>> {
-  await client.indices.refresh({ index });
-  const answer = await client.search({ index, size: 10_000, seq_no_primary_term: true, version: true, query: { match_all: {} } });
-  return new Map(answer.hits.hits.map((hit) => [hit._id!, { seqNo: hit._seq_no!, version: hit._version!, source: JSON.stringify(hit._source) }]));
-}
-
-interface ShardStats {
-  shard_id: number;
-  leader_global_checkpoint: number;
-  follower_global_checkpoint: number;
-  operations_written: number;
-  fatal_exception?: unknown;
-}
 
 describe('cross-cluster replication into a three-node follower cluster', { skip }, () => {
   let cluster: MultiNodeCluster;
@@ -74,7 +59,7 @@ describe('cross-cluster replication into a three-node follower cluster', { skip 
 
   /** Waits until the follower holds the leader's documents (same seq_nos), then checks every copy of every shard against the leader. */
   const converged = async (leaderIndex: string, followerIndex: string): Promise<Map<string, CopyDoc>> => {
-    const expected = await leaderDocuments(leaderAdmin, leaderIndex);
+    const expected = await documentsOf(leaderAdmin, leaderIndex);
     const nodes = running();
     await until(
       'the follower to converge on the leader',
@@ -94,10 +79,10 @@ describe('cross-cluster replication into a three-node follower cluster', { skip 
     return copies;
   };
 
-  const followStats = async (node: StartedNode, index: string): Promise<ShardStats[]> => {
+  const followStats = async (node: StartedNode, index: string): Promise<FollowShardStats[]> => {
     const answer = await jsonCall(node, 'GET', `/${index}/_ccr/stats`);
     assert.equal(answer.status, 200, answer.text);
-    return (answer.body.indices[0].shards as ShardStats[]).sort((a, b) => a.shard_id - b.shard_id);
+    return (answer.body.indices[0].shards as FollowShardStats[]).sort((a, b) => a.shard_id - b.shard_id);
   };
 
   test('put-follow through a node without primaries: bootstrap, tailing (index, update, delete), every replica identical, stats and info through every node, client writes refused', async () => {

@@ -25,32 +25,11 @@ import { REMOTE_CLUSTER_CLIENT_YAML, startNode, type StartedNode } from '../harn
 import { jsonCall } from '../harness/json-call.js';
 import { etcdSkipReason } from '../harness/etcd.js';
 import { startMultiNodeCluster, type MultiNodeCluster } from '../harness/multi-node-cluster.js';
-import { shardLayout } from '../harness/shard-copies.js';
+import { documentsOf, shardLayout, type FollowShardStats } from '../harness/shard-copies.js';
 import { until } from '../harness/wait.js';
 import { connectTransport, TRANSPORT_FORMAT_VERSION } from '../../src/transport/index.js';
 
 const skip = etcdSkipReason();
-
-interface Doc {
-  readonly seqNo: number;
-  readonly version: number;
-  readonly source: string;
-}
-
-/** Every document of `index` on the cluster `node` belongs to (refreshed first), by id. */
-async function documentsOf(client: Client, index: string): Promise<Map<string, Doc>> {
-  await client.indices.refresh({ index });
-  const answer = await client.search({ index, size: 10_000, seq_no_primary_term: true, version: true, query: { match_all: {} } });
-  return new Map(answer.hits.hits.map((hit) => [hit._id!, { seqNo: hit._seq_no!, version: hit._version!, source: JSON.stringify(hit._source) }]));
-}
-
-interface ShardStats {
-  shard_id: number;
-  leader_global_checkpoint: number;
-  follower_global_checkpoint: number;
-  operations_written: number;
-  fatal_exception?: unknown;
-}
 
 /** The node id of a running node. */
 async function nodeIdOf(node: StartedNode): Promise<string> {
@@ -145,7 +124,7 @@ describe('cross-cluster replication from a three-node leader cluster', { skip },
     await until('the follower tailing the new writes', async () => ((await followerAdmin.count({ index: followerIndex, q: 'phase:during' }).catch(() => ({ count: 0 }))).count > 0 ? true : undefined));
 
     const checkpoints = async (): Promise<number[]> => {
-      const stats = (await followerAdmin.ccr.followStats({ index: followerIndex })) as unknown as { indices: { shards: ShardStats[] }[] };
+      const stats = (await followerAdmin.ccr.followStats({ index: followerIndex })) as unknown as { indices: { shards: FollowShardStats[] }[] };
       return stats.indices[0]!.shards.sort((a, b) => a.shard_id - b.shard_id).map((shard) => shard.follower_global_checkpoint);
     };
     await gateway.kill9();
@@ -174,7 +153,7 @@ describe('cross-cluster replication from a three-node leader cluster', { skip },
     // Document by document: the same ids, sources, versions and seq_nos (same shard, same history).
     assert.deepEqual([...copied.entries()].sort(), [...expected.entries()].sort());
 
-    const stats = (await followerAdmin.ccr.followStats({ index: followerIndex })) as unknown as { indices: { shards: ShardStats[] }[] };
+    const stats = (await followerAdmin.ccr.followStats({ index: followerIndex })) as unknown as { indices: { shards: FollowShardStats[] }[] };
     const shardStats = stats.indices[0]!.shards;
     assert.deepEqual(shardStats.map((shard) => shard.shard_id).sort(), [0, 1, 2]);
     for (const shard of shardStats) {
@@ -229,7 +208,7 @@ describe('cross-cluster replication from a three-node leader cluster', { skip },
     const copied = await until(
       'the resumed follower to converge on the promoted primaries',
       async () => {
-        const stats = (await followerAdmin.ccr.followStats({ index: 'orders-copy' })) as unknown as { indices: { shards: ShardStats[] }[] };
+        const stats = (await followerAdmin.ccr.followStats({ index: 'orders-copy' })) as unknown as { indices: { shards: FollowShardStats[] }[] };
         const fatal = stats.indices[0]?.shards.find((shard) => shard.fatal_exception !== undefined);
         assert.equal(fatal, undefined, `the history the follower needs was kept: ${JSON.stringify(fatal)}`);
         const copy = await documentsOf(followerAdmin, 'orders-copy');
