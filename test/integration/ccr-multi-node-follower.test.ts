@@ -194,7 +194,10 @@ describe('cross-cluster replication into a three-node follower cluster', { skip 
     await followedBy(cluster.nodes[1]!, 'logs-1-copy', 'logs-1');
     await converged('logs-1', 'logs-1-copy');
     for (const node of cluster.nodes) {
-      const stats = await autoFollowStats(node);
+      const stats = await until(`the follow counted, through ${node.transportAddress}`, async () => {
+        const answer = await autoFollowStats(node);
+        return answer.number_of_successful_follow_indices >= 1 ? answer : undefined;
+      });
       assert.equal(stats.number_of_successful_follow_indices, 1, `auto_follow_stats through ${node.transportAddress}`);
       assert.equal(stats.number_of_failed_follow_indices, 0);
       assert.deepEqual(stats.auto_followed_clusters.map((entry) => entry.cluster_name), ['lead']);
@@ -249,9 +252,12 @@ describe('cross-cluster replication into a three-node follower cluster', { skip 
     await leaderAdmin.indices.create({ index: 'logs-3', settings: { number_of_shards: 1, number_of_replicas: 0 } });
     await leaderAdmin.index({ index: 'logs-3', id: 'after-failover', document: { n: 3 } });
     await followedBy(survivor, 'logs-3-copy', 'logs-3');
-    const afterFailover = await autoFollowStats(survivor);
+    // (The counter moves once put-follow answered, just after the follow record is visible.)
+    const afterFailover = await until('the follow counted', async () => {
+      const stats = await autoFollowStats(survivor);
+      return stats.number_of_successful_follow_indices >= 1 ? stats : undefined;
+    });
     assert.equal(afterFailover.number_of_failed_follow_indices, 0, JSON.stringify(afterFailover));
-    assert.ok(afterFailover.number_of_successful_follow_indices >= 1);
     // The killed node comes back as a replica holder; the copies converge again.
     await cluster.restart(killed.pop()!);
     await converged('orders', 'orders-copy');
