@@ -914,6 +914,25 @@ export class CcrService {
     return past;
   }
 
+  /**
+   * Followers past their `max_lag` in the whole cluster: on many nodes each task runs on its
+   * primary's node, so every node is asked for its tasks' lag (a node that does not answer leaves
+   * its tasks out, and a follower none of whose tasks answered counts as past its objective).
+   */
+  async followersPastLagObjectiveOfCluster(): Promise<string[]> {
+    if (this.cluster === undefined) return this.followersPastLagObjective();
+    // No follower has an objective: no node needs asking (health is asked often).
+    if (!this.records.all().some((record) => record.status === 'active' && this.objectiveOf(record) !== undefined)) return [];
+    const entries = await this.cluster.shardStatsOfEveryNode();
+    const past: string[] = [];
+    for (const record of this.records.all()) {
+      if (record.status !== 'active' || this.objectiveOf(record) === undefined) continue;
+      const tasks = entries.get(record.followerUuid) ?? [];
+      if (tasks.length === 0 || tasks.some((entry) => entry.stats['fatal_exception'] !== undefined) || this.pastObjective(record, CcrService.lagOf(tasks.map((entry) => entry.lag)))) past.push(record.followerIndex);
+    }
+    return past;
+  }
+
   /** `GET /{index}/_ccr/stats` (spec §3.6): 404 when none of the named followers has a running task. */
   async stats(expression: string | undefined): Promise<Record<string, unknown>> {
     // Many nodes: each node reports the tasks it runs (those of the primaries it holds).

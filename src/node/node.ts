@@ -247,6 +247,7 @@ export async function startNode(config: NodeConfig, options: StartOptions): Prom
             indices: indices.indices,
             dataStreams: indices.dataStreams,
             clusterSettings: () => clusterSettings.effective(),
+            followersPastLagObjective: () => ccr.followersPastLagObjectiveOfCluster(),
             log,
             nowMs,
           })

@@ -80,6 +80,8 @@ export interface CoordinationWiringOptions {
   readonly indices: IndicesService;
   /** The node's data streams: published by the master, mirrored from the cluster state on every node. */
   readonly dataStreams: DataStreamService;
+  /** CCR followers past their `max_lag` in the whole cluster (health is at most yellow while any is; Strait's lag objective). */
+  readonly followersPastLagObjective?: () => Promise<readonly string[]>;
   /** The node's effective dynamic cluster settings (the allocation ones are sent to the master). */
   readonly clusterSettings: () => Readonly<Record<string, string | readonly string[]>>;
   readonly log: Logger;
@@ -725,9 +727,12 @@ function coordinationRoutes(coordinator: EtcdCoordinator, options: CoordinationW
     const met = waiting ? await coordinator.waitForState(satisfied, timeoutMs) : true;
     const state = coordinator.state();
     const nodes = Object.values(state.nodes);
+    // Strait's lag objective: a follower past its `max_lag` makes the health at most yellow (its tasks are asked on every node).
+    const lagging = ((await options.followersPastLagObjective?.()) ?? []).filter((name) => names === undefined || names.includes(name));
+    const shardStatus = healthStatusOf(state, names);
     const body: Record<string, unknown> = {
       cluster_name: state.cluster_name,
-      status: healthStatusOf(state, names),
+      status: lagging.length > 0 && shardStatus === 'green' ? 'yellow' : shardStatus,
       timed_out: !met,
       number_of_nodes: nodes.length,
       number_of_data_nodes: nodes.filter(isDataNode).length,
@@ -742,7 +747,8 @@ function coordinationRoutes(coordinator: EtcdCoordinator, options: CoordinationW
     body['coordination'] = coordinator.available()
       ? { available: true, master_node: state.master_node }
       : { available: false, reason: `etcd at [${config.coordination!.endpoints.join(', ')}] is unreachable; serving the last applied cluster state (version ${state.version})` };
-    const order = ['cluster_name', 'status', 'timed_out', 'number_of_nodes', 'number_of_data_nodes', 'active_primary_shards', 'active_shards', 'relocating_shards', 'initializing_shards', 'unassigned_shards', 'delayed_unassigned_shards', 'number_of_pending_tasks', 'number_of_in_flight_fetch', 'task_max_waiting_in_queue_millis', 'active_shards_percent_as_number', 'coordination'];
+    if (lagging.length > 0) body['ccr_followers_past_max_lag'] = lagging;
+    const order = ['cluster_name', 'status', 'timed_out', 'number_of_nodes', 'number_of_data_nodes', 'active_primary_shards', 'active_shards', 'relocating_shards', 'initializing_shards', 'unassigned_shards', 'delayed_unassigned_shards', 'number_of_pending_tasks', 'number_of_in_flight_fetch', 'task_max_waiting_in_queue_millis', 'active_shards_percent_as_number', ...(lagging.length > 0 ? ['ccr_followers_past_max_lag'] : []), 'coordination'];
     const ordered: Record<string, unknown> = Object.fromEntries(order.map((key) => [key, body[key]]));
     if (level !== 'cluster') {
       // ClusterIndexHealth per index (and ClusterShardHealth per shard with level=shards).

@@ -321,4 +321,42 @@ describe('cross-cluster replication into a three-node follower cluster', { skip 
     const again = await jsonCall(cluster.nodes[0]!, 'POST', '/logs-1-copy/_ccr/promote');
     assert.equal(again.status, 400, again.text);
   });
+
+  test('health through any node names a follower past its max_lag whose task runs on another node', async () => {
+    await leaderAdmin.indices.create({ index: 'lagging', settings: { number_of_shards: 1, number_of_replicas: 0 } });
+    await leaderAdmin.index({ index: 'lagging', id: '1', document: { n: 1 } });
+    // Its own alias, so cutting it off leaves the other followers alone.
+    await cluster.nodes[0]!.client().cluster.putSettings({ persistent: { 'cluster.remote.lag.seeds': [leader.transportAddress], 'cluster.remote.lag.skip_unavailable': false } });
+    for (const node of cluster.nodes) {
+      await until(`${node.transportAddress} connected to the leader as [lag]`, async () => {
+        const info = (await node.client().cluster.remoteInfo()) as Record<string, { connected: boolean }>;
+        return info['lag']?.connected === true ? true : undefined;
+      });
+    }
+    const follow = await jsonCall(cluster.nodes[1]!, 'PUT', '/lagging-copy/_ccr/follow?wait_for_active_shards=1', {
+      remote_cluster: 'lag',
+      leader_index: 'lagging',
+      settings: { 'index.number_of_replicas': 0 },
+      max_lag: { time: '1s' },
+    });
+    assert.equal(follow.status, 200, follow.text);
+    await converged('lagging', 'lagging-copy');
+    for (const node of cluster.nodes) {
+      const health = await jsonCall(node, 'GET', '/_cluster/health/lagging-copy');
+      assert.equal(health.body.status, 'green', health.text);
+      assert.equal(health.body.ccr_followers_past_max_lag, undefined);
+    }
+    // The leader out of reach: the follower falls behind its objective; every node sees it, the
+    // nodes without the follower's one shard too.
+    await cluster.nodes[0]!.client().cluster.putSettings({ persistent: { 'cluster.remote.lag.seeds': ['127.0.0.1:1'] } });
+    await leaderAdmin.index({ index: 'lagging', id: '2', document: { n: 2 } });
+    for (const node of cluster.nodes) {
+      const health = await until(`health through ${node.transportAddress} to name the lagging follower`, async () => {
+        const answer = await jsonCall(node, 'GET', '/_cluster/health/lagging-copy');
+        return answer.body.status === 'yellow' ? answer : undefined;
+      });
+      assert.deepEqual(health.body.ccr_followers_past_max_lag, ['lagging-copy']);
+    }
+    assert.equal((await jsonCall(cluster.nodes[0]!, 'DELETE', '/lagging-copy')).status, 200);
+  });
 });
