@@ -92,6 +92,8 @@ export interface LeaderShardRouter {
   globalCheckpoint(handle: IndexHandle, shard: number): number | undefined;
   /** The shard's retention leases changed on its primary (here): the other copies get the whole set, so the leases survive a failover. */
   syncLeases(handle: IndexHandle, shard: number, leases: readonly StoredLease[]): Promise<void>;
+  /** Puts `settings` on `handle` through the master (a cluster-state settings update); resolves once this node applied it. */
+  publishSettings(handle: IndexHandle, settings: Readonly<Record<string, string>>, timeoutMs: number): Promise<void>;
 }
 
 /** One retention lease as the leader stores it (and sends a shard's other copies). */
@@ -456,6 +458,8 @@ export class CcrLeaderService {
         return this.serveRetentionLease('remove', body);
       case SHARD_CHECKPOINT_ACTION:
         return this.serveShardCheckpoint(body);
+      case FENCE_SHARD_ACTION:
+        return this.serveFenceShard(body);
       default:
         throw errors.illegalArgument(`[${action}] is not a routed cross-cluster replication leader action`);
     }
@@ -639,7 +643,7 @@ export class CcrLeaderService {
    * and answers the leader's last seq_no, which the follower must reach before it accepts writes.
    * The certificate model also accepts the caller's `indices:admin/block/add`.
    */
-  fence(body: Record<string, unknown>, access: LeaderAuthorizer): Record<string, unknown> {
+  fence(body: Record<string, unknown>, access: LeaderAuthorizer): Record<string, unknown> | Promise<Record<string, unknown>> {
     const name = stringField(body, 'index');
     if (!access.allowsIndex(CCR_ACTIONS.fence, name) && !(access.model === 'certificate' && access.allowsIndex('indices:admin/block/add', name))) {
       throw errors.securityForbidden(`insufficient privileges to fence leader index [${name}], privilege for action [${CCR_ACTIONS.fence}] is missing`);
@@ -649,19 +653,42 @@ export class CcrLeaderService {
     // The follower's leader was deleted and re-created under the same name: a conflict with the
     // cluster's state the caller can see and resolve, not a server fault.
     if (expected !== undefined && expected !== handle.uuid) throw new EsError(409, 'status_exception', `unexpected history uuid, expected [${expected}], actual [${handle.uuid}]`);
-    // On many nodes the block would have to stop writes on every primary before the seq_nos are
-    // read; published index settings other than the replica count do not reach the other nodes'
-    // copies yet, so a fence here would promise what it cannot keep.
-    if (this.router !== undefined) {
-      throw errors.illegalArgument(
-        `cannot fence leader index [${handle.name}]: fencing a leader index of a cluster of many nodes is not supported yet; stop writes to the leader, then pause, close and unfollow [the follower index] to make it writable`,
-      );
-    }
+    if (this.router !== undefined) return this.fenceAcrossNodes(this.router, handle);
     this.indices.updateSettings([handle], { 'index.blocks.write': 'true' });
     const maxSeqNos = (handle.shards ?? []).map((shard) => shard.maxSeqNo);
     const maxSeqNo = maxSeqNos[0] ?? -1;
     this.log.info({ index: handle.name, max_seq_nos: maxSeqNos }, 'leader index fenced for a follower promotion (index.blocks.write)');
     return { index: handle.name, uuid: handle.uuid, max_seq_no: maxSeqNo, shard_max_seq_nos: maxSeqNos };
+  }
+
+  /**
+   * Many nodes: the block goes through the master (a cluster-state settings update, as
+   * `PUT /{index}/_settings` does), then each shard's primary answers its max_seq_no once it applied
+   * the block itself (it refuses writes from then on), so no write acknowledged after the answer.
+   */
+  private async fenceAcrossNodes(router: LeaderShardRouter, handle: IndexHandle): Promise<Record<string, unknown>> {
+    await router.publishSettings(handle, { 'index.blocks.write': 'true' }, routedAnswerMs);
+    const maxSeqNos = await Promise.all(
+      Array.from({ length: shardCountOf(handle) }, async (_, shard) => {
+        const shardBody = { index: handle.name, index_uuid: handle.uuid, shard };
+        const answer = (await router.onPrimary(FENCE_SHARD_ACTION, handle, shard, shardBody, () => this.serveFenceShard(shardBody), routedAnswerMs)) as { max_seq_no: number };
+        return answer.max_seq_no;
+      }),
+    );
+    this.log.info({ index: handle.name, max_seq_nos: maxSeqNos }, 'leader index fenced for a follower promotion through the master (index.blocks.write on every primary)');
+    return { index: handle.name, uuid: handle.uuid, max_seq_no: maxSeqNos[0] ?? -1, shard_max_seq_nos: maxSeqNos };
+  }
+
+  /** On a shard's primary: waits until this node applied the write block, then answers the shard's max_seq_no. */
+  private async serveFenceShard(body: Record<string, unknown>): Promise<{ max_seq_no: number }> {
+    const deadline = this.nowMs() + routedAnswerMs;
+    for (;;) {
+      const handle = this.concrete(stringField(body, 'index'));
+      if (typeof body['index_uuid'] === 'string' && body['index_uuid'] !== handle.uuid) throw errors.indexNotFound(handle.name);
+      if (handle.metadata.settings['index.blocks.write'] === 'true') return { max_seq_no: this.indices.openShardOf(handle, this.shardField(body, handle)).maxSeqNo };
+      if (this.nowMs() > deadline) throw errors.illegalState(`the write block of [${handle.name}] did not reach the node of its primary shard in time`);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
   }
 
   // ------------------------------------------------------------------ retention leases
@@ -789,6 +816,8 @@ export class CcrLeaderService {
 
 /** Leader info's per-shard part, on many nodes asked of each primary (the shard-level form of `indices:monitor/stats`). */
 const SHARD_CHECKPOINT_ACTION = `${CCR_ACTIONS.leaderInfo}[s]`;
+/** A fence's shard-level part, on each primary (many nodes). */
+const FENCE_SHARD_ACTION = `${CCR_ACTIONS.fence}/shard`;
 
 /**
  * The leader actions a gateway routes to another node of its cluster: `shard` ones to the node
@@ -802,6 +831,7 @@ export const ROUTED_LEADER_ACTIONS: readonly { readonly action: string; readonly
   { action: CCR_ACTIONS.renewRetentionLease, to: 'shard' },
   { action: CCR_ACTIONS.removeRetentionLease, to: 'shard' },
   { action: SHARD_CHECKPOINT_ACTION, to: 'shard' },
+  { action: FENCE_SHARD_ACTION, to: 'shard' },
   { action: CCR_ACTIONS.restoreFileChunk, to: 'node' },
   { action: CCR_ACTIONS.restoreSessionClear, to: 'node' },
 ];

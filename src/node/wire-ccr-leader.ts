@@ -15,7 +15,9 @@
  * checkpoint (every in-sync copy holds them), so a follower never applies an operation a
  * failover could lose; a shard's retention leases are copied to its other copies whenever they
  * change (add, renew every 30 s, remove), so a promoted replica keeps the follower's lease and the
- * history it retains. Loaded only in multi-node mode (node.ts).
+ * history it retains. A fence (Strait's fenced promotion) puts the write block through the master,
+ * as a settings update does, then asks each primary for its max_seq_no once its node applied the
+ * block. Loaded only in multi-node mode (node.ts).
  */
 import type { Logger } from 'pino';
 import { allShardRoutings, shardCopiesOf, type ClusterState } from '../cluster/state.js';
@@ -100,6 +102,11 @@ export function wireCcrLeader(options: CcrLeaderWiringOptions): { close(): void 
       return channel.request(target, routedActionName(action, 'node'), { body }, primaryWaitMs);
     },
     globalCheckpoint: (handle, shard) => replication.primaryState(targetOf(handle, shard))?.globalCheckpoint,
+    publishSettings: async (handle, settings, timeoutMs) => {
+      options.indices.updateSettings([handle], settings);
+      // As a settings update through this node: the master publishes it, every node applies it.
+      await options.coordination.publishLocalChanges(new Set(options.indices.all().map((index) => index.name)), timeoutMs);
+    },
     syncLeases: async (handle, shard, leases) => {
       const state = coordinator.state();
       const others = shardCopiesOf(state, handle.name, shard).filter((copy) => copy.node !== null && copy.node !== nodeId && copy.state !== 'UNASSIGNED');
@@ -199,5 +206,6 @@ export function unjoinedRouter(nodeId: string): LeaderShardRouter {
     onNode: (_target, _action, body) => refuse(String(body['index']), 0),
     globalCheckpoint: () => undefined,
     syncLeases: async () => undefined,
+    publishSettings: async (handle) => refuse(handle.name, 0),
   };
 }

@@ -236,15 +236,32 @@ describe('cross-cluster replication from a three-node leader cluster', { skip },
       },
       (node) => node.remoteClusterAddress!,
     );
-    // Fenced promotion (Strait's) is refused against a leader of many nodes, and changes nothing.
+    // Fenced promotion (Strait's) against a leader of many nodes: the write block goes through the
+    // leader's master, every leader primary refuses writes, then the follower becomes writable.
     const promote = await jsonCall(follower, 'POST', '/orders-k-copy/_ccr/promote');
-    assert.equal(promote.status, 400, promote.text);
-    assert.equal(promote.body.error.type, 'illegal_argument_exception');
-    assert.match(promote.body.error.reason, /cannot fence leader index \[orders-k\]: fencing a leader index of a cluster of many nodes is not supported yet/);
-    assert.equal((await followerAdmin.ccr.followInfo({ index: 'orders-k-copy' })).follower_indices[0]!.status, 'active');
-    const leaderSettings = await jsonCall(running()[0]!, 'GET', '/orders-k/_settings?flat_settings=true');
-    assert.equal(leaderSettings.status, 200, leaderSettings.text);
-    assert.equal(leaderSettings.body['orders-k'].settings['index.blocks.write'], undefined, 'the leader has no write block');
+    assert.equal(promote.status, 200, promote.text);
+    assert.equal(promote.body.leader_fenced, true);
+    assert.equal(promote.body.forced, false);
+    const stats = await jsonCall(running()[0]!, 'GET', '/orders-k/_stats?level=shards');
+    assert.equal(stats.status, 200, stats.text);
+    const leaderShards = stats.body.indices['orders-k'].shards as Record<string, { routing: { primary: boolean }; seq_no: { max_seq_no: number } }[]>;
+    const leaderSeqNos = Object.keys(leaderShards)
+      .sort((a, b) => Number(a) - Number(b))
+      .map((shard) => leaderShards[shard]!.find((copy) => copy.routing.primary)!.seq_no.max_seq_no);
+    assert.deepEqual(promote.body.follower_shard_checkpoints, leaderSeqNos);
+    for (const node of running()) {
+      const settings = await until(`the write block on ${node.transportAddress}`, async () => {
+        const answer = await jsonCall(node, 'GET', '/orders-k/_settings?flat_settings=true');
+        return answer.body['orders-k']?.settings['index.blocks.write'] === 'true' ? answer : undefined;
+      });
+      assert.equal(settings.status, 200);
+      const write = await jsonCall(node, 'PUT', '/orders-k/_doc/after-fence', { late: true });
+      assert.equal(write.status, 403, write.text);
+      assert.equal(write.body.error.type, 'cluster_block_exception');
+    }
+    assert.equal((await followerAdmin.ccr.followInfo({ index: 'orders-k-copy' })).follower_indices[0]!.status, 'promoted');
+    const mine = await jsonCall(follower, 'PUT', '/orders-k-copy/_doc/after-promotion?refresh=true', { mine: true });
+    assert.equal(mine.status, 201, mine.text);
     t.diagnostic(`API key model: kill -9 of the gateway (with primaries) -> every follower shard applying operations again ${figures.resumedMs} ms; ${figures.documents} documents compared`);
   });
   test('the routed shard-level actions serve nodes of the leader cluster only: another cluster cannot skip the gateway authorization', async () => {
