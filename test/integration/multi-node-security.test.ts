@@ -50,13 +50,14 @@ describe('security metadata shared by three nodes through etcd', { skip }, () =>
   };
 
   before(async () => {
-    // A short etcd deadline keeps the etcd-outage case quick. C's shard searches wait 2 s (a
-    // test-only setting) so a search across nodes can be seen running and cancelled there.
+    // A short etcd deadline keeps the etcd-outage case quick. B's shard searches wait 2 s (a
+    // test-only setting) so a search across nodes can be seen running and cancelled there; B is
+    // neither the gateway other clusters use (C) nor the node searched through.
     cluster = await startMultiNodeCluster({
       clusterName: 'shared-sec',
       nodes: 3,
       remoteClusterServer: true,
-      yaml: (index) => ['cluster.coordination.etcd.connect_timeout: 3s', ...(index === 2 ? ['strait.test.search.shard_delay: 2s'] : [])].join('\n'),
+      yaml: (index) => ['cluster.coordination.etcd.connect_timeout: 3s', ...(index === 1 ? ['strait.test.search.shard_delay: 2s'] : [])].join('\n'),
     });
   });
   after(async () => {
@@ -203,8 +204,8 @@ describe('security metadata shared by three nodes through etcd', { skip }, () =>
   });
 
   test('a search across nodes is a task on the node coordinating it, each node\'s query phase a child task there; cancelling it cancels the children (tasks.html)', async () => {
-    // One shard on A (no delay), one on C (its query phase waits 2 s before the shard).
-    for (const [name, index] of [['tasks-a', 0], ['tasks-c', 2]] as const) {
+    // One shard on A (no delay), one on B (its query phase waits 2 s before the shard).
+    for (const [name, index] of [['tasks-a', 0], ['tasks-b', 1]] as const) {
       const created = await jsonCall(node(0), 'PUT', `/${name}`, { settings: { number_of_shards: 1, number_of_replicas: 0, 'index.routing.allocation.require._name': `shared-sec-${index + 1}` } });
       assert.equal(created.status, 200, created.text);
       assert.equal((await jsonCall(node(1), 'PUT', `/${name}/_doc/1?refresh=true`, { msg: name })).status, 201);
@@ -216,31 +217,31 @@ describe('security metadata shared by three nodes through etcd', { skip }, () =>
       assert.equal(listed.status, 200, listed.text);
       return Object.values(listed.body.nodes as Record<string, { tasks: Record<string, any> }>).flatMap((entry) => Object.entries(entry.tasks).map(([taskId, task]) => ({ ...task, taskId })));
     };
-    const running = jsonCall(node(0), 'POST', '/tasks-a,tasks-c/_search', { query: { match_all: {} } });
-    // Listed through B: the search on A, its query phase on C a child of it.
+    const running = jsonCall(node(0), 'POST', '/tasks-a,tasks-b/_search', { query: { match_all: {} } });
+    // Listed through C: the search on A, its query phase on B a child of it.
     const parent = await eventually(
-      async () => (await searchTasks(node(1))).find((task) => task.action === 'indices:data/read/search' && task.node === idOf(0)),
+      async () => (await searchTasks(node(2))).find((task) => task.action === 'indices:data/read/search' && task.node === idOf(0)),
       (task) => task !== undefined,
     );
     assert.equal(parent!.cancellable, true);
-    assert.match(parent!.description, /indices\[tasks-a,tasks-c\]/);
+    assert.match(parent!.description, /indices\[tasks-a,tasks-b\]/);
     const child = await eventually(
-      async () => (await searchTasks(node(1))).find((task) => task.parent_task_id === parent!.taskId),
+      async () => (await searchTasks(node(2))).find((task) => task.parent_task_id === parent!.taskId),
       (task) => task !== undefined,
     );
     assert.equal(child!.action, 'indices:data/read/search[phase/query]');
-    assert.equal(child!.node, idOf(2));
-    // Cancelled through B: the search answers task_cancelled_exception, its child on C is cancelled.
-    const cancelled = await jsonCall(node(1), 'POST', `/_tasks/${parent!.taskId}/_cancel`);
+    assert.equal(child!.node, idOf(1));
+    // Cancelled through C: the search answers task_cancelled_exception, its child on B is cancelled.
+    const cancelled = await jsonCall(node(2), 'POST', `/_tasks/${parent!.taskId}/_cancel`);
     assert.equal(cancelled.status, 200, cancelled.text);
     const answer = await running;
     assert.equal(answer.body?.error?.type, 'task_cancelled_exception', answer.text);
-    // The ban reaches C while its child still waits before its shard: listed there as cancelled, then gone.
-    const banned = await eventually(() => jsonCall(node(2), 'GET', `/_tasks?parent_task_id=${parent!.taskId}`), (value) => value.body?.nodes?.[idOf(2)]?.tasks?.[child!.taskId]?.cancelled === true, 1_500);
-    assert.equal(banned.body.nodes[idOf(2)].tasks[child!.taskId].cancelled, true, banned.text);
-    const done = await eventually(() => jsonCall(node(2), 'GET', `/_tasks?parent_task_id=${parent!.taskId}`), (value) => Object.keys(value.body?.nodes ?? {}).length === 0, 5_000);
+    // The ban reaches B while its child still waits before its shard: listed there as cancelled, then gone.
+    const banned = await eventually(() => jsonCall(node(1), 'GET', `/_tasks?parent_task_id=${parent!.taskId}`), (value) => value.body?.nodes?.[idOf(1)]?.tasks?.[child!.taskId]?.cancelled === true, 1_500);
+    assert.equal(banned.body.nodes[idOf(1)].tasks[child!.taskId].cancelled, true, banned.text);
+    const done = await eventually(() => jsonCall(node(1), 'GET', `/_tasks?parent_task_id=${parent!.taskId}`), (value) => Object.keys(value.body?.nodes ?? {}).length === 0, 5_000);
     assert.deepEqual(done.body.nodes, {}, done.text);
-    for (const name of ['tasks-a', 'tasks-c']) assert.equal((await jsonCall(node(0), 'DELETE', `/${name}`)).status, 200);
+    for (const name of ['tasks-a', 'tasks-b']) assert.equal((await jsonCall(node(0), 'DELETE', `/${name}`)).status, 200);
   });
 
   test('a reserved user\'s password, application privileges and service account tokens are shared too', async () => {
