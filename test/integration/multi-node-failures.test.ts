@@ -186,12 +186,6 @@ describe('failures of a three-node cluster under writes', { skip }, () => {
     assert.ok(acknowledged.size > 0);
     const copies = await assertCopiesIdentical(nodes, 'moving');
     for (const id of acknowledged) assert.ok(copies.has(id), `acknowledged [${id}] is missing after the move`);
-    // Allowed again: the setting is removed (the cluster may rebalance back).
-    const cleared = await jsonCall(nodes[1]!, 'PUT', '/_cluster/settings', { persistent: { 'cluster.routing.allocation.exclude._name': null } });
-    assert.equal(cleared.status, 200, cleared.text);
-    const settings = await jsonCall(nodes[2]!, 'GET', '/_cluster/settings');
-    assert.equal(settings.body.persistent?.cluster?.routing?.allocation?.exclude?._name, undefined, settings.text);
-
     // Every copy started elsewhere: the decommissioned node deleted its data of both shards
     // (IndicesStore): no document, no operation, no segment file left.
     const leaving = await nodeById(nodes, leavingId);
@@ -201,6 +195,12 @@ describe('failures of a three-node cluster under writes', { skip }, () => {
       assert.ok(Date.now() < deadline, `[${leavingName}] still holds data of [moving]: ${shardFilesHold(leaving.dataDir, uuid, 2)} rows or files`);
       await new Promise((resolve) => setTimeout(resolve, 200));
     }
+    // Allowed again: the setting is removed (the cluster may rebalance back).
+    const cleared = await jsonCall(nodes[1]!, 'PUT', '/_cluster/settings', { persistent: { 'cluster.routing.allocation.exclude._name': null } });
+    assert.equal(cleared.status, 200, cleared.text);
+    const settings = await jsonCall(nodes[2]!, 'GET', '/_cluster/settings');
+    assert.equal(settings.body.persistent?.cluster?.routing?.allocation?.exclude?._name, undefined, settings.text);
+
     // A copy allocated to it again recovers whole from its primary.
     const widened = await jsonCall(nodes[0]!, 'PUT', '/moving/_settings', { index: { number_of_replicas: 2 } });
     assert.equal(widened.status, 200, widened.text);
