@@ -24,6 +24,7 @@
  *
  * Targets from issue 10 are printed beside the figures; nothing here asserts a timing.
  */
+import { spawnSync } from 'node:child_process';
 import { cpus, loadavg } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import type { Client } from '@elastic/elasticsearch';
@@ -385,7 +386,24 @@ async function unpacedPhase(
   };
 }
 
-async function measureThroughput(leaderNode: StartedNode, followerNode: StartedNode, seconds: number, pool: SourcePool): Promise<Record<string, unknown>> {
+/** Every thread of `pid` (and the threads it starts later) on the given cores; undefined when done, else why not. */
+function setAffinity(pid: number, cores: string): string | undefined {
+  const result = spawnSync('taskset', ['-a', '-p', '-c', cores, String(pid)], { encoding: 'utf8' });
+  if (result.error !== undefined) return `taskset is not available (${result.error.message})`;
+  return result.status === 0 ? undefined : `taskset failed: ${result.stderr.trim()}`;
+}
+
+/** The leader on core 0, the follower and this process on core 1; a reason when it cannot be done. */
+function pinToCores(leaderPid: number, followerPid: number): string | undefined {
+  if (cpus().length < 2) return 'skipped, one core only';
+  return setAffinity(leaderPid, '0') ?? setAffinity(followerPid, '1') ?? setAffinity(process.pid, '1');
+}
+
+function unpin(pids: readonly number[]): void {
+  for (const pid of pids) setAffinity(pid, `0-${cpus().length - 1}`);
+}
+
+async function measureThroughput(leaderNode: StartedNode, followerNode: StartedNode, seconds: number, pool: SourcePool, prefix = 'tp-'): Promise<Record<string, unknown>> {
   const leader = leaderNode.client();
   const follower = followerNode.client();
   const phaseSeconds = Math.max(5, Math.round(seconds / 4));
@@ -397,7 +415,7 @@ async function measureThroughput(leaderNode: StartedNode, followerNode: StartedN
   await unpacedPhase(leaderNode, 'tp-warm', 3, pool);
   await leader.indices.delete({ index: 'tp-warm' });
   for (const [round_, mode] of [[1, 'without'], [1, 'with'], [2, 'without'], [2, 'with']] as const) {
-    const index = `tp-${mode}-${round_}`;
+    const index = `${prefix}${mode}-${round_}`;
     // Each phase starts with both nodes settled (the previous phase's merges and persisting done).
     await waitUntilIdle(leaderNode.pid, 60_000);
     await waitUntilIdle(followerNode.pid, 60_000);
@@ -520,6 +538,21 @@ export async function runCcrBench(options: CcrBenchOptions): Promise<Record<stri
     };
     if (runs('lag')) await loads('lag', () => lagSections(leaderNode!, followerNode!, options, pool, results));
     if (runs('throughput')) await loads('throughput', async () => void (results['leader_throughput'] = await measureThroughput(leaderNode!, followerNode!, options.seconds, pool)));
+    if (runs('throughput_own_cores')) {
+      // The same A/B/A/B, with the leader's process on core 0 and the follower's (and this bench
+      // client's) on core 1: the two clusters no longer take CPU from each other, as on two machines,
+      // so the loss left is what serving a follower costs the leader itself (shard_changes reads,
+      // leases, the network). Shown beside the figure above, not instead of it.
+      const pinned = pinToCores(leaderNode.pid, followerNode.pid);
+      if (pinned !== undefined) console.log(`ccr leader throughput, each cluster on its own core: ${pinned}`);
+      else {
+        try {
+          await loads('throughput_own_cores', async () => void (results['leader_throughput_own_cores'] = await measureThroughput(leaderNode!, followerNode!, options.seconds, pool, 'oc-')));
+        } finally {
+          unpin([leaderNode.pid, followerNode.pid, process.pid]);
+        }
+      }
+    }
     if (runs('bootstrap')) await loads('bootstrap', async () => void (results['bootstrap'] = await measureBootstrap(leaderNode!, followerNode!, options.docs, pool)));
     return results;
   } finally {
@@ -568,6 +601,11 @@ export function printCcrTable(ccr: Record<string, unknown>): void {
     rows.push(['leader throughput with 1 follower', `${String(tp['with_follower_docs_per_s'])} docs/s`, '']);
     rows.push(['leader throughput loss', `${String(tp['loss_pct'])} %`, `< ${ccrTargets.leader_throughput_loss_pct} %`]);
     rows.push(['leader CPU per 1,000 docs without / with', `${String(tp['leader_cpu_ms_per_1000_docs_without'])} / ${String(tp['leader_cpu_ms_per_1000_docs_with'])} ms`, '']);
+  }
+  const own = ccr['leader_throughput_own_cores'] as Record<string, unknown> | undefined;
+  if (own !== undefined) {
+    rows.push(['each cluster on its own core: without / with follower', `${String(own['without_follower_docs_per_s'])} / ${String(own['with_follower_docs_per_s'])} docs/s`, '']);
+    rows.push(['each cluster on its own core: leader throughput loss', `${String(own['loss_pct'])} %`, `(the figure above is the target's)`]);
   }
   const boot = ccr['bootstrap'] as Record<string, unknown> | undefined;
   if (boot !== undefined) {

@@ -14,7 +14,10 @@
  * context (src/search/shard-search.ts, each node's part naming its own context and renewing its
  * keep-alive); a shard whose node is gone, or whose context expired, fails in `_shards.failures`.
  * `DELETE /_pit` frees every context on every node (`indices:data/read/search[free_context/pit]`,
- * ours). As on one node, a point in time is not tied to a user.
+ * ours). As on one node, a point in time is not tied to a user. Over remote clusters too
+ * (`remote:index`), its id holds each cluster's own (src/search/ccs-pit.ts), this cluster's a
+ * multi-node id, so any node searches and closes it; the local part of such a search runs on the
+ * contexts across the nodes and merges with the remote answers (a shard whose node left fails it).
  * Reference: https://www.elastic.co/guide/en/elasticsearch/reference/current/point-in-time-api.html
  * Loaded only in multi-node mode (through wire-search.ts).
  */
@@ -32,6 +35,10 @@ import { searchIndicesOptions, type SearchAuthorizer, type SearchInput, type Sea
 import { groupByNode, searchShardsOnNodes, selectShardCopies, type ShardCopies, type ShardSearchChannel } from '../search/shard-search.js';
 import { parseShardSelection } from '../search/shard-selection.js';
 import type { TransportHandler } from '../transport/index.js';
+import type { ReadRestriction } from '../index/index.js';
+import { planClusters, type LocalAcross, type RemoteClusters } from '../search/ccs.js';
+import { closePointInTimeAcrossClusters, decodeCrossClusterPitId, openPointInTimeAcrossClusters, searchPointInTimeAcrossClusters, type LocalPitPart, type PitRemotes } from '../search/ccs-pit.js';
+import { remoteSearchOnNodes } from '../search/remote-shard-search.js';
 
 export const PIT_NODE_ACTIONS = {
   /** Opens a reader context over the named shards of one index on this node (Elasticsearch's shard-level open). */
@@ -55,6 +62,8 @@ export interface PitWiringOptions {
   readonly coordinated: SearchAuthorizer;
   /** The shards of an index with the nodes of their started copies (wire-search.ts shardsToSearch). */
   readonly shardsOf: (state: ClusterState, handle: Parameters<IndicesService['checkReadBlock']>[0]) => ShardCopies[] | undefined;
+  /** The remote clusters a cross-cluster point in time opens on too (undefined: none configured). */
+  readonly remotes?: RemoteClusters & PitRemotes;
   readonly nowMs: () => number;
 }
 
@@ -158,10 +167,10 @@ export function wirePit(options: PitWiringOptions): PitWiring {
 
   // ---------------------------------------------------------------- coordinating side
 
-  const open = async (input: SearchInput, access: SearchAuthorizer): Promise<Record<string, unknown>> => {
+  const open = async (input: SearchInput, access: SearchAuthorizer): Promise<{ id: string; _shards: { total: number; successful: number; skipped: number; failed: number } }> => {
     const expression = input.expression;
     if (expression !== undefined && expression.split(',').some((element) => element.includes(':'))) {
-      throw errors.illegalArgument('a cross-cluster point in time is not supported by Strait in a multi-node cluster yet ([discovery.type] is [multi-node])');
+      throw errors.illegalArgument('a point in time over remote clusters needs remote clusters configured on this node');
     }
     const keepAlive = input.params['keep_alive'];
     parsePitKeepAlive(keepAlive);
@@ -225,22 +234,10 @@ export function wirePit(options: PitWiringOptions): PitWiring {
     return { status: freed === 0 ? 404 : 200, body: { succeeded: true, num_freed: freed } };
   };
 
-  const searchThrough = async (input: SearchInput, context: RequestContext): Promise<Record<string, unknown>> => {
-    const started = options.nowMs();
-    const parsed = search.parseForClusters(input);
-    const pit = parsed.pit!;
-    if (input.expression !== undefined) throw errors.actionRequestValidation(['[indices] cannot be used with point in time. Do not specify any index with point in time.']);
-    const shards = decodeMultiNodePitId(pit.id);
-    if (shards === undefined) throw errors.illegalArgument(`invalid id: [${pit.id}]`);
-    const access = context.authorize;
+  /** The indices a point in time holds, authorized for a search, with the caller's restrictions on each. */
+  const authorizedRestrictions = (shards: readonly PitShardContext[], access: SearchAuthorizer) => {
     const names = [...new Set(shards.map((entry) => entry.index))];
-    if (names.length === 0) {
-      // A point in time over no index (allow_no_indices): an empty answer over zero shards.
-      return {
-        pit_id: pit.id,
-        ...renderSearchResponse({ tookMs: options.nowMs() - started, terminatedEarly: undefined, shards: { total: 0, successful: 0, skipped: 0, failed: 0, failures: [] }, total: parsed.request.trackTotalHits === false ? undefined : { value: 0, relation: 'eq' }, maxScore: 0, hits: [], aggregations: undefined, restTotalHitsAsInt: parsed.restTotalHitsAsInt }),
-      };
-    }
+    if (names.length === 0) return { names, restrictions: new Map<string, ReadRestriction>() };
     // Authorized against the indices the point in time holds, as any search of them.
     access.indices(searchAction, names);
     const restrictions = new Map(
@@ -250,6 +247,75 @@ export function wirePit(options: PitWiringOptions): PitWiring {
         return restriction === undefined ? [] : [[name, restriction] as const];
       }),
     );
+    return { names, restrictions };
+  };
+
+  /**
+   * The local part of a search through a cross-cluster point in time: each shard on its own
+   * context, reduced to this cluster's top hits with partial aggregations (remoteSearchOnNodes),
+   * merged with the remote clusters' answers. A shard whose node left fails the local part.
+   */
+  const localAcross =
+    (context: RequestContext): LocalAcross =>
+    async (input) => {
+      const body = input.body as Record<string, unknown>;
+      const pitBody = body['pit'] as Record<string, unknown>;
+      const shards = decodeMultiNodePitId(String(pitBody['id']));
+      if (shards === undefined) throw errors.illegalArgument(`invalid id: [${String(pitBody['id'])}]`);
+      const { restrictions } = authorizedRestrictions(shards, context.authorize);
+      const members = options.state().nodes;
+      const lost = shards.find((entry) => members[entry.node] === undefined);
+      if (lost !== undefined) throw errors.searchContextMissing(lost.context);
+      const contextOf = new Map(contextsOf(shards).map((entry) => [`${entry.node}\u0000${entry.index}`, entry.context]));
+      return remoteSearchOnNodes({
+        search,
+        input: { ...input, expression: [...new Set(shards.map((entry) => entry.index))].join(',') },
+        shards: shards.map((entry) => ({ index: entry.index, shard: entry.shard, nodes: [entry.node], ...(restrictions.has(entry.index) ? { readRestriction: restrictions.get(entry.index)! } : {}) })),
+        cursor: 0,
+        localNodeId: nodeId,
+        channel: options.channel,
+        access: context.authorize,
+        owner: scrollOwner(context),
+        nowMs: options.nowMs,
+        bodyFor: (part) => ({ ...body, pit: { ...pitBody, id: contextOf.get(`${part.nodeId}\u0000${part.index}`) } }),
+      }).catch((error: unknown) => {
+        throw asPitFailure(error);
+      });
+    };
+
+  /**
+   * A failed search through a point in time: a shard's failure is its own cause (a data node
+   * reports a missing context as its own search failure); every context gone (expired or closed)
+   * is Elasticsearch's 404, as one node answers it.
+   */
+  const asPitFailure = (error: unknown): unknown => {
+    if (!(error instanceof EsError) || error.type !== 'search_phase_execution_exception') return error;
+    const rootCauses = (error.rootCauses ?? []).map(innermost);
+    const failedShards = error.extra['failed_shards'];
+    const extra = Array.isArray(failedShards) ? { ...error.extra, failed_shards: failedShards.map((failure: { reason?: unknown }) => ({ ...failure, reason: innermostRendered(failure.reason) })) } : error.extra;
+    const status = rootCauses.length > 0 && rootCauses.every((cause) => cause.status === 404) ? 404 : error.status;
+    return new EsError(status, error.type, error.reason, { extra, rootCauses, ...(error.causedBy !== undefined ? { causedBy: innermost(error.causedBy) } : {}) });
+  };
+
+  const searchThrough = async (input: SearchInput, context: RequestContext): Promise<Record<string, unknown>> => {
+    const started = options.nowMs();
+    const parsed = search.parseForClusters(input);
+    const pit = parsed.pit!;
+    if (input.expression !== undefined) throw errors.actionRequestValidation(['[indices] cannot be used with point in time. Do not specify any index with point in time.']);
+    // A cross-cluster point in time: every cluster searches its own; this cluster's part across its nodes.
+    const crossCluster = options.remotes === undefined ? undefined : decodeCrossClusterPitId(pit.id);
+    if (crossCluster !== undefined) return searchPointInTimeAcrossClusters(search, input, crossCluster, context.authorize, options.remotes!, context.authentication, localAcross(context));
+    const shards = decodeMultiNodePitId(pit.id);
+    if (shards === undefined) throw errors.illegalArgument(`invalid id: [${pit.id}]`);
+    const access = context.authorize;
+    const { names, restrictions } = authorizedRestrictions(shards, access);
+    if (names.length === 0) {
+      // A point in time over no index (allow_no_indices): an empty answer over zero shards.
+      return {
+        pit_id: pit.id,
+        ...renderSearchResponse({ tookMs: options.nowMs() - started, terminatedEarly: undefined, shards: { total: 0, successful: 0, skipped: 0, failed: 0, failures: [] }, total: parsed.request.trackTotalHits === false ? undefined : { value: 0, relation: 'eq' }, maxScore: 0, hits: [], aggregations: undefined, restTotalHitsAsInt: parsed.restTotalHitsAsInt }),
+      };
+    }
     // A shard whose node is not (or no longer) in the cluster lost its context with it: a failed
     // shard (404, its context is missing), never a request to a node that is not there.
     const members = options.state().nodes;
@@ -283,26 +349,35 @@ export function wirePit(options: PitWiringOptions): PitWiring {
       const shardsSummary = { total: counted.total + lost.length, successful: counted.successful, skipped: counted.skipped, failed: counted.failed + lost.length, ...(failures.length > 0 ? { failures } : {}) };
       return { pit_id: pit.id, ...answer, _shards: shardsSummary };
     } catch (error) {
-      if (!(error instanceof EsError) || error.type !== 'search_phase_execution_exception') throw error;
-      // A shard's failure is its own cause (a data node reports a missing context as its own
-      // search failure); every context gone (expired or closed) is Elasticsearch's 404, as one node answers it.
-      const rootCauses = (error.rootCauses ?? []).map(innermost);
-      const failedShards = error.extra['failed_shards'];
-      const extra = Array.isArray(failedShards) ? { ...error.extra, failed_shards: failedShards.map((failure: { reason?: unknown }) => ({ ...failure, reason: innermostRendered(failure.reason) })) } : error.extra;
-      const status = rootCauses.length > 0 && rootCauses.every((cause) => cause.status === 404) ? 404 : error.status;
-      throw new EsError(status, error.type, error.reason, { extra, rootCauses, ...(error.causedBy !== undefined ? { causedBy: innermost(error.causedBy) } : {}) });
+      throw asPitFailure(error);
     }
+  };
+
+  /** This cluster's part of a cross-cluster point in time: contexts on the nodes holding its shards. */
+  const localPart: LocalPitPart = {
+    open: (input, access) => open(input, access),
+    close: async (id, access) => {
+      const shards = decodeMultiNodePitId(id);
+      if (shards === undefined) throw errors.illegalArgument(`invalid id: [${id}]`);
+      return ((await close(shards, access)).body as { num_freed: number }).num_freed;
+    },
   };
 
   const route = (original: Route): Route => ({
     ...original,
     handle: async (request: RestRequest, context: RequestContext): Promise<RestResponse> => {
       if (original.action === pitActions.open) {
-        return { status: 200, body: await open({ expression: request.params['index'], params: request.query, body: undefined }, context.authorize) };
+        const input = { expression: request.params['index'], params: request.query, body: undefined };
+        // Over remote clusters too: one point in time per cluster, this one's across its nodes (ccs-pit.ts).
+        const clusters = options.remotes === undefined ? undefined : planClusters(input.expression, options.remotes);
+        if (clusters !== undefined) return { status: 200, body: await openPointInTimeAcrossClusters(search, input, clusters, context.authorize, options.remotes!, context.authentication, localPart) };
+        return { status: 200, body: await open(input, context.authorize) };
       }
       // Close: a multi-node id here; anything else (errors included) as the single-node route answers it.
       const body = request.json();
       const id = isRecord(body) ? body['id'] : undefined;
+      const crossCluster = typeof id === 'string' && options.remotes !== undefined ? decodeCrossClusterPitId(id) : undefined;
+      if (crossCluster !== undefined) return closePointInTimeAcrossClusters(search, crossCluster, context.authorize, options.remotes!, context.authentication, localPart);
       const shards = typeof id === 'string' ? decodeMultiNodePitId(id) : undefined;
       if (shards === undefined) return original.handle(request, context);
       return close(shards, context.authorize);

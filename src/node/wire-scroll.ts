@@ -12,11 +12,19 @@
  * recently received _scroll_id", paginate-search-results.html#scroll-search-results). Keep-alive
  * is renewed on every node each page; clear scroll frees every node's context
  * (`[free_context/scroll]`), `_all` every context on every node (`[clear_scroll_contexts]`).
+ * A `dfs_query_then_fetch` scroll over several shards runs the DFS phase across the nodes once,
+ * when it opens, and every node's context scores with the summed statistics (dfs.ts).
+ * A scroll over remote clusters too (`remote:index`) is kept on the node that opened it, as one
+ * node keeps it (src/search/ccs-scroll.ts), with this cluster's part a scroll across its nodes;
+ * its id names that node, to which the other nodes forward its pages and clearing
+ * (`[phase/query/scroll/clusters]`, `[free_context/scroll/clusters]`, ours), so it is lost with
+ * that node.
  * Loaded only in multi-node mode (through wire-search.ts).
  */
+import { randomBytes } from 'node:crypto';
 import type { ClusterState } from '../cluster/state.js';
 import { EsError, errors } from '../common/errors.js';
-import { mergeShardResults, type FieldMappings, type ShardHit, type ShardResult } from '../index/searcher/index.js';
+import { mergeAggregationPartials, mergeShardResults, type FieldMappings, type ShardHit, type ShardResult } from '../index/searcher/index.js';
 import type { RequestContext, RestRequest, RestResponse, Route } from '../http/route.js';
 import { booleanParam } from '../http/request.js';
 import { scrollOwner } from '../http/routes/search.js';
@@ -24,8 +32,12 @@ import { combinedAliasFilter } from '../search/alias-filter.js';
 import { renderSearchResponse, typedKeys } from '../search/response.js';
 import { checkKeepAlive, encodeOpaqueId, opaqueIdBody, type ScrollOwner } from '../search/scroll.js';
 import { rejectAcrossClusters } from '../search/search-extras.js';
+import { allShardsFailed } from '../search/response.js';
+import { CrossClusterScrolls, decodeCrossClusterScrollId, type LocalScrollPart, type ScrollRemotes } from '../search/ccs-scroll.js';
+import type { ClusterAuthorizer, ClusterPlan } from '../search/ccs.js';
 import type { ClusterScrollPage, SearchAuthorizer, SearchInput, SearchService } from '../search/search-service.js';
-import { groupByNode, selectShardCopies, type ShardCopies } from '../search/shard-search.js';
+import { dfsPhasesOnNodes, groupByNode, selectShardCopies, type ShardCopies } from '../search/shard-search.js';
+import { parseDfsStatistics } from '../search/dfs.js';
 import { parseTimeValueMs } from '../search/time-value.js';
 import type { TransportHandler } from '../transport/index.js';
 import { coordinatedAccess, restrictionFromWire, restrictionToWire } from './travelling-restriction.js';
@@ -36,6 +48,10 @@ export const SCROLL_NODE_ACTIONS = {
   page: 'indices:data/read/search[phase/query/scroll]',
   free: 'indices:data/read/search[free_context/scroll]',
   clearAll: 'indices:data/read/search[clear_scroll_contexts]',
+  /** Ours: the next page of a cross-cluster scroll, answered by the node that coordinates it. */
+  crossClusterPage: 'indices:data/read/search[phase/query/scroll/clusters]',
+  /** Ours: frees a cross-cluster scroll on the node that coordinates it. */
+  crossClusterFree: 'indices:data/read/search[free_context/scroll/clusters]',
 } as const;
 
 /** How long the coordinating node waits for a node's part of a scroll (ours). */
@@ -93,6 +109,10 @@ export interface ScrollWiringOptions {
   readonly internalHandler: (handle: (body: unknown) => unknown) => TransportHandler;
   /** The coordinating node authorized the search: data nodes run their part as asked. */
   readonly coordinated: SearchAuthorizer;
+  /** The remote clusters a scroll over several clusters reads (undefined: none configured). */
+  readonly remotes?: ScrollRemotes;
+  /** The shards of this cluster's part of a cross-cluster scroll, authorized for the caller (`local`: this node's own copies). */
+  readonly planLocal: (input: SearchInput, access: ClusterAuthorizer) => readonly ShardCopies[] | 'local';
   readonly nowMs: () => number;
 }
 
@@ -106,6 +126,8 @@ export interface ScrollWiring {
   next(id: string, keepAlive: string | undefined, owner: ScrollOwner): Promise<Record<string, unknown>> | undefined;
   /** Frees a multi-node scroll's contexts on every node (false: `id` is not a multi-node scroll's). */
   clear(id: string, owner: ScrollOwner): Promise<boolean>;
+  /** `_search?scroll=` naming remote clusters: kept on this node, this cluster's part across its nodes (undefined: no remote clusters). */
+  openAcrossClusters(input: SearchInput, clusters: ClusterPlan, context: RequestContext): Promise<Record<string, unknown>> | undefined;
   /** Wraps the scroll and clear-scroll routes: multi-node ids here, the others as before. */
   route(original: Route): Route;
 }
@@ -126,7 +148,9 @@ export function wireScroll(options: ScrollWiringOptions): ScrollWiring {
     if (aliasFilter !== undefined && aliasFilter !== null && !Array.isArray(aliasFilter)) throw errors.illegalArgument(`malformed [${SCROLL_NODE_ACTIONS.open}] request: [alias_filter]`);
     const filter = combinedAliasFilter((aliasFilter as unknown[] | null | undefined) ?? undefined);
     const access = coordinatedAccess(options.coordinated, expression, restrictionFromWire(body['read_restriction']));
-    return search.openScrollAsRemote({ expression, params: params as Record<string, string>, body: body['body'] ?? undefined }, access, ownerOf(body['owner']), undefined, filter === undefined ? undefined : new Map([[expression, filter]]));
+    // A DFS scroll's statistics of every shard, summed by the coordinating node when it opened (dfs.ts).
+    const dfs = body['dfs'] === undefined || body['dfs'] === null ? undefined : parseDfsStatistics(body['dfs'], SCROLL_NODE_ACTIONS.open);
+    return search.openScrollAsRemote({ expression, params: params as Record<string, string>, body: body['body'] ?? undefined }, access, ownerOf(body['owner']), undefined, filter === undefined ? undefined : new Map([[expression, filter]]), dfs);
   };
   const pageHere = (body: Record<string, unknown>): PartPage => {
     const { scroll_id: id, offset, scroll } = body;
@@ -142,7 +166,15 @@ export function wireScroll(options: ScrollWiringOptions): ScrollWiring {
     [SCROLL_NODE_ACTIONS.open, options.internalHandler((body) => openHere(objectBody(body, SCROLL_NODE_ACTIONS.open)))],
     [SCROLL_NODE_ACTIONS.page, options.internalHandler((body) => pageHere(objectBody(body, SCROLL_NODE_ACTIONS.page)))],
     [SCROLL_NODE_ACTIONS.free, options.internalHandler((body) => freeHere(objectBody(body, SCROLL_NODE_ACTIONS.free)))],
-    [SCROLL_NODE_ACTIONS.clearAll, options.internalHandler(() => ({ freed: search.clearScroll('all', { username: '_system', realm: '__cluster' }).body['num_freed'] as number }))],
+    [
+      SCROLL_NODE_ACTIONS.clearAll,
+      options.internalHandler(async () => {
+        const crossCluster = ccsScrolls === undefined ? 0 : await ccsScrolls.clearAll();
+        return { freed: crossCluster + (search.clearScroll('all', { username: '_system', realm: '__cluster' }).body['num_freed'] as number) };
+      }),
+    ],
+    [SCROLL_NODE_ACTIONS.crossClusterPage, options.internalHandler((body) => crossClusterPageHere(objectBody(body, SCROLL_NODE_ACTIONS.crossClusterPage)))],
+    [SCROLL_NODE_ACTIONS.crossClusterFree, options.internalHandler((body) => crossClusterFreeHere(objectBody(body, SCROLL_NODE_ACTIONS.crossClusterFree)))],
   ]);
 
   /** This node runs its own part in process; the others over the data-plane channel. */
@@ -179,7 +211,8 @@ export function wireScroll(options: ScrollWiringOptions): ScrollWiring {
 
   // ---------------------------------------------------------------- coordinating side
 
-  const openAs = async (input: SearchInput, shards: readonly ShardCopies[], owner: ScrollOwner): Promise<Record<string, unknown>> => {
+  /** Opens the scroll's context on every node holding a picked copy; its first page, cut from every part's. */
+  const openParts = async (input: SearchInput, shards: readonly ShardCopies[], owner: ScrollOwner) => {
     const started = options.nowMs();
     const parsed = search.parseForClusters(input);
     rejectAcrossClusters(parsed.extras);
@@ -190,9 +223,29 @@ export function wireScroll(options: ScrollWiringOptions): ScrollWiring {
     // The caller's document and field level security goes with each part (travelling-restriction.ts).
     const restrictions = new Map(shards.flatMap((shard) => (shard.readRestriction === undefined ? [] : [[shard.index, restrictionToWire(shard.readRestriction, shard.index)] as const])));
     const parts = groupByNode(selections);
+    // `dfs_query_then_fetch` over several shards: the DFS phase runs once, now, on the copies the
+    // scroll reads, and every node's context scores with the sum (as Elasticsearch's scroll runs
+    // its DFS phase once, then keeps each shard's context); later pages only continue them.
+    const dfs =
+      input.params['search_type'] === 'dfs_query_then_fetch' && selections.length > 1
+        ? await dfsPhasesOnNodes({ search, input, shards, localNodeId: nodeId, channel: { request: options.request }, access: options.coordinated }, parts)
+        : undefined;
     const outcomes = await Promise.allSettled(
       parts.map((part) =>
-        onNode(part.nodeId, SCROLL_NODE_ACTIONS.open, { expression: part.index, params: { ...input.params, preference: `_shards:${part.shards.join(',')}` }, body: input.body ?? null, alias_filter: aliasFilters.get(part.index) ?? null, read_restriction: restrictions.get(part.index) ?? null, owner }, openHere),
+        onNode(
+          part.nodeId,
+          SCROLL_NODE_ACTIONS.open,
+          {
+            expression: part.index,
+            params: { ...input.params, preference: `_shards:${part.shards.join(',')}` },
+            body: input.body ?? null,
+            alias_filter: aliasFilters.get(part.index) ?? null,
+            read_restriction: restrictions.get(part.index) ?? null,
+            owner,
+            ...(dfs === undefined ? {} : { dfs }),
+          },
+          openHere,
+        ),
       ),
     );
     const failed = outcomes.find((outcome): outcome is PromiseRejectedResult => outcome.status === 'rejected');
@@ -204,11 +257,6 @@ export function wireScroll(options: ScrollWiringOptions): ScrollWiring {
     const pages = outcomes.map((outcome) => (outcome as PromiseFulfilledResult<ClusterScrollPage>).value);
     const mappings: Record<string, FieldMappings[string]> = {};
     for (const page of pages) for (const [path, mapping] of Object.entries(page.mappings)) mappings[path] ??= mapping;
-    // Totals and aggregations from every part's first answer; hits come from the pages.
-    const summary = mergeShardResults(
-      pages.map((page, i) => ({ shardKey: String(i), totalHits: page.totalHits, totalRelation: page.totalRelation, maxScore: page.maxScore ?? -Infinity, hits: [], aggregations: page.aggregations, terminatedEarly: false })),
-      { ...parsed.request, from: 0, size: 0, trackTotalHits: true },
-    );
     const shardsSummary = { total: 0, successful: 0, skipped: 0, failed: 0 };
     for (const page of pages) {
       shardsSummary.total += page.shards.total;
@@ -218,27 +266,60 @@ export function wireScroll(options: ScrollWiringOptions): ScrollWiring {
     }
     const state: ScrollIdState = { parts: pages.map((page, i) => [parts[i]!.nodeId, page.scrollId, 0, page.totalHits] as const), size: parsed.request.size, sort: parsed.request.sort ?? null, shards: shardsSummary };
     const { hits, next } = cutPage({ ...state, sort: parsed.request.sort }, pages);
-    const aggregations = summary.aggregations === undefined ? undefined : parsed.typedKeys ? typedKeys(summary.aggregations, parsed.request.aggregations, mappings) : summary.aggregations;
     const maxScores = pages.map((page) => page.maxScore).filter((score): score is number => score !== null);
+    return { started, parsed, pages, mappings, shardsSummary, hits, scrollId: encodeId({ ...next, sort: state.sort }), maxScore: maxScores.length === 0 ? null : Math.max(...maxScores) };
+  };
+
+  const openAs = async (input: SearchInput, shards: readonly ShardCopies[], owner: ScrollOwner): Promise<Record<string, unknown>> => {
+    const { started, parsed, pages, mappings, shardsSummary, hits, scrollId, maxScore } = await openParts(input, shards, owner);
+    // Totals and aggregations from every part's first answer; hits come from the pages.
+    const summary = mergeShardResults(
+      pages.map((page, i) => ({ shardKey: String(i), totalHits: page.totalHits, totalRelation: page.totalRelation, maxScore: page.maxScore ?? -Infinity, hits: [], aggregations: page.aggregations, terminatedEarly: false })),
+      { ...parsed.request, from: 0, size: 0, trackTotalHits: true },
+    );
+    const aggregations = summary.aggregations === undefined ? undefined : parsed.typedKeys ? typedKeys(summary.aggregations, parsed.request.aggregations, mappings) : summary.aggregations;
     return renderSearchResponse({
       tookMs: options.nowMs() - started,
-      scrollId: encodeId(next),
+      scrollId,
       terminatedEarly: undefined,
       shards: { ...shardsSummary, failures: [] },
       total: summary.total ?? { value: 0, relation: 'eq' },
-      maxScore: maxScores.length === 0 ? null : Math.max(...maxScores),
+      maxScore,
       hits: hits.map((hit) => hit.rendered),
       aggregations,
       restTotalHitsAsInt: parsed.restTotalHitsAsInt,
     });
   };
 
-  const page = async (state: ScrollIdState, keepAlive: string | undefined, restTotalHitsAsInt: boolean, owner: ScrollOwner): Promise<Record<string, unknown>> => {
-    const started = options.nowMs();
+  /** This cluster's part of a cross-cluster scroll: its first page as mergeable hits, with totals and partial aggregations. */
+  const openPart = async (input: SearchInput, shards: readonly ShardCopies[], owner: ScrollOwner): Promise<ClusterScrollPage> => {
+    const { started, parsed, pages, mappings, shardsSummary, hits, scrollId, maxScore } = await openParts(input, shards, owner);
+    const aggregations = parsed.request.aggregations.length === 0 ? undefined : mergeAggregationPartials(parsed.request.aggregations, pages.map((page) => page.aggregations ?? {}));
+    return {
+      scrollId,
+      tookMs: options.nowMs() - started,
+      shards: shardsSummary,
+      totalHits: pages.reduce((sum, page) => sum + page.totalHits, 0),
+      totalRelation: pages.some((page) => page.totalRelation === 'gte') ? 'gte' : 'eq',
+      maxScore,
+      hits,
+      aggregations,
+      mappings,
+    };
+  };
+
+  /** The next page from every part (each asked, so its keep-alive is renewed), and the id that continues after it. */
+  const pageParts = async (state: ScrollIdState, keepAlive: string | undefined, owner: ScrollOwner) => {
     if (keepAlive !== undefined) checkKeepAlive(parseTimeValueMs(keepAlive, 'scroll'));
     // Every part is asked (even one read to its end), so each context's keep-alive is renewed and a gone one is reported.
     const pages = await Promise.all(state.parts.map(([node, id, offset]) => onNode(node, SCROLL_NODE_ACTIONS.page, { scroll_id: id, offset, scroll: keepAlive ?? null, owner }, pageHere)));
     const { hits, next } = cutPage({ ...state, sort: state.sort ?? undefined }, pages);
+    return { pages, hits, scrollId: encodeId({ ...next, sort: state.sort }) };
+  };
+
+  const page = async (state: ScrollIdState, keepAlive: string | undefined, restTotalHitsAsInt: boolean, owner: ScrollOwner): Promise<Record<string, unknown>> => {
+    const started = options.nowMs();
+    const { pages, hits, scrollId } = await pageParts(state, keepAlive, owner);
     let total = 0;
     let gte = false;
     for (const part of pages) {
@@ -248,7 +329,7 @@ export function wireScroll(options: ScrollWiringOptions): ScrollWiring {
     const maxScores = pages.map((part) => part.maxScore).filter((score): score is number => score !== null);
     return renderSearchResponse({
       tookMs: options.nowMs() - started,
-      scrollId: encodeId({ ...next, sort: state.sort }),
+      scrollId,
       terminatedEarly: undefined,
       shards: { ...state.shards, failures: [] },
       total: { value: total, relation: gte ? 'gte' : 'eq' },
@@ -257,6 +338,64 @@ export function wireScroll(options: ScrollWiringOptions): ScrollWiring {
       aggregations: undefined,
       restTotalHitsAsInt,
     });
+  };
+
+  // ---------------------------------------------------------------- across clusters
+
+  /**
+   * This cluster's part of a cross-cluster scroll: across its nodes as a multi-node scroll (its id
+   * a multi-node scroll id), or this node's own copies (or no shard) as one node opens it.
+   */
+  const localPart: LocalScrollPart = {
+    open: (input, access, owner) => {
+      const { scroll: _scroll, ...unscrolled } = input.params;
+      const shards = options.planLocal({ ...input, params: unscrolled }, access);
+      if (shards === 'local' || shards.length === 0) return search.openScrollAsRemote(input, access, owner, undefined);
+      return openPart(input, shards, owner);
+    },
+    scroll: async (scrollId, keepAlive, owner) => {
+      const state = decodeMultiNodeScrollId(scrollId);
+      if (state === undefined) return search.scrollAsRemote(scrollId, keepAlive, owner);
+      const started = options.nowMs();
+      const next = await pageParts(state, keepAlive, owner);
+      return { scrollId: next.scrollId, hits: next.hits, tookMs: options.nowMs() - started };
+    },
+    clear: (scrollId, owner) => {
+      const state = decodeMultiNodeScrollId(scrollId);
+      return state === undefined ? (search.clearScroll([scrollId], owner).body['num_freed'] as number) : freeParts(state.parts, owner);
+    },
+  };
+  // A cross-cluster scroll's state (each cluster's scroll id and the hits received but not yet
+  // returned) stays on the node that opened it, as on one node; its context id names that node,
+  // so any node of the cluster forwards the scroll's pages and clearing to it.
+  const ccsScrolls = options.remotes === undefined ? undefined : new CrossClusterScrolls(search, options.remotes, options.nowMs, () => `${randomBytes(12).toString('hex')}@${nodeId}`, localPart);
+  /** The node holding a cross-cluster scroll (undefined: not an id of a multi-node cluster's). */
+  const coordinatorOf = (contextId: string): string | undefined => {
+    const at = contextId.indexOf('@');
+    return at < 0 ? undefined : contextId.slice(at + 1);
+  };
+  const crossClusterPageHere = (body: Record<string, unknown>): Promise<Record<string, unknown>> => {
+    const { context_id: contextId, scroll_id: scrollId, scroll, rest_total_hits_as_int: asInt } = body;
+    if (typeof contextId !== 'string' || typeof scrollId !== 'string' || !(scroll === null || typeof scroll === 'string') || typeof asInt !== 'boolean') throw errors.illegalArgument(`malformed [${SCROLL_NODE_ACTIONS.crossClusterPage}] request`);
+    if (ccsScrolls === undefined) throw allShardsFailed([{ index: null, shard: -1, node: undefined, cause: errors.searchContextMissing(contextId) }]);
+    return ccsScrolls.scroll(contextId, scrollId, scroll ?? undefined, asInt, ownerOf(body['owner']));
+  };
+  const crossClusterFreeHere = async (body: Record<string, unknown>): Promise<{ freed: number }> => {
+    const contextId = body['context_id'];
+    if (typeof contextId !== 'string') throw errors.illegalArgument(`malformed [${SCROLL_NODE_ACTIONS.crossClusterFree}] request`);
+    return { freed: ccsScrolls === undefined ? 0 : await ccsScrolls.clear(contextId, ownerOf(body['owner'])) };
+  };
+  /** The next page of a cross-cluster scroll, on the node holding it. */
+  const crossClusterPage = (node: string, contextId: string, scrollId: string, keepAlive: string | undefined, restTotalHitsAsInt: boolean, owner: ScrollOwner): Promise<Record<string, unknown>> => {
+    const body = { context_id: contextId, scroll_id: scrollId, scroll: keepAlive ?? null, rest_total_hits_as_int: restTotalHitsAsInt, owner };
+    if (node !== nodeId && options.state().nodes[node] === undefined) return Promise.reject(allShardsFailed([{ index: null, shard: -1, node: undefined, cause: errors.searchContextMissing(contextId) }]));
+    return node === nodeId ? crossClusterPageHere(body) : (options.request(node, SCROLL_NODE_ACTIONS.crossClusterPage, body, scrollRequestTimeoutMs) as Promise<Record<string, unknown>>);
+  };
+  /** Frees a cross-cluster scroll on the node holding it (0: gone, another caller's, or its node left). */
+  const crossClusterFree = (node: string, contextId: string, owner: ScrollOwner): Promise<number> => {
+    if (node === nodeId) return crossClusterFreeHere({ context_id: contextId, owner }).then((answer) => answer.freed);
+    if (options.state().nodes[node] === undefined) return Promise.resolve(0);
+    return (options.request(node, SCROLL_NODE_ACTIONS.crossClusterFree, { context_id: contextId, owner }, scrollRequestTimeoutMs) as Promise<{ freed: number }>).then((answer) => answer.freed, () => 0);
   };
 
   /** The scroll id and keep-alive of a scroll request when it reads plainly (otherwise the single-node handler answers, errors included). */
@@ -293,7 +432,12 @@ export function wireScroll(options: ScrollWiringOptions): ScrollWiring {
       const owner = scrollOwner(context);
       if (original.action !== 'indices:data/read/scroll/clear') {
         const asked = scrollRequestOf(request);
-        const state = asked === undefined ? undefined : decodeMultiNodeScrollId(asked.id);
+        const crossCluster = asked === undefined ? undefined : decodeCrossClusterScrollId(asked.id);
+        const coordinator = crossCluster === undefined ? undefined : coordinatorOf(crossCluster);
+        if (asked !== undefined && crossCluster !== undefined && coordinator !== undefined) {
+          return { status: 200, body: await crossClusterPage(coordinator, crossCluster, asked.id, asked.keepAlive, booleanParam(request.query['rest_total_hits_as_int']), owner) };
+        }
+        const state = asked === undefined || crossCluster !== undefined ? undefined : decodeMultiNodeScrollId(asked.id);
         if (asked === undefined || state === undefined) return original.handle(request, context);
         return { status: 200, body: await page(state, asked.keepAlive, booleanParam(request.query['rest_total_hits_as_int']), owner) };
       }
@@ -302,15 +446,23 @@ export function wireScroll(options: ScrollWiringOptions): ScrollWiring {
       if (ids.includes('_all')) {
         // This node's contexts as one node clears them (authorized there), then every other node's.
         const local = await original.handle(request, context);
+        const crossCluster = ccsScrolls === undefined ? 0 : await ccsScrolls.clearAll();
         const others = Object.keys(options.state().nodes).filter((node) => node !== nodeId);
         const freed = await Promise.all(others.map((node) => (options.request(node, SCROLL_NODE_ACTIONS.clearAll, {}, scrollRequestTimeoutMs) as Promise<{ freed: number }>).then((answer) => answer.freed, () => 0)));
         const body = local.body as { num_freed: number };
-        return { status: 200, body: { succeeded: true, num_freed: body.num_freed + freed.reduce((sum, count) => sum + count, 0) } };
+        return { status: 200, body: { succeeded: true, num_freed: body.num_freed + crossCluster + freed.reduce((sum, count) => sum + count, 0) } };
       }
-      const mine = ids.map((id) => ({ id, state: decodeMultiNodeScrollId(id) }));
       let freed = 0;
-      for (const { state } of mine) if (state !== undefined) freed += await freeParts(state.parts, owner);
-      const rest = mine.filter((entry) => entry.state === undefined).map((entry) => entry.id);
+      const rest: string[] = [];
+      for (const id of ids) {
+        // A cross-cluster scroll is freed by the node holding it; a multi-node one on every node holding a part.
+        const crossCluster = decodeCrossClusterScrollId(id);
+        const coordinator = crossCluster === undefined ? undefined : coordinatorOf(crossCluster);
+        const state = crossCluster === undefined ? decodeMultiNodeScrollId(id) : undefined;
+        if (coordinator !== undefined) freed += await crossClusterFree(coordinator, crossCluster!, owner);
+        else if (state !== undefined) freed += await freeParts(state.parts, owner);
+        else rest.push(id);
+      }
       if (rest.length > 0) {
         // The other ids (this node's or cross-cluster scrolls) as the single-node handler frees them.
         const narrowed = Object.assign(Object.create(request) as RestRequest, { json: () => ({ scroll_id: rest }) });
@@ -325,6 +477,7 @@ export function wireScroll(options: ScrollWiringOptions): ScrollWiring {
     handlers,
     open: (input, shards, context) => openAs(input, shards, scrollOwner(context)),
     openAs,
+    openAcrossClusters: (input, clusters, context) => ccsScrolls?.open(input, clusters, context.authorize, scrollOwner(context), context.authentication),
     next: (id, keepAlive, owner) => {
       const state = decodeMultiNodeScrollId(id);
       return state === undefined ? undefined : page(state, keepAlive, false, owner);

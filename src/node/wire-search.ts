@@ -12,8 +12,8 @@
  * data nodes and its id names them (wire-scroll.ts). A caller whose role restricts documents or
  * fields (DLS/FLS) has the restriction travel with every shard request (travelling-restriction.ts).
  * A point in time keeps its reader contexts on the data nodes and its id names them
- * (wire-pit.ts). DFS over several shards is refused with a 400 for now (its statistics would have
- * to span the nodes);
+ * (wire-pit.ts). `dfs_query_then_fetch` asks every node for its statistics first (a scroll once,
+ * when it opens) and sends the sum with every query phase (dfs.ts);
  * `preference=_shards:N|_only_local` reads this node's own copies of those shards (how a copy is
  * inspected). A cross-cluster `_search`, async search, `_count`, `_msearch` item or `_field_caps` runs its local
  * part across this cluster's nodes and merges it with the remote clusters' answers as a single
@@ -42,6 +42,8 @@ import { parseMsearchLines, searchActions, searchIndicesOptions } from '../searc
 import { parseFieldCapsOptions } from '../search/field-caps.js';
 import type { SearchAuthorizer, SearchInput, SearchService } from '../search/search-service.js';
 import type { ScrollOwner } from '../search/scroll.js';
+import type { ScrollRemotes } from '../search/ccs-scroll.js';
+import type { PitRemotes } from '../search/ccs-pit.js';
 import type { TransportHandler } from '../transport/index.js';
 import type { CoordinationWiring } from './wire-coordination.js';
 import type { DataPlaneWiring } from './wire-data-plane.js';
@@ -268,6 +270,9 @@ export function wireSearch(options: SearchWiringOptions): SearchWiring {
     request: (node, action, body, timeoutMs) => dataPlane.channel.request(node, action, body, timeoutMs),
     internalHandler: (handle) => dataPlane.replication.internalHandler(handle),
     coordinated: COORDINATED,
+    // A scroll over remote clusters too: kept on this node, its local part across the nodes (wire-scroll.ts).
+    ...(options.remotes !== undefined && 'openScroll' in options.remotes ? { remotes: options.remotes as RemoteClusters & ScrollRemotes } : {}),
+    planLocal: (input, access) => planSearchShards({ indices, state: () => coordinator.state(), nodeId, restrictionsTravel: true }, input, access),
     nowMs: options.nowMs,
   });
   options.addTransportHandlers(scrolls.handlers);
@@ -281,6 +286,8 @@ export function wireSearch(options: SearchWiringOptions): SearchWiring {
     internalHandler: (handle) => dataPlane.replication.internalHandler(handle),
     coordinated: COORDINATED,
     shardsOf: (state, handle) => shardsToSearch(state, handle, undefined),
+    // A point in time over remote clusters too: its local part across the nodes (wire-pit.ts).
+    ...(options.remotes !== undefined && 'openPointInTime' in options.remotes ? { remotes: options.remotes as RemoteClusters & PitRemotes } : {}),
     nowMs: options.nowMs,
   });
   options.addTransportHandlers(pits.handlers);
@@ -346,8 +353,9 @@ export function wireSearch(options: SearchWiringOptions): SearchWiring {
   /**
    * A search over remote clusters too: each remote part goes to its cluster as a single node
    * sends it, carrying the caller; `ccs_minimize_roundtrips=false` runs the local part's query
-   * phase across the nodes and fetches the page's local hits there. Scrolls would need contexts
-   * on both sides kept across requests: refused.
+   * phase across the nodes and fetches the page's local hits there. A `_search` scroll over
+   * remote clusters is kept on this node (wire-scroll.ts); one anywhere else (an async search or
+   * an `_msearch` item, which Elasticsearch refuses too) is refused here.
    */
   const checkClusterSearch = (input: SearchInput): void => {
     if (input.params['scroll'] !== undefined) throw unsupported('[scroll] over remote clusters');
@@ -370,18 +378,16 @@ export function wireSearch(options: SearchWiringOptions): SearchWiring {
       checkQueryStringParams(request.query, request.rawPath);
       if (pits.names(input.body)) return { status: 200, body: await pits.search(input, context) };
       const clusters = crossClusters(input.expression);
+      const crossClusterScroll = clusters !== undefined && input.params['scroll'] !== undefined ? scrolls.openAcrossClusters(input, clusters, context) : undefined;
+      if (crossClusterScroll !== undefined) return { status: 200, body: await crossClusterScroll };
       if (clusters !== undefined) return { status: 200, body: await searchClusters(input, context, clusters) };
       // A scroll plans its shards as a search does, then keeps its contexts on the data nodes.
       const { scroll, ...unscrolled } = input.params;
       const shards = plan(scroll === undefined ? input : { ...input, params: unscrolled }, context);
       // This node's own copies, or no shard at all (an empty answer exactly as a single node gives it).
       if (shards === 'local' || shards.length === 0) return original.handle(request, context);
-      if (scroll !== undefined) {
-        // A search's DFS phase asks every node first (shard-search.ts); a scroll's pages are cut by
-        // each node from its own part, which would sum only that node's statistics (dfs.ts).
-        if (shards.length > 1 && input.params['search_type'] === 'dfs_query_then_fetch') throw unsupported('[search_type] [dfs_query_then_fetch] with [scroll] over several shards');
-        return { status: 200, body: await scrolls.open(input, shards, context) };
-      }
+      // A DFS scroll runs its DFS phase across the nodes once, when it opens (wire-scroll.ts).
+      if (scroll !== undefined) return { status: 200, body: await scrolls.open(input, shards, context) };
       return { status: 200, body: await searchAcross(input, context, shards) };
     },
   });

@@ -6,7 +6,7 @@
  * Reference: https://www.elastic.co/guide/en/elasticsearch/reference/current/point-in-time-api.html
  */
 import { EsError, errors } from '../common/index.js';
-import { searchAcrossClusters, type ClusterAuthorizer, type ClusterPlan, type RemoteClusters } from './ccs.js';
+import { searchAcrossClusters, type ClusterAuthorizer, type ClusterPlan, type LocalAcross, type RemoteClusters } from './ccs.js';
 import type { SearchInput, SearchService } from './search-service.js';
 import { encodeOpaqueId, opaqueIdBody } from './scroll.js';
 
@@ -14,6 +14,23 @@ import { encodeOpaqueId, opaqueIdBody } from './scroll.js';
 export interface PitRemotes {
   openPointInTime(alias: string, input: SearchInput, caller: unknown): Promise<{ id: string; _shards: ShardsCount }>;
   closePointInTime(alias: string, id: string, caller: unknown): Promise<number>;
+}
+
+/**
+ * This cluster's part of a cross-cluster point in time: this node's shards (SearchService), or, in
+ * a multi-node cluster, reader contexts on the nodes holding the shards (wire-pit.ts).
+ */
+export interface LocalPitPart {
+  open(input: SearchInput, access: ClusterAuthorizer): Promise<{ id: string; _shards: ShardsCount }> | { id: string; _shards: ShardsCount };
+  /** How many contexts were freed. */
+  close(id: string, access: ClusterAuthorizer): Promise<number> | number;
+}
+
+function localPitPart(service: SearchService): LocalPitPart {
+  return {
+    open: (input, access) => service.openPointInTime(input, access) as { id: string; _shards: ShardsCount },
+    close: (id, access) => service.closePointInTime(id, access).body['num_freed'] as number,
+  };
 }
 
 interface ShardsCount {
@@ -71,14 +88,15 @@ export async function openPointInTimeAcrossClusters(
   access: ClusterAuthorizer,
   remotes: PitRemotes,
   caller: unknown,
+  localPart: LocalPitPart = localPitPart(service),
 ): Promise<Record<string, unknown>> {
   access.delegateToRemote?.();
-  const local = plan.local === undefined ? undefined : (service.openPointInTime({ ...input, expression: plan.local }, access) as { id: string; _shards: ShardsCount });
+  const local = plan.local === undefined ? undefined : await localPart.open({ ...input, expression: plan.local }, access);
   const outcomes = await Promise.allSettled(plan.remotes.map(({ alias, expression }) => remotes.openPointInTime(alias, { expression, params: input.params, body: undefined }, caller)));
   const failed = outcomes.find((outcome): outcome is PromiseRejectedResult => outcome.status === 'rejected');
   if (failed !== undefined) {
     // Free what opened before failing, so nothing lingers until its keep-alive.
-    if (local !== undefined) service.closePointInTime(local.id, access);
+    if (local !== undefined) await localPart.close(local.id, access);
     await Promise.all(
       outcomes.map((outcome, i) => (outcome.status === 'fulfilled' ? remotes.closePointInTime(plan.remotes[i]!.alias, outcome.value.id, caller).catch(() => 0) : Promise.resolve(0))),
     );
@@ -103,8 +121,9 @@ export async function closePointInTimeAcrossClusters(
   access: ClusterAuthorizer,
   remotes: PitRemotes,
   caller: unknown,
+  localPart: LocalPitPart = localPitPart(service),
 ): Promise<{ status: number; body: Record<string, unknown> }> {
-  let freed = parts.local === undefined ? 0 : (service.closePointInTime(parts.local, access).body['num_freed'] as number);
+  let freed = parts.local === undefined ? 0 : await localPart.close(parts.local, access);
   const counts = await Promise.all(
     Object.entries(parts.remotes).map(([alias, id]) =>
       remotes.closePointInTime(alias, id, caller).catch((error: unknown) => {
@@ -126,6 +145,8 @@ export async function searchPointInTimeAcrossClusters(
   access: ClusterAuthorizer,
   remotes: RemoteClusters,
   caller: unknown,
+  /** The local part across a multi-node cluster's nodes (wire-pit.ts); this node's shards without it. */
+  localAcross?: LocalAcross,
 ): Promise<Record<string, unknown>> {
   if (input.expression !== undefined) {
     throw errors.actionRequestValidation(['[indices] cannot be used with point in time. Do not specify any index with point in time.']);
@@ -144,6 +165,6 @@ export async function searchPointInTimeAcrossClusters(
     fieldCaps: (alias, remoteInput, remoteCaller) => remotes.fieldCaps(alias, remoteInput, remoteCaller),
   };
   const localBody = parts.local === undefined ? input.body : withPitId(input.body, parts.local);
-  const response = await searchAcrossClusters(service, { ...input, body: localBody }, plan, access, perCluster, caller);
+  const response = await searchAcrossClusters(service, { ...input, body: localBody }, plan, access, perCluster, caller, localAcross);
   return { pit_id: crossClusterId, ...response };
 }

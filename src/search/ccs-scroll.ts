@@ -25,6 +25,26 @@ export interface ScrollRemotes {
   clearScroll(alias: string, scrollIds: readonly string[], caller: unknown): Promise<number>;
 }
 
+/**
+ * This cluster's part of a cross-cluster scroll: this node's shards (SearchService), or, in a
+ * multi-node cluster, a scroll whose contexts stay on the nodes holding the shards (wire-scroll.ts).
+ */
+export interface LocalScrollPart {
+  open(input: SearchInput, access: ClusterAuthorizer, owner: ScrollOwner): Promise<ClusterScrollPage> | ClusterScrollPage;
+  scroll(scrollId: string, keepAlive: string | undefined, owner: ScrollOwner): Promise<Pick<ClusterScrollPage, 'scrollId' | 'hits' | 'tookMs'>> | Pick<ClusterScrollPage, 'scrollId' | 'hits' | 'tookMs'>;
+  /** How many contexts were freed. */
+  clear(scrollId: string, owner: ScrollOwner): Promise<number> | number;
+}
+
+/** The local part on this node's own shards. */
+export function localScrollPart(service: SearchService): LocalScrollPart {
+  return {
+    open: (input, access, owner) => service.openScrollAsRemote(input, access, owner, undefined),
+    scroll: (scrollId, keepAlive, owner) => service.scrollAsRemote(scrollId, keepAlive, owner),
+    clear: (scrollId, owner) => service.clearScroll([scrollId], owner).body['num_freed'] as number,
+  };
+}
+
 type RenderedHit = ShardHit & { readonly rendered: Record<string, unknown> };
 
 interface Cursor {
@@ -67,13 +87,17 @@ function sameOwner(left: ScrollOwner, right: ScrollOwner): boolean {
 
 export class CrossClusterScrolls {
   private readonly contexts = new Map<string, State>();
+  private readonly local: LocalScrollPart;
 
   constructor(
-    private readonly service: SearchService,
+    service: SearchService,
     private readonly remotes: ScrollRemotes,
     private readonly nowMs: () => number,
     private readonly randomId: () => string,
-  ) {}
+    local?: LocalScrollPart,
+  ) {
+    this.local = local ?? localScrollPart(service);
+  }
 
   get size(): number {
     return this.contexts.size;
@@ -97,7 +121,7 @@ export class CrossClusterScrolls {
     const outcomes = await Promise.allSettled(
       parts.map(async ({ alias, expression }) => {
         const clusterInput = { expression, params, body: input.body };
-        return alias === undefined ? this.service.openScrollAsRemote(clusterInput, access, owner, undefined) : this.remotes.openScroll(alias, clusterInput, caller);
+        return alias === undefined ? this.local.open(clusterInput, access, owner) : this.remotes.openScroll(alias, clusterInput, caller);
       }),
     );
     // A remote that fails is left out when skip_unavailable allows (reported as skipped), else the scroll fails.
@@ -194,7 +218,7 @@ export class CrossClusterScrolls {
         if (cursor.exhausted || cursor.buffer.length >= size) return;
         const page =
           cursor.alias === undefined
-            ? this.service.scrollAsRemote(cursor.scrollId, keepAlive, state.owner)
+            ? await this.local.scroll(cursor.scrollId, keepAlive, state.owner)
             : await this.remotes.scroll(cursor.alias, cursor.scrollId, keepAlive, state.caller);
         cursor.scrollId = page.scrollId;
         cursor.buffer.push(...page.hits);
@@ -234,7 +258,7 @@ export class CrossClusterScrolls {
 
   private async clearOne(alias: string | undefined, scrollId: string, owner: ScrollOwner, caller: unknown): Promise<number> {
     try {
-      if (alias === undefined) return this.service.clearScroll([scrollId], owner).body['num_freed'] as number;
+      if (alias === undefined) return await this.local.clear(scrollId, owner);
       return await this.remotes.clearScroll(alias, [scrollId], caller);
     } catch {
       // A context already gone (expired, or its cluster unreachable) frees nothing more.

@@ -808,13 +808,18 @@ export class SearchService {
   /**
    * The remote half of a cross-cluster scroll (and the local cluster's part of one): opens a
    * scroll context here and answers its first page as mergeable hits (rendered here, `_index` as
-   * `alias:index`) with this cluster's totals and partial aggregations.
+   * `alias:index`) with this cluster's totals and partial aggregations. `dfs`: a multi-node
+   * scroll's statistics of every shard, summed once when it opens (wire-scroll.ts).
    */
-  openScrollAsRemote(input: SearchInput, access: SearchAuthorizer, owner: ScrollOwner, clusterAlias: string | undefined, aliasFilters?: ReadonlyMap<string, QueryNode>): ClusterScrollPage {
+  openScrollAsRemote(input: SearchInput, access: SearchAuthorizer, owner: ScrollOwner, clusterAlias: string | undefined, aliasFilters?: ReadonlyMap<string, QueryNode>, dfs?: DfsStatistics): ClusterScrollPage {
     const started = this.nowMs();
     const parsed = this.parseWithDefaults(input.params, input.body, { scroll: true });
     if (parsed.scrollKeepAliveMs === undefined) throw errors.illegalArgument('a cross-cluster scroll needs [scroll]');
-    const { contextId, state, local } = this.createScroll(input, parsed, access, owner, { ...(clusterAlias === undefined ? {} : { clusterAlias }), ...(aliasFilters === undefined ? {} : { aliasFilters }) });
+    const { contextId, state, local } = this.createScroll(input, parsed, access, owner, {
+      ...(clusterAlias === undefined ? {} : { clusterAlias }),
+      ...(aliasFilters === undefined ? {} : { aliasFilters }),
+      ...(dfs === undefined ? {} : { dfs }),
+    });
     const request = { ...parsed.request, trackTotalHits: true };
     return {
       ...this.clusterScrollPage(state, encodeScrollId(contextId), started),

@@ -158,17 +158,9 @@ export interface NodeQueryPhases {
   readonly total: number;
 }
 
-/**
- * Runs the query phase of every shard on one started copy (round robin), retrying a failed node's
- * shards once on their other copies. Throws `search_phase_execution_exception` when every shard
- * failed, or some did and partial results are not allowed (freeing what succeeded).
- */
-export async function queryPhasesOnNodes(options: NodePhaseOptions): Promise<NodeQueryPhases> {
-  const { search, input, localNodeId, channel, access, owner, clusterAlias } = options;
-  if (input.params['scroll'] !== undefined) throw errors.illegalArgument('[scroll] is not supported by Strait for searches whose shards live on several nodes');
-  const parsed = search.parseForClusters(input);
-  rejectAcrossClusters(parsed.extras);
-  const { selections, unavailable } = selectShardCopies(options.shards, options.cursor, input.params['preference'], localNodeId);
+/** How each node's part of a search is sent: this node's in process, the others over the channel. */
+function partRequests(options: Pick<NodePhaseOptions, 'shards' | 'access' | 'clusterAlias'>) {
+  const { access, clusterAlias } = options;
   const aliasFilters = new Map(options.shards.flatMap((shard) => (shard.aliasFilter === undefined ? [] : [[shard.index, shard.aliasFilter] as const])));
   const restrictions = new Map(options.shards.flatMap((shard) => (shard.readRestriction === undefined ? [] : [[shard.index, shard.readRestriction] as const])));
   const localAccess: SearchAuthorizer =
@@ -182,7 +174,6 @@ export async function queryPhasesOnNodes(options: NodePhaseOptions): Promise<Nod
     const filter = combinedAliasFilter(aliasFilters.get(index));
     return filter === undefined ? undefined : new Map([[index, filter]]);
   };
-
   const wireBody = (part: NodePart, sent: SearchInput): Record<string, unknown> => ({
     expression: sent.expression,
     params: sent.params,
@@ -191,28 +182,57 @@ export async function queryPhasesOnNodes(options: NodePhaseOptions): Promise<Nod
     ...(aliasFilters.has(part.index) ? { alias_filter: aliasFilters.get(part.index) } : {}),
     ...travelling(part.index),
   });
+  return { localAccess, localAliasFilter, wireBody };
+}
+
+/**
+ * The DFS phase of `dfs_query_then_fetch` on the nodes of `parts` (one picked copy of each shard):
+ * every node's statistics for the fields and terms the query scores with, summed (dfs.ts). A node
+ * failing it fails the search (`search_phase_execution_exception`, phase `dfs`). A scroll runs it
+ * once when it opens (wire-scroll.ts), as Elasticsearch's scroll keeps its first DFS.
+ */
+export async function dfsPhasesOnNodes(
+  options: Pick<NodePhaseOptions, 'search' | 'input' | 'shards' | 'localNodeId' | 'channel' | 'access' | 'clusterAlias' | 'bodyFor'>,
+  parts: readonly NodePart[],
+): Promise<DfsStatistics> {
+  const { search, localNodeId, channel } = options;
+  const { localAccess, localAliasFilter, wireBody } = partRequests(options);
+  // The DFS phase keeps no context: a scroll's keep-alive is not its business.
+  const { scroll: _scroll, ...params } = options.input.params;
+  const input = { ...options.input, params };
+  const outcomes = await Promise.allSettled(
+    parts.map((part) => {
+      const sent = partInput(part, input, options.bodyFor);
+      return part.nodeId === localNodeId
+        ? Promise.resolve().then(() => search.dfsPhaseAsRemote(sent, localAccess, localAliasFilter(part.index)))
+        : channel.request(part.nodeId, SHARD_SEARCH_ACTIONS.dfs, wireBody(part, sent), shardSearchLimits.requestTimeoutMs).then((answer) => parseDfsStatistics(answer, SHARD_SEARCH_ACTIONS.dfs));
+    }),
+  );
+  const failed = outcomes.flatMap((outcome, i) => (outcome.status === 'rejected' ? [{ part: parts[i]!, cause: outcome.reason instanceof EsError ? outcome.reason : errors.internal(String(outcome.reason)) }] : []));
+  if (failed.length > 0) {
+    const causes = failed.flatMap(({ part, cause }) => part.shards.map((shard) => ({ shard, index: part.index, node: part.nodeId, reason: cause.toCause() })));
+    const status = failed.some(({ cause }) => cause.status < 500) ? failed.find(({ cause }) => cause.status < 500)!.cause.status : 503;
+    throw errors.searchPhaseFailed(status, 'all shards failed', 'dfs', failed.map(({ cause }) => cause), failed[0]!.cause, causes);
+  }
+  return sumDfsStatistics(outcomes.map((outcome) => (outcome as PromiseFulfilledResult<DfsStatistics>).value));
+}
+
+/**
+ * Runs the query phase of every shard on one started copy (round robin), retrying a failed node's
+ * shards once on their other copies. Throws `search_phase_execution_exception` when every shard
+ * failed, or some did and partial results are not allowed (freeing what succeeded).
+ */
+export async function queryPhasesOnNodes(options: NodePhaseOptions): Promise<NodeQueryPhases> {
+  const { search, input, localNodeId, channel, owner, clusterAlias } = options;
+  if (input.params['scroll'] !== undefined) throw errors.illegalArgument('[scroll] is not supported by Strait for searches whose shards live on several nodes');
+  const parsed = search.parseForClusters(input);
+  rejectAcrossClusters(parsed.extras);
+  const { selections, unavailable } = selectShardCopies(options.shards, options.cursor, input.params['preference'], localNodeId);
+  const { localAccess, localAliasFilter, wireBody } = partRequests(options);
 
   // `dfs_query_then_fetch` over several shards: the DFS phase first, on the same copies; its
   // statistics, summed, go with every query phase (dfs.ts). A node failing it fails the search.
-  let dfs: DfsStatistics | undefined;
-  if (input.params['search_type'] === 'dfs_query_then_fetch' && options.shards.length > 1) {
-    const parts = groupByNode(selections);
-    const outcomes = await Promise.allSettled(
-      parts.map((part) => {
-        const sent = partInput(part, input, options.bodyFor);
-        return part.nodeId === localNodeId
-          ? Promise.resolve().then(() => search.dfsPhaseAsRemote(sent, localAccess, localAliasFilter(part.index)))
-          : channel.request(part.nodeId, SHARD_SEARCH_ACTIONS.dfs, wireBody(part, sent), shardSearchLimits.requestTimeoutMs).then((answer) => parseDfsStatistics(answer, SHARD_SEARCH_ACTIONS.dfs));
-      }),
-    );
-    const failed = outcomes.flatMap((outcome, i) => (outcome.status === 'rejected' ? [{ part: parts[i]!, cause: outcome.reason instanceof EsError ? outcome.reason : errors.internal(String(outcome.reason)) }] : []));
-    if (failed.length > 0) {
-      const causes = failed.flatMap(({ part, cause }) => part.shards.map((shard) => ({ shard, index: part.index, node: part.nodeId, reason: cause.toCause() })));
-      const status = failed.some(({ cause }) => cause.status < 500) ? failed.find(({ cause }) => cause.status < 500)!.cause.status : 503;
-      throw errors.searchPhaseFailed(status, 'all shards failed', 'dfs', failed.map(({ cause }) => cause), failed[0]!.cause, causes);
-    }
-    dfs = sumDfsStatistics(outcomes.map((outcome) => (outcome as PromiseFulfilledResult<DfsStatistics>).value));
-  }
+  const dfs = input.params['search_type'] === 'dfs_query_then_fetch' && options.shards.length > 1 ? await dfsPhasesOnNodes(options, groupByNode(selections)) : undefined;
 
   const queryPart = (part: NodePart): Promise<RemoteQueryPhase> => {
     const sent = partInput(part, input, options.bodyFor);

@@ -132,11 +132,15 @@ export class NativeSecurityService {
     }
   }
 
-  /** Sets the elastic password when none is stored yet (security auto-configuration on first start). */
+  /**
+   * Sets the elastic password when none is stored yet (security auto-configuration on first start).
+   * It is the node's own, like a bootstrap password, kept apart from the reserved user's row: a
+   * password set through the API replaces it, and a shared write of one that etcd refused (rolled
+   * back by the next full load) leaves it working again. See replication.ts.
+   */
   ensureElasticPassword(password: string): void {
-    if (this.store.getUser('elastic', true)?.passwordHash) return;
-    // The node's own bootstrap password, never shared: see replication.ts.
-    this.store.putUser(this.reservedRow('elastic', { passwordHash: hashSecretSync(password) }), true, { local: true });
+    if (this.store.getUser('elastic', true)?.passwordHash || this.store.localPasswordHash('elastic') !== undefined) return;
+    this.store.setLocalPasswordHash('elastic', hashSecretSync(password));
   }
 
   // ---- multi-node sharing (replication.ts; the etcd side is cluster/etcd-metadata-range.ts) ---
@@ -258,7 +262,7 @@ export class NativeSecurityService {
       realm = RESERVED_REALM;
       const row = this.store.getUser(username, true);
       user = this.reservedRow(username, row ?? {});
-      storedHash = row?.passwordHash ?? (username === 'elastic' ? this.bootstrapHash : undefined);
+      storedHash = row?.passwordHash ?? (username === 'elastic' ? (this.bootstrapHash ?? this.store.localPasswordHash('elastic')) : undefined);
     } else {
       realm = NATIVE_REALM;
       user = this.store.getUser(username, false);

@@ -79,6 +79,9 @@ CREATE TABLE IF NOT EXISTS security_api_keys (
 CREATE TABLE IF NOT EXISTS security_service_tokens (
   principal TEXT NOT NULL, name TEXT NOT NULL, hash TEXT NOT NULL, creation_ms INTEGER NOT NULL, PRIMARY KEY (principal, name));
 CREATE TABLE IF NOT EXISTS security_store_uuid (uuid TEXT NOT NULL);
+-- This node's own passwords, never shared (the elastic password security auto-configuration
+-- generated): used, as a bootstrap password is, while no password was set through the API.
+CREATE TABLE IF NOT EXISTS security_local_passwords (username TEXT PRIMARY KEY, password_hash TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS security_replication (key TEXT PRIMARY KEY, revision INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS security_replication_source (cluster_uuid TEXT NOT NULL);
 `;
@@ -217,15 +220,34 @@ export class SecurityStore {
     return (this.statement('SELECT * FROM security_users WHERE reserved = 0 ORDER BY username').all() as UserRow[]).map(toUser);
   }
 
-  /**
-   * `local`: the write stays this node's own (the bootstrap `elastic` password of auto-configuration),
-   * never shared with other nodes.
-   */
-  putUser(user: StoredUser, reserved: boolean, options: { local?: boolean } = {}): void {
+  putUser(user: StoredUser, reserved: boolean): void {
     const record: SecurityRecord = { kind: reserved ? 'reserved_user' : 'user', user };
-    if (options.local !== true) this.checkShareable(record);
+    this.checkShareable(record);
     this.writeUser(user, reserved);
-    if (options.local !== true) this.changed(recordKey(record), record);
+    this.changed(recordKey(record), record);
+  }
+
+  /** Read per authentication of a reserved user without a stored password: kept (undefined: not read yet). */
+  private readonly localPasswords = new Map<string, string | null>();
+
+  /**
+   * This node's own password hash for `username` (the elastic password of auto-configuration),
+   * never shared and never replaced by a shared write: a password set through the API (a reserved
+   * user row) takes precedence, and when such a write is rolled back this one applies again.
+   */
+  localPasswordHash(username: string): string | undefined {
+    let hash = this.localPasswords.get(username);
+    if (hash === undefined) {
+      const row = this.statement('SELECT password_hash FROM security_local_passwords WHERE username = ?').get(username) as { password_hash: string } | undefined;
+      hash = row?.password_hash ?? null;
+      this.localPasswords.set(username, hash);
+    }
+    return hash ?? undefined;
+  }
+
+  setLocalPasswordHash(username: string, hash: string): void {
+    this.statement('INSERT INTO security_local_passwords (username, password_hash) VALUES (?, ?) ON CONFLICT(username) DO UPDATE SET password_hash = excluded.password_hash').run(username, hash);
+    this.localPasswords.delete(username);
   }
 
   private writeUser(user: StoredUser, reserved: boolean): void {

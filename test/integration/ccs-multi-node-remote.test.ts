@@ -313,14 +313,53 @@ describe('cross-cluster search against a three-node remote cluster', { skip }, (
       assert.match(denied.reason, /refused by remote cluster \[near\]/);
       const deniedItem = (await nina.msearch({ searches: [{ index: 'near:nearsecret' }, {}] })).responses[0] as any;
       assert.equal(deniedItem.status, 403);
-      // Not supported from a multi-node cluster yet: a clear 400, never a wrong answer.
-      const refused = await failure(via.client().search({ index: 'logs,near:nearidx', scroll: '1m' } as never));
-      assert.equal(refused.status, 400);
-      assert.equal(refused.type, 'illegal_argument_exception');
-      assert.match(refused.reason, /\[scroll\] over remote clusters is not supported by Strait for searches whose shards live on several nodes yet/);
-      const pit = await failure(via.client().openPointInTime({ index: 'logs,near:nearidx', keep_alive: '1m' }));
-      assert.equal(pit.status, 400);
-      assert.match(pit.reason, /a cross-cluster point in time is not supported by Strait in a multi-node cluster yet/);
+      // A scroll over both clusters (paginate-search-results.html#scroll-search-results): kept on
+      // the node that opened it, its local part across this cluster's nodes; every node continues
+      // it (forwarded to that node) and clears it, freeing the contexts on both clusters.
+      const opened = await jsonCall(via, 'POST', '/logs,near:nearidx/_search?scroll=1m', { size: 7, sort: [{ n: 'asc' }], aggs });
+      assert.equal(opened.status, 200, opened.text);
+      assert.deepEqual(opened.body.hits.total, { value: DOCS + NEAR, relation: 'eq' });
+      assert.deepEqual(opened.body._shards, { total: 4, successful: 4, skipped: 0, failed: 0 });
+      assert.equal(opened.body._clusters.successful, 2);
+      assert.deepEqual(opened.body.aggregations.kinds.buckets, [{ key: 'red', doc_count: DOCS / 3 + NEAR }, { key: 'blue', doc_count: DOCS / 3 }, { key: 'green', doc_count: DOCS / 3 }]);
+      const scrolled: string[] = opened.body.hits.hits.map((hit: { _id: string }) => hit._id);
+      let scrollId = opened.body._scroll_id as string;
+      for (let page = 0; page < 20; page++) {
+        const next = await jsonCall(remote[page % remote.length]!, 'POST', '/_search/scroll', { scroll_id: scrollId, scroll: '1m' });
+        assert.equal(next.status, 200, next.text);
+        scrollId = next.body._scroll_id;
+        if (next.body.hits.hits.length === 0) break;
+        scrolled.push(...next.body.hits.hits.map((hit: { _id: string }) => hit._id));
+      }
+      assert.deepEqual(scrolled, expectedIds, 'every hit of both clusters once, in order');
+      const other = remote.find((node) => node !== via)!;
+      const stolen = await failure(other.client({ username: 'nina', password: 'nina-password' }).scroll({ scroll_id: scrollId }));
+      assert.equal(stolen.status, 404, 'another user cannot continue it');
+      const cleared = await jsonCall(other, 'DELETE', '/_search/scroll', { scroll_id: scrollId });
+      assert.equal(cleared.status, 200, cleared.text);
+      assert.ok(cleared.body.num_freed >= 2, cleared.text);
+      assert.equal((await jsonCall(via, 'POST', '/_search/scroll', { scroll_id: scrollId })).status, 404);
+
+      // A point in time over both clusters (point-in-time-api.html): its id holds each cluster's
+      // own; searched through any node, later writes unseen; closed through any node.
+      const pit = await via.client().openPointInTime({ index: 'logs,near:nearidx', keep_alive: '1m' });
+      assert.deepEqual(pit._shards, { total: 4, successful: 4, skipped: 0, failed: 0 });
+      await localAdmin.index({ index: 'nearidx', id: 'late', document: { n: 1000, kind: 'red', text: 'quick fox' }, refresh: true });
+      for (const node of remote) {
+        const found = (await node.client().search({ pit: { id: pit.id, keep_alive: '1m' }, size: 100, sort: [{ n: 'asc' }], aggs } as never)) as unknown as Record<string, any>;
+        assert.equal(found.pit_id, pit.id);
+        assert.deepEqual(found.hits.hits.map((hit: { _id: string }) => hit._id), expectedIds);
+        assert.deepEqual([...new Set(found.hits.hits.map((hit: { _index: string }) => hit._index))], ['logs', 'near:nearidx']);
+        assert.deepEqual(found._shards, { total: 4, successful: 4, skipped: 0, failed: 0 });
+        assert.equal(found._clusters.successful, 2);
+        assert.equal(found.aggregations.total.value, ((DOCS + NEAR - 1) * (DOCS + NEAR)) / 2);
+      }
+      await localAdmin.delete({ index: 'nearidx', id: 'late', refresh: true });
+      const closed = await other.client().closePointInTime({ id: pit.id });
+      assert.equal(closed.succeeded, true);
+      assert.ok(closed.num_freed >= 2);
+      const afterClose = await failure(via.client().search({ pit: { id: pit.id }, size: 1 } as never));
+      assert.equal(afterClose.status, 404);
     }
     await jsonCall(remote[0]!, 'PUT', '/_cluster/settings', { persistent: { 'cluster.remote.near.mode': null, 'cluster.remote.near.seeds': null, 'cluster.remote.near.skip_unavailable': null } });
   });

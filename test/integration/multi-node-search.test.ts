@@ -158,8 +158,6 @@ describe('searches across three Strait nodes over etcd, compared with one node',
     assert.ok(dfs.body.responses[0].hits.total.value > 3);
     assert.notDeepEqual(scores(dfs.body.responses[0]), scores(dfs.body.responses[1]), 'DFS scores with every shard\'s statistics, not each shard\'s own');
     await sameEverywhere('POST', '/books/_search?search_type=dfs_query_then_fetch', { query: { bool: { should: [{ match: { title: 'stone' } }, { term: { genre: 'crime' } }, { fuzzy: { title: 'harbr' } }] } }, size: 40 });
-    // With a scroll each node would cut its pages from its own part: still refused.
-    assert.equal((await jsonCall(nodes()[1]!, 'GET', '/books/_search?search_type=dfs_query_then_fetch&scroll=1m')).status, 400);
     // `max_concurrent_searches`: one at a time gives the same answers; it must be positive.
     const serial = await jsonCall(nodes()[1]!, 'POST', '/books/_msearch?max_concurrent_searches=1', ndjson);
     assert.deepEqual(comparable(serial.body), comparable(answer.body));
@@ -321,6 +319,7 @@ describe('searches across three Strait nodes over etcd, compared with one node',
       ['/books/_search?scroll=1m', { size: 7, sort: [{ n: 'asc' }], aggs: { genres: { terms: { field: 'genre' } } } }],
       ['/books/_search?scroll=30s', { size: 4, query: { match: { title: 'river night' } } }],
       ['/fantasy-books/_search?scroll=1m', { size: 3, sort: [{ year: 'desc' }, { n: 'asc' }] }],
+      ['/books/_search?scroll=1m&search_type=dfs_query_then_fetch', { size: 4, query: { match: { title: 'river night' } } }],
     ] as const) {
       const expected = await scrollAll([single], path, body);
       for (let i = 0; i < nodes().length; i++) {
@@ -332,6 +331,16 @@ describe('searches across three Strait nodes over etcd, compared with one node',
         assert.deepEqual({ ...firstRest, hits: { ...firstRest.hits, hits: [] } }, { ...expectedRest, hits: { ...expectedRest.hits, hits: [] } });
       }
     }
+    // A DFS scroll (search-search.html#search-type) runs its DFS phase once, when it opens: every
+    // page scores with the statistics of all three shards, as the DFS search does (on one node
+    // too, compared above), and unlike a plain scroll, whose shards score with their own.
+    const query = { match: { title: 'river night' } };
+    const dfsScroll = await scrollAll([nodes()[0]!, nodes()[1]!, nodes()[2]!], '/books/_search?scroll=1m&search_type=dfs_query_then_fetch', { size: 4, query });
+    const dfsSearch = await jsonCall(nodes()[1]!, 'POST', '/books/_search?search_type=dfs_query_then_fetch', { size: 40, query });
+    assert.deepEqual(dfsScroll.hits, dfsSearch.body.hits.hits);
+    const plainScroll = await scrollAll([nodes()[2]!], '/books/_search?scroll=1m', { size: 4, query });
+    const scores = (hits: any[]): number[] => hits.map((hit) => hit._score);
+    assert.notDeepEqual(scores(plainScroll.hits), scores(dfsScroll.hits), 'a DFS scroll scores with every shard\'s statistics');
     const all = await scrollAll([nodes()[1]!], '/books/_search?scroll=1m', { size: 9 });
     assert.deepEqual(all.hits.map((hit) => hit._id).sort(), books().map((book) => book.id).sort(), 'every document once');
     // Clear by id (any node): the contexts are gone on every node.

@@ -1,3 +1,4 @@
+// test-runner: own process (it measures this process's heap, which other files' tests would share).
 // Searchers move segment arrays into shared memory for the search pool and drop the heap copies;
 // V8 sees no heap growth and would not collect them for a long time, so the searcher asks for a
 // collection (src/common/heap.ts). It must actually free what is unreachable.

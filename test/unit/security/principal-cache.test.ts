@@ -261,3 +261,26 @@ test('a shared write etcd refused is rolled back by the next full load, and auth
   assert.equal((await security.authenticatePassword('kibana_system', 'kibana-first', 'test')).user.username, 'kibana_system');
   assert.equal(reads(security, await security.authenticateApiKey(credential, 'rest'), 'logs'), true, 'the invalidation etcd refused is undone');
 });
+
+test('a refused shared write of the elastic password leaves the auto-configured password working (it is the node\'s own, as a bootstrap password)', async () => {
+  const security = service();
+  security.ensureElasticPassword('generated-secret');
+  const empty = new Map<string, { value: string; revision: number }>();
+  security.shareChanges(() => undefined, 1_000_000);
+  security.loadShared(empty, 'cluster-1');
+  assert.equal((await security.authenticatePassword('elastic', 'generated-secret', 'test')).user.username, 'elastic');
+  // The API sets a password; etcd refuses the write; the next full load rolls it back.
+  await security.changePassword('elastic', 'api-password', undefined);
+  security.loadShared(empty, 'cluster-1');
+  await assert.rejects(security.authenticatePassword('elastic', 'api-password', 'test'), /unable to authenticate user \[elastic\]/);
+  assert.equal((await security.authenticatePassword('elastic', 'generated-secret', 'test')).user.username, 'elastic', 'the generated password is back');
+  // Accepted by etcd this time (another node's watch sees it): the API password replaces the generated one.
+  await security.changePassword('elastic', 'api-password', undefined);
+  const shared = security.store.records().get('reserved_user/elastic')!;
+  security.applyShared('reserved_user/elastic', encodeRecord(shared), 7);
+  await assert.rejects(security.authenticatePassword('elastic', 'generated-secret', 'test'), /unable to authenticate user \[elastic\]/);
+  assert.equal((await security.authenticatePassword('elastic', 'api-password', 'test')).user.username, 'elastic');
+  // ensureElasticPassword on a later start does not bring the generated one back.
+  security.ensureElasticPassword('generated-secret');
+  await assert.rejects(security.authenticatePassword('elastic', 'generated-secret', 'test'), /unable to authenticate user \[elastic\]/);
+});

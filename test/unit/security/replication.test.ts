@@ -88,8 +88,10 @@ test('the store tells its sink each write (the held revision becomes 0); shared 
   const changes: SecurityChange[] = [];
   store.setChangeSink((change) => changes.push(change), 10_000);
   store.putUser(user('alice', 'local'), false);
-  store.putUser(user('elastic'), true, { local: true });
-  assert.deepEqual(changes.map((change) => change.key), ['user/alice'], 'a local-only write is not shared');
+  store.setLocalPasswordHash('elastic', 'hash');
+  assert.deepEqual(changes.map((change) => change.key), ['user/alice'], 'a local-only password is not shared');
+  assert.equal(store.localPasswordHash('elastic'), 'hash');
+  assert.equal(store.records().has('reserved_user/elastic'), false, 'nor one of the shared records');
   assert.equal(store.replicationState().revisions.get('user/alice'), 0);
   // An older writer's event arrives before this node's own write came back: applied (etcd ordered it first) ...
   assert.equal(store.applyShared('user/alice', userRecord('alice', 'older'), 9), true);
@@ -144,7 +146,7 @@ test('the service forgets a cached password when a shared change replaces it, an
   service.applyShared('user/alice', '{"format":1', 6); // unreadable: logged and skipped
   assert.ok(service.store.getUser('alice', false) !== undefined);
   // A full load from the same etcd: alice (tracked) was deleted there; bob, made before sharing, is adopted.
-  service.store.putUser(user('bob'), false, { local: true });
+  new SecurityStore(db).putUser(user('bob'), false); // another store on the same database: no sink, as before sharing
   const adopted = service.loadShared(new Map(), 'uuid-1');
   assert.deepEqual(adopted.map((entry) => entry.key), ['user/alice', 'user/bob'], 'another etcd (no uuid yet): everything local is adopted');
   // Both published (the watch brings them back), then alice is deleted through another node while this one is away.
