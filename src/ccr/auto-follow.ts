@@ -372,6 +372,22 @@ export interface AutoFollowServiceOptions {
   readonly nowMs: () => number;
   readonly log: Logger;
   readonly pollIntervalMs?: number;
+  /** A node of a multi-node cluster: it follows nothing before `attachCluster`, then only while it coordinates. */
+  readonly multiNode?: boolean;
+}
+
+/**
+ * A follower cluster of many nodes (src/node/wire-ccr-auto-follow.ts implements it). As in
+ * Elasticsearch, the patterns (with the leader uuids each already handled, AutoFollowMetadata)
+ * are the cluster's, seen by every node, and one coordinator, on the elected master, follows.
+ */
+export interface AutoFollowCluster {
+  /** True on the node that runs the coordinator (the elected master). */
+  coordinates(): boolean;
+  /** Shares a pattern (undefined: deleted) with every node; resolves once this node holds it. */
+  share(name: string, record: AutoFollowPatternRecord | undefined): Promise<void>;
+  /** The coordinator's `auto_follow_stats` (asked of the master unless this node is it). */
+  coordinatorStats(): Promise<Record<string, unknown>>;
 }
 
 interface LeaderListing {
@@ -406,6 +422,8 @@ export class AutoFollowService {
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
   private closed = false;
+  /** Set on a node of a multi-node cluster (`attachCluster`). */
+  private cluster: AutoFollowCluster | undefined;
 
   constructor(private readonly options: AutoFollowServiceOptions) {
     options.db.exec('CREATE TABLE IF NOT EXISTS ccr_auto_follow_patterns (name TEXT PRIMARY KEY, record TEXT NOT NULL)');
@@ -422,10 +440,35 @@ export class AutoFollowService {
     return row === undefined ? undefined : (JSON.parse(row.record) as AutoFollowPatternRecord);
   }
 
-  private store(record: AutoFollowPatternRecord): void {
+  /** Stores a pattern here and, on many nodes, in the cluster's shared patterns (which every node mirrors). */
+  private async store(record: AutoFollowPatternRecord): Promise<void> {
+    if (this.cluster !== undefined) await this.cluster.share(record.name, record);
+    else this.storeLocal(record);
+  }
+
+  private storeLocal(record: AutoFollowPatternRecord): void {
     this.options.db
       .prepare('INSERT INTO ccr_auto_follow_patterns (name, record) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET record = excluded.record')
       .run(record.name, JSON.stringify(record));
+  }
+
+  // ------------------------------------------------------------------ many nodes
+
+  /** A multi-node node: patterns are shared, and only the coordinating node (the master) follows. */
+  attachCluster(cluster: AutoFollowCluster): void {
+    this.cluster = cluster;
+  }
+
+  /** Many nodes: a shared pattern (undefined: deleted), mirrored into node.db; the coordinator acts on a new or resumed one soon. */
+  applyShared(name: string, record: AutoFollowPatternRecord | undefined): void {
+    if (record === undefined) this.options.db.prepare('DELETE FROM ccr_auto_follow_patterns WHERE name = ?').run(name);
+    else this.storeLocal(record);
+    if (record?.active === true && this.cluster?.coordinates() === true) this.wake();
+  }
+
+  /** Many nodes: the names this node holds (a full load of the shared patterns removes those the cluster no longer has). */
+  names(): string[] {
+    return this.all().map((record) => record.name);
   }
 
   private existing(name: string): AutoFollowPatternRecord {
@@ -459,7 +502,7 @@ export class AutoFollowService {
     // A replaced pattern keeps what it handled (read again: a round may have followed meanwhile)
     // and adds what matches now (Elasticsearch's put).
     const followed = new Set([...(this.find(name)?.followedLeaderUuids ?? []), ...existingMatches(spec, listing.indices)]);
-    this.store({ ...spec, name, active: true, subject, followedLeaderUuids: pruneFollowed([...followed], listing.indices) });
+    await this.store({ ...spec, name, active: true, subject, followedLeaderUuids: pruneFollowed([...followed], listing.indices) });
     this.options.log.info({ pattern: name, remote_cluster: spec.remoteCluster, already_present: followed.size }, 'put auto-follow pattern');
     this.wake();
   }
@@ -471,22 +514,29 @@ export class AutoFollowService {
   }
 
   /** `DELETE /_ccr/auto_follow/{name}`: followers it created stay (they are ordinary followers). */
-  delete(name: string): void {
+  async delete(name: string): Promise<void> {
     this.existing(name);
-    this.options.db.prepare('DELETE FROM ccr_auto_follow_patterns WHERE name = ?').run(name);
+    if (this.cluster !== undefined) await this.cluster.share(name, undefined);
+    else this.options.db.prepare('DELETE FROM ccr_auto_follow_patterns WHERE name = ?').run(name);
     this.options.log.info({ pattern: name }, 'deleted auto-follow pattern');
   }
 
   /** `POST /_ccr/auto_follow/{name}/pause|resume` (spec §5.2): indices created while paused are followed after resume. */
-  activate(name: string, active: boolean): void {
+  async activate(name: string, active: boolean): Promise<void> {
     const record = this.existing(name);
-    if (record.active !== active) this.store({ ...record, active });
+    if (record.active !== active) await this.store({ ...record, active });
     this.options.log.info({ pattern: name, active }, active ? 'resumed auto-follow pattern' : 'paused auto-follow pattern');
     if (active) this.wake();
   }
 
-  /** `auto_follow_stats` of `GET /_ccr/stats` (spec §3.7). */
-  statsJson(): Record<string, unknown> {
+  /** `auto_follow_stats` of `GET /_ccr/stats` (spec §3.7): on many nodes, the coordinator's (the master's). */
+  statsJson(): Record<string, unknown> | Promise<Record<string, unknown>> {
+    if (this.cluster !== undefined) return this.cluster.coordinatorStats();
+    return this.localStats();
+  }
+
+  /** This node's coordinator counters (a multi-node master answers the other nodes with them). */
+  localStats(): Record<string, unknown> {
     return this.stats.render(this.options.nowMs());
   }
 
@@ -524,6 +574,9 @@ export class AutoFollowService {
 
   /** One pass over the active patterns (spec §5.3), each as the identity stored with it. */
   async round(): Promise<void> {
+    // Many nodes: one coordinator, on the elected master (Elasticsearch's AutoFollowCoordinator);
+    // what it handled is in the shared patterns, so a new master does not follow an index twice.
+    if (this.options.multiNode === true && (this.cluster === undefined || !this.cluster.coordinates())) return;
     const patterns = this.all();
     const active = patterns.filter((pattern) => pattern.active);
     this.stats.retainClusters(new Set(active.map((pattern) => pattern.remoteCluster)));
@@ -549,9 +602,9 @@ export class AutoFollowService {
         if (this.closed) return;
         // Paused or deleted meanwhile: stop following for this pattern.
         const current = this.find(pattern.name);
-        if (current === undefined || !current.active) break;
+        if (current === undefined || !current.active || (this.cluster !== undefined && !this.cluster.coordinates())) break;
         if (this.options.follower.follows(followerIndex, pattern.remoteCluster, leader.name)) {
-          this.markHandled(pattern.name, [leader.uuid]);
+          await this.markHandled(pattern.name, [leader.uuid]);
           continue;
         }
         try {
@@ -571,7 +624,7 @@ export class AutoFollowService {
             pattern.subject,
           );
           // Recorded at once, so a restart in the middle of a round does not follow it again.
-          this.markHandled(pattern.name, [leader.uuid]);
+          await this.markHandled(pattern.name, [leader.uuid]);
           this.stats.followSucceeded(pattern.name, leader.name);
           this.options.log.info({ pattern: pattern.name, leader: leader.name, follower: followerIndex }, 'auto-followed a new leader index');
         } catch (error) {
@@ -579,15 +632,18 @@ export class AutoFollowService {
           this.options.log.info({ pattern: pattern.name, leader: leader.name, reason: (error as Error).message }, 'auto-follow of a leader index failed');
         }
       }
-      this.markHandled(pattern.name, handled, listing.indices);
+      await this.markHandled(pattern.name, handled, listing.indices);
     }
   }
 
   /** Adds leader uuids to a pattern's handled list (re-read: a PUT or pause may have happened meanwhile), pruning vanished leaders. */
-  private markHandled(name: string, uuids: readonly string[], present?: readonly LeaderIndexEntry[]): void {
+  private async markHandled(name: string, uuids: readonly string[], present?: readonly LeaderIndexEntry[]): Promise<void> {
     const latest = this.find(name);
     if (latest === undefined) return;
     const followed = [...new Set([...latest.followedLeaderUuids, ...uuids])];
-    this.store({ ...latest, followedLeaderUuids: present === undefined ? followed : pruneFollowed(followed, present) });
+    const next = present === undefined ? followed : pruneFollowed(followed, present);
+    // Unchanged: nothing to write (on many nodes every write is a shared one).
+    if (next.length === latest.followedLeaderUuids.length && next.every((uuid, at) => uuid === latest.followedLeaderUuids[at])) return;
+    await this.store({ ...latest, followedLeaderUuids: next });
   }
 }

@@ -24,6 +24,8 @@ export interface PromotionRecord {
   readonly forced: boolean;
   /** The follower's checkpoint when it stopped following (the leader's last seq_no when fenced). */
   readonly checkpoint: number;
+  /** Every shard's checkpoint, by shard number (records from before this field hold shard 0's only). */
+  readonly shardCheckpoints?: readonly number[];
   readonly user: string;
 }
 

@@ -73,6 +73,8 @@ export interface CcrCluster {
   waitForActiveShards(handle: IndexHandle, wanted: number | 'all', timeoutMs: number): Promise<boolean>;
   /** Every node's task stats by follower uuid (this node's included); a node that does not answer is left out. */
   shardStatsOfEveryNode(): Promise<Map<string, ShardTaskStats[]>>;
+  /** Each shard's max_seq_no on its started primary, asked of every node (-1 for a shard no node answered for). */
+  primaryCheckpoints(handle: IndexHandle): Promise<number[]>;
 }
 
 export interface CcrServiceOptions {
@@ -719,6 +721,7 @@ export class CcrService {
       }
       this.options.log.warn({ follower: name, reason: (error as Error).message }, 'promoting a follower without fencing its unreachable leader (force=true)');
     }
+    if (this.cluster !== undefined) return this.promoteAcrossNodes(this.cluster, record, fencedSeqNos, subject, authentication);
     if (fencedSeqNos !== undefined) {
       // Read what the leader acknowledged before the fence, whether the follower was paused or not.
       if (!this.tasks.has(record.followerUuid)) this.startTask({ ...record, subject: subject ?? record.subject });
@@ -727,14 +730,73 @@ export class CcrService {
     this.stopTask(record.followerUuid);
     const current = this.options.indices.get(name);
     if (current === undefined || current.uuid !== record.followerUuid) throw errors.indexNotFound(name);
-    // Shard 0's checkpoint (the one shard of followers from before shards; `_ccr/info` shows it).
-    const checkpoint = current.shards?.[0]?.maxSeqNo ?? -1;
+    // Every shard's checkpoint; `follower_checkpoint` stays shard 0's (the one shard of followers from before shards).
+    const shardCheckpoints = (current.shards ?? []).map((shard) => shard.maxSeqNo);
     this.options.indices.clearFollowing(current);
-    const promotion = { timestampMs: this.options.nowMs(), leaderFenced: fencedSeqNos !== undefined, forced: fencedSeqNos === undefined, checkpoint, user: authentication.user.username };
-    this.records.put({ ...record, status: 'promoted', promotion });
+    return this.recordPromotion(record, fencedSeqNos, shardCheckpoints, authentication);
+  }
+
+  /** Keeps the promotion record (`_ccr/info` shows it), removes the leases, answers. */
+  private async recordPromotion(record: FollowerRecord, fencedSeqNos: readonly number[] | undefined, shardCheckpoints: readonly number[], authentication: Authentication): Promise<Record<string, unknown>> {
+    const checkpoint = shardCheckpoints[0] ?? -1;
+    const promotion = { timestampMs: this.options.nowMs(), leaderFenced: fencedSeqNos !== undefined, forced: fencedSeqNos === undefined, checkpoint, shardCheckpoints, user: authentication.user.username };
+    await this.putRecord({ ...record, status: 'promoted', promotion });
     if (fencedSeqNos !== undefined) await this.removeLeases(record, fencedSeqNos.length);
-    this.options.log.info({ follower: name, leader_fenced: promotion.leaderFenced, forced: promotion.forced, checkpoint }, 'promoted follower index: it is writable now');
-    return { acknowledged: true, leader_fenced: promotion.leaderFenced, forced: promotion.forced, follower_checkpoint: checkpoint };
+    this.options.log.info({ follower: record.followerIndex, leader_fenced: promotion.leaderFenced, forced: promotion.forced, shard_checkpoints: shardCheckpoints }, 'promoted follower index: it is writable now');
+    return { acknowledged: true, leader_fenced: promotion.leaderFenced, forced: promotion.forced, follower_checkpoint: checkpoint, follower_shard_checkpoints: shardCheckpoints };
+  }
+
+  /**
+   * Many nodes: the tasks run on the primaries' nodes. Fenced: the follower follows (again, if it
+   * was paused) until every shard's primary holds the leader shard's fenced seq_no; then every
+   * node stops its tasks (the record, paused, reaches every node), and the follower's metadata
+   * loses the follower marker through the master, so every copy takes writes; the record says
+   * promoted last (a failure before leaves a paused follower to promote again).
+   */
+  private async promoteAcrossNodes(
+    cluster: CcrCluster,
+    record: FollowerRecord,
+    fencedSeqNos: readonly number[] | undefined,
+    subject: StoredSubject | undefined,
+    authentication: Authentication,
+  ): Promise<Record<string, unknown>> {
+    const name = record.followerIndex;
+    const handleNow = (): IndexHandle => {
+      const current = this.options.indices.get(name);
+      if (current === undefined || current.uuid !== record.followerUuid) throw errors.indexNotFound(name);
+      return current;
+    };
+    if (fencedSeqNos !== undefined) {
+      if (record.status !== 'active') await this.putRecord({ ...record, status: 'active', subject: subject ?? record.subject });
+      const deadline = this.options.nowMs() + followerLimits.promoteCatchUpMs;
+      for (;;) {
+        const checkpoints = await cluster.primaryCheckpoints(handleNow());
+        const behind = fencedSeqNos.findIndex((seqNo, shard) => (checkpoints[shard] ?? -1) < seqNo);
+        if (behind < 0) break;
+        const stats = (await cluster.shardStatsOfEveryNode()).get(record.followerUuid) ?? [];
+        if (stats.some((entry) => entry.stats['fatal_exception'] !== undefined) || this.options.nowMs() > deadline) {
+          throw new EsError(
+            409,
+            'status_exception',
+            `follower [${name}] shard [${behind}] reached seq_no [${checkpoints[behind] ?? -1}] but the fenced leader shard stands at [${fencedSeqNos[behind]!}]; the leader stays write-blocked, promote again to retry`,
+          );
+        }
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+    }
+    // Every node stops its tasks before any copy takes a client write.
+    const latest = this.records.get(record.followerUuid) ?? record;
+    if (latest.status === 'active') await this.putRecord({ ...latest, status: 'paused' });
+    const stopDeadline = this.options.nowMs() + followerLimits.promoteCatchUpMs;
+    while (((await cluster.shardStatsOfEveryNode()).get(record.followerUuid)?.length ?? 0) > 0) {
+      if (this.options.nowMs() > stopDeadline) throw new EsError(409, 'status_exception', `the follow tasks of [${name}] did not stop on every node; promote again to retry`);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    const shardCheckpoints = await cluster.primaryCheckpoints(handleNow());
+    const current = handleNow();
+    this.options.indices.clearFollowing(current);
+    await cluster.publishMetadata(current, followerLimits.waitForActiveShardsMs);
+    return this.recordPromotion({ ...(this.records.get(record.followerUuid) ?? record), status: 'paused' }, fencedSeqNos, shardCheckpoints, authentication);
   }
 
   /** Waits (bounded) until each follower shard applied every operation of its leader shard up to `seqNos[shard]`. */
@@ -788,6 +850,7 @@ export class CcrService {
                   leader_fenced: record.promotion.leaderFenced,
                   forced: record.promotion.forced,
                   follower_checkpoint: record.promotion.checkpoint,
+                  ...(record.promotion.shardCheckpoints !== undefined ? { follower_shard_checkpoints: record.promotion.shardCheckpoints } : {}),
                   user: record.promotion.user,
                 },
               }
@@ -867,15 +930,15 @@ export class CcrService {
   /** `GET /_ccr/stats` (spec §3.7). */
   async clusterStats(): Promise<Record<string, unknown>> {
     return {
-      auto_follow_stats: this.autoFollowStats?.() ?? new AutoFollowStats().render(this.options.nowMs()),
+      auto_follow_stats: (await this.autoFollowStats?.()) ?? new AutoFollowStats().render(this.options.nowMs()),
       follow_stats: await this.stats(undefined),
     };
   }
 
   /** The auto-follow coordinator's counters (src/ccr/auto-follow.ts), shown by `GET /_ccr/stats`. */
-  private autoFollowStats: (() => Record<string, unknown>) | undefined;
+  private autoFollowStats: (() => Record<string, unknown> | Promise<Record<string, unknown>>) | undefined;
 
-  attachAutoFollowStats(stats: () => Record<string, unknown>): void {
+  attachAutoFollowStats(stats: () => Record<string, unknown> | Promise<Record<string, unknown>>): void {
     this.autoFollowStats = stats;
   }
 

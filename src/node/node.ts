@@ -228,6 +228,7 @@ export async function startNode(config: NodeConfig, options: StartOptions): Prom
       descriptorSets: native === undefined ? undefined : (authentication) => native.descriptorSets(authentication),
       nowMs,
       log: log.child({ layer: 'ccr', side: 'auto_follow' }),
+      multiNode: config.discoveryType === 'multi-node',
     });
     closers.push(() => autoFollow.close());
     ccr.attachAutoFollowStats(() => autoFollow.statsJson());
@@ -387,6 +388,7 @@ export async function startNode(config: NodeConfig, options: StartOptions): Prom
         const follower = await (await import('./wire-ccr-follower.js')).wireCcrFollower({
           ...nodeWiring,
           ccr,
+          autoFollow,
           indices: indices.indices,
           prefix: config.coordination.prefix,
         });

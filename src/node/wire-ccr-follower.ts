@@ -20,6 +20,19 @@
  * - `_ccr/stats` through any node asks every node for the tasks it runs
  *   (`cluster:monitor/ccr/follow_stats[n]`, this cluster's nodes only).
  *
+ * - Fenced promotion (`_ccr/promote`, Strait's): the leader is fenced first; the follower follows
+ *   (again, if paused) until each shard's primary holds its fenced leader shard's last seq_no
+ *   (`indices:monitor/ccr/follower_checkpoints[n]` asks every node for its primaries'); the
+ *   record, paused, stops the task on every node; the follower marker leaves the index metadata
+ *   through the master, so every copy takes writes; the record keeps every shard's checkpoint.
+ * - Auto-follow patterns are the cluster's (Elasticsearch's AutoFollowMetadata in the cluster
+ *   state): one etcd key per pattern (`<prefix>ccr/auto_follow/<name>`, the leader uuids it
+ *   handled included), mirrored by every node into its node.db; a put, delete, pause or resume
+ *   through any node writes it there. One coordinator polls the leaders and follows, on the
+ *   elected master (as Elasticsearch runs the AutoFollowCoordinator); a new master reads what the
+ *   patterns handled from the shared records, so no index is followed twice.
+ *   `auto_follow_stats` through any node are the master's (`cluster:monitor/ccr/auto_follow_stats[m]`).
+ *
  * Loaded only in multi-node mode (node.ts).
  */
 import type { Logger } from 'pino';
@@ -27,6 +40,7 @@ import { EtcdMetadataRange } from '../cluster/etcd-metadata-range.js';
 import { primaryOf, type ClusterState } from '../cluster/state.js';
 import { EsError, errors, limits } from '../common/index.js';
 import type { CcrCluster, CcrService, ShardTaskStats } from '../ccr/service.js';
+import type { AutoFollowPatternRecord, AutoFollowService } from '../ccr/auto-follow.js';
 import type { FollowerRecord } from '../ccr/follower-records.js';
 import type { Route } from '../http/route.js';
 import type { IndexHandle, IndicesService } from '../index/index.js';
@@ -40,24 +54,39 @@ import type { MultiNodeWiringOptions } from './multi-node-wiring.js';
 
 /** The node-level part of `GET [/{index}]/_ccr/stats` (FollowStatsAction's tasks, asked node by node). */
 export const FOLLOW_STATS_NODE_ACTION = 'cluster:monitor/ccr/follow_stats[n]';
+/** Each follower shard's max_seq_no on the node holding its started primary (a promotion's catch-up and record). */
+export const FOLLOWER_CHECKPOINTS_NODE_ACTION = 'indices:monitor/ccr/follower_checkpoints[n]';
 /** Ours: how long a node waits for another's task stats. */
 const statsTimeoutMs = 10_000;
 const rangeName = 'ccr/followers';
+const patternRangeName = 'ccr/auto_follow';
+/** The master's auto-follow coordinator's counters, asked by another node for `GET /_ccr/stats`. */
+export const AUTO_FOLLOW_STATS_MASTER_ACTION = 'cluster:monitor/ccr/auto_follow_stats[m]';
 
 /** Actions still refused on a follower cluster of many nodes. */
-const refusedActions: ReadonlySet<string> = new Set(['cluster:admin/xpack/ccr/auto_follow_pattern/put', 'indices:admin/xpack/ccr/promote']);
+const refusedActions: ReadonlySet<string> = new Set<string>([]);
 
 export interface CcrFollowerWiringOptions extends MultiNodeWiringOptions {
   readonly ccr: CcrService;
+  readonly autoFollow: AutoFollowService;
   readonly indices: IndicesService;
   /** `cluster.coordination.etcd.prefix` (ends with `/`). */
   readonly prefix: string;
 }
 
 export interface CcrFollowerWiring {
-  /** Refuses what is not supported on many nodes yet (auto-follow patterns, promotion). */
+  /** Refuses what is not supported on many nodes yet. */
   applyTo(routes: readonly Route[]): Route[];
   close(): Promise<void>;
+}
+
+function decodePattern(name: string, value: string): AutoFollowPatternRecord | undefined {
+  try {
+    const record = JSON.parse(value) as AutoFollowPatternRecord;
+    return record.name === name && typeof record.remoteCluster === 'string' && Array.isArray(record.followedLeaderUuids) ? record : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 function decodeRecord(value: string): FollowerRecord | undefined {
@@ -128,7 +157,28 @@ export async function wireCcrFollower(options: CcrFollowerWiringOptions): Promis
     retryMs: limits.sharedMetadataReloadRetryMs,
   });
 
+  /** This node's started primaries of the follower `indexUuid`: shard number → max_seq_no. */
+  const localCheckpoints = (raw: unknown): Record<string, number> => {
+    const indexUuid = (raw as { index_uuid?: unknown } | undefined)?.index_uuid;
+    const handle = indices.all().find((index) => index.uuid === indexUuid);
+    if (handle === undefined) return {};
+    const out: Record<string, number> = {};
+    for (const shard of cluster.primaryShardsHere(handle)) out[String(shard)] = indices.openShardOf(handle, shard).maxSeqNo;
+    return out;
+  };
   const cluster: CcrCluster = {
+    primaryCheckpoints: async (handle) => {
+      const answers = await askEachNode({ nodeId, channel, log }, Object.keys(coordinator.state().nodes), FOLLOWER_CHECKPOINTS_NODE_ACTION, { index_uuid: handle.uuid }, statsTimeoutMs, localCheckpoints);
+      const checkpoints = new Array<number>(shardCount(handle)).fill(-1);
+      for (const answer of answers.values()) {
+        if (answer instanceof EsError) continue;
+        for (const [shard, seqNo] of Object.entries(answer)) {
+          const at = Number(shard);
+          if (at >= 0 && at < checkpoints.length) checkpoints[at] = Math.max(checkpoints[at]!, seqNo);
+        }
+      }
+      return checkpoints;
+    },
     publishCreated: (before, timeoutMs) => coordination.publishLocalChanges(before, timeoutMs),
     publishMetadata: (handle, timeoutMs) => coordination.publishLocalChanges(new Set(indices.all().map((index) => index.name)), timeoutMs),
     primaryShardsHere: (handle) => {
@@ -180,8 +230,69 @@ export async function wireCcrFollower(options: CcrFollowerWiringOptions): Promis
     },
   };
 
-  options.addTransportHandlers(new Map<string, TransportHandler>([[FOLLOW_STATS_NODE_ACTION, replication.internalHandler(() => ccr.localShardStats())]]));
+  // Auto-follow patterns: shared by every node, followed by the master's coordinator.
+  const { autoFollow } = options;
+  const patternKey = (name: string): string => encodeURIComponent(name);
+  const patternName = (key: string): string | undefined => {
+    try {
+      return decodeURIComponent(key);
+    } catch {
+      return undefined;
+    }
+  };
+  const patterns = new EtcdMetadataRange({
+    client: coordinator.etcdClient(),
+    prefix: `${options.prefix}${patternRangeName}/`,
+    target: {
+      load: (entries) => {
+        const shared = new Set<string>();
+        for (const [key, { value }] of entries) {
+          const name = patternName(key);
+          const record = name === undefined ? undefined : decodePattern(name, value);
+          if (name === undefined || record === undefined) {
+            log.error({ key }, 'skipping a shared auto-follow pattern this node cannot read');
+            continue;
+          }
+          shared.add(name);
+          autoFollow.applyShared(name, record);
+        }
+        for (const name of autoFollow.names()) if (!shared.has(name)) autoFollow.applyShared(name, undefined);
+        return [];
+      },
+      apply: (key, value) => {
+        const name = patternName(key);
+        if (name === undefined) return;
+        if (value === null) return autoFollow.applyShared(name, undefined);
+        const record = decodePattern(name, value);
+        if (record === undefined) log.error({ key }, 'skipping a shared auto-follow pattern this node cannot read');
+        else autoFollow.applyShared(name, record);
+      },
+    },
+    log,
+    retryMs: limits.sharedMetadataReloadRetryMs,
+  });
+  autoFollow.attachCluster({
+    coordinates: () => coordinator.isMaster(),
+    share: async (name, record) => {
+      await patterns.publish(patternKey(name), record === undefined ? null : JSON.stringify(record));
+    },
+    coordinatorStats: async () => {
+      const master = coordinator.state().master_node;
+      if (coordinator.isMaster() || master === undefined || master === null) return autoFollow.localStats();
+      if (master === nodeId) return autoFollow.localStats();
+      return (await channel.request(master, AUTO_FOLLOW_STATS_MASTER_ACTION, {}, statsTimeoutMs)) as Record<string, unknown>;
+    },
+  });
+
+  options.addTransportHandlers(
+    new Map<string, TransportHandler>([
+      [FOLLOW_STATS_NODE_ACTION, replication.internalHandler(() => ccr.localShardStats())],
+      [FOLLOWER_CHECKPOINTS_NODE_ACTION, replication.internalHandler(localCheckpoints)],
+      [AUTO_FOLLOW_STATS_MASTER_ACTION, replication.internalHandler(() => autoFollow.localStats())],
+    ]),
+  );
   await range.start();
+  await patterns.start();
   ccr.attachCluster(cluster);
   // Tasks follow the primaries: every applied state (after the shard copies were opened) reconciles them.
   coordinator.onApplied(() => ccr.reconcile());
@@ -197,6 +308,9 @@ export async function wireCcrFollower(options: CcrFollowerWiringOptions): Promis
             }
           : route,
       ),
-    close: () => range.close(),
+    close: async () => {
+      await patterns.close();
+      await range.close();
+    },
   };
 }

@@ -159,10 +159,71 @@ describe('cross-cluster replication into a three-node follower cluster', { skip 
     await converged('orders', 'orders-copy');
   });
 
+  const autoFollowStats = async (node: StartedNode): Promise<{ number_of_successful_follow_indices: number; number_of_failed_follow_indices: number; auto_followed_clusters: { cluster_name: string }[] }> => {
+    const answer = await jsonCall(node, 'GET', '/_ccr/stats');
+    assert.equal(answer.status, 200, answer.text);
+    return answer.body.auto_follow_stats;
+  };
+  /** Waits until `follower` follows `leaderIndex` (seen through `node`). */
+  const followedBy = (node: StartedNode, follower: string, leaderIndex: string): Promise<unknown> =>
+    until(`${follower} auto-followed`, async () => {
+      const info = await jsonCall(node, 'GET', `/${follower}/_ccr/info`);
+      return info.status === 200 && info.body.follower_indices[0]?.leader_index === leaderIndex && info.body.follower_indices[0]?.status === 'active' ? true : undefined;
+    }, 300);
+
+  test('auto-follow pattern put through any node is on every node; the master follows a new matching leader index into every copy; pause and resume through other nodes; stats through every node', async () => {
+    const put = await jsonCall(cluster.nodes[2]!, 'PUT', '/_ccr/auto_follow/logs', {
+      remote_cluster: 'lead',
+      leader_index_patterns: ['logs-*'],
+      follow_index_pattern: '{{leader_index}}-copy',
+      settings: { 'index.number_of_replicas': 1 },
+    });
+    assert.equal(put.status, 200, put.text);
+    for (const node of cluster.nodes) {
+      const got = await until(`the pattern on ${node.transportAddress}`, async () => {
+        const answer = await jsonCall(node, 'GET', '/_ccr/auto_follow/logs');
+        return answer.status === 200 ? answer : undefined;
+      });
+      assert.equal(got.body.patterns[0].pattern.remote_cluster, 'lead');
+      assert.equal(got.body.patterns[0].pattern.active, true);
+    }
+    await leaderAdmin.indices.create({ index: 'logs-1', settings: { number_of_shards: 2, number_of_replicas: 0 } });
+    const operations: unknown[] = [];
+    for (let i = 0; i < 40; i++) operations.push({ index: { _index: 'logs-1', _id: `l-${i}` } }, { n: i });
+    assert.equal((await leaderAdmin.bulk({ operations: operations as never })).errors, false);
+    await followedBy(cluster.nodes[1]!, 'logs-1-copy', 'logs-1');
+    await converged('logs-1', 'logs-1-copy');
+    for (const node of cluster.nodes) {
+      const stats = await until(`the follow counted, through ${node.transportAddress}`, async () => {
+        const answer = await autoFollowStats(node);
+        return answer.number_of_successful_follow_indices >= 1 ? answer : undefined;
+      });
+      assert.equal(stats.number_of_successful_follow_indices, 1, `auto_follow_stats through ${node.transportAddress}`);
+      assert.equal(stats.number_of_failed_follow_indices, 0);
+      assert.deepEqual(stats.auto_followed_clusters.map((entry) => entry.cluster_name), ['lead']);
+    }
+
+    // Paused through one node: a new leader index waits; resumed through another, it is followed.
+    assert.equal((await jsonCall(cluster.nodes[0]!, 'POST', '/_ccr/auto_follow/logs/pause')).status, 200);
+    await until('paused on every node', async () => {
+      for (const node of cluster.nodes) if ((await jsonCall(node, 'GET', '/_ccr/auto_follow/logs')).body.patterns[0].pattern.active !== false) return undefined;
+      return true;
+    });
+    await leaderAdmin.indices.create({ index: 'logs-2', settings: { number_of_shards: 1, number_of_replicas: 0 } });
+    await leaderAdmin.index({ index: 'logs-2', id: 'only', document: { n: 1 } });
+    await new Promise((resolve) => setTimeout(resolve, 1_500));
+    assert.equal((await jsonCall(cluster.nodes[0]!, 'GET', '/logs-2-copy/_ccr/info')).status, 404, 'a paused pattern follows nothing');
+    assert.equal((await jsonCall(cluster.nodes[1]!, 'POST', '/_ccr/auto_follow/logs/resume')).status, 200);
+    await followedBy(cluster.nodes[2]!, 'logs-2-copy', 'logs-2');
+    await converged('logs-2', 'logs-2-copy');
+  });
+
   test('kill -9 of a node holding follower primaries while the leader is written: the promoted replicas resume from their own checkpoints, nothing lost or duplicated', async () => {
     const { shards } = await shardLayout(cluster.nodes[0]!, 'orders-copy');
     const primaries = Object.values(shards).map((shard) => shard.primary);
-    const victimId = primaries[0]!;
+    // The master when it holds a follower primary: the auto-follow coordination moves too.
+    const master = (await jsonCall(cluster.nodes[0]!, 'GET', '/_cluster/state/master_node')).body.master_node as string;
+    const victimId = primaries.includes(master) ? master : primaries[0]!;
     const victim = await nodeById(cluster.nodes, victimId);
     let stop = false;
     let written = 0;
@@ -186,17 +247,31 @@ describe('cross-cluster replication into a three-node follower cluster', { skip 
     await writer;
     await converged('orders', 'orders-copy');
     for (const shard of await followStats(survivor, 'orders-copy')) assert.equal(shard.fatal_exception, undefined);
+    // The (possibly new) master coordinates auto-follow: a new leader index is followed, and the
+    // ones followed before are not followed again (their uuids are in the shared pattern).
+    await leaderAdmin.indices.create({ index: 'logs-3', settings: { number_of_shards: 1, number_of_replicas: 0 } });
+    await leaderAdmin.index({ index: 'logs-3', id: 'after-failover', document: { n: 3 } });
+    await followedBy(survivor, 'logs-3-copy', 'logs-3');
+    // (The counter moves once put-follow answered, just after the follow record is visible.)
+    const afterFailover = await until('the follow counted', async () => {
+      const stats = await autoFollowStats(survivor);
+      return stats.number_of_successful_follow_indices >= 1 ? stats : undefined;
+    });
+    assert.equal(afterFailover.number_of_failed_follow_indices, 0, JSON.stringify(afterFailover));
     // The killed node comes back as a replica holder; the copies converge again.
     await cluster.restart(killed.pop()!);
     await converged('orders', 'orders-copy');
   });
 
-  test('unfollow through any node (paused first) makes an ordinary writable index on every node; auto-follow and promote stay refused', async () => {
-    const pattern = await jsonCall(cluster.nodes[0]!, 'PUT', '/_ccr/auto_follow/all', { remote_cluster: 'lead', leader_index_patterns: ['*'] });
-    assert.equal(pattern.status, 400, pattern.text);
-    assert.equal(pattern.body.error.type, 'illegal_argument_exception');
-    const promote = await jsonCall(cluster.nodes[0]!, 'POST', '/orders-copy/_ccr/promote');
-    assert.equal(promote.status, 400, promote.text);
+  test('unfollow through any node (paused first) makes an ordinary writable index on every node; an auto-follow pattern deleted through any node is gone from every node', async () => {
+    assert.equal((await jsonCall(cluster.nodes[2]!, 'DELETE', '/_ccr/auto_follow/logs')).status, 200);
+    for (const node of cluster.nodes) {
+      const gone = await until(`the pattern gone on ${node.transportAddress}`, async () => {
+        const answer = await jsonCall(node, 'GET', '/_ccr/auto_follow/logs');
+        return answer.status === 404 ? answer : undefined;
+      });
+      assert.equal(gone.body.error.type, 'resource_not_found_exception');
+    }
 
     const early = await jsonCall(cluster.nodes[0]!, 'POST', '/orders-copy/_ccr/unfollow');
     assert.equal(early.status, 400, early.text);
@@ -215,5 +290,35 @@ describe('cross-cluster replication into a three-node follower cluster', { skip 
     }
     const write = await jsonCall(cluster.nodes[1]!, 'PUT', '/orders-copy/_doc/mine?refresh=true', { mine: true });
     assert.equal(write.status, 201, write.text);
+  });
+
+  test('promote through any node: every shard task stops, the leader is fenced first, the follower takes writes through every node, the record lists every shard', async () => {
+    for (let i = 0; i < 20; i++) await leaderAdmin.index({ index: 'logs-1', id: `late-${i}`, document: { n: 100 + i } });
+    const promoted = await jsonCall(cluster.nodes[1]!, 'POST', '/logs-1-copy/_ccr/promote');
+    assert.equal(promoted.status, 200, promoted.text);
+    assert.equal(promoted.body.leader_fenced, true);
+    assert.equal(promoted.body.forced, false);
+    // Each follower shard reached its fenced leader shard's last seq_no.
+    const leaderShards = ((await jsonCall(leader, 'GET', '/logs-1/_stats?level=shards')).body.indices['logs-1'].shards) as Record<string, { seq_no: { max_seq_no: number } }[]>;
+    const leaderSeqNos = Object.keys(leaderShards).sort().map((shard) => leaderShards[shard]![0]!.seq_no.max_seq_no);
+    assert.deepEqual(promoted.body.follower_shard_checkpoints, leaderSeqNos);
+    assert.equal(promoted.body.follower_checkpoint, leaderSeqNos[0]);
+    const blocked = await jsonCall(leader, 'PUT', '/logs-1/_doc/after-promotion', { n: -1 });
+    assert.equal(blocked.status, 403, blocked.text);
+    assert.equal(blocked.body.error.type, 'cluster_block_exception');
+    const copies = await assertCopiesIdentical(cluster.nodes, 'logs-1-copy');
+    assert.deepEqual([...copies.entries()].sort(), [...(await documentsOf(leaderAdmin, 'logs-1')).entries()].sort());
+    for (const [at, node] of cluster.nodes.entries()) {
+      const info = await until(`the promotion on ${node.transportAddress}`, async () => {
+        const answer = await jsonCall(node, 'GET', '/logs-1-copy/_ccr/info');
+        return answer.body.follower_indices?.[0]?.status === 'promoted' ? answer : undefined;
+      });
+      assert.deepEqual(info.body.follower_indices[0].promotion.follower_shard_checkpoints, leaderSeqNos);
+      assert.equal((await jsonCall(node, 'GET', '/logs-1-copy/_ccr/stats')).status, 404, 'no follow task left');
+      const write = await jsonCall(node, 'PUT', `/logs-1-copy/_doc/mine-${at}?refresh=true`, { mine: at });
+      assert.equal(write.status, 201, write.text);
+    }
+    const again = await jsonCall(cluster.nodes[0]!, 'POST', '/logs-1-copy/_ccr/promote');
+    assert.equal(again.status, 400, again.text);
   });
 });

@@ -121,3 +121,16 @@ test('a follower restart resumes each shard from its own checkpoint', async () =
   const written = after.reduce((sum, shard) => sum + shard.operations_written, 0);
   assert.ok(written <= 7, `only the new operations were read after the restart, not a new copy (${written})`);
 });
+
+test('promote records every shard\'s checkpoint: each follower shard reached its fenced leader shard\'s last seq_no', async () => {
+  const stats = (await leaderAdmin.indices.stats({ index: 'two', level: 'shards' })) as unknown as { indices: Record<string, { shards: Record<string, { seq_no: { max_seq_no: number } }[]> }> };
+  const leaderSeqNos = [0, 1].map((shard) => stats.indices['two']!.shards[String(shard)]![0]!.seq_no.max_seq_no);
+  assert.notEqual(leaderSeqNos[0], leaderSeqNos[1], 'the shards stand at different seq_nos');
+  const promoted = (await followerAdmin.transport.request({ method: 'POST', path: '/two-copy/_ccr/promote' })) as Record<string, unknown>;
+  assert.equal(promoted['leader_fenced'], true);
+  assert.deepEqual(promoted['follower_shard_checkpoints'], leaderSeqNos);
+  assert.equal(promoted['follower_checkpoint'], leaderSeqNos[0]);
+  const info = (await followerAdmin.ccr.followInfo({ index: 'two-copy' })) as unknown as { follower_indices: { status: string; promotion: Record<string, unknown> }[] };
+  assert.equal(info.follower_indices[0]!.status, 'promoted');
+  assert.deepEqual(info.follower_indices[0]!.promotion['follower_shard_checkpoints'], leaderSeqNos);
+});

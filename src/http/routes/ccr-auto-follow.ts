@@ -43,8 +43,8 @@ export function autoFollowRoutes(autoFollow: AutoFollowService): readonly Route[
       action: 'cluster:admin/xpack/ccr/auto_follow_pattern/delete',
       scope: 'cluster',
       params: MASTER,
-      handle: (request) => {
-        autoFollow.delete(request.params['name']!);
+      handle: async (request) => {
+        await autoFollow.delete(request.params['name']!);
         return { status: 200, body: { acknowledged: true } };
       },
     },
@@ -54,8 +54,8 @@ export function autoFollowRoutes(autoFollow: AutoFollowService): readonly Route[
       action: 'cluster:admin/xpack/ccr/auto_follow_pattern/activate',
       scope: 'cluster',
       params: MASTER,
-      handle: (request) => {
-        autoFollow.activate(request.params['name']!, false);
+      handle: async (request) => {
+        await autoFollow.activate(request.params['name']!, false);
         return { status: 200, body: { acknowledged: true } };
       },
     },
@@ -65,8 +65,8 @@ export function autoFollowRoutes(autoFollow: AutoFollowService): readonly Route[
       action: 'cluster:admin/xpack/ccr/auto_follow_pattern/activate',
       scope: 'cluster',
       params: MASTER,
-      handle: (request) => {
-        autoFollow.activate(request.params['name']!, true);
+      handle: async (request) => {
+        await autoFollow.activate(request.params['name']!, true);
         return { status: 200, body: { acknowledged: true } };
       },
     },
