@@ -304,6 +304,32 @@ describe('security metadata shared by three nodes through etcd', { skip }, () =>
     }
   });
 
+  test('two nodes creating one service token name at once: one token, the other request a 409 naming the one security index uuid every node names', async () => {
+    const path = '/_security/service/elastic/fleet-server/credential/token/raced-token';
+    const answers = await Promise.all([jsonCall(node(0), 'POST', path), jsonCall(node(1), 'POST', path)]);
+    const won = answers.filter((answer) => answer.status === 200);
+    const lost = answers.filter((answer) => answer.status !== 200);
+    assert.equal(won.length, 1, answers.map((answer) => answer.text).join('\n'));
+    assert.equal(lost[0]!.status, 409, lost[0]!.text);
+    assert.equal(lost[0]!.body.error.type, 'version_conflict_engine_exception');
+    assert.equal(lost[0]!.body.error.index, '.security-7');
+    // The winner's token is the cluster's: the node that lost the race holds it as well.
+    const loser = answers[0]!.status === 200 ? 1 : 0;
+    const who = await callAs(node(loser), `Bearer ${won[0]!.body.token.value}`, 'GET', '/_security/_authenticate');
+    assert.equal(who.status, 200, who.text);
+    assert.equal(who.body.username, 'elastic/fleet-server');
+    // A conflict through any node names the same security index uuid.
+    const uuids = new Set<string>();
+    for (const index of [0, 1, 2]) {
+      const again = await jsonCall(node(index), 'POST', path);
+      assert.equal(again.status, 409, again.text);
+      uuids.add(again.body.error.index_uuid);
+    }
+    uuids.add(lost[0]!.body.error.index_uuid);
+    assert.equal(uuids.size, 1, [...uuids].join(', '));
+    assert.equal((await jsonCall(node(2), 'DELETE', path)).status, 200);
+  });
+
   test('bad input stays a 400 and publishes nothing', async () => {
     const huge = await jsonCall(node(0), 'PUT', '/_security/role/huge', { cluster: [], metadata: { blob: 'x'.repeat(2 * 1024 * 1024) } });
     assert.equal(huge.status, 400, huge.text.slice(0, 500));
