@@ -12,7 +12,7 @@
  *
  * A primary whose node left is replaced by an in-sync started replica (its primary term goes up by
  * one); without one it stays unassigned (`no_valid_shard_copy`) until a node with an in-sync copy
- * returns. Rebalancing (after a node joins) moves started replicas, never primaries: the source
+ * returns. Rebalancing (after a node joins) moves started copies, replicas first, then primaries: the source
  * copy is RELOCATING with `relocating_node` the target, the target INITIALIZING (PEER recovery)
  * with `relocating_node` the source; the source goes when the target starts, so the shard never
  * has fewer copies while it moves. A started copy, primary or replica, that may no longer stay on
@@ -463,9 +463,10 @@ function moveOffForbiddenNodes(round: AllocationRound): void {
 }
 
 /**
- * Moves started replicas from the busiest data node to the lightest one while the two differ by
+ * Moves started copies from the busiest data node to the lightest one while the two differ by
  * more than one copy, one relocation per shard at a time (BalancedShardsAllocator's goal, without
- * its weights).
+ * its weights). Replicas are tried first; a primary moves as a filter moves one (its target
+ * recovers as a replica and takes the primary over under primary term + 1 once started).
  */
 function rebalance(round: AllocationRound): void {
   const { state, awareness, plans, current, view, ctx } = round;
@@ -478,19 +479,26 @@ function rebalance(round: AllocationRound): void {
     const light = ordered[ordered.length - 1]!;
     if (counts.get(heavy)! - counts.get(light)! <= 1) return;
     let moved = false;
-    for (const { plan, metadata } of plans) {
-      if (plan.copies.some((copy) => copy.state !== 'STARTED')) continue;
-      const index = plan.copies.findIndex((copy) => !copy.primary && copy.node === heavy);
-      if (index < 0) continue;
-      const source = plan.copies[index]!;
-      const target = { ...source, node: light } as ShardRouting;
-      const others = plan.copies.filter((copy) => copy !== source);
-      const decisions = decide(view(), awareness, metadata, [...others, target], target, light);
-      if (!decisions.every((decision) => decision.decision === 'YES')) continue;
-      plan.copies[index] = { ...source, state: 'RELOCATING', relocating_node: light };
-      plan.copies.push({ state: 'INITIALIZING', primary: false, node: light, relocating_node: heavy, shard: source.shard, index: source.index, allocation_id: { id: ctx.newAllocationId() }, recovery_source: { type: 'PEER' } });
-      moved = true;
-      break;
+    // Replicas first (a moved replica costs a recovery); primaries (a handover as well) only once
+    // every shard copy is active (Elasticsearch's cluster.routing.allocation.allow_rebalance
+    // default, indices_all_active), so a replica about to become movable is not beaten to it.
+    const allActive = plans.every(({ plan }) => plan.copies.every((copy) => copy.state === 'STARTED'));
+    for (const primary of allActive ? [false, true] : [false]) {
+      for (const { plan, metadata } of plans) {
+        if (plan.copies.some((copy) => copy.state !== 'STARTED')) continue;
+        const index = plan.copies.findIndex((copy) => copy.primary === primary && copy.node === heavy);
+        if (index < 0) continue;
+        const source = plan.copies[index]!;
+        const target = { ...source, node: light } as ShardRouting;
+        const others = plan.copies.filter((copy) => copy !== source);
+        const decisions = decide(view(), awareness, metadata, [...others, target], target, light);
+        if (!decisions.every((decision) => decision.decision === 'YES')) continue;
+        plan.copies[index] = { ...source, state: 'RELOCATING', relocating_node: light };
+        plan.copies.push({ state: 'INITIALIZING', primary: false, node: light, relocating_node: heavy, shard: source.shard, index: source.index, allocation_id: { id: ctx.newAllocationId() }, recovery_source: { type: 'PEER' } });
+        moved = true;
+        break;
+      }
+      if (moved) break;
     }
     if (!moved) return;
   }

@@ -87,6 +87,31 @@ export class EtcdMetadataRange {
   }
 
   /**
+   * Puts one key only when etcd has none (a compare-and-swap on its create revision), in line
+   * with `publish`; resolves with `created` and the revision of the answer once the target has
+   * seen it (so a key another node made first is held here too when it resolves).
+   */
+  publishIfAbsent(key: string, value: string): Promise<{ readonly created: boolean; readonly revision: number }> {
+    const { client, prefix } = this.options;
+    const write = async (): Promise<{ created: boolean; revision: number }> => {
+      try {
+        const response = await client.if(`${prefix}${key}`, 'Create', '==', 0).then(client.put(`${prefix}${key}`).value(value)).commit();
+        return { created: response.succeeded, revision: Number(response.header.revision) };
+      } catch (error) {
+        this.options.log.warn({ key, err: describe(error) }, 'publishing shared metadata to etcd failed; this node reloads the range once etcd answers');
+        this.scheduleReload();
+        throw error;
+      }
+    };
+    const written = this.queue.then(write, write);
+    this.queue = written.catch(() => undefined);
+    return written.then(async (answer) => {
+      await this.revisionSeen(answer.revision);
+      return answer;
+    });
+  }
+
+  /**
    * Resolves once the target has seen `revision` (normally within milliseconds), or after
    * limits.sharedMetadataOwnEventWaitMsMax, logged: the write stands, etcd having accepted it.
    */

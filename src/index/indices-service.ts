@@ -442,9 +442,10 @@ export class IndicesService {
 
   /**
    * Drops one shard copy's documents and history and opens it empty (a peer recovery's full copy
-   * follows); the index's other shards are untouched. Throws unless the index is open.
+   * follows, or the copy moved off this node: `reason` is logged); the index's other shards are
+   * untouched. Throws unless the index is open.
    */
-  resetShard(handle: IndexHandle, number: number): ShardStore {
+  resetShard(handle: IndexHandle, number: number, reason = 'reset a shard copy for a full copy from its primary'): ShardStore {
     const mutable = this.handles.get(handle.name);
     if (mutable === undefined || mutable.uuid !== handle.uuid || mutable.shards === undefined) throw errors.indexClosed(handle.name, handle.uuid);
     const old = mutable.shards[number];
@@ -455,7 +456,7 @@ export class IndicesService {
     const store = ShardStore.open(old.file, { indexUuid: mutable.uuid, durability, checkpointer: this.walCheckpointer });
     mutable.shards[number] = store;
     mutable.refreshedSeqNos[number] = -1;
-    this.log.info({ index: handle.name, uuid: handle.uuid, shard: number }, 'reset a shard copy for a full copy from its primary');
+    this.log.info({ index: handle.name, uuid: handle.uuid, shard: number }, reason);
     this.emit((listener) => listener.shardReset?.(mutable, number));
     return store;
   }

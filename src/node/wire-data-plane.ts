@@ -84,6 +84,13 @@ export function indicesShardStores(indices: IndicesService): ShardStoreProvider 
       if (handle === undefined) throw new Error(`index [${target.index}] with uuid [${target.indexUuid}] is not open on this node`);
       return indices.resetShard(handle, target.shard);
     },
+    deleteData: (target): boolean => {
+      const handle = handleOf(target);
+      const store = handle?.shards?.[target.shard];
+      if (handle === undefined || store === undefined || (store.maxSeqNo < 0 && store.docCount() === 0)) return false;
+      indices.resetShard(handle, target.shard, 'deleted the data of a shard copy no longer assigned to this node');
+      return true;
+    },
   };
 }
 

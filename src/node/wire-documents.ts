@@ -228,8 +228,14 @@ export function wireDocuments(options: DocumentsWiringOptions): DocumentsWiring 
   // The single-node handlers, run on the primary's node as they run on a single node (authorization,
   // ingest and index resolution already done by the coordinating node).
   const local = documentRoutes(indices);
-  const localRoute = (method: HttpMethod, path: string): Route => {
-    const route = local.find((candidate) => candidate.path === path && (typeof candidate.method === 'string' ? candidate.method === method : candidate.method.includes(method)));
+  // A scripted upsert is the exception: the coordinating node cannot ingest a document the script
+  // has not made yet, so the primary runs the index's pipelines on it after the script, as a
+  // single node (and Elasticsearch's non-bulk update) does.
+  const localIngesting = ingest === undefined ? undefined : documentRoutes(indices, ingest);
+  const isScriptedUpsert = (body: unknown): boolean =>
+    typeof body === 'object' && body !== null && ['true', true].includes((body as Record<string, unknown>)['scripted_upsert'] as string | boolean);
+  const localRoute = (method: HttpMethod, path: string, routes: readonly Route[] = local): Route => {
+    const route = routes.find((candidate) => candidate.path === path && (typeof candidate.method === 'string' ? candidate.method === method : candidate.method.includes(method)));
     if (route === undefined) throw errors.illegalArgument(`malformed [${SHARD_WRITE_ACTION}] request: no document route [${method} ${path}]`);
     return route;
   };
@@ -266,7 +272,8 @@ export function wireDocuments(options: DocumentsWiringOptions): DocumentsWiring 
     const mappingState = (): Promise<number> => coordination.publishMapping(handle.name, timeoutMs).then(() => coordinator.state().version);
     let response: RestResponse;
     if (request.kind === 'doc') {
-      const route = localRoute(request.method, request.path);
+      const ingesting = localIngesting !== undefined && request.path === '/:index/_update/:id' && isScriptedUpsert(request.body);
+      const route = localRoute(request.method, request.path, ingesting ? localIngesting : local);
       const rest = restRequestOf(request.method, request.params, request.query, request.body === undefined ? undefined : JSON.stringify(request.body));
       const run = (): RestResponse =>
         indices.holdingDynamicMappings(() => {
@@ -588,14 +595,11 @@ export function wireDocuments(options: DocumentsWiringOptions): DocumentsWiring 
     const id = request.params['id']!;
     const routingParam = parseRouting(request.query['routing']);
     const requestBody = request.json();
-    const scriptedUpsert = typeof requestBody === 'object' && requestBody !== null && ['true', true].includes((requestBody as Record<string, unknown>)['scripted_upsert'] as string | boolean);
-    const ingested = scriptedUpsert ? undefined : ingest?.applyPipelines({ index: target, id, routing: routingParam, source: requestBody, pipeline: undefined, update: true });
+    // A scripted upsert's pipelines run on the primary, after the script (executeOnPrimary).
+    const ingested = isScriptedUpsert(requestBody) ? undefined : ingest?.applyPipelines({ index: target, id, routing: routingParam, source: requestBody, pipeline: undefined, update: true });
     if (ingested?.kind === 'dropped') return { status: 200, body: ingested.body };
     if (ingested?.kind === 'failed') throw ingested.error;
     const handle = await writeIndexOf(target, { requireAlias: booleanParam(request.query['require_alias']), requireDataStream: false, authorizeCreate: (name) => context.authorize.indices('indices:admin/auto_create', [name]) }, timeoutMs);
-    if (scriptedUpsert && ingest !== undefined && ['index.default_pipeline', 'index.final_pipeline'].some((key) => (handle.metadata.settings[key] ?? '_none') !== '_none')) {
-      throw errors.illegalArgument(`a scripted upsert into an index with ingest pipelines ([index.default_pipeline], [index.final_pipeline]) is not supported in a multi-node cluster yet ([discovery.type] is [multi-node])`);
-    }
     indices.checkDocumentWrite({ target, index: handle, opType: 'update', conditional: request.query['if_seq_no'] !== undefined });
     const routing = resolveRouting(handle, target, id, routingParam);
     const body = ingested?.kind === 'write' ? ingested.source : requestBody;

@@ -19,6 +19,8 @@
  * part across this cluster's nodes and merges it with the remote clusters' answers as a single
  * node does (src/search/ccs.ts, with either `ccs_minimize_roundtrips`, ccs-roundtrips.ts); each
  * remote part is sent as a single node sends it.
+ * A `_search` across nodes or clusters is a cancellable task of the node coordinating it, as one
+ * node's is (`GET /_tasks`, `_cancel`), its query phases child tasks on the data nodes.
  * Loaded only in multi-node mode (node.ts).
  */
 import { randomBytes } from 'node:crypto';
@@ -30,12 +32,13 @@ import { parseIndicesOptions } from '../index/expression.js';
 import type { IndicesService, IndexHandle } from '../index/index.js';
 import { searchableCopiesOf } from '../index/replication/applied-state.js';
 import { routingLayoutOf, shardNumber } from '../index/routing.js';
-import type { RequestContext, RestRequest, RestResponse, Route } from '../http/route.js';
+import { headerOf, type RequestContext, type RestRequest, type RestResponse, type Route } from '../http/route.js';
+import { parseTaskId, searchDescription, taskHeaders, untilCancelled } from '../tasks/task-manager.js';
 import { scrollOwner } from '../http/routes/search.js';
 import { renderCatCount } from '../http/routes/cat.js';
 import { defaultMaxConcurrentSearches, runLimited } from '../search/multi-node-search.js';
 import { aliasFilterDefinitions } from '../search/alias-filter.js';
-import { releasePhases, searchShardsOnNodes, shardSearchHandlers, SHARD_SEARCH_ACTIONS, type ShardCopies, type ShardSearchChannel } from '../search/shard-search.js';
+import { releasePhases, searchShardsOnNodes, shardSearchHandlers, SHARD_SEARCH_ACTIONS, TASK_BAN_ACTION, type ShardCopies, type ShardSearchChannel } from '../search/shard-search.js';
 import { parseShardSelection, searchRoutingFor } from '../search/shard-selection.js';
 import { checkCountQueryParams, checkQueryStringParams } from '../search/request.js';
 import { parseMsearchLines, searchActions, searchIndicesOptions } from '../search/search-service.js';
@@ -371,16 +374,42 @@ export function wireSearch(options: SearchWiringOptions): SearchWiring {
     return searchAcrossClusters(search, input, clusters, context.authorize, options.remotes!, context.authentication, localAcross(context));
   };
 
+  /**
+   * A `_search` across nodes (or clusters) is a task of this node, as one node's is: listed by
+   * `GET /_tasks` as `indices:data/read/search`, with each node's query phase a child task there
+   * (shard-search.ts), and `_cancel` cancels it with its children, here and on the other nodes.
+   */
+  const asSearchTask = <T>(request: RestRequest, work: () => Promise<T>): Promise<T> =>
+    search.tasks.run(
+      { action: searchAction, description: searchDescription(request.params['index'], request.json()), cancellable: true, headers: taskHeaders((name) => headerOf(request, name)) },
+      (task) => untilCancelled(work(), task),
+    );
+  // A cancelled task's children on this node, sent by the node whose task it is (TASK_BAN_ACTION).
+  options.addTransportHandlers(
+    new Map([
+      [
+        TASK_BAN_ACTION,
+        dataPlane.replication.internalHandler((body) => {
+          const object = body as { parent_task_id?: unknown; reason?: unknown } | null;
+          if (object === null || typeof object !== 'object' || typeof object.parent_task_id !== 'string') throw errors.illegalArgument(`malformed [${TASK_BAN_ACTION}] request`);
+          parseTaskId(object.parent_task_id);
+          const reason = typeof object.reason === 'string' ? object.reason : 'by user request';
+          return { cancelled: search.tasks.cancelChildrenOf(object.parent_task_id, '', reason).map((task) => task.taskId) };
+        }),
+      ],
+    ]),
+  );
+
   const searchRoute = (original: Route): Route => ({
     ...original,
     handle: async (request: RestRequest, context: RequestContext): Promise<RestResponse> => {
       const input = { expression: request.params['index'], params: request.query, body: request.json() };
       checkQueryStringParams(request.query, request.rawPath);
-      if (pits.names(input.body)) return { status: 200, body: await pits.search(input, context) };
+      if (pits.names(input.body)) return { status: 200, body: await asSearchTask(request, () => pits.search(input, context)) };
       const clusters = crossClusters(input.expression);
       const crossClusterScroll = clusters !== undefined && input.params['scroll'] !== undefined ? scrolls.openAcrossClusters(input, clusters, context) : undefined;
       if (crossClusterScroll !== undefined) return { status: 200, body: await crossClusterScroll };
-      if (clusters !== undefined) return { status: 200, body: await searchClusters(input, context, clusters) };
+      if (clusters !== undefined) return { status: 200, body: await asSearchTask(request, () => searchClusters(input, context, clusters)) };
       // A scroll plans its shards as a search does, then keeps its contexts on the data nodes.
       const { scroll, ...unscrolled } = input.params;
       const shards = plan(scroll === undefined ? input : { ...input, params: unscrolled }, context);
@@ -388,7 +417,7 @@ export function wireSearch(options: SearchWiringOptions): SearchWiring {
       if (shards === 'local' || shards.length === 0) return original.handle(request, context);
       // A DFS scroll runs its DFS phase across the nodes once, when it opens (wire-scroll.ts).
       if (scroll !== undefined) return { status: 200, body: await scrolls.open(input, shards, context) };
-      return { status: 200, body: await searchAcross(input, context, shards) };
+      return { status: 200, body: await asSearchTask(request, () => searchAcross(input, context, shards)) };
     },
   });
 

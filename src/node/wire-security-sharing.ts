@@ -9,12 +9,14 @@
  * the watch's latency. A write etcd did not accept fails its request with a 503, and the node goes
  * back to etcd's values as soon as etcd answers.
  */
+import { createHash } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { EtcdCoordinator } from '../cluster/etcd-coordinator.js';
 import { EtcdMetadataRange } from '../cluster/etcd-metadata-range.js';
 import { errors, limits } from '../common/index.js';
 import type { Route } from '../http/route.js';
 import type { NativeSecurityService } from '../security/index.js';
+import { SharedRecordExists } from '../security/replication.js';
 import { RequestPublications } from './shared-metadata-publications.js';
 
 
@@ -47,7 +49,22 @@ export async function startSecuritySharing(options: {
   const publications = new RequestPublications((cause) =>
     errors.unavailableShards('.security', `the security metadata change was applied on this node but etcd did not accept it (${cause}); this node returns to etcd's values once etcd answers`),
   );
-  security.shareChanges((key, value) => publications.track(range.publish(key, value)), limits.sharedMetadataRecordBytesMax);
+  // A new service token reserves its name cluster-wide: created only when etcd has no token of
+  // that name (two nodes creating one name at once: one wins, the other answers a conflict).
+  security.shareChanges((key, value, create) => {
+    const published =
+      create && value !== null
+        ? range.publishIfAbsent(key, value).then(({ created, revision }) => {
+            if (!created) throw new SharedRecordExists(key);
+            return revision;
+          })
+        : range.publish(key, value);
+    // The request answers the lost race itself (a version conflict); the publications' wait must not turn it into a 503.
+    publications.track(published.catch((error: unknown) => (error instanceof SharedRecordExists ? 0 : Promise.reject(error))));
+    return published;
+  }, limits.sharedMetadataRecordBytesMax);
+  // Errors name the security index's uuid: one for the whole cluster, from the cluster's uuid.
+  security.useSharedStoreUuid(createHash('sha256').update(`${coordinator.clusterUuid}/.security-7`).digest('base64url').slice(0, 22));
   await range.start();
   return {
     applyTo: (routes) => publications.applyTo(routes),

@@ -22,6 +22,7 @@ import { FLUSH_ACTION, STATS_ACTION, parseStatsRequest, render, sum, type ShardF
 import { resolveForRoute } from '../http/routes/indices.js';
 import { FORCE_MERGE_ACTION, parseForceMergeRequest } from '../http/routes/force-merge.js';
 import type { ForceMergeRequest, SearcherService } from '../index/searcher/index.js';
+import type { ShardStore } from '../index/store/index.js';
 import { booleanParam } from '../http/request.js';
 import type { TransportHandler } from '../transport/index.js';
 import type { CoordinationWiring } from './wire-coordination.js';
@@ -53,6 +54,8 @@ export interface CopyFigures {
   readonly bytes: number;
   readonly maxSeqNo: number;
   readonly localCheckpoint: number;
+  /** The global checkpoint the copy knows (absent from a node of an older Strait: its local checkpoint is shown). */
+  readonly globalCheckpoint?: number;
   /** The newest value of the request's `timestamp_field` in the copy (data stream stats ask for it), 0 without documents. */
   readonly maximumTimestamp?: number;
   /** The bytes of the copy's live documents, when the request asks (`document_bytes`: a rollover's `max_size`). */
@@ -112,6 +115,11 @@ export function wireStats(options: StatsWiringOptions): StatsWiring {
     }
     return results;
   };
+  /** What this node's copy knows: the open copy's tracked global checkpoint, else the one its store persisted. */
+  const knownGlobalCheckpoint = (handle: IndexHandle, shard: number, store: ShardStore): number => {
+    const target = { indexUuid: handle.uuid, index: handle.name, shard };
+    return dataPlane.replication.primaryState(target)?.globalCheckpoint ?? dataPlane.replication.replicaState(target)?.globalCheckpoint ?? store.globalCheckpoint;
+  };
   const nodeStats = (body: unknown): { copies: CopyFigures[] } => {
     const field = (body as { timestamp_field?: unknown } | null)?.timestamp_field;
     if (field !== undefined && typeof field !== 'string') throw errors.illegalArgument('a node stats request names its [timestamp_field] as a string');
@@ -119,7 +127,7 @@ export function wireStats(options: StatsWiringOptions): StatsWiring {
     return {
       copies: localCopies(parseIndexRefs(body), (copy, handle) => {
         const store = handle.shards![copy.shard]!;
-        const figures: CopyFigures = { index: copy.index, shard: copy.shard, primary: copy.primary, node: nodeId, docs: store.docCount(), deleted: options.searchers.docsDeleted(handle, copy.shard), bytes: store.sizeBytes(), maxSeqNo: store.maxSeqNo, localCheckpoint: store.localCheckpoint };
+        const figures: CopyFigures = { index: copy.index, shard: copy.shard, primary: copy.primary, node: nodeId, docs: store.docCount(), deleted: options.searchers.docsDeleted(handle, copy.shard), bytes: store.sizeBytes(), maxSeqNo: store.maxSeqNo, localCheckpoint: store.localCheckpoint, globalCheckpoint: knownGlobalCheckpoint(handle, copy.shard, store) };
         return {
           ...figures,
           ...(field === undefined ? {} : { maximumTimestamp: maximumTimestampOfShard(store, field) }),
@@ -212,7 +220,7 @@ export function wireStats(options: StatsWiringOptions): StatsWiring {
             (shards[String(copy.shard)] ??= []).push({
               routing: { state: 'STARTED', primary: copy.primary, node: copy.node, relocating_node: null },
               ...render(metrics, { docs: copy.docs, deleted: copy.deleted ?? 0, bytes: copy.bytes }),
-              seq_no: { max_seq_no: copy.maxSeqNo, local_checkpoint: copy.localCheckpoint, global_checkpoint: copy.localCheckpoint },
+              seq_no: { max_seq_no: copy.maxSeqNo, local_checkpoint: copy.localCheckpoint, global_checkpoint: copy.globalCheckpoint ?? copy.localCheckpoint },
             });
           }
           entry['shards'] = shards;

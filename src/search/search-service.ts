@@ -866,9 +866,9 @@ export class SearchService {
     );
   }
 
-  /** `queryPhaseAsRemote` as a cancellable task's work (the remote side of another cluster's search task). */
-  queryPhaseAsRemoteCancellable(input: SearchInput, access: SearchAuthorizer, owner: ScrollOwner, clusterAlias: string | undefined): Promise<RemoteQueryPhase> {
-    return this.drainCancellable(this.queryPhaseAsRemoteSteps(input, access, owner, clusterAlias));
+  /** `queryPhaseAsRemote` as a cancellable task's work (the remote side of another cluster's search task, a child of a cross-node search's task). */
+  queryPhaseAsRemoteCancellable(input: SearchInput, access: SearchAuthorizer, owner: ScrollOwner, clusterAlias: string | undefined, aliasFilters?: ReadonlyMap<string, QueryNode>, dfs?: DfsStatistics): Promise<RemoteQueryPhase> {
+    return this.drainCancellable(this.queryPhaseAsRemoteSteps(input, access, owner, clusterAlias, aliasFilters, dfs));
   }
 
   private *queryPhaseAsRemoteSteps(input: SearchInput, access: SearchAuthorizer, owner: ScrollOwner, clusterAlias: string | undefined, aliasFilters?: ReadonlyMap<string, QueryNode>, dfs?: DfsStatistics): SearchSteps<RemoteQueryPhase> {

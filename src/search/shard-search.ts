@@ -7,6 +7,9 @@
  * searches use (mergeShardResults), then has each node fetch only the hits of the page
  * (`[phase/fetch/id]`) and free the other contexts (`[free_context]`). A node that fails its part
  * is retried once on other copies of its shards; what still fails is reported per shard.
+ * Within a task (the coordinating node's `indices:data/read/search`), each node's query phase is
+ * a child task there (`[phase/query]` with `parent_task_id`); cancelling the task cancels them
+ * (this node's with it, the others' by `internal:admin/tasks/ban`).
  *
  * The shard-level actions share their names with the cross-cluster ones (src/remote/server.ts):
  * the node's transport handler for each name serves peers of this cluster here and remote
@@ -25,6 +28,7 @@ import type { RemoteQueryPhase, SearchAuthorizer, SearchInput, SearchService } f
 import { parseDfsStatistics, sumDfsStatistics, type DfsStatistics } from './dfs.js';
 import { copyPreferenceOf } from './shard-selection.js';
 import { pickCopy } from './multi-node-search.js';
+import { currentTask, parseTaskId, searchDescription, type TaskStart } from '../tasks/task-manager.js';
 
 export const SHARD_SEARCH_ACTIONS = {
   dfs: 'indices:data/read/search[phase/dfs]',
@@ -32,6 +36,13 @@ export const SHARD_SEARCH_ACTIONS = {
   fetch: 'indices:data/read/search[phase/fetch/id]',
   freeContext: 'indices:data/read/search[free_context]',
 } as const;
+
+/**
+ * Cancels, on the node it is sent to, the tasks there that are children of a cancelled task of
+ * this cluster, and bans that parent so children still on their way start cancelled
+ * (Elasticsearch's TaskCancellationService sends this ban to the nodes of the children).
+ */
+export const TASK_BAN_ACTION = 'internal:admin/tasks/ban';
 
 export const shardSearchLimits = {
   requestTimeoutMs: 60_000, // ours: a node's query or fetch phase unanswered for this long fails its shards
@@ -234,11 +245,27 @@ export async function queryPhasesOnNodes(options: NodePhaseOptions): Promise<Nod
   // statistics, summed, go with every query phase (dfs.ts). A node failing it fails the search.
   const dfs = input.params['search_type'] === 'dfs_query_then_fetch' && options.shards.length > 1 ? await dfsPhasesOnNodes(options, groupByNode(selections)) : undefined;
 
+  // Within a task (a REST search across nodes), each node's query phase is a child task of it
+  // there (`parent_task_id`), cancelled with it: this node's in process, the others by a ban.
+  const parent = currentTask.getStore();
+  const banned = new Set<string>();
+  const childOf = (nodeId: string): Record<string, unknown> => {
+    if (parent === undefined) return {};
+    if (!banned.has(nodeId)) {
+      banned.add(nodeId);
+      parent.onCancel((reason) => {
+        channel.request(nodeId, TASK_BAN_ACTION, { parent_task_id: parent.taskId, reason }, shardSearchLimits.requestTimeoutMs).catch(() => undefined); // a node gone has no child left
+      });
+    }
+    return { parent_task_id: parent.taskId };
+  };
   const queryPart = (part: NodePart): Promise<RemoteQueryPhase> => {
     const sent = partInput(part, input, options.bodyFor);
-    return part.nodeId === localNodeId
-      ? Promise.resolve().then(() => search.queryPhaseAsRemote(sent, localAccess, owner, clusterAlias, localAliasFilter(part.index), dfs))
-      : (channel.request(part.nodeId, SHARD_SEARCH_ACTIONS.query, { ...wireBody(part, sent), ...(dfs === undefined ? {} : { dfs }) }, shardSearchLimits.requestTimeoutMs) as Promise<RemoteQueryPhase>);
+    if (part.nodeId !== localNodeId) {
+      return channel.request(part.nodeId, SHARD_SEARCH_ACTIONS.query, { ...wireBody(part, sent), ...(dfs === undefined ? {} : { dfs }), ...childOf(part.nodeId) }, shardSearchLimits.requestTimeoutMs) as Promise<RemoteQueryPhase>;
+    }
+    if (parent === undefined) return Promise.resolve().then(() => search.queryPhaseAsRemote(sent, localAccess, owner, clusterAlias, localAliasFilter(part.index), dfs));
+    return search.tasks.run(queryPhaseTask(sent, parent.taskId), () => search.queryPhaseAsRemoteCancellable(sent, localAccess, owner, clusterAlias, localAliasFilter(part.index), dfs));
   };
 
   // Query phase; a failed node's shards get one more try on their other copies.
@@ -279,6 +306,11 @@ export async function queryPhasesOnNodes(options: NodePhaseOptions): Promise<Nod
     throw errors.searchPhaseFailed(503, 'Partial shards failure', 'query', failures.map((failure) => failure.cause), failures[0]!.cause, rendered());
   }
   return { parsed, phases, failures: rendered(), total: options.shards.length };
+}
+
+/** The task of one node's query phase of a cross-node search, a child of the coordinating node's. */
+function queryPhaseTask(input: SearchInput, parentTaskId: string): TaskStart {
+  return { action: SHARD_SEARCH_ACTIONS.query, description: searchDescription(input.expression, input.body), cancellable: true, parentTaskId };
 }
 
 /** Frees the query contexts of the phases not in `keep` (by position), on the nodes holding them. */
@@ -495,7 +527,12 @@ export function shardSearchHandlers(options: {
         const object = body(request);
         const dfs = object['dfs'] === undefined ? undefined : parseDfsStatistics(object['dfs'], request.action);
         const { access, owner } = options.authorize(request);
-        return search.queryPhaseAsRemote(input, access, owner, alias, filters, dfs);
+        // A child of the coordinating node's search task: listed and cancelled with it (TASK_BAN_ACTION).
+        const parent = object['parent_task_id'];
+        if (parent === undefined) return search.queryPhaseAsRemote(input, access, owner, alias, filters, dfs);
+        if (typeof parent !== 'string') throw errors.illegalArgument(`malformed [${request.action}] request: [parent_task_id] must be a task id`);
+        parseTaskId(parent);
+        return search.tasks.run(queryPhaseTask(input, parent), () => search.queryPhaseAsRemoteCancellable(input, access, owner, alias, filters, dfs));
       }),
     ],
     [

@@ -156,3 +156,14 @@ export function planLoad(input: LoadInput): LoadPlan {
   }
   return { puts, deletes, adopt, invalid, revisions };
 }
+
+/**
+ * A record made as new (a service token) whose key another node of the cluster published first:
+ * that node's record stands and this node's request fails, as Elasticsearch's create of the
+ * token's document in `.security-7` fails with a version conflict.
+ */
+export class SharedRecordExists extends Error {
+  constructor(readonly key: string) {
+    super(`shared security record [${key}] exists already`);
+  }
+}

@@ -10,7 +10,7 @@ import { compilePermission, intersectPermissions, type Permission } from './perm
 import { privilegesGranting } from './privileges.js';
 import { reservedRoles, type RoleDescriptor } from './roles.js';
 import { decodeServiceToken, encodeServiceToken, serviceAccounts, tokenNameProblem, type ServiceAccount } from './service-accounts.js';
-import { decodeRecord, encodeRecord, parseSecurityKey, planLoad, recordKey, type SecurityRecord } from './replication.js';
+import { decodeRecord, encodeRecord, parseSecurityKey, planLoad, recordKey, SharedRecordExists, type SecurityRecord } from './replication.js';
 import { SecurityStore, type SecurityChange, type StoredApiKey, type StoredUser } from './store.js';
 import type { Authentication, AuthenticatedUser, RealmRef } from './types.js';
 
@@ -149,8 +149,8 @@ export class NativeSecurityService {
    * Every write of the store from now on goes to `publish` (as a key and an encoded record, or
    * null); a record encoding to more than `recordBytesMax` bytes is refused with a 400 first.
    */
-  shareChanges(publish: (key: string, value: string | null) => void, recordBytesMax: number): void {
-    this.store.setChangeSink((change: SecurityChange) => publish(change.key, change.record === null ? null : encodeRecord(change.record)), recordBytesMax);
+  shareChanges(publish: (key: string, value: string | null, create: boolean) => unknown, recordBytesMax: number): void {
+    this.store.setChangeSink((change: SecurityChange) => publish(change.key, change.record === null ? null : encodeRecord(change.record), change.create === true), recordBytesMax);
   }
 
   /**
@@ -345,13 +345,24 @@ export class NativeSecurityService {
     const account = serviceAccounts.get(`${namespace}/${service}`);
     if (account === undefined) throw errors.illegalArgument(`service account [${namespace}/${service}] does not exist`);
     const secret = randomBytes(16).toString('base64url');
-    const created = this.store.createServiceToken({ principal: account.principal, name: tokenName, hash: await hashSecret(secret), creationMs: this.nowMs() });
-    if (!created) {
-      // Elasticsearch's create of the token document fails on its shard of `.security-7`, naming that index's uuid.
-      const uuid = this.store.storeUuid(() => randomBytes(16).toString('base64url'));
-      throw errors.versionConflict(`service_account_token-${account.principal}/${tokenName}`, 'document already exists (current version [1])', '.security-7', '0', uuid);
-    }
+    const { created, published } = this.store.createServiceToken({ principal: account.principal, name: tokenName, hash: await hashSecret(secret), creationMs: this.nowMs() });
+    // Elasticsearch's create of the token document fails on its shard of `.security-7`, naming that index's uuid.
+    const exists = (): EsError => errors.versionConflict(`service_account_token-${account.principal}/${tokenName}`, 'document already exists (current version [1])', '.security-7', '0', this.store.storeUuid(() => randomBytes(16).toString('base64url')));
+    if (!created) throw exists();
+    // Multi-node: the name is the cluster's once etcd reserved it; another node's token of that
+    // name that came first stands (this node holds it once the watch brings it). Other failures
+    // of the publication answer as the request's publications do (wire-security-sharing.ts).
+    const lost = await published?.then(
+      () => false,
+      (error: unknown) => error instanceof SharedRecordExists,
+    );
+    if (lost === true) throw exists();
     return { name: tokenName, value: encodeServiceToken(account.principal, tokenName, secret) };
+  }
+
+  /** In multi-node mode every node names this uuid for the security index (conflict errors). */
+  useSharedStoreUuid(uuid: string): void {
+    this.store.useSharedStoreUuid(uuid);
   }
 
   /** Listing and deleting do not resolve the account (Elasticsearch's behaviour): unknown ones simply have none. */

@@ -93,6 +93,8 @@ CREATE TABLE IF NOT EXISTS security_replication_source (cluster_uuid TEXT NOT NU
 export interface SecurityChange {
   readonly key: string;
   readonly record: SecurityRecord | null;
+  /** The record is new and must not replace one of that key another node made meanwhile (a service token's name). */
+  readonly create?: true;
 }
 
 /** A service account token (its secret only as a salted slow hash). */
@@ -147,7 +149,7 @@ export class SecurityStore {
   private readonly statements = new Map<string, SqlStatement>();
 
   /** Multi-node mode: told of every write (after it is in the database), to publish it. */
-  private sink: ((change: SecurityChange) => void) | undefined;
+  private sink: ((change: SecurityChange) => unknown) | undefined;
 
   constructor(private readonly db: SqlDatabase) {
     db.exec(SCHEMA);
@@ -160,7 +162,7 @@ export class SecurityStore {
    * Every later write is also given to `sink` (multi-node mode); its key's held revision becomes 0
    * (unconfirmed). A record encoding to more than `recordBytesMax` bytes is refused before anything is written.
    */
-  setChangeSink(sink: (change: SecurityChange) => void, recordBytesMax: number): void {
+  setChangeSink(sink: (change: SecurityChange) => unknown, recordBytesMax: number): void {
     this.sink = sink;
     this.recordBytesMax = recordBytesMax;
   }
@@ -174,10 +176,12 @@ export class SecurityStore {
     }
   }
 
-  private changed(key: string, record: SecurityRecord | null): void {
-    if (this.sink === undefined) return;
+  /** Hands a write to the sink; returns its publication when the sink gives one. */
+  private changed(key: string, record: SecurityRecord | null, create = false): Promise<unknown> | undefined {
+    if (this.sink === undefined) return undefined;
     this.statement('INSERT INTO security_replication (key, revision) VALUES (?, 0) ON CONFLICT(key) DO UPDATE SET revision = 0').run(key);
-    this.sink({ key, record });
+    const published = this.sink({ key, record, ...(create ? { create: true as const } : {}) });
+    return published instanceof Promise ? published : undefined;
   }
 
   private statement(sql: string): SqlStatement {
@@ -394,11 +398,20 @@ export class SecurityStore {
     return (this.statement('SELECT name FROM security_service_tokens WHERE principal = ? ORDER BY name').all(principal) as { name: string }[]).map((row) => row.name);
   }
 
+  /** In multi-node mode: the uuid every node of the cluster names (see useSharedStoreUuid). */
+  private sharedStoreUuid: string | undefined;
+
+  /** Every node of a multi-node cluster names one uuid for the security index its errors mention. */
+  useSharedStoreUuid(uuid: string): void {
+    this.sharedStoreUuid = uuid;
+  }
+
   /**
    * The uuid of this store, which holds what Elasticsearch keeps in its `.security-7` index: its
    * errors name it where Elasticsearch names that index's uuid. Made once (from `newUuid`) and kept.
    */
   storeUuid(newUuid: () => string): string {
+    if (this.sharedStoreUuid !== undefined) return this.sharedStoreUuid;
     const row = this.statement('SELECT uuid FROM security_store_uuid').get() as { uuid: string } | undefined;
     if (row !== undefined) return row.uuid;
     const uuid = newUuid();
@@ -406,12 +419,17 @@ export class SecurityStore {
     return uuid;
   }
 
-  /** Returns false when a token of that name exists already (tokens are never overwritten). */
-  createServiceToken(token: StoredServiceToken): boolean {
+  /**
+   * `created` is false when a token of that name exists already here (tokens are never
+   * overwritten); in multi-node mode `published` settles once the cluster reserved the name
+   * (rejecting with SharedRecordExists when another node's token of that name came first).
+   */
+  createServiceToken(token: StoredServiceToken): { readonly created: boolean; readonly published?: Promise<unknown> } {
     this.checkShareable({ kind: 'service_token', token });
     const created = this.statement('INSERT INTO security_service_tokens (principal, name, hash, creation_ms) VALUES (?, ?, ?, ?) ON CONFLICT(principal, name) DO NOTHING').run(token.principal, token.name, token.hash, token.creationMs).changes > 0;
-    if (created) this.changed(securityKeys.serviceToken(token.principal, token.name), { kind: 'service_token', token });
-    return created;
+    if (!created) return { created };
+    const published = this.changed(securityKeys.serviceToken(token.principal, token.name), { kind: 'service_token', token }, true);
+    return published === undefined ? { created } : { created, published };
   }
 
   deleteServiceToken(principal: string, name: string): boolean {

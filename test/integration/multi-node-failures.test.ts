@@ -14,12 +14,34 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { existsSync, readdirSync } from 'node:fs';
+import path from 'node:path';
+import Database from 'better-sqlite3';
 import { startNode, type StartedNode } from '../harness/cluster.js';
 import { jsonCall } from '../harness/json-call.js';
 import { etcdSkipReason, startEtcd, type RunningEtcd } from '../harness/etcd.js';
 import { assertCopiesIdentical, nodeById, shardLayout } from '../harness/shard-copies.js';
 
 const skip = etcdSkipReason();
+
+/** Documents and operations in a node's stores of the first `shards` shards of index `uuid`, plus their segment files. */
+function shardFilesHold(dataDir: string, uuid: string, shards: number): number {
+  let held = 0;
+  for (let shard = 0; shard < shards; shard++) {
+    const file = path.join(dataDir, 'indices', uuid, `shard-${shard}.db`);
+    if (existsSync(file)) {
+      const db = new Database(file, { readonly: true, fileMustExist: true });
+      try {
+        held += (db.prepare('SELECT (SELECT COUNT(*) FROM docs) + (SELECT COUNT(*) FROM ops) AS n').get() as { n: number }).n;
+      } finally {
+        db.close();
+      }
+    }
+    const segments = path.join(dataDir, 'indices', uuid, shard === 0 ? 'searcher' : `searcher-${shard}`);
+    if (existsSync(segments)) held += readdirSync(segments).length;
+  }
+  return held;
+}
 
 async function green(node: StartedNode, index: string): Promise<void> {
   const health = await jsonCall(node, 'GET', `/_cluster/health/${index}?wait_for_status=green&wait_for_nodes=3&timeout=60s`);
@@ -164,10 +186,66 @@ describe('failures of a three-node cluster under writes', { skip }, () => {
     assert.ok(acknowledged.size > 0);
     const copies = await assertCopiesIdentical(nodes, 'moving');
     for (const id of acknowledged) assert.ok(copies.has(id), `acknowledged [${id}] is missing after the move`);
+    // Every copy started elsewhere: the decommissioned node deleted its data of both shards
+    // (IndicesStore): no document, no operation, no segment file left.
+    const leaving = await nodeById(nodes, leavingId);
+    const uuid = (await jsonCall(nodes[0]!, 'GET', '/moving/_settings')).body.moving.settings.index.uuid as string;
+    const deadline = Date.now() + 10_000;
+    while (shardFilesHold(leaving.dataDir, uuid, 2) > 0) {
+      assert.ok(Date.now() < deadline, `[${leavingName}] still holds data of [moving]: ${shardFilesHold(leaving.dataDir, uuid, 2)} rows or files`);
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
     // Allowed again: the setting is removed (the cluster may rebalance back).
     const cleared = await jsonCall(nodes[1]!, 'PUT', '/_cluster/settings', { persistent: { 'cluster.routing.allocation.exclude._name': null } });
     assert.equal(cleared.status, 200, cleared.text);
     const settings = await jsonCall(nodes[2]!, 'GET', '/_cluster/settings');
     assert.equal(settings.body.persistent?.cluster?.routing?.allocation?.exclude?._name, undefined, settings.text);
+
+    // A copy allocated to it again recovers whole from its primary.
+    const widened = await jsonCall(nodes[0]!, 'PUT', '/moving/_settings', { index: { number_of_replicas: 2 } });
+    assert.equal(widened.status, 200, widened.text);
+    await green(nodes[0]!, 'moving');
+    const again = await assertCopiesIdentical(nodes, 'moving');
+    assert.equal(again.size, copies.size);
+    assert.ok(shardFilesHold(leaving.dataDir, uuid, 2) > 0, 'the node holds copies of [moving] again');
+  });
+
+  test('kill -9 of a node: its copies still know the global checkpoint they had, at once after the restart, without a new write', async () => {
+    // Quiet after the writes above: every copy of [moving] learnt the global checkpoint of the last
+    // write through the primary's sync (indices:admin/seq_no/global_checkpoint_sync).
+    const leaving = nodes[2]!;
+    const leavingId = Object.keys((await jsonCall(leaving, 'GET', '/_nodes/_local')).body.nodes)[0]!;
+    const uuid = (await jsonCall(nodes[0]!, 'GET', '/moving/_settings')).body.moving.settings.index.uuid as string;
+    const known = new Map<string, number>();
+    const deadline = Date.now() + 10_000;
+    for (;;) {
+      const stats = await jsonCall(nodes[0]!, 'GET', '/moving/_stats?level=shards');
+      const shards = stats.body.indices.moving.shards as Record<string, { routing: { node: string }; seq_no: { max_seq_no: number; global_checkpoint: number } }[]>;
+      const all = Object.entries(shards).flatMap(([shard, list]) => list.map((copy) => ({ shard, ...copy })));
+      if (all.length === 6 && all.every((copy) => copy.seq_no.global_checkpoint === copy.seq_no.max_seq_no && copy.seq_no.max_seq_no >= 0)) {
+        for (const copy of all) if (copy.routing.node === leavingId) known.set(copy.shard, copy.seq_no.global_checkpoint);
+        break;
+      }
+      assert.ok(Date.now() < deadline, `the copies did not learn the global checkpoint: ${stats.text}`);
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+    assert.equal(known.size, 2);
+    await leaving.kill9();
+    // What survived the kill: the store of each copy holds the global checkpoint it knew.
+    for (const [shard, globalCheckpoint] of known) {
+      const db = new Database(path.join(leaving.dataDir, 'indices', uuid, `shard-${shard}.db`), { readonly: true, fileMustExist: true });
+      try {
+        const row = db.prepare("SELECT value FROM store_meta WHERE key = 'global_checkpoint'").get() as { value: string } | undefined;
+        assert.equal(Number(row?.value ?? -1), globalCheckpoint, `shard [${shard}] persisted its global checkpoint`);
+      } finally {
+        db.close();
+      }
+    }
+    nodes[2] = await leaving.restart();
+    await green(nodes[0]!, 'moving');
+    const stats = await jsonCall(nodes[0]!, 'GET', '/moving/_stats?level=shards');
+    for (const [shard, list] of Object.entries(stats.body.indices.moving.shards as Record<string, { routing: { node: string }; seq_no: { global_checkpoint: number } }[]>)) {
+      for (const copy of list) assert.equal(copy.seq_no.global_checkpoint, known.get(shard), `[moving][${shard}] on [${copy.routing.node}]: ${stats.text}`);
+    }
   });
 });

@@ -187,6 +187,14 @@ describe('cluster-wide metadata on three nodes', { skip }, () => {
       const doc = await jsonCall(node(0), 'GET', `/${target}/_doc/${id}`);
       assert.deepEqual(doc.body._source, { name, tagged_by: 'tag' });
     }
+    // A scripted upsert through a node holding no copy: the script makes the document, then the
+    // index's default pipeline runs on it (as Elasticsearch's non-bulk update does), on the primary.
+    for (const via of [0, 1, 2]) {
+      const upserted = await jsonCall(node(via), 'POST', `/people/_update/s${via}?refresh=true`, { scripted_upsert: true, script: { source: 'ctx._source.name = params.n', params: { n: `eve${via}` } }, upsert: {} });
+      assert.equal(upserted.status, 201, upserted.text);
+      const doc = await jsonCall(node((via + 1) % 3), 'GET', `/people/_doc/s${via}`);
+      assert.deepEqual(doc.body._source, { name: `EVE${via}`, tagged_by: 'tag' });
+    }
     // A pipeline an index uses as its default cannot be deleted, on any node (the single-node rule, every node holding the index).
     const inUse = await jsonCall(node(0), 'DELETE', '/_ingest/pipeline/tag');
     assert.equal(inUse.status, 400, inUse.text);

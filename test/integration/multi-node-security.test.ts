@@ -50,8 +50,15 @@ describe('security metadata shared by three nodes through etcd', { skip }, () =>
   };
 
   before(async () => {
-    // A short etcd deadline keeps the etcd-outage case quick.
-    cluster = await startMultiNodeCluster({ clusterName: 'shared-sec', nodes: 3, remoteClusterServer: true, yaml: 'cluster.coordination.etcd.connect_timeout: 3s' });
+    // A short etcd deadline keeps the etcd-outage case quick. B's shard searches wait 2 s (a
+    // test-only setting) so a search across nodes can be seen running and cancelled there; B is
+    // neither the gateway other clusters use (C) nor the node searched through.
+    cluster = await startMultiNodeCluster({
+      clusterName: 'shared-sec',
+      nodes: 3,
+      remoteClusterServer: true,
+      yaml: (index) => ['cluster.coordination.etcd.connect_timeout: 3s', ...(index === 1 ? ['strait.test.search.shard_delay: 2s'] : [])].join('\n'),
+    });
   });
   after(async () => {
     await cluster?.destroy();
@@ -196,6 +203,47 @@ describe('security metadata shared by three nodes through etcd', { skip }, () =>
     assert.equal(write.status, 403, write.text);
   });
 
+  test('a search across nodes is a task on the node coordinating it, each node\'s query phase a child task there; cancelling it cancels the children (tasks.html)', async () => {
+    // One shard on A (no delay), one on B (its query phase waits 2 s before the shard).
+    for (const [name, index] of [['tasks-a', 0], ['tasks-b', 1]] as const) {
+      const created = await jsonCall(node(0), 'PUT', `/${name}`, { settings: { number_of_shards: 1, number_of_replicas: 0, 'index.routing.allocation.require._name': `shared-sec-${index + 1}` } });
+      assert.equal(created.status, 200, created.text);
+      assert.equal((await jsonCall(node(1), 'PUT', `/${name}/_doc/1?refresh=true`, { msg: name })).status, 201);
+    }
+    const nodeIds = await jsonCall(node(0), 'GET', '/_nodes');
+    const idOf = (index: number): string => Object.entries(nodeIds.body.nodes as Record<string, { name: string }>).find(([, info]) => info.name === `shared-sec-${index + 1}`)![0];
+    const searchTasks = async (via: StartedNode): Promise<Record<string, any>[]> => {
+      const listed = await jsonCall(via, 'GET', '/_tasks?actions=*search*&detailed=true');
+      assert.equal(listed.status, 200, listed.text);
+      return Object.values(listed.body.nodes as Record<string, { tasks: Record<string, any> }>).flatMap((entry) => Object.entries(entry.tasks).map(([taskId, task]) => ({ ...task, taskId })));
+    };
+    const running = jsonCall(node(0), 'POST', '/tasks-a,tasks-b/_search', { query: { match_all: {} } });
+    // Listed through C: the search on A, its query phase on B a child of it.
+    const parent = await eventually(
+      async () => (await searchTasks(node(2))).find((task) => task.action === 'indices:data/read/search' && task.node === idOf(0)),
+      (task) => task !== undefined,
+    );
+    assert.equal(parent!.cancellable, true);
+    assert.match(parent!.description, /indices\[tasks-a,tasks-b\]/);
+    const child = await eventually(
+      async () => (await searchTasks(node(2))).find((task) => task.parent_task_id === parent!.taskId),
+      (task) => task !== undefined,
+    );
+    assert.equal(child!.action, 'indices:data/read/search[phase/query]');
+    assert.equal(child!.node, idOf(1));
+    // Cancelled through C: the search answers task_cancelled_exception, its child on B is cancelled.
+    const cancelled = await jsonCall(node(2), 'POST', `/_tasks/${parent!.taskId}/_cancel`);
+    assert.equal(cancelled.status, 200, cancelled.text);
+    const answer = await running;
+    assert.equal(answer.body?.error?.type, 'task_cancelled_exception', answer.text);
+    // The ban reaches B while its child still waits before its shard: listed there as cancelled, then gone.
+    const banned = await eventually(() => jsonCall(node(1), 'GET', `/_tasks?parent_task_id=${parent!.taskId}`), (value) => value.body?.nodes?.[idOf(1)]?.tasks?.[child!.taskId]?.cancelled === true, 1_500);
+    assert.equal(banned.body.nodes[idOf(1)].tasks[child!.taskId].cancelled, true, banned.text);
+    const done = await eventually(() => jsonCall(node(1), 'GET', `/_tasks?parent_task_id=${parent!.taskId}`), (value) => Object.keys(value.body?.nodes ?? {}).length === 0, 5_000);
+    assert.deepEqual(done.body.nodes, {}, done.text);
+    for (const name of ['tasks-a', 'tasks-b']) assert.equal((await jsonCall(node(0), 'DELETE', `/${name}`)).status, 200);
+  });
+
   test('a reserved user\'s password, application privileges and service account tokens are shared too', async () => {
     // kibana_system has no password on any node until one is set through the API.
     const password = await jsonCall(node(0), 'PUT', '/_security/user/kibana_system/_password', { password: 'kibana-secret' });
@@ -254,6 +302,32 @@ describe('security metadata shared by three nodes through etcd', { skip }, () =>
       const user = await eventually(() => jsonCall(node(index), 'GET', '/_security/user/racer'), (value) => value.body?.racer?.full_name === winner, 5_000);
       assert.equal(user.body.racer.full_name, winner, `node ${index}`);
     }
+  });
+
+  test('two nodes creating one service token name at once: one token, the other request a 409 naming the one security index uuid every node names', async () => {
+    const path = '/_security/service/elastic/fleet-server/credential/token/raced-token';
+    const answers = await Promise.all([jsonCall(node(0), 'POST', path), jsonCall(node(1), 'POST', path)]);
+    const won = answers.filter((answer) => answer.status === 200);
+    const lost = answers.filter((answer) => answer.status !== 200);
+    assert.equal(won.length, 1, answers.map((answer) => answer.text).join('\n'));
+    assert.equal(lost[0]!.status, 409, lost[0]!.text);
+    assert.equal(lost[0]!.body.error.type, 'version_conflict_engine_exception');
+    assert.equal(lost[0]!.body.error.index, '.security-7');
+    // The winner's token is the cluster's: the node that lost the race holds it as well.
+    const loser = answers[0]!.status === 200 ? 1 : 0;
+    const who = await callAs(node(loser), `Bearer ${won[0]!.body.token.value}`, 'GET', '/_security/_authenticate');
+    assert.equal(who.status, 200, who.text);
+    assert.equal(who.body.username, 'elastic/fleet-server');
+    // A conflict through any node names the same security index uuid.
+    const uuids = new Set<string>();
+    for (const index of [0, 1, 2]) {
+      const again = await jsonCall(node(index), 'POST', path);
+      assert.equal(again.status, 409, again.text);
+      uuids.add(again.body.error.index_uuid);
+    }
+    uuids.add(lost[0]!.body.error.index_uuid);
+    assert.equal(uuids.size, 1, [...uuids].join(', '));
+    assert.equal((await jsonCall(node(2), 'DELETE', path)).status, 200);
   });
 
   test('bad input stays a 400 and publishes nothing', async () => {

@@ -13,6 +13,11 @@ export const REPLICATION_ACTIONS = {
   bulkShardReplica: 'indices:data/write/bulk[s][r]',
   /** A newly promoted primary to each in-sync copy: its operations above the global checkpoint. */
   resync: 'internal:index/seq_no/resync',
+  /**
+   * Primary to each in-sync copy once writes went quiet: the global checkpoint it computed after
+   * their last operations (Elasticsearch's GlobalCheckpointSyncAction), which they persist.
+   */
+  globalCheckpointSync: 'indices:admin/seq_no/global_checkpoint_sync[r]',
   shardFailure: 'internal:cluster/shard/failure',
   shardStarted: 'internal:cluster/shard/started',
   /** Recovery target to the primary's node: recover me. */

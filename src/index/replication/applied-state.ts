@@ -47,6 +47,35 @@ export function searchableCopiesOf(state: ClusterState, index: string): Searchab
     });
 }
 
+/** A shard of an open index, named by index name and uuid. */
+export interface ShardRef {
+  readonly index: string;
+  readonly indexUuid: string;
+  readonly shard: number;
+}
+
+/**
+ * Shards whose local data `nodeId` may delete (Elasticsearch's IndicesStore.shardCanBeDeleted):
+ * every copy the routing table lists is started on another node of the state, none relocating, so
+ * the shard is whole elsewhere and no copy of it is assigned here. A shard with an unassigned or
+ * initializing copy keeps whatever this node holds (it may be the copy that comes back).
+ */
+export function deletableShards(state: ClusterState, nodeId: string): ShardRef[] {
+  const deletable: ShardRef[] = [];
+  for (const [index, table] of Object.entries(state.routing_table.indices)) {
+    const metadata = state.metadata.indices[index];
+    const indexUuid = metadata?.settings['index.uuid'];
+    if (metadata === undefined || metadata.state !== 'open' || indexUuid === undefined) continue;
+    for (const [shard, copies] of Object.entries(table.shards)) {
+      const whole =
+        copies.length > 0 &&
+        copies.every((copy) => copy.state === 'STARTED' && copy.node !== null && copy.node !== nodeId && copy.relocating_node === null && state.nodes[copy.node] !== undefined);
+      if (whole) deletable.push({ index, indexUuid, shard: Number(shard) });
+    }
+  }
+  return deletable;
+}
+
 /** A shard copy open on this node. */
 export interface LocalCopy {
   readonly index: string;

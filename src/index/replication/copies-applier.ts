@@ -10,7 +10,7 @@ import { primaryTermOf, shardCopiesOf, type ClusterState, type ShardStateReport 
 import { isEsError } from '../../common/errors.js';
 import type { ShardStore } from '../store/shard-store.js';
 import { shardKey, type ShardTarget } from './actions.js';
-import { reconcileLocalCopies, type LocalCopy } from './applied-state.js';
+import { deletableShards, reconcileLocalCopies, type LocalCopy } from './applied-state.js';
 import type { ReplicationService } from './service.js';
 
 export interface ShardStoreProvider {
@@ -18,7 +18,19 @@ export interface ShardStoreProvider {
   open(target: ShardTarget): ShardStore | undefined;
   /** Closes the shard's store, deletes its files and opens an empty one (a full copy follows). */
   reset(target: ShardTarget): ShardStore;
+  /**
+   * Deletes this node's data of a shard it holds no copy of (its documents, history and segment
+   * files; an empty store stays open); false when there was nothing to delete.
+   */
+  deleteData?(target: ShardTarget): boolean;
 }
+
+/**
+ * Ours: how long after a state shows a shard whole elsewhere this node deletes its data of it, so
+ * that requests routed to the closed copy just before (a query or fetch phase) end first.
+ * Elasticsearch asks the nodes of the started copies first (ShardActiveRequest).
+ */
+export const shardDataDeleteDelayMs = 1_000;
 
 /** Ours: how long a primary waits before it tries again the preparation (`preparePrimary`) that failed. */
 export const preparePrimaryRetryMs = 2_000;
@@ -53,6 +65,7 @@ export class ShardCopiesApplier {
   private readonly preparing = new Set<string>();
   private lastState: ClusterState | undefined;
   private closed = false;
+  private deleteTimer: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly options: {
@@ -80,11 +93,19 @@ export class ShardCopiesApplier {
   /** Stops retrying preparations (node stop). */
   close(): void {
     this.closed = true;
+    if (this.deleteTimer !== undefined) clearTimeout(this.deleteTimer);
   }
 
   apply(state: ClusterState): void {
     this.lastState = state;
     this.reconcile(state);
+    if (this.options.stores.deleteData !== undefined && this.deleteTimer === undefined && deletableShards(state, this.options.nodeId).length > 0) {
+      this.deleteTimer = setTimeout(() => {
+        this.deleteTimer = undefined;
+        if (!this.closed && this.lastState !== undefined) this.deleteMovedData(this.lastState);
+      }, shardDataDeleteDelayMs);
+      this.deleteTimer.unref();
+    }
     // A started report lost on its way (the master changed, etcd was briefly unreachable) is made
     // again while the state still shows the copy initializing; without it the copy would stay
     // INITIALIZING for good.
@@ -96,6 +117,20 @@ export class ShardCopiesApplier {
         continue;
       }
       this.sendStarted({ kind: 'shard_started', index: copy.index, shard: copy.shard, allocationId: copy.allocationId, primaryTerm: primaryTermOf(state, copy.index, copy.shard) });
+    }
+  }
+
+  /** Deletes the local data of the shards `state` shows whole on other nodes (checked again on the newest state). */
+  private deleteMovedData(state: ClusterState): void {
+    for (const ref of deletableShards(state, this.options.nodeId)) {
+      const target: ShardTarget = { indexUuid: ref.indexUuid, index: ref.index, shard: ref.shard };
+      const key = shardKey(target);
+      if (this.local.has(key) || this.preparing.has(key)) continue;
+      try {
+        this.options.stores.deleteData?.(target);
+      } catch (error) {
+        this.options.logger.warn({ err: error, index: ref.index, shard: ref.shard }, 'cannot delete the data of a shard copy that moved off this node');
+      }
     }
   }
 

@@ -138,6 +138,8 @@ interface WriteWaiter {
 class CopySender {
   readonly queue: number[] = [];
   busy = false;
+  /** The highest global checkpoint this copy was sent (with operations or a global checkpoint sync). */
+  globalCheckpointSent = -1;
   held: boolean;
   failed = false;
   constructor(
@@ -188,7 +190,11 @@ export class ReplicationService {
   constructor(private readonly options: ReplicationServiceOptions) {
     this.log = options.logger.child({ component: 'replication' });
     this.timer = setInterval(() => {
-      for (const copy of this.primaries.values()) this.step(copy, { kind: 'tick', nowMs: this.options.nowMs() });
+      for (const copy of this.primaries.values()) {
+        this.step(copy, { kind: 'tick', nowMs: this.options.nowMs() });
+        this.syncGlobalCheckpoint(copy);
+      }
+      for (const copy of this.replicas.values()) if (!copy.recovering) copy.store.persistGlobalCheckpoint(copy.state.globalCheckpoint);
     }, replicationLimits.tickMs);
     this.timer.unref();
   }
@@ -210,6 +216,7 @@ export class ReplicationService {
       [REPLICATION_ACTIONS.bulkShardReplica, internal((body) => this.handleReplicaOperationsAfterState(REPLICATION_ACTIONS.bulkShardReplica, body))],
       [REPLICATION_ACTIONS.translogOps, internal((body) => this.handleReplicaOperationsAfterState(REPLICATION_ACTIONS.translogOps, body))],
       [REPLICATION_ACTIONS.resync, internal((body) => this.handleResync(body))],
+      [REPLICATION_ACTIONS.globalCheckpointSync, internal((body) => this.handleGlobalCheckpointSync(body))],
       [REPLICATION_ACTIONS.startRecovery, internal((body) => this.handleStartRecovery(body))],
       [REPLICATION_ACTIONS.filesInfo, internal((body) => this.handleFilesInfo(body))],
       [REPLICATION_ACTIONS.fileChunk, internal((body) => this.handleFileChunk(body))],
@@ -220,8 +227,8 @@ export class ReplicationService {
 
   // ------------------------------------------------------------------ opening copies
 
-  /** `globalCheckpoint`: the one this copy knew before (a promoted replica's); -1 when unknown. */
-  openPrimary(target: ShardTarget, store: ShardStore, allocationId: string, applied: AppliedShardState, globalCheckpoint = -1): void {
+  /** `globalCheckpoint`: the one this copy knew before (a promoted replica's; by default the one its store persisted). */
+  openPrimary(target: ShardTarget, store: ShardStore, allocationId: string, applied: AppliedShardState, globalCheckpoint = store.globalCheckpoint): void {
     const key = shardKey(target);
     assert(!this.primaries.has(key) && !this.replicas.has(key), 'one copy of a shard per node');
     if (store.primaryTerm < applied.primaryTerm) store.raisePrimaryTerm(applied.primaryTerm);
@@ -233,7 +240,8 @@ export class ReplicationService {
   openReplica(target: ShardTarget, store: ShardStore, allocationId: string, primaryTerm: number, resetStore: () => ShardStore): void {
     const key = shardKey(target);
     assert(!this.primaries.has(key) && !this.replicas.has(key), 'one copy of a shard per node');
-    this.replicas.set(key, new ReplicaCopy(target, store, createReplicaState(allocationId, primaryTerm, store.localCheckpoint, -1), resetStore));
+    // It knows the global checkpoint its store persisted (what it learnt before a restart).
+    this.replicas.set(key, new ReplicaCopy(target, store, createReplicaState(allocationId, primaryTerm, store.localCheckpoint, store.globalCheckpoint), resetStore));
   }
 
   /** The cluster state applied on this node, for one shard. */
@@ -504,6 +512,7 @@ export class ReplicationService {
           operations: operations.map(encodeOperation),
         };
         const response = await this.options.channel.request(nodeId, REPLICATION_ACTIONS.bulkShardReplica, body, replicationLimits.requestTimeoutMs);
+        sender.globalCheckpointSent = Math.max(sender.globalCheckpointSent, body.global_checkpoint);
         const answered = (response as Record<string, unknown> | null)?.['local_checkpoint'];
         if (typeof answered !== 'number' || !Number.isSafeInteger(answered) || answered < chunkFrom + count - 1) {
           throw errors.illegalState(`the copy answered without having written up to [${chunkFrom + count - 1}]`);
@@ -551,6 +560,56 @@ export class ReplicationService {
         ? { ...encodeShardTarget(target), allocation_id: report.allocationId, primary_term: report.primaryTerm, message: report.message, mark_as_stale: report.markAsStale }
         : { ...encodeShardTarget(target), allocation_id: report.allocationId, primary_term: report.primaryTerm, message: 'after peer recovery' };
     await this.options.channel.request(master, report.kind === 'shard_failed' ? REPLICATION_ACTIONS.shardFailure : REPLICATION_ACTIONS.shardStarted, body, replicationLimits.requestTimeoutMs);
+  }
+
+  /**
+   * Persists the primary's global checkpoint, and sends it to every in-sync copy that is idle and
+   * was sent a lower one (Elasticsearch syncs it once writes go quiet; here at the next tick), so
+   * each copy persists it too without waiting for a next write. A copy that does not answer is
+   * tried again at a later tick: the sync is advisory, writes carry the checkpoint as well.
+   */
+  private syncGlobalCheckpoint(copy: PrimaryCopy): void {
+    if (copy.state.mode !== 'primary') return;
+    copy.store.persistGlobalCheckpoint(copy.state.globalCheckpoint);
+    const globalCheckpoint = copy.state.globalCheckpoint;
+    for (const allocationId of copy.state.inSync) {
+      if (allocationId === copy.state.allocationId) continue;
+      const nodeId = copy.copies[allocationId];
+      let sender = copy.senders.get(allocationId);
+      if (sender === undefined) {
+        sender = new CopySender(allocationId, false);
+        copy.senders.set(allocationId, sender);
+      }
+      if (nodeId === undefined || sender.busy || sender.held || sender.failed || sender.queue.length > 0 || sender.globalCheckpointSent >= globalCheckpoint) continue;
+      const syncing = sender;
+      syncing.busy = true;
+      const body = { ...encodeShardTarget(copy.target), allocation_id: allocationId, primary_term: copy.state.primaryTerm, global_checkpoint: globalCheckpoint };
+      this.options.channel.request(nodeId, REPLICATION_ACTIONS.globalCheckpointSync, body, replicationLimits.requestTimeoutMs).then(
+        () => {
+          syncing.busy = false;
+          syncing.globalCheckpointSent = Math.max(syncing.globalCheckpointSent, globalCheckpoint);
+          this.pump(copy, syncing);
+        },
+        (error: unknown) => {
+          syncing.busy = false;
+          this.log.debug({ err: error, index: copy.target.index, shard: copy.target.shard, allocation_id: allocationId }, 'global checkpoint sync not taken; trying again later');
+          this.pump(copy, syncing);
+        },
+      );
+    }
+  }
+
+  /** A copy learns (and persists) its primary's global checkpoint; fenced by primary term as operations are. */
+  private handleGlobalCheckpointSync(body: unknown): Record<string, unknown> {
+    const action = REPLICATION_ACTIONS.globalCheckpointSync;
+    const { copy, object } = this.replicaFor(action, body);
+    const primaryTerm = readInteger(action, object, 'primary_term', 1);
+    const globalCheckpoint = readInteger(action, object, 'global_checkpoint', -1);
+    const [state, outcome] = stepReplica(copy.state, { kind: 'operations', primaryTerm, globalCheckpoint, operations: [] });
+    copy.state = state;
+    if (outcome.kind === 'refuse') throw errors.illegalState(outcome.reason);
+    if (!copy.recovering) copy.store.persistGlobalCheckpoint(copy.state.globalCheckpoint);
+    return { local_checkpoint: copy.state.localCheckpoint, global_checkpoint: copy.state.globalCheckpoint };
   }
 
   /**

@@ -4,7 +4,10 @@
  * shards existed have their one shard at `shard-0.db`).
  *
  * Tables (format version STORE_FORMAT_VERSION, P12):
- * - `store_meta(key, value)`: format_version, index_uuid, primary_term, max_seq_no.
+ * - `store_meta(key, value)`: format_version, index_uuid, primary_term, max_seq_no, and
+ *   global_checkpoint (absent: -1) once a replicated copy learnt one: the highest seq_no every
+ *   in-sync copy holds, as Elasticsearch persists it in the translog checkpoint, so a restarted
+ *   copy knows it at once (stats, recovery, promotion, what a follower may read).
  * - `docs(id PK, source, seq_no, primary_term, version, routing)`: the latest state of every id
  *   (`routing` is the `_routing` it was written with, NULL without one). A deleted
  *   document stays as a tombstone (`source` NULL) so its version keeps counting up when the id is
@@ -133,6 +136,7 @@ export class ShardStore {
   private readonly statements;
   private maxSeqNoValue: number;
   private primaryTermValue: number;
+  private globalCheckpointValue: number;
   private liveCountCache: number | undefined;
   private openTransactionDepth = 0;
   private transactionStartSeqNo = -1;
@@ -185,6 +189,7 @@ export class ShardStore {
     };
     this.maxSeqNoValue = Number(this.statements.metaGet.get('max_seq_no')?.value ?? '-1');
     this.primaryTermValue = Number(this.statements.metaGet.get('primary_term')?.value ?? '1');
+    this.globalCheckpointValue = Math.min(this.maxSeqNoValue, Number(this.statements.metaGet.get('global_checkpoint')?.value ?? '-1'));
     // What the file holds when it opens is what survived: it is the persisted history.
     this.persistedSeqNoValue = this.maxSeqNoValue;
   }
@@ -254,6 +259,26 @@ export class ShardStore {
     assert(Number.isSafeInteger(primaryTerm) && primaryTerm >= this.primaryTermValue, 'primary terms never go back');
     this.statements.metaSet.run('primary_term', String(primaryTerm));
     this.primaryTermValue = primaryTerm;
+  }
+
+  /** The persisted global checkpoint (never above the local checkpoint); -1 when none was persisted. */
+  get globalCheckpoint(): number {
+    return this.globalCheckpointValue;
+  }
+
+  /**
+   * Persists a global checkpoint this copy learnt (from its primary, or as the primary), when it is
+   * higher than the persisted one; capped at the local checkpoint (a copy never knows more).
+   * Committed on its own (under the store's durability); false when nothing changed, or while a
+   * transaction is open (whatever it writes may still roll back: the caller tries again later).
+   */
+  persistGlobalCheckpoint(globalCheckpoint: number): boolean {
+    assert(Number.isSafeInteger(globalCheckpoint) && globalCheckpoint >= -1, 'a global checkpoint is a seq_no or -1');
+    const capped = Math.min(globalCheckpoint, this.maxSeqNoValue);
+    if (capped <= this.globalCheckpointValue || this.openTransactionDepth > 0 || !this.db.open) return false;
+    this.statements.metaSet.run('global_checkpoint', String(capped));
+    this.globalCheckpointValue = capped;
+    return true;
   }
 
   /** The highest seq_no written; -1 for an empty shard. */

@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { emptyClusterState, type ClusterState, type ShardRouting } from '../../../src/cluster/state.js';
-import { appliedShardStateOf, reconcileLocalCopies, searchableCopiesOf } from '../../../src/index/replication/applied-state.js';
+import { appliedShardStateOf, deletableShards, reconcileLocalCopies, searchableCopiesOf } from '../../../src/index/replication/applied-state.js';
 
 function routing(shard: number, primary: boolean, node: string | null, state: ShardRouting['state'], id?: string, source?: 'EMPTY_STORE' | 'EXISTING_STORE' | 'PEER'): ShardRouting {
   return {
@@ -104,4 +104,24 @@ test('reconcileLocalCopies: a closed index keeps its routing table, and each nod
   assert.deepEqual(reconcileLocalCopies(closed, 'a', []), []);
   // No search is routed to a closed copy.
   assert.deepEqual(searchableCopiesOf(closed, 'logs'), []);
+});
+
+test('deletableShards: a node deletes its data of a shard only once every listed copy is started on other nodes of the state (IndicesStore.shardCanBeDeleted)', () => {
+  const nodes = (...ids: string[]): ClusterState['nodes'] =>
+    Object.fromEntries(ids.map((id) => [id, { name: id, ephemeral_id: id, transport_address: '127.0.0.1:9300', external_id: id, attributes: {}, roles: ['data'], version: '9.1.0' }]));
+  const whole = {
+    ...clusterState(
+      { '0': [routing(0, true, 'a', 'STARTED', 'p0'), routing(0, false, 'b', 'STARTED', 'r0')], '1': [routing(1, true, 'b', 'STARTED', 'p1'), routing(1, false, 'c', 'INITIALIZING', 'r1', 'PEER')] },
+      { '0': 1, '1': 1 },
+      { '0': ['p0', 'r0'], '1': ['p1'] },
+    ),
+    nodes: nodes('a', 'b', 'c'),
+  };
+  assert.deepEqual(deletableShards(whole, 'c'), [{ index: 'logs', indexUuid: 'logs-uuid', shard: 0 }], 'shard 1 still initializes (on c itself)');
+  assert.deepEqual(deletableShards(whole, 'a'), [], 'a holds a copy of shard 0; shard 1 is not whole');
+  assert.deepEqual(deletableShards({ ...whole, nodes: nodes('a', 'c') }, 'c'), [], "a copy on a node that left the state does not count");
+  const unassigned = clusterState({ '0': [routing(0, true, 'a', 'STARTED', 'p0'), routing(0, false, null, 'UNASSIGNED')] }, { '0': 1 }, { '0': ['p0'] });
+  assert.deepEqual(deletableShards({ ...unassigned, nodes: nodes('a', 'c') }, 'c'), [], 'an unassigned copy may be the one this node brings back');
+  const closed = { ...whole, metadata: { ...whole.metadata, indices: { logs: { ...whole.metadata.indices['logs']!, state: 'close' as const } } } };
+  assert.deepEqual(deletableShards(closed, 'c'), [], 'a closed index keeps its files');
 });
