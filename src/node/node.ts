@@ -11,6 +11,7 @@ import { startHttpServer, type HttpServer, type HttpTlsOptions } from '../http/s
 import type { Route } from '../http/route.js';
 import { clusterSettingsRoutes } from '../http/routes/cluster-settings.js';
 import { nodeInfoRoutes, type NodeIdentity } from '../http/routes/node-info.js';
+import { nodeFiguresProbe } from '../http/routes/node-figures.js';
 import { taskRoutes } from '../http/routes/tasks.js';
 import { wireIndices } from './wire-indices.js';
 import { availableProcessorTypes } from '../index/ingest/index.js';
@@ -257,6 +258,7 @@ export async function startNode(config: NodeConfig, options: StartOptions): Prom
     let documents: import('./wire-documents.js').DocumentsWiring | undefined;
     let searchWiring: import('./wire-search.js').SearchWiring | undefined;
     let statsWiring: import('./wire-stats.js').StatsWiring | undefined;
+    let nodesStatsWiring: import('./wire-nodes-stats.js').NodesStatsWiring | undefined;
     let reindexWiring: import('./wire-reindex-multi-node.js').ReindexAcrossNodes | undefined;
     let tasksWiring: import('./wire-tasks-multi-node.js').TasksAcrossNodes | undefined;
     let credentialsWiring: import('./wire-service-credentials.js').ServiceCredentialsWiring | undefined;
@@ -374,6 +376,8 @@ export async function startNode(config: NodeConfig, options: StartOptions): Prom
         searchers: indices.searchers,
         dataStreams: indices.dataStreams,
       });
+      // `_nodes/stats` and `_cat/nodes` ask every node for its figures (wire-nodes-stats.ts).
+      nodesStatsWiring = (await import('./wire-nodes-stats.js')).wireNodesStats({ ...nodeWiring, identity: () => identity });
       // Index close and open go through the master and every node's copies (wire-index-state.ts).
       indexStateWiring = (await import('./wire-index-state.js')).wireIndexState({
         ...nodeWiring,
@@ -418,6 +422,8 @@ export async function startNode(config: NodeConfig, options: StartOptions): Prom
       settings: config.flat,
       ingestStats: () => indices.ingest.statsJson(),
       ingestProcessors: availableProcessorTypes(),
+      figures: nodeFiguresProbe(config.pathData),
+      dataPath: config.pathData,
     };
     const routes: Route[] = [
       ...nodeInfoRoutes(identity),
@@ -440,7 +446,7 @@ export async function startNode(config: NodeConfig, options: StartOptions): Prom
       // Elasticsearch compresses plain HTTP responses by default, HTTPS ones only when asked (BREACH).
       compression: { enabled: config.httpCompression ?? tls === undefined, level: config.httpCompressionLevel },
       nowMs,
-      routes: coordination === undefined ? routes : coordination.applyTo([documents, searchWiring, reindexWiring, tasksWiring, statsWiring, indexStateWiring, credentialsWiring, ccrFollowerWiring, securitySharing, metadataSharing].reduce((wired, wiring) => wiring?.applyTo(wired) ?? wired, routes)),
+      routes: coordination === undefined ? routes : coordination.applyTo([documents, searchWiring, reindexWiring, tasksWiring, statsWiring, nodesStatsWiring, indexStateWiring, credentialsWiring, ccrFollowerWiring, securitySharing, metadataSharing].reduce((wired, wiring) => wiring?.applyTo(wired) ?? wired, routes)),
       security: security.service,
       log,
     });

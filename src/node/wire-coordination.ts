@@ -564,16 +564,6 @@ function parseTimeout(value: string | undefined, fallback: number): number {
   return Number(match[1]) * unit;
 }
 
-const nodeColumns: readonly CatColumn[] = [
-  { name: 'ip', aliases: ['i'], description: 'ip address', byDefault: true },
-  { name: 'node.role', aliases: ['r', 'role', 'nodeRole'], description: 'm:master eligible node, d:data node, i:ingest node, -:coordinating node only', byDefault: true },
-  { name: 'master', aliases: ['m'], description: '*:current master', byDefault: true },
-  { name: 'name', aliases: ['n'], description: 'node name', byDefault: true },
-  { name: 'id', aliases: ['nodeId'], description: 'unique node id', byDefault: false },
-  { name: 'version', aliases: ['v'], description: 'es version', byDefault: false },
-  { name: 'http_address', aliases: ['http'], description: 'bound http address', byDefault: false },
-  { name: 'port', aliases: ['po'], description: 'bound transport port', byDefault: false, numeric: true },
-];
 
 const shardColumns: readonly CatColumn[] = [
   { name: 'index', aliases: ['i', 'idx'], description: 'index name', byDefault: true },
@@ -588,7 +578,6 @@ const shardColumns: readonly CatColumn[] = [
 ];
 
 /** DiscoveryNodeRole abbreviations, sorted as Elasticsearch prints them. */
-const roleLetters: Readonly<Record<string, string>> = { data: 'd', data_cold: 'c', data_content: 's', data_frozen: 'f', data_hot: 'h', data_warm: 'w', ingest: 'i', master: 'm', ml: 'l', remote_cluster_client: 'r', transform: 't', voting_only: 'v' };
 
 function explainBody(state: ClusterState, request: RestRequest, includeYes: boolean): Record<string, unknown> {
   const body = (request.body === undefined || request.body.length === 0 ? {} : request.json()) as { index?: unknown; shard?: unknown; primary?: unknown };
@@ -779,20 +768,6 @@ function coordinationRoutes(coordinator: EtcdCoordinator, options: CoordinationW
     return { status: met ? 200 : 408, body: ordered };
   };
   const nodesInfo = (target: string | undefined): Record<string, unknown> => nodesInfoFromState(coordinator.state(), target, options.nodeId);
-  const catNodes = (request: RestRequest): RestResponse => {
-    const state = coordinator.state();
-    const rows: CatRow[] = Object.entries(state.nodes).map(([id, node]) => ({
-      ip: hostOf(node.transport_address),
-      'node.role': node.roles.map((role) => roleLetters[role] ?? '').sort().join('') || '-',
-      master: id === state.master_node ? '*' : '-',
-      name: node.name,
-      id: request.query['full_id'] === 'true' ? id : id.slice(0, 4),
-      version: node.version,
-      http_address: node.http_address ?? null,
-      port: Number(node.transport_address.slice(node.transport_address.lastIndexOf(':') + 1)),
-    }));
-    return renderCat(request, nodeColumns, rows);
-  };
   const catShards = (request: RestRequest, context: RequestContext): RestResponse => {
     const state = coordinator.state();
     const expression = request.params['index'];
@@ -834,7 +809,6 @@ function coordinationRoutes(coordinator: EtcdCoordinator, options: CoordinationW
     ),
     { method: 'GET', path: '/_nodes', action: 'cluster:monitor/nodes/info', scope: 'cluster', params: ['timeout'], handle: () => ({ status: 200, body: nodesInfo(undefined) }) },
     { method: 'GET', path: '/_nodes/:target', action: 'cluster:monitor/nodes/info', scope: 'cluster', params: ['timeout'], handle: (request) => ({ status: 200, body: nodesInfo(request.params['target']) }) },
-    { method: 'GET', path: '/_cat/nodes', action: 'cluster:monitor/nodes/info', scope: 'cluster', params: catParams, handle: catNodes },
     { method: 'GET', path: '/_cat/shards', action: 'cluster:monitor/state', scope: 'cluster', params: catParams, handle: catShards },
     { method: 'GET', path: '/_cat/shards/:index', action: 'cluster:monitor/state', scope: 'cluster', params: catParams, handle: catShards },
     ...(['GET', 'POST'] as const).map((method): Route => ({ method, path: '/_cluster/allocation/explain', action: 'cluster:monitor/allocation/explain', scope: 'cluster', params: ['include_yes_decisions', 'master_timeout'], handle: explain })),

@@ -97,6 +97,28 @@ describe('_cat/nodes (cat.nodes/10_basic.yml)', () => {
   });
 });
 
+describe('GET /_nodes/stats (nodes.stats/10_basic.yml): os, process, jvm, fs, transport, ingest', () => {
+  test('every section by default; the client\'s metric and node_id narrow it; an unknown metric is a 400', async () => {
+    const all = (await client.nodes.stats()) as any;
+    assert.deepEqual(all._nodes, { total: 1, successful: 1, failed: 0 });
+    const [id, entry] = Object.entries(all.nodes)[0] as [string, any];
+    assert.equal(entry.name, 'cat-1');
+    assert.ok(entry.jvm.mem.heap_used_in_bytes > 0 && entry.jvm.mem.heap_used_percent >= 0 && entry.jvm.uptime_in_millis > 0);
+    assert.ok(entry.os.mem.total_in_bytes >= entry.os.mem.used_in_bytes && entry.os.cpu.percent >= 0);
+    assert.ok(entry.process.open_file_descriptors > 0 && entry.process.cpu.total_in_millis > 0);
+    assert.ok(entry.fs.total.total_in_bytes >= entry.fs.total.available_in_bytes && entry.fs.data.length === 1);
+    const jvmOnly = (await client.nodes.stats({ node_id: '_local', metric: 'jvm' })) as any;
+    assert.deepEqual(Object.keys(jvmOnly.nodes[id]).filter((key) => ['jvm', 'os', 'process', 'fs', 'transport', 'ingest'].includes(key)), ['jvm']);
+    const byName = (await client.nodes.stats({ node_id: 'cat-*', metric: ['os', 'process'] })) as any;
+    assert.deepEqual(Object.keys(byName.nodes), [id]);
+    const none = (await client.nodes.stats({ node_id: 'no-such-node' })) as any;
+    assert.deepEqual([none._nodes.total, Object.keys(none.nodes)], [0, []]);
+    const unknown = await rawRequest(node, 'GET', '/_nodes/stats/no_such_metric');
+    assert.equal(unknown.status, 400);
+    assert.match(unknown.text, /unrecognized metric: \[no_such_metric\]/);
+  });
+});
+
 describe('_cat/master, _cat/nodeattrs, _cat/plugins, _cat/thread_pool, _cat/pending_tasks', () => {
   test('master names this node (cat.master/10_basic.yml)', async () => {
     const [nodeId] = Object.keys((await client.nodes.info()).nodes);

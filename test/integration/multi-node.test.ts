@@ -58,9 +58,27 @@ describe('three Strait nodes on etcd', { skip }, () => {
     const info = await jsonCall(nodes[0]!, 'GET', '/_nodes');
     assert.equal(info.body._nodes.total, 3);
     assert.ok(Object.values(info.body.nodes).every((n: any) => typeof n.http.publish_address === 'string'));
-    const cat = await jsonCall(nodes[0]!, 'GET', '/_cat/nodes?format=json&h=name,master,node.role');
+    const cat = await jsonCall(nodes[0]!, 'GET', '/_cat/nodes?format=json&h=name,master,node.role,pid,heap.percent,ram.percent,cpu,file_desc.current,disk.total');
     assert.equal(cat.body.length, 3);
     assert.equal(cat.body.filter((row: any) => row.master === '*').length, 1);
+    // Every node's own figures, asked of it (cluster:monitor/nodes/stats[n]): three processes, three pids.
+    for (const row of cat.body) for (const column of ['pid', 'heap.percent', 'ram.percent', 'cpu', 'file_desc.current']) assert.match(String(row[column]), /^\d+$/, `${row.name} ${column}: ${JSON.stringify(row)}`);
+    assert.equal(new Set(cat.body.map((row: any) => row.pid)).size, 3);
+    // _nodes/stats covers the cluster; a node filter and a metric narrow it.
+    const stats = await jsonCall(nodes[1]!, 'GET', '/_nodes/stats');
+    assert.equal(stats.status, 200, stats.text);
+    assert.deepEqual(stats.body._nodes, { total: 3, successful: 3, failed: 0 });
+    for (const entry of Object.values(stats.body.nodes) as any[]) {
+      assert.ok(entry.jvm.mem.heap_used_in_bytes > 0 && entry.jvm.mem.heap_max_in_bytes >= entry.jvm.mem.heap_used_in_bytes, JSON.stringify(entry.jvm));
+      assert.ok(entry.os.mem.total_in_bytes > 0 && entry.process.open_file_descriptors > 0 && entry.fs.total.total_in_bytes > 0);
+      assert.equal(typeof entry.transport.rx_count, 'number');
+    }
+    const one = await jsonCall(nodes[1]!, 'GET', '/_nodes/node-c/stats/jvm,os');
+    assert.deepEqual(Object.values(one.body.nodes).map((entry: any) => [entry.name, Object.keys(entry).filter((key) => ['jvm', 'os', 'process', 'fs', 'transport'].includes(key)).sort()]), [['node-c', ['jvm', 'os']]]);
+    const master = await jsonCall(nodes[2]!, 'GET', '/_nodes/_master/stats/process');
+    assert.deepEqual(Object.keys(master.body.nodes), [state.body.master_node]);
+    const unknownMetric = await jsonCall(nodes[0]!, 'GET', '/_nodes/stats/no_such_metric');
+    assert.equal(unknownMetric.status, 400, unknownMetric.text);
     const waited = await jsonCall(nodes[0]!, 'GET', `/_cluster/state/version?wait_for_metadata_version=${state.body.version}&wait_for_timeout=5s`);
     assert.equal(waited.body.version >= state.body.version, true);
     const notYet = await jsonCall(nodes[0]!, 'GET', `/_cluster/state/version?wait_for_metadata_version=${state.body.version + 1000}&wait_for_timeout=200ms`);

@@ -101,7 +101,7 @@ function percentOf(used: number, max: number): number {
   return max <= 0 ? 0 : Math.floor((used * 100) / max);
 }
 
-const nodesColumns: readonly CatColumn[] = [
+export const nodesColumns: readonly CatColumn[] = [
   column('id', ['id', 'nodeId'], 'unique node id', false),
   column('pid', ['p'], 'process id', false),
   column('ip', ['i'], 'ip address', true),
@@ -284,26 +284,26 @@ function nodeSelected(node: CatNodeIdentity, expression: string | undefined): bo
   });
 }
 
-export function catMoreRoutes(options: CatMoreOptions): readonly Route[] {
-  const { indices, searchers, node } = options;
-  const ip = (): string => hostOf(node.httpAddress());
+/** What `_cat/nodes` asks of its caller (Elasticsearch reads the cluster state, the nodes info and the nodes stats); checks its flags. */
+export function authorizeCatNodes(request: RestRequest, context: RequestContext): void {
+  context.authorize.cluster(STATE_ACTION);
+  context.authorize.cluster(NODES_STATS_ACTION);
+  booleanParam(request.query['full_id']);
+  booleanParam(request.query['include_unloaded_segments']);
+}
 
-  const nodes = (request: RestRequest, context: RequestContext): RestResponse => {
-    // Elasticsearch's cat nodes reads the cluster state, the nodes info and the nodes stats.
-    context.authorize.cluster(STATE_ACTION);
-    context.authorize.cluster(NODES_STATS_ACTION);
-    const fullId = booleanParam(request.query['full_id']);
-    booleanParam(request.query['include_unloaded_segments']);
-    const figures = options.figures();
+/** One `_cat/nodes` row: a node's identity and the figures it measured (this node's, or another's over the transport). */
+export function catNodeRow(node: CatNodeIdentity, figures: NodeFigures, fullId: boolean, master: boolean): CatRow {
     const disk = figures.disk;
     const diskUsed = disk === null ? null : disk.totalBytes - disk.availableBytes;
     const load = figures.loadAverage;
-    const row: CatRow = {
+    return {
       id: fullId ? node.nodeId : node.nodeId.slice(0, 4),
       pid: figures.pid,
-      ip: ip(),
+      // Another node's HTTP address is '' until it published one (it binds HTTP after joining).
+      ip: hostOf(node.httpAddress() || (node.transportAddress() ?? '')),
       port: portOf(node.transportAddress()),
-      http_address: node.httpAddress(),
+      http_address: node.httpAddress() || null,
       version: node.version ?? ES_API_VERSION,
       flavor: BUILD_FLAVOR,
       type: BUILD_TYPE,
@@ -327,10 +327,18 @@ export function catMoreRoutes(options: CatMoreOptions): readonly Route[] {
       load_15m: load === null ? null : load[2].toFixed(2),
       uptime: timeCell(figures.uptimeMs),
       'node.role': roleAbbreviations(node.roles),
-      master: '*',
+      master: master ? '*' : '-',
       name: node.nodeName,
     };
-    return renderCat(request, nodesColumns, [row]);
+}
+
+export function catMoreRoutes(options: CatMoreOptions): readonly Route[] {
+  const { indices, searchers, node } = options;
+  const ip = (): string => hostOf(node.httpAddress());
+
+  const nodes = (request: RestRequest, context: RequestContext): RestResponse => {
+    authorizeCatNodes(request, context);
+    return renderCat(request, nodesColumns, [catNodeRow(node, options.figures(), booleanParam(request.query['full_id']), true)]);
   };
 
   const master = (request: RestRequest): RestResponse =>

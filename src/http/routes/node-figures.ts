@@ -26,7 +26,14 @@ export interface NodeFigures {
   readonly openFileDescriptors: number;
   readonly maxFileDescriptors: number;
   /** The file system holding `path.data`; null when it cannot be read. */
-  readonly disk: { readonly totalBytes: number; readonly availableBytes: number } | null;
+  readonly disk: { readonly totalBytes: number; readonly freeBytes: number; readonly availableBytes: number } | null;
+  /** This process's CPU time (user + system) since it started, and its share of one core since the previous sample, in percent. */
+  readonly processCpuTotalMs: number;
+  readonly processCpuPercent: number;
+  /** V8's committed heap, and memory outside it (external and array buffers), in bytes. */
+  readonly heapCommittedBytes: number;
+  readonly nonHeapBytes: number;
+  readonly residentBytes: number;
 }
 
 interface CpuSample {
@@ -60,7 +67,13 @@ function fileDescriptors(): { open: number; max: number } {
 /** A probe keeps the previous CPU sample, so that `cpuPercent` covers the time since the last call. */
 export function nodeFiguresProbe(pathData: string): () => NodeFigures {
   let previous: CpuSample = { idle: 0, total: 0 };
+  let previousProcess = { cpuMs: 0, atMs: 0 };
   return () => {
+    const usage = process.cpuUsage();
+    const processCpuMs = (usage.user + usage.system) / 1000;
+    const atMs = performance.now();
+    const processCpuPercent = previousProcess.atMs > 0 && atMs > previousProcess.atMs ? Math.round((100 * (processCpuMs - previousProcess.cpuMs)) / (atMs - previousProcess.atMs)) : Math.round((100 * processCpuMs) / Math.max(1, process.uptime() * 1000));
+    previousProcess = { cpuMs: processCpuMs, atMs };
     const sample = cpuSample();
     const totalDelta = sample.total - previous.total;
     const idleDelta = sample.idle - previous.idle;
@@ -70,16 +83,22 @@ export function nodeFiguresProbe(pathData: string): () => NodeFigures {
     let disk: NodeFigures['disk'] = null;
     try {
       const stats = statfsSync(pathData);
-      disk = { totalBytes: stats.blocks * stats.bsize, availableBytes: stats.bavail * stats.bsize };
+      disk = { totalBytes: stats.blocks * stats.bsize, freeBytes: stats.bfree * stats.bsize, availableBytes: stats.bavail * stats.bsize };
     } catch {
       disk = null;
     }
     const load = os.loadavg();
     const totalMemory = os.totalmem();
+    const memory = process.memoryUsage();
     return {
       pid: process.pid,
       uptimeMs: Math.round(process.uptime() * 1000),
-      heapUsedBytes: process.memoryUsage().heapUsed,
+      heapUsedBytes: memory.heapUsed,
+      heapCommittedBytes: memory.heapTotal,
+      nonHeapBytes: memory.external,
+      residentBytes: memory.rss,
+      processCpuTotalMs: Math.round(processCpuMs),
+      processCpuPercent,
       heapMaxBytes: v8.getHeapStatistics().heap_size_limit,
       ramTotalBytes: totalMemory,
       ramUsedBytes: totalMemory - os.freemem(),

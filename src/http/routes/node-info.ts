@@ -11,6 +11,7 @@ import { nestFlatSettings } from '../../index/index.js';
 import { errors } from '../../common/index.js';
 import { transportStats } from '../../transport/index.js';
 import { hostOf } from '../../common/index.js';
+import type { NodeFigures } from './node-figures.js';
 
 /** What the info routes need to know about the node; filled in by node wiring. */
 export interface NodeIdentity {
@@ -33,6 +34,10 @@ export interface NodeIdentity {
   readonly ingestStats?: () => Record<string, unknown>;
   /** The ingest processor types this node runs (`ingest` of `GET /_nodes`). */
   readonly ingestProcessors?: readonly string[];
+  /** What this process and machine measure now (`os`, `process`, `jvm`, `fs` of `GET /_nodes/stats`). */
+  readonly figures?: () => NodeFigures;
+  /** `path.data` (the `fs` section names it). */
+  readonly dataPath?: string;
 }
 
 /** The metrics `GET /_nodes/{node_id}/{metric}` knows. */
@@ -111,20 +116,72 @@ function parseMetrics(value: string): Set<string> {
 }
 
 /** `GET /_nodes/stats[/transport,ingest]`: the transport section (connection reuse is visible here) and the ingest counters. */
-function nodeStats(identity: NodeIdentity, metric: string | undefined): Record<string, unknown> {
-  const metrics = metric === undefined || metric === '_all' ? ['transport', 'ingest'] : metric.split(',');
-  const unknown = metrics.filter((name) => name !== 'transport' && name !== 'ingest');
+/** The sections `GET /_nodes/stats` reports (Elasticsearch has more: breaker, indices, thread_pool ...). */
+export const NODE_STATS_METRICS: readonly string[] = ['os', 'process', 'jvm', 'fs', 'transport', 'ingest'];
+
+/** The metrics of `/_nodes/stats/{metric}` (all when absent or `_all`); an unknown one is a 400 naming those reported. */
+export function parseNodeStatsMetrics(metric: string | undefined): string[] {
+  if (metric === undefined || metric === '_all') return [...NODE_STATS_METRICS];
+  const metrics = metric.split(',').map((name) => name.trim());
+  const unknown = metrics.filter((name) => !NODE_STATS_METRICS.includes(name));
   if (unknown.length > 0) {
-    throw errors.illegalArgument(`request [/_nodes/stats/${metric}] contains unrecognized metric: [${unknown.join(', ')}]; this node reports [transport, ingest]`);
+    throw errors.illegalArgument(`request [/_nodes/stats/${metric}] contains unrecognized metric: [${unknown.join(', ')}]; this node reports [${NODE_STATS_METRICS.join(', ')}]`);
   }
+  return metrics;
+}
+
+/** This node's entry of `GET /_nodes/stats` for `metrics` (Elasticsearch's NodeStats sections, from Node's probes). */
+export function nodeStatsEntry(identity: NodeIdentity, metrics: readonly string[]): Record<string, unknown> {
+  const timestamp = Date.now();
   const node: Record<string, unknown> = {
-    timestamp: Date.now(),
+    timestamp,
     name: identity.nodeName,
     transport_address: identity.transportAddress() ?? identity.httpAddress(),
     host: hostOf(identity.httpAddress()),
     ip: hostOf(identity.httpAddress()),
     roles: [...identity.roles].sort(),
+    attributes: { ...(identity.attributes ?? {}) },
   };
+  const figures = identity.figures?.();
+  if (figures !== undefined) {
+    const percent = (part: number, whole: number): number => (whole > 0 ? Math.round((100 * part) / whole) : 0);
+    if (metrics.includes('os')) {
+      const free = figures.ramTotalBytes - figures.ramUsedBytes;
+      node['os'] = {
+        timestamp,
+        cpu: { percent: figures.cpuPercent, ...(figures.loadAverage === null ? {} : { load_average: { '1m': figures.loadAverage[0], '5m': figures.loadAverage[1], '15m': figures.loadAverage[2] } }) },
+        mem: { total_in_bytes: figures.ramTotalBytes, adjusted_total_in_bytes: figures.ramTotalBytes, free_in_bytes: free, used_in_bytes: figures.ramUsedBytes, free_percent: percent(free, figures.ramTotalBytes), used_percent: percent(figures.ramUsedBytes, figures.ramTotalBytes) },
+      };
+    }
+    if (metrics.includes('process')) {
+      node['process'] = {
+        timestamp,
+        open_file_descriptors: figures.openFileDescriptors,
+        max_file_descriptors: figures.maxFileDescriptors,
+        cpu: { percent: figures.processCpuPercent, total_in_millis: figures.processCpuTotalMs },
+        mem: { resident_in_bytes: figures.residentBytes },
+      };
+    }
+    if (metrics.includes('jvm')) {
+      // Node's V8 heap stands where Elasticsearch reports the JVM's.
+      node['jvm'] = {
+        timestamp,
+        uptime_in_millis: figures.uptimeMs,
+        mem: {
+          heap_used_in_bytes: figures.heapUsedBytes,
+          heap_used_percent: percent(figures.heapUsedBytes, figures.heapMaxBytes),
+          heap_committed_in_bytes: figures.heapCommittedBytes,
+          heap_max_in_bytes: figures.heapMaxBytes,
+          non_heap_used_in_bytes: figures.nonHeapBytes,
+          non_heap_committed_in_bytes: figures.nonHeapBytes,
+        },
+      };
+    }
+    if (metrics.includes('fs') && figures.disk !== null) {
+      const disk = { total_in_bytes: figures.disk.totalBytes, free_in_bytes: figures.disk.freeBytes, available_in_bytes: figures.disk.availableBytes };
+      node['fs'] = { timestamp, total: disk, data: [{ ...(identity.dataPath === undefined ? {} : { path: identity.dataPath }), ...disk }] };
+    }
+  }
   if (metrics.includes('transport')) {
     node['transport'] = {
       server_open: transportStats.inboundConnections,
@@ -135,8 +192,33 @@ function nodeStats(identity: NodeIdentity, metric: string | undefined): Record<s
     };
   }
   if (metrics.includes('ingest') && identity.ingestStats !== undefined) node['ingest'] = identity.ingestStats();
-  return { _nodes: { total: 1, successful: 1, failed: 0 }, cluster_name: identity.clusterName, nodes: { [identity.nodeId]: node } };
+  return node;
 }
+
+/** Whether a node filter (`_all`, `_local`, `_master`, `*`, ids, names, wildcards; comma-separated) names this one node. */
+function filterNamesThisNode(identity: NodeIdentity, filter: string): boolean {
+  return filter.split(',').some((part) => {
+    const name = part.trim();
+    if (name === '_all' || name === '_local' || name === '_master' || name === '*') return true;
+    if (!name.includes('*')) return name === identity.nodeId || name === identity.nodeName;
+    const pattern = new RegExp(`^${name.split('*').map((piece) => piece.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`);
+    return pattern.test(identity.nodeId) || pattern.test(identity.nodeName);
+  });
+}
+
+function nodeStats(identity: NodeIdentity, filter: string | undefined, metric: string | undefined): Record<string, unknown> {
+  const metrics = parseNodeStatsMetrics(metric);
+  const selected = filter === undefined || filterNamesThisNode(identity, filter);
+  return {
+    _nodes: { total: selected ? 1 : 0, successful: selected ? 1 : 0, failed: 0 },
+    cluster_name: identity.clusterName,
+    nodes: selected ? { [identity.nodeId]: nodeStatsEntry(identity, metrics) } : {},
+  };
+}
+
+export const NODES_STATS_ACTION = 'cluster:monitor/nodes/stats';
+export const NODES_STATS_PATHS: readonly string[] = ['/_nodes/stats', '/_nodes/stats/:metric', '/_nodes/:nodeId/stats', '/_nodes/:nodeId/stats/:metric'];
+const NODES_STATS_PARAMS = ['timeout', 'level', 'types', 'completion_fields', 'fielddata_fields', 'fields', 'groups', 'include_segment_file_sizes', 'include_unloaded_segments'];
 
 export function nodeInfoRoutes(identity: NodeIdentity): readonly Route[] {
   const nodesParams = ['timeout', 'flat_settings', 'master_timeout'] as const;
@@ -194,14 +276,14 @@ export function nodeInfoRoutes(identity: NodeIdentity): readonly Route[] {
         body: nodesInfoBody(identity, request.params['nodeId'], parseMetrics(request.params['metric']!)),
       }),
     },
-    ...['/_nodes/stats', '/_nodes/stats/:metric'].map(
+    ...NODES_STATS_PATHS.map(
       (path): Route => ({
         method: 'GET',
         path,
-        action: 'cluster:monitor/nodes/stats',
+        action: NODES_STATS_ACTION,
         scope: 'cluster',
-        params: ['timeout', 'level', 'types', 'completion_fields', 'fielddata_fields', 'fields', 'groups', 'include_segment_file_sizes', 'include_unloaded_segments'],
-        handle: (request) => ({ status: 200, body: nodeStats(identity, request.params['metric']) }),
+        params: NODES_STATS_PARAMS,
+        handle: (request) => ({ status: 200, body: nodeStats(identity, request.params['nodeId'], request.params['metric']) }),
       }),
     ),
   ];

@@ -23,7 +23,12 @@ const figures: NodeFigures = {
   loadAverage: [0.5, 1.25, 2],
   openFileDescriptors: 50,
   maxFileDescriptors: 1024,
-  disk: { totalBytes: 400 * 1024 ** 3, availableBytes: 300 * 1024 ** 3 },
+  disk: { totalBytes: 400 * 1024 ** 3, freeBytes: 310 * 1024 ** 3, availableBytes: 300 * 1024 ** 3 },
+  processCpuTotalMs: 1234,
+  processCpuPercent: 3,
+  heapCommittedBytes: 500,
+  nonHeapBytes: 200,
+  residentBytes: 4000,
 };
 
 const routes = catMoreRoutes({

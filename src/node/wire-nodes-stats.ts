@@ -1,0 +1,133 @@
+/**
+ * `GET /_nodes/stats` and `_cat/nodes` across the nodes of a multi-node cluster (issue #14: "the
+ * stats APIs reflect the whole cluster"). As Elasticsearch's TransportNodesStatsAction does, the
+ * coordinating node selects the nodes the filter names (`_all`, `_local`, `_master`, ids, names,
+ * wildcards, `master:true`, `data:true`) in the cluster state it applied, asks each for its own
+ * figures (`cluster:monitor/nodes/stats[n]`, served to nodes of this cluster only), and lists a node
+ * that does not answer under `_nodes.failures`. `_cat/nodes` fills every node's row from the same
+ * answers (heap, memory, CPU, load, file descriptors, disk), where it had only the cluster state's
+ * columns for the other nodes. Loaded only in multi-node mode (node.ts).
+ */
+import type { ClusterState, DiscoveryNode } from '../cluster/state.js';
+import { isDataNode, isMasterEligible } from '../cluster/state.js';
+import { EsError, errors } from '../common/index.js';
+import type { RequestContext, RestRequest, RestResponse, Route } from '../http/route.js';
+import { authorizeCatNodes, catNodeRow, nodesColumns } from '../http/routes/cat-more.js';
+import { renderCat, type CatRow } from '../http/routes/cat-table.js';
+import type { NodeFigures } from '../http/routes/node-figures.js';
+import { NODES_STATS_ACTION, NODES_STATS_PATHS, nodeStatsEntry, parseNodeStatsMetrics, type NodeIdentity } from '../http/routes/node-info.js';
+import { booleanParam } from '../http/request.js';
+import type { TransportHandler } from '../transport/index.js';
+import { askEachNode } from './ask-nodes.js';
+import type { MultiNodeWiringOptions } from './multi-node-wiring.js';
+
+export const NODES_STATS_NODE_ACTION = `${NODES_STATS_ACTION}[n]`;
+
+/** How long the coordinating node waits for each node's figures. */
+const nodeRequestTimeoutMs = 10_000;
+
+export interface NodesStatsWiring {
+  applyTo(routes: readonly Route[]): Route[];
+}
+
+interface NodeAnswer {
+  readonly stats: Record<string, unknown>;
+  readonly figures: NodeFigures | null;
+}
+
+/** The ids of the nodes `filter` names (all when undefined), in the state's order. */
+export function selectNodes(state: ClusterState, filter: string | undefined, localNodeId: string): string[] {
+  const parts = filter === undefined ? ['_all'] : filter.split(',').map((part) => part.trim()).filter((part) => part !== '');
+  const matches = (part: string, id: string, node: DiscoveryNode): boolean => {
+    if (part === '_all' || part === '*') return true;
+    if (part === '_local') return id === localNodeId;
+    if (part === '_master') return id === state.master_node;
+    if (part === 'master:true') return isMasterEligible(node);
+    if (part === 'master:false') return !isMasterEligible(node);
+    if (part === 'data:true') return isDataNode(node);
+    if (part === 'data:false') return !isDataNode(node);
+    if (!part.includes('*')) return part === id || part === node.name;
+    const pattern = new RegExp(`^${part.split('*').map((piece) => piece.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`);
+    return pattern.test(id) || pattern.test(node.name);
+  };
+  return Object.entries(state.nodes)
+    .filter(([id, node]) => parts.some((part) => matches(part, id, node)))
+    .map(([id]) => id);
+}
+
+export function wireNodesStats(options: MultiNodeWiringOptions & { readonly identity: () => NodeIdentity }): NodesStatsWiring {
+  const { nodeId, dataPlane } = options;
+  const { coordinator } = options.coordination;
+
+  const local = (body: unknown): NodeAnswer => {
+    const metrics = (body as { metrics?: unknown } | null)?.metrics;
+    if (!Array.isArray(metrics) || !metrics.every((metric) => typeof metric === 'string')) throw errors.illegalArgument(`a [${NODES_STATS_NODE_ACTION}] request names its [metrics]`);
+    const identity = options.identity();
+    return { stats: nodeStatsEntry(identity, metrics.length === 0 ? [] : parseNodeStatsMetrics(metrics.join(','))), figures: identity.figures?.() ?? null };
+  };
+  options.addTransportHandlers(new Map<string, TransportHandler>([[NODES_STATS_NODE_ACTION, dataPlane.replication.internalHandler(local)]]));
+
+  const ask = (state: ClusterState, nodes: readonly string[], metrics: readonly string[]): Promise<Map<string, NodeAnswer | EsError>> =>
+    askEachNode({ nodeId, channel: dataPlane.channel, log: options.log }, nodes, NODES_STATS_NODE_ACTION, { metrics }, nodeRequestTimeoutMs, local, (answer, node) => {
+      if (answer === null || typeof answer !== 'object' || typeof answer.stats !== 'object' || answer.stats === null) throw errors.illegalArgument(`node [${node}] (${state.nodes[node]?.name ?? '?'}) answered without its [stats]`);
+      return answer;
+    });
+
+  const nodesStats = async (request: RestRequest): Promise<RestResponse> => {
+    const metrics = parseNodeStatsMetrics(request.params['metric']);
+    const state = coordinator.state();
+    const answers = await ask(state, selectNodes(state, request.params['nodeId'], nodeId), metrics);
+    const nodes: Record<string, unknown> = {};
+    const failures: Record<string, unknown>[] = [];
+    for (const [node, answer] of answers) {
+      if (answer instanceof EsError) failures.push({ type: 'failed_node_exception', reason: `Failed node [${node}]`, node_id: node, caused_by: { type: answer.type, reason: answer.message } });
+      else nodes[node] = answer.stats;
+    }
+    return {
+      status: 200,
+      body: {
+        _nodes: { total: answers.size, successful: answers.size - failures.length, failed: failures.length, ...(failures.length === 0 ? {} : { failures }) },
+        cluster_name: state.cluster_name,
+        nodes,
+      },
+    };
+  };
+
+  /** Every node's row; a node that did not answer keeps the cluster state's columns, its figures empty. */
+  const catNodes = async (request: RestRequest, context: RequestContext): Promise<RestResponse> => {
+    authorizeCatNodes(request, context);
+    const state = coordinator.state();
+    const answers = await ask(state, Object.keys(state.nodes), []);
+    const fullId = booleanParam(request.query['full_id']);
+    const rows = Object.entries(state.nodes).map(([id, node]) => {
+      const answer = answers.get(id);
+      const identity = { nodeId: id, nodeName: node.name, roles: node.roles, buildHash: options.identity().buildHash, version: node.version, httpAddress: () => node.http_address ?? '', transportAddress: () => node.transport_address };
+      const figures = answer === undefined || answer instanceof EsError ? null : answer.figures;
+      if (figures !== null) return catNodeRow(identity, figures, fullId, id === state.master_node);
+      // No figures: the identity columns only, as Elasticsearch leaves a node's missing stats empty.
+      const row: Record<string, unknown> = { ...catNodeRow(identity, emptyFigures, fullId, id === state.master_node) };
+      for (const column of figureColumns) row[column] = null;
+      return row as CatRow;
+    });
+    return renderCat(request, nodesColumns, rows);
+  };
+
+  return {
+    applyTo: (routes) =>
+      routes.map((route): Route => {
+        if (route.action === NODES_STATS_ACTION && NODES_STATS_PATHS.includes(route.path)) return { ...route, handle: nodesStats };
+        if (route.path === '/_cat/nodes') return { ...route, handle: catNodes };
+        return route;
+      }),
+  };
+}
+
+const figureColumns = [
+  'pid', 'disk.total', 'disk.used', 'disk.avail', 'disk.used_percent', 'heap.current', 'heap.percent', 'heap.max', 'ram.current', 'ram.percent', 'ram.max',
+  'file_desc.current', 'file_desc.percent', 'file_desc.max', 'cpu', 'load_1m', 'load_5m', 'load_15m', 'uptime',
+] as const;
+
+const emptyFigures: NodeFigures = {
+  pid: 0, uptimeMs: 0, heapUsedBytes: 0, heapMaxBytes: 0, ramTotalBytes: 0, ramUsedBytes: 0, cpuPercent: 0, loadAverage: null,
+  openFileDescriptors: 0, maxFileDescriptors: 0, disk: null, processCpuTotalMs: 0, processCpuPercent: 0, heapCommittedBytes: 0, nonHeapBytes: 0, residentBytes: 0,
+};
