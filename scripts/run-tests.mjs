@@ -20,8 +20,8 @@ function walk(dir) {
 }
 const filters = process.argv.slice(2);
 // The longest files first (integration files starting several nodes or clusters), then the other
-// integration files, then the unit files: with two files at a time, the short ones fill the end instead of one
-// long file running alone there.
+// integration files: with two files at a time, the short ones fill the end instead of one long file
+// running alone there. The unit files run in a lane of their own (below).
 const weight = (file) => (file.startsWith(path.join('test', 'integration')) && /multi-node|ccr|ccs|three-cluster/.test(file) ? 0 : file.startsWith(path.join('test', 'integration')) ? 1 : 2);
 const matched = walk(path.join(root, 'test'))
   .filter((file) => filters.length === 0 || filters.some((f) => file.includes(f)))
@@ -42,7 +42,7 @@ const ownProcess = (file) => {
   return /^(before|after|beforeEach|afterEach)\(/m.test(text) || /^\/\/ test-runner: own process/m.test(text);
 };
 const bundled = matched.filter((file) => !ownProcess(file));
-let files = matched;
+let unitFiles = matched.filter((file) => weight(file) === 2);
 if (bundled.length > 10) {
   const bundleDir = mkdtempSync(path.join(tmpdir(), 'strait-unit-bundles-'));
   process.on('exit', () => rmSync(bundleDir, { recursive: true, force: true }));
@@ -53,33 +53,79 @@ if (bundled.length > 10) {
     writeFileSync(entry, members.map((file) => `await import(${JSON.stringify(path.join(root, file))});\n`).join(''));
     entries.push(entry);
   }
-  // The bundles (about 30 s each) after the cluster files, before the other integration files.
-  files = [...matched.filter((file) => weight(file) === 0), ...entries, ...matched.filter((file) => weight(file) > 0 && !bundled.includes(file))];
+  unitFiles = [...entries, ...unitFiles.filter((file) => !bundled.includes(file))];
 }
-// Nodes and CLI calls the tests start run from dist/ (see STRAIT_TEST_FROM_DIST in
-// test/harness/cluster.ts), so src/ is compiled first: a stale dist/ would test old code.
-// STRAIT_TEST_FROM_SOURCE=1 skips the compile and runs them through tsx instead.
+const integrationFiles = matched.filter((file) => weight(file) < 2);
+// STRAIT_TEST_FROM_SOURCE=1: no compile, nodes and CLI calls through tsx (see below).
 const fromSource = process.env['STRAIT_TEST_FROM_SOURCE'] === '1';
-if (!fromSource) {
-  const compiled = spawnSync(process.execPath, [path.join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.json'], { cwd: root, stdio: 'inherit' });
-  if (compiled.status !== 0) {
-    console.error('tsc failed: not running the tests');
-    process.exit(compiled.status ?? 1);
-  }
-}
 // STRAIT_TEST_TIMINGS=<file> appends each test file's wall time there (scripts/test-timing.mjs).
 const timings = process.env['STRAIT_TEST_TIMINGS'] ? ['--import', path.join(root, 'scripts', 'test-timing.mjs')] : [];
-const runner = spawn(
-  process.execPath,
-  ['--import', 'tsx', ...timings, '--test', '--test-concurrency=2', '--test-reporter=spec', ...files],
-  { cwd: root, stdio: 'inherit', env: { ...process.env, STRAIT_TEST_FROM_DIST: fromSource ? '0' : '1' } },
-);
+// Files the test files may share for the run (the harness keeps the keystore it made for a password
+// there, test/harness/cluster.ts), removed at the end.
+const sharedDir = mkdtempSync(path.join(tmpdir(), 'strait-test-shared-'));
+process.on('exit', () => rmSync(sharedDir, { recursive: true, force: true }));
+const env = { ...process.env, STRAIT_TEST_FROM_DIST: fromSource ? '0' : '1', STRAIT_TEST_SHARED_DIR: sharedDir };
+// Two lanes at once: the integration files two at a time, and beside them the unit files one at a
+// time (whose output is held and printed once the integration lane is done). The unit lane starts
+// with the compile the integration lane waits for, so the compile no longer runs alone.
+const lanes = [];
+const startLane = (name, files, concurrency, held, fromDist = !fromSource) => {
+  const child = spawn(process.execPath, ['--import', 'tsx', ...timings, '--test', `--test-concurrency=${concurrency}`, '--test-reporter=spec', ...files], {
+    cwd: root,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...env, STRAIT_TEST_FROM_DIST: fromDist ? '1' : '0' },
+  });
+  const output = [];
+  for (const stream of [child.stdout, child.stderr]) {
+    stream.on('data', (chunk) => {
+      output.push(chunk);
+      if (!held) (stream === child.stdout ? process.stdout : process.stderr).write(chunk);
+    });
+  }
+  // Listened to from the start: a lane may end before the other starts (a short unit lane, a long compile).
+  const exit = new Promise((resolve) => child.on('close', (code, signal) => resolve(code ?? (signal === null ? 1 : 128 + osConstants.signals[signal]))));
+  lanes.push({ name, child, output, held, exit });
+};
 // A signal that stops this script (npm forwarding SIGTERM, a CI timeout) goes on to the test
-// runner, which stops the test files, whose harness stops their nodes; waiting here (rather than
-// in spawnSync) is what lets it through instead of leaving the runner going on alone.
+// runners, which stop the test files, whose harness stops their nodes; waiting here (rather than
+// in spawnSync) is what lets it through instead of leaving the runners going on alone.
 for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
-  process.on(signal, () => runner.kill(signal));
+  process.on(signal, () => {
+    for (const { child } of lanes) child.kill(signal);
+  });
 }
-runner.on('exit', (code, signal) => {
-  process.exit(code ?? (signal === null ? 1 : 128 + osConstants.signals[signal]));
-});
+// The unit lane starts at once, beside the compile: its files load src/ through tsx, and the CLI
+// calls a few of them make run from source too (STRAIT_TEST_FROM_DIST=0), so it needs no dist/.
+if (unitFiles.length > 0) startLane('unit', unitFiles, 1, integrationFiles.length > 0, false);
+if (integrationFiles.length > 0) {
+  // Nodes and CLI calls the integration files start run from dist/ (see STRAIT_TEST_FROM_DIST in
+  // test/harness/cluster.ts), so src/ is compiled first: a stale dist/ would test old code.
+  // STRAIT_TEST_FROM_SOURCE=1 skips the compile and runs them through tsx instead.
+  if (!fromSource) {
+    const compiled = await new Promise((resolve) => {
+      const tsc = spawn(process.execPath, [path.join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', 'tsconfig.json'], { cwd: root, stdio: 'inherit' });
+      tsc.on('close', (code) => resolve(code ?? 1));
+    });
+    if (compiled !== 0) {
+      console.error('tsc failed: not running the tests');
+      for (const { child } of lanes) child.kill('SIGTERM');
+      process.exit(compiled);
+    }
+  }
+  startLane('integration', integrationFiles, 2, false);
+}
+const exits = await Promise.all(lanes.map(({ exit }) => exit));
+for (const { name, output, held } of lanes) {
+  if (held) process.stdout.write(`\n— the ${name} files (run beside the integration files) —\n${Buffer.concat(output).toString('utf8')}`);
+}
+if (lanes.length > 1) {
+  // Each lane ends with its own summary; their sum:
+  const totals = new Map();
+  for (const { output } of lanes) {
+    for (const match of Buffer.concat(output).toString('utf8').matchAll(/^ℹ (tests|pass|fail|cancelled|skipped|todo) (\d+)$/gm)) {
+      totals.set(match[1], (totals.get(match[1]) ?? 0) + Number(match[2]));
+    }
+  }
+  process.stdout.write(`\nℹ both lanes: ${[...totals].map(([name, count]) => `${name} ${count}`).join(', ')}\n`);
+}
+process.exitCode = exits.find((code) => code !== 0) ?? 0;

@@ -67,23 +67,14 @@ export class EtcdMetadataRange {
   /** Puts (or, for null, deletes) one key; resolves with etcd's revision for it. */
   publish(key: string, value: string | null): Promise<number> {
     const { client, prefix } = this.options;
-    const write = async (): Promise<number> => {
-      try {
+    return this.inLine(
+      key,
+      async () => {
         const response = value === null ? await client.delete().key(`${prefix}${key}`).exec() : await client.put(`${prefix}${key}`).value(value).exec();
         return Number(response.header.revision);
-      } catch (error) {
-        this.options.log.warn({ key, err: describe(error) }, 'publishing shared metadata to etcd failed; this node reloads the range once etcd answers');
-        this.scheduleReload();
-        throw error;
-      }
-    };
-    // Only the writes are in line (their order is the node's); the waits for the watch overlap.
-    const written = this.queue.then(write, write);
-    this.queue = written.catch(() => undefined);
-    return written.then(async (revision) => {
-      await this.revisionSeen(revision);
-      return revision;
-    });
+      },
+      (revision) => revision,
+    );
   }
 
   /**
@@ -93,20 +84,35 @@ export class EtcdMetadataRange {
    */
   publishIfAbsent(key: string, value: string): Promise<{ readonly created: boolean; readonly revision: number }> {
     const { client, prefix } = this.options;
-    const write = async (): Promise<{ created: boolean; revision: number }> => {
-      try {
+    return this.inLine(
+      key,
+      async () => {
         const response = await client.if(`${prefix}${key}`, 'Create', '==', 0).then(client.put(`${prefix}${key}`).value(value)).commit();
         return { created: response.succeeded, revision: Number(response.header.revision) };
+      },
+      (answer) => answer.revision,
+    );
+  }
+
+  /**
+   * Runs one etcd write after the ones before it (their order is the node's; the waits for the
+   * watch overlap) and resolves once the target has seen its revision. A failed write is logged
+   * and makes the node reload the range once etcd answers.
+   */
+  private inLine<T>(key: string, write: () => Promise<T>, revisionOf: (answer: T) => number): Promise<T> {
+    const attempt = async (): Promise<T> => {
+      try {
+        return await write();
       } catch (error) {
         this.options.log.warn({ key, err: describe(error) }, 'publishing shared metadata to etcd failed; this node reloads the range once etcd answers');
         this.scheduleReload();
         throw error;
       }
     };
-    const written = this.queue.then(write, write);
+    const written = this.queue.then(attempt, attempt);
     this.queue = written.catch(() => undefined);
     return written.then(async (answer) => {
-      await this.revisionSeen(answer.revision);
+      await this.revisionSeen(revisionOf(answer));
       return answer;
     });
   }

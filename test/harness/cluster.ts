@@ -17,7 +17,8 @@
  * test/integration/ops-correctness.test.ts proves each path with the fixtures in fixtures/.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import type { Socket } from 'node:net';
 import { constants as osConstants, tmpdir } from 'node:os';
 import path from 'node:path';
@@ -112,6 +113,49 @@ export function makeNodeCertificate(ca: Certificates, targetDir: string, name = 
   mustRunCli(['certutil', 'cert', '--ca-cert', ca.caCert, '--ca-key', ca.caKey, '--name', name, '--dns', 'localhost', '--ip', '127.0.0.1', '--out', targetDir]);
 }
 
+/**
+ * The certificate `startNode` gives each node of a CA: made by `strait certutil cert` once per CA in
+ * this process, then the same files for every node of that CA (one subject and addresses, as
+ * Elasticsearch's guide copies one node certificate to every node). Saves a CLI process and a key
+ * generation per node.
+ */
+const nodeCertificates = new Map<string, { readonly crt: Buffer; readonly key: Buffer }>();
+function nodeCertificateOf(ca: Certificates, targetDir: string): void {
+  let made = nodeCertificates.get(ca.dir);
+  if (made === undefined) {
+    makeNodeCertificate(ca, targetDir);
+    made = { crt: readFileSync(path.join(targetDir, 'node.crt')), key: readFileSync(path.join(targetDir, 'node.key')) };
+    nodeCertificates.set(ca.dir, made);
+    return;
+  }
+  mkdirSync(targetDir, { recursive: true });
+  writeFileSync(path.join(targetDir, 'node.crt'), made.crt);
+  writeFileSync(path.join(targetDir, 'node.key'), made.key, { mode: 0o600 });
+}
+
+/**
+ * A keystore holding `bootstrap.password`, made by `strait keystore add`. Under scripts/run-tests.mjs
+ * (STRAIT_TEST_SHARED_DIR) the file made for a password is kept there and copied for the next node
+ * of any test file with that password: the keystore's scrypt and a CLI process less per node.
+ */
+function keystoreWithPassword(configDir: string, password: string): void {
+  const shared = process.env['STRAIT_TEST_SHARED_DIR'];
+  const cached = shared === undefined ? undefined : path.join(shared, `keystore-${createHash('sha256').update(password).digest('hex').slice(0, 16)}`);
+  if (cached !== undefined && existsSync(cached)) {
+    copyFileSync(cached, path.join(configDir, 'strait.keystore'));
+    return;
+  }
+  // `keystore add` creates the keystore when there is none (test/integration/cli.test.ts covers
+  // `keystore create`): one CLI process less per node.
+  mustRunCli(['keystore', 'add', 'bootstrap.password', '--stdin', '--config-dir', configDir], password);
+  if (cached !== undefined) {
+    // Written aside, then renamed: another test file reading it never sees half a file.
+    const partial = `${cached}.${process.pid}`;
+    copyFileSync(path.join(configDir, 'strait.keystore'), partial);
+    renameSync(partial, cached);
+  }
+}
+
 /** strait.yml lines that open the remote cluster interface (API-key-model remotes dial it) on a free port. */
 export const REMOTE_CLUSTER_SERVER_YAML = [
   'remote_cluster_server.enabled: true',
@@ -187,7 +231,7 @@ export async function startNode(options: NodeOptions = {}): Promise<StartedNode>
   if (security) {
     const ca = options.ca ?? makeCa();
     caPem = ca.caPem;
-    makeNodeCertificate(ca, path.join(configDir, 'certs'));
+    nodeCertificateOf(ca, path.join(configDir, 'certs'));
     writeFileSync(path.join(configDir, 'certs', 'ca.crt'), ca.caPem);
     const authorities = ['certs/ca.crt'];
     (options.trust ?? []).forEach((other, index) => {
@@ -205,9 +249,7 @@ export async function startNode(options: NodeOptions = {}): Promise<StartedNode>
       'xpack.security.transport.ssl.certificate: certs/node.crt',
       `xpack.security.transport.ssl.certificate_authorities: [${authorities.join(', ')}]`,
     );
-    // `keystore add` creates the keystore when there is none (test/integration/cli.test.ts covers
-    // `keystore create`): one CLI process less per node.
-    mustRunCli(['keystore', 'add', 'bootstrap.password', '--stdin', '--config-dir', configDir], password);
+    keystoreWithPassword(configDir, password);
   } else {
     yaml.push('xpack.security.enabled: false');
   }
