@@ -905,13 +905,10 @@ export class CcrService {
    * with an objective whose task stopped (paused by an error, not by the user) counts as past it.
    */
   followersPastLagObjective(): string[] {
-    const past: string[] = [];
-    for (const record of this.records.all()) {
-      if (record.status !== 'active' || this.objectiveOf(record) === undefined) continue;
-      const tasks = this.tasks.get(record.followerUuid);
-      if (tasks === undefined || [...tasks.values()].some((task) => task.fatal) || this.pastObjective(record, CcrService.lagOf([...tasks.values()].map((task) => task.lag())))) past.push(record.followerIndex);
-    }
-    return past;
+    return this.followersPast((uuid) => {
+      const tasks = this.tasks.get(uuid);
+      return tasks === undefined ? undefined : [...tasks.values()].map((task) => ({ fatal: task.fatal, lag: task.lag() }));
+    });
   }
 
   /**
@@ -924,11 +921,19 @@ export class CcrService {
     // No follower has an objective: no node needs asking (health is asked often).
     if (!this.records.all().some((record) => record.status === 'active' && this.objectiveOf(record) !== undefined)) return [];
     const entries = await this.cluster.shardStatsOfEveryNode();
+    return this.followersPast((uuid) => {
+      const tasks = entries.get(uuid) ?? [];
+      return tasks.length === 0 ? undefined : tasks.map((entry) => ({ fatal: entry.stats['fatal_exception'] !== undefined, lag: entry.lag }));
+    });
+  }
+
+  /** Active followers with an objective whose tasks (undefined: none runs) failed or lag past it. */
+  private followersPast(tasksOf: (followerUuid: string) => readonly { readonly fatal: boolean; readonly lag: { readonly millis: number; readonly operations: number } }[] | undefined): string[] {
     const past: string[] = [];
     for (const record of this.records.all()) {
       if (record.status !== 'active' || this.objectiveOf(record) === undefined) continue;
-      const tasks = entries.get(record.followerUuid) ?? [];
-      if (tasks.length === 0 || tasks.some((entry) => entry.stats['fatal_exception'] !== undefined) || this.pastObjective(record, CcrService.lagOf(tasks.map((entry) => entry.lag)))) past.push(record.followerIndex);
+      const tasks = tasksOf(record.followerUuid);
+      if (tasks === undefined || tasks.some((task) => task.fatal) || this.pastObjective(record, CcrService.lagOf(tasks.map((task) => task.lag)))) past.push(record.followerIndex);
     }
     return past;
   }

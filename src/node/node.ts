@@ -263,7 +263,6 @@ export async function startNode(config: NodeConfig, options: StartOptions): Prom
     let tasksWiring: import('./wire-tasks-multi-node.js').TasksAcrossNodes | undefined;
     let credentialsWiring: import('./wire-service-credentials.js').ServiceCredentialsWiring | undefined;
     let indexStateWiring: import('./wire-index-state.js').IndexStateWiring | undefined;
-    let ccrFollowerWiring: import('./wire-ccr-follower.js').CcrFollowerWiring | undefined;
     if (coordination !== undefined) {
       closers.push(() => coordination.close());
       // Users, roles, API keys ... shared by every node through etcd, loaded before serving (wire-security-sharing.ts).
@@ -398,7 +397,6 @@ export async function startNode(config: NodeConfig, options: StartOptions): Prom
           prefix: config.coordination.prefix,
         });
         closers.push(() => follower.close());
-        ccrFollowerWiring = follower;
       }
     }
     const clusterUuid = clusterIdentity.clusterUuid;
@@ -446,7 +444,7 @@ export async function startNode(config: NodeConfig, options: StartOptions): Prom
       // Elasticsearch compresses plain HTTP responses by default, HTTPS ones only when asked (BREACH).
       compression: { enabled: config.httpCompression ?? tls === undefined, level: config.httpCompressionLevel },
       nowMs,
-      routes: coordination === undefined ? routes : coordination.applyTo([documents, searchWiring, reindexWiring, tasksWiring, statsWiring, nodesStatsWiring, indexStateWiring, credentialsWiring, ccrFollowerWiring, securitySharing, metadataSharing].reduce((wired, wiring) => wiring?.applyTo(wired) ?? wired, routes)),
+      routes: coordination === undefined ? routes : coordination.applyTo([documents, searchWiring, reindexWiring, tasksWiring, statsWiring, nodesStatsWiring, indexStateWiring, credentialsWiring, securitySharing, metadataSharing].reduce((wired, wiring) => wiring?.applyTo(wired) ?? wired, routes)),
       security: security.service,
       log,
     });

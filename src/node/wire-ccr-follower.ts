@@ -38,11 +38,10 @@
 import type { Logger } from 'pino';
 import { EtcdMetadataRange } from '../cluster/etcd-metadata-range.js';
 import { primaryOf, type ClusterState } from '../cluster/state.js';
-import { EsError, errors, limits } from '../common/index.js';
+import { EsError, limits } from '../common/index.js';
 import type { CcrCluster, CcrService, ShardTaskStats } from '../ccr/service.js';
 import type { AutoFollowPatternRecord, AutoFollowService } from '../ccr/auto-follow.js';
 import type { FollowerRecord } from '../ccr/follower-records.js';
-import type { Route } from '../http/route.js';
 import type { IndexHandle, IndicesService } from '../index/index.js';
 import type { ShardTarget } from '../index/replication/actions.js';
 import type { TransportHandler } from '../transport/index.js';
@@ -63,9 +62,6 @@ const patternRangeName = 'ccr/auto_follow';
 /** The master's auto-follow coordinator's counters, asked by another node for `GET /_ccr/stats`. */
 export const AUTO_FOLLOW_STATS_MASTER_ACTION = 'cluster:monitor/ccr/auto_follow_stats[m]';
 
-/** Actions still refused on a follower cluster of many nodes. */
-const refusedActions: ReadonlySet<string> = new Set<string>([]);
-
 export interface CcrFollowerWiringOptions extends MultiNodeWiringOptions {
   readonly ccr: CcrService;
   readonly autoFollow: AutoFollowService;
@@ -75,8 +71,6 @@ export interface CcrFollowerWiringOptions extends MultiNodeWiringOptions {
 }
 
 export interface CcrFollowerWiring {
-  /** Refuses what is not supported on many nodes yet. */
-  applyTo(routes: readonly Route[]): Route[];
   close(): Promise<void>;
 }
 
@@ -278,8 +272,7 @@ export async function wireCcrFollower(options: CcrFollowerWiringOptions): Promis
     },
     coordinatorStats: async () => {
       const master = coordinator.state().master_node;
-      if (coordinator.isMaster() || master === undefined || master === null) return autoFollow.localStats();
-      if (master === nodeId) return autoFollow.localStats();
+      if (coordinator.isMaster() || master === undefined || master === null || master === nodeId) return autoFollow.localStats();
       return (await channel.request(master, AUTO_FOLLOW_STATS_MASTER_ACTION, {}, statsTimeoutMs)) as Record<string, unknown>;
     },
   });
@@ -297,17 +290,6 @@ export async function wireCcrFollower(options: CcrFollowerWiringOptions): Promis
   // Tasks follow the primaries: every applied state (after the shard copies were opened) reconciles them.
   coordinator.onApplied(() => ccr.reconcile());
   return {
-    applyTo: (routes) =>
-      routes.map((route): Route =>
-        refusedActions.has(route.action)
-          ? {
-              ...route,
-              handle: () => {
-                throw errors.illegalArgument(`[${route.action}] is not supported on a follower cluster of many nodes yet ([discovery.type] is [multi-node])`);
-              },
-            }
-          : route,
-      ),
     close: async () => {
       await patterns.close();
       await range.close();
