@@ -402,6 +402,8 @@ export async function startNode(config: NodeConfig, options: StartOptions): Prom
     const clusterUuid = clusterIdentity.clusterUuid;
     let httpServer: HttpServer | undefined;
     const build = buildInfo();
+    // What this process and machine measure (`_nodes/stats`, `_cat/nodes`, `_cat/allocation`).
+    const figures = nodeFiguresProbe(config.pathData);
     const identity: NodeIdentity = {
       nodeId,
       nodeName: config.nodeName,
@@ -420,7 +422,7 @@ export async function startNode(config: NodeConfig, options: StartOptions): Prom
       settings: config.flat,
       ingestStats: () => indices.ingest.statsJson(),
       ingestProcessors: availableProcessorTypes(),
-      figures: nodeFiguresProbe(config.pathData),
+      figures,
       dataPath: config.pathData,
     };
     const routes: Route[] = [
@@ -432,7 +434,7 @@ export async function startNode(config: NodeConfig, options: StartOptions): Prom
       ...remote.routes(identity),
       ...ccrRoutes(ccr, ccrLeader, indices.indices),
       ...autoFollowRoutes(autoFollow),
-      ...indices.nodeCatRoutes(identity),
+      ...indices.nodeCatRoutes(identity, figures),
     ];
     routes.push(...catListRoutes(routes));
     const tls = readTls(config);

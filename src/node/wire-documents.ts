@@ -45,7 +45,7 @@ import { sourceFilterFromQuery } from '../index/source-filter.js';
 import { REPLICATION_ACTIONS, type ShardTarget } from '../index/replication/actions.js';
 import { booleanParam, createRestRequest } from '../http/request.js';
 import type { HttpMethod, RequestAuthorizer, RequestContext, RestRequest, RestResponse, Route } from '../http/route.js';
-import { documentRoutes, listExecutedPipelines } from '../http/routes/documents.js';
+import { documentRoutes, isScriptedUpsert, listExecutedPipelines } from '../http/routes/documents.js';
 import type { TransportHandler } from '../transport/index.js';
 import type { CoordinationWiring } from './wire-coordination.js';
 import type { DataPlaneWiring } from './wire-data-plane.js';
@@ -232,8 +232,6 @@ export function wireDocuments(options: DocumentsWiringOptions): DocumentsWiring 
   // has not made yet, so the primary runs the index's pipelines on it after the script, as a
   // single node (and Elasticsearch's non-bulk update) does.
   const localIngesting = ingest === undefined ? undefined : documentRoutes(indices, ingest);
-  const isScriptedUpsert = (body: unknown): boolean =>
-    typeof body === 'object' && body !== null && ['true', true].includes((body as Record<string, unknown>)['scripted_upsert'] as string | boolean);
   const localRoute = (method: HttpMethod, path: string, routes: readonly Route[] = local): Route => {
     const route = routes.find((candidate) => candidate.path === path && (typeof candidate.method === 'string' ? candidate.method === method : candidate.method.includes(method)));
     if (route === undefined) throw errors.illegalArgument(`malformed [${SHARD_WRITE_ACTION}] request: no document route [${method} ${path}]`);

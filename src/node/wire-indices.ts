@@ -36,7 +36,7 @@ import { SearchService, type RemoteClusters } from '../search/index.js';
 import { parseTimeValueMs } from '../search/time-value.js';
 import type { FlatSettings } from '../cluster/settings.js';
 import { catMoreRoutes, type CatNodeIdentity } from '../http/routes/cat-more.js';
-import { nodeFiguresProbe } from '../http/routes/node-figures.js';
+import type { NodeFigures } from '../http/routes/node-figures.js';
 import { RecoveryLog } from '../index/recovery-log.js';
 
 /** The node id node.ts keeps in node.db (`node_meta`), for `_node` in search answers; the node name before it exists. */
@@ -70,7 +70,8 @@ export function wireIndices(options: { config: NodeConfig; nodeDb: SqlDatabase; 
   /** Makes the dynamic cluster settings of the index and search layers take effect (start and every change). */
   applyClusterSettings(effective: FlatSettings): void;
   /** The node and segment `_cat` APIs; they need the node's identity, known once it listens. */
-  nodeCatRoutes(node: CatNodeIdentity): readonly Route[];
+  /** `figures`: the node's probe, shared with `GET /_nodes/stats` (one CPU sample history). */
+  nodeCatRoutes(node: CatNodeIdentity, figures: () => NodeFigures): readonly Route[];
   close(): void;
 } {
   const log = options.log.child({ layer: 'index' });
@@ -150,7 +151,7 @@ export function wireIndices(options: { config: NodeConfig; nodeDb: SqlDatabase; 
       const timeout = effective['search.default_search_timeout'];
       search.setDefaultSearchTimeout(timeout === undefined ? undefined : parseTimeValueMs(String(timeout), 'search.default_search_timeout'));
     },
-    nodeCatRoutes: (node) => catMoreRoutes({ indices: service, searchers, node, figures: nodeFiguresProbe(options.config.pathData), recoveries, searchPool: pool === undefined ? undefined : () => pool.stats() }),
+    nodeCatRoutes: (node, figures) => catMoreRoutes({ indices: service, searchers, node, figures, recoveries, searchPool: pool === undefined ? undefined : () => pool.stats() }),
     close: () => {
       clearInterval(asyncSweep);
       asyncSearches.close();

@@ -1,15 +1,13 @@
 /**
  * `GET /_nodes/stats` and `_cat/nodes` across the nodes of a multi-node cluster (issue #14: "the
  * stats APIs reflect the whole cluster"). As Elasticsearch's TransportNodesStatsAction does, the
- * coordinating node selects the nodes the filter names (`_all`, `_local`, `_master`, ids, names,
- * wildcards, `master:true`, `data:true`) in the cluster state it applied, asks each for its own
+ * coordinating node selects the nodes the filter names (selectTaskNodes) in the cluster state it applied, asks each for its own
  * figures (`cluster:monitor/nodes/stats[n]`, served to nodes of this cluster only), and lists a node
  * that does not answer under `_nodes.failures`. `_cat/nodes` fills every node's row from the same
  * answers (heap, memory, CPU, load, file descriptors, disk), where it had only the cluster state's
  * columns for the other nodes. Loaded only in multi-node mode (node.ts).
  */
-import type { ClusterState, DiscoveryNode } from '../cluster/state.js';
-import { isDataNode, isMasterEligible } from '../cluster/state.js';
+import type { ClusterState } from '../cluster/state.js';
 import { EsError, errors } from '../common/index.js';
 import type { RequestContext, RestRequest, RestResponse, Route } from '../http/route.js';
 import { authorizeCatNodes, catNodeRow, nodesColumns } from '../http/routes/cat-more.js';
@@ -20,6 +18,7 @@ import { booleanParam } from '../http/request.js';
 import type { TransportHandler } from '../transport/index.js';
 import { askEachNode } from './ask-nodes.js';
 import type { MultiNodeWiringOptions } from './multi-node-wiring.js';
+import { selectTaskNodes } from './wire-tasks-multi-node.js';
 
 export const NODES_STATS_NODE_ACTION = `${NODES_STATS_ACTION}[n]`;
 
@@ -33,26 +32,6 @@ export interface NodesStatsWiring {
 interface NodeAnswer {
   readonly stats: Record<string, unknown>;
   readonly figures: NodeFigures | null;
-}
-
-/** The ids of the nodes `filter` names (all when undefined), in the state's order. */
-export function selectNodes(state: ClusterState, filter: string | undefined, localNodeId: string): string[] {
-  const parts = filter === undefined ? ['_all'] : filter.split(',').map((part) => part.trim()).filter((part) => part !== '');
-  const matches = (part: string, id: string, node: DiscoveryNode): boolean => {
-    if (part === '_all' || part === '*') return true;
-    if (part === '_local') return id === localNodeId;
-    if (part === '_master') return id === state.master_node;
-    if (part === 'master:true') return isMasterEligible(node);
-    if (part === 'master:false') return !isMasterEligible(node);
-    if (part === 'data:true') return isDataNode(node);
-    if (part === 'data:false') return !isDataNode(node);
-    if (!part.includes('*')) return part === id || part === node.name;
-    const pattern = new RegExp(`^${part.split('*').map((piece) => piece.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`);
-    return pattern.test(id) || pattern.test(node.name);
-  };
-  return Object.entries(state.nodes)
-    .filter(([id, node]) => parts.some((part) => matches(part, id, node)))
-    .map(([id]) => id);
 }
 
 export function wireNodesStats(options: MultiNodeWiringOptions & { readonly identity: () => NodeIdentity }): NodesStatsWiring {
@@ -76,7 +55,7 @@ export function wireNodesStats(options: MultiNodeWiringOptions & { readonly iden
   const nodesStats = async (request: RestRequest): Promise<RestResponse> => {
     const metrics = parseNodeStatsMetrics(request.params['metric']);
     const state = coordinator.state();
-    const answers = await ask(state, selectNodes(state, request.params['nodeId'], nodeId), metrics);
+    const answers = await ask(state, selectTaskNodes(request.params['nodeId'], state, nodeId), metrics);
     const nodes: Record<string, unknown> = {};
     const failures: Record<string, unknown>[] = [];
     for (const [node, answer] of answers) {

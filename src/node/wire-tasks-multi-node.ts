@@ -16,7 +16,7 @@
  */
 import { SYSTEM_CONTEXT } from './system-context.js';
 import type { Logger } from 'pino';
-import type { ClusterState } from '../cluster/state.js';
+import { isDataNode, isMasterEligible, type ClusterState, type DiscoveryNode } from '../cluster/state.js';
 import { errors, isEsError } from '../common/errors.js';
 import { booleanParam, createRestRequest } from '../http/request.js';
 import type { RequestContext, RestRequest, RestResponse, Route } from '../http/route.js';
@@ -60,8 +60,16 @@ function isStringRecord(value: unknown): value is Record<string, string> {
 
 /**
  * The ids of the nodes of `state` a `nodes` filter selects (Elasticsearch's node selectors): all
- * without one; `_all` and `*`, `_local`, `_master`, and node ids or names with `*` wildcards.
+ * without one; `_all` and `*`, `_local`, `_master`, `master:true|false`, `data:true|false`, and
+ * node ids or names with `*` wildcards. Used by the task APIs and `_nodes/stats`.
  */
+const roleSelectors: ReadonlyMap<string, readonly [(node: DiscoveryNode) => boolean, boolean]> = new Map([
+  ['master:true', [isMasterEligible, true]],
+  ['master:false', [isMasterEligible, false]],
+  ['data:true', [isDataNode, true]],
+  ['data:false', [isDataNode, false]],
+] as const);
+
 export function selectTaskNodes(filter: string | undefined, state: ClusterState, localNodeId: string): string[] {
   const all = Object.keys(state.nodes);
   if (filter === undefined || filter === '') return all;
@@ -69,6 +77,10 @@ export function selectTaskNodes(filter: string | undefined, state: ClusterState,
   for (const part of filter.split(',').filter((entry) => entry !== '')) {
     if (part === '_all' || part === '*') for (const id of all) selected.add(id);
     else if (part === '_local') selected.add(localNodeId);
+    else if (roleSelectors.has(part)) {
+      const [test, wanted] = roleSelectors.get(part)!;
+      for (const id of all) if (test(state.nodes[id]!) === wanted) selected.add(id);
+    }
     else if (part === '_master') {
       if (state.master_node !== null && state.master_node !== undefined) selected.add(state.master_node);
     } else {

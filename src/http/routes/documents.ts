@@ -105,6 +105,11 @@ function storedFieldsOf(value: string | undefined): string[] | undefined {
   return value === undefined ? undefined : value.split(',').filter((field) => field !== '');
 }
 
+/** Whether an `_update` body asks for a scripted upsert (`scripted_upsert`: true or "true"). */
+export function isScriptedUpsert(body: unknown): boolean {
+  return typeof body === 'object' && body !== null && ['true', true].includes((body as Record<string, unknown>)['scripted_upsert'] as string | boolean);
+}
+
 export function documentRoutes(service: IndicesService, ingest?: IngestService): readonly Route[] {
   const index = (request: RestRequest, context: RequestContext, opType: 'index' | 'create' | undefined): RestResponse => {
     const target = request.params['index']!;
@@ -327,7 +332,7 @@ export function documentRoutes(service: IndicesService, ingest?: IngestService):
         // The default and final pipelines of the index run on the upsert document (src/index/ingest);
         // a scripted upsert's document goes through them after the script.
         const requestBody = request.json();
-        const scriptedUpsert = typeof requestBody === 'object' && requestBody !== null && ['true', true].includes((requestBody as Record<string, unknown>)['scripted_upsert'] as string | boolean);
+        const scriptedUpsert = isScriptedUpsert(requestBody);
         const ingested = scriptedUpsert ? undefined : ingest?.applyPipelines({ index: target, id: request.params['id'], routing, source: requestBody, pipeline: undefined, update: true });
         if (ingested?.kind === 'dropped') return { status: 200, body: ingested.body };
         if (ingested?.kind === 'failed') throw ingested.error;

@@ -12,6 +12,7 @@ import { errors } from '../../common/index.js';
 import { transportStats } from '../../transport/index.js';
 import { hostOf } from '../../common/index.js';
 import type { NodeFigures } from './node-figures.js';
+import { selectsNode } from './tasks.js';
 
 /** What the info routes need to know about the node; filled in by node wiring. */
 export interface NodeIdentity {
@@ -195,20 +196,9 @@ export function nodeStatsEntry(identity: NodeIdentity, metrics: readonly string[
   return node;
 }
 
-/** Whether a node filter (`_all`, `_local`, `_master`, `*`, ids, names, wildcards; comma-separated) names this one node. */
-function filterNamesThisNode(identity: NodeIdentity, filter: string): boolean {
-  return filter.split(',').some((part) => {
-    const name = part.trim();
-    if (name === '_all' || name === '_local' || name === '_master' || name === '*') return true;
-    if (!name.includes('*')) return name === identity.nodeId || name === identity.nodeName;
-    const pattern = new RegExp(`^${name.split('*').map((piece) => piece.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*')}$`);
-    return pattern.test(identity.nodeId) || pattern.test(identity.nodeName);
-  });
-}
-
 function nodeStats(identity: NodeIdentity, filter: string | undefined, metric: string | undefined): Record<string, unknown> {
   const metrics = parseNodeStatsMetrics(metric);
-  const selected = filter === undefined || filterNamesThisNode(identity, filter);
+  const selected = selectsNode(filter, identity);
   return {
     _nodes: { total: selected ? 1 : 0, successful: selected ? 1 : 0, failed: 0 },
     cluster_name: identity.clusterName,
