@@ -38,7 +38,7 @@ function preferenceType(preference: string): string {
  */
 export function copyPreferenceOf(preference: string | undefined): string | undefined {
   if (preference === undefined || preference === '') return undefined;
-  if (!preference.startsWith('_shards:')) return preference;
+  if (preference !== '_shards' && !preference.startsWith('_shards:')) return preference;
   const bar = preference.indexOf('|');
   return bar < 0 || bar === preference.length - 1 ? undefined : preference.slice(bar + 1);
 }
@@ -60,7 +60,7 @@ export function parseShardSelection(routingParam: string | undefined, preference
         if (!/^[+-]?\d+$/.test(id) || !Number.isSafeInteger(Number(id))) throw errors.numberFormat(`For input string: "${id}"`); // Integer.parseInt's failure
         preferredShards.add(Number(id));
       }
-      preference = bar < 0 || bar === preference.length - 1 ? undefined : preference.slice(bar + 1);
+      preference = copyPreferenceOf(preference);
     }
     if (preference !== undefined && preference.startsWith('_')) {
       const type = preferenceType(preference);
