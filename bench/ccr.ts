@@ -31,7 +31,7 @@ import type { Client } from '@elastic/elasticsearch';
 import { makeCa, REMOTE_CLUSTER_CLIENT_YAML, REMOTE_CLUSTER_SERVER_YAML, startNode, type StartedNode } from '../test/harness/cluster.js';
 import { remoteConnected } from '../test/harness/wait.js';
 import { generateGeonames } from './geonames-corpus.js';
-import { cpuMs, waitUntilIdle } from './node-idle.js';
+import { cpuMs, threadCpuMs, threadCpuPer1000, waitUntilIdle } from './node-idle.js';
 
 export interface CcrBenchOptions {
   /** Duration of the paced lag run, per security model (s). */
@@ -354,11 +354,12 @@ async function unpacedPhase(
   seconds: number,
   pool: SourcePool,
   followerPid?: number,
-): Promise<{ docs_per_s: number; docs: number; leader_cpu_ms_per_1000_docs: number; follower_cpu_ms_per_1000_docs?: number; bench_client_cpu_ms_per_1000_docs: number }> {
+): Promise<{ docs_per_s: number; docs: number; leader_cpu_ms_per_1000_docs: number; leader_threads_cpu_ms_per_1000_docs: Record<string, { user: number; system: number }>; follower_cpu_ms_per_1000_docs?: number; bench_client_cpu_ms_per_1000_docs: number }> {
   const clients = Array.from({ length: UNPACED_CLIENTS }, () => leaderNode.client());
   let next = 0;
   let docs = 0;
   const cpu0 = cpuMs(leaderNode.pid);
+  const threads0 = threadCpuMs(leaderNode.pid);
   const followerCpu0 = followerPid === undefined ? NaN : cpuMs(followerPid);
   const clientCpu0 = process.cpuUsage();
   const started = performance.now();
@@ -374,6 +375,7 @@ async function unpacedPhase(
   );
   const elapsed = performance.now() - started;
   const cpu = cpuMs(leaderNode.pid) - cpu0;
+  const leaderThreads = threadCpuPer1000(threads0, threadCpuMs(leaderNode.pid), docs);
   const followerCpu = followerPid === undefined ? NaN : cpuMs(followerPid) - followerCpu0;
   const clientCpu = process.cpuUsage(clientCpu0);
   await Promise.all(clients.map((client) => client.close()));
@@ -381,6 +383,7 @@ async function unpacedPhase(
     docs_per_s: Math.round((docs / elapsed) * 1000),
     docs,
     leader_cpu_ms_per_1000_docs: round((cpu / docs) * 1000),
+    leader_threads_cpu_ms_per_1000_docs: leaderThreads,
     ...(followerPid === undefined ? {} : { follower_cpu_ms_per_1000_docs: round((followerCpu / docs) * 1000) }),
     bench_client_cpu_ms_per_1000_docs: round(((clientCpu.user + clientCpu.system) / 1000 / docs) * 1000),
   };
