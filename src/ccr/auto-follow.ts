@@ -155,6 +155,58 @@ export function pruneFollowed(followed: readonly string[], leaderIndices: readon
   return followed.filter((uuid) => present.has(uuid));
 }
 
+/**
+ * One change of a stored pattern: the next record from the current one (undefined: none). Pure,
+ * so a writer that finds the record changed under it (many nodes: a compare-and-swap on etcd that
+ * lost) applies the same change again to the newer record; returning `current` itself means
+ * nothing to write. A change may throw (an EsError for the caller) when the record is not there.
+ */
+export type PatternChange = (current: AutoFollowPatternRecord | undefined) => AutoFollowPatternRecord | undefined;
+
+const missingPattern = (name: string): EsError => errors.resourceNotFound(`auto-follow pattern [${name}] is missing`);
+
+/**
+ * `PUT /_ccr/auto_follow/{name}`: the new spec, active, as `subject`; a replaced pattern keeps
+ * what it handled and adds `matching` (the leader indices that match now), pruned to `present`.
+ */
+export function putPatternChange(name: string, spec: AutoFollowPatternSpec, subject: StoredSubject | undefined, matching: readonly string[], present: readonly LeaderIndexEntry[]): PatternChange {
+  return (current) => {
+    const followed = new Set([...(current?.followedLeaderUuids ?? []), ...matching]);
+    return { ...spec, name, active: true, subject, followedLeaderUuids: pruneFollowed([...followed], present) };
+  };
+}
+
+/** `DELETE /_ccr/auto_follow/{name}`: 404 when it is not there. */
+export function deletePatternChange(name: string): PatternChange {
+  return (current) => {
+    if (current === undefined) throw missingPattern(name);
+    return undefined;
+  };
+}
+
+/** `POST /_ccr/auto_follow/{name}/pause|resume`: only `active` changes (what it handled stays); 404 when it is not there. */
+export function activatePatternChange(name: string, active: boolean): PatternChange {
+  return (current) => {
+    if (current === undefined) throw missingPattern(name);
+    return current.active === active ? current : { ...current, active };
+  };
+}
+
+/**
+ * The coordinator's bookkeeping: `uuids` join the handled leader indices (pruned to `present`
+ * when given); nothing else changes, so a pause or a PUT made meanwhile stays. A deleted pattern
+ * stays deleted.
+ */
+export function handledPatternChange(uuids: readonly string[], present?: readonly LeaderIndexEntry[]): PatternChange {
+  return (current) => {
+    if (current === undefined) return undefined;
+    const followed = [...new Set([...current.followedLeaderUuids, ...uuids])];
+    const next = present === undefined ? followed : pruneFollowed(followed, present);
+    const unchanged = next.length === current.followedLeaderUuids.length && next.every((uuid, at) => uuid === current.followedLeaderUuids[at]);
+    return unchanged ? current : { ...current, followedLeaderUuids: next };
+  };
+}
+
 /** What the coordinator does for one pattern in one round. */
 export interface AutoFollowPlan {
   /** Follow these (templated follower name). */
@@ -377,15 +429,19 @@ export interface AutoFollowServiceOptions {
 }
 
 /**
- * A follower cluster of many nodes (src/node/wire-ccr-auto-follow.ts implements it). As in
+ * A follower cluster of many nodes (src/node/wire-ccr-follower.ts implements it). As in
  * Elasticsearch, the patterns (with the leader uuids each already handled, AutoFollowMetadata)
  * are the cluster's, seen by every node, and one coordinator, on the elected master, follows.
  */
 export interface AutoFollowCluster {
   /** True on the node that runs the coordinator (the elected master). */
   coordinates(): boolean;
-  /** Shares a pattern (undefined: deleted) with every node; resolves once this node holds it. */
-  share(name: string, record: AutoFollowPatternRecord | undefined): Promise<void>;
+  /**
+   * Applies `change` to the cluster's record of pattern `name` as one compare-and-swap (re-applied
+   * to the newer record when another node wrote it first), so no writer's change is lost; resolves
+   * with the record written or kept once this node holds it.
+   */
+  change(name: string, change: PatternChange): Promise<AutoFollowPatternRecord | undefined>;
   /** The coordinator's `auto_follow_stats` (asked of the master unless this node is it). */
   coordinatorStats(): Promise<Record<string, unknown>>;
 }
@@ -440,10 +496,21 @@ export class AutoFollowService {
     return row === undefined ? undefined : (JSON.parse(row.record) as AutoFollowPatternRecord);
   }
 
-  /** Stores a pattern here and, on many nodes, in the cluster's shared patterns (which every node mirrors). */
-  private async store(record: AutoFollowPatternRecord): Promise<void> {
-    if (this.cluster !== undefined) await this.cluster.share(record.name, record);
-    else this.storeLocal(record);
+  /**
+   * Changes one pattern: on many nodes in the cluster's shared patterns (which every node
+   * mirrors), by compare-and-swap; on one node in one node.db transaction.
+   */
+  private async change(name: string, change: PatternChange): Promise<AutoFollowPatternRecord | undefined> {
+    if (this.cluster !== undefined) return this.cluster.change(name, change);
+    return this.options.db.transaction(() => {
+      const current = this.find(name);
+      const next = change(current);
+      if (next !== current) {
+        if (next === undefined) this.options.db.prepare('DELETE FROM ccr_auto_follow_patterns WHERE name = ?').run(name);
+        else this.storeLocal(next);
+      }
+      return next;
+    })();
   }
 
   private storeLocal(record: AutoFollowPatternRecord): void {
@@ -499,11 +566,10 @@ export class AutoFollowService {
       await this.options.remote.send(spec.remoteCluster, AUTO_FOLLOW_ACTIONS.checkPatterns, { patterns: [...spec.leaderIndexPatterns] }, subject);
     }
     const listing = await this.listing(spec.remoteCluster, subject);
-    // A replaced pattern keeps what it handled (read again: a round may have followed meanwhile)
-    // and adds what matches now (Elasticsearch's put).
-    const followed = new Set([...(this.find(name)?.followedLeaderUuids ?? []), ...existingMatches(spec, listing.indices)]);
-    await this.store({ ...spec, name, active: true, subject, followedLeaderUuids: pruneFollowed([...followed], listing.indices) });
-    this.options.log.info({ pattern: name, remote_cluster: spec.remoteCluster, already_present: followed.size }, 'put auto-follow pattern');
+    // A replaced pattern keeps what it handled (applied to the stored record at the write: a round
+    // may have followed meanwhile) and adds what matches now (Elasticsearch's put).
+    const stored = await this.change(name, putPatternChange(name, spec, subject, existingMatches(spec, listing.indices), listing.indices));
+    this.options.log.info({ pattern: name, remote_cluster: spec.remoteCluster, already_present: stored?.followedLeaderUuids.length ?? 0 }, 'put auto-follow pattern');
     this.wake();
   }
 
@@ -516,15 +582,16 @@ export class AutoFollowService {
   /** `DELETE /_ccr/auto_follow/{name}`: followers it created stay (they are ordinary followers). */
   async delete(name: string): Promise<void> {
     this.existing(name);
-    if (this.cluster !== undefined) await this.cluster.share(name, undefined);
-    else this.options.db.prepare('DELETE FROM ccr_auto_follow_patterns WHERE name = ?').run(name);
+    await this.change(name, deletePatternChange(name));
     this.options.log.info({ pattern: name }, 'deleted auto-follow pattern');
   }
 
   /** `POST /_ccr/auto_follow/{name}/pause|resume` (spec §5.2): indices created while paused are followed after resume. */
   async activate(name: string, active: boolean): Promise<void> {
-    const record = this.existing(name);
-    if (record.active !== active) await this.store({ ...record, active });
+    this.existing(name);
+    // Only `active` changes, on the stored record: the coordinator's handled indices recorded
+    // meanwhile stay, and its later bookkeeping keeps this pause (both are compare-and-swaps).
+    await this.change(name, activatePatternChange(name, active));
     this.options.log.info({ pattern: name, active }, active ? 'resumed auto-follow pattern' : 'paused auto-follow pattern');
     if (active) this.wake();
   }
@@ -636,14 +703,11 @@ export class AutoFollowService {
     }
   }
 
-  /** Adds leader uuids to a pattern's handled list (re-read: a PUT or pause may have happened meanwhile), pruning vanished leaders. */
+  /** Adds leader uuids to a pattern's handled list, pruning vanished leaders; a pause or PUT made meanwhile stays. */
   private async markHandled(name: string, uuids: readonly string[], present?: readonly LeaderIndexEntry[]): Promise<void> {
-    const latest = this.find(name);
-    if (latest === undefined) return;
-    const followed = [...new Set([...latest.followedLeaderUuids, ...uuids])];
-    const next = present === undefined ? followed : pruneFollowed(followed, present);
     // Unchanged: nothing to write (on many nodes every write is a shared one).
-    if (next.length === latest.followedLeaderUuids.length && next.every((uuid, at) => uuid === latest.followedLeaderUuids[at])) return;
-    await this.store({ ...latest, followedLeaderUuids: next });
+    const latest = this.find(name);
+    if (latest === undefined || handledPatternChange(uuids, present)(latest) === latest) return;
+    await this.change(name, handledPatternChange(uuids, present));
   }
 }

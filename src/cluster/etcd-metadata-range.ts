@@ -20,7 +20,7 @@
  */
 import type { Logger } from 'pino';
 import type { Etcd3, Watcher } from 'etcd3';
-import { limits } from '../common/index.js';
+import { errors, limits } from '../common/index.js';
 
 export interface MetadataRangeTarget {
   /**
@@ -95,15 +95,60 @@ export class EtcdMetadataRange {
   }
 
   /**
+   * Changes one key by compare-and-swap, in line with `publish`: reads the key (its value, null
+   * when absent, and its mod revision), computes the next value with `change` (null: delete; the
+   * value read: nothing to write), and writes it only while the key's mod revision is still the
+   * one read (its create revision 0 when it was absent). When another writer got there first it
+   * reads again and applies `change` to the newer value, so neither writer's change is lost (at
+   * most limits.sharedMetadataCompareAndSwapAttemptsMax attempts, then a 503). Resolves with the
+   * value written or kept once the target has seen it. What `change` throws is the caller's
+   * answer (nothing is written). `change` may be async: a test holds it to order a race.
+   */
+  update(key: string, change: (current: string | null) => string | null | Promise<string | null>): Promise<{ readonly value: string | null; readonly revision: number }> {
+    const { client, prefix } = this.options;
+    const full = `${prefix}${key}`;
+    const refusals = new WeakSet<object>();
+    return this.inLine(
+      key,
+      async () => {
+        const startedMs = performance.now();
+        for (let attempt = 1; ; attempt++) {
+          const read = await client.get(full).exec();
+          const kv = read.kvs[0];
+          const current = kv === undefined ? null : kv.value.toString('utf8');
+          let next: string | null;
+          try {
+            next = await change(current);
+          } catch (error) {
+            if (typeof error === 'object' && error !== null) refusals.add(error);
+            throw error;
+          }
+          if (next === current) return { value: current, revision: Number(read.header.revision) };
+          const guard = kv === undefined ? client.if(full, 'Create', '==', 0) : client.if(full, 'Mod', '==', kv.mod_revision);
+          const answer = await guard.then(next === null ? client.delete().key(full) : client.put(full).value(next)).commit();
+          if (answer.succeeded) return { value: next, revision: Number(answer.header.revision) };
+          if (attempt >= limits.sharedMetadataCompareAndSwapAttemptsMax) {
+            throw errors.processClusterEventTimeout(`update [${key}]: changed by others at each of ${attempt} attempts`, Math.round(performance.now() - startedMs));
+          }
+        }
+      },
+      (answer) => answer.revision,
+      (error) => typeof error === 'object' && error !== null && refusals.has(error),
+    );
+  }
+
+  /**
    * Runs one etcd write after the ones before it (their order is the node's; the waits for the
    * watch overlap) and resolves once the target has seen its revision. A failed write is logged
-   * and makes the node reload the range once etcd answers.
+   * and makes the node reload the range once etcd answers (not when `isAnswer` says the failure is
+   * the caller's answer rather than etcd's).
    */
-  private inLine<T>(key: string, write: () => Promise<T>, revisionOf: (answer: T) => number): Promise<T> {
+  private inLine<T>(key: string, write: () => Promise<T>, revisionOf: (answer: T) => number, isAnswer: (error: unknown) => boolean = () => false): Promise<T> {
     const attempt = async (): Promise<T> => {
       try {
         return await write();
       } catch (error) {
+        if (isAnswer(error)) throw error;
         this.options.log.warn({ key, err: describe(error) }, 'publishing shared metadata to etcd failed; this node reloads the range once etcd answers');
         this.scheduleReload();
         throw error;

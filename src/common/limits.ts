@@ -39,5 +39,6 @@ export const limits = {
   userAgentCharsMax: 8192, // ours: a longer string is refused by the user_agent processor (its ~1,200 regexes backtrack; no real browser sends one)
   sharedMetadataRecordBytesMax: 1.5 * 1024 * 1024 - 16 * 1024, // etcd's --max-request-bytes default (1.5 MiB) less room for the key and framing: a larger user, role, key, template, pipeline or stored script is refused with 400 in multi-node mode
   sharedMetadataOwnEventWaitMsMax: 10_000, // ours: a multi-node security write waits this long for the watch to bring it back, then answers anyway (etcd accepted it)
+  sharedMetadataCompareAndSwapAttemptsMax: 32, // ours: attempts of one compare-and-swap of a shared etcd key (multi-node auto-follow patterns) that others keep changing, then 503 process_cluster_event_timeout_exception
   sharedMetadataReloadRetryMs: 1_000, // ours: between full loads of a shared etcd range while etcd is away (after a failed publish or a cancelled watch)
 } as const;

@@ -52,6 +52,16 @@ export function statusSatisfies(status: HealthStatus, wanted: HealthStatus): boo
   return rank[status] <= rank[wanted];
 }
 
+/**
+ * Cluster or index health under Strait's cross-cluster replication lag objective (beyond
+ * Elasticsearch): while any follower it covers is past its `max_lag`, the status is at best
+ * yellow (red stays red). One rule for one node and for many: the status reported and the status
+ * `wait_for_status` waits for are both this one.
+ */
+export function statusWithLagObjective(shardStatus: HealthStatus, followersPastMaxLag: readonly string[]): HealthStatus {
+  return followersPastMaxLag.length > 0 ? worstStatus([shardStatus, 'yellow']) : shardStatus;
+}
+
 export interface ClusterHealthSummary {
   readonly status: HealthStatus;
   readonly active_primary_shards: number;

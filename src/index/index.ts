@@ -85,5 +85,5 @@ export {
 } from './documents.js';
 export { ShardStore, MetadataStore, STORE_FORMAT_VERSION, StoreFormatError, type Operation, type StoredDocument, type IndexMetadata, type AliasMetadata } from './store/index.js';
 export { openVersionedTables, JsonDocumentTable } from './store/index.js';
-export { clusterHealth, indexHealth, statusSatisfies, worstStatus, type ClusterHealthSummary, type HealthStatus, type IndexHealth, type IndexShape } from './health.js';
+export { clusterHealth, indexHealth, statusSatisfies, statusWithLagObjective, worstStatus, type ClusterHealthSummary, type HealthStatus, type IndexHealth, type IndexShape } from './health.js';
 export { renderFlatSettingValues, settingList } from './setting-lists.js';

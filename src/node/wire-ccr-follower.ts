@@ -28,7 +28,9 @@
  * - Auto-follow patterns are the cluster's (Elasticsearch's AutoFollowMetadata in the cluster
  *   state): one etcd key per pattern (`<prefix>ccr/auto_follow/<name>`, the leader uuids it
  *   handled included), mirrored by every node into its node.db; a put, delete, pause or resume
- *   through any node writes it there. One coordinator polls the leaders and follows, on the
+ *   through any node, and the coordinator's record of a handled index, change it there by
+ *   compare-and-swap on the key's mod revision (re-applied to the newer record on a lost race),
+ *   so concurrent changes through several nodes all stay. One coordinator polls the leaders and follows, on the
  *   elected master (as Elasticsearch runs the AutoFollowCoordinator); a new master reads what the
  *   patterns handled from the shared records, so no index is followed twice.
  *   `auto_follow_stats` through any node are the master's (`cluster:monitor/ccr/auto_follow_stats[m]`).
@@ -40,7 +42,7 @@ import { EtcdMetadataRange } from '../cluster/etcd-metadata-range.js';
 import { primaryOf, type ClusterState } from '../cluster/state.js';
 import { EsError, limits } from '../common/index.js';
 import type { CcrCluster, CcrService, ShardTaskStats } from '../ccr/service.js';
-import type { AutoFollowPatternRecord, AutoFollowService } from '../ccr/auto-follow.js';
+import type { AutoFollowPatternRecord, AutoFollowService, PatternChange } from '../ccr/auto-follow.js';
 import type { FollowerRecord } from '../ccr/follower-records.js';
 import type { IndexHandle, IndicesService } from '../index/index.js';
 import type { ShardTarget } from '../index/replication/actions.js';
@@ -81,6 +83,16 @@ function decodePattern(name: string, value: string): AutoFollowPatternRecord | u
   } catch {
     return undefined;
   }
+}
+
+/** A pattern change as a change of its etcd value (null: no key); an unchanged record keeps the value read. */
+export function patternTextChange(name: string, change: PatternChange): (text: string | null) => string | null {
+  return (text) => {
+    const current = text === null ? undefined : decodePattern(name, text);
+    const next = change(current);
+    if (next === current) return text;
+    return next === undefined ? null : JSON.stringify(next);
+  };
 }
 
 function decodeRecord(value: string): FollowerRecord | undefined {
@@ -267,8 +279,12 @@ export async function wireCcrFollower(options: CcrFollowerWiringOptions): Promis
   });
   autoFollow.attachCluster({
     coordinates: () => coordinator.isMaster(),
-    share: async (name, record) => {
-      await patterns.publish(patternKey(name), record === undefined ? null : JSON.stringify(record));
+    // Every change of a pattern is a compare-and-swap on its key, applied again to the newer record
+    // when another node wrote it first: a pause through one node and the master's record of a
+    // handled leader index at the same moment both stay (Elasticsearch's master applies both).
+    change: async (name, change) => {
+      const written = await patterns.update(patternKey(name), patternTextChange(name, change));
+      return written.value === null ? undefined : decodePattern(name, written.value);
     },
     coordinatorStats: async () => {
       const master = coordinator.state().master_node;

@@ -26,13 +26,14 @@ import type { DataStreamMetadata } from '../index/store/data-stream-store.js';
 import { errors } from '../common/index.js';
 import { parseTimeValueMs } from '../common/time-value.js';
 import type { NodeConfig } from '../config/types.js';
-import type { AliasAction, AliasMetadata, IndicesService, IndexHandle } from '../index/index.js';
+import { statusSatisfies, statusWithLagObjective, type AliasAction, type AliasMetadata, type HealthStatus, type IndicesService, type IndexHandle } from '../index/index.js';
 import { parseClusterStateMetrics } from '../index/cluster-state.js';
 import { routingLayoutOf } from '../index/routing.js';
 import { isDynamicIndexSetting, nestFlatSettings } from '../index/settings.js';
 import type { RequestContext, RestRequest, RestResponse, Route } from '../http/route.js';
 import { renderCat, type CatColumn, type CatRow } from '../http/routes/cat.js';
 import { NODE_INFO_METRICS } from '../http/routes/node-info.js';
+import { healthWaitMsMax } from '../http/routes/cluster-health.js';
 import { NodeStartError } from './errors.js';
 import { mergePublishedMappings } from './published-mappings.js';
 import { renderFlatSettingValues } from '../index/setting-lists.js';
@@ -43,6 +44,8 @@ const masterTimeoutMs = 30_000;
 const timerMaxMs = 2 ** 31 - 1;
 /** `_cluster/health` `timeout` default (30s). */
 const healthTimeoutMs = 30_000;
+/** Ours: how often a health request waiting for a status asks every node again for followers past their `max_lag`. */
+const healthLagPollMs = 250;
 
 export interface CoordinationWiring {
   readonly coordinator: EtcdCoordinator;
@@ -713,15 +716,29 @@ function coordinationRoutes(coordinator: EtcdCoordinator, options: CoordinationW
       );
     };
     const waiting = waitNodes !== undefined || waitStatus !== undefined || noRelocating || noInitializing || activeShards !== undefined;
-    const met = waiting ? await coordinator.waitForState(satisfied, timeoutMs) : true;
-    const state = coordinator.state();
+    // Strait's lag objective: a follower past its `max_lag` makes the health at most yellow (its
+    // tasks are asked on every node), for the status `wait_for_status` waits for as for the one
+    // reported (the one-node rule, statusWithLagObjective). The shard part waits on applied
+    // states; the lag part, which moves with time rather than with states, is asked again every
+    // healthLagPollMs until the wanted status or the timeout.
+    const laggingFollowers = async (): Promise<string[]> => ((await options.followersPastLagObjective?.()) ?? []).filter((name) => names === undefined || names.includes(name));
+    const deadlineMs = options.nowMs() + Math.min(timeoutMs, healthWaitMsMax);
+    let met = true;
+    let lagging: string[];
+    let state: ClusterState;
+    for (;;) {
+      const shardsMet = waiting ? await coordinator.waitForState(satisfied, Math.max(0, deadlineMs - options.nowMs())) : true;
+      lagging = await laggingFollowers();
+      state = coordinator.state();
+      if (!waiting) break;
+      met = shardsMet && satisfied(state) && (waitStatus === undefined || statusSatisfies(statusWithLagObjective(healthStatusOf(state, names), lagging), waitStatus as HealthStatus));
+      if (met || !shardsMet || options.nowMs() >= deadlineMs) break;
+      await new Promise((resolve) => setTimeout(resolve, Math.min(healthLagPollMs, Math.max(1, deadlineMs - options.nowMs()))));
+    }
     const nodes = Object.values(state.nodes);
-    // Strait's lag objective: a follower past its `max_lag` makes the health at most yellow (its tasks are asked on every node).
-    const lagging = ((await options.followersPastLagObjective?.()) ?? []).filter((name) => names === undefined || names.includes(name));
-    const shardStatus = healthStatusOf(state, names);
     const body: Record<string, unknown> = {
       cluster_name: state.cluster_name,
-      status: lagging.length > 0 && shardStatus === 'green' ? 'yellow' : shardStatus,
+      status: statusWithLagObjective(healthStatusOf(state, names), lagging),
       timed_out: !met,
       number_of_nodes: nodes.length,
       number_of_data_nodes: nodes.filter(isDataNode).length,

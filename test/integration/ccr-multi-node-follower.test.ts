@@ -22,6 +22,12 @@ import { etcdSkipReason } from '../harness/etcd.js';
 import { startMultiNodeCluster, type MultiNodeCluster } from '../harness/multi-node-cluster.js';
 import { assertCopiesIdentical, documentsOf, nodeById, shardLayout, type CopyDoc, type FollowShardStats } from '../harness/shard-copies.js';
 import { until } from '../harness/wait.js';
+import { randomUUID } from 'node:crypto';
+import type { Etcd3 } from 'etcd3';
+import { pino } from 'pino';
+import { EtcdMetadataRange } from '../../src/cluster/etcd-metadata-range.js';
+import { activatePatternChange, deletePatternChange, handledPatternChange, putPatternChange, type AutoFollowPatternRecord, type PatternChange } from '../../src/ccr/auto-follow.js';
+import { patternTextChange } from '../../src/node/wire-ccr-follower.js';
 
 const skip = etcdSkipReason();
 
@@ -218,6 +224,96 @@ describe('cross-cluster replication into a three-node follower cluster', { skip 
     await converged('logs-2', 'logs-2-copy');
   });
 
+  test('auto-follow pattern changes through two nodes at once are compare-and-swaps: a pause and the master recording a handled leader index, in either order, both stay; a delete is not undone', async () => {
+    // Two nodes' shared view of pattern records (the wiring's etcd range and its value change), on
+    // this cluster's etcd under a prefix of their own; each race is ordered by holding one node's
+    // change until the other node's change is in etcd, so the first one's compare-and-swap loses.
+    const prefix = `/strait-test-cas/${randomUUID()}/ccr/auto_follow/`;
+    const log = pino({ level: 'silent' });
+    const clients: Etcd3[] = [];
+    const ranges: EtcdMetadataRange[] = [];
+    const openNode = async (): Promise<{ range: EtcdMetadataRange; held: Map<string, string> }> => {
+      const client = cluster.etcd.client();
+      clients.push(client);
+      const held = new Map<string, string>();
+      const range = new EtcdMetadataRange({
+        client,
+        prefix,
+        target: {
+          load: (entries) => {
+            held.clear();
+            for (const [key, { value }] of entries) held.set(key, value);
+            return [];
+          },
+          apply: (key, value) => (value === null ? held.delete(key) : held.set(key, value)),
+        },
+        log,
+        retryMs: 1_000,
+      });
+      ranges.push(range);
+      await range.start();
+      return { range, held };
+    };
+    try {
+      const master = await openNode();
+      const other = await openNode();
+      const reader = cluster.etcd.client();
+      clients.push(reader);
+      const stored = async (name: string): Promise<AutoFollowPatternRecord | undefined> => {
+        const text = await reader.get(`${prefix}${name}`).string();
+        return text === null ? undefined : (JSON.parse(text) as AutoFollowPatternRecord);
+      };
+      const spec = { remoteCluster: 'lead', leaderIndexPatterns: ['race-*'], leaderIndexExclusionPatterns: [], followIndexPattern: '{{leader_index}}', settings: undefined, parameters: {} };
+      const present = ['u-1', 'u-2', 'u-3', 'u-4'].map((uuid) => ({ name: uuid, uuid, open: true, creation_date: 0, soft_deletes: true }));
+      await master.range.update('race', patternTextChange('race', putPatternChange('race', spec, undefined, [], present)));
+      /** `first` changes the record, but only once `second` (through the other node) is in etcd. */
+      const race = async (first: { node: typeof master; change: PatternChange }, second: { node: typeof master; change: PatternChange }): Promise<number> => {
+        let calls = 0;
+        await first.node.range.update('race', async (text) => {
+          calls += 1;
+          if (calls === 1) await second.node.range.update('race', patternTextChange('race', second.change));
+          return patternTextChange('race', first.change)(text);
+        });
+        return calls;
+      };
+
+      // The master records a handled leader index; a pause through another node lands between its read and its write.
+      const calls = await race({ node: master, change: handledPatternChange(['u-1']) }, { node: other, change: activatePatternChange('race', false) });
+      assert.deepEqual([(await stored('race'))?.active, (await stored('race'))?.followedLeaderUuids], [false, ['u-1']], 'paused, and the handled index recorded');
+      assert.equal(calls, 2, 'the master\'s first compare-and-swap lost and its change was applied again to the paused record');
+      // The other order: a pause through another node, with the master recording one more between its read and its write.
+      await master.range.update('race', patternTextChange('race', activatePatternChange('race', true)));
+      assert.equal(await race({ node: other, change: activatePatternChange('race', false) }, { node: master, change: handledPatternChange(['u-2'], present) }), 2);
+      assert.deepEqual([(await stored('race'))?.active, (await stored('race'))?.followedLeaderUuids], [false, ['u-1', 'u-2']]);
+      // A PUT replacing the pattern through another node while the master records: the new spec, active, keeping both.
+      const replaced = { ...spec, leaderIndexPatterns: ['race-*', 'more-*'] };
+      assert.equal(await race({ node: master, change: handledPatternChange(['u-3']) }, { node: other, change: putPatternChange('race', replaced, undefined, [], present) }), 2);
+      const afterPut = await stored('race');
+      assert.deepEqual([afterPut?.active, afterPut?.leaderIndexPatterns, afterPut?.followedLeaderUuids], [true, ['race-*', 'more-*'], ['u-1', 'u-2', 'u-3']]);
+
+      // Many at once, unordered: the master records four leader indices while another node pauses and resumes and pauses.
+      const flips = (async () => {
+        for (const active of [false, true, false]) await other.range.update('race', patternTextChange('race', activatePatternChange('race', active)));
+      })();
+      await Promise.all([...['u-4', 'u-1', 'u-2', 'u-3'].map((uuid) => master.range.update('race', patternTextChange('race', handledPatternChange([uuid])))), flips]);
+      assert.deepEqual([(await stored('race'))?.active, (await stored('race'))?.followedLeaderUuids], [false, ['u-1', 'u-2', 'u-3', 'u-4']]);
+      // Both nodes hold etcd's record.
+      for (const node of [master, other]) {
+        await until('both nodes hold the record etcd has', async () => (node.held.get('race') === JSON.stringify(await stored('race')) ? true : undefined));
+      }
+
+      // A delete through another node while the master records: the pattern stays deleted.
+      assert.equal(await race({ node: master, change: handledPatternChange(['u-5']) }, { node: other, change: deletePatternChange('race') }), 2);
+      assert.equal(await stored('race'), undefined);
+      // A pause of a pattern that is gone is the caller's 404; nothing is written.
+      await assert.rejects(other.range.update('race', patternTextChange('race', activatePatternChange('race', false))), (error: { status?: number; type?: string }) => error.status === 404 && error.type === 'resource_not_found_exception');
+      assert.equal(await stored('race'), undefined);
+    } finally {
+      for (const range of ranges) await range.close();
+      for (const client of clients) client.close();
+    }
+  });
+
   test('kill -9 of a node holding follower primaries while the leader is written: the promoted replicas resume from their own checkpoints, nothing lost or duplicated', async () => {
     const { shards } = await shardLayout(cluster.nodes[0]!, 'orders-copy');
     const primaries = Object.values(shards).map((shard) => shard.primary);
@@ -357,6 +453,28 @@ describe('cross-cluster replication into a three-node follower cluster', { skip 
       });
       assert.deepEqual(health.body.ccr_followers_past_max_lag, ['lagging-copy']);
     }
+    // wait_for_status waits for the status the lag objective makes (the one-node rule): green is
+    // not reached while the follower lags, so the wait times out as Elasticsearch answers a health
+    // timeout (408, `timed_out: true`), through a node without the follower's shard too.
+    for (const node of [cluster.nodes[0]!, cluster.nodes[2]!]) {
+      const waited = await node.client().cluster.health({ index: 'lagging-copy', wait_for_status: 'green', timeout: '1s' }, { ignore: [408], meta: true });
+      assert.equal(waited.statusCode, 408, JSON.stringify(waited.body));
+      assert.equal(waited.body.timed_out, true);
+      assert.equal(waited.body.status, 'yellow');
+      assert.deepEqual((waited.body as unknown as Record<string, unknown>)['ccr_followers_past_max_lag'], ['lagging-copy']);
+      const yellow = await node.client().cluster.health({ index: 'lagging-copy', wait_for_status: 'yellow', timeout: '1s' }, { meta: true });
+      assert.equal(yellow.statusCode, 200);
+      assert.equal(yellow.body.timed_out, false);
+    }
+    // The leader back: a wait for green started while the follower still lags answers once it
+    // caught up again (not at once, not at its timeout).
+    const waiting = cluster.nodes[1]!.client().cluster.health({ index: 'lagging-copy', wait_for_status: 'green', timeout: '30s' }, { ignore: [408], meta: true });
+    await cluster.nodes[0]!.client().cluster.putSettings({ persistent: { 'cluster.remote.lag.seeds': [leader.transportAddress] } });
+    const green = await waiting;
+    assert.equal(green.statusCode, 200, JSON.stringify(green.body));
+    assert.equal(green.body.status, 'green');
+    assert.equal(green.body.timed_out, false);
+    assert.equal((green.body as unknown as Record<string, unknown>)['ccr_followers_past_max_lag'], undefined);
     assert.equal((await jsonCall(cluster.nodes[0]!, 'DELETE', '/lagging-copy')).status, 200);
   });
 });

@@ -14,7 +14,7 @@ import {
   parseTimeMs,
   settingInteger,
   statusSatisfies,
-  worstStatus,
+  statusWithLagObjective,
   type HealthStatus,
   type IndexHandle,
   type IndexHealth,
@@ -86,7 +86,7 @@ function snapshot(service: IndicesService, request: RestRequest, options: Cluste
   const perIndex = handles.map((handle) => [handle, healthOf(handle)] as const);
   const summary = clusterHealth(perIndex.map(([, health]) => health));
   const lagging = (options.followersPastLagObjective?.() ?? []).filter((name) => handles.some((handle) => handle.name === name));
-  const status: HealthStatus = missing ? 'red' : lagging.length > 0 ? worstStatus([summary.status, 'yellow']) : summary.status;
+  const status: HealthStatus = missing ? 'red' : statusWithLagObjective(summary.status, lagging);
   const wantedStatus = parseStatus(request.query['wait_for_status']);
   const activeShards = request.query['wait_for_active_shards'];
   let activeOk = true;
