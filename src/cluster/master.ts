@@ -46,6 +46,14 @@ export type MasterEvent =
   | { readonly kind: 'put_mapping'; readonly name: string; readonly mappings: Readonly<Record<string, unknown>> }
   /** Dynamic index settings (`index.number_of_replicas`, allocation filters...), flat; null removes. */
   | { readonly kind: 'update_settings'; readonly name: string; readonly settings: Readonly<Record<string, string | null>> }
+  /**
+   * Cross-cluster replication: static settings a follower index took from its leader after it was
+   * made (a leader closed, updated and reopened; the follower shard's task read them), from the
+   * node whose task took them, so every copy gets them (Elasticsearch's follow task closes the
+   * follower, updates its settings through the master and reopens it). Refused for an index that
+   * is not a follower of that uuid; flat; null removes.
+   */
+  | { readonly kind: 'follower_leader_settings'; readonly name: string; readonly uuid: string; readonly settings: Readonly<Record<string, string | null>> }
   | { readonly kind: 'cluster_settings'; readonly persistent: Readonly<Record<string, string | null>> }
   /**
    * `indices:admin/aliases` (IndicesAliasesRequest, PUT/DELETE `/{index}/_alias/{name}`): every
@@ -209,6 +217,15 @@ export function stepMaster(state: ClusterState, event: MasterEvent, input: Maste
         return { ok: false, error: errors.illegalArgument(`Failed to parse value [${replicas}] for setting [index.number_of_replicas] must be >= 0`) };
       }
       next = withIndex(state, event.name, { ...metadata, settings: applySettings(metadata.settings, event.settings), version: metadata.version + 1, settings_version: metadata.settings_version + 1 });
+      break;
+    }
+    case 'follower_leader_settings': {
+      const metadata = state.metadata.indices[event.name];
+      if (metadata === undefined || metadata.settings['index.uuid'] !== event.uuid) return { ok: false, error: errors.indexNotFound(event.name) };
+      if (metadata.settings['index.xpack.ccr.following_index'] !== 'true') return { ok: false, error: errors.illegalArgument(`index [${event.name}] is not a follower index; its static settings cannot change while it is open`) };
+      const settings = applySettings(metadata.settings, event.settings);
+      if (JSON.stringify(settings) === JSON.stringify(metadata.settings)) return { ok: true, state, changed: false };
+      next = withIndex(state, event.name, { ...metadata, settings, version: metadata.version + 1, settings_version: metadata.settings_version + 1 });
       break;
     }
     case 'update_aliases': {

@@ -793,6 +793,22 @@ export class IndicesService {
     }
   }
 
+  /**
+   * Many nodes: static settings a follower took from its leader, as the master published them
+   * (flat; null removes), applied to this node's copy in place as syncFollowerMetadata applies
+   * them on the node whose task read them (and on one node).
+   */
+  applyFollowerLeaderSettings(handle: IndexHandle, changes: Readonly<Record<string, string | null>>): void {
+    const mutable = this.handles.get(handle.name);
+    assert(mutable !== undefined && mutable.metadata.settings['index.xpack.ccr.following_index'] === 'true', 'a follower index');
+    const settings: Record<string, string> = { ...mutable.metadata.settings };
+    for (const [key, value] of Object.entries(changes)) {
+      if (value === null) delete settings[key];
+      else settings[key] = value;
+    }
+    this.replaceMetadata(mutable, { ...mutable.metadata, settings, version: mutable.metadata.version + 1 });
+  }
+
   /** Unfollow (spec ccr.md §3.3): the follower becomes an ordinary index. */
   clearFollowing(handle: IndexHandle): void {
     const mutable = this.handles.get(handle.name);

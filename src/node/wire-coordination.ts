@@ -34,6 +34,7 @@ import type { RequestContext, RestRequest, RestResponse, Route } from '../http/r
 import { renderCat, type CatColumn, type CatRow } from '../http/routes/cat.js';
 import { NODE_INFO_METRICS } from '../http/routes/node-info.js';
 import { healthWaitMsMax } from '../http/routes/cluster-health.js';
+import { isReplicatedSetting } from '../ccr/leader.js';
 import { NodeStartError } from './errors.js';
 import { mergePublishedMappings } from './published-mappings.js';
 import { renderFlatSettingValues } from '../index/setting-lists.js';
@@ -324,6 +325,8 @@ function changesForMaster(state: ClusterState, indices: IndicesService, dataStre
     if (!sameMappings(handle, published.mappings)) events.push({ kind: 'put_mapping', name, mappings });
     const changed = dynamicSettingChanges(published.settings, handle.metadata.settings);
     if (Object.keys(changed).length > 0) events.push({ kind: 'update_settings', name, settings: changed });
+    const fromLeader = followerLeaderSettingChanges(published.settings, handle.metadata.settings);
+    if (Object.keys(fromLeader).length > 0) events.push({ kind: 'follower_leader_settings', name, uuid: handle.uuid, settings: fromLeader });
   }
   events.push(...streamEvents);
   const deleted = Object.keys(state.metadata.indices).filter((name) => !local.has(name) && !covered.has(name));
@@ -381,6 +384,23 @@ export function dynamicSettingChanges(from: Readonly<Record<string, string>>, to
   const changed: Record<string, string | null> = {};
   for (const key of new Set([...Object.keys(from), ...Object.keys(to)])) {
     if (nodeSetSetting.test(key) || !isPublishedIndexSetting(key)) continue;
+    if (from[key] !== to[key]) changed[key] = to[key] ?? null;
+  }
+  return changed;
+}
+
+/**
+ * The static settings that turn follower index settings `from` into `to` (null: removed), flat
+ * (pure): only between two followers (the marker on both sides), only settings a follower takes
+ * from its leader (replicated), never the ones a node sets itself nor the dynamic ones (those
+ * travel as dynamic settings). What a follower's task took from its leader beyond what is
+ * published, and what a node's copy lacks of what is published.
+ */
+export function followerLeaderSettingChanges(from: Readonly<Record<string, string>>, to: Readonly<Record<string, string>>): Record<string, string | null> {
+  const changed: Record<string, string | null> = {};
+  if (from[followingIndexSetting] !== 'true' || to[followingIndexSetting] !== 'true') return changed;
+  for (const key of new Set([...Object.keys(from), ...Object.keys(to)])) {
+    if (nodeSetSetting.test(key) || isPublishedIndexSetting(key) || !isReplicatedSetting(key)) continue;
     if (from[key] !== to[key]) changed[key] = to[key] ?? null;
   }
   return changed;
@@ -449,6 +469,9 @@ function mirrorIndices(state: ClusterState, indices: IndicesService, log: Logger
       // An unfollowed follower (the marker is only ever removed once the index exists).
       if (following === null) indices.clearFollowing(handle);
       if (Object.keys(settingChanges).length > 0) indices.updateSettings([handle], settingChanges);
+      // A follower's static settings its leader changed (published by the master from the node whose task took them).
+      const fromLeader = followerLeaderSettingChanges(handle.metadata.settings, metadata.settings);
+      if (Object.keys(fromLeader).length > 0) indices.applyFollowerLeaderSettings(handle, fromLeader);
     } catch (error) {
       log.error({ err: error, index: name, version: state.version }, 'cannot apply the published index metadata on this node');
     }

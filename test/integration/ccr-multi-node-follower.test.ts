@@ -165,6 +165,36 @@ describe('cross-cluster replication into a three-node follower cluster', { skip 
     await converged('orders', 'orders-copy');
   });
 
+  test('a static setting the leader changes later (close, update, open) reaches every copy of the follower, the node without one too, through the master', async () => {
+    // One shard with one replica on three nodes: one node holds no copy, so only the master's
+    // publication can bring the setting there (the task runs on the primary's node alone).
+    await leaderAdmin.indices.create({ index: 'analysed', settings: { number_of_shards: 1, number_of_replicas: 0 }, mappings: { properties: { body: { type: 'text' } } } });
+    await leaderAdmin.index({ index: 'analysed', id: '1', document: { body: 'Before The Change' } });
+    const follower = cluster.nodes[0]!.client();
+    const follow = await follower.ccr.follow({ index: 'analysed-copy', remote_cluster: 'lead', leader_index: 'analysed', wait_for_active_shards: 1, settings: { 'index.number_of_replicas': 1 } });
+    assert.equal(follow.index_following_started, true);
+    await converged('analysed', 'analysed-copy');
+    // The leader's static analysis settings (a normalizer) change the Elasticsearch way: close, update, open.
+    await leaderAdmin.indices.close({ index: 'analysed' });
+    await leaderAdmin.indices.putSettings({ index: 'analysed', settings: { analysis: { normalizer: { shouting: { type: 'custom', filter: ['uppercase', 'trim'] } } } } });
+    await leaderAdmin.indices.open({ index: 'analysed', wait_for_active_shards: 1 });
+    await leaderAdmin.index({ index: 'analysed', id: '2', document: { body: 'after the change' } });
+    for (const node of cluster.nodes) {
+      const client = node.client();
+      await until(`the leader's normalizer on ${node.transportAddress}`, async () => {
+        const settings = await client.indices.getSettings({ index: 'analysed-copy', flat_settings: true });
+        return settings['analysed-copy']?.settings?.['index.analysis.normalizer.shouting.type' as never] === 'custom' ? true : undefined;
+      });
+      const analysed = await client.indices.analyze({ index: 'analysed-copy', normalizer: 'shouting', text: ' quiet words ' });
+      assert.deepEqual(analysed.tokens?.map((token) => token.token), ['QUIET WORDS'], `normalized on ${node.transportAddress}`);
+      // The published index metadata holds it too (what a node joining or a promoted replica reads).
+      const state = await client.cluster.state({ metric: 'metadata', index: 'analysed-copy', flat_settings: true });
+      const published = (state.metadata as { indices: Record<string, { settings: Record<string, string> }> }).indices['analysed-copy']!.settings;
+      assert.equal(published['index.analysis.normalizer.shouting.type'], 'custom');
+    }
+    await converged('analysed', 'analysed-copy');
+  });
+
   const autoFollowStats = async (node: StartedNode): Promise<{ number_of_successful_follow_indices: number; number_of_failed_follow_indices: number; auto_followed_clusters: { cluster_name: string }[] }> => {
     const answer = await jsonCall(node, 'GET', '/_ccr/stats');
     assert.equal(answer.status, 200, answer.text);

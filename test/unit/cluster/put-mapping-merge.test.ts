@@ -8,7 +8,7 @@ import { emptyClusterState, type ClusterState } from '../../../src/cluster/state
 import { stepMaster, type MasterEvent, type MasterInput } from '../../../src/cluster/master.js';
 import { isDynamicIndexSetting } from '../../../src/index/settings.js';
 import { mergePublishedMappings } from '../../../src/node/published-mappings.js';
-import { dynamicSettingChanges } from '../../../src/node/wire-coordination.js';
+import { dynamicSettingChanges, followerLeaderSettingChanges } from '../../../src/node/wire-coordination.js';
 
 let uuids = 0;
 const input: MasterInput = { nowIso: '2026-12-06T00:00:00.000Z', stateUuid: 's', newAllocationId: () => `a${++uuids}`, mergeMappings: mergePublishedMappings, isDynamicIndexSetting };
@@ -19,14 +19,14 @@ function step(state: ClusterState, event: MasterEvent): ClusterState {
   return result.state;
 }
 
-function withIndex(): ClusterState {
+function withIndex(extraSettings: Readonly<Record<string, string>> = {}): ClusterState {
   let state = step(emptyClusterState('test', 'cu'), {
     kind: 'elected',
     nodeId: 'n1',
     term: 1,
     nodes: { n1: { name: 'n1', ephemeral_id: 'e1', transport_address: '127.0.0.1:9300', external_id: 'n1', attributes: {}, roles: ['data', 'master'], version: '9.1.0' } },
   });
-  state = step(state, { kind: 'create_index', name: 'logs', uuid: 'u1', settings: { 'index.uuid': 'u1', 'index.number_of_shards': '2', 'index.number_of_replicas': '0' }, mappings: { _doc: { properties: { message: { type: 'text' } } } }, aliases: {}, routingNumShards: 2 });
+  state = step(state, { kind: 'create_index', name: 'logs', uuid: 'u1', settings: { 'index.uuid': 'u1', 'index.number_of_shards': '2', 'index.number_of_replicas': '0', ...extraSettings }, mappings: { _doc: { properties: { message: { type: 'text' } } } }, aliases: {}, routingNumShards: 2 });
   return state;
 }
 
@@ -68,4 +68,35 @@ test('dynamicSettingChanges: what turns the settings of one node into the publis
   const from = { 'index.uuid': 'u1', 'index.number_of_shards': '1', 'index.refresh_interval': '1s', 'index.blocks.write': 'true' };
   const to = { 'index.uuid': 'u2', 'index.number_of_shards': '2', 'index.refresh_interval': '5s', 'index.default_pipeline': 'p' };
   assert.deepEqual(dynamicSettingChanges(from, to), { 'index.refresh_interval': '5s', 'index.blocks.write': null, 'index.default_pipeline': 'p' });
+});
+
+// Cross-cluster replication on many nodes (README "Cross-cluster replication", issue #10): a static
+// setting the leader changed later reaches every copy of the follower through the master
+// (Elasticsearch's follow task updates the follower's settings through the master, closed).
+test('follower_leader_settings: a follower of that uuid takes static settings; another index or uuid is refused', () => {
+  let state = withIndex({ 'index.xpack.ccr.following_index': 'true' });
+  const before = state.metadata.indices['logs']!;
+  state = step(state, { kind: 'follower_leader_settings', name: 'logs', uuid: 'u1', settings: { 'index.analysis.normalizer.loud.type': 'custom', 'index.analysis.normalizer.loud.filter': '["uppercase"]' } });
+  const after = state.metadata.indices['logs']!;
+  assert.equal(after.settings['index.analysis.normalizer.loud.type'], 'custom');
+  assert.equal(after.settings_version, before.settings_version + 1);
+  // The same settings again: nothing to publish.
+  const again = stepMaster(state, { kind: 'follower_leader_settings', name: 'logs', uuid: 'u1', settings: { 'index.analysis.normalizer.loud.type': 'custom' } }, input);
+  assert.ok(again.ok && !again.changed);
+  const otherUuid = stepMaster(state, { kind: 'follower_leader_settings', name: 'logs', uuid: 'u9', settings: { 'index.analysis.normalizer.loud.type': 'x' } }, input);
+  assert.ok(!otherUuid.ok);
+  assert.equal(otherUuid.error.type, 'index_not_found_exception');
+  const plain = withIndex();
+  const refused = stepMaster(plain, { kind: 'follower_leader_settings', name: 'logs', uuid: 'u1', settings: { 'index.analysis.normalizer.loud.type': 'custom' } }, input);
+  assert.ok(!refused.ok);
+  assert.equal(refused.error.type, 'illegal_argument_exception');
+});
+
+test('followerLeaderSettingChanges: static replicated settings between two followers only; dynamic, node-set and non-replicated ones stay out', () => {
+  const follower = { 'index.xpack.ccr.following_index': 'true', 'index.uuid': 'u1', 'index.number_of_shards': '1', 'index.refresh_interval': '1s' };
+  const taken = { ...follower, 'index.uuid': 'u2', 'index.analysis.normalizer.loud.type': 'custom', 'index.refresh_interval': '5s', 'index.soft_deletes.retention_lease.period': '1h' };
+  assert.deepEqual(followerLeaderSettingChanges(follower, taken), { 'index.analysis.normalizer.loud.type': 'custom' });
+  assert.deepEqual(followerLeaderSettingChanges(taken, follower), { 'index.analysis.normalizer.loud.type': null });
+  const { ['index.xpack.ccr.following_index']: _marker, ...plain } = taken;
+  assert.deepEqual(followerLeaderSettingChanges(follower, plain), {});
 });
