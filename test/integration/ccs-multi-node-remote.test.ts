@@ -23,7 +23,13 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import pino from 'pino';
 import type { Client } from '@elastic/elasticsearch';
+import { connectTransport, TRANSPORT_FORMAT_VERSION, type TransportConnection } from '../../src/transport/index.js';
+import { CERTIFICATE_SUBJECT_HEADER } from '../../src/remote/subject.js';
+import { REMOTE_ACTIONS } from '../../src/remote/server.js';
 import { REMOTE_CLUSTER_CLIENT_YAML, startNode, type StartedNode } from '../harness/cluster.js';
 import { etcdSkipReason } from '../harness/etcd.js';
 import { jsonCall } from '../harness/json-call.js';
@@ -312,6 +318,46 @@ describe('cross-cluster search against a three-node remote cluster', { skip }, (
     for (const alias of ['self', 'far']) {
       const denied = await failure(otto.search({ index: `${alias}:logs`, scroll: '1m', size: 5 } as never));
       assert.equal(denied.status, 403, `${alias}: ${denied.reason}`);
+    }
+  });
+
+  test('on the remote side, a scroll another cluster opened is its remote caller\'s (user and realm): another caller\'s page is 404 and its clear frees nothing, on the three-node remote as on the one-node one', async () => {
+    // The requests a querying cluster's node sends (certificate model), each under a caller named
+    // in the subject header: the querying cluster's own owner check is not in the way here.
+    const version = String((await jsonCall(local, 'GET', '/')).body.version.number);
+    const connect = (node: StartedNode): Promise<TransportConnection> => {
+      const colon = node.transportAddress.lastIndexOf(':');
+      return connectTransport({
+        address: { host: node.transportAddress.slice(0, colon), port: Number(node.transportAddress.slice(colon + 1)) },
+        local: { clusterName: 'probe', clusterUuid: 'probe-cluster', nodeId: 'probe', nodeName: 'probe', version, roles: ['remote_cluster_client'], attributes: {}, transportFormatVersion: TRANSPORT_FORMAT_VERSION },
+        logger: pino({ level: 'silent' }),
+        tls: { ca: cluster.ca!.caPem, cert: readFileSync(path.join(local.configDir, 'certs', 'node.crt')), key: readFileSync(path.join(local.configDir, 'certs', 'node.key')), verificationMode: 'full' },
+      });
+    };
+    const as = (username: string, realm = 'native') => ({
+      headers: { [CERTIFICATE_SUBJECT_HEADER]: Buffer.from(JSON.stringify({ username, roles: ['superuser'], realm: { name: realm, type: realm } })).toString('base64') },
+      timeoutMs: 30_000,
+    });
+    // The three-node remote through two gateways (the id holds every node's context and offset), and the one-node one.
+    for (const [opening, paging] of [[remote[2]!, remote[1]!], [local, local]] as const) {
+      const [opener, pager] = [await connect(opening), opening === paging ? undefined : await connect(paging)];
+      const other = pager ?? opener;
+      try {
+        const opened = (await opener.request(REMOTE_ACTIONS.search, { expression: 'logs', params: { scroll: '1m' }, body: { size: 5, sort: [{ n: 'asc' }] }, cluster_alias: 'probe' }, as('owner'))) as Record<string, any>;
+        assert.deepEqual(opened.hits.map((hit: { rendered: { _id: string; _index: string } }) => [hit.rendered._id, hit.rendered._index]), ['d0', 'd1', 'd2', 'd3', 'd4'].map((id) => [id, 'probe:logs']));
+        assert.equal(opened.totalHits, DOCS);
+        for (const stranger of [as('someone-else'), as('owner', 'another-realm')]) {
+          await assert.rejects(other.request(REMOTE_ACTIONS.scroll, { scroll_id: opened.scrollId, scroll: '1m' }, stranger), (error: any) => error.status === 404 && /search_context_missing_exception/.test(JSON.stringify(error.toBody())), opening.url);
+          assert.deepEqual(await other.request(REMOTE_ACTIONS.clearScroll, { scroll_ids: [opened.scrollId] }, stranger), { num_freed: 0 });
+        }
+        const next = (await other.request(REMOTE_ACTIONS.scroll, { scroll_id: opened.scrollId, scroll: '1m' }, as('owner'))) as Record<string, any>;
+        assert.deepEqual(next.hits.map((hit: { rendered: { _id: string } }) => hit.rendered._id), ['d5', 'd6', 'd7', 'd8', 'd9'], opening.url);
+        const freed = (await other.request(REMOTE_ACTIONS.clearScroll, { scroll_ids: [next.scrollId] }, as('owner'))) as { num_freed: number };
+        assert.ok(freed.num_freed >= 1, JSON.stringify(freed));
+      } finally {
+        opener.close();
+        pager?.close();
+      }
     }
   });
 
