@@ -20,7 +20,7 @@
  * (`[phase/query/scroll/clusters]`, `[free_context/scroll/clusters]`, ours), so it is lost with
  * that node. Another cluster's scroll over this one (this cluster is its remote) is the same
  * scroll across the nodes, its contexts owned by the remote caller and its hits' `_index` read
- * `alias:index` (remotePart, served through src/remote/server.ts). A part whose node died is a
+ * `alias:index` (`remote`, served through src/remote/server.ts). A part whose node died is a
  * context missing (404), as once the node left the cluster.
  * Loaded only in multi-node mode (through wire-search.ts).
  */
