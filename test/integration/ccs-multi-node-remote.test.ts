@@ -286,6 +286,11 @@ describe('cross-cluster search against a three-node remote cluster', { skip }, (
       }
       assert.equal(expectedHits.length, body['query'] === undefined ? DOCS : DOCS / 2);
     }
+    // The remote caller's document level security (its role there) goes with every node's scroll context.
+    const reds = Array.from({ length: DOCS / 3 }, (_, i) => `d${i * 3}`);
+    const rexScroll = await scrollAll(local.client({ username: 'rex', password: 'rex-password' }), 'far', { size: 6, sort: [{ n: 'asc' }] });
+    assert.deepEqual(rexScroll.pages.flat().map((hit) => hit._id), reds);
+    assert.deepEqual(rexScroll.first.hits.total, { value: DOCS / 3, relation: 'eq' });
     // Clearing frees the contexts on every remote node: none is left for `_all` to free there.
     for (const alias of ['far', 'farkey']) {
       const opened = (await localAdmin.search({ index: `${alias}:logs`, scroll: '1m', size: 2, sort: [{ n: 'asc' }] })) as unknown as Record<string, any>;
@@ -395,6 +400,9 @@ describe('cross-cluster search against a three-node remote cluster', { skip }, (
         }
       }
       assert.deepEqual((await searchThrough(localAdmin, pits['far']!.id, { size: 0 })).hits.total, { value: DOCS, relation: 'eq' }, 'the later write is unseen');
+      // Another caller with access may search it, under its own document level security (a point in time is not tied to a user).
+      const rexFound = await searchThrough(local.client({ username: 'rex', password: 'rex-password' }), pits['far']!.id, { size: 100, sort: [{ n: 'asc' }] });
+      assert.deepEqual(rexFound.hits.hits.map((hit: { _id: string }) => hit._id), Array.from({ length: DOCS / 3 }, (_, i) => `d${i * 3}`));
       // A caller without read access on the remote's indices may neither search nor close it (403, as the one-node remote answers).
       for (const alias of ['self', 'far']) {
         const searched = await failure(otto.search({ pit: { id: pits[alias]!.id }, size: 1 } as never));
