@@ -266,8 +266,10 @@ function createRequestOf(handle: IndexHandle): CreateIndexRequest {
 
 /**
  * The local data stream changes the published state lacks, one master step each: a new stream
- * with its first backing index, each backing index a rollover added, the streams deleted. The
- * backing indices these steps create or delete are left out of the plain index events.
+ * with its first backing index, each backing index a rollover added, each follower backing index
+ * cross-cluster replication added to a replicated stream (made on first use), a promotion, the
+ * streams deleted. The backing indices these steps create or delete are left out of the plain
+ * index events.
  */
 function dataStreamChangesForMaster(state: ClusterState, indices: IndicesService, dataStreams: DataStreamService, covered: Set<string>): MasterEvent[] {
   const events: MasterEvent[] = [];
@@ -276,6 +278,15 @@ function dataStreamChangesForMaster(state: ClusterState, indices: IndicesService
   for (const stream of local) {
     const publishedStream = published[stream.name];
     const newIndices = stream.indices.filter((name) => state.metadata.indices[name] === undefined && indices.get(name) !== undefined);
+    if (stream.replicated) {
+      // A replicated stream never rolls over here: each new backing index is a follower index.
+      for (const name of newIndices) {
+        covered.add(name);
+        events.push({ kind: 'follow_backing_index', name: stream.name, template: stream.template, hidden: stream.hidden, timestampField: stream.timestampField, backingIndex: createRequestOf(indices.get(name)!) });
+      }
+      continue;
+    }
+    if (publishedStream?.replicated === true) events.push({ kind: 'promote_data_stream', name: stream.name });
     if (publishedStream === undefined) {
       const first = indices.get(stream.indices[0] ?? '');
       if (first === undefined || state.metadata.indices[first.name] !== undefined) continue;
@@ -826,5 +837,6 @@ export const masterRoutedActions: ReadonlySet<string> = new Set([
   'indices:admin/rollover',
   'indices:admin/data_stream/create',
   'indices:admin/data_stream/delete',
+  'indices:admin/data_stream/promote',
 ]);
 
