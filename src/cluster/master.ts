@@ -43,6 +43,24 @@ export type MasterEvent =
   | { readonly kind: 'rollover_data_stream'; readonly name: string; readonly generation: number; readonly backingIndex: CreateIndexRequest }
   /** `indices:admin/data_stream/delete`: the streams and all their backing indices in one step. */
   | { readonly kind: 'delete_data_streams'; readonly names: readonly string[] }
+  /**
+   * Cross-cluster replication's put-follow of a leader data stream's backing index
+   * (TransportPutFollowAction.updateLocalDataStream, in the restore's cluster state update): the
+   * follower index and its place in the local replicated data stream in one step. The stream is
+   * made on first use (`replicated: true`); an existing stream must still be replicated (another
+   * node may have promoted it meanwhile). Backing indices stay ordered by generation, so the
+   * newest is the write index whatever order they are followed in.
+   */
+  | {
+      readonly kind: 'follow_backing_index';
+      readonly name: string;
+      readonly template: string;
+      readonly hidden: boolean;
+      readonly timestampField: string;
+      readonly backingIndex: CreateIndexRequest;
+    }
+  /** `indices:admin/data_stream/promote` (PromoteDataStreamTransportAction): a replicated stream becomes an ordinary one. */
+  | { readonly kind: 'promote_data_stream'; readonly name: string }
   | { readonly kind: 'put_mapping'; readonly name: string; readonly mappings: Readonly<Record<string, unknown>> }
   /** Dynamic index settings (`index.number_of_replicas`, allocation filters...), flat; null removes. */
   | { readonly kind: 'update_settings'; readonly name: string; readonly settings: Readonly<Record<string, string | null>> }
@@ -130,6 +148,9 @@ export function stepMaster(state: ClusterState, event: MasterEvent, input: Maste
       next = { ...state, nodes: event.nodes, master_node: state.master_node !== null && event.nodes[state.master_node] !== undefined ? state.master_node : null };
       break;
     case 'create_index': {
+      // Already created under this uuid: another request of the same node sent it too (a node sends
+      // every local index the published state lacks), so this one is done as well.
+      if (state.metadata.indices[event.name]?.settings['index.uuid'] === event.uuid) return { ok: true, state, changed: false };
       const created = withNewIndex(state, event);
       if (!created.ok) return created;
       next = created.state;
@@ -168,6 +189,8 @@ export function stepMaster(state: ClusterState, event: MasterEvent, input: Maste
     case 'rollover_data_stream': {
       const stream = dataStreamsOf(state)[event.name];
       if (stream === undefined) return { ok: false, error: errors.indexNotFound(event.name) };
+      // The node checked its own copy; the published stream is the one that counts (one deleted and followed again meanwhile is replicated).
+      if (stream.replicated) return { ok: false, error: errors.illegalArgument(`data stream [${event.name}] cannot be rolled over, because it is a replicated data stream`) };
       if (stream.generation !== event.generation) {
         return { ok: false, error: errors.illegalArgument(`data stream [${event.name}] was rolled over meanwhile: its generation is [${stream.generation}], not [${event.generation}]`) };
       }
@@ -190,6 +213,19 @@ export function stepMaster(state: ClusterState, event: MasterEvent, input: Maste
       const deleted = withoutIndices(withDataStreams(state, streams), backing);
       if (!deleted.ok) return deleted;
       next = deleted.state;
+      break;
+    }
+    case 'follow_backing_index': {
+      const followed = withFollowerBackingIndex(state, event);
+      if (!followed.ok) return followed;
+      next = followed.state;
+      break;
+    }
+    case 'promote_data_stream': {
+      const stream = dataStreamsOf(state)[event.name];
+      if (stream === undefined) return { ok: false, error: errors.resourceNotFound(`data stream [${event.name}] does not exist`) };
+      if (!stream.replicated) return { ok: true, state, changed: false };
+      next = withDataStreams(state, { ...dataStreamsOf(state), [event.name]: { ...stream, replicated: false } });
       break;
     }
     case 'put_mapping': {
@@ -405,6 +441,42 @@ function withoutIndices(state: ClusterState, names: readonly string[]): MasterRe
   }
   const without: ClusterState = { ...state, metadata: { ...state.metadata, indices }, routing_table: { indices: tables } };
   return { ok: true, state: state.metadata.data_stream === undefined ? without : withDataStreams(without, streams), changed: true };
+}
+
+/** The generation a backing index's name ends with (`.ds-<stream>-<date>-000002`); 0 for another name. */
+function backingIndexGeneration(name: string): number {
+  return Number(/-(\d+)$/.exec(name)?.[1] ?? '0');
+}
+
+/** The state with a follower backing index created and added to its local replicated data stream (made if absent), or why not. */
+function withFollowerBackingIndex(state: ClusterState, event: Extract<MasterEvent, { kind: 'follow_backing_index' }>): MasterResult {
+  const followerIndex = event.backingIndex.name;
+  const existing = dataStreamsOf(state)[event.name];
+  if (existing !== undefined && !existing.replicated) {
+    return { ok: false, error: errors.illegalArgument(`cannot follow backing index [${followerIndex}], because local data stream [${event.name}] is no longer marked as replicated`) };
+  }
+  if (existing === undefined && (state.metadata.indices[event.name] !== undefined || Object.values(state.metadata.indices).some((metadata) => metadata.aliases[event.name] !== undefined))) {
+    return { ok: false, error: errors.illegalArgument(`cannot follow backing index [${followerIndex}], because [${event.name}] is an index or alias, not a data stream`) };
+  }
+  const created = withNewIndex(state, event.backingIndex);
+  if (!created.ok) return created;
+  const entry = { index_name: followerIndex, index_uuid: event.backingIndex.uuid };
+  const indices = [...(existing?.indices ?? []), entry].sort(
+    (left, right) => backingIndexGeneration(left.index_name) - backingIndexGeneration(right.index_name) || (left.index_name < right.index_name ? -1 : 1),
+  );
+  const stream: DataStreamState = {
+    name: event.name,
+    timestamp_field: existing?.timestamp_field ?? { name: event.timestampField },
+    indices,
+    generation: Math.max(existing?.generation ?? 1, backingIndexGeneration(followerIndex)),
+    ...(existing?._meta !== undefined ? { _meta: existing._meta } : {}),
+    hidden: existing?.hidden ?? event.hidden,
+    replicated: true,
+    system: false,
+    allow_custom_routing: false,
+    template: existing?.template ?? event.template,
+  };
+  return { ok: true, state: withDataStreams(created.state, { ...dataStreamsOf(state), [event.name]: stream }), changed: true };
 }
 
 function withDataStreams(state: ClusterState, streams: Readonly<Record<string, DataStreamState>>): ClusterState {

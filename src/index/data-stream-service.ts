@@ -178,18 +178,11 @@ export class DataStreamService implements IndexCreationHooks {
   // ---------------------------------------------------------------- cross-cluster replication (ReplicatedDataStreams)
 
   /**
-   * Refuses every follower backing index (put-follow, auto-follow) with a 400 naming `reason`: a
-   * multi-node cluster publishes data streams through its master, which does not carry replicated
-   * streams yet.
+   * Spec ccr.md §2.3 "Data streams": a local stream that is no longer replicated takes no follower.
+   * A multi-node cluster's master checks again against the published streams (master.ts
+   * `follow_backing_index`), where another node may have promoted the stream meanwhile.
    */
-  refuseReplicatedStreams(reason: string): void {
-    this.replicatedRefusal = reason;
-  }
-  private replicatedRefusal: string | undefined;
-
-  /** Spec ccr.md §2.3 "Data streams": a local stream that is no longer replicated takes no follower. */
   checkReplicated(name: string, followerIndex: string): void {
-    if (this.replicatedRefusal !== undefined) throw errors.illegalArgument(`cannot follow backing index [${followerIndex}] of data stream [${name}]: ${this.replicatedRefusal}`);
     validateDataStreamName(name);
     const stream = this.streams.get(name);
     if (stream !== undefined && !stream.replicated) {

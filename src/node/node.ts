@@ -191,9 +191,6 @@ export async function startNode(config: NodeConfig, options: StartOptions): Prom
           typeof body['index'] === 'string' ? [body['index']] : [],
         ),
     };
-    // Replicated data streams are not published by the master yet: following a leader's backing
-    // index into a multi-node cluster is refused (issue #14).
-    if (config.discoveryType === 'multi-node') indices.dataStreams.refuseReplicatedStreams('following data streams into a multi-node cluster is not supported yet ([discovery.type] is [multi-node])');
     const ccr = new CcrService({
       indices: indices.indices,
       // Many nodes: tasks wait for the cluster (wire-ccr-follower.ts) to say where the primaries are.
@@ -362,6 +359,8 @@ export async function startNode(config: NodeConfig, options: StartOptions): Prom
         channel: dataPlane.channel,
         indices: indices.indices,
         search: indices.search,
+        scrolls: searchWiring.scrolls,
+        pits: searchWiring.pits,
         nowMs,
       });
       closers.push(() => remoteSearch.close());

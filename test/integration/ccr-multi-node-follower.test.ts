@@ -12,6 +12,10 @@
  * the leader's documents with the leader's seq_no and version; pause, resume, unfollow, info and
  * stats answer through any node for every shard; client writes stay refused; when a follower
  * primary's node dies, the promoted replica's node resumes the task from its own checkpoint.
+ * A leader data stream's backing index followed into the cluster joins a local data stream the
+ * master publishes with `replicated: true` (spec ccr.md §2.3 "Data streams",
+ * TransportPutFollowAction.updateLocalDataStream in the restore's cluster state update), which
+ * rolls over only on its leader until `_data_stream/_promote` (data-streams-promote-api).
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -21,7 +25,7 @@ import { jsonCall } from '../harness/json-call.js';
 import { etcdSkipReason } from '../harness/etcd.js';
 import { startMultiNodeCluster, type MultiNodeCluster } from '../harness/multi-node-cluster.js';
 import { assertCopiesIdentical, documentsOf, nodeById, shardLayout, type CopyDoc, type FollowShardStats } from '../harness/shard-copies.js';
-import { until } from '../harness/wait.js';
+import { failure, until } from '../harness/wait.js';
 import { randomUUID } from 'node:crypto';
 import type { Etcd3 } from 'etcd3';
 import { pino } from 'pino';
@@ -506,5 +510,131 @@ describe('cross-cluster replication into a three-node follower cluster', { skip 
     assert.equal(green.body.timed_out, false);
     assert.equal((green.body as unknown as Record<string, unknown>)['ccr_followers_past_max_lag'], undefined);
     assert.equal((await jsonCall(cluster.nodes[0]!, 'DELETE', '/lagging-copy')).status, 200);
+  });
+  test('data streams: a followed backing index joins a replicated stream in the cluster state on every node, searchable through its name, refusing writes and rollover; auto-follow follows rollovers; promote and unfollow make it writable', async () => {
+    const clients = cluster.nodes.map((node) => node.client());
+    const streamOn = async (client: Client, name: string): Promise<any> => (await client.indices.getDataStream({ name })).data_streams[0];
+    const backingOf = async (client: Client, name: string): Promise<string[]> => (await streamOn(client, name)).indices.map((entry: { index_name: string }) => entry.index_name);
+    await leaderAdmin.indices.putIndexTemplate({ name: 'feeds', index_patterns: ['feed-*'], data_stream: {}, template: { settings: { number_of_shards: 2, number_of_replicas: 0 } } });
+    const operations: unknown[] = [];
+    for (let i = 0; i < 30; i++) operations.push({ create: { _index: 'feed-app' } }, { '@timestamp': `2026-01-01T00:00:${String(i).padStart(2, '0')}Z`, n: i });
+    assert.equal((await leaderAdmin.bulk({ operations: operations as never })).errors, false);
+    const [first] = await backingOf(leaderAdmin, 'feed-app');
+
+    // Put-follow through a node that is not necessarily the master: the follower index and the
+    // replicated stream are one master step, so every node shows both.
+    const followed = await clients[1]!.ccr.follow({ index: first!, remote_cluster: 'lead', leader_index: first!, wait_for_active_shards: '1', settings: { 'index.number_of_replicas': 1 } } as never);
+    assert.deepEqual(followed, { follow_index_created: true, follow_index_shards_acked: true, index_following_started: true });
+    for (const client of clients) {
+      const local = await until('the replicated stream on every node', async () => (await client.indices.getDataStream({ name: 'feed-app' }).catch(() => undefined))?.data_streams[0]);
+      assert.equal((local as any).replicated, true);
+      assert.equal((local as any).template, 'feeds');
+      assert.deepEqual(await backingOf(client, 'feed-app'), [first]);
+      const state = (await client.cluster.state({ metric: 'metadata' })) as any;
+      assert.equal(state.metadata.data_stream.data_stream['feed-app'].replicated, true);
+      assert.deepEqual(state.metadata.data_stream.data_stream['feed-app'].indices.map((entry: { index_name: string }) => entry.index_name), [first]);
+    }
+    await converged(first!, first!);
+    await leaderAdmin.index({ index: 'feed-app', op_type: 'create', document: { '@timestamp': '2026-01-01T00:01:00Z', n: 30 } });
+    const leaderDocuments = await documentsOf(leaderAdmin, 'feed-app');
+    for (const client of clients) {
+      const documents = await until('the stream name to find the leader documents', async () => {
+        const found = await documentsOf(client, 'feed-app');
+        return found.size === leaderDocuments.size ? found : undefined;
+      });
+      assert.deepEqual([...documents.entries()].sort(), [...leaderDocuments.entries()].sort());
+    }
+
+    // Writes and rollovers of a replicated stream are refused through every node.
+    for (const client of clients) {
+      const write = await failure(client.index({ index: 'feed-app', op_type: 'create', document: { '@timestamp': '2026-01-02T00:00:00Z' } }));
+      assert.equal(write.status, 403);
+      assert.equal(write.type, 'status_exception');
+    }
+    const rollover = await failure(clients[0]!.indices.rollover({ alias: 'feed-app' }));
+    assert.equal(rollover.status, 400);
+    assert.equal(rollover.reason, 'data stream [feed-app] cannot be rolled over, because it is a replicated data stream');
+
+    // Auto-follow (on the master): a pattern matching a stream's name follows its backing indices, a
+    // rollover's too, ordered by generation on every node.
+    const pattern = await clients[2]!.ccr.putAutoFollowPattern({ name: 'feeds', remote_cluster: 'lead', leader_index_patterns: ['feed-auto*'], settings: { 'index.number_of_replicas': 1 } });
+    assert.equal(pattern.acknowledged, true);
+    await leaderAdmin.index({ index: 'feed-auto', op_type: 'create', document: { '@timestamp': '2026-01-01T00:00:00Z', n: 1 }, refresh: true });
+    const rolled = await until('the first backing index auto-followed', async () => ((await clients[0]!.indices.getDataStream({ name: 'feed-auto' }).catch(() => undefined)) === undefined ? undefined : leaderAdmin.indices.rollover({ alias: 'feed-auto' })), 300);
+    await leaderAdmin.index({ index: 'feed-auto', op_type: 'create', document: { '@timestamp': '2026-01-02T00:00:00Z', n: 2 }, refresh: true });
+    const autoBacking = await backingOf(leaderAdmin, 'feed-auto');
+    for (const client of clients) {
+      await until('the rollover auto-followed on every node', async () => ((await backingOf(client, 'feed-auto').catch(() => [])).length === 2 ? true : undefined), 300);
+      assert.deepEqual(await backingOf(client, 'feed-auto'), autoBacking, 'the write index stays last');
+      assert.equal(autoBacking[1], rolled.new_index);
+      assert.equal((await streamOn(client, 'feed-auto')).generation, 2);
+      assert.equal((await streamOn(client, 'feed-auto')).replicated, true);
+      await until('both generations through the stream name', async () => ((await documentsOf(client, 'feed-auto')).size === 2 ? true : undefined));
+    }
+    assert.equal((await clients[0]!.ccr.deleteAutoFollowPattern({ name: 'feeds' })).acknowledged, true);
+
+    // Promote through one node: every node sees an ordinary stream, which takes no further follower
+    // backing index; once its write index is unfollowed it takes writes, and it rolls over locally
+    // (through this cluster's own template, as Elasticsearch needs one).
+    assert.equal((await clients[2]!.indices.promoteDataStream({ name: 'feed-app' })).acknowledged, true);
+    for (const client of clients) assert.equal(await until('the promotion on every node', async () => ((await streamOn(client, 'feed-app')).replicated === false ? false : undefined)), false);
+    const leaderRolled = await leaderAdmin.indices.rollover({ alias: 'feed-app' });
+    const refused = await failure(clients[0]!.ccr.follow({ index: leaderRolled.new_index, remote_cluster: 'lead', leader_index: leaderRolled.new_index } as never));
+    assert.equal(refused.status, 400);
+    assert.equal(refused.reason, `cannot follow backing index [${leaderRolled.new_index}], because local data stream [feed-app] is no longer marked as replicated`);
+    assert.equal(await clients[1]!.indices.exists({ index: leaderRolled.new_index }), false, 'nothing was created');
+    assert.equal((await failure(clients[1]!.index({ index: 'feed-app', op_type: 'create', document: { '@timestamp': '2026-01-02T00:00:00Z' } }))).status, 403, 'its write index still follows');
+    assert.equal((await clients[0]!.ccr.pauseFollow({ index: first! })).acknowledged, true);
+    assert.equal((await clients[1]!.ccr.unfollow({ index: first! })).acknowledged, true);
+    const mine = await until('the unfollowed write index to take writes through the stream', async () =>
+      clients[2]!.index({ index: 'feed-app', op_type: 'create', document: { '@timestamp': '2026-01-02T00:00:00Z', mine: true } }).catch(() => undefined),
+    );
+    assert.equal(mine._index, first);
+    await clients[0]!.indices.putIndexTemplate({ name: 'feeds', index_patterns: ['feed-*'], data_stream: {}, template: { settings: { number_of_shards: 1, number_of_replicas: 1 } } });
+    const localRolled = await clients[1]!.indices.rollover({ alias: 'feed-app' });
+    assert.equal(localRolled.rolled_over, true);
+    for (const client of clients) {
+      await until('the local rollover on every node', async () => ((await backingOf(client, 'feed-app')).length === 2 ? true : undefined));
+      assert.deepEqual(await backingOf(client, 'feed-app'), [first, localRolled.new_index]);
+      assert.equal((await streamOn(client, 'feed-app')).generation, 2);
+    }
+    const rolledWrite = await clients[0]!.index({ index: 'feed-app', op_type: 'create', document: { '@timestamp': '2026-01-03T00:00:00Z', mine: true }, refresh: true });
+    assert.equal(rolledWrite._index, localRolled.new_index);
+    await until('leader documents and local writes through the stream name', async () => ((await documentsOf(clients[2]!, 'feed-app')).size === leaderDocuments.size + 2 ? true : undefined));
+  });
+
+  test('put-follows while other nodes change the cluster state: every follower index, its record and its task exist on every node', async () => {
+    // A state published between a follower's local create and the master's answer (here: indices
+    // made and deleted through another node) once deleted the unpublished follower index, and its
+    // follow record with it: the put-follow answered `follow_index_shards_acked: false` and left
+    // nothing following.
+    const nodes = running();
+    const names = Array.from({ length: 6 }, (_, i) => `race-${i}`);
+    for (const name of names) await leaderAdmin.index({ index: name, id: 'one', document: { name }, refresh: true });
+    let churning = true;
+    const churn = (async () => {
+      for (let i = 0; churning; i++) {
+        await jsonCall(nodes[2]!, 'PUT', `/churn-${i}`, { settings: { number_of_shards: 1, number_of_replicas: 0 } });
+        await jsonCall(nodes[2]!, 'DELETE', `/churn-${i}`);
+      }
+    })();
+    const follows = await Promise.all(names.map((name) => jsonCall(nodes[1]!, 'PUT', `/${name}-copy/_ccr/follow?wait_for_active_shards=1`, { remote_cluster: 'lead', leader_index: name })));
+    churning = false;
+    await churn;
+    for (const follow of follows) {
+      assert.equal(follow.status, 200, follow.text);
+      assert.deepEqual(follow.body, { follow_index_created: true, follow_index_shards_acked: true, index_following_started: true });
+    }
+    for (const node of nodes) {
+      const info = await jsonCall(node, 'GET', '/race-*-copy/_ccr/info');
+      assert.equal(info.status, 200, info.text);
+      assert.deepEqual((info.body.follower_indices as { follower_index: string; status: string }[]).map((entry) => `${entry.follower_index}:${entry.status}`).sort(), names.map((name) => `${name}-copy:active`));
+    }
+    for (const name of names) {
+      await leaderAdmin.index({ index: name, id: 'two', document: { name }, refresh: true });
+      await until(`${name}-copy to follow`, async () => ((await documentsOf(nodes[0]!.client(), `${name}-copy`)).size === 2 ? true : undefined));
+    }
+    for (const name of names) assert.equal((await jsonCall(nodes[0]!, 'POST', `/${name}-copy/_ccr/pause_follow`)).status, 200);
+    assert.equal((await jsonCall(nodes[0]!, 'DELETE', `/${names.map((name) => `${name}-copy`).join(',')}`)).status, 200);
   });
 });

@@ -51,7 +51,8 @@ class Runner {
       }
     }
     for (const [name, stream] of Object.entries(dataStreamsOf(this.state)).sort()) {
-      lines.push(`data_stream ${name} generation=${stream.generation} template=${stream.template} hidden=${stream.hidden} indices=[${stream.indices.map((index) => `${index.index_name}/${index.index_uuid}`).join(',')}]`);
+      // `replicated` (cross-cluster replication's streams) is printed only when set, so the other scripts read as before.
+      lines.push(`data_stream ${name} generation=${stream.generation} template=${stream.template} hidden=${stream.hidden}${stream.replicated ? ' replicated=true' : ''} indices=[${stream.indices.map((index) => `${index.index_name}/${index.index_uuid}`).join(',')}]`);
     }
     return lines.join('\n');
   }
@@ -98,6 +99,17 @@ class Runner {
         if (verb === 'rollover-data-stream') return this.step({ kind: 'rollover_data_stream', name, generation: Number(named['from']), backingIndex });
         return this.step({ kind: 'create_data_stream', name, template: named['template'] ?? 'logs', hidden: false, timestampField: '@timestamp', backingIndex });
       }
+      case 'follow-backing-index': {
+        // A follower backing index a node made locally for leader index `args[1]` (put-follow of a
+        // leader data stream's backing index), joining local stream `args[0]`.
+        const [name, backing] = args;
+        const options = words(args.slice(2));
+        const settings = { 'index.hidden': 'true', 'index.number_of_replicas': options['number_of_replicas'] ?? '0', 'index.xpack.ccr.following_index': 'true' };
+        const backingIndex = { name: backing!, uuid: options['uuid'] ?? `u-${backing}`, settings, mappings: {}, aliases: {}, routingNumShards: 1024 };
+        return this.step({ kind: 'follow_backing_index', name: name!, template: options['template'] ?? 'logs', hidden: false, timestampField: '@timestamp', backingIndex });
+      }
+      case 'promote-data-stream':
+        return this.step({ kind: 'promote_data_stream', name: args[0]! });
       case 'delete-data-streams':
         return this.step({ kind: 'delete_data_streams', names: args[0]!.split(',') });
       case 'alias':
