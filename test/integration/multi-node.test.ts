@@ -128,6 +128,10 @@ describe('three Strait nodes on etcd', { skip }, () => {
     );
     assert.equal(explain.status, 200, explain.text);
     assert.equal(explain.body.current_state, 'unassigned');
+    // _cat/shards: an unassigned copy has no figures; the started primary has its node's own.
+    const rows = (await jsonCall(nodes[2]!, 'GET', '/_cat/shards/wide?format=json&h=prirep,state,docs,seq_no.max,seq_no.local_checkpoint,seq_no.global_checkpoint')).body as Record<string, string | null>[];
+    assert.deepEqual(rows.find((row) => row.prirep === 'p'), { prirep: 'p', state: 'STARTED', docs: '0', 'seq_no.max': '-1', 'seq_no.local_checkpoint': '-1', 'seq_no.global_checkpoint': '-1' });
+    assert.ok(rows.some((row) => row.state === 'UNASSIGNED') && rows.filter((row) => row.state === 'UNASSIGNED').every((row) => row.docs === null && row['seq_no.max'] === null && row['seq_no.local_checkpoint'] === null && row['seq_no.global_checkpoint'] === null), JSON.stringify(rows));
     assert.ok(explain.body.node_allocation_decisions.some((decision: any) => decision.deciders.some((d: any) => d.decider === 'same_shard' && d.decision === 'NO')));
     const withYes = await jsonCall(nodes[1]!, 'GET', '/_cluster/allocation/explain?include_yes_decisions=true', { index: 'wide', shard: 0, primary: false });
     assert.ok(withYes.body.node_allocation_decisions.every((decision: any) => decision.deciders.some((d: any) => d.decision === 'YES')));
