@@ -20,7 +20,7 @@ import type { Logger } from 'pino';
 import { CoordinationStartError, EtcdCoordinator } from '../cluster/etcd-coordinator.js';
 import { allocationClusterSettingKeys, explainCopy, isAllocationClusterSetting } from '../cluster/allocation.js';
 import { healthStatusOf, type AliasChange, type CreateIndexRequest, type MasterEvent } from '../cluster/master.js';
-import { allShardRoutings, dataStreamsOf, isDataNode, isMasterEligible, type ClusterState, type DiscoveryNode, type ShardRouting, type ShardStateReport } from '../cluster/state.js';
+import { allShardRoutings, dataStreamsOf, isDataNode, isMasterEligible, metadataVersionOf, type ClusterState, type DiscoveryNode, type ShardRouting, type ShardStateReport } from '../cluster/state.js';
 import type { DataStreamService } from '../index/data-stream-service.js';
 import type { DataStreamMetadata } from '../index/store/data-stream-store.js';
 import { errors } from '../common/index.js';
@@ -497,6 +497,9 @@ export function renderPublishedState(state: ClusterState, request: RestRequest, 
   if (metrics.has('nodes')) body['nodes'] = Object.fromEntries(Object.entries(state.nodes).map(([id, node]) => [id, publicNode(node)]));
   if (metrics.has('metadata')) {
     body['metadata'] = {
+      // Strait's: Elasticsearch keeps Metadata.version out of the API view (only its on-disk
+      // "meta-data" has it); shown here so that a client knows what `wait_for_metadata_version` waits for.
+      version: metadataVersionOf(state),
       cluster_uuid: state.metadata.cluster_uuid,
       cluster_uuid_committed: state.metadata.cluster_uuid_committed,
       cluster_coordination: { term: state.term },
@@ -676,13 +679,14 @@ function coordinationRoutes(coordinator: EtcdCoordinator, options: CoordinationW
     params: ['local', 'master_timeout', 'flat_settings', 'wait_for_metadata_version', 'wait_for_timeout'],
     handle: async (request) => {
       const wanted = request.query['wait_for_metadata_version'];
-      if (wanted !== undefined) {
-        if (!/^\d+$/.test(wanted)) throw errors.illegalArgument(`failed to parse [wait_for_metadata_version] value [${wanted}]`);
-        const met = await coordinator.waitForState((state) => state.version >= Number(wanted), parseTimeout(request.query['wait_for_timeout'], 60_000));
-        // ClusterStateResponse when the wait timed out: only the flag.
-        if (!met) return { status: 200, body: { cluster_name: coordinator.state().cluster_name, wait_for_timed_out: true } };
-      }
-      return { status: 200, body: renderPublishedState(coordinator.state(), request, indices) };
+      if (wanted === undefined) return { status: 200, body: renderPublishedState(coordinator.state(), request, indices) };
+      if (!/^\d+$/.test(wanted)) throw errors.illegalArgument(`failed to parse [wait_for_metadata_version] value [${wanted}]`);
+      // TransportClusterStateAction waits for the metadata version (not the state version, which
+      // routing changes move too); RestClusterStateAction puts the flag first whenever it was asked.
+      const met = await coordinator.waitForState((state) => metadataVersionOf(state) >= Number(wanted), parseTimeout(request.query['wait_for_timeout'], 60_000));
+      // Timed out: the flag and the cluster name, no state.
+      if (!met) return { status: 200, body: { wait_for_timed_out: true, cluster_name: coordinator.state().cluster_name } };
+      return { status: 200, body: { wait_for_timed_out: false, ...renderPublishedState(coordinator.state(), request, indices) } };
     },
   });
   const health = async (request: RestRequest): Promise<RestResponse> => {

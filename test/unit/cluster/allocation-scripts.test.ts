@@ -3,10 +3,11 @@
 // primary terms and health. REWRITE=1 regenerates the expectations; review the diff in git. Each
 // script names the Elasticsearch behaviour it pins (cluster-allocation-explain.html,
 // shard-allocation-filtering.html, shard-allocation-awareness.html, issue #14 "Allocation",
-// indices-close.html and indices-open-close.html for close-and-open.txt).
+// indices-close.html and indices-open-close.html for close-and-open.txt, cluster-state.html's
+// `wait_for_metadata_version` for metadata-version.txt).
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { dataStreamsOf, emptyClusterState, type ClusterState, type DiscoveryNode } from '../../../src/cluster/state.js';
+import { dataStreamsOf, emptyClusterState, metadataVersionOf, type ClusterState, type DiscoveryNode } from '../../../src/cluster/state.js';
 import { healthStatusOf, stepMaster, type MasterEvent } from '../../../src/cluster/master.js';
 import { explainCopy } from '../../../src/cluster/allocation.js';
 import { isDynamicIndexSetting } from '../../../src/index/settings.js';
@@ -144,6 +145,9 @@ class Runner {
         }
         return outputs.length === 0 ? 'unchanged' : outputs[outputs.length - 1]!;
       }
+      case 'metadata-version':
+        // Metadata.version beside the state version (metadata-version.txt).
+        return `v${this.state.version} metadata_version=${metadataVersionOf(this.state)}`;
       case 'explain': {
         const decisions = explainCopy(this.state, args[0]!, Number(args[1]), args[2] === 'primary');
         if (decisions === undefined) return 'no such shard';
