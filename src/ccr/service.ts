@@ -357,19 +357,23 @@ export class CcrService {
       throw errors.illegalArgument(`data stream name [${dataStreamName}] was given, but leader index [${leader.index}] is not a backing index of a data stream`);
     }
     if (localStream !== undefined) streams!.checkReplicated(localStream, followerName);
-    const before = new Set(this.options.indices.all().map((index) => index.name));
-    const handle = this.options.indices.createFollowerIndex(followerName, { settings: leader.settings, mappings: leader.mappings }, settings, isReplicatedSetting);
-    if (localStream !== undefined) {
-      try {
-        streams!.attachReplicated(localStream, handle, leader.data_stream!);
-      } catch (error) {
-        this.options.indices.deleteIndices([handle]);
-        throw error;
+    const indices = this.options.indices;
+    // The follower index, in the local data stream when its leader is a backing index; nothing of it is left when that fails.
+    const create = (uuid?: string): IndexHandle => {
+      const handle = indices.createFollowerIndex(followerName, { settings: leader.settings, mappings: leader.mappings }, settings, isReplicatedSetting, uuid);
+      if (localStream !== undefined) {
+        try {
+          streams!.attachReplicated(localStream, handle, leader.data_stream!);
+        } catch (error) {
+          indices.deleteIndices([handle]);
+          throw error;
+        }
       }
-    }
-    const record: FollowerRecord = {
-      followerIndex: handle.name,
-      followerUuid: handle.uuid,
+      return handle;
+    };
+    const recordOf = (uuid: string): FollowerRecord => ({
+      followerIndex: followerName,
+      followerUuid: uuid,
       remoteCluster: remoteCluster as string,
       leaderIndex: leader.index,
       leaderUuid: leader.uuid,
@@ -379,8 +383,13 @@ export class CcrService {
       subject,
       leaderMetadataVersion: leader.metadata_version,
       createdMs: this.options.nowMs(),
-    };
-    if (this.cluster !== undefined) return this.followAcrossNodes(record, before, activeShards);
+    });
+    if (this.cluster !== undefined) {
+      indices.checkFollowerSettings(settings, isReplicatedSetting);
+      return this.followAcrossNodes(recordOf(indices.newUuid()), create, activeShards);
+    }
+    const handle = create();
+    const record = recordOf(handle.uuid);
     this.records.put(record);
     this.options.log.info({ follower: handle.name, remote_cluster: record.remoteCluster, leader: record.leaderIndex }, 'created follower index');
     const bootstrap = this.bootstrap(record);
@@ -409,18 +418,24 @@ export class CcrService {
   }
 
   /**
-   * Many nodes: the record goes to every node first, then the index to the master; each shard's
+   * Many nodes: the record goes to every node first, then the index (made here by `create`) to the master; each shard's
    * primary copies its leader shard before it starts (`preparePrimary`) and its node runs the task.
    * A refusal of the master removes both again.
    */
   private async followAcrossNodes(
     record: FollowerRecord,
-    before: ReadonlySet<string>,
+    create: (uuid: string) => IndexHandle,
     activeShards: number | 'all',
   ): Promise<{ follow_index_created: boolean; follow_index_shards_acked: boolean; index_following_started: boolean }> {
     const cluster = this.cluster!;
     try {
+      // The record first, under the uuid the index will have: an index this node made before the
+      // record was shared would be deleted by a cluster state applied meanwhile (the published
+      // state does not have it yet), leaving a record with no index. From the create to the
+      // request to the master nothing waits.
       await this.putRecord(record);
+      const before = new Set(this.options.indices.all().map((index) => index.name));
+      create(record.followerUuid);
       await cluster.publishCreated(before, followerLimits.waitForActiveShardsMs);
     } catch (error) {
       await this.removeRecord(record.followerUuid).catch(() => undefined);

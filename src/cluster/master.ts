@@ -140,6 +140,9 @@ export function stepMaster(state: ClusterState, event: MasterEvent, input: Maste
       next = { ...state, nodes: event.nodes, master_node: state.master_node !== null && event.nodes[state.master_node] !== undefined ? state.master_node : null };
       break;
     case 'create_index': {
+      // Already created under this uuid: another request of the same node sent it too (a node sends
+      // every local index the published state lacks), so this one is done as well.
+      if (state.metadata.indices[event.name]?.settings['index.uuid'] === event.uuid) return { ok: true, state, changed: false };
       const created = withNewIndex(state, event);
       if (!created.ok) return created;
       next = created.state;

@@ -729,16 +729,22 @@ export class IndicesService {
    * mappings, the caller's own (non-replicated) settings, and `index.xpack.ccr.following_index`.
    * `overridable` says which keys the caller may not give because the leader's replicate.
    */
-  createFollowerIndex(name: string, leader: { settings: Readonly<Record<string, string>>; mappings: Readonly<Record<string, unknown>> }, ownSettings: unknown, isReplicated: (key: string) => boolean): IndexHandle {
+  createFollowerIndex(name: string, leader: { settings: Readonly<Record<string, string>>; mappings: Readonly<Record<string, unknown>> }, ownSettings: unknown, isReplicated: (key: string) => boolean, uuid?: string): IndexHandle {
+    const own = this.checkFollowerSettings(ownSettings, isReplicated);
+    // A follower is a copy of its leader: local templates do not apply (Elasticsearch restores it from a snapshot).
+    const handle = this.createIndex(name, { settings: { ...leader.settings, ...own }, mappings: leader.mappings }, { templates: false, ...(uuid !== undefined ? { uuid } : {}) });
+    return this.markFollowing(handle);
+  }
+
+  /** The caller's own settings of a new follower (parsed); a 400 when any would override a replicated leader setting. */
+  checkFollowerSettings(ownSettings: unknown, isReplicated: (key: string) => boolean): Record<string, string> {
     const own = ownSettings === undefined || ownSettings === null ? {} : parseCreateSettings(ownSettings);
     const overriding = Object.keys(own).filter((key) => isReplicated(key));
     if (overriding.length > 0) {
       const shown = overriding.map((key) => `${key}=${own[key]}`).join(', ');
       throw errors.illegalArgument(`can not put follower index that could override leader settings {${shown}}`);
     }
-    // A follower is a copy of its leader: local templates do not apply (Elasticsearch restores it from a snapshot).
-    const handle = this.createIndex(name, { settings: { ...leader.settings, ...own }, mappings: leader.mappings }, { templates: false });
-    return this.markFollowing(handle);
+    return own;
   }
 
   /**

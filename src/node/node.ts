@@ -359,6 +359,8 @@ export async function startNode(config: NodeConfig, options: StartOptions): Prom
         channel: dataPlane.channel,
         indices: indices.indices,
         search: indices.search,
+        scrolls: searchWiring.scrolls,
+        pits: searchWiring.pits,
         nowMs,
       });
       closers.push(() => remoteSearch.close());

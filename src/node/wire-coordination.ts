@@ -148,20 +148,28 @@ export async function startCoordination(options: CoordinationWiringOptions): Pro
   // local aliases alone meanwhile (it would flip them back to the published ones for a moment),
   // and puts them on the published ones once the last of them is answered.
   let aliasRequestsInFlight = 0;
+  // Indices this node created and sent to the master, by uuid, until the master answers: a state
+  // published meanwhile (another node's change) does not have them yet, and must not delete them
+  // (a follower index's deletion also removes its follow record, everywhere).
+  const awaitingPublication = new Set<string>();
   const { dataStreams } = options;
   // A data stream's health is its backing indices' health in the published routing table.
   dataStreams.setHealthSource((names) => healthStatusOf(coordinator.state(), names));
   const onState = (state: ClusterState): void => {
-    mirrorMetadata(state, indices, dataStreams, log, aliasRequestsInFlight === 0);
+    mirrorMetadata(state, indices, dataStreams, log, aliasRequestsInFlight === 0, awaitingPublication);
   };
   coordinator.onApplied(onState);
   onState(coordinator.state());
 
   /** Sends the local index changes made since `before` was taken to the master; undoes local creations it refuses. */
   const publishLocalChanges = async (before: ReadonlySet<string>, waitMs: number, aliasChanges: readonly AliasChange[] = []): Promise<void> => {
+    const published = coordinator.state().metadata.indices;
+    const sent = indices.all().filter((handle) => !before.has(handle.name) && published[handle.name]?.settings['index.uuid'] !== handle.uuid).map((handle) => handle.uuid);
+    for (const uuid of sent) awaitingPublication.add(uuid);
     try {
       for (const event of changesForMaster(coordinator.state(), indices, dataStreams, options.clusterSettings(), aliasChanges)) await coordinator.submit(event, waitMs);
     } catch (error) {
+      for (const uuid of sent) awaitingPublication.delete(uuid);
       // The master refused: undo what this node created, so no node keeps an index the cluster does
       // not have (an index mirrored meanwhile from the published state, same uuid, stays), and put
       // the data streams back on the published ones (a stream or a rollover refused goes).
@@ -175,6 +183,7 @@ export async function startCoordination(options: CoordinationWiringOptions): Pro
       mirrorAliases(coordinator.state(), indices, log);
       throw error;
     }
+    for (const uuid of sent) awaitingPublication.delete(uuid);
   };
   const wrap = (route: Route): Route => ({
     ...route,
@@ -416,13 +425,14 @@ function sameMappings(handle: IndexHandle, published: Readonly<Record<string, un
 }
 
 /** Applies the published index metadata to this node's IndicesService, and the published data streams to its DataStreamService. */
-function mirrorMetadata(state: ClusterState, indices: IndicesService, dataStreams: DataStreamService, log: Logger, withAliases: boolean): void {
+function mirrorMetadata(state: ClusterState, indices: IndicesService, dataStreams: DataStreamService, log: Logger, withAliases: boolean, awaitingPublication: ReadonlySet<string>): void {
   if (state.version === 0) return;
-  dataStreams.applyPublished(publishedDataStreams(state), () => mirrorIndices(state, indices, log));
+  dataStreams.applyPublished(publishedDataStreams(state), () => mirrorIndices(state, indices, log, awaitingPublication));
   if (withAliases) mirrorAliases(state, indices, log);
 }
 
-function mirrorIndices(state: ClusterState, indices: IndicesService, log: Logger): void {
+/** Makes this node's indices the published ones; those in `awaitingPublication` (uuids this node sent the master) stay until it answers. */
+function mirrorIndices(state: ClusterState, indices: IndicesService, log: Logger, awaitingPublication: ReadonlySet<string>): void {
   for (const [name, metadata] of Object.entries(state.metadata.indices)) {
     try {
       const local = indices.get(name);
@@ -460,7 +470,7 @@ function mirrorIndices(state: ClusterState, indices: IndicesService, log: Logger
       log.error({ err: error, index: name, version: state.version }, 'cannot apply the published index metadata on this node');
     }
   }
-  const gone = indices.all().filter((handle) => state.metadata.indices[handle.name] === undefined);
+  const gone = indices.all().filter((handle) => state.metadata.indices[handle.name] === undefined && !awaitingPublication.has(handle.uuid));
   if (gone.length > 0) {
     try {
       indices.deleteIndices(gone);

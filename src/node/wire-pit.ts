@@ -31,13 +31,14 @@ import { aliasFilterDefinitions, combinedAliasFilter } from '../search/alias-fil
 import { contextsOf, decodeMultiNodePitId, encodeMultiNodePitId, type PitShardContext } from '../search/multi-node-pit-id.js';
 import { parsePitKeepAlive, pitActions } from '../search/pit.js';
 import { renderSearchResponse } from '../search/response.js';
-import { searchIndicesOptions, type SearchAuthorizer, type SearchInput, type SearchService } from '../search/search-service.js';
+import { searchIndicesOptions, type ClusterSearchResult, type SearchAuthorizer, type SearchInput, type SearchService } from '../search/search-service.js';
+import type { ScrollOwner } from '../search/scroll.js';
 import { groupByNode, searchShardsOnNodes, selectShardCopies, type ShardCopies, type ShardSearchChannel } from '../search/shard-search.js';
 import { parseShardSelection } from '../search/shard-selection.js';
 import type { TransportHandler } from '../transport/index.js';
 import type { ReadRestriction } from '../index/index.js';
 import { planClusters, type LocalAcross, type RemoteClusters } from '../search/ccs.js';
-import { closePointInTimeAcrossClusters, decodeCrossClusterPitId, openPointInTimeAcrossClusters, searchPointInTimeAcrossClusters, type LocalPitPart, type PitRemotes } from '../search/ccs-pit.js';
+import { closePointInTimeAcrossClusters, decodeCrossClusterPitId, openPointInTimeAcrossClusters, pitIdOf, searchPointInTimeAcrossClusters, type LocalPitPart, type PitRemotes } from '../search/ccs-pit.js';
 import { remoteSearchOnNodes } from '../search/remote-shard-search.js';
 
 export const PIT_NODE_ACTIONS = {
@@ -75,6 +76,17 @@ export interface PitWiring {
   search(input: SearchInput, context: RequestContext): Promise<Record<string, unknown>>;
   /** Wraps the open and close routes. */
   route(original: Route): Route;
+  /**
+   * Another cluster's point in time over this cluster (this cluster is the remote,
+   * wire-remote-search.ts): opened across the nodes holding the shards, authorized for the remote
+   * caller; closed, and searched on its contexts (`close` and `search` undefined for an id that is
+   * not a multi-node one: a single node's, answered as one node does).
+   */
+  readonly remote: {
+    open(input: SearchInput, access: SearchAuthorizer): Promise<{ id: string; _shards: { total: number; successful: number; skipped: number; failed: number } }>;
+    close(id: string, access: SearchAuthorizer): Promise<number> | undefined;
+    search(input: SearchInput, access: SearchAuthorizer, owner: ScrollOwner, clusterAlias: string): Promise<ClusterSearchResult> | undefined;
+  };
 }
 
 const isRecord = (value: unknown): value is Record<string, unknown> => value !== null && typeof value === 'object' && !Array.isArray(value);
@@ -254,33 +266,40 @@ export function wirePit(options: PitWiringOptions): PitWiring {
    * The local part of a search through a cross-cluster point in time: each shard on its own
    * context, reduced to this cluster's top hits with partial aggregations (remoteSearchOnNodes),
    * merged with the remote clusters' answers. A shard whose node left fails the local part.
+   * Under a `clusterAlias`, another cluster's search through this cluster's point in time (this
+   * cluster is the remote): the same reduction, `_index` read `alias:index`.
    */
+  const reducedOnContexts = async (input: SearchInput, shards: readonly PitShardContext[], access: SearchAuthorizer, owner: ScrollOwner, clusterAlias: string | undefined): Promise<ClusterSearchResult> => {
+    const body = input.body as Record<string, unknown>;
+    const pitBody = body['pit'] as Record<string, unknown>;
+    const { restrictions } = authorizedRestrictions(shards, access);
+    const members = options.state().nodes;
+    const lost = shards.find((entry) => members[entry.node] === undefined);
+    if (lost !== undefined) throw errors.searchContextMissing(lost.context);
+    const contextOf = new Map(contextsOf(shards).map((entry) => [`${entry.node}\u0000${entry.index}`, entry.context]));
+    return remoteSearchOnNodes({
+      search,
+      input: { ...input, expression: [...new Set(shards.map((entry) => entry.index))].join(',') },
+      shards: shards.map((entry) => ({ index: entry.index, shard: entry.shard, nodes: [entry.node], ...(restrictions.has(entry.index) ? { readRestriction: restrictions.get(entry.index)! } : {}) })),
+      cursor: 0,
+      localNodeId: nodeId,
+      channel: options.channel,
+      access,
+      owner,
+      ...(clusterAlias === undefined ? {} : { clusterAlias }),
+      nowMs: options.nowMs,
+      bodyFor: (part) => ({ ...body, pit: { ...pitBody, id: contextOf.get(`${part.nodeId}\u0000${part.index}`) } }),
+    }).catch((error: unknown) => {
+      throw asPitFailure(error);
+    });
+  };
   const localAcross =
     (context: RequestContext): LocalAcross =>
     async (input) => {
-      const body = input.body as Record<string, unknown>;
-      const pitBody = body['pit'] as Record<string, unknown>;
+      const pitBody = (input.body as Record<string, unknown>)['pit'] as Record<string, unknown>;
       const shards = decodeMultiNodePitId(String(pitBody['id']));
       if (shards === undefined) throw errors.illegalArgument(`invalid id: [${String(pitBody['id'])}]`);
-      const { restrictions } = authorizedRestrictions(shards, context.authorize);
-      const members = options.state().nodes;
-      const lost = shards.find((entry) => members[entry.node] === undefined);
-      if (lost !== undefined) throw errors.searchContextMissing(lost.context);
-      const contextOf = new Map(contextsOf(shards).map((entry) => [`${entry.node}\u0000${entry.index}`, entry.context]));
-      return remoteSearchOnNodes({
-        search,
-        input: { ...input, expression: [...new Set(shards.map((entry) => entry.index))].join(',') },
-        shards: shards.map((entry) => ({ index: entry.index, shard: entry.shard, nodes: [entry.node], ...(restrictions.has(entry.index) ? { readRestriction: restrictions.get(entry.index)! } : {}) })),
-        cursor: 0,
-        localNodeId: nodeId,
-        channel: options.channel,
-        access: context.authorize,
-        owner: scrollOwner(context),
-        nowMs: options.nowMs,
-        bodyFor: (part) => ({ ...body, pit: { ...pitBody, id: contextOf.get(`${part.nodeId}\u0000${part.index}`) } }),
-      }).catch((error: unknown) => {
-        throw asPitFailure(error);
-      });
+      return reducedOnContexts(input, shards, context.authorize, scrollOwner(context), undefined);
     };
 
   /**
@@ -386,6 +405,19 @@ export function wirePit(options: PitWiringOptions): PitWiring {
 
   return {
     handlers,
+    remote: {
+      open: (input, access) => open(input, access),
+      close: (id, access) => {
+        const shards = decodeMultiNodePitId(id);
+        return shards === undefined ? undefined : close(shards, access).then((answer) => (answer.body as { num_freed: number }).num_freed);
+      },
+      search: (input, access, owner, clusterAlias) => {
+        const id = pitIdOf(input.body);
+        const shards = id === undefined ? undefined : decodeMultiNodePitId(id);
+        if (shards === undefined) return undefined;
+        return reducedOnContexts(input, shards, access, owner, clusterAlias);
+      },
+    },
     names: (body) => isRecord(body) && body['pit'] !== undefined,
     search: searchThrough,
     route,

@@ -13,10 +13,14 @@
  *   the nodes holding started copies under this node's authorization (src/search/remote-shard-search.ts);
  * - field capabilities and resolve cluster read the index metadata and mappings every node mirrors
  *   from the published state, so the gateway answers them itself.
+ * - a scroll is a scroll across the nodes (wire-scroll.ts), its contexts on the data nodes owned by
+ *   the remote caller (its pages and clearing refused to any other caller, as one node refuses
+ *   them); its id holds each node's context and offset, so any gateway continues it;
+ * - a point in time is one across the nodes (wire-pit.ts): opened, searched on each shard's context
+ *   and closed through any gateway.
  * A filtered alias's filter and the remote caller's document and field level security travel with
  * the shard requests, as for a local search; a field capabilities `index_filter` is read on the
- * nodes holding the shards (indicesMatchingFilter). Refused with a 400 (their state would have to
- * travel with the phases): scroll and point in time.
+ * nodes holding the shards (indicesMatchingFilter).
  */
 import { randomBytes } from 'node:crypto';
 import type { ClusterState } from '../cluster/state.js';
@@ -31,6 +35,8 @@ import {
 } from '../search/remote-shard-search.js';
 import type { SearchAuthorizer, SearchInput, SearchService } from '../search/search-service.js';
 import { releasePhases, type ShardCopies, type ShardSearchChannel } from '../search/shard-search.js';
+import type { PitWiring } from './wire-pit.js';
+import type { ScrollWiring } from './wire-scroll.js';
 import { COORDINATED, COORDINATED_OWNER, indicesMatchingFilter, planSearchShards, unsupported } from './wire-search.js';
 
 export interface RemoteSearchWiringOptions {
@@ -39,6 +45,10 @@ export interface RemoteSearchWiringOptions {
   readonly channel: ShardSearchChannel;
   readonly indices: IndicesService;
   readonly search: SearchService;
+  /** Scrolls across this cluster's nodes (wire-scroll.ts): a remote caller's scroll is one of them. */
+  readonly scrolls: Pick<ScrollWiring, 'remote'>;
+  /** Points in time across this cluster's nodes (wire-pit.ts): a remote caller's is one of them. */
+  readonly pits: Pick<PitWiring, 'remote'>;
   readonly nowMs: () => number;
 }
 
@@ -69,6 +79,9 @@ export function wireRemoteSearch(options: RemoteSearchWiringOptions): RemoteClus
   return {
     nodes: (iface) => sniffedNodes(options.state(), iface),
     search: async (input, access, clusterAlias) => {
+      // Through a point in time of this cluster: each shard on its context, on its node.
+      const throughPit = options.pits.remote.search(input, access, COORDINATED_OWNER, clusterAlias);
+      if (throughPit !== undefined) return throughPit;
       const shards = plan(input, access);
       if (shards === undefined) return undefined;
       return remoteSearchOnNodes({ ...nodeSide, input, shards, cursor: cursor++, access: COORDINATED, clusterAlias, nowMs: options.nowMs });
@@ -80,6 +93,16 @@ export function wireRemoteSearch(options: RemoteSearchWiringOptions): RemoteClus
     },
     fetch: (contextId, hits, caller) => remoteFetchOnNodes(gateway, contextId, hits, caller),
     free: (contextId, caller) => remoteFreeOnNodes(gateway, contextId, caller),
+    // A scroll's state is in its id (each node's context and offset), so any gateway continues it.
+    openScroll: async (input, access, caller, clusterAlias) => options.scrolls.remote.open(input, access, caller, clusterAlias),
+    scroll: async (scrollId, keepAlive, caller) => options.scrolls.remote.scroll(scrollId, keepAlive, caller),
+    clearScroll: async (scrollIds, caller) => {
+      let freed = 0;
+      for (const scrollId of scrollIds) freed += await options.scrolls.remote.clear(scrollId, caller);
+      return freed;
+    },
+    openPointInTime: (input, access) => options.pits.remote.open(input, access),
+    closePointInTime: (id, access) => options.pits.remote.close(id, access),
     unsupported,
     fieldCapsMatching: (input, access) =>
       indicesMatchingFilter({ indices: options.indices, search, state: options.state, nodeId, channel, cursor: () => cursor++, nowMs: options.nowMs }, input, access),

@@ -18,7 +18,10 @@
  * node keeps it (src/search/ccs-scroll.ts), with this cluster's part a scroll across its nodes;
  * its id names that node, to which the other nodes forward its pages and clearing
  * (`[phase/query/scroll/clusters]`, `[free_context/scroll/clusters]`, ours), so it is lost with
- * that node.
+ * that node. Another cluster's scroll over this one (this cluster is its remote) is the same
+ * scroll across the nodes, its contexts owned by the remote caller and its hits' `_index` read
+ * `alias:index` (`remote`, served through src/remote/server.ts). A part whose node died is a
+ * context missing (404), as once the node left the cluster.
  * Loaded only in multi-node mode (through wire-search.ts).
  */
 import { randomBytes } from 'node:crypto';
@@ -53,6 +56,16 @@ export const SCROLL_NODE_ACTIONS = {
   /** Ours: frees a cross-cluster scroll on the node that coordinates it. */
   crossClusterFree: 'indices:data/read/search[free_context/scroll/clusters]',
 } as const;
+
+/** Transport failures after which a part's context is taken as gone with its node (as shard-search.ts's lost nodes). */
+const lostWithNodeTypes: ReadonlySet<string> = new Set([
+  'connect_transport_exception',
+  'node_disconnected_exception',
+  'node_not_connected_exception',
+  'node_closed_exception',
+  'receive_timeout_transport_exception',
+  'send_request_transport_exception',
+]);
 
 /** How long the coordinating node waits for a node's part of a scroll (ours). */
 const scrollRequestTimeoutMs = 60_000;
@@ -130,6 +143,16 @@ export interface ScrollWiring {
   openAcrossClusters(input: SearchInput, clusters: ClusterPlan, context: RequestContext): Promise<Record<string, unknown>> | undefined;
   /** Wraps the scroll and clear-scroll routes: multi-node ids here, the others as before. */
   route(original: Route): Route;
+  /**
+   * Another cluster's scroll over this cluster's shards (this cluster is the remote,
+   * wire-remote-search.ts): opened across the nodes holding them under the remote caller's
+   * scroll owner, continued and cleared by its id; a single node's scroll id as one node answers it.
+   */
+  readonly remote: {
+    open(input: SearchInput, access: SearchAuthorizer, owner: ScrollOwner, clusterAlias: string): Promise<ClusterScrollPage> | ClusterScrollPage;
+    scroll: LocalScrollPart['scroll'];
+    clear: LocalScrollPart['clear'];
+  };
 }
 
 export function wireScroll(options: ScrollWiringOptions): ScrollWiring {
@@ -150,7 +173,10 @@ export function wireScroll(options: ScrollWiringOptions): ScrollWiring {
     const access = coordinatedAccess(options.coordinated, expression, restrictionFromWire(body['read_restriction']));
     // A DFS scroll's statistics of every shard, summed by the coordinating node when it opened (dfs.ts).
     const dfs = body['dfs'] === undefined || body['dfs'] === null ? undefined : parseDfsStatistics(body['dfs'], SCROLL_NODE_ACTIONS.open);
-    return search.openScrollAsRemote({ expression, params: params as Record<string, string>, body: body['body'] ?? undefined }, access, ownerOf(body['owner']), undefined, filter === undefined ? undefined : new Map([[expression, filter]]), dfs);
+    // A remote cluster's scroll (this cluster is the remote): `_index` and shard keys read `alias:index`.
+    const clusterAlias = body['cluster_alias'];
+    if (clusterAlias !== undefined && clusterAlias !== null && (typeof clusterAlias !== 'string' || clusterAlias === '')) throw errors.illegalArgument(`malformed [${SCROLL_NODE_ACTIONS.open}] request: [cluster_alias]`);
+    return search.openScrollAsRemote({ expression, params: params as Record<string, string>, body: body['body'] ?? undefined }, access, ownerOf(body['owner']), clusterAlias ?? undefined, filter === undefined ? undefined : new Map([[expression, filter]]), dfs);
   };
   const pageHere = (body: Record<string, unknown>): PartPage => {
     const { scroll_id: id, offset, scroll } = body;
@@ -212,7 +238,7 @@ export function wireScroll(options: ScrollWiringOptions): ScrollWiring {
   // ---------------------------------------------------------------- coordinating side
 
   /** Opens the scroll's context on every node holding a picked copy; its first page, cut from every part's. */
-  const openParts = async (input: SearchInput, shards: readonly ShardCopies[], owner: ScrollOwner) => {
+  const openParts = async (input: SearchInput, shards: readonly ShardCopies[], owner: ScrollOwner, clusterAlias?: string) => {
     const started = options.nowMs();
     const parsed = search.parseForClusters(input);
     rejectAcrossClusters(parsed.extras);
@@ -242,6 +268,7 @@ export function wireScroll(options: ScrollWiringOptions): ScrollWiring {
             alias_filter: aliasFilters.get(part.index) ?? null,
             read_restriction: restrictions.get(part.index) ?? null,
             owner,
+            ...(clusterAlias === undefined ? {} : { cluster_alias: clusterAlias }),
             ...(dfs === undefined ? {} : { dfs }),
           },
           openHere,
@@ -292,8 +319,8 @@ export function wireScroll(options: ScrollWiringOptions): ScrollWiring {
   };
 
   /** This cluster's part of a cross-cluster scroll: its first page as mergeable hits, with totals and partial aggregations. */
-  const openPart = async (input: SearchInput, shards: readonly ShardCopies[], owner: ScrollOwner): Promise<ClusterScrollPage> => {
-    const { started, parsed, pages, mappings, shardsSummary, hits, scrollId, maxScore } = await openParts(input, shards, owner);
+  const openPart = async (input: SearchInput, shards: readonly ShardCopies[], owner: ScrollOwner, clusterAlias?: string): Promise<ClusterScrollPage> => {
+    const { started, parsed, pages, mappings, shardsSummary, hits, scrollId, maxScore } = await openParts(input, shards, owner, clusterAlias);
     const aggregations = parsed.request.aggregations.length === 0 ? undefined : mergeAggregationPartials(parsed.request.aggregations, pages.map((page) => page.aggregations ?? {}));
     return {
       scrollId,
@@ -312,7 +339,16 @@ export function wireScroll(options: ScrollWiringOptions): ScrollWiring {
   const pageParts = async (state: ScrollIdState, keepAlive: string | undefined, owner: ScrollOwner) => {
     if (keepAlive !== undefined) checkKeepAlive(parseTimeValueMs(keepAlive, 'scroll'));
     // Every part is asked (even one read to its end), so each context's keep-alive is renewed and a gone one is reported.
-    const pages = await Promise.all(state.parts.map(([node, id, offset]) => onNode(node, SCROLL_NODE_ACTIONS.page, { scroll_id: id, offset, scroll: keepAlive ?? null, owner }, pageHere)));
+    const pages = await Promise.all(
+      state.parts.map(([node, id, offset]) =>
+        onNode(node, SCROLL_NODE_ACTIONS.page, { scroll_id: id, offset, scroll: keepAlive ?? null, owner }, pageHere).catch((error: unknown) => {
+          // A node that died holding a part (still in the published state, unreachable): its
+          // context is gone with it, answered as a context missing, as once the node has left.
+          if (error instanceof EsError && lostWithNodeTypes.has(error.type)) throw allShardsFailed([{ index: null, shard: -1, node, cause: errors.searchContextMissing(id) }]);
+          throw error;
+        }),
+      ),
+    );
     const { hits, next } = cutPage({ ...state, sort: state.sort ?? undefined }, pages);
     return { pages, hits, scrollId: encodeId({ ...next, sort: state.sort }) };
   };
@@ -344,14 +380,16 @@ export function wireScroll(options: ScrollWiringOptions): ScrollWiring {
 
   /**
    * This cluster's part of a cross-cluster scroll: across its nodes as a multi-node scroll (its id
-   * a multi-node scroll id), or this node's own copies (or no shard) as one node opens it.
+   * a multi-node scroll id), or this node's own copies (or no shard) as one node opens it. Under a
+   * `clusterAlias`, another cluster's scroll over this one (this cluster is the remote): the same
+   * contexts on the data nodes, owned by the remote caller, with `_index` read `alias:index`.
    */
-  const localPart: LocalScrollPart = {
+  const partAcrossNodes = (clusterAlias: string | undefined): LocalScrollPart => ({
     open: (input, access, owner) => {
       const { scroll: _scroll, ...unscrolled } = input.params;
       const shards = options.planLocal({ ...input, params: unscrolled }, access);
-      if (shards === 'local' || shards.length === 0) return search.openScrollAsRemote(input, access, owner, undefined);
-      return openPart(input, shards, owner);
+      if (shards === 'local' || shards.length === 0) return search.openScrollAsRemote(input, access, owner, clusterAlias);
+      return openPart(input, shards, owner, clusterAlias);
     },
     scroll: async (scrollId, keepAlive, owner) => {
       const state = decodeMultiNodeScrollId(scrollId);
@@ -364,7 +402,8 @@ export function wireScroll(options: ScrollWiringOptions): ScrollWiring {
       const state = decodeMultiNodeScrollId(scrollId);
       return state === undefined ? (search.clearScroll([scrollId], owner).body['num_freed'] as number) : freeParts(state.parts, owner);
     },
-  };
+  });
+  const localPart = partAcrossNodes(undefined);
   // A cross-cluster scroll's state (each cluster's scroll id and the hits received but not yet
   // returned) stays on the node that opened it, as on one node; its context id names that node,
   // so any node of the cluster forwards the scroll's pages and clearing to it.
@@ -489,5 +528,7 @@ export function wireScroll(options: ScrollWiringOptions): ScrollWiring {
       return true;
     },
     route,
+    // The alias only shapes the opening (its contexts render `alias:index`); pages and clearing are the local part's.
+    remote: { open: (input, access, owner, clusterAlias) => partAcrossNodes(clusterAlias).open(input, access, owner), scroll: localPart.scroll, clear: localPart.clear },
   };
 }

@@ -52,7 +52,7 @@ import type { CoordinationWiring } from './wire-coordination.js';
 import type { DataPlaneWiring } from './wire-data-plane.js';
 import { wireExplain } from './wire-explain.js';
 import { wireScroll, type ScrollWiring } from './wire-scroll.js';
-import { wirePit } from './wire-pit.js';
+import { wirePit, type PitWiring } from './wire-pit.js';
 import { wireAsyncSearch } from './wire-async-search.js';
 import type { AsyncSearchStore } from '../search/async-search.js';
 import { asyncSearchActions } from '../http/routes/async-search.js';
@@ -227,8 +227,10 @@ export interface SearchWiringOptions {
 
 export interface SearchWiring {
   applyTo(routes: readonly Route[]): Route[];
-  /** Scrolls across nodes (a reindex reads its source through them, wire-reindex-multi-node.ts). */
+  /** Scrolls across nodes (a reindex reads its source through them, wire-reindex-multi-node.ts; a remote cluster's scroll, wire-remote-search.ts). */
   readonly scrolls: ScrollWiring;
+  /** Points in time across nodes (a remote cluster's, wire-remote-search.ts). */
+  readonly pits: PitWiring;
 }
 
 export function wireSearch(options: SearchWiringOptions): SearchWiring {
@@ -556,6 +558,7 @@ export function wireSearch(options: SearchWiringOptions): SearchWiring {
 
   return {
     scrolls,
+    pits,
     applyTo: (routes) =>
       routes.map((route) => {
         if (route.path === '/_search' || route.path === '/:index/_search') return searchRoute(route);

@@ -4,7 +4,7 @@ import type { FlattenedMapping } from '../index/index.js';
 import type { SearchAuthorizer, SearchService } from '../search/index.js';
 import type { ShardHit } from '../index/searcher/index.js';
 import type { ScrollOwner } from '../search/scroll.js';
-import type { ClusterSearchResult, RemoteQueryPhase, SearchInput } from '../search/search-service.js';
+import type { ClusterScrollPage, ClusterSearchResult, RemoteQueryPhase, SearchInput } from '../search/search-service.js';
 import { crossClusterKeyProblem, isRestricted, readRestrictionOf } from '../security/document-field-access.js';
 import { compilePermission, intersectPermissions, type NativeSecurityService, type Permission } from '../security/index.js';
 import type { HandshakeInfo, TransportHandler, TransportHandshakeRequest, TransportRequest } from '../transport/index.js';
@@ -98,7 +98,19 @@ export interface RemoteClusterSide {
   /** Undefined when `contextId` is not a context this side keeps (a single node's own). */
   fetch(contextId: string, hits: readonly ShardHit[], caller: ScrollOwner): Promise<Record<string, unknown>[] | undefined>;
   free(contextId: string, caller: ScrollOwner): Promise<boolean | undefined>;
-  /** The 400 for what would read only this node's copies (scroll, point in time). */
+  /**
+   * A remote caller's scroll (`caller` owns it): opened across the nodes holding the shards, its
+   * pages and clearing continued from its id on any node (a single node's scroll id as one node answers it).
+   */
+  openScroll(input: SearchInput, access: SearchAuthorizer, caller: ScrollOwner, clusterAlias: string): Promise<ClusterScrollPage>;
+  scroll(scrollId: string, keepAlive: string | undefined, caller: ScrollOwner): Promise<Pick<ClusterScrollPage, 'scrollId' | 'hits' | 'tookMs'>>;
+  /** How many contexts were freed. */
+  clearScroll(scrollIds: readonly string[], caller: ScrollOwner): Promise<number>;
+  /** A remote caller's point in time: reader contexts on the nodes holding the shards (searched through `search`). */
+  openPointInTime(input: SearchInput, access: SearchAuthorizer): Promise<{ id: string; _shards: Record<string, number> }>;
+  /** How many contexts were freed; undefined when `id` is not this side's (a single node's own). */
+  closePointInTime(id: string, access: SearchAuthorizer): Promise<number> | undefined;
+  /** The 400 for what would read only this node's copies. */
   unsupported(what: string): EsError;
   /**
    * A field capabilities `index_filter`: the names of the indices where a document the caller may
@@ -124,6 +136,11 @@ export function notJoinedRemoteSide(): RemoteClusterSide {
     queryPhase: async () => blocked(),
     fetch: async () => undefined,
     free: async () => undefined,
+    openScroll: async () => blocked(),
+    scroll: async () => blocked(),
+    clearScroll: async () => blocked(),
+    openPointInTime: async () => blocked(),
+    closePointInTime: () => blocked(),
     unsupported: () => errors.stateNotRecovered(),
     checkMetadata: blocked,
   };
@@ -397,8 +414,9 @@ export function buildRemoteHandlers(options: RemoteSideOptions, iface: 'transpor
         const input = { expression: expressionOf(body), params: paramsOf(body), body: body['body'] };
         // A cross-cluster scroll opens its context here (`scroll` set); other searches answer at once.
         if (input.params['scroll'] !== undefined) {
+          // Several nodes: a scroll across the nodes holding the shards, owned by this caller (wire-scroll.ts).
           const side = cluster();
-          if (side !== undefined) throw side.unsupported('[scroll]');
+          if (side !== undefined) return side.openScroll(input, authorizerFor(caller), scrollOwnerOf(caller), aliasOf(body));
           return search.openScrollAsRemote(input, authorizerFor(caller), scrollOwnerOf(caller), aliasOf(body));
         }
         // Several nodes: this node coordinates over the nodes holding the shards (wire-remote-search.ts).
@@ -424,7 +442,10 @@ export function buildRemoteHandlers(options: RemoteSideOptions, iface: 'transpor
     REMOTE_ACTIONS.scroll,
     handler(REMOTE_ACTIONS.scroll, (_request, caller, body) => {
       if (typeof body['scroll_id'] !== 'string') throw errors.badRequest('malformed cross-cluster request: [scroll_id] is required');
-      return search.scrollAsRemote(body['scroll_id'], typeof body['scroll'] === 'string' ? body['scroll'] : undefined, scrollOwnerOf(caller));
+      const keepAlive = typeof body['scroll'] === 'string' ? body['scroll'] : undefined;
+      const side = cluster();
+      if (side !== undefined) return side.scroll(body['scroll_id'], keepAlive, scrollOwnerOf(caller));
+      return search.scrollAsRemote(body['scroll_id'], keepAlive, scrollOwnerOf(caller));
     }),
   );
   handlers.set(
@@ -462,9 +483,9 @@ export function buildRemoteHandlers(options: RemoteSideOptions, iface: 'transpor
     handler(
       REMOTE_ACTIONS.openPointInTime,
       (_request, caller, body) => {
-        const side = cluster();
-        if (side !== undefined) throw side.unsupported('a point in time');
-        return search.openPointInTime({ expression: expressionOf(body), params: paramsOf(body), body: undefined }, authorizerFor(caller));
+        const input = { expression: expressionOf(body), params: paramsOf(body), body: undefined };
+        // Several nodes: reader contexts on the nodes holding the shards (wire-pit.ts).
+        return cluster()?.openPointInTime(input, authorizerFor(caller)) ?? search.openPointInTime(input, authorizerFor(caller));
       },
       indicesOf,
     ),
@@ -473,6 +494,8 @@ export function buildRemoteHandlers(options: RemoteSideOptions, iface: 'transpor
     REMOTE_ACTIONS.closePointInTime,
     handler(REMOTE_ACTIONS.closePointInTime, (_request, caller, body) => {
       if (typeof body['id'] !== 'string') throw errors.badRequest('malformed cross-cluster request: [id] is required');
+      const acrossNodes = cluster()?.closePointInTime(body['id'], authorizerFor(caller));
+      if (acrossNodes !== undefined) return acrossNodes.then((freed) => ({ num_freed: freed }));
       return { num_freed: search.closePointInTime(body['id'], authorizerFor(caller)).body['num_freed'] };
     }),
   );
@@ -481,6 +504,8 @@ export function buildRemoteHandlers(options: RemoteSideOptions, iface: 'transpor
     handler(REMOTE_ACTIONS.clearScroll, (_request, caller, body) => {
       const ids = body['scroll_ids'];
       if (!Array.isArray(ids) || !ids.every((id) => typeof id === 'string')) throw errors.badRequest('malformed cross-cluster request: [scroll_ids] must be strings');
+      const side = cluster();
+      if (side !== undefined) return side.clearScroll(ids as string[], scrollOwnerOf(caller)).then((freed) => ({ num_freed: freed }));
       return { num_freed: search.clearScroll(ids as string[], scrollOwnerOf(caller)).body['num_freed'] };
     }),
   );

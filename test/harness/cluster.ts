@@ -19,12 +19,18 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import type { Socket } from 'node:net';
 import { constants as osConstants, tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Client } from '@elastic/elasticsearch';
-import { Client as Client8 } from 'es8';
+import type { Client as Client8 } from 'es8';
+
+/** The 8.x client, loaded by the few files that use it (loading it costs every test process about 0.2 s of CPU). */
+function loadClient8(): typeof Client8 {
+  return (createRequire(import.meta.url)('es8') as { Client: typeof Client8 }).Client;
+}
 
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 // STRAIT_TEST_FROM_DIST=1 (set by scripts/run-tests.mjs once it has compiled src/ into dist/): nodes
@@ -338,7 +344,7 @@ async function launch(spec: Launch): Promise<StartedNode> {
         requestTimeout: 30_000,
       }),
     client8: (auth = {}) =>
-      new Client8({
+      new (loadClient8())({
         node: url,
         ...(spec.caPem !== undefined ? { tls: { ca: spec.caPem } } : {}),
         auth: { username: auth.username ?? 'elastic', password: auth.password ?? spec.password },

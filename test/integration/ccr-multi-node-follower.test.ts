@@ -454,4 +454,39 @@ describe('cross-cluster replication into a three-node follower cluster', { skip 
     assert.equal(rolledWrite._index, localRolled.new_index);
     await until('leader documents and local writes through the stream name', async () => ((await documentsOf(clients[2]!, 'feed-app')).size === leaderDocuments.size + 2 ? true : undefined));
   });
+
+  test('put-follows while other nodes change the cluster state: every follower index, its record and its task exist on every node', async () => {
+    // A state published between a follower's local create and the master's answer (here: indices
+    // made and deleted through another node) once deleted the unpublished follower index, and its
+    // follow record with it: the put-follow answered `follow_index_shards_acked: false` and left
+    // nothing following.
+    const nodes = running();
+    const names = Array.from({ length: 6 }, (_, i) => `race-${i}`);
+    for (const name of names) await leaderAdmin.index({ index: name, id: 'one', document: { name }, refresh: true });
+    let churning = true;
+    const churn = (async () => {
+      for (let i = 0; churning; i++) {
+        await jsonCall(nodes[2]!, 'PUT', `/churn-${i}`, { settings: { number_of_shards: 1, number_of_replicas: 0 } });
+        await jsonCall(nodes[2]!, 'DELETE', `/churn-${i}`);
+      }
+    })();
+    const follows = await Promise.all(names.map((name) => jsonCall(nodes[1]!, 'PUT', `/${name}-copy/_ccr/follow?wait_for_active_shards=1`, { remote_cluster: 'lead', leader_index: name })));
+    churning = false;
+    await churn;
+    for (const follow of follows) {
+      assert.equal(follow.status, 200, follow.text);
+      assert.deepEqual(follow.body, { follow_index_created: true, follow_index_shards_acked: true, index_following_started: true });
+    }
+    for (const node of nodes) {
+      const info = await jsonCall(node, 'GET', '/race-*-copy/_ccr/info');
+      assert.equal(info.status, 200, info.text);
+      assert.deepEqual((info.body.follower_indices as { follower_index: string; status: string }[]).map((entry) => `${entry.follower_index}:${entry.status}`).sort(), names.map((name) => `${name}-copy:active`));
+    }
+    for (const name of names) {
+      await leaderAdmin.index({ index: name, id: 'two', document: { name }, refresh: true });
+      await until(`${name}-copy to follow`, async () => ((await documentsOf(nodes[0]!.client(), `${name}-copy`)).size === 2 ? true : undefined));
+    }
+    for (const name of names) assert.equal((await jsonCall(nodes[0]!, 'POST', `/${name}-copy/_ccr/pause_follow`)).status, 200);
+    assert.equal((await jsonCall(nodes[0]!, 'DELETE', `/${names.map((name) => `${name}-copy`).join(',')}`)).status, 200);
+  });
 });

@@ -23,7 +23,13 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import pino from 'pino';
 import type { Client } from '@elastic/elasticsearch';
+import { connectTransport, TRANSPORT_FORMAT_VERSION, type TransportConnection } from '../../src/transport/index.js';
+import { CERTIFICATE_SUBJECT_HEADER } from '../../src/remote/subject.js';
+import { REMOTE_ACTIONS } from '../../src/remote/server.js';
 import { REMOTE_CLUSTER_CLIENT_YAML, startNode, type StartedNode } from '../harness/cluster.js';
 import { etcdSkipReason } from '../harness/etcd.js';
 import { jsonCall } from '../harness/json-call.js';
@@ -89,6 +95,16 @@ describe('cross-cluster search against a three-node remote cluster', { skip }, (
       persistent: { 'cluster.remote.farkey.mode': 'sniff', 'cluster.remote.farkey.seeds': [remote[0]!.remoteClusterAddress!], 'cluster.remote.farkey.node_connections': 3, 'cluster.remote.farkey.skip_unavailable': false },
     });
     await connected('farkey');
+
+    // A one-node remote holding the same documents, for the scroll and point in time comparisons:
+    // the local node is its own remote `self` (certificate model), with `logs` in 3 shards too.
+    await localAdmin.indices.create({ index: 'logs', settings: { number_of_shards: 3, refresh_interval: '-1' }, mappings: { properties: { n: { type: 'integer' }, kind: { type: 'keyword' }, text: { type: 'text' } } } });
+    assert.equal((await jsonCall(local, 'POST', '/_bulk?refresh=true', lines)).body.errors, false);
+    // A caller whose role name the remote does not know (certificate model): nothing to read there, nor here.
+    await localAdmin.security.putRole({ name: 'stranger', indices: [] });
+    await localAdmin.security.putUser({ username: 'otto', password: 'otto-password', roles: ['stranger'] });
+    await localAdmin.cluster.putSettings({ persistent: { 'cluster.remote.self.mode': 'proxy', 'cluster.remote.self.proxy_address': local.transportAddress, 'cluster.remote.self.skip_unavailable': false } });
+    await connected('self');
   });
 
   after(async () => {
@@ -224,10 +240,189 @@ describe('cross-cluster search against a three-node remote cluster', { skip }, (
     }
   });
 
-  test('what would read one node’s copies only is a clear 400: a point in time', async () => {
-    const pit = await failure(localAdmin.openPointInTime({ index: 'far:logs', keep_alive: '1m' }));
-    assert.equal(pit.status, 400);
-    assert.match(pit.reason, /a point in time is not supported by Strait for searches whose shards live on several nodes yet/);
+  /** Every page of a scroll over `alias:logs` through the local cluster: the pages' hits, the first answer and the last id. */
+  const scrollAll = async (client: Client, alias: string, body: Record<string, unknown>, params: Record<string, unknown> = {}) => {
+    const first = (await client.search({ index: `${alias}:logs`, scroll: '1m', ...params, ...body } as never)) as unknown as Record<string, any>;
+    const pages: any[][] = [first.hits.hits];
+    let scrollId = first._scroll_id as string;
+    for (let page = 0; page < 40; page++) {
+      const next = (await client.scroll({ scroll_id: scrollId, scroll: '1m' })) as unknown as Record<string, any>;
+      assert.deepEqual(next.hits.total, first.hits.total, 'every page counts the same total');
+      scrollId = next._scroll_id;
+      if (next.hits.hits.length === 0) break;
+      pages.push(next.hits.hits);
+    }
+    const cleared = await client.clearScroll({ scroll_id: scrollId });
+    assert.ok(cleared.num_freed >= 1, JSON.stringify(cleared));
+    return { first, pages };
+  };
+  /** A page's hits without `_index` (`far:logs` or `self:logs`). */
+  const comparable = (hits: readonly any[]) => hits.map((hit) => [hit._id, hit._score, hit._source, hit.sort]);
+
+  test('a scroll from another cluster (paginate-search-results.html#scroll-search-results): across the remote nodes, every page as a one-node remote holding the same documents answers; cleared on every node', async () => {
+    const bodies: Record<string, unknown>[] = [
+      { size: 7, sort: [{ n: 'asc' }], aggs: { kinds: { terms: { field: 'kind' } }, total: { sum: { field: 'n' } } } },
+      { size: 4, query: { match: { text: 'quick' } }, sort: [{ n: 'desc' }] },
+      { size: 9, query: { match: { text: 'quick fox' } } },
+      { size: 8 },
+    ];
+    const rita = local.client({ username: 'rita', password: 'rita-password' });
+    const ana = local.client({ username: 'ana', password: 'ana-password' });
+    for (const body of bodies) {
+      const expected = await scrollAll(localAdmin, 'self', body);
+      const expectedHits = expected.pages.flat();
+      // Certificate model (as the superuser, and as a user whose role the remote resolves) and API key model.
+      for (const [client, alias] of [[localAdmin, 'far'], [ana, 'far'], [localAdmin, 'farkey'], [rita, 'farkey']] as const) {
+        const answer = await scrollAll(client, alias, body);
+        assert.deepEqual(answer.pages.map(comparable), expected.pages.map(comparable), `${alias} ${JSON.stringify(body)}: the same pages`);
+        const ids = answer.pages.flat().map((hit) => hit._id);
+        assert.equal(new Set(ids).size, ids.length, 'no hit twice');
+        assert.equal(ids.length, expected.first.hits.total.value, 'every hit once');
+        assert.ok(answer.pages.flat().every((hit) => hit._index === `${alias}:logs`));
+        assert.deepEqual(answer.first.hits.total, expected.first.hits.total);
+        assert.deepEqual(answer.first._shards, { total: 3, successful: 3, skipped: 0, failed: 0 });
+        assert.deepEqual(answer.first.aggregations, expected.first.aggregations);
+        assert.deepEqual(answer.first._clusters.details[alias]._shards, { total: 3, successful: 3, skipped: 0, failed: 0 });
+      }
+      assert.equal(expectedHits.length, body['query'] === undefined ? DOCS : DOCS / 2);
+    }
+    // The remote caller's document level security (its role there) goes with every node's scroll context.
+    const reds = Array.from({ length: DOCS / 3 }, (_, i) => `d${i * 3}`);
+    const rexScroll = await scrollAll(local.client({ username: 'rex', password: 'rex-password' }), 'far', { size: 6, sort: [{ n: 'asc' }] });
+    assert.deepEqual(rexScroll.pages.flat().map((hit) => hit._id), reds);
+    assert.deepEqual(rexScroll.first.hits.total, { value: DOCS / 3, relation: 'eq' });
+    // Clearing frees the contexts on every remote node: none is left for `_all` to free there.
+    for (const alias of ['far', 'farkey']) {
+      const opened = (await localAdmin.search({ index: `${alias}:logs`, scroll: '1m', size: 2, sort: [{ n: 'asc' }] })) as unknown as Record<string, any>;
+      const cleared = await localAdmin.clearScroll({ scroll_id: opened._scroll_id });
+      assert.equal(cleared.succeeded, true);
+      assert.ok(cleared.num_freed >= 1, JSON.stringify(cleared));
+      const gone = await failure(localAdmin.scroll({ scroll_id: opened._scroll_id, scroll: '1m' }));
+      assert.equal(gone.status, 404);
+    }
+    for (const node of remote) assert.deepEqual((await jsonCall(node, 'DELETE', '/_search/scroll/_all')).body, { succeeded: true, num_freed: 0 });
+  });
+
+  test('a scroll from another cluster is its caller\'s: another caller can neither page nor clear it (404, as a one-node remote answers); the remote refuses a caller without access', async () => {
+    const ana = local.client({ username: 'ana', password: 'ana-password' });
+    const otto = local.client({ username: 'otto', password: 'otto-password' });
+    for (const alias of ['self', 'far', 'farkey']) {
+      const opened = (await localAdmin.search({ index: `${alias}:logs`, scroll: '1m', size: 5, sort: [{ n: 'asc' }] } as never)) as unknown as Record<string, any>;
+      // Another caller, with read access on the remote's index (ana) or without (otto).
+      for (const other of [ana, otto]) {
+        const stolen = await failure(other.scroll({ scroll_id: opened._scroll_id, scroll: '1m' }));
+        assert.equal(stolen.status, 404, `${alias}: another caller cannot page it`);
+        const notTheirs = await other.clearScroll({ scroll_id: opened._scroll_id }, { ignore: [404], meta: true });
+        assert.equal(notTheirs.statusCode, 404, `${alias}: another caller cannot clear it`);
+      }
+      const next = (await localAdmin.scroll({ scroll_id: opened._scroll_id, scroll: '1m' })) as unknown as Record<string, any>;
+      assert.deepEqual(next.hits.hits.map((hit: { _id: string }) => hit._id), ['d5', 'd6', 'd7', 'd8', 'd9'], `${alias}: its caller continues it`);
+      assert.ok((await localAdmin.clearScroll({ scroll_id: next._scroll_id })).num_freed >= 1);
+    }
+    // Certificate model: the remote resolves the caller's role names; `stranger` reads nothing there (nor on the one-node remote).
+    for (const alias of ['self', 'far']) {
+      const denied = await failure(otto.search({ index: `${alias}:logs`, scroll: '1m', size: 5 } as never));
+      assert.equal(denied.status, 403, `${alias}: ${denied.reason}`);
+    }
+  });
+
+  test('on the remote side, a scroll another cluster opened is its remote caller\'s (user and realm): another caller\'s page is 404 and its clear frees nothing, on the three-node remote as on the one-node one', async () => {
+    // The requests a querying cluster's node sends (certificate model), each under a caller named
+    // in the subject header: the querying cluster's own owner check is not in the way here.
+    const version = String((await jsonCall(local, 'GET', '/')).body.version.number);
+    const connect = (node: StartedNode): Promise<TransportConnection> => {
+      const colon = node.transportAddress.lastIndexOf(':');
+      return connectTransport({
+        address: { host: node.transportAddress.slice(0, colon), port: Number(node.transportAddress.slice(colon + 1)) },
+        local: { clusterName: 'probe', clusterUuid: 'probe-cluster', nodeId: 'probe', nodeName: 'probe', version, roles: ['remote_cluster_client'], attributes: {}, transportFormatVersion: TRANSPORT_FORMAT_VERSION },
+        logger: pino({ level: 'silent' }),
+        tls: { ca: cluster.ca!.caPem, cert: readFileSync(path.join(local.configDir, 'certs', 'node.crt')), key: readFileSync(path.join(local.configDir, 'certs', 'node.key')), verificationMode: 'full' },
+      });
+    };
+    const as = (username: string, realm = 'native') => ({
+      headers: { [CERTIFICATE_SUBJECT_HEADER]: Buffer.from(JSON.stringify({ username, roles: ['superuser'], realm: { name: realm, type: realm } })).toString('base64') },
+      timeoutMs: 30_000,
+    });
+    // The three-node remote through two gateways (the id holds every node's context and offset), and the one-node one.
+    for (const [opening, paging] of [[remote[2]!, remote[1]!], [local, local]] as const) {
+      const [opener, pager] = [await connect(opening), opening === paging ? undefined : await connect(paging)];
+      const other = pager ?? opener;
+      try {
+        const opened = (await opener.request(REMOTE_ACTIONS.search, { expression: 'logs', params: { scroll: '1m' }, body: { size: 5, sort: [{ n: 'asc' }] }, cluster_alias: 'probe' }, as('owner'))) as Record<string, any>;
+        assert.deepEqual(opened.hits.map((hit: { rendered: { _id: string; _index: string } }) => [hit.rendered._id, hit.rendered._index]), ['d0', 'd1', 'd2', 'd3', 'd4'].map((id) => [id, 'probe:logs']));
+        assert.equal(opened.totalHits, DOCS);
+        for (const stranger of [as('someone-else'), as('owner', 'another-realm')]) {
+          await assert.rejects(other.request(REMOTE_ACTIONS.scroll, { scroll_id: opened.scrollId, scroll: '1m' }, stranger), (error: any) => error.status === 404 && /search_context_missing_exception/.test(JSON.stringify(error.toBody())), opening.url);
+          assert.deepEqual(await other.request(REMOTE_ACTIONS.clearScroll, { scroll_ids: [opened.scrollId] }, stranger), { num_freed: 0 });
+        }
+        const next = (await other.request(REMOTE_ACTIONS.scroll, { scroll_id: opened.scrollId, scroll: '1m' }, as('owner'))) as Record<string, any>;
+        assert.deepEqual(next.hits.map((hit: { rendered: { _id: string } }) => hit.rendered._id), ['d5', 'd6', 'd7', 'd8', 'd9'], opening.url);
+        const freed = (await other.request(REMOTE_ACTIONS.clearScroll, { scroll_ids: [next.scrollId] }, as('owner'))) as { num_freed: number };
+        assert.ok(freed.num_freed >= 1, JSON.stringify(freed));
+      } finally {
+        opener.close();
+        pager?.close();
+      }
+    }
+  });
+
+  test('a point in time from another cluster (point-in-time-api.html): opened on the remote nodes holding the shards, searched and closed as on a one-node remote holding the same documents', async () => {
+    const rita = local.client({ username: 'rita', password: 'rita-password' });
+    const otto = local.client({ username: 'otto', password: 'otto-password' });
+    const searchThrough = async (client: Client, id: string, body: Record<string, unknown>) =>
+      (await client.search({ pit: { id, keep_alive: '1m' }, ...body } as never)) as unknown as Record<string, any>;
+    const pits: Record<string, { client: Client; id: string }> = {};
+    for (const [alias, client] of [['self', localAdmin], ['far', localAdmin], ['farkey', rita]] as const) {
+      const opened = await client.openPointInTime({ index: `${alias}:logs`, keep_alive: '1m' });
+      assert.deepEqual(opened._shards, { total: 3, successful: 3, skipped: 0, failed: 0 }, alias);
+      pits[alias] = { client, id: opened.id };
+    }
+    // Written after the opening: no point in time sees it.
+    const late = `${JSON.stringify({ index: { _index: 'logs', _id: 'late' } })}\n${JSON.stringify({ n: -1, kind: 'red', text: 'quick fox' })}\n`;
+    assert.equal((await jsonCall(remote[1]!, 'POST', '/_bulk?refresh=true', late)).body.errors, false);
+    assert.equal((await jsonCall(local, 'POST', '/_bulk?refresh=true', late)).body.errors, false);
+    try {
+      const bodies: Record<string, unknown>[] = [
+        { size: 100, sort: [{ n: 'asc' }], aggs: { kinds: { terms: { field: 'kind' } }, total: { sum: { field: 'n' } } } },
+        { query: { match: { text: 'quick' } }, from: 4, size: 7, sort: [{ n: 'desc' }] },
+        { size: 10, query: { match: { text: 'quick fox' } } },
+      ];
+      for (const body of bodies) {
+        const expected = await searchThrough(localAdmin, pits['self']!.id, body);
+        for (const alias of ['far', 'farkey']) {
+          const answer = await searchThrough(pits[alias]!.client, pits[alias]!.id, body);
+          assert.equal(answer.pit_id, pits[alias]!.id);
+          assert.deepEqual(comparable(answer.hits.hits), comparable(expected.hits.hits), `${alias} ${JSON.stringify(body)}`);
+          assert.ok(answer.hits.hits.every((hit: { _index: string }) => hit._index === `${alias}:logs`));
+          assert.deepEqual(answer.hits.total, expected.hits.total);
+          assert.deepEqual(answer.aggregations, expected.aggregations);
+          assert.deepEqual(answer._shards, { total: 3, successful: 3, skipped: 0, failed: 0 });
+        }
+      }
+      assert.deepEqual((await searchThrough(localAdmin, pits['far']!.id, { size: 0 })).hits.total, { value: DOCS, relation: 'eq' }, 'the later write is unseen');
+      // Another caller with access may search it, under its own document level security (a point in time is not tied to a user).
+      const rexFound = await searchThrough(local.client({ username: 'rex', password: 'rex-password' }), pits['far']!.id, { size: 100, sort: [{ n: 'asc' }] });
+      assert.deepEqual(rexFound.hits.hits.map((hit: { _id: string }) => hit._id), Array.from({ length: DOCS / 3 }, (_, i) => `d${i * 3}`));
+      // A caller without read access on the remote's indices may neither search nor close it (403, as the one-node remote answers).
+      for (const alias of ['self', 'far']) {
+        const searched = await failure(otto.search({ pit: { id: pits[alias]!.id }, size: 1 } as never));
+        assert.equal(searched.status, 403, `${alias}: ${searched.reason}`);
+        const closed = await failure(otto.closePointInTime({ id: pits[alias]!.id }));
+        assert.equal(closed.status, 403, `${alias}: ${closed.reason}`);
+      }
+    } finally {
+      await jsonCall(remote[1]!, 'DELETE', '/logs/_doc/late?refresh=true');
+      await jsonCall(local, 'DELETE', '/logs/_doc/late?refresh=true');
+    }
+    // Closed through the local cluster: every context on every remote node is freed.
+    for (const alias of ['far', 'farkey']) {
+      const closed = await pits[alias]!.client.closePointInTime({ id: pits[alias]!.id });
+      assert.equal(closed.succeeded, true);
+      assert.ok(closed.num_freed >= 1, `${alias}: ${JSON.stringify(closed)}`);
+      const gone = await failure(localAdmin.search({ pit: { id: pits[alias]!.id }, size: 1 } as never));
+      assert.equal(gone.status, 404, `${alias}: ${gone.reason}`);
+    }
+    await localAdmin.closePointInTime({ id: pits['self']!.id });
   });
 
   // The other direction: the three-node cluster coordinates (modules-cross-cluster-search.html:
@@ -388,14 +583,32 @@ describe('cross-cluster search against a three-node remote cluster', { skip }, (
         }
       }
     };
+    // Scrolls from the local cluster reading far-2's copies where it has one (`_prefer_nodes`): once
+    // far-2 is gone, their next page is a context missing (404), never a 5xx, as a scroll of the
+    // remote's own (paginate-search-results.html#scroll-search-results: a scroll fails when a
+    // context it needs is gone).
+    const victimId = Object.keys((await jsonCall(victim, 'GET', '/_nodes/_local')).body.nodes)[0]!;
+    const scrolls = await Promise.all(
+      ['far', 'farkey'].map(async (alias) => (await localAdmin.search({ index: `${alias}:logs`, scroll: '1m', size: 5, sort: [{ n: 'asc' }], preference: `_prefer_nodes:${victimId}` } as never))._scroll_id!),
+    );
     const loops = [loop(true, 'far'), loop(false, 'far'), loop(true, 'farkey'), loop(false, 'farkey')];
     await new Promise((resolve) => setTimeout(resolve, 1_000));
     killedAt = Date.now();
     await victim.kill9();
+    // At once (far-2 still in the published state, unreachable) and once it has left.
+    const scrollPages = async () => Promise.all(scrolls.map((scrollId) => jsonCall(local, 'POST', '/_search/scroll', { scroll_id: scrollId, scroll: '1m' })));
+    const pagesAtOnce = await scrollPages();
     // Searches go on for a while after the kill.
     await new Promise((resolve) => setTimeout(resolve, 8_000));
     stop = true;
     await Promise.all(loops);
+    for (const pages of [pagesAtOnce, await scrollPages()]) {
+      for (const page of pages) {
+        assert.equal(page.status, 404, page.text);
+        assert.equal(page.body.error.root_cause[0].type, 'search_context_missing_exception', page.text);
+      }
+    }
+    for (const scrollId of scrolls) await jsonCall(local, 'DELETE', '/_search/scroll', { scroll_id: scrollId });
     // Searches answered before the kill all succeeded; those in flight at the kill or after it may fail for a while.
     const before = outcomes.filter((outcome) => outcome.end < killedAt);
     const afterKill = outcomes.filter((outcome) => outcome.end >= killedAt);

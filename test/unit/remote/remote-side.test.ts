@@ -36,7 +36,7 @@ function handlersWith(t: { after: (fn: () => void) => void }, side: RemoteCluste
 
 const blocked = (error: EsError) => error.status === 503 && error.type === 'cluster_block_exception' && error.message === 'blocked by: [SERVICE_UNAVAILABLE/1/state not recovered / initialized];';
 
-test('a multi-node node that has not joined refuses sniffing, searches, field caps and resolve cluster with the state-not-recovered block', async (t) => {
+test('a multi-node node that has not joined refuses sniffing, searches, scrolls, points in time, field caps and resolve cluster with the state-not-recovered block', async (t) => {
   const { harness, call } = handlersWith(t, notJoinedRemoteSide());
   await harness.index('logs', { a: { n: 1 } });
   await assert.rejects(call(REMOTE_ACTIONS.clusterState, { nodes: true }), blocked);
@@ -44,6 +44,10 @@ test('a multi-node node that has not joined refuses sniffing, searches, field ca
   await assert.rejects(call(REMOTE_ACTIONS.queryPhase, { expression: 'logs', params: {}, body: null, cluster_alias: 'far' }), blocked);
   await assert.rejects(call(REMOTE_ACTIONS.search, { expression: 'logs', params: { scroll: '1m' }, body: null, cluster_alias: 'far' }), blocked);
   await assert.rejects(call(REMOTE_ACTIONS.openPointInTime, { expression: 'logs', params: { keep_alive: '1m' } }), blocked);
+  // Scroll pages and clearing, and closing a point in time: their contexts live on the nodes of a cluster this node has not joined.
+  await assert.rejects(call(REMOTE_ACTIONS.scroll, { scroll_id: 'any', scroll: '1m' }), blocked);
+  await assert.rejects(call(REMOTE_ACTIONS.clearScroll, { scroll_ids: ['any'] }), blocked);
+  await assert.rejects(call(REMOTE_ACTIONS.closePointInTime, { id: 'any' }), blocked);
   await assert.rejects(call(REMOTE_ACTIONS.fieldCaps, { expression: 'logs', params: {}, body: null, cluster_alias: 'far' }), blocked);
   await assert.rejects(call(REMOTE_ACTIONS.resolveCluster, { expression: 'logs', params: {} }), blocked);
 });
