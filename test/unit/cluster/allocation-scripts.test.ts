@@ -27,6 +27,7 @@ class Runner {
   private ids = 0;
   private uuids = 0;
   private clock = 0;
+  private readonly creates = new Map<string, number>();
 
   private step(event: MasterEvent): string {
     this.clock += 1;
@@ -81,7 +82,10 @@ class Runner {
         return this.step({ kind: 'elected', nodeId: args[0]!, term: Number(named['term']), nodes: this.nodes });
       case 'create': {
         const settings = Object.fromEntries(Object.entries(named).map(([key, value]) => [`index.${key}`, value]));
-        return this.step({ kind: 'create_index', name: args[0]!, uuid: `u-${args[0]}`, settings, mappings: {}, aliases: {}, routingNumShards: 1024 });
+        // Each create is another request with its own uuid (the master takes a create of a uuid it already made as done).
+        const made = (this.creates.get(args[0]!) ?? 0) + 1;
+        this.creates.set(args[0]!, made);
+        return this.step({ kind: 'create_index', name: args[0]!, uuid: made === 1 ? `u-${args[0]}` : `u-${args[0]}-${made}`, settings, mappings: {}, aliases: {}, routingNumShards: 1024 });
       }
       case 'delete':
         return this.step({ kind: 'delete_index', name: args[0]! });
