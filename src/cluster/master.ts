@@ -12,7 +12,7 @@
 import { EsError, errors } from '../common/index.js';
 import { allocate, failShard, startShard } from './allocation.js';
 import type { ClusterState, DataStreamState, DiscoveryNode, IndexMetadata, ShardRouting, ShardStateReport } from './state.js';
-import { clusterStateViolation, dataStreamsOf } from './state.js';
+import { clusterStateViolation, dataStreamsOf, metadataVersionOf } from './state.js';
 
 export type MasterEvent =
   /** This node won the election with `term`: it takes over the last published state. */
@@ -307,7 +307,10 @@ export function stepMaster(state: ClusterState, event: MasterEvent, input: Maste
   }
   next = allocate(next, ctx);
   if (sameContent(state, next)) return { ok: true, state, changed: false };
-  const published: ClusterState = { ...next, version: state.version + 1, state_uuid: input.stateUuid };
+  // Metadata.version moves only when the metadata changed (MetadataUpdateSettingsService and the
+  // others build a new Metadata; a reroute or a node joining leaves it alone).
+  const metadataVersion = metadataVersionOf(state) + (sameMetadata(state, next) ? 0 : 1);
+  const published: ClusterState = { ...next, version: state.version + 1, state_uuid: input.stateUuid, metadata: { ...next.metadata, version: metadataVersion } };
   const violation = clusterStateViolation(published);
   // A master that computed a malformed state has a bug; publishing it would spread it (style.md P3).
   if (violation !== undefined) throw new Error(`refusing to publish cluster state version ${published.version}: ${violation}`);
@@ -488,6 +491,10 @@ function withIndex(state: ClusterState, name: string, metadata: IndexMetadata): 
 }
 
 /** Equal apart from version and uuid (unassigned timestamps count: they only change with a real change). */
+function sameMetadata(a: ClusterState, b: ClusterState): boolean {
+  return JSON.stringify({ ...a.metadata, version: 0 }) === JSON.stringify({ ...b.metadata, version: 0 });
+}
+
 function sameContent(a: ClusterState, b: ClusterState): boolean {
   return JSON.stringify({ ...a, version: 0, state_uuid: '' }) === JSON.stringify({ ...b, version: 0, state_uuid: '' });
 }

@@ -156,6 +156,14 @@ export interface DataStreamsMetadata {
 }
 
 export interface Metadata {
+  /**
+   * Metadata.version: goes up by one with each published state whose metadata changed (indices,
+   * their mappings, settings, aliases, primary terms and in-sync sets, data streams, persistent
+   * settings, the coordination term), and not with routing or node changes; what
+   * `wait_for_metadata_version` waits for. Absent from states published before Strait kept it:
+   * their state version stands for it (`metadataVersionOf`).
+   */
+  readonly version?: number;
   readonly cluster_uuid: string;
   readonly cluster_uuid_committed: boolean;
   /** CoordinationMetadata: the term of the master that wrote this state. */
@@ -165,6 +173,11 @@ export interface Metadata {
   readonly indices: Readonly<Record<string, IndexMetadata>>;
   /** Absent until the first data stream is created (a state published before data streams were shared has none). */
   readonly data_stream?: DataStreamsMetadata;
+}
+
+/** The metadata version of `state` (its state version when it was published before Strait kept one: never lower than before). */
+export function metadataVersionOf(state: ClusterState): number {
+  return state.metadata.version ?? state.version;
 }
 
 /** The data streams of a state, by name. */
@@ -201,7 +214,7 @@ export function emptyClusterState(clusterName: string, clusterUuid: string): Clu
     term: 0,
     master_node: null,
     nodes: {},
-    metadata: { cluster_uuid: clusterUuid, cluster_uuid_committed: true, cluster_coordination: { term: 0 }, persistent_settings: {}, indices: {} },
+    metadata: { version: 0, cluster_uuid: clusterUuid, cluster_uuid_committed: true, cluster_coordination: { term: 0 }, persistent_settings: {}, indices: {} },
     routing_table: { indices: {} },
   };
 }

@@ -145,6 +145,13 @@ export interface OpenIndicesServiceOptions {
   readonly refreshTickMs?: number;
   /** Runs the shard stores' write-ahead log checkpoints on its thread; without it SQLite runs them inside commits. */
   readonly walCheckpointer?: WalCheckpointer;
+  /**
+   * A multi-node cluster's node: a shard file missing when an index's stores open (start, reopen)
+   * is one whose data this node deleted (`releaseShard`); an empty store in memory stands in for
+   * it and no file is made until the node is given a copy (`resetShard`). On one node every shard
+   * is held, and a missing file is made empty, as before.
+   */
+  readonly missingShardFilesStayAbsent?: boolean;
 }
 
 class MutableHandle implements IndexHandle {
@@ -193,9 +200,11 @@ export class IndicesService {
   /** Stored scripts (`PUT _scripts/{id}`), which scripted updates and searches resolve by id. */
   readonly storedScripts: SqlStoredScripts;
   private readonly walCheckpointer: WalCheckpointer | undefined;
+  private readonly missingShardFilesStayAbsent: boolean;
 
   constructor(options: OpenIndicesServiceOptions) {
     this.walCheckpointer = options.walCheckpointer;
+    this.missingShardFilesStayAbsent = options.missingShardFilesStayAbsent ?? false;
     this.log = options.log;
     this.nowMs = options.nowMs;
     this.pathData = options.pathData;
@@ -208,7 +217,7 @@ export class IndicesService {
       // Auto-expansion follows the data nodes at every start, as Elasticsearch's first reroute
       // does (this also corrects indices stored before Strait honoured it).
       const metadata: IndexMetadata = { ...stored, settings: withAutoExpandedReplicas(stored.settings) };
-      const shards = metadata.state === 'open' ? this.openShardStores(metadata) : undefined;
+      const shards = metadata.state === 'open' ? this.openShardStores(metadata, this.missingShardFilesStayAbsent) : undefined;
       this.handles.set(metadata.name, new MutableHandle(metadata, shards));
     }
     this.removeOrphanDirectories();
@@ -226,14 +235,18 @@ export class IndicesService {
     return path.join(this.pathData, 'indices', uuid);
   }
 
-  /** Opens (creating when absent) the store of every shard of the index; all or none. */
-  private openShardStores(metadata: IndexMetadata): ShardStore[] {
+  /**
+   * Opens the store of every shard of the index, all or none: creating a missing file, or, with
+   * `missingStayAbsent`, standing in for it with an empty store in memory.
+   */
+  private openShardStores(metadata: IndexMetadata, missingStayAbsent = false): ShardStore[] {
     const count = routingLayoutOf(metadata.settings).shards;
     const durability = durabilityOf(metadata.settings);
     const stores: ShardStore[] = [];
     try {
       for (let shard = 0; shard < count; shard++) {
-        stores.push(ShardStore.open(path.join(this.indexDirectory(metadata.uuid), `shard-${shard}.db`), { indexUuid: metadata.uuid, durability, checkpointer: this.walCheckpointer }));
+        const file = path.join(this.indexDirectory(metadata.uuid), `shard-${shard}.db`);
+        stores.push(missingStayAbsent && !existsSync(file) ? ShardStore.standIn(file, { indexUuid: metadata.uuid, durability }) : ShardStore.open(file, { indexUuid: metadata.uuid, durability, checkpointer: this.walCheckpointer }));
       }
     } catch (error) {
       for (const store of stores) store.close();
@@ -446,6 +459,19 @@ export class IndicesService {
    * untouched. Throws unless the index is open.
    */
   resetShard(handle: IndexHandle, number: number, reason = 'reset a shard copy for a full copy from its primary'): ShardStore {
+    return this.replaceShard(handle, number, reason, true);
+  }
+
+  /**
+   * Deletes one shard's files (database, write-ahead log, search segments) once this node holds no
+   * copy of it; an empty store in memory stands in for it until `resetShard` makes the file again
+   * (the node is given a copy). Throws unless the index is open.
+   */
+  releaseShard(handle: IndexHandle, number: number, reason: string): ShardStore {
+    return this.replaceShard(handle, number, reason, false);
+  }
+
+  private replaceShard(handle: IndexHandle, number: number, reason: string, onDisk: boolean): ShardStore {
     const mutable = this.handles.get(handle.name);
     if (mutable === undefined || mutable.uuid !== handle.uuid || mutable.shards === undefined) throw errors.indexClosed(handle.name, handle.uuid);
     const old = mutable.shards[number];
@@ -453,7 +479,7 @@ export class IndicesService {
     old.close();
     for (const suffix of ['', '-wal', '-shm']) rmSync(`${old.file}${suffix}`, { force: true });
     const durability = durabilityOf(mutable.metadata.settings);
-    const store = ShardStore.open(old.file, { indexUuid: mutable.uuid, durability, checkpointer: this.walCheckpointer });
+    const store = onDisk ? ShardStore.open(old.file, { indexUuid: mutable.uuid, durability, checkpointer: this.walCheckpointer }) : ShardStore.standIn(old.file, { indexUuid: mutable.uuid, durability });
     mutable.shards[number] = store;
     mutable.refreshedSeqNos[number] = -1;
     this.log.info({ index: handle.name, uuid: handle.uuid, shard: number }, reason);
@@ -676,7 +702,7 @@ export class IndicesService {
       const mutable = this.handles.get(handle.name)!;
       if (mutable.metadata.state === 'open') continue;
       const metadata: IndexMetadata = { ...mutable.metadata, state: 'open', version: mutable.metadata.version + 1 };
-      mutable.shards = this.openShardStores(metadata);
+      mutable.shards = this.openShardStores(metadata, this.missingShardFilesStayAbsent);
       this.replaceMetadata(mutable, metadata);
       mutable.refreshedSeqNos = mutable.shards.map(() => -1);
       this.emit((listener) => listener.indexOpened?.(mutable));

@@ -2,7 +2,7 @@
  * Wiring of multi-node coordination (`discovery.type: multi-node`, issue #14): joins the cluster
  * through etcd, keeps the node's local index metadata in step with the published cluster state,
  * sends index-level changes made on this node to the master, and serves the cluster-wide APIs
- * (`_cluster/state`, `_cluster/health`, `_nodes`, `_cat/nodes`, `_cat/shards`,
+ * (`_cluster/state`, `_cluster/health`, `_nodes`, `_cat/nodes` (`_cat/shards` in wire-stats.ts),
  * `_cluster/allocation/explain`) from the applied state. A single node never loads this file's
  * etcd client: node.ts calls it only in multi-node mode.
  *
@@ -20,7 +20,7 @@ import type { Logger } from 'pino';
 import { CoordinationStartError, EtcdCoordinator } from '../cluster/etcd-coordinator.js';
 import { allocationClusterSettingKeys, explainCopy, isAllocationClusterSetting } from '../cluster/allocation.js';
 import { healthStatusOf, type AliasChange, type CreateIndexRequest, type MasterEvent } from '../cluster/master.js';
-import { allShardRoutings, dataStreamsOf, isDataNode, isMasterEligible, type ClusterState, type DiscoveryNode, type ShardRouting, type ShardStateReport } from '../cluster/state.js';
+import { allShardRoutings, dataStreamsOf, isDataNode, isMasterEligible, metadataVersionOf, type ClusterState, type DiscoveryNode, type ShardRouting, type ShardStateReport } from '../cluster/state.js';
 import type { DataStreamService } from '../index/data-stream-service.js';
 import type { DataStreamMetadata } from '../index/store/data-stream-store.js';
 import { errors } from '../common/index.js';
@@ -31,7 +31,6 @@ import { parseClusterStateMetrics } from '../index/cluster-state.js';
 import { routingLayoutOf } from '../index/routing.js';
 import { isDynamicIndexSetting, nestFlatSettings } from '../index/settings.js';
 import type { RequestContext, RestRequest, RestResponse, Route } from '../http/route.js';
-import { renderCat, type CatColumn, type CatRow } from '../http/routes/cat.js';
 import { NODE_INFO_METRICS } from '../http/routes/node-info.js';
 import { healthWaitMsMax } from '../http/routes/cluster-health.js';
 import { isReplicatedSetting } from '../ccr/leader.js';
@@ -534,6 +533,9 @@ export function renderPublishedState(state: ClusterState, request: RestRequest, 
   if (metrics.has('nodes')) body['nodes'] = Object.fromEntries(Object.entries(state.nodes).map(([id, node]) => [id, publicNode(node)]));
   if (metrics.has('metadata')) {
     body['metadata'] = {
+      // Strait's: Elasticsearch keeps Metadata.version out of the API view (only its on-disk
+      // "meta-data" has it); shown here so that a client knows what `wait_for_metadata_version` waits for.
+      version: metadataVersionOf(state),
       cluster_uuid: state.metadata.cluster_uuid,
       cluster_uuid_committed: state.metadata.cluster_uuid_committed,
       cluster_coordination: { term: state.term },
@@ -611,18 +613,6 @@ function parseTimeout(value: string | undefined, fallback: number): number {
   return Number(match[1]) * unit;
 }
 
-
-const shardColumns: readonly CatColumn[] = [
-  { name: 'index', aliases: ['i', 'idx'], description: 'index name', byDefault: true },
-  { name: 'shard', aliases: ['s', 'sh'], description: 'shard name', byDefault: true, numeric: true },
-  { name: 'prirep', aliases: ['p', 'pr', 'primaryOrReplica'], description: 'primary or replica', byDefault: true },
-  { name: 'state', aliases: ['st'], description: 'shard state', byDefault: true },
-  { name: 'ip', aliases: [], description: 'ip of node where it lives', byDefault: true },
-  { name: 'node', aliases: ['n'], description: 'name of node where it lives', byDefault: true },
-  { name: 'id', aliases: [], description: 'unique id of node where it lives', byDefault: false },
-  { name: 'unassigned.reason', aliases: ['ur'], description: 'reason shard became unassigned', byDefault: false },
-  { name: 'unassigned.at', aliases: ['ua'], description: 'time shard became unassigned (UTC)', byDefault: false },
-];
 
 /** DiscoveryNodeRole abbreviations, sorted as Elasticsearch prints them. */
 
@@ -725,13 +715,14 @@ function coordinationRoutes(coordinator: EtcdCoordinator, options: CoordinationW
     params: ['local', 'master_timeout', 'flat_settings', 'wait_for_metadata_version', 'wait_for_timeout'],
     handle: async (request) => {
       const wanted = request.query['wait_for_metadata_version'];
-      if (wanted !== undefined) {
-        if (!/^\d+$/.test(wanted)) throw errors.illegalArgument(`failed to parse [wait_for_metadata_version] value [${wanted}]`);
-        const met = await coordinator.waitForState((state) => state.version >= Number(wanted), parseTimeout(request.query['wait_for_timeout'], 60_000));
-        // ClusterStateResponse when the wait timed out: only the flag.
-        if (!met) return { status: 200, body: { cluster_name: coordinator.state().cluster_name, wait_for_timed_out: true } };
-      }
-      return { status: 200, body: renderPublishedState(coordinator.state(), request, indices) };
+      if (wanted === undefined) return { status: 200, body: renderPublishedState(coordinator.state(), request, indices) };
+      if (!/^\d+$/.test(wanted)) throw errors.illegalArgument(`failed to parse [wait_for_metadata_version] value [${wanted}]`);
+      // TransportClusterStateAction waits for the metadata version (not the state version, which
+      // routing changes move too); RestClusterStateAction puts the flag first whenever it was asked.
+      const met = await coordinator.waitForState((state) => metadataVersionOf(state) >= Number(wanted), parseTimeout(request.query['wait_for_timeout'], 60_000));
+      // Timed out: the flag and the cluster name, no state.
+      if (!met) return { status: 200, body: { wait_for_timed_out: true, cluster_name: coordinator.state().cluster_name } };
+      return { status: 200, body: { wait_for_timed_out: false, ...renderPublishedState(coordinator.state(), request, indices) } };
     },
   });
   const health = async (request: RestRequest): Promise<RestResponse> => {
@@ -829,31 +820,7 @@ function coordinationRoutes(coordinator: EtcdCoordinator, options: CoordinationW
     return { status: met ? 200 : 408, body: ordered };
   };
   const nodesInfo = (target: string | undefined): Record<string, unknown> => nodesInfoFromState(coordinator.state(), target, options.nodeId);
-  const catShards = (request: RestRequest, context: RequestContext): RestResponse => {
-    const state = coordinator.state();
-    const expression = request.params['index'];
-    const names = expression === undefined ? undefined : indices.resolve(expression, { ignoreUnavailable: false, allowNoIndices: true, expandWildcards: new Set(['open', 'closed']) }).map((handle) => handle.name);
-    if (names !== undefined) context.authorize.indices('indices:monitor/stats', names);
-    const rows: CatRow[] = allShardRoutings(state)
-      .filter((copy) => names === undefined || names.includes(copy.index))
-      .map((copy) => {
-        const node = copy.node === null ? undefined : state.nodes[copy.node];
-        return {
-          index: copy.index,
-          shard: copy.shard,
-          prirep: copy.primary ? 'p' : 'r',
-          state: copy.state,
-          ip: node === undefined ? null : hostOf(node.transport_address),
-          node: node === undefined ? null : copy.relocating_node === null ? node.name : `${node.name} -> ${state.nodes[copy.relocating_node]?.name ?? copy.relocating_node}`,
-          id: copy.node,
-          'unassigned.reason': copy.unassigned_info?.reason ?? null,
-          'unassigned.at': copy.unassigned_info?.at ?? null,
-        };
-      });
-    return renderCat(request, shardColumns, rows);
-  };
   const explain = (request: RestRequest): RestResponse => ({ status: 200, body: explainBody(coordinator.state(), request, request.query['include_yes_decisions'] === 'true') });
-  const catParams = ['format', 'h', 'help', 's', 'v', 'local', 'master_timeout', 'full_id'];
   return [
     stateRoute('/_cluster/state'),
     stateRoute('/_cluster/state/:metric'),
@@ -870,8 +837,6 @@ function coordinationRoutes(coordinator: EtcdCoordinator, options: CoordinationW
     ),
     { method: 'GET', path: '/_nodes', action: 'cluster:monitor/nodes/info', scope: 'cluster', params: ['timeout'], handle: () => ({ status: 200, body: nodesInfo(undefined) }) },
     { method: 'GET', path: '/_nodes/:target', action: 'cluster:monitor/nodes/info', scope: 'cluster', params: ['timeout'], handle: (request) => ({ status: 200, body: nodesInfo(request.params['target']) }) },
-    { method: 'GET', path: '/_cat/shards', action: 'cluster:monitor/state', scope: 'cluster', params: catParams, handle: catShards },
-    { method: 'GET', path: '/_cat/shards/:index', action: 'cluster:monitor/state', scope: 'cluster', params: catParams, handle: catShards },
     ...(['GET', 'POST'] as const).map((method): Route => ({ method, path: '/_cluster/allocation/explain', action: 'cluster:monitor/allocation/explain', scope: 'cluster', params: ['include_yes_decisions', 'master_timeout'], handle: explain })),
   ];
 }

@@ -77,7 +77,10 @@ export function indicesShardStores(indices: IndicesService): ShardStoreProvider 
   return {
     open: (target): ShardStore | undefined => {
       const handle = handleOf(target);
-      return handle === undefined ? undefined : indices.openShardOf(handle, target.shard);
+      if (handle === undefined) return undefined;
+      const store = indices.openShardOf(handle, target.shard);
+      // A shard whose data this node deleted has no file: a copy given to this node makes it again.
+      return store.onDisk ? store : indices.resetShard(handle, target.shard, 'made the store file of a shard copy assigned to this node');
     },
     reset: (target): ShardStore => {
       const handle = handleOf(target);
@@ -87,8 +90,8 @@ export function indicesShardStores(indices: IndicesService): ShardStoreProvider 
     deleteData: (target): boolean => {
       const handle = handleOf(target);
       const store = handle?.shards?.[target.shard];
-      if (handle === undefined || store === undefined || (store.maxSeqNo < 0 && store.docCount() === 0)) return false;
-      indices.resetShard(handle, target.shard, 'deleted the data of a shard copy no longer assigned to this node');
+      if (handle === undefined || store === undefined || !store.onDisk) return false;
+      indices.releaseShard(handle, target.shard, 'deleted the files of a shard copy no longer assigned to this node');
       return true;
     },
   };

@@ -84,6 +84,8 @@ export function wireIndices(options: { config: NodeConfig; nodeDb: SqlDatabase; 
     log,
     nowMs: options.nowMs,
     walCheckpointer,
+    // On many nodes a node keeps files only of the shards it holds a copy of (wire-data-plane.ts).
+    missingShardFilesStayAbsent: options.config.coordination !== undefined,
   });
   // Each shard store's recovery, for _cat/recovery: those on disk opened just now.
   const recoveries = new RecoveryLog(service, storesOpeningMs, options.nowMs);

@@ -3,7 +3,7 @@
  * stats APIs reflect the whole cluster"). The coordinating node resolves and authorizes the indices
  * (as a single node does), asks every node holding a started copy of them for that copy's figures
  * (`indices:monitor/stats[n]`, Elasticsearch's node-level stats action) or to flush it
- * (`indices:admin/flush[n]`), and sums them: `primaries` over primary copies, `total` over every
+ * (`indices:admin/flush[n]`), and sums them (`_cat/shards` prints each copy's own figures): `primaries` over primary copies, `total` over every
  * copy, `_shards` counting copies (a node that does not answer fails its copies, listed in
  * `_shards.failures`). Both actions are served to nodes of this cluster only. Without it, each node
  * reported and flushed its own copies only. Force merge fans out the same way
@@ -17,7 +17,9 @@ import { EsError, errors } from '../common/index.js';
 import { parseIndicesOptions, parseExpandWildcards, settingInteger, type IndexHandle, type IndicesService } from '../index/index.js';
 import type { RequestContext, RestRequest, RestResponse, Route } from '../http/route.js';
 import { catIndexRow, indicesColumns } from '../http/routes/cat.js';
-import { renderCat, type CatRow } from '../http/routes/cat-table.js';
+import { formatBytes, renderCat, type CatRow } from '../http/routes/cat-table.js';
+import { shardsColumns } from '../http/routes/cluster-state.js';
+import { hostOf } from '../common/index.js';
 import { FLUSH_ACTION, STATS_ACTION, parseStatsRequest, render, sum, type ShardFigures } from '../http/routes/index-stats.js';
 import { resolveForRoute } from '../http/routes/indices.js';
 import { FORCE_MERGE_ACTION, parseForceMergeRequest } from '../http/routes/force-merge.js';
@@ -72,13 +74,16 @@ interface IndexRef {
   readonly uuid: string;
 }
 
-/** The started copies of `indices` that `state` places on `nodeId` (relocation does not exist yet). */
+/**
+ * The active copies of `indices` that `state` places on `nodeId`: started ones and the sources of
+ * relocations (still serving until the target started), as Elasticsearch's stats read them.
+ */
 function startedCopiesOn(state: ClusterState, indices: readonly IndexRef[], nodeId: string | undefined): ShardRouting[] {
   const copies: ShardRouting[] = [];
   for (const ref of indices) {
     if (state.metadata.indices[ref.name]?.settings['index.uuid'] !== ref.uuid) continue;
     for (const shardCopies of Object.values(state.routing_table.indices[ref.name]?.shards ?? {})) {
-      for (const copy of shardCopies) if (copy.state === 'STARTED' && copy.node !== null && (nodeId === undefined || copy.node === nodeId)) copies.push(copy);
+      for (const copy of shardCopies) if ((copy.state === 'STARTED' || copy.state === 'RELOCATING') && copy.node !== null && (nodeId === undefined || copy.node === nodeId)) copies.push(copy);
     }
   }
   return copies;
@@ -260,6 +265,50 @@ export function wireStats(options: StatsWiringOptions): StatsWiring {
     return renderCat(request, indicesColumns, rows);
   };
 
+  /**
+   * `GET /_cat/shards[/{index}]` (RestShardsAction: the cluster state, then the indices stats): one
+   * row per copy in the published routing table; docs, store and the `seq_no.*` columns are that
+   * copy's own, as the node holding it reports them (`indices:monitor/stats[n]`), empty for a copy
+   * that is not active or whose node did not answer.
+   */
+  const catShards = async (request: RestRequest, context: RequestContext): Promise<RestResponse> => {
+    const handles = resolveForRoute(indices, context, STATS_ACTION, request.params['index'], {
+      ...parseIndicesOptions(request.query),
+      expandWildcards: parseExpandWildcards(request.query['expand_wildcards'] ?? 'all'),
+    });
+    const { state, copies } = await gatherCopies(handles);
+    const figuresOf = new Map(copies.map((copy) => [`${copy.index}/${copy.shard}/${copy.node}`, copy]));
+    const bytesUnit = request.query['bytes'];
+    const rows: CatRow[] = [];
+    for (const handle of handles) {
+      if (state.metadata.indices[handle.name]?.settings['index.uuid'] !== handle.uuid) continue; // not published yet, or replaced
+      for (const shardCopies of Object.values(state.routing_table.indices[handle.name]?.shards ?? {})) {
+        for (const copy of shardCopies) {
+          const node = copy.node === null ? undefined : state.nodes[copy.node];
+          const figures = copy.node === null || handle.metadata.state !== 'open' ? undefined : figuresOf.get(`${copy.index}/${copy.shard}/${copy.node}`);
+          rows.push({
+            index: copy.index,
+            shard: copy.shard,
+            prirep: copy.primary ? 'p' : 'r',
+            state: copy.state,
+            docs: figures === undefined ? null : figures.docs,
+            store: figures === undefined ? null : formatBytes(figures.bytes, bytesUnit),
+            ip: node === undefined ? null : hostOf(node.transport_address),
+            id: copy.node,
+            node: node === undefined ? null : copy.relocating_node === null ? node.name : `${node.name} -> ${state.nodes[copy.relocating_node]?.name ?? copy.relocating_node}`,
+            sync_id: null,
+            'unassigned.reason': copy.unassigned_info?.reason ?? null,
+            'unassigned.at': copy.unassigned_info?.at ?? null,
+            'seq_no.max': figures === undefined ? null : figures.maxSeqNo,
+            'seq_no.local_checkpoint': figures === undefined ? null : figures.localCheckpoint,
+            'seq_no.global_checkpoint': figures === undefined ? null : (figures.globalCheckpoint ?? figures.localCheckpoint),
+          });
+        }
+      }
+    }
+    return renderCat(request, shardsColumns, rows);
+  };
+
   const flush = async (request: RestRequest, context: RequestContext): Promise<RestResponse> => {
     const handles = resolveForRoute(indices, context, FLUSH_ACTION, request.params['index'], parseIndicesOptions(request.query));
     for (const handle of handles) indices.openShardsOf(handle); // a closed index: 400, as on one node
@@ -340,6 +389,7 @@ export function wireStats(options: StatsWiringOptions): StatsWiring {
         if (route.action === FLUSH_ACTION) return { ...route, handle: flush };
         if (route.action === FORCE_MERGE_ACTION) return { ...route, handle: forceMerge };
         if (route.path === '/_cat/indices' || route.path === '/_cat/indices/:index') return { ...route, handle: catIndices };
+        if (route.path === '/_cat/shards' || route.path === '/_cat/shards/:index') return { ...route, handle: catShards };
         return route;
       }),
   };

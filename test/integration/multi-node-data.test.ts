@@ -241,6 +241,17 @@ describe('data plane on three Strait nodes over etcd', { skip }, () => {
       assert.equal(Number(cat.body[0]['docs.count']), count);
       assert.equal(cat.body[0].health, 'green');
       assert.ok(Number(cat.body[0]['store.size']) > Number(cat.body[0]['pri.store.size']));
+      // _cat/shards (cat-shards.html): each row is one copy, its docs, store and seq_no.* that copy's
+      // own as the node holding it reports them, the same figures _stats?level=shards gives.
+      const rows = (await jsonCall(node, 'GET', '/_cat/shards/books?format=json&bytes=b&h=shard,prirep,state,id,docs,store,seq_no.max,seq_no.local_checkpoint,seq_no.global_checkpoint')).body as Record<string, string>[];
+      assert.equal(rows.length, 6, JSON.stringify(rows));
+      for (const row of rows) {
+        const copy = (stats.body.indices.books.shards[row.shard!] as any[]).find((entry) => entry.routing.node === row.id);
+        assert.ok(copy !== undefined && row.state === 'STARTED', JSON.stringify(row));
+        assert.equal(row.prirep, copy.routing.primary ? 'p' : 'r');
+        assert.deepEqual([row.docs, row['seq_no.max'], row['seq_no.local_checkpoint'], row['seq_no.global_checkpoint']].map(Number), [copy.docs.count, copy.seq_no.max_seq_no, copy.seq_no.local_checkpoint, copy.seq_no.global_checkpoint], JSON.stringify(row));
+        assert.ok(Number(row.store) > 0 && Number(row['seq_no.max']) >= 0, JSON.stringify(row));
+      }
     }
     const flushed = await jsonCall(nodes[1]!, 'POST', '/books/_flush');
     assert.equal(flushed.status, 200, flushed.text);

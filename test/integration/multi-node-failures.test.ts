@@ -43,6 +43,13 @@ function shardFilesHold(dataDir: string, uuid: string, shards: number): number {
   return held;
 }
 
+/** The files a node keeps of shards `shards` of index `uuid`: database, write-ahead log, shared memory and segment directories. */
+function shardFilesLeft(dataDir: string, uuid: string, shards: readonly number[]): string[] {
+  const directory = path.join(dataDir, 'indices', uuid);
+  const names = new Set(shards.flatMap((shard) => [`shard-${shard}.db`, `shard-${shard}.db-wal`, `shard-${shard}.db-shm`, shard === 0 ? 'searcher' : `searcher-${shard}`]));
+  return existsSync(directory) ? readdirSync(directory).filter((name) => names.has(name)) : [];
+}
+
 async function green(node: StartedNode, index: string): Promise<void> {
   const health = await jsonCall(node, 'GET', `/_cluster/health/${index}?wait_for_status=green&wait_for_nodes=3&timeout=60s`);
   assert.equal(health.body.status, 'green', health.text);
@@ -186,15 +193,16 @@ describe('failures of a three-node cluster under writes', { skip }, () => {
     assert.ok(acknowledged.size > 0);
     const copies = await assertCopiesIdentical(nodes, 'moving');
     for (const id of acknowledged) assert.ok(copies.has(id), `acknowledged [${id}] is missing after the move`);
-    // Every copy started elsewhere: the decommissioned node deleted its data of both shards
-    // (IndicesStore): no document, no operation, no segment file left.
+    // Every copy started elsewhere: the decommissioned node deleted its files of both shards
+    // (IndicesStore): no database, write-ahead log or segment file left.
     const leaving = await nodeById(nodes, leavingId);
     const uuid = (await jsonCall(nodes[0]!, 'GET', '/moving/_settings')).body.moving.settings.index.uuid as string;
     const deadline = Date.now() + 10_000;
-    while (shardFilesHold(leaving.dataDir, uuid, 2) > 0) {
-      assert.ok(Date.now() < deadline, `[${leavingName}] still holds data of [moving]: ${shardFilesHold(leaving.dataDir, uuid, 2)} rows or files`);
+    while (shardFilesLeft(leaving.dataDir, uuid, [0, 1]).length > 0) {
+      assert.ok(Date.now() < deadline, `[${leavingName}] still has files of [moving]: ${shardFilesLeft(leaving.dataDir, uuid, [0, 1]).join(', ')}`);
       await new Promise((resolve) => setTimeout(resolve, 200));
     }
+    assert.equal(shardFilesHold(leaving.dataDir, uuid, 2), 0);
     // Allowed again: the setting is removed (the cluster may rebalance back).
     const cleared = await jsonCall(nodes[1]!, 'PUT', '/_cluster/settings', { persistent: { 'cluster.routing.allocation.exclude._name': null } });
     assert.equal(cleared.status, 200, cleared.text);
@@ -230,6 +238,20 @@ describe('failures of a three-node cluster under writes', { skip }, () => {
       await new Promise((resolve) => setTimeout(resolve, 200));
     }
     assert.equal(known.size, 2);
+    // [sparse]: one primary per node, no replica; each node keeps files only of the shard it holds,
+    // before and after the restart (nothing is made again for the shards it does not hold).
+    const sparse = await jsonCall(nodes[0]!, 'PUT', '/sparse', { settings: { number_of_shards: 3, number_of_replicas: 0 } });
+    assert.equal(sparse.status, 200, sparse.text);
+    await green(nodes[0]!, 'sparse');
+    const sparseUuid = (await jsonCall(nodes[0]!, 'GET', '/sparse/_settings')).body.sparse.settings.index.uuid as string;
+    const held = Object.entries((await shardLayout(nodes[0]!, 'sparse')).shards).filter(([, copies]) => copies.primary === leavingId).map(([shard]) => Number(shard));
+    const others = [0, 1, 2].filter((shard) => !held.includes(shard));
+    assert.ok(others.length > 0);
+    const sparseDeadline = Date.now() + 10_000;
+    while (shardFilesLeft(leaving.dataDir, sparseUuid, others).length > 0) {
+      assert.ok(Date.now() < sparseDeadline, `files of shards it does not hold: ${shardFilesLeft(leaving.dataDir, sparseUuid, others).join(', ')}`);
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
     await leaving.kill9();
     // What survived the kill: the store of each copy holds the global checkpoint it knew.
     for (const [shard, globalCheckpoint] of known) {
@@ -247,5 +269,8 @@ describe('failures of a three-node cluster under writes', { skip }, () => {
     for (const [shard, list] of Object.entries(stats.body.indices.moving.shards as Record<string, { routing: { node: string }; seq_no: { global_checkpoint: number } }[]>)) {
       for (const copy of list) assert.equal(copy.seq_no.global_checkpoint, known.get(shard), `[moving][${shard}] on [${copy.routing.node}]: ${stats.text}`);
     }
+    await green(nodes[0]!, 'sparse');
+    assert.deepEqual(shardFilesLeft(nodes[2]!.dataDir, sparseUuid, others), []);
+    for (const shard of held) assert.ok(shardFilesLeft(nodes[2]!.dataDir, sparseUuid, [shard]).includes(`shard-${shard}.db`));
   });
 });

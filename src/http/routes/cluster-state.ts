@@ -30,7 +30,8 @@ const clusterStateIndicesOptions: IndicesOptions = { ignoreUnavailable: true, al
 
 const column = (name: string, aliases: string[], description: string, byDefault: boolean, numeric = false): CatColumn => ({ name, aliases, description, byDefault, numeric });
 
-const shardsColumns: readonly CatColumn[] = [
+/** RestShardsAction's columns (the multi-node `_cat/shards` in node/wire-stats.ts prints the same). */
+export const shardsColumns: readonly CatColumn[] = [
   column('index', ['i', 'idx'], 'index name', true),
   column('shard', ['s', 'sh'], 'shard name', true, true),
   column('prirep', ['p', 'pr', 'primaryOrReplica'], 'primary or replica', true),

@@ -19,8 +19,9 @@ export interface ShardStoreProvider {
   /** Closes the shard's store, deletes its files and opens an empty one (a full copy follows). */
   reset(target: ShardTarget): ShardStore;
   /**
-   * Deletes this node's data of a shard it holds no copy of (its documents, history and segment
-   * files; an empty store stays open); false when there was nothing to delete.
+   * Deletes this node's files of a shard it holds no copy of (database, write-ahead log and segment
+   * files; an empty store in memory stands in, and `open` makes the file again); false when there
+   * was nothing to delete.
    */
   deleteData?(target: ShardTarget): boolean;
 }

@@ -168,8 +168,11 @@ export class ShardStore {
   private checkpointSlot: CheckpointSlot | undefined;
 
   private constructor(
+    /** The shard's database file (where it is or would be: a stand-in keeps the path it stands for). */
     readonly file: string,
     db: Database.Database,
+    /** False for a stand-in (`ShardStore.standIn`): an empty store in memory, nothing on disk. */
+    readonly onDisk = true,
   ) {
     this.db = db;
     this.statements = {
@@ -200,7 +203,21 @@ export class ShardStore {
    */
   static open(file: string, options: { readonly indexUuid: string; readonly durability: Durability; readonly checkpointer?: WalCheckpointer | undefined }): ShardStore {
     mkdirSync(path.dirname(file), { recursive: true });
-    const db = new Database(file);
+    return ShardStore.openDatabase(file, file, options);
+  }
+
+  /**
+   * An empty store held in memory for shard file `file`, which stays absent: it stands in for a
+   * shard this node holds no copy of (a multi-node cluster), so that nothing of the shard stays on
+   * disk. Whoever gives this node a copy of the shard opens the file first (`open`); nothing is
+   * ever written to a stand-in.
+   */
+  static standIn(file: string, options: { readonly indexUuid: string; readonly durability: Durability }): ShardStore {
+    return ShardStore.openDatabase(file, ':memory:', { indexUuid: options.indexUuid, durability: options.durability });
+  }
+
+  private static openDatabase(file: string, databasePath: string, options: { readonly indexUuid: string; readonly durability: Durability; readonly checkpointer?: WalCheckpointer | undefined }): ShardStore {
+    const db = new Database(databasePath);
     let slot: CheckpointSlot | undefined;
     try {
       db.pragma('journal_mode = WAL');
@@ -239,7 +256,7 @@ export class ShardStore {
       db.close();
       throw error;
     }
-    const store = new ShardStore(file, db);
+    const store = new ShardStore(file, db, databasePath === file);
     store.durability = options.durability;
     store.checkpointSlot = slot;
     return store;
@@ -493,6 +510,7 @@ export class ShardStore {
 
   /** Bytes on disk: the database file and its WAL. */
   sizeBytes(): number {
+    if (!this.onDisk) return 0;
     let total = 0;
     for (const file of [this.file, `${this.file}-wal`]) {
       if (existsSync(file)) total += statSync(file).size;

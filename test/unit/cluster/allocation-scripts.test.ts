@@ -3,10 +3,11 @@
 // primary terms and health. REWRITE=1 regenerates the expectations; review the diff in git. Each
 // script names the Elasticsearch behaviour it pins (cluster-allocation-explain.html,
 // shard-allocation-filtering.html, shard-allocation-awareness.html, issue #14 "Allocation",
-// indices-close.html and indices-open-close.html for close-and-open.txt).
+// indices-close.html and indices-open-close.html for close-and-open.txt, cluster-state.html's
+// `wait_for_metadata_version` for metadata-version.txt).
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { dataStreamsOf, emptyClusterState, type ClusterState, type DiscoveryNode } from '../../../src/cluster/state.js';
+import { dataStreamsOf, emptyClusterState, metadataVersionOf, type ClusterState, type DiscoveryNode } from '../../../src/cluster/state.js';
 import { healthStatusOf, stepMaster, type MasterEvent } from '../../../src/cluster/master.js';
 import { explainCopy } from '../../../src/cluster/allocation.js';
 import { isDynamicIndexSetting } from '../../../src/index/settings.js';
@@ -26,6 +27,7 @@ class Runner {
   private ids = 0;
   private uuids = 0;
   private clock = 0;
+  private readonly creates = new Map<string, number>();
 
   private step(event: MasterEvent): string {
     this.clock += 1;
@@ -80,7 +82,10 @@ class Runner {
         return this.step({ kind: 'elected', nodeId: args[0]!, term: Number(named['term']), nodes: this.nodes });
       case 'create': {
         const settings = Object.fromEntries(Object.entries(named).map(([key, value]) => [`index.${key}`, value]));
-        return this.step({ kind: 'create_index', name: args[0]!, uuid: `u-${args[0]}`, settings, mappings: {}, aliases: {}, routingNumShards: 1024 });
+        // Each create is another request with its own uuid (the master takes a create of a uuid it already made as done).
+        const made = (this.creates.get(args[0]!) ?? 0) + 1;
+        this.creates.set(args[0]!, made);
+        return this.step({ kind: 'create_index', name: args[0]!, uuid: made === 1 ? `u-${args[0]}` : `u-${args[0]}-${made}`, settings, mappings: {}, aliases: {}, routingNumShards: 1024 });
       }
       case 'delete':
         return this.step({ kind: 'delete_index', name: args[0]! });
@@ -144,6 +149,9 @@ class Runner {
         }
         return outputs.length === 0 ? 'unchanged' : outputs[outputs.length - 1]!;
       }
+      case 'metadata-version':
+        // Metadata.version beside the state version (metadata-version.txt).
+        return `v${this.state.version} metadata_version=${metadataVersionOf(this.state)}`;
       case 'explain': {
         const decisions = explainCopy(this.state, args[0]!, Number(args[1]), args[2] === 'primary');
         if (decisions === undefined) return 'no such shard';

@@ -25,10 +25,10 @@ export interface Harness {
 
 export type CallOptions = RouteCallOptions;
 
-export function openHarness(t: { after: (fn: () => void) => void }, options: { nowMs?: () => number } = {}): Harness {
+export function openHarness(t: { after: (fn: () => void) => void }, options: { nowMs?: () => number; missingShardFilesStayAbsent?: boolean } = {}): Harness {
   const dir = mkdtempSync(path.join(tmpdir(), 'strait-routes-'));
   const nodeDb = new Database(':memory:') as unknown as SqlDatabase;
-  const service = openIndicesService({ nodeDb, pathData: dir, log: pino({ level: 'silent' }), nowMs: options.nowMs ?? (() => 1_700_000_000_000), refreshTickMs: 0 });
+  const service = openIndicesService({ nodeDb, pathData: dir, log: pino({ level: 'silent' }), nowMs: options.nowMs ?? (() => 1_700_000_000_000), refreshTickMs: 0, missingShardFilesStayAbsent: options.missingShardFilesStayAbsent ?? false });
   const searchers = new SearcherService(service, pino({ level: 'silent' }));
   const search = new SearchService({ indices: service, searchers, nowMs: options.nowMs ?? (() => 1_700_000_000_000), nodeId: 'test-node' });
   const routes: Route[] = [
