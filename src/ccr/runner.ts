@@ -7,6 +7,7 @@
  */
 import type { Logger } from 'pino';
 import { EsError } from '../common/index.js';
+import { connectionFailureTypes } from '../transport/index.js';
 import { createFollowerState, followerShardStats, isFatal, stepFollower, type FollowerEffects, type FollowerEvent, type FollowerState } from './follower.js';
 import type { ChangeOperation, FollowError, FollowParameters, ShardChangesResponse } from './types.js';
 
@@ -26,12 +27,7 @@ export interface FollowTaskPorts {
 
 /** Errors after which a retry may succeed (spec §4.4); everything else stops the task (fatal). */
 const RETRYABLE_TYPES = new Set([
-  'connect_transport_exception',
-  'node_disconnected_exception',
-  'node_not_connected_exception',
-  'node_closed_exception',
-  'receive_timeout_transport_exception',
-  'send_request_transport_exception',
+  ...connectionFailureTypes,
   'transport_exception',
   'no_such_remote_cluster_exception',
   'security_exception',

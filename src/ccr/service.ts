@@ -13,6 +13,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
 import { errors, EsError, type SqlDatabase } from '../common/index.js';
+import { connectionFailureTypes } from '../transport/index.js';
 import type { IndexHandle, IndicesService } from '../index/index.js';
 import { validateIndexName, wildcardMatch } from '../index/index.js';
 import type { RoleDescriptor } from '../security/index.js';
@@ -104,7 +105,7 @@ export const followerLimits = {
 /** A leader that cannot be reached (as opposed to one that refuses). */
 function isUnreachable(error: unknown): boolean {
   if (!(error instanceof EsError)) return true;
-  return ['connect_transport_exception', 'node_disconnected_exception', 'node_not_connected_exception', 'node_closed_exception', 'receive_timeout_transport_exception', 'send_request_transport_exception', 'transport_exception'].includes(error.type);
+  return connectionFailureTypes.has(error.type) || error.type === 'transport_exception';
 }
 
 const PUT_FOLLOW_FIELDS = new Set(['remote_cluster', 'leader_index', 'settings', 'data_stream_name']);

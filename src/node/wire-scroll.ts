@@ -42,7 +42,7 @@ import type { ClusterScrollPage, SearchAuthorizer, SearchInput, SearchService } 
 import { dfsPhasesOnNodes, groupByNode, selectShardCopies, type ShardCopies } from '../search/shard-search.js';
 import { parseDfsStatistics } from '../search/dfs.js';
 import { parseTimeValueMs } from '../search/time-value.js';
-import type { TransportHandler } from '../transport/index.js';
+import { connectionFailureTypes, type TransportHandler } from '../transport/index.js';
 import { coordinatedAccess, restrictionFromWire, restrictionToWire } from './travelling-restriction.js';
 
 export const SCROLL_NODE_ACTIONS = {
@@ -58,14 +58,7 @@ export const SCROLL_NODE_ACTIONS = {
 } as const;
 
 /** Transport failures after which a part's context is taken as gone with its node (as shard-search.ts's lost nodes). */
-const lostWithNodeTypes: ReadonlySet<string> = new Set([
-  'connect_transport_exception',
-  'node_disconnected_exception',
-  'node_not_connected_exception',
-  'node_closed_exception',
-  'receive_timeout_transport_exception',
-  'send_request_transport_exception',
-]);
+const lostWithNodeTypes = connectionFailureTypes;
 
 /** How long the coordinating node waits for a node's part of a scroll (ours). */
 const scrollRequestTimeoutMs = 60_000;

@@ -19,8 +19,9 @@
  * part across this cluster's nodes and merges it with the remote clusters' answers as a single
  * node does (src/search/ccs.ts, with either `ccs_minimize_roundtrips`, ccs-roundtrips.ts); each
  * remote part is sent as a single node sends it.
- * A `_search` across nodes or clusters is a cancellable task of the node coordinating it, as one
- * node's is (`GET /_tasks`, `_cancel`), its query phases child tasks on the data nodes.
+ * A `_search` or `_count` across nodes or clusters is a cancellable task of the node coordinating
+ * it, as one node's search is (`GET /_tasks`, `_cancel`), its query phases child tasks on the data
+ * nodes; an `_msearch` is an `indices:data/read/msearch` task there, each item a search task under it.
  * Loaded only in multi-node mode (node.ts).
  */
 import { randomBytes } from 'node:crypto';
@@ -65,6 +66,7 @@ import { searchAcrossClustersUnminimized, type LocalQueryPhases, type QueryPhase
 import { booleanParam } from '../http/request.js';
 
 const searchAction = 'indices:data/read/search';
+const msearchAction = 'indices:data/read/msearch';
 const fieldCapsAction = searchActions.fieldCaps;
 
 /** The coordinating node authorized the search: a data node runs its phases for it as asked. */
@@ -381,11 +383,8 @@ export function wireSearch(options: SearchWiringOptions): SearchWiring {
    * `GET /_tasks` as `indices:data/read/search`, with each node's query phase a child task there
    * (shard-search.ts), and `_cancel` cancels it with its children, here and on the other nodes.
    */
-  const asSearchTask = <T>(request: RestRequest, work: () => Promise<T>): Promise<T> =>
-    search.tasks.run(
-      { action: searchAction, description: searchDescription(request.params['index'], request.json()), cancellable: true, headers: taskHeaders((name) => headerOf(request, name)) },
-      (task) => untilCancelled(work(), task),
-    );
+  const asSearchTask = <T>(request: RestRequest, work: () => Promise<T>, description = searchDescription(request.params['index'], request.json())): Promise<T> =>
+    search.tasks.run({ action: searchAction, description, cancellable: true, headers: taskHeaders((name) => headerOf(request, name)) }, (task) => untilCancelled(work(), task));
   // A cancelled task's children on this node, sent by the node whose task it is (TASK_BAN_ACTION).
   options.addTransportHandlers(
     new Map([
@@ -474,14 +473,22 @@ export function wireSearch(options: SearchWiringOptions): SearchWiring {
       const items = parseMsearchLines(request.ndjson(), { expression: request.params['index'], params: request.query });
       const dataNodes = Object.values(coordinator.state().nodes).filter(isDataNode).length;
       const limit = maxConcurrent === undefined ? defaultMaxConcurrentSearches(dataNodes, availableParallelism()) : Math.floor(Number(maxConcurrent));
-      const responses = await runLimited(items, limit, async (item) => {
-        try {
-          return { ...(await searchOne(item, context)), status: 200 };
-        } catch (error) {
-          if (!(error instanceof EsError)) throw error;
-          return { ...error.toBody() };
-        }
-      });
+      const headers = taskHeaders((name) => headerOf(request, name));
+      // TransportMultiSearchAction: the `_msearch` is a task of this node, each item a search task
+      // under it (whose query phases on the data nodes are its children, shard-search.ts). A
+      // cancelled `_msearch` cancels its items, here and on the other nodes; each item then answers
+      // task_cancelled_exception in its place, as Elasticsearch's do.
+      const responses = await search.tasks.run({ action: msearchAction, description: `requests[${items.length}]: ${items.map((item) => searchDescription(item.expression, item.body)).join(' | ')}`, cancellable: true, headers }, (parent) =>
+        runLimited(items, limit, async (item) => {
+          try {
+            const start = { action: searchAction, description: searchDescription(item.expression, item.body), cancellable: true, parentTaskId: parent.taskId, headers };
+            return { ...(await search.tasks.run(start, (task) => untilCancelled(searchOne(item, context), task))), status: 200 };
+          } catch (error) {
+            if (!(error instanceof EsError)) throw error;
+            return { ...error.toBody() };
+          }
+        }),
+      );
       return { status: 200, body: { took: options.nowMs() - started, responses } };
     },
   });
@@ -535,7 +542,7 @@ export function wireSearch(options: SearchWiringOptions): SearchWiring {
       const clusters = crossClusters(input.expression);
       if (clusters !== undefined) {
         checkCountQueryParams(request.query, body !== undefined, request.rawPath);
-        return { status: 200, body: await countAcrossClusters(search, input, clusters, context.authorize, options.remotes!, context.authentication, localAcross(context)) };
+        return { status: 200, body: await asSearchTask(request, () => countAcrossClusters(search, input, clusters, context.authorize, options.remotes!, context.authentication, localAcross(context))) };
       }
       const shards = plan(input, context);
       if (shards === 'local' || shards.length === 0) return original.handle(request, context);
@@ -550,7 +557,9 @@ export function wireSearch(options: SearchWiringOptions): SearchWiring {
       const minScore = request.query['min_score'];
       if (minScore !== undefined && !Number.isFinite(Number(minScore))) throw errors.illegalArgument(`failed to parse [min_score] value [${minScore}]`);
       const searchBody = { ...((body as Record<string, unknown> | undefined) ?? {}), ...(minScore !== undefined ? { min_score: Number(minScore) } : {}) };
-      const answer = await searchAcross({ expression: input.expression, params: searchParams, body: Object.keys(searchBody).length === 0 ? undefined : searchBody }, context, shards);
+      const counting = { expression: input.expression, params: searchParams, body: Object.keys(searchBody).length === 0 ? undefined : searchBody };
+      // RestCountAction runs a search: an `indices:data/read/search` task, its query phases children on the data nodes.
+      const answer = await asSearchTask(request, () => searchAcross(counting, context, shards), searchDescription(counting.expression, counting.body));
       const total = (answer['hits'] as { total: { value: number } | number }).total;
       return { status: 200, body: { count: typeof total === 'number' ? total : total.value, _shards: answer['_shards'] } };
     },

@@ -73,6 +73,20 @@ interface PendingRequest {
 
 const REQUEST_ID_MAX = 0xffffffff;
 
+/**
+ * The error types of a request whose node could not be reached or answered no more (the connection
+ * failed, closed or timed out), as opposed to a node that answered with a refusal: callers take
+ * the node as gone, or try again or elsewhere.
+ */
+export const connectionFailureTypes: ReadonlySet<string> = new Set([
+  'connect_transport_exception',
+  'node_disconnected_exception',
+  'node_not_connected_exception',
+  'node_closed_exception',
+  'receive_timeout_transport_exception',
+  'send_request_transport_exception',
+]);
+
 /** Opens a connection and completes the handshake; rejects with connect_transport_exception. */
 export async function connectTransport(options: TransportConnectOptions): Promise<TransportConnection> {
   assert(parseVersion(options.local.version) !== undefined, `local version [${options.local.version}] must parse`);

@@ -36,7 +36,7 @@
  */
 export { startTransportServer } from './server.js';
 export type { TransportServer, TransportServerOptions, TransportHandler, TransportRequest, TransportPeer, TransportHandshakeRequest } from './server.js';
-export { connectTransport } from './connection.js';
+export { connectTransport, connectionFailureTypes } from './connection.js';
 export type { TransportConnection, TransportConnectOptions, TransportRequestOptions } from './connection.js';
 export type { TransportAddress } from './channel.js';
 export { formatAddress } from './channel.js';

@@ -203,7 +203,7 @@ describe('security metadata shared by three nodes through etcd', { skip }, () =>
     assert.equal(write.status, 403, write.text);
   });
 
-  test('a search across nodes is a task on the node coordinating it, each node\'s query phase a child task there; cancelling it cancels the children (tasks.html)', async () => {
+  test('a search, a count and an msearch across nodes are tasks on the node coordinating them, each node\'s query phase a child task there; cancelling one cancels its children (tasks.html)', async () => {
     // One shard on A (no delay), one on B (its query phase waits 2 s before the shard).
     for (const [name, index] of [['tasks-a', 0], ['tasks-b', 1]] as const) {
       const created = await jsonCall(node(0), 'PUT', `/${name}`, { settings: { number_of_shards: 1, number_of_replicas: 0, 'index.routing.allocation.require._name': `shared-sec-${index + 1}` } });
@@ -241,6 +241,36 @@ describe('security metadata shared by three nodes through etcd', { skip }, () =>
     assert.equal(banned.body.nodes[idOf(1)].tasks[child!.taskId].cancelled, true, banned.text);
     const done = await eventually(() => jsonCall(node(1), 'GET', `/_tasks?parent_task_id=${parent!.taskId}`), (value) => Object.keys(value.body?.nodes ?? {}).length === 0, 5_000);
     assert.deepEqual(done.body.nodes, {}, done.text);
+
+    // A `_count` is a search too (RestCountAction): an `indices:data/read/search` task on A, its query phase on B a child.
+    const counting = jsonCall(node(0), 'POST', '/tasks-a,tasks-b/_count', { query: { match_all: {} } });
+    const countTask = await eventually(
+      async () => (await searchTasks(node(2))).find((task) => task.action === 'indices:data/read/search' && task.node === idOf(0) && task.parent_task_id === undefined),
+      (task) => task !== undefined,
+    );
+    const countChild = await eventually(async () => (await searchTasks(node(2))).find((task) => task.parent_task_id === countTask!.taskId), (task) => task !== undefined);
+    assert.deepEqual([countChild!.action, countChild!.node], ['indices:data/read/search[phase/query]', idOf(1)]);
+    assert.equal((await jsonCall(node(2), 'POST', `/_tasks/${countTask!.taskId}/_cancel`)).status, 200);
+    const countAnswer = await counting;
+    assert.equal(countAnswer.body?.error?.type, 'task_cancelled_exception', countAnswer.text);
+
+    // An `_msearch` (TransportMultiSearchAction): an `indices:data/read/msearch` task on A, each item
+    // a search task under it, each item's query phase on B under the item. Cancelled, every item
+    // answers task_cancelled_exception in its place, and the ban reaches B.
+    const msearching = jsonCall(node(0), 'POST', '/_msearch', '{"index":"tasks-a,tasks-b"}\n{"query":{"match_all":{}}}\n{"index":"tasks-b"}\n{}\n');
+    const msearchTask = await eventually(async () => (await searchTasks(node(2))).find((task) => task.action === 'indices:data/read/msearch'), (task) => task !== undefined);
+    assert.deepEqual([msearchTask!.node, msearchTask!.cancellable], [idOf(0), true]);
+    assert.match(msearchTask!.description, /^requests\[2\]: indices\[tasks-a,tasks-b\]/);
+    const item = await eventually(async () => (await searchTasks(node(2))).find((task) => task.parent_task_id === msearchTask!.taskId), (task) => task !== undefined);
+    assert.deepEqual([item!.action, item!.node, item!.cancellable], ['indices:data/read/search', idOf(0), true]);
+    const itemChild = await eventually(async () => (await searchTasks(node(2))).find((task) => task.parent_task_id === item!.taskId), (task) => task !== undefined);
+    assert.deepEqual([itemChild!.action, itemChild!.node], ['indices:data/read/search[phase/query]', idOf(1)]);
+    assert.equal((await jsonCall(node(2), 'POST', `/_tasks/${msearchTask!.taskId}/_cancel`)).status, 200);
+    const msearchAnswer = await msearching;
+    assert.equal(msearchAnswer.status, 200, msearchAnswer.text);
+    assert.deepEqual(msearchAnswer.body.responses.map((response: any) => response.error?.type), ['task_cancelled_exception', 'task_cancelled_exception'], msearchAnswer.text);
+    const itemBanned = await eventually(() => jsonCall(node(1), 'GET', `/_tasks?parent_task_id=${item!.taskId}`), (value) => value.body?.nodes?.[idOf(1)]?.tasks?.[itemChild!.taskId]?.cancelled === true, 1_500);
+    assert.equal(itemBanned.body.nodes[idOf(1)].tasks[itemChild!.taskId].cancelled, true, itemBanned.text);
     for (const name of ['tasks-a', 'tasks-b']) assert.equal((await jsonCall(node(0), 'DELETE', `/${name}`)).status, 200);
   });
 
