@@ -163,7 +163,9 @@ export function analyze(body: unknown, context: AnalyzeContext): Json {
     const own = context.mappings === undefined ? undefined : context.analyzers?.get(String(analyzerName));
     if (own !== undefined) {
       if (!explain) return { tokens: overTexts(texts, (text) => runChain(own, text)) };
-      return explainChain(own, texts, { charFilters: own.charFilters.map((charFilter) => charFilter.name), tokenizer: own.tokenizer.type, filters: own.filters.map((filter) => filter.type) });
+      if (own.custom) return explainChain(own, texts, own.names);
+      // A configured built-in type: Elasticsearch explains it as one analyzer.
+      return { detail: { custom_analyzer: false, analyzer: { name: own.name, tokens: explainTokens(overTexts(texts, (text) => runChain(own, text))) } } };
     }
     const found = getAnalyzer(String(analyzerName));
     if (found === undefined) {

@@ -375,6 +375,10 @@ test('index analyzers: a custom edge_ngram autocomplete analyzer and an english 
   assert.deepEqual(byName.tokens!.map((token) => [token.token, token.start_offset, token.end_offset, token.position]), [['br', 0, 2, 0], ['bru', 0, 3, 1], ['brul', 0, 4, 2], ['brule', 0, 5, 3], ['brulee', 0, 6, 4]]);
   const byField = await client.indices.analyze({ index: 'custom-analysis', field: 'body', text: 'The foxes were running' });
   assert.deepEqual(byField.tokens!.map((token) => [token.token, token.position]), [['fox', 1], ['were', 2], ['run', 3]]);
+  const explained = await client.indices.analyze({ index: 'custom-analysis', analyzer: 'english_custom', text: 'The foxes', explain: true });
+  assert.equal(explained.detail!.custom_analyzer, true);
+  assert.equal(explained.detail!.tokenizer!.name, 'standard');
+  assert.deepEqual(explained.detail!.tokenfilters!.map((stage) => [stage.name, stage.tokens.map((token) => token.token)]), [['lowercase', ['the', 'foxes']], ['english_stop', ['foxes']], ['english_stemmer', ['fox']]]);
   // The inline form: a tokenizer and filters given with their parameters.
   const inline = await client.indices.analyze({ tokenizer: { type: 'ngram', min_gram: 3, max_gram: 3, token_chars: ['letter'] }, filter: ['uppercase'], text: 'Quick' });
   assert.deepEqual(inline.tokens!.map((token) => token.token), ['QUI', 'UIC', 'ICK']);

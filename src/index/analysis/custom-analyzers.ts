@@ -48,6 +48,10 @@ export type TokenFilterDefinition =
 
 export interface AnalyzerDefinition {
   readonly name: string;
+  /** `type: custom` (explain lists its stages), or a configured built-in type (explain shows the analyzer). */
+  readonly custom: boolean;
+  /** The names the definition gives its tokenizer, filters and char filters (what `_analyze` explain prints). */
+  readonly names: { readonly tokenizer: string; readonly filters: readonly string[]; readonly charFilters: readonly string[] };
   readonly charFilters: readonly CharFilterDefinition[];
   readonly tokenizer: TokenizerDefinition;
   readonly filters: readonly TokenFilterDefinition[];
@@ -459,17 +463,26 @@ function parseAnalyzer(name: string, settings: Settings, components: Components)
   }
   const gap = parameters.integer('position_increment_gap', 100);
   if (gap !== 100) throw errors.illegalArgument(`analyzer [${name}]: [position_increment_gap] [${gap}] is not supported by Strait (only the default [100] is)`);
-  const build = (tokenizer: TokenizerDefinition, filters: TokenFilterDefinition[], charFilters: CharFilterDefinition[] = []): AnalyzerDefinition => {
+  const build = (tokenizer: TokenizerDefinition, filters: TokenFilterDefinition[], charFilters: CharFilterDefinition[] = [], names?: AnalyzerDefinition['names']): AnalyzerDefinition => {
     parameters.checkAllRead();
-    return Object.freeze({ name, charFilters: Object.freeze(charFilters), tokenizer, filters: Object.freeze(filters) });
+    return Object.freeze({
+      name,
+      custom: names !== undefined,
+      names: names ?? { tokenizer: tokenizer.type, filters: filters.map((filter) => filter.type), charFilters: charFilters.map((charFilter) => charFilter.name) },
+      charFilters: Object.freeze(charFilters),
+      tokenizer,
+      filters: Object.freeze(filters),
+    });
   };
   switch (type) {
     case 'custom': {
       if (tokenizerName === undefined) throw errors.illegalArgument(`Custom Analyzer [${name}] must be configured with a tokenizer`);
       const tokenizer = resolveTokenizer(name, tokenizerName, components, settings);
-      const charFilters = (parameters.list('char_filter') ?? []).map((charFilter) => resolveCharFilter(name, charFilter, components));
-      const filters = (parameters.list('filter') ?? []).map((filter) => resolveFilter(name, filter, components, settings));
-      return build(tokenizer, filters, charFilters);
+      const charFilterNames = parameters.list('char_filter') ?? [];
+      const filterNames = parameters.list('filter') ?? [];
+      const charFilters = charFilterNames.map((charFilter) => resolveCharFilter(name, charFilter, components));
+      const filters = filterNames.map((filter) => resolveFilter(name, filter, components, settings));
+      return build(tokenizer, filters, charFilters, { tokenizer: tokenizerName, filters: filterNames, charFilters: charFilterNames });
     }
     case 'standard': {
       const maxTokenLength = parameters.integer('max_token_length', 255);
