@@ -22,6 +22,7 @@ import { shardsColumns } from '../http/routes/cluster-state.js';
 import { hostOf } from '../common/index.js';
 import { FLUSH_ACTION, STATS_ACTION, parseStatsRequest, render, sum, type ShardFigures } from '../http/routes/index-stats.js';
 import { resolveForRoute } from '../http/routes/indices.js';
+import { segmentCounts } from '../http/routes/cluster-stats.js';
 import { FORCE_MERGE_ACTION, parseForceMergeRequest } from '../http/routes/force-merge.js';
 import type { ForceMergeRequest, SearcherService } from '../index/searcher/index.js';
 import type { ShardStore } from '../index/store/index.js';
@@ -62,6 +63,8 @@ export interface CopyFigures {
   readonly maximumTimestamp?: number;
   /** The bytes of the copy's live documents, when the request asks (`document_bytes`: a rollover's `max_size`). */
   readonly documentBytes?: number;
+  /** Segments the copy's searcher holds, when the request asks (`segments`: `_cluster/stats`). */
+  readonly segments?: number;
 }
 
 /** RestStatus names of the statuses a node's failure carries (DefaultShardOperationFailedException `status`). */
@@ -103,6 +106,8 @@ export interface StatsWiringOptions extends MultiNodeWiringOptions {
 
 export interface StatsWiring {
   applyTo(routes: readonly Route[]): Route[];
+  /** Every started copy of `handles`, as the node holding it reports it (with its segment count), and the nodes that did not answer. */
+  gatherCopies(handles: readonly IndexHandle[]): Promise<{ readonly state: ClusterState; readonly answers: ReadonlyMap<string, unknown>; readonly copies: readonly CopyFigures[] }>;
 }
 
 export function wireStats(options: StatsWiringOptions): StatsWiring {
@@ -129,6 +134,7 @@ export function wireStats(options: StatsWiringOptions): StatsWiring {
     const field = (body as { timestamp_field?: unknown } | null)?.timestamp_field;
     if (field !== undefined && typeof field !== 'string') throw errors.illegalArgument('a node stats request names its [timestamp_field] as a string');
     const withDocumentBytes = (body as { document_bytes?: unknown } | null)?.document_bytes === true;
+    const withSegments = (body as { segments?: unknown } | null)?.segments === true;
     return {
       copies: localCopies(parseIndexRefs(body), (copy, handle) => {
         const store = handle.shards![copy.shard]!;
@@ -137,6 +143,7 @@ export function wireStats(options: StatsWiringOptions): StatsWiring {
           ...figures,
           ...(field === undefined ? {} : { maximumTimestamp: maximumTimestampOfShard(store, field) }),
           ...(withDocumentBytes ? { documentBytes: documentBytesOfShard(store) } : {}),
+          ...(withSegments ? { segments: segmentCounts(options.searchers, handle)[copy.shard] ?? 0 } : {}),
         };
       }),
     };
@@ -381,6 +388,7 @@ export function wireStats(options: StatsWiringOptions): StatsWiring {
   const rollover = rolloverHandler(options.dataStreams, measureRollover);
 
   return {
+    gatherCopies: (handles) => gatherCopies(handles, { segments: true }),
     applyTo: (routes) =>
       routes.map((route): Route => {
         if (route.action === 'indices:monitor/data_stream/stats') return { ...route, handle: dataStreamStats };

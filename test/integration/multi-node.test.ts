@@ -155,6 +155,51 @@ describe('three Strait nodes on etcd', { skip }, () => {
     const missing = await jsonCall(nodes[1]!, 'GET', '/_cluster/allocation/explain', { index: 'nope', shard: 0, primary: true });
     assert.equal(missing.status, 404);
     assert.equal(missing.body.error.type, 'index_not_found_exception');
+    // Cluster-wide answers through every node (issue #14): _cat/health prints _cluster/health's
+    // figures, _cat/master the state's master, _cat/allocation every data node and the copy no node
+    // holds, _cluster/stats the copies on every node, each measured by the node holding it.
+    await jsonCall(nodes[0]!, 'PUT', '/logs/_doc/1?refresh=true', { msg: 'one' });
+    await jsonCall(nodes[1]!, 'PUT', '/logs/_doc/2?refresh=true', { msg: 'two' });
+    const started = await jsonCall(nodes[0]!, 'GET', '/_cluster/health/wide?wait_for_active_shards=3&timeout=30s');
+    assert.equal(started.status, 200, started.text);
+    const clusterHealth = (await jsonCall(nodes[0]!, 'GET', '/_cluster/health')).body;
+    const stateMaster = (await jsonCall(nodes[0]!, 'GET', '/_cluster/state/master_node,nodes')).body;
+    const catShards = (await jsonCall(nodes[0]!, 'GET', '/_cat/shards?format=json&h=index,prirep,state,docs,node')).body as Record<string, string | null>[];
+    const startedCopies = catShards.filter((row) => row.state === 'STARTED');
+    for (const node of nodes) {
+      const [health] = (await jsonCall(node, 'GET', '/_cat/health?format=json')).body;
+      assert.equal(health['node.total'], '3', JSON.stringify(health));
+      assert.equal(health['node.data'], '3');
+      assert.equal(health.status, clusterHealth.status);
+      assert.equal(health.status, 'yellow');
+      assert.equal(health.shards, String(clusterHealth.active_shards));
+      assert.equal(health.pri, String(clusterHealth.active_primary_shards));
+      assert.equal(health.unassign, String(clusterHealth.unassigned_shards));
+      assert.equal(health['unassign.pri'], '0');
+      const [master] = (await jsonCall(node, 'GET', '/_cat/master?format=json')).body;
+      assert.deepEqual([master.id, master.node], [stateMaster.master_node, stateMaster.nodes[stateMaster.master_node].name]);
+    }
+    const allocation = (await jsonCall(nodes[1]!, 'GET', '/_cat/allocation?format=json&bytes=b')).body as Record<string, string | null>[];
+    assert.deepEqual(allocation.map((row) => row.node).sort(), ['UNASSIGNED', 'node-a', 'node-b', 'node-c']);
+    for (const row of allocation.filter((entry) => entry.node !== 'UNASSIGNED')) {
+      assert.equal(row.shards, String(catShards.filter((copy) => copy.node === row.node).length), JSON.stringify(row));
+      assert.ok(Number(row['disk.total']) > 0 && Number(row['disk.indices']) > 0, JSON.stringify(row));
+    }
+    assert.equal(allocation.find((row) => row.node === 'UNASSIGNED')!.shards, String(clusterHealth.unassigned_shards));
+    const stats = (await jsonCall(nodes[2]!, 'GET', '/_cluster/stats')).body;
+    assert.deepEqual(stats._nodes, { total: 3, successful: 3, failed: 0 });
+    assert.equal(stats.status, 'yellow');
+    assert.equal(stats.cluster_uuid, (await jsonCall(nodes[0]!, 'GET', '/')).body.cluster_uuid);
+    assert.equal(stats.indices.shards.total, startedCopies.length, JSON.stringify(stats.indices.shards));
+    assert.equal(stats.indices.shards.primaries, startedCopies.filter((row) => row.prirep === 'p').length);
+    assert.equal(stats.indices.docs.count, startedCopies.filter((row) => row.prirep === 'p').reduce((total, row) => total + Number(row.docs), 0));
+    assert.equal(stats.indices.docs.count, 2);
+    assert.deepEqual([stats.nodes.count.total, stats.nodes.count.master, stats.nodes.count.data], [3, 3, 3]);
+    assert.deepEqual(stats.nodes.discovery_types, { 'multi-node': 3 });
+    assert.equal(stats.nodes.os.names.reduce((total: number, entry: { count: number }) => total + entry.count, 0), 3);
+    const one = (await jsonCall(nodes[2]!, 'GET', '/_cluster/stats/nodes/node-a')).body;
+    assert.deepEqual([one._nodes.total, one.nodes.count.total], [1, 1]);
+    assert.equal(one.indices.shards.total, startedCopies.filter((row) => row.node === 'node-a').length);
     const deleted = await jsonCall(nodes[2]!, 'DELETE', '/wide');
     assert.equal(deleted.status, 200);
     await eventually(() => jsonCall(nodes[0]!, 'GET', '/wide'), (answer) => answer.status === 404);

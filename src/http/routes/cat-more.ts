@@ -141,6 +141,14 @@ const masterColumns: readonly CatColumn[] = [
   column('node', ['n'], 'node name', true),
 ];
 
+/** `_cat/master`'s one row: this node (one node), or the applied state's `master_node` (src/node/wire-coordination.ts). */
+export function renderCatMaster(request: RestRequest, master: { readonly id: string; readonly host: string; readonly ip: string; readonly node: string }): RestResponse {
+  return renderCat(request, masterColumns, [{ ...master }]);
+}
+
+/** The parameters of the node `_cat` APIs (nodes, master, nodeattrs, allocation ...). */
+export const CAT_NODE_PARAMS: readonly string[] = [...CAT_COMMON_PARAMS, 'master_timeout', 'local'];
+
 const nodeattrsColumns: readonly CatColumn[] = [
   column('node', ['name'], 'node name', true),
   column('id', ['id', 'nodeId'], 'unique node id', false),
@@ -183,7 +191,7 @@ const threadPoolColumns: readonly CatColumn[] = [
   column('keep_alive', ['ka'], 'thread keep alive time', false, true),
 ];
 
-const allocationColumns: readonly CatColumn[] = [
+export const allocationColumns: readonly CatColumn[] = [
   column('shards', ['s'], 'number of shards on node', true, true),
   column('disk.indices', ['di', 'diskIndices'], 'disk used by ES indices', true, true),
   column('disk.used', ['du', 'diskUsed'], 'disk used (total, not just ES)', true, true),
@@ -195,6 +203,11 @@ const allocationColumns: readonly CatColumn[] = [
   column('node', ['n'], 'name of node', true),
   column('node.role', ['r', 'role', 'nodeRole'], 'node roles', false),
 ];
+
+/** `_cat/allocation`'s row of the copies no node holds, as Elasticsearch prints it. */
+export function unassignedAllocationRow(shards: number): CatRow {
+  return { shards, 'disk.indices': null, 'disk.used': null, 'disk.avail': null, 'disk.total': null, 'disk.percent': null, host: null, ip: null, node: 'UNASSIGNED', 'node.role': null };
+}
 
 const segmentsColumns: readonly CatColumn[] = [
   column('index', ['i', 'idx'], 'index name', true),
@@ -341,8 +354,7 @@ export function catMoreRoutes(options: CatMoreOptions): readonly Route[] {
     return renderCat(request, nodesColumns, [catNodeRow(node, options.figures(), booleanParam(request.query['full_id']), true)]);
   };
 
-  const master = (request: RestRequest): RestResponse =>
-    renderCat(request, masterColumns, [{ id: node.nodeId, host: ip(), ip: ip(), node: node.nodeName }]);
+  const master = (request: RestRequest): RestResponse => renderCatMaster(request, { id: node.nodeId, host: ip(), ip: ip(), node: node.nodeName });
 
   const nodeattrs = (request: RestRequest, context: RequestContext): RestResponse => {
     context.authorize.cluster(STATE_ACTION);
@@ -423,9 +435,7 @@ export function catMoreRoutes(options: CatMoreOptions): readonly Route[] {
       });
     }
     // Replica copies this one node cannot hold, as Elasticsearch lists them under UNASSIGNED.
-    if (summary.unassigned_shards > 0) {
-      rows.push({ shards: summary.unassigned_shards, 'disk.indices': null, 'disk.used': null, 'disk.avail': null, 'disk.total': null, 'disk.percent': null, host: null, ip: null, node: 'UNASSIGNED', 'node.role': null });
-    }
+    if (summary.unassigned_shards > 0) rows.push(unassignedAllocationRow(summary.unassigned_shards));
     return renderCat(request, allocationColumns, rows);
   };
 
