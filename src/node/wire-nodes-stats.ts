@@ -12,7 +12,7 @@ import { allShardRoutings, isDataNode, type ClusterState } from '../cluster/stat
 import { EsError, ES_API_VERSION, errors, hostOf } from '../common/index.js';
 import type { IndicesService } from '../index/index.js';
 import type { RequestContext, RestRequest, RestResponse, Route } from '../http/route.js';
-import { allocationColumns, authorizeCatNodes, catNodeRow, nodesColumns, roleAbbreviations, unassignedAllocationRow } from '../http/routes/cat-more.js';
+import { allocationColumns, authorizeCatNodes, nodeattrsColumns, catNodeRow, nodesColumns, roleAbbreviations, unassignedAllocationRow } from '../http/routes/cat-more.js';
 import { bytesCell, renderCat, type CatRow } from '../http/routes/cat-table.js';
 import { CLUSTER_STATS_ACTION, CLUSTER_STATS_NODE_METRICS, CLUSTER_STATS_PATHS, clusterStatsBody, nodePlatform, type ClusterStatsNode, type NodePlatform } from '../http/routes/cluster-stats.js';
 import type { StatsWiring } from './wire-stats.js';
@@ -175,6 +175,21 @@ export function wireNodesStats(options: NodesStatsWiringOptions): NodesStatsWiri
     return renderCat(request, allocationColumns, rows);
   };
 
+  /** `GET /_cat/nodeattrs`: every node's attributes from the applied state; its pid from the node (empty if it did not answer). */
+  const catNodeattrs = async (request: RestRequest, context: RequestContext): Promise<RestResponse> => {
+    context.authorize.cluster('cluster:monitor/state');
+    const state = coordinator.state();
+    const answers = await ask(state, Object.keys(state.nodes), []);
+    const rows = Object.entries(state.nodes).flatMap(([id, node]) => {
+      const answer = answers.get(id);
+      const pid = answer === undefined || answer instanceof EsError ? null : (answer.figures?.pid ?? null);
+      const host = hostOf(node.http_address || node.transport_address);
+      const port = Number(node.transport_address.slice(node.transport_address.lastIndexOf(':') + 1));
+      return Object.entries(node.attributes).map(([attr, value]): CatRow => ({ node: node.name, id, pid, host, ip: host, port: Number.isInteger(port) ? port : null, attr, value }));
+    });
+    return renderCat(request, nodeattrsColumns, rows);
+  };
+
   return {
     applyTo: (routes) =>
       routes.map((route): Route => {
@@ -182,6 +197,7 @@ export function wireNodesStats(options: NodesStatsWiringOptions): NodesStatsWiri
         if (route.action === CLUSTER_STATS_ACTION && CLUSTER_STATS_PATHS.includes(route.path)) return { ...route, handle: clusterStats };
         if (route.path === '/_cat/allocation' || route.path === '/_cat/allocation/:node_id') return { ...route, handle: catAllocation };
         if (route.path === '/_cat/nodes') return { ...route, handle: catNodes };
+        if (route.path === '/_cat/nodeattrs') return { ...route, handle: catNodeattrs };
         return route;
       }),
   };

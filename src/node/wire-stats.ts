@@ -22,7 +22,8 @@ import { shardsColumns } from '../http/routes/cluster-state.js';
 import { hostOf } from '../common/index.js';
 import { FLUSH_ACTION, STATS_ACTION, parseStatsRequest, render, sum, type ShardFigures } from '../http/routes/index-stats.js';
 import { resolveForRoute } from '../http/routes/indices.js';
-import { segmentCounts } from '../http/routes/cluster-stats.js';
+import { segmentCount } from '../http/routes/cluster-stats.js';
+import { copySegmentRows, segmentsColumns } from '../http/routes/cat-more.js';
 import { FORCE_MERGE_ACTION, parseForceMergeRequest } from '../http/routes/force-merge.js';
 import type { ForceMergeRequest, SearcherService } from '../index/searcher/index.js';
 import type { ShardStore } from '../index/store/index.js';
@@ -40,7 +41,11 @@ export const STATS_NODE_ACTIONS = {
   stats: 'indices:monitor/stats[n]',
   flush: 'indices:admin/flush[n]',
   forceMerge: 'indices:admin/forcemerge[n]',
+  segments: 'indices:monitor/segments[n]',
 } as const;
+
+/** Elasticsearch's IndicesSegmentsAction, which `_cat/segments` runs. */
+const SEGMENTS_ACTION = 'indices:monitor/segments';
 
 /** How long the coordinating node waits for each node's answer. */
 const nodeRequestTimeoutMs = 30_000;
@@ -143,7 +148,7 @@ export function wireStats(options: StatsWiringOptions): StatsWiring {
           ...figures,
           ...(field === undefined ? {} : { maximumTimestamp: maximumTimestampOfShard(store, field) }),
           ...(withDocumentBytes ? { documentBytes: documentBytesOfShard(store) } : {}),
-          ...(withSegments ? { segments: segmentCounts(options.searchers, handle)[copy.shard] ?? 0 } : {}),
+          ...(withSegments ? { segments: segmentCount(options.searchers, handle, copy.shard) } : {}),
         };
       }),
     };
@@ -163,8 +168,17 @@ export function wireStats(options: StatsWiringOptions): StatsWiring {
     }
     return { flushed: copies.length };
   };
+  /** `_cat/segments`' rows of this node's started copies of the asked indices. */
+  const nodeSegments = (body: unknown): { rows: CatRow[] } => {
+    const own = coordinator.state().nodes[nodeId];
+    const ip = own === undefined ? '' : hostOf(own.http_address || own.transport_address);
+    return {
+      rows: localCopies(parseIndexRefs(body), (copy, handle) => copySegmentRows(indices, handle, copy.shard, options.searchers.snapshot(handle, copy.shard), { primary: copy.primary, ip, nodeId })).flat(),
+    };
+  };
   options.addTransportHandlers(
     new Map<string, TransportHandler>([
+      [STATS_NODE_ACTIONS.segments, dataPlane.replication.internalHandler(nodeSegments)],
       [STATS_NODE_ACTIONS.stats, dataPlane.replication.internalHandler(nodeStats)],
       [STATS_NODE_ACTIONS.flush, dataPlane.replication.internalHandler(nodeFlush)],
       [STATS_NODE_ACTIONS.forceMerge, dataPlane.replication.internalHandler(nodeForceMerge)],
@@ -316,6 +330,22 @@ export function wireStats(options: StatsWiringOptions): StatsWiring {
     return renderCat(request, shardsColumns, rows);
   };
 
+  /**
+   * `GET /_cat/segments[/{index}]` (RestSegmentsAction: the cluster state, then the indices
+   * segments of every copy): each node lists the segments of the started copies it holds
+   * (`indices:monitor/segments[n]`); a node that does not answer leaves its copies out.
+   */
+  const catSegments = async (request: RestRequest, context: RequestContext): Promise<RestResponse> => {
+    context.authorize.cluster('cluster:monitor/state');
+    const handles = resolveForRoute(indices, context, SEGMENTS_ACTION, request.params['index'], parseIndicesOptions(request.query));
+    const { answers } = await askNodes<{ rows: CatRow[] }>(STATS_NODE_ACTIONS.segments, handles, nodeSegments);
+    const order = new Map(handles.map((handle, position) => [handle.name, position]));
+    const rows = [...answers.values()]
+      .flatMap((answer) => (answer instanceof EsError ? [] : answer.rows))
+      .sort((left, right) => (order.get(String(left['index'])) ?? 0) - (order.get(String(right['index'])) ?? 0) || Number(left['shard']) - Number(right['shard']) || String(left['prirep']).localeCompare(String(right['prirep'])) || String(left['id']).localeCompare(String(right['id'])) || Number(left['generation']) - Number(right['generation']));
+    return renderCat(request, segmentsColumns, rows);
+  };
+
   const flush = async (request: RestRequest, context: RequestContext): Promise<RestResponse> => {
     const handles = resolveForRoute(indices, context, FLUSH_ACTION, request.params['index'], parseIndicesOptions(request.query));
     for (const handle of handles) indices.openShardsOf(handle); // a closed index: 400, as on one node
@@ -398,6 +428,7 @@ export function wireStats(options: StatsWiringOptions): StatsWiring {
         if (route.action === FORCE_MERGE_ACTION) return { ...route, handle: forceMerge };
         if (route.path === '/_cat/indices' || route.path === '/_cat/indices/:index') return { ...route, handle: catIndices };
         if (route.path === '/_cat/shards' || route.path === '/_cat/shards/:index') return { ...route, handle: catShards };
+        if (route.path === '/_cat/segments' || route.path === '/_cat/segments/:index') return { ...route, handle: catSegments };
         return route;
       }),
   };

@@ -197,6 +197,17 @@ describe('three Strait nodes on etcd', { skip }, () => {
     assert.deepEqual([stats.nodes.count.total, stats.nodes.count.master, stats.nodes.count.data], [3, 3, 3]);
     assert.deepEqual(stats.nodes.discovery_types, { 'multi-node': 3 });
     assert.equal(stats.nodes.os.names.reduce((total: number, entry: { count: number }) => total + entry.count, 0), 3);
+    // _cat/segments: every copy's segments from the node holding it; _cat/nodeattrs: every node's attributes.
+    const segments = (await jsonCall(nodes[0]!, 'GET', '/_cat/segments?format=json&h=index,prirep,id,docs.count')).body as Record<string, string>[];
+    assert.equal(segments.length, stats.indices.segments.count, JSON.stringify(segments));
+    assert.equal(segments.filter((row) => row.index === 'logs' && row.prirep === 'p').reduce((total, row) => total + Number(row['docs.count']), 0), 2);
+    const logsHolders = new Set(segments.filter((row) => row.index === 'logs').map((row) => row.id));
+    assert.ok(logsHolders.size >= 1 && [...logsHolders].every((id) => id in stateMaster.nodes), JSON.stringify(segments));
+    for (const node of nodes) {
+      const attrs = (await jsonCall(node, 'GET', '/_cat/nodeattrs?format=json&h=node,attr,value,pid')).body as Record<string, string>[];
+      assert.deepEqual(attrs.filter((row) => row.attr === 'zone').map((row) => [row.node, row.value]).sort(), [['node-a', 'z1'], ['node-b', 'z2'], ['node-c', 'z3']]);
+      assert.ok(attrs.every((row) => /^\d+$/.test(row.pid!)), JSON.stringify(attrs));
+    }
     const one = (await jsonCall(nodes[2]!, 'GET', '/_cluster/stats/nodes/node-a')).body;
     assert.deepEqual([one._nodes.total, one.nodes.count.total], [1, 1]);
     assert.equal(one.indices.shards.total, startedCopies.filter((row) => row.node === 'node-a').length);

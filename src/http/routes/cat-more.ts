@@ -149,7 +149,7 @@ export function renderCatMaster(request: RestRequest, master: { readonly id: str
 /** The parameters of the node `_cat` APIs (nodes, master, nodeattrs, allocation ...). */
 export const CAT_NODE_PARAMS: readonly string[] = [...CAT_COMMON_PARAMS, 'master_timeout', 'local'];
 
-const nodeattrsColumns: readonly CatColumn[] = [
+export const nodeattrsColumns: readonly CatColumn[] = [
   column('node', ['name'], 'node name', true),
   column('id', ['id', 'nodeId'], 'unique node id', false),
   column('pid', ['p'], 'process id', false),
@@ -209,7 +209,7 @@ export function unassignedAllocationRow(shards: number): CatRow {
   return { shards, 'disk.indices': null, 'disk.used': null, 'disk.avail': null, 'disk.total': null, 'disk.percent': null, host: null, ip: null, node: 'UNASSIGNED', 'node.role': null };
 }
 
-const segmentsColumns: readonly CatColumn[] = [
+export const segmentsColumns: readonly CatColumn[] = [
   column('index', ['i', 'idx'], 'index name', true),
   column('shard', ['s', 'sh'], 'shard name', true),
   column('prirep', ['p', 'pr', 'primaryOrReplica'], 'primary or replica', true),
@@ -285,6 +285,38 @@ function fileBytes(file: string): number | null {
   } catch {
     return null;
   }
+}
+
+/** `_cat/segments`' rows of one shard copy on this node: one per segment of its searcher. */
+export function copySegmentRows(indices: IndicesService, handle: IndexHandle, shard: number, snapshot: ShardSnapshot, copy: { readonly primary: boolean; readonly ip: string; readonly nodeId: string }): CatRow[] {
+  const directory = searcherDirectory(indices.indexDirectory(handle.uuid), shard);
+  const committed = committedSegments(directory);
+  return snapshot.state.segments.map((segment): CatRow => {
+    const isCommitted = committed.has(segment.name);
+    const segBytes = isCommitted ? fileBytes(path.join(directory, `${segment.name}.seg`)) : null;
+    const metaBytes = isCommitted ? fileBytes(path.join(directory, `${segment.name}.meta`)) : null;
+    return {
+      index: handle.name,
+      shard,
+      prirep: copy.primary ? 'p' : 'r',
+      ip: copy.ip,
+      id: copy.nodeId,
+      segment: segment.name,
+      generation: Number.parseInt(segment.name.slice(1), 36),
+      'docs.count': segment.liveDocCount,
+      'docs.deleted': segment.maxDoc - segment.liveDocCount,
+      // A segment's size is that of its files, known once written; one only in memory shows none.
+      size: segBytes === null ? null : bytesCell(segBytes + (metaBytes ?? 0)),
+      // Strait does not account the memory a segment holds.
+      'size.memory': null,
+      committed: isCommitted,
+      searchable: true,
+      // The Strait segment format version (there is no Lucene version to report).
+      version: String(SEGMENT_FORMAT_VERSION),
+      // A segment's structures live in one file (its `.seg`), as in a Lucene compound file.
+      compound: true,
+    };
+  });
 }
 
 /** `_all`, `_local`, `_master`, `*`, the node's id or name, or a wildcard over them. */
@@ -445,34 +477,7 @@ export function catMoreRoutes(options: CatMoreOptions): readonly Route[] {
     const rows: CatRow[] = [];
     for (const handle of handles) {
       shardSnapshots(searchers, handle).forEach((snapshot, shard) => {
-        const directory = searcherDirectory(indices.indexDirectory(handle.uuid), shard);
-        const committed = committedSegments(directory);
-        for (const segment of snapshot.state.segments) {
-          const isCommitted = committed.has(segment.name);
-          const segBytes = isCommitted ? fileBytes(path.join(directory, `${segment.name}.seg`)) : null;
-          const metaBytes = isCommitted ? fileBytes(path.join(directory, `${segment.name}.meta`)) : null;
-          rows.push({
-            index: handle.name,
-            shard,
-            prirep: 'p',
-            ip: ip(),
-            id: node.nodeId,
-            segment: segment.name,
-            generation: Number.parseInt(segment.name.slice(1), 36),
-            'docs.count': segment.liveDocCount,
-            'docs.deleted': segment.maxDoc - segment.liveDocCount,
-            // A segment's size is that of its files, known once written; one only in memory shows none.
-            size: segBytes === null ? null : bytesCell(segBytes + (metaBytes ?? 0)),
-            // Strait does not account the memory a segment holds.
-            'size.memory': null,
-            committed: isCommitted,
-            searchable: true,
-            // The Strait segment format version (there is no Lucene version to report).
-            version: String(SEGMENT_FORMAT_VERSION),
-            // A segment's structures live in one file (its `.seg`), as in a Lucene compound file.
-            compound: true,
-          });
-        }
+        rows.push(...copySegmentRows(indices, handle, shard, snapshot, { primary: true, ip: ip(), nodeId: node.nodeId }));
       });
     }
     return renderCat(request, segmentsColumns, rows);

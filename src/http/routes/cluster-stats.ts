@@ -232,10 +232,9 @@ export function clusterStatsBody(input: ClusterStatsInput): Record<string, unkno
 /** The metrics of `GET /_nodes/stats` a node's cluster stats entry reads. */
 export const CLUSTER_STATS_NODE_METRICS: readonly string[] = ['os', 'process', 'jvm', 'fs', 'ingest'];
 
-/** Segments of each shard's searcher of an open index (shard number = position); none for a closed one. */
-export function segmentCounts(searchers: SearcherService, handle: Parameters<SearcherService['snapshots']>[0]): number[] {
-  if (openShardCount(handle) === 0) return [];
-  return searchers.snapshots(handle).map((snapshot) => snapshot.state.segments.length);
+/** Segments the searcher of one shard store of an open index holds (opening it, as `_cat/segments` does). */
+export function segmentCount(searchers: SearcherService, handle: Parameters<SearcherService['snapshot']>[0], shard: number): number {
+  return searchers.snapshot(handle, shard).state.segments.length;
 }
 
 /** One node's `GET /_cluster/stats`: its own copies (every copy is a primary) and its own figures. */
@@ -253,10 +252,9 @@ export function clusterStatsRoutes(options: { readonly identity: NodeIdentity; r
         const copies: ClusterStatsCopy[] = [];
         if (selected) {
           for (const handle of indices.all()) {
-            if (handle.metadata.state !== 'open' || handle.shards === undefined) continue;
-            const segments = segmentCounts(searchers, handle);
-            handle.shards.forEach((store, shard) => {
-              copies.push({ index: handle.name, shard, primary: true, docs: store.docCount(), deleted: searchers.docsDeleted(handle, shard), bytes: store.sizeBytes(), segments: segments[shard] ?? 0 });
+            if (openShardCount(handle) === 0) continue;
+            handle.shards!.forEach((store, shard) => {
+              copies.push({ index: handle.name, shard, primary: true, docs: store.docCount(), deleted: searchers.docsDeleted(handle, shard), bytes: store.sizeBytes(), segments: segmentCount(searchers, handle, shard) });
             });
           }
         }
