@@ -10,9 +10,10 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { pino } from 'pino';
+import { pino, type Logger } from 'pino';
+import type { Watcher } from 'etcd3';
 import { CoordinationStartError, EtcdCoordinator } from '../../src/cluster/etcd-coordinator.js';
-import type { DiscoveryNode } from '../../src/cluster/state.js';
+import type { ClusterState, DiscoveryNode } from '../../src/cluster/state.js';
 import type { CoordinationConfig } from '../../src/config/coordination.js';
 import { isDynamicIndexSetting } from '../../src/index/settings.js';
 import { mergePublishedMappings } from '../../src/node/published-mappings.js';
@@ -30,13 +31,13 @@ function node(name: string, version = '9.1.0', roles = ['data', 'master']): Disc
   return { name, ephemeral_id: randomUUID(), transport_address: '127.0.0.1:9300', external_id: name, attributes: {}, roles, version };
 }
 
-async function join(endpoint: string, prefix: string, name: string, options: { id?: string; version?: string; roles?: string[]; clusterName?: string; config?: Partial<CoordinationConfig> } = {}): Promise<EtcdCoordinator> {
+async function join(endpoint: string, prefix: string, name: string, options: { id?: string; version?: string; roles?: string[]; clusterName?: string; config?: Partial<CoordinationConfig>; log?: Logger } = {}): Promise<EtcdCoordinator> {
   return EtcdCoordinator.join({
     config: config(endpoint, prefix, options.config),
     clusterName: options.clusterName ?? 'west',
     nodeId: options.id ?? `id-${name}`,
     node: node(name, options.version, options.roles),
-    log,
+    log: options.log ?? log,
     nowMs: () => Date.now(),
     newUuid: () => randomUUID(),
     readFile: (_setting, file) => readFileSync(file),
@@ -148,6 +149,72 @@ describe('coordination on etcd', { skip }, () => {
       assert.equal(lonely.state().master_node, null);
     } finally {
       await lonely.close();
+    }
+  });
+
+  test('fencing: a deposed master that still believes it is master cannot publish; the change is applied once, by the next master', async () => {
+    // Issue #14: "Writes are compare-and-swap on the etcd revision, fenced by the master's term."
+    const prefix = '/strait/fence/';
+    const lines: string[] = [];
+    const recording = pino({ level: 'warn' }, { write: (line: string) => void lines.push(line) });
+    const a = await join(etcd.endpoint, prefix, 'fa', { clusterName: 'fence', log: recording });
+    const b = await join(etcd.endpoint, prefix, 'fb', { clusterName: 'fence', roles: ['data'] });
+    const admin = etcd.client();
+    const published: ClusterState[] = [];
+    let history: Watcher | undefined;
+    try {
+      for (const c of [a, b]) assert.ok(await c.waitForState((s) => Object.keys(s.nodes).length === 2 && s.master_node === 'id-fa', 30_000), 'formed');
+      assert.equal(a.isMaster(), true);
+      const before = (await admin.get(`${prefix}state`).exec()).kvs[0]!;
+      const term = Number(await admin.get(`${prefix}term`).string());
+      history = await admin.watch().key(`${prefix}state`).startRevision(String(BigInt(before.mod_revision) + 1n)).create();
+      history.on('put', (kv) => published.push(JSON.parse(kv.value.toString('utf8')) as ClusterState));
+      // A does not hear that its master key went (a watch stream slow to deliver, as when A is cut
+      // off from etcd's watch but not from its lease): it keeps believing it is master.
+      const internals = a as unknown as { onDelete: (key: string) => void };
+      const deliver = internals.onDelete.bind(a);
+      const held: string[] = [];
+      internals.onDelete = (key) => (key === `${prefix}master` ? void held.push(key) : deliver(key));
+      // Mastership moves away behind A's back: another master key (a new create revision) under a higher term.
+      const usurper = admin.lease(30, { autoKeepAlive: true });
+      const usurperLease = await usurper.grant();
+      await admin.delete().key(`${prefix}master`).exec();
+      const took = await admin
+        .if(`${prefix}master`, 'Create', '==', 0)
+        .then(admin.put(`${prefix}master`).value(JSON.stringify({ node_id: 'usurper', term: term + 1 })).lease(usurperLease), admin.put(`${prefix}term`).value(String(term + 1)))
+        .commit();
+      assert.equal(took.succeeded, true);
+      assert.equal(a.isMaster(), true, 'A still believes it is master');
+      // A change through A: A runs it as the master it believes it is; its publication fails on the fence.
+      const submitted = a.submit({ kind: 'create_index', name: 'fenced', uuid: 'fenced-uuid', settings: { 'index.number_of_shards': '1', 'index.number_of_replicas': '0' }, mappings: {}, aliases: {}, routingNumShards: 1 }, 20_000);
+      const deadline = Date.now() + 10_000;
+      while (a.isMaster() && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
+      assert.equal(a.isMaster(), false, 'A learnt from its refused transaction that it is no longer master');
+      assert.ok(lines.some((line) => line.includes('publication refused: another master was elected')), lines.join(''));
+      const during = (await admin.get(`${prefix}state`).exec()).kvs[0]!;
+      assert.equal(during.mod_revision, before.mod_revision, 'the state key is unchanged by the deposed master');
+      assert.equal(during.value.toString('utf8'), before.value.toString('utf8'));
+      assert.equal(published.length, 0, 'nothing was published');
+      assert.equal(Object.keys(await admin.getAll().prefix(`${prefix}requests/`).strings()).length, 1, 'the change waits, not consumed');
+      // The usurper goes without publishing: the next master (A again, under a higher term) applies the waiting change.
+      internals.onDelete = deliver;
+      for (const key of held) deliver(key);
+      await usurper.revoke();
+      const applied = await submitted;
+      assert.equal(applied.metadata.indices['fenced']?.settings['index.uuid'], 'fenced-uuid');
+      assert.ok(applied.term > term + 1, `the next master's term ${applied.term} is above the usurper's ${term + 1}`);
+      assert.equal(a.isMaster(), true);
+      // Every state published since: by the new term only, and the index appears once.
+      assert.ok(published.length > 0);
+      assert.ok(published.every((state) => state.term > term + 1), `terms published: ${published.map((state) => state.term)}`);
+      const appearances = published.filter((state, i) => state.metadata.indices['fenced'] !== undefined && (i === 0 || published[i - 1]!.metadata.indices['fenced'] === undefined));
+      assert.equal(appearances.length, 1, 'the change is applied once');
+      assert.deepEqual(await admin.getAll().prefix(`${prefix}requests/`).strings(), {});
+    } finally {
+      await history?.cancel();
+      admin.close();
+      await b.close();
+      await a.close();
     }
   });
 
