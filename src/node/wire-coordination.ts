@@ -32,7 +32,7 @@ import { routingLayoutOf } from '../index/routing.js';
 import { isDynamicIndexSetting, nestFlatSettings } from '../index/settings.js';
 import type { RequestContext, RestRequest, RestResponse, Route } from '../http/route.js';
 import { NODE_INFO_METRICS } from '../http/routes/node-info.js';
-import { healthWaitMsMax } from '../http/routes/cluster-health.js';
+import { healthWaitMsMax, parseStatus } from '../http/routes/cluster-health.js';
 import { isReplicatedSetting } from '../ccr/leader.js';
 import { NodeStartError } from './errors.js';
 import { mergePublishedMappings } from './published-mappings.js';
@@ -728,8 +728,8 @@ function coordinationRoutes(coordinator: EtcdCoordinator, options: CoordinationW
   const health = async (request: RestRequest): Promise<RestResponse> => {
     const timeoutMs = parseTimeout(request.query['timeout'], healthTimeoutMs);
     const waitNodes = request.query['wait_for_nodes'] === undefined ? undefined : parseWaitForNodes(request.query['wait_for_nodes']);
-    const waitStatus = request.query['wait_for_status'];
-    if (waitStatus !== undefined && !(waitStatus in statusRank)) throw errors.illegalArgument(`unknown cluster health status [${waitStatus}]`);
+    // Any case, as one node reads it (Elasticsearch's enum lookup and its refusal).
+    const waitStatus = parseStatus(request.query['wait_for_status']);
     const expression = request.params['index'];
     // ClusterHealthRequest's indices options expand to closed indices too: their copies are counted.
     const names = expression === undefined ? undefined : indices.resolve(expression, { ignoreUnavailable: false, allowNoIndices: true, expandWildcards: new Set(['open', 'closed']) }).map((handle) => handle.name);
@@ -744,7 +744,7 @@ function coordinationRoutes(coordinator: EtcdCoordinator, options: CoordinationW
       const total = allShardRoutings(state).filter((copy) => (names === undefined || names.includes(copy.index)) && !(copy.state === 'INITIALIZING' && copy.relocating_node !== null)).length;
       return (
         (waitNodes === undefined || waitNodes(Object.keys(state.nodes).length)) &&
-        (waitStatus === undefined || statusRank[healthStatusOf(state, names)] <= statusRank[waitStatus as keyof typeof statusRank]) &&
+        (waitStatus === undefined || statusRank[healthStatusOf(state, names)] <= statusRank[waitStatus]) &&
         (!noRelocating || counts['relocating_shards'] === 0) &&
         (!noInitializing || counts['initializing_shards'] === 0) &&
         (activeShards === undefined || counts['active_shards']! >= (activeShards === 'all' ? total : Number(activeShards)))
@@ -766,7 +766,7 @@ function coordinationRoutes(coordinator: EtcdCoordinator, options: CoordinationW
       lagging = await laggingFollowers();
       state = coordinator.state();
       if (!waiting) break;
-      met = shardsMet && satisfied(state) && (waitStatus === undefined || statusSatisfies(statusWithLagObjective(healthStatusOf(state, names), lagging), waitStatus as HealthStatus));
+      met = shardsMet && satisfied(state) && (waitStatus === undefined || statusSatisfies(statusWithLagObjective(healthStatusOf(state, names), lagging), waitStatus));
       if (met || !shardsMet || options.nowMs() >= deadlineMs) break;
       await new Promise((resolve) => setTimeout(resolve, Math.min(healthLagPollMs, Math.max(1, deadlineMs - options.nowMs()))));
     }

@@ -108,6 +108,12 @@ describe('three Strait nodes on etcd', { skip }, () => {
     assert.equal(health.status, 200, health.text);
     assert.equal(health.body.status, 'green');
     assert.equal(health.body.active_primary_shards, 3);
+    // `wait_for_status` in any case, and Elasticsearch's refusal of an unknown one, as on one node.
+    assert.equal((await jsonCall(nodes[2]!, 'GET', '/_cluster/health/logs?wait_for_status=GREEN&timeout=30s')).body.status, 'green');
+    const purple = await jsonCall(nodes[2]!, 'GET', '/_cluster/health?wait_for_status=purple');
+    assert.equal(purple.status, 400, purple.text);
+    assert.equal(purple.body.error.type, 'illegal_argument_exception');
+    assert.equal(purple.body.error.reason, 'No enum constant org.elasticsearch.cluster.health.ClusterHealthStatus.PURPLE');
     for (const node of nodes) {
       const mapping = await eventually(() => jsonCall(node, 'GET', '/logs/_mapping'), (answer) => answer.status === 200);
       assert.equal(mapping.body.logs.mappings.properties.msg.type, 'text');
