@@ -6,7 +6,9 @@
  * `wait_for_status` (cluster-health.html); `number_of_replicas` above the nodes stays yellow and
  * allocation explain says why (cluster-allocation-explain.html); kill -9 of the master elects
  * another with a higher term and the node leaves with its lease; with etcd stopped, nodes keep
- * serving searches and health says coordination is unavailable; start-up refusals name the setting.
+ * serving searches and health says coordination is unavailable (and an index created right after
+ * etcd is back reaches every node); `index.routing.allocation.require.zone` follows `node.attr.zone`
+ * (shard-allocation-filtering.html); start-up refusals name the setting.
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -222,6 +224,26 @@ describe('three Strait nodes on etcd', { skip }, () => {
     await eventually(() => jsonCall(nodes[0]!, 'GET', '/wide'), (answer) => answer.status === 404);
   });
 
+  test('index.routing.allocation.require.zone places every copy on the nodes whose node.attr.zone matches', async () => {
+    // shard-allocation-filtering.html: node-b alone has zone z2, so both primaries go there, and a
+    // replica has no second node of that zone to go to (yellow, explain names the filter).
+    const created = await jsonCall(nodes[2]!, 'PUT', '/zoned', { settings: { number_of_shards: 2, number_of_replicas: 0, 'index.routing.allocation.require.zone': 'z2' } });
+    assert.equal(created.status, 200, created.text);
+    assert.equal((await jsonCall(nodes[0]!, 'GET', '/_cluster/health/zoned?wait_for_status=green&timeout=30s')).body.status, 'green');
+    const rows = (await jsonCall(nodes[0]!, 'GET', '/_cat/shards/zoned?format=json&h=shard,prirep,state,node')).body as { state: string; node: string }[];
+    assert.deepEqual(rows.map((row) => [row.state, row.node]), [['STARTED', 'node-b'], ['STARTED', 'node-b']]);
+    assert.equal((await jsonCall(nodes[1]!, 'PUT', '/zoned/_settings', { index: { number_of_replicas: 1 } })).status, 200);
+    const explain = await eventually(
+      () => jsonCall(nodes[0]!, 'GET', '/_cluster/allocation/explain', { index: 'zoned', shard: 0, primary: false }),
+      (answer) => answer.body?.can_allocate === 'no',
+    );
+    assert.equal(explain.body.current_state, 'unassigned', explain.text);
+    const filtered = explain.body.node_allocation_decisions.filter((decision: any) => decision.deciders.some((d: any) => d.decider === 'filter' && d.decision === 'NO' && /index\.routing\.allocation\.require\.zone/.test(d.explanation)));
+    assert.deepEqual(filtered.map((decision: any) => decision.node_name).sort(), ['node-a', 'node-c'], explain.text);
+    assert.equal((await jsonCall(nodes[0]!, 'GET', '/_cluster/health/zoned')).body.status, 'yellow');
+    assert.equal((await jsonCall(nodes[2]!, 'DELETE', '/zoned')).status, 200);
+  });
+
   test('start-up refusals name the setting: a duplicate node.name, another cluster name at the same prefix', async () => {
     await assert.rejects(
       startNode({ security: false, clusterName: 'multi', nodeName: 'node-a', yaml: multiNodeYaml(etcd.endpoint, 'z1') }),
@@ -294,5 +316,18 @@ describe('three Strait nodes on etcd', { skip }, () => {
     const back = await eventually(() => jsonCall(node, 'GET', '/_cluster/health'), (answer) => answer.body?.coordination?.available === true, 30_000);
     assert.equal(back.body.coordination.available, true);
     assert.equal(back.body.number_of_nodes, 2);
+    // A master-routed change right after the restart: accepted, published, applied on every node.
+    const after = await jsonCall(nodes[1]!, 'PUT', '/after-etcd', { settings: { number_of_shards: 1, number_of_replicas: 1 } });
+    assert.equal(after.status, 200, after.text);
+    assert.equal(after.body.acknowledged, true, after.text);
+    assert.equal((await jsonCall(node, 'GET', '/_cluster/health/after-etcd?wait_for_status=green&timeout=30s')).body.status, 'green');
+    for (const each of nodes) {
+      const got = await jsonCall(each, 'GET', '/after-etcd/_settings');
+      assert.equal(got.status, 200, got.text);
+      assert.equal(got.body['after-etcd'].settings.index.number_of_replicas, '1');
+    }
+    const afterWrite = await jsonCall(node, 'PUT', '/after-etcd/_doc/1?refresh=true', { msg: 'after' });
+    assert.equal(afterWrite.status, 201, afterWrite.text);
+    assert.deepEqual(afterWrite.body._shards, { total: 2, successful: 2, failed: 0 });
   });
 });
