@@ -19,13 +19,21 @@ function walk(dir) {
   return files;
 }
 const filters = process.argv.slice(2);
-// The longest files first (integration files starting several nodes or clusters), then the other
-// integration files: with two files at a time, the short ones fill the end instead of one long file
-// running alone there. The unit files run in a lane of their own (below).
-const weight = (file) => (file.startsWith(path.join('test', 'integration')) && /multi-node|ccr|ccs|three-cluster/.test(file) ? 0 : file.startsWith(path.join('test', 'integration')) ? 1 : 2);
+// The integration files, the longest first (by scripts/test-durations.json, a file it does not
+// know counting as 20 s): with two or three files at a time, the short ones fill the end instead of
+// one long file running alone there. The unit files run in a lane of their own (below).
+const isIntegration = (file) => file.startsWith(path.join('test', 'integration'));
+const weight = (file) => (isIntegration(file) ? 1 : 2);
+let durations = {};
+try {
+  durations = JSON.parse(readFileSync(path.join(root, 'scripts', 'test-durations.json'), 'utf8')).seconds ?? {};
+} catch {
+  // No table: every file counts the same, in name order.
+}
+const durationOf = (file) => durations[file.split(path.sep).join('/')] ?? 20;
 const matched = walk(path.join(root, 'test'))
   .filter((file) => filters.length === 0 || filters.some((f) => file.includes(f)))
-  .sort((a, b) => weight(a) - weight(b) || (a < b ? -1 : a > b ? 1 : 0));
+  .sort((a, b) => weight(a) - weight(b) || (isIntegration(a) ? durationOf(b) - durationOf(a) : 0) || (a < b ? -1 : a > b ? 1 : 0));
 if (matched.length === 0) {
   console.error('no test files matched');
   process.exit(1);
@@ -67,7 +75,9 @@ process.on('exit', () => rmSync(sharedDir, { recursive: true, force: true }));
 const env = { ...process.env, STRAIT_TEST_FROM_DIST: fromSource ? '0' : '1', STRAIT_TEST_SHARED_DIR: sharedDir };
 // Two lanes at once: the integration files two at a time, and beside them the unit files one at a
 // time (whose output is held and printed once the integration lane is done). The unit lane starts
-// with the compile the integration lane waits for, so the compile no longer runs alone.
+// with the compile the integration lane waits for, so the compile no longer runs alone. Once the
+// unit lane is done, the integration lane runs three files at a time: the machine then carries as
+// many test processes as it did while the unit lane ran (two integration files and the unit lane).
 const lanes = [];
 const startLane = (name, files, concurrency, held, fromDist = !fromSource) => {
   const child = spawn(process.execPath, ['--import', 'tsx', ...timings, '--test', `--test-concurrency=${concurrency}`, '--test-reporter=spec', ...files], {
@@ -85,6 +95,49 @@ const startLane = (name, files, concurrency, held, fromDist = !fromSource) => {
   // Listened to from the start: a lane may end before the other starts (a short unit lane, a long compile).
   const exit = new Promise((resolve) => child.on('close', (code, signal) => resolve(code ?? (signal === null ? 1 : 128 + osConstants.signals[signal]))));
   lanes.push({ name, child, output, held, exit });
+};
+/**
+ * The integration lane: each file in a process of its own (as `--test` runs them), at most `slots`
+ * at a time, the queue's order kept (the longest files first); a file's output is printed whole
+ * when it ends, so files running together do not interleave.
+ */
+const startPool = (name, files, slots) => {
+  const queue = [...files];
+  const running = new Set();
+  const output = [];
+  const failed = [];
+  let resolveExit;
+  const exit = new Promise((resolve) => (resolveExit = resolve));
+  const pool = { name, output, held: false, exit, children: running, widen: undefined };
+  const next = () => {
+    while (running.size < slots && queue.length > 0) {
+      const file = queue.shift();
+      const child = spawn(process.execPath, ['--import', 'tsx', ...timings, '--test-reporter=spec', file], { cwd: root, stdio: ['ignore', 'pipe', 'pipe'], env: { ...env, STRAIT_TEST_FROM_DIST: fromSource ? '0' : '1' } });
+      const chunks = [];
+      child.stdout.on('data', (chunk) => chunks.push(chunk));
+      child.stderr.on('data', (chunk) => chunks.push(chunk));
+      running.add(child);
+      child.on('close', (code, signal) => {
+        running.delete(child);
+        const text = `▶ ${file}\n${Buffer.concat(chunks).toString('utf8')}`;
+        output.push(Buffer.from(text));
+        process.stdout.write(text);
+        if (code !== 0) failed.push(`${file} (${code ?? signal})`);
+        if (queue.length === 0 && running.size === 0) {
+          if (failed.length > 0) process.stdout.write(`\n✖ integration files that failed:\n${failed.map((line) => `  ${line}`).join('\n')}\n`);
+          resolveExit(failed.length > 0 ? 1 : 0);
+        } else next();
+      });
+    }
+  };
+  pool.widen = (to) => {
+    slots = Math.max(slots, to);
+    next();
+  };
+  pool.child = { kill: (signal) => running.forEach((child) => child.kill(signal)) };
+  lanes.push(pool);
+  next();
+  return pool;
 };
 // A signal that stops this script (npm forwarding SIGTERM, a CI timeout) goes on to the test
 // runners, which stop the test files, whose harness stops their nodes; waiting here (rather than
@@ -112,13 +165,15 @@ if (integrationFiles.length > 0) {
       process.exit(compiled);
     }
   }
-  startLane('integration', integrationFiles, 2, false);
+  const pool = startPool('integration', integrationFiles, 2);
+  const unit = lanes.find((lane) => lane.name === 'unit');
+  if (unit !== undefined) void unit.exit.then(() => pool.widen(3));
 }
 const exits = await Promise.all(lanes.map(({ exit }) => exit));
 for (const { name, output, held } of lanes) {
   if (held) process.stdout.write(`\n— the ${name} files (run beside the integration files) —\n${Buffer.concat(output).toString('utf8')}`);
 }
-if (lanes.length > 1) {
+if (lanes.length > 1 || integrationFiles.length > 1) {
   // Each lane ends with its own summary; their sum:
   const totals = new Map();
   for (const { output } of lanes) {
@@ -126,6 +181,6 @@ if (lanes.length > 1) {
       totals.set(match[1], (totals.get(match[1]) ?? 0) + Number(match[2]));
     }
   }
-  process.stdout.write(`\nℹ both lanes: ${[...totals].map(([name, count]) => `${name} ${count}`).join(', ')}\n`);
+  process.stdout.write(`\nℹ every file: ${[...totals].map(([name, count]) => `${name} ${count}`).join(', ')}\n`);
 }
 process.exitCode = exits.find((code) => code !== 0) ?? 0;

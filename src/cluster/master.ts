@@ -149,7 +149,8 @@ export function stepMaster(state: ClusterState, event: MasterEvent, input: Maste
       break;
     case 'create_index': {
       // Already created under this uuid: another request of the same node sent it too (a node sends
-      // every local index the published state lacks), so this one is done as well.
+      // every local change the published state lacks), so this one is done as well. The same holds
+      // for the data stream steps below, by the backing index's uuid.
       if (state.metadata.indices[event.name]?.settings['index.uuid'] === event.uuid) return { ok: true, state, changed: false };
       const created = withNewIndex(state, event);
       if (!created.ok) return created;
@@ -163,6 +164,7 @@ export function stepMaster(state: ClusterState, event: MasterEvent, input: Maste
       break;
     }
     case 'create_data_stream': {
+      if (inStream(state, event.name, event.backingIndex.uuid)) return { ok: true, state, changed: false };
       if (dataStreamsOf(state)[event.name] !== undefined) return { ok: false, error: errors.dataStreamExists(event.name) };
       const existing = state.metadata.indices[event.name];
       if (existing !== undefined) return { ok: false, error: errors.resourceAlreadyExists(event.name, existing.settings['index.uuid'] ?? '_na_') };
@@ -187,6 +189,7 @@ export function stepMaster(state: ClusterState, event: MasterEvent, input: Maste
       break;
     }
     case 'rollover_data_stream': {
+      if (inStream(state, event.name, event.backingIndex.uuid)) return { ok: true, state, changed: false };
       const stream = dataStreamsOf(state)[event.name];
       if (stream === undefined) return { ok: false, error: errors.indexNotFound(event.name) };
       // The node checked its own copy; the published stream is the one that counts (one deleted and followed again meanwhile is replicated).
@@ -216,6 +219,7 @@ export function stepMaster(state: ClusterState, event: MasterEvent, input: Maste
       break;
     }
     case 'follow_backing_index': {
+      if (inStream(state, event.name, event.backingIndex.uuid)) return { ok: true, state, changed: false };
       const followed = withFollowerBackingIndex(state, event);
       if (!followed.ok) return followed;
       next = followed.state;
@@ -452,6 +456,11 @@ function backingIndexGeneration(name: string): number {
 }
 
 /** The state with a follower backing index created and added to its local replicated data stream (made if absent), or why not. */
+/** Is the index of this uuid a backing index of data stream `name` already? */
+function inStream(state: ClusterState, name: string, uuid: string): boolean {
+  return dataStreamsOf(state)[name]?.indices.some((index) => index.index_uuid === uuid) === true;
+}
+
 function withFollowerBackingIndex(state: ClusterState, event: Extract<MasterEvent, { kind: 'follow_backing_index' }>): MasterResult {
   const followerIndex = event.backingIndex.name;
   const existing = dataStreamsOf(state)[event.name];

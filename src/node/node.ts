@@ -22,6 +22,7 @@ import { AutoFollowService, autoFollowLeaderActions, isAutoFollowSystemAction } 
 import { ccrRoutes } from '../http/routes/ccr.js';
 import { autoFollowRoutes } from '../http/routes/ccr-auto-follow.js';
 import { catListRoutes } from '../http/routes/cat-list.js';
+import { clusterStatsRoutes } from '../http/routes/cluster-stats.js';
 import { parseAutoCreateIndex } from '../index/index.js';
 import { wireSecurity } from './wire-security.js';
 import { protocolsFrom, wireRemote } from './wire-remote.js';
@@ -375,7 +376,7 @@ export async function startNode(config: NodeConfig, options: StartOptions): Prom
         dataStreams: indices.dataStreams,
       });
       // `_nodes/stats` and `_cat/nodes` ask every node for its figures (wire-nodes-stats.ts).
-      nodesStatsWiring = (await import('./wire-nodes-stats.js')).wireNodesStats({ ...nodeWiring, identity: () => identity });
+      nodesStatsWiring = (await import('./wire-nodes-stats.js')).wireNodesStats({ ...nodeWiring, identity: () => identity, indices: indices.indices, gatherCopies: statsWiring.gatherCopies, nowMs });
       // Index close and open go through the master and every node's copies (wire-index-state.ts).
       indexStateWiring = (await import('./wire-index-state.js')).wireIndexState({
         ...nodeWiring,
@@ -434,6 +435,7 @@ export async function startNode(config: NodeConfig, options: StartOptions): Prom
       ...ccrRoutes(ccr, ccrLeader, indices.indices),
       ...autoFollowRoutes(autoFollow),
       ...indices.nodeCatRoutes(identity, figures),
+      ...clusterStatsRoutes({ identity, indices: indices.indices, searchers: indices.searchers, nowMs }),
     ];
     routes.push(...catListRoutes(routes));
     const tls = readTls(config);

@@ -32,7 +32,9 @@ import { routingLayoutOf } from '../index/routing.js';
 import { isDynamicIndexSetting, nestFlatSettings } from '../index/settings.js';
 import type { RequestContext, RestRequest, RestResponse, Route } from '../http/route.js';
 import { NODE_INFO_METRICS } from '../http/routes/node-info.js';
-import { healthWaitMsMax } from '../http/routes/cluster-health.js';
+import { healthWaitMsMax, parseStatus } from '../http/routes/cluster-health.js';
+import { CAT_PARAMS, renderCatHealth } from '../http/routes/cat.js';
+import { CAT_NODE_PARAMS, renderCatMaster } from '../http/routes/cat-more.js';
 import { isReplicatedSetting } from '../ccr/leader.js';
 import { NodeStartError } from './errors.js';
 import { mergePublishedMappings } from './published-mappings.js';
@@ -566,6 +568,27 @@ export function renderPublishedState(state: ClusterState, request: RestRequest, 
   return body;
 }
 
+/**
+ * The cluster-level figures of multi-node `_cluster/health` from an applied state (`_cat/health`
+ * prints the same): the shard health, made at most yellow by CCR followers past their lag objective.
+ */
+function clusterHealthFigures(state: ClusterState, names: readonly string[] | undefined, lagging: readonly string[]) {
+  const nodes = Object.values(state.nodes);
+  const counts = healthCounts(state, names);
+  return {
+    status: statusWithLagObjective(healthStatusOf(state, names), lagging),
+    number_of_nodes: nodes.length,
+    number_of_data_nodes: nodes.filter(isDataNode).length,
+    active_primary_shards: counts['active_primary_shards']!,
+    active_shards: counts['active_shards']!,
+    relocating_shards: counts['relocating_shards']!,
+    initializing_shards: counts['initializing_shards']!,
+    unassigned_shards: counts['unassigned_shards']!,
+    unassigned_primary_shards: allShardRoutings(state).filter((copy) => (names === undefined || names.includes(copy.index)) && copy.primary && copy.state === 'UNASSIGNED').length,
+    active_shards_percent_as_number: counts['active_shards_percent_as_number']!,
+  };
+}
+
 function healthCounts(state: ClusterState, names: readonly string[] | undefined): Record<string, number> {
   const routings = allShardRoutings(state).filter((copy) => names === undefined || names.includes(copy.index));
   const active = routings.filter((copy) => copy.state === 'STARTED' || copy.state === 'RELOCATING');
@@ -728,8 +751,8 @@ function coordinationRoutes(coordinator: EtcdCoordinator, options: CoordinationW
   const health = async (request: RestRequest): Promise<RestResponse> => {
     const timeoutMs = parseTimeout(request.query['timeout'], healthTimeoutMs);
     const waitNodes = request.query['wait_for_nodes'] === undefined ? undefined : parseWaitForNodes(request.query['wait_for_nodes']);
-    const waitStatus = request.query['wait_for_status'];
-    if (waitStatus !== undefined && !(waitStatus in statusRank)) throw errors.illegalArgument(`unknown cluster health status [${waitStatus}]`);
+    // Any case, as one node reads it (Elasticsearch's enum lookup and its refusal).
+    const waitStatus = parseStatus(request.query['wait_for_status']);
     const expression = request.params['index'];
     // ClusterHealthRequest's indices options expand to closed indices too: their copies are counted.
     const names = expression === undefined ? undefined : indices.resolve(expression, { ignoreUnavailable: false, allowNoIndices: true, expandWildcards: new Set(['open', 'closed']) }).map((handle) => handle.name);
@@ -744,7 +767,7 @@ function coordinationRoutes(coordinator: EtcdCoordinator, options: CoordinationW
       const total = allShardRoutings(state).filter((copy) => (names === undefined || names.includes(copy.index)) && !(copy.state === 'INITIALIZING' && copy.relocating_node !== null)).length;
       return (
         (waitNodes === undefined || waitNodes(Object.keys(state.nodes).length)) &&
-        (waitStatus === undefined || statusRank[healthStatusOf(state, names)] <= statusRank[waitStatus as keyof typeof statusRank]) &&
+        (waitStatus === undefined || statusRank[healthStatusOf(state, names)] <= statusRank[waitStatus]) &&
         (!noRelocating || counts['relocating_shards'] === 0) &&
         (!noInitializing || counts['initializing_shards'] === 0) &&
         (activeShards === undefined || counts['active_shards']! >= (activeShards === 'all' ? total : Number(activeShards)))
@@ -766,18 +789,15 @@ function coordinationRoutes(coordinator: EtcdCoordinator, options: CoordinationW
       lagging = await laggingFollowers();
       state = coordinator.state();
       if (!waiting) break;
-      met = shardsMet && satisfied(state) && (waitStatus === undefined || statusSatisfies(statusWithLagObjective(healthStatusOf(state, names), lagging), waitStatus as HealthStatus));
+      met = shardsMet && satisfied(state) && (waitStatus === undefined || statusSatisfies(statusWithLagObjective(healthStatusOf(state, names), lagging), waitStatus));
       if (met || !shardsMet || options.nowMs() >= deadlineMs) break;
       await new Promise((resolve) => setTimeout(resolve, Math.min(healthLagPollMs, Math.max(1, deadlineMs - options.nowMs()))));
     }
-    const nodes = Object.values(state.nodes);
+    const { unassigned_primary_shards: _unassignedPrimaries, ...figures } = clusterHealthFigures(state, names, lagging);
     const body: Record<string, unknown> = {
       cluster_name: state.cluster_name,
-      status: statusWithLagObjective(healthStatusOf(state, names), lagging),
       timed_out: !met,
-      number_of_nodes: nodes.length,
-      number_of_data_nodes: nodes.filter(isDataNode).length,
-      ...healthCounts(state, names),
+      ...figures,
       delayed_unassigned_shards: 0,
       number_of_pending_tasks: 0,
       number_of_in_flight_fetch: 0,
@@ -819,6 +839,33 @@ function coordinationRoutes(coordinator: EtcdCoordinator, options: CoordinationW
     }
     return { status: met ? 200 : 408, body: ordered };
   };
+  /** `_cat/health`: the figures multi-node `_cluster/health` reports (clusterHealthFigures), lag objective included. */
+  const catHealth = async (request: RestRequest): Promise<RestResponse> => {
+    const state = coordinator.state();
+    const lagging = (await options.followersPastLagObjective?.()) ?? [];
+    const figures = clusterHealthFigures(state, undefined, lagging);
+    return renderCatHealth(request, options.nowMs(), {
+      clusterName: state.cluster_name,
+      status: figures.status,
+      nodes: figures.number_of_nodes,
+      dataNodes: figures.number_of_data_nodes,
+      activeShards: figures.active_shards,
+      activePrimaryShards: figures.active_primary_shards,
+      relocatingShards: figures.relocating_shards,
+      initializingShards: figures.initializing_shards,
+      unassignedShards: figures.unassigned_shards,
+      unassignedPrimaryShards: figures.unassigned_primary_shards,
+      activeShardsPercent: figures.active_shards_percent_as_number,
+    });
+  };
+  /** `_cat/master`: the applied state's elected master, the same through every node (`-` cells while none is elected, as Elasticsearch prints them). */
+  const catMaster = (request: RestRequest): RestResponse => {
+    const state = coordinator.state();
+    const master = state.master_node === null || state.master_node === undefined ? undefined : state.nodes[state.master_node];
+    if (master === undefined) return renderCatMaster(request, { id: '-', host: '-', ip: '-', node: '-' });
+    const host = hostOf(master.http_address || master.transport_address);
+    return renderCatMaster(request, { id: state.master_node!, host, ip: host, node: master.name });
+  };
   const nodesInfo = (target: string | undefined): Record<string, unknown> => nodesInfoFromState(coordinator.state(), target, options.nodeId);
   const explain = (request: RestRequest): RestResponse => ({ status: 200, body: explainBody(coordinator.state(), request, request.query['include_yes_decisions'] === 'true') });
   return [
@@ -835,6 +882,8 @@ function coordinationRoutes(coordinator: EtcdCoordinator, options: CoordinationW
         handle: (request) => health(request),
       }),
     ),
+    { method: 'GET', path: '/_cat/health', action: 'cluster:monitor/health', scope: 'cluster', params: [...CAT_PARAMS, 'ts', 'time'], handle: catHealth },
+    { method: 'GET', path: '/_cat/master', action: 'cluster:monitor/state', scope: 'cluster', params: CAT_NODE_PARAMS, handle: catMaster },
     { method: 'GET', path: '/_nodes', action: 'cluster:monitor/nodes/info', scope: 'cluster', params: ['timeout'], handle: () => ({ status: 200, body: nodesInfo(undefined) }) },
     { method: 'GET', path: '/_nodes/:target', action: 'cluster:monitor/nodes/info', scope: 'cluster', params: ['timeout'], handle: (request) => ({ status: 200, body: nodesInfo(request.params['target']) }) },
     ...(['GET', 'POST'] as const).map((method): Route => ({ method, path: '/_cluster/allocation/explain', action: 'cluster:monitor/allocation/explain', scope: 'cluster', params: ['include_yes_decisions', 'master_timeout'], handle: explain })),

@@ -7,11 +7,15 @@
  * answers (heap, memory, CPU, load, file descriptors, disk), where it had only the cluster state's
  * columns for the other nodes. Loaded only in multi-node mode (node.ts).
  */
-import type { ClusterState } from '../cluster/state.js';
-import { EsError, errors } from '../common/index.js';
+import { healthStatusOf } from '../cluster/master.js';
+import { allShardRoutings, isDataNode, type ClusterState } from '../cluster/state.js';
+import { EsError, ES_API_VERSION, errors, hostOf } from '../common/index.js';
+import type { IndicesService } from '../index/index.js';
 import type { RequestContext, RestRequest, RestResponse, Route } from '../http/route.js';
-import { authorizeCatNodes, catNodeRow, nodesColumns } from '../http/routes/cat-more.js';
-import { renderCat, type CatRow } from '../http/routes/cat-table.js';
+import { allocationColumns, authorizeCatNodes, nodeattrsColumns, catNodeRow, nodesColumns, roleAbbreviations, unassignedAllocationRow } from '../http/routes/cat-more.js';
+import { bytesCell, renderCat, type CatRow } from '../http/routes/cat-table.js';
+import { CLUSTER_STATS_ACTION, CLUSTER_STATS_NODE_METRICS, CLUSTER_STATS_PATHS, clusterStatsBody, nodePlatform, type ClusterStatsNode, type NodePlatform } from '../http/routes/cluster-stats.js';
+import type { StatsWiring } from './wire-stats.js';
 import type { NodeFigures } from '../http/routes/node-figures.js';
 import { NODES_STATS_ACTION, NODES_STATS_PATHS, nodeStatsEntry, parseNodeStatsMetrics, type NodeIdentity } from '../http/routes/node-info.js';
 import { booleanParam } from '../http/request.js';
@@ -32,9 +36,19 @@ export interface NodesStatsWiring {
 interface NodeAnswer {
   readonly stats: Record<string, unknown>;
   readonly figures: NodeFigures | null;
+  /** Absent from a node of an older Strait. */
+  readonly platform?: NodePlatform;
 }
 
-export function wireNodesStats(options: MultiNodeWiringOptions & { readonly identity: () => NodeIdentity }): NodesStatsWiring {
+export interface NodesStatsWiringOptions extends MultiNodeWiringOptions {
+  readonly identity: () => NodeIdentity;
+  readonly indices: IndicesService;
+  /** Every started copy of the indices and its figures, from the node holding it (wire-stats.ts). */
+  readonly gatherCopies: StatsWiring['gatherCopies'];
+  readonly nowMs: () => number;
+}
+
+export function wireNodesStats(options: NodesStatsWiringOptions): NodesStatsWiring {
   const { nodeId, dataPlane } = options;
   const { coordinator } = options.coordination;
 
@@ -42,7 +56,7 @@ export function wireNodesStats(options: MultiNodeWiringOptions & { readonly iden
     const metrics = (body as { metrics?: unknown } | null)?.metrics;
     if (!Array.isArray(metrics) || !metrics.every((metric) => typeof metric === 'string')) throw errors.illegalArgument(`a [${NODES_STATS_NODE_ACTION}] request names its [metrics]`);
     const identity = options.identity();
-    return { stats: nodeStatsEntry(identity, metrics.length === 0 ? [] : parseNodeStatsMetrics(metrics.join(','))), figures: identity.figures?.() ?? null };
+    return { stats: nodeStatsEntry(identity, metrics.length === 0 ? [] : parseNodeStatsMetrics(metrics.join(','))), figures: identity.figures?.() ?? null, platform: nodePlatform() };
   };
   options.addTransportHandlers(new Map<string, TransportHandler>([[NODES_STATS_NODE_ACTION, dataPlane.replication.internalHandler(local)]]));
 
@@ -59,7 +73,7 @@ export function wireNodesStats(options: MultiNodeWiringOptions & { readonly iden
     const nodes: Record<string, unknown> = {};
     const failures: Record<string, unknown>[] = [];
     for (const [node, answer] of answers) {
-      if (answer instanceof EsError) failures.push({ type: 'failed_node_exception', reason: `Failed node [${node}]`, node_id: node, caused_by: { type: answer.type, reason: answer.message } });
+      if (answer instanceof EsError) failures.push(failureOf(node, answer));
       else nodes[node] = answer.stats;
     }
     return {
@@ -91,15 +105,106 @@ export function wireNodesStats(options: MultiNodeWiringOptions & { readonly iden
     return renderCat(request, nodesColumns, rows);
   };
 
+  const failureOf = (node: string, answer: EsError): Record<string, unknown> => ({ type: 'failed_node_exception', reason: `Failed node [${node}]`, node_id: node, caused_by: { type: answer.type, reason: answer.message } });
+
+  /**
+   * `GET /_cluster/stats[/nodes/{node_filter}]`: the selected nodes' figures (each node's own,
+   * `cluster:monitor/nodes/stats[n]`) and the indices' active copies on those nodes (each copy's
+   * figures from the node holding it, `indices:monitor/stats[n]`), summed (cluster-stats.ts).
+   */
+  const clusterStats = async (request: RestRequest): Promise<RestResponse> => {
+    const state = coordinator.state();
+    const selected = selectTaskNodes(request.params['node_filter'], state, nodeId);
+    const [answers, gathered] = await Promise.all([ask(state, selected, CLUSTER_STATS_NODE_METRICS), options.gatherCopies(options.indices.all())]);
+    const nodes: ClusterStatsNode[] = [];
+    const failures: Record<string, unknown>[] = [];
+    for (const [node, answer] of answers) {
+      if (answer instanceof EsError) failures.push(failureOf(node, answer));
+      else nodes.push({ roles: state.nodes[node]?.roles ?? [], version: state.nodes[node]?.version ?? ES_API_VERSION, stats: answer.stats, platform: answer.platform ?? unknownPlatform });
+    }
+    const wanted = new Set(selected);
+    const copies = gathered.copies.filter((copy) => wanted.has(copy.node)).map((copy) => ({ ...copy, deleted: copy.deleted ?? 0 }));
+    const body = clusterStatsBody({
+      clusterName: state.cluster_name,
+      clusterUuid: state.metadata.cluster_uuid,
+      timestampMs: options.nowMs(),
+      status: healthStatusOf(state),
+      nodesSelected: answers.size,
+      failures,
+      nodes,
+      copies,
+      discoveryType: 'multi-node',
+    });
+    return { status: 200, body };
+  };
+
+  /**
+   * `GET /_cat/allocation[/{node_id}]`: per data node, the copies the routing table places on it
+   * (initializing and relocating ones too, as Elasticsearch's routing nodes count them), the bytes
+   * of its started copies (`disk.indices`, each from the node holding it) and its disk (from the
+   * node); then an `UNASSIGNED` row while copies have no node.
+   */
+  const catAllocation = async (request: RestRequest, context: RequestContext): Promise<RestResponse> => {
+    context.authorize.cluster('cluster:monitor/state');
+    const state = coordinator.state();
+    const selected = selectTaskNodes(request.params['node_id'], state, nodeId).filter((id) => state.nodes[id] !== undefined && isDataNode(state.nodes[id]!));
+    const [answers, gathered] = await Promise.all([ask(state, selected, []), options.gatherCopies(options.indices.all())]);
+    const routings = allShardRoutings(state);
+    const rows: CatRow[] = selected.map((id) => {
+      const node = state.nodes[id]!;
+      const answer = answers.get(id);
+      const disk = answer === undefined || answer instanceof EsError ? null : (answer.figures?.disk ?? null);
+      const used = disk === null ? null : disk.totalBytes - disk.availableBytes;
+      const host = hostOf(node.http_address || node.transport_address);
+      const reported = answer !== undefined && !(answer instanceof EsError);
+      return {
+        shards: routings.filter((copy) => copy.node === id).length,
+        'disk.indices': reported ? bytesCell(gathered.copies.filter((copy) => copy.node === id).reduce((total, copy) => total + copy.bytes, 0)) : null,
+        'disk.used': used === null ? null : bytesCell(used),
+        'disk.avail': disk === null ? null : bytesCell(disk.availableBytes),
+        'disk.total': disk === null ? null : bytesCell(disk.totalBytes),
+        'disk.percent': disk === null || used === null || used + disk.availableBytes <= 0 ? null : Math.floor((used * 100) / (used + disk.availableBytes)),
+        host,
+        ip: host,
+        node: node.name,
+        'node.role': roleAbbreviations(node.roles),
+      };
+    });
+    const unassigned = routings.filter((copy) => copy.state === 'UNASSIGNED').length;
+    if (unassigned > 0) rows.push(unassignedAllocationRow(unassigned));
+    return renderCat(request, allocationColumns, rows);
+  };
+
+  /** `GET /_cat/nodeattrs`: every node's attributes from the applied state; its pid from the node (empty if it did not answer). */
+  const catNodeattrs = async (request: RestRequest, context: RequestContext): Promise<RestResponse> => {
+    context.authorize.cluster('cluster:monitor/state');
+    const state = coordinator.state();
+    const answers = await ask(state, Object.keys(state.nodes), []);
+    const rows = Object.entries(state.nodes).flatMap(([id, node]) => {
+      const answer = answers.get(id);
+      const pid = answer === undefined || answer instanceof EsError ? null : (answer.figures?.pid ?? null);
+      const host = hostOf(node.http_address || node.transport_address);
+      const port = Number(node.transport_address.slice(node.transport_address.lastIndexOf(':') + 1));
+      return Object.entries(node.attributes).map(([attr, value]): CatRow => ({ node: node.name, id, pid, host, ip: host, port: Number.isInteger(port) ? port : null, attr, value }));
+    });
+    return renderCat(request, nodeattrsColumns, rows);
+  };
+
   return {
     applyTo: (routes) =>
       routes.map((route): Route => {
         if (route.action === NODES_STATS_ACTION && NODES_STATS_PATHS.includes(route.path)) return { ...route, handle: nodesStats };
+        if (route.action === CLUSTER_STATS_ACTION && CLUSTER_STATS_PATHS.includes(route.path)) return { ...route, handle: clusterStats };
+        if (route.path === '/_cat/allocation' || route.path === '/_cat/allocation/:node_id') return { ...route, handle: catAllocation };
         if (route.path === '/_cat/nodes') return { ...route, handle: catNodes };
+        if (route.path === '/_cat/nodeattrs') return { ...route, handle: catNodeattrs };
         return route;
       }),
   };
 }
+
+/** A node of an older Strait does not say its platform: nothing is counted for it. */
+const unknownPlatform: NodePlatform = { name: 'unknown', arch: 'unknown', availableProcessors: 0 };
 
 const figureColumns = [
   'pid', 'disk.total', 'disk.used', 'disk.avail', 'disk.used_percent', 'heap.current', 'heap.percent', 'heap.max', 'ram.current', 'ram.percent', 'ram.max',

@@ -22,6 +22,8 @@ import { shardsColumns } from '../http/routes/cluster-state.js';
 import { hostOf } from '../common/index.js';
 import { FLUSH_ACTION, STATS_ACTION, parseStatsRequest, render, sum, type ShardFigures } from '../http/routes/index-stats.js';
 import { resolveForRoute } from '../http/routes/indices.js';
+import { segmentCount } from '../http/routes/cluster-stats.js';
+import { copySegmentRows, segmentsColumns } from '../http/routes/cat-more.js';
 import { FORCE_MERGE_ACTION, parseForceMergeRequest } from '../http/routes/force-merge.js';
 import type { ForceMergeRequest, SearcherService } from '../index/searcher/index.js';
 import type { ShardStore } from '../index/store/index.js';
@@ -39,7 +41,11 @@ export const STATS_NODE_ACTIONS = {
   stats: 'indices:monitor/stats[n]',
   flush: 'indices:admin/flush[n]',
   forceMerge: 'indices:admin/forcemerge[n]',
+  segments: 'indices:monitor/segments[n]',
 } as const;
+
+/** Elasticsearch's IndicesSegmentsAction, which `_cat/segments` runs. */
+const SEGMENTS_ACTION = 'indices:monitor/segments';
 
 /** How long the coordinating node waits for each node's answer. */
 const nodeRequestTimeoutMs = 30_000;
@@ -62,6 +68,8 @@ export interface CopyFigures {
   readonly maximumTimestamp?: number;
   /** The bytes of the copy's live documents, when the request asks (`document_bytes`: a rollover's `max_size`). */
   readonly documentBytes?: number;
+  /** Segments the copy's searcher holds, when the request asks (`segments`: `_cluster/stats`). */
+  readonly segments?: number;
 }
 
 /** RestStatus names of the statuses a node's failure carries (DefaultShardOperationFailedException `status`). */
@@ -103,6 +111,8 @@ export interface StatsWiringOptions extends MultiNodeWiringOptions {
 
 export interface StatsWiring {
   applyTo(routes: readonly Route[]): Route[];
+  /** Every started copy of `handles`, as the node holding it reports it (with its segment count), and the nodes that did not answer. */
+  gatherCopies(handles: readonly IndexHandle[]): Promise<{ readonly state: ClusterState; readonly answers: ReadonlyMap<string, unknown>; readonly copies: readonly CopyFigures[] }>;
 }
 
 export function wireStats(options: StatsWiringOptions): StatsWiring {
@@ -129,6 +139,7 @@ export function wireStats(options: StatsWiringOptions): StatsWiring {
     const field = (body as { timestamp_field?: unknown } | null)?.timestamp_field;
     if (field !== undefined && typeof field !== 'string') throw errors.illegalArgument('a node stats request names its [timestamp_field] as a string');
     const withDocumentBytes = (body as { document_bytes?: unknown } | null)?.document_bytes === true;
+    const withSegments = (body as { segments?: unknown } | null)?.segments === true;
     return {
       copies: localCopies(parseIndexRefs(body), (copy, handle) => {
         const store = handle.shards![copy.shard]!;
@@ -137,6 +148,7 @@ export function wireStats(options: StatsWiringOptions): StatsWiring {
           ...figures,
           ...(field === undefined ? {} : { maximumTimestamp: maximumTimestampOfShard(store, field) }),
           ...(withDocumentBytes ? { documentBytes: documentBytesOfShard(store) } : {}),
+          ...(withSegments ? { segments: segmentCount(options.searchers, handle, copy.shard) } : {}),
         };
       }),
     };
@@ -156,8 +168,17 @@ export function wireStats(options: StatsWiringOptions): StatsWiring {
     }
     return { flushed: copies.length };
   };
+  /** `_cat/segments`' rows of this node's started copies of the asked indices. */
+  const nodeSegments = (body: unknown): { rows: CatRow[] } => {
+    const own = coordinator.state().nodes[nodeId];
+    const ip = own === undefined ? '' : hostOf(own.http_address || own.transport_address);
+    return {
+      rows: localCopies(parseIndexRefs(body), (copy, handle) => copySegmentRows(indices, handle, copy.shard, options.searchers.snapshot(handle, copy.shard), { primary: copy.primary, ip, nodeId })).flat(),
+    };
+  };
   options.addTransportHandlers(
     new Map<string, TransportHandler>([
+      [STATS_NODE_ACTIONS.segments, dataPlane.replication.internalHandler(nodeSegments)],
       [STATS_NODE_ACTIONS.stats, dataPlane.replication.internalHandler(nodeStats)],
       [STATS_NODE_ACTIONS.flush, dataPlane.replication.internalHandler(nodeFlush)],
       [STATS_NODE_ACTIONS.forceMerge, dataPlane.replication.internalHandler(nodeForceMerge)],
@@ -309,6 +330,22 @@ export function wireStats(options: StatsWiringOptions): StatsWiring {
     return renderCat(request, shardsColumns, rows);
   };
 
+  /**
+   * `GET /_cat/segments[/{index}]` (RestSegmentsAction: the cluster state, then the indices
+   * segments of every copy): each node lists the segments of the started copies it holds
+   * (`indices:monitor/segments[n]`); a node that does not answer leaves its copies out.
+   */
+  const catSegments = async (request: RestRequest, context: RequestContext): Promise<RestResponse> => {
+    context.authorize.cluster('cluster:monitor/state');
+    const handles = resolveForRoute(indices, context, SEGMENTS_ACTION, request.params['index'], parseIndicesOptions(request.query));
+    const { answers } = await askNodes<{ rows: CatRow[] }>(STATS_NODE_ACTIONS.segments, handles, nodeSegments);
+    const order = new Map(handles.map((handle, position) => [handle.name, position]));
+    const rows = [...answers.values()]
+      .flatMap((answer) => (answer instanceof EsError ? [] : answer.rows))
+      .sort((left, right) => (order.get(String(left['index'])) ?? 0) - (order.get(String(right['index'])) ?? 0) || Number(left['shard']) - Number(right['shard']) || String(left['prirep']).localeCompare(String(right['prirep'])) || String(left['id']).localeCompare(String(right['id'])) || Number(left['generation']) - Number(right['generation']));
+    return renderCat(request, segmentsColumns, rows);
+  };
+
   const flush = async (request: RestRequest, context: RequestContext): Promise<RestResponse> => {
     const handles = resolveForRoute(indices, context, FLUSH_ACTION, request.params['index'], parseIndicesOptions(request.query));
     for (const handle of handles) indices.openShardsOf(handle); // a closed index: 400, as on one node
@@ -381,6 +418,7 @@ export function wireStats(options: StatsWiringOptions): StatsWiring {
   const rollover = rolloverHandler(options.dataStreams, measureRollover);
 
   return {
+    gatherCopies: (handles) => gatherCopies(handles, { segments: true }),
     applyTo: (routes) =>
       routes.map((route): Route => {
         if (route.action === 'indices:monitor/data_stream/stats') return { ...route, handle: dataStreamStats };
@@ -390,6 +428,7 @@ export function wireStats(options: StatsWiringOptions): StatsWiring {
         if (route.action === FORCE_MERGE_ACTION) return { ...route, handle: forceMerge };
         if (route.path === '/_cat/indices' || route.path === '/_cat/indices/:index') return { ...route, handle: catIndices };
         if (route.path === '/_cat/shards' || route.path === '/_cat/shards/:index') return { ...route, handle: catShards };
+        if (route.path === '/_cat/segments' || route.path === '/_cat/segments/:index') return { ...route, handle: catSegments };
         return route;
       }),
   };

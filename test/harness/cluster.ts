@@ -162,6 +162,25 @@ function keystoreWithPassword(configDir: string, password: string): void {
   }
 }
 
+/**
+ * Adds `entries` to the node's keystore (made if absent) with `strait keystore add`. The file made
+ * for one starting keystore and one set of entries is kept in this process and copied for the next
+ * node alike: a CLI process and a scrypt less per node.
+ */
+const keystoresWithEntries = new Map<string, Buffer>();
+function keystoreWithEntries(configDir: string, entries: Readonly<Record<string, string>>): void {
+  const file = path.join(configDir, 'strait.keystore');
+  const start = existsSync(file) ? readFileSync(file) : Buffer.alloc(0);
+  const key = createHash('sha256').update(start).update(JSON.stringify(Object.entries(entries).sort())).digest('hex');
+  const made = keystoresWithEntries.get(key);
+  if (made !== undefined) {
+    writeFileSync(file, made, { mode: 0o600 });
+    return;
+  }
+  for (const [name, value] of Object.entries(entries)) mustRunCli(['keystore', 'add', name, '--stdin', '--force', '--config-dir', configDir], value);
+  keystoresWithEntries.set(key, readFileSync(file));
+}
+
 /** strait.yml lines that open the remote cluster interface (API-key-model remotes dial it) on a free port. */
 export const REMOTE_CLUSTER_SERVER_YAML = [
   'remote_cluster_server.enabled: true',
@@ -188,6 +207,8 @@ export interface NodeOptions {
   readonly ca?: Certificates;
   /** More CAs to trust on HTTP and transport, written as certs/trust-N.crt (clusters trusting each other's CA). */
   readonly trust?: readonly Certificates[];
+  /** Keystore entries added before the start (`strait keystore add`), e.g. `cluster.coordination.etcd.password`. */
+  readonly keystore?: Readonly<Record<string, string>>;
 }
 
 export interface StartedNode {
@@ -259,6 +280,7 @@ export async function startNode(options: NodeOptions = {}): Promise<StartedNode>
   } else {
     yaml.push('xpack.security.enabled: false');
   }
+  if (options.keystore !== undefined) keystoreWithEntries(configDir, options.keystore);
   if (options.yaml !== undefined) yaml.push(options.yaml);
   writeFileSync(path.join(configDir, 'strait.yml'), `${yaml.join('\n')}\n`);
   const settings = ['http.port=0', 'transport.port=0', `path.data=${dataDir}`, ...(options.settings ?? [])];

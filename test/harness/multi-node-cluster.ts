@@ -36,6 +36,8 @@ export interface MultiNodeClusterOptions {
   readonly etcd?: RunningEtcd;
   /** Reuse this CA (clusters trusting each other); otherwise one is made and removed by `destroy()`. */
   readonly ca?: Certificates;
+  /** Keystore entries of every node (such as `cluster.coordination.etcd.password`). */
+  readonly keystore?: Readonly<Record<string, string>>;
 }
 
 export interface MultiNodeCluster {
@@ -85,6 +87,7 @@ export async function startMultiNodeCluster(options: MultiNodeClusterOptions = {
       yaml: yamlOf(index),
       ...(ca !== undefined ? { ca } : {}),
       ...(options.password !== undefined ? { password: options.password } : {}),
+      ...(options.keystore !== undefined ? { keystore: options.keystore } : {}),
     });
   try {
     // The first node alone (it is elected master, as tests restarting node 2 expect), then the

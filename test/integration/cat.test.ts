@@ -312,6 +312,55 @@ describe('authorization by the actions Elasticsearch checks', () => {
   });
 });
 
+describe('GET /_cluster/stats (cluster.stats/10_basic.yml, cluster-stats.html)', () => {
+  test('this node\'s indices and figures: counts equal _stats and _cat/segments; node filter; monitor privilege', async () => {
+    const stats = (await client.cluster.stats()) as any;
+    assert.deepEqual(stats._nodes, { total: 1, successful: 1, failed: 0 });
+    const root = (await client.info()) as any;
+    assert.equal(stats.cluster_name, root.cluster_name);
+    assert.equal(stats.cluster_uuid, root.cluster_uuid);
+    assert.ok(Number.isInteger(stats.timestamp) && Math.abs(stats.timestamp - Date.now()) < 60_000);
+    // cat-two asks for a replica one node cannot hold: yellow, as _cluster/health says.
+    assert.equal(stats.status, ((await client.cluster.health()) as any).status);
+    assert.equal(stats.status, 'yellow');
+    const indexStats = (await client.indices.stats({ metric: ['docs', 'store'] })) as any;
+    const indexCount = Object.keys(indexStats.indices).length;
+    assert.equal(stats.indices.count, indexCount);
+    const shards = indexStats._shards.successful as number;
+    assert.equal(stats.indices.shards.total, shards);
+    assert.equal(stats.indices.shards.primaries, shards);
+    assert.equal(stats.indices.shards.replication, 0);
+    assert.deepEqual(stats.indices.shards.index.primaries, { min: 1, max: 1, avg: 1 });
+    assert.deepEqual(stats.indices.docs, { count: indexStats._all.primaries.docs.count, deleted: indexStats._all.primaries.docs.deleted });
+    assert.ok(stats.indices.docs.count > 0);
+    assert.equal(stats.indices.store.size_in_bytes, indexStats._all.total.store.size_in_bytes);
+    const segments = (await client.cat.segments({ format: 'json', h: 'index' })) as unknown[];
+    assert.equal(stats.indices.segments.count, segments.length);
+    assert.deepEqual(stats.nodes.count, { total: 1, coordinating_only: 0, data: 1, data_cold: 0, data_content: 0, data_frozen: 0, data_hot: 0, data_warm: 0, index: 0, ingest: 1, master: 1, ml: 0, remote_cluster_client: 1, search: 0, transform: 0, voting_only: 0 }, JSON.stringify(stats.nodes.count));
+    assert.deepEqual(stats.nodes.versions, [root.version.number]);
+    assert.equal(stats.nodes.os.available_processors, availableParallelism());
+    assert.equal(stats.nodes.os.names[0].count, 1);
+    assert.ok(stats.nodes.os.mem.total_in_bytes > 0 && stats.nodes.jvm.mem.heap_used_in_bytes > 0 && stats.nodes.fs.total_in_bytes > 0);
+    assert.ok(stats.nodes.process.open_file_descriptors.max > 0);
+    assert.deepEqual(stats.nodes.plugins, []);
+    assert.deepEqual(stats.nodes.discovery_types, { 'single-node': 1 });
+    assert.equal(stats.nodes.packaging_types[0].count, 1);
+    assert.equal(typeof stats.nodes.ingest.number_of_pipelines, 'number');
+    // A node filter that names no node: nothing selected, nothing counted.
+    const none = (await client.cluster.stats({ node_id: 'no-such-node' })) as any;
+    assert.deepEqual(none._nodes, { total: 0, successful: 0, failed: 0 });
+    assert.equal(none.indices.count, 0);
+    assert.equal(none.nodes.count.total, 0);
+    assert.equal(((await client.cluster.stats({ node_id: 'cat-1' })) as any).nodes.count.total, 1);
+    assert.equal((await raw('/_cluster/stats', { username: 'watcher', password: 'watcher-password' })).status, 200);
+    const refused = await raw('/_cluster/stats', { username: 'reader', password: 'reader-password' });
+    assert.equal(refused.status, 403, refused.text);
+    assert.equal(refused.body.error.type, 'security_exception');
+    const unknown = await raw('/_cluster/stats?no_such_param=1');
+    assert.equal(unknown.status, 400, unknown.text);
+  });
+});
+
 describe('_cat/recovery (cat.recovery/10_basic.yml)', () => {
   test('an index made here recovered from an empty store; json, h, time and bytes', async () => {
     const text = (await client.cat.recovery({ index: 'cat-one', v: true })) as unknown as string;

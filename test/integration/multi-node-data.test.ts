@@ -585,7 +585,7 @@ describe('data plane on three Strait nodes over etcd', { skip }, () => {
     assert.equal(all.size, 20);
   });
 
-  test('kill -9 of the node holding the most primaries while 4 writers index through the others: no acknowledged write is lost, none twice, every copy identical after recovery', async () => {
+  test('kill -9 of the node holding the most primaries while 4 writers index through the others (2 by id, 2 by generated id): no acknowledged write is lost, none twice, each at its acknowledged seq_no and version, every copy identical after recovery', async () => {
     await createGreen(nodes[0]!, 'ledger', { number_of_shards: 3, number_of_replicas: 1 });
     const { shards } = await shardLayout(nodes[0]!, 'ledger');
     const primaries = new Map<string, number>();
@@ -593,15 +593,17 @@ describe('data plane on three Strait nodes over etcd', { skip }, () => {
     const victimId = [...primaries.entries()].sort((a, b) => b[1] - a[1])[0]![0];
     const victim = await byId(victimId);
     const survivors = nodes.filter((node) => node !== victim);
-    const acknowledged = new Map<string, number>();
+    // The ledger: what each acknowledgement said. Writers 0 and 1 choose the ids (a write applied
+    // twice would show a higher _version or another _seq_no than acknowledged); writers 2 and 3 let
+    // the primary generate them (a write applied twice would be two documents with one source).
+    const acknowledged = new Map<string, { seqNo: number; version: number; source: string }>();
     let stop = false;
     const writer = async (k: number): Promise<void> => {
       for (let n = 0; !stop; n++) {
-        const id = `w${k}-${n}`;
         const through = survivors[(k + n) % survivors.length]!;
         try {
-          const answer = await jsonCall(through, 'PUT', `/ledger/_doc/${id}?timeout=20s`, { writer: k, n });
-          if (answer.status === 201 || answer.status === 200) acknowledged.set(id, answer.body._seq_no);
+          const answer = k < 2 ? await jsonCall(through, 'PUT', `/ledger/_doc/w${k}-${n}?timeout=20s`, { writer: k, n }) : await jsonCall(through, 'POST', '/ledger/_doc?timeout=20s', { writer: k, n });
+          if (answer.status === 201 || answer.status === 200) acknowledged.set(answer.body._id, { seqNo: answer.body._seq_no, version: answer.body._version, source: JSON.stringify({ writer: k, n }) });
         } catch {
           // Not acknowledged: the ledger does not count it.
         }
@@ -627,10 +629,21 @@ describe('data plane on three Strait nodes over etcd', { skip }, () => {
       }
     }
     const all = await assertCopiesIdentical('ledger');
-    for (const id of acknowledged.keys()) assert.ok(all.has(id), `acknowledged [${id}] is missing from the copies`);
-    for (const [id, doc] of all) {
-      const [, writer, n] = /^w(\d)-(\d+)$/.exec(id)!;
-      assert.deepEqual(JSON.parse(doc.source), { writer: Number(writer), n: Number(n) });
+    for (const [id, ack] of acknowledged) {
+      const doc = all.get(id);
+      assert.ok(doc !== undefined, `acknowledged [${id}] is missing from the copies`);
+      // Every copy holds it as acknowledged: once, at the acknowledged seq_no and version.
+      assert.deepEqual({ seqNo: doc.seqNo, version: doc.version, source: doc.source }, ack, `[${id}] differs from its acknowledgement`);
     }
+    const sources = new Set<string>();
+    for (const [id, doc] of all) {
+      const source = JSON.parse(doc.source) as { writer: number; n: number };
+      const named = /^w(\d)-(\d+)$/.exec(id);
+      if (named !== null) assert.deepEqual(source, { writer: Number(named[1]), n: Number(named[2]) });
+      else assert.ok(source.writer >= 2, `[${id}] has a generated id but came from writer ${source.writer}`);
+      assert.ok(!sources.has(doc.source), `${doc.source} was written twice (the second time as [${id}])`);
+      sources.add(doc.source);
+    }
+    assert.ok([...acknowledged.keys()].filter((id) => !id.startsWith('w')).length > 0, 'auto-id writes were acknowledged');
   });
 });

@@ -5,7 +5,8 @@
  *   reached the paused node is acknowledged only if it is durable in the new in-sync set (an
  *   isolated old primary cannot acknowledge: docs-replication.html, "the primary ... is no longer
  *   the primary", and replicas refuse operations of an older term); after SIGCONT the old primary
- *   rejoins as a replica and its copy converges.
+ *   rejoins as a replica and its copy converges; writes sent through it at once after SIGCONT are
+ *   acknowledged only under the new primary term, with the seq_no every copy then holds.
  * - A rolling restart of all three nodes while writers index: every acknowledged write is found on
  *   every copy afterwards, and the copies are identical.
  * - Allocation filters move started copies (shard-allocation-filtering.html): a node decommissioned
@@ -83,10 +84,10 @@ describe('failures of a three-node cluster under writes', { skip }, () => {
     const acknowledged = new Set<string>(Array.from({ length: 10 }, (_, i) => `before-${i}`));
 
     process.kill(paused.pid, 'SIGSTOP');
-    let toPaused: Promise<{ status: number; body: any }> | undefined;
+    let toPaused: Promise<{ status: number; body: any }>[] = [];
     try {
       // Sent to the paused node: read by it only after SIGCONT, with whatever state it holds then.
-      toPaused = jsonCall(paused, 'PUT', '/paused/_doc/to-old-primary?timeout=20s', { via: 'old primary' });
+      toPaused = [0, 1, 2].map((i) => jsonCall(paused, 'PUT', `/paused/_doc/to-old-primary-${i}?timeout=20s`, { via: 'old primary', i }));
       let promoted: { status: number; body: any } | undefined;
       const deadline = Date.now() + 30_000;
       while (promoted === undefined && Date.now() < deadline) {
@@ -101,12 +102,29 @@ describe('failures of a three-node cluster under writes', { skip }, () => {
     } finally {
       process.kill(paused.pid, 'SIGCONT');
     }
-    const late = await toPaused!;
-    if (late.status === 200 || late.status === 201) acknowledged.add('to-old-primary');
+    // At once after SIGCONT, before it can have applied the newer state: more writes through the
+    // resumed node. Whatever it acknowledges (these and the ones queued while it was paused) was
+    // written under the promoted primary's term, never under the term it held before the pause.
+    const resumed = [0, 1, 2, 3, 4].map((i) => jsonCall(paused, 'PUT', `/paused/_doc/after-resume-${i}?timeout=20s`, { via: 'resumed node', i }));
+    const throughResumed = new Map<string, { seqNo: number; primaryTerm: number; version: number }>();
+    for (const answer of await Promise.all([...toPaused, ...resumed])) {
+      if (answer.status !== 200 && answer.status !== 201) continue;
+      assert.ok(answer.body._primary_term > termBefore, `[${answer.body._id}] acknowledged under primary term ${answer.body._primary_term}, not above ${termBefore}: ${JSON.stringify(answer.body)}`);
+      throughResumed.set(answer.body._id, { seqNo: answer.body._seq_no, primaryTerm: answer.body._primary_term, version: answer.body._version });
+      acknowledged.add(answer.body._id);
+    }
+    assert.ok([...throughResumed.keys()].some((id) => id.startsWith('after-resume-')), 'writes through the resumed node were acknowledged');
     // Back: it rejoins, recovers as a replica, and every copy holds every acknowledged write.
     await green(others[0]!, 'paused');
     const copies = await assertCopiesIdentical(nodes, 'paused');
     for (const id of acknowledged) assert.ok(copies.has(id), `acknowledged [${id}] is missing`);
+    // Durable as acknowledged: the same seq_no and version on every copy, under the new term.
+    for (const [id, ack] of throughResumed) {
+      assert.equal(copies.get(id)!.seqNo, ack.seqNo, `[${id}] seq_no`);
+      assert.equal(copies.get(id)!.version, ack.version, `[${id}] version`);
+      const got = await jsonCall(paused, 'GET', `/paused/_doc/${id}`);
+      assert.equal(got.body._primary_term, ack.primaryTerm, `[${id}] primary term: ${got.text}`);
+    }
     for (const node of nodes) assert.equal((await jsonCall(node, 'GET', '/paused/_doc/during-pause')).status, 200);
   });
 

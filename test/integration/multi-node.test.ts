@@ -6,7 +6,9 @@
  * `wait_for_status` (cluster-health.html); `number_of_replicas` above the nodes stays yellow and
  * allocation explain says why (cluster-allocation-explain.html); kill -9 of the master elects
  * another with a higher term and the node leaves with its lease; with etcd stopped, nodes keep
- * serving searches and health says coordination is unavailable; start-up refusals name the setting.
+ * serving searches and health says coordination is unavailable (and an index created right after
+ * etcd is back reaches every node); `index.routing.allocation.require.zone` follows `node.attr.zone`
+ * (shard-allocation-filtering.html); start-up refusals name the setting.
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -106,6 +108,12 @@ describe('three Strait nodes on etcd', { skip }, () => {
     assert.equal(health.status, 200, health.text);
     assert.equal(health.body.status, 'green');
     assert.equal(health.body.active_primary_shards, 3);
+    // `wait_for_status` in any case, and Elasticsearch's refusal of an unknown one, as on one node.
+    assert.equal((await jsonCall(nodes[2]!, 'GET', '/_cluster/health/logs?wait_for_status=GREEN&timeout=30s')).body.status, 'green');
+    const purple = await jsonCall(nodes[2]!, 'GET', '/_cluster/health?wait_for_status=purple');
+    assert.equal(purple.status, 400, purple.text);
+    assert.equal(purple.body.error.type, 'illegal_argument_exception');
+    assert.equal(purple.body.error.reason, 'No enum constant org.elasticsearch.cluster.health.ClusterHealthStatus.PURPLE');
     for (const node of nodes) {
       const mapping = await eventually(() => jsonCall(node, 'GET', '/logs/_mapping'), (answer) => answer.status === 200);
       assert.equal(mapping.body.logs.mappings.properties.msg.type, 'text');
@@ -155,9 +163,85 @@ describe('three Strait nodes on etcd', { skip }, () => {
     const missing = await jsonCall(nodes[1]!, 'GET', '/_cluster/allocation/explain', { index: 'nope', shard: 0, primary: true });
     assert.equal(missing.status, 404);
     assert.equal(missing.body.error.type, 'index_not_found_exception');
+    // Cluster-wide answers through every node (issue #14): _cat/health prints _cluster/health's
+    // figures, _cat/master the state's master, _cat/allocation every data node and the copy no node
+    // holds, _cluster/stats the copies on every node, each measured by the node holding it.
+    await jsonCall(nodes[0]!, 'PUT', '/logs/_doc/1?refresh=true', { msg: 'one' });
+    await jsonCall(nodes[1]!, 'PUT', '/logs/_doc/2?refresh=true', { msg: 'two' });
+    const started = await jsonCall(nodes[0]!, 'GET', '/_cluster/health/wide?wait_for_active_shards=3&timeout=30s');
+    assert.equal(started.status, 200, started.text);
+    const clusterHealth = (await jsonCall(nodes[0]!, 'GET', '/_cluster/health')).body;
+    const stateMaster = (await jsonCall(nodes[0]!, 'GET', '/_cluster/state/master_node,nodes')).body;
+    const catShards = (await jsonCall(nodes[0]!, 'GET', '/_cat/shards?format=json&h=index,prirep,state,docs,node')).body as Record<string, string | null>[];
+    const startedCopies = catShards.filter((row) => row.state === 'STARTED');
+    for (const node of nodes) {
+      const [health] = (await jsonCall(node, 'GET', '/_cat/health?format=json')).body;
+      assert.equal(health['node.total'], '3', JSON.stringify(health));
+      assert.equal(health['node.data'], '3');
+      assert.equal(health.status, clusterHealth.status);
+      assert.equal(health.status, 'yellow');
+      assert.equal(health.shards, String(clusterHealth.active_shards));
+      assert.equal(health.pri, String(clusterHealth.active_primary_shards));
+      assert.equal(health.unassign, String(clusterHealth.unassigned_shards));
+      assert.equal(health['unassign.pri'], '0');
+      const [master] = (await jsonCall(node, 'GET', '/_cat/master?format=json')).body;
+      assert.deepEqual([master.id, master.node], [stateMaster.master_node, stateMaster.nodes[stateMaster.master_node].name]);
+    }
+    const allocation = (await jsonCall(nodes[1]!, 'GET', '/_cat/allocation?format=json&bytes=b')).body as Record<string, string | null>[];
+    assert.deepEqual(allocation.map((row) => row.node).sort(), ['UNASSIGNED', 'node-a', 'node-b', 'node-c']);
+    for (const row of allocation.filter((entry) => entry.node !== 'UNASSIGNED')) {
+      assert.equal(row.shards, String(catShards.filter((copy) => copy.node === row.node).length), JSON.stringify(row));
+      assert.ok(Number(row['disk.total']) > 0 && Number(row['disk.indices']) > 0, JSON.stringify(row));
+    }
+    assert.equal(allocation.find((row) => row.node === 'UNASSIGNED')!.shards, String(clusterHealth.unassigned_shards));
+    const stats = (await jsonCall(nodes[2]!, 'GET', '/_cluster/stats')).body;
+    assert.deepEqual(stats._nodes, { total: 3, successful: 3, failed: 0 });
+    assert.equal(stats.status, 'yellow');
+    assert.equal(stats.cluster_uuid, (await jsonCall(nodes[0]!, 'GET', '/')).body.cluster_uuid);
+    assert.equal(stats.indices.shards.total, startedCopies.length, JSON.stringify(stats.indices.shards));
+    assert.equal(stats.indices.shards.primaries, startedCopies.filter((row) => row.prirep === 'p').length);
+    assert.equal(stats.indices.docs.count, startedCopies.filter((row) => row.prirep === 'p').reduce((total, row) => total + Number(row.docs), 0));
+    assert.equal(stats.indices.docs.count, 2);
+    assert.deepEqual([stats.nodes.count.total, stats.nodes.count.master, stats.nodes.count.data], [3, 3, 3]);
+    assert.deepEqual(stats.nodes.discovery_types, { 'multi-node': 3 });
+    assert.equal(stats.nodes.os.names.reduce((total: number, entry: { count: number }) => total + entry.count, 0), 3);
+    // _cat/segments: every copy's segments from the node holding it; _cat/nodeattrs: every node's attributes.
+    const segments = (await jsonCall(nodes[0]!, 'GET', '/_cat/segments?format=json&h=index,prirep,id,docs.count')).body as Record<string, string>[];
+    assert.equal(segments.length, stats.indices.segments.count, JSON.stringify(segments));
+    assert.equal(segments.filter((row) => row.index === 'logs' && row.prirep === 'p').reduce((total, row) => total + Number(row['docs.count']), 0), 2);
+    const logsHolders = new Set(segments.filter((row) => row.index === 'logs').map((row) => row.id));
+    assert.ok(logsHolders.size >= 1 && [...logsHolders].every((id) => id in stateMaster.nodes), JSON.stringify(segments));
+    for (const node of nodes) {
+      const attrs = (await jsonCall(node, 'GET', '/_cat/nodeattrs?format=json&h=node,attr,value,pid')).body as Record<string, string>[];
+      assert.deepEqual(attrs.filter((row) => row.attr === 'zone').map((row) => [row.node, row.value]).sort(), [['node-a', 'z1'], ['node-b', 'z2'], ['node-c', 'z3']]);
+      assert.ok(attrs.every((row) => /^\d+$/.test(row.pid!)), JSON.stringify(attrs));
+    }
+    const one = (await jsonCall(nodes[2]!, 'GET', '/_cluster/stats/nodes/node-a')).body;
+    assert.deepEqual([one._nodes.total, one.nodes.count.total], [1, 1]);
+    assert.equal(one.indices.shards.total, startedCopies.filter((row) => row.node === 'node-a').length);
     const deleted = await jsonCall(nodes[2]!, 'DELETE', '/wide');
     assert.equal(deleted.status, 200);
     await eventually(() => jsonCall(nodes[0]!, 'GET', '/wide'), (answer) => answer.status === 404);
+  });
+
+  test('index.routing.allocation.require.zone places every copy on the nodes whose node.attr.zone matches', async () => {
+    // shard-allocation-filtering.html: node-b alone has zone z2, so both primaries go there, and a
+    // replica has no second node of that zone to go to (yellow, explain names the filter).
+    const created = await jsonCall(nodes[2]!, 'PUT', '/zoned', { settings: { number_of_shards: 2, number_of_replicas: 0, 'index.routing.allocation.require.zone': 'z2' } });
+    assert.equal(created.status, 200, created.text);
+    assert.equal((await jsonCall(nodes[0]!, 'GET', '/_cluster/health/zoned?wait_for_status=green&timeout=30s')).body.status, 'green');
+    const rows = (await jsonCall(nodes[0]!, 'GET', '/_cat/shards/zoned?format=json&h=shard,prirep,state,node')).body as { state: string; node: string }[];
+    assert.deepEqual(rows.map((row) => [row.state, row.node]), [['STARTED', 'node-b'], ['STARTED', 'node-b']]);
+    assert.equal((await jsonCall(nodes[1]!, 'PUT', '/zoned/_settings', { index: { number_of_replicas: 1 } })).status, 200);
+    const explain = await eventually(
+      () => jsonCall(nodes[0]!, 'GET', '/_cluster/allocation/explain', { index: 'zoned', shard: 0, primary: false }),
+      (answer) => answer.body?.can_allocate === 'no',
+    );
+    assert.equal(explain.body.current_state, 'unassigned', explain.text);
+    const filtered = explain.body.node_allocation_decisions.filter((decision: any) => decision.deciders.some((d: any) => d.decider === 'filter' && d.decision === 'NO' && /index\.routing\.allocation\.require\.zone/.test(d.explanation)));
+    assert.deepEqual(filtered.map((decision: any) => decision.node_name).sort(), ['node-a', 'node-c'], explain.text);
+    assert.equal((await jsonCall(nodes[0]!, 'GET', '/_cluster/health/zoned')).body.status, 'yellow');
+    assert.equal((await jsonCall(nodes[2]!, 'DELETE', '/zoned')).status, 200);
   });
 
   test('start-up refusals name the setting: a duplicate node.name, another cluster name at the same prefix', async () => {
@@ -232,5 +316,18 @@ describe('three Strait nodes on etcd', { skip }, () => {
     const back = await eventually(() => jsonCall(node, 'GET', '/_cluster/health'), (answer) => answer.body?.coordination?.available === true, 30_000);
     assert.equal(back.body.coordination.available, true);
     assert.equal(back.body.number_of_nodes, 2);
+    // A master-routed change right after the restart: accepted, published, applied on every node.
+    const after = await jsonCall(nodes[1]!, 'PUT', '/after-etcd', { settings: { number_of_shards: 1, number_of_replicas: 1 } });
+    assert.equal(after.status, 200, after.text);
+    assert.equal(after.body.acknowledged, true, after.text);
+    assert.equal((await jsonCall(node, 'GET', '/_cluster/health/after-etcd?wait_for_status=green&timeout=30s')).body.status, 'green');
+    for (const each of nodes) {
+      const got = await jsonCall(each, 'GET', '/after-etcd/_settings');
+      assert.equal(got.status, 200, got.text);
+      assert.equal(got.body['after-etcd'].settings.index.number_of_replicas, '1');
+    }
+    const afterWrite = await jsonCall(node, 'PUT', '/after-etcd/_doc/1?refresh=true', { msg: 'after' });
+    assert.equal(afterWrite.status, 201, afterWrite.text);
+    assert.deepEqual(afterWrite.body._shards, { total: 2, successful: 2, failed: 0 });
   });
 });

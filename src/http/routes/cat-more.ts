@@ -141,7 +141,15 @@ const masterColumns: readonly CatColumn[] = [
   column('node', ['n'], 'node name', true),
 ];
 
-const nodeattrsColumns: readonly CatColumn[] = [
+/** `_cat/master`'s one row: this node (one node), or the applied state's `master_node` (src/node/wire-coordination.ts). */
+export function renderCatMaster(request: RestRequest, master: { readonly id: string; readonly host: string; readonly ip: string; readonly node: string }): RestResponse {
+  return renderCat(request, masterColumns, [{ ...master }]);
+}
+
+/** The parameters of the node `_cat` APIs (nodes, master, nodeattrs, allocation ...). */
+export const CAT_NODE_PARAMS: readonly string[] = [...CAT_COMMON_PARAMS, 'master_timeout', 'local'];
+
+export const nodeattrsColumns: readonly CatColumn[] = [
   column('node', ['name'], 'node name', true),
   column('id', ['id', 'nodeId'], 'unique node id', false),
   column('pid', ['p'], 'process id', false),
@@ -183,7 +191,7 @@ const threadPoolColumns: readonly CatColumn[] = [
   column('keep_alive', ['ka'], 'thread keep alive time', false, true),
 ];
 
-const allocationColumns: readonly CatColumn[] = [
+export const allocationColumns: readonly CatColumn[] = [
   column('shards', ['s'], 'number of shards on node', true, true),
   column('disk.indices', ['di', 'diskIndices'], 'disk used by ES indices', true, true),
   column('disk.used', ['du', 'diskUsed'], 'disk used (total, not just ES)', true, true),
@@ -196,7 +204,12 @@ const allocationColumns: readonly CatColumn[] = [
   column('node.role', ['r', 'role', 'nodeRole'], 'node roles', false),
 ];
 
-const segmentsColumns: readonly CatColumn[] = [
+/** `_cat/allocation`'s row of the copies no node holds, as Elasticsearch prints it. */
+export function unassignedAllocationRow(shards: number): CatRow {
+  return { shards, 'disk.indices': null, 'disk.used': null, 'disk.avail': null, 'disk.total': null, 'disk.percent': null, host: null, ip: null, node: 'UNASSIGNED', 'node.role': null };
+}
+
+export const segmentsColumns: readonly CatColumn[] = [
   column('index', ['i', 'idx'], 'index name', true),
   column('shard', ['s', 'sh'], 'shard name', true),
   column('prirep', ['p', 'pr', 'primaryOrReplica'], 'primary or replica', true),
@@ -274,6 +287,38 @@ function fileBytes(file: string): number | null {
   }
 }
 
+/** `_cat/segments`' rows of one shard copy on this node: one per segment of its searcher. */
+export function copySegmentRows(indices: IndicesService, handle: IndexHandle, shard: number, snapshot: ShardSnapshot, copy: { readonly primary: boolean; readonly ip: string; readonly nodeId: string }): CatRow[] {
+  const directory = searcherDirectory(indices.indexDirectory(handle.uuid), shard);
+  const committed = committedSegments(directory);
+  return snapshot.state.segments.map((segment): CatRow => {
+    const isCommitted = committed.has(segment.name);
+    const segBytes = isCommitted ? fileBytes(path.join(directory, `${segment.name}.seg`)) : null;
+    const metaBytes = isCommitted ? fileBytes(path.join(directory, `${segment.name}.meta`)) : null;
+    return {
+      index: handle.name,
+      shard,
+      prirep: copy.primary ? 'p' : 'r',
+      ip: copy.ip,
+      id: copy.nodeId,
+      segment: segment.name,
+      generation: Number.parseInt(segment.name.slice(1), 36),
+      'docs.count': segment.liveDocCount,
+      'docs.deleted': segment.maxDoc - segment.liveDocCount,
+      // A segment's size is that of its files, known once written; one only in memory shows none.
+      size: segBytes === null ? null : bytesCell(segBytes + (metaBytes ?? 0)),
+      // Strait does not account the memory a segment holds.
+      'size.memory': null,
+      committed: isCommitted,
+      searchable: true,
+      // The Strait segment format version (there is no Lucene version to report).
+      version: String(SEGMENT_FORMAT_VERSION),
+      // A segment's structures live in one file (its `.seg`), as in a Lucene compound file.
+      compound: true,
+    };
+  });
+}
+
 /** `_all`, `_local`, `_master`, `*`, the node's id or name, or a wildcard over them. */
 function nodeSelected(node: CatNodeIdentity, expression: string | undefined): boolean {
   if (expression === undefined || expression === '') return true;
@@ -341,8 +386,7 @@ export function catMoreRoutes(options: CatMoreOptions): readonly Route[] {
     return renderCat(request, nodesColumns, [catNodeRow(node, options.figures(), booleanParam(request.query['full_id']), true)]);
   };
 
-  const master = (request: RestRequest): RestResponse =>
-    renderCat(request, masterColumns, [{ id: node.nodeId, host: ip(), ip: ip(), node: node.nodeName }]);
+  const master = (request: RestRequest): RestResponse => renderCatMaster(request, { id: node.nodeId, host: ip(), ip: ip(), node: node.nodeName });
 
   const nodeattrs = (request: RestRequest, context: RequestContext): RestResponse => {
     context.authorize.cluster(STATE_ACTION);
@@ -423,9 +467,7 @@ export function catMoreRoutes(options: CatMoreOptions): readonly Route[] {
       });
     }
     // Replica copies this one node cannot hold, as Elasticsearch lists them under UNASSIGNED.
-    if (summary.unassigned_shards > 0) {
-      rows.push({ shards: summary.unassigned_shards, 'disk.indices': null, 'disk.used': null, 'disk.avail': null, 'disk.total': null, 'disk.percent': null, host: null, ip: null, node: 'UNASSIGNED', 'node.role': null });
-    }
+    if (summary.unassigned_shards > 0) rows.push(unassignedAllocationRow(summary.unassigned_shards));
     return renderCat(request, allocationColumns, rows);
   };
 
@@ -435,34 +477,7 @@ export function catMoreRoutes(options: CatMoreOptions): readonly Route[] {
     const rows: CatRow[] = [];
     for (const handle of handles) {
       shardSnapshots(searchers, handle).forEach((snapshot, shard) => {
-        const directory = searcherDirectory(indices.indexDirectory(handle.uuid), shard);
-        const committed = committedSegments(directory);
-        for (const segment of snapshot.state.segments) {
-          const isCommitted = committed.has(segment.name);
-          const segBytes = isCommitted ? fileBytes(path.join(directory, `${segment.name}.seg`)) : null;
-          const metaBytes = isCommitted ? fileBytes(path.join(directory, `${segment.name}.meta`)) : null;
-          rows.push({
-            index: handle.name,
-            shard,
-            prirep: 'p',
-            ip: ip(),
-            id: node.nodeId,
-            segment: segment.name,
-            generation: Number.parseInt(segment.name.slice(1), 36),
-            'docs.count': segment.liveDocCount,
-            'docs.deleted': segment.maxDoc - segment.liveDocCount,
-            // A segment's size is that of its files, known once written; one only in memory shows none.
-            size: segBytes === null ? null : bytesCell(segBytes + (metaBytes ?? 0)),
-            // Strait does not account the memory a segment holds.
-            'size.memory': null,
-            committed: isCommitted,
-            searchable: true,
-            // The Strait segment format version (there is no Lucene version to report).
-            version: String(SEGMENT_FORMAT_VERSION),
-            // A segment's structures live in one file (its `.seg`), as in a Lucene compound file.
-            compound: true,
-          });
-        }
+        rows.push(...copySegmentRows(indices, handle, shard, snapshot, { primary: true, ip: ip(), nodeId: node.nodeId }));
       });
     }
     return renderCat(request, segmentsColumns, rows);

@@ -21,7 +21,7 @@ import { resolveForRoute } from './indices.js';
 export { bytesCell, formatBytes, formatTime, renderCat, timeCell, type CatBytes, type CatCell, type CatColumn, type CatRow, type CatTime } from './cat-table.js';
 
 // Elasticsearch accepts its cat response parameters (ts, bytes, time) on every cat API.
-const CAT_PARAMS = ['format', 'h', 'help', 's', 'v', 'ts', 'bytes', 'time', 'local', 'master_timeout'];
+export const CAT_PARAMS = ['format', 'h', 'help', 's', 'v', 'ts', 'bytes', 'time', 'local', 'master_timeout'];
 
 const column = catColumn;
 
@@ -103,6 +103,44 @@ export function renderCatCount(request: RestRequest, nowMs: number, count: numbe
   return renderCat(request, countColumns, [{ ...clock(nowMs), count }]);
 }
 
+/** The figures of `_cat/health`'s one row (those of `_cluster/health`). */
+export interface CatHealthFigures {
+  readonly clusterName: string;
+  readonly status: string;
+  readonly nodes: number;
+  readonly dataNodes: number;
+  readonly activeShards: number;
+  readonly activePrimaryShards: number;
+  readonly relocatingShards: number;
+  readonly initializingShards: number;
+  readonly unassignedShards: number;
+  readonly unassignedPrimaryShards: number;
+  readonly activeShardsPercent: number;
+}
+
+/** `_cat/health` of a health computed here (one node) or from the applied cluster state (src/node/wire-coordination.ts). */
+export function renderCatHealth(request: RestRequest, nowMs: number, figures: CatHealthFigures): RestResponse {
+  // `ts=false` hides epoch and timestamp in the renderer; they stay sort keys, as in Elasticsearch.
+  const row: CatRow = {
+    ...clock(nowMs),
+    cluster: figures.clusterName,
+    status: figures.status,
+    'node.total': figures.nodes,
+    'node.data': figures.dataNodes,
+    shards: figures.activeShards,
+    pri: figures.activePrimaryShards,
+    relo: figures.relocatingShards,
+    init: figures.initializingShards,
+    unassign: figures.unassignedShards,
+    'unassign.pri': figures.unassignedPrimaryShards,
+    // Strait applies cluster changes at once: no task waits.
+    pending_tasks: 0,
+    max_task_wait_time: '-',
+    active_shards_percent: `${figures.activeShardsPercent.toFixed(1)}%`,
+  };
+  return renderCat(request, healthColumns, [row]);
+}
+
 /** What `_cat/indices` shows of an open index's copies (undefined for a closed index: empty cells). */
 export interface CatIndexFigures {
   readonly primaryDocs: number;
@@ -179,24 +217,19 @@ export function catRoutes(service: IndicesService, options: CatOptions): readonl
 
   const health = (request: RestRequest): RestResponse => {
     const summary = clusterHealth(service.all().map(healthOf));
-    // `ts=false` hides epoch and timestamp in the renderer; they stay sort keys, as in Elasticsearch.
-    const row: CatRow = {
-      ...clock(service.nowMs()),
-      cluster: options.clusterName,
+    return renderCatHealth(request, service.nowMs(), {
+      clusterName: options.clusterName,
       status: summary.status,
-      'node.total': 1,
-      'node.data': 1,
-      shards: summary.active_shards,
-      pri: summary.active_primary_shards,
-      relo: 0,
-      init: 0,
-      unassign: summary.unassigned_shards,
-      'unassign.pri': 0,
-      pending_tasks: 0,
-      max_task_wait_time: '-',
-      active_shards_percent: `${summary.active_shards_percent_as_number.toFixed(1)}%`,
-    };
-    return renderCat(request, healthColumns, [row]);
+      nodes: 1,
+      dataNodes: 1,
+      activeShards: summary.active_shards,
+      activePrimaryShards: summary.active_primary_shards,
+      relocatingShards: 0,
+      initializingShards: 0,
+      unassignedShards: summary.unassigned_shards,
+      unassignedPrimaryShards: 0,
+      activeShardsPercent: summary.active_shards_percent_as_number,
+    });
   };
 
   /**

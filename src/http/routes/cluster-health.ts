@@ -41,7 +41,7 @@ interface Snapshot {
 }
 
 /** `wait_for_status`, any case, as Elasticsearch reads it (Java's enum lookup, and its refusal). */
-function parseStatus(value: string | undefined): HealthStatus | undefined {
+export function parseStatus(value: string | undefined): HealthStatus | undefined {
   if (value === undefined) return undefined;
   const status = value.toLowerCase();
   if (status === 'green' || status === 'yellow' || status === 'red') return status;

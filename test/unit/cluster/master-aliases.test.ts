@@ -91,14 +91,3 @@ test('aliasChangesOf: added, changed and removed aliases of one index', () => {
     { index: 'i', alias: 'c', definition: null },
   ]);
 });
-
-test('a create of an index the master already created under the same uuid changes nothing (two requests of one node each sent it); another uuid is refused', () => {
-  const before = twoIndices();
-  const again = stepMaster(before, { kind: 'create_index', name: 'logs-1', uuid: 'u-logs-1', settings: { 'index.number_of_shards': '1', 'index.number_of_replicas': '0' }, mappings: {}, aliases: {}, routingNumShards: 1 }, input());
-  assert.ok(again.ok, again.ok ? '' : again.error.message);
-  assert.equal(again.changed, false);
-  assert.equal(again.state, before);
-  const other = stepMaster(before, { kind: 'create_index', name: 'logs-1', uuid: 'u-other', settings: {}, mappings: {}, aliases: {}, routingNumShards: 1 }, input());
-  assert.ok(!other.ok);
-  assert.equal(other.error.type, 'resource_already_exists_exception');
-});
