@@ -167,7 +167,7 @@ const unimplementedTokenizers: ReadonlySet<string> = new Set([
 /** Elasticsearch's built-in token filters that Strait does not implement in an analyzer (refused by name). */
 const unimplementedFilters: ReadonlySet<string> = new Set([
   'shingle', 'synonym', 'synonym_graph', 'word_delimiter', 'word_delimiter_graph', 'kstem', 'snowball', 'hunspell',
-  'keyword_marker', 'stemmer_override', 'common_grams', 'limit', 'min_hash', 'fingerprint', 'dictionary_decompounder',
+  'stemmer_override', 'common_grams', 'limit', 'min_hash', 'fingerprint', 'dictionary_decompounder',
   'hyphenation_decompounder', 'keep', 'keep_types', 'multiplexer', 'condition', 'predicate_token_filter', 'remove_duplicates',
   'delimited_payload', 'flatten_graph', 'phonetic', 'cjk_width', 'cjk_bigram', 'decimal_digit', 'apostrophe', 'classic',
   'arabic_normalization', 'bengali_normalization', 'german_normalization', 'hindi_normalization', 'indic_normalization',
@@ -339,6 +339,15 @@ function filterOf(type: string, parameters: Parameters, settings: Settings): Tok
       definition = { type, options: Object.freeze({ pattern, flags, replacement, all }) };
       break;
     }
+    case 'keyword_marker': {
+      for (const unsupported of ['keywords_path', 'keywords_pattern']) {
+        if (parameters.has(unsupported)) throw errors.illegalArgument(`${parameters.describe}: [${unsupported}] is not supported by Strait; give the words in [keywords]`);
+      }
+      const keywords = parameters.list('keywords');
+      if (keywords === undefined) throw errors.illegalArgument('keyword filter requires either `keywords`, `keywords_path`, or `keywords_pattern` to be configured');
+      definition = { type, keywords, ignoreCase: parameters.boolean('ignore_case', false) };
+      break;
+    }
     case 'elision': {
       if (parameters.has('articles_path')) throw errors.illegalArgument(`${parameters.describe}: [articles_path] is not supported by Strait; give the articles in [articles]`);
       const articles = parameters.list('articles');
@@ -410,7 +419,7 @@ function parseComponents(settings: Settings): Components {
     const parameters = Parameters.fromSettings(settings, `index.analysis.filter.${name}.`, `filter [${name}]`);
     const type = parameters.string('type');
     if (type === undefined) throw errors.illegalArgument(`filter [${name}] must specify either an analyzer type, or a tokenizer`);
-    if (!builtInFilters.has(type) && type !== 'pattern_replace' && !unimplementedFilters.has(type)) throw errors.illegalArgument(`Unknown filter type [${type}] for [${name}]`);
+    if (!builtInFilters.has(type) && type !== 'pattern_replace' && type !== 'keyword_marker' && !unimplementedFilters.has(type)) throw errors.illegalArgument(`Unknown filter type [${type}] for [${name}]`);
     filters.set(name, filterOf(type, parameters, settings));
   }
   const charFilters = new Map<string, CharFilterDefinition>();
@@ -474,6 +483,11 @@ function parseAnalyzer(name: string, settings: Settings, components: Components)
       filters: Object.freeze(filters),
     });
   };
+  if (type !== 'custom') {
+    for (const component of ['tokenizer', 'filter', 'char_filter']) {
+      if (parameters.has(component)) throw errors.illegalArgument(`analyzer [${name}] of type [${type}] has [${component}], which only a custom analyzer takes`);
+    }
+  }
   switch (type) {
     case 'custom': {
       if (tokenizerName === undefined) throw errors.illegalArgument(`Custom Analyzer [${name}] must be configured with a tokenizer`);
@@ -657,11 +671,12 @@ function tokenize(definition: TokenizerDefinition, text: string): ChainToken[] {
       const regex = memo(definition, () => compileJavaRegex(definition.pattern, definition.flags));
       const out: ChainToken[] = [];
       if (definition.group >= 0) {
-        for (const match of text.matchAll(regex)) {
+        const withIndices = memo(regex, () => new RegExp(regex.source, `${regex.flags}d`));
+        for (const match of text.matchAll(withIndices)) {
           const value = match[definition.group];
-          if (value === undefined || value === '') continue;
-          const start = match.index + (definition.group === 0 ? 0 : match[0].indexOf(value));
-          out.push(token(value, start, start + value.length));
+          const span = match.indices?.[definition.group];
+          if (value === undefined || value === '' || span === undefined) continue;
+          out.push(token(value, span[0], span[1]));
         }
         return out;
       }

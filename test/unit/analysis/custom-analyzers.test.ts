@@ -91,6 +91,8 @@ test('token filters: stop, asciifolding, edge_ngram, ngram, length, truncate, un
   assert.deepEqual(chain('keyword', ['trim'], ' fox '), ['fox']);
   assert.deepEqual(chain('standard', ['elision'], 'j’examine près du wharf'), ['examine', 'près', 'du', 'wharf']);
   assert.deepEqual(chain('whitespace', ['stemmer'], 'fox running and jumping'), ['fox', 'run', 'and', 'jump']);
+  const marker = { filter: { keep: { type: 'keyword_marker', keywords: ['jumping'] } } };
+  assert.deepEqual(chain('whitespace', ['keep', 'porter_stem'], 'fox running and jumping', marker), ['fox', 'run', 'and', 'jumping']);
   const light = { filter: { f: { type: 'stemmer', language: 'minimal_english' } } };
   assert.deepEqual(chain('whitespace', ['f'], 'ponies bus class cats', light), ['pony', 'bus', 'class', 'cat']);
   const trailing = { filter: { f: { type: 'stop', remove_trailing: false } } };
@@ -129,6 +131,7 @@ test('refusals: unknown tokenizer, filter, char filter and type, a custom analyz
   refused({ filter: { f: { type: 'edge_ngram', side: 'back' } } }, /\[side\] \[back\] is not supported by Strait/);
   refused({ filter: { f: { type: 'stemmer', language: 'light_english' } } }, /stemmer language \[light_english\] is not supported/);
   refused({ analyzer: { a: { tokenizer: 'standard', position_increment_gap: 10 } } }, /\[position_increment_gap\] \[10\] is not supported/);
+  refused({ analyzer: { a: { type: 'standard', filter: ['lowercase'] } } }, 'analyzer [a] of type [standard] has [filter], which only a custom analyzer takes');
 });
 
 test('random round trips: index analyzers of the built-in types give the built-in analyzers\' tokens', () => {
