@@ -5,7 +5,7 @@
  */
 import { errors } from '../common/index.js';
 import { analyzeForApi, getAnalyzer, normalizeKeyword, resolveAnalyzer, type Analyzer, type AnalyzeToken, type FieldMappings, type NormalizerDefinition } from '../index/searcher/index.js';
-import { chainTokens, compileAnalyzer, inlineCharFilter, inlineFilter, inlineTokenizer, runChain, type AnalyzerDefinition, type ChainToken, type Components } from '../index/analysis/custom-analyzers.js';
+import { chainTokens, compileAnalyzer, inlineCharFilter, inlineFilter, inlineTokenizer, resolveSynonyms, runChain, type AnalyzerDefinition, type ChainToken, type Components } from '../index/analysis/custom-analyzers.js';
 
 type Json = Record<string, unknown>;
 const isObject = (value: unknown): value is Json => value !== null && typeof value === 'object' && !Array.isArray(value);
@@ -144,19 +144,17 @@ export function analyze(body: unknown, context: AnalyzeContext): Json {
     const tokenizerSpec = body['tokenizer'] ?? 'keyword';
     const tokenizer = inlineTokenizer(tokenizerSpec, context.components);
     if (tokenizer === undefined) throw errors.illegalArgument(`failed to find global tokenizer under [${isObject(tokenizerSpec) ? String(tokenizerSpec['type']) : String(tokenizerSpec)}]`);
-    const chain: Chain = {
-      tokenizer,
-      charFilters: charFilters.map((spec) => {
-        const definition = inlineCharFilter(spec, context.components);
-        if (definition === undefined) throw errors.illegalArgument(`failed to find global char_filter under [${isObject(spec) ? String(spec['type']) : String(spec)}]`);
-        return definition;
-      }),
-      filters: filters.map((spec) => {
-        const definition = inlineFilter(spec, context.components);
-        if (definition === undefined) throw errors.illegalArgument(`failed to find global filter under [${isObject(spec) ? String(spec['type']) : String(spec)}]`);
-        return definition;
-      }),
-    };
+    const inlineCharFilters = charFilters.map((spec) => {
+      const definition = inlineCharFilter(spec, context.components);
+      if (definition === undefined) throw errors.illegalArgument(`failed to find global char_filter under [${isObject(spec) ? String(spec['type']) : String(spec)}]`);
+      return definition;
+    });
+    const inlineFilters = filters.map((spec) => {
+      const definition = inlineFilter(spec, context.components);
+      if (definition === undefined) throw errors.illegalArgument(`failed to find global filter under [${isObject(spec) ? String(spec['type']) : String(spec)}]`);
+      return definition;
+    });
+    const chain: Chain = { tokenizer, charFilters: inlineCharFilters, filters: resolveSynonyms(tokenizer, inlineCharFilters, inlineFilters) };
     if (!explain) return { tokens: overTexts(texts, (text) => runChain(chain, text)) };
     return explainChain(chain, texts, { charFilters: charFilters.map(componentName), tokenizer: componentName(tokenizerSpec), filters: filters.map(componentName) });
   }

@@ -424,3 +424,20 @@ test('index analyzers: what does not build is refused at creation with Elasticse
   const closed = await failure(client.indices.putSettings({ index: 'static-analysis', settings: { analysis: { analyzer: { my: { tokenizer: 'nonexistent' } } } } }));
   assert.deepEqual(closed, { status: 400, type: 'illegal_argument_exception', reason: 'Custom Analyzer [my] failed to find tokenizer under name [nonexistent]' });
 });
+
+test('index analyzers: a synonym filter at search time finds documents by their synonyms; shingles index word pairs', async () => {
+  await client.indices.create({
+    index: 'synonym-analysis',
+    settings: {
+      analysis: {
+        filter: { syn: { type: 'synonym_graph', synonyms: ['fast, quick', 'car => automobile'] }, pairs: { type: 'shingle', output_unigrams: false } },
+        analyzer: { with_synonyms: { tokenizer: 'standard', filter: ['lowercase', 'syn'] }, pairs: { tokenizer: 'standard', filter: ['lowercase', 'pairs'] } },
+      },
+    },
+    mappings: { properties: { t: { type: 'text', search_analyzer: 'with_synonyms', analyzer: 'standard' }, p: { type: 'text', analyzer: 'pairs' } } },
+  });
+  await client.index({ index: 'synonym-analysis', id: '1', document: { t: 'A quick automobile', p: 'quick brown fox' }, refresh: true });
+  assert.deepEqual((await client.search({ index: 'synonym-analysis', query: { match: { t: 'fast car' } } })).hits.hits.map((hit) => hit._id), ['1']);
+  assert.deepEqual((await client.search({ index: 'synonym-analysis', query: { term: { p: 'brown fox' } } })).hits.hits.map((hit) => hit._id), ['1']);
+  assert.equal((await client.search({ index: 'synonym-analysis', query: { term: { p: 'brown' } } })).hits.hits.length, 0);
+});

@@ -45,6 +45,9 @@ export type TokenFilterDefinition =
   | { readonly type: 'ngram' | 'edge_ngram'; readonly minGram: number; readonly maxGram: number; readonly preserveOriginal: boolean }
   | { readonly type: 'pattern_replace'; readonly options: PatternReplaceFilterOptions }
   | { readonly type: 'elision'; readonly articles: readonly string[]; readonly ignoreCase: boolean }
+  | { readonly type: 'synonym'; readonly rules: readonly string[]; readonly expand: boolean; readonly lenient: boolean }
+  /** A synonym filter once its rules went through the chain before it (resolveSynonyms): term → replacements. */
+  | { readonly type: 'synonym_map'; readonly map: Readonly<Record<string, readonly string[]>> }
   | {
       readonly type: 'shingle';
       readonly minShingleSize: number;
@@ -175,7 +178,7 @@ const unimplementedTokenizers: ReadonlySet<string> = new Set([
 
 /** Elasticsearch's built-in token filters that Strait does not implement in an analyzer (refused by name). */
 const unimplementedFilters: ReadonlySet<string> = new Set([
-  'synonym', 'synonym_graph', 'word_delimiter', 'word_delimiter_graph', 'kstem', 'snowball', 'hunspell',
+  'word_delimiter', 'word_delimiter_graph', 'kstem', 'snowball', 'hunspell',
   'stemmer_override', 'common_grams', 'limit', 'min_hash', 'fingerprint', 'dictionary_decompounder',
   'hyphenation_decompounder', 'keep', 'keep_types', 'multiplexer', 'condition', 'predicate_token_filter', 'remove_duplicates',
   'delimited_payload', 'flatten_graph', 'phonetic', 'cjk_width', 'cjk_bigram', 'decimal_digit', 'apostrophe', 'classic',
@@ -348,6 +351,20 @@ function filterOf(type: string, parameters: Parameters, settings: Settings): Tok
       definition = { type, options: Object.freeze({ pattern, flags, replacement, all }) };
       break;
     }
+    case 'synonym':
+    case 'synonym_graph': {
+      for (const unsupported of ['synonyms_path', 'synonyms_set']) {
+        if (parameters.has(unsupported)) throw errors.illegalArgument(`${parameters.describe}: [${unsupported}] is not supported by Strait; give the rules in [synonyms]`);
+      }
+      const format = parameters.string('format') ?? 'solr';
+      if (format !== 'solr') throw errors.illegalArgument(`${parameters.describe}: synonym format [${format}] is not supported by Strait (solr is)`);
+      parameters.boolean('updateable', false);
+      if (parameters.string('updateable') === 'true') throw errors.illegalArgument(`${parameters.describe}: [updateable] synonyms are not supported by Strait`);
+      const rules = parameters.list('synonyms');
+      if (rules === undefined) throw errors.illegalArgument('synonym requires either `synonyms`, `synonyms_set` or `synonyms_path` to be configured');
+      definition = { type: 'synonym', rules, expand: parameters.boolean('expand', true), lenient: parameters.boolean('lenient', false) };
+      break;
+    }
     case 'shingle': {
       const minShingleSize = parameters.integer('min_shingle_size', 2);
       const maxShingleSize = parameters.integer('max_shingle_size', 2);
@@ -452,7 +469,7 @@ function parseComponents(settings: Settings): Components {
     const parameters = Parameters.fromSettings(settings, `index.analysis.filter.${name}.`, `filter [${name}]`);
     const type = parameters.string('type');
     if (type === undefined) throw errors.illegalArgument(`filter [${name}] must specify either an analyzer type, or a tokenizer`);
-    if (!builtInFilters.has(type) && type !== 'pattern_replace' && type !== 'keyword_marker' && !unimplementedFilters.has(type)) throw errors.illegalArgument(`Unknown filter type [${type}] for [${name}]`);
+    if (!builtInFilters.has(type) && !['pattern_replace', 'keyword_marker', 'synonym', 'synonym_graph'].includes(type) && !unimplementedFilters.has(type)) throw errors.illegalArgument(`Unknown filter type [${type}] for [${name}]`);
     filters.set(name, filterOf(type, parameters, settings));
   }
   const charFilters = new Map<string, CharFilterDefinition>();
@@ -528,7 +545,7 @@ function parseAnalyzer(name: string, settings: Settings, components: Components)
       const charFilterNames = parameters.list('char_filter') ?? [];
       const filterNames = parameters.list('filter') ?? [];
       const charFilters = charFilterNames.map((charFilter) => resolveCharFilter(name, charFilter, components));
-      const filters = filterNames.map((filter) => resolveFilter(name, filter, components, settings));
+      const filters = resolveSynonyms(tokenizer, charFilters, filterNames.map((filter) => resolveFilter(name, filter, components, settings)));
       return build(tokenizer, filters, charFilters, { tokenizer: tokenizerName, filters: filterNames, charFilters: charFilterNames });
     }
     case 'standard': {
@@ -625,7 +642,7 @@ export function inlineFilter(spec: unknown, components?: Components): TokenFilte
   if (typeof spec === 'string') return builtInFilters.has(spec) ? filterOf(spec, new Parameters(`filter [${spec}]`, new Map()), {}) : undefined;
   if (spec === null || typeof spec !== 'object' || Array.isArray(spec)) return undefined;
   const type = (spec as Record<string, unknown>)['type'];
-  if (typeof type !== 'string' || (!builtInFilters.has(type) && type !== 'pattern_replace')) return undefined;
+  if (typeof type !== 'string' || (!builtInFilters.has(type) && !['pattern_replace', 'keyword_marker', 'synonym', 'synonym_graph'].includes(type))) return undefined;
   return filterOf(type, Parameters.fromObject(spec as Record<string, unknown>, `filter [__anonymous__${type}]`), {});
 }
 
@@ -888,6 +905,20 @@ function runFilter(definition: TokenFilterDefinition, tokens: ChainToken[], text
     }
     case 'shingle':
       return shingles(tokens, definition);
+    case 'synonym':
+      return tokens; // resolveSynonyms replaces it before a chain runs
+    case 'synonym_map': {
+      const out: ChainToken[] = [];
+      for (const current of tokens) {
+        const replacements = Object.hasOwn(definition.map, current.term) ? definition.map[current.term] : undefined;
+        if (replacements === undefined || replacements.length === 0) {
+          out.push(current);
+          continue;
+        }
+        replacements.forEach((term, index) => out.push({ ...current, term, type: 'SYNONYM', positionIncrement: index === 0 ? current.positionIncrement : 0 }));
+      }
+      return out;
+    }
     case 'elision': {
       const articles = memo(definition, () => new Set(definition.ignoreCase ? definition.articles.map(lowercase) : definition.articles));
       return mapTerms(tokens, (term) => {
@@ -909,6 +940,61 @@ function memo<T>(key: object, build: () => T): T {
     parts.set(key, value);
   }
   return value;
+}
+
+/** Splits a Solr rule side on commas (`\,` is a comma inside a term), trimmed. */
+function ruleTerms(side: string): string[] {
+  return side.split(/(?<!\\),/).map((term) => term.replace(/\\,/g, ',').trim()).filter((term) => term !== '');
+}
+
+/**
+ * Synonym filters with their rules analyzed by the chain before them (Elasticsearch's
+ * chain-aware synonym factories), as maps from a term to its replacements. Rules in Solr format:
+ * `a, b, c` (each to all with `expand`, else to the first) and `a, b => c`. A rule word that the
+ * chain removes is an error, or skipped with `lenient`; multi-word synonyms are refused.
+ */
+export function resolveSynonyms(tokenizer: TokenizerDefinition, charFilters: readonly CharFilterDefinition[], filters: readonly TokenFilterDefinition[]): TokenFilterDefinition[] {
+  const out: TokenFilterDefinition[] = [];
+  for (let index = 0; index < filters.length; index++) {
+    const filter = filters[index]!;
+    if (filter.type !== 'synonym') {
+      out.push(filter);
+      continue;
+    }
+    const before = { charFilters, tokenizer, filters: out.slice() };
+    const analyzeTerm = (term: string): string | undefined => {
+      const terms = runChain(before, term).map((current) => current.term);
+      if (terms.length === 0) {
+        if (filter.lenient) return undefined;
+        throw errors.illegalArgument(`failed to build synonyms: term: [${term}] was completely eliminated by analyzer`);
+      }
+      if (terms.length > 1) throw errors.illegalArgument(`failed to build synonyms: [${term}] analyzes to several terms; multi-word synonyms are not supported by Strait`);
+      return terms[0]!;
+    };
+    const map = new Map<string, string[]>();
+    const add = (input: string, outputs: readonly string[]): void => {
+      const list = map.get(input) ?? [];
+      for (const output of outputs) if (!list.includes(output)) list.push(output);
+      map.set(input, list);
+    };
+    for (const rule of filter.rules) {
+      if (rule.trim() === '' || rule.trim().startsWith('#')) continue;
+      const arrow = rule.split('=>');
+      if (arrow.length > 2) throw errors.illegalArgument(`failed to build synonyms: more than one explicit mapping specified on the same line [${rule}]`);
+      const analyzeSide = (side: string): string[] => ruleTerms(side).map(analyzeTerm).filter((term): term is string => term !== undefined);
+      if (arrow.length === 2) {
+        const inputs = analyzeSide(arrow[0]!);
+        const outputs = analyzeSide(arrow[1]!);
+        if (outputs.length === 0) continue;
+        for (const input of inputs) add(input, outputs);
+        continue;
+      }
+      const group = analyzeSide(rule);
+      for (const input of group) add(input, filter.expand ? group : [group[0]!]);
+    }
+    out.push(Object.freeze({ type: 'synonym_map', map: Object.freeze(Object.fromEntries(map)) }));
+  }
+  return out;
 }
 
 /**

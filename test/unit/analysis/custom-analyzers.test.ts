@@ -113,6 +113,25 @@ test('shingle: unigrams and word n-grams at the first word\'s position, fillers 
   refused({ filter: { s: { type: 'shingle', min_shingle_size: 2, max_shingle_size: 5 } } }, 'In Shingle TokenFilter the difference between max_shingle_size and min_shingle_size (and +1 if outputting unigrams) must be less than or equal to: [3] but was [4]. This limit can be set by changing the [index.max_shingle_diff] index level setting.');
 });
 
+test('synonym: Solr rules analyzed by the chain before the filter, expand, explicit mappings, lenient; multi-word rules refused', () => {
+  const analysis = {
+    filter: { syn: { type: 'synonym', synonyms: ['QUICK, Fast', 'jumps => leaps', '# a comment'] } },
+    analyzer: { a: { tokenizer: 'whitespace', filter: ['lowercase', 'syn'] } },
+  };
+  const tokens = compileAnalyzer(analyzersOf(settingsOf(analysis)).get('a')!).analyze('Quick fox Jumps');
+  assert.deepEqual(tokens.terms, ['quick', 'fast', 'fox', 'leaps']);
+  assert.deepEqual(tokens.positions, [0, 0, 1, 2]);
+  assert.deepEqual(tokens.types, ['SYNONYM', 'SYNONYM', 'word', 'SYNONYM']);
+  const contracted = { filter: { syn: { type: 'synonym_graph', synonyms: ['quick, fast, speedy'], expand: false } } };
+  assert.deepEqual(chain('whitespace', ['syn'], 'speedy fox', contracted), ['quick', 'fox']);
+  const eliminated = { filter: { syn: { type: 'synonym', synonyms: ['the, fast'] } }, analyzer: { a: { tokenizer: 'whitespace', filter: ['stop', 'syn'] } } };
+  refused(eliminated, 'failed to build synonyms: term: [the] was completely eliminated by analyzer');
+  const lenient = { filter: { syn: { type: 'synonym', synonyms: ['the, fast, quick'], lenient: true } } };
+  assert.deepEqual(chain('whitespace', ['stop', 'syn'], 'quick', lenient), ['fast', 'quick']);
+  refused({ filter: { syn: { type: 'synonym', synonyms: ['new york, ny'] } }, analyzer: { a: { tokenizer: 'whitespace', filter: ['syn'] } } }, /multi-word synonyms are not supported by Strait/);
+  refused({ filter: { syn: { type: 'synonym', synonyms_path: 'synonyms.txt' } } }, /\[synonyms_path\] is not supported by Strait/);
+});
+
 test('stop words leave position gaps; grams of one token share its position', () => {
   const definition = analyzersOf(settingsOf({ analyzer: { a: { tokenizer: 'whitespace', filter: ['stop', 'edge_ngram'] } } })).get('a')!;
   const tokens = compileAnalyzer(definition).analyze('the fox is quick');
@@ -136,7 +155,7 @@ test('refusals: unknown tokenizer, filter, char filter and type, a custom analyz
   refused({ filter: { f: { type: 'nope' } } }, 'Unknown filter type [nope] for [f]');
   refused({ tokenizer: { t: { type: 'nope' } } }, 'Unknown tokenizer type [nope] for [t]');
   refused({ filter: { f: { type: 'word_delimiter' } } }, /\[word_delimiter\], which Strait does not implement/);
-  refused({ analyzer: { a: { tokenizer: 'standard', filter: ['synonym'] } } }, /uses filter \[synonym\], which Strait does not implement/);
+  refused({ analyzer: { a: { tokenizer: 'standard', filter: ['synonym'] } } }, 'Custom Analyzer [a] failed to find filter under name [synonym]');
   refused({ analyzer: { a: { tokenizer: 'standard', char_filter: ['html_strip'] } } }, /uses char_filter \[html_strip\], which Strait does not implement/);
   refused({ analyzer: { a: { type: 'standard', stopwords_path: 'stop.txt' } } }, /\[stopwords_path\] is not supported by Strait/);
   refused({ analyzer: { a: { type: 'standard', stopwords: '_french_' } } }, /\[_french_\] is not supported by Strait/);
