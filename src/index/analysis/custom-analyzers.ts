@@ -1098,6 +1098,9 @@ const compiledEntriesMax = 1_000;
 
 /** The analyzer a definition stands for. */
 export function compileAnalyzer(definition: AnalyzerDefinition): Analyzer {
+  // The same object (the main thread's mappings) first, without serializing it.
+  const known = compiledByObject.get(definition);
+  if (known !== undefined) return known;
   const key = JSON.stringify(definition);
   let analyzer = compiled.get(key);
   if (analyzer === undefined) {
@@ -1105,5 +1108,7 @@ export function compileAnalyzer(definition: AnalyzerDefinition): Analyzer {
     if (compiled.size >= compiledEntriesMax) compiled.clear();
     compiled.set(key, analyzer);
   }
+  compiledByObject.set(definition, analyzer);
   return analyzer;
 }
+const compiledByObject = new WeakMap<AnalyzerDefinition, Analyzer>();
