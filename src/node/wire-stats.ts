@@ -7,7 +7,10 @@
  * copy, `_shards` counting copies (a node that does not answer fails its copies, listed in
  * `_shards.failures`). Both actions are served to nodes of this cluster only. Without it, each node
  * reported and flushed its own copies only. Force merge fans out the same way
- * (`indices:admin/forcemerge[n]`): each node merges the copies it holds.
+ * (`indices:admin/forcemerge[n]`): each node merges the copies it holds. `_cat/segments` and
+ * `_cat/recovery` ask each node for the rows of the copies it holds (`indices:monitor/segments[n]`,
+ * `indices:monitor/recovery[n]`: the latest recovery of each copy, recorded by the replication
+ * service, index/replication/copy-recovery.ts).
  * Loaded only in multi-node mode (node.ts).
  */
 import type { Logger } from 'pino';
