@@ -19,13 +19,21 @@ function walk(dir) {
   return files;
 }
 const filters = process.argv.slice(2);
-// The longest files first (integration files starting several nodes or clusters), then the other
-// integration files: with two files at a time, the short ones fill the end instead of one long file
-// running alone there. The unit files run in a lane of their own (below).
-const weight = (file) => (file.startsWith(path.join('test', 'integration')) && /multi-node|ccr|ccs|three-cluster/.test(file) ? 0 : file.startsWith(path.join('test', 'integration')) ? 1 : 2);
+// The integration files, the longest first (by scripts/test-durations.json, a file it does not
+// know counting as 20 s): with two or three files at a time, the short ones fill the end instead of
+// one long file running alone there. The unit files run in a lane of their own (below).
+const isIntegration = (file) => file.startsWith(path.join('test', 'integration'));
+const weight = (file) => (isIntegration(file) ? 1 : 2);
+let durations = {};
+try {
+  durations = JSON.parse(readFileSync(path.join(root, 'scripts', 'test-durations.json'), 'utf8')).seconds ?? {};
+} catch {
+  // No table: every file counts the same, in name order.
+}
+const durationOf = (file) => durations[file.split(path.sep).join('/')] ?? 20;
 const matched = walk(path.join(root, 'test'))
   .filter((file) => filters.length === 0 || filters.some((f) => file.includes(f)))
-  .sort((a, b) => weight(a) - weight(b) || (a < b ? -1 : a > b ? 1 : 0));
+  .sort((a, b) => weight(a) - weight(b) || (isIntegration(a) ? durationOf(b) - durationOf(a) : 0) || (a < b ? -1 : a > b ? 1 : 0));
 if (matched.length === 0) {
   console.error('no test files matched');
   process.exit(1);

@@ -121,16 +121,16 @@ function filterDecisionOver(settings: Readonly<Record<string, string>>, scope: '
       const patterns = value.split(',').map((item) => item.trim()).filter((item) => item !== '');
       return { key, value, matched: actual !== undefined && patterns.some((pattern) => globMatches(pattern, actual)) };
     });
+    // The group's filters as Elasticsearch prints them (DiscoveryNodeFilters): `attr:"values"`,
+    // joined by AND for `require`, by OR for `include` and `exclude`.
+    const shown = (join: string): string => matches.map((m) => `${m.key.slice(prefix.length)}:"${m.value}"`).join(join);
+    const group = prefix.slice(0, -1);
     if (kind === 'require') {
-      const failed = matches.find((match) => !match.matched);
-      if (failed !== undefined) return { decider: 'filter', decision: 'NO', explanation: `node does not match ${scope} setting [${failed.key}] filters [${failed.value}]` };
+      if (matches.some((match) => !match.matched)) return { decider: 'filter', decision: 'NO', explanation: `node does not match ${scope} setting [${group}] filters [${shown(' AND ')}]` };
     } else if (kind === 'include') {
-      if (!matches.some((match) => match.matched)) {
-        return { decider: 'filter', decision: 'NO', explanation: `node does not match ${scope} setting [${prefix.slice(0, -1)}] filters [${matches.map((m) => `${m.key.slice(prefix.length)}:"${m.value}"`).join(' OR ')}]` };
-      }
-    } else {
-      const hit = matches.find((match) => match.matched);
-      if (hit !== undefined) return { decider: 'filter', decision: 'NO', explanation: `node matches ${scope} setting [${hit.key}] filters [${hit.value}]` };
+      if (!matches.some((match) => match.matched)) return { decider: 'filter', decision: 'NO', explanation: `node does not match ${scope} setting [${group}] filters [${shown(' OR ')}]` };
+    } else if (matches.some((match) => match.matched)) {
+      return { decider: 'filter', decision: 'NO', explanation: `node matches ${scope} setting [${group}] filters [${shown(' OR ')}]` };
     }
   }
   return undefined;

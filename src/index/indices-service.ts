@@ -25,7 +25,7 @@ import {
   type IndicesOptions,
 } from './expression.js';
 import { checkFieldLimits, checkNormalizerNames, flattenMapping, mergeMappings, parseMapping, type FlattenedMapping, type RootMapping } from './mapping/index.js';
-import { normalizersOf, storedNormalizersOf } from './analysis/index.js';
+import { analyzersOf, normalizersOf, storedAnalyzersOf, storedNormalizersOf } from './analysis/index.js';
 import { validateIndexName } from './names.js';
 import { isDateMathName, resolveDateMathExpression, resolveDateMathName } from './date-math-names.js';
 import { checkShardLimit, maxShardsPerNodeDefault, shardCopies } from './shard-limit.js';
@@ -164,7 +164,7 @@ class MutableHandle implements IndexHandle {
     public shards: ShardStore[] | undefined,
   ) {
     this.refreshedSeqNos = (shards ?? []).map(() => -1);
-    this.mapping = flattenMapping(metadata.mappings, storedNormalizersOf(metadata.settings));
+    this.mapping = flattenMapping(metadata.mappings, storedNormalizersOf(metadata.settings), storedAnalyzersOf(metadata.settings));
   }
   get name(): string {
     return this.metadata.name;
@@ -592,7 +592,14 @@ export class IndicesService {
       throw error;
     }
     checkFieldLimits(mappings, settingInteger(settings, 'index.mapping.total_fields.limit'), settingInteger(settings, 'index.mapping.nested_fields.limit'));
-    checkNormalizerNames(mappings, normalizersOf(settings));
+    try {
+      checkNormalizerNames(mappings, normalizersOf(settings), analyzersOf(settings));
+    } catch (error) {
+      // At creation Elasticsearch wraps a mapping error once, as for the parse above.
+      const prefix = 'Failed to parse mapping: ';
+      if (error instanceof EsError && error.type === 'mapper_parsing_exception' && !error.message.startsWith(prefix)) throw errors.mapperParsing(`${prefix}${error.message}`, error);
+      throw error;
+    }
     if (settings['index.number_of_routing_shards'] !== undefined) {
       validateRoutingShards(Number(settings['index.number_of_shards']), Number(settings['index.number_of_routing_shards']));
     }
@@ -669,7 +676,7 @@ export class IndicesService {
   private replaceMetadata(handle: MutableHandle, metadata: IndexMetadata): void {
     this.metadataStore.put(metadata);
     // Normalizers are analysis settings: the flattened mapping resolves them anew when settings change.
-    if (metadata.settings !== handle.metadata.settings) handle.mapping = flattenMapping(metadata.mappings, storedNormalizersOf(metadata.settings));
+    if (metadata.settings !== handle.metadata.settings) handle.mapping = flattenMapping(metadata.mappings, storedNormalizersOf(metadata.settings), storedAnalyzersOf(metadata.settings));
     handle.metadata = metadata;
   }
 
@@ -716,7 +723,7 @@ export class IndicesService {
       this.checkMetadataBlock(handle);
       const mappings = mergeMappings(handle.metadata.mappings, update);
       checkFieldLimits(mappings, settingInteger(handle.metadata.settings, 'index.mapping.total_fields.limit'), settingInteger(handle.metadata.settings, 'index.mapping.nested_fields.limit'));
-      checkNormalizerNames(mappings, storedNormalizersOf(handle.metadata.settings));
+      checkNormalizerNames(mappings, storedNormalizersOf(handle.metadata.settings), storedAnalyzersOf(handle.metadata.settings));
       return { handle: this.handles.get(handle.name)!, mappings };
     });
     for (const { handle, mappings } of merged) this.setMapping(handle, mappings);
@@ -878,7 +885,7 @@ export class IndicesService {
     const mutable = this.handles.get(handle.name);
     assert(mutable !== undefined, 'the index exists');
     this.replaceMetadata(mutable, { ...mutable.metadata, mappings, version: mutable.metadata.version + 1 });
-    mutable.mapping = flattenMapping(mappings, storedNormalizersOf(mutable.metadata.settings));
+    mutable.mapping = flattenMapping(mappings, storedNormalizersOf(mutable.metadata.settings), storedAnalyzersOf(mutable.metadata.settings));
     this.emit((listener) => listener.mappingChanged?.(mutable));
   }
 
@@ -898,7 +905,7 @@ export class IndicesService {
       // New analysis (allowed on a closed index) must build, and still define the mapping's normalizers.
       const analysisKeys = [...Object.keys(settings), ...Object.keys(handle.metadata.settings)].filter((key) => key.startsWith('index.analysis.'));
       if (analysisKeys.some((key) => settings[key] !== handle.metadata.settings[key])) {
-        checkNormalizerNames(handle.metadata.mappings, normalizersOf(settings));
+        checkNormalizerNames(handle.metadata.mappings, normalizersOf(settings), analyzersOf(settings));
       }
       return { handle: this.handles.get(handle.name)!, settings };
     });

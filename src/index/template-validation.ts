@@ -19,6 +19,7 @@
  */
 import { errors, EsError } from '../common/index.js';
 import { normalizersOf } from './analysis/normalizers.js';
+import { analyzersOf } from './analysis/custom-analyzers.js';
 import { checkNormalizerNames, parseMapping } from './mapping/index.js';
 import type { ComposableTemplate, TemplateContent } from './templates.js';
 
@@ -35,18 +36,30 @@ function parsedMapping(mappings: Readonly<Record<string, unknown>>): ReturnType<
   }
 }
 
+/** checkNormalizerNames, its mapping errors wrapped as parsedMapping wraps them. */
+function checkNames(mappings: ReturnType<typeof parseMapping>, normalizers: ReturnType<typeof normalizersOf>, analyzers: ReturnType<typeof analyzersOf>): void {
+  try {
+    checkNormalizerNames(mappings, normalizers, analyzers);
+  } catch (error) {
+    if (!(error instanceof EsError) || error.type !== 'mapper_parsing_exception' || error.message.startsWith(mappingPrefix)) throw error;
+    throw errors.mapperParsing(`${mappingPrefix}${error.message}`, error);
+  }
+}
+
 /** Throws the mapping or analysis error of a template's content (settings and mappings together). */
 export function checkTemplateContent(content: TemplateContent): void {
   const normalizers = normalizersOf(content.settings);
-  checkNormalizerNames(parsedMapping(content.mappings), normalizers);
+  const analyzers = analyzersOf(content.settings);
+  checkNames(parsedMapping(content.mappings), normalizers, analyzers);
 }
 
 /** As `checkTemplateContent`, for a composable template composed with its components, wrapped as Elasticsearch wraps it. */
 export function checkComposedTemplate(name: string, template: ComposableTemplate, composed: TemplateContent): void {
   try {
     const normalizers = normalizersOf(composed.settings);
+    const analyzers = analyzersOf(composed.settings);
     try {
-      checkNormalizerNames(parsedMapping(composed.mappings), normalizers);
+      checkNames(parsedMapping(composed.mappings), normalizers, analyzers);
     } catch (error) {
       if (!(error instanceof EsError)) throw error;
       throw errors.illegalArgumentCausedBy(`invalid composite mappings for [${name}]`, error);

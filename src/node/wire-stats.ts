@@ -124,6 +124,48 @@ export interface StatsWiring {
   gatherCopies(handles: readonly IndexHandle[]): Promise<{ readonly state: ClusterState; readonly answers: ReadonlyMap<string, unknown>; readonly copies: readonly CopyFigures[] }>;
 }
 
+/**
+ * The rows of multi-node `_cat/shards` (pure): one per copy of `handles` in the published routing
+ * table, a relocation as one row (the source's, RELOCATING, `A -> ip id B`: Elasticsearch's
+ * routing table lists the target apart from the shard's copies); docs, store and `seq_no.*` from
+ * `copies`, the figures each node reported for its own copies.
+ */
+export function catShardRows(state: ClusterState, handles: readonly IndexHandle[], copies: readonly CopyFigures[], bytesUnit: string | undefined): CatRow[] {
+  const figuresOf = new Map(copies.map((copy) => [`${copy.index}/${copy.shard}/${copy.node}`, copy]));
+  const rows: CatRow[] = [];
+  for (const handle of handles) {
+    if (state.metadata.indices[handle.name]?.settings['index.uuid'] !== handle.uuid) continue; // not published yet, or replaced
+    for (const shardCopies of Object.values(state.routing_table.indices[handle.name]?.shards ?? {})) {
+      for (const copy of shardCopies) {
+        // A relocation is one row, the source's (RELOCATING, `A -> ip id B`): Elasticsearch's
+        // routing table lists the target apart from the shard's copies.
+        if (copy.state === 'INITIALIZING' && copy.relocating_node !== null) continue;
+        const node = copy.node === null ? undefined : state.nodes[copy.node];
+        const target = copy.relocating_node === null ? undefined : state.nodes[copy.relocating_node];
+        const figures = copy.node === null || handle.metadata.state !== 'open' ? undefined : figuresOf.get(`${copy.index}/${copy.shard}/${copy.node}`);
+        rows.push({
+          index: copy.index,
+          shard: copy.shard,
+          prirep: copy.primary ? 'p' : 'r',
+          state: copy.state,
+          docs: figures === undefined ? null : figures.docs,
+          store: figures === undefined ? null : formatBytes(figures.bytes, bytesUnit),
+          ip: node === undefined ? null : hostOf(node.transport_address),
+          id: copy.node,
+          node: node === undefined ? null : copy.relocating_node === null ? node.name : `${node.name} -> ${target === undefined ? '' : hostOf(target.transport_address)} ${copy.relocating_node} ${target?.name ?? ''}`,
+          sync_id: null,
+          'unassigned.reason': copy.unassigned_info?.reason ?? null,
+          'unassigned.at': copy.unassigned_info?.at ?? null,
+          'seq_no.max': figures === undefined ? null : figures.maxSeqNo,
+          'seq_no.local_checkpoint': figures === undefined ? null : figures.localCheckpoint,
+          'seq_no.global_checkpoint': figures === undefined ? null : (figures.globalCheckpoint ?? figures.localCheckpoint),
+        });
+      }
+    }
+  }
+  return rows;
+}
+
 export function wireStats(options: StatsWiringOptions): StatsWiring {
   const { indices, nodeId, dataPlane } = options;
   const { coordinator } = options.coordination;
@@ -318,10 +360,9 @@ export function wireStats(options: StatsWiringOptions): StatsWiring {
   };
 
   /**
-   * `GET /_cat/shards[/{index}]` (RestShardsAction: the cluster state, then the indices stats): one
-   * row per copy in the published routing table; docs, store and the `seq_no.*` columns are that
-   * copy's own, as the node holding it reports them (`indices:monitor/stats[n]`), empty for a copy
-   * that is not active or whose node did not answer.
+   * `GET /_cat/shards[/{index}]` (RestShardsAction: the cluster state, then the indices stats): the
+   * copies' figures as the nodes holding them report them (`indices:monitor/stats[n]`), empty for a
+   * copy that is not active or whose node did not answer; rows by `catShardRows`.
    */
   const catShards = async (request: RestRequest, context: RequestContext): Promise<RestResponse> => {
     const handles = resolveForRoute(indices, context, STATS_ACTION, request.params['index'], {
@@ -329,36 +370,7 @@ export function wireStats(options: StatsWiringOptions): StatsWiring {
       expandWildcards: parseExpandWildcards(request.query['expand_wildcards'] ?? 'all'),
     });
     const { state, copies } = await gatherCopies(handles);
-    const figuresOf = new Map(copies.map((copy) => [`${copy.index}/${copy.shard}/${copy.node}`, copy]));
-    const bytesUnit = request.query['bytes'];
-    const rows: CatRow[] = [];
-    for (const handle of handles) {
-      if (state.metadata.indices[handle.name]?.settings['index.uuid'] !== handle.uuid) continue; // not published yet, or replaced
-      for (const shardCopies of Object.values(state.routing_table.indices[handle.name]?.shards ?? {})) {
-        for (const copy of shardCopies) {
-          const node = copy.node === null ? undefined : state.nodes[copy.node];
-          const figures = copy.node === null || handle.metadata.state !== 'open' ? undefined : figuresOf.get(`${copy.index}/${copy.shard}/${copy.node}`);
-          rows.push({
-            index: copy.index,
-            shard: copy.shard,
-            prirep: copy.primary ? 'p' : 'r',
-            state: copy.state,
-            docs: figures === undefined ? null : figures.docs,
-            store: figures === undefined ? null : formatBytes(figures.bytes, bytesUnit),
-            ip: node === undefined ? null : hostOf(node.transport_address),
-            id: copy.node,
-            node: node === undefined ? null : copy.relocating_node === null ? node.name : `${node.name} -> ${state.nodes[copy.relocating_node]?.name ?? copy.relocating_node}`,
-            sync_id: null,
-            'unassigned.reason': copy.unassigned_info?.reason ?? null,
-            'unassigned.at': copy.unassigned_info?.at ?? null,
-            'seq_no.max': figures === undefined ? null : figures.maxSeqNo,
-            'seq_no.local_checkpoint': figures === undefined ? null : figures.localCheckpoint,
-            'seq_no.global_checkpoint': figures === undefined ? null : (figures.globalCheckpoint ?? figures.localCheckpoint),
-          });
-        }
-      }
-    }
-    return renderCat(request, shardsColumns, rows);
+    return renderCat(request, shardsColumns, catShardRows(state, handles, copies, request.query['bytes']));
   };
 
   /**

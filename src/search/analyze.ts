@@ -4,7 +4,8 @@
  * Reference: https://www.elastic.co/guide/en/elasticsearch/reference/current/indices-analyze.html
  */
 import { errors } from '../common/index.js';
-import { analyzeForApi, builtInAnalyzers, englishStopWords, getAnalyzer, normalizeKeyword, porterStem, resolveAnalyzer, type Analyzer, type AnalyzeToken, type FieldMappings, type NormalizerDefinition } from '../index/searcher/index.js';
+import { analyzeForApi, getAnalyzer, normalizeKeyword, resolveAnalyzer, type Analyzer, type AnalyzeToken, type FieldMappings, type NormalizerDefinition } from '../index/searcher/index.js';
+import { chainTokens, compileAnalyzer, inlineCharFilter, inlineFilter, inlineTokenizer, runChain, type AnalyzerDefinition, type ChainToken } from '../index/analysis/custom-analyzers.js';
 
 type Json = Record<string, unknown>;
 const isObject = (value: unknown): value is Json => value !== null && typeof value === 'object' && !Array.isArray(value);
@@ -14,127 +15,50 @@ const bodyKeys = new Set(['analyzer', 'text', 'field', 'tokenizer', 'filter', 't
 /** Elasticsearch's position_increment_gap between values of an array `text`. */
 const positionIncrementGap = 100;
 
-interface ChainToken {
-  term: string;
-  readonly start: number;
-  readonly end: number;
-  readonly type: string;
-  readonly position: number;
-}
-
-type Tokenizer = { readonly name: string; run(text: string): ChainToken[] };
-type TokenFilter = { readonly name: string; run(tokens: ChainToken[]): ChainToken[] };
-
-function fromAnalyzer(analyzer: Analyzer, text: string, keepCase: boolean): ChainToken[] {
-  const tokens = analyzer.analyze(text);
-  return tokens.terms.map((term, index) => ({
-    term: keepCase ? text.slice(tokens.startOffsets[index]!, tokens.endOffsets[index]!) : term,
-    start: tokens.startOffsets[index]!,
-    end: tokens.endOffsets[index]!,
-    type: tokens.types[index]!,
-    position: tokens.positions[index]!,
-  }));
-}
-
-const tokenizers: Readonly<Record<string, (text: string) => ChainToken[]>> = {
-  standard: (text) => fromAnalyzer(builtInAnalyzers.get('standard')!, text, true),
-  whitespace: (text) => fromAnalyzer(builtInAnalyzers.get('whitespace')!, text, true),
-  keyword: (text) => fromAnalyzer(builtInAnalyzers.get('keyword')!, text, true),
-  letter: (text) => fromAnalyzer(builtInAnalyzers.get('simple')!, text, true),
-  lowercase: (text) => fromAnalyzer(builtInAnalyzers.get('simple')!, text, false),
-};
-
-function stopFilter(words: ReadonlySet<string>): (tokens: ChainToken[]) => ChainToken[] {
-  return (tokens) => tokens.filter((token) => !words.has(token.term));
-}
-
-function stopWordsOf(value: unknown): ReadonlySet<string> {
-  if (value === undefined || value === '_english_') return englishStopWords;
-  if (value === '_none_') return new Set();
-  if (Array.isArray(value)) return new Set(value.map(String));
-  throw errors.illegalArgument(`stopwords [${String(value)}] are not supported by Strait: use _english_, _none_ or a list`);
-}
-
-function tokenFilter(spec: unknown): TokenFilter {
-  const type = typeof spec === 'string' ? spec : isObject(spec) ? spec['type'] : undefined;
-  const options: Json = isObject(spec) ? spec : {};
-  const name = typeof spec === 'string' ? spec : `__anonymous__${String(type)}`;
-  const map = (transform: (term: string) => string) => (tokens: ChainToken[]): ChainToken[] => tokens.map((token) => ({ ...token, term: transform(token.term) }));
-  switch (type) {
-    case 'lowercase':
-      return { name, run: map((term) => term.toLowerCase()) };
-    case 'uppercase':
-      return { name, run: map((term) => term.toUpperCase()) };
-    case 'stop':
-      return { name, run: stopFilter(stopWordsOf(options['stopwords'])) };
-    case 'porter_stem':
-      return { name, run: map(porterStem) };
-    case 'stemmer': {
-      const language = options['language'] ?? options['name'] ?? 'english';
-      if (language !== 'english' && language !== 'porter') throw errors.illegalArgument(`stemmer language [${String(language)}] is not supported by Strait`);
-      return { name, run: map(porterStem) };
-    }
-    case 'asciifolding':
-      return { name, run: map((term) => term.normalize('NFD').replace(/\p{M}/gu, '')) };
-    case 'trim':
-      return { name, run: map((term) => term.trim()) };
-    case 'reverse':
-      return { name, run: map((term) => [...term].reverse().join('')) };
-    case 'truncate': {
-      const length = Number(options['length'] ?? 10);
-      return { name, run: map((term) => term.slice(0, length)) };
-    }
-    case 'unique': {
-      return {
-        name,
-        run: (tokens) => {
-          const seen = new Set<string>();
-          return tokens.filter((token) => !seen.has(token.term) && (seen.add(token.term), true));
-        },
-      };
-    }
-    case 'length': {
-      const min = Number(options['min'] ?? 0);
-      const max = Number(options['max'] ?? Number.MAX_SAFE_INTEGER);
-      return { name, run: (tokens) => tokens.filter((token) => token.term.length >= min && token.term.length <= max) };
-    }
-    default:
-      throw errors.illegalArgument(`failed to find global filter under [${String(type)}]`);
-  }
-}
-
-function tokenizerOf(spec: unknown): Tokenizer {
-  const type = typeof spec === 'string' ? spec : isObject(spec) ? spec['type'] : undefined;
-  const run = typeof type === 'string' ? tokenizers[type] : undefined;
-  if (run === undefined) throw errors.illegalArgument(`failed to find global tokenizer under [${String(type)}]`);
-  return { name: typeof spec === 'string' ? spec : `__anonymous__${type as string}`, run };
-}
-
 function asList(value: unknown): unknown[] {
   if (value === undefined || value === null) return [];
   return Array.isArray(value) ? value : [value];
 }
 
-function toApi(tokens: readonly ChainToken[]): AnalyzeToken[] {
-  return tokens.map((token) => ({ token: token.term, start_offset: token.start, end_offset: token.end, type: token.type, position: token.position }));
-}
-
-/** Runs one stage over every text, positions and offsets continuing as Elasticsearch does for arrays. */
-function overTexts(texts: readonly string[], stage: (text: string) => ChainToken[]): ChainToken[] {
-  const result: ChainToken[] = [];
+/** A chain's tokens for every text, positions and offsets continuing as Elasticsearch does for arrays. */
+function overTexts(texts: readonly string[], stage: (text: string) => ChainToken[]): AnalyzeToken[] {
+  const result: AnalyzeToken[] = [];
   let positionBase = 0;
   let offsetBase = 0;
   for (const text of texts) {
-    const tokens = stage(text);
+    const tokens = chainTokens(stage(text));
     let lastPosition = -1;
-    for (const token of tokens) {
-      result.push({ ...token, start: token.start + offsetBase, end: token.end + offsetBase, position: token.position + positionBase });
-      lastPosition = token.position + positionBase;
+    for (let index = 0; index < tokens.terms.length; index++) {
+      const position = tokens.positions[index]! + positionBase;
+      result.push({ token: tokens.terms[index]!, start_offset: tokens.startOffsets[index]! + offsetBase, end_offset: tokens.endOffsets[index]! + offsetBase, type: tokens.types[index]!, position });
+      lastPosition = position;
     }
     positionBase = (lastPosition >= 0 ? lastPosition + 1 : positionBase) + positionIncrementGap;
     offsetBase += text.length + 1;
   }
   return result;
+}
+
+type Chain = Pick<AnalyzerDefinition, 'charFilters' | 'tokenizer' | 'filters'>;
+
+/** `explain` for a chain (an index analyzer or an inline one): each stage's tokens, as Elasticsearch's detail. */
+function explainChain(chain: Chain, texts: readonly string[], names: { readonly charFilters: readonly string[]; readonly tokenizer: string; readonly filters: readonly string[] }): Json {
+  const charfilters = chain.charFilters.map((_, index) => ({
+    name: names.charFilters[index]!,
+    filtered_text: texts.map((text) => {
+      const stages = { charFilters: [] as string[], tokenizer: [] as ChainToken[], filters: [] as ChainToken[][] };
+      runChain({ charFilters: chain.charFilters.slice(0, index + 1), tokenizer: chain.tokenizer, filters: [] }, text, stages);
+      return stages.charFilters[index]!;
+    }),
+  }));
+  const tokenizer = overTexts(texts, (text) => runChain({ ...chain, filters: [] }, text));
+  const tokenfilters = chain.filters.map((_, index) => ({ name: names.filters[index]!, tokens: explainTokens(overTexts(texts, (text) => runChain({ ...chain, filters: chain.filters.slice(0, index + 1) }, text))) }));
+  return { detail: { custom_analyzer: true, charfilters, tokenizer: { name: names.tokenizer, tokens: explainTokens(tokenizer) }, tokenfilters } };
+}
+
+/** An inline component's name in `explain`: its own name, or `__anonymous__<type>`. */
+function componentName(spec: unknown): string {
+  return typeof spec === 'string' ? spec : `__anonymous__${String(isObject(spec) ? spec['type'] : spec)}`;
 }
 
 function explainTokens(tokens: readonly AnalyzeToken[]): Json[] {
@@ -151,6 +75,8 @@ export interface AnalyzeContext {
   readonly mappings: FieldMappings | undefined;
   /** Normalizers of the index in the path (its own and the built-in `lowercase`), when there is one. */
   readonly normalizers?: ReadonlyMap<string, NormalizerDefinition>;
+  /** Analyzers the index in the path defines (`index.analysis.analyzer`), when there is one. */
+  readonly analyzers?: ReadonlyMap<string, AnalyzerDefinition>;
 }
 
 /**
@@ -197,10 +123,7 @@ export function analyze(body: unknown, context: AnalyzeContext): Json {
   const texts = asList(textValue).map(String);
   const explain = body['explain'] === true || body['explain'] === 'true';
   const filters = [...asList(body['filter']), ...asList(body['token_filter'])];
-  if (asList(body['char_filter']).length > 0) {
-    const first = asList(body['char_filter'])[0];
-    throw errors.illegalArgument(`failed to find global char_filter under [${typeof first === 'string' ? first : String((first as Json)['type'])}]`);
-  }
+  const charFilters = asList(body['char_filter']);
   const analyzerName = body['analyzer'];
   if (body['normalizer'] !== undefined) {
     // Elasticsearch's AnalyzeAction.Request.validate, then TransportAnalyzeAction's lookup order.
@@ -211,24 +134,39 @@ export function analyze(body: unknown, context: AnalyzeContext): Json {
     if (explain) return explainNormalizer(definition, texts);
     return { tokens: analyzeForApi(normalizerAnalyzer(definition), texts, positionIncrementGap) };
   }
-  if (analyzerName !== undefined && (body['tokenizer'] !== undefined || filters.length > 0)) {
+  if (analyzerName !== undefined && (body['tokenizer'] !== undefined || filters.length > 0 || charFilters.length > 0)) {
     throw errors.illegalArgument('cannot define extra components on a named analyzer');
   }
-  if (body['tokenizer'] !== undefined || filters.length > 0) {
-    const tokenizer = tokenizerOf(body['tokenizer'] ?? 'keyword');
-    const chain = filters.map(tokenFilter);
-    const tokenized = overTexts(texts, tokenizer.run);
-    if (!explain) return { tokens: toApi(chain.reduce((tokens, filter) => filter.run(tokens), tokenized)) };
-    const stages: Json[] = [];
-    let current = tokenized;
-    for (const filter of chain) {
-      current = filter.run(current);
-      stages.push({ name: filter.name, tokens: explainTokens(toApi(current)) });
-    }
-    return { detail: { custom_analyzer: true, charfilters: [], tokenizer: { name: tokenizer.name, tokens: explainTokens(toApi(tokenized)) }, tokenfilters: stages } };
+  if (body['tokenizer'] !== undefined || filters.length > 0 || charFilters.length > 0) {
+    // An inline chain of built-in components (or ones given as objects with their parameters).
+    const tokenizerSpec = body['tokenizer'] ?? 'keyword';
+    const tokenizer = inlineTokenizer(tokenizerSpec);
+    if (tokenizer === undefined) throw errors.illegalArgument(`failed to find global tokenizer under [${isObject(tokenizerSpec) ? String(tokenizerSpec['type']) : String(tokenizerSpec)}]`);
+    const chain: Chain = {
+      tokenizer,
+      charFilters: charFilters.map((spec) => {
+        const definition = inlineCharFilter(spec);
+        if (definition === undefined) throw errors.illegalArgument(`failed to find global char_filter under [${isObject(spec) ? String(spec['type']) : String(spec)}]`);
+        return definition;
+      }),
+      filters: filters.map((spec) => {
+        const definition = inlineFilter(spec);
+        if (definition === undefined) throw errors.illegalArgument(`failed to find global filter under [${isObject(spec) ? String(spec['type']) : String(spec)}]`);
+        return definition;
+      }),
+    };
+    if (!explain) return { tokens: overTexts(texts, (text) => runChain(chain, text)) };
+    return explainChain(chain, texts, { charFilters: charFilters.map(componentName), tokenizer: componentName(tokenizerSpec), filters: filters.map(componentName) });
   }
   let analyzer: Analyzer;
   if (analyzerName !== undefined) {
+    const own = context.mappings === undefined ? undefined : context.analyzers?.get(String(analyzerName));
+    if (own !== undefined) {
+      if (!explain) return { tokens: overTexts(texts, (text) => runChain(own, text)) };
+      if (own.custom) return explainChain(own, texts, own.names);
+      // A configured built-in type: Elasticsearch explains it as one analyzer.
+      return { detail: { custom_analyzer: false, analyzer: { name: own.name, tokens: explainTokens(overTexts(texts, (text) => runChain(own, text))) } } };
+    }
     const found = getAnalyzer(String(analyzerName));
     if (found === undefined) {
       throw errors.illegalArgument(context.mappings === undefined ? `failed to find global analyzer [${String(analyzerName)}]` : `failed to find analyzer [${String(analyzerName)}]`);
@@ -239,14 +177,17 @@ export function analyze(body: unknown, context: AnalyzeContext): Json {
     const mapping = context.mappings[String(body['field'])];
     analyzer =
       mapping === undefined
-        ? getAnalyzer('standard')!
+        ? context.analyzers?.get('default') !== undefined
+          ? compileAnalyzer(context.analyzers.get('default')!)
+          : getAnalyzer('standard')!
         : mapping.type === 'text'
           ? resolveAnalyzer(mapping, false)
           : mapping.normalizer !== undefined
             ? normalizerAnalyzer(mapping.normalizer)
             : getAnalyzer('keyword')!;
   } else {
-    analyzer = getAnalyzer('standard')!;
+    const own = context.mappings === undefined ? undefined : context.analyzers?.get('default');
+    analyzer = own === undefined ? getAnalyzer('standard')! : compileAnalyzer(own);
   }
   const tokens = analyzeForApi(analyzer, texts, positionIncrementGap);
   if (!explain) return { tokens };

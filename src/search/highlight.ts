@@ -12,6 +12,7 @@
  */
 import { errors } from '../common/index.js';
 import { wildcardMatch } from '../index/index.js';
+import { compileAnalyzer } from '../index/analysis/index.js';
 import { getAnalyzer, normalizeKeyword, parseQuery, resolveAnalyzer, type Analyzer, type FieldMapping, type FieldMappings, type QueryNode } from '../index/searcher/index.js';
 import { normalizeWildcardPattern } from '../index/analysis/index.js';
 import { highlightTextQuery } from './highlight-text-queries.js';
@@ -142,7 +143,10 @@ function fieldsMatching(pattern: string, mappings: FieldMappings, defaultFields:
 
 function analyzerFor(mapping: FieldMapping, analyzerName: string | undefined): Analyzer | undefined {
   if (mapping.type !== 'text') return undefined;
-  if (analyzerName !== undefined) return getAnalyzer(analyzerName) ?? resolveAnalyzer(mapping, true);
+  if (analyzerName !== undefined) {
+    const own = mapping.indexAnalyzers?.[analyzerName];
+    return own !== undefined ? compileAnalyzer(own) : (getAnalyzer(analyzerName) ?? resolveAnalyzer(mapping, true));
+  }
   return resolveAnalyzer(mapping, true);
 }
 

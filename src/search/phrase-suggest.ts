@@ -14,6 +14,7 @@
  * https://www.elastic.co/guide/en/elasticsearch/reference/current/search-suggesters.html#phrase-suggester
  */
 import { errors } from '../common/index.js';
+import { compileAnalyzer } from '../index/analysis/index.js';
 import { getAnalyzer, resolveAnalyzer, type Analyzer, type FieldMappings, type Segment } from '../index/searcher/index.js';
 import { shardTermSuggest, visibleTermStats, type SuggestMode, type TermSuggestSpec } from './suggest.js';
 
@@ -190,7 +191,8 @@ export function shardPhraseSuggest(spec: PhraseSuggestSpec, segments: readonly S
   const mapping = mappings[spec.field];
   if (mapping === undefined) return [];
   const field = mapping.aliasOf ?? spec.field;
-  const analyzer: Analyzer = spec.analyzer === undefined ? resolveAnalyzer(mapping, true) : (getAnalyzer(spec.analyzer) ?? resolveAnalyzer(mapping, true));
+  const own = spec.analyzer === undefined ? undefined : mapping.indexAnalyzers?.[spec.analyzer];
+  const analyzer: Analyzer = spec.analyzer === undefined ? resolveAnalyzer(mapping, true) : own !== undefined ? compileAnalyzer(own) : (getAnalyzer(spec.analyzer) ?? resolveAnalyzer(mapping, true));
   const tokens = analyzer.analyze(spec.text).terms;
   if (tokens.length === 0 || tokens.length >= spec.tokenLimit) return [];
   const stats = fieldStats(segments, field);

@@ -28,6 +28,7 @@ import {
   searchShard,
   shardStatsOf,
   storedNormalizersOf,
+  storedAnalyzersOf,
   type FieldMappings,
   type PartialMap,
   type QueryNode,
@@ -1127,7 +1128,7 @@ export class SearchService {
     if (index === undefined) return analyze(body, { mappings: undefined });
     access.indices(searchActions.analyze, [index]);
     const handle = this.indices.singleIndex(index);
-    return analyze(body, { mappings: engineMappings(handle.mapping), normalizers: storedNormalizersOf(handle.metadata.settings) });
+    return analyze(body, { mappings: engineMappings(handle.mapping), normalizers: storedNormalizersOf(handle.metadata.settings), analyzers: storedAnalyzersOf(handle.metadata.settings) });
   }
 }
 

@@ -104,8 +104,11 @@ test('templates: a normalizer the settings do not define fails the put (legacy, 
   // Simulate validates as the put does.
   await fails('POST', '/_index_template/_simulate', { index_patterns: ['ts-*'], template: { mappings: badMappings } }, 400, 'illegal_argument_exception', 'composable template [simulate_template] template after composition is invalid');
   await fails('POST', '/_index_template/_simulate_index/ts-1', { index_patterns: ['ts-*'], template: { mappings: badMappings } }, 400, 'illegal_argument_exception', 'composable template [simulate_index_template] template after composition is invalid');
-  // An analyzer that does not exist was refused at put before (the mapping error itself).
-  await fails('PUT', '/_index_template/t-an', { index_patterns: ['ta-*'], template: { mappings: { properties: { t: { type: 'text', analyzer: 'nope' } } } } }, 400, 'mapper_parsing_exception', 'analyzer [nope] has not been configured in mappings');
+  // An analyzer the composed settings do not define: refused as an undefined normalizer is (an
+  // index's analyzers come from its settings, as its normalizers do).
+  const analyzer = await fails('PUT', '/_index_template/t-an', { index_patterns: ['ta-*'], template: { mappings: { properties: { t: { type: 'text', analyzer: 'nope' } } } } }, 400, 'illegal_argument_exception', 'composable template [t-an] template after composition is invalid');
+  assert.equal(analyzer.error.caused_by.caused_by.reason, 'Failed to parse mapping: analyzer [nope] has not been configured in mappings');
+  await ok('PUT', '/_index_template/t-an', { index_patterns: ['ta-*'], template: { settings: { analysis: { analyzer: { nope: { tokenizer: 'whitespace' } } } }, mappings: { properties: { t: { type: 'text', analyzer: 'nope' } } } } });
 });
 
 // ---------------------------------------------------------------- item 6: list settings stay lists

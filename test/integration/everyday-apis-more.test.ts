@@ -324,3 +324,100 @@ test('normalizers change only on a closed index, and only to definitions that bu
   assert.deepEqual(found.hits.hits.map((hit) => hit._id), ['2']);
   assert.ok((found.aggregations!['keys'] as { buckets: { key: string }[] }).buckets.some((bucket) => bucket.key === 'DEF'));
 });
+
+test('index analyzers: a custom edge_ngram autocomplete analyzer and an english stop+stemmer chain index, search, highlight and _analyze', async () => {
+  await client.indices.create({
+    index: 'custom-analysis',
+    settings: {
+      analysis: {
+        tokenizer: { autocomplete_tokenizer: { type: 'edge_ngram', min_gram: 2, max_gram: 10, token_chars: ['letter', 'digit'] } },
+        filter: { english_stop: { type: 'stop', stopwords: '_english_' }, english_stemmer: { type: 'stemmer', language: 'english' } },
+        analyzer: {
+          autocomplete: { type: 'custom', tokenizer: 'autocomplete_tokenizer', filter: ['lowercase', 'asciifolding'] },
+          autocomplete_search: { type: 'custom', tokenizer: 'standard', filter: ['lowercase', 'asciifolding'] },
+          english_custom: { type: 'custom', tokenizer: 'standard', filter: ['lowercase', 'english_stop', 'english_stemmer'] },
+        },
+      },
+    },
+    mappings: {
+      properties: {
+        title: { type: 'text', analyzer: 'autocomplete', search_analyzer: 'autocomplete_search' },
+        body: { type: 'text', analyzer: 'english_custom' },
+      },
+    },
+  });
+  await client.bulk({
+    index: 'custom-analysis',
+    refresh: true,
+    operations: [
+      { index: { _id: '1' } }, { title: 'Crème Brûlée recipes', body: 'The foxes were running over the hills' },
+      { index: { _id: '2' } }, { title: 'Quick Foxes', body: 'A fox runs quickly' },
+    ],
+  });
+  // Prefixes find the edge n-grams (asciifolding on both sides).
+  const prefix = await client.search({ index: 'custom-analysis', query: { match: { title: 'creme bru' } } });
+  assert.deepEqual(prefix.hits.hits.map((hit) => hit._id), ['1']);
+  const quick = await client.search({ index: 'custom-analysis', query: { match: { title: 'qui' } }, highlight: { fields: { title: {} } } });
+  assert.deepEqual(quick.hits.hits.map((hit) => hit._id), ['2']);
+  // Each edge n-gram of the tokenizer has its own offsets: the highlight covers the matched gram, as on Elasticsearch.
+  assert.deepEqual(quick.hits.hits[0]!.highlight, { title: ['<em>Qui</em>ck Foxes'] });
+  // The stemmed chain: "running" and "runs" both stem to "run"; "the" is a stop word, so the phrase keeps its gap.
+  const stems = await client.search({ index: 'custom-analysis', query: { match: { body: 'run' } } });
+  assert.deepEqual(stems.hits.hits.map((hit) => hit._id).sort(), ['1', '2']);
+  const phrase = await client.search({ index: 'custom-analysis', query: { match_phrase: { body: 'running over the hills' } }, highlight: { fields: { body: {} } } });
+  assert.deepEqual(phrase.hits.hits.map((hit) => hit._id), ['1']);
+  assert.deepEqual(phrase.hits.hits[0]!.highlight, { body: ['The foxes were <em>running</em> <em>over</em> the <em>hills</em>'] });
+  // A query's own analyzer parameter may name an index analyzer.
+  const named = await client.search({ index: 'custom-analysis', query: { match: { body: { query: 'foxes', analyzer: 'english_custom' } } } });
+  assert.deepEqual(named.hits.hits.map((hit) => hit._id).sort(), ['1', '2']);
+  // _analyze by analyzer name and by field.
+  const byName = await client.indices.analyze({ index: 'custom-analysis', analyzer: 'autocomplete', text: 'Brûlée' });
+  assert.deepEqual(byName.tokens!.map((token) => [token.token, token.start_offset, token.end_offset, token.position]), [['br', 0, 2, 0], ['bru', 0, 3, 1], ['brul', 0, 4, 2], ['brule', 0, 5, 3], ['brulee', 0, 6, 4]]);
+  const byField = await client.indices.analyze({ index: 'custom-analysis', field: 'body', text: 'The foxes were running' });
+  assert.deepEqual(byField.tokens!.map((token) => [token.token, token.position]), [['fox', 1], ['were', 2], ['run', 3]]);
+  const explained = await client.indices.analyze({ index: 'custom-analysis', analyzer: 'english_custom', text: 'The foxes', explain: true });
+  assert.equal(explained.detail!.custom_analyzer, true);
+  assert.equal(explained.detail!.tokenizer!.name, 'standard');
+  assert.deepEqual(explained.detail!.tokenfilters!.map((stage) => [stage.name, stage.tokens.map((token) => token.token)]), [['lowercase', ['the', 'foxes']], ['english_stop', ['foxes']], ['english_stemmer', ['fox']]]);
+  // The inline form: a tokenizer and filters given with their parameters.
+  const inline = await client.indices.analyze({ tokenizer: { type: 'ngram', min_gram: 3, max_gram: 3, token_chars: ['letter'] }, filter: ['uppercase'], text: 'Quick' });
+  assert.deepEqual(inline.tokens!.map((token) => token.token), ['QUI', 'UIC', 'ICK']);
+});
+
+test('index analyzers: analysis.analyzer.default replaces the standard analyzer for text fields without one', async () => {
+  await client.indices.create({
+    index: 'default-analysis',
+    settings: { analysis: { analyzer: { default: { type: 'standard', stopwords: '_english_' } } } },
+    mappings: { properties: { t: { type: 'text' } } },
+  });
+  await client.index({ index: 'default-analysis', id: '1', document: { t: 'The Quick Fox' }, refresh: true });
+  const analyzed = await client.indices.analyze({ index: 'default-analysis', field: 't', text: 'The Quick Fox' });
+  assert.deepEqual(analyzed.tokens!.map((token) => token.token), ['quick', 'fox']);
+  assert.equal((await client.search({ index: 'default-analysis', query: { match: { t: 'the' } } })).hits.hits.length, 0);
+  assert.equal((await client.search({ index: 'default-analysis', query: { match: { t: 'quick' } } })).hits.hits.length, 1);
+});
+
+test('index analyzers: what does not build is refused at creation with Elasticsearch\'s error, and nothing is created', async () => {
+  const cases: [unknown, string][] = [
+    [{ analyzer: { my: { type: 'custom', tokenizer: 'nonexistent' } } }, 'Custom Analyzer [my] failed to find tokenizer under name [nonexistent]'],
+    [{ analyzer: { my: { type: 'custom', tokenizer: 'standard', filter: ['nope'] } } }, 'Custom Analyzer [my] failed to find filter under name [nope]'],
+    [
+      { tokenizer: { grams: { type: 'ngram', min_gram: 2, max_gram: 5 } }, analyzer: { my: { tokenizer: 'grams' } } },
+      'The difference between max_gram and min_gram in NGram Tokenizer must be less than or equal to: [1] but was [3]. This limit can be set by changing the [index.max_ngram_diff] index level setting.',
+    ],
+  ];
+  for (const [analysis, reason] of cases) {
+    assert.deepEqual(await failure(client.indices.create({ index: 'refused-analysis', settings: { analysis } as Record<string, unknown> })), { status: 400, type: 'illegal_argument_exception', reason });
+    assert.equal(await client.indices.exists({ index: 'refused-analysis' }), false);
+  }
+  // A mapping naming an analyzer the index does not define.
+  const unknown = await failure(client.indices.create({ index: 'refused-analysis', mappings: { properties: { t: { type: 'text', analyzer: 'my' } } } }));
+  assert.deepEqual(unknown, { status: 400, type: 'mapper_parsing_exception', reason: 'Failed to parse mapping: analyzer [my] has not been configured in mappings', rootCause: { type: 'mapper_parsing_exception', reason: 'analyzer [my] has not been configured in mappings' } });
+  // Analysis settings are static: refused on an open index, and checked when the index is closed.
+  await client.indices.create({ index: 'static-analysis', settings: { analysis: { analyzer: { my: { tokenizer: 'whitespace' } } } } });
+  const open = await failure(client.indices.putSettings({ index: 'static-analysis', settings: { analysis: { analyzer: { my: { tokenizer: 'keyword' } } } } }));
+  assert.equal(open.status, 400);
+  await client.indices.close({ index: 'static-analysis' });
+  const closed = await failure(client.indices.putSettings({ index: 'static-analysis', settings: { analysis: { analyzer: { my: { tokenizer: 'nonexistent' } } } } }));
+  assert.deepEqual(closed, { status: 400, type: 'illegal_argument_exception', reason: 'Custom Analyzer [my] failed to find tokenizer under name [nonexistent]' });
+});

@@ -238,7 +238,7 @@ describe('three Strait nodes on etcd', { skip }, () => {
       (answer) => answer.body?.can_allocate === 'no',
     );
     assert.equal(explain.body.current_state, 'unassigned', explain.text);
-    const filtered = explain.body.node_allocation_decisions.filter((decision: any) => decision.deciders.some((d: any) => d.decider === 'filter' && d.decision === 'NO' && /index\.routing\.allocation\.require\.zone/.test(d.explanation)));
+    const filtered = explain.body.node_allocation_decisions.filter((decision: any) => decision.deciders.some((d: any) => d.decider === 'filter' && d.decision === 'NO' && d.explanation === 'node does not match index setting [index.routing.allocation.require] filters [zone:"z2"]'));
     assert.deepEqual(filtered.map((decision: any) => decision.node_name).sort(), ['node-a', 'node-c'], explain.text);
     assert.equal((await jsonCall(nodes[0]!, 'GET', '/_cluster/health/zoned')).body.status, 'yellow');
     assert.equal((await jsonCall(nodes[2]!, 'DELETE', '/zoned')).status, 200);

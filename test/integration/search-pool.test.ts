@@ -129,3 +129,47 @@ test('a 400 raised on a worker keeps Elasticsearch error shape and status', asyn
   const { status: _status, ...inlineError } = (inline.json() as { responses: Record<string, unknown>[] }).responses[0]!;
   assert.deepEqual(pooled.json(), { ...inlineError, status: 400 });
 });
+
+test('an index analyzer reaches the workers with the mapping: pooled searches answer as the main thread does', async () => {
+  await client.indices.create({
+    index: 'custom-analyzed',
+    settings: {
+      number_of_shards: 3,
+      number_of_replicas: 0,
+      analysis: {
+        filter: { grams: { type: 'edge_ngram', min_gram: 1, max_gram: 5 } },
+        analyzer: { prefixes: { tokenizer: 'standard', filter: ['lowercase', 'asciifolding', 'grams'] }, stemmed: { type: 'english', stopwords: '_english_' } },
+      },
+    },
+    mappings: { properties: { title: { type: 'text', analyzer: 'prefixes', search_analyzer: 'standard' }, body: { type: 'text', analyzer: 'stemmed' } } },
+  });
+  const words = ['Crème', 'running', 'foxes', 'the', 'alpine', 'quickly', 'jumps', 'über'];
+  await client.bulk({
+    index: 'custom-analyzed',
+    refresh: true,
+    operations: Array.from({ length: 90 }, (_, i) => [{ index: { _id: String(i) } }, { title: `${words[i % 8]} ${words[(i * 3) % 8]}`, body: `${words[(i * 5) % 8]} ${words[(i + 1) % 8]} ${words[(i * 7) % 8]}` }]).flat(),
+  });
+  const queries = [
+    { query: { match: { title: 'cre' } } },
+    { query: { match: { title: 'ub' } } },
+    { query: { match: { body: 'run fox' } } },
+    { query: { match_phrase: { body: 'crème runs' } } },
+    { query: { match: { body: { query: 'jumping', analyzer: 'stemmed' } } } },
+  ];
+  // Workers take the new index's shards once they have loaded them: search until they answer.
+  const before = await completedJobs();
+  const concurrently = (): Promise<unknown[]> => Promise.all(queries.map((body) => client.search({ index: 'custom-analyzed', ...body }) as Promise<unknown>));
+  let pooled = await concurrently();
+  const deadline = Date.now() + 30_000;
+  while ((await completedJobs()) === before && Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    pooled = await concurrently();
+  }
+  const inline = await client.msearch({ searches: queries.flatMap((body) => [{ index: 'custom-analyzed' }, body]) });
+  for (let i = 0; i < queries.length; i++) {
+    const { status: _status, ...mainBody } = inline.responses[i] as unknown as Record<string, unknown>;
+    assert.deepEqual(comparable(pooled[i] as Record<string, unknown>), comparable(mainBody), JSON.stringify(queries[i]));
+    assert.ok((pooled[i] as { hits: { hits: unknown[] } }).hits.hits.length > 0, `${JSON.stringify(queries[i])} finds documents`);
+  }
+  assert.ok((await completedJobs()) > before, 'the workers ran the searches');
+});

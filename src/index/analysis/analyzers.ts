@@ -120,7 +120,7 @@ export function termHash(term: string): number {
 }
 
 /** What `standardTokenize` reports to: spans, and all-ASCII spans with their lowercase `termHash`. */
-interface StandardSink {
+export interface StandardSink {
   span(text: string, start: number, end: number, position: number, type: string): void;
   asciiSpan(text: string, start: number, end: number, position: number, type: string, hash: number): void;
 }
@@ -137,7 +137,7 @@ interface StandardSink {
  * (and not split at 255 characters) reaches the sink's `asciiSpan` with its hash, so the indexer
  * does not read its characters a second time to hash them.
  */
-function standardTokenize(text: string, sink: StandardSink): void {
+export function standardTokenize(text: string, sink: StandardSink, tokenLengthMax = standardTokenLengthMax): void {
   const length = text.length;
   let index = 0;
   let position = 0;
@@ -208,12 +208,12 @@ function standardTokenize(text: string, sink: StandardSink): void {
       break;
     }
     const type = hasLetter ? '<ALPHANUM>' : '<NUM>';
-    if (ascii && index - start <= standardTokenLengthMax) {
+    if (ascii && index - start <= tokenLengthMax) {
       sink.asciiSpan(text, start, index, position++, type, hash);
       continue;
     }
-    for (let pieceStart = start; pieceStart < index; pieceStart += standardTokenLengthMax) {
-      const pieceEnd = Math.min(index, pieceStart + standardTokenLengthMax);
+    for (let pieceStart = start; pieceStart < index; pieceStart += tokenLengthMax) {
+      const pieceEnd = Math.min(index, pieceStart + tokenLengthMax);
       sink.span(text, pieceStart, pieceEnd, position++, type);
     }
   }
@@ -283,7 +283,7 @@ function removeStopWords(tokens: Tokens, stopWords: ReadonlySet<string>): Tokens
 // A bounded memo for the stemmer: natural-language vocabularies repeat a lot.
 const stemCache = new Map<string, string>();
 const stemCacheEntriesMax = 100_000;
-function stemCached(term: string): string {
+export function stemCached(term: string): string {
   let stem = stemCache.get(term);
   if (stem === undefined) {
     stem = porterStem(term);
@@ -294,7 +294,7 @@ function stemCached(term: string): string {
 }
 
 /** EnglishPossessiveFilter: removes a trailing `'s` (any of ' ’ ＇). */
-function removePossessive(term: string): string {
+export function removePossessive(term: string): string {
   const length = term.length;
   if (length >= 2) {
     const last = term.charCodeAt(length - 1);

@@ -113,7 +113,7 @@ const javaOnlyEscapes = /\\[AZzGQEhHRXK]/;
  * A Java pattern as a JavaScript RegExp (global: replaceAll). `\p{..}` classes need JavaScript's
  * unicode mode; Java-only escapes and syntax JavaScript refuses are 400s, never silently different.
  */
-function compileJavaRegex(pattern: string, flags: string): RegExp {
+export function compileJavaRegex(pattern: string, flags: string): RegExp {
   const javaOnly = javaOnlyEscapes.exec(pattern.replace(/\\\\/g, ''));
   if (javaOnly !== null) throw errors.illegalArgument(`Invalid regex pattern [${pattern}]: [${javaOnly[0]}] is not supported by Strait`);
   const unicode = /\\[pP]\{/.test(pattern) ? 'u' : '';
@@ -185,18 +185,79 @@ function parseJavaReplacement(replacement: string, regex: RegExp): readonly Repl
 export function compilePatternReplace(pattern: string, flags: string, replacement: string, all = true): (text: string) => string {
   const global = compileJavaRegex(pattern, flags);
   const regex = all ? global : new RegExp(global.source, global.flags.replace('g', ''));
-  const parts = parseJavaReplacement(replacement, global);
-  return (text) =>
-    text.replace(regex, (...args: unknown[]) => {
-      const named = typeof args[args.length - 1] === 'object' ? (args[args.length - 1] as Record<string, string | undefined>) : {};
+  const replacer = javaReplacer(parseJavaReplacement(replacement, global));
+  return (text) => text.replace(regex, replacer);
+}
+
+/** A String.replace callback producing a parsed Java replacement. */
+function javaReplacer(parts: readonly ReplacementPart[]): (...args: unknown[]) => string {
+  return (...args: unknown[]) => {
+    const named = typeof args[args.length - 1] === 'object' ? (args[args.length - 1] as Record<string, string | undefined>) : {};
+    let out = '';
+    for (const part of parts) {
+      if (typeof part === 'string') out += part;
+      else if (typeof part === 'number') out += (args[part] as string | undefined) ?? '';
+      else out += named[part.name] ?? '';
+    }
+    return out;
+  };
+}
+
+/** A replaced stretch of a char filter's input: where it was and where its replacement is. */
+export interface OffsetCorrection {
+  readonly outputStart: number;
+  readonly outputEnd: number;
+  readonly inputStart: number;
+  readonly inputEnd: number;
+}
+
+/** A char filter's output with the replaced stretches, so token offsets can point into the input (Lucene's correctOffset). */
+export interface FilteredText {
+  readonly text: string;
+  readonly corrections: readonly OffsetCorrection[];
+}
+
+/** As compileCharFilter, reporting where each replacement was made. */
+export function compileCharFilterWithOffsets(definition: CharFilterDefinition): (text: string) => FilteredText {
+  if (definition.type === 'mapping') {
+    const targets = new Map<string, string>(definition.mappings.map(([source, target]) => [source, target]));
+    const lengths = [...new Set(definition.mappings.map(([source]) => source.length))].sort((a, b) => b - a);
+    return (text) => {
       let out = '';
-      for (const part of parts) {
-        if (typeof part === 'string') out += part;
-        else if (typeof part === 'number') out += (args[part] as string | undefined) ?? '';
-        else out += named[part.name] ?? '';
+      const corrections: OffsetCorrection[] = [];
+      let position = 0;
+      while (position < text.length) {
+        let matched = false;
+        for (const length of lengths) {
+          if (position + length > text.length) continue;
+          const target = targets.get(text.slice(position, position + length));
+          if (target === undefined) continue;
+          corrections.push({ outputStart: out.length, outputEnd: out.length + target.length, inputStart: position, inputEnd: position + length });
+          out += target;
+          position += length;
+          matched = true;
+          break;
+        }
+        if (!matched) out += text[position++];
       }
-      return out;
+      return { text: out, corrections };
+    };
+  }
+  const regex = compileJavaRegex(definition.pattern, definition.flags);
+  const replacer = javaReplacer(parseJavaReplacement(definition.replacement, regex));
+  return (text) => {
+    const corrections: OffsetCorrection[] = [];
+    let shift = 0;
+    const out = text.replace(regex, (...args: unknown[]) => {
+      const matched = args[0] as string;
+      const offset = args.find((arg, index) => index > 0 && typeof arg === 'number') as number;
+      const replaced = replacer(...args);
+      corrections.push({ outputStart: offset + shift, outputEnd: offset + shift + replaced.length, inputStart: offset, inputEnd: offset + matched.length });
+      shift += replaced.length - matched.length;
+      return replaced;
     });
+    return { text: out, corrections };
+  };
 }
 
 /** The function a definition stands for. Throws 400 for a bad one (definitions are checked when parsed). */

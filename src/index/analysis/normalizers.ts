@@ -227,7 +227,7 @@ const javaWhitespace = '[\\t\\n\\u000B\\f\\r\\u001C-\\u001F \\u1680\\u2000-\\u20
 const trimPattern = new RegExp(`^${javaWhitespace}+|${javaWhitespace}+$`, 'gu');
 
 /** LowerCaseFilter: Java's per-code-point simple case mapping. */
-function lowercase(value: string): string {
+export function lowercase(value: string): string {
   const lower = value.toLowerCase();
   if (lower.length === value.length) return lower;
   // A full mapping that changed the length (U+0130 → "i̇"): map per code point, keeping the first
@@ -238,7 +238,7 @@ function lowercase(value: string): string {
 }
 
 /** UpperCaseFilter: Java's per-code-point simple case mapping (ß stays ß, not "SS"). */
-function uppercase(value: string): string {
+export function uppercase(value: string): string {
   const upper = value.toUpperCase();
   if (upper.length === value.length) return upper;
   let out = '';
@@ -262,7 +262,7 @@ const foldings: Readonly<Record<string, string>> = {
  * marks becomes that letter (é → e), the table above covers the common letters without one;
  * anything else is kept.
  */
-function asciifolding(value: string): string {
+export function asciifolding(value: string): string {
   let ascii = true;
   for (let index = 0; index < value.length; index++) if (value.charCodeAt(index) >= 0x80) (ascii = false), (index = value.length);
   if (ascii) return value;
@@ -283,7 +283,7 @@ function asciifolding(value: string): string {
   return out;
 }
 
-function trim(value: string): string {
+export function trim(value: string): string {
   return value.replace(trimPattern, '');
 }
 

@@ -4,7 +4,7 @@
  */
 import { assert } from '../../common/assert.js';
 import { runToEnd } from '../../common/steps.js';
-import { getAnalyzer, normalizeKeyword, type Analyzer } from '../analysis/index.js';
+import { compileAnalyzer, getAnalyzer, normalizeKeyword, type Analyzer } from '../analysis/index.js';
 import {
   type DocValues,
   type FieldMapping,
@@ -231,6 +231,9 @@ class TextInverter {
 }
 
 export function resolveAnalyzer(mapping: FieldMapping | undefined, forSearch: boolean): Analyzer {
+  // The index's own analyzers (mapping.ts flattenMapping resolved them) before the built-in names.
+  if (forSearch && mapping?.searchAnalyzerDefinition !== undefined) return compileAnalyzer(mapping.searchAnalyzerDefinition);
+  if (!(forSearch && mapping?.searchAnalyzer !== undefined) && mapping?.analyzerDefinition !== undefined) return compileAnalyzer(mapping.analyzerDefinition);
   const name = (forSearch ? mapping?.searchAnalyzer : undefined) ?? mapping?.analyzer ?? 'standard';
   const analyzer = getAnalyzer(name);
   assert(analyzer !== undefined, `analyzer [${name}] exists (the mapping layer validates names)`);
@@ -393,10 +396,13 @@ export function* buildSegmentStepwise(documents: SegmentDocuments, mappings: Fie
             const tokens = analyzer.analyze(String(value));
             const count = tokens.terms.length;
             for (let index = 0; index < count; index++) {
-              lastPosition = positionBase + tokens.positions[index]!;
+              const position = positionBase + tokens.positions[index]!;
+              // Lucene's field length discounts overlapping tokens (a position increment of 0:
+              // grams of one token, a preserved original); the built-in analyzers have none.
+              if (position !== lastPosition) length++;
+              lastPosition = position;
               terms.add(tokens.terms[index]!, doc, lastPosition);
             }
-            length += count;
           }
           if (lastPosition >= 0) positionBase = lastPosition + 1 + positionIncrementGap;
         }

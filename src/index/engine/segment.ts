@@ -12,7 +12,7 @@
  *   document; plus a sorted (value, doc) "points" column for range and term queries.
  * - Deletes: a live-docs bitset replaced, never mutated, by `withDeletes`.
  */
-import type { NormalizerDefinition } from '../analysis/index.js';
+import type { AnalyzerDefinition, NormalizerDefinition } from '../analysis/index.js';
 import type { SourceTexts } from './source-texts.js';
 
 export type FieldType =
@@ -60,6 +60,12 @@ export interface FieldMapping {
   readonly analyzer?: string;
   /** Query-time analyzer for text fields (default: `analyzer`). */
   readonly searchAnalyzer?: string;
+  /** The index analyzer text is indexed with, when the index defines it (it wins over `analyzer` as a built-in name). */
+  readonly analyzerDefinition?: AnalyzerDefinition;
+  /** The index analyzer queries use, when the index defines it (`search_analyzer` or `default_search`). */
+  readonly searchAnalyzerDefinition?: AnalyzerDefinition;
+  /** Every analyzer the index defines (one object shared by the fields), for a query's `analyzer` parameter. */
+  readonly indexAnalyzers?: Readonly<Record<string, AnalyzerDefinition>>;
   /** Elasticsearch's date `format` of this field, used to render key_as_string and parse ranges. */
   readonly format?: string;
   /**

@@ -6,7 +6,7 @@
  * Reference: https://www.elastic.co/guide/en/elasticsearch/reference/current/mapping.html
  */
 import { errors, limits } from '../../common/index.js';
-import { getAnalyzer, type NormalizerDefinition } from '../analysis/index.js';
+import { getAnalyzer, type AnalyzerDefinition, type NormalizerDefinition } from '../analysis/index.js';
 import { validateRuntimeSection } from '../script/runtime-fields.js';
 import { flattenedParameters, parseFlattenedParameters } from './flattened.js';
 import { completionParameters, parseCompletionParameters } from './completion.js';
@@ -322,7 +322,9 @@ function parseProperty(name: string, path: string, definition: unknown, depth: n
   for (const parameter of ['analyzer', 'search_analyzer', 'search_quote_analyzer']) {
     const analyzer = definition[parameter];
     if (analyzer === undefined) continue;
-    if (typeof analyzer !== 'string' || getAnalyzer(analyzer) === undefined) {
+    // A text field may name one of the index's analyzers: checkNormalizerNames checks those names
+    // against the index's settings (the other types take the built-in analyzers only).
+    if (typeof analyzer !== 'string' || (type !== 'text' && getAnalyzer(analyzer) === undefined)) {
       throw errors.mapperParsing(`analyzer [${String(analyzer)}] has not been configured in mappings`);
     }
   }
@@ -629,6 +631,12 @@ export interface MappedField {
   readonly splitQueriesOnWhitespace?: boolean;
   /** keyword `normalizer`, resolved against the index's analysis settings (see flattenMapping). */
   readonly normalizer?: NormalizerDefinition;
+  /** text: the index analyzer `analyzer` names (or the index's `default`), when it is one of the index's. */
+  readonly analyzerDefinition?: AnalyzerDefinition;
+  /** text: the index analyzer queries use (`search_analyzer`, or the index's `default_search`), when it is one of the index's. */
+  readonly searchAnalyzerDefinition?: AnalyzerDefinition;
+  /** text and keyword: every analyzer the index defines, for a query's `analyzer` parameter (one object shared by the fields). */
+  readonly indexAnalyzers?: Readonly<Record<string, AnalyzerDefinition>>;
 }
 
 export interface FlattenedMapping {
@@ -637,7 +645,15 @@ export interface FlattenedMapping {
   readonly objects: ReadonlyMap<string, ObjectType>;
 }
 
-function toMappedField(path: string, mapping: PropertyMapping, nestedPath: string | undefined, parentPath: string | undefined, normalizers: ReadonlyMap<string, NormalizerDefinition>): MappedField {
+function toMappedField(
+  path: string,
+  mapping: PropertyMapping,
+  nestedPath: string | undefined,
+  parentPath: string | undefined,
+  normalizers: ReadonlyMap<string, NormalizerDefinition>,
+  analyzers: ReadonlyMap<string, AnalyzerDefinition>,
+  indexAnalyzers?: Readonly<Record<string, AnalyzerDefinition>>,
+): MappedField {
   const field: {
     -readonly [K in keyof MappedField]: MappedField[K];
   } = { path, type: mapping['type'] as FieldType, indexed: mapping['index'] !== false };
@@ -654,6 +670,16 @@ function toMappedField(path: string, mapping: PropertyMapping, nestedPath: strin
   if (field.type === 'keyword' && (split === true || split === 'true')) field.splitQueriesOnWhitespace = true;
   const normalizer = field.type === 'keyword' && typeof mapping['normalizer'] === 'string' ? normalizers.get(mapping['normalizer']) : undefined;
   if (normalizer !== undefined) field.normalizer = normalizer;
+  if (indexAnalyzers !== undefined && (field.type === 'text' || field.type === 'keyword')) field.indexAnalyzers = indexAnalyzers;
+  if (field.type === 'text' && analyzers.size > 0) {
+    // Elasticsearch: the field's analyzer, else the index's `default`; queries use the field's
+    // search_analyzer, else its analyzer when it names one, else `default_search`, else `default`.
+    const indexAnalyzer = analyzers.get(field.analyzer ?? 'default');
+    if (indexAnalyzer !== undefined) field.analyzerDefinition = indexAnalyzer;
+    const searchName = field.searchAnalyzer ?? (field.analyzer === undefined ? (analyzers.has('default_search') ? 'default_search' : undefined) : undefined);
+    const searchAnalyzer = searchName === undefined ? undefined : analyzers.get(searchName);
+    if (searchAnalyzer !== undefined) field.searchAnalyzerDefinition = searchAnalyzer;
+  }
   const meta = mapping['meta'];
   if (meta !== null && typeof meta === 'object' && !Array.isArray(meta) && Object.keys(meta).length > 0) field.meta = meta as Record<string, string>;
   if (nestedPath !== undefined) field.nestedPath = nestedPath;
@@ -667,9 +693,14 @@ function toMappedField(path: string, mapping: PropertyMapping, nestedPath: strin
  * name resolves to its definition there; a name missing from them (checkNormalizerNames refuses
  * it when a mapping is written) leaves the field without one.
  */
-export function flattenMapping(root: RootMapping, normalizers: ReadonlyMap<string, NormalizerDefinition> = new Map()): FlattenedMapping {
+export function flattenMapping(
+  root: RootMapping,
+  normalizers: ReadonlyMap<string, NormalizerDefinition> = new Map(),
+  analyzers: ReadonlyMap<string, AnalyzerDefinition> = new Map(),
+): FlattenedMapping {
   const fields = new Map<string, MappedField>();
   const objects = new Map<string, ObjectType>();
+  const indexAnalyzers = analyzers.size === 0 ? undefined : Object.freeze(Object.fromEntries(analyzers));
   const walk = (properties: Record<string, PropertyMapping>, prefix: string, nestedPath: string | undefined): void => {
     for (const [name, mapping] of Object.entries(properties)) {
       const path = prefix === '' ? name : `${prefix}.${name}`;
@@ -679,9 +710,9 @@ export function flattenMapping(root: RootMapping, normalizers: ReadonlyMap<strin
         walk((mapping['properties'] ?? {}) as Record<string, PropertyMapping>, path, type === 'nested' ? path : nestedPath);
         continue;
       }
-      fields.set(path, toMappedField(path, mapping, nestedPath, undefined, normalizers));
+      fields.set(path, toMappedField(path, mapping, nestedPath, undefined, normalizers, analyzers, indexAnalyzers));
       for (const [subName, sub] of Object.entries((mapping['fields'] ?? {}) as Record<string, PropertyMapping>)) {
-        fields.set(`${path}.${subName}`, toMappedField(`${path}.${subName}`, sub, nestedPath, path, normalizers));
+        fields.set(`${path}.${subName}`, toMappedField(`${path}.${subName}`, sub, nestedPath, path, normalizers, analyzers, indexAnalyzers));
       }
     }
   };
@@ -743,9 +774,10 @@ export function checkFieldLimits(root: RootMapping, totalFieldsLimit: number, ne
 /**
  * Refuses, as Elasticsearch does when a mapping is created or updated, a keyword field whose
  * `normalizer` names none of the index's normalizers: 400 mapper_parsing_exception
- * "Failed to parse mapping: normalizer [n] not found for field [f]".
+ * "Failed to parse mapping: normalizer [n] not found for field [f]"; and a text field whose
+ * analyzer is neither the index's nor a built-in one ("analyzer [a] has not been configured in mappings").
  */
-export function checkNormalizerNames(root: RootMapping, normalizers: ReadonlyMap<string, NormalizerDefinition>): void {
+export function checkNormalizerNames(root: RootMapping, normalizers: ReadonlyMap<string, NormalizerDefinition>, analyzers: ReadonlyMap<string, AnalyzerDefinition>): void {
   const walk = (properties: Record<string, PropertyMapping>, prefix: string): void => {
     for (const [name, mapping] of Object.entries(properties)) {
       const path = prefix === '' ? name : `${prefix}.${name}`;
@@ -755,6 +787,13 @@ export function checkNormalizerNames(root: RootMapping, normalizers: ReadonlyMap
       }
       const fields: [string, PropertyMapping][] = [[path, mapping], ...Object.entries((mapping['fields'] ?? {}) as Record<string, PropertyMapping>).map(([sub, value]): [string, PropertyMapping] => [`${path}.${sub}`, value])];
       for (const [fieldPath, field] of fields) {
+        // A text field's analyzers: the index's or the built-in ones (the other types were checked when parsed).
+        for (const parameter of field['type'] === 'text' ? ['analyzer', 'search_analyzer', 'search_quote_analyzer'] : []) {
+          const analyzer = field[parameter];
+          if (typeof analyzer === 'string' && !analyzers.has(analyzer) && getAnalyzer(analyzer) === undefined) {
+            throw errors.mapperParsing(`analyzer [${analyzer}] has not been configured in mappings`);
+          }
+        }
         const normalizer = field['normalizer'];
         if (field['type'] !== 'keyword' || normalizer === undefined || normalizer === null) continue;
         if (typeof normalizer !== 'string' || !normalizers.has(normalizer)) {

@@ -7,7 +7,7 @@
  */
 import { errors, type EsError } from '../../common/errors.js';
 import { utf16EditDistance } from '../../common/edit-distance.js';
-import { getAnalyzer, normalizeKeyword, normalizeWildcardPattern, type Analyzer } from '../analysis/index.js';
+import { compileAnalyzer, getAnalyzer, normalizeKeyword, normalizeWildcardPattern, type Analyzer } from '../analysis/index.js';
 import { resolveAnalyzer, toNumericValue } from '../engine/segment-builder.js';
 import { type FieldMapping, type FieldMappings, type NumericDocValues, type PostingsField, type Segment, numericFieldTypes, sourceOf } from '../engine/segment.js';
 import type { ShardStats } from '../engine/shard-stats.js';
@@ -1020,6 +1020,9 @@ function planField(node: QueryNode, field: string, mapping: FieldMapping, contex
 
 export function queryAnalyzer(name: string | undefined, mapping: FieldMapping): Analyzer {
   if (name !== undefined) {
+    // The index's analyzers first (an index analyzer may take a built-in name), then the built-in ones.
+    const own = mapping.indexAnalyzers?.[name];
+    if (own !== undefined) return compileAnalyzer(own);
     const analyzer = getAnalyzer(name);
     if (analyzer === undefined) throw errors.illegalArgument(`analyzer [${name}] has not been configured in mappings`);
     return analyzer;

@@ -171,7 +171,7 @@ export function planCombinedFields(node: CombinedFieldsNode, context: PlanContex
   const weighted: WeightedField[] = [...fields].map(([field, weight]) => ({ field, weight }));
   const analyzerNames = new Set(weighted.map(({ field }) => {
     const mapping = context.mappings[field]!;
-    return mapping.searchAnalyzer ?? mapping.analyzer ?? 'standard';
+    return resolveAnalyzer(mapping, true).name;
   }));
   if (analyzerNames.size > 1) throw errors.illegalArgument('All fields in [combined_fields] query must have the same search analyzer');
   const analyzer = resolveAnalyzer(context.mappings[weighted[0]!.field], true);

@@ -53,7 +53,10 @@ function engineField(field: MappedField): FieldMapping | undefined {
   if (type === 'text') {
     if (field.analyzer !== undefined) mapping.analyzer = field.analyzer;
     if (field.searchAnalyzer !== undefined) mapping.searchAnalyzer = field.searchAnalyzer;
+    if (field.analyzerDefinition !== undefined) mapping.analyzerDefinition = field.analyzerDefinition;
+    if (field.searchAnalyzerDefinition !== undefined) mapping.searchAnalyzerDefinition = field.searchAnalyzerDefinition;
   }
+  if (field.indexAnalyzers !== undefined) mapping.indexAnalyzers = field.indexAnalyzers;
   if (field.format !== undefined) mapping.format = field.format;
   if (field.type !== type) mapping.mappedType = field.type;
   if (constantScoreTypes.has(field.type)) mapping.constantScore = true;

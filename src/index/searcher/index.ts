@@ -56,6 +56,6 @@ export {
   type SortValue,
 } from '../query/index.js';
 export { parseAggregations, renderAggregations, type AggregationNode, type PartialMap } from '../aggs/index.js';
-export { analyzeForApi, builtInAnalyzers, englishStopWords, getAnalyzer, normalizeKeyword, normalizersOf, storedNormalizersOf, porterStem, type Analyzer, type AnalyzeToken, type NormalizerDefinition } from '../analysis/index.js';
+export { analyzeForApi, builtInAnalyzers, englishStopWords, getAnalyzer, normalizeKeyword, normalizersOf, storedNormalizersOf, storedAnalyzersOf, porterStem, type Analyzer, type AnalyzeToken, type NormalizerDefinition } from '../analysis/index.js';
 export { pickForceMerge, forceMergeLimits, type ForceMergeRequest } from './force-merge.js';
 export { docsDeletedOf } from './docs-deleted.js';
