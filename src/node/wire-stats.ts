@@ -405,7 +405,11 @@ export function wireStats(options: StatsWiringOptions): StatsWiring {
     const holders = new Set<string>();
     for (const ref of refs) {
       if (state.metadata.indices[ref.name]?.settings['index.uuid'] !== ref.uuid) continue;
-      for (const shardCopies of Object.values(state.routing_table.indices[ref.name]?.shards ?? {})) for (const copy of shardCopies) if (copy.node !== null) holders.add(copy.node);
+      for (const shardCopies of Object.values(state.routing_table.indices[ref.name]?.shards ?? {})) for (const copy of shardCopies) {
+        // A relocation's target recovers on the node the source names too.
+        if (copy.node !== null) holders.add(copy.node);
+        if (copy.relocating_node !== null) holders.add(copy.relocating_node);
+      }
     }
     const answers = await askEachNode({ nodeId, channel: dataPlane.channel, log: options.log }, holders, STATS_NODE_ACTIONS.recovery, { indices: refs, active_only: activeOnly }, nodeRequestTimeoutMs, nodeRecovery);
     const order = new Map(handles.map((handle, position) => [handle.name, position]));
