@@ -259,6 +259,24 @@ test('GET /_cluster/state: metadata, routing table, nodes; metric and filter_pat
   assert.equal(missing.status, 404);
   const lenient = (await rawRequest(node, 'GET', '/_cluster/state/metadata/nope')).json() as Record<string, any>;
   assert.deepEqual(lenient['metadata']['indices'], {});
+
+  // wait_for_metadata_version (RestClusterStateAction): reached at once, timed out (flag and
+  // cluster name only), and reached by a change made while it waits; a malformed one is a 400.
+  const current = after['version'] as number;
+  const reached = (await client.cluster.state({ metric: 'version', wait_for_metadata_version: current })) as Record<string, unknown>;
+  assert.equal(reached['wait_for_timed_out'], false);
+  assert.equal(reached['version'], current);
+  const timedOut = (await client.cluster.state({ metric: 'version', wait_for_metadata_version: current + 1, wait_for_timeout: '100ms' })) as Record<string, unknown>;
+  assert.deepEqual(Object.keys(timedOut).sort(), ['cluster_name', 'wait_for_timed_out']);
+  assert.equal(timedOut['wait_for_timed_out'], true);
+  const waiting = client.cluster.state({ metric: 'version', wait_for_metadata_version: current + 1, wait_for_timeout: '30s' }) as Promise<Record<string, unknown>>;
+  await client.indices.create({ index: 'waited-for' });
+  const woken = await waiting;
+  assert.equal(woken['wait_for_timed_out'], false);
+  assert.ok((woken['version'] as number) >= current + 1);
+  const malformed = await rawRequest(node, 'GET', '/_cluster/state?wait_for_metadata_version=soon');
+  assert.equal(malformed.status, 400, malformed.text);
+  await client.indices.delete({ index: 'waited-for' });
 });
 
 test('the cluster state and _cat/shards are authorized as Elasticsearch does', async () => {

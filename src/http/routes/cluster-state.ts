@@ -9,11 +9,12 @@ import { randomBytes } from 'node:crypto';
 import {
   parseExpandWildcards,
   parseIndicesOptions,
+  parseTimeMs,
   type IndicesOptions,
   type IndicesService,
 } from '../../index/index.js';
 import { ClusterStateVersions, parseClusterStateMetrics, renderClusterState, shardCopies, type NodeView } from '../../index/cluster-state.js';
-import { ES_API_VERSION } from '../../common/index.js';
+import { ES_API_VERSION, errors } from '../../common/index.js';
 import { booleanParam } from '../request.js';
 import type { RequestContext, RestRequest, RestResponse, Route } from '../route.js';
 import { formatBytes, renderCat, type CatColumn, type CatRow } from './cat.js';
@@ -49,6 +50,9 @@ export const shardsColumns: readonly CatColumn[] = [
   column('seq_no.global_checkpoint', ['sqg', 'globalCheckpoint'], 'global checkpoint', false, true),
 ];
 
+/** How often a `wait_for_metadata_version` looks at the metadata again (ours). */
+const metadataPollMs = 50;
+
 export function clusterStateRoutes(service: IndicesService, identity: NodeIdentity, versions: ClusterStateVersions): readonly Route[] {
   // A node's ephemeral id changes at every start (DiscoveryNode.ephemeralId).
   const ephemeralId = randomBytes(16).toString('base64url').slice(0, 22);
@@ -66,7 +70,28 @@ export function clusterStateRoutes(service: IndicesService, identity: NodeIdenti
     };
   };
 
-  const state = (request: RestRequest): RestResponse => {
+  /**
+   * `wait_for_metadata_version`: waits (up to `wait_for_timeout`, 1m by default) until the state's
+   * version, which on one node moves only when index metadata changes, reaches it; the answer then
+   * starts with `wait_for_timed_out`, and holds only it and the cluster name when the wait timed
+   * out (RestClusterStateAction).
+   */
+  const state = async (request: RestRequest): Promise<RestResponse> => {
+    const wanted = request.query['wait_for_metadata_version'];
+    if (wanted === undefined) return { status: 200, body: stateBody(request) };
+    if (!/^\d+$/.test(wanted)) throw errors.illegalArgument(`failed to parse [wait_for_metadata_version] value [${wanted}]`);
+    const timeout = request.query['wait_for_timeout'] ?? '1m';
+    const timeoutMs = parseTimeMs(timeout);
+    if (timeoutMs < 0) throw errors.illegalArgument(`failed to parse setting [wait_for_timeout] with value [${timeout}] as a time value: unit is missing or unrecognized`);
+    const deadline = Date.now() + timeoutMs;
+    while (versions.current(service.all()).version < Number(wanted)) {
+      if (Date.now() >= deadline) return { status: 200, body: { wait_for_timed_out: true, cluster_name: identity.clusterName } };
+      await new Promise((resolve) => setTimeout(resolve, Math.min(metadataPollMs, Math.max(0, deadline - Date.now()))));
+    }
+    return { status: 200, body: { wait_for_timed_out: false, ...stateBody(request) } };
+  };
+
+  const stateBody = (request: RestRequest): Record<string, unknown> => {
     const metrics = parseClusterStateMetrics(request.params['metric']);
     const expression = request.params['index'];
     const indices = expression === undefined ? service.all() : service.resolve(expression, parseIndicesOptions(request.query, clusterStateIndicesOptions));
@@ -81,7 +106,7 @@ export function clusterStateRoutes(service: IndicesService, identity: NodeIdenti
       metrics,
       flatSettings: booleanParam(request.query['flat_settings']),
     });
-    return { status: 200, body };
+    return body;
   };
 
   const shards = (request: RestRequest, context: RequestContext): RestResponse => {
@@ -117,7 +142,7 @@ export function clusterStateRoutes(service: IndicesService, identity: NodeIdenti
     return renderCat(request, shardsColumns, rows);
   };
 
-  const stateParams = ['local', 'master_timeout', 'flat_settings', 'ignore_unavailable', 'allow_no_indices', 'expand_wildcards'];
+  const stateParams = ['local', 'master_timeout', 'flat_settings', 'ignore_unavailable', 'allow_no_indices', 'expand_wildcards', 'wait_for_metadata_version', 'wait_for_timeout'];
   return [
     ...['/_cluster/state', '/_cluster/state/:metric', '/_cluster/state/:metric/:index'].map(
       (path): Route => ({ method: 'GET', path, action: STATE_ACTION, scope: 'cluster', params: stateParams, handle: state }),

@@ -44,7 +44,16 @@ export type TokenFilterDefinition =
   | { readonly type: 'unique'; readonly onlyOnSamePosition: boolean }
   | { readonly type: 'ngram' | 'edge_ngram'; readonly minGram: number; readonly maxGram: number; readonly preserveOriginal: boolean }
   | { readonly type: 'pattern_replace'; readonly options: PatternReplaceFilterOptions }
-  | { readonly type: 'elision'; readonly articles: readonly string[]; readonly ignoreCase: boolean };
+  | { readonly type: 'elision'; readonly articles: readonly string[]; readonly ignoreCase: boolean }
+  | {
+      readonly type: 'shingle';
+      readonly minShingleSize: number;
+      readonly maxShingleSize: number;
+      readonly outputUnigrams: boolean;
+      readonly outputUnigramsIfNoShingles: boolean;
+      readonly tokenSeparator: string;
+      readonly fillerToken: string;
+    };
 
 export interface AnalyzerDefinition {
   readonly name: string;
@@ -166,7 +175,7 @@ const unimplementedTokenizers: ReadonlySet<string> = new Set([
 
 /** Elasticsearch's built-in token filters that Strait does not implement in an analyzer (refused by name). */
 const unimplementedFilters: ReadonlySet<string> = new Set([
-  'shingle', 'synonym', 'synonym_graph', 'word_delimiter', 'word_delimiter_graph', 'kstem', 'snowball', 'hunspell',
+  'synonym', 'synonym_graph', 'word_delimiter', 'word_delimiter_graph', 'kstem', 'snowball', 'hunspell',
   'stemmer_override', 'common_grams', 'limit', 'min_hash', 'fingerprint', 'dictionary_decompounder',
   'hyphenation_decompounder', 'keep', 'keep_types', 'multiplexer', 'condition', 'predicate_token_filter', 'remove_duplicates',
   'delimited_payload', 'flatten_graph', 'phonetic', 'cjk_width', 'cjk_bigram', 'decimal_digit', 'apostrophe', 'classic',
@@ -339,6 +348,30 @@ function filterOf(type: string, parameters: Parameters, settings: Settings): Tok
       definition = { type, options: Object.freeze({ pattern, flags, replacement, all }) };
       break;
     }
+    case 'shingle': {
+      const minShingleSize = parameters.integer('min_shingle_size', 2);
+      const maxShingleSize = parameters.integer('max_shingle_size', 2);
+      const outputUnigrams = parameters.boolean('output_unigrams', true);
+      const allowed = Number(settings['index.max_shingle_diff'] ?? '3');
+      const diff = maxShingleSize - minShingleSize + (outputUnigrams ? 1 : 0);
+      if (diff > allowed) {
+        throw errors.illegalArgument(
+          `In Shingle TokenFilter the difference between max_shingle_size and min_shingle_size (and +1 if outputting unigrams) must be less than or equal to: [${allowed}] but was [${diff}]. This limit can be set by changing the [index.max_shingle_diff] index level setting.`,
+        );
+      }
+      if (minShingleSize < 2) throw errors.illegalArgument('Min shingle size must be >= 2');
+      if (maxShingleSize < minShingleSize) throw errors.illegalArgument('Max shingle size must be >= min shingle size');
+      definition = {
+        type,
+        minShingleSize,
+        maxShingleSize,
+        outputUnigrams,
+        outputUnigramsIfNoShingles: parameters.boolean('output_unigrams_if_no_shingles', false),
+        tokenSeparator: parameters.string('token_separator') ?? ' ',
+        fillerToken: parameters.string('filler_token') ?? '_',
+      };
+      break;
+    }
     case 'keyword_marker': {
       for (const unsupported of ['keywords_path', 'keywords_pattern']) {
         if (parameters.has(unsupported)) throw errors.illegalArgument(`${parameters.describe}: [${unsupported}] is not supported by Strait; give the words in [keywords]`);
@@ -384,7 +417,7 @@ function charFilterOf(name: string, type: string, parameters: Parameters): CharF
 }
 
 const builtInTokenizers: ReadonlySet<string> = new Set(['standard', 'whitespace', 'keyword', 'letter', 'lowercase', 'pattern', 'ngram', 'edge_ngram']);
-const builtInFilters: ReadonlySet<string> = new Set(['lowercase', 'uppercase', 'trim', 'reverse', 'porter_stem', 'asciifolding', 'stop', 'stemmer', 'length', 'truncate', 'unique', 'ngram', 'edge_ngram', 'elision']);
+const builtInFilters: ReadonlySet<string> = new Set(['lowercase', 'uppercase', 'trim', 'reverse', 'porter_stem', 'asciifolding', 'stop', 'stemmer', 'length', 'truncate', 'unique', 'ngram', 'edge_ngram', 'elision', 'shingle']);
 
 /** Every component the index defines, parsed (Elasticsearch builds them all, used or not). */
 interface Components {
@@ -834,6 +867,8 @@ function runFilter(definition: TokenFilterDefinition, tokens: ChainToken[], text
       const { pattern, flags, replacement, all } = definition.options;
       return mapTerms(tokens, memo(definition, () => compilePatternReplace(pattern, flags, replacement, all)));
     }
+    case 'shingle':
+      return shingles(tokens, definition);
     case 'elision': {
       const articles = memo(definition, () => new Set(definition.ignoreCase ? definition.articles.map(lowercase) : definition.articles));
       return mapTerms(tokens, (term) => {
@@ -855,6 +890,45 @@ function memo<T>(key: object, build: () => T): T {
     parts.set(key, value);
   }
   return value;
+}
+
+/**
+ * ShingleFilter: word n-grams of min..max tokens, each at the position of its first token, after
+ * that token's unigram (when output). A position gap (a removed stop word) is a filler token that
+ * takes part in shingles but is never output alone.
+ */
+function shingles(tokens: ChainToken[], definition: Extract<TokenFilterDefinition, { type: 'shingle' }>): ChainToken[] {
+  type Slot = { readonly token: ChainToken | undefined; readonly position: number };
+  const slots: Slot[] = [];
+  let position = -1;
+  for (const current of tokens) {
+    for (let gap = 1; gap < current.positionIncrement; gap++) slots.push({ token: undefined, position: position + gap });
+    position += current.positionIncrement === 0 ? 1 : current.positionIncrement;
+    slots.push({ token: current, position });
+  }
+  const build = (withUnigrams: boolean): { token: ChainToken; position: number }[] => {
+    const out: { token: ChainToken; position: number }[] = [];
+    for (let start = 0; start < slots.length; start++) {
+      const first = slots[start]!;
+      if (withUnigrams && first.token !== undefined) out.push({ token: first.token, position: first.position });
+      for (let size = definition.minShingleSize; size <= definition.maxShingleSize && start + size <= slots.length; size++) {
+        const window = slots.slice(start, start + size);
+        const real = window.filter((slot) => slot.token !== undefined).map((slot) => slot.token!);
+        if (real.length === 0) continue;
+        const term = window.map((slot) => slot.token?.term ?? definition.fillerToken).join(definition.tokenSeparator);
+        out.push({ token: { term, positionIncrement: 0, start: real[0]!.start, end: real[real.length - 1]!.end, type: 'shingle', keyword: false }, position: first.position });
+      }
+    }
+    return out;
+  };
+  let out = build(definition.outputUnigrams);
+  if (!definition.outputUnigrams && out.length === 0 && definition.outputUnigramsIfNoShingles) out = build(true);
+  let previous = -1;
+  return out.map(({ token: current, position: at }) => {
+    const increment = at - previous;
+    previous = at;
+    return { ...current, positionIncrement: increment };
+  });
 }
 
 /** Lucene's correctOffset over the replacements a char filter made. */

@@ -100,6 +100,19 @@ test('token filters: stop, asciifolding, edge_ngram, ngram, length, truncate, un
   assert.deepEqual(chain('whitespace', ['f'], 'the fox and the ', trailing), ['fox']);
 });
 
+test('shingle: unigrams and word n-grams at the first word\'s position, fillers for removed words, the index.max_shingle_diff check', () => {
+  const definition = analyzersOf(settingsOf({ analyzer: { a: { tokenizer: 'whitespace', filter: ['shingle'] } } })).get('a')!;
+  const tokens = compileAnalyzer(definition).analyze('quick brown fox jumps');
+  assert.deepEqual(tokens.terms, ['quick', 'quick brown', 'brown', 'brown fox', 'fox', 'fox jumps', 'jumps']);
+  assert.deepEqual(tokens.positions, [0, 0, 1, 1, 2, 2, 3]);
+  assert.deepEqual(tokens.types, ['word', 'shingle', 'word', 'shingle', 'word', 'shingle', 'word']);
+  const wide = { filter: { s: { type: 'shingle', min_shingle_size: 2, max_shingle_size: 3, output_unigrams: false } } };
+  assert.deepEqual(chain('whitespace', ['s'], 'quick brown fox jumps', wide), ['quick brown', 'quick brown fox', 'brown fox', 'brown fox jumps', 'fox jumps']);
+  const filler = { filter: { a_stop: { type: 'stop', stopwords: ['a'] }, s: { type: 'shingle', min_shingle_size: 3, max_shingle_size: 3, output_unigrams: false, filler_token: '+' } } };
+  assert.deepEqual(chain('whitespace', ['a_stop', 's'], 'fox jumps a lazy dog', filler), ['fox jumps +', 'jumps + lazy', '+ lazy dog']);
+  refused({ filter: { s: { type: 'shingle', min_shingle_size: 2, max_shingle_size: 5 } } }, 'In Shingle TokenFilter the difference between max_shingle_size and min_shingle_size (and +1 if outputting unigrams) must be less than or equal to: [3] but was [4]. This limit can be set by changing the [index.max_shingle_diff] index level setting.');
+});
+
 test('stop words leave position gaps; grams of one token share its position', () => {
   const definition = analyzersOf(settingsOf({ analyzer: { a: { tokenizer: 'whitespace', filter: ['stop', 'edge_ngram'] } } })).get('a')!;
   const tokens = compileAnalyzer(definition).analyze('the fox is quick');
@@ -122,7 +135,7 @@ test('refusals: unknown tokenizer, filter, char filter and type, a custom analyz
   refused({ analyzer: { a: { type: 'nope' } } }, 'Unknown analyzer type [nope] for [a]');
   refused({ filter: { f: { type: 'nope' } } }, 'Unknown filter type [nope] for [f]');
   refused({ tokenizer: { t: { type: 'nope' } } }, 'Unknown tokenizer type [nope] for [t]');
-  refused({ filter: { f: { type: 'shingle' } } }, /\[shingle\], which Strait does not implement/);
+  refused({ filter: { f: { type: 'word_delimiter' } } }, /\[word_delimiter\], which Strait does not implement/);
   refused({ analyzer: { a: { tokenizer: 'standard', filter: ['synonym'] } } }, /uses filter \[synonym\], which Strait does not implement/);
   refused({ analyzer: { a: { tokenizer: 'standard', char_filter: ['html_strip'] } } }, /uses char_filter \[html_strip\], which Strait does not implement/);
   refused({ analyzer: { a: { type: 'standard', stopwords_path: 'stop.txt' } } }, /\[stopwords_path\] is not supported by Strait/);
