@@ -5,7 +5,7 @@
  */
 import { errors } from '../common/index.js';
 import { analyzeForApi, getAnalyzer, normalizeKeyword, resolveAnalyzer, type Analyzer, type AnalyzeToken, type FieldMappings, type NormalizerDefinition } from '../index/searcher/index.js';
-import { chainTokens, compileAnalyzer, inlineCharFilter, inlineFilter, inlineTokenizer, runChain, type AnalyzerDefinition, type ChainToken } from '../index/analysis/custom-analyzers.js';
+import { chainTokens, compileAnalyzer, inlineCharFilter, inlineFilter, inlineTokenizer, runChain, type AnalyzerDefinition, type ChainToken, type Components } from '../index/analysis/custom-analyzers.js';
 
 type Json = Record<string, unknown>;
 const isObject = (value: unknown): value is Json => value !== null && typeof value === 'object' && !Array.isArray(value);
@@ -77,6 +77,8 @@ export interface AnalyzeContext {
   readonly normalizers?: ReadonlyMap<string, NormalizerDefinition>;
   /** Analyzers the index in the path defines (`index.analysis.analyzer`), when there is one. */
   readonly analyzers?: ReadonlyMap<string, AnalyzerDefinition>;
+  /** The tokenizers, filters and char filters the index in the path defines, which an inline chain may name. */
+  readonly components?: Components;
 }
 
 /**
@@ -140,17 +142,17 @@ export function analyze(body: unknown, context: AnalyzeContext): Json {
   if (body['tokenizer'] !== undefined || filters.length > 0 || charFilters.length > 0) {
     // An inline chain of built-in components (or ones given as objects with their parameters).
     const tokenizerSpec = body['tokenizer'] ?? 'keyword';
-    const tokenizer = inlineTokenizer(tokenizerSpec);
+    const tokenizer = inlineTokenizer(tokenizerSpec, context.components);
     if (tokenizer === undefined) throw errors.illegalArgument(`failed to find global tokenizer under [${isObject(tokenizerSpec) ? String(tokenizerSpec['type']) : String(tokenizerSpec)}]`);
     const chain: Chain = {
       tokenizer,
       charFilters: charFilters.map((spec) => {
-        const definition = inlineCharFilter(spec);
+        const definition = inlineCharFilter(spec, context.components);
         if (definition === undefined) throw errors.illegalArgument(`failed to find global char_filter under [${isObject(spec) ? String(spec['type']) : String(spec)}]`);
         return definition;
       }),
       filters: filters.map((spec) => {
-        const definition = inlineFilter(spec);
+        const definition = inlineFilter(spec, context.components);
         if (definition === undefined) throw errors.illegalArgument(`failed to find global filter under [${isObject(spec) ? String(spec['type']) : String(spec)}]`);
         return definition;
       }),

@@ -40,6 +40,7 @@ import {
   type ShardSnapshot,
   type Segment,
 } from '../index/searcher/index.js';
+import { storedComponentsOf } from '../index/analysis/custom-analyzers.js';
 import { aliasFilterFor, withFilter } from './alias-filter.js';
 import { analyze } from './analyze.js';
 import { bindMoreLikeThisDocuments } from './mlt-documents.js';
@@ -1128,7 +1129,7 @@ export class SearchService {
     if (index === undefined) return analyze(body, { mappings: undefined });
     access.indices(searchActions.analyze, [index]);
     const handle = this.indices.singleIndex(index);
-    return analyze(body, { mappings: engineMappings(handle.mapping), normalizers: storedNormalizersOf(handle.metadata.settings), analyzers: storedAnalyzersOf(handle.metadata.settings) });
+    return analyze(body, { mappings: engineMappings(handle.mapping), normalizers: storedNormalizersOf(handle.metadata.settings), analyzers: storedAnalyzersOf(handle.metadata.settings), components: storedComponentsOf(handle.metadata.settings) });
   }
 }
 

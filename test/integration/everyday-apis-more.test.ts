@@ -379,6 +379,9 @@ test('index analyzers: a custom edge_ngram autocomplete analyzer and an english 
   assert.equal(explained.detail!.custom_analyzer, true);
   assert.equal(explained.detail!.tokenizer!.name, 'standard');
   assert.deepEqual(explained.detail!.tokenfilters!.map((stage) => [stage.name, stage.tokens.map((token) => token.token)]), [['lowercase', ['the', 'foxes']], ['english_stop', ['foxes']], ['english_stemmer', ['fox']]]);
+  // With an index, an inline chain may name the index's own tokenizer and filters.
+  const components = await client.indices.analyze({ index: 'custom-analysis', tokenizer: 'autocomplete_tokenizer', filter: ['english_stop'], text: 'Fox' });
+  assert.deepEqual(components.tokens!.map((token) => token.token), ['Fo', 'Fox']);
   // The inline form: a tokenizer and filters given with their parameters.
   const inline = await client.indices.analyze({ tokenizer: { type: 'ngram', min_gram: 3, max_gram: 3, token_chars: ['letter'] }, filter: ['uppercase'], text: 'Quick' });
   assert.deepEqual(inline.tokens!.map((token) => token.token), ['QUI', 'UIC', 'ICK']);

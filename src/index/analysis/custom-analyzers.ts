@@ -420,7 +420,7 @@ const builtInTokenizers: ReadonlySet<string> = new Set(['standard', 'whitespace'
 const builtInFilters: ReadonlySet<string> = new Set(['lowercase', 'uppercase', 'trim', 'reverse', 'porter_stem', 'asciifolding', 'stop', 'stemmer', 'length', 'truncate', 'unique', 'ngram', 'edge_ngram', 'elision', 'shingle']);
 
 /** Every component the index defines, parsed (Elasticsearch builds them all, used or not). */
-interface Components {
+export interface Components {
   readonly tokenizers: ReadonlyMap<string, TokenizerDefinition>;
   readonly filters: ReadonlyMap<string, TokenFilterDefinition>;
   readonly charFilters: ReadonlyMap<string, CharFilterDefinition>;
@@ -584,6 +584,22 @@ export function analyzersOf(settings: Settings): ReadonlyMap<string, AnalyzerDef
   return result;
 }
 
+const componentsCache = new WeakMap<object, Components>();
+
+/** The tokenizers, filters and char filters an index defines (for `_analyze` naming them); empty when they do not build. */
+export function storedComponentsOf(settings: Settings): Components {
+  let components = componentsCache.get(settings);
+  if (components === undefined) {
+    try {
+      components = parseComponents(settings);
+    } catch {
+      components = { tokenizers: new Map(), filters: new Map(), charFilters: new Map() };
+    }
+    componentsCache.set(settings, components);
+  }
+  return components;
+}
+
 /** As `analyzersOf`, without throwing: for metadata already validated when it was written. */
 export function storedAnalyzersOf(settings: Settings): ReadonlyMap<string, AnalyzerDefinition> {
   try {
@@ -594,7 +610,8 @@ export function storedAnalyzersOf(settings: Settings): ReadonlyMap<string, Analy
 }
 
 /** An inline `_analyze` tokenizer (a name or an object with `type`), or undefined when the name is unknown. */
-export function inlineTokenizer(spec: unknown): TokenizerDefinition | undefined {
+export function inlineTokenizer(spec: unknown, components?: Components): TokenizerDefinition | undefined {
+  if (typeof spec === 'string' && components?.tokenizers.has(spec) === true) return components.tokenizers.get(spec);
   if (typeof spec === 'string') return builtInTokenizers.has(spec) ? tokenizerOf(spec, new Parameters(`tokenizer [${spec}]`, new Map()), {}) : undefined;
   if (spec === null || typeof spec !== 'object' || Array.isArray(spec)) return undefined;
   const type = (spec as Record<string, unknown>)['type'];
@@ -603,7 +620,8 @@ export function inlineTokenizer(spec: unknown): TokenizerDefinition | undefined 
 }
 
 /** An inline `_analyze` token filter, or undefined when the name is unknown. */
-export function inlineFilter(spec: unknown): TokenFilterDefinition | undefined {
+export function inlineFilter(spec: unknown, components?: Components): TokenFilterDefinition | undefined {
+  if (typeof spec === 'string' && components?.filters.has(spec) === true) return components.filters.get(spec);
   if (typeof spec === 'string') return builtInFilters.has(spec) ? filterOf(spec, new Parameters(`filter [${spec}]`, new Map()), {}) : undefined;
   if (spec === null || typeof spec !== 'object' || Array.isArray(spec)) return undefined;
   const type = (spec as Record<string, unknown>)['type'];
@@ -612,7 +630,8 @@ export function inlineFilter(spec: unknown): TokenFilterDefinition | undefined {
 }
 
 /** An inline `_analyze` char filter (an object with `type`), or undefined when it is not one. */
-export function inlineCharFilter(spec: unknown): CharFilterDefinition | undefined {
+export function inlineCharFilter(spec: unknown, components?: Components): CharFilterDefinition | undefined {
+  if (typeof spec === 'string') return components?.charFilters.get(spec);
   if (spec === null || typeof spec !== 'object' || Array.isArray(spec)) return undefined;
   const type = (spec as Record<string, unknown>)['type'];
   if (type !== 'mapping' && type !== 'pattern_replace') return undefined;
