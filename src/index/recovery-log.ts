@@ -60,7 +60,7 @@ function filesIn(directory: string, accept: (name: string) => boolean): ShardFil
 }
 
 /** A shard's files: its store (`shard-N.db` with SQLite's -wal/-shm) and its persisted segments. */
-function shardFiles(indexDirectory: string, shard: number): ShardFiles {
+export function shardFiles(indexDirectory: string, shard: number): ShardFiles {
   const store = filesIn(indexDirectory, (name) => name.startsWith(`shard-${shard}.db`));
   const segments = filesIn(searcherDirectory(indexDirectory, shard), () => true);
   return { files: store.files + segments.files, bytes: store.bytes + segments.bytes };

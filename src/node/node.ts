@@ -374,6 +374,7 @@ export async function startNode(config: NodeConfig, options: StartOptions): Prom
         indices: indices.indices,
         searchers: indices.searchers,
         dataStreams: indices.dataStreams,
+        nowMs,
       });
       // `_nodes/stats` and `_cat/nodes` ask every node for its figures (wire-nodes-stats.ts).
       nodesStatsWiring = (await import('./wire-nodes-stats.js')).wireNodesStats({ ...nodeWiring, identity: () => identity, indices: indices.indices, gatherCopies: statsWiring.gatherCopies, nowMs });

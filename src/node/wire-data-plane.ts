@@ -18,6 +18,7 @@ import { TransportNodeChannel } from '../index/replication/node-channel.js';
 import { ShardCopiesApplier, type ShardStoreProvider } from '../index/replication/copies-applier.js';
 import { REPLICATION_ACTIONS, type ShardTarget } from '../index/replication/actions.js';
 import type { ShardStore } from '../index/store/index.js';
+import { shardFiles } from '../index/recovery-log.js';
 import { internalVersionWriter } from '../index/replication/shard-writer.js';
 import type { HandshakeInfo, TransportAddress, TransportHandler } from '../transport/index.js';
 import type { TransportClientTlsOptions } from '../transport/tls.js';
@@ -138,7 +139,16 @@ export function startDataPlane(options: DataPlaneOptions): DataPlaneWiring {
   options.addTransportHandlers(handlers);
   // Shard copies follow every applied state (listeners run in registration order: the metadata
   // mirror registered first, so an index exists here before its copies open).
-  const applier = new ShardCopiesApplier({ nodeId: options.nodeId, service: replication, stores: indicesShardStores(options.indices), report: (report) => options.coordination.reportShard(report), logger: log, ...(options.preparePrimary !== undefined ? { preparePrimary: options.preparePrimary } : {}) });
+  const applier = new ShardCopiesApplier({
+    nodeId: options.nodeId,
+    service: replication,
+    stores: indicesShardStores(options.indices),
+    report: (report) => options.coordination.reportShard(report),
+    logger: log,
+    ...(options.preparePrimary !== undefined ? { preparePrimary: options.preparePrimary } : {}),
+    storeFiles: (target) => shardFiles(options.indices.indexDirectory(target.indexUuid), target.shard),
+    nowMs: options.nowMs,
+  });
   const apply = (state: Parameters<typeof applier.apply>[0]): void => {
     try {
       applier.apply(state);

@@ -7,7 +7,10 @@
  * copy, `_shards` counting copies (a node that does not answer fails its copies, listed in
  * `_shards.failures`). Both actions are served to nodes of this cluster only. Without it, each node
  * reported and flushed its own copies only. Force merge fans out the same way
- * (`indices:admin/forcemerge[n]`): each node merges the copies it holds.
+ * (`indices:admin/forcemerge[n]`): each node merges the copies it holds. `_cat/segments` and
+ * `_cat/recovery` ask each node for the rows of the copies it holds (`indices:monitor/segments[n]`,
+ * `indices:monitor/recovery[n]`: the latest recovery of each copy, recorded by the replication
+ * service, index/replication/copy-recovery.ts).
  * Loaded only in multi-node mode (node.ts).
  */
 import type { Logger } from 'pino';
@@ -23,7 +26,7 @@ import { hostOf } from '../common/index.js';
 import { FLUSH_ACTION, STATS_ACTION, parseStatsRequest, render, sum, type ShardFigures } from '../http/routes/index-stats.js';
 import { resolveForRoute } from '../http/routes/indices.js';
 import { segmentCount } from '../http/routes/cluster-stats.js';
-import { copySegmentRows, segmentsColumns } from '../http/routes/cat-more.js';
+import { copyRecoveryRow, copySegmentRows, recoveryColumns, segmentsColumns, type RecoveryNode } from '../http/routes/cat-more.js';
 import { FORCE_MERGE_ACTION, parseForceMergeRequest } from '../http/routes/force-merge.js';
 import type { ForceMergeRequest, SearcherService } from '../index/searcher/index.js';
 import type { ShardStore } from '../index/store/index.js';
@@ -42,7 +45,11 @@ export const STATS_NODE_ACTIONS = {
   flush: 'indices:admin/flush[n]',
   forceMerge: 'indices:admin/forcemerge[n]',
   segments: 'indices:monitor/segments[n]',
+  recovery: 'indices:monitor/recovery[n]',
 } as const;
+
+/** Elasticsearch's RecoveryAction, which `_cat/recovery` runs. */
+const RECOVERY_ACTION = 'indices:monitor/recovery';
 
 /** Elasticsearch's IndicesSegmentsAction, which `_cat/segments` runs. */
 const SEGMENTS_ACTION = 'indices:monitor/segments';
@@ -107,6 +114,8 @@ export interface StatsWiringOptions extends MultiNodeWiringOptions {
   readonly indices: IndicesService;
   readonly searchers: SearcherService;
   readonly dataStreams: DataStreamService;
+  /** The clock a running recovery's time is measured on. */
+  readonly nowMs: () => number;
 }
 
 export interface StatsWiring {
@@ -218,8 +227,30 @@ export function wireStats(options: StatsWiringOptions): StatsWiring {
       rows: localCopies(parseIndexRefs(body), (copy, handle) => copySegmentRows(indices, handle, copy.shard, options.searchers.snapshot(handle, copy.shard), { primary: copy.primary, ip, nodeId })).flat(),
     };
   };
+  /**
+   * `_cat/recovery`'s rows of the latest recovery of every copy of the asked indices this node
+   * holds, started or recovering (`active_only`: the running ones only).
+   */
+  const nodeRecovery = (body: unknown): { rows: CatRow[] } => {
+    const refs = parseIndexRefs(body);
+    const activeOnly = (body as { active_only?: unknown }).active_only === true;
+    const state = coordinator.state();
+    const describe = (id: string): RecoveryNode => {
+      const node = state.nodes[id];
+      // A source node that left the cluster since: only its id is left to name it.
+      return node === undefined ? { host: 'n/a', name: id } : { host: hostOf(node.http_address || node.transport_address), name: node.name };
+    };
+    const target = describe(nodeId);
+    const nowMs = options.nowMs();
+    const rows = dataPlane.replication
+      .copyRecoveries()
+      .filter((recovery) => refs.some((ref) => ref.name === recovery.index && ref.uuid === recovery.indexUuid) && !(activeOnly && recovery.stage === 'done'))
+      .map((recovery) => copyRecoveryRow(recovery, recovery.sourceNodeId === undefined ? undefined : describe(recovery.sourceNodeId), target, nowMs));
+    return { rows };
+  };
   options.addTransportHandlers(
     new Map<string, TransportHandler>([
+      [STATS_NODE_ACTIONS.recovery, dataPlane.replication.internalHandler(nodeRecovery)],
       [STATS_NODE_ACTIONS.segments, dataPlane.replication.internalHandler(nodeSegments)],
       [STATS_NODE_ACTIONS.stats, dataPlane.replication.internalHandler(nodeStats)],
       [STATS_NODE_ACTIONS.flush, dataPlane.replication.internalHandler(nodeFlush)],
@@ -358,6 +389,36 @@ export function wireStats(options: StatsWiringOptions): StatsWiring {
     return renderCat(request, segmentsColumns, rows);
   };
 
+  /**
+   * `GET /_cat/recovery[/{index}]` (RestCatRecoveryAction: the recovery of every copy): each node
+   * lists the latest recovery of the copies it holds, recovering ones included
+   * (`indices:monitor/recovery[n]`); a node that does not answer leaves its copies out. Rows in
+   * the order of the resolved indices, then by shard and start time.
+   */
+  const catRecovery = async (request: RestRequest, context: RequestContext): Promise<RestResponse> => {
+    const handles = resolveForRoute(indices, context, RECOVERY_ACTION, request.params['index'], parseIndicesOptions(request.query));
+    const activeOnly = booleanParam(request.query['active_only']);
+    // `detailed` adds per-file details to the JSON recovery API only; the table is the same.
+    booleanParam(request.query['detailed']);
+    const state = coordinator.state();
+    const refs = handles.filter((handle) => handle.metadata.state === 'open').map((handle) => ({ name: handle.name, uuid: handle.uuid }));
+    const holders = new Set<string>();
+    for (const ref of refs) {
+      if (state.metadata.indices[ref.name]?.settings['index.uuid'] !== ref.uuid) continue;
+      for (const shardCopies of Object.values(state.routing_table.indices[ref.name]?.shards ?? {})) for (const copy of shardCopies) {
+        // A relocation's target recovers on the node the source names too.
+        if (copy.node !== null) holders.add(copy.node);
+        if (copy.relocating_node !== null) holders.add(copy.relocating_node);
+      }
+    }
+    const answers = await askEachNode({ nodeId, channel: dataPlane.channel, log: options.log }, holders, STATS_NODE_ACTIONS.recovery, { indices: refs, active_only: activeOnly }, nodeRequestTimeoutMs, nodeRecovery);
+    const order = new Map(handles.map((handle, position) => [handle.name, position]));
+    const rows = [...answers.values()]
+      .flatMap((answer) => (answer instanceof EsError ? [] : (answer as { rows: CatRow[] }).rows))
+      .sort((left, right) => (order.get(String(left['index'])) ?? 0) - (order.get(String(right['index'])) ?? 0) || Number(left['shard']) - Number(right['shard']) || Number(left['start_time_millis']) - Number(right['start_time_millis']) || String(left['target_node']).localeCompare(String(right['target_node'])));
+    return renderCat(request, recoveryColumns, rows);
+  };
+
   const flush = async (request: RestRequest, context: RequestContext): Promise<RestResponse> => {
     const handles = resolveForRoute(indices, context, FLUSH_ACTION, request.params['index'], parseIndicesOptions(request.query));
     for (const handle of handles) indices.openShardsOf(handle); // a closed index: 400, as on one node
@@ -441,6 +502,7 @@ export function wireStats(options: StatsWiringOptions): StatsWiring {
         if (route.path === '/_cat/indices' || route.path === '/_cat/indices/:index') return { ...route, handle: catIndices };
         if (route.path === '/_cat/shards' || route.path === '/_cat/shards/:index') return { ...route, handle: catShards };
         if (route.path === '/_cat/segments' || route.path === '/_cat/segments/:index') return { ...route, handle: catSegments };
+        if (route.path === '/_cat/recovery' || route.path === '/_cat/recovery/:index') return { ...route, handle: catRecovery };
         return route;
       }),
   };

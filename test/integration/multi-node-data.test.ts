@@ -455,6 +455,42 @@ describe('data plane on three Strait nodes over etcd', { skip }, () => {
     assert.equal(health.body.active_shards, 4);
     const all = await assertCopiesIdentical('grow');
     assert.equal(all.size, 40);
+    // _cat/recovery (cat-recovery.html, RestCatRecoveryAction): through every node, one row per
+    // copy from the node holding it: each primary's store recovery, each replica's peer recovery
+    // from its primary's node, matching _cat/shards.
+    const layout = (await jsonCall(nodes[0]!, 'GET', '/_cat/shards/grow?format=json&h=shard,prirep,node,docs')).body as Record<string, string>[];
+    const holder = (shard: number, prirep: string): Record<string, string> => layout.find((row) => Number(row['shard']) === shard && row['prirep'] === prirep)!;
+    const columns = 'index,shard,type,stage,source_node,source_host,target_node,target_host,files,files_recovered,files_percent,files_total,bytes,bytes_recovered,bytes_total,translog_ops,translog_ops_recovered,translog_ops_percent,start_time_millis,stop_time_millis';
+    for (const node of nodes) {
+      const listed = await jsonCall(node, 'GET', `/_cat/recovery/grow?format=json&bytes=b&h=${columns}`);
+      assert.equal(listed.status, 200, listed.text);
+      const rows = listed.body as Record<string, string>[];
+      assert.equal(rows.length, 4, listed.text);
+      for (const shard of [0, 1]) {
+        const primary = holder(shard, 'p');
+        const replica = holder(shard, 'r');
+        const own = rows.filter((row) => Number(row['shard']) === shard);
+        const store = own.find((row) => row['type'] === 'empty_store');
+        const peer = own.find((row) => row['type'] === 'peer');
+        assert.ok(store !== undefined && peer !== undefined, listed.text);
+        assert.deepEqual([store['stage'], store['source_node'], store['target_node'], store['files'], store['translog_ops']], ['done', 'n/a', primary['node'], '0', '0']);
+        assert.deepEqual([peer['stage'], peer['source_node'], peer['target_node']], ['done', primary['node'], replica['node']]);
+        assert.notEqual(peer['source_host'], 'n/a');
+        assert.ok(Number(peer['stop_time_millis']) >= Number(peer['start_time_millis']) && Number(peer['start_time_millis']) >= Number(store['stop_time_millis']), listed.text);
+        assert.equal(peer['translog_ops_recovered'], peer['translog_ops']);
+        assert.equal(peer['translog_ops_percent'], '100.0%');
+        if (peer['files'] === '1') {
+          // A full copy: the primary's documents, every byte of them.
+          assert.deepEqual([peer['files_recovered'], peer['files_percent'], peer['bytes_recovered']], ['1', '100.0%', peer['bytes']], listed.text);
+          assert.ok(Number(peer['bytes']) > 0, listed.text);
+        } else {
+          // The primary retained its history: every document came as a replayed operation.
+          assert.deepEqual([peer['files'], peer['bytes'], peer['translog_ops']], ['0', '0', primary['docs']], listed.text);
+        }
+      }
+      const active = await jsonCall(node, 'GET', '/_cat/recovery/grow?format=json&active_only=true&detailed=true');
+      assert.deepEqual(active.body, [], active.text);
+    }
     const after = await jsonCall(nodes[1]!, 'PUT', '/grow/_doc/g0', { n: -1 });
     assert.deepEqual(after.body._shards, { total: 2, successful: 2, failed: 0 });
   });

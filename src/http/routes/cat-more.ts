@@ -22,6 +22,7 @@ import { BUILD_FLAVOR, BUILD_TYPE, ES_API_VERSION } from '../../common/index.js'
 import { SEGMENT_FORMAT_VERSION } from '../../index/engine/index.js';
 import { clusterHealth, parseIndicesOptions, wildcardMatch, type IndexHandle, type IndicesService } from '../../index/index.js';
 import { openShardCount, type RecoveryLog } from '../../index/recovery-log.js';
+import { recoveryPercents, type CopyRecovery } from '../../index/replication/copy-recovery.js';
 import { searcherDirectory, type SearcherService, type ShardSnapshot } from '../../index/searcher/index.js';
 import { searchPoolLimits, type SearchPoolStats } from '../../index/searcher/search-pool.js';
 import { booleanParam } from '../request.js';
@@ -227,7 +228,7 @@ export const segmentsColumns: readonly CatColumn[] = [
   column('compound', ['ico', 'isCompound'], 'is segment compound', true),
 ];
 
-const recoveryColumns: readonly CatColumn[] = [
+export const recoveryColumns: readonly CatColumn[] = [
   column('index', ['i', 'idx'], 'index name', true),
   column('shard', ['s', 'sh'], 'shard name', true),
   column('start_time', ['start'], 'recovery start time', false),
@@ -255,6 +256,51 @@ const recoveryColumns: readonly CatColumn[] = [
   column('translog_ops_recovered', ['tor'], 'translog ops recovered', true),
   column('translog_ops_percent', ['top'], 'percent of translog ops recovered', true),
 ];
+
+/** Where a recovery's copy came from or went to, as `_cat/recovery` names nodes. */
+export interface RecoveryNode {
+  readonly host: string;
+  readonly name: string;
+}
+
+/**
+ * `_cat/recovery`'s row of one copy's latest recovery on a multi-node node (copy-recovery.ts):
+ * `source` is the node a peer recovery copied from (undefined: a store recovery, `n/a`), `target`
+ * the node holding the copy. A running recovery's time runs to `nowMs` and its stop time is the
+ * epoch, as Elasticsearch prints an unstopped timer.
+ */
+export function copyRecoveryRow(recovery: CopyRecovery, source: RecoveryNode | undefined, target: RecoveryNode, nowMs: number): CatRow {
+  const stopMs = recovery.stopMs ?? 0;
+  const percents = recoveryPercents(recovery);
+  return {
+    index: recovery.index,
+    shard: recovery.shard,
+    start_time: new Date(recovery.startMs).toISOString(),
+    start_time_millis: recovery.startMs,
+    stop_time: new Date(stopMs).toISOString(),
+    stop_time_millis: stopMs,
+    time: timeCell(Math.max(0, (recovery.stopMs ?? nowMs) - recovery.startMs)),
+    type: recovery.type,
+    stage: recovery.stage,
+    source_host: source?.host ?? 'n/a',
+    source_node: source?.name ?? 'n/a',
+    target_host: target.host,
+    target_node: target.name,
+    repository: 'n/a',
+    snapshot: 'n/a',
+    files: recovery.filesToRecover,
+    files_recovered: recovery.filesRecovered,
+    files_percent: percents.files,
+    files_total: recovery.filesToRecover + recovery.filesReused,
+    bytes: bytesCell(recovery.bytesToRecover),
+    bytes_recovered: bytesCell(recovery.bytesRecovered),
+    bytes_percent: percents.bytes,
+    bytes_total: bytesCell(recovery.bytesToRecover + recovery.bytesReused),
+    translog_ops: recovery.translogOps,
+    translog_ops_recovered: recovery.translogOpsRecovered,
+    translog_ops_percent: percents.translogOps,
+  };
+}
 
 const pendingTasksColumns: readonly CatColumn[] = [
   column('insertOrder', ['o'], 'task insertion order', true, true),
@@ -518,11 +564,12 @@ export function catMoreRoutes(options: CatMoreOptions): readonly Route[] {
             snapshot: 'n/a',
             files: 0,
             files_recovered: 0,
-            files_percent: '100.0%',
+            // RecoveryState.Index: no file at all (an empty store) is 0.0%, every file reused 100.0%.
+            files_percent: files.files === 0 ? '0.0%' : '100.0%',
             files_total: files.files,
             bytes: bytesCell(0),
             bytes_recovered: bytesCell(0),
-            bytes_percent: '100.0%',
+            bytes_percent: files.files === 0 ? '0.0%' : '100.0%',
             bytes_total: bytesCell(files.bytes),
             translog_ops: 0,
             translog_ops_recovered: 0,

@@ -12,6 +12,7 @@ import type { ShardStore } from '../store/shard-store.js';
 import { shardKey, type ShardTarget } from './actions.js';
 import { deletableShards, reconcileLocalCopies, type LocalCopy } from './applied-state.js';
 import type { ReplicationService } from './service.js';
+import type { StoreFiles } from './copy-recovery.js';
 
 export interface ShardStoreProvider {
   /** The store of shard `shard` of the index with uuid `indexUuid` on this node; undefined while the node does not have the index yet. */
@@ -83,6 +84,9 @@ export class ShardCopiesApplier {
        * they recover what it prepared. Tried again after a failure.
        */
       readonly preparePrimary?: (target: ShardTarget, fromStore: 'EMPTY_STORE' | 'EXISTING_STORE') => Promise<void> | undefined;
+      /** The files a primary opened from its store holds (`_cat/recovery`'s reused files); absent: none counted. */
+      readonly storeFiles?: (target: ShardTarget) => StoreFiles;
+      readonly nowMs?: () => number;
     },
   ) {}
 
@@ -154,6 +158,7 @@ export class ShardCopiesApplier {
           this.send({ kind: 'shard_failed', index: action.index, shard: action.shard, allocationId: action.allocationId, primaryTerm: 0, message: action.reason, markAsStale: true });
           break;
         case 'open_primary': {
+          const openingMs = this.options.nowMs?.() ?? 0;
           const store = indexUuid === undefined ? undefined : stores.open(target);
           if (store === undefined) break; // the index metadata is not applied here yet: a later state opens it
           const key = shardKey(target);
@@ -178,6 +183,7 @@ export class ShardCopiesApplier {
             break;
           }
           service.openPrimary(target, store, action.allocationId, action.applied);
+          service.recordStoreRecovery(target, action.allocationId, action.fromStore === 'EMPTY_STORE' ? 'empty_store' : 'existing_store', this.options.storeFiles?.(target) ?? { files: 0, bytes: 0 }, this.options.nowMs === undefined ? undefined : openingMs);
           this.local.set(shardKey(target), { index: action.index, shard: action.shard, allocationId: action.allocationId, target });
           this.started.add(action.allocationId);
           this.sendStarted({ kind: 'shard_started', index: action.index, shard: action.shard, allocationId: action.allocationId, primaryTerm: action.applied.primaryTerm });

@@ -36,6 +36,7 @@ import {
 } from './actions.js';
 import { createPrimaryState, replicationTargets, stepPrimary, type PrimaryEffect, type PrimaryEvent, type PrimaryState, type WriteFailure } from './primary.js';
 import { planRecovery } from './recovery.js';
+import { peerRecovery, stepCopyRecovery, storeRecovery, type CopyRecovery, type CopyRecoveryEvent, type StoreFiles } from './copy-recovery.js';
 import { createReplicaState, stepReplica, type ReplicaState } from './replica.js';
 import type { ShardWriteItem, ShardWriter, ShardWriteResult } from './shard-writer.js';
 
@@ -184,6 +185,8 @@ class ReplicaCopy {
 export class ReplicationService {
   private readonly primaries = new Map<string, PrimaryCopy>();
   private readonly replicas = new Map<string, ReplicaCopy>();
+  /** The latest recovery of each copy this node holds, by shard key (`_cat/recovery`). */
+  private readonly recoveries = new Map<string, CopyRecovery>();
   private readonly timer: NodeJS.Timeout;
   private readonly log: Logger;
 
@@ -204,6 +207,7 @@ export class ReplicationService {
     for (const copy of this.primaries.values()) for (const waiter of copy.waiters.values()) waiter.reject(errors.shardNotInPrimaryMode(copy.target.index, copy.target.shard, 'CLOSED'));
     this.primaries.clear();
     this.replicas.clear();
+    this.recoveries.clear();
   }
 
   /** The transport handlers this node serves for shard copies (the master's two come from the coordination layer). */
@@ -276,6 +280,26 @@ export class ReplicationService {
       this.primaries.delete(key);
     }
     this.replicas.delete(key);
+    this.recoveries.delete(key);
+  }
+
+  /** The latest recovery of every copy this node holds (a promoted replica keeps its peer recovery). */
+  copyRecoveries(): CopyRecovery[] {
+    return [...this.recoveries.entries()].filter(([key]) => this.primaries.has(key) || this.replicas.has(key)).map(([, recovery]) => recovery);
+  }
+
+  /** Records that the primary copy of `target` opened from its own store (the applier opens it). */
+  recordStoreRecovery(target: ShardTarget, allocationId: string, type: 'empty_store' | 'existing_store', files: StoreFiles, startMs?: number): void {
+    const stopMs = this.options.nowMs();
+    this.recoveries.set(shardKey(target), storeRecovery({ index: target.index, indexUuid: target.indexUuid, shard: target.shard, allocationId }, type, files, Math.min(startMs ?? stopMs, stopMs), stopMs));
+  }
+
+  /** Moves the recovery of `copy` on (ignored when the copy no longer is the one recovering). */
+  private stepRecovery(copy: ReplicaCopy, event: CopyRecoveryEvent): void {
+    const key = shardKey(copy.target);
+    const recovery = this.recoveries.get(key);
+    if (recovery === undefined || recovery.allocationId !== copy.state.allocationId) return;
+    this.recoveries.set(key, stepCopyRecovery(recovery, event));
   }
 
   /** The lowest seq_no a copy of this shard may still need from the primary's history (undefined: none). */
@@ -691,7 +715,15 @@ export class ReplicationService {
    */
   private async handleReplicaOperationsAfterState(action: string, body: unknown): Promise<Record<string, unknown>> {
     await this.awaitNamedState(action, body);
-    return this.handleReplicaOperations(action, body);
+    const answer = this.handleReplicaOperations(action, body);
+    if (action === REPLICATION_ACTIONS.translogOps) {
+      const { copy, object } = this.replicaFor(action, body);
+      const count = Array.isArray(object['operations']) ? object['operations'].length : 0;
+      // A primary of an older Strait does not announce the total: the operations replayed so far stand for it.
+      const total = object['total_operations'] === undefined ? 0 : readInteger(action, object, 'total_operations', 0);
+      this.stepRecovery(copy, { kind: 'operations_received', count, total });
+    }
+    return answer;
   }
 
   /** Waits until this node applied the request's `state_version` (when it names one): the state holding its documents' mapping. */
@@ -732,6 +764,7 @@ export class ReplicationService {
   async recover(target: ShardTarget, primaryNodeId: string): Promise<RecoveryOutcome> {
     const copy = this.replicas.get(shardKey(target));
     assert(copy !== undefined, 'recovery runs for an open replica copy');
+    this.recoveries.set(shardKey(target), peerRecovery({ index: target.index, indexUuid: target.indexUuid, shard: target.shard, allocationId: copy.state.allocationId }, primaryNodeId, this.options.nowMs()));
     const localCheckpoint = copy.store.localCheckpoint;
     const lastOperation = localCheckpoint >= 0 ? copy.store.readOps(localCheckpoint, 1)[0] : undefined;
     const body = {
@@ -748,6 +781,7 @@ export class ReplicationService {
       throw errors.recoveryFailed(target.index, target.shard, primaryNodeId, this.options.nodeId, isEsError(error) ? error : errors.internal(String(error)));
     }
     copy.recovering = false;
+    this.stepRecovery(copy, { kind: 'done', nowMs: this.options.nowMs() });
     await this.options.recovered?.(target);
     await this.sendShardReport(target, { kind: 'shard_started', index: target.index, shard: target.shard, allocationId: copy.state.allocationId, primaryTerm: copy.state.operationPrimaryTerm }, this.options.masterNodeId());
     return {
@@ -759,8 +793,11 @@ export class ReplicationService {
   }
 
   private handleFilesInfo(body: unknown): Record<string, unknown> {
-    const { copy } = this.replicaFor(REPLICATION_ACTIONS.filesInfo, body);
+    const { copy, object } = this.replicaFor(REPLICATION_ACTIONS.filesInfo, body);
     if (!copy.recovering) throw errors.illegalState(`shard copy [${copy.state.allocationId}] is not recovering`);
+    // A primary of an older Strait does not announce its bytes: they are known as they arrive.
+    const bytes = object['bytes'] === undefined ? 0 : readInteger(REPLICATION_ACTIONS.filesInfo, object, 'bytes', 0);
+    this.stepRecovery(copy, { kind: 'documents_started', bytes });
     copy.store = copy.resetStore();
     assert(copy.store.maxSeqNo === -1, 'a reset store is empty');
     copy.state = { ...copy.state, localCheckpoint: -1, globalCheckpoint: -1, mustRecover: false };
@@ -774,6 +811,7 @@ export class ReplicationService {
     if (!copy.recovering) throw errors.illegalState(`shard copy [${copy.state.allocationId}] is not recovering`);
     const documents = parseOperations(action, object['documents'], replicationLimits.recoveryChunkDocumentsMax);
     copy.store.importDocuments(documents.map((document) => ({ id: document.id, source: document.source!, seqNo: document.seqNo, primaryTerm: document.primaryTerm, version: document.version, ...(typeof document.routing === 'string' ? { routing: document.routing } : {}) })));
+    this.stepRecovery(copy, { kind: 'documents_received', bytes: documents.reduce((bytes, document) => bytes + Buffer.byteLength(document.id) + Buffer.byteLength(document.source ?? ''), 0) });
     return {};
   }
 
@@ -784,6 +822,7 @@ export class ReplicationService {
     const maxSeqNo = readInteger(action, object, 'max_seq_no', -1);
     copy.store.finishImport(maxSeqNo, 'peer_recovery');
     copy.state = { ...copy.state, localCheckpoint: maxSeqNo, globalCheckpoint: -1, mustRecover: false };
+    this.stepRecovery(copy, { kind: 'documents_done' });
     return {};
   }
 
@@ -792,6 +831,7 @@ export class ReplicationService {
     const { copy, object } = this.replicaFor(action, body);
     const globalCheckpoint = readInteger(action, object, 'global_checkpoint', -1);
     copy.state = { ...copy.state, globalCheckpoint: Math.max(copy.state.globalCheckpoint, Math.min(globalCheckpoint, copy.state.localCheckpoint)), mustRecover: false };
+    this.stepRecovery(copy, { kind: 'finalize' });
     return { local_checkpoint: copy.state.localCheckpoint };
   }
 
@@ -836,7 +876,7 @@ export class ReplicationService {
         this.log.info({ index: target.index, shard: target.shard, target: targetAllocationId, reason: plan.reason }, 'peer recovery copies documents');
         const snapshot = ShardSnapshot.open(store.file);
         try {
-          await send(REPLICATION_ACTIONS.filesInfo, { max_seq_no: snapshot.maxSeqNo, doc_count: snapshot.docCount });
+          await send(REPLICATION_ACTIONS.filesInfo, { max_seq_no: snapshot.maxSeqNo, doc_count: snapshot.docCount, bytes: snapshot.documentBytes });
           let afterId = '';
           for (;;) {
             const chunk = snapshot.read(afterId, replicationLimits.recoveryChunkDocumentsMax, replicationLimits.recoveryChunkBytesMax);
@@ -861,7 +901,7 @@ export class ReplicationService {
         if (read.length === 0 || read[0]!.seqNo !== from) throw errors.illegalState(`the primary no longer retains operation [${from}]`);
         const batch = withinBytes(read, replicationLimits.operationBytesPerRequestMax);
         await this.options.pace?.(batch.reduce((bytes, operation) => bytes + operation.id.length + (operation.source?.length ?? 0), 0));
-        await send(REPLICATION_ACTIONS.translogOps, { ...named, primary_term: copy.state.primaryTerm, global_checkpoint: copy.state.globalCheckpoint, operations: batch.map(encodeOperation) });
+        await send(REPLICATION_ACTIONS.translogOps, { ...named, primary_term: copy.state.primaryTerm, global_checkpoint: copy.state.globalCheckpoint, total_operations: trackedFrom - startingSeqNo, operations: batch.map(encodeOperation) });
         operations += batch.length;
         from = batch[batch.length - 1]!.seqNo + 1;
       }

@@ -34,6 +34,8 @@ export class ShardSnapshot {
   readonly maxSeqNo: number;
   /** Live documents in the snapshot. */
   readonly docCount: number;
+  /** The UTF-8 bytes of the live documents' ids and sources (what a full copy sends: `_cat/recovery`'s bytes). */
+  readonly documentBytes: number;
 
   private constructor(file: string) {
     this.db = new Database(file, { readonly: true, fileMustExist: true });
@@ -42,7 +44,9 @@ export class ShardSnapshot {
       this.db.exec('BEGIN');
       // The first read starts the snapshot; everything below reads the same one.
       this.maxSeqNo = Number((this.db.prepare("SELECT value FROM store_meta WHERE key = 'max_seq_no'").get() as { value: string } | undefined)?.value ?? '-1');
-      this.docCount = (this.db.prepare('SELECT COUNT(*) AS count FROM docs WHERE source IS NOT NULL').get() as { count: number }).count;
+      const live = this.db.prepare('SELECT COUNT(*) AS count, COALESCE(SUM(length(CAST(id AS BLOB)) + length(CAST(source AS BLOB))), 0) AS bytes FROM docs WHERE source IS NOT NULL').get() as { count: number; bytes: number };
+      this.docCount = live.count;
+      this.documentBytes = live.bytes;
       this.page = this.db.prepare<[string, number], Row>(
         'SELECT id, source, seq_no, primary_term, version, routing FROM docs WHERE source IS NOT NULL AND id > ? ORDER BY id LIMIT ?',
       );
