@@ -417,11 +417,11 @@ test('index analyzers: what does not build is refused at creation with Elasticse
   const unknown = await failure(client.indices.create({ index: 'refused-analysis', mappings: { properties: { t: { type: 'text', analyzer: 'my' } } } }));
   assert.deepEqual(unknown, { status: 400, type: 'mapper_parsing_exception', reason: 'Failed to parse mapping: analyzer [my] has not been configured in mappings', rootCause: { type: 'mapper_parsing_exception', reason: 'analyzer [my] has not been configured in mappings' } });
   // Analysis settings are static: refused on an open index, and checked when the index is closed.
-  await client.indices.create({ index: 'static-analysis', settings: { analysis: { analyzer: { my: { tokenizer: 'whitespace' } } } } });
-  const open = await failure(client.indices.putSettings({ index: 'static-analysis', settings: { analysis: { analyzer: { my: { tokenizer: 'keyword' } } } } }));
+  await client.indices.create({ index: 'static-analysis', settings: { analysis: { analyzer: { my: { tokenizer: 'whitespace' } } } } as Record<string, unknown> });
+  const open = await failure(client.indices.putSettings({ index: 'static-analysis', settings: { analysis: { analyzer: { my: { tokenizer: 'keyword' } } } } as Record<string, unknown> }));
   assert.equal(open.status, 400);
   await client.indices.close({ index: 'static-analysis' });
-  const closed = await failure(client.indices.putSettings({ index: 'static-analysis', settings: { analysis: { analyzer: { my: { tokenizer: 'nonexistent' } } } } }));
+  const closed = await failure(client.indices.putSettings({ index: 'static-analysis', settings: { analysis: { analyzer: { my: { tokenizer: 'nonexistent' } } } } as Record<string, unknown> }));
   assert.deepEqual(closed, { status: 400, type: 'illegal_argument_exception', reason: 'Custom Analyzer [my] failed to find tokenizer under name [nonexistent]' });
 });
 
@@ -431,7 +431,7 @@ test('index analyzers: a synonym filter at search time finds documents by their 
     settings: {
       analysis: {
         filter: { syn: { type: 'synonym_graph', synonyms: ['fast, quick', 'car => automobile'] }, pairs: { type: 'shingle', output_unigrams: false } },
-        analyzer: { with_synonyms: { tokenizer: 'standard', filter: ['lowercase', 'syn'] }, pairs: { tokenizer: 'standard', filter: ['lowercase', 'pairs'] } },
+        analyzer: { with_synonyms: { type: 'custom', tokenizer: 'standard', filter: ['lowercase', 'syn'] }, pairs: { type: 'custom', tokenizer: 'standard', filter: ['lowercase', 'pairs'] } },
       },
     },
     mappings: { properties: { t: { type: 'text', search_analyzer: 'with_synonyms', analyzer: 'standard' }, p: { type: 'text', analyzer: 'pairs' } } },

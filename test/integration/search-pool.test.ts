@@ -138,7 +138,7 @@ test('an index analyzer reaches the workers with the mapping: pooled searches an
       number_of_replicas: 0,
       analysis: {
         filter: { grams: { type: 'edge_ngram', min_gram: 1, max_gram: 5 } },
-        analyzer: { prefixes: { tokenizer: 'standard', filter: ['lowercase', 'asciifolding', 'grams'] }, stemmed: { type: 'english', stopwords: '_english_' } },
+        analyzer: { prefixes: { type: 'custom', tokenizer: 'standard', filter: ['lowercase', 'asciifolding', 'grams'] }, stemmed: { type: 'english', stopwords: '_english_' } },
       },
     },
     mappings: { properties: { title: { type: 'text', analyzer: 'prefixes', search_analyzer: 'standard' }, body: { type: 'text', analyzer: 'stemmed' } } },
