@@ -60,29 +60,6 @@ export function parseMappingRules(rules: readonly string[]): [string, string][] 
   return pairs;
 }
 
-function compileMapping(mappings: readonly (readonly [string, string])[]): (text: string) => string {
-  const targets = new Map<string, string>(mappings.map(([source, target]) => [source, target]));
-  const lengths = [...new Set(mappings.map(([source]) => source.length))].sort((a, b) => b - a);
-  return (text) => {
-    let out = '';
-    let position = 0;
-    while (position < text.length) {
-      let matched = false;
-      for (const length of lengths) {
-        if (position + length > text.length) continue;
-        const target = targets.get(text.slice(position, position + length));
-        if (target === undefined) continue;
-        out += target;
-        position += length;
-        matched = true;
-        break;
-      }
-      if (!matched) out += text[position++];
-    }
-    return out;
-  };
-}
-
 // ---------------------------------------------------------------- pattern_replace
 
 /** Elasticsearch's Regex.flagsFromString names, as JavaScript flags where JavaScript has them. */
@@ -262,6 +239,9 @@ export function compileCharFilterWithOffsets(definition: CharFilterDefinition): 
 
 /** The function a definition stands for. Throws 400 for a bad one (definitions are checked when parsed). */
 export function compileCharFilter(definition: CharFilterDefinition): (text: string) => string {
-  if (definition.type === 'mapping') return compileMapping(definition.mappings);
+  if (definition.type === 'mapping') {
+    const filtered = compileCharFilterWithOffsets(definition);
+    return (text) => filtered(text).text;
+  }
   return compilePatternReplace(definition.pattern, definition.flags, definition.replacement);
 }

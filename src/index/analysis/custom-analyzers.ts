@@ -203,9 +203,14 @@ function checkNgramDiff(minGram: number, maxGram: number, settings: Settings): v
   }
 }
 
-function checkGrams(parameters: Parameters, minGram: number, maxGram: number): void {
+/** `min_gram` and `max_gram` of an ngram or edge_ngram tokenizer or filter, checked (an ngram's spread against `index.max_ngram_diff`). */
+function gramRange(type: string, parameters: Parameters, settings: Settings): { minGram: number; maxGram: number } {
+  const minGram = parameters.integer('min_gram', 1);
+  const maxGram = parameters.integer('max_gram', 2);
   if (minGram < 1) throw errors.illegalArgument(`${parameters.describe}: minGram must be greater than zero`);
   if (minGram > maxGram) throw errors.illegalArgument(`${parameters.describe}: minGram must not be greater than maxGram`);
+  if (type === 'ngram') checkNgramDiff(minGram, maxGram, settings);
+  return { minGram, maxGram };
 }
 
 function tokenizerOf(type: string, parameters: Parameters, settings: Settings): TokenizerDefinition {
@@ -235,10 +240,7 @@ function tokenizerOf(type: string, parameters: Parameters, settings: Settings): 
     }
     case 'ngram':
     case 'edge_ngram': {
-      const minGram = parameters.integer('min_gram', 1);
-      const maxGram = parameters.integer('max_gram', 2);
-      checkGrams(parameters, minGram, maxGram);
-      if (type === 'ngram') checkNgramDiff(minGram, maxGram, settings);
+      const { minGram, maxGram } = gramRange(type, parameters, settings);
       const tokenChars = parameters.list('token_chars') ?? [];
       for (const name of tokenChars) if (!tokenCharClasses.has(name)) throw errors.illegalArgument(`Unknown token type: '${name}', must be one of [${[...tokenCharClasses].join(', ')}]`);
       const customTokenChars = parameters.string('custom_token_chars') ?? '';
@@ -330,10 +332,7 @@ function filterOf(type: string, parameters: Parameters, settings: Settings): Tok
       break;
     case 'ngram':
     case 'edge_ngram': {
-      const minGram = parameters.integer('min_gram', 1);
-      const maxGram = parameters.integer('max_gram', 2);
-      checkGrams(parameters, minGram, maxGram);
-      if (type === 'ngram') checkNgramDiff(minGram, maxGram, settings);
+      const { minGram, maxGram } = gramRange(type, parameters, settings);
       if (type === 'edge_ngram') {
         const side = parameters.string('side');
         if (side !== undefined && side !== 'front') throw errors.illegalArgument(`${parameters.describe}: [side] [${side}] is not supported by Strait (only front; use a reverse filter before and after)`);
