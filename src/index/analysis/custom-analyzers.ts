@@ -583,37 +583,56 @@ function parseAnalyzer(name: string, settings: Settings, components: Components)
   }
 }
 
-const cache = new WeakMap<object, ReadonlyMap<string, AnalyzerDefinition>>();
+/** What an index's analysis settings build to, or why they do not; parsed once per settings object. */
+type Parsed<T> = { readonly value: T } | { readonly error: unknown };
+const componentsCache = new WeakMap<object, Parsed<Components>>();
+const analyzersCache = new WeakMap<object, Parsed<ReadonlyMap<string, AnalyzerDefinition>>>();
+
+function parsedOnce<T>(cache: WeakMap<object, Parsed<T>>, settings: Settings, parse: () => T): Parsed<T> {
+  let parsed = cache.get(settings);
+  if (parsed === undefined) {
+    try {
+      parsed = { value: parse() };
+    } catch (error) {
+      parsed = { error };
+    }
+    cache.set(settings, parsed);
+  }
+  return parsed;
+}
+
+function valueOf<T>(parsed: Parsed<T>): T {
+  if ('error' in parsed) throw parsed.error;
+  return parsed.value;
+}
+
+/** Every tokenizer, filter and char filter an index defines, checked (throws 400 for a bad one). */
+function componentsOf(settings: Settings): Components {
+  return valueOf(parsedOnce(componentsCache, settings, () => parseComponents(settings)));
+}
 
 /**
  * The analyzers an index defines in its settings (`index.analysis.analyzer.*`), after checking
  * every tokenizer, filter and char filter it defines. Throws 400 illegal_argument_exception for a
- * definition Elasticsearch or Strait refuses. Cached per settings object.
+ * definition Elasticsearch or Strait refuses. Cached per settings object, a refusal too.
  */
 export function analyzersOf(settings: Settings): ReadonlyMap<string, AnalyzerDefinition> {
-  const cached = cache.get(settings);
-  if (cached !== undefined) return cached;
-  const components = parseComponents(settings);
-  const result = new Map<string, AnalyzerDefinition>();
-  for (const name of namesUnder(settings, 'index.analysis.analyzer.')) result.set(name, parseAnalyzer(name, settings, components));
-  cache.set(settings, result);
-  return result;
+  return valueOf(
+    parsedOnce(analyzersCache, settings, () => {
+      const components = componentsOf(settings);
+      const result = new Map<string, AnalyzerDefinition>();
+      for (const name of namesUnder(settings, 'index.analysis.analyzer.')) result.set(name, parseAnalyzer(name, settings, components));
+      return result;
+    }),
+  );
 }
 
-const componentsCache = new WeakMap<object, Components>();
+const noComponents: Components = { tokenizers: new Map(), filters: new Map(), charFilters: new Map() };
 
 /** The tokenizers, filters and char filters an index defines (for `_analyze` naming them); empty when they do not build. */
 export function storedComponentsOf(settings: Settings): Components {
-  let components = componentsCache.get(settings);
-  if (components === undefined) {
-    try {
-      components = parseComponents(settings);
-    } catch {
-      components = { tokenizers: new Map(), filters: new Map(), charFilters: new Map() };
-    }
-    componentsCache.set(settings, components);
-  }
-  return components;
+  const parsed = parsedOnce(componentsCache, settings, () => parseComponents(settings));
+  return 'error' in parsed ? noComponents : parsed.value;
 }
 
 /** As `analyzersOf`, without throwing: for metadata already validated when it was written. */
