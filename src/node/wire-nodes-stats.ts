@@ -17,7 +17,7 @@ import { bytesCell, renderCat, type CatRow } from '../http/routes/cat-table.js';
 import { CLUSTER_STATS_ACTION, CLUSTER_STATS_NODE_METRICS, CLUSTER_STATS_PATHS, clusterStatsBody, nodePlatform, type ClusterStatsNode, type NodePlatform } from '../http/routes/cluster-stats.js';
 import type { StatsWiring } from './wire-stats.js';
 import type { NodeFigures } from '../http/routes/node-figures.js';
-import { NODES_STATS_ACTION, NODES_STATS_PATHS, nodeStatsEntry, parseNodeStatsMetrics, type NodeIdentity } from '../http/routes/node-info.js';
+import { NODES_STATS_ACTION, NODES_STATS_PATHS, nodeStatsEntry, nodesRequestTimeoutMs, parseNodeStatsMetrics, type NodeIdentity } from '../http/routes/node-info.js';
 import { booleanParam } from '../http/request.js';
 import type { TransportHandler } from '../transport/index.js';
 import { askEachNode } from './ask-nodes.js';
@@ -60,8 +60,8 @@ export function wireNodesStats(options: NodesStatsWiringOptions): NodesStatsWiri
   };
   options.addTransportHandlers(new Map<string, TransportHandler>([[NODES_STATS_NODE_ACTION, dataPlane.replication.internalHandler(local)]]));
 
-  const ask = (state: ClusterState, nodes: readonly string[], metrics: readonly string[]): Promise<Map<string, NodeAnswer | EsError>> =>
-    askEachNode({ nodeId, channel: dataPlane.channel, log: options.log }, nodes, NODES_STATS_NODE_ACTION, { metrics }, nodeRequestTimeoutMs, local, (answer, node) => {
+  const ask = (state: ClusterState, nodes: readonly string[], metrics: readonly string[], timeoutMs = nodeRequestTimeoutMs): Promise<Map<string, NodeAnswer | EsError>> =>
+    askEachNode({ nodeId, channel: dataPlane.channel, log: options.log }, nodes, NODES_STATS_NODE_ACTION, { metrics }, timeoutMs, local, (answer, node) => {
       if (answer === null || typeof answer !== 'object' || typeof answer.stats !== 'object' || answer.stats === null) throw errors.illegalArgument(`node [${node}] (${state.nodes[node]?.name ?? '?'}) answered without its [stats]`);
       return answer;
     });
@@ -69,7 +69,7 @@ export function wireNodesStats(options: NodesStatsWiringOptions): NodesStatsWiri
   const nodesStats = async (request: RestRequest): Promise<RestResponse> => {
     const metrics = parseNodeStatsMetrics(request.params['metric']);
     const state = coordinator.state();
-    const answers = await ask(state, selectTaskNodes(request.params['nodeId'], state, nodeId), metrics);
+    const answers = await ask(state, selectTaskNodes(request.params['nodeId'], state, nodeId), metrics, nodesRequestTimeoutMs(request, nodeRequestTimeoutMs));
     const nodes: Record<string, unknown> = {};
     const failures: Record<string, unknown>[] = [];
     for (const [node, answer] of answers) {
@@ -115,7 +115,7 @@ export function wireNodesStats(options: NodesStatsWiringOptions): NodesStatsWiri
   const clusterStats = async (request: RestRequest): Promise<RestResponse> => {
     const state = coordinator.state();
     const selected = selectTaskNodes(request.params['node_filter'], state, nodeId);
-    const [answers, gathered] = await Promise.all([ask(state, selected, CLUSTER_STATS_NODE_METRICS), options.gatherCopies(options.indices.all())]);
+    const [answers, gathered] = await Promise.all([ask(state, selected, CLUSTER_STATS_NODE_METRICS, nodesRequestTimeoutMs(request, nodeRequestTimeoutMs)), options.gatherCopies(options.indices.all())]);
     const nodes: ClusterStatsNode[] = [];
     const failures: Record<string, unknown>[] = [];
     for (const [node, answer] of answers) {

@@ -358,6 +358,13 @@ describe('GET /_cluster/stats (cluster.stats/10_basic.yml, cluster-stats.html)',
     assert.equal(refused.body.error.type, 'security_exception');
     const unknown = await raw('/_cluster/stats?no_such_param=1');
     assert.equal(unknown.status, 400, unknown.text);
+    // `timeout` (a nodes request's, BaseNodesRequest) is read: a malformed one is a 400 here and on _nodes/stats.
+    assert.equal(((await client.cluster.stats({ timeout: '5s' })) as any).nodes.count.total, 1);
+    for (const path of ['/_cluster/stats?timeout=soon', '/_nodes/stats?timeout=soon']) {
+      const malformed = await raw(path);
+      assert.equal(malformed.status, 400, malformed.text);
+      assert.equal(malformed.body.error.type, 'illegal_argument_exception');
+    }
   });
 });
 

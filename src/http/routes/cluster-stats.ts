@@ -24,7 +24,7 @@ import { openShardCount } from '../../index/recovery-log.js';
 import type { SearcherService } from '../../index/searcher/index.js';
 import type { Route } from '../route.js';
 import { healthOf } from './cluster-health.js';
-import { nodeStatsEntry, type NodeIdentity } from './node-info.js';
+import { nodeStatsEntry, nodesRequestTimeoutMs, type NodeIdentity } from './node-info.js';
 import { selectsNode } from './tasks.js';
 
 export const CLUSTER_STATS_ACTION = 'cluster:monitor/stats';
@@ -248,6 +248,7 @@ export function clusterStatsRoutes(options: { readonly identity: NodeIdentity; r
       scope: 'cluster',
       params: CLUSTER_STATS_PARAMS,
       handle: (request) => {
+        nodesRequestTimeoutMs(request, 0);
         const selected = selectsNode(request.params['node_filter'], identity);
         const copies: ClusterStatsCopy[] = [];
         if (selected) {

@@ -7,7 +7,7 @@ import {
   MINIMUM_WIRE_COMPATIBILITY_VERSION,
 } from '../../common/index.js';
 import type { Route } from '../route.js';
-import { nestFlatSettings } from '../../index/index.js';
+import { nestFlatSettings, parseTimeMs } from '../../index/index.js';
 import { errors } from '../../common/index.js';
 import { transportStats } from '../../transport/index.js';
 import { hostOf } from '../../common/index.js';
@@ -206,6 +206,19 @@ function nodeStats(identity: NodeIdentity, filter: string | undefined, metric: s
   };
 }
 
+/**
+ * A nodes request's `timeout` (BaseNodesRequest): how long each node may take to answer, in ms;
+ * `fallback` when absent; a 400 for a malformed one. One node answers at once, but checks it.
+ */
+export function nodesRequestTimeoutMs(request: { readonly query: Readonly<Record<string, string | undefined>> }, fallback: number): number {
+  const value = request.query['timeout'];
+  if (value === undefined) return fallback;
+  if (value.trim() === '-1') return 0x7fffffff; // no timeout (as long as a timer can wait)
+  const ms = parseTimeMs(value);
+  if (ms < 0) throw errors.illegalArgument(`failed to parse setting [timeout] with value [${value}] as a time value: unit is missing or unrecognized`);
+  return ms;
+}
+
 export const NODES_STATS_ACTION = 'cluster:monitor/nodes/stats';
 export const NODES_STATS_PATHS: readonly string[] = ['/_nodes/stats', '/_nodes/stats/:metric', '/_nodes/:nodeId/stats', '/_nodes/:nodeId/stats/:metric'];
 const NODES_STATS_PARAMS = ['timeout', 'level', 'types', 'completion_fields', 'fielddata_fields', 'fields', 'groups', 'include_segment_file_sizes', 'include_unloaded_segments'];
@@ -273,7 +286,10 @@ export function nodeInfoRoutes(identity: NodeIdentity): readonly Route[] {
         action: NODES_STATS_ACTION,
         scope: 'cluster',
         params: NODES_STATS_PARAMS,
-        handle: (request) => ({ status: 200, body: nodeStats(identity, request.params['nodeId'], request.params['metric']) }),
+        handle: (request) => {
+          nodesRequestTimeoutMs(request, 0);
+          return { status: 200, body: nodeStats(identity, request.params['nodeId'], request.params['metric']) };
+        },
       }),
     ),
   ];
