@@ -8,7 +8,7 @@
  */
 import { assert, checkJsonNestingDepth, errors, EsError, limits, runToEnd } from '../common/index.js';
 import type { IndexHandle, IndicesService } from './indices-service.js';
-import { checkFieldLimits, checkNormalizerNames, deepFreezeMapping, keepsWholeSource, parseDocument, parseDocumentAgainst, sourceMappingOf, storedSourceOf, type RootMapping } from './mapping/index.js';
+import { checkFieldLimits, checkAnalysisNames, deepFreezeMapping, keepsWholeSource, parseDocument, parseDocumentAgainst, sourceMappingOf, storedSourceOf, type RootMapping } from './mapping/index.js';
 import { storedAnalyzersOf, storedNormalizersOf } from './analysis/index.js';
 import { validateDocumentId } from './names.js';
 import { settingBoolean, settingInteger } from './settings.js';
@@ -312,7 +312,7 @@ function applyMapping(service: IndicesService, handle: IndexHandle, id: string, 
   if (parsed.mappingUpdate === undefined) return;
   try {
     checkFieldLimits(parsed.mappingUpdate, settingInteger(handle.metadata.settings, 'index.mapping.total_fields.limit'), settingInteger(handle.metadata.settings, 'index.mapping.nested_fields.limit'));
-    checkNormalizerNames(parsed.mappingUpdate, storedNormalizersOf(handle.metadata.settings), storedAnalyzersOf(handle.metadata.settings)); // a dynamic template may name one
+    checkAnalysisNames(parsed.mappingUpdate, storedNormalizersOf(handle.metadata.settings), storedAnalyzersOf(handle.metadata.settings)); // a dynamic template may name one
   } catch (error) {
     if (error instanceof EsError) throw errors.documentParsing(`failed to parse: ${error.message}`, error);
     throw error;

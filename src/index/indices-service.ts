@@ -24,7 +24,7 @@ import {
   type IndexView,
   type IndicesOptions,
 } from './expression.js';
-import { checkFieldLimits, checkNormalizerNames, flattenMapping, mergeMappings, parseMapping, type FlattenedMapping, type RootMapping } from './mapping/index.js';
+import { checkFieldLimits, checkAnalysisNames, flattenMapping, mergeMappings, parseMapping, type FlattenedMapping, type RootMapping } from './mapping/index.js';
 import { analyzersOf, normalizersOf, storedAnalyzersOf, storedNormalizersOf } from './analysis/index.js';
 import { validateIndexName } from './names.js';
 import { isDateMathName, resolveDateMathExpression, resolveDateMathName } from './date-math-names.js';
@@ -593,7 +593,7 @@ export class IndicesService {
     }
     checkFieldLimits(mappings, settingInteger(settings, 'index.mapping.total_fields.limit'), settingInteger(settings, 'index.mapping.nested_fields.limit'));
     try {
-      checkNormalizerNames(mappings, normalizersOf(settings), analyzersOf(settings));
+      checkAnalysisNames(mappings, normalizersOf(settings), analyzersOf(settings));
     } catch (error) {
       // At creation Elasticsearch wraps a mapping error once, as for the parse above.
       const prefix = 'Failed to parse mapping: ';
@@ -723,7 +723,7 @@ export class IndicesService {
       this.checkMetadataBlock(handle);
       const mappings = mergeMappings(handle.metadata.mappings, update);
       checkFieldLimits(mappings, settingInteger(handle.metadata.settings, 'index.mapping.total_fields.limit'), settingInteger(handle.metadata.settings, 'index.mapping.nested_fields.limit'));
-      checkNormalizerNames(mappings, storedNormalizersOf(handle.metadata.settings), storedAnalyzersOf(handle.metadata.settings));
+      checkAnalysisNames(mappings, storedNormalizersOf(handle.metadata.settings), storedAnalyzersOf(handle.metadata.settings));
       return { handle: this.handles.get(handle.name)!, mappings };
     });
     for (const { handle, mappings } of merged) this.setMapping(handle, mappings);
@@ -905,7 +905,7 @@ export class IndicesService {
       // New analysis (allowed on a closed index) must build, and still define the mapping's normalizers.
       const analysisKeys = [...Object.keys(settings), ...Object.keys(handle.metadata.settings)].filter((key) => key.startsWith('index.analysis.'));
       if (analysisKeys.some((key) => settings[key] !== handle.metadata.settings[key])) {
-        checkNormalizerNames(handle.metadata.mappings, normalizersOf(settings), analyzersOf(settings));
+        checkAnalysisNames(handle.metadata.mappings, normalizersOf(settings), analyzersOf(settings));
       }
       return { handle: this.handles.get(handle.name)!, settings };
     });

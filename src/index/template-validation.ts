@@ -20,7 +20,7 @@
 import { errors, EsError } from '../common/index.js';
 import { normalizersOf } from './analysis/normalizers.js';
 import { analyzersOf } from './analysis/custom-analyzers.js';
-import { checkNormalizerNames, parseMapping } from './mapping/index.js';
+import { checkAnalysisNames, parseMapping } from './mapping/index.js';
 import type { ComposableTemplate, TemplateContent } from './templates.js';
 
 const mappingPrefix = 'Failed to parse mapping: ';
@@ -36,10 +36,10 @@ function parsedMapping(mappings: Readonly<Record<string, unknown>>): ReturnType<
   }
 }
 
-/** checkNormalizerNames, its mapping errors wrapped as parsedMapping wraps them. */
+/** checkAnalysisNames, its mapping errors wrapped as parsedMapping wraps them. */
 function checkNames(mappings: ReturnType<typeof parseMapping>, normalizers: ReturnType<typeof normalizersOf>, analyzers: ReturnType<typeof analyzersOf>): void {
   try {
-    checkNormalizerNames(mappings, normalizers, analyzers);
+    checkAnalysisNames(mappings, normalizers, analyzers);
   } catch (error) {
     if (!(error instanceof EsError) || error.type !== 'mapper_parsing_exception' || error.message.startsWith(mappingPrefix)) throw error;
     throw errors.mapperParsing(`${mappingPrefix}${error.message}`, error);

@@ -5,7 +5,7 @@ export {
   rootMappingOf,
   countMappedFields,
   checkFieldLimits,
-  checkNormalizerNames,
+  checkAnalysisNames,
   findProperty,
   fieldTypes,
   numericTypes,

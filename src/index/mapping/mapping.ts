@@ -322,7 +322,7 @@ function parseProperty(name: string, path: string, definition: unknown, depth: n
   for (const parameter of ['analyzer', 'search_analyzer', 'search_quote_analyzer']) {
     const analyzer = definition[parameter];
     if (analyzer === undefined) continue;
-    // A text field may name one of the index's analyzers: checkNormalizerNames checks those names
+    // A text field may name one of the index's analyzers: checkAnalysisNames checks those names
     // against the index's settings (the other types take the built-in analyzers only).
     if (typeof analyzer !== 'string' || (type !== 'text' && getAnalyzer(analyzer) === undefined)) {
       throw errors.mapperParsing(`analyzer [${String(analyzer)}] has not been configured in mappings`);
@@ -690,7 +690,7 @@ function toMappedField(
 /**
  * The flattened field list (path → field) of a mapping: what search and aggregations resolve against.
  * `normalizers` are the index's (normalizers.ts `normalizersOf`): a keyword field's `normalizer`
- * name resolves to its definition there; a name missing from them (checkNormalizerNames refuses
+ * name resolves to its definition there; a name missing from them (checkAnalysisNames refuses
  * it when a mapping is written) leaves the field without one.
  */
 export function flattenMapping(
@@ -777,7 +777,7 @@ export function checkFieldLimits(root: RootMapping, totalFieldsLimit: number, ne
  * "Failed to parse mapping: normalizer [n] not found for field [f]"; and a text field whose
  * analyzer is neither the index's nor a built-in one ("analyzer [a] has not been configured in mappings").
  */
-export function checkNormalizerNames(root: RootMapping, normalizers: ReadonlyMap<string, NormalizerDefinition>, analyzers: ReadonlyMap<string, AnalyzerDefinition>): void {
+export function checkAnalysisNames(root: RootMapping, normalizers: ReadonlyMap<string, NormalizerDefinition>, analyzers: ReadonlyMap<string, AnalyzerDefinition>): void {
   const walk = (properties: Record<string, PropertyMapping>, prefix: string): void => {
     for (const [name, mapping] of Object.entries(properties)) {
       const path = prefix === '' ? name : `${prefix}.${name}`;

@@ -12,7 +12,7 @@
  *   (copy-to.ts),
  *   ignore_malformed, ignore_above, analyzer, search_analyzer, format, scaling_factor,
  *   split_queries_on_whitespace, ignore_z_value (document.ts, segment-builder.ts, query planner),
- *   normalizer (analysis/normalizers.ts; names checked by mapping.ts checkNormalizerNames);
+ *   normalizer (analysis/normalizers.ts; names checked by mapping.ts checkAnalysisNames);
  * - change no result, only loading or indexing speed: eager_global_ordinals (when global ordinals
  *   are built), index_phrases and index_prefixes (extra index structures that make phrase and
  *   prefix queries faster; the matches and scores are the same), term_vector (Strait has no term

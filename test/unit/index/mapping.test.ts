@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { EsError } from '../../../src/common/index.js';
-import { checkNormalizerNames, deepFreezeMapping, flattenMapping, mergeMappings, parseDocument, parseDocumentAgainst, parseMapping } from '../../../src/index/index.js';
+import { checkAnalysisNames, deepFreezeMapping, flattenMapping, mergeMappings, parseDocument, parseDocumentAgainst, parseMapping } from '../../../src/index/index.js';
 
 const throwsEs = (fn: () => unknown, type: string, reason: RegExp | string): void => {
   assert.throws(fn, (error: unknown) => {
@@ -118,7 +118,7 @@ test('bad mapping definitions → 400 mapper_parsing_exception', () => {
   throwsEs(() => parseMapping({ properties: { f: { type: 'text', foo: 1 } } }), 'mapper_parsing_exception', 'unknown parameter [foo] on mapper [f] of type [text]');
   // A text field's analyzer may be one of the index's: the name is checked against the index's analysis settings.
   const unknownAnalyzer = parseMapping({ properties: { f: { type: 'text', analyzer: 'nope' } } });
-  throwsEs(() => checkNormalizerNames(unknownAnalyzer, new Map(), new Map()), 'mapper_parsing_exception', 'analyzer [nope] has not been configured in mappings');
+  throwsEs(() => checkAnalysisNames(unknownAnalyzer, new Map(), new Map()), 'mapper_parsing_exception', 'analyzer [nope] has not been configured in mappings');
   throwsEs(() => parseMapping({ properties: { f: { type: 'token_count', analyzer: 'nope' } } }), 'mapper_parsing_exception', 'analyzer [nope] has not been configured in mappings');
   throwsEs(() => parseMapping({ foo: 'bar' }), 'mapper_parsing_exception', /Root mapping definition has unsupported parameters: {2}\[foo : bar\]/);
   throwsEs(() => parseMapping({ properties: { f: 'text' } }), 'mapper_parsing_exception', /Expected map for property/);
