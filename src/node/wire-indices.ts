@@ -87,8 +87,9 @@ export function wireIndices(options: { config: NodeConfig; nodeDb: SqlDatabase; 
     // On many nodes a node keeps files only of the shards it holds a copy of (wire-data-plane.ts).
     missingShardFilesStayAbsent: options.config.coordination !== undefined,
   });
-  // Each shard store's recovery, for _cat/recovery: those on disk opened just now.
-  const recoveries = new RecoveryLog(service, storesOpeningMs, options.nowMs);
+  // Each shard store's recovery, for one node's _cat/recovery: those on disk opened just now. On
+  // many nodes every copy's recovery is the replication layer's (wire-stats.ts), so none is kept here.
+  const recoveries = options.config.coordination === undefined ? new RecoveryLog(service, storesOpeningMs, options.nowMs) : undefined;
   // Templates and data streams hook into index creation before any request can create an index.
   const templates = TemplateService.open(options.nodeDb, log.child({ component: 'templates' }));
   const dataStreams = DataStreamService.open({ nodeDb: options.nodeDb, indices: service, templates, log: log.child({ component: 'data-streams' }) });

@@ -51,8 +51,8 @@ export interface CatMoreOptions {
   readonly node: CatNodeIdentity;
   /** The node's figures at the time of the call (node-figures.ts `nodeFiguresProbe`). */
   readonly figures: () => NodeFigures;
-  /** How each shard's store was recovered when it opened (`_cat/recovery`). */
-  readonly recoveries: RecoveryLog;
+  /** How each shard's store was recovered when it opened (`_cat/recovery`); absent on many nodes, whose `_cat/recovery` asks every node (wire-stats.ts). */
+  readonly recoveries: RecoveryLog | undefined;
   /** The search thread pool's figures (undefined: `thread_pool.search.size` is 0). */
   readonly searchPool?: (() => SearchPoolStats) | undefined;
 }
@@ -543,7 +543,7 @@ export function catMoreRoutes(options: CatMoreOptions): readonly Route[] {
     const rows: CatRow[] = [];
     if (!activeOnly) {
       for (const handle of handles) {
-        const recovered = options.recoveries.of(handle);
+        const recovered = options.recoveries?.of(handle);
         if (recovered === undefined) continue;
         recovered.shards.forEach((files, shard) => {
           rows.push({
