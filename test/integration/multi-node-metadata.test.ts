@@ -227,7 +227,7 @@ describe('cluster-wide metadata on three nodes', { skip }, () => {
     const put = await jsonCall(node(0), 'PUT', '/_cluster/settings', { persistent: { 'action.auto_create_index': 'false' }, transient: { 'search.default_search_timeout': '30s' } });
     assert.equal(put.status, 200, put.text);
     for (const index of [1, 2]) {
-      const settings = await eventually(() => jsonCall(node(index), 'GET', '/_cluster/settings?flat_settings=true'), (value) => value.body.persistent?.['action.auto_create_index'] === 'false');
+      const settings = await eventually(() => jsonCall(node(index), 'GET', '/_cluster/settings?flat_settings=true'), (value) => value.body.persistent?.['action.auto_create_index'] === 'false' && value.body.transient?.['search.default_search_timeout'] === '30s');
       assert.deepEqual(settings.body, { persistent: { 'action.auto_create_index': 'false' }, transient: { 'search.default_search_timeout': '30s' } }, `node ${index}`);
       // Honoured on that node: a write to a missing index no longer creates it.
       const refused = await jsonCall(node(index), 'PUT', `/not-auto-${index}/_doc/1`, { a: 1 });
@@ -241,7 +241,8 @@ describe('cluster-wide metadata on three nodes', { skip }, () => {
     const reset = await jsonCall(node(1), 'PUT', '/_cluster/settings', { persistent: { 'action.auto_create_index': null, 'cluster.max_shards_per_node': null }, transient: { 'search.default_search_timeout': null } });
     assert.equal(reset.status, 200, reset.text);
     for (const index of [0, 2]) {
-      const settings = await eventually(() => jsonCall(node(index), 'GET', '/_cluster/settings'), (value) => Object.keys(value.body.persistent ?? {}).length === 0);
+      // Each scope travels as its own shared entry: wait for both (waiting for persistent alone raced the transient one).
+      const settings = await eventually(() => jsonCall(node(index), 'GET', '/_cluster/settings'), (value) => Object.keys(value.body.persistent ?? {}).length === 0 && Object.keys(value.body.transient ?? {}).length === 0);
       assert.deepEqual(settings.body, { persistent: {}, transient: {} }, `node ${index}`);
     }
     const created = await jsonCall(node(0), 'PUT', '/auto-again/_doc/1', { a: 1 });
