@@ -536,7 +536,7 @@ export class CcrService {
     }
     const current = indices.get(record.followerIndex);
     if (current === undefined || current.uuid !== record.followerUuid) throw errors.indexNotFound(record.followerIndex);
-    indices.finishFollowerImport(current, shard, session.max_seq_no);
+    await indices.finishFollowerImport(current, shard, session.max_seq_no);
     log.info({ follower: record.followerIndex, shard, documents: copied, max_seq_no: session.max_seq_no }, 'follower shard bootstrapped from its leader shard');
     return copied;
   }
