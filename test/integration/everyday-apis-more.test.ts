@@ -442,7 +442,7 @@ test('index analyzers: a synonym filter at search time finds documents by their 
   assert.equal((await client.search({ index: 'synonym-analysis', query: { term: { p: 'brown' } } })).hits.hits.length, 0);
 });
 
-test('synonyms in phrases: terms a synonym filter stacks at one position are alternatives there (match_phrase, match_phrase_prefix, multi_match phrase, quoted query_string); match counts positions (query-dsl-match-query-phrase.html, analysis-synonym-graph-tokenfilter.html)', async () => {
+test('synonyms in phrases: terms a synonym filter stacks at one position are alternatives there (match_phrase, match_phrase_prefix, multi_match phrase, quoted query_string); match and match_bool_prefix count positions (query-dsl-match-query-phrase.html, analysis-synonym-graph-tokenfilter.html)', async () => {
   await client.indices.create({
     index: 'synonym-phrases',
     settings: {
@@ -473,6 +473,7 @@ test('synonyms in phrases: terms a synonym filter stacks at one position are alt
   assert.deepEqual(await ids({ match: { t: { query: 'fast fox', operator: 'and' } } }), ['1', '2', '3', '5']);
   assert.deepEqual(await ids({ match: { t: { query: 'fast red car', minimum_should_match: '2' } } }), ['4']);
   assert.deepEqual(await ids({ query_string: { query: 'fast AND fox', default_field: 't' } }), ['1', '2', '3', '5']);
+  assert.deepEqual(await ids({ match_bool_prefix: { t: { query: 'fast br', operator: 'and' } } }), ['1', '2', '3']);
   // A document holding one synonym scores as one holding the other (one blended term).
   const scores = (await client.search({ index: 'synonym-phrases', query: { match_phrase: { t: 'fast brown' } } })).hits.hits.map((hit) => hit._score);
   assert.equal(scores[0], scores[1]);
