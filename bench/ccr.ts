@@ -494,7 +494,11 @@ async function measureBootstrap(leaderNode: StartedNode, followerNode: StartedNo
   const followerCpu0 = cpuMs(followerNode.pid);
   const leaderCpu0 = cpuMs(leaderNode.pid);
   const started = performance.now();
-  const response = await follower.ccr.follow({ index: 'boot-copy', remote_cluster: 'lc', leader_index: 'boot', wait_for_active_shards: 1 }, { requestTimeout: 600_000 });
+  const response = await follower.ccr.follow({ index: 'boot-copy', remote_cluster: 'lc', leader_index: 'boot', wait_for_active_shards: 1 }, { requestTimeout: 600_000 }).catch((error: unknown) => {
+    // What the nodes said last, so that a failed bootstrap can be told apart from a slow one.
+    console.log(`ccr bootstrap failed after ${Math.round(performance.now() - started)} ms; the follower's last log lines:\n${followerNode.logs.slice(-40).join('\n')}\nthe leader's:\n${leaderNode.logs.slice(-20).join('\n')}`);
+    throw error;
+  });
   const ms = performance.now() - started;
   const followerCpu = cpuMs(followerNode.pid) - followerCpu0;
   const leaderCpu = cpuMs(leaderNode.pid) - leaderCpu0;
