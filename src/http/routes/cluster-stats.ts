@@ -24,7 +24,7 @@ import { openShardCount } from '../../index/recovery-log.js';
 import type { SearcherService } from '../../index/searcher/index.js';
 import type { Route } from '../route.js';
 import { healthOf } from './cluster-health.js';
-import { nodeStatsEntry, nodesRequestTimeoutMs, type NodeIdentity } from './node-info.js';
+import { nodeStatsEntry, nodesRequestTimeoutMs, type NodeIdentity, type NodeShardCopy } from './node-info.js';
 import { selectsNode } from './tasks.js';
 
 export const CLUSTER_STATS_ACTION = 'cluster:monitor/stats';
@@ -235,6 +235,24 @@ export const CLUSTER_STATS_NODE_METRICS: readonly string[] = ['os', 'process', '
 /** Segments the searcher of one shard store of an open index holds (opening it, as `_cat/segments` does). */
 export function segmentCount(searchers: SearcherService, handle: Parameters<SearcherService['snapshot']>[0], shard: number): number {
   return searchers.snapshot(handle, shard).state.segments.length;
+}
+
+/**
+ * The shard copies one node holds, measured (`indices` of `GET /_nodes/stats`): every shard of an
+ * open index is a started primary here (replicas cannot be allocated on one node).
+ */
+export function singleNodeShardCopies(indices: IndicesService, searchers: SearcherService): NodeShardCopy[] {
+  const copies: NodeShardCopy[] = [];
+  for (const handle of indices.all()) {
+    if (openShardCount(handle) === 0) continue;
+    handle.shards!.forEach((store, shard) => {
+      copies.push({
+        index: handle.name, shard, primary: true, docs: store.docCount(), deleted: searchers.docsDeleted(handle, shard), bytes: store.sizeBytes(), segments: segmentCount(searchers, handle, shard),
+        maxSeqNo: store.maxSeqNo, localCheckpoint: store.localCheckpoint, globalCheckpoint: store.localCheckpoint,
+      });
+    });
+  }
+  return copies;
 }
 
 /** One node's `GET /_cluster/stats`: its own copies (every copy is a primary) and its own figures. */
