@@ -212,8 +212,8 @@ export function wireStats(options: StatsWiringOptions): StatsWiring {
     return localCopies(refs, (copy, handle) => {
       const store = handle.shards![copy.shard]!;
       return {
-        index: copy.index, shard: copy.shard, primary: copy.primary, docs: store.docCount(), deleted: options.searchers.docsDeleted(handle, copy.shard), bytes: store.sizeBytes(),
-        segments: segmentCount(options.searchers, handle, copy.shard), maxSeqNo: store.maxSeqNo, localCheckpoint: store.localCheckpoint, globalCheckpoint: knownGlobalCheckpoint(handle, copy.shard, store),
+        index: copy.index, shard: copy.shard, primary: copy.primary, state: copy.state === 'RELOCATING' ? 'RELOCATING' : 'STARTED', relocatingNode: copy.relocating_node,
+        docs: store.docCount(), deleted: options.searchers.docsDeleted(handle, copy.shard), bytes: store.sizeBytes(), segments: segmentCount(options.searchers, handle, copy.shard), maxSeqNo: store.maxSeqNo, localCheckpoint: store.localCheckpoint, globalCheckpoint: knownGlobalCheckpoint(handle, copy.shard, store),
       };
     });
   };

@@ -247,7 +247,7 @@ export function singleNodeShardCopies(indices: IndicesService, searchers: Search
     if (openShardCount(handle) === 0) continue;
     handle.shards!.forEach((store, shard) => {
       copies.push({
-        index: handle.name, shard, primary: true, docs: store.docCount(), deleted: searchers.docsDeleted(handle, shard), bytes: store.sizeBytes(), segments: segmentCount(searchers, handle, shard),
+        index: handle.name, shard, primary: true, state: 'STARTED', relocatingNode: null, docs: store.docCount(), deleted: searchers.docsDeleted(handle, shard), bytes: store.sizeBytes(), segments: segmentCount(searchers, handle, shard),
         maxSeqNo: store.maxSeqNo, localCheckpoint: store.localCheckpoint, globalCheckpoint: store.localCheckpoint,
       });
     });
@@ -268,15 +268,7 @@ export function clusterStatsRoutes(options: { readonly identity: NodeIdentity; r
       handle: (request) => {
         nodesRequestTimeoutMs(request, 0);
         const selected = selectsNode(request.params['node_filter'], identity);
-        const copies: ClusterStatsCopy[] = [];
-        if (selected) {
-          for (const handle of indices.all()) {
-            if (openShardCount(handle) === 0) continue;
-            handle.shards!.forEach((store, shard) => {
-              copies.push({ index: handle.name, shard, primary: true, docs: store.docCount(), deleted: searchers.docsDeleted(handle, shard), bytes: store.sizeBytes(), segments: segmentCount(searchers, handle, shard) });
-            });
-          }
-        }
+        const copies: readonly ClusterStatsCopy[] = selected ? singleNodeShardCopies(indices, searchers) : [];
         const body = clusterStatsBody({
           clusterName: identity.clusterName,
           clusterUuid: identity.clusterUuid,

@@ -171,6 +171,9 @@ export interface NodeShardCopy {
   readonly index: string;
   readonly shard: number;
   readonly primary: boolean;
+  /** Its routing: `STARTED`, or `RELOCATING` to `relocatingNode` (a relocation's source serves until the target started). */
+  readonly state: 'STARTED' | 'RELOCATING';
+  readonly relocatingNode: string | null;
   readonly docs: number;
   readonly deleted: number;
   readonly bytes: number;
@@ -297,7 +300,7 @@ export function nodeIndicesSection(nodeId: string, request: NodeIndicesRequest, 
         index,
         own.map((copy) => ({
           [String(copy.shard)]: {
-            routing: { state: 'STARTED', primary: copy.primary, node: nodeId, relocating_node: null },
+            routing: { state: copy.state, primary: copy.primary, node: nodeId, relocating_node: copy.relocatingNode },
             ...copiesStats(request.metrics, [copy]),
             seq_no: { max_seq_no: copy.maxSeqNo, local_checkpoint: copy.localCheckpoint, global_checkpoint: copy.globalCheckpoint },
           },
