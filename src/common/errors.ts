@@ -145,6 +145,18 @@ export const errors = {
       extra: { phase, grouped: true, failed_shards: failedShards },
     }),
   searchContextMissing: (id: string) => new EsError(404, 'search_context_missing_exception', `No search context found for id [${id}]`),
+  /**
+   * A cross-cluster scroll whose page from one cluster cannot be known to be the next one (a
+   * request lost with its connection, then answered by a cluster that cannot resend a page): its
+   * context is as good as missing, since continuing it could skip or repeat hits. Ours, as
+   * Elasticsearch's missing context (404): the client starts a new scroll.
+   */
+  scrollPageUncertain: (cluster: string) =>
+    new EsError(
+      404,
+      'search_context_missing_exception',
+      `the scroll cannot continue exactly: cluster [${cluster}] may have advanced its scroll for a page whose answer was lost with its connection, and it cannot answer that page again`,
+    ),
   tooManyScrollContexts: (max: number) =>
     new EsError(
       429,

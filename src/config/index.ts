@@ -4,7 +4,7 @@ import { Keystore } from './keystore.js';
 import { buildNodeConfig, ConfigError, parseOverrides, parseYamlSettings, type FlatValue } from './settings.js';
 import type { NodeConfig } from './types.js';
 
-export { ConfigError, flattenYaml, parseOverrides, parseYamlSettings, validateSettings, buildNodeConfig } from './settings.js';
+export { ConfigError, flattenYaml, parseOverrides, parseYamlSettings, validateSettings, buildNodeConfig, type SettingsPolicy } from './settings.js';
 export { Keystore, KEYSTORE_FILE, KEYSTORE_FORMAT_VERSION } from './keystore.js';
 export { parseByteSize, parseTimeValueMs, nodeSettingDefinitions, findDefinition } from './schema.js';
 export type { NodeConfig, SecureSettings, SslConfig } from './types.js';
@@ -18,7 +18,8 @@ export function loadNodeConfig(configDir: string, overrides: readonly string[] =
   const fromFile: Record<string, FlatValue> = existsSync(file) ? parseYamlSettings(readFileSync(file, 'utf8'), file) : {};
   const merged = { ...fromFile, ...parseOverrides(overrides) };
   const keystore = Keystore.load(directory);
-  return buildNodeConfig(directory, merged, keystore);
+  // Test-only fault injection settings need the test flag in the environment (the harness sets it where a test asks).
+  return buildNodeConfig(directory, merged, keystore, { faultInjectionAllowed: process.env['STRAIT_TEST_FAULT_INJECTION'] === '1' });
 }
 
 /** The raw settings of strait.yml alone (auto-configuration checks them). */

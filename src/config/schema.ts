@@ -23,6 +23,8 @@ export interface SettingDefinition {
   readonly secure?: boolean;
   /** Allowed in either place (`bootstrap.password` is keystore-only in Elasticsearch). */
   readonly description?: string;
+  /** TEST ONLY fault injection: refused unless the environment sets STRAIT_TEST_FAULT_INJECTION=1 (validateSettings). */
+  readonly faultInjection?: true;
 }
 
 const string: SettingType = { kind: 'string' };
@@ -88,6 +90,13 @@ export const nodeSettingDefinitions: readonly SettingDefinition[] = [
     key: 'strait.test.search.shard_delay',
     type: time,
     description: 'TEST ONLY: a wait before each shard of a cancellable search (REST, async and remote searches), so tests can see and cancel a running search.',
+  },
+  {
+    key: 'strait.test.remote.scroll_disconnect_aliases',
+    type: list,
+    description:
+      'TEST ONLY fault injection (refused unless STRAIT_TEST_FAULT_INJECTION=1): a cross-cluster scroll page asked by a cluster that calls this one by one of these aliases is computed, then its connection closed instead of answered, once per scroll id and offset.',
+    faultInjection: true,
   },
   { key: 'xpack.security.enabled', type: boolean },
   { key: 'xpack.security.audit.enabled', type: boolean },

@@ -91,15 +91,23 @@ function checkValue(definition: SettingDefinition, key: string, value: FlatValue
   }
 }
 
+/** Who may set what: fault injection settings only where a test asked for them (the environment's STRAIT_TEST_FAULT_INJECTION=1). */
+export interface SettingsPolicy {
+  readonly faultInjectionAllowed: boolean;
+}
+
 /**
- * Validates the merged settings: unknown keys and keystore-only keys stop the start with a message
- * naming the setting. Pure.
+ * Validates the merged settings: unknown keys, keystore-only keys and (without the test flag)
+ * fault injection keys stop the start with a message naming the setting. Pure.
  */
-export function validateSettings(settings: FlatConfig): void {
+export function validateSettings(settings: FlatConfig, policy: SettingsPolicy = { faultInjectionAllowed: false }): void {
   for (const [key, value] of Object.entries(settings)) {
     const definition = findDefinition(key);
     if (definition === undefined) {
       throw new ConfigError(`unknown setting [${key}] please check that any required plugins are installed, or check the breaking changes documentation for removed settings`);
+    }
+    if (definition.faultInjection === true && !policy.faultInjectionAllowed) {
+      throw new ConfigError(`setting [${key}] injects faults for tests and is refused unless the environment sets STRAIT_TEST_FAULT_INJECTION=1`);
     }
     if (definition.secure === true) {
       throw new ConfigError(`setting [${key}] is a secure setting and must be stored inside the keystore, but was found inside strait.yml or on the command line`);
@@ -144,8 +152,8 @@ function resolveHost(value: string): string {
 }
 
 /** Builds the NodeConfig from validated flat settings (pure but for the host name default). */
-export function buildNodeConfig(configDir: string, settings: FlatConfig, secure: SecureSettings): NodeConfig {
-  validateSettings(settings);
+export function buildNodeConfig(configDir: string, settings: FlatConfig, secure: SecureSettings, policy?: SettingsPolicy): NodeConfig {
+  validateSettings(settings, policy);
   validateSecureSettingNames(secure.names());
   const resolvePath = (file: string): string => path.resolve(configDir, file);
   const ssl = (prefix: string, defaults: { clientAuthentication: SslConfig['clientAuthentication'] }): SslConfig => ({

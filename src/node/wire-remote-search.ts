@@ -95,7 +95,7 @@ export function wireRemoteSearch(options: RemoteSearchWiringOptions): RemoteClus
     free: (contextId, caller) => remoteFreeOnNodes(gateway, contextId, caller),
     // A scroll's state is in its id (each node's context and offset), so any gateway continues it.
     openScroll: async (input, access, caller, clusterAlias) => options.scrolls.remote.open(input, access, caller, clusterAlias),
-    scroll: async (scrollId, keepAlive, caller) => options.scrolls.remote.scroll(scrollId, keepAlive, caller),
+    scroll: async (scrollId, keepAlive, caller, offset) => options.scrolls.remote.scroll(scrollId, keepAlive, caller, offset),
     clearScroll: async (scrollIds, caller) => {
       let freed = 0;
       for (const scrollId of scrollIds) freed += await options.scrolls.remote.clear(scrollId, caller);

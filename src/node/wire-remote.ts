@@ -155,6 +155,10 @@ export function wireRemote(options: {
   const { config, log } = options;
   const version = flatString(config, 'strait.test.version') ?? ES_API_VERSION;
   if (version !== ES_API_VERSION) log.warn({ version }, 'strait.test.version is set: this node claims another version (test-only setting)');
+  // TEST ONLY fault injection (refused by the config unless STRAIT_TEST_FAULT_INJECTION=1).
+  const disconnectSetting = config.flat['strait.test.remote.scroll_disconnect_aliases'];
+  const testScrollDisconnectAliases = disconnectSetting === undefined ? [] : Array.isArray(disconnectSetting) ? [...disconnectSetting] : String(disconnectSetting).split(',').map((alias) => alias.trim()).filter((alias) => alias !== '');
+  if (testScrollDisconnectAliases.length > 0) log.warn({ aliases: testScrollDisconnectAliases }, 'strait.test.remote.scroll_disconnect_aliases is set: scroll pages for these aliases lose their first answer (test-only fault injection)');
   const attributes: Record<string, string> = {};
   for (const [key, value] of Object.entries(config.flat)) if (key.startsWith('node.attr.')) attributes[key.slice('node.attr.'.length)] = String(value);
   let transportServer: TransportServer | undefined;
@@ -294,6 +298,7 @@ export function wireRemote(options: {
     audit,
     log: log.child({ component: 'remote-server' }),
     ...(options.extraRemoteActions !== undefined ? { extraActions: options.extraRemoteActions } : {}),
+    ...(testScrollDisconnectAliases.length > 0 ? { testScrollDisconnectAliases: new Set(testScrollDisconnectAliases) } : {}),
   };
   const transportHandlers = buildRemoteHandlers(remoteSide, 'transport');
   return {

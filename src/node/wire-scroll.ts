@@ -384,12 +384,16 @@ export function wireScroll(options: ScrollWiringOptions): ScrollWiring {
       if (shards === 'local' || shards.length === 0) return search.openScrollAsRemote(input, access, owner, clusterAlias);
       return openPart(input, shards, owner, clusterAlias);
     },
-    scroll: async (scrollId, keepAlive, owner) => {
+    scroll: async (scrollId, keepAlive, owner, offset) => {
       const state = decodeMultiNodeScrollId(scrollId);
-      if (state === undefined) return search.scrollAsRemote(scrollId, keepAlive, owner);
+      if (state === undefined) return search.scrollAsRemote(scrollId, keepAlive, owner, offset);
+      // The id holds every part's offset, so the same id answers the same page again (a page
+      // resent after a dropped connection); its parts' offsets sum to the hits served before it.
+      const served = state.parts.reduce((sum, part) => sum + part[2], 0);
+      if (offset !== undefined && offset !== served) throw errors.illegalArgument(`scroll offset [${offset}] is not the offset [${served}] this scroll id continues from`);
       const started = options.nowMs();
       const next = await pageParts(state, keepAlive, owner);
-      return { scrollId: next.scrollId, hits: next.hits, tookMs: options.nowMs() - started };
+      return { scrollId: next.scrollId, hits: next.hits, tookMs: options.nowMs() - started, offset: served };
     },
     clear: (scrollId, owner) => {
       const state = decodeMultiNodeScrollId(scrollId);

@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import { EsError, errors } from '../common/index.js';
 import type { ClusterSearchResult, RemoteClusters, SearchInput } from '../search/index.js';
 import type { FieldCapsIndex } from '../search/field-caps.js';
-import type { ClusterScrollPage, RemoteQueryPhase } from '../search/search-service.js';
+import type { ClusterScrollNext, ClusterScrollPage, RemoteQueryPhase } from '../search/search-service.js';
 import type { ShardHit } from '../index/searcher/index.js';
 import type { Authentication, NativeSecurityService, RoleDescriptor } from '../security/index.js';
 import { connectTransport, type HandshakeInfo, type TransportConnection } from '../transport/index.js';
@@ -147,9 +147,12 @@ export function apiKeyModel(options: ModelOptions, credentials: string | Credent
 /**
  * Reads that may go to another gateway when the connection they were sent on closed before the
  * answer (its node died or left): Strait's, Elasticsearch fails them. A fetch or free is pinned to
- * the node holding its contexts and is not among them.
+ * the node holding its contexts and is not among them. A scroll page is, since it names the
+ * offset it starts at (the remote answers the same page again rather than the next one): a
+ * multi-node remote's scroll id holds every node's part, so any gateway answers it; a single
+ * node's context is answered by that node once reconnected (another gateway answers 404).
  */
-const RESENT_ON_DISCONNECT = new Set<string>([REMOTE_ACTIONS.search, REMOTE_ACTIONS.queryPhase, REMOTE_ACTIONS.fieldCaps, REMOTE_ACTIONS.resolveCluster]);
+const RESENT_ON_DISCONNECT = new Set<string>([REMOTE_ACTIONS.search, REMOTE_ACTIONS.queryPhase, REMOTE_ACTIONS.fieldCaps, REMOTE_ACTIONS.resolveCluster, REMOTE_ACTIONS.scroll]);
 
 /** Failures that mean the remote cluster could not be reached (Elasticsearch's isRemoteUnavailableException). */
 const REMOTE_UNAVAILABLE_TYPES = new Set(['connect_transport_exception', 'node_disconnected_exception', 'no_such_remote_cluster_exception']);
@@ -247,7 +250,7 @@ export class RemoteClustersClient implements RemoteClusters {
     caller: unknown,
     indices: readonly string[],
     stored?: StoredCaller,
-    route: { readonly nodeId?: string; readonly used?: (nodeId: string) => void } = {},
+    route: { readonly nodeId?: string; readonly used?: (nodeId: string) => void; readonly resent?: () => void } = {},
   ): Promise<unknown> {
     const requestId = randomUUID();
     const authentication = caller as Authentication | undefined;
@@ -277,8 +280,10 @@ export class RemoteClustersClient implements RemoteClusters {
       } catch (error) {
         const lost = error instanceof EsError && error.type === 'node_disconnected_exception' && connection.closed;
         if (!lost || route.nodeId !== undefined || !RESENT_ON_DISCONNECT.has(action)) throw error;
-        this.log.info({ alias, action, node: connection.remote.nodeName }, 'the remote node closed the connection before answering; sending the read to another node of the cluster');
-        result = await sendOn(await this.service.connection(alias));
+        this.log.info({ alias, action, node: connection.remote.nodeName }, 'the remote node closed the connection before answering; sending the read again over another connection to the cluster');
+        route.resent?.();
+        // A scroll page waits for a connection (a one-node remote's context is on the node that dropped it).
+        result = await sendOn(await this.service.connection(alias, action === REMOTE_ACTIONS.scroll ? { wait: true } : {}));
       }
       this.audit.record({ ...base, 'event.action': 'cross_cluster_request', decision: 'granted' });
       return result;
@@ -389,8 +394,15 @@ export class RemoteClustersClient implements RemoteClusters {
     return (await this.send(alias, REMOTE_ACTIONS.search, { expression, params: input.params, body: input.body ?? null }, caller, expression.split(','))) as ClusterScrollPage;
   }
 
-  async scroll(alias: string, scrollId: string, keepAlive: string | undefined, caller: unknown): Promise<Pick<ClusterScrollPage, 'scrollId' | 'hits' | 'tookMs'>> {
-    return (await this.send(alias, REMOTE_ACTIONS.scroll, { scroll_id: scrollId, ...(keepAlive !== undefined ? { scroll: keepAlive } : {}) }, caller, [])) as Pick<ClusterScrollPage, 'scrollId' | 'hits' | 'tookMs'>;
+  /**
+   * The page of the alias's scroll from `offset` (the hits received from it so far), sent once
+   * more when the connection drops before the answer; `resent` says it was.
+   */
+  async scroll(alias: string, scrollId: string, keepAlive: string | undefined, caller: unknown, offset: number): Promise<ClusterScrollNext> {
+    let resent = false;
+    const body = { scroll_id: scrollId, offset, ...(keepAlive !== undefined ? { scroll: keepAlive } : {}) };
+    const page = (await this.send(alias, REMOTE_ACTIONS.scroll, body, caller, [], undefined, { resent: () => (resent = true) })) as ClusterScrollNext;
+    return resent ? { ...page, resent } : page;
   }
 
   /** Frees scroll contexts on the alias's cluster; how many it freed. */

@@ -4,7 +4,7 @@ import type { FlattenedMapping } from '../index/index.js';
 import type { SearchAuthorizer, SearchService } from '../search/index.js';
 import type { ShardHit } from '../index/searcher/index.js';
 import type { ScrollOwner } from '../search/scroll.js';
-import type { ClusterScrollPage, ClusterSearchResult, RemoteQueryPhase, SearchInput } from '../search/search-service.js';
+import type { ClusterScrollNext, ClusterScrollPage, ClusterSearchResult, RemoteQueryPhase, SearchInput } from '../search/search-service.js';
 import { crossClusterKeyProblem, isRestricted, readRestrictionOf } from '../security/document-field-access.js';
 import { compilePermission, intersectPermissions, type NativeSecurityService, type Permission } from '../security/index.js';
 import type { HandshakeInfo, TransportHandler, TransportHandshakeRequest, TransportRequest } from '../transport/index.js';
@@ -103,7 +103,8 @@ export interface RemoteClusterSide {
    * pages and clearing continued from its id on any node (a single node's scroll id as one node answers it).
    */
   openScroll(input: SearchInput, access: SearchAuthorizer, caller: ScrollOwner, clusterAlias: string): Promise<ClusterScrollPage>;
-  scroll(scrollId: string, keepAlive: string | undefined, caller: ScrollOwner): Promise<Pick<ClusterScrollPage, 'scrollId' | 'hits' | 'tookMs'>>;
+  /** The page from `offset` when given (a resent page is answered again, SearchService.scrollAsRemote). */
+  scroll(scrollId: string, keepAlive: string | undefined, caller: ScrollOwner, offset: number | undefined): Promise<ClusterScrollNext>;
   /** How many contexts were freed. */
   clearScroll(scrollIds: readonly string[], caller: ScrollOwner): Promise<number>;
   /** A remote caller's point in time: reader contexts on the nodes holding the shards (searched through `search`). */
@@ -156,7 +157,17 @@ export interface RemoteSideOptions {
   readonly security: NativeSecurityService | undefined;
   readonly audit: AuditTrail;
   readonly log: Logger;
+  /**
+   * TEST ONLY fault injection (`strait.test.remote.scroll_disconnect_aliases`, refused unless
+   * STRAIT_TEST_FAULT_INJECTION=1): a scroll page asked by a cluster calling this one by one of
+   * these aliases is computed (the scroll advances) and its connection closed instead of answered,
+   * once per scroll id and offset, so tests can lose a page's answer on a real connection.
+   */
+  readonly testScrollDisconnectAliases?: ReadonlySet<string>;
 }
+
+/** How many (scroll id, offset) pairs the test-only scroll disconnect remembers having dropped. */
+const testScrollDisconnectsMax = 10_000;
 
 interface Caller {
   readonly username: string;
@@ -214,6 +225,8 @@ export function buildRemoteHandlers(options: RemoteSideOptions, iface: 'transpor
   // Compiling descriptors builds regular expressions; requests repeat the same keys and subjects.
   const keyPermissions = memo<Permission>(1000);
   const subjects = memo<{ subject: ReturnType<typeof parseCrossClusterSubject>; permissions: Permission[] }>(1000);
+  // TEST ONLY: the scroll pages whose connection the fault injection already closed (once each).
+  const testScrollDisconnects = options.testScrollDisconnectAliases === undefined || options.testScrollDisconnectAliases.size === 0 ? undefined : new Set<string>();
 
   const authenticate = async (request: TransportRequest): Promise<Caller> => {
     if (iface === 'remote_cluster') {
@@ -440,12 +453,29 @@ export function buildRemoteHandlers(options: RemoteSideOptions, iface: 'transpor
   // Scroll pages and clearing need no index privilege: the context belongs to whoever opened it.
   handlers.set(
     REMOTE_ACTIONS.scroll,
-    handler(REMOTE_ACTIONS.scroll, (_request, caller, body) => {
-      if (typeof body['scroll_id'] !== 'string') throw errors.badRequest('malformed cross-cluster request: [scroll_id] is required');
+    handler(REMOTE_ACTIONS.scroll, async (request, caller, body) => {
+      const scrollId = body['scroll_id'];
+      if (typeof scrollId !== 'string') throw errors.badRequest('malformed cross-cluster request: [scroll_id] is required');
       const keepAlive = typeof body['scroll'] === 'string' ? body['scroll'] : undefined;
+      // The hits the coordinating cluster has received: the page starts there (absent from a coordinator predating it).
+      const offset = body['offset'];
+      if (offset !== undefined && (!Number.isSafeInteger(offset) || (offset as number) < 0)) throw errors.badRequest('malformed cross-cluster request: [offset] must be a non-negative integer');
       const side = cluster();
-      if (side !== undefined) return side.scroll(body['scroll_id'], keepAlive, scrollOwnerOf(caller));
-      return search.scrollAsRemote(body['scroll_id'], keepAlive, scrollOwnerOf(caller));
+      const page =
+        side !== undefined
+          ? await side.scroll(scrollId, keepAlive, scrollOwnerOf(caller), offset as number | undefined)
+          : search.scrollAsRemote(scrollId, keepAlive, scrollOwnerOf(caller), offset as number | undefined);
+      const alias = body['cluster_alias'];
+      if (testScrollDisconnects !== undefined && typeof alias === 'string' && options.testScrollDisconnectAliases!.has(alias) && request.closeConnection !== undefined) {
+        const key = `${scrollId}@${String(offset)}`;
+        if (!testScrollDisconnects.has(key) && testScrollDisconnects.size < testScrollDisconnectsMax) {
+          testScrollDisconnects.add(key);
+          options.log.warn({ alias, offset }, 'strait.test.remote.scroll_disconnect_aliases: closing the connection instead of answering a computed scroll page (test-only setting)');
+          request.closeConnection();
+          throw errors.nodeDisconnected(undefined, request.peer.address, REMOTE_ACTIONS.scroll);
+        }
+      }
+      return page;
     }),
   );
   handlers.set(

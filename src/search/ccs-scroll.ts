@@ -6,6 +6,11 @@
  * scrolling has at least a full page buffered when the page is cut (each cluster is asked for
  * its next page whenever its buffer runs short, which also keeps its context alive).
  * `clear_scroll` frees the contexts on every cluster.
+ * A page asked of a cluster names how many hits this coordinator has received from it (`offset`):
+ * the cluster answers the page from there, so a page whose answer was lost with its connection is
+ * asked again (by the client's retry, or once at once by the remote client) and answered again
+ * rather than skipped; a cluster that cannot resend (its answer names no offset) after such a loss
+ * fails the scroll with a missing context (404) instead of skipping hits silently.
  * Reference: https://www.elastic.co/guide/en/elasticsearch/reference/current/paginate-search-results.html#scroll-search-results
  */
 import { EsError, errors } from '../common/index.js';
@@ -14,14 +19,15 @@ import type { ClusterAuthorizer, ClusterPlan } from './ccs.js';
 import { parseSearch } from './request.js';
 import { allShardsFailed, renderSearchResponse, typedKeys } from './response.js';
 import { checkKeepAlive, encodeOpaqueId, opaqueIdBody, scrollLimits, type ScrollOwner } from './scroll.js';
-import type { ClusterScrollPage, SearchInput, SearchService } from './search-service.js';
+import type { ClusterScrollNext, ClusterScrollPage, SearchInput, SearchService } from './search-service.js';
 import { parseTimeValueMs } from './time-value.js';
 
 /** What a cross-cluster scroll needs from the remote clusters (RemoteClustersClient implements it). */
 export interface ScrollRemotes {
   skipUnavailable(alias: string): boolean;
   openScroll(alias: string, input: SearchInput, caller: unknown): Promise<ClusterScrollPage>;
-  scroll(alias: string, scrollId: string, keepAlive: string | undefined, caller: unknown): Promise<Pick<ClusterScrollPage, 'scrollId' | 'hits' | 'tookMs'>>;
+  /** The cluster's page from `offset` (the hits received from it so far); `resent` when it was sent again after a dropped connection. */
+  scroll(alias: string, scrollId: string, keepAlive: string | undefined, caller: unknown, offset: number): Promise<ClusterScrollNext>;
   clearScroll(alias: string, scrollIds: readonly string[], caller: unknown): Promise<number>;
 }
 
@@ -31,7 +37,8 @@ export interface ScrollRemotes {
  */
 export interface LocalScrollPart {
   open(input: SearchInput, access: ClusterAuthorizer, owner: ScrollOwner): Promise<ClusterScrollPage> | ClusterScrollPage;
-  scroll(scrollId: string, keepAlive: string | undefined, owner: ScrollOwner): Promise<Pick<ClusterScrollPage, 'scrollId' | 'hits' | 'tookMs'>> | Pick<ClusterScrollPage, 'scrollId' | 'hits' | 'tookMs'>;
+  /** The page from `offset` (the hits the scroll's coordinator received; undefined: the next page, from one predating it). */
+  scroll(scrollId: string, keepAlive: string | undefined, owner: ScrollOwner, offset: number | undefined): Promise<ClusterScrollNext> | ClusterScrollNext;
   /** How many contexts were freed. */
   clear(scrollId: string, owner: ScrollOwner): Promise<number> | number;
 }
@@ -40,7 +47,7 @@ export interface LocalScrollPart {
 export function localScrollPart(service: SearchService): LocalScrollPart {
   return {
     open: (input, access, owner) => service.openScrollAsRemote(input, access, owner, undefined),
-    scroll: (scrollId, keepAlive, owner) => service.scrollAsRemote(scrollId, keepAlive, owner),
+    scroll: (scrollId, keepAlive, owner, offset) => service.scrollAsRemote(scrollId, keepAlive, owner, offset),
     clear: (scrollId, owner) => service.clearScroll([scrollId], owner).body['num_freed'] as number,
   };
 }
@@ -53,6 +60,12 @@ interface Cursor {
   scrollId: string;
   buffer: RenderedHit[];
   exhausted: boolean;
+  /** Hits received from this cluster so far: the offset of its next page. */
+  received: number;
+  /** A page asked of this cluster failed since its last answer (the cluster may have advanced). */
+  uncertain: boolean;
+  /** Set once this cluster's part cannot continue exactly: every later page fails with it. */
+  lost: EsError | undefined;
 }
 
 interface State {
@@ -142,7 +155,15 @@ export class CrossClusterScrolls {
     const pages = outcomes.filter((outcome) => outcome.status === 'fulfilled').map((outcome) => (outcome as PromiseFulfilledResult<ClusterScrollPage>).value);
     parts = answered;
     const size = parsed.request.size;
-    const cursors: Cursor[] = pages.map((page, i) => ({ alias: parts[i]!.alias, scrollId: page.scrollId, buffer: [...page.hits], exhausted: page.hits.length < size }));
+    const cursors: Cursor[] = pages.map((page, i) => ({
+      alias: parts[i]!.alias,
+      scrollId: page.scrollId,
+      buffer: [...page.hits],
+      exhausted: page.hits.length < size,
+      received: page.hits.length,
+      uncertain: false,
+      lost: undefined,
+    }));
     const mappings: Record<string, FieldMappings[string]> = {};
     for (const page of pages) for (const [path, mapping] of Object.entries(page.mappings)) mappings[path] ??= mapping;
     // Totals and aggregations from every cluster's first answer; hits come from the buffers.
@@ -210,18 +231,39 @@ export class CrossClusterScrolls {
     return next;
   }
 
-  /** Asks every cluster still scrolling whose buffer is short of a page for its next page. */
+  /**
+   * Asks every cluster still scrolling whose buffer is short of a page for its page from the hits
+   * received so far. A failed request leaves the cursor as it was, so the next attempt asks for
+   * the same page; a cluster whose answer names no offset (it predates resendable pages) is
+   * trusted only while no request to it may have been lost.
+   */
   private async refill(state: State, keepAlive: string | undefined): Promise<void> {
     const size = state.request.size;
     await Promise.all(
       state.cursors.map(async (cursor) => {
         if (cursor.exhausted || cursor.buffer.length >= size) return;
-        const page =
-          cursor.alias === undefined
-            ? await this.local.scroll(cursor.scrollId, keepAlive, state.owner)
-            : await this.remotes.scroll(cursor.alias, cursor.scrollId, keepAlive, state.caller);
+        if (cursor.lost !== undefined) throw cursor.lost;
+        let page: ClusterScrollNext;
+        try {
+          page =
+            cursor.alias === undefined
+              ? await this.local.scroll(cursor.scrollId, keepAlive, state.owner, cursor.received)
+              : await this.remotes.scroll(cursor.alias, cursor.scrollId, keepAlive, state.caller, cursor.received);
+        } catch (error) {
+          // Any failure may have come after the cluster advanced (a dropped connection, a timeout,
+          // a resend refused after the first try was lost): only an answer naming its offset is trusted next.
+          cursor.uncertain = true;
+          throw error;
+        }
+        if (page.offset !== cursor.received && (page.offset !== undefined || cursor.uncertain || page.resent === true)) {
+          // A page from elsewhere than asked: continuing would skip or repeat hits.
+          cursor.lost = allShardsFailed([{ index: null, shard: -1, node: undefined, cause: errors.scrollPageUncertain(cursor.alias ?? '(local)') }]);
+          throw cursor.lost;
+        }
+        cursor.uncertain = false;
         cursor.scrollId = page.scrollId;
         cursor.buffer.push(...page.hits);
+        cursor.received += page.hits.length;
         if (page.hits.length < size) cursor.exhausted = true;
       }),
     );

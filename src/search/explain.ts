@@ -44,9 +44,11 @@ import {
   matchingChildren,
   NestedWeight,
   PhraseWeight,
+  SynonymWeight,
   TermWeight,
   type PhraseScorer,
   type TermScorer,
+  type TermUnionScorer,
   type Weight,
 } from '../index/query/index.js';
 import { engineMappings, isLive, parseQuery, planQuery, sourceOf, type QueryNode, type SearcherService, type Segment } from '../index/searcher/index.js';
@@ -152,6 +154,7 @@ function phraseText(weight: PhraseWeight): string {
 export function queryText(weight: Weight): string {
   if (weight instanceof TermWeight) return `${weight.field}:${weight.term}`;
   if (weight instanceof PhraseWeight) return phraseText(weight);
+  if (weight instanceof SynonymWeight) return `Synonym(${weight.terms.map((term) => `${weight.field}:${term}`).join(' ')})`;
   if (weight instanceof MatchAllWeight) return `*:*${boostSuffix(weight.score)}`;
   if (weight instanceof MatchNoneWeight) return `MatchNoDocsQuery("${weight.reason}")`;
   if (weight instanceof DocSetWeight) return `${docSetText(weight.description)}${boostSuffix(weight.score)}`;
@@ -223,6 +226,18 @@ function explainTerm(weight: TermWeight, segment: Segment, doc: number): Explain
   if (scorer === null) return notMatched('no matching term');
   const score = scorer.score();
   // A term in filter context does not score: Elasticsearch shows the query as a constant.
+  if (!weight.scoring) return matched(score, queryText(weight));
+  const norm = normOf(segment, weight.field, doc);
+  const bm25 = weight.bm25;
+  const detail = bm25Explanation(score, scorer.freq(), norm, weight.boost, bm25.avgdl, bm25.normInverse[norm]!, idfExplanation(weight.docFreq, bm25.docCount));
+  return matched(score, `weight(${queryText(weight)} in ${doc}) [PerFieldSimilarity], result of:`, [detail]);
+}
+
+/** Lucene's SynonymQuery explanation: one BM25 term with the summed frequency. */
+function explainSynonym(weight: SynonymWeight, segment: Segment, doc: number): ExplainedNode {
+  const scorer = scorerOn(weight, segment, doc) as TermUnionScorer | null;
+  if (scorer === null) return notMatched('no matching term');
+  const score = scorer.score();
   if (!weight.scoring) return matched(score, queryText(weight));
   const norm = normOf(segment, weight.field, doc);
   const bm25 = weight.bm25;
@@ -337,6 +352,7 @@ function explainNested(weight: NestedWeight, segment: Segment, doc: number): Exp
 export function explainNode(weight: Weight, segment: Segment, doc: number): ExplainedNode {
   if (weight instanceof TermWeight) return explainTerm(weight, segment, doc);
   if (weight instanceof PhraseWeight) return explainPhrase(weight, segment, doc);
+  if (weight instanceof SynonymWeight) return explainSynonym(weight, segment, doc);
   if (weight instanceof BoolWeight) return explainBool(weight, segment, doc);
   if (weight instanceof DisMaxWeight) return explainDisMax(weight, segment, doc);
   if (weight instanceof ConstantScoreWeight) return explainConstant(weight, weight.score, segment, doc);

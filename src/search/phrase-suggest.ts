@@ -14,9 +14,8 @@
  * https://www.elastic.co/guide/en/elasticsearch/reference/current/search-suggesters.html#phrase-suggester
  */
 import { errors } from '../common/index.js';
-import { compileAnalyzer } from '../index/analysis/index.js';
-import { getAnalyzer, resolveAnalyzer, type Analyzer, type FieldMappings, type Segment } from '../index/searcher/index.js';
-import { shardTermSuggest, visibleTermStats, type SuggestMode, type TermSuggestSpec } from './suggest.js';
+import { resolveAnalyzer, type Analyzer, type FieldMappings, type Segment } from '../index/searcher/index.js';
+import { shardTermSuggest, suggesterAnalyzer, visibleTermStats, type SuggestMode, type TermSuggestSpec } from './suggest.js';
 
 type Json = Record<string, unknown>;
 const isObject = (value: unknown): value is Json => value !== null && typeof value === 'object' && !Array.isArray(value);
@@ -191,8 +190,7 @@ export function shardPhraseSuggest(spec: PhraseSuggestSpec, segments: readonly S
   const mapping = mappings[spec.field];
   if (mapping === undefined) return [];
   const field = mapping.aliasOf ?? spec.field;
-  const own = spec.analyzer === undefined ? undefined : mapping.indexAnalyzers?.[spec.analyzer];
-  const analyzer: Analyzer = spec.analyzer === undefined ? resolveAnalyzer(mapping, true) : own !== undefined ? compileAnalyzer(own) : (getAnalyzer(spec.analyzer) ?? resolveAnalyzer(mapping, true));
+  const analyzer: Analyzer = spec.analyzer === undefined ? resolveAnalyzer(mapping, true) : suggesterAnalyzer(spec.analyzer, mappings);
   const tokens = analyzer.analyze(spec.text).terms;
   if (tokens.length === 0 || tokens.length >= spec.tokenLimit) return [];
   const stats = fieldStats(segments, field);

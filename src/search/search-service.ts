@@ -182,6 +182,16 @@ export interface RemoteQueryPhase {
   readonly mappings: FieldMappings;
 }
 
+/**
+ * A later page of a cluster's part of a cross-cluster scroll: `offset` is where its hits start in
+ * that cluster's merged order (absent from a cluster predating resendable pages).
+ */
+export type ClusterScrollNext = Pick<ClusterScrollPage, 'scrollId' | 'hits' | 'tookMs'> & {
+  readonly offset?: number;
+  /** Set by the remote client: the request was sent again after its connection dropped before the answer. */
+  readonly resent?: boolean;
+};
+
 /** One cluster's page of a cross-cluster scroll (serializable: it crosses the transport). */
 export interface ClusterScrollPage {
   readonly scrollId: string;
@@ -229,6 +239,8 @@ interface ScrollState {
   readonly fetchTargets: ReadonlyMap<string, FetchTarget>;
   readonly hits: readonly ShardHit[];
   offset: number;
+  /** Where the last page served started (a cross-cluster scroll's resent page is answered from here, `scrollAsRemote`). */
+  lastPageFrom: number;
   readonly size: number;
   readonly sort: SearchRequest['sort'];
   readonly fetch: FetchOptions;
@@ -795,6 +807,7 @@ export class SearchService {
       fetchTargets,
       hits: ordered.hits,
       offset: 0,
+      lastPageFrom: 0,
       size: parsed.request.size,
       sort: parsed.request.sort,
       fetch: parsed.fetch,
@@ -916,18 +929,32 @@ export class SearchService {
     return { hits: page.map((hit, i) => ({ ...hit, rendered: rendered[i]! })), totalHits: state.total?.value ?? 0, totalRelation: state.total?.relation ?? 'eq', maxScore: state.maxScore };
   }
 
-  /** The next page of a scroll opened by `openScrollAsRemote`. */
-  scrollAsRemote(scrollId: string, keepAlive: string | undefined, owner: ScrollOwner): Pick<ClusterScrollPage, 'scrollId' | 'hits' | 'tookMs'> {
+  /**
+   * The next page of a scroll opened by `openScrollAsRemote`. `offset` (the hits the coordinating
+   * cluster has received so far) makes a page safe to resend: the page from the scroll's current
+   * offset advances it; the page the last request was answered with (its connection may have
+   * dropped before the answer arrived) is answered again without advancing; any other offset is a
+   * 400. The answer names the offset its hits start at. Without `offset` (a coordinating node
+   * predating it) the scroll advances as a plain scroll page does.
+   */
+  scrollAsRemote(scrollId: string, keepAlive: string | undefined, owner: ScrollOwner, offset?: number): ClusterScrollNext {
     const started = this.nowMs();
     const contextId = decodeScrollId(scrollId);
     const keepAliveMs = keepAlive === undefined ? undefined : parseTimeValueMs(keepAlive, 'scroll');
     const state = this.scrolls.use(contextId, owner, keepAliveMs, started);
     if (state === undefined) throw allShardsFailed([{ index: null, shard: -1, node: undefined, cause: errors.searchContextMissing(contextId) }]);
-    return this.clusterScrollPage(state, scrollId, started);
+    if (offset !== undefined && offset !== state.offset) {
+      if (offset !== state.lastPageFrom) {
+        throw errors.illegalArgument(`scroll offset [${offset}] is neither the next page's [${state.offset}] nor the last page's [${state.lastPageFrom}]`);
+      }
+      state.offset = state.lastPageFrom;
+    }
+    return { ...this.clusterScrollPage(state, scrollId, started), offset: state.lastPageFrom };
   }
 
   private clusterScrollPage(state: ScrollState, scrollId: string, started: number): Pick<ClusterScrollPage, 'scrollId' | 'hits' | 'tookMs'> {
     const page = state.hits.slice(state.offset, state.offset + state.size);
+    state.lastPageFrom = state.offset;
     state.offset += page.length;
     const rendered = this.fetchHits(state.fetchTargets, page, state.sort, state.fetch);
     return { scrollId, tookMs: this.nowMs() - started, hits: page.map((hit, i) => ({ ...hit, rendered: rendered[i]! })) };
@@ -935,6 +962,7 @@ export class SearchService {
 
   private scrollPage(state: ScrollState, scrollId: string, started: number, restTotalHitsAsInt: boolean, aggregations?: Record<string, unknown>): Record<string, unknown> {
     const page = state.hits.slice(state.offset, state.offset + state.size);
+    state.lastPageFrom = state.offset;
     state.offset += page.length;
     return renderSearchResponse({
       tookMs: this.nowMs() - started,

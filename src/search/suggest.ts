@@ -14,8 +14,7 @@
  * https://www.elastic.co/guide/en/elasticsearch/reference/current/search-suggesters.html#term-suggester
  */
 import { editDistance, errors } from '../common/index.js';
-import { compileAnalyzer } from '../index/analysis/index.js';
-import { getAnalyzer, resolveAnalyzer, type Analyzer, type FieldMappings, type Segment, type ShardHit } from '../index/searcher/index.js';
+import { namedAnalyzer, resolveAnalyzer, type Analyzer, type FieldMappings, type Segment, type ShardHit } from '../index/searcher/index.js';
 import { mergePhraseSuggest, parsePhrase, shardPhraseSuggest, type PhraseSuggestSpec } from './phrase-suggest.js';
 import { parseCompletion, renderCompletionSuggest, type CompletionShard, type CompletionSuggestSpec } from './completion-suggest.js';
 
@@ -181,14 +180,18 @@ export function visibleTermStats(segments: readonly Segment[], field: string, te
 }
 
 function analyzerFor(spec: TermSuggestSpec, mappings: FieldMappings): Analyzer {
-  if (spec.analyzer !== undefined) {
-    const own = mappings[spec.field]?.indexAnalyzers?.[spec.analyzer];
-    if (own !== undefined) return compileAnalyzer(own);
-    const analyzer = getAnalyzer(spec.analyzer);
-    if (analyzer === undefined) throw errors.illegalArgument(`analyzer [${spec.analyzer}] not found`);
-    return analyzer;
-  }
+  if (spec.analyzer !== undefined) return suggesterAnalyzer(spec.analyzer, mappings);
   return resolveAnalyzer(mappings[spec.field], true);
+}
+
+/**
+ * A suggester's `analyzer` (term and phrase): one of the index's analyzers, its own or a built-in
+ * one; any other name is Elasticsearch's 400 (SuggestionBuilder#populateCommonFields).
+ */
+export function suggesterAnalyzer(name: string, mappings: FieldMappings): Analyzer {
+  const analyzer = namedAnalyzer(name, mappings);
+  if (analyzer === undefined) throw errors.illegalArgument(`analyzer [${name}] doesn't exists`);
+  return analyzer;
 }
 
 /** One shard's term suggestions for one spec (nothing when the field is unmapped or hidden). */

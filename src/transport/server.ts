@@ -40,6 +40,12 @@ export interface TransportRequest {
   readonly headers: Readonly<Record<string, string>>;
   readonly body: unknown;
   readonly peer: TransportPeer;
+  /**
+   * Destroys the connection the request came on, so it is never answered (the peer's pending
+   * requests fail as disconnected). Only test-only fault injection uses it
+   * (`strait.test.remote.scroll_disconnect_aliases`); absent outside a transport server.
+   */
+  readonly closeConnection?: () => void;
 }
 
 /** Resolves to the response body; an EsError thrown or rejected travels back as an error frame. */
@@ -211,7 +217,7 @@ export async function startTransportServer(options: TransportServerOptions): Pro
       inFlight += 1;
       logger.trace({ peer: address, action: request.action, headers: redactHeaders(request.headers) }, 'transport request');
       Promise.resolve()
-        .then(() => handler({ action: request.action, headers: request.headers, body: request.payload, peer }))
+        .then(() => handler({ action: request.action, headers: request.headers, body: request.payload, peer, closeConnection: () => socket.destroy() }))
         .then(
           (result) => {
             let response: Buffer;

@@ -209,6 +209,8 @@ export interface NodeOptions {
   readonly trust?: readonly Certificates[];
   /** Keystore entries added before the start (`strait keystore add`), e.g. `cluster.coordination.etcd.password`. */
   readonly keystore?: Readonly<Record<string, string>>;
+  /** Allow the test-only fault injection settings (`strait.test.remote.*`): sets STRAIT_TEST_FAULT_INJECTION=1 for the node. */
+  readonly faultInjection?: boolean;
 }
 
 export interface StartedNode {
@@ -243,6 +245,7 @@ interface Launch {
   readonly caPem: string | undefined;
   readonly password: string;
   readonly settings: readonly string[];
+  readonly faultInjection: boolean;
 }
 
 export async function startNode(options: NodeOptions = {}): Promise<StartedNode> {
@@ -284,7 +287,7 @@ export async function startNode(options: NodeOptions = {}): Promise<StartedNode>
   if (options.yaml !== undefined) yaml.push(options.yaml);
   writeFileSync(path.join(configDir, 'strait.yml'), `${yaml.join('\n')}\n`);
   const settings = ['http.port=0', 'transport.port=0', `path.data=${dataDir}`, ...(options.settings ?? [])];
-  return launch({ configDir, dataDir, root, caPem: httpTls ? caPem : undefined, password, settings });
+  return launch({ configDir, dataDir, root, caPem: httpTls ? caPem : undefined, password, settings, faultInjection: options.faultInjection === true });
 }
 
 async function launch(spec: Launch): Promise<StartedNode> {
@@ -294,7 +297,14 @@ async function launch(spec: Launch): Promise<StartedNode> {
   const child = spawn(process.execPath, args, {
     cwd: repoRoot,
     stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...nodeProcessEnv, ...process.env, STRAIT_LOG_LEVEL: 'info', STRAIT_TEST_PARENT_PID: String(process.pid), STRAIT_TEST_NODE_ROOT: spec.root },
+    env: {
+      ...nodeProcessEnv,
+      ...process.env,
+      STRAIT_LOG_LEVEL: 'info',
+      STRAIT_TEST_PARENT_PID: String(process.pid),
+      STRAIT_TEST_NODE_ROOT: spec.root,
+      STRAIT_TEST_FAULT_INJECTION: spec.faultInjection ? '1' : '0',
+    },
   });
   liveProcesses.add(child);
   // A running node must not keep this process alive: when a test file fails (a throwing `before`,

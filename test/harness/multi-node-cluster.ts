@@ -38,6 +38,8 @@ export interface MultiNodeClusterOptions {
   readonly ca?: Certificates;
   /** Keystore entries of every node (such as `cluster.coordination.etcd.password`). */
   readonly keystore?: Readonly<Record<string, string>>;
+  /** Allows the test-only fault injection settings on every node (startNode's `faultInjection`). */
+  readonly faultInjection?: boolean;
 }
 
 export interface MultiNodeCluster {
@@ -88,6 +90,7 @@ export async function startMultiNodeCluster(options: MultiNodeClusterOptions = {
       ...(ca !== undefined ? { ca } : {}),
       ...(options.password !== undefined ? { password: options.password } : {}),
       ...(options.keystore !== undefined ? { keystore: options.keystore } : {}),
+      ...(options.faultInjection === true ? { faultInjection: true } : {}),
     });
   try {
     // The first node alone (it is elected master, as tests restarting node 2 expect), then the

@@ -51,7 +51,10 @@ describe('cross-cluster search against a three-node remote cluster', { skip }, (
 
   before(async () => {
     // far-1 is no gateway for a cluster that asks for node.attr.gateway (it is the seed only).
-    cluster = await startMultiNodeCluster({ clusterName: 'far', nodes: 3, remoteClusterServer: true, yaml: (index) => (index === 0 ? '' : 'node.attr.gateway: true') });
+    // The gateway far-2 loses the first answer of each scroll page the alias `fardrop` asks of it
+    // (test-only fault injection); far-3 answers every page (so a page asked again there is answered).
+    const dropping = '\nstrait.test.remote.scroll_disconnect_aliases: [fardrop]';
+    cluster = await startMultiNodeCluster({ clusterName: 'far', nodes: 3, remoteClusterServer: true, faultInjection: true, yaml: (index) => (index === 0 ? '' : `node.attr.gateway: true${index === 1 ? dropping : ''}`) });
     remote = cluster.nodes;
     local = await startNode({ ca: cluster.ca!, clusterName: 'near', nodeName: 'near-1', yaml: [REMOTE_CLUSTER_CLIENT_YAML, 'cluster.remote.node.attr: gateway'].join('\n') });
     localAdmin = local.client();
@@ -82,6 +85,11 @@ describe('cross-cluster search against a three-node remote cluster', { skip }, (
       persistent: { 'cluster.remote.far.mode': 'sniff', 'cluster.remote.far.seeds': [remote[0]!.transportAddress], 'cluster.remote.far.node_connections': 3, 'cluster.remote.far.skip_unavailable': false },
     });
     await connected('far');
+    // The same remote again, as `fardrop`: far-2 closes the connection instead of answering each scroll page once.
+    await localAdmin.cluster.putSettings({
+      persistent: { 'cluster.remote.fardrop.mode': 'sniff', 'cluster.remote.fardrop.seeds': [remote[0]!.transportAddress], 'cluster.remote.fardrop.node_connections': 3, 'cluster.remote.fardrop.skip_unavailable': false },
+    });
+    await connected('fardrop');
 
     // API key model, sniff: a cross-cluster API key made through far-1 only is valid on every node.
     const key = await jsonCall(remote[0]!, 'POST', '/_security/cross_cluster/api_key', { name: 'for-near', access: { search: [{ names: ['logs*'] }] } });
@@ -300,6 +308,20 @@ describe('cross-cluster search against a three-node remote cluster', { skip }, (
       const gone = await failure(localAdmin.scroll({ scroll_id: opened._scroll_id, scroll: '1m' }));
       assert.equal(gone.status, 404);
     }
+    for (const node of remote) assert.deepEqual((await jsonCall(node, 'DELETE', '/_search/scroll/_all')).body, { succeeded: true, num_freed: 0 });
+  });
+
+  test('a scroll page whose answer the remote gateway lost with its connection is asked again and answered again (any gateway continues the id): every hit exactly once, in order', async () => {
+    const dropped = (): number => remote.reduce((sum, node) => sum + node.logs.filter((line) => line.includes('closing the connection instead of answering a computed scroll page')).length, 0);
+    const before = dropped();
+    const body = { size: 7, sort: [{ n: 'asc' }] };
+    const expected = await scrollAll(localAdmin, 'self', body);
+    const answer = await scrollAll(localAdmin, 'fardrop', body);
+    assert.deepEqual(answer.pages.map(comparable), expected.pages.map(comparable), 'the same pages as a one-node remote without faults');
+    const ids = answer.pages.flat().map((hit) => hit._id);
+    assert.deepEqual(ids, Array.from({ length: DOCS }, (_, n) => `d${n}`));
+    // Pages asked of far-2 (of those from offsets 7, 14, .., 56) lost their first answer on a real connection.
+    assert.ok(dropped() - before > 0, 'far-2 dropped some pages');
     for (const node of remote) assert.deepEqual((await jsonCall(node, 'DELETE', '/_search/scroll/_all')).body, { succeeded: true, num_freed: 0 });
   });
 

@@ -441,3 +441,85 @@ test('index analyzers: a synonym filter at search time finds documents by their 
   assert.deepEqual((await client.search({ index: 'synonym-analysis', query: { term: { p: 'brown fox' } } })).hits.hits.map((hit) => hit._id), ['1']);
   assert.equal((await client.search({ index: 'synonym-analysis', query: { term: { p: 'brown' } } })).hits.hits.length, 0);
 });
+
+test('synonyms in phrases: terms a synonym filter stacks at one position are alternatives there (match_phrase, match_phrase_prefix, multi_match phrase, quoted query_string); match and match_bool_prefix count positions (query-dsl-match-query-phrase.html, analysis-synonym-graph-tokenfilter.html)', async () => {
+  await client.indices.create({
+    index: 'synonym-phrases',
+    settings: {
+      number_of_shards: 1,
+      analysis: {
+        filter: { syn: { type: 'synonym_graph', synonyms: ['fast, quick', 'car => automobile'] } },
+        analyzer: { with_synonyms: { type: 'custom', tokenizer: 'standard', filter: ['lowercase', 'syn'] } },
+      },
+    },
+    mappings: { properties: { t: { type: 'text', analyzer: 'standard', search_analyzer: 'with_synonyms' } } },
+  } as Parameters<Client['indices']['create']>[0]);
+  const texts = ['a quick brown fox', 'a fast brown fox', 'the brown quick fox', 'my automobile is red', 'quick fox'];
+  await client.bulk({ refresh: true, operations: texts.flatMap((t, index) => [{ index: { _index: 'synonym-phrases', _id: String(index + 1) } }, { t }]) });
+  const ids = async (query: Record<string, unknown>): Promise<string[]> =>
+    (await client.search({ index: 'synonym-phrases', query, size: 10 })).hits.hits.map((hit) => hit._id!).sort();
+  // "fast brown" is (fast|quick) brown: both spellings match, the reversed order does not.
+  assert.deepEqual(await ids({ match_phrase: { t: 'fast brown' } }), ['1', '2']);
+  assert.deepEqual(await ids({ match_phrase: { t: 'quick brown fox' } }), ['1', '2']);
+  assert.deepEqual(await ids({ match_phrase: { t: 'brown fast' } }), ['3']);
+  assert.deepEqual(await ids({ match_phrase: { t: 'car is red' } }), ['4']);
+  assert.deepEqual(await ids({ match_phrase: { t: { query: 'fast fox', slop: 1 } } }), ['1', '2', '3', '5']);
+  // One position: a synonym query, not a phrase that needs both words.
+  assert.deepEqual(await ids({ match_phrase: { t: 'fast' } }), ['1', '2', '3', '5']);
+  assert.deepEqual(await ids({ match_phrase_prefix: { t: 'fast br' } }), ['1', '2']);
+  assert.deepEqual(await ids({ multi_match: { query: 'fast brown', fields: ['t'], type: 'phrase' } }), ['1', '2']);
+  assert.deepEqual(await ids({ query_string: { query: '"fast brown"', default_field: 't' } }), ['1', '2']);
+  // match: the synonyms of one position are one clause for `and` and minimum_should_match.
+  assert.deepEqual(await ids({ match: { t: { query: 'fast fox', operator: 'and' } } }), ['1', '2', '3', '5']);
+  assert.deepEqual(await ids({ match: { t: { query: 'fast red car', minimum_should_match: '2' } } }), ['4']);
+  assert.deepEqual(await ids({ query_string: { query: 'fast AND fox', default_field: 't' } }), ['1', '2', '3', '5']);
+  assert.deepEqual(await ids({ match_bool_prefix: { t: { query: 'fast br', operator: 'and' } } }), ['1', '2', '3']);
+  // A document holding one synonym scores as one holding the other (one blended term).
+  const scores = (await client.search({ index: 'synonym-phrases', query: { match_phrase: { t: 'fast brown' } } })).hits.hits.map((hit) => hit._score);
+  assert.equal(scores[0], scores[1]);
+  const explained = await client.explain({ index: 'synonym-phrases', id: '1', query: { match: { t: 'fast' } } });
+  assert.equal(explained.matched, true);
+  assert.match(explained.explanation.description, /Synonym\(t:fast t:quick\)/);
+});
+
+test('analyzer names: an unknown analyzer in a query or a suggester is a 400 whether or not the field is mapped; the index\'s own analyzers resolve; quote_analyzer is read (MatchQueryBuilder, QueryStringQueryBuilder, SuggestionBuilder)', async () => {
+  await client.indices.create({
+    index: 'analyzer-names',
+    settings: { analysis: { analyzer: { shout: { type: 'custom', tokenizer: 'keyword', filter: ['lowercase'] } } } },
+    mappings: { properties: { t: { type: 'text' } } },
+  } as Parameters<Client['indices']['create']>[0]);
+  await client.index({ index: 'analyzer-names', id: '1', document: { t: 'Quick Brown' }, refresh: true });
+  const refused: [Record<string, unknown>, string][] = [
+    [{ match: { t: { query: 'quick', analyzer: 'nope' } } }, '[match] analyzer [nope] not found'],
+    [{ match: { missing: { query: 'quick', analyzer: 'nope' } } }, '[match] analyzer [nope] not found'],
+    [{ match_phrase: { t: { query: 'quick', analyzer: 'nope' } } }, '[match_phrase] analyzer [nope] not found'],
+    [{ match_phrase_prefix: { t: { query: 'quick', analyzer: 'nope' } } }, '[match_phrase_prefix] analyzer [nope] not found'],
+    [{ match_bool_prefix: { t: { query: 'quick', analyzer: 'nope' } } }, '[match_bool_prefix] analyzer [nope] not found'],
+    [{ multi_match: { query: 'quick', fields: ['t', 'missing'], analyzer: 'nope' } }, '[multi_match] analyzer [nope] not found'],
+    [{ query_string: { query: 'quick', default_field: 't', analyzer: 'nope' } }, '[query_string] analyzer [nope] not found'],
+    [{ query_string: { query: '"quick brown"', default_field: 't', quote_analyzer: 'nope' } }, '[query_string] quote_analyzer [nope] not found'],
+    [{ simple_query_string: { query: 'quick', fields: ['t'], analyzer: 'nope' } }, '[simple_query_string] analyzer [nope] not found'],
+  ];
+  for (const [query, reason] of refused) {
+    const answer = await failure(client.search({ index: 'analyzer-names', query }));
+    assert.equal(answer.status, 400, JSON.stringify(query));
+    const cause = answer.rootCause ?? answer;
+    assert.deepEqual({ type: cause.type, reason: cause.reason }, { type: 'query_shard_exception', reason }, JSON.stringify(query));
+  }
+  for (const suggester of ['term', 'phrase']) {
+    const answer = await failure(client.search({ index: 'analyzer-names', suggest: { s: { text: 'quick', [suggester]: { field: 't', analyzer: 'nope' } } } }));
+    assert.equal(answer.status, 400, suggester);
+    const cause = answer.rootCause ?? answer;
+    assert.deepEqual({ type: cause.type, reason: cause.reason }, { type: 'illegal_argument_exception', reason: "analyzer [nope] doesn't exists" }, suggester);
+  }
+  // The index's own analyzer (one keyword token) and a built-in one resolve by name.
+  const total = async (query: Record<string, unknown>): Promise<number> => (await client.search({ index: 'analyzer-names', query })).hits.hits.length;
+  assert.equal(await total({ match: { t: { query: 'quick brown', analyzer: 'shout' } } }), 0);
+  assert.equal(await total({ match: { t: { query: 'Quick', analyzer: 'whitespace' } } }), 0);
+  assert.equal(await total({ match: { t: { query: 'Quick', analyzer: 'standard' } } }), 1);
+  assert.equal(await total({ query_string: { query: '"quick brown"', default_field: 't' } }), 1);
+  assert.equal(await total({ query_string: { query: '"quick brown"', default_field: 't', quote_analyzer: 'shout' } }), 0);
+  assert.equal(await total({ query_string: { query: 'quick', default_field: 't', quote_analyzer: 'shout' } }), 1);
+  const suggested = await client.search({ index: 'analyzer-names', suggest: { s: { text: 'quick brown', phrase: { field: 't', analyzer: 'shout' } }, w: { text: 'quick', term: { field: 't', analyzer: 'shout' } } } });
+  assert.ok(suggested.suggest?.['s'] !== undefined && suggested.suggest?.['w'] !== undefined);
+});

@@ -26,7 +26,8 @@ type AsyncBody = {
 before(async () => {
   const ca = makeCa();
   [fc, qc] = await Promise.all([
-    startNode({ ca, clusterName: 'fulfilling', nodeName: 'fc-1', yaml: REMOTE_CLUSTER_SERVER_YAML }),
+    // `rcd` and `rkd` (below) lose the first answer of every scroll page on a real connection (test-only fault injection).
+    startNode({ ca, clusterName: 'fulfilling', nodeName: 'fc-1', yaml: `${REMOTE_CLUSTER_SERVER_YAML}\nstrait.test.remote.scroll_disconnect_aliases: [rcd, rkd]`, faultInjection: true }),
     startNode({ ca, clusterName: 'querying', nodeName: 'qc-1', yaml: REMOTE_CLUSTER_CLIENT_YAML }),
   ]);
   fcAdmin = fc.client();
@@ -39,6 +40,7 @@ before(async () => {
   // Certificate model (sniff) as `rc`, API key model (proxy) as `rk`.
   const key = await fcAdmin.security.createCrossClusterApiKey({ name: 'for-qc', access: { search: [{ names: ['index1'] }] } });
   qc.keystoreAdd('cluster.remote.rk.credentials', key.encoded);
+  qc.keystoreAdd('cluster.remote.rkd.credentials', key.encoded);
   await qcAdmin.nodes.reloadSecureSettings();
   await qcAdmin.cluster.putSettings({
     persistent: {
@@ -47,9 +49,15 @@ before(async () => {
       'cluster.remote.rk.mode': 'proxy',
       'cluster.remote.rk.proxy_address': fc.remoteClusterAddress!,
       'cluster.remote.rk.skip_unavailable': false,
+      // The same cluster again under aliases whose scroll pages the remote answers only when asked twice.
+      'cluster.remote.rcd.seeds': [fc.transportAddress],
+      'cluster.remote.rcd.skip_unavailable': false,
+      'cluster.remote.rkd.mode': 'proxy',
+      'cluster.remote.rkd.proxy_address': fc.remoteClusterAddress!,
+      'cluster.remote.rkd.skip_unavailable': false,
     },
   });
-  await Promise.all([remoteConnected(qcAdmin, 'rc'), remoteConnected(qcAdmin, 'rk')]);
+  await Promise.all(['rc', 'rk', 'rcd', 'rkd'].map((alias) => remoteConnected(qcAdmin, alias)));
 });
 
 after(async () => {
@@ -215,6 +223,45 @@ for (const alias of ['rc', 'rk'] as const) {
     const notBobs = await bob.clearScroll({ scroll_id: third._scroll_id! }, { ignore: [404], meta: true });
     assert.deepEqual([notBobs.statusCode, notBobs.body], [404, { succeeded: true, num_freed: 0 }]);
     await qcAdmin.clearScroll({ scroll_id: third._scroll_id! });
+  });
+}
+
+// A scroll page whose answer is lost with its connection after the remote advanced its scroll:
+// the page is asked again from the same offset and answered again, so no hit is skipped (the
+// rule: no silent data loss; Elasticsearch would fail the page, and a client's retry would get
+// the next one). The remote computes every page, then closes the connection instead of answering
+// it the first time (strait.test.remote.scroll_disconnect_aliases, a real socket closed).
+// Reference: https://www.elastic.co/guide/en/elasticsearch/reference/current/paginate-search-results.html#scroll-search-results
+for (const alias of ['rcd', 'rkd'] as const) {
+  const model = alias === 'rcd' ? 'certificate model' : 'API key model';
+  test(`scroll across clusters (${model}): a page lost with its connection is answered again, every hit seen exactly once`, async () => {
+    const index = `local1,${alias}:index1`;
+    const all = await qcAdmin.search({ index, sort: [{ n: 'desc' }], size: 10 });
+    assert.equal(all.hits.hits.length, 5);
+    const dropped = (): number => fc.logs.filter((line) => line.includes('closing the connection instead of answering a computed scroll page')).length;
+    const droppedBefore = dropped();
+    const first = await qcAdmin.search({ index, scroll: '1m', size: 1, sort: [{ n: 'desc' }] });
+    const seen = [...first.hits.hits];
+    let scrollId = first._scroll_id!;
+    const failures: unknown[] = [];
+    for (let round = 0; round < 10 && failures.length < 5; round++) {
+      try {
+        const page = await qcAdmin.scroll({ scroll_id: scrollId, scroll: '1m' });
+        if (page.hits.hits.length === 0) break;
+        seen.push(...page.hits.hits);
+        scrollId = page._scroll_id!;
+      } catch (error) {
+        // What a careful client does with a failed page: ask for it again with the same id.
+        failures.push(error);
+      }
+    }
+    assert.deepEqual(seen.map((hit) => hit._id), all.hits.hits.map((hit) => hit._id));
+    assert.deepEqual(seen, all.hits.hits);
+    // The remote's three later pages (offsets 1, 2 and the empty 3) each lost their first answer; the client saw none of it.
+    assert.equal(dropped() - droppedBefore, 3);
+    assert.deepEqual(failures, []);
+    assert.deepEqual(await qcAdmin.clearScroll({ scroll_id: scrollId }), { succeeded: true, num_freed: 2 });
+    assert.deepEqual(await fcAdmin.clearScroll({ scroll_id: '_all' }), { succeeded: true, num_freed: 0 });
   });
 }
 

@@ -1,5 +1,5 @@
 export * from './segment.js';
-export { buildSegment, buildSegmentStepwise, buildSliceDocs, toNumericValue, positionIncrementGap, resolveAnalyzer, type SegmentDocumentInput, type SegmentDocuments, type BuildSegmentOptions } from './segment-builder.js';
+export { buildSegment, buildSegmentStepwise, buildSliceDocs, toNumericValue, positionIncrementGap, namedAnalyzer, resolveAnalyzer, type SegmentDocumentInput, type SegmentDocuments, type BuildSegmentOptions } from './segment-builder.js';
 export { serializeSegment, serializeSegmentPieces, deserializeSegment, type DeserializeOptions, SEGMENT_CRC_OFFSET, SEGMENT_FORMAT_VERSION, SegmentFormatError } from './segment-codec.js';
 export { mergeSegments, mergeSegmentsStepwise, mergeSliceLimits, type MergedSegment } from './segment-merge.js';
 export { computeShardStats, type ShardStats, type FieldStats } from './shard-stats.js';

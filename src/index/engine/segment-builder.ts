@@ -240,6 +240,22 @@ export function resolveAnalyzer(mapping: FieldMapping | undefined, forSearch: bo
   return analyzer;
 }
 
+/**
+ * The analyzer a request names (a query's or a suggester's `analyzer`): the index's own first
+ * (every text and keyword field carries them, flattenMapping), then the built-in ones; undefined
+ * when the index has none by that name (Elasticsearch's IndexAnalyzers#get). An index whose
+ * mapping has no text or keyword field carries no definitions, so only built-in names resolve there.
+ */
+export function namedAnalyzer(name: string, mappings: FieldMappings): Analyzer | undefined {
+  for (const mapping of Object.values(mappings)) {
+    if (mapping.indexAnalyzers === undefined) continue;
+    const own = mapping.indexAnalyzers[name];
+    if (own !== undefined) return compileAnalyzer(own);
+    break; // one object shared by every field
+  }
+  return getAnalyzer(name);
+}
+
 /** A growable typed column (amortized doubling; no JS array of numbers per field). */
 class GrowableColumn<A extends Int32Array | Float64Array> {
   length = 0;

@@ -31,6 +31,8 @@ export type QueryNode =
       readonly prefixLength: number;
       readonly maxExpansions: number;
       readonly analyzer: string | undefined;
+      /** Which query and parameter named `analyzer` when not this node's own (query_string's `quote_analyzer`): `[query_string] quote_analyzer`. */
+      readonly analyzerOwner?: string;
       readonly zeroTermsQuery: 'none' | 'all';
       readonly lenient: boolean;
       readonly boost: number;
@@ -41,6 +43,8 @@ export type QueryNode =
       readonly query: string;
       readonly slop: number;
       readonly analyzer: string | undefined;
+      /** Which query and parameter named `analyzer` when not this node's own (query_string's `quote_analyzer`): `[query_string] quote_analyzer`. */
+      readonly analyzerOwner?: string;
       /** match_phrase_prefix: the last term is a prefix, expanded to at most this many terms (0: exact phrase). */
       readonly prefixExpansions: number;
       readonly boost: number;
@@ -55,6 +59,8 @@ export type QueryNode =
       readonly minimumShouldMatch: string | undefined;
       readonly fuzziness: string | undefined;
       readonly analyzer: string | undefined;
+      /** Which query and parameter named `analyzer` when not this node's own (query_string's `quote_analyzer`): `[query_string] quote_analyzer`. */
+      readonly analyzerOwner?: string;
       readonly slop: number;
       readonly lenient: boolean;
       readonly boost: number;

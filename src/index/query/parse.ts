@@ -355,6 +355,7 @@ const parsers: Record<string, (body: Json) => QueryNode> = {
       fields,
       defaultOperator: operatorOf(body['default_operator'], 'query_string'),
       analyzer: optionalString(body['analyzer'], 'query_string', 'analyzer'),
+      quoteAnalyzer: optionalString(body['quote_analyzer'], 'query_string', 'quote_analyzer'),
       simple: false,
       boost: boostOf(body, 'query_string'),
       lenient: body['lenient'] === undefined ? fields.some((field) => field.field.includes('*')) : boolean(body['lenient'], 'query_string', 'lenient'),
@@ -373,6 +374,7 @@ const parsers: Record<string, (body: Json) => QueryNode> = {
       fields,
       defaultOperator: operatorOf(body['default_operator'], 'simple_query_string'),
       analyzer: optionalString(body['analyzer'], 'simple_query_string', 'analyzer'),
+      quoteAnalyzer: undefined,
       simple: true,
       boost: boostOf(body, 'simple_query_string'),
       lenient: true, // simple_query_string never fails on type mismatches of its terms

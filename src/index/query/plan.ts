@@ -5,10 +5,11 @@
  * BM25 follows Lucene's BM25Similarity (k1 = 1.2, b = 0.75, idf = ln(1 + (N - n + 0.5)/(n + 0.5))
  * with N = docs having the field, no (k1 + 1) factor), in float precision as Lucene computes it.
  */
+import { assert } from '../../common/assert.js';
 import { errors, type EsError } from '../../common/errors.js';
 import { utf16EditDistance } from '../../common/edit-distance.js';
 import { compileAnalyzer, getAnalyzer, normalizeKeyword, normalizeWildcardPattern, type Analyzer } from '../analysis/index.js';
-import { resolveAnalyzer, toNumericValue } from '../engine/segment-builder.js';
+import { namedAnalyzer, resolveAnalyzer, toNumericValue } from '../engine/segment-builder.js';
 import { type FieldMapping, type FieldMappings, type NumericDocValues, type PostingsField, type Segment, numericFieldTypes, sourceOf } from '../engine/segment.js';
 import type { ShardStats } from '../engine/shard-stats.js';
 import { normLengthTable } from '../engine/small-float.js';
@@ -39,6 +40,7 @@ import {
   RequiredOptionalScorer,
   type Scorer,
   TermScorer,
+  TermUnionScorer,
 } from './scorers.js';
 
 export const bm25K1 = 1.2;
@@ -275,11 +277,51 @@ class BoostWeight implements Weight {
   }
 }
 
+/**
+ * Several terms of one field at one position, scored as one term (Lucene's SynonymQuery, what
+ * Elasticsearch builds for the terms a synonym filter stacks at one position): the frequencies
+ * add up and the idf is the rarest-looking one's (the largest doc frequency), so a document is not
+ * ranked higher for holding two synonyms of one word.
+ */
+export class SynonymWeight implements Weight {
+  readonly children = [];
+  readonly bm25: ReturnType<typeof bm25For>;
+  readonly docFreq: number;
+  constructor(readonly field: string, readonly terms: readonly string[], readonly boost: number, readonly scoring: boolean, stats: ShardStats) {
+    assert(terms.length > 1, 'a synonym weight joins several terms');
+    this.docFreq = Math.max(...terms.map((term) => stats.docFreq(field, term)));
+    this.bm25 = bm25For(stats, field, [this.docFreq], boost);
+  }
+  describe(): string {
+    const scoring = this.scoring ? `idf=${formatNumber(this.bm25.idf)} avgdl=${formatNumber(this.bm25.avgdl)} boost=${formatNumber(this.boost)}` : 'filter';
+    return `synonym ${this.field}:(${this.terms.join('|')}) df=${this.docFreq} ${scoring}`;
+  }
+  scorer(segment: Segment): Scorer | null {
+    const postings = segment.postings.get(this.field);
+    if (postings === undefined) return null;
+    const members: TermScorer[] = [];
+    for (const term of this.terms) {
+      const ordinal = postings.termOrdinals.get(term);
+      if (ordinal !== undefined) members.push(new TermScorer(postings, ordinal, this.bm25, false));
+    }
+    if (members.length === 0) return null;
+    return new TermUnionScorer(members, this.bm25, postings.norms, postings.kind === 'text', this.scoring);
+  }
+}
+
+/**
+ * A phrase: `terms[i]` at offset `offsets[i]`. Terms sharing an offset (synonyms) are
+ * alternatives at that position (Lucene's MultiPhraseQuery); the idf is the sum over every term,
+ * as Lucene's.
+ */
 export class PhraseWeight implements Weight {
   readonly children = [];
   readonly bm25: ReturnType<typeof bm25For>;
   readonly docFreqs: readonly number[];
   readonly boost: number;
+  /** The distinct offsets ascending, and the terms at each. */
+  private readonly groupOffsets: readonly number[];
+  private readonly groupTerms: readonly (readonly string[])[];
   constructor(
     readonly field: string,
     readonly terms: readonly string[],
@@ -292,6 +334,15 @@ export class PhraseWeight implements Weight {
     this.docFreqs = terms.map((term) => stats.docFreq(field, term));
     this.boost = scoring ? boost : 0;
     this.bm25 = bm25For(stats, field, this.docFreqs, this.boost);
+    const groups = new Map<number, string[]>();
+    terms.forEach((term, index) => {
+      const offset = offsets[index]!;
+      const group = groups.get(offset);
+      if (group === undefined) groups.set(offset, [term]);
+      else if (!group.includes(term)) group.push(term);
+    });
+    this.groupOffsets = [...groups.keys()].sort((left, right) => left - right);
+    this.groupTerms = this.groupOffsets.map((offset) => groups.get(offset)!);
   }
   describe(): string {
     return `phrase ${this.field}:"${this.terms.map((term, index) => `${term}@${this.offsets[index]}`).join(' ')}" slop=${this.slop} idf=${formatNumber(this.bm25.idf)}`;
@@ -299,13 +350,19 @@ export class PhraseWeight implements Weight {
   scorer(segment: Segment): Scorer | null {
     const postings = segment.postings.get(this.field);
     if (postings === undefined || postings.kind !== 'text') return null;
-    const scorers: TermScorer[] = [];
-    for (const term of this.terms) {
-      const ordinal = postings.termOrdinals.get(term);
-      if (ordinal === undefined) return null;
-      scorers.push(new TermScorer(postings, ordinal, this.bm25, false));
+    const groups: TermScorer[][] = [];
+    const iterators: Scorer[] = [];
+    for (const terms of this.groupTerms) {
+      const members: TermScorer[] = [];
+      for (const term of terms) {
+        const ordinal = postings.termOrdinals.get(term);
+        if (ordinal !== undefined) members.push(new TermScorer(postings, ordinal, this.bm25, false));
+      }
+      if (members.length === 0) return null;
+      groups.push(members);
+      iterators.push(members.length === 1 ? members[0]! : new TermUnionScorer(members, this.bm25, postings.norms, true, false));
     }
-    return new PhraseScorer(scorers, this.offsets, this.slop, this.bm25, postings.norms);
+    return new PhraseScorer(groups, iterators, this.groupOffsets, this.slop, this.bm25, postings.norms);
   }
 }
 
@@ -469,6 +526,8 @@ function plan(node: QueryNode, context: PlanContext, boost: number, scoring: boo
     default:
       break;
   }
+  if (node.kind === 'match' || node.kind === 'match_phrase') checkQueryAnalyzer(analyzerOwnerOf(node), node.analyzer, context);
+  if (node.kind === 'match_bool_prefix') checkQueryAnalyzer('[match_bool_prefix] analyzer', node.analyzer, context);
   // Single-field queries: a field pattern expands into a dis_max over the matching fields.
   if (isDefaultFields(node.field)) return planDefaultFields(node, context, boost, scoring);
   const field = node.kind === 'exists' ? existsTarget(node.field, context.mappings) : node.field;
@@ -978,11 +1037,16 @@ function planField(node: QueryNode, field: string, mapping: FieldMapping, contex
       const tokens =
         isKeyword && node.analyzer === undefined ? { terms: text.split(/\s+/u).filter((term) => term !== '').map((term) => keywordValue(term, mapping)) } : queryAnalyzer(node.analyzer, mapping).analyze(text);
       if (tokens.terms.length === 0) return node.zeroTermsQuery === 'all' ? new MatchAllWeight(scoring ? Math.fround(score) : 0) : new MatchNoneWeight('no terms');
-      const termWeights = tokens.terms.map((term) =>
-        node.fuzziness !== undefined
-          ? fuzzyWeight(field, term, node.fuzziness, node.prefixLength, node.maxExpansions, true, context, score, scoring)
-          : new TermWeight(field, term, score, scoring, context.stats),
-      );
+      // One clause per position: terms a synonym filter stacked at one position are one clause
+      // (Elasticsearch's SynonymQuery), so `and` and minimum_should_match count positions.
+      const groups = 'positions' in tokens ? termsByPosition(tokens.terms, tokens.positions) : tokens.terms.map((term) => [term]);
+      const termWeights = groups.map((terms): Weight => {
+        if (node.fuzziness !== undefined) {
+          const fuzzy = terms.map((term) => fuzzyWeight(field, term, node.fuzziness!, node.prefixLength, node.maxExpansions, true, context, score, scoring));
+          return fuzzy.length === 1 ? fuzzy[0]! : new BoolWeight([], fuzzy, [], [], 1, scoring);
+        }
+        return terms.length === 1 ? new TermWeight(field, terms[0]!, score, scoring, context.stats) : new SynonymWeight(field, terms, score, scoring, context.stats);
+      });
       if (termWeights.length === 1) return termWeights[0]!;
       if (node.operator === 'and') return new BoolWeight(termWeights, [], [], [], 0, scoring);
       const minimum = Math.max(1, resolveMinimumShouldMatch(node.minimumShouldMatch, termWeights.length));
@@ -994,19 +1058,27 @@ function planField(node: QueryNode, field: string, mapping: FieldMapping, contex
       const analyzer = queryAnalyzer(node.analyzer, mapping);
       const tokens = analyzer.analyze(node.query);
       if (tokens.terms.length === 0) return new MatchNoneWeight('no terms');
+      // Terms at one position (synonyms) are alternatives there (PhraseWeight); a phrase of one
+      // position is a term or, with synonyms, a synonym query (Elasticsearch's MatchQueryParser).
+      const lastOffset = tokens.positions[tokens.positions.length - 1]!;
+      const singlePosition = tokens.positions.every((position) => position === lastOffset);
       if (node.prefixExpansions > 0) {
-        const last = tokens.terms[tokens.terms.length - 1]!;
-        const expansions = expandTerms(context, field, (postings) => ordinalRange(...prefixRange(postings.terms, last)), node.prefixExpansions);
+        // The terms at the last position are prefixes; the phrase runs once per expansion.
+        const head = tokens.terms.filter((_, index) => tokens.positions[index] !== lastOffset);
+        const headOffsets = tokens.positions.filter((position) => position !== lastOffset);
+        const prefixes = [...new Set(tokens.terms.filter((_, index) => tokens.positions[index] === lastOffset))];
+        const expansions = [...new Set(prefixes.flatMap((prefix) => expandTerms(context, field, (postings) => ordinalRange(...prefixRange(postings.terms, prefix)), node.prefixExpansions)))].slice(0, node.prefixExpansions);
         if (expansions.length === 0) return new MatchNoneWeight('no prefix expansions');
-        if (tokens.terms.length === 1) {
+        if (singlePosition) {
           return new BoolWeight([], expansions.map((term) => new TermWeight(field, term, score, scoring, context.stats)), [], [], 1, scoring);
         }
-        const phrases = expansions.map(
-          (term) => new PhraseWeight(field, [...tokens.terms.slice(0, -1), term], tokens.positions, node.slop, score, scoring, context.stats),
-        );
+        const phrases = expansions.map((term) => new PhraseWeight(field, [...head, term], [...headOffsets, lastOffset], node.slop, score, scoring, context.stats));
         return phrases.length === 1 ? phrases[0]! : new DisMaxWeight(phrases, 0);
       }
-      if (tokens.terms.length === 1) return new TermWeight(field, tokens.terms[0]!, score, scoring, context.stats);
+      if (singlePosition) {
+        const terms = [...new Set(tokens.terms)];
+        return terms.length === 1 ? new TermWeight(field, terms[0]!, score, scoring, context.stats) : new SynonymWeight(field, terms, score, scoring, context.stats);
+      }
       return new PhraseWeight(field, tokens.terms, tokens.positions, node.slop, score, scoring, context.stats);
     }
     case 'regexp':
@@ -1016,6 +1088,36 @@ function planField(node: QueryNode, field: string, mapping: FieldMapping, contex
     default:
       throw errors.internal(`unplannable query kind [${node.kind}]`);
   }
+}
+
+/** Terms grouped by position, in position order (the terms an analyzer put at one position stay together). */
+export function termsByPosition(terms: readonly string[], positions: readonly number[]): string[][] {
+  const groups = new Map<number, string[]>();
+  terms.forEach((term, index) => {
+    const position = positions[index]!;
+    const group = groups.get(position);
+    if (group === undefined) groups.set(position, [term]);
+    else if (!group.includes(term)) group.push(term);
+  });
+  return [...groups.keys()].sort((left, right) => left - right).map((position) => groups.get(position)!);
+}
+
+/**
+ * A query's `analyzer` must name one of the index's analyzers (its own or a built-in one), whether
+ * or not the field is mapped: Elasticsearch checks it before building the query and answers 400
+ * query_shard_exception `[match] analyzer [nope] not found` (`owner` is the `[match] analyzer`
+ * part: the query and the parameter).
+ */
+export function checkQueryAnalyzer(owner: string, name: string | undefined, context: PlanContext): void {
+  if (name === undefined || namedAnalyzer(name, context.mappings) !== undefined) return;
+  throw errors.queryShard(`${owner} [${name}] not found`, context.indexName);
+}
+
+/** Which query and parameter named a full-text node's analyzer, for checkQueryAnalyzer. */
+function analyzerOwnerOf(node: Extract<QueryNode, { kind: 'match' | 'match_phrase' | 'multi_match' }>): string {
+  if (node.analyzerOwner !== undefined) return node.analyzerOwner;
+  const query = node.kind === 'match_phrase' && node.prefixExpansions > 0 ? 'match_phrase_prefix' : node.kind;
+  return `[${query}] analyzer`;
 }
 
 export function queryAnalyzer(name: string | undefined, mapping: FieldMapping): Analyzer {
@@ -1031,6 +1133,7 @@ export function queryAnalyzer(name: string | undefined, mapping: FieldMapping): 
 }
 
 function planMultiMatch(node: Extract<QueryNode, { kind: 'multi_match' }>, context: PlanContext, boost: number, scoring: boolean): Weight {
+  checkQueryAnalyzer(analyzerOwnerOf(node), node.analyzer, context);
   const weights: Weight[] = [];
   // Each field once, with the product of the boosts of the entries reaching it (field-resolution.ts).
   for (const { field, boost: fieldBoost, fromPattern } of resolveFieldBoosts(resolveQueryFields(node.fields, context.defaultFields, context.indexName), (entry) => fieldsOfEntry(entry, context.mappings))) {

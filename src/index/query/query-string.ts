@@ -14,6 +14,8 @@ export interface QueryStringOptions {
   readonly fields: readonly FieldBoost[];
   readonly defaultOperator: 'or' | 'and';
   readonly analyzer: string | undefined;
+  /** query_string's `quote_analyzer`: what analyzes "quoted phrases" (default: `analyzer`). */
+  readonly quoteAnalyzer: string | undefined;
   readonly simple: boolean;
   readonly boost: number;
   readonly lenient: boolean;
@@ -233,8 +235,9 @@ export function parseQueryString(text: string, options: QueryStringOptions): Que
       }));
     }
     if (quoted) {
-      if (fields.length === 1) return { kind: 'match_phrase', field: fields[0]!.field, query: value, slop, analyzer: options.analyzer, prefixExpansions: 0, boost: fields[0]!.boost };
-      return multiMatch(fields, value, 'phrase', slop);
+      const owner = options.quoteAnalyzer !== undefined ? { analyzer: options.quoteAnalyzer, analyzerOwner: `[${queryName}] quote_analyzer` } : { analyzer: options.analyzer, analyzerOwner };
+      if (fields.length === 1) return { kind: 'match_phrase', field: fields[0]!.field, query: value, slop, prefixExpansions: 0, boost: fields[0]!.boost, ...owner };
+      return { ...multiMatch(fields, value, 'phrase', slop), ...owner };
     }
     // `*` alone on one field is `exists`; on every field (`*`, or default fields that may be `*`) it stays a wildcard per field.
     if (hasWildcard && !(value === '*' && fields.length === 1 && fields[0]!.field !== '*' && !isDefaultFields(fields[0]!.field))) {
@@ -261,6 +264,7 @@ export function parseQueryString(text: string, options: QueryStringOptions): Que
         prefixLength: 0,
         maxExpansions: 50,
         analyzer: options.analyzer,
+        analyzerOwner,
         zeroTermsQuery: 'none',
         lenient: options.lenient,
         boost: fields[0]!.boost,
@@ -268,6 +272,10 @@ export function parseQueryString(text: string, options: QueryStringOptions): Que
     }
     return multiMatch(fields, value, options.simple ? 'most_fields' : 'best_fields', 0);
   };
+
+  // An unknown analyzer name is refused in the words of the query that named it.
+  const queryName = options.simple ? 'simple_query_string' : 'query_string';
+  const analyzerOwner = `[${queryName}] analyzer`;
 
   // simple_query_string: the fields one pattern (or the default fields) stands for add up too.
   const fieldsAddUp = options.simple ? { patternTieBreaker: 1 } : {};
@@ -282,6 +290,7 @@ export function parseQueryString(text: string, options: QueryStringOptions): Que
     minimumShouldMatch: undefined,
     fuzziness: undefined,
     analyzer: options.analyzer,
+    analyzerOwner,
     slop,
     lenient: options.lenient,
     boost: 1,

@@ -753,9 +753,61 @@ export class ExclusionScorer extends Scorer {
 }
 
 /**
- * Exact and sloppy phrases over term scorers (one per phrase position). Scoring is BM25 with the
- * phrase frequency (exact: matches; sloppy: sum of 1/(1 + distance), as Lucene) and the sum of
- * the terms' idf. Sloppy matching here checks, for each position of the first term, the
+ * The union of the postings of several terms of one field, scored as one term whose frequency is
+ * the sum of theirs (Lucene's SynonymQuery: the terms a synonym filter put at one position). A
+ * phrase reads it as one of its positions (Lucene's MultiPhraseQuery), through `members`.
+ */
+export class TermUnionScorer extends Scorer {
+  private readonly weight: number;
+  private readonly normInverse: Float64Array;
+  constructor(
+    readonly members: readonly TermScorer[],
+    bm25: Bm25,
+    private readonly norms: Uint8Array,
+    private readonly hasNorms: boolean,
+    private readonly scoring: boolean,
+  ) {
+    super();
+    this.weight = scoring ? bm25.weight : 0;
+    this.normInverse = bm25.normInverse;
+  }
+  nextDoc(): number {
+    return this.advance(this.doc + 1);
+  }
+  advance(target: number): number {
+    let next = noMoreDocs;
+    for (const member of this.members) {
+      const doc = member.doc < target ? member.advance(target) : member.doc;
+      if (doc < next) next = doc;
+    }
+    return (this.doc = next);
+  }
+  /** The summed frequency of the members on the current doc. */
+  freq(): number {
+    let freq = 0;
+    for (const member of this.members) if (member.doc === this.doc) freq += member.freq();
+    return freq;
+  }
+  score(): number {
+    if (!this.scoring) return 0;
+    const weight = this.weight;
+    return Math.fround(weight - weight / (1 + this.freq() * this.normInverse[this.hasNorms ? this.norms[this.doc]! : 1]!));
+  }
+  cost(): number {
+    let cost = 0;
+    for (const member of this.members) cost += member.cost();
+    return cost;
+  }
+  maxScore(): number {
+    return this.weight;
+  }
+}
+
+/**
+ * Exact and sloppy phrases over term scorers, one group of them per phrase position: a position
+ * with several terms (synonyms) matches any of them (Lucene's MultiPhraseQuery). Scoring is BM25
+ * with the phrase frequency (exact: matches; sloppy: sum of 1/(1 + distance), as Lucene) and the
+ * sum of the terms' idf. Sloppy matching here checks, for each position of the first group, the
  * cheapest placement of the others within the slop (an approximation of Lucene's
  * SloppyPhraseMatcher for phrases without repeated terms).
  */
@@ -770,16 +822,20 @@ export class PhraseScorer extends Scorer {
   }
   private readonly conjunction: ConjunctionScorer;
   private phraseFreq = 0;
+  /**
+   * `groups[i]` are the terms at phrase offset `offsets[i]` (offsets ascending) and
+   * `iterators[i]` walks their docs: the one term scorer, or a TermUnionScorer over them.
+   */
   constructor(
-    private readonly terms: readonly TermScorer[],
+    private readonly groups: readonly (readonly TermScorer[])[],
+    iterators: readonly Scorer[],
     private readonly offsets: readonly number[],
     private readonly slop: number,
     private readonly bm25: Bm25,
     private readonly norms: Uint8Array,
-    /** For match_phrase_prefix: alternatives for the last position (already in `terms` as a disjunction is not possible). */
   ) {
     super();
-    this.conjunction = new ConjunctionScorer(terms, 0);
+    this.conjunction = new ConjunctionScorer(iterators, 0);
   }
   nextDoc(): number {
     return this.search(this.conjunction.nextDoc());
@@ -789,38 +845,44 @@ export class PhraseScorer extends Scorer {
   }
   private search(doc: number): number {
     while (doc !== noMoreDocs) {
-      this.phraseFreq = this.computeFreq();
+      this.phraseFreq = this.computeFreq(doc);
       if (this.phraseFreq > 0) return (this.doc = doc);
       doc = this.conjunction.nextDoc();
     }
     return (this.doc = noMoreDocs);
   }
-  private computeFreq(): number {
-    const terms = this.terms;
-    const field = terms[0]!.field;
+  private computeFreq(doc: number): number {
+    const groups = this.groups;
+    const field = groups[0]![0]!.field;
     const positions = field.positions;
     const starts = field.positionsStart;
-    const first = terms[0]!.postingIndex;
     let freq = 0;
-    for (let p = starts[first]!; p < starts[first + 1]!; p++) {
-      const anchor = positions[p]! - this.offsets[0]!;
-      let distance = 0;
-      let matched = true;
-      for (let index = 1; index < terms.length; index++) {
-        const posting = terms[index]!.postingIndex;
-        const wanted = anchor + this.offsets[index]!;
-        let best = Infinity;
-        for (let q = starts[posting]!; q < starts[posting + 1]!; q++) {
-          const gap = Math.abs(positions[q]! - wanted);
-          if (gap < best) best = gap;
+    for (const lead of groups[0]!) {
+      if (lead.doc !== doc) continue;
+      const first = lead.postingIndex;
+      for (let p = starts[first]!; p < starts[first + 1]!; p++) {
+        const anchor = positions[p]! - this.offsets[0]!;
+        let distance = 0;
+        let matched = true;
+        for (let index = 1; index < groups.length; index++) {
+          const wanted = anchor + this.offsets[index]!;
+          let best = Infinity;
+          for (const member of groups[index]!) {
+            if (member.doc !== doc) continue;
+            const posting = member.postingIndex;
+            for (let q = starts[posting]!; q < starts[posting + 1]!; q++) {
+              const gap = Math.abs(positions[q]! - wanted);
+              if (gap < best) best = gap;
+            }
+          }
+          distance += best;
+          if (distance > this.slop) {
+            matched = false;
+            break;
+          }
         }
-        distance += best;
-        if (distance > this.slop) {
-          matched = false;
-          break;
-        }
+        if (matched) freq += this.slop === 0 ? 1 : 1 / (1 + distance);
       }
-      if (matched) freq += this.slop === 0 ? 1 : 1 / (1 + distance);
     }
     return freq;
   }

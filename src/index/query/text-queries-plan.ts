@@ -18,6 +18,7 @@ import {
   MatchAllWeight,
   MatchNoneWeight,
   type PlanContext,
+  SynonymWeight,
   TermWeight,
   type Weight,
   bm25B,
@@ -31,6 +32,7 @@ import {
   queryAnalyzer,
   resolveMinimumShouldMatch,
   termSetScorer,
+  termsByPosition,
 } from './plan.js';
 import { Scorer, noMoreDocs } from './scorers.js';
 
@@ -126,12 +128,15 @@ function planMatchBoolPrefix(node: MatchBoolPrefixNode, field: string, mapping: 
   if (mapping.type === 'keyword') return prefixWeight(mapping.normalizer === undefined ? node.query : normalizeKeyword(mapping.normalizer, node.query));
   if (mapping.type !== 'text') throw fieldTypeError('prefix', field, mapping, context);
   const analyzer = queryAnalyzer(node.analyzer, mapping);
-  const terms = analyzer.analyze(node.query).terms;
-  if (terms.length === 0) return new MatchNoneWeight('no terms');
-  const clauses = terms.map((term, index) => {
-    if (index === terms.length - 1) return prefixWeight(term);
-    if (node.fuzziness !== undefined) return fuzzyWeight(field, term, node.fuzziness, node.prefixLength, node.maxExpansions, node.transpositions, context, score, scoring);
-    return new TermWeight(field, term, score, scoring, context.stats);
+  const tokens = analyzer.analyze(node.query);
+  if (tokens.terms.length === 0) return new MatchNoneWeight('no terms');
+  // One clause per position: the terms a synonym filter stacked there are alternatives.
+  const groups = termsByPosition(tokens.terms, tokens.positions);
+  const anyOf = (weights: Weight[]): Weight => (weights.length === 1 ? weights[0]! : new BoolWeight([], weights, [], [], 1, scoring));
+  const clauses = groups.map((terms, index): Weight => {
+    if (index === groups.length - 1) return anyOf(terms.map(prefixWeight));
+    if (node.fuzziness !== undefined) return anyOf(terms.map((term) => fuzzyWeight(field, term, node.fuzziness!, node.prefixLength, node.maxExpansions, node.transpositions, context, score, scoring)));
+    return terms.length === 1 ? new TermWeight(field, terms[0]!, score, scoring, context.stats) : new SynonymWeight(field, terms, score, scoring, context.stats);
   });
   if (clauses.length === 1) return clauses[0]!;
   if (node.operator === 'and') return new BoolWeight(clauses, [], [], [], 0, scoring);

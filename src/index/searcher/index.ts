@@ -35,7 +35,7 @@ export {
 export { refreshLimits, SearcherService, shardStatsOf, type ShardSnapshot } from './searcher-service.js';
 export { prebuildLimits, type PrebuildLimits } from './segment-prebuilder.js';
 
-export { isLive, sourceOf, resolveAnalyzer, type FieldMapping, type FieldMappings, type Segment, type ShardStats } from '../engine/index.js';
+export { isLive, sourceOf, namedAnalyzer, resolveAnalyzer, type FieldMapping, type FieldMappings, type Segment, type ShardStats } from '../engine/index.js';
 export {
   explainPlan,
   formatDate,

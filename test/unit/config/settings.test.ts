@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, statSync, writeFileSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { ConfigError, Keystore, loadNodeConfig, parseYamlSettings } from '../../../src/config/index.js';
+import { ConfigError, Keystore, loadNodeConfig, parseYamlSettings, validateSettings } from '../../../src/config/index.js';
 
 function withDir(run: (dir: string) => void): void {
   const dir = mkdtempSync(path.join(tmpdir(), 'strait-config-'));
@@ -63,6 +63,27 @@ test('unknown settings and invalid values stop the start naming the setting', ()
     assert.throws(() => loadNodeConfig(dir, ['http.max_content_length=lots']), /setting \[http\.max_content_length\]/);
     assert.throws(() => loadNodeConfig(dir, ['cluster.remote.west.mode=mesh']), /setting \[cluster\.remote\.west\.mode\]/);
     assert.equal(loadNodeConfig(dir, ['cluster.remote.west.seeds=127.0.0.1:9300']).flat['cluster.remote.west.seeds'], '127.0.0.1:9300');
+  });
+});
+
+test('a fault injection setting is refused unless the environment sets the test flag STRAIT_TEST_FAULT_INJECTION=1', () => {
+  const setting = { 'strait.test.remote.scroll_disconnect_aliases': ['rcd'] };
+  assert.throws(() => validateSettings(setting), (error: ConfigError) => error instanceof ConfigError && /setting \[strait\.test\.remote\.scroll_disconnect_aliases\] injects faults for tests and is refused unless the environment sets STRAIT_TEST_FAULT_INJECTION=1/.test(error.message));
+  assert.doesNotThrow(() => validateSettings(setting, { faultInjectionAllowed: true }));
+  const before = process.env['STRAIT_TEST_FAULT_INJECTION'];
+  withDir((dir) => {
+    try {
+      for (const value of [undefined, '0', 'true']) {
+        if (value === undefined) delete process.env['STRAIT_TEST_FAULT_INJECTION'];
+        else process.env['STRAIT_TEST_FAULT_INJECTION'] = value;
+        assert.throws(() => loadNodeConfig(dir, ['strait.test.remote.scroll_disconnect_aliases=rcd']), /injects faults for tests/);
+      }
+      process.env['STRAIT_TEST_FAULT_INJECTION'] = '1';
+      assert.equal(loadNodeConfig(dir, ['strait.test.remote.scroll_disconnect_aliases=rcd']).flat['strait.test.remote.scroll_disconnect_aliases'], 'rcd');
+    } finally {
+      if (before === undefined) delete process.env['STRAIT_TEST_FAULT_INJECTION'];
+      else process.env['STRAIT_TEST_FAULT_INJECTION'] = before;
+    }
   });
 });
 

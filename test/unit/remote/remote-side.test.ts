@@ -61,3 +61,33 @@ test('a single node answers from its own shards and lists itself', async (t) => 
   assert.equal(answer.totalHits, 1);
   assert.equal(answer.hits[0]!.rendered._index, 'far:logs');
 });
+
+// A cross-cluster scroll page names the hits the coordinating cluster has received (`offset`), so
+// a page whose answer was lost with its connection is asked again and answered again instead of
+// the next one (src/search/ccs-scroll.ts); the answer names the offset its hits start at.
+test('a scroll page names its offset: the next page advances, the last page is answered again, any other offset is a 400', async (t) => {
+  const { harness, call } = handlersWith(t, undefined);
+  await harness.index('logs', { a: { n: 1 }, b: { n: 2 }, c: { n: 3 } });
+  type Page = { scrollId: string; offset?: number; hits: { rendered: { _id: string } }[] };
+  const ids = (page: Page) => page.hits.map((hit) => hit.rendered._id);
+  const opened = (await call(REMOTE_ACTIONS.search, { expression: 'logs', params: { scroll: '1m' }, body: { size: 1, sort: [{ n: 'asc' }] }, cluster_alias: 'far' })) as Page;
+  assert.deepEqual(ids(opened), ['a']);
+  const page = (offset: number | undefined) => call(REMOTE_ACTIONS.scroll, { scroll_id: opened.scrollId, scroll: '1m', cluster_alias: 'far', ...(offset === undefined ? {} : { offset }) }) as Promise<Page>;
+  const second = await page(1);
+  assert.deepEqual([ids(second), second.offset], [['b'], 1]);
+  // Asked again (its answer lost): the same page, and the scroll did not advance.
+  const again = await page(1);
+  assert.deepEqual([ids(again), again.offset], [['b'], 1]);
+  const third = await page(2);
+  assert.deepEqual([ids(third), third.offset], [['c'], 2]);
+  // Neither the next page nor the last one: refused, the scroll unchanged.
+  for (const offset of [0, 1, 4]) {
+    await assert.rejects(page(offset), (error: EsError) => error.status === 400 && error.type === 'illegal_argument_exception' && /scroll offset \[\d\] is neither the next page's \[3\] nor the last page's \[2\]/.test(error.message));
+  }
+  for (const offset of [-1, 1.5, '2']) {
+    await assert.rejects(call(REMOTE_ACTIONS.scroll, { scroll_id: opened.scrollId, offset, cluster_alias: 'far' }), (error: EsError) => error.status === 400 && /\[offset\] must be a non-negative integer/.test(error.message));
+  }
+  // A coordinating cluster that names no offset (one predating it) gets the next page, as a plain scroll.
+  const last = await page(undefined);
+  assert.deepEqual([ids(last), last.offset], [[], 3]);
+});
