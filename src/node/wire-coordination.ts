@@ -38,6 +38,7 @@ import { CAT_NODE_PARAMS, renderCatMaster } from '../http/routes/cat-more.js';
 import { isReplicatedSetting } from '../ccr/leader.js';
 import { NodeStartError } from './errors.js';
 import { mergePublishedMappings } from './published-mappings.js';
+import { parseMapping } from '../index/mapping/index.js';
 import { renderFlatSettingValues } from '../index/setting-lists.js';
 import { canonicalJson, hostOf } from '../common/index.js';
 
@@ -187,6 +188,9 @@ export async function startCoordination(options: CoordinationWiringOptions): Pro
       });
       // Alias changes the master refused go back to the published ones.
       mirrorAliases(coordinator.state(), indices, log);
+      // So do mapping changes (a put-mapping that conflicts with another node's, or that would pass
+      // a field limit together with it): the request answers the refusal and keeps nothing of it here.
+      restorePublishedMappings(coordinator.state(), indices, log);
       throw error;
     }
     for (const uuid of sent) awaitingPublication.delete(uuid);
@@ -456,6 +460,24 @@ function mirrorMetadata(state: ClusterState, indices: IndicesService, dataStream
   if (withAliases) mirrorAliases(state, indices, log);
 }
 
+/**
+ * Puts back the published mapping of every local index whose mapping differs from it (replaced,
+ * not merged): after the master refused this node's mapping change, or when the published mapping
+ * cannot be merged into the local one. Mappings only change locally for a put-mapping request
+ * (dynamic updates are held and go to the master first), so only a refused one is dropped.
+ */
+function restorePublishedMappings(state: ClusterState, indices: IndicesService, log: Logger): void {
+  for (const [name, metadata] of Object.entries(state.metadata.indices)) {
+    const handle = indices.get(name);
+    if (handle === undefined || handle.uuid !== metadata.settings['index.uuid'] || sameMappings(handle, metadata.mappings)) continue;
+    try {
+      indices.setMapping(handle, parseMapping(metadata.mappings['_doc'] ?? {}));
+    } catch (error) {
+      log.error({ err: error, index: name, version: state.version }, 'cannot put the published mapping back on this node');
+    }
+  }
+}
+
 /** Makes this node's indices the published ones; those in `awaitingPublication` (uuids this node sent the master) stay until it answers. */
 function mirrorIndices(state: ClusterState, indices: IndicesService, log: Logger, awaitingPublication: ReadonlySet<string>): void {
   for (const [name, metadata] of Object.entries(state.metadata.indices)) {
@@ -485,7 +507,16 @@ function mirrorIndices(state: ClusterState, indices: IndicesService, log: Logger
         if (metadata.state === 'close') indices.closeIndices([handle]);
         else indices.openIndices([handle]);
       }
-      if (!sameMappings(handle, metadata.mappings) && Object.keys(mappings).length > 0) indices.putMapping([handle], mappings);
+      if (!sameMappings(handle, metadata.mappings) && Object.keys(mappings).length > 0) {
+        try {
+          indices.putMapping([handle], mappings);
+        } catch (error) {
+          // The local mapping holds a change the published one refuses (a put-mapping here the
+          // master has not answered yet, which it will refuse): the published mapping wins.
+          log.warn({ err: error, index: name, version: state.version }, 'the published mapping does not merge into this node\'s; taking the published one');
+          indices.setMapping(handle, parseMapping(mappings));
+        }
+      }
       // Every dynamic setting (replicas, refresh interval, blocks, pipelines, ...) as published.
       const { [followingIndexSetting]: following, ...settingChanges } = dynamicSettingChanges(handle.metadata.settings, metadata.settings);
       // An unfollowed follower (the marker is only ever removed once the index exists).
