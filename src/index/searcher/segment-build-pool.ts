@@ -40,13 +40,19 @@ export interface WorkerBuiltSegment {
 }
 
 /** Limits (style P4). */
-export const segmentBuildLimits = {
+export interface SegmentBuildLimits {
+  readonly idleStopMs: number;
+  readonly jobMsBase: number;
+  readonly jobMsPerDocument: number;
+}
+
+export const segmentBuildLimits: SegmentBuildLimits = {
   /** A worker with no job for this long is stopped (ms): it holds a V8 heap of its own. */
   idleStopMs: 10_000,
   /** A job's time limit: this much plus `jobMsPerDocument` per document (ms). */
   jobMsBase: 60_000,
   jobMsPerDocument: 1,
-} as const;
+};
 
 export interface SegmentBuilder {
   build(job: Omit<BuildJob, 'id'>): Promise<WorkerBuiltSegment>;
@@ -62,7 +68,7 @@ export class SegmentBuildPool implements SegmentBuilder {
   constructor(
     /** How a worker is started (tests start one that fails). */
     private readonly spawn: () => Worker = () => spawnModuleWorker(import.meta.url, 'segment-build-worker'),
-    private readonly limits: typeof segmentBuildLimits = segmentBuildLimits,
+    private readonly limits: SegmentBuildLimits = segmentBuildLimits,
   ) {}
 
   /** Jobs sent and not answered. */
