@@ -523,3 +523,41 @@ test('analyzer names: an unknown analyzer in a query or a suggester is a 400 whe
   const suggested = await client.search({ index: 'analyzer-names', suggest: { s: { text: 'quick brown', phrase: { field: 't', analyzer: 'shout' } }, w: { text: 'quick', term: { field: 't', analyzer: 'shout' } } } });
   assert.ok(suggested.suggest?.['s'] !== undefined && suggested.suggest?.['w'] !== undefined);
 });
+
+test('quote_field_suffix: quoted phrases of query_string and simple_query_string run on <field><suffix> where it is mapped, else on the field; unquoted terms stay on the field (query-dsl-query-string-query.html, QueryParserHelper)', async () => {
+  await client.indices.create({
+    index: 'quote-suffix',
+    mappings: {
+      properties: {
+        title: { type: 'text', analyzer: 'english', fields: { exact: { type: 'text', analyzer: 'standard' } } },
+        body: { type: 'text', analyzer: 'english' },
+      },
+    },
+  });
+  await client.bulk({
+    refresh: true,
+    operations: [
+      { index: { _index: 'quote-suffix', _id: '1' } }, { title: 'running dogs', body: 'jumping cats' },
+      { index: { _index: 'quote-suffix', _id: '2' } }, { title: 'run dog', body: 'jump cat' },
+    ],
+  });
+  const ids = async (query: Record<string, unknown>): Promise<string[]> =>
+    (await client.search({ index: 'quote-suffix', query, sort: ['_doc'] })).hits.hits.map((hit) => hit._id!);
+  for (const name of ['query_string', 'simple_query_string']) {
+    const only = name === 'query_string' ? { default_field: 'title' } : { fields: ['title'] };
+    // Stemmed, the phrase finds both; on title.exact only the document with those very words.
+    assert.deepEqual(await ids({ [name]: { query: '"running dogs"', ...only } }), ['1', '2'], name);
+    assert.deepEqual(await ids({ [name]: { query: '"running dogs"', ...only, quote_field_suffix: '.exact' } }), ['1'], name);
+    // Unquoted terms are not moved to the suffixed field.
+    assert.deepEqual(await ids({ [name]: { query: 'running', ...only, quote_field_suffix: '.exact' } }), ['1', '2'], name);
+    // body has no body.exact: the phrase stays on body (stemmed, both match).
+    assert.deepEqual(await ids({ [name]: { query: '"jumping cats"', fields: ['body'], quote_field_suffix: '.exact' } }), ['1', '2'], name);
+    // Several fields: each field's phrase goes to its own suffixed field where there is one.
+    assert.deepEqual(await ids({ [name]: { query: '"run dog"', fields: ['title', 'body'], quote_field_suffix: '.exact' } }), ['2'], name);
+    assert.deepEqual(await ids({ [name]: { query: '"jump cat"', fields: ['title', 'body'], quote_field_suffix: '.exact' } }), ['1', '2'], name);
+    // A suffix naming no field at all changes nothing.
+    assert.deepEqual(await ids({ [name]: { query: '"running dogs"', ...only, quote_field_suffix: '.none' } }), ['1', '2'], name);
+  }
+  // query_string's field:"phrase" takes the suffix too.
+  assert.deepEqual(await ids({ query_string: { query: 'title:"run dog"', quote_field_suffix: '.exact' } }), ['2']);
+});
