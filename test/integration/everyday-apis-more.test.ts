@@ -561,3 +561,24 @@ test('quote_field_suffix: quoted phrases of query_string and simple_query_string
   // query_string's field:"phrase" takes the suffix too.
   assert.deepEqual(await ids({ query_string: { query: 'title:"run dog"', quote_field_suffix: '.exact' } }), ['2']);
 });
+
+test('analyzer names Elasticsearch does not check: an unknown more_like_this analyzer falls back to the field\'s index analyzer, an unknown intervals analyzer to its search analyzer (MoreLikeThisQueryBuilder, IntervalsSourceProvider)', async () => {
+  // Indexed as written (whitespace), searched lowercased (standard): which analyzer read the text shows.
+  await client.indices.create({ index: 'analyzer-fallback', mappings: { properties: { t: { type: 'text', analyzer: 'whitespace', search_analyzer: 'standard' } } } });
+  await client.bulk({
+    refresh: true,
+    operations: [{ index: { _index: 'analyzer-fallback', _id: '1' } }, { t: 'Quick Fox' }, { index: { _index: 'analyzer-fallback', _id: '2' } }, { t: 'lazy dog' }],
+  });
+  const ids = async (query: Record<string, unknown>): Promise<string[]> => (await client.search({ index: 'analyzer-fallback', query })).hits.hits.map((hit) => hit._id!);
+  const mlt = (extra: Record<string, unknown>) => ({ more_like_this: { fields: ['t'], like: 'Quick', min_term_freq: 1, min_doc_freq: 1, ...extra } });
+  // more_like_this: the index analyzer keeps "Quick" (a term of document 1); the search analyzer would make "quick" (no term).
+  assert.deepEqual(await ids(mlt({ analyzer: 'nope' })), ['1']);
+  assert.deepEqual(await ids(mlt({})), ['1']);
+  assert.deepEqual(await ids(mlt({ analyzer: 'standard' })), []);
+  // intervals: the search analyzer makes "quick", which document 1 does not hold ("Quick").
+  const intervals = (extra: Record<string, unknown>) => ({ intervals: { t: { match: { query: 'Quick', ...extra } } } });
+  assert.deepEqual(await ids(intervals({ analyzer: 'nope' })), []);
+  assert.deepEqual(await ids(intervals({})), []);
+  assert.deepEqual(await ids(intervals({ analyzer: 'whitespace' })), ['1']);
+  assert.deepEqual(await ids({ intervals: { t: { match: { query: 'lazy dog', analyzer: 'nope' } } } }), ['2']);
+});
