@@ -560,6 +560,13 @@ test('quote_field_suffix: quoted phrases of query_string and simple_query_string
   }
   // query_string's field:"phrase" takes the suffix too.
   assert.deepEqual(await ids({ query_string: { query: 'title:"run dog"', quote_field_suffix: '.exact' } }), ['2']);
+  // Highlighting marks the field the phrase ran on.
+  const highlighted = await client.search({
+    index: 'quote-suffix',
+    query: { query_string: { query: '"running dogs"', default_field: 'title', quote_field_suffix: '.exact' } },
+    highlight: { fields: { title: {}, 'title.exact': {} } },
+  });
+  assert.deepEqual(highlighted.hits.hits.map((hit) => hit.highlight), [{ 'title.exact': ['<em>running</em> <em>dogs</em>'] }]);
 });
 
 test('analyzer names Elasticsearch does not check: an unknown more_like_this analyzer falls back to the field\'s index analyzer, an unknown intervals analyzer to its search analyzer (MoreLikeThisQueryBuilder, IntervalsSourceProvider)', async () => {
