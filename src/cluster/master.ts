@@ -116,10 +116,11 @@ export interface MasterInput {
   readonly stateUuid: string;
   readonly newAllocationId: () => string;
   /**
-   * Folds a put-mapping into the published mapping (the index layer's merge, given by the shell);
-   * throws the EsError to answer with when the update conflicts.
+   * Folds a put-mapping into the published mapping of an index with these settings (the index
+   * layer's merge and field limits, given by the shell); throws the EsError to answer with when the
+   * update conflicts or the merged mapping passes a limit.
    */
-  readonly mergeMappings: (published: Readonly<Record<string, unknown>>, incoming: Readonly<Record<string, unknown>>) => Record<string, unknown>;
+  readonly mergeMappings: (published: Readonly<Record<string, unknown>>, incoming: Readonly<Record<string, unknown>>, settings: Readonly<Record<string, string>>) => Record<string, unknown>;
   /** Whether a running index may change this flat setting (the index layer's dynamic flags, given by the shell). */
   readonly isDynamicIndexSetting: (key: string) => boolean;
 }
@@ -238,7 +239,7 @@ export function stepMaster(state: ClusterState, event: MasterEvent, input: Maste
       // Merged, not replaced: two primaries adding different dynamic fields at once both keep theirs.
       let mappings: Record<string, unknown>;
       try {
-        mappings = input.mergeMappings(metadata.mappings, event.mappings);
+        mappings = input.mergeMappings(metadata.mappings, event.mappings, metadata.settings);
       } catch (error) {
         if (error instanceof EsError) return { ok: false, error };
         throw error;

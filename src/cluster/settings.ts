@@ -229,10 +229,10 @@ export class ClusterSettingsStore {
     const persistent = applySettingsUpdate(this.registry, 'persistent', this.persistentSettings, flattenSettings(body.persistent));
     const transient = applySettingsUpdate(this.registry, 'transient', this.transientSettings, flattenSettings(body.transient));
     for (const validate of this.validators) validate({ ...persistent.next, ...transient.next });
-    // A multi-node cluster shares each changed scope with every node (wire-metadata-sharing.ts).
-    if (this.share !== undefined) {
-      if (!sameSettings(persistent.next, this.persistentSettings)) this.share('persistent', persistent.next);
-      if (!sameSettings(transient.next, this.transientSettings)) this.share('transient', transient.next);
+    // A multi-node cluster shares both scopes as one entry with every node (wire-metadata-sharing.ts):
+    // another node applies them together, as Elasticsearch's one cluster state update does.
+    if (this.share !== undefined && (!sameSettings(persistent.next, this.persistentSettings) || !sameSettings(transient.next, this.transientSettings))) {
+      this.share({ persistent: persistent.next, transient: transient.next });
     }
     this.replace(persistent.next, transient.next);
     const effective = this.effective();
@@ -255,39 +255,32 @@ export class ClusterSettingsStore {
 
   // ------------------------------------------------------------------ multi-node sharing
 
-  private share: ((scope: 'persistent' | 'transient', settings: FlatSettings) => void) | undefined;
+  private share: ((settings: SettingsUpdate) => void) | undefined;
 
-  /** Hands every accepted change of a scope (its whole settings) to `share` before it is committed; `share` may refuse it. */
-  shareChanges(share: (scope: 'persistent' | 'transient', settings: FlatSettings) => void): void {
+  /**
+   * Hands every accepted change (both scopes, whole, in one call) to `share` before it is
+   * committed; `share` may refuse it.
+   */
+  shareChanges(share: (settings: SettingsUpdate) => void): void {
     this.share = share;
   }
 
-  /** The scopes holding settings, for the shared range's first load. */
-  sharedEntries(): [scope: 'persistent' | 'transient', settings: FlatSettings][] {
-    return (
-      [
-        ['persistent', this.persistentSettings],
-        ['transient', this.transientSettings],
-      ] as [scope: 'persistent' | 'transient', settings: FlatSettings][]
-    ).filter(([, settings]) => Object.keys(settings).length > 0);
+  /** Both scopes, for the shared range's first load; undefined when neither holds a setting. */
+  sharedEntry(): SettingsUpdate | undefined {
+    if (Object.keys(this.persistentSettings).length === 0 && Object.keys(this.transientSettings).length === 0) return undefined;
+    return { persistent: this.persistentSettings, transient: this.transientSettings };
   }
 
   /**
-   * A scope as another node of the cluster changed it (null: emptied): that node validated it, so
-   * it is taken as it is (a value that is not a string or a list of strings is left out). Returns
-   * what the listeners threw (each listener still runs).
+   * Both scopes as another node of the cluster changed them (null: both emptied), replaced in one
+   * step so that no request here sees one scope changed and not the other. That node validated
+   * them, so they are taken as they are (see sharedSettingsOf). Returns what the listeners threw
+   * (each listener still runs).
    */
-  applyShared(scope: 'persistent' | 'transient', body: unknown): unknown[] {
-    const settings: Record<string, SettingValue> = {};
-    if (body !== null && typeof body === 'object' && !Array.isArray(body)) {
-      for (const [key, value] of Object.entries(body as Record<string, unknown>)) {
-        if (typeof value === 'string' || (Array.isArray(value) && value.every((item) => typeof item === 'string'))) settings[key] = value as SettingValue;
-      }
-    }
-    const current = scope === 'persistent' ? this.persistentSettings : this.transientSettings;
-    if (sameSettings(settings, current)) return [];
-    if (scope === 'persistent') this.replace(settings, this.transientSettings);
-    else this.replace(this.persistentSettings, settings);
+  applyShared(body: unknown): unknown[] {
+    const { persistent, transient } = sharedSettingsOf(body);
+    if (sameSettings(persistent, this.persistentSettings) && sameSettings(transient, this.transientSettings)) return [];
+    this.replace(persistent, transient);
     const effective = this.effective();
     const failures: unknown[] = [];
     for (const listener of this.listeners) {
@@ -299,6 +292,24 @@ export class ClusterSettingsStore {
     }
     return failures;
   }
+}
+
+/**
+ * The two scopes of a shared cluster settings entry (`{persistent, transient}`; null: both
+ * empty). A value that is not a string or a list of strings is left out, as is a scope that is
+ * not an object. Pure.
+ */
+export function sharedSettingsOf(body: unknown): SettingsUpdate {
+  const scopeOf = (value: unknown): FlatSettings => {
+    const settings: Record<string, SettingValue> = {};
+    if (value === null || typeof value !== 'object' || Array.isArray(value)) return settings;
+    for (const [key, setting] of Object.entries(value as Record<string, unknown>)) {
+      if (typeof setting === 'string' || (Array.isArray(setting) && setting.every((item) => typeof item === 'string'))) settings[key] = setting as SettingValue;
+    }
+    return settings;
+  };
+  const object = body !== null && typeof body === 'object' && !Array.isArray(body) ? (body as Record<string, unknown>) : {};
+  return { persistent: scopeOf(object['persistent']), transient: scopeOf(object['transient']) };
 }
 
 function sameSettings(a: FlatSettings, b: FlatSettings): boolean {

@@ -8,7 +8,7 @@
  * every node. Strait keeps each in its owning service's store on every node and shares it as one
  * etcd key per object under ONE range, `<prefix>metadata/`, with the kind in the key:
  * `templates/composable/<name>`, `templates/component/<name>`, `templates/legacy/<name>`,
- * `pipelines/<id>`, `scripts/<id>`. One range rather than one per kind because objects refer to
+ * `pipelines/<id>`, `scripts/<id>`, and the cluster settings' one `cluster_settings/scopes`. One range rather than one per kind because objects refer to
  * each other across kinds (a composable template composes component templates, a pipeline's script
  * processor names a stored script): one watch delivers every change in etcd revision order, so a
  * node applies a component template before the composable template put after it, as the master's
@@ -31,9 +31,17 @@ const prefixes: Readonly<Record<SharedMetadataKind, string>> = {
   legacy_template: 'templates/legacy/',
   pipeline: 'pipelines/',
   script: 'scripts/',
-  // `persistent` and `transient`: each scope's whole flat settings (PUT /_cluster/settings).
+  // One entry, CLUSTER_SETTINGS_NAME: both scopes' whole flat settings (PUT /_cluster/settings).
   cluster_settings: 'cluster_settings/',
 };
+
+/**
+ * The one name of the cluster settings entry: `{persistent, transient}` together, so another node
+ * applies an update of both scopes at once (Elasticsearch changes both in one cluster state
+ * update). The per-scope entries of earlier versions (`cluster_settings/persistent`,
+ * `cluster_settings/transient`) are not ours any more: a load reports and skips them.
+ */
+export const CLUSTER_SETTINGS_NAME = 'scopes';
 
 /** The key of one object, relative to the range's prefix; the name is URI-encoded (one key part whatever it holds). */
 export function sharedMetadataKey(kind: SharedMetadataKind, name: string): string {
@@ -46,6 +54,7 @@ export function parseSharedMetadataKey(key: string): { readonly kind: SharedMeta
     if (!key.startsWith(prefix)) continue;
     const encoded = key.slice(prefix.length);
     if (encoded === '' || encoded.includes('/')) return undefined;
+    if (kind === 'cluster_settings' && encoded !== CLUSTER_SETTINGS_NAME) return undefined;
     try {
       return { kind, name: decodeURIComponent(encoded) };
     } catch {

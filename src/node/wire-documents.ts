@@ -66,15 +66,20 @@ const writeTimeoutDefaultMs = 60_000;
 /** Ours: how long a copy's node waits to apply the state a refreshing primary published (its mapping) before it refreshes anyway. */
 const replicaStateWaitMs = 30_000;
 /**
- * Ours: how many times a primary runs one document that needs a dynamic mapping update (each time
- * after the master published it) before failing it: a published update the node's mapping still
- * lacks is a bug, not something another attempt mends.
+ * Ours: when a document still needs a mapping update after the master answered it (this node has
+ * not applied a state holding it yet, or the master is busy with other nodes' updates), the primary
+ * waits for a newer cluster state before it asks again, from mappingRetryWaitMsMin doubling up to
+ * mappingRetryWaitMsMax, until the request's `timeout`, then fails it with 503
+ * process_cluster_event_timeout_exception, as Elasticsearch's primary waits out contention on its
+ * master; load alone never fails a write with a 5xx of its own.
  */
-const mappingAttemptsMax = 3;
+const mappingRetryWaitMsMin = 10;
+const mappingRetryWaitMsMax = 1_000;
 
-/** The failure of a document whose published mapping update this node's mapping still lacks (see mappingAttemptsMax). */
-function mappingNotApplied(update: DynamicMappingUpdateRequired): EsError {
-  return errors.illegalState(`the dynamic mapping update of index [${update.index}] was published but this node's mapping still lacks it`);
+/** How long the `repeat`-th request for one document's mapping update waits for a newer state first (none for the first). Pure. */
+export function mappingRetryWaitMs(repeat: number): number {
+  if (repeat <= 1) return 0;
+  return Math.min(mappingRetryWaitMsMax, mappingRetryWaitMsMin * 2 ** Math.min(repeat - 2, 16));
 }
 /** Ours: after a retriable failure, how long the coordinator waits for a newer cluster state before trying again. */
 const retryStateWaitMs = 500;
@@ -254,6 +259,24 @@ export function wireDocuments(options: DocumentsWiringOptions): DocumentsWiring 
   };
 
   /**
+   * The `repeat`-th mapping update one document needs (see mappingRetryWaitMs): after the first, it
+   * waits for a newer cluster state (or the backoff) before asking again; past the request's
+   * deadline it fails with 503 process_cluster_event_timeout_exception.
+   */
+  const awaitMappingUpdate = async (update: DynamicMappingUpdateRequired, repeat: number, deadlineMs: number, timeoutMs: number): Promise<void> => {
+    const timedOut = (): EsError => errors.processClusterEventTimeout(`put-mapping [${update.index}]`, timeoutMs);
+    if (options.nowMs() >= deadlineMs) throw timedOut();
+    const waitMs = Math.min(mappingRetryWaitMs(repeat), deadlineMs - options.nowMs());
+    if (waitMs > 0) {
+      const seen = coordinator.state().version;
+      await coordinator.waitForState((state) => state.version > seen, waitMs);
+    }
+    const remainingMs = deadlineMs - options.nowMs();
+    if (remainingMs <= 0) throw timedOut();
+    await publishDynamicUpdate(update, remainingMs);
+  };
+
+  /**
    * Runs one shard's request on the local primary and answers once every in-sync copy wrote it.
    * Dynamic mapping updates are held while a write runs (IndicesService.holdingDynamicMappings):
    * a document that would add to the mapping stops before it is written, the master publishes the
@@ -268,6 +291,8 @@ export function wireDocuments(options: DocumentsWiringOptions): DocumentsWiring 
     // node applied (it holds the mapping the documents were parsed against, the published one). A
     // copy indexing them without it never finds them by a new field, whatever refreshes later.
     const mappingState = (): Promise<number> => coordination.publishMapping(handle.name, timeoutMs).then(() => coordinator.state().version);
+    // Mapping updates are waited for up to the request's timeout, from now.
+    const deadlineMs = options.nowMs() + timeoutMs;
     let response: RestResponse;
     if (request.kind === 'doc') {
       const ingesting = localIngesting !== undefined && request.path === '/:index/_update/:id' && isScriptedUpsert(request.body);
@@ -280,13 +305,12 @@ export function wireDocuments(options: DocumentsWiringOptions): DocumentsWiring 
           return answer;
         });
       let written: Awaited<ReturnType<typeof replication.writeWith<RestResponse>>> | undefined;
-      for (let attempt = 1; written === undefined; attempt++) {
+      for (let repeat = 1; written === undefined; repeat++) {
         try {
           written = await replication.writeWith(target, run, mappingState);
         } catch (error) {
           if (!(error instanceof DynamicMappingUpdateRequired)) throw error;
-          if (attempt >= mappingAttemptsMax) throw mappingNotApplied(error);
-          await publishDynamicUpdate(error, timeoutMs);
+          await awaitMappingUpdate(error, repeat, deadlineMs, timeoutMs);
         }
       }
       response = { ...written.result, body: withShardCounts(written.result.body as Record<string, unknown>, written.shards, target, copiesInTable(handle)) };
@@ -299,7 +323,8 @@ export function wireDocuments(options: DocumentsWiringOptions): DocumentsWiring 
       const touched = new Map<string, IndexHandle>();
       // Runs from the first item not yet answered; stops at an item needing a mapping update.
       let from = 0;
-      let attempt = 0;
+      // How many times in a row the item at `from` needed a mapping update.
+      let repeat = 0;
       while (from < items.length) {
         const remaining = from === 0 ? items : items.slice(from);
         const written = await replication.writeWith(target, () => indices.holdingDynamicMappings(() => indices.writeCheckedByCoordinatingNode(() => executeBulk(indices, remaining, defaults, { allowsIndex: () => true, username: '_system' }, options.nowMs))), mappingState);
@@ -310,10 +335,9 @@ export function wireDocuments(options: DocumentsWiringOptions): DocumentsWiring 
         const required = written.result.mappingUpdateRequired;
         if (required === undefined) break;
         const position = from + required.position;
-        attempt = position === from ? attempt + 1 : 1;
+        repeat = position === from ? repeat + 1 : 1;
         try {
-          if (attempt >= mappingAttemptsMax) throw mappingNotApplied(required.update);
-          await publishDynamicUpdate(required.update, timeoutMs);
+          await awaitMappingUpdate(required.update, repeat, deadlineMs, timeoutMs);
           from = position;
         } catch (error) {
           if (!isEsError(error)) throw error;
@@ -321,7 +345,7 @@ export function wireDocuments(options: DocumentsWiringOptions): DocumentsWiring 
           const item = items[position]!;
           rendered.push({ [item.operation]: { _index: required.update.index, _id: item.id ?? null, status: error.status, error: error.toCause() } });
           from = position + 1;
-          attempt = 0;
+          repeat = 0;
         }
       }
       if (parseRefresh(query['refresh']) !== 'false') for (const index of touched.values()) indices.refresh(index);

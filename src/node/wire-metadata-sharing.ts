@@ -1,7 +1,7 @@
 /**
  * Wiring of the cluster metadata shared through etcd in multi-node mode (issue #14): index
  * templates (composable, component, legacy), ingest pipelines, stored scripts and the persistent
- * and transient cluster settings put or deleted through any node exist on every node, as
+ * and transient cluster settings (one entry holding both scopes) put or deleted through any node exist on every node, as
  * Elasticsearch's cluster state makes them. The rules
  * are cluster/shared-metadata.ts (keys, format, apply rules), the etcd side is
  * cluster/etcd-metadata-range.ts (range `<prefix>metadata/`); this file joins them to the owning
@@ -14,6 +14,7 @@ import type { Logger } from 'pino';
 import type { EtcdCoordinator } from '../cluster/etcd-coordinator.js';
 import { EtcdMetadataRange } from '../cluster/etcd-metadata-range.js';
 import {
+  CLUSTER_SETTINGS_NAME,
   decodeSharedMetadata,
   encodeSharedMetadata,
   isNewerRevision,
@@ -76,7 +77,8 @@ export async function startMetadataSharing(options: {
     for (const [kind, name, body] of templates.sharedEntries()) local.set(sharedMetadataKey(templateKinds[kind], name), encodeSharedMetadata(body));
     for (const [id, definition] of ingest.sharedEntries()) local.set(sharedMetadataKey('pipeline', id), encodeSharedMetadata(definition));
     for (const [id, script] of scripts.sharedEntries()) local.set(sharedMetadataKey('script', id), encodeSharedMetadata(script));
-    for (const [scope, settings] of clusterSettings.sharedEntries()) local.set(sharedMetadataKey('cluster_settings', scope), encodeSharedMetadata(settings));
+    const settings = clusterSettings.sharedEntry();
+    if (settings !== undefined) local.set(sharedMetadataKey('cluster_settings', CLUSTER_SETTINGS_NAME), encodeSharedMetadata(settings));
     return local;
   };
   const writeLocal = (key: string, body: unknown): void => {
@@ -94,8 +96,8 @@ export async function startMetadataSharing(options: {
       case 'script':
         return scripts.applyShared(parsed.name, body as StoredScript | null);
       case 'cluster_settings': {
-        if (parsed.name !== 'persistent' && parsed.name !== 'transient') return;
-        for (const err of clusterSettings.applyShared(parsed.name, body)) log.error({ err, scope: parsed.name }, 'applying cluster settings shared by another node failed here');
+        // Both scopes at once (parseSharedMetadataKey accepts only the one entry's name).
+        for (const err of clusterSettings.applyShared(body)) log.error({ err }, 'applying cluster settings shared by another node failed here');
         return;
       }
     }
@@ -151,7 +153,8 @@ export async function startMetadataSharing(options: {
   templates.shareChanges((kind, name, body) => share(templateKinds[kind], name, body));
   ingest.shareChanges((id, definition) => share('pipeline', id, definition));
   scripts.shareChanges((id, script) => share('script', id, script));
-  clusterSettings.shareChanges((scope, settings) => share('cluster_settings', scope, Object.keys(settings).length === 0 ? null : settings));
+  // Both scopes in one entry, one etcd revision: every node applies them together.
+  clusterSettings.shareChanges((settings) => share('cluster_settings', CLUSTER_SETTINGS_NAME, Object.keys(settings.persistent).length === 0 && Object.keys(settings.transient).length === 0 ? null : settings));
   await range.start();
   return {
     applyTo: (routes) => publications.applyTo(routes),

@@ -314,6 +314,72 @@ describe('data plane on three Strait nodes over etcd', { skip }, () => {
     assert.deepEqual(Object.keys(state.body.metadata.indices.fields.mappings._doc.properties).sort(), expected);
   });
 
+  test('many bulk requests at once through every node, each adding its own new fields to one index: every item succeeds (contention on the master is waited out, never a 5xx) and the published mapping has every field, on every node', async () => {
+    // Elasticsearch's master queues mapping updates and batches them; a primary waits for its
+    // update up to the request's timeout (docs-bulk.html `timeout`, 1m), so load alone never fails a write.
+    await createGreen(nodes[0]!, 'churn', { number_of_shards: 3, number_of_replicas: 1 });
+    const requests = 9;
+    const documentsPerRequest = 3;
+    const fieldsPerDocument = 3;
+    const fieldOf = (request: number, document: number, field: number): string => `r${request}_d${document}_f${field}`;
+    // Beside them, explicit mapping updates through every node, each adding its own field.
+    const putMappings = Array.from({ length: requests / 3 }, (_, request) => nodes[(request + 1) % 3]!.client().indices.putMapping({ index: 'churn', properties: { [`put_${request}`]: { type: 'keyword' } } }));
+    const answers = await Promise.all(
+      Array.from({ length: requests }, (_, request) =>
+        nodes[request % 3]!.client().bulk({
+          operations: Array.from({ length: documentsPerRequest }, (_, document) => [
+            { index: { _index: 'churn', _id: `r${request}-d${document}` } },
+            Object.fromEntries(Array.from({ length: fieldsPerDocument }, (_, field) => [fieldOf(request, document, field), request * 100 + document])),
+          ]).flat(),
+        }),
+      ),
+    );
+    for (const answer of await Promise.all(putMappings)) assert.equal(answer.acknowledged, true);
+    for (const answer of answers) {
+      assert.equal(answer.errors, false, JSON.stringify(answer.items.filter((item) => item.index?.error !== undefined)));
+      assert.deepEqual(answer.items.map((item) => item.index?.status), Array(documentsPerRequest).fill(201));
+    }
+    const expected = Array.from({ length: requests }, (_, request) => Array.from({ length: documentsPerRequest }, (_, document) => Array.from({ length: fieldsPerDocument }, (_, field) => fieldOf(request, document, field)))).flat(2).concat(Array.from({ length: requests / 3 }, (_, request) => `put_${request}`)).sort();
+    // Each primary answered once the master published its fields: every node holds them all already.
+    for (const node of nodes) {
+      const mapping = await node.client().indices.getMapping({ index: 'churn' });
+      assert.deepEqual(Object.keys(mapping.churn!.mappings.properties ?? {}).sort(), expected, `the mapping through ${node.url}`);
+    }
+    await nodes[1]!.client().indices.refresh({ index: 'churn' });
+    const count = await nodes[1]!.client().count({ index: 'churn' });
+    assert.equal(count.count, requests * documentsPerRequest);
+  });
+
+  test('mapping updates through two nodes at once that together pass index.mapping.total_fields.limit: the master refuses the one that would pass it (400), every node keeps the published mapping, and writes adding fields go on (never a 5xx)', async () => {
+    // Elasticsearch's master checks the limit when it merges a mapping update into the published
+    // mapping (mapping-settings-limit.html), whatever each node checked against its own copy.
+    const limit = 10;
+    await createGreen(nodes[0]!, 'limited', { number_of_shards: 3, number_of_replicas: 1, 'mapping.total_fields.limit': limit });
+    const fieldsOf = (prefix: string): Record<string, { type: string }> => Object.fromEntries(Array.from({ length: 6 }, (_, i) => [`${prefix}_${i}`, { type: 'keyword' }]));
+    const [first, second] = await Promise.all([
+      jsonCall(nodes[0]!, 'PUT', '/limited/_mapping', { properties: fieldsOf('a') }),
+      jsonCall(nodes[1]!, 'PUT', '/limited/_mapping', { properties: fieldsOf('b') }),
+    ]);
+    assert.deepEqual([first.status, second.status].sort(), [200, 400], `${first.text} / ${second.text}`);
+    const [accepted, refused] = first.status === 200 ? ['a', second] : ['b', first];
+    assert.equal(refused.body.error.type, 'illegal_argument_exception', refused.text);
+    assert.match(refused.body.error.reason, /Limit of total fields \[10\] has been exceeded/);
+    const expected = Object.keys(fieldsOf(accepted)).sort();
+    for (const node of nodes) {
+      const properties = (await eventually(() => jsonCall(node, 'GET', '/limited/_mapping'), (answer) => Object.keys(answer.body.limited?.mappings?.properties ?? {}).length === expected.length, 10_000)).body.limited.mappings.properties;
+      assert.deepEqual(Object.keys(properties).sort(), expected, `the mapping through ${node.url}`);
+    }
+    // Each node applied the published mapping, so documents adding fields are indexed up to the limit, then refused with a 400.
+    const writes = await Promise.all(Array.from({ length: 6 }, (_, i) => jsonCall(nodes[i % 3]!, 'PUT', `/limited/_doc/l${i}`, { [`doc_${i}`]: i })));
+    for (const answer of writes) {
+      if (answer.status === 201) continue;
+      assert.equal(answer.status, 400, answer.text);
+      // Refused by the master's merge, or by this node's check against the mapping it applied.
+      assert.ok(['illegal_argument_exception', 'document_parsing_exception'].includes(answer.body.error.type), answer.text);
+    }
+    assert.equal(writes.filter((answer) => answer.status === 201).length, limit - expected.length, writes.map((answer) => answer.text).join('\n'));
+  });
+
   test('two primaries on two nodes adding one dynamic field with conflicting types at once: one type is published, the other document is refused with a 400 and kept on no copy, every node answers the same mapping', async () => {
     // Elasticsearch's primary asks the master to publish a document's dynamic mapping update before
     // it indexes the document, and fails the document when the master refuses the update

@@ -227,7 +227,7 @@ describe('cluster-wide metadata on three nodes', { skip }, () => {
     const put = await jsonCall(node(0), 'PUT', '/_cluster/settings', { persistent: { 'action.auto_create_index': 'false' }, transient: { 'search.default_search_timeout': '30s' } });
     assert.equal(put.status, 200, put.text);
     for (const index of [1, 2]) {
-      const settings = await eventually(() => jsonCall(node(index), 'GET', '/_cluster/settings?flat_settings=true'), (value) => value.body.persistent?.['action.auto_create_index'] === 'false' && value.body.transient?.['search.default_search_timeout'] === '30s');
+      const settings = await eventually(() => jsonCall(node(index), 'GET', '/_cluster/settings?flat_settings=true'), (value) => value.body.persistent?.['action.auto_create_index'] === 'false');
       assert.deepEqual(settings.body, { persistent: { 'action.auto_create_index': 'false' }, transient: { 'search.default_search_timeout': '30s' } }, `node ${index}`);
       // Honoured on that node: a write to a missing index no longer creates it.
       const refused = await jsonCall(node(index), 'PUT', `/not-auto-${index}/_doc/1`, { a: 1 });
@@ -241,8 +241,8 @@ describe('cluster-wide metadata on three nodes', { skip }, () => {
     const reset = await jsonCall(node(1), 'PUT', '/_cluster/settings', { persistent: { 'action.auto_create_index': null, 'cluster.max_shards_per_node': null }, transient: { 'search.default_search_timeout': null } });
     assert.equal(reset.status, 200, reset.text);
     for (const index of [0, 2]) {
-      // Each scope travels as its own shared entry: wait for both (waiting for persistent alone raced the transient one).
-      const settings = await eventually(() => jsonCall(node(index), 'GET', '/_cluster/settings'), (value) => Object.keys(value.body.persistent ?? {}).length === 0 && Object.keys(value.body.transient ?? {}).length === 0);
+      // Both scopes travel as one shared entry: once persistent is empty, transient is too.
+      const settings = await eventually(() => jsonCall(node(index), 'GET', '/_cluster/settings'), (value) => Object.keys(value.body.persistent ?? {}).length === 0);
       assert.deepEqual(settings.body, { persistent: {}, transient: {} }, `node ${index}`);
     }
     const created = await jsonCall(node(0), 'PUT', '/auto-again/_doc/1', { a: 1 });
@@ -250,6 +250,47 @@ describe('cluster-wide metadata on three nodes', { skip }, () => {
     // A bad setting is a 400 and reaches no node.
     const bad = await jsonCall(node(0), 'PUT', '/_cluster/settings', { persistent: { 'no.such.setting': 1 } });
     assert.equal(bad.status, 400, bad.text);
+  });
+
+  test('a cluster settings update of both scopes applies on another node as one change (one cluster state update in Elasticsearch): B never shows one scope changed and not the other', async () => {
+    const writer = node(0).client();
+    const reader = node(1).client();
+    // Round i sets persistent cluster.max_shards_per_node to 1000 + i and transient
+    // search.default_search_timeout to (i + 1)s: a consistent view holds the same i in both.
+    const roundsOf = (settings: { persistent?: Record<string, unknown>; transient?: Record<string, unknown> }): [number | undefined, number | undefined] => {
+      const shards = settings.persistent?.['cluster.max_shards_per_node'];
+      const timeout = settings.transient?.['search.default_search_timeout'];
+      return [shards === undefined ? undefined : Number(shards) - 1000, timeout === undefined ? undefined : Number(String(timeout).slice(0, -1)) - 1];
+    };
+    const rounds = 30;
+    let writing = true;
+    const mixed: string[] = [];
+    let reads = 0;
+    const polling = (async () => {
+      while (writing) {
+        const settings = await reader.cluster.getSettings({ flat_settings: true });
+        reads++;
+        const [persistentRound, transientRound] = roundsOf(settings);
+        if (persistentRound !== transientRound) mixed.push(JSON.stringify(settings));
+      }
+    })();
+    try {
+      for (let round = 0; round < rounds; round++) {
+        const answer = await writer.cluster.putSettings({ persistent: { 'cluster.max_shards_per_node': 1000 + round }, transient: { 'search.default_search_timeout': `${round + 1}s` } });
+        assert.equal(answer.acknowledged, true);
+        assert.deepEqual(answer.persistent, { cluster: { max_shards_per_node: String(1000 + round) } });
+        assert.deepEqual(answer.transient, { search: { default_search_timeout: `${round + 1}s` } });
+      }
+      const last = await eventually(() => reader.cluster.getSettings({ flat_settings: true }), (settings) => roundsOf(settings)[0] === rounds - 1);
+      assert.deepEqual(roundsOf(last), [rounds - 1, rounds - 1]);
+    } finally {
+      writing = false;
+      await polling;
+    }
+    assert.ok(reads > rounds, `B read the settings ${reads} times`);
+    assert.deepEqual(mixed, [], `B showed a mixed state ${mixed.length} times in ${reads} reads`);
+    const reset = await writer.cluster.putSettings({ persistent: { 'cluster.max_shards_per_node': null }, transient: { 'search.default_search_timeout': null } });
+    assert.equal(reset.acknowledged, true);
   });
 
   test('deletions propagate: template, component, pipeline and script deleted through one node are gone on the others', async () => {

@@ -100,3 +100,17 @@ test('followerLeaderSettingChanges: static replicated settings between two follo
   const { ['index.xpack.ccr.following_index']: _marker, ...plain } = taken;
   assert.deepEqual(followerLeaderSettingChanges(follower, plain), {});
 });
+
+test('two put_mappings each within index.mapping.total_fields.limit that together pass it: the second is refused (400) and publishes nothing', () => {
+  // Each node checks the limit against its own copy only; the master checks the merged mapping.
+  let state = withIndex({ 'index.mapping.total_fields.limit': '4' });
+  state = step(state, { kind: 'put_mapping', name: 'logs', mappings: { _doc: { properties: { message: { type: 'text' }, a: { type: 'long' }, b: { type: 'long' } } } } });
+  const result = stepMaster(state, { kind: 'put_mapping', name: 'logs', mappings: { _doc: { properties: { message: { type: 'text' }, c: { type: 'long' }, d: { type: 'long' } } } } }, input);
+  assert.ok(!result.ok);
+  assert.equal(result.error.status, 400);
+  assert.equal(result.error.type, 'illegal_argument_exception');
+  assert.equal(result.error.message, 'Limit of total fields [4] has been exceeded');
+  // Up to the limit is accepted.
+  const within = stepMaster(state, { kind: 'put_mapping', name: 'logs', mappings: { _doc: { properties: { c: { type: 'long' } } } } }, input);
+  assert.ok(within.ok && within.changed);
+});

@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import Database from 'better-sqlite3';
 import type { SqlDatabase } from '../../../src/common/index.js';
-import { ClusterSettingsStore, applySettingsUpdate, baseDynamicSettings, dynamicSettingTypes, flattenSettings, settingKeyMatches } from '../../../src/cluster/settings.js';
+import { ClusterSettingsStore, applySettingsUpdate, baseDynamicSettings, dynamicSettingTypes, flattenSettings, settingKeyMatches, sharedSettingsOf } from '../../../src/cluster/settings.js';
 import { EsError } from '../../../src/common/index.js';
 
 test('nested and dotted settings flatten alike', () => {
@@ -71,28 +71,29 @@ test('an invalid update changes neither scope', () => {
   assert.deepEqual(store.persistent, {});
 });
 
-test('multi-node sharing: an accepted change hands over each changed scope whole before it is committed; a refusal there changes nothing', () => {
+test('multi-node sharing: an accepted change hands over both scopes whole, in one call, before it is committed; a refusal there changes nothing', () => {
   const store = new ClusterSettingsStore(new Database(':memory:') as unknown as SqlDatabase, [...baseDynamicSettings]);
-  const shared: [string, unknown][] = [];
+  const shared: unknown[] = [];
   let refuse = false;
-  store.shareChanges((scope, settings) => {
+  store.shareChanges((settings) => {
     if (refuse) throw new EsError(400, 'illegal_argument_exception', 'too large');
-    shared.push([scope, settings]);
+    shared.push(settings);
   });
+  assert.equal(store.sharedEntry(), undefined, 'nothing to share while both scopes are empty');
   store.update({ persistent: { 'action.auto_create_index': 'false' } });
-  assert.deepEqual(shared, [['persistent', { 'action.auto_create_index': 'false' }]]);
-  store.update({ transient: { 'search.default_search_timeout': '5s' }, persistent: { 'action.auto_create_index': 'false' } });
-  assert.deepEqual(shared.slice(1), [['transient', { 'search.default_search_timeout': '5s' }]], 'an unchanged scope is not shared again');
+  assert.deepEqual(shared, [{ persistent: { 'action.auto_create_index': 'false' }, transient: {} }]);
+  // Both scopes changed by one request: one hand-over holding both (another node applies them together).
+  store.update({ transient: { 'search.default_search_timeout': '5s' }, persistent: { 'cluster.max_shards_per_node': 9 } });
+  assert.deepEqual(shared.slice(1), [{ persistent: { 'action.auto_create_index': 'false', 'cluster.max_shards_per_node': '9' }, transient: { 'search.default_search_timeout': '5s' } }]);
+  store.update({ persistent: { 'action.auto_create_index': 'false' } });
+  assert.equal(shared.length, 2, 'an update that changes nothing is not shared');
   refuse = true;
-  assert.throws(() => store.update({ persistent: { 'cluster.max_shards_per_node': 7 } }), EsError);
-  assert.deepEqual(store.persistent, { 'action.auto_create_index': 'false' });
-  assert.deepEqual(store.sharedEntries(), [
-    ['persistent', { 'action.auto_create_index': 'false' }],
-    ['transient', { 'search.default_search_timeout': '5s' }],
-  ]);
+  assert.throws(() => store.update({ persistent: { 'cluster.max_shards_per_node': 7 }, transient: { 'search.default_search_timeout': '6s' } }), EsError);
+  assert.deepEqual([store.persistent, store.transient], [{ 'action.auto_create_index': 'false', 'cluster.max_shards_per_node': '9' }, { 'search.default_search_timeout': '5s' }]);
+  assert.deepEqual(store.sharedEntry(), { persistent: { 'action.auto_create_index': 'false', 'cluster.max_shards_per_node': '9' }, transient: { 'search.default_search_timeout': '5s' } });
 });
 
-test('multi-node sharing: another node\'s scope replaces this one, is persisted, reaches every listener even when one throws', () => {
+test('multi-node sharing: another node\'s entry replaces both scopes in one step, is persisted, reaches every listener even when one throws', () => {
   const db = new Database(':memory:') as unknown as SqlDatabase;
   const store = new ClusterSettingsStore(db, [...baseDynamicSettings]);
   const seen: unknown[] = [];
@@ -100,13 +101,16 @@ test('multi-node sharing: another node\'s scope replaces this one, is persisted,
     throw new Error('boom');
   });
   store.onChange((effective) => seen.push(effective));
-  const failures = store.applyShared('persistent', { 'action.auto_create_index': 'false', 'bad.value': 7 });
+  const failures = store.applyShared({ persistent: { 'action.auto_create_index': 'false', 'bad.value': 7 }, transient: { 'search.default_search_timeout': '1s' } });
   assert.equal(failures.length, 1);
-  assert.deepEqual(seen, [{ 'action.auto_create_index': 'false' }], 'a value that is not a string or list of strings is left out');
+  // One listener call with both scopes changed: nothing here ever sees one without the other.
+  assert.deepEqual(seen, [{ 'action.auto_create_index': 'false', 'search.default_search_timeout': '1s' }], 'a value that is not a string or list of strings is left out');
   assert.deepEqual(new ClusterSettingsStore(db, [...baseDynamicSettings]).persistent, { 'action.auto_create_index': 'false' });
-  assert.deepEqual(store.applyShared('persistent', { 'action.auto_create_index': 'false' }), [], 'the same settings again: no listener runs');
+  assert.deepEqual(store.applyShared({ persistent: { 'action.auto_create_index': 'false' }, transient: { 'search.default_search_timeout': '1s' } }), [], 'the same settings again: no listener runs');
   assert.equal(seen.length, 1);
-  store.applyShared('transient', { 'search.default_search_timeout': '1s' });
-  store.applyShared('persistent', null);
-  assert.deepEqual([store.persistent, store.transient], [{}, { 'search.default_search_timeout': '1s' }]);
+  store.applyShared({ persistent: {}, transient: { 'search.default_search_timeout': '2s' } });
+  assert.deepEqual([store.persistent, store.transient], [{}, { 'search.default_search_timeout': '2s' }]);
+  store.applyShared(null);
+  assert.deepEqual([store.persistent, store.transient], [{}, {}], 'a deleted entry empties both scopes');
+  assert.deepEqual(sharedSettingsOf({ persistent: ['not', 'an object'], transient: { 'a.b': ['x', 'y'], 'c.d': 1 } }), { persistent: {}, transient: { 'a.b': ['x', 'y'] } });
 });

@@ -6,6 +6,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
+  CLUSTER_SETTINGS_NAME,
   decodeSharedMetadata,
   encodeSharedMetadata,
   isNewerRevision,
@@ -23,6 +24,10 @@ test('keys carry the kind and one URI-encoded name part; foreign keys are not ou
   assert.deepEqual(parseSharedMetadataKey('templates/component/a%2Fb'), { kind: 'component_template', name: 'a/b' });
   assert.deepEqual(parseSharedMetadataKey('pipelines/p'), { kind: 'pipeline', name: 'p' });
   for (const key of ['templates/other/x', 'pipelines/', 'scripts/a/b', 'users/x', 'scripts/%E0%A4%A']) assert.equal(parseSharedMetadataKey(key), undefined, key);
+  // The cluster settings are one entry holding both scopes; the per-scope keys of earlier versions are not ours.
+  assert.equal(sharedMetadataKey('cluster_settings', CLUSTER_SETTINGS_NAME), 'cluster_settings/scopes');
+  assert.deepEqual(parseSharedMetadataKey('cluster_settings/scopes'), { kind: 'cluster_settings', name: 'scopes' });
+  for (const key of ['cluster_settings/persistent', 'cluster_settings/transient']) assert.equal(parseSharedMetadataKey(key), undefined, key);
 });
 
 test('records carry their format; another format, non-JSON or a missing body is refused, never thrown', () => {

@@ -13,7 +13,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { emptyClusterState, type ClusterState, type ShardRouting } from '../../../src/cluster/state.js';
 import { parseBulkBody } from '../../../src/index/documents.js';
-import { activeShardsShortfall, formatTimeout, parseActiveShardCount, shardBulkLines, startedPrimaryNode, withShardCounts } from '../../../src/node/wire-documents.js';
+import { activeShardsShortfall, formatTimeout, mappingRetryWaitMs, parseActiveShardCount, shardBulkLines, startedPrimaryNode, withShardCounts } from '../../../src/node/wire-documents.js';
 
 const target = { indexUuid: 'u1', index: 'books', shard: 1 };
 
@@ -103,4 +103,8 @@ test('a write waits until enough copies of its shard are active (ReplicationOper
   assert.equal(activeShardsShortfall(yellow, target, 'all'), 'Not enough active copies to meet shard count of [ALL] (have 1, needed 2).');
   assert.equal(activeShardsShortfall(yellow, target, 2), 'Not enough active copies to meet shard count of [2] (have 1, needed 2).');
   assert.equal(activeShardsShortfall(stateWith([copy(true, 'n1', 'STARTED'), copy(false, 'n2', 'STARTED')]), target, 'all'), undefined);
+});
+
+test('a document that still needs a mapping update after the master answered waits for a newer state first, backing off from 10 ms to at most 1 s (then again, up to its timeout)', () => {
+  assert.deepEqual([1, 2, 3, 4, 8, 9, 50, 10_000].map(mappingRetryWaitMs), [0, 10, 20, 40, 640, 1000, 1000, 1000]);
 });
