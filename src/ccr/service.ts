@@ -514,29 +514,36 @@ export class CcrService {
       const starting = indices.get(record.followerIndex);
       if (starting === undefined || starting.uuid !== record.followerUuid) throw errors.indexNotFound(record.followerIndex);
       indices.beginFollowerImport(starting, shard);
-      let afterId = '';
-      for (;;) {
-        if (this.closed) throw errors.illegalState('node is closing');
-        const chunk = (await remote.send(
+      type Chunk = { documents: { id: string; source: string; seqNo: number; primaryTerm: number; version: number; routing?: string }[] };
+      const fetchChunk = (afterId: string): Promise<Chunk> => {
+        const fetched = remote.send(
           record.remoteCluster,
           CCR_ACTIONS.restoreFileChunk,
           { index: record.leaderIndex, session_uuid: session.session_uuid, after_id: afterId, max_docs: followerLimits.bootstrapChunkDocs },
           record.subject,
-        )) as { documents: { id: string; source: string; seqNo: number; primaryTerm: number; version: number; routing?: string }[] };
+        ) as Promise<Chunk>;
+        fetched.catch(() => undefined); // awaited below, or dropped with the copy that failed
+        return fetched;
+      };
+      // One chunk is asked for ahead: the leader reads and sends the next while this one is stored.
+      let next = fetchChunk('');
+      for (;;) {
+        if (this.closed) throw errors.illegalState('node is closing');
+        const chunk = await next;
         if (chunk.documents.length === 0) break;
+        next = fetchChunk(chunk.documents[chunk.documents.length - 1]!.id);
         const current = indices.get(record.followerIndex);
         if (current === undefined || current.uuid !== record.followerUuid) throw errors.indexNotFound(record.followerIndex);
         indices.importFollowerDocuments(current, shard, chunk.documents);
         await this.inbound.pace(chunk.documents.reduce((sum, document) => sum + document.source.length + document.id.length, 0));
         copied += chunk.documents.length;
-        afterId = chunk.documents[chunk.documents.length - 1]!.id;
       }
     } finally {
       await remote.send(record.remoteCluster, CCR_ACTIONS.restoreSessionClear, { index: record.leaderIndex, session_uuid: session.session_uuid }, record.subject).catch(() => undefined);
     }
     const current = indices.get(record.followerIndex);
     if (current === undefined || current.uuid !== record.followerUuid) throw errors.indexNotFound(record.followerIndex);
-    indices.finishFollowerImport(current, shard, session.max_seq_no);
+    await indices.finishFollowerImport(current, shard, session.max_seq_no);
     log.info({ follower: record.followerIndex, shard, documents: copied, max_seq_no: session.max_seq_no }, 'follower shard bootstrapped from its leader shard');
     return copied;
   }

@@ -75,6 +75,10 @@ export interface IndexListener {
   refreshed?(index: IndexHandle, shard: number, maxSeqNo: number, scheduled?: boolean): void;
   /** As `refreshed`, for a refresh somebody waits for that may be done stepwise: settles when the operations are searchable. */
   refreshedStepwise?(index: IndexHandle, shard: number, maxSeqNo: number): Promise<void>;
+  /** A follower's bootstrap copied these documents into shard `shard`'s store (committed; not searchable yet). */
+  imported?(index: IndexHandle, shard: number, documents: readonly StoredDocument[]): void;
+  /** The bootstrap's copy into shard `shard` ended (`finishFollowerImport`): settles when what was built from it is ready. */
+  importFinished?(index: IndexHandle, shard: number): Promise<void>;
 }
 
 export type BlockName = 'metadata' | 'read' | 'read_only' | 'write';
@@ -783,12 +787,24 @@ export class IndicesService {
   /** Bootstrap: leader documents of one shard copied as they are (no history rows), then the snapshot's seq_no. */
   importFollowerDocuments(handle: IndexHandle, shardNumber: number, documents: readonly StoredDocument[]): void {
     this.openShardOf(handle, shardNumber).importDocuments(documents);
+    this.emit((listener) => listener.imported?.(handle, shardNumber, documents));
   }
 
-  finishFollowerImport(handle: IndexHandle, shardNumber: number, maxSeqNo: number): void {
+  /**
+   * Ends a bootstrap's copy: the shard stands at the snapshot's seq_no. Settles once what listeners
+   * built from the copied documents meanwhile is ready (the searcher's segments built off the main
+   * thread); a listener's failure is logged, and the refresh then builds from the store.
+   */
+  async finishFollowerImport(handle: IndexHandle, shardNumber: number, maxSeqNo: number): Promise<void> {
     const shard = this.openShardOf(handle, shardNumber);
     shard.finishImport(maxSeqNo);
     this.noteWrite(handle, maxSeqNo, shardNumber);
+    const settling: Promise<void>[] = [];
+    this.emit((listener) => {
+      const done = listener.importFinished?.(handle, shardNumber);
+      if (done !== undefined) settling.push(done.catch((error: unknown) => this.log.warn({ err: error, index: handle.name, shard: shardNumber }, 'an index listener failed after a bootstrap')));
+    });
+    await Promise.all(settling);
   }
 
   /** Applies leader operations of one shard to the same shard of a follower (spec ccr.md §4.2 step 6); idempotent by seq_no. */

@@ -22,7 +22,7 @@ import { AutoFollowService, autoFollowLeaderActions, isAutoFollowSystemAction } 
 import { ccrRoutes } from '../http/routes/ccr.js';
 import { autoFollowRoutes } from '../http/routes/ccr-auto-follow.js';
 import { catListRoutes } from '../http/routes/cat-list.js';
-import { clusterStatsRoutes } from '../http/routes/cluster-stats.js';
+import { clusterStatsRoutes, singleNodeShardCopies } from '../http/routes/cluster-stats.js';
 import { parseAutoCreateIndex } from '../index/index.js';
 import { wireSecurity } from './wire-security.js';
 import { protocolsFrom, wireRemote } from './wire-remote.js';
@@ -425,6 +425,8 @@ export async function startNode(config: NodeConfig, options: StartOptions): Prom
       ingestProcessors: availableProcessorTypes(),
       figures,
       dataPath: config.pathData,
+      // The copies this node holds: on one node every open shard; on many, those the applied state places here.
+      shardCopies: statsWiring === undefined ? () => singleNodeShardCopies(indices.indices, indices.searchers) : statsWiring.localShardCopies,
     };
     const routes: Route[] = [
       ...nodeInfoRoutes(identity),

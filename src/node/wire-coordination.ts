@@ -31,7 +31,7 @@ import { parseClusterStateMetrics } from '../index/cluster-state.js';
 import { routingLayoutOf } from '../index/routing.js';
 import { isDynamicIndexSetting, nestFlatSettings } from '../index/settings.js';
 import type { RequestContext, RestRequest, RestResponse, Route } from '../http/route.js';
-import { NODE_INFO_METRICS } from '../http/routes/node-info.js';
+import { NODE_INFO_METRICS, nodesRequestTimeoutMs } from '../http/routes/node-info.js';
 import { healthWaitMsMax, parseStatus } from '../http/routes/cluster-health.js';
 import { CAT_PARAMS, renderCatHealth } from '../http/routes/cat.js';
 import { CAT_NODE_PARAMS, renderCatMaster } from '../http/routes/cat-more.js';
@@ -790,11 +790,17 @@ function explainBody(state: ClusterState, request: RestRequest, includeYes: bool
 }
 
 /**
- * `GET /_nodes[/{target}]` over the published nodes. As in the single-node route, `{target}` is a
- * metric list when every part names a node-info metric (`/_nodes/http`), else a node filter.
+ * `GET /_nodes[/{target}]` and `GET /_nodes/{node_id}/{metric}` over the published nodes. As in the
+ * single-node route, a lone `{target}` is a metric list when every part names a node-info metric
+ * (`/_nodes/http`), else a node filter. The published state knows each node's `http` and
+ * `transport` addresses: a metric list keeps those it names.
  */
-export function nodesInfoFromState(state: ClusterState, target: string | undefined, localNodeId: string): Record<string, unknown> {
-  const filter = target === undefined || target.split(',').every((part) => NODE_INFO_METRICS.has(part.trim())) ? undefined : target;
+export function nodesInfoFromState(state: ClusterState, target: string | undefined, localNodeId: string, metric?: string): Record<string, unknown> {
+  const targetIsMetrics = metric === undefined && target !== undefined && target.split(',').every((part) => NODE_INFO_METRICS.has(part.trim()));
+  const filter = targetIsMetrics ? undefined : target;
+  const metricList = metric ?? (targetIsMetrics ? target : undefined);
+  const metrics = metricList === undefined ? undefined : new Set(metricList.split(',').map((part) => part.trim()));
+  const wants = (name: string): boolean => metrics === undefined || metrics.has(name) || metrics.has('_all');
   const wanted = (id: string, node: DiscoveryNode): boolean => {
     if (filter === undefined) return true;
     return filter.split(',').some((part) => part === '_all' || part === '*' || part === id || part === node.name || (part === '_local' && id === localNodeId) || (part === '_master' && id === state.master_node) || (part === 'master:true' && isMasterEligible(node)) || (part === 'data:true' && isDataNode(node)));
@@ -814,8 +820,8 @@ export function nodesInfoFromState(state: ClusterState, target: string | undefin
           version: node.version,
           roles: [...node.roles].sort(),
           attributes: { ...node.attributes },
-          ...(node.http_address === undefined ? {} : { http: { publish_address: node.http_address, bound_address: [node.http_address] } }),
-          transport: { publish_address: node.transport_address, bound_address: [node.transport_address] },
+          ...(node.http_address === undefined || !wants('http') ? {} : { http: { publish_address: node.http_address, bound_address: [node.http_address] } }),
+          ...(wants('transport') ? { transport: { publish_address: node.transport_address, bound_address: [node.transport_address] } } : {}),
         },
       ]),
     ),
@@ -961,7 +967,11 @@ function coordinationRoutes(coordinator: EtcdCoordinator, options: CoordinationW
     const host = hostOf(master.http_address || master.transport_address);
     return renderCatMaster(request, { id: state.master_node!, host, ip: host, node: master.name });
   };
-  const nodesInfo = (target: string | undefined): Record<string, unknown> => nodesInfoFromState(coordinator.state(), target, options.nodeId);
+  /** `timeout` is checked: the answer comes from the state this node applied, there is no node to wait for. */
+  const nodesInfo = (request: RestRequest, target: string | undefined, metric?: string): RestResponse => {
+    nodesRequestTimeoutMs(request, 0);
+    return { status: 200, body: nodesInfoFromState(coordinator.state(), target, options.nodeId, metric) };
+  };
   const explain = (request: RestRequest): RestResponse => ({ status: 200, body: explainBody(coordinator.state(), request, request.query['include_yes_decisions'] === 'true') });
   return [
     stateRoute('/_cluster/state'),
@@ -979,8 +989,10 @@ function coordinationRoutes(coordinator: EtcdCoordinator, options: CoordinationW
     ),
     { method: 'GET', path: '/_cat/health', action: 'cluster:monitor/health', scope: 'cluster', params: [...CAT_PARAMS, 'ts', 'time'], handle: catHealth },
     { method: 'GET', path: '/_cat/master', action: 'cluster:monitor/state', scope: 'cluster', params: CAT_NODE_PARAMS, handle: catMaster },
-    { method: 'GET', path: '/_nodes', action: 'cluster:monitor/nodes/info', scope: 'cluster', params: ['timeout'], handle: () => ({ status: 200, body: nodesInfo(undefined) }) },
-    { method: 'GET', path: '/_nodes/:target', action: 'cluster:monitor/nodes/info', scope: 'cluster', params: ['timeout'], handle: (request) => ({ status: 200, body: nodesInfo(request.params['target']) }) },
+    // No `flat_settings`: the published state has no node's settings, so there is no settings section to shape.
+    { method: 'GET', path: '/_nodes', action: 'cluster:monitor/nodes/info', scope: 'cluster', params: ['timeout'], handle: (request) => nodesInfo(request, undefined) },
+    { method: 'GET', path: '/_nodes/:target', action: 'cluster:monitor/nodes/info', scope: 'cluster', params: ['timeout'], handle: (request) => nodesInfo(request, request.params['target']) },
+    { method: 'GET', path: '/_nodes/:nodeId/:metric', action: 'cluster:monitor/nodes/info', scope: 'cluster', params: ['timeout'], handle: (request) => nodesInfo(request, request.params['nodeId'], request.params['metric']) },
     ...(['GET', 'POST'] as const).map((method): Route => ({ method, path: '/_cluster/allocation/explain', action: 'cluster:monitor/allocation/explain', scope: 'cluster', params: ['include_yes_decisions', 'master_timeout'], handle: explain })),
   ];
 }

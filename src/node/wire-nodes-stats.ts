@@ -17,7 +17,7 @@ import { bytesCell, renderCat, type CatRow } from '../http/routes/cat-table.js';
 import { CLUSTER_STATS_ACTION, CLUSTER_STATS_NODE_METRICS, CLUSTER_STATS_PATHS, clusterStatsBody, nodePlatform, type ClusterStatsNode, type NodePlatform } from '../http/routes/cluster-stats.js';
 import type { StatsWiring } from './wire-stats.js';
 import type { NodeFigures } from '../http/routes/node-figures.js';
-import { NODES_STATS_ACTION, NODES_STATS_PATHS, nodeStatsEntry, nodesRequestTimeoutMs, parseNodeStatsMetrics, type NodeIdentity } from '../http/routes/node-info.js';
+import { NODES_STATS_ACTION, NODES_STATS_PATHS, nodeStatsEntry, nodesRequestTimeoutMs, parseNodeIndexMetrics, parseNodeStatsLevel, parseNodeStatsMetrics, parseNodeStatsRequest, type NodeIdentity, type NodeIndicesRequest } from '../http/routes/node-info.js';
 import { booleanParam } from '../http/request.js';
 import type { TransportHandler } from '../transport/index.js';
 import { askEachNode } from './ask-nodes.js';
@@ -56,20 +56,22 @@ export function wireNodesStats(options: NodesStatsWiringOptions): NodesStatsWiri
     const metrics = (body as { metrics?: unknown } | null)?.metrics;
     if (!Array.isArray(metrics) || !metrics.every((metric) => typeof metric === 'string')) throw errors.illegalArgument(`a [${NODES_STATS_NODE_ACTION}] request names its [metrics]`);
     const identity = options.identity();
-    return { stats: nodeStatsEntry(identity, metrics.length === 0 ? [] : parseNodeStatsMetrics(metrics.join(','))), figures: identity.figures?.() ?? null, platform: nodePlatform() };
+    const parsed = metrics.length === 0 ? [] : parseNodeStatsMetrics(metrics.join(','));
+    return { stats: nodeStatsEntry(identity, parsed, parseIndicesRequest((body as { indices?: unknown }).indices)), figures: identity.figures?.() ?? null, platform: nodePlatform() };
   };
   options.addTransportHandlers(new Map<string, TransportHandler>([[NODES_STATS_NODE_ACTION, dataPlane.replication.internalHandler(local)]]));
 
-  const ask = (state: ClusterState, nodes: readonly string[], metrics: readonly string[], timeoutMs = nodeRequestTimeoutMs): Promise<Map<string, NodeAnswer | EsError>> =>
-    askEachNode({ nodeId, channel: dataPlane.channel, log: options.log }, nodes, NODES_STATS_NODE_ACTION, { metrics }, timeoutMs, local, (answer, node) => {
+  const ask = (state: ClusterState, nodes: readonly string[], metrics: readonly string[], timeoutMs = nodeRequestTimeoutMs, indices?: NodeIndicesRequest): Promise<Map<string, NodeAnswer | EsError>> =>
+    askEachNode({ nodeId, channel: dataPlane.channel, log: options.log }, nodes, NODES_STATS_NODE_ACTION, { metrics, ...(indices === undefined ? {} : { indices }) }, timeoutMs, local, (answer, node) => {
       if (answer === null || typeof answer !== 'object' || typeof answer.stats !== 'object' || answer.stats === null) throw errors.illegalArgument(`node [${node}] (${state.nodes[node]?.name ?? '?'}) answered without its [stats]`);
       return answer;
     });
 
   const nodesStats = async (request: RestRequest): Promise<RestResponse> => {
-    const metrics = parseNodeStatsMetrics(request.params['metric']);
+    const parsed = parseNodeStatsRequest(request);
     const state = coordinator.state();
-    const answers = await ask(state, selectTaskNodes(request.params['nodeId'], state, nodeId), metrics, nodesRequestTimeoutMs(request, nodeRequestTimeoutMs));
+    // Each node measures the copies it holds (its `indices` section), at the level asked.
+    const answers = await ask(state, selectTaskNodes(request.params['nodeId'], state, nodeId), parsed.metrics, nodesRequestTimeoutMs(request, nodeRequestTimeoutMs), parsed.indices);
     const nodes: Record<string, unknown> = {};
     const failures: Record<string, unknown>[] = [];
     for (const [node, answer] of answers) {
@@ -201,6 +203,16 @@ export function wireNodesStats(options: NodesStatsWiringOptions): NodesStatsWiri
         return route;
       }),
   };
+}
+
+/** The `indices` shape a `cluster:monitor/nodes/stats[n]` request carries (absent: every index metric, node level). */
+function parseIndicesRequest(value: unknown): NodeIndicesRequest | undefined {
+  if (value === undefined) return undefined;
+  const { metrics, level } = (value ?? {}) as { metrics?: unknown; level?: unknown };
+  if (!Array.isArray(metrics) || metrics.length === 0 || !metrics.every((metric) => typeof metric === 'string') || typeof level !== 'string') {
+    throw errors.illegalArgument(`a [${NODES_STATS_NODE_ACTION}] request names its [indices] as {metrics, level}`);
+  }
+  return { metrics: parseNodeIndexMetrics(metrics.join(','), NODES_STATS_NODE_ACTION), level: parseNodeStatsLevel(level) };
 }
 
 /** A node of an older Strait does not say its platform: nothing is counted for it. */

@@ -26,6 +26,7 @@ import { hostOf } from '../common/index.js';
 import { FLUSH_ACTION, STATS_ACTION, parseStatsRequest, render, sum, type ShardFigures } from '../http/routes/index-stats.js';
 import { resolveForRoute } from '../http/routes/indices.js';
 import { segmentCount } from '../http/routes/cluster-stats.js';
+import type { NodeShardCopy } from '../http/routes/node-info.js';
 import { copyRecoveryRow, copySegmentRows, recoveryColumns, segmentsColumns, type RecoveryNode } from '../http/routes/cat-more.js';
 import { FORCE_MERGE_ACTION, parseForceMergeRequest } from '../http/routes/force-merge.js';
 import type { ForceMergeRequest, SearcherService } from '../index/searcher/index.js';
@@ -122,6 +123,8 @@ export interface StatsWiring {
   applyTo(routes: readonly Route[]): Route[];
   /** Every started copy of `handles`, as the node holding it reports it (with its segment count), and the nodes that did not answer. */
   gatherCopies(handles: readonly IndexHandle[]): Promise<{ readonly state: ClusterState; readonly answers: ReadonlyMap<string, unknown>; readonly copies: readonly CopyFigures[] }>;
+  /** The active copies of open indices the applied state places on this node, measured (`indices` of `GET /_nodes/stats`). */
+  localShardCopies(): NodeShardCopy[];
 }
 
 /**
@@ -203,6 +206,16 @@ export function wireStats(options: StatsWiringOptions): StatsWiring {
         };
       }),
     };
+  };
+  const localShardCopies = (): NodeShardCopy[] => {
+    const refs = indices.all().filter((handle) => handle.metadata.state === 'open').map((handle) => ({ name: handle.name, uuid: handle.uuid }));
+    return localCopies(refs, (copy, handle) => {
+      const store = handle.shards![copy.shard]!;
+      return {
+        index: copy.index, shard: copy.shard, primary: copy.primary, state: copy.state === 'RELOCATING' ? 'RELOCATING' : 'STARTED', relocatingNode: copy.relocating_node,
+        docs: store.docCount(), deleted: options.searchers.docsDeleted(handle, copy.shard), bytes: store.sizeBytes(), segments: segmentCount(options.searchers, handle, copy.shard), maxSeqNo: store.maxSeqNo, localCheckpoint: store.localCheckpoint, globalCheckpoint: knownGlobalCheckpoint(handle, copy.shard, store),
+      };
+    });
   };
   const nodeFlush = (body: unknown): { flushed: number } => ({
     flushed: localCopies(parseIndexRefs(body), (copy, handle) => handle.shards![copy.shard]!.flush()).length,
@@ -492,6 +505,7 @@ export function wireStats(options: StatsWiringOptions): StatsWiring {
 
   return {
     gatherCopies: (handles) => gatherCopies(handles, { segments: true }),
+    localShardCopies,
     applyTo: (routes) =>
       routes.map((route): Route => {
         if (route.action === 'indices:monitor/data_stream/stats') return { ...route, handle: dataStreamStats };

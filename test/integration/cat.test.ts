@@ -119,6 +119,108 @@ describe('GET /_nodes/stats (nodes.stats/10_basic.yml): os, process, jvm, fs, tr
   });
 });
 
+describe('GET /_nodes/stats indices metric (cluster-nodes-stats.html, nodes.stats.json): docs, store, segments, shard_stats by level', () => {
+  test('the node sums the copies it holds; level=indices and level=shards break them down; index metrics narrow them', async (t) => {
+    await client.indices.create({ index: 'nodes-stats-docs', settings: { number_of_shards: 2, number_of_replicas: 0 } });
+    // The other tests of this file count this node's indices: this one goes at the end.
+    t.after(async () => void (await client.indices.delete({ index: 'nodes-stats-docs' })));
+    for (let id = 0; id < 5; id++) await client.index({ index: 'nodes-stats-docs', id: String(id), document: { n: id } });
+    await client.delete({ index: 'nodes-stats-docs', id: '4' });
+    await client.indices.refresh({ index: 'nodes-stats-docs' });
+    const indexStats = (await client.indices.stats({ index: 'nodes-stats-docs', level: 'shards' })) as any;
+    const allStats = (await client.indices.stats()) as any;
+    const segments = (await client.cat.segments({ format: 'json', h: 'index,shard' })) as Record<string, string>[];
+
+    const node = Object.values(((await client.nodes.stats({ metric: 'indices' })) as any).nodes)[0] as any;
+    // Every copy on this node: the index stats of all indices (one copy each here).
+    assert.deepEqual(node.indices.docs, allStats._all.total.docs);
+    assert.equal(node.indices.store.size_in_bytes, allStats._all.total.store.size_in_bytes);
+    assert.equal(node.indices.segments.count, segments.length);
+    const started = ((await client.cat.shards({ format: 'json', h: 'state' })) as Record<string, string>[]).filter((row) => row.state === 'STARTED');
+    assert.equal(node.indices.shard_stats.total_count, started.length);
+    assert.equal(node.indices.indices, undefined);
+    assert.equal(node.indices.shards, undefined);
+    // The default metrics (`_all`) include `indices`, at node level.
+    const all = Object.values(((await client.nodes.stats()) as any).nodes)[0] as any;
+    assert.deepEqual(Object.keys(all.indices).sort(), ['docs', 'segments', 'shard_stats', 'store']);
+
+    const byIndex = Object.values(((await client.nodes.stats({ metric: 'indices', level: 'indices' })) as any).nodes)[0] as any;
+    const own = byIndex.indices.indices['nodes-stats-docs'];
+    assert.deepEqual(own.docs, { count: 4, deleted: indexStats.indices['nodes-stats-docs'].total.docs.deleted });
+    assert.equal(own.store.size_in_bytes, indexStats.indices['nodes-stats-docs'].total.store.size_in_bytes);
+    assert.equal(own.shard_stats.total_count, 2);
+    assert.equal(own.segments.count, segments.filter((row) => row.index === 'nodes-stats-docs').length);
+    assert.deepEqual(byIndex.indices.indices['cat-one'].docs.count, 3);
+
+    const byShard = (await client.nodes.stats({ metric: 'indices', level: 'shards' })) as any;
+    const [nodeId, entry] = Object.entries(byShard.nodes)[0] as [string, any];
+    const copies = entry.indices.shards['nodes-stats-docs'] as Record<string, any>[];
+    assert.deepEqual(copies.map((copy) => Object.keys(copy)), [['0'], ['1']]);
+    for (const [position, copy] of copies.entries()) {
+      const shard = copy[String(position)];
+      const expected = indexStats.indices['nodes-stats-docs'].shards[String(position)][0];
+      assert.deepEqual(shard.routing, { state: 'STARTED', primary: true, node: nodeId, relocating_node: null });
+      assert.deepEqual(shard.docs, expected.docs);
+      assert.equal(shard.store.size_in_bytes, expected.store.size_in_bytes);
+      assert.deepEqual(shard.seq_no, expected.seq_no);
+      assert.equal(shard.shard_stats.total_count, 1);
+    }
+    assert.equal(copies.reduce((total, copy, position) => total + copy[String(position)].docs.count, 0), 4);
+
+    // `/_nodes/stats/indices/{index_metric}` narrows the sections at every level.
+    const docsOnly = Object.values(((await client.nodes.stats({ metric: 'indices', index_metric: 'docs', level: 'indices' })) as any).nodes)[0] as any;
+    assert.deepEqual(Object.keys(docsOnly.indices).sort(), ['docs', 'indices']);
+    assert.deepEqual(Object.keys(docsOnly.indices.indices['nodes-stats-docs']), ['docs']);
+    // A node not selected reports nothing; without the metric there is no section.
+    assert.equal((Object.values(((await client.nodes.stats({ metric: 'jvm' })) as any).nodes)[0] as any).indices, undefined);
+  });
+
+  test('a bad level, an index metric Strait does not keep or without indices, and the field-list params are 400s naming them', async () => {
+    const refused = async (path: string, pattern: RegExp): Promise<void> => {
+      const answer = await raw(path);
+      assert.equal(answer.status, 400, `${path}: ${answer.text}`);
+      assert.equal(answer.body.error.type, 'illegal_argument_exception');
+      assert.match(answer.body.error.reason, pattern, path);
+    };
+    await refused('/_nodes/stats?level=cluster', /^level parameter must be one of \[node\] or \[indices\] or \[shards\] but was \[cluster\]$/);
+    await refused('/_nodes/stats/indices?level=nope', /but was \[nope\]/);
+    await refused('/_nodes/stats/indices/indexing', /index metric \[indexing\] is not kept by Strait/);
+    await refused('/_nodes/stats/indices/no_such', /contains unrecognized index metric: \[no_such\]/);
+    await refused('/_nodes/stats/jvm/docs', /contains index metrics \[docs\] but indices stats not requested/);
+    await refused('/_nodes/stats/_all/docs', /contains index metrics \[docs\] but all stats requested/);
+    await refused('/_nodes/stats/thread_pool', /\[thread_pool\] is not reported by Strait/);
+    for (const name of ['fields', 'fielddata_fields', 'completion_fields', 'groups', 'types']) await refused(`/_nodes/stats/indices?${name}=x`, new RegExp(`parameter \\[${name}\\]`));
+    await refused('/_nodes/stats?include_segment_file_sizes=true', /include_segment_file_sizes/);
+    await refused('/_nodes/stats?include_unloaded_segments=maybe', /only \[true\] or \[false\]/);
+    // Level in any case, as NodeStatsLevel reads it; `include_*` false, and unloaded segments (Strait never unloads one), are what it reports.
+    const shards = await raw('/_nodes/stats/indices?level=SHARDS&include_segment_file_sizes=false&include_unloaded_segments=true');
+    assert.equal(shards.status, 200, shards.text);
+    assert.ok((Object.values(shards.body.nodes)[0] as any).indices.shards['cat-one'] !== undefined);
+  });
+});
+
+describe('GET /_nodes (cluster-nodes-info.html): flat_settings, master_timeout', () => {
+  test('settings nested by default, flat with flat_settings=true; master_timeout is refused as Elasticsearch does', async () => {
+    const nested = Object.values((await client.nodes.info({ metric: 'settings' })).nodes)[0] as any;
+    assert.equal(nested.settings.node.name, 'cat-1');
+    assert.equal(nested.settings['node.name'], undefined);
+    const flat = Object.values((await client.nodes.info({ metric: 'settings', flat_settings: true })).nodes)[0] as any;
+    assert.equal(flat.settings['node.name'], 'cat-1');
+    assert.equal(flat.settings['cluster.name'], nested.settings.cluster.name);
+    assert.equal(flat.settings.node, undefined);
+    assert.deepEqual(Object.keys(flat.settings), Object.keys(flat.settings).sort());
+    const byId = Object.values((await raw(`/_nodes/_local/settings?flat_settings=true`)).body.nodes)[0] as any;
+    assert.equal(byId.settings['node.name'], 'cat-1');
+    const bad = await raw('/_nodes?flat_settings=maybe');
+    assert.equal(bad.status, 400, bad.text);
+    // RestNodesInfoAction reads `timeout` and the settings format params only.
+    const master = await raw('/_nodes?master_timeout=1s');
+    assert.equal(master.status, 400, master.text);
+    assert.equal(master.body.error.reason, 'request [/_nodes] contains unrecognized parameter: [master_timeout]');
+    assert.equal((await raw('/_nodes/settings?timeout=soon')).status, 400);
+  });
+});
+
 describe('_cat/master, _cat/nodeattrs, _cat/plugins, _cat/thread_pool, _cat/pending_tasks', () => {
   test('master names this node (cat.master/10_basic.yml)', async () => {
     const [nodeId] = Object.keys((await client.nodes.info()).nodes);

@@ -479,7 +479,7 @@ test('synonyms in phrases: terms a synonym filter stacks at one position are alt
   assert.equal(scores[0], scores[1]);
   const explained = await client.explain({ index: 'synonym-phrases', id: '1', query: { match: { t: 'fast' } } });
   assert.equal(explained.matched, true);
-  assert.match(explained.explanation.description, /Synonym\(t:fast t:quick\)/);
+  assert.match(explained.explanation!.description, /Synonym\(t:fast t:quick\)/);
 });
 
 test('analyzer names: an unknown analyzer in a query or a suggester is a 400 whether or not the field is mapped; the index\'s own analyzers resolve; quote_analyzer is read (MatchQueryBuilder, QueryStringQueryBuilder, SuggestionBuilder)', async () => {

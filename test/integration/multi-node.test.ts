@@ -60,6 +60,10 @@ describe('three Strait nodes on etcd', { skip }, () => {
     const info = await jsonCall(nodes[0]!, 'GET', '/_nodes');
     assert.equal(info.body._nodes.total, 3);
     assert.ok(Object.values(info.body.nodes).every((n: any) => typeof n.http.publish_address === 'string'));
+    // `/_nodes/{node_id}/{metric}` (the client's sniffing path `/_nodes/_all/http`) lists every node too; `timeout` is checked.
+    const sniffed = await jsonCall(nodes[0]!, 'GET', '/_nodes/_all/http');
+    assert.deepEqual(Object.values(sniffed.body.nodes).map((n: any) => [n.name, typeof n.http.publish_address, n.transport]).sort(), [['node-a', 'string', undefined], ['node-b', 'string', undefined], ['node-c', 'string', undefined]]);
+    assert.equal((await jsonCall(nodes[0]!, 'GET', '/_nodes?timeout=soon')).status, 400);
     const cat = await jsonCall(nodes[0]!, 'GET', '/_cat/nodes?format=json&h=name,master,node.role,pid,heap.percent,ram.percent,cpu,file_desc.current,disk.total');
     assert.equal(cat.body.length, 3);
     assert.equal(cat.body.filter((row: any) => row.master === '*').length, 1);
@@ -211,6 +215,23 @@ describe('three Strait nodes on etcd', { skip }, () => {
     assert.equal(segments.filter((row) => row.index === 'logs' && row.prirep === 'p').reduce((total, row) => total + Number(row['docs.count']), 0), 2);
     const logsHolders = new Set(segments.filter((row) => row.index === 'logs').map((row) => row.id));
     assert.ok(logsHolders.size >= 1 && [...logsHolders].every((id) => id in stateMaster.nodes), JSON.stringify(segments));
+    // _nodes/stats indices (level=shards): each node measures the copies it holds (cluster:monitor/nodes/stats[n]).
+    const nodeIndices = await jsonCall(nodes[1]!, 'GET', '/_nodes/stats/indices?level=shards');
+    assert.equal(nodeIndices.status, 200, nodeIndices.text);
+    assert.deepEqual(nodeIndices.body._nodes, { total: 3, successful: 3, failed: 0 });
+    let segmentsCounted = 0;
+    for (const [id, entry] of Object.entries(nodeIndices.body.nodes) as [string, any][]) {
+      const held = startedCopies.filter((row) => row.node === entry.name);
+      assert.equal(entry.indices.shard_stats.total_count, held.length, `${entry.name}: ${JSON.stringify(entry.indices)}`);
+      assert.equal(entry.indices.docs.count, held.reduce((total, row) => total + Number(row.docs), 0));
+      const listed = Object.values(entry.indices.shards as Record<string, Record<string, any>[]>).flat().map((copy) => Object.values(copy)[0]);
+      assert.equal(listed.length, held.length);
+      assert.ok(listed.every((copy) => copy.routing.node === id && copy.routing.state === 'STARTED'), JSON.stringify(listed));
+      segmentsCounted += entry.indices.segments.count;
+    }
+    assert.equal(segmentsCounted, stats.indices.segments.count);
+    const badLevelStats = await jsonCall(nodes[0]!, 'GET', '/_nodes/stats?level=cluster');
+    assert.equal(badLevelStats.status, 400, badLevelStats.text);
     for (const node of nodes) {
       const attrs = (await jsonCall(node, 'GET', '/_cat/nodeattrs?format=json&h=node,attr,value,pid')).body as Record<string, string>[];
       assert.deepEqual(attrs.filter((row) => row.attr === 'zone').map((row) => [row.node, row.value]).sort(), [['node-a', 'z1'], ['node-b', 'z2'], ['node-c', 'z3']]);

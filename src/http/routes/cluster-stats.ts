@@ -24,7 +24,7 @@ import { openShardCount } from '../../index/recovery-log.js';
 import type { SearcherService } from '../../index/searcher/index.js';
 import type { Route } from '../route.js';
 import { healthOf } from './cluster-health.js';
-import { nodeStatsEntry, nodesRequestTimeoutMs, type NodeIdentity } from './node-info.js';
+import { nodeStatsEntry, nodesRequestTimeoutMs, type NodeIdentity, type NodeShardCopy } from './node-info.js';
 import { selectsNode } from './tasks.js';
 
 export const CLUSTER_STATS_ACTION = 'cluster:monitor/stats';
@@ -237,6 +237,24 @@ export function segmentCount(searchers: SearcherService, handle: Parameters<Sear
   return searchers.snapshot(handle, shard).state.segments.length;
 }
 
+/**
+ * The shard copies one node holds, measured (`indices` of `GET /_nodes/stats`): every shard of an
+ * open index is a started primary here (replicas cannot be allocated on one node).
+ */
+export function singleNodeShardCopies(indices: IndicesService, searchers: SearcherService): NodeShardCopy[] {
+  const copies: NodeShardCopy[] = [];
+  for (const handle of indices.all()) {
+    if (openShardCount(handle) === 0) continue;
+    handle.shards!.forEach((store, shard) => {
+      copies.push({
+        index: handle.name, shard, primary: true, state: 'STARTED', relocatingNode: null, docs: store.docCount(), deleted: searchers.docsDeleted(handle, shard), bytes: store.sizeBytes(), segments: segmentCount(searchers, handle, shard),
+        maxSeqNo: store.maxSeqNo, localCheckpoint: store.localCheckpoint, globalCheckpoint: store.localCheckpoint,
+      });
+    });
+  }
+  return copies;
+}
+
 /** One node's `GET /_cluster/stats`: its own copies (every copy is a primary) and its own figures. */
 export function clusterStatsRoutes(options: { readonly identity: NodeIdentity; readonly indices: IndicesService; readonly searchers: SearcherService; readonly nowMs: () => number }): readonly Route[] {
   const { identity, indices, searchers } = options;
@@ -250,15 +268,7 @@ export function clusterStatsRoutes(options: { readonly identity: NodeIdentity; r
       handle: (request) => {
         nodesRequestTimeoutMs(request, 0);
         const selected = selectsNode(request.params['node_filter'], identity);
-        const copies: ClusterStatsCopy[] = [];
-        if (selected) {
-          for (const handle of indices.all()) {
-            if (openShardCount(handle) === 0) continue;
-            handle.shards!.forEach((store, shard) => {
-              copies.push({ index: handle.name, shard, primary: true, docs: store.docCount(), deleted: searchers.docsDeleted(handle, shard), bytes: store.sizeBytes(), segments: segmentCount(searchers, handle, shard) });
-            });
-          }
-        }
+        const copies: readonly ClusterStatsCopy[] = selected ? singleNodeShardCopies(indices, searchers) : [];
         const body = clusterStatsBody({
           clusterName: identity.clusterName,
           clusterUuid: identity.clusterUuid,

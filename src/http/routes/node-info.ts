@@ -7,12 +7,13 @@ import {
   MINIMUM_WIRE_COMPATIBILITY_VERSION,
 } from '../../common/index.js';
 import type { Route } from '../route.js';
-import { nestFlatSettings, parseTimeMs } from '../../index/index.js';
+import { nestFlatSettings, parseTimeMs, renderFlatSettingValues } from '../../index/index.js';
 import { errors } from '../../common/index.js';
 import { transportStats } from '../../transport/index.js';
 import { hostOf } from '../../common/index.js';
 import type { NodeFigures } from './node-figures.js';
 import { selectsNode } from './tasks.js';
+import { booleanParam } from '../request.js';
 
 /** What the info routes need to know about the node; filled in by node wiring. */
 export interface NodeIdentity {
@@ -39,6 +40,8 @@ export interface NodeIdentity {
   readonly figures?: () => NodeFigures;
   /** `path.data` (the `fs` section names it). */
   readonly dataPath?: string;
+  /** The shard copies this node holds now, measured (the `indices` section of `GET /_nodes/stats`). */
+  readonly shardCopies?: () => readonly NodeShardCopy[];
 }
 
 /** The metrics `GET /_nodes/{node_id}/{metric}` knows. */
@@ -64,7 +67,12 @@ function versionBody(identity: NodeIdentity): Record<string, unknown> {
 /** Settings as `GET /_nodes` nests them: `{"cluster":{"name":"x"}}`. Secure settings never appear here. */
 export const nestSettings = nestFlatSettings;
 
-function nodeInfo(identity: NodeIdentity, metrics: ReadonlySet<string> | undefined): Record<string, unknown> {
+/** What a `GET /_nodes` request asks besides the nodes and metrics: settings printed flat (`flat_settings`). */
+interface NodeInfoOptions {
+  readonly flatSettings: boolean;
+}
+
+function nodeInfo(identity: NodeIdentity, metrics: ReadonlySet<string> | undefined, options: NodeInfoOptions): Record<string, unknown> {
   const wants = (metric: string): boolean => metrics === undefined || metrics.has(metric) || metrics.has('_all');
   const httpAddress = identity.httpAddress();
   const transportAddress = identity.transportAddress() ?? httpAddress;
@@ -80,7 +88,8 @@ function nodeInfo(identity: NodeIdentity, metrics: ReadonlySet<string> | undefin
     roles: [...identity.roles].sort(),
     attributes: { ...(identity.attributes ?? {}) },
   };
-  if (wants('settings')) info['settings'] = nestSettings(identity.settings);
+  // Settings.toXContent: nested by default, one key per setting with `flat_settings=true`.
+  if (wants('settings')) info['settings'] = options.flatSettings ? renderFlatSettingValues(Object.fromEntries(Object.entries(identity.settings).sort(([left], [right]) => (left < right ? -1 : left > right ? 1 : 0)))) : nestSettings(identity.settings);
   if (wants('os')) info['os'] = { name: process.platform, arch: process.arch };
   if (wants('process')) info['process'] = { id: process.pid, mlockall: false };
   if (wants('http')) {
@@ -102,12 +111,12 @@ function nodeInfo(identity: NodeIdentity, metrics: ReadonlySet<string> | undefin
   return info;
 }
 
-function nodesInfoBody(identity: NodeIdentity, nodeFilter: string | undefined, metrics: ReadonlySet<string> | undefined): unknown {
+function nodesInfoBody(identity: NodeIdentity, nodeFilter: string | undefined, metrics: ReadonlySet<string> | undefined, options: NodeInfoOptions): unknown {
   const selected =
     nodeFilter === undefined ||
     nodeFilter.split(',').some((part) => ['_all', '_local', '_master', identity.nodeId, identity.nodeName, '*'].includes(part));
   const nodes: Record<string, unknown> = {};
-  if (selected) nodes[identity.nodeId] = nodeInfo(identity, metrics);
+  if (selected) nodes[identity.nodeId] = nodeInfo(identity, metrics, options);
   const count = selected ? 1 : 0;
   return { _nodes: { total: count, successful: count, failed: 0 }, cluster_name: identity.clusterName, nodes };
 }
@@ -116,23 +125,196 @@ function parseMetrics(value: string): Set<string> {
   return new Set(value.split(',').map((metric) => metric.trim()));
 }
 
-/** `GET /_nodes/stats[/transport,ingest]`: the transport section (connection reuse is visible here) and the ingest counters. */
-/** The sections `GET /_nodes/stats` reports (Elasticsearch has more: breaker, indices, thread_pool ...). */
-export const NODE_STATS_METRICS: readonly string[] = ['os', 'process', 'jvm', 'fs', 'transport', 'ingest'];
+/** The sections `GET /_nodes/stats` reports (Elasticsearch has more: breaker, thread_pool, http ...). */
+export const NODE_STATS_METRICS: readonly string[] = ['indices', 'os', 'process', 'jvm', 'fs', 'transport', 'ingest'];
+
+/** The metrics `/_nodes/stats/{metric}` names: Elasticsearch's (NodesStatsRequest.Metric and `indices`); Strait reports NODE_STATS_METRICS of them. */
+const NODE_STATS_KNOWN_METRICS: ReadonlySet<string> = new Set([
+  ...NODE_STATS_METRICS, 'thread_pool', 'http', 'breaker', 'script', 'discovery', 'adaptive_selection', 'script_cache', 'indexing_pressure', 'repositories', 'allocations',
+]);
+
+/** The index metrics (CommonStatsFlags.Flag rest names) of `/_nodes/stats/indices/{index_metric}`. */
+const INDEX_METRICS_KNOWN: ReadonlySet<string> = new Set([
+  'store', 'indexing', 'get', 'search', 'merge', 'flush', 'refresh', 'query_cache', 'fielddata', 'docs', 'warmer', 'completion', 'segments',
+  'translog', 'request_cache', 'recovery', 'bulk', 'shard_stats', 'mappings', 'dense_vector', 'sparse_vector',
+]);
+
+/**
+ * The index metrics Strait measures per shard copy: `docs` (live and deleted documents), `store`
+ * (the copy's bytes on disk), `segments` (how many its searcher holds) and `shard_stats` (how many
+ * copies). Elasticsearch's others (indexing, search, get, merges, refresh, flush, caches...) are
+ * counters Strait does not keep: naming one is a 400, rather than zeros that would be wrong.
+ */
+export const NODE_INDEX_METRICS = ['docs', 'store', 'segments', 'shard_stats'] as const;
+export type NodeIndexMetric = (typeof NODE_INDEX_METRICS)[number];
+
+/** NodeStatsLevel: `node` (the sums), `indices` (per index too) or `shards` (per copy too). */
+export type NodeStatsLevel = 'node' | 'indices' | 'shards';
+
+/** What the `indices` section of a node's stats shows: which index metrics, at which level. */
+export interface NodeIndicesRequest {
+  readonly metrics: readonly NodeIndexMetric[];
+  readonly level: NodeStatsLevel;
+}
+
+/** A `GET /_nodes/stats` request once parsed: the sections, and the shape of `indices` (when asked). */
+export interface NodeStatsRequest {
+  readonly metrics: readonly string[];
+  readonly indices: NodeIndicesRequest;
+}
+
+/**
+ * One shard copy this node holds, with what Strait measures of it (the `indices` section of
+ * `GET /_nodes/stats`, per node: the copies on that node).
+ */
+export interface NodeShardCopy {
+  readonly index: string;
+  readonly shard: number;
+  readonly primary: boolean;
+  /** Its routing: `STARTED`, or `RELOCATING` to `relocatingNode` (a relocation's source serves until the target started). */
+  readonly state: 'STARTED' | 'RELOCATING';
+  readonly relocatingNode: string | null;
+  readonly docs: number;
+  readonly deleted: number;
+  readonly bytes: number;
+  readonly segments: number;
+  readonly maxSeqNo: number;
+  readonly localCheckpoint: number;
+  readonly globalCheckpoint: number;
+}
 
 /** The metrics of `/_nodes/stats/{metric}` (all when absent or `_all`); an unknown one is a 400 naming those reported. */
 export function parseNodeStatsMetrics(metric: string | undefined): string[] {
   if (metric === undefined || metric === '_all') return [...NODE_STATS_METRICS];
   const metrics = metric.split(',').map((name) => name.trim());
-  const unknown = metrics.filter((name) => !NODE_STATS_METRICS.includes(name));
+  if (metrics.includes('_all')) throw errors.illegalArgument(`request [/_nodes/stats/${metric}] contains _all and individual metrics [${metric}]`);
+  const unknown = metrics.filter((name) => !NODE_STATS_KNOWN_METRICS.has(name));
   if (unknown.length > 0) {
     throw errors.illegalArgument(`request [/_nodes/stats/${metric}] contains unrecognized metric: [${unknown.join(', ')}]; this node reports [${NODE_STATS_METRICS.join(', ')}]`);
+  }
+  const unreported = metrics.filter((name) => !NODE_STATS_METRICS.includes(name));
+  if (unreported.length > 0) {
+    throw errors.illegalArgument(`nodes stats metric [${unreported.join(', ')}] is not reported by Strait; it reports [${NODE_STATS_METRICS.join(', ')}]`);
   }
   return metrics;
 }
 
+/** The index metrics of `/_nodes/stats/indices/{index_metric}` (those Strait measures when absent or `_all`). */
+export function parseNodeIndexMetrics(value: string | undefined, path: string): NodeIndexMetric[] {
+  if (value === undefined || value === '_all') return [...NODE_INDEX_METRICS];
+  const names = value.split(',').map((name) => name.trim());
+  const unknown = names.filter((name) => !INDEX_METRICS_KNOWN.has(name));
+  if (unknown.length > 0) throw errors.illegalArgument(`request [${path}] contains unrecognized index metric: [${unknown.join(', ')}]`);
+  const unkept = names.filter((name) => !(NODE_INDEX_METRICS as readonly string[]).includes(name));
+  if (unkept.length > 0) throw errors.illegalArgument(`index metric [${unkept.join(', ')}] is not kept by Strait; the nodes stats indices metric reports [${NODE_INDEX_METRICS.join(', ')}]`);
+  return names as NodeIndexMetric[];
+}
+
+/** NodeStatsLevel.of: any case; anything else is a 400 in Elasticsearch's words. */
+export function parseNodeStatsLevel(value: string | undefined): NodeStatsLevel {
+  if (value === undefined) return 'node';
+  const level = value.toLowerCase();
+  if (level === 'node' || level === 'indices' || level === 'shards') return level;
+  throw errors.illegalArgument(`level parameter must be one of [node] or [indices] or [shards] but was [${value}]`);
+}
+
+/**
+ * The parameters that shape sections of the `indices` metric Strait does not produce: `fields`,
+ * `fielddata_fields` and `completion_fields` (the fielddata and completion sections), `groups`
+ * (search groups) and `types` (indexing per type). Elasticsearch reads each only when its section
+ * is asked; Strait has none of those sections, so naming one is a 400 rather than a silent no-op.
+ */
+const UNPRODUCED_SECTION_PARAMS: readonly (readonly [string, string])[] = [
+  ['fields', 'fielddata and completion'],
+  ['fielddata_fields', 'fielddata'],
+  ['completion_fields', 'completion'],
+  ['groups', 'search'],
+  ['types', 'indexing'],
+];
+
+/**
+ * A `GET /_nodes/stats[/{metric}[/{index_metric}]]` request (RestNodesStatsAction): the metrics,
+ * the index metrics and `level` of the `indices` section, and the refusal of what Strait cannot
+ * honour; 400s in Elasticsearch's words otherwise.
+ */
+export function parseNodeStatsRequest(request: { readonly params: Readonly<Record<string, string | undefined>>; readonly query: Readonly<Record<string, string | undefined>> }): NodeStatsRequest {
+  const metric = request.params['metric'];
+  const indexMetric = request.params['index_metric'];
+  const nodeId = request.params['nodeId'];
+  const path = `/_nodes${nodeId === undefined ? '' : `/${nodeId}`}/stats${metric === undefined ? '' : `/${metric}`}${indexMetric === undefined ? '' : `/${indexMetric}`}`;
+  // Checked first, whatever else the request names, as RestNodesStatsAction does.
+  const level = parseNodeStatsLevel(request.query['level']);
+  const metrics = parseNodeStatsMetrics(metric);
+  if (indexMetric !== undefined) {
+    if (metric === undefined || metric === '_all') throw errors.illegalArgument(`request [${path}] contains index metrics [${indexMetric}] but all stats requested`);
+    if (!metrics.includes('indices')) throw errors.illegalArgument(`request [${path}] contains index metrics [${indexMetric}] but indices stats not requested`);
+  }
+  const indexMetrics = parseNodeIndexMetrics(indexMetric, path);
+  for (const [name, section] of UNPRODUCED_SECTION_PARAMS) {
+    if (request.query[name] !== undefined) throw errors.illegalArgument(`request [${path}] contains parameter [${name}], which shapes the ${section} stats of the indices metric; Strait does not keep them (it reports [${NODE_INDEX_METRICS.join(', ')}])`);
+  }
+  // `include_segment_file_sizes` adds each segment file's size under `segments`: Strait's segments
+  // are not Lucene files, there is no per-extension size to give.
+  if (booleanParam(request.query['include_segment_file_sizes'])) {
+    throw errors.illegalArgument(`request [${path}] contains [include_segment_file_sizes=true]; Strait's segments have no per-file sizes to report`);
+  }
+  // `include_unloaded_segments` adds segments that are not loaded in memory (frozen indices in
+  // Elasticsearch): Strait never unloads a segment, so the counts already include every one.
+  booleanParam(request.query['include_unloaded_segments']);
+  return { metrics, indices: { metrics: indexMetrics, level } };
+}
+
+/** The `indices` section's figures over `copies` (CommonStats.toXContent, for the metrics Strait measures). */
+function copiesStats(metrics: readonly NodeIndexMetric[], copies: readonly NodeShardCopy[]): Record<string, unknown> {
+  const total = (pick: (copy: NodeShardCopy) => number): number => copies.reduce((sum, copy) => sum + pick(copy), 0);
+  const body: Record<string, unknown> = {};
+  if (metrics.includes('docs')) body['docs'] = { count: total((copy) => copy.docs), deleted: total((copy) => copy.deleted) };
+  if (metrics.includes('shard_stats')) body['shard_stats'] = { total_count: copies.length };
+  if (metrics.includes('store')) {
+    const bytes = total((copy) => copy.bytes);
+    body['store'] = { size_in_bytes: bytes, total_data_set_size_in_bytes: bytes, reserved_in_bytes: 0 };
+  }
+  if (metrics.includes('segments')) body['segments'] = { count: total((copy) => copy.segments) };
+  return body;
+}
+
+/**
+ * The `indices` section of one node's stats (NodeIndicesStats.toXContent): the sums over the copies
+ * it holds; with `level=indices` per index under `indices`, with `level=shards` per copy under
+ * `shards` (`{index: [{shard: {routing, ...stats, seq_no}}]}`).
+ */
+export function nodeIndicesSection(nodeId: string, request: NodeIndicesRequest, copies: readonly NodeShardCopy[]): Record<string, unknown> {
+  const section = copiesStats(request.metrics, copies);
+  const byIndex = new Map<string, NodeShardCopy[]>();
+  for (const copy of [...copies].sort((left, right) => left.index.localeCompare(right.index) || left.shard - right.shard)) {
+    const list = byIndex.get(copy.index);
+    if (list === undefined) byIndex.set(copy.index, [copy]);
+    else list.push(copy);
+  }
+  if (request.level === 'indices') {
+    section['indices'] = Object.fromEntries([...byIndex].map(([index, own]) => [index, copiesStats(request.metrics, own)]));
+  }
+  if (request.level === 'shards') {
+    section['shards'] = Object.fromEntries(
+      [...byIndex].map(([index, own]) => [
+        index,
+        own.map((copy) => ({
+          [String(copy.shard)]: {
+            routing: { state: copy.state, primary: copy.primary, node: nodeId, relocating_node: copy.relocatingNode },
+            ...copiesStats(request.metrics, [copy]),
+            seq_no: { max_seq_no: copy.maxSeqNo, local_checkpoint: copy.localCheckpoint, global_checkpoint: copy.globalCheckpoint },
+          },
+        })),
+      ]),
+    );
+  }
+  return section;
+}
+
+const DEFAULT_INDICES_REQUEST: NodeIndicesRequest = { metrics: NODE_INDEX_METRICS, level: 'node' };
+
 /** This node's entry of `GET /_nodes/stats` for `metrics` (Elasticsearch's NodeStats sections, from Node's probes). */
-export function nodeStatsEntry(identity: NodeIdentity, metrics: readonly string[]): Record<string, unknown> {
+export function nodeStatsEntry(identity: NodeIdentity, metrics: readonly string[], indices: NodeIndicesRequest = DEFAULT_INDICES_REQUEST): Record<string, unknown> {
   const timestamp = Date.now();
   const node: Record<string, unknown> = {
     timestamp,
@@ -143,6 +325,7 @@ export function nodeStatsEntry(identity: NodeIdentity, metrics: readonly string[
     roles: [...identity.roles].sort(),
     attributes: { ...(identity.attributes ?? {}) },
   };
+  if (metrics.includes('indices') && identity.shardCopies !== undefined) node['indices'] = nodeIndicesSection(identity.nodeId, indices, identity.shardCopies());
   const figures = identity.figures?.();
   if (figures !== undefined) {
     const percent = (part: number, whole: number): number => (whole > 0 ? Math.round((100 * part) / whole) : 0);
@@ -196,13 +379,12 @@ export function nodeStatsEntry(identity: NodeIdentity, metrics: readonly string[
   return node;
 }
 
-function nodeStats(identity: NodeIdentity, filter: string | undefined, metric: string | undefined): Record<string, unknown> {
-  const metrics = parseNodeStatsMetrics(metric);
+function nodeStats(identity: NodeIdentity, filter: string | undefined, request: NodeStatsRequest): Record<string, unknown> {
   const selected = selectsNode(filter, identity);
   return {
     _nodes: { total: selected ? 1 : 0, successful: selected ? 1 : 0, failed: 0 },
     cluster_name: identity.clusterName,
-    nodes: selected ? { [identity.nodeId]: nodeStatsEntry(identity, metrics) } : {},
+    nodes: selected ? { [identity.nodeId]: nodeStatsEntry(identity, request.metrics, request.indices) } : {},
   };
 }
 
@@ -220,11 +402,22 @@ export function nodesRequestTimeoutMs(request: { readonly query: Readonly<Record
 }
 
 export const NODES_STATS_ACTION = 'cluster:monitor/nodes/stats';
-export const NODES_STATS_PATHS: readonly string[] = ['/_nodes/stats', '/_nodes/stats/:metric', '/_nodes/:nodeId/stats', '/_nodes/:nodeId/stats/:metric'];
+export const NODES_STATS_PATHS: readonly string[] = [
+  '/_nodes/stats', '/_nodes/stats/:metric', '/_nodes/:nodeId/stats', '/_nodes/:nodeId/stats/:metric', '/_nodes/stats/:metric/:index_metric', '/_nodes/:nodeId/stats/:metric/:index_metric',
+];
 const NODES_STATS_PARAMS = ['timeout', 'level', 'types', 'completion_fields', 'fielddata_fields', 'fields', 'groups', 'include_segment_file_sizes', 'include_unloaded_segments'];
 
 export function nodeInfoRoutes(identity: NodeIdentity): readonly Route[] {
-  const nodesParams = ['timeout', 'flat_settings', 'master_timeout'] as const;
+  // `master_timeout` is not among them: Elasticsearch's RestNodesInfoAction reads `timeout` and the
+  // settings format params only (nodes info never goes through the master), so it answers
+  // `master_timeout` with "contains unrecognized parameter"; the official client's nodes.info
+  // sends `flat_settings` and `timeout` only.
+  const nodesParams = ['timeout', 'flat_settings'] as const;
+  /** A nodes info request's options; `timeout` is checked (one node answers at once, nothing to wait for). */
+  const infoOptions = (request: { readonly query: Readonly<Record<string, string | undefined>> }): NodeInfoOptions => {
+    nodesRequestTimeoutMs(request, 0);
+    return { flatSettings: booleanParam(request.query['flat_settings']) };
+  };
   return [
     {
       method: 'GET',
@@ -249,7 +442,7 @@ export function nodeInfoRoutes(identity: NodeIdentity): readonly Route[] {
       action: 'cluster:monitor/nodes/info',
       scope: 'cluster',
       params: nodesParams,
-      handle: () => ({ status: 200, body: nodesInfoBody(identity, undefined, undefined) }),
+      handle: (request) => ({ status: 200, body: nodesInfoBody(identity, undefined, undefined, infoOptions(request)) }),
     },
     {
       // `/_nodes/{node_id}` and `/_nodes/{metric}` share a shape: known metric names decide.
@@ -259,12 +452,13 @@ export function nodeInfoRoutes(identity: NodeIdentity): readonly Route[] {
       scope: 'cluster',
       params: nodesParams,
       handle: (request) => {
+        const options = infoOptions(request);
         const target = request.params['target']!;
         const metrics = parseMetrics(target);
         const isMetric = [...metrics].every((metric) => NODE_INFO_METRICS.has(metric));
         return {
           status: 200,
-          body: isMetric ? nodesInfoBody(identity, undefined, metrics) : nodesInfoBody(identity, target, undefined),
+          body: isMetric ? nodesInfoBody(identity, undefined, metrics, options) : nodesInfoBody(identity, target, undefined, options),
         };
       },
     },
@@ -276,7 +470,7 @@ export function nodeInfoRoutes(identity: NodeIdentity): readonly Route[] {
       params: nodesParams,
       handle: (request) => ({
         status: 200,
-        body: nodesInfoBody(identity, request.params['nodeId'], parseMetrics(request.params['metric']!)),
+        body: nodesInfoBody(identity, request.params['nodeId'], parseMetrics(request.params['metric']!), infoOptions(request)),
       }),
     },
     ...NODES_STATS_PATHS.map(
@@ -288,7 +482,7 @@ export function nodeInfoRoutes(identity: NodeIdentity): readonly Route[] {
         params: NODES_STATS_PARAMS,
         handle: (request) => {
           nodesRequestTimeoutMs(request, 0);
-          return { status: 200, body: nodeStats(identity, request.params['nodeId'], request.params['metric']) };
+          return { status: 200, body: nodeStats(identity, request.params['nodeId'], parseNodeStatsRequest(request)) };
         },
       }),
     ),

@@ -112,18 +112,7 @@ export function loadSearcherFiles(directory: string, indexUuid: string): Searche
   const segments: Segment[] = [];
   const metadata: DocMetadata[] = [];
   for (const entry of manifest.segments) {
-    let segment: Segment;
-    let docMetadata: DocMetadata;
-    try {
-      const file = path.join(directory, `${entry.name}.seg`);
-      // A large segment's texts stay in its file (read at fetch); only small ones are kept in memory.
-      segment = deserializeSegment(readFileSync(file), {
-        sources: (position, offsets) => (offsets[offsets.length - 1]! > sourceBytesInMemoryMax ? segmentFileSourceTexts(file, position, offsets) : undefined),
-      });
-      docMetadata = decodeDocMetadata(readFileSync(path.join(directory, `${entry.name}.meta`)));
-    } catch (error) {
-      throw new SearcherFilesError(`segment [${entry.name}]: ${(error as Error).message}`);
-    }
+    const { segment, metadata: docMetadata } = loadSegmentFiles(directory, entry.name);
     if (segment.name !== entry.name || segment.maxDoc !== entry.max_doc || docMetadata.seqNos.length !== segment.maxDoc) {
       throw new SearcherFilesError(`segment [${entry.name}] does not match the manifest`);
     }
@@ -131,6 +120,35 @@ export function loadSearcherFiles(directory: string, indexUuid: string): Searche
     metadata.push(docMetadata);
   }
   return { segments, metadata, refreshedSeqNo: manifest.refreshed_seq_no, nextSegmentNumber: manifest.next_segment_number };
+}
+
+/**
+ * Loads one segment's files (`<name>.seg`, `<name>.meta`); throws SearcherFilesError when they are
+ * unusable. A large segment's `_source` texts stay in its file (read at fetch); only small ones are
+ * kept in memory.
+ */
+export function loadSegmentFiles(directory: string, name: string, bytes?: { readonly segment: Buffer; readonly metadata: Buffer }): { segment: Segment; metadata: DocMetadata } {
+  try {
+    const file = path.join(directory, `${name}.seg`);
+    const segment = deserializeSegment(bytes?.segment ?? readFileSync(file), {
+      sources: (position, offsets) => (offsets[offsets.length - 1]! > sourceBytesInMemoryMax ? segmentFileSourceTexts(file, position, offsets) : undefined),
+    });
+    return { segment, metadata: decodeDocMetadata(bytes?.metadata ?? readFileSync(path.join(directory, `${name}.meta`))) };
+  } catch (error) {
+    throw new SearcherFilesError(`segment [${name}]: ${(error as Error).message}`);
+  }
+}
+
+/**
+ * Writes one segment's files from their bytes (a segment built elsewhere in the file format), then
+ * loads it from them: the caller names it in the state at once, so that no manifest write in
+ * between removes the files.
+ */
+export function writeAndLoadSegmentFiles(directory: string, name: string, bytes: { readonly segment: Buffer; readonly metadata: Buffer }): { segment: Segment; metadata: DocMetadata } {
+  mkdirSync(directory, { recursive: true });
+  writeFileSync(path.join(directory, `${name}.seg`), bytes.segment);
+  writeFileSync(path.join(directory, `${name}.meta`), bytes.metadata);
+  return loadSegmentFiles(directory, name, bytes);
 }
 
 /**

@@ -20,7 +20,8 @@ import { collectGarbage, compactHeap } from '../../common/heap.js';
 import { spillingSourceSink } from './source-file.js';
 import { withParseOptions } from '../mapping/index.js';
 import { settingBoolean } from '../settings.js';
-import { clearSearcherFiles, loadSearcherFiles, SearcherFilesError, searcherDirectory, writeManifest, writeSearcherFiles, writeSegmentFilesStepwise } from './searcher-files.js';
+import { clearSearcherFiles, loadSearcherFiles, SearcherFilesError, searcherDirectory, writeAndLoadSegmentFiles, writeManifest, writeSearcherFiles, writeSegmentFilesStepwise } from './searcher-files.js';
+import { segmentBuildPool, type SegmentBuilder, type WorkerBuiltSegment } from './segment-build-pool.js';
 import { finishPieceBuild, pieceBuilt, pieceDone, prebuildLimits, publishPieces, sameMappingKey, SegmentPrebuilder, type MappingKey, type PrebuildLimits, type PrebuiltPiece } from './segment-prebuilder.js';
 import { applyOperations, buildSearcherSegmentStepwise, emptySearcherState, finishMerge, finishRefresh, pickMerge, planRefresh, rebuildState, segmentName, startMerge, type BuiltSegment, type MergeChoice, type MergePlan, type RefreshPlan, type SearcherState, type VersionedDocument } from './searcher-state.js';
 import { pickForceMerge, type ForceMergeRequest } from './force-merge.js';
@@ -32,6 +33,12 @@ export const refreshLimits = {
   operationsPerStepMax: 50_000,
   /** Documents per segment when rebuilding from the store. */
   rebuildDocsPerSegmentMax: 200_000,
+  /**
+   * Documents per segment built off the main thread while a follower's bootstrap copies them
+   * (`imported`): each batch is built on the build worker while the next is copied; smaller
+   * batches leave less to build after the copy ends, larger ones fewer segments to search.
+   */
+  importDocsPerSegment: 50_000,
   /**
    * Longest a merge, a scheduled refresh's build or a segment write runs before yielding to other
    * work (ms): they run in slices of about this much (one step more at most), one per event-loop
@@ -68,8 +75,22 @@ export function shardStatsOf(state: SearcherState): ShardStats {
   return stats;
 }
 
+/** Segments of a bootstrap's imported documents being built on the build worker (`ShardSearcher.imported`). */
+interface ImportBuild {
+  readonly key: MappingKey;
+  batch: VersionedDocument[];
+  readonly jobs: Promise<WorkerBuiltSegment>[];
+  /** Documents handed over (in `batch` or in a job). */
+  documents: number;
+  /** The documents cannot all be built there (the mapping changed under the import): the refresh builds them. */
+  abandoned: boolean;
+  /** The copy ended (`settleImport` waits for the builds): scheduled refreshes leave the shard to it. */
+  settling: boolean;
+}
+
 class ShardSearcher {
   private written = new Set<string>();
+  private importBuild: ImportBuild | undefined;
   private backgroundScheduled = false;
   private merge: { readonly plan: MergePlan; readonly steps: Generator<void, MergedSegment, void> } | undefined;
   /** The state the persisted manifest describes (undefined: none written by this process yet). */
@@ -107,6 +128,8 @@ class ShardSearcher {
     /** Search workers may read the segments: they go to shared memory when a worker first needs them (`shareSoon`). */
     private readonly shareSegments: boolean,
     prebuild: PrebuildLimits = prebuildLimits,
+    /** Where a bootstrap's imported documents are built (a worker thread; tests pass a failing one). */
+    private readonly builder: SegmentBuilder = segmentBuildPool,
   ) {
     this.directory = searcherDirectory(indexDirectory, shardNumber);
     this.sourceSinks = () => spillingSourceSink(this.directory);
@@ -264,6 +287,7 @@ class ShardSearcher {
   refreshInSlices(targetSeqNo: number): void {
     const store = this.store;
     if (store === undefined || this.closed) return;
+    if (this.importBuild?.settling === true) return; // settleImport makes the copied documents searchable
     if (this.building !== undefined) {
       this.building.nextTarget = Math.max(this.building.nextTarget, targetSeqNo);
       return;
@@ -382,8 +406,104 @@ class ShardSearcher {
     this.settleWaiters();
   }
 
+  /**
+   * Documents a follower's bootstrap copied into the (empty) store, in order: built into segments on
+   * the build worker, a batch at a time, while the copy goes on (`settleImport` makes them the
+   * state). Only while the state is empty; anything unexpected leaves them to the refresh, which
+   * rebuilds from the store as without the worker.
+   */
+  imported(documents: readonly VersionedDocument[]): void {
+    if (this.closed || documents.length === 0) return;
+    const { key } = this.mappings();
+    let build = this.importBuild;
+    if (build === undefined) {
+      if (this.state.segments.length > 0 || this.state.refreshedSeqNo >= 0) return;
+      build = this.importBuild = { key, batch: [], jobs: [], documents: 0, abandoned: false, settling: false };
+    }
+    if (build.abandoned) return;
+    if (!sameMappingKey(build.key, key)) {
+      build.abandoned = true;
+      build.batch = [];
+      return;
+    }
+    for (const document of documents) build.batch.push(document);
+    build.documents += documents.length;
+    if (build.batch.length >= refreshLimits.importDocsPerSegment) this.sendImportBatch(build);
+  }
+
+  private sendImportBatch(build: ImportBuild): void {
+    const documents = build.batch;
+    build.batch = [];
+    const name = segmentName(this.state.nextSegmentNumber);
+    this.state = { ...this.state, nextSegmentNumber: this.state.nextSegmentNumber + 1 };
+    const ignoreMalformed = settingBoolean(this.handle.metadata.settings, 'index.mapping.ignore_malformed');
+    let maxSeqNo = -1;
+    for (const document of documents) if (document.seqNo > maxSeqNo) maxSeqNo = document.seqNo;
+    const job = this.builder.build({ mappings: this.handle.metadata.mappings, settings: this.handle.metadata.settings, ignoreMalformed, name, maxSeqNo, documents });
+    job.catch(() => undefined); // awaited (and its failure handled) by settleImport
+    build.jobs.push(job);
+  }
+
+  /**
+   * The bootstrap's copy ended (the store stands at its max seq_no): the segments built from its
+   * documents become the state, refreshed to the store's max seq_no, as a rebuild would make them.
+   * When they are not exactly the store's documents, or a build failed, nothing changes and the
+   * next refresh rebuilds from the store.
+   */
+  async settleImport(): Promise<void> {
+    const build = this.importBuild;
+    if (build === undefined) return;
+    build.settling = true;
+    if (!build.abandoned && build.batch.length > 0) this.sendImportBatch(build);
+    let results: WorkerBuiltSegment[] | undefined;
+    try {
+      results = await Promise.all(build.jobs);
+    } catch (error) {
+      this.log.warn({ index: this.handle.name, reason: (error as Error).message }, 'building copied documents off the main thread failed; building them from the shard store');
+    }
+    if (this.importBuild !== build) return; // a rebuild or a reset came first
+    this.importBuild = undefined;
+    const store = this.store;
+    if (this.closed || store === undefined) return;
+    const loaded = results === undefined || build.abandoned ? undefined : this.loadImported(build, results, store);
+    if (loaded === undefined) {
+      // The refresh builds them from the store, as without the worker (now, when somebody waits).
+      if (this.waiters.length > 0) this.refreshInSlices(store.maxSeqNo);
+      return;
+    }
+    const { segments, metadata } = loaded;
+    this.state = { segments, metadata, refreshedSeqNo: store.maxSeqNo, nextSegmentNumber: this.state.nextSegmentNumber };
+    for (const segment of segments) this.written.add(segment.name);
+    this.merge = undefined;
+    this.building = undefined;
+    this.prebuilder.discard();
+    this.changedAt = performance.now();
+    this.scheduleBackgroundWork();
+    this.settleWaiters();
+  }
+
+  /** The segments built from a bootstrap's documents, loaded; undefined when they are not exactly the store's documents or unusable. */
+  private loadImported(build: ImportBuild, results: readonly WorkerBuiltSegment[], store: ShardStore): Pick<SearcherState, 'segments' | 'metadata'> | undefined {
+    if (store.docCount() !== build.documents || this.state.segments.length > 0 || this.state.refreshedSeqNo >= 0 || !sameMappingKey(build.key, this.mappings().key)) return undefined;
+    const segments: SearcherState['segments'][number][] = [];
+    const metadata: SearcherState['metadata'][number][] = [];
+    try {
+      for (const result of results) {
+        const loaded = writeAndLoadSegmentFiles(this.directory, result.name, result);
+        segments.push(loaded.segment);
+        metadata.push(loaded.metadata);
+      }
+    } catch (error) {
+      this.log.warn({ index: this.handle.name, reason: (error as Error).message }, 'segments built off the main thread are unusable; building them from the shard store');
+      return undefined;
+    }
+    for (const result of results) this.reportUnparsable(result.unparsable);
+    return { segments, metadata };
+  }
+
   /** Replaces the state by segments built from the store's current documents. */
   private rebuild(): void {
+    this.importBuild = undefined; // built from the store itself now
     const store = this.store;
     if (store === undefined) return;
     const { root, engine } = this.mappings();
@@ -605,11 +725,13 @@ export class SearcherService {
     private readonly shareSegments = false,
     /** When segments are built ahead of refreshes (segment-prebuilder.ts; tests make pieces small). */
     private readonly prebuild: PrebuildLimits = prebuildLimits,
+    /** Where a bootstrap's copied documents are built (segment-build-pool.ts; tests pass a failing one). */
+    private readonly builder: SegmentBuilder = segmentBuildPool,
   ) {
     this.removeListener = indices.addListener({
       indexCreated: (handle) => {
         // A new index is empty: nothing to load, so its searchers exist from the start.
-        (handle.shards ?? []).forEach((_, shard) => this.searchers.set(searcherKey(handle.uuid, shard), new ShardSearcher(handle, shard, indices.indexDirectory(handle.uuid), log, shareSegments, prebuild)));
+        (handle.shards ?? []).forEach((_, shard) => this.searchers.set(searcherKey(handle.uuid, shard), new ShardSearcher(handle, shard, indices.indexDirectory(handle.uuid), log, shareSegments, prebuild, builder)));
       },
       indexDeleted: (index) => this.forget(index.uuid, false),
       indexClosed: (index) => this.forget(index.uuid, true),
@@ -630,6 +752,10 @@ export class SearcherService {
       // Committed writes are built into segments ahead of the refresh that will publish them.
       written: (handle, _seqNo, shard) => this.searchers.get(searcherKey(handle.uuid, shard))?.prebuilder.written(),
       refreshedStepwise: (handle, shard, maxSeqNo) => this.searchers.get(searcherKey(handle.uuid, shard))?.refreshStepwise(maxSeqNo) ?? Promise.resolve(),
+      // A bootstrap's copied documents are built on the build worker while the copy goes on (by the
+      // searcher the new follower index got: one opened now would first build what was copied so far).
+      imported: (handle, shard, documents) => this.searchers.get(searcherKey(handle.uuid, shard))?.imported(documents),
+      importFinished: (handle, shard) => this.searchers.get(searcherKey(handle.uuid, shard))?.settleImport() ?? Promise.resolve(),
     });
   }
 
@@ -638,7 +764,7 @@ export class SearcherService {
     const key = searcherKey(handle.uuid, shard);
     let searcher = this.searchers.get(key);
     if (searcher === undefined) {
-      searcher = new ShardSearcher(handle, shard, this.indices.indexDirectory(handle.uuid), this.log, this.shareSegments, this.prebuild);
+      searcher = new ShardSearcher(handle, shard, this.indices.indexDirectory(handle.uuid), this.log, this.shareSegments, this.prebuild, this.builder);
       searcher.open();
       this.searchers.set(key, searcher);
     }

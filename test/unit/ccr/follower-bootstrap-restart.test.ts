@@ -20,7 +20,7 @@ test('a bootstrap started again after an unfinished one copies the new snapshot 
   handle = h.service.get('copy')!;
   assert.equal(h.service.openShardOf(handle, 0).docCount(), 0, 'the unfinished copy is dropped');
   h.service.importFollowerDocuments(handle, 0, [doc('a', 0), doc('b', 2)]);
-  h.service.finishFollowerImport(handle, 0, 3);
+  await h.service.finishFollowerImport(handle, 0, 3);
   const store = h.service.openShardOf(handle, 0);
   assert.equal(store.get('gone'), undefined, 'a document the leader deleted is not kept');
   assert.deepEqual([store.get('a') !== undefined, store.get('b') !== undefined, store.maxSeqNo, store.bootstrapped], [true, true, 3, true]);

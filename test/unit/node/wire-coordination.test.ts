@@ -40,6 +40,24 @@ test('GET /_nodes/{target} in multi-node: a metric list selects all nodes, a nod
   assert.equal(body.nodes['idB']!.host, '127.0.0.1');
 });
 
+// cluster-nodes-info.html: `GET /_nodes/{node_id}/{metric}` selects the nodes by filter and the
+// sections by metric (it answered for the local node only, through the single-node route).
+test('GET /_nodes/{node_id}/{metric} in multi-node: the filter selects nodes, the metrics keep their sections', () => {
+  const node = (name: string, port: number) => ({ name, ephemeral_id: `e-${name}`, transport_address: `127.0.0.1:${port}`, http_address: `127.0.0.1:${port - 100}`, external_id: name, attributes: {}, roles: ['data'], version: '8.15.0' });
+  const state: ClusterState = { ...emptyClusterState('c', 'u'), master_node: 'idA', nodes: { idA: node('a', 9300), idB: node('b', 9301) } };
+  const nodes = (target: string | undefined, metric?: string): Record<string, Record<string, unknown>> => (nodesInfoFromState(state, target, 'idB', metric) as { nodes: Record<string, Record<string, unknown>> }).nodes;
+  const all = nodes('_all', 'http');
+  assert.deepEqual(Object.keys(all).sort(), ['idA', 'idB']);
+  assert.deepEqual(all['idA']!['http'], { publish_address: '127.0.0.1:9200', bound_address: ['127.0.0.1:9200'] });
+  assert.equal(all['idA']!['transport'], undefined);
+  assert.deepEqual(Object.keys(nodes('_local', 'transport')), ['idB']);
+  assert.equal(nodes('_local', 'transport')['idB']!['http'], undefined);
+  assert.ok(nodes('a', '_all')['idA']!['http'] !== undefined && nodes('a', '_all')['idA']!['transport'] !== undefined);
+  // `/_nodes/http` (metrics only) keeps http alone on every node.
+  const http = nodes('http');
+  assert.deepEqual([Object.keys(http).length, http['idB']!['transport'], typeof http['idB']!['http']], [2, undefined, 'object']);
+});
+
 test('a change routed to the master waits the request master_timeout (it waited a fixed 30s), -1 without bound', () => {
   assert.equal(masterTimeoutOf({ query: {} }), 30_000);
   assert.equal(masterTimeoutOf({ query: { master_timeout: '5s' } }), 5_000);

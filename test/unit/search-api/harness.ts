@@ -19,6 +19,7 @@ import { BulkByScrollService } from '../../../src/search/bulk-by-scroll-runner.j
 import { defaultRemoteTls } from '../../../src/search/reindex-remote.js';
 import { openIndicesService, type IndicesService } from '../../../src/index/index.js';
 import { SearcherService, type PrebuildLimits } from '../../../src/index/searcher/index.js';
+import type { SegmentBuilder } from '../../../src/index/searcher/segment-build-pool.js';
 import { SearchService } from '../../../src/search/index.js';
 
 export interface SearchHarness {
@@ -38,10 +39,10 @@ export interface SearchHarness {
 
 export type CallOptions = RouteCallOptions;
 
-function open(dir: string, nodeDb: SqlDatabase, clock: { now: number }, onOpen: (harness: SearchHarness) => void, shareSegments: boolean, prebuild?: PrebuildLimits): SearchHarness {
+function open(dir: string, nodeDb: SqlDatabase, clock: { now: number }, onOpen: (harness: SearchHarness) => void, shareSegments: boolean, prebuild?: PrebuildLimits, builder?: SegmentBuilder): SearchHarness {
   const log = pino({ level: 'silent' });
   const service = openIndicesService({ nodeDb, pathData: dir, log, nowMs: () => clock.now, refreshTickMs: 0 });
-  const searchers = new SearcherService(service, log, shareSegments, prebuild);
+  const searchers = new SearcherService(service, log, shareSegments, prebuild, builder);
   const search = new SearchService({ indices: service, searchers, nowMs: () => clock.now, nodeId: 'node-test', scrollSweepMs: 0 });
   const bulkByScroll = new BulkByScrollService({ search, indices: service, tasks: search.tasks, log, nowMs: () => clock.now, remoteWhitelist: [], remoteTls: defaultRemoteTls });
   const routes: Route[] = [...indicesRoutes(service), ...documentRoutes(service), ...searchRoutes(search), ...reindexRoutes(bulkByScroll)];
@@ -66,7 +67,7 @@ function open(dir: string, nodeDb: SqlDatabase, clock: { now: number }, onOpen: 
       search.close();
       searchers.close();
       service.close();
-      return open(dir, nodeDb, clock, onOpen, shareSegments, prebuild);
+      return open(dir, nodeDb, clock, onOpen, shareSegments, prebuild, builder);
     },
     close() {
       search.close();
@@ -79,12 +80,12 @@ function open(dir: string, nodeDb: SqlDatabase, clock: { now: number }, onOpen: 
 }
 
 /** `clock` replaces the manual clock (a test may give one whose `now` moves on every read). */
-export function openSearchHarness(t: { after: (fn: () => void) => void }, options: { now?: number; clock?: { now: number }; shareSegments?: boolean; prebuild?: PrebuildLimits } = {}): SearchHarness {
+export function openSearchHarness(t: { after: (fn: () => void) => void }, options: { now?: number; clock?: { now: number }; shareSegments?: boolean; prebuild?: PrebuildLimits; builder?: SegmentBuilder } = {}): SearchHarness {
   const dir = mkdtempSync(path.join(tmpdir(), 'strait-search-'));
   const nodeDb = new Database(path.join(dir, 'node.db')) as unknown as SqlDatabase;
   const clock = options.clock ?? { now: options.now ?? 1_700_000_000_000 };
   let current: SearchHarness | undefined;
-  const harness = open(dir, nodeDb, clock, (opened) => (current = opened), options.shareSegments === true, options.prebuild);
+  const harness = open(dir, nodeDb, clock, (opened) => (current = opened), options.shareSegments === true, options.prebuild, options.builder);
   t.after(() => {
     current?.close();
     nodeDb.close();
