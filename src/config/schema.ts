@@ -84,12 +84,15 @@ export const nodeSettingDefinitions: readonly SettingDefinition[] = [
   {
     key: 'strait.test.version',
     type: string,
-    description: 'TEST ONLY: the version this node claims in its handshake and GET / (to test the version rule end to end).',
+    description: 'TEST ONLY fault injection (refused unless STRAIT_TEST_FAULT_INJECTION=1): the version this node claims in its handshake and GET / (to test the version rule end to end).',
+    faultInjection: true,
   },
   {
     key: 'strait.test.search.shard_delay',
     type: time,
-    description: 'TEST ONLY: a wait before each shard of a cancellable search (REST, async and remote searches), so tests can see and cancel a running search.',
+    description:
+      'TEST ONLY fault injection (refused unless STRAIT_TEST_FAULT_INJECTION=1): a wait before each shard of a cancellable search (REST, async and remote searches), so tests can see and cancel a running search.',
+    faultInjection: true,
   },
   {
     key: 'strait.test.remote.scroll_disconnect_aliases',

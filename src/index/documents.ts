@@ -291,6 +291,8 @@ export class DynamicMappingUpdateRequired extends Error {
   constructor(
     readonly index: string,
     readonly mappings: RootMapping,
+    /** The mapping the document was parsed against: `mappings` less it is what the document adds. */
+    readonly base: RootMapping,
   ) {
     super(`a document needs a dynamic mapping update of index [${index}] published first`);
     this.name = 'DynamicMappingUpdateRequired';
@@ -317,7 +319,7 @@ function applyMapping(service: IndicesService, handle: IndexHandle, id: string, 
     if (error instanceof EsError) throw errors.documentParsing(`failed to parse: ${error.message}`, error);
     throw error;
   }
-  if (service.dynamicMappingsHeld) throw new DynamicMappingUpdateRequired(handle.name, parsed.mappingUpdate);
+  if (service.dynamicMappingsHeld) throw new DynamicMappingUpdateRequired(handle.name, parsed.mappingUpdate, handle.metadata.mappings);
   service.setMapping(handle, parsed.mappingUpdate);
 }
 

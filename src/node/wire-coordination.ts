@@ -23,7 +23,7 @@ import { healthStatusOf, type AliasChange, type CreateIndexRequest, type MasterE
 import { allShardRoutings, dataStreamsOf, isDataNode, isMasterEligible, metadataVersionOf, type ClusterState, type DiscoveryNode, type ShardRouting, type ShardStateReport } from '../cluster/state.js';
 import type { DataStreamService } from '../index/data-stream-service.js';
 import type { DataStreamMetadata } from '../index/store/data-stream-store.js';
-import { errors } from '../common/index.js';
+import { EsError, errors } from '../common/index.js';
 import { parseTimeValueMs } from '../common/time-value.js';
 import type { NodeConfig } from '../config/types.js';
 import { statusSatisfies, statusWithLagObjective, type AliasAction, type AliasMetadata, type HealthStatus, type IndicesService, type IndexHandle } from '../index/index.js';
@@ -37,7 +37,7 @@ import { CAT_PARAMS, renderCatHealth } from '../http/routes/cat.js';
 import { CAT_NODE_PARAMS, renderCatMaster } from '../http/routes/cat-more.js';
 import { isReplicatedSetting } from '../ccr/leader.js';
 import { NodeStartError } from './errors.js';
-import { mergePublishedMappings } from './published-mappings.js';
+import { mappingAdditions, mergePublishedMappings } from './published-mappings.js';
 import { parseMapping } from '../index/mapping/index.js';
 import { renderFlatSettingValues } from '../index/setting-lists.js';
 import { canonicalJson, hostOf } from '../common/index.js';
@@ -159,22 +159,28 @@ export async function startCoordination(options: CoordinationWiringOptions): Pro
   // published meanwhile (another node's change) does not have them yet, and must not delete them
   // (a follower index's deletion also removes its follow record, everywhere).
   const awaitingPublication = new Set<string>();
+  // Put-mappings this node applied and sent the master, by index, until it answers: each one's own
+  // change (what the request added to the local mapping). Each request sends only its own change,
+  // and a refused one takes only its own back out of the local mapping, so another put-mapping (or
+  // a document's dynamic update) in flight on the same index is still published, or refused for its
+  // own reason, never dropped with it nor answered 200 unpublished.
+  const pendingMappings: PendingMappings = new Map();
   const { dataStreams } = options;
   // A data stream's health is its backing indices' health in the published routing table.
   dataStreams.setHealthSource((names) => healthStatusOf(coordinator.state(), names));
   const onState = (state: ClusterState): void => {
-    mirrorMetadata(state, indices, dataStreams, log, aliasRequestsInFlight === 0, awaitingPublication);
+    mirrorMetadata(state, indices, dataStreams, log, aliasRequestsInFlight === 0, awaitingPublication, pendingMappings);
   };
   coordinator.onApplied(onState);
   onState(coordinator.state());
 
   /** Sends the local index changes made since `before` was taken to the master; undoes local creations it refuses. */
-  const publishLocalChanges = async (before: ReadonlySet<string>, waitMs: number, aliasChanges: readonly AliasChange[] = []): Promise<void> => {
+  const publishLocalChanges = async (before: ReadonlySet<string>, waitMs: number, aliasChanges: readonly AliasChange[] = [], ownMappings: ReadonlyMap<string, PendingMapping> = new Map()): Promise<void> => {
     const published = coordinator.state().metadata.indices;
     const sent = indices.all().filter((handle) => !before.has(handle.name) && published[handle.name]?.settings['index.uuid'] !== handle.uuid).map((handle) => handle.uuid);
     for (const uuid of sent) awaitingPublication.add(uuid);
     try {
-      for (const event of changesForMaster(coordinator.state(), indices, dataStreams, options.clusterSettings(), aliasChanges)) await coordinator.submit(event, waitMs);
+      for (const event of changesForMaster(coordinator.state(), indices, dataStreams, options.clusterSettings(), aliasChanges, ownMappings, pendingMappings)) await coordinator.submit(event, waitMs);
     } catch (error) {
       for (const uuid of sent) awaitingPublication.delete(uuid);
       // The master refused: undo what this node created, so no node keeps an index the cluster does
@@ -188,9 +194,11 @@ export async function startCoordination(options: CoordinationWiringOptions): Pro
       });
       // Alias changes the master refused go back to the published ones.
       mirrorAliases(coordinator.state(), indices, log);
-      // So do mapping changes (a put-mapping that conflicts with another node's, or that would pass
-      // a field limit together with it): the request answers the refusal and keeps nothing of it here.
-      restorePublishedMappings(coordinator.state(), indices, log);
+      // So does this request's mapping change (a put-mapping that conflicts with another node's, or
+      // that would pass a field limit together with it): the request answers the refusal and keeps
+      // nothing of it here; the other put-mappings in flight on this node stay.
+      forgetPendingMappings(pendingMappings, ownMappings);
+      restorePublishedMappings(coordinator.state(), indices, log, pendingMappings);
       throw error;
     }
     for (const uuid of sent) awaitingPublication.delete(uuid);
@@ -204,16 +212,29 @@ export async function startCoordination(options: CoordinationWiringOptions): Pro
       // local aliases against the published ones: those lag while the mirror waits (see above), and
       // the difference would undo another node's change.
       const aliasesBefore = aliasRequest ? new Map(indices.all().map((handle) => [handle.name, publishedAliases(handle)])) : undefined;
+      // A put-mapping's own change: what it added to each local mapping it replaced (mappings are
+      // replaced, never changed in place).
+      const mappingsBefore = route.action === 'indices:admin/mapping/put' ? new Map(indices.all().map((handle) => [handle.name, handle.metadata.mappings])) : undefined;
+      const ownMappings = new Map<string, PendingMapping>();
       if (aliasRequest) aliasRequestsInFlight++;
       try {
         const response = await route.handle(request, context);
+        for (const handle of indices.all()) {
+          const earlier = mappingsBefore?.get(handle.name);
+          if (earlier === undefined || earlier === handle.metadata.mappings) continue;
+          const pending = { update: mappingAdditions(earlier, handle.metadata.mappings) };
+          if (Object.keys(pending.update).length === 0) continue;
+          ownMappings.set(handle.name, pending);
+          pendingMappings.set(handle.name, [...(pendingMappings.get(handle.name) ?? []), pending]);
+        }
         const aliasChanges = indices.all().flatMap((handle) => {
           const earlier = aliasesBefore?.get(handle.name);
           return earlier === undefined ? [] : aliasChangesOf(handle.name, earlier, publishedAliases(handle));
         });
-        await publishLocalChanges(before, masterTimeoutOf(request), aliasChanges);
+        await publishLocalChanges(before, masterTimeoutOf(request), aliasChanges, ownMappings);
         return response;
       } finally {
+        forgetPendingMappings(pendingMappings, ownMappings);
         if (aliasRequest && --aliasRequestsInFlight === 0) mirrorAliases(coordinator.state(), indices, log);
       }
     },
@@ -241,6 +262,8 @@ export async function startCoordination(options: CoordinationWiringOptions): Pro
       const handle = indices.get(name);
       const published = coordinator.state().metadata.indices[name];
       if (handle === undefined || published === undefined || published.settings['index.uuid'] !== handle.uuid) return;
+      // A put-mapping of this node in flight on the index: its request sends it (the master may refuse it).
+      if ((pendingMappings.get(name)?.length ?? 0) > 0) return;
       if (!sameMappings(handle, published.mappings)) await coordinator.submit({ kind: 'put_mapping', name, mappings: mappingsOf(handle) }, waitMs);
     },
     reportShard: async (report) => {
@@ -327,7 +350,7 @@ function dataStreamChangesForMaster(state: ClusterState, indices: IndicesService
 }
 
 /** The local index metadata the published state should carry (pure over the two). */
-function changesForMaster(state: ClusterState, indices: IndicesService, dataStreams: DataStreamService, clusterSettings: Readonly<Record<string, string | readonly string[]>>, aliasChanges: readonly AliasChange[]): MasterEvent[] {
+function changesForMaster(state: ClusterState, indices: IndicesService, dataStreams: DataStreamService, clusterSettings: Readonly<Record<string, string | readonly string[]>>, aliasChanges: readonly AliasChange[], ownMappings: ReadonlyMap<string, PendingMapping>, pendingMappings: PendingMappings): MasterEvent[] {
   const events: MasterEvent[] = [];
   const covered = new Set<string>();
   const streamEvents = dataStreamChangesForMaster(state, indices, dataStreams, covered);
@@ -347,7 +370,12 @@ function changesForMaster(state: ClusterState, indices: IndicesService, dataStre
       if (!covered.has(name)) events.push({ kind: 'create_index', ...createRequestOf(handle) });
       continue;
     }
-    if (!sameMappings(handle, published.mappings)) events.push({ kind: 'put_mapping', name, mappings });
+    // A put-mapping sends its own change, which the master merges into the published mapping; an
+    // index with other put-mappings of this node in flight holds their changes too, which are theirs
+    // to send.
+    const own = ownMappings.get(name);
+    if (own !== undefined) events.push({ kind: 'put_mapping', name, mappings: { _doc: own.update } });
+    else if ((pendingMappings.get(name)?.length ?? 0) === 0 && !sameMappings(handle, published.mappings)) events.push({ kind: 'put_mapping', name, mappings });
     const changed = dynamicSettingChanges(published.settings, handle.metadata.settings);
     if (Object.keys(changed).length > 0) events.push({ kind: 'update_settings', name, settings: changed });
     const fromLeader = followerLeaderSettingChanges(published.settings, handle.metadata.settings);
@@ -454,24 +482,59 @@ function sameMappings(handle: IndexHandle, published: Readonly<Record<string, un
 }
 
 /** Applies the published index metadata to this node's IndicesService, and the published data streams to its DataStreamService. */
-function mirrorMetadata(state: ClusterState, indices: IndicesService, dataStreams: DataStreamService, log: Logger, withAliases: boolean, awaitingPublication: ReadonlySet<string>): void {
+function mirrorMetadata(state: ClusterState, indices: IndicesService, dataStreams: DataStreamService, log: Logger, withAliases: boolean, awaitingPublication: ReadonlySet<string>, pendingMappings: PendingMappings): void {
   if (state.version === 0) return;
-  dataStreams.applyPublished(publishedDataStreams(state), () => mirrorIndices(state, indices, log, awaitingPublication));
+  dataStreams.applyPublished(publishedDataStreams(state), () => mirrorIndices(state, indices, log, awaitingPublication, pendingMappings));
   if (withAliases) mirrorAliases(state, indices, log);
 }
 
+/** One put-mapping of this node the master has not answered: what it added to the local mapping of one index. */
+interface PendingMapping {
+  readonly update: Record<string, unknown>;
+}
+type PendingMappings = Map<string, PendingMapping[]>;
+
+/** Drops a request's entries (`own`, by identity) from the pending put-mappings. */
+function forgetPendingMappings(pending: PendingMappings, own: ReadonlyMap<string, PendingMapping>): void {
+  for (const [name, entry] of own) {
+    const left = (pending.get(name) ?? []).filter((other) => other !== entry);
+    if (left.length === 0) pending.delete(name);
+    else pending.set(name, left);
+  }
+}
+
 /**
- * Puts back the published mapping of every local index whose mapping differs from it (replaced,
- * not merged): after the master refused this node's mapping change, or when the published mapping
- * cannot be merged into the local one. Mappings only change locally for a put-mapping request
- * (dynamic updates are held and go to the master first), so only a refused one is dropped.
+ * The published mapping of an index with the changes of this node's put-mappings still in flight
+ * merged in (pure over the three), in the order they were made; one that no longer merges or
+ * passes a field limit is left out (the master will refuse it, and its request answers that).
  */
-function restorePublishedMappings(state: ClusterState, indices: IndicesService, log: Logger): void {
+export function publishedWithPending(published: Readonly<Record<string, unknown>>, settings: Readonly<Record<string, string>>, pending: readonly PendingMapping[]): Record<string, unknown> {
+  let mapping = parseMapping(published['_doc'] ?? {});
+  for (const entry of pending) {
+    try {
+      mapping = (mergePublishedMappings({ _doc: mapping }, { _doc: entry.update }, settings)['_doc'] ?? mapping) as Record<string, unknown>;
+    } catch (error) {
+      if (!(error instanceof EsError)) throw error;
+    }
+  }
+  return mapping;
+}
+
+/**
+ * Puts every local index whose mapping differs from the published one on the published mapping
+ * with this node's put-mappings still in flight (`pending`) merged in (replaced, not merged into
+ * the local one): after the master refused one of this node's mapping changes, or when the
+ * published mapping cannot be merged into the local one. Mappings only change locally for a
+ * put-mapping request (dynamic updates are held and go to the master first), so only the refused
+ * one is dropped.
+ */
+function restorePublishedMappings(state: ClusterState, indices: IndicesService, log: Logger, pending: PendingMappings): void {
   for (const [name, metadata] of Object.entries(state.metadata.indices)) {
     const handle = indices.get(name);
     if (handle === undefined || handle.uuid !== metadata.settings['index.uuid'] || sameMappings(handle, metadata.mappings)) continue;
     try {
-      indices.setMapping(handle, parseMapping(metadata.mappings['_doc'] ?? {}));
+      const mapping = publishedWithPending(metadata.mappings, metadata.settings, pending.get(name) ?? []);
+      if (canonicalJson(mapping) !== canonicalMappingText(handle.metadata.mappings)) indices.setMapping(handle, mapping);
     } catch (error) {
       log.error({ err: error, index: name, version: state.version }, 'cannot put the published mapping back on this node');
     }
@@ -479,7 +542,7 @@ function restorePublishedMappings(state: ClusterState, indices: IndicesService, 
 }
 
 /** Makes this node's indices the published ones; those in `awaitingPublication` (uuids this node sent the master) stay until it answers. */
-function mirrorIndices(state: ClusterState, indices: IndicesService, log: Logger, awaitingPublication: ReadonlySet<string>): void {
+function mirrorIndices(state: ClusterState, indices: IndicesService, log: Logger, awaitingPublication: ReadonlySet<string>, pendingMappings: PendingMappings): void {
   for (const [name, metadata] of Object.entries(state.metadata.indices)) {
     try {
       const local = indices.get(name);
@@ -512,9 +575,10 @@ function mirrorIndices(state: ClusterState, indices: IndicesService, log: Logger
           indices.putMapping([handle], mappings);
         } catch (error) {
           // The local mapping holds a change the published one refuses (a put-mapping here the
-          // master has not answered yet, which it will refuse): the published mapping wins.
+          // master has not answered yet, which it will refuse): the published mapping wins, with
+          // the other put-mappings in flight here that still fit it.
           log.warn({ err: error, index: name, version: state.version }, 'the published mapping does not merge into this node\'s; taking the published one');
-          indices.setMapping(handle, parseMapping(mappings));
+          indices.setMapping(handle, publishedWithPending(metadata.mappings, metadata.settings, pendingMappings.get(name) ?? []));
         }
       }
       // Every dynamic setting (replicas, refresh interval, blocks, pipelines, ...) as published.

@@ -50,6 +50,7 @@ import type { TransportHandler } from '../transport/index.js';
 import type { CoordinationWiring } from './wire-coordination.js';
 import type { DataPlaneWiring } from './wire-data-plane.js';
 import { restrictionFromWire, restrictionToWire, type TravellingRestriction } from './travelling-restriction.js';
+import { mappingAdditions } from './published-mappings.js';
 
 /** Elasticsearch's shard-level write action (TransportShardBulkAction): every document write goes through it. */
 const SHARD_WRITE_ACTION = REPLICATION_ACTIONS.bulkShard;
@@ -255,7 +256,9 @@ export function wireDocuments(options: DocumentsWiringOptions): DocumentsWiring 
    * another primary published first: illegal_argument_exception), which fails that document.
    */
   const publishDynamicUpdate = async (update: DynamicMappingUpdateRequired, timeoutMs: number): Promise<void> => {
-    await coordinator.submit({ kind: 'put_mapping', name: update.index, mappings: { _doc: update.mappings } }, timeoutMs);
+    // Only what the document adds: the local mapping may hold a put-mapping of this node the master
+    // has not answered, whose refusal must not fail this document nor its publication carry it.
+    await coordinator.submit({ kind: 'put_mapping', name: update.index, mappings: { _doc: mappingAdditions(update.base, update.mappings) } }, timeoutMs);
   };
 
   /**

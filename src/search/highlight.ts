@@ -176,8 +176,10 @@ export function collectQueryTerms(query: QueryNode, mappings: FieldMappings, def
     const normalizer = mappings[field]?.normalizer;
     return normalizer === undefined ? pattern : normalizeWildcardPattern(normalizer, pattern);
   };
-  const addText = (pattern: string, text: string, analyzerName: string | undefined, lastIsPrefix: boolean): void => {
-    for (const field of fieldsMatching(pattern, mappings, defaultFields)) {
+  const addText = (pattern: string, text: string, analyzerName: string | undefined, lastIsPrefix: boolean, quoteFieldSuffix?: string): void => {
+    for (const matched of fieldsMatching(pattern, mappings, defaultFields)) {
+      // query_string's quote_field_suffix: the phrase ran on `<field><suffix>` where that is mapped.
+      const field = quoteFieldSuffix !== undefined && mappings[matched + quoteFieldSuffix] !== undefined ? matched + quoteFieldSuffix : matched;
       const mapping = mappings[field]!;
       const analyzer = analyzerFor(mapping, analyzerName);
       if (analyzer === undefined) {
@@ -194,10 +196,10 @@ export function collectQueryTerms(query: QueryNode, mappings: FieldMappings, def
         addText(node.field, String(node.query), node.analyzer, false);
         return;
       case 'match_phrase':
-        addText(node.field, node.query, node.analyzer, node.prefixExpansions > 0);
+        addText(node.field, node.query, node.analyzer, node.prefixExpansions > 0, node.quoteFieldSuffix);
         return;
       case 'multi_match':
-        for (const { field } of node.fields) addText(field, String(node.query), node.analyzer, node.type === 'phrase_prefix' || node.type === 'bool_prefix');
+        for (const { field } of node.fields) addText(field, String(node.query), node.analyzer, node.type === 'phrase_prefix' || node.type === 'bool_prefix', node.quoteFieldSuffix);
         return;
       case 'term':
         for (const field of fieldsMatching(node.field, mappings, defaultFields)) {

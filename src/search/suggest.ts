@@ -271,16 +271,31 @@ export function mergeTermSuggest(spec: TermSuggestSpec, parts: readonly (readonl
  */
 export function renderSuggest(
   specs: readonly SuggestSpec[],
-  shards: readonly (CompletionShard & { readonly segments: readonly Segment[]; readonly mappings: FieldMappings })[],
+  shards: readonly (CompletionShard & { readonly segments: readonly Segment[]; readonly mappings: FieldMappings; readonly fieldVisibility?: ((path: string) => boolean) | undefined })[],
   typedKeys: boolean,
   fetch: (hits: readonly ShardHit[]) => Json[],
 ): Json {
   const result: Json = {};
   for (const spec of specs) {
+    if (spec.kind !== 'completion') checkSuggestField(spec.field, shards);
     const key = typedKeys ? `${spec.kind}#${spec.name}` : spec.name;
     if (spec.kind === 'completion') result[key] = renderCompletionSuggest(spec, shards, fetch);
     else if (spec.kind === 'phrase') result[key] = mergePhraseSuggest(spec, shards.map((shard) => shardPhraseSuggest(spec, shard.segments, shard.mappings)));
     else result[key] = mergeTermSuggest(spec, shards.map((shard) => shardTermSuggest(spec, shard.segments, shard.mappings)));
   }
   return result;
+}
+
+/**
+ * A term or phrase suggester's field must be mapped: Elasticsearch refuses an unmapped one with
+ * 400 illegal_argument_exception `no mapping found for field [x]` (SuggestionBuilder#populateCommonFields),
+ * before it looks at the analyzer. A field that field level security hides answers nothing instead,
+ * mapped or not, so a restricted caller cannot tell a hidden field from an absent one. Strait
+ * refuses only when no searched shard maps (or hides) the field; where some indices map it, the
+ * others add no suggestions (Elasticsearch reports those shards as failed).
+ */
+function checkSuggestField(field: string, shards: readonly { readonly mappings: FieldMappings; readonly fieldVisibility?: ((path: string) => boolean) | undefined }[]): void {
+  if (shards.length === 0) return;
+  const known = shards.some((shard) => shard.mappings[field] !== undefined || (shard.fieldVisibility !== undefined && !shard.fieldVisibility(field)));
+  if (!known) throw errors.illegalArgument(`no mapping found for field [${field}]`);
 }

@@ -209,7 +209,7 @@ export interface NodeOptions {
   readonly trust?: readonly Certificates[];
   /** Keystore entries added before the start (`strait keystore add`), e.g. `cluster.coordination.etcd.password`. */
   readonly keystore?: Readonly<Record<string, string>>;
-  /** Allow the test-only fault injection settings (`strait.test.remote.*`): sets STRAIT_TEST_FAULT_INJECTION=1 for the node. */
+  /** Allow the test-only fault injection settings (`strait.test.*`): sets STRAIT_TEST_FAULT_INJECTION=1 for the node. */
   readonly faultInjection?: boolean;
 }
 

@@ -39,7 +39,7 @@ function connect(): void {
 // Each search waits 2s per shard (test-only setting), so one submitted with
 // wait_for_completion_timeout=0s is still running when the node is stopped right after.
 before(async () => {
-  node = await startNode({ yaml: 'strait.test.search.shard_delay: 2s' });
+  node = await startNode({ yaml: 'strait.test.search.shard_delay: 2s', faultInjection: true });
   connect();
   await admin.bulk({ refresh: true, operations: ['alpha one', 'alpha two', 'beta three'].flatMap((text, i) => [{ index: { _index: 'docs', _id: `d${i}` } }, { text, n: i }]) });
   await admin.security.putRole({ name: 'docs_reader', cluster: ['manage_own_api_key'], indices: [{ names: ['docs*'], privileges: ['read'] }] });

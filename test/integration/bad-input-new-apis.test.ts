@@ -790,7 +790,7 @@ test('regexp, intervals, combined_fields and match_bool_prefix refuse bad input'
     query({ intervals: { title: { range: { gte: 'a', lte: 'z', unknown: 1 } } } }),
     query({ intervals: { title: { match: { query: 'dog', filter: { no_such_filter: {} } } } } }),
     query({ intervals: { title: { match: { query: 'dog', filter: { script: { source: 'long i = 0; while (i >= 0) { i++; }' } } } } } }),
-    query({ intervals: { title: { match: { query: 'dog', analyzer: 'no_such_analyzer' } } } }),
+    // An unknown intervals analyzer is no error: the field's search analyzer reads the text (IntervalsSourceProvider).
     query({ intervals: { title: { match: { query: 'dog', use_field: 'no_such_field' } } } }),
     query({ intervals: { n: { match: { query: 'dog' } } } }),
     query({ combined_fields: {} }),

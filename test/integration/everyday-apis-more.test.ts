@@ -523,3 +523,69 @@ test('analyzer names: an unknown analyzer in a query or a suggester is a 400 whe
   const suggested = await client.search({ index: 'analyzer-names', suggest: { s: { text: 'quick brown', phrase: { field: 't', analyzer: 'shout' } }, w: { text: 'quick', term: { field: 't', analyzer: 'shout' } } } });
   assert.ok(suggested.suggest?.['s'] !== undefined && suggested.suggest?.['w'] !== undefined);
 });
+
+test('quote_field_suffix: quoted phrases of query_string and simple_query_string run on <field><suffix> where it is mapped, else on the field; unquoted terms stay on the field (query-dsl-query-string-query.html, QueryParserHelper)', async () => {
+  await client.indices.create({
+    index: 'quote-suffix',
+    mappings: {
+      properties: {
+        title: { type: 'text', analyzer: 'english', fields: { exact: { type: 'text', analyzer: 'standard' } } },
+        body: { type: 'text', analyzer: 'english' },
+      },
+    },
+  });
+  await client.bulk({
+    refresh: true,
+    operations: [
+      { index: { _index: 'quote-suffix', _id: '1' } }, { title: 'running dogs', body: 'jumping cats' },
+      { index: { _index: 'quote-suffix', _id: '2' } }, { title: 'run dog', body: 'jump cat' },
+    ],
+  });
+  const ids = async (query: Record<string, unknown>): Promise<string[]> =>
+    (await client.search({ index: 'quote-suffix', query, sort: ['_doc'] })).hits.hits.map((hit) => hit._id!);
+  for (const name of ['query_string', 'simple_query_string']) {
+    const only = name === 'query_string' ? { default_field: 'title' } : { fields: ['title'] };
+    // Stemmed, the phrase finds both; on title.exact only the document with those very words.
+    assert.deepEqual(await ids({ [name]: { query: '"running dogs"', ...only } }), ['1', '2'], name);
+    assert.deepEqual(await ids({ [name]: { query: '"running dogs"', ...only, quote_field_suffix: '.exact' } }), ['1'], name);
+    // Unquoted terms are not moved to the suffixed field.
+    assert.deepEqual(await ids({ [name]: { query: 'running', ...only, quote_field_suffix: '.exact' } }), ['1', '2'], name);
+    // body has no body.exact: the phrase stays on body (stemmed, both match).
+    assert.deepEqual(await ids({ [name]: { query: '"jumping cats"', fields: ['body'], quote_field_suffix: '.exact' } }), ['1', '2'], name);
+    // Several fields: each field's phrase goes to its own suffixed field where there is one.
+    assert.deepEqual(await ids({ [name]: { query: '"run dog"', fields: ['title', 'body'], quote_field_suffix: '.exact' } }), ['2'], name);
+    assert.deepEqual(await ids({ [name]: { query: '"jump cat"', fields: ['title', 'body'], quote_field_suffix: '.exact' } }), ['1', '2'], name);
+    // A suffix naming no field at all changes nothing.
+    assert.deepEqual(await ids({ [name]: { query: '"running dogs"', ...only, quote_field_suffix: '.none' } }), ['1', '2'], name);
+  }
+  // query_string's field:"phrase" takes the suffix too.
+  assert.deepEqual(await ids({ query_string: { query: 'title:"run dog"', quote_field_suffix: '.exact' } }), ['2']);
+  // Highlighting marks the field the phrase ran on.
+  const highlighted = await client.search({
+    index: 'quote-suffix',
+    query: { query_string: { query: '"running dogs"', default_field: 'title', quote_field_suffix: '.exact' } },
+    highlight: { fields: { title: {}, 'title.exact': {} } },
+  });
+  assert.deepEqual(highlighted.hits.hits.map((hit) => hit.highlight), [{ 'title.exact': ['<em>running</em> <em>dogs</em>'] }]);
+});
+
+test('analyzer names Elasticsearch does not check: an unknown more_like_this analyzer falls back to the field\'s index analyzer, an unknown intervals analyzer to its search analyzer (MoreLikeThisQueryBuilder, IntervalsSourceProvider)', async () => {
+  // Indexed as written (whitespace), searched lowercased (standard): which analyzer read the text shows.
+  await client.indices.create({ index: 'analyzer-fallback', mappings: { properties: { t: { type: 'text', analyzer: 'whitespace', search_analyzer: 'standard' } } } });
+  await client.bulk({
+    refresh: true,
+    operations: [{ index: { _index: 'analyzer-fallback', _id: '1' } }, { t: 'Quick Fox' }, { index: { _index: 'analyzer-fallback', _id: '2' } }, { t: 'lazy dog' }],
+  });
+  const ids = async (query: Record<string, unknown>): Promise<string[]> => (await client.search({ index: 'analyzer-fallback', query })).hits.hits.map((hit) => hit._id!);
+  const mlt = (extra: Record<string, unknown>) => ({ more_like_this: { fields: ['t'], like: 'Quick', min_term_freq: 1, min_doc_freq: 1, ...extra } });
+  // more_like_this: the index analyzer keeps "Quick" (a term of document 1); the search analyzer would make "quick" (no term).
+  assert.deepEqual(await ids(mlt({ analyzer: 'nope' })), ['1']);
+  assert.deepEqual(await ids(mlt({})), ['1']);
+  assert.deepEqual(await ids(mlt({ analyzer: 'standard' })), []);
+  // intervals: the search analyzer makes "quick", which document 1 does not hold ("Quick").
+  const intervals = (extra: Record<string, unknown>) => ({ intervals: { t: { match: { query: 'Quick', ...extra } } } });
+  assert.deepEqual(await ids(intervals({ analyzer: 'nope' })), []);
+  assert.deepEqual(await ids(intervals({})), []);
+  assert.deepEqual(await ids(intervals({ analyzer: 'whitespace' })), ['1']);
+  assert.deepEqual(await ids({ intervals: { t: { match: { query: 'lazy dog', analyzer: 'nope' } } } }), ['2']);
+});

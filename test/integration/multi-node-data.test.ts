@@ -380,6 +380,52 @@ describe('data plane on three Strait nodes over etcd', { skip }, () => {
     assert.equal(writes.filter((answer) => answer.status === 201).length, limit - expected.length, writes.map((answer) => answer.text).join('\n'));
   });
 
+  test('a mapping change the master refuses undoes only its own request: put-mappings and dynamic fields in flight on the same node at once are published and answered 200, never dropped', async () => {
+    // Each round: through node 0, (a) a put-mapping that together with (b), through node 1, passes
+    // the limit, beside (c) small put-mappings on the same index and on another one, and a bulk adding
+    // one dynamic field to each. Acknowledged means published: every 200's fields are in the mapping
+    // on every node afterwards, the refused request's are on none.
+    const limit = 10;
+    const fieldsOf = (prefix: string, count: number): Record<string, { type: string }> => Object.fromEntries(Array.from({ length: count }, (_, i) => [`${prefix}_${i}`, { type: 'keyword' }]));
+    // The primaries on node 0, so the bulk's dynamic updates are made there too.
+    const nodeZero = Object.keys((await jsonCall(nodes[0]!, 'GET', '/_nodes/_local')).body.nodes)[0]!;
+    for (let round = 0; round < 2; round++) {
+      const [crowded, other] = [`crowded-${round}`, `roomy-${round}`];
+      const settings = { number_of_shards: 1, number_of_replicas: 0, 'routing.allocation.require._id': nodeZero };
+      await Promise.all([createGreen(nodes[0]!, crowded, { ...settings, 'mapping.total_fields.limit': limit }), createGreen(nodes[0]!, other, settings)]);
+      const requests = [
+        { name: 'a', through: nodes[0]!, index: crowded, fields: fieldsOf('a', 6) },
+        { name: 'b', through: nodes[1]!, index: crowded, fields: fieldsOf('b', 6) },
+        { name: 'c', through: nodes[0]!, index: crowded, fields: fieldsOf('c', 1) },
+        { name: 'c_other', through: nodes[0]!, index: other, fields: fieldsOf('c_other', 1) },
+      ];
+      const [answers, bulk] = await Promise.all([
+        Promise.all(requests.map((request) => jsonCall(request.through, 'PUT', `/${request.index}/_mapping`, { properties: request.fields }))),
+        nodes[0]!.client().bulk({ operations: [{ index: { _index: crowded, _id: 'd' } }, { dyn_0: 'x' }, { index: { _index: other, _id: 'd' } }, { dyn_other: 'x' }] }),
+      ]);
+      const text = answers.map((answer, i) => `${requests[i]!.name}: ${answer.status} ${answer.text}`).join('\n');
+      // (a) and (b) cannot both be published; every other change fits whichever is.
+      assert.deepEqual([answers[0]!.status, answers[1]!.status].sort(), [200, 400], text);
+      assert.equal(answers[2]!.status, 200, text);
+      assert.equal(answers[3]!.status, 200, text);
+      for (const answer of answers) if (answer.status === 400) assert.match(answer.body.error.reason, /Limit of total fields \[10\] has been exceeded/, text);
+      assert.deepEqual(bulk.items.map((item) => item.index?.status), [201, 201], JSON.stringify(bulk.items));
+      const expected: Record<string, string[]> = { [crowded]: ['dyn_0'], [other]: ['dyn_other'] };
+      const refused: string[] = [];
+      requests.forEach((request, i) => (answers[i]!.status === 200 ? expected[request.index]!.push(...Object.keys(request.fields)) : refused.push(...Object.keys(request.fields))));
+      for (const node of nodes) {
+        for (const index of [crowded, other]) {
+          const want = expected[index]!.sort();
+          const answer = await eventually(() => jsonCall(node, 'GET', `/${index}/_mapping`), (mapping) => Object.keys(mapping.body[index]?.mappings?.properties ?? {}).length >= want.length, 2_000);
+          const fields = Object.keys(answer.body[index]?.mappings?.properties ?? {}).sort();
+          assert.deepEqual(fields, want, `round ${round}, ${index} through ${node.url}\n${text}`);
+          for (const field of refused) assert.ok(!fields.includes(field), field);
+        }
+      }
+      for (const name of [crowded, other]) assert.equal((await jsonCall(nodes[0]!, 'DELETE', `/${name}`)).status, 200);
+    }
+  });
+
   test('two primaries on two nodes adding one dynamic field with conflicting types at once: one type is published, the other document is refused with a 400 and kept on no copy, every node answers the same mapping', async () => {
     // Elasticsearch's primary asks the master to publish a document's dynamic mapping update before
     // it indexes the document, and fails the document when the master refuses the update

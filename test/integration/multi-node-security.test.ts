@@ -57,6 +57,7 @@ describe('security metadata shared by three nodes through etcd', { skip }, () =>
       clusterName: 'shared-sec',
       nodes: 3,
       remoteClusterServer: true,
+      faultInjection: true,
       yaml: (index) => ['cluster.coordination.etcd.connect_timeout: 3s', ...(index === 1 ? ['strait.test.search.shard_delay: 2s'] : [])].join('\n'),
     });
   });

@@ -262,7 +262,7 @@ test('skip_unavailable with the remote killed, then reconnect after it restarts 
 });
 
 test('mixed versions: a remote claiming 8.19.0 is accepted by a 9.1.0 node', async () => {
-  const old = await startNode({ ca: caA, clusterName: 'legacy', nodeName: 'legacy-1', settings: ['strait.test.version=8.19.0'] });
+  const old = await startNode({ ca: caA, clusterName: 'legacy', nodeName: 'legacy-1', settings: ['strait.test.version=8.19.0'], faultInjection: true });
   try {
     await old.client().index({ index: 'docs', id: 'l1', document: { text: 'legacy' }, refresh: true });
     await qcAdmin.cluster.putSettings({ persistent: { 'cluster.remote.legacy.seeds': [old.transportAddress], 'cluster.remote.legacy.skip_unavailable': false } });

@@ -237,7 +237,7 @@ test('audit trail on both sides shares one request id; no secrets in logs', asyn
 });
 
 test('version rule end to end: a node claiming 7.17.0 is refused', async () => {
-  const old = await startNode({ ca, clusterName: 'old', nodeName: 'old-1', settings: ['strait.test.version=7.17.0'] });
+  const old = await startNode({ ca, clusterName: 'old', nodeName: 'old-1', settings: ['strait.test.version=7.17.0'], faultInjection: true });
   try {
     await qcAdmin.cluster.putSettings({ persistent: { 'cluster.remote.old.seeds': [old.transportAddress], 'cluster.remote.old.skip_unavailable': false } });
     const failed = await failure(qcAdmin.search({ index: 'old:*' }));

@@ -164,6 +164,17 @@ test('term suggester, and the same suggestion through document and field level s
   assert.deepEqual(body.map((entry) => entry.options.map((option) => [option.text, option.freq])), [[['amsterdam', 1]], []]);
   const secret = restricted.suggest!['secret'] as { options: unknown[] }[];
   assert.deepEqual(secret[0]!.options, []);
+  // An unmapped field is a 400 (SuggestionBuilder#populateCommonFields), checked before the analyzer;
+  // a caller whose field level security hides the name gets nothing instead, mapped or not.
+  for (const kind of ['term', 'phrase']) {
+    for (const analyzer of [{}, { analyzer: 'nope' }]) {
+      const refused = await failure(admin.search({ index: 'spell', size: 0, suggest: { s: { text: 'classifid', [kind]: { field: 'nonexistent', ...analyzer } } } }));
+      assert.equal(refused.statusCode, 400, kind);
+      assert.deepEqual({ type: refused.body.error.type, reason: refused.body.error.reason }, { type: 'illegal_argument_exception', reason: 'no mapping found for field [nonexistent]' }, kind);
+    }
+    const hidden = await speller.search({ index: 'spell', size: 0, suggest: { a: { text: 'classifid', [kind]: { field: 'nonexistent' } }, b: { text: 'classifid', [kind]: { field: 'secret' } } } });
+    for (const name of ['a', 'b']) assert.ok((hidden.suggest![name] as { options: unknown[] }[]).every((entry) => entry.options.length === 0), `${kind} ${name}`);
+  }
   // suggest/40_typed_keys.yml: each suggestion keyed by its type with typed_keys.
   const typed = await admin.search({
     index: 'spell',

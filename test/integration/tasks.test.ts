@@ -66,8 +66,8 @@ before(async () => {
   const ca = makeCa();
   // Each shard of a search waits 1s on either cluster: slow enough to be listed and cancelled.
   [fc, qc] = await Promise.all([
-    startNode({ ca, clusterName: 'fulfilling', nodeName: 'fc-1', yaml: `${REMOTE_CLUSTER_SERVER_YAML}\nstrait.test.search.shard_delay: 1s` }),
-    startNode({ ca, clusterName: 'querying', nodeName: 'qc-1', yaml: `${REMOTE_CLUSTER_CLIENT_YAML}\nstrait.test.search.shard_delay: 1s` }),
+    startNode({ ca, clusterName: 'fulfilling', nodeName: 'fc-1', yaml: `${REMOTE_CLUSTER_SERVER_YAML}\nstrait.test.search.shard_delay: 1s`, faultInjection: true }),
+    startNode({ ca, clusterName: 'querying', nodeName: 'qc-1', yaml: `${REMOTE_CLUSTER_CLIENT_YAML}\nstrait.test.search.shard_delay: 1s`, faultInjection: true }),
   ]);
   fcAdmin = fc.client();
   qcAdmin = qc.client();

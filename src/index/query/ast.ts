@@ -48,6 +48,8 @@ export type QueryNode =
       /** match_phrase_prefix: the last term is a prefix, expanded to at most this many terms (0: exact phrase). */
       readonly prefixExpansions: number;
       readonly boost: number;
+      /** query_string's `quote_field_suffix`: the phrase runs on `<field><suffix>` where that field is mapped. */
+      readonly quoteFieldSuffix?: string;
     }
   | {
       readonly kind: 'multi_match';
@@ -64,6 +66,8 @@ export type QueryNode =
       readonly slop: number;
       readonly lenient: boolean;
       readonly boost: number;
+      /** query_string's `quote_field_suffix` (type phrase only): each field's phrase runs on `<field><suffix>` where that field is mapped. */
+      readonly quoteFieldSuffix?: string;
     }
   | { readonly kind: 'term'; readonly field: string; readonly value: TermValue; readonly caseInsensitive: boolean; readonly boost: number }
   | { readonly kind: 'terms'; readonly field: string; readonly values: readonly TermValue[]; readonly boost: number }

@@ -24,10 +24,10 @@ import { errors } from '../../common/errors.js';
 import { limits } from '../../common/limits.js';
 import { parseLuceneRegex, regexFlagsAll, regexMatchesWhole, RegexSyntaxError } from '../../common/lucene-regexp.js';
 import type { Analyzer } from '../analysis/index.js';
-import { resolveAnalyzer } from '../engine/segment-builder.js';
+import { namedAnalyzer, resolveAnalyzer } from '../engine/segment-builder.js';
 import type { PostingsField, Segment } from '../engine/segment.js';
 import type { QueryNode } from './ast.js';
-import { MatchNoneWeight, type PlanContext, type Weight, editDistance, fuzzinessEdits, queryAnalyzer, wildcardToRegex } from './plan.js';
+import { MatchNoneWeight, type PlanContext, type Weight, editDistance, fuzzinessEdits, wildcardToRegex } from './plan.js';
 import type { Scorer } from './scorers.js';
 import type { IntervalsFilter, IntervalsFilterKind, IntervalsRule } from './text-queries-ast.js';
 import { PrecomputedScorer } from './text-queries-plan.js';
@@ -97,7 +97,8 @@ function fieldAnalyzer(build: BuildContext, field: string, analyzerName: string 
   if (mapping === undefined || mapping.type !== 'text') {
     throw errors.queryShard(`failed to create query: Can only use interval queries on text fields - not on [${field}] which is of type [${mapping?.mappedType ?? mapping?.type ?? 'unmapped'}]`, build.plan.indexName);
   }
-  return analyzerName === undefined ? resolveAnalyzer(mapping, true) : queryAnalyzer(analyzerName, mapping);
+  // A name the index does not know falls back quietly to the field's search analyzer (IntervalsSourceProvider).
+  return (analyzerName === undefined ? undefined : namedAnalyzer(analyzerName, build.plan.mappings)) ?? resolveAnalyzer(mapping, true);
 }
 
 /** The analyzer's normalization of a term pattern (Elasticsearch's Analyzer#normalize): lowercasing when the analyzer lowercases. */

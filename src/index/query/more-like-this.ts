@@ -12,6 +12,7 @@
 import { errors } from '../../common/errors.js';
 import { normalizeKeyword } from '../analysis/index.js';
 import type { FieldMapping, Segment } from '../engine/segment.js';
+import { namedAnalyzer, resolveAnalyzer } from '../engine/segment-builder.js';
 import type { QueryNode } from './ast.js';
 import { defaultFieldBoosts } from './default-fields.js';
 import { boolean, boostOf, checkKnown, minimumShouldMatch, number, optionalString, stringValue } from './parse.js';
@@ -24,7 +25,6 @@ import {
   type Weight,
   bitSetFromDocs,
   expandFieldPattern,
-  queryAnalyzer,
   resolveMinimumShouldMatch,
 } from './plan.js';
 
@@ -306,10 +306,14 @@ function termFrequencies(node: MoreLikeThisNode, texts: ReadonlyMap<string, read
     const mapping = context.mappings[field]!;
     const target = mapping.aliasOf === undefined ? mapping : context.mappings[mapping.aliasOf]!;
     const freqs = new Map<string, number>();
+    // The named analyzer, or (none named, or a name the index does not know: no error, as
+    // MoreLikeThisQueryBuilder falls back quietly) the field's index analyzer: a keyword field's normalizer.
+    const named = node.analyzer === undefined ? undefined : namedAnalyzer(node.analyzer, context.mappings);
+    const analyzer = named ?? (target.type === 'keyword' ? undefined : resolveAnalyzer(target, false));
     for (const value of values) {
       let terms: readonly string[];
-      if (target.type === 'keyword' && node.analyzer === undefined) terms = [target.normalizer === undefined ? value : normalizeKeyword(target.normalizer, value)];
-      else terms = queryAnalyzer(node.analyzer, target).analyze(value).terms;
+      if (analyzer === undefined) terms = [target.normalizer === undefined ? value : normalizeKeyword(target.normalizer, value)];
+      else terms = analyzer.analyze(value).terms;
       for (const term of terms) if (acceptWord(term, options)) freqs.set(term, (freqs.get(term) ?? 0) + 1);
     }
     result.set(mapping.aliasOf ?? field, freqs);

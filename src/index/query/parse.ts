@@ -360,6 +360,7 @@ const parsers: Record<string, (body: Json) => QueryNode> = {
       boost: boostOf(body, 'query_string'),
       lenient: body['lenient'] === undefined ? fields.some((field) => field.field.includes('*')) : boolean(body['lenient'], 'query_string', 'lenient'),
       phraseSlop: body['phrase_slop'] === undefined ? 0 : number(body['phrase_slop'], 'query_string', 'phrase_slop'),
+      quoteFieldSuffix: optionalString(body['quote_field_suffix'], 'query_string', 'quote_field_suffix'),
     });
   },
   simple_query_string: (body) => {
@@ -379,6 +380,7 @@ const parsers: Record<string, (body: Json) => QueryNode> = {
       boost: boostOf(body, 'simple_query_string'),
       lenient: true, // simple_query_string never fails on type mismatches of its terms
       phraseSlop: 0,
+      quoteFieldSuffix: optionalString(body['quote_field_suffix'], 'simple_query_string', 'quote_field_suffix'),
     });
   },
 };

@@ -538,6 +538,11 @@ function plan(node: QueryNode, context: PlanContext, boost: number, scoring: boo
     const weights = fields.map((name) => planLenient({ ...lenientNode, field: name } as QueryNode, context, boost, scoring));
     return weights.length === 1 ? weights[0]! : new DisMaxWeight(weights, patternTieBreakerOf(node));
   }
+  // query_string's quote_field_suffix: the phrase runs on `<field><suffix>` where that is mapped (QueryParserHelper).
+  if (node.kind === 'match_phrase' && node.quoteFieldSuffix !== undefined) {
+    const { quoteFieldSuffix, ...phrase } = node;
+    return plan(context.mappings[field + quoteFieldSuffix] !== undefined ? { ...phrase, field: field + quoteFieldSuffix } : phrase, context, boost, scoring);
+  }
   if (field === '_id') return planIdField(node, context, boost, scoring);
   const mapping = context.mappings[field];
   if (mapping === undefined) return new MatchNoneWeight(`unmapped field [${field}]`);
@@ -1141,7 +1146,7 @@ function planMultiMatch(node: Extract<QueryNode, { kind: 'multi_match' }>, conte
       node.type === 'bool_prefix'
         ? { kind: 'match_bool_prefix', field, query: String(node.query), analyzer: node.analyzer, operator: node.operator, minimumShouldMatch: node.minimumShouldMatch, fuzziness: node.fuzziness, prefixLength: 0, maxExpansions: 50, transpositions: true, boost: fieldBoost }
         : node.type === 'phrase' || node.type === 'phrase_prefix'
-        ? { kind: 'match_phrase', field, query: String(node.query), slop: node.slop, analyzer: node.analyzer, prefixExpansions: node.type === 'phrase_prefix' ? 50 : 0, boost: fieldBoost }
+        ? { kind: 'match_phrase', field, query: String(node.query), slop: node.slop, analyzer: node.analyzer, prefixExpansions: node.type === 'phrase_prefix' ? 50 : 0, boost: fieldBoost, ...(node.quoteFieldSuffix === undefined ? {} : { quoteFieldSuffix: node.quoteFieldSuffix }) }
         : {
             kind: 'match',
             field,

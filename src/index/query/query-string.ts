@@ -20,6 +20,8 @@ export interface QueryStringOptions {
   readonly boost: number;
   readonly lenient: boolean;
   readonly phraseSlop: number;
+  /** `quote_field_suffix`: "quoted phrases" run on `<field><suffix>` where that field is mapped (else the field). */
+  readonly quoteFieldSuffix: string | undefined;
 }
 
 type Token =
@@ -236,8 +238,9 @@ export function parseQueryString(text: string, options: QueryStringOptions): Que
     }
     if (quoted) {
       const owner = options.quoteAnalyzer !== undefined ? { analyzer: options.quoteAnalyzer, analyzerOwner: `[${queryName}] quote_analyzer` } : { analyzer: options.analyzer, analyzerOwner };
-      if (fields.length === 1) return { kind: 'match_phrase', field: fields[0]!.field, query: value, slop, prefixExpansions: 0, boost: fields[0]!.boost, ...owner };
-      return { ...multiMatch(fields, value, 'phrase', slop), ...owner };
+      const suffix = options.quoteFieldSuffix === undefined || options.quoteFieldSuffix === '' ? {} : { quoteFieldSuffix: options.quoteFieldSuffix };
+      if (fields.length === 1) return { kind: 'match_phrase', field: fields[0]!.field, query: value, slop, prefixExpansions: 0, boost: fields[0]!.boost, ...owner, ...suffix };
+      return { ...multiMatch(fields, value, 'phrase', slop), ...owner, ...suffix };
     }
     // `*` alone on one field is `exists`; on every field (`*`, or default fields that may be `*`) it stays a wildcard per field.
     if (hasWildcard && !(value === '*' && fields.length === 1 && fields[0]!.field !== '*' && !isDefaultFields(fields[0]!.field))) {

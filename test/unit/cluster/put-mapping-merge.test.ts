@@ -7,8 +7,8 @@ import assert from 'node:assert/strict';
 import { emptyClusterState, type ClusterState } from '../../../src/cluster/state.js';
 import { stepMaster, type MasterEvent, type MasterInput } from '../../../src/cluster/master.js';
 import { isDynamicIndexSetting } from '../../../src/index/settings.js';
-import { mergePublishedMappings } from '../../../src/node/published-mappings.js';
-import { dynamicSettingChanges, followerLeaderSettingChanges } from '../../../src/node/wire-coordination.js';
+import { mappingAdditions, mergePublishedMappings } from '../../../src/node/published-mappings.js';
+import { dynamicSettingChanges, followerLeaderSettingChanges, publishedWithPending } from '../../../src/node/wire-coordination.js';
 
 let uuids = 0;
 const input: MasterInput = { nowIso: '2026-12-06T00:00:00.000Z', stateUuid: 's', newAllocationId: () => `a${++uuids}`, mergeMappings: mergePublishedMappings, isDynamicIndexSetting };
@@ -113,4 +113,29 @@ test('two put_mappings each within index.mapping.total_fields.limit that togethe
   // Up to the limit is accepted.
   const within = stepMaster(state, { kind: 'put_mapping', name: 'logs', mappings: { _doc: { properties: { c: { type: 'long' } } } } }, input);
   assert.ok(within.ok && within.changed);
+});
+
+test('a node\'s put-mapping refused in flight: the local mapping goes back to the published one with only the other put-mappings still in flight on it', () => {
+  // Published: b_0..b_5 (through another node). In flight here: `a` (which passes the limit with
+  // them: refused and dropped) and `c` (fits: kept, its request still publishes it).
+  const settings = { 'index.mapping.total_fields.limit': '10' };
+  const fields = (prefix: string, count: number): Record<string, { type: string }> => Object.fromEntries(Array.from({ length: count }, (_, i) => [`${prefix}_${i}`, { type: 'keyword' }]));
+  const published = { _doc: { properties: fields('b', 6) } };
+  const local = publishedWithPending(published, settings, [{ update: { properties: fields('a', 6) } }, { update: { properties: fields('c', 1) } }]);
+  assert.deepEqual(Object.keys(local['properties'] as object).sort(), [...Object.keys(fields('b', 6)), 'c_0'].sort());
+  assert.deepEqual(publishedWithPending(published, settings, []), published._doc);
+  // Nothing published yet: the pending changes alone.
+  assert.deepEqual(publishedWithPending({}, settings, [{ update: { properties: fields('c', 1) } }]), { properties: fields('c', 1) });
+});
+
+test('mappingAdditions: what a document\'s dynamic update adds to the mapping it was parsed against, not the put-mappings in flight that mapping held', () => {
+  const base = { dynamic: 'true', properties: { pending: { type: 'keyword' }, user: { properties: { name: { type: 'text' } } } }, runtime: { r: { type: 'long' } } };
+  const next = { dynamic: 'true', properties: { pending: { type: 'keyword' }, user: { properties: { name: { type: 'text' }, age: { type: 'long' } } }, added: { type: 'float' } }, runtime: { r: { type: 'long' }, s: { type: 'keyword' } } };
+  assert.deepEqual(mappingAdditions(base, next), { properties: { user: { properties: { age: { type: 'long' } } }, added: { type: 'float' } }, runtime: { s: { type: 'keyword' } } });
+  assert.deepEqual(mappingAdditions(base, base), {});
+  // A changed field goes whole; an object whose own parameters changed goes whole too.
+  const changed = { ...base, properties: { ...base.properties, pending: { type: 'keyword', ignore_above: 10 }, user: { type: 'object', dynamic: 'strict', properties: { name: { type: 'text' } } } } };
+  assert.deepEqual(mappingAdditions(base, changed), { properties: { pending: { type: 'keyword', ignore_above: 10 }, user: changed.properties.user } });
+  // From an empty mapping: everything.
+  assert.deepEqual(mappingAdditions({}, next), next);
 });

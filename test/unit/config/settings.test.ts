@@ -70,6 +70,11 @@ test('a fault injection setting is refused unless the environment sets the test 
   const setting = { 'strait.test.remote.scroll_disconnect_aliases': ['rcd'] };
   assert.throws(() => validateSettings(setting), (error: ConfigError) => error instanceof ConfigError && /setting \[strait\.test\.remote\.scroll_disconnect_aliases\] injects faults for tests and is refused unless the environment sets STRAIT_TEST_FAULT_INJECTION=1/.test(error.message));
   assert.doesNotThrow(() => validateSettings(setting, { faultInjectionAllowed: true }));
+  // The older test-only settings (a claimed version, a slowed search) are fault injection too.
+  for (const [key, value] of [['strait.test.version', '7.17.0'], ['strait.test.search.shard_delay', '2s']] as const) {
+    assert.throws(() => validateSettings({ [key]: value }), (error: ConfigError) => error instanceof ConfigError && error.message === `setting [${key}] injects faults for tests and is refused unless the environment sets STRAIT_TEST_FAULT_INJECTION=1`);
+    assert.doesNotThrow(() => validateSettings({ [key]: value }, { faultInjectionAllowed: true }));
+  }
   const before = process.env['STRAIT_TEST_FAULT_INJECTION'];
   withDir((dir) => {
     try {
