@@ -221,23 +221,15 @@ function normOf(segment: Segment, field: string, doc: number): number {
   return postings !== undefined && postings.kind === 'text' ? postings.norms[doc]! : 1;
 }
 
-function explainTerm(weight: TermWeight, segment: Segment, doc: number): ExplainedNode {
-  const scorer = scorerOn(weight, segment, doc) as TermScorer | null;
+/**
+ * One BM25 term's explanation: a term, or Lucene's SynonymQuery (the terms at one position as one
+ * term with the summed frequency).
+ */
+function explainTerm(weight: TermWeight | SynonymWeight, segment: Segment, doc: number): ExplainedNode {
+  const scorer = scorerOn(weight, segment, doc) as TermScorer | TermUnionScorer | null;
   if (scorer === null) return notMatched('no matching term');
   const score = scorer.score();
   // A term in filter context does not score: Elasticsearch shows the query as a constant.
-  if (!weight.scoring) return matched(score, queryText(weight));
-  const norm = normOf(segment, weight.field, doc);
-  const bm25 = weight.bm25;
-  const detail = bm25Explanation(score, scorer.freq(), norm, weight.boost, bm25.avgdl, bm25.normInverse[norm]!, idfExplanation(weight.docFreq, bm25.docCount));
-  return matched(score, `weight(${queryText(weight)} in ${doc}) [PerFieldSimilarity], result of:`, [detail]);
-}
-
-/** Lucene's SynonymQuery explanation: one BM25 term with the summed frequency. */
-function explainSynonym(weight: SynonymWeight, segment: Segment, doc: number): ExplainedNode {
-  const scorer = scorerOn(weight, segment, doc) as TermUnionScorer | null;
-  if (scorer === null) return notMatched('no matching term');
-  const score = scorer.score();
   if (!weight.scoring) return matched(score, queryText(weight));
   const norm = normOf(segment, weight.field, doc);
   const bm25 = weight.bm25;
@@ -350,9 +342,8 @@ function explainNested(weight: NestedWeight, segment: Segment, doc: number): Exp
 
 /** Explains one node of a weight tree for `doc` of `segment` (its doc id within the segment). */
 export function explainNode(weight: Weight, segment: Segment, doc: number): ExplainedNode {
-  if (weight instanceof TermWeight) return explainTerm(weight, segment, doc);
+  if (weight instanceof TermWeight || weight instanceof SynonymWeight) return explainTerm(weight, segment, doc);
   if (weight instanceof PhraseWeight) return explainPhrase(weight, segment, doc);
-  if (weight instanceof SynonymWeight) return explainSynonym(weight, segment, doc);
   if (weight instanceof BoolWeight) return explainBool(weight, segment, doc);
   if (weight instanceof DisMaxWeight) return explainDisMax(weight, segment, doc);
   if (weight instanceof ConstantScoreWeight) return explainConstant(weight, weight.score, segment, doc);
