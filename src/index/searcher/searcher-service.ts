@@ -139,11 +139,7 @@ class ShardSearcher {
         refreshedSeqNo: () => this.state.refreshedSeqNo,
         accepting: () => !this.closed && this.building === undefined,
         mappings: () => this.mappings(),
-        reserveSegmentName: () => {
-          const name = segmentName(this.state.nextSegmentNumber);
-          this.state = { ...this.state, nextSegmentNumber: this.state.nextSegmentNumber + 1 };
-          return name;
-        },
+        reserveSegmentName: () => this.reserveSegmentName(),
         sourceSinks: this.sourceSinks,
         schedule: (slice) => backgroundLane.schedule(slice),
         backlog: () => backgroundLane.queued,
@@ -417,7 +413,7 @@ class ShardSearcher {
     const { key } = this.mappings();
     let build = this.importBuild;
     if (build === undefined) {
-      if (this.state.segments.length > 0 || this.state.refreshedSeqNo >= 0) return;
+      if (!this.searchesNothing()) return;
       build = this.importBuild = { key, batch: [], jobs: [], documents: 0, abandoned: false, settling: false };
     }
     if (build.abandoned) return;
@@ -431,15 +427,26 @@ class ShardSearcher {
     if (build.batch.length >= refreshLimits.importDocsPerSegment) this.sendImportBatch(build);
   }
 
+  /** No segment, nothing refreshed: the state a bootstrap's copied documents may replace. */
+  private searchesNothing(): boolean {
+    return this.state.segments.length === 0 && this.state.refreshedSeqNo < 0;
+  }
+
+  /** The next segment name of the shard (`_<n>`), taken from the state's counter. */
+  private reserveSegmentName(): string {
+    const name = segmentName(this.state.nextSegmentNumber);
+    this.state = { ...this.state, nextSegmentNumber: this.state.nextSegmentNumber + 1 };
+    return name;
+  }
+
   private sendImportBatch(build: ImportBuild): void {
     const documents = build.batch;
     build.batch = [];
-    const name = segmentName(this.state.nextSegmentNumber);
-    this.state = { ...this.state, nextSegmentNumber: this.state.nextSegmentNumber + 1 };
-    const ignoreMalformed = settingBoolean(this.handle.metadata.settings, 'index.mapping.ignore_malformed');
     let maxSeqNo = -1;
     for (const document of documents) if (document.seqNo > maxSeqNo) maxSeqNo = document.seqNo;
-    const job = this.builder.build({ mappings: this.handle.metadata.mappings, settings: this.handle.metadata.settings, ignoreMalformed, name, maxSeqNo, documents });
+    // Built under the mapping the documents were taken against (`imported` checks the key per chunk).
+    const { mappings, settings } = this.handle.metadata;
+    const job = this.builder.build({ mappings, settings, ignoreMalformed: build.key.ignoreMalformed, name: this.reserveSegmentName(), maxSeqNo, documents });
     job.catch(() => undefined); // awaited (and its failure handled) by settleImport
     build.jobs.push(job);
   }
@@ -484,7 +491,7 @@ class ShardSearcher {
 
   /** The segments built from a bootstrap's documents, loaded; undefined when they are not exactly the store's documents or unusable. */
   private loadImported(build: ImportBuild, results: readonly WorkerBuiltSegment[], store: ShardStore): Pick<SearcherState, 'segments' | 'metadata'> | undefined {
-    if (store.docCount() !== build.documents || this.state.segments.length > 0 || this.state.refreshedSeqNo >= 0 || !sameMappingKey(build.key, this.mappings().key)) return undefined;
+    if (store.docCount() !== build.documents || !this.searchesNothing() || !sameMappingKey(build.key, this.mappings().key)) return undefined;
     const segments: SearcherState['segments'][number][] = [];
     const metadata: SearcherState['metadata'][number][] = [];
     try {

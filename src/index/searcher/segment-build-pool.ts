@@ -58,10 +58,18 @@ export interface SegmentBuilder {
   build(job: Omit<BuildJob, 'id'>): Promise<WorkerBuiltSegment>;
 }
 
+/** A job sent to the worker and not answered. */
+interface PendingJob {
+  readonly name: string;
+  readonly resolve: (built: WorkerBuiltSegment) => void;
+  readonly reject: (error: Error) => void;
+  readonly timer: NodeJS.Timeout;
+}
+
 export class SegmentBuildPool implements SegmentBuilder {
   private worker: Worker | undefined;
   private nextId = 1;
-  private readonly pending = new Map<number, { readonly name: string; readonly resolve: (built: WorkerBuiltSegment) => void; readonly reject: (error: Error) => void; readonly timer: NodeJS.Timeout }>();
+  private readonly pending = new Map<number, PendingJob>();
   private idleTimer: NodeJS.Timeout | undefined;
   private closed = false;
 
@@ -136,7 +144,7 @@ export class SegmentBuildPool implements SegmentBuilder {
     }
   }
 
-  private settle(id: number): { readonly name: string; readonly resolve: (built: WorkerBuiltSegment) => void; readonly reject: (error: Error) => void } | undefined {
+  private settle(id: number): PendingJob | undefined {
     const job = this.pending.get(id);
     if (job === undefined) return undefined;
     this.pending.delete(id);
