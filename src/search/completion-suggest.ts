@@ -433,12 +433,22 @@ function keepBest(options: CompletionOption[], spec: CompletionSuggestSpec): Com
 }
 
 /**
- * The coordinator's reduce: the shards' options by score (duplicates skipped across shards too),
- * `size` kept, each rendered as `text` then the fetched hit.
+ * The coordinator's reduce: the shards' options (`parts` in shard order) by score, duplicates
+ * skipped across shards too, `size` kept. The options' hits are fetched afterwards.
  */
-export function renderCompletionSuggest(spec: CompletionSuggestSpec, shards: readonly CompletionShard[], fetch: (hits: readonly ShardHit[]) => Json[]): Json[] {
-  const options = keepBest(shards.flatMap((shard, order) => shardCompletionSuggest(spec, shard, order)), spec);
-  const hits = fetch(options.map((option) => option.hit));
-  const rendered = options.map((option, index) => ({ text: option.text, ...hits[index], ...(option.contexts !== undefined ? { contexts: option.contexts } : {}) }));
+export function mergeCompletionSuggest(spec: CompletionSuggestSpec, parts: readonly (readonly CompletionOption[])[]): CompletionOption[] {
+  return keepBest(parts.flatMap((options, shardOrder) => options.map((option) => ({ ...option, shardOrder }))), spec);
+}
+
+/**
+ * The rendered suggestion: each kept option as `text` then its fetched hit (`documents` in option
+ * order; an option whose hit could not be fetched, its shard lost after the query phase, is left
+ * out as the page's hits are).
+ */
+export function renderCompletionSuggest(spec: CompletionSuggestSpec, options: readonly CompletionOption[], documents: readonly (Json | undefined)[]): Json[] {
+  const rendered = options.flatMap((option, index) => {
+    const document = documents[index];
+    return document === undefined ? [] : [{ text: option.text, ...document, ...(option.contexts !== undefined ? { contexts: option.contexts } : {}) }];
+  });
   return [{ text: spec.text, offset: 0, length: spec.text.length, options: rendered }];
 }

@@ -362,6 +362,11 @@ export function highlightValues(values: readonly string[], matchers: readonly Ma
   return best.map((fragment) => fragment.text);
 }
 
+/** The distinct `highlight_query` queries of a highlight spec (each field's, or the top level's they inherit). */
+export function highlightQueriesOf(spec: HighlightSpec | undefined): QueryNode[] {
+  return spec === undefined ? [] : [...new Set(spec.fields.flatMap((field) => (field.highlightQuery === undefined ? [] : [field.highlightQuery])))];
+}
+
 /**
  * The `highlight` section of one hit. `valuesOf(path)` returns a field's values as stored in
  * `_source` (strings; multi-fields read their parent's values).

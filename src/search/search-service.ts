@@ -52,7 +52,8 @@ import { fieldCaps, parseFieldCapsOptions, type FieldCapsIndex } from './field-c
 import { checkResultWindow, parseCount, parseSearch, type ParsedSearch } from './request.js';
 import { anyDocumentMatches } from './field-caps-filter.js';
 import { profileShard } from './profile.js';
-import { renderSuggest } from './suggest.js';
+import { renderSuggest, shardSuggest, type ShardSuggest } from './suggest.js';
+import { highlightQueriesOf, type HighlightSpec } from './highlight.js';
 import { checkCompletionFields } from './completion-suggest.js';
 import { expandCollapsed, mergeCollapsed, namedQueryMatcher, noSearchExtras, resolveIndicesBoost, shardRequest, shardResult, type CollapseSpec, type SearchExtras } from './search-extras.js';
 import { nestedInnerHitsRenderer } from './nested-inner-hits.js';
@@ -180,6 +181,11 @@ export interface RemoteQueryPhase {
   readonly shards: { readonly total: number; readonly successful: number; readonly skipped: number; readonly failed: number };
   readonly failures: readonly Record<string, unknown>[];
   readonly mappings: FieldMappings;
+  /**
+   * The suggest phase of every shard searched, in shard order (a search with `suggest` across the
+   * nodes of one cluster: the coordinating node merges them, shard-search.ts).
+   */
+  readonly suggest?: readonly ShardSuggest[];
 }
 
 /**
@@ -533,6 +539,7 @@ export class SearchService {
     postFilter: QueryNode | undefined,
     scroll: boolean,
     allowPartial: boolean,
+    highlight?: HighlightSpec,
   ): SearchSteps<{ results: ShardResult[]; shards: ShardsSummary }> {
     const nowMs = this.nowMs();
     const results: ShardResult[] = [];
@@ -545,6 +552,8 @@ export class SearchService {
       total += 1;
       try {
         checkResultWindow(request, settingInteger(target.handle.metadata.settings, 'index.max_result_window'), scroll);
+        // A highlight_query is built on each shard as a query is (HighlightBuilder#build): an unknown analyzer fails the shard.
+        for (const query of highlightQueriesOf(highlight)) planQuery(query, this.planContext(target, nowMs));
         const shardRequest = withShardOrdinal(request, target.shardOrdinal);
         batched.push({ target, shard: { inline: () => this.queryShard(target, shardRequest, postFilter, targets.length, nowMs), job: this.shardJob(target, shardRequest, postFilter, targets.length, nowMs) } });
       } catch (error) {
@@ -616,7 +625,7 @@ export class SearchService {
       const aliasFilters = pinnedFilters.length === 0 ? options.aliasFilters : new Map([...(options.aliasFilters ?? []), ...pinnedFilters]);
       return yield* this.searchParsedSteps({ ...input, expression: pinned.map((index) => index.name).join(',') }, parsed, access, { ...options, snapshots, shardOrdinals, ...(aliasFilters === undefined ? {} : { aliasFilters }) });
     }
-    bindMoreLikeThisDocuments([parsed.request.query, parsed.postFilter], this.indices, access);
+    bindMoreLikeThisDocuments([parsed.request.query, parsed.postFilter, ...highlightQueriesOf(parsed.fetch.highlight)], this.indices, access);
     const indicesOptions = parseIndicesOptions(input.params, options.indicesOptions ?? searchIndicesOptions);
     const resolvedTargets = this.resolveTargets(input.expression, indicesOptions, access, searchActions.search, options.clusterAlias, options.snapshots, input.params, options.aliasFilters);
     const dfs = options.dfs;
@@ -627,7 +636,7 @@ export class SearchService {
       this.indices.resolve(expression, indicesOptions, { allows: (name) => access.allowsIndex(searchActions.search, name), authorizeLiterals: () => undefined }).map((handle) => handle.name),
     );
     const targets = parsed.extras === noSearchExtras ? resolved : resolved.map((target) => ({ ...target, extras: { features: parsed.extras, indexBoost: boosts.get(target.handle.name), pit: parsed.pit !== undefined } }));
-    const { results, shards } = yield* this.queryPhaseSteps(targets, parsed.request, parsed.postFilter, parsed.scrollKeepAliveMs !== undefined, parsed.allowPartialSearchResults);
+    const { results, shards } = yield* this.queryPhaseSteps(targets, parsed.request, parsed.postFilter, parsed.scrollKeepAliveMs !== undefined, parsed.allowPartialSearchResults, parsed.fetch.highlight);
     const fetchTargets = new Map(targets.map((target) => [target.shardKey, this.fetchTarget(target, parsed.request.query, parsed.restTotalHitsAsInt)]));
     return {
       request: parsed.request,
@@ -897,6 +906,7 @@ export class SearchService {
       shards: { total: local.shards.total, successful: local.shards.successful, skipped: local.shards.skipped, failed: local.shards.failed },
       failures: local.shards.failures.map((failure) => ({ shard: failure.shard, index: failure.index, node: failure.node, reason: failure.cause.toCause() })),
       mappings: local.mappings,
+      ...(parsed.extras.suggest.length > 0 ? { suggest: local.targets.map((target) => shardSuggest(parsed.extras.suggest, target)) } : {}),
     };
   }
 

@@ -27,6 +27,7 @@ import type { ParsedSearch } from './request.js';
 import type { RemoteQueryPhase, SearchAuthorizer, SearchInput, SearchService } from './search-service.js';
 import { parseDfsStatistics, sumDfsStatistics, type DfsStatistics } from './dfs.js';
 import { copyPreferenceOf } from './shard-selection.js';
+import { mergeSuggest, type MergedSuggest } from './suggest.js';
 import { pickCopy } from './multi-node-search.js';
 import { currentTask, parseTaskId, searchDescription, type TaskStart } from '../tasks/task-manager.js';
 
@@ -157,6 +158,8 @@ export interface NodePhaseOptions {
   readonly clusterAlias?: string;
   /** The body each node's part runs with (a point in time names each node's own context, wire-pit.ts); `input.body` without it. */
   readonly bodyFor?: (part: NodePart) => unknown;
+  /** The caller merges the shards' suggest phases (searchShardsOnNodes); without it `suggest` is refused as across clusters. */
+  readonly mergesSuggest?: boolean;
 }
 
 /** The query phases of a search's shards on the nodes holding them: each node's answer, and the shards that failed. */
@@ -237,7 +240,7 @@ export async function queryPhasesOnNodes(options: NodePhaseOptions): Promise<Nod
   const { search, input, localNodeId, channel, owner, clusterAlias } = options;
   if (input.params['scroll'] !== undefined) throw errors.illegalArgument('[scroll] is not supported by Strait for searches whose shards live on several nodes');
   const parsed = search.parseForClusters(input);
-  rejectAcrossClusters(parsed.extras);
+  rejectAcrossClusters(options.mergesSuggest === true ? { ...parsed.extras, suggest: [] } : parsed.extras);
   const { selections, unavailable } = selectShardCopies(options.shards, options.cursor, input.params['preference'], localNodeId);
   const { localAccess, localAliasFilter, wireBody } = partRequests(options);
 
@@ -445,12 +448,15 @@ export function collectPhases(phases: NodeQueryPhases['phases']): { shardResults
  */
 export async function searchShardsOnNodes(options: NodePhaseOptions & { readonly nowMs: () => number }): Promise<Record<string, unknown>> {
   const started = options.nowMs();
-  const { parsed, phases, failures, total } = await queryPhasesOnNodes(options);
+  const { parsed, phases, failures, total } = await queryPhasesOnNodes({ ...options, mergesSuggest: true });
   const { shardResults, phaseOf, mappings, failures: partFailures } = collectPhases(phases);
   const merged = mergeShardResults(shardResults, parsed.request);
-  const byPart = hitsByPhase(merged.hits, phaseOf);
+  const suggest = parsed.extras.suggest.length === 0 ? undefined : await mergeSuggestOfPhases(options, parsed, phases, phaseOf);
+  const pageHits = suggest === undefined ? merged.hits : [...merged.hits, ...suggest.hits];
+  const byPart = hitsByPhase(pageHits, phaseOf);
   await releasePhases({ ...options, phases, keep: new Set(byPart.keys()) });
-  const page = await fetchPage({ ...options, phases, hitsByPhase: byPart, allowPartialSearchResults: parsed.allowPartialSearchResults }, merged.hits);
+  const page = await fetchPage({ ...options, phases, hitsByPhase: byPart, allowPartialSearchResults: parsed.allowPartialSearchResults }, pageHits);
+  const documentOf = new Map(page.hits.map(({ hit, document }) => [hit, document]));
   const allFailures = [...failures, ...partFailures, ...page.failures];
   const failed = allFailures.length;
   const aggregations = merged.aggregations === undefined ? undefined : parsed.typedKeys ? typedKeys(merged.aggregations, parsed.request.aggregations, mappings) : merged.aggregations;
@@ -462,11 +468,41 @@ export async function searchShardsOnNodes(options: NodePhaseOptions & { readonly
     hits: {
       ...(merged.total !== undefined ? { total: parsed.restTotalHitsAsInt ? merged.total.value : merged.total } : {}),
       max_score: merged.maxScore,
-      hits: page.hits.map(({ document }) => document),
+      hits: merged.hits.flatMap((hit) => (documentOf.has(hit) ? [documentOf.get(hit)!] : [])),
     },
   };
   if (aggregations !== undefined) response['aggregations'] = aggregations;
+  if (suggest !== undefined) response['suggest'] = suggest.render(suggest.hits.map((hit) => documentOf.get(hit)));
   return response;
+}
+
+/**
+ * The suggest section of a search across nodes: every shard's suggest phase came with its node's
+ * query phase (in that node's shard order); merged in the search's shard order (the order of
+ * `options.shards`, as one node orders its shards), as one node merges them. The completion
+ * options' hits join `phaseOf` under the phase that found them, to be fetched with the page. A
+ * suggestion's 400 (an unmapped field, a bad analyzer) frees every context first.
+ */
+async function mergeSuggestOfPhases(options: NodePhaseOptions, parsed: ParsedSearch, phases: NodeQueryPhases['phases'], phaseOf: Map<ShardHit, number>): Promise<MergedSuggest> {
+  const order = (index: string, shard: number): number => options.shards.findIndex((copies) => copies.index === index && copies.shard === shard);
+  const parts = phases.flatMap(({ phase }, i) => (phase.suggest ?? []).map((shard) => ({ shard, phase: i })));
+  parts.sort((left, right) => order(left.shard.index, left.shard.shard) - order(right.shard.index, right.shard.shard));
+  let merged: MergedSuggest;
+  try {
+    merged = mergeSuggest(parsed.extras.suggest, parts.map((part) => part.shard), parsed.typedKeys);
+  } catch (error) {
+    await releasePhases({ ...options, phases, keep: new Set() });
+    throw error;
+  }
+  // A completion option's hit names its shard: the phase whose node searched that shard fetches it.
+  const phaseOfShard = new Map(parts.map((part) => [`${part.shard.index}\u0000${part.shard.shard}`, part.phase]));
+  for (const hit of merged.hits) phaseOf.set(hit, phaseOfShard.get(`${hit.index}\u0000${shardOfKey(hit.shardKey)}`)!);
+  return merged;
+}
+
+/** The shard number a hit's shard key ends with (`index:shard`). */
+function shardOfKey(shardKey: string): number {
+  return Number(shardKey.slice(shardKey.lastIndexOf(':') + 1));
 }
 
 /**

@@ -13,10 +13,10 @@
  * of hidden documents or fields.
  * https://www.elastic.co/guide/en/elasticsearch/reference/current/search-suggesters.html#term-suggester
  */
-import { editDistance, errors } from '../common/index.js';
+import { editDistance, errors, EsError } from '../common/index.js';
 import { namedAnalyzer, resolveAnalyzer, type Analyzer, type FieldMappings, type Segment, type ShardHit } from '../index/searcher/index.js';
-import { mergePhraseSuggest, parsePhrase, shardPhraseSuggest, type PhraseSuggestSpec } from './phrase-suggest.js';
-import { parseCompletion, renderCompletionSuggest, type CompletionShard, type CompletionSuggestSpec } from './completion-suggest.js';
+import { mergePhraseSuggest, parsePhrase, shardPhraseSuggest, type PhraseOption, type PhraseSuggestSpec } from './phrase-suggest.js';
+import { mergeCompletionSuggest, parseCompletion, renderCompletionSuggest, shardCompletionSuggest, type CompletionOption, type CompletionShard, type CompletionSuggestSpec } from './completion-suggest.js';
 
 type Json = Record<string, unknown>;
 const isObject = (value: unknown): value is Json => value !== null && typeof value === 'object' && !Array.isArray(value);
@@ -265,25 +265,101 @@ export function mergeTermSuggest(spec: TermSuggestSpec, parts: readonly (readonl
   });
 }
 
+/** One suggestion's part from one shard, or the error computing it there (a bad `analyzer`). */
+export type ShardSuggestPart =
+  | { readonly kind: 'term'; readonly entries: readonly SuggestEntryPart[] }
+  | { readonly kind: 'phrase'; readonly options: readonly PhraseOption[] }
+  | { readonly kind: 'completion'; readonly options: readonly CompletionOption[] }
+  | { readonly kind: 'error'; readonly status: number; readonly type: string; readonly reason: string };
+
 /**
- * The rendered `suggest` section (`typed_keys` prefixes each name with `term#`). Completion
- * options are documents: `fetch` renders their hits as the search's fetch phase does.
+ * The suggest phase of one shard (Elasticsearch runs it in each shard's query phase): every
+ * suggestion's part, in request order, and whether the shard maps (or field level security hides)
+ * each suggestion's field. Plain data: a data node sends it to the coordinating node.
  */
-export function renderSuggest(
-  specs: readonly SuggestSpec[],
-  shards: readonly (CompletionShard & { readonly segments: readonly Segment[]; readonly mappings: FieldMappings; readonly fieldVisibility?: ((path: string) => boolean) | undefined })[],
-  typedKeys: boolean,
-  fetch: (hits: readonly ShardHit[]) => Json[],
-): Json {
-  const result: Json = {};
-  for (const spec of specs) {
-    if (spec.kind !== 'completion') checkSuggestField(spec.field, shards);
+export interface ShardSuggest {
+  readonly index: string;
+  readonly shard: number;
+  readonly fieldKnown: readonly boolean[];
+  readonly parts: readonly ShardSuggestPart[];
+}
+
+/** What the suggesters read of one searched shard (search-service's Target has these). */
+export type SuggestShard = CompletionShard & { readonly shard: number; readonly mappings: FieldMappings };
+
+/** The suggest phase over one shard's visible documents and fields. */
+export function shardSuggest(specs: readonly SuggestSpec[], shard: SuggestShard): ShardSuggest {
+  const parts = specs.map((spec): ShardSuggestPart => {
+    try {
+      if (spec.kind === 'completion') return { kind: 'completion', options: shardCompletionSuggest(spec, shard, 0) };
+      if (spec.kind === 'phrase') return { kind: 'phrase', options: shardPhraseSuggest(spec, shard.segments, shard.mappings) };
+      return { kind: 'term', entries: shardTermSuggest(spec, shard.segments, shard.mappings) };
+    } catch (error) {
+      if (!(error instanceof EsError)) throw error;
+      return { kind: 'error', status: error.status, type: error.type, reason: error.message };
+    }
+  });
+  const fieldKnown = specs.map((spec) => shard.mappings[spec.field] !== undefined || (shard.fieldVisibility !== undefined && !shard.fieldVisibility(spec.field)));
+  return { index: shard.indexName, shard: shard.shard, fieldKnown, parts };
+}
+
+/** The coordinator's reduce of every shard's suggest phase: the hits completion options need, then the section rendered with them. */
+export interface MergedSuggest {
+  /** The completion options' hits, to fetch as the page's hits are. */
+  readonly hits: readonly ShardHit[];
+  /** The `suggest` section, given the fetched `hits` in order (undefined: that hit's fetch failed). */
+  render(documents: readonly (Json | undefined)[]): Json;
+}
+
+/**
+ * Merges the shards' suggest phases (`shards` in the search's shard order, the same on one node
+ * and across nodes). Throws a suggestion's 400 in request order: its field unmapped on every
+ * shard (checkSuggestField), else the first shard's error computing it.
+ */
+export function mergeSuggest(specs: readonly SuggestSpec[], shards: readonly ShardSuggest[], typedKeys: boolean): MergedSuggest {
+  const merged: { key: string; value: Json[] | undefined; completion?: { spec: CompletionSuggestSpec; options: CompletionOption[]; from: number } }[] = [];
+  const hits: ShardHit[] = [];
+  specs.forEach((spec, position) => {
+    if (spec.kind !== 'completion') checkSuggestField(spec.field, shards, position);
+    const parts = shards.map((shard) => shard.parts[position]!);
+    const failed = parts.find((part) => part.kind === 'error');
+    if (failed !== undefined) throw new EsError(failed.status, failed.type, failed.reason);
     const key = typedKeys ? `${spec.kind}#${spec.name}` : spec.name;
-    if (spec.kind === 'completion') result[key] = renderCompletionSuggest(spec, shards, fetch);
-    else if (spec.kind === 'phrase') result[key] = mergePhraseSuggest(spec, shards.map((shard) => shardPhraseSuggest(spec, shard.segments, shard.mappings)));
-    else result[key] = mergeTermSuggest(spec, shards.map((shard) => shardTermSuggest(spec, shard.segments, shard.mappings)));
-  }
-  return result;
+    const of = <K extends ShardSuggestPart['kind']>(kind: K) => parts.map((part) => (part.kind === kind ? (part as Extract<ShardSuggestPart, { kind: K }>) : undefined)).filter((part) => part !== undefined);
+    if (spec.kind === 'completion') {
+      const options = mergeCompletionSuggest(spec, of('completion').map((part) => part.options));
+      merged.push({ key, value: undefined, completion: { spec, options, from: hits.length } });
+      hits.push(...options.map((option) => option.hit));
+    } else if (spec.kind === 'phrase') {
+      merged.push({ key, value: mergePhraseSuggest(spec, of('phrase').map((part) => part.options)) });
+    } else {
+      merged.push({ key, value: mergeTermSuggest(spec, of('term').map((part) => part.entries)) });
+    }
+  });
+  return {
+    hits,
+    render: (documents) => {
+      const result: Json = {};
+      for (const { key, value, completion } of merged) {
+        result[key] = completion === undefined ? value : renderCompletionSuggest(completion.spec, completion.options, documents.slice(completion.from, completion.from + completion.options.length));
+      }
+      return result;
+    },
+  };
+}
+
+/**
+ * The rendered `suggest` section of a search on this node's shards (`typed_keys` prefixes each
+ * name with `term#`). Completion options are documents: `fetch` renders their hits as the
+ * search's fetch phase does.
+ */
+export function renderSuggest(specs: readonly SuggestSpec[], shards: readonly SuggestShard[], typedKeys: boolean, fetch: (hits: readonly ShardHit[]) => Json[]): Json {
+  const merged = mergeSuggest(
+    specs,
+    shards.map((shard) => shardSuggest(specs, shard)),
+    typedKeys,
+  );
+  return merged.render(merged.hits.length === 0 ? [] : fetch(merged.hits));
 }
 
 /**
@@ -294,8 +370,7 @@ export function renderSuggest(
  * refuses only when no searched shard maps (or hides) the field; where some indices map it, the
  * others add no suggestions (Elasticsearch reports those shards as failed).
  */
-function checkSuggestField(field: string, shards: readonly { readonly mappings: FieldMappings; readonly fieldVisibility?: ((path: string) => boolean) | undefined }[]): void {
+function checkSuggestField(field: string, shards: readonly ShardSuggest[], position: number): void {
   if (shards.length === 0) return;
-  const known = shards.some((shard) => shard.mappings[field] !== undefined || (shard.fieldVisibility !== undefined && !shard.fieldVisibility(field)));
-  if (!known) throw errors.illegalArgument(`no mapping found for field [${field}]`);
+  if (!shards.some((shard) => shard.fieldKnown[position] === true)) throw errors.illegalArgument(`no mapping found for field [${field}]`);
 }

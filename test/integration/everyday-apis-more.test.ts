@@ -506,6 +506,24 @@ test('analyzer names: an unknown analyzer in a query or a suggester is a 400 whe
     const cause = answer.rootCause ?? answer;
     assert.deepEqual({ type: cause.type, reason: cause.reason }, { type: 'query_shard_exception', reason }, JSON.stringify(query));
   }
+  // A highlight_query (per field, or at the top level) is built on each shard as a query is
+  // (HighlightBuilder#build): its unknown analyzer is the same 400, not a quiet fallback.
+  const highlights: [Record<string, unknown>, string][] = [
+    [{ fields: { t: { highlight_query: { match: { t: { query: 'quick', analyzer: 'nope' } } } } } }, '[match] analyzer [nope] not found'],
+    [{ highlight_query: { match_phrase: { t: { query: 'quick', analyzer: 'nope' } } }, fields: { t: {} } }, '[match_phrase] analyzer [nope] not found'],
+  ];
+  for (const [highlight, reason] of highlights) {
+    const answer = await failure(client.search({ index: 'analyzer-names', query: { match: { t: 'quick' } }, highlight } as Parameters<Client['search']>[0]));
+    assert.equal(answer.status, 400, JSON.stringify(highlight));
+    const cause = answer.rootCause ?? answer;
+    assert.deepEqual({ type: cause.type, reason: cause.reason }, { type: 'query_shard_exception', reason }, JSON.stringify(highlight));
+  }
+  // Highlight itself takes no analyzer (HighlightBuilder has no such field): a parse error.
+  const withAnalyzer = await failure(client.search({ index: 'analyzer-names', highlight: { analyzer: 'nope', fields: { t: {} } } } as Parameters<Client['search']>[0]));
+  assert.equal(withAnalyzer.status, 400);
+  assert.match(String((withAnalyzer.rootCause ?? withAnalyzer).reason), /\[highlight\] unknown field \[analyzer\]/);
+  const highlighted = await client.search({ index: 'analyzer-names', query: { match: { t: 'quick' } }, highlight: { fields: { t: { highlight_query: { match: { t: { query: 'quick brown', analyzer: 'whitespace' } } } } } } });
+  assert.deepEqual(highlighted.hits.hits[0]?.highlight, { t: ['<em>Quick</em> <em>Brown</em>'] });
   for (const suggester of ['term', 'phrase']) {
     const answer = await failure(client.search({ index: 'analyzer-names', suggest: { s: { text: 'quick', [suggester]: { field: 't', analyzer: 'nope' } } } }));
     assert.equal(answer.status, 400, suggester);

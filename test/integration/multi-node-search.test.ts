@@ -191,6 +191,56 @@ describe('searches across three Strait nodes over etcd, compared with one node',
     await jsonCall(nodes()[2]!, 'DELETE', '/_search/scroll', { scroll_id: scrolled.body._scroll_id });
   });
 
+  test('suggesters across nodes: term, phrase and completion read every shard on every node, merged as one node holding the same documents merges them', async () => {
+    // Elasticsearch runs the suggest phase in every shard's query phase and merges at the
+    // coordinating node (search-suggesters.html; SearchPhaseController#reducedQueryPhase).
+    const mappings = { properties: { title: { type: 'text' }, name: { type: 'completion' } } };
+    const created = await jsonCall(nodes()[0]!, 'PUT', '/suggestions', { settings: { number_of_shards: 3, number_of_replicas: 1 }, mappings });
+    assert.equal(created.status, 200, created.text);
+    const alone = await jsonCall(single, 'PUT', '/suggestions', { settings: { number_of_shards: 3, number_of_replicas: 0 }, mappings });
+    assert.equal(alone.status, 200, alone.text);
+    const health = await jsonCall(nodes()[1]!, 'GET', '/_cluster/health/suggestions?wait_for_status=green&timeout=60s');
+    assert.equal(health.body.status, 'green', health.text);
+    const titles = ['river stone', 'river night', 'stone garden', 'winter harbor', 'lantern mirror', 'night garden', 'harbor lantern', 'mirror river', 'garden winter', 'nightingale river'];
+    const documents = titles.map((title, i) => ({ action: { index: { _id: `s${i}` } }, source: { title, name: { input: title.split(' ').map((word) => word[0]!.toUpperCase() + word.slice(1)), weight: i + 1 } } }));
+    // One document, routed, holds words no other shard holds: its shard lives on two of the three nodes only.
+    documents.push({ action: { index: { _id: 'lone', routing: 'lone' } } as never, source: { title: 'lighthouse keeper', name: { input: ['Lighthouse'], weight: 50 } } });
+    const bulk = documents.map((document) => `${JSON.stringify(document.action)}\n${JSON.stringify(document.source)}\n`).join('');
+    for (const target of [nodes()[2]!, single]) {
+      const written = await jsonCall(target, 'POST', '/suggestions/_bulk?refresh=true', bulk);
+      assert.equal(written.status, 200, written.text);
+      assert.equal(written.body.errors, false, written.text);
+    }
+    const suggest = {
+      text: 'rivr lighthuose nigth',
+      spelling: { term: { field: 'title' } },
+      popular: { term: { field: 'title', suggest_mode: 'always', sort: 'frequency', prefix_length: 0 } },
+      phrase: { text: 'lighthuose keepr', phrase: { field: 'title', highlight: { pre_tag: '<b>', post_tag: '</b>' } } },
+      names: { prefix: 'ni', completion: { field: 'name', size: 5 } },
+      fuzzy: { prefix: 'lihgt', completion: { field: 'name', fuzzy: { fuzziness: 2 }, skip_duplicates: true } },
+    };
+    const answer = await sameEverywhere('POST', '/suggestions/_search?typed_keys=true', { query: { match: { title: 'river' } }, size: 3, suggest });
+    assert.equal(answer.status, 200, answer.text);
+    // The term suggester counts frequencies over every shard; the lone shard's word is found through every node.
+    const spelling = answer.body.suggest['term#spelling'];
+    assert.deepEqual(spelling.map((entry: any) => entry.options[0]?.text), ['river', 'lighthouse', 'night']);
+    assert.equal(spelling[0].options[0].freq, 4);
+    assert.equal(answer.body.suggest['phrase#phrase'][0].options[0].text, 'lighthouse keeper');
+    const names = answer.body.suggest['completion#names'][0].options;
+    assert.deepEqual(names.map((option: any) => [option.text, option._id, option._score]), [['Nightingale', 's9', 10], ['Night', 's5', 6], ['Night', 's1', 2]]);
+    assert.equal(names[0]._source.title, 'nightingale river');
+    assert.deepEqual(answer.body.suggest['completion#fuzzy'][0].options.map((option: any) => option._id), ['lone']);
+    assert.equal(answer.body.hits.hits.length, 3);
+    // Suggestions only (size 0), and the errors one node gives: a field no shard maps, an unknown analyzer.
+    await sameEverywhere('POST', '/suggestions/_search', { size: 0, suggest: { names: { text: 'lan', completion: { field: 'name' } }, words: { text: 'lantren', term: { field: 'title' } } } });
+    for (const bad of [{ term: { field: 'nope' } }, { phrase: { field: 'nope' } }, { term: { field: 'title', analyzer: 'nope' } }, { phrase: { field: 'title', analyzer: 'nope' } }]) {
+      const refused = await sameEverywhere('POST', '/suggestions/_search', { suggest: { bad: { text: 'rivr', ...bad } } });
+      assert.equal(refused.status, 400, refused.text);
+    }
+    // Across two indices, each shard's suggest phase on the node holding it.
+    await sameEverywhere('POST', '/suggestions,books/_search', { size: 0, suggest: { words: { text: 'rivr', term: { field: 'title' } } } });
+  });
+
   test('_cat/count counts every document of every shard across nodes', async () => {
     const count = await sameEverywhere('GET', '/_cat/count/books?format=json&h=count');
     assert.deepEqual(count.body, [{ count: '40' }]);
