@@ -225,7 +225,7 @@ describe('searches across three Strait nodes over etcd, compared with one node',
     const spelling = answer.body.suggest['term#spelling'];
     assert.deepEqual(spelling.map((entry: any) => entry.options[0]?.text), ['river', 'lighthouse', 'night']);
     assert.equal(spelling[0].options[0].freq, 4);
-    assert.equal(answer.body.suggest['phrase#phrase'][0].options[0].text, 'lighthouse keeper');
+    assert.equal(answer.body.suggest['phrase#phrase'][0].options[0].text, 'lighthouse keepr', 'one error corrected (max_errors 1), from the lone shard');
     const names = answer.body.suggest['completion#names'][0].options;
     assert.deepEqual(names.map((option: any) => [option.text, option._id, option._score]), [['Nightingale', 's9', 10], ['Night', 's5', 6], ['Night', 's1', 2]]);
     assert.equal(names[0]._source.title, 'nightingale river');
