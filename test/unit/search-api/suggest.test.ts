@@ -129,6 +129,13 @@ test('phrase suggester: noisy channel over the unigram model, exp of summed log1
   assert.deepEqual(none.body.suggest.s[0].options, []);
   const typed = await search(harness, 'p', { size: 0, suggest: { s: { text: 'quick brwn fox', phrase: { field: 'body' } } } }, { typed_keys: 'true' });
   assert.ok(typed.body.suggest['phrase#s']);
+  // A direct generator on a field the index does not map adds no candidates, and no error: Elasticsearch's
+  // PhraseSuggester keeps only the generators whose field has terms (DirectCandidateGeneratorBuilder checks no mapping).
+  const generators = (fields: string[]) => search(harness, 'p', { size: 0, suggest: { s: { text: 'quick brwn fox', phrase: { field: 'body', direct_generator: fields.map((field) => ({ field })) } } } });
+  const unmapped = await generators(['nope']);
+  assert.equal(unmapped.status, 200, JSON.stringify(unmapped.body));
+  assert.deepEqual(unmapped.body.suggest.s[0].options, []);
+  assert.deepEqual((await generators(['nope', 'body'])).body.suggest.s, response.body.suggest.fix.map((entry: any) => ({ ...entry, options: entry.options.map(({ highlighted: _, ...option }: any) => option) })));
   const collate = await search(harness, 'p', { suggest: { s: { text: 'x', phrase: { field: 'body', collate: { query: { source: {} } } } } } });
   assert.equal(collate.status, 400);
 });
