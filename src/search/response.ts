@@ -49,7 +49,8 @@ export function allShardsFailed(failures: readonly ShardFailure[], phase = 'quer
   return errors.searchPhaseFailed(status, 'all shards failed', phase, causes, first.cause, failures.map(renderShardFailure));
 }
 
-function dedupeCauses(causes: readonly EsError[]): EsError[] {
+/** The causes without repeats (same type and reason), as `root_cause` lists them. */
+export function dedupeCauses(causes: readonly EsError[]): EsError[] {
   const seen = new Set<string>();
   return causes.filter((cause) => {
     const key = `${cause.type}\u0000${cause.message}`;

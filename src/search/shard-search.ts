@@ -19,7 +19,7 @@ import { errors, EsError } from '../common/errors.js';
 import { mergeShardResults, type FieldMappings, type QueryNode, type ShardHit, type ShardResult } from '../index/searcher/index.js';
 import type { ReadRestriction } from '../index/index.js';
 import type { TransportHandler, TransportRequest } from '../transport/index.js';
-import { typedKeys } from './response.js';
+import { dedupeCauses, typedKeys } from './response.js';
 import type { ScrollOwner } from './scroll.js';
 import { rejectAcrossClusters } from './search-extras.js';
 import { combinedAliasFilter } from './alias-filter.js';
@@ -297,18 +297,33 @@ export async function queryPhasesOnNodes(options: NodePhaseOptions): Promise<Nod
       const selection = selections.find((candidate) => candidate.index === part.index && candidate.shard === shard)!;
       const next = selection.alternatives.find((nodeId) => !failedNodes.has(nodeId));
       if (retryable && next !== undefined) retries.push({ ...selection, nodeId: next, alternatives: [] });
-      else failShard(part.index, shard, part.nodeId, error);
+      else failShard(part.index, shard, part.nodeId, shardCause(error));
     }
   }
-  for (const { part, error } of await run(groupByNode(retries))) for (const shard of part.shards) failShard(part.index, shard, part.nodeId, error);
+  for (const { part, error } of await run(groupByNode(retries))) for (const shard of part.shards) failShard(part.index, shard, part.nodeId, shardCause(error));
   for (const shard of unavailable) failShard(shard.index, shard.shard, null, errors.noShardAvailable(shard.index, shard.shard));
 
-  if (phases.length === 0) throw errors.searchPhaseFailed(503, 'all shards failed', 'query', failures.map((failure) => failure.cause), failures[0]?.cause, rendered());
+  if (phases.length === 0) {
+    // As one node answers when every shard failed (allShardsFailed): the shards' status (a bad
+    // request's 400 on every shard), unless one failed with a 5xx; each cause once in `root_cause`.
+    const status = failures.reduce((worst, failure) => (failure.cause.status >= 500 ? failure.cause.status : worst), failures[0]?.cause.status ?? 503);
+    throw errors.searchPhaseFailed(status, 'all shards failed', 'query', dedupeCauses(failures.map((failure) => failure.cause)), failures[0]?.cause, rendered());
+  }
   if (failures.length > 0 && !parsed.allowPartialSearchResults) {
     await releasePhases({ search, channel, localNodeId, owner, phases, keep: new Set() });
     throw errors.searchPhaseFailed(503, 'Partial shards failure', 'query', failures.map((failure) => failure.cause), failures[0]!.cause, rendered());
   }
   return { parsed, phases, failures: rendered(), total: options.shards.length };
+}
+
+/**
+ * A node's failed part as its shards' cause: when every shard of the part failed there alike (a
+ * bad request: the node's own 4xx `all shards failed`), the cause its shards failed with, so the
+ * coordinating node reports what one node would; any other failure (a node lost) as it came.
+ */
+function shardCause(error: unknown): unknown {
+  if (!(error instanceof EsError) || error.type !== 'search_phase_execution_exception' || error.status >= 500 || error.causedBy === undefined) return error;
+  return error.causedBy;
 }
 
 /** The task of one node's query phase of a cross-node search, a child of the coordinating node's. */

@@ -237,6 +237,16 @@ describe('searches across three Strait nodes over etcd, compared with one node',
       const refused = await sameEverywhere('POST', '/suggestions/_search', { suggest: { bad: { text: 'rivr', ...bad } } });
       assert.equal(refused.status, 400, refused.text);
     }
+    // A highlight_query is built on every shard as the query is: an unknown analyzer in either is the
+    // 400 one node gives (every shard failed with the same cause), whichever node coordinates.
+    for (const body of [{ query: { match: { title: { query: 'river', analyzer: 'nope' } } } }, { query: { match: { title: 'river' } }, highlight: { fields: { title: { highlight_query: { match: { title: { query: 'river', analyzer: 'nope' } } } } } } }]) {
+      // The failed shards name the node of each copy, which differs from the single node's id.
+      const withoutNodes = (answer: JsonAnswer): unknown => ({ status: answer.status, ...answer.body, error: { ...answer.body.error, failed_shards: answer.body.error.failed_shards.map(({ node: _node, ...shard }: any) => shard) } });
+      const expected = await jsonCall(single, 'POST', '/suggestions/_search', body);
+      assert.equal(expected.status, 400, expected.text);
+      assert.deepEqual(expected.body.error.root_cause.map((cause: any) => cause.type), ['query_shard_exception']);
+      for (const node of nodes()) assert.deepEqual(withoutNodes(await jsonCall(node, 'POST', '/suggestions/_search', body)), withoutNodes(expected));
+    }
     // Across two indices, each shard's suggest phase on the node holding it.
     await sameEverywhere('POST', '/suggestions,books/_search', { size: 0, suggest: { words: { text: 'rivr', term: { field: 'title' } } } });
   });
