@@ -240,8 +240,13 @@ describe('searches across three Strait nodes over etcd, compared with one node',
     // A highlight_query is built on every shard as the query is: an unknown analyzer in either is the
     // 400 one node gives (every shard failed with the same cause), whichever node coordinates.
     for (const body of [{ query: { match: { title: { query: 'river', analyzer: 'nope' } } } }, { query: { match: { title: 'river' } }, highlight: { fields: { title: { highlight_query: { match: { title: { query: 'river', analyzer: 'nope' } } } } } } }]) {
-      // The failed shards name the node of each copy, which differs from the single node's id.
-      const withoutNodes = (answer: JsonAnswer): unknown => ({ status: answer.status, ...answer.body, error: { ...answer.body.error, failed_shards: answer.body.error.failed_shards.map(({ node: _node, ...shard }: any) => shard) } });
+      // The failed shards name the node of each copy, which differs from the single node's id, and
+      // arrive in the nodes' order.
+      const withoutNodes = (answer: JsonAnswer): unknown => ({
+        status: answer.status,
+        ...answer.body,
+        error: { ...answer.body.error, failed_shards: answer.body.error.failed_shards.map(({ node: _node, ...shard }: any) => shard).sort((left: any, right: any) => left.shard - right.shard) },
+      });
       const expected = await jsonCall(single, 'POST', '/suggestions/_search', body);
       assert.equal(expected.status, 400, expected.text);
       assert.deepEqual(expected.body.error.root_cause.map((cause: any) => cause.type), ['query_shard_exception']);
