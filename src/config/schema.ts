@@ -95,6 +95,13 @@ export const nodeSettingDefinitions: readonly SettingDefinition[] = [
     faultInjection: true,
   },
   {
+    key: 'strait.test.scroll.forwarded_page_disconnect',
+    type: boolean,
+    description:
+      'TEST ONLY fault injection (refused unless STRAIT_TEST_FAULT_INJECTION=1): a page of a cross-cluster scroll this node holds, forwarded by another node of its cluster, is computed, then the connection it came on closed instead of answered, once per scroll id.',
+    faultInjection: true,
+  },
+  {
     key: 'strait.test.remote.scroll_disconnect_aliases',
     type: list,
     description:

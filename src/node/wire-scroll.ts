@@ -25,6 +25,7 @@
  * Loaded only in multi-node mode (through wire-search.ts).
  */
 import { randomBytes } from 'node:crypto';
+import type { Logger } from 'pino';
 import type { ClusterState } from '../cluster/state.js';
 import { EsError, errors } from '../common/errors.js';
 import { mergeAggregationPartials, mergeShardResults, type FieldMappings, type ShardHit, type ShardResult } from '../index/searcher/index.js';
@@ -120,7 +121,17 @@ export interface ScrollWiringOptions {
   /** The shards of this cluster's part of a cross-cluster scroll, authorized for the caller (`local`: this node's own copies). */
   readonly planLocal: (input: SearchInput, access: ClusterAuthorizer) => readonly ShardCopies[] | 'local';
   readonly nowMs: () => number;
+  /**
+   * TEST ONLY fault injection (`strait.test.scroll.forwarded_page_disconnect`, refused unless
+   * STRAIT_TEST_FAULT_INJECTION=1), logged there: a page of a cross-cluster scroll held here and
+   * forwarded by another node is computed (the scroll advances), then the connection it came on
+   * closed instead of answered, once per scroll id, so tests lose a page's answer on a real link.
+   */
+  readonly testForwardedPageDisconnect?: Logger;
 }
+
+/** How many scroll ids the test-only forwarded page disconnect remembers having dropped. */
+const testForwardedDisconnectsMax = 10_000;
 
 export interface ScrollWiring {
   readonly handlers: ReadonlyMap<string, TransportHandler>;
@@ -181,6 +192,23 @@ export function wireScroll(options: ScrollWiringOptions): ScrollWiring {
     if (!Array.isArray(ids) || !ids.every((id) => typeof id === 'string')) throw errors.illegalArgument(`malformed [${SCROLL_NODE_ACTIONS.free}] request`);
     return { freed: search.clearScroll(ids as string[], ownerOf(body['owner'])).body['num_freed'] as number };
   };
+  // TEST ONLY: the forwarded pages whose connection the fault injection already closed (once per scroll id).
+  const testDisconnected = new Set<string>();
+  const withTestDisconnect = (handle: TransportHandler): TransportHandler => {
+    const log = options.testForwardedPageDisconnect;
+    if (log === undefined) return handle;
+    return async (request) => {
+      const answer = await handle(request);
+      const scrollId = (request.body as Record<string, unknown>)['scroll_id'];
+      if (typeof scrollId === 'string' && request.closeConnection !== undefined && !testDisconnected.has(scrollId) && testDisconnected.size < testForwardedDisconnectsMax) {
+        testDisconnected.add(scrollId);
+        log.warn({ peer: request.peer.handshake.nodeName }, 'strait.test.scroll.forwarded_page_disconnect: closing the connection instead of answering a computed forwarded scroll page (test-only setting)');
+        request.closeConnection();
+        throw errors.nodeDisconnected(undefined, request.peer.address, SCROLL_NODE_ACTIONS.crossClusterPage);
+      }
+      return answer;
+    };
+  };
   const handlers = new Map<string, TransportHandler>([
     [SCROLL_NODE_ACTIONS.open, options.internalHandler((body) => openHere(objectBody(body, SCROLL_NODE_ACTIONS.open)))],
     [SCROLL_NODE_ACTIONS.page, options.internalHandler((body) => pageHere(objectBody(body, SCROLL_NODE_ACTIONS.page)))],
@@ -192,7 +220,7 @@ export function wireScroll(options: ScrollWiringOptions): ScrollWiring {
         return { freed: crossCluster + (search.clearScroll('all', { username: '_system', realm: '__cluster' }).body['num_freed'] as number) };
       }),
     ],
-    [SCROLL_NODE_ACTIONS.crossClusterPage, options.internalHandler((body) => crossClusterPageHere(objectBody(body, SCROLL_NODE_ACTIONS.crossClusterPage)))],
+    [SCROLL_NODE_ACTIONS.crossClusterPage, withTestDisconnect(options.internalHandler((body) => crossClusterPageHere(objectBody(body, SCROLL_NODE_ACTIONS.crossClusterPage))))],
     [SCROLL_NODE_ACTIONS.crossClusterFree, options.internalHandler((body) => crossClusterFreeHere(objectBody(body, SCROLL_NODE_ACTIONS.crossClusterFree)))],
   ]);
 
