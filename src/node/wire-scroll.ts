@@ -37,7 +37,7 @@ import { renderSearchResponse, typedKeys } from '../search/response.js';
 import { checkKeepAlive, encodeOpaqueId, opaqueIdBody, type ScrollOwner } from '../search/scroll.js';
 import { rejectAcrossClusters } from '../search/search-extras.js';
 import { allShardsFailed } from '../search/response.js';
-import { CrossClusterScrolls, decodeCrossClusterScrollId, type LocalScrollPart, type ScrollRemotes } from '../search/ccs-scroll.js';
+import { CrossClusterScrolls, decodeCrossClusterScroll, decodeCrossClusterScrollId, type LocalScrollPart, type ScrollRemotes } from '../search/ccs-scroll.js';
 import type { ClusterAuthorizer, ClusterPlan } from '../search/ccs.js';
 import type { ClusterScrollPage, SearchAuthorizer, SearchInput, SearchService } from '../search/search-service.js';
 import { dfsPhasesOnNodes, groupByNode, selectShardCopies, type ShardCopies } from '../search/shard-search.js';
@@ -121,6 +121,7 @@ export interface ScrollWiringOptions {
   /** The shards of this cluster's part of a cross-cluster scroll, authorized for the caller (`local`: this node's own copies). */
   readonly planLocal: (input: SearchInput, access: ClusterAuthorizer) => readonly ShardCopies[] | 'local';
   readonly nowMs: () => number;
+  readonly log?: Logger;
   /**
    * TEST ONLY fault injection (`strait.test.scroll.forwarded_page_disconnect`, refused unless
    * STRAIT_TEST_FAULT_INJECTION=1), logged there: a page of a cross-cluster scroll held here and
@@ -449,11 +450,32 @@ export function wireScroll(options: ScrollWiringOptions): ScrollWiring {
     if (typeof contextId !== 'string') throw errors.illegalArgument(`malformed [${SCROLL_NODE_ACTIONS.crossClusterFree}] request`);
     return { freed: ccsScrolls === undefined ? 0 : await ccsScrolls.clear(contextId, ownerOf(body['owner'])) };
   };
-  /** The next page of a cross-cluster scroll, on the node holding it. */
-  const crossClusterPage = (node: string, contextId: string, scrollId: string, keepAlive: string | undefined, restTotalHitsAsInt: boolean, owner: ScrollOwner): Promise<Record<string, unknown>> => {
+  /**
+   * The page of a cross-cluster scroll its id names, on the node holding it. The id names the
+   * page's offset, so the holder answers the same page again for it: a page whose connection
+   * dropped before the answer (the holder may have advanced) is sent once more; a holder that
+   * cannot be reached is a missing context (the scroll is lost with its node), never a skipped page.
+   */
+  const crossClusterPage = async (node: string, contextId: string, scrollId: string, keepAlive: string | undefined, restTotalHitsAsInt: boolean, owner: ScrollOwner): Promise<Record<string, unknown>> => {
     const body = { context_id: contextId, scroll_id: scrollId, scroll: keepAlive ?? null, rest_total_hits_as_int: restTotalHitsAsInt, owner };
-    if (node !== nodeId && options.state().nodes[node] === undefined) return Promise.reject(allShardsFailed([{ index: null, shard: -1, node: undefined, cause: errors.searchContextMissing(contextId) }]));
-    return node === nodeId ? crossClusterPageHere(body) : (options.request(node, SCROLL_NODE_ACTIONS.crossClusterPage, body, scrollRequestTimeoutMs) as Promise<Record<string, unknown>>);
+    const missing = () => allShardsFailed([{ index: null, shard: -1, node, cause: errors.searchContextMissing(contextId) }]);
+    if (node === nodeId) return crossClusterPageHere(body);
+    if (options.state().nodes[node] === undefined) throw missing();
+    const ask = () => options.request(node, SCROLL_NODE_ACTIONS.crossClusterPage, body, scrollRequestTimeoutMs) as Promise<Record<string, unknown>>;
+    try {
+      try {
+        return await ask();
+      } catch (error) {
+        // An id naming no offset (issued before ids named one) cannot be asked again safely.
+        const resendable = decodeCrossClusterScroll(scrollId)?.offset !== undefined;
+        if (!(error instanceof EsError && error.type === 'node_disconnected_exception') || !resendable) throw error;
+        options.log?.info({ node, contextId }, 'the node holding a cross-cluster scroll closed the connection before answering a page; asking it for the same page again');
+        return await ask();
+      }
+    } catch (error) {
+      if (error instanceof EsError && lostWithNodeTypes.has(error.type)) throw missing();
+      throw error;
+    }
   };
   /** Frees a cross-cluster scroll on the node holding it (0: gone, another caller's, or its node left). */
   const crossClusterFree = (node: string, contextId: string, owner: ScrollOwner): Promise<number> => {

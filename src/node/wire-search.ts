@@ -283,6 +283,7 @@ export function wireSearch(options: SearchWiringOptions): SearchWiring {
     ...(options.remotes !== undefined && 'openScroll' in options.remotes ? { remotes: options.remotes as RemoteClusters & ScrollRemotes } : {}),
     planLocal: (input, access) => planSearchShards({ indices, state: () => coordinator.state(), nodeId, restrictionsTravel: true }, input, access),
     nowMs: options.nowMs,
+    log: options.log.child({ component: 'scroll' }),
     ...(options.testForwardedScrollPageDisconnect === true ? { testForwardedPageDisconnect: options.log.child({ component: 'scroll' }) } : {}),
   });
   options.addTransportHandlers(scrolls.handlers);
