@@ -324,7 +324,7 @@ export async function startNode(config: NodeConfig, options: StartOptions): Prom
         addTransportHandlers: (handlers) => remote.addTransportHandlers(handlers),
         remotes: remote.client,
         // TEST ONLY fault injection (refused by the config unless STRAIT_TEST_FAULT_INJECTION=1).
-        testForwardedScrollPageDisconnect: String(config.flat['strait.test.scroll.forwarded_page_disconnect'] ?? false) === 'true',
+        testForwardedScrollPageDisconnect: String(config.flat['strait.test.scroll.node_page_disconnect'] ?? false) === 'true',
         log,
         nowMs,
       });

@@ -123,16 +123,18 @@ export interface ScrollWiringOptions {
   readonly nowMs: () => number;
   readonly log?: Logger;
   /**
-   * TEST ONLY fault injection (`strait.test.scroll.forwarded_page_disconnect`, refused unless
-   * STRAIT_TEST_FAULT_INJECTION=1), logged there: a page of a cross-cluster scroll held here and
-   * forwarded by another node is computed (the scroll advances), then the connection it came on
-   * closed instead of answered, once per scroll id, so tests lose a page's answer on a real link.
+   * TEST ONLY fault injection (`strait.test.scroll.node_page_disconnect`, refused unless
+   * STRAIT_TEST_FAULT_INJECTION=1), logged there: a scroll page another node asks of this one (a
+   * page of a cross-cluster scroll held here, forwarded to it; this node's part of a page of a
+   * scroll across nodes) is computed (a cross-cluster scroll advances), then the connection it
+   * came on closed instead of answered, once per scroll id and offset, so tests lose a page's
+   * answer on a real link between nodes.
    */
-  readonly testForwardedPageDisconnect?: Logger;
+  readonly testPageDisconnect?: Logger;
 }
 
-/** How many scroll ids the test-only forwarded page disconnect remembers having dropped. */
-const testForwardedDisconnectsMax = 10_000;
+/** How many pages the test-only page disconnect remembers having dropped. */
+const testDisconnectsMax = 10_000;
 
 export interface ScrollWiring {
   readonly handlers: ReadonlyMap<string, TransportHandler>;
@@ -193,26 +195,27 @@ export function wireScroll(options: ScrollWiringOptions): ScrollWiring {
     if (!Array.isArray(ids) || !ids.every((id) => typeof id === 'string')) throw errors.illegalArgument(`malformed [${SCROLL_NODE_ACTIONS.free}] request`);
     return { freed: search.clearScroll(ids as string[], ownerOf(body['owner'])).body['num_freed'] as number };
   };
-  // TEST ONLY: the forwarded pages whose connection the fault injection already closed (once per scroll id).
+  // TEST ONLY: the pages whose connection the fault injection already closed (once per scroll id and offset).
   const testDisconnected = new Set<string>();
   const withTestDisconnect = (handle: TransportHandler): TransportHandler => {
-    const log = options.testForwardedPageDisconnect;
+    const log = options.testPageDisconnect;
     if (log === undefined) return handle;
     return async (request) => {
       const answer = await handle(request);
-      const scrollId = (request.body as Record<string, unknown>)['scroll_id'];
-      if (typeof scrollId === 'string' && request.closeConnection !== undefined && !testDisconnected.has(scrollId) && testDisconnected.size < testForwardedDisconnectsMax) {
-        testDisconnected.add(scrollId);
-        log.warn({ peer: request.peer.handshake.nodeName }, 'strait.test.scroll.forwarded_page_disconnect: closing the connection instead of answering a computed forwarded scroll page (test-only setting)');
+      const { scroll_id: scrollId, offset } = request.body as Record<string, unknown>;
+      const key = `${String(scrollId)}@${String(offset)}`;
+      if (request.closeConnection !== undefined && !testDisconnected.has(key) && testDisconnected.size < testDisconnectsMax) {
+        testDisconnected.add(key);
+        log.warn({ peer: request.peer.handshake.nodeName, action: request.action }, 'strait.test.scroll.node_page_disconnect: closing the node-to-node connection instead of answering a computed scroll page (test-only setting)');
         request.closeConnection();
-        throw errors.nodeDisconnected(undefined, request.peer.address, SCROLL_NODE_ACTIONS.crossClusterPage);
+        throw errors.nodeDisconnected(undefined, request.peer.address, request.action);
       }
       return answer;
     };
   };
   const handlers = new Map<string, TransportHandler>([
     [SCROLL_NODE_ACTIONS.open, options.internalHandler((body) => openHere(objectBody(body, SCROLL_NODE_ACTIONS.open)))],
-    [SCROLL_NODE_ACTIONS.page, options.internalHandler((body) => pageHere(objectBody(body, SCROLL_NODE_ACTIONS.page)))],
+    [SCROLL_NODE_ACTIONS.page, withTestDisconnect(options.internalHandler((body) => pageHere(objectBody(body, SCROLL_NODE_ACTIONS.page))))],
     [SCROLL_NODE_ACTIONS.free, options.internalHandler((body) => freeHere(objectBody(body, SCROLL_NODE_ACTIONS.free)))],
     [
       SCROLL_NODE_ACTIONS.clearAll,
@@ -361,15 +364,22 @@ export function wireScroll(options: ScrollWiringOptions): ScrollWiring {
   const pageParts = async (state: ScrollIdState, keepAlive: string | undefined, owner: ScrollOwner) => {
     if (keepAlive !== undefined) checkKeepAlive(parseTimeValueMs(keepAlive, 'scroll'));
     // Every part is asked (even one read to its end), so each context's keep-alive is renewed and a gone one is reported.
+    // A part's page is read at the offset the id names (the node's context does not advance), so
+    // one whose connection dropped before the answer is asked once more rather than taken as gone.
     const pages = await Promise.all(
-      state.parts.map(([node, id, offset]) =>
-        onNode(node, SCROLL_NODE_ACTIONS.page, { scroll_id: id, offset, scroll: keepAlive ?? null, owner }, pageHere).catch((error: unknown) => {
+      state.parts.map(([node, id, offset]) => {
+        const ask = () => onNode(node, SCROLL_NODE_ACTIONS.page, { scroll_id: id, offset, scroll: keepAlive ?? null, owner }, pageHere);
+        return ask().catch((error: unknown) => {
+          if (!(error instanceof EsError && error.type === 'node_disconnected_exception')) throw error;
+          options.log?.info({ node }, 'a node holding part of a scroll closed the connection before answering its page; asking it again');
+          return ask();
+        }).catch((error: unknown) => {
           // A node that died holding a part (still in the published state, unreachable): its
           // context is gone with it, answered as a context missing, as once the node has left.
           if (error instanceof EsError && lostWithNodeTypes.has(error.type)) throw allShardsFailed([{ index: null, shard: -1, node, cause: errors.searchContextMissing(id) }]);
           throw error;
-        }),
-      ),
+        });
+      }),
     );
     const { hits, next } = cutPage({ ...state, sort: state.sort ?? undefined }, pages);
     return { pages, hits, scrollId: encodeId({ ...next, sort: state.sort }) };
