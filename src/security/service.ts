@@ -127,6 +127,7 @@ export class NativeSecurityService {
     const ttlMs = options.cacheTtlMs ?? 20 * 60_000;
     this.passwordCache = new VerificationCache(maxEntries, ttlMs, options.nowMs);
     this.apiKeyCache = new VerificationCache(maxEntries, options.apiKeyCacheTtlMs ?? ttlMs, options.nowMs);
+    void hashForTiming(); // ready before the first request that needs it
     if (options.bootstrapPassword !== undefined && options.bootstrapPassword.length > 0) {
       this.bootstrapHash = hashSecretSync(options.bootstrapPassword);
     }
@@ -793,14 +794,12 @@ export class NativeSecurityService {
 }
 
 /**
- * Verified against when the user or key is unknown, so that a miss costs what a hit costs. Made at
- * the first miss (off the event loop), not when the module loads: an scrypt less in every process
- * that imports this module and never sees a miss (each node start paid about 0.1 s of CPU for it).
+ * Verified against when the user or key is unknown, so that a miss costs what a hit costs. Hashed
+ * on the thread pool when the first service is made (not on the main thread while the node starts).
  */
-let hashForTimingMade: Promise<string> | undefined;
+let timingHash: Promise<string> | undefined;
 function hashForTiming(): Promise<string> {
-  hashForTimingMade ??= hashSecret(randomBytes(12).toString('hex'));
-  return hashForTimingMade;
+  return (timingHash ??= hashSecret(randomBytes(12).toString('hex')));
 }
 
 export function publicUser(user: StoredUser): AuthenticatedUser {
