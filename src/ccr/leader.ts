@@ -17,9 +17,12 @@
  * leader has another one, which resume detects).
  */
 import { randomUUID } from 'node:crypto';
+import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import path from 'node:path';
 import type { Logger } from 'pino';
 import { errors, EsError, type SqlDatabase, type SqlStatement } from '../common/index.js';
 import { parseTimeMs, type IndexHandle, type IndicesService } from '../index/index.js';
+import type { SegmentFilesSnapshot } from '../index/indices-service.js';
 import type { Operation, ShardStore } from '../index/store/index.js';
 import { ShardSnapshot } from '../index/store/shard-snapshot.js';
 import { encodeOperationColumns } from './operation-columns.js';
@@ -164,6 +167,8 @@ interface RestoreSession {
   readonly id: string;
   readonly indexUuid: string;
   readonly snapshot: ShardSnapshot;
+  /** The shard's segment files at the snapshot's seq_no, held open (by file name) until the session closes. */
+  readonly files: ReadonlyMap<string, { readonly descriptor: number; readonly size: number }>;
   lastUsedMs: number;
 }
 
@@ -544,15 +549,43 @@ export class CcrLeaderService {
   private serveRestoreSessionPut(body: Record<string, unknown>): Record<string, unknown> {
     const name = stringField(body, 'index');
     const handle = this.concrete(name);
-    const shard = this.indices.openShardOf(handle, this.shardField(body, handle));
+    const shardNumber = this.shardField(body, handle);
+    const shard = this.indices.openShardOf(handle, shardNumber);
     if (this.sessions.size >= leaderLimits.restoreSessionsMax) {
       throw new EsError(429, 'es_rejected_execution_exception', `too many cross-cluster replication restore sessions open [${this.sessions.size}]`);
     }
+    // The searchable state first (refreshed to the store's max seq_no now, its segments on disk),
+    // then the store's snapshot: nothing runs in between, so both stand at the same seq_no, and the
+    // follower may take the segment files instead of building its own (as Elasticsearch's follower
+    // copies the leader's Lucene files). A state that is not at the snapshot's seq_no is not offered.
+    const segmentFiles = this.indices.segmentFilesOf(handle, shardNumber);
     const snapshot = ShardSnapshot.open(shard.file);
+    const files = segmentFiles !== undefined && segmentFiles.refreshedSeqNo === snapshot.maxSeqNo ? openSegmentFiles(segmentFiles) : undefined;
     const id = randomUUID();
-    this.sessions.set(id, { id, indexUuid: handle.uuid, snapshot, lastUsedMs: this.nowMs() });
-    this.log.info({ index: handle.name, session: id, max_seq_no: snapshot.maxSeqNo, docs: snapshot.docCount }, 'opened a cross-cluster replication restore session');
-    return { session_uuid: id, index_uuid: handle.uuid, max_seq_no: snapshot.maxSeqNo, doc_count: snapshot.docCount };
+    this.sessions.set(id, { id, indexUuid: handle.uuid, snapshot, files: files ?? new Map(), lastUsedMs: this.nowMs() });
+    this.log.info({ index: handle.name, session: id, max_seq_no: snapshot.maxSeqNo, docs: snapshot.docCount, segment_files: files?.size ?? 0 }, 'opened a cross-cluster replication restore session');
+    return {
+      session_uuid: id,
+      index_uuid: handle.uuid,
+      max_seq_no: snapshot.maxSeqNo,
+      doc_count: snapshot.docCount,
+      ...(files !== undefined && segmentFiles !== undefined
+        ? {
+            segments: {
+              refreshed_seq_no: segmentFiles.refreshedSeqNo,
+              next_segment_number: segmentFiles.nextSegmentNumber,
+              digest: segmentFiles.digest,
+              files: segmentFiles.segments.map((segment) => ({
+                name: segment.name,
+                max_doc: segment.maxDoc,
+                deleted: segment.deleted,
+                seg_bytes: files.get(`${segment.name}.seg`)!.size,
+                meta_bytes: files.get(`${segment.name}.meta`)!.size,
+              })),
+            },
+          }
+        : {}),
+    };
   }
 
   /** `indices.recovery.max_bytes_per_sec`: bootstrap data this node serves to followers. */
@@ -594,12 +627,34 @@ export class CcrLeaderService {
     const session = this.sessions.get(stringField(body, 'session_uuid'));
     if (session === undefined) throw errors.resourceNotFound(`restore session [${String(body['session_uuid'])}] not found`);
     session.lastUsedMs = this.nowMs();
+    if (body['file'] !== undefined) return this.serveSegmentFileChunk(session, body);
     const afterId = typeof body['after_id'] === 'string' ? body['after_id'] : '';
     const limit = Math.min(leaderLimits.restoreChunkDocsMax, Math.max(1, integerField(body, 'max_docs')));
     const documents = session.snapshot.read(afterId, limit, leaderLimits.restoreChunkBytesMax);
     await this.outbound.pace(documents.reduce((sum, document) => sum + document.source.length + document.id.length, 0));
     session.lastUsedMs = this.nowMs();
     return { documents, done: documents.length === 0 };
+  }
+
+  /** A piece of one of the session's segment files: `file` from `offset`, at most `length` bytes. */
+  private async serveSegmentFileChunk(session: RestoreSession, body: Record<string, unknown>): Promise<Record<string, unknown>> {
+    const name = stringField(body, 'file');
+    const file = session.files.get(name);
+    if (file === undefined) throw errors.badRequest(`restore session [${session.id}] has no file [${name}]`);
+    const offset = integerField(body, 'offset');
+    const length = integerField(body, 'length');
+    if (offset < 0 || offset > file.size) throw errors.badRequest(`offset [${offset}] is outside file [${name}] of [${file.size}] bytes`);
+    if (length < 1 || length > leaderLimits.restoreChunkBytesMax) throw errors.badRequest(`length [${length}] must be between [1] and [${leaderLimits.restoreChunkBytesMax}]`);
+    const data = Buffer.allocUnsafe(Math.min(length, file.size - offset));
+    let read = 0;
+    while (read < data.length) {
+      const n = readSync(file.descriptor, data, read, data.length - read, offset + read);
+      if (n === 0) throw errors.illegalState(`file [${name}] ended at [${offset + read}] bytes, before its [${file.size}]`);
+      read += n;
+    }
+    await this.outbound.pace(data.length);
+    session.lastUsedMs = this.nowMs();
+    return { file: name, offset, data, done: offset + data.length >= file.size };
   }
 
   async restoreSessionClear(body: Record<string, unknown>, access: LeaderAuthorizer): Promise<Record<string, unknown>> {
@@ -618,6 +673,7 @@ export class CcrLeaderService {
     if (session === undefined) return;
     this.sessions.delete(id);
     session.snapshot.close();
+    for (const file of session.files.values()) closeSync(file.descriptor);
   }
 
   /** Closes restore sessions idle past the recovery activity timeout and drops expired leases. */
@@ -875,6 +931,26 @@ function waiterKey(indexUuid: string, shard: number): string {
 /** Spec §4.5: the lease id a follower holds on a leader shard. */
 export function retentionLeaseId(followerCluster: string, followerIndex: string, followerUuid: string, leaderAlias: string, leaderIndex: string, leaderUuid: string): string {
   return `${followerCluster}/${followerIndex}/${followerUuid}-following-${leaderAlias}/${leaderIndex}/${leaderUuid}`;
+}
+
+/**
+ * Opens every file of a shard's segment files (held open, a merge that removes one later does not
+ * take it from the session); undefined, with nothing left open, when one cannot be opened.
+ */
+function openSegmentFiles(snapshot: SegmentFilesSnapshot): Map<string, { readonly descriptor: number; readonly size: number }> | undefined {
+  const files = new Map<string, { descriptor: number; size: number }>();
+  try {
+    for (const segment of snapshot.segments) {
+      for (const suffix of ['.seg', '.meta']) {
+        const descriptor = openSync(path.join(segment.directory, `${segment.name}${suffix}`), 'r');
+        files.set(`${segment.name}${suffix}`, { descriptor, size: fstatSync(descriptor).size });
+      }
+    }
+    return files;
+  } catch {
+    for (const file of files.values()) closeSync(file.descriptor);
+    return undefined;
+  }
 }
 
 function stringField(body: Record<string, unknown>, field: string): string {

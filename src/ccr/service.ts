@@ -11,10 +11,13 @@
  * finish is redone from a fresh copy of its leader shard.
  */
 import { randomBytes } from 'node:crypto';
+import { closeSync, mkdirSync, openSync, writeSync } from 'node:fs';
+import path from 'node:path';
 import type { Logger } from 'pino';
 import { errors, EsError, type SqlDatabase } from '../common/index.js';
 import { connectionFailureTypes } from '../transport/index.js';
 import type { IndexHandle, IndicesService } from '../index/index.js';
+import type { CopiedSegmentFiles } from '../index/indices-service.js';
 import { validateIndexName, wildcardMatch } from '../index/index.js';
 import type { RoleDescriptor } from '../security/index.js';
 import type { Authentication } from '../security/types.js';
@@ -97,10 +100,44 @@ export interface CcrServiceOptions {
 /** Limits (style P4). */
 export const followerLimits = {
   bootstrapChunkDocs: 2_000, // ours: documents per restore chunk request
+  segmentFileChunkBytes: 1024 * 1024, // ccr.indices.recovery.chunk_size default (1mb): bytes per segment file chunk request
+  segmentFileChunksInFlight: 5, // ccr.indices.recovery.max_concurrent_file_chunks default (5)
   bootstrapRetryMs: 5_000, // ours: wait before a failed background bootstrap starts again
   waitForActiveShardsMs: 60_000, // ours: how long put-follow waits for the shards it was asked to wait for (multi-node)
   promoteCatchUpMs: 30_000, // ours: how long a promotion waits for the follower to reach the fenced leader
 } as const;
+
+/** One segment a leader's restore session offers as files (`<name>.seg`, `<name>.meta`). */
+interface OfferedSegmentFile {
+  readonly name: string;
+  readonly maxDoc: number;
+  readonly deleted: readonly number[];
+  readonly segBytes: number;
+  readonly metaBytes: number;
+}
+
+/**
+ * The segment files a restore session's answer offers, checked (names become file names here);
+ * undefined when it offers none, or anything in the offer is out of shape (the copy then builds).
+ */
+function offeredSegmentFiles(value: unknown, maxSeqNo: number): { refreshedSeqNo: number; nextSegmentNumber: number; digest: string; files: OfferedSegmentFile[] } | undefined {
+  if (typeof value !== 'object' || value === null) return undefined;
+  const offer = value as Record<string, unknown>;
+  const count = (n: unknown): n is number => typeof n === 'number' && Number.isSafeInteger(n) && n >= 0;
+  if (offer['refreshed_seq_no'] !== maxSeqNo || !count(offer['next_segment_number']) || typeof offer['digest'] !== 'string' || !Array.isArray(offer['files'])) return undefined;
+  const files: OfferedSegmentFile[] = [];
+  const names = new Set<string>();
+  for (const entry of offer['files'] as unknown[]) {
+    if (typeof entry !== 'object' || entry === null) return undefined;
+    const { name, max_doc: maxDoc, deleted, seg_bytes: segBytes, meta_bytes: metaBytes } = entry as Record<string, unknown>;
+    if (typeof name !== 'string' || !/^_[0-9a-z]{1,12}$/.test(name) || names.has(name)) return undefined;
+    if (!count(maxDoc) || !count(segBytes) || !count(metaBytes) || !Array.isArray(deleted)) return undefined;
+    if (!deleted.every((doc) => count(doc) && doc < maxDoc)) return undefined;
+    names.add(name);
+    files.push({ name, maxDoc, deleted: deleted as number[], segBytes, metaBytes });
+  }
+  return { refreshedSeqNo: maxSeqNo, nextSegmentNumber: offer['next_segment_number'], digest: offer['digest'], files };
+}
 
 /** A leader that cannot be reached (as opposed to one that refuses). */
 function isUnreachable(error: unknown): boolean {
@@ -500,8 +537,10 @@ export class CcrService {
       index_uuid: string;
       max_seq_no: number;
       doc_count: number;
+      segments?: unknown;
     };
     let copied = 0;
+    let segmentFiles: CopiedSegmentFiles | undefined;
     try {
       if (session.index_uuid !== record.leaderUuid) {
         throw new EsError(409, 'status_exception', `leader index [${record.leaderIndex}] was re-created while the follower was being created`);
@@ -513,7 +552,20 @@ export class CcrService {
       // What an earlier attempt copied goes first: this copy is of a newer snapshot.
       const starting = indices.get(record.followerIndex);
       if (starting === undefined || starting.uuid !== record.followerUuid) throw errors.indexNotFound(record.followerIndex);
-      indices.beginFollowerImport(starting, shard);
+      // The leader's segment files (searchable state at the snapshot's seq_no) come with the
+      // documents when it offers them and built them under this index's mapping and analysis: the
+      // follower then builds nothing (Elasticsearch's follower copies the leader's files too).
+      const offered = offeredSegmentFiles(session.segments, session.max_seq_no);
+      const filesWanted = offered !== undefined && offered.digest === indices.segmentInputsDigest(starting);
+      indices.beginFollowerImport(starting, shard, { segmentFiles: filesWanted });
+      const stop = { stopped: false };
+      let copyingFiles: Promise<void> | undefined;
+      if (filesWanted) {
+        const directory = indices.followerSegmentsDirectory(starting, shard);
+        segmentFiles = { directory, refreshedSeqNo: offered.refreshedSeqNo, nextSegmentNumber: offered.nextSegmentNumber, digest: offered.digest, segments: offered.files };
+        copyingFiles = this.copySegmentFiles(record, session.session_uuid, offered.files, directory, stop);
+        copyingFiles.catch(() => undefined); // awaited below, or dropped with the copy that failed
+      }
       type Chunk = { documents: { id: string; source: string; seqNo: number; primaryTerm: number; version: number; routing?: string }[] };
       const fetchChunk = (afterId: string): Promise<Chunk> => {
         const fetched = remote.send(
@@ -538,14 +590,63 @@ export class CcrService {
         await this.inbound.pace(chunk.documents.reduce((sum, document) => sum + document.source.length + document.id.length, 0));
         copied += chunk.documents.length;
       }
+      try {
+        await copyingFiles;
+      } finally {
+        stop.stopped = true;
+      }
     } finally {
       await remote.send(record.remoteCluster, CCR_ACTIONS.restoreSessionClear, { index: record.leaderIndex, session_uuid: session.session_uuid }, record.subject).catch(() => undefined);
     }
     const current = indices.get(record.followerIndex);
     if (current === undefined || current.uuid !== record.followerUuid) throw errors.indexNotFound(record.followerIndex);
-    await indices.finishFollowerImport(current, shard, session.max_seq_no);
-    log.info({ follower: record.followerIndex, shard, documents: copied, max_seq_no: session.max_seq_no }, 'follower shard bootstrapped from its leader shard');
+    await indices.finishFollowerImport(current, shard, session.max_seq_no, segmentFiles);
+    log.info({ follower: record.followerIndex, shard, documents: copied, max_seq_no: session.max_seq_no, segment_files: segmentFiles?.segments.length ?? 0 }, 'follower shard bootstrapped from its leader shard');
     return copied;
+  }
+
+  /**
+   * Copies a restore session's segment files into `directory`, a chunk of each at a time with a few
+   * chunks in flight, paced by `ccr.indices.recovery.max_bytes_per_sec` with the documents.
+   */
+  private async copySegmentFiles(record: FollowerRecord, sessionUuid: string, segments: readonly OfferedSegmentFile[], directory: string, stop: { readonly stopped: boolean }): Promise<void> {
+    mkdirSync(directory, { recursive: true });
+    const descriptors = new Map<string, number>();
+    const pieces: { file: string; offset: number; length: number }[] = [];
+    try {
+      for (const segment of segments) {
+        for (const [suffix, size] of [['.seg', segment.segBytes], ['.meta', segment.metaBytes]] as const) {
+          const file = `${segment.name}${suffix}`;
+          descriptors.set(file, openSync(path.join(directory, file), 'w'));
+          for (let offset = 0; offset < size; offset += followerLimits.segmentFileChunkBytes) {
+            pieces.push({ file, offset, length: Math.min(followerLimits.segmentFileChunkBytes, size - offset) });
+          }
+        }
+      }
+      let next = 0;
+      const worker = async (): Promise<void> => {
+        while (next < pieces.length) {
+          if (stop.stopped || this.closed) throw errors.illegalState('the bootstrap stopped');
+          const piece = pieces[next++]!;
+          const answer = (await this.options.remote.send(
+            record.remoteCluster,
+            CCR_ACTIONS.restoreFileChunk,
+            { index: record.leaderIndex, session_uuid: sessionUuid, file: piece.file, offset: piece.offset, length: piece.length },
+            record.subject,
+          )) as { data?: unknown };
+          const data = answer.data;
+          if (!(data instanceof Uint8Array) || data.length !== piece.length) {
+            throw errors.illegalState(`the leader answered [${data instanceof Uint8Array ? data.length : typeof data}] bytes of file [${piece.file}] at [${piece.offset}], not [${piece.length}]`);
+          }
+          let written = 0;
+          while (written < data.length) written += writeSync(descriptors.get(piece.file)!, data, written, data.length - written, piece.offset + written);
+          await this.inbound.pace(data.length);
+        }
+      };
+      await Promise.all(Array.from({ length: Math.min(followerLimits.segmentFileChunksInFlight, Math.max(1, pieces.length)) }, worker));
+    } finally {
+      for (const descriptor of descriptors.values()) closeSync(descriptor);
+    }
   }
 
   // ------------------------------------------------------------------ tasks

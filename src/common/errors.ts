@@ -157,6 +157,16 @@ export const errors = {
       'search_context_missing_exception',
       `the scroll cannot continue exactly: cluster [${cluster}] may have advanced its scroll for a page whose answer was lost with its connection, and it cannot answer that page again`,
     ),
+  /**
+   * A cross-cluster scroll id naming a page before the last one answered (ours): that page cannot
+   * be answered again, and continuing from it would repeat hits. As a missing context (404).
+   */
+  scrollIdNotLatest: (contextId: string, offset: number, served: number) =>
+    new EsError(
+      404,
+      'search_context_missing_exception',
+      `No search context found for id [${contextId}] at offset [${offset}]: the scroll has answered [${served}] hits; continue it with the most recently received scroll id`,
+    ),
   tooManyScrollContexts: (max: number) =>
     new EsError(
       429,

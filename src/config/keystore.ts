@@ -7,12 +7,19 @@ import type { SecureSettings } from './types.js';
 /**
  * `strait.keystore`: secure settings encrypted with AES-256-GCM under a key derived by scrypt from a
  * password (STRAIT_KEYSTORE_PASSWORD, empty by default: obfuscation, as Elasticsearch's keystore
- * without a password). The GCM tag detects corruption and a wrong password alike. File mode 0600,
+ * without a password, with a light scrypt cost). The GCM tag detects corruption and a wrong password alike. File mode 0600,
  * written atomically. Versioned (style P12).
  */
 export const KEYSTORE_FILE = 'strait.keystore';
 export const KEYSTORE_FORMAT_VERSION = 1;
 const SCRYPT = { N: 1 << 15, r: 8, p: 1, maxmem: 64 * 1024 * 1024, keyLength: 32 } as const;
+/**
+ * scrypt's cost without a password: the file is obfuscated only (anybody who can read it can open
+ * it whatever the cost), so stretching the empty password would only slow every start (about 0.25 s
+ * at N = 2^15 on a small machine) and every keystore command. With a password, SCRYPT.N. The cost
+ * is stored in each file, so files written before open as they were.
+ */
+const OBFUSCATION_N = 1 << 10;
 const SETTING_NAME = /^[a-z0-9_\-.]+$/;
 
 interface KeystoreFile {
@@ -104,14 +111,15 @@ export class Keystore implements SecureSettings {
     if (!this.entries.has('keystore.seed')) this.entries.set('keystore.seed', randomBytes(20));
     const salt = randomBytes(16);
     const iv = randomBytes(12);
-    const key = scryptSync(password, salt, SCRYPT.keyLength, { N: SCRYPT.N, r: SCRYPT.r, p: SCRYPT.p, maxmem: SCRYPT.maxmem });
+    const n = password === '' ? OBFUSCATION_N : SCRYPT.N;
+    const key = scryptSync(password, salt, SCRYPT.keyLength, { N: n, r: SCRYPT.r, p: SCRYPT.p, maxmem: SCRYPT.maxmem });
     const cipher = createCipheriv('aes-256-gcm', key, iv);
     const plain = Buffer.from(JSON.stringify(Object.fromEntries([...this.entries].map(([name, value]) => [name, value.toString('base64')]))));
     const data = Buffer.concat([cipher.update(plain), cipher.final()]);
     const contents: KeystoreFile = {
       format: 'strait-keystore',
       version: KEYSTORE_FORMAT_VERSION,
-      kdf: { name: 'scrypt', N: SCRYPT.N, r: SCRYPT.r, p: SCRYPT.p, salt: salt.toString('base64') },
+      kdf: { name: 'scrypt', N: n, r: SCRYPT.r, p: SCRYPT.p, salt: salt.toString('base64') },
       cipher: 'aes-256-gcm',
       iv: iv.toString('base64'),
       tag: cipher.getAuthTag().toString('base64'),

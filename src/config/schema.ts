@@ -95,6 +95,13 @@ export const nodeSettingDefinitions: readonly SettingDefinition[] = [
     faultInjection: true,
   },
   {
+    key: 'strait.test.scroll.node_page_disconnect',
+    type: boolean,
+    description:
+      'TEST ONLY fault injection (refused unless STRAIT_TEST_FAULT_INJECTION=1): a scroll page another node of its cluster asks of this node (a page of a cross-cluster scroll held here, forwarded to it, or this node\'s part of a page of a scroll across nodes) is computed, then the connection it came on closed instead of answered, once per scroll id and offset.',
+    faultInjection: true,
+  },
+  {
     key: 'strait.test.remote.scroll_disconnect_aliases',
     type: list,
     description:

@@ -10,6 +10,7 @@
 import { randomBytes as nodeRandomBytes } from 'node:crypto';
 import { existsSync, readdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
+import { segmentInputsDigest } from './segment-inputs.js';
 import type { Logger } from 'pino';
 import { assert, errors, EsError, type SqlDatabase } from '../common/index.js';
 import { timeValueMsOrReason } from '../common/time-value.js';
@@ -77,8 +78,42 @@ export interface IndexListener {
   refreshedStepwise?(index: IndexHandle, shard: number, maxSeqNo: number): Promise<void>;
   /** A follower's bootstrap copied these documents into shard `shard`'s store (committed; not searchable yet). */
   imported?(index: IndexHandle, shard: number, documents: readonly StoredDocument[]): void;
-  /** The bootstrap's copy into shard `shard` ended (`finishFollowerImport`): settles when what was built from it is ready. */
-  importFinished?(index: IndexHandle, shard: number): Promise<void>;
+  /**
+   * The bootstrap's copy into shard `shard` ended (`finishFollowerImport`): settles when what was
+   * built from it is ready, or, with `copied`, when the leader's segment files copied with it are.
+   */
+  importFinished?(index: IndexHandle, shard: number, copied?: CopiedSegmentFiles): Promise<void>;
+  /** Shard `shard`'s searchable state as files, at the store's max seq_no (a follower's bootstrap copies them); undefined when there are none. */
+  segmentFiles?(index: IndexHandle, shard: number): SegmentFilesSnapshot | undefined;
+}
+
+/** One search segment as files: `<name>.seg` and `<name>.meta` (searcher-files.ts), its deletes beside them. */
+export interface SegmentFileEntry {
+  readonly name: string;
+  readonly maxDoc: number;
+  /** Deleted doc ids (the files hold every document; deletes live beside them, as in the manifest). */
+  readonly deleted: readonly number[];
+}
+
+/**
+ * A shard's searchable state as files, consistent with its store at `refreshedSeqNo`: the files
+ * stay readable through `paths` while the caller holds them open, even once merged away.
+ */
+export interface SegmentFilesSnapshot {
+  readonly refreshedSeqNo: number;
+  readonly nextSegmentNumber: number;
+  /** `segmentInputsDigest` of the index: a follower takes the files only when its own is the same. */
+  readonly digest: string;
+  readonly segments: readonly (SegmentFileEntry & { readonly directory: string })[];
+}
+
+/** Segment files a follower's bootstrap copied from its leader into `directory` (beside the documents). */
+export interface CopiedSegmentFiles {
+  readonly directory: string;
+  readonly refreshedSeqNo: number;
+  readonly nextSegmentNumber: number;
+  readonly digest: string;
+  readonly segments: readonly SegmentFileEntry[];
 }
 
 export type BlockName = 'metadata' | 'read' | 'read_only' | 'write';
@@ -190,6 +225,8 @@ function durabilityOf(settings: FlatSettings): Durability {
 export class IndicesService {
   private readonly handles = new Map<string, MutableHandle>();
   private readonly listeners = new Set<IndexListener>();
+  /** Follower shards (`uuid/shard`) whose bootstrap copies the leader's segment files with the documents. */
+  private readonly segmentFileImports = new Set<string>();
   private readonly metadataStore: MetadataStore;
   private readonly randomBytes: (size: number) => Buffer;
   private destructiveRequiresName: boolean;
@@ -778,15 +815,40 @@ export class IndicesService {
    * not finish (a crash or a failure mid-copy) is emptied first, so that the new copy of the
    * leader's snapshot is exactly that snapshot (a document the leader deleted since is not kept).
    */
-  beginFollowerImport(handle: IndexHandle, shardNumber: number): void {
+  beginFollowerImport(handle: IndexHandle, shardNumber: number, options: { readonly segmentFiles?: boolean } = {}): void {
     const shard = this.openShardOf(handle, shardNumber);
     assert(!shard.bootstrapped, 'a bootstrapped follower shard is not copied again');
     if (shard.docCount() > 0 || shard.maxSeqNo >= 0) this.resetShard(handle, shardNumber);
+    const key = `${handle.uuid}/${shardNumber}`;
+    rmSync(this.followerSegmentsDirectory(handle, shardNumber), { recursive: true, force: true });
+    // The leader's segment files come with the documents: nothing is built from the documents.
+    if (options.segmentFiles === true) this.segmentFileImports.add(key);
+    else this.segmentFileImports.delete(key);
+  }
+
+  /** Where a follower's bootstrap puts the leader's segment files of one shard while it copies them. */
+  followerSegmentsDirectory(handle: IndexHandle, shardNumber: number): string {
+    return path.join(this.indexDirectory(handle.uuid), `ccr-segments-${shardNumber}`);
+  }
+
+  /** `segmentInputsDigest` of an index: what its segments are built under besides the documents. */
+  segmentInputsDigest(handle: IndexHandle): string {
+    return segmentInputsDigest(handle.metadata);
+  }
+
+  /** Shard `shardNumber`'s searchable state as files at the store's max seq_no (a follower's bootstrap copies them), when a searcher offers them. */
+  segmentFilesOf(handle: IndexHandle, shardNumber: number): SegmentFilesSnapshot | undefined {
+    for (const listener of this.listeners) {
+      const files = listener.segmentFiles?.(handle, shardNumber);
+      if (files !== undefined) return files;
+    }
+    return undefined;
   }
 
   /** Bootstrap: leader documents of one shard copied as they are (no history rows), then the snapshot's seq_no. */
   importFollowerDocuments(handle: IndexHandle, shardNumber: number, documents: readonly StoredDocument[]): void {
     this.openShardOf(handle, shardNumber).importDocuments(documents);
+    if (this.segmentFileImports.has(`${handle.uuid}/${shardNumber}`)) return;
     this.emit((listener) => listener.imported?.(handle, shardNumber, documents));
   }
 
@@ -795,16 +857,22 @@ export class IndicesService {
    * built from the copied documents meanwhile is ready (the searcher's segments built off the main
    * thread); a listener's failure is logged, and the refresh then builds from the store.
    */
-  async finishFollowerImport(handle: IndexHandle, shardNumber: number, maxSeqNo: number): Promise<void> {
+  async finishFollowerImport(handle: IndexHandle, shardNumber: number, maxSeqNo: number, copied?: CopiedSegmentFiles): Promise<void> {
     const shard = this.openShardOf(handle, shardNumber);
     shard.finishImport(maxSeqNo);
+    this.segmentFileImports.delete(`${handle.uuid}/${shardNumber}`);
     this.noteWrite(handle, maxSeqNo, shardNumber);
     const settling: Promise<void>[] = [];
     this.emit((listener) => {
-      const done = listener.importFinished?.(handle, shardNumber);
+      const done = listener.importFinished?.(handle, shardNumber, copied);
       if (done !== undefined) settling.push(done.catch((error: unknown) => this.log.warn({ err: error, index: handle.name, shard: shardNumber }, 'an index listener failed after a bootstrap')));
     });
-    await Promise.all(settling);
+    try {
+      await Promise.all(settling);
+    } finally {
+      // What the searcher did not take (a searcher not open, or files it refused) is not needed: the store has every document.
+      if (copied !== undefined) rmSync(copied.directory, { recursive: true, force: true });
+    }
   }
 
   /** Applies leader operations of one shard to the same shard of a follower (spec ccr.md §4.2 step 6); idempotent by seq_no. */

@@ -323,6 +323,8 @@ export async function startNode(config: NodeConfig, options: StartOptions): Prom
         wrapTransportHandler: (action, wrap) => remote.wrapTransportHandler(action, wrap),
         addTransportHandlers: (handlers) => remote.addTransportHandlers(handlers),
         remotes: remote.client,
+        // TEST ONLY fault injection (refused by the config unless STRAIT_TEST_FAULT_INJECTION=1).
+        testForwardedScrollPageDisconnect: String(config.flat['strait.test.scroll.node_page_disconnect'] ?? false) === 'true',
         log,
         nowMs,
       });

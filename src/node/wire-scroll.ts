@@ -25,6 +25,7 @@
  * Loaded only in multi-node mode (through wire-search.ts).
  */
 import { randomBytes } from 'node:crypto';
+import type { Logger } from 'pino';
 import type { ClusterState } from '../cluster/state.js';
 import { EsError, errors } from '../common/errors.js';
 import { mergeAggregationPartials, mergeShardResults, type FieldMappings, type ShardHit, type ShardResult } from '../index/searcher/index.js';
@@ -36,7 +37,7 @@ import { renderSearchResponse, typedKeys } from '../search/response.js';
 import { checkKeepAlive, encodeOpaqueId, opaqueIdBody, type ScrollOwner } from '../search/scroll.js';
 import { rejectAcrossClusters } from '../search/search-extras.js';
 import { allShardsFailed } from '../search/response.js';
-import { CrossClusterScrolls, decodeCrossClusterScrollId, type LocalScrollPart, type ScrollRemotes } from '../search/ccs-scroll.js';
+import { CrossClusterScrolls, decodeCrossClusterScroll, decodeCrossClusterScrollId, type LocalScrollPart, type ScrollRemotes } from '../search/ccs-scroll.js';
 import type { ClusterAuthorizer, ClusterPlan } from '../search/ccs.js';
 import type { ClusterScrollPage, SearchAuthorizer, SearchInput, SearchService } from '../search/search-service.js';
 import { dfsPhasesOnNodes, groupByNode, selectShardCopies, type ShardCopies } from '../search/shard-search.js';
@@ -120,7 +121,20 @@ export interface ScrollWiringOptions {
   /** The shards of this cluster's part of a cross-cluster scroll, authorized for the caller (`local`: this node's own copies). */
   readonly planLocal: (input: SearchInput, access: ClusterAuthorizer) => readonly ShardCopies[] | 'local';
   readonly nowMs: () => number;
+  readonly log?: Logger;
+  /**
+   * TEST ONLY fault injection (`strait.test.scroll.node_page_disconnect`, refused unless
+   * STRAIT_TEST_FAULT_INJECTION=1), logged there: a scroll page another node asks of this one (a
+   * page of a cross-cluster scroll held here, forwarded to it; this node's part of a page of a
+   * scroll across nodes) is computed (a cross-cluster scroll advances), then the connection it
+   * came on closed instead of answered, once per scroll id and offset, so tests lose a page's
+   * answer on a real link between nodes.
+   */
+  readonly testPageDisconnect?: Logger;
 }
+
+/** How many pages the test-only page disconnect remembers having dropped. */
+const testDisconnectsMax = 10_000;
 
 export interface ScrollWiring {
   readonly handlers: ReadonlyMap<string, TransportHandler>;
@@ -181,9 +195,27 @@ export function wireScroll(options: ScrollWiringOptions): ScrollWiring {
     if (!Array.isArray(ids) || !ids.every((id) => typeof id === 'string')) throw errors.illegalArgument(`malformed [${SCROLL_NODE_ACTIONS.free}] request`);
     return { freed: search.clearScroll(ids as string[], ownerOf(body['owner'])).body['num_freed'] as number };
   };
+  // TEST ONLY: the pages whose connection the fault injection already closed (once per scroll id and offset).
+  const testDisconnected = new Set<string>();
+  const withTestDisconnect = (handle: TransportHandler): TransportHandler => {
+    const log = options.testPageDisconnect;
+    if (log === undefined) return handle;
+    return async (request) => {
+      const answer = await handle(request);
+      const { scroll_id: scrollId, offset } = request.body as Record<string, unknown>;
+      const key = `${String(scrollId)}@${String(offset)}`;
+      if (request.closeConnection !== undefined && !testDisconnected.has(key) && testDisconnected.size < testDisconnectsMax) {
+        testDisconnected.add(key);
+        log.warn({ peer: request.peer.handshake.nodeName, action: request.action }, 'strait.test.scroll.node_page_disconnect: closing the node-to-node connection instead of answering a computed scroll page (test-only setting)');
+        request.closeConnection();
+        throw errors.nodeDisconnected(undefined, request.peer.address, request.action);
+      }
+      return answer;
+    };
+  };
   const handlers = new Map<string, TransportHandler>([
     [SCROLL_NODE_ACTIONS.open, options.internalHandler((body) => openHere(objectBody(body, SCROLL_NODE_ACTIONS.open)))],
-    [SCROLL_NODE_ACTIONS.page, options.internalHandler((body) => pageHere(objectBody(body, SCROLL_NODE_ACTIONS.page)))],
+    [SCROLL_NODE_ACTIONS.page, withTestDisconnect(options.internalHandler((body) => pageHere(objectBody(body, SCROLL_NODE_ACTIONS.page))))],
     [SCROLL_NODE_ACTIONS.free, options.internalHandler((body) => freeHere(objectBody(body, SCROLL_NODE_ACTIONS.free)))],
     [
       SCROLL_NODE_ACTIONS.clearAll,
@@ -192,7 +224,7 @@ export function wireScroll(options: ScrollWiringOptions): ScrollWiring {
         return { freed: crossCluster + (search.clearScroll('all', { username: '_system', realm: '__cluster' }).body['num_freed'] as number) };
       }),
     ],
-    [SCROLL_NODE_ACTIONS.crossClusterPage, options.internalHandler((body) => crossClusterPageHere(objectBody(body, SCROLL_NODE_ACTIONS.crossClusterPage)))],
+    [SCROLL_NODE_ACTIONS.crossClusterPage, withTestDisconnect(options.internalHandler((body) => crossClusterPageHere(objectBody(body, SCROLL_NODE_ACTIONS.crossClusterPage))))],
     [SCROLL_NODE_ACTIONS.crossClusterFree, options.internalHandler((body) => crossClusterFreeHere(objectBody(body, SCROLL_NODE_ACTIONS.crossClusterFree)))],
   ]);
 
@@ -332,15 +364,22 @@ export function wireScroll(options: ScrollWiringOptions): ScrollWiring {
   const pageParts = async (state: ScrollIdState, keepAlive: string | undefined, owner: ScrollOwner) => {
     if (keepAlive !== undefined) checkKeepAlive(parseTimeValueMs(keepAlive, 'scroll'));
     // Every part is asked (even one read to its end), so each context's keep-alive is renewed and a gone one is reported.
+    // A part's page is read at the offset the id names (the node's context does not advance), so
+    // one whose connection dropped before the answer is asked once more rather than taken as gone.
     const pages = await Promise.all(
-      state.parts.map(([node, id, offset]) =>
-        onNode(node, SCROLL_NODE_ACTIONS.page, { scroll_id: id, offset, scroll: keepAlive ?? null, owner }, pageHere).catch((error: unknown) => {
+      state.parts.map(([node, id, offset]) => {
+        const ask = () => onNode(node, SCROLL_NODE_ACTIONS.page, { scroll_id: id, offset, scroll: keepAlive ?? null, owner }, pageHere);
+        return ask().catch((error: unknown) => {
+          if (!(error instanceof EsError && error.type === 'node_disconnected_exception')) throw error;
+          options.log?.info({ node }, 'a node holding part of a scroll closed the connection before answering its page; asking it again');
+          return ask();
+        }).catch((error: unknown) => {
           // A node that died holding a part (still in the published state, unreachable): its
           // context is gone with it, answered as a context missing, as once the node has left.
           if (error instanceof EsError && lostWithNodeTypes.has(error.type)) throw allShardsFailed([{ index: null, shard: -1, node, cause: errors.searchContextMissing(id) }]);
           throw error;
-        }),
-      ),
+        });
+      }),
     );
     const { hits, next } = cutPage({ ...state, sort: state.sort ?? undefined }, pages);
     return { pages, hits, scrollId: encodeId({ ...next, sort: state.sort }) };
@@ -421,11 +460,32 @@ export function wireScroll(options: ScrollWiringOptions): ScrollWiring {
     if (typeof contextId !== 'string') throw errors.illegalArgument(`malformed [${SCROLL_NODE_ACTIONS.crossClusterFree}] request`);
     return { freed: ccsScrolls === undefined ? 0 : await ccsScrolls.clear(contextId, ownerOf(body['owner'])) };
   };
-  /** The next page of a cross-cluster scroll, on the node holding it. */
-  const crossClusterPage = (node: string, contextId: string, scrollId: string, keepAlive: string | undefined, restTotalHitsAsInt: boolean, owner: ScrollOwner): Promise<Record<string, unknown>> => {
+  /**
+   * The page of a cross-cluster scroll its id names, on the node holding it. The id names the
+   * page's offset, so the holder answers the same page again for it: a page whose connection
+   * dropped before the answer (the holder may have advanced) is sent once more; a holder that
+   * cannot be reached is a missing context (the scroll is lost with its node), never a skipped page.
+   */
+  const crossClusterPage = async (node: string, contextId: string, scrollId: string, keepAlive: string | undefined, restTotalHitsAsInt: boolean, owner: ScrollOwner): Promise<Record<string, unknown>> => {
     const body = { context_id: contextId, scroll_id: scrollId, scroll: keepAlive ?? null, rest_total_hits_as_int: restTotalHitsAsInt, owner };
-    if (node !== nodeId && options.state().nodes[node] === undefined) return Promise.reject(allShardsFailed([{ index: null, shard: -1, node: undefined, cause: errors.searchContextMissing(contextId) }]));
-    return node === nodeId ? crossClusterPageHere(body) : (options.request(node, SCROLL_NODE_ACTIONS.crossClusterPage, body, scrollRequestTimeoutMs) as Promise<Record<string, unknown>>);
+    const missing = () => allShardsFailed([{ index: null, shard: -1, node, cause: errors.searchContextMissing(contextId) }]);
+    if (node === nodeId) return crossClusterPageHere(body);
+    if (options.state().nodes[node] === undefined) throw missing();
+    const ask = () => options.request(node, SCROLL_NODE_ACTIONS.crossClusterPage, body, scrollRequestTimeoutMs) as Promise<Record<string, unknown>>;
+    try {
+      try {
+        return await ask();
+      } catch (error) {
+        // An id naming no offset (issued before ids named one) cannot be asked again safely.
+        const resendable = decodeCrossClusterScroll(scrollId)?.offset !== undefined;
+        if (!(error instanceof EsError && error.type === 'node_disconnected_exception') || !resendable) throw error;
+        options.log?.info({ node, contextId }, 'the node holding a cross-cluster scroll closed the connection before answering a page; asking it for the same page again');
+        return await ask();
+      }
+    } catch (error) {
+      if (error instanceof EsError && lostWithNodeTypes.has(error.type)) throw missing();
+      throw error;
+    }
   };
   /** Frees a cross-cluster scroll on the node holding it (0: gone, another caller's, or its node left). */
   const crossClusterFree = (node: string, contextId: string, owner: ScrollOwner): Promise<number> => {

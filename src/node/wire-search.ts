@@ -223,6 +223,8 @@ export interface SearchWiringOptions {
   readonly wrapTransportHandler: (action: string, wrap: (own: TransportHandler | undefined) => TransportHandler) => void;
   /** The remote clusters this node searches (cross-cluster requests; their settings are the cluster's, their keystore credentials this node's). */
   readonly remotes?: RemoteClusters;
+  /** TEST ONLY (`strait.test.scroll.node_page_disconnect`): see ScrollWiringOptions.testPageDisconnect. */
+  readonly testForwardedScrollPageDisconnect?: boolean;
   readonly log: Logger;
   readonly nowMs: () => number;
 }
@@ -281,6 +283,8 @@ export function wireSearch(options: SearchWiringOptions): SearchWiring {
     ...(options.remotes !== undefined && 'openScroll' in options.remotes ? { remotes: options.remotes as RemoteClusters & ScrollRemotes } : {}),
     planLocal: (input, access) => planSearchShards({ indices, state: () => coordinator.state(), nodeId, restrictionsTravel: true }, input, access),
     nowMs: options.nowMs,
+    log: options.log.child({ component: 'scroll' }),
+    ...(options.testForwardedScrollPageDisconnect === true ? { testPageDisconnect: options.log.child({ component: 'scroll' }) } : {}),
   });
   options.addTransportHandlers(scrolls.handlers);
   // Point in time contexts stay on the data nodes; the id names each shard's node and context (wire-pit.ts).

@@ -11,6 +11,11 @@
  * asked again (by the client's retry, or once at once by the remote client) and answered again
  * rather than skipped; a cluster that cannot resend (its answer names no offset) after such a loss
  * fails the scroll with a missing context (404) instead of skipping hits silently.
+ * Each page's scroll id names the offset of the page it asks for (the hits answered before it), so
+ * a page whose answer was lost (a node of this cluster forwarded it to the node holding the scroll
+ * and the connection between them dropped, or the client's own connection dropped) is answered
+ * again for the same id rather than the next page; an id naming an older page is a missing
+ * context (404): only the latest id and the one before it continue the scroll.
  * Reference: https://www.elastic.co/guide/en/elasticsearch/reference/current/paginate-search-results.html#scroll-search-results
  */
 import { EsError, errors } from '../common/index.js';
@@ -81,17 +86,35 @@ interface State {
   expiresAtMs: number;
   /** One page at a time: a scroll request waits for the one before it. */
   busy: Promise<unknown>;
+  /** Hits answered so far (the offset the latest scroll id names). */
+  served: number;
+  /** The last page answered by `scroll` (where it started and its hits), answered again for the id that asked it. */
+  lastPage: { readonly from: number; readonly hits: readonly RenderedHit[] } | undefined;
 }
 
 const idPrefix = 'strait-ccs-scroll:';
 
-/** The context id of a cross-cluster scroll id, or undefined for any other id (a local scroll's). */
-export function decodeCrossClusterScrollId(scrollId: string): string | undefined {
-  return opaqueIdBody(idPrefix, scrollId);
+/** `#offset` after the context id: the page the id asks for (ids issued before pages named it have none). */
+const offsetPattern = /#(0|[1-9][0-9]{0,15})$/;
+
+/** The context id and page offset of a cross-cluster scroll id, or undefined for any other id (a local scroll's). */
+export function decodeCrossClusterScroll(scrollId: string): { readonly contextId: string; readonly offset: number | undefined } | undefined {
+  const body = opaqueIdBody(idPrefix, scrollId);
+  if (body === undefined) return undefined;
+  const match = offsetPattern.exec(body);
+  if (match === null) return { contextId: body, offset: undefined };
+  const offset = Number(match[1]);
+  return Number.isSafeInteger(offset) && match.index > 0 ? { contextId: body.slice(0, match.index), offset } : { contextId: body, offset: undefined };
 }
 
-function encodeId(contextId: string): string {
-  return encodeOpaqueId(idPrefix, contextId);
+/** The context id of a cross-cluster scroll id, or undefined for any other id (a local scroll's). */
+export function decodeCrossClusterScrollId(scrollId: string): string | undefined {
+  return decodeCrossClusterScroll(scrollId)?.contextId;
+}
+
+/** The id asking for the page that starts `offset` hits into the scroll. */
+function encodeId(contextId: string, offset: number): string {
+  return encodeOpaqueId(idPrefix, `${contextId}#${offset}`);
 }
 
 function sameOwner(left: ScrollOwner, right: ScrollOwner): boolean {
@@ -202,15 +225,23 @@ export class CrossClusterScrolls {
       keepAliveMs,
       expiresAtMs: started + keepAliveMs,
       busy: Promise.resolve(),
+      served: 0,
+      lastPage: undefined,
     };
     const contextId = this.randomId();
     this.contexts.set(contextId, state);
     const aggregations =
       summary.aggregations === undefined ? undefined : parsed.typedKeys ? typedKeys(summary.aggregations, parsed.request.aggregations, mappings) : summary.aggregations;
-    return this.page(state, encodeId(contextId), started, parsed.restTotalHitsAsInt, aggregations);
+    const hits = this.cut(state);
+    state.served = hits.length;
+    return this.render(state, hits, encodeId(contextId, state.served), started, parsed.restTotalHitsAsInt, aggregations);
   }
 
-  /** `_search/scroll` with a cross-cluster scroll id. */
+  /**
+   * `_search/scroll` with a cross-cluster scroll id: the page its offset names, the next one (the
+   * latest id) or the last one answered again (the id before it, whose answer was lost); an id
+   * without an offset (issued before ids named one) gets the next page.
+   */
   async scroll(contextId: string, scrollId: string, keepAlive: string | undefined, restTotalHitsAsInt: boolean, owner: ScrollOwner): Promise<Record<string, unknown>> {
     const started = this.nowMs();
     const keepAliveMs = keepAlive === undefined ? undefined : parseTimeValueMs(keepAlive, 'scroll');
@@ -223,9 +254,21 @@ export class CrossClusterScrolls {
     if (keepAliveMs !== undefined) state.keepAliveMs = keepAliveMs;
     state.expiresAtMs = started + state.keepAliveMs;
     const previous = state.busy;
+    const offset = decodeCrossClusterScroll(scrollId)?.offset;
     const next = previous.then(async () => {
+      if (offset !== undefined && offset !== state.served) {
+        // The page answered last, asked again (its answer was lost): the same hits, the same next id.
+        if (state.lastPage === undefined || offset !== state.lastPage.from) {
+          throw allShardsFailed([{ index: null, shard: -1, node: undefined, cause: errors.scrollIdNotLatest(contextId, offset, state.served) }]);
+        }
+        return this.render(state, state.lastPage.hits, encodeId(contextId, state.served), started, restTotalHitsAsInt, undefined);
+      }
       await this.refill(state, keepAlive);
-      return this.page(state, scrollId, started, restTotalHitsAsInt, undefined);
+      const hits = this.cut(state);
+      state.lastPage = { from: state.served, hits };
+      state.served += hits.length;
+      // An id without an offset (issued before ids named one) keeps its form, as it was answered before.
+      return this.render(state, hits, offset === undefined ? scrollId : encodeId(contextId, state.served), started, restTotalHitsAsInt, undefined);
     });
     state.busy = next.catch(() => undefined);
     return next;
@@ -270,7 +313,7 @@ export class CrossClusterScrolls {
   }
 
   /** Cuts the next page from the buffers (every cluster still scrolling has a full page buffered). */
-  private page(state: State, scrollId: string, started: number, restTotalHitsAsInt: boolean, aggregations: Record<string, unknown> | undefined): Record<string, unknown> {
+  private cut(state: State): RenderedHit[] {
     const size = state.request.size;
     const results: ShardResult[] = state.cursors.map((cursor, i) => ({
       shardKey: String(i),
@@ -284,6 +327,10 @@ export class CrossClusterScrolls {
     const merged = mergeShardResults(results, { ...state.request, from: 0, size, aggregations: [], trackTotalHits: false });
     const taken = new Set(merged.hits);
     for (const cursor of state.cursors) cursor.buffer = cursor.buffer.filter((hit) => !taken.has(hit));
+    return merged.hits as RenderedHit[];
+  }
+
+  private render(state: State, hits: readonly RenderedHit[], scrollId: string, started: number, restTotalHitsAsInt: boolean, aggregations: Record<string, unknown> | undefined): Record<string, unknown> {
     const response = renderSearchResponse({
       tookMs: this.nowMs() - started,
       scrollId,
@@ -291,7 +338,7 @@ export class CrossClusterScrolls {
       shards: { ...state.shards, failures: [] },
       total: state.total,
       maxScore: state.maxScore,
-      hits: merged.hits.map((hit) => (hit as RenderedHit).rendered),
+      hits: hits.map((hit) => hit.rendered),
       aggregations,
       restTotalHitsAsInt,
     });

@@ -127,6 +127,7 @@ export class NativeSecurityService {
     const ttlMs = options.cacheTtlMs ?? 20 * 60_000;
     this.passwordCache = new VerificationCache(maxEntries, ttlMs, options.nowMs);
     this.apiKeyCache = new VerificationCache(maxEntries, options.apiKeyCacheTtlMs ?? ttlMs, options.nowMs);
+    void hashForTiming(); // ready before the first request that needs it
     if (options.bootstrapPassword !== undefined && options.bootstrapPassword.length > 0) {
       this.bootstrapHash = hashSecretSync(options.bootstrapPassword);
     }
@@ -269,7 +270,7 @@ export class NativeSecurityService {
       storedHash = user?.passwordHash ?? undefined;
     }
     if (user === undefined || storedHash === undefined) {
-      await verifySecret(password, hashForTiming);
+      await verifySecret(password, await hashForTiming());
       this.log.info({ username, realm: realm.name }, 'authentication failed: unknown user or no password set');
       throw failed();
     }
@@ -309,7 +310,7 @@ export class NativeSecurityService {
     const account = serviceAccounts.get(token.principal);
     const stored = account === undefined ? undefined : this.store.getServiceToken(token.principal, token.name);
     if (account === undefined || stored === undefined) {
-      await verifySecret(token.secret, hashForTiming);
+      await verifySecret(token.secret, await hashForTiming());
       this.log.info({ principal: token.principal, token: token.name }, 'authentication failed: unknown service account token');
       throw failed();
     }
@@ -403,7 +404,7 @@ export class NativeSecurityService {
     if (expectedType === 'cross_cluster' && decoded.secret.length !== API_KEY_SECRET_LENGTH) throw errors.authenticationFailed('invalid cross-cluster API key value');
     const key = this.store.getApiKey(decoded.id);
     if (key === undefined) {
-      await verifySecret(decoded.secret, hashForTiming);
+      await verifySecret(decoded.secret, await hashForTiming());
       this.log.info({ api_key_id: decoded.id }, 'authentication failed: unknown API key');
       throw invalid(`unable to find apikey with id ${decoded.id}`);
     }
@@ -792,8 +793,14 @@ export class NativeSecurityService {
   }
 }
 
-/** Verified against when the user or key is unknown, so that a miss costs what a hit costs. */
-const hashForTiming = hashSecretSync(randomBytes(12).toString('hex'));
+/**
+ * Verified against when the user or key is unknown, so that a miss costs what a hit costs. Hashed
+ * on the thread pool when the first service is made (not on the main thread while the node starts).
+ */
+let timingHash: Promise<string> | undefined;
+function hashForTiming(): Promise<string> {
+  return (timingHash ??= hashSecret(randomBytes(12).toString('hex')));
+}
 
 export function publicUser(user: StoredUser): AuthenticatedUser {
   return { username: user.username, roles: user.roles, fullName: user.fullName, email: user.email, metadata: user.metadata, enabled: user.enabled };

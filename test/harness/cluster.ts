@@ -107,10 +107,48 @@ export interface Certificates {
   readonly caPem: string;
 }
 
-/** A CA made by `strait certutil ca`. */
+/**
+ * Under scripts/run-tests.mjs (STRAIT_TEST_SHARED_DIR), files made once for the run and copied by
+ * every test file after: `name` is looked up there; when absent, `make(dir)` writes the files into
+ * a fresh dir, which is published under `name` whole (a rename: no test file sees half of it; when
+ * another file published first, its copy stays and ours is used by this process only). Returns the
+ * dir to copy from. Without the shared dir, `make` runs into a temp dir of this process.
+ */
+function sharedFiles(name: string, make: (dir: string) => void): string {
+  const shared = process.env['STRAIT_TEST_SHARED_DIR'];
+  if (shared === undefined) {
+    const dir = makeTempDir('strait-made-');
+    make(dir);
+    return dir;
+  }
+  const published = path.join(shared, name);
+  if (existsSync(published)) return published;
+  const partial = `${published}.${process.pid}`;
+  mkdirSync(partial, { recursive: true });
+  make(partial);
+  try {
+    renameSync(partial, published);
+    return published;
+  } catch {
+    // Published meanwhile by another test file (a non-empty dir is not replaced): ours serves this process.
+    tempDirs.add(partial);
+    return partial;
+  }
+}
+
+/**
+ * How many CAs this process made: the n-th CA of every test file is the same run-wide CA (made by
+ * `strait certutil ca` once, under STRAIT_TEST_SHARED_DIR), so the CAs of one file still differ from
+ * each other (tests that need a foreign CA make a second one) while files no longer pay a CLI
+ * process and an RSA key generation for each. Test files never talk to each other's nodes.
+ */
+let casMade = 0;
+
+/** A CA made by `strait certutil ca` (the run's n-th, copied into a dir of its own). */
 export function makeCa(): Certificates {
   const dir = makeTempDir('strait-ca-');
-  mustRunCli(['certutil', 'ca', '--out', dir]);
+  const source = sharedFiles(`ca-${casMade++}`, (into) => mustRunCli(['certutil', 'ca', '--out', into]));
+  for (const file of ['ca.crt', 'ca.key']) copyFileSync(path.join(source, file), path.join(dir, file));
   return { dir, caCert: path.join(dir, 'ca.crt'), caKey: path.join(dir, 'ca.key'), caPem: readFileSync(path.join(dir, 'ca.crt'), 'utf8') };
 }
 
@@ -127,12 +165,14 @@ export function makeNodeCertificate(ca: Certificates, targetDir: string, name = 
  */
 const nodeCertificates = new Map<string, { readonly crt: Buffer; readonly key: Buffer }>();
 function nodeCertificateOf(ca: Certificates, targetDir: string): void {
-  let made = nodeCertificates.get(ca.dir);
+  // Keyed by the CA certificate itself: under scripts/run-tests.mjs, every test file with the same
+  // run-wide CA (makeCa) shares the node certificate made for it.
+  const caKey = createHash('sha256').update(ca.caPem).digest('hex').slice(0, 16);
+  let made = nodeCertificates.get(caKey);
   if (made === undefined) {
-    makeNodeCertificate(ca, targetDir);
-    made = { crt: readFileSync(path.join(targetDir, 'node.crt')), key: readFileSync(path.join(targetDir, 'node.key')) };
-    nodeCertificates.set(ca.dir, made);
-    return;
+    const source = sharedFiles(`node-certificate-${caKey}`, (into) => makeNodeCertificate(ca, into));
+    made = { crt: readFileSync(path.join(source, 'node.crt')), key: readFileSync(path.join(source, 'node.key')) };
+    nodeCertificates.set(caKey, made);
   }
   mkdirSync(targetDir, { recursive: true });
   writeFileSync(path.join(targetDir, 'node.crt'), made.crt);
@@ -164,21 +204,26 @@ function keystoreWithPassword(configDir: string, password: string): void {
 
 /**
  * Adds `entries` to the node's keystore (made if absent) with `strait keystore add`. The file made
- * for one starting keystore and one set of entries is kept in this process and copied for the next
- * node alike: a CLI process and a scrypt less per node.
+ * for one starting keystore and one set of entries is kept (in this process, and for the run under
+ * STRAIT_TEST_SHARED_DIR) and copied for the next node alike: a CLI process and a scrypt less per node.
  */
 const keystoresWithEntries = new Map<string, Buffer>();
 function keystoreWithEntries(configDir: string, entries: Readonly<Record<string, string>>): void {
   const file = path.join(configDir, 'strait.keystore');
   const start = existsSync(file) ? readFileSync(file) : Buffer.alloc(0);
   const key = createHash('sha256').update(start).update(JSON.stringify(Object.entries(entries).sort())).digest('hex');
-  const made = keystoresWithEntries.get(key);
-  if (made !== undefined) {
-    writeFileSync(file, made, { mode: 0o600 });
-    return;
+  let made = keystoresWithEntries.get(key);
+  if (made === undefined) {
+    // Made once for the run (sharedFiles): the same starting keystore (the shared bootstrap one)
+    // and entries in another test file copy it.
+    const source = sharedFiles(`keystore-entries-${key.slice(0, 16)}`, (into) => {
+      if (start.length > 0) writeFileSync(path.join(into, 'strait.keystore'), start, { mode: 0o600 });
+      for (const [name, value] of Object.entries(entries)) mustRunCli(['keystore', 'add', name, '--stdin', '--force', '--config-dir', into], value);
+    });
+    made = readFileSync(path.join(source, 'strait.keystore'));
+    keystoresWithEntries.set(key, made);
   }
-  for (const [name, value] of Object.entries(entries)) mustRunCli(['keystore', 'add', name, '--stdin', '--force', '--config-dir', configDir], value);
-  keystoresWithEntries.set(key, readFileSync(file));
+  writeFileSync(file, made, { mode: 0o600 });
 }
 
 /** strait.yml lines that open the remote cluster interface (API-key-model remotes dial it) on a free port. */

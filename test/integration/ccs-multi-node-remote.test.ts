@@ -53,7 +53,9 @@ describe('cross-cluster search against a three-node remote cluster', { skip }, (
     // far-1 is no gateway for a cluster that asks for node.attr.gateway (it is the seed only).
     // The gateway far-2 loses the first answer of each scroll page the alias `fardrop` asks of it
     // (test-only fault injection); far-3 answers every page (so a page asked again there is answered).
-    const dropping = '\nstrait.test.remote.scroll_disconnect_aliases: [fardrop]';
+    // far-2 also loses the first answer of each scroll page another node of its cluster asks of it
+    // (a page of a cross-cluster scroll it holds, its part of a page across nodes; test-only).
+    const dropping = '\nstrait.test.remote.scroll_disconnect_aliases: [fardrop]\nstrait.test.scroll.node_page_disconnect: true';
     cluster = await startMultiNodeCluster({ clusterName: 'far', nodes: 3, remoteClusterServer: true, faultInjection: true, yaml: (index) => (index === 0 ? '' : `node.attr.gateway: true${index === 1 ? dropping : ''}`) });
     remote = cluster.nodes;
     local = await startNode({ ca: cluster.ca!, clusterName: 'near', nodeName: 'near-1', yaml: [REMOTE_CLUSTER_CLIENT_YAML, 'cluster.remote.node.attr: gateway'].join('\n') });
@@ -470,6 +472,8 @@ describe('cross-cluster search against a three-node remote cluster', { skip }, (
       await until(`nina on ${node.url}`, async () => ((await jsonCall(node, 'GET', '/_security/user/nina')).status === 200 ? true : undefined));
     }
     const expectedIds = [...Array.from({ length: DOCS }, (_, n) => `d${n}`), ...Array.from({ length: NEAR }, (_, i) => `n${i}`)];
+    // far-2's test-only drops of scroll pages asked by another node: forwarded pages of a cross-cluster scroll it holds, or its part of a page.
+    const droppedPages = (action: string): number => remote[1]!.logs.filter((line) => line.includes('closing the node-to-node connection instead of answering') && line.includes(`"action":"${action}"`)).length;
     const aggs = { kinds: { terms: { field: 'kind' } }, total: { sum: { field: 'n' } } };
     for (const via of [remote[1]!, remote[2]!]) {
       for (const client of [via.client(), via.client({ username: 'nina', password: 'nina-password' })]) {
@@ -541,14 +545,30 @@ describe('cross-cluster search against a three-node remote cluster', { skip }, (
       assert.deepEqual(opened.body.aggregations.kinds.buckets, [{ key: 'red', doc_count: DOCS / 3 + NEAR }, { key: 'blue', doc_count: DOCS / 3 }, { key: 'green', doc_count: DOCS / 3 }]);
       const scrolled: string[] = opened.body.hits.hits.map((hit: { _id: string }) => hit._id);
       let scrollId = opened.body._scroll_id as string;
+      // far-2 loses the first answer of each page another node asks of it, after computing it:
+      // opened through far-2, the pages forwarded to it (it holds the scroll); through far-3, its
+      // part of the local pages. The asking node sends the page again (its id names the offset)
+      // and far-2 answers that page again rather than the next.
+      const forwardedBefore = droppedPages('indices:data/read/search[phase/query/scroll/clusters]');
+      const partsBefore = droppedPages('indices:data/read/search[phase/query/scroll]');
+      const failedPages: string[] = [];
       for (let page = 0; page < 20; page++) {
-        const next = await jsonCall(remote[page % remote.length]!, 'POST', '/_search/scroll', { scroll_id: scrollId, scroll: '1m' });
+        const ask = () => jsonCall(remote[page % remote.length]!, 'POST', '/_search/scroll', { scroll_id: scrollId, scroll: '1m' });
+        let next = await ask();
+        if (next.status !== 200) {
+          // As a client would: the same scroll id once more after a failed page.
+          failedPages.push(next.text);
+          next = await ask();
+        }
         assert.equal(next.status, 200, next.text);
         scrollId = next.body._scroll_id;
         if (next.body.hits.hits.length === 0) break;
         scrolled.push(...next.body.hits.hits.map((hit: { _id: string }) => hit._id));
       }
       assert.deepEqual(scrolled, expectedIds, 'every hit of both clusters once, in order');
+      assert.deepEqual(failedPages, [], 'no page failed');
+      if (via === remote[1]) assert.ok(droppedPages('indices:data/read/search[phase/query/scroll/clusters]') - forwardedBefore >= 5, 'far-2 closed the connection of forwarded pages');
+      else assert.ok(droppedPages('indices:data/read/search[phase/query/scroll]') - partsBefore >= 1, 'far-2 closed the connection of its part of pages');
       const other = remote.find((node) => node !== via)!;
       const stolen = await failure(other.client({ username: 'nina', password: 'nina-password' }).scroll({ scroll_id: scrollId }));
       assert.equal(stolen.status, 404, 'another user cannot continue it');

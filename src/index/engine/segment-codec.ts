@@ -186,6 +186,36 @@ export interface DeserializeOptions {
   readonly sources?: (position: number, offsets: Float64Array) => SourceTexts | undefined;
 }
 
+/**
+ * `terms` and `termOrdinals` of a postings field, parsed from the JSON section `bytes` on first
+ * read (as getters: copy them with their descriptors, a spread would call them).
+ */
+function lazyTerms(bytes: Buffer): Pick<PostingsField, 'terms' | 'termOrdinals'> {
+  let terms: string[] | undefined;
+  let ordinals: Map<string, number> | undefined;
+  const readTerms = (): string[] => {
+    if (terms === undefined) {
+      const parsed: unknown = JSON.parse(bytes.toString('utf8'));
+      if (!Array.isArray(parsed)) throw new SegmentFormatError('a term dictionary is not an array');
+      terms = parsed as string[];
+    }
+    return terms;
+  };
+  return {
+    get terms(): string[] {
+      return readTerms();
+    },
+    get termOrdinals(): Map<string, number> {
+      if (ordinals === undefined) {
+        const list = readTerms();
+        ordinals = new Map();
+        for (let ordinal = 0; ordinal < list.length; ordinal++) ordinals.set(list[ordinal]!, ordinal);
+      }
+      return ordinals;
+    },
+  };
+}
+
 /** Loads a serialized segment; throws SegmentFormatError when the bytes are not a valid segment. */
 export function deserializeSegment(buffer: Buffer, options: DeserializeOptions = {}): Segment {
   if (buffer.length < fixedHeaderBytes || !buffer.subarray(0, 8).equals(magic)) throw new SegmentFormatError('not a Strait segment');
@@ -252,14 +282,14 @@ export function deserializeSegment(buffer: Buffer, options: DeserializeOptions =
   };
   const postings = new Map<string, PostingsField>();
   for (const [path, ref] of Object.entries<any>(header.postings)) {
-    const terms: string[] = read(ref.terms);
-    const termOrdinals = new Map<string, number>();
-    for (let ordinal = 0; ordinal < terms.length; ordinal++) termOrdinals.set(terms[ordinal]!, ordinal);
-    postings.set(path, {
+    // A field's terms are parsed on first read: a search touches a few fields, and parsing every
+    // field's dictionary (a JS string and a Map entry per term) was most of a segment's load.
+    // Their bytes are taken now (a view where the data stays anyway, else a copy of their own).
+    const termsRef: SectionRef = ref.terms;
+    const termsBytes = termsRef.offset >= textEnd ? Buffer.from(new Uint8Array(original.data, original.sectionBase + termsRef.offset, termsRef.length)) : Buffer.from(data, sectionBase + termsRef.offset, termsRef.length);
+    const field = {
       kind: ref.kind,
       name: path,
-      terms,
-      termOrdinals,
       postingsStart: read(ref.postingsStart),
       docs: read(ref.docs),
       freqs: read(ref.freqs),
@@ -274,7 +304,9 @@ export function deserializeSegment(buffer: Buffer, options: DeserializeOptions =
       docCount: ref.docCount,
       sumTotalTermFreq: ref.sumTotalTermFreq,
       sumDocFreq: ref.sumDocFreq,
-    });
+    };
+    // Defined as getters (a spread would call them now).
+    postings.set(path, Object.defineProperties(field, Object.getOwnPropertyDescriptors(lazyTerms(termsBytes))) as unknown as PostingsField);
   }
   const docValues = new Map<string, DocValues>();
   for (const [path, ref] of Object.entries<any>(header.docValues)) {

@@ -12,7 +12,7 @@
 import type { Logger } from 'pino';
 import { backgroundLane, runToEnd } from '../../common/index.js';
 import { computeShardStats, mergeSegmentsStepwise, type FieldMappings, type MergedSegment, type ShardStats, type SourceTextsSink } from '../engine/index.js';
-import type { IndexHandle, IndicesService } from '../indices-service.js';
+import type { CopiedSegmentFiles, IndexHandle, IndicesService, SegmentFilesSnapshot } from '../indices-service.js';
 import type { ShardStore } from '../store/index.js';
 import { engineMappings } from './document-input.js';
 import { isSharedSegment, segmentArrayBytes, shareSegmentArrays } from '../engine/shared-segment.js';
@@ -20,10 +20,14 @@ import { collectGarbage, compactHeap } from '../../common/heap.js';
 import { spillingSourceSink } from './source-file.js';
 import { withParseOptions } from '../mapping/index.js';
 import { settingBoolean } from '../settings.js';
-import { clearSearcherFiles, loadSearcherFiles, SearcherFilesError, searcherDirectory, writeAndLoadSegmentFiles, writeManifest, writeSearcherFiles, writeSegmentFilesStepwise } from './searcher-files.js';
+import { clearSearcherFiles, loadSearcherFiles, loadSegmentFiles, SearcherFilesError, searcherDirectory, writeAndLoadSegmentFiles, writeManifest, writeSearcherFiles, writeSegmentFiles, writeSegmentFilesStepwise } from './searcher-files.js';
+import { segmentInputsDigest } from '../segment-inputs.js';
+import { mkdirSync, renameSync } from 'node:fs';
+import path from 'node:path';
+import { withDeletes } from '../engine/index.js';
 import { segmentBuildPool, type SegmentBuilder, type WorkerBuiltSegment } from './segment-build-pool.js';
 import { finishPieceBuild, pieceBuilt, pieceDone, prebuildLimits, publishPieces, sameMappingKey, SegmentPrebuilder, type MappingKey, type PrebuildLimits, type PrebuiltPiece } from './segment-prebuilder.js';
-import { applyOperations, buildSearcherSegmentStepwise, emptySearcherState, finishMerge, finishRefresh, pickMerge, planRefresh, rebuildState, segmentName, startMerge, type BuiltSegment, type MergeChoice, type MergePlan, type RefreshPlan, type SearcherState, type VersionedDocument } from './searcher-state.js';
+import { applyOperations, buildSearcherSegmentStepwise, deletedDocs, emptySearcherState, finishMerge, finishRefresh, pickMerge, planRefresh, rebuildState, segmentName, startMerge, type BuiltSegment, type MergeChoice, type MergePlan, type RefreshPlan, type SearcherState, type VersionedDocument } from './searcher-state.js';
 import { pickForceMerge, type ForceMergeRequest } from './force-merge.js';
 import { docsDeletedOf } from './docs-deleted.js';
 
@@ -457,7 +461,11 @@ class ShardSearcher {
    * When they are not exactly the store's documents, or a build failed, nothing changes and the
    * next refresh rebuilds from the store.
    */
-  async settleImport(): Promise<void> {
+  async settleImport(copied?: CopiedSegmentFiles): Promise<void> {
+    if (copied !== undefined) {
+      this.takeCopiedSegments(copied);
+      return;
+    }
     const build = this.importBuild;
     if (build === undefined) return;
     build.settling = true;
@@ -487,6 +495,84 @@ class ShardSearcher {
     this.changedAt = performance.now();
     this.scheduleBackgroundWork();
     this.settleWaiters();
+  }
+
+  /**
+   * The bootstrap copied the leader's segment files with its documents: they become the state, as
+   * the segments built from those documents would (the leader's searcher made them from the same
+   * documents at the same seq_no, under the same mapping and analysis). When they cannot be taken
+   * (another mapping, another seq_no, a file that does not load), nothing changes and the refresh
+   * builds the documents from the store, as without them.
+   */
+  private takeCopiedSegments(copied: CopiedSegmentFiles): void {
+    const store = this.store;
+    if (this.closed || store === undefined) return;
+    const refuse = (reason: string): void => {
+      this.log.warn({ index: this.handle.name, shard: this.shardNumber, reason }, "the leader's segment files are not usable here; building the copied documents from the shard store");
+      if (this.waiters.length > 0) this.refreshInSlices(store.maxSeqNo);
+    };
+    if (!this.searchesNothing() || this.importBuild !== undefined) return refuse('the shard searches other segments already');
+    if (copied.refreshedSeqNo !== store.maxSeqNo) return refuse(`the files are refreshed to seq_no [${copied.refreshedSeqNo}], the shard stands at [${store.maxSeqNo}]`);
+    if (copied.digest !== segmentInputsDigest(this.handle.metadata)) return refuse('the leader built them under another mapping or analysis');
+    const segments: SearcherState['segments'][number][] = [];
+    const metadata: SearcherState['metadata'][number][] = [];
+    try {
+      mkdirSync(this.directory, { recursive: true });
+      for (const entry of copied.segments) {
+        for (const suffix of ['.seg', '.meta']) renameSync(path.join(copied.directory, `${entry.name}${suffix}`), path.join(this.directory, `${entry.name}${suffix}`));
+        const loaded = loadSegmentFiles(this.directory, entry.name);
+        if (loaded.segment.name !== entry.name || loaded.segment.maxDoc !== entry.maxDoc || loaded.metadata.seqNos.length !== entry.maxDoc) {
+          throw new SearcherFilesError(`segment [${entry.name}] does not match what the leader described`);
+        }
+        segments.push(entry.deleted.length > 0 ? withDeletes(loaded.segment, entry.deleted) : loaded.segment);
+        metadata.push(loaded.metadata);
+        this.written.add(entry.name);
+      }
+    } catch (error) {
+      return refuse((error as Error).message);
+    }
+    const live = segments.reduce((sum, segment) => sum + segment.liveDocCount, 0);
+    this.state = { segments, metadata, refreshedSeqNo: store.maxSeqNo, nextSegmentNumber: Math.max(this.state.nextSegmentNumber, copied.nextSegmentNumber) };
+    this.merge = undefined;
+    this.building = undefined;
+    this.prebuilder.discard();
+    this.changedAt = performance.now();
+    this.log.debug({ index: this.handle.name, shard: this.shardNumber, segments: segments.length, live_docs: live }, "the leader's segment files are searchable");
+    this.scheduleBackgroundWork();
+    this.settleWaiters();
+  }
+
+  /**
+   * The shard's searchable state as files, refreshed to the store's max seq_no now (a follower's
+   * bootstrap copies them beside the store's documents at the same seq_no): segments not on disk
+   * yet are written first. Undefined when the state cannot be had at that seq_no.
+   */
+  segmentFiles(): SegmentFilesSnapshot | undefined {
+    const store = this.store;
+    if (store === undefined || this.closed || this.importBuild !== undefined) return undefined;
+    this.refreshTo(store.maxSeqNo);
+    if (this.state.refreshedSeqNo !== store.maxSeqNo) return undefined;
+    try {
+      if (this.writing !== undefined) {
+        // Written whole below instead (a half-written file is not named by any manifest).
+        this.writing.steps.return();
+        this.writing = undefined;
+      }
+      this.state.segments.forEach((segment, position) => {
+        if (this.written.has(segment.name)) return;
+        writeSegmentFiles(this.directory, segment, this.state.metadata[position]!);
+        this.written.add(segment.name);
+      });
+    } catch (error) {
+      this.log.error({ err: error, index: this.handle.name }, 'failed to write search segments for a follower');
+      return undefined;
+    }
+    return {
+      refreshedSeqNo: this.state.refreshedSeqNo,
+      nextSegmentNumber: this.state.nextSegmentNumber,
+      digest: segmentInputsDigest(this.handle.metadata),
+      segments: this.state.segments.map((segment) => ({ name: segment.name, maxDoc: segment.maxDoc, deleted: deletedDocs(segment), directory: this.directory })),
+    };
   }
 
   /** The segments built from a bootstrap's documents, loaded; undefined when they are not exactly the store's documents or unusable. */
@@ -762,7 +848,8 @@ export class SearcherService {
       // A bootstrap's copied documents are built on the build worker while the copy goes on (by the
       // searcher the new follower index got: one opened now would first build what was copied so far).
       imported: (handle, shard, documents) => this.searchers.get(searcherKey(handle.uuid, shard))?.imported(documents),
-      importFinished: (handle, shard) => this.searchers.get(searcherKey(handle.uuid, shard))?.settleImport() ?? Promise.resolve(),
+      importFinished: (handle, shard, copied) => this.searchers.get(searcherKey(handle.uuid, shard))?.settleImport(copied) ?? Promise.resolve(),
+      segmentFiles: (handle, shard) => (handle.shards?.[shard] !== undefined ? this.searcherOf(handle, shard).segmentFiles() : undefined),
     });
   }
 

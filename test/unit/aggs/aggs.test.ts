@@ -103,17 +103,34 @@ test('histogram with interval and min_doc_count 0 fills empty buckets (search-ag
   assert.deepEqual(aggs({ h: { histogram: { field: 'price', interval: 10, min_doc_count: 1 } } }, { term: { tag: 'red' } }).h.buckets, expected.filter((bucket) => bucket.doc_count > 0));
 });
 
+// The oracle's formatters, one per time zone (making an Intl.DateTimeFormat costs far more than
+// using one), and its answers per local month (every date of a month has the same month start).
+const monthFormats = new Map<string, { month: Intl.DateTimeFormat; minute: Intl.DateTimeFormat }>();
+const monthStarts = new Map<string, number>();
 function localMonthStartUtc(utcMs: number, timeZone: string): number {
-  const format = new Intl.DateTimeFormat('en-US', { timeZone, year: 'numeric', month: 'numeric' });
-  const parts = Object.fromEntries(format.formatToParts(new Date(utcMs)).map((part) => [part.type, Number(part.value)]));
+  let formats = monthFormats.get(timeZone);
+  if (formats === undefined) {
+    formats = {
+      month: new Intl.DateTimeFormat('en-US', { timeZone, year: 'numeric', month: 'numeric' }),
+      minute: new Intl.DateTimeFormat('en-US', { timeZone, year: 'numeric', month: 'numeric', day: 'numeric', hour: 'numeric', minute: 'numeric', hourCycle: 'h23' }),
+    };
+    monthFormats.set(timeZone, formats);
+  }
+  const parts = Object.fromEntries(formats.month.formatToParts(new Date(utcMs)).map((part) => [part.type, Number(part.value)]));
+  const monthKey = `${timeZone} ${parts['year']}-${parts['month']}`;
+  const known = monthStarts.get(monthKey);
+  if (known !== undefined) return known;
   // Find the UTC instant of local midnight on the 1st by scanning candidate offsets (-14h..+14h).
   for (let offsetMinutes = -14 * 60; offsetMinutes <= 14 * 60; offsetMinutes += 15) {
     const candidate = Date.UTC(parts['year']!, parts['month']! - 1, 1) - offsetMinutes * 60_000;
-    const local = new Intl.DateTimeFormat('en-US', { timeZone, year: 'numeric', month: 'numeric', day: 'numeric', hour: 'numeric', minute: 'numeric', hourCycle: 'h23' })
+    const local = formats.minute
       .formatToParts(new Date(candidate))
       .map((part) => part.value)
       .join('');
-    if (local === `${parts['month']}/1/${parts['year']}, 00:00`) return candidate;
+    if (local === `${parts['month']}/1/${parts['year']}, 00:00`) {
+      monthStarts.set(monthKey, candidate);
+      return candidate;
+    }
   }
   throw new Error('no local midnight');
 }

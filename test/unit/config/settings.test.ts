@@ -119,6 +119,21 @@ test('the keystore round-trips with mode 0600, never stores plain text, and dete
   });
 });
 
+test('a keystore without a password is derived cheaply (obfuscation only); with one, slowly; a file keeps the cost it was written with', () => {
+  withDir((dir) => {
+    const kdfN = (): number => (JSON.parse(readFileSync(Keystore.pathIn(dir), 'utf8')) as { kdf: { N: number } }).kdf.N;
+    const keystore = Keystore.create(dir);
+    keystore.set('bootstrap.password', Buffer.from('s3cret-pw'));
+    keystore.save('');
+    assert.equal(kdfN(), 1024);
+    assert.equal(Keystore.load(dir, '').getString('bootstrap.password'), 's3cret-pw');
+    keystore.save('a keystore password');
+    assert.equal(kdfN(), 32768);
+    assert.equal(Keystore.load(dir, 'a keystore password').getString('bootstrap.password'), 's3cret-pw');
+    assert.throws(() => Keystore.load(dir, ''), /corrupt or the password is wrong/);
+  });
+});
+
 test('a keystore holding an unknown setting is refused', () => {
   withDir((dir) => {
     const keystore = Keystore.create(dir);
