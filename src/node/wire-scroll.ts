@@ -266,7 +266,7 @@ export function wireScroll(options: ScrollWiringOptions): ScrollWiring {
   const openParts = async (input: SearchInput, shards: readonly ShardCopies[], owner: ScrollOwner, clusterAlias?: string) => {
     const started = options.nowMs();
     const parsed = search.parseForClusters(input);
-    rejectAcrossClusters(parsed.extras);
+    rejectAcrossClusters(parsed.extras, clusterAlias === undefined ? 'several nodes' : 'remote clusters');
     checkKeepAlive(parsed.scrollKeepAliveMs!);
     const { selections, unavailable } = selectShardCopies(shards, cursor++, input.params['preference'], nodeId);
     if (unavailable.length > 0) throw errors.noShardAvailable(unavailable[0]!.index, unavailable[0]!.shard);

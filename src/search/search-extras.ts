@@ -263,15 +263,17 @@ export function parseSearchExtras(body: Json, request: SearchRequest, context: {
 }
 
 /**
- * Features a cross-cluster search cannot give yet: their results are built after the merge of
- * one cluster's shards (collapse groups, suggestions, profiles), and the cross-cluster merge
- * does not carry them. Refused with a 400 rather than answered without them.
+ * Features a cross-cluster search (or one over shards on several nodes) cannot give yet: their
+ * results are built after the merge of one node's shards (collapse groups, profiles; suggestions
+ * across clusters), and the merge across clusters or nodes does not carry them. Refused with a
+ * 400 naming which kind of search it is, rather than answered without them.
  */
-export function rejectAcrossClusters(extras: SearchExtras): void {
+export function rejectAcrossClusters(extras: SearchExtras, where: 'remote clusters' | 'several nodes' = 'remote clusters'): void {
   const refused = [extras.collapse !== undefined ? 'collapse' : undefined, extras.suggest.length > 0 ? 'suggest' : undefined, extras.profile ? 'profile' : undefined].filter(
     (name): name is string => name !== undefined,
   );
-  if (refused.length > 0) throw errors.illegalArgument(`[${refused.join(', ')}] is not supported by Strait for searches that target remote clusters`);
+  if (refused.length === 0) return;
+  throw errors.illegalArgument(`[${refused.join(', ')}] is not supported by Strait for searches ${where === 'remote clusters' ? 'that target remote clusters' : 'whose shards live on several nodes'}`);
 }
 
 // ---------------------------------------------------------------------------------------------

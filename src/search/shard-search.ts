@@ -240,7 +240,7 @@ export async function queryPhasesOnNodes(options: NodePhaseOptions): Promise<Nod
   const { search, input, localNodeId, channel, owner, clusterAlias } = options;
   if (input.params['scroll'] !== undefined) throw errors.illegalArgument('[scroll] is not supported by Strait for searches whose shards live on several nodes');
   const parsed = search.parseForClusters(input);
-  rejectAcrossClusters(options.mergesSuggest === true ? { ...parsed.extras, suggest: [] } : parsed.extras);
+  rejectAcrossClusters(options.mergesSuggest === true ? { ...parsed.extras, suggest: [] } : parsed.extras, clusterAlias === undefined ? 'several nodes' : 'remote clusters');
   const { selections, unavailable } = selectShardCopies(options.shards, options.cursor, input.params['preference'], localNodeId);
   const { localAccess, localAliasFilter, wireBody } = partRequests(options);
 

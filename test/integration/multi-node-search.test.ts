@@ -120,6 +120,15 @@ describe('searches across three Strait nodes over etcd, compared with one node',
     return expected;
   };
 
+  test('collapse and profile over shards on several nodes are refused with a 400 that names that, not remote clusters', async () => {
+    for (const body of [{ collapse: { field: 'genre' } }, { profile: true, query: { match_all: {} } }]) {
+      const answer = await jsonCall(nodes()[0]!, 'POST', '/books/_search', body);
+      assert.equal(answer.status, 400, answer.text);
+      assert.equal(answer.body.error.type, 'illegal_argument_exception');
+      assert.match(answer.body.error.reason, /is not supported by Strait for searches whose shards live on several nodes$/);
+    }
+  });
+
   test('_msearch: every item searches every shard across nodes; per-item errors stay per item, as on one node', async () => {
     const lines = [
       {},
