@@ -107,6 +107,12 @@ export interface Certificates {
   readonly caPem: string;
 }
 
+/** The run's shared dir (STRAIT_TEST_SHARED_DIR, absolute), or undefined: an empty or relative value would write into the cwd. */
+function sharedDir(): string | undefined {
+  const shared = process.env['STRAIT_TEST_SHARED_DIR'];
+  return shared !== undefined && path.isAbsolute(shared) ? shared : undefined;
+}
+
 /**
  * Under scripts/run-tests.mjs (STRAIT_TEST_SHARED_DIR), files made once for the run and copied by
  * every test file after: `name` is looked up there; when absent, `make(dir)` writes the files into
@@ -115,7 +121,7 @@ export interface Certificates {
  * dir to copy from. Without the shared dir, `make` runs into a temp dir of this process.
  */
 function sharedFiles(name: string, make: (dir: string) => void): string {
-  const shared = process.env['STRAIT_TEST_SHARED_DIR'];
+  const shared = sharedDir();
   if (shared === undefined) {
     const dir = makeTempDir('strait-made-');
     make(dir);
@@ -185,7 +191,7 @@ function nodeCertificateOf(ca: Certificates, targetDir: string): void {
  * of any test file with that password: the keystore's scrypt and a CLI process less per node.
  */
 function keystoreWithPassword(configDir: string, password: string): void {
-  const shared = process.env['STRAIT_TEST_SHARED_DIR'];
+  const shared = sharedDir();
   const cached = shared === undefined ? undefined : path.join(shared, `keystore-${createHash('sha256').update(password).digest('hex').slice(0, 16)}`);
   if (cached !== undefined && existsSync(cached)) {
     copyFileSync(cached, path.join(configDir, 'strait.keystore'));
