@@ -48,9 +48,19 @@ after(async () => {
   await Promise.all([leader?.destroy(), follower?.destroy()]);
 });
 
-/** The follower's log says the shard's bootstrap copied the leader's segment files (over the transport, as binary chunks). */
-function tookSegmentFiles(index: string): boolean {
-  return follower.logs.some((line) => line.includes('follower shard bootstrapped from its leader shard') && line.includes(`"follower":"${index}"`) && /"segment_files":[1-9]/.test(line));
+/**
+ * The follower's log says the shard's bootstrap copied the leader's segment files (over the
+ * transport, as binary chunks). Its lines reach this process through a pipe: waited for a while.
+ */
+async function assertTookSegmentFiles(index: string, what: string): Promise<void> {
+  const deadline = Date.now() + 10_000;
+  let lines: string[] = [];
+  while (lines.length === 0 && Date.now() < deadline) {
+    lines = follower.logs.filter((line) => line.includes('follower shard bootstrapped from its leader shard') && line.includes(`"follower":"${index}"`));
+    if (lines.length === 0) await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  const sessions = leader.logs.filter((line) => line.includes('restore session'));
+  assert.ok(lines.length > 0 && lines.every((line) => /"segment_files":[1-9]/.test(line)), `${what}:\n${lines.join('\n')}\nthe leader's sessions:\n${sessions.slice(-4).join('\n')}`);
 }
 
 test('certificate model, sniff: follow bootstraps, tails index/update/delete with the leader seq_no and versions', async () => {
@@ -62,7 +72,7 @@ test('certificate model, sniff: follow bootstraps, tails index/update/delete wit
 
   const created = await followerAdmin.ccr.follow({ index: 'orders-copy', remote_cluster: 'lc', leader_index: 'orders', wait_for_active_shards: 1 });
   assert.deepEqual(created, { follow_index_created: true, follow_index_shards_acked: true, index_following_started: true });
-  assert.ok(tookSegmentFiles('orders-copy'), "the bootstrap took the leader's segment files (nothing built)");
+  await assertTookSegmentFiles('orders-copy', "the bootstrap took the leader's segment files (nothing built)");
   const copy = await converged('orders', 'orders-copy');
   assert.equal(copy.length, 50);
   const routed = await followerAdmin.get({ index: 'orders-copy', id: 'routed', routing: 'r1', stored_fields: ['_routing'] });
@@ -222,7 +232,7 @@ test('API key model, proxy: the key replication access is the ceiling; remote_in
   assert.equal(outsideKey.status, 403);
   assert.match(outsideKey.reason, /insufficient privileges to follow index \[orders\]/);
   const created = await followerAdmin.ccr.follow({ index: 'metrics-1-copy', remote_cluster: 'lk', leader_index: 'metrics-1', wait_for_active_shards: 1 });
-  assert.ok(tookSegmentFiles('metrics-1-copy'), "the bootstrap took the leader's segment files through the remote cluster interface");
+  await assertTookSegmentFiles('metrics-1-copy', "the bootstrap took the leader's segment files through the remote cluster interface");
   assert.equal(created.index_following_started, true);
   await leaderAdmin.index({ index: 'metrics-1', id: 'late', document: { v: 99 } });
   await converged('metrics-1', 'metrics-1-copy');

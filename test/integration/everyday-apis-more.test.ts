@@ -513,7 +513,7 @@ test('analyzer names: an unknown analyzer in a query or a suggester is a 400 whe
     [{ highlight_query: { match_phrase: { t: { query: 'quick', analyzer: 'nope' } } }, fields: { t: {} } }, '[match_phrase] analyzer [nope] not found'],
   ];
   for (const [highlight, reason] of highlights) {
-    const answer = await failure(client.search({ index: 'analyzer-names', query: { match: { t: 'quick' } }, highlight } as Parameters<Client['search']>[0]));
+    const answer = await failure(client.search({ index: 'analyzer-names', query: { match: { t: 'quick' } }, highlight } as unknown as Parameters<Client['search']>[0]));
     assert.equal(answer.status, 400, JSON.stringify(highlight));
     const cause = answer.rootCause ?? answer;
     assert.deepEqual({ type: cause.type, reason: cause.reason }, { type: 'query_shard_exception', reason }, JSON.stringify(highlight));
