@@ -80,15 +80,19 @@ describe('searches across three Strait nodes over etcd, compared with one node',
   let single: StartedNode;
   const nodes = (): StartedNode[] => cluster.nodes;
 
+  /** The same 3-shard index on the cluster (1 replica, green) and on the single node. */
+  const createOnBoth = async (index: string, mappings: Record<string, unknown>): Promise<void> => {
+    const created = await jsonCall(nodes()[0]!, 'PUT', `/${index}`, { settings: { number_of_shards: 3, number_of_replicas: 1 }, mappings });
+    assert.equal(created.status, 200, created.text);
+    const alone = await jsonCall(single, 'PUT', `/${index}`, { settings: { number_of_shards: 3, number_of_replicas: 0 }, mappings });
+    assert.equal(alone.status, 200, alone.text);
+    const health = await jsonCall(nodes()[1]!, 'GET', `/_cluster/health/${index}?wait_for_status=green&timeout=60s`);
+    assert.equal(health.body.status, 'green', health.text);
+  };
+
   before(async () => {
     [cluster, single] = await Promise.all([startMultiNodeCluster({ clusterName: 'mnsearch' }), startNode({ nodeName: 'alone' })]);
-    const mappings = { properties: { title: { type: 'text' }, genre: { type: 'keyword' }, n: { type: 'integer' }, year: { type: 'integer' } } };
-    const created = await jsonCall(nodes()[0]!, 'PUT', '/books', { settings: { number_of_shards: 3, number_of_replicas: 1 }, mappings });
-    assert.equal(created.status, 200, created.text);
-    const alone = await jsonCall(single, 'PUT', '/books', { settings: { number_of_shards: 3, number_of_replicas: 0 }, mappings });
-    assert.equal(alone.status, 200, alone.text);
-    const health = await jsonCall(nodes()[1]!, 'GET', '/_cluster/health/books?wait_for_status=green&timeout=60s');
-    assert.equal(health.body.status, 'green', health.text);
+    await createOnBoth('books', { properties: { title: { type: 'text' }, genre: { type: 'keyword' }, n: { type: 'integer' }, year: { type: 'integer' } } });
     const bulk = books().map((book) => `${JSON.stringify({ index: { _id: book.id, ...(book.routing !== undefined ? { routing: book.routing } : {}) } })}\n${JSON.stringify(book.source)}\n`).join('');
     for (const target of [nodes()[2]!, single]) {
       const written = await jsonCall(target, 'POST', '/books/_bulk?refresh=true', bulk);
@@ -203,13 +207,7 @@ describe('searches across three Strait nodes over etcd, compared with one node',
   test('suggesters across nodes: term, phrase and completion read every shard on every node, merged as one node holding the same documents merges them', async () => {
     // Elasticsearch runs the suggest phase in every shard's query phase and merges at the
     // coordinating node (search-suggesters.html; SearchPhaseController#reducedQueryPhase).
-    const mappings = { properties: { title: { type: 'text' }, name: { type: 'completion' } } };
-    const created = await jsonCall(nodes()[0]!, 'PUT', '/suggestions', { settings: { number_of_shards: 3, number_of_replicas: 1 }, mappings });
-    assert.equal(created.status, 200, created.text);
-    const alone = await jsonCall(single, 'PUT', '/suggestions', { settings: { number_of_shards: 3, number_of_replicas: 0 }, mappings });
-    assert.equal(alone.status, 200, alone.text);
-    const health = await jsonCall(nodes()[1]!, 'GET', '/_cluster/health/suggestions?wait_for_status=green&timeout=60s');
-    assert.equal(health.body.status, 'green', health.text);
+    await createOnBoth('suggestions', { properties: { title: { type: 'text' }, name: { type: 'completion' } } });
     const titles = ['river stone', 'river night', 'stone garden', 'winter harbor', 'lantern mirror', 'night garden', 'harbor lantern', 'mirror river', 'garden winter', 'nightingale river'];
     const documents = titles.map((title, i) => ({ action: { index: { _id: `s${i}` } }, source: { title, name: { input: title.split(' ').map((word) => word[0]!.toUpperCase() + word.slice(1)), weight: i + 1 } } }));
     // One document, routed, holds words no other shard holds: its shard lives on two of the three nodes only.

@@ -11,7 +11,7 @@
  */
 import { crc32 } from 'node:zlib';
 import { createSegment } from './segment-builder.js';
-import type { DocValues, FieldMappings, PostingsField, Segment } from './segment.js';
+import { withLazyTerms, type DocValues, type FieldMappings, type PostingsField, type Segment } from './segment.js';
 import { memorySourceTexts, type SourceTexts } from './source-texts.js';
 
 /**
@@ -186,36 +186,6 @@ export interface DeserializeOptions {
   readonly sources?: (position: number, offsets: Float64Array) => SourceTexts | undefined;
 }
 
-/**
- * `terms` and `termOrdinals` of a postings field, parsed from the JSON section `bytes` on first
- * read (as getters: copy them with their descriptors, a spread would call them).
- */
-function lazyTerms(bytes: Buffer): Pick<PostingsField, 'terms' | 'termOrdinals'> {
-  let terms: string[] | undefined;
-  let ordinals: Map<string, number> | undefined;
-  const readTerms = (): string[] => {
-    if (terms === undefined) {
-      const parsed: unknown = JSON.parse(bytes.toString('utf8'));
-      if (!Array.isArray(parsed)) throw new SegmentFormatError('a term dictionary is not an array');
-      terms = parsed as string[];
-    }
-    return terms;
-  };
-  return {
-    get terms(): string[] {
-      return readTerms();
-    },
-    get termOrdinals(): Map<string, number> {
-      if (ordinals === undefined) {
-        const list = readTerms();
-        ordinals = new Map();
-        for (let ordinal = 0; ordinal < list.length; ordinal++) ordinals.set(list[ordinal]!, ordinal);
-      }
-      return ordinals;
-    },
-  };
-}
-
 /** Loads a serialized segment; throws SegmentFormatError when the bytes are not a valid segment. */
 export function deserializeSegment(buffer: Buffer, options: DeserializeOptions = {}): Segment {
   if (buffer.length < fixedHeaderBytes || !buffer.subarray(0, 8).equals(magic)) throw new SegmentFormatError('not a Strait segment');
@@ -305,8 +275,14 @@ export function deserializeSegment(buffer: Buffer, options: DeserializeOptions =
       sumTotalTermFreq: ref.sumTotalTermFreq,
       sumDocFreq: ref.sumDocFreq,
     };
-    // Defined as getters (a spread would call them now).
-    postings.set(path, Object.defineProperties(field, Object.getOwnPropertyDescriptors(lazyTerms(termsBytes))) as unknown as PostingsField);
+    postings.set(
+      path,
+      withLazyTerms(field, () => {
+        const parsed: unknown = JSON.parse(termsBytes.toString('utf8'));
+        if (!Array.isArray(parsed)) throw new SegmentFormatError('a term dictionary is not an array');
+        return parsed as string[];
+      }),
+    );
   }
   const docValues = new Map<string, DocValues>();
   for (const [path, ref] of Object.entries<any>(header.docValues)) {

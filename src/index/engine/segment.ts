@@ -202,3 +202,28 @@ export function isNumericFieldType(type: FieldType): boolean {
   return numericFieldTypes.has(type);
 }
 export const integerFieldTypes: ReadonlySet<FieldType> = new Set(['long', 'integer', 'short', 'byte']);
+
+/**
+ * Gives a postings field (every part but its terms) `terms` and `termOrdinals` made from
+ * `readTerms` on first read: a search touches a few fields, and a JS string and a Map entry per
+ * term of every field was most of a segment's load. Getters: copy such a field with its
+ * descriptors, a spread would call them.
+ */
+export function withLazyTerms(field: object, readTerms: () => string[]): PostingsField {
+  let terms: string[] | undefined;
+  let ordinals: Map<string, number> | undefined;
+  const list = (): string[] => (terms ??= readTerms());
+  Object.defineProperty(field, 'terms', { enumerable: true, get: list });
+  Object.defineProperty(field, 'termOrdinals', {
+    enumerable: true,
+    get: (): Map<string, number> => {
+      if (ordinals === undefined) {
+        const all = list();
+        ordinals = new Map();
+        for (let ordinal = 0; ordinal < all.length; ordinal++) ordinals.set(all[ordinal]!, ordinal);
+      }
+      return ordinals;
+    },
+  });
+  return field as PostingsField;
+}

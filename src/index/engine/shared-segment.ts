@@ -17,7 +17,7 @@
  * - Live docs change with every delete: `sharedLiveDocs` copies a live-docs bitset into shared
  *   memory once (cached by the bitset, which is never mutated) and requests carry it.
  */
-import type { DocValues, FieldMappings, PostingsField, Segment } from './segment.js';
+import { withLazyTerms, type DocValues, type FieldMappings, type PostingsField, type Segment } from './segment.js';
 import type { SourceTexts } from './source-texts.js';
 
 type TypedArray = Int8Array | Uint8Array | Uint8ClampedArray | Int16Array | Uint16Array | Int32Array | Uint32Array | Float32Array | Float64Array | BigInt64Array | BigUint64Array;
@@ -207,23 +207,7 @@ function decodeTerms(starts: Int32Array, bytes: Uint8Array): string[] {
 
 /** A postings field whose terms are decoded on first read (most queries touch one or two fields). */
 function revivePostingsField(description: SharedFieldDescription): PostingsField {
-  let terms: string[] | undefined;
-  let ordinals: Map<string, number> | undefined;
-  const readTerms = (): string[] => (terms ??= decodeTerms(description.termStarts!, description.termBytes!));
-  const field = { ...description.scalars, ...description.arrays } as Record<string, unknown>;
-  Object.defineProperty(field, 'terms', { enumerable: true, get: readTerms });
-  Object.defineProperty(field, 'termOrdinals', {
-    enumerable: true,
-    get: (): Map<string, number> => {
-      if (ordinals === undefined) {
-        const list = readTerms();
-        ordinals = new Map();
-        for (let ordinal = 0; ordinal < list.length; ordinal++) ordinals.set(list[ordinal]!, ordinal);
-      }
-      return ordinals;
-    },
-  });
-  return field as unknown as PostingsField;
+  return withLazyTerms({ ...description.scalars, ...description.arrays }, () => decodeTerms(description.termStarts!, description.termBytes!));
 }
 
 /** A segment's shared core in a worker; `withLiveDocs` makes the Segment a request searches. */

@@ -109,17 +109,34 @@ export function loadSearcherFiles(directory: string, indexUuid: string): Searche
   if (!Number.isInteger(manifest.refreshed_seq_no) || !Number.isInteger(manifest.next_segment_number) || !Array.isArray(manifest.segments)) {
     throw new SearcherFilesError('malformed searcher manifest');
   }
+  const { segments, metadata } = loadListedSegments(
+    directory,
+    manifest.segments.map((entry) => ({ name: entry.name, maxDoc: entry.max_doc, deleted: entry.deleted })),
+    'the manifest',
+  );
+  return { segments, metadata, refreshedSeqNo: manifest.refreshed_seq_no, nextSegmentNumber: manifest.next_segment_number };
+}
+
+/**
+ * Loads segments a list describes (a manifest, or a leader's restore session): each must have the
+ * name and doc count listed, and gets the deletes listed. Throws SearcherFilesError otherwise.
+ */
+export function loadListedSegments(
+  directory: string,
+  entries: readonly { readonly name: string; readonly maxDoc: number; readonly deleted: readonly number[] }[],
+  describedBy: string,
+): { segments: Segment[]; metadata: DocMetadata[] } {
   const segments: Segment[] = [];
   const metadata: DocMetadata[] = [];
-  for (const entry of manifest.segments) {
+  for (const entry of entries) {
     const { segment, metadata: docMetadata } = loadSegmentFiles(directory, entry.name);
-    if (segment.name !== entry.name || segment.maxDoc !== entry.max_doc || docMetadata.seqNos.length !== segment.maxDoc) {
-      throw new SearcherFilesError(`segment [${entry.name}] does not match the manifest`);
+    if (segment.name !== entry.name || segment.maxDoc !== entry.maxDoc || docMetadata.seqNos.length !== segment.maxDoc) {
+      throw new SearcherFilesError(`segment [${entry.name}] does not match ${describedBy}`);
     }
     segments.push(entry.deleted.length > 0 ? withDeletes(segment, entry.deleted) : segment);
     metadata.push(docMetadata);
   }
-  return { segments, metadata, refreshedSeqNo: manifest.refreshed_seq_no, nextSegmentNumber: manifest.next_segment_number };
+  return { segments, metadata };
 }
 
 /**

@@ -20,11 +20,10 @@ import { collectGarbage, compactHeap } from '../../common/heap.js';
 import { spillingSourceSink } from './source-file.js';
 import { withParseOptions } from '../mapping/index.js';
 import { settingBoolean } from '../settings.js';
-import { clearSearcherFiles, loadSearcherFiles, loadSegmentFiles, SearcherFilesError, searcherDirectory, writeAndLoadSegmentFiles, writeManifest, writeSearcherFiles, writeSegmentFiles, writeSegmentFilesStepwise } from './searcher-files.js';
+import { clearSearcherFiles, loadListedSegments, loadSearcherFiles, SearcherFilesError, searcherDirectory, writeAndLoadSegmentFiles, writeManifest, writeSearcherFiles, writeSegmentFilesStepwise } from './searcher-files.js';
 import { segmentInputsDigest } from '../segment-inputs.js';
 import { mkdirSync, renameSync } from 'node:fs';
 import path from 'node:path';
-import { withDeletes } from '../engine/index.js';
 import { segmentBuildPool, type SegmentBuilder, type WorkerBuiltSegment } from './segment-build-pool.js';
 import { finishPieceBuild, pieceBuilt, pieceDone, prebuildLimits, publishPieces, sameMappingKey, SegmentPrebuilder, type MappingKey, type PrebuildLimits, type PrebuiltPiece } from './segment-prebuilder.js';
 import { applyOperations, buildSearcherSegmentStepwise, deletedDocs, emptySearcherState, finishMerge, finishRefresh, pickMerge, planRefresh, rebuildState, segmentName, startMerge, type BuiltSegment, type MergeChoice, type MergePlan, type RefreshPlan, type SearcherState, type VersionedDocument } from './searcher-state.js';
@@ -486,8 +485,12 @@ class ShardSearcher {
       if (this.waiters.length > 0) this.refreshInSlices(store.maxSeqNo);
       return;
     }
-    const { segments, metadata } = loaded;
-    this.state = { segments, metadata, refreshedSeqNo: store.maxSeqNo, nextSegmentNumber: this.state.nextSegmentNumber };
+    this.installImported(loaded.segments, loaded.metadata, store.maxSeqNo, this.state.nextSegmentNumber);
+  }
+
+  /** Segments made for a bootstrap's documents (built off the main thread, or the leader's own) become the state; their files are on disk. */
+  private installImported(segments: SearcherState['segments'], metadata: SearcherState['metadata'], refreshedSeqNo: number, nextSegmentNumber: number): void {
+    this.state = { segments, metadata, refreshedSeqNo, nextSegmentNumber };
     for (const segment of segments) this.written.add(segment.name);
     this.merge = undefined;
     this.building = undefined;
@@ -514,32 +517,17 @@ class ShardSearcher {
     if (!this.searchesNothing() || this.importBuild !== undefined) return refuse('the shard searches other segments already');
     if (copied.refreshedSeqNo !== store.maxSeqNo) return refuse(`the files are refreshed to seq_no [${copied.refreshedSeqNo}], the shard stands at [${store.maxSeqNo}]`);
     if (copied.digest !== segmentInputsDigest(this.handle.metadata)) return refuse('the leader built them under another mapping or analysis');
-    const segments: SearcherState['segments'][number][] = [];
-    const metadata: SearcherState['metadata'][number][] = [];
+    let loaded: ReturnType<typeof loadListedSegments>;
     try {
       mkdirSync(this.directory, { recursive: true });
       for (const entry of copied.segments) {
         for (const suffix of ['.seg', '.meta']) renameSync(path.join(copied.directory, `${entry.name}${suffix}`), path.join(this.directory, `${entry.name}${suffix}`));
-        const loaded = loadSegmentFiles(this.directory, entry.name);
-        if (loaded.segment.name !== entry.name || loaded.segment.maxDoc !== entry.maxDoc || loaded.metadata.seqNos.length !== entry.maxDoc) {
-          throw new SearcherFilesError(`segment [${entry.name}] does not match what the leader described`);
-        }
-        segments.push(entry.deleted.length > 0 ? withDeletes(loaded.segment, entry.deleted) : loaded.segment);
-        metadata.push(loaded.metadata);
-        this.written.add(entry.name);
       }
+      loaded = loadListedSegments(this.directory, copied.segments, 'what the leader described');
     } catch (error) {
       return refuse((error as Error).message);
     }
-    const live = segments.reduce((sum, segment) => sum + segment.liveDocCount, 0);
-    this.state = { segments, metadata, refreshedSeqNo: store.maxSeqNo, nextSegmentNumber: Math.max(this.state.nextSegmentNumber, copied.nextSegmentNumber) };
-    this.merge = undefined;
-    this.building = undefined;
-    this.prebuilder.discard();
-    this.changedAt = performance.now();
-    this.log.debug({ index: this.handle.name, shard: this.shardNumber, segments: segments.length, live_docs: live }, "the leader's segment files are searchable");
-    this.scheduleBackgroundWork();
-    this.settleWaiters();
+    this.installImported(loaded.segments, loaded.metadata, store.maxSeqNo, Math.max(this.state.nextSegmentNumber, copied.nextSegmentNumber));
   }
 
   /**
@@ -552,20 +540,12 @@ class ShardSearcher {
     if (store === undefined || this.closed || this.importBuild !== undefined) return undefined;
     this.refreshTo(store.maxSeqNo);
     if (this.state.refreshedSeqNo !== store.maxSeqNo) return undefined;
-    try {
-      if (this.writing !== undefined) {
-        // Written whole below instead (a half-written file is not named by any manifest).
-        this.writing.steps.return();
-        this.writing = undefined;
-      }
-      this.state.segments.forEach((segment, position) => {
-        if (this.written.has(segment.name)) return;
-        writeSegmentFiles(this.directory, segment, this.state.metadata[position]!);
-        this.written.add(segment.name);
-      });
-    } catch (error) {
-      this.log.error({ err: error, index: this.handle.name }, 'failed to write search segments for a follower');
-      return undefined;
+    if (this.persisted !== this.state) {
+      // Persisted now, whole (a segment half written stepwise is written again by `persist`).
+      this.writing?.steps.return();
+      this.writing = undefined;
+      this.persist();
+      if (this.persisted !== this.state) return undefined; // persist logged why
     }
     return {
       refreshedSeqNo: this.state.refreshedSeqNo,
