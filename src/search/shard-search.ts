@@ -310,9 +310,19 @@ export async function queryPhasesOnNodes(options: NodePhaseOptions): Promise<Nod
   }
   if (failures.length > 0 && !parsed.allowPartialSearchResults) {
     await releasePhases({ search, channel, localNodeId, owner, phases, keep: new Set() });
-    throw errors.searchPhaseFailed(shardFailuresStatus(failures), 'Partial shards failure', 'query', failures.map((failure) => failure.cause), failures[0]!.cause, rendered());
+    throw errors.searchPhaseFailed(partialFailureStatus(failures), 'Partial shards failure', 'query', failures.map((failure) => failure.cause), failures[0]!.cause, rendered());
   }
   return { parsed, phases, failures: rendered(), total: options.shards.length };
+}
+
+/**
+ * The status of a search refused for some failed shards (`allow_partial_search_results=false`):
+ * their 4xx when the request itself failed there (a query one index cannot run), as one node
+ * answers; 503 when shards were lost with their node or its connection (no shard available).
+ */
+function partialFailureStatus(failures: readonly { readonly cause: EsError }[]): number {
+  const status = shardFailuresStatus(failures);
+  return status >= 500 ? 503 : status;
 }
 
 /**
@@ -422,7 +432,7 @@ export async function fetchPage(
   }
   const rendered = failures.map((failure) => ({ shard: failure.shard, index: failure.index, node: failure.node, reason: failure.cause.toCause() }));
   if (failures.length > 0 && !options.allowPartialSearchResults) {
-    throw errors.searchPhaseFailed(shardFailuresStatus(failures), 'Partial shards failure', 'fetch', failures.map((failure) => failure.cause), failures[0]!.cause, rendered);
+    throw errors.searchPhaseFailed(partialFailureStatus(failures), 'Partial shards failure', 'fetch', failures.map((failure) => failure.cause), failures[0]!.cause, rendered);
   }
   return { hits: hits.flatMap((hit) => (documentsOf.has(hit) ? [{ hit, document: documentsOf.get(hit)! }] : [])), failures: rendered };
 }
