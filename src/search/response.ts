@@ -43,10 +43,20 @@ export function renderShardFailure(failure: ShardFailure): Record<string, unknow
  */
 export function allShardsFailed(failures: readonly ShardFailure[], phase = 'query'): EsError {
   const first = failures[0]!;
-  let status = first.cause.status;
-  for (const failure of failures) if (failure.cause.status >= 500) status = failure.cause.status;
+  const status = shardFailuresStatus(failures);
   const causes = dedupeCauses(failures.map((failure) => failure.cause));
   return errors.searchPhaseFailed(status, 'all shards failed', phase, causes, first.cause, failures.map(renderShardFailure));
+}
+
+/**
+ * The status of a search failed by its shards (all of them, or some with
+ * `allow_partial_search_results=false`): the first failure's, unless a later one is a 5xx (the last
+ * such), as Elasticsearch's SearchPhaseExecutionException reports it; 503 when no shard failed.
+ */
+export function shardFailuresStatus(failures: readonly { readonly cause: { readonly status: number } }[]): number {
+  let status = failures[0]?.cause.status ?? 503;
+  for (const failure of failures) if (failure.cause.status >= 500) status = failure.cause.status;
+  return status;
 }
 
 /** The causes without repeats (same type and reason), as `root_cause` lists them. */

@@ -57,7 +57,7 @@ import { highlightQueriesOf, type HighlightSpec } from './highlight.js';
 import { checkCompletionFields } from './completion-suggest.js';
 import { expandCollapsed, mergeCollapsed, namedQueryMatcher, noSearchExtras, resolveIndicesBoost, shardRequest, shardResult, type CollapseSpec, type SearchExtras } from './search-extras.js';
 import { nestedInnerHitsRenderer } from './nested-inner-hits.js';
-import { allShardsFailed, renderSearchResponse, renderShards, typedKeys, type ShardFailure, type ShardsSummary } from './response.js';
+import { allShardsFailed, renderSearchResponse, shardFailuresStatus, renderShards, typedKeys, type ShardFailure, type ShardsSummary } from './response.js';
 import { decodeScrollId, encodeScrollId, ScrollRegistry, scrollLimits, type ScrollOwner } from './scroll.js';
 import { parseTimeValueMs } from './time-value.js';
 import { decodePitId, encodePitId, parsePitKeepAlive, pitActions, PointInTimeRegistry, type PinnedIndex } from './pit.js';
@@ -578,8 +578,7 @@ export class SearchService {
     }
     if (failures.length > 0 && results.length === 0) throw allShardsFailed(failures);
     if (failures.length > 0 && !allowPartial) {
-      const status = failures.reduce((worst, failure) => (failure.cause.status >= 500 ? failure.cause.status : worst), failures[0]!.cause.status);
-      throw errors.searchPhaseFailed(status, 'Partial shards failure', 'query', failures.map((failure) => failure.cause), failures[0]!.cause, failures.map((failure) => ({ shard: failure.shard, index: failure.index, node: failure.node, reason: failure.cause.toCause() })));
+      throw errors.searchPhaseFailed(shardFailuresStatus(failures), 'Partial shards failure', 'query', failures.map((failure) => failure.cause), failures[0]!.cause, failures.map((failure) => ({ shard: failure.shard, index: failure.index, node: failure.node, reason: failure.cause.toCause() })));
     }
     return { results, shards: { total, successful: total - failed, skipped: 0, failed, failures } };
   }

@@ -19,7 +19,7 @@ import { errors, EsError } from '../common/errors.js';
 import { mergeShardResults, type FieldMappings, type QueryNode, type ShardHit, type ShardResult } from '../index/searcher/index.js';
 import type { ReadRestriction } from '../index/index.js';
 import type { TransportHandler, TransportRequest } from '../transport/index.js';
-import { dedupeCauses, typedKeys } from './response.js';
+import { dedupeCauses, shardFailuresStatus, typedKeys } from './response.js';
 import type { ScrollOwner } from './scroll.js';
 import { rejectAcrossClusters } from './search-extras.js';
 import { combinedAliasFilter } from './alias-filter.js';
@@ -306,14 +306,23 @@ export async function queryPhasesOnNodes(options: NodePhaseOptions): Promise<Nod
   if (phases.length === 0) {
     // As one node answers when every shard failed (allShardsFailed): the shards' status (a bad
     // request's 400 on every shard), unless one failed with a 5xx; each cause once in `root_cause`.
-    const status = failures.reduce((worst, failure) => (failure.cause.status >= 500 ? failure.cause.status : worst), failures[0]?.cause.status ?? 503);
-    throw errors.searchPhaseFailed(status, 'all shards failed', 'query', dedupeCauses(failures.map((failure) => failure.cause)), failures[0]?.cause, rendered());
+    throw errors.searchPhaseFailed(shardFailuresStatus(failures), 'all shards failed', 'query', dedupeCauses(failures.map((failure) => failure.cause)), failures[0]?.cause, rendered());
   }
   if (failures.length > 0 && !parsed.allowPartialSearchResults) {
     await releasePhases({ search, channel, localNodeId, owner, phases, keep: new Set() });
-    throw errors.searchPhaseFailed(503, 'Partial shards failure', 'query', failures.map((failure) => failure.cause), failures[0]!.cause, rendered());
+    throw errors.searchPhaseFailed(partialFailureStatus(failures), 'Partial shards failure', 'query', failures.map((failure) => failure.cause), failures[0]!.cause, rendered());
   }
   return { parsed, phases, failures: rendered(), total: options.shards.length };
+}
+
+/**
+ * The status of a search refused for some failed shards (`allow_partial_search_results=false`):
+ * their 4xx when the request itself failed there (a query one index cannot run), as one node
+ * answers; 503 when shards were lost with their node or its connection (no shard available).
+ */
+function partialFailureStatus(failures: readonly { readonly cause: EsError }[]): number {
+  const status = shardFailuresStatus(failures);
+  return status >= 500 ? 503 : status;
 }
 
 /**
@@ -423,7 +432,7 @@ export async function fetchPage(
   }
   const rendered = failures.map((failure) => ({ shard: failure.shard, index: failure.index, node: failure.node, reason: failure.cause.toCause() }));
   if (failures.length > 0 && !options.allowPartialSearchResults) {
-    throw errors.searchPhaseFailed(503, 'Partial shards failure', 'fetch', failures.map((failure) => failure.cause), failures[0]!.cause, rendered);
+    throw errors.searchPhaseFailed(partialFailureStatus(failures), 'Partial shards failure', 'fetch', failures.map((failure) => failure.cause), failures[0]!.cause, rendered);
   }
   return { hits: hits.flatMap((hit) => (documentsOf.has(hit) ? [{ hit, document: documentsOf.get(hit)! }] : [])), failures: rendered };
 }

@@ -133,6 +133,33 @@ describe('searches across three Strait nodes over etcd, compared with one node',
     }
   });
 
+  test('allow_partial_search_results=false with one index failing a 4xx (a date field given text): the shards\' 400, as one node answers, not a 503', async () => {
+    await createOnBoth('stamp-date', { properties: { stamp: { type: 'date' } } });
+    await createOnBoth('stamp-text', { properties: { stamp: { type: 'text' } } });
+    for (const target of [nodes()[0]!, single]) {
+      for (const index of ['stamp-date', 'stamp-text']) {
+        const written = await jsonCall(target, 'POST', `/${index}/_bulk?refresh=true`, `{"index":{"_id":"1"}}\n{"stamp":${index === 'stamp-date' ? '"2020-01-01"' : '"not a date"'}}\n`);
+        assert.equal(written.body.errors, false, written.text);
+      }
+    }
+    const query = { query: { match: { stamp: 'not a date' } } };
+    // Partial results allowed: the text index's hit, the date index's shards in `_shards.failures`.
+    const partial = await jsonCall(nodes()[1]!, 'POST', '/stamp-*/_search', query);
+    assert.equal(partial.status, 200, partial.text);
+    assert.equal(partial.body._shards.failed, 3, partial.text);
+    // The failed shards name each copy's node, which differs from the single node's id.
+    const withoutNodes = (answer: JsonAnswer): unknown => ({
+      status: answer.status,
+      ...answer.body,
+      error: { ...answer.body.error, failed_shards: answer.body.error.failed_shards.map(({ node: _node, ...shard }: any) => shard).sort((left: any, right: any) => left.shard - right.shard) },
+    });
+    const strict = await jsonCall(single, 'POST', '/stamp-*/_search?allow_partial_search_results=false', query);
+    assert.equal(strict.status, 400, strict.text);
+    assert.equal(strict.body.error.type, 'search_phase_execution_exception');
+    assert.equal(strict.body.error.reason, 'Partial shards failure');
+    for (const node of nodes()) assert.deepEqual(withoutNodes(await jsonCall(node, 'POST', '/stamp-*/_search?allow_partial_search_results=false', query)), withoutNodes(strict));
+  });
+
   test('_msearch: every item searches every shard across nodes; per-item errors stay per item, as on one node', async () => {
     const lines = [
       {},
