@@ -184,17 +184,24 @@ if (lanes.length > 1 || integrationFiles.length > 1) {
   process.stdout.write(`\nℹ every file: ${[...totals].map(([name, count]) => `${name} ${count}`).join(', ')}\n`);
 }
 // The failing tests once more, at the very end: a log read from its tail (a CI summary) names them
-// and their first lines, not only the files' counts (each file's own list is far above).
+// and the first lines of each one's error, not only the files' counts (each file's list is above).
 const failures = [];
 for (const { output } of lanes) {
   for (const piece of output) {
     const text = piece.toString('utf8');
     for (const match of text.matchAll(/^✖ failing tests:\n([\s\S]*?)(?=^▶ |^ℹ |(?![\s\S]))/gm)) {
-      // Without the test runner's own stack frames (node:internal, promise plumbing).
-      const lines = match[1].split('\n').filter((line) => line.trim() !== '' && !/^\s+at (?:.*\(?node:|new Promise|Array\.map|async Promise\.all)/.test(line));
-      failures.push(...lines.slice(0, 40), ...(lines.length > 40 ? [`  … ${lines.length - 40} more lines`] : []));
+      let kept = 0;
+      for (const line of match[1].split('\n')) {
+        if (line.startsWith('✖ ')) kept = 0;
+        else if (line.trim() === '' || line.startsWith('test at ') || /^\s+at /.test(line) || kept >= 6) continue;
+        failures.push(line);
+        kept += 1;
+      }
     }
   }
 }
-if (failures.length > 0) process.stdout.write(`\n✖ the failing tests again (details above):\n${failures.join('\n')}\n`);
+if (failures.length > 0) {
+  const shown = failures.slice(0, 150);
+  process.stdout.write(`\n✖ the failing tests again (details above):\n${shown.join('\n')}\n${failures.length > shown.length ? `… ${failures.length - shown.length} more lines\n` : ''}`);
+}
 process.exitCode = exits.find((code) => code !== 0) ?? 0;

@@ -52,8 +52,8 @@ export interface BuildSegmentOptions {
 export const positionIncrementGap = 100;
 
 /**
- * Inversion buffer of one text field: every token as (term id, doc, position) in growable
- * typed arrays; `finishTextField` groups them by term with a counting sort (stable, so docs and
+ * Inversion buffer of one text field: every token as (term id, position) in growable typed
+ * arrays, with its doc run-length encoded (one run per document, not one doc per token); `finishTextField` groups them by term with a counting sort (stable, so docs and
  * positions stay ascending). Terms are interned in an open-addressing table keyed by a hash of
  * their characters, so analyzers that report spans (`analyzeSpans`) index an already-known
  * term without allocating a string. No per-term arrays, no per-token objects.
@@ -74,9 +74,17 @@ class TextInverter {
   private termBytes = new Uint8Array(8192);
   private termBytesLength = 0;
   tokenTerms = new Int32Array(1024);
-  tokenDocs = new Int32Array(1024);
   tokenPositions = new Int32Array(1024);
   tokenCount = 0;
+  /**
+   * The doc of each token, run-length encoded: run r holds the tokens from runEnds[r - 1] (0 for
+   * the first) to runEnds[r] - 1, all of doc runDocs[r]. Documents arrive in doc order and a doc's
+   * tokens of one field one after another, so a field has at most one run per document instead of
+   * one doc per token.
+   */
+  runDocs = new Int32Array(256);
+  runEnds = new Int32Array(256);
+  runCount = 0;
   // The document being inverted through span(): set by the builder before analyzeSpans.
   doc = 0;
   positionBase = 0;
@@ -120,9 +128,17 @@ class TextInverter {
     const index = this.tokenCount;
     if (index === this.tokenTerms.length) this.grow();
     this.tokenTerms[index] = id;
-    this.tokenDocs[index] = doc;
     this.tokenPositions[index] = position;
     this.tokenCount = index + 1;
+    const run = this.runCount;
+    if (run > 0 && this.runDocs[run - 1] === doc) this.runEnds[run - 1] = index + 1;
+    else {
+      assert(run === 0 || this.runDocs[run - 1]! < doc, 'tokens arrive in doc order');
+      if (run === this.runDocs.length) this.growRuns();
+      this.runDocs[run] = doc;
+      this.runEnds[run] = index + 1;
+      this.runCount = run + 1;
+    }
   }
 
   /** The id of the lowercased ASCII span text[start, end) whose hash is `hash`. */
@@ -221,12 +237,19 @@ class TextInverter {
     const terms = new Int32Array(size);
     terms.set(this.tokenTerms);
     this.tokenTerms = terms;
-    const docs = new Int32Array(size);
-    docs.set(this.tokenDocs);
-    this.tokenDocs = docs;
     const positions = new Int32Array(size);
     positions.set(this.tokenPositions);
     this.tokenPositions = positions;
+  }
+
+  private growRuns(): void {
+    const size = this.runDocs.length * 2;
+    const docs = new Int32Array(size);
+    docs.set(this.runDocs);
+    this.runDocs = docs;
+    const ends = new Int32Array(size);
+    ends.set(this.runEnds);
+    this.runEnds = ends;
   }
 }
 
@@ -588,12 +611,18 @@ function finishTextField(name: string, inverter: TextInverter, norms: Uint8Array
   const fill = tokenStart.slice(0, termCount);
   const positions = new Int32Array(tokenCount);
   const sortedDocs = new Int32Array(tokenCount);
-  const tokenDocs = inverter.tokenDocs;
   const tokenPositions = inverter.tokenPositions;
-  for (let index = 0; index < tokenCount; index++) {
-    const slot = fill[rankOf[tokenTerms[index]!]!]!++;
-    positions[slot] = tokenPositions[index]!;
-    sortedDocs[slot] = tokenDocs[index]!;
+  const runDocs = inverter.runDocs;
+  const runEnds = inverter.runEnds;
+  let index = 0;
+  for (let run = 0; run < inverter.runCount; run++) {
+    const doc = runDocs[run]!;
+    const end = runEnds[run]!;
+    for (; index < end; index++) {
+      const slot = fill[rankOf[tokenTerms[index]!]!]!++;
+      positions[slot] = tokenPositions[index]!;
+      sortedDocs[slot] = doc;
+    }
   }
   // Run-length encode docs per term into postings.
   let postingCount = 0;

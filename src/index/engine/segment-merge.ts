@@ -7,6 +7,7 @@
  * can run it in slices between other work (a merge of large segments takes seconds, and the node
  * must keep answering meanwhile); `mergeSegments` runs it to the end at once.
  */
+import { assert } from '../../common/assert.js';
 import { runToEnd } from '../../common/steps.js';
 import { createSegment, finishPostingsStepwise, sortNanoPoints, sortPoints } from './segment-builder.js';
 import { type DocValues, type FieldMapping, type PostingsField, type Segment, isLive, numericFieldTypes } from './segment.js';
@@ -82,6 +83,14 @@ export function* mergeSegmentsStepwise(segments: readonly Segment[], name: strin
     idOrdinals.set(ids[doc]!, doc);
   }
   return { segment: createSegment({ name, maxSeqNo, mappings, ids, sources: sourceSink.finish(), postings, docValues, liveDocs: null, idOrdinals }), docMaps };
+}
+
+/**
+ * The first `length` elements of an array sized by an upper bound: the array itself when the bound
+ * was exact (a merge without deleted documents), so that it is not copied once more.
+ */
+function exactly(array: Int32Array, length: number): Int32Array {
+  return array.length === length ? array : array.slice(0, length);
 }
 
 function* mergePostings(
@@ -180,10 +189,10 @@ function* mergePostings(
     path,
     keptTerms,
     Int32Array.from(postingsStartList),
-    docs.slice(0, postingCount),
-    freqs.slice(0, postingCount),
-    kind === 'text' ? positionsStartAll.slice(0, postingCount + 1) : new Int32Array(0),
-    positions.slice(0, positionCount),
+    exactly(docs, postingCount),
+    exactly(freqs, postingCount),
+    kind === 'text' ? exactly(positionsStartAll, postingCount + 1) : new Int32Array(0),
+    exactly(positions, positionCount),
     norms,
   );
   if (kind === 'keyword') {
@@ -209,9 +218,18 @@ function* mergeDocValues(
   withNanos: boolean,
 ): Generator<void, DocValues, void> {
   const valueStart = new Int32Array(maxDoc + 1);
-  const values: number[] = [];
-  const nanos: number[] = [];
-  const valueDocs: number[] = [];
+  // Typed columns sized by every value of the inputs (deleted documents' too), not JS arrays
+  // grown a push at a time on the heap; cut to the values kept at the end.
+  let valuesBound = 0;
+  for (const segment of segments) {
+    const old = segment.docValues.get(path);
+    if (old !== undefined) valuesBound += old.valueStart[old.valueStart.length - 1]!;
+  }
+  const ordinals = keyword ? new Int32Array(valuesBound) : undefined;
+  const numbers = keyword ? undefined : new Float64Array(valuesBound);
+  const nanos = withNanos ? new Int32Array(valuesBound) : undefined;
+  const valueDocs = new Int32Array(valuesBound);
+  let valueCount = 0;
   let singleValued = true;
   let newDoc = 0;
   for (let segmentIndex = 0; segmentIndex < segments.length; segmentIndex++) {
@@ -220,29 +238,34 @@ function* mergeDocValues(
     for (let doc = 0; doc < docMap.length; doc++) {
       if (docMap[doc]! < 0) continue;
       if (newDoc % mergeSliceLimits.docsPerSlice === mergeSliceLimits.docsPerSlice - 1) yield;
-      valueStart[newDoc] = values.length;
+      valueStart[newDoc] = valueCount;
       if (old !== undefined) {
         const from = old.valueStart[doc]!;
         const to = old.valueStart[doc + 1]!;
         if (to - from > 1) singleValued = false;
         for (let index = from; index < to; index++) {
           // Ordinal maps are monotonic (both dictionaries are sorted), so per-doc order holds.
-          values.push(old.kind === 'keyword' ? ordinalMaps![segmentIndex]![old.ordinals[index]!]! : old.values[index]!);
-          if (withNanos) nanos.push(old.kind === 'numeric' ? (old.nanos?.[index] ?? 0) : 0);
-          valueDocs.push(newDoc);
+          const value = old.kind === 'keyword' ? ordinalMaps![segmentIndex]![old.ordinals[index]!]! : old.values[index]!;
+          if (ordinals !== undefined) ordinals[valueCount] = value;
+          else numbers![valueCount] = value;
+          if (nanos !== undefined) nanos[valueCount] = old.kind === 'numeric' ? (old.nanos?.[index] ?? 0) : 0;
+          valueDocs[valueCount] = newDoc;
+          valueCount++;
         }
       }
       newDoc++;
     }
   }
-  valueStart[maxDoc] = values.length;
-  if (keyword) return { kind: 'keyword', valueStart, ordinals: Int32Array.from(values), singleValued };
-  const numeric = Float64Array.from(values);
-  if (withNanos) {
-    const nanosColumn = Int32Array.from(nanos);
-    const { pointValues, pointDocs, pointNanos } = sortNanoPoints(numeric, nanosColumn, Int32Array.from(valueDocs));
+  valueStart[maxDoc] = valueCount;
+  assert(valueCount <= valuesBound, 'a merge keeps at most the values of its inputs');
+  if (ordinals !== undefined) return { kind: 'keyword', valueStart, ordinals: exactly(ordinals, valueCount), singleValued };
+  const numeric = numbers!.length === valueCount ? numbers! : numbers!.slice(0, valueCount);
+  const docsOfValues = exactly(valueDocs, valueCount);
+  if (nanos !== undefined) {
+    const nanosColumn = exactly(nanos, valueCount);
+    const { pointValues, pointDocs, pointNanos } = sortNanoPoints(numeric, nanosColumn, docsOfValues);
     return { kind: 'numeric', valueStart, values: numeric, singleValued, pointValues, pointDocs, nanos: nanosColumn, pointNanos };
   }
-  const { pointValues, pointDocs } = sortPoints(numeric, Int32Array.from(valueDocs));
+  const { pointValues, pointDocs } = sortPoints(numeric, docsOfValues);
   return { kind: 'numeric', valueStart, values: numeric, singleValued, pointValues, pointDocs };
 }

@@ -109,36 +109,52 @@ export class OffsetsColumn {
   }
 }
 
-/** A sink that keeps the texts in one growing buffer. */
+/** Bytes of each piece a memory sink fills (a text larger than that gets a piece of its own). */
+const memorySinkPieceBytes = 1024 * 1024;
+
+/**
+ * A sink that keeps the texts in pieces of about a megabyte, copied once into one exactly sized
+ * buffer by `finish` (a buffer that doubled as it grew copied every byte about twice more, and
+ * its discarded copies were external memory that pushed V8 into full collections).
+ */
 export function memorySourceSink(): SourceTextsSink {
-  let bytes = Buffer.allocUnsafe(4096);
-  let used = 0;
+  const pieces: Buffer[] = [];
+  let piece = Buffer.allocUnsafe(4096);
+  let used = 0; // bytes used in `piece`
+  let before = 0; // bytes in `pieces`
   const offsets = new OffsetsColumn();
   const reserve = (extra: number): void => {
-    if (used + extra <= bytes.length) return;
-    const grown = Buffer.allocUnsafe(Math.max(bytes.length * 2, used + extra));
-    bytes.copy(grown, 0, 0, used);
-    bytes = grown;
+    if (used + extra <= piece.length) return;
+    if (used > 0) pieces.push(piece.subarray(0, used));
+    before += used;
+    // The first pieces grow from 4 KiB, so that a small build does not take a megabyte.
+    piece = Buffer.allocUnsafe(Math.max(Math.min(memorySinkPieceBytes, (before + extra) * 2), extra));
+    used = 0;
   };
   return {
     appendText(text: string): void {
       reserve(text.length * 3); // a UTF-16 unit takes at most 3 UTF-8 bytes
-      used += bytes.write(text, used, 'utf8');
-      offsets.push(used);
+      used += piece.write(text, used, 'utf8');
+      offsets.push(before + used);
     },
     appendRange(from: SourceTexts, first: number, last: number): void {
       copyRange(from, first, last, (chunk, chunkFirst, chunkLast) => {
         reserve(chunk.length);
-        bytes.set(chunk, used);
-        const base = used - from.offsetOf(chunkFirst);
+        piece.set(chunk, used);
+        const base = before + used - from.offsetOf(chunkFirst);
         for (let doc = chunkFirst + 1; doc <= chunkLast; doc++) offsets.push(base + from.offsetOf(doc));
         used += chunk.length;
       });
     },
     finish(): SourceTexts {
       // Exactly sized, so that a segment does not keep the growth slack.
-      const exact = new Uint8Array(used);
-      exact.set(bytes.subarray(0, used));
+      const exact = new Uint8Array(before + used);
+      let at = 0;
+      for (const full of pieces) {
+        exact.set(full, at);
+        at += full.length;
+      }
+      exact.set(piece.subarray(0, used), at);
       return new MemorySourceTexts(exact, offsets.finish());
     },
   };

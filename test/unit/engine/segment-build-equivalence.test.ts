@@ -51,11 +51,11 @@ function randomDocs(seed: number, count: number): SegmentDocumentInput[] {
   return docs;
 }
 
-test(`built text postings equal a straightforward inversion of analyze() (seed ${seed})`, () => {
-  const docs = randomDocs(seed, 600);
-  const segment = buildSegment(docs, mappings, { name: 's', maxSeqNo: 0 });
-  for (const field of ['body', 'title', 'words']) {
-    const analyzer = getAnalyzer(mappings[field]!.analyzer ?? 'standard')!;
+/** The built postings of `fields` against a straightforward inversion of each analyzer's `analyze`. */
+function assertTextPostingsEqualReference(docs: readonly SegmentDocumentInput[], fieldMappings: FieldMappings, fields: readonly string[], label: string): void {
+  const segment = buildSegment(docs, fieldMappings, { name: 's', maxSeqNo: 0 });
+  for (const field of fields) {
+    const analyzer = getAnalyzer(fieldMappings[field]!.analyzer ?? 'standard')!;
     const expected = new Map<string, Map<number, number[]>>();
     const norms = new Uint8Array(docs.length);
     for (const doc of docs) {
@@ -78,7 +78,7 @@ test(`built text postings equal a straightforward inversion of analyze() (seed $
     }
     const postings = segment.postings.get(field)!;
     const terms = [...expected.keys()].sort((left, right) => (left < right ? -1 : left > right ? 1 : 0));
-    assert.deepEqual(postings.terms, terms, `${field}: terms (seed ${seed})`);
+    assert.deepEqual(postings.terms, terms, `${field}: terms (${label})`);
     for (let ordinal = 0; ordinal < terms.length; ordinal++) {
       assert.equal(postings.termOrdinals.get(terms[ordinal]!), ordinal);
       const actual: [number, number[]][] = [];
@@ -87,10 +87,38 @@ test(`built text postings equal a straightforward inversion of analyze() (seed $
         assert.equal(postings.freqs[posting], positions.length);
         actual.push([postings.docs[posting]!, positions]);
       }
-      assert.deepEqual(actual, [...expected.get(terms[ordinal]!)!], `${field}: postings of [${terms[ordinal]}] (seed ${seed})`);
+      assert.deepEqual(actual, [...expected.get(terms[ordinal]!)!], `${field}: postings of [${terms[ordinal]}] (${label})`);
     }
-    assert.deepEqual(postings.norms, norms, `${field}: norms (seed ${seed})`);
+    assert.deepEqual(postings.norms, norms, `${field}: norms (${label})`);
   }
+}
+
+test(`built text postings equal a straightforward inversion of analyze() (seed ${seed})`, () => {
+  assertTextPostingsEqualReference(randomDocs(seed, 600), mappings, ['body', 'title', 'words'], `seed ${seed}`);
+});
+
+// The term table finds an ASCII span by its hash and length, then compares its bytes: words that
+// share their hash and length (`tlmjeyl` and `oqlugah` hash alike, and so does any common prefix
+// or suffix added to both) or a long prefix, in either case, of up to 40 characters, with enough
+// distinct words that the table grows several times, must stay distinct terms with their own
+// postings.
+test(`terms that share a hash and length, or a long prefix, stay apart (seed ${seed})`, () => {
+  const random = createRandom(seed);
+  const colliding = [['tlmjeyl', 'oqlugah'], ['kvmwmto', 'uloakfw'], ['txvalof', 'fhtcpdy']] as const;
+  const prefixes = ['', 'a', 'abcdefgh', 'abcdefghi', 'abcdefghijklmnop', 'abcdefghijklmnopq', 'abcdefghijklmnopqrstuvwxyz0123'];
+  const words: string[] = [];
+  for (const prefix of prefixes) for (const pair of colliding) for (const word of pair) words.push(prefix + word, word + prefix);
+  for (let index = 0; index < 3000; index++) words.push(`abcdefghijklmnop${index.toString(36)}`, `w${index.toString(36).padStart(14, '0')}`);
+  const docs: SegmentDocumentInput[] = [];
+  for (let docId = 0; docId < 400; docId++) {
+    const pick = (): string => {
+      const word = words[Math.floor(random() * words.length)]!;
+      return random() < 0.3 ? word.toUpperCase() : word;
+    };
+    const text = Array.from({ length: 1 + Math.floor(random() * 30) }, pick).join(random() < 0.5 ? ' ' : ', ');
+    docs.push({ docId, id: `d${docId}`, source: '{}', fields: { body: [text, pick()] } });
+  }
+  assertTextPostingsEqualReference(docs, { body: { type: 'text' } }, ['body'], `seed ${seed}`);
 });
 
 test(`built keyword and numeric doc values equal straightforward per-document ones (seed ${seed})`, () => {
