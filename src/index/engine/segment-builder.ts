@@ -13,6 +13,8 @@ import {
   type NumericDocValues,
   type PostingsField,
   type Segment,
+  type IdOrdinals,
+  lazyIdOrdinals,
   numericFieldTypes,
   postingsBlockSize,
 } from './segment.js';
@@ -568,13 +570,9 @@ export function createSegment(parts: {
   docValues: Map<string, DocValues>;
   liveDocs: Uint32Array | null;
   /** `_id` → doc, when the caller built it already (a stepwise merge does, between yields). */
-  idOrdinals?: Map<string, number>;
+  idOrdinals?: IdOrdinals;
 }): Segment {
-  let idOrdinals = parts.idOrdinals;
-  if (idOrdinals === undefined) {
-    idOrdinals = new Map<string, number>();
-    for (let doc = 0; doc < parts.ids.length; doc++) idOrdinals.set(parts.ids[doc]!, doc);
-  }
+  const idOrdinals = parts.idOrdinals ?? lazyIdOrdinals(parts.ids);
   let liveDocCount = parts.ids.length;
   if (parts.liveDocs !== null) {
     liveDocCount = 0;

@@ -148,6 +148,30 @@ export interface NumericDocValues {
 
 export type DocValues = KeywordDocValues | NumericDocValues;
 
+/** Looks a document up by `_id` (a `Map` fits). */
+export interface IdOrdinals {
+  get(id: string): number | undefined;
+}
+
+/**
+ * `_id` → doc number built on the first lookup: a segment loaded at a restart answers searches
+ * without it (a map of every id was most of a large segment's load), and the first refresh with a
+ * write or the first lookup by id builds it once. Spreading a segment copies this object, so the
+ * copies share one map.
+ */
+export function lazyIdOrdinals(ids: readonly string[]): IdOrdinals {
+  let map: Map<string, number> | undefined;
+  return {
+    get(id: string): number | undefined {
+      if (map === undefined) {
+        map = new Map<string, number>();
+        for (let doc = 0; doc < ids.length; doc++) map.set(ids[doc]!, doc);
+      }
+      return map.get(id);
+    },
+  };
+}
+
 export interface Segment {
   readonly name: string;
   readonly maxDoc: number;
@@ -155,7 +179,8 @@ export interface Segment {
   readonly maxSeqNo: number;
   readonly mappings: FieldMappings;
   readonly ids: readonly string[];
-  readonly idOrdinals: ReadonlyMap<string, number>;
+  /** `_id` → doc number (the last doc of an id, as the ids array lists them); see `lazyIdOrdinals`. */
+  readonly idOrdinals: IdOrdinals;
   /**
    * Each document's `_source` as the stored JSON text, parsed only for the hits a fetch renders
    * (`sourceOf`). Kept as UTF-8 bytes off the JS heap, in memory or in a file (source-texts.ts):

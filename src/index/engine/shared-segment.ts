@@ -17,7 +17,7 @@
  * - Live docs change with every delete: `sharedLiveDocs` copies a live-docs bitset into shared
  *   memory once (cached by the bitset, which is never mutated) and requests carry it.
  */
-import { withLazyTerms, type DocValues, type FieldMappings, type PostingsField, type Segment } from './segment.js';
+import { withLazyTerms, type DocValues, type IdOrdinals, type FieldMappings, type PostingsField, type Segment } from './segment.js';
 import type { SourceTexts } from './source-texts.js';
 
 type TypedArray = Int8Array | Uint8Array | Uint8ClampedArray | Int16Array | Uint16Array | Int32Array | Uint32Array | Float32Array | Float64Array | BigInt64Array | BigUint64Array;
@@ -251,7 +251,7 @@ class WorkerSegment implements Segment {
     throw new MainThreadOnly('_id');
   }
 
-  get idOrdinals(): ReadonlyMap<string, number> {
+  get idOrdinals(): IdOrdinals {
     throw new MainThreadOnly('_id');
   }
 

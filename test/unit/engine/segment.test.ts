@@ -171,3 +171,13 @@ test('indexing through analyzer spans gives the same terms and positions as anal
     assert.deepEqual(actual, occurrences, term);
   }
 });
+
+test('_id lookups: every id of a built, merged and deserialized segment finds its doc; an unknown id none; spread copies share the one lookup', () => {
+  const built = small();
+  for (const segment of [built, deserializeSegment(serializeSegment(built)), mergeSegments([built, small()], 'm'), { ...built }]) {
+    const expected = segment.ids.map((id, doc) => [id, segment.ids.lastIndexOf(id) === doc ? doc : segment.ids.lastIndexOf(id)]);
+    assert.deepEqual(segment.ids.map((id) => [id, segment.idOrdinals.get(id)]), expected);
+    assert.equal(segment.idOrdinals.get('nope'), undefined);
+  }
+  assert.equal({ ...built }.idOrdinals, built.idOrdinals);
+});
