@@ -33,40 +33,8 @@ export interface BootstrapDocumentsOptions {
   readonly pace: (bytes: number) => Promise<void>;
   /** Thrown at the next chunk when it answers true (the node is closing). */
   readonly stopped: () => boolean;
-  /** The chunks, described already (`describeBootstrapDocuments`), when `sources` are given. */
-  readonly described?: readonly DescribedChunk[];
   /** Told how many documents of a chunk of `of` the files did not hold as the leader has them. */
   readonly sourcesAsked?: (documents: number, of: number) => void;
-}
-
-/** A chunk the leader described without sources: its documents follow `afterId` in id order. */
-export interface DescribedChunk {
-  readonly afterId: string;
-  readonly documents: readonly SourcelessDocument[];
-  readonly sourcesCrc32: number;
-}
-
-/**
- * Every chunk of the session without sources, read while the segment files are copied (they are
- * small: ids and numbers), so that once the files are in, storing the documents waits for nothing
- * from the leader. Undefined when the leader answers with sources (it does not know
- * `without_sources`): the stream then asks for them as before.
- */
-export async function describeBootstrapDocuments(options: Pick<BootstrapDocumentsOptions, 'fetch' | 'chunkDocs' | 'pace' | 'stopped'>): Promise<{ chunks: DescribedChunk[]; bytes: number } | undefined> {
-  const chunks: DescribedChunk[] = [];
-  let bytes = 0;
-  for (let afterId = ''; ; ) {
-    if (options.stopped()) throw errors.illegalState('the bootstrap stopped');
-    const answer = (await options.fetch({ after_id: afterId, max_docs: options.chunkDocs, without_sources: true })) as { document_columns?: unknown };
-    if (answer.document_columns === undefined) return undefined;
-    const columns = answer.document_columns as DocumentColumns;
-    const { documents, sourcesCrc32 } = decodeDocumentColumns(columns);
-    bytes += documentColumnsWireBytes(columns);
-    await options.pace(documentColumnsWireBytes(columns));
-    if (documents.length === 0) return { chunks, bytes };
-    chunks.push({ afterId, documents, sourcesCrc32 });
-    afterId = documents[documents.length - 1]!.id;
-  }
 }
 
 export interface BootstrapDocumentsResult {
@@ -82,17 +50,6 @@ export async function copyBootstrapDocuments(options: BootstrapDocumentsOptions)
   let bytes = 0;
   let documentsCopied = 0;
   let sourcesSent = 0;
-  if (sources !== undefined && options.described !== undefined) {
-    for (const chunk of options.described) {
-      if (options.stopped()) throw errors.illegalState('node is closing');
-      const filled = await withSources(options, sources, chunk.afterId, chunk.documents, chunk.sourcesCrc32);
-      bytes += filled.bytes;
-      sourcesSent += filled.sent;
-      options.store(filled.documents);
-      documentsCopied += filled.documents.length;
-    }
-    return { documents: documentsCopied, bytes, sourcesSent };
-  }
   const fetch = (afterId: string): Promise<unknown> => {
     const fetched = options.fetch({ after_id: afterId, max_docs: options.chunkDocs, ...(sources !== undefined ? { without_sources: true as const } : {}) });
     fetched.catch(() => undefined); // awaited below, or dropped with the copy that failed

@@ -23,7 +23,7 @@ import type { RoleDescriptor } from '../security/index.js';
 import type { Authentication } from '../security/types.js';
 import { AutoFollowStats } from './auto-follow.js';
 import { FollowerRecords, type FollowerRecord, type StoredSubject } from './follower-records.js';
-import { copyBootstrapDocuments, describeBootstrapDocuments, type DescribedChunk, type DocumentChunkRequest } from './bootstrap-documents.js';
+import { copyBootstrapDocuments } from './bootstrap-documents.js';
 import { decodeOperationColumns } from './operation-columns.js';
 import { CCR_ACTIONS, isReplicatedSetting, retentionLeaseId, type LeaderDataStream, type LeaderIndexInfo } from './leader.js';
 import { isFollowParameterField, parseFollowParameters, renderFollowParameters } from './parameters.js';
@@ -563,28 +563,10 @@ export class CcrService {
       // The files come first: the document stream then takes each source from them, and the leader
       // sends only what the store needs besides (document-columns.ts), instead of every source twice.
       let sources: CopiedSegmentSources | undefined;
-      let described: DescribedChunk[] | undefined;
-      let describedBytes = 0;
-      const fetchChunk = (request: DocumentChunkRequest): Promise<unknown> =>
-        remote.send(record.remoteCluster, CCR_ACTIONS.restoreFileChunk, { index: record.leaderIndex, session_uuid: session.session_uuid, ...request }, record.subject);
       if (filesWanted) {
         const directory = indices.followerSegmentsDirectory(starting, shard);
         segmentFiles = { directory, refreshedSeqNo: offered.refreshedSeqNo, nextSegmentNumber: offered.nextSegmentNumber, digest: offered.digest, segments: offered.files };
-        // The documents are described (ids and numbers, no sources) while the files come.
-        let copyFailed = false;
-        const copying = this.copySegmentFiles(record, session.session_uuid, offered.files, directory).catch((error: unknown) => {
-          copyFailed = true;
-          throw error;
-        });
-        const [files, describing] = await Promise.allSettled([
-          copying,
-          describeBootstrapDocuments({ fetch: fetchChunk, chunkDocs: followerLimits.bootstrapChunkDocs, pace: (bytes) => this.inbound.pace(bytes), stopped: () => this.closed || copyFailed }),
-        ]);
-        if (files.status === 'rejected') throw files.reason;
-        if (describing.status === 'rejected') throw describing.reason;
-        fileBytes = files.value;
-        described = describing.value?.chunks;
-        describedBytes = describing.value?.bytes ?? 0;
+        fileBytes = await this.copySegmentFiles(record, session.session_uuid, offered.files, directory);
         const current = indices.get(record.followerIndex);
         if (current === undefined || current.uuid !== record.followerUuid) throw errors.indexNotFound(record.followerIndex);
         sources = indices.copiedSegmentSources(current, shard, segmentFiles);
@@ -596,9 +578,8 @@ export class CcrService {
       }
       try {
         const streamed = await copyBootstrapDocuments({
-          fetch: fetchChunk,
+          fetch: (request) => remote.send(record.remoteCluster, CCR_ACTIONS.restoreFileChunk, { index: record.leaderIndex, session_uuid: session.session_uuid, ...request }, record.subject),
           sources,
-          ...(described !== undefined ? { described } : {}),
           chunkDocs: followerLimits.bootstrapChunkDocs,
           store: (documents) => {
             const current = indices.get(record.followerIndex);
@@ -610,7 +591,7 @@ export class CcrService {
           sourcesAsked: (documents, of) => log.info({ follower: record.followerIndex, shard, documents, of }, 'documents the copied segment files do not hold as the leader has them: their sources are asked for'),
         });
         copied = streamed.documents;
-        documentBytes = describedBytes + streamed.bytes;
+        documentBytes = streamed.bytes;
         sourcesSent = streamed.sourcesSent;
       } catch (error) {
         sources?.release();

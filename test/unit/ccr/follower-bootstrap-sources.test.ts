@@ -12,7 +12,7 @@ import { test } from 'node:test';
 import Database from 'better-sqlite3';
 import pino from 'pino';
 import type { SqlDatabase } from '../../../src/common/index.js';
-import { copyBootstrapDocuments, describeBootstrapDocuments, type DocumentChunkRequest } from '../../../src/ccr/bootstrap-documents.js';
+import { copyBootstrapDocuments, type DocumentChunkRequest } from '../../../src/ccr/bootstrap-documents.js';
 import { CcrLeaderService, type LeaderAuthorizer } from '../../../src/ccr/leader.js';
 import type { CopiedSegmentFiles } from '../../../src/index/indices-service.js';
 import { ShardSnapshot } from '../../../src/index/store/shard-snapshot.js';
@@ -74,28 +74,21 @@ async function bootstrap(h: SearchHarness, leaderService: CcrLeaderService, lead
     segments: session.segments.files.map((file) => ({ name: file.name, maxDoc: file.max_doc, deleted: file.deleted })),
   };
   damage?.(directory, copied);
-  const answers: Record<string, unknown>[] = [];
-  const requests: DocumentChunkRequest[] = [];
-  const fetch = async (request: DocumentChunkRequest): Promise<unknown> => {
-    requests.push(request);
-    const answer = await leaderService.restoreFileChunk({ index: leaderIndex, session_uuid: session.session_uuid, ...request }, everything);
-    answers.push(answer);
-    return answer;
-  };
-  // The documents are described while the files come (here: before they are loaded).
-  const described = await describeBootstrapDocuments({ fetch, chunkDocs: 50, pace: async () => undefined, stopped: () => false });
-  assert.ok(described !== undefined && described.chunks.length >= 3);
   const sources = h.service.copiedSegmentSources(follower, 0, copied);
   if (sources === undefined) {
     h.service.beginFollowerImport(follower, 0, { segmentFiles: false });
     copied = undefined;
-    requests.length = 0;
-    answers.length = 0;
   }
+  const answers: Record<string, unknown>[] = [];
+  const requests: DocumentChunkRequest[] = [];
   const result = await copyBootstrapDocuments({
-    fetch,
+    fetch: async (request) => {
+      requests.push(request);
+      const answer = await leaderService.restoreFileChunk({ index: leaderIndex, session_uuid: session.session_uuid, ...request }, everything);
+      answers.push(answer);
+      return answer;
+    },
     sources,
-    described: described.chunks,
     chunkDocs: 50,
     store: (documents) => h.service.importFollowerDocuments(follower, 0, documents),
     pace: async () => undefined,
