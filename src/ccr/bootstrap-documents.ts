@@ -5,15 +5,15 @@
  *
  * With the leader's segment files copied and loaded first (`sources`), the chunks are asked for
  * without sources (`without_sources`, document-columns.ts): each source is taken from the files,
- * as the live document with that id, seq_no, primary term, version, routing and source length,
- * and the chunk's texts together must have the CRC-32 of the leader's. What the files do not hold so (a `_source` mapping that keeps less than the
+ * as the live document with that id, seq_no, primary term, version and routing, and the CRC-32 of
+ * the leader's text. What the files do not hold so (a `_source` mapping that keeps less than the
  * document, a file the leader changed) is asked for again with sources: the same chunk from the
  * same snapshot. A leader that does not know the field sends the sources anyway; they are used.
  */
 import { errors } from '../common/index.js';
 import type { CopiedSegmentSources } from '../index/indices-service.js';
 import type { StoredDocument } from '../index/store/index.js';
-import { decodeDocumentColumns, documentColumnsWireBytes, documentsWireBytes, sourcesCrc32, type DocumentColumns, type SourcelessDocument } from './document-columns.js';
+import { decodeDocumentColumns, documentColumnsWireBytes, documentsWireBytes, type DocumentColumns, type SourcelessDocument } from './document-columns.js';
 
 export interface DocumentChunkRequest {
   readonly after_id: string;
@@ -65,12 +65,12 @@ export async function copyBootstrapDocuments(options: BootstrapDocumentsOptions)
     if (answer.document_columns !== undefined) {
       if (sources === undefined) throw errors.illegalState('the leader sent documents without the sources nobody asked it to leave out');
       const columns = answer.document_columns as DocumentColumns;
-      const { documents: sourceless, sourcesCrc32 } = decodeDocumentColumns(columns);
+      const sourceless = decodeDocumentColumns(columns);
       if (sourceless.length === 0) break;
       next = fetch(sourceless[sourceless.length - 1]!.id);
       bytes += documentColumnsWireBytes(columns);
       await options.pace(documentColumnsWireBytes(columns));
-      const filled = await withSources(options, sources, afterId, sourceless, sourcesCrc32);
+      const filled = await withSources(options, sources, afterId, sourceless);
       documents = filled.documents;
       bytes += filled.bytes;
       sourcesSent += filled.sent;
@@ -92,25 +92,22 @@ export async function copyBootstrapDocuments(options: BootstrapDocumentsOptions)
 
 /**
  * A chunk sent without sources (the documents after `afterId`), each source taken from the files;
- * those the files do not hold as the leader described them are asked for with their sources. The
- * texts together must have the leader's CRC-32; when they do not (a file that differs from the
- * leader's where seq_no, version and length agree), the whole chunk is asked for with sources.
+ * those the files do not hold as the leader described them are asked for with their sources.
  */
 async function withSources(
   options: BootstrapDocumentsOptions,
   sources: CopiedSegmentSources,
   afterId: string,
   sourceless: readonly SourcelessDocument[],
-  sourcesCrc32: number,
 ): Promise<{ documents: StoredDocument[]; bytes: number; sent: number }> {
   const documents = new Array<StoredDocument>(sourceless.length);
+  let missing = 0;
   let lastMissing = -1;
-  const missing: number[] = [];
   for (let index = 0; index < sourceless.length; index++) {
     const described = sourceless[index]!;
     const source = sources.sourceOf(described);
     if (source === undefined) {
-      missing.push(index);
+      missing++;
       lastMissing = index;
       continue;
     }
@@ -118,39 +115,16 @@ async function withSources(
       ? { id: described.id, source, seqNo: described.seqNo, primaryTerm: described.primaryTerm, version: described.version }
       : { id: described.id, source, seqNo: described.seqNo, primaryTerm: described.primaryTerm, version: described.version, routing: described.routing };
   }
-  let bytes = 0;
-  let sent = 0;
-  if (missing.length > 0) {
-    options.sourcesAsked?.(missing.length, sourceless.length);
-    bytes += await askWithSources(options, afterId, sourceless, documents, lastMissing);
-    sent += missing.length;
-  }
-  if (sourcesCrc32Of(documents) !== sourcesCrc32) {
-    options.sourcesAsked?.(sourceless.length, sourceless.length);
-    documents.fill(undefined as unknown as StoredDocument);
-    bytes += await askWithSources(options, afterId, sourceless, documents, sourceless.length - 1);
-    sent = sourceless.length;
-    if (sourcesCrc32Of(documents) !== sourcesCrc32) throw errors.illegalState('the sources the leader sent do not have the CRC-32 it gave for them');
-  }
-  return { documents, bytes, sent };
-}
-
-function sourcesCrc32Of(documents: readonly StoredDocument[]): number {
-  return sourcesCrc32(documents.map((document) => document.source));
-}
-
-/**
- * Asks for the chunk's documents (after `afterId`) with sources, from its start through position
- * `last` (a leader may answer fewer at a time: then on from there), and puts each where `documents`
- * has none yet; returns the bytes that took.
- */
-async function askWithSources(options: BootstrapDocumentsOptions, afterId: string, sourceless: readonly SourcelessDocument[], documents: StoredDocument[], last: number): Promise<number> {
+  if (missing === 0) return { documents, bytes: 0, sent: 0 };
+  options.sourcesAsked?.(missing, sourceless.length);
+  const sent = missing;
   let bytes = 0;
   const positions = new Map(sourceless.map((document, index) => [document.id, index] as const));
-  for (let from = afterId, position = -1; position < last; ) {
-    const answer = (await options.fetch({ after_id: from, max_docs: last - position })) as { documents?: StoredDocument[] };
+  // From the chunk's start to its last document without a source (a leader may answer fewer: then on from there).
+  for (let from = afterId, position = -1; position < lastMissing; ) {
+    const answer = (await options.fetch({ after_id: from, max_docs: lastMissing - position })) as { documents?: StoredDocument[] };
     const fetched = answer.documents ?? [];
-    if (fetched.length === 0) throw errors.illegalState(`the leader's restore session ended before document [${sourceless[last]!.id}] of the chunk it had sent`);
+    if (fetched.length === 0) throw errors.illegalState(`the leader's restore session ended before document [${sourceless[lastMissing]!.id}] of the chunk it had sent`);
     bytes += documentsWireBytes(fetched);
     await options.pace(documentsWireBytes(fetched));
     for (const document of fetched) {
@@ -160,11 +134,14 @@ async function askWithSources(options: BootstrapDocumentsOptions, afterId: strin
       if (document.seqNo !== expected.seqNo || document.version !== expected.version || document.primaryTerm !== expected.primaryTerm) {
         throw errors.illegalState(`the leader sent document [${document.id}] at seq_no [${document.seqNo}] and version [${document.version}], where its chunk had [${expected.seqNo}] and [${expected.version}]`);
       }
-      documents[index] ??= document;
+      if (documents[index] === undefined) {
+        documents[index] = document;
+        missing--;
+      }
     }
     from = fetched[fetched.length - 1]!.id;
     position = positions.get(from)!;
   }
-  for (let index = 0; index <= last; index++) if (documents[index] === undefined) throw errors.illegalState(`the leader did not send the source of document [${sourceless[index]!.id}] of a bootstrap chunk`);
-  return bytes;
+  if (missing > 0) throw errors.illegalState(`the leader did not send the sources of [${missing}] documents of a bootstrap chunk`);
+  return { documents, bytes, sent };
 }

@@ -2,9 +2,8 @@
  * A bootstrap chunk's documents without their `_source` (pure), Strait to Strait: a follower that
  * copies the leader's segment files takes each live document's source from them (the segments
  * store every `_source`), so the document stream sends only what the store needs besides it, as
- * columns (one string for the ids, one array per number), with each source's UTF-8 length and one
- * CRC-32 of all the chunk's sources, by which the follower knows that the texts it found are the
- * leader's to the byte (a CRC-32 per document cost microseconds each on both sides).
+ * columns (one string for the ids, one array per number), and a CRC-32 of each source's UTF-8 bytes,
+ * by which the follower knows that the text it found is the leader's to the byte.
  *
  * A follower asks for it (`without_sources: true` in the chunk request); a leader that does not
  * know the field answers with `documents`, sources included, as before, and the follower uses them.
@@ -20,10 +19,8 @@ export interface DocumentColumns {
   readonly seq_nos: readonly number[];
   readonly primary_terms: readonly number[];
   readonly versions: readonly number[];
-  /** Each `_source`'s UTF-8 bytes. */
-  readonly source_lengths: readonly number[];
-  /** CRC-32 of every `_source`'s UTF-8 bytes, one after another in the chunk's order. */
-  readonly sources_crc32: number;
+  /** CRC-32 of each `_source`'s UTF-8 bytes. */
+  readonly source_crc32s: readonly number[];
   /** Present when a document has a `_routing` (null for those without). */
   readonly routings?: readonly (string | null)[];
 }
@@ -35,13 +32,11 @@ export interface SourcelessDocument {
   readonly primaryTerm: number;
   readonly version: number;
   readonly routing?: string;
-  /** The UTF-8 bytes of its source. */
-  readonly sourceBytes: number;
+  readonly sourceCrc32: number;
 }
 
-/** CRC-32 of the sources' UTF-8 bytes, one after another (`sources_crc32`). */
-export function sourcesCrc32(sources: readonly string[]): number {
-  return crc32(sources.join(''));
+export function sourceCrc32(source: string): number {
+  return crc32(source);
 }
 
 export function encodeDocumentColumns(documents: readonly SnapshotDocument[]): DocumentColumns {
@@ -51,8 +46,7 @@ export function encodeDocumentColumns(documents: readonly SnapshotDocument[]): D
   const seqNos = new Array<number>(count);
   const primaryTerms = new Array<number>(count);
   const versions = new Array<number>(count);
-  const sourceLengths = new Array<number>(count);
-  const sources = new Array<string>(count);
+  const crcs = new Array<number>(count);
   let routings: (string | null)[] | undefined;
   for (let index = 0; index < count; index++) {
     const document = documents[index]!;
@@ -61,13 +55,12 @@ export function encodeDocumentColumns(documents: readonly SnapshotDocument[]): D
     seqNos[index] = document.seqNo;
     primaryTerms[index] = document.primaryTerm;
     versions[index] = document.version;
-    sources[index] = document.source;
-    sourceLengths[index] = Buffer.byteLength(document.source, 'utf8');
+    crcs[index] = crc32(document.source);
     const routing = document.routing ?? null;
     if (routing !== null) routings ??= new Array<string | null>(count).fill(null);
     if (routings !== undefined) routings[index] = routing;
   }
-  return { ids: ids.join(''), id_lengths: idLengths, seq_nos: seqNos, primary_terms: primaryTerms, versions, source_lengths: sourceLengths, sources_crc32: sourcesCrc32(sources), ...(routings !== undefined ? { routings } : {}) };
+  return { ids: ids.join(''), id_lengths: idLengths, seq_nos: seqNos, primary_terms: primaryTerms, versions, source_crc32s: crcs, ...(routings !== undefined ? { routings } : {}) };
 }
 
 function malformed(reason: string): never {
@@ -78,22 +71,21 @@ function isCount(value: unknown): value is number {
   return typeof value === 'number' && Number.isSafeInteger(value) && value >= 0;
 }
 
-/** The documents of a column answer, and the CRC-32 of their sources; columns that do not add up are an illegal_state_exception. */
-export function decodeDocumentColumns(wire: unknown): { documents: SourcelessDocument[]; sourcesCrc32: number } {
+/** The documents of a column answer; columns that do not add up are an illegal_state_exception. */
+export function decodeDocumentColumns(wire: unknown): SourcelessDocument[] {
   if (typeof wire !== 'object' || wire === null) malformed('not an object');
   const columns = wire as Partial<Record<keyof DocumentColumns, unknown>>;
-  const { ids, id_lengths: idLengths, seq_nos: seqNos, primary_terms: primaryTerms, versions, source_lengths: sourceLengths, sources_crc32: crc, routings } = columns;
-  if (!isCount(crc) || crc > 0xffffffff) malformed('sources_crc32 is a CRC-32');
+  const { ids, id_lengths: idLengths, seq_nos: seqNos, primary_terms: primaryTerms, versions, source_crc32s: crcs, routings } = columns;
   if (typeof ids !== 'string' || !Array.isArray(idLengths)) malformed('ids is a string and id_lengths an array');
   const count = idLengths.length;
-  for (const [name, column] of [['seq_nos', seqNos], ['primary_terms', primaryTerms], ['versions', versions], ['source_lengths', sourceLengths]] as const) {
+  for (const [name, column] of [['seq_nos', seqNos], ['primary_terms', primaryTerms], ['versions', versions], ['source_crc32s', crcs]] as const) {
     if (!Array.isArray(column) || column.length !== count) malformed(`${name} has one entry per document`);
   }
   if (routings !== undefined && (!Array.isArray(routings) || routings.length !== count)) malformed('routings has one entry per document');
   const seqNoOf = seqNos as unknown[];
   const primaryTermOf = primaryTerms as unknown[];
   const versionOf = versions as unknown[];
-  const sourceBytesOf = sourceLengths as unknown[];
+  const crcOf = crcs as unknown[];
   const routingOf = routings as unknown[] | undefined;
   const documents = new Array<SourcelessDocument>(count);
   let idAt = 0;
@@ -102,14 +94,14 @@ export function decodeDocumentColumns(wire: unknown): { documents: SourcelessDoc
     if (!isCount(idLength) || idAt + idLength > ids.length) malformed('id_lengths exceed ids');
     const id = ids.slice(idAt, idAt + idLength);
     idAt += idLength;
-    const [seqNo, primaryTerm, version, sourceBytes] = [seqNoOf[index], primaryTermOf[index], versionOf[index], sourceBytesOf[index]];
-    if (!isCount(seqNo) || !isCount(primaryTerm) || !isCount(version) || !isCount(sourceBytes)) malformed('seq_nos, primary_terms, versions and source_lengths are counts');
+    const [seqNo, primaryTerm, version, crc] = [seqNoOf[index], primaryTermOf[index], versionOf[index], crcOf[index]];
+    if (!isCount(seqNo) || !isCount(primaryTerm) || !isCount(version) || !isCount(crc) || crc > 0xffffffff) malformed('seq_nos, primary_terms, versions and source_crc32s are counts');
     const routing = routingOf?.[index] ?? null;
     if (routing !== null && typeof routing !== 'string') malformed('routings are strings or null');
-    documents[index] = routing === null ? { id, seqNo, primaryTerm, version, sourceBytes } : { id, seqNo, primaryTerm, version, routing, sourceBytes };
+    documents[index] = routing === null ? { id, seqNo, primaryTerm, version, sourceCrc32: crc } : { id, seqNo, primaryTerm, version, routing, sourceCrc32: crc };
   }
   if (idAt !== ids.length) malformed('id_lengths do not add up to ids');
-  return { documents, sourcesCrc32: crc };
+  return documents;
 }
 
 /** Bytes msgpack spends on a non-negative integer (our transport's body encoding). */
@@ -132,8 +124,8 @@ export function documentsWireBytes(documents: readonly (Omit<SnapshotDocument, '
 
 /** As `documentsWireBytes`, for a column answer. */
 export function documentColumnsWireBytes(columns: DocumentColumns): number {
-  let bytes = columns.ids.length + integerWireBytes(columns.sources_crc32);
-  for (const column of [columns.id_lengths, columns.seq_nos, columns.primary_terms, columns.versions, columns.source_lengths]) for (const value of column) bytes += integerWireBytes(value);
+  let bytes = columns.ids.length;
+  for (const column of [columns.id_lengths, columns.seq_nos, columns.primary_terms, columns.versions, columns.source_crc32s]) for (const value of column) bytes += integerWireBytes(value);
   for (const routing of columns.routings ?? []) bytes += routing === null ? 1 : routing.length;
   return bytes;
 }

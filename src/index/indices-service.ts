@@ -100,10 +100,10 @@ export interface IndexListener {
 export interface CopiedSegmentSources {
   /**
    * The source of the live document `id`, when the files hold it with exactly this seq_no, primary
-   * term, version and routing, and a text of `sourceBytes` UTF-8 bytes; undefined otherwise (the
-   * caller then asks the leader for it, and checks the texts it took against the leader's CRC-32).
+   * term, version and routing, and its UTF-8 bytes have this CRC-32; undefined otherwise (the
+   * caller then asks the leader for it).
    */
-  sourceOf(document: { readonly id: string; readonly seqNo: number; readonly primaryTerm: number; readonly version: number; readonly routing?: string; readonly sourceBytes: number }): string | undefined;
+  sourceOf(document: { readonly id: string; readonly seqNo: number; readonly primaryTerm: number; readonly version: number; readonly routing?: string; readonly sourceCrc32: number }): string | undefined;
   /** The bootstrap will not finish with these files: what was loaded for them is let go. */
   release(): void;
 }

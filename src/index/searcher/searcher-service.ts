@@ -23,6 +23,7 @@ import { settingBoolean } from '../settings.js';
 import { clearSearcherFiles, loadListedSegments, loadSearcherFiles, SearcherFilesError, searcherDirectory, writeAndLoadSegmentFiles, writeManifest, writeSearcherFiles, writeSegmentFilesStepwise } from './searcher-files.js';
 import { segmentInputsDigest } from '../segment-inputs.js';
 import { mkdirSync, renameSync } from 'node:fs';
+import { crc32 } from 'node:zlib';
 import path from 'node:path';
 import { segmentBuildPool, type SegmentBuilder, type WorkerBuiltSegment } from './segment-build-pool.js';
 import { finishPieceBuild, pieceBuilt, pieceDone, prebuildLimits, publishPieces, sameMappingKey, SegmentPrebuilder, type MappingKey, type PrebuildLimits, type PrebuiltPiece } from './segment-prebuilder.js';
@@ -564,9 +565,9 @@ class ShardSearcher {
           const of = metadata[position]!;
           if (of.seqNos[doc] !== document.seqNo || of.primaryTerms[doc] !== document.primaryTerm || of.versions[doc] !== document.version) return undefined;
           if ((of.routings?.[doc] ?? null) !== (document.routing ?? null)) return undefined;
+          const text = segment.sources.text(doc);
           // The segment keeps what the `_source` mapping stores, which need not be the store's text.
-          if (segment.sources.offsetOf(doc + 1) - segment.sources.offsetOf(doc) !== document.sourceBytes) return undefined;
-          return segment.sources.text(doc);
+          return crc32(text) === document.sourceCrc32 ? text : undefined;
         }
         return undefined;
       },
