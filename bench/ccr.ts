@@ -504,15 +504,6 @@ async function measureBootstrap(leaderNode: StartedNode, followerNode: StartedNo
   const leaderCpu = cpuMs(leaderNode.pid) - leaderCpu0;
   const followerCount = (await follower.count({ index: 'boot-copy' })).count;
   await Promise.all(clients.map((client) => client.close()));
-  // What the copy took on the wire, from the follower's log (its lines come through a pipe: waited for).
-  const copiedLines = async (): Promise<Record<string, number>[]> => {
-    for (const deadline = Date.now() + 5_000; ; await new Promise((resolve) => setTimeout(resolve, 50))) {
-      const lines = followerNode.logs.filter((line) => line.includes('follower shard bootstrapped from its leader shard') && line.includes('"follower":"boot-copy"'));
-      if (lines.length > 0 || Date.now() > deadline) return lines.map((line) => JSON.parse(line.slice(line.indexOf('{'))) as Record<string, number>);
-    }
-  };
-  const copiedShards = await copiedLines();
-  const sum = (key: string): number => copiedShards.reduce((total, shard) => total + (shard[key] ?? 0), 0);
   return {
     docs,
     response,
@@ -520,9 +511,6 @@ async function measureBootstrap(leaderNode: StartedNode, followerNode: StartedNo
     docs_per_s: Math.round((docs / ms) * 1000),
     follower_count_at_response: followerCount,
     follower_cpu_ms: followerCpu,
-    document_bytes: sum('document_bytes'),
-    file_bytes: sum('file_bytes'),
-    sources_sent: sum('sources_sent'),
     leader_cpu_ms: leaderCpu,
     leader_background_settle_ms_before: leaderSettleMs,
   };
