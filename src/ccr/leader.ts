@@ -25,7 +25,6 @@ import { parseTimeMs, type IndexHandle, type IndicesService } from '../index/ind
 import type { SegmentFilesSnapshot } from '../index/indices-service.js';
 import type { Operation, ShardStore } from '../index/store/index.js';
 import { ShardSnapshot } from '../index/store/shard-snapshot.js';
-import { documentColumnsWireBytes, documentsWireBytes, encodeDocumentColumns } from './document-columns.js';
 import { encodeOperationColumns } from './operation-columns.js';
 import { Pacer, recoveryBytesPerSecDefault } from './pacer.js';
 import type { ChangeOperation, ShardChangesResponse } from './types.js';
@@ -632,14 +631,7 @@ export class CcrLeaderService {
     const afterId = typeof body['after_id'] === 'string' ? body['after_id'] : '';
     const limit = Math.min(leaderLimits.restoreChunkDocsMax, Math.max(1, integerField(body, 'max_docs')));
     const documents = session.snapshot.read(afterId, limit, leaderLimits.restoreChunkBytesMax);
-    if (body['without_sources'] === true) {
-      // The follower takes the sources from the segment files it copied (document-columns.ts).
-      const columns = encodeDocumentColumns(documents);
-      await this.outbound.pace(documentColumnsWireBytes(columns));
-      session.lastUsedMs = this.nowMs();
-      return { document_columns: columns, done: documents.length === 0 };
-    }
-    await this.outbound.pace(documentsWireBytes(documents));
+    await this.outbound.pace(documents.reduce((sum, document) => sum + document.source.length + document.id.length, 0));
     session.lastUsedMs = this.nowMs();
     return { documents, done: documents.length === 0 };
   }

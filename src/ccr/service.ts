@@ -17,13 +17,12 @@ import type { Logger } from 'pino';
 import { errors, EsError, type SqlDatabase } from '../common/index.js';
 import { connectionFailureTypes } from '../transport/index.js';
 import type { IndexHandle, IndicesService } from '../index/index.js';
-import type { CopiedSegmentFiles, CopiedSegmentSources } from '../index/indices-service.js';
+import type { CopiedSegmentFiles } from '../index/indices-service.js';
 import { validateIndexName, wildcardMatch } from '../index/index.js';
 import type { RoleDescriptor } from '../security/index.js';
 import type { Authentication } from '../security/types.js';
 import { AutoFollowStats } from './auto-follow.js';
 import { FollowerRecords, type FollowerRecord, type StoredSubject } from './follower-records.js';
-import { copyBootstrapDocuments } from './bootstrap-documents.js';
 import { decodeOperationColumns } from './operation-columns.js';
 import { CCR_ACTIONS, isReplicatedSetting, retentionLeaseId, type LeaderDataStream, type LeaderIndexInfo } from './leader.js';
 import { isFollowParameterField, parseFollowParameters, renderFollowParameters } from './parameters.js';
@@ -542,7 +541,6 @@ export class CcrService {
     };
     let copied = 0;
     let segmentFiles: CopiedSegmentFiles | undefined;
-    let [documentBytes, fileBytes, sourcesSent] = [0, 0, 0]; // what the copy took on the wire (the recovery rate paces it)
     try {
       if (session.index_uuid !== record.leaderUuid) {
         throw new EsError(409, 'status_exception', `leader index [${record.leaderIndex}] was re-created while the follower was being created`);
@@ -560,42 +558,42 @@ export class CcrService {
       const offered = offeredSegmentFiles(session.segments, session.max_seq_no);
       const filesWanted = offered !== undefined && offered.digest === indices.segmentInputsDigest(starting);
       indices.beginFollowerImport(starting, shard, { segmentFiles: filesWanted });
-      // The files come first: the document stream then takes each source from them, and the leader
-      // sends only what the store needs besides (document-columns.ts), instead of every source twice.
-      let sources: CopiedSegmentSources | undefined;
+      const stop = { stopped: false };
+      let copyingFiles: Promise<void> | undefined;
       if (filesWanted) {
         const directory = indices.followerSegmentsDirectory(starting, shard);
         segmentFiles = { directory, refreshedSeqNo: offered.refreshedSeqNo, nextSegmentNumber: offered.nextSegmentNumber, digest: offered.digest, segments: offered.files };
-        fileBytes = await this.copySegmentFiles(record, session.session_uuid, offered.files, directory);
+        copyingFiles = this.copySegmentFiles(record, session.session_uuid, offered.files, directory, stop);
+        copyingFiles.catch(() => undefined); // awaited below, or dropped with the copy that failed
+      }
+      type Chunk = { documents: { id: string; source: string; seqNo: number; primaryTerm: number; version: number; routing?: string }[] };
+      const fetchChunk = (afterId: string): Promise<Chunk> => {
+        const fetched = remote.send(
+          record.remoteCluster,
+          CCR_ACTIONS.restoreFileChunk,
+          { index: record.leaderIndex, session_uuid: session.session_uuid, after_id: afterId, max_docs: followerLimits.bootstrapChunkDocs },
+          record.subject,
+        ) as Promise<Chunk>;
+        fetched.catch(() => undefined); // awaited below, or dropped with the copy that failed
+        return fetched;
+      };
+      // One chunk is asked for ahead: the leader reads and sends the next while this one is stored.
+      let next = fetchChunk('');
+      for (;;) {
+        if (this.closed) throw errors.illegalState('node is closing');
+        const chunk = await next;
+        if (chunk.documents.length === 0) break;
+        next = fetchChunk(chunk.documents[chunk.documents.length - 1]!.id);
         const current = indices.get(record.followerIndex);
         if (current === undefined || current.uuid !== record.followerUuid) throw errors.indexNotFound(record.followerIndex);
-        sources = indices.copiedSegmentSources(current, shard, segmentFiles);
-        if (sources === undefined) {
-          // Files that do not load are not taken at the end either: the documents are built as they come.
-          indices.beginFollowerImport(current, shard, { segmentFiles: false });
-          segmentFiles = undefined;
-        }
+        indices.importFollowerDocuments(current, shard, chunk.documents);
+        await this.inbound.pace(chunk.documents.reduce((sum, document) => sum + document.source.length + document.id.length, 0));
+        copied += chunk.documents.length;
       }
       try {
-        const streamed = await copyBootstrapDocuments({
-          fetch: (request) => remote.send(record.remoteCluster, CCR_ACTIONS.restoreFileChunk, { index: record.leaderIndex, session_uuid: session.session_uuid, ...request }, record.subject),
-          sources,
-          chunkDocs: followerLimits.bootstrapChunkDocs,
-          store: (documents) => {
-            const current = indices.get(record.followerIndex);
-            if (current === undefined || current.uuid !== record.followerUuid) throw errors.indexNotFound(record.followerIndex);
-            indices.importFollowerDocuments(current, shard, documents);
-          },
-          pace: (bytes) => this.inbound.pace(bytes),
-          stopped: () => this.closed,
-          sourcesAsked: (documents, of) => log.info({ follower: record.followerIndex, shard, documents, of }, 'documents the copied segment files do not hold as the leader has them: their sources are asked for'),
-        });
-        copied = streamed.documents;
-        documentBytes = streamed.bytes;
-        sourcesSent = streamed.sourcesSent;
-      } catch (error) {
-        sources?.release();
-        throw error;
+        await copyingFiles;
+      } finally {
+        stop.stopped = true;
       }
     } finally {
       await remote.send(record.remoteCluster, CCR_ACTIONS.restoreSessionClear, { index: record.leaderIndex, session_uuid: session.session_uuid }, record.subject).catch(() => undefined);
@@ -603,17 +601,15 @@ export class CcrService {
     const current = indices.get(record.followerIndex);
     if (current === undefined || current.uuid !== record.followerUuid) throw errors.indexNotFound(record.followerIndex);
     await indices.finishFollowerImport(current, shard, session.max_seq_no, segmentFiles);
-    log.info({ follower: record.followerIndex, shard, documents: copied, max_seq_no: session.max_seq_no, segment_files: segmentFiles?.segments.length ?? 0, document_bytes: documentBytes, file_bytes: fileBytes, sources_sent: sourcesSent }, 'follower shard bootstrapped from its leader shard');
+    log.info({ follower: record.followerIndex, shard, documents: copied, max_seq_no: session.max_seq_no, segment_files: segmentFiles?.segments.length ?? 0 }, 'follower shard bootstrapped from its leader shard');
     return copied;
   }
 
   /**
    * Copies a restore session's segment files into `directory`, a chunk of each at a time with a few
-   * chunks in flight, paced by `ccr.indices.recovery.max_bytes_per_sec`; returns the bytes copied.
+   * chunks in flight, paced by `ccr.indices.recovery.max_bytes_per_sec` with the documents.
    */
-  private async copySegmentFiles(record: FollowerRecord, sessionUuid: string, segments: readonly OfferedSegmentFile[], directory: string): Promise<number> {
-    const stop = { stopped: false };
-    let bytes = 0;
+  private async copySegmentFiles(record: FollowerRecord, sessionUuid: string, segments: readonly OfferedSegmentFile[], directory: string, stop: { readonly stopped: boolean }): Promise<void> {
     mkdirSync(directory, { recursive: true });
     const descriptors = new Map<string, number>();
     const pieces: { file: string; offset: number; length: number }[] = [];
@@ -644,23 +640,13 @@ export class CcrService {
           }
           let written = 0;
           while (written < data.length) written += writeSync(descriptors.get(piece.file)!, data, written, data.length - written, piece.offset + written);
-          bytes += data.length;
           await this.inbound.pace(data.length);
         }
       };
-      // One worker's failure ends the others at their next piece; the files close once none writes any more.
-      const workers = Array.from({ length: Math.min(followerLimits.segmentFileChunksInFlight, Math.max(1, pieces.length)) }, () =>
-        worker().catch((error: unknown) => {
-          stop.stopped = true;
-          throw error;
-        }),
-      );
-      const failed = (await Promise.allSettled(workers)).find((result) => result.status === 'rejected');
-      if (failed !== undefined) throw failed.reason;
+      await Promise.all(Array.from({ length: Math.min(followerLimits.segmentFileChunksInFlight, Math.max(1, pieces.length)) }, worker));
     } finally {
       for (const descriptor of descriptors.values()) closeSync(descriptor);
     }
-    return bytes;
   }
 
   // ------------------------------------------------------------------ tasks

@@ -85,27 +85,6 @@ export interface IndexListener {
   importFinished?(index: IndexHandle, shard: number, copied?: CopiedSegmentFiles): Promise<void>;
   /** Shard `shard`'s searchable state as files, at the store's max seq_no (a follower's bootstrap copies them); undefined when there are none. */
   segmentFiles?(index: IndexHandle, shard: number): SegmentFilesSnapshot | undefined;
-  /**
-   * A follower's bootstrap copied the leader's segment files of shard `shard`, before its
-   * documents: their sources, when they load (kept loaded for `importFinished` with the same
-   * `copied`); undefined when they do not, or nothing here would take them.
-   */
-  copiedSegmentSources?(index: IndexHandle, shard: number, copied: CopiedSegmentFiles): CopiedSegmentSources | undefined;
-}
-
-/**
- * The `_source` texts of the segment files a follower's bootstrap copied, read by document: the
- * store takes them instead of the leader sending each source again.
- */
-export interface CopiedSegmentSources {
-  /**
-   * The source of the live document `id`, when the files hold it with exactly this seq_no, primary
-   * term, version and routing, and its UTF-8 bytes have this CRC-32; undefined otherwise (the
-   * caller then asks the leader for it).
-   */
-  sourceOf(document: { readonly id: string; readonly seqNo: number; readonly primaryTerm: number; readonly version: number; readonly routing?: string; readonly sourceCrc32: number }): string | undefined;
-  /** The bootstrap will not finish with these files: what was loaded for them is let go. */
-  release(): void;
 }
 
 /** One search segment as files: `<name>.seg` and `<name>.meta` (searcher-files.ts), its deletes beside them. */
@@ -862,18 +841,6 @@ export class IndicesService {
     for (const listener of this.listeners) {
       const files = listener.segmentFiles?.(handle, shardNumber);
       if (files !== undefined) return files;
-    }
-    return undefined;
-  }
-
-  /**
-   * The sources of segment files a follower's bootstrap copied (all of them, before the documents);
-   * undefined when they do not load or no searcher would take them: the leader then sends the sources.
-   */
-  copiedSegmentSources(handle: IndexHandle, shardNumber: number, copied: CopiedSegmentFiles): CopiedSegmentSources | undefined {
-    for (const listener of this.listeners) {
-      const sources = listener.copiedSegmentSources?.(handle, shardNumber, copied);
-      if (sources !== undefined) return sources;
     }
     return undefined;
   }

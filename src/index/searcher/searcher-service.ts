@@ -11,8 +11,8 @@
  */
 import type { Logger } from 'pino';
 import { backgroundLane, runToEnd } from '../../common/index.js';
-import { computeShardStats, isLive, mergeSegmentsStepwise, type FieldMappings, type MergedSegment, type ShardStats, type SourceTextsSink } from '../engine/index.js';
-import type { CopiedSegmentFiles, CopiedSegmentSources, IndexHandle, IndicesService, SegmentFilesSnapshot } from '../indices-service.js';
+import { computeShardStats, mergeSegmentsStepwise, type FieldMappings, type MergedSegment, type ShardStats, type SourceTextsSink } from '../engine/index.js';
+import type { CopiedSegmentFiles, IndexHandle, IndicesService, SegmentFilesSnapshot } from '../indices-service.js';
 import type { ShardStore } from '../store/index.js';
 import { engineMappings } from './document-input.js';
 import { isSharedSegment, segmentArrayBytes, shareSegmentArrays } from '../engine/shared-segment.js';
@@ -23,7 +23,6 @@ import { settingBoolean } from '../settings.js';
 import { clearSearcherFiles, loadListedSegments, loadSearcherFiles, SearcherFilesError, searcherDirectory, writeAndLoadSegmentFiles, writeManifest, writeSearcherFiles, writeSegmentFilesStepwise } from './searcher-files.js';
 import { segmentInputsDigest } from '../segment-inputs.js';
 import { mkdirSync, renameSync } from 'node:fs';
-import { crc32 } from 'node:zlib';
 import path from 'node:path';
 import { segmentBuildPool, type SegmentBuilder, type WorkerBuiltSegment } from './segment-build-pool.js';
 import { finishPieceBuild, pieceBuilt, pieceDone, prebuildLimits, publishPieces, sameMappingKey, SegmentPrebuilder, type MappingKey, type PrebuildLimits, type PrebuiltPiece } from './segment-prebuilder.js';
@@ -95,8 +94,6 @@ interface ImportBuild {
 class ShardSearcher {
   private written = new Set<string>();
   private importBuild: ImportBuild | undefined;
-  /** The segment files a bootstrap copied, loaded when it read their sources (`copiedSources`), for `takeCopiedSegments`. */
-  private copiedLoaded: (Pick<SearcherState, 'segments' | 'metadata'> & { readonly copied: CopiedSegmentFiles }) | undefined;
   private backgroundScheduled = false;
   private merge: { readonly plan: MergePlan; readonly steps: Generator<void, MergedSegment, void> } | undefined;
   /** The state the persisted manifest describes (undefined: none written by this process yet). */
@@ -511,8 +508,6 @@ class ShardSearcher {
    * builds the documents from the store, as without them.
    */
   private takeCopiedSegments(copied: CopiedSegmentFiles): void {
-    const preloaded = this.copiedLoaded?.copied === copied ? this.copiedLoaded : undefined;
-    this.copiedLoaded = undefined;
     const store = this.store;
     if (this.closed || store === undefined) return;
     const refuse = (reason: string): void => {
@@ -522,59 +517,17 @@ class ShardSearcher {
     if (!this.searchesNothing() || this.importBuild !== undefined) return refuse('the shard searches other segments already');
     if (copied.refreshedSeqNo !== store.maxSeqNo) return refuse(`the files are refreshed to seq_no [${copied.refreshedSeqNo}], the shard stands at [${store.maxSeqNo}]`);
     if (copied.digest !== segmentInputsDigest(this.handle.metadata)) return refuse('the leader built them under another mapping or analysis');
-    let loaded: Pick<SearcherState, 'segments' | 'metadata'>;
+    let loaded: ReturnType<typeof loadListedSegments>;
     try {
       mkdirSync(this.directory, { recursive: true });
       for (const entry of copied.segments) {
         for (const suffix of ['.seg', '.meta']) renameSync(path.join(copied.directory, `${entry.name}${suffix}`), path.join(this.directory, `${entry.name}${suffix}`));
       }
-      // Loaded already when the bootstrap read their sources: the renamed files stay open under their new names.
-      loaded = preloaded ?? loadListedSegments(this.directory, copied.segments, 'what the leader described');
+      loaded = loadListedSegments(this.directory, copied.segments, 'what the leader described');
     } catch (error) {
       return refuse((error as Error).message);
     }
     this.installImported(loaded.segments, loaded.metadata, store.maxSeqNo, Math.max(this.state.nextSegmentNumber, copied.nextSegmentNumber));
-  }
-
-  /**
-   * The bootstrap copied the leader's segment files before the documents: they are loaded now (and
-   * kept for `takeCopiedSegments`), and the document stream takes each live document's `_source`
-   * from them instead of from the leader. Undefined when they would not be taken at the copy's end
-   * (another mapping or analysis) or do not load: the leader then sends the sources.
-   */
-  copiedSources(copied: CopiedSegmentFiles): CopiedSegmentSources | undefined {
-    this.copiedLoaded = undefined;
-    if (this.closed || copied.digest !== segmentInputsDigest(this.handle.metadata)) return undefined;
-    let loaded: ReturnType<typeof loadListedSegments>;
-    try {
-      loaded = loadListedSegments(copied.directory, copied.segments, 'what the leader described');
-    } catch (error) {
-      this.log.warn({ index: this.handle.name, shard: this.shardNumber, reason: (error as Error).message }, "the leader's segment files do not load; the leader sends the sources, and the copied documents are built from the shard store");
-      return undefined;
-    }
-    const entry = { copied, ...loaded };
-    this.copiedLoaded = entry;
-    const { segments, metadata } = loaded;
-    return {
-      sourceOf: (document) => {
-        // The newest segment first: a document updated since an older one was written is live only in a newer one.
-        for (let position = segments.length - 1; position >= 0; position--) {
-          const segment = segments[position]!;
-          const doc = segment.idOrdinals.get(document.id);
-          if (doc === undefined || !isLive(segment, doc)) continue;
-          const of = metadata[position]!;
-          if (of.seqNos[doc] !== document.seqNo || of.primaryTerms[doc] !== document.primaryTerm || of.versions[doc] !== document.version) return undefined;
-          if ((of.routings?.[doc] ?? null) !== (document.routing ?? null)) return undefined;
-          const text = segment.sources.text(doc);
-          // The segment keeps what the `_source` mapping stores, which need not be the store's text.
-          return crc32(text) === document.sourceCrc32 ? text : undefined;
-        }
-        return undefined;
-      },
-      release: () => {
-        if (this.copiedLoaded === entry) this.copiedLoaded = undefined;
-      },
-    };
   }
 
   /**
@@ -876,7 +829,6 @@ export class SearcherService {
       // searcher the new follower index got: one opened now would first build what was copied so far).
       imported: (handle, shard, documents) => this.searchers.get(searcherKey(handle.uuid, shard))?.imported(documents),
       importFinished: (handle, shard, copied) => this.searchers.get(searcherKey(handle.uuid, shard))?.settleImport(copied) ?? Promise.resolve(),
-      copiedSegmentSources: (handle, shard, copied) => this.searchers.get(searcherKey(handle.uuid, shard))?.copiedSources(copied),
       segmentFiles: (handle, shard) => (handle.shards?.[shard] !== undefined ? this.searcherOf(handle, shard).segmentFiles() : undefined),
     });
   }
