@@ -15,6 +15,7 @@ import { closeSync, mkdirSync, openSync, writeSync } from 'node:fs';
 import path from 'node:path';
 import type { Logger } from 'pino';
 import { errors, EsError, type SqlDatabase } from '../common/index.js';
+import { runWorkers } from '../common/workers.js';
 import { connectionFailureTypes } from '../transport/index.js';
 import type { IndexHandle, IndicesService } from '../index/index.js';
 import type { CopiedSegmentFiles } from '../index/indices-service.js';
@@ -624,9 +625,9 @@ export class CcrService {
         }
       }
       let next = 0;
-      const worker = async (): Promise<void> => {
+      const worker = async (failed: () => boolean): Promise<void> => {
         while (next < pieces.length) {
-          if (stop.stopped || this.closed) throw errors.illegalState('the bootstrap stopped');
+          if (stop.stopped || this.closed || failed()) throw errors.illegalState('the bootstrap stopped');
           const piece = pieces[next++]!;
           const answer = (await this.options.remote.send(
             record.remoteCluster,
@@ -643,7 +644,9 @@ export class CcrService {
           await this.inbound.pace(data.length);
         }
       };
-      await Promise.all(Array.from({ length: Math.min(followerLimits.segmentFileChunksInFlight, Math.max(1, pieces.length)) }, worker));
+      // Every worker ends before the files close (a worker still writing after a sibling failed
+      // would write into a closed descriptor, or into whatever file reused its number).
+      await runWorkers(Math.min(followerLimits.segmentFileChunksInFlight, Math.max(1, pieces.length)), worker);
     } finally {
       for (const descriptor of descriptors.values()) closeSync(descriptor);
     }
