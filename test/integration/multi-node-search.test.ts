@@ -75,6 +75,18 @@ function withoutDocNumbers(node: any): any {
   return { ...node, description: typeof node.description === 'string' ? node.description.replace(/ in \d+\)/g, ' in #)') : node.description, details: Array.isArray(node.details) ? node.details.map(withoutDocNumbers) : node.details };
 }
 
+/**
+ * A failed search's answer without what differs between a cluster and one node: the failed shards
+ * name the node of each copy (not the single node's id) and arrive in the nodes' order.
+ */
+function withoutNodes(answer: JsonAnswer): unknown {
+  return {
+    status: answer.status,
+    ...answer.body,
+    error: { ...answer.body.error, failed_shards: answer.body.error.failed_shards.map(({ node: _node, ...shard }: any) => shard).sort((left: any, right: any) => left.shard - right.shard) },
+  };
+}
+
 describe('searches across three Strait nodes over etcd, compared with one node', { skip }, () => {
   let cluster: MultiNodeCluster;
   let single: StartedNode;
@@ -147,12 +159,6 @@ describe('searches across three Strait nodes over etcd, compared with one node',
     const partial = await jsonCall(nodes()[1]!, 'POST', '/stamp-*/_search', query);
     assert.equal(partial.status, 200, partial.text);
     assert.equal(partial.body._shards.failed, 3, partial.text);
-    // The failed shards name each copy's node, which differs from the single node's id.
-    const withoutNodes = (answer: JsonAnswer): unknown => ({
-      status: answer.status,
-      ...answer.body,
-      error: { ...answer.body.error, failed_shards: answer.body.error.failed_shards.map(({ node: _node, ...shard }: any) => shard).sort((left: any, right: any) => left.shard - right.shard) },
-    });
     const strict = await jsonCall(single, 'POST', '/stamp-*/_search?allow_partial_search_results=false', query);
     assert.equal(strict.status, 400, strict.text);
     assert.equal(strict.body.error.type, 'search_phase_execution_exception');
@@ -280,13 +286,6 @@ describe('searches across three Strait nodes over etcd, compared with one node',
     // A highlight_query is built on every shard as the query is: an unknown analyzer in either is the
     // 400 one node gives (every shard failed with the same cause), whichever node coordinates.
     for (const body of [{ query: { match: { title: { query: 'river', analyzer: 'nope' } } } }, { query: { match: { title: 'river' } }, highlight: { fields: { title: { highlight_query: { match: { title: { query: 'river', analyzer: 'nope' } } } } } } }]) {
-      // The failed shards name the node of each copy, which differs from the single node's id, and
-      // arrive in the nodes' order.
-      const withoutNodes = (answer: JsonAnswer): unknown => ({
-        status: answer.status,
-        ...answer.body,
-        error: { ...answer.body.error, failed_shards: answer.body.error.failed_shards.map(({ node: _node, ...shard }: any) => shard).sort((left: any, right: any) => left.shard - right.shard) },
-      });
       const expected = await jsonCall(single, 'POST', '/suggestions/_search', body);
       assert.equal(expected.status, 400, expected.text);
       assert.deepEqual(expected.body.error.root_cause.map((cause: any) => cause.type), ['query_shard_exception']);

@@ -235,24 +235,21 @@ class TextInverter {
   }
 
   private grow(): void {
-    const size = this.tokenTerms.length * 2;
-    const terms = new Int32Array(size);
-    terms.set(this.tokenTerms);
-    this.tokenTerms = terms;
-    const positions = new Int32Array(size);
-    positions.set(this.tokenPositions);
-    this.tokenPositions = positions;
+    this.tokenTerms = doubled(this.tokenTerms);
+    this.tokenPositions = doubled(this.tokenPositions);
   }
 
   private growRuns(): void {
-    const size = this.runDocs.length * 2;
-    const docs = new Int32Array(size);
-    docs.set(this.runDocs);
-    this.runDocs = docs;
-    const ends = new Int32Array(size);
-    ends.set(this.runEnds);
-    this.runEnds = ends;
+    this.runDocs = doubled(this.runDocs);
+    this.runEnds = doubled(this.runEnds);
   }
+}
+
+/** A copy of `values` in an array twice its length. */
+function doubled(values: Int32Array<ArrayBuffer>): Int32Array<ArrayBuffer> {
+  const grown = new Int32Array(values.length * 2);
+  grown.set(values);
+  return grown;
 }
 
 export function resolveAnalyzer(mapping: FieldMapping | undefined, forSearch: boolean): Analyzer {
