@@ -15,7 +15,7 @@ import { closeSync, mkdirSync, openSync, writeSync } from 'node:fs';
 import path from 'node:path';
 import type { Logger } from 'pino';
 import { errors, EsError, type SqlDatabase } from '../common/index.js';
-import { runWorkers } from '../common/workers.js';
+import { runLimited } from '../common/workers.js';
 import { connectionFailureTypes } from '../transport/index.js';
 import type { IndexHandle, IndicesService } from '../index/index.js';
 import type { CopiedSegmentFiles } from '../index/indices-service.js';
@@ -624,29 +624,23 @@ export class CcrService {
           }
         }
       }
-      let next = 0;
-      const worker = async (failed: () => boolean): Promise<void> => {
-        while (next < pieces.length) {
-          if (stop.stopped || this.closed || failed()) throw errors.illegalState('the bootstrap stopped');
-          const piece = pieces[next++]!;
-          const answer = (await this.options.remote.send(
-            record.remoteCluster,
-            CCR_ACTIONS.restoreFileChunk,
-            { index: record.leaderIndex, session_uuid: sessionUuid, file: piece.file, offset: piece.offset, length: piece.length },
-            record.subject,
-          )) as { data?: unknown };
-          const data = answer.data;
-          if (!(data instanceof Uint8Array) || data.length !== piece.length) {
-            throw errors.illegalState(`the leader answered [${data instanceof Uint8Array ? data.length : typeof data}] bytes of file [${piece.file}] at [${piece.offset}], not [${piece.length}]`);
-          }
-          let written = 0;
-          while (written < data.length) written += writeSync(descriptors.get(piece.file)!, data, written, data.length - written, piece.offset + written);
-          await this.inbound.pace(data.length);
+      // Every piece under way ends before the files close (runLimited), even when another failed.
+      await runLimited(pieces, followerLimits.segmentFileChunksInFlight, async (piece) => {
+        if (stop.stopped || this.closed) throw errors.illegalState('the bootstrap stopped');
+        const answer = (await this.options.remote.send(
+          record.remoteCluster,
+          CCR_ACTIONS.restoreFileChunk,
+          { index: record.leaderIndex, session_uuid: sessionUuid, file: piece.file, offset: piece.offset, length: piece.length },
+          record.subject,
+        )) as { data?: unknown };
+        const data = answer.data;
+        if (!(data instanceof Uint8Array) || data.length !== piece.length) {
+          throw errors.illegalState(`the leader answered [${data instanceof Uint8Array ? data.length : typeof data}] bytes of file [${piece.file}] at [${piece.offset}], not [${piece.length}]`);
         }
-      };
-      // Every worker ends before the files close (a worker still writing after a sibling failed
-      // would write into a closed descriptor, or into whatever file reused its number).
-      await runWorkers(Math.min(followerLimits.segmentFileChunksInFlight, Math.max(1, pieces.length)), worker);
+        let written = 0;
+        while (written < data.length) written += writeSync(descriptors.get(piece.file)!, data, written, data.length - written, piece.offset + written);
+        await this.inbound.pace(data.length);
+      });
     } finally {
       for (const descriptor of descriptors.values()) closeSync(descriptor);
     }

@@ -37,7 +37,8 @@ import { headerOf, type RequestContext, type RestRequest, type RestResponse, typ
 import { parseTaskId, searchDescription, taskHeaders, untilCancelled } from '../tasks/task-manager.js';
 import { scrollOwner } from '../http/routes/search.js';
 import { renderCatCount } from '../http/routes/cat.js';
-import { defaultMaxConcurrentSearches, runLimited } from '../search/multi-node-search.js';
+import { defaultMaxConcurrentSearches } from '../search/multi-node-search.js';
+import { runLimited } from '../common/workers.js';
 import { aliasFilterDefinitions } from '../search/alias-filter.js';
 import { releasePhases, searchShardsOnNodes, shardSearchHandlers, SHARD_SEARCH_ACTIONS, TASK_BAN_ACTION, type ShardCopies, type ShardSearchChannel } from '../search/shard-search.js';
 import { parseShardSelection, searchRoutingFor } from '../search/shard-selection.js';

@@ -1,7 +1,8 @@
 /**
  * Pure helpers of the searches a multi-node cluster carries across nodes (issue #14; the wiring is
- * src/node/wire-search.ts): how many `_msearch` items run at once, and which started copy of a
- * document's shard answers a single-shard read such as `_explain`.
+ * src/node/wire-search.ts): `_msearch`'s default concurrency (common/workers.ts `runLimited` runs
+ * the items), and which started copy of a document's shard answers a single-shard read such as
+ * `_explain`.
  */
 import { errors } from '../common/errors.js';
 import { parseShardSelection } from './shard-selection.js';
@@ -15,23 +16,6 @@ export function defaultMaxConcurrentSearches(dataNodes: number, processors: numb
   return Math.max(1, dataNodes * (Math.floor((processors * 3) / 2) + 1));
 }
 
-/**
- * Runs `work` on every item, at most `limit` at a time, in item order as slots free up; the
- * results in item order. A rejection of `work` rejects the whole (callers turn item errors into
- * answers themselves).
- */
-export async function runLimited<T, R>(items: readonly T[], limit: number, work: (item: T, index: number) => Promise<R>): Promise<R[]> {
-  const results: R[] = new Array<R>(items.length);
-  let next = 0;
-  const lane = async (): Promise<void> => {
-    while (next < items.length) {
-      const index = next++;
-      results[index] = await work(items[index]!, index);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, lane));
-  return results;
-}
 
 /** Java's String.hashCode: a custom preference string picks the same copy every time. */
 function javaStringHash(text: string): number {

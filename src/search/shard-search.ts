@@ -427,7 +427,7 @@ export async function fetchPage(
     const cause = error instanceof EsError ? error : errors.internal(String(error));
     const { part } = options.phases[i]!;
     // The shards whose hits this phase had to render (a hit's shard key ends with its shard number).
-    const shards = new Set((options.hitsByPhase.get(i) ?? []).map((hit) => Number(hit.shardKey.slice(hit.shardKey.lastIndexOf(':') + 1))));
+    const shards = new Set((options.hitsByPhase.get(i) ?? []).map((hit) => shardOfKey(hit.shardKey)));
     for (const shard of [...shards].sort((a, b) => a - b)) failures.push({ index: part.index, shard, node: part.nodeId, cause });
   }
   const rendered = failures.map((failure) => ({ shard: failure.shard, index: failure.index, node: failure.node, reason: failure.cause.toCause() }));

@@ -191,21 +191,12 @@ function nodeCertificateOf(ca: Certificates, targetDir: string): void {
  * of any test file with that password: the keystore's scrypt and a CLI process less per node.
  */
 function keystoreWithPassword(configDir: string, password: string): void {
-  const shared = sharedDir();
-  const cached = shared === undefined ? undefined : path.join(shared, `keystore-${createHash('sha256').update(password).digest('hex').slice(0, 16)}`);
-  if (cached !== undefined && existsSync(cached)) {
-    copyFileSync(cached, path.join(configDir, 'strait.keystore'));
-    return;
-  }
   // `keystore add` creates the keystore when there is none (test/integration/cli.test.ts covers
   // `keystore create`): one CLI process less per node.
-  mustRunCli(['keystore', 'add', 'bootstrap.password', '--stdin', '--config-dir', configDir], password);
-  if (cached !== undefined) {
-    // Written aside, then renamed: another test file reading it never sees half a file.
-    const partial = `${cached}.${process.pid}`;
-    copyFileSync(path.join(configDir, 'strait.keystore'), partial);
-    renameSync(partial, cached);
-  }
+  const source = sharedFiles(`keystore-${createHash('sha256').update(password).digest('hex').slice(0, 16)}`, (into) =>
+    mustRunCli(['keystore', 'add', 'bootstrap.password', '--stdin', '--config-dir', into], password),
+  );
+  copyFileSync(path.join(source, 'strait.keystore'), path.join(configDir, 'strait.keystore'));
 }
 
 /**

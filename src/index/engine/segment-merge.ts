@@ -89,8 +89,8 @@ export function* mergeSegmentsStepwise(segments: readonly Segment[], name: strin
  * The first `length` elements of an array sized by an upper bound: the array itself when the bound
  * was exact (a merge without deleted documents), so that it is not copied once more.
  */
-function exactly(array: Int32Array, length: number): Int32Array {
-  return array.length === length ? array : array.slice(0, length);
+function exactly<A extends Int32Array | Float64Array>(array: A, length: number): A {
+  return array.length === length ? array : (array.slice(0, length) as A);
 }
 
 function* mergePostings(
@@ -259,7 +259,7 @@ function* mergeDocValues(
   valueStart[maxDoc] = valueCount;
   assert(valueCount <= valuesBound, 'a merge keeps at most the values of its inputs');
   if (ordinals !== undefined) return { kind: 'keyword', valueStart, ordinals: exactly(ordinals, valueCount), singleValued };
-  const numeric = numbers!.length === valueCount ? numbers! : numbers!.slice(0, valueCount);
+  const numeric = exactly(numbers!, valueCount);
   const docsOfValues = exactly(valueDocs, valueCount);
   if (nanos !== undefined) {
     const nanosColumn = exactly(nanos, valueCount);

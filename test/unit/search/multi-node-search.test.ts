@@ -1,33 +1,11 @@
 /**
- * Pure helpers of searches across nodes (src/search/multi-node-search.ts): `_msearch`'s
+ * Pure helpers of searches across nodes (src/search/multi-node-search.ts): `_msearch`'s default
  * concurrency (search-multi-search.html, `max_concurrent_searches`) and the copy a single-shard
  * read picks for a `preference` (search-search.html#search-preference).
  */
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { defaultMaxConcurrentSearches, pickCopy, runLimited } from '../../../src/search/multi-node-search.js';
-
-describe('runLimited', () => {
-  test('never runs more than the limit at once, and answers in item order', async () => {
-    for (const limit of [1, 2, 5, 100]) {
-      let running = 0;
-      let peak = 0;
-      const results = await runLimited([30, 5, 20, 1, 10, 2, 8], limit, async (delay, index) => {
-        running += 1;
-        peak = Math.max(peak, running);
-        await new Promise((resolve) => setTimeout(resolve, delay));
-        running -= 1;
-        return index * 10;
-      });
-      assert.deepEqual(results, [0, 10, 20, 30, 40, 50, 60]);
-      assert.equal(peak, Math.min(limit, 7), `limit ${limit}`);
-    }
-  });
-
-  test('no items: no work', async () => {
-    assert.deepEqual(await runLimited([], 3, async () => assert.fail('no work expected')), []);
-  });
-});
+import { defaultMaxConcurrentSearches, pickCopy } from '../../../src/search/multi-node-search.js';
 
 describe('defaultMaxConcurrentSearches', () => {
   test('data nodes times the default search pool size (processors * 3 / 2 + 1), at least 1', () => {
