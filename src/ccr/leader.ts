@@ -25,6 +25,7 @@ import { parseTimeMs, type IndexHandle, type IndicesService } from '../index/ind
 import type { SegmentFilesSnapshot } from '../index/indices-service.js';
 import type { Operation, ShardStore } from '../index/store/index.js';
 import { ShardSnapshot } from '../index/store/shard-snapshot.js';
+import { documentColumnsWireBytes, documentsWireBytes, encodeDocumentColumns } from './document-columns.js';
 import { encodeOperationColumns } from './operation-columns.js';
 import { Pacer, recoveryBytesPerSecDefault } from './pacer.js';
 import type { ChangeOperation, ShardChangesResponse } from './types.js';
@@ -628,10 +629,28 @@ export class CcrLeaderService {
     if (session === undefined) throw errors.resourceNotFound(`restore session [${String(body['session_uuid'])}] not found`);
     session.lastUsedMs = this.nowMs();
     if (body['file'] !== undefined) return this.serveSegmentFileChunk(session, body);
+    if (body['ids'] !== undefined) {
+      // Named documents with their sources: those a follower could not take from the segment files it copied.
+      const ids = body['ids'];
+      if (!Array.isArray(ids) || ids.length > leaderLimits.restoreChunkDocsMax || !ids.every((id) => typeof id === 'string')) {
+        throw errors.badRequest(`[ids] must be an array of at most [${leaderLimits.restoreChunkDocsMax}] document ids`);
+      }
+      const documents = session.snapshot.readIds(ids as string[]);
+      await this.outbound.pace(documentsWireBytes(documents));
+      session.lastUsedMs = this.nowMs();
+      return { documents, done: false };
+    }
     const afterId = typeof body['after_id'] === 'string' ? body['after_id'] : '';
     const limit = Math.min(leaderLimits.restoreChunkDocsMax, Math.max(1, integerField(body, 'max_docs')));
+    if (body['without_sources'] === true) {
+      // The follower stores the documents from the segment files it copies (document-columns.ts).
+      const columns = encodeDocumentColumns(session.snapshot.readMetadata(afterId, limit));
+      await this.outbound.pace(documentColumnsWireBytes(columns));
+      session.lastUsedMs = this.nowMs();
+      return { document_columns: columns, done: columns.id_lengths.length === 0 };
+    }
     const documents = session.snapshot.read(afterId, limit, leaderLimits.restoreChunkBytesMax);
-    await this.outbound.pace(documents.reduce((sum, document) => sum + document.source.length + document.id.length, 0));
+    await this.outbound.pace(documentsWireBytes(documents));
     session.lastUsedMs = this.nowMs();
     return { documents, done: documents.length === 0 };
   }

@@ -25,6 +25,10 @@ import type { Authentication } from '../security/types.js';
 import { AutoFollowStats } from './auto-follow.js';
 import { FollowerRecords, type FollowerRecord, type StoredSubject } from './follower-records.js';
 import { decodeOperationColumns } from './operation-columns.js';
+import { describeLeaderDocuments, documentsFromSegment } from './bootstrap-documents.js';
+import { documentsWireBytes } from './document-columns.js';
+import { loadListedSegments, type DocMetadata, type Segment } from '../index/searcher/index.js';
+import type { StoredDocument } from '../index/store/index.js';
 import { CCR_ACTIONS, isReplicatedSetting, retentionLeaseId, type LeaderDataStream, type LeaderIndexInfo } from './leader.js';
 import { isFollowParameterField, parseFollowParameters, renderFollowParameters } from './parameters.js';
 import { Pacer, recoveryBytesPerSecDefault } from './pacer.js';
@@ -100,7 +104,9 @@ export interface CcrServiceOptions {
 
 /** Limits (style P4). */
 export const followerLimits = {
-  bootstrapChunkDocs: 2_000, // ours: documents per restore chunk request
+  bootstrapChunkDocs: 2_000, // ours: documents per restore chunk request (and per store commit)
+  describeChunkDocs: 10_000, // ours: documents per chunk described without sources (the leader's restoreChunkDocsMax)
+  sourcelessDocsMax: 1_000_000, // ours: a larger shard's bootstrap has its documents sent with their sources (the description is held in memory)
   segmentFileChunkBytes: 1024 * 1024, // ccr.indices.recovery.chunk_size default (1mb): bytes per segment file chunk request
   segmentFileChunksInFlight: 5, // ccr.indices.recovery.max_concurrent_file_chunks default (5)
   bootstrapRetryMs: 5_000, // ours: wait before a failed background bootstrap starts again
@@ -541,7 +547,9 @@ export class CcrService {
       segments?: unknown;
     };
     let copied = 0;
+    let sourcesSent = 0;
     let segmentFiles: CopiedSegmentFiles | undefined;
+    type Chunk = { documents: StoredDocument[] };
     try {
       if (session.index_uuid !== record.leaderUuid) {
         throw new EsError(409, 'status_exception', `leader index [${record.leaderIndex}] was re-created while the follower was being created`);
@@ -560,41 +568,88 @@ export class CcrService {
       const filesWanted = offered !== undefined && offered.digest === indices.segmentInputsDigest(starting);
       indices.beginFollowerImport(starting, shard, { segmentFiles: filesWanted });
       const stop = { stopped: false };
-      let copyingFiles: Promise<void> | undefined;
-      if (filesWanted) {
-        const directory = indices.followerSegmentsDirectory(starting, shard);
-        segmentFiles = { directory, refreshedSeqNo: offered.refreshedSeqNo, nextSegmentNumber: offered.nextSegmentNumber, digest: offered.digest, segments: offered.files };
-        copyingFiles = this.copySegmentFiles(record, session.session_uuid, offered.files, directory, stop);
-        copyingFiles.catch(() => undefined); // awaited below, or dropped with the copy that failed
-      }
-      type Chunk = { documents: { id: string; source: string; seqNo: number; primaryTerm: number; version: number; routing?: string }[] };
-      const fetchChunk = (afterId: string): Promise<Chunk> => {
-        const fetched = remote.send(
-          record.remoteCluster,
-          CCR_ACTIONS.restoreFileChunk,
-          { index: record.leaderIndex, session_uuid: session.session_uuid, after_id: afterId, max_docs: followerLimits.bootstrapChunkDocs },
-          record.subject,
-        ) as Promise<Chunk>;
-        fetched.catch(() => undefined); // awaited below, or dropped with the copy that failed
-        return fetched;
-      };
-      // One chunk is asked for ahead: the leader reads and sends the next while this one is stored.
-      let next = fetchChunk('');
-      for (;;) {
-        if (this.closed) throw errors.illegalState('node is closing');
-        const chunk = await next;
-        if (chunk.documents.length === 0) break;
-        next = fetchChunk(chunk.documents[chunk.documents.length - 1]!.id);
-        const current = indices.get(record.followerIndex);
-        if (current === undefined || current.uuid !== record.followerUuid) throw errors.indexNotFound(record.followerIndex);
-        indices.importFollowerDocuments(current, shard, chunk.documents);
-        await this.inbound.pace(chunk.documents.reduce((sum, document) => sum + document.source.length + document.id.length, 0));
-        copied += chunk.documents.length;
-      }
+      // Segments loaded to store their documents: the end of the copy installs them as they are.
+      const loadedSegments = new Map<string, { readonly segment: Segment; readonly metadata: DocMetadata }>();
+      let copy: { readonly done: Promise<void>; readonly segments: readonly Promise<void>[] } | undefined;
       try {
-        await copyingFiles;
+        if (filesWanted) {
+          const directory = indices.followerSegmentsDirectory(starting, shard);
+          segmentFiles = { directory, refreshedSeqNo: offered.refreshedSeqNo, nextSegmentNumber: offered.nextSegmentNumber, digest: offered.digest, segments: offered.files, loaded: loadedSegments };
+          copy = this.copySegmentFiles(record, session.session_uuid, offered.files, directory, stop);
+        }
+        const ask = (body: Record<string, unknown>): Promise<unknown> => {
+          const fetched = remote.send(record.remoteCluster, CCR_ACTIONS.restoreFileChunk, { index: record.leaderIndex, session_uuid: session.session_uuid, ...body }, record.subject);
+          fetched.catch(() => undefined); // awaited below, or dropped with the copy that failed
+          return fetched;
+        };
+        const store = (documents: readonly StoredDocument[]): void => {
+          const current = indices.get(record.followerIndex);
+          if (current === undefined || current.uuid !== record.followerUuid) throw errors.indexNotFound(record.followerIndex);
+          indices.importFollowerDocuments(current, shard, documents);
+          copied += documents.length;
+        };
+        // With the files, the documents come from them, each source once on the wire; the leader
+        // describes its snapshot's documents (no sources) so that each is stored only as it is there.
+        const described =
+          copy !== undefined && segmentFiles !== undefined && session.doc_count <= followerLimits.sourcelessDocsMax
+            ? await describeLeaderDocuments({
+                fetch: (afterId) => ask({ after_id: afterId, max_docs: followerLimits.describeChunkDocs, without_sources: true }),
+                pace: (bytes) => this.inbound.pace(bytes),
+                stopped: () => this.closed || stop.stopped,
+              })
+            : undefined;
+        if (described !== undefined && copy !== undefined && segmentFiles !== undefined) {
+          for (let position = 0; position < segmentFiles.segments.length; position++) {
+            await copy.segments[position];
+            if (this.closed) throw errors.illegalState('node is closing');
+            const entry = segmentFiles.segments[position]!;
+            let loaded: ReturnType<typeof loadListedSegments>;
+            try {
+              loaded = loadListedSegments(segmentFiles.directory, [entry], 'what the leader described');
+            } catch (error) {
+              // Its documents are asked for with their sources below; the end of the copy refuses the files.
+              log.warn({ follower: record.followerIndex, shard, segment: entry.name, reason: (error as Error).message }, "a copied leader segment does not load; its documents come with their sources");
+              continue;
+            }
+            loadedSegments.set(entry.name, { segment: loaded.segments[0]!, metadata: loaded.metadata[0]! });
+            const documents = documentsFromSegment(loaded.segments[0]!, loaded.metadata[0]!, described.byId);
+            for (let at = 0; at < documents.length; at += followerLimits.bootstrapChunkDocs) {
+              store(documents.slice(at, at + followerLimits.bootstrapChunkDocs));
+              await new Promise<void>((resolve) => setImmediate(resolve)); // other work between the store's commits
+            }
+          }
+          // What the files did not hold as the leader has it: by id, with the sources.
+          const left = [...described.byId.keys()];
+          for (let at = 0; at < left.length; at += followerLimits.bootstrapChunkDocs) {
+            const ids = left.slice(at, at + followerLimits.bootstrapChunkDocs);
+            const answer = (await ask({ ids })) as { documents?: StoredDocument[] };
+            const documents = answer.documents;
+            if (!Array.isArray(documents) || documents.length !== ids.length) {
+              throw errors.illegalState(`the leader's restore session answered [${Array.isArray(documents) ? documents.length : typeof documents}] of the [${ids.length}] documents asked for by id`);
+            }
+            await this.inbound.pace(documentsWireBytes(documents));
+            store(documents);
+            sourcesSent += documents.length;
+          }
+        } else {
+          const fetchChunk = (afterId: string): Promise<Chunk> => ask({ after_id: afterId, max_docs: followerLimits.bootstrapChunkDocs }) as Promise<Chunk>;
+          // One chunk is asked for ahead: the leader reads and sends the next while this one is stored.
+          let next = fetchChunk('');
+          for (;;) {
+            if (this.closed) throw errors.illegalState('node is closing');
+            const chunk = await next;
+            if (chunk.documents.length === 0) break;
+            next = fetchChunk(chunk.documents[chunk.documents.length - 1]!.id);
+            store(chunk.documents);
+            sourcesSent += chunk.documents.length;
+            await this.inbound.pace(documentsWireBytes(chunk.documents));
+          }
+        }
+        await copy?.done;
       } finally {
+        // Nothing of the copy runs on once the bootstrap ends (or fails): its files close first.
         stop.stopped = true;
+        await copy?.done.catch(() => undefined);
       }
     } finally {
       await remote.send(record.remoteCluster, CCR_ACTIONS.restoreSessionClear, { index: record.leaderIndex, session_uuid: session.session_uuid }, record.subject).catch(() => undefined);
@@ -602,48 +657,80 @@ export class CcrService {
     const current = indices.get(record.followerIndex);
     if (current === undefined || current.uuid !== record.followerUuid) throw errors.indexNotFound(record.followerIndex);
     await indices.finishFollowerImport(current, shard, session.max_seq_no, segmentFiles);
-    log.info({ follower: record.followerIndex, shard, documents: copied, max_seq_no: session.max_seq_no, segment_files: segmentFiles?.segments.length ?? 0 }, 'follower shard bootstrapped from its leader shard');
+    log.info({ follower: record.followerIndex, shard, documents: copied, sources_sent: sourcesSent, max_seq_no: session.max_seq_no, segment_files: segmentFiles?.segments.length ?? 0 }, 'follower shard bootstrapped from its leader shard');
     return copied;
   }
 
   /**
    * Copies a restore session's segment files into `directory`, a chunk of each at a time with a few
-   * chunks in flight, paced by `ccr.indices.recovery.max_bytes_per_sec` with the documents.
+   * chunks in flight (in the order offered), paced by `ccr.indices.recovery.max_bytes_per_sec` with
+   * the documents. `segments[i]` settles once both files of the i-th segment are written (so that
+   * its documents can be stored while the next ones come), `done` once every file is written and
+   * closed; a failure rejects `done` and every segment not yet written.
    */
-  private async copySegmentFiles(record: FollowerRecord, sessionUuid: string, segments: readonly OfferedSegmentFile[], directory: string, stop: { readonly stopped: boolean }): Promise<void> {
-    mkdirSync(directory, { recursive: true });
-    const descriptors = new Map<string, number>();
-    const pieces: { file: string; offset: number; length: number }[] = [];
-    try {
-      for (const segment of segments) {
-        for (const [suffix, size] of [['.seg', segment.segBytes], ['.meta', segment.metaBytes]] as const) {
-          const file = `${segment.name}${suffix}`;
-          descriptors.set(file, openSync(path.join(directory, file), 'w'));
-          for (let offset = 0; offset < size; offset += followerLimits.segmentFileChunkBytes) {
-            pieces.push({ file, offset, length: Math.min(followerLimits.segmentFileChunkBytes, size - offset) });
+  private copySegmentFiles(
+    record: FollowerRecord,
+    sessionUuid: string,
+    segments: readonly OfferedSegmentFile[],
+    directory: string,
+    stop: { readonly stopped: boolean },
+  ): { done: Promise<void>; segments: Promise<void>[] } {
+    const written = segments.map(() => {
+      let settle!: { resolve: () => void; reject: (error: unknown) => void };
+      const promise = new Promise<void>((resolve, reject) => (settle = { resolve, reject }));
+      promise.catch(() => undefined); // awaited by the caller, or dropped with a bootstrap that failed
+      return { promise, ...settle, bytesLeft: 0, settled: false };
+    });
+    const copy = async (): Promise<void> => {
+      mkdirSync(directory, { recursive: true });
+      const descriptors = new Map<string, number>();
+      const pieces: { file: string; segment: number; offset: number; length: number }[] = [];
+      try {
+        segments.forEach((segment, position) => {
+          written[position]!.bytesLeft = segment.segBytes + segment.metaBytes;
+          for (const [suffix, size] of [['.seg', segment.segBytes], ['.meta', segment.metaBytes]] as const) {
+            const file = `${segment.name}${suffix}`;
+            descriptors.set(file, openSync(path.join(directory, file), 'w'));
+            for (let offset = 0; offset < size; offset += followerLimits.segmentFileChunkBytes) {
+              pieces.push({ file, segment: position, offset, length: Math.min(followerLimits.segmentFileChunkBytes, size - offset) });
+            }
           }
-        }
+        });
+        const settleWritten = (position: number): void => {
+          const segment = written[position]!;
+          if (segment.bytesLeft > 0 || segment.settled) return;
+          segment.settled = true;
+          segment.resolve();
+        };
+        segments.forEach((_, position) => settleWritten(position)); // empty files
+        // Every piece under way ends before the files close (runLimited), even when another failed.
+        await runLimited(pieces, followerLimits.segmentFileChunksInFlight, async (piece) => {
+          if (stop.stopped || this.closed) throw errors.illegalState('the bootstrap stopped');
+          const answer = (await this.options.remote.send(
+            record.remoteCluster,
+            CCR_ACTIONS.restoreFileChunk,
+            { index: record.leaderIndex, session_uuid: sessionUuid, file: piece.file, offset: piece.offset, length: piece.length },
+            record.subject,
+          )) as { data?: unknown };
+          const data = answer.data;
+          if (!(data instanceof Uint8Array) || data.length !== piece.length) {
+            throw errors.illegalState(`the leader answered [${data instanceof Uint8Array ? data.length : typeof data}] bytes of file [${piece.file}] at [${piece.offset}], not [${piece.length}]`);
+          }
+          let bytes = 0;
+          while (bytes < data.length) bytes += writeSync(descriptors.get(piece.file)!, data, bytes, data.length - bytes, piece.offset + bytes);
+          written[piece.segment]!.bytesLeft -= data.length;
+          settleWritten(piece.segment);
+          await this.inbound.pace(data.length);
+        });
+      } finally {
+        for (const descriptor of descriptors.values()) closeSync(descriptor);
       }
-      // Every piece under way ends before the files close (runLimited), even when another failed.
-      await runLimited(pieces, followerLimits.segmentFileChunksInFlight, async (piece) => {
-        if (stop.stopped || this.closed) throw errors.illegalState('the bootstrap stopped');
-        const answer = (await this.options.remote.send(
-          record.remoteCluster,
-          CCR_ACTIONS.restoreFileChunk,
-          { index: record.leaderIndex, session_uuid: sessionUuid, file: piece.file, offset: piece.offset, length: piece.length },
-          record.subject,
-        )) as { data?: unknown };
-        const data = answer.data;
-        if (!(data instanceof Uint8Array) || data.length !== piece.length) {
-          throw errors.illegalState(`the leader answered [${data instanceof Uint8Array ? data.length : typeof data}] bytes of file [${piece.file}] at [${piece.offset}], not [${piece.length}]`);
-        }
-        let written = 0;
-        while (written < data.length) written += writeSync(descriptors.get(piece.file)!, data, written, data.length - written, piece.offset + written);
-        await this.inbound.pace(data.length);
-      });
-    } finally {
-      for (const descriptor of descriptors.values()) closeSync(descriptor);
-    }
+    };
+    const done = copy();
+    done.catch((error: unknown) => {
+      for (const segment of written) if (!segment.settled) segment.reject(error);
+    });
+    return { done, segments: written.map((segment) => segment.promise) };
   }
 
   // ------------------------------------------------------------------ tasks

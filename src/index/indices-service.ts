@@ -45,6 +45,8 @@ import { routingLayoutOf, shardNumber, validateRoutingShards } from './routing.j
 import { MetadataStore, ShardStore, type AliasMetadata, type Durability, type IndexMetadata, type Operation, type StoredDocument } from './store/index.js';
 import { SqlStoredScripts } from './script/stored.js';
 import type { WalCheckpointer } from './store/wal-checkpointer.js';
+import type { Segment } from './engine/index.js';
+import type { DocMetadata } from './searcher/searcher-state.js';
 
 /**
  * One index as the rest of the node sees it. `shards` (one store per shard number, each with its
@@ -114,6 +116,11 @@ export interface CopiedSegmentFiles {
   readonly nextSegmentNumber: number;
   readonly digest: string;
   readonly segments: readonly SegmentFileEntry[];
+  /**
+   * Segments of these files the copy loaded already (it stored their documents from them), by
+   * name, with their deletes: taken as they are instead of loading their files again.
+   */
+  readonly loaded?: ReadonlyMap<string, { readonly segment: Segment; readonly metadata: DocMetadata }>;
 }
 
 export type BlockName = 'metadata' | 'read' | 'read_only' | 'write';

@@ -26,6 +26,7 @@ export {
   clearSearcherFiles,
   decodeDocMetadata,
   encodeDocMetadata,
+  loadListedSegments,
   loadSearcherFiles,
   SEARCHER_MANIFEST_FORMAT_VERSION,
   SearcherFilesError,

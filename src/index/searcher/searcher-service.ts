@@ -523,7 +523,16 @@ class ShardSearcher {
       for (const entry of copied.segments) {
         for (const suffix of ['.seg', '.meta']) renameSync(path.join(copied.directory, `${entry.name}${suffix}`), path.join(this.directory, `${entry.name}${suffix}`));
       }
-      loaded = loadListedSegments(this.directory, copied.segments, 'what the leader described');
+      const preloaded = copied.loaded;
+      const rest = copied.segments.filter((entry) => preloaded?.has(entry.name) !== true);
+      const fromFiles = loadListedSegments(this.directory, rest, 'what the leader described');
+      loaded = { segments: [], metadata: [] };
+      for (const entry of copied.segments) {
+        const taken = preloaded?.get(entry.name);
+        const at = taken === undefined ? rest.indexOf(entry) : -1;
+        loaded.segments.push(taken?.segment ?? fromFiles.segments[at]!);
+        loaded.metadata.push(taken?.metadata ?? fromFiles.metadata[at]!);
+      }
     } catch (error) {
       return refuse((error as Error).message);
     }

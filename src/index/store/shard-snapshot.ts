@@ -18,6 +18,26 @@ export interface SnapshotDocument {
   readonly routing?: string;
 }
 
+/** A live document without its source: what a follower that copied the leader's segment files checks them against. */
+export interface SnapshotDocumentMetadata {
+  readonly id: string;
+  readonly seqNo: number;
+  readonly primaryTerm: number;
+  readonly version: number;
+  readonly routing?: string;
+  /** The UTF-8 bytes of its `_source`. */
+  readonly sourceBytes: number;
+}
+
+interface MetadataRow {
+  id: string;
+  source_bytes: number;
+  seq_no: number;
+  primary_term: number;
+  version: number;
+  routing: string | null;
+}
+
 interface Row {
   id: string;
   source: string;
@@ -30,6 +50,8 @@ interface Row {
 export class ShardSnapshot {
   private readonly db: Database.Database;
   private readonly page: Database.Statement<[string, number], Row>;
+  private readonly metadataPage: Database.Statement<[string, number], MetadataRow>;
+  private readonly byId: Database.Statement<[string], Row>;
   /** The shard's max seq_no when the snapshot was taken: every document read reflects it. */
   readonly maxSeqNo: number;
   /** Live documents in the snapshot. */
@@ -50,6 +72,10 @@ export class ShardSnapshot {
       this.page = this.db.prepare<[string, number], Row>(
         'SELECT id, source, seq_no, primary_term, version, routing FROM docs WHERE source IS NOT NULL AND id > ? ORDER BY id LIMIT ?',
       );
+      this.metadataPage = this.db.prepare<[string, number], MetadataRow>(
+        'SELECT id, length(CAST(source AS BLOB)) AS source_bytes, seq_no, primary_term, version, routing FROM docs WHERE source IS NOT NULL AND id > ? ORDER BY id LIMIT ?',
+      );
+      this.byId = this.db.prepare<[string], Row>('SELECT id, source, seq_no, primary_term, version, routing FROM docs WHERE source IS NOT NULL AND id = ?');
     } catch (error) {
       this.db.close();
       throw error;
@@ -71,6 +97,25 @@ export class ShardSnapshot {
       documents.push({ id: row.id, source: row.source, seqNo: row.seq_no, primaryTerm: row.primary_term, version: row.version, ...(row.routing !== null ? { routing: row.routing } : {}) });
       bytes += row.source.length + row.id.length;
       if (bytes >= maxBytes) break;
+    }
+    return documents;
+  }
+
+  /** As `read`, without the sources (each one's UTF-8 length instead), until `limit` documents. */
+  readMetadata(afterId: string, limit: number): SnapshotDocumentMetadata[] {
+    const documents: SnapshotDocumentMetadata[] = [];
+    for (const row of this.metadataPage.iterate(afterId, limit)) {
+      documents.push({ id: row.id, sourceBytes: row.source_bytes, seqNo: row.seq_no, primaryTerm: row.primary_term, version: row.version, ...(row.routing !== null ? { routing: row.routing } : {}) });
+    }
+    return documents;
+  }
+
+  /** The live documents among `ids`, in the order given (ids the snapshot does not hold are left out). */
+  readIds(ids: readonly string[]): SnapshotDocument[] {
+    const documents: SnapshotDocument[] = [];
+    for (const id of ids) {
+      const row = this.byId.get(id);
+      if (row !== undefined) documents.push({ id: row.id, source: row.source, seqNo: row.seq_no, primaryTerm: row.primary_term, version: row.version, ...(row.routing !== null ? { routing: row.routing } : {}) });
     }
     return documents;
   }

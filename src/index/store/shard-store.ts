@@ -131,6 +131,17 @@ CREATE TABLE IF NOT EXISTS ops (
 );
 `;
 
+/** Row `row` of a multi-row `docs` upsert (six values per row); a delete's row has no source. */
+function setDocRow(values: unknown[], row: number, document: { readonly id: string; readonly source: string | null; readonly seqNo: number; readonly primaryTerm: number; readonly version: number; readonly routing?: string | null | undefined }): void {
+  let at = row * 6;
+  values[at++] = document.id;
+  values[at++] = document.source;
+  values[at++] = document.seqNo;
+  values[at++] = document.primaryTerm;
+  values[at++] = document.version;
+  values[at] = document.routing ?? null;
+}
+
 export class ShardStore {
   private readonly db: Database.Database;
   private readonly statements;
@@ -164,6 +175,7 @@ export class ShardStore {
   private persistedWaiters: { readonly seqNo: number; readonly settle: () => void }[] = [];
   /** `insertReplicated`'s statements of `replicatedRowsPerStatement` rows, prepared at first use. */
   private multiRow: { readonly docUpsert: Database.Statement; readonly opInsert: Database.Statement } | undefined;
+  private docRows: Database.Statement | undefined;
   /** Registered with the node's write-ahead log checkpointer (undefined: SQLite checkpoints inside commits). */
   private checkpointSlot: CheckpointSlot | undefined;
 
@@ -579,7 +591,7 @@ export class ShardStore {
     let index = 0;
     if (written.length >= rows) {
       this.multiRow ??= {
-        docUpsert: this.db.prepare(`INSERT INTO docs (id, source, seq_no, primary_term, version, routing) VALUES ${new Array<string>(rows).fill('(?, ?, ?, ?, ?, ?)').join(', ')} ${DOC_UPSERT_CONFLICT}`),
+        docUpsert: this.docRowsStatement(),
         opInsert: this.db.prepare(`INSERT INTO ops (seq_no, op, id, source, primary_term, version, routing, timestamp_ms) VALUES ${new Array<string>(rows).fill('(?, ?, ?, ?, ?, ?, ?, ?)').join(', ')}`),
       };
       const docValues = new Array<unknown>(rows * 6);
@@ -588,14 +600,8 @@ export class ShardStore {
         for (let row = 0; row < rows; row++) {
           const op = written[index + row]!;
           const routing = op.routing ?? null;
-          let at = row * 6;
-          docValues[at++] = op.id;
-          docValues[at++] = op.source;
-          docValues[at++] = op.seqNo;
-          docValues[at++] = op.primaryTerm;
-          docValues[at++] = op.version;
-          docValues[at] = routing;
-          at = row * 8;
+          setDocRow(docValues, row, op);
+          let at = row * 8;
           opValues[at++] = op.seqNo;
           opValues[at++] = op.op;
           opValues[at++] = op.id;
@@ -624,12 +630,32 @@ export class ShardStore {
    * max_seq_no is set once by `finishImport`, so a crash mid-copy leaves a shard that says so.
    */
   importDocuments(documents: readonly StoredDocument[]): void {
+    const rows = replicatedRowsPerStatement;
     this.db.transaction(() => {
-      for (const document of documents) {
+      let index = 0;
+      if (documents.length >= rows) {
+        // As replicated operations: several rows per statement cost less per document.
+        const statement = this.docRowsStatement();
+        const values = new Array<unknown>(rows * 6);
+        for (; index + rows <= documents.length; index += rows) {
+          for (let row = 0; row < rows; row++) setDocRow(values, row, documents[index + row]!);
+          statement.run(values);
+        }
+      }
+      for (; index < documents.length; index++) {
+        const document = documents[index]!;
         this.statements.docUpsert.run(document.id, document.source, document.seqNo, document.primaryTerm, document.version, document.routing ?? null);
       }
     })();
     this.liveCountCache = undefined;
+  }
+
+  /** `docs` upserts of `replicatedRowsPerStatement` rows in one statement (prepared once). */
+  private docRowsStatement(): Database.Statement {
+    this.docRows ??= this.db.prepare(
+      `INSERT INTO docs (id, source, seq_no, primary_term, version, routing) VALUES ${new Array<string>(replicatedRowsPerStatement).fill('(?, ?, ?, ?, ?, ?)').join(', ')} ${DOC_UPSERT_CONFLICT}`,
+    );
+    return this.docRows;
   }
 
   /**

@@ -5,13 +5,18 @@
 // the leader does (deletes and updates included), that a restart loads them, and that files built
 // under another mapping, or at another seq_no, are left for the refresh to build from the store.
 import assert from 'node:assert/strict';
-import { copyFileSync, mkdirSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
 import type { SegmentBuilder } from '../../../src/index/searcher/segment-build-pool.js';
 import { ShardSnapshot } from '../../../src/index/store/shard-snapshot.js';
 import type { CopiedSegmentFiles } from '../../../src/index/indices-service.js';
 import { openSearchHarness, type SearchHarness } from '../search-api/harness.js';
+import { describeLeaderDocuments, documentsFromSegment } from '../../../src/ccr/bootstrap-documents.js';
+import { decodeDocumentColumns, encodeDocumentColumns } from '../../../src/ccr/document-columns.js';
+import { loadListedSegments } from '../../../src/index/searcher/index.js';
+import type { StoredDocument } from '../../../src/index/store/index.js';
 
 const words = ['Foo-Bar', 'alpha', 'beta', 'gamma', 'delta', 'foo', 'bar'];
 const source = (n: number): Record<string, unknown> => ({ title: `${words[n % words.length]} ${words[(n * 3) % words.length]} item${n % 11}`, tag: `t${n % 4}`, n });
@@ -32,7 +37,7 @@ async function leaderWithHistory(h: SearchHarness): Promise<void> {
 }
 
 /** The follower's bootstrap, as ccr/service.ts runs it: the documents of a store snapshot, and the offered files copied into the staging directory. */
-async function bootstrapFromLeader(h: SearchHarness, index: string, options: { body?: unknown; tamper?: (copied: CopiedSegmentFiles) => CopiedSegmentFiles } = {}): Promise<CopiedSegmentFiles> {
+async function bootstrapFromLeader(h: SearchHarness, index: string, options: { body?: unknown; tamper?: (copied: CopiedSegmentFiles) => CopiedSegmentFiles; preload?: boolean } = {}): Promise<CopiedSegmentFiles> {
   const leader = h.service.get('lead')!;
   const files = h.service.segmentFilesOf(leader, 0);
   assert.ok(files !== undefined, 'the leader offers its segment files');
@@ -46,7 +51,11 @@ async function bootstrapFromLeader(h: SearchHarness, index: string, options: { b
     mkdirSync(directory, { recursive: true });
     for (const segment of files.segments) for (const suffix of ['.seg', '.meta']) copyFileSync(path.join(segment.directory, `${segment.name}${suffix}`), path.join(directory, `${segment.name}${suffix}`));
     for (let page = snapshot.read('', 50, 1 << 20); page.length > 0; page = snapshot.read(page[page.length - 1]!.id, 50, 1 << 20)) h.service.importFollowerDocuments(follower, 0, page);
-    const copied: CopiedSegmentFiles = { directory, refreshedSeqNo: files.refreshedSeqNo, nextSegmentNumber: files.nextSegmentNumber, digest: files.digest, segments: files.segments.map(({ name, maxDoc, deleted }) => ({ name, maxDoc, deleted })) };
+    const entries = files.segments.map(({ name, maxDoc, deleted }) => ({ name, maxDoc, deleted }));
+    // As the bootstrap that stored the documents from the files: every segment but the last one loaded already.
+    const preloaded = options.preload === true ? loadListedSegments(directory, entries.slice(0, -1), 'the test') : undefined;
+    const loaded = preloaded === undefined ? undefined : new Map(preloaded.segments.map((segment, at) => [segment.name, { segment, metadata: preloaded.metadata[at]! }]));
+    const copied: CopiedSegmentFiles = { directory, refreshedSeqNo: files.refreshedSeqNo, nextSegmentNumber: files.nextSegmentNumber, digest: files.digest, segments: entries, ...(loaded === undefined ? {} : { loaded }) };
     await h.service.finishFollowerImport(follower, 0, snapshot.maxSeqNo, options.tamper?.(copied) ?? copied);
     return copied;
   } finally {
@@ -84,6 +93,18 @@ test("a bootstrap that copies the leader's segment files searches exactly as the
   for (const query of queries) assert.deepEqual(await hits(restarted, 'copy', query), await hits(restarted, 'lead', query), `after a restart: ${JSON.stringify(query)}`);
 });
 
+test('segments the copy loaded already (to store their documents) are installed as they are, beside those loaded from their files', async (t) => {
+  const h = openSearchHarness(t, { builder: noBuilds([]) });
+  await leaderWithHistory(h);
+  const copied = await bootstrapFromLeader(h, 'copy', { preload: true });
+  assert.equal(copied.loaded?.size, copied.segments.length - 1);
+  const state = h.searchers.snapshot(h.service.get('copy')!, 0).state;
+  assert.deepEqual(state.segments.slice(0, -1), copied.segments.slice(0, -1).map((entry) => copied.loaded!.get(entry.name)!.segment), 'the very segments loaded before');
+  for (const query of queries) assert.deepEqual(await hits(h, 'copy', query), await hits(h, 'lead', query), JSON.stringify(query));
+  const restarted = h.reopen();
+  for (const query of queries) assert.deepEqual(await hits(restarted, 'copy', query), await hits(restarted, 'lead', query), `after a restart: ${JSON.stringify(query)}`);
+});
+
 test('segment files built under another mapping, or at another seq_no, are left: the refresh builds the documents from the store', async (t) => {
   const h = openSearchHarness(t, { builder: noBuilds([]) });
   await leaderWithHistory(h);
@@ -103,4 +124,96 @@ test('segment files built under another mapping, or at another seq_no, are left:
   const split = (await hits(h, 'other', { match: { title: 'bar' } })) as { total: { value: number } };
   const whole = (await hits(h, 'lead', { match: { title: 'bar' } })) as { total: { value: number } };
   assert.ok(split.total.value > whole.total.value);
+});
+
+/**
+ * What ccr/service.ts does with the files when the leader describes its documents without sources:
+ * the description (in chunks of 7), each copied segment's documents taken as described, the rest
+ * by id with their sources. `tamper` may change the copied files or the description first.
+ */
+async function storeFromFiles(h: SearchHarness, tamper: { files?: (directory: string, names: string[]) => void; described?: (byId: Map<string, { seqNo: number }>) => void } = {}): Promise<{ fromFiles: StoredDocument[]; byId: StoredDocument[]; expected: StoredDocument[]; describedBytes: number }> {
+  const leader = h.service.get('lead')!;
+  const files = h.service.segmentFilesOf(leader, 0);
+  assert.ok(files !== undefined);
+  const snapshot = ShardSnapshot.open(h.service.openShardOf(leader, 0).file);
+  const directory = mkdtempSync(path.join(tmpdir(), 'strait-sourceless-'));
+  try {
+    for (const segment of files.segments) for (const suffix of ['.seg', '.meta']) copyFileSync(path.join(segment.directory, `${segment.name}${suffix}`), path.join(directory, `${segment.name}${suffix}`));
+    tamper.files?.(directory, files.segments.map((segment) => segment.name));
+    let chunks = 0;
+    const described = await describeLeaderDocuments({
+      fetch: async (afterId) => (chunks++, { document_columns: encodeDocumentColumns(snapshot.readMetadata(afterId, 7)) }),
+      pace: async () => undefined,
+      stopped: () => false,
+    });
+    assert.ok(described !== undefined);
+    assert.ok(chunks > 10, 'described in many chunks');
+    tamper.described?.(described.byId as Map<string, { seqNo: number }>);
+    const fromFiles: StoredDocument[] = [];
+    for (const segment of files.segments) {
+      let loaded: ReturnType<typeof loadListedSegments>;
+      try {
+        loaded = loadListedSegments(directory, [{ name: segment.name, maxDoc: segment.maxDoc, deleted: segment.deleted }], 'the test');
+      } catch {
+        continue;
+      }
+      fromFiles.push(...documentsFromSegment(loaded.segments[0]!, loaded.metadata[0]!, described.byId));
+    }
+    const byId = snapshot.readIds([...described.byId.keys()]);
+    const expected = snapshot.read('', 100_000, 1 << 30);
+    return { fromFiles, byId, expected, describedBytes: described.bytes };
+  } finally {
+    snapshot.close();
+    rmSync(directory, { recursive: true, force: true });
+  }
+}
+
+const byIdOrder = (documents: readonly StoredDocument[]): StoredDocument[] => [...documents].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+
+test("without sources from the leader, the copied segments give every document exactly as the leader's snapshot holds it (updates, deletes, routing)", async (t) => {
+  const h = openSearchHarness(t, { builder: noBuilds([]) });
+  await leaderWithHistory(h);
+  for (const [id, routing] of [['r1', 'blue'], ['r2', 'green']] as const) {
+    assert.equal((await h.call('PUT', '/:index/_doc/:id', { params: { index: 'lead', id }, query: { routing, refresh: 'true' }, body: { ...source(7), title: 'ünïcode ☃ routed' } })).status, 201);
+  }
+  const { fromFiles, byId, expected, describedBytes } = await storeFromFiles(h);
+  assert.equal(expected.length, 259);
+  assert.deepEqual(byId, [], 'nothing asked for with its source');
+  assert.deepEqual(byIdOrder(fromFiles), expected, 'id, source text, seq_no, primary term, version and routing as the leader has them');
+  assert.ok(fromFiles.some((document) => document.routing === 'blue') && fromFiles.some((document) => document.version === 2));
+  const sourceBytes = expected.reduce((sum, document) => sum + Buffer.byteLength(document.source), 0);
+  assert.ok(describedBytes < sourceBytes / 3, `the description (${describedBytes} bytes) is much less than the sources (${sourceBytes})`);
+});
+
+test('what the copied files do not hold as the leader describes it (a file that does not load, another seq_no) is asked for with its source', async (t) => {
+  const h = openSearchHarness(t, { builder: noBuilds([]) });
+  await leaderWithHistory(h);
+  let corrupted = '';
+  const { fromFiles, byId, expected } = await storeFromFiles(h, {
+    files: (directory, names) => {
+      corrupted = names[1]!;
+      const file = path.join(directory, `${corrupted}.seg`);
+      const bytes = readFileSync(file);
+      bytes[bytes.length >> 1] ^= 0xff;
+      writeFileSync(file, bytes);
+    },
+    described: (described) => {
+      described.get('d250')!.seqNo += 1000; // as if the leader had written it again after the files
+    },
+  });
+  assert.ok(corrupted !== '');
+  assert.ok(byId.length > 50 && byId.some((document) => document.id === 'd250'), `asked for by id: ${byId.length}`);
+  assert.ok(!fromFiles.some((document) => document.id === 'd250'));
+  assert.deepEqual(byIdOrder([...fromFiles, ...byId]), expected, 'every document, each once');
+});
+
+test('document columns that do not add up are refused', () => {
+  const good = encodeDocumentColumns([{ id: 'a', seqNo: 1, primaryTerm: 1, version: 1, sourceBytes: 10 }, { id: 'bc', seqNo: 2, primaryTerm: 1, version: 3, routing: 'x', sourceBytes: 4 }]);
+  assert.deepEqual(decodeDocumentColumns(good), [
+    { id: 'a', seqNo: 1, primaryTerm: 1, version: 1, sourceBytes: 10 },
+    { id: 'bc', seqNo: 2, primaryTerm: 1, version: 3, routing: 'x', sourceBytes: 4 },
+  ]);
+  for (const bad of [null, 'x', { ...good, ids: 'abcd' }, { ...good, id_lengths: [1, 5] }, { ...good, seq_nos: [1] }, { ...good, versions: [1, -1] }, { ...good, routings: [1, null] }, { ...good, source_lengths: [1, 'x'] }]) {
+    assert.throws(() => decodeDocumentColumns(bad), (error: { type?: string }) => error.type === 'illegal_state_exception', JSON.stringify(bad));
+  }
 });

@@ -34,3 +34,18 @@ test('finishImport for a peer recovery sets max_seq_no without the bootstrap mar
   assert.equal(follower.bootstrapped, true);
   follower.close();
 });
+
+test('importDocuments stores every document as given, many rows per statement and the rest one by one, a later copy of an id winning', () => {
+  const dir = makeTempDir('strait-store-import-many-');
+  const store = ShardStore.open(path.join(dir, 'i.db'), { indexUuid: 'u', durability: 'async' });
+  const documents = Array.from({ length: 150 }, (_, n) => ({ id: `d${n}`, source: `{"n":${n},"t":"ü${n}"}`, seqNo: n, primaryTerm: 1 + (n % 3), version: 1 + (n % 5), ...(n % 7 === 0 ? { routing: `r${n}` } : {}) }));
+  // d3 comes again later in the same call, with a newer copy: the later one is kept.
+  store.importDocuments([...documents, { id: 'd3', source: '{"n":"again"}', seqNo: 200, primaryTerm: 2, version: 9 }]);
+  for (const document of documents) {
+    if (document.id === 'd3') continue;
+    assert.deepEqual(store.get(document.id), document, document.id);
+  }
+  assert.deepEqual(store.get('d3'), { id: 'd3', source: '{"n":"again"}', seqNo: 200, primaryTerm: 2, version: 9 });
+  assert.equal(store.docCount(), 150);
+  store.close();
+});
