@@ -56,11 +56,12 @@ export async function describeLeaderDocuments(options: {
 
 /**
  * The live documents of one copied segment (with its deletes at the snapshot's seq_no) that the
- * leader's snapshot holds exactly so, each removed from `leader`, with its source from the files.
- * A document that differs in anything (or is not live, or not in `leader`) is left there.
+ * leader's snapshot holds exactly so, each removed from `leader`, with its source from the files,
+ * in batches of `batchDocs` (the caller stores each and lets other work run before the next). A
+ * document that differs in anything (or is not live, or not in `leader`) is left there.
  */
-export function documentsFromSegment(segment: Segment, metadata: DocMetadata, leader: Map<string, SnapshotDocumentMetadata>): StoredDocument[] {
-  const documents: StoredDocument[] = [];
+export function* documentsFromSegment(segment: Segment, metadata: DocMetadata, leader: Map<string, SnapshotDocumentMetadata>, batchDocs: number): Generator<StoredDocument[], void, void> {
+  let documents: StoredDocument[] = [];
   const sources = segment.sources;
   // The texts are read a window of about a megabyte at a time (a large segment's stay in its file).
   let windowFirst = 0;
@@ -91,8 +92,12 @@ export function documentsFromSegment(segment: Segment, metadata: DocMetadata, le
     const source = textOf(doc);
     const { seqNo, primaryTerm, version } = described;
     documents.push(routing === null ? { id, source, seqNo, primaryTerm, version } : { id, source, seqNo, primaryTerm, version, routing });
+    if (documents.length === batchDocs) {
+      yield documents;
+      documents = [];
+    }
   }
-  return documents;
+  if (documents.length > 0) yield documents;
 }
 
 /** Bytes of `_source` texts read from a segment at a time. */

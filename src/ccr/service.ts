@@ -612,10 +612,9 @@ export class CcrService {
               continue;
             }
             loadedSegments.set(entry.name, { segment: loaded.segments[0]!, metadata: loaded.metadata[0]! });
-            const documents = documentsFromSegment(loaded.segments[0]!, loaded.metadata[0]!, described.byId);
-            for (let at = 0; at < documents.length; at += followerLimits.bootstrapChunkDocs) {
-              store(documents.slice(at, at + followerLimits.bootstrapChunkDocs));
-              await new Promise<void>((resolve) => setImmediate(resolve)); // other work between the store's commits
+            for (const documents of documentsFromSegment(loaded.segments[0]!, loaded.metadata[0]!, described.byId, followerLimits.bootstrapChunkDocs)) {
+              store(documents);
+              await new Promise<void>((resolve) => setImmediate(resolve)); // other work (the files still coming) between the store's commits
             }
           }
           // What the files did not hold as the leader has it: by id, with the sources.

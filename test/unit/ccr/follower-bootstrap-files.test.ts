@@ -157,7 +157,10 @@ async function storeFromFiles(h: SearchHarness, tamper: { files?: (directory: st
       } catch {
         continue;
       }
-      fromFiles.push(...documentsFromSegment(loaded.segments[0]!, loaded.metadata[0]!, described.byId));
+      for (const batch of documentsFromSegment(loaded.segments[0]!, loaded.metadata[0]!, described.byId, 16)) {
+        assert.ok(batch.length > 0 && batch.length <= 16);
+        fromFiles.push(...batch);
+      }
     }
     const byId = snapshot.readIds([...described.byId.keys()]);
     const expected = snapshot.read('', 100_000, 1 << 30);
