@@ -6,30 +6,17 @@
 // one per slice).
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import Database from 'better-sqlite3';
-import pino from 'pino';
-import type { SqlDatabase } from '../../../src/common/index.js';
-import { CcrLeaderService, leaderLimits, type LeaderAuthorizer } from '../../../src/ccr/leader.js';
+import { leaderLimits, type LeaderAuthorizer } from '../../../src/ccr/leader.js';
 import { decodeOperationColumns } from '../../../src/ccr/operation-columns.js';
 import type { ShardChangesResponse } from '../../../src/ccr/types.js';
-import { openSearchHarness } from '../search-api/harness.js';
+import type { SearchHarness } from '../search-api/harness.js';
+import { openLeaderHarness } from './leader-harness.js';
 
 const access: LeaderAuthorizer = { allowsIndex: () => true, model: 'none' };
 const request = (fromSeqNo: number, pollTimeoutMs: number) => ({ index: 'leader', shard: 0, from_seq_no: fromSeqNo, max_operation_count: 100, poll_timeout_ms: pollTimeoutMs, max_batch_size: 1_000_000 });
 
-function setUp(t: Parameters<typeof openSearchHarness>[0]) {
-  const h = openSearchHarness(t);
-  const db = new Database(':memory:');
-  const leader = new CcrLeaderService(h.service, db as unknown as SqlDatabase, () => Date.now(), pino({ level: 'silent' }));
-  t.after(() => {
-    leader.close();
-    db.close();
-  });
-  return { h, leader };
-}
-
 /** A bulk's slice: committed without its fsync (the bulk fsyncs once before it answers). */
-function commitSlice(h: ReturnType<typeof openSearchHarness>, ids: readonly string[]): void {
+function commitSlice(h: SearchHarness, ids: readonly string[]): void {
   const handle = h.service.get('leader')!;
   const store = h.service.openShardOf(handle, 0);
   store.begin({ deferSync: true });
@@ -39,7 +26,7 @@ function commitSlice(h: ReturnType<typeof openSearchHarness>, ids: readonly stri
 }
 
 test('shard_changes returns committed operations only once their fsync made them durable', async (t) => {
-  const { h, leader } = setUp(t);
+  const { h, leader } = openLeaderHarness(t);
   assert.equal((await h.call('PUT', '/:index', { params: { index: 'leader' } })).status, 200);
   const store = h.service.openShardOf(h.service.get('leader')!, 0);
   commitSlice(h, ['a', 'b']);
@@ -60,7 +47,7 @@ test('shard_changes returns committed operations only once their fsync made them
 });
 
 test('a write that never fsyncs its slices (a failed bulk) still reaches the follower: shard_changes fsyncs them after a wait', async (t) => {
-  const { h, leader } = setUp(t);
+  const { h, leader } = openLeaderHarness(t);
   assert.equal((await h.call('PUT', '/:index', { params: { index: 'leader' } })).status, 200);
   const store = h.service.openShardOf(h.service.get('leader')!, 0);
   commitSlice(h, ['a']);
@@ -74,7 +61,7 @@ test('a write that never fsyncs its slices (a failed bulk) still reaches the fol
 });
 
 test('a follower that asks for operation columns gets them; one that does not (older) gets operations', async (t) => {
-  const { h, leader } = setUp(t);
+  const { h, leader } = openLeaderHarness(t);
   assert.equal((await h.call('PUT', '/:index', { params: { index: 'leader' } })).status, 200);
   const store = h.service.openShardOf(h.service.get('leader')!, 0);
   store.index('a', '{"n":1}', 1, 'r');
@@ -99,7 +86,7 @@ test('a follower that asks for operation columns gets them; one that does not (o
 // The leader index's info (ccr/leader_info) named its max_seq_no as its global checkpoint, though
 // committed operations not yet fsynced are past it; it now counts as shard_changes does.
 test('leader info reports the persisted global checkpoint, not the max_seq_no', async (t) => {
-  const { h, leader } = setUp(t);
+  const { h, leader } = openLeaderHarness(t);
   assert.equal((await h.call('PUT', '/:index', { params: { index: 'leader' } })).status, 200);
   const store = h.service.openShardOf(h.service.get('leader')!, 0);
   commitSlice(h, ['a', 'b']);

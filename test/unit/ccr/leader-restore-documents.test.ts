@@ -4,23 +4,14 @@
 // with their sources (`ids`: what the files did not hold). Malformed requests are 400s.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import Database from 'better-sqlite3';
-import pino from 'pino';
-import type { SqlDatabase } from '../../../src/common/index.js';
-import { CcrLeaderService, leaderLimits, type LeaderAuthorizer } from '../../../src/ccr/leader.js';
+import { leaderLimits, type LeaderAuthorizer } from '../../../src/ccr/leader.js';
 import { decodeDocumentColumns } from '../../../src/ccr/document-columns.js';
-import { openSearchHarness } from '../search-api/harness.js';
+import { openLeaderHarness } from './leader-harness.js';
 
 const access: LeaderAuthorizer = { allowsIndex: () => true, model: 'none' };
 
 test('a restore session describes its documents without sources, and answers named ones with theirs', async (t) => {
-  const h = openSearchHarness(t);
-  const db = new Database(':memory:');
-  const leader = new CcrLeaderService(h.service, db as unknown as SqlDatabase, () => Date.now(), pino({ level: 'silent' }));
-  t.after(() => {
-    leader.close();
-    db.close();
-  });
+  const { h, leader } = openLeaderHarness(t);
   assert.equal((await h.call('PUT', '/:index', { params: { index: 'lead' } })).status, 200);
   await h.index('lead', { a: { t: 'plain' }, b: { t: 'ünïcödé ☃' }, c: { t: 'gone' } });
   assert.equal((await h.call('PUT', '/:index/_doc/:id', { params: { index: 'lead', id: 'r' }, query: { routing: 'blue' }, body: { t: 'routed' } })).status, 201);
