@@ -27,11 +27,23 @@ export async function shardLayout(node: StartedNode, index: string): Promise<{ i
   return { ids, shards };
 }
 
-/** What one node's copy of one shard holds (a search of that shard on that node only), by id. */
+/**
+ * What one node's copy of one shard holds (a search of that shard on that node only), by id. The
+ * layout comes from one node's cluster state; the node holding the copy may apply that state a
+ * moment later (until then it has no started copy to search): it is asked again for a while.
+ */
 export async function copyOf(node: StartedNode, index: string, shard: string): Promise<Map<string, CopyDoc>> {
-  const refreshed = await jsonCall(node, 'POST', `/${index}/_refresh`);
-  assert.equal(refreshed.status, 200, refreshed.text);
-  const answer = await jsonCall(node, 'GET', `/${index}/_search?preference=_shards:${shard}|_only_local&size=10000&seq_no_primary_term=true&version=true`);
+  const deadline = Date.now() + 10_000;
+  const refreshedSearch = async (): Promise<Awaited<ReturnType<typeof jsonCall>>> => {
+    const refreshed = await jsonCall(node, 'POST', `/${index}/_refresh`);
+    assert.equal(refreshed.status, 200, refreshed.text);
+    return jsonCall(node, 'GET', `/${index}/_search?preference=_shards:${shard}|_only_local&size=10000&seq_no_primary_term=true&version=true`);
+  };
+  let answer = await refreshedSearch();
+  while (answer.status === 400 && answer.text.includes('no started copy of shard') && Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    answer = await refreshedSearch();
+  }
   assert.equal(answer.status, 200, answer.text);
   return new Map(answer.body.hits.hits.map((hit: { _id: string; _seq_no: number; _version: number; _source: unknown }) => [hit._id, { seqNo: hit._seq_no, version: hit._version, source: JSON.stringify(hit._source) }]));
 }
