@@ -629,6 +629,8 @@ export class CcrLeaderService {
     if (session === undefined) throw errors.resourceNotFound(`restore session [${String(body['session_uuid'])}] not found`);
     session.lastUsedMs = this.nowMs();
     if (body['file'] !== undefined) return this.serveSegmentFileChunk(session, body);
+    let answer: Record<string, unknown>;
+    let bytes: number;
     if (body['ids'] !== undefined) {
       // Named documents with their sources: those a follower could not take from the segment files it copied.
       const ids = body['ids'];
@@ -636,23 +638,22 @@ export class CcrLeaderService {
         throw errors.badRequest(`[ids] must be an array of at most [${leaderLimits.restoreChunkDocsMax}] document ids`);
       }
       const documents = session.snapshot.readIds(ids as string[]);
-      await this.outbound.pace(documentsWireBytes(documents));
-      session.lastUsedMs = this.nowMs();
-      return { documents, done: false };
+      [answer, bytes] = [{ documents, done: false }, documentsWireBytes(documents)];
+    } else {
+      const afterId = typeof body['after_id'] === 'string' ? body['after_id'] : '';
+      const limit = Math.min(leaderLimits.restoreChunkDocsMax, Math.max(1, integerField(body, 'max_docs')));
+      if (body['without_sources'] === true) {
+        // The follower stores the documents from the segment files it copies (document-columns.ts).
+        const columns = encodeDocumentColumns(session.snapshot.readMetadata(afterId, limit));
+        [answer, bytes] = [{ document_columns: columns, done: columns.id_lengths.length === 0 }, documentColumnsWireBytes(columns)];
+      } else {
+        const documents = session.snapshot.read(afterId, limit, leaderLimits.restoreChunkBytesMax);
+        [answer, bytes] = [{ documents, done: documents.length === 0 }, documentsWireBytes(documents)];
+      }
     }
-    const afterId = typeof body['after_id'] === 'string' ? body['after_id'] : '';
-    const limit = Math.min(leaderLimits.restoreChunkDocsMax, Math.max(1, integerField(body, 'max_docs')));
-    if (body['without_sources'] === true) {
-      // The follower stores the documents from the segment files it copies (document-columns.ts).
-      const columns = encodeDocumentColumns(session.snapshot.readMetadata(afterId, limit));
-      await this.outbound.pace(documentColumnsWireBytes(columns));
-      session.lastUsedMs = this.nowMs();
-      return { document_columns: columns, done: columns.id_lengths.length === 0 };
-    }
-    const documents = session.snapshot.read(afterId, limit, leaderLimits.restoreChunkBytesMax);
-    await this.outbound.pace(documentsWireBytes(documents));
+    await this.outbound.pace(bytes);
     session.lastUsedMs = this.nowMs();
-    return { documents, done: documents.length === 0 };
+    return answer;
   }
 
   /** A piece of one of the session's segment files: `file` from `offset`, at most `length` bytes. */

@@ -27,7 +27,7 @@ import { FollowerRecords, type FollowerRecord, type StoredSubject } from './foll
 import { decodeOperationColumns } from './operation-columns.js';
 import { describeLeaderDocuments, documentsFromSegment } from './bootstrap-documents.js';
 import { documentsWireBytes } from './document-columns.js';
-import { loadListedSegments, type DocMetadata, type Segment } from '../index/searcher/index.js';
+import { loadListedSegment, type DocMetadata, type Segment } from '../index/searcher/index.js';
 import type { StoredDocument } from '../index/store/index.js';
 import { CCR_ACTIONS, isReplicatedSetting, retentionLeaseId, type LeaderDataStream, type LeaderIndexInfo } from './leader.js';
 import { isFollowParameterField, parseFollowParameters, renderFollowParameters } from './parameters.js';
@@ -548,6 +548,7 @@ export class CcrService {
     };
     let copied = 0;
     let sourcesSent = 0;
+    let documentBytes = 0; // the documents (or their description) on the wire, beside the files
     let segmentFiles: CopiedSegmentFiles | undefined;
     type Chunk = { documents: StoredDocument[] };
     try {
@@ -570,12 +571,12 @@ export class CcrService {
       const stop = { stopped: false };
       // Segments loaded to store their documents: the end of the copy installs them as they are.
       const loadedSegments = new Map<string, { readonly segment: Segment; readonly metadata: DocMetadata }>();
-      let copy: { readonly done: Promise<void>; readonly segments: readonly Promise<void>[] } | undefined;
+      let files: { readonly copied: CopiedSegmentFiles; readonly copy: { readonly done: Promise<void>; readonly segments: readonly Promise<void>[] } } | undefined;
       try {
         if (filesWanted) {
           const directory = indices.followerSegmentsDirectory(starting, shard);
           segmentFiles = { directory, refreshedSeqNo: offered.refreshedSeqNo, nextSegmentNumber: offered.nextSegmentNumber, digest: offered.digest, segments: offered.files, loaded: loadedSegments };
-          copy = this.copySegmentFiles(record, session.session_uuid, offered.files, directory, stop);
+          files = { copied: segmentFiles, copy: this.copySegmentFiles(record, session.session_uuid, offered.files, directory, stop) };
         }
         const ask = (body: Record<string, unknown>): Promise<unknown> => {
           const fetched = remote.send(record.remoteCluster, CCR_ACTIONS.restoreFileChunk, { index: record.leaderIndex, session_uuid: session.session_uuid, ...body }, record.subject);
@@ -591,28 +592,30 @@ export class CcrService {
         // With the files, the documents come from them, each source once on the wire; the leader
         // describes its snapshot's documents (no sources) so that each is stored only as it is there.
         const described =
-          copy !== undefined && segmentFiles !== undefined && session.doc_count <= followerLimits.sourcelessDocsMax
+          files !== undefined && session.doc_count <= followerLimits.sourcelessDocsMax
             ? await describeLeaderDocuments({
                 fetch: (afterId) => ask({ after_id: afterId, max_docs: followerLimits.describeChunkDocs, without_sources: true }),
                 pace: (bytes) => this.inbound.pace(bytes),
                 stopped: () => this.closed || stop.stopped,
               })
             : undefined;
-        if (described !== undefined && copy !== undefined && segmentFiles !== undefined) {
-          for (let position = 0; position < segmentFiles.segments.length; position++) {
+        if (described !== undefined && files !== undefined) {
+          documentBytes += described.bytes;
+          const { copied: listed, copy } = files;
+          for (let position = 0; position < listed.segments.length; position++) {
             await copy.segments[position];
             if (this.closed) throw errors.illegalState('node is closing');
-            const entry = segmentFiles.segments[position]!;
-            let loaded: ReturnType<typeof loadListedSegments>;
+            const entry = listed.segments[position]!;
+            let loaded: ReturnType<typeof loadListedSegment>;
             try {
-              loaded = loadListedSegments(segmentFiles.directory, [entry], 'what the leader described');
+              loaded = loadListedSegment(listed.directory, entry, 'what the leader described');
             } catch (error) {
               // Its documents are asked for with their sources below; the end of the copy refuses the files.
               log.warn({ follower: record.followerIndex, shard, segment: entry.name, reason: (error as Error).message }, "a copied leader segment does not load; its documents come with their sources");
               continue;
             }
-            loadedSegments.set(entry.name, { segment: loaded.segments[0]!, metadata: loaded.metadata[0]! });
-            for (const documents of documentsFromSegment(loaded.segments[0]!, loaded.metadata[0]!, described.byId, followerLimits.bootstrapChunkDocs)) {
+            loadedSegments.set(entry.name, loaded);
+            for (const documents of documentsFromSegment(loaded.segment, loaded.metadata, described.byId, followerLimits.bootstrapChunkDocs)) {
               store(documents);
               await new Promise<void>((resolve) => setImmediate(resolve)); // other work (the files still coming) between the store's commits
             }
@@ -626,7 +629,9 @@ export class CcrService {
             if (!Array.isArray(documents) || documents.length !== ids.length) {
               throw errors.illegalState(`the leader's restore session answered [${Array.isArray(documents) ? documents.length : typeof documents}] of the [${ids.length}] documents asked for by id`);
             }
-            await this.inbound.pace(documentsWireBytes(documents));
+            const bytes = documentsWireBytes(documents);
+            documentBytes += bytes;
+            await this.inbound.pace(bytes);
             store(documents);
             sourcesSent += documents.length;
           }
@@ -641,14 +646,16 @@ export class CcrService {
             next = fetchChunk(chunk.documents[chunk.documents.length - 1]!.id);
             store(chunk.documents);
             sourcesSent += chunk.documents.length;
-            await this.inbound.pace(documentsWireBytes(chunk.documents));
+            const bytes = documentsWireBytes(chunk.documents);
+            documentBytes += bytes;
+            await this.inbound.pace(bytes);
           }
         }
-        await copy?.done;
+        await files?.copy.done;
       } finally {
         // Nothing of the copy runs on once the bootstrap ends (or fails): its files close first.
         stop.stopped = true;
-        await copy?.done.catch(() => undefined);
+        await files?.copy.done.catch(() => undefined);
       }
     } finally {
       await remote.send(record.remoteCluster, CCR_ACTIONS.restoreSessionClear, { index: record.leaderIndex, session_uuid: session.session_uuid }, record.subject).catch(() => undefined);
@@ -656,7 +663,7 @@ export class CcrService {
     const current = indices.get(record.followerIndex);
     if (current === undefined || current.uuid !== record.followerUuid) throw errors.indexNotFound(record.followerIndex);
     await indices.finishFollowerImport(current, shard, session.max_seq_no, segmentFiles);
-    log.info({ follower: record.followerIndex, shard, documents: copied, sources_sent: sourcesSent, max_seq_no: session.max_seq_no, segment_files: segmentFiles?.segments.length ?? 0 }, 'follower shard bootstrapped from its leader shard');
+    log.info({ follower: record.followerIndex, shard, documents: copied, sources_sent: sourcesSent, document_bytes: documentBytes, max_seq_no: session.max_seq_no, segment_files: segmentFiles?.segments.length ?? 0 }, 'follower shard bootstrapped from its leader shard');
     return copied;
   }
 

@@ -16,7 +16,6 @@ export function defaultMaxConcurrentSearches(dataNodes: number, processors: numb
   return Math.max(1, dataNodes * (Math.floor((processors * 3) / 2) + 1));
 }
 
-
 /** Java's String.hashCode: a custom preference string picks the same copy every time. */
 function javaStringHash(text: string): number {
   let hash = 0;

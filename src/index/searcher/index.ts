@@ -26,6 +26,7 @@ export {
   clearSearcherFiles,
   decodeDocMetadata,
   encodeDocMetadata,
+  loadListedSegment,
   loadListedSegments,
   loadSearcherFiles,
   SEARCHER_MANIFEST_FORMAT_VERSION,

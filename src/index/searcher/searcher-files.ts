@@ -129,14 +129,24 @@ export function loadListedSegments(
   const segments: Segment[] = [];
   const metadata: DocMetadata[] = [];
   for (const entry of entries) {
-    const { segment, metadata: docMetadata } = loadSegmentFiles(directory, entry.name);
-    if (segment.name !== entry.name || segment.maxDoc !== entry.maxDoc || docMetadata.seqNos.length !== segment.maxDoc) {
-      throw new SearcherFilesError(`segment [${entry.name}] does not match ${describedBy}`);
-    }
-    segments.push(entry.deleted.length > 0 ? withDeletes(segment, entry.deleted) : segment);
-    metadata.push(docMetadata);
+    const loaded = loadListedSegment(directory, entry, describedBy);
+    segments.push(loaded.segment);
+    metadata.push(loaded.metadata);
   }
   return { segments, metadata };
+}
+
+/** One listed segment's files, checked against the listing (name, doc count), with its deletes. */
+export function loadListedSegment(
+  directory: string,
+  entry: { readonly name: string; readonly maxDoc: number; readonly deleted: readonly number[] },
+  describedBy: string,
+): { segment: Segment; metadata: DocMetadata } {
+  const { segment, metadata } = loadSegmentFiles(directory, entry.name);
+  if (segment.name !== entry.name || segment.maxDoc !== entry.maxDoc || metadata.seqNos.length !== segment.maxDoc) {
+    throw new SearcherFilesError(`segment [${entry.name}] does not match ${describedBy}`);
+  }
+  return { segment: entry.deleted.length > 0 ? withDeletes(segment, entry.deleted) : segment, metadata };
 }
 
 /**

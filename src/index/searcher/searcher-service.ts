@@ -11,7 +11,7 @@
  */
 import type { Logger } from 'pino';
 import { backgroundLane, runToEnd } from '../../common/index.js';
-import { computeShardStats, mergeSegmentsStepwise, type FieldMappings, type MergedSegment, type ShardStats, type SourceTextsSink } from '../engine/index.js';
+import { computeShardStats, mergeSegmentsStepwise, type FieldMappings, type MergedSegment, type Segment, type ShardStats, type SourceTextsSink } from '../engine/index.js';
 import type { CopiedSegmentFiles, IndexHandle, IndicesService, SegmentFilesSnapshot } from '../indices-service.js';
 import type { ShardStore } from '../store/index.js';
 import { engineMappings } from './document-input.js';
@@ -20,13 +20,13 @@ import { collectGarbage, compactHeap } from '../../common/heap.js';
 import { spillingSourceSink } from './source-file.js';
 import { withParseOptions } from '../mapping/index.js';
 import { settingBoolean } from '../settings.js';
-import { clearSearcherFiles, loadListedSegments, loadSearcherFiles, SearcherFilesError, searcherDirectory, writeAndLoadSegmentFiles, writeManifest, writeSearcherFiles, writeSegmentFilesStepwise } from './searcher-files.js';
+import { clearSearcherFiles, loadListedSegment, loadSearcherFiles, SearcherFilesError, searcherDirectory, writeAndLoadSegmentFiles, writeManifest, writeSearcherFiles, writeSegmentFilesStepwise } from './searcher-files.js';
 import { segmentInputsDigest } from '../segment-inputs.js';
 import { mkdirSync, renameSync } from 'node:fs';
 import path from 'node:path';
 import { segmentBuildPool, type SegmentBuilder, type WorkerBuiltSegment } from './segment-build-pool.js';
 import { finishPieceBuild, pieceBuilt, pieceDone, prebuildLimits, publishPieces, sameMappingKey, SegmentPrebuilder, type MappingKey, type PrebuildLimits, type PrebuiltPiece } from './segment-prebuilder.js';
-import { applyOperations, buildSearcherSegmentStepwise, deletedDocs, emptySearcherState, finishMerge, finishRefresh, pickMerge, planRefresh, rebuildState, segmentName, startMerge, type BuiltSegment, type MergeChoice, type MergePlan, type RefreshPlan, type SearcherState, type VersionedDocument } from './searcher-state.js';
+import { applyOperations, buildSearcherSegmentStepwise, deletedDocs, emptySearcherState, finishMerge, finishRefresh, pickMerge, planRefresh, rebuildState, segmentName, startMerge, type BuiltSegment, type DocMetadata, type MergeChoice, type MergePlan, type RefreshPlan, type SearcherState, type VersionedDocument } from './searcher-state.js';
 import { pickForceMerge, type ForceMergeRequest } from './force-merge.js';
 import { docsDeletedOf } from './docs-deleted.js';
 
@@ -517,21 +517,17 @@ class ShardSearcher {
     if (!this.searchesNothing() || this.importBuild !== undefined) return refuse('the shard searches other segments already');
     if (copied.refreshedSeqNo !== store.maxSeqNo) return refuse(`the files are refreshed to seq_no [${copied.refreshedSeqNo}], the shard stands at [${store.maxSeqNo}]`);
     if (copied.digest !== segmentInputsDigest(this.handle.metadata)) return refuse('the leader built them under another mapping or analysis');
-    let loaded: ReturnType<typeof loadListedSegments>;
+    const loaded: { segments: Segment[]; metadata: DocMetadata[] } = { segments: [], metadata: [] };
     try {
       mkdirSync(this.directory, { recursive: true });
       for (const entry of copied.segments) {
         for (const suffix of ['.seg', '.meta']) renameSync(path.join(copied.directory, `${entry.name}${suffix}`), path.join(this.directory, `${entry.name}${suffix}`));
       }
-      const preloaded = copied.loaded;
-      const rest = copied.segments.filter((entry) => preloaded?.has(entry.name) !== true);
-      const fromFiles = loadListedSegments(this.directory, rest, 'what the leader described');
-      loaded = { segments: [], metadata: [] };
+      // Loaded already when the bootstrap stored their documents: the renamed files stay open under their new names.
       for (const entry of copied.segments) {
-        const taken = preloaded?.get(entry.name);
-        const at = taken === undefined ? rest.indexOf(entry) : -1;
-        loaded.segments.push(taken?.segment ?? fromFiles.segments[at]!);
-        loaded.metadata.push(taken?.metadata ?? fromFiles.metadata[at]!);
+        const { segment, metadata } = copied.loaded?.get(entry.name) ?? loadListedSegment(this.directory, entry, 'what the leader described');
+        loaded.segments.push(segment);
+        loaded.metadata.push(metadata);
       }
     } catch (error) {
       return refuse((error as Error).message);

@@ -131,15 +131,31 @@ CREATE TABLE IF NOT EXISTS ops (
 );
 `;
 
-/** Row `row` of a multi-row `docs` upsert (six values per row); a delete's row has no source. */
-function setDocRow(values: unknown[], row: number, document: { readonly id: string; readonly source: string | null; readonly seqNo: number; readonly primaryTerm: number; readonly version: number; readonly routing?: string | null | undefined }): void {
-  let at = row * 6;
-  values[at++] = document.id;
-  values[at++] = document.source;
-  values[at++] = document.seqNo;
-  values[at++] = document.primaryTerm;
-  values[at++] = document.version;
-  values[at] = document.routing ?? null;
+/** `replicatedRowsPerStatement` rows of `columns` placeholders each, for a multi-row statement. */
+function rowPlaceholders(columns: number): string {
+  return new Array<string>(replicatedRowsPerStatement).fill(`(${new Array<string>(columns).fill('?').join(', ')})`).join(', ');
+}
+
+/**
+ * Runs `many` (a statement of `replicatedRowsPerStatement` rows of `columns` values) over the items
+ * while that many are left, then `one` per item left; `fill` writes an item's values at `at`. Rows
+ * apply in item order.
+ */
+function runInRows<T>(items: readonly T[], many: Database.Statement, one: Database.Statement, columns: number, fill: (values: unknown[], at: number, item: T) => void): void {
+  const rows = replicatedRowsPerStatement;
+  let index = 0;
+  if (items.length >= rows) {
+    const values = new Array<unknown>(rows * columns);
+    for (; index + rows <= items.length; index += rows) {
+      for (let row = 0; row < rows; row++) fill(values, row * columns, items[index + row]!);
+      many.run(values);
+    }
+  }
+  const values = new Array<unknown>(columns);
+  for (; index < items.length; index++) {
+    fill(values, 0, items[index]!);
+    one.run(values);
+  }
 }
 
 export class ShardStore {
@@ -173,9 +189,9 @@ export class ShardStore {
   private persistedSeqNoValue: number;
   /** Callers of `waitForPersisted`, settled as the persisted checkpoint moves or the store closes. */
   private persistedWaiters: { readonly seqNo: number; readonly settle: () => void }[] = [];
-  /** `insertReplicated`'s statements of `replicatedRowsPerStatement` rows, prepared at first use. */
-  private multiRow: { readonly docUpsert: Database.Statement; readonly opInsert: Database.Statement } | undefined;
+  /** `docs` upserts and `ops` inserts of `replicatedRowsPerStatement` rows per statement, prepared at first use. */
   private docRows: Database.Statement | undefined;
+  private opRows: Database.Statement | undefined;
   /** Registered with the node's write-ahead log checkpointer (undefined: SQLite checkpoints inside commits). */
   private checkpointSlot: CheckpointSlot | undefined;
 
@@ -587,75 +603,43 @@ export class ShardStore {
    * statement apply in order, so a later operation on the same id still wins.
    */
   private insertReplicated(written: readonly Operation[]): void {
-    const rows = replicatedRowsPerStatement;
-    let index = 0;
-    if (written.length >= rows) {
-      this.multiRow ??= {
-        docUpsert: this.docRowsStatement(),
-        opInsert: this.db.prepare(`INSERT INTO ops (seq_no, op, id, source, primary_term, version, routing, timestamp_ms) VALUES ${new Array<string>(rows).fill('(?, ?, ?, ?, ?, ?, ?, ?)').join(', ')}`),
-      };
-      const docValues = new Array<unknown>(rows * 6);
-      const opValues = new Array<unknown>(rows * 8);
-      for (; index + rows <= written.length; index += rows) {
-        for (let row = 0; row < rows; row++) {
-          const op = written[index + row]!;
-          const routing = op.routing ?? null;
-          setDocRow(docValues, row, op);
-          let at = row * 8;
-          opValues[at++] = op.seqNo;
-          opValues[at++] = op.op;
-          opValues[at++] = op.id;
-          opValues[at++] = op.source;
-          opValues[at++] = op.primaryTerm;
-          opValues[at++] = op.version;
-          opValues[at++] = routing;
-          // The leader's acknowledgement time travels with the operation (a follower can lead again).
-          opValues[at] = op.timestampMs ?? null;
-        }
-        this.multiRow.docUpsert.run(docValues);
-        this.multiRow.opInsert.run(opValues);
-      }
-    }
-    for (; index < written.length; index++) {
-      const op = written[index]!;
-      const routing = op.routing ?? null;
-      this.statements.docUpsert.run(op.id, op.source, op.seqNo, op.primaryTerm, op.version, routing);
-      this.statements.opInsert.run(op.seqNo, op.op, op.id, op.source, op.primaryTerm, op.version, routing, op.timestampMs ?? null);
-    }
+    this.upsertDocs(written);
+    this.opRows ??= this.db.prepare(`INSERT INTO ops (seq_no, op, id, source, primary_term, version, routing, timestamp_ms) VALUES ${rowPlaceholders(8)}`);
+    // The leader's acknowledgement time travels with the operation (a follower can lead again).
+    runInRows(written, this.opRows, this.statements.opInsert, 8, (values, at, op) => {
+      values[at] = op.seqNo;
+      values[at + 1] = op.op;
+      values[at + 2] = op.id;
+      values[at + 3] = op.source;
+      values[at + 4] = op.primaryTerm;
+      values[at + 5] = op.version;
+      values[at + 6] = op.routing ?? null;
+      values[at + 7] = op.timestampMs ?? null;
+    });
+  }
+
+  /** Upserts `docs` rows in order (a later row of an id wins), many per statement; a row without source is a delete's. */
+  private upsertDocs(documents: readonly { readonly id: string; readonly source: string | null; readonly seqNo: number; readonly primaryTerm: number; readonly version: number; readonly routing?: string | null | undefined }[]): void {
+    this.docRows ??= this.db.prepare(`INSERT INTO docs (id, source, seq_no, primary_term, version, routing) VALUES ${rowPlaceholders(6)} ${DOC_UPSERT_CONFLICT}`);
+    runInRows(documents, this.docRows, this.statements.docUpsert, 6, (values, at, document) => {
+      values[at] = document.id;
+      values[at + 1] = document.source;
+      values[at + 2] = document.seqNo;
+      values[at + 3] = document.primaryTerm;
+      values[at + 4] = document.version;
+      values[at + 5] = document.routing ?? null;
+    });
   }
 
   /**
    * Cross-cluster replication bootstrap: stores documents copied from a leader snapshot as they are
-   * (seq_no, primary term, version, routing), without history rows, in one commit. The shard's
-   * max_seq_no is set once by `finishImport`, so a crash mid-copy leaves a shard that says so.
+   * (seq_no, primary term, version, routing), without history rows, in one commit (many rows per
+   * statement, as replicated operations). The shard's max_seq_no is set once by `finishImport`, so a
+   * crash mid-copy leaves a shard that says so.
    */
   importDocuments(documents: readonly StoredDocument[]): void {
-    const rows = replicatedRowsPerStatement;
-    this.db.transaction(() => {
-      let index = 0;
-      if (documents.length >= rows) {
-        // As replicated operations: several rows per statement cost less per document.
-        const statement = this.docRowsStatement();
-        const values = new Array<unknown>(rows * 6);
-        for (; index + rows <= documents.length; index += rows) {
-          for (let row = 0; row < rows; row++) setDocRow(values, row, documents[index + row]!);
-          statement.run(values);
-        }
-      }
-      for (; index < documents.length; index++) {
-        const document = documents[index]!;
-        this.statements.docUpsert.run(document.id, document.source, document.seqNo, document.primaryTerm, document.version, document.routing ?? null);
-      }
-    })();
+    this.db.transaction(() => this.upsertDocs(documents))();
     this.liveCountCache = undefined;
-  }
-
-  /** `docs` upserts of `replicatedRowsPerStatement` rows in one statement (prepared once). */
-  private docRowsStatement(): Database.Statement {
-    this.docRows ??= this.db.prepare(
-      `INSERT INTO docs (id, source, seq_no, primary_term, version, routing) VALUES ${new Array<string>(replicatedRowsPerStatement).fill('(?, ?, ?, ?, ?, ?)').join(', ')} ${DOC_UPSERT_CONFLICT}`,
-    );
-    return this.docRows;
   }
 
   /**

@@ -15,7 +15,7 @@ import type { CopiedSegmentFiles } from '../../../src/index/indices-service.js';
 import { openSearchHarness, type SearchHarness } from '../search-api/harness.js';
 import { describeLeaderDocuments, documentsFromSegment } from '../../../src/ccr/bootstrap-documents.js';
 import { decodeDocumentColumns, encodeDocumentColumns } from '../../../src/ccr/document-columns.js';
-import { loadListedSegments } from '../../../src/index/searcher/index.js';
+import { loadListedSegment, loadListedSegments } from '../../../src/index/searcher/index.js';
 import type { StoredDocument } from '../../../src/index/store/index.js';
 
 const words = ['Foo-Bar', 'alpha', 'beta', 'gamma', 'delta', 'foo', 'bar'];
@@ -100,6 +100,8 @@ test('segments the copy loaded already (to store their documents) are installed 
   assert.equal(copied.loaded?.size, copied.segments.length - 1);
   const state = h.searchers.snapshot(h.service.get('copy')!, 0).state;
   assert.deepEqual(state.segments.slice(0, -1), copied.segments.slice(0, -1).map((entry) => copied.loaded!.get(entry.name)!.segment), 'the very segments loaded before');
+  // The same objects, not equal ones loaded again from the files.
+  copied.segments.slice(0, -1).forEach((entry, at) => assert.equal(state.segments[at], copied.loaded!.get(entry.name)!.segment, entry.name));
   for (const query of queries) assert.deepEqual(await hits(h, 'copy', query), await hits(h, 'lead', query), JSON.stringify(query));
   const restarted = h.reopen();
   for (const query of queries) assert.deepEqual(await hits(restarted, 'copy', query), await hits(restarted, 'lead', query), `after a restart: ${JSON.stringify(query)}`);
@@ -151,13 +153,13 @@ async function storeFromFiles(h: SearchHarness, tamper: { files?: (directory: st
     tamper.described?.(described.byId as Map<string, { seqNo: number }>);
     const fromFiles: StoredDocument[] = [];
     for (const segment of files.segments) {
-      let loaded: ReturnType<typeof loadListedSegments>;
+      let loaded: ReturnType<typeof loadListedSegment>;
       try {
-        loaded = loadListedSegments(directory, [{ name: segment.name, maxDoc: segment.maxDoc, deleted: segment.deleted }], 'the test');
+        loaded = loadListedSegment(directory, segment, 'the test');
       } catch {
         continue;
       }
-      for (const batch of documentsFromSegment(loaded.segments[0]!, loaded.metadata[0]!, described.byId, 16)) {
+      for (const batch of documentsFromSegment(loaded.segment, loaded.metadata, described.byId, 16)) {
         assert.ok(batch.length > 0 && batch.length <= 16);
         fromFiles.push(...batch);
       }
