@@ -20,7 +20,8 @@
  * BENCH_CCR=0 to skip it, BENCH_ONLY=ccr to run only it, BENCH_CCR_SECONDS for the paced lag run
  * (default 60), BENCH_CCR_DOCS for the bootstrap (default 200000), BENCH_CCR_API_KEY=0 to measure
  * the lag over the certificate model only, BENCH_CCR_SECTIONS=lag,throughput,bootstrap to pick parts, BENCH_CCR_RATE for the paced rate (default 5000 docs/s),
- * BENCH_CCR_REFRESH_INTERVAL for the lag indices' refresh_interval (-1: lag without scheduled refreshes).
+ * BENCH_CCR_REFRESH_INTERVAL for the lag indices' refresh_interval (-1: lag without scheduled refreshes),
+ * BENCH_CCR_ROUNDS for the A/B rounds of the leader throughput measure (default 3).
  * BENCH_STRAIT_SETTINGS: extra node settings for the measured Strait node (`thread_pool.search.size=0`).
  * BENCH_NODES=0 skips issue #14's many-node rows, BENCH_ONLY=nodes runs only them, BENCH_NODES_DOCS sizes them.
  */
