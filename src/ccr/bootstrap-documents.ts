@@ -13,7 +13,7 @@
  * with its source, from the same snapshot.
  */
 import { errors } from '../common/index.js';
-import { isLive, type DocMetadata, type Segment } from '../index/searcher/index.js';
+import { isLive, loadListedSegment, type DocMetadata, type Segment } from '../index/searcher/index.js';
 import type { StoredDocument } from '../index/store/index.js';
 import type { SnapshotDocumentMetadata } from '../index/store/shard-snapshot.js';
 import { decodeDocumentColumns, documentColumnsWireBytes, type DocumentColumns } from './document-columns.js';
@@ -98,6 +98,54 @@ export function* documentsFromSegment(segment: Segment, metadata: DocMetadata, l
     }
   }
   if (documents.length > 0) yield documents;
+}
+
+/**
+ * Stores the documents of the copied segments, a segment at a time in the order listed, each as
+ * soon as `written(position)` says its files are in: each segment's documents the description
+ * holds exactly so (`documentsFromSegment`, `batchDocs` per `store` call, `between` awaited after
+ * each), then the rest of the description by id with their sources (`fetchByIds`, `batchDocs` ids
+ * a call; it must answer every one). A segment whose files do not load is reported
+ * (`unloadable`) and its documents come by id. The loaded segments are put in `loaded`, by name.
+ * Answers how many documents came by id.
+ */
+export async function storeDocumentsFromFiles(options: {
+  readonly directory: string;
+  readonly segments: readonly { readonly name: string; readonly maxDoc: number; readonly deleted: readonly number[] }[];
+  readonly written: (position: number) => Promise<void>;
+  readonly described: LeaderDocuments;
+  readonly batchDocs: number;
+  readonly store: (documents: readonly StoredDocument[]) => void;
+  readonly between: () => Promise<void>;
+  readonly unloadable: (name: string, reason: string) => void;
+  readonly fetchByIds: (ids: string[]) => Promise<readonly StoredDocument[]>;
+  readonly loaded: Map<string, { readonly segment: Segment; readonly metadata: DocMetadata }>;
+}): Promise<number> {
+  const { described, batchDocs } = options;
+  for (let position = 0; position < options.segments.length; position++) {
+    await options.written(position);
+    const entry = options.segments[position]!;
+    let loaded: { segment: Segment; metadata: DocMetadata };
+    try {
+      loaded = loadListedSegment(options.directory, entry, 'what the leader described');
+    } catch (error) {
+      options.unloadable(entry.name, (error as Error).message);
+      continue;
+    }
+    options.loaded.set(entry.name, loaded);
+    for (const documents of documentsFromSegment(loaded.segment, loaded.metadata, described.byId, batchDocs)) {
+      options.store(documents);
+      await options.between();
+    }
+  }
+  const left = [...described.byId.keys()];
+  for (let at = 0; at < left.length; at += batchDocs) {
+    const ids = left.slice(at, at + batchDocs);
+    const documents = await options.fetchByIds(ids);
+    if (documents.length !== ids.length) throw errors.illegalState(`the leader's restore session answered [${documents.length}] of the [${ids.length}] documents asked for by id`);
+    options.store(documents);
+  }
+  return left.length;
 }
 
 /** Bytes of `_source` texts read from a segment at a time. */

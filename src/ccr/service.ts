@@ -25,9 +25,9 @@ import type { Authentication } from '../security/types.js';
 import { AutoFollowStats } from './auto-follow.js';
 import { FollowerRecords, type FollowerRecord, type StoredSubject } from './follower-records.js';
 import { decodeOperationColumns } from './operation-columns.js';
-import { describeLeaderDocuments, documentsFromSegment } from './bootstrap-documents.js';
+import { describeLeaderDocuments, storeDocumentsFromFiles } from './bootstrap-documents.js';
 import { documentsWireBytes } from './document-columns.js';
-import { loadListedSegment, type DocMetadata, type Segment } from '../index/searcher/index.js';
+import type { DocMetadata, Segment } from '../index/searcher/index.js';
 import type { StoredDocument } from '../index/store/index.js';
 import { CCR_ACTIONS, isReplicatedSetting, retentionLeaseId, type LeaderDataStream, type LeaderIndexInfo } from './leader.js';
 import { isFollowParameterField, parseFollowParameters, renderFollowParameters } from './parameters.js';
@@ -602,39 +602,30 @@ export class CcrService {
         if (described !== undefined && files !== undefined) {
           documentBytes += described.bytes;
           const { copied: listed, copy } = files;
-          for (let position = 0; position < listed.segments.length; position++) {
-            await copy.segments[position];
-            if (this.closed) throw errors.illegalState('node is closing');
-            const entry = listed.segments[position]!;
-            let loaded: ReturnType<typeof loadListedSegment>;
-            try {
-              loaded = loadListedSegment(listed.directory, entry, 'what the leader described');
-            } catch (error) {
-              // Its documents are asked for with their sources below; the end of the copy refuses the files.
-              log.warn({ follower: record.followerIndex, shard, segment: entry.name, reason: (error as Error).message }, "a copied leader segment does not load; its documents come with their sources");
-              continue;
-            }
-            loadedSegments.set(entry.name, loaded);
-            for (const documents of documentsFromSegment(loaded.segment, loaded.metadata, described.byId, followerLimits.bootstrapChunkDocs)) {
-              store(documents);
-              await new Promise<void>((resolve) => setImmediate(resolve)); // other work (the files still coming) between the store's commits
-            }
-          }
-          // What the files did not hold as the leader has it: by id, with the sources.
-          const left = [...described.byId.keys()];
-          for (let at = 0; at < left.length; at += followerLimits.bootstrapChunkDocs) {
-            const ids = left.slice(at, at + followerLimits.bootstrapChunkDocs);
-            const answer = (await ask({ ids })) as { documents?: StoredDocument[] };
-            const documents = answer.documents;
-            if (!Array.isArray(documents) || documents.length !== ids.length) {
-              throw errors.illegalState(`the leader's restore session answered [${Array.isArray(documents) ? documents.length : typeof documents}] of the [${ids.length}] documents asked for by id`);
-            }
-            const bytes = documentsWireBytes(documents);
-            documentBytes += bytes;
-            await this.inbound.pace(bytes);
-            store(documents);
-            sourcesSent += documents.length;
-          }
+          sourcesSent += await storeDocumentsFromFiles({
+            directory: listed.directory,
+            segments: listed.segments,
+            written: async (position) => {
+              await copy.segments[position];
+              if (this.closed) throw errors.illegalState('node is closing');
+            },
+            described,
+            batchDocs: followerLimits.bootstrapChunkDocs,
+            store,
+            // Other work (the files still coming) runs between the store's commits.
+            between: () => new Promise<void>((resolve) => setImmediate(resolve)),
+            // Its documents come by id; the end of the copy refuses the files.
+            unloadable: (segment, reason) => log.warn({ follower: record.followerIndex, shard, segment, reason }, 'a copied leader segment does not load; its documents come with their sources'),
+            fetchByIds: async (ids) => {
+              const { documents } = (await ask({ ids })) as { documents?: StoredDocument[] };
+              if (!Array.isArray(documents)) throw errors.illegalState(`the leader's restore session answered no documents for the [${ids.length}] asked for by id`);
+              const bytes = documentsWireBytes(documents);
+              documentBytes += bytes;
+              await this.inbound.pace(bytes);
+              return documents;
+            },
+            loaded: loadedSegments,
+          });
         } else {
           const fetchChunk = (afterId: string): Promise<Chunk> => ask({ after_id: afterId, max_docs: followerLimits.bootstrapChunkDocs }) as Promise<Chunk>;
           // One chunk is asked for ahead: the leader reads and sends the next while this one is stored.

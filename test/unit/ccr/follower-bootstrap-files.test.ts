@@ -13,9 +13,9 @@ import type { SegmentBuilder } from '../../../src/index/searcher/segment-build-p
 import { ShardSnapshot } from '../../../src/index/store/shard-snapshot.js';
 import type { CopiedSegmentFiles } from '../../../src/index/indices-service.js';
 import { openSearchHarness, type SearchHarness } from '../search-api/harness.js';
-import { describeLeaderDocuments, documentsFromSegment } from '../../../src/ccr/bootstrap-documents.js';
+import { describeLeaderDocuments, storeDocumentsFromFiles } from '../../../src/ccr/bootstrap-documents.js';
 import { decodeDocumentColumns, encodeDocumentColumns } from '../../../src/ccr/document-columns.js';
-import { loadListedSegment, loadListedSegments } from '../../../src/index/searcher/index.js';
+import { loadListedSegments, type DocMetadata, type Segment } from '../../../src/index/searcher/index.js';
 import type { StoredDocument } from '../../../src/index/store/index.js';
 
 const words = ['Foo-Bar', 'alpha', 'beta', 'gamma', 'delta', 'foo', 'bar'];
@@ -129,9 +129,10 @@ test('segment files built under another mapping, or at another seq_no, are left:
 });
 
 /**
- * What ccr/service.ts does with the files when the leader describes its documents without sources:
- * the description (in chunks of 7), each copied segment's documents taken as described, the rest
- * by id with their sources. `tamper` may change the copied files or the description first.
+ * What ccr/service.ts does with the files when the leader describes its documents without sources
+ * (`describeLeaderDocuments`, `storeDocumentsFromFiles`, over the leader's own snapshot): the
+ * description (in chunks of 7), each copied segment's documents taken as described, the rest by id
+ * with their sources. `tamper` may change the copied files or the description first.
  */
 async function storeFromFiles(h: SearchHarness, tamper: { files?: (directory: string, names: string[]) => void; described?: (byId: Map<string, { seqNo: number }>) => void } = {}): Promise<{ fromFiles: StoredDocument[]; byId: StoredDocument[]; expected: StoredDocument[]; describedBytes: number }> {
   const leader = h.service.get('lead')!;
@@ -151,20 +152,32 @@ async function storeFromFiles(h: SearchHarness, tamper: { files?: (directory: st
     assert.ok(described !== undefined);
     assert.ok(chunks > 10, 'described in many chunks');
     tamper.described?.(described.byId as Map<string, { seqNo: number }>);
-    const fromFiles: StoredDocument[] = [];
-    for (const segment of files.segments) {
-      let loaded: ReturnType<typeof loadListedSegment>;
-      try {
-        loaded = loadListedSegment(directory, segment, 'the test');
-      } catch {
-        continue;
-      }
-      for (const batch of documentsFromSegment(loaded.segment, loaded.metadata, described.byId, 16)) {
-        assert.ok(batch.length > 0 && batch.length <= 16);
-        fromFiles.push(...batch);
-      }
-    }
-    const byId = snapshot.readIds([...described.byId.keys()]);
+    const stored: StoredDocument[] = [];
+    const byId: StoredDocument[] = [];
+    const entries = files.segments.map(({ name, maxDoc, deleted }) => ({ name, maxDoc, deleted }));
+    const loaded = new Map<string, { segment: Segment; metadata: DocMetadata }>();
+    const askedById = await storeDocumentsFromFiles({
+      directory,
+      segments: entries,
+      written: async () => undefined,
+      described,
+      batchDocs: 16,
+      store: (documents) => {
+        assert.ok(documents.length > 0 && documents.length <= 16);
+        stored.push(...documents);
+      },
+      between: async () => undefined,
+      unloadable: () => undefined,
+      fetchByIds: async (ids) => {
+        const documents = snapshot.readIds(ids);
+        byId.push(...documents);
+        return documents;
+      },
+      loaded,
+    });
+    assert.equal(askedById, byId.length);
+    assert.equal(loaded.size + (tamper.files === undefined ? 0 : 1), entries.length, 'every segment that loads is kept for the install');
+    const fromFiles = stored.filter((document) => !byId.includes(document));
     const expected = snapshot.read('', 100_000, 1 << 30);
     return { fromFiles, byId, expected, describedBytes: described.bytes };
   } finally {
