@@ -10,6 +10,7 @@
  */
 import { errors } from '../common/index.js';
 import type { SnapshotDocument, SnapshotDocumentMetadata } from '../index/store/shard-snapshot.js';
+import { checkColumnLengths, isCount, routingsColumn } from './columns.js';
 
 export interface DocumentColumns {
   /** Every id, joined; `id_lengths` cuts them apart (UTF-16 code units, as JavaScript counts). */
@@ -32,7 +33,6 @@ export function encodeDocumentColumns(documents: readonly SnapshotDocumentMetada
   const primaryTerms = new Array<number>(count);
   const versions = new Array<number>(count);
   const sourceLengths = new Array<number>(count);
-  let routings: (string | null)[] | undefined;
   for (let index = 0; index < count; index++) {
     const document = documents[index]!;
     ids[index] = document.id;
@@ -41,19 +41,13 @@ export function encodeDocumentColumns(documents: readonly SnapshotDocumentMetada
     primaryTerms[index] = document.primaryTerm;
     versions[index] = document.version;
     sourceLengths[index] = document.sourceBytes;
-    const routing = document.routing ?? null;
-    if (routing !== null) routings ??= new Array<string | null>(count).fill(null);
-    if (routings !== undefined) routings[index] = routing;
   }
+  const routings = routingsColumn(documents, (document) => document.routing);
   return { ids: ids.join(''), id_lengths: idLengths, seq_nos: seqNos, primary_terms: primaryTerms, versions, source_lengths: sourceLengths, ...(routings !== undefined ? { routings } : {}) };
 }
 
 function malformed(reason: string): never {
   throw errors.illegalState(`malformed restore chunk document columns: ${reason}`);
-}
-
-function isCount(value: unknown): value is number {
-  return typeof value === 'number' && Number.isSafeInteger(value) && value >= 0;
 }
 
 /** The documents of a column answer; columns that do not add up are an illegal_state_exception. */
@@ -63,10 +57,7 @@ export function decodeDocumentColumns(wire: unknown): SnapshotDocumentMetadata[]
   const { ids, id_lengths: idLengths, seq_nos: seqNos, primary_terms: primaryTerms, versions, source_lengths: sourceLengths, routings } = columns;
   if (typeof ids !== 'string' || !Array.isArray(idLengths)) malformed('ids is a string and id_lengths an array');
   const count = idLengths.length;
-  for (const [name, column] of [['seq_nos', seqNos], ['primary_terms', primaryTerms], ['versions', versions], ['source_lengths', sourceLengths]] as const) {
-    if (!Array.isArray(column) || column.length !== count) malformed(`${name} has one entry per document`);
-  }
-  if (routings !== undefined && (!Array.isArray(routings) || routings.length !== count)) malformed('routings has one entry per document');
+  checkColumnLengths([['seq_nos', seqNos], ['primary_terms', primaryTerms], ['versions', versions], ['source_lengths', sourceLengths]], routings, count, 'document', malformed);
   const seqNoOf = seqNos as unknown[];
   const primaryTermOf = primaryTerms as unknown[];
   const versionOf = versions as unknown[];

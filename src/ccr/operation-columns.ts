@@ -10,6 +10,7 @@
  */
 import { errors } from '../common/index.js';
 import type { Operation } from '../index/store/index.js';
+import { checkColumnLengths, isCount, routingsColumn } from './columns.js';
 import type { ChangeOperation } from './types.js';
 
 export interface OperationColumns {
@@ -46,7 +47,6 @@ export function encodeOperationColumns(operations: readonly Operation[]): Operat
   const primaryTerms: number[] = new Array<number>(count);
   const versions: number[] = new Array<number>(count);
   const timestamps: number[] = new Array<number>(count);
-  let routings: (string | null)[] | undefined;
   for (let index = 0; index < count; index++) {
     const operation = operations[index]!;
     if (operation.seqNo !== fromSeqNo + index) throw new Error(`operation columns need consecutive seq_nos: [${operation.seqNo}] follows [${fromSeqNo + index - 1}]`);
@@ -63,10 +63,8 @@ export function encodeOperationColumns(operations: readonly Operation[]): Operat
     primaryTerms[index] = operation.primaryTerm;
     versions[index] = operation.version;
     timestamps[index] = operation.timestampMs ?? -1;
-    const routing = operation.routing ?? null;
-    if (routing !== null) routings ??= new Array<string | null>(count).fill(null);
-    if (routings !== undefined) routings[index] = routing;
   }
+  const routings = routingsColumn(operations, (operation) => operation.routing);
   return {
     from_seq_no: fromSeqNo,
     ops,
@@ -85,10 +83,6 @@ function malformed(reason: string): never {
   throw errors.illegalState(`malformed shard_changes operation columns: ${reason}`);
 }
 
-function isCount(value: unknown): value is number {
-  return typeof value === 'number' && Number.isSafeInteger(value) && value >= 0;
-}
-
 /** The operations of a column answer; a column that does not add up is an illegal_state_exception. */
 export function decodeOperationColumns(wire: unknown): ChangeOperation[] {
   if (typeof wire !== 'object' || wire === null) malformed('not an object');
@@ -97,10 +91,7 @@ export function decodeOperationColumns(wire: unknown): ChangeOperation[] {
   if (!isCount(fromSeqNo)) malformed('from_seq_no');
   if (typeof ops !== 'string' || typeof ids !== 'string' || typeof sources !== 'string') malformed('ops, ids and sources are strings');
   const count = ops.length;
-  for (const [name, column] of [['id_lengths', idLengths], ['source_lengths', sourceLengths], ['primary_terms', primaryTerms], ['versions', versions], ['timestamps_ms', timestamps]] as const) {
-    if (!Array.isArray(column) || column.length !== count) malformed(`${name} has one entry per operation`);
-  }
-  if (routings !== undefined && (!Array.isArray(routings) || routings.length !== count)) malformed('routings has one entry per operation');
+  checkColumnLengths([['id_lengths', idLengths], ['source_lengths', sourceLengths], ['primary_terms', primaryTerms], ['versions', versions], ['timestamps_ms', timestamps]], routings, count, 'operation', malformed);
   const idLengthOf = idLengths as unknown[];
   const sourceLengthOf = sourceLengths as unknown[];
   const primaryTermOf = primaryTerms as unknown[];

@@ -676,7 +676,7 @@ export class CcrService {
       let settle!: { resolve: () => void; reject: (error: unknown) => void };
       const promise = new Promise<void>((resolve, reject) => (settle = { resolve, reject }));
       promise.catch(() => undefined); // awaited by the caller, or dropped with a bootstrap that failed
-      return { promise, ...settle, bytesLeft: 0, settled: false };
+      return { promise, ...settle, bytesLeft: 0 };
     });
     const copy = async (): Promise<void> => {
       mkdirSync(directory, { recursive: true });
@@ -693,11 +693,9 @@ export class CcrService {
             }
           }
         });
+        // A promise settles once: resolving a written segment again, or rejecting it after, does nothing.
         const settleWritten = (position: number): void => {
-          const segment = written[position]!;
-          if (segment.bytesLeft > 0 || segment.settled) return;
-          segment.settled = true;
-          segment.resolve();
+          if (written[position]!.bytesLeft === 0) written[position]!.resolve();
         };
         segments.forEach((_, position) => settleWritten(position)); // empty files
         // Every piece under way ends before the files close (runLimited), even when another failed.
@@ -725,7 +723,7 @@ export class CcrService {
     };
     const done = copy();
     done.catch((error: unknown) => {
-      for (const segment of written) if (!segment.settled) segment.reject(error);
+      for (const segment of written) segment.reject(error);
     });
     return { done, segments: written.map((segment) => segment.promise) };
   }

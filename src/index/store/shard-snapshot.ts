@@ -47,6 +47,10 @@ interface Row {
   routing: string | null;
 }
 
+function documentOf(row: Row): SnapshotDocument {
+  return { id: row.id, source: row.source, seqNo: row.seq_no, primaryTerm: row.primary_term, version: row.version, ...(row.routing !== null ? { routing: row.routing } : {}) };
+}
+
 export class ShardSnapshot {
   private readonly db: Database.Database;
   private readonly page: Database.Statement<[string, number], Row>;
@@ -94,7 +98,7 @@ export class ShardSnapshot {
     const documents: SnapshotDocument[] = [];
     let bytes = 0;
     for (const row of this.page.iterate(afterId, limit)) {
-      documents.push({ id: row.id, source: row.source, seqNo: row.seq_no, primaryTerm: row.primary_term, version: row.version, ...(row.routing !== null ? { routing: row.routing } : {}) });
+      documents.push(documentOf(row));
       bytes += row.source.length + row.id.length;
       if (bytes >= maxBytes) break;
     }
@@ -115,7 +119,7 @@ export class ShardSnapshot {
     const documents: SnapshotDocument[] = [];
     for (const id of ids) {
       const row = this.byId.get(id);
-      if (row !== undefined) documents.push({ id: row.id, source: row.source, seqNo: row.seq_no, primaryTerm: row.primary_term, version: row.version, ...(row.routing !== null ? { routing: row.routing } : {}) });
+      if (row !== undefined) documents.push(documentOf(row));
     }
     return documents;
   }
