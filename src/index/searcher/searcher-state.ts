@@ -36,15 +36,22 @@ export interface SearcherState {
 
 export const emptySearcherState: SearcherState = Object.freeze({ segments: [], metadata: [], refreshedSeqNo: -1, nextSegmentNumber: 0 });
 
-/** Limits of the merge policy (style P4). */
+/**
+ * Limits of the merge policy (style P4): adjacent segments merge by levels, as Lucene's log merge
+ * policies do (`pickMerge`), so that a document is merged about once per level (log10 of the
+ * shard's size over a refresh's), however long indexing runs.
+ */
 export const mergePolicy = {
-  /** Merge when a shard has more segments than this (Lucene's segmentsPerTier default is 10). */
-  segmentsPerShardMax: 10,
-  /** How many adjacent segments one merge takes at most (Lucene's mergeFactor default is 10). */
+  /** How many adjacent segments of one level merge at once (Lucene's mergeFactor and segmentsPerTier default, 10). */
   segmentsPerMergeMax: 10,
+  /**
+   * Segments with fewer live documents than this all count as this many when levels are taken
+   * (Lucene's LogDocMergePolicy minMergeDocs default): small refreshes share the lowest level.
+   */
+  levelFloorDocs: 1_000,
   /** A segment with more than this fraction of deleted docs is rewritten alone (expunge deletes). */
   deletedFractionMax: 0.5,
-  /** ...but only from this many docs on: tiny segments are left for the tiered merge. */
+  /** ...but only from this many docs on: tiny segments are left for the level merges. */
   expungeDocsMin: 1_000,
 } as const;
 
@@ -208,13 +215,45 @@ export interface MergeChoice {
 }
 
 /**
- * Chooses the next merge, or undefined. Over the segment limit: the window of up to
- * `segmentsPerMergeMax` adjacent segments with the fewest live docs (adjacent, so the `_doc`
- * order of documents is kept). Otherwise: a large segment that is mostly deletes, alone.
+ * Chooses the next merge, or undefined. Segments are taken oldest first in groups of one level
+ * (log base `segmentsPerMergeMax` of their live documents): from the first segment not grouped
+ * yet, the group reaches the last segment whose level is within 0.75 of the highest level left
+ * (all of them when every one left is below `levelFloorDocs`; never one below it otherwise), and it merges `segmentsPerMergeMax` adjacent segments at a time, from
+ * its start (adjacent, so the `_doc` order of documents is kept). A big segment so never merges
+ * again with the small ones refreshes keep adding, which the former rule (over 10 segments, merge
+ * the cheapest window of 10) did: it merged a document again every ten refreshes, sixteen times
+ * in 300 refreshes of one size, more the longer indexing went on. Without a level merge: a large
+ * segment that is mostly deletes, alone.
  */
 export function pickMerge(segments: readonly Pick<Segment, 'maxDoc' | 'liveDocCount'>[], policy: { readonly [K in keyof typeof mergePolicy]: number } = mergePolicy): MergeChoice | undefined {
   const count = segments.length;
-  if (count > policy.segmentsPerShardMax) return cheapestWindow(segments, Math.min(policy.segmentsPerMergeMax, count));
+  const factor = Math.max(2, policy.segmentsPerMergeMax);
+  const levels = segments.map((segment) => Math.log(Math.max(segment.liveDocCount, 1)) / Math.log(factor));
+  const floorLevel = Math.log(Math.max(policy.levelFloorDocs, 1)) / Math.log(factor);
+  for (let start = 0; start < count; ) {
+    let highest = -Infinity;
+    for (let position = start; position < count; position++) highest = Math.max(highest, levels[position]!);
+    // Segments all below the floor are one group; above it, a group never reaches below the floor.
+    const bottom = highest <= floorLevel ? -Infinity : Math.max(highest - 0.75, floorLevel);
+    let upto = count - 1;
+    while (upto > start && levels[upto]! < bottom) upto--;
+    if (upto - start + 1 >= factor) {
+      // The window of the group with the fewest live documents: below the floor, ten of the smallest
+      // merge together, not with a bigger neighbour that would be merged again each time.
+      let best = start;
+      let bestDocs = Infinity;
+      for (let first = start; first + factor <= upto + 1; first++) {
+        let docs = 0;
+        for (let position = first; position < first + factor; position++) docs += segments[position]!.liveDocCount;
+        if (docs < bestDocs) {
+          bestDocs = docs;
+          best = first;
+        }
+      }
+      return { start: best, end: best + factor };
+    }
+    start = upto + 1;
+  }
   for (let position = 0; position < count; position++) {
     const segment = segments[position]!;
     if (segment.maxDoc >= policy.expungeDocsMin && segment.maxDoc - segment.liveDocCount > segment.maxDoc * policy.deletedFractionMax) {

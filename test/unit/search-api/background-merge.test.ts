@@ -16,7 +16,9 @@ import { openSearchHarness, type SearchHarness } from './harness.js';
 import { indexDocument } from '../../../src/index/documents.js';
 
 const words = ['alpha', 'beta', 'gamma', 'delta'];
-const refreshes = mergePolicy.segmentsPerShardMax + 3;
+const refreshes = mergePolicy.segmentsPerMergeMax + 3;
+// The refreshes' small segments are one level: ten of them merge into one.
+const mergedCount = refreshes - mergePolicy.segmentsPerMergeMax + 1;
 
 async function searchAll(harness: SearchHarness): Promise<{ hits: unknown; buckets: unknown }> {
   const response = await harness.call('POST', '/:index/_search', {
@@ -41,11 +43,11 @@ test('a refresh leaves merging to later event-loop turns; results are the same b
     harness.service.refresh(handle);
   }
   const before = harness.searchers.snapshot(handle, 0);
-  assert.ok(before.state.segments.length > mergePolicy.segmentsPerShardMax, `the refresh returned before merging (${before.state.segments.length} segments)`);
+  assert.ok(before.state.segments.length > mergedCount, `the refresh returned before merging (${before.state.segments.length} segments)`);
   const resultsBefore = await searchAll(harness);
-  for (let turn = 0; turn < 20 && harness.searchers.snapshot(handle, 0).state.segments.length > mergePolicy.segmentsPerShardMax; turn++) await nextTurn();
+  for (let turn = 0; turn < 20 && harness.searchers.snapshot(handle, 0).state.segments.length > mergedCount; turn++) await nextTurn();
   const after = harness.searchers.snapshot(handle, 0);
-  assert.ok(after.state.segments.length <= mergePolicy.segmentsPerShardMax, `merges ran in later turns (${after.state.segments.length} segments)`);
+  assert.equal(after.state.segments.length, mergedCount, `merges ran in later turns (${after.state.segments.length} segments)`);
   assert.deepEqual(after.state.segments.flatMap((segment) => segment.ids), before.state.segments.flatMap((segment) => segment.ids), 'every document kept, in order');
   assert.deepEqual(await searchAll(harness), resultsBefore);
 });

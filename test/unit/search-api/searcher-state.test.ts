@@ -54,12 +54,44 @@ test('a refresh step adds one segment, deletes older copies of updated ids, drop
   assert.throws(() => applyOperations(second.state, [op(9, 'index', 'q', {})], root, mappings), /without a gap/);
 });
 
-test('merge policy: over ten segments, the cheapest adjacent window; large mostly-deleted segments alone', () => {
+test('merge policy: ten adjacent segments of one level merge; a bigger segment is left out; large mostly-deleted segments alone', () => {
   const shape = (docs: number[]) => docs.map((maxDoc) => ({ maxDoc, liveDocCount: maxDoc }));
+  const ones = (count: number) => Array.from({ length: count }, () => 1);
   assert.equal(pickMerge(shape([5, 5, 5])), undefined);
-  assert.deepEqual(pickMerge(shape([1000, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1])), { start: 1, end: 11 });
-  assert.deepEqual(pickMerge(shape([1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1000])), { start: 0, end: 10 });
+  assert.deepEqual(pickMerge(shape(ones(11))), { start: 0, end: 10 }, 'small segments share the floor level, oldest first');
+  assert.deepEqual(pickMerge(shape([100_000, ...ones(10)])), { start: 1, end: 11 });
+  assert.deepEqual(pickMerge(shape([...ones(10), 100_000])), { start: 0, end: 10 });
+  // The former rule (over ten segments, the cheapest window of ten) merged the 50,000 again here.
+  assert.equal(pickMerge(shape([100_000, 50_000, ...ones(9)])), undefined);
+  assert.deepEqual(pickMerge(shape([...Array.from({ length: 10 }, () => 60_000), ...ones(5)])), { start: 0, end: 10 }, 'ten of a higher level merge too');
   assert.deepEqual(pickMerge([{ maxDoc: 5000, liveDocCount: 2000 }, { maxDoc: 10, liveDocCount: 1 }]), { start: 0, end: 1 });
+});
+
+test('merge policy under steady indexing: a document is merged about once per level, and the segment count stays bounded', () => {
+  // Refreshes of one size, every merge the policy picks applied at once: each merge makes a segment
+  // ten times bigger, so a document is merged at most once per power of ten between a refresh's
+  // size and the shard's, however many refreshes come. The former rule merged each document of the
+  // 1,000 × 1,000 case 53 times (a big segment went along with every ten new ones), more the longer
+  // it ran.
+  for (const [perRefresh, refreshes] of [[1_000, 1_000], [6_500, 300], [6_500, 1_500], [37, 2_000]] as const) {
+    let segments: { maxDoc: number; liveDocCount: number }[] = [];
+    let merged = 0;
+    let mostSegments = 0;
+    for (let refresh = 0; refresh < refreshes; refresh++) {
+      segments.push({ maxDoc: perRefresh, liveDocCount: perRefresh });
+      for (let choice = pickMerge(segments); choice !== undefined; choice = pickMerge(segments)) {
+        const docs = segments.slice(choice.start, choice.end).reduce((sum, segment) => sum + segment.liveDocCount, 0);
+        merged += docs;
+        segments = [...segments.slice(0, choice.start), { maxDoc: docs, liveDocCount: docs }, ...segments.slice(choice.end)];
+      }
+      mostSegments = Math.max(mostSegments, segments.length);
+    }
+    const total = perRefresh * refreshes;
+    const levels = Math.ceil(Math.log10(total / perRefresh) - 1e-9);
+    assert.ok(merged / total <= levels + 1e-9, `${perRefresh} × ${refreshes}: merged ${(merged / total).toFixed(2)} times per document (levels ${levels})`);
+    assert.ok(mostSegments <= 9 * (levels + 1) + 1, `${perRefresh} × ${refreshes}: at most ${mostSegments} segments`);
+    assert.equal(segments.reduce((sum, segment) => sum + segment.maxDoc, 0), total);
+  }
 });
 
 test('merging keeps live documents in order with their metadata', () => {
@@ -143,7 +175,7 @@ test(`a merge run in slices while refreshes add segments, delete and drop its in
       pending = [];
     }
     if (merge === undefined) {
-      const choice = pickMerge(state.segments, { segmentsPerShardMax: 3, segmentsPerMergeMax: 3, deletedFractionMax: 0.5, expungeDocsMin: 1000 });
+      const choice = pickMerge(state.segments, { levelFloorDocs: 1000, segmentsPerMergeMax: 3, deletedFractionMax: 0.5, expungeDocsMin: 1000 });
       if (choice !== undefined) {
         const started = startMerge(state, choice);
         state = started.state;
