@@ -55,7 +55,7 @@ export const positionIncrementGap = 100;
 
 /**
  * Inversion buffer of one text field: every token as (term id, position) in growable typed
- * arrays, with its doc run-length encoded (one run per document, not one doc per token); `finishTextField` groups them by term with a counting sort (stable, so docs and
+ * arrays, with its doc run-length encoded (one run per document, not one doc per token); `finishTextFieldStepwise` groups them by term with a counting sort (stable, so docs and
  * positions stay ascending). Terms are interned in an open-addressing table keyed by a hash of
  * their characters, so analyzers that report spans (`analyzeSpans`) index an already-known
  * term without allocating a string. No per-term arrays, no per-token objects.
@@ -504,18 +504,18 @@ export function* buildSegmentStepwise(documents: SegmentDocuments, mappings: Fie
   for (const [path, slot] of slots) {
     if (slot.kind !== fieldText) continue;
     yield;
-    postings.set(path, finishTextField(path, slot.inverter!, slot.norms!));
+    postings.set(path, yield* finishTextFieldStepwise(path, slot.inverter!, slot.norms!));
   }
   for (const [path, slot] of slots) {
     if (slot.kind !== fieldKeyword) continue;
     yield;
-    const { field, values } = finishKeywordField(path, slot.keywords!, maxDoc);
+    const { field, values } = yield* finishKeywordFieldStepwise(path, slot.keywords!, maxDoc);
     postings.set(path, field);
     docValues.set(path, values);
   }
-  yield;
   for (const [path, slot] of slots) {
     if (slot.kind !== fieldNumeric && slot.kind !== fieldDateNanos) continue;
+    yield;
     const column = slot.numbers!;
     const count = column.values.length;
     docValues.set(path, finishNumericColumn(column.values.data.slice(0, count), column.docs.data.slice(0, count), maxDoc, column.nanos?.data.slice(0, count)));
@@ -590,18 +590,34 @@ export function createSegment(parts: {
   };
 }
 
-function finishTextField(name: string, inverter: TextInverter, norms: Uint8Array): PostingsField {
+/** Tokens (or terms) a step of `finishTextFieldStepwise` handles before it yields (style P4). */
+const finishSliceTokens = 262_144;
+
+/**
+ * A text field's postings from its inversion buffer, as a generator that yields every
+ * `finishSliceTokens` tokens or terms, so that a refresh of 50,000 documents does not hold the
+ * thread for one field (a geonames `description` took 190–280 ms in one step).
+ */
+function* finishTextFieldStepwise(name: string, inverter: TextInverter, norms: Uint8Array): Generator<void, PostingsField, void> {
   const termCount = inverter.termList.length;
   // The default sort orders strings by UTF-16 code units, as compareStrings does, without a call
   // back into JS per comparison; each term's id is then found again in the term table.
   const sortedTerms = inverter.termList.slice().sort();
+  yield;
   const rankOf = new Int32Array(termCount);
-  for (let rank = 0; rank < termCount; rank++) rankOf[inverter.idOf(sortedTerms[rank]!)] = rank;
+  for (let rank = 0; rank < termCount; rank++) {
+    if (rank > 0 && rank % finishSliceTokens === 0) yield;
+    rankOf[inverter.idOf(sortedTerms[rank]!)] = rank;
+  }
   // Counting sort of tokens by term rank (stable: doc and position order are kept).
   const tokenCount = inverter.tokenCount;
   const tokenStart = new Int32Array(termCount + 1);
   const tokenTerms = inverter.tokenTerms;
-  for (let index = 0; index < tokenCount; index++) tokenStart[rankOf[tokenTerms[index]!]! + 1]!++;
+  for (let from = 0; from < tokenCount; from += finishSliceTokens) {
+    yield;
+    const to = Math.min(tokenCount, from + finishSliceTokens);
+    for (let index = from; index < to; index++) tokenStart[rankOf[tokenTerms[index]!]! + 1]!++;
+  }
   for (let rank = 0; rank < termCount; rank++) tokenStart[rank + 1]! += tokenStart[rank]!;
   const fill = tokenStart.slice(0, termCount);
   const positions = new Int32Array(tokenCount);
@@ -610,6 +626,7 @@ function finishTextField(name: string, inverter: TextInverter, norms: Uint8Array
   const runDocs = inverter.runDocs;
   const runEnds = inverter.runEnds;
   let index = 0;
+  let sliceEnd = finishSliceTokens;
   for (let run = 0; run < inverter.runCount; run++) {
     const doc = runDocs[run]!;
     const end = runEnds[run]!;
@@ -618,16 +635,26 @@ function finishTextField(name: string, inverter: TextInverter, norms: Uint8Array
       positions[slot] = tokenPositions[index]!;
       sortedDocs[slot] = doc;
     }
+    if (index >= sliceEnd) {
+      sliceEnd = index + finishSliceTokens;
+      yield;
+    }
   }
   // Run-length encode docs per term into postings.
   let postingCount = 0;
+  sliceEnd = finishSliceTokens;
   for (let rank = 0; rank < termCount; rank++) {
     let previous = -1;
-    for (let index = tokenStart[rank]!; index < tokenStart[rank + 1]!; index++) {
+    const end = tokenStart[rank + 1]!;
+    for (let index = tokenStart[rank]!; index < end; index++) {
       if (sortedDocs[index] !== previous) {
         postingCount++;
         previous = sortedDocs[index]!;
       }
+    }
+    if (end >= sliceEnd) {
+      sliceEnd = end + finishSliceTokens;
+      yield;
     }
   }
   const postingsStart = new Int32Array(termCount + 1);
@@ -635,10 +662,12 @@ function finishTextField(name: string, inverter: TextInverter, norms: Uint8Array
   const freqs = new Int32Array(postingCount);
   const positionsStart = new Int32Array(postingCount + 1);
   let posting = 0;
+  sliceEnd = finishSliceTokens;
   for (let rank = 0; rank < termCount; rank++) {
     postingsStart[rank] = posting;
     let previous = -1;
-    for (let index = tokenStart[rank]!; index < tokenStart[rank + 1]!; index++) {
+    const end = tokenStart[rank + 1]!;
+    for (let index = tokenStart[rank]!; index < end; index++) {
       const doc = sortedDocs[index]!;
       if (doc !== previous) {
         docs[posting] = doc;
@@ -648,10 +677,15 @@ function finishTextField(name: string, inverter: TextInverter, norms: Uint8Array
       }
       freqs[posting - 1]!++;
     }
+    if (end >= sliceEnd) {
+      sliceEnd = end + finishSliceTokens;
+      yield;
+    }
   }
   postingsStart[termCount] = posting;
   positionsStart[posting] = tokenCount;
-  return finishPostings('text', name, sortedTerms, postingsStart, docs, freqs, positionsStart, positions, norms);
+  yield;
+  return yield* finishPostingsStepwise('text', name, sortedTerms, postingsStart, docs, freqs, positionsStart, positions, norms);
 }
 
 /** Computes block data and statistics for flattened postings. Shared with segment merge. */
@@ -781,7 +815,8 @@ export function compareStrings(left: string, right: string): number {
   return left < right ? -1 : left > right ? 1 : 0;
 }
 
-function finishKeywordField(name: string, column: KeywordColumn, maxDoc: number): { field: PostingsField; values: KeywordDocValues } {
+/** A keyword field's postings and doc values, yielding between its passes over the documents (as `finishTextFieldStepwise`). */
+function* finishKeywordFieldStepwise(name: string, column: KeywordColumn, maxDoc: number): Generator<void, { field: PostingsField; values: KeywordDocValues }, void> {
   const firstSeen = column.terms;
   const order = firstSeen.map((_, id) => id).sort((left, right) => compareStrings(firstSeen[left]!, firstSeen[right]!));
   const terms = order.map((id) => firstSeen[id]!);
@@ -813,6 +848,7 @@ function finishKeywordField(name: string, column: KeywordColumn, maxDoc: number)
   }
   valueStart[maxDoc] = ordinalCount;
   if (ordinalCount !== ordinals.length) ordinals = ordinals.slice(0, ordinalCount);
+  yield;
   const postingsStart = new Int32Array(terms.length + 1);
   for (let ordinal = 0; ordinal < terms.length; ordinal++) postingsStart[ordinal + 1] = postingsStart[ordinal]! + docFreq[ordinal]!;
   const docs = new Int32Array(ordinals.length);
@@ -821,7 +857,8 @@ function finishKeywordField(name: string, column: KeywordColumn, maxDoc: number)
     for (let at = valueStart[doc]!; at < valueStart[doc + 1]!; at++) docs[fill[ordinals[at]!]!++] = doc;
   }
   const freqs = new Int32Array(docs.length).fill(1);
-  const field = finishPostings('keyword', name, terms, postingsStart, docs, freqs, new Int32Array(0), new Int32Array(0), new Uint8Array(0));
+  yield;
+  const field = yield* finishPostingsStepwise('keyword', name, terms, postingsStart, docs, freqs, new Int32Array(0), new Int32Array(0), new Uint8Array(0));
   return { field: { ...field, docCount }, values: { kind: 'keyword', valueStart, ordinals, singleValued } };
 }
 
