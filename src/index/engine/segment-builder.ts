@@ -591,7 +591,7 @@ export function createSegment(parts: {
 }
 
 /** Tokens (or terms) a step of `finishTextFieldStepwise` handles before it yields (style P4). */
-const finishSliceTokens = 262_144;
+const finishSliceTokens = 65_536;
 
 /**
  * A text field's postings from its inversion buffer, as a generator that yields every
@@ -694,7 +694,7 @@ export function finishPostings(...args: Parameters<typeof finishPostingsStepwise
 }
 
 /** Postings (or terms) handled between two yields of `finishPostingsStepwise` (style P4). */
-const finishSlicePostings = 262_144;
+const finishSlicePostings = 65_536;
 
 /** `finishPostings` as a generator that yields every few hundred thousand postings or terms. */
 export function* finishPostingsStepwise(

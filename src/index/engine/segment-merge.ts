@@ -15,9 +15,9 @@ import { memorySourceSink, type SourceTextsSink } from './source-texts.js';
 
 /** Work between two yields of a stepwise merge (style P4). */
 export const mergeSliceLimits = {
-  termsPerSlice: 4_096,
-  postingsPerSlice: 131_072,
-  docsPerSlice: 32_768,
+  termsPerSlice: 1_024,
+  postingsPerSlice: 32_768,
+  docsPerSlice: 4_096,
 } as const;
 
 export interface MergedSegment {
