@@ -448,6 +448,9 @@ async function measureThroughput(leaderNode: StartedNode, followerNode: StartedN
       }
       phase['follower_caught_up_ms_after_stop'] = Math.round(performance.now() - stopped);
       await follower.ccr.pauseFollow({ index: `${index}-copy` });
+      // Each round starts from the same follower: the copies of earlier rounds would add heap (and
+      // collector work) round after round to the follower of the 'with' phases only.
+      await follower.indices.delete({ index: `${index}-copy` });
     }
     rates[mode].push(figures.docs_per_s);
     cpu[mode].push(figures.leader_cpu_ms_per_1000_docs);
@@ -591,8 +594,12 @@ async function lagSections(leaderNode: StartedNode, followerNode: StartedNode, o
     await connected(follower, 'lk');
     results['lag_api_key_model'] = await measureLag(leaderNode, followerNode, 'lk', 'apikey', rate, options.refreshInterval, options.seconds, pool);
   }
-  // Stop the lag followers so that only the follower under test reads from the leader.
+  // Stop the lag followers and delete both sides' indices, so that the sections after start from
+  // clusters that hold nothing (a paused copy of 300,000 documents kept the follower's heap, and
+  // its collector's work, larger in every later section).
   for (const name of ['lag-cert-copy', 'lag-apikey-copy']) await follower.ccr.pauseFollow({ index: name }).catch(() => undefined);
+  await follower.indices.delete({ index: 'lag-cert-copy,lag-apikey-copy', ignore_unavailable: true });
+  await leader.indices.delete({ index: 'lag-cert,lag-apikey', ignore_unavailable: true });
 }
 
 /** The CCR figures beside issue 10's targets. */
