@@ -45,8 +45,8 @@ export const mergePolicy = {
   /** How many adjacent segments of one level merge at once (Lucene's mergeFactor and segmentsPerTier default, 10). */
   segmentsPerMergeMax: 10,
   /**
-   * Segments with fewer live documents than this all count as this many when levels are taken
-   * (Lucene's LogDocMergePolicy minMergeDocs default): small refreshes share the lowest level.
+   * Segments under this many live documents are one group whatever their levels (Lucene's
+   * LogDocMergePolicy minMergeDocs default), and a group of bigger ones never takes them in.
    */
   levelFloorDocs: 1_000,
   /** A segment with more than this fraction of deleted docs is rewritten alone (expunge deletes). */
@@ -218,8 +218,9 @@ export interface MergeChoice {
  * Chooses the next merge, or undefined. Segments are taken oldest first in groups of one level
  * (log base `segmentsPerMergeMax` of their live documents): from the first segment not grouped
  * yet, the group reaches the last segment whose level is within 0.75 of the highest level left
- * (all of them when every one left is below `levelFloorDocs`; never one below it otherwise), and it merges `segmentsPerMergeMax` adjacent segments at a time, from
- * its start (adjacent, so the `_doc` order of documents is kept). A big segment so never merges
+ * (all of them when every one left is below `levelFloorDocs`; never one below it otherwise); a
+ * group of at least `segmentsPerMergeMax` segments merges its adjacent window of that many with the
+ * fewest live documents (adjacent, so the `_doc` order of documents is kept). A big segment so never merges
  * again with the small ones refreshes keep adding, which the former rule (over 10 segments, merge
  * the cheapest window of 10) did: it merged a document again every ten refreshes, sixteen times
  * in 300 refreshes of one size, more the longer indexing went on. Without a level merge: a large
@@ -230,27 +231,20 @@ export function pickMerge(segments: readonly Pick<Segment, 'maxDoc' | 'liveDocCo
   const factor = Math.max(2, policy.segmentsPerMergeMax);
   const levels = segments.map((segment) => Math.log(Math.max(segment.liveDocCount, 1)) / Math.log(factor));
   const floorLevel = Math.log(Math.max(policy.levelFloorDocs, 1)) / Math.log(factor);
+  // The highest level from each position to the end.
+  const highestFrom = new Float64Array(count + 1).fill(-Infinity);
+  for (let position = count - 1; position >= 0; position--) highestFrom[position] = Math.max(levels[position]!, highestFrom[position + 1]!);
   for (let start = 0; start < count; ) {
-    let highest = -Infinity;
-    for (let position = start; position < count; position++) highest = Math.max(highest, levels[position]!);
+    const highest = highestFrom[start]!;
     // Segments all below the floor are one group; above it, a group never reaches below the floor.
     const bottom = highest <= floorLevel ? -Infinity : Math.max(highest - 0.75, floorLevel);
     let upto = count - 1;
     while (upto > start && levels[upto]! < bottom) upto--;
     if (upto - start + 1 >= factor) {
-      // The window of the group with the fewest live documents: below the floor, ten of the smallest
+      // The group's window with the fewest live documents: below the floor, ten of the smallest
       // merge together, not with a bigger neighbour that would be merged again each time.
-      let best = start;
-      let bestDocs = Infinity;
-      for (let first = start; first + factor <= upto + 1; first++) {
-        let docs = 0;
-        for (let position = first; position < first + factor; position++) docs += segments[position]!.liveDocCount;
-        if (docs < bestDocs) {
-          bestDocs = docs;
-          best = first;
-        }
-      }
-      return { start: best, end: best + factor };
+      const window = cheapestWindow(segments.slice(start, upto + 1), factor)!;
+      return { start: start + window.start, end: start + window.end };
     }
     start = upto + 1;
   }

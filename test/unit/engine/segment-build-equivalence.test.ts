@@ -170,5 +170,11 @@ test(`a text field of many tokens is finished in several steps, with the same po
   }
   const documentYields = Math.ceil(docs.length / buildSliceDocs) - 1;
   assert.ok(yields - documentYields >= 6, `the fields were finished in ${yields - documentYields} steps`);
-  assert.deepEqual(step.value.postings.get('body')!.terms, buildSegment(docs, fieldMappings, { name: 's', maxSeqNo: 0 }).postings.get('body')!.terms);
+  // The keyword field was finished stepwise too: its terms and each term's documents.
+  const tag = step.value.postings.get('tag')!;
+  assert.deepEqual(tag.terms, ['t0', 't1', 't2', 't3', 't4', 't5', 't6']);
+  for (let ordinal = 0; ordinal < 7; ordinal++) {
+    const docsOfTag = [...tag.docs.subarray(tag.postingsStart[ordinal]!, tag.postingsStart[ordinal + 1]!)];
+    assert.deepEqual(docsOfTag, docs.filter((doc) => doc.docId % 7 === ordinal).map((doc) => doc.docId), `documents of t${ordinal}`);
+  }
 });
